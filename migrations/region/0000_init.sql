@@ -1,0 +1,51 @@
+CREATE TABLE `account_services` (
+	`id` text PRIMARY KEY NOT NULL,
+	`account_no` text NOT NULL,
+	`tariff_id` text NOT NULL,
+	`status` text NOT NULL,
+	`started_at` integer NOT NULL,
+	FOREIGN KEY (`account_no`) REFERENCES `accounts`(`account_no`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`tariff_id`) REFERENCES `tariffs`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE INDEX `account_services_account_idx` ON `account_services` (`account_no`);--> statement-breakpoint
+CREATE TABLE `accounts` (
+	`account_no` text PRIMARY KEY NOT NULL,
+	`region` text NOT NULL,
+	`subscriber_id` text NOT NULL,
+	`holder_name` text NOT NULL,
+	`address` text NOT NULL,
+	`status` text NOT NULL,
+	`created_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `accounts_subscriber_idx` ON `accounts` (`subscriber_id`);--> statement-breakpoint
+CREATE TABLE `service_options` (
+	`id` text PRIMARY KEY NOT NULL,
+	`region` text NOT NULL,
+	`applies_to` text NOT NULL,
+	`name_ru` text NOT NULL,
+	`name_en` text NOT NULL,
+	`price_kop` integer NOT NULL,
+	`sort` integer DEFAULT 0 NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `service_options_region_idx` ON `service_options` (`region`);--> statement-breakpoint
+CREATE TABLE `tariffs` (
+	`id` text PRIMARY KEY NOT NULL,
+	`region` text NOT NULL,
+	`kind` text NOT NULL,
+	`name_ru` text NOT NULL,
+	`name_en` text NOT NULL,
+	`description_ru` text NOT NULL,
+	`description_en` text NOT NULL,
+	`price_kop` integer NOT NULL,
+	`speed_mbps` integer,
+	`tv_channels` integer,
+	`minutes` integer,
+	`data_gb` integer,
+	`sort` integer DEFAULT 0 NOT NULL,
+	`active` integer DEFAULT true NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `tariffs_region_idx` ON `tariffs` (`region`,`kind`,`sort`);

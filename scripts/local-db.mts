@@ -1,0 +1,84 @@
+/**
+ * Local databases for `npm start` and the browser tests: applies the D1
+ * migrations to the global database and every regional shard, then loads the
+ * deterministic demo data, through the same local D1 that `wrangler dev` uses
+ * (Miniflare, persisted under the given directory).
+ */
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { getPlatformProxy } from "wrangler";
+import { buildSeed } from "../worker/db/seed/seed.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const MIGRATIONS_TABLE = "d1_migrations"; // the table wrangler d1 migrations apply keeps
+
+type D1 = {
+  prepare(q: string): { bind(...v: unknown[]): unknown; run(): Promise<unknown>; all<T>(): Promise<{ results: T[] }> };
+  batch(s: unknown[]): Promise<unknown>;
+};
+
+async function readMigrations(dir: string) {
+  const files = (await readdir(join(ROOT, dir))).filter((f) => f.endsWith(".sql")).sort();
+  return Promise.all(
+    files.map(async (name) => {
+      const sql = await readFile(join(ROOT, dir, name), "utf8");
+      const queries = sql
+        .split("--> statement-breakpoint")
+        .map((q) => q.trim())
+        .filter(Boolean);
+      return { name, queries };
+    }),
+  );
+}
+
+/** Applies the migrations not yet recorded in d1_migrations, like wrangler does. Returns how many ran. */
+async function migrate(db: D1, dir: string): Promise<number> {
+  await db
+    .prepare(
+      `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)`,
+    )
+    .run();
+  const done = new Set((await db.prepare(`SELECT name FROM ${MIGRATIONS_TABLE}`).all<{ name: string }>()).results.map((r) => r.name));
+  let applied = 0;
+  for (const m of await readMigrations(dir)) {
+    if (done.has(m.name)) continue;
+    await db.batch([...m.queries.map((q) => db.prepare(q)), db.prepare(`INSERT INTO ${MIGRATIONS_TABLE} (name) VALUES (?)`).bind(m.name)]);
+    applied++;
+  }
+  return applied;
+}
+
+async function runAll(db: D1, statements: string[]) {
+  const CHUNK = 200;
+  for (let i = 0; i < statements.length; i += CHUNK) {
+    await db.batch(statements.slice(i, i + CHUNK).map((s) => db.prepare(s)));
+  }
+}
+
+/** Migrates and seeds every local database under `persistTo`. */
+export async function prepareLocalDatabases(persistTo: string, log: (line: string) => void = console.log) {
+  const proxy = await getPlatformProxy<Record<string, D1>>({
+    configPath: join(ROOT, "wrangler.toml"),
+    persist: { path: join(persistTo, "v3") },
+  });
+  try {
+    const seed = await buildSeed();
+    const env = proxy.env;
+    const n = await migrate(env.DB as D1, "migrations/global");
+    await runAll(env.DB as D1, seed.global);
+    log(`  global: ${n} new migration(s), ${seed.global.length} demo rows`);
+    for (const [binding, statements] of Object.entries(seed.shards)) {
+      const db = env[binding] as D1;
+      const m = await migrate(db, "migrations/region");
+      await runAll(db, statements);
+      log(`  ${binding}: ${m} new migration(s), ${statements.length} demo rows`);
+    }
+  } finally {
+    await proxy.dispose();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const persistTo = process.argv[2] ?? join(ROOT, ".wrangler/state");
+  await prepareLocalDatabases(persistTo);
+}

@@ -1,0 +1,77 @@
+/**
+ * `npm start`: builds the PWA, migrates and seeds the local databases, and
+ * serves everything with `wrangler dev` (local D1, Queues, R2 and cron) on
+ * PORT (8787), printing the regional URLs and the demo logins.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { DEMO_PASSWORD, DEMO_SUBSCRIBERS } from "../worker/data/demo.data.ts";
+import { prepareLocalDatabases } from "./local-db.mts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const PORT = Number(process.env.PORT ?? 8787);
+const BASE = "kabinet.localhost";
+
+function run(cmd: string, args: string[]) {
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: "inherit" });
+  if (r.status !== 0) {
+    console.error(`\n✗ ${cmd} ${args.join(" ")} failed (exit ${r.status})`);
+    process.exit(r.status ?? 1);
+  }
+}
+
+console.log("▶ Building the web app…");
+run("vite", ["build", "--logLevel", "warn"]);
+
+console.log("▶ Preparing local databases (migrations + demo data)…");
+await prepareLocalDatabases(join(ROOT, ".wrangler/state"));
+
+console.log(`▶ Starting the Worker on port ${PORT}…`);
+const dev = spawn(
+  "wrangler",
+  [
+    "dev",
+    "--port",
+    String(PORT),
+    "--ip",
+    "127.0.0.1",
+    "--local-protocol",
+    "http",
+    "--persist-to",
+    ".wrangler/state",
+    "--test-scheduled",
+    "--show-interactive-dev-session=false",
+  ],
+  { cwd: ROOT, stdio: ["inherit", "pipe", "inherit"], env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
+);
+
+let announced = false;
+dev.stdout.on("data", (chunk: Buffer) => {
+  process.stdout.write(chunk);
+  if (!announced && /Ready on/i.test(chunk.toString())) {
+    announced = true;
+    const url = (sub?: string) => `http://${sub ? `${sub}.` : ""}${BASE}:${PORT}/`;
+    const demo = DEMO_SUBSCRIBERS.map(
+      (s) =>
+        `    ${s.phone.replace(/^\+7(\d{3})(\d{3})(\d{2})(\d{2})$/, "+7 $1 $2-$3-$4")}  (login ${s.login}, ${s.email})  ${s.displayName}`,
+    );
+    console.log(`
+╭─ Kabinet is running ───────────────────────────────────────────
+│  Apex (region picker):  ${url()}
+│  Moscow:                ${url("msk")}
+│  Saint Petersburg:      ${url("spb")}
+│  Novosibirsk:           ${url("nsk")}   (any region code works: kzn, ekb, vl, …)
+│  API docs:              ${url()}api/docs
+│  Dev outbox (SMS/email): ${url()}dev/outbox
+│
+│  Demo logins (password ${DEMO_PASSWORD}):
+${demo.map((d) => `│${d}`).join("\n")}
+╰────────────────────────────────────────────────────────────────
+`);
+  }
+});
+
+const stop = () => dev.kill("SIGINT");
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);
+dev.on("exit", (code) => process.exit(code ?? 0));

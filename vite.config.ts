@@ -1,0 +1,58 @@
+import { cp } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { defineConfig, type Plugin } from "vite";
+import { VitePWA } from "vite-plugin-pwa";
+import solid from "vite-plugin-solid";
+
+const root = fileURLToPath(new URL("./web", import.meta.url));
+const outDir = fileURLToPath(new URL("./dist", import.meta.url));
+
+/** Swagger UI for /api/docs, served from our own origin (no CDN: works offline, CSP-friendly). */
+function swaggerUiAssets(): Plugin {
+  return {
+    name: "kabinet-swagger-ui",
+    apply: "build",
+    async closeBundle() {
+      const from = fileURLToPath(new URL("./node_modules/swagger-ui-dist/", import.meta.url));
+      for (const file of ["swagger-ui.css", "swagger-ui-bundle.js"]) {
+        await cp(from + file, `${outDir}/vendor/swagger-ui/${file}`);
+      }
+    },
+  };
+}
+
+export default defineConfig({
+  root,
+  build: { outDir, emptyOutDir: true, target: "es2022" },
+  plugins: [
+    solid(),
+    VitePWA({
+      strategies: "injectManifest",
+      srcDir: "src",
+      filename: "sw.ts",
+      registerType: "prompt",
+      injectRegister: false,
+      injectManifest: { globPatterns: ["**/*.{js,css,html,svg,png,webmanifest}"], globIgnores: ["vendor/**"] },
+      manifest: {
+        id: "/",
+        name: "Личный кабинет",
+        short_name: "Кабинет",
+        description: "Баланс, оплата, тарифы и услуги, детализация и поддержка",
+        lang: "ru",
+        start_url: "/?source=pwa",
+        scope: "/",
+        display: "standalone",
+        orientation: "any",
+        theme_color: "#5b2bd6",
+        background_color: "#f6f7f9",
+        categories: ["utilities", "finance"],
+        icons: [
+          { src: "/icons/icon-192.png", sizes: "192x192", type: "image/png", purpose: "any" },
+          { src: "/icons/icon-512.png", sizes: "512x512", type: "image/png", purpose: "any" },
+          { src: "/icons/icon-maskable-512.png", sizes: "512x512", type: "image/png", purpose: "maskable" },
+        ],
+      },
+    }),
+    swaggerUiAssets(),
+  ],
+});

@@ -1,0 +1,58 @@
+import { Route, Router } from "@solidjs/router";
+import { createResource, lazy, Match, Switch } from "solid-js";
+import HomePage from "../features/home/HomePage";
+import { ApexPage } from "../features/region/ApexPage";
+import { RegionProvider } from "../features/region/RegionContext";
+import { useI18n } from "../i18n";
+import { ApiError, api } from "../lib/api";
+import { Layout } from "./Layout";
+import { UpdatePrompt } from "./UpdatePrompt";
+
+const TariffsPage = lazy(() => import("../features/tariffs/TariffsPage"));
+const OfficesPage = lazy(() => import("../features/offices/OfficesPage"));
+const ContactsPage = lazy(() => import("../features/contacts/ContactsPage"));
+const LoginPage = lazy(() => import("../features/auth/LoginPage"));
+const NotFoundPage = lazy(() => import("../features/notfound/NotFoundPage"));
+
+/** Loads the region context of this host, then shows the apex picker or the regional site. */
+export function App() {
+  const { t } = useI18n();
+  const [context, { refetch }] = createResource(api.region);
+  return (
+    <>
+      <Switch>
+        <Match when={context.state === "errored"}>
+          <main class="page" id="main">
+            <div class="notice notice--error" role="alert">
+              <p>{context.error instanceof ApiError ? context.error.problem.title : t("common.error")}</p>
+              <button type="button" class="button" onClick={() => refetch()}>
+                {t("common.retry")}
+              </button>
+            </div>
+          </main>
+        </Match>
+        <Match when={context.state === "pending" || context.state === "unresolved"}>
+          <p class="loading page" role="status" aria-live="polite">
+            {t("common.loading")}
+          </p>
+        </Match>
+        <Match when={context.latest && !context.latest.region && context.latest}>{(ctx) => <ApexPage context={ctx()} />}</Match>
+        <Match when={context.latest?.region && context.latest}>
+          {(ctx) => (
+            <RegionProvider context={ctx()} region={ctx().region as NonNullable<ReturnType<typeof ctx>["region"]>}>
+              <Router root={Layout}>
+                <Route path="/" component={HomePage} />
+                <Route path="/tariffs" component={TariffsPage} />
+                <Route path="/offices" component={OfficesPage} />
+                <Route path="/contacts" component={ContactsPage} />
+                <Route path="/login" component={LoginPage} />
+                <Route path="*404" component={NotFoundPage} />
+              </Router>
+            </RegionProvider>
+          )}
+        </Match>
+      </Switch>
+      <UpdatePrompt />
+    </>
+  );
+}

@@ -1,0 +1,69 @@
+import { A, type RouteSectionProps } from "@solidjs/router";
+import { createResource, For } from "solid-js";
+import { useRegion } from "../features/region/RegionContext";
+import { RegionSwitcher } from "../features/region/RegionSwitcher";
+import { useI18n } from "../i18n";
+import { api } from "../lib/api";
+import { formatPhone } from "../lib/format";
+import { LangToggle } from "./LangToggle";
+
+/** Header (logo, region, language, menu), the page, and a footer with the support numbers. */
+export function Layout(props: RouteSectionProps) {
+  const { t } = useI18n();
+  const { context } = useRegion();
+  const [contacts] = createResource(api.contacts);
+  const privateContacts = () => (contacts.latest ?? []).filter((c) => c.kind === "connection" || c.kind === "support");
+  const links = [
+    { href: "/", key: "nav.home", end: true },
+    { href: "/tariffs", key: "nav.tariffs" },
+    { href: "/offices", key: "nav.offices" },
+    { href: "/contacts", key: "nav.contacts" },
+  ] as const;
+  return (
+    <>
+      <a class="skip-link" href="#main">
+        {t("nav.skip")}
+      </a>
+      <header class="site-header">
+        <div class="site-header__top">
+          <A href="/" class="logo">
+            {t("app.name")}
+          </A>
+          <RegionSwitcher />
+          <LangToggle baseDomain={context.baseDomain} />
+          <A href="/login" class="button button--primary button--small">
+            {t("nav.login")}
+          </A>
+        </div>
+        <nav aria-label={t("nav.main")} class="site-nav">
+          <ul>
+            <For each={links}>
+              {(l) => (
+                <li>
+                  <A href={l.href} end={"end" in l} activeClass="active">
+                    {t(l.key)}
+                  </A>
+                </li>
+              )}
+            </For>
+          </ul>
+        </nav>
+      </header>
+      <main id="main" class="page" tabindex="-1">
+        {props.children}
+      </main>
+      <footer class="site-footer">
+        <ul class="plain">
+          <For each={privateContacts()}>
+            {(c) => (
+              <li>
+                {t(`contacts.kind.${c.kind}`)}: <a href={`tel:${c.phone}`}>{formatPhone(c.phone)}</a>
+              </li>
+            )}
+          </For>
+        </ul>
+        <p class="muted">{t("footer.rights")}</p>
+      </footer>
+    </>
+  );
+}

@@ -1,0 +1,28 @@
+import { type JSX, Match, type Resource, Switch } from "solid-js";
+import { useI18n } from "../i18n";
+import { ApiError } from "../lib/api";
+
+/** Loading, error (with retry) and ready states of a resource, announced to screen readers. */
+export function Loadable<T>(props: { resource: Resource<T>; onRetry: () => void; children: (value: T) => JSX.Element }) {
+  const { t } = useI18n();
+  return (
+    <Switch>
+      <Match when={props.resource.state === "errored"}>
+        <div class="notice notice--error" role="alert">
+          <p>{props.resource.error instanceof ApiError ? props.resource.error.problem.title : t("common.error")}</p>
+          <button type="button" class="button" onClick={() => props.onRetry()}>
+            {t("common.retry")}
+          </button>
+        </div>
+      </Match>
+      <Match when={props.resource.state === "pending" || props.resource.state === "unresolved"}>
+        <p class="loading" role="status" aria-live="polite">
+          {t("common.loading")}
+        </p>
+      </Match>
+      <Match when={props.resource.state === "ready" || props.resource.state === "refreshing"}>
+        {props.children(props.resource.latest as T)}
+      </Match>
+    </Switch>
+  );
+}

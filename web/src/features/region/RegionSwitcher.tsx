@@ -1,0 +1,33 @@
+import { Dialog } from "@kobalte/core/dialog";
+import { useLocation } from "@solidjs/router";
+import { useI18n } from "../../i18n";
+import { useRegion } from "./RegionContext";
+import { RegionList } from "./RegionList";
+
+/** Header button that opens the region picker in a modal dialog (focus trapped, Esc closes). */
+export function RegionSwitcher() {
+  const { t, lang } = useI18n();
+  const { region, context } = useRegion();
+  const location = useLocation();
+  return (
+    <Dialog>
+      <Dialog.Trigger class="region-button" aria-label={`${t("region.change")}: ${region.name[lang()]}`}>
+        <span aria-hidden="true">📍</span> {region.name[lang()]}
+      </Dialog.Trigger>
+      <Dialog.Portal>
+        <Dialog.Overlay class="dialog-overlay" />
+        <div class="dialog-positioner">
+          <Dialog.Content class="dialog">
+            <div class="dialog-header">
+              <Dialog.Title as="h2">{t("region.choose")}</Dialog.Title>
+              <Dialog.CloseButton class="icon-button" aria-label={t("region.close")}>
+                ✕
+              </Dialog.CloseButton>
+            </div>
+            <RegionList baseDomain={context.baseDomain} path={location.pathname} current={region.code} />
+          </Dialog.Content>
+        </div>
+      </Dialog.Portal>
+    </Dialog>
+  );
+}

@@ -1,0 +1,63 @@
+import { createMemo, createResource, createSignal, For, Show } from "solid-js";
+import { Loadable } from "../../app/Loadable";
+import { useI18n } from "../../i18n";
+import { api, type TariffDto } from "../../lib/api";
+import { formatPhone, formatRub } from "../../lib/format";
+import { useRegion } from "../region/RegionContext";
+import { TariffCard } from "./TariffCard";
+
+const KINDS = ["internet", "tv", "landline", "mobile", "bundle"] as const;
+type Kind = TariffDto["kind"];
+
+/** The region's tariffs with a filter by service type, and its add-on services. */
+export default function TariffsPage() {
+  const { t, lang } = useI18n();
+  const { region } = useRegion();
+  const [tariffs, { refetch }] = createResource(api.tariffs);
+  const [services] = createResource(api.services);
+  const [kind, setKind] = createSignal<Kind | "all">("all");
+  const shown = createMemo(() => (tariffs.latest ?? []).filter((x) => kind() === "all" || x.kind === kind()));
+  return (
+    <>
+      <h1>{t("tariffs.title", { region: region.name[lang()] })}</h1>
+      <fieldset class="segmented">
+        <legend class="visually-hidden">{t("tariffs.filter")}</legend>
+        <button type="button" aria-pressed={kind() === "all"} onClick={() => setKind("all")}>
+          {t("tariffs.all")}
+        </button>
+        <For each={KINDS}>
+          {(k) => (
+            <button type="button" aria-pressed={kind() === k} onClick={() => setKind(k)}>
+              {t(`tariffs.kind.${k}`)}
+            </button>
+          )}
+        </For>
+      </fieldset>
+      <Loadable resource={tariffs} onRetry={refetch}>
+        {() => (
+          <Show when={shown().length > 0} fallback={<p>{t("tariffs.empty")}</p>}>
+            <div class="grid" aria-live="polite">
+              <For each={shown()}>{(tariff) => <TariffCard tariff={tariff} />}</For>
+            </div>
+          </Show>
+        )}
+      </Loadable>
+      <p class="muted">{t("tariffs.connect", { phone: formatPhone("+78007078000") })}</p>
+      <Show when={(services.latest ?? []).length > 0}>
+        <h2>{t("tariffs.services")}</h2>
+        <ul class="list">
+          <For each={services.latest}>
+            {(s) => (
+              <li class="list__row">
+                <span>{s.name[lang()]}</span>
+                <span>
+                  {formatRub(s.priceKop, lang())} / {lang() === "ru" ? "мес" : "month"}
+                </span>
+              </li>
+            )}
+          </For>
+        </ul>
+      </Show>
+    </>
+  );
+}

@@ -1,0 +1,60 @@
+import type {
+  ContactDto,
+  OfficeDto,
+  RegionContextDto,
+  RegionSummaryDto,
+  ServiceOptionDto,
+  TariffDto,
+} from "../../../worker/features/regions/regions.routes";
+
+export type { ContactDto, OfficeDto, RegionContextDto, RegionSummaryDto, ServiceOptionDto, TariffDto };
+
+/** An RFC 9457 problem from the API, already in the user's language. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  requestId?: string;
+  errors?: { field: string; message: string }[];
+}
+
+export class ApiError extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.title);
+    this.name = "ApiError";
+  }
+}
+
+let currentLang: "ru" | "en" = "ru";
+/** The language sent with every request, so problems come back in it. */
+export function setApiLang(lang: "ru" | "en") {
+  currentLang = lang;
+}
+
+async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const res = await fetch(path, {
+    ...init,
+    credentials: "same-origin",
+    headers: { accept: "application/json", "accept-language": currentLang, ...(init.headers ?? {}) },
+  });
+  if (!res.ok) {
+    const isProblem = (res.headers.get("content-type") ?? "").includes("problem+json");
+    const problem: Problem = isProblem
+      ? ((await res.json()) as Problem)
+      : { type: "about:blank", title: res.statusText || "Error", status: res.status };
+    throw new ApiError(problem);
+  }
+  return (await res.json()) as T;
+}
+
+type Items<T> = { items: T[] };
+
+export const api = {
+  region: () => request<RegionContextDto>("/api/v1/region"),
+  regions: () => request<Items<RegionSummaryDto>>("/api/v1/regions").then((r) => r.items),
+  tariffs: () => request<Items<TariffDto>>("/api/v1/region/tariffs").then((r) => r.items),
+  services: () => request<Items<ServiceOptionDto>>("/api/v1/region/services").then((r) => r.items),
+  offices: () => request<Items<OfficeDto>>("/api/v1/region/offices").then((r) => r.items),
+  contacts: () => request<Items<ContactDto>>("/api/v1/region/contacts").then((r) => r.items),
+};

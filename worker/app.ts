@@ -1,0 +1,79 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
+import type { AppEnv } from "./env";
+import { requestContext } from "./platform/context";
+import { csrfGuard } from "./platform/csrf";
+import { AppError, problemBody, problemResponse } from "./platform/errors";
+import { log } from "./platform/log";
+import { securityHeaders } from "./platform/security";
+import { fieldName, issueMessage } from "./platform/validation";
+
+/** A router for one feature; validation failures become problem+json with field errors. */
+export function createRouter() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (result.success) return;
+      const lang = c.get("lang") ?? "ru";
+      const errors = result.error.issues.map((issue) => ({
+        field: fieldName(issue.path),
+        message: issueMessage(issue, lang),
+      }));
+      return problemResponse(problemBody(lang, 400, "validation", {}, { errors, requestId: c.get("requestId") }), lang);
+    },
+  });
+}
+
+/** The whole API app: shared middleware, error rendering and the OpenAPI document. */
+export function createApp() {
+  const app = createRouter();
+
+  app.use("*", requestId({ headerName: "x-request-id", generator: () => crypto.randomUUID() }));
+  app.use("*", async (c, next) => {
+    const started = Date.now();
+    await next();
+    // No personal data: the route pattern, not the URL; no query, no address.
+    log(c.res.status >= 500 ? "error" : "info", "request", {
+      requestId: c.get("requestId"),
+      method: c.req.method,
+      route: c.req.routePath,
+      status: c.res.status,
+      ms: Date.now() - started,
+      region: c.get("region")?.code ?? null,
+    });
+  });
+  app.use("*", securityHeaders);
+  app.use("*", requestContext);
+  app.use("/api/*", csrfGuard);
+
+  app.notFound((c) => {
+    const lang = c.get("lang") ?? "ru";
+    return problemResponse(problemBody(lang, 404, "not_found", {}, { requestId: c.get("requestId") }), lang);
+  });
+
+  app.onError((err, c) => {
+    const lang = c.get("lang") ?? "ru";
+    const requestId = c.get("requestId");
+    if (err instanceof AppError) {
+      return problemResponse(
+        problemBody(lang, err.status, err.slug, err.params, {
+          requestId,
+          ...(err.fields.length ? { errors: err.fields } : {}),
+        }),
+        lang,
+        err.headers,
+      );
+    }
+    if (err instanceof HTTPException && err.status < 500) {
+      const slug = err.status === 413 ? "payload_too_large" : err.status === 405 ? "method_not_allowed" : "bad_json";
+      return problemResponse(problemBody(lang, err.status, slug, {}, { requestId }), lang);
+    }
+    // The message names tables or constraints, never bound values.
+    log("error", "unhandled", { requestId, error: err instanceof Error ? `${err.name}: ${err.message.slice(0, 200)}` : "unknown" });
+    return problemResponse(problemBody(lang, 500, "internal", {}, { requestId }), lang);
+  });
+
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

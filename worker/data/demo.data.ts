@@ -1,0 +1,82 @@
+/**
+ * Demo subscribers for local runs (printed by `npm start`, listed in the README).
+ * All share the password below; contacts use the reserved example.com domain.
+ */
+export const DEMO_PASSWORD = "Kabinet2026";
+
+export interface DemoAccount {
+  body11: string;
+  region: string;
+  address: string;
+  tariffs: string[];
+  /** Subscribers other than the owner who may use the account, and how. */
+  sharedWith?: { subscriber: string; role: "payer" | "viewer" }[];
+}
+
+export interface DemoSubscriber {
+  id: string;
+  displayName: string;
+  phone: string;
+  email: string;
+  login: string;
+  accounts: DemoAccount[];
+}
+
+export const DEMO_SUBSCRIBERS: readonly DemoSubscriber[] = [
+  {
+    id: "demo-anna",
+    displayName: "Анна Иванова",
+    phone: "+79000000001",
+    email: "anna.ivanova@example.com",
+    login: "anna",
+    accounts: [
+      { body11: "20100000001", region: "msk", address: "Москва, ул. Профсоюзная, д. 12, кв. 45", tariffs: ["bundle-it", "phone-unlim"] },
+      { body11: "20100000002", region: "msk", address: "Москва, ул. Профсоюзная, д. 12, кв. 45", tariffs: ["mob-m"] },
+      { body11: "60700000003", region: "nsk", address: "Новосибирская обл., СНТ «Берёзка», уч. 8", tariffs: ["inet-100"] },
+    ],
+  },
+  {
+    id: "demo-maria",
+    displayName: "Мария Иванова",
+    phone: "+79000000004",
+    email: "maria.ivanova@example.com",
+    login: "maria",
+    accounts: [
+      {
+        body11: "30200000004",
+        region: "spb",
+        address: "Санкт-Петербург, Невский пр-т, д. 100, кв. 7",
+        tariffs: ["inet-300", "tv-base", "phone-time"],
+        sharedWith: [{ subscriber: "demo-anna", role: "payer" }],
+      },
+    ],
+  },
+  {
+    id: "demo-petr",
+    displayName: "Пётр Смирнов",
+    phone: "+79000000002",
+    email: "petr.smirnov@example.com",
+    login: "petr",
+    accounts: [
+      { body11: "40300000005", region: "kzn", address: "Казань, ул. Пушкина, д. 5, кв. 19", tariffs: ["bundle-all"] },
+      { body11: "50400000006", region: "ekb", address: "Екатеринбург, ул. Малышева, д. 80, кв. 3", tariffs: ["inet-500", "tv-opt"] },
+    ],
+  },
+  {
+    id: "demo-olga",
+    displayName: "Ольга Кузнецова",
+    phone: "+79000000003",
+    email: "olga.kuznetsova@example.com",
+    login: "olga",
+    accounts: [
+      { body11: "80500000007", region: "vl", address: "Владивосток, ул. Светланская, д. 20, кв. 11", tariffs: ["inet-300", "mob-s"] },
+      {
+        body11: "10600000008",
+        region: "mo",
+        address: "Московская обл., Красногорск, ул. Ленина, д. 3, кв. 30",
+        tariffs: ["inet-100", "tv-max"],
+      },
+      { body11: "90700000009", region: "krasnodar", address: "Краснодар, ул. Красная, д. 150, кв. 2", tariffs: ["mob-l"] },
+    ],
+  },
+];

@@ -1,0 +1,168 @@
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/** Macro-regional branches and the shard (D1 binding) that holds each one's data. */
+export const branches = sqliteTable("branches", {
+  code: text("code").primaryKey(),
+  nameRu: text("name_ru").notNull(),
+  nameEn: text("name_en").notNull(),
+  shard: text("shard").notNull(),
+});
+
+/** Federal subjects; `code` is the subdomain. */
+export const regions = sqliteTable(
+  "regions",
+  {
+    code: text("code").primaryKey(),
+    iso: text("iso"),
+    nameRu: text("name_ru").notNull(),
+    nameEn: text("name_en").notNull(),
+    branch: text("branch")
+      .notNull()
+      .references(() => branches.code),
+    tz: text("tz").notNull(),
+    lat: real("lat").notNull(),
+    lon: real("lon").notNull(),
+  },
+  (t) => [index("regions_branch_idx").on(t.branch)],
+);
+
+export const regionContacts = sqliteTable(
+  "region_contacts",
+  {
+    region: text("region")
+      .notNull()
+      .references(() => regions.code),
+    kind: text("kind").notNull(),
+    phone: text("phone").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.region, t.kind] })],
+);
+
+export const offices = sqliteTable(
+  "offices",
+  {
+    id: text("id").primaryKey(),
+    region: text("region")
+      .notNull()
+      .references(() => regions.code),
+    kind: text("kind", { enum: ["b2c", "b2b"] }).notNull(),
+    cityRu: text("city_ru").notNull(),
+    cityEn: text("city_en").notNull(),
+    addressRu: text("address_ru").notNull(),
+    addressEn: text("address_en").notNull(),
+    /** JSON array of seven "HH:MM-HH:MM" | null, Monday first. */
+    hours: text("hours").notNull(),
+    lat: real("lat").notNull(),
+    lon: real("lon").notNull(),
+  },
+  (t) => [index("offices_region_idx").on(t.region)],
+);
+
+/** A person with a login (учётная запись). Contacts are normalised: E.164 phone, lower-case email. */
+export const subscribers = sqliteTable(
+  "subscribers",
+  {
+    id: text("id").primaryKey(),
+    displayName: text("display_name").notNull(),
+    phone: text("phone"),
+    email: text("email"),
+    login: text("login"),
+    passwordHash: text("password_hash"),
+    locale: text("locale").notNull().default("ru"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [
+    uniqueIndex("subscribers_phone_uq").on(t.phone),
+    uniqueIndex("subscribers_email_uq").on(t.email),
+    uniqueIndex("subscribers_login_uq").on(t.login),
+  ],
+);
+
+/** Account number (лицевой счёт) -> the shard that holds it. */
+export const accountDirectory = sqliteTable("account_directory", {
+  accountNo: text("account_no").primaryKey(),
+  region: text("region")
+    .notNull()
+    .references(() => regions.code),
+  shard: text("shard").notNull(),
+  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+/** Which subscriber may see which account, and how (own or a relative's). */
+export const accountLinks = sqliteTable(
+  "account_links",
+  {
+    subscriberId: text("subscriber_id")
+      .notNull()
+      .references(() => subscribers.id),
+    accountNo: text("account_no")
+      .notNull()
+      .references(() => accountDirectory.accountNo),
+    role: text("role", { enum: ["owner", "payer", "viewer"] }).notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.subscriberId, t.accountNo] }), index("account_links_account_idx").on(t.accountNo)],
+);
+
+/** Sessions: only the SHA-256 of the token is stored. */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    idHash: text("id_hash").primaryKey(),
+    subscriberId: text("subscriber_id")
+      .notNull()
+      .references(() => subscribers.id),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    lastSeenAt: integer("last_seen_at", { mode: "timestamp_ms" }).notNull(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    userAgent: text("user_agent"),
+  },
+  (t) => [index("sessions_subscriber_idx").on(t.subscriberId), index("sessions_expires_idx").on(t.expiresAt)],
+);
+
+/** One-time codes; only a hash of the code is stored. */
+export const oneTimeCodes = sqliteTable(
+  "one_time_codes",
+  {
+    id: text("id").primaryKey(),
+    purpose: text("purpose").notNull(),
+    targetHash: text("target_hash").notNull(),
+    codeHash: text("code_hash").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    usedAt: integer("used_at", { mode: "timestamp_ms" }),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("otc_target_idx").on(t.targetHash, t.purpose), index("otc_expires_idx").on(t.expiresAt)],
+);
+
+/**
+ * Messages handed to the SMS/email adapters' local default (the dev outbox).
+ * `dedupeKey` makes delivery idempotent under at-least-once queues.
+ */
+export const outbox = sqliteTable(
+  "outbox",
+  {
+    id: text("id").primaryKey(),
+    channel: text("channel", { enum: ["sms", "email"] }).notNull(),
+    recipient: text("recipient").notNull(),
+    subject: text("subject"),
+    body: text("body").notNull(),
+    dedupeKey: text("dedupe_key").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [uniqueIndex("outbox_dedupe_uq").on(t.dedupeKey), index("outbox_created_idx").on(t.createdAt)],
+);
+
+/** Queue messages that exhausted their retries, kept for an operator to inspect and replay. */
+export const deadLetters = sqliteTable(
+  "dead_letters",
+  {
+    id: text("id").primaryKey(),
+    queue: text("queue").notNull(),
+    body: text("body").notNull(),
+    attempts: integer("attempts").notNull(),
+    failedAt: integer("failed_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("dead_letters_failed_idx").on(t.failedAt)],
+);

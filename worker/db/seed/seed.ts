@@ -1,0 +1,177 @@
+import { DEMO_PASSWORD, DEMO_SUBSCRIBERS } from "../../data/demo.data";
+import { OFFICES } from "../../data/offices.data";
+import { BRANCHES, FEDERAL_CONTACTS, REGIONS, SHARD_MAP, type ShardBinding } from "../../data/regions.data";
+import { BRANCH_PRICE_PERCENT, GIGABIT_REGIONS, SERVICE_TEMPLATES, TARIFF_TEMPLATES } from "../../data/tariffs.data";
+import { makeAccountNo } from "../../platform/ids";
+import { hashPassword } from "../../platform/password";
+
+/** SQL literal for a seed value (the seed builds plain SQL so any runner can apply it). */
+function lit(v: string | number | boolean | null | undefined): string {
+  if (v === null || v === undefined) return "NULL";
+  if (typeof v === "number") return Number.isFinite(v) ? String(v) : "NULL";
+  if (typeof v === "boolean") return v ? "1" : "0";
+  return `'${v.replace(/'/g, "''")}'`;
+}
+
+function insert(table: string, row: Record<string, string | number | boolean | null | undefined>): string {
+  const cols = Object.keys(row);
+  return `INSERT OR IGNORE INTO ${table} (${cols.join(", ")}) VALUES (${cols.map((c) => lit(row[c])).join(", ")});`;
+}
+
+/** A region's price level: its branch's, nudged per region so neighbours differ. */
+export function pricePercent(regionCode: string, branch: string): number {
+  let h = 0;
+  for (const ch of regionCode) h = (h * 31 + ch.charCodeAt(0)) % 997;
+  return (BRANCH_PRICE_PERCENT[branch] ?? 100) + (h % 7) - 3;
+}
+
+/** Monthly price in kopecks, rounded to whole roubles. */
+export function regionalPriceKop(baseRub: number, percent: number): number {
+  return Math.round((baseRub * percent) / 100) * 100;
+}
+
+// Demo data is fixed: created "on" this instant, salts derived from the login.
+const SEEDED_AT = Date.UTC(2026, 0, 15, 9, 0, 0);
+
+async function demoSalt(login: string): Promise<Uint8Array<ArrayBuffer>> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`kabinet-demo:${login}`));
+  return new Uint8Array(digest).slice(0, 16);
+}
+
+export interface SeedSql {
+  global: string[];
+  shards: Record<ShardBinding, string[]>;
+}
+
+/** The whole deterministic demo data set, as SQL per database. Applying it twice changes nothing. */
+export async function buildSeed(): Promise<SeedSql> {
+  const global: string[] = [];
+  const shards = Object.fromEntries(Object.values(SHARD_MAP).map((b) => [b, [] as string[]])) as Record<ShardBinding, string[]>;
+  const regionBranch = new Map(REGIONS.map((r) => [r.code, r.branch]));
+  const shardOf = (region: string) => SHARD_MAP[regionBranch.get(region) ?? "moscow"];
+
+  for (const b of BRANCHES)
+    global.push(insert("branches", { code: b.code, name_ru: b.nameRu, name_en: b.nameEn, shard: SHARD_MAP[b.code] }));
+  for (const r of REGIONS) {
+    global.push(
+      insert("regions", {
+        code: r.code,
+        iso: r.iso,
+        name_ru: r.nameRu,
+        name_en: r.nameEn,
+        branch: r.branch,
+        tz: r.tz,
+        lat: r.lat,
+        lon: r.lon,
+      }),
+    );
+    for (const c of FEDERAL_CONTACTS) global.push(insert("region_contacts", { region: r.code, kind: c.kind, phone: c.phone }));
+
+    const pct = pricePercent(r.code, r.branch);
+    const shard = shards[shardOf(r.code)];
+    TARIFF_TEMPLATES.forEach((t, i) => {
+      if (t.gigabitOnly && !GIGABIT_REGIONS.has(r.code)) return;
+      shard.push(
+        insert("tariffs", {
+          id: `${r.code}-${t.code}`,
+          region: r.code,
+          kind: t.kind,
+          name_ru: t.nameRu,
+          name_en: t.nameEn,
+          description_ru: t.descriptionRu,
+          description_en: t.descriptionEn,
+          price_kop: regionalPriceKop(t.baseRub, pct),
+          speed_mbps: t.speedMbps,
+          tv_channels: t.tvChannels,
+          minutes: t.minutes,
+          data_gb: t.dataGb,
+          sort: i,
+          active: true,
+        }),
+      );
+    });
+    SERVICE_TEMPLATES.forEach((s, i) => {
+      shard.push(
+        insert("service_options", {
+          id: `${r.code}-${s.code}`,
+          region: r.code,
+          applies_to: s.appliesTo,
+          name_ru: s.nameRu,
+          name_en: s.nameEn,
+          price_kop: regionalPriceKop(s.baseRub, pct),
+          sort: i,
+        }),
+      );
+    });
+  }
+
+  for (const o of OFFICES) {
+    global.push(
+      insert("offices", {
+        id: o.id,
+        region: o.region,
+        kind: o.kind,
+        city_ru: o.cityRu,
+        city_en: o.cityEn,
+        address_ru: o.addressRu,
+        address_en: o.addressEn,
+        hours: JSON.stringify(o.hours),
+        lat: o.lat,
+        lon: o.lon,
+      }),
+    );
+  }
+
+  for (const s of DEMO_SUBSCRIBERS) {
+    const passwordHash = await hashPassword(DEMO_PASSWORD, await demoSalt(s.login));
+    global.push(
+      insert("subscribers", {
+        id: s.id,
+        display_name: s.displayName,
+        phone: s.phone,
+        email: s.email,
+        login: s.login,
+        password_hash: passwordHash,
+        locale: "ru",
+        created_at: SEEDED_AT,
+      }),
+    );
+  }
+  // Links after every subscriber exists (foreign keys).
+  for (const s of DEMO_SUBSCRIBERS) {
+    for (const a of s.accounts) {
+      const accountNo = makeAccountNo(a.body11);
+      const shard = shardOf(a.region);
+      global.push(insert("account_directory", { account_no: accountNo, region: a.region, shard, created_at: SEEDED_AT }));
+      global.push(insert("account_links", { subscriber_id: s.id, account_no: accountNo, role: "owner", created_at: SEEDED_AT }));
+      for (const share of a.sharedWith ?? []) {
+        global.push(
+          insert("account_links", { subscriber_id: share.subscriber, account_no: accountNo, role: share.role, created_at: SEEDED_AT }),
+        );
+      }
+      shards[shard].push(
+        insert("accounts", {
+          account_no: accountNo,
+          region: a.region,
+          subscriber_id: s.id,
+          holder_name: s.displayName,
+          address: a.address,
+          status: "active",
+          created_at: SEEDED_AT,
+        }),
+      );
+      a.tariffs.forEach((code, i) => {
+        shards[shard].push(
+          insert("account_services", {
+            id: `${accountNo}-${i + 1}`,
+            account_no: accountNo,
+            tariff_id: `${a.region}-${code}`,
+            status: "active",
+            started_at: SEEDED_AT,
+          }),
+        );
+      });
+    }
+  }
+  return { global, shards };
+}

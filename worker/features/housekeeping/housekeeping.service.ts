@@ -1,0 +1,28 @@
+import { lt } from "drizzle-orm";
+import { oneTimeCodes, outbox, sessions } from "../../db/schema/global";
+import type { GlobalDb } from "../../platform/db";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** How long the dev outbox keeps messages. */
+export const OUTBOX_RETENTION_MS = 7 * DAY_MS;
+
+/**
+ * Deletes what has expired: sessions past their absolute expiry, one-time
+ * codes a day after expiry (kept briefly for abuse accounting) and old dev
+ * outbox messages. Safe to run any number of times.
+ */
+export async function cleanExpired(db: GlobalDb, now = new Date()) {
+  const [s, c, o] = await db.batch([
+    db.delete(sessions).where(lt(sessions.expiresAt, now)).returning({ id: sessions.idHash }),
+    db
+      .delete(oneTimeCodes)
+      .where(lt(oneTimeCodes.expiresAt, new Date(now.getTime() - DAY_MS)))
+      .returning({ id: oneTimeCodes.id }),
+    db
+      .delete(outbox)
+      .where(lt(outbox.createdAt, new Date(now.getTime() - OUTBOX_RETENTION_MS)))
+      .returning({ id: outbox.id }),
+  ]);
+  return { sessions: s.length, codes: c.length, outbox: o.length };
+}

@@ -1,0 +1,103 @@
+import { BRANCHES, REGIONS } from "../../data/regions.data";
+import type { TariffKind } from "../../db/schema/region";
+import type { DataAccess } from "../../platform/db";
+import { AppError } from "../../platform/errors";
+import { siteUrl } from "../../platform/host";
+import { type DetectedBy, detectRegion, type GeoHint, localDay, type Region } from "../../platform/region";
+import { selectContacts, selectOffices, selectServiceOptions, selectTariffs } from "./regions.queries";
+import type { ContactDto, OfficeDto, RegionContextDto, RegionSummaryDto, ServiceOptionDto, TariffDto } from "./regions.routes";
+
+const branchByCode = new Map(BRANCHES.map((b) => [b.code, b]));
+
+export function summarize(region: Region, requestUrl: URL, baseDomain: string): RegionSummaryDto {
+  const branch = branchByCode.get(region.branch);
+  return {
+    code: region.code,
+    name: { ru: region.nameRu, en: region.nameEn },
+    branch: { code: region.branch, name: { ru: branch?.nameRu ?? region.branch, en: branch?.nameEn ?? region.branch } },
+    tz: region.tz,
+    url: siteUrl(requestUrl, baseDomain, region.code),
+  };
+}
+
+/** Every region, in the catalogue's order (by branch, then as listed). */
+export function listRegions(requestUrl: URL, baseDomain: string): RegionSummaryDto[] {
+  return REGIONS.map((r) => summarize(r, requestUrl, baseDomain));
+}
+
+/** The context of this host: its region, or on the apex the region to suggest. */
+export function regionContext(
+  region: Region | null,
+  geo: GeoHint | undefined,
+  requestUrl: URL,
+  baseDomain: string,
+  now = new Date(),
+): RegionContextDto {
+  let suggested: Region;
+  let detectedBy: DetectedBy | "subdomain";
+  if (region) {
+    suggested = region;
+    detectedBy = "subdomain";
+  } else {
+    const found = detectRegion(geo);
+    suggested = found.region;
+    detectedBy = found.by;
+  }
+  return {
+    baseDomain,
+    apexUrl: siteUrl(requestUrl, baseDomain, null),
+    region: region ? summarize(region, requestUrl, baseDomain) : null,
+    suggested: summarize(suggested, requestUrl, baseDomain),
+    detectedBy,
+    localDay: localDay(suggested.tz, now),
+  };
+}
+
+/** Region-scoped data is only served on a regional subdomain. */
+export function requireRegion(region: Region | null): Region {
+  if (!region) throw new AppError(404, "region_required");
+  return region;
+}
+
+export async function regionTariffs(data: DataAccess, region: Region, kind?: TariffKind): Promise<TariffDto[]> {
+  const rows = await selectTariffs(data.shardForRegion(region.code), region.code, kind);
+  return rows.map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    name: { ru: r.nameRu, en: r.nameEn },
+    description: { ru: r.descriptionRu, en: r.descriptionEn },
+    priceKop: r.priceKop,
+    speedMbps: r.speedMbps,
+    tvChannels: r.tvChannels,
+    minutes: r.minutes,
+    dataGb: r.dataGb,
+  }));
+}
+
+export async function regionServiceOptions(data: DataAccess, region: Region): Promise<ServiceOptionDto[]> {
+  const rows = await selectServiceOptions(data.shardForRegion(region.code), region.code);
+  return rows.map((r) => ({ id: r.id, appliesTo: r.appliesTo, name: { ru: r.nameRu, en: r.nameEn }, priceKop: r.priceKop }));
+}
+
+export async function regionOffices(data: DataAccess, region: Region): Promise<OfficeDto[]> {
+  const rows = await selectOffices(data.global, region.code);
+  return rows.map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    city: { ru: r.cityRu, en: r.cityEn },
+    address: { ru: r.addressRu, en: r.addressEn },
+    hours: JSON.parse(r.hours) as (string | null)[],
+    lat: r.lat,
+    lon: r.lon,
+  }));
+}
+
+const CONTACT_ORDER = ["connection", "support", "b2b_hotline", "b2b_smb", "b2b_enterprise"] as const;
+
+export async function regionContacts(data: DataAccess, region: Region): Promise<ContactDto[]> {
+  const rows = await selectContacts(data.global, region.code);
+  return CONTACT_ORDER.flatMap((kind) => {
+    const row = rows.find((r) => r.kind === kind);
+    return row ? [{ kind, phone: row.phone }] : [];
+  });
+}

@@ -1,0 +1,58 @@
+import { createApp } from "./app";
+import { cleanExpired } from "./features/housekeeping/housekeeping.service";
+import { consumeDeadLetters, consumeNotifications } from "./features/notifications/notifications.consumer";
+import { DEAD_LETTER_QUEUE, NOTIFICATIONS_QUEUE } from "./features/notifications/notifications.messages";
+import { pagesRouter } from "./features/pages/pages.index";
+import { regionsRouter } from "./features/regions/regions.index";
+import { createDataAccess } from "./platform/db";
+import { log } from "./platform/log";
+import { siteRouting } from "./platform/sites";
+
+const app = createApp();
+app.use("*", siteRouting);
+app.route("/api/v1", regionsRouter);
+app.route("/", pagesRouter);
+
+app.doc31("/api/openapi.json", (c) => ({
+  openapi: "3.1.0",
+  info: {
+    title: "Kabinet API",
+    version: "1.0.0",
+    description:
+      "Self-service cabinet of a regional telecom provider. Errors are application/problem+json (RFC 9457) in the request's language (Accept-Language or ?lang=ru|en).",
+  },
+  servers: [{ url: new URL(c.req.url).origin }],
+}));
+
+// Anything else under /api is a problem+json 404, never the SPA.
+app.all("/api/*", (c) => c.notFound());
+
+// Everything else is the PWA (Workers Static Assets, SPA fallback to index.html).
+app.all("*", async (c) => {
+  const res = await c.env.ASSETS.fetch(c.req.raw);
+  // Copy so that middleware can add headers (fetched responses are immutable).
+  return new Response(res.body, res);
+});
+
+export { app };
+
+export default {
+  fetch: app.fetch,
+
+  async queue(batch, env) {
+    if (batch.queue === NOTIFICATIONS_QUEUE) return consumeNotifications(batch, env);
+    if (batch.queue === DEAD_LETTER_QUEUE) return consumeDeadLetters(batch, env);
+    // A queue without a consumer here is a configuration error: retry, then dead-letter.
+    log("error", "queue.unknown", { queue: batch.queue });
+    batch.retryAll({ delaySeconds: 60 });
+  },
+
+  async scheduled(controller, env) {
+    if (controller.cron === "*/15 * * * *") {
+      const removed = await cleanExpired(createDataAccess(env).global, new Date(controller.scheduledTime));
+      log("info", "cron.housekeeping", removed);
+      return;
+    }
+    log("warn", "cron.unknown", { cron: controller.cron });
+  },
+} satisfies ExportedHandler<Env, unknown>;

@@ -1,0 +1,68 @@
+import { eq } from "drizzle-orm";
+import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
+import { REGIONS, SHARD_MAP, type ShardBinding } from "../data/regions.data";
+import * as globalSchema from "../db/schema/global";
+import * as regionSchema from "../db/schema/region";
+
+export type GlobalDb = DrizzleD1Database<typeof globalSchema>;
+export type RegionDb = DrizzleD1Database<typeof regionSchema>;
+
+export type { ShardBinding };
+
+const regionShard = new Map(REGIONS.map((r) => [r.code, SHARD_MAP[r.branch]]));
+
+/** Every regional shard binding, each once. */
+export const SHARDS: readonly ShardBinding[] = [...new Set(Object.values(SHARD_MAP))];
+
+/** The shard binding that holds a region's data (from the shard map, which is data). */
+export function shardOfRegion(regionCode: string): ShardBinding | undefined {
+  return regionShard.get(regionCode);
+}
+
+export function isShardBinding(name: string): name is ShardBinding {
+  return (SHARDS as readonly string[]).includes(name);
+}
+
+/**
+ * Database access for one request: the global database and, on demand, the
+ * regional shard for a region or for an account (found through the account
+ * directory). Handles are made once and reused.
+ */
+export interface DataAccess {
+  global: GlobalDb;
+  shard(binding: ShardBinding): RegionDb;
+  shardForRegion(regionCode: string): RegionDb;
+  /** The shard that holds an account, or null when the directory has no such account. */
+  shardForAccount(accountNo: string): Promise<{ db: RegionDb; region: string } | null>;
+}
+
+export function createDataAccess(env: Env): DataAccess {
+  const shards = new Map<ShardBinding, RegionDb>();
+  const global = drizzle(env.DB, { schema: globalSchema });
+  const shard = (binding: ShardBinding): RegionDb => {
+    let db = shards.get(binding);
+    if (!db) {
+      db = drizzle(env[binding], { schema: regionSchema });
+      shards.set(binding, db);
+    }
+    return db;
+  };
+  return {
+    global,
+    shard,
+    shardForRegion(regionCode) {
+      const binding = shardOfRegion(regionCode);
+      if (!binding) throw new RangeError(`unknown region ${regionCode}`);
+      return shard(binding);
+    },
+    async shardForAccount(accountNo) {
+      const row = await global
+        .select({ shard: globalSchema.accountDirectory.shard, region: globalSchema.accountDirectory.region })
+        .from(globalSchema.accountDirectory)
+        .where(eq(globalSchema.accountDirectory.accountNo, accountNo))
+        .get();
+      if (!row || !isShardBinding(row.shard)) return null;
+      return { db: shard(row.shard), region: row.region };
+    },
+  };
+}

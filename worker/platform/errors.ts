@@ -1,0 +1,60 @@
+import type { Lang, MessageKey } from "./i18n";
+import { hasMessage, t } from "./i18n";
+
+/** Stable problem types (RFC 9457 `type`), one per kind of expected failure. */
+export const PROBLEM_BASE = "urn:kabinet:problem:";
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/**
+ * An expected failure: thrown by services, rendered once by the app's error
+ * handler as problem+json in the request's language.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422 | 429 | 503,
+    readonly slug: string,
+    readonly params: Record<string, string | number> = {},
+    readonly fields: FieldError[] = [],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(slug);
+    this.name = "AppError";
+  }
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  requestId?: string;
+  errors?: FieldError[];
+}
+
+/** Builds the problem body for a slug whose title (and optional detail) are in the i18n table. */
+export function problemBody(
+  lang: Lang,
+  status: number,
+  slug: string,
+  params: Record<string, string | number> = {},
+  extra: Partial<Problem> = {},
+): Problem {
+  const titleKey = `problem.${slug}`;
+  const detailKey = `problem.${slug}.detail`;
+  const title = hasMessage(titleKey) ? t(lang, titleKey as MessageKey, params) : slug;
+  const body: Problem = { type: PROBLEM_BASE + slug.replace(/_/g, "-"), title, status };
+  if (hasMessage(detailKey)) body.detail = t(lang, detailKey as MessageKey, params);
+  return { ...body, ...extra };
+}
+
+export function problemResponse(body: Problem, lang: Lang, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status: body.status,
+    headers: { "content-type": "application/problem+json; charset=utf-8", "content-language": lang, ...headers },
+  });
+}

@@ -1,0 +1,86 @@
+/** Languages of the cabinet: Russian by default, English available. */
+export const LANGS = ["ru", "en"] as const;
+export type Lang = (typeof LANGS)[number];
+
+export function isLang(value: unknown): value is Lang {
+  return value === "ru" || value === "en";
+}
+
+/**
+ * The request's language: an explicit `?lang=`, then the `lang` cookie, then the
+ * first of Accept-Language's ranges that we speak, then Russian.
+ */
+export function negotiateLang(url: URL, cookieLang: string | undefined, acceptLanguage: string | null): Lang {
+  const q = url.searchParams.get("lang");
+  if (isLang(q)) return q;
+  if (isLang(cookieLang)) return cookieLang;
+  if (acceptLanguage) {
+    const ranges = acceptLanguage
+      .split(",")
+      .map((part, i) => {
+        const [tag = "", ...params] = part.trim().split(";");
+        const qParam = params.find((p) => p.trim().startsWith("q="));
+        const weight = qParam ? Number.parseFloat(qParam.trim().slice(2)) : 1;
+        return { lang: tag.trim().toLowerCase().split("-")[0], weight: Number.isFinite(weight) ? weight : 0, i };
+      })
+      .filter((r) => r.weight > 0)
+      .sort((a, b) => b.weight - a.weight || a.i - b.i);
+    for (const r of ranges) if (isLang(r.lang)) return r.lang;
+  }
+  return "ru";
+}
+
+type Dict = Record<string, { ru: string; en: string }>;
+
+/** Server-side messages: problem titles and details. */
+const messages = {
+  "problem.not_found": { ru: "Не найдено", en: "Not found" },
+  "problem.not_found.detail": {
+    ru: "Такой страницы или объекта нет.",
+    en: "There is no such page or object.",
+  },
+  "problem.region_not_found": { ru: "Регион не найден", en: "Region not found" },
+  "problem.region_not_found.detail": {
+    ru: "Сайта для региона «{code}» нет. Выберите регион на главной странице.",
+    en: "There is no site for the region “{code}”. Choose a region on the main page.",
+  },
+  "problem.region_required": { ru: "Выберите регион", en: "Choose a region" },
+  "problem.region_required.detail": {
+    ru: "Этот запрос выполняется на сайте региона, например msk.",
+    en: "This request is served on a regional site, such as msk.",
+  },
+  "problem.validation": { ru: "Проверьте введённые данные", en: "Please check the data you entered" },
+  "problem.bad_json": { ru: "Запрос не удалось прочитать", en: "The request could not be read" },
+  "problem.method_not_allowed": { ru: "Метод не поддерживается", en: "Method not allowed" },
+  "problem.payload_too_large": { ru: "Слишком большой запрос", en: "Request too large" },
+  "problem.internal": {
+    ru: "Что-то пошло не так. Попробуйте ещё раз чуть позже",
+    en: "Something went wrong. Please try again a little later",
+  },
+  "problem.internal.detail": {
+    ru: "Если ошибка повторяется, сообщите в поддержку номер запроса.",
+    en: "If it happens again, tell support the request id.",
+  },
+  "problem.csrf": { ru: "Запрос отклонён", en: "Request refused" },
+  "problem.csrf.detail": {
+    ru: "Запрос пришёл не со страницы личного кабинета.",
+    en: "The request did not come from a cabinet page.",
+  },
+  "problem.rate_limited": { ru: "Слишком много запросов", en: "Too many requests" },
+  "problem.rate_limited.detail": {
+    ru: "Повторите через {seconds} с.",
+    en: "Try again in {seconds} s.",
+  },
+} satisfies Dict;
+
+export type MessageKey = keyof typeof messages;
+
+/** Translates a server message, filling `{name}` placeholders. */
+export function t(lang: Lang, key: MessageKey, params: Record<string, string | number> = {}): string {
+  const template = messages[key][lang];
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`));
+}
+
+export function hasMessage(key: string): key is MessageKey {
+  return Object.hasOwn(messages, key);
+}

@@ -1,0 +1,64 @@
+import { DEFAULT_REGION, REGIONS, type RegionRow } from "../data/regions.data";
+
+const byCode = new Map(REGIONS.map((r) => [r.code, r]));
+const byIso = new Map(REGIONS.filter((r) => r.iso).map((r) => [r.iso as string, r]));
+
+export type Region = RegionRow;
+
+export function regionByCode(code: string): Region | undefined {
+  return byCode.get(code);
+}
+
+export function defaultRegion(): Region {
+  return byCode.get(DEFAULT_REGION) as Region;
+}
+
+/** Great-circle distance in km. */
+function distanceKm(aLat: number, aLon: number, bLat: number, bLon: number): number {
+  const rad = Math.PI / 180;
+  const dLat = (bLat - aLat) * rad;
+  const dLon = (bLon - aLon) * rad;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(aLat * rad) * Math.cos(bLat * rad) * Math.sin(dLon / 2) ** 2;
+  return 2 * 6371 * Math.asin(Math.sqrt(h));
+}
+
+export interface GeoHint {
+  country?: string | null;
+  regionCode?: string | null;
+  latitude?: string | number | null;
+  longitude?: string | number | null;
+}
+
+export type DetectedBy = "subdivision" | "coordinates" | "default";
+
+/**
+ * The visitor's nearest region from Cloudflare's geolocation (`request.cf`):
+ * the ISO subdivision when it is Russian, else the nearest administrative
+ * centre to the coordinates in Russia, else Moscow.
+ */
+export function detectRegion(geo: GeoHint | undefined): { region: Region; by: DetectedBy } {
+  if (geo?.country === "RU" && geo.regionCode) {
+    const hit = byIso.get(`RU-${geo.regionCode.toUpperCase()}`);
+    if (hit) return { region: hit, by: "subdivision" };
+  }
+  const lat = Number(geo?.latitude);
+  const lon = Number(geo?.longitude);
+  if (geo?.country === "RU" && Number.isFinite(lat) && Number.isFinite(lon) && geo?.latitude != null) {
+    let best = defaultRegion();
+    let bestKm = Number.POSITIVE_INFINITY;
+    for (const r of REGIONS) {
+      const km = distanceKm(lat, lon, r.lat, r.lon);
+      if (km < bestKm) {
+        best = r;
+        bestKm = km;
+      }
+    }
+    return { region: best, by: "coordinates" };
+  }
+  return { region: defaultRegion(), by: "default" };
+}
+
+/** The region's local calendar day (YYYY-MM-DD) at an instant. */
+export function localDay(tz: string, at: Date = new Date()): string {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" }).format(at);
+}
