@@ -28,10 +28,12 @@ export function createRouter() {
 export function createApp() {
   const app = createRouter();
 
-  app.use("*", requestId({ headerName: "x-request-id", generator: () => crypto.randomUUID() }));
+  // Our own id for every request (an incoming X-Request-Id is not trusted): in logs, problems and the response.
+  app.use("*", requestId({ headerName: "", generator: () => crypto.randomUUID() }));
   app.use("*", async (c, next) => {
     const started = Date.now();
     await next();
+    c.res.headers.set("x-request-id", c.get("requestId"));
     // No personal data: the route pattern, not the URL; no query, no address.
     log(c.res.status >= 500 ? "error" : "info", "request", {
       requestId: c.get("requestId"),

@@ -1,0 +1,80 @@
+import {
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  getQueueResult,
+  waitOnExecutionContext,
+} from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { deadLetters, outbox, sessions } from "../../worker/db/schema/global";
+import worker from "../../worker/index";
+import { createDataAccess } from "../../worker/platform/db";
+
+const db = () => createDataAccess(env).global;
+
+describe("notifications queue", () => {
+  it("delivers an SMS to the outbox once, even when the message is delivered twice", async () => {
+    const body = { channel: "sms", to: "+79000000001", text: "Код: 123456", dedupeKey: "test-sms-1" };
+    for (const id of ["m1", "m1-again"]) {
+      const batch = createMessageBatch("kabinet-notifications", [{ id, timestamp: new Date(), attempts: 1, body }]);
+      const ctx = createExecutionContext();
+      await worker.queue(batch, env, ctx);
+      const result = await getQueueResult(batch, ctx);
+      expect(result.explicitAcks).toEqual([id]);
+    }
+    const rows = await db().select().from(outbox).where(eq(outbox.dedupeKey, "test-sms-1")).all();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ channel: "sms", recipient: "+79000000001", body: "Код: 123456" });
+  });
+
+  it("acks a malformed message and keeps it as a dead letter, without holding up the good ones", async () => {
+    const batch = createMessageBatch("kabinet-notifications", [
+      { id: "bad-1", timestamp: new Date(), attempts: 1, body: { channel: "pigeon" } },
+      {
+        id: "good-1",
+        timestamp: new Date(),
+        attempts: 1,
+        body: { channel: "email", to: "a@example.com", subject: "Счёт", text: "Готов", dedupeKey: "test-email-1" },
+      },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks.sort()).toEqual(["bad-1", "good-1"]);
+    expect(result.retryMessages).toEqual([]);
+    const dead = await db().select().from(deadLetters).where(eq(deadLetters.id, "bad-1")).get();
+    expect(dead?.queue).toBe("kabinet-notifications");
+    expect(await db().select().from(outbox).where(eq(outbox.dedupeKey, "test-email-1")).get()).toBeDefined();
+  });
+
+  it("stores what reaches the dead-letter queue", async () => {
+    const batch = createMessageBatch("kabinet-dlq", [{ id: "dlq-1", timestamp: new Date(), attempts: 6, body: { any: "thing" } }]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["dlq-1"]);
+    expect((await db().select().from(deadLetters).where(eq(deadLetters.id, "dlq-1")).get())?.attempts).toBe(6);
+  });
+});
+
+describe("housekeeping cron", () => {
+  it("removes expired sessions and keeps live ones; running it again changes nothing", async () => {
+    const now = Date.UTC(2026, 10, 25, 12, 0, 0);
+    const base = { subscriberId: "demo-anna", createdAt: new Date(now - 1e8), lastSeenAt: new Date(now - 1e6) };
+    await db()
+      .insert(sessions)
+      .values([
+        { idHash: "expired", ...base, expiresAt: new Date(now - 1000) },
+        { idHash: "live", ...base, expiresAt: new Date(now + 3_600_000) },
+      ]);
+    for (let i = 0; i < 2; i++) {
+      const ctx = createExecutionContext();
+      await worker.scheduled(createScheduledController({ cron: "*/15 * * * *", scheduledTime: now }), env, ctx);
+      await waitOnExecutionContext(ctx);
+    }
+    const left = (await db().select({ id: sessions.idHash }).from(sessions).all()).map((r) => r.id);
+    expect(left).toContain("live");
+    expect(left).not.toContain("expired");
+  });
+});

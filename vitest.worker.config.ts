@@ -1,0 +1,24 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+/** Worker tests run inside workerd with the bindings of wrangler.toml; every shard is migrated and seeded. */
+export default defineConfig(async () => {
+  const globalMigrations = await readD1Migrations("migrations/global");
+  const regionMigrations = await readD1Migrations("migrations/region");
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: { TEST_MIGRATIONS_GLOBAL: globalMigrations, TEST_MIGRATIONS_REGION: regionMigrations },
+        },
+      }),
+    ],
+    test: {
+      name: "worker",
+      silent: "passed-only",
+      include: ["worker/**/*.test.ts", "test/worker/**/*.test.ts"],
+      setupFiles: ["./test/worker/setup.ts"],
+    },
+  };
+});
