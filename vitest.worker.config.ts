@@ -16,7 +16,7 @@ export default defineConfig(async () => {
     ],
     test: {
       name: "worker",
-      silent: "passed-only",
+      silent: "passed-only" as const,
       include: ["worker/**/*.test.ts", "test/worker/**/*.test.ts"],
       setupFiles: ["./test/worker/setup.ts"],
     },

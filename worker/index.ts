@@ -39,7 +39,7 @@ export { app };
 export default {
   fetch: app.fetch,
 
-  async queue(batch, env) {
+  async queue(batch, env, _ctx) {
     if (batch.queue === NOTIFICATIONS_QUEUE) return consumeNotifications(batch, env);
     if (batch.queue === DEAD_LETTER_QUEUE) return consumeDeadLetters(batch, env);
     // A queue without a consumer here is a configuration error: retry, then dead-letter.
@@ -47,7 +47,7 @@ export default {
     batch.retryAll({ delaySeconds: 60 });
   },
 
-  async scheduled(controller, env) {
+  async scheduled(controller, env, _ctx) {
     if (controller.cron === "*/15 * * * *") {
       const removed = await cleanExpired(createDataAccess(env).global, new Date(controller.scheduledTime));
       log("info", "cron.housekeeping", removed);
