@@ -31,7 +31,7 @@ export function App() {
             </div>
           </main>
         </Match>
-        <Match when={context.state === "pending" || context.state === "unresolved"}>
+        <Match when={context.latest === undefined}>
           <p class="loading page" role="status" aria-live="polite">
             {t("common.loading")}
           </p>

@@ -15,14 +15,13 @@ export function Loadable<T>(props: { resource: Resource<T>; onRetry: () => void;
           </button>
         </div>
       </Match>
-      <Match when={props.resource.state === "pending" || props.resource.state === "unresolved"}>
+      {/* After an error, a retry is "refreshing" with no value yet: that is still loading. */}
+      <Match when={props.resource.latest === undefined}>
         <p class="loading" role="status" aria-live="polite">
           {t("common.loading")}
         </p>
       </Match>
-      <Match when={props.resource.state === "ready" || props.resource.state === "refreshing"}>
-        {props.children(props.resource.latest as T)}
-      </Match>
+      <Match when={props.resource.latest !== undefined}>{props.children(props.resource.latest as T)}</Match>
     </Switch>
   );
 }

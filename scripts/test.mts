@@ -1,0 +1,58 @@
+/**
+ * `npm test`: builds the PWA, then runs every suite: the Worker in workerd,
+ * the web code, and the browser tests in real Chromium against `wrangler dev`.
+ * Prints the totals and exits non-zero if anything failed or nothing ran.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { ensureChromium } from "./chromium.mts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const REPORTS = join(ROOT, ".e2e/reports");
+
+const suites = [
+  { name: "worker (workerd)", config: "vitest.worker.config.ts" },
+  { name: "web", config: "vitest.web.config.ts" },
+  { name: "browser (Chromium)", config: "vitest.e2e.config.ts" },
+];
+
+function run(cmd: string, args: string[]): number {
+  return spawnSync(cmd, args, { cwd: ROOT, stdio: "inherit", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } }).status ?? 1;
+}
+
+// Fail early with the install command rather than in the middle of the run.
+ensureChromium();
+
+console.log("▶ Building the web app…");
+if (run("vite", ["build", "--logLevel", "warn"]) !== 0) process.exit(1);
+
+rmSync(REPORTS, { recursive: true, force: true });
+mkdirSync(REPORTS, { recursive: true });
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const lines: string[] = [];
+let ok = true;
+for (const s of suites) {
+  console.log(`\n▶ ${s.name}`);
+  const out = join(REPORTS, `${s.config}.json`);
+  const code = run("vitest", ["run", "--config", s.config, "--reporter=default", "--reporter=json", `--outputFile.json=${out}`]);
+  let r = { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0, numTodoTests: 0, numTotalTests: 0 };
+  try {
+    r = JSON.parse(readFileSync(out, "utf8"));
+  } catch {
+    // no report: the run crashed before any test; counted as a failure below
+  }
+  totals.passed += r.numPassedTests;
+  totals.failed += r.numFailedTests;
+  totals.skipped += r.numPendingTests + r.numTodoTests;
+  const suiteOk = code === 0 && r.numTotalTests > 0 && r.numFailedTests === 0;
+  ok &&= suiteOk;
+  lines.push(
+    `  ${suiteOk ? "✓" : "✗"} ${s.name}: ${r.numPassedTests} passed, ${r.numFailedTests} failed${code !== 0 && r.numFailedTests === 0 ? ` (exit ${code})` : ""}`,
+  );
+}
+
+console.log(`\nTest totals\n${lines.join("\n")}`);
+console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(ok ? 0 : 1);

@@ -1,0 +1,39 @@
+import { type Browser, type BrowserContext, chromium } from "playwright-core";
+import { inject } from "vitest";
+import { CHROMIUM_ARGS } from "../../scripts/chromium.mts";
+
+export const port = () => inject("port");
+export const site = (sub: string | null, path = "/") => `http://${sub ? `${sub}.` : ""}kabinet.localhost:${port()}${path}`;
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({ executablePath: inject("chromium"), args: CHROMIUM_ARGS, headless: true });
+}
+
+/** A fresh browser profile (no cookies, no service worker), Russian by default. */
+export async function newContext(browser: Browser, options: Parameters<Browser["newContext"]>[0] = {}): Promise<BrowserContext> {
+  return browser.newContext({ locale: "ru-RU", ...options });
+}
+
+/**
+ * A real (non-incognito) profile in a temporary folder: Chrome refuses to
+ * install apps from incognito contexts, so installability is checked here.
+ */
+export async function launchProfile(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+  const { mkdtemp, rm } = await import("node:fs/promises");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const dir = await mkdtemp(join(tmpdir(), "kabinet-profile-"));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: inject("chromium"),
+    args: CHROMIUM_ARGS,
+    headless: true,
+    locale: "ru-RU",
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import { ensureChromium } from "../../scripts/chromium.mts";
+import { prepareLocalDatabases } from "../../scripts/local-db.mts";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    port: number;
+    chromium: string;
+  }
+}
+
+let server: ChildProcess | undefined;
+
+/** Starts the real Worker with `wrangler dev` on fresh local databases, for the browser tests. */
+export async function setup(project: TestProject) {
+  const chromium = ensureChromium();
+  const port = Number(process.env.E2E_PORT ?? 8799);
+  const state = join(ROOT, ".e2e/state");
+  await rm(state, { recursive: true, force: true });
+  await prepareLocalDatabases(state, () => {});
+
+  server = spawn(
+    join(ROOT, "node_modules/.bin/wrangler"),
+    [
+      "dev",
+      "--port",
+      String(port),
+      "--ip",
+      "127.0.0.1",
+      "--local-protocol",
+      "http",
+      "--persist-to",
+      state,
+      "--show-interactive-dev-session=false",
+    ],
+    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
+  );
+  let output = "";
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`wrangler dev did not start in 90 s:\n${output}`)), 90_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (/Ready on/.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    server?.stdout?.on("data", onData);
+    server?.stderr?.on("data", (c: Buffer) => {
+      output += c.toString();
+    });
+    server?.on("exit", (code) => reject(new Error(`wrangler dev exited (${code}):\n${output}`)));
+  });
+  project.provide("port", port);
+  project.provide("chromium", chromium);
+}
+
+export async function teardown() {
+  if (!server) return;
+  const exited = new Promise((r) => server?.once("exit", r));
+  server.kill("SIGINT");
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  if (server.exitCode === null) server.kill("SIGKILL");
+}

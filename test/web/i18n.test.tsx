@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { matchesRegion } from "../../web/src/features/region/RegionList";
+import { format, initialLang, translate } from "../../web/src/i18n";
+import { en } from "../../web/src/i18n/en";
+import { ru } from "../../web/src/i18n/ru";
+
+describe("dictionaries", () => {
+  it("have the same keys and no empty text", () => {
+    expect(Object.keys(en).sort()).toEqual(Object.keys(ru).sort());
+    for (const [k, v] of [...Object.entries(ru), ...Object.entries(en)]) expect(v.trim(), k).not.toBe("");
+  });
+  it("keep placeholders the same in both languages", () => {
+    const names = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+    for (const key of Object.keys(ru) as (keyof typeof ru)[]) expect(names(en[key]), key).toEqual(names(ru[key]));
+  });
+  it("translate with parameters", () => {
+    expect(translate("ru", "tariffs.title", { region: "Москва" })).toBe("Тарифы — Москва");
+    expect(translate("en", "tariffs.title", { region: "Moscow" })).toBe("Tariffs — Moscow");
+    expect(format("{a} and {b}", { a: 1 })).toBe("1 and {b}");
+  });
+  it("start in Russian unless the lang cookie says English", () => {
+    expect(initialLang("")).toBe("ru");
+    expect(initialLang("region=msk; lang=en")).toBe("en");
+    expect(initialLang("lang=de")).toBe("ru");
+  });
+});
+
+describe("region search", () => {
+  const r = {
+    code: "kzn",
+    name: { ru: "Республика Татарстан", en: "Republic of Tatarstan" },
+    branch: { code: "volga", name: { ru: "Волга", en: "Volga" } },
+    tz: "Europe/Moscow",
+    url: "http://kzn.kabinet.localhost/",
+  };
+  it("matches either language, any case, ё as е, and the code", () => {
+    expect(matchesRegion(r, "ТАТАР")).toBe(true);
+    expect(matchesRegion(r, "tatar")).toBe(true);
+    expect(matchesRegion(r, "kzn")).toBe(true);
+    expect(matchesRegion(r, "")).toBe(true);
+    expect(matchesRegion(r, "Москва")).toBe(false);
+    expect(matchesRegion({ ...r, name: { ru: "Орёл", en: "Oryol" } }, "орел")).toBe(true);
+  });
+});

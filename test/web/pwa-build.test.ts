@@ -1,0 +1,45 @@
+// @vitest-environment node
+import { existsSync, readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+
+const dist = new URL("../../dist/", import.meta.url);
+const read = (p: string) => readFileSync(new URL(p, dist));
+
+/** PNG width and height from the IHDR chunk. */
+function pngSize(buf: Buffer) {
+  return { width: buf.readUInt32BE(16), height: buf.readUInt32BE(20) };
+}
+
+describe("the built PWA", () => {
+  it("has an installable manifest: name, id, scope, start_url, standalone, icons incl. maskable", () => {
+    const m = JSON.parse(read("manifest.webmanifest").toString());
+    expect(m).toMatchObject({ name: "Личный кабинет", short_name: "Кабинет", id: "/", scope: "/", display: "standalone", lang: "ru" });
+    expect(m.start_url.startsWith("/")).toBe(true);
+    expect(m.theme_color).toMatch(/^#[0-9a-f]{6}$/i);
+    const bySize = (s: string, purpose: string) =>
+      m.icons.find((i: { sizes: string; purpose: string }) => i.sizes === s && i.purpose === purpose);
+    for (const [size, purpose] of [
+      ["192x192", "any"],
+      ["512x512", "any"],
+      ["512x512", "maskable"],
+    ] as const) {
+      const icon = bySize(size, purpose);
+      expect(icon, `${size} ${purpose}`).toBeDefined();
+      const [w, h] = size.split("x").map(Number);
+      expect(pngSize(read(icon.src.slice(1)))).toEqual({ width: w, height: h });
+    }
+  });
+
+  it("precaches the shell but not the API docs vendor files", () => {
+    const sw = read("sw.js").toString();
+    expect(sw).toContain("index.html");
+    expect(sw).toContain("manifest.webmanifest");
+    expect(sw).not.toContain("swagger-ui-bundle");
+    expect(existsSync(new URL("vendor/swagger-ui/swagger-ui-bundle.js", dist))).toBe(true);
+  });
+
+  it("has no inline script in the page", () => {
+    const html = read("index.html").toString();
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+  });
+});

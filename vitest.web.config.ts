@@ -1,0 +1,13 @@
+import solid from "vite-plugin-solid";
+import { defineConfig } from "vitest/config";
+
+/** Web code: pure functions and components in jsdom, plus checks of the built PWA. */
+export default defineConfig({
+  plugins: [solid()],
+  resolve: { conditions: ["development", "browser"] },
+  test: {
+    name: "web",
+    environment: "jsdom",
+    include: ["web/**/*.test.{ts,tsx}", "test/web/**/*.test.{ts,tsx}"],
+  },
+});
