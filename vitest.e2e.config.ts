@@ -9,5 +9,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     fileParallelism: false,
+    // The first page of a cold dev server can take seconds; assertions wait for what a person would see.
+    expect: { poll: { timeout: 15_000, interval: 100 } },
   },
 });
