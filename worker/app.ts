@@ -5,6 +5,7 @@ import type { AppEnv } from "./env";
 import { requestContext } from "./platform/context";
 import { csrfGuard } from "./platform/csrf";
 import { AppError, problemBody, problemResponse } from "./platform/errors";
+import { hasMessage, t } from "./platform/i18n";
 import { log } from "./platform/log";
 import { securityHeaders } from "./platform/security";
 import { fieldName, issueMessage } from "./platform/validation";
@@ -60,7 +61,9 @@ export function createApp() {
       return problemResponse(
         problemBody(lang, err.status, err.slug, err.params, {
           requestId,
-          ...(err.fields.length ? { errors: err.fields } : {}),
+          ...(err.fields.length
+            ? { errors: err.fields.map((f) => ({ field: f.field, message: hasMessage(f.message) ? t(lang, f.message) : f.message })) }
+            : {}),
         }),
         lang,
         err.headers,

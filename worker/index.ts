@@ -1,4 +1,5 @@
 import { createApp } from "./app";
+import { authRouter } from "./features/auth/auth.index";
 import { cleanExpired } from "./features/housekeeping/housekeeping.service";
 import { consumeDeadLetters, consumeNotifications } from "./features/notifications/notifications.consumer";
 import { DEAD_LETTER_QUEUE, NOTIFICATIONS_QUEUE } from "./features/notifications/notifications.messages";
@@ -6,11 +7,14 @@ import { pagesRouter } from "./features/pages/pages.index";
 import { regionsRouter } from "./features/regions/regions.index";
 import { createDataAccess } from "./platform/db";
 import { log } from "./platform/log";
+import { sessionMiddleware } from "./platform/session";
 import { siteRouting } from "./platform/sites";
 
 const app = createApp();
 app.use("*", siteRouting);
+app.use("/api/*", sessionMiddleware);
 app.route("/api/v1", regionsRouter);
+app.route("/api/v1", authRouter);
 app.route("/", pagesRouter);
 
 app.doc31("/api/openapi.json", (c) => ({

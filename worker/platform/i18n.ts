@@ -71,6 +71,34 @@ const messages = {
     ru: "Повторите через {seconds} с.",
     en: "Try again in {seconds} s.",
   },
+  "problem.unauthorized": { ru: "Войдите в личный кабинет", en: "Please log in" },
+  "problem.invalid_credentials": { ru: "Неверный логин или пароль", en: "Wrong login or password" },
+  "problem.invalid_credentials.detail": {
+    ru: "Проверьте данные или войдите по временному коду.",
+    en: "Check what you typed, or log in with a one-time code.",
+  },
+  "problem.invalid_code": { ru: "Неверный или устаревший код", en: "Wrong or expired code" },
+  "problem.invalid_code.detail": {
+    ru: "Проверьте код из сообщения или запросите новый.",
+    en: "Check the code in the message or ask for a new one.",
+  },
+  "problem.code_too_soon": { ru: "Код уже отправлен", en: "A code has just been sent" },
+  "problem.code_too_soon.detail": {
+    ru: "Новый код можно запросить через {seconds} с.",
+    en: "You can ask for a new code in {seconds} s.",
+  },
+  "problem.step_up_required": { ru: "Подтвердите операцию кодом из SMS", en: "Confirm with the code we text you" },
+  "problem.captcha_failed": { ru: "Проверка не пройдена", en: "Check failed" },
+  "problem.captcha_failed.detail": {
+    ru: "Обновите страницу и попробуйте ещё раз.",
+    en: "Reload the page and try again.",
+  },
+  "problem.weak_password": { ru: "Пароль слишком простой", en: "The password is too weak" },
+  "problem.conflict": { ru: "Уже занято", en: "Already taken" },
+  "field.identifier": {
+    ru: "Введите телефон, почту, логин или номер лицевого счёта",
+    en: "Enter a phone, email, login or account number",
+  },
 } satisfies Dict;
 
 export type MessageKey = keyof typeof messages;

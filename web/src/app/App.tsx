@@ -1,5 +1,6 @@
 import { Route, Router } from "@solidjs/router";
 import { createResource, lazy, Match, Switch } from "solid-js";
+import { SessionProvider } from "../features/auth/SessionContext";
 import HomePage from "../features/home/HomePage";
 import { ApexPage } from "../features/region/ApexPage";
 import { RegionProvider } from "../features/region/RegionContext";
@@ -12,6 +13,7 @@ const TariffsPage = lazy(() => import("../features/tariffs/TariffsPage"));
 const OfficesPage = lazy(() => import("../features/offices/OfficesPage"));
 const ContactsPage = lazy(() => import("../features/contacts/ContactsPage"));
 const LoginPage = lazy(() => import("../features/auth/LoginPage"));
+const ProfilePage = lazy(() => import("../features/auth/ProfilePage"));
 const NotFoundPage = lazy(() => import("../features/notfound/NotFoundPage"));
 
 /** Loads the region context of this host, then shows the apex picker or the regional site. */
@@ -40,14 +42,17 @@ export function App() {
         <Match when={context.latest?.region && context.latest}>
           {(ctx) => (
             <RegionProvider context={ctx()} region={ctx().region as NonNullable<ReturnType<typeof ctx>["region"]>}>
-              <Router root={Layout}>
-                <Route path="/" component={HomePage} />
-                <Route path="/tariffs" component={TariffsPage} />
-                <Route path="/offices" component={OfficesPage} />
-                <Route path="/contacts" component={ContactsPage} />
-                <Route path="/login" component={LoginPage} />
-                <Route path="*404" component={NotFoundPage} />
-              </Router>
+              <SessionProvider>
+                <Router root={Layout}>
+                  <Route path="/" component={HomePage} />
+                  <Route path="/tariffs" component={TariffsPage} />
+                  <Route path="/offices" component={OfficesPage} />
+                  <Route path="/contacts" component={ContactsPage} />
+                  <Route path="/login" component={LoginPage} />
+                  <Route path="/profile" component={ProfilePage} />
+                  <Route path="*404" component={NotFoundPage} />
+                </Router>
+              </SessionProvider>
             </RegionProvider>
           )}
         </Match>

@@ -1,5 +1,6 @@
 import { A, type RouteSectionProps } from "@solidjs/router";
-import { createResource, For } from "solid-js";
+import { createResource, For, Show } from "solid-js";
+import { useSession } from "../features/auth/SessionContext";
 import { useRegion } from "../features/region/RegionContext";
 import { RegionSwitcher } from "../features/region/RegionSwitcher";
 import { useI18n } from "../i18n";
@@ -11,6 +12,7 @@ import { LangToggle } from "./LangToggle";
 export function Layout(props: RouteSectionProps) {
   const { t } = useI18n();
   const { context } = useRegion();
+  const { profile } = useSession();
   const [contacts] = createResource(api.contacts);
   const privateContacts = () => (contacts.latest ?? []).filter((c) => c.kind === "connection" || c.kind === "support");
   const links = [
@@ -31,9 +33,18 @@ export function Layout(props: RouteSectionProps) {
           </A>
           <RegionSwitcher />
           <LangToggle baseDomain={context.baseDomain} />
-          <A href="/login" class="button button--primary button--small">
-            {t("nav.login")}
-          </A>
+          <Show
+            when={profile()}
+            fallback={
+              <A href="/login" class="button button--primary button--small">
+                {t("nav.login")}
+              </A>
+            }
+          >
+            <A href="/profile" class="button button--small">
+              {t("nav.profile")}
+            </A>
+          </Show>
         </div>
         <nav aria-label={t("nav.main")} class="site-nav">
           <ul>

@@ -1,3 +1,4 @@
+import type { ProfileDto, SessionDto } from "../../../worker/features/auth/auth.routes";
 import type {
   ContactDto,
   OfficeDto,
@@ -7,7 +8,7 @@ import type {
   TariffDto,
 } from "../../../worker/features/regions/regions.routes";
 
-export type { ContactDto, OfficeDto, RegionContextDto, RegionSummaryDto, ServiceOptionDto, TariffDto };
+export type { ContactDto, OfficeDto, ProfileDto, RegionContextDto, RegionSummaryDto, ServiceOptionDto, SessionDto, TariffDto };
 
 /** An RFC 9457 problem from the API, already in the user's language. */
 export interface Problem {
@@ -45,7 +46,24 @@ async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
       : { type: "about:blank", title: res.statusText || "Error", status: res.status };
     throw new ApiError(problem);
   }
+  if (res.status === 204) return undefined as T;
   return (await res.json()) as T;
+}
+
+const send = <T>(method: "POST" | "DELETE", path: string, body?: unknown) =>
+  request<T>(path, {
+    method,
+    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
+  });
+
+/** The logged-in subscriber, or null when not logged in. */
+async function me(): Promise<ProfileDto | null> {
+  try {
+    return (await request<{ profile: ProfileDto }>("/api/v1/me")).profile;
+  } catch (e) {
+    if (e instanceof ApiError && e.problem.status === 401) return null;
+    throw e;
+  }
 }
 
 type Items<T> = { items: T[] };
@@ -57,4 +75,11 @@ export const api = {
   services: () => request<Items<ServiceOptionDto>>("/api/v1/region/services").then((r) => r.items),
   offices: () => request<Items<OfficeDto>>("/api/v1/region/offices").then((r) => r.items),
   contacts: () => request<Items<ContactDto>>("/api/v1/region/contacts").then((r) => r.items),
+  me,
+  login: (identifier: string, password: string) =>
+    send<{ profile: ProfileDto }>("POST", "/api/v1/auth/login", { identifier, password }).then((r) => r.profile),
+  logout: () => send<void>("POST", "/api/v1/auth/logout"),
+  sessions: () => request<Items<SessionDto>>("/api/v1/me/sessions").then((r) => r.items),
+  endSession: (id: string) => send<void>("DELETE", `/api/v1/me/sessions/${encodeURIComponent(id)}`),
+  endOtherSessions: () => send<void>("POST", "/api/v1/me/sessions/end-others"),
 };

@@ -116,6 +116,10 @@ export const sessions = sqliteTable(
     lastSeenAt: integer("last_seen_at", { mode: "timestamp_ms" }).notNull(),
     expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
     userAgent: text("user_agent"),
+    /** How the session was opened: password, code, passkey, or an identity provider. */
+    authMethod: text("auth_method").notNull().default("password"),
+    /** When the subscriber last confirmed with a fresh SMS code (step-up for money operations). */
+    stepUpAt: integer("step_up_at", { mode: "timestamp_ms" }),
   },
   (t) => [index("sessions_subscriber_idx").on(t.subscriberId), index("sessions_expires_idx").on(t.expiresAt)],
 );
@@ -128,6 +132,13 @@ export const oneTimeCodes = sqliteTable(
     purpose: text("purpose").notNull(),
     targetHash: text("target_hash").notNull(),
     codeHash: text("code_hash").notNull(),
+    channel: text("channel", { enum: ["sms", "email"] })
+      .notNull()
+      .default("sms"),
+    /** The subscriber the code is for, when known (never revealed to the caller). */
+    subscriberId: text("subscriber_id"),
+    /** JSON: what confirming the code will do (e.g. the new phone to set). */
+    payload: text("payload"),
     attempts: integer("attempts").notNull().default(0),
     usedAt: integer("used_at", { mode: "timestamp_ms" }),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
@@ -166,3 +177,15 @@ export const deadLetters = sqliteTable(
   },
   (t) => [index("dead_letters_failed_idx").on(t.failedAt)],
 );
+
+/**
+ * Failed-attempt accounting for abuse limits, per identifier and per client
+ * address (keys are hashes). D1 is global, unlike the Rate Limiting binding,
+ * so a lock holds whichever location the next attempt comes through.
+ */
+export const authThrottle = sqliteTable("auth_throttle", {
+  key: text("key").primaryKey(),
+  failures: integer("failures").notNull().default(0),
+  lastFailureAt: integer("last_failure_at", { mode: "timestamp_ms" }),
+  lockedUntil: integer("locked_until", { mode: "timestamp_ms" }),
+});

@@ -1,21 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { TARIFF_KINDS } from "../../db/schema/region";
-
-const Problem = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string().optional(),
-    requestId: z.string().optional(),
-    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-  })
-  .openapi("Problem");
-
-const problem = (description: string) => ({
-  description,
-  content: { "application/problem+json": { schema: Problem } },
-});
+import { problem } from "../../platform/openapi";
 
 const Localized = z.object({ ru: z.string(), en: z.string() }).openapi("Localized");
 

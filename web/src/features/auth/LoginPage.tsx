@@ -1,5 +1,9 @@
+import { useNavigate } from "@solidjs/router";
 import { createSignal } from "solid-js";
 import { useI18n } from "../../i18n";
+import { ApiError, api, type Problem } from "../../lib/api";
+import { ProblemAlert } from "./ProblemAlert";
+import { useSession } from "./SessionContext";
 
 /**
  * The way into the cabinet: one field for any identifier the seed names
@@ -7,14 +11,36 @@ import { useI18n } from "../../i18n";
  */
 export default function LoginPage() {
   const { t } = useI18n();
+  const { setProfile } = useSession();
+  const navigate = useNavigate();
   const [show, setShow] = createSignal(false);
+  const [busy, setBusy] = createSignal(false);
+  const [problem, setProblem] = createSignal<Problem | null>(null);
+
+  const submit = async (e: SubmitEvent) => {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget as HTMLFormElement);
+    setBusy(true);
+    setProblem(null);
+    try {
+      const profile = await api.login(String(form.get("identifier") ?? ""), String(form.get("password") ?? ""));
+      setProfile(profile);
+      navigate("/profile", { replace: true });
+    } catch (err) {
+      setProblem(err instanceof ApiError ? err.problem : { type: "network", title: t("common.error"), status: 0 });
+    } finally {
+      setBusy(false);
+    }
+  };
+
   return (
     <section class="narrow">
       <h1>{t("login.title")}</h1>
-      <form class="form" method="post" action="/api/v1/auth/login" novalidate>
+      <form class="form" onSubmit={submit} aria-busy={busy()} novalidate>
+        <ProblemAlert problem={problem()} />
         <label class="field">
           <span>{t("login.identifier")}</span>
-          <input name="identifier" required autocomplete="username" inputmode="text" />
+          <input name="identifier" required autocomplete="username" autocapitalize="none" spellcheck={false} />
         </label>
         <label class="field">
           <span>{t("login.password")}</span>
@@ -24,8 +50,8 @@ export default function LoginPage() {
           <input type="checkbox" checked={show()} onChange={(e) => setShow(e.currentTarget.checked)} />
           <span>{t("login.showPassword")}</span>
         </label>
-        <button type="submit" class="button button--primary">
-          {t("login.submit")}
+        <button type="submit" class="button button--primary" disabled={busy()}>
+          {busy() ? t("common.loading") : t("login.submit")}
         </button>
       </form>
     </section>

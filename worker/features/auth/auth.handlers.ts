@@ -1,0 +1,51 @@
+import type { RouteHandler } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../../env";
+import { clearSessionCookie, endSession, requireSession, setSessionCookie } from "../../platform/session";
+import type { endOtherSessionsRoute, endSessionRoute, loginRoute, logoutRoute, meRoute, sessionsRoute } from "./auth.routes";
+import { type Client, currentProfile, endOneSession, endOtherSessions, listSessions, loginWithPassword, profileOf } from "./auth.service";
+
+/** The client as the throttle sees it; Cloudflare sets CF-Connecting-IP in production. */
+export function clientOf(c: Context<AppEnv>): Client {
+  return { address: c.req.header("cf-connecting-ip") ?? "local", userAgent: c.req.header("user-agent") ?? null };
+}
+
+export const loginHandler: RouteHandler<typeof loginRoute, AppEnv> = async (c) => {
+  const { identifier, password } = c.req.valid("json");
+  const { subscriber, session } = await loginWithPassword(c.get("data").global, identifier, password, clientOf(c));
+  // A session from before the login (if any) ends: a new token on every login.
+  const previous = c.get("session");
+  if (previous) await endSession(c.get("data").global, previous.idHash);
+  setSessionCookie(c, session.token);
+  c.header("cache-control", "no-store");
+  return c.json({ profile: profileOf(subscriber) }, 200);
+};
+
+export const logoutHandler: RouteHandler<typeof logoutRoute, AppEnv> = async (c) => {
+  const session = c.get("session");
+  if (session) await endSession(c.get("data").global, session.idHash);
+  clearSessionCookie(c);
+  return c.body(null, 204);
+};
+
+export const meHandler: RouteHandler<typeof meRoute, AppEnv> = async (c) => {
+  const profile = await currentProfile(c.get("data").global, requireSession(c));
+  c.header("cache-control", "private, no-store");
+  return c.json({ profile }, 200);
+};
+
+export const sessionsHandler: RouteHandler<typeof sessionsRoute, AppEnv> = async (c) => {
+  c.header("cache-control", "private, no-store");
+  return c.json({ items: await listSessions(c.get("data").global, requireSession(c)) }, 200);
+};
+
+export const endSessionHandler: RouteHandler<typeof endSessionRoute, AppEnv> = async (c) => {
+  const wasCurrent = await endOneSession(c.get("data").global, requireSession(c), c.req.valid("param").id);
+  if (wasCurrent) clearSessionCookie(c);
+  return c.body(null, 204);
+};
+
+export const endOtherSessionsHandler: RouteHandler<typeof endOtherSessionsRoute, AppEnv> = async (c) => {
+  await endOtherSessions(c.get("data").global, requireSession(c));
+  return c.body(null, 204);
+};

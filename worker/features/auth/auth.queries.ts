@@ -1,0 +1,44 @@
+import { and, desc, eq, like } from "drizzle-orm";
+import { accountLinks, sessions, subscribers } from "../../db/schema/global";
+import type { GlobalDb } from "../../platform/db";
+import type { Identifier } from "../../platform/identifiers";
+
+export type SubscriberRow = typeof subscribers.$inferSelect;
+
+/** The subscriber an identifier names; an account number names its owner. */
+export async function selectSubscriberByIdentifier(db: GlobalDb, id: Identifier): Promise<SubscriberRow | undefined> {
+  switch (id.kind) {
+    case "phone":
+      return db.select().from(subscribers).where(eq(subscribers.phone, id.value)).get();
+    case "email":
+      return db.select().from(subscribers).where(eq(subscribers.email, id.value)).get();
+    case "login":
+      return db.select().from(subscribers).where(eq(subscribers.login, id.value)).get();
+    case "account": {
+      const row = await db
+        .select({ s: subscribers })
+        .from(accountLinks)
+        .innerJoin(subscribers, eq(subscribers.id, accountLinks.subscriberId))
+        .where(and(eq(accountLinks.accountNo, id.value), eq(accountLinks.role, "owner")))
+        .get();
+      return row?.s;
+    }
+  }
+}
+
+export function selectSubscriberById(db: GlobalDb, id: string) {
+  return db.select().from(subscribers).where(eq(subscribers.id, id)).get();
+}
+
+export function selectSessions(db: GlobalDb, subscriberId: string) {
+  return db.select().from(sessions).where(eq(sessions.subscriberId, subscriberId)).orderBy(desc(sessions.lastSeenAt)).all();
+}
+
+/** A session of this subscriber by the public id (a prefix of its hash). */
+export function selectSessionByPublicId(db: GlobalDb, subscriberId: string, publicId: string) {
+  return db
+    .select({ idHash: sessions.idHash })
+    .from(sessions)
+    .where(and(eq(sessions.subscriberId, subscriberId), like(sessions.idHash, `${publicId}%`)))
+    .get();
+}

@@ -1,0 +1,117 @@
+import { randomToken } from "../../platform/crypto";
+import type { GlobalDb } from "../../platform/db";
+import { AppError } from "../../platform/errors";
+import { type Identifier, parseIdentifier } from "../../platform/identifiers";
+import { hashPassword, verifyPassword } from "../../platform/password";
+import { endAllSessions, endSession, openSession, type SessionInfo } from "../../platform/session";
+import { assertNotThrottled, clearFailures, recordFailure, throttleKey } from "../../platform/throttle";
+import {
+  type SubscriberRow,
+  selectSessionByPublicId,
+  selectSessions,
+  selectSubscriberById,
+  selectSubscriberByIdentifier,
+} from "./auth.queries";
+
+/** A hash of a random secret: verified against when an identifier is unknown, so timing does not tell. */
+let dummyHash: Promise<string> | undefined;
+const getDummyHash = () => {
+  dummyHash ??= hashPassword(randomToken(16));
+  return dummyHash;
+};
+
+export function parseIdentifierOrThrow(input: string, field = "identifier"): Identifier {
+  const id = parseIdentifier(input);
+  if (!id) throw new AppError(400, "validation", {}, [{ field, message: "field.identifier" }]);
+  return id;
+}
+
+export interface Client {
+  /** The client's address, only ever used hashed, as a throttle key. */
+  address: string;
+  userAgent: string | null;
+}
+
+export async function throttleKeysFor(id: Identifier, client: Client) {
+  return [
+    { scope: "identifier" as const, key: await throttleKey("identifier", `${id.kind}:${id.value}`) },
+    { scope: "address" as const, key: await throttleKey("address", client.address) },
+  ];
+}
+
+/**
+ * Password login with any identifier. Unknown identifiers and wrong passwords
+ * get the same answer in about the same time; failures are throttled per
+ * identifier and per address.
+ */
+export async function loginWithPassword(db: GlobalDb, identifier: string, password: string, client: Client) {
+  const id = parseIdentifierOrThrow(identifier);
+  const keys = await throttleKeysFor(id, client);
+  await assertNotThrottled(db, keys);
+  const subscriber = await selectSubscriberByIdentifier(db, id);
+  const ok = (await verifyPassword(password, subscriber?.passwordHash ?? (await getDummyHash()))) && subscriber?.passwordHash != null;
+  if (!ok || !subscriber) {
+    await recordFailure(db, keys);
+    throw new AppError(401, "invalid_credentials");
+  }
+  await clearFailures(db, keys[0]?.key ?? "");
+  const session = await openSession(db, subscriber.id, "password", client.userAgent);
+  return { subscriber, session };
+}
+
+const maskPhone = (p: string | null) => (p ? `${p.slice(0, 2)} ${p.slice(2, 5)} ***-**-${p.slice(-2)}` : null);
+const maskEmail = (e: string | null) => {
+  if (!e) return null;
+  const [user = "", domain = ""] = e.split("@");
+  return `${user.slice(0, 1)}***@${domain}`;
+};
+
+/** What the profile shows. Contacts are the subscriber's own, shown in full to them. */
+export function profileOf(s: SubscriberRow) {
+  return {
+    id: s.id,
+    displayName: s.displayName,
+    phone: s.phone,
+    email: s.email,
+    login: s.login,
+    hasPassword: s.passwordHash != null,
+    maskedPhone: maskPhone(s.phone),
+    maskedEmail: maskEmail(s.email),
+  };
+}
+
+export async function currentProfile(db: GlobalDb, session: SessionInfo) {
+  const s = await selectSubscriberById(db, session.subscriberId);
+  if (!s) throw new AppError(401, "unauthorized");
+  return profileOf(s);
+}
+
+/** Public id of a session: a prefix of its hash (the token itself is never shown). */
+export const publicSessionId = (idHash: string) => idHash.slice(0, 16);
+
+export async function listSessions(db: GlobalDb, session: SessionInfo) {
+  const rows = await selectSessions(db, session.subscriberId);
+  return rows.map((r) => ({
+    id: publicSessionId(r.idHash),
+    current: r.idHash === session.idHash,
+    userAgent: r.userAgent,
+    authMethod: r.authMethod,
+    createdAt: r.createdAt.toISOString(),
+    lastSeenAt: r.lastSeenAt.toISOString(),
+  }));
+}
+
+/** Ends one of the subscriber's sessions; a foreign or unknown id is a 404. */
+export async function endOneSession(db: GlobalDb, session: SessionInfo, publicId: string) {
+  const row = /^[0-9a-f]{16}$/.test(publicId) ? await selectSessionByPublicId(db, session.subscriberId, publicId) : undefined;
+  if (!row) throw new AppError(404, "not_found");
+  await endSession(db, row.idHash);
+  return row.idHash === session.idHash;
+}
+
+export async function endOtherSessions(db: GlobalDb, session: SessionInfo) {
+  await endAllSessions(db, session.subscriberId, session.idHash);
+}
+
+export type Profile = ReturnType<typeof profileOf>;
+export type { SubscriberRow };
