@@ -2,10 +2,14 @@ CREATE TABLE `account_directory` (
 	`account_no` text PRIMARY KEY NOT NULL,
 	`region` text NOT NULL,
 	`shard` text NOT NULL,
+	`contact_phone` text,
+	`contact_email` text,
 	`created_at` integer NOT NULL,
 	FOREIGN KEY (`region`) REFERENCES `regions`(`code`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
+CREATE INDEX `account_directory_phone_idx` ON `account_directory` (`contact_phone`);--> statement-breakpoint
+CREATE INDEX `account_directory_email_idx` ON `account_directory` (`contact_email`);--> statement-breakpoint
 CREATE TABLE `account_links` (
 	`subscriber_id` text NOT NULL,
 	`account_no` text NOT NULL,
@@ -17,6 +21,22 @@ CREATE TABLE `account_links` (
 );
 --> statement-breakpoint
 CREATE INDEX `account_links_account_idx` ON `account_links` (`account_no`);--> statement-breakpoint
+CREATE TABLE `auth_challenges` (
+	`id` text PRIMARY KEY NOT NULL,
+	`kind` text NOT NULL,
+	`subscriber_id` text,
+	`data` text NOT NULL,
+	`expires_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `auth_challenges_expires_idx` ON `auth_challenges` (`expires_at`);--> statement-breakpoint
+CREATE TABLE `auth_throttle` (
+	`key` text PRIMARY KEY NOT NULL,
+	`failures` integer DEFAULT 0 NOT NULL,
+	`last_failure_at` integer,
+	`locked_until` integer
+);
+--> statement-breakpoint
 CREATE TABLE `branches` (
 	`code` text PRIMARY KEY NOT NULL,
 	`name_ru` text NOT NULL,
@@ -33,6 +53,17 @@ CREATE TABLE `dead_letters` (
 );
 --> statement-breakpoint
 CREATE INDEX `dead_letters_failed_idx` ON `dead_letters` (`failed_at`);--> statement-breakpoint
+CREATE TABLE `external_identities` (
+	`provider` text NOT NULL,
+	`subject` text NOT NULL,
+	`subscriber_id` text NOT NULL,
+	`display_name` text,
+	`created_at` integer NOT NULL,
+	PRIMARY KEY(`provider`, `subject`),
+	FOREIGN KEY (`subscriber_id`) REFERENCES `subscribers`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `external_identities_subscriber_provider_uq` ON `external_identities` (`subscriber_id`,`provider`);--> statement-breakpoint
 CREATE TABLE `offices` (
 	`id` text PRIMARY KEY NOT NULL,
 	`region` text NOT NULL,
@@ -53,6 +84,9 @@ CREATE TABLE `one_time_codes` (
 	`purpose` text NOT NULL,
 	`target_hash` text NOT NULL,
 	`code_hash` text NOT NULL,
+	`channel` text DEFAULT 'sms' NOT NULL,
+	`subscriber_id` text,
+	`payload` text,
 	`attempts` integer DEFAULT 0 NOT NULL,
 	`used_at` integer,
 	`created_at` integer NOT NULL,
@@ -73,6 +107,19 @@ CREATE TABLE `outbox` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `outbox_dedupe_uq` ON `outbox` (`dedupe_key`);--> statement-breakpoint
 CREATE INDEX `outbox_created_idx` ON `outbox` (`created_at`);--> statement-breakpoint
+CREATE TABLE `passkeys` (
+	`id` text PRIMARY KEY NOT NULL,
+	`subscriber_id` text NOT NULL,
+	`public_key` text NOT NULL,
+	`counter` integer DEFAULT 0 NOT NULL,
+	`transports` text,
+	`name` text NOT NULL,
+	`created_at` integer NOT NULL,
+	`last_used_at` integer,
+	FOREIGN KEY (`subscriber_id`) REFERENCES `subscribers`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE INDEX `passkeys_subscriber_idx` ON `passkeys` (`subscriber_id`);--> statement-breakpoint
 CREATE TABLE `region_contacts` (
 	`region` text NOT NULL,
 	`kind` text NOT NULL,
@@ -101,6 +148,8 @@ CREATE TABLE `sessions` (
 	`last_seen_at` integer NOT NULL,
 	`expires_at` integer NOT NULL,
 	`user_agent` text,
+	`auth_method` text DEFAULT 'password' NOT NULL,
+	`step_up_at` integer,
 	FOREIGN KEY (`subscriber_id`) REFERENCES `subscribers`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint

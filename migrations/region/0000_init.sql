@@ -12,14 +12,13 @@ CREATE INDEX `account_services_account_idx` ON `account_services` (`account_no`)
 CREATE TABLE `accounts` (
 	`account_no` text PRIMARY KEY NOT NULL,
 	`region` text NOT NULL,
-	`subscriber_id` text NOT NULL,
 	`holder_name` text NOT NULL,
 	`address` text NOT NULL,
 	`status` text NOT NULL,
 	`created_at` integer NOT NULL
 );
 --> statement-breakpoint
-CREATE INDEX `accounts_subscriber_idx` ON `accounts` (`subscriber_id`);--> statement-breakpoint
+CREATE INDEX `accounts_region_idx` ON `accounts` (`region`);--> statement-breakpoint
 CREATE TABLE `service_options` (
 	`id` text PRIMARY KEY NOT NULL,
 	`region` text NOT NULL,

@@ -26,3 +26,30 @@ export function call(sub: string | null, path: string, init: RequestInit & { cf?
 export async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
   return (await res.json()) as T;
 }
+
+/** Waits for the newest code sent to `to` after `since` to reach the dev outbox (through the real queue). */
+export async function codeSentTo(to: string, since: number, timeoutMs = 8000): Promise<string> {
+  const { env } = await import("cloudflare:workers");
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const row = await env.DB.prepare("SELECT body FROM outbox WHERE recipient = ? AND created_at >= ? ORDER BY created_at DESC LIMIT 1")
+      .bind(to, since)
+      .first<{ body: string }>();
+    const code = row ? /(\d{6})/.exec(row.body)?.[1] : undefined;
+    if (code) return code;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no code reached ${to}`);
+}
+
+export const SAME_ORIGIN = { origin: "http://msk.kabinet.localhost", "sec-fetch-site": "same-origin", "content-type": "application/json" };
+
+export function post(path: string, body: unknown, headers: Record<string, string> = {}) {
+  return call("msk", path, { method: "POST", headers: { ...SAME_ORIGIN, ...headers }, body: JSON.stringify(body) });
+}
+
+export function sessionCookie(res: Response): string {
+  const m = /kab_session=([^;]+)/.exec(res.headers.get("set-cookie") ?? "");
+  if (!m?.[1]) throw new Error("no session cookie");
+  return `kab_session=${m[1]}`;
+}

@@ -80,3 +80,17 @@ export const DEMO_SUBSCRIBERS: readonly DemoSubscriber[] = [
     ],
   },
 ];
+
+/**
+ * A contract whose holder has no cabinet yet: the registration demo
+ * (by account number, or by the phone or email on the contract).
+ */
+export const DEMO_UNREGISTERED = {
+  body11: "50800000010",
+  region: "ekb",
+  holderName: "Сергей Петров",
+  phone: "+79000000005",
+  email: "sergey.petrov@example.com",
+  address: "Екатеринбург, ул. Ленина, д. 50, кв. 12",
+  tariffs: ["inet-300"],
+} as const;

@@ -95,6 +95,43 @@ const messages = {
   },
   "problem.weak_password": { ru: "Пароль слишком простой", en: "The password is too weak" },
   "problem.conflict": { ru: "Уже занято", en: "Already taken" },
+  "problem.already_registered": { ru: "Личный кабинет уже есть", en: "You already have a cabinet" },
+  "problem.already_registered.detail": {
+    ru: "Войдите или восстановите пароль.",
+    en: "Log in, or reset your password.",
+  },
+  "problem.no_contract": { ru: "Договор не найден", en: "No contract found" },
+  "problem.no_contract.detail": {
+    ru: "С этими данными нет договора. Зарегистрируйтесь по номеру лицевого счёта.",
+    en: "No contract has these details. Register with your account number.",
+  },
+  "problem.no_phone": { ru: "Укажите телефон в профиле", en: "Add a phone to your profile" },
+  "field.phone": { ru: "Введите номер телефона, например +7 900 123-45-67", en: "Enter a phone number, e.g. +7 900 123-45-67" },
+  "field.email": { ru: "Введите адрес почты", en: "Enter an email address" },
+  "field.accountNo": {
+    ru: "Номер лицевого счёта — 12 цифр; проверьте, нет ли опечатки",
+    en: "An account number has 12 digits; check for a typo",
+  },
+  "field.login": {
+    ru: "Логин: от 3 до 32 латинских букв, цифр, точек, дефисов; начинается с буквы",
+    en: "Login: 3 to 32 Latin letters, digits, dots or dashes, starting with a letter",
+  },
+  "field.loginTaken": { ru: "Этот логин уже занят", en: "This login is taken" },
+  "field.contactTaken": { ru: "Уже используется в другом личном кабинете", en: "Already used by another cabinet" },
+  "password.too_short": { ru: "Не короче 8 символов", en: "At least 8 characters" },
+  "password.too_long": { ru: "Не длиннее 256 символов", en: "At most 256 characters" },
+  "password.common": {
+    ru: "Этот пароль слишком распространён. Лучше фраза из нескольких слов",
+    en: "This password is too common. A phrase of a few words is better",
+  },
+  "password.contains_personal": {
+    ru: "Пароль не должен содержать логин, телефон или почту",
+    en: "The password must not contain your login, phone or email",
+  },
+  "password.guessable": {
+    ru: "Пароль легко подобрать. Добавьте слов — длина важнее сложности",
+    en: "This password is easy to guess. Add words: length beats complexity",
+  },
   "field.identifier": {
     ru: "Введите телефон, почту, логин или номер лицевого счёта",
     en: "Enter a phone, email, login or account number",

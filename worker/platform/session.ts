@@ -12,6 +12,8 @@ export const SESSION_COOKIE = "kab_session";
 export const IDLE_TIMEOUT_MS = 7 * 24 * 60 * 60 * 1000;
 /** …and this long after login, whatever the use. */
 export const ABSOLUTE_TIMEOUT_MS = 30 * 24 * 60 * 60 * 1000;
+/** A step-up (fresh SMS code) authorises money operations for this long. */
+export const STEP_UP_TTL_MS = 5 * 60 * 1000;
 /** `last_seen_at` is written at most this often, so reads stay reads. */
 const TOUCH_EVERY_MS = 5 * 60 * 1000;
 
@@ -61,6 +63,22 @@ export async function findSession(db: GlobalDb, token: string, now = new Date())
   return { idHash, subscriberId: row.subscriberId, createdAt: row.createdAt, stepUpAt: row.stepUpAt };
 }
 
+/**
+ * Replaces the session's token (privilege change: after a step-up or a
+ * password change), keeping its login time and absolute expiry.
+ */
+export async function rotateSession(db: GlobalDb, session: SessionInfo, patch: { stepUpAt?: Date }, now = new Date()) {
+  const row = await db.select().from(sessions).where(eq(sessions.idHash, session.idHash)).get();
+  if (!row) throw new AppError(401, "unauthorized");
+  const token = randomToken(32);
+  const idHash = await sha256Hex(token);
+  await db.batch([
+    db.insert(sessions).values({ ...row, idHash, lastSeenAt: now, stepUpAt: patch.stepUpAt ?? row.stepUpAt }),
+    db.delete(sessions).where(eq(sessions.idHash, session.idHash)),
+  ]);
+  return { token, idHash };
+}
+
 export function endSession(db: GlobalDb, idHash: string) {
   return db.delete(sessions).where(eq(sessions.idHash, idHash));
 }
@@ -99,5 +117,16 @@ export const sessionMiddleware: MiddlewareHandler<AppEnv> = async (c, next) => {
 export function requireSession(c: Context<AppEnv>): SessionInfo {
   const session = c.get("session");
   if (!session) throw new AppError(401, "unauthorized");
+  return session;
+}
+
+/**
+ * Guard for money operations: the session must have confirmed a fresh SMS
+ * code within the last five minutes, else 403 step_up_required (the client
+ * then runs the step-up flow and retries).
+ */
+export function requireStepUp(c: Context<AppEnv>, now = Date.now()): SessionInfo {
+  const session = requireSession(c);
+  if (!session.stepUpAt || now - session.stepUpAt.getTime() > STEP_UP_TTL_MS) throw new AppError(403, "step_up_required");
   return session;
 }

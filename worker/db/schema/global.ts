@@ -78,15 +78,24 @@ export const subscribers = sqliteTable(
   ],
 );
 
-/** Account number (лицевой счёт) -> the shard that holds it. */
-export const accountDirectory = sqliteTable("account_directory", {
-  accountNo: text("account_no").primaryKey(),
-  region: text("region")
-    .notNull()
-    .references(() => regions.code),
-  shard: text("shard").notNull(),
-  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
-});
+/**
+ * Account number (лицевой счёт) -> the shard that holds it, and the contacts
+ * on the contract (where registration and relative-linking codes are sent).
+ */
+export const accountDirectory = sqliteTable(
+  "account_directory",
+  {
+    accountNo: text("account_no").primaryKey(),
+    region: text("region")
+      .notNull()
+      .references(() => regions.code),
+    shard: text("shard").notNull(),
+    contactPhone: text("contact_phone"),
+    contactEmail: text("contact_email"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("account_directory_phone_idx").on(t.contactPhone), index("account_directory_email_idx").on(t.contactEmail)],
+);
 
 /** Which subscriber may see which account, and how (own or a relative's). */
 export const accountLinks = sqliteTable(
@@ -189,3 +198,56 @@ export const authThrottle = sqliteTable("auth_throttle", {
   lastFailureAt: integer("last_failure_at", { mode: "timestamp_ms" }),
   lockedUntil: integer("locked_until", { mode: "timestamp_ms" }),
 });
+
+/** Accounts at identity providers (Госуслуги, T-ID, VK ID, Яндекс ID, Mail.ru, OK) linked to a subscriber. */
+export const externalIdentities = sqliteTable(
+  "external_identities",
+  {
+    provider: text("provider").notNull(),
+    subject: text("subject").notNull(),
+    subscriberId: text("subscriber_id")
+      .notNull()
+      .references(() => subscribers.id),
+    displayName: text("display_name"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.provider, t.subject] }),
+    uniqueIndex("external_identities_subscriber_provider_uq").on(t.subscriberId, t.provider),
+  ],
+);
+
+/** WebAuthn credentials (passkeys). */
+export const passkeys = sqliteTable(
+  "passkeys",
+  {
+    id: text("id").primaryKey(),
+    subscriberId: text("subscriber_id")
+      .notNull()
+      .references(() => subscribers.id),
+    publicKey: text("public_key").notNull(),
+    counter: integer("counter").notNull().default(0),
+    transports: text("transports"),
+    name: text("name").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    lastUsedAt: integer("last_used_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("passkeys_subscriber_idx").on(t.subscriberId)],
+);
+
+/**
+ * Short-lived state of multi-step flows: OIDC state/nonce/PKCE verifier,
+ * WebAuthn challenges, spent captcha challenges. Removed by the cron when expired.
+ */
+export const authChallenges = sqliteTable(
+  "auth_challenges",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind", { enum: ["oidc", "webauthn", "captcha"] }).notNull(),
+    subscriberId: text("subscriber_id"),
+    /** JSON with what the flow needs to finish. */
+    data: text("data").notNull(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("auth_challenges_expires_idx").on(t.expiresAt)],
+);

@@ -46,13 +46,13 @@ export const accounts = sqliteTable(
   {
     accountNo: text("account_no").primaryKey(),
     region: text("region").notNull(),
-    subscriberId: text("subscriber_id").notNull(),
+    /** The contract holder (абонент по договору); who may use the account online is in the global account_links. */
     holderName: text("holder_name").notNull(),
     address: text("address").notNull(),
     status: text("status", { enum: ["active", "blocked", "closed"] }).notNull(),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
   },
-  (t) => [index("accounts_subscriber_idx").on(t.subscriberId)],
+  (t) => [index("accounts_region_idx").on(t.region)],
 );
 
 /** What each account has subscribed to. */

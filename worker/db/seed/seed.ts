@@ -1,4 +1,4 @@
-import { DEMO_PASSWORD, DEMO_SUBSCRIBERS } from "../../data/demo.data";
+import { DEMO_PASSWORD, DEMO_SUBSCRIBERS, DEMO_UNREGISTERED } from "../../data/demo.data";
 import { OFFICES } from "../../data/offices.data";
 import { BRANCHES, FEDERAL_CONTACTS, REGIONS, SHARD_MAP, type ShardBinding } from "../../data/regions.data";
 import { BRANCH_PRICE_PERCENT, GIGABIT_REGIONS, SERVICE_TEMPLATES, TARIFF_TEMPLATES } from "../../data/tariffs.data";
@@ -142,7 +142,16 @@ export async function buildSeed(): Promise<SeedSql> {
     for (const a of s.accounts) {
       const accountNo = makeAccountNo(a.body11);
       const shard = shardOf(a.region);
-      global.push(insert("account_directory", { account_no: accountNo, region: a.region, shard, created_at: SEEDED_AT }));
+      global.push(
+        insert("account_directory", {
+          account_no: accountNo,
+          region: a.region,
+          shard,
+          contact_phone: s.phone,
+          contact_email: s.email,
+          created_at: SEEDED_AT,
+        }),
+      );
       global.push(insert("account_links", { subscriber_id: s.id, account_no: accountNo, role: "owner", created_at: SEEDED_AT }));
       for (const share of a.sharedWith ?? []) {
         global.push(
@@ -153,7 +162,6 @@ export async function buildSeed(): Promise<SeedSql> {
         insert("accounts", {
           account_no: accountNo,
           region: a.region,
-          subscriber_id: s.id,
           holder_name: s.displayName,
           address: a.address,
           status: "active",
@@ -172,6 +180,42 @@ export async function buildSeed(): Promise<SeedSql> {
         );
       });
     }
+  }
+  {
+    const u = DEMO_UNREGISTERED;
+    const accountNo = makeAccountNo(u.body11);
+    const shard = shardOf(u.region);
+    global.push(
+      insert("account_directory", {
+        account_no: accountNo,
+        region: u.region,
+        shard,
+        contact_phone: u.phone,
+        contact_email: u.email,
+        created_at: SEEDED_AT,
+      }),
+    );
+    shards[shard].push(
+      insert("accounts", {
+        account_no: accountNo,
+        region: u.region,
+        holder_name: u.holderName,
+        address: u.address,
+        status: "active",
+        created_at: SEEDED_AT,
+      }),
+    );
+    u.tariffs.forEach((code, i) => {
+      shards[shard].push(
+        insert("account_services", {
+          id: `${accountNo}-${i + 1}`,
+          account_no: accountNo,
+          tariff_id: `${u.region}-${code}`,
+          status: "active",
+          started_at: SEEDED_AT,
+        }),
+      );
+    });
   }
   return { global, shards };
 }

@@ -1,0 +1,50 @@
+import { createChallenge, verifySolution } from "altcha-lib";
+import { deriveKey } from "altcha-lib/algorithms/pbkdf2";
+import type { Challenge, Payload } from "altcha-lib/types";
+import { authChallenges } from "../../db/schema/global";
+import type { GlobalDb } from "../../platform/db";
+import { AppError } from "../../platform/errors";
+
+/**
+ * Self-hosted proof-of-work captcha (ALTCHA v2, PBKDF2): the browser spends
+ * about a second finding the counter; the server checks an HMAC (deterministic
+ * mode), so verifying costs nothing. Each solved challenge is accepted once.
+ */
+const COST = 100;
+const TTL_MS = 10 * 60 * 1000;
+
+function secrets(env: Env) {
+  return { hmacSignatureSecret: env.ALTCHA_HMAC_KEY, hmacKeySignatureSecret: `${env.ALTCHA_HMAC_KEY}:key` };
+}
+
+export async function newCaptcha(env: Env, now = Date.now()): Promise<Challenge> {
+  const counter = 2000 + ((crypto.getRandomValues(new Uint32Array(1))[0] ?? 0) % 3000);
+  return createChallenge({
+    algorithm: "PBKDF2/SHA-256",
+    cost: COST,
+    counter,
+    deriveKey,
+    expiresAt: new Date(now + TTL_MS),
+    ...secrets(env),
+  });
+}
+
+/** Accepts a base64 JSON payload `{challenge, solution}` once; anything else is a 400. */
+export async function assertCaptcha(env: Env, db: GlobalDb, payloadB64: string): Promise<void> {
+  const failed = () => new AppError(400, "captcha_failed", {}, [{ field: "captcha", message: "problem.captcha_failed" }]);
+  let payload: Payload;
+  try {
+    payload = JSON.parse(atob(payloadB64)) as Payload;
+  } catch {
+    throw failed();
+  }
+  if (!payload?.challenge?.signature || !payload.solution) throw failed();
+  const result = await verifySolution({ challenge: payload.challenge, solution: payload.solution, deriveKey, ...secrets(env) });
+  if (!result.verified) throw failed();
+  const inserted = await db
+    .insert(authChallenges)
+    .values({ id: `captcha:${payload.challenge.signature}`, kind: "captcha", data: "{}", expiresAt: new Date(Date.now() + TTL_MS) })
+    .onConflictDoNothing()
+    .returning({ id: authChallenges.id });
+  if (inserted.length === 0) throw failed();
+}

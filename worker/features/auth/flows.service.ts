@@ -1,0 +1,295 @@
+import { and, eq, or } from "drizzle-orm";
+import { accountDirectory, accountLinks, subscribers } from "../../db/schema/global";
+import type { GlobalDb } from "../../platform/db";
+import { AppError } from "../../platform/errors";
+import { type Identifier, normalizeEmail, normalizeLogin, normalizePhone } from "../../platform/identifiers";
+import { newId, parseAccountNo } from "../../platform/ids";
+import { hashPassword, verifyPassword } from "../../platform/password";
+import { checkPassword, passwordFieldError } from "../../platform/password-policy";
+import { endAllSessions, openSession, type SessionInfo, STEP_UP_TTL_MS } from "../../platform/session";
+import { assertNotThrottled, clearFailures, recordFailure } from "../../platform/throttle";
+import { type SubscriberRow, selectSubscriberById, selectSubscriberByIdentifier } from "./auth.queries";
+import { type Client, parseIdentifierOrThrow, throttleKeysFor } from "./auth.service";
+import { consumeCode, type Delivery, issueCode, type Notify } from "./codes.service";
+
+const targetOf = (id: Identifier) => `${id.kind}:${id.value}`;
+
+/** Where a subscriber's code goes: the channel asked for if they have it, else the other one. */
+function deliveryFor(s: SubscriberRow | undefined, preferred: "sms" | "email"): Delivery | null {
+  if (!s) return null;
+  if (preferred === "email" && s.email) return { channel: "email", to: s.email };
+  if (s.phone) return { channel: "sms", to: s.phone };
+  return s.email ? { channel: "email", to: s.email } : null;
+}
+
+function assertPassword(password: string, personal: (string | null | undefined)[], field = "password") {
+  const problem = checkPassword(password, personal);
+  if (problem) throw new AppError(400, "weak_password", {}, [passwordFieldError(problem, field)]);
+}
+
+// ── Login by one-time code ────────────────────────────────────────────────
+
+/** Sends a login code to the subscriber the identifier names; answers the same for unknown identifiers. */
+export async function requestLoginCode(
+  db: GlobalDb,
+  notify: Notify,
+  identifier: string,
+  channel: "sms" | "email" | undefined,
+  client: Client,
+) {
+  const id = parseIdentifierOrThrow(identifier);
+  await assertNotThrottled(db, await throttleKeysFor(id, client));
+  const s = await selectSubscriberByIdentifier(db, id);
+  const preferred = channel ?? (id.kind === "email" ? "email" : "sms");
+  return issueCode(db, notify, { purpose: "login", target: targetOf(id), deliver: deliveryFor(s, preferred), subscriberId: s?.id ?? null });
+}
+
+export async function loginWithCode(db: GlobalDb, identifier: string, code: string, client: Client) {
+  const id = parseIdentifierOrThrow(identifier);
+  const keys = await throttleKeysFor(id, client);
+  await assertNotThrottled(db, keys);
+  let subscriberId: string | null;
+  try {
+    ({ subscriberId } = await consumeCode(db, { purpose: "login", target: targetOf(id), code }));
+  } catch (e) {
+    await recordFailure(db, keys);
+    throw e;
+  }
+  const s = subscriberId ? await selectSubscriberById(db, subscriberId) : undefined;
+  if (!s) throw new AppError(400, "invalid_code");
+  await clearFailures(db, keys[0]?.key ?? "");
+  return { subscriber: s, session: await openSession(db, s.id, "code", client.userAgent) };
+}
+
+// ── Registration of an existing subscriber ───────────────────────────────
+
+export type RegisterBy =
+  | { by: "account"; accountNo: string; channel: "sms" | "email" }
+  | { by: "phone"; phone: string }
+  | { by: "email"; email: string };
+
+interface RegisterTarget {
+  target: string;
+  deliver: Delivery | null;
+  contact: { phone?: string; email?: string };
+}
+
+async function registerTarget(db: GlobalDb, input: RegisterBy): Promise<RegisterTarget> {
+  if (input.by === "account") {
+    const accountNo = parseAccountNo(input.accountNo);
+    if (!accountNo) throw new AppError(400, "validation", {}, [{ field: "accountNo", message: "field.accountNo" }]);
+    const dir = await db.select().from(accountDirectory).where(eq(accountDirectory.accountNo, accountNo)).get();
+    const to = input.channel === "email" ? dir?.contactEmail : dir?.contactPhone;
+    const deliver = to ? { channel: input.channel, to } : null;
+    return {
+      target: `account:${accountNo}`,
+      deliver,
+      contact: deliver?.channel === "email" ? { email: to ?? "" } : to ? { phone: to } : {},
+    };
+  }
+  if (input.by === "phone") {
+    const phone = normalizePhone(input.phone);
+    if (!phone) throw new AppError(400, "validation", {}, [{ field: "phone", message: "field.phone" }]);
+    return { target: `phone:${phone}`, deliver: { channel: "sms", to: phone }, contact: { phone } };
+  }
+  const email = normalizeEmail(input.email);
+  if (!email) throw new AppError(400, "validation", {}, [{ field: "email", message: "field.email" }]);
+  return { target: `email:${email}`, deliver: { channel: "email", to: email }, contact: { email } };
+}
+
+/** Step 1: a code to the phone or email on the contract (by account number), or to the given phone/email. */
+export async function startRegistration(db: GlobalDb, notify: Notify, input: RegisterBy, client: Client) {
+  const t = await registerTarget(db, input);
+  await assertNotThrottled(db, await throttleKeysFor({ kind: "login", value: t.target }, client));
+  return issueCode(db, notify, { purpose: "register", target: t.target, deliver: t.deliver, payload: t.contact });
+}
+
+/**
+ * Step 2: with the code, the subscriber chooses a login and a password. The
+ * contracts whose contact was just proven become theirs. Nothing is consumed
+ * when the login or password is refused.
+ */
+export async function completeRegistration(
+  db: GlobalDb,
+  input: RegisterBy & { code: string; login: string; password: string; displayName?: string },
+  client: Client,
+) {
+  const t = await registerTarget(db, input);
+  const login = normalizeLogin(input.login);
+  if (!login) throw new AppError(400, "validation", {}, [{ field: "login", message: "field.login" }]);
+  assertPassword(input.password, [login, t.contact.phone, t.contact.email]);
+  if (await db.select({ id: subscribers.id }).from(subscribers).where(eq(subscribers.login, login)).get()) {
+    throw new AppError(409, "conflict", {}, [{ field: "login", message: "field.loginTaken" }]);
+  }
+  const keys = await throttleKeysFor({ kind: "login", value: t.target }, client);
+  await assertNotThrottled(db, keys);
+  let contact: { phone?: string; email?: string };
+  try {
+    contact = (await consumeCode(db, { purpose: "register", target: t.target, code: input.code })).payload as typeof contact;
+  } catch (e) {
+    await recordFailure(db, keys);
+    throw e;
+  }
+  const existing = await db
+    .select({ id: subscribers.id })
+    .from(subscribers)
+    .where(
+      or(
+        contact.phone ? eq(subscribers.phone, contact.phone) : undefined,
+        contact.email ? eq(subscribers.email, contact.email) : undefined,
+      ),
+    )
+    .get();
+  if (existing) throw new AppError(409, "already_registered");
+
+  const contracts =
+    input.by === "account"
+      ? await db
+          .select()
+          .from(accountDirectory)
+          .where(eq(accountDirectory.accountNo, t.target.slice("account:".length)))
+          .all()
+      : await db
+          .select()
+          .from(accountDirectory)
+          .where(contact.phone ? eq(accountDirectory.contactPhone, contact.phone) : eq(accountDirectory.contactEmail, contact.email ?? ""))
+          .all();
+  if (contracts.length === 0) throw new AppError(404, "no_contract");
+
+  const id = newId();
+  const now = new Date();
+  const unowned = [];
+  for (const c of contracts) {
+    const owner = await db
+      .select({ id: accountLinks.subscriberId })
+      .from(accountLinks)
+      .where(and(eq(accountLinks.accountNo, c.accountNo), eq(accountLinks.role, "owner")))
+      .get();
+    if (!owner) unowned.push(c.accountNo);
+  }
+  if (unowned.length === 0) throw new AppError(409, "already_registered");
+  await db.batch([
+    db.insert(subscribers).values({
+      id,
+      displayName: input.displayName?.trim() || login,
+      phone: contact.phone ?? null,
+      email: contact.email ?? null,
+      login,
+      passwordHash: await hashPassword(input.password),
+      createdAt: now,
+    }),
+    ...unowned.map((accountNo) => db.insert(accountLinks).values({ subscriberId: id, accountNo, role: "owner", createdAt: now })),
+  ]);
+  const s = (await selectSubscriberById(db, id)) as SubscriberRow;
+  return { subscriber: s, session: await openSession(db, id, "code", client.userAgent) };
+}
+
+// ── Forgotten password ────────────────────────────────────────────────────
+
+/** After the captcha: a code to the chosen channel, if the identifier exists (same answer otherwise). */
+export async function startRecovery(db: GlobalDb, notify: Notify, identifier: string, channel: "sms" | "email", client: Client) {
+  const id = parseIdentifierOrThrow(identifier);
+  await assertNotThrottled(db, await throttleKeysFor(id, client));
+  const s = await selectSubscriberByIdentifier(db, id);
+  return issueCode(db, notify, { purpose: "recover", target: targetOf(id), deliver: deliveryFor(s, channel), subscriberId: s?.id ?? null });
+}
+
+/** With the code, a new password; every session ends and a fresh one opens here. */
+export async function completeRecovery(db: GlobalDb, identifier: string, code: string, password: string, client: Client) {
+  const id = parseIdentifierOrThrow(identifier);
+  const keys = await throttleKeysFor(id, client);
+  await assertNotThrottled(db, keys);
+  const s = await selectSubscriberByIdentifier(db, id);
+  // The policy check needs nothing secret, so a refused password costs no attempt.
+  assertPassword(password, [s?.login, s?.phone, s?.email]);
+  let subscriberId: string | null;
+  try {
+    ({ subscriberId } = await consumeCode(db, { purpose: "recover", target: targetOf(id), code }));
+  } catch (e) {
+    await recordFailure(db, keys);
+    throw e;
+  }
+  if (!subscriberId || subscriberId !== s?.id) throw new AppError(400, "invalid_code");
+  await db
+    .update(subscribers)
+    .set({ passwordHash: await hashPassword(password) })
+    .where(eq(subscribers.id, s.id));
+  await endAllSessions(db, s.id);
+  await clearFailures(db, keys[0]?.key ?? "");
+  return { subscriber: s, session: await openSession(db, s.id, "code", client.userAgent) };
+}
+
+// ── Step-up (fresh SMS code for money operations) ─────────────────────────
+
+export async function startStepUp(db: GlobalDb, notify: Notify, session: SessionInfo) {
+  const s = await selectSubscriberById(db, session.subscriberId);
+  if (!s?.phone) throw new AppError(409, "no_phone");
+  return issueCode(db, notify, {
+    purpose: "step_up",
+    target: `subscriber:${s.id}`,
+    deliver: { channel: "sms", to: s.phone },
+    subscriberId: s.id,
+  });
+}
+
+export async function verifyStepUp(db: GlobalDb, session: SessionInfo, code: string, client: Client) {
+  const keys = await throttleKeysFor({ kind: "login", value: `subscriber:${session.subscriberId}` }, client);
+  await assertNotThrottled(db, keys);
+  try {
+    await consumeCode(db, { purpose: "step_up", target: `subscriber:${session.subscriberId}`, code });
+  } catch (e) {
+    await recordFailure(db, keys);
+    throw e;
+  }
+  return STEP_UP_TTL_MS;
+}
+
+// ── Profile changes ───────────────────────────────────────────────────────
+
+/** New password: with the current one, or right after a step-up. Other sessions end. */
+export async function changePassword(db: GlobalDb, session: SessionInfo, current: string | undefined, next: string) {
+  const s = await selectSubscriberById(db, session.subscriberId);
+  if (!s) throw new AppError(401, "unauthorized");
+  const fresh = session.stepUpAt && Date.now() - session.stepUpAt.getTime() < STEP_UP_TTL_MS;
+  if (!fresh) {
+    if (!current || !s.passwordHash || !(await verifyPassword(current, s.passwordHash))) {
+      throw new AppError(400, "invalid_credentials", {}, [{ field: "currentPassword", message: "problem.invalid_credentials" }]);
+    }
+  }
+  assertPassword(next, [s.login, s.phone, s.email], "newPassword");
+  await db
+    .update(subscribers)
+    .set({ passwordHash: await hashPassword(next) })
+    .where(eq(subscribers.id, s.id));
+  await endAllSessions(db, s.id, session.idHash);
+}
+
+/** A code to the new phone (the caller has passed step-up) or email; confirming it sets the contact. */
+export async function startContactChange(db: GlobalDb, notify: Notify, session: SessionInfo, kind: "phone" | "email", value: string) {
+  const v = kind === "phone" ? normalizePhone(value) : normalizeEmail(value);
+  if (!v) throw new AppError(400, "validation", {}, [{ field: kind, message: `field.${kind}` }]);
+  return issueCode(db, notify, {
+    purpose: kind === "phone" ? "change_phone" : "change_email",
+    target: `subscriber:${session.subscriberId}`,
+    deliver: kind === "phone" ? { channel: "sms", to: v } : { channel: "email", to: v },
+    subscriberId: session.subscriberId,
+    payload: { [kind]: v },
+  });
+}
+
+export async function confirmContactChange(db: GlobalDb, session: SessionInfo, kind: "phone" | "email", code: string) {
+  const { payload } = await consumeCode(db, {
+    purpose: kind === "phone" ? "change_phone" : "change_email",
+    target: `subscriber:${session.subscriberId}`,
+    code,
+  });
+  const value = (payload as Record<string, string>)[kind] ?? "";
+  const column = kind === "phone" ? subscribers.phone : subscribers.email;
+  const taken = await db.select({ id: subscribers.id }).from(subscribers).where(eq(column, value)).get();
+  if (taken && taken.id !== session.subscriberId) throw new AppError(409, "conflict", {}, [{ field: kind, message: "field.contactTaken" }]);
+  await db
+    .update(subscribers)
+    .set(kind === "phone" ? { phone: value } : { email: value })
+    .where(eq(subscribers.id, session.subscriberId));
+  return value;
+}
