@@ -13,3 +13,20 @@ export const localhostAgent = new Agent({
     },
   },
 });
+
+/** The newest one-time code the dev outbox shows for `to` (polls: delivery goes through the queue). */
+export async function codeFromOutbox(outboxUrl: string, to: string, notBefore: string | null = null, timeoutMs = 15_000): Promise<string> {
+  const { fetch } = await import("undici");
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const html = await (await fetch(outboxUrl, { dispatcher: localhostAgent })).text();
+    for (const row of html.split("<tr>").slice(2)) {
+      if (!row.includes(`<td>${to}</td>`)) continue;
+      const code = /(\d{6})\. Действует/.exec(row)?.[1];
+      if (code && code !== notBefore) return code;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`no code for ${to} in the outbox`);
+}

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { solveChallenge } from "altcha-lib";
-import { deriveKey } from "altcha-lib/algorithms/pbkdf2";
+import { deriveKey } from "altcha-lib/algorithms/web/pbkdf2";
 import type { Challenge } from "altcha-lib/types";
 import { describe, expect, it } from "vitest";
 import { CODE_MAX_ATTEMPTS, CODE_TTL_MS, consumeCode, issueCode } from "../../worker/features/auth/codes.service";

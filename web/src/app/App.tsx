@@ -14,6 +14,8 @@ const OfficesPage = lazy(() => import("../features/offices/OfficesPage"));
 const ContactsPage = lazy(() => import("../features/contacts/ContactsPage"));
 const LoginPage = lazy(() => import("../features/auth/LoginPage"));
 const ProfilePage = lazy(() => import("../features/auth/ProfilePage"));
+const RegisterPage = lazy(() => import("../features/auth/RegisterPage"));
+const RecoverPage = lazy(() => import("../features/auth/RecoverPage"));
 const NotFoundPage = lazy(() => import("../features/notfound/NotFoundPage"));
 
 /** Loads the region context of this host, then shows the apex picker or the regional site. */
@@ -50,6 +52,8 @@ export function App() {
                   <Route path="/contacts" component={ContactsPage} />
                   <Route path="/login" component={LoginPage} />
                   <Route path="/profile" component={ProfilePage} />
+                  <Route path="/register" component={RegisterPage} />
+                  <Route path="/recover" component={RecoverPage} />
                   <Route path="*404" component={NotFoundPage} />
                 </Router>
               </SessionProvider>

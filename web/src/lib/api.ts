@@ -82,4 +82,36 @@ export const api = {
   sessions: () => request<Items<SessionDto>>("/api/v1/me/sessions").then((r) => r.items),
   endSession: (id: string) => send<void>("DELETE", `/api/v1/me/sessions/${encodeURIComponent(id)}`),
   endOtherSessions: () => send<void>("POST", "/api/v1/me/sessions/end-others"),
+  requestLoginCode: (identifier: string, channel?: "sms" | "email") => send<CodeSent>("POST", "/api/v1/auth/code", { identifier, channel }),
+  loginWithCode: (identifier: string, code: string) =>
+    send<{ profile: ProfileDto }>("POST", "/api/v1/auth/code/verify", { identifier, code }).then((r) => r.profile),
+  startRegistration: (by: RegisterBy) => send<CodeSent>("POST", "/api/v1/auth/register/start", by),
+  completeRegistration: (body: RegisterBy & { code: string; login: string; password: string; displayName?: string }) =>
+    send<{ profile: ProfileDto }>("POST", "/api/v1/auth/register/complete", body).then((r) => r.profile),
+  captcha: () => request<Record<string, unknown>>("/api/v1/auth/captcha"),
+  startRecovery: (identifier: string, channel: "sms" | "email", captcha: string) =>
+    send<CodeSent>("POST", "/api/v1/auth/recover/start", { identifier, channel, captcha }),
+  completeRecovery: (identifier: string, code: string, password: string) =>
+    send<{ profile: ProfileDto }>("POST", "/api/v1/auth/recover/complete", { identifier, code, password }).then((r) => r.profile),
+  startStepUp: () => send<CodeSent>("POST", "/api/v1/auth/step-up/start"),
+  verifyStepUp: (code: string) => send<{ validUntil: string }>("POST", "/api/v1/auth/step-up/verify", { code }),
+  changePassword: (currentPassword: string, newPassword: string) =>
+    send<void>("POST", "/api/v1/me/password", { currentPassword, newPassword }),
+  startContactChange: (kind: "phone" | "email", value: string) => send<CodeSent>("POST", `/api/v1/me/${kind}/start`, { [kind]: value }),
+  confirmContactChange: (kind: "phone" | "email", code: string) =>
+    send<{ profile: ProfileDto }>("POST", `/api/v1/me/${kind}/verify`, { code }).then((r) => r.profile),
 };
+
+export interface CodeSent {
+  expiresAt: string;
+}
+
+export type RegisterBy =
+  | { by: "account"; accountNo: string; channel: "sms" | "email" }
+  | { by: "phone"; phone: string }
+  | { by: "email"; email: string };
+
+/** The problem of a failed call, or a generic one for network errors. */
+export function problemOf(e: unknown, fallbackTitle: string): Problem {
+  return e instanceof ApiError ? e.problem : { type: "network", title: fallbackTitle, status: 0 };
+}

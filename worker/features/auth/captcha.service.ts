@@ -1,5 +1,5 @@
 import { createChallenge, verifySolution } from "altcha-lib";
-import { deriveKey } from "altcha-lib/algorithms/pbkdf2";
+import { deriveKey } from "altcha-lib/algorithms/web/pbkdf2";
 import type { Challenge, Payload } from "altcha-lib/types";
 import { authChallenges } from "../../db/schema/global";
 import type { GlobalDb } from "../../platform/db";

@@ -1,59 +1,120 @@
-import { useNavigate } from "@solidjs/router";
-import { createSignal } from "solid-js";
+import { A, useNavigate } from "@solidjs/router";
+import { createSignal, Show } from "solid-js";
 import { useI18n } from "../../i18n";
-import { ApiError, api, type Problem } from "../../lib/api";
+import { api, type Problem, problemOf } from "../../lib/api";
+import { ChannelChoice, CodeField, Field } from "./fields";
 import { ProblemAlert } from "./ProblemAlert";
 import { useSession } from "./SessionContext";
 
 /**
  * The way into the cabinet: one field for any identifier the seed names
- * (phone, email, login or account number) and a password; paste allowed.
+ * (phone, email, login or account number), then a password or a one-time
+ * code by SMS or email. Paste is allowed everywhere.
  */
 export default function LoginPage() {
   const { t } = useI18n();
   const { setProfile } = useSession();
   const navigate = useNavigate();
+  const [mode, setMode] = createSignal<"password" | "code">("password");
   const [show, setShow] = createSignal(false);
   const [busy, setBusy] = createSignal(false);
   const [problem, setProblem] = createSignal<Problem | null>(null);
+  const [codeSent, setCodeSent] = createSignal(false);
+  const [channel, setChannel] = createSignal<"sms" | "email">("sms");
 
-  const submit = async (e: SubmitEvent) => {
-    e.preventDefault();
-    const form = new FormData(e.currentTarget as HTMLFormElement);
+  const run = async (fn: () => Promise<void>) => {
     setBusy(true);
     setProblem(null);
     try {
-      const profile = await api.login(String(form.get("identifier") ?? ""), String(form.get("password") ?? ""));
-      setProfile(profile);
-      navigate("/profile", { replace: true });
+      await fn();
     } catch (err) {
-      setProblem(err instanceof ApiError ? err.problem : { type: "network", title: t("common.error"), status: 0 });
+      setProblem(problemOf(err, t("common.error")));
     } finally {
       setBusy(false);
     }
   };
 
+  const submit = (e: SubmitEvent) => {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget as HTMLFormElement);
+    const identifier = String(form.get("identifier") ?? "");
+    void run(async () => {
+      if (mode() === "password") {
+        setProfile(await api.login(identifier, String(form.get("password") ?? "")));
+        navigate("/profile", { replace: true });
+      } else if (!codeSent()) {
+        await api.requestLoginCode(identifier, channel());
+        setCodeSent(true);
+      } else {
+        setProfile(await api.loginWithCode(identifier, String(form.get("code") ?? "")));
+        navigate("/profile", { replace: true });
+      }
+    });
+  };
+
+  const switchTo = (m: "password" | "code") => {
+    setMode(m);
+    setProblem(null);
+    setCodeSent(false);
+  };
+
   return (
     <section class="narrow">
       <h1>{t("login.title")}</h1>
+      <fieldset class="segmented">
+        <legend class="visually-hidden">{t("login.method")}</legend>
+        <button type="button" aria-pressed={mode() === "password"} onClick={() => switchTo("password")}>
+          {t("login.byPassword")}
+        </button>
+        <button type="button" aria-pressed={mode() === "code"} onClick={() => switchTo("code")}>
+          {t("login.byCode")}
+        </button>
+      </fieldset>
       <form class="form" onSubmit={submit} aria-busy={busy()} novalidate>
         <ProblemAlert problem={problem()} />
-        <label class="field">
-          <span>{t("login.identifier")}</span>
-          <input name="identifier" required autocomplete="username" autocapitalize="none" spellcheck={false} />
-        </label>
-        <label class="field">
-          <span>{t("login.password")}</span>
-          <input name="password" type={show() ? "text" : "password"} required autocomplete="current-password" />
-        </label>
-        <label class="checkbox">
-          <input type="checkbox" checked={show()} onChange={(e) => setShow(e.currentTarget.checked)} />
-          <span>{t("login.showPassword")}</span>
-        </label>
+        <Field
+          label={t("login.identifier")}
+          name="identifier"
+          problem={problem()}
+          required
+          autocomplete="username"
+          autocapitalize="none"
+          spellcheck={false}
+          readOnly={codeSent()}
+        />
+        <Show when={mode() === "password"}>
+          <Field
+            label={t("login.password")}
+            name="password"
+            problem={problem()}
+            type={show() ? "text" : "password"}
+            required
+            autocomplete="current-password"
+          />
+          <label class="checkbox">
+            <input type="checkbox" checked={show()} onChange={(e) => setShow(e.currentTarget.checked)} />
+            <span>{t("login.showPassword")}</span>
+          </label>
+        </Show>
+        <Show when={mode() === "code" && !codeSent()}>
+          <ChannelChoice value={channel()} onChange={setChannel} />
+        </Show>
+        <Show when={mode() === "code" && codeSent()}>
+          <p class="notice" role="status">
+            {t("code.sentIfExists")}
+          </p>
+          <CodeField problem={problem()} label={t("code.label")} />
+        </Show>
         <button type="submit" class="button button--primary" disabled={busy()}>
-          {busy() ? t("common.loading") : t("login.submit")}
+          {busy() ? t("common.loading") : mode() === "code" && !codeSent() ? t("code.get") : t("login.submit")}
         </button>
       </form>
+      <p>
+        <A href="/recover">{t("login.forgot")}</A>
+      </p>
+      <p>
+        {t("login.noCabinet")} <A href="/register">{t("login.register")}</A>
+      </p>
     </section>
   );
 }

@@ -5,6 +5,7 @@ import { useI18n } from "../../i18n";
 import { ApiError, api, type Problem, type SessionDto } from "../../lib/api";
 import { formatPhone } from "../../lib/format";
 import { ProblemAlert } from "./ProblemAlert";
+import { ChangeContactForm, ChangePasswordForm } from "./ProfileForms";
 import { useSession } from "./SessionContext";
 
 /** A short device name from a User-Agent string ("Chrome on Android"). */
@@ -76,6 +77,12 @@ export default function ProfilePage() {
                 <dd>{p().login}</dd>
               </Show>
             </dl>
+            <h2>{t("profile.security")}</h2>
+            <div class="grid">
+              <ChangePasswordForm />
+              <ChangeContactForm kind="phone" />
+              <ChangeContactForm kind="email" />
+            </div>
             <h2>{t("profile.devices")}</h2>
             <ProblemAlert problem={problem()} />
             <Loadable resource={sessions} onRetry={refetch}>

@@ -1,0 +1,101 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEMO_UNREGISTERED } from "../../worker/data/demo.data";
+import { makeAccountNo } from "../../worker/platform/ids";
+import { launch, newContext, site } from "./browser";
+import { codeFromOutbox } from "./http";
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+const outbox = () => site(null, "/dev/outbox");
+const h1 = (page: Page) => page.getByRole("heading", { level: 1 }).innerText();
+
+describe("every way in, in a real browser", () => {
+  it("logs in with a one-time code sent by SMS", async () => {
+    const page = await (await newContext(browser)).newPage();
+    await page.goto(site("kzn", "/login"));
+    await page.getByRole("button", { name: "По временному коду" }).click();
+    await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill("+7 900 000-00-03");
+    await page.getByRole("button", { name: "Получить код" }).click();
+    await expect.poll(() => page.getByText("Если такой абонент есть, мы отправили код").count()).toBe(1);
+    const code = await codeFromOutbox(outbox(), "+79000000003");
+    await page.getByLabel("Код из сообщения").fill(code);
+    await page.getByRole("button", { name: "Войти" }).click();
+    await page.waitForURL(site("kzn", "/profile"));
+    await expect.poll(() => h1(page)).toBe("Ольга Кузнецова");
+  });
+
+  it("registers the holder of an account number, who chooses a login and a password", async () => {
+    const page = await (await newContext(browser)).newPage();
+    await page.goto(site("ekb", "/login"));
+    await page.getByRole("link", { name: "Зарегистрироваться" }).click();
+    await expect.poll(() => h1(page)).toBe("Регистрация в личном кабинете");
+    await page.getByLabel("Номер лицевого счёта (12 цифр)").fill(makeAccountNo(DEMO_UNREGISTERED.body11));
+    await page.getByRole("button", { name: "Получить код" }).click();
+    const code = await codeFromOutbox(outbox(), DEMO_UNREGISTERED.phone);
+    await page.getByLabel("Код из сообщения").fill(code);
+    await page.getByLabel("Как к вам обращаться").fill("Сергей Петров");
+    await page.getByLabel("Логин", { exact: true }).fill("sergey-e2e");
+    await page.getByLabel("Пароль", { exact: true }).fill("qwerty123");
+    await expect.poll(() => page.getByRole("meter", { name: "Надёжность пароля" }).count()).toBe(1);
+    await page.getByRole("button", { name: "Зарегистрироваться" }).click();
+    await expect.poll(() => page.getByText("Этот пароль слишком распространён").count()).toBeGreaterThan(0);
+    await page.getByLabel("Пароль", { exact: true }).fill("уральские горы в июле");
+    await page.getByRole("button", { name: "Зарегистрироваться" }).click();
+    await page.waitForURL(site("ekb", "/profile"));
+    await expect.poll(() => h1(page)).toBe("Сергей Петров");
+  });
+
+  it("resets a forgotten password after the bot check, and the old sessions end", async () => {
+    const other = await newContext(browser);
+    const otherPage = await other.newPage();
+    await otherPage.goto(site("msk", "/login"));
+    await otherPage.getByLabel("Телефон, почта, логин или лицевой счёт").fill("maria");
+    await otherPage.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
+    await otherPage.getByRole("button", { name: "Войти" }).click();
+    await otherPage.waitForURL(site("msk", "/profile"));
+
+    const page = await (await newContext(browser)).newPage();
+    await page.goto(site("spb", "/login"));
+    await page.getByRole("link", { name: "Забыли пароль?" }).click();
+    await page.getByLabel("Телефон, почта или логин").fill("maria.ivanova@example.com");
+    await page.getByRole("radio", { name: "Письмо на почту" }).check();
+    await page.getByRole("button", { name: "Получить код" }).click();
+    const code = await codeFromOutbox(outbox(), "maria.ivanova@example.com");
+    await page.getByLabel("Код из сообщения").fill(code);
+    await page.getByLabel("Новый пароль").fill("белые ночи над невой");
+    await page.getByRole("button", { name: "Сохранить пароль и войти" }).click();
+    await page.waitForURL(site("spb", "/profile"));
+    await expect.poll(() => h1(page)).toBe("Мария Иванова");
+
+    await otherPage.reload();
+    await otherPage.waitForURL(site("msk", "/login"));
+  });
+
+  it("changes the phone after confirming with a code to the current one", async () => {
+    const page = await (await newContext(browser)).newPage();
+    await page.goto(site("msk", "/login"));
+    await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill("petr");
+    await page.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
+    await page.getByRole("button", { name: "Войти" }).click();
+    await page.waitForURL(site("msk", "/profile"));
+    const form = page.locator("form").filter({ has: page.getByRole("heading", { name: "Смена телефона" }) });
+    await form.getByLabel("Новый телефон").fill("+7 900 555-44-33");
+    await form.getByRole("button", { name: "Получить код" }).click();
+    await expect.poll(() => form.getByText("подтвердите операцию кодом из SMS").count()).toBe(1);
+    const stepUp = await codeFromOutbox(outbox(), "+79000000002");
+    await form.getByLabel("Код из сообщения").fill(stepUp);
+    await form.getByRole("button", { name: "Подтвердить" }).click();
+    await expect.poll(() => form.getByText("Мы отправили код на новый контакт.").count()).toBe(1);
+    const code = await codeFromOutbox(outbox(), "+79005554433");
+    await form.getByLabel("Код из сообщения").fill(code);
+    await form.getByRole("button", { name: "Подтвердить" }).click();
+    await expect.poll(() => page.getByText("+7 900 555-44-33").count()).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,150 @@
+import { createSignal, Match, Switch } from "solid-js";
+import { useI18n } from "../../i18n";
+import { ApiError, api, type Problem, problemOf } from "../../lib/api";
+import { CodeField, Field, NewPasswordField } from "./fields";
+import { ProblemAlert } from "./ProblemAlert";
+import { useSession } from "./SessionContext";
+
+function useAction() {
+  const { t } = useI18n();
+  const [busy, setBusy] = createSignal(false);
+  const [problem, setProblem] = createSignal<Problem | null>(null);
+  const [done, setDone] = createSignal<string | null>(null);
+  const run = async (fn: () => Promise<string | undefined | undefined>) => {
+    setBusy(true);
+    setProblem(null);
+    setDone(null);
+    try {
+      setDone((await fn()) ?? null);
+    } catch (e) {
+      setProblem(problemOf(e, t("common.error")));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, problem, done, run };
+}
+
+/** Change the password with the current one; other sessions end. */
+export function ChangePasswordForm() {
+  const { t } = useI18n();
+  const { profile } = useSession();
+  const a = useAction();
+  const submit = (e: SubmitEvent) => {
+    e.preventDefault();
+    const form = e.currentTarget as HTMLFormElement;
+    const f = new FormData(form);
+    void a.run(async () => {
+      await api.changePassword(String(f.get("currentPassword") ?? ""), String(f.get("newPassword") ?? ""));
+      form.reset();
+      return t("profile.passwordChanged");
+    });
+  };
+  return (
+    <form class="form card" onSubmit={submit} aria-busy={a.busy()} novalidate>
+      <h3>{t("profile.changePassword")}</h3>
+      <ProblemAlert problem={a.problem()} />
+      <Field
+        label={t("profile.currentPassword")}
+        name="currentPassword"
+        problem={a.problem()}
+        type="password"
+        autocomplete="current-password"
+        required
+      />
+      <NewPasswordField
+        problem={a.problem()}
+        name="newPassword"
+        label={t("recover.newPassword")}
+        personal={() => [profile()?.login ?? "", profile()?.phone ?? "", profile()?.email ?? ""]}
+      />
+      <p role="status">{a.done()}</p>
+      <button type="submit" class="button button--primary" disabled={a.busy()}>
+        {t("profile.save")}
+      </button>
+    </form>
+  );
+}
+
+/**
+ * Change the phone or email, confirmed by a code sent to the new one. The
+ * phone also receives step-up codes, so changing it first asks for a code
+ * sent to the current phone.
+ */
+export function ChangeContactForm(props: { kind: "phone" | "email" }) {
+  const { t } = useI18n();
+  const { setProfile } = useSession();
+  const a = useAction();
+  const [stage, setStage] = createSignal<"enter" | "stepUp" | "confirm">("enter");
+  const [value, setValue] = createSignal("");
+
+  const requestChange = async () => {
+    try {
+      await api.startContactChange(props.kind, value());
+      setStage("confirm");
+    } catch (e) {
+      if (e instanceof ApiError && e.problem.type.endsWith("step-up-required")) {
+        await api.startStepUp();
+        setStage("stepUp");
+        return;
+      }
+      throw e;
+    }
+  };
+
+  const submit = (e: SubmitEvent) => {
+    e.preventDefault();
+    const form = e.currentTarget as HTMLFormElement;
+    const f = new FormData(form);
+    void a.run(async () => {
+      if (stage() === "enter") {
+        setValue(String(f.get(props.kind) ?? ""));
+        await requestChange();
+      } else if (stage() === "stepUp") {
+        await api.verifyStepUp(String(f.get("code") ?? ""));
+        form.reset();
+        await requestChange();
+      } else {
+        setProfile(await api.confirmContactChange(props.kind, String(f.get("code") ?? "")));
+        setStage("enter");
+        form.reset();
+        return t("profile.contactChanged");
+      }
+      return undefined;
+    });
+  };
+
+  return (
+    <form class="form card" onSubmit={submit} aria-busy={a.busy()} novalidate>
+      <h3>{t(props.kind === "phone" ? "profile.changePhone" : "profile.changeEmail")}</h3>
+      <ProblemAlert problem={a.problem()} />
+      <Switch>
+        <Match when={stage() === "enter"}>
+          <Field
+            label={t(props.kind === "phone" ? "profile.newPhone" : "profile.newEmail")}
+            name={props.kind}
+            problem={a.problem()}
+            type={props.kind === "phone" ? "tel" : "email"}
+            required
+          />
+        </Match>
+        <Match when={stage() === "stepUp"}>
+          <p class="notice" role="status">
+            {t("stepUp.sent")}
+          </p>
+          <CodeField problem={a.problem()} label={t("code.label")} />
+        </Match>
+        <Match when={stage() === "confirm"}>
+          <p class="notice" role="status">
+            {t("profile.codeToNew")}
+          </p>
+          <CodeField problem={a.problem()} label={t("code.label")} />
+        </Match>
+      </Switch>
+      <p role="status">{a.done()}</p>
+      <button type="submit" class="button button--primary" disabled={a.busy()}>
+        {stage() === "enter" ? t("code.get") : t("code.confirm")}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,106 @@
+import { useNavigate } from "@solidjs/router";
+import { createSignal, Show } from "solid-js";
+import { useI18n } from "../../i18n";
+import { api, type Problem, problemOf } from "../../lib/api";
+import { ChannelChoice, CodeField, Field, NewPasswordField } from "./fields";
+import { ProblemAlert } from "./ProblemAlert";
+import { useSession } from "./SessionContext";
+
+/** Solves the server's proof-of-work challenge (ALTCHA v2) in the browser; returns the payload to send. */
+export async function solveCaptcha(): Promise<string> {
+  const [{ solveChallenge }, { deriveKey }] = await Promise.all([import("altcha-lib"), import("altcha-lib/algorithms/web/pbkdf2")]);
+  const challenge = (await api.captcha()) as unknown as Parameters<typeof solveChallenge>[0]["challenge"];
+  const solution = await solveChallenge({ challenge, deriveKey });
+  if (!solution) throw new Error("captcha");
+  return btoa(JSON.stringify({ challenge, solution }));
+}
+
+/** "Забыл пароль": identifier, a bot check, the channel, the code, a new password. */
+export default function RecoverPage() {
+  const { t } = useI18n();
+  const { setProfile } = useSession();
+  const navigate = useNavigate();
+  const [channel, setChannel] = createSignal<"sms" | "email">("sms");
+  const [identifier, setIdentifier] = createSignal<string | null>(null);
+  const [busy, setBusy] = createSignal<false | "captcha" | "sending">(false);
+  const [problem, setProblem] = createSignal<Problem | null>(null);
+
+  const start = (e: SubmitEvent) => {
+    e.preventDefault();
+    const id = String(new FormData(e.currentTarget as HTMLFormElement).get("identifier") ?? "");
+    setProblem(null);
+    void (async () => {
+      try {
+        setBusy("captcha");
+        const captcha = await solveCaptcha();
+        setBusy("sending");
+        await api.startRecovery(id, channel(), captcha);
+        setIdentifier(id);
+      } catch (err) {
+        setProblem(problemOf(err, t("common.error")));
+      } finally {
+        setBusy(false);
+      }
+    })();
+  };
+
+  const complete = (e: SubmitEvent) => {
+    e.preventDefault();
+    const f = new FormData(e.currentTarget as HTMLFormElement);
+    setProblem(null);
+    setBusy("sending");
+    void (async () => {
+      try {
+        setProfile(await api.completeRecovery(identifier() ?? "", String(f.get("code") ?? ""), String(f.get("password") ?? "")));
+        navigate("/profile", { replace: true });
+      } catch (err) {
+        setProblem(problemOf(err, t("common.error")));
+      } finally {
+        setBusy(false);
+      }
+    })();
+  };
+
+  return (
+    <section class="narrow">
+      <h1>{t("recover.title")}</h1>
+      <ProblemAlert problem={problem()} />
+      <Show
+        when={identifier()}
+        fallback={
+          <form class="form" onSubmit={start} aria-busy={!!busy()} novalidate>
+            <Field
+              label={t("recover.identifier")}
+              name="identifier"
+              problem={problem()}
+              required
+              autocomplete="username"
+              autocapitalize="none"
+            />
+            <ChannelChoice value={channel()} onChange={setChannel} />
+            <p class="muted">{t("recover.captchaNote")}</p>
+            <Show when={busy() === "captcha"}>
+              <p role="status" class="loading">
+                {t("recover.checking")}
+              </p>
+            </Show>
+            <button type="submit" class="button button--primary" disabled={!!busy()}>
+              {t("code.get")}
+            </button>
+          </form>
+        }
+      >
+        <form class="form" onSubmit={complete} aria-busy={!!busy()} novalidate>
+          <p class="notice" role="status">
+            {t("code.sentIfExists")}
+          </p>
+          <CodeField problem={problem()} label={t("code.label")} />
+          <NewPasswordField problem={problem()} label={t("recover.newPassword")} />
+          <button type="submit" class="button button--primary" disabled={!!busy()}>
+            {t("recover.submit")}
+          </button>
+        </form>
+      </Show>
+    </section>
+  );
+}
