@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { mockProviders } from "./test/oidc-mock";
 
 /** Worker tests run inside workerd with the bindings of wrangler.toml; every shard is migrated and seeded. */
 export default defineConfig(async () => {
@@ -7,18 +8,24 @@ export default defineConfig(async () => {
   const regionMigrations = await readD1Migrations("migrations/region");
   return {
     plugins: [
-      cloudflareTest({
+      cloudflareTest(({ inject }) => ({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
-          bindings: { TEST_MIGRATIONS_GLOBAL: globalMigrations, TEST_MIGRATIONS_REGION: regionMigrations },
+          bindings: {
+            TEST_MIGRATIONS_GLOBAL: globalMigrations,
+            TEST_MIGRATIONS_REGION: regionMigrations,
+            // Identity providers: the local mock server started in globalSetup.
+            OIDC_PROVIDERS: mockProviders(inject("oidcIssuer")),
+          },
         },
-      }),
+      })),
     ],
     test: {
       name: "worker",
       silent: "passed-only" as const,
       include: ["worker/**/*.test.ts", "test/worker/**/*.test.ts"],
       setupFiles: ["./test/worker/setup.ts"],
+      globalSetup: ["./test/worker/global-setup.ts"],
     },
   };
 });

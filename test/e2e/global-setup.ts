@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { rm } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { ensureChromium } from "../../scripts/chromium.mts";
 import { prepareLocalDatabases } from "../../scripts/local-db.mts";
+import { mockProviders, startOidcMock } from "../oidc-mock";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -15,6 +16,7 @@ declare module "vitest" {
 }
 
 let server: ChildProcess | undefined;
+let stopMock: (() => Promise<void>) | undefined;
 
 /** Starts the real Worker with `wrangler dev` on fresh local databases, for the browser tests. */
 export async function setup(project: TestProject) {
@@ -23,6 +25,12 @@ export async function setup(project: TestProject) {
   const state = join(ROOT, ".e2e/state");
   await rm(state, { recursive: true, force: true });
   await prepareLocalDatabases(state, () => {});
+  // Identity providers are unreachable here: a local OIDC server stands in for them.
+  const mock = await startOidcMock();
+  stopMock = mock.stop;
+  const vars = join(ROOT, ".e2e/e2e.vars");
+  await mkdir(join(ROOT, ".e2e"), { recursive: true });
+  await writeFile(vars, `OIDC_PROVIDERS='${mockProviders(mock.issuer)}'\n`);
 
   server = spawn(
     join(ROOT, "node_modules/.bin/wrangler"),
@@ -36,6 +44,8 @@ export async function setup(project: TestProject) {
       "http",
       "--persist-to",
       state,
+      "--env-file",
+      vars,
       "--show-interactive-dev-session=false",
     ],
     { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
@@ -61,6 +71,7 @@ export async function setup(project: TestProject) {
 }
 
 export async function teardown() {
+  await stopMock?.();
   if (!server) return;
   const exited = new Promise((r) => server?.once("exit", r));
   server.kill("SIGINT");

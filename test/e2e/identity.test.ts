@@ -99,3 +99,30 @@ describe("every way in, in a real browser", () => {
     await expect.poll(() => page.getByText("+7 900 555-44-33").count()).toBeGreaterThan(0);
   });
 });
+
+describe("identity providers in a real browser", () => {
+  it("links Госуслуги in the profile, then logs in with it on another regional site", async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await page.goto(site("msk", "/login"));
+    await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill("+7 900 000-00-01");
+    await page.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
+    await page.getByRole("button", { name: "Войти" }).click();
+    await page.waitForURL(site("msk", "/profile"));
+    const row = page.getByRole("listitem").filter({ hasText: "Госуслуги" });
+    await row.getByRole("link", { name: "Привязать" }).click();
+    await page.waitForURL(site("msk", "/profile?linked=1"));
+    await expect.poll(() => row.getByRole("button", { name: "Отвязать Госуслуги" }).count()).toBe(1);
+    await page.getByRole("button", { name: "Выйти" }).click();
+    await page.waitForURL(site("msk", "/login"));
+
+    const other = await (await newContext(browser)).newPage();
+    await other.goto(site("nsk", "/login"));
+    await other.getByRole("link", { name: "Войти через VK ID" }).click();
+    await other.waitForURL(/auth_error=oidc_unlinked/);
+    await expect.poll(() => other.getByRole("alert").innerText()).toContain("не привязан");
+    await other.getByRole("link", { name: "Войти через Госуслуги" }).click();
+    await other.waitForURL(site("nsk", "/profile"));
+    await expect.poll(() => h1(other)).toBe("Анна Иванова");
+  });
+});

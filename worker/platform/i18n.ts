@@ -105,6 +105,11 @@ const messages = {
     ru: "С этими данными нет договора. Зарегистрируйтесь по номеру лицевого счёта.",
     en: "No contract has these details. Register with your account number.",
   },
+  "problem.last_login_method": { ru: "Это единственный способ входа", en: "This is your only way to log in" },
+  "problem.last_login_method.detail": {
+    ru: "Сначала задайте пароль или добавьте ключ входа.",
+    en: "Set a password or add a passkey first.",
+  },
   "problem.no_phone": { ru: "Укажите телефон в профиле", en: "Add a phone to your profile" },
   "field.phone": { ru: "Введите номер телефона, например +7 900 123-45-67", en: "Enter a phone number, e.g. +7 900 123-45-67" },
   "field.email": { ru: "Введите адрес почты", en: "Enter an email address" },

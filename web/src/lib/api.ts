@@ -93,6 +93,12 @@ export const api = {
     send<CodeSent>("POST", "/api/v1/auth/recover/start", { identifier, channel, captcha }),
   completeRecovery: (identifier: string, code: string, password: string) =>
     send<{ profile: ProfileDto }>("POST", "/api/v1/auth/recover/complete", { identifier, code, password }).then((r) => r.profile),
+  providers: () => request<Items<{ id: string; name: { ru: string; en: string } }>>("/api/v1/auth/providers").then((r) => r.items),
+  identities: () =>
+    request<Items<{ provider: string; name: { ru: string; en: string }; displayName: string | null; linkedAt: string }>>(
+      "/api/v1/me/identities",
+    ).then((r) => r.items),
+  unlinkIdentity: (provider: string) => send<void>("DELETE", `/api/v1/me/identities/${encodeURIComponent(provider)}`),
   startStepUp: () => send<CodeSent>("POST", "/api/v1/auth/step-up/start"),
   verifyStepUp: (code: string) => send<{ validUntil: string }>("POST", "/api/v1/auth/step-up/verify", { code }),
   changePassword: (currentPassword: string, newPassword: string) =>

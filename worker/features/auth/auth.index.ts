@@ -3,6 +3,8 @@ import * as h from "./auth.handlers";
 import * as r from "./auth.routes";
 import * as fh from "./flows.handlers";
 import * as fr from "./flows.routes";
+import * as oh from "./oidc.handlers";
+import * as or from "./oidc.routes";
 
 /** Every way in (password, code, registration, recovery), step-up, the profile and devices. */
 export const authRouter = createRouter()
@@ -25,4 +27,9 @@ export const authRouter = createRouter()
   .openapi(fr.phoneRoutes.start, fh.startPhoneHandler)
   .openapi(fr.phoneRoutes.verify, fh.verifyPhoneHandler)
   .openapi(fr.emailRoutes.start, fh.startEmailHandler)
-  .openapi(fr.emailRoutes.verify, fh.verifyEmailHandler);
+  .openapi(fr.emailRoutes.verify, fh.verifyEmailHandler)
+  .openapi(or.providersRoute, oh.providersHandler)
+  .openapi(or.oidcStartRoute, oh.oidcStartHandler)
+  .openapi(or.oidcCallbackRoute, oh.oidcCallbackHandler)
+  .openapi(or.identitiesRoute, oh.identitiesHandler)
+  .openapi(or.unlinkRoute, oh.unlinkHandler);

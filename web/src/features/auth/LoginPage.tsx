@@ -4,6 +4,7 @@ import { useI18n } from "../../i18n";
 import { api, type Problem, problemOf } from "../../lib/api";
 import { ChannelChoice, CodeField, Field } from "./fields";
 import { ProblemAlert } from "./ProblemAlert";
+import { ProviderButtons } from "./Providers";
 import { useSession } from "./SessionContext";
 
 /**
@@ -18,7 +19,11 @@ export default function LoginPage() {
   const [mode, setMode] = createSignal<"password" | "code">("password");
   const [show, setShow] = createSignal(false);
   const [busy, setBusy] = createSignal(false);
-  const [problem, setProblem] = createSignal<Problem | null>(null);
+  // A provider login that came back without a linked cabinet (or failed) says so here.
+  const authError = new URLSearchParams(location.search).get("auth_error");
+  const [problem, setProblem] = createSignal<Problem | null>(
+    authError === "oidc_unlinked" || authError === "oidc_failed" ? { type: authError, title: t(`oidc.${authError}`), status: 400 } : null,
+  );
   const [codeSent, setCodeSent] = createSignal(false);
   const [channel, setChannel] = createSignal<"sms" | "email">("sms");
 
@@ -109,6 +114,7 @@ export default function LoginPage() {
           {busy() ? t("common.loading") : mode() === "code" && !codeSent() ? t("code.get") : t("login.submit")}
         </button>
       </form>
+      <ProviderButtons />
       <p>
         <A href="/recover">{t("login.forgot")}</A>
       </p>

@@ -6,6 +6,7 @@ import { ApiError, api, type Problem, type SessionDto } from "../../lib/api";
 import { formatPhone } from "../../lib/format";
 import { ProblemAlert } from "./ProblemAlert";
 import { ChangeContactForm, ChangePasswordForm } from "./ProfileForms";
+import { LinkedProviders } from "./Providers";
 import { useSession } from "./SessionContext";
 
 /** A short device name from a User-Agent string ("Chrome on Android"). */
@@ -83,6 +84,7 @@ export default function ProfilePage() {
               <ChangeContactForm kind="phone" />
               <ChangeContactForm kind="email" />
             </div>
+            <LinkedProviders />
             <h2>{t("profile.devices")}</h2>
             <ProblemAlert problem={problem()} />
             <Loadable resource={sessions} onRetry={refetch}>

@@ -1,0 +1,20 @@
+import type { TestProject } from "vitest/node";
+import { startOidcMock } from "../oidc-mock";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    oidcIssuer: string;
+  }
+}
+
+let stop: (() => Promise<void>) | undefined;
+
+export async function setup(project: TestProject) {
+  const mock = await startOidcMock();
+  stop = mock.stop;
+  project.provide("oidcIssuer", mock.issuer);
+}
+
+export async function teardown() {
+  await stop?.();
+}

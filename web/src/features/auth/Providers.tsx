@@ -1,0 +1,88 @@
+import { createResource, createSignal, For, Show } from "solid-js";
+import { Loadable } from "../../app/Loadable";
+import { useI18n } from "../../i18n";
+import { api, type Problem, problemOf } from "../../lib/api";
+import { ProblemAlert } from "./ProblemAlert";
+
+const startUrl = (id: string, mode: "login" | "link") => `/api/v1/auth/oidc/${id}/start?mode=${mode}&return=/profile`;
+
+/** "Войти через Госуслуги" and the other configured providers (plain links: the browser goes to the provider). */
+export function ProviderButtons() {
+  const { t, lang } = useI18n();
+  const [providers] = createResource(api.providers);
+  return (
+    <Show when={(providers.latest ?? []).length > 0}>
+      <section aria-labelledby="providers-title">
+        <h2 id="providers-title" class="small-heading">
+          {t("oidc.loginWith")}
+        </h2>
+        <ul class="plain provider-list">
+          <For each={providers.latest}>
+            {(p) => (
+              <li>
+                <a class="button" href={startUrl(p.id, "login")} rel="external">
+                  {t("oidc.via", { name: p.name[lang()] })}
+                </a>
+              </li>
+            )}
+          </For>
+        </ul>
+      </section>
+    </Show>
+  );
+}
+
+/** Linked providers in the profile, with link and unlink. */
+export function LinkedProviders() {
+  const { t, lang } = useI18n();
+  const [providers] = createResource(api.providers);
+  const [linked, { refetch }] = createResource(api.identities);
+  const [problem, setProblem] = createSignal<Problem | null>(null);
+  const unlink = async (id: string) => {
+    setProblem(null);
+    try {
+      await api.unlinkIdentity(id);
+      await refetch();
+    } catch (e) {
+      setProblem(problemOf(e, t("common.error")));
+    }
+  };
+  return (
+    <Show when={(providers.latest ?? []).length > 0}>
+      <h2>{t("oidc.title")}</h2>
+      <ProblemAlert problem={problem()} />
+      <Loadable resource={linked} onRetry={refetch}>
+        {(items) => (
+          <ul class="list">
+            <For each={providers.latest}>
+              {(p) => {
+                const link = () => items.find((i) => i.provider === p.id);
+                return (
+                  <li class="list__row">
+                    <span>
+                      <strong>{p.name[lang()]}</strong>
+                      <br />
+                      <span class="muted">{link() ? t("oidc.linked") : t("oidc.notLinked")}</span>
+                    </span>
+                    <Show
+                      when={link()}
+                      fallback={
+                        <a class="button" href={startUrl(p.id, "link")} rel="external">
+                          {t("oidc.link")}
+                        </a>
+                      }
+                    >
+                      <button type="button" class="button" onClick={() => unlink(p.id)}>
+                        {t("oidc.unlink", { name: p.name[lang()] })}
+                      </button>
+                    </Show>
+                  </li>
+                );
+              }}
+            </For>
+          </ul>
+        )}
+      </Loadable>
+    </Show>
+  );
+}
