@@ -18,7 +18,7 @@ describe("logging in", () => {
     await page.getByRole("link", { name: "Войти", exact: true }).click();
     await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill("+7 900 000-00-01");
     await page.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
-    await page.getByRole("button", { name: "Войти" }).click();
+    await page.getByRole("button", { name: "Войти", exact: true }).click();
     await page.waitForURL(site("msk", "/profile"));
     await expect.poll(() => page.getByRole("heading", { level: 1 }).innerText()).toBe("Анна Иванова");
     await expect.poll(() => page.getByText("это устройство").count()).toBe(1);
@@ -42,7 +42,7 @@ describe("logging in", () => {
     await page.getByLabel("Пароль", { exact: true }).fill("wrong password");
     await page.getByRole("checkbox", { name: "Показать пароль" }).check();
     expect(await page.getByLabel("Пароль", { exact: true }).getAttribute("type")).toBe("text");
-    await page.getByRole("button", { name: "Войти" }).click();
+    await page.getByRole("button", { name: "Войти", exact: true }).click();
     await expect.poll(() => page.getByRole("alert").innerText()).toContain("Неверный логин или пароль");
     expect(page.url()).toBe(site("msk", "/login"));
   });

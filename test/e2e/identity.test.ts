@@ -26,7 +26,7 @@ describe("every way in, in a real browser", () => {
     await expect.poll(() => page.getByText("Если такой абонент есть, мы отправили код").count()).toBe(1);
     const code = await codeFromOutbox(outbox(), "+79000000003");
     await page.getByLabel("Код из сообщения").fill(code);
-    await page.getByRole("button", { name: "Войти" }).click();
+    await page.getByRole("button", { name: "Войти", exact: true }).click();
     await page.waitForURL(site("kzn", "/profile"));
     await expect.poll(() => h1(page)).toBe("Ольга Кузнецова");
   });
@@ -58,7 +58,7 @@ describe("every way in, in a real browser", () => {
     await otherPage.goto(site("msk", "/login"));
     await otherPage.getByLabel("Телефон, почта, логин или лицевой счёт").fill("maria");
     await otherPage.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
-    await otherPage.getByRole("button", { name: "Войти" }).click();
+    await otherPage.getByRole("button", { name: "Войти", exact: true }).click();
     await otherPage.waitForURL(site("msk", "/profile"));
 
     const page = await (await newContext(browser)).newPage();
@@ -83,7 +83,7 @@ describe("every way in, in a real browser", () => {
     await page.goto(site("msk", "/login"));
     await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill("petr");
     await page.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
-    await page.getByRole("button", { name: "Войти" }).click();
+    await page.getByRole("button", { name: "Войти", exact: true }).click();
     await page.waitForURL(site("msk", "/profile"));
     const form = page.locator("form").filter({ has: page.getByRole("heading", { name: "Смена телефона" }) });
     await form.getByLabel("Новый телефон").fill("+7 900 555-44-33");
@@ -107,7 +107,7 @@ describe("identity providers in a real browser", () => {
     await page.goto(site("msk", "/login"));
     await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill("+7 900 000-00-01");
     await page.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
-    await page.getByRole("button", { name: "Войти" }).click();
+    await page.getByRole("button", { name: "Войти", exact: true }).click();
     await page.waitForURL(site("msk", "/profile"));
     const row = page.getByRole("listitem").filter({ hasText: "Госуслуги" });
     await row.getByRole("link", { name: "Привязать" }).click();
@@ -124,5 +124,42 @@ describe("identity providers in a real browser", () => {
     await other.getByRole("link", { name: "Войти через Госуслуги" }).click();
     await other.waitForURL(site("nsk", "/profile"));
     await expect.poll(() => h1(other)).toBe("Анна Иванова");
+  });
+});
+
+describe("passkeys in a real browser (CDP virtual authenticator)", () => {
+  it("adds a passkey in the profile, then logs in with it alone on another regional site", async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("WebAuthn.enable");
+    const { authenticatorId } = (await cdp.send("WebAuthn.addVirtualAuthenticator", {
+      options: {
+        protocol: "ctap2",
+        transport: "internal",
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    })) as { authenticatorId: string };
+
+    await page.goto(site("msk", "/login"));
+    await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill("olga");
+    await page.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
+    await page.getByRole("button", { name: "Войти", exact: true }).click();
+    await page.waitForURL(site("msk", "/profile"));
+    await page.getByRole("button", { name: "Добавить ключ входа на этом устройстве" }).click();
+    await expect.poll(() => page.getByRole("button", { name: /^Удалить ключ/ }).count()).toBe(1);
+    const { credentials } = (await cdp.send("WebAuthn.getCredentials", { authenticatorId })) as { credentials: { rpId: string }[] };
+    expect(credentials.map((c) => c.rpId)).toEqual(["kabinet.localhost"]);
+
+    await page.getByRole("button", { name: "Выйти" }).click();
+    await page.waitForURL(site("msk", "/login"));
+    await page.goto(site("vl", "/login"));
+    await page.getByRole("button", { name: "Войти с ключом входа (passkey)" }).click();
+    await page.waitForURL(site("vl", "/profile"));
+    await expect.poll(() => h1(page)).toBe("Ольга Кузнецова");
+    await context.close();
   });
 });

@@ -110,6 +110,11 @@ const messages = {
     ru: "Сначала задайте пароль или добавьте ключ входа.",
     en: "Set a password or add a passkey first.",
   },
+  "problem.passkey_failed": { ru: "Ключ входа не подошёл", en: "The passkey did not work" },
+  "problem.passkey_failed.detail": {
+    ru: "Попробуйте ещё раз или войдите другим способом.",
+    en: "Try again, or log in another way.",
+  },
   "problem.no_phone": { ru: "Укажите телефон в профиле", en: "Add a phone to your profile" },
   "field.phone": { ru: "Введите номер телефона, например +7 900 123-45-67", en: "Enter a phone number, e.g. +7 900 123-45-67" },
   "field.email": { ru: "Введите адрес почты", en: "Enter an email address" },

@@ -99,6 +99,14 @@ export const api = {
       "/api/v1/me/identities",
     ).then((r) => r.items),
   unlinkIdentity: (provider: string) => send<void>("DELETE", `/api/v1/me/identities/${encodeURIComponent(provider)}`),
+  passkeys: () =>
+    request<Items<{ id: string; name: string; createdAt: string; lastUsedAt: string | null }>>("/api/v1/me/passkeys").then((r) => r.items),
+  passkeyRegisterOptions: () => send<Record<string, unknown>>("POST", "/api/v1/me/passkeys/options"),
+  registerPasskey: (credential: unknown, name: string) => send<{ id: string }>("POST", "/api/v1/me/passkeys", { credential, name }),
+  deletePasskey: (id: string) => send<void>("DELETE", `/api/v1/me/passkeys/${encodeURIComponent(id)}`),
+  passkeyLoginOptions: () => send<Record<string, unknown>>("POST", "/api/v1/auth/passkey/options"),
+  loginWithPasskey: (credential: unknown) =>
+    send<{ profile: ProfileDto }>("POST", "/api/v1/auth/passkey/verify", { credential }).then((r) => r.profile),
   startStepUp: () => send<CodeSent>("POST", "/api/v1/auth/step-up/start"),
   verifyStepUp: (code: string) => send<{ validUntil: string }>("POST", "/api/v1/auth/step-up/verify", { code }),
   changePassword: (currentPassword: string, newPassword: string) =>

@@ -5,6 +5,8 @@ import * as fh from "./flows.handlers";
 import * as fr from "./flows.routes";
 import * as oh from "./oidc.handlers";
 import * as or from "./oidc.routes";
+import * as ph from "./passkeys.handlers";
+import * as pr from "./passkeys.routes";
 
 /** Every way in (password, code, registration, recovery), step-up, the profile and devices. */
 export const authRouter = createRouter()
@@ -32,4 +34,10 @@ export const authRouter = createRouter()
   .openapi(or.oidcStartRoute, oh.oidcStartHandler)
   .openapi(or.oidcCallbackRoute, oh.oidcCallbackHandler)
   .openapi(or.identitiesRoute, oh.identitiesHandler)
-  .openapi(or.unlinkRoute, oh.unlinkHandler);
+  .openapi(or.unlinkRoute, oh.unlinkHandler)
+  .openapi(pr.passkeyRegisterOptionsRoute, ph.registerOptionsHandler)
+  .openapi(pr.passkeyRegisterRoute, ph.registerHandler)
+  .openapi(pr.passkeysRoute, ph.listHandler)
+  .openapi(pr.passkeyDeleteRoute, ph.deleteHandler)
+  .openapi(pr.passkeyLoginOptionsRoute, ph.loginOptionsHandler)
+  .openapi(pr.passkeyLoginRoute, ph.loginHandler);

@@ -3,6 +3,7 @@ import { createSignal, Show } from "solid-js";
 import { useI18n } from "../../i18n";
 import { api, type Problem, problemOf } from "../../lib/api";
 import { ChannelChoice, CodeField, Field } from "./fields";
+import { passkeyLogin } from "./Passkeys";
 import { ProblemAlert } from "./ProblemAlert";
 import { ProviderButtons } from "./Providers";
 import { useSession } from "./SessionContext";
@@ -114,6 +115,23 @@ export default function LoginPage() {
           {busy() ? t("common.loading") : mode() === "code" && !codeSent() ? t("code.get") : t("login.submit")}
         </button>
       </form>
+      <Show when={typeof window !== "undefined" && "PublicKeyCredential" in window}>
+        <p>
+          <button
+            type="button"
+            class="button"
+            disabled={busy()}
+            onClick={() =>
+              void run(async () => {
+                setProfile(await passkeyLogin());
+                navigate("/profile", { replace: true });
+              })
+            }
+          >
+            {t("passkey.login")}
+          </button>
+        </p>
+      </Show>
       <ProviderButtons />
       <p>
         <A href="/recover">{t("login.forgot")}</A>

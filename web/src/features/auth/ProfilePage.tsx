@@ -4,6 +4,7 @@ import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { ApiError, api, type Problem, type SessionDto } from "../../lib/api";
 import { formatPhone } from "../../lib/format";
+import { PasskeysSection } from "./Passkeys";
 import { ProblemAlert } from "./ProblemAlert";
 import { ChangeContactForm, ChangePasswordForm } from "./ProfileForms";
 import { LinkedProviders } from "./Providers";
@@ -84,6 +85,7 @@ export default function ProfilePage() {
               <ChangeContactForm kind="phone" />
               <ChangeContactForm kind="email" />
             </div>
+            <PasskeysSection />
             <LinkedProviders />
             <h2>{t("profile.devices")}</h2>
             <ProblemAlert problem={problem()} />
