@@ -163,3 +163,28 @@ describe("passkeys in a real browser (CDP virtual authenticator)", () => {
     await context.close();
   });
 });
+
+describe("password change in a real browser", () => {
+  it("is confirmed with an SMS code, and the new password works", async () => {
+    const page = await (await newContext(browser)).newPage();
+    await page.goto(site("msk", "/login"));
+    await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill("olga.kuznetsova@example.com");
+    await page.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
+    await page.getByRole("button", { name: "Войти", exact: true }).click();
+    await page.waitForURL(site("msk", "/profile"));
+    const form = page.locator("form").filter({ has: page.getByRole("heading", { name: "Смена пароля" }) });
+    await form.getByLabel("Новый пароль").fill("разводные мосты летом");
+    const codeBefore = await codeFromOutbox(outbox(), "+79000000003", null, 500).catch(() => null);
+    await form.getByRole("button", { name: "Сохранить" }).click();
+    const code = await codeFromOutbox(outbox(), "+79000000003", codeBefore);
+    await form.getByLabel("Код из сообщения").fill(code);
+    await form.getByRole("button", { name: "Подтвердить" }).click();
+    await expect.poll(() => form.getByText("Пароль изменён").count()).toBe(1);
+    await page.getByRole("button", { name: "Выйти" }).click();
+    await page.waitForURL(site("msk", "/login"));
+    await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill("olga");
+    await page.getByLabel("Пароль", { exact: true }).fill("разводные мосты летом");
+    await page.getByRole("button", { name: "Войти", exact: true }).click();
+    await page.waitForURL(site("msk", "/profile"));
+  });
+});

@@ -110,7 +110,7 @@ export const api = {
   startStepUp: () => send<CodeSent>("POST", "/api/v1/auth/step-up/start"),
   verifyStepUp: (code: string) => send<{ validUntil: string }>("POST", "/api/v1/auth/step-up/verify", { code }),
   changePassword: (currentPassword: string, newPassword: string) =>
-    send<void>("POST", "/api/v1/me/password", { currentPassword, newPassword }),
+    send<void>("POST", "/api/v1/me/password", currentPassword ? { currentPassword, newPassword } : { newPassword }),
   startContactChange: (kind: "phone" | "email", value: string) => send<CodeSent>("POST", `/api/v1/me/${kind}/start`, { [kind]: value }),
   confirmContactChange: (kind: "phone" | "email", code: string) =>
     send<{ profile: ProfileDto }>("POST", `/api/v1/me/${kind}/verify`, { code }).then((r) => r.profile),

@@ -246,7 +246,7 @@ export async function verifyStepUp(db: GlobalDb, session: SessionInfo, code: str
 
 // ── Profile changes ───────────────────────────────────────────────────────
 
-/** New password: with the current one, or right after a step-up. Other sessions end. */
+/** New password: confirmed by a fresh step-up code (or, for a subscriber without a phone, the current password). Other sessions end. */
 export async function changePassword(db: GlobalDb, session: SessionInfo, current: string | undefined, next: string) {
   const s = await selectSubscriberById(db, session.subscriberId);
   if (!s) throw new AppError(401, "unauthorized");

@@ -1,4 +1,4 @@
-import { createSignal, Match, Switch } from "solid-js";
+import { createSignal, Match, Show, Switch } from "solid-js";
 import { useI18n } from "../../i18n";
 import { ApiError, api, type Problem, problemOf } from "../../lib/api";
 import { CodeField, Field, NewPasswordField } from "./fields";
@@ -25,17 +25,39 @@ function useAction() {
   return { busy, problem, done, run };
 }
 
-/** Change the password with the current one; other sessions end. */
+/**
+ * Change the password, confirmed by a code sent by SMS (step-up); a
+ * subscriber without a phone confirms with the current password instead.
+ * Other sessions end.
+ */
 export function ChangePasswordForm() {
   const { t } = useI18n();
   const { profile } = useSession();
   const a = useAction();
+  const [stage, setStage] = createSignal<"enter" | "code">("enter");
+  const [pending, setPending] = createSignal("");
+  const hasPhone = () => !!profile()?.phone;
   const submit = (e: SubmitEvent) => {
     e.preventDefault();
     const form = e.currentTarget as HTMLFormElement;
     const f = new FormData(form);
     void a.run(async () => {
-      await api.changePassword(String(f.get("currentPassword") ?? ""), String(f.get("newPassword") ?? ""));
+      if (stage() === "enter") {
+        const next = String(f.get("newPassword") ?? "");
+        if (!hasPhone()) {
+          await api.changePassword(String(f.get("currentPassword") ?? ""), next);
+          form.reset();
+          return t("profile.passwordChanged");
+        }
+        setPending(next);
+        await api.startStepUp();
+        setStage("code");
+        return undefined;
+      }
+      await api.verifyStepUp(String(f.get("code") ?? ""));
+      await api.changePassword("", pending());
+      setPending("");
+      setStage("enter");
       form.reset();
       return t("profile.passwordChanged");
     });
@@ -44,23 +66,35 @@ export function ChangePasswordForm() {
     <form class="form card" onSubmit={submit} aria-busy={a.busy()} novalidate>
       <h3>{t("profile.changePassword")}</h3>
       <ProblemAlert problem={a.problem()} />
-      <Field
-        label={t("profile.currentPassword")}
-        name="currentPassword"
-        problem={a.problem()}
-        type="password"
-        autocomplete="current-password"
-        required
-      />
-      <NewPasswordField
-        problem={a.problem()}
-        name="newPassword"
-        label={t("recover.newPassword")}
-        personal={() => [profile()?.login ?? "", profile()?.phone ?? "", profile()?.email ?? ""]}
-      />
+      <Switch>
+        <Match when={stage() === "enter"}>
+          <Show when={!hasPhone()}>
+            <Field
+              label={t("profile.currentPassword")}
+              name="currentPassword"
+              problem={a.problem()}
+              type="password"
+              autocomplete="current-password"
+              required
+            />
+          </Show>
+          <NewPasswordField
+            problem={a.problem()}
+            name="newPassword"
+            label={t("recover.newPassword")}
+            personal={() => [profile()?.login ?? "", profile()?.phone ?? "", profile()?.email ?? ""]}
+          />
+        </Match>
+        <Match when={stage() === "code"}>
+          <p class="notice" role="status">
+            {t("stepUp.sent")}
+          </p>
+          <CodeField problem={a.problem()} label={t("code.label")} />
+        </Match>
+      </Switch>
       <p role="status">{a.done()}</p>
       <button type="submit" class="button button--primary" disabled={a.busy()}>
-        {t("profile.save")}
+        {stage() === "enter" ? t("profile.save") : t("code.confirm")}
       </button>
     </form>
   );
