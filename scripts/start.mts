@@ -5,7 +5,8 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { DEMO_PASSWORD, DEMO_SUBSCRIBERS } from "../worker/data/demo.data.ts";
+import { DEMO_PASSWORD, DEMO_SUBSCRIBERS, DEMO_UNREGISTERED } from "../worker/data/demo.data.ts";
+import { makeAccountNo } from "../worker/platform/ids.ts";
 import { prepareLocalDatabases } from "./local-db.mts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -66,6 +67,8 @@ dev.stdout.on("data", (chunk: Buffer) => {
 │
 │  Demo logins (password ${DEMO_PASSWORD}):
 ${demo.map((d) => `│${d}`).join("\n")}
+│  To try registration: account ${makeAccountNo(DEMO_UNREGISTERED.body11)} (phone ${DEMO_UNREGISTERED.phone}) has no cabinet yet;
+│  codes arrive in the dev outbox above.
 ╰────────────────────────────────────────────────────────────────
 `);
   }
