@@ -1,5 +1,7 @@
 import { createApp } from "./app";
+import { accountsRouter } from "./features/accounts/accounts.index";
 import { authRouter } from "./features/auth/auth.index";
+import { chargeMidnightRegions } from "./features/billing/billing.service";
 import { cleanExpired } from "./features/housekeeping/housekeeping.service";
 import { consumeDeadLetters, consumeNotifications } from "./features/notifications/notifications.consumer";
 import { DEAD_LETTER_QUEUE, NOTIFICATIONS_QUEUE } from "./features/notifications/notifications.messages";
@@ -15,6 +17,7 @@ app.use("*", siteRouting);
 app.use("/api/*", sessionMiddleware);
 app.route("/api/v1", regionsRouter);
 app.route("/api/v1", authRouter);
+app.route("/api/v1", accountsRouter);
 app.route("/", pagesRouter);
 
 app.doc31("/api/openapi.json", (c) => ({
@@ -55,6 +58,11 @@ export default {
     if (controller.cron === "*/15 * * * *") {
       const removed = await cleanExpired(createDataAccess(env).global, new Date(controller.scheduledTime));
       log("info", "cron.housekeeping", removed);
+      return;
+    }
+    if (controller.cron === "0 * * * *") {
+      const entries = await chargeMidnightRegions(createDataAccess(env), new Date(controller.scheduledTime));
+      log("info", "cron.billing", { entries });
       return;
     }
     log("warn", "cron.unknown", { cron: controller.cron });

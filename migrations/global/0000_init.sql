@@ -14,6 +14,7 @@ CREATE TABLE `account_links` (
 	`subscriber_id` text NOT NULL,
 	`account_no` text NOT NULL,
 	`role` text NOT NULL,
+	`low_balance_kop` integer,
 	`created_at` integer NOT NULL,
 	PRIMARY KEY(`subscriber_id`, `account_no`),
 	FOREIGN KEY (`subscriber_id`) REFERENCES `subscribers`(`id`) ON UPDATE no action ON DELETE no action,

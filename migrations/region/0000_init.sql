@@ -19,6 +19,24 @@ CREATE TABLE `accounts` (
 );
 --> statement-breakpoint
 CREATE INDEX `accounts_region_idx` ON `accounts` (`region`);--> statement-breakpoint
+CREATE TABLE `ledger_entries` (
+	`id` text PRIMARY KEY NOT NULL,
+	`account_no` text NOT NULL,
+	`kind` text NOT NULL,
+	`amount_kop` integer NOT NULL,
+	`occurred_at` integer NOT NULL,
+	`local_day` text NOT NULL,
+	`service_id` text,
+	`description_ru` text NOT NULL,
+	`description_en` text NOT NULL,
+	`idempotency_key` text NOT NULL,
+	`created_at` integer NOT NULL,
+	FOREIGN KEY (`account_no`) REFERENCES `accounts`(`account_no`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `ledger_idempotency_uq` ON `ledger_entries` (`idempotency_key`);--> statement-breakpoint
+CREATE INDEX `ledger_account_time_idx` ON `ledger_entries` (`account_no`,`occurred_at`,`id`);--> statement-breakpoint
+CREATE INDEX `ledger_service_idx` ON `ledger_entries` (`service_id`);--> statement-breakpoint
 CREATE TABLE `service_options` (
 	`id` text PRIMARY KEY NOT NULL,
 	`region` text NOT NULL,

@@ -9,6 +9,8 @@ export interface DemoAccount {
   region: string;
   address: string;
   tariffs: string[];
+  /** Monthly payments as a percentage of the fees (below 100: the balance runs low). */
+  payPercent?: number;
   /** Subscribers other than the owner who may use the account, and how. */
   sharedWith?: { subscriber: string; role: "payer" | "viewer" }[];
 }
@@ -76,7 +78,7 @@ export const DEMO_SUBSCRIBERS: readonly DemoSubscriber[] = [
         address: "Московская обл., Красногорск, ул. Ленина, д. 3, кв. 30",
         tariffs: ["inet-100", "tv-max"],
       },
-      { body11: "90700000009", region: "krasnodar", address: "Краснодар, ул. Красная, д. 150, кв. 2", tariffs: ["mob-l"] },
+      { body11: "90700000009", region: "krasnodar", address: "Краснодар, ул. Красная, д. 150, кв. 2", tariffs: ["mob-l"], payPercent: 97 },
     ],
   },
 ];

@@ -115,6 +115,12 @@ const messages = {
     ru: "Попробуйте ещё раз или войдите другим способом.",
     en: "Try again, or log in another way.",
   },
+  "problem.forbidden": { ru: "Недостаточно прав", en: "Not allowed" },
+  "problem.forbidden.detail": {
+    ru: "Владелец счёта дал вам доступ только для просмотра.",
+    en: "The account owner gave you view-only access.",
+  },
+  "problem.owner_unlink": { ru: "Это ваш лицевой счёт", en: "This is your own account" },
   "problem.no_phone": { ru: "Укажите телефон в профиле", en: "Add a phone to your profile" },
   "field.phone": { ru: "Введите номер телефона, например +7 900 123-45-67", en: "Enter a phone number, e.g. +7 900 123-45-67" },
   "field.email": { ru: "Введите адрес почты", en: "Enter an email address" },

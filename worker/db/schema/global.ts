@@ -108,6 +108,8 @@ export const accountLinks = sqliteTable(
       .notNull()
       .references(() => accountDirectory.accountNo),
     role: text("role", { enum: ["owner", "payer", "viewer"] }).notNull(),
+    /** The subscriber's low-balance alert for this account, in kopecks; null = off. */
+    lowBalanceKop: integer("low_balance_kop"),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.subscriberId, t.accountNo] }), index("account_links_account_idx").on(t.accountNo)],

@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const TARIFF_KINDS = ["internet", "tv", "landline", "mobile", "bundle"] as const;
 export type TariffKind = (typeof TARIFF_KINDS)[number];
@@ -70,4 +70,38 @@ export const accountServices = sqliteTable(
     startedAt: integer("started_at", { mode: "timestamp_ms" }).notNull(),
   },
   (t) => [index("account_services_account_idx").on(t.accountNo)],
+);
+
+export const LEDGER_KINDS = ["charge", "payment", "refund", "adjustment", "promised_payment", "bonus"] as const;
+export type LedgerKind = (typeof LEDGER_KINDS)[number];
+
+/**
+ * The money ledger (append-only: triggers refuse UPDATE and DELETE). A
+ * balance is the sum of an account's entries; nothing stores a balance.
+ * `amountKop` is signed: credits (payments, refunds) are positive, debits
+ * (charges) negative. Every entry has an idempotency key.
+ */
+export const ledgerEntries = sqliteTable(
+  "ledger_entries",
+  {
+    id: text("id").primaryKey(),
+    accountNo: text("account_no")
+      .notNull()
+      .references(() => accounts.accountNo),
+    kind: text("kind", { enum: LEDGER_KINDS }).notNull(),
+    amountKop: integer("amount_kop").notNull(),
+    occurredAt: integer("occurred_at", { mode: "timestamp_ms" }).notNull(),
+    /** The region-local calendar day of `occurredAt` (YYYY-MM-DD): what reports and charges group by. */
+    localDay: text("local_day").notNull(),
+    serviceId: text("service_id"),
+    descriptionRu: text("description_ru").notNull(),
+    descriptionEn: text("description_en").notNull(),
+    idempotencyKey: text("idempotency_key").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [
+    uniqueIndex("ledger_idempotency_uq").on(t.idempotencyKey),
+    index("ledger_account_time_idx").on(t.accountNo, t.occurredAt, t.id),
+    index("ledger_service_idx").on(t.serviceId),
+  ],
 );

@@ -3,6 +3,7 @@ import { OFFICES } from "../../data/offices.data";
 import { BRANCHES, FEDERAL_CONTACTS, REGIONS, SHARD_MAP, type ShardBinding } from "../../data/regions.data";
 import { BRANCH_PRICE_PERCENT, GIGABIT_REGIONS, SERVICE_TEMPLATES, TARIFF_TEMPLATES } from "../../data/tariffs.data";
 import { makeAccountNo } from "../../platform/ids";
+import { dailyChargeKop, daysInMonth } from "../../platform/money";
 import { hashPassword } from "../../platform/password";
 
 /** SQL literal for a seed value (the seed builds plain SQL so any runner can apply it). */
@@ -28,6 +29,69 @@ export function pricePercent(regionCode: string, branch: string): number {
 /** Monthly price in kopecks, rounded to whole roubles. */
 export function regionalPriceKop(baseRub: number, percent: number): number {
   return Math.round((baseRub * percent) / 100) * 100;
+}
+
+/** Demo history runs over these region-local days (charges daily, a payment on the 5th of each month). */
+export const HISTORY_FROM = "2026-06-01";
+export const HISTORY_TO = "2026-11-24";
+
+function* daysBetween(from: string, to: string) {
+  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000)
+    yield new Date(t).toISOString().slice(0, 10);
+}
+
+/** Ledger rows for one demo account: daily charges of its services and monthly payments that cover them. */
+function demoLedger(
+  accountNo: string,
+  services: { id: string; tariff: { nameRu: string; nameEn: string; priceKop: number } }[],
+  pay: number,
+) {
+  const rows: string[] = [];
+  const monthly = services.reduce((t, s) => t + s.tariff.priceKop, 0);
+  for (const day of daysBetween(HISTORY_FROM, HISTORY_TO)) {
+    // Midday UTC keeps each entry inside its local day in every Russian time zone.
+    const at = Date.parse(`${day}T09:00:00Z`);
+    if (day.endsWith("-05") || day === HISTORY_FROM) {
+      // Payments of a whole number of roubles, a little more than the month's fees (× pay: some accounts run low).
+      const amount = Math.ceil((monthly * pay) / 10000) * 100;
+      rows.push(
+        insert("ledger_entries", {
+          id: `pay-${accountNo}-${day}`,
+          account_no: accountNo,
+          kind: "payment",
+          amount_kop: amount,
+          occurred_at: at - 3_600_000,
+          local_day: day,
+          service_id: null,
+          description_ru: "Оплата банковской картой",
+          description_en: "Card payment",
+          idempotency_key: `seed:pay:${accountNo}:${day}`,
+          created_at: at,
+        }),
+      );
+    }
+    const d = Number(day.slice(8, 10));
+    for (const s of services) {
+      const kop = dailyChargeKop(s.tariff.priceKop, d, daysInMonth(day));
+      if (kop === 0) continue;
+      rows.push(
+        insert("ledger_entries", {
+          id: `chg-${s.id}-${day}`,
+          account_no: accountNo,
+          kind: "charge",
+          amount_kop: -kop,
+          occurred_at: at,
+          local_day: day,
+          service_id: s.id,
+          description_ru: `Абонентская плата: ${s.tariff.nameRu}`,
+          description_en: `Subscription fee: ${s.tariff.nameEn}`,
+          idempotency_key: `charge:${s.id}:${day}`,
+          created_at: at,
+        }),
+      );
+    }
+  }
+  return rows;
 }
 
 // Demo data is fixed: created "on" this instant, salts derived from the login.
@@ -168,17 +232,28 @@ export async function buildSeed(): Promise<SeedSql> {
           created_at: SEEDED_AT,
         }),
       );
-      a.tariffs.forEach((code, i) => {
+      const pct = pricePercent(a.region, REGIONS.find((r) => r.code === a.region)?.branch ?? "moscow");
+      const services = a.tariffs.map((code, i) => {
+        const t = TARIFF_TEMPLATES.find((x) => x.code === code);
+        if (!t) throw new Error(`unknown tariff ${code}`);
+        return {
+          id: `${accountNo}-${i + 1}`,
+          code,
+          tariff: { nameRu: t.nameRu, nameEn: t.nameEn, priceKop: regionalPriceKop(t.baseRub, pct) },
+        };
+      });
+      for (const sv of services) {
         shards[shard].push(
           insert("account_services", {
-            id: `${accountNo}-${i + 1}`,
+            id: sv.id,
             account_no: accountNo,
-            tariff_id: `${a.region}-${code}`,
+            tariff_id: `${a.region}-${sv.code}`,
             status: "active",
             started_at: SEEDED_AT,
           }),
         );
-      });
+      }
+      shards[shard].push(...demoLedger(accountNo, services, a.payPercent ?? 110));
     }
   }
   {

@@ -7,7 +7,7 @@ import { newId } from "../../platform/ids";
 import type { NotificationMessage } from "../notifications/notifications.messages";
 
 /** What a one-time code confirms. */
-export type CodePurpose = "login" | "register" | "recover" | "step_up" | "change_phone" | "change_email";
+export type CodePurpose = "login" | "register" | "recover" | "step_up" | "change_phone" | "change_email" | "link_account";
 
 export const CODE_LENGTH = 6;
 export const CODE_TTL_MS = 5 * 60 * 1000;
@@ -28,6 +28,7 @@ const TEXTS: Record<CodePurpose, string> = {
   step_up: "Код для подтверждения операции",
   change_phone: "Код для смены телефона в личном кабинете",
   change_email: "Код для смены почты в личном кабинете",
+  link_account: "Код для привязки лицевого счёта к чужому личному кабинету",
 };
 
 const codeHash = (id: string, code: string) => sha256Hex(`otc:${id}:${code}`);

@@ -1,0 +1,246 @@
+import { env } from "cloudflare:workers";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { appendEntry, balanceOf, chargeDay, regionsAtMidnight } from "../../worker/features/billing/billing.service";
+import { createDataAccess } from "../../worker/platform/db";
+import { makeAccountNo } from "../../worker/platform/ids";
+import { dailyChargeKop, daysInMonth } from "../../worker/platform/money";
+import { localDay } from "../../worker/platform/region";
+import { call, codeSentTo, json, post, sessionCookie } from "./helpers";
+
+const ip = { "cf-connecting-ip": "100.64.4.1" };
+const ANNA_MSK = makeAccountNo("20100000001");
+const ANNA_NSK = makeAccountNo("60700000003");
+const MARIA_SPB = makeAccountNo("30200000004");
+const PETR_KZN = makeAccountNo("40300000005");
+
+async function as(login: string) {
+  return sessionCookie(await post("/api/v1/auth/login", { identifier: login, password: "Kabinet2026" }, ip));
+}
+type Accounts = { items: { accountNo: string; role: string; region: string; balanceKop: number; services: unknown[] }[]; totalKop: number };
+
+describe("accounts across shards", () => {
+  it("lists own and relatives' accounts from every shard, each balance the sum of its ledger", async () => {
+    const cookie = await as("anna");
+    const res = await json<Accounts>(await call("msk", "/api/v1/accounts", { headers: { cookie } }));
+    const nos = res.items.map((a) => a.accountNo);
+    expect(nos).toEqual(expect.arrayContaining([ANNA_MSK, ANNA_NSK, MARIA_SPB]));
+    expect(res.items.find((a) => a.accountNo === MARIA_SPB)?.role).toBe("payer");
+    expect(new Set(res.items.map((a) => a.region))).toEqual(new Set(["msk", "nsk", "spb"]));
+    const data = createDataAccess(env);
+    for (const a of res.items) {
+      const shard = await data.shardForAccount(a.accountNo);
+      expect(a.balanceKop, a.accountNo).toBe(await balanceOf(shard?.db ?? data.shardForRegion("msk"), a.accountNo));
+    }
+    expect(res.totalKop).toBe(res.items.reduce((t, a) => t + a.balanceKop, 0));
+    const msk = res.items.find((a) => a.accountNo === ANNA_MSK) as unknown as {
+      services: { kind: string; name: { ru: string }; priceKop: number }[];
+      monthlyKop: number;
+    };
+    expect(msk.services.map((s) => [s.kind, s.name.ru])).toEqual([
+      ["bundle", "Интернет + ТВ"],
+      ["landline", "Безлимитный"],
+    ]);
+    expect(msk.monthlyKop).toBe(msk.services.reduce((t, s) => t + s.priceKop, 0));
+  });
+
+  it("answers a stranger's account exactly like a missing one, on every account route", async () => {
+    const cookie = await as("olga");
+    const routes = (no: string) => [
+      call("msk", `/api/v1/accounts/${no}`, { headers: { cookie } }),
+      call("msk", `/api/v1/accounts/${no}/history`, { headers: { cookie } }),
+      call("msk", `/api/v1/accounts/${no}/insight`, { headers: { cookie } }),
+      call("msk", `/api/v1/accounts/${no}/low-balance`, {
+        method: "PUT",
+        headers: { ...ip, cookie, origin: "http://msk.kabinet.localhost", "content-type": "application/json" },
+        body: JSON.stringify({ thresholdKop: 100 }),
+      }),
+      call("msk", `/api/v1/accounts/${no}/link`, { method: "DELETE", headers: { ...ip, cookie, origin: "http://msk.kabinet.localhost" } }),
+    ];
+    const stranger = await Promise.all(routes(PETR_KZN));
+    const missing = await Promise.all(routes(makeAccountNo("99999999999")));
+    for (let i = 0; i < stranger.length; i++) {
+      expect(stranger[i]?.status, `route ${i}`).toBe(404);
+      expect(missing[i]?.status, `route ${i}`).toBe(404);
+      const a = await json<{ type: string; title: string }>(stranger[i] as Response);
+      const b = await json<{ type: string; title: string }>(missing[i] as Response);
+      expect({ type: a.type, title: a.title }).toEqual({ type: b.type, title: b.title });
+    }
+    expect((await call("msk", `/api/v1/accounts/${PETR_KZN}`)).status).toBe(401);
+  });
+});
+
+describe("history", () => {
+  it("pages newest first with a running balance that ends at the account's balance", async () => {
+    const cookie = await as("anna");
+    const balance = (await json<{ balanceKop: number }>(await call("msk", `/api/v1/accounts/${ANNA_MSK}`, { headers: { cookie } })))
+      .balanceKop;
+    type Page = { items: { id: string; amountKop: number; balanceAfterKop: number; occurredAt: string }[]; nextCursor: string | null };
+    const first = await json<Page>(await call("msk", `/api/v1/accounts/${ANNA_MSK}/history?limit=25`, { headers: { cookie } }));
+    expect(first.items).toHaveLength(25);
+    expect(first.items[0]?.balanceAfterKop).toBe(balance);
+    for (let i = 1; i < first.items.length; i++) {
+      const prev = first.items[i - 1];
+      expect(first.items[i]?.balanceAfterKop).toBe((prev?.balanceAfterKop ?? 0) - (prev?.amountKop ?? 0));
+    }
+    const second = await json<Page>(
+      await call("msk", `/api/v1/accounts/${ANNA_MSK}/history?limit=25&cursor=${first.nextCursor}`, { headers: { cookie } }),
+    );
+    const last = first.items.at(-1);
+    expect(second.items[0]?.balanceAfterKop).toBe((last?.balanceAfterKop ?? 0) - (last?.amountKop ?? 0));
+    expect(new Set([...first.items, ...second.items].map((e) => e.id)).size).toBe(50);
+  });
+
+  it("filters by type and period", async () => {
+    const cookie = await as("anna");
+    const res = await json<{ items: { kind: string; localDay: string }[] }>(
+      await call("msk", `/api/v1/accounts/${ANNA_MSK}/history?type=payment&from=2026-09-01&to=2026-10-31`, { headers: { cookie } }),
+    );
+    expect(res.items.map((e) => e.localDay)).toEqual(["2026-10-05", "2026-09-05"]);
+    expect(res.items.every((e) => e.kind === "payment")).toBe(true);
+    expect((await call("msk", `/api/v1/accounts/${ANNA_MSK}/history?type=bribe`, { headers: { cookie } })).status).toBe(400);
+    expect((await call("msk", `/api/v1/accounts/${ANNA_MSK}/history?cursor=garbage`, { headers: { cookie } })).status).toBe(400);
+  });
+});
+
+describe("the ledger", () => {
+  it("is append-only", async () => {
+    const db = env.DB_MOSCOW;
+    await expect(db.prepare("UPDATE ledger_entries SET amount_kop = 0 WHERE account_no = ?").bind(ANNA_MSK).run()).rejects.toThrow(
+      /append-only/,
+    );
+    await expect(db.prepare("DELETE FROM ledger_entries WHERE account_no = ?").bind(ANNA_MSK).run()).rejects.toThrow(/append-only/);
+  });
+
+  it("always equals the sum of distinct operations, whatever is replayed (property)", async () => {
+    const data = createDataAccess(env);
+    const db = data.shardForRegion("msk");
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ key: fc.integer({ min: 0, max: 15 }), amount: fc.integer({ min: -500_000, max: 500_000 }) }), {
+          maxLength: 30,
+        }),
+        async (ops) => {
+          run++;
+          const before = await balanceOf(db, ANNA_MSK);
+          const applied = new Map<number, number>();
+          for (const op of ops) {
+            const inserted = await appendEntry(db, {
+              accountNo: ANNA_MSK,
+              kind: op.amount >= 0 ? "payment" : "charge",
+              amountKop: op.amount,
+              occurredAt: new Date(),
+              localDay: "2026-11-25",
+              descriptionRu: "тест",
+              descriptionEn: "test",
+              idempotencyKey: `prop:${run}:${op.key}`,
+            });
+            expect(inserted).toBe(!applied.has(op.key));
+            if (!applied.has(op.key)) applied.set(op.key, op.amount);
+          }
+          const expected = before + [...applied.values()].reduce((t, a) => t + a, 0);
+          expect(await balanceOf(db, ANNA_MSK)).toBe(expected);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it("refuses fractions of a kopeck", async () => {
+    const db = createDataAccess(env).shardForRegion("msk");
+    await expect(
+      appendEntry(db, {
+        accountNo: ANNA_MSK,
+        kind: "payment",
+        amountKop: 10.5,
+        occurredAt: new Date(),
+        localDay: "2026-11-25",
+        descriptionRu: "x",
+        descriptionEn: "x",
+        idempotencyKey: "frac",
+      }),
+    ).rejects.toThrow(RangeError);
+  });
+});
+
+describe("daily charging", () => {
+  it("prorates a month's fee into days that add up to it exactly (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 10_000_000 }),
+        fc.constantFrom("2026-02-01", "2028-02-01", "2026-04-01", "2026-07-01"),
+        (monthly, first) => {
+          const days = daysInMonth(first);
+          let total = 0;
+          for (let d = 1; d <= days; d++) total += dailyChargeKop(monthly, d, days);
+          return total === monthly;
+        },
+      ),
+    );
+  });
+
+  it("charges each active service once per region-local day, however often it runs", async () => {
+    const db = createDataAccess(env).shardForRegion("kzn");
+    const before = await balanceOf(db, PETR_KZN);
+    const first = await chargeDay(db, "kzn", "2026-11-26");
+    const second = await chargeDay(db, "kzn", "2026-11-26");
+    expect(first).toBeGreaterThan(0);
+    expect(second).toBe(0);
+    const after = await balanceOf(db, PETR_KZN);
+    expect(after).toBeLessThan(before);
+    const { results } = await env.DB_VOLGA.prepare(
+      "SELECT count(*) AS n FROM ledger_entries WHERE local_day = '2026-11-26' AND kind = 'charge'",
+    ).all<{ n: number }>();
+    expect(results[0]?.n).toBe(first);
+  });
+
+  it("runs at each region's own midnight: Kaliningrad, Moscow and Vladivostok differ", () => {
+    const codes = (iso: string) => regionsAtMidnight(new Date(iso)).map((r) => r.code);
+    expect(codes("2026-03-31T21:30:00Z")).toContain("msk"); // 00:30 in Moscow
+    expect(codes("2026-03-31T21:30:00Z")).not.toContain("kaliningrad"); // 23:30 there
+    expect(codes("2026-03-31T22:30:00Z")).toContain("kaliningrad");
+    expect(codes("2026-03-31T14:10:00Z")).toContain("vl"); // 00:10 in Vladivostok
+    expect(regionsAtMidnight(new Date("2026-03-31T21:30:00Z")).find((r) => r.code === "msk")?.day).toBe("2026-04-01");
+  });
+});
+
+describe("relatives' accounts and insight", () => {
+  it("links an account with a code sent to its contract's phone, view-only when so chosen", async () => {
+    const cookie = await as("olga");
+    const since = Date.now();
+    expect((await post("/api/v1/accounts/link/start", { accountNo: PETR_KZN, channel: "sms" }, { ...ip, cookie })).status).toBe(202);
+    const code = await codeSentTo("+79000000002", since);
+    expect((await post("/api/v1/accounts/link/confirm", { accountNo: PETR_KZN, code, role: "viewer" }, { ...ip, cookie })).status).toBe(
+      204,
+    );
+    const list = await json<Accounts>(await call("msk", "/api/v1/accounts", { headers: { cookie } }));
+    expect(list.items.find((a) => a.accountNo === PETR_KZN)?.role).toBe("viewer");
+    const unlink = await call("msk", `/api/v1/accounts/${PETR_KZN}/link`, {
+      method: "DELETE",
+      headers: { ...ip, cookie, origin: "http://msk.kabinet.localhost" },
+    });
+    expect(unlink.status).toBe(204);
+    expect((await call("msk", `/api/v1/accounts/${PETR_KZN}`, { headers: { cookie } })).status).toBe(404);
+  });
+
+  it("forecasts how long the money lasts and flags a balance under the threshold", async () => {
+    const cookie = await as("anna");
+    const put = await call("msk", `/api/v1/accounts/${ANNA_MSK}/low-balance`, {
+      method: "PUT",
+      headers: { ...ip, cookie, origin: "http://msk.kabinet.localhost", "content-type": "application/json" },
+      body: JSON.stringify({ thresholdKop: 100_000_000 }),
+    });
+    expect(put.status).toBe(204);
+    const insight = await json<{ balanceKop: number; dailyKop: number; daysLeft: number | null; months: { totalKop: number }[] }>(
+      await call("msk", `/api/v1/accounts/${ANNA_MSK}/insight`, { headers: { cookie } }),
+    );
+    expect(insight.dailyKop).toBeGreaterThan(0);
+    const { monthlyKop } = await json<{ monthlyKop: number }>(await call("msk", `/api/v1/accounts/${ANNA_MSK}`, { headers: { cookie } }));
+    const perDay = monthlyKop / daysInMonth(localDay("Europe/Moscow", new Date()));
+    expect(insight.daysLeft).toBe(Math.floor(Math.max(0, insight.balanceKop) / perDay));
+    expect(insight.months.length).toBeGreaterThanOrEqual(5);
+    const acc = await json<{ lowBalance: boolean }>(await call("msk", `/api/v1/accounts/${ANNA_MSK}`, { headers: { cookie } }));
+    expect(acc.lowBalance).toBe(true);
+  });
+});

@@ -1,0 +1,59 @@
+import type { RouteHandler } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { LedgerKind } from "../../db/schema/region";
+import type { AppEnv } from "../../env";
+import { requireSession } from "../../platform/session";
+import type * as r from "./accounts.routes";
+import * as svc from "./accounts.service";
+
+const who = (c: Context<AppEnv>) => requireSession(c).subscriberId;
+const noStore = (c: Context<AppEnv>) => c.header("cache-control", "private, no-store");
+
+export const listHandler: RouteHandler<typeof r.listAccountsRoute, AppEnv> = async (c) => {
+  noStore(c);
+  return c.json(await svc.listAccounts(c.get("data"), who(c)), 200);
+};
+
+export const detailHandler: RouteHandler<typeof r.accountRoute, AppEnv> = async (c) => {
+  noStore(c);
+  return c.json(await svc.accountDetail(c.get("data"), who(c), c.req.valid("param").accountNo), 200);
+};
+
+export const historyHandler: RouteHandler<typeof r.historyRoute, AppEnv> = async (c) => {
+  const q = c.req.valid("query");
+  noStore(c);
+  return c.json(
+    await svc.accountHistory(c.get("data"), who(c), c.req.valid("param").accountNo, {
+      ...q,
+      type: q.type ? (q.type.split(",") as LedgerKind[]) : undefined,
+    }),
+    200,
+  );
+};
+
+export const insightHandler: RouteHandler<typeof r.insightRoute, AppEnv> = async (c) => {
+  noStore(c);
+  return c.json(await svc.accountInsight(c.get("data"), who(c), c.req.valid("param").accountNo), 200);
+};
+
+export const lowBalanceHandler: RouteHandler<typeof r.lowBalanceRoute, AppEnv> = async (c) => {
+  await svc.setLowBalance(c.get("data").global, who(c), c.req.valid("param").accountNo, c.req.valid("json").thresholdKop);
+  return c.body(null, 204);
+};
+
+export const linkStartHandler: RouteHandler<typeof r.linkStartRoute, AppEnv> = async (c) => {
+  const { accountNo, channel } = c.req.valid("json");
+  const sent = await svc.startLink(c.get("data").global, async (m) => void (await c.env.NOTIFICATIONS.send(m)), who(c), accountNo, channel);
+  return c.json({ expiresAt: sent.expiresAt.toISOString() }, 202);
+};
+
+export const linkConfirmHandler: RouteHandler<typeof r.linkConfirmRoute, AppEnv> = async (c) => {
+  const { accountNo, code, role } = c.req.valid("json");
+  await svc.confirmLink(c.get("data").global, who(c), accountNo, code, role);
+  return c.body(null, 204);
+};
+
+export const unlinkHandler: RouteHandler<typeof r.unlinkRoute, AppEnv> = async (c) => {
+  await svc.unlinkAccount(c.get("data").global, who(c), c.req.valid("param").accountNo);
+  return c.body(null, 204);
+};

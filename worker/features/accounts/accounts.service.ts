@@ -1,0 +1,211 @@
+import { and, eq } from "drizzle-orm";
+import { accountDirectory, accountLinks } from "../../db/schema/global";
+import type { LedgerKind } from "../../db/schema/region";
+import { type DataAccess, type GlobalDb, isShardBinding, type ShardBinding } from "../../platform/db";
+import { AppError } from "../../platform/errors";
+import { parseAccountNo } from "../../platform/ids";
+import { daysInMonth } from "../../platform/money";
+import { localDay, regionByCode } from "../../platform/region";
+import { consumeCode, issueCode, type Notify } from "../auth/codes.service";
+import { selectHistory, selectLink, selectLinkedAccounts, selectShardSummaries, selectSpending } from "./accounts.queries";
+
+export type Role = "owner" | "payer" | "viewer";
+const RANK: Record<Role, number> = { viewer: 0, payer: 1, owner: 2 };
+
+/**
+ * The subscriber's link to an account, or a 404 identical to a missing
+ * account (a stranger learns nothing); a link with too weak a role is a 403.
+ */
+export async function requireAccount(db: GlobalDb, subscriberId: string, accountNoInput: string, need: Role = "viewer") {
+  const accountNo = parseAccountNo(accountNoInput);
+  const link = accountNo ? await selectLink(db, subscriberId, accountNo) : undefined;
+  if (!accountNo || !link || !isShardBinding(link.shard)) throw new AppError(404, "not_found");
+  if (RANK[link.role] < RANK[need]) throw new AppError(403, "forbidden");
+  return { accountNo, ...link, shard: link.shard as ShardBinding };
+}
+
+/** Tomorrow in the region: when the next daily charge is made. */
+function nextChargeDay(region: string, now: Date): string {
+  const tz = regionByCode(region)?.tz ?? "Europe/Moscow";
+  return localDay(tz, new Date(now.getTime() + 24 * 60 * 60 * 1000));
+}
+
+/** Every account the subscriber holds or was given, from whichever shards hold them, with balances and services. */
+export async function listAccounts(data: DataAccess, subscriberId: string, now = new Date()) {
+  const links = await selectLinkedAccounts(data.global, subscriberId);
+  const byShard = new Map<ShardBinding, string[]>();
+  for (const l of links) {
+    if (!isShardBinding(l.shard)) continue;
+    byShard.set(l.shard, [...(byShard.get(l.shard) ?? []), l.accountNo]);
+  }
+  const perShard = await Promise.all([...byShard].map(async ([shard, nos]) => selectShardSummaries(data.shard(shard), nos)));
+  const accounts = new Map<string, (typeof perShard)[number][0][number]>();
+  const balances = new Map<string, number>();
+  const services = new Map<string, (typeof perShard)[number][2]>();
+  for (const [accs, sums, svcs] of perShard) {
+    for (const a of accs) accounts.set(a.accountNo, a);
+    for (const b of sums) balances.set(b.accountNo, b.balanceKop ?? 0);
+    for (const s of svcs) services.set(s.accountNo, [...(services.get(s.accountNo) ?? []), s]);
+  }
+  const items = links.flatMap((l) => {
+    const a = accounts.get(l.accountNo);
+    if (!a) return [];
+    const svcs = (services.get(l.accountNo) ?? []).filter((s) => s.status !== "ended");
+    const balanceKop = balances.get(l.accountNo) ?? 0;
+    return [
+      {
+        accountNo: l.accountNo,
+        role: l.role,
+        region: l.region,
+        holderName: a.holderName,
+        address: a.address,
+        status: a.status,
+        balanceKop,
+        lowBalanceKop: l.lowBalanceKop,
+        lowBalance: l.lowBalanceKop !== null && balanceKop < l.lowBalanceKop,
+        monthlyKop: svcs.filter((s) => s.status === "active").reduce((t, s) => t + s.priceKop, 0),
+        nextChargeDay: nextChargeDay(l.region, now),
+        services: svcs.map((s) => ({
+          id: s.id,
+          tariffId: s.tariffId,
+          kind: s.kind,
+          name: { ru: s.nameRu, en: s.nameEn },
+          priceKop: s.priceKop,
+          status: s.status,
+          since: s.startedAt.toISOString(),
+        })),
+      },
+    ];
+  });
+  return { items, totalKop: items.reduce((t, a) => t + a.balanceKop, 0) };
+}
+
+export async function accountDetail(data: DataAccess, subscriberId: string, accountNo: string) {
+  const acc = await requireAccount(data.global, subscriberId, accountNo);
+  const { items } = await listAccounts(data, subscriberId);
+  const item = items.find((i) => i.accountNo === acc.accountNo);
+  if (!item) throw new AppError(404, "not_found");
+  return item;
+}
+
+export interface HistoryQuery {
+  from?: string;
+  to?: string;
+  type?: LedgerKind[];
+  service?: string;
+  cursor?: string;
+  limit: number;
+}
+
+const encodeCursor = (at: number, id: string) => btoa(JSON.stringify([at, id])).replace(/=+$/, "");
+function decodeCursor(c: string): { at: number; id: string } {
+  try {
+    const [at, id] = JSON.parse(atob(c)) as [number, string];
+    if (Number.isFinite(at) && typeof id === "string") return { at, id };
+  } catch {
+    // fall through
+  }
+  throw new AppError(400, "validation", {}, [{ field: "cursor", message: "problem.validation" }]);
+}
+
+/** Payments and charges, newest first, with the balance after each entry; cursor-paginated. */
+export async function accountHistory(data: DataAccess, subscriberId: string, accountNo: string, q: HistoryQuery) {
+  const acc = await requireAccount(data.global, subscriberId, accountNo);
+  const tz = regionByCode(acc.region)?.tz ?? "Europe/Moscow";
+  const { rows, balanceAfterFirst } = await selectHistory(data.shard(acc.shard), acc.accountNo, {
+    from: q.from,
+    to: q.to,
+    kinds: q.type,
+    serviceId: q.service,
+    before: q.cursor ? decodeCursor(q.cursor) : undefined,
+    limit: q.limit,
+  });
+  const page = rows.slice(0, q.limit);
+  // With filters, the running balance is still the account's (all entries), shown on the entries listed.
+  let running = balanceAfterFirst;
+  const filtered = Boolean(q.type?.length || q.service);
+  const items = page.map((r, i) => {
+    const item = {
+      id: r.id,
+      kind: r.kind,
+      amountKop: r.amountKop,
+      occurredAt: r.occurredAt.toISOString(),
+      localDay: r.localDay,
+      tz,
+      serviceId: r.serviceId,
+      description: { ru: r.descriptionRu, en: r.descriptionEn },
+      balanceAfterKop: filtered && i > 0 ? null : running,
+    };
+    running -= r.amountKop;
+    return item;
+  });
+  const last = page[page.length - 1];
+  return { items, nextCursor: rows.length > q.limit && last ? encodeCursor(last.occurredAt.getTime(), last.id) : null };
+}
+
+/** Spending per month and service (last 6 months), the daily rate, and how long the money lasts. */
+export async function accountInsight(data: DataAccess, subscriberId: string, accountNo: string, now = new Date()) {
+  const acc = await requireAccount(data.global, subscriberId, accountNo);
+  const tz = regionByCode(acc.region)?.tz ?? "Europe/Moscow";
+  const today = localDay(tz, now);
+  const [y, m] = today.split("-").map(Number) as [number, number];
+  const since = new Date(Date.UTC(y, m - 6, 1)).toISOString().slice(0, 10);
+  const [rows, [total]] = await selectSpending(data.shard(acc.shard), acc.accountNo, since);
+  const months = [...new Set(rows.map((r) => r.month))].sort();
+  const byMonth = months.map((month) => ({
+    month,
+    totalKop: rows.filter((r) => r.month === month).reduce((t, r) => t + Number(r.spentKop), 0),
+    services: rows
+      .filter((r) => r.month === month)
+      .map((r) => ({
+        serviceId: r.serviceId,
+        name: { ru: r.description.replace(/^Абонентская плата: /, ""), en: r.descriptionEn.replace(/^Subscription fee: /, "") },
+        spentKop: Number(r.spentKop),
+      })),
+  }));
+  const detail = await accountDetail(data, subscriberId, acc.accountNo);
+  // The daily rate from what is subscribed now (a month's fees over the days of this month).
+  const dailyKop = detail.monthlyKop / daysInMonth(today);
+  const balanceKop = total?.s ?? 0;
+  const daysLeft = dailyKop > 0 ? Math.floor(Math.max(0, balanceKop) / dailyKop) : null;
+  const lastsUntil = daysLeft === null ? null : localDay(tz, new Date(now.getTime() + daysLeft * 86_400_000));
+  return { balanceKop, dailyKop: Math.round(dailyKop), daysLeft, lastsUntil, lowBalanceKop: acc.lowBalanceKop, months: byMonth };
+}
+
+export async function setLowBalance(db: GlobalDb, subscriberId: string, accountNo: string, kop: number | null) {
+  const acc = await requireAccount(db, subscriberId, accountNo);
+  await db
+    .update(accountLinks)
+    .set({ lowBalanceKop: kop })
+    .where(and(eq(accountLinks.subscriberId, subscriberId), eq(accountLinks.accountNo, acc.accountNo)));
+}
+
+// ── Relatives' accounts (привязка лицевого счёта) ─────────────────────────
+
+/** Sends a code to the contract's phone (or email) of the account to link. Same answer for unknown accounts. */
+export async function startLink(db: GlobalDb, notify: Notify, subscriberId: string, accountNoInput: string, channel: "sms" | "email") {
+  const accountNo = parseAccountNo(accountNoInput);
+  if (!accountNo) throw new AppError(400, "validation", {}, [{ field: "accountNo", message: "field.accountNo" }]);
+  const dir = await db.select().from(accountDirectory).where(eq(accountDirectory.accountNo, accountNo)).get();
+  const to = channel === "email" ? dir?.contactEmail : dir?.contactPhone;
+  return issueCode(db, notify, {
+    purpose: "link_account",
+    target: `link:${subscriberId}:${accountNo}`,
+    deliver: to ? { channel, to } : null,
+    subscriberId,
+  });
+}
+
+export async function confirmLink(db: GlobalDb, subscriberId: string, accountNoInput: string, code: string, role: "payer" | "viewer") {
+  const accountNo = parseAccountNo(accountNoInput);
+  if (!accountNo) throw new AppError(400, "validation", {}, [{ field: "accountNo", message: "field.accountNo" }]);
+  await consumeCode(db, { purpose: "link_account", target: `link:${subscriberId}:${accountNo}`, code });
+  await db.insert(accountLinks).values({ subscriberId, accountNo, role, createdAt: new Date() }).onConflictDoNothing();
+}
+
+/** Removes the subscriber's own link to an account (an owner cannot drop ownership this way). */
+export async function unlinkAccount(db: GlobalDb, subscriberId: string, accountNo: string) {
+  const acc = await requireAccount(db, subscriberId, accountNo);
+  if (acc.role === "owner") throw new AppError(409, "owner_unlink");
+  await db.delete(accountLinks).where(and(eq(accountLinks.subscriberId, subscriberId), eq(accountLinks.accountNo, acc.accountNo)));
+}

@@ -1,0 +1,130 @@
+import { and, eq, gt, sql } from "drizzle-orm";
+import { REGIONS } from "../../data/regions.data";
+import { accountServices, accounts, type LedgerKind, ledgerEntries, tariffs } from "../../db/schema/region";
+import type { DataAccess, RegionDb } from "../../platform/db";
+import { newId } from "../../platform/ids";
+import { log } from "../../platform/log";
+import { daysInMonth } from "../../platform/money";
+import { localDay } from "../../platform/region";
+
+/** Services charged per statement: keeps each D1 query small, whatever the shard's size. */
+export const CHARGE_BATCH = 2000;
+
+/**
+ * Charges every active service of a region for its local day: one ledger
+ * entry per service and day, keyed `charge:<service>:<day>`, so running it
+ * twice (or concurrently) charges once. Works through the shard in batches by
+ * rowid, so 100,000 accounts are a few dozen small statements.
+ */
+export async function chargeDay(db: RegionDb, region: string, day: string, now = new Date()): Promise<number> {
+  const days = daysInMonth(day);
+  const d = Number(day.slice(8, 10));
+  const occurredAt = now.getTime();
+  let lastRowid = 0;
+  let charged = 0;
+  for (;;) {
+    const batch = await db
+      .select({ rowid: sql<number>`${accountServices}.rowid`, id: accountServices.id })
+      .from(accountServices)
+      .innerJoin(accounts, eq(accounts.accountNo, accountServices.accountNo))
+      .where(
+        and(
+          eq(accounts.region, region),
+          eq(accounts.status, "active"),
+          eq(accountServices.status, "active"),
+          gt(sql`${accountServices}.rowid`, lastRowid),
+        ),
+      )
+      .orderBy(sql`${accountServices}.rowid`)
+      .limit(CHARGE_BATCH)
+      .all();
+    if (batch.length === 0) break;
+    const from = batch[0]?.rowid ?? 0;
+    const to = batch[batch.length - 1]?.rowid ?? 0;
+    const result = await db.run(sql`
+      INSERT OR IGNORE INTO ${ledgerEntries}
+        (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
+      SELECT 'chg-' || s.id || '-' || ${day}, s.account_no, 'charge',
+             -((t.price_kop * ${d}) / ${days} - (t.price_kop * (${d} - 1)) / ${days}),
+             ${occurredAt}, ${day}, s.id,
+             'Абонентская плата: ' || t.name_ru, 'Subscription fee: ' || t.name_en,
+             'charge:' || s.id || ':' || ${day}, ${occurredAt}
+      FROM ${accountServices} s
+      JOIN ${tariffs} t ON t.id = s.tariff_id
+      JOIN ${accounts} a ON a.account_no = s.account_no
+      WHERE s.rowid BETWEEN ${from} AND ${to}
+        AND a.region = ${region} AND a.status = 'active' AND s.status = 'active'
+        AND (t.price_kop * ${d}) / ${days} - (t.price_kop * (${d} - 1)) / ${days} > 0`);
+    charged += result.meta.changes ?? 0;
+    lastRowid = to;
+    if (batch.length < CHARGE_BATCH) break;
+  }
+  return charged;
+}
+
+/** Regions whose local time is in the midnight hour at `at`: their new day is charged now. */
+export function regionsAtMidnight(at: Date): { code: string; day: string }[] {
+  return REGIONS.flatMap((r) => {
+    const hour = Number(new Intl.DateTimeFormat("en-GB", { timeZone: r.tz, hour: "2-digit", hourCycle: "h23" }).format(at));
+    return hour === 0 ? [{ code: r.code, day: localDay(r.tz, at) }] : [];
+  });
+}
+
+/** Cron: charge each region whose local midnight has just come. */
+export async function chargeMidnightRegions(data: DataAccess, at: Date) {
+  let total = 0;
+  for (const { code, day } of regionsAtMidnight(at)) {
+    const n = await chargeDay(data.shardForRegion(code), code, day, at);
+    total += n;
+    log("info", "billing.charged", { region: code, day, entries: n });
+  }
+  return total;
+}
+
+export interface NewEntry {
+  accountNo: string;
+  kind: LedgerKind;
+  amountKop: number;
+  occurredAt: Date;
+  localDay: string;
+  serviceId?: string | null;
+  descriptionRu: string;
+  descriptionEn: string;
+  idempotencyKey: string;
+}
+
+/**
+ * Appends one ledger entry; a repeated idempotency key changes nothing and
+ * returns false. Amounts are whole kopecks, credits positive, debits negative.
+ */
+export async function appendEntry(db: RegionDb, e: NewEntry): Promise<boolean> {
+  if (!Number.isSafeInteger(e.amountKop)) throw new RangeError("amountKop must be a whole number of kopecks");
+  const inserted = await db
+    .insert(ledgerEntries)
+    .values({
+      id: newId(e.occurredAt.getTime()),
+      accountNo: e.accountNo,
+      kind: e.kind,
+      amountKop: e.amountKop,
+      occurredAt: e.occurredAt,
+      localDay: e.localDay,
+      serviceId: e.serviceId ?? null,
+      descriptionRu: e.descriptionRu,
+      descriptionEn: e.descriptionEn,
+      idempotencyKey: e.idempotencyKey,
+      createdAt: new Date(),
+    })
+    .onConflictDoNothing({ target: ledgerEntries.idempotencyKey })
+    .returning({ id: ledgerEntries.id });
+  return inserted.length > 0;
+}
+
+/** An account's balance: the sum of its ledger. */
+export async function balanceOf(db: RegionDb, accountNo: string): Promise<number> {
+  const row = await db
+    .select({ s: sql<number>`coalesce(sum(${ledgerEntries.amountKop}), 0)` })
+    .from(ledgerEntries)
+    .where(eq(ledgerEntries.accountNo, accountNo))
+    .get();
+  return Number(row?.s ?? 0);
+}
