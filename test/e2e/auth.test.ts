@@ -19,7 +19,8 @@ describe("logging in", () => {
     await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill("+7 900 000-00-01");
     await page.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
     await page.getByRole("button", { name: "Войти", exact: true }).click();
-    await page.waitForURL(site("msk", "/profile"));
+    await page.waitForURL(site("msk", "/accounts"));
+    await page.goto(site("msk", "/profile"));
     await expect.poll(() => page.getByRole("heading", { level: 1 }).innerText()).toBe("Анна Иванова");
     await expect.poll(() => page.getByText("это устройство").count()).toBe(1);
 

@@ -27,7 +27,8 @@ describe("every way in, in a real browser", () => {
     const code = await codeFromOutbox(outbox(), "+79000000003");
     await page.getByLabel("Код из сообщения").fill(code);
     await page.getByRole("button", { name: "Войти", exact: true }).click();
-    await page.waitForURL(site("kzn", "/profile"));
+    await page.waitForURL(site("kzn", "/accounts"));
+    await page.goto(site("kzn", "/profile"));
     await expect.poll(() => h1(page)).toBe("Ольга Кузнецова");
   });
 
@@ -48,7 +49,8 @@ describe("every way in, in a real browser", () => {
     await expect.poll(() => page.getByText("Этот пароль слишком распространён").count()).toBeGreaterThan(0);
     await page.getByLabel("Пароль", { exact: true }).fill("уральские горы в июле");
     await page.getByRole("button", { name: "Зарегистрироваться" }).click();
-    await page.waitForURL(site("ekb", "/profile"));
+    await page.waitForURL(site("ekb", "/accounts"));
+    await page.goto(site("ekb", "/profile"));
     await expect.poll(() => h1(page)).toBe("Сергей Петров");
   });
 
@@ -59,7 +61,8 @@ describe("every way in, in a real browser", () => {
     await otherPage.getByLabel("Телефон, почта, логин или лицевой счёт").fill("maria");
     await otherPage.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
     await otherPage.getByRole("button", { name: "Войти", exact: true }).click();
-    await otherPage.waitForURL(site("msk", "/profile"));
+    await otherPage.waitForURL(site("msk", "/accounts"));
+    await otherPage.goto(site("msk", "/profile"));
 
     const page = await (await newContext(browser)).newPage();
     await page.goto(site("spb", "/login"));
@@ -71,7 +74,8 @@ describe("every way in, in a real browser", () => {
     await page.getByLabel("Код из сообщения").fill(code);
     await page.getByLabel("Новый пароль").fill("белые ночи над невой");
     await page.getByRole("button", { name: "Сохранить пароль и войти" }).click();
-    await page.waitForURL(site("spb", "/profile"));
+    await page.waitForURL(site("spb", "/accounts"));
+    await page.goto(site("spb", "/profile"));
     await expect.poll(() => h1(page)).toBe("Мария Иванова");
 
     await otherPage.reload();
@@ -84,7 +88,8 @@ describe("every way in, in a real browser", () => {
     await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill("petr");
     await page.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
     await page.getByRole("button", { name: "Войти", exact: true }).click();
-    await page.waitForURL(site("msk", "/profile"));
+    await page.waitForURL(site("msk", "/accounts"));
+    await page.goto(site("msk", "/profile"));
     const form = page.locator("form").filter({ has: page.getByRole("heading", { name: "Смена телефона" }) });
     await form.getByLabel("Новый телефон").fill("+7 900 555-44-33");
     await form.getByRole("button", { name: "Получить код" }).click();
@@ -108,7 +113,8 @@ describe("identity providers in a real browser", () => {
     await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill("+7 900 000-00-01");
     await page.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
     await page.getByRole("button", { name: "Войти", exact: true }).click();
-    await page.waitForURL(site("msk", "/profile"));
+    await page.waitForURL(site("msk", "/accounts"));
+    await page.goto(site("msk", "/profile"));
     const row = page.getByRole("listitem").filter({ hasText: "Госуслуги" });
     await row.getByRole("link", { name: "Привязать" }).click();
     await page.waitForURL(site("msk", "/profile?linked=1"));
@@ -148,7 +154,8 @@ describe("passkeys in a real browser (CDP virtual authenticator)", () => {
     await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill("olga");
     await page.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
     await page.getByRole("button", { name: "Войти", exact: true }).click();
-    await page.waitForURL(site("msk", "/profile"));
+    await page.waitForURL(site("msk", "/accounts"));
+    await page.goto(site("msk", "/profile"));
     await page.getByRole("button", { name: "Добавить ключ входа на этом устройстве" }).click();
     await expect.poll(() => page.getByRole("button", { name: /^Удалить ключ/ }).count()).toBe(1);
     const { credentials } = (await cdp.send("WebAuthn.getCredentials", { authenticatorId })) as { credentials: { rpId: string }[] };
@@ -158,7 +165,8 @@ describe("passkeys in a real browser (CDP virtual authenticator)", () => {
     await page.waitForURL(site("msk", "/login"));
     await page.goto(site("vl", "/login"));
     await page.getByRole("button", { name: "Войти с ключом входа (passkey)" }).click();
-    await page.waitForURL(site("vl", "/profile"));
+    await page.waitForURL(site("vl", "/accounts"));
+    await page.goto(site("vl", "/profile"));
     await expect.poll(() => h1(page)).toBe("Ольга Кузнецова");
     await context.close();
   });
@@ -171,7 +179,8 @@ describe("password change in a real browser", () => {
     await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill("olga.kuznetsova@example.com");
     await page.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
     await page.getByRole("button", { name: "Войти", exact: true }).click();
-    await page.waitForURL(site("msk", "/profile"));
+    await page.waitForURL(site("msk", "/accounts"));
+    await page.goto(site("msk", "/profile"));
     const form = page.locator("form").filter({ has: page.getByRole("heading", { name: "Смена пароля" }) });
     await form.getByLabel("Новый пароль").fill("разводные мосты летом");
     const codeBefore = await codeFromOutbox(outbox(), "+79000000003", null, 500).catch(() => null);
@@ -185,6 +194,28 @@ describe("password change in a real browser", () => {
     await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill("olga");
     await page.getByLabel("Пароль", { exact: true }).fill("разводные мосты летом");
     await page.getByRole("button", { name: "Войти", exact: true }).click();
-    await page.waitForURL(site("msk", "/profile"));
+    await page.waitForURL(site("msk", "/accounts"));
+    await page.goto(site("msk", "/profile"));
+  });
+});
+
+describe("accounts in a real browser", () => {
+  it("shows every account's balance after login, and an account's history and forecast", async () => {
+    const page = await (await newContext(browser)).newPage();
+    await page.goto(site("msk", "/login"));
+    await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill("+7 900 000-00-01");
+    await page.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
+    await page.getByRole("button", { name: "Войти", exact: true }).click();
+    await page.waitForURL(site("msk", "/accounts"));
+    await expect.poll(() => page.getByRole("article").count()).toBe(4);
+    await expect.poll(() => page.getByText("Счёт родственника: можно оплачивать").count()).toBe(1);
+    await expect.poll(() => page.locator(".total").innerText()).toMatch(/Всего на счетах: [\d\s]+(,\d\d)? ₽/);
+    await page.getByRole("link", { name: "Лицевой счёт 2010 0000 0012" }).click();
+    await page.waitForURL(site("msk", "/accounts/201000000012"));
+    await expect.poll(() => page.getByText(/^Денег хватит до /).count()).toBe(1);
+    await expect.poll(() => page.locator("table.history tbody tr").count()).toBeGreaterThanOrEqual(30);
+    await page.getByLabel("Тип").selectOption("payment");
+    await page.getByRole("button", { name: "Показать", exact: true }).click();
+    await expect.poll(() => page.locator("table.history tbody tr").first().innerText()).toContain("Оплата банковской картой");
   });
 });

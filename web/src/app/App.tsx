@@ -15,6 +15,8 @@ const ContactsPage = lazy(() => import("../features/contacts/ContactsPage"));
 const LoginPage = lazy(() => import("../features/auth/LoginPage"));
 const ProfilePage = lazy(() => import("../features/auth/ProfilePage"));
 const RegisterPage = lazy(() => import("../features/auth/RegisterPage"));
+const AccountsPage = lazy(() => import("../features/accounts/AccountsPage"));
+const AccountPage = lazy(() => import("../features/accounts/AccountPage"));
 const RecoverPage = lazy(() => import("../features/auth/RecoverPage"));
 const NotFoundPage = lazy(() => import("../features/notfound/NotFoundPage"));
 
@@ -53,6 +55,8 @@ export function App() {
                   <Route path="/login" component={LoginPage} />
                   <Route path="/profile" component={ProfilePage} />
                   <Route path="/register" component={RegisterPage} />
+                  <Route path="/accounts" component={AccountsPage} />
+                  <Route path="/accounts/:no" component={AccountPage} />
                   <Route path="/recover" component={RecoverPage} />
                   <Route path="*404" component={NotFoundPage} />
                 </Router>

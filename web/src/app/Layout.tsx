@@ -41,6 +41,9 @@ export function Layout(props: RouteSectionProps) {
               </A>
             }
           >
+            <A href="/accounts" class="button button--small">
+              {t("nav.accounts")}
+            </A>
             <A href="/profile" class="button button--small">
               {t("nav.profile")}
             </A>

@@ -1,4 +1,22 @@
+import type { z } from "zod";
+import type { Account, LedgerEntry } from "../../../worker/features/accounts/accounts.routes";
 import type { ProfileDto, SessionDto } from "../../../worker/features/auth/auth.routes";
+
+export type AccountDto = z.infer<typeof Account>;
+export type LedgerEntryDto = z.infer<typeof LedgerEntry>;
+export interface InsightDto {
+  balanceKop: number;
+  dailyKop: number;
+  daysLeft: number | null;
+  lastsUntil: string | null;
+  lowBalanceKop: number | null;
+  months: {
+    month: string;
+    totalKop: number;
+    services: { serviceId: string | null; name: { ru: string; en: string }; spentKop: number }[];
+  }[];
+}
+
 import type {
   ContactDto,
   OfficeDto,
@@ -107,6 +125,22 @@ export const api = {
   passkeyLoginOptions: () => send<Record<string, unknown>>("POST", "/api/v1/auth/passkey/options"),
   loginWithPasskey: (credential: unknown) =>
     send<{ profile: ProfileDto }>("POST", "/api/v1/auth/passkey/verify", { credential }).then((r) => r.profile),
+  accounts: () => request<{ items: AccountDto[]; totalKop: number }>("/api/v1/accounts"),
+  account: (no: string) => request<AccountDto>(`/api/v1/accounts/${encodeURIComponent(no)}`),
+  history: (no: string, params: URLSearchParams) =>
+    request<{ items: LedgerEntryDto[]; nextCursor: string | null }>(`/api/v1/accounts/${encodeURIComponent(no)}/history?${params}`),
+  insight: (no: string) => request<InsightDto>(`/api/v1/accounts/${encodeURIComponent(no)}/insight`),
+  setLowBalance: (no: string, thresholdKop: number | null) =>
+    request<void>(`/api/v1/accounts/${encodeURIComponent(no)}/low-balance`, {
+      method: "PUT",
+      body: JSON.stringify({ thresholdKop }),
+      headers: { "content-type": "application/json" },
+    }),
+  startAccountLink: (accountNo: string, channel: "sms" | "email") =>
+    send<CodeSent>("POST", "/api/v1/accounts/link/start", { accountNo, channel }),
+  confirmAccountLink: (accountNo: string, code: string, role: "payer" | "viewer") =>
+    send<void>("POST", "/api/v1/accounts/link/confirm", { accountNo, code, role }),
+  unlinkAccount: (no: string) => send<void>("DELETE", `/api/v1/accounts/${encodeURIComponent(no)}/link`),
   startStepUp: () => send<CodeSent>("POST", "/api/v1/auth/step-up/start"),
   verifyStepUp: (code: string) => send<{ validUntil: string }>("POST", "/api/v1/auth/step-up/verify", { code }),
   changePassword: (currentPassword: string, newPassword: string) =>

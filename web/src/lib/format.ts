@@ -37,3 +37,27 @@ export function summarizeWeek(hours: (string | null)[], dayNames: string[], clos
   }
   return parts.join("; ");
 }
+
+/** An account number in groups of four: "2010 0000 0012". */
+export function formatAccountNo(no: string): string {
+  return no.replace(/(\d{4})(?=\d)/g, "$1 ");
+}
+
+/** A region-local day (YYYY-MM-DD) as a date: "26 ноября 2026 г." / "26 November 2026". */
+export function formatDay(day: string, lang: "ru" | "en"): string {
+  const [y, m, d] = day.split("-").map(Number) as [number, number, number];
+  return new Intl.DateTimeFormat(lang === "ru" ? "ru-RU" : "en-GB", {
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+    timeZone: "UTC",
+  }).format(new Date(Date.UTC(y, m - 1, d)));
+}
+
+/** "2026-06" → "июнь 2026" / "June 2026". */
+export function formatMonth(month: string, lang: "ru" | "en"): string {
+  const [y, m] = month.split("-").map(Number) as [number, number];
+  return new Intl.DateTimeFormat(lang === "ru" ? "ru-RU" : "en-GB", { month: "long", year: "numeric", timeZone: "UTC" }).format(
+    new Date(Date.UTC(y, m - 1, 1)),
+  );
+}

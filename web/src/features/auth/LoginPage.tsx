@@ -47,13 +47,13 @@ export default function LoginPage() {
     void run(async () => {
       if (mode() === "password") {
         setProfile(await api.login(identifier, String(form.get("password") ?? "")));
-        navigate("/profile", { replace: true });
+        navigate("/accounts", { replace: true });
       } else if (!codeSent()) {
         await api.requestLoginCode(identifier, channel());
         setCodeSent(true);
       } else {
         setProfile(await api.loginWithCode(identifier, String(form.get("code") ?? "")));
-        navigate("/profile", { replace: true });
+        navigate("/accounts", { replace: true });
       }
     });
   };
@@ -124,7 +124,7 @@ export default function LoginPage() {
             onClick={() =>
               void run(async () => {
                 setProfile(await passkeyLogin());
-                navigate("/profile", { replace: true });
+                navigate("/accounts", { replace: true });
               })
             }
           >

@@ -52,7 +52,7 @@ export default function RecoverPage() {
     void (async () => {
       try {
         setProfile(await api.completeRecovery(identifier() ?? "", String(f.get("code") ?? ""), String(f.get("password") ?? "")));
-        navigate("/profile", { replace: true });
+        navigate("/accounts", { replace: true });
       } catch (err) {
         setProblem(problemOf(err, t("common.error")));
       } finally {

@@ -60,7 +60,7 @@ export default function RegisterPage() {
           displayName: String(f.get("displayName") ?? "") || undefined,
         }),
       );
-      navigate("/profile", { replace: true });
+      navigate("/accounts", { replace: true });
     });
   };
 

@@ -1,0 +1,171 @@
+import { useParams } from "@solidjs/router";
+import { createResource, createSignal, For, Show } from "solid-js";
+import { Loadable } from "../../app/Loadable";
+import { useI18n } from "../../i18n";
+import { api, type LedgerEntryDto, type Problem, problemOf } from "../../lib/api";
+import { formatAccountNo, formatDay, formatRub } from "../../lib/format";
+import { Field } from "../auth/fields";
+import { ProblemAlert } from "../auth/ProblemAlert";
+import { AccountCard } from "./AccountsPage";
+import { SpendingChart } from "./SpendingChart";
+
+const KINDS = ["charge", "payment", "refund", "adjustment", "promised_payment", "bonus"] as const;
+
+/** Payments and charges with filters and "show more" (cursor pages). */
+function History(props: { accountNo: string }) {
+  const { t, lang } = useI18n();
+  const [filters, setFilters] = createSignal(new URLSearchParams({ limit: "30" }));
+  const [extra, setExtra] = createSignal<LedgerEntryDto[]>([]);
+  const [cursor, setCursor] = createSignal<string | null>(null);
+  const [page, { refetch }] = createResource(filters, async (f) => {
+    const res = await api.history(props.accountNo, f);
+    setExtra([]);
+    setCursor(res.nextCursor);
+    return res;
+  });
+  const more = async () => {
+    const c = cursor();
+    if (!c) return;
+    const f = new URLSearchParams(filters());
+    f.set("cursor", c);
+    const res = await api.history(props.accountNo, f);
+    setExtra([...extra(), ...res.items]);
+    setCursor(res.nextCursor);
+  };
+  const apply = (e: SubmitEvent) => {
+    e.preventDefault();
+    const f = new FormData(e.currentTarget as HTMLFormElement);
+    const p = new URLSearchParams({ limit: "30" });
+    for (const k of ["type", "from", "to"]) {
+      const v = String(f.get(k) ?? "");
+      if (v) p.set(k, v);
+    }
+    setFilters(p);
+  };
+  return (
+    <section aria-labelledby="history-title">
+      <h2 id="history-title">{t("history.title")}</h2>
+      <form class="filters" onSubmit={apply}>
+        <label class="field">
+          <span>{t("history.type")}</span>
+          <select name="type">
+            <option value="">{t("tariffs.all")}</option>
+            <For each={KINDS}>{(k) => <option value={k}>{t(`ledger.${k}`)}</option>}</For>
+          </select>
+        </label>
+        <label class="field">
+          <span>{t("history.from")}</span>
+          <input type="date" name="from" />
+        </label>
+        <label class="field">
+          <span>{t("history.to")}</span>
+          <input type="date" name="to" />
+        </label>
+        <button type="submit" class="button">
+          {t("history.apply")}
+        </button>
+      </form>
+      <Loadable resource={page} onRetry={refetch}>
+        {(p) => (
+          <Show when={p.items.length > 0} fallback={<p>{t("history.empty")}</p>}>
+            <table class="history">
+              <thead>
+                <tr>
+                  <th scope="col">{t("history.date")}</th>
+                  <th scope="col">{t("history.what")}</th>
+                  <th scope="col" class="num">
+                    {t("history.amount")}
+                  </th>
+                  <th scope="col" class="num">
+                    {t("history.balance")}
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                <For each={[...p.items, ...extra()]}>
+                  {(e) => (
+                    <tr>
+                      <td>{formatDay(e.localDay, lang())}</td>
+                      <td>{e.description[lang()]}</td>
+                      <td class="num" classList={{ credit: e.amountKop > 0 }}>
+                        {e.amountKop > 0 ? "+" : ""}
+                        {formatRub(e.amountKop, lang())}
+                      </td>
+                      <td class="num">{e.balanceAfterKop === null ? "" : formatRub(e.balanceAfterKop, lang())}</td>
+                    </tr>
+                  )}
+                </For>
+              </tbody>
+            </table>
+            <Show when={cursor()}>
+              <button type="button" class="button" onClick={() => void more()}>
+                {t("history.more")}
+              </button>
+            </Show>
+          </Show>
+        )}
+      </Loadable>
+    </section>
+  );
+}
+
+/** Account detail: the card, "money lasts until", spending by month, low-balance threshold, history. */
+export default function AccountPage() {
+  const { t, lang } = useI18n();
+  const params = useParams<{ no: string }>();
+  const [account, { refetch }] = createResource(() => params.no, api.account);
+  const [insight, { refetch: refetchInsight }] = createResource(() => params.no, api.insight);
+  const [problem, setProblem] = createSignal<Problem | null>(null);
+  const saveThreshold = (e: SubmitEvent) => {
+    e.preventDefault();
+    const v = String(new FormData(e.currentTarget as HTMLFormElement).get("threshold") ?? "").replace(",", ".");
+    setProblem(null);
+    void (async () => {
+      try {
+        await api.setLowBalance(params.no, v === "" ? null : Math.round(Number(v) * 100));
+        await Promise.all([refetch(), refetchInsight()]);
+      } catch (err) {
+        setProblem(problemOf(err, t("common.error")));
+      }
+    })();
+  };
+  return (
+    <>
+      <h1>
+        {t("account.number")} {formatAccountNo(params.no)}
+      </h1>
+      <Loadable resource={account} onRetry={refetch}>
+        {(a) => <AccountCard account={a} />}
+      </Loadable>
+      <Loadable resource={insight} onRetry={refetchInsight}>
+        {(i) => (
+          <section aria-labelledby="insight-title">
+            <h2 id="insight-title">{t("insight.title")}</h2>
+            <p>
+              <Show when={i.lastsUntil} fallback={t("insight.noForecast")}>
+                {(d) => t("insight.lastsUntil", { day: formatDay(d(), lang()) })}
+              </Show>
+            </p>
+            <p class="muted">{t("insight.daily", { amount: formatRub(i.dailyKop, lang()) })}</p>
+            <SpendingChart months={i.months} />
+            <form class="form narrow" onSubmit={saveThreshold}>
+              <ProblemAlert problem={problem()} />
+              <Field
+                label={t("insight.threshold")}
+                name="threshold"
+                problem={problem()}
+                inputmode="decimal"
+                value={i.lowBalanceKop === null ? "" : String(i.lowBalanceKop / 100)}
+                hint={t("insight.thresholdHint")}
+              />
+              <button type="submit" class="button">
+                {t("profile.save")}
+              </button>
+            </form>
+          </section>
+        )}
+      </Loadable>
+      <History accountNo={params.no} />
+    </>
+  );
+}

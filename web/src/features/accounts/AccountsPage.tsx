@@ -1,0 +1,153 @@
+import { A, Navigate } from "@solidjs/router";
+import { createResource, createSignal, For, Match, Show, Switch } from "solid-js";
+import { Loadable } from "../../app/Loadable";
+import { useI18n } from "../../i18n";
+import { type AccountDto, api, type Problem, problemOf } from "../../lib/api";
+import { formatAccountNo, formatDay, formatRub } from "../../lib/format";
+import { ChannelChoice, CodeField, Field } from "../auth/fields";
+import { ProblemAlert } from "../auth/ProblemAlert";
+import { useSession } from "../auth/SessionContext";
+
+/** One account's card: whose, where, balance, what is subscribed, the next charge. */
+export function AccountCard(props: { account: AccountDto }) {
+  const { t, lang } = useI18n();
+  const a = () => props.account;
+  return (
+    <article class="card account" aria-labelledby={`acc-${a().accountNo}`}>
+      <p class="tariff__kind">{t(`account.role.${a().role}`)}</p>
+      <h2 id={`acc-${a().accountNo}`} class="account__no">
+        <A href={`/accounts/${a().accountNo}`}>
+          {t("account.number")} {formatAccountNo(a().accountNo)}
+        </A>
+      </h2>
+      <p class="muted">
+        {a().holderName} · {a().address}
+      </p>
+      <p class="account__balance" classList={{ "account__balance--low": a().balanceKop < 0 || a().lowBalance }}>
+        <span class="muted">{t("account.balance")}: </span>
+        <strong>{formatRub(a().balanceKop, lang())}</strong>
+      </p>
+      <Show when={a().lowBalance}>
+        <p class="notice notice--error">{t("account.lowBalance")}</p>
+      </Show>
+      <ul class="plain">
+        <For each={a().services}>
+          {(s) => (
+            <li>
+              {s.name[lang()]} — {formatRub(s.priceKop, lang())} {t("common.perMonth").replace("₽", "").trim()}
+            </li>
+          )}
+        </For>
+      </ul>
+      <p class="muted">{t("account.nextCharge", { day: formatDay(a().nextChargeDay, lang()) })}</p>
+    </article>
+  );
+}
+
+/** Link a relative's account: the code goes to the contact on that account's contract. */
+function LinkAccountForm(props: { onLinked: () => void }) {
+  const { t } = useI18n();
+  const [channel, setChannel] = createSignal<"sms" | "email">("sms");
+  const [accountNo, setAccountNo] = createSignal<string | null>(null);
+  const [role, setRole] = createSignal<"payer" | "viewer">("payer");
+  const [problem, setProblem] = createSignal<Problem | null>(null);
+  const [busy, setBusy] = createSignal(false);
+  const submit = (e: SubmitEvent) => {
+    e.preventDefault();
+    const form = e.currentTarget as HTMLFormElement;
+    const f = new FormData(form);
+    setBusy(true);
+    setProblem(null);
+    void (async () => {
+      try {
+        const no = accountNo();
+        if (!no) {
+          const v = String(f.get("accountNo") ?? "");
+          await api.startAccountLink(v, channel());
+          setAccountNo(v);
+        } else {
+          await api.confirmAccountLink(no, String(f.get("code") ?? ""), role());
+          setAccountNo(null);
+          form.reset();
+          props.onLinked();
+        }
+      } catch (err) {
+        setProblem(problemOf(err, t("common.error")));
+      } finally {
+        setBusy(false);
+      }
+    })();
+  };
+  return (
+    <form class="form card" onSubmit={submit} aria-busy={busy()} novalidate>
+      <h2>{t("account.link.title")}</h2>
+      <p class="muted">{t("account.link.lead")}</p>
+      <ProblemAlert problem={problem()} />
+      <Show
+        when={accountNo()}
+        fallback={
+          <>
+            <Field label={t("register.accountNo")} name="accountNo" problem={problem()} inputmode="numeric" required />
+            <ChannelChoice value={channel()} onChange={setChannel} />
+          </>
+        }
+      >
+        <p class="notice" role="status">
+          {t("register.codeSent")}
+        </p>
+        <CodeField problem={problem()} label={t("code.label")} />
+        <fieldset class="radios">
+          <legend>{t("account.link.role")}</legend>
+          <For each={["payer", "viewer"] as const}>
+            {(r) => (
+              <label class="checkbox">
+                <input type="radio" name="role" checked={role() === r} onChange={() => setRole(r)} />
+                <span>{t(`account.role.${r}`)}</span>
+              </label>
+            )}
+          </For>
+        </fieldset>
+      </Show>
+      <button type="submit" class="button button--primary" disabled={busy()}>
+        {accountNo() ? t("code.confirm") : t("code.get")}
+      </button>
+    </form>
+  );
+}
+
+/** The home screen of a logged-in subscriber: every account's balance and the total (раздел «Лицевые счета»). */
+export default function AccountsPage() {
+  const { t, lang } = useI18n();
+  const { profile } = useSession();
+  const [accounts, { refetch }] = createResource(() => profile() ?? false, api.accounts);
+  return (
+    <Switch>
+      <Match when={profile.state === "ready" && profile() === null}>
+        <Navigate href="/login" />
+      </Match>
+      <Match when={profile()}>
+        <h1>{t("account.title")}</h1>
+        <Loadable resource={accounts} onRetry={refetch}>
+          {(data) => (
+            <>
+              <p class="total">
+                {t("account.total")}: <strong>{formatRub(data.totalKop, lang())}</strong>
+              </p>
+              <Show when={data.items.length > 0} fallback={<p>{t("account.none")}</p>}>
+                <div class="grid">
+                  <For each={data.items}>{(a) => <AccountCard account={a} />}</For>
+                </div>
+              </Show>
+            </>
+          )}
+        </Loadable>
+        <LinkAccountForm onLinked={() => void refetch()} />
+      </Match>
+      <Match when={true}>
+        <p class="loading" role="status">
+          {t("common.loading")}
+        </p>
+      </Match>
+    </Switch>
+  );
+}
