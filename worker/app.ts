@@ -35,6 +35,9 @@ export function createApp() {
     const started = Date.now();
     await next();
     c.res.headers.set("x-request-id", c.get("requestId"));
+    const d1 = c.get("data")?.stats;
+    if (d1 && d1.statements > 0)
+      c.res.headers.append("server-timing", `d1;desc="${d1.statements} statements, ${d1.roundTrips} round trips"`);
     // No personal data: the route pattern, not the URL; no query, no address.
     log(c.res.status >= 500 ? "error" : "info", "request", {
       requestId: c.get("requestId"),
@@ -43,6 +46,7 @@ export function createApp() {
       status: c.res.status,
       ms: Date.now() - started,
       region: c.get("region")?.code ?? null,
+      d1: c.get("data")?.stats.roundTrips ?? 0,
     });
   });
   app.use("*", securityHeaders);

@@ -70,6 +70,18 @@ describe("accounts across shards", () => {
   });
 });
 
+describe("the home screen's cost", () => {
+  it("is one D1 round trip per shard touched, plus the session and the links", async () => {
+    const cookie = await as("anna");
+    const res = await call("msk", "/api/v1/accounts", { headers: { cookie } });
+    const timing = res.headers.get("server-timing") ?? "";
+    const m = /d1;desc="(\d+) statements, (\d+) round trips"/.exec(timing);
+    expect(m, timing).not.toBeNull();
+    // Session lookup + links (global) + one batch for each of msk, spb, nsk shards.
+    expect(Number(m?.[2])).toBe(5);
+  });
+});
+
 describe("history", () => {
   it("pages newest first with a running balance that ends at the account's balance", async () => {
     const cookie = await as("anna");

@@ -23,6 +23,52 @@ export function isShardBinding(name: string): name is ShardBinding {
   return (SHARDS as readonly string[]).includes(name);
 }
 
+/** How much a request asked of D1: statements prepared and round trips made (a batch is one). */
+export interface D1Stats {
+  statements: number;
+  roundTrips: number;
+}
+
+function countStatement(stmt: D1PreparedStatement, stats: D1Stats): D1PreparedStatement {
+  return new Proxy(stmt, {
+    get(target, prop) {
+      const v = Reflect.get(target, prop, target);
+      if (typeof v !== "function") return v;
+      if (prop === "bind") return (...args: unknown[]) => countStatement(v.apply(target, args), stats);
+      if (prop === "all" || prop === "run" || prop === "first" || prop === "raw") {
+        return (...args: unknown[]) => {
+          stats.roundTrips++;
+          return v.apply(target, args);
+        };
+      }
+      return v.bind(target);
+    },
+  });
+}
+
+/** Wraps a D1 binding so that every query is counted (reported in the Server-Timing header). */
+function counted(db: D1Database, stats: D1Stats): D1Database {
+  return new Proxy(db, {
+    get(target, prop) {
+      const v = Reflect.get(target, prop, target);
+      if (typeof v !== "function") return v;
+      if (prop === "prepare") {
+        return (query: string) => {
+          stats.statements++;
+          return countStatement(v.call(target, query), stats);
+        };
+      }
+      if (prop === "batch") {
+        return (statements: D1PreparedStatement[]) => {
+          stats.roundTrips++;
+          return v.call(target, statements);
+        };
+      }
+      return v.bind(target);
+    },
+  });
+}
+
 /**
  * Database access for one request: the global database and, on demand, the
  * regional shard for a region or for an account (found through the account
@@ -30,6 +76,7 @@ export function isShardBinding(name: string): name is ShardBinding {
  */
 export interface DataAccess {
   global: GlobalDb;
+  stats: D1Stats;
   shard(binding: ShardBinding): RegionDb;
   shardForRegion(regionCode: string): RegionDb;
   /** The shard that holds an account, or null when the directory has no such account. */
@@ -37,18 +84,20 @@ export interface DataAccess {
 }
 
 export function createDataAccess(env: Env): DataAccess {
+  const stats: D1Stats = { statements: 0, roundTrips: 0 };
   const shards = new Map<ShardBinding, RegionDb>();
-  const global = drizzle(env.DB, { schema: globalSchema });
+  const global = drizzle(counted(env.DB, stats), { schema: globalSchema });
   const shard = (binding: ShardBinding): RegionDb => {
     let db = shards.get(binding);
     if (!db) {
-      db = drizzle(env[binding], { schema: regionSchema });
+      db = drizzle(counted(env[binding], stats), { schema: regionSchema });
       shards.set(binding, db);
     }
     return db;
   };
   return {
     global,
+    stats,
     shard,
     shardForRegion(regionCode) {
       const binding = shardOfRegion(regionCode);

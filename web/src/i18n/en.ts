@@ -105,6 +105,7 @@ export const en: Dict = {
   "insight.thresholdHint": "Leave empty for no warning",
   "history.title": "Payments and charges",
   "history.type": "Type",
+  "history.service": "Service",
   "history.from": "From",
   "history.to": "To",
   "history.apply": "Show",

@@ -104,6 +104,7 @@ export const ru = {
   "insight.thresholdHint": "Оставьте пустым, чтобы не предупреждать",
   "history.title": "История платежей и списаний",
   "history.type": "Тип",
+  "history.service": "Услуга",
   "history.from": "С",
   "history.to": "По",
   "history.apply": "Показать",

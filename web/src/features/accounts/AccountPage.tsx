@@ -12,7 +12,7 @@ import { SpendingChart } from "./SpendingChart";
 const KINDS = ["charge", "payment", "refund", "adjustment", "promised_payment", "bonus"] as const;
 
 /** Payments and charges with filters and "show more" (cursor pages). */
-function History(props: { accountNo: string }) {
+function History(props: { accountNo: string; services: { id: string; name: { ru: string; en: string } }[] }) {
   const { t, lang } = useI18n();
   const [filters, setFilters] = createSignal(new URLSearchParams({ limit: "30" }));
   const [extra, setExtra] = createSignal<LedgerEntryDto[]>([]);
@@ -36,7 +36,7 @@ function History(props: { accountNo: string }) {
     e.preventDefault();
     const f = new FormData(e.currentTarget as HTMLFormElement);
     const p = new URLSearchParams({ limit: "30" });
-    for (const k of ["type", "from", "to"]) {
+    for (const k of ["type", "service", "from", "to"]) {
       const v = String(f.get(k) ?? "");
       if (v) p.set(k, v);
     }
@@ -53,6 +53,15 @@ function History(props: { accountNo: string }) {
             <For each={KINDS}>{(k) => <option value={k}>{t(`ledger.${k}`)}</option>}</For>
           </select>
         </label>
+        <Show when={props.services.length > 1}>
+          <label class="field">
+            <span>{t("history.service")}</span>
+            <select name="service">
+              <option value="">{t("tariffs.all")}</option>
+              <For each={props.services}>{(sv) => <option value={sv.id}>{sv.name[lang()]}</option>}</For>
+            </select>
+          </label>
+        </Show>
         <label class="field">
           <span>{t("history.from")}</span>
           <input type="date" name="from" />
@@ -165,7 +174,7 @@ export default function AccountPage() {
           </section>
         )}
       </Loadable>
-      <History accountNo={params.no} />
+      <History accountNo={params.no} services={account.latest?.services ?? []} />
     </>
   );
 }
