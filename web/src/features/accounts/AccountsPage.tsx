@@ -34,7 +34,7 @@ export function AccountCard(props: { account: AccountDto }) {
         <For each={a().services}>
           {(s) => (
             <li>
-              {s.name[lang()]} — {formatRub(s.priceKop, lang())} {t("common.perMonth").replace("₽", "").trim()}
+              {s.name[lang()]} — {formatRub(s.priceKop, lang()).replace(/ ₽$/, "")} {t("common.perMonth")}
             </li>
           )}
         </For>

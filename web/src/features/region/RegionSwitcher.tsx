@@ -12,7 +12,13 @@ export function RegionSwitcher() {
   return (
     <Dialog>
       <Dialog.Trigger class="region-button" aria-label={`${t("region.change")}: ${region.name[lang()]}`}>
-        <span aria-hidden="true">📍</span> {region.name[lang()]}
+        <svg aria-hidden="true" width="14" height="14" viewBox="0 0 24 24" class="pin">
+          <path
+            fill="currentColor"
+            d="M12 2a7 7 0 0 0-7 7c0 5.25 7 13 7 13s7-7.75 7-13a7 7 0 0 0-7-7Zm0 9.5A2.5 2.5 0 1 1 12 6.5a2.5 2.5 0 0 1 0 5Z"
+          />
+        </svg>{" "}
+        {region.name[lang()]}
       </Dialog.Trigger>
       <Dialog.Portal>
         <Dialog.Overlay class="dialog-overlay" />
