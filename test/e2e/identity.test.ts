@@ -210,9 +210,14 @@ describe("accounts in a real browser", () => {
     await expect.poll(() => page.getByRole("article").count()).toBe(4);
     await expect.poll(() => page.getByText("Счёт родственника: можно оплачивать").count()).toBe(1);
     await expect.poll(() => page.locator(".total").innerText()).toMatch(/Всего на счетах: [\d\s]+(,\d\d)? ₽/);
+    await page.getByRole("button", { name: "Пополнить" }).first().click();
+    const dialog = page.getByRole("dialog", { name: "Как пополнить счёт" });
+    await expect.poll(() => dialog.innerText()).toContain("2010 0000 0012");
+    await page.keyboard.press("Escape");
     await page.getByRole("link", { name: "Лицевой счёт 2010 0000 0012" }).click();
     await page.waitForURL(site("msk", "/accounts/201000000012"));
     await expect.poll(() => page.getByText(/^Денег хватит до /).count()).toBe(1);
+    await expect.poll(() => page.getByRole("heading", { name: /^По услугам за / }).count()).toBe(1);
     await expect.poll(() => page.locator("table.history tbody tr").count()).toBeGreaterThanOrEqual(30);
     await page.getByLabel("Тип").selectOption("payment");
     await page.getByRole("button", { name: "Показать", exact: true }).click();

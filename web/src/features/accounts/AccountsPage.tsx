@@ -7,6 +7,7 @@ import { formatAccountNo, formatDay, formatRub } from "../../lib/format";
 import { ChannelChoice, CodeField, Field } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { useSession } from "../auth/SessionContext";
+import { TopUpButton } from "./TopUp";
 
 /** One account's card: whose, where, balance, what is subscribed, the next charge. */
 export function AccountCard(props: { account: AccountDto }) {
@@ -40,6 +41,11 @@ export function AccountCard(props: { account: AccountDto }) {
         </For>
       </ul>
       <p class="muted">{t("account.nextCharge", { day: formatDay(a().nextChargeDay, lang()) })}</p>
+      <Show when={a().role !== "viewer"}>
+        <div class="actions">
+          <TopUpButton accountNo={a().accountNo} />
+        </div>
+      </Show>
     </article>
   );
 }

@@ -1,4 +1,4 @@
-import { For } from "solid-js";
+import { For, Show } from "solid-js";
 import { useI18n } from "../../i18n";
 import type { InsightDto } from "../../lib/api";
 import { formatMonth, formatRub } from "../../lib/format";
@@ -25,6 +25,27 @@ export function SpendingChart(props: { months: InsightDto["months"] }) {
         <For each={props.months}>{(m) => <span>{formatMonth(m.month, lang()).split(" ")[0]}</span>}</For>
       </div>
       <figcaption>{t("insight.byMonth")}</figcaption>
+      <Show when={props.months.at(-1)}>
+        {(last) => (
+          <div class="by-service">
+            <h3>{t("insight.byService", { month: formatMonth(last().month, lang()) })}</h3>
+            <ul class="plain">
+              <For each={last().services}>
+                {(s) => (
+                  <li>
+                    <span>
+                      {s.name[lang()]} — {formatRub(s.spentKop, lang())}
+                    </span>
+                    <span class="hbar" aria-hidden="true">
+                      <span style={{ width: `${(s.spentKop / Math.max(1, last().totalKop)) * 100}%` }} />
+                    </span>
+                  </li>
+                )}
+              </For>
+            </ul>
+          </div>
+        )}
+      </Show>
       <table class="visually-hidden">
         <thead>
           <tr>
