@@ -1,6 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { mockProviders } from "./test/oidc-mock";
+import { mockProviders } from "./test/oidc-mock.ts";
 
 /** Worker tests run inside workerd with the bindings of wrangler.toml; every shard is migrated and seeded. */
 export default defineConfig(async () => {

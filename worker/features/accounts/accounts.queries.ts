@@ -3,16 +3,18 @@ import { accountDirectory, accountLinks } from "../../db/schema/global";
 import { accountServices, accounts, type LedgerKind, ledgerEntries, tariffs } from "../../db/schema/region";
 import type { GlobalDb, RegionDb } from "../../platform/db";
 
+const linkColumns = {
+  accountNo: accountLinks.accountNo,
+  role: accountLinks.role,
+  lowBalanceKop: accountLinks.lowBalanceKop,
+  region: accountDirectory.region,
+  shard: accountDirectory.shard,
+};
+
 /** The accounts a subscriber may see, with their shard, in one query. */
 export function selectLinkedAccounts(db: GlobalDb, subscriberId: string) {
   return db
-    .select({
-      accountNo: accountLinks.accountNo,
-      role: accountLinks.role,
-      lowBalanceKop: accountLinks.lowBalanceKop,
-      region: accountDirectory.region,
-      shard: accountDirectory.shard,
-    })
+    .select(linkColumns)
     .from(accountLinks)
     .innerJoin(accountDirectory, eq(accountDirectory.accountNo, accountLinks.accountNo))
     .where(eq(accountLinks.subscriberId, subscriberId))

@@ -1,7 +1,8 @@
 import { A, useNavigate } from "@solidjs/router";
 import { createSignal, Show } from "solid-js";
 import { useI18n } from "../../i18n";
-import { api, type Problem, problemOf } from "../../lib/api";
+import { api } from "../../lib/api";
+import { createAction } from "../../lib/createAction";
 import { ChannelChoice, CodeField, Field } from "./fields";
 import { passkeyLogin } from "./Passkeys";
 import { ProblemAlert } from "./ProblemAlert";
@@ -19,26 +20,13 @@ export default function LoginPage() {
   const navigate = useNavigate();
   const [mode, setMode] = createSignal<"password" | "code">("password");
   const [show, setShow] = createSignal(false);
-  const [busy, setBusy] = createSignal(false);
   // A provider login that came back without a linked cabinet (or failed) says so here.
   const authError = new URLSearchParams(location.search).get("auth_error");
-  const [problem, setProblem] = createSignal<Problem | null>(
+  const { busy, problem, run, clear } = createAction(
     authError === "oidc_unlinked" || authError === "oidc_failed" ? { type: authError, title: t(`oidc.${authError}`), status: 400 } : null,
   );
   const [codeSent, setCodeSent] = createSignal(false);
   const [channel, setChannel] = createSignal<"sms" | "email">("sms");
-
-  const run = async (fn: () => Promise<void>) => {
-    setBusy(true);
-    setProblem(null);
-    try {
-      await fn();
-    } catch (err) {
-      setProblem(problemOf(err, t("common.error")));
-    } finally {
-      setBusy(false);
-    }
-  };
 
   const submit = (e: SubmitEvent) => {
     e.preventDefault();
@@ -60,7 +48,7 @@ export default function LoginPage() {
 
   const switchTo = (m: "password" | "code") => {
     setMode(m);
-    setProblem(null);
+    clear();
     setCodeSent(false);
   };
 

@@ -1,29 +1,10 @@
 import { createSignal, Match, Show, Switch } from "solid-js";
 import { useI18n } from "../../i18n";
-import { ApiError, api, type Problem, problemOf } from "../../lib/api";
+import { ApiError, api } from "../../lib/api";
+import { createAction } from "../../lib/createAction";
 import { CodeField, Field, NewPasswordField } from "./fields";
 import { ProblemAlert } from "./ProblemAlert";
 import { useSession } from "./SessionContext";
-
-function useAction() {
-  const { t } = useI18n();
-  const [busy, setBusy] = createSignal(false);
-  const [problem, setProblem] = createSignal<Problem | null>(null);
-  const [done, setDone] = createSignal<string | null>(null);
-  const run = async (fn: () => Promise<string | undefined | undefined>) => {
-    setBusy(true);
-    setProblem(null);
-    setDone(null);
-    try {
-      setDone((await fn()) ?? null);
-    } catch (e) {
-      setProblem(problemOf(e, t("common.error")));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, problem, done, run };
-}
 
 /**
  * Change the password, confirmed by a code sent by SMS (step-up); a
@@ -33,7 +14,7 @@ function useAction() {
 export function ChangePasswordForm() {
   const { t } = useI18n();
   const { profile } = useSession();
-  const a = useAction();
+  const a = createAction();
   const [stage, setStage] = createSignal<"enter" | "code">("enter");
   const [pending, setPending] = createSignal("");
   const hasPhone = () => !!profile()?.phone;
@@ -108,7 +89,7 @@ export function ChangePasswordForm() {
 export function ChangeContactForm(props: { kind: "phone" | "email" }) {
   const { t } = useI18n();
   const { setProfile } = useSession();
-  const a = useAction();
+  const a = createAction();
   const [stage, setStage] = createSignal<"enter" | "stepUp" | "confirm">("enter");
   const [value, setValue] = createSignal("");
 

@@ -1,5 +1,4 @@
-import { Navigate } from "@solidjs/router";
-import { createResource, createSignal, For, Match, Show, Switch } from "solid-js";
+import { createResource, createSignal, For, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { ApiError, api, type Problem, type SessionDto } from "../../lib/api";
@@ -8,6 +7,7 @@ import { PasskeysSection } from "./Passkeys";
 import { ProblemAlert } from "./ProblemAlert";
 import { ChangeContactForm, ChangePasswordForm } from "./ProfileForms";
 import { LinkedProviders } from "./Providers";
+import { RequireLogin } from "./RequireLogin";
 import { useSession } from "./SessionContext";
 
 /** A short device name from a User-Agent string ("Chrome on Android"). */
@@ -57,83 +57,73 @@ export default function ProfilePage() {
     new Date(iso).toLocaleString(lang() === "ru" ? "ru-RU" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
 
   return (
-    <Switch>
-      <Match when={profile.state === "ready" && profile() === null}>
-        <Navigate href="/login" />
-      </Match>
-      <Match when={profile()}>
-        {(p) => (
-          <>
-            <h1>{p().displayName}</h1>
-            <dl class="facts">
-              <Show when={p().phone}>
-                <dt>{t("profile.phone")}</dt>
-                <dd>{formatPhone(p().phone ?? "")}</dd>
-              </Show>
-              <Show when={p().email}>
-                <dt>{t("profile.email")}</dt>
-                <dd>{p().email}</dd>
-              </Show>
-              <Show when={p().login}>
-                <dt>{t("profile.login")}</dt>
-                <dd>{p().login}</dd>
-              </Show>
-            </dl>
-            <h2>{t("profile.security")}</h2>
-            <div class="grid">
-              <ChangePasswordForm />
-              <ChangeContactForm kind="phone" />
-              <ChangeContactForm kind="email" />
-            </div>
-            <PasskeysSection />
-            <LinkedProviders />
-            <h2>{t("profile.devices")}</h2>
-            <ProblemAlert problem={problem()} />
-            <Loadable resource={sessions} onRetry={refetch}>
-              {(items) => (
-                <>
-                  <ul class="list">
-                    <For each={items as SessionDto[]}>
-                      {(s) => (
-                        <li class="list__row">
-                          <span>
-                            <strong>{deviceName(s.userAgent)}</strong>
-                            <Show when={s.current}> — {t("profile.thisDevice")}</Show>
-                            <br />
-                            <span class="muted">{t("profile.lastSeen", { when: date(s.lastSeenAt) })}</span>
-                          </span>
-                          <Show when={!s.current}>
-                            <button type="button" class="button" onClick={() => act(() => api.endSession(s.id))}>
-                              {t("profile.endSession")}
-                            </button>
-                          </Show>
-                        </li>
-                      )}
-                    </For>
-                  </ul>
-                  <Show when={(items as SessionDto[]).length > 1}>
-                    <p>
-                      <button type="button" class="button" onClick={() => act(api.endOtherSessions)}>
-                        {t("profile.endOthers")}
-                      </button>
-                    </p>
-                  </Show>
-                </>
-              )}
-            </Loadable>
-            <p>
-              <button type="button" class="button" onClick={() => act(logout)}>
-                {t("nav.logout")}
-              </button>
-            </p>
-          </>
-        )}
-      </Match>
-      <Match when={true}>
-        <p class="loading" role="status">
-          {t("common.loading")}
-        </p>
-      </Match>
-    </Switch>
+    <RequireLogin>
+      {(p) => (
+        <>
+          <h1>{p().displayName}</h1>
+          <dl class="facts">
+            <Show when={p().phone}>
+              <dt>{t("profile.phone")}</dt>
+              <dd>{formatPhone(p().phone ?? "")}</dd>
+            </Show>
+            <Show when={p().email}>
+              <dt>{t("profile.email")}</dt>
+              <dd>{p().email}</dd>
+            </Show>
+            <Show when={p().login}>
+              <dt>{t("profile.login")}</dt>
+              <dd>{p().login}</dd>
+            </Show>
+          </dl>
+          <h2>{t("profile.security")}</h2>
+          <div class="grid">
+            <ChangePasswordForm />
+            <ChangeContactForm kind="phone" />
+            <ChangeContactForm kind="email" />
+          </div>
+          <PasskeysSection />
+          <LinkedProviders />
+          <h2>{t("profile.devices")}</h2>
+          <ProblemAlert problem={problem()} />
+          <Loadable resource={sessions} onRetry={refetch}>
+            {(items) => (
+              <>
+                <ul class="list">
+                  <For each={items as SessionDto[]}>
+                    {(s) => (
+                      <li class="list__row">
+                        <span>
+                          <strong>{deviceName(s.userAgent)}</strong>
+                          <Show when={s.current}> — {t("profile.thisDevice")}</Show>
+                          <br />
+                          <span class="muted">{t("profile.lastSeen", { when: date(s.lastSeenAt) })}</span>
+                        </span>
+                        <Show when={!s.current}>
+                          <button type="button" class="button" onClick={() => act(() => api.endSession(s.id))}>
+                            {t("profile.endSession")}
+                          </button>
+                        </Show>
+                      </li>
+                    )}
+                  </For>
+                </ul>
+                <Show when={(items as SessionDto[]).length > 1}>
+                  <p>
+                    <button type="button" class="button" onClick={() => act(api.endOtherSessions)}>
+                      {t("profile.endOthers")}
+                    </button>
+                  </p>
+                </Show>
+              </>
+            )}
+          </Loadable>
+          <p>
+            <button type="button" class="button" onClick={() => act(logout)}>
+              {t("nav.logout")}
+            </button>
+          </p>
+        </>
+      )}
+    </RequireLogin>
   );
 }

@@ -1,7 +1,8 @@
 import { useNavigate } from "@solidjs/router";
 import { createSignal, Match, Show, Switch } from "solid-js";
 import { useI18n } from "../../i18n";
-import { api, type Problem, problemOf, type RegisterBy } from "../../lib/api";
+import { api, type RegisterBy } from "../../lib/api";
+import { createAction } from "../../lib/createAction";
 import { ChannelChoice, CodeField, Field, NewPasswordField } from "./fields";
 import { ProblemAlert } from "./ProblemAlert";
 import { useSession } from "./SessionContext";
@@ -15,20 +16,7 @@ export default function RegisterPage() {
   const [channel, setChannel] = createSignal<"sms" | "email">("sms");
   const [target, setTarget] = createSignal<RegisterBy | null>(null);
   const [login, setLogin] = createSignal("");
-  const [busy, setBusy] = createSignal(false);
-  const [problem, setProblem] = createSignal<Problem | null>(null);
-
-  const run = async (fn: () => Promise<void>) => {
-    setBusy(true);
-    setProblem(null);
-    try {
-      await fn();
-    } catch (e) {
-      setProblem(problemOf(e, t("common.error")));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, problem, run } = createAction();
 
   const start = (e: SubmitEvent) => {
     e.preventDefault();

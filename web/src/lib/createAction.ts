@@ -1,0 +1,31 @@
+import { createSignal } from "solid-js";
+import { useI18n } from "../i18n";
+import { type Problem, problemOf } from "./api";
+
+/**
+ * The state of a form's action: busy while it runs, the API's problem if it
+ * fails, and an optional success message it returns.
+ */
+export function createAction(initial: Problem | null = null) {
+  const { t } = useI18n();
+  const [busy, setBusy] = createSignal(false);
+  const [problem, setProblem] = createSignal<Problem | null>(initial);
+  const [done, setDone] = createSignal<string | null>(null);
+  const run = async (fn: () => Promise<string | undefined | void>) => {
+    setBusy(true);
+    setProblem(null);
+    setDone(null);
+    try {
+      setDone((await fn()) ?? null);
+    } catch (e) {
+      setProblem(problemOf(e, t("common.error")));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const clear = () => {
+    setProblem(null);
+    setDone(null);
+  };
+  return { busy, problem, done, run, clear };
+}
