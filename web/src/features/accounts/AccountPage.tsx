@@ -1,15 +1,32 @@
 import { useParams } from "@solidjs/router";
 import { createResource, createSignal, For, Show } from "solid-js";
+import { Freshness } from "../../app/Freshness";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { api, type LedgerEntryDto, type Problem, problemOf } from "../../lib/api";
 import { formatAccountNo, formatDay, formatRub } from "../../lib/format";
+import { fetchWithSnapshot, isNetworkError, loadSnapshot, saveSnapshot } from "../../lib/offline";
 import { Field } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { AccountCard } from "./AccountsPage";
 import { SpendingChart } from "./SpendingChart";
 
 const KINDS = ["charge", "payment", "refund", "adjustment", "promised_payment", "bonus"] as const;
+
+/** The history filters applied on the device, to cached entries (offline). */
+export function filterEntries(items: LedgerEntryDto[], f: URLSearchParams): LedgerEntryDto[] {
+  const type = f.get("type");
+  const service = f.get("service");
+  const from = f.get("from");
+  const to = f.get("to");
+  return items.filter(
+    (e) =>
+      (!type || type.split(",").includes(e.kind)) &&
+      (!service || e.serviceId === service) &&
+      (!from || e.localDay >= from) &&
+      (!to || e.localDay <= to),
+  );
+}
 
 /** Payments and charges with filters and "show more" (cursor pages). */
 function History(props: { accountNo: string; services: { id: string; name: { ru: string; en: string } }[] }) {
@@ -18,10 +35,25 @@ function History(props: { accountNo: string; services: { id: string; name: { ru:
   const [extra, setExtra] = createSignal<LedgerEntryDto[]>([]);
   const [cursor, setCursor] = createSignal<string | null>(null);
   const [page, { refetch }] = createResource(filters, async (f) => {
-    const res = await api.history(props.accountNo, f);
     setExtra([]);
-    setCursor(res.nextCursor);
-    return res;
+    try {
+      const res = await api.history(props.accountNo, f);
+      setCursor(res.nextCursor);
+      // The newest 100 entries, unfiltered, are kept on the device for offline use.
+      if ([...f.keys()].every((k) => k === "limit")) {
+        void api
+          .history(props.accountNo, new URLSearchParams({ limit: "100" }))
+          .then((all) => saveSnapshot(`history:${props.accountNo}`, all.items))
+          .catch(() => undefined);
+      }
+      return { ...res, stale: false };
+    } catch (e) {
+      if (!isNetworkError(e)) throw e;
+      const snap = await loadSnapshot<LedgerEntryDto[]>(`history:${props.accountNo}`);
+      if (!snap) throw e;
+      setCursor(null);
+      return { items: filterEntries(snap.data, f), nextCursor: null, stale: true };
+    }
   });
   const more = async () => {
     const c = cursor();
@@ -122,8 +154,14 @@ function History(props: { accountNo: string; services: { id: string; name: { ru:
 export default function AccountPage() {
   const { t, lang } = useI18n();
   const params = useParams<{ no: string }>();
-  const [account, { refetch }] = createResource(() => params.no, api.account);
-  const [insight, { refetch: refetchInsight }] = createResource(() => params.no, api.insight);
+  const [account, { refetch }] = createResource(
+    () => params.no,
+    (no) => fetchWithSnapshot(`account:${no}`, () => api.account(no)),
+  );
+  const [insight, { refetch: refetchInsight }] = createResource(
+    () => params.no,
+    (no) => fetchWithSnapshot(`insight:${no}`, () => api.insight(no)),
+  );
   const [problem, setProblem] = createSignal<Problem | null>(null);
   const saveThreshold = (e: SubmitEvent) => {
     e.preventDefault();
@@ -144,37 +182,45 @@ export default function AccountPage() {
         {t("account.number")} {formatAccountNo(params.no)}
       </h1>
       <Loadable resource={account} onRetry={refetch}>
-        {(a) => <AccountCard account={a} />}
-      </Loadable>
-      <Loadable resource={insight} onRetry={refetchInsight}>
-        {(i) => (
-          <section aria-labelledby="insight-title">
-            <h2 id="insight-title">{t("insight.title")}</h2>
-            <p>
-              <Show when={i.lastsUntil} fallback={t("insight.noForecast")}>
-                {(d) => t("insight.lastsUntil", { day: formatDay(d(), lang()) })}
-              </Show>
-            </p>
-            <p class="muted">{t("insight.daily", { amount: formatRub(i.dailyKop, lang()) })}</p>
-            <SpendingChart months={i.months} />
-            <form class="form narrow" onSubmit={saveThreshold}>
-              <ProblemAlert problem={problem()} />
-              <Field
-                label={t("insight.threshold")}
-                name="threshold"
-                problem={problem()}
-                inputmode="decimal"
-                value={i.lowBalanceKop === null ? "" : String(i.lowBalanceKop / 100)}
-                hint={t("insight.thresholdHint")}
-              />
-              <button type="submit" class="button">
-                {t("profile.save")}
-              </button>
-            </form>
-          </section>
+        {(a) => (
+          <>
+            <Freshness stale={a.stale} savedAt={a.savedAt} />
+            <AccountCard account={a.data} />
+          </>
         )}
       </Loadable>
-      <History accountNo={params.no} services={account.latest?.services ?? []} />
+      <Loadable resource={insight} onRetry={refetchInsight}>
+        {(snap) => {
+          const i = snap.data;
+          return (
+            <section aria-labelledby="insight-title">
+              <h2 id="insight-title">{t("insight.title")}</h2>
+              <p>
+                <Show when={i.lastsUntil} fallback={t("insight.noForecast")}>
+                  {(d) => t("insight.lastsUntil", { day: formatDay(d(), lang()) })}
+                </Show>
+              </p>
+              <p class="muted">{t("insight.daily", { amount: formatRub(i.dailyKop, lang()) })}</p>
+              <SpendingChart months={i.months} />
+              <form class="form narrow" onSubmit={saveThreshold}>
+                <ProblemAlert problem={problem()} />
+                <Field
+                  label={t("insight.threshold")}
+                  name="threshold"
+                  problem={problem()}
+                  inputmode="decimal"
+                  value={i.lowBalanceKop === null ? "" : String(i.lowBalanceKop / 100)}
+                  hint={t("insight.thresholdHint")}
+                />
+                <button type="submit" class="button" disabled={snap.stale}>
+                  {t("profile.save")}
+                </button>
+              </form>
+            </section>
+          );
+        }}
+      </Loadable>
+      <History accountNo={params.no} services={account.latest?.data.services ?? []} />
     </>
   );
 }

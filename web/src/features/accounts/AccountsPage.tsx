@@ -1,11 +1,15 @@
-import { A, Navigate } from "@solidjs/router";
-import { createResource, createSignal, For, Match, Show, Switch } from "solid-js";
+import { A } from "@solidjs/router";
+import { createResource, createSignal, For, Show } from "solid-js";
+import { Freshness } from "../../app/Freshness";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { type AccountDto, api, type Problem, problemOf } from "../../lib/api";
 import { formatAccountNo, formatDay, formatRub } from "../../lib/format";
+import { fetchWithSnapshot } from "../../lib/offline";
+import { useOnline } from "../../lib/online";
 import { ChannelChoice, CodeField, Field } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
+import { RequireLogin } from "../auth/RequireLogin";
 import { useSession } from "../auth/SessionContext";
 import { TopUpButton } from "./TopUp";
 
@@ -53,6 +57,7 @@ export function AccountCard(props: { account: AccountDto }) {
 /** Link a relative's account: the code goes to the contact on that account's contract. */
 function LinkAccountForm(props: { onLinked: () => void }) {
   const { t } = useI18n();
+  const online = useOnline();
   const [channel, setChannel] = createSignal<"sms" | "email">("sms");
   const [accountNo, setAccountNo] = createSignal<string | null>(null);
   const [role, setRole] = createSignal<"payer" | "viewer">("payer");
@@ -114,9 +119,19 @@ function LinkAccountForm(props: { onLinked: () => void }) {
           </For>
         </fieldset>
       </Show>
-      <button type="submit" class="button button--primary" disabled={busy()}>
+      <button
+        type="submit"
+        class="button button--primary"
+        disabled={busy() || !online()}
+        aria-describedby={online() ? undefined : "link-offline"}
+      >
         {accountNo() ? t("code.confirm") : t("code.get")}
       </button>
+      <Show when={!online()}>
+        <small id="link-offline" class="muted">
+          {t("offline.disabled")}
+        </small>
+      </Show>
     </form>
   );
 }
@@ -125,35 +140,33 @@ function LinkAccountForm(props: { onLinked: () => void }) {
 export default function AccountsPage() {
   const { t, lang } = useI18n();
   const { profile } = useSession();
-  const [accounts, { refetch }] = createResource(() => profile() ?? false, api.accounts);
+  const [accounts, { refetch }] = createResource(
+    () => profile() ?? false,
+    () => fetchWithSnapshot("accounts", api.accounts),
+  );
   return (
-    <Switch>
-      <Match when={profile.state === "ready" && profile() === null}>
-        <Navigate href="/login" />
-      </Match>
-      <Match when={profile()}>
-        <h1>{t("account.title")}</h1>
-        <Loadable resource={accounts} onRetry={refetch}>
-          {(data) => (
-            <>
-              <p class="total">
-                {t("account.total")}: <strong>{formatRub(data.totalKop, lang())}</strong>
-              </p>
-              <Show when={data.items.length > 0} fallback={<p>{t("account.none")}</p>}>
-                <div class="grid">
-                  <For each={data.items}>{(a) => <AccountCard account={a} />}</For>
-                </div>
-              </Show>
-            </>
-          )}
-        </Loadable>
-        <LinkAccountForm onLinked={() => void refetch()} />
-      </Match>
-      <Match when={true}>
-        <p class="loading" role="status">
-          {t("common.loading")}
-        </p>
-      </Match>
-    </Switch>
+    <RequireLogin>
+      {() => (
+        <>
+          <h1>{t("account.title")}</h1>
+          <Loadable resource={accounts} onRetry={refetch}>
+            {(snap) => (
+              <>
+                <Freshness stale={snap.stale} savedAt={snap.savedAt} />
+                <p class="total">
+                  {t("account.total")}: <strong>{formatRub(snap.data.totalKop, lang())}</strong>
+                </p>
+                <Show when={snap.data.items.length > 0} fallback={<p>{t("account.none")}</p>}>
+                  <div class="grid">
+                    <For each={snap.data.items}>{(a) => <AccountCard account={a} />}</For>
+                  </div>
+                </Show>
+              </>
+            )}
+          </Loadable>
+          <LinkAccountForm onLinked={() => void refetch()} />
+        </>
+      )}
+    </RequireLogin>
   );
 }

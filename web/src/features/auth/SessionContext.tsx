@@ -1,23 +1,60 @@
-import { createContext, createResource, type ParentProps, type Resource, useContext } from "solid-js";
+import { createContext, createResource, createSignal, type ParentProps, type Resource, useContext } from "solid-js";
 import { api, type ProfileDto } from "../../lib/api";
+import { claimCache, isNetworkError, loadSnapshot, saveSnapshot, wipeCache } from "../../lib/offline";
 
 interface SessionState {
   /** The logged-in subscriber; null when logged out; undefined while unknown. */
   profile: Resource<ProfileDto | null>;
+  /** True when the profile comes from the device because the network is unreachable. */
+  offline: () => boolean;
   setProfile: (p: ProfileDto | null) => void;
   logout: () => Promise<void>;
 }
 
 const Ctx = createContext<SessionState>();
 
+/**
+ * Who is logged in. Online, the server says (and a 401 wipes the device's
+ * cache: the session ended elsewhere); offline, the cached profile of the
+ * cache's owner is used so that the app still opens.
+ */
 export function SessionProvider(props: ParentProps) {
-  const [profile, { mutate }] = createResource(api.me);
+  const [offline, setOffline] = createSignal(false);
+  const load = async (): Promise<ProfileDto | null> => {
+    try {
+      const p = await api.me();
+      setOffline(false);
+      if (!p) {
+        await wipeCache();
+        return null;
+      }
+      await claimCache(p.id);
+      await saveSnapshot("profile", p);
+      return p;
+    } catch (e) {
+      if (!isNetworkError(e)) throw e;
+      const snap = await loadSnapshot<ProfileDto>("profile");
+      setOffline(!!snap);
+      return snap?.data ?? null;
+    }
+  };
+  const [profile, { mutate }] = createResource(load);
   const value: SessionState = {
     profile,
-    setProfile: (p) => mutate(p),
+    offline,
+    setProfile: (p) => {
+      mutate(p);
+      if (p) void claimCache(p.id).then(() => saveSnapshot("profile", p));
+    },
     logout: async () => {
-      await api.logout();
+      // Nothing stays on the device, even when the server cannot be told.
+      await wipeCache();
       mutate(null);
+      try {
+        await api.logout();
+      } catch (e) {
+        if (!isNetworkError(e)) throw e;
+      }
     },
   };
   return <Ctx.Provider value={value}>{props.children}</Ctx.Provider>;

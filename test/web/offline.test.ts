@@ -1,0 +1,60 @@
+import "fake-indexeddb/auto";
+import { describe, expect, it } from "vitest";
+import { filterEntries } from "../../web/src/features/accounts/AccountPage";
+import type { LedgerEntryDto } from "../../web/src/lib/api";
+import { cacheOwner, claimCache, fetchWithSnapshot, loadSnapshot, saveSnapshot, wipeCache } from "../../web/src/lib/offline";
+
+describe("the device cache", () => {
+  it("belongs to one subscriber: another one logging in finds it empty", async () => {
+    await claimCache("anna");
+    await saveSnapshot("accounts", { totalKop: 100 });
+    await claimCache("anna");
+    expect((await loadSnapshot("accounts"))?.data).toEqual({ totalKop: 100 });
+    await claimCache("petr");
+    expect(await loadSnapshot("accounts")).toBeUndefined();
+    expect(await cacheOwner()).toBe("petr");
+  });
+
+  it("is empty after a wipe", async () => {
+    await claimCache("olga");
+    await saveSnapshot("x", 1);
+    await wipeCache();
+    expect(await loadSnapshot("x")).toBeUndefined();
+    expect(await cacheOwner()).toBeUndefined();
+  });
+
+  it("serves the copy only when the network is unreachable, not when the server says no", async () => {
+    await claimCache("anna");
+    expect(await fetchWithSnapshot("k", async () => 42)).toMatchObject({ data: 42, stale: false });
+    expect(
+      await fetchWithSnapshot("k", async () => {
+        throw new TypeError("Failed to fetch");
+      }),
+    ).toMatchObject({ data: 42, stale: true });
+    await expect(
+      fetchWithSnapshot("k", async () => {
+        throw new Error("401");
+      }),
+    ).rejects.toThrow("401");
+  });
+});
+
+describe("offline history filters", () => {
+  const e = (kind: LedgerEntryDto["kind"], localDay: string, serviceId: string | null): LedgerEntryDto => ({
+    id: `${kind}${localDay}`,
+    kind,
+    amountKop: kind === "payment" ? 100 : -10,
+    occurredAt: `${localDay}T09:00:00.000Z`,
+    localDay,
+    tz: "Europe/Moscow",
+    serviceId,
+    description: { ru: "", en: "" },
+    balanceAfterKop: 0,
+  });
+  const items = [e("charge", "2026-11-20", "s1"), e("payment", "2026-11-05", null), e("charge", "2026-10-20", "s2")];
+  it("apply type, service and period on the device", () => {
+    expect(filterEntries(items, new URLSearchParams("type=payment")).map((x) => x.kind)).toEqual(["payment"]);
+    expect(filterEntries(items, new URLSearchParams("service=s2")).map((x) => x.localDay)).toEqual(["2026-10-20"]);
+    expect(filterEntries(items, new URLSearchParams("from=2026-11-01&to=2026-11-30"))).toHaveLength(2);
+  });
+});

@@ -1,0 +1,67 @@
+import { clear, createStore, del, get, set } from "idb-keyval";
+
+/**
+ * What the installed app keeps on the device so that balances and history
+ * open without a network: IndexedDB (through idb-keyval), one store for one
+ * subscriber. Logging out, a session ended elsewhere, or another subscriber
+ * logging in wipes it.
+ */
+const store = () => createStore("kabinet-offline", "snapshots");
+const OWNER = "owner";
+
+export interface Snapshot<T> {
+  data: T;
+  savedAt: string;
+}
+
+/** Makes `subscriberId` the owner of the cache, wiping what another subscriber left. */
+export async function claimCache(subscriberId: string): Promise<void> {
+  const owner = await get<string>(OWNER, store());
+  if (owner !== subscriberId) {
+    await clear(store());
+    await set(OWNER, subscriberId, store());
+  }
+}
+
+export async function cacheOwner(): Promise<string | undefined> {
+  return get<string>(OWNER, store());
+}
+
+export async function saveSnapshot<T>(key: string, data: T): Promise<void> {
+  await set(key, { data, savedAt: new Date().toISOString() } satisfies Snapshot<T>, store());
+}
+
+export async function loadSnapshot<T>(key: string): Promise<Snapshot<T> | undefined> {
+  return get<Snapshot<T>>(key, store());
+}
+
+export async function dropSnapshot(key: string): Promise<void> {
+  await del(key, store());
+}
+
+/** Everything cached on this device is removed. */
+export async function wipeCache(): Promise<void> {
+  await clear(store());
+}
+
+/** True for a failure to reach the server (as opposed to an answer from it). */
+export function isNetworkError(e: unknown): boolean {
+  return e instanceof TypeError;
+}
+
+/**
+ * Fetches fresh data and keeps a copy; without a network, returns the copy
+ * marked stale (or rethrows when there is none).
+ */
+export async function fetchWithSnapshot<T>(key: string, fetcher: () => Promise<T>): Promise<{ data: T; stale: boolean; savedAt: string }> {
+  try {
+    const data = await fetcher();
+    await saveSnapshot(key, data);
+    return { data, stale: false, savedAt: new Date().toISOString() };
+  } catch (e) {
+    if (!isNetworkError(e)) throw e;
+    const snap = await loadSnapshot<T>(key);
+    if (!snap) throw e;
+    return { data: snap.data, stale: true, savedAt: snap.savedAt };
+  }
+}
