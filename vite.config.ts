@@ -1,5 +1,6 @@
 import { cp } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
 import { defineConfig, type Plugin } from "vite";
 import { VitePWA } from "vite-plugin-pwa";
 import solid from "vite-plugin-solid";
@@ -17,6 +18,36 @@ function swaggerUiAssets(): Plugin {
       for (const file of ["swagger-ui.css", "swagger-ui-bundle.js"]) {
         await cp(from + file, `${outDir}/vendor/swagger-ui/${file}`);
       }
+    },
+  };
+}
+
+/** Budget for the JavaScript a first visit downloads before anything is lazy-loaded (gzip). */
+export const INITIAL_JS_BUDGET_KB = 50;
+
+/** Reports the initial JavaScript (entry + its static imports), gzipped, and fails the build over budget. */
+function initialJsBudget(): Plugin {
+  return {
+    name: "kabinet-js-budget",
+    apply: "build",
+    generateBundle(_options, bundle) {
+      const entry = Object.values(bundle).find((c) => c.type === "chunk" && c.isEntry);
+      if (!entry || entry.type !== "chunk") return;
+      const seen = new Set<string>();
+      const visit = (name: string) => {
+        if (seen.has(name)) return;
+        seen.add(name);
+        const chunk = bundle[name];
+        if (chunk?.type === "chunk") for (const dep of chunk.imports) visit(dep);
+      };
+      visit(entry.fileName);
+      const bytes = [...seen].reduce((total, name) => {
+        const chunk = bundle[name];
+        return total + (chunk?.type === "chunk" ? gzipSync(chunk.code).length : 0);
+      }, 0);
+      const kb = bytes / 1024;
+      this.info(`initial JS: ${kb.toFixed(1)} KB gzip in ${seen.size} file(s) (budget ${INITIAL_JS_BUDGET_KB} KB)`);
+      if (kb > INITIAL_JS_BUDGET_KB) this.error(`initial JS is ${kb.toFixed(1)} KB gzip, over the ${INITIAL_JS_BUDGET_KB} KB budget`);
     },
   };
 }
@@ -54,5 +85,6 @@ export default defineConfig({
       },
     }),
     swaggerUiAssets(),
+    initialJsBudget(),
   ],
 });
