@@ -14,7 +14,7 @@ afterAll(async () => {
 });
 
 /** axe-core's violations on the page as it is now (WCAG 2.1 A and AA rules). */
-async function violations(page: Page) {
+async function violations(page: Page): Promise<string[]> {
   await page.addScriptTag({ content: axeSource });
   return page.evaluate(async () => {
     // biome-ignore lint/suspicious/noExplicitAny: axe is injected into the page at run time
