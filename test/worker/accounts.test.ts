@@ -80,6 +80,14 @@ describe("the home screen's cost", () => {
     // Session lookup + links (global) + one batch for each of msk, spb, nsk shards.
     expect(Number(m?.[2])).toBe(5);
   });
+
+  it("reads only the account's own shard for one account", async () => {
+    const cookie = await as("anna");
+    const res = await call("msk", `/api/v1/accounts/${ANNA_NSK}`, { headers: { cookie } });
+    const m = /d1;desc="(\d+) statements, (\d+) round trips"/.exec(res.headers.get("server-timing") ?? "");
+    // Session lookup + the link (global) + one batch in the Siberia shard.
+    expect(Number(m?.[2])).toBe(3);
+  });
 });
 
 describe("history", () => {

@@ -30,9 +30,10 @@ function nextChargeDay(region: string, now: Date): string {
   return localDay(tz, new Date(now.getTime() + 24 * 60 * 60 * 1000));
 }
 
-/** Every account the subscriber holds or was given, from whichever shards hold them, with balances and services. */
-export async function listAccounts(data: DataAccess, subscriberId: string, now = new Date()) {
-  const links = await selectLinkedAccounts(data.global, subscriberId);
+type LinkRow = Awaited<ReturnType<typeof selectLinkedAccounts>>[number];
+
+/** Accounts with balances and services for the given links: one D1 batch per shard, in parallel. */
+async function summarizeLinks(data: DataAccess, links: LinkRow[], now: Date) {
   const byShard = new Map<ShardBinding, string[]>();
   for (const l of links) {
     if (!isShardBinding(l.shard)) continue;
@@ -47,7 +48,7 @@ export async function listAccounts(data: DataAccess, subscriberId: string, now =
     for (const b of sums) balances.set(b.accountNo, b.balanceKop ?? 0);
     for (const s of svcs) services.set(s.accountNo, [...(services.get(s.accountNo) ?? []), s]);
   }
-  const items = links.flatMap((l) => {
+  return links.flatMap((l) => {
     const a = accounts.get(l.accountNo);
     if (!a) return [];
     const svcs = (services.get(l.accountNo) ?? []).filter((s) => s.status !== "ended");
@@ -77,13 +78,18 @@ export async function listAccounts(data: DataAccess, subscriberId: string, now =
       },
     ];
   });
+}
+
+/** Every account the subscriber holds or was given, from whichever shards hold them, with balances and services. */
+export async function listAccounts(data: DataAccess, subscriberId: string, now = new Date()) {
+  const items = await summarizeLinks(data, await selectLinkedAccounts(data.global, subscriberId), now);
   return { items, totalKop: items.reduce((t, a) => t + a.balanceKop, 0) };
 }
 
-export async function accountDetail(data: DataAccess, subscriberId: string, accountNo: string) {
+/** One account: only its own shard is read. */
+export async function accountDetail(data: DataAccess, subscriberId: string, accountNo: string, now = new Date()) {
   const acc = await requireAccount(data.global, subscriberId, accountNo);
-  const { items } = await listAccounts(data, subscriberId);
-  const item = items.find((i) => i.accountNo === acc.accountNo);
+  const [item] = await summarizeLinks(data, [acc], now);
   if (!item) throw new AppError(404, "not_found");
   return item;
 }
@@ -163,7 +169,8 @@ export async function accountInsight(data: DataAccess, subscriberId: string, acc
         spentKop: Number(r.spentKop),
       })),
   }));
-  const detail = await accountDetail(data, subscriberId, acc.accountNo);
+  const [detail] = await summarizeLinks(data, [acc], now);
+  if (!detail) throw new AppError(404, "not_found");
   // The daily rate from what is subscribed now (a month's fees over the days of this month).
   const dailyKop = detail.monthlyKop / daysInMonth(today);
   const balanceKop = total?.s ?? 0;
