@@ -77,6 +77,25 @@ export default defineConfig({
         theme_color: "#5b2bd6",
         background_color: "#f6f7f9",
         categories: ["utilities", "finance"],
+        shortcuts: [
+          {
+            name: "Баланс",
+            short_name: "Баланс",
+            url: "/accounts?source=shortcut",
+            icons: [{ src: "/icons/icon-192.png", sizes: "192x192" }],
+          },
+          {
+            name: "Пополнить счёт",
+            short_name: "Пополнить",
+            url: "/accounts?topup=1",
+            icons: [{ src: "/icons/icon-192.png", sizes: "192x192" }],
+          },
+          { name: "История платежей", short_name: "История", url: "/history", icons: [{ src: "/icons/icon-192.png", sizes: "192x192" }] },
+        ],
+        screenshots: [
+          { src: "/screenshots/narrow.png", sizes: "360x740", type: "image/png", form_factor: "narrow", label: "Тарифы региона" },
+          { src: "/screenshots/wide.png", sizes: "1280x800", type: "image/png", form_factor: "wide", label: "Главная страница региона" },
+        ],
         icons: [
           { src: "/icons/icon-192.png", sizes: "192x192", type: "image/png", purpose: "any" },
           { src: "/icons/icon-512.png", sizes: "512x512", type: "image/png", purpose: "any" },

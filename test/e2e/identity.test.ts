@@ -222,5 +222,11 @@ describe("accounts in a real browser", () => {
     await page.getByLabel("Тип").selectOption("payment");
     await page.getByRole("button", { name: "Показать", exact: true }).click();
     await expect.poll(() => page.locator("table.history tbody tr").first().innerText()).toContain("Оплата банковской картой");
+
+    // The installed app's shortcuts.
+    await page.goto(site("msk", "/accounts?topup=1"));
+    await expect.poll(() => page.getByRole("dialog", { name: "Как пополнить счёт" }).count()).toBe(1);
+    await page.goto(site("msk", "/history"));
+    await page.waitForURL(/\/accounts\/201000000012#history-title$/);
   });
 });

@@ -30,6 +30,16 @@ describe("the built PWA", () => {
     }
   });
 
+  it("offers shortcuts to the balance, top-up and history, and screenshots for the install dialog", () => {
+    const m = JSON.parse(read("manifest.webmanifest").toString());
+    expect(m.shortcuts.map((s: { url: string }) => s.url)).toEqual(["/accounts?source=shortcut", "/accounts?topup=1", "/history"]);
+    for (const shot of m.screenshots as { src: string; sizes: string; form_factor: string }[]) {
+      const [w, h] = shot.sizes.split("x").map(Number);
+      expect(pngSize(read(shot.src.slice(1))), shot.src).toEqual({ width: w, height: h });
+    }
+    expect(m.screenshots.map((s: { form_factor: string }) => s.form_factor).sort()).toEqual(["narrow", "wide"]);
+  });
+
   it("precaches the shell but not the API docs vendor files", () => {
     const sw = read("sw.js").toString();
     expect(sw).toContain("index.html");

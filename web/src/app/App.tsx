@@ -17,6 +17,7 @@ const ProfilePage = lazy(() => import("../features/auth/ProfilePage"));
 const RegisterPage = lazy(() => import("../features/auth/RegisterPage"));
 const AccountsPage = lazy(() => import("../features/accounts/AccountsPage"));
 const AccountPage = lazy(() => import("../features/accounts/AccountPage"));
+const HistoryShortcut = lazy(() => import("../features/accounts/HistoryShortcut"));
 const RecoverPage = lazy(() => import("../features/auth/RecoverPage"));
 const NotFoundPage = lazy(() => import("../features/notfound/NotFoundPage"));
 
@@ -57,6 +58,7 @@ export function App() {
                   <Route path="/register" component={RegisterPage} />
                   <Route path="/accounts" component={AccountsPage} />
                   <Route path="/accounts/:no" component={AccountPage} />
+                  <Route path="/history" component={HistoryShortcut} />
                   <Route path="/recover" component={RecoverPage} />
                   <Route path="*404" component={NotFoundPage} />
                 </Router>

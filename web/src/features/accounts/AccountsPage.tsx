@@ -14,7 +14,7 @@ import { useSession } from "../auth/SessionContext";
 import { TopUpButton } from "./TopUp";
 
 /** One account's card: whose, where, balance, what is subscribed, the next charge. */
-export function AccountCard(props: { account: AccountDto }) {
+export function AccountCard(props: { account: AccountDto; openTopUp?: boolean }) {
   const { t, lang } = useI18n();
   const a = () => props.account;
   return (
@@ -47,7 +47,7 @@ export function AccountCard(props: { account: AccountDto }) {
       <p class="muted">{t("account.nextCharge", { day: formatDay(a().nextChargeDay, lang()) })}</p>
       <Show when={a().role !== "viewer"}>
         <div class="actions">
-          <TopUpButton accountNo={a().accountNo} />
+          <TopUpButton accountNo={a().accountNo} open={props.openTopUp} />
         </div>
       </Show>
     </article>
@@ -140,6 +140,8 @@ function LinkAccountForm(props: { onLinked: () => void }) {
 export default function AccountsPage() {
   const { t, lang } = useI18n();
   const { profile } = useSession();
+  // The installed app's "Пополнить" shortcut opens the top-up of the first account one can pay.
+  const topUp = new URLSearchParams(location.search).has("topup");
   const [accounts, { refetch }] = createResource(
     () => profile() ?? false,
     () => fetchWithSnapshot("accounts", api.accounts),
@@ -158,7 +160,14 @@ export default function AccountsPage() {
                 </p>
                 <Show when={snap.data.items.length > 0} fallback={<p>{t("account.none")}</p>}>
                   <div class="grid">
-                    <For each={snap.data.items}>{(a) => <AccountCard account={a} />}</For>
+                    <For each={snap.data.items}>
+                      {(a) => (
+                        <AccountCard
+                          account={a}
+                          openTopUp={topUp && a.accountNo === snap.data.items.find((x) => x.role !== "viewer")?.accountNo}
+                        />
+                      )}
+                    </For>
                   </div>
                 </Show>
               </>

@@ -7,7 +7,7 @@ import { formatAccountNo } from "../../lib/format";
  * "Пополнить": how to top up this account now: by its number in any bank's
  * app (the way subscribers pay today), with the number ready to copy.
  */
-export function TopUpButton(props: { accountNo: string }) {
+export function TopUpButton(props: { accountNo: string; open?: boolean }) {
   const { t } = useI18n();
   const [copied, setCopied] = createSignal(false);
   const copy = async () => {
@@ -19,7 +19,7 @@ export function TopUpButton(props: { accountNo: string }) {
     }
   };
   return (
-    <Dialog onOpenChange={() => setCopied(false)}>
+    <Dialog defaultOpen={props.open} onOpenChange={() => setCopied(false)}>
       <Dialog.Trigger class="button button--primary">{t("topup.cta")}</Dialog.Trigger>
       <Dialog.Portal>
         <Dialog.Overlay class="dialog-overlay" />
