@@ -50,6 +50,19 @@ describe("login by one-time code", () => {
   });
 });
 
+describe("code sending limits", () => {
+  it("refuses a client that asks codes for many different identifiers (SMS pumping)", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 21; i++) {
+      statuses.push((await post("/api/v1/auth/code", { identifier: `+7 901 000-00-${String(i).padStart(2, "0")}` }, ip(99))).status);
+    }
+    expect(statuses.slice(0, 20).every((s) => s === 202)).toBe(true);
+    expect(statuses[20]).toBe(429);
+    // Another client is not affected.
+    expect((await post("/api/v1/auth/code", { identifier: "+7 901 000-00-99" }, ip(98))).status).toBe(202);
+  });
+});
+
 describe("registration of an existing subscriber", () => {
   it("by account number: a code to the contract's phone, then a login and password", async () => {
     const accountNo = makeAccountNo(DEMO_UNREGISTERED.body11);

@@ -11,11 +11,14 @@ import { AppError } from "./errors";
  *
  * Per identifier: after 3 failures each next attempt waits 2^(n-3) s, and 10
  * failures lock it for 15 minutes. Per client address: 50 failures lock it
- * for an hour. Failures older than the lock window are forgotten.
+ * for an hour, and so do 20 codes sent at its request (any identifiers).
+ * Failures older than the lock window are forgotten.
  */
 export const POLICY = {
   identifier: { freeFailures: 3, lockAfter: 10, lockMs: 15 * 60 * 1000 },
   address: { freeFailures: 20, lockAfter: 50, lockMs: 60 * 60 * 1000 },
+  /** Codes sent at one client's request, whatever the identifiers: against SMS pumping. */
+  codes: { freeFailures: 20, lockAfter: 20, lockMs: 60 * 60 * 1000 },
 } as const;
 
 type Scope = keyof typeof POLICY;
@@ -79,4 +82,11 @@ export async function recordFailure(db: GlobalDb, keys: { scope: Scope; key: str
 /** A success clears the identifier's failures (not the address's). */
 export async function clearFailures(db: GlobalDb, key: string) {
   await db.delete(authThrottle).where(eq(authThrottle.key, key));
+}
+
+/** Counts one code sent at this client's request; the 21st within an hour is refused with 429. */
+export async function guardCodeRequest(db: GlobalDb, address: string) {
+  const key = await throttleKey("codes", address);
+  await assertNotThrottled(db, [{ scope: "codes", key }]);
+  await recordFailure(db, [{ scope: "codes", key }]);
 }

@@ -7,7 +7,7 @@ import { newId, parseAccountNo } from "../../platform/ids";
 import { hashPassword, verifyPassword } from "../../platform/password";
 import { checkPassword, passwordFieldError } from "../../platform/password-policy";
 import { endAllSessions, openSession, type SessionInfo, STEP_UP_TTL_MS } from "../../platform/session";
-import { assertNotThrottled, clearFailures, recordFailure } from "../../platform/throttle";
+import { assertNotThrottled, clearFailures, guardCodeRequest, recordFailure } from "../../platform/throttle";
 import { type SubscriberRow, selectSubscriberById, selectSubscriberByIdentifier } from "./auth.queries";
 import { type Client, parseIdentifierOrThrow, throttleKeysFor } from "./auth.service";
 import { consumeCode, type Delivery, issueCode, type Notify } from "./codes.service";
@@ -39,6 +39,7 @@ export async function requestLoginCode(
 ) {
   const id = parseIdentifierOrThrow(identifier);
   await assertNotThrottled(db, await throttleKeysFor(id, client));
+  await guardCodeRequest(db, client.address);
   const s = await selectSubscriberByIdentifier(db, id);
   const preferred = channel ?? (id.kind === "email" ? "email" : "sms");
   return issueCode(db, notify, { purpose: "login", target: targetOf(id), deliver: deliveryFor(s, preferred), subscriberId: s?.id ?? null });
@@ -101,6 +102,7 @@ async function registerTarget(db: GlobalDb, input: RegisterBy): Promise<Register
 export async function startRegistration(db: GlobalDb, notify: Notify, input: RegisterBy, client: Client) {
   const t = await registerTarget(db, input);
   await assertNotThrottled(db, await throttleKeysFor({ kind: "login", value: t.target }, client));
+  await guardCodeRequest(db, client.address);
   return issueCode(db, notify, { purpose: "register", target: t.target, deliver: t.deliver, payload: t.contact });
 }
 
@@ -190,6 +192,7 @@ export async function completeRegistration(
 export async function startRecovery(db: GlobalDb, notify: Notify, identifier: string, channel: "sms" | "email", client: Client) {
   const id = parseIdentifierOrThrow(identifier);
   await assertNotThrottled(db, await throttleKeysFor(id, client));
+  await guardCodeRequest(db, client.address);
   const s = await selectSubscriberByIdentifier(db, id);
   return issueCode(db, notify, { purpose: "recover", target: targetOf(id), deliver: deliveryFor(s, channel), subscriberId: s?.id ?? null });
 }
