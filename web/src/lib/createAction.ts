@@ -11,12 +11,14 @@ export function createAction(initial: Problem | null = null) {
   const [busy, setBusy] = createSignal(false);
   const [problem, setProblem] = createSignal<Problem | null>(initial);
   const [done, setDone] = createSignal<string | null>(null);
-  const run = async (fn: () => Promise<string | undefined | void>) => {
+  /** Runs the action; a string it resolves to is shown as the success message. */
+  const run = async (fn: () => Promise<unknown>) => {
     setBusy(true);
     setProblem(null);
     setDone(null);
     try {
-      setDone((await fn()) ?? null);
+      const message = await fn();
+      setDone(typeof message === "string" ? message : null);
     } catch (e) {
       setProblem(problemOf(e, t("common.error")));
     } finally {
