@@ -103,10 +103,7 @@ function LinkAccountForm(props: { onLinked: () => void }) {
           </>
         }
       >
-        <p class="notice" role="status">
-          {t("register.codeSent")}
-        </p>
-        <CodeField problem={problem()} label={t("code.label")} />
+        <CodeField problem={problem()} notice={t("register.codeSent")} />
         <fieldset class="radios">
           <legend>{t("account.link.role")}</legend>
           <For each={["payer", "viewer"] as const}>

@@ -94,10 +94,7 @@ export default function LoginPage() {
           <ChannelChoice value={channel()} onChange={setChannel} />
         </Show>
         <Show when={mode() === "code" && codeSent()}>
-          <p class="notice" role="status">
-            {t("code.sentIfExists")}
-          </p>
-          <CodeField problem={problem()} label={t("code.label")} />
+          <CodeField problem={problem()} notice={t("code.sentIfExists")} />
         </Show>
         <button type="submit" class="button button--primary" disabled={busy()}>
           {busy() ? t("common.loading") : mode() === "code" && !codeSent() ? t("code.get") : t("login.submit")}

@@ -67,10 +67,7 @@ export function ChangePasswordForm() {
           />
         </Match>
         <Match when={stage() === "code"}>
-          <p class="notice" role="status">
-            {t("stepUp.sent")}
-          </p>
-          <CodeField problem={a.problem()} label={t("code.label")} />
+          <CodeField problem={a.problem()} notice={t("stepUp.sent")} />
         </Match>
       </Switch>
       <p role="status">{a.done()}</p>
@@ -144,16 +141,10 @@ export function ChangeContactForm(props: { kind: "phone" | "email" }) {
           />
         </Match>
         <Match when={stage() === "stepUp"}>
-          <p class="notice" role="status">
-            {t("stepUp.sent")}
-          </p>
-          <CodeField problem={a.problem()} label={t("code.label")} />
+          <CodeField problem={a.problem()} notice={t("stepUp.sent")} />
         </Match>
         <Match when={stage() === "confirm"}>
-          <p class="notice" role="status">
-            {t("profile.codeToNew")}
-          </p>
-          <CodeField problem={a.problem()} label={t("code.label")} />
+          <CodeField problem={a.problem()} notice={t("profile.codeToNew")} />
         </Match>
       </Switch>
       <p role="status">{a.done()}</p>

@@ -91,10 +91,7 @@ export default function RecoverPage() {
         }
       >
         <form class="form" onSubmit={complete} aria-busy={!!busy()} novalidate>
-          <p class="notice" role="status">
-            {t("code.sentIfExists")}
-          </p>
-          <CodeField problem={problem()} label={t("code.label")} />
+          <CodeField problem={problem()} notice={t("code.sentIfExists")} />
           <NewPasswordField problem={problem()} label={t("recover.newPassword")} />
           <button type="submit" class="button button--primary" disabled={!!busy()}>
             {t("recover.submit")}

@@ -88,10 +88,7 @@ export default function RegisterPage() {
         }
       >
         <form class="form" onSubmit={complete} aria-busy={busy()} novalidate>
-          <p class="notice" role="status">
-            {t("register.codeSent")}
-          </p>
-          <CodeField problem={problem()} label={t("code.label")} />
+          <CodeField problem={problem()} notice={t("register.codeSent")} />
           <Field label={t("register.name")} name="displayName" problem={problem()} autocomplete="name" />
           <Field
             label={t("profile.login")}

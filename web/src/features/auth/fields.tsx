@@ -36,19 +36,25 @@ export function Field(
   );
 }
 
-/** The one-time code input: digits, autofill from SMS. */
-export function CodeField(props: { problem: Problem | null; label: string }) {
+/** Where the code went (announced), then its input: digits, autofill from SMS. */
+export function CodeField(props: { problem: Problem | null; notice: string }) {
+  const { t } = useI18n();
   return (
-    <Field
-      label={props.label}
-      name="code"
-      problem={props.problem}
-      inputmode="numeric"
-      autocomplete="one-time-code"
-      pattern="\d{6}"
-      maxlength={6}
-      required
-    />
+    <>
+      <p class="notice" role="status">
+        {props.notice}
+      </p>
+      <Field
+        label={t("code.label")}
+        name="code"
+        problem={props.problem}
+        inputmode="numeric"
+        autocomplete="one-time-code"
+        pattern="\d{6}"
+        maxlength={6}
+        required
+      />
+    </>
   );
 }
 
