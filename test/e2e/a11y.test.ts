@@ -56,6 +56,8 @@ describe("accessibility (axe-core, WCAG 2.1 AA)", () => {
   it("would notice a violation (the check itself works)", async () => {
     const page = await (await newContext(browser, { bypassCSP: true })).newPage();
     await page.goto(site("msk", "/contacts"));
+    // The page must have rendered its main region before the faulty image goes in.
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).count()).toBe(1);
     await page.evaluate(() => document.querySelector("main")?.insertAdjacentHTML("beforeend", '<img src="/icons/icon-192.png">'));
     expect((await violations(page)).some((v) => v.startsWith("image-alt"))).toBe(true);
   });
