@@ -54,7 +54,8 @@ function initialJsBudget(): Plugin {
 
 export default defineConfig({
   root,
-  build: { outDir, emptyOutDir: true, target: "es2022" },
+  // Every browser we support has modulepreload: no polyfill to run on start.
+  build: { outDir, emptyOutDir: true, target: "es2022", modulePreload: { polyfill: false } },
   plugins: [
     solid(),
     VitePWA({
@@ -63,7 +64,7 @@ export default defineConfig({
       filename: "sw.ts",
       registerType: "prompt",
       injectRegister: false,
-      injectManifest: { globPatterns: ["**/*.{js,css,html,svg,png,webmanifest}"], globIgnores: ["vendor/**"] },
+      injectManifest: { globPatterns: ["**/*.{js,css,html,svg,png,webmanifest}"], globIgnores: ["vendor/**", "screenshots/**"] },
       manifest: {
         id: "/",
         name: "Личный кабинет",

@@ -5,6 +5,7 @@ import { chargeMidnightRegions } from "./features/billing/billing.service";
 import { cleanExpired } from "./features/housekeeping/housekeeping.service";
 import { consumeDeadLetters, consumeNotifications } from "./features/notifications/notifications.consumer";
 import { DEAD_LETTER_QUEUE, NOTIFICATIONS_QUEUE } from "./features/notifications/notifications.messages";
+import { withBootData } from "./features/pages/pages.boot";
 import { pagesRouter } from "./features/pages/pages.index";
 import { regionsRouter } from "./features/regions/regions.index";
 import { createDataAccess } from "./platform/db";
@@ -37,8 +38,12 @@ app.all("/api/*", (c) => c.notFound());
 // Everything else is the PWA (Workers Static Assets, SPA fallback to index.html).
 app.all("*", async (c) => {
   const res = await c.env.ASSETS.fetch(c.req.raw);
+  if ((res.headers.get("content-type") ?? "").startsWith("text/html") && c.req.method === "GET") return withBootData(c, res);
   // Copy so that middleware can add headers (fetched responses are immutable).
-  return new Response(res.body, res);
+  const out = new Response(res.body, res);
+  // Built files carry a content hash in their name: they never change.
+  if (res.ok && new URL(c.req.url).pathname.startsWith("/assets/")) out.headers.set("cache-control", "public, max-age=31536000, immutable");
+  return out;
 });
 
 export { app };

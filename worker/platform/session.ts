@@ -8,6 +8,12 @@ import type { GlobalDb } from "./db";
 import { AppError } from "./errors";
 
 export const SESSION_COOKIE = "kab_session";
+/**
+ * A companion cookie readable by the page, holding no secret: it only tells
+ * the app that a session cookie exists, so that a visitor who never logged in
+ * is not sent to `/api/v1/me` for a 401 on every start.
+ */
+export const SESSION_HINT_COOKIE = "kab_in";
 /** A session ends after this long without use… */
 export const IDLE_TIMEOUT_MS = 7 * 24 * 60 * 60 * 1000;
 /** …and this long after login, whatever the use. */
@@ -100,17 +106,29 @@ export function setSessionCookie(c: Context<AppEnv>, token: string) {
     sameSite: "Lax",
     maxAge: ABSOLUTE_TIMEOUT_MS / 1000,
   });
+  setCookie(c, SESSION_HINT_COOKIE, "1", {
+    domain: c.env.BASE_DOMAIN,
+    path: "/",
+    secure: new URL(c.req.url).protocol === "https:",
+    sameSite: "Lax",
+    maxAge: ABSOLUTE_TIMEOUT_MS / 1000,
+  });
 }
 
 export function clearSessionCookie(c: Context<AppEnv>) {
-  deleteCookie(c, SESSION_COOKIE, { domain: c.env.BASE_DOMAIN, path: "/", secure: new URL(c.req.url).protocol === "https:" });
+  const options = { domain: c.env.BASE_DOMAIN, path: "/", secure: new URL(c.req.url).protocol === "https:" };
+  deleteCookie(c, SESSION_COOKIE, options);
+  deleteCookie(c, SESSION_HINT_COOKIE, options);
 }
 
 /** Reads the session cookie (if any) into `c.var.session`. */
 export const sessionMiddleware: MiddlewareHandler<AppEnv> = async (c, next) => {
   const token = getCookie(c, SESSION_COOKIE);
-  c.set("session", token ? await findSession(c.get("data").global, token) : null);
+  const session = token ? await findSession(c.get("data").global, token) : null;
+  c.set("session", session);
   await next();
+  // An expired or ended session: the browser forgets its cookies (unless the handler already set new ones).
+  if (token && !session && !c.res.headers.getSetCookie().some((v) => v.startsWith(`${SESSION_COOKIE}=`))) clearSessionCookie(c);
 };
 
 /** The session of the request, or a 401 problem. */

@@ -1,18 +1,19 @@
 import { Route, Router } from "@solidjs/router";
 import { createResource, lazy, Match, Switch } from "solid-js";
+// The pages people land on are part of the first script: no second round trip before they can be drawn.
+import LoginPage from "../features/auth/LoginPage";
 import { SessionProvider } from "../features/auth/SessionContext";
 import HomePage from "../features/home/HomePage";
 import { ApexPage } from "../features/region/ApexPage";
 import { RegionProvider } from "../features/region/RegionContext";
+import TariffsPage from "../features/tariffs/TariffsPage";
 import { useI18n } from "../i18n";
 import { ApiError, api } from "../lib/api";
 import { Layout } from "./Layout";
-import { UpdatePrompt } from "./UpdatePrompt";
+import UpdatePrompt from "./UpdatePrompt";
 
-const TariffsPage = lazy(() => import("../features/tariffs/TariffsPage"));
 const OfficesPage = lazy(() => import("../features/offices/OfficesPage"));
 const ContactsPage = lazy(() => import("../features/contacts/ContactsPage"));
-const LoginPage = lazy(() => import("../features/auth/LoginPage"));
 const ProfilePage = lazy(() => import("../features/auth/ProfilePage"));
 const RegisterPage = lazy(() => import("../features/auth/RegisterPage"));
 const AccountsPage = lazy(() => import("../features/accounts/AccountsPage"));

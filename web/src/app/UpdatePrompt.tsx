@@ -6,13 +6,13 @@ import { useI18n } from "../i18n";
  * Announces a new version (the service worker waits) and applies it on request;
  * the reload keeps the current URL, so the user stays where they were.
  */
-export function UpdatePrompt() {
+export default function UpdatePrompt() {
   const { t } = useI18n();
   const {
     needRefresh: [needRefresh, setNeedRefresh],
     offlineReady: [offlineReady, setOfflineReady],
     updateServiceWorker,
-  } = useRegisterSW({ immediate: true });
+  } = useRegisterSW({ immediate: false });
   return (
     <div class="toast-region" role="status" aria-live="polite">
       <Show when={needRefresh()}>

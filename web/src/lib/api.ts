@@ -76,6 +76,10 @@ const send = <T>(method: "POST" | "DELETE", path: string, body?: unknown) =>
 
 /** The logged-in subscriber, or null when not logged in. */
 async function me(): Promise<ProfileDto | null> {
+  // The server's companion cookie says whether there is a session at all (the session cookie itself is HttpOnly).
+  if (!/(?:^|;\s*)kab_in=1/.test(document.cookie)) return null;
+  const ready = fromBoot("me");
+  if (ready) return ready;
   try {
     return (await request<{ profile: ProfileDto }>("/api/v1/me")).profile;
   } catch (e) {
@@ -85,14 +89,54 @@ async function me(): Promise<ProfileDto | null> {
 }
 
 type Items<T> = { items: T[] };
+type AccountsDto = { items: AccountDto[]; totalKop: number };
+
+/**
+ * Data the server put into the first page (region context, support numbers),
+ * used once instead of a request; later calls go to the network.
+ */
+const boot: {
+  region?: RegionContextDto;
+  contacts?: ContactDto[];
+  tariffs?: TariffDto[];
+  services?: ServiceOptionDto[];
+  me?: ProfileDto;
+  accounts?: AccountsDto;
+} = (() => {
+  const el = typeof document === "undefined" ? null : document.getElementById("kabinet-boot");
+  if (!el?.textContent) return {};
+  el.remove();
+  try {
+    return JSON.parse(el.textContent) as typeof boot;
+  } catch {
+    return {};
+  }
+})();
+function fromBoot<K extends keyof typeof boot>(key: K): NonNullable<(typeof boot)[K]> | undefined {
+  const value = boot[key];
+  delete boot[key];
+  return value ?? undefined;
+}
 
 export const api = {
-  region: () => request<RegionContextDto>("/api/v1/region"),
+  region: () => {
+    const ready = fromBoot("region");
+    return ready ? Promise.resolve(ready) : request<RegionContextDto>("/api/v1/region");
+  },
   regions: () => request<Items<RegionSummaryDto>>("/api/v1/regions").then((r) => r.items),
-  tariffs: () => request<Items<TariffDto>>("/api/v1/region/tariffs").then((r) => r.items),
-  services: () => request<Items<ServiceOptionDto>>("/api/v1/region/services").then((r) => r.items),
+  tariffs: () => {
+    const ready = fromBoot("tariffs");
+    return ready ? Promise.resolve(ready) : request<Items<TariffDto>>("/api/v1/region/tariffs").then((r) => r.items);
+  },
+  services: () => {
+    const ready = fromBoot("services");
+    return ready ? Promise.resolve(ready) : request<Items<ServiceOptionDto>>("/api/v1/region/services").then((r) => r.items);
+  },
   offices: () => request<Items<OfficeDto>>("/api/v1/region/offices").then((r) => r.items),
-  contacts: () => request<Items<ContactDto>>("/api/v1/region/contacts").then((r) => r.items),
+  contacts: () => {
+    const ready = fromBoot("contacts");
+    return ready ? Promise.resolve(ready) : request<Items<ContactDto>>("/api/v1/region/contacts").then((r) => r.items);
+  },
   me,
   login: (identifier: string, password: string) =>
     send<{ profile: ProfileDto }>("POST", "/api/v1/auth/login", { identifier, password }).then((r) => r.profile),
@@ -125,7 +169,10 @@ export const api = {
   passkeyLoginOptions: () => send<Record<string, unknown>>("POST", "/api/v1/auth/passkey/options"),
   loginWithPasskey: (credential: unknown) =>
     send<{ profile: ProfileDto }>("POST", "/api/v1/auth/passkey/verify", { credential }).then((r) => r.profile),
-  accounts: () => request<{ items: AccountDto[]; totalKop: number }>("/api/v1/accounts"),
+  accounts: () => {
+    const ready = fromBoot("accounts");
+    return ready ? Promise.resolve(ready) : request<AccountsDto>("/api/v1/accounts");
+  },
   account: (no: string) => request<AccountDto>(`/api/v1/accounts/${encodeURIComponent(no)}`),
   history: (no: string, params: URLSearchParams) =>
     request<{ items: LedgerEntryDto[]; nextCursor: string | null }>(`/api/v1/accounts/${encodeURIComponent(no)}/history?${params}`),

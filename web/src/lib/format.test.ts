@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatPhone, formatRub, summarizeWeek } from "./format";
+import { formatDay, formatMoment, formatMonth, formatPhone, formatRub, summarizeWeek } from "./format";
 
 describe("formatRub", () => {
   it("shows whole roubles without kopecks and other amounts with two digits", () => {
@@ -7,6 +8,19 @@ describe("formatRub", () => {
     expect(formatRub(9950, "ru")).toBe("99,50 ₽");
     expect(formatRub(105000, "en")).toBe("1,050 ₽");
     expect(formatRub(0, "ru")).toBe("0 ₽");
+    expect(formatRub(-123456789, "ru")).toBe("-1\u00a0234\u00a0567,89 ₽");
+  });
+
+  it("writes every amount exactly as Intl.NumberFormat would", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -10_000_000_000, max: 10_000_000_000 }), fc.constantFrom("ru" as const, "en" as const), (kop, lang) => {
+        const intl = new Intl.NumberFormat(lang === "ru" ? "ru-RU" : "en-GB", {
+          minimumFractionDigits: kop % 100 === 0 ? 0 : 2,
+          maximumFractionDigits: 2,
+        }).format(kop / 100);
+        expect(formatRub(kop, lang)).toBe(`${intl} ₽`);
+      }),
+    );
   });
 });
 
@@ -24,5 +38,28 @@ describe("summarizeWeek", () => {
     const std = ["09:00-20:00", "09:00-20:00", "09:00-20:00", "09:00-20:00", "09:00-20:00", "10:00-18:00", null];
     expect(summarizeWeek(std, days, "выходной")).toBe("Пн–Пт 09:00–20:00; Сб 10:00–18:00; Вс выходной");
     expect(summarizeWeek(Array(7).fill("10:00-22:00"), days, "выходной")).toBe("Пн–Вс 10:00–22:00");
+  });
+});
+
+describe("dates written out by hand", () => {
+  const day = fc.date({ min: new Date("2000-01-01T00:00:00Z"), max: new Date("2099-12-31T23:59:59Z"), noInvalidDate: true });
+  const langs = fc.constantFrom("ru" as const, "en" as const);
+  const locale = (lang: "ru" | "en") => (lang === "ru" ? "ru-RU" : "en-GB");
+
+  it("match Intl for days, months and moments", () => {
+    fc.assert(
+      fc.property(day, langs, (d, lang) => {
+        const iso = d.toISOString();
+        expect(formatDay(iso.slice(0, 10), lang)).toBe(
+          new Intl.DateTimeFormat(locale(lang), { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" }).format(d),
+        );
+        expect(formatMonth(iso.slice(0, 7), lang)).toBe(
+          new Intl.DateTimeFormat(locale(lang), { month: "long", year: "numeric", timeZone: "UTC" }).format(d),
+        );
+        expect(formatMoment(iso, lang)).toBe(
+          d.toLocaleString(locale(lang), { day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" }),
+        );
+      }),
+    );
   });
 });

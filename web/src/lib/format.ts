@@ -1,11 +1,28 @@
-/** Money from integer kopecks: "1 050 ₽", "99,50 ₽" (ru) or "1,050 ₽" (en). */
+/**
+ * Month names for dates written out by hand. The first Intl date or number
+ * formatter a page builds loads locale data (about 50 ms of a phone's main
+ * thread before the first screen can be drawn); these few formats are the
+ * same as Intl's output, which the tests check.
+ */
+const MONTHS = {
+  ru: ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября", "ноября", "декабря"],
+  ruNominative: ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь"],
+  en: ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"],
+} as const;
+
+/**
+ * Money from integer kopecks: "1 050 ₽", "99,50 ₽" (ru) or "1,050 ₽" (en).
+ * Written out by hand, the same as `Intl.NumberFormat` (a test holds them
+ * equal): building the first Intl formatter loads locale data, about 50 ms of
+ * main thread on a phone before the home page can show a price.
+ */
 export function formatRub(kop: number, lang: "ru" | "en"): string {
-  const whole = kop % 100 === 0;
-  const n = new Intl.NumberFormat(lang === "ru" ? "ru-RU" : "en-GB", {
-    minimumFractionDigits: whole ? 0 : 2,
-    maximumFractionDigits: 2,
-  }).format(kop / 100);
-  return `${n} ₽`;
+  const abs = Math.abs(Math.round(kop));
+  const whole = Math.floor(abs / 100)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, lang === "ru" ? "\u00a0" : ",");
+  const fraction = abs % 100 === 0 ? "" : `${lang === "ru" ? "," : "."}${String(abs % 100).padStart(2, "0")}`;
+  return `${kop < 0 ? "-" : ""}${whole}${fraction} ₽`;
 }
 
 /**
@@ -46,18 +63,18 @@ export function formatAccountNo(no: string): string {
 /** A region-local day (YYYY-MM-DD) as a date: "26 ноября 2026 г." / "26 November 2026". */
 export function formatDay(day: string, lang: "ru" | "en"): string {
   const [y, m, d] = day.split("-").map(Number) as [number, number, number];
-  return new Intl.DateTimeFormat(lang === "ru" ? "ru-RU" : "en-GB", {
-    day: "numeric",
-    month: "long",
-    year: "numeric",
-    timeZone: "UTC",
-  }).format(new Date(Date.UTC(y, m - 1, d)));
+  return lang === "ru" ? `${d} ${MONTHS.ru[m - 1]} ${y} г.` : `${d} ${MONTHS.en[m - 1]} ${y}`;
 }
 
-/** "2026-06" → "июнь 2026" / "June 2026". */
+/** "2026-06" → "июнь 2026 г." / "June 2026". */
 export function formatMonth(month: string, lang: "ru" | "en"): string {
   const [y, m] = month.split("-").map(Number) as [number, number];
-  return new Intl.DateTimeFormat(lang === "ru" ? "ru-RU" : "en-GB", { month: "long", year: "numeric", timeZone: "UTC" }).format(
-    new Date(Date.UTC(y, m - 1, 1)),
-  );
+  return lang === "ru" ? `${MONTHS.ruNominative[m - 1]} ${y} г.` : `${MONTHS.en[m - 1]} ${y}`;
+}
+
+/** A moment in the device's time zone: "3 июня в 07:05" / "3 June at 07:05". */
+export function formatMoment(iso: string, lang: "ru" | "en"): string {
+  const t = new Date(iso);
+  const hm = `${String(t.getHours()).padStart(2, "0")}:${String(t.getMinutes()).padStart(2, "0")}`;
+  return lang === "ru" ? `${t.getDate()} ${MONTHS.ru[t.getMonth()]} в ${hm}` : `${t.getDate()} ${MONTHS.en[t.getMonth()]} at ${hm}`;
 }

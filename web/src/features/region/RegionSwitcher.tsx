@@ -1,17 +1,31 @@
-import { Dialog } from "@kobalte/core/dialog";
-import { useLocation } from "@solidjs/router";
+import { createSignal, lazy, Show } from "solid-js";
 import { useI18n } from "../../i18n";
 import { useRegion } from "./RegionContext";
-import { RegionList } from "./RegionList";
 
-/** Header button that opens the region picker in a modal dialog (focus trapped, Esc closes). */
+// The dialog (Kobalte) and the region list load on first use: they are not needed to draw the page.
+const RegionDialog = lazy(() => import("./RegionDialog"));
+
+/** Header button that opens the region picker in a modal dialog (focus trapped, Esc closes, focus returns here). */
 export function RegionSwitcher() {
   const { t, lang } = useI18n();
-  const { region, context } = useRegion();
-  const location = useLocation();
+  const { region } = useRegion();
+  const [open, setOpen] = createSignal(false);
+  let button: HTMLButtonElement | undefined;
+  const close = () => {
+    setOpen(false);
+    button?.focus();
+  };
   return (
-    <Dialog>
-      <Dialog.Trigger class="region-button" aria-label={`${t("region.change")}: ${region.name[lang()]}`}>
+    <>
+      <button
+        ref={button}
+        type="button"
+        class="region-button"
+        aria-haspopup="dialog"
+        aria-expanded={open()}
+        aria-label={`${t("region.change")}: ${region.name[lang()]}`}
+        onClick={() => setOpen(true)}
+      >
         <svg aria-hidden="true" width="14" height="14" viewBox="0 0 24 24" class="pin">
           <path
             fill="currentColor"
@@ -19,21 +33,10 @@ export function RegionSwitcher() {
           />
         </svg>{" "}
         {region.name[lang()]}
-      </Dialog.Trigger>
-      <Dialog.Portal>
-        <Dialog.Overlay class="dialog-overlay" />
-        <div class="dialog-positioner">
-          <Dialog.Content class="dialog">
-            <div class="dialog-header">
-              <Dialog.Title as="h2">{t("region.choose")}</Dialog.Title>
-              <Dialog.CloseButton class="icon-button" aria-label={t("region.close")}>
-                ✕
-              </Dialog.CloseButton>
-            </div>
-            <RegionList baseDomain={context.baseDomain} path={location.pathname} current={region.code} />
-          </Dialog.Content>
-        </div>
-      </Dialog.Portal>
-    </Dialog>
+      </button>
+      <Show when={open()}>
+        <RegionDialog onClose={close} />
+      </Show>
+    </>
   );
 }

@@ -1,4 +1,5 @@
 import { Show } from "solid-js";
+import { Dynamic } from "solid-js/web";
 import { useI18n } from "../../i18n";
 import type { TariffDto } from "../../lib/api";
 import { formatRub } from "../../lib/format";
@@ -15,9 +16,9 @@ export function TariffCard(props: { tariff: TariffDto; headingLevel?: "h2" | "h3
   return (
     <article class="card tariff" aria-labelledby={`tariff-${props.tariff.id}`}>
       <p class="tariff__kind">{t(`tariffs.kind.${props.tariff.kind}`)}</p>
-      <h3 id={`tariff-${props.tariff.id}`} class="tariff__name">
+      <Dynamic component={props.headingLevel ?? "h3"} id={`tariff-${props.tariff.id}`} class="tariff__name">
         {props.tariff.name[lang()]}
-      </h3>
+      </Dynamic>
       <p>{props.tariff.description[lang()]}</p>
       <Show when={features().length > 0}>
         <ul class="chips">

@@ -37,7 +37,7 @@ export default function TariffsPage() {
         {() => (
           <Show when={shown().length > 0} fallback={<p>{t("tariffs.empty")}</p>}>
             <div class="grid" aria-live="polite">
-              <For each={shown()}>{(tariff) => <TariffCard tariff={tariff} />}</For>
+              <For each={shown()}>{(tariff) => <TariffCard tariff={tariff} headingLevel="h2" />}</For>
             </div>
           </Show>
         )}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { scriptSafeJson } from "../../worker/features/pages/pages.boot";
+import { call, SAME_ORIGIN } from "./helpers";
+
+/** The JSON the server put into the page for the app's first draw. */
+async function bootOf(res: Response): Promise<Record<string, unknown>> {
+  const html = await res.text();
+  const m = /<script type="application\/json" id="kabinet-boot">(.*?)<\/script>/s.exec(html);
+  if (!m?.[1]) throw new Error("no boot data in the page");
+  return JSON.parse(m[1]) as Record<string, unknown>;
+}
+
+async function login(identifier: string, address: string) {
+  const res = await call("msk", "/api/v1/auth/login", {
+    method: "POST",
+    headers: { ...SAME_ORIGIN, "cf-connecting-ip": address },
+    body: JSON.stringify({ identifier, password: "Kabinet2026" }),
+  });
+  expect(res.status).toBe(200);
+  return res.headers.getSetCookie();
+}
+
+describe("data in the first page", () => {
+  it("carries the region, its numbers and its catalogue, and is never stored by a cache", async () => {
+    const res = await call("spb", "/tariffs", { headers: { accept: "text/html" } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toBe("private, no-store");
+    const boot = await bootOf(res);
+    expect(boot.region).toMatchObject({ region: { code: "spb" }, detectedBy: "subdomain" });
+    expect((boot.contacts as { kind: string }[]).map((c) => c.kind)).toContain("support");
+    expect((boot.tariffs as unknown[]).length).toBeGreaterThan(3);
+    expect((boot.services as unknown[]).length).toBeGreaterThan(0);
+    expect(boot.me).toBeUndefined();
+    // Pages that do not show the catalogue do not pay for it.
+    const offices = await bootOf(await call("spb", "/offices", { headers: { accept: "text/html" } }));
+    expect(offices.tariffs).toBeUndefined();
+  });
+
+  it("carries the subscriber's profile, and the accounts on the accounts page, only with a valid session", async () => {
+    const cookies = await login("olga", "198.51.100.90");
+    const session = cookies.find((c) => c.startsWith("kab_session="))?.split(";")[0] ?? "";
+    const hint = cookies.find((c) => c.startsWith("kab_in="));
+    // The hint the page reads says only that a session exists.
+    expect(hint).toMatch(/^kab_in=1;/);
+    expect(hint).not.toMatch(/HttpOnly/i);
+    const accounts = await bootOf(await call("msk", "/accounts", { headers: { accept: "text/html", cookie: session } }));
+    expect(accounts.me).toMatchObject({ login: "olga" });
+    expect((accounts.accounts as { items: unknown[] }).items.length).toBeGreaterThan(0);
+    const home = await bootOf(await call("msk", "/", { headers: { accept: "text/html", cookie: session } }));
+    expect(home.me).toMatchObject({ login: "olga" });
+    expect(home.accounts).toBeUndefined();
+    const forged = await bootOf(await call("msk", "/accounts", { headers: { accept: "text/html", cookie: "kab_session=forged" } }));
+    expect(forged.me).toBeUndefined();
+    expect(forged.accounts).toBeUndefined();
+  });
+
+  it("makes the browser forget a session that no longer exists", async () => {
+    const res = await call("msk", "/api/v1/me", { headers: { cookie: "kab_session=ended-elsewhere; kab_in=1" } });
+    expect(res.status).toBe(401);
+    const set = res.headers.getSetCookie();
+    expect(set.some((c) => /^kab_session=;/.test(c) && /Max-Age=0/i.test(c))).toBe(true);
+    expect(set.some((c) => /^kab_in=;/.test(c) && /Max-Age=0/i.test(c))).toBe(true);
+  });
+
+  it("lets browsers keep the hashed build files for a year", async () => {
+    const html = await (await call("msk", "/", { headers: { accept: "text/html" } })).text();
+    const script = /<script type="module"[^>]*src="([^"]+)"/.exec(html)?.[1] ?? "";
+    expect(script).toMatch(/^\/assets\/index-[\w-]+\.js$/);
+    const res = await call("msk", script);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    await res.body?.cancel();
+  });
+
+  it("cannot be broken out of by text in the data", () => {
+    const text = scriptSafeJson({ name: "</script><script>alert(1)</script><!--" });
+    expect(text).not.toMatch(/[<>]/);
+    expect(JSON.parse(text)).toEqual({ name: "</script><script>alert(1)</script><!--" });
+  });
+});

@@ -1,0 +1,56 @@
+import type { Context } from "hono";
+import { getCookie } from "hono/cookie";
+import type { AppEnv } from "../../env";
+import type { GeoHint } from "../../platform/region";
+import { findSession, SESSION_COOKIE } from "../../platform/session";
+import { listAccounts } from "../accounts/accounts.service";
+import { currentProfile } from "../auth/auth.service";
+import { regionContacts, regionContext, regionServiceOptions, regionTariffs } from "../regions/regions.service";
+
+/** JSON that is safe inside a `<script>` element (no `</script>`, no HTML comment openers). */
+export function scriptSafeJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026");
+}
+
+/**
+ * The app's first page carries what it would otherwise fetch before drawing
+ * anything (the region context, its support numbers, and on the home and
+ * tariff pages the region's catalogue; for a logged-in subscriber the profile,
+ * and on the accounts page the accounts), as a JSON data block (not executed,
+ * so the CSP's `script-src 'self'` is unaffected). Saves round trips on a slow
+ * mobile network. The page then depends on the visitor, so it is never stored
+ * by any cache (the service worker serves its own copy of the shell offline).
+ */
+export async function withBootData(c: Context<AppEnv>, res: Response): Promise<Response> {
+  const region = c.get("region");
+  const geo = (c.req.raw as Request & { cf?: GeoHint }).cf;
+  const url = new URL(c.req.url);
+  const data = c.get("data");
+  const page = url.pathname.replace(/\/+$/, "") || "/";
+  // The public pages people land on get their catalogue too, so they are drawn in one pass.
+  const [contacts, tariffs, services] = region
+    ? await Promise.all([
+        regionContacts(data, region),
+        page === "/" || page === "/tariffs" ? regionTariffs(data, region) : undefined,
+        page === "/tariffs" ? regionServiceOptions(data, region) : undefined,
+      ])
+    : [[], undefined, undefined];
+  const token = region ? getCookie(c, SESSION_COOKIE) : undefined;
+  const session = token ? await findSession(data.global, token) : null;
+  const [me, accounts] = session
+    ? await Promise.all([currentProfile(data.global, session), page === "/accounts" ? listAccounts(data, session.subscriberId) : undefined])
+    : [undefined, undefined];
+  const boot = { region: regionContext(region, geo, url, c.env.BASE_DOMAIN), contacts, tariffs, services, me, accounts };
+  const rewritten = new HTMLRewriter()
+    .on("head", {
+      element(head) {
+        head.append(`<script type="application/json" id="kabinet-boot">${scriptSafeJson(boot)}</script>`, { html: true });
+      },
+    })
+    .transform(res);
+  const out = new Response(rewritten.body, res);
+  out.headers.set("cache-control", "private, no-store");
+  out.headers.delete("etag");
+  out.headers.delete("content-length");
+  return out;
+}
