@@ -1,9 +1,14 @@
+import { mkdir, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launch, newContext, site } from "./browser";
 
 const axeSource = createRequire(import.meta.url)("axe-core").source as string;
+
+/** Where the report goes: `reports/` for `npm run report`, else the test state folder. */
+const REPORTS = process.env.KABINET_REPORTS ?? join(new URL("../..", import.meta.url).pathname, ".e2e/reports");
 
 let browser: Browser;
 beforeAll(async () => {
@@ -50,6 +55,15 @@ describe("accessibility (axe-core, WCAG 2.1 AA)", () => {
     await page.goto(site(null, "/?choose=1"));
     await page.waitForLoadState("networkidle");
     found.apex = await violations(page);
+    await mkdir(REPORTS, { recursive: true });
+    await writeFile(
+      join(REPORTS, "axe.json"),
+      JSON.stringify(
+        { axe: await page.evaluate(() => (window as unknown as { axe: { version: string } }).axe.version), screens: found },
+        null,
+        2,
+      ),
+    );
     expect(found).toEqual(Object.fromEntries(Object.keys(found).map((k) => [k, []])));
   });
 

@@ -1,0 +1,50 @@
+import { join } from "node:path";
+import { fetch } from "undici";
+import { describe, expect, it } from "vitest";
+import { audit, type Cookie, table } from "../quality/lighthouse.mts";
+import { site } from "./browser";
+import { localhostAgent } from "./http";
+
+/** Where the reports go: `reports/` for `npm run report`, else the test state folder. */
+const OUT = process.env.KABINET_REPORTS ?? join(new URL("../..", import.meta.url).pathname, ".e2e/reports");
+
+async function sessionCookies(): Promise<Cookie[]> {
+  const res = await fetch(site("msk", "/api/v1/auth/login"), {
+    method: "POST",
+    dispatcher: localhostAgent,
+    headers: { "content-type": "application/json", origin: site("msk", "").replace(/\/$/, ""), "sec-fetch-site": "same-origin" },
+    body: JSON.stringify({ identifier: "olga", password: "Kabinet2026" }),
+  });
+  expect(res.status).toBe(200);
+  return res.headers.getSetCookie().map((c) => {
+    const [name = "", value = ""] = (c.split(";")[0] ?? "").split("=");
+    return { name, value, domain: "kabinet.localhost" };
+  });
+}
+
+describe("Lighthouse, mobile (median of five runs)", () => {
+  it("scores 100 for accessibility and best practices, and holds performance near its target, on the main screens", {
+    timeout: 600_000,
+  }, async () => {
+    const publicPages = await audit(
+      [
+        { name: "home", url: site("msk", "/") },
+        { name: "tariffs", url: site("msk", "/tariffs") },
+        { name: "login", url: site("msk", "/login") },
+      ],
+      OUT,
+    );
+    const privatePages = await audit([{ name: "accounts", url: site("msk", "/accounts") }], join(OUT, "private"), {
+      cookies: await sessionCookies(),
+    });
+    const all = { ...publicPages, ...privatePages };
+    console.info(`\nLighthouse (benchmarkIndex ${Object.values(all)[0]?.benchmarkIndex}):\n${table(all)}\n`);
+    for (const [name, r] of Object.entries(all)) {
+      expect.soft(r.scores.accessibility, `${name}: ${r.failing.join(", ")}`).toBe(100);
+      expect.soft(r.scores["best-practices"], `${name}: ${r.failing.join(", ")}`).toBe(100);
+      // The target is 95 (the figures in the README); on a shared two-core machine one median still moves by
+      // ±3 points, so the gate sits below it and catches regressions, not noise.
+      expect.soft(r.scores.performance, `${name}: ${r.failing.join(", ")}`).toBeGreaterThanOrEqual(name === "accounts" ? 80 : 90);
+    }
+  });
+});
