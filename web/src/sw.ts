@@ -1,8 +1,8 @@
 /// <reference lib="webworker" />
 import { ExpirationPlugin } from "workbox-expiration";
-import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from "workbox-precaching";
-import { NavigationRoute, registerRoute } from "workbox-routing";
-import { NetworkFirst } from "workbox-strategies";
+import { cleanupOutdatedCaches, createHandlerBoundToURL, matchPrecache, precacheAndRoute } from "workbox-precaching";
+import { NavigationRoute, registerRoute, setCatchHandler } from "workbox-routing";
+import { NetworkFirst, NetworkOnly } from "workbox-strategies";
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -26,6 +26,14 @@ registerRoute(
     plugins: [new ExpirationPlugin({ maxEntries: 50, maxAgeSeconds: 7 * 24 * 60 * 60 })],
   }),
 );
+
+// Server pages (API docs, dev outbox) always come from the network...
+registerRoute(({ request, url }) => request.mode === "navigate" && /^\/(api|dev)\//.test(url.pathname), new NetworkOnly());
+// ...and a page that needs the network (API docs, server pages) fails offline: show the offline page instead.
+setCatchHandler(async ({ request }) => {
+  if (request.mode === "navigate") return (await matchPrecache("/offline.html")) ?? Response.error();
+  return Response.error();
+});
 
 // The update prompt tells the waiting worker to take over.
 self.addEventListener("message", (event) => {

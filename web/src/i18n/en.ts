@@ -133,6 +133,7 @@ export const en: Dict = {
   "offline.updated": "Updated: {when}",
   "offline.stale": "Offline. Showing data as of {when}",
   "offline.disabled": "Not available offline",
+  "offline.queued": "Will be saved when the network is back",
   "lang.switch": "Русский",
   "lang.switchLabel": "Переключить на русский",
   "region.current": "Your region",

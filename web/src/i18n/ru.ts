@@ -132,6 +132,7 @@ export const ru = {
   "offline.updated": "Обновлено: {when}",
   "offline.stale": "Нет сети. Показаны данные на {when}",
   "offline.disabled": "Недоступно без сети",
+  "offline.queued": "Сохранится, когда появится сеть",
   "lang.switch": "English",
   "lang.switchLabel": "Switch to English",
   "region.current": "Ваш регион",

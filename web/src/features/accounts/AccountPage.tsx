@@ -1,11 +1,12 @@
 import { useParams } from "@solidjs/router";
-import { createResource, createSignal, For, Show } from "solid-js";
+import { createEffect, createResource, createSignal, For, on, Show } from "solid-js";
 import { Freshness } from "../../app/Freshness";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { api, type LedgerEntryDto, type Problem, problemOf } from "../../lib/api";
 import { formatAccountNo, formatDay, formatRub } from "../../lib/format";
 import { fetchWithSnapshot, isNetworkError, loadSnapshot, saveSnapshot } from "../../lib/offline";
+import { enqueue, lastRefused, pending } from "../../lib/outbox";
 import { Field } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { AccountCard } from "./AccountsPage";
@@ -163,16 +164,31 @@ export default function AccountPage() {
     (no) => fetchWithSnapshot(`insight:${no}`, () => api.insight(no)),
   );
   const [problem, setProblem] = createSignal<Problem | null>(null);
+  const thresholdKey = () => `low-balance:${params.no}`;
+  const queued = () => pending().includes(thresholdKey());
+  // Sent from the queue once the network is back: show what the server now has.
+  createEffect(
+    on(queued, (now, before) => {
+      if (before && !now) void Promise.all([refetch(), refetchInsight()]);
+    }),
+  );
+  const refusal = () => {
+    const r = lastRefused();
+    return r?.change.key === thresholdKey() ? r.error.problem : null;
+  };
   const saveThreshold = (e: SubmitEvent) => {
     e.preventDefault();
     const v = String(new FormData(e.currentTarget as HTMLFormElement).get("threshold") ?? "").replace(",", ".");
+    const thresholdKop = v === "" ? null : Math.round(Number(v) * 100);
     setProblem(null);
     void (async () => {
       try {
-        await api.setLowBalance(params.no, v === "" ? null : Math.round(Number(v) * 100));
+        await api.setLowBalance(params.no, thresholdKop);
         await Promise.all([refetch(), refetchInsight()]);
       } catch (err) {
-        setProblem(problemOf(err, t("common.error")));
+        // A setting is safe to send later: without a network it waits on the device.
+        if (isNetworkError(err)) await enqueue({ key: thresholdKey(), kind: "low-balance", accountNo: params.no, thresholdKop });
+        else setProblem(problemOf(err, t("common.error")));
       }
     })();
   };
@@ -203,7 +219,7 @@ export default function AccountPage() {
               <p class="muted">{t("insight.daily", { amount: formatRub(i.dailyKop, lang()) })}</p>
               <SpendingChart months={i.months} />
               <form class="form narrow" onSubmit={saveThreshold}>
-                <ProblemAlert problem={problem()} />
+                <ProblemAlert problem={problem() ?? refusal()} />
                 <Field
                   label={t("insight.threshold")}
                   name="threshold"
@@ -212,9 +228,14 @@ export default function AccountPage() {
                   value={i.lowBalanceKop === null ? "" : String(i.lowBalanceKop / 100)}
                   hint={t("insight.thresholdHint")}
                 />
-                <button type="submit" class="button" disabled={snap.stale}>
+                <button type="submit" class="button">
                   {t("profile.save")}
                 </button>
+                <Show when={queued()}>
+                  <p class="notice" role="status">
+                    {t("offline.queued")}
+                  </p>
+                </Show>
               </form>
             </section>
           );

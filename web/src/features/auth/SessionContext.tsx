@@ -1,6 +1,7 @@
 import { createContext, createResource, createSignal, type ParentProps, type Resource, useContext } from "solid-js";
 import { api, type ProfileDto } from "../../lib/api";
 import { claimCache, isNetworkError, loadSnapshot, saveSnapshot, wipeCache } from "../../lib/offline";
+import { refreshPending, startOutbox } from "../../lib/outbox";
 
 interface SessionState {
   /** The logged-in subscriber; null when logged out; undefined while unknown. */
@@ -30,11 +31,14 @@ export function SessionProvider(props: ParentProps) {
       }
       await claimCache(p.id);
       await saveSnapshot("profile", p);
+      // Online with a session: what was changed offline goes out now.
+      startOutbox();
       return p;
     } catch (e) {
       if (!isNetworkError(e)) throw e;
       const snap = await loadSnapshot<ProfileDto>("profile");
       setOffline(!!snap);
+      if (snap) startOutbox();
       return snap?.data ?? null;
     }
   };
@@ -49,6 +53,7 @@ export function SessionProvider(props: ParentProps) {
     logout: async () => {
       // Nothing stays on the device, even when the server cannot be told.
       await wipeCache();
+      await refreshPending();
       mutate(null);
       try {
         await api.logout();
