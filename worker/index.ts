@@ -1,3 +1,5 @@
+import { sandboxPages } from "./adapters/payments/sandbox";
+import { acquirerFor } from "./adapters/payments/select";
 import { createApp } from "./app";
 import { accountsRouter } from "./features/accounts/accounts.index";
 import { authRouter } from "./features/auth/auth.index";
@@ -5,8 +7,13 @@ import { chargeMidnightRegions } from "./features/billing/billing.service";
 import { cleanExpired } from "./features/housekeeping/housekeeping.service";
 import { consumeDeadLetters, consumeNotifications } from "./features/notifications/notifications.consumer";
 import { DEAD_LETTER_QUEUE, NOTIFICATIONS_QUEUE } from "./features/notifications/notifications.messages";
-import { withBootData } from "./features/pages/pages.boot";
+import { isPageNavigation, withBootData } from "./features/pages/pages.boot";
 import { pagesRouter } from "./features/pages/pages.index";
+import { autopayTick } from "./features/payments/autopay.service";
+import { BILLING_QUEUE, consumeBilling } from "./features/payments/payments.consumer";
+import { notifier } from "./features/payments/payments.handlers";
+import { paymentsRouter, webhookRouter } from "./features/payments/payments.index";
+import { expirePromised } from "./features/payments/promised.service";
 import { regionsRouter } from "./features/regions/regions.index";
 import { createDataAccess } from "./platform/db";
 import { log } from "./platform/log";
@@ -19,6 +26,9 @@ app.use("/api/*", sessionMiddleware);
 app.route("/api/v1", regionsRouter);
 app.route("/api/v1", authRouter);
 app.route("/api/v1", accountsRouter);
+app.route("/api/v1", paymentsRouter);
+app.route("/", webhookRouter);
+app.route("/", sandboxPages);
 app.route("/", pagesRouter);
 
 app.doc31("/api/openapi.json", (c) => ({
@@ -38,7 +48,8 @@ app.all("/api/*", (c) => c.notFound());
 // Everything else is the PWA (Workers Static Assets, SPA fallback to index.html).
 app.all("*", async (c) => {
   const res = await c.env.ASSETS.fetch(c.req.raw);
-  if ((res.headers.get("content-type") ?? "").startsWith("text/html") && c.req.method === "GET") return withBootData(c, res);
+  if ((res.headers.get("content-type") ?? "").startsWith("text/html") && c.req.method === "GET" && isPageNavigation(c.req.raw))
+    return withBootData(c, res);
   // Copy so that middleware can add headers (fetched responses are immutable).
   const out = new Response(res.body, res);
   // Built files carry a content hash in their name: they never change.
@@ -54,6 +65,7 @@ export default {
   async queue(batch, env, _ctx) {
     if (batch.queue === NOTIFICATIONS_QUEUE) return consumeNotifications(batch, env);
     if (batch.queue === DEAD_LETTER_QUEUE) return consumeDeadLetters(batch, env);
+    if (batch.queue === BILLING_QUEUE) return consumeBilling(batch, env, (req) => Promise.resolve(app.fetch(req, env, _ctx)));
     // A queue without a consumer here is a configuration error: retry, then dead-letter.
     log("error", "queue.unknown", { queue: batch.queue });
     batch.retryAll({ delaySeconds: 60 });
@@ -66,8 +78,12 @@ export default {
       return;
     }
     if (controller.cron === "0 * * * *") {
-      const entries = await chargeMidnightRegions(createDataAccess(env), new Date(controller.scheduledTime));
-      log("info", "cron.billing", { entries });
+      const at = new Date(controller.scheduledTime);
+      const data = createDataAccess(env);
+      const entries = await chargeMidnightRegions(data, at);
+      const promised = await expirePromised(data, at);
+      const autopay = await autopayTick(data, acquirerFor(env, `https://${env.BASE_DOMAIN}`), notifier(env), at);
+      log("info", "cron.billing", { entries, promised, ...autopay });
       return;
     }
     log("warn", "cron.unknown", { cron: controller.cron });

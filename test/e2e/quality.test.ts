@@ -13,7 +13,7 @@ async function sessionCookies(): Promise<Cookie[]> {
     method: "POST",
     dispatcher: localhostAgent,
     headers: { "content-type": "application/json", origin: site("msk", "").replace(/\/$/, ""), "sec-fetch-site": "same-origin" },
-    body: JSON.stringify({ identifier: "olga", password: "Kabinet2026" }),
+    body: JSON.stringify({ identifier: "petr", password: "Kabinet2026" }),
   });
   expect(res.status).toBe(200);
   return res.headers.getSetCookie().map((c) => {

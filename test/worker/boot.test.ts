@@ -54,6 +54,20 @@ describe("data in the first page", () => {
     expect(forged.accounts).toBeUndefined();
   });
 
+  it("keeps personal data out of the service worker's precached shell", async () => {
+    const cookies = await login("olga", "198.51.100.91");
+    const session = cookies.find((c) => c.startsWith("kab_session="))?.split(";")[0] ?? "";
+    for (const [path, dest] of [
+      ["/index.html?__WB_REVISION__=abc", "empty"],
+      ["/accounts", "empty"],
+      ["/index.html", "document"],
+    ] as const) {
+      const html = await (await call("msk", path, { headers: { accept: "text/html", cookie: session, "sec-fetch-dest": dest } })).text();
+      expect(html, path).not.toContain("kabinet-boot");
+      expect(html, path).not.toContain("olga");
+    }
+  });
+
   it("makes the browser forget a session that no longer exists", async () => {
     const res = await call("msk", "/api/v1/me", { headers: { cookie: "kab_session=ended-elsewhere; kab_in=1" } });
     expect(res.status).toBe(401);

@@ -13,6 +13,18 @@ export function scriptSafeJson(value: unknown): string {
 }
 
 /**
+ * Only a page the browser navigates to gets boot data. Never the service
+ * worker's precache download of `/index.html` (a fetch, `Sec-Fetch-Dest:
+ * empty`): that copy is kept on the device and served to whoever opens the app
+ * next, so it must hold nothing personal.
+ */
+export function isPageNavigation(req: Request): boolean {
+  if (new URL(req.url).pathname === "/index.html") return false;
+  const dest = req.headers.get("sec-fetch-dest");
+  return dest === null || dest === "document";
+}
+
+/**
  * The app's first page carries what it would otherwise fetch before drawing
  * anything (the region context, its support numbers, and on the home and
  * tariff pages the region's catalogue; for a logged-in subscriber the profile,
