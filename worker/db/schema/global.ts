@@ -253,3 +253,21 @@ export const authChallenges = sqliteTable(
   },
   (t) => [index("auth_challenges_expires_idx").on(t.expiresAt)],
 );
+
+/** Cards saved for one-click payments and autopay: the acquirer's token and what the subscriber sees. Never a card number. */
+export const cards = sqliteTable(
+  "cards",
+  {
+    id: text("id").primaryKey(),
+    subscriberId: text("subscriber_id")
+      .notNull()
+      .references(() => subscribers.id),
+    token: text("token").notNull(),
+    brand: text("brand").notNull(),
+    last4: text("last4").notNull(),
+    expMonth: integer("exp_month").notNull(),
+    expYear: integer("exp_year").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("cards_subscriber_idx").on(t.subscriberId), uniqueIndex("cards_token_uq").on(t.token)],
+);

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const TARIFF_KINDS = ["internet", "tv", "landline", "mobile", "bundle"] as const;
@@ -103,5 +104,132 @@ export const ledgerEntries = sqliteTable(
     uniqueIndex("ledger_idempotency_uq").on(t.idempotencyKey),
     index("ledger_account_time_idx").on(t.accountNo, t.occurredAt, t.id),
     index("ledger_service_idx").on(t.serviceId),
+  ],
+);
+
+export const PAYMENT_STATUSES = ["created", "pending", "succeeded", "failed", "refunded"] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+
+/**
+ * A card payment into an account (пополнение). A state machine, not money:
+ * the money is the ledger entry made, exactly once, when it succeeds
+ * (idempotency key `payment:<id>`). `idempotencyKey` is the client's, unique
+ * per payer, so a repeated submit finds the first payment.
+ */
+export const payments = sqliteTable(
+  "payments",
+  {
+    id: text("id").primaryKey(),
+    accountNo: text("account_no")
+      .notNull()
+      .references(() => accounts.accountNo),
+    payerId: text("payer_id").notNull(),
+    idempotencyKey: text("idempotency_key").notNull(),
+    /** Hash of what was asked, to refuse the same key with a different request. */
+    requestHash: text("request_hash").notNull(),
+    purpose: text("purpose", { enum: ["topup", "autopay"] }).notNull(),
+    amountKop: integer("amount_kop").notNull(),
+    status: text("status", { enum: PAYMENT_STATUSES }).notNull(),
+    acquirerPaymentId: text("acquirer_payment_id"),
+    saveCard: integer("save_card", { mode: "boolean" }).notNull().default(false),
+    /** The saved card used (autopay, one-click) or saved by this payment. */
+    cardId: text("card_id"),
+    cardLast4: text("card_last4"),
+    cardBrand: text("card_brand"),
+    failureCode: text("failure_code"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [
+    uniqueIndex("payments_idempotency_uq").on(t.payerId, t.idempotencyKey),
+    uniqueIndex("payments_acquirer_uq").on(t.acquirerPaymentId),
+    index("payments_account_idx").on(t.accountNo, t.createdAt),
+  ],
+);
+
+/** Every state change of a payment and every webhook seen (append-only), for audit and dedupe. */
+export const paymentEvents = sqliteTable(
+  "payment_events",
+  {
+    id: text("id").primaryKey(),
+    paymentId: text("payment_id").notNull(),
+    /** The acquirer's event id for webhooks: the same event is recorded once. */
+    eventId: text("event_id"),
+    source: text("source", { enum: ["client", "webhook", "sync", "autopay"] }).notNull(),
+    fromStatus: text("from_status"),
+    toStatus: text("to_status").notNull(),
+    /** False when the event asked for a transition the state machine refuses. */
+    applied: integer("applied", { mode: "boolean" }).notNull(),
+    at: integer("at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [uniqueIndex("payment_events_event_uq").on(t.eventId), index("payment_events_payment_idx").on(t.paymentId, t.at)],
+);
+
+/** The electronic receipt of a succeeded payment (кассовый чек, 54-ФЗ fields as JSON). */
+export const receipts = sqliteTable(
+  "receipts",
+  {
+    paymentId: text("payment_id").primaryKey(),
+    accountNo: text("account_no").notNull(),
+    number: text("number").notNull(),
+    issuedAt: integer("issued_at", { mode: "timestamp_ms" }).notNull(),
+    body: text("body").notNull(),
+  },
+  (t) => [uniqueIndex("receipts_number_uq").on(t.number), index("receipts_account_idx").on(t.accountNo, t.issuedAt)],
+);
+
+/**
+ * Autopay (автоплатёж) of an account with a saved card: when the balance falls
+ * below a threshold, or monthly on a day. Every charge is announced first
+ * (`noticeAt`) and made no earlier than `chargeAfter`; the subscriber can stop
+ * it any time before.
+ */
+export const autopay = sqliteTable("autopay", {
+  accountNo: text("account_no")
+    .primaryKey()
+    .references(() => accounts.accountNo),
+  subscriberId: text("subscriber_id").notNull(),
+  cardId: text("card_id").notNull(),
+  mode: text("mode", { enum: ["threshold", "monthly"] }).notNull(),
+  thresholdKop: integer("threshold_kop"),
+  dayOfMonth: integer("day_of_month"),
+  amountKop: integer("amount_kop").notNull(),
+  /** At most this much a calendar month (region time). */
+  monthlyLimitKop: integer("monthly_limit_kop").notNull(),
+  status: text("status", { enum: ["active", "stopped"] }).notNull(),
+  /** The charge announced and waiting: its cycle ("2026-12" monthly, "t:<time>" threshold), amount and times. */
+  cycle: text("cycle"),
+  noticeAt: integer("notice_at", { mode: "timestamp_ms" }),
+  chargeAfter: integer("charge_after", { mode: "timestamp_ms" }),
+  attempts: integer("attempts").notNull().default(0),
+  lastResult: text("last_result"),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+/**
+ * Promised payment (обещанный платёж): a short credit when the balance is low.
+ * Credited as a ledger entry; repaid by an equal debit from the next payment,
+ * or at `dueAt` if no payment came.
+ */
+export const promisedPayments = sqliteTable(
+  "promised_payments",
+  {
+    id: text("id").primaryKey(),
+    accountNo: text("account_no")
+      .notNull()
+      .references(() => accounts.accountNo),
+    amountKop: integer("amount_kop").notNull(),
+    status: text("status", { enum: ["active", "settled"] }).notNull(),
+    takenAt: integer("taken_at", { mode: "timestamp_ms" }).notNull(),
+    dueAt: integer("due_at", { mode: "timestamp_ms" }).notNull(),
+    settledAt: integer("settled_at", { mode: "timestamp_ms" }),
+    /** "payment:<id>" or "expiry". */
+    settledBy: text("settled_by"),
+  },
+  (t) => [
+    index("promised_account_idx").on(t.accountNo, t.status),
+    index("promised_due_idx").on(t.status, t.dueAt),
+    // At most one open promised payment per account, whatever the concurrency.
+    uniqueIndex("promised_one_open_uq").on(t.accountNo).where(sql`status = 'active'`),
   ],
 );

@@ -1,0 +1,347 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { signWebhook, type WebhookEvent } from "../../worker/adapters/payments";
+import { sandboxAcquirer } from "../../worker/adapters/payments/sandbox";
+import { AUTOPAY, autopayTick } from "../../worker/features/payments/autopay.service";
+import { notifier } from "../../worker/features/payments/payments.handlers";
+import { expirePromised } from "../../worker/features/payments/promised.service";
+import { createDataAccess } from "../../worker/platform/db";
+import { makeAccountNo } from "../../worker/platform/ids";
+import { call, codeSentTo, json, SAME_ORIGIN } from "./helpers";
+
+const PETR_EKB = makeAccountNo("50400000006");
+const PETR_KZN = makeAccountNo("40300000005");
+type Payment = { id: string; status: string; amountKop: number; receiptNumber?: string | null };
+
+let ipCounter = 0;
+async function loginPetr(stepUp = false): Promise<string> {
+  const ip = `203.0.113.${++ipCounter}`;
+  const res = await call("msk", "/api/v1/auth/login", {
+    method: "POST",
+    headers: { ...SAME_ORIGIN, "cf-connecting-ip": ip },
+    body: JSON.stringify({ identifier: "petr", password: "Kabinet2026" }),
+  });
+  let cookie = `kab_session=${/kab_session=([^;]+)/.exec(res.headers.get("set-cookie") ?? "")?.[1]}`;
+  if (!stepUp) return cookie;
+  const since = Date.now();
+  await call("msk", "/api/v1/auth/step-up/start", {
+    method: "POST",
+    headers: { ...SAME_ORIGIN, cookie, "cf-connecting-ip": ip },
+    body: "{}",
+  });
+  const code = await codeSentTo("+79000000002", since);
+  const ok = await call("msk", "/api/v1/auth/step-up/verify", {
+    method: "POST",
+    headers: { ...SAME_ORIGIN, cookie, "cf-connecting-ip": ip },
+    body: JSON.stringify({ code }),
+  });
+  expect(ok.status).toBe(200);
+  cookie = `kab_session=${/kab_session=([^;]+)/.exec(ok.headers.get("set-cookie") ?? "")?.[1]}`;
+  return cookie;
+}
+
+function pay(cookie: string, accountNo: string, body: Record<string, unknown>, key: string) {
+  return call("msk", `/api/v1/accounts/${accountNo}/payments`, {
+    method: "POST",
+    headers: { ...SAME_ORIGIN, cookie, "idempotency-key": key },
+    body: JSON.stringify(body),
+  });
+}
+
+/** Enters a card on the sandbox's hosted page; returns where the payer is sent next. */
+async function enterCard(confirmationUrl: string, number: string): Promise<string> {
+  const path = new URL(confirmationUrl).pathname;
+  const res = await call("msk", path, { method: "POST", body: new URLSearchParams({ number, exp: "12/30", cvc: "123" }) });
+  expect(res.status).toBe(303);
+  return res.headers.get("location") ?? "";
+}
+
+async function getPayment(cookie: string, accountNo: string, id: string): Promise<Payment> {
+  const res = await call("msk", `/api/v1/accounts/${accountNo}/payments/${id}`, { headers: { cookie } });
+  expect(res.status).toBe(200);
+  return json<Payment>(res);
+}
+
+/**
+ * Money invariants of an account: payments in the ledger equal the payments
+ * that succeeded (or were later refunded), refunds equal refunded payments,
+ * and open promised payments equal their credits. Nothing created or lost.
+ */
+async function assertConsistent(accountNo: string) {
+  const { db } = (await createDataAccess(env).shardForAccount(accountNo)) ?? { db: null };
+  if (!db) throw new Error("no shard");
+  const d1 = (db as unknown as { $client: D1Database }).$client;
+  const one = async (q: string) => Number((await d1.prepare(q).bind(accountNo).first<{ s: number }>())?.s ?? 0);
+  const paidLedger = await one(
+    "SELECT coalesce(sum(amount_kop),0) s FROM ledger_entries WHERE account_no = ? AND kind = 'payment' AND idempotency_key LIKE 'payment:%'",
+  );
+  const paid = await one("SELECT coalesce(sum(amount_kop),0) s FROM payments WHERE account_no = ? AND status IN ('succeeded','refunded')");
+  expect(paidLedger).toBe(paid);
+  const refundLedger = await one(
+    "SELECT coalesce(sum(amount_kop),0) s FROM ledger_entries WHERE account_no = ? AND idempotency_key LIKE 'refund:%'",
+  );
+  const refunded = await one("SELECT coalesce(sum(amount_kop),0) s FROM payments WHERE account_no = ? AND status = 'refunded'");
+  expect(refundLedger + refunded).toBe(0);
+  const promisedLedger = await one(
+    "SELECT coalesce(sum(amount_kop),0) s FROM ledger_entries WHERE account_no = ? AND kind = 'promised_payment'",
+  );
+  const open = await one("SELECT coalesce(sum(amount_kop),0) s FROM promised_payments WHERE account_no = ? AND status = 'active'");
+  expect(promisedLedger).toBe(open);
+  const dupes = await one(
+    "SELECT count(*) s FROM (SELECT idempotency_key FROM ledger_entries WHERE account_no = ? GROUP BY idempotency_key HAVING count(*) > 1)",
+  );
+  expect(dupes).toBe(0);
+}
+
+async function balance(cookie: string, accountNo: string): Promise<number> {
+  return (await json<{ balanceKop: number }>(await call("msk", `/api/v1/accounts/${accountNo}`, { headers: { cookie } }))).balanceKop;
+}
+
+async function webhook(event: WebhookEvent, at = new Date(), secret = env.ACQUIRER_WEBHOOK_SECRET) {
+  const body = JSON.stringify(event);
+  return call(null, "/webhooks/acquirer", {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-signature": await signWebhook(secret, body, at) },
+    body,
+  });
+}
+
+describe("top-up through the sandbox acquirer", () => {
+  it("pays on the hosted page, credits the ledger once, and issues a receipt", async () => {
+    const cookie = await loginPetr();
+    const before = await balance(cookie, PETR_EKB);
+    const res = await pay(cookie, PETR_EKB, { amountKop: 75_000 }, crypto.randomUUID());
+    expect(res.status).toBe(201);
+    const { payment, confirmationUrl } = await json<{ payment: Payment; confirmationUrl: string }>(res);
+    expect(payment.status).toBe("pending");
+    const back = await enterCard(confirmationUrl, "4242 4242 4242 4242");
+    expect(back).toBe(`http://msk.kabinet.localhost/accounts/${PETR_EKB}/payments/${payment.id}`);
+    const done = await getPayment(cookie, PETR_EKB, payment.id);
+    expect(done.status).toBe("succeeded");
+    expect(done.receiptNumber).toMatch(/^\d{8}-\d{10}$/);
+    expect(await balance(cookie, PETR_EKB)).toBe(before + 75_000);
+    const receipt = await json<{ totalKop: number; vatKop: number; seller: { inn: string }; payment: { card: string } }>(
+      await call("msk", `/api/v1/accounts/${PETR_EKB}/payments/${payment.id}/receipt`, { headers: { cookie } }),
+    );
+    expect(receipt).toMatchObject({ totalKop: 75_000, vatKop: 12_500, seller: { inn: "7700000000" }, payment: { card: "VISA •••• 4242" } });
+    // The sandbox's own webhooks (twice, and "pending" late) arrive meanwhile; nothing changes.
+    await new Promise((r) => setTimeout(r, 3500));
+    expect(await balance(cookie, PETR_EKB)).toBe(before + 75_000);
+    await assertConsistent(PETR_EKB);
+  });
+
+  it("leaves the balance alone when the card is declined, and after a failed 3-D Secure", async () => {
+    const cookie = await loginPetr();
+    const before = await balance(cookie, PETR_EKB);
+    const declined = await json<{ payment: Payment; confirmationUrl: string }>(
+      await pay(cookie, PETR_EKB, { amountKop: 10_000 }, crypto.randomUUID()),
+    );
+    await enterCard(declined.confirmationUrl, "4000 0000 0000 0002");
+    expect((await getPayment(cookie, PETR_EKB, declined.payment.id)).status).toBe("failed");
+
+    const secure = await json<{ payment: Payment; confirmationUrl: string }>(
+      await pay(cookie, PETR_EKB, { amountKop: 20_000 }, crypto.randomUUID()),
+    );
+    const step = await enterCard(secure.confirmationUrl, "4000 0000 0000 3220");
+    expect(step).toMatch(/\/sandbox\/acquirer\/3ds\//);
+    expect((await getPayment(cookie, PETR_EKB, secure.payment.id)).status).toBe("pending");
+    await call("msk", step, { method: "POST", body: new URLSearchParams({ code: "000000" }) });
+    expect((await getPayment(cookie, PETR_EKB, secure.payment.id)).status).toBe("failed");
+
+    const ok = await json<{ payment: Payment; confirmationUrl: string }>(
+      await pay(cookie, PETR_EKB, { amountKop: 30_000 }, crypto.randomUUID()),
+    );
+    const step2 = await enterCard(ok.confirmationUrl, "4000 0000 0000 3220");
+    await call("msk", step2, { method: "POST", body: new URLSearchParams({ code: "123456" }) });
+    expect((await getPayment(cookie, PETR_EKB, ok.payment.id)).status).toBe("succeeded");
+    expect(await balance(cookie, PETR_EKB)).toBe(before + 30_000);
+    await assertConsistent(PETR_EKB);
+  });
+
+  it("refuses amounts out of limits, a bad key, and a stranger's account", async () => {
+    const cookie = await loginPetr();
+    for (const amountKop of [999, 1_500_001, 10.5])
+      expect((await pay(cookie, PETR_EKB, { amountKop }, crypto.randomUUID())).status).toBe(amountKop === 10.5 ? 400 : 422);
+    expect((await pay(cookie, PETR_EKB, { amountKop: 10_000 }, "x")).status).toBe(422);
+    const anna = makeAccountNo("20100000001");
+    const foreign = await pay(cookie, anna, { amountKop: 10_000 }, crypto.randomUUID());
+    expect(foreign.status).toBe(404);
+    expect(foreign.headers.get("content-type")).toMatch(/problem\+json/);
+  });
+});
+
+describe("exactly once", () => {
+  it("gives one payment for concurrent submits with one key, and refuses the key for another request", async () => {
+    const cookie = await loginPetr();
+    const key = crypto.randomUUID();
+    const answers = await Promise.all(Array.from({ length: 6 }, () => pay(cookie, PETR_KZN, { amountKop: 12_300 }, key)));
+    const ids = new Set<string>();
+    for (const a of answers) {
+      expect(a.status).toBe(201);
+      ids.add((await json<{ payment: Payment }>(a)).payment.id);
+    }
+    expect(ids.size).toBe(1);
+    const other = await pay(cookie, PETR_KZN, { amountKop: 99_900 }, key);
+    expect(other.status).toBe(409);
+    expect((await json<{ type: string }>(other)).type).toBe("urn:kabinet:problem:idempotency-mismatch");
+  });
+
+  it("credits once whatever webhooks come: replays, disorder, concurrency, forgeries; a refund debits once", async () => {
+    const cookie = await loginPetr();
+    const before = await balance(cookie, PETR_KZN);
+    const { payment, confirmationUrl } = await json<{ payment: Payment; confirmationUrl: string }>(
+      await pay(cookie, PETR_KZN, { amountKop: 50_000 }, crypto.randomUUID()),
+    );
+    const acquirerId = new URL(confirmationUrl).pathname.split("/").pop() ?? "";
+    const object = {
+      id: acquirerId,
+      status: "succeeded" as const,
+      amountKop: 50_000,
+      metadata: { paymentId: payment.id, accountNo: PETR_KZN },
+    };
+    const event = (id: string, type: WebhookEvent["type"], status: WebhookEvent["object"]["status"]): WebhookEvent => ({
+      id,
+      type,
+      createdAt: new Date().toISOString(),
+      object: { ...object, status },
+    });
+    // Forged: wrong secret, stale timestamp, tampered body.
+    expect((await webhook(event("evt-f1", "payment.succeeded", "succeeded"), new Date(), "not-the-secret")).status).toBe(401);
+    expect((await webhook(event("evt-f2", "payment.succeeded", "succeeded"), new Date(Date.now() - 3600_000))).status).toBe(401);
+    const body = JSON.stringify(event("evt-f3", "payment.canceled", "canceled"));
+    const tampered = await call(null, "/webhooks/acquirer", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-signature": await signWebhook(env.ACQUIRER_WEBHOOK_SECRET, body) },
+      body: body.replace("canceled", "succeeded"),
+    });
+    expect(tampered.status).toBe(401);
+    expect(await balance(cookie, PETR_KZN)).toBe(before);
+    // A payment for another amount or account is not ours to credit.
+    const wrong = await webhook({ ...event("evt-w", "payment.succeeded", "succeeded"), object: { ...object, amountKop: 5_000_000 } });
+    expect((await json<{ result: string }>(wrong)).result).toBe("foreign");
+
+    // Success arrives ten times at once (different deliveries) and the same event twice.
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => webhook(event(`evt-s${i}`, "payment.succeeded", "succeeded"))));
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    await webhook(event("evt-s0", "payment.succeeded", "succeeded"));
+    // Late "pending", then "canceled": the state machine goes neither back nor sideways.
+    expect((await json<{ result: string }>(await webhook(event("evt-p", "payment.pending", "pending")))).result).toBe("refused");
+    expect((await json<{ result: string }>(await webhook(event("evt-c", "payment.canceled", "canceled")))).result).toBe("refused");
+    expect((await getPayment(cookie, PETR_KZN, payment.id)).status).toBe("succeeded");
+    expect(await balance(cookie, PETR_KZN)).toBe(before + 50_000);
+
+    // The acquirer refunds it: the money leaves once, and nothing brings it back.
+    await Promise.all([webhook(event("evt-r", "refund.succeeded", "refunded")), webhook(event("evt-r", "refund.succeeded", "refunded"))]);
+    expect((await json<{ result: string }>(await webhook(event("evt-s-late", "payment.succeeded", "succeeded")))).result).toBe("refused");
+    expect((await getPayment(cookie, PETR_KZN, payment.id)).status).toBe("refunded");
+    expect(await balance(cookie, PETR_KZN)).toBe(before);
+    await assertConsistent(PETR_KZN);
+  });
+});
+
+describe("saved cards and autopay", () => {
+  it("needs a fresh code to save a card; one click charges it; autopay announces, then charges once even with two cron runs, and stops at once", async () => {
+    const plain = await loginPetr();
+    expect((await pay(plain, PETR_EKB, { amountKop: 10_000, saveCard: true }, crypto.randomUUID())).status).toBe(403);
+    const cookie = await loginPetr(true);
+    const saving = await json<{ payment: Payment; confirmationUrl: string }>(
+      await pay(cookie, PETR_EKB, { amountKop: 10_000, saveCard: true }, crypto.randomUUID()),
+    );
+    await enterCard(saving.confirmationUrl, "4242 4242 4242 4242");
+    expect((await getPayment(cookie, PETR_EKB, saving.payment.id)).status).toBe("succeeded");
+    const { items: cards } = await json<{ items: { id: string; last4: string }[] }>(
+      await call("msk", "/api/v1/me/cards", { headers: { cookie } }),
+    );
+    const card = cards.find((c) => c.last4 === "4242");
+    expect(card).toBeDefined();
+
+    // One click with the saved card: charged at once.
+    const before = await balance(cookie, PETR_EKB);
+    const oneClick = await json<{ payment: Payment; confirmationUrl: null }>(
+      await pay(cookie, PETR_EKB, { amountKop: 11_100, cardId: card?.id }, crypto.randomUUID()),
+    );
+    expect(oneClick).toMatchObject({ confirmationUrl: null, payment: { status: "succeeded" } });
+    expect(await balance(cookie, PETR_EKB)).toBe(before + 11_100);
+
+    // Autopay below a threshold higher than the balance: a notice first, the charge an hour later, once.
+    const threshold = (await balance(cookie, PETR_EKB)) + 100_000;
+    const set = await call("msk", `/api/v1/accounts/${PETR_EKB}/autopay`, {
+      method: "PUT",
+      headers: { ...SAME_ORIGIN, cookie },
+      body: JSON.stringify({ cardId: card?.id, mode: "threshold", thresholdKop: threshold, amountKop: 40_000, monthlyLimitKop: 100_000 }),
+    });
+    expect(set.status).toBe(204);
+    const data = createDataAccess(env);
+    const acquirer = sandboxAcquirer(env, "http://msk.kabinet.localhost");
+    const t0 = new Date();
+    const noticed = await autopayTick(data, acquirer, notifier(env), t0);
+    expect(noticed.notices).toBeGreaterThanOrEqual(1);
+    await codeOrText("+79000000002", t0.getTime(), /Автоплатёж: 400,00 ₽ картой •••• 4242/);
+    const early = await autopayTick(data, acquirer, notifier(env), new Date(t0.getTime() + 10 * 60_000));
+    expect(early.charged).toBe(0);
+    const balanceBefore = await balance(cookie, PETR_EKB);
+    const later = new Date(t0.getTime() + AUTOPAY.thresholdLeadMs + 1000);
+    const [a, b] = await Promise.all([
+      autopayTick(data, acquirer, notifier(env), later),
+      autopayTick(data, acquirer, notifier(env), later),
+    ]);
+    expect(a.charged + b.charged).toBe(1);
+    expect(await balance(cookie, PETR_EKB)).toBe(balanceBefore + 40_000);
+    await assertConsistent(PETR_EKB);
+
+    // Stopping needs no code and ends it at once.
+    expect(
+      (await call("msk", `/api/v1/accounts/${PETR_EKB}/autopay`, { method: "DELETE", headers: { ...SAME_ORIGIN, cookie: plain } })).status,
+    ).toBe(204);
+    const after = await autopayTick(data, acquirer, notifier(env), new Date(later.getTime() + 2 * 3600_000));
+    expect(after.notices + after.charged).toBe(0);
+  });
+});
+
+/** Waits for a text message to `to` matching `pattern` in the dev outbox. */
+async function codeOrText(to: string, since: number, pattern: RegExp) {
+  const deadline = Date.now() + 8000;
+  while (Date.now() < deadline) {
+    const rows = await env.DB.prepare("SELECT body FROM outbox WHERE recipient = ? AND created_at >= ?")
+      .bind(to, since)
+      .all<{ body: string }>();
+    if (rows.results.some((r) => pattern.test(r.body))) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no message to ${to} matching ${pattern}`);
+}
+
+describe("promised payment", () => {
+  it("is refused with its reasons when the account is not eligible, and otherwise given once and repaid by the next payment", async () => {
+    const cookie = await loginPetr();
+    const options = await json<{ promised: { eligible: boolean; refusals: string[]; maxKop: number } }>(
+      await call("msk", `/api/v1/accounts/${PETR_KZN}/payment-options`, { headers: { cookie } }),
+    );
+    const take = (key: string, amountKop = 10_000) =>
+      call("msk", `/api/v1/accounts/${PETR_KZN}/promised-payment`, {
+        method: "POST",
+        headers: { ...SAME_ORIGIN, cookie, "idempotency-key": key },
+        body: JSON.stringify({ amountKop }),
+      });
+    if (!options.promised.eligible) {
+      // The balance covers the month: refused with the reason.
+      const refused = await take(crypto.randomUUID());
+      expect(refused.status).toBe(409);
+      expect(options.promised.refusals.length).toBeGreaterThan(0);
+      return;
+    }
+    const before = await balance(cookie, PETR_KZN);
+    const answers = await Promise.all([take(crypto.randomUUID()), take(crypto.randomUUID()), take(crypto.randomUUID())]);
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+    expect(await balance(cookie, PETR_KZN)).toBe(before + 10_000);
+    await assertConsistent(PETR_KZN);
+    const { payment, confirmationUrl } = await json<{ payment: Payment; confirmationUrl: string }>(
+      await pay(cookie, PETR_KZN, { amountKop: 30_000 }, crypto.randomUUID()),
+    );
+    await enterCard(confirmationUrl, "4242 4242 4242 4242");
+    await getPayment(cookie, PETR_KZN, payment.id);
+    expect(await balance(cookie, PETR_KZN)).toBe(before + 30_000);
+    expect(await expirePromised(createDataAccess(env), new Date(Date.now() + 10 * 86_400_000))).toBe(0);
+    await assertConsistent(PETR_KZN);
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * The payment provider (эквайринг), as the cabinet sees it. Production plugs a
+ * real acquirer in behind this interface; locally `sandboxAcquirer` behaves
+ * like one: a hosted payment page, test cards, 3-D Secure, saved-card tokens
+ * and signed webhooks that arrive late, twice and out of order.
+ */
+export type AcquirerStatus = "pending" | "waiting_for_3ds" | "succeeded" | "canceled" | "refunded";
+
+export interface AcquirerCard {
+  last4: string;
+  brand: string;
+  expMonth: number;
+  expYear: number;
+  /** Present when the payer agreed to save the card. */
+  token?: string;
+}
+
+export interface AcquirerPayment {
+  id: string;
+  status: AcquirerStatus;
+  amountKop: number;
+  metadata: { paymentId: string; accountNo: string };
+  card?: AcquirerCard;
+  failureCode?: string;
+}
+
+export interface WebhookEvent {
+  id: string;
+  type: "payment.pending" | "payment.succeeded" | "payment.canceled" | "refund.succeeded";
+  createdAt: string;
+  object: AcquirerPayment;
+}
+
+export interface Acquirer {
+  /** Starts a payment the payer completes on the acquirer's page. */
+  createPayment(p: {
+    amountKop: number;
+    description: string;
+    returnUrl: string;
+    saveCard: boolean;
+    metadata: AcquirerPayment["metadata"];
+    idempotenceKey: string;
+  }): Promise<{ id: string; confirmationUrl: string }>;
+  /** Charges a saved card without the payer (autopay, one-click); answers at once. */
+  chargeSavedCard(p: {
+    token: string;
+    amountKop: number;
+    description: string;
+    metadata: AcquirerPayment["metadata"];
+    idempotenceKey: string;
+  }): Promise<AcquirerPayment>;
+  /** The acquirer's view of a payment (to settle without waiting for a webhook). */
+  getPayment(id: string): Promise<AcquirerPayment | null>;
+  /** Checks a webhook's signature and freshness; null when it is not from the acquirer. */
+  verifyWebhook(body: string, signature: string | undefined, now?: Date): Promise<WebhookEvent | null>;
+}
+
+const enc = new TextEncoder();
+const hex = (buf: ArrayBuffer) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");
+
+/** HMAC-SHA-256 webhook signature header: `t=<unix seconds>,v1=<hex of HMAC(secret, "<t>.<body>")>`. */
+export async function signWebhook(secret: string, body: string, at = new Date()): Promise<string> {
+  const t = Math.floor(at.getTime() / 1000);
+  const key = await crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return `t=${t},v1=${hex(await crypto.subtle.sign("HMAC", key, enc.encode(`${t}.${body}`)))}`;
+}
+
+/** Verifies a signature header made by `signWebhook`, at most `toleranceS` old (replays of old captures fail). */
+export async function verifySignature(secret: string, body: string, header: string | undefined, now = new Date(), toleranceS = 300) {
+  const m = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header ?? "");
+  if (!m) return false;
+  const t = Number(m[1]);
+  if (Math.abs(now.getTime() / 1000 - t) > toleranceS) return false;
+  const key = await crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+  const sig = new Uint8Array((m[2] ?? "").match(/../g)?.map((b) => Number.parseInt(b, 16)) ?? []);
+  return crypto.subtle.verify("HMAC", key, sig, enc.encode(`${t}.${body}`));
+}

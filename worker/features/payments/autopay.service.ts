@@ -1,0 +1,272 @@
+import { and, eq, gte, sql } from "drizzle-orm";
+import type { Acquirer } from "../../adapters/payments";
+import { cards, subscribers } from "../../db/schema/global";
+import { accounts, autopay, payments } from "../../db/schema/region";
+import type { DataAccess } from "../../platform/db";
+import { SHARDS } from "../../platform/db";
+import { AppError } from "../../platform/errors";
+import { newId } from "../../platform/ids";
+import { localDay, regionByCode } from "../../platform/region";
+import type { SessionInfo } from "../../platform/session";
+import { requireAccount } from "../accounts/accounts.service";
+import { balanceOf } from "../billing/billing.service";
+import { formatAccountNoPlain, rubText } from "./format";
+import { applyAcquirerPayment, type Notify } from "./payments.service";
+
+/** How long before a charge the subscriber is told (monthly: a day; threshold: an hour), and the retry plan. */
+export const AUTOPAY = { monthlyLeadMs: 24 * 3600_000, thresholdLeadMs: 3600_000, retryMs: 6 * 3600_000, maxAttempts: 3 };
+
+export interface AutopayInput {
+  cardId: string;
+  mode: "threshold" | "monthly";
+  thresholdKop?: number | null;
+  dayOfMonth?: number | null;
+  amountKop: number;
+  monthlyLimitKop: number;
+}
+
+function validate(i: AutopayInput) {
+  const errors: { field: string; message: string }[] = [];
+  if (!Number.isSafeInteger(i.amountKop) || i.amountKop < 10_000 || i.amountKop > 1_500_000)
+    errors.push({ field: "amountKop", message: "field.amountRange" });
+  if (!Number.isSafeInteger(i.monthlyLimitKop) || i.monthlyLimitKop < i.amountKop || i.monthlyLimitKop > 5_000_000)
+    errors.push({ field: "monthlyLimitKop", message: "field.monthlyLimit" });
+  if (i.mode === "threshold" && (!Number.isSafeInteger(i.thresholdKop) || (i.thresholdKop ?? -1) < 0 || (i.thresholdKop ?? 0) > 1_000_000))
+    errors.push({ field: "thresholdKop", message: "field.amountRange" });
+  if (i.mode === "monthly" && (!Number.isSafeInteger(i.dayOfMonth) || (i.dayOfMonth ?? 0) < 1 || (i.dayOfMonth ?? 0) > 28))
+    errors.push({ field: "dayOfMonth", message: "field.dayOfMonth" });
+  if (errors.length) throw new AppError(422, "validation", {}, errors);
+}
+
+export async function getAutopay(data: DataAccess, subscriberId: string, accountNo: string) {
+  const link = await requireAccount(data.global, subscriberId, accountNo);
+  const shard = await data.shardForAccount(link.accountNo);
+  const row = shard ? await shard.db.select().from(autopay).where(eq(autopay.accountNo, link.accountNo)).get() : undefined;
+  if (!row || row.status !== "active") return null;
+  return {
+    cardId: row.cardId,
+    mode: row.mode,
+    thresholdKop: row.thresholdKop,
+    dayOfMonth: row.dayOfMonth,
+    amountKop: row.amountKop,
+    monthlyLimitKop: row.monthlyLimitKop,
+    nextChargeAfter: row.chargeAfter?.toISOString() ?? null,
+    lastResult: row.lastResult,
+  };
+}
+
+/** Turns autopay on or changes it (needs a fresh SMS code, checked by the caller): the card must be the subscriber's. */
+export async function setAutopay(data: DataAccess, session: SessionInfo, accountNo: string, input: AutopayInput, now = new Date()) {
+  const link = await requireAccount(data.global, session.subscriberId, accountNo, "payer");
+  validate(input);
+  const card = await data.global
+    .select()
+    .from(cards)
+    .where(and(eq(cards.id, input.cardId), eq(cards.subscriberId, session.subscriberId)))
+    .get();
+  if (!card) throw new AppError(422, "validation", {}, [{ field: "cardId", message: "field.unknownCard" }]);
+  const shard = await data.shardForAccount(link.accountNo);
+  if (!shard) throw new AppError(404, "not_found");
+  const row = {
+    subscriberId: session.subscriberId,
+    cardId: card.id,
+    mode: input.mode,
+    thresholdKop: input.mode === "threshold" ? (input.thresholdKop ?? 0) : null,
+    dayOfMonth: input.mode === "monthly" ? (input.dayOfMonth ?? 1) : null,
+    amountKop: input.amountKop,
+    monthlyLimitKop: input.monthlyLimitKop,
+    status: "active" as const,
+    cycle: null,
+    noticeAt: null,
+    chargeAfter: null,
+    attempts: 0,
+    updatedAt: now,
+  };
+  await shard.db
+    .insert(autopay)
+    .values({ accountNo: link.accountNo, ...row })
+    .onConflictDoUpdate({ target: autopay.accountNo, set: row });
+}
+
+/** Stops autopay at once, including a charge that was announced (no code needed to stop paying). */
+export async function stopAutopay(data: DataAccess, subscriberId: string, accountNo: string, now = new Date()) {
+  const link = await requireAccount(data.global, subscriberId, accountNo, "payer");
+  const shard = await data.shardForAccount(link.accountNo);
+  if (!shard) throw new AppError(404, "not_found");
+  await shard.db
+    .update(autopay)
+    .set({ status: "stopped", cycle: null, noticeAt: null, chargeAfter: null, attempts: 0, updatedAt: now })
+    .where(eq(autopay.accountNo, link.accountNo));
+}
+
+async function tell(data: DataAccess, notify: Notify, subscriberId: string, text: string, dedupeKey: string) {
+  const s = await data.global
+    .select({ phone: subscribers.phone, email: subscribers.email })
+    .from(subscribers)
+    .where(eq(subscribers.id, subscriberId))
+    .get();
+  if (s?.phone) await notify({ channel: "sms", to: s.phone, text, dedupeKey: `${dedupeKey}:sms` });
+  if (s?.email) await notify({ channel: "email", to: s.email, subject: "Автоплатёж", text, dedupeKey: `${dedupeKey}:email` });
+}
+
+/**
+ * Cron (hourly): for every active autopay, announce a due charge (the
+ * mandatory notice), then charge it once its notice period has passed;
+ * failures are retried every 6 hours, three times in all, then the
+ * subscriber is told and the cycle ends. Idempotent: the charge of a cycle and
+ * attempt has one payment (its idempotency key), and each notice one dedupe key.
+ */
+export async function autopayTick(data: DataAccess, acquirer: Acquirer, notify: Notify, now = new Date()) {
+  const done = { notices: 0, charged: 0, failed: 0 };
+  for (const binding of SHARDS) {
+    const db = data.shard(binding);
+    const rows = await db
+      .select({ a: autopay, region: accounts.region })
+      .from(autopay)
+      .innerJoin(accounts, eq(accounts.accountNo, autopay.accountNo))
+      .where(eq(autopay.status, "active"))
+      .all();
+    for (const { a, region } of rows) {
+      const tz = regionByCode(region)?.tz ?? "Europe/Moscow";
+      const today = localDay(tz, now);
+      const card = await data.global.select().from(cards).where(eq(cards.id, a.cardId)).get();
+      const cardText = card ? `картой •••• ${card.last4}` : "картой";
+      const accountText = formatAccountNoPlain(a.accountNo);
+      if (!a.cycle) {
+        let cycle: string | null = null;
+        let lead = 0;
+        if (a.mode === "monthly") {
+          const tomorrow = localDay(tz, new Date(now.getTime() + 24 * 3600_000));
+          if (Number(tomorrow.slice(8, 10)) === a.dayOfMonth && a.lastResult !== `done:${tomorrow.slice(0, 7)}`) {
+            cycle = tomorrow.slice(0, 7);
+            lead = AUTOPAY.monthlyLeadMs;
+          }
+        } else if ((await balanceOf(db, a.accountNo)) < (a.thresholdKop ?? 0) && a.lastResult !== `done:t:${today}`) {
+          cycle = `t:${today}`;
+          lead = AUTOPAY.thresholdLeadMs;
+        }
+        if (!cycle) continue;
+        const chargeAfter = new Date(now.getTime() + lead);
+        const claimed = await db
+          .update(autopay)
+          .set({ cycle, noticeAt: now, chargeAfter, attempts: 0, updatedAt: now })
+          .where(and(eq(autopay.accountNo, a.accountNo), sql`${autopay.cycle} IS NULL`, eq(autopay.status, "active")))
+          .returning({ accountNo: autopay.accountNo });
+        if (claimed.length === 0) continue;
+        await tell(
+          data,
+          notify,
+          a.subscriberId,
+          `Автоплатёж: ${rubText(a.amountKop)} ${cardText} на счёт ${accountText} после ${chargeAfter.toISOString().slice(0, 16).replace("T", " ")} UTC. Отменить можно в личном кабинете.`,
+          `autopay-notice:${a.accountNo}:${cycle}`,
+        );
+        done.notices++;
+        continue;
+      }
+      if (!a.chargeAfter || a.chargeAfter.getTime() > now.getTime()) continue;
+      // The month's limit (region time) is never exceeded.
+      const monthStart = new Date(`${today.slice(0, 7)}-01T00:00:00Z`);
+      const spent = await db
+        .select({ s: sql<number>`coalesce(sum(${payments.amountKop}), 0)` })
+        .from(payments)
+        .where(
+          and(
+            eq(payments.accountNo, a.accountNo),
+            eq(payments.purpose, "autopay"),
+            eq(payments.status, "succeeded"),
+            gte(payments.createdAt, monthStart),
+          ),
+        )
+        .get();
+      if (Number(spent?.s ?? 0) + a.amountKop > a.monthlyLimitKop || !card) {
+        await db
+          .update(autopay)
+          .set({ cycle: null, noticeAt: null, chargeAfter: null, lastResult: card ? "limit" : "no_card", updatedAt: now })
+          .where(eq(autopay.accountNo, a.accountNo));
+        await tell(
+          data,
+          notify,
+          a.subscriberId,
+          `Автоплатёж на счёт ${accountText} не выполнен: ${card ? "достигнут месячный лимит" : "карта удалена"}.`,
+          `autopay-skip:${a.accountNo}:${a.cycle}`,
+        );
+        continue;
+      }
+      const attempt = a.attempts + 1;
+      // Claim this attempt: of two cron runs at once, only one charges the card.
+      const claimedAttempt = await db
+        .update(autopay)
+        .set({ attempts: attempt, chargeAfter: null, updatedAt: now })
+        .where(and(eq(autopay.accountNo, a.accountNo), eq(autopay.attempts, a.attempts), eq(autopay.chargeAfter, a.chargeAfter)))
+        .returning({ accountNo: autopay.accountNo });
+      if (claimedAttempt.length === 0) continue;
+      const key = `autopay:${a.accountNo}:${a.cycle}:${attempt}`;
+      const id = newId(now.getTime());
+      await db
+        .insert(payments)
+        .values({
+          id,
+          accountNo: a.accountNo,
+          payerId: a.subscriberId,
+          idempotencyKey: key,
+          requestHash: key,
+          purpose: "autopay",
+          amountKop: a.amountKop,
+          status: "created",
+          cardId: card.id,
+          cardLast4: card.last4,
+          cardBrand: card.brand,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .onConflictDoNothing();
+      const payment = await db
+        .select()
+        .from(payments)
+        .where(and(eq(payments.payerId, a.subscriberId), eq(payments.idempotencyKey, key)))
+        .get();
+      if (!payment) continue;
+      const result = await acquirer.chargeSavedCard({
+        token: card.token,
+        amountKop: a.amountKop,
+        description: `Автоплатёж, лицевой счёт ${accountText}`,
+        metadata: { paymentId: payment.id, accountNo: a.accountNo },
+        idempotenceKey: payment.id,
+      });
+      await applyAcquirerPayment(data, notify, result, "autopay", undefined, now);
+      if (result.status === "succeeded") {
+        done.charged++;
+        await db
+          .update(autopay)
+          .set({ cycle: null, noticeAt: null, chargeAfter: null, attempts: 0, lastResult: `done:${a.cycle}`, updatedAt: now })
+          .where(eq(autopay.accountNo, a.accountNo));
+        await tell(
+          data,
+          notify,
+          a.subscriberId,
+          `Автоплатёж: ${rubText(a.amountKop)} зачислено на счёт ${accountText}.`,
+          `autopay-done:${a.accountNo}:${a.cycle}`,
+        );
+      } else if (attempt < AUTOPAY.maxAttempts) {
+        await db
+          .update(autopay)
+          .set({ attempts: attempt, chargeAfter: new Date(now.getTime() + AUTOPAY.retryMs), lastResult: "retrying", updatedAt: now })
+          .where(eq(autopay.accountNo, a.accountNo));
+      } else {
+        done.failed++;
+        await db
+          .update(autopay)
+          .set({ cycle: null, noticeAt: null, chargeAfter: null, attempts: attempt, lastResult: "failed", updatedAt: now })
+          .where(eq(autopay.accountNo, a.accountNo));
+        await tell(
+          data,
+          notify,
+          a.subscriberId,
+          `Автоплатёж на счёт ${accountText} не прошёл: банк отклонил списание ${AUTOPAY.maxAttempts} раза. Пополните счёт или смените карту.`,
+          `autopay-failed:${a.accountNo}:${a.cycle}`,
+        );
+      }
+    }
+  }
+  return done;
+}

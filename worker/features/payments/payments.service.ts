@@ -1,0 +1,311 @@
+import { and, desc, eq, sql } from "drizzle-orm";
+import type { Acquirer, AcquirerPayment } from "../../adapters/payments";
+import { cards, subscribers } from "../../db/schema/global";
+import { type PaymentStatus, payments, promisedPayments, receipts } from "../../db/schema/region";
+import { sha256Hex } from "../../platform/crypto";
+import type { DataAccess, GlobalDb, RegionDb } from "../../platform/db";
+import { AppError } from "../../platform/errors";
+import { newId } from "../../platform/ids";
+import { log } from "../../platform/log";
+import type { SessionInfo } from "../../platform/session";
+import { requireAccount } from "../accounts/accounts.service";
+import type { NotificationMessage } from "../notifications/notifications.messages";
+import { formatAccountNoPlain, rubText } from "./format";
+import { type PaymentRow, transition } from "./payments.ledger";
+import { settlePromised } from "./promised.service";
+import { type Receipt, receiptText } from "./receipts";
+
+export type Notify = (m: NotificationMessage) => Promise<void>;
+
+/** One payment: at least 10 ₽, at most 15 000 ₽ (the acquirer's and the regulator's usual limits for a top-up). */
+export const MIN_PAYMENT_KOP = 1_000;
+export const MAX_PAYMENT_KOP = 1_500_000;
+
+export function paymentDto(p: PaymentRow) {
+  return {
+    id: p.id,
+    accountNo: p.accountNo,
+    amountKop: p.amountKop,
+    status: p.status,
+    purpose: p.purpose,
+    card: p.cardLast4 ? { last4: p.cardLast4, brand: p.cardBrand ?? "card" } : null,
+    failureCode: p.failureCode,
+    createdAt: p.createdAt.toISOString(),
+    updatedAt: p.updatedAt.toISOString(),
+  };
+}
+
+const ACQUIRER_STATUS: Record<AcquirerPayment["status"], PaymentStatus> = {
+  pending: "pending",
+  waiting_for_3ds: "pending",
+  succeeded: "succeeded",
+  canceled: "failed",
+  refunded: "refunded",
+};
+
+function checkAmount(amountKop: number) {
+  if (!Number.isSafeInteger(amountKop) || amountKop < MIN_PAYMENT_KOP || amountKop > MAX_PAYMENT_KOP)
+    throw new AppError(422, "validation", {}, [{ field: "amountKop", message: "field.amountRange" }]);
+}
+
+async function shardOf(data: DataAccess, accountNo: string) {
+  const s = await data.shardForAccount(accountNo);
+  if (!s) throw new AppError(404, "not_found");
+  return s;
+}
+
+/**
+ * Starts a top-up of an account the subscriber may pay for (own, or a
+ * relative's with the payer role). With the same Idempotency-Key the same
+ * payment comes back (a double click, a retried request, two tabs), never a
+ * second one; the same key with a different request is a 409. With a new card
+ * the payer finishes on the acquirer's page (3-D Secure there); with a saved
+ * card it is charged at once. Saving a card and paying with a saved one need a
+ * fresh SMS code (step-up).
+ */
+export async function startPayment(
+  data: DataAccess,
+  acquirer: Acquirer,
+  notify: Notify,
+  session: SessionInfo,
+  input: { accountNo: string; amountKop: number; saveCard: boolean; cardId?: string; idempotencyKey: string; returnOrigin: string },
+  now = new Date(),
+) {
+  const link = await requireAccount(data.global, session.subscriberId, input.accountNo, "payer");
+  checkAmount(input.amountKop);
+  if (!/^[\w-]{8,100}$/.test(input.idempotencyKey))
+    throw new AppError(422, "validation", {}, [{ field: "Idempotency-Key", message: "field.idempotencyKey" }]);
+  const { db, region } = await shardOf(data, link.accountNo);
+  const requestHash = await sha256Hex(JSON.stringify([link.accountNo, input.amountKop, input.saveCard, input.cardId ?? null]));
+  const card = input.cardId
+    ? await data.global
+        .select()
+        .from(cards)
+        .where(and(eq(cards.id, input.cardId), eq(cards.subscriberId, session.subscriberId)))
+        .get()
+    : undefined;
+  if (input.cardId && !card) throw new AppError(422, "validation", {}, [{ field: "cardId", message: "field.unknownCard" }]);
+
+  const id = newId(now.getTime());
+  const inserted = await db
+    .insert(payments)
+    .values({
+      id,
+      accountNo: link.accountNo,
+      payerId: session.subscriberId,
+      idempotencyKey: input.idempotencyKey,
+      requestHash,
+      purpose: "topup",
+      amountKop: input.amountKop,
+      status: "created",
+      saveCard: input.saveCard && !card,
+      cardId: card?.id ?? null,
+      cardLast4: card?.last4 ?? null,
+      cardBrand: card?.brand ?? null,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .onConflictDoNothing()
+    .returning();
+  let payment = inserted[0];
+  if (!payment) {
+    const existing = await db
+      .select()
+      .from(payments)
+      .where(and(eq(payments.payerId, session.subscriberId), eq(payments.idempotencyKey, input.idempotencyKey)))
+      .get();
+    if (!existing) throw new AppError(409, "conflict");
+    if (existing.requestHash !== requestHash) throw new AppError(409, "idempotency_mismatch");
+    payment = existing;
+    // A replay of a finished payment only reports it.
+    if (payment.status !== "created" && payment.status !== "pending") return { payment: paymentDto(payment), confirmationUrl: null };
+  }
+  const metadata = { paymentId: payment.id, accountNo: payment.accountNo };
+  const description = `Пополнение лицевого счёта ${formatAccountNoPlain(payment.accountNo)}`;
+  if (card) {
+    const result = await acquirer.chargeSavedCard({
+      token: card.token,
+      amountKop: payment.amountKop,
+      description,
+      metadata,
+      idempotenceKey: payment.id,
+    });
+    await applyAcquirerPayment(data, notify, result, "client", undefined, now);
+    const after = await db.select().from(payments).where(eq(payments.id, payment.id)).get();
+    return { payment: paymentDto(after ?? payment), confirmationUrl: null };
+  }
+  const started = await acquirer.createPayment({
+    amountKop: payment.amountKop,
+    description,
+    returnUrl: `${input.returnOrigin}/accounts/${payment.accountNo}/payments/${payment.id}`,
+    saveCard: payment.saveCard,
+    metadata,
+    idempotenceKey: payment.id,
+  });
+  await db
+    .update(payments)
+    .set({ acquirerPaymentId: started.id })
+    .where(and(eq(payments.id, payment.id), sql`${payments.acquirerPaymentId} IS NULL`));
+  if (payment.status === "created") await transition(db, region, payment, "pending", "client", {}, now);
+  return { payment: paymentDto(payment), confirmationUrl: started.confirmationUrl };
+}
+
+/**
+ * Applies what the acquirer says about a payment (a webhook or a status
+ * query). Checks that it is ours (id, account and amount agree), then moves
+ * the state machine; on success saves the card if asked, settles an open
+ * promised payment and sends the receipt. Safe to call any number of times.
+ */
+export async function applyAcquirerPayment(
+  data: DataAccess,
+  notify: Notify,
+  ap: AcquirerPayment,
+  source: "webhook" | "sync" | "client" | "autopay",
+  eventId?: string,
+  now = new Date(),
+): Promise<string> {
+  const shard = await data.shardForAccount(ap.metadata.accountNo);
+  const payment = shard ? await shard.db.select().from(payments).where(eq(payments.id, ap.metadata.paymentId)).get() : undefined;
+  if (
+    !shard ||
+    !payment ||
+    payment.accountNo !== ap.metadata.accountNo ||
+    payment.amountKop !== ap.amountKop ||
+    (payment.acquirerPaymentId && payment.acquirerPaymentId !== ap.id)
+  ) {
+    log("warn", "payment.foreign_event", { source, acquirerPaymentId: ap.id });
+    return "foreign";
+  }
+  if (!payment.acquirerPaymentId)
+    await shard.db
+      .update(payments)
+      .set({ acquirerPaymentId: ap.id })
+      .where(and(eq(payments.id, payment.id), sql`${payments.acquirerPaymentId} IS NULL`));
+  const to = ACQUIRER_STATUS[ap.status];
+  const result = await transition(
+    shard.db,
+    shard.region,
+    payment,
+    to,
+    source,
+    {
+      eventId,
+      cardLast4: ap.card?.last4,
+      cardBrand: ap.card?.brand,
+      failureCode: ap.failureCode,
+    },
+    now,
+  );
+  if (result === "applied" && to === "succeeded") await afterSuccess(data, shard.db, notify, payment, ap, now);
+  return result;
+}
+
+async function afterSuccess(data: DataAccess, db: RegionDb, notify: Notify, payment: PaymentRow, ap: AcquirerPayment, now: Date) {
+  if (payment.saveCard && ap.card?.token) {
+    const cardId = newId(now.getTime());
+    await data.global
+      .insert(cards)
+      .values({
+        id: cardId,
+        subscriberId: payment.payerId,
+        token: ap.card.token,
+        brand: ap.card.brand,
+        last4: ap.card.last4,
+        expMonth: ap.card.expMonth,
+        expYear: ap.card.expYear,
+        createdAt: now,
+      })
+      .onConflictDoNothing();
+    const saved = await data.global.select({ id: cards.id }).from(cards).where(eq(cards.token, ap.card.token)).get();
+    if (saved) await db.update(payments).set({ cardId: saved.id }).where(eq(payments.id, payment.id));
+  }
+  await settlePromised(db, payment.accountNo, `payment:${payment.id}`, now);
+  const receipt = await db.select().from(receipts).where(eq(receipts.paymentId, payment.id)).get();
+  const payer = await data.global.select({ email: subscribers.email }).from(subscribers).where(eq(subscribers.id, payment.payerId)).get();
+  if (receipt && payer?.email) {
+    const body = JSON.parse(receipt.body) as Receipt;
+    await notify({
+      channel: "email",
+      to: payer.email,
+      subject: `Кассовый чек № ${body.number}: ${rubText(body.totalKop)}`,
+      text: receiptText(body, rubText),
+      dedupeKey: `receipt:${payment.id}`,
+    });
+  }
+}
+
+/** One payment of an account the subscriber can see; an unfinished one is checked with the acquirer first. */
+export async function getPayment(
+  data: DataAccess,
+  acquirer: Acquirer,
+  notify: Notify,
+  subscriberId: string,
+  accountNo: string,
+  paymentId: string,
+) {
+  const link = await requireAccount(data.global, subscriberId, accountNo);
+  const { db } = await shardOf(data, link.accountNo);
+  const find = () =>
+    db
+      .select()
+      .from(payments)
+      .where(and(eq(payments.id, paymentId), eq(payments.accountNo, link.accountNo)))
+      .get();
+  const payment = await find();
+  if (!payment) throw new AppError(404, "not_found");
+  if ((payment.status === "created" || payment.status === "pending") && payment.acquirerPaymentId) {
+    const ap = await acquirer.getPayment(payment.acquirerPaymentId);
+    if (ap && ap.status !== "pending" && ap.status !== "waiting_for_3ds") await applyAcquirerPayment(data, notify, ap, "sync");
+  }
+  const now = (await find()) ?? payment;
+  const receipt = await db.select({ number: receipts.number }).from(receipts).where(eq(receipts.paymentId, paymentId)).get();
+  return { ...paymentDto(now), receiptNumber: receipt?.number ?? null };
+}
+
+export async function listPayments(data: DataAccess, subscriberId: string, accountNo: string) {
+  const link = await requireAccount(data.global, subscriberId, accountNo);
+  const { db } = await shardOf(data, link.accountNo);
+  const rows = await db
+    .select({ p: payments, receiptNumber: receipts.number })
+    .from(payments)
+    .leftJoin(receipts, eq(receipts.paymentId, payments.id))
+    .where(eq(payments.accountNo, link.accountNo))
+    .orderBy(desc(payments.createdAt))
+    .limit(50)
+    .all();
+  return rows.map((r) => ({ ...paymentDto(r.p), receiptNumber: r.receiptNumber ?? null }));
+}
+
+export async function getReceipt(data: DataAccess, subscriberId: string, accountNo: string, paymentId: string): Promise<Receipt> {
+  const link = await requireAccount(data.global, subscriberId, accountNo);
+  const { db } = await shardOf(data, link.accountNo);
+  const row = await db
+    .select()
+    .from(receipts)
+    .where(and(eq(receipts.paymentId, paymentId), eq(receipts.accountNo, link.accountNo)))
+    .get();
+  if (!row) throw new AppError(404, "not_found");
+  return JSON.parse(row.body) as Receipt;
+}
+
+export async function listCards(db: GlobalDb, subscriberId: string) {
+  const rows = await db.select().from(cards).where(eq(cards.subscriberId, subscriberId)).all();
+  return rows.map((c) => ({ id: c.id, brand: c.brand, last4: c.last4, expMonth: c.expMonth, expYear: c.expYear }));
+}
+
+export async function deleteCard(data: DataAccess, subscriberId: string, cardId: string) {
+  const gone = await data.global
+    .delete(cards)
+    .where(and(eq(cards.id, cardId), eq(cards.subscriberId, subscriberId)))
+    .returning({ id: cards.id });
+  if (gone.length === 0) throw new AppError(404, "not_found");
+}
+
+/** Sum of an account's promised payments still open (for the API's offer). */
+export async function openPromised(db: RegionDb, accountNo: string) {
+  return db
+    .select()
+    .from(promisedPayments)
+    .where(and(eq(promisedPayments.accountNo, accountNo), eq(promisedPayments.status, "active")))
+    .get();
+}

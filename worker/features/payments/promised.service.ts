@@ -1,0 +1,180 @@
+import { and, desc, eq, gte, lte, sql } from "drizzle-orm";
+import { accounts, ledgerEntries, promisedPayments } from "../../db/schema/region";
+import type { DataAccess, RegionDb } from "../../platform/db";
+import { SHARDS } from "../../platform/db";
+import { AppError } from "../../platform/errors";
+import { newId } from "../../platform/ids";
+import { localDay, regionByCode } from "../../platform/region";
+import { requireAccount } from "../accounts/accounts.service";
+import { balanceOf } from "../billing/billing.service";
+import { rawBatch } from "./payments.ledger";
+
+/**
+ * Promised payment (обещанный платёж) rules: the account is at least 60 days
+ * old, active, has had a payment in the last 180 days, has no promised payment
+ * open, and its balance is below the month's charges; up to that month's
+ * charges (at least 100 ₽, at most 1 500 ₽), free, for 5 days.
+ */
+export const PROMISED = { minAgeDays: 60, historyDays: 180, days: 5, minKop: 10_000, maxKop: 150_000 };
+const DAY = 24 * 60 * 60 * 1000;
+
+export type PromisedRefusal = "too_new" | "no_payments" | "already_open" | "balance_ok" | "not_active";
+
+async function monthlyCharges(db: RegionDb, accountNo: string, now: Date): Promise<number> {
+  const since = localDay("Europe/Moscow", new Date(now.getTime() - 30 * DAY));
+  const row = await db
+    .select({ s: sql<number>`coalesce(-sum(${ledgerEntries.amountKop}), 0)` })
+    .from(ledgerEntries)
+    .where(and(eq(ledgerEntries.accountNo, accountNo), eq(ledgerEntries.kind, "charge"), gte(ledgerEntries.localDay, since)))
+    .get();
+  return Number(row?.s ?? 0);
+}
+
+/** What the account may take now, and why not if it may not. */
+export async function promisedOffer(db: RegionDb, accountNo: string, now = new Date()) {
+  const [account, open, lastPayment, balanceKop, monthKop] = await Promise.all([
+    db.select().from(accounts).where(eq(accounts.accountNo, accountNo)).get(),
+    db
+      .select()
+      .from(promisedPayments)
+      .where(and(eq(promisedPayments.accountNo, accountNo), eq(promisedPayments.status, "active")))
+      .get(),
+    db
+      .select({ at: ledgerEntries.occurredAt })
+      .from(ledgerEntries)
+      .where(and(eq(ledgerEntries.accountNo, accountNo), eq(ledgerEntries.kind, "payment")))
+      .orderBy(desc(ledgerEntries.occurredAt))
+      .limit(1)
+      .get(),
+    balanceOf(db, accountNo),
+    monthlyCharges(db, accountNo, now),
+  ]);
+  const refusals: PromisedRefusal[] = [];
+  if (!account || account.status !== "active") refusals.push("not_active");
+  if (account && now.getTime() - account.createdAt.getTime() < PROMISED.minAgeDays * DAY) refusals.push("too_new");
+  if (!lastPayment || now.getTime() - lastPayment.at.getTime() > PROMISED.historyDays * DAY) refusals.push("no_payments");
+  if (open) refusals.push("already_open");
+  if (balanceKop >= monthKop) refusals.push("balance_ok");
+  const maxKop = Math.min(PROMISED.maxKop, Math.max(PROMISED.minKop, Math.ceil(monthKop / 5000) * 5000));
+  return {
+    eligible: refusals.length === 0,
+    refusals,
+    minKop: PROMISED.minKop,
+    maxKop,
+    days: PROMISED.days,
+    open: open ? { id: open.id, amountKop: open.amountKop, dueAt: open.dueAt.toISOString() } : null,
+  };
+}
+
+/**
+ * Takes a promised payment: the credit and its record in one batch. At most
+ * one is open per account, even under concurrent requests (a partial unique
+ * index refuses the second); the same idempotency key returns the same one.
+ */
+export async function takePromised(
+  data: DataAccess,
+  subscriberId: string,
+  accountNoInput: string,
+  amountKop: number,
+  key: string,
+  now = new Date(),
+) {
+  const link = await requireAccount(data.global, subscriberId, accountNoInput, "payer");
+  const shard = await data.shardForAccount(link.accountNo);
+  if (!shard) throw new AppError(404, "not_found");
+  const offer = await promisedOffer(shard.db, link.accountNo, now);
+  const id = `pp-${await keyId(link.accountNo, key)}`;
+  const existing = await shard.db.select().from(promisedPayments).where(eq(promisedPayments.id, id)).get();
+  if (existing) return existing;
+  if (!offer.eligible)
+    throw new AppError(
+      409,
+      "promised_refused",
+      {},
+      offer.refusals.map((r) => ({ field: "account", message: `promised.${r}` })),
+    );
+  if (!Number.isSafeInteger(amountKop) || amountKop < offer.minKop || amountKop > offer.maxKop)
+    throw new AppError(422, "validation", {}, [{ field: "amountKop", message: "field.amountRange" }]);
+  const tz = regionByCode(shard.region)?.tz ?? "Europe/Moscow";
+  const dueAt = new Date(now.getTime() + PROMISED.days * DAY);
+  try {
+    await shard.db.batch([
+      shard.db.insert(promisedPayments).values({ id, accountNo: link.accountNo, amountKop, status: "active", takenAt: now, dueAt }),
+      shard.db.insert(ledgerEntries).values({
+        id: newId(now.getTime()),
+        accountNo: link.accountNo,
+        kind: "promised_payment",
+        amountKop,
+        occurredAt: now,
+        localDay: localDay(tz, now),
+        descriptionRu: "Обещанный платёж",
+        descriptionEn: "Promised payment",
+        idempotencyKey: `promised:${id}`,
+        createdAt: now,
+      }),
+    ]);
+  } catch (e) {
+    // The partial unique index: another request opened one first.
+    if (String(e).includes("UNIQUE"))
+      throw new AppError(409, "promised_refused", {}, [{ field: "account", message: "promised.already_open" }]);
+    throw e;
+  }
+  return (await shard.db.select().from(promisedPayments).where(eq(promisedPayments.id, id)).get()) as typeof promisedPayments.$inferSelect;
+}
+
+async function keyId(accountNo: string, key: string) {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${accountNo}|${key}`));
+  return [...new Uint8Array(digest)]
+    .slice(0, 12)
+    .map((b) => b.toString(16).padStart(2, "0"))
+    .join("");
+}
+
+/**
+ * Repays the account's open promised payment (if any) with an equal debit,
+ * exactly once: `by` is the payment that settles it, or "expiry".
+ */
+export async function settlePromised(db: RegionDb, accountNo: string, by: string, now = new Date()): Promise<boolean> {
+  const open = await db
+    .select()
+    .from(promisedPayments)
+    .where(and(eq(promisedPayments.accountNo, accountNo), eq(promisedPayments.status, "active")))
+    .get();
+  if (!open) return false;
+  const account = await db.select({ region: accounts.region }).from(accounts).where(eq(accounts.accountNo, accountNo)).get();
+  const tz = regionByCode(account?.region ?? "msk")?.tz ?? "Europe/Moscow";
+  const t = now.getTime();
+  await rawBatch(db, [
+    ["UPDATE promised_payments SET status = 'settled', settled_at = ?, settled_by = ? WHERE id = ? AND status = 'active'", t, by, open.id],
+    [
+      `INSERT INTO ledger_entries (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
+         SELECT ?, ?, 'promised_payment', ?, ?, ?, NULL, 'Погашение обещанного платежа', 'Promised payment repaid', ?, ?
+         WHERE EXISTS (SELECT 1 FROM promised_payments WHERE id = ? AND status = 'settled')
+         ON CONFLICT (idempotency_key) DO NOTHING`,
+      newId(t),
+      accountNo,
+      -open.amountKop,
+      t,
+      localDay(tz, now),
+      `promised-settle:${open.id}`,
+      t,
+      open.id,
+    ],
+  ]);
+  return true;
+}
+
+/** Cron: promised payments past their term are repaid from the balance. */
+export async function expirePromised(data: DataAccess, now = new Date()): Promise<number> {
+  let n = 0;
+  for (const binding of SHARDS) {
+    const db = data.shard(binding);
+    const due = await db
+      .select({ accountNo: promisedPayments.accountNo })
+      .from(promisedPayments)
+      .where(and(eq(promisedPayments.status, "active"), lte(promisedPayments.dueAt, now)))
+      .all();
+    for (const d of due) if (await settlePromised(db, d.accountNo, "expiry", now)) n++;
+  }
+  return n;
+}

@@ -1,0 +1,115 @@
+import { formatAccountNoPlain } from "./format";
+
+/**
+ * An electronic cash receipt (кассовый чек) with the fields 54-ФЗ requires of
+ * an online payment: seller and its INN, taxation system, the calculation sign
+ * (приход), the item with its price, the payment method (full prepayment for
+ * communication services), VAT at the calculated rate 20/120, the total, the
+ * payment form, the register and fiscal data, and the site of the seller.
+ * The fiscal numbers come from the fiscal data operator in production; the
+ * local default derives them from the payment.
+ */
+export interface Receipt {
+  number: string;
+  issuedAt: string;
+  seller: { name: string; inn: string; address: string; site: string; taxation: string };
+  kind: "Приход";
+  items: {
+    name: string;
+    quantity: number;
+    priceKop: number;
+    amountKop: number;
+    vatRate: "20/120";
+    vatKop: number;
+    paymentMethod: "Предоплата 100%";
+    subject: "Услуга";
+  }[];
+  totalKop: number;
+  vatKop: number;
+  payment: { form: "Безналичными"; card: string | null };
+  fiscal: { register: string; fiscalDrive: string; document: number; sign: string };
+  accountNo: string;
+  paymentId: string;
+}
+
+export const SELLER = {
+  name: "ООО «Кабинет Телеком»",
+  inn: "7700000000",
+  address: "125009, г. Москва, ул. Тверская, д. 1",
+  site: "kabinet.localhost",
+  taxation: "ОСН",
+};
+
+/** VAT inside an amount at the calculated rate 20/120, rounded to the kopeck. */
+export function vatIncluded(amountKop: number): number {
+  return Math.round((amountKop * 20) / 120);
+}
+
+/** n decimal digits derived from the whole seed (FNV-1a, then a multiplicative stream). */
+function digits(seed: string, n: number): string {
+  let h = 2166136261;
+  for (let i = 0; i < seed.length; i++) {
+    h ^= seed.charCodeAt(i);
+    h = Math.imul(h, 16777619) >>> 0;
+  }
+  let out = "";
+  while (out.length < n) {
+    h = Math.imul(h ^ (h >>> 15), 2246822507) >>> 0;
+    h = Math.imul(h ^ (h >>> 13), 3266489909) >>> 0;
+    out += String(((h ^ (h >>> 16)) >>> 0) % 10);
+  }
+  return out;
+}
+
+export function buildReceipt(
+  p: { id: string; accountNo: string; amountKop: number; purpose: string; cardLast4: string | null; cardBrand: string | null },
+  _region: string,
+  at: Date,
+): Receipt {
+  const vat = vatIncluded(p.amountKop);
+  const day = at.toISOString().slice(0, 10).replace(/-/g, "");
+  return {
+    number: `${day}-${digits(p.id, 10)}`,
+    issuedAt: at.toISOString(),
+    seller: SELLER,
+    kind: "Приход",
+    items: [
+      {
+        name: `Оплата услуг связи, лицевой счёт ${formatAccountNoPlain(p.accountNo)}`,
+        quantity: 1,
+        priceKop: p.amountKop,
+        amountKop: p.amountKop,
+        vatRate: "20/120",
+        vatKop: vat,
+        paymentMethod: "Предоплата 100%",
+        subject: "Услуга",
+      },
+    ],
+    totalKop: p.amountKop,
+    vatKop: vat,
+    payment: { form: "Безналичными", card: p.cardLast4 ? `${(p.cardBrand ?? "card").toUpperCase()} •••• ${p.cardLast4}` : null },
+    fiscal: {
+      register: digits(`kkt${p.accountNo}`, 16),
+      fiscalDrive: digits("fn", 16),
+      document: Number(digits(`fd${p.id}`, 6)),
+      sign: digits(`fp${p.id}`, 10),
+    },
+    accountNo: p.accountNo,
+    paymentId: p.id,
+  };
+}
+
+/** The receipt as the text of an email. */
+export function receiptText(r: Receipt, rub: (kop: number) => string): string {
+  return [
+    `Кассовый чек № ${r.number} (${r.kind})`,
+    `${r.seller.name}, ИНН ${r.seller.inn}, ${r.seller.address}, ${r.seller.site}`,
+    `СНО: ${r.seller.taxation}. Дата: ${r.issuedAt.replace("T", " ").slice(0, 16)} UTC`,
+    ...r.items.map(
+      (i) => `${i.name}: ${i.quantity} × ${rub(i.priceKop)} = ${rub(i.amountKop)}; НДС ${i.vatRate}: ${rub(i.vatKop)}; ${i.paymentMethod}`,
+    ),
+    `ИТОГО: ${rub(r.totalKop)}, в т.ч. НДС ${rub(r.vatKop)}`,
+    `${r.payment.form}${r.payment.card ? `: ${r.payment.card}` : ""}`,
+    `РН ККТ ${r.fiscal.register}, ФН ${r.fiscal.fiscalDrive}, ФД ${r.fiscal.document}, ФП ${r.fiscal.sign}`,
+  ].join("\n");
+}
