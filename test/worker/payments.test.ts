@@ -14,7 +14,14 @@ const PETR_KZN = makeAccountNo("40300000005");
 type Payment = { id: string; status: string; amountKop: number; receiptNumber?: string | null };
 
 let ipCounter = 0;
-async function loginPetr(stepUp = false): Promise<string> {
+let steppedUp: Promise<string> | undefined;
+/** Logs petr in; with `stepUp`, one session that confirmed an SMS code (codes go out at most once a minute). */
+function loginPetr(stepUp = false): Promise<string> {
+  if (!stepUp) return login(false);
+  steppedUp ??= login(true);
+  return steppedUp;
+}
+async function login(stepUp: boolean): Promise<string> {
   const ip = `203.0.113.${++ipCounter}`;
   const res = await call("msk", "/api/v1/auth/login", {
     method: "POST",
@@ -107,7 +114,7 @@ async function webhook(event: WebhookEvent, at = new Date(), secret = env.ACQUIR
 }
 
 describe("top-up through the sandbox acquirer", () => {
-  it("pays on the hosted page, credits the ledger once, and issues a receipt", async () => {
+  it("pays on the hosted page, credits the ledger once, and issues a receipt", { timeout: 30_000 }, async () => {
     const cookie = await loginPetr();
     const before = await balance(cookie, PETR_EKB);
     const res = await pay(cookie, PETR_EKB, { amountKop: 75_000 }, crypto.randomUUID());
@@ -240,7 +247,9 @@ describe("exactly once", () => {
 });
 
 describe("saved cards and autopay", () => {
-  it("needs a fresh code to save a card; one click charges it; autopay announces, then charges once even with two cron runs, and stops at once", async () => {
+  it("needs a fresh code to save a card; one click charges it; autopay announces, then charges once even with two cron runs, and stops at once", {
+    timeout: 30_000,
+  }, async () => {
     const plain = await loginPetr();
     expect((await pay(plain, PETR_EKB, { amountKop: 10_000, saveCard: true }, crypto.randomUUID())).status).toBe(403);
     const cookie = await loginPetr(true);
@@ -312,36 +321,144 @@ async function codeOrText(to: string, since: number, pattern: RegExp) {
 }
 
 describe("promised payment", () => {
-  it("is refused with its reasons when the account is not eligible, and otherwise given once and repaid by the next payment", async () => {
+  it("is refused, with the reason, while the balance covers the month", async () => {
     const cookie = await loginPetr();
-    const options = await json<{ promised: { eligible: boolean; refusals: string[]; maxKop: number } }>(
+    const options = await json<{ promised: { eligible: boolean; refusals: string[] } }>(
       await call("msk", `/api/v1/accounts/${PETR_KZN}/payment-options`, { headers: { cookie } }),
     );
-    const take = (key: string, amountKop = 10_000) =>
-      call("msk", `/api/v1/accounts/${PETR_KZN}/promised-payment`, {
+    expect(options.promised).toMatchObject({ eligible: false, refusals: ["balance_ok"] });
+    const refused = await call("msk", `/api/v1/accounts/${PETR_KZN}/promised-payment`, {
+      method: "POST",
+      headers: { ...SAME_ORIGIN, cookie, "idempotency-key": crypto.randomUUID(), "accept-language": "ru" },
+      body: JSON.stringify({ amountKop: 10_000 }),
+    });
+    expect(refused.status).toBe(409);
+    expect(await json(refused)).toMatchObject({
+      title: "Обещанный платёж сейчас недоступен",
+      errors: [{ message: "Баланса хватает на месяц" }],
+    });
+    await assertConsistent(PETR_KZN);
+  });
+});
+
+describe("autopay that fails", () => {
+  it("retries a declined saved card three times, six hours apart, then tells the subscriber and ends the cycle", {
+    timeout: 30_000,
+  }, async () => {
+    const cookie = await loginPetr(true);
+    const saving = await json<{ payment: Payment; confirmationUrl: string }>(
+      await pay(cookie, PETR_KZN, { amountKop: 10_000, saveCard: true }, crypto.randomUUID()),
+    );
+    await enterCard(saving.confirmationUrl, "4000 0000 0000 0341");
+    expect((await getPayment(cookie, PETR_KZN, saving.payment.id)).status).toBe("succeeded");
+    const { items } = await json<{ items: { id: string; last4: string }[] }>(
+      await call("msk", "/api/v1/me/cards", { headers: { cookie } }),
+    );
+    const card = items.find((c) => c.last4 === "0341");
+    const threshold = (await balance(cookie, PETR_KZN)) + 50_000;
+    expect(
+      (
+        await call("msk", `/api/v1/accounts/${PETR_KZN}/autopay`, {
+          method: "PUT",
+          headers: { ...SAME_ORIGIN, cookie },
+          body: JSON.stringify({
+            cardId: card?.id,
+            mode: "threshold",
+            thresholdKop: threshold,
+            amountKop: 20_000,
+            monthlyLimitKop: 100_000,
+          }),
+        })
+      ).status,
+    ).toBe(204);
+    const data = createDataAccess(env);
+    const acquirer = sandboxAcquirer(env, "http://msk.kabinet.localhost");
+    const before = await balance(cookie, PETR_KZN);
+    const t0 = new Date();
+    await autopayTick(data, acquirer, notifier(env), t0);
+    let at = t0.getTime() + AUTOPAY.thresholdLeadMs + 1000;
+    const results = [];
+    for (let i = 0; i < AUTOPAY.maxAttempts; i++) {
+      results.push(await autopayTick(data, acquirer, notifier(env), new Date(at)));
+      // Before the retry is due nothing happens.
+      expect((await autopayTick(data, acquirer, notifier(env), new Date(at + 60_000))).charged).toBe(0);
+      at += AUTOPAY.retryMs;
+    }
+    expect(results.map((r) => r.failed)).toEqual([0, 0, 1]);
+    expect(await balance(cookie, PETR_KZN)).toBe(before);
+    await codeOrText("+79000000002", t0.getTime(), /не прошёл: банк отклонил списание 3 раза/);
+    const { db } = (await data.shardForAccount(PETR_KZN)) ?? { db: null };
+    const d1 = (db as unknown as { $client: D1Database }).$client;
+    const failed = await d1
+      .prepare("SELECT count(*) n FROM payments WHERE account_no = ? AND purpose = 'autopay' AND status = 'failed'")
+      .bind(PETR_KZN)
+      .first<{ n: number }>();
+    expect(failed?.n).toBe(3);
+    await assertConsistent(PETR_KZN);
+    await call("msk", `/api/v1/accounts/${PETR_KZN}/autopay`, { method: "DELETE", headers: { ...SAME_ORIGIN, cookie } });
+  });
+});
+
+describe("promised payment for an account that needs it", () => {
+  it("is given once even to concurrent requests, repaid by the next payment, or at its term if none comes", async () => {
+    const cookie = await loginPetr();
+    const data = createDataAccess(env);
+    const shard = await data.shardForAccount(PETR_EKB);
+    if (!shard) throw new Error("no shard");
+    // A month of heavy use brings the balance below the month's charges (test set-up through the ledger).
+    const now = Date.now();
+    const d1 = (shard.db as unknown as { $client: D1Database }).$client;
+    await d1
+      .prepare(
+        "INSERT INTO ledger_entries (id, account_no, kind, amount_kop, occurred_at, local_day, description_ru, description_en, idempotency_key, created_at) VALUES (?, ?, 'charge', ?, ?, ?, 'Услуги', 'Services', ?, ?)",
+      )
+      .bind(
+        `test-${now}`,
+        PETR_EKB,
+        -((await balance(cookie, PETR_EKB)) + 5_000),
+        now,
+        new Date(now).toISOString().slice(0, 10),
+        `test-charge-${now}`,
+        now,
+      )
+      .run();
+    const offer = async () =>
+      (
+        await json<{ promised: { eligible: boolean; refusals: string[]; maxKop: number } }>(
+          await call("msk", `/api/v1/accounts/${PETR_EKB}/payment-options`, { headers: { cookie } }),
+        )
+      ).promised;
+    expect(await offer()).toMatchObject({ eligible: true, refusals: [] });
+    const take = (amountKop: number) =>
+      call("msk", `/api/v1/accounts/${PETR_EKB}/promised-payment`, {
         method: "POST",
-        headers: { ...SAME_ORIGIN, cookie, "idempotency-key": key },
+        headers: { ...SAME_ORIGIN, cookie, "idempotency-key": crypto.randomUUID() },
         body: JSON.stringify({ amountKop }),
       });
-    if (!options.promised.eligible) {
-      // The balance covers the month: refused with the reason.
-      const refused = await take(crypto.randomUUID());
-      expect(refused.status).toBe(409);
-      expect(options.promised.refusals.length).toBeGreaterThan(0);
-      return;
-    }
-    const before = await balance(cookie, PETR_KZN);
-    const answers = await Promise.all([take(crypto.randomUUID()), take(crypto.randomUUID()), take(crypto.randomUUID())]);
-    expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
-    expect(await balance(cookie, PETR_KZN)).toBe(before + 10_000);
-    await assertConsistent(PETR_KZN);
+    const before = await balance(cookie, PETR_EKB);
+    const answers = await Promise.all([take(10_000), take(10_000), take(10_000)]);
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409]);
+    expect(await balance(cookie, PETR_EKB)).toBe(before + 10_000);
+    expect((await offer()).refusals).toContain("already_open");
+    await assertConsistent(PETR_EKB);
+
+    // The next payment repays it: the account gets the payment minus the promised sum.
     const { payment, confirmationUrl } = await json<{ payment: Payment; confirmationUrl: string }>(
-      await pay(cookie, PETR_KZN, { amountKop: 30_000 }, crypto.randomUUID()),
+      await pay(cookie, PETR_EKB, { amountKop: 30_000 }, crypto.randomUUID()),
     );
     await enterCard(confirmationUrl, "4242 4242 4242 4242");
-    await getPayment(cookie, PETR_KZN, payment.id);
-    expect(await balance(cookie, PETR_KZN)).toBe(before + 30_000);
-    expect(await expirePromised(createDataAccess(env), new Date(Date.now() + 10 * 86_400_000))).toBe(0);
-    await assertConsistent(PETR_KZN);
+    await getPayment(cookie, PETR_EKB, payment.id);
+    expect(await balance(cookie, PETR_EKB)).toBe(before + 30_000);
+    await assertConsistent(PETR_EKB);
+
+    // Taken again and never repaid by a payment: at its term it is repaid from the balance.
+    const again = await take(10_000);
+    expect(again.status).toBe(201);
+    const dueAt = new Date((await json<{ dueAt: string }>(again)).dueAt);
+    expect(await expirePromised(data, new Date(dueAt.getTime() - 1000))).toBe(0);
+    expect(await expirePromised(data, dueAt)).toBe(1);
+    expect(await expirePromised(data, dueAt)).toBe(0);
+    expect(await balance(cookie, PETR_EKB)).toBe(before + 30_000);
+    await assertConsistent(PETR_EKB);
   });
 });
