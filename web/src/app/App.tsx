@@ -17,6 +17,7 @@ const ContactsPage = lazy(() => import("../features/contacts/ContactsPage"));
 const ProfilePage = lazy(() => import("../features/auth/ProfilePage"));
 const RegisterPage = lazy(() => import("../features/auth/RegisterPage"));
 const AccountsPage = lazy(() => import("../features/accounts/AccountsPage"));
+const PaymentPage = lazy(() => import("../features/payments/PaymentPage"));
 const AccountPage = lazy(() => import("../features/accounts/AccountPage"));
 const HistoryShortcut = lazy(() => import("../features/accounts/HistoryShortcut"));
 const RecoverPage = lazy(() => import("../features/auth/RecoverPage"));
@@ -59,6 +60,7 @@ export function App() {
                   <Route path="/register" component={RegisterPage} />
                   <Route path="/accounts" component={AccountsPage} />
                   <Route path="/accounts/:no" component={AccountPage} />
+                  <Route path="/accounts/:no/payments/:id" component={PaymentPage} />
                   <Route path="/history" component={HistoryShortcut} />
                   <Route path="/recover" component={RecoverPage} />
                   <Route path="*404" component={NotFoundPage} />

@@ -1,6 +1,43 @@
 import type { z } from "zod";
 import type { Account, LedgerEntry } from "../../../worker/features/accounts/accounts.routes";
 import type { ProfileDto, SessionDto } from "../../../worker/features/auth/auth.routes";
+import type { Payment } from "../../../worker/features/payments/payments.routes";
+import type { Receipt } from "../../../worker/features/payments/receipts";
+
+export type PaymentDto = z.infer<typeof Payment>;
+export type ReceiptDto = Receipt;
+export interface CardDto {
+  id: string;
+  brand: string;
+  last4: string;
+  expMonth: number;
+  expYear: number;
+}
+export interface AutopayDto {
+  cardId: string;
+  mode: "threshold" | "monthly";
+  thresholdKop: number | null;
+  dayOfMonth: number | null;
+  amountKop: number;
+  monthlyLimitKop: number;
+  nextChargeAfter: string | null;
+  lastResult: string | null;
+}
+export interface PaymentOptionsDto {
+  minKop: number;
+  maxKop: number;
+  suggestedKop: number[];
+  cards: CardDto[];
+  autopay: AutopayDto | null;
+  promised: {
+    eligible: boolean;
+    refusals: string[];
+    minKop: number;
+    maxKop: number;
+    days: number;
+    open: { id: string; amountKop: number; dueAt: string } | null;
+  };
+}
 
 export type AccountDto = z.infer<typeof Account>;
 export type LedgerEntryDto = z.infer<typeof LedgerEntry>;
@@ -188,6 +225,32 @@ export const api = {
   confirmAccountLink: (accountNo: string, code: string, role: "payer" | "viewer") =>
     send<void>("POST", "/api/v1/accounts/link/confirm", { accountNo, code, role }),
   unlinkAccount: (no: string) => send<void>("DELETE", `/api/v1/accounts/${encodeURIComponent(no)}/link`),
+  paymentOptions: (no: string) => request<PaymentOptionsDto>(`/api/v1/accounts/${encodeURIComponent(no)}/payment-options`),
+  /** Top-up; the same `key` (one per attempt on the screen) never makes a second payment. */
+  pay: (no: string, body: { amountKop: number; saveCard?: boolean; cardId?: string }, key: string) =>
+    request<{ payment: PaymentDto; confirmationUrl: string | null }>(`/api/v1/accounts/${encodeURIComponent(no)}/payments`, {
+      method: "POST",
+      body: JSON.stringify(body),
+      headers: { "content-type": "application/json", "idempotency-key": key },
+    }),
+  payment: (no: string, id: string) => request<PaymentDto>(`/api/v1/accounts/${encodeURIComponent(no)}/payments/${encodeURIComponent(id)}`),
+  payments: (no: string) => request<Items<PaymentDto>>(`/api/v1/accounts/${encodeURIComponent(no)}/payments`).then((r) => r.items),
+  receipt: (no: string, id: string) =>
+    request<ReceiptDto>(`/api/v1/accounts/${encodeURIComponent(no)}/payments/${encodeURIComponent(id)}/receipt`),
+  deleteCard: (id: string) => send<void>("DELETE", `/api/v1/me/cards/${encodeURIComponent(id)}`),
+  setAutopay: (no: string, body: Omit<AutopayDto, "nextChargeAfter" | "lastResult">) =>
+    request<void>(`/api/v1/accounts/${encodeURIComponent(no)}/autopay`, {
+      method: "PUT",
+      body: JSON.stringify(body),
+      headers: { "content-type": "application/json" },
+    }),
+  stopAutopay: (no: string) => send<void>("DELETE", `/api/v1/accounts/${encodeURIComponent(no)}/autopay`),
+  takePromised: (no: string, amountKop: number, key: string) =>
+    request<{ id: string; amountKop: number; dueAt: string }>(`/api/v1/accounts/${encodeURIComponent(no)}/promised-payment`, {
+      method: "POST",
+      body: JSON.stringify({ amountKop }),
+      headers: { "content-type": "application/json", "idempotency-key": key },
+    }),
   startStepUp: () => send<CodeSent>("POST", "/api/v1/auth/step-up/start"),
   verifyStepUp: (code: string) => send<{ validUntil: string }>("POST", "/api/v1/auth/step-up/verify", { code }),
   changePassword: (currentPassword: string, newPassword: string) =>

@@ -9,6 +9,7 @@ import { fetchWithSnapshot, isNetworkError, loadSnapshot, saveSnapshot } from ".
 import { enqueue, lastRefused, pending } from "../../lib/outbox";
 import { Field } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
+import { AutopaySection, PaymentsSection, PromisedSection } from "../payments/PaymentsSection";
 import { AccountCard } from "./AccountsPage";
 import { SpendingChart } from "./SpendingChart";
 
@@ -151,6 +152,24 @@ function History(props: { accountNo: string; services: { id: string; name: { ru:
   );
 }
 
+/** Payments and receipts, autopay and promised payment: they need the network, and say so offline. */
+function MoneySections(props: { accountNo: string }) {
+  const [options, { refetch }] = createResource(() => props.accountNo, api.paymentOptions);
+  return (
+    <>
+      <PaymentsSection accountNo={props.accountNo} />
+      <Loadable resource={options} onRetry={refetch}>
+        {(o) => (
+          <>
+            <AutopaySection accountNo={props.accountNo} options={o} onChange={() => void refetch()} />
+            <PromisedSection accountNo={props.accountNo} options={o} onChange={() => void refetch()} />
+          </>
+        )}
+      </Loadable>
+    </>
+  );
+}
+
 /** Account detail: the card, "money lasts until", spending by month, low-balance threshold, history. */
 export default function AccountPage() {
   const { t, lang } = useI18n();
@@ -241,6 +260,7 @@ export default function AccountPage() {
           );
         }}
       </Loadable>
+      <MoneySections accountNo={params.no} />
       <History accountNo={params.no} services={account.latest?.data.services ?? []} />
     </>
   );

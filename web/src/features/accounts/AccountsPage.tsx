@@ -138,7 +138,8 @@ export default function AccountsPage() {
   const { t, lang } = useI18n();
   const { profile } = useSession();
   // The installed app's "Пополнить" shortcut opens the top-up of the first account one can pay.
-  const topUp = new URLSearchParams(location.search).has("topup");
+  // "?topup" opens the first account one can pay; "?topup=<account>" that account.
+  const topUp = new URLSearchParams(location.search).get("topup");
   const [accounts, { refetch }] = createResource(
     () => profile() ?? false,
     () => fetchWithSnapshot("accounts", api.accounts),
@@ -161,7 +162,11 @@ export default function AccountsPage() {
                       {(a) => (
                         <AccountCard
                           account={a}
-                          openTopUp={topUp && a.accountNo === snap.data.items.find((x) => x.role !== "viewer")?.accountNo}
+                          openTopUp={
+                            topUp !== null &&
+                            (topUp === a.accountNo ||
+                              (topUp === "" && a.accountNo === snap.data.items.find((x) => x.role !== "viewer")?.accountNo))
+                          }
                         />
                       )}
                     </For>

@@ -1,12 +1,134 @@
 import { Dialog } from "@kobalte/core/dialog";
-import { createSignal, Show } from "solid-js";
+import { useNavigate } from "@solidjs/router";
+import { createResource, createSignal, For, Show } from "solid-js";
+import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
-import { formatAccountNo } from "../../lib/format";
+import { ApiError, api, type CardDto } from "../../lib/api";
+import { createAction } from "../../lib/createAction";
+import { formatAccountNo, formatRub } from "../../lib/format";
+import { useOnline } from "../../lib/online";
+import { CodeField } from "../auth/fields";
+import { ProblemAlert } from "../auth/ProblemAlert";
+
+const newKey = () => crypto.randomUUID();
 
 /**
- * "Пополнить": how to top up this account now: by its number in any bank's
- * app (the way subscribers pay today), with the number ready to copy.
+ * Card top-up: suggested amounts (enough for next month first), a new card on
+ * the acquirer's page (3-D Secure there) or a saved card in one click. Saving
+ * a card or paying with a saved one asks for an SMS code first. Every attempt
+ * carries one idempotency key, so a double click or a retry never pays twice.
  */
+export function TopUpForm(props: { accountNo: string }) {
+  const { t, lang } = useI18n();
+  const online = useOnline();
+  const navigate = useNavigate();
+  const [options, { refetch }] = createResource(() => props.accountNo, api.paymentOptions);
+  const [amount, setAmount] = createSignal<string>("");
+  const [card, setCard] = createSignal<string>("new");
+  const [save, setSave] = createSignal(false);
+  const [stage, setStage] = createSignal<"enter" | "code">("enter");
+  let key = newKey();
+  const a = createAction();
+  const amountKop = () => Math.round(Number(amount().replace(",", ".").replace(/\s/g, "")) * 100);
+  const pay = async () => {
+    const body = card() === "new" ? { amountKop: amountKop(), saveCard: save() } : { amountKop: amountKop(), cardId: card() };
+    try {
+      const { payment, confirmationUrl } = await api.pay(props.accountNo, body, key);
+      key = newKey();
+      if (confirmationUrl) location.assign(confirmationUrl);
+      else navigate(`/accounts/${props.accountNo}/payments/${payment.id}`);
+    } catch (e) {
+      if (e instanceof ApiError && e.problem.type.endsWith(":step-up-required")) {
+        await api.startStepUp();
+        setStage("code");
+        return;
+      }
+      throw e;
+    }
+  };
+  const submit = (e: SubmitEvent) => {
+    e.preventDefault();
+    const f = new FormData(e.currentTarget as HTMLFormElement);
+    void a.run(async () => {
+      if (stage() === "code") {
+        await api.verifyStepUp(String(f.get("code") ?? ""));
+        setStage("enter");
+      }
+      await pay();
+    });
+  };
+  return (
+    <Loadable resource={options} onRetry={refetch}>
+      {(o) => {
+        if (!amount() && o.suggestedKop[0]) setAmount(String(o.suggestedKop[0] / 100));
+        return (
+          <form class="form" onSubmit={submit} aria-busy={a.busy()} novalidate>
+            <ProblemAlert problem={a.problem()} />
+            <fieldset class="segmented">
+              <legend>{t("pay.suggested")}</legend>
+              <For each={o.suggestedKop}>
+                {(k, i) => (
+                  <button type="button" aria-pressed={amountKop() === k} onClick={() => setAmount(String(k / 100))}>
+                    {formatRub(k, lang())}
+                    <Show when={i() === 0 && o.suggestedKop.length > 1}>
+                      <span class="visually-hidden"> — {t("pay.forMonth")}</span>
+                    </Show>
+                  </button>
+                )}
+              </For>
+            </fieldset>
+            <label class="field">
+              <span>{t("pay.amount")}</span>
+              <input
+                name="amount"
+                inputmode="decimal"
+                value={amount()}
+                onInput={(e) => setAmount(e.currentTarget.value)}
+                aria-describedby="pay-limits"
+                required
+              />
+              <small id="pay-limits" class="muted">
+                {t("pay.limits", { min: formatRub(o.minKop, lang()), max: formatRub(o.maxKop, lang()) })}
+              </small>
+            </label>
+            <fieldset class="radios">
+              <legend>{t("pay.card")}</legend>
+              <label class="check">
+                <input type="radio" name="card" value="new" checked={card() === "new"} onChange={() => setCard("new")} />
+                {t("pay.newCard")}
+              </label>
+              <For each={o.cards}>
+                {(c: CardDto) => (
+                  <label class="check">
+                    <input type="radio" name="card" value={c.id} checked={card() === c.id} onChange={() => setCard(c.id)} />
+                    {c.brand.toUpperCase()} •••• {c.last4}
+                  </label>
+                )}
+              </For>
+              <Show when={card() === "new"}>
+                <label class="check">
+                  <input type="checkbox" name="save" checked={save()} onChange={(e) => setSave(e.currentTarget.checked)} />
+                  {t("pay.saveCard")}
+                </label>
+              </Show>
+            </fieldset>
+            <Show when={stage() === "code"}>
+              <CodeField problem={a.problem()} notice={t("stepUp.sent")} />
+            </Show>
+            <button type="submit" class="button button--primary" disabled={a.busy() || !online()}>
+              {stage() === "code" ? t("code.confirm") : t("pay.submit", { amount: formatRub(amountKop() || 0, lang()) })}
+            </button>
+            <Show when={!online()}>
+              <p class="muted">{t("offline.disabled")}</p>
+            </Show>
+          </form>
+        );
+      }}
+    </Loadable>
+  );
+}
+
+/** "Пополнить": card payment here, or by the account number in any bank's app. */
 export function TopUpButton(props: { accountNo: string; open?: boolean }) {
   const { t } = useI18n();
   const [copied, setCopied] = createSignal(false);
@@ -26,27 +148,31 @@ export function TopUpButton(props: { accountNo: string; open?: boolean }) {
         <div class="dialog-positioner">
           <Dialog.Content class="dialog">
             <div class="dialog-header">
-              <Dialog.Title as="h2">{t("topup.title")}</Dialog.Title>
+              <Dialog.Title as="h2">{t("pay.title", { account: formatAccountNo(props.accountNo) })}</Dialog.Title>
               <Dialog.CloseButton class="icon-button" aria-label={t("region.close")}>
                 ✕
               </Dialog.CloseButton>
             </div>
-            <Dialog.Description as="div">
-              <ol>
-                <li>{t("topup.step1")}</li>
-                <li>{t("topup.step2")}</li>
-                <li>
-                  {t("topup.step3")} <strong class="account-number">{formatAccountNo(props.accountNo)}</strong>
-                </li>
-              </ol>
-              <p class="muted">{t("topup.note")}</p>
-            </Dialog.Description>
-            <button type="button" class="button" onClick={() => void copy()}>
-              {t("topup.copy")}
-            </button>
-            <Show when={copied()}>
-              <p role="status">{t("topup.copied")}</p>
-            </Show>
+            <TopUpForm accountNo={props.accountNo} />
+            <details>
+              <summary>{t("topup.title")}</summary>
+              <Dialog.Description as="div">
+                <ol>
+                  <li>{t("topup.step1")}</li>
+                  <li>{t("topup.step2")}</li>
+                  <li>
+                    {t("topup.step3")} <strong class="account-number">{formatAccountNo(props.accountNo)}</strong>
+                  </li>
+                </ol>
+                <p class="muted">{t("topup.note")}</p>
+              </Dialog.Description>
+              <button type="button" class="button" onClick={() => void copy()}>
+                {t("topup.copy")}
+              </button>
+              <Show when={copied()}>
+                <p role="status">{t("topup.copied")}</p>
+              </Show>
+            </details>
           </Dialog.Content>
         </div>
       </Dialog.Portal>

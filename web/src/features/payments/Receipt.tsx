@@ -1,0 +1,69 @@
+import { createResource, For, Show } from "solid-js";
+import { Loadable } from "../../app/Loadable";
+import { useI18n } from "../../i18n";
+import { api } from "../../lib/api";
+import { formatRub } from "../../lib/format";
+
+/** The electronic receipt of a payment, with the fields a Russian online-payment receipt carries. */
+export function ReceiptView(props: { accountNo: string; paymentId: string }) {
+  const { t, lang } = useI18n();
+  const [receipt, { refetch }] = createResource(
+    () => [props.accountNo, props.paymentId] as const,
+    ([no, id]) => api.receipt(no, id),
+  );
+  return (
+    <Loadable resource={receipt} onRetry={refetch}>
+      {(r) => (
+        <section class="receipt card" aria-label={t("receipt.title", { number: r.number })}>
+          <h3>{t("receipt.title", { number: r.number })}</h3>
+          <p>
+            {r.seller.name}, {t("receipt.inn")} {r.seller.inn}
+            <br />
+            {r.seller.address}, {r.seller.site}
+          </p>
+          <dl>
+            <dt>{t("receipt.kind")}</dt>
+            <dd>{r.kind}</dd>
+            <dt>{t("receipt.date")}</dt>
+            <dd>{new Date(r.issuedAt).toLocaleString(lang() === "ru" ? "ru-RU" : "en-GB")}</dd>
+            <dt>{t("receipt.taxation")}</dt>
+            <dd>{r.seller.taxation}</dd>
+          </dl>
+          <For each={r.items}>
+            {(i) => (
+              <dl>
+                <dt>{i.name}</dt>
+                <dd>
+                  {i.quantity} × {formatRub(i.priceKop, lang())}
+                </dd>
+                <dt>{i.paymentMethod}</dt>
+                <dd>{formatRub(i.amountKop, lang())}</dd>
+                <dt>
+                  {t("receipt.vat")} {i.vatRate}
+                </dt>
+                <dd>{formatRub(i.vatKop, lang())}</dd>
+              </dl>
+            )}
+          </For>
+          <dl>
+            <dt>
+              <strong>{t("receipt.total")}</strong>
+            </dt>
+            <dd>
+              <strong>{formatRub(r.totalKop, lang())}</strong>
+            </dd>
+            <dt>{r.payment.form}</dt>
+            <dd>{r.payment.card ?? ""}</dd>
+            <dt>{t("receipt.fiscal")}</dt>
+            <dd>
+              РН ККТ {r.fiscal.register}, ФН {r.fiscal.fiscalDrive}, ФД {r.fiscal.document}, ФП {r.fiscal.sign}
+            </dd>
+          </dl>
+          <Show when={r.accountNo}>
+            <p class="muted">{t("receipt.emailed")}</p>
+          </Show>
+        </section>
+      )}
+    </Loadable>
+  );
+}
