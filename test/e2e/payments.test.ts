@@ -12,40 +12,41 @@ afterAll(async () => {
 });
 
 const ACCOUNT = makeAccountNo("50400000006"); // petr's account in Yekaterinburg
-const balanceText = (page: Page) =>
-  page
-    .locator("article", { hasText: ACCOUNT.replace(/(\d{4})(?=\d)/g, "$1 ") })
-    .locator(".account__balance")
-    .innerText();
+const card = (page: Page) => page.locator("article", { hasText: ACCOUNT.replace(/(\d{4})(?=\d)/g, "$1 ") });
+const balanceText = (page: Page) => card(page).locator(".account__balance").innerText();
 const rub = (text: string) => Number(text.replace(/[^\d,-]/g, "").replace(",", "."));
+
+/** Logs petr in on his region's site and opens the top-up of his account for `amount` roubles, up to the acquirer's page. */
+async function startTopUp(page: Page, amount: number): Promise<number> {
+  await page.goto(site("ekb", "/login"));
+  await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill("petr");
+  await page.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
+  await page.getByRole("button", { name: "Войти", exact: true }).click();
+  await page.waitForURL(site("ekb", "/accounts"));
+  await expect.poll(() => page.getByRole("article").count()).toBeGreaterThan(0);
+  const before = rub(await balanceText(page));
+  await card(page).getByRole("button", { name: "Пополнить" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByLabel("Сумма, ₽").fill(String(amount));
+  await dialog.getByRole("button", { name: `Оплатить ${amount} ₽` }).click();
+  await page.waitForURL(/\/sandbox\/acquirer\/pay\//);
+  return before;
+}
+
+/** Fills the acquirer's card form (the sandbox's hosted page) and waits to be sent back to the result. */
+async function payWith(page: Page, number: string) {
+  await page.getByLabel("Номер карты").fill(number);
+  await page.getByLabel("Срок (ММ/ГГ)").fill("12/30");
+  await page.getByLabel("CVC").fill("123");
+  await page.getByRole("button", { name: /^Оплатить/ }).click();
+  await page.waitForURL(new RegExp(`/accounts/${ACCOUNT}/payments/`));
+}
 
 describe("paying by card in a real browser", () => {
   it("tops up through the acquirer's page, comes back to the result with its receipt, and sees the balance change", async () => {
     const page = await (await newContext(browser)).newPage();
-    await page.goto(site("ekb", "/login"));
-    await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill("petr");
-    await page.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
-    await page.getByRole("button", { name: "Войти", exact: true }).click();
-    await page.waitForURL(site("ekb", "/accounts"));
-    await expect.poll(() => page.getByRole("article").count()).toBeGreaterThan(0);
-    const before = rub(await balanceText(page));
-
-    await page
-      .locator("article", { hasText: ACCOUNT.replace(/(\d{4})(?=\d)/g, "$1 ") })
-      .getByRole("button", { name: "Пополнить" })
-      .click();
-    const dialog = page.getByRole("dialog");
-    await dialog.getByLabel("Сумма, ₽").fill("500");
-    await dialog.getByRole("button", { name: "Оплатить 500 ₽" }).click();
-
-    // The acquirer's hosted page (the sandbox), with a test card that succeeds.
-    await page.waitForURL(/\/sandbox\/acquirer\/pay\//);
-    await page.getByLabel("Номер карты").fill("4242 4242 4242 4242");
-    await page.getByLabel("Срок (ММ/ГГ)").fill("12/30");
-    await page.getByLabel("CVC").fill("123");
-    await page.getByRole("button", { name: /^Оплатить/ }).click();
-
-    await page.waitForURL(new RegExp(`/accounts/${ACCOUNT}/payments/`));
+    const before = await startTopUp(page, 500);
+    await payWith(page, "4242 4242 4242 4242");
     await expect.poll(() => page.getByRole("status").filter({ hasText: "Оплачено" }).count()).toBe(1);
     await expect.poll(() => page.getByRole("heading", { name: /^Кассовый чек № / }).count()).toBe(1);
     expect(await page.getByText("VISA •••• 4242").count()).toBeGreaterThan(0);
@@ -57,25 +58,8 @@ describe("paying by card in a real browser", () => {
 
   it("says why a declined card failed and takes no money", async () => {
     const page = await (await newContext(browser)).newPage();
-    await page.goto(site("ekb", "/login"));
-    await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill("petr");
-    await page.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
-    await page.getByRole("button", { name: "Войти", exact: true }).click();
-    await page.waitForURL(site("ekb", "/accounts"));
-    await expect.poll(() => page.getByRole("article").count()).toBeGreaterThan(0);
-    const before = rub(await balanceText(page));
-    await page
-      .locator("article", { hasText: ACCOUNT.replace(/(\d{4})(?=\d)/g, "$1 ") })
-      .getByRole("button", { name: "Пополнить" })
-      .click();
-    await page.getByRole("dialog").getByLabel("Сумма, ₽").fill("300");
-    await page.getByRole("dialog").getByRole("button", { name: "Оплатить 300 ₽" }).click();
-    await page.waitForURL(/\/sandbox\/acquirer\/pay\//);
-    await page.getByLabel("Номер карты").fill("4000 0000 0000 0002");
-    await page.getByLabel("Срок (ММ/ГГ)").fill("12/30");
-    await page.getByLabel("CVC").fill("123");
-    await page.getByRole("button", { name: /^Оплатить/ }).click();
-    await page.waitForURL(new RegExp(`/accounts/${ACCOUNT}/payments/`));
+    const before = await startTopUp(page, 300);
+    await payWith(page, "4000 0000 0000 0002");
     await expect.poll(() => page.getByText("Платёж не прошёл: банк отклонил операцию. Деньги не списаны.").count()).toBe(1);
     await page.goto(site("ekb", "/accounts"));
     await expect.poll(async () => rub(await balanceText(page))).toBe(before);

@@ -3,10 +3,11 @@ import { useNavigate } from "@solidjs/router";
 import { createResource, createSignal, For, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
-import { ApiError, api, type CardDto } from "../../lib/api";
+import { api, type CardDto } from "../../lib/api";
 import { createAction } from "../../lib/createAction";
 import { formatAccountNo, formatRub } from "../../lib/format";
 import { useOnline } from "../../lib/online";
+import { runOrStepUp } from "../../lib/stepUp";
 import { CodeField } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
 
@@ -32,19 +33,15 @@ export function TopUpForm(props: { accountNo: string }) {
   const amountKop = () => Math.round(Number(amount().replace(",", ".").replace(/\s/g, "")) * 100);
   const pay = async () => {
     const body = card() === "new" ? { amountKop: amountKop(), saveCard: save() } : { amountKop: amountKop(), cardId: card() };
-    try {
-      const { payment, confirmationUrl } = await api.pay(props.accountNo, body, key);
-      key = newKey();
-      if (confirmationUrl) location.assign(confirmationUrl);
-      else navigate(`/accounts/${props.accountNo}/payments/${payment.id}`);
-    } catch (e) {
-      if (e instanceof ApiError && e.problem.type.endsWith(":step-up-required")) {
-        await api.startStepUp();
-        setStage("code");
-        return;
-      }
-      throw e;
-    }
+    await runOrStepUp(
+      async () => {
+        const { payment, confirmationUrl } = await api.pay(props.accountNo, body, key);
+        key = newKey();
+        if (confirmationUrl) location.assign(confirmationUrl);
+        else navigate(`/accounts/${props.accountNo}/payments/${payment.id}`);
+      },
+      () => setStage("code"),
+    );
   };
   const submit = (e: SubmitEvent) => {
     e.preventDefault();

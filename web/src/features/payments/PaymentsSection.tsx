@@ -6,6 +6,7 @@ import { type AutopayDto, api, type PaymentOptionsDto } from "../../lib/api";
 import { createAction } from "../../lib/createAction";
 import { formatRub } from "../../lib/format";
 import { useOnline } from "../../lib/online";
+import { runOrStepUp } from "../../lib/stepUp";
 import { CodeField, Field } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { ReceiptView } from "./Receipt";
@@ -80,20 +81,13 @@ export function AutopaySection(props: { accountNo: string; options: PaymentOptio
         await api.verifyStepUp(String(f.get("code") ?? ""));
         setStage("enter");
       }
-      try {
-        await api.setAutopay(props.accountNo, body);
-      } catch (err) {
-        if (
-          err instanceof Error &&
-          "problem" in err &&
-          String((err as { problem: { type: string } }).problem.type).endsWith(":step-up-required")
-        ) {
-          await api.startStepUp();
-          setStage("code");
-          return undefined;
-        }
-        throw err;
-      }
+      if (
+        !(await runOrStepUp(
+          () => api.setAutopay(props.accountNo, body),
+          () => setStage("code"),
+        ))
+      )
+        return undefined;
       props.onChange();
       return t("autopay.saved");
     });
