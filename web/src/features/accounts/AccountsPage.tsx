@@ -138,7 +138,7 @@ export default function AccountsPage() {
   const { t, lang } = useI18n();
   const { profile } = useSession();
   // The installed app's "Пополнить" shortcut opens the top-up of the first account one can pay.
-  // "?topup" opens the first account one can pay; "?topup=<account>" that account.
+  // "?topup" (the installed app's shortcut) opens the first account one can pay; "?topup=<account>" that account.
   const topUp = new URLSearchParams(location.search).get("topup");
   const [accounts, { refetch }] = createResource(
     () => profile() ?? false,
@@ -165,7 +165,7 @@ export default function AccountsPage() {
                           openTopUp={
                             topUp !== null &&
                             (topUp === a.accountNo ||
-                              (topUp === "" && a.accountNo === snap.data.items.find((x) => x.role !== "viewer")?.accountNo))
+                              (!/^\d{12}$/.test(topUp) && a.accountNo === snap.data.items.find((x) => x.role !== "viewer")?.accountNo))
                           }
                         />
                       )}
