@@ -68,14 +68,19 @@ export async function audit(
     if (options.cookies) await setCookies(chrome.port, options.cookies);
     for (const { name, url } of pages) {
       const runs: RunnerResult[] = [];
-      for (let i = 0; i < (options.runs ?? 5); i++) {
+      // A run whose trace Chrome failed to record (NO_NAVSTART, NO_FCP: Lighthouse's own transient errors) is
+      // run again, at most twice per page; any other runtime error fails at once.
+      let retries = 2;
+      while (runs.length < (options.runs ?? 5)) {
         const run = await lighthouse(
           url,
           { port: chrome.port, output: "html", logLevel: "error" },
           { extends: "lighthouse:default", settings: { onlyCategories: [...CATEGORIES], formFactor: "mobile", locale: "ru" } },
         );
         if (!run) throw new Error(`Lighthouse returned nothing for ${url}`);
-        if (run.lhr.runtimeError) throw new Error(`Lighthouse failed on ${url}: ${run.lhr.runtimeError.message}`);
+        const error = run.lhr.runtimeError;
+        if (error && ["NO_NAVSTART", "NO_FCP"].includes(error.code) && retries-- > 0) continue;
+        if (error) throw new Error(`Lighthouse failed on ${url}: ${error.code} ${error.message}`);
         runs.push(run);
       }
       const perf = (r: (typeof runs)[number]) => r.lhr.categories.performance?.score ?? 0;

@@ -1,10 +1,14 @@
 import { createContext, createSignal, type ParentProps, useContext } from "solid-js";
-import { en } from "./en";
 import { type Dict, ru } from "./ru";
 
 export type Lang = "ru" | "en";
 export type MessageKey = keyof Dict;
-const dicts: Record<Lang, Dict> = { ru, en };
+/** Russian is in the first script; English loads when it is chosen (most visitors never need it). */
+const dicts: Partial<Record<Lang, Dict>> = { ru };
+
+export async function loadLang(lang: Lang): Promise<void> {
+  if (!dicts[lang]) dicts[lang] = (await import("./en")).en;
+}
 
 /** Fills `{name}` placeholders. */
 export function format(template: string, params: Record<string, string | number> = {}): string {
@@ -12,7 +16,7 @@ export function format(template: string, params: Record<string, string | number>
 }
 
 export function translate(lang: Lang, key: MessageKey, params?: Record<string, string | number>): string {
-  return format(dicts[lang][key], params);
+  return format((dicts[lang] ?? ru)[key], params);
 }
 
 /** The language the page starts in: the `lang` cookie, else Russian. */
@@ -32,9 +36,11 @@ const I18nContext = createContext<I18n>();
 export function I18nProvider(props: ParentProps<{ initial: Lang; onChange?: (lang: Lang) => void }>) {
   const [lang, setLangSignal] = createSignal<Lang>(props.initial);
   const setLang = (next: Lang) => {
-    setLangSignal(next);
-    document.documentElement.lang = next;
-    props.onChange?.(next);
+    void loadLang(next).then(() => {
+      setLangSignal(next);
+      document.documentElement.lang = next;
+      props.onChange?.(next);
+    });
   };
   document.documentElement.lang = props.initial;
   const value: I18n = { lang, setLang, t: (key, params) => translate(lang(), key, params) };
