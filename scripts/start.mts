@@ -69,6 +69,9 @@ dev.stdout.on("data", (chunk: Buffer) => {
 ${demo.map((d) => `│${d}`).join("\n")}
 │  To try registration: account ${makeAccountNo(DEMO_UNREGISTERED.body11)} (phone ${DEMO_UNREGISTERED.phone}) has no cabinet yet;
 │  codes arrive in the dev outbox above.
+│  Card payments go to the sandbox acquirer: 4242 4242 4242 4242 succeeds,
+│  4000 0000 0000 0002 is declined, 4000 0000 0000 3220 asks for 3-D Secure (code 123456);
+│  any future expiry and any 3-digit CVC.
 ╰────────────────────────────────────────────────────────────────
 `);
   }
