@@ -131,9 +131,15 @@ describe("top-up through the sandbox acquirer", () => {
       await call("msk", `/api/v1/accounts/${PETR_EKB}/payments/${payment.id}/receipt`, { headers: { cookie } }),
     );
     expect(receipt).toMatchObject({ totalKop: 75_000, vatKop: 12_500, seller: { inn: "7700000000" }, payment: { card: "VISA •••• 4242" } });
+    // And by email to the payer, once, whatever the webhooks that follow.
+    await codeOrText("petr.smirnov@example.com", Date.now() - 60_000, new RegExp(`Кассовый чек № ${done.receiptNumber}`));
     // The sandbox's own webhooks (twice, and "pending" late) arrive meanwhile; nothing changes.
     await new Promise((r) => setTimeout(r, 3500));
     expect(await balance(cookie, PETR_EKB)).toBe(before + 75_000);
+    const emails = await env.DB.prepare("SELECT count(*) n FROM outbox WHERE recipient = ? AND body LIKE ?")
+      .bind("petr.smirnov@example.com", `%${done.receiptNumber}%`)
+      .first<{ n: number }>();
+    expect(emails?.n).toBe(1);
     await assertConsistent(PETR_EKB);
   });
 
