@@ -1,7 +1,7 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import type { Acquirer, AcquirerPayment } from "../../adapters/payments";
 import { cards, subscribers } from "../../db/schema/global";
-import { type PaymentStatus, payments, promisedPayments, receipts } from "../../db/schema/region";
+import { type PaymentStatus, payments, receipts } from "../../db/schema/region";
 import { sha256Hex } from "../../platform/crypto";
 import type { DataAccess, GlobalDb, RegionDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
@@ -299,13 +299,4 @@ export async function deleteCard(data: DataAccess, subscriberId: string, cardId:
     .where(and(eq(cards.id, cardId), eq(cards.subscriberId, subscriberId)))
     .returning({ id: cards.id });
   if (gone.length === 0) throw new AppError(404, "not_found");
-}
-
-/** Sum of an account's promised payments still open (for the API's offer). */
-export async function openPromised(db: RegionDb, accountNo: string) {
-  return db
-    .select()
-    .from(promisedPayments)
-    .where(and(eq(promisedPayments.accountNo, accountNo), eq(promisedPayments.status, "active")))
-    .get();
 }
