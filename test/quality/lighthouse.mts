@@ -23,6 +23,8 @@ export interface PageAudit {
   metrics: Record<(typeof METRICS)[number], string>;
   /** Audits that cost points in the median run. */
   failing: string[];
+  /** Cumulative layout shift of the median run (unitless; Lighthouse's own measure, not a timing). */
+  cls: number;
   benchmarkIndex: number;
 }
 
@@ -95,6 +97,7 @@ export async function audit(
         failing: Object.values(lhr.audits)
           .filter((a) => a.score !== null && a.score < 0.9 && !["informative", "manual", "notApplicable"].includes(a.scoreDisplayMode))
           .map((a) => `${a.id} (${a.displayValue ?? a.score})`),
+        cls: lhr.audits["cumulative-layout-shift"]?.numericValue ?? Number.NaN,
         benchmarkIndex: Math.round(lhr.environment.benchmarkIndex),
       };
       await writeFile(join(outDir, `lighthouse-${name}.html`), median.report as string);
