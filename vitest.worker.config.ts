@@ -1,11 +1,14 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { generateVapidKeys } from "./scripts/vapid.mts";
 import { mockProviders } from "./test/oidc-mock.ts";
 
 /** Worker tests run inside workerd with the bindings of wrangler.toml; every shard is migrated and seeded. */
 export default defineConfig(async () => {
   const globalMigrations = await readD1Migrations("migrations/global");
   const regionMigrations = await readD1Migrations("migrations/region");
+  // Web-push keys of this run (production keeps them in secrets; locally .dev.vars).
+  const vapid = await generateVapidKeys();
   return {
     plugins: [
       cloudflareTest(({ inject }) => ({
@@ -16,6 +19,8 @@ export default defineConfig(async () => {
             TEST_MIGRATIONS_REGION: regionMigrations,
             // Identity providers: the local mock server started in globalSetup.
             OIDC_PROVIDERS: mockProviders(inject("oidcIssuer")),
+            VAPID_PUBLIC_KEY: vapid.publicKey,
+            VAPID_PRIVATE_JWK: vapid.privateJwk,
           },
         },
       })),

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { DEMO_PASSWORD, DEMO_SUBSCRIBERS, DEMO_UNREGISTERED } from "../worker/data/demo.data.ts";
 import { makeAccountNo } from "../worker/platform/ids.ts";
 import { prepareLocalDatabases } from "./local-db.mts";
+import { ensureDevVars } from "./vapid.mts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const PORT = Number(process.env.PORT ?? 8787);
@@ -23,6 +24,9 @@ function run(cmd: string, args: string[]) {
 
 console.log("▶ Building the web app…");
 run("vite", ["build", "--logLevel", "warn"]);
+
+console.log("▶ Local secrets (web-push keys in .dev.vars, made once)…");
+await ensureDevVars(ROOT);
 
 console.log("▶ Preparing local databases (migrations + demo data)…");
 await prepareLocalDatabases(join(ROOT, ".wrangler/state"));

@@ -5,7 +5,9 @@ import { accountsRouter } from "./features/accounts/accounts.index";
 import { authRouter } from "./features/auth/auth.index";
 import { chargeMidnightRegions } from "./features/billing/billing.service";
 import { cleanExpired } from "./features/housekeeping/housekeeping.service";
+import { balanceAlerts } from "./features/notifications/alerts.service";
 import { consumeDeadLetters, consumeNotifications } from "./features/notifications/notifications.consumer";
+import { notificationsRouter, operatorRouter } from "./features/notifications/notifications.index";
 import { DEAD_LETTER_QUEUE, NOTIFICATIONS_QUEUE } from "./features/notifications/notifications.messages";
 import { isPageNavigation, withBootData } from "./features/pages/pages.boot";
 import { pagesRouter } from "./features/pages/pages.index";
@@ -27,6 +29,8 @@ app.route("/api/v1", regionsRouter);
 app.route("/api/v1", authRouter);
 app.route("/api/v1", accountsRouter);
 app.route("/api/v1", paymentsRouter);
+app.route("/api/v1", notificationsRouter);
+app.route("/ops/v1", operatorRouter);
 app.route("/", webhookRouter);
 app.route("/", sandboxPages);
 app.route("/", pagesRouter);
@@ -83,7 +87,8 @@ export default {
       const entries = await chargeMidnightRegions(data, at);
       const promised = await expirePromised(data, at);
       const autopay = await autopayTick(data, acquirerFor(env, `https://${env.BASE_DOMAIN}`), notifier(env), at);
-      log("info", "cron.billing", { entries, promised, ...autopay });
+      const alerts = await balanceAlerts(data, notifier(env), at);
+      log("info", "cron.billing", { entries, promised, ...autopay, ...alerts });
       return;
     }
     log("warn", "cron.unknown", { cron: controller.cron });

@@ -15,7 +15,10 @@ function capture() {
   return {
     sent,
     notify: async (m: NotificationMessage) => void sent.push(m),
-    code: () => /(\d{6})/.exec(sent.at(-1)?.text ?? "")?.[1] ?? "",
+    code: () => {
+      const last = sent.at(-1);
+      return /(\d{6})/.exec(last && "text" in last ? last.text : "")?.[1] ?? "";
+    },
   };
 }
 

@@ -291,7 +291,9 @@ describe("saved cards and autopay", () => {
     const t0 = new Date();
     const noticed = await autopayTick(data, acquirer, notifier(env), t0);
     expect(noticed.notices).toBeGreaterThanOrEqual(1);
-    await codeOrText("+79000000002", t0.getTime(), /Автоплатёж: 400,00 ₽ картой •••• 4242/);
+    // The mandatory notice: urgent (quiet hours do not hold it back), by text and by email with the card.
+    await codeOrText("+79000000002", t0.getTime(), /^\d\d\.\d\d \d\d:\d\d автоплатёж 400,00 ₽ на счёт …\d{4}$/);
+    await codeOrText("petr.smirnov@example.com", t0.getTime(), /с карты •••• 4242 будет списано 400,00 ₽/);
     const early = await autopayTick(data, acquirer, notifier(env), new Date(t0.getTime() + 10 * 60_000));
     expect(early.charged).toBe(0);
     const balanceBefore = await balance(cookie, PETR_EKB);
@@ -392,7 +394,15 @@ describe("autopay that fails", () => {
     }
     expect(results.map((r) => r.failed)).toEqual([0, 0, 1]);
     expect(await balance(cookie, PETR_KZN)).toBe(before);
-    await codeOrText("+79000000002", t0.getTime(), /не прошёл: банк отклонил списание 3 раза/);
+    // Told at once in the app (texts wait for the end of quiet hours, whatever the time of this run).
+    await expect
+      .poll(
+        async () =>
+          (await json<{ items: { title: string; body: string }[] }>(await call("msk", "/api/v1/notifications", { headers: { cookie } })))
+            .items[0],
+        { timeout: 8000 },
+      )
+      .toMatchObject({ title: "Автоплатёж не прошёл", body: expect.stringContaining("банк отклонил списание") });
     const { db } = (await data.shardForAccount(PETR_KZN)) ?? { db: null };
     const d1 = (db as unknown as { $client: D1Database }).$client;
     const failed = await d1

@@ -10,7 +10,7 @@ import { newId } from "../platform/ids";
  */
 export async function putInOutbox(
   db: GlobalDb,
-  message: { channel: "sms" | "email"; to: string; subject?: string; body: string; dedupeKey: string },
+  message: { channel: "sms" | "email"; to: string; subject?: string; body: string; html?: string; dedupeKey: string },
   now = new Date(),
 ): Promise<boolean> {
   const inserted = await db
@@ -21,6 +21,7 @@ export async function putInOutbox(
       recipient: message.to,
       subject: message.subject ?? null,
       body: message.body,
+      html: message.html ?? null,
       dedupeKey: message.dedupeKey,
       createdAt: now,
     })

@@ -50,6 +50,12 @@ const messages = {
     en: "This request is served on a regional site, such as msk.",
   },
   "problem.validation": { ru: "Проверьте введённые данные", en: "Please check the data you entered" },
+  "problem.notification_required": {
+    ru: "«{kind}» нужно получать хотя бы одним способом: SMS, почтой или push",
+    en: "“{kind}” must reach you at least one way: SMS, email or push",
+  },
+  "problem.outage_resolved": { ru: "Авария уже отмечена устранённой", en: "The outage is already resolved" },
+  "problem.push_unavailable": { ru: "Push-уведомления временно недоступны", en: "Push notifications are unavailable for now" },
   "problem.bad_json": { ru: "Запрос не удалось прочитать", en: "The request could not be read" },
   "problem.method_not_allowed": { ru: "Метод не поддерживается", en: "Method not allowed" },
   "problem.payload_too_large": { ru: "Слишком большой запрос", en: "Request too large" },

@@ -170,6 +170,8 @@ export const outbox = sqliteTable(
     recipient: text("recipient").notNull(),
     subject: text("subject"),
     body: text("body").notNull(),
+    /** The HTML part of an email (the text part is `body`). */
+    html: text("html"),
     dedupeKey: text("dedupe_key").notNull(),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
   },
@@ -270,4 +272,123 @@ export const cards = sqliteTable(
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
   },
   (t) => [index("cards_subscriber_idx").on(t.subscriberId), uniqueIndex("cards_token_uq").on(t.token)],
+);
+
+/** Kinds of notification events (the catalogue with texts and defaults is in features/notifications). */
+export const NOTIFICATION_KINDS = [
+  "low_balance",
+  "runs_out",
+  "payment_credited",
+  "charge_made",
+  "autopay_notice",
+  "autopay_failed",
+  "tariff_change",
+  "application_status",
+  "block",
+  "support_reply",
+  "outage",
+  "promo",
+] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+export const CHANNELS = ["sms", "email", "push", "inapp"] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** A browser's push subscription (RFC 8030): per subscriber and origin (each regional subdomain is its own origin). */
+export const pushSubscriptions = sqliteTable(
+  "push_subscriptions",
+  {
+    id: text("id").primaryKey(),
+    subscriberId: text("subscriber_id")
+      .notNull()
+      .references(() => subscribers.id),
+    origin: text("origin").notNull(),
+    endpoint: text("endpoint").notNull(),
+    p256dh: text("p256dh").notNull(),
+    auth: text("auth").notNull(),
+    lang: text("lang").notNull().default("ru"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [uniqueIndex("push_subscriptions_endpoint_uq").on(t.endpoint), index("push_subscriptions_subscriber_idx").on(t.subscriberId)],
+);
+
+/** The subscriber's channel choice for one kind of event, for one account or (account_no '*') all of them. */
+export const notificationPrefs = sqliteTable(
+  "notification_prefs",
+  {
+    subscriberId: text("subscriber_id")
+      .notNull()
+      .references(() => subscribers.id),
+    accountNo: text("account_no").notNull(),
+    kind: text("kind", { enum: NOTIFICATION_KINDS }).notNull(),
+    /** Comma-separated channels; empty = off. */
+    channels: text("channels").notNull(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.subscriberId, t.accountNo, t.kind] })],
+);
+
+/** Quiet hours (minutes after local midnight, in the account's region's time zone) and marketing consent. */
+export const notificationSettings = sqliteTable("notification_settings", {
+  subscriberId: text("subscriber_id")
+    .primaryKey()
+    .references(() => subscribers.id),
+  quietFrom: integer("quiet_from"),
+  quietTo: integer("quiet_to"),
+  marketing: integer("marketing", { mode: "boolean" }).notNull().default(false),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+/** The in-app inbox: one row per event and subscriber (a redelivered event finds its row). */
+export const inbox = sqliteTable(
+  "inbox",
+  {
+    id: text("id").primaryKey(),
+    subscriberId: text("subscriber_id")
+      .notNull()
+      .references(() => subscribers.id),
+    eventId: text("event_id").notNull(),
+    kind: text("kind", { enum: NOTIFICATION_KINDS }).notNull(),
+    accountNo: text("account_no"),
+    title: text("title").notNull(),
+    body: text("body").notNull(),
+    url: text("url").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    readAt: integer("read_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [uniqueIndex("inbox_event_uq").on(t.subscriberId, t.eventId), index("inbox_subscriber_idx").on(t.subscriberId, t.createdAt)],
+);
+
+/** Every delivery on every channel with its status; `dedupe_key` makes a redelivered message a no-op. */
+export const deliveries = sqliteTable(
+  "deliveries",
+  {
+    dedupeKey: text("dedupe_key").primaryKey(),
+    eventId: text("event_id").notNull(),
+    subscriberId: text("subscriber_id"),
+    channel: text("channel", { enum: CHANNELS }).notNull(),
+    status: text("status", { enum: ["sending", "sent", "deferred", "gone", "failed", "skipped"] }).notNull(),
+    attempts: integer("attempts").notNull(),
+    detail: text("detail"),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("deliveries_event_idx").on(t.eventId), index("deliveries_subscriber_idx").on(t.subscriberId, t.updatedAt)],
+);
+
+/** A declared outage (авария) for an area: a region, optionally a street and houses, with the expected end. */
+export const outages = sqliteTable(
+  "outages",
+  {
+    id: text("id").primaryKey(),
+    region: text("region")
+      .notNull()
+      .references(() => regions.code),
+    street: text("street"),
+    /** JSON array of house numbers, or null for the whole street (or region). */
+    houses: text("houses"),
+    title: text("title").notNull(),
+    expectedEnd: integer("expected_end", { mode: "timestamp_ms" }).notNull(),
+    declaredAt: integer("declared_at", { mode: "timestamp_ms" }).notNull(),
+    resolvedAt: integer("resolved_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("outages_region_idx").on(t.region, t.resolvedAt)],
 );

@@ -1,60 +1,386 @@
-import { localEmail } from "../../adapters/email";
-import { localSms } from "../../adapters/sms";
-import { deadLetters } from "../../db/schema/global";
-import { createDataAccess, type GlobalDb } from "../../platform/db";
+import { and, eq, inArray, lt, ne, or } from "drizzle-orm";
+import { type EmailSender, localEmail } from "../../adapters/email";
+import { type PushSender, PushTransientError, topicFor, webPush } from "../../adapters/push";
+import { localSms, type SmsSender } from "../../adapters/sms";
+import { accountLinks, type Channel, deadLetters, deliveries, inbox, pushSubscriptions, subscribers } from "../../db/schema/global";
+import { accounts } from "../../db/schema/region";
+import { createDataAccess, type DataAccess, type GlobalDb } from "../../platform/db";
+import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
-import { NotificationMessage } from "./notifications.messages";
+import { KINDS, type Rendered, render } from "./notifications.catalog";
+import { emailHtml, siteUrl } from "./notifications.email";
+import { type AreaMessage, type EventMessage, NotificationMessage, type PushMessage } from "./notifications.messages";
+import { channelsFor, getSettings, inArea, type NotificationQueue, quietUntil, regionTz, sendAll } from "./notifications.service";
 
 /** Backoff for a retried delivery: 10 s, 40 s, 90 s, ... capped at 15 minutes. */
 export function retryDelaySeconds(attempts: number): number {
   return Math.min(900, 10 * attempts * attempts);
 }
 
-async function deliver(db: GlobalDb, msg: NotificationMessage): Promise<boolean> {
-  if (msg.channel === "sms") return localSms(db).send(msg.to, msg.text, msg.dedupeKey);
-  return localEmail(db).send(msg.to, msg.subject, msg.text, msg.dedupeKey);
+/** What the consumer delivers through: the adapters (local defaults here) and the queue itself for fan-out. */
+export interface Delivery {
+  sms: SmsSender;
+  email: EmailSender;
+  push: PushSender;
+  queue: NotificationQueue;
+  siteUrl: (region: string | null) => string;
+  now: () => Date;
 }
 
+export function deliveryFor(env: Env, data: DataAccess = createDataAccess(env)): Delivery {
+  return {
+    sms: localSms(data.global),
+    email: localEmail(data.global),
+    push: webPush({ publicKey: env.VAPID_PUBLIC_KEY, privateJwk: env.VAPID_PRIVATE_JWK, subject: env.VAPID_SUBJECT }),
+    queue: env.NOTIFICATIONS as unknown as NotificationQueue,
+    siteUrl: (region) => siteUrl(env.SITE_URL, region),
+    now: () => new Date(),
+  };
+}
+
+type Status = (typeof deliveries.$inferInsert)["status"];
+
+async function record(
+  db: GlobalDb,
+  d: { dedupeKey: string; eventId?: string; subscriberId?: string | null; channel: Channel; status: Status; detail?: string },
+  attempts: number,
+  now: Date,
+) {
+  const values = {
+    dedupeKey: d.dedupeKey,
+    eventId: d.eventId ?? d.dedupeKey,
+    subscriberId: d.subscriberId ?? null,
+    channel: d.channel,
+    status: d.status,
+    attempts,
+    detail: d.detail ?? null,
+    updatedAt: now,
+  };
+  await db
+    .insert(deliveries)
+    .values(values)
+    .onConflictDoUpdate({ target: deliveries.dedupeKey, set: { status: d.status, attempts, detail: values.detail, updatedAt: now } });
+}
+
+/** A claim on a delivery goes stale after this long (its consumer died mid-send): then another may take it. */
+const CLAIM_MS = 60_000;
+
 /**
- * Delivers each message on its own: a malformed one is acked and recorded as
- * a dead letter at once (retrying cannot fix it); a failed delivery is retried
- * with backoff, and the queue moves it to the dead-letter queue after the last try.
+ * Takes the right to send one delivery: two copies of a message consumed at
+ * once (the queue is at-least-once) must not both send. "done": it was sent
+ * (or its target is gone); "busy": another consumer holds a fresh claim.
  */
-export async function consumeNotifications(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  const db = createDataAccess(env).global;
-  for (const message of batch.messages) {
-    const parsed = NotificationMessage.safeParse(message.body);
-    if (!parsed.success) {
-      await db
-        .insert(deadLetters)
-        .values({
-          id: message.id,
-          queue: batch.queue,
-          body: JSON.stringify(message.body),
-          attempts: message.attempts,
-          failedAt: new Date(),
-        })
-        .onConflictDoNothing();
-      log("warn", "notification.malformed", { messageId: message.id });
-      message.ack();
-      continue;
+async function claimDelivery(
+  db: GlobalDb,
+  dedupeKey: string,
+  d: { eventId: string; subscriberId: string; channel: Channel },
+  attempts: number,
+  now: Date,
+): Promise<"claimed" | "done" | "busy"> {
+  const inserted = await db
+    .insert(deliveries)
+    .values({ dedupeKey, ...d, status: "sending", attempts, detail: null, updatedAt: now })
+    .onConflictDoNothing()
+    .returning({ k: deliveries.dedupeKey });
+  if (inserted.length) return "claimed";
+  const retaken = await db
+    .update(deliveries)
+    .set({ status: "sending", attempts, updatedAt: now })
+    .where(
+      and(
+        eq(deliveries.dedupeKey, dedupeKey),
+        or(
+          inArray(deliveries.status, ["failed", "deferred"]),
+          and(eq(deliveries.status, "sending"), lt(deliveries.updatedAt, new Date(now.getTime() - CLAIM_MS))),
+        ),
+      ),
+    )
+    .returning({ k: deliveries.dedupeKey });
+  if (retaken.length) return "claimed";
+  const row = await db.select({ status: deliveries.status }).from(deliveries).where(eq(deliveries.dedupeKey, dedupeKey)).get();
+  return row?.status === "sending" ? "busy" : "done";
+}
+
+type Outcome = "sent" | "duplicate" | "gone" | "failed" | "skipped" | "fanned-out" | "deferred";
+
+async function sendPush(db: GlobalDb, dl: Delivery, m: PushMessage, attempts: number): Promise<Outcome> {
+  const now = dl.now();
+  const claim = await claimDelivery(db, m.dedupeKey, { eventId: m.eventId, subscriberId: m.subscriberId, channel: "push" }, attempts, now);
+  if (claim === "done") return "duplicate";
+  // Another consumer holds this very message (a redelivered copy): try again later; by then it is done or free.
+  if (claim === "busy") throw new PushTransientError(409);
+  const base = { dedupeKey: m.dedupeKey, eventId: m.eventId, subscriberId: m.subscriberId, channel: "push" as const };
+  const sub = await db.select().from(pushSubscriptions).where(eq(pushSubscriptions.id, m.subscriptionId)).get();
+  if (!sub) {
+    await record(db, { ...base, status: "gone", detail: "unsubscribed" }, attempts, now);
+    return "gone";
+  }
+  let result: Awaited<ReturnType<PushSender["send"]>>;
+  try {
+    result = await dl.push.send(sub, m.payload, { ttl: m.ttl, urgency: m.urgency, topic: await topicFor(m.dedupeKey) });
+  } catch (err) {
+    const detail = err instanceof PushTransientError ? `status ${err.status}` : err instanceof Error ? err.name : "error";
+    await record(db, { ...base, status: "failed", detail }, attempts, now);
+    throw err;
+  }
+  if (result.outcome === "gone") {
+    // The browser dropped the subscription (or the user revoked permission): forget it.
+    await db.delete(pushSubscriptions).where(eq(pushSubscriptions.id, sub.id));
+    await record(db, { ...base, status: "gone", detail: `status ${result.status}` }, attempts, now);
+    return "gone";
+  }
+  if (result.outcome === "rejected") {
+    await record(db, { ...base, status: "failed", detail: `rejected ${result.status}` }, attempts, now);
+    return "failed";
+  }
+  await record(db, { ...base, status: "sent", detail: `status ${result.status}` }, attempts, now);
+  return "sent";
+}
+
+/** Local time for texts: "26.11 14:30". */
+function localShort(tz: string, iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = Object.fromEntries(
+    new Intl.DateTimeFormat("ru-RU", {
+      timeZone: tz,
+      day: "2-digit",
+      month: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    })
+      .formatToParts(d)
+      .map((x) => [x.type, x.value]),
+  );
+  return `${p.day}.${p.month} ${p.hour}:${p.minute}`;
+}
+
+/** One event for one subscriber: their channels, language, consent and quiet hours decide what is sent. */
+async function fanOutEvent(data: DataAccess, dl: Delivery, e: EventMessage, attempts: number): Promise<Outcome> {
+  const db = data.global;
+  const now = dl.now();
+  const info = KINDS[e.kind];
+  const sub = await db
+    .select({ phone: subscribers.phone, email: subscribers.email, locale: subscribers.locale })
+    .from(subscribers)
+    .where(eq(subscribers.id, e.subscriberId))
+    .get();
+  if (!sub) return "skipped";
+  const settings = await getSettings(db, e.subscriberId);
+  const key = (c: string) => `${e.eventId}:${e.subscriberId}:${c}`;
+  if (info.marketing && !settings.marketing) {
+    await record(
+      db,
+      {
+        dedupeKey: key("consent"),
+        eventId: e.eventId,
+        subscriberId: e.subscriberId,
+        channel: "inapp",
+        status: "skipped",
+        detail: "no marketing consent",
+      },
+      attempts,
+      now,
+    );
+    return "skipped";
+  }
+  const channels = (await channelsFor(db, e.subscriberId, e.accountNo)).find((p) => p.kind === e.kind)?.channels ?? [];
+  if (channels.length === 0) return "skipped";
+  const lang = sub.locale === "en" ? "en" : "ru";
+  const tz = await regionTz(db, e.accountNo);
+  const params = { ...e.params, ...(typeof e.params.until === "string" ? { until: localShort(tz, e.params.until) } : {}) };
+  const text: Rendered = render(e.kind, lang, e.accountNo, params);
+  const out: NotificationMessage[] = [];
+
+  if (channels.includes("inapp") && !e.afterQuiet) {
+    await db
+      .insert(inbox)
+      .values({
+        id: newId(now.getTime()),
+        subscriberId: e.subscriberId,
+        eventId: e.eventId,
+        kind: e.kind,
+        accountNo: e.accountNo,
+        title: text.title,
+        body: text.body,
+        url: text.url,
+        createdAt: now,
+      })
+      .onConflictDoNothing();
+    await record(
+      db,
+      { dedupeKey: key("inapp"), eventId: e.eventId, subscriberId: e.subscriberId, channel: "inapp", status: "sent" },
+      attempts,
+      now,
+    );
+  }
+  const region = e.accountNo ? ((await data.shardForAccount(e.accountNo))?.region ?? null) : null;
+  if (channels.includes("email") && sub.email && !e.afterQuiet) {
+    const link = `${dl.siteUrl(region)}${text.url}`;
+    out.push({
+      channel: "email",
+      to: sub.email,
+      subject: text.title,
+      text: `${text.body}\n\n${link}`,
+      html: emailHtml(text, link, lang),
+      dedupeKey: key("email"),
+      eventId: e.eventId,
+      subscriberId: e.subscriberId,
+    });
+  }
+  // Texts and pushes wake people up: outside quiet hours only, unless the event is urgent.
+  const loud = channels.filter((c) => c === "sms" || c === "push");
+  const quietEnd = info.urgent || e.afterQuiet ? null : quietUntil(settings, tz, now);
+  if (loud.length && quietEnd) {
+    const delaySeconds = Math.min(43_200, Math.max(60, Math.ceil((quietEnd.getTime() - now.getTime()) / 1000)));
+    await dl.queue.send({ ...e, afterQuiet: true }, { delaySeconds });
+    for (const c of loud)
+      await record(
+        db,
+        {
+          dedupeKey: key(c),
+          eventId: e.eventId,
+          subscriberId: e.subscriberId,
+          channel: c,
+          status: "deferred",
+          detail: `until ${quietEnd.toISOString()}`,
+        },
+        attempts,
+        now,
+      );
+  } else {
+    if (loud.includes("sms") && sub.phone)
+      out.push({ channel: "sms", to: sub.phone, text: text.sms, dedupeKey: key("sms"), eventId: e.eventId, subscriberId: e.subscriberId });
+    if (loud.includes("push")) {
+      const subs = await db
+        .select({ id: pushSubscriptions.id, lang: pushSubscriptions.lang })
+        .from(pushSubscriptions)
+        .where(eq(pushSubscriptions.subscriberId, e.subscriberId));
+      for (const s of subs) {
+        const l = s.lang === "en" ? "en" : "ru";
+        const t = l === lang ? text : render(e.kind, l, e.accountNo, params);
+        out.push({
+          channel: "push",
+          subscriptionId: s.id,
+          payload: { title: t.title, body: t.body, url: t.url, tag: `${e.kind}:${e.accountNo ?? ""}`, kind: e.kind, lang: l },
+          ttl: info.ttl,
+          urgency: info.urgency,
+          dedupeKey: key(`push:${s.id}`),
+          eventId: e.eventId,
+          subscriberId: e.subscriberId,
+        });
+      }
     }
-    try {
-      const sent = await deliver(db, parsed.data);
-      log("info", sent ? "notification.sent" : "notification.duplicate", { messageId: message.id, channel: parsed.data.channel });
-      message.ack();
-    } catch (err) {
-      log("error", "notification.failed", {
-        messageId: message.id,
-        attempts: message.attempts,
-        error: err instanceof Error ? err.name : "unknown",
-      });
-      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+  }
+  await sendAll(dl.queue, out);
+  return quietEnd && loud.length ? "deferred" : "fanned-out";
+}
+
+/** An outage or an announcement for an area: one event per subscriber with an account there. */
+async function fanOutArea(data: DataAccess, dl: Delivery, m: AreaMessage): Promise<Outcome> {
+  const rows = await data
+    .shardForRegion(m.region)
+    .select({ accountNo: accounts.accountNo, address: accounts.address })
+    .from(accounts)
+    .where(and(eq(accounts.region, m.region), ne(accounts.status, "closed")));
+  const inside = rows.filter((r) => inArea(r.address, m.street, m.houses)).map((r) => r.accountNo);
+  const firstAccount = new Map<string, string>();
+  for (let i = 0; i < inside.length; i += 90) {
+    const links = await data.global
+      .select({ subscriberId: accountLinks.subscriberId, accountNo: accountLinks.accountNo })
+      .from(accountLinks)
+      .where(inArray(accountLinks.accountNo, inside.slice(i, i + 90)));
+    for (const l of links) if (!firstAccount.has(l.subscriberId)) firstAccount.set(l.subscriberId, l.accountNo);
+  }
+  await sendAll(
+    dl.queue,
+    [...firstAccount].map(([subscriberId, accountNo]) => ({
+      channel: "event",
+      eventId: m.eventId,
+      kind: m.kind,
+      subscriberId,
+      accountNo,
+      params: m.params,
+    })),
+  );
+  log("info", "notification.area", { eventId: m.eventId, accounts: inside.length, subscribers: firstAccount.size });
+  return "fanned-out";
+}
+
+async function handle(data: DataAccess, dl: Delivery, msg: NotificationMessage, attempts: number): Promise<Outcome> {
+  const db = data.global;
+  switch (msg.channel) {
+    case "sms":
+    case "email": {
+      const sent =
+        msg.channel === "sms"
+          ? await dl.sms.send(msg.to, msg.text, msg.dedupeKey)
+          : await dl.email.send(msg.to, msg.subject, msg.text, msg.dedupeKey, msg.html);
+      if (msg.eventId)
+        await record(
+          db,
+          { dedupeKey: msg.dedupeKey, eventId: msg.eventId, subscriberId: msg.subscriberId, channel: msg.channel, status: "sent" },
+          attempts,
+          dl.now(),
+        );
+      return sent ? "sent" : "duplicate";
     }
+    case "push":
+      return sendPush(db, dl, msg, attempts);
+    case "event":
+      return fanOutEvent(data, dl, msg, attempts);
+    case "area":
+      return fanOutArea(data, dl, msg);
   }
 }
 
-/** Dead-letter queue: keep what could not be delivered for an operator, then ack. */
+/**
+ * Delivers each message on its own, concurrently within a batch: a malformed
+ * one is acked and recorded as a dead letter at once (retrying cannot fix
+ * it); a failed delivery is retried with backoff, and the queue moves it to
+ * the dead-letter queue after the last try. Redelivered messages are no-ops
+ * (dedupe keys, the inbox's unique event per subscriber).
+ */
+export async function consumeNotifications(batch: MessageBatch<unknown>, env: Env, delivery?: Delivery): Promise<void> {
+  const data = createDataAccess(env);
+  const dl = delivery ?? deliveryFor(env, data);
+  await Promise.all(
+    batch.messages.map(async (message) => {
+      const parsed = NotificationMessage.safeParse(message.body);
+      if (!parsed.success) {
+        await data.global
+          .insert(deadLetters)
+          .values({
+            id: message.id,
+            queue: batch.queue,
+            body: JSON.stringify(message.body),
+            attempts: message.attempts,
+            failedAt: new Date(),
+          })
+          .onConflictDoNothing();
+        log("warn", "notification.malformed", { messageId: message.id });
+        message.ack();
+        return;
+      }
+      try {
+        const outcome = await handle(data, dl, parsed.data, message.attempts);
+        log("info", `notification.${outcome}`, { messageId: message.id, channel: parsed.data.channel });
+        message.ack();
+      } catch (err) {
+        log("error", "notification.failed", {
+          messageId: message.id,
+          channel: parsed.data.channel,
+          attempts: message.attempts,
+          error: err instanceof Error ? err.name : "unknown",
+        });
+        message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+      }
+    }),
+  );
+}
+
+/** Dead-letter queue: keep what could not be delivered for an operator, mark its delivery failed, then ack. */
 export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const db = createDataAccess(env).global;
   for (const message of batch.messages) {
@@ -62,6 +388,23 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
       .insert(deadLetters)
       .values({ id: message.id, queue: batch.queue, body: JSON.stringify(message.body), attempts: message.attempts, failedAt: new Date() })
       .onConflictDoNothing();
+    const parsed = NotificationMessage.safeParse(message.body);
+    if (parsed.success && "dedupeKey" in parsed.data && parsed.data.eventId) {
+      const m = parsed.data;
+      await record(
+        db,
+        {
+          dedupeKey: m.dedupeKey,
+          eventId: m.eventId,
+          subscriberId: m.subscriberId,
+          channel: m.channel,
+          status: "failed",
+          detail: "dead-lettered",
+        },
+        message.attempts,
+        new Date(),
+      );
+    }
     log("warn", "dead_letter.stored", { messageId: message.id });
     message.ack();
   }

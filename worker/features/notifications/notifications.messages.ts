@@ -1,25 +1,76 @@
 import { z } from "zod";
+import { NOTIFICATION_KINDS } from "../../db/schema/global";
+
+const DedupeKey = z.string().min(1).max(200);
+/** Ties a channel message to the event it came from, for the deliveries record. */
+const Origin = { eventId: z.string().max(200).optional(), subscriberId: z.string().max(64).optional() };
 
 /**
  * Messages on the `notifications` queue, declared once for producers and the
- * consumer. `dedupeKey` makes delivery idempotent under at-least-once delivery.
+ * consumer. Channel messages (sms, email, push) carry a `dedupeKey` that makes
+ * delivery idempotent under at-least-once delivery. An `event` is fanned out by
+ * the consumer into channel messages according to the subscriber's
+ * preferences; an `area` message (an outage or an announcement) into events.
  */
 export const NotificationMessage = z.discriminatedUnion("channel", [
   z.object({
     channel: z.literal("sms"),
     to: z.string().regex(/^\+\d{10,15}$/),
     text: z.string().min(1).max(1000),
-    dedupeKey: z.string().min(1).max(200),
+    dedupeKey: DedupeKey,
+    ...Origin,
   }),
   z.object({
     channel: z.literal("email"),
     to: z.string().email(),
     subject: z.string().min(1).max(200),
     text: z.string().min(1).max(20000),
-    dedupeKey: z.string().min(1).max(200),
+    html: z.string().max(60000).optional(),
+    dedupeKey: DedupeKey,
+    ...Origin,
+  }),
+  z.object({
+    channel: z.literal("push"),
+    subscriptionId: z.string().max(64),
+    payload: z.object({
+      title: z.string().max(200),
+      body: z.string().max(2000),
+      url: z.string().max(500),
+      tag: z.string().max(200),
+      kind: z.string().max(40),
+      lang: z.enum(["ru", "en"]),
+    }),
+    ttl: z.number().int().min(60).max(86_400),
+    urgency: z.enum(["very-low", "low", "normal", "high"]),
+    dedupeKey: DedupeKey,
+    eventId: z.string().max(200),
+    subscriberId: z.string().max(64),
+  }),
+  z.object({
+    channel: z.literal("event"),
+    eventId: z.string().min(1).max(200),
+    kind: z.enum(NOTIFICATION_KINDS),
+    subscriberId: z.string().max(64),
+    accountNo: z.string().max(40).nullable(),
+    params: z.record(z.string(), z.union([z.string().max(500), z.number()])),
+    /** Set when the event was held back by quiet hours: deliver now whatever the clock says. */
+    afterQuiet: z.boolean().optional(),
+  }),
+  z.object({
+    channel: z.literal("area"),
+    /** outage: declared or resolved; announcement: a tariff change or a promotion for a region. */
+    kind: z.enum(["outage", "tariff_change", "promo"]),
+    eventId: z.string().min(1).max(200),
+    region: z.string().max(8),
+    street: z.string().max(200).nullable(),
+    houses: z.array(z.string().max(20)).nullable(),
+    params: z.record(z.string(), z.union([z.string().max(2000), z.number()])),
   }),
 ]);
 export type NotificationMessage = z.infer<typeof NotificationMessage>;
+export type EventMessage = Extract<NotificationMessage, { channel: "event" }>;
+export type PushMessage = Extract<NotificationMessage, { channel: "push" }>;
+export type AreaMessage = Extract<NotificationMessage, { channel: "area" }>;
 
 export const NOTIFICATIONS_QUEUE = "kabinet-notifications";
 export const DEAD_LETTER_QUEUE = "kabinet-dlq";

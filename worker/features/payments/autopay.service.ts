@@ -1,6 +1,6 @@
 import { and, eq, gte, sql } from "drizzle-orm";
 import type { Acquirer } from "../../adapters/payments";
-import { cards, subscribers } from "../../db/schema/global";
+import { cards } from "../../db/schema/global";
 import { accounts, autopay, payments } from "../../db/schema/region";
 import type { DataAccess } from "../../platform/db";
 import { SHARDS } from "../../platform/db";
@@ -10,7 +10,7 @@ import { localDay, regionByCode } from "../../platform/region";
 import type { SessionInfo } from "../../platform/session";
 import { requireAccount } from "../accounts/accounts.service";
 import { balanceOf } from "../billing/billing.service";
-import { formatAccountNoPlain, rubText } from "./format";
+import { formatAccountNoPlain } from "./format";
 import { applyAcquirerPayment, type Notify } from "./payments.service";
 
 /** How long before a charge the subscriber is told (monthly: a day; threshold: an hour), and the retry plan. */
@@ -99,14 +99,33 @@ export async function stopAutopay(data: DataAccess, subscriberId: string, accoun
     .where(eq(autopay.accountNo, link.accountNo));
 }
 
-async function tell(data: DataAccess, notify: Notify, subscriberId: string, text: string, dedupeKey: string) {
-  const s = await data.global
-    .select({ phone: subscribers.phone, email: subscribers.email })
-    .from(subscribers)
-    .where(eq(subscribers.id, subscriberId))
-    .get();
-  if (s?.phone) await notify({ channel: "sms", to: s.phone, text, dedupeKey: `${dedupeKey}:sms` });
-  if (s?.email) await notify({ channel: "email", to: s.email, subject: "Автоплатёж", text, dedupeKey: `${dedupeKey}:email` });
+/** "26.11 14:30" in the region's time zone. */
+function localShort(tz: string, at: Date): string {
+  const p = Object.fromEntries(
+    new Intl.DateTimeFormat("ru-RU", {
+      timeZone: tz,
+      day: "2-digit",
+      month: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    })
+      .formatToParts(at)
+      .map((x) => [x.type, x.value]),
+  );
+  return `${p.day}.${p.month} ${p.hour}:${p.minute}`;
+}
+
+/** An autopay event for the subscriber who set it up: their channels and language decide the rest. */
+function tell(
+  notify: Notify,
+  subscriberId: string,
+  accountNo: string,
+  kind: "autopay_notice" | "autopay_failed",
+  eventId: string,
+  params: Record<string, string | number>,
+) {
+  return notify({ channel: "event", eventId, kind, subscriberId, accountNo, params });
 }
 
 /**
@@ -130,7 +149,6 @@ export async function autopayTick(data: DataAccess, acquirer: Acquirer, notify: 
       const tz = regionByCode(region)?.tz ?? "Europe/Moscow";
       const today = localDay(tz, now);
       const card = await data.global.select().from(cards).where(eq(cards.id, a.cardId)).get();
-      const cardText = card ? `картой •••• ${card.last4}` : "картой";
       const accountText = formatAccountNoPlain(a.accountNo);
       if (!a.cycle) {
         let cycle: string | null = null;
@@ -153,13 +171,11 @@ export async function autopayTick(data: DataAccess, acquirer: Acquirer, notify: 
           .where(and(eq(autopay.accountNo, a.accountNo), sql`${autopay.cycle} IS NULL`, eq(autopay.status, "active")))
           .returning({ accountNo: autopay.accountNo });
         if (claimed.length === 0) continue;
-        await tell(
-          data,
-          notify,
-          a.subscriberId,
-          `Автоплатёж: ${rubText(a.amountKop)} ${cardText} на счёт ${accountText} после ${chargeAfter.toISOString().slice(0, 16).replace("T", " ")} UTC. Отменить можно в личном кабинете.`,
-          `autopay-notice:${a.accountNo}:${cycle}`,
-        );
+        await tell(notify, a.subscriberId, a.accountNo, "autopay_notice", `autopay-notice:${a.accountNo}:${cycle}`, {
+          amountKop: a.amountKop,
+          last4: card?.last4 ?? "",
+          day: localShort(tz, chargeAfter),
+        });
         done.notices++;
         continue;
       }
@@ -183,13 +199,11 @@ export async function autopayTick(data: DataAccess, acquirer: Acquirer, notify: 
           .update(autopay)
           .set({ cycle: null, noticeAt: null, chargeAfter: null, lastResult: card ? "limit" : "no_card", updatedAt: now })
           .where(eq(autopay.accountNo, a.accountNo));
-        await tell(
-          data,
-          notify,
-          a.subscriberId,
-          `Автоплатёж на счёт ${accountText} не выполнен: ${card ? "достигнут месячный лимит" : "карта удалена"}.`,
-          `autopay-skip:${a.accountNo}:${a.cycle}`,
-        );
+        await tell(notify, a.subscriberId, a.accountNo, "autopay_failed", `autopay-skip:${a.accountNo}:${a.cycle}`, {
+          amountKop: a.amountKop,
+          attemptsLeft: 0,
+          reason: card ? "limit" : "no_card",
+        });
         continue;
       }
       const attempt = a.attempts + 1;
@@ -240,13 +254,7 @@ export async function autopayTick(data: DataAccess, acquirer: Acquirer, notify: 
           .update(autopay)
           .set({ cycle: null, noticeAt: null, chargeAfter: null, attempts: 0, lastResult: `done:${a.cycle}`, updatedAt: now })
           .where(eq(autopay.accountNo, a.accountNo));
-        await tell(
-          data,
-          notify,
-          a.subscriberId,
-          `Автоплатёж: ${rubText(a.amountKop)} зачислено на счёт ${accountText}.`,
-          `autopay-done:${a.accountNo}:${a.cycle}`,
-        );
+        // The credit itself is told by the payment (payment_credited).
       } else if (attempt < AUTOPAY.maxAttempts) {
         await db
           .update(autopay)
@@ -258,13 +266,11 @@ export async function autopayTick(data: DataAccess, acquirer: Acquirer, notify: 
           .update(autopay)
           .set({ cycle: null, noticeAt: null, chargeAfter: null, attempts: attempt, lastResult: "failed", updatedAt: now })
           .where(eq(autopay.accountNo, a.accountNo));
-        await tell(
-          data,
-          notify,
-          a.subscriberId,
-          `Автоплатёж на счёт ${accountText} не прошёл: банк отклонил списание ${AUTOPAY.maxAttempts} раза. Пополните счёт или смените карту.`,
-          `autopay-failed:${a.accountNo}:${a.cycle}`,
-        );
+        await tell(notify, a.subscriberId, a.accountNo, "autopay_failed", `autopay-failed:${a.accountNo}:${a.cycle}`, {
+          amountKop: a.amountKop,
+          attemptsLeft: 0,
+          reason: "declined",
+        });
       }
     }
   }

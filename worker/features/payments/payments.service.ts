@@ -1,6 +1,6 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import type { Acquirer, AcquirerPayment } from "../../adapters/payments";
-import { cards, subscribers } from "../../db/schema/global";
+import { accountLinks, cards, subscribers } from "../../db/schema/global";
 import { type PaymentStatus, payments, receipts } from "../../db/schema/region";
 import { sha256Hex } from "../../platform/crypto";
 import type { DataAccess, GlobalDb, RegionDb } from "../../platform/db";
@@ -220,6 +220,20 @@ async function afterSuccess(data: DataAccess, db: RegionDb, notify: Notify, paym
     if (saved) await db.update(payments).set({ cardId: saved.id }).where(eq(payments.id, payment.id));
   }
   await settlePromised(db, payment.accountNo, `payment:${payment.id}`, now);
+  // Everyone who sees the account hears of the money (each through their own channels).
+  const links = await data.global
+    .select({ s: accountLinks.subscriberId })
+    .from(accountLinks)
+    .where(eq(accountLinks.accountNo, payment.accountNo));
+  for (const l of links)
+    await notify({
+      channel: "event",
+      eventId: `payment:${payment.id}`,
+      kind: "payment_credited",
+      subscriberId: l.s,
+      accountNo: payment.accountNo,
+      params: { amountKop: payment.amountKop, paymentId: payment.id },
+    });
   const receipt = await db.select().from(receipts).where(eq(receipts.paymentId, payment.id)).get();
   const payer = await data.global.select({ email: subscribers.email }).from(subscribers).where(eq(subscribers.id, payment.payerId)).get();
   if (receipt && payer?.email) {

@@ -1,0 +1,92 @@
+import { and, eq, inArray, ne, sql } from "drizzle-orm";
+import { REGIONS } from "../../data/regions.data";
+import { accountDirectory, accountLinks, notificationPrefs } from "../../db/schema/global";
+import { ledgerEntries } from "../../db/schema/region";
+import type { DataAccess } from "../../platform/db";
+import { daysInMonth } from "../../platform/money";
+import { localDay } from "../../platform/region";
+import { selectShardSummaries } from "../accounts/accounts.queries";
+import type { NotificationMessage } from "./notifications.messages";
+
+/** The local hour at which balance alerts go out: after the night's charge, well outside quiet hours. */
+export const ALERT_HOUR = 10;
+/** "Money runs out in N days" from this many days on. */
+export const RUNS_OUT_DAYS = 3;
+
+export function regionsAtHour(at: Date, hour: number): { code: string; tz: string }[] {
+  return REGIONS.filter(
+    (r) => Number(new Intl.DateTimeFormat("en-GB", { timeZone: r.tz, hour: "2-digit", hourCycle: "h23" }).format(at)) === hour,
+  ).map((r) => ({ code: r.code, tz: r.tz }));
+}
+
+/**
+ * Cron (hourly, for the regions where it is 10:00): low balance (each
+ * subscriber's own threshold), the forecast "money runs out in N days", and
+ * yesterday's charges for those who asked for them. Event ids name the
+ * account and the day, so a cron run repeated in the same hour sends nothing twice.
+ */
+export async function balanceAlerts(data: DataAccess, notify: (m: NotificationMessage) => Promise<void>, at: Date) {
+  const done = { lowBalance: 0, runsOut: 0, charges: 0 };
+  for (const { code, tz } of regionsAtHour(at, ALERT_HOUR)) {
+    const day = localDay(tz, at);
+    const yesterday = localDay(tz, new Date(at.getTime() - 24 * 3600_000));
+    const links = await data.global
+      .select({ accountNo: accountLinks.accountNo, subscriberId: accountLinks.subscriberId, lowBalanceKop: accountLinks.lowBalanceKop })
+      .from(accountLinks)
+      .innerJoin(accountDirectory, eq(accountDirectory.accountNo, accountLinks.accountNo))
+      .where(eq(accountDirectory.region, code));
+    if (links.length === 0) continue;
+    const shard = data.shardForRegion(code);
+    const nos = [...new Set(links.map((l) => l.accountNo))];
+    const balance = new Map<string, number>();
+    const monthly = new Map<string, number>();
+    const charged = new Map<string, number>();
+    for (let i = 0; i < nos.length; i += 90) {
+      const chunk = nos.slice(i, i + 90);
+      const [accs, balances, services] = await selectShardSummaries(shard, chunk);
+      for (const b of balances) balance.set(b.accountNo, b.balanceKop);
+      for (const a of accs) if (a.status !== "active") balance.delete(a.accountNo);
+      for (const s of services) if (s.status === "active") monthly.set(s.accountNo, (monthly.get(s.accountNo) ?? 0) + s.priceKop);
+      const sums = await shard
+        .select({ accountNo: ledgerEntries.accountNo, kop: sql<number>`sum(${ledgerEntries.amountKop})` })
+        .from(ledgerEntries)
+        .where(and(inArray(ledgerEntries.accountNo, chunk), eq(ledgerEntries.kind, "charge"), eq(ledgerEntries.localDay, yesterday)))
+        .groupBy(ledgerEntries.accountNo);
+      for (const s of sums) charged.set(s.accountNo, -Number(s.kop));
+    }
+    const wantsCharges = new Set(
+      (
+        await data.global
+          .select({ s: notificationPrefs.subscriberId, a: notificationPrefs.accountNo })
+          .from(notificationPrefs)
+          .where(and(eq(notificationPrefs.kind, "charge_made"), ne(notificationPrefs.channels, "")))
+      ).map((r) => `${r.s}|${r.a}`),
+    );
+    for (const l of links) {
+      const kop = balance.get(l.accountNo);
+      if (kop === undefined) continue;
+      const event = (kind: "low_balance" | "runs_out" | "charge_made", id: string, params: Record<string, number | string>) =>
+        notify({ channel: "event", eventId: id, kind, subscriberId: l.subscriberId, accountNo: l.accountNo, params });
+      if (l.lowBalanceKop !== null && kop < l.lowBalanceKop) {
+        await event("low_balance", `low_balance:${l.accountNo}:${day}`, { balanceKop: kop, thresholdKop: l.lowBalanceKop });
+        done.lowBalance++;
+      } else {
+        const perDay = (monthly.get(l.accountNo) ?? 0) / daysInMonth(day);
+        const days = perDay > 0 ? Math.floor(kop / perDay) : Number.POSITIVE_INFINITY;
+        if (kop > 0 && days <= RUNS_OUT_DAYS) {
+          await event("runs_out", `runs_out:${l.accountNo}:${day}`, { days, balanceKop: kop });
+          done.runsOut++;
+        }
+      }
+      const spent = charged.get(l.accountNo) ?? 0;
+      if (spent > 0 && (wantsCharges.has(`${l.subscriberId}|${l.accountNo}`) || wantsCharges.has(`${l.subscriberId}|*`))) {
+        await event("charge_made", `charge_made:${l.accountNo}:${yesterday}`, {
+          amountKop: spent,
+          day: yesterday.split("-").reverse().join("."),
+        });
+        done.charges++;
+      }
+    }
+  }
+  return done;
+}

@@ -1,0 +1,289 @@
+import type { Channel, NotificationKind } from "../../db/schema/global";
+import type { Lang } from "../../platform/i18n";
+import { rubText } from "../payments/format";
+
+export interface KindInfo {
+  /** Sent during quiet hours too (the service is affected now). */
+  urgent: boolean;
+  /** Needs the subscriber's marketing consent. */
+  marketing: boolean;
+  /** Channels when the subscriber has not chosen. */
+  defaults: Channel[];
+  /** At least one of these must stay on (the seed: autopay only "с обязательным уведомлением клиента"). */
+  required?: Channel[];
+  /** How long a push service keeps it for an offline device, seconds. */
+  ttl: number;
+  urgency: "very-low" | "low" | "normal" | "high";
+  label: Record<Lang, string>;
+}
+
+const HOUR = 3600;
+
+/** Every kind of event, with its delivery defaults. The order is the settings screen's. */
+export const KINDS: Record<NotificationKind, KindInfo> = {
+  low_balance: {
+    urgent: false,
+    marketing: false,
+    defaults: ["sms", "push", "inapp"],
+    ttl: 24 * HOUR,
+    urgency: "high",
+    label: { ru: "Баланс ниже порога", en: "Balance below the threshold" },
+  },
+  runs_out: {
+    urgent: false,
+    marketing: false,
+    defaults: ["push", "inapp"],
+    ttl: 24 * HOUR,
+    urgency: "normal",
+    label: { ru: "Деньги скоро закончатся", en: "Money runs out soon" },
+  },
+  payment_credited: {
+    urgent: false,
+    marketing: false,
+    defaults: ["push", "inapp"],
+    ttl: 12 * HOUR,
+    urgency: "normal",
+    label: { ru: "Платёж зачислен", en: "Payment credited" },
+  },
+  charge_made: {
+    urgent: false,
+    marketing: false,
+    defaults: [],
+    ttl: 12 * HOUR,
+    urgency: "low",
+    label: { ru: "Списание за услуги", en: "Charge for services" },
+  },
+  autopay_notice: {
+    // Must reach the subscriber before the charge, which quiet hours would not wait for.
+    urgent: true,
+    marketing: false,
+    defaults: ["sms", "email", "push", "inapp"],
+    required: ["sms", "email", "push"],
+    ttl: 24 * HOUR,
+    urgency: "high",
+    label: { ru: "Уведомление перед автоплатежом", en: "Notice before an autopay charge" },
+  },
+  autopay_failed: {
+    urgent: false,
+    marketing: false,
+    defaults: ["sms", "push", "inapp"],
+    ttl: 24 * HOUR,
+    urgency: "high",
+    label: { ru: "Автоплатёж не прошёл", en: "Autopay failed" },
+  },
+  tariff_change: {
+    urgent: false,
+    marketing: false,
+    defaults: ["email", "inapp"],
+    ttl: 24 * HOUR,
+    urgency: "low",
+    label: { ru: "Изменение цены или условий тарифа", en: "Tariff price or terms change" },
+  },
+  application_status: {
+    urgent: false,
+    marketing: false,
+    defaults: ["push", "inapp"],
+    ttl: 24 * HOUR,
+    urgency: "normal",
+    label: { ru: "Статус заявки", en: "Application status" },
+  },
+  block: {
+    urgent: false,
+    marketing: false,
+    defaults: ["push", "inapp"],
+    ttl: 24 * HOUR,
+    urgency: "normal",
+    label: { ru: "Добровольная блокировка", en: "Voluntary block" },
+  },
+  support_reply: {
+    urgent: false,
+    marketing: false,
+    defaults: ["push", "inapp"],
+    ttl: 24 * HOUR,
+    urgency: "normal",
+    label: { ru: "Ответ поддержки", en: "Support reply" },
+  },
+  outage: {
+    urgent: true,
+    marketing: false,
+    defaults: ["sms", "push", "inapp"],
+    ttl: 6 * HOUR,
+    urgency: "high",
+    label: { ru: "Аварии и работы в сети", en: "Outages and network works" },
+  },
+  promo: {
+    urgent: false,
+    marketing: true,
+    defaults: ["email", "inapp"],
+    ttl: 24 * HOUR,
+    urgency: "very-low",
+    label: { ru: "Акции и предложения", en: "Promotions and offers" },
+  },
+};
+
+export interface Rendered {
+  title: string;
+  body: string;
+  /** One SMS part: at most 70 characters (UCS-2, Cyrillic). */
+  sms: string;
+  /** The screen to open, a path. */
+  url: string;
+}
+
+type Params = Record<string, string | number>;
+const num = (p: Params, k: string) => Number(p[k] ?? 0);
+const str = (p: Params, k: string) => String(p[k] ?? "");
+/** "…0012": the end of an account number, enough to tell accounts apart in 70 characters. */
+const tail = (accountNo: string | null) => (accountNo ? `…${accountNo.slice(-4)}` : "");
+const money = (kop: number, lang: Lang) => (lang === "ru" ? rubText(kop) : `${(kop / 100).toFixed(2)} RUB`);
+
+/** Renders an event's texts in the subscriber's language. `until` and `day` params are already local to the region. */
+export function render(kind: NotificationKind, lang: Lang, accountNo: string | null, p: Params): Rendered {
+  const ru = lang === "ru";
+  const acc = accountNo ? `/accounts/${accountNo}` : "/accounts";
+  const t = tail(accountNo);
+  switch (kind) {
+    case "low_balance":
+      return {
+        title: ru ? `Баланс ниже ${money(num(p, "thresholdKop"), lang)}` : `Balance below ${money(num(p, "thresholdKop"), lang)}`,
+        body: ru
+          ? `На счёте ${accountNo} осталось ${money(num(p, "balanceKop"), lang)}. Пополните, чтобы услуги не остановились.`
+          : `Account ${accountNo} has ${money(num(p, "balanceKop"), lang)} left. Top up to keep your services on.`,
+        sms: ru
+          ? `Счёт ${t}: баланс ${money(num(p, "balanceKop"), lang)}, ниже порога`
+          : `Acc ${t}: balance ${money(num(p, "balanceKop"), lang)}, low`,
+        url: `${acc}?topup`,
+      };
+    case "runs_out":
+      return {
+        title: ru ? `Денег хватит на ${num(p, "days")} дн.` : `Money lasts ${num(p, "days")} more days`,
+        body: ru
+          ? `По счёту ${accountNo} баланса ${money(num(p, "balanceKop"), lang)} хватит примерно на ${num(p, "days")} дн.`
+          : `The balance of account ${accountNo} (${money(num(p, "balanceKop"), lang)}) lasts about ${num(p, "days")} days.`,
+        sms: ru ? `Счёт ${t}: денег хватит на ${num(p, "days")} дн. Пополните счёт` : `Acc ${t}: money lasts ${num(p, "days")} days`,
+        url: `${acc}?topup`,
+      };
+    case "payment_credited":
+      return {
+        title: ru ? `Зачислено ${money(num(p, "amountKop"), lang)}` : `${money(num(p, "amountKop"), lang)} credited`,
+        body: ru
+          ? `Платёж на счёт ${accountNo} зачислен. Чек — в разделе платежей.`
+          : `The payment to account ${accountNo} is credited. The receipt is in payments.`,
+        sms: ru ? `Счёт ${t}: зачислено ${money(num(p, "amountKop"), lang)}` : `Acc ${t}: ${money(num(p, "amountKop"), lang)} credited`,
+        url: str(p, "paymentId") ? `${acc}/payments/${str(p, "paymentId")}` : acc,
+      };
+    case "charge_made":
+      return {
+        title: ru ? `Списано ${money(num(p, "amountKop"), lang)}` : `${money(num(p, "amountKop"), lang)} charged`,
+        body: ru
+          ? `За ${str(p, "day")} со счёта ${accountNo} списано ${money(num(p, "amountKop"), lang)} за услуги.`
+          : `${money(num(p, "amountKop"), lang)} was charged to account ${accountNo} for ${str(p, "day")}.`,
+        sms: ru
+          ? `Счёт ${t}: списано ${money(num(p, "amountKop"), lang)} за ${str(p, "day")}`
+          : `Acc ${t}: ${money(num(p, "amountKop"), lang)} charged`,
+        url: acc,
+      };
+    case "autopay_notice":
+      return {
+        title: ru
+          ? `Автоплатёж ${money(num(p, "amountKop"), lang)} ${str(p, "day")}`
+          : `Autopay of ${money(num(p, "amountKop"), lang)} on ${str(p, "day")}`,
+        body: ru
+          ? `${str(p, "day")} с карты •••• ${str(p, "last4")} будет списано ${money(num(p, "amountKop"), lang)} на счёт ${accountNo}. Остановить автоплатёж можно в личном кабинете.`
+          : `On ${str(p, "day")} ${money(num(p, "amountKop"), lang)} will be charged to card •••• ${str(p, "last4")} for account ${accountNo}. You can stop autopay in the cabinet.`,
+        sms: ru
+          ? `${str(p, "day")} автоплатёж ${money(num(p, "amountKop"), lang)} на счёт ${t}`
+          : `Autopay ${money(num(p, "amountKop"), lang)} to ${t} on ${str(p, "day")}`,
+        url: `${acc}#autopay`,
+      };
+    case "autopay_failed": {
+      const reason = str(p, "reason");
+      const why = ru
+        ? reason === "limit"
+          ? "достигнут месячный лимит автоплатежа"
+          : reason === "no_card"
+            ? "карта автоплатежа удалена"
+            : "банк отклонил списание"
+        : reason === "limit"
+          ? "the monthly autopay limit is reached"
+          : reason === "no_card"
+            ? "the autopay card was removed"
+            : "the bank declined the charge";
+      return {
+        title: ru ? "Автоплатёж не прошёл" : "Autopay failed",
+        body: ru
+          ? `Не удалось списать ${money(num(p, "amountKop"), lang)} на счёт ${accountNo}: ${why}. ${num(p, "attemptsLeft") > 0 ? `Попробуем ещё ${num(p, "attemptsLeft")} раз.` : "Пополните счёт вручную или смените карту."}`
+          : `Could not charge ${money(num(p, "amountKop"), lang)} for account ${accountNo}: ${why}. ${num(p, "attemptsLeft") > 0 ? `We will try ${num(p, "attemptsLeft")} more times.` : "Please top up manually or change the card."}`,
+        sms: ru ? `Счёт ${t}: автоплатёж ${money(num(p, "amountKop"), lang)} не прошёл` : `Acc ${t}: autopay failed`,
+        url: `${acc}?topup`,
+      };
+    }
+    case "tariff_change":
+    case "promo":
+      return {
+        title: str(p, "title"),
+        body: str(p, "body"),
+        sms: str(p, "title").slice(0, 70),
+        url: str(p, "url") || (kind === "promo" ? "/" : "/tariffs"),
+      };
+    case "application_status":
+      return {
+        title: ru ? `Заявка № ${str(p, "number")}: ${str(p, "status")}` : `Application ${str(p, "number")}: ${str(p, "status")}`,
+        body: ru
+          ? `Статус заявки № ${str(p, "number")} изменился: ${str(p, "status")}.`
+          : `Application ${str(p, "number")} is now: ${str(p, "status")}.`,
+        sms: ru
+          ? `Заявка ${str(p, "number")}: ${str(p, "status")}`.slice(0, 70)
+          : `Application ${str(p, "number")}: ${str(p, "status")}`.slice(0, 70),
+        url: str(p, "url") || "/notifications",
+      };
+    case "block": {
+      const start = str(p, "phase") === "start";
+      return {
+        title: ru ? (start ? "Блокировка началась" : "Блокировка снята") : start ? "Block started" : "Block lifted",
+        body: ru
+          ? `Счёт ${accountNo}: ${start ? `добровольная блокировка до ${str(p, "day")}` : "услуги снова работают"}.`
+          : `Account ${accountNo}: ${start ? `voluntary block until ${str(p, "day")}` : "services are back on"}.`,
+        sms: ru
+          ? `Счёт ${t}: ${start ? `блокировка до ${str(p, "day")}` : "блокировка снята"}`
+          : `Acc ${t}: block ${start ? "started" : "lifted"}`,
+        url: acc,
+      };
+    }
+    case "support_reply":
+      return {
+        title: ru ? "Ответ поддержки" : "Support replied",
+        body: ru ? `В обращении № ${str(p, "ticket")} новый ответ.` : `There is a new reply in request ${str(p, "ticket")}.`,
+        sms: ru ? `Обращение ${str(p, "ticket")}: новый ответ поддержки` : `Request ${str(p, "ticket")}: new reply`,
+        url: str(p, "url") || "/notifications",
+      };
+    case "outage": {
+      const resolved = str(p, "phase") === "resolved";
+      return {
+        title: resolved ? (ru ? "Авария устранена" : "Outage resolved") : str(p, "title"),
+        body: resolved
+          ? ru
+            ? `«${str(p, "title")}»: связь восстановлена. Спасибо за терпение.`
+            : `"${str(p, "title")}": service is restored. Thank you for your patience.`
+          : ru
+            ? `Ожидаем восстановление до ${str(p, "until")}. Ничего делать не нужно.`
+            : `We expect to restore service by ${str(p, "until")}. No action is needed.`,
+        sms: resolved
+          ? ru
+            ? "Авария устранена, связь восстановлена"
+            : "Outage resolved, service restored"
+          : ru
+            ? `Авария в сети. Восстановим до ${str(p, "until")}`
+            : `Network outage. Back by ${str(p, "until")}`,
+        url: "/",
+      };
+    }
+  }
+}
+
+/** SMS parts: 70 characters per single UCS-2 message (67 per part when split), 160/153 for GSM-7 text. */
+export function smsParts(text: string): number {
+  const gsm = /^[\n\r\x20-\x7E]*$/.test(text) && !/[[\]{}\\^~|`]/.test(text);
+  const [single, part] = gsm ? [160, 153] : [70, 67];
+  return text.length <= single ? 1 : Math.ceil(text.length / part);
+}

@@ -1,0 +1,167 @@
+import type { RouteHandler } from "@hono/zod-openapi";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import type { Context } from "hono";
+import { accountDirectory, accountLinks, outages, pushSubscriptions } from "../../db/schema/global";
+import { accounts } from "../../db/schema/region";
+import type { AppEnv } from "../../env";
+import { AppError } from "../../platform/errors";
+import { requireSession } from "../../platform/session";
+import { KINDS } from "./notifications.catalog";
+import type * as r from "./notifications.routes";
+import * as svc from "./notifications.service";
+
+const noStore = (c: Context<AppEnv>) => c.header("cache-control", "private, no-store");
+const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
+const minutes = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5));
+
+export const inboxHandler: RouteHandler<typeof r.inboxRoute, AppEnv> = async (c) => {
+  const { items, unread } = await svc.listInbox(c.get("data").global, requireSession(c).subscriberId);
+  noStore(c);
+  return c.json(
+    {
+      items: items.map((i) => ({
+        id: i.id,
+        kind: i.kind,
+        accountNo: i.accountNo,
+        title: i.title,
+        body: i.body,
+        url: i.url,
+        createdAt: i.createdAt.toISOString(),
+        read: i.readAt !== null,
+      })),
+      unread,
+    },
+    200,
+  );
+};
+
+export const markReadHandler: RouteHandler<typeof r.markReadRoute, AppEnv> = async (c) => {
+  const body = c.req.valid("json");
+  const db = c.get("data").global;
+  const { subscriberId } = requireSession(c);
+  const marked = await svc.markRead(db, subscriberId, "all" in body ? "all" : body.ids);
+  const { unread } = await svc.listInbox(db, subscriberId, 0);
+  return c.json({ marked, unread }, 200);
+};
+
+export const preferencesHandler: RouteHandler<typeof r.preferencesRoute, AppEnv> = async (c) => {
+  const { subscriberId } = requireSession(c);
+  const { accountNo } = c.req.valid("query");
+  const db = c.get("data").global;
+  if (accountNo !== svc.ALL_ACCOUNTS) {
+    const link = await db
+      .select({ a: accountLinks.accountNo })
+      .from(accountLinks)
+      .where(and(eq(accountLinks.subscriberId, subscriberId), eq(accountLinks.accountNo, accountNo)))
+      .get();
+    if (!link) throw new AppError(404, "not_found");
+  }
+  const [kinds, settings, devices] = await Promise.all([
+    svc.channelsFor(db, subscriberId, accountNo === svc.ALL_ACCOUNTS ? null : accountNo),
+    svc.getSettings(db, subscriberId),
+    db.select({ n: sql<number>`count(*)` }).from(pushSubscriptions).where(eq(pushSubscriptions.subscriberId, subscriberId)).get(),
+  ]);
+  const lang = c.get("lang");
+  noStore(c);
+  return c.json(
+    {
+      accountNo,
+      kinds: kinds.map((k) => ({
+        ...k,
+        label: KINDS[k.kind].label[lang],
+        required: KINDS[k.kind].required ?? null,
+        marketing: KINDS[k.kind].marketing,
+        urgent: KINDS[k.kind].urgent,
+      })),
+      quiet:
+        settings.quietFrom === null || settings.quietTo === null ? null : { from: hhmm(settings.quietFrom), to: hhmm(settings.quietTo) },
+      marketing: settings.marketing,
+      pushDevices: Number(devices?.n ?? 0),
+    },
+    200,
+  );
+};
+
+export const setPreferencesHandler: RouteHandler<typeof r.setPreferencesRoute, AppEnv> = async (c) => {
+  const { subscriberId } = requireSession(c);
+  const body = c.req.valid("json");
+  const data = c.get("data");
+  if (body.reset && body.accountNo !== svc.ALL_ACCOUNTS) await svc.resetChannels(data, subscriberId, body.accountNo);
+  else await svc.setChannels(data, subscriberId, body.accountNo, body.kinds);
+  if (body.quiet !== undefined || body.marketing !== undefined) {
+    const current = await svc.getSettings(data.global, subscriberId);
+    await svc.setSettings(data.global, subscriberId, {
+      quietFrom: body.quiet === undefined ? current.quietFrom : body.quiet ? minutes(body.quiet.from) : null,
+      quietTo: body.quiet === undefined ? current.quietTo : body.quiet ? minutes(body.quiet.to) : null,
+      marketing: body.marketing ?? current.marketing,
+    });
+  }
+  return c.body(null, 204);
+};
+
+export const pushKeyHandler: RouteHandler<typeof r.pushKeyRoute, AppEnv> = async (c) => {
+  if (!c.env.VAPID_PUBLIC_KEY) throw new AppError(503, "push_unavailable");
+  c.header("cache-control", "public, max-age=3600");
+  return c.json({ publicKey: c.env.VAPID_PUBLIC_KEY }, 200);
+};
+
+export const subscribeHandler: RouteHandler<typeof r.subscribeRoute, AppEnv> = async (c) => {
+  const body = c.req.valid("json");
+  const result = await svc.subscribe(
+    c.get("data").global,
+    requireSession(c).subscriberId,
+    new URL(c.req.url).origin,
+    { endpoint: body.endpoint, p256dh: body.keys.p256dh, auth: body.keys.auth },
+    body.lang,
+  );
+  return c.json(result, 201);
+};
+
+export const unsubscribeHandler: RouteHandler<typeof r.unsubscribeRoute, AppEnv> = async (c) => {
+  await svc.unsubscribe(c.get("data").global, requireSession(c).subscriberId, c.req.valid("json").endpoint);
+  return c.body(null, 204);
+};
+
+export const myOutagesHandler: RouteHandler<typeof r.myOutagesRoute, AppEnv> = async (c) => {
+  const { subscriberId } = requireSession(c);
+  const data = c.get("data");
+  const mine = await data.global
+    .select({ accountNo: accountLinks.accountNo, region: accountDirectory.region })
+    .from(accountLinks)
+    .innerJoin(accountDirectory, eq(accountDirectory.accountNo, accountLinks.accountNo))
+    .where(eq(accountLinks.subscriberId, subscriberId));
+  const regionsOfMine = [...new Set(mine.map((m) => m.region))];
+  const active = regionsOfMine.length
+    ? await data.global
+        .select()
+        .from(outages)
+        .where(and(inArray(outages.region, regionsOfMine), isNull(outages.resolvedAt)))
+    : [];
+  const items = [];
+  for (const o of active) {
+    const nos = mine.filter((m) => m.region === o.region).map((m) => m.accountNo);
+    const rows = await data
+      .shardForRegion(o.region)
+      .select({ accountNo: accounts.accountNo, address: accounts.address })
+      .from(accounts)
+      .where(inArray(accounts.accountNo, nos));
+    const houses = o.houses ? (JSON.parse(o.houses) as string[]) : null;
+    const hit = rows.filter((a) => svc.inArea(a.address, o.street, houses)).map((a) => a.accountNo);
+    if (hit.length) items.push({ ...outageJson(o), accountNos: hit });
+  }
+  noStore(c);
+  return c.json({ items }, 200);
+};
+
+export function outageJson(o: typeof outages.$inferSelect) {
+  return {
+    id: o.id,
+    region: o.region,
+    street: o.street,
+    houses: o.houses ? (JSON.parse(o.houses) as string[]) : null,
+    title: o.title,
+    expectedEnd: o.expectedEnd.toISOString(),
+    declaredAt: o.declaredAt.toISOString(),
+    resolvedAt: o.resolvedAt?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,301 @@
+import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
+import {
+  accountDirectory,
+  accountLinks,
+  CHANNELS,
+  type Channel,
+  inbox,
+  NOTIFICATION_KINDS,
+  type NotificationKind,
+  notificationPrefs,
+  notificationSettings,
+  outages,
+  pushSubscriptions,
+  regions,
+} from "../../db/schema/global";
+import type { DataAccess, GlobalDb } from "../../platform/db";
+import { AppError } from "../../platform/errors";
+import { newId } from "../../platform/ids";
+import { KINDS } from "./notifications.catalog";
+import type { EventMessage, NotificationMessage } from "./notifications.messages";
+
+/** Puts messages on the notifications queue (the binding, or a test's recorder). */
+export interface NotificationQueue {
+  send(body: NotificationMessage, options?: { delaySeconds?: number }): Promise<void>;
+  sendBatch(messages: { body: NotificationMessage; delaySeconds?: number }[]): Promise<void>;
+}
+
+/** Queues' sendBatch takes at most 100 messages. */
+export async function sendAll(queue: NotificationQueue, bodies: NotificationMessage[]): Promise<void> {
+  for (let i = 0; i < bodies.length; i += 100) await queue.sendBatch(bodies.slice(i, i + 100).map((body) => ({ body })));
+}
+
+// ---------- Preferences ----------
+
+export const ALL_ACCOUNTS = "*";
+
+export interface KindPrefs {
+  kind: NotificationKind;
+  channels: Channel[];
+  /** True when these are the defaults (nothing chosen for this account or all accounts). */
+  isDefault: boolean;
+}
+
+const parseChannels = (s: string) => s.split(",").filter((c): c is Channel => (CHANNELS as readonly string[]).includes(c));
+
+/** The channels per kind for one account (its own choice, else the all-accounts choice, else the defaults). */
+export async function channelsFor(db: GlobalDb, subscriberId: string, accountNo: string | null): Promise<KindPrefs[]> {
+  const rows = await db
+    .select()
+    .from(notificationPrefs)
+    .where(
+      and(
+        eq(notificationPrefs.subscriberId, subscriberId),
+        inArray(notificationPrefs.accountNo, accountNo ? [accountNo, ALL_ACCOUNTS] : [ALL_ACCOUNTS]),
+      ),
+    );
+  return NOTIFICATION_KINDS.map((kind) => {
+    const own = rows.find((r) => r.kind === kind && r.accountNo === accountNo);
+    const all = rows.find((r) => r.kind === kind && r.accountNo === ALL_ACCOUNTS);
+    const chosen = own ?? all;
+    return { kind, channels: chosen ? parseChannels(chosen.channels) : [...KINDS[kind].defaults], isDefault: !chosen };
+  });
+}
+
+export async function setChannels(
+  data: DataAccess,
+  subscriberId: string,
+  accountNo: string,
+  items: { kind: NotificationKind; channels: Channel[] }[],
+  now = new Date(),
+): Promise<void> {
+  if (accountNo !== ALL_ACCOUNTS) await ownAccount(data.global, subscriberId, accountNo);
+  for (const { kind, channels } of items) {
+    const required = KINDS[kind].required;
+    if (required && !channels.some((c) => required.includes(c)))
+      throw new AppError(422, "notification_required", { kind: KINDS[kind].label.ru }, [
+        { field: kind, message: "at least one of sms, email, push" },
+      ]);
+  }
+  const [first, ...rest] = items.map(({ kind, channels }) => {
+    const value = CHANNELS.filter((c) => channels.includes(c)).join(",");
+    return data.global
+      .insert(notificationPrefs)
+      .values({ subscriberId, accountNo, kind, channels: value, updatedAt: now })
+      .onConflictDoUpdate({
+        target: [notificationPrefs.subscriberId, notificationPrefs.accountNo, notificationPrefs.kind],
+        set: { channels: value, updatedAt: now },
+      });
+  });
+  if (first) await data.global.batch([first, ...rest]);
+}
+
+/** Forgets an account's own choices: it follows the all-accounts choice again. */
+export async function resetChannels(data: DataAccess, subscriberId: string, accountNo: string): Promise<void> {
+  await ownAccount(data.global, subscriberId, accountNo);
+  await data.global
+    .delete(notificationPrefs)
+    .where(and(eq(notificationPrefs.subscriberId, subscriberId), eq(notificationPrefs.accountNo, accountNo)));
+}
+
+async function ownAccount(db: GlobalDb, subscriberId: string, accountNo: string) {
+  const link = await db
+    .select({ a: accountLinks.accountNo })
+    .from(accountLinks)
+    .where(and(eq(accountLinks.subscriberId, subscriberId), eq(accountLinks.accountNo, accountNo)))
+    .get();
+  if (!link) throw new AppError(404, "not_found");
+}
+
+export interface Settings {
+  /** Minutes after local midnight; both null = no quiet hours. */
+  quietFrom: number | null;
+  quietTo: number | null;
+  marketing: boolean;
+}
+
+export async function getSettings(db: GlobalDb, subscriberId: string): Promise<Settings> {
+  const row = await db.select().from(notificationSettings).where(eq(notificationSettings.subscriberId, subscriberId)).get();
+  // Default: quiet from 22:00 to 08:00, no marketing (consent is never assumed).
+  return row
+    ? { quietFrom: row.quietFrom, quietTo: row.quietTo, marketing: row.marketing }
+    : { quietFrom: 22 * 60, quietTo: 8 * 60, marketing: false };
+}
+
+export async function setSettings(db: GlobalDb, subscriberId: string, s: Settings, now = new Date()): Promise<void> {
+  if ((s.quietFrom === null) !== (s.quietTo === null))
+    throw new AppError(422, "validation", {}, [{ field: "quiet", message: "from and to" }]);
+  await db
+    .insert(notificationSettings)
+    .values({ subscriberId, ...s, updatedAt: now })
+    .onConflictDoUpdate({ target: notificationSettings.subscriberId, set: { ...s, updatedAt: now } });
+}
+
+/** Minutes after local midnight of `at` in `tz`. */
+export function localMinutes(tz: string, at: Date): number {
+  const [h, m] = new Intl.DateTimeFormat("en-GB", { timeZone: tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+    .format(at)
+    .split(":")
+    .map(Number) as [number, number];
+  return h * 60 + m;
+}
+
+/**
+ * When quiet hours hold at `at` in `tz`, the moment they end; otherwise null.
+ * A window may cross midnight (22:00–08:00) or not (13:00–15:00).
+ */
+export function quietUntil(s: Settings, tz: string, at: Date): Date | null {
+  if (s.quietFrom === null || s.quietTo === null || s.quietFrom === s.quietTo) return null;
+  const now = localMinutes(tz, at);
+  const inside = s.quietFrom < s.quietTo ? now >= s.quietFrom && now < s.quietTo : now >= s.quietFrom || now < s.quietTo;
+  if (!inside) return null;
+  const wait = (s.quietTo - now + 24 * 60) % (24 * 60);
+  // Whole minutes: the end is the first minute after the window.
+  return new Date(Math.floor(at.getTime() / 60_000) * 60_000 + wait * 60_000);
+}
+
+export async function regionTz(db: GlobalDb, accountNo: string | null): Promise<string> {
+  if (!accountNo) return "Europe/Moscow";
+  const row = await db
+    .select({ tz: regions.tz })
+    .from(accountDirectory)
+    .innerJoin(regions, eq(regions.code, accountDirectory.region))
+    .where(eq(accountDirectory.accountNo, accountNo))
+    .get();
+  return row?.tz ?? "Europe/Moscow";
+}
+
+// ---------- Events from the rest of the cabinet ----------
+
+/**
+ * An event about an account, for every subscriber who may see it (the holder
+ * and relatives); each decides for themselves how to hear of it. `eventId`
+ * names the fact (a payment, a day's low balance): producing it twice is harmless.
+ */
+export async function accountEvent(
+  data: DataAccess,
+  queue: NotificationQueue,
+  e: { eventId: string; kind: NotificationKind; accountNo: string; params: EventMessage["params"]; onlySubscriber?: string },
+): Promise<number> {
+  const links = await data.global
+    .select({ subscriberId: accountLinks.subscriberId })
+    .from(accountLinks)
+    .where(eq(accountLinks.accountNo, e.accountNo));
+  const targets = links.filter((l) => !e.onlySubscriber || l.subscriberId === e.onlySubscriber);
+  await sendAll(
+    queue,
+    targets.map((l) => ({
+      channel: "event",
+      eventId: e.eventId,
+      kind: e.kind,
+      subscriberId: l.subscriberId,
+      accountNo: e.accountNo,
+      params: e.params,
+    })),
+  );
+  return targets.length;
+}
+
+// ---------- Inbox ----------
+
+export async function listInbox(db: GlobalDb, subscriberId: string, limit = 50) {
+  const [items, unread] = await Promise.all([
+    db.select().from(inbox).where(eq(inbox.subscriberId, subscriberId)).orderBy(desc(inbox.createdAt), desc(inbox.id)).limit(limit),
+    db
+      .select({ n: sql<number>`count(*)` })
+      .from(inbox)
+      .where(and(eq(inbox.subscriberId, subscriberId), isNull(inbox.readAt)))
+      .get(),
+  ]);
+  return { items, unread: Number(unread?.n ?? 0) };
+}
+
+/** Marks the subscriber's own messages read (ids of others are ignored, not revealed); `all` marks everything. */
+export async function markRead(db: GlobalDb, subscriberId: string, ids: string[] | "all", now = new Date()): Promise<number> {
+  const rows = await db
+    .update(inbox)
+    .set({ readAt: now })
+    .where(
+      and(eq(inbox.subscriberId, subscriberId), isNull(inbox.readAt), ids === "all" ? undefined : inArray(inbox.id, ids.slice(0, 100))),
+    )
+    .returning({ id: inbox.id });
+  return rows.length;
+}
+
+// ---------- Push subscriptions ----------
+
+export const MAX_SUBSCRIPTIONS = 10;
+
+export async function subscribe(
+  db: GlobalDb,
+  subscriberId: string,
+  origin: string,
+  sub: { endpoint: string; p256dh: string; auth: string },
+  lang: "ru" | "en",
+  now = new Date(),
+): Promise<{ id: string }> {
+  const key = (s: string) => {
+    try {
+      return Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+    } catch {
+      return new Uint8Array();
+    }
+  };
+  const endpoint = URL.canParse(sub.endpoint) ? new URL(sub.endpoint) : null;
+  const fields = [
+    ...(endpoint?.protocol === "https:" ? [] : [{ field: "endpoint", message: "an https URL" }]),
+    ...(key(sub.p256dh).length === 65 && key(sub.p256dh)[0] === 4 ? [] : [{ field: "keys.p256dh", message: "a P-256 public key" }]),
+    ...(key(sub.auth).length === 16 ? [] : [{ field: "keys.auth", message: "16 bytes" }]),
+  ];
+  if (fields.length) throw new AppError(422, "validation", {}, fields);
+  const id = newId(now.getTime());
+  // The same browser subscribing again (or another user on it) takes the endpoint over.
+  await db.delete(pushSubscriptions).where(eq(pushSubscriptions.endpoint, sub.endpoint));
+  await db.insert(pushSubscriptions).values({ id, subscriberId, origin, ...sub, lang, createdAt: now });
+  // At most ten devices: the oldest go.
+  const all = await db
+    .select({ id: pushSubscriptions.id })
+    .from(pushSubscriptions)
+    .where(eq(pushSubscriptions.subscriberId, subscriberId))
+    .orderBy(desc(pushSubscriptions.createdAt), desc(pushSubscriptions.id));
+  const extra = all.slice(MAX_SUBSCRIPTIONS).map((r) => r.id);
+  if (extra.length) await db.delete(pushSubscriptions).where(inArray(pushSubscriptions.id, extra));
+  return { id };
+}
+
+export async function unsubscribe(db: GlobalDb, subscriberId: string, endpoint: string): Promise<boolean> {
+  const rows = await db
+    .delete(pushSubscriptions)
+    .where(and(eq(pushSubscriptions.subscriberId, subscriberId), eq(pushSubscriptions.endpoint, endpoint)))
+    .returning({ id: pushSubscriptions.id });
+  return rows.length > 0;
+}
+
+// ---------- Outages ----------
+
+/** "Москва, ул. Профсоюзная, д. 12, кв. 45" → street "ул. Профсоюзная", house "12". */
+export function parseAddress(address: string): { street: string | null; house: string | null } {
+  const parts = address.split(",").map((p) => p.trim());
+  const houseIdx = parts.findIndex((p) => /^(д\.|дом|уч\.)\s*/i.test(p));
+  const house = houseIdx >= 0 ? (parts[houseIdx] ?? "").replace(/^(д\.|дом|уч\.)\s*/i, "").toLowerCase() : null;
+  const street = houseIdx > 0 ? (parts[houseIdx - 1] ?? null) : null;
+  return { street, house };
+}
+
+const norm = (s: string) => s.toLowerCase().replace(/ё/g, "е").replace(/\s+/g, " ").trim();
+
+/** Whether an address is in an outage's area: the region's, on the street (if given), in the houses (if given). */
+export function inArea(address: string, street: string | null, houses: string[] | null): boolean {
+  if (!street) return true;
+  const a = parseAddress(address);
+  if (!a.street || norm(a.street) !== norm(street)) return false;
+  return !houses || houses.some((h) => norm(h) === (a.house ?? ""));
+}
+
+export async function activeOutages(db: GlobalDb, region: string) {
+  return db
+    .select()
+    .from(outages)
+    .where(and(eq(outages.region, region), isNull(outages.resolvedAt)))
+    .orderBy(desc(outages.declaredAt));
+}
