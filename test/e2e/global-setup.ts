@@ -4,7 +4,9 @@ import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { ensureChromium } from "../../scripts/chromium.mts";
 import { prepareLocalDatabases } from "../../scripts/local-db.mts";
+import { generateVapidKeys } from "../../scripts/vapid.mts";
 import { mockProviders, startOidcMock } from "../oidc-mock";
+import { tlsIdentity } from "../push/local-push-service";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -12,6 +14,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     port: number;
     chromium: string;
+    vapidPublicKey: string;
+    pushTls: { certFile: string; keyFile: string };
   }
 }
 
@@ -30,7 +34,13 @@ export async function setup(project: TestProject) {
   stopMock = mock.stop;
   const vars = join(ROOT, ".e2e/e2e.vars");
   await mkdir(join(ROOT, ".e2e"), { recursive: true });
-  await writeFile(vars, `OIDC_PROVIDERS='${mockProviders(mock.issuer)}'\n`);
+  // Web push: this run's VAPID keys, and a local push service's certificate that the Worker's runtime trusts.
+  const vapid = await generateVapidKeys();
+  const tls = await tlsIdentity(join(ROOT, ".e2e/push-tls"));
+  await writeFile(
+    vars,
+    `OIDC_PROVIDERS='${mockProviders(mock.issuer)}'\nVAPID_PUBLIC_KEY='${vapid.publicKey}'\nVAPID_PRIVATE_JWK='${vapid.privateJwk}'\n`,
+  );
 
   server = spawn(
     join(ROOT, "node_modules/.bin/wrangler"),
@@ -48,7 +58,11 @@ export async function setup(project: TestProject) {
       vars,
       "--show-interactive-dev-session=false",
     ],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
+    {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", NODE_EXTRA_CA_CERTS: tls.certFile },
+    },
   );
   let output = "";
   await new Promise<void>((resolve, reject) => {
@@ -67,6 +81,8 @@ export async function setup(project: TestProject) {
     server?.on("exit", (code) => reject(new Error(`wrangler dev exited (${code}):\n${output}`)));
   });
   project.provide("port", port);
+  project.provide("vapidPublicKey", vapid.publicKey);
+  project.provide("pushTls", tls);
   project.provide("chromium", chromium);
 }
 

@@ -12,7 +12,7 @@ export const b64url = {
       .replace(/\+/g, "-")
       .replace(/\//g, "_")
       .replace(/=+$/, ""),
-  decode: (s: string) => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0)),
+  decode: (s: string): Uint8Array<ArrayBuffer> => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0)),
 };
 
 /** A browser's side of a subscription: its ECDH key pair and auth secret. */
@@ -20,8 +20,8 @@ export interface BrowserKeys {
   p256dh: string;
   auth: string;
   privateKey: CryptoKey;
-  publicRaw: Uint8Array;
-  authSecret: Uint8Array;
+  publicRaw: Uint8Array<ArrayBuffer>;
+  authSecret: Uint8Array<ArrayBuffer>;
 }
 
 export async function browserKeys(): Promise<BrowserKeys> {
@@ -43,12 +43,15 @@ export interface Received {
   bytes?: number;
 }
 
-async function hkdf(salt: Uint8Array, ikm: Uint8Array, info: Uint8Array, length: number): Promise<Uint8Array> {
+type Bytes = Uint8Array<ArrayBuffer>;
+const text = (s: string) => enc.encode(s) as Bytes;
+
+async function hkdf(salt: Bytes, ikm: Bytes, info: Bytes, length: number): Promise<Bytes> {
   const key = await crypto.subtle.importKey("raw", ikm, "HKDF", false, ["deriveBits"]);
   return new Uint8Array(await crypto.subtle.deriveBits({ name: "HKDF", hash: "SHA-256", salt, info }, key, length * 8));
 }
 
-const concat = (...parts: Uint8Array[]) => {
+const concat = (...parts: Bytes[]): Bytes => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
   for (const p of parts) {
@@ -84,7 +87,7 @@ export async function verifyVapid(
 }
 
 /** Decrypts an RFC 8291 / RFC 8188 aes128gcm body with the browser's keys. */
-export async function decrypt(body: Uint8Array, keys: BrowserKeys): Promise<Uint8Array> {
+export async function decrypt(body: Bytes, keys: BrowserKeys): Promise<Bytes> {
   const salt = body.slice(0, 16);
   const rs = new DataView(body.buffer, body.byteOffset + 16, 4).getUint32(0);
   const idlen = body[20] ?? 0;
@@ -94,11 +97,15 @@ export async function decrypt(body: Uint8Array, keys: BrowserKeys): Promise<Uint
   const sender = await crypto.subtle.importKey("raw", senderPublic, { name: "ECDH", namedCurve: "P-256" }, false, []);
   // workerd's types name the field `$public`; the Web Crypto field (and the runtime's) is `public`.
   const shared = new Uint8Array(
-    await crypto.subtle.deriveBits({ name: "ECDH", public: sender } as unknown as SubtleCryptoDeriveKeyAlgorithm, keys.privateKey, 256),
+    await crypto.subtle.deriveBits(
+      { name: "ECDH", public: sender } as unknown as Parameters<typeof crypto.subtle.deriveBits>[0],
+      keys.privateKey,
+      256,
+    ),
   );
-  const ikm = await hkdf(keys.authSecret, shared, concat(enc.encode("WebPush: info\0"), keys.publicRaw, senderPublic), 32);
-  const cek = await hkdf(salt, ikm, enc.encode("Content-Encoding: aes128gcm\0"), 16);
-  const nonce = await hkdf(salt, ikm, enc.encode("Content-Encoding: nonce\0"), 12);
+  const ikm = await hkdf(keys.authSecret, shared, concat(text("WebPush: info\0"), keys.publicRaw, senderPublic), 32);
+  const cek = await hkdf(salt, ikm, text("Content-Encoding: aes128gcm\0"), 16);
+  const nonce = await hkdf(salt, ikm, text("Content-Encoding: nonce\0"), 12);
   const key = await crypto.subtle.importKey("raw", cek, "AES-GCM", false, ["decrypt"]);
   const plain = new Uint8Array(await crypto.subtle.decrypt({ name: "AES-GCM", iv: nonce }, key, ciphertext));
   let end = plain.length - 1;

@@ -39,3 +39,61 @@ setCatchHandler(async ({ request }) => {
 self.addEventListener("message", (event) => {
   if (event.data?.type === "SKIP_WAITING") void self.skipWaiting();
 });
+
+/** What the server puts in a push (worker/adapters/push): already in the subscriber's language. */
+interface PushPayload {
+  title: string;
+  body: string;
+  url: string;
+  tag: string;
+  kind: string;
+  lang: "ru" | "en";
+}
+
+self.addEventListener("push", (event) => {
+  let data: PushPayload;
+  try {
+    data = event.data?.json() as PushPayload;
+  } catch {
+    data = { title: "Личный кабинет", body: event.data?.text() ?? "", url: "/notifications", tag: "message", kind: "message", lang: "ru" };
+  }
+  const url = typeof data.url === "string" && data.url.startsWith("/") ? data.url : "/notifications";
+  event.waitUntil(
+    (async () => {
+      await self.registration.showNotification(data.title, {
+        body: data.body,
+        tag: data.tag,
+        lang: data.lang,
+        icon: "/icons/icon-192.png",
+        badge: "/icons/icon-192.png",
+        data: { url },
+      });
+      // Open windows refresh their inbox (the bell's count).
+      for (const client of await self.clients.matchAll({ type: "window", includeUncontrolled: true })) client.postMessage({ type: "push-received" });
+    })(),
+  );
+});
+
+/** A click opens the notification's screen: in an open window of the app if there is one (focused), else in a new one. */
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const path = (event.notification.data as { url?: string } | null)?.url ?? "/notifications";
+  const target = new URL(path, self.location.origin).href;
+  event.waitUntil(
+    (async () => {
+      const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+      const open = windows.find((w) => new URL(w.url).origin === self.location.origin);
+      if (open) {
+        // The app routes itself without a reload; navigate() is the fallback for a page that is not the app.
+        open.postMessage({ type: "open", url: path });
+        try {
+          await open.focus();
+        } catch {
+          // Focus needs the click's user activation; without it the window is still routed.
+        }
+        return;
+      }
+      await self.clients.openWindow(target);
+    })(),
+  );
+});

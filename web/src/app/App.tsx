@@ -4,6 +4,7 @@ import { createResource, lazy, Match, Switch } from "solid-js";
 import LoginPage from "../features/auth/LoginPage";
 import { SessionProvider } from "../features/auth/SessionContext";
 import HomePage from "../features/home/HomePage";
+import { InboxProvider } from "../features/notifications/InboxContext";
 import { ApexPage } from "../features/region/ApexPage";
 import { RegionProvider } from "../features/region/RegionContext";
 import TariffsPage from "../features/tariffs/TariffsPage";
@@ -22,6 +23,8 @@ const AccountPage = lazy(() => import("../features/accounts/AccountPage"));
 const HistoryShortcut = lazy(() => import("../features/accounts/HistoryShortcut"));
 const RecoverPage = lazy(() => import("../features/auth/RecoverPage"));
 const NotFoundPage = lazy(() => import("../features/notfound/NotFoundPage"));
+const InboxPage = lazy(() => import("../features/notifications/InboxPage"));
+const NotificationSettingsPage = lazy(() => import("../features/notifications/NotificationSettingsPage"));
 
 /** Loads the region context of this host, then shows the apex picker or the regional site. */
 export function App() {
@@ -50,21 +53,25 @@ export function App() {
           {(ctx) => (
             <RegionProvider context={ctx()} region={ctx().region as NonNullable<ReturnType<typeof ctx>["region"]>}>
               <SessionProvider>
-                <Router root={Layout}>
-                  <Route path="/" component={HomePage} />
-                  <Route path="/tariffs" component={TariffsPage} />
-                  <Route path="/offices" component={OfficesPage} />
-                  <Route path="/contacts" component={ContactsPage} />
-                  <Route path="/login" component={LoginPage} />
-                  <Route path="/profile" component={ProfilePage} />
-                  <Route path="/register" component={RegisterPage} />
-                  <Route path="/accounts" component={AccountsPage} />
-                  <Route path="/accounts/:no" component={AccountPage} />
-                  <Route path="/accounts/:no/payments/:id" component={PaymentPage} />
-                  <Route path="/history" component={HistoryShortcut} />
-                  <Route path="/recover" component={RecoverPage} />
-                  <Route path="*404" component={NotFoundPage} />
-                </Router>
+                <InboxProvider>
+                  <Router root={Layout}>
+                    <Route path="/" component={HomePage} />
+                    <Route path="/tariffs" component={TariffsPage} />
+                    <Route path="/offices" component={OfficesPage} />
+                    <Route path="/contacts" component={ContactsPage} />
+                    <Route path="/login" component={LoginPage} />
+                    <Route path="/profile" component={ProfilePage} />
+                    <Route path="/register" component={RegisterPage} />
+                    <Route path="/accounts" component={AccountsPage} />
+                    <Route path="/accounts/:no" component={AccountPage} />
+                    <Route path="/accounts/:no/payments/:id" component={PaymentPage} />
+                    <Route path="/history" component={HistoryShortcut} />
+                    <Route path="/recover" component={RecoverPage} />
+                    <Route path="/notifications" component={InboxPage} />
+                    <Route path="/settings/notifications" component={NotificationSettingsPage} />
+                    <Route path="*404" component={NotFoundPage} />
+                  </Router>
+                </InboxProvider>
               </SessionProvider>
             </RegionProvider>
           )}

@@ -1,6 +1,7 @@
-import { A, type RouteSectionProps } from "@solidjs/router";
-import { createResource, For, Show } from "solid-js";
+import { A, type RouteSectionProps, useNavigate } from "@solidjs/router";
+import { createResource, For, onCleanup, Show } from "solid-js";
 import { useSession } from "../features/auth/SessionContext";
+import { useInbox } from "../features/notifications/InboxContext";
 import { useRegion } from "../features/region/RegionContext";
 import { RegionSwitcher } from "../features/region/RegionSwitcher";
 import { useI18n } from "../i18n";
@@ -13,6 +14,18 @@ export function Layout(props: RouteSectionProps) {
   const { t } = useI18n();
   const { context } = useRegion();
   const { profile } = useSession();
+  const { inbox } = useInbox();
+  const unread = () => inbox()?.unread ?? 0;
+  // A notification clicked while the app is open: the service worker asks this window to show its screen.
+  const navigate = useNavigate();
+  const onMessage = (e: MessageEvent) => {
+    const url = e.data?.type === "open" ? e.data.url : null;
+    if (typeof url === "string" && url.startsWith("/")) navigate(url);
+  };
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.addEventListener("message", onMessage);
+    onCleanup(() => navigator.serviceWorker.removeEventListener("message", onMessage));
+  }
   const [contacts] = createResource(api.contacts);
   const privateContacts = () => (contacts.latest ?? []).filter((c) => c.kind === "connection" || c.kind === "support");
   const links = [
@@ -43,6 +56,18 @@ export function Layout(props: RouteSectionProps) {
           >
             <A href="/accounts" class="button button--small">
               {t("nav.accounts")}
+            </A>
+            <A
+              href="/notifications"
+              class="button button--small bell"
+              aria-label={unread() > 0 ? t("inbox.bellUnread", { n: unread() }) : t("inbox.title")}
+            >
+              <span aria-hidden="true">🔔</span>
+              <Show when={unread() > 0}>
+                <span class="bell__count" aria-hidden="true">
+                  {unread() > 99 ? "99+" : unread()}
+                </span>
+              </Show>
             </A>
             <A href="/profile" class="button button--small">
               {t("nav.profile")}

@@ -66,6 +66,43 @@ import type {
 export type { ContactDto, OfficeDto, ProfileDto, RegionContextDto, RegionSummaryDto, ServiceOptionDto, SessionDto, TariffDto };
 
 /** An RFC 9457 problem from the API, already in the user's language. */
+export type Channel = "sms" | "email" | "push" | "inapp";
+export interface InboxItemDto {
+  id: string;
+  kind: string;
+  accountNo: string | null;
+  title: string;
+  body: string;
+  url: string;
+  createdAt: string;
+  read: boolean;
+}
+export interface InboxDto {
+  items: InboxItemDto[];
+  unread: number;
+}
+export interface NotificationPrefsDto {
+  accountNo: string;
+  kinds: {
+    kind: string;
+    label: string;
+    channels: Channel[];
+    isDefault: boolean;
+    required: Channel[] | null;
+    marketing: boolean;
+    urgent: boolean;
+  }[];
+  quiet: { from: string; to: string } | null;
+  marketing: boolean;
+  pushDevices: number;
+}
+export interface OutageDto {
+  id: string;
+  title: string;
+  expectedEnd: string;
+  accountNos?: string[];
+}
+
 export interface Problem {
   type: string;
   title: string;
@@ -251,6 +288,28 @@ export const api = {
       body: JSON.stringify({ amountKop }),
       headers: { "content-type": "application/json", "idempotency-key": key },
     }),
+  inbox: () => request<InboxDto>("/api/v1/notifications"),
+  markRead: (ids: string[] | "all") =>
+    send<{ marked: number; unread: number }>("POST", "/api/v1/notifications/read", ids === "all" ? { all: true } : { ids }),
+  notificationPrefs: (accountNo = "*") =>
+    request<NotificationPrefsDto>(`/api/v1/notifications/preferences?accountNo=${encodeURIComponent(accountNo)}`),
+  setNotificationPrefs: (body: {
+    accountNo: string;
+    kinds: { kind: string; channels: Channel[] }[];
+    reset?: boolean;
+    quiet?: { from: string; to: string } | null;
+    marketing?: boolean;
+  }) =>
+    request<void>("/api/v1/notifications/preferences", {
+      method: "PUT",
+      body: JSON.stringify(body),
+      headers: { "content-type": "application/json" },
+    }),
+  pushKey: () => request<{ publicKey: string }>("/api/v1/push/key").then((r) => r.publicKey),
+  subscribePush: (sub: { endpoint: string; keys: { p256dh: string; auth: string } }, lang: "ru" | "en") =>
+    send<{ id: string }>("POST", "/api/v1/push/subscriptions", { ...sub, lang }),
+  unsubscribePush: (endpoint: string) => send<void>("POST", "/api/v1/push/unsubscribe", { endpoint }),
+  outages: () => request<Items<OutageDto>>("/api/v1/outages").then((r) => r.items),
   startStepUp: () => send<CodeSent>("POST", "/api/v1/auth/step-up/start"),
   verifyStepUp: (code: string) => send<{ validUntil: string }>("POST", "/api/v1/auth/step-up/verify", { code }),
   changePassword: (currentPassword: string, newPassword: string) =>

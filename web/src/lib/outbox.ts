@@ -12,7 +12,7 @@ import { isNetworkError, loadSnapshot, saveSnapshot } from "./offline";
 export type QueuedChange = {
   /** Same key, same setting: a newer change replaces a waiting one. */
   key: string;
-} & { kind: "low-balance"; accountNo: string; thresholdKop: number | null };
+} & ({ kind: "low-balance"; accountNo: string; thresholdKop: number | null } | { kind: "inbox-read" });
 
 const OUTBOX = "outbox";
 
@@ -20,6 +20,8 @@ function send(change: QueuedChange): Promise<unknown> {
   switch (change.kind) {
     case "low-balance":
       return api.setLowBalance(change.accountNo, change.thresholdKop);
+    case "inbox-read":
+      return sendInboxRead();
   }
 }
 
@@ -46,6 +48,13 @@ export async function refreshPending(): Promise<void> {
 /** Queues a change, replacing a waiting one with the same key. */
 export async function enqueue(change: QueuedChange): Promise<void> {
   await store([...(await load()).filter((c) => c.key !== change.key), change]);
+}
+
+/** Messages read on this device and not yet told to the server (ids, kept with the cache). */
+async function sendInboxRead(): Promise<void> {
+  const ids = (await loadSnapshot<string[]>("inbox-read-waiting"))?.data ?? [];
+  for (let i = 0; i < ids.length; i += 100) await api.markRead(ids.slice(i, i + 100));
+  await saveSnapshot("inbox-read-waiting", []);
 }
 
 let flushing: Promise<number> | null = null;

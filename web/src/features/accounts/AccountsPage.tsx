@@ -11,6 +11,7 @@ import { ChannelChoice, CodeField, Field } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { RequireLogin } from "../auth/RequireLogin";
 import { useSession } from "../auth/SessionContext";
+import { OutageBanner } from "../notifications/OutageBanner";
 import { TopUpButton } from "./TopUp";
 
 /** One account's card: whose, where, balance, what is subscribed, the next charge. */
@@ -149,6 +150,7 @@ export default function AccountsPage() {
       {() => (
         <>
           <h1>{t("account.title")}</h1>
+          <OutageBanner />
           <Loadable resource={accounts} onRetry={refetch}>
             {(snap) => (
               <>

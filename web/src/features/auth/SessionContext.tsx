@@ -2,6 +2,7 @@ import { createContext, createResource, createSignal, type ParentProps, type Res
 import { api, type ProfileDto } from "../../lib/api";
 import { claimCache, isNetworkError, loadSnapshot, saveSnapshot, wipeCache } from "../../lib/offline";
 import { refreshPending, startOutbox } from "../../lib/outbox";
+import { disablePush } from "../../lib/push";
 
 interface SessionState {
   /** The logged-in subscriber; null when logged out; undefined while unknown. */
@@ -51,6 +52,8 @@ export function SessionProvider(props: ParentProps) {
       if (p) void claimCache(p.id).then(() => saveSnapshot("profile", p));
     },
     logout: async () => {
+      // This device stops receiving this subscriber's pushes (best effort: offline, the browser still forgets it).
+      await disablePush().catch(() => {});
       // Nothing stays on the device, even when the server cannot be told.
       await wipeCache();
       await refreshPending();

@@ -3,6 +3,7 @@ import { createResource, For } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { api } from "../../lib/api";
+import { OutageBanner } from "../notifications/OutageBanner";
 import { useRegion } from "../region/RegionContext";
 import { TariffCard } from "../tariffs/TariffCard";
 
@@ -14,6 +15,7 @@ export default function HomePage() {
   const popular = () => (tariffs.latest ?? []).filter((x) => x.kind === "bundle" || x.id.endsWith("inet-300")).slice(0, 3);
   return (
     <>
+      <OutageBanner />
       <section class="hero">
         <h1>{t("home.title", { region: region.name[lang()] })}</h1>
         <p class="lead">{t("home.lead")}</p>

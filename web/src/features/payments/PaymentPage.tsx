@@ -5,6 +5,7 @@ import { useI18n } from "../../i18n";
 import { api, type PaymentDto } from "../../lib/api";
 import { formatAccountNo, formatRub } from "../../lib/format";
 import { RequireLogin } from "../auth/RequireLogin";
+import { PushOffer } from "../notifications/PushOffer";
 import { ReceiptView } from "./Receipt";
 
 const FINAL = new Set(["succeeded", "failed", "refunded"]);
@@ -46,6 +47,7 @@ export default function PaymentPage() {
                 </p>
                 <Show when={p.status === "succeeded" && p.receiptNumber}>
                   <ReceiptView accountNo={params.no} paymentId={p.id} />
+                  <PushOffer reason="payment" />
                 </Show>
                 <p>
                   <A href={`/accounts/${params.no}`} class="button">

@@ -1,0 +1,92 @@
+import { createContext, createEffect, createSignal, on, onCleanup, type ParentProps, useContext } from "solid-js";
+import { api, type InboxDto } from "../../lib/api";
+import { isNetworkError, loadSnapshot, saveSnapshot } from "../../lib/offline";
+import { enqueue, flush } from "../../lib/outbox";
+import { useSession } from "../auth/SessionContext";
+
+interface InboxState {
+  inbox: () => InboxDto | undefined;
+  /** When the inbox shown comes from the device (no network), the time it was saved. */
+  staleSince: () => string | null;
+  error: () => unknown;
+  refresh: () => Promise<void>;
+  /** Marks read at once on screen; sent now, or queued until the network returns. */
+  markRead: (ids: string[] | "all") => Promise<void>;
+}
+
+const Ctx = createContext<InboxState>();
+const KEY = "inbox";
+
+/** The inbox and its unread count, shared by the header's bell and the inbox screen; cached for offline use. */
+export function InboxProvider(props: ParentProps) {
+  const { profile } = useSession();
+  const [inbox, setInbox] = createSignal<InboxDto>();
+  const [staleSince, setStaleSince] = createSignal<string | null>(null);
+  const [error, setError] = createSignal<unknown>();
+  const refresh = async () => {
+    try {
+      const fresh = await api.inbox();
+      // Changes still waiting to be sent stay applied on screen.
+      const waiting = (await loadSnapshot<string[]>("inbox-read-waiting"))?.data ?? [];
+      const shown = applyRead(fresh, waiting);
+      setInbox(shown);
+      setStaleSince(null);
+      setError(undefined);
+      await saveSnapshot(KEY, shown);
+    } catch (e) {
+      if (!isNetworkError(e)) {
+        setError(e);
+        return;
+      }
+      const snap = await loadSnapshot<InboxDto>(KEY);
+      if (snap) {
+        setInbox(snap.data);
+        setStaleSince(snap.savedAt);
+      } else setError(e);
+    }
+  };
+  createEffect(
+    on(
+      () => profile()?.id,
+      (id) => {
+        setInbox(undefined);
+        if (id) void refresh();
+      },
+    ),
+  );
+  // The service worker says a push arrived: the inbox has something new.
+  const onMessage = (e: MessageEvent) => {
+    if (e.data?.type === "push-received" && profile()) void refresh();
+  };
+  if (typeof navigator !== "undefined" && "serviceWorker" in navigator) {
+    navigator.serviceWorker.addEventListener("message", onMessage);
+    onCleanup(() => navigator.serviceWorker.removeEventListener("message", onMessage));
+  }
+  const markRead = async (ids: string[] | "all") => {
+    const box = inbox();
+    if (!box) return;
+    const targets = ids === "all" ? box.items.filter((i) => !i.read).map((i) => i.id) : ids;
+    if (targets.length === 0) return;
+    const shown = applyRead(box, targets);
+    setInbox(shown);
+    await saveSnapshot(KEY, shown);
+    const waiting = (await loadSnapshot<string[]>("inbox-read-waiting"))?.data ?? [];
+    await saveSnapshot("inbox-read-waiting", [...new Set([...waiting, ...targets])]);
+    await enqueue({ key: "inbox-read", kind: "inbox-read" });
+    await flush();
+  };
+  return <Ctx.Provider value={{ inbox, staleSince, error, refresh, markRead }}>{props.children}</Ctx.Provider>;
+}
+
+function applyRead(box: InboxDto, ids: string[]): InboxDto {
+  const set = new Set(ids);
+  const items = box.items.map((i) => (set.has(i.id) ? { ...i, read: true } : i));
+  const newlyRead = box.items.filter((i) => set.has(i.id) && !i.read).length;
+  return { items, unread: Math.max(0, box.unread - newlyRead) };
+}
+
+export function useInbox(): InboxState {
+  const ctx = useContext(Ctx);
+  if (!ctx) throw new Error("useInbox outside InboxProvider");
+  return ctx;
+}

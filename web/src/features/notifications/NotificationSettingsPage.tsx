@@ -1,0 +1,179 @@
+import { createResource, createSignal, For, Show } from "solid-js";
+import { Loadable } from "../../app/Loadable";
+import { useI18n } from "../../i18n";
+import { api, type Channel, type NotificationPrefsDto } from "../../lib/api";
+import { createAction } from "../../lib/createAction";
+import { formatAccountNo } from "../../lib/format";
+import { useOnline } from "../../lib/online";
+import { currentSubscription, disablePush, enablePush, permission } from "../../lib/push";
+import { ProblemAlert } from "../auth/ProblemAlert";
+import { RequireLogin } from "../auth/RequireLogin";
+
+const CHANNELS: Channel[] = ["sms", "email", "push", "inapp"];
+
+/** Push on this device: on, off, blocked by the browser, or not available here. */
+function PushDevice() {
+  const { t, lang } = useI18n();
+  const [sub, { refetch }] = createResource(currentSubscription);
+  const a = createAction();
+  const state = () => (permission() === "unsupported" ? "unsupported" : permission() === "denied" ? "denied" : sub() ? "on" : "off");
+  return (
+    <section class="card" aria-labelledby="push-device">
+      <h2 id="push-device" class="small-heading">
+        {t("push.device.title")}
+      </h2>
+      <p role="status">{t(`push.device.${state()}`)}</p>
+      <p class="muted">{t("push.offer.how")}</p>
+      <Show when={state() === "off"}>
+        <button
+          type="button"
+          class="button button--primary"
+          disabled={a.busy()}
+          onClick={() => a.run(async () => void (await enablePush(lang()), refetch()))}
+        >
+          {t("push.offer.enable")}
+        </button>
+      </Show>
+      <Show when={state() === "on"}>
+        <button type="button" class="button" disabled={a.busy()} onClick={() => a.run(async () => void (await disablePush(), refetch()))}>
+          {t("push.device.disable")}
+        </button>
+      </Show>
+      <ProblemAlert problem={a.problem()} />
+    </section>
+  );
+}
+
+/** «Доставка уведомлений»: for each kind of event, the channels; for all accounts or one; quiet hours; promotions. */
+export default function NotificationSettingsPage() {
+  const { t } = useI18n();
+  const online = useOnline();
+  const [accountNo, setAccountNo] = createSignal("*");
+  const [accounts] = createResource(() => api.accounts().then((r) => r.items));
+  const [prefs, { refetch, mutate }] = createResource(accountNo, (no) => api.notificationPrefs(no));
+  const a = createAction();
+  const toggle = (kind: string, channel: Channel, on: boolean) => {
+    const p = prefs.latest;
+    if (!p) return;
+    mutate({
+      ...p,
+      kinds: p.kinds.map((k) =>
+        k.kind === kind ? { ...k, channels: on ? [...k.channels, channel] : k.channels.filter((c) => c !== channel) } : k,
+      ),
+    });
+  };
+  const save = (e: SubmitEvent, p: NotificationPrefsDto) => {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget as HTMLFormElement);
+    const quietOn = form.get("quietOn") === "on";
+    void a.run(async () => {
+      await api.setNotificationPrefs({
+        accountNo: p.accountNo,
+        kinds: p.kinds.map((k) => ({ kind: k.kind, channels: k.channels })),
+        quiet: quietOn ? { from: String(form.get("quietFrom")), to: String(form.get("quietTo")) } : null,
+        marketing: form.get("marketing") === "on",
+      });
+      await refetch();
+      return t("prefs.saved");
+    });
+  };
+  const reset = () =>
+    void a.run(async () => {
+      await api.setNotificationPrefs({ accountNo: accountNo(), kinds: [], reset: true });
+      await refetch();
+      return t("prefs.resetDone");
+    });
+  return (
+    <RequireLogin>
+      {() => (
+        <>
+          <h1>{t("prefs.title")}</h1>
+          <p class="lead">{t("prefs.lead")}</p>
+          <PushDevice />
+          <label class="field">
+            <span>{t("prefs.for")}</span>
+            <select value={accountNo()} onChange={(e) => setAccountNo(e.currentTarget.value)}>
+              <option value="*">{t("prefs.allAccounts")}</option>
+              <For each={accounts.latest ?? []}>{(acc) => <option value={acc.accountNo}>{formatAccountNo(acc.accountNo)}</option>}</For>
+            </select>
+          </label>
+          <Loadable resource={prefs} onRetry={refetch}>
+            {(p) => (
+              <form class="form prefs" onSubmit={(e) => save(e, p)}>
+                <Show when={p.accountNo !== "*"}>
+                  <p class="muted">
+                    {p.kinds.some((k) => !k.isDefault) ? t("prefs.ownChoice") : t("prefs.followsAll")}{" "}
+                    <button type="button" class="link-button" onClick={reset} disabled={a.busy() || !online()}>
+                      {t("prefs.reset")}
+                    </button>
+                  </p>
+                </Show>
+                <For each={p.kinds}>
+                  {(k) => (
+                    <fieldset class="prefs__kind">
+                      <legend>{k.label}</legend>
+                      <div class="chips">
+                        <For each={CHANNELS}>
+                          {(c) => (
+                            <label class="check">
+                              <input
+                                type="checkbox"
+                                name={`${k.kind}.${c}`}
+                                checked={k.channels.includes(c)}
+                                disabled={k.marketing && !p.marketing && c !== "inapp" && !k.channels.includes(c)}
+                                onChange={(e) => toggle(k.kind, c, e.currentTarget.checked)}
+                              />
+                              {t(`prefs.channel.${c}`)}
+                            </label>
+                          )}
+                        </For>
+                      </div>
+                      <Show when={k.required}>
+                        <p class="muted small">{t("prefs.required")}</p>
+                      </Show>
+                      <Show when={k.urgent}>
+                        <p class="muted small">{t("prefs.urgent")}</p>
+                      </Show>
+                    </fieldset>
+                  )}
+                </For>
+                <fieldset>
+                  <legend>{t("prefs.quiet")}</legend>
+                  <label class="check">
+                    <input type="checkbox" name="quietOn" checked={p.quiet !== null} />
+                    {t("prefs.quietOn")}
+                  </label>
+                  <div class="chips">
+                    <label class="field">
+                      <span>{t("prefs.quietFrom")}</span>
+                      <input type="time" name="quietFrom" value={p.quiet?.from ?? "22:00"} required />
+                    </label>
+                    <label class="field">
+                      <span>{t("prefs.quietTo")}</span>
+                      <input type="time" name="quietTo" value={p.quiet?.to ?? "08:00"} required />
+                    </label>
+                  </div>
+                  <p class="muted small">{t("prefs.quietHelp")}</p>
+                </fieldset>
+                <label class="check">
+                  <input type="checkbox" name="marketing" checked={p.marketing} />
+                  {t("prefs.marketing")}
+                </label>
+                <ProblemAlert problem={a.problem()} />
+                <Show when={a.done()}>
+                  <p role="status">{a.done()}</p>
+                </Show>
+                <Show when={!online()}>
+                  <p class="muted">{t("prefs.offline")}</p>
+                </Show>
+                <button type="submit" class="button button--primary" disabled={a.busy() || !online()}>
+                  {t("prefs.save")}
+                </button>
+              </form>
+            )}
+          </Loadable>
+        </>
+      )}
+    </RequireLogin>
+  );
+}

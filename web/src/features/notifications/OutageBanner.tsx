@@ -1,0 +1,28 @@
+import { createResource, For, Show } from "solid-js";
+import { useI18n } from "../../i18n";
+import { api } from "../../lib/api";
+import { formatMoment } from "../../lib/format";
+import { useSession } from "../auth/SessionContext";
+
+/** Outages at the addresses of the subscriber's accounts, with the expected end; nothing when there are none. */
+export function OutageBanner() {
+  const { t, lang } = useI18n();
+  const { profile } = useSession();
+  const [outages] = createResource(
+    () => profile()?.id,
+    () => api.outages().catch(() => []),
+  );
+  return (
+    <Show when={(outages.latest ?? []).length > 0}>
+      <div class="notice notice--warning" role="status">
+        <For each={outages.latest}>
+          {(o) => (
+            <p>
+              <strong>{o.title}.</strong> {t("outage.until", { when: formatMoment(o.expectedEnd, lang()) })}
+            </p>
+          )}
+        </For>
+      </div>
+    </Show>
+  );
+}
