@@ -69,7 +69,8 @@ self.addEventListener("push", (event) => {
         data: { url },
       });
       // Open windows refresh their inbox (the bell's count).
-      for (const client of await self.clients.matchAll({ type: "window", includeUncontrolled: true })) client.postMessage({ type: "push-received" });
+      for (const client of await self.clients.matchAll({ type: "window", includeUncontrolled: true }))
+        client.postMessage({ type: "push-received" });
     })(),
   );
 });
