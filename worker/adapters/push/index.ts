@@ -1,4 +1,4 @@
-import { buildPushPayload } from "@block65/webcrypto-web-push";
+import { encryptNotification, vapidHeaders } from "@block65/webcrypto-web-push";
 
 /** A browser's push subscription, as `PushSubscription.toJSON()` gives it. */
 export interface PushTarget {
@@ -72,8 +72,8 @@ export async function topicFor(eventId: string): Promise<string> {
 /**
  * Web Push over the real protocol: VAPID (RFC 8292) signed with the private
  * key from secrets, payload encrypted per RFC 8291 (aes128gcm), sent per RFC
- * 8030 with TTL, Urgency and Topic. `@block65/webcrypto-web-push` builds the
- * request with WebCrypto only, so it runs in Workers. `fetcher` is the
+ * 8030 with TTL, Urgency and Topic. `@block65/webcrypto-web-push` signs and
+ * encrypts with WebCrypto only, so it runs in Workers. `fetcher` is the
  * network; tests pass a local push service.
  */
 export function webPush(
@@ -81,17 +81,31 @@ export function webPush(
   fetcher: (req: Request) => Promise<Response> = (req) => fetch(req),
 ): PushSender {
   const vapid = { subject: keys.subject, publicKey: keys.publicKey, privateKey: (JSON.parse(keys.privateJwk || "{}") as JsonWebKey).d };
+  // One VAPID JWT per push service (its `aud`), reused for an hour of its 12-hour life: signing per message
+  // would double the CPU of a fan-out. Push services accept a token until its `exp`.
+  const tokens = new Map<string, { authorization: string; until: number }>();
+  const authorization = async (endpoint: string) => {
+    const aud = new URL(endpoint).origin;
+    const cached = tokens.get(aud);
+    if (cached && cached.until > Date.now()) return cached.authorization;
+    const { headers } = await vapidHeaders({ endpoint, expirationTime: null, keys: { p256dh: "", auth: "" } }, vapid);
+    tokens.set(aud, { authorization: headers.authorization, until: Date.now() + 3600_000 });
+    return headers.authorization;
+  };
   return {
     async send(target, payload, options) {
-      const { headers, body } = await buildPushPayload(
-        {
-          data: { ...fitPayload(payload) },
-          // The library knows low/normal/high; "very-low" (RFC 8030 §5.3) is sent as low.
-          options: { ttl: options.ttl, urgency: options.urgency === "very-low" ? "low" : options.urgency, topic: options.topic },
-        },
-        { endpoint: target.endpoint, expirationTime: null, keys: { p256dh: target.p256dh, auth: target.auth } },
-        vapid,
-      );
+      const subscription = { endpoint: target.endpoint, expirationTime: null, keys: { p256dh: target.p256dh, auth: target.auth } };
+      // Padded to the full record: the size of a message does not tell what it is about.
+      const body = await encryptNotification(subscription, new TextEncoder().encode(JSON.stringify(fitPayload(payload))));
+      const headers: Record<string, string> = {
+        authorization: await authorization(target.endpoint),
+        ttl: String(options.ttl),
+        topic: options.topic,
+        // RFC 8030 §5.3: very-low, low, normal, high.
+        urgency: options.urgency,
+        "content-encoding": "aes128gcm",
+        "content-type": "application/octet-stream",
+      };
       const res = await fetcher(new Request(target.endpoint, { method: "POST", headers, body }));
       // The body is never needed; drain it so the connection is reused.
       await res.body?.cancel();
