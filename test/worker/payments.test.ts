@@ -398,8 +398,9 @@ describe("autopay that fails", () => {
     await expect
       .poll(
         async () =>
-          (await json<{ items: { title: string; body: string }[] }>(await call("msk", "/api/v1/notifications", { headers: { cookie } })))
-            .items[0],
+          (
+            await json<{ items: { title: string; body: string }[] }>(await call("msk", "/api/v1/notifications", { headers: { cookie } }))
+          ).items.find((i) => i.title === "Автоплатёж не прошёл"),
         { timeout: 8000 },
       )
       .toMatchObject({ title: "Автоплатёж не прошёл", body: expect.stringContaining("банк отклонил списание") });
