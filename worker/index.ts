@@ -4,6 +4,8 @@ import { createApp } from "./app";
 import { accountsRouter } from "./features/accounts/accounts.index";
 import { authRouter } from "./features/auth/auth.index";
 import { chargeMidnightRegions } from "./features/billing/billing.service";
+import { bonusRouter } from "./features/bonus/bonus.index";
+import { bonusTick } from "./features/bonus/bonus.service";
 import { cleanExpired } from "./features/housekeeping/housekeeping.service";
 import { balanceAlerts } from "./features/notifications/alerts.service";
 import { consumeDeadLetters, consumeNotifications } from "./features/notifications/notifications.consumer";
@@ -30,6 +32,7 @@ app.route("/api/v1", authRouter);
 app.route("/api/v1", accountsRouter);
 app.route("/api/v1", paymentsRouter);
 app.route("/api/v1", notificationsRouter);
+app.route("/api/v1", bonusRouter);
 app.route("/ops/v1", operatorRouter);
 app.route("/", webhookRouter);
 app.route("/", sandboxPages);
@@ -88,7 +91,8 @@ export default {
       const promised = await expirePromised(data, at);
       const autopay = await autopayTick(data, acquirerFor(env, `https://${env.BASE_DOMAIN}`), notifier(env), at);
       const alerts = await balanceAlerts(data, notifier(env), at);
-      log("info", "cron.billing", { entries, promised, ...autopay, ...alerts });
+      const bonus = await bonusTick(data, at);
+      log("info", "cron.billing", { entries, promised, ...autopay, ...alerts, bonusEarned: bonus.earned, bonusExpired: bonus.expired });
       return;
     }
     log("warn", "cron.unknown", { cron: controller.cron });

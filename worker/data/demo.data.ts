@@ -13,6 +13,8 @@ export interface DemoAccount {
   payPercent?: number;
   /** Subscribers other than the owner who may use the account, and how. */
   sharedWith?: { subscriber: string; role: "payer" | "viewer" }[];
+  /** In the «Бонус» programme, with the points its paid charges earned. */
+  bonus?: boolean;
 }
 
 export interface DemoSubscriber {
@@ -32,7 +34,13 @@ export const DEMO_SUBSCRIBERS: readonly DemoSubscriber[] = [
     email: "anna.ivanova@example.com",
     login: "anna",
     accounts: [
-      { body11: "20100000001", region: "msk", address: "Москва, ул. Профсоюзная, д. 12, кв. 45", tariffs: ["bundle-it", "phone-unlim"] },
+      {
+        body11: "20100000001",
+        region: "msk",
+        address: "Москва, ул. Профсоюзная, д. 12, кв. 45",
+        tariffs: ["bundle-it", "phone-unlim"],
+        bonus: true,
+      },
       { body11: "20100000002", region: "msk", address: "Москва, ул. Профсоюзная, д. 12, кв. 45", tariffs: ["mob-m"] },
       { body11: "60700000003", region: "nsk", address: "Новосибирская обл., СНТ «Берёзка», уч. 8", tariffs: ["inet-100"] },
     ],
@@ -60,7 +68,7 @@ export const DEMO_SUBSCRIBERS: readonly DemoSubscriber[] = [
     email: "petr.smirnov@example.com",
     login: "petr",
     accounts: [
-      { body11: "40300000005", region: "kzn", address: "Казань, ул. Пушкина, д. 5, кв. 19", tariffs: ["bundle-all"] },
+      { body11: "40300000005", region: "kzn", address: "Казань, ул. Пушкина, д. 5, кв. 19", tariffs: ["bundle-all"], bonus: true },
       { body11: "50400000006", region: "ekb", address: "Екатеринбург, ул. Малышева, д. 80, кв. 3", tariffs: ["inet-500", "tv-opt"] },
     ],
   },

@@ -54,6 +54,8 @@ const messages = {
     ru: "«{kind}» нужно получать хотя бы одним способом: SMS, почтой или push",
     en: "“{kind}” must reach you at least one way: SMS, email or push",
   },
+  "problem.bonus_not_member": { ru: "Счёт не участвует в программе «Бонус»", en: "The account is not in the Bonus programme" },
+  "problem.bonus_insufficient": { ru: "Не хватает баллов: нужно {cost}", en: "Not enough points: {cost} needed" },
   "problem.outage_resolved": { ru: "Авария уже отмечена устранённой", en: "The outage is already resolved" },
   "problem.push_unavailable": { ru: "Push-уведомления временно недоступны", en: "Push notifications are unavailable for now" },
   "problem.bad_json": { ru: "Запрос не удалось прочитать", en: "The request could not be read" },

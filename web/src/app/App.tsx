@@ -23,6 +23,7 @@ const AccountPage = lazy(() => import("../features/accounts/AccountPage"));
 const HistoryShortcut = lazy(() => import("../features/accounts/HistoryShortcut"));
 const RecoverPage = lazy(() => import("../features/auth/RecoverPage"));
 const NotFoundPage = lazy(() => import("../features/notfound/NotFoundPage"));
+const BonusPage = lazy(() => import("../features/bonus/BonusPage"));
 const InboxPage = lazy(() => import("../features/notifications/InboxPage"));
 const NotificationSettingsPage = lazy(() => import("../features/notifications/NotificationSettingsPage"));
 
@@ -68,6 +69,7 @@ export function App() {
                     <Route path="/history" component={HistoryShortcut} />
                     <Route path="/recover" component={RecoverPage} />
                     <Route path="/notifications" component={InboxPage} />
+                    <Route path="/bonus" component={BonusPage} />
                     <Route path="/settings/notifications" component={NotificationSettingsPage} />
                     <Route path="*404" component={NotFoundPage} />
                   </Router>

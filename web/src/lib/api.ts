@@ -66,6 +66,30 @@ import type {
 export type { ContactDto, OfficeDto, ProfileDto, RegionContextDto, RegionSummaryDto, ServiceOptionDto, SessionDto, TariffDto };
 
 /** An RFC 9457 problem from the API, already in the user's language. */
+export interface BonusDto {
+  accountNo: string;
+  status: "active" | "left" | "none";
+  balance: number;
+  expiringSoon: number;
+  history: { id: string; kind: string; points: number; description: { ru: string; en: string }; createdAt: string }[];
+  rules: { version: string; ratePct: Record<string, number>; autopayMonthly: number; tenureYearly: number; expiryMonths: number };
+}
+export interface RewardDto {
+  id: string;
+  kind: "discount" | "traffic" | "partner";
+  cost: number;
+  title: string;
+  partner: string | null;
+  valueKop: number | null;
+}
+export interface RedemptionDto {
+  id: string;
+  rewardId: string;
+  points: number;
+  code: string | null;
+  creditedKop: number | null;
+  createdAt: string;
+}
 export type Channel = "sms" | "email" | "push" | "inapp";
 export interface InboxItemDto {
   id: string;
@@ -310,6 +334,18 @@ export const api = {
     send<{ id: string }>("POST", "/api/v1/push/subscriptions", { ...sub, lang }),
   unsubscribePush: (endpoint: string) => send<void>("POST", "/api/v1/push/unsubscribe", { endpoint }),
   outages: () => request<Items<OutageDto>>("/api/v1/outages").then((r) => r.items),
+  bonus: (no: string) => request<BonusDto>(`/api/v1/accounts/${encodeURIComponent(no)}/bonus`),
+  bonusRewards: (no: string) => request<Items<RewardDto>>(`/api/v1/accounts/${encodeURIComponent(no)}/bonus/rewards`).then((r) => r.items),
+  bonusRedemptions: (no: string) =>
+    request<Items<RedemptionDto>>(`/api/v1/accounts/${encodeURIComponent(no)}/bonus/redemptions`).then((r) => r.items),
+  joinBonus: (no: string) => send<void>("POST", `/api/v1/accounts/${encodeURIComponent(no)}/bonus/join`, { consent: true }),
+  leaveBonus: (no: string) => send<void>("POST", `/api/v1/accounts/${encodeURIComponent(no)}/bonus/leave`, { confirm: true }),
+  redeem: (no: string, rewardId: string, key: string) =>
+    request<RedemptionDto>(`/api/v1/accounts/${encodeURIComponent(no)}/bonus/redemptions`, {
+      method: "POST",
+      body: JSON.stringify({ rewardId }),
+      headers: { "content-type": "application/json", "idempotency-key": key },
+    }),
   startStepUp: () => send<CodeSent>("POST", "/api/v1/auth/step-up/start"),
   verifyStepUp: (code: string) => send<{ validUntil: string }>("POST", "/api/v1/auth/step-up/verify", { code }),
   changePassword: (currentPassword: string, newPassword: string) =>

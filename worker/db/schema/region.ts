@@ -233,3 +233,56 @@ export const promisedPayments = sqliteTable(
     uniqueIndex("promised_one_open_uq").on(t.accountNo).where(sql`status = 'active'`),
   ],
 );
+
+/** «Бонус» membership of an account (the holder consented); leaving forfeits the points. */
+export const bonusMembers = sqliteTable("bonus_members", {
+  accountNo: text("account_no")
+    .primaryKey()
+    .references(() => accounts.accountNo),
+  status: text("status", { enum: ["active", "left"] }).notNull(),
+  joinedAt: integer("joined_at", { mode: "timestamp_ms" }).notNull(),
+  leftAt: integer("left_at", { mode: "timestamp_ms" }),
+  /** Who consented, and to which version of the rules. */
+  joinedBy: text("joined_by").notNull(),
+  rulesVersion: text("rules_version").notNull(),
+});
+
+export const BONUS_KINDS = ["earn", "redeem", "expire", "forfeit"] as const;
+
+/** Points, append-only like money: the balance is the sum; `source_key` makes every entry happen once. */
+export const bonusLedger = sqliteTable(
+  "bonus_ledger",
+  {
+    id: text("id").primaryKey(),
+    accountNo: text("account_no")
+      .notNull()
+      .references(() => accounts.accountNo),
+    kind: text("kind", { enum: BONUS_KINDS }).notNull(),
+    points: integer("points").notNull(),
+    sourceKey: text("source_key").notNull(),
+    /** When earned points expire (earn entries only). */
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }),
+    descriptionRu: text("description_ru").notNull(),
+    descriptionEn: text("description_en").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [uniqueIndex("bonus_ledger_source_uq").on(t.sourceKey), index("bonus_ledger_account_idx").on(t.accountNo, t.createdAt)],
+);
+
+/** A reward taken: what it cost and what it gave (a code, or money credited to the account). */
+export const bonusRedemptions = sqliteTable(
+  "bonus_redemptions",
+  {
+    id: text("id").primaryKey(),
+    accountNo: text("account_no")
+      .notNull()
+      .references(() => accounts.accountNo),
+    rewardId: text("reward_id").notNull(),
+    points: integer("points").notNull(),
+    code: text("code"),
+    creditedKop: integer("credited_kop"),
+    idempotencyKey: text("idempotency_key").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [uniqueIndex("bonus_redemptions_key_uq").on(t.accountNo, t.idempotencyKey)],
+);

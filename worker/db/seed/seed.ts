@@ -1,3 +1,4 @@
+import { BONUS_RULES, pointsForCharges } from "../../data/bonus.data";
 import { DEMO_PASSWORD, DEMO_SUBSCRIBERS, DEMO_UNREGISTERED } from "../../data/demo.data";
 import { OFFICES } from "../../data/offices.data";
 import { BRANCHES, FEDERAL_CONTACTS, REGIONS, SHARD_MAP, type ShardBinding } from "../../data/regions.data";
@@ -5,6 +6,7 @@ import { BRANCH_PRICE_PERCENT, GIGABIT_REGIONS, SERVICE_TEMPLATES, TARIFF_TEMPLA
 import { makeAccountNo } from "../../platform/ids";
 import { dailyChargeKop, daysInMonth } from "../../platform/money";
 import { hashPassword } from "../../platform/password";
+import type { TariffKind } from "../schema/region";
 
 /** SQL literal for a seed value (the seed builds plain SQL so any runner can apply it). */
 function lit(v: string | number | boolean | null | undefined): string {
@@ -90,6 +92,50 @@ function demoLedger(
         }),
       );
     }
+  }
+  return rows;
+}
+
+/** «Бонус» for a demo account: a member since the history starts, points for each month's charges by the rules. */
+function demoBonus(accountNo: string, region: string, services: { code: string; tariff: { priceKop: number } }[]) {
+  const rows = [
+    insert("bonus_members", {
+      account_no: accountNo,
+      status: "active",
+      joined_at: Date.parse(`${HISTORY_FROM}T09:00:00Z`),
+      left_at: null,
+      joined_by: "seed",
+      rules_version: BONUS_RULES.version,
+    }),
+  ];
+  const byMonth = new Map<string, Partial<Record<TariffKind, number>>>();
+  const lastDay = new Map<string, string>();
+  for (const day of daysBetween(HISTORY_FROM, HISTORY_TO)) {
+    const month = day.slice(0, 7);
+    lastDay.set(month, day);
+    const kinds = byMonth.get(month) ?? {};
+    for (const s of services) {
+      const kind = TARIFF_TEMPLATES.find((t) => t.code === s.code)?.kind ?? "internet";
+      kinds[kind] = (kinds[kind] ?? 0) + dailyChargeKop(s.tariff.priceKop, Number(day.slice(8, 10)), daysInMonth(day));
+    }
+    byMonth.set(month, kinds);
+  }
+  for (const [month, kinds] of byMonth) {
+    // Earned the night after the month's last charged day of the history (never in the future).
+    const at = Date.parse(`${lastDay.get(month)}T20:00:00Z`);
+    rows.push(
+      insert("bonus_ledger", {
+        id: `bonus-${accountNo}-${month}`,
+        account_no: accountNo,
+        kind: "earn",
+        points: pointsForCharges(region, kinds),
+        source_key: `earn:seed:${accountNo}:${month}`,
+        expires_at: at + BONUS_RULES.expiryMonths * 30.44 * 24 * 3600_000,
+        description_ru: `За оплату услуг, ${month}`,
+        description_en: `For services paid, ${month}`,
+        created_at: at,
+      }),
+    );
   }
   return rows;
 }
@@ -254,6 +300,7 @@ export async function buildSeed(): Promise<SeedSql> {
         );
       }
       shards[shard].push(...demoLedger(accountNo, services, a.payPercent ?? 110));
+      if (a.bonus) shards[shard].push(...demoBonus(accountNo, a.region, services));
     }
   }
   {

@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, lt, or, sql, sum } from "drizzle-orm";
 import { accountDirectory, accountLinks } from "../../db/schema/global";
-import { accountServices, accounts, type LedgerKind, ledgerEntries, tariffs } from "../../db/schema/region";
+import { accountServices, accounts, bonusMembers, type LedgerKind, ledgerEntries, tariffs } from "../../db/schema/region";
 import type { GlobalDb, RegionDb } from "../../platform/db";
 
 const linkColumns = {
@@ -60,6 +60,14 @@ export function selectShardSummaries(db: RegionDb, accountNos: string[]) {
       .from(accountServices)
       .innerJoin(tariffs, eq(tariffs.id, accountServices.tariffId))
       .where(inArray(accountServices.accountNo, accountNos)),
+    // «Бонус» points of the accounts in the programme.
+    db
+      .select({
+        accountNo: bonusMembers.accountNo,
+        points: sql<number>`coalesce((SELECT sum(points) FROM bonus_ledger b WHERE b.account_no = ${bonusMembers.accountNo}), 0)`,
+      })
+      .from(bonusMembers)
+      .where(and(inArray(bonusMembers.accountNo, accountNos), eq(bonusMembers.status, "active"))),
   ]);
 }
 

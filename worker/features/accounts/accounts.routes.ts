@@ -32,6 +32,7 @@ export const Account = z
     lowBalance: z.boolean(),
     monthlyKop: z.number().int(),
     nextChargeDay: z.string(),
+    bonusPoints: z.number().int().nullable().openapi({ description: "«Бонус» points; null when not in the programme" }),
     services: z.array(AccountService),
   })
   .openapi("Account");

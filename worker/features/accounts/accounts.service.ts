@@ -43,7 +43,9 @@ async function summarizeLinks(data: DataAccess, links: LinkRow[], now: Date) {
   const accounts = new Map<string, (typeof perShard)[number][0][number]>();
   const balances = new Map<string, number>();
   const services = new Map<string, (typeof perShard)[number][2]>();
-  for (const [accs, sums, svcs] of perShard) {
+  const points = new Map<string, number>();
+  for (const [accs, sums, svcs, bonus] of perShard) {
+    for (const b of bonus) points.set(b.accountNo, Number(b.points));
     for (const a of accs) accounts.set(a.accountNo, a);
     for (const b of sums) balances.set(b.accountNo, b.balanceKop ?? 0);
     for (const s of svcs) services.set(s.accountNo, [...(services.get(s.accountNo) ?? []), s]);
@@ -66,6 +68,7 @@ async function summarizeLinks(data: DataAccess, links: LinkRow[], now: Date) {
         lowBalance: l.lowBalanceKop !== null && balanceKop < l.lowBalanceKop,
         monthlyKop: svcs.filter((s) => s.status === "active").reduce((t, s) => t + s.priceKop, 0),
         nextChargeDay: nextChargeDay(l.region, now),
+        bonusPoints: points.get(l.accountNo) ?? null,
         services: svcs.map((s) => ({
           id: s.id,
           tariffId: s.tariffId,

@@ -46,6 +46,11 @@ export function AccountCard(props: { account: AccountDto; openTopUp?: boolean })
         </For>
       </ul>
       <p class="muted">{t("account.nextCharge", { day: formatDay(a().nextChargeDay, lang()) })}</p>
+      <Show when={a().bonusPoints !== null}>
+        <p>
+          <A href={`/bonus?account=${a().accountNo}`}>{t("bonus.points", { n: a().bonusPoints ?? 0 })}</A>
+        </p>
+      </Show>
       <Show when={a().role !== "viewer"}>
         <div class="actions">
           <TopUpButton accountNo={a().accountNo} open={props.openTopUp} />

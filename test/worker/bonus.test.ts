@@ -1,0 +1,162 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { pointsForCharges } from "../../worker/data/bonus.data";
+import { REGIONS } from "../../worker/data/regions.data";
+import type { TariffKind } from "../../worker/db/schema/region";
+import { bonusTick } from "../../worker/features/bonus/bonus.service";
+import { createDataAccess } from "../../worker/platform/db";
+import { makeAccountNo } from "../../worker/platform/ids";
+import { call, json, SAME_ORIGIN } from "./helpers";
+
+const ANNA_MSK = makeAccountNo("20100000001");
+const PETR_KZN = makeAccountNo("40300000005");
+const MARIA_SPB = makeAccountNo("30200000004");
+
+let ip = 0;
+async function login(who: string): Promise<string> {
+  const res = await call("msk", "/api/v1/auth/login", {
+    method: "POST",
+    headers: { ...SAME_ORIGIN, "cf-connecting-ip": `192.0.2.${++ip}` },
+    body: JSON.stringify({ identifier: who, password: "Kabinet2026" }),
+  });
+  expect(res.status).toBe(200);
+  return `kab_session=${/kab_session=([^;]+)/.exec(res.headers.get("set-cookie") ?? "")?.[1]}`;
+}
+const api = (cookie: string, path: string, init: RequestInit = {}) =>
+  call("msk", `/api/v1${path}`, { ...init, headers: { ...SAME_ORIGIN, cookie, ...(init.headers as Record<string, string>) } });
+type Overview = { status: string; balance: number; expiringSoon: number; history: { kind: string; points: number }[] };
+const overview = async (cookie: string, no: string) => json<Overview>(await api(cookie, `/accounts/${no}/bonus`));
+const redeem = (cookie: string, no: string, rewardId: string, key: string) =>
+  api(cookie, `/accounts/${no}/bonus/redemptions`, {
+    method: "POST",
+    headers: { "idempotency-key": key },
+    body: JSON.stringify({ rewardId }),
+  });
+
+const shardDb = async (no: string) => {
+  const s = await createDataAccess(env).shardForAccount(no);
+  if (!s) throw new Error(`no shard for ${no}`);
+  return (s.db as unknown as { $client: D1Database }).$client;
+};
+const sum = async (no: string, sql: string) => Number((await (await shardDb(no)).prepare(sql).bind(no).first<{ n: number }>())?.n ?? 0);
+
+describe("«Бонус» points", () => {
+  it("are earned from yesterday's paid charges by the region's rates, once, however often the cron runs", async () => {
+    const msk = REGIONS.filter((r) => r.code === "msk");
+    // 01:00 UTC on the 25th is 04:00 in Moscow: yesterday is the 24th, the last day of the demo history.
+    const at = new Date("2026-11-25T01:00:00Z");
+    const db = await shardDb(ANNA_MSK);
+    const charges = await db
+      .prepare(
+        `SELECT t.kind kind, -sum(l.amount_kop) kop FROM ledger_entries l JOIN account_services s ON s.id = l.service_id
+         JOIN tariffs t ON t.id = s.tariff_id WHERE l.account_no = ? AND l.kind = 'charge' AND l.local_day = '2026-11-24' GROUP BY t.kind`,
+      )
+      .bind(ANNA_MSK)
+      .all<{ kind: TariffKind; kop: number }>();
+    const expected = pointsForCharges("msk", Object.fromEntries(charges.results.map((c) => [c.kind, c.kop])));
+    expect(expected).toBeGreaterThan(0);
+    const data = createDataAccess(env);
+    const [a, b] = await Promise.all([bonusTick(data, at, msk), bonusTick(data, at, msk)]);
+    await bonusTick(data, at, msk);
+    expect(a.earned + b.earned).toBe(expected);
+    const rows = await db
+      .prepare("SELECT points FROM bonus_ledger WHERE source_key = ?")
+      .bind(`earn:charge:${ANNA_MSK}:2026-11-24`)
+      .all<{ points: number }>();
+    expect(rows.results).toEqual([{ points: expected }]);
+    // The ledger is append-only.
+    await expect(db.prepare("UPDATE bonus_ledger SET points = points + 1 WHERE account_no = ?").bind(ANNA_MSK).run()).rejects.toThrow(
+      /append-only/,
+    );
+  });
+
+  it("are redeemed exactly once per key, and concurrent redemptions never take them below zero", { timeout: 30_000 }, async () => {
+    const petr = await login("petr");
+    const before = await overview(petr, PETR_KZN);
+    expect(before.status).toBe("active");
+    const moneyBefore = await sum(PETR_KZN, "SELECT coalesce(sum(amount_kop), 0) n FROM ledger_entries WHERE account_no = ?");
+
+    // The same request twice: one redemption, one debit, one credit.
+    const first = await redeem(petr, PETR_KZN, "discount-100", "same-key-0001");
+    expect(first.status).toBe(201);
+    const again = await redeem(petr, PETR_KZN, "discount-100", "same-key-0001");
+    expect(again.status).toBe(200);
+    expect((await json<{ id: string }>(again)).id).toBe((await json<{ id: string }>(first)).id);
+    expect((await overview(petr, PETR_KZN)).balance).toBe(before.balance - 100);
+
+    // Many at once, each with its own key, for more than the balance covers.
+    const left = before.balance - 100;
+    const n = Math.floor(left / 100) + 4;
+    const results = await Promise.all(
+      Array.from({ length: n }, (_, i) => redeem(petr, PETR_KZN, "discount-100", `race-${i}-${crypto.randomUUID()}`)),
+    );
+    const ok = results.filter((r) => r.status === 201).length;
+    expect(ok).toBe(Math.floor(left / 100));
+    const refused = results.filter((r) => r.status === 409);
+    expect(refused).toHaveLength(n - ok);
+    expect((await json<{ title: string }>(refused[0] as Response)).title).toBe("Не хватает баллов: нужно 100");
+    const after = await overview(petr, PETR_KZN);
+    expect(after.balance).toBe(left - ok * 100);
+    expect(after.balance).toBeGreaterThanOrEqual(0);
+    // Every redemption credited the account exactly 100 ₽, and nothing else moved.
+    const moneyAfter = await sum(PETR_KZN, "SELECT coalesce(sum(amount_kop), 0) n FROM ledger_entries WHERE account_no = ?");
+    expect(moneyAfter - moneyBefore).toBe((ok + 1) * 10_000);
+    expect(await sum(PETR_KZN, "SELECT count(*) n FROM bonus_redemptions WHERE account_no = ?")).toBe(ok + 1);
+    expect(await sum(PETR_KZN, "SELECT coalesce(sum(points), 0) n FROM bonus_ledger WHERE account_no = ?")).toBe(after.balance);
+    // A partner reward gives a code instead.
+    const rewards = await json<{ items: { id: string; kind: string }[] }>(await api(petr, `/accounts/${PETR_KZN}/bonus/rewards`));
+    expect(rewards.items.map((r) => r.id)).toContain("partner-cinema");
+    expect(rewards.items.map((r) => r.id)).not.toContain("partner-taxi");
+  });
+
+  it("expire after their term, go when the holder leaves, and only the holder may join, redeem or leave", async () => {
+    const maria = await login("maria");
+    const anna = await login("anna");
+    expect((await overview(maria, MARIA_SPB)).status).toBe("none");
+    // Anna pays for Maria's account: she sees it, but the programme is the holder's choice.
+    expect((await api(anna, `/accounts/${MARIA_SPB}/bonus`)).status).toBe(200);
+    expect((await api(anna, `/accounts/${MARIA_SPB}/bonus/join`, { method: "POST", body: JSON.stringify({ consent: true }) })).status).toBe(
+      403,
+    );
+    expect(
+      (await api(maria, `/accounts/${MARIA_SPB}/bonus/join`, { method: "POST", body: JSON.stringify({ consent: false }) })).status,
+    ).toBe(400);
+    expect(
+      (await api(maria, `/accounts/${MARIA_SPB}/bonus/join`, { method: "POST", body: JSON.stringify({ consent: true }) })).status,
+    ).toBe(204);
+    // A stranger's account is not found; without a session, nothing.
+    expect((await api(maria, `/accounts/${PETR_KZN}/bonus`)).status).toBe(404);
+    expect((await call("msk", `/api/v1/accounts/${MARIA_SPB}/bonus`)).status).toBe(401);
+
+    const db = await shardDb(MARIA_SPB);
+    const now = Date.now();
+    const earn = (id: string, points: number, expiresAt: number) =>
+      db
+        .prepare(
+          "INSERT INTO bonus_ledger (id, account_no, kind, points, source_key, expires_at, description_ru, description_en, created_at) VALUES (?, ?, 'earn', ?, ?, ?, 'т', 't', ?)",
+        )
+        .bind(id, MARIA_SPB, points, `test:${id}`, expiresAt, now)
+        .run();
+    await earn(crypto.randomUUID(), 300, now - 60_000);
+    await earn(crypto.randomUUID(), 120, now + 10 * 24 * 3600_000);
+    // 300 are past their date (the nightly run takes them), 120 expire within a month.
+    expect(await overview(maria, MARIA_SPB)).toMatchObject({ balance: 420, expiringSoon: 120 });
+    const spb = REGIONS.filter((r) => r.code === "spb");
+    const data = createDataAccess(env);
+    const ticked = await bonusTick(data, new Date(), spb);
+    expect(ticked.expired).toBe(300);
+    await bonusTick(data, new Date(), spb);
+    expect(await overview(maria, MARIA_SPB)).toMatchObject({ balance: 120, expiringSoon: 120 });
+    expect((await redeem(anna, MARIA_SPB, "discount-100", "anna-tries-1")).status).toBe(403);
+
+    expect(
+      (await api(maria, `/accounts/${MARIA_SPB}/bonus/leave`, { method: "POST", body: JSON.stringify({ confirm: true }) })).status,
+    ).toBe(204);
+    const gone = await overview(maria, MARIA_SPB);
+    expect(gone).toMatchObject({ status: "left", balance: 0 });
+    expect(gone.history[0]).toMatchObject({ kind: "forfeit", points: -120 });
+    const late = await redeem(maria, MARIA_SPB, "discount-100", "after-leaving-1");
+    expect(late.status).toBe(409);
+    expect((await json<{ title: string }>(late)).title).toBe("Счёт не участвует в программе «Бонус»");
+  });
+});

@@ -1,0 +1,365 @@
+import { and, desc, eq, sql } from "drizzle-orm";
+import { BONUS_RULES, pointsForCharges, type Reward, ratesFor, rewardsFor } from "../../data/bonus.data";
+import { REGIONS } from "../../data/regions.data";
+import {
+  accountServices,
+  accounts,
+  autopay,
+  bonusLedger,
+  bonusMembers,
+  bonusRedemptions,
+  ledgerEntries,
+  type TariffKind,
+  tariffs,
+} from "../../db/schema/region";
+import type { DataAccess, RegionDb } from "../../platform/db";
+import { SHARDS } from "../../platform/db";
+import { AppError } from "../../platform/errors";
+import { newId } from "../../platform/ids";
+import { localDay } from "../../platform/region";
+import type { SessionInfo } from "../../platform/session";
+import { requireAccount } from "../accounts/accounts.service";
+import { rawBatch } from "../payments/payments.ledger";
+
+const MONTH_MS = 30.44 * 24 * 3600_000;
+const expiry = (at: Date) => new Date(at.getTime() + BONUS_RULES.expiryMonths * MONTH_MS);
+
+export async function bonusBalance(db: RegionDb, accountNo: string): Promise<number> {
+  const row = await db
+    .select({ p: sql<number>`coalesce(sum(${bonusLedger.points}), 0)` })
+    .from(bonusLedger)
+    .where(eq(bonusLedger.accountNo, accountNo))
+    .get();
+  return Number(row?.p ?? 0);
+}
+
+async function shardOf(data: DataAccess, subscriberId: string, accountNo: string, need: "viewer" | "owner") {
+  const link = await requireAccount(data.global, subscriberId, accountNo, need);
+  return { accountNo: link.accountNo, db: data.shard(link.shard), region: link.region as string };
+}
+
+/** The programme for one account: membership, balance, points expiring within a month, history, the region's rules. */
+export async function bonusOverview(data: DataAccess, subscriberId: string, accountNoInput: string, now = new Date()) {
+  const { accountNo, db, region } = await shardOf(data, subscriberId, accountNoInput, "viewer");
+  const [member, balance, history] = await Promise.all([
+    db.select().from(bonusMembers).where(eq(bonusMembers.accountNo, accountNo)).get(),
+    bonusBalance(db, accountNo),
+    db
+      .select()
+      .from(bonusLedger)
+      .where(eq(bonusLedger.accountNo, accountNo))
+      .orderBy(desc(bonusLedger.createdAt), desc(bonusLedger.id))
+      .limit(50),
+  ]);
+  const soon = new Date(now.getTime() + 31 * 24 * 3600_000);
+  const expiring = Math.max(0, (await expiringBy(db, accountNo, soon)) - (await expiringBy(db, accountNo, now)));
+  return {
+    accountNo,
+    status: member?.status === "active" ? ("active" as const) : member ? ("left" as const) : ("none" as const),
+    balance,
+    expiringSoon: expiring,
+    history: history.map((h) => ({
+      id: h.id,
+      kind: h.kind,
+      points: h.points,
+      description: { ru: h.descriptionRu, en: h.descriptionEn },
+      createdAt: h.createdAt.toISOString(),
+      expiresAt: h.expiresAt?.toISOString() ?? null,
+    })),
+    rules: {
+      version: BONUS_RULES.version,
+      ratePct: ratesFor(region),
+      autopayMonthly: BONUS_RULES.autopayMonthly,
+      tenureYearly: BONUS_RULES.tenureYearly,
+      expiryMonths: BONUS_RULES.expiryMonths,
+    },
+  };
+}
+
+/**
+ * Points that must have expired by `at` (FIFO: spending uses the oldest
+ * points first): everything earned that expires by then, less everything
+ * already spent, expired or forfeited, never below zero.
+ */
+async function expiringBy(db: RegionDb, accountNo: string, at: Date): Promise<number> {
+  const row = await db
+    .select({
+      due: sql<number>`coalesce(sum(case when ${bonusLedger.kind} = 'earn' and ${bonusLedger.expiresAt} <= ${at.getTime()} then ${bonusLedger.points} else 0 end), 0)`,
+      debits: sql<number>`coalesce(-sum(case when ${bonusLedger.points} < 0 then ${bonusLedger.points} else 0 end), 0)`,
+    })
+    .from(bonusLedger)
+    .where(eq(bonusLedger.accountNo, accountNo))
+    .get();
+  return Math.max(0, Number(row?.due ?? 0) - Number(row?.debits ?? 0));
+}
+
+export async function joinBonus(data: DataAccess, session: SessionInfo, accountNoInput: string, now = new Date()) {
+  const { accountNo, db } = await shardOf(data, session.subscriberId, accountNoInput, "owner");
+  await db
+    .insert(bonusMembers)
+    .values({ accountNo, status: "active", joinedAt: now, leftAt: null, joinedBy: session.subscriberId, rulesVersion: BONUS_RULES.version })
+    .onConflictDoUpdate({
+      target: bonusMembers.accountNo,
+      set: { status: "active", joinedAt: now, leftAt: null, joinedBy: session.subscriberId, rulesVersion: BONUS_RULES.version },
+    });
+}
+
+/** Leaving forfeits the balance (the rules shown before joining and leaving say so), in one transaction with the status. */
+export async function leaveBonus(data: DataAccess, session: SessionInfo, accountNoInput: string, now = new Date()) {
+  const { accountNo, db } = await shardOf(data, session.subscriberId, accountNoInput, "owner");
+  const id = newId(now.getTime());
+  await rawBatch(db, [
+    [
+      `INSERT INTO bonus_ledger (id, account_no, kind, points, source_key, expires_at, description_ru, description_en, created_at)
+       SELECT ?, ?, 'forfeit', -b.p, ?, NULL, 'Выход из программы: баллы сгорели', 'Left the programme: points forfeited', ?
+       FROM (SELECT coalesce(sum(points), 0) p FROM bonus_ledger WHERE account_no = ?) b
+       WHERE b.p > 0 AND EXISTS (SELECT 1 FROM bonus_members WHERE account_no = ? AND status = 'active')`,
+      id,
+      accountNo,
+      `forfeit:${accountNo}:${now.getTime()}`,
+      now.getTime(),
+      accountNo,
+      accountNo,
+    ],
+    ["UPDATE bonus_members SET status = 'left', left_at = ? WHERE account_no = ? AND status = 'active'", now.getTime(), accountNo],
+  ]);
+}
+
+/** A reward code: 10 characters without look-alikes (0/O, 1/I), from the CSPRNG. */
+function rewardCode(): string {
+  const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+  return Array.from(crypto.getRandomValues(new Uint8Array(10)), (b) => alphabet[b % 32]).join("");
+}
+
+export interface Redemption {
+  id: string;
+  rewardId: string;
+  points: number;
+  code: string | null;
+  creditedKop: number | null;
+  createdAt: string;
+}
+
+const toRedemption = (r: typeof bonusRedemptions.$inferSelect): Redemption => ({
+  id: r.id,
+  rewardId: r.rewardId,
+  points: r.points,
+  code: r.code,
+  creditedKop: r.creditedKop,
+  createdAt: r.createdAt.toISOString(),
+});
+
+/**
+ * Exchanges points for a reward, exactly once per idempotency key, in one D1
+ * transaction: the debit is written only if the balance covers it (so
+ * concurrent redemptions can never take it below zero), and the redemption
+ * and a discount's money credit only if that debit was written.
+ */
+export async function redeem(
+  data: DataAccess,
+  session: SessionInfo,
+  accountNoInput: string,
+  rewardId: string,
+  idempotencyKey: string,
+  now = new Date(),
+): Promise<{ redemption: Redemption; replayed: boolean }> {
+  const { accountNo, db, region } = await shardOf(data, session.subscriberId, accountNoInput, "owner");
+  const existing = await db
+    .select()
+    .from(bonusRedemptions)
+    .where(and(eq(bonusRedemptions.accountNo, accountNo), eq(bonusRedemptions.idempotencyKey, idempotencyKey)))
+    .get();
+  if (existing) return { redemption: toRedemption(existing), replayed: true };
+  const reward: Reward | undefined = rewardsFor(region).find((r) => r.id === rewardId);
+  if (!reward) throw new AppError(404, "not_found");
+  const member = await db.select({ s: bonusMembers.status }).from(bonusMembers).where(eq(bonusMembers.accountNo, accountNo)).get();
+  if (member?.s !== "active") throw new AppError(409, "bonus_not_member");
+  const ledgerId = newId(now.getTime());
+  const redemptionId = newId(now.getTime());
+  const code = reward.kind === "discount" ? null : rewardCode();
+  const tz = REGIONS.find((r) => r.code === region)?.tz ?? "Europe/Moscow";
+  const statements: [string, ...unknown[]][] = [
+    [
+      `INSERT INTO bonus_ledger (id, account_no, kind, points, source_key, expires_at, description_ru, description_en, created_at)
+       SELECT ?, ?, 'redeem', ?, ?, NULL, ?, ?, ?
+       WHERE (SELECT coalesce(sum(points), 0) FROM bonus_ledger WHERE account_no = ?) >= ?
+         AND EXISTS (SELECT 1 FROM bonus_members WHERE account_no = ? AND status = 'active')
+       ON CONFLICT (source_key) DO NOTHING`,
+      ledgerId,
+      accountNo,
+      -reward.cost,
+      `redeem:${accountNo}:${idempotencyKey}`,
+      `Обмен: ${reward.titleRu}`,
+      `Redeemed: ${reward.titleEn}`,
+      now.getTime(),
+      accountNo,
+      reward.cost,
+      accountNo,
+    ],
+    [
+      `INSERT INTO bonus_redemptions (id, account_no, reward_id, points, code, credited_kop, idempotency_key, created_at)
+       SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM bonus_ledger WHERE id = ?)`,
+      redemptionId,
+      accountNo,
+      reward.id,
+      reward.cost,
+      code,
+      reward.valueKop ?? null,
+      idempotencyKey,
+      now.getTime(),
+      ledgerId,
+    ],
+  ];
+  if (reward.kind === "discount" && reward.valueKop)
+    statements.push([
+      `INSERT INTO ledger_entries (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
+       SELECT ?, ?, 'bonus', ?, ?, ?, NULL, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM bonus_ledger WHERE id = ?)`,
+      newId(now.getTime()),
+      accountNo,
+      reward.valueKop,
+      now.getTime(),
+      localDay(tz, now),
+      `Бонусы: ${reward.titleRu}`,
+      `Bonus: ${reward.titleEn}`,
+      `bonus:${ledgerId}`,
+      now.getTime(),
+      ledgerId,
+    ]);
+  try {
+    await rawBatch(db, statements);
+  } catch (e) {
+    // A concurrent request with the same key won the unique index of redemptions: it is the same redemption.
+    if (!String(e).includes("UNIQUE")) throw e;
+  }
+  const row = await db
+    .select()
+    .from(bonusRedemptions)
+    .where(and(eq(bonusRedemptions.accountNo, accountNo), eq(bonusRedemptions.idempotencyKey, idempotencyKey)))
+    .get();
+  if (!row) throw new AppError(409, "bonus_insufficient", { cost: reward.cost });
+  return { redemption: toRedemption(row), replayed: row.id !== redemptionId };
+}
+
+export async function listRedemptions(data: DataAccess, subscriberId: string, accountNoInput: string) {
+  const { accountNo, db } = await shardOf(data, subscriberId, accountNoInput, "viewer");
+  const rows = await db
+    .select()
+    .from(bonusRedemptions)
+    .where(eq(bonusRedemptions.accountNo, accountNo))
+    .orderBy(desc(bonusRedemptions.createdAt))
+    .limit(50);
+  return rows.map(toRedemption);
+}
+
+/** Regions whose local time is in the given hour. */
+function regionsAtHour(at: Date, hour: number) {
+  return REGIONS.filter(
+    (r) => Number(new Intl.DateTimeFormat("en-GB", { timeZone: r.tz, hour: "2-digit", hourCycle: "h23" }).format(at)) === hour,
+  );
+}
+
+/** The hour (local) the billing cron earns points: after the midnight charge. */
+export const EARN_HOUR = 2;
+
+/**
+ * Cron: for every active member in the regions where it is 02:00, the share
+ * of yesterday's charges (by kind of service and regional rate), the monthly
+ * autopay bonus on the 1st, the yearly tenure bonus on the account's
+ * anniversary, and the expiry of old points. Every entry has a source key
+ * naming the account and the day, so running it twice earns nothing twice.
+ */
+export async function bonusTick(data: DataAccess, at: Date, regions = regionsAtHour(at, EARN_HOUR)) {
+  const done = { earned: 0, expired: 0 };
+  for (const shard of SHARDS) {
+    const inShard = regions.filter((r) => data.shardForRegion(r.code) === data.shard(shard));
+    if (inShard.length === 0) continue;
+    const db = data.shard(shard);
+    for (const r of inShard) {
+      const today = localDay(r.tz, at);
+      const yesterday = localDay(r.tz, new Date(at.getTime() - 24 * 3600_000));
+      const members = await db
+        .select({ accountNo: bonusMembers.accountNo, createdAt: accounts.createdAt, joinedAt: bonusMembers.joinedAt })
+        .from(bonusMembers)
+        .innerJoin(accounts, eq(accounts.accountNo, bonusMembers.accountNo))
+        .where(and(eq(bonusMembers.status, "active"), eq(accounts.region, r.code)));
+      for (const m of members) {
+        const charges = await db
+          .select({ kind: tariffs.kind, kop: sql<number>`-sum(${ledgerEntries.amountKop})` })
+          .from(ledgerEntries)
+          .innerJoin(accountServices, eq(accountServices.id, ledgerEntries.serviceId))
+          .innerJoin(tariffs, eq(tariffs.id, accountServices.tariffId))
+          .where(and(eq(ledgerEntries.accountNo, m.accountNo), eq(ledgerEntries.kind, "charge"), eq(ledgerEntries.localDay, yesterday)))
+          .groupBy(tariffs.kind);
+        const earn: { key: string; points: number; ru: string; en: string }[] = [];
+        const fromCharges = pointsForCharges(
+          r.code,
+          Object.fromEntries(charges.map((c) => [c.kind, Number(c.kop)])) as Record<TariffKind, number>,
+        );
+        if (fromCharges > 0)
+          earn.push({
+            key: `earn:charge:${m.accountNo}:${yesterday}`,
+            points: fromCharges,
+            ru: `За оплату услуг ${yesterday}`,
+            en: `For services paid ${yesterday}`,
+          });
+        if (today.endsWith("-01")) {
+          const ap = await db.select({ s: autopay.status }).from(autopay).where(eq(autopay.accountNo, m.accountNo)).get();
+          if (ap?.s === "active")
+            earn.push({
+              key: `earn:autopay:${m.accountNo}:${today.slice(0, 7)}`,
+              points: BONUS_RULES.autopayMonthly,
+              ru: "За автоплатёж",
+              en: "For autopay",
+            });
+        }
+        const since = localDay(r.tz, m.createdAt);
+        const years = Number(today.slice(0, 4)) - Number(since.slice(0, 4));
+        if (years > 0 && today.slice(5) === since.slice(5))
+          earn.push({
+            key: `earn:tenure:${m.accountNo}:${today.slice(0, 4)}`,
+            points: BONUS_RULES.tenureYearly,
+            ru: `${years}-й год с нами`,
+            en: `Year ${years} with us`,
+          });
+        for (const e of earn) {
+          const rows = await db
+            .insert(bonusLedger)
+            .values({
+              id: newId(at.getTime()),
+              accountNo: m.accountNo,
+              kind: "earn",
+              points: e.points,
+              sourceKey: e.key,
+              expiresAt: expiry(at),
+              descriptionRu: e.ru,
+              descriptionEn: e.en,
+              createdAt: at,
+            })
+            .onConflictDoNothing()
+            .returning({ id: bonusLedger.id });
+          done.earned += rows.length ? e.points : 0;
+        }
+        const due = await expiringBy(db, m.accountNo, at);
+        if (due > 0) {
+          const rows = await db
+            .insert(bonusLedger)
+            .values({
+              id: newId(at.getTime()),
+              accountNo: m.accountNo,
+              kind: "expire",
+              points: -due,
+              sourceKey: `expire:${m.accountNo}:${today}`,
+              expiresAt: null,
+              descriptionRu: "Срок действия баллов истёк",
+              descriptionEn: "Points expired",
+              createdAt: at,
+            })
+            .onConflictDoNothing()
+            .returning({ id: bonusLedger.id });
+          done.expired += rows.length ? due : 0;
+        }
+      }
+    }
+  }
+  return done;
+}
