@@ -1,6 +1,19 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { fetch as nodeFetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launch, launchProfile, newContext, site } from "./browser";
+import { localhostAgent } from "./http";
+
+/** An operator announces a tariff change to the Moscow subscribers: a message in Anna's inbox. */
+async function announce(title: string) {
+  const res = await nodeFetch(site(null, "/ops/v1/announcements"), {
+    method: "POST",
+    dispatcher: localhostAgent,
+    headers: { authorization: "Bearer dev-only-operator-token", "content-type": "application/json" },
+    body: JSON.stringify({ region: "msk", kind: "tariff_change", title, body: "С 1 января меняется цена тарифа.", key: title }),
+  });
+  expect(res.status).toBe(202);
+}
 
 let browser: Browser;
 beforeAll(async () => {
@@ -11,6 +24,23 @@ afterAll(async () => {
 });
 
 /** How many entries the app keeps in its IndexedDB store. */
+/** Whether the device's cache holds `key` (the app writes some copies in the background). */
+const isCached = (page: Page, key: string) =>
+  page.evaluate(
+    (key) =>
+      new Promise<boolean>((resolve) => {
+        const open = indexedDB.open("kabinet-offline");
+        open.onsuccess = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains("snapshots")) return resolve(false);
+          const get = db.transaction("snapshots").objectStore("snapshots").getKey(key);
+          get.onsuccess = () => resolve(get.result !== undefined);
+        };
+        open.onerror = () => resolve(false);
+      }),
+    key,
+  );
+
 const cachedKeys = (page: Page) =>
   page.evaluate(
     () =>
@@ -42,9 +72,32 @@ async function offlineJourney(context: BrowserContext, open: (path: string) => P
   await expect.poll(() => page.getByText(/^Обновлено: /).count()).toBe(1);
   const onlineTotal = await page.locator(".total").innerText();
 
+  // The inbox, seen once online, is kept on the device.
+  const title = `Новые цены (${sub}, ${Date.now()})`;
+  await announce(title);
+  // (The queue delivers it within seconds: look again until it is there.)
+  await expect
+    .poll(
+      async () => {
+        await page.goto(site(sub, "/notifications"));
+        await page
+          .locator("ul.inbox")
+          .or(page.getByText(/^Уведомлений пока нет/))
+          .first()
+          .waitFor();
+        return page.getByRole("button", { name: title }).count();
+      },
+      { timeout: 20_000 },
+    )
+    .toBe(1);
+  const bell = page.getByRole("link", { name: /^Уведомления/ });
+  await expect.poll(() => bell.getAttribute("aria-label")).toMatch(/непрочитанных: [1-9]/);
+
   await page.goto(site(sub, "/accounts/201000000012"));
   await expect.poll(() => page.locator("table.history tbody tr").count()).toBeGreaterThanOrEqual(30);
-  await expect.poll(() => cachedKeys(page)).toBeGreaterThanOrEqual(6); // owner, profile, accounts, account, insight, history
+  // What the account screen needs offline is on the device (the history is copied in the background).
+  for (const key of ["owner", "profile", "accounts", "account:201000000012", "insight:201000000012", "history:201000000012"])
+    await expect.poll(() => isCached(page, key), { message: key }).toBe(true);
 
   await context.setOffline(true);
   await page.goto(site(sub, "/accounts"));
@@ -52,6 +105,13 @@ async function offlineJourney(context: BrowserContext, open: (path: string) => P
   await expect.poll(() => page.getByText(/^Нет сети\. Показаны данные на /).count()).toBe(1);
   expect(await page.locator(".total").innerText()).toBe(onlineTotal);
   expect(await page.getByRole("button", { name: "Получить код" }).isDisabled()).toBe(true);
+
+  // The inbox opens offline from the device, and reading it is remembered until the network returns.
+  await page.goto(site(sub, "/notifications"));
+  await expect.poll(() => page.getByRole("button", { name: title }).count()).toBe(1);
+  await expect.poll(() => page.getByText(/^Нет сети\. Показаны данные на /).count()).toBe(1);
+  await page.getByRole("button", { name: "Отметить все прочитанными" }).click();
+  await expect.poll(() => bell.getAttribute("aria-label")).toBe("Уведомления");
 
   // A page that lives on the server gets the offline page, not the browser's error.
   await page.goto(site(sub, "/api/docs"));
@@ -75,6 +135,14 @@ async function offlineJourney(context: BrowserContext, open: (path: string) => P
   await expect.poll(() => again.getByText("Сохранится, когда появится сеть").count()).toBe(0);
   const insight = await again.evaluate(() => fetch("/api/v1/accounts/201000000012/insight").then((r) => r.json()));
   expect(insight.lowBalanceKop).toBe(32100);
+  // The messages read offline are read on the server too.
+  await expect
+    .poll(() =>
+      again
+        .evaluate(() => fetch("/api/v1/notifications").then((r) => r.json() as Promise<{ items: { title: string; read: boolean }[] }>))
+        .then((b) => b.items.filter((i) => !i.read).map((i) => i.title)),
+    )
+    .toEqual([]);
   await context.setOffline(true);
 
   // Logging out offline leaves nothing behind.

@@ -67,12 +67,13 @@ export function InboxProvider(props: ParentProps) {
     if (!box) return;
     const targets = ids === "all" ? box.items.filter((i) => !i.read).map((i) => i.id) : ids;
     if (targets.length === 0) return;
-    const shown = applyRead(box, targets);
-    setInbox(shown);
-    await saveSnapshot(KEY, shown);
+    // First on the device (so leaving the screen at once loses nothing), then on screen, then to the server.
     const waiting = (await loadSnapshot<string[]>("inbox-read-waiting"))?.data ?? [];
     await saveSnapshot("inbox-read-waiting", [...new Set([...waiting, ...targets])]);
     await enqueue({ key: "inbox-read", kind: "inbox-read" });
+    const shown = applyRead(box, targets);
+    await saveSnapshot(KEY, shown);
+    setInbox(shown);
     await flush();
   };
   return <Ctx.Provider value={{ inbox, staleSince, error, refresh, markRead }}>{props.children}</Ctx.Provider>;
