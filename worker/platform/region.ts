@@ -62,3 +62,27 @@ export function detectRegion(geo: GeoHint | undefined): { region: Region; by: De
 export function localDay(tz: string, at: Date = new Date()): string {
   return new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" }).format(at);
 }
+
+/** "26.11 14:30": a moment in a region's time zone, short enough for a text message. */
+export function localShort(tz: string, at: Date): string {
+  const p = Object.fromEntries(
+    new Intl.DateTimeFormat("ru-RU", {
+      timeZone: tz,
+      day: "2-digit",
+      month: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    })
+      .formatToParts(at)
+      .map((x) => [x.type, x.value]),
+  );
+  return `${p.day}.${p.month} ${p.hour}:${p.minute}`;
+}
+
+/** The regions whose local time at `at` is in the given hour (cron work done at a local hour). */
+export function regionsAtHour(at: Date, hour: number): Region[] {
+  return REGIONS.filter(
+    (r) => Number(new Intl.DateTimeFormat("en-GB", { timeZone: r.tz, hour: "2-digit", hourCycle: "h23" }).format(at)) === hour,
+  );
+}

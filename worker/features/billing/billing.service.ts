@@ -1,11 +1,10 @@
 import { and, eq, gt, sql } from "drizzle-orm";
-import { REGIONS } from "../../data/regions.data";
 import { accountServices, accounts, type LedgerKind, ledgerEntries, tariffs } from "../../db/schema/region";
 import type { DataAccess, RegionDb } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { daysInMonth } from "../../platform/money";
-import { localDay } from "../../platform/region";
+import { localDay, regionsAtHour } from "../../platform/region";
 
 /** Services charged per statement: keeps each D1 query small, whatever the shard's size. */
 export const CHARGE_BATCH = 2000;
@@ -64,10 +63,7 @@ export async function chargeDay(db: RegionDb, region: string, day: string, now =
 
 /** Regions whose local time is in the midnight hour at `at`: their new day is charged now. */
 export function regionsAtMidnight(at: Date): { code: string; day: string }[] {
-  return REGIONS.flatMap((r) => {
-    const hour = Number(new Intl.DateTimeFormat("en-GB", { timeZone: r.tz, hour: "2-digit", hourCycle: "h23" }).format(at));
-    return hour === 0 ? [{ code: r.code, day: localDay(r.tz, at) }] : [];
-  });
+  return regionsAtHour(at, 0).map((r) => ({ code: r.code, day: localDay(r.tz, at) }));
 }
 
 /** Cron: charge each region whose local midnight has just come. */

@@ -16,7 +16,7 @@ import type { DataAccess, RegionDb } from "../../platform/db";
 import { SHARDS } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
-import { localDay } from "../../platform/region";
+import { localDay, regionsAtHour } from "../../platform/region";
 import type { SessionInfo } from "../../platform/session";
 import { requireAccount } from "../accounts/accounts.service";
 import { rawBatch } from "../payments/payments.ledger";
@@ -249,13 +249,6 @@ export async function listRedemptions(data: DataAccess, subscriberId: string, ac
     .orderBy(desc(bonusRedemptions.createdAt))
     .limit(50);
   return rows.map(toRedemption);
-}
-
-/** Regions whose local time is in the given hour. */
-function regionsAtHour(at: Date, hour: number) {
-  return REGIONS.filter(
-    (r) => Number(new Intl.DateTimeFormat("en-GB", { timeZone: r.tz, hour: "2-digit", hourCycle: "h23" }).format(at)) === hour,
-  );
 }
 
 /** The hour (local) the billing cron earns points: after the midnight charge. */

@@ -1,10 +1,9 @@
 import { and, eq, inArray, ne, sql } from "drizzle-orm";
-import { REGIONS } from "../../data/regions.data";
 import { accountDirectory, accountLinks, notificationPrefs } from "../../db/schema/global";
 import { ledgerEntries } from "../../db/schema/region";
 import type { DataAccess } from "../../platform/db";
 import { daysInMonth } from "../../platform/money";
-import { localDay } from "../../platform/region";
+import { localDay, regionsAtHour } from "../../platform/region";
 import { selectShardSummaries } from "../accounts/accounts.queries";
 import type { NotificationMessage } from "./notifications.messages";
 
@@ -12,12 +11,6 @@ import type { NotificationMessage } from "./notifications.messages";
 export const ALERT_HOUR = 10;
 /** "Money runs out in N days" from this many days on. */
 export const RUNS_OUT_DAYS = 3;
-
-export function regionsAtHour(at: Date, hour: number): { code: string; tz: string }[] {
-  return REGIONS.filter(
-    (r) => Number(new Intl.DateTimeFormat("en-GB", { timeZone: r.tz, hour: "2-digit", hourCycle: "h23" }).format(at)) === hour,
-  ).map((r) => ({ code: r.code, tz: r.tz }));
-}
 
 /**
  * Cron (hourly, for the regions where it is 10:00): low balance (each

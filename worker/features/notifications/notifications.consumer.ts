@@ -7,6 +7,7 @@ import { accounts } from "../../db/schema/region";
 import { createDataAccess, type DataAccess, type GlobalDb } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
+import { localShort } from "../../platform/region";
 import { KINDS, type Rendered, render } from "./notifications.catalog";
 import { emailHtml, siteUrl } from "./notifications.email";
 import { type AreaMessage, type EventMessage, NotificationMessage, type PushMessage } from "./notifications.messages";
@@ -137,25 +138,6 @@ async function sendPush(db: GlobalDb, dl: Delivery, m: PushMessage, attempts: nu
   return "sent";
 }
 
-/** Local time for texts: "26.11 14:30". */
-function localShort(tz: string, iso: string): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  const p = Object.fromEntries(
-    new Intl.DateTimeFormat("ru-RU", {
-      timeZone: tz,
-      day: "2-digit",
-      month: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      hourCycle: "h23",
-    })
-      .formatToParts(d)
-      .map((x) => [x.type, x.value]),
-  );
-  return `${p.day}.${p.month} ${p.hour}:${p.minute}`;
-}
-
 /** One event for one subscriber: their channels, language, consent and quiet hours decide what is sent. */
 async function fanOutEvent(data: DataAccess, dl: Delivery, e: EventMessage, attempts: number): Promise<Outcome> {
   const db = data.global;
@@ -189,7 +171,12 @@ async function fanOutEvent(data: DataAccess, dl: Delivery, e: EventMessage, atte
   if (channels.length === 0) return "skipped";
   const lang = sub.locale === "en" ? "en" : "ru";
   const tz = await regionTz(db, e.accountNo);
-  const params = { ...e.params, ...(typeof e.params.until === "string" ? { until: localShort(tz, e.params.until) } : {}) };
+  const params = {
+    ...e.params,
+    ...(typeof e.params.until === "string" && !Number.isNaN(Date.parse(e.params.until))
+      ? { until: localShort(tz, new Date(e.params.until)) }
+      : {}),
+  };
   const text: Rendered = render(e.kind, lang, e.accountNo, params);
   const out: NotificationMessage[] = [];
 

@@ -6,7 +6,7 @@ import type { DataAccess } from "../../platform/db";
 import { SHARDS } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
-import { localDay, regionByCode } from "../../platform/region";
+import { localDay, localShort, regionByCode } from "../../platform/region";
 import type { SessionInfo } from "../../platform/session";
 import { requireAccount } from "../accounts/accounts.service";
 import { balanceOf } from "../billing/billing.service";
@@ -97,23 +97,6 @@ export async function stopAutopay(data: DataAccess, subscriberId: string, accoun
     .update(autopay)
     .set({ status: "stopped", cycle: null, noticeAt: null, chargeAfter: null, attempts: 0, updatedAt: now })
     .where(eq(autopay.accountNo, link.accountNo));
-}
-
-/** "26.11 14:30" in the region's time zone. */
-function localShort(tz: string, at: Date): string {
-  const p = Object.fromEntries(
-    new Intl.DateTimeFormat("ru-RU", {
-      timeZone: tz,
-      day: "2-digit",
-      month: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      hourCycle: "h23",
-    })
-      .formatToParts(at)
-      .map((x) => [x.type, x.value]),
-  );
-  return `${p.day}.${p.month} ${p.hour}:${p.minute}`;
 }
 
 /** An autopay event for the subscriber who set it up: their channels and language decide the rest. */
