@@ -45,6 +45,9 @@ const dev = spawn(
     "--persist-to",
     ".wrangler/state",
     "--test-scheduled",
+    // Links in notification emails point at this port.
+    "--var",
+    `SITE_URL:http://{region}.${BASE}:${PORT}`,
     "--show-interactive-dev-session=false",
   ],
   { cwd: ROOT, stdio: ["inherit", "pipe", "inherit"], env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
@@ -76,6 +79,9 @@ ${demo.map((d) => `│${d}`).join("\n")}
 │  Card payments go to the sandbox acquirer: 4242 4242 4242 4242 succeeds,
 │  4000 0000 0000 0002 is declined, 4000 0000 0000 3220 asks for 3-D Secure (code 123456);
 │  any future expiry and any 3-digit CVC.
+│  Operators (outage for anna's house; bell and banner in her cabinet):
+│    curl -X POST ${url()}ops/v1/outages -H 'authorization: Bearer dev-only-operator-token' \\
+│      -H 'content-type: application/json' -d '{"region":"msk","street":"ул. Профсоюзная","houses":["12"],"title":"Нет интернета","expectedEnd":"2030-01-01T00:00:00Z"}'
 ╰────────────────────────────────────────────────────────────────
 `);
   }

@@ -62,7 +62,9 @@ export function Layout(props: RouteSectionProps) {
               class="button button--small bell"
               aria-label={unread() > 0 ? t("inbox.bellUnread", { n: unread() }) : t("inbox.title")}
             >
-              <span aria-hidden="true">🔔</span>
+              <svg viewBox="0 0 24 24" aria-hidden="true" fill="currentColor">
+                <path d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2Z" />
+              </svg>
               <Show when={unread() > 0}>
                 <span class="bell__count" aria-hidden="true">
                   {unread() > 99 ? "99+" : unread()}

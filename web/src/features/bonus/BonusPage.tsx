@@ -72,7 +72,7 @@ function Catalogue(props: { accountNo: string; balance: number; onRedeemed: (r: 
   return (
     <section aria-labelledby="bonus-catalogue">
       <h2 id="bonus-catalogue">{t("bonus.catalogue")}</h2>
-      <fieldset class="chips filters">
+      <fieldset class="chips">
         <legend class="visually-hidden">{t("bonus.filter")}</legend>
         <For each={KINDS}>
           {(k) => (
