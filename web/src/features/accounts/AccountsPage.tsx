@@ -12,7 +12,7 @@ import { ProblemAlert } from "../auth/ProblemAlert";
 import { RequireLogin } from "../auth/RequireLogin";
 import { useSession } from "../auth/SessionContext";
 import { OutageBanner } from "../notifications/OutageBanner";
-import { TopUpButton } from "./TopUp";
+import { TopUpButton } from "./TopUpButton";
 
 /** One account's card: whose, where, balance, what is subscribed, the next charge. */
 export function AccountCard(props: { account: AccountDto; openTopUp?: boolean }) {

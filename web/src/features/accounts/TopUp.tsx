@@ -1,11 +1,10 @@
-import { Dialog } from "@kobalte/core/dialog";
 import { useNavigate } from "@solidjs/router";
 import { createResource, createSignal, For, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { api, type CardDto } from "../../lib/api";
 import { createAction } from "../../lib/createAction";
-import { formatAccountNo, formatRub } from "../../lib/format";
+import { formatRub } from "../../lib/format";
 import { useOnline } from "../../lib/online";
 import { runOrStepUp } from "../../lib/stepUp";
 import { CodeField } from "../auth/fields";
@@ -122,57 +121,5 @@ export function TopUpForm(props: { accountNo: string }) {
         );
       }}
     </Loadable>
-  );
-}
-
-/** "Пополнить": card payment here, or by the account number in any bank's app. */
-export function TopUpButton(props: { accountNo: string; open?: boolean }) {
-  const { t } = useI18n();
-  const [copied, setCopied] = createSignal(false);
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(props.accountNo);
-      setCopied(true);
-    } catch {
-      setCopied(false);
-    }
-  };
-  return (
-    <Dialog defaultOpen={props.open} onOpenChange={() => setCopied(false)}>
-      <Dialog.Trigger class="button button--primary">{t("topup.cta")}</Dialog.Trigger>
-      <Dialog.Portal>
-        <Dialog.Overlay class="dialog-overlay" />
-        <div class="dialog-positioner">
-          <Dialog.Content class="dialog">
-            <div class="dialog-header">
-              <Dialog.Title as="h2">{t("pay.title", { account: formatAccountNo(props.accountNo) })}</Dialog.Title>
-              <Dialog.CloseButton class="icon-button" aria-label={t("region.close")}>
-                ✕
-              </Dialog.CloseButton>
-            </div>
-            <TopUpForm accountNo={props.accountNo} />
-            <details>
-              <summary>{t("topup.title")}</summary>
-              <Dialog.Description as="div">
-                <ol>
-                  <li>{t("topup.step1")}</li>
-                  <li>{t("topup.step2")}</li>
-                  <li>
-                    {t("topup.step3")} <strong class="account-number">{formatAccountNo(props.accountNo)}</strong>
-                  </li>
-                </ol>
-                <p class="muted">{t("topup.note")}</p>
-              </Dialog.Description>
-              <button type="button" class="button" onClick={() => void copy()}>
-                {t("topup.copy")}
-              </button>
-              <Show when={copied()}>
-                <p role="status">{t("topup.copied")}</p>
-              </Show>
-            </details>
-          </Dialog.Content>
-        </div>
-      </Dialog.Portal>
-    </Dialog>
   );
 }

@@ -54,7 +54,7 @@ function RedeemResult(props: { result: Result | null }) {
 }
 
 function Catalogue(props: { accountNo: string; balance: number; onRedeemed: (r: Result) => void }) {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const online = useOnline();
   const [rewards, { refetch }] = createResource(() => props.accountNo, api.bonusRewards);
   const [kind, setKind] = createSignal<(typeof KINDS)[number]>("all");

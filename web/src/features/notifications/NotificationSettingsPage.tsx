@@ -29,13 +29,28 @@ function PushDevice() {
           type="button"
           class="button button--primary"
           disabled={a.busy()}
-          onClick={() => a.run(async () => void (await enablePush(lang()), refetch()))}
+          onClick={() =>
+            a.run(async () => {
+              await enablePush(lang());
+              await refetch();
+            })
+          }
         >
           {t("push.offer.enable")}
         </button>
       </Show>
       <Show when={state() === "on"}>
-        <button type="button" class="button" disabled={a.busy()} onClick={() => a.run(async () => void (await disablePush(), refetch()))}>
+        <button
+          type="button"
+          class="button"
+          disabled={a.busy()}
+          onClick={() =>
+            a.run(async () => {
+              await disablePush();
+              await refetch();
+            })
+          }
+        >
           {t("push.device.disable")}
         </button>
       </Show>
