@@ -165,37 +165,6 @@ export async function regionTz(db: GlobalDb, accountNo: string | null): Promise<
   return row?.tz ?? "Europe/Moscow";
 }
 
-// ---------- Events from the rest of the cabinet ----------
-
-/**
- * An event about an account, for every subscriber who may see it (the holder
- * and relatives); each decides for themselves how to hear of it. `eventId`
- * names the fact (a payment, a day's low balance): producing it twice is harmless.
- */
-export async function accountEvent(
-  data: DataAccess,
-  queue: NotificationQueue,
-  e: { eventId: string; kind: NotificationKind; accountNo: string; params: EventMessage["params"]; onlySubscriber?: string },
-): Promise<number> {
-  const links = await data.global
-    .select({ subscriberId: accountLinks.subscriberId })
-    .from(accountLinks)
-    .where(eq(accountLinks.accountNo, e.accountNo));
-  const targets = links.filter((l) => !e.onlySubscriber || l.subscriberId === e.onlySubscriber);
-  await sendAll(
-    queue,
-    targets.map((l) => ({
-      channel: "event",
-      eventId: e.eventId,
-      kind: e.kind,
-      subscriberId: l.subscriberId,
-      accountNo: e.accountNo,
-      params: e.params,
-    })),
-  );
-  return targets.length;
-}
-
 // ---------- Inbox ----------
 
 export async function listInbox(db: GlobalDb, subscriberId: string, limit = 50) {
@@ -290,12 +259,4 @@ export function inArea(address: string, street: string | null, houses: string[] 
   const a = parseAddress(address);
   if (!a.street || norm(a.street) !== norm(street)) return false;
   return !houses || houses.some((h) => norm(h) === (a.house ?? ""));
-}
-
-export async function activeOutages(db: GlobalDb, region: string) {
-  return db
-    .select()
-    .from(outages)
-    .where(and(eq(outages.region, region), isNull(outages.resolvedAt)))
-    .orderBy(desc(outages.declaredAt));
 }
