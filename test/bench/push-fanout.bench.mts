@@ -11,11 +11,12 @@
 import { spawn } from "node:child_process";
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Agent, fetch } from "undici";
+import { fetch } from "undici";
 import { getPlatformProxy } from "wrangler";
 import { prepareLocalDatabases } from "../../scripts/local-db.mts";
 import { generateVapidKeys } from "../../scripts/vapid.mts";
 import { makeAccountNo } from "../../worker/platform/ids.ts";
+import { localhostAgent as dispatcher } from "../e2e/http.ts";
 import { startPushService, tlsIdentity } from "../push/local-push-service.ts";
 import { browserKeys } from "../push/webpush-receiver.ts";
 
@@ -24,12 +25,6 @@ const PORT = Number(process.env.BENCH_PORT ?? 8798);
 const SUBSCRIBERS = Number(process.env.SUBSCRIBERS ?? 1000);
 const DEVICES = Number(process.env.DEVICES ?? 10);
 const TOTAL = SUBSCRIBERS * DEVICES;
-const dispatcher = new Agent({
-  connect: {
-    lookup: (_h, opts, cb) =>
-      (opts as { all?: boolean }).all ? cb(null, [{ address: "127.0.0.1", family: 4 }]) : cb(null, "127.0.0.1", 4),
-  },
-});
 
 const state = join(ROOT, ".e2e/push-bench-state");
 await rm(state, { recursive: true, force: true });

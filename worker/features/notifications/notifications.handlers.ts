@@ -6,6 +6,7 @@ import { accounts } from "../../db/schema/region";
 import type { AppEnv } from "../../env";
 import { AppError } from "../../platform/errors";
 import { requireSession } from "../../platform/session";
+import { requireAccount } from "../accounts/accounts.service";
 import { KINDS } from "./notifications.catalog";
 import type * as r from "./notifications.routes";
 import * as svc from "./notifications.service";
@@ -46,16 +47,10 @@ export const markReadHandler: RouteHandler<typeof r.markReadRoute, AppEnv> = asy
 
 export const preferencesHandler: RouteHandler<typeof r.preferencesRoute, AppEnv> = async (c) => {
   const { subscriberId } = requireSession(c);
-  const { accountNo } = c.req.valid("query");
+  const query = c.req.valid("query").accountNo;
   const db = c.get("data").global;
-  if (accountNo !== svc.ALL_ACCOUNTS) {
-    const link = await db
-      .select({ a: accountLinks.accountNo })
-      .from(accountLinks)
-      .where(and(eq(accountLinks.subscriberId, subscriberId), eq(accountLinks.accountNo, accountNo)))
-      .get();
-    if (!link) throw new AppError(404, "not_found");
-  }
+  // One of the subscriber's accounts (a stranger's is a 404, like every account route), or all of them.
+  const accountNo = query === svc.ALL_ACCOUNTS ? svc.ALL_ACCOUNTS : (await requireAccount(db, subscriberId, query)).accountNo;
   const [kinds, settings, devices] = await Promise.all([
     svc.channelsFor(db, subscriberId, accountNo === svc.ALL_ACCOUNTS ? null : accountNo),
     svc.getSettings(db, subscriberId),

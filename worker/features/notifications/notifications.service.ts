@@ -1,7 +1,6 @@
 import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import {
   accountDirectory,
-  accountLinks,
   CHANNELS,
   type Channel,
   inbox,
@@ -16,8 +15,9 @@ import {
 import type { DataAccess, GlobalDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
+import { requireAccount } from "../accounts/accounts.service";
 import { KINDS } from "./notifications.catalog";
-import type { EventMessage, NotificationMessage } from "./notifications.messages";
+import type { NotificationMessage } from "./notifications.messages";
 
 /** Puts messages on the notifications queue (the binding, or a test's recorder). */
 export interface NotificationQueue {
@@ -65,11 +65,12 @@ export async function channelsFor(db: GlobalDb, subscriberId: string, accountNo:
 export async function setChannels(
   data: DataAccess,
   subscriberId: string,
-  accountNo: string,
+  accountNoInput: string,
   items: { kind: NotificationKind; channels: Channel[] }[],
   now = new Date(),
 ): Promise<void> {
-  if (accountNo !== ALL_ACCOUNTS) await ownAccount(data.global, subscriberId, accountNo);
+  const accountNo =
+    accountNoInput === ALL_ACCOUNTS ? ALL_ACCOUNTS : (await requireAccount(data.global, subscriberId, accountNoInput)).accountNo;
   for (const { kind, channels } of items) {
     const required = KINDS[kind].required;
     if (required && !channels.some((c) => required.includes(c)))
@@ -91,20 +92,11 @@ export async function setChannels(
 }
 
 /** Forgets an account's own choices: it follows the all-accounts choice again. */
-export async function resetChannels(data: DataAccess, subscriberId: string, accountNo: string): Promise<void> {
-  await ownAccount(data.global, subscriberId, accountNo);
+export async function resetChannels(data: DataAccess, subscriberId: string, accountNoInput: string): Promise<void> {
+  const { accountNo } = await requireAccount(data.global, subscriberId, accountNoInput);
   await data.global
     .delete(notificationPrefs)
     .where(and(eq(notificationPrefs.subscriberId, subscriberId), eq(notificationPrefs.accountNo, accountNo)));
-}
-
-async function ownAccount(db: GlobalDb, subscriberId: string, accountNo: string) {
-  const link = await db
-    .select({ a: accountLinks.accountNo })
-    .from(accountLinks)
-    .where(and(eq(accountLinks.subscriberId, subscriberId), eq(accountLinks.accountNo, accountNo)))
-    .get();
-  if (!link) throw new AppError(404, "not_found");
 }
 
 export interface Settings {
