@@ -7,11 +7,11 @@ import { accounts } from "../../db/schema/region";
 import { createDataAccess, type DataAccess, type GlobalDb } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
-import { localShort } from "../../platform/region";
+import { localShort, regionByCode } from "../../platform/region";
 import { KINDS, type Rendered, render } from "./notifications.catalog";
 import { emailHtml, siteUrl } from "./notifications.email";
 import { type AreaMessage, type EventMessage, NotificationMessage, type PushMessage } from "./notifications.messages";
-import { channelsFor, getSettings, inArea, type NotificationQueue, quietUntil, regionTz, sendAll } from "./notifications.service";
+import { channelsFor, getSettings, inArea, type NotificationQueue, quietUntil, sendAll } from "./notifications.service";
 
 /** Backoff for a retried delivery: 10 s, 40 s, 90 s, ... capped at 15 minutes. */
 export function retryDelaySeconds(attempts: number): number {
@@ -170,7 +170,9 @@ async function fanOutEvent(data: DataAccess, dl: Delivery, e: EventMessage, atte
   const channels = (await channelsFor(db, e.subscriberId, e.accountNo)).find((p) => p.kind === e.kind)?.channels ?? [];
   if (channels.length === 0) return "skipped";
   const lang = sub.locale === "en" ? "en" : "ru";
-  const tz = await regionTz(db, e.accountNo);
+  // The account's region (one directory lookup): its time zone for quiet hours and texts, its site for links.
+  const region = e.accountNo ? ((await data.shardForAccount(e.accountNo))?.region ?? null) : null;
+  const tz = (region && regionByCode(region)?.tz) || "Europe/Moscow";
   const params = {
     ...e.params,
     ...(typeof e.params.until === "string" && !Number.isNaN(Date.parse(e.params.until))
@@ -202,7 +204,6 @@ async function fanOutEvent(data: DataAccess, dl: Delivery, e: EventMessage, atte
       now,
     );
   }
-  const region = e.accountNo ? ((await data.shardForAccount(e.accountNo))?.region ?? null) : null;
   if (channels.includes("email") && sub.email && !e.afterQuiet) {
     const link = `${dl.siteUrl(region)}${text.url}`;
     out.push({

@@ -1,6 +1,5 @@
 import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import {
-  accountDirectory,
   CHANNELS,
   type Channel,
   inbox,
@@ -8,9 +7,7 @@ import {
   type NotificationKind,
   notificationPrefs,
   notificationSettings,
-  outages,
   pushSubscriptions,
-  regions,
 } from "../../db/schema/global";
 import type { DataAccess, GlobalDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
@@ -144,17 +141,6 @@ export function quietUntil(s: Settings, tz: string, at: Date): Date | null {
   const wait = (s.quietTo - now + 24 * 60) % (24 * 60);
   // Whole minutes: the end is the first minute after the window.
   return new Date(Math.floor(at.getTime() / 60_000) * 60_000 + wait * 60_000);
-}
-
-export async function regionTz(db: GlobalDb, accountNo: string | null): Promise<string> {
-  if (!accountNo) return "Europe/Moscow";
-  const row = await db
-    .select({ tz: regions.tz })
-    .from(accountDirectory)
-    .innerJoin(regions, eq(regions.code, accountDirectory.region))
-    .where(eq(accountDirectory.accountNo, accountNo))
-    .get();
-  return row?.tz ?? "Europe/Moscow";
 }
 
 // ---------- Inbox ----------
