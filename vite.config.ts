@@ -8,7 +8,7 @@ import solid from "vite-plugin-solid";
 const root = fileURLToPath(new URL("./web", import.meta.url));
 const outDir = fileURLToPath(new URL("./dist", import.meta.url));
 
-/** Swagger UI for /api/docs, served from our own origin (no CDN: works offline, CSP-friendly). */
+/** Swagger UI for /api/docs, served from our own origin (no CDN: works offline, CSP-friendly), and the PDF fonts. */
 function swaggerUiAssets(): Plugin {
   return {
     name: "kabinet-swagger-ui",
@@ -18,6 +18,10 @@ function swaggerUiAssets(): Plugin {
       for (const file of ["swagger-ui.css", "swagger-ui-bundle.js"]) {
         await cp(from + file, `${outDir}/vendor/swagger-ui/${file}`);
       }
+      // PT Sans (OFL, Cyrillic) for the usage-detail PDFs the Worker makes: read through its ASSETS binding.
+      const fonts = fileURLToPath(new URL("./node_modules/@expo-google-fonts/pt-sans/", import.meta.url));
+      await cp(`${fonts}400Regular/PTSans_400Regular.ttf`, `${outDir}/fonts/PTSans-Regular.ttf`);
+      await cp(`${fonts}700Bold/PTSans_700Bold.ttf`, `${outDir}/fonts/PTSans-Bold.ttf`);
     },
   };
 }

@@ -19,7 +19,11 @@ import { notifier } from "./features/payments/payments.handlers";
 import { paymentsRouter, webhookRouter } from "./features/payments/payments.index";
 import { expirePromised } from "./features/payments/promised.service";
 import { regionsRouter } from "./features/regions/regions.index";
-import { createDataAccess } from "./platform/db";
+import { assetFonts, consumeReports, type ReportDeps } from "./features/usage/usage.consumer";
+import { usageFilesRouter, usageRouter } from "./features/usage/usage.index";
+import { REPORTS_QUEUE } from "./features/usage/usage.messages";
+import { expireReports } from "./features/usage/usage.service";
+import { createDataAccess, SHARDS } from "./platform/db";
 import { log } from "./platform/log";
 import { sessionMiddleware } from "./platform/session";
 import { siteRouting } from "./platform/sites";
@@ -33,8 +37,10 @@ app.route("/api/v1", accountsRouter);
 app.route("/api/v1", paymentsRouter);
 app.route("/api/v1", notificationsRouter);
 app.route("/api/v1", bonusRouter);
+app.route("/api/v1", usageRouter);
 app.route("/ops/v1", operatorRouter);
 app.route("/", webhookRouter);
+app.route("/", usageFilesRouter);
 app.route("/", sandboxPages);
 app.route("/", pagesRouter);
 
@@ -66,12 +72,25 @@ app.all("*", async (c) => {
 
 export { app };
 
+/** What the reports consumer needs from the environment. */
+export function reportDeps(env: Env): ReportDeps {
+  return {
+    data: createDataAccess(env),
+    files: env.FILES,
+    fonts: assetFonts(env.ASSETS),
+    notify: async (m) => void (await env.NOTIFICATIONS.send(m)),
+    siteTemplate: env.SITE_URL,
+    linkSecret: env.REPORT_LINK_SECRET,
+  };
+}
+
 export default {
   fetch: app.fetch,
 
   async queue(batch, env, _ctx) {
     if (batch.queue === NOTIFICATIONS_QUEUE) return consumeNotifications(batch, env);
     if (batch.queue === DEAD_LETTER_QUEUE) return consumeDeadLetters(batch, env);
+    if (batch.queue === REPORTS_QUEUE) return consumeReports(batch, reportDeps(env));
     if (batch.queue === BILLING_QUEUE) return consumeBilling(batch, env, (req) => Promise.resolve(app.fetch(req, env, _ctx)));
     // A queue without a consumer here is a configuration error: retry, then dead-letter.
     log("error", "queue.unknown", { queue: batch.queue });
@@ -80,8 +99,11 @@ export default {
 
   async scheduled(controller, env, _ctx) {
     if (controller.cron === "*/15 * * * *") {
-      const removed = await cleanExpired(createDataAccess(env).global, new Date(controller.scheduledTime));
-      log("info", "cron.housekeeping", removed);
+      const at = new Date(controller.scheduledTime);
+      const data = createDataAccess(env);
+      const removed = await cleanExpired(data.global, at);
+      const reports = await expireReports(data, env.FILES, SHARDS, at);
+      log("info", "cron.housekeeping", { ...removed, reportsExpired: reports });
       return;
     }
     if (controller.cron === "0 * * * *") {

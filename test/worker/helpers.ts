@@ -53,3 +53,20 @@ export function sessionCookie(res: Response): string {
   if (!m?.[1]) throw new Error("no session cookie");
   return `kab_session=${m[1]}`;
 }
+
+let loginIp = 0;
+/** Logs a demo subscriber in (each login from its own test address, so no throttle trips) and returns the session cookie. */
+export async function login(who: string, password = "Kabinet2026"): Promise<string> {
+  const res = await call("msk", "/api/v1/auth/login", {
+    method: "POST",
+    headers: { ...SAME_ORIGIN, "cf-connecting-ip": `198.51.100.${++loginIp % 250}` },
+    body: JSON.stringify({ identifier: who, password }),
+  });
+  if (res.status !== 200) throw new Error(`login ${who}: ${res.status}`);
+  return sessionCookie(res);
+}
+
+/** A call to the API with a session, from one of our own pages. */
+export function api(cookie: string, path: string, init: RequestInit = {}) {
+  return call("msk", `/api/v1${path}`, { ...init, headers: { ...SAME_ORIGIN, cookie, ...(init.headers as Record<string, string>) } });
+}

@@ -86,3 +86,27 @@ export function regionsAtHour(at: Date, hour: number): Region[] {
     (r) => Number(new Intl.DateTimeFormat("en-GB", { timeZone: r.tz, hour: "2-digit", hourCycle: "h23" }).format(at)) === hour,
   );
 }
+
+/**
+ * The offset of a time zone from UTC at an instant, in ms. Russian zones have
+ * kept one offset all year since 2014, so a report takes it once per period
+ * (`localClock` checks both ends and falls back to Intl when they differ).
+ */
+export function tzOffsetMs(tz: string, at: Date): number {
+  const p = Object.fromEntries(
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone: tz,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      hourCycle: "h23",
+    })
+      .formatToParts(at)
+      .map((x) => [x.type, Number(x.value)]),
+  ) as Record<string, number>;
+  const asUtc = Date.UTC(p.year ?? 1970, (p.month ?? 1) - 1, p.day ?? 1, p.hour ?? 0, p.minute ?? 0, p.second ?? 0);
+  return asUtc - Math.floor(at.getTime() / 1000) * 1000;
+}

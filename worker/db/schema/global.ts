@@ -286,6 +286,7 @@ export const NOTIFICATION_KINDS = [
   "application_status",
   "block",
   "support_reply",
+  "report_ready",
   "outage",
   "promo",
 ] as const;

@@ -7,6 +7,7 @@ import { makeAccountNo } from "../../platform/ids";
 import { dailyChargeKop, daysInMonth } from "../../platform/money";
 import { hashPassword } from "../../platform/password";
 import type { TariffKind } from "../schema/region";
+import { usageFor, usageInserts } from "./usage.seed";
 
 /** SQL literal for a seed value (the seed builds plain SQL so any runner can apply it). */
 function lit(v: string | number | boolean | null | undefined): string {
@@ -36,6 +37,9 @@ export function regionalPriceKop(baseRub: number, percent: number): number {
 /** Demo history runs over these region-local days (charges daily, a payment on the 5th of each month). */
 export const HISTORY_FROM = "2026-06-01";
 export const HISTORY_TO = "2026-11-24";
+/** Demo usage records (calls, SMS, internet, film rentals) cover these region-local days. */
+export const USAGE_FROM = "2026-09-01";
+export const USAGE_TO = "2026-11-30";
 
 function* daysBetween(from: string, to: string) {
   for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000)
@@ -300,6 +304,10 @@ export async function buildSeed(): Promise<SeedSql> {
         );
       }
       shards[shard].push(...demoLedger(accountNo, services, a.payPercent ?? 110));
+      for (const sv of services) {
+        const kind = TARIFF_TEMPLATES.find((x) => x.code === sv.code)?.kind ?? "internet";
+        shards[shard].push(...usageInserts(usageFor(accountNo, a.region, { id: sv.id, kind, code: sv.code }, USAGE_FROM, USAGE_TO)));
+      }
       if (a.bonus) shards[shard].push(...demoBonus(accountNo, a.region, services));
     }
   }

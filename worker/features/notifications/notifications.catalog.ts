@@ -103,6 +103,14 @@ export const KINDS: Record<NotificationKind, KindInfo> = {
     urgency: "normal",
     label: { ru: "Ответ поддержки", en: "Support reply" },
   },
+  report_ready: {
+    urgent: false,
+    marketing: false,
+    defaults: ["email", "push", "inapp"],
+    ttl: 24 * HOUR,
+    urgency: "low",
+    label: { ru: "Детализация готова", en: "Usage detail ready" },
+  },
   outage: {
     urgent: true,
     marketing: false,
@@ -256,6 +264,15 @@ export function render(kind: NotificationKind, lang: Lang, accountNo: string | n
         body: ru ? `В обращении № ${str(p, "ticket")} новый ответ.` : `There is a new reply in request ${str(p, "ticket")}.`,
         sms: ru ? `Обращение ${str(p, "ticket")}: новый ответ поддержки` : `Request ${str(p, "ticket")}: new reply`,
         url: str(p, "url") || "/notifications",
+      };
+    case "report_ready":
+      return {
+        title: ru ? `Детализация по счёту ${t} готова` : `Usage detail for ${t} is ready`,
+        body: ru
+          ? `Детализация по счёту ${accountNo} за ${str(p, "from")} — ${str(p, "to")} (${str(p, "format")}, записей: ${num(p, "rows")}) готова. Скачать можно в личном кабинете.`
+          : `Usage detail for account ${accountNo}, ${str(p, "from")} to ${str(p, "to")} (${str(p, "format")}, ${num(p, "rows")} records), is ready to download in the cabinet.`,
+        sms: ru ? `Счёт ${t}: детализация готова, она в личном кабинете` : `Acc ${t}: usage detail is ready in the cabinet`,
+        url: `${acc}/usage?report=${encodeURIComponent(str(p, "reportId"))}`,
       };
     case "outage": {
       const resolved = str(p, "phase") === "resolved";

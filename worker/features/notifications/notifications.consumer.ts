@@ -167,7 +167,9 @@ async function fanOutEvent(data: DataAccess, dl: Delivery, e: EventMessage, atte
     );
     return "skipped";
   }
-  const channels = (await channelsFor(db, e.subscriberId, e.accountNo)).find((p) => p.kind === e.kind)?.channels ?? [];
+  const channels = ((await channelsFor(db, e.subscriberId, e.accountNo)).find((p) => p.kind === e.kind)?.channels ?? []).filter(
+    (c) => !e.skipChannels?.includes(c),
+  );
   if (channels.length === 0) return "skipped";
   const lang = sub.locale === "en" ? "en" : "ru";
   // The account's region (one directory lookup): its time zone for quiet hours and texts, its site for links.

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { NOTIFICATION_KINDS } from "../../db/schema/global";
+import { CHANNELS, NOTIFICATION_KINDS } from "../../db/schema/global";
 
 const DedupeKey = z.string().min(1).max(200);
 /** Ties a channel message to the event it came from, for the deliveries record. */
@@ -55,6 +55,8 @@ export const NotificationMessage = z.discriminatedUnion("channel", [
     params: z.record(z.string(), z.union([z.string().max(500), z.number()])),
     /** Set when the event was held back by quiet hours: deliver now whatever the clock says. */
     afterQuiet: z.boolean().optional(),
+    /** Channels not to use for this event (the producer reached the subscriber that way already). */
+    skipChannels: z.array(z.enum(CHANNELS)).optional(),
   }),
   z.object({
     channel: z.literal("area"),

@@ -1,0 +1,326 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { strFromU8, unzipSync } from "fflate";
+import { PDFDocument } from "pdf-lib";
+import { describe, expect, it } from "vitest";
+import { USAGE_FROM, USAGE_TO } from "../../worker/db/seed/seed";
+import { usageFor, usageInserts } from "../../worker/db/seed/usage.seed";
+import { makeReport } from "../../worker/features/usage/usage.consumer";
+import { expireReports } from "../../worker/features/usage/usage.service";
+import worker, { reportDeps } from "../../worker/index";
+import { createDataAccess, SHARDS } from "../../worker/platform/db";
+import { makeAccountNo } from "../../worker/platform/ids";
+import { api, call, json, login } from "./helpers";
+
+const ANNA_MOBILE = makeAccountNo("20100000002");
+const ANNA_MSK = makeAccountNo("20100000001");
+const ANNA_NSK = makeAccountNo("60700000003");
+const MARIA_SPB = makeAccountNo("30200000004");
+
+type View = {
+  items: { id: string; category: string; costKop: number; local: string; durationSec: number | null; peer: string | null }[];
+  totals: { category: string; count: number; durationSec: number; volumeKb: number; costKop: number }[];
+  nextCursor: string | null;
+  services: { id: string; categories: string[] }[];
+  categories: string[];
+};
+type Report = {
+  id: string;
+  status: string;
+  progress: number;
+  rowCount: number | null;
+  totalCostKop: number | null;
+  downloadUrl: string | null;
+};
+
+const shardDb = async (no: string) => {
+  const s = await createDataAccess(env).shardForAccount(no);
+  if (!s) throw new Error(`no shard for ${no}`);
+  return (s.db as unknown as { $client: D1Database }).$client;
+};
+
+async function waitReady(cookie: string, no: string, id: string, timeoutMs = 30_000): Promise<Report> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await json<Report>(await api(cookie, `/accounts/${no}/usage/reports/${id}`));
+    if (r.status === "ready" || r.status === "failed") return r;
+    if (Date.now() > deadline) throw new Error(`report ${id} still ${r.status}`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+const order = (cookie: string, no: string, body: Record<string, unknown>) =>
+  api(cookie, `/accounts/${no}/usage/reports`, { method: "POST", body: JSON.stringify(body) });
+
+describe("usage detail on screen", () => {
+  it("shows a period's records in time order, page by page, with totals equal to the database's", async () => {
+    const anna = await login("anna");
+    const db = await shardDb(ANNA_MOBILE);
+    const expected = await db
+      .prepare(
+        "SELECT category, count(*) n, sum(cost_kop) cost, sum(duration_sec) dur FROM usage_records WHERE account_no = ? AND local_day BETWEEN '2026-10-01' AND '2026-10-31' GROUP BY category",
+      )
+      .bind(ANNA_MOBILE)
+      .all<{ category: string; n: number; cost: number; dur: number | null }>();
+    expect(expected.results.length).toBeGreaterThan(3);
+    const first = await json<View>(await api(anna, `/accounts/${ANNA_MOBILE}/usage?from=2026-10-01&to=2026-10-31&limit=200`));
+    for (const e of expected.results) {
+      const t = first.totals.find((x) => x.category === e.category);
+      expect(t).toMatchObject({ count: e.n, costKop: e.cost, durationSec: e.dur ?? 0 });
+    }
+    // Every page after the first, by cursor: all records once, in order.
+    const seen = [...first.items];
+    let cursor = first.nextCursor;
+    while (cursor) {
+      const page = await json<View>(
+        await api(anna, `/accounts/${ANNA_MOBILE}/usage?from=2026-10-01&to=2026-10-31&limit=200&cursor=${cursor}`),
+      );
+      seen.push(...page.items);
+      cursor = page.nextCursor;
+    }
+    const total = expected.results.reduce((t, e) => t + e.n, 0);
+    expect(seen).toHaveLength(total);
+    expect(new Set(seen.map((s) => s.id)).size).toBe(total);
+    const key = (l: string) => l.replace(/(\d\d)\.(\d\d)\.(\d{4}) (.*)/, "$3$2$1 $4");
+    expect(seen.map((s) => key(s.local))).toEqual(seen.map((s) => key(s.local)).sort());
+    expect(seen[0]?.local.startsWith("01.10.2026")).toBe(true);
+    expect(seen.at(-1)?.local.startsWith("31.10.2026")).toBe(true);
+  });
+
+  it("filters by category the way the seed lists them (incoming, outgoing local, SMS, …)", async () => {
+    const anna = await login("anna");
+    const view = await json<View>(
+      await api(anna, `/accounts/${ANNA_MOBILE}/usage?from=2026-11-01&to=2026-11-10&categories=call_in,sms&limit=200`),
+    );
+    expect(view.items.length).toBeGreaterThan(0);
+    expect(new Set(view.items.map((i) => i.category))).toEqual(new Set(["call_in", "sms"]));
+    expect(view.totals.map((t) => t.category).sort()).toEqual(["call_in", "sms"]);
+    // A service of the account narrows it, and offers only the categories its kind has.
+    const home = await json<View>(await api(anna, `/accounts/${ANNA_MSK}/usage?from=2026-11-01&to=2026-11-30`));
+    const landline = home.services.find((s) => s.categories.includes("call_local"));
+    const bundle = home.services.find((s) => !s.categories.includes("call_local"));
+    expect(landline && bundle).toBeTruthy();
+    const onlyLandline = await json<View>(
+      await api(anna, `/accounts/${ANNA_MSK}/usage?from=2026-11-01&to=2026-11-30&service=${landline?.id}&limit=200`),
+    );
+    expect(onlyLandline.categories).toEqual(landline?.categories);
+    expect(onlyLandline.items.every((i) => i.category.startsWith("call_") || i.category === "option")).toBe(true);
+  });
+
+  it("refuses impossible periods with field errors in the user's language", async () => {
+    const anna = await login("anna");
+    const bad = async (qs: string, field: string, lang = "ru") => {
+      const res = await api(anna, `/accounts/${ANNA_MOBILE}/usage?${qs}&lang=${lang}`);
+      expect(res.status).toBe(400);
+      expect(res.headers.get("content-type")).toContain("application/problem+json");
+      const p = await json<{ title: string; errors: { field: string; message: string }[] }>(res);
+      expect(p.errors.map((e) => e.field)).toContain(field);
+      return p;
+    };
+    expect((await bad("from=2026-11-10&to=2026-11-01", "from")).errors[0]?.message).toBe("Начало периода позже его конца");
+    await bad("from=2026-11-01&to=2099-01-01", "to");
+    expect((await bad("from=2025-01-01&to=2025-01-31", "from", "en")).errors[0]?.message).toBe("Detail is kept for the last 6 months");
+    await bad("from=2026-08-01&to=2026-11-30", "to");
+    await bad("from=2026-02-30&to=2026-03-01", "from");
+    await bad("from=2026-11-01&to=2026-11-02&service=nope", "serviceId");
+    const res = await api(anna, `/accounts/${ANNA_MOBILE}/usage?categories=calls`);
+    expect(res.status).toBe(400);
+  });
+
+  it("is the contract holder's alone: a relative who pays gets 403, a stranger 404, nobody logged in 401", async () => {
+    const anna = await login("anna");
+    const petr = await login("petr");
+    // Maria shares her account with anna as "can pay": detail stays Maria's.
+    const relative = await api(anna, `/accounts/${MARIA_SPB}/usage`);
+    expect(relative.status).toBe(403);
+    expect((await json<{ title: string }>(relative)).title).toBe("Детализацию получает владелец договора");
+    expect((await api(petr, `/accounts/${ANNA_MOBILE}/usage`)).status).toBe(404);
+    expect((await api(petr, `/accounts/000000000000/usage`)).status).toBe(404);
+    expect((await call("msk", `/api/v1/accounts/${ANNA_MOBILE}/usage`)).status).toBe(401);
+    expect((await order(petr, ANNA_MOBILE, { from: "2026-11-01", to: "2026-11-10", format: "pdf" })).status).toBe(404);
+    expect((await order(anna, MARIA_SPB, { from: "2026-11-01", to: "2026-11-10", format: "pdf" })).status).toBe(403);
+  });
+});
+
+describe("usage detail reports", () => {
+  it("makes a PDF in the reports queue, with progress, and lets only its orderer download it", async () => {
+    const anna = await login("anna");
+    const res = await order(anna, ANNA_MOBILE, { from: "2026-10-01", to: "2026-10-31", format: "pdf" });
+    expect(res.status).toBe(202);
+    const queued = await json<Report>(res);
+    expect(queued.status).toBe("queued");
+    const ready = await waitReady(anna, ANNA_MOBILE, queued.id);
+    expect(ready).toMatchObject({ status: "ready", progress: 100 });
+    const db = await shardDb(ANNA_MOBILE);
+    const sums = await db
+      .prepare(
+        "SELECT count(*) n, sum(cost_kop) cost FROM usage_records WHERE account_no = ? AND local_day BETWEEN '2026-10-01' AND '2026-10-31'",
+      )
+      .bind(ANNA_MOBILE)
+      .first<{ n: number; cost: number }>();
+    expect(ready.rowCount).toBe(sums?.n);
+    expect(ready.totalCostKop).toBe(sums?.cost);
+    const file = await api(anna, ready.downloadUrl?.replace("/api/v1", "") ?? "");
+    expect(file.status).toBe(200);
+    expect(file.headers.get("content-type")).toBe("application/pdf");
+    expect(file.headers.get("content-disposition")).toMatch(/^attachment; filename="usage-\d{12}-2026-10-01-2026-10-31\.pdf"/);
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const pdf = await PDFDocument.load(bytes);
+    // About 68 rows a page, the header on the first, the totals at the end.
+    expect(pdf.getPageCount()).toBeGreaterThanOrEqual(Math.ceil((sums?.n ?? 0) / 70));
+    expect(pdf.getTitle()).toContain(ANNA_MOBILE);
+    // Someone else, with the same id: the same 404 as a report that does not exist.
+    const petr = await login("petr");
+    expect((await api(petr, `/accounts/${ANNA_MOBILE}/usage/reports/${ready.id}/file`)).status).toBe(404);
+    expect((await api(petr, `/accounts/${ANNA_MOBILE}/usage/reports/${ready.id}`)).status).toBe(404);
+    expect((await call("msk", `/api/v1/accounts/${ANNA_MOBILE}/usage/reports/${ready.id}/file`)).status).toBe(401);
+    expect((await api(anna, `/accounts/${ANNA_MSK}/usage/reports/${ready.id}/file`)).status).toBe(404);
+    // In the list, and the subscriber was told (in the inbox, by its title).
+    const list = await json<{ items: Report[] }>(await api(anna, `/accounts/${ANNA_MOBILE}/usage/reports`));
+    expect(list.items.map((r) => r.id)).toContain(ready.id);
+    const deadline = Date.now() + 10_000;
+    let inbox: { title: string; url: string }[] = [];
+    while (Date.now() < deadline) {
+      inbox = (await json<{ items: { title: string; url: string }[] }>(await api(anna, "/notifications"))).items;
+      if (inbox.some((m) => m.url.includes(ready.id))) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(inbox.find((m) => m.url.includes(ready.id))?.title).toBe(`Детализация по счёту …${ANNA_MOBILE.slice(-4)} готова`);
+  });
+
+  it("makes an XLSX with typed columns, a frozen header and totals", async () => {
+    const anna = await login("anna");
+    const queued = await json<Report>(
+      await order(anna, ANNA_MOBILE, {
+        from: "2026-11-01",
+        to: "2026-11-15",
+        format: "xlsx",
+        categories: ["call_in", "call_mobile", "internet"],
+      }),
+    );
+    const ready = await waitReady(anna, ANNA_MOBILE, queued.id);
+    expect(ready.status).toBe("ready");
+    const file = await api(anna, ready.downloadUrl?.replace("/api/v1", "") ?? "");
+    expect(file.headers.get("content-type")).toBe("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    const zip = unzipSync(new Uint8Array(await file.arrayBuffer()));
+    const sheet = strFromU8(zip["xl/worksheets/sheet1.xml"] ?? new Uint8Array());
+    expect(sheet).toMatch(/<pane [^>]*ySplit="1"[^>]*state="frozen"/);
+    // Header + records + blank + totals.
+    expect(sheet.match(/<row /g)?.length).toBe((ready.rowCount ?? 0) + 3);
+    const styles = strFromU8(zip["xl/styles.xml"] ?? new Uint8Array());
+    expect(styles).toContain("dd.mm.yyyy hh:mm:ss");
+    expect(styles).toContain("[h]:mm:ss");
+  });
+
+  it("emails a signed link that opens the file without a session, and refuses a forged or expired one", async () => {
+    const anna = await login("anna");
+    const since = Date.now();
+    const queued = await json<Report>(
+      await order(anna, ANNA_MOBILE, {
+        from: "2026-11-01",
+        to: "2026-11-05",
+        format: "pdf",
+        delivery: "email",
+        email: "accountant@example.com",
+      }),
+    );
+    await waitReady(anna, ANNA_MOBILE, queued.id);
+    const deadline = Date.now() + 10_000;
+    let body = "";
+    while (Date.now() < deadline && !body) {
+      const row = await env.DB.prepare("SELECT body FROM outbox WHERE recipient = ? AND created_at >= ? ORDER BY created_at DESC LIMIT 1")
+        .bind("accountant@example.com", since)
+        .first<{ body: string }>();
+      body = row?.body ?? "";
+      if (!body) await new Promise((r) => setTimeout(r, 100));
+    }
+    const link = /https?:\/\/\S+\/files\/reports\/\S+/.exec(body)?.[0];
+    expect(link).toBeTruthy();
+    const path = new URL(link ?? "").pathname;
+    const file = await call("msk", path);
+    expect(file.status).toBe(200);
+    expect(new TextDecoder().decode((await file.arrayBuffer()).slice(0, 5))).toBe("%PDF-");
+    const [no, id, exp, sig] = path.slice("/files/reports/".length).split(".");
+    expect((await call("msk", `/files/reports/${no}.${id}.${Number(exp) + 1}.${sig}`)).status).toBe(404);
+    expect((await call("msk", `/files/reports/${no}.${id}.${exp}.${sig?.slice(0, -2)}xx`)).status).toBe(404);
+    expect((await call("msk", `/files/reports/${ANNA_MSK}.${id}.${exp}.${sig}`)).status).toBe(404);
+    // Not a second email to the subscriber's own address for the same report.
+    const own = await env.DB.prepare("SELECT count(*) n FROM outbox WHERE recipient = ? AND created_at >= ? AND body LIKE ?")
+      .bind("anna.ivanova@example.com", since, `%${queued.id}%`)
+      .first<{ n: number }>();
+    expect(own?.n).toBe(0);
+  });
+
+  it("makes each report once however often its message is delivered", async () => {
+    const anna = await login("anna");
+    const queued = await json<Report>(await order(anna, ANNA_MOBILE, { from: "2026-09-01", to: "2026-09-03", format: "xlsx" }));
+    await waitReady(anna, ANNA_MOBILE, queued.id);
+    const body = { kind: "usage_report", reportId: queued.id, accountNo: ANNA_MOBILE, shard: "DB_MOSCOW" };
+    const batch = createMessageBatch("kabinet-reports", [{ id: "again", timestamp: new Date(), attempts: 1, body }]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["again"]);
+    expect(await makeReport(reportDeps(env), body as never)).toBe("skipped");
+    const inboxed = async () =>
+      (await env.DB.prepare("SELECT count(*) n FROM inbox WHERE event_id = ?").bind(`report:${queued.id}`).first<{ n: number }>())?.n;
+    await expect.poll(inboxed, { timeout: 10_000 }).toBe(1);
+    // Two more notification queue rounds would have shown a duplicate by now.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await inboxed()).toBe(1);
+  });
+
+  it("removes expired files and says so (410), not 500", async () => {
+    const anna = await login("anna");
+    const queued = await json<Report>(await order(anna, ANNA_MOBILE, { from: "2026-09-04", to: "2026-09-05", format: "pdf" }));
+    const ready = await waitReady(anna, ANNA_MOBILE, queued.id);
+    const removed = await expireReports(createDataAccess(env), env.FILES, SHARDS, new Date(Date.now() + 8 * 24 * 3600_000));
+    expect(removed).toBeGreaterThanOrEqual(1);
+    const res = await api(anna, ready.downloadUrl?.replace("/api/v1", "") ?? `/accounts/${ANNA_MOBILE}/usage/reports/${ready.id}/file`);
+    expect(res.status).toBe(410);
+    expect((await json<{ title: string }>(res)).title).toBe("Срок хранения отчёта истёк");
+    expect(await env.FILES.head(`reports/${ANNA_MOBILE}/${ready.id}.pdf`)).toBeNull();
+  });
+
+  it("limits how many reports one subscriber orders an hour", async () => {
+    const olga = await login("olga");
+    const no = makeAccountNo("90700000009");
+    const codes: number[] = [];
+    for (let i = 0; i < 11; i++) codes.push((await order(olga, no, { from: "2026-11-01", to: "2026-11-01", format: "xlsx" })).status);
+    expect(codes.slice(0, 10).every((c) => c === 202)).toBe(true);
+    expect(codes[10]).toBe(429);
+  });
+});
+
+describe("a heavy user's month", () => {
+  it("fits 50,000 records into a PDF and an XLSX", { timeout: 120_000 }, async () => {
+    // Anna's Novosibirsk account gets a heavy mobile line: about 50,000 records in October.
+    const db = await shardDb(ANNA_NSK);
+    const service = { id: `${ANNA_NSK}-heavy`, kind: "mobile" as const, code: "mob-l" };
+    await db
+      .prepare("INSERT INTO account_services (id, account_no, tariff_id, status, started_at) VALUES (?, ?, 'nsk-mob-l', 'active', 0)")
+      .bind(service.id, ANNA_NSK)
+      .run();
+    const rows = usageFor(ANNA_NSK, "nsk", service, "2026-10-01", "2026-10-31", 160);
+    expect(rows.length).toBeGreaterThanOrEqual(50_000);
+    const statements = usageInserts(rows);
+    for (let i = 0; i < statements.length; i += 50) await db.batch(statements.slice(i, i + 50).map((s) => db.prepare(s)));
+    const anna = await login("anna");
+    for (const format of ["pdf", "xlsx"]) {
+      const queued = await json<Report>(
+        await order(anna, ANNA_NSK, { from: "2026-10-01", to: "2026-10-31", format, serviceId: service.id }),
+      );
+      const ready = await waitReady(anna, ANNA_NSK, queued.id, 100_000);
+      expect(ready).toMatchObject({ status: "ready", rowCount: rows.length, totalCostKop: rows.reduce((t, r) => t + r.cost_kop, 0) });
+    }
+  });
+});
+
+// The demo's usage period is what the seed says (a guard for the e2e tests and the README).
+it("demo usage covers the seed's period", async () => {
+  const db = await shardDb(ANNA_MOBILE);
+  const r = await db
+    .prepare("SELECT min(local_day) a, max(local_day) b FROM usage_records WHERE account_no = ?")
+    .bind(ANNA_MOBILE)
+    .first<{ a: string; b: string }>();
+  expect(r).toEqual({ a: USAGE_FROM, b: USAGE_TO });
+});

@@ -1,0 +1,198 @@
+import type { UsageCategory } from "../../db/schema/region";
+import { type DataAccess, isShardBinding } from "../../platform/db";
+import { log } from "../../platform/log";
+import { regionByCode } from "../../platform/region";
+import { retryDelaySeconds } from "../notifications/notifications.consumer";
+import { siteUrl } from "../notifications/notifications.email";
+import type { NotificationMessage } from "../notifications/notifications.messages";
+import { CATEGORY_LABELS } from "./usage.format";
+import { ReportMessage } from "./usage.messages";
+import type { PdfFonts } from "./usage.pdf";
+import * as q from "./usage.queries";
+import { grandTotal, reportPdf, reportXlsx } from "./usage.report";
+import { contentDisposition, contentType, REPORT_TTL_MS, resolveFilter, signedLink } from "./usage.service";
+
+/** Attempts at making one report before it is marked failed and the subscriber told. */
+export const MAX_REPORT_ATTEMPTS = 3;
+/** Rows read from D1 per query while writing a file. */
+const CHUNK = 5000;
+
+export interface ReportDeps {
+  data: DataAccess;
+  files: R2Bucket;
+  fonts: () => Promise<PdfFonts>;
+  notify: (m: NotificationMessage) => Promise<void>;
+  siteTemplate: string;
+  linkSecret: string;
+  now?: () => Date;
+}
+
+let fontCache: Promise<PdfFonts> | undefined;
+
+/**
+ * The PDF fonts (PT Sans, OFL, with Cyrillic), served as static assets from
+ * `dist/fonts/` and read once per isolate: kept out of the Worker bundle.
+ */
+export function assetFonts(assets: Fetcher): () => Promise<PdfFonts> {
+  return () => {
+    fontCache ??= (async () => {
+      const get = async (name: string) => {
+        const res = await assets.fetch(new Request(`https://assets.invalid/fonts/${name}`));
+        if (!res.ok) throw new Error(`font ${name}: ${res.status}`);
+        return res.arrayBuffer();
+      };
+      const [regular, bold] = await Promise.all([get("PTSans-Regular.ttf"), get("PTSans-Bold.ttf")]);
+      return { regular, bold };
+    })().catch((e) => {
+      fontCache = undefined;
+      throw e;
+    });
+    return fontCache;
+  };
+}
+
+/**
+ * Makes one report: claims it (a redelivered message for a finished report
+ * does nothing), reads the records a chunk at a time in index order, writes
+ * the PDF or XLSX, stores it in R2 with its expiry, marks it ready and tells
+ * the subscriber. Returns what happened, for the queue's ack or retry.
+ */
+export async function makeReport(deps: ReportDeps, m: ReportMessage): Promise<"ready" | "skipped"> {
+  if (!isShardBinding(m.shard)) return "skipped";
+  const db = deps.data.shard(m.shard);
+  const now = deps.now?.() ?? new Date();
+  const report = await q.claimReport(db, m.reportId, MAX_REPORT_ATTEMPTS);
+  if (!report) {
+    // Finished already (a redelivery), or every attempt died without a word (CPU limit): then it is failed, not left running.
+    await q.failReport(db, m.reportId, "attempts exhausted", "running");
+    return "skipped";
+  }
+  const region = (await deps.data.shardForAccount(report.accountNo))?.region ?? "msk";
+  const tz = regionByCode(region)?.tz ?? "Europe/Moscow";
+  // The filter was checked when ordered; resolved again here for the account's header and services.
+  const { filter, account, service } = await resolveFilter(
+    db,
+    report.accountNo,
+    tz,
+    {
+      from: report.fromDay,
+      to: report.toDay,
+      serviceId: report.serviceId ?? undefined,
+      categories: report.categories.split(",") as UsageCategory[],
+    },
+    report.createdAt,
+  );
+  const totals = (await q.selectUsageTotals(db, filter)).map((t) => ({
+    category: t.category,
+    count: t.count,
+    durationSec: t.durationSec || 0,
+    volumeKb: t.volumeKb || 0,
+    costKop: t.costKop || 0,
+  }));
+  const order = Object.keys(CATEGORY_LABELS);
+  totals.sort((a, b) => order.indexOf(a.category) - order.indexOf(b.category));
+  const all = grandTotal(totals);
+  async function* chunks() {
+    let after: q.UsageCursor | null = null;
+    for (;;) {
+      const rows = await q.selectUsage(db, filter, after, CHUNK);
+      if (rows.length === 0) return;
+      yield rows;
+      const last = rows.at(-1);
+      if (!last || rows.length < CHUNK) return;
+      after = { day: last.localDay, at: last.startedAt.getTime(), id: last.id };
+    }
+  }
+  let reported = 0;
+  const onRows = async (n: number) => {
+    const pct = all.count ? Math.min(95, Math.floor((n / all.count) * 95)) : 95;
+    if (pct >= reported + 10) {
+      reported = pct;
+      await q.setProgress(db, report.id, pct);
+    }
+  };
+  const head = {
+    lang: report.lang,
+    tz,
+    accountNo: report.accountNo,
+    holderName: account.holderName,
+    address: account.address,
+    serviceName: service ? (report.lang === "ru" ? service.nameRu : service.nameEn) : null,
+    fromDay: filter.fromDay,
+    toDay: filter.toDay,
+    categories: filter.categories,
+    generatedAt: now,
+    totals,
+  };
+  const bytes =
+    report.format === "pdf" ? await reportPdf(await deps.fonts(), head, chunks(), onRows) : await reportXlsx(head, chunks(), onRows);
+  const fileKey = `reports/${report.accountNo}/${report.id}.${report.format}`;
+  const expiresAt = new Date(now.getTime() + REPORT_TTL_MS);
+  await deps.files.put(fileKey, bytes, {
+    httpMetadata: { contentType: contentType[report.format], contentDisposition: contentDisposition(report) },
+    customMetadata: { reportId: report.id, expiresAt: expiresAt.toISOString() },
+  });
+  const done = await q.finishReport(db, report.id, {
+    rowCount: all.count,
+    totalCostKop: all.costKop,
+    sizeBytes: bytes.byteLength,
+    fileKey,
+    readyAt: now,
+    expiresAt,
+  });
+  if (!done) return "skipped";
+  const params = { reportId: report.id, format: report.format.toUpperCase(), from: filter.fromDay, to: filter.toDay, rows: all.count };
+  const site = siteUrl(deps.siteTemplate, region);
+  if (report.delivery === "email" && report.email) {
+    const link = `${site}${await signedLink(deps.linkSecret, report, expiresAt)}`;
+    const ru = report.lang === "ru";
+    const until = expiresAt.toISOString().slice(0, 10);
+    await deps.notify({
+      channel: "email",
+      to: report.email,
+      subject: ru ? `Детализация по счёту ${report.accountNo}` : `Usage detail for account ${report.accountNo}`,
+      text: ru
+        ? `Детализация по счёту ${report.accountNo} за ${filter.fromDay} — ${filter.toDay} (${params.format}, записей: ${all.count}) готова.\n\nСкачать до ${until}: ${link}\n\nЕсли вы не заказывали детализацию, не открывайте ссылку и сообщите в поддержку.`
+        : `Usage detail for account ${report.accountNo}, ${filter.fromDay} to ${filter.toDay} (${params.format}, ${all.count} records) is ready.\n\nDownload by ${until}: ${link}\n\nIf you did not order it, do not open the link and tell support.`,
+      dedupeKey: `report:${report.id}:email`,
+      subscriberId: report.subscriberId,
+    });
+  }
+  await deps.notify({
+    channel: "event",
+    eventId: `report:${report.id}`,
+    kind: "report_ready",
+    subscriberId: report.subscriberId,
+    accountNo: report.accountNo,
+    params,
+    // Sent to the address asked for already: no second email of the same report.
+    ...(report.delivery === "email" ? { skipChannels: ["email" as const] } : {}),
+  });
+  return "ready";
+}
+
+/** The `reports` queue: one report per message, acked when made or already made, retried with backoff, failed after the last attempt. */
+export async function consumeReports(batch: MessageBatch<unknown>, deps: ReportDeps): Promise<void> {
+  for (const message of batch.messages) {
+    const parsed = ReportMessage.safeParse(message.body);
+    if (!parsed.success) {
+      log("warn", "reports.malformed", { messageId: message.id });
+      message.ack();
+      continue;
+    }
+    const m = parsed.data;
+    const started = Date.now();
+    try {
+      const outcome = await makeReport(deps, m);
+      log("info", "reports.done", { reportId: m.reportId, outcome, ms: Date.now() - started });
+      message.ack();
+    } catch (err) {
+      const last = message.attempts >= MAX_REPORT_ATTEMPTS;
+      log(last ? "error" : "warn", "reports.error", { reportId: m.reportId, attempts: message.attempts, error: String(err).slice(0, 200) });
+      if (last && isShardBinding(m.shard)) {
+        await q.failReport(deps.data.shard(m.shard), m.reportId, String(err).slice(0, 500));
+        message.ack();
+      } else message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    }
+  }
+}

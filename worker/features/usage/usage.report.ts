@@ -1,0 +1,264 @@
+// The Node build: its zip deflates in this thread (the universal build hands big files to Web Workers, which Workers lack).
+import writeXlsxFile from "write-excel-file/node";
+import type { UsageCategory } from "../../db/schema/region";
+import type { Lang } from "../../platform/i18n";
+import { CATEGORY_LABELS, durationText, isCall, localClock, moneyText, volumeText } from "./usage.format";
+import { type PdfColumn, type PdfFonts, PdfTableWriter } from "./usage.pdf";
+import type { UsageRecord } from "./usage.queries";
+
+export interface CategoryTotal {
+  category: UsageCategory;
+  count: number;
+  durationSec: number;
+  volumeKb: number;
+  costKop: number;
+}
+
+/** What a report says about itself: the header of the PDF, the summary sheet of the XLSX. */
+export interface ReportHead {
+  lang: Lang;
+  tz: string;
+  accountNo: string;
+  holderName: string;
+  address: string;
+  serviceName: string | null;
+  fromDay: string;
+  toDay: string;
+  categories: readonly UsageCategory[];
+  generatedAt: Date;
+  totals: CategoryTotal[];
+}
+
+const L = {
+  ru: {
+    title: "Детализация расходов",
+    account: "Лицевой счёт",
+    holder: "Абонент",
+    address: "Адрес",
+    service: "Услуга",
+    allServices: "Все услуги счёта",
+    period: "Период",
+    tz: "Часовой пояс",
+    kinds: "Состав",
+    generated: "Сформирован",
+    when: "Дата и время",
+    kind: "Вид",
+    peer: "Номер / описание",
+    qty: "Длительность / объём",
+    duration: "Длительность",
+    volume: "Объём, МБ",
+    cost: "Стоимость, ₽",
+    count: "Количество",
+    totals: "Итого",
+    total: "Всего",
+    incoming: "входящее",
+    outgoing: "исходящее",
+    session: "Интернет-сессия",
+    page: (n: number, m: number) => `Стр. ${n} из ${m}`,
+    sheet: "Детализация",
+    summary: "Сводка",
+  },
+  en: {
+    title: "Usage detail",
+    account: "Account",
+    holder: "Subscriber",
+    address: "Address",
+    service: "Service",
+    allServices: "All services of the account",
+    period: "Period",
+    tz: "Time zone",
+    kinds: "Included",
+    generated: "Generated",
+    when: "Date and time",
+    kind: "Kind",
+    peer: "Number / description",
+    qty: "Duration / volume",
+    duration: "Duration",
+    volume: "Volume, MB",
+    cost: "Cost, RUB",
+    count: "Count",
+    totals: "Totals",
+    total: "Total",
+    incoming: "incoming",
+    outgoing: "outgoing",
+    session: "Internet session",
+    page: (n: number, m: number) => `Page ${n} of ${m}`,
+    sheet: "Usage",
+    summary: "Summary",
+  },
+} as const;
+
+const dmy = (day: string) => `${day.slice(8, 10)}.${day.slice(5, 7)}.${day.slice(0, 4)}`;
+
+/** The grand total of a report (all its categories). */
+export function grandTotal(totals: CategoryTotal[]) {
+  return totals.reduce(
+    (t, c) => ({
+      count: t.count + c.count,
+      durationSec: t.durationSec + c.durationSec,
+      volumeKb: t.volumeKb + c.volumeKb,
+      costKop: t.costKop + c.costKop,
+    }),
+    { count: 0, durationSec: 0, volumeKb: 0, costKop: 0 },
+  );
+}
+
+function headFields(h: ReportHead): [string, string][] {
+  const l = L[h.lang];
+  const clock = localClock(h.tz, h.generatedAt, h.generatedAt);
+  const all = h.categories.length === Object.keys(CATEGORY_LABELS).length;
+  return [
+    [l.account, h.accountNo],
+    [l.holder, h.holderName],
+    [l.address, h.address],
+    [l.service, h.serviceName ?? l.allServices],
+    [l.period, `${dmy(h.fromDay)} — ${dmy(h.toDay)}`],
+    [l.tz, h.tz],
+    [l.kinds, all ? (h.lang === "ru" ? "все записи" : "everything") : h.categories.map((c) => CATEGORY_LABELS[c][h.lang]).join(", ")],
+    [l.generated, clock.text(h.generatedAt)],
+  ];
+}
+
+/** Number or description of a record, as both files show it. */
+function describe(r: UsageRecord, lang: Lang): string {
+  const l = L[lang];
+  if (r.category === "option") return (lang === "ru" ? r.titleRu : r.titleEn) ?? "";
+  if (r.category === "internet") return l.session;
+  if (r.category === "sms") return `${r.peer ?? ""} (${r.direction === "in" ? l.incoming : l.outgoing})`;
+  return r.peer ?? "";
+}
+
+/** Builds the PDF: header, a table over as many pages as it takes, totals per kind and overall. */
+export async function reportPdf(
+  fonts: PdfFonts,
+  h: ReportHead,
+  chunks: AsyncIterable<UsageRecord[]>,
+  onRows?: (n: number) => Promise<void>,
+): Promise<Uint8Array> {
+  const l = L[h.lang];
+  const clock = localClock(h.tz, new Date(`${h.fromDay}T00:00:00Z`), new Date(`${h.toDay}T23:59:59Z`));
+  const pdf = await PdfTableWriter.create(fonts, {
+    title: `${l.title} ${h.accountNo} ${dmy(h.fromDay)}–${dmy(h.toDay)}`,
+    author: h.lang === "ru" ? "Личный кабинет" : "Kabinet",
+    lang: h.lang === "ru" ? "ru-RU" : "en-GB",
+  });
+  pdf.heading(l.title);
+  pdf.fields(headFields(h));
+  const columns: PdfColumn[] = [
+    { title: l.when, width: 92 },
+    { title: l.kind, width: 128 },
+    { title: l.peer, width: 150 },
+    { title: l.qty, width: 83, align: "right" },
+    { title: l.cost, width: 70, align: "right" },
+  ];
+  async function* cells() {
+    for await (const chunk of chunks)
+      yield chunk.map((r) => [
+        clock.text(r.startedAt),
+        CATEGORY_LABELS[r.category][h.lang],
+        describe(r, h.lang),
+        isCall(r.category) ? durationText(r.durationSec ?? 0) : r.category === "internet" ? volumeText(r.volumeKb ?? 0, h.lang) : "",
+        moneyText(r.costKop, h.lang),
+      ]);
+  }
+  await pdf.table(columns, cells(), onRows);
+  pdf.heading(l.totals, 11);
+  const totalsColumns: PdfColumn[] = [
+    { title: l.kind, width: 180 },
+    { title: l.count, width: 70, align: "right" },
+    { title: l.duration, width: 90, align: "right" },
+    { title: l.volume.replace(", МБ", "").replace(", MB", ""), width: 100, align: "right" },
+    { title: l.cost, width: 83, align: "right" },
+  ];
+  const totalRow = (label: string, t: Omit<CategoryTotal, "category">, calls: boolean, data: boolean) => [
+    label,
+    String(t.count),
+    calls ? durationText(t.durationSec) : "",
+    data ? volumeText(t.volumeKb, h.lang) : "",
+    moneyText(t.costKop, h.lang),
+  ];
+  await pdf.table(totalsColumns, [
+    h.totals.map((t) => totalRow(CATEGORY_LABELS[t.category][h.lang], t, isCall(t.category), t.category === "internet")),
+  ]);
+  const g = grandTotal(h.totals);
+  pdf.boldRow(totalsColumns, totalRow(l.total, g, g.durationSec > 0, g.volumeKb > 0));
+  return pdf.finish((n, m) => `${l.title} · ${h.accountNo} · ${dmy(h.fromDay)}–${dmy(h.toDay)} · ${l.page(n, m)}`);
+}
+
+const DAY_SEC = 86_400;
+
+/**
+ * Builds the XLSX: a sheet of records with typed columns (date-time, duration
+ * as a time value, megabytes and roubles as numbers), the header row frozen and
+ * totals at the bottom; a summary sheet with the header and totals per kind.
+ */
+export async function reportXlsx(h: ReportHead, chunks: AsyncIterable<UsageRecord[]>, onRows?: (n: number) => Promise<void>) {
+  const l = L[h.lang];
+  const clock = localClock(h.tz, new Date(`${h.fromDay}T00:00:00Z`), new Date(`${h.toDay}T23:59:59Z`));
+  const bold = { fontWeight: "bold" as const };
+  const money = "#,##0.00";
+  const data: {
+    value?: string | number | Date | null;
+    type?: typeof String | typeof Number | typeof Date;
+    format?: string;
+    fontWeight?: "bold";
+  }[][] = [[l.when, l.kind, l.peer, l.duration, l.volume, l.cost].map((value) => ({ value, ...bold }))];
+  let n = 0;
+  for await (const chunk of chunks) {
+    for (const r of chunk) {
+      data.push([
+        { value: clock.wall(r.startedAt), type: Date, format: "dd.mm.yyyy hh:mm:ss" },
+        { value: CATEGORY_LABELS[r.category][h.lang], type: String },
+        { value: describe(r, h.lang), type: String, format: "@" },
+        isCall(r.category) ? { value: (r.durationSec ?? 0) / DAY_SEC, type: Number, format: "[h]:mm:ss" } : { value: null },
+        r.category === "internet"
+          ? { value: Math.round(((r.volumeKb ?? 0) / 1024) * 100) / 100, type: Number, format: money }
+          : { value: null },
+        { value: r.costKop / 100, type: Number, format: money },
+      ]);
+      n++;
+    }
+    await onRows?.(n);
+  }
+  const g = grandTotal(h.totals);
+  data.push([]);
+  data.push([
+    { value: l.total, ...bold },
+    { value: null },
+    { value: `${g.count}`, type: String, ...bold },
+    { value: g.durationSec / DAY_SEC, type: Number, format: "[h]:mm:ss", ...bold },
+    { value: Math.round((g.volumeKb / 1024) * 100) / 100, type: Number, format: money, ...bold },
+    { value: g.costKop / 100, type: Number, format: money, ...bold },
+  ]);
+  const summary: typeof data = headFields(h).map(([k, v]) => [
+    { value: k, ...bold },
+    { value: v, type: String },
+  ]);
+  summary.push([]);
+  summary.push([l.kind, l.count, l.duration, l.volume, l.cost].map((value) => ({ value, ...bold })));
+  for (const t of h.totals)
+    summary.push([
+      { value: CATEGORY_LABELS[t.category][h.lang], type: String },
+      { value: t.count, type: Number },
+      isCall(t.category) ? { value: t.durationSec / DAY_SEC, type: Number, format: "[h]:mm:ss" } : { value: null },
+      t.category === "internet" ? { value: Math.round((t.volumeKb / 1024) * 100) / 100, type: Number, format: money } : { value: null },
+      { value: t.costKop / 100, type: Number, format: money },
+    ]);
+  summary.push([
+    { value: l.total, ...bold },
+    { value: g.count, type: Number, ...bold },
+    { value: g.durationSec / DAY_SEC, type: Number, format: "[h]:mm:ss", ...bold },
+    { value: Math.round((g.volumeKb / 1024) * 100) / 100, type: Number, format: money, ...bold },
+    { value: g.costKop / 100, type: Number, format: money, ...bold },
+  ]);
+  const buffer = await writeXlsxFile([
+    {
+      data: data as never,
+      sheet: l.sheet,
+      stickyRowsCount: 1,
+      columns: [{ width: 20 }, { width: 26 }, { width: 28 }, { width: 13 }, { width: 12 }, { width: 13 }],
+    },
+    { data: summary as never, sheet: l.summary, columns: [{ width: 26 }, { width: 40 }, { width: 13 }, { width: 12 }, { width: 13 }] },
+  ]).toBuffer();
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
