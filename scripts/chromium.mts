@@ -21,6 +21,31 @@ export function findChromium(): string | null {
   return CANDIDATES.find((p) => existsSync(p)) ?? null;
 }
 
+/** Installs a Debian package (as root): the browser and the PDF reader the tests use. */
+function aptInstall(pkg: string) {
+  console.log(`▶ ${pkg} is missing: installing Debian's package (apt-get install -y ${pkg})…`);
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  for (const args of [["update"], ["install", "-y", pkg]]) {
+    const r = spawnSync("apt-get", args, { stdio: "inherit", env });
+    if (r.status !== 0)
+      throw new Error(`apt-get ${args.join(" ")} failed; install it with: sudo apt-get update && sudo apt-get install -y ${pkg}`);
+  }
+}
+
+const PDFTOTEXT = ["/usr/bin/pdftotext", "/usr/local/bin/pdftotext"];
+
+/** pdftotext (poppler-utils): the tests read the usage-detail PDFs with a real reader. */
+export function ensurePdftotext(): string {
+  const found = PDFTOTEXT.find((p) => existsSync(p));
+  if (found) return found;
+  if (process.getuid?.() === 0) aptInstall("poppler-utils");
+  const installed = PDFTOTEXT.find((p) => existsSync(p));
+  if (installed) return installed;
+  throw new Error(
+    "The tests read PDFs with pdftotext. Install it with:\n\n  sudo apt-get update && sudo apt-get install -y poppler-utils\n",
+  );
+}
+
 export function ensureChromium(): string {
   const found = findChromium();
   if (found) return found;
@@ -28,12 +53,7 @@ export function ensureChromium(): string {
     throw new Error(`CHROMIUM_PATH is set to ${process.env.CHROMIUM_PATH}, which does not exist.`);
   }
   if (process.getuid?.() === 0) {
-    console.log("▶ Chromium is missing: installing Debian's package (apt-get install -y chromium)…");
-    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-    for (const args of [["update"], ["install", "-y", "chromium"]]) {
-      const r = spawnSync("apt-get", args, { stdio: "inherit", env });
-      if (r.status !== 0) throw new Error(`apt-get ${args.join(" ")} failed; install Chromium with: ${INSTALL_COMMAND}`);
-    }
+    aptInstall("chromium");
     const installed = findChromium();
     if (installed) return installed;
   }

@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { ensureChromium } from "./chromium.mts";
+import { ensureChromium, ensurePdftotext } from "./chromium.mts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const REPORTS = join(ROOT, ".e2e/reports");
@@ -23,6 +23,7 @@ function run(cmd: string, args: string[]): number {
 
 // Fail early with the install command rather than in the middle of the run.
 ensureChromium();
+ensurePdftotext();
 
 console.log("▶ Building the web app…");
 if (run("vite", ["build", "--logLevel", "warn"]) !== 0) process.exit(1);

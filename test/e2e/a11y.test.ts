@@ -46,7 +46,15 @@ describe("accessibility (axe-core, WCAG 2.1 AA)", () => {
     await page.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
     await page.getByRole("button", { name: "Войти", exact: true }).click();
     await page.waitForURL(site("msk", "/accounts"));
-    for (const path of ["/accounts", "/accounts/201000000012", "/profile", "/notifications", "/settings/notifications", "/bonus"]) {
+    for (const path of [
+      "/accounts",
+      "/accounts/201000000012",
+      "/profile",
+      "/notifications",
+      "/settings/notifications",
+      "/bonus",
+      "/accounts/201000000020/usage",
+    ]) {
       await page.goto(site("msk", path));
       await expect.poll(() => page.getByRole("heading", { level: 1 }).count()).toBe(1);
       await page.waitForLoadState("networkidle");

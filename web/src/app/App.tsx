@@ -26,6 +26,7 @@ const NotFoundPage = lazy(() => import("../features/notfound/NotFoundPage"));
 const BonusPage = lazy(() => import("../features/bonus/BonusPage"));
 const InboxPage = lazy(() => import("../features/notifications/InboxPage"));
 const NotificationSettingsPage = lazy(() => import("../features/notifications/NotificationSettingsPage"));
+const UsagePage = lazy(() => import("../features/usage/UsagePage"));
 
 /** Loads the region context of this host, then shows the apex picker or the regional site. */
 export function App() {
@@ -66,6 +67,7 @@ export function App() {
                     <Route path="/accounts" component={AccountsPage} />
                     <Route path="/accounts/:no" component={AccountPage} />
                     <Route path="/accounts/:no/payments/:id" component={PaymentPage} />
+                    <Route path="/accounts/:no/usage" component={UsagePage} />
                     <Route path="/history" component={HistoryShortcut} />
                     <Route path="/recover" component={RecoverPage} />
                     <Route path="/notifications" component={InboxPage} />

@@ -3,6 +3,7 @@ import type { Account, LedgerEntry } from "../../../worker/features/accounts/acc
 import type { ProfileDto, SessionDto } from "../../../worker/features/auth/auth.routes";
 import type { Payment } from "../../../worker/features/payments/payments.routes";
 import type { Receipt } from "../../../worker/features/payments/receipts";
+import type { Report as UsageReport, UsageView } from "../../../worker/features/usage/usage.routes";
 
 export type PaymentDto = z.infer<typeof Payment>;
 export type ReceiptDto = Receipt;
@@ -368,3 +369,22 @@ export type RegisterBy =
 export function problemOf(e: unknown, fallbackTitle: string): Problem {
   return e instanceof ApiError ? e.problem : { type: "network", title: fallbackTitle, status: 0 };
 }
+
+export type UsageViewDto = z.infer<typeof UsageView>;
+export type UsageReportDto = z.infer<typeof UsageReport>;
+export type UsageOrder = {
+  from: string;
+  to: string;
+  serviceId?: string;
+  categories?: string[];
+  format: "pdf" | "xlsx";
+  delivery: "cabinet" | "email";
+  email?: string;
+};
+
+/** Usage detail (детализация): the on-screen view, ordered reports and their progress. */
+export const usageApi = {
+  view: (no: string, params: URLSearchParams) => request<UsageViewDto>(`/api/v1/accounts/${encodeURIComponent(no)}/usage?${params}`),
+  order: (no: string, body: UsageOrder) => send<UsageReportDto>("POST", `/api/v1/accounts/${encodeURIComponent(no)}/usage/reports`, body),
+  reports: (no: string) => request<Items<UsageReportDto>>(`/api/v1/accounts/${encodeURIComponent(no)}/usage/reports`).then((r) => r.items),
+};

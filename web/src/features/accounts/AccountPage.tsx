@@ -1,4 +1,4 @@
-import { useParams } from "@solidjs/router";
+import { A, useParams } from "@solidjs/router";
 import { createEffect, createResource, createSignal, For, on, Show } from "solid-js";
 import { Freshness } from "../../app/Freshness";
 import { Loadable } from "../../app/Loadable";
@@ -260,6 +260,13 @@ export default function AccountPage() {
           );
         }}
       </Loadable>
+      <Show when={account.latest?.data.role === "owner"}>
+        <p>
+          <A class="button" href={`/accounts/${params.no}/usage`}>
+            {t("usage.link")}
+          </A>
+        </p>
+      </Show>
       <MoneySections accountNo={params.no} />
       <History accountNo={params.no} services={account.latest?.data.services ?? []} />
     </>

@@ -1,0 +1,141 @@
+import { execFileSync } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import ExcelJS from "exceljs";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensurePdftotext } from "../../scripts/chromium.mts";
+import { makeAccountNo } from "../../worker/platform/ids";
+import { launch, newContext, site } from "./browser";
+
+let browser: Browser;
+let dir: string;
+beforeAll(async () => {
+  browser = await launch();
+  dir = await mkdtemp(join(tmpdir(), "kabinet-usage-"));
+});
+afterAll(async () => {
+  await browser?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const MOBILE = makeAccountNo("20100000002"); // anna's mobile line in Moscow
+/** "1 234,50 ₽" → 1234.5 */
+const rub = (text: string) => Number(text.replace(/[^\d,-]/g, "").replace(",", "."));
+
+async function loginAnna(page: Page) {
+  await page.goto(site("msk", "/login"));
+  await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill("anna");
+  await page.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
+  await page.getByRole("button", { name: "Войти", exact: true }).click();
+  await page.waitForURL(site("msk", "/accounts"));
+}
+
+/** Orders a report in the given format on the open usage page, waits for it in the list, downloads it. */
+async function orderAndDownload(
+  page: Page,
+  format: "PDF" | "Excel (XLSX)",
+  name: "PDF" | "XLSX",
+): Promise<{ path: string; rows: number; href: string }> {
+  const order = page.getByRole("region", { name: "Заказать отчёт" });
+  await order.getByLabel(format).check();
+  const before = await page.locator(".reports li").count();
+  await order.getByRole("button", { name: "Заказать отчёт" }).click();
+  await expect.poll(() => order.getByText("Отчёт заказан").isVisible()).toBe(true);
+  await expect.poll(() => page.locator(".reports li").count()).toBe(before + 1);
+  const newest = page.locator(".reports li").first();
+  const link = newest.getByRole("link", { name: `Скачать ${name}` });
+  await expect.poll(() => link.isVisible(), { timeout: 60_000 }).toBe(true);
+  const rows = Number(/Готов: (\d+) записей/.exec(await newest.innerText())?.[1]);
+  const href = (await link.getAttribute("href")) ?? "";
+  const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
+  const path = join(dir, download.suggestedFilename());
+  await download.saveAs(path);
+  return { path, rows, href };
+}
+
+describe("usage detail (детализация) in a real browser", () => {
+  it("shows the detail on screen, then orders a PDF and an XLSX, waits for them and downloads them", { timeout: 180_000 }, async () => {
+    const context = await newContext(browser, { acceptDownloads: true, viewport: { width: 360, height: 800 } });
+    const page = await context.newPage();
+    await loginAnna(page);
+    await page.goto(site("msk", `/accounts/${MOBILE}`));
+    await page.getByRole("link", { name: "Детализация звонков и трафика" }).click();
+    await page.waitForURL(site("msk", `/accounts/${MOBILE}/usage`));
+    await expect.poll(() => page.getByRole("heading", { name: "Детализация расходов", level: 1 }).isVisible()).toBe(true);
+
+    // November, calls and SMS only («Обновить»).
+    await page.getByLabel("С", { exact: true }).fill("2026-11-01");
+    await page.getByLabel("По", { exact: true }).fill("2026-11-30");
+    await page.getByRole("checkbox", { name: "Интернет" }).uncheck();
+    await page.getByRole("button", { name: "Обновить" }).click();
+    const totals = page.getByRole("table", { name: "Итого за период" });
+    await expect.poll(() => totals.getByRole("rowheader", { name: "Интернет" }).count()).toBe(0);
+    await expect.poll(() => totals.getByRole("rowheader", { name: "Входящие звонки" }).count()).toBe(1);
+    const totalRow = totals.locator("tfoot tr");
+    const count = Number(await totalRow.locator("td").first().innerText());
+    const totalRub = rub(await totalRow.locator("td").last().innerText());
+    expect(count).toBeGreaterThan(50);
+    const records = page.getByRole("table", { name: "Записи за период" });
+    expect(await records.locator("tbody tr").count()).toBe(50);
+    expect(await records.locator("tbody tr").first().innerText()).toMatch(/^01\.11\.2026/);
+    await page.getByRole("button", { name: "Показать ещё" }).click();
+    await expect.poll(() => records.locator("tbody tr").count()).toBe(Math.min(100, count));
+    // The page itself never scrolls sideways on a 360 px phone (wide tables scroll in their box).
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+
+    // PDF, read with pdftotext: Cyrillic, the header, every record, the total.
+    const pdf = await orderAndDownload(page, "PDF", "PDF");
+    expect(pdf.rows).toBe(count);
+    const text = execFileSync(ensurePdftotext(), ["-layout", pdf.path, "-"], { encoding: "utf8" });
+    expect(text).toContain("Детализация расходов");
+    expect(text).toContain(`Лицевой счёт:`);
+    expect(text).toContain(MOBILE);
+    expect(text).toContain("01.11.2026 — 30.11.2026");
+    expect(text).toContain("Входящие звонки");
+    expect(text.match(/^\s*\d\d\.\d\d\.2026 \d\d:\d\d:\d\d /gm)?.length).toBe(count);
+    // The totals line: "Всего", the count, …, the cost (pdftotext -layout keeps columns apart by two or more spaces).
+    const cells = (/^\s*Всего\s.*$/m.exec(text)?.[0] ?? "").trim().split(/\s{2,}/);
+    expect(Number(cells[1])).toBe(count);
+    expect(rub(cells.at(-1) ?? "")).toBeCloseTo(totalRub, 2);
+    expect(text).toMatch(/Стр\. 1 из \d+/);
+
+    // XLSX, read with a spreadsheet reader: typed cells, frozen header, totals.
+    const xlsx = await orderAndDownload(page, "Excel (XLSX)", "XLSX");
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(xlsx.path);
+    const sheet = wb.getWorksheet("Детализация");
+    expect(sheet?.views[0]).toMatchObject({ state: "frozen", ySplit: 1 });
+    expect(sheet?.getRow(1).getCell(1).value).toBe("Дата и время");
+    const first = sheet?.getRow(2);
+    expect(first?.getCell(1).value).toBeInstanceOf(Date);
+    expect(first?.getCell(6).type).toBe(ExcelJS.ValueType.Number);
+    let sum = 0;
+    for (let r = 2; r < 2 + count; r++) sum += Number(sheet?.getRow(r).getCell(6).value ?? 0);
+    expect(sum).toBeCloseTo(totalRub, 2);
+    const last = sheet?.getRow(count + 3);
+    expect(last?.getCell(1).value).toBe("Всего");
+    expect(Number(last?.getCell(6).value)).toBeCloseTo(totalRub, 2);
+
+    // The subscriber is told in the cabinet.
+    await page.goto(site("msk", "/notifications"));
+    await expect.poll(() => page.getByText(`Детализация по счёту …${MOBILE.slice(-4)} готова`).count()).toBeGreaterThanOrEqual(2);
+
+    // Another subscriber with the file's address gets the same 404 as for nothing.
+    const other = await newContext(browser);
+    const otherPage = await other.newPage();
+    await otherPage.goto(site("msk", "/login"));
+    await otherPage.getByLabel("Телефон, почта, логин или лицевой счёт").fill("petr");
+    await otherPage.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
+    await otherPage.getByRole("button", { name: "Войти", exact: true }).click();
+    await otherPage.waitForURL(site("msk", "/accounts"));
+    expect(xlsx.href).toMatch(/^\/api\/v1\/accounts\/\d{12}\/usage\/reports\/\w+\/file$/);
+    // Fetched from inside each page: Chromium resolves *.localhost, Node does not.
+    const status = (p: Page) => p.evaluate(async (href) => (await fetch(href)).status, xlsx.href);
+    expect(await status(page)).toBe(200);
+    expect(await status(otherPage)).toBe(404);
+    await other.close();
+    await context.close();
+  });
+});
