@@ -228,8 +228,7 @@ export const sandboxPages = new Hono<{ Bindings: Env }>()
   })
   .get("/sandbox/acquirer/3ds/:id", async (c) => {
     const stored = await load<Stored>(c.env, key.payment(c.req.param("id")));
-    if (!stored || stored.payment.status !== "waiting_for_3ds")
-      return c.html(page("Не найдено", html`<h1>Нет ожидающей проверки</h1>`), 404);
+    if (stored?.payment.status !== "waiting_for_3ds") return c.html(page("Не найдено", html`<h1>Нет ожидающей проверки</h1>`), 404);
     return c.html(
       page(
         "3-D Secure",
@@ -246,8 +245,7 @@ export const sandboxPages = new Hono<{ Bindings: Env }>()
   })
   .post("/sandbox/acquirer/3ds/:id", async (c) => {
     const stored = await load<Stored>(c.env, key.payment(c.req.param("id")));
-    if (!stored || stored.payment.status !== "waiting_for_3ds")
-      return c.html(page("Не найдено", html`<h1>Нет ожидающей проверки</h1>`), 404);
+    if (stored?.payment.status !== "waiting_for_3ds") return c.html(page("Не найдено", html`<h1>Нет ожидающей проверки</h1>`), 404);
     const code = String((await c.req.parseBody()).code ?? "").trim();
     await finish(c.env, stored, code === SANDBOX_CODE_3DS ? null : "3ds_failed", null);
     return c.redirect(back(stored), 303);

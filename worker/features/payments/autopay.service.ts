@@ -42,7 +42,7 @@ export async function getAutopay(data: DataAccess, subscriberId: string, account
   const link = await requireAccount(data.global, subscriberId, accountNo);
   const shard = await data.shardForAccount(link.accountNo);
   const row = shard ? await shard.db.select().from(autopay).where(eq(autopay.accountNo, link.accountNo)).get() : undefined;
-  if (!row || row.status !== "active") return null;
+  if (row?.status !== "active") return null;
   return {
     cardId: row.cardId,
     mode: row.mode,

@@ -50,7 +50,7 @@ export async function promisedOffer(db: RegionDb, accountNo: string, now = new D
     monthlyCharges(db, accountNo, now),
   ]);
   const refusals: PromisedRefusal[] = [];
-  if (!account || account.status !== "active") refusals.push("not_active");
+  if (account?.status !== "active") refusals.push("not_active");
   if (account && now.getTime() - account.createdAt.getTime() < PROMISED.minAgeDays * DAY) refusals.push("too_new");
   if (!lastPayment || now.getTime() - lastPayment.at.getTime() > PROMISED.historyDays * DAY) refusals.push("no_payments");
   if (open) refusals.push("already_open");
