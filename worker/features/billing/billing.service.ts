@@ -18,6 +18,9 @@ export const CHARGE_BATCH = 2000;
 export async function chargeDay(db: RegionDb, region: string, day: string, now = new Date()): Promise<number> {
   const days = daysInMonth(day);
   const d = Number(day.slice(8, 10));
+  // D1 binds every JavaScript number as REAL: the division must see integers, or a day's charge has fractions of a kopeck.
+  const dayInt = sql`CAST(${d} AS INTEGER)`;
+  const daysInt = sql`CAST(${days} AS INTEGER)`;
   const occurredAt = now.getTime();
   let lastRowid = 0;
   let charged = 0;
@@ -44,7 +47,7 @@ export async function chargeDay(db: RegionDb, region: string, day: string, now =
       INSERT OR IGNORE INTO ${ledgerEntries}
         (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
       SELECT 'chg-' || s.id || '-' || ${day}, s.account_no, 'charge',
-             -((t.price_kop * ${d}) / ${days} - (t.price_kop * (${d} - 1)) / ${days}),
+             -((t.price_kop * ${dayInt}) / ${daysInt} - (t.price_kop * (${dayInt} - 1)) / ${daysInt}),
              ${occurredAt}, ${day}, s.id,
              'Абонентская плата: ' || t.name_ru, 'Subscription fee: ' || t.name_en,
              'charge:' || s.id || ':' || ${day}, ${occurredAt}
@@ -53,7 +56,7 @@ export async function chargeDay(db: RegionDb, region: string, day: string, now =
       JOIN ${accounts} a ON a.account_no = s.account_no
       WHERE s.rowid BETWEEN ${from} AND ${to}
         AND a.region = ${region} AND a.status = 'active' AND s.status = 'active'
-        AND (t.price_kop * ${d}) / ${days} - (t.price_kop * (${d} - 1)) / ${days} > 0`);
+        AND (t.price_kop * ${dayInt}) / ${daysInt} - (t.price_kop * (${dayInt} - 1)) / ${daysInt} > 0`);
     charged += result.meta.changes ?? 0;
     lastRowid = to;
     if (batch.length < CHARGE_BATCH) break;
