@@ -115,3 +115,9 @@ export function createDataAccess(env: Env): DataAccess {
     },
   };
 }
+
+/** Runs SQL statements as one D1 batch (one transaction) on the database's own binding; the results in order. */
+export function rawBatch(db: RegionDb | GlobalDb, statements: [string, ...unknown[]][]): Promise<D1Result[]> {
+  const d1 = (db as unknown as { $client: D1Database }).$client;
+  return d1.batch(statements.map(([q, ...params]) => d1.prepare(q).bind(...params)));
+}

@@ -13,13 +13,12 @@ import {
   tariffs,
 } from "../../db/schema/region";
 import type { DataAccess, RegionDb } from "../../platform/db";
-import { SHARDS } from "../../platform/db";
+import { rawBatch, SHARDS } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { localDay, regionsAtHour } from "../../platform/region";
 import type { SessionInfo } from "../../platform/session";
 import { requireAccount } from "../accounts/accounts.service";
-import { rawBatch } from "../payments/payments.ledger";
 
 const MONTH_MS = 30.44 * 24 * 3600_000;
 const expiry = (at: Date) => new Date(at.getTime() + BONUS_RULES.expiryMonths * MONTH_MS);

@@ -1,4 +1,5 @@
 import { createRouter } from "../../app";
+import { operatorAuth } from "../../platform/operator";
 import * as h from "./notifications.handlers";
 import * as r from "./notifications.routes";
 import * as oh from "./operator.handlers";
@@ -17,7 +18,7 @@ export const notificationsRouter = createRouter()
 
 /** Operators' API (a token, not a browser session: outside /api and its cookie and CSRF rules). */
 export const operatorRouter = createRouter();
-operatorRouter.use("*", oh.operatorAuth);
+operatorRouter.use("*", operatorAuth);
 operatorRouter
   .openapi(or.declareOutageRoute, oh.declareOutageHandler)
   .openapi(or.resolveOutageRoute, oh.resolveOutageHandler)

@@ -1,9 +1,7 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import { and, eq, isNull } from "drizzle-orm";
-import type { MiddlewareHandler } from "hono";
 import { outages } from "../../db/schema/global";
 import type { AppEnv } from "../../env";
-import { sha256Hex, timingSafeEqual } from "../../platform/crypto";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
@@ -13,17 +11,6 @@ import type { NotificationQueue } from "./notifications.service";
 import type * as r from "./operator.routes";
 
 const queue = (env: Env) => env.NOTIFICATIONS as unknown as NotificationQueue;
-
-/** Operators' API: `Authorization: Bearer <OPERATOR_TOKEN>`, compared in constant time (of the hashes). */
-export const operatorAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const given = /^Bearer (.+)$/.exec(c.req.header("authorization") ?? "")?.[1] ?? "";
-  const ok = given.length > 0 && c.env.OPERATOR_TOKEN && timingSafeEqual(await sha256Hex(given), await sha256Hex(c.env.OPERATOR_TOKEN));
-  if (!ok) {
-    log("warn", "operator.unauthorized", { requestId: c.get("requestId") });
-    throw new AppError(401, "unauthorized");
-  }
-  await next();
-};
 
 function knownRegion(code: string) {
   if (!regionByCode(code)) throw new AppError(422, "validation", {}, [{ field: "region", message: "unknown region" }]);

@@ -1,18 +1,12 @@
 import { eq } from "drizzle-orm";
 import { type PaymentStatus, paymentEvents, payments } from "../../db/schema/region";
-import type { RegionDb } from "../../platform/db";
+import { type RegionDb, rawBatch } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { localDay, regionByCode } from "../../platform/region";
 import { buildReceipt } from "./receipts";
 
 export type PaymentRow = typeof payments.$inferSelect;
-
-/** Runs statements as one D1 batch (one transaction), on the shard's own binding. */
-export async function rawBatch(db: RegionDb, statements: [string, ...unknown[]][]) {
-  const d1 = (db as unknown as { $client: D1Database }).$client;
-  await d1.batch(statements.map(([q, ...params]) => d1.prepare(q).bind(...params)));
-}
 
 /**
  * The payment state machine. `created` → `pending` → `succeeded` | `failed`;

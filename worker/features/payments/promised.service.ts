@@ -1,13 +1,12 @@
 import { and, desc, eq, gte, lte, sql } from "drizzle-orm";
 import { accounts, ledgerEntries, promisedPayments } from "../../db/schema/region";
 import type { DataAccess, RegionDb } from "../../platform/db";
-import { SHARDS } from "../../platform/db";
+import { rawBatch, SHARDS } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { localDay, regionByCode } from "../../platform/region";
 import { requireAccount } from "../accounts/accounts.service";
 import { balanceOf } from "../billing/billing.service";
-import { rawBatch } from "./payments.ledger";
 
 /**
  * Promised payment (обещанный платёж) rules: the account is at least 60 days
