@@ -19,6 +19,10 @@ import { notifier } from "./features/payments/payments.handlers";
 import { paymentsRouter, webhookRouter } from "./features/payments/payments.index";
 import { expirePromised } from "./features/payments/promised.service";
 import { regionsRouter } from "./features/regions/regions.index";
+import { retryEffects } from "./features/services/applications.service";
+import { notifier as servicesNotifier } from "./features/services/services.handlers";
+import { opsApplicationsRouter, servicesRouter } from "./features/services/services.index";
+import { servicesAtMidnight } from "./features/services/services.service";
 import { assetFonts, consumeReports, type ReportDeps } from "./features/usage/usage.consumer";
 import { usageFilesRouter, usageRouter } from "./features/usage/usage.index";
 import { REPORTS_QUEUE } from "./features/usage/usage.messages";
@@ -38,7 +42,9 @@ app.route("/api/v1", paymentsRouter);
 app.route("/api/v1", notificationsRouter);
 app.route("/api/v1", bonusRouter);
 app.route("/api/v1", usageRouter);
+app.route("/api/v1", servicesRouter);
 app.route("/ops/v1", operatorRouter);
+app.route("/ops/v1", opsApplicationsRouter);
 app.route("/", webhookRouter);
 app.route("/", usageFilesRouter);
 app.route("/", sandboxPages);
@@ -109,12 +115,24 @@ export default {
     if (controller.cron === "0 * * * *") {
       const at = new Date(controller.scheduledTime);
       const data = createDataAccess(env);
+      // Tariff changes and voluntary blocks of the new day first: the day is then charged on what the account has.
+      const services = await servicesAtMidnight(data, servicesNotifier(env), at);
       const entries = await chargeMidnightRegions(data, at);
+      const effects = await retryEffects(data, at);
       const promised = await expirePromised(data, at);
       const autopay = await autopayTick(data, acquirerFor(env, `https://${env.BASE_DOMAIN}`), notifier(env), at);
       const alerts = await balanceAlerts(data, notifier(env), at);
       const bonus = await bonusTick(data, at);
-      log("info", "cron.billing", { entries, promised, ...autopay, ...alerts, bonusEarned: bonus.earned, bonusExpired: bonus.expired });
+      log("info", "cron.billing", {
+        ...services,
+        effects,
+        entries,
+        promised,
+        ...autopay,
+        ...alerts,
+        bonusEarned: bonus.earned,
+        bonusExpired: bonus.expired,
+      });
       return;
     }
     log("warn", "cron.unknown", { cron: controller.cron });

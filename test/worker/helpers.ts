@@ -70,3 +70,17 @@ export async function login(who: string, password = "Kabinet2026"): Promise<stri
 export function api(cookie: string, path: string, init: RequestInit = {}) {
   return call("msk", `/api/v1${path}`, { ...init, headers: { ...SAME_ORIGIN, cookie, ...(init.headers as Record<string, string>) } });
 }
+
+/** Confirms a fresh SMS code for the session (money and tariff operations need one); returns the renewed cookie. */
+export async function stepUp(cookie: string, phone: string): Promise<string> {
+  const since = Date.now();
+  await call("msk", "/api/v1/auth/step-up/start", { method: "POST", headers: { ...SAME_ORIGIN, cookie }, body: "{}" });
+  const code = await codeSentTo(phone, since);
+  const ok = await call("msk", "/api/v1/auth/step-up/verify", {
+    method: "POST",
+    headers: { ...SAME_ORIGIN, cookie },
+    body: JSON.stringify({ code }),
+  });
+  if (ok.status !== 200) throw new Error(`step-up: ${ok.status}`);
+  return sessionCookie(ok);
+}

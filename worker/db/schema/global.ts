@@ -393,3 +393,16 @@ export const outages = sqliteTable(
   },
   (t) => [index("outages_region_idx").on(t.region, t.resolvedAt)],
 );
+
+/** Where each application lives (it is kept in its region's shard): found by id or by subscriber without asking every shard. */
+export const applicationDirectory = sqliteTable(
+  "application_directory",
+  {
+    id: text("id").primaryKey(),
+    subscriberId: text("subscriber_id").notNull(),
+    region: text("region").notNull(),
+    shard: text("shard").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("application_directory_subscriber_idx").on(t.subscriberId, t.createdAt)],
+);

@@ -379,3 +379,144 @@ export const usageReports = sqliteTable(
     index("usage_reports_expiry_idx").on(t.status, t.expiresAt),
   ],
 );
+
+/**
+ * Network coverage (зона покрытия) of a region: which technology reaches a
+ * street's houses and how fast. Data, seeded from `data/coverage.data.ts`.
+ */
+export const coverage = sqliteTable(
+  "coverage",
+  {
+    id: text("id").primaryKey(),
+    region: text("region").notNull(),
+    /** Normalised street name: lower case, without "ул."/"пр-т" and the like. */
+    streetKey: text("street_key").notNull(),
+    street: text("street").notNull(),
+    houseFrom: integer("house_from").notNull(),
+    houseTo: integer("house_to").notNull(),
+    technology: text("technology", { enum: ["gpon", "fttb", "adsl"] }).notNull(),
+    maxMbps: integer("max_mbps").notNull(),
+    tv: integer("tv", { mode: "boolean" }).notNull(),
+  },
+  (t) => [index("coverage_street_idx").on(t.region, t.streetKey)],
+);
+
+export const APPLICATION_KINDS = ["connection", "tariff_change", "block", "disconnection", "termination", "callout"] as const;
+export type ApplicationKind = (typeof APPLICATION_KINDS)[number];
+export const APPLICATION_STATUSES = ["received", "in_work", "technician_assigned", "done", "rejected", "cancelled"] as const;
+export type ApplicationStatus = (typeof APPLICATION_STATUSES)[number];
+
+/**
+ * An application (заявка): any request that a person or the system carries
+ * out over time. Its status changes only through the state machine, each
+ * change recorded in `application_events`; `details` holds the kind's fields.
+ */
+export const applications = sqliteTable(
+  "applications",
+  {
+    id: text("id").primaryKey(),
+    number: text("number").notNull(),
+    region: text("region").notNull(),
+    subscriberId: text("subscriber_id").notNull(),
+    accountNo: text("account_no"),
+    serviceId: text("service_id"),
+    kind: text("kind", { enum: APPLICATION_KINDS }).notNull(),
+    status: text("status", { enum: APPLICATION_STATUSES }).notNull(),
+    address: text("address"),
+    contactPhone: text("contact_phone"),
+    /** Preferred installation or visit: a region-local day and a time window ("09-13"). */
+    preferredDay: text("preferred_day"),
+    preferredSlot: text("preferred_slot"),
+    technician: text("technician"),
+    details: text("details").notNull(),
+    /** When what "done" means was carried out (a service connected, an account closed); null until then, retried by the cron. */
+    effectsAt: integer("effects_at", { mode: "timestamp_ms" }),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [
+    uniqueIndex("applications_number_uq").on(t.number),
+    index("applications_region_status_idx").on(t.region, t.status, t.createdAt),
+    index("applications_subscriber_idx").on(t.subscriberId, t.createdAt),
+  ],
+);
+
+/** Every status change of an application (append-only): who, from what, to what, why. */
+export const applicationEvents = sqliteTable(
+  "application_events",
+  {
+    id: text("id").primaryKey(),
+    applicationId: text("application_id").notNull(),
+    fromStatus: text("from_status"),
+    toStatus: text("to_status").notNull(),
+    actor: text("actor", { enum: ["subscriber", "operator", "system"] }).notNull(),
+    comment: text("comment"),
+    at: integer("at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("application_events_app_idx").on(t.applicationId, t.at)],
+);
+
+/** A tariff change waiting for its day (the next region-local day, or the day a technician finished). */
+export const tariffChanges = sqliteTable(
+  "tariff_changes",
+  {
+    id: text("id").primaryKey(),
+    accountNo: text("account_no").notNull(),
+    serviceId: text("service_id").notNull(),
+    fromTariffId: text("from_tariff_id").notNull(),
+    toTariffId: text("to_tariff_id").notNull(),
+    effectiveDay: text("effective_day").notNull(),
+    status: text("status", { enum: ["scheduled", "applied", "cancelled", "waiting"] }).notNull(),
+    applicationId: text("application_id"),
+    newServiceId: text("new_service_id"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [
+    index("tariff_changes_day_idx").on(t.status, t.effectiveDay),
+    // One pending change per service: a second choice replaces the first.
+    uniqueIndex("tariff_changes_one_pending_uq").on(t.serviceId).where(sql`status IN ('scheduled', 'waiting')`),
+  ],
+);
+
+/** Add-on options switched on for a service (дополнительные услуги); charged daily while active. */
+export const accountOptions = sqliteTable(
+  "account_options",
+  {
+    id: text("id").primaryKey(),
+    accountNo: text("account_no").notNull(),
+    serviceId: text("service_id").notNull(),
+    optionId: text("option_id").notNull(),
+    status: text("status", { enum: ["active", "ended"] }).notNull(),
+    startedAt: integer("started_at", { mode: "timestamp_ms" }).notNull(),
+    endedAt: integer("ended_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [
+    index("account_options_account_idx").on(t.accountNo),
+    uniqueIndex("account_options_one_active_uq").on(t.serviceId, t.optionId).where(sql`status = 'active'`),
+  ],
+);
+
+/**
+ * A voluntary block (добровольная блокировка) of a service over region-local
+ * days [fromDay, toDay]: the cron suspends the service at the local midnight
+ * that starts `fromDay` and resumes it at the one after `toDay`.
+ */
+export const voluntaryBlocks = sqliteTable(
+  "voluntary_blocks",
+  {
+    id: text("id").primaryKey(),
+    accountNo: text("account_no").notNull(),
+    serviceId: text("service_id").notNull(),
+    region: text("region").notNull(),
+    fromDay: text("from_day").notNull(),
+    toDay: text("to_day").notNull(),
+    status: text("status", { enum: ["scheduled", "active", "ended", "cancelled"] }).notNull(),
+    feeKop: integer("fee_kop").notNull(),
+    applicationId: text("application_id").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [
+    index("voluntary_blocks_start_idx").on(t.region, t.status, t.fromDay),
+    index("voluntary_blocks_service_idx").on(t.serviceId, t.status),
+  ],
+);

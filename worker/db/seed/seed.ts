@@ -2,7 +2,9 @@ import { BONUS_RULES, pointsForCharges } from "../../data/bonus.data";
 import { DEMO_PASSWORD, DEMO_SUBSCRIBERS, DEMO_UNREGISTERED } from "../../data/demo.data";
 import { OFFICES } from "../../data/offices.data";
 import { BRANCHES, FEDERAL_CONTACTS, REGIONS, SHARD_MAP, type ShardBinding } from "../../data/regions.data";
+import { COVERAGE, DEFAULT_COVERAGE, TECH_MAX_MBPS } from "../../data/services.data";
 import { BRANCH_PRICE_PERCENT, GIGABIT_REGIONS, SERVICE_TEMPLATES, TARIFF_TEMPLATES } from "../../data/tariffs.data";
+import { normalizeStreet } from "../../platform/address";
 import { makeAccountNo } from "../../platform/ids";
 import { dailyChargeKop, daysInMonth } from "../../platform/money";
 import { hashPassword } from "../../platform/password";
@@ -201,6 +203,21 @@ export async function buildSeed(): Promise<SeedSql> {
           data_gb: t.dataGb,
           sort: i,
           active: true,
+        }),
+      );
+    });
+    (COVERAGE[r.code] ?? DEFAULT_COVERAGE).forEach((c, i) => {
+      shard.push(
+        insert("coverage", {
+          id: `${r.code}-cov-${i}`,
+          region: r.code,
+          street_key: normalizeStreet(c.street),
+          street: c.street,
+          house_from: c.from,
+          house_to: c.to,
+          technology: c.technology,
+          max_mbps: TECH_MAX_MBPS[c.technology],
+          tv: c.tv,
         }),
       );
     });

@@ -61,6 +61,22 @@ export async function chargeDay(db: RegionDb, region: string, day: string, now =
     lastRowid = to;
     if (batch.length < CHARGE_BATCH) break;
   }
+  // Options switched on for active services, prorated the same way; key `charge:opt:<option>:<day>`.
+  const options = await db.run(sql`
+    INSERT OR IGNORE INTO ledger_entries
+      (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
+    SELECT 'chg-opt-' || o.id || '-' || ${day}, o.account_no, 'charge',
+           -((so.price_kop * ${dayInt}) / ${daysInt} - (so.price_kop * (${dayInt} - 1)) / ${daysInt}),
+           ${occurredAt}, ${day}, o.service_id,
+           'Дополнительная услуга: ' || so.name_ru, 'Add-on: ' || so.name_en,
+           'charge:opt:' || o.id || ':' || ${day}, ${occurredAt}
+    FROM account_options o
+    JOIN service_options so ON so.id = o.option_id
+    JOIN ${accountServices} s ON s.id = o.service_id
+    JOIN ${accounts} a ON a.account_no = o.account_no
+    WHERE o.status = 'active' AND s.status = 'active' AND a.status = 'active' AND a.region = ${region}
+      AND (so.price_kop * ${dayInt}) / ${daysInt} - (so.price_kop * (${dayInt} - 1)) / ${daysInt} > 0`);
+  charged += options.meta.changes ?? 0;
   return charged;
 }
 

@@ -234,17 +234,15 @@ export function render(kind: NotificationKind, lang: Lang, accountNo: string | n
         sms: str(p, "title").slice(0, 70),
         url: str(p, "url") || (kind === "promo" ? "/" : "/tariffs"),
       };
-    case "application_status":
+    case "application_status": {
+      const status = str(p, `status_${lang}`) || str(p, "status");
       return {
-        title: ru ? `Заявка № ${str(p, "number")}: ${str(p, "status")}` : `Application ${str(p, "number")}: ${str(p, "status")}`,
-        body: ru
-          ? `Статус заявки № ${str(p, "number")} изменился: ${str(p, "status")}.`
-          : `Application ${str(p, "number")} is now: ${str(p, "status")}.`,
-        sms: ru
-          ? `Заявка ${str(p, "number")}: ${str(p, "status")}`.slice(0, 70)
-          : `Application ${str(p, "number")}: ${str(p, "status")}`.slice(0, 70),
+        title: ru ? `Заявка № ${str(p, "number")}: ${status}` : `Application ${str(p, "number")}: ${status}`,
+        body: ru ? `Статус заявки № ${str(p, "number")} изменился: ${status}.` : `Application ${str(p, "number")} is now: ${status}.`,
+        sms: ru ? `Заявка ${str(p, "number")}: ${status}`.slice(0, 70) : `Application ${str(p, "number")}: ${status}`.slice(0, 70),
         url: str(p, "url") || "/notifications",
       };
+    }
     case "block": {
       const start = str(p, "phase") === "start";
       return {

@@ -1,0 +1,487 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { chargeDay } from "../../worker/features/billing/billing.service";
+import { applyTariffChanges, chargesBetween, servicesAtMidnight, tariffOffer } from "../../worker/features/services/services.service";
+import { createDataAccess } from "../../worker/platform/db";
+import { makeAccountNo } from "../../worker/platform/ids";
+import { localDay } from "../../worker/platform/region";
+import { api, call, json, login, stepUp } from "./helpers";
+
+const ANNA_MOBILE = makeAccountNo("20100000002"); // msk, mob-m
+const ANNA_NSK = makeAccountNo("60700000003"); // nsk, inet-100
+const ANNA_MSK = makeAccountNo("20100000001"); // msk, bundle-it + phone-unlim
+const MARIA_SPB = makeAccountNo("30200000004"); // anna may pay it
+const OLGA_VL = makeAccountNo("80500000007"); // vl, inet-300 + mob-s
+const PETR_EKB = makeAccountNo("50400000006"); // ekb, inet-500 + tv-opt
+
+type Problem = { title: string; errors?: { field: string; message: string }[] };
+type App = {
+  id: string;
+  number: string;
+  status: string;
+  next: string[];
+  accountNo: string | null;
+  history: { to: string; actor: string }[] | null;
+};
+
+const data = () => createDataAccess(env);
+const shard = async (no: string) => {
+  const s = await data().shardForAccount(no);
+  if (!s) throw new Error(`no shard for ${no}`);
+  return s.db;
+};
+const raw = async (no: string) => ((await shard(no)) as unknown as { $client: D1Database }).$client;
+const notify = async () => {};
+const ops = (path: string, init: RequestInit = {}) =>
+  call("msk", `/ops/v1${path}`, {
+    ...init,
+    headers: {
+      authorization: "Bearer dev-only-operator-token",
+      "content-type": "application/json",
+      ...(init.headers as Record<string, string>),
+    },
+  });
+const move = (id: string, to: string, extra: Record<string, string> = {}) =>
+  ops(`/applications/${id}/transition`, { method: "POST", body: JSON.stringify({ to, ...extra }) });
+const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+
+describe("address availability check", () => {
+  it("answers which technologies reach a house and which tariffs fit, however the street is written", async () => {
+    const res = await call("msk", `/api/v1/region/coverage?street=${encodeURIComponent("Профсоюзная улица")}&house=12`);
+    expect(res.status).toBe(200);
+    const c = await json<{
+      available: boolean;
+      maxMbps: number;
+      technologies: { technology: string }[];
+      tariffs: { id: string; speedMbps: number | null }[];
+    }>(res);
+    expect(c).toMatchObject({ available: true, maxMbps: 1000 });
+    expect(c.technologies[0]?.technology).toBe("gpon");
+    expect(c.tariffs.map((t) => t.id)).toContain("msk-inet-1000");
+    const far = await json<{ available: boolean; tariffs: { kind: string }[] }>(
+      await call("msk", `/api/v1/region/coverage?street=${encodeURIComponent("ул. Профсоюзная")}&house=500`),
+    );
+    expect(far.available).toBe(false);
+    expect(far.tariffs.every((t) => t.kind === "mobile")).toBe(true);
+    const adsl = await json<{ maxMbps: number; tariffs: { speedMbps: number | null; kind: string }[] }>(
+      await call("vl", `/api/v1/region/coverage?street=${encodeURIComponent("Алеутская")}&house=3`),
+    );
+    expect(adsl.maxMbps).toBe(30);
+    expect(adsl.tariffs.filter((t) => t.kind === "internet")).toEqual([]);
+    const dacha = await json<{ available: boolean }>(
+      await call("nsk", `/api/v1/region/coverage?street=${encodeURIComponent("СНТ «Берёзка»")}&house=8`),
+    );
+    expect(dacha.available).toBe(false);
+    const bad = await call("msk", "/api/v1/region/coverage?street=%20&house=abc");
+    expect(bad.status).toBe(400);
+    expect((await json<Problem>(bad)).errors?.map((e) => e.field).sort()).toEqual(["house", "street"]);
+    const streets = await json<{ items: string[] }>(await call("msk", `/api/v1/region/coverage/streets?q=${encodeURIComponent("проф")}`));
+    expect(streets.items).toEqual(["ул. Профсоюзная"]);
+  });
+});
+
+describe("tariff change", () => {
+  it("prices a change from the next region-local day, exactly to the kopeck of the daily charges", async () => {
+    const anna = await login("anna");
+    const offer = await json<{
+      current: { id: string; priceKop: number };
+      effectiveDay: string;
+      alternatives: { id: string; priceKop: number; monthlyDiffKop: number; restOfMonthDiffKop: number; needsTechnician: boolean }[];
+    }>(await api(anna, `/accounts/${ANNA_MOBILE}/services/${ANNA_MOBILE}-1/tariffs`));
+    expect(offer.current.id).toBe("msk-mob-m");
+    expect(offer.effectiveDay).toBe(addDays(localDay("Europe/Moscow"), 1));
+    const monthEnd = `${offer.effectiveDay.slice(0, 8)}${new Date(Date.UTC(Number(offer.effectiveDay.slice(0, 4)), Number(offer.effectiveDay.slice(5, 7)), 0)).getUTCDate()}`;
+    for (const alt of offer.alternatives) {
+      expect(alt.monthlyDiffKop).toBe(alt.priceKop - offer.current.priceKop);
+      expect(alt.restOfMonthDiffKop).toBe(
+        chargesBetween(alt.priceKop, offer.effectiveDay, monthEnd) - chargesBetween(offer.current.priceKop, offer.effectiveDay, monthEnd),
+      );
+      expect(alt.needsTechnician).toBe(false);
+    }
+    expect(offer.alternatives.map((a) => a.id).sort()).toEqual(["msk-mob-l", "msk-mob-s"]);
+  });
+
+  it("takes effect on the next local day of the account's region, not the server's", async () => {
+    // 15:00 UTC on 1 December: still the 1st in Moscow, already the 2nd in Vladivostok.
+    const at = new Date("2026-12-01T15:00:00Z");
+    const olga = (await data().global.query.subscribers.findFirst({ where: (s, { eq }) => eq(s.login, "olga") }))?.id ?? "";
+    const vl = await tariffOffer(data(), olga, OLGA_VL, `${OLGA_VL}-1`, at);
+    expect(vl.effectiveDay).toBe("2026-12-03");
+    const anna = (await data().global.query.subscribers.findFirst({ where: (s, { eq }) => eq(s.login, "anna") }))?.id ?? "";
+    const msk = await tariffOffer(data(), anna, ANNA_MOBILE, `${ANNA_MOBILE}-1`, at);
+    expect(msk.effectiveDay).toBe("2026-12-02");
+  });
+
+  it("needs a fresh SMS code, then switches the service at the local midnight once, and the day is charged on the new tariff", async () => {
+    let petr = await login("petr");
+    const service = `${PETR_EKB}-1`;
+    const refused = await api(petr, `/accounts/${PETR_EKB}/services/${service}/tariff`, {
+      method: "POST",
+      body: JSON.stringify({ tariffId: "ekb-inet-300" }),
+    });
+    expect(refused.status).toBe(403);
+    expect((await json<{ type: string }>(refused)).type).toBe("urn:kabinet:problem:step-up-required");
+    petr = await stepUp(petr, "+79000000002");
+    const wrongKind = await api(petr, `/accounts/${PETR_EKB}/services/${service}/tariff`, {
+      method: "POST",
+      body: JSON.stringify({ tariffId: "ekb-tv-max" }),
+    });
+    expect(wrongKind.status).toBe(400);
+    const ok = await api(petr, `/accounts/${PETR_EKB}/services/${service}/tariff`, {
+      method: "POST",
+      body: JSON.stringify({ tariffId: "ekb-inet-300" }),
+    });
+    expect(ok.status).toBe(202);
+    const change = await json<{ effectiveDay: string; status: string }>(ok);
+    expect(change.status).toBe("scheduled");
+    const db = await shard(PETR_EKB);
+    const [a, b] = await Promise.all([
+      applyTariffChanges(db, "ekb", change.effectiveDay),
+      applyTariffChanges(db, "ekb", change.effectiveDay),
+    ]);
+    expect(a + b).toBe(1);
+    const d1 = await raw(PETR_EKB);
+    const services = await d1
+      .prepare("SELECT id, tariff_id, status FROM account_services WHERE account_no = ? ORDER BY started_at")
+      .bind(PETR_EKB)
+      .all<{ id: string; tariff_id: string; status: string }>();
+    expect(services.results.find((s) => s.id === service)?.status).toBe("ended");
+    const now = services.results.find((s) => s.tariff_id === "ekb-inet-300");
+    expect(now?.status).toBe("active");
+    await chargeDay(db, "ekb", change.effectiveDay);
+    const charged = await d1
+      .prepare("SELECT service_id, amount_kop FROM ledger_entries WHERE account_no = ? AND local_day = ? AND kind = 'charge'")
+      .bind(PETR_EKB, change.effectiveDay)
+      .all<{ service_id: string; amount_kop: number }>();
+    expect(charged.results.map((c) => c.service_id)).toContain(now?.id);
+    expect(charged.results.map((c) => c.service_id)).not.toContain(service);
+    // And the account shows it.
+    const account = await json<{ services: { tariffId: string }[] }>(await api(petr, `/accounts/${PETR_EKB}`));
+    expect(account.services.map((s) => s.tariffId)).toContain("ekb-inet-300");
+  });
+
+  it("makes a technician application when the new speed needs new equipment", async () => {
+    const anna = await stepUp(await login("anna"), "+79000000001");
+    const res = await api(anna, `/accounts/${ANNA_NSK}/services/${ANNA_NSK}-1/tariff`, {
+      method: "POST",
+      body: JSON.stringify({ tariffId: "nsk-inet-1000" }),
+    });
+    const r = await json<{ status: string; applicationId: string; effectiveDay: string | null }>(res);
+    expect(r).toMatchObject({ status: "waiting", effectiveDay: null });
+    expect((await move(r.applicationId, "in_work")).status).toBe(200);
+    expect((await move(r.applicationId, "done")).status).toBe(200);
+    const change = await (await raw(ANNA_NSK))
+      .prepare("SELECT status, effective_day FROM tariff_changes WHERE application_id = ?")
+      .bind(r.applicationId)
+      .first<{ status: string; effective_day: string }>();
+    expect(change).toEqual({ status: "scheduled", effective_day: addDays(localDay("Asia/Novosibirsk"), 1) });
+  });
+
+  it("replays three months of usage on every tariff (the advisor), cheapest first", async () => {
+    const anna = await login("anna");
+    const advice = await json<{
+      months: { month: string }[];
+      options: {
+        tariff: { id: string; priceKop: number; minutes: number; dataGb: number };
+        current: boolean;
+        totalKop: number;
+        savingKop: number;
+        months: { feeKop: number; extraKop: number }[];
+      }[];
+    }>(await api(anna, `/accounts/${ANNA_MOBILE}/services/${ANNA_MOBILE}-1/advisor`));
+    const today = localDay("Europe/Moscow");
+    const prev = (n: number) =>
+      new Date(Date.UTC(Number(today.slice(0, 4)), Number(today.slice(5, 7)) - 1 - n, 1)).toISOString().slice(0, 7);
+    expect(advice.months.map((m) => m.month)).toEqual([prev(3), prev(2), prev(1)]);
+    expect(advice.options.map((o) => o.totalKop)).toEqual([...advice.options.map((o) => o.totalKop)].sort((a, b) => a - b));
+    expect(advice.options.find((o) => o.current)?.savingKop).toBe(0);
+    // The smallest package, worked out here from the records: fee + minutes and gigabytes over it + paid SMS.
+    const small = advice.options.find((o) => o.tariff.id === "msk-mob-s");
+    const d1 = await raw(ANNA_MOBILE);
+    let expected = 0;
+    for (const m of advice.months.map((x) => x.month)) {
+      const u = await d1
+        .prepare(
+          `SELECT coalesce(sum(CASE WHEN category IN ('call_local','call_mobile','call_long_distance') THEN (duration_sec + 59) / 60 END), 0) minutes,
+                  coalesce(sum(CASE WHEN category = 'call_international' THEN (duration_sec + 59) / 60 END), 0) intl,
+                  coalesce(sum(volume_kb), 0) kb, coalesce(sum(CASE WHEN category = 'sms' AND direction = 'out' THEN 1 END), 0) sms
+           FROM usage_records WHERE service_id = ? AND substr(local_day, 1, 7) = ?`,
+        )
+        .bind(`${ANNA_MOBILE}-1`, m)
+        .first<{ minutes: number; intl: number; kb: number; sms: number }>();
+      expected +=
+        (small?.tariff.priceKop ?? 0) +
+        Math.max(0, (u?.minutes ?? 0) - (small?.tariff.minutes ?? 0)) * 250 +
+        Math.max(0, Math.ceil((u?.kb ?? 0) / 1048576) - (small?.tariff.dataGb ?? 0)) * 15000 +
+        (u?.sms ?? 0) * 250 +
+        (u?.intl ?? 0) * 2500;
+    }
+    expect(small?.totalKop).toBe(expected);
+  });
+});
+
+describe("options", () => {
+  it("switches an option on and off; it is charged daily only while on", async () => {
+    const anna = await login("anna");
+    const list = await json<{ services: { serviceId: string; options: { id: string; on: boolean; priceKop: number }[] }[] }>(
+      await api(anna, `/accounts/${ANNA_NSK}/options`),
+    );
+    const inet = list.services[0];
+    const antivirus = inet?.options.find((o) => o.id === "nsk-antivirus");
+    expect(antivirus?.on).toBe(false);
+    const put = (on: boolean) =>
+      api(anna, `/accounts/${ANNA_NSK}/services/${inet?.serviceId}/options/nsk-antivirus`, { method: "PUT", body: JSON.stringify({ on }) });
+    expect((await put(true)).status).toBe(200);
+    expect((await put(true)).status).toBe(200);
+    const day = "2026-12-20";
+    const db = await shard(ANNA_NSK);
+    await chargeDay(db, "nsk", day);
+    await chargeDay(db, "nsk", day);
+    const d1 = await raw(ANNA_NSK);
+    const optCharges = async (d: string) =>
+      (await d1
+        .prepare(
+          "SELECT count(*) n, sum(amount_kop) s FROM ledger_entries WHERE account_no = ? AND local_day = ? AND idempotency_key LIKE 'charge:opt:%'",
+        )
+        .bind(ANNA_NSK, d)
+        .first<{ n: number; s: number }>()) ?? { n: 0, s: 0 };
+    const charged = await optCharges(day);
+    expect(charged.n).toBe(1);
+    expect(Number.isInteger(charged.s)).toBe(true);
+    // Every charge of a mid-month day is whole kopecks (D1 binds numbers as REAL; the division must stay integer).
+    const fractional = await d1
+      .prepare("SELECT count(*) n FROM ledger_entries WHERE local_day = ? AND amount_kop != CAST(amount_kop AS INTEGER)")
+      .bind(day)
+      .first<{ n: number }>();
+    expect(fractional?.n).toBe(0);
+    expect(-charged.s).toBe(Math.floor(((antivirus?.priceKop ?? 0) * 20) / 31) - Math.floor(((antivirus?.priceKop ?? 0) * 19) / 31));
+    expect((await put(false)).status).toBe(200);
+    await chargeDay(db, "nsk", "2026-12-21");
+    expect((await optCharges("2026-12-21")).n).toBe(0);
+    // A relative who may pay cannot change what the holder has.
+    const maria = await json<{ canChange: boolean; services: { serviceId: string }[] }>(await api(anna, `/accounts/${MARIA_SPB}/options`));
+    expect(maria.canChange).toBe(false);
+    const refused = await api(anna, `/accounts/${MARIA_SPB}/services/${maria.services[0]?.serviceId}/options/spb-antivirus`, {
+      method: "PUT",
+      body: JSON.stringify({ on: true }),
+    });
+    expect(refused.status).toBe(403);
+  });
+});
+
+describe("voluntary block", () => {
+  it("shows the exact saving and the fee beyond the free days, and refuses dates outside the rules", async () => {
+    const anna = await login("anna");
+    const from = addDays(localDay("Europe/Moscow"), 2);
+    const to = addDays(from, 39);
+    // anna's Moscow bundle (internet and TV): 40 days, the first 30 free, then 3 ₽ a day.
+    const quote = await json<{ days: number; savedKop: number; feeKop: number; savingKop: number; errors: string[] }>(
+      await api(anna, `/accounts/${ANNA_MSK}/services/${ANNA_MSK}-1/block-quote?from=${from}&to=${to}`),
+    );
+    const price = Number(
+      (await (await raw(ANNA_MOBILE)).prepare("SELECT price_kop p FROM tariffs WHERE id = 'msk-bundle-it'").first<{ p: number }>())?.p,
+    );
+    expect(quote).toMatchObject({ days: 40, feeKop: 10 * 300, errors: [] });
+    expect(quote.savedKop).toBe(chargesBetween(price, from, to));
+    expect(quote.savingKop).toBe(quote.savedKop - quote.feeKop);
+    const short = await json<{ errors: string[] }>(
+      await api(anna, `/accounts/${ANNA_NSK}/services/${ANNA_NSK}-1/block-quote?from=${from}&to=${addDays(from, 2)}`),
+    );
+    expect(short.errors).toEqual(["field.block.length"]);
+    const mobile = await api(anna, `/accounts/${ANNA_MOBILE}/services/${ANNA_MOBILE}-1/blocks`, {
+      method: "POST",
+      body: JSON.stringify({ from, to: addDays(from, 9) }),
+    });
+    expect(mobile.status).toBe(400);
+    expect((await json<Problem>(mobile)).errors?.[0]?.message).toBe("Эту услугу нельзя заблокировать добровольно");
+    const past = await api(anna, `/accounts/${ANNA_NSK}/services/${ANNA_NSK}-1/blocks`, {
+      method: "POST",
+      body: JSON.stringify({ from: localDay("Asia/Novosibirsk"), to: addDays(from, 9) }),
+    });
+    expect(past.status).toBe(400);
+  });
+
+  it("starts and ends at each region's own midnight, skips the blocked days' charges, and tells the subscriber", async () => {
+    const olga = await login("olga");
+    const from = "2026-12-10";
+    const to = "2026-12-16";
+    const vlService = `${OLGA_VL}-1`;
+    const moService = `${makeAccountNo("10600000008")}-1`; // olga's Krasnogorsk internet (Moscow time)
+    for (const [no, svc] of [
+      [OLGA_VL, vlService],
+      [makeAccountNo("10600000008"), moService],
+    ] as const) {
+      const res = await api(olga, `/accounts/${no}/services/${svc}/blocks`, { method: "POST", body: JSON.stringify({ from, to }) });
+      expect(res.status).toBe(201);
+    }
+    const status = async (no: string, svc: string) =>
+      (await (await raw(no)).prepare("SELECT status FROM account_services WHERE id = ?").bind(svc).first<{ status: string }>())?.status;
+    // Midnight of the 10th in Vladivostok (UTC+10) is 14:00 UTC on the 9th: Moscow is still on the 9th.
+    await servicesAtMidnight(data(), notify, new Date("2026-12-09T14:00:00Z"));
+    expect(await status(OLGA_VL, vlService)).toBe("suspended");
+    expect(await status(makeAccountNo("10600000008"), moService)).toBe("active");
+    await servicesAtMidnight(data(), notify, new Date("2026-12-09T21:00:00Z"));
+    expect(await status(makeAccountNo("10600000008"), moService)).toBe("suspended");
+    // The blocked days are not charged.
+    const vlDb = await shard(OLGA_VL);
+    await chargeDay(vlDb, "vl", "2026-12-12");
+    const blockedCharge = await (await raw(OLGA_VL))
+      .prepare("SELECT count(*) n FROM ledger_entries WHERE service_id = ? AND local_day = '2026-12-12'")
+      .bind(vlService)
+      .first<{ n: number }>();
+    expect(blockedCharge?.n).toBe(0);
+    // The day after the last: back on at Vladivostok's midnight of the 17th (14:00 UTC on the 16th), and charged.
+    await servicesAtMidnight(data(), notify, new Date("2026-12-16T13:00:00Z"));
+    expect(await status(OLGA_VL, vlService)).toBe("suspended");
+    await servicesAtMidnight(data(), notify, new Date("2026-12-16T14:00:00Z"));
+    expect(await status(OLGA_VL, vlService)).toBe("active");
+    await chargeDay(vlDb, "vl", "2026-12-17");
+    const back = await (await raw(OLGA_VL))
+      .prepare("SELECT count(*) n FROM ledger_entries WHERE service_id = ? AND local_day = '2026-12-17'")
+      .bind(vlService)
+      .first<{ n: number }>();
+    expect(back?.n).toBe(1);
+    // The block's application went received → in work → done by itself; operators cannot move it.
+    const apps = await json<{ items: App[] }>(await api(olga, "/applications"));
+    const vlApp = apps.items.find((a) => a.accountNo === OLGA_VL && a.status === "done");
+    expect(vlApp).toBeTruthy();
+    expect((await move(vlApp?.id ?? "", "rejected")).status).toBe(409);
+    const moApp = apps.items.find((a) => a.accountNo === makeAccountNo("10600000008"));
+    expect(moApp?.status).toBe("in_work");
+    expect((await move(moApp?.id ?? "", "done")).status).toBe(409);
+  });
+});
+
+describe("applications", () => {
+  it("goes from the address check to a connected service through every status, notifying each step", async () => {
+    const anna = await login("anna");
+    const tomorrow = addDays(localDay("Europe/Moscow"), 1);
+    const body = {
+      kind: "connection",
+      street: "ул. Тверская",
+      house: "7",
+      flat: "12",
+      tariffId: "msk-inet-500",
+      preferredDay: tomorrow,
+      preferredSlot: "09-13",
+      contactPhone: "+7 900 000-00-01",
+    };
+    const res = await api(anna, "/applications", { method: "POST", body: JSON.stringify(body) });
+    expect(res.status).toBe(201);
+    const app = await json<App>(res);
+    expect(app).toMatchObject({ status: "received", next: ["cancelled"] });
+    expect(app.number).toMatch(/^\d{4}-\d{6}$/);
+    // Not there: a refusal with the field.
+    const nowhere = await api(anna, "/applications", { method: "POST", body: JSON.stringify({ ...body, house: "300" }) });
+    expect((await json<Problem>(nowhere)).errors?.[0]).toEqual({ field: "house", message: "По этому адресу подключения пока нет" });
+    const queue = await json<{ items: App[] }>(await ops("/applications?region=msk&status=received"));
+    expect(queue.items.map((a) => a.id)).toContain(app.id);
+    expect((await move(app.id, "technician_assigned", { technician: "Иванов" })).status).toBe(409);
+    expect((await move(app.id, "in_work")).status).toBe(200);
+    expect((await api(anna, `/applications/${app.id}/cancel`, { method: "POST" })).status).toBe(409);
+    expect((await move(app.id, "technician_assigned")).status).toBe(400);
+    expect((await move(app.id, "technician_assigned", { technician: "Сергей Иванов" })).status).toBe(200);
+    const done = await json<App>(await move(app.id, "done", { comment: "Подключено" }));
+    expect(done.status).toBe("done");
+    expect(done.history?.map((h) => h.to)).toEqual(["received", "in_work", "technician_assigned", "done"]);
+    expect((await move(app.id, "in_work")).status).toBe(409);
+    // A new account at the address, the holder's, with the service.
+    const mine = await json<App>(await api(anna, `/applications/${app.id}`));
+    expect(mine.accountNo).toMatch(/^\d{12}$/);
+    const accounts = await json<{ items: { accountNo: string; address: string; services: { tariffId: string }[] }[] }>(
+      await api(anna, "/accounts"),
+    );
+    const fresh = accounts.items.find((a) => a.accountNo === mine.accountNo);
+    expect(fresh?.address).toContain("Тверская, д. 7, кв. 12");
+    expect(fresh?.services.map((s) => s.tariffId)).toEqual(["msk-inet-500"]);
+    // Told at every step, in the inbox.
+    await expect
+      .poll(
+        async () =>
+          (await json<{ items: { title: string }[] }>(await api(anna, "/notifications"))).items.filter((m) => m.title.includes(app.number))
+            .length,
+        { timeout: 10_000 },
+      )
+      .toBe(4);
+    // Nobody else sees it; operators need their token.
+    const petr = await login("petr");
+    expect((await api(petr, `/applications/${app.id}`)).status).toBe(404);
+    expect((await call("msk", "/ops/v1/applications?region=msk")).status).toBe(401);
+    expect((await call("msk", "/ops/v1/applications?region=msk", { headers: { authorization: "Bearer wrong" } })).status).toBe(401);
+  });
+
+  it("lets the subscriber withdraw an untouched application, and closes a contract with the balance refunded", async () => {
+    const petr = await login("petr");
+    const callout = await json<App>(
+      await api(petr, "/applications", {
+        method: "POST",
+        body: JSON.stringify({
+          kind: "callout",
+          accountNo: PETR_EKB,
+          problem: "Нет сигнала на ТВ",
+          preferredDay: addDays(localDay("Asia/Yekaterinburg"), 2),
+          preferredSlot: "13-17",
+          contactPhone: "+79000000002",
+        }),
+      }),
+    );
+    const cancelled = await json<App>(await api(petr, `/applications/${callout.id}/cancel`, { method: "POST" }));
+    expect(cancelled.status).toBe("cancelled");
+    expect((await move(callout.id, "in_work")).status).toBe(409);
+    const kzn = makeAccountNo("40300000005");
+    const noBank = await api(petr, "/applications", {
+      method: "POST",
+      body: JSON.stringify({ kind: "termination", accountNo: kzn, refund: "bank" }),
+    });
+    expect(noBank.status).toBe(400);
+    const term = await json<App>(
+      await api(petr, "/applications", { method: "POST", body: JSON.stringify({ kind: "termination", accountNo: kzn, refund: "card" }) }),
+    );
+    const balance = async () =>
+      Number(
+        (
+          await (
+            await raw(kzn)
+          )
+            .prepare("SELECT coalesce(sum(amount_kop), 0) s FROM ledger_entries WHERE account_no = ?")
+            .bind(kzn)
+            .first<{ s: number }>()
+        )?.s,
+      );
+    const before = await balance();
+    await move(term.id, "in_work");
+    await move(term.id, "done");
+    await move(term.id, "done");
+    const d1 = await raw(kzn);
+    expect((await d1.prepare("SELECT status FROM accounts WHERE account_no = ?").bind(kzn).first<{ status: string }>())?.status).toBe(
+      "closed",
+    );
+    expect(
+      (
+        await d1
+          .prepare("SELECT count(*) n FROM account_services WHERE account_no = ? AND status != 'ended'")
+          .bind(kzn)
+          .first<{ n: number }>()
+      )?.n,
+    ).toBe(0);
+    expect(await balance()).toBe(Math.min(before, 0));
+    // Someone else's account: the same 404 as none; a relative who pays cannot close it.
+    expect(
+      (
+        await api(petr, "/applications", {
+          method: "POST",
+          body: JSON.stringify({ kind: "termination", accountNo: ANNA_NSK, refund: "none" }),
+        })
+      ).status,
+    ).toBe(404);
+    const anna = await login("anna");
+    expect(
+      (
+        await api(anna, "/applications", {
+          method: "POST",
+          body: JSON.stringify({ kind: "termination", accountNo: MARIA_SPB, refund: "none" }),
+        })
+      ).status,
+    ).toBe(403);
+  });
+});

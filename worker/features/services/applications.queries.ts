@@ -1,0 +1,134 @@
+import { and, desc, eq, inArray, isNull, lt } from "drizzle-orm";
+import { applicationDirectory } from "../../db/schema/global";
+import { type ApplicationStatus, applicationEvents, applications } from "../../db/schema/region";
+import { type GlobalDb, type RegionDb, rawBatch } from "../../platform/db";
+
+export type Application = typeof applications.$inferSelect;
+export type NewApplication = typeof applications.$inferInsert;
+export type ApplicationEvent = typeof applicationEvents.$inferSelect;
+
+export function selectApplication(db: RegionDb, id: string) {
+  return db.select().from(applications).where(eq(applications.id, id)).get();
+}
+
+export function selectEvents(db: RegionDb, id: string) {
+  return db
+    .select()
+    .from(applicationEvents)
+    .where(eq(applicationEvents.applicationId, id))
+    .orderBy(applicationEvents.at, applicationEvents.id)
+    .all();
+}
+
+/** The subscriber's applications in one shard, newest first. */
+export function selectSubscriberApplications(db: RegionDb, subscriberId: string, limit = 50) {
+  return db
+    .select()
+    .from(applications)
+    .where(eq(applications.subscriberId, subscriberId))
+    .orderBy(desc(applications.createdAt), desc(applications.id))
+    .limit(limit)
+    .all();
+}
+
+/** A region's queue for operators, oldest first (by status when given). */
+export function selectRegionApplications(db: RegionDb, region: string, statuses: ApplicationStatus[], limit = 100) {
+  return db
+    .select()
+    .from(applications)
+    .where(and(eq(applications.region, region), statuses.length ? inArray(applications.status, statuses) : undefined))
+    .orderBy(applications.createdAt, applications.id)
+    .limit(limit)
+    .all();
+}
+
+/** Where an application lives, by id (global directory). */
+export function selectDirectoryEntry(db: GlobalDb, id: string) {
+  return db.select().from(applicationDirectory).where(eq(applicationDirectory.id, id)).get();
+}
+
+/** The shards the subscriber has applications in. */
+export async function selectSubscriberShards(db: GlobalDb, subscriberId: string) {
+  const rows = await db
+    .selectDistinct({ shard: applicationDirectory.shard })
+    .from(applicationDirectory)
+    .where(eq(applicationDirectory.subscriberId, subscriberId))
+    .all();
+  return rows.map((r) => r.shard);
+}
+
+export function insertDirectoryEntry(db: GlobalDb, row: typeof applicationDirectory.$inferInsert) {
+  return db.insert(applicationDirectory).values(row).onConflictDoNothing().run();
+}
+
+/**
+ * The application and its first event, in one transaction. The number is
+ * unique (an index); a clash is the caller's to retry with another.
+ */
+export function insertApplication(db: RegionDb, row: NewApplication, eventId: string) {
+  return db.batch([
+    db.insert(applications).values(row),
+    db.insert(applicationEvents).values({
+      id: eventId,
+      applicationId: row.id,
+      fromStatus: null,
+      toStatus: row.status,
+      actor: "subscriber",
+      comment: null,
+      at: row.createdAt,
+    }),
+  ]);
+}
+
+/**
+ * One status change as one transaction: the update happens only from the
+ * status the caller saw (a concurrent move wins, this one changes nothing),
+ * and the event is recorded only if the update did (`changes()`).
+ */
+export async function moveApplication(
+  db: RegionDb,
+  app: Pick<Application, "id" | "status">,
+  to: ApplicationStatus,
+  event: { id: string; actor: "subscriber" | "operator" | "system"; comment: string | null; at: Date },
+  technician?: string | null,
+): Promise<boolean> {
+  const t = event.at.getTime();
+  const [updated] = await rawBatch(db, [
+    [
+      "UPDATE applications SET status = ?, updated_at = ?, technician = coalesce(?, technician) WHERE id = ? AND status = ?",
+      to,
+      t,
+      technician ?? null,
+      app.id,
+      app.status,
+    ],
+    [
+      `INSERT INTO application_events (id, application_id, from_status, to_status, actor, comment, at)
+         SELECT ?, ?, ?, ?, ?, ?, ? WHERE changes() = 1`,
+      event.id,
+      app.id,
+      app.status,
+      to,
+      event.actor,
+      event.comment,
+      t,
+    ],
+  ]);
+  return (updated?.meta.changes ?? 0) === 1;
+}
+
+/** Finished applications whose effects are not recorded, last changed before `before`. */
+export function selectUnfinishedEffects(db: RegionDb, before: Date, limit = 50) {
+  return db
+    .select()
+    .from(applications)
+    .where(
+      and(
+        inArray(applications.status, ["done", "rejected", "cancelled"]),
+        isNull(applications.effectsAt),
+        lt(applications.updatedAt, before),
+      ),
+    )
+    .limit(limit)
+    .all();
+}

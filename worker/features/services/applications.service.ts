@@ -1,0 +1,307 @@
+import { eq } from "drizzle-orm";
+import { accountDirectory, accountLinks, subscribers } from "../../db/schema/global";
+import type { ApplicationKind, ApplicationStatus } from "../../db/schema/region";
+import { randomDigits } from "../../platform/crypto";
+import { type DataAccess, isShardBinding, type RegionDb, rawBatch, SHARDS, shardOfRegion } from "../../platform/db";
+import { AppError } from "../../platform/errors";
+import { makeAccountNo, newId } from "../../platform/ids";
+import { log } from "../../platform/log";
+import { localDay, regionByCode } from "../../platform/region";
+import type { NotificationMessage } from "../notifications/notifications.messages";
+import { type Actor, canMove, KIND_LABELS, nextStatuses, STATUS_LABELS } from "./applications.machine";
+import * as q from "./applications.queries";
+
+export type Notify = (m: NotificationMessage) => Promise<void>;
+
+const tzOf = (region: string) => regionByCode(region)?.tz ?? "Europe/Moscow";
+const nextDay = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+
+/** "2612-483920": year and month, then six random digits; unique by an index (a clash is retried). */
+function applicationNumber(now: Date) {
+  return `${String(now.getUTCFullYear()).slice(2)}${String(now.getUTCMonth() + 1).padStart(2, "0")}-${randomDigits(6)}`;
+}
+
+export interface NewApplicationInput {
+  region: string;
+  subscriberId: string;
+  kind: ApplicationKind;
+  accountNo?: string | null;
+  serviceId?: string | null;
+  address?: string | null;
+  contactPhone?: string | null;
+  preferredDay?: string | null;
+  preferredSlot?: string | null;
+  details: Record<string, unknown>;
+}
+
+/** Records a new application (status «принята») in its region's shard and the global directory; tells the subscriber. */
+export async function createApplication(data: DataAccess, notify: Notify, input: NewApplicationInput, now = new Date()) {
+  const shard = shardOfRegion(input.region);
+  if (!shard) throw new AppError(404, "region_not_found", { code: input.region });
+  const db = data.shard(shard);
+  const id = newId(now.getTime());
+  let row: q.Application | null = null;
+  for (let attempt = 0; attempt < 3 && !row; attempt++) {
+    const candidate: q.Application = {
+      id,
+      number: applicationNumber(now),
+      region: input.region,
+      subscriberId: input.subscriberId,
+      accountNo: input.accountNo ?? null,
+      serviceId: input.serviceId ?? null,
+      kind: input.kind,
+      status: "received",
+      address: input.address ?? null,
+      contactPhone: input.contactPhone ?? null,
+      preferredDay: input.preferredDay ?? null,
+      preferredSlot: input.preferredSlot ?? null,
+      technician: null,
+      details: JSON.stringify(input.details),
+      effectsAt: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    try {
+      await q.insertApplication(db, candidate, newId(now.getTime()));
+      row = candidate;
+    } catch (e) {
+      if (!String(e).includes("applications_number_uq") && !String(e).includes("UNIQUE")) throw e;
+    }
+  }
+  if (!row) throw new AppError(503, "internal");
+  await q.insertDirectoryEntry(data.global, { id, subscriberId: input.subscriberId, region: input.region, shard, createdAt: now });
+  await notifyStatus(notify, row, "received");
+  return row;
+}
+
+async function notifyStatus(notify: Notify, app: q.Application, status: ApplicationStatus) {
+  await notify({
+    channel: "event",
+    eventId: `application:${app.id}:${status}`,
+    kind: "application_status",
+    subscriberId: app.subscriberId,
+    accountNo: app.accountNo,
+    params: {
+      number: app.number,
+      status: STATUS_LABELS[status].ru,
+      status_ru: STATUS_LABELS[status].ru,
+      status_en: STATUS_LABELS[status].en,
+      url: `/applications/${app.id}`,
+    },
+  });
+}
+
+/** Finds an application wherever it lives (global directory → shard). */
+export async function findApplication(data: DataAccess, id: string) {
+  if (!/^[0-9a-v]{26}$/.test(id)) return null;
+  const entry = await q.selectDirectoryEntry(data.global, id);
+  if (!entry || !isShardBinding(entry.shard)) return null;
+  const db = data.shard(entry.shard);
+  const app = await q.selectApplication(db, id);
+  return app ? { app, db } : null;
+}
+
+export function applicationView(app: q.Application, events: q.ApplicationEvent[] | null, actor: Actor) {
+  return {
+    id: app.id,
+    number: app.number,
+    region: app.region,
+    kind: app.kind,
+    kindLabel: KIND_LABELS[app.kind],
+    status: app.status,
+    statusLabel: STATUS_LABELS[app.status],
+    accountNo: app.accountNo,
+    serviceId: app.serviceId,
+    address: app.address,
+    contactPhone: actor === "operator" ? app.contactPhone : null,
+    preferredDay: app.preferredDay,
+    preferredSlot: app.preferredSlot,
+    technician: app.technician,
+    details: JSON.parse(app.details) as Record<string, unknown>,
+    createdAt: app.createdAt.toISOString(),
+    updatedAt: app.updatedAt.toISOString(),
+    next: nextStatuses(app.kind, app.status, actor),
+    history:
+      events?.map((e) => ({
+        from: e.fromStatus,
+        to: e.toStatus,
+        label: STATUS_LABELS[e.toStatus as ApplicationStatus] ?? { ru: e.toStatus, en: e.toStatus },
+        actor: e.actor,
+        comment: e.comment,
+        at: e.at.toISOString(),
+      })) ?? null,
+  };
+}
+
+/** The subscriber's applications, newest first (only the shards the directory names). */
+export async function listMyApplications(data: DataAccess, subscriberId: string) {
+  const shards = (await q.selectSubscriberShards(data.global, subscriberId)).filter(isShardBinding);
+  const perShard = await Promise.all(shards.map((s) => q.selectSubscriberApplications(data.shard(s), subscriberId)));
+  return perShard
+    .flat()
+    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+    .map((a) => applicationView(a, null, "subscriber"));
+}
+
+/** One of the subscriber's applications with its history; anyone else's is the same 404 as none. */
+export async function myApplication(data: DataAccess, subscriberId: string, id: string) {
+  const found = await findApplication(data, id);
+  if (!found || found.app.subscriberId !== subscriberId) throw new AppError(404, "not_found");
+  return applicationView(found.app, await q.selectEvents(found.db, id), "subscriber");
+}
+
+/**
+ * Moves an application through the state machine: refused (409) if the
+ * actor may not make this move from where it is, or if someone else moved it
+ * first. "Done" then carries the application out (idempotently), and the
+ * subscriber hears of every change.
+ */
+export async function transition(
+  data: DataAccess,
+  notify: Notify,
+  id: string,
+  to: ApplicationStatus,
+  actor: Actor,
+  opts: { comment?: string | null; technician?: string | null; subscriberId?: string; region?: string } = {},
+  now = new Date(),
+) {
+  const found = await findApplication(data, id);
+  if (!found || (opts.subscriberId && found.app.subscriberId !== opts.subscriberId) || (opts.region && found.app.region !== opts.region))
+    throw new AppError(404, "not_found");
+  const { app, db } = found;
+  if (!canMove(app.kind, app.status, to, actor))
+    throw new AppError(409, "application_transition", { from: STATUS_LABELS[app.status].ru, to: STATUS_LABELS[to].ru });
+  if (to === "technician_assigned" && !opts.technician)
+    throw new AppError(400, "validation", {}, [{ field: "technician", message: "field.application.technician" }]);
+  const moved = await q.moveApplication(
+    db,
+    app,
+    to,
+    { id: newId(now.getTime()), actor, comment: opts.comment ?? null, at: now },
+    opts.technician,
+  );
+  if (!moved) throw new AppError(409, "application_transition", { from: STATUS_LABELS[app.status].ru, to: STATUS_LABELS[to].ru });
+  const after = { ...app, status: to, updatedAt: now, technician: opts.technician ?? app.technician };
+  if (to === "done" || to === "rejected" || to === "cancelled") await carryOut(data, db, after, now);
+  await notifyStatus(notify, after, to);
+  const events = await q.selectEvents(db, id);
+  return applicationView((await q.selectApplication(db, id)) ?? after, events, actor);
+}
+
+/**
+ * What a finished application means for the account, done once (marked with
+ * `effects_at`) and safe to repeat: the hourly cron retries any that failed.
+ */
+export async function carryOut(data: DataAccess, db: RegionDb, app: q.Application, now = new Date()) {
+  if (app.effectsAt) return;
+  const details = JSON.parse(app.details) as Record<string, unknown>;
+  const t = now.getTime();
+  const statements: [string, ...unknown[]][] = [];
+  if (app.status === "done" && app.kind === "connection") {
+    const accountNo = await connectionAccount(data, db, app, details, now);
+    statements.push([
+      `INSERT OR IGNORE INTO account_services (id, account_no, tariff_id, status, started_at) VALUES (?, ?, ?, 'active', ?)`,
+      `svc-${app.id}`,
+      accountNo,
+      String(details.tariffId),
+      t,
+    ]);
+  }
+  if (app.kind === "tariff_change") {
+    // Done: the new tariff from the next local day; rejected or withdrawn: the waiting change is dropped.
+    statements.push(
+      app.status === "done"
+        ? [
+            "UPDATE tariff_changes SET status = 'scheduled', effective_day = ? WHERE application_id = ? AND status = 'waiting'",
+            nextDay(localDay(tzOf(app.region), now)),
+            app.id,
+          ]
+        : ["UPDATE tariff_changes SET status = 'cancelled' WHERE application_id = ? AND status = 'waiting'", app.id],
+    );
+  }
+  if (app.status === "done" && app.kind === "disconnection" && app.serviceId) {
+    statements.push(
+      ["UPDATE account_services SET status = 'ended' WHERE id = ? AND account_no = ?", app.serviceId, app.accountNo],
+      ["UPDATE account_options SET status = 'ended', ended_at = ? WHERE service_id = ? AND status = 'active'", t, app.serviceId],
+    );
+  }
+  if (app.status === "done" && app.kind === "termination" && app.accountNo) {
+    statements.push(
+      ["UPDATE account_services SET status = 'ended' WHERE account_no = ? AND status != 'ended'", app.accountNo],
+      ["UPDATE account_options SET status = 'ended', ended_at = ? WHERE account_no = ? AND status = 'active'", t, app.accountNo],
+      ["UPDATE accounts SET status = 'closed' WHERE account_no = ?", app.accountNo],
+    );
+    // The rest of the balance goes back as the subscriber asked: one debit, keyed by the application.
+    if (details.refund === "card" || details.refund === "bank")
+      statements.push([
+        `INSERT INTO ledger_entries (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
+           SELECT ?, ?, 'adjustment', -b.s, ?, ?, NULL, 'Возврат остатка при расторжении договора', 'Balance refunded on termination', ?, ?
+           FROM (SELECT coalesce(sum(amount_kop), 0) s FROM ledger_entries WHERE account_no = ?) b WHERE b.s > 0
+           ON CONFLICT (idempotency_key) DO NOTHING`,
+        newId(t),
+        app.accountNo,
+        t,
+        localDay(tzOf(app.region), now),
+        `termination:${app.id}`,
+        t,
+        app.accountNo,
+      ]);
+  }
+  statements.push(["UPDATE applications SET effects_at = ? WHERE id = ? AND effects_at IS NULL", t, app.id]);
+  await rawBatch(db, statements);
+  log("info", "application.carried_out", { applicationId: app.id, kind: app.kind, status: app.status });
+}
+
+/** The account a connection goes to: the one chosen, or a new one at the address (made once, its number kept on the application). */
+async function connectionAccount(data: DataAccess, db: RegionDb, app: q.Application, details: Record<string, unknown>, now: Date) {
+  if (app.accountNo) return app.accountNo;
+  const candidate = makeAccountNo(`9${randomDigits(10)}`);
+  await rawBatch(db, [["UPDATE applications SET account_no = coalesce(account_no, ?) WHERE id = ?", candidate, app.id]]);
+  const accountNo = (await q.selectApplication(db, app.id))?.accountNo ?? candidate;
+  const sub = await data.global.select().from(subscribers).where(eq(subscribers.id, app.subscriberId)).get();
+  const shard = shardOfRegion(app.region) ?? SHARDS[0];
+  await rawBatch(db, [
+    [
+      "INSERT OR IGNORE INTO accounts (account_no, region, holder_name, address, status, created_at) VALUES (?, ?, ?, ?, 'active', ?)",
+      accountNo,
+      app.region,
+      String(details.holderName ?? sub?.displayName ?? ""),
+      app.address ?? "",
+      now.getTime(),
+    ],
+  ]);
+  await data.global
+    .insert(accountDirectory)
+    .values({
+      accountNo,
+      region: app.region,
+      shard: shard as string,
+      contactPhone: sub?.phone ?? null,
+      contactEmail: sub?.email ?? null,
+      createdAt: now,
+    })
+    .onConflictDoNothing();
+  await data.global
+    .insert(accountLinks)
+    .values({ subscriberId: app.subscriberId, accountNo, role: "owner", createdAt: now })
+    .onConflictDoNothing();
+  return accountNo;
+}
+
+/** Cron: finished applications whose effects did not happen (a failure after the move) are carried out again. */
+export async function retryEffects(data: DataAccess, now = new Date()) {
+  let n = 0;
+  for (const shard of SHARDS) {
+    const db = data.shard(shard);
+    const pending = await q.selectUnfinishedEffects(db, new Date(now.getTime() - 60_000));
+    for (const app of pending) {
+      try {
+        await carryOut(data, db, app, now);
+        n++;
+      } catch (e) {
+        log("error", "application.effects_failed", { applicationId: app.id, error: String(e).slice(0, 200) });
+      }
+    }
+  }
+  return n;
+}

@@ -1,0 +1,140 @@
+import type { z } from "@hono/zod-openapi";
+import type { DataAccess } from "../../platform/db";
+import { AppError, type FieldError } from "../../platform/errors";
+import { normalizePhone } from "../../platform/identifiers";
+import { localDay, regionByCode } from "../../platform/region";
+import { requireAccount } from "../accounts/accounts.service";
+import { applicationView, createApplication, type Notify } from "./applications.service";
+import * as q from "./services.queries";
+import type { createApplicationRoute } from "./services.routes";
+import { coverageAt } from "./services.service";
+
+type Body = z.infer<(typeof createApplicationRoute)["request"]["body"]["content"]["application/json"]["schema"]>;
+
+const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+
+function checkVisit(region: string, day: string, phone: string, now: Date, errors: FieldError[]) {
+  const today = localDay(regionByCode(region)?.tz ?? "Europe/Moscow", now);
+  if (day <= today || day > addDays(today, 30)) errors.push({ field: "preferredDay", message: "field.application.day" });
+  const contact = normalizePhone(phone);
+  if (!contact) errors.push({ field: "contactPhone", message: "field.application.phone" });
+  return contact;
+}
+
+/**
+ * A subscriber's application, checked for its kind: a connection needs an
+ * address the network reaches and a tariff that fits it (on this regional
+ * site), a visit day within a month; the rest need the holder's account.
+ */
+export async function applyFor(
+  data: DataAccess,
+  notify: Notify,
+  subscriberId: string,
+  siteRegion: string | null,
+  body: Body,
+  now = new Date(),
+) {
+  const errors: FieldError[] = [];
+  if (body.kind === "connection") {
+    if (!siteRegion) throw new AppError(400, "region_required");
+    const cov = await coverageAt(data, siteRegion, body.street, body.house);
+    if (!cov.available) errors.push({ field: "house", message: "field.application.no_coverage" });
+    else if (!cov.tariffs.some((t) => t.id === body.tariffId)) errors.push({ field: "tariffId", message: "field.tariff.unavailable" });
+    let accountNo: string | null = null;
+    if (body.accountNo) {
+      const link = await requireAccount(data.global, subscriberId, body.accountNo, "owner");
+      if (link.region !== siteRegion) errors.push({ field: "accountNo", message: "field.application.region" });
+      accountNo = link.accountNo;
+    }
+    const contact = checkVisit(siteRegion, body.preferredDay, body.contactPhone, now, errors);
+    if (errors.length) throw new AppError(400, "validation", {}, errors);
+    const tariff = cov.tariffs.find((t) => t.id === body.tariffId);
+    const address = `${regionByCode(siteRegion)?.nameRu ?? siteRegion}, ${cov.street}, д. ${body.house}${body.flat ? `, кв. ${body.flat}` : ""}`;
+    const app = await createApplication(
+      data,
+      notify,
+      {
+        region: siteRegion,
+        subscriberId,
+        kind: "connection",
+        accountNo,
+        address,
+        contactPhone: contact,
+        preferredDay: body.preferredDay,
+        preferredSlot: body.preferredSlot,
+        details: {
+          tariffId: body.tariffId,
+          tariffName: tariff?.name.ru,
+          technology: cov.technologies[0]?.technology,
+          maxMbps: cov.maxMbps,
+          comment: body.comment ?? null,
+        },
+      },
+      now,
+    );
+    return applicationView(app, null, "subscriber");
+  }
+  const link = await requireAccount(data.global, subscriberId, body.accountNo, "owner");
+  const db = data.shard(link.shard);
+  if (body.kind === "disconnection") {
+    const svc = await q.selectService(db, link.accountNo, body.serviceId);
+    if (!svc || svc.service.status === "ended") throw new AppError(404, "not_found");
+    const app = await createApplication(
+      data,
+      notify,
+      {
+        region: link.region,
+        subscriberId,
+        kind: "disconnection",
+        accountNo: link.accountNo,
+        serviceId: svc.service.id,
+        address: svc.account.address,
+        details: { service: svc.tariff.nameRu, reason: body.reason ?? null },
+      },
+      now,
+    );
+    return applicationView(app, null, "subscriber");
+  }
+  if (body.kind === "termination") {
+    if (body.refund === "bank" && !body.bankDetails?.trim()) errors.push({ field: "bankDetails", message: "field.application.bank" });
+    if (errors.length) throw new AppError(400, "validation", {}, errors);
+    const svc = await q.selectServices(db, link.accountNo);
+    const app = await createApplication(
+      data,
+      notify,
+      {
+        region: link.region,
+        subscriberId,
+        kind: "termination",
+        accountNo: link.accountNo,
+        address: null,
+        details: {
+          refund: body.refund,
+          bankDetails: body.bankDetails ?? null,
+          reason: body.reason ?? null,
+          services: svc.map((s) => s.tariff.nameRu),
+        },
+      },
+      now,
+    );
+    return applicationView(app, null, "subscriber");
+  }
+  const contact = checkVisit(link.region, body.preferredDay, body.contactPhone, now, errors);
+  if (errors.length) throw new AppError(400, "validation", {}, errors);
+  const app = await createApplication(
+    data,
+    notify,
+    {
+      region: link.region,
+      subscriberId,
+      kind: "callout",
+      accountNo: link.accountNo,
+      contactPhone: contact,
+      preferredDay: body.preferredDay,
+      preferredSlot: body.preferredSlot,
+      details: { problem: body.problem },
+    },
+    now,
+  );
+  return applicationView(app, null, "subscriber");
+}

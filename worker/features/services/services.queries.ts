@@ -1,0 +1,193 @@
+import { and, eq, inArray, lte, ne, sql } from "drizzle-orm";
+import {
+  accountOptions,
+  accountServices,
+  accounts,
+  coverage,
+  serviceOptions,
+  type TariffKind,
+  tariffChanges,
+  tariffs,
+  usageRecords,
+  voluntaryBlocks,
+} from "../../db/schema/region";
+import type { RegionDb } from "../../platform/db";
+
+/** One service of an account with its tariff. */
+export function selectService(db: RegionDb, accountNo: string, serviceId: string) {
+  return db
+    .select({ service: accountServices, tariff: tariffs, account: accounts })
+    .from(accountServices)
+    .innerJoin(tariffs, eq(tariffs.id, accountServices.tariffId))
+    .innerJoin(accounts, eq(accounts.accountNo, accountServices.accountNo))
+    .where(and(eq(accountServices.id, serviceId), eq(accountServices.accountNo, accountNo)))
+    .get();
+}
+
+export type ServiceRow = NonNullable<Awaited<ReturnType<typeof selectService>>>;
+
+/** The services of an account (not ended) with tariffs. */
+export function selectServices(db: RegionDb, accountNo: string) {
+  return db
+    .select({ service: accountServices, tariff: tariffs })
+    .from(accountServices)
+    .innerJoin(tariffs, eq(tariffs.id, accountServices.tariffId))
+    .where(and(eq(accountServices.accountNo, accountNo), ne(accountServices.status, "ended")))
+    .orderBy(accountServices.startedAt, accountServices.id)
+    .all();
+}
+
+export function selectRegionTariffs(db: RegionDb, region: string, kind?: TariffKind) {
+  return db
+    .select()
+    .from(tariffs)
+    .where(and(eq(tariffs.region, region), eq(tariffs.active, true), kind ? eq(tariffs.kind, kind) : undefined))
+    .orderBy(tariffs.sort)
+    .all();
+}
+
+export function selectTariff(db: RegionDb, id: string) {
+  return db.select().from(tariffs).where(eq(tariffs.id, id)).get();
+}
+
+export function selectPendingChange(db: RegionDb, serviceId: string) {
+  return db
+    .select()
+    .from(tariffChanges)
+    .where(and(eq(tariffChanges.serviceId, serviceId), inArray(tariffChanges.status, ["scheduled", "waiting"])))
+    .get();
+}
+
+/** Replaces a service's pending change (at most one: a partial unique index) with this one, in one transaction. */
+export function replacePendingChange(db: RegionDb, row: typeof tariffChanges.$inferInsert) {
+  return db.batch([
+    db
+      .update(tariffChanges)
+      .set({ status: "cancelled" })
+      .where(and(eq(tariffChanges.serviceId, row.serviceId), inArray(tariffChanges.status, ["scheduled", "waiting"]))),
+    db.insert(tariffChanges).values(row),
+  ]);
+}
+
+export function cancelPendingChange(db: RegionDb, serviceId: string) {
+  return db
+    .update(tariffChanges)
+    .set({ status: "cancelled" })
+    .where(and(eq(tariffChanges.serviceId, serviceId), eq(tariffChanges.status, "scheduled")))
+    .returning({ id: tariffChanges.id })
+    .all();
+}
+
+/** Scheduled changes of a region due by `day`. */
+export function selectDueChanges(db: RegionDb, region: string, day: string) {
+  return db
+    .select({ change: tariffChanges })
+    .from(tariffChanges)
+    .innerJoin(accounts, eq(accounts.accountNo, tariffChanges.accountNo))
+    .where(and(eq(accounts.region, region), eq(tariffChanges.status, "scheduled"), lte(tariffChanges.effectiveDay, day)))
+    .all();
+}
+
+/** Outgoing minutes, data and paid SMS per month of one service, for the advisor. */
+export function selectMonthlyUsage(db: RegionDb, serviceId: string, fromDay: string, toDay: string) {
+  return db
+    .select({
+      month: sql<string>`substr(${usageRecords.localDay}, 1, 7)`,
+      category: usageRecords.category,
+      direction: usageRecords.direction,
+      minutes: sql<number>`coalesce(sum((coalesce(${usageRecords.durationSec}, 0) + 59) / 60), 0)`,
+      volumeKb: sql<number>`coalesce(sum(${usageRecords.volumeKb}), 0)`,
+      count: sql<number>`count(*)`,
+    })
+    .from(usageRecords)
+    .where(and(eq(usageRecords.serviceId, serviceId), sql`${usageRecords.localDay} BETWEEN ${fromDay} AND ${toDay}`))
+    .groupBy(sql`1`, usageRecords.category, usageRecords.direction)
+    .all();
+}
+
+export function selectRegionOptions(db: RegionDb, region: string) {
+  return db.select().from(serviceOptions).where(eq(serviceOptions.region, region)).orderBy(serviceOptions.sort).all();
+}
+
+export function selectActiveOptions(db: RegionDb, accountNo: string) {
+  return db
+    .select()
+    .from(accountOptions)
+    .where(and(eq(accountOptions.accountNo, accountNo), eq(accountOptions.status, "active")))
+    .all();
+}
+
+export function insertOption(db: RegionDb, row: typeof accountOptions.$inferInsert) {
+  return db.insert(accountOptions).values(row).onConflictDoNothing().returning({ id: accountOptions.id }).all();
+}
+
+export function endOption(db: RegionDb, serviceId: string, optionId: string, at: Date) {
+  return db
+    .update(accountOptions)
+    .set({ status: "ended", endedAt: at })
+    .where(and(eq(accountOptions.serviceId, serviceId), eq(accountOptions.optionId, optionId), eq(accountOptions.status, "active")))
+    .returning({ id: accountOptions.id })
+    .all();
+}
+
+/** Coverage rows of a street in a region. */
+export function selectCoverage(db: RegionDb, region: string, streetKey: string) {
+  return db
+    .select()
+    .from(coverage)
+    .where(and(eq(coverage.region, region), eq(coverage.streetKey, streetKey)))
+    .all();
+}
+
+/** Street names of a region starting with (or containing) the typed text. */
+export function selectStreets(db: RegionDb, region: string, key: string, limit = 10) {
+  return db
+    .selectDistinct({ street: coverage.street })
+    .from(coverage)
+    .where(and(eq(coverage.region, region), sql`${coverage.streetKey} LIKE ${`%${key.replace(/[%_]/g, "")}%`}`))
+    .orderBy(coverage.street)
+    .limit(limit)
+    .all();
+}
+
+export type Block = typeof voluntaryBlocks.$inferSelect;
+
+export function selectServiceBlocks(db: RegionDb, serviceId: string) {
+  return db
+    .select()
+    .from(voluntaryBlocks)
+    .where(and(eq(voluntaryBlocks.serviceId, serviceId), inArray(voluntaryBlocks.status, ["scheduled", "active", "ended"])))
+    .orderBy(voluntaryBlocks.fromDay)
+    .all();
+}
+
+export function selectAccountBlocks(db: RegionDb, accountNo: string) {
+  return db
+    .select()
+    .from(voluntaryBlocks)
+    .where(and(eq(voluntaryBlocks.accountNo, accountNo), inArray(voluntaryBlocks.status, ["scheduled", "active"])))
+    .orderBy(voluntaryBlocks.fromDay)
+    .all();
+}
+
+export function insertBlock(db: RegionDb, row: typeof voluntaryBlocks.$inferInsert) {
+  return db.insert(voluntaryBlocks).values(row).run();
+}
+
+export function selectBlock(db: RegionDb, id: string) {
+  return db.select().from(voluntaryBlocks).where(eq(voluntaryBlocks.id, id)).get();
+}
+
+/** Blocks of a region to start at `day` (scheduled, begun by then) and to end (active, over before it). */
+export function selectBlocksDue(db: RegionDb, region: string, day: string) {
+  return db.batch([
+    db
+      .select()
+      .from(voluntaryBlocks)
+      .where(and(eq(voluntaryBlocks.region, region), eq(voluntaryBlocks.status, "scheduled"), lte(voluntaryBlocks.fromDay, day))),
+    db
+      .select()
+      .from(voluntaryBlocks)
+      .where(and(eq(voluntaryBlocks.region, region), eq(voluntaryBlocks.status, "active"), sql`${voluntaryBlocks.toDay} < ${day}`)),
+  ]);
+}
