@@ -27,6 +27,11 @@ const BonusPage = lazy(() => import("../features/bonus/BonusPage"));
 const InboxPage = lazy(() => import("../features/notifications/InboxPage"));
 const NotificationSettingsPage = lazy(() => import("../features/notifications/NotificationSettingsPage"));
 const UsagePage = lazy(() => import("../features/usage/UsagePage"));
+const ConnectPage = lazy(() => import("../features/services/ConnectPage"));
+const ServicePage = lazy(() => import("../features/services/ServicePage"));
+const OpsPage = lazy(() => import("../features/services/OpsPage"));
+const ApplicationsPage = lazy(() => import("../features/services/ApplicationsPage").then((m) => ({ default: m.ApplicationsPage })));
+const ApplicationPage = lazy(() => import("../features/services/ApplicationsPage").then((m) => ({ default: m.ApplicationPage })));
 
 /** Loads the region context of this host, then shows the apex picker or the regional site. */
 export function App() {
@@ -68,6 +73,11 @@ export function App() {
                     <Route path="/accounts/:no" component={AccountPage} />
                     <Route path="/accounts/:no/payments/:id" component={PaymentPage} />
                     <Route path="/accounts/:no/usage" component={UsagePage} />
+                    <Route path="/accounts/:no/services/:sid" component={ServicePage} />
+                    <Route path="/connect" component={ConnectPage} />
+                    <Route path="/applications" component={ApplicationsPage} />
+                    <Route path="/applications/:id" component={ApplicationPage} />
+                    <Route path="/ops/applications" component={OpsPage} />
                     <Route path="/history" component={HistoryShortcut} />
                     <Route path="/recover" component={RecoverPage} />
                     <Route path="/notifications" component={InboxPage} />

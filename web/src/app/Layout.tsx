@@ -33,6 +33,7 @@ export function Layout(props: RouteSectionProps) {
     { href: "/tariffs", key: "nav.tariffs" },
     { href: "/offices", key: "nav.offices" },
     { href: "/contacts", key: "nav.contacts" },
+    { href: "/connect", key: "nav.connect" },
   ] as const;
   return (
     <>
@@ -87,6 +88,13 @@ export function Layout(props: RouteSectionProps) {
                 </li>
               )}
             </For>
+            <Show when={profile()}>
+              <li>
+                <A href="/applications" activeClass="active">
+                  {t("nav.applications")}
+                </A>
+              </li>
+            </Show>
           </ul>
         </nav>
       </header>

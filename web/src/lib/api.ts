@@ -3,6 +3,7 @@ import type { Account, LedgerEntry } from "../../../worker/features/accounts/acc
 import type { ProfileDto, SessionDto } from "../../../worker/features/auth/auth.routes";
 import type { Payment } from "../../../worker/features/payments/payments.routes";
 import type { Receipt } from "../../../worker/features/payments/receipts";
+import type { ApplicationDto as Application, Tariff as ServiceTariff } from "../../../worker/features/services/services.routes";
 import type { Report as UsageReport, UsageView } from "../../../worker/features/usage/usage.routes";
 
 export type PaymentDto = z.infer<typeof Payment>;
@@ -387,4 +388,102 @@ export const usageApi = {
   view: (no: string, params: URLSearchParams) => request<UsageViewDto>(`/api/v1/accounts/${encodeURIComponent(no)}/usage?${params}`),
   order: (no: string, body: UsageOrder) => send<UsageReportDto>("POST", `/api/v1/accounts/${encodeURIComponent(no)}/usage/reports`, body),
   reports: (no: string) => request<Items<UsageReportDto>>(`/api/v1/accounts/${encodeURIComponent(no)}/usage/reports`).then((r) => r.items),
+};
+
+export type ServiceTariffDto = z.infer<typeof ServiceTariff>;
+export type ApplicationDto = z.infer<typeof Application>;
+export interface TariffOfferDto {
+  accountNo: string;
+  serviceId: string;
+  current: ServiceTariffDto;
+  effectiveDay: string;
+  pending: { toTariffId: string; effectiveDay: string; status: string } | null;
+  alternatives: (ServiceTariffDto & { monthlyDiffKop: number; restOfMonthDiffKop: number; needsTechnician: boolean })[];
+}
+export interface AdvisorDto {
+  months: { month: string; minutes: number; dataKb: number; paidSms: number; international: number }[];
+  options: {
+    tariff: ServiceTariffDto;
+    current: boolean;
+    months: { month: string; feeKop: number; extraKop: number; totalKop: number }[];
+    totalKop: number;
+    savingKop: number;
+  }[];
+  best: string | null;
+}
+export interface OptionsDto {
+  accountNo: string;
+  canChange: boolean;
+  services: {
+    serviceId: string;
+    kind: string;
+    name: { ru: string; en: string };
+    status: string;
+    options: { id: string; name: { ru: string; en: string }; priceKop: number; dailyKop: number; restOfMonthKop: number; on: boolean }[];
+  }[];
+}
+export interface BlockQuoteDto {
+  days: number;
+  savedKop: number;
+  feeKop: number;
+  savingKop: number;
+  usedThisYear: number;
+  earliest: string;
+  rules: { minDays: number; maxDays: number; maxDaysPerYear: number; freeDaysPerYear: number; feePerDayKop: number };
+  errors: string[];
+}
+export interface BlockDto {
+  id: string;
+  serviceId: string;
+  fromDay: string;
+  toDay: string;
+  status: string;
+  feeKop: number;
+  applicationId: string;
+}
+export interface CoverageDto {
+  street: string;
+  house: string;
+  available: boolean;
+  maxMbps: number;
+  technologies: { technology: "gpon" | "fttb" | "adsl"; maxMbps: number; tv: boolean }[];
+  tariffs: ServiceTariffDto[];
+}
+
+const acc = (no: string) => `/api/v1/accounts/${encodeURIComponent(no)}`;
+const svc = (no: string, id: string) => `${acc(no)}/services/${encodeURIComponent(id)}`;
+const put = <T>(path: string, body: unknown) =>
+  request<T>(path, { method: "PUT", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
+
+/** Services of an account, coverage and applications. */
+export const servicesApi = {
+  offer: (no: string, id: string) => request<TariffOfferDto>(`${svc(no, id)}/tariffs`),
+  changeTariff: (no: string, id: string, tariffId: string) =>
+    send<{ effectiveDay: string | null; applicationId: string | null; status: string }>("POST", `${svc(no, id)}/tariff`, { tariffId }),
+  cancelChange: (no: string, id: string) => send<void>("DELETE", `${svc(no, id)}/tariff-change`),
+  advisor: (no: string, id: string) => request<AdvisorDto>(`${svc(no, id)}/advisor`),
+  options: (no: string) => request<OptionsDto>(`${acc(no)}/options`),
+  setOption: (no: string, id: string, optionId: string, on: boolean) =>
+    put<{ on: boolean }>(`${svc(no, id)}/options/${encodeURIComponent(optionId)}`, { on }),
+  blockQuote: (no: string, id: string, from: string, to: string) =>
+    request<BlockQuoteDto>(`${svc(no, id)}/block-quote?${new URLSearchParams({ from, to })}`),
+  block: (no: string, id: string, from: string, to: string) =>
+    send<BlockDto & { number: string }>("POST", `${svc(no, id)}/blocks`, { from, to }),
+  blocks: (no: string) => request<Items<BlockDto>>(`${acc(no)}/blocks`).then((r) => r.items),
+  endBlock: (no: string, blockId: string) => send<{ status: string }>("POST", `${acc(no)}/blocks/${encodeURIComponent(blockId)}/end`),
+  coverage: (street: string, house: string) => request<CoverageDto>(`/api/v1/region/coverage?${new URLSearchParams({ street, house })}`),
+  streets: (q: string) => request<Items<string>>(`/api/v1/region/coverage/streets?${new URLSearchParams({ q })}`).then((r) => r.items),
+  apply: (body: Record<string, unknown>) => send<ApplicationDto>("POST", "/api/v1/applications", body),
+  applications: () => request<Items<ApplicationDto>>("/api/v1/applications").then((r) => r.items),
+  application: (id: string) => request<ApplicationDto>(`/api/v1/applications/${encodeURIComponent(id)}`),
+  cancel: (id: string) => send<ApplicationDto>("POST", `/api/v1/applications/${encodeURIComponent(id)}/cancel`),
+};
+
+/** The operators' API, with the token the operator typed (kept for this tab only). */
+export const opsApi = {
+  request: async <T>(token: string, path: string, init: RequestInit = {}) =>
+    request<T>(`/ops/v1${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...(init.headers ?? {}) },
+    }),
 };

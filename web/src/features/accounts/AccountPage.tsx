@@ -10,6 +10,7 @@ import { enqueue, lastRefused, pending } from "../../lib/outbox";
 import { Field } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { AutopaySection, PaymentsSection, PromisedSection } from "../payments/PaymentsSection";
+import { AccountServices, Termination } from "../services/AccountServices";
 import { AccountCard } from "./AccountsPage";
 import { SpendingChart } from "./SpendingChart";
 
@@ -267,8 +268,12 @@ export default function AccountPage() {
           </A>
         </p>
       </Show>
+      <AccountServices accountNo={params.no} />
       <MoneySections accountNo={params.no} />
       <History accountNo={params.no} services={account.latest?.data.services ?? []} />
+      <Show when={account.latest?.data.role === "owner" && account.latest.data.status !== "closed"}>
+        <Termination accountNo={params.no} balanceKop={account.latest?.data.balanceKop ?? 0} />
+      </Show>
     </>
   );
 }

@@ -1,0 +1,189 @@
+import { A, useNavigate } from "@solidjs/router";
+import { createResource, createSignal, For, Show } from "solid-js";
+import { Loadable } from "../../app/Loadable";
+import { useI18n } from "../../i18n";
+import { type OptionsDto, servicesApi } from "../../lib/api";
+import { createAction } from "../../lib/createAction";
+import { formatRub } from "../../lib/format";
+import { useOnline } from "../../lib/online";
+import { ProblemAlert } from "../auth/ProblemAlert";
+
+type Option = OptionsDto["services"][number]["options"][number];
+
+/**
+ * «Подключённые услуги»: each service with its tariff page, and its options as
+ * switches. Switching on shows the price first; the change is applied at once
+ * on screen and rolled back if the server refuses.
+ */
+export function AccountServices(props: { accountNo: string }) {
+  const { t, lang } = useI18n();
+  const online = useOnline();
+  const [data, { refetch, mutate }] = createResource(() => props.accountNo, servicesApi.options);
+  const [asking, setAsking] = createSignal<{ serviceId: string; option: Option } | null>(null);
+  const a = createAction();
+  const set = (serviceId: string, optionId: string, on: boolean) => {
+    const before = data.latest;
+    if (before)
+      mutate({
+        ...before,
+        services: before.services.map((s) =>
+          s.serviceId === serviceId ? { ...s, options: s.options.map((o) => (o.id === optionId ? { ...o, on } : o)) } : s,
+        ),
+      });
+    void a.run(async () => {
+      try {
+        await servicesApi.setOption(props.accountNo, serviceId, optionId, on);
+      } catch (e) {
+        if (before) mutate(before);
+        throw e;
+      }
+    });
+  };
+  return (
+    <section aria-labelledby="services-title">
+      <h2 id="services-title">{t("services.title")}</h2>
+      <ProblemAlert problem={a.problem()} />
+      <Loadable resource={data} onRetry={refetch}>
+        {(d) => (
+          <For each={d.services}>
+            {(s) => (
+              <article class="service-card">
+                <h3>{s.name[lang()]}</h3>
+                <Show when={s.status === "suspended"}>
+                  <p class="badge">{t("services.suspended")}</p>
+                </Show>
+                <Show when={d.canChange}>
+                  <p>
+                    <A href={`/accounts/${props.accountNo}/services/${s.serviceId}`}>{t("services.manage")}</A>
+                  </p>
+                </Show>
+                <Show when={s.options.length > 0}>
+                  <ul class="options">
+                    <For each={s.options}>
+                      {(o) => (
+                        <li>
+                          <label class="switch">
+                            <input
+                              type="checkbox"
+                              role="switch"
+                              aria-checked={o.on}
+                              checked={o.on}
+                              disabled={!d.canChange || !online()}
+                              onChange={(e) => {
+                                e.currentTarget.checked = o.on;
+                                if (o.on) set(s.serviceId, o.id, false);
+                                else setAsking({ serviceId: s.serviceId, option: o });
+                              }}
+                            />
+                            <span>
+                              {o.name[lang()]} — {t("services.monthly", { amount: formatRub(o.priceKop, lang()) })}
+                            </span>
+                          </label>
+                          <Show when={asking()?.option.id === o.id && asking()?.serviceId === s.serviceId}>
+                            <div class="notice" role="alertdialog" aria-label={o.name[lang()]}>
+                              <p>
+                                {t("options.confirm", {
+                                  name: o.name[lang()],
+                                  daily: formatRub(o.dailyKop, lang()),
+                                  rest: formatRub(o.restOfMonthKop, lang()),
+                                })}
+                              </p>
+                              <button
+                                type="button"
+                                class="button button--primary"
+                                onClick={() => {
+                                  setAsking(null);
+                                  set(s.serviceId, o.id, true);
+                                }}
+                              >
+                                {t("options.on")}
+                              </button>{" "}
+                              <button type="button" class="button" onClick={() => setAsking(null)}>
+                                {t("disconnect.no")}
+                              </button>
+                            </div>
+                          </Show>
+                        </li>
+                      )}
+                    </For>
+                  </ul>
+                </Show>
+              </article>
+            )}
+          </For>
+        )}
+      </Loadable>
+      <Show when={!online()}>
+        <p class="small muted">{t("services.offline")}</p>
+      </Show>
+    </section>
+  );
+}
+
+/** «Расторжение договора»: the form, with what to do with the money left on the account. */
+export function Termination(props: { accountNo: string; balanceKop: number }) {
+  const { t, lang } = useI18n();
+  const navigate = useNavigate();
+  const online = useOnline();
+  const [open, setOpen] = createSignal(false);
+  const [refund, setRefund] = createSignal<"card" | "bank" | "none">(props.balanceKop > 0 ? "card" : "none");
+  const a = createAction();
+  const submit = (e: SubmitEvent) => {
+    e.preventDefault();
+    const f = new FormData(e.currentTarget as HTMLFormElement);
+    void a.run(async () => {
+      const app = await servicesApi.apply({
+        kind: "termination",
+        accountNo: props.accountNo,
+        refund: refund(),
+        bankDetails: String(f.get("bankDetails") ?? "") || undefined,
+        reason: String(f.get("reason") ?? "") || undefined,
+      });
+      navigate(`/applications/${app.id}`);
+    });
+  };
+  return (
+    <section aria-labelledby="termination-title">
+      <h2 id="termination-title">{t("termination.title")}</h2>
+      <Show
+        when={open()}
+        fallback={
+          <button type="button" class="button" onClick={() => setOpen(true)}>
+            {t("termination.open")}
+          </button>
+        }
+      >
+        <form class="form" onSubmit={submit}>
+          <p class="muted">{t("termination.lead")}</p>
+          <Show when={props.balanceKop > 0}>
+            <fieldset class="radios">
+              <legend>{t("termination.refund", { amount: formatRub(props.balanceKop, lang()) })}</legend>
+              <For each={["card", "bank"] as const}>
+                {(r) => (
+                  <label>
+                    <input type="radio" name="refund" value={r} checked={refund() === r} onChange={() => setRefund(r)} />
+                    {t(`termination.refund.${r}`)}
+                  </label>
+                )}
+              </For>
+            </fieldset>
+            <Show when={refund() === "bank"}>
+              <label class="field">
+                <span>{t("termination.bank")}</span>
+                <textarea name="bankDetails" rows="3" required maxlength="300" />
+              </label>
+            </Show>
+          </Show>
+          <label class="field">
+            <span>{t("termination.reason")}</span>
+            <textarea name="reason" rows="2" maxlength="500" />
+          </label>
+          <ProblemAlert problem={a.problem()} />
+          <button type="submit" class="button button--danger" disabled={a.busy() || !online()}>
+            {t("termination.submit")}
+          </button>
+        </form>
+      </Show>
+    </section>
+  );
+}

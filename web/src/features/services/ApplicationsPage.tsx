@@ -1,0 +1,125 @@
+import { A, useParams } from "@solidjs/router";
+import { createResource, For, Show } from "solid-js";
+import { Loadable } from "../../app/Loadable";
+import { useI18n } from "../../i18n";
+import { type ApplicationDto, servicesApi } from "../../lib/api";
+import { createAction } from "../../lib/createAction";
+import { formatMoment } from "../../lib/format";
+import { useOnline } from "../../lib/online";
+import { ProblemAlert } from "../auth/ProblemAlert";
+import { RequireLogin } from "../auth/RequireLogin";
+
+export function StatusBadge(props: { app: Pick<ApplicationDto, "status" | "statusLabel"> }) {
+  const { lang } = useI18n();
+  return <span class={`badge badge--${props.app.status}`}>{props.app.statusLabel[lang()]}</span>;
+}
+
+/** «Мои заявки»: every application with its number and status. */
+export function ApplicationsPage() {
+  const { t, lang } = useI18n();
+  const [items, { refetch }] = createResource(servicesApi.applications);
+  return (
+    <RequireLogin>
+      {() => (
+        <>
+          <h1>{t("apps.title")}</h1>
+          <p>
+            <A class="button" href="/connect">
+              {t("connect.title")}
+            </A>
+          </p>
+          <Loadable resource={items} onRetry={refetch}>
+            {(list) => (
+              <Show when={list.length > 0} fallback={<p>{t("apps.none")}</p>}>
+                <ul class="list">
+                  <For each={list}>
+                    {(a) => (
+                      <li class="list__row">
+                        <span>
+                          <A href={`/applications/${a.id}`}>
+                            {t("apps.number", { number: a.number })} · {a.kindLabel[lang()]}
+                          </A>
+                          <br />
+                          <small class="muted">{formatMoment(a.createdAt, lang())}</small>
+                        </span>
+                        <StatusBadge app={a} />
+                      </li>
+                    )}
+                  </For>
+                </ul>
+              </Show>
+            )}
+          </Loadable>
+        </>
+      )}
+    </RequireLogin>
+  );
+}
+
+/** One application: what it is, its status history, and "withdraw" while nobody has started on it. */
+export function ApplicationPage() {
+  const { t, lang } = useI18n();
+  const params = useParams<{ id: string }>();
+  const online = useOnline();
+  const [app, { refetch, mutate }] = createResource(() => params.id, servicesApi.application);
+  const cancel = createAction();
+  const detail = (a: ApplicationDto) =>
+    [
+      a.accountNo ? `${t("account.number")}: ${a.accountNo}` : null,
+      a.address,
+      typeof a.details.tariffName === "string" ? `${t("connect.tariff")}: ${a.details.tariffName}` : null,
+      typeof a.details.toTariffName === "string" ? `${t("connect.tariff")}: ${a.details.toTariffName}` : null,
+      typeof a.details.fromDay === "string" ? t("block.period", { from: String(a.details.fromDay), to: String(a.details.toDay) }) : null,
+      a.preferredDay ? `${t("connect.day")}: ${a.preferredDay} ${a.preferredSlot ?? ""}` : null,
+      a.technician ? `${t("apps.technician")}: ${a.technician}` : null,
+    ].filter((x): x is string => Boolean(x));
+  return (
+    <RequireLogin>
+      {() => (
+        <Loadable resource={app} onRetry={refetch}>
+          {(a) => (
+            <>
+              <p class="small">
+                <A href="/applications">← {t("apps.title")}</A>
+              </p>
+              <h1>
+                {t("apps.number", { number: a.number })}: {a.kindLabel[lang()]}
+              </h1>
+              <p role="status">
+                {t("apps.status")}: <StatusBadge app={a} />
+              </p>
+              <ul class="plain">
+                <For each={detail(a)}>{(line) => <li>{line}</li>}</For>
+              </ul>
+              <h2>{t("apps.history")}</h2>
+              <ol class="timeline">
+                <For each={a.history ?? []}>
+                  {(h) => (
+                    <li>
+                      <strong>{h.label[lang()]}</strong> · <time datetime={h.at}>{formatMoment(h.at, lang())}</time>
+                      <Show when={h.comment}>
+                        <br />
+                        <span class="muted">{h.comment}</span>
+                      </Show>
+                    </li>
+                  )}
+                </For>
+              </ol>
+              <Show when={a.next.includes("cancelled") && a.kind !== "block"}>
+                <ProblemAlert problem={cancel.problem()} />
+                <button
+                  type="button"
+                  class="button"
+                  disabled={cancel.busy() || !online()}
+                  onClick={() => void cancel.run(async () => mutate(await servicesApi.cancel(a.id)))}
+                >
+                  {t("apps.cancel")}
+                </button>
+              </Show>
+            </>
+          )}
+        </Loadable>
+      )}
+    </RequireLogin>
+  );
+}

@@ -1,0 +1,147 @@
+import { createResource, createSignal, For, Show } from "solid-js";
+import { Loadable } from "../../app/Loadable";
+import { useI18n } from "../../i18n";
+import { type ApplicationDto, opsApi } from "../../lib/api";
+import { createAction } from "../../lib/createAction";
+import { formatMoment } from "../../lib/format";
+import { ProblemAlert } from "../auth/ProblemAlert";
+import { useRegion } from "../region/RegionContext";
+import { StatusBadge } from "./ApplicationsPage";
+
+const KEY = "kabinet:ops-token";
+const OPEN = "received,in_work,technician_assigned";
+
+/** One application in the queue, with the moves the state machine allows an operator. */
+function Row(props: { token: string; app: ApplicationDto; onMoved: () => void }) {
+  const { t, lang } = useI18n();
+  const a = createAction();
+  const move = (to: string, form: HTMLFormElement) => {
+    const f = new FormData(form);
+    void a.run(async () => {
+      await opsApi.request(props.token, `/applications/${props.app.id}/transition`, {
+        method: "POST",
+        body: JSON.stringify({
+          to,
+          comment: String(f.get("comment") ?? "") || undefined,
+          technician: String(f.get("technician") ?? "") || undefined,
+        }),
+      });
+      props.onMoved();
+    });
+  };
+  let form!: HTMLFormElement;
+  return (
+    <li class="report">
+      <div>
+        <strong>
+          {t("apps.number", { number: props.app.number })} · {props.app.kindLabel[lang()]}
+        </strong>{" "}
+        <StatusBadge app={props.app} />
+        <p class="small">
+          {[
+            props.app.address,
+            props.app.accountNo,
+            props.app.contactPhone,
+            props.app.preferredDay && `${props.app.preferredDay} ${props.app.preferredSlot ?? ""}`,
+          ]
+            .filter(Boolean)
+            .join(" · ")}
+        </p>
+        <p class="small muted">{formatMoment(props.app.createdAt, lang())}</p>
+      </div>
+      <Show when={props.app.next.length > 0}>
+        <form ref={form} class="form" onSubmit={(e) => e.preventDefault()} aria-label={t("apps.number", { number: props.app.number })}>
+          <Show when={props.app.next.includes("technician_assigned")}>
+            <label class="field">
+              <span>{t("apps.technician")}</span>
+              <input name="technician" autocomplete="off" />
+            </label>
+          </Show>
+          <label class="field">
+            <span>{t("ops.comment")}</span>
+            <input name="comment" autocomplete="off" />
+          </label>
+          <ProblemAlert problem={a.problem()} />
+          <div class="quick">
+            <For each={props.app.next}>
+              {(to) => (
+                <button type="button" class="button" disabled={a.busy()} onClick={() => move(to, form)}>
+                  {t(`ops.to.${to}` as "ops.to.done")}
+                </button>
+              )}
+            </For>
+          </div>
+        </form>
+      </Show>
+    </li>
+  );
+}
+
+/** The operators' screen: this region's applications, moved through their statuses (the operators' token, kept for this tab). */
+export default function OpsPage() {
+  const { t, lang } = useI18n();
+  const { region } = useRegion();
+  const [token, setToken] = createSignal(sessionStorage.getItem(KEY) ?? "");
+  const [status, setStatus] = createSignal(OPEN);
+  const [list, { refetch }] = createResource(
+    () => (token() ? ([token(), status()] as const) : false),
+    ([tk, st]) =>
+      opsApi
+        .request<{ items: ApplicationDto[] }>(tk, `/applications?${new URLSearchParams({ region: region.code, status: st })}`)
+        .then((r) => r.items),
+  );
+  const login = (e: SubmitEvent) => {
+    e.preventDefault();
+    const v = String(new FormData(e.currentTarget as HTMLFormElement).get("token") ?? "");
+    sessionStorage.setItem(KEY, v);
+    setToken(v);
+  };
+  return (
+    <>
+      <h1>{t("ops.title", { region: region.name[lang()] })}</h1>
+      <Show
+        when={token()}
+        fallback={
+          <form class="form narrow" onSubmit={login}>
+            <label class="field">
+              <span>{t("ops.token")}</span>
+              <input name="token" type="password" autocomplete="current-password" required />
+            </label>
+            <button type="submit" class="button button--primary">
+              {t("ops.enter")}
+            </button>
+          </form>
+        }
+      >
+        <div class="filters">
+          <label class="field">
+            <span>{t("apps.status")}</span>
+            <select value={status()} onChange={(e) => setStatus(e.currentTarget.value)}>
+              <option value={OPEN}>{t("ops.open")}</option>
+              <option value="done,rejected,cancelled">{t("ops.closed")}</option>
+            </select>
+          </label>
+          <button
+            type="button"
+            class="button"
+            onClick={() => {
+              sessionStorage.removeItem(KEY);
+              setToken("");
+            }}
+          >
+            {t("ops.leave")}
+          </button>
+        </div>
+        <Loadable resource={list} onRetry={refetch}>
+          {(items) => (
+            <Show when={items.length > 0} fallback={<p>{t("ops.empty")}</p>}>
+              <ul class="reports">
+                <For each={items}>{(app) => <Row token={token()} app={app} onMoved={() => void refetch()} />}</For>
+              </ul>
+            </Show>
+          )}
+        </Loadable>
+      </Show>
+    </>
+  );
+}

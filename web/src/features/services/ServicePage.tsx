@@ -1,0 +1,381 @@
+import { A, useNavigate, useParams } from "@solidjs/router";
+import { createResource, createSignal, For, Show } from "solid-js";
+import { Loadable } from "../../app/Loadable";
+import { useI18n } from "../../i18n";
+import { api, type BlockQuoteDto, type ServiceTariffDto, servicesApi, type TariffOfferDto } from "../../lib/api";
+import { createAction } from "../../lib/createAction";
+import { formatAccountNo, formatDay, formatMonth, formatRub } from "../../lib/format";
+import { useOnline } from "../../lib/online";
+import { runOrStepUp } from "../../lib/stepUp";
+import { CodeField } from "../auth/fields";
+import { ProblemAlert } from "../auth/ProblemAlert";
+import { RequireLogin } from "../auth/RequireLogin";
+
+const signed = (kop: number, lang: "ru" | "en") => `${kop > 0 ? "+" : ""}${formatRub(kop, lang)}`;
+
+function Specs(props: { tariff: ServiceTariffDto }) {
+  const { t } = useI18n();
+  const parts = () =>
+    [
+      props.tariff.speedMbps ? t("tariffs.speed", { n: props.tariff.speedMbps }) : null,
+      props.tariff.tvChannels ? t("tariffs.channels", { n: props.tariff.tvChannels }) : null,
+      props.tariff.minutes ? t("services.minutes", { n: props.tariff.minutes }) : null,
+      props.tariff.dataGb ? t("tariffs.data", { n: props.tariff.dataGb }) : null,
+    ].filter(Boolean);
+  return <span class="muted">{parts().join(" · ")}</span>;
+}
+
+/** Tariff change: the current tariff against the others, what the change costs and when, confirmed with an SMS code. */
+function TariffChange(props: { offer: TariffOfferDto; onDone: () => void }) {
+  const { t, lang } = useI18n();
+  const online = useOnline();
+  const [chosen, setChosen] = createSignal<string | null>(null);
+  const [stage, setStage] = createSignal<"pick" | "code">("pick");
+  const a = createAction();
+  const alt = () => props.offer.alternatives.find((x) => x.id === chosen());
+  const confirm = (e: SubmitEvent) => {
+    e.preventDefault();
+    const f = new FormData(e.currentTarget as HTMLFormElement);
+    const id = chosen();
+    if (!id) return;
+    void a.run(async () => {
+      if (stage() === "code") {
+        await api.verifyStepUp(String(f.get("code") ?? ""));
+        setStage("pick");
+      }
+      let result: Awaited<ReturnType<typeof servicesApi.changeTariff>> | undefined;
+      const ran = await runOrStepUp(
+        async () => {
+          result = await servicesApi.changeTariff(props.offer.accountNo, props.offer.serviceId, id);
+        },
+        () => setStage("code"),
+      );
+      if (!ran || !result) return undefined;
+      props.onDone();
+      return result.applicationId
+        ? t("services.change.application")
+        : t("services.change.scheduled", { day: formatDay(result.effectiveDay ?? "", lang()) });
+    });
+  };
+  return (
+    <section aria-labelledby="tariff-change">
+      <h2 id="tariff-change">{t("services.change.title")}</h2>
+      <p>
+        {t("services.current")}: <strong>{props.offer.current.name[lang()]}</strong> —{" "}
+        {t("services.monthly", { amount: formatRub(props.offer.current.priceKop, lang()) })} <Specs tariff={props.offer.current} />
+      </p>
+      <Show when={props.offer.pending}>
+        {(p) => (
+          <p class="notice" role="status">
+            {p().status === "waiting"
+              ? t("services.pending.waiting")
+              : t("services.pending.scheduled", {
+                  name: props.offer.alternatives.find((x) => x.id === p().toTariffId)?.name[lang()] ?? p().toTariffId,
+                  day: formatDay(p().effectiveDay, lang()),
+                })}
+          </p>
+        )}
+      </Show>
+      <form class="form" onSubmit={confirm}>
+        <fieldset class="radios tariff-choice">
+          <legend>{t("services.change.pick")}</legend>
+          <For each={props.offer.alternatives}>
+            {(x) => (
+              <label>
+                <input type="radio" name="tariff" value={x.id} checked={chosen() === x.id} onChange={() => setChosen(x.id)} />
+                <span>
+                  <strong>{x.name[lang()]}</strong> — {t("services.monthly", { amount: formatRub(x.priceKop, lang()) })}{" "}
+                  <Specs tariff={x} />
+                  <br />
+                  <small>
+                    {t("services.diff", { month: signed(x.monthlyDiffKop, lang()), rest: signed(x.restOfMonthDiffKop, lang()) })}
+                    {x.needsTechnician ? ` ${t("services.technician")}` : ""}
+                  </small>
+                </span>
+              </label>
+            )}
+          </For>
+        </fieldset>
+        <Show when={alt()}>
+          {(x) => (
+            <p class="notice" role="status">
+              {x().needsTechnician
+                ? t("services.confirm.technician", { name: x().name[lang()] })
+                : t("services.confirm", {
+                    name: x().name[lang()],
+                    day: formatDay(props.offer.effectiveDay, lang()),
+                    rest: signed(x().restOfMonthDiffKop, lang()),
+                  })}
+            </p>
+          )}
+        </Show>
+        <Show when={stage() === "code"}>
+          <CodeField problem={a.problem()} notice={t("services.codeSent")} />
+        </Show>
+        <ProblemAlert problem={a.problem()} />
+        <Show when={a.done()}>
+          <p class="notice" role="status">
+            {a.done()}
+          </p>
+        </Show>
+        <button type="submit" class="button button--primary" disabled={!chosen() || a.busy() || !online()} aria-busy={a.busy()}>
+          {stage() === "code" ? t("services.confirmCode") : t("services.change.submit")}
+        </button>
+        <Show when={!online()}>
+          <p class="small muted">{t("services.offline")}</p>
+        </Show>
+      </form>
+    </section>
+  );
+}
+
+/** The advisor: the last three months of usage on every tariff, what each would have cost. */
+function Advisor(props: { accountNo: string; serviceId: string }) {
+  const { t, lang } = useI18n();
+  const [advice, { refetch }] = createResource(
+    () => [props.accountNo, props.serviceId] as const,
+    ([no, id]) => servicesApi.advisor(no, id),
+  );
+  return (
+    <section aria-labelledby="advisor">
+      <h2 id="advisor">{t("advisor.title")}</h2>
+      <p class="muted">{t("advisor.lead")}</p>
+      <Loadable resource={advice} onRetry={refetch}>
+        {(a) => (
+          <section class="table-scroll" tabindex="0" aria-labelledby="advisor-caption">
+            <table class="history">
+              <caption id="advisor-caption" class="visually-hidden">
+                {t("advisor.title")}
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t("advisor.tariff")}</th>
+                  <For each={a.months}>
+                    {(m) => (
+                      <th scope="col" class="num">
+                        {formatMonth(m.month, lang())}
+                      </th>
+                    )}
+                  </For>
+                  <th scope="col" class="num">
+                    {t("advisor.total")}
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                <For each={a.options}>
+                  {(o) => (
+                    <tr classList={{ best: o.tariff.id === a.best }}>
+                      <th scope="row">
+                        {o.tariff.name[lang()]}
+                        {o.current ? ` (${t("advisor.current")})` : ""}
+                        {o.tariff.id === a.best ? ` — ${t("advisor.best")}` : ""}
+                      </th>
+                      <For each={o.months}>{(m) => <td class="num">{formatRub(m.totalKop, lang())}</td>}</For>
+                      <td class="num">
+                        <strong>{formatRub(o.totalKop, lang())}</strong>
+                        <Show when={o.savingKop > 0}>
+                          <br />
+                          <small>{t("advisor.saving", { amount: formatRub(o.savingKop, lang()) })}</small>
+                        </Show>
+                      </td>
+                    </tr>
+                  )}
+                </For>
+              </tbody>
+            </table>
+          </section>
+        )}
+      </Loadable>
+    </section>
+  );
+}
+
+const isoDay = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+
+/** Voluntary block on a calendar: the exact saving and fee before confirming, with the rules. */
+function Block(props: { accountNo: string; serviceId: string }) {
+  const { t, lang } = useI18n();
+  const online = useOnline();
+  const start = new Date(Date.now() + 2 * 86_400_000);
+  const [from, setFrom] = createSignal(isoDay(start));
+  const [to, setTo] = createSignal(isoDay(new Date(start.getTime() + 13 * 86_400_000)));
+  const [quote] = createResource(
+    () => [from(), to()] as const,
+    ([f, tt]) =>
+      f && tt ? servicesApi.blockQuote(props.accountNo, props.serviceId, f, tt) : Promise.resolve(null as BlockQuoteDto | null),
+  );
+  const [blocks, { refetch }] = createResource(() => props.accountNo, servicesApi.blocks);
+  const a = createAction();
+  const mine = () => (blocks.latest ?? []).filter((b) => b.serviceId === props.serviceId);
+  const order = (e: SubmitEvent) => {
+    e.preventDefault();
+    void a.run(async () => {
+      const b = await servicesApi.block(props.accountNo, props.serviceId, from(), to());
+      await refetch();
+      return t("block.ordered", { number: b.number });
+    });
+  };
+  return (
+    <section aria-labelledby="block-title">
+      <h2 id="block-title">{t("block.title")}</h2>
+      <form class="form" onSubmit={order}>
+        <div class="filters">
+          <label class="field">
+            <span>{t("block.from")}</span>
+            <input
+              type="date"
+              name="from"
+              required
+              value={from()}
+              min={quote.latest?.earliest}
+              onInput={(e) => setFrom(e.currentTarget.value)}
+            />
+          </label>
+          <label class="field">
+            <span>{t("block.to")}</span>
+            <input type="date" name="to" required value={to()} min={from()} onInput={(e) => setTo(e.currentTarget.value)} />
+          </label>
+        </div>
+        <Show when={quote.latest}>
+          {(q) => (
+            <div class="notice" role="status" aria-live="polite">
+              <p>
+                <strong>{t("block.saving", { amount: formatRub(q().savingKop, lang()), days: q().days })}</strong>
+              </p>
+              <p class="small">{t("block.breakdown", { saved: formatRub(q().savedKop, lang()), fee: formatRub(q().feeKop, lang()) })}</p>
+              <p class="small muted">
+                {t("block.rules", {
+                  min: q().rules.minDays,
+                  max: q().rules.maxDays,
+                  year: q().rules.maxDaysPerYear,
+                  free: q().rules.freeDaysPerYear,
+                  fee: formatRub(q().rules.feePerDayKop, lang()),
+                  used: q().usedThisYear,
+                })}
+              </p>
+              <Show when={q().errors.length > 0}>
+                <ul class="field__error">
+                  <For each={q().errors}>{(e) => <li>{t(`block.error.${e.replace("field.block.", "")}` as "block.error.length")}</li>}</For>
+                </ul>
+              </Show>
+            </div>
+          )}
+        </Show>
+        <ProblemAlert problem={a.problem()} />
+        <Show when={a.done()}>
+          <p class="notice" role="status">
+            {a.done()}
+          </p>
+        </Show>
+        <button type="submit" class="button button--primary" disabled={a.busy() || !online() || (quote.latest?.errors.length ?? 1) > 0}>
+          {t("block.submit")}
+        </button>
+      </form>
+      <Show when={mine().length > 0}>
+        <ul class="list">
+          <For each={mine()}>
+            {(b) => (
+              <li class="list__row">
+                <span>
+                  {t("block.period", { from: formatDay(b.fromDay, lang()), to: formatDay(b.toDay, lang()) })} ·{" "}
+                  {t(`block.status.${b.status}` as "block.status.scheduled")}
+                </span>
+                <button
+                  type="button"
+                  class="button button--small"
+                  disabled={!online()}
+                  onClick={() =>
+                    void a.run(async () => {
+                      await servicesApi.endBlock(props.accountNo, b.id);
+                      await refetch();
+                    })
+                  }
+                >
+                  {b.status === "active" ? t("block.endNow") : t("block.cancel")}
+                </button>
+              </li>
+            )}
+          </For>
+        </ul>
+      </Show>
+    </section>
+  );
+}
+
+function Disconnect(props: { accountNo: string; serviceId: string; name: string }) {
+  const { t } = useI18n();
+  const navigate = useNavigate();
+  const [asked, setAsked] = createSignal(false);
+  const a = createAction();
+  return (
+    <section aria-labelledby="disconnect-title">
+      <h2 id="disconnect-title">{t("disconnect.title")}</h2>
+      <p class="muted">{t("disconnect.lead")}</p>
+      <ProblemAlert problem={a.problem()} />
+      <Show
+        when={asked()}
+        fallback={
+          <button type="button" class="button" onClick={() => setAsked(true)}>
+            {t("disconnect.ask", { name: props.name })}
+          </button>
+        }
+      >
+        <p role="alert">{t("disconnect.confirm", { name: props.name })}</p>
+        <button
+          type="button"
+          class="button button--danger"
+          disabled={a.busy()}
+          onClick={() =>
+            void a.run(async () => {
+              const app = await servicesApi.apply({ kind: "disconnection", accountNo: props.accountNo, serviceId: props.serviceId });
+              navigate(`/applications/${app.id}`);
+            })
+          }
+        >
+          {t("disconnect.yes")}
+        </button>{" "}
+        <button type="button" class="button" onClick={() => setAsked(false)}>
+          {t("disconnect.no")}
+        </button>
+      </Show>
+    </section>
+  );
+}
+
+/** A service of an account: change the tariff (with the advisor), block it for a while, or disconnect it. */
+export default function ServicePage() {
+  const { t, lang } = useI18n();
+  const params = useParams<{ no: string; sid: string }>();
+  const [offer, { refetch }] = createResource(
+    () => [params.no, params.sid] as const,
+    ([no, sid]) => servicesApi.offer(no, sid),
+  );
+  const blockable = (kind: string) => kind !== "mobile";
+  return (
+    <RequireLogin>
+      {() => (
+        <>
+          <p class="small">
+            <A href={`/accounts/${params.no}`}>
+              ← {t("account.number")} {formatAccountNo(params.no)}
+            </A>
+          </p>
+          <Loadable resource={offer} onRetry={refetch}>
+            {(o) => (
+              <>
+                <h1>{o.current.name[lang()]}</h1>
+                <TariffChange offer={o} onDone={() => void refetch()} />
+                <Advisor accountNo={params.no} serviceId={params.sid} />
+                <Show when={blockable(o.current.kind)}>
+                  <Block accountNo={params.no} serviceId={params.sid} />
+                </Show>
+                <Disconnect accountNo={params.no} serviceId={params.sid} name={o.current.name[lang()]} />
+              </>
+            )}
+          </Loadable>
+        </>
+      )}
+    </RequireLogin>
+  );
+}
