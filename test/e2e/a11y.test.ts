@@ -54,6 +54,10 @@ describe("accessibility (axe-core, WCAG 2.1 AA)", () => {
       "/settings/notifications",
       "/bonus",
       "/accounts/201000000020/usage",
+      "/connect",
+      "/applications",
+      "/accounts/201000000020/services/201000000020-1",
+      "/ops/applications",
     ]) {
       await page.goto(site("msk", path));
       await expect.poll(() => page.getByRole("heading", { level: 1 }).count()).toBe(1);

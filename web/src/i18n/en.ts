@@ -440,6 +440,7 @@ export const en: Dict = {
   "advisor.tariff": "Tariff",
   "advisor.total": "3 months",
   "advisor.current": "yours",
+  "advisor.slower": "slower than yours",
   "advisor.best": "the best",
   "advisor.saving": "saves {amount}",
   "options.confirm": "Switch on “{name}”? Charged from tomorrow, {daily} a day; {rest} until the month ends.",

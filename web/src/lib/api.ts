@@ -405,6 +405,7 @@ export interface AdvisorDto {
   options: {
     tariff: ServiceTariffDto;
     current: boolean;
+    slower: boolean;
     months: { month: string; feeKop: number; extraKop: number; totalKop: number }[];
     totalKop: number;
     savingKop: number;

@@ -109,6 +109,7 @@ export const advisorRoute = createRoute({
           z.object({
             tariff: Tariff,
             current: z.boolean(),
+            slower: z.boolean().openapi({ description: "Slower than the current tariff (flat internet)" }),
             months: z.array(Cost),
             totalKop: z.number().int(),
             savingKop: z.number().int(),

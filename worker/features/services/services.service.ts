@@ -272,12 +272,14 @@ export async function advisor(data: DataAccess, subscriberId: string, accountNo:
   });
   options.sort((a, b) => a.totalKop - b.totalKop);
   const current = options.find((o) => o.current);
+  // A flat internet tariff is cheaper when slower: "best" is the cheapest that is not slower than what the subscriber has.
+  const slower = (o: (typeof options)[number]) => (o.tariff.speedMbps ?? 0) < (row.tariff.speedMbps ?? 0);
   return {
     accountNo: link.accountNo,
     serviceId,
     months: months.map((m) => ({ month: m.month, ...(usage.get(m.month) as MonthUsage) })),
-    options: options.map((o) => ({ ...o, savingKop: current ? current.totalKop - o.totalKop : 0 })),
-    best: options[0]?.tariff.id ?? null,
+    options: options.map((o) => ({ ...o, slower: slower(o), savingKop: current ? current.totalKop - o.totalKop : 0 })),
+    best: options.find((o) => !slower(o))?.tariff.id ?? null,
   };
 }
 

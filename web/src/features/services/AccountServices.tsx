@@ -62,23 +62,22 @@ export function AccountServices(props: { accountNo: string }) {
                     <For each={s.options}>
                       {(o) => (
                         <li>
-                          <label class="switch">
-                            <input
-                              type="checkbox"
-                              role="switch"
-                              aria-checked={o.on}
-                              checked={o.on}
-                              disabled={!d.canChange || !online()}
-                              onChange={(e) => {
-                                e.currentTarget.checked = o.on;
-                                if (o.on) set(s.serviceId, o.id, false);
-                                else setAsking({ serviceId: s.serviceId, option: o });
-                              }}
-                            />
+                          <button
+                            type="button"
+                            role="switch"
+                            class="switch"
+                            aria-checked={o.on}
+                            disabled={!d.canChange || !online()}
+                            onClick={() => {
+                              if (o.on) set(s.serviceId, o.id, false);
+                              else setAsking({ serviceId: s.serviceId, option: o });
+                            }}
+                          >
+                            <span class="switch__track" aria-hidden="true" />
                             <span>
                               {o.name[lang()]} — {t("services.monthly", { amount: formatRub(o.priceKop, lang()) })}
                             </span>
-                          </label>
+                          </button>
                           <Show when={asking()?.option.id === o.id && asking()?.serviceId === s.serviceId}>
                             <div class="notice" role="alertdialog" aria-label={o.name[lang()]}>
                               <p>

@@ -26,7 +26,7 @@ function Specs(props: { tariff: ServiceTariffDto }) {
 }
 
 /** Tariff change: the current tariff against the others, what the change costs and when, confirmed with an SMS code. */
-function TariffChange(props: { offer: TariffOfferDto; onDone: () => void }) {
+function TariffChange(props: { offer: TariffOfferDto; onDone: (message: string) => void }) {
   const { t, lang } = useI18n();
   const online = useOnline();
   const [chosen, setChosen] = createSignal<string | null>(null);
@@ -51,10 +51,13 @@ function TariffChange(props: { offer: TariffOfferDto; onDone: () => void }) {
         () => setStage("code"),
       );
       if (!ran || !result) return undefined;
-      props.onDone();
-      return result.applicationId
-        ? t("services.change.application")
-        : t("services.change.scheduled", { day: formatDay(result.effectiveDay ?? "", lang()) });
+      // The offer is loaded again (it now shows the pending change): the message lives on the page, not in this form.
+      props.onDone(
+        result.applicationId
+          ? t("services.change.application")
+          : t("services.change.scheduled", { day: formatDay(result.effectiveDay ?? "", lang()) }),
+      );
+      return undefined;
     });
   };
   return (
@@ -169,6 +172,7 @@ function Advisor(props: { accountNo: string; serviceId: string }) {
                       <th scope="row">
                         {o.tariff.name[lang()]}
                         {o.current ? ` (${t("advisor.current")})` : ""}
+                        {o.slower ? ` (${t("advisor.slower")})` : ""}
                         {o.tariff.id === a.best ? ` — ${t("advisor.best")}` : ""}
                       </th>
                       <For each={o.months}>{(m) => <td class="num">{formatRub(m.totalKop, lang())}</td>}</For>
@@ -352,6 +356,7 @@ export default function ServicePage() {
     ([no, sid]) => servicesApi.offer(no, sid),
   );
   const blockable = (kind: string) => kind !== "mobile";
+  const [notice, setNotice] = createSignal<string | null>(null);
   return (
     <RequireLogin>
       {() => (
@@ -365,7 +370,18 @@ export default function ServicePage() {
             {(o) => (
               <>
                 <h1>{o.current.name[lang()]}</h1>
-                <TariffChange offer={o} onDone={() => void refetch()} />
+                <Show when={notice()}>
+                  <p class="notice" role="status">
+                    {notice()}
+                  </p>
+                </Show>
+                <TariffChange
+                  offer={o}
+                  onDone={(message) => {
+                    setNotice(message);
+                    void refetch();
+                  }}
+                />
                 <Advisor accountNo={params.no} serviceId={params.sid} />
                 <Show when={blockable(o.current.kind)}>
                   <Block accountNo={params.no} serviceId={params.sid} />

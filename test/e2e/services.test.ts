@@ -1,0 +1,132 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeAccountNo } from "../../worker/platform/ids";
+import { launch, newContext, site } from "./browser";
+import { codeFromOutbox } from "./http";
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function login(page: Page, who: string) {
+  await page.goto(site("msk", "/login"));
+  await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill(who);
+  await page.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
+  await page.getByRole("button", { name: "Войти", exact: true }).click();
+  await page.waitForURL(site("msk", "/accounts"));
+}
+
+describe("connecting a service in a real browser", () => {
+  it("goes from the address check through an application to its completion by an operator, and the subscriber is told", {
+    timeout: 120_000,
+  }, async () => {
+    const subscriber = await newContext(browser, { viewport: { width: 360, height: 800 } });
+    const page = await subscriber.newPage();
+    await login(page, "anna");
+    await page.getByRole("link", { name: "Подключить" }).first().click();
+    await page.waitForURL(site("msk", "/connect"));
+
+    // The address check: a house the network does not reach, then one it does.
+    await page.getByLabel("Улица", { exact: true }).fill("ул. Тверская");
+    await page.getByLabel("Дом", { exact: true }).fill("99");
+    await page.getByRole("button", { name: "Проверить адрес" }).click();
+    await expect.poll(() => page.getByRole("heading", { name: "По этому адресу проводного подключения пока нет" }).isVisible()).toBe(true);
+    await page.getByLabel("Дом", { exact: true }).fill("7");
+    await page.getByRole("button", { name: "Проверить адрес" }).click();
+    await expect.poll(() => page.getByRole("heading", { name: "ул. Тверская, д. 7: подключение возможно" }).isVisible()).toBe(true);
+    expect(await page.getByText("Оптика GPON · до 1000 Мбит/с").isVisible()).toBe(true);
+    await page.getByRole("radio", { name: /^Домашний 500/ }).check();
+    await page.getByLabel("Квартира").fill("5");
+    expect(await page.getByLabel("Телефон для связи").inputValue()).toBe("+79000000001");
+    await page.getByRole("button", { name: "Подключить", exact: true }).click();
+    await page.waitForURL(/\/applications\/\w+$/);
+    const heading = await page.getByRole("heading", { level: 1 }).innerText();
+    const number = /Заявка № (\d{4}-\d{6})/.exec(heading)?.[1] ?? "";
+    expect(heading).toBe(`Заявка № ${number}: Подключение услуги`);
+    expect(await page.getByRole("status").filter({ hasText: "Статус" }).innerText()).toContain("принята");
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+
+    // The operator, in another browser, moves it: in work, a technician, done.
+    const operator = await newContext(browser);
+    const ops = await operator.newPage();
+    await ops.goto(site("msk", "/ops/applications"));
+    await ops.getByLabel("Ключ оператора").fill("dev-only-operator-token");
+    await ops.getByRole("button", { name: "Войти" }).click();
+    const card = ops.getByRole("listitem").filter({ hasText: `Заявка № ${number}` });
+    await expect.poll(() => card.count()).toBe(1);
+    expect(await card.innerText()).toContain("Тверская, д. 7, кв. 5");
+    await card.getByRole("button", { name: "Взять в работу" }).click();
+    await expect.poll(() => card.getByRole("button", { name: "Назначить специалиста" }).isVisible()).toBe(true);
+    await card.getByLabel("Специалист").fill("Сергей Иванов");
+    await card.getByRole("button", { name: "Назначить специалиста" }).click();
+    await expect.poll(() => card.getByRole("button", { name: "Выполнена" }).isVisible()).toBe(true);
+    await card.getByLabel("Комментарий").fill("Подключено, роутер настроен");
+    await card.getByRole("button", { name: "Выполнена" }).click();
+    await expect.poll(() => card.count()).toBe(0);
+    await operator.close();
+
+    // The subscriber hears of it and sees the new account with the service.
+    await page.goto(site("msk", "/notifications"));
+    await expect.poll(() => page.getByText(`Заявка № ${number}: выполнена`).count(), { timeout: 20_000 }).toBe(1);
+    expect(await page.getByText(`Заявка № ${number}: назначен специалист`).count()).toBe(1);
+    await page.getByText(`Заявка № ${number}: выполнена`).click();
+    await page.waitForURL(/\/applications\/\w+$/);
+    await expect.poll(() => page.getByRole("heading", { level: 1, name: `Заявка № ${number}: Подключение услуги` }).isVisible()).toBe(true);
+    await expect.poll(() => page.getByRole("listitem").filter({ hasText: "выполнена" }).count()).toBeGreaterThan(0);
+    expect(await page.getByText("Подключено, роутер настроен").isVisible()).toBe(true);
+    await page.goto(site("msk", "/accounts"));
+    await expect.poll(() => page.locator("article").filter({ hasText: "Тверская, д. 7, кв. 5" }).count()).toBe(1);
+    await subscriber.close();
+  });
+
+  it("changes a tariff with the SMS code, switches an option with its price first, and prices a block on the calendar", {
+    timeout: 120_000,
+  }, async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await login(page, "petr");
+    const no = makeAccountNo("50400000006");
+    await page.goto(site("msk", `/accounts/${no}`));
+    // Option: the price first, then on.
+    const antivirus = page.getByRole("switch", { name: /Антивирус на 3 устройства/ });
+    expect(await antivirus.getAttribute("aria-checked")).toBe("false");
+    await antivirus.click();
+    await expect.poll(() => page.getByRole("alertdialog").isVisible()).toBe(true);
+    expect(await page.getByRole("alertdialog").innerText()).toMatch(/в день; до конца месяца/);
+    await page.getByRole("alertdialog").getByRole("button", { name: "Подключить" }).click();
+    await expect.poll(() => antivirus.getAttribute("aria-checked")).toBe("true");
+    await page.reload();
+    await expect.poll(() => page.getByRole("switch", { name: /Антивирус на 3 устройства/ }).getAttribute("aria-checked")).toBe("true");
+
+    await page.getByRole("link", { name: "Сменить тариф, блокировка, отключение" }).first().click();
+    await page.waitForURL(/\/services\//);
+    await expect.poll(() => page.getByRole("heading", { name: "Подбор тарифа" }).isVisible()).toBe(true);
+    await expect.poll(() => page.getByRole("table", { name: "Подбор тарифа" }).locator("tbody tr").count()).toBeGreaterThan(1);
+    await page.getByRole("radio", { name: /^Домашний 300/ }).check();
+    expect(await page.getByRole("status").filter({ hasText: "Перейти на" }).innerText()).toMatch(/Подтвердите кодом из SMS/);
+    await page.getByRole("button", { name: "Сменить тариф" }).click();
+    // The code arrives in the dev outbox (the SMS adapter's local default).
+    const codeField = page.getByLabel("Код из сообщения");
+    await expect.poll(() => codeField.isVisible()).toBe(true);
+    const code = await codeFromOutbox(site(null, "/dev/outbox"), "+79000000002");
+    await codeField.fill(code);
+    await page.getByRole("button", { name: "Подтвердить" }).click();
+    await expect.poll(() => page.getByText(/^Готово\. Новый тариф начнёт действовать \d+ \S+ \d{4} г\.$/).isVisible()).toBe(true);
+    await expect.poll(() => page.getByText(/^Запланирована смена на «Домашний 300» с /).isVisible()).toBe(true);
+    // The advisor does not call a slower internet tariff the best.
+    const advisor = page.getByRole("table", { name: "Подбор тарифа" });
+    expect(await advisor.getByRole("rowheader", { name: /выгоднее всего/ }).innerText()).not.toContain("Домашний 100");
+
+    // The block calendar: a saving before anything is confirmed.
+    const block = page.getByRole("region", { name: "Добровольная блокировка" });
+    await expect.poll(() => block.getByText(/^Экономия .* за 14 дн\.$/).isVisible()).toBe(true);
+    await block.getByLabel("Последний день").fill("2099-01-01");
+    await expect.poll(() => block.getByText("Срок вне правил").isVisible()).toBe(true);
+    expect(await block.getByRole("button", { name: "Заблокировать на эти дни" }).isDisabled()).toBe(true);
+    await context.close();
+  });
+});
