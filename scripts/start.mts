@@ -82,6 +82,9 @@ ${demo.map((d) => `│${d}`).join("\n")}
 │  Operators (outage for anna's house; bell and banner in her cabinet):
 │    curl -X POST ${url()}ops/v1/outages -H 'authorization: Bearer dev-only-operator-token' \\
 │      -H 'content-type: application/json' -d '{"region":"msk","street":"ул. Профсоюзная","houses":["12"],"title":"Нет интернета","expectedEnd":"2030-01-01T00:00:00Z"}'
+│  Connect a service: ${url("msk")}connect (try ул. Тверская, 7); applications are moved by
+│    operators at ${url("msk")}ops/applications (key dev-only-operator-token).
+│  Usage detail (PDF/XLSX): anna → a Moscow account → «Детализация звонков и трафика».
 ╰────────────────────────────────────────────────────────────────
 `);
   }
