@@ -484,4 +484,20 @@ describe("applications", () => {
       ).status,
     ).toBe(403);
   });
+
+  it("limits how many applications one subscriber makes a day", async () => {
+    const maria = await login("maria");
+    const body = JSON.stringify({
+      kind: "callout",
+      accountNo: MARIA_SPB,
+      problem: "Проверка",
+      preferredDay: addDays(localDay("Europe/Moscow"), 2),
+      preferredSlot: "09-13",
+      contactPhone: "+79000000004",
+    });
+    const codes: number[] = [];
+    for (let i = 0; i < 21; i++) codes.push((await api(maria, "/applications", { method: "POST", body })).status);
+    expect(codes.filter((c) => c === 201)).toHaveLength(20);
+    expect(codes[20]).toBe(429);
+  });
 });

@@ -13,6 +13,9 @@ import * as q from "./applications.queries";
 
 export type Notify = (m: NotificationMessage) => Promise<void>;
 
+/** Applications one subscriber may make in 24 hours. */
+export const APPLICATIONS_PER_DAY = 20;
+
 const tzOf = (region: string) => regionByCode(region)?.tz ?? "Europe/Moscow";
 const nextDay = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 
@@ -38,6 +41,9 @@ export interface NewApplicationInput {
 export async function createApplication(data: DataAccess, notify: Notify, input: NewApplicationInput, now = new Date()) {
   const shard = shardOfRegion(input.region);
   if (!shard) throw new AppError(404, "region_not_found", { code: input.region });
+  // Each application is work for people: a subscriber makes at most so many a day (and a script cannot flood the queue).
+  if ((await q.countRecentApplications(data.global, input.subscriberId, new Date(now.getTime() - 86_400_000))) >= APPLICATIONS_PER_DAY)
+    throw new AppError(429, "rate_limited", { seconds: 3600 }, [], { "retry-after": "3600" });
   const db = data.shard(shard);
   const id = newId(now.getTime());
   let row: q.Application | null = null;
@@ -77,7 +83,8 @@ export async function createApplication(data: DataAccess, notify: Notify, input:
 async function notifyStatus(notify: Notify, app: q.Application, status: ApplicationStatus) {
   await notify({
     channel: "event",
-    eventId: `application:${app.id}:${status}`,
+    // One event per move (a status can come back: in work → technician → in work).
+    eventId: `application:${app.id}:${status}:${app.updatedAt.getTime()}`,
     kind: "application_status",
     subscriberId: app.subscriberId,
     accountNo: app.accountNo,
