@@ -222,7 +222,8 @@ export function costOnTariff(
   let extra = u.international * OVERAGE.internationalMinuteKop;
   if (t.kind === "mobile" || (t.kind === "bundle" && t.minutes !== null)) {
     extra += Math.max(0, u.minutes - (t.minutes ?? 0)) * OVERAGE.mobileMinuteKop;
-    extra += Math.max(0, Math.ceil(u.dataKb / (1024 * 1024)) - (t.dataGb ?? 0)) * OVERAGE.mobileGbKop;
+    // A bundle's own traffic is home internet, unlimited: only a mobile line's gigabytes count against a package.
+    if (t.kind === "mobile") extra += Math.max(0, Math.ceil(u.dataKb / (1024 * 1024)) - (t.dataGb ?? 0)) * OVERAGE.mobileGbKop;
     extra += u.paidSms * OVERAGE.smsKop;
   } else if (t.kind === "landline") {
     const per = LANDLINE_MINUTE_KOP[t.code] ?? { local: 0, mobile: 0 };
