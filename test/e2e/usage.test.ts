@@ -119,8 +119,17 @@ describe("usage detail (детализация) in a real browser", () => {
     expect(Number(last?.getCell(6).value)).toBeCloseTo(totalRub, 2);
 
     // The subscriber is told in the cabinet.
-    await page.goto(site("msk", "/notifications"));
-    await expect.poll(() => page.getByText(`Детализация по счёту …${MOBILE.slice(-4)} готова`).count()).toBeGreaterThanOrEqual(2);
+    // The inbox is read when the page opens: look again until the second message has come through the queue.
+    await expect
+      .poll(
+        async () => {
+          await page.goto(site("msk", "/notifications"));
+          await page.getByRole("heading", { level: 1 }).waitFor();
+          return page.getByText(`Детализация по счёту …${MOBILE.slice(-4)} готова`).count();
+        },
+        { timeout: 30_000, interval: 1000 },
+      )
+      .toBeGreaterThanOrEqual(2);
 
     // Another subscriber with the file's address gets the same 404 as for nothing.
     const other = await newContext(browser);
