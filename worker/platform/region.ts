@@ -110,3 +110,20 @@ export function tzOffsetMs(tz: string, at: Date): number {
   const asUtc = Date.UTC(p.year ?? 1970, (p.month ?? 1) - 1, p.day ?? 1, p.hour ?? 0, p.minute ?? 0, p.second ?? 0);
   return asUtc - Math.floor(at.getTime() / 1000) * 1000;
 }
+
+/** A region's time zone; Moscow's for a code we do not know. */
+export function regionTz(code: string): string {
+  return regionByCode(code)?.tz ?? "Europe/Moscow";
+}
+
+const DAY_MS = 86_400_000;
+
+/** A calendar day (YYYY-MM-DD) `n` days after `day` (before, when negative). */
+export function addDays(day: string, n: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** How many days [from, to] holds, both ends counted. */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS) + 1;
+}

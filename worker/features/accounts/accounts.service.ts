@@ -5,7 +5,7 @@ import { type DataAccess, type GlobalDb, isShardBinding, type ShardBinding } fro
 import { AppError } from "../../platform/errors";
 import { parseAccountNo } from "../../platform/ids";
 import { daysInMonth } from "../../platform/money";
-import { localDay, regionByCode } from "../../platform/region";
+import { localDay, regionTz } from "../../platform/region";
 import { consumeCode, issueCode, type Notify } from "../auth/codes.service";
 import { selectHistory, selectLink, selectLinkedAccounts, selectShardSummaries, selectSpending } from "./accounts.queries";
 
@@ -26,7 +26,7 @@ export async function requireAccount(db: GlobalDb, subscriberId: string, account
 
 /** Tomorrow in the region: when the next daily charge is made. */
 function nextChargeDay(region: string, now: Date): string {
-  const tz = regionByCode(region)?.tz ?? "Europe/Moscow";
+  const tz = regionTz(region);
   return localDay(tz, new Date(now.getTime() + 24 * 60 * 60 * 1000));
 }
 
@@ -120,7 +120,7 @@ function decodeCursor(c: string): { at: number; id: string } {
 /** Payments and charges, newest first, with the balance after each entry; cursor-paginated. */
 export async function accountHistory(data: DataAccess, subscriberId: string, accountNo: string, q: HistoryQuery) {
   const acc = await requireAccount(data.global, subscriberId, accountNo);
-  const tz = regionByCode(acc.region)?.tz ?? "Europe/Moscow";
+  const tz = regionTz(acc.region);
   const { rows, balanceAfterFirst } = await selectHistory(data.shard(acc.shard), acc.accountNo, {
     from: q.from,
     to: q.to,
@@ -155,7 +155,7 @@ export async function accountHistory(data: DataAccess, subscriberId: string, acc
 /** Spending per month and service (last 6 months), the daily rate, and how long the money lasts. */
 export async function accountInsight(data: DataAccess, subscriberId: string, accountNo: string, now = new Date()) {
   const acc = await requireAccount(data.global, subscriberId, accountNo);
-  const tz = regionByCode(acc.region)?.tz ?? "Europe/Moscow";
+  const tz = regionTz(acc.region);
   const today = localDay(tz, now);
   const [y, m] = today.split("-").map(Number) as [number, number];
   const since = new Date(Date.UTC(y, m - 6, 1)).toISOString().slice(0, 10);

@@ -6,7 +6,7 @@ import type { DataAccess } from "../../platform/db";
 import { SHARDS } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
-import { localDay, localShort, regionByCode } from "../../platform/region";
+import { localDay, localShort, regionTz } from "../../platform/region";
 import type { SessionInfo } from "../../platform/session";
 import { requireAccount } from "../accounts/accounts.service";
 import { balanceOf } from "../billing/billing.service";
@@ -129,7 +129,7 @@ export async function autopayTick(data: DataAccess, acquirer: Acquirer, notify: 
       .where(eq(autopay.status, "active"))
       .all();
     for (const { a, region } of rows) {
-      const tz = regionByCode(region)?.tz ?? "Europe/Moscow";
+      const tz = regionTz(region);
       const today = localDay(tz, now);
       const card = await data.global.select().from(cards).where(eq(cards.id, a.cardId)).get();
       const accountText = formatAccountNoPlain(a.accountNo);

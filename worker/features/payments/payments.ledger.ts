@@ -3,7 +3,7 @@ import { type PaymentStatus, paymentEvents, payments } from "../../db/schema/reg
 import { type RegionDb, rawBatch } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
-import { localDay, regionByCode } from "../../platform/region";
+import { localDay, regionTz } from "../../platform/region";
 import { buildReceipt } from "./receipts";
 
 export type PaymentRow = typeof payments.$inferSelect;
@@ -22,8 +22,6 @@ export const TRANSITIONS: Record<PaymentStatus, readonly PaymentStatus[]> = {
 };
 
 export type TransitionResult = "applied" | "duplicate" | "same" | "refused" | "raced";
-
-const tzOf = (region: string) => regionByCode(region)?.tz ?? "Europe/Moscow";
 
 /**
  * Moves a payment to `to`, exactly once, in one D1 batch (a transaction):
@@ -71,7 +69,7 @@ export async function transition(
     log("warn", "payment.transition_refused", { paymentId: payment.id, from, to, source });
     return "refused";
   }
-  const day = localDay(tzOf(region), now);
+  const day = localDay(regionTz(region), now);
   const t = now.getTime();
   const statements: [string, ...unknown[]][] = [
     [

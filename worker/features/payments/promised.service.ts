@@ -4,7 +4,7 @@ import type { DataAccess, RegionDb } from "../../platform/db";
 import { rawBatch, SHARDS } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
-import { localDay, regionByCode } from "../../platform/region";
+import { localDay, regionTz } from "../../platform/region";
 import { requireAccount } from "../accounts/accounts.service";
 import { balanceOf } from "../billing/billing.service";
 
@@ -94,7 +94,7 @@ export async function takePromised(
     );
   if (!Number.isSafeInteger(amountKop) || amountKop < offer.minKop || amountKop > offer.maxKop)
     throw new AppError(422, "validation", {}, [{ field: "amountKop", message: "field.amountRange" }]);
-  const tz = regionByCode(shard.region)?.tz ?? "Europe/Moscow";
+  const tz = regionTz(shard.region);
   const dueAt = new Date(now.getTime() + PROMISED.days * DAY);
   try {
     await shard.db.batch([
@@ -141,7 +141,7 @@ export async function settlePromised(db: RegionDb, accountNo: string, by: string
     .get();
   if (!open) return false;
   const account = await db.select({ region: accounts.region }).from(accounts).where(eq(accounts.accountNo, accountNo)).get();
-  const tz = regionByCode(account?.region ?? "msk")?.tz ?? "Europe/Moscow";
+  const tz = regionTz(account?.region ?? "msk");
   const t = now.getTime();
   await rawBatch(db, [
     ["UPDATE promised_payments SET status = 'settled', settled_at = ?, settled_by = ? WHERE id = ? AND status = 'active'", t, by, open.id],

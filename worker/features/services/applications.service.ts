@@ -6,7 +6,7 @@ import { type DataAccess, isShardBinding, type RegionDb, rawBatch, SHARDS, shard
 import { AppError } from "../../platform/errors";
 import { makeAccountNo, newId } from "../../platform/ids";
 import { log } from "../../platform/log";
-import { localDay, regionByCode } from "../../platform/region";
+import { addDays, localDay, regionTz } from "../../platform/region";
 import type { NotificationMessage } from "../notifications/notifications.messages";
 import { type Actor, canMove, KIND_LABELS, nextStatuses, STATUS_LABELS } from "./applications.machine";
 import * as q from "./applications.queries";
@@ -15,9 +15,6 @@ export type Notify = (m: NotificationMessage) => Promise<void>;
 
 /** Applications one subscriber may make in 24 hours. */
 export const APPLICATIONS_PER_DAY = 20;
-
-const tzOf = (region: string) => regionByCode(region)?.tz ?? "Europe/Moscow";
-const nextDay = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 
 /** "2612-483920": year and month, then six random digits; unique by an index (a clash is retried). */
 function applicationNumber(now: Date) {
@@ -220,7 +217,7 @@ export async function carryOut(data: DataAccess, db: RegionDb, app: q.Applicatio
       app.status === "done"
         ? [
             "UPDATE tariff_changes SET status = 'scheduled', effective_day = ? WHERE application_id = ? AND status = 'waiting'",
-            nextDay(localDay(tzOf(app.region), now)),
+            addDays(localDay(regionTz(app.region), now), 1),
             app.id,
           ]
         : ["UPDATE tariff_changes SET status = 'cancelled' WHERE application_id = ? AND status = 'waiting'", app.id],
@@ -248,7 +245,7 @@ export async function carryOut(data: DataAccess, db: RegionDb, app: q.Applicatio
         newId(t),
         app.accountNo,
         t,
-        localDay(tzOf(app.region), now),
+        localDay(regionTz(app.region), now),
         `termination:${app.id}`,
         t,
         app.accountNo,

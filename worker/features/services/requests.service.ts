@@ -2,7 +2,7 @@ import type { z } from "@hono/zod-openapi";
 import type { DataAccess } from "../../platform/db";
 import { AppError, type FieldError } from "../../platform/errors";
 import { normalizePhone } from "../../platform/identifiers";
-import { localDay, regionByCode } from "../../platform/region";
+import { addDays, localDay, regionByCode, regionTz } from "../../platform/region";
 import { requireAccount } from "../accounts/accounts.service";
 import { applicationView, createApplication, type Notify } from "./applications.service";
 import * as q from "./services.queries";
@@ -11,10 +11,8 @@ import { coverageAt } from "./services.service";
 
 type Body = z.infer<(typeof createApplicationRoute)["request"]["body"]["content"]["application/json"]["schema"]>;
 
-const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
-
 function checkVisit(region: string, day: string, phone: string, now: Date, errors: FieldError[]) {
-  const today = localDay(regionByCode(region)?.tz ?? "Europe/Moscow", now);
+  const today = localDay(regionTz(region), now);
   if (day <= today || day > addDays(today, 30)) errors.push({ field: "preferredDay", message: "field.application.day" });
   const contact = normalizePhone(phone);
   if (!contact) errors.push({ field: "contactPhone", message: "field.application.phone" });

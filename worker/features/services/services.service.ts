@@ -13,17 +13,13 @@ import { type DataAccess, type RegionDb, rawBatch } from "../../platform/db";
 import { AppError, type FieldError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { dailyChargeKop, daysInMonth } from "../../platform/money";
-import { localDay, regionByCode, regionsAtHour } from "../../platform/region";
+import { addDays, daysBetween, localDay, regionsAtHour, regionTz } from "../../platform/region";
 import { requireAccount } from "../accounts/accounts.service";
 import { selectDirectoryEntry } from "./applications.queries";
 import { createApplication, type Notify, transition } from "./applications.service";
 import * as q from "./services.queries";
 
-const DAY = 86_400_000;
 const dayMs = (day: string) => Date.parse(`${day}T00:00:00Z`);
-const addDays = (day: string, n: number) => new Date(dayMs(day) + n * DAY).toISOString().slice(0, 10);
-const daysBetween = (from: string, to: string) => Math.round((dayMs(to) - dayMs(from)) / DAY) + 1;
-const tzOf = (region: string) => regionByCode(region)?.tz ?? "Europe/Moscow";
 const isDay = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(dayMs(s)) && new Date(dayMs(s)).toISOString().startsWith(s);
 
 /** What a month of a tariff costs day by day from `from` to the month's end (daily charges add up to the fee exactly). */
@@ -61,7 +57,7 @@ async function holderService(data: DataAccess, subscriberId: string, accountNo: 
   const db = data.shard(link.shard);
   const row = await q.selectService(db, link.accountNo, serviceId);
   if (!row || row.service.status === "ended") throw new AppError(404, "not_found");
-  return { link, db, row, tz: tzOf(link.region) };
+  return { link, db, row, tz: regionTz(link.region) };
 }
 
 const needsTechnician = (from: { speedMbps: number | null }, to: { speedMbps: number | null; kind: TariffKind }) =>
@@ -293,7 +289,7 @@ export async function accountOptions(data: DataAccess, subscriberId: string, acc
     q.selectRegionOptions(db, link.region),
     q.selectActiveOptions(db, link.accountNo),
   ]);
-  const today = localDay(tzOf(link.region), now);
+  const today = localDay(regionTz(link.region), now);
   return {
     accountNo: link.accountNo,
     canChange: link.role === "owner",

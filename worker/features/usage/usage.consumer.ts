@@ -1,7 +1,7 @@
 import type { UsageCategory } from "../../db/schema/region";
 import { type DataAccess, isShardBinding } from "../../platform/db";
 import { log } from "../../platform/log";
-import { regionByCode } from "../../platform/region";
+import { regionTz } from "../../platform/region";
 import { retryDelaySeconds } from "../notifications/notifications.consumer";
 import { siteUrl } from "../notifications/notifications.email";
 import type { NotificationMessage } from "../notifications/notifications.messages";
@@ -68,7 +68,7 @@ export async function makeReport(deps: ReportDeps, m: ReportMessage): Promise<"r
     return "skipped";
   }
   const region = (await deps.data.shardForAccount(report.accountNo))?.region ?? "msk";
-  const tz = regionByCode(region)?.tz ?? "Europe/Moscow";
+  const tz = regionTz(region);
   // The filter was checked when ordered; resolved again here for the account's header and services.
   const { filter, account, service } = await resolveFilter(
     db,

@@ -4,7 +4,7 @@ import type { DataAccess, RegionDb, ShardBinding } from "../../platform/db";
 import { AppError, type FieldError } from "../../platform/errors";
 import type { Lang } from "../../platform/i18n";
 import { newId, parseAccountNo } from "../../platform/ids";
-import { localDay, regionByCode } from "../../platform/region";
+import { addDays, daysBetween, localDay, regionTz } from "../../platform/region";
 import { requireAccount } from "../accounts/accounts.service";
 import { CATEGORIES_OF_KIND, CATEGORY_LABELS, localClock } from "./usage.format";
 import type { ReportMessage } from "./usage.messages";
@@ -42,21 +42,20 @@ const addMonths = (day: string, months: number) => {
 export async function requireHolder(data: DataAccess, subscriberId: string, accountNo: string) {
   const link = await requireAccount(data.global, subscriberId, accountNo);
   if (link.role !== "owner") throw new AppError(403, "usage_owner_only");
-  const tz = regionByCode(link.region)?.tz ?? "Europe/Moscow";
+  const tz = regionTz(link.region);
   return { ...link, tz, db: data.shard(link.shard) };
 }
 
 /** Checks a period and a service against the account, in its region's calendar; defaults: the last 30 days, every service. */
 export async function resolveFilter(db: RegionDb, accountNo: string, tz: string, query: UsageQuery, now: Date) {
   const today = localDay(tz, now);
-  const fromDay = query.from ?? new Date(dayMs(today) - 29 * 86_400_000).toISOString().slice(0, 10);
+  const fromDay = query.from ?? addDays(today, -29);
   const toDay = query.to ?? today;
   const errors: FieldError[] = [];
   if (fromDay > toDay) errors.push({ field: "from", message: "field.usage.order" });
   if (toDay > today) errors.push({ field: "to", message: "field.usage.future" });
   if (fromDay < addMonths(`${today.slice(0, 8)}01`, -RETENTION_MONTHS)) errors.push({ field: "from", message: "field.usage.too_old" });
-  else if ((dayMs(toDay) - dayMs(fromDay)) / 86_400_000 + 1 > MAX_PERIOD_DAYS)
-    errors.push({ field: "to", message: "field.usage.too_long" });
+  else if (daysBetween(fromDay, toDay) > MAX_PERIOD_DAYS) errors.push({ field: "to", message: "field.usage.too_long" });
   const [accountRows, services] = await q.selectAccountWithServices(db, accountNo);
   const account = accountRows[0];
   if (!account) throw new AppError(404, "not_found");
