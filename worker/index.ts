@@ -15,12 +15,10 @@ import { isPageNavigation, withBootData } from "./features/pages/pages.boot";
 import { pagesRouter } from "./features/pages/pages.index";
 import { autopayTick } from "./features/payments/autopay.service";
 import { BILLING_QUEUE, consumeBilling } from "./features/payments/payments.consumer";
-import { notifier } from "./features/payments/payments.handlers";
 import { paymentsRouter, webhookRouter } from "./features/payments/payments.index";
 import { expirePromised } from "./features/payments/promised.service";
 import { regionsRouter } from "./features/regions/regions.index";
 import { retryEffects } from "./features/services/applications.service";
-import { notifier as servicesNotifier } from "./features/services/services.handlers";
 import { opsApplicationsRouter, servicesRouter } from "./features/services/services.index";
 import { servicesAtMidnight } from "./features/services/services.service";
 import { assetFonts, consumeReports, type ReportDeps } from "./features/usage/usage.consumer";
@@ -29,6 +27,7 @@ import { REPORTS_QUEUE } from "./features/usage/usage.messages";
 import { expireReports } from "./features/usage/usage.service";
 import { createDataAccess, SHARDS } from "./platform/db";
 import { log } from "./platform/log";
+import { notifier } from "./platform/notify";
 import { sessionMiddleware } from "./platform/session";
 import { siteRouting } from "./platform/sites";
 
@@ -84,7 +83,7 @@ export function reportDeps(env: Env): ReportDeps {
     data: createDataAccess(env),
     files: env.FILES,
     fonts: assetFonts(env.ASSETS),
-    notify: async (m) => void (await env.NOTIFICATIONS.send(m)),
+    notify: notifier(env),
     siteTemplate: env.SITE_URL,
     linkSecret: env.REPORT_LINK_SECRET,
   };
@@ -116,7 +115,7 @@ export default {
       const at = new Date(controller.scheduledTime);
       const data = createDataAccess(env);
       // Tariff changes and voluntary blocks of the new day first: the day is then charged on what the account has.
-      const services = await servicesAtMidnight(data, servicesNotifier(env), at);
+      const services = await servicesAtMidnight(data, notifier(env), at);
       const entries = await chargeMidnightRegions(data, at);
       const effects = await retryEffects(data, at);
       const promised = await expirePromised(data, at);

@@ -3,10 +3,10 @@ import { describe, expect, it } from "vitest";
 import { signWebhook, type WebhookEvent } from "../../worker/adapters/payments";
 import { sandboxAcquirer } from "../../worker/adapters/payments/sandbox";
 import { AUTOPAY, autopayTick } from "../../worker/features/payments/autopay.service";
-import { notifier } from "../../worker/features/payments/payments.handlers";
 import { expirePromised } from "../../worker/features/payments/promised.service";
 import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
+import { notifier } from "../../worker/platform/notify";
 import { call, codeSentTo, json, SAME_ORIGIN } from "./helpers";
 
 const PETR_EKB = makeAccountNo("50400000006");

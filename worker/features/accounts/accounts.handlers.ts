@@ -2,6 +2,7 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { LedgerKind } from "../../db/schema/region";
 import type { AppEnv } from "../../env";
+import { notifier } from "../../platform/notify";
 import { requireSession } from "../../platform/session";
 import type * as r from "./accounts.routes";
 import * as svc from "./accounts.service";
@@ -43,7 +44,7 @@ export const lowBalanceHandler: RouteHandler<typeof r.lowBalanceRoute, AppEnv> =
 
 export const linkStartHandler: RouteHandler<typeof r.linkStartRoute, AppEnv> = async (c) => {
   const { accountNo, channel } = c.req.valid("json");
-  const sent = await svc.startLink(c.get("data").global, async (m) => void (await c.env.NOTIFICATIONS.send(m)), who(c), accountNo, channel);
+  const sent = await svc.startLink(c.get("data").global, notifier(c.env), who(c), accountNo, channel);
   return c.json({ expiresAt: sent.expiresAt.toISOString() }, 202);
 };
 

@@ -1,6 +1,7 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env";
+import { notifier } from "../../platform/notify";
 import { requireSession, requireStepUp, rotateSession, STEP_UP_TTL_MS, setSessionCookie } from "../../platform/session";
 import { clientOf } from "./auth.handlers";
 import { currentProfile, profileOf } from "./auth.service";
@@ -12,11 +13,7 @@ import * as flows from "./flows.service";
 type H<R extends Parameters<typeof import("@hono/zod-openapi").createRoute>[0]> = RouteHandler<R, AppEnv>;
 
 /** Codes travel through the notifications queue to the SMS/email adapters. */
-const notifyOf =
-  (c: Context<AppEnv>): Notify =>
-  async (message) => {
-    await c.env.NOTIFICATIONS.send(message);
-  };
+const notifyOf = (c: Context<AppEnv>): Notify => notifier(c.env);
 
 const db = (c: Context<AppEnv>) => c.get("data").global;
 const sent = (r: { expiresAt: Date }) => ({ expiresAt: r.expiresAt.toISOString() });

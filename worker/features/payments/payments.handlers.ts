@@ -2,6 +2,7 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { acquirerFor } from "../../adapters/payments/select";
 import type { AppEnv } from "../../env";
+import { notifier } from "../../platform/notify";
 import { requireSession, requireStepUp } from "../../platform/session";
 import { accountDetail } from "../accounts/accounts.service";
 import * as auto from "./autopay.service";
@@ -10,10 +11,6 @@ import * as svc from "./payments.service";
 import { promisedOffer, takePromised } from "./promised.service";
 
 const noStore = (c: Context<AppEnv>) => c.header("cache-control", "private, no-store");
-export const notifier =
-  (env: Env): svc.Notify =>
-  async (m) =>
-    void (await env.NOTIFICATIONS.send(m));
 const acquirer = (c: Context<AppEnv>) => acquirerFor(c.env, new URL(c.req.url).origin);
 
 /** Enough for the next month first (rounded up to 10 ₽), then round sums. */

@@ -5,6 +5,7 @@ import type { AppEnv } from "../../env";
 import { createDataAccess } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { log } from "../../platform/log";
+import { notifier } from "../../platform/notify";
 import * as h from "./payments.handlers";
 import * as r from "./payments.routes";
 import { applyAcquirerPayment } from "./payments.service";
@@ -35,7 +36,7 @@ export const webhookRouter = new Hono<AppEnv>().post("/webhooks/acquirer", async
     log("warn", "webhook.bad_signature", { requestId: c.get("requestId") });
     throw new AppError(401, "bad_signature");
   }
-  const result = await applyAcquirerPayment(createDataAccess(c.env), h.notifier(c.env), event.object, "webhook", event.id);
+  const result = await applyAcquirerPayment(createDataAccess(c.env), notifier(c.env), event.object, "webhook", event.id);
   log("info", "webhook.applied", { eventId: event.id, type: event.type, result });
   return c.json({ ok: true, result }, 200);
 });

@@ -4,6 +4,7 @@ import { APPLICATION_STATUSES, type ApplicationStatus } from "../../db/schema/re
 import type { AppEnv } from "../../env";
 import { isShardBinding, shardOfRegion } from "../../platform/db";
 import { AppError } from "../../platform/errors";
+import { notifier } from "../../platform/notify";
 import { regionByCode } from "../../platform/region";
 import { requireSession, requireStepUp } from "../../platform/session";
 import * as q from "./applications.queries";
@@ -14,12 +15,6 @@ import * as svc from "./services.service";
 
 const noStore = (c: Context<AppEnv>) => c.header("cache-control", "private, no-store");
 const who = (c: Context<AppEnv>) => requireSession(c).subscriberId;
-
-/** Notifications go through the queue, like every producer's. */
-export const notifier =
-  (env: Env): apps.Notify =>
-  async (m) =>
-    void (await env.NOTIFICATIONS.send(m));
 
 function siteRegion(c: Context<AppEnv>): string {
   const region = c.get("region");
@@ -35,10 +30,7 @@ export const tariffOfferHandler: RouteHandler<typeof r.tariffOfferRoute, AppEnv>
 
 export const changeTariffHandler: RouteHandler<typeof r.changeTariffRoute, AppEnv> = async (c) => {
   const { accountNo, serviceId } = c.req.valid("param");
-  // Step-up after the holder check: a stranger learns nothing from a 403 "code needed".
   const session = requireSession(c);
-  await svc.tariffOffer(c.get("data"), session.subscriberId, accountNo, serviceId);
-  requireStepUp(c);
   const result = await svc.changeTariff(
     c.get("data"),
     notifier(c.env),
@@ -46,6 +38,7 @@ export const changeTariffHandler: RouteHandler<typeof r.changeTariffRoute, AppEn
     accountNo,
     serviceId,
     c.req.valid("json").tariffId,
+    () => requireStepUp(c),
   );
   return c.json(result, 202);
 };

@@ -108,9 +108,12 @@ export async function changeTariff(
   accountNo: string,
   serviceId: string,
   tariffId: string,
+  /** Checks the fresh SMS code: after the holder check, so a stranger learns nothing from a 403 "code needed". */
+  confirmed: () => void,
   now = new Date(),
 ) {
   const { link, db, row, tz } = await holderService(data, subscriberId, accountNo, serviceId);
+  confirmed();
   const to = await q.selectTariff(db, tariffId);
   if (!to || to.region !== link.region || to.kind !== row.tariff.kind || !to.active || to.id === row.tariff.id)
     throw new AppError(400, "validation", {}, [{ field: "tariffId", message: "field.tariff.unavailable" }]);
