@@ -1,6 +1,7 @@
 import type { DataAccess } from "./platform/db";
 import type { HostKind } from "./platform/host";
 import type { Lang } from "./platform/i18n";
+import type { OperatorInfo } from "./platform/operator";
 import type { Region } from "./platform/region";
 import type { SessionInfo } from "./platform/session";
 
@@ -16,5 +17,7 @@ export interface AppEnv {
     data: DataAccess;
     /** The signed-in subscriber's session, or null. */
     session: SessionInfo | null;
+    /** The signed-in support operator (console routes only). */
+    operator?: OperatorInfo;
   };
 }

@@ -6,6 +6,7 @@ import { authRouter } from "./features/auth/auth.index";
 import { chargeMidnightRegions } from "./features/billing/billing.service";
 import { bonusRouter } from "./features/bonus/bonus.index";
 import { bonusTick } from "./features/bonus/bonus.service";
+import { helpRouter } from "./features/help/help.index";
 import { cleanExpired } from "./features/housekeeping/housekeeping.service";
 import { balanceAlerts } from "./features/notifications/alerts.service";
 import { consumeDeadLetters, consumeNotifications } from "./features/notifications/notifications.consumer";
@@ -21,6 +22,9 @@ import { regionsRouter } from "./features/regions/regions.index";
 import { retryEffects } from "./features/services/applications.service";
 import { opsApplicationsRouter, servicesRouter } from "./features/services/services.index";
 import { servicesAtMidnight } from "./features/services/services.service";
+import { devDropHandler } from "./features/support/support.handlers";
+import { opsSupportRouter, supportRouter } from "./features/support/support.index";
+import { autoCloseTickets } from "./features/support/tickets.service";
 import { assetFonts, consumeReports, type ReportDeps } from "./features/usage/usage.consumer";
 import { usageFilesRouter, usageRouter } from "./features/usage/usage.index";
 import { REPORTS_QUEUE } from "./features/usage/usage.messages";
@@ -42,8 +46,12 @@ app.route("/api/v1", notificationsRouter);
 app.route("/api/v1", bonusRouter);
 app.route("/api/v1", usageRouter);
 app.route("/api/v1", servicesRouter);
+app.route("/api/v1", helpRouter);
+app.route("/api/v1", supportRouter);
 app.route("/ops/v1", operatorRouter);
 app.route("/ops/v1", opsApplicationsRouter);
+app.route("/ops/v1", opsSupportRouter);
+app.post("/dev/support/chats/:chatId/drop", devDropHandler);
 app.route("/", webhookRouter);
 app.route("/", usageFilesRouter);
 app.route("/", sandboxPages);
@@ -75,6 +83,8 @@ app.all("*", async (c) => {
   return out;
 });
 
+/** The Durable Object class of the support chats' live rooms (binding CHAT_ROOMS). */
+export { ChatRoom } from "./features/support/chat.room";
 export { app };
 
 /** What the reports consumer needs from the environment. */
@@ -108,7 +118,8 @@ export default {
       const data = createDataAccess(env);
       const removed = await cleanExpired(data.global, at);
       const reports = await expireReports(data, env.FILES, SHARDS, at);
-      log("info", "cron.housekeeping", { ...removed, reportsExpired: reports });
+      const ticketsClosed = await autoCloseTickets(data, SHARDS, at);
+      log("info", "cron.housekeeping", { ...removed, reportsExpired: reports, ticketsClosed });
       return;
     }
     if (controller.cron === "0 * * * *") {

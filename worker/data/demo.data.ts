@@ -104,3 +104,12 @@ export const DEMO_UNREGISTERED = {
   address: "Екатеринбург, ул. Ленина, д. 50, кв. 12",
   tariffs: ["inet-300"],
 } as const;
+
+/** Support operators for local runs (the console at /ops/support); all share the password below. */
+export const DEMO_OPERATOR_PASSWORD = "Operator2026";
+export const DEMO_OPERATORS: readonly { id: string; login: string; displayName: string; regions: readonly string[] }[] = [
+  { id: "op-msk", login: "operator.msk", displayName: "Мария Орлова", regions: ["msk", "mo"] },
+  { id: "op-msk2", login: "operator.msk2", displayName: "Игорь Лебедев", regions: ["msk"] },
+  { id: "op-spb", login: "operator.spb", displayName: "Ольга Белова", regions: ["spb"] },
+  { id: "op-east", login: "operator.east", displayName: "Денис Ким", regions: ["vl", "khv"] },
+];

@@ -6,7 +6,7 @@ import { secureHeaders } from "hono/secure-headers";
  * (the PWA and API docs load scripts from our own origin only); styles may be
  * inline because components set style attributes.
  */
-export const securityHeaders: MiddlewareHandler = secureHeaders({
+const pageHeaders: MiddlewareHandler = secureHeaders({
   contentSecurityPolicy: {
     defaultSrc: ["'self'"],
     scriptSrc: ["'self'"],
@@ -34,3 +34,9 @@ export const securityHeaders: MiddlewareHandler = secureHeaders({
     payment: ["self"],
   },
 });
+
+/** The headers above on every response; a file we serve as a download or attachment (reports, chat files) is sandboxed instead: never run as our page. */
+export const securityHeaders: MiddlewareHandler = async (c, next) => {
+  await pageHeaders(c, next);
+  if (c.res.headers.has("content-disposition")) c.res.headers.set("content-security-policy", "default-src 'none'; sandbox");
+};

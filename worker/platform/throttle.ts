@@ -19,6 +19,10 @@ export const POLICY = {
   address: { freeFailures: 20, lockAfter: 50, lockMs: 60 * 60 * 1000 },
   /** Codes sent at one client's request, whatever the identifiers: against SMS pumping. */
   codes: { freeFailures: 20, lockAfter: 20, lockMs: 60 * 60 * 1000 },
+  /** Support chats visitors (no login) start from one client address. */
+  chats: { freeFailures: 5, lockAfter: 5, lockMs: 60 * 60 * 1000 },
+  /** Feedback forms sent from one client address. */
+  feedback: { freeFailures: 10, lockAfter: 10, lockMs: 60 * 60 * 1000 },
 } as const;
 
 type Scope = keyof typeof POLICY;
@@ -85,8 +89,13 @@ export async function clearFailures(db: GlobalDb, key: string) {
 }
 
 /** Counts one code sent at this client's request; the 21st within an hour is refused with 429. */
-export async function guardCodeRequest(db: GlobalDb, address: string) {
-  const key = await throttleKey("codes", address);
-  await assertNotThrottled(db, [{ scope: "codes", key }]);
-  await recordFailure(db, [{ scope: "codes", key }]);
+export function guardCodeRequest(db: GlobalDb, address: string) {
+  return guardCount(db, "codes", address);
+}
+
+/** Counts one use of a scope by this client address; past the scope's limit within its window, 429. */
+export async function guardCount(db: GlobalDb, scope: "codes" | "chats" | "feedback", address: string) {
+  const key = await throttleKey(scope, address);
+  await assertNotThrottled(db, [{ scope, key }]);
+  await recordFailure(db, [{ scope, key }]);
 }

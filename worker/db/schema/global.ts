@@ -406,3 +406,49 @@ export const applicationDirectory = sqliteTable(
   },
   (t) => [index("application_directory_subscriber_idx").on(t.subscriberId, t.createdAt)],
 );
+
+/**
+ * Support operators (операторы поддержки): who answers chats and requests of
+ * which regions. The console signs in with login and password; `regions` is a
+ * comma-separated list of region codes the operator may see.
+ */
+export const operators = sqliteTable(
+  "operators",
+  {
+    id: text("id").primaryKey(),
+    login: text("login").notNull(),
+    displayName: text("display_name").notNull(),
+    regions: text("regions").notNull(),
+    passwordHash: text("password_hash").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [uniqueIndex("operators_login_uq").on(t.login)],
+);
+
+/** An operator's console session: only the SHA-256 of the cookie's token is kept. */
+export const operatorSessions = sqliteTable(
+  "operator_sessions",
+  {
+    idHash: text("id_hash").primaryKey(),
+    operatorId: text("operator_id")
+      .notNull()
+      .references(() => operators.id),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("operator_sessions_operator_idx").on(t.operatorId)],
+);
+
+/** Where a subscriber's support chats and requests live (they are kept in the region's shard). */
+export const supportDirectory = sqliteTable(
+  "support_directory",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind", { enum: ["chat", "ticket"] }).notNull(),
+    subscriberId: text("subscriber_id").notNull(),
+    region: text("region").notNull(),
+    shard: text("shard").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("support_directory_subscriber_idx").on(t.subscriberId, t.kind, t.createdAt)],
+);

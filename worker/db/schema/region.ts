@@ -520,3 +520,140 @@ export const voluntaryBlocks = sqliteTable(
     index("voluntary_blocks_service_idx").on(t.serviceId, t.status),
   ],
 );
+
+export const CHAT_STATUSES = ["waiting", "active", "closed"] as const;
+export type ChatStatus = (typeof CHAT_STATUSES)[number];
+export const CHAT_AUTHORS = ["subscriber", "visitor", "operator", "system"] as const;
+export type ChatAuthor = (typeof CHAT_AUTHORS)[number];
+
+/**
+ * A support chat (онлайн-чат): with a signed-in subscriber, or with a visitor
+ * of the public site who gave a name and a phone (and holds the chat's key in
+ * a cookie, only its hash is here). Messages are numbered by `lastSeq`; each
+ * side's read mark is the last number it has seen.
+ */
+export const supportChats = sqliteTable(
+  "support_chats",
+  {
+    id: text("id").primaryKey(),
+    region: text("region").notNull(),
+    subscriberId: text("subscriber_id"),
+    visitorName: text("visitor_name"),
+    visitorPhone: text("visitor_phone"),
+    visitorKeyHash: text("visitor_key_hash"),
+    accountNo: text("account_no"),
+    topic: text("topic").notNull(),
+    status: text("status", { enum: CHAT_STATUSES }).notNull(),
+    operatorId: text("operator_id"),
+    operatorName: text("operator_name"),
+    lastSeq: integer("last_seq").notNull().default(0),
+    customerReadSeq: integer("customer_read_seq").notNull().default(0),
+    operatorReadSeq: integer("operator_read_seq").notNull().default(0),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+    closedAt: integer("closed_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [
+    index("support_chats_queue_idx").on(t.region, t.status, t.updatedAt),
+    index("support_chats_subscriber_idx").on(t.subscriberId, t.createdAt),
+  ],
+);
+
+/** Chat messages, append-only; `clientId` makes a resend (offline outbox, retry) land once. */
+export const supportMessages = sqliteTable(
+  "support_messages",
+  {
+    id: text("id").primaryKey(),
+    chatId: text("chat_id").notNull(),
+    seq: integer("seq").notNull(),
+    author: text("author", { enum: CHAT_AUTHORS }).notNull(),
+    authorName: text("author_name"),
+    text: text("text").notNull(),
+    attachmentId: text("attachment_id"),
+    clientId: text("client_id"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [uniqueIndex("support_messages_seq_uq").on(t.chatId, t.seq), uniqueIndex("support_messages_client_uq").on(t.chatId, t.clientId)],
+);
+
+/** A file sent in a chat (image or PDF), kept in R2 under `key`; checked by its first bytes, not by its name. */
+export const supportAttachments = sqliteTable(
+  "support_attachments",
+  {
+    id: text("id").primaryKey(),
+    chatId: text("chat_id").notNull(),
+    key: text("key").notNull(),
+    name: text("name").notNull(),
+    contentType: text("content_type").notNull(),
+    size: integer("size").notNull(),
+    uploadedBy: text("uploaded_by", { enum: CHAT_AUTHORS }).notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("support_attachments_chat_idx").on(t.chatId)],
+);
+
+export const TICKET_CATEGORIES = ["billing", "internet", "tv", "phone", "mobile", "equipment", "other"] as const;
+export type TicketCategory = (typeof TICKET_CATEGORIES)[number];
+export const TICKET_STATUSES = ["new", "in_work", "waiting", "resolved", "closed", "cancelled"] as const;
+export type TicketStatus = (typeof TICKET_STATUSES)[number];
+
+/** A support request (обращение): status changes only through the ticket state machine, each one in `ticket_events`. */
+export const supportTickets = sqliteTable(
+  "support_tickets",
+  {
+    id: text("id").primaryKey(),
+    number: text("number").notNull(),
+    region: text("region").notNull(),
+    subscriberId: text("subscriber_id").notNull(),
+    accountNo: text("account_no"),
+    category: text("category", { enum: TICKET_CATEGORIES }).notNull(),
+    subject: text("subject").notNull(),
+    text: text("text").notNull(),
+    status: text("status", { enum: TICKET_STATUSES }).notNull(),
+    operatorId: text("operator_id"),
+    operatorName: text("operator_name"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [
+    uniqueIndex("support_tickets_number_uq").on(t.number),
+    index("support_tickets_queue_idx").on(t.region, t.status, t.updatedAt),
+    index("support_tickets_subscriber_idx").on(t.subscriberId, t.createdAt),
+  ],
+);
+
+/** A ticket's history (append-only): status moves and comments, by whom. */
+export const ticketEvents = sqliteTable(
+  "ticket_events",
+  {
+    id: text("id").primaryKey(),
+    ticketId: text("ticket_id").notNull(),
+    fromStatus: text("from_status"),
+    toStatus: text("to_status"),
+    actor: text("actor", { enum: ["subscriber", "operator", "system"] }).notNull(),
+    actorName: text("actor_name"),
+    comment: text("comment"),
+    at: integer("at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("ticket_events_ticket_idx").on(t.ticketId, t.at)],
+);
+
+/** Feedback (отзыв): a rating 1–5 with an optional text, about a chat, a request or the service in general; once per chat or request. */
+export const supportFeedback = sqliteTable(
+  "support_feedback",
+  {
+    id: text("id").primaryKey(),
+    region: text("region").notNull(),
+    subscriberId: text("subscriber_id"),
+    chatId: text("chat_id"),
+    ticketId: text("ticket_id"),
+    rating: integer("rating").notNull(),
+    text: text("text"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [
+    uniqueIndex("support_feedback_chat_uq").on(t.chatId),
+    uniqueIndex("support_feedback_ticket_uq").on(t.ticketId),
+    index("support_feedback_region_idx").on(t.region, t.createdAt),
+  ],
+);

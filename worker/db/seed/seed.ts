@@ -1,7 +1,7 @@
 import { BONUS_RULES, pointsForCharges } from "../../data/bonus.data";
-import { DEMO_PASSWORD, DEMO_SUBSCRIBERS, DEMO_UNREGISTERED } from "../../data/demo.data";
+import { DEMO_OPERATOR_PASSWORD, DEMO_OPERATORS, DEMO_PASSWORD, DEMO_SUBSCRIBERS, DEMO_UNREGISTERED } from "../../data/demo.data";
 import { OFFICES } from "../../data/offices.data";
-import { BRANCHES, FEDERAL_CONTACTS, REGIONS, SHARD_MAP, type ShardBinding } from "../../data/regions.data";
+import { BRANCHES, FEDERAL_CONTACTS, REGIONAL_HOTLINES, REGIONS, SHARD_MAP, type ShardBinding } from "../../data/regions.data";
 import { COVERAGE, DEFAULT_COVERAGE, TECH_MAX_MBPS } from "../../data/services.data";
 import { BRANCH_PRICE_PERCENT, GIGABIT_REGIONS, SERVICE_TEMPLATES, TARIFF_TEMPLATES } from "../../data/tariffs.data";
 import { normalizeStreet } from "../../platform/address";
@@ -182,6 +182,8 @@ export async function buildSeed(): Promise<SeedSql> {
       }),
     );
     for (const c of FEDERAL_CONTACTS) global.push(insert("region_contacts", { region: r.code, kind: c.kind, phone: c.phone }));
+    const hotline = REGIONAL_HOTLINES[r.code];
+    if (hotline) global.push(insert("region_contacts", { region: r.code, kind: "regional", phone: hotline }));
 
     const pct = pricePercent(r.code, r.branch);
     const shard = shards[shardOf(r.code)];
@@ -264,6 +266,18 @@ export async function buildSeed(): Promise<SeedSql> {
         login: s.login,
         password_hash: passwordHash,
         locale: "ru",
+        created_at: SEEDED_AT,
+      }),
+    );
+  }
+  for (const o of DEMO_OPERATORS) {
+    global.push(
+      insert("operators", {
+        id: o.id,
+        login: o.login,
+        display_name: o.displayName,
+        regions: o.regions.join(","),
+        password_hash: await hashPassword(DEMO_OPERATOR_PASSWORD, await demoSalt(`operator:${o.login}`)),
         created_at: SEEDED_AT,
       }),
     );

@@ -1,5 +1,5 @@
 import { lt } from "drizzle-orm";
-import { authChallenges, oneTimeCodes, outbox, sessions } from "../../db/schema/global";
+import { authChallenges, oneTimeCodes, operatorSessions, outbox, sessions } from "../../db/schema/global";
 import type { GlobalDb } from "../../platform/db";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -8,12 +8,12 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export const OUTBOX_RETENTION_MS = 7 * DAY_MS;
 
 /**
- * Deletes what has expired: sessions past their absolute expiry, flow challenges, one-time
+ * Deletes what has expired: sessions (subscribers' and operators') past their absolute expiry, flow challenges, one-time
  * codes a day after expiry (kept briefly for abuse accounting) and old dev
  * outbox messages. Safe to run any number of times.
  */
 export async function cleanExpired(db: GlobalDb, now = new Date()) {
-  const [s, c, o, a] = await db.batch([
+  const [s, c, o, a, ops] = await db.batch([
     db.delete(sessions).where(lt(sessions.expiresAt, now)).returning({ id: sessions.idHash }),
     db
       .delete(oneTimeCodes)
@@ -24,6 +24,7 @@ export async function cleanExpired(db: GlobalDb, now = new Date()) {
       .where(lt(outbox.createdAt, new Date(now.getTime() - OUTBOX_RETENTION_MS)))
       .returning({ id: outbox.id }),
     db.delete(authChallenges).where(lt(authChallenges.expiresAt, now)).returning({ id: authChallenges.id }),
+    db.delete(operatorSessions).where(lt(operatorSessions.expiresAt, now)).returning({ id: operatorSessions.idHash }),
   ]);
-  return { sessions: s.length, codes: c.length, outbox: o.length, challenges: a.length };
+  return { sessions: s.length, codes: c.length, outbox: o.length, challenges: a.length, operatorSessions: ops.length };
 }

@@ -256,13 +256,38 @@ export function render(kind: NotificationKind, lang: Lang, accountNo: string | n
         url: acc,
       };
     }
-    case "support_reply":
+    case "support_reply": {
+      if (str(p, "chat"))
+        return {
+          title: ru ? "Ответ в чате поддержки" : "Support replied in the chat",
+          body: ru
+            ? `${str(p, "operator") || "Оператор"} ответил(а) вам в чате.`
+            : `${str(p, "operator") || "An operator"} answered you in the chat.`,
+          sms: ru ? "Поддержка ответила вам в чате" : "Support answered you in the chat",
+          url: str(p, "url") || "/support",
+        };
+      const status = str(p, `status_${lang}`);
       return {
-        title: ru ? "Ответ поддержки" : "Support replied",
-        body: ru ? `В обращении № ${str(p, "ticket")} новый ответ.` : `There is a new reply in request ${str(p, "ticket")}.`,
-        sms: ru ? `Обращение ${str(p, "ticket")}: новый ответ поддержки` : `Request ${str(p, "ticket")}: new reply`,
-        url: str(p, "url") || "/notifications",
+        title: status
+          ? ru
+            ? `Обращение № ${str(p, "ticket")}: ${status}`
+            : `Request ${str(p, "ticket")}: ${status}`
+          : ru
+            ? "Ответ поддержки"
+            : "Support replied",
+        body: status
+          ? ru
+            ? `Статус обращения № ${str(p, "ticket")}: ${status}.`
+            : `Request ${str(p, "ticket")} is now: ${status}.`
+          : ru
+            ? `В обращении № ${str(p, "ticket")} новый ответ.`
+            : `There is a new reply in request ${str(p, "ticket")}.`,
+        sms: ru
+          ? `Обращение ${str(p, "ticket")}: ${status || "новый ответ поддержки"}`.slice(0, 70)
+          : `Request ${str(p, "ticket")}: ${status || "new reply"}`.slice(0, 70),
+        url: str(p, "url") || "/support",
       };
+    }
     case "report_ready":
       return {
         title: ru ? `Детализация по счёту ${t} готова` : `Usage detail for ${t} is ready`,

@@ -18,7 +18,10 @@ export const notificationsRouter = createRouter()
 
 /** Operators' API (a token, not a browser session: outside /api and its cookie and CSRF rules). */
 export const operatorRouter = createRouter();
-operatorRouter.use("*", operatorAuth);
+// Scoped to its own paths: other /ops/v1 routers (the support console) authenticate their own way.
+operatorRouter.use("/outages/*", operatorAuth);
+operatorRouter.use("/outages", operatorAuth);
+operatorRouter.use("/announcements", operatorAuth);
 operatorRouter
   .openapi(or.declareOutageRoute, oh.declareOutageHandler)
   .openapi(or.resolveOutageRoute, oh.resolveOutageHandler)

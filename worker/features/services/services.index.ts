@@ -24,7 +24,9 @@ export const servicesRouter = createRouter()
 
 /** Operators move applications through their statuses (Bearer OPERATOR_TOKEN, like the rest of /ops). */
 export const opsApplicationsRouter = createRouter();
-opsApplicationsRouter.use("*", operatorAuth);
+// Scoped to its own paths: other /ops/v1 routers (the support console) authenticate their own way.
+opsApplicationsRouter.use("/applications", operatorAuth);
+opsApplicationsRouter.use("/applications/*", operatorAuth);
 opsApplicationsRouter
   .openapi(r.opsApplicationsRoute, h.opsApplicationsHandler)
   .openapi(r.opsApplicationRoute, h.opsApplicationHandler)

@@ -1,0 +1,316 @@
+import { and, asc, count, desc, eq, gt, gte, inArray, lt, ne } from "drizzle-orm";
+import { accountDirectory, accountLinks, operators, subscribers, supportDirectory } from "../../db/schema/global";
+import {
+  type ChatAuthor,
+  supportAttachments,
+  supportChats,
+  supportFeedback,
+  supportMessages,
+  supportTickets,
+  type TicketStatus,
+  ticketEvents,
+} from "../../db/schema/region";
+import { type GlobalDb, type RegionDb, rawBatch } from "../../platform/db";
+
+export type ChatRow = typeof supportChats.$inferSelect;
+export type MessageRow = typeof supportMessages.$inferSelect;
+export type AttachmentRow = typeof supportAttachments.$inferSelect;
+export type TicketRow = typeof supportTickets.$inferSelect;
+export type TicketEventRow = typeof ticketEvents.$inferSelect;
+export type OperatorRow = typeof operators.$inferSelect;
+
+export const selectChat = (db: RegionDb, id: string) => db.select().from(supportChats).where(eq(supportChats.id, id)).get();
+
+export const insertChat = (db: RegionDb, row: typeof supportChats.$inferInsert) => db.insert(supportChats).values(row).run();
+
+export function selectOpenChatOf(db: RegionDb, subscriberId: string, region: string) {
+  return db
+    .select()
+    .from(supportChats)
+    .where(and(eq(supportChats.subscriberId, subscriberId), eq(supportChats.region, region), ne(supportChats.status, "closed")))
+    .orderBy(desc(supportChats.createdAt))
+    .get();
+}
+
+export function selectMessages(db: RegionDb, chatId: string, afterSeq: number, limit: number) {
+  return db
+    .select()
+    .from(supportMessages)
+    .where(and(eq(supportMessages.chatId, chatId), gt(supportMessages.seq, afterSeq)))
+    .orderBy(asc(supportMessages.seq))
+    .limit(limit)
+    .all();
+}
+
+export const selectMessageByClientId = (db: RegionDb, chatId: string, clientId: string) =>
+  db
+    .select()
+    .from(supportMessages)
+    .where(and(eq(supportMessages.chatId, chatId), eq(supportMessages.clientId, clientId)))
+    .get();
+
+/**
+ * Appends a message as one transaction: the chat's counter moves and the
+ * message takes the new number, both only if the chat is open and no message
+ * with this client id exists (a resend is then a no-op and the caller reads
+ * the first one back). The author's own read mark moves to its message.
+ */
+export async function appendMessage(
+  db: RegionDb,
+  m: {
+    id: string;
+    chatId: string;
+    author: ChatAuthor;
+    authorName: string | null;
+    text: string;
+    attachmentId: string | null;
+    clientId: string;
+    at: Date;
+  },
+): Promise<boolean> {
+  const t = m.at.getTime();
+  const guard = "status != 'closed' AND NOT EXISTS (SELECT 1 FROM support_messages WHERE chat_id = ? AND client_id = ?)";
+  const readCol = m.author === "operator" ? "operator_read_seq" : m.author === "system" ? null : "customer_read_seq";
+  const [updated] = await rawBatch(db, [
+    [
+      `UPDATE support_chats SET last_seq = last_seq + 1, updated_at = ?${readCol ? `, ${readCol} = last_seq + 1` : ""} WHERE id = ? AND ${guard}`,
+      t,
+      m.chatId,
+      m.chatId,
+      m.clientId,
+    ],
+    [
+      `INSERT INTO support_messages (id, chat_id, seq, author, author_name, text, attachment_id, client_id, created_at)
+         SELECT ?, id, last_seq, ?, ?, ?, ?, ?, ? FROM support_chats WHERE id = ? AND changes() = 1`,
+      m.id,
+      m.author,
+      m.authorName,
+      m.text,
+      m.attachmentId,
+      m.clientId,
+      t,
+      m.chatId,
+    ],
+  ]);
+  return (updated?.meta.changes ?? 0) === 1;
+}
+
+/** Moves a side's read mark forward (never back, never past the last message). */
+export function markRead(db: RegionDb, chatId: string, side: "customer" | "operator", seq: number) {
+  const col = side === "operator" ? "operator_read_seq" : "customer_read_seq";
+  return rawBatch(db, [[`UPDATE support_chats SET ${col} = max(${col}, min(?, last_seq)) WHERE id = ?`, seq, chatId]]);
+}
+
+/** Changes who has the chat, only from the state the caller saw (a concurrent take wins). */
+export async function assignChat(
+  db: RegionDb,
+  chat: Pick<ChatRow, "id" | "status" | "operatorId">,
+  to: { status: "waiting" | "active" | "closed"; operatorId: string | null; operatorName: string | null },
+  at: Date,
+): Promise<boolean> {
+  const t = at.getTime();
+  const [res] = await rawBatch(db, [
+    [
+      `UPDATE support_chats SET status = ?, operator_id = ?, operator_name = ?, updated_at = ?, closed_at = CASE WHEN ? = 'closed' THEN ? ELSE closed_at END
+         WHERE id = ? AND status = ? AND coalesce(operator_id, '') = ?`,
+      to.status,
+      to.operatorId,
+      to.operatorName,
+      t,
+      to.status,
+      t,
+      chat.id,
+      chat.status,
+      chat.operatorId ?? "",
+    ],
+  ]);
+  return (res?.meta.changes ?? 0) === 1;
+}
+
+export function selectQueueChats(db: RegionDb, regions: string[]) {
+  return db
+    .select()
+    .from(supportChats)
+    .where(and(inArray(supportChats.region, regions), inArray(supportChats.status, ["waiting", "active"])))
+    .orderBy(asc(supportChats.createdAt))
+    .limit(200)
+    .all();
+}
+
+export const insertAttachment = (db: RegionDb, row: typeof supportAttachments.$inferInsert) =>
+  db.insert(supportAttachments).values(row).run();
+export const selectAttachment = (db: RegionDb, chatId: string, id: string) =>
+  db
+    .select()
+    .from(supportAttachments)
+    .where(and(eq(supportAttachments.chatId, chatId), eq(supportAttachments.id, id)))
+    .get();
+export async function countAttachments(db: RegionDb, chatId: string) {
+  return (await db.select({ n: count() }).from(supportAttachments).where(eq(supportAttachments.chatId, chatId)).get())?.n ?? 0;
+}
+export function selectAttachments(db: RegionDb, chatId: string, ids: string[]) {
+  if (ids.length === 0) return Promise.resolve([] as AttachmentRow[]);
+  return db
+    .select()
+    .from(supportAttachments)
+    .where(and(eq(supportAttachments.chatId, chatId), inArray(supportAttachments.id, ids)))
+    .all();
+}
+
+// Tickets
+
+export const selectTicket = (db: RegionDb, id: string) => db.select().from(supportTickets).where(eq(supportTickets.id, id)).get();
+
+export function insertTicket(db: RegionDb, row: typeof supportTickets.$inferInsert, eventId: string) {
+  return db.batch([
+    db.insert(supportTickets).values(row),
+    db.insert(ticketEvents).values({
+      id: eventId,
+      ticketId: row.id,
+      fromStatus: null,
+      toStatus: row.status,
+      actor: "subscriber",
+      actorName: null,
+      comment: null,
+      at: row.createdAt,
+    }),
+  ]);
+}
+
+/**
+ * A status move (and its comment) as one transaction, only from the status
+ * the caller saw; the history row is written only if the ticket moved.
+ */
+export async function moveTicket(
+  db: RegionDb,
+  ticket: Pick<TicketRow, "id" | "status">,
+  to: TicketStatus,
+  event: { id: string; actor: "subscriber" | "operator" | "system"; actorName: string | null; comment: string | null; at: Date },
+  assignee?: { id: string; name: string },
+): Promise<boolean> {
+  const t = event.at.getTime();
+  const [updated] = await rawBatch(db, [
+    [
+      "UPDATE support_tickets SET status = ?, updated_at = ?, operator_id = coalesce(?, operator_id), operator_name = coalesce(?, operator_name) WHERE id = ? AND status = ?",
+      to,
+      t,
+      assignee?.id ?? null,
+      assignee?.name ?? null,
+      ticket.id,
+      ticket.status,
+    ],
+    [
+      `INSERT INTO ticket_events (id, ticket_id, from_status, to_status, actor, actor_name, comment, at)
+         SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE changes() = 1`,
+      event.id,
+      ticket.id,
+      ticket.status,
+      to,
+      event.actor,
+      event.actorName,
+      event.comment,
+      t,
+    ],
+  ]);
+  return (updated?.meta.changes ?? 0) === 1;
+}
+
+/** A comment without a status move (the ticket's `updated_at` moves so queues sort by activity). */
+export function addTicketComment(
+  db: RegionDb,
+  ticketId: string,
+  event: { id: string; actor: "subscriber" | "operator"; actorName: string | null; comment: string; at: Date },
+) {
+  return db.batch([
+    db.update(supportTickets).set({ updatedAt: event.at }).where(eq(supportTickets.id, ticketId)),
+    db.insert(ticketEvents).values({ ...event, ticketId, fromStatus: null, toStatus: null }),
+  ]);
+}
+
+/** Reassigns an open ticket without moving its status. */
+export function assignTicket(db: RegionDb, ticketId: string, operator: { id: string; name: string } | null, at: Date) {
+  return db
+    .update(supportTickets)
+    .set({ operatorId: operator?.id ?? null, operatorName: operator?.name ?? null, updatedAt: at })
+    .where(eq(supportTickets.id, ticketId))
+    .run();
+}
+
+export const selectTicketEvents = (db: RegionDb, ticketId: string) =>
+  db.select().from(ticketEvents).where(eq(ticketEvents.ticketId, ticketId)).orderBy(asc(ticketEvents.at), asc(ticketEvents.id)).all();
+
+export function selectQueueTickets(db: RegionDb, regions: string[], statuses: readonly TicketStatus[]) {
+  return db
+    .select()
+    .from(supportTickets)
+    .where(and(inArray(supportTickets.region, regions), inArray(supportTickets.status, [...statuses])))
+    .orderBy(asc(supportTickets.updatedAt))
+    .limit(200)
+    .all();
+}
+
+export function selectResolvedBefore(db: RegionDb, before: Date, limit = 100) {
+  return db
+    .select()
+    .from(supportTickets)
+    .where(and(eq(supportTickets.status, "resolved"), lt(supportTickets.updatedAt, before)))
+    .limit(limit)
+    .all();
+}
+
+// Feedback
+
+export const insertFeedback = (db: RegionDb, row: typeof supportFeedback.$inferInsert) =>
+  db.insert(supportFeedback).values(row).onConflictDoNothing().run();
+
+export function selectFeedback(db: RegionDb, regions: string[], limit = 50) {
+  return db
+    .select()
+    .from(supportFeedback)
+    .where(inArray(supportFeedback.region, regions))
+    .orderBy(desc(supportFeedback.createdAt))
+    .limit(limit)
+    .all();
+}
+
+// Global: the directory of a subscriber's chats and tickets, operators
+
+export const insertDirectory = (db: GlobalDb, row: typeof supportDirectory.$inferInsert) =>
+  db.insert(supportDirectory).values(row).onConflictDoNothing().run();
+
+export function selectDirectory(db: GlobalDb, subscriberId: string, kind: "chat" | "ticket", limit = 50) {
+  return db
+    .select()
+    .from(supportDirectory)
+    .where(and(eq(supportDirectory.subscriberId, subscriberId), eq(supportDirectory.kind, kind)))
+    .orderBy(desc(supportDirectory.createdAt))
+    .limit(limit)
+    .all();
+}
+
+export async function countDirectorySince(db: GlobalDb, subscriberId: string, kind: "chat" | "ticket", since: Date) {
+  const row = await db
+    .select({ n: count() })
+    .from(supportDirectory)
+    .where(and(eq(supportDirectory.subscriberId, subscriberId), eq(supportDirectory.kind, kind), gte(supportDirectory.createdAt, since)))
+    .get();
+  return row?.n ?? 0;
+}
+
+export const selectOperatorByLogin = (db: GlobalDb, login: string) => db.select().from(operators).where(eq(operators.login, login)).get();
+export const selectOperator = (db: GlobalDb, id: string) => db.select().from(operators).where(eq(operators.id, id)).get();
+export const selectOperators = (db: GlobalDb) => db.select().from(operators).orderBy(asc(operators.displayName)).all();
+
+/** The subscriber's link to an account (owner, payer or viewer), with the account's region; undefined for a stranger's. */
+export function selectAccountLink(db: GlobalDb, subscriberId: string, accountNo: string) {
+  return db
+    .select({ role: accountLinks.role, region: accountDirectory.region })
+    .from(accountLinks)
+    .innerJoin(accountDirectory, eq(accountDirectory.accountNo, accountLinks.accountNo))
+    .where(and(eq(accountLinks.subscriberId, subscriberId), eq(accountLinks.accountNo, accountNo)))
+    .get();
+}
+
+export async function selectSubscriberName(db: GlobalDb, subscriberId: string) {
+  return (await db.select({ name: subscribers.displayName }).from(subscribers).where(eq(subscribers.id, subscriberId)).get())?.name ?? "";
+}

@@ -1,0 +1,307 @@
+import { TICKETS_PER_DAY } from "../../data/support.data";
+import type { TicketCategory, TicketStatus } from "../../db/schema/region";
+import { randomDigits } from "../../platform/crypto";
+import { type DataAccess, type RegionDb, shardOfRegion } from "../../platform/db";
+import { AppError } from "../../platform/errors";
+import type { Lang } from "../../platform/i18n";
+import { newId } from "../../platform/ids";
+import type { OperatorInfo } from "../../platform/operator";
+import { regionOfId } from "./chat.service";
+import * as q from "./support.queries";
+import { AUTO_CLOSE_MS, canMoveTicket, nextTicketStatuses, TICKET_STATUS_LABELS, type TicketActor } from "./tickets.machine";
+
+type Notify = (message: unknown) => Promise<void>;
+
+export type TicketParty = { side: "subscriber"; subscriberId: string } | { side: "operator"; operator: OperatorInfo };
+
+export interface TicketEventDto {
+  id: string;
+  from: TicketStatus | null;
+  to: TicketStatus | null;
+  toLabel: string | null;
+  actor: TicketActor;
+  actorName: string | null;
+  comment: string | null;
+  at: string;
+}
+
+export interface TicketDto {
+  id: string;
+  number: string;
+  region: string;
+  accountNo: string | null;
+  category: TicketCategory;
+  subject: string;
+  text: string;
+  status: TicketStatus;
+  statusLabel: string;
+  operatorName: string | null;
+  next: TicketStatus[];
+  createdAt: string;
+  updatedAt: string;
+  history: TicketEventDto[] | null;
+}
+
+/** "T2612-483920": year and month, then six random digits; unique by an index (a clash is retried). */
+function ticketNumber(now: Date) {
+  return `T${String(now.getUTCFullYear()).slice(2)}${String(now.getUTCMonth() + 1).padStart(2, "0")}-${randomDigits(6)}`;
+}
+
+const actorOf = (party: TicketParty): TicketActor => (party.side === "operator" ? "operator" : "subscriber");
+
+export function ticketDto(t: q.TicketRow, party: TicketParty, lang: Lang, events: q.TicketEventRow[] | null): TicketDto {
+  return {
+    id: t.id,
+    number: t.number,
+    region: t.region,
+    accountNo: t.accountNo,
+    category: t.category,
+    subject: t.subject,
+    text: t.text,
+    status: t.status,
+    statusLabel: TICKET_STATUS_LABELS[t.status][lang],
+    operatorName: t.operatorName,
+    next: nextTicketStatuses(t.status, actorOf(party)),
+    createdAt: t.createdAt.toISOString(),
+    updatedAt: t.updatedAt.toISOString(),
+    history: events
+      ? events.map((e) => ({
+          id: e.id,
+          from: e.fromStatus as TicketStatus | null,
+          to: e.toStatus as TicketStatus | null,
+          toLabel: e.toStatus ? TICKET_STATUS_LABELS[e.toStatus as TicketStatus][lang] : null,
+          actor: e.actor,
+          actorName: e.actorName,
+          comment: e.comment,
+          at: e.at.toISOString(),
+        }))
+      : null,
+  };
+}
+
+/** The ticket if the party may see it (its subscriber; operators of its region), else the same 404 as a missing one. */
+export async function openTicket(data: DataAccess, party: TicketParty, id: string): Promise<{ db: RegionDb; ticket: q.TicketRow }> {
+  const db = data.shardForRegion(regionOfId(id));
+  const ticket = await q.selectTicket(db, id);
+  const ok =
+    ticket && (party.side === "operator" ? party.operator.regions.includes(ticket.region) : ticket.subscriberId === party.subscriberId);
+  if (!ticket || !ok) throw new AppError(404, "not_found");
+  return { db, ticket };
+}
+
+export interface NewTicketInput {
+  siteRegion: string;
+  category: TicketCategory;
+  accountNo?: string | null | undefined;
+  subject: string;
+  text: string;
+}
+
+/**
+ * Files a request (обращение). About an account, it goes to the account's
+ * region (its operators handle it), else to the site's; a stranger's account
+ * is the same 404 as a missing one. At most 10 a day per subscriber.
+ */
+export async function createTicket(data: DataAccess, subscriberId: string, input: NewTicketInput, lang: Lang, now = new Date()) {
+  let region = input.siteRegion;
+  if (input.accountNo) {
+    const link = await q.selectAccountLink(data.global, subscriberId, input.accountNo);
+    if (!link) throw new AppError(404, "not_found");
+    region = link.region;
+  }
+  if ((await q.countDirectorySince(data.global, subscriberId, "ticket", new Date(now.getTime() - 86_400_000))) >= TICKETS_PER_DAY)
+    throw new AppError(429, "rate_limited", { seconds: 3600 }, [], { "retry-after": "3600" });
+  const shard = shardOfRegion(region);
+  if (!shard) throw new AppError(404, "not_found");
+  const db = data.shard(shard);
+  const id = `${region}_${newId(now.getTime())}`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await q.insertTicket(
+        db,
+        {
+          id,
+          number: ticketNumber(now),
+          region,
+          subscriberId,
+          accountNo: input.accountNo ?? null,
+          category: input.category,
+          subject: input.subject.trim(),
+          text: input.text.trim(),
+          status: "new",
+          createdAt: now,
+          updatedAt: now,
+        },
+        newId(now.getTime()),
+      );
+      break;
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof Error) || !/UNIQUE/i.test(`${err.message} ${String(err.cause ?? "")}`)) throw err;
+    }
+  }
+  await q.insertDirectory(data.global, { id, kind: "ticket", subscriberId, region, shard, createdAt: now });
+  const ticket = await q.selectTicket(db, id);
+  if (!ticket) throw new Error("ticket vanished");
+  return ticketDto(ticket, { side: "subscriber", subscriberId }, lang, await q.selectTicketEvents(db, id));
+}
+
+export async function myTickets(data: DataAccess, subscriberId: string, lang: Lang) {
+  const entries = await q.selectDirectory(data.global, subscriberId, "ticket");
+  const rows = await Promise.all(entries.map((e) => q.selectTicket(data.shardForRegion(e.region), e.id)));
+  const party: TicketParty = { side: "subscriber", subscriberId };
+  return rows.flatMap((t) => (t ? [ticketDto(t, party, lang, null)] : []));
+}
+
+export async function ticketWithHistory(data: DataAccess, party: TicketParty, id: string, lang: Lang) {
+  const { db, ticket } = await openTicket(data, party, id);
+  return ticketDto(ticket, party, lang, await q.selectTicketEvents(db, id));
+}
+
+async function notifySubscriber(notify: Notify, ticket: q.TicketRow, eventId: string, status: TicketStatus | null) {
+  await notify({
+    channel: "event",
+    eventId,
+    kind: "support_reply",
+    subscriberId: ticket.subscriberId,
+    accountNo: ticket.accountNo,
+    params: {
+      ticket: ticket.number,
+      url: `/support/tickets/${ticket.id}`,
+      ...(status ? { status_ru: TICKET_STATUS_LABELS[status].ru, status_en: TICKET_STATUS_LABELS[status].en } : {}),
+    },
+  });
+}
+
+/**
+ * Moves a request through the state machine. A move the actor may not make
+ * is a 409 naming both statuses; a concurrent move wins and this one is
+ * refused the same way. Taking a request into work assigns it to the
+ * operator. Every operator move is notified to the subscriber.
+ */
+export async function moveTicket(
+  data: DataAccess,
+  notify: Notify,
+  party: TicketParty,
+  id: string,
+  to: TicketStatus,
+  comment: string | null,
+  lang: Lang,
+  now = new Date(),
+) {
+  const { db, ticket } = await openTicket(data, party, id);
+  const actor = actorOf(party);
+  const refuse = () =>
+    new AppError(409, "ticket_transition", { from: TICKET_STATUS_LABELS[ticket.status][lang], to: TICKET_STATUS_LABELS[to][lang] });
+  if (!canMoveTicket(ticket.status, to, actor)) throw refuse();
+  const eventId = newId(now.getTime());
+  const assignee = party.side === "operator" && to === "in_work" ? { id: party.operator.id, name: party.operator.name } : undefined;
+  const moved = await q.moveTicket(
+    db,
+    ticket,
+    to,
+    { id: eventId, actor, actorName: party.side === "operator" ? party.operator.name : null, comment: comment?.trim() || null, at: now },
+    assignee,
+  );
+  if (!moved) throw refuse();
+  if (actor === "operator") await notifySubscriber(notify, ticket, `ticket:${eventId}`, to);
+  return ticketWithHistory(data, party, id, lang);
+}
+
+/**
+ * A comment on an open request. The subscriber's answer to a request waiting
+ * for it brings the request back into work; an operator's is notified.
+ */
+export async function commentTicket(
+  data: DataAccess,
+  notify: Notify,
+  party: TicketParty,
+  id: string,
+  text: string,
+  lang: Lang,
+  now = new Date(),
+) {
+  const { db, ticket } = await openTicket(data, party, id);
+  if (ticket.status === "closed" || ticket.status === "cancelled")
+    throw new AppError(409, "ticket_transition", {
+      from: TICKET_STATUS_LABELS[ticket.status][lang],
+      to: TICKET_STATUS_LABELS[ticket.status][lang],
+    });
+  const event = {
+    id: newId(now.getTime()),
+    actorName: party.side === "operator" ? party.operator.name : null,
+    comment: text.trim(),
+    at: now,
+  };
+  if (party.side === "subscriber" && ticket.status === "waiting") {
+    await q.moveTicket(db, ticket, "in_work", { ...event, actor: "subscriber" });
+  } else {
+    await q.addTicketComment(db, ticket.id, { ...event, actor: party.side === "operator" ? "operator" : "subscriber" });
+  }
+  if (party.side === "operator") await notifySubscriber(notify, ticket, `ticket:${event.id}`, null);
+  return ticketWithHistory(data, party, id, lang);
+}
+
+/** Passes an open request to a colleague of its region (or back to the queue). */
+export async function assignTicketTo(
+  data: DataAccess,
+  operator: OperatorInfo,
+  id: string,
+  to: { id: string; name: string; regions: string[] } | null,
+  lang: Lang,
+  now = new Date(),
+) {
+  const party: TicketParty = { side: "operator", operator };
+  const { db, ticket } = await openTicket(data, party, id);
+  if (to && !to.regions.includes(ticket.region)) throw new AppError(400, "operator_region");
+  await q.assignTicket(db, ticket.id, to ? { id: to.id, name: to.name } : null, now);
+  return ticketWithHistory(data, party, id, lang);
+}
+
+/** Closes resolved requests nobody answered for a week (cron); each close is one conditional move. */
+export async function autoCloseTickets(data: DataAccess, shards: readonly Parameters<DataAccess["shard"]>[0][], now = new Date()) {
+  let closed = 0;
+  for (const binding of shards) {
+    const db = data.shard(binding);
+    for (const t of await q.selectResolvedBefore(db, new Date(now.getTime() - AUTO_CLOSE_MS))) {
+      if (await q.moveTicket(db, t, "closed", { id: newId(now.getTime()), actor: "system", actorName: null, comment: null, at: now }))
+        closed++;
+    }
+  }
+  return closed;
+}
+
+/**
+ * Feedback (отзыв): a rating 1–5 and an optional text, about a closed chat, a
+ * finished request or the service in general. Once per chat or request.
+ */
+export async function leaveFeedback(
+  data: DataAccess,
+  who: { subscriberId: string | null; region: string },
+  input: { rating: number; text?: string | undefined; chatId?: string | undefined; ticketId?: string | undefined },
+  canSeeChat: (chatId: string) => Promise<unknown>,
+  now = new Date(),
+) {
+  let region = who.region;
+  if (input.chatId) {
+    await canSeeChat(input.chatId);
+    region = regionOfId(input.chatId);
+  }
+  if (input.ticketId) {
+    if (!who.subscriberId) throw new AppError(404, "not_found");
+    const { ticket } = await openTicket(data, { side: "subscriber", subscriberId: who.subscriberId }, input.ticketId);
+    region = ticket.region;
+  }
+  const id = newId(now.getTime());
+  const res = await q.insertFeedback(data.shardForRegion(region), {
+    id,
+    region,
+    subscriberId: who.subscriberId,
+    chatId: input.chatId ?? null,
+    ticketId: input.ticketId ?? null,
+    rating: input.rating,
+    text: input.text?.trim() || null,
+    createdAt: now,
+  });
+  if ((res.meta.changes ?? 0) === 0) throw new AppError(409, "feedback_given");
+  return { id };
+}
