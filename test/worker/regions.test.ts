@@ -46,15 +46,19 @@ describe("regional subdomains", () => {
     expect(tyva.items).toEqual([]);
   });
 
-  it("gives the seed's federal support numbers in every region", async () => {
+  it("gives the region's own desk first, then the seed's federal support numbers, in every region", async () => {
     const { items } = await json<Items<{ kind: string; phone: string }>>(await call("vl", "/api/v1/region/contacts"));
     expect(items).toEqual([
+      { kind: "regional", phone: "+74230000100" },
       { kind: "connection", phone: "+78007078000" },
       { kind: "support", phone: "+78007071212" },
       { kind: "b2b_hotline", phone: "+78002001661" },
       { kind: "b2b_smb", phone: "+78003028710" },
       { kind: "b2b_enterprise", phone: "+78002006786" },
     ]);
+    // A region without a desk of its own has the federal lines only.
+    const tyva = await json<Items<{ kind: string }>>(await call("tyva", "/api/v1/region/contacts"));
+    expect(tyva.items.map((c) => c.kind)).toEqual(["connection", "support", "b2b_hotline", "b2b_smb", "b2b_enterprise"]);
   });
 
   it("answers an unknown subdomain's API with a problem in the request's language", async () => {

@@ -166,7 +166,7 @@ export const SHARD_MAP: Readonly<Record<BranchCode, ShardBinding>> = {
   fareast: "DB_FAREAST",
 };
 
-export type ContactKind = "connection" | "support" | "b2b_hotline" | "b2b_smb" | "b2b_enterprise";
+export type ContactKind = "regional" | "connection" | "support" | "b2b_hotline" | "b2b_smb" | "b2b_enterprise";
 
 /** Federal numbers from the seed article; they apply in every region. */
 export const FEDERAL_CONTACTS: readonly { kind: ContactKind; phone: string }[] = [
@@ -176,3 +176,20 @@ export const FEDERAL_CONTACTS: readonly { kind: ContactKind; phone: string }[] =
   { kind: "b2b_smb", phone: "+78003028710" },
   { kind: "b2b_enterprise", phone: "+78002006786" },
 ];
+
+/**
+ * The regional support desks (городские номера) of the big regions, alongside
+ * the federal lines. Demo numbers: the 000 exchange is not in use.
+ */
+export const REGIONAL_HOTLINES: Readonly<Record<string, string>> = {
+  msk: "+74950000100",
+  spb: "+78120000100",
+  nsk: "+73830000100",
+  ekb: "+73430000100",
+  kzn: "+78430000100",
+  nnov: "+78310000100",
+  samara: "+78460000100",
+  rostov: "+78630000100",
+  krasnodar: "+78610000100",
+  vl: "+74230000100",
+};

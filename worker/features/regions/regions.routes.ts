@@ -62,7 +62,9 @@ export const Office = z
 
 export const Contact = z
   .object({
-    kind: z.enum(["connection", "support", "b2b_hotline", "b2b_smb", "b2b_enterprise"]),
+    kind: z
+      .enum(["regional", "connection", "support", "b2b_hotline", "b2b_smb", "b2b_enterprise"])
+      .openapi({ description: "regional: the region's own desk; the rest are federal lines" }),
     phone: z.string().openapi({ example: "+78007078000", description: "E.164" }),
   })
   .openapi("Contact");

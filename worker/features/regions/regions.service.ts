@@ -92,7 +92,7 @@ export async function regionOffices(data: DataAccess, region: Region): Promise<O
   }));
 }
 
-const CONTACT_ORDER = ["connection", "support", "b2b_hotline", "b2b_smb", "b2b_enterprise"] as const;
+const CONTACT_ORDER = ["regional", "connection", "support", "b2b_hotline", "b2b_smb", "b2b_enterprise"] as const;
 
 export async function regionContacts(data: DataAccess, region: Region): Promise<ContactDto[]> {
   const rows = await selectContacts(data.global, region.code);

@@ -1,18 +1,22 @@
+import { A } from "@solidjs/router";
 import { createResource, For } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
+import { useStrings } from "../../i18n/local";
 import { api, type ContactDto } from "../../lib/api";
 import { formatPhone } from "../../lib/format";
 import { useRegion } from "../region/RegionContext";
+import { contactStrings, SOCIAL, SOCIAL_B2B } from "./strings";
 
-const PRIVATE = new Set<ContactDto["kind"]>(["connection", "support"]);
+const PRIVATE = new Set<ContactDto["kind"]>(["regional", "connection", "support"]);
 
-/** Support and sales numbers of the region, for private and business customers. */
+/** «Контакты и поддержка»: the region's desk and the federal lines (tap to call), chat, help, offices, social channels; business apart. */
 export default function ContactsPage() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
+  const s = useStrings(contactStrings);
   const { region } = useRegion();
   const [contacts, { refetch }] = createResource(api.contacts);
-  const list = (items: ContactDto[]) => (
+  const phones = (items: ContactDto[]) => (
     <ul class="list">
       <For each={items}>
         {(c) => (
@@ -20,6 +24,19 @@ export default function ContactsPage() {
             <span>{t(`contacts.kind.${c.kind}`)}</span>
             <a class="phone" href={`tel:${c.phone}`}>
               {formatPhone(c.phone)}
+            </a>
+          </li>
+        )}
+      </For>
+    </ul>
+  );
+  const channels = (items: readonly { name: string; nameEn: string; url: string }[]) => (
+    <ul class="chips">
+      <For each={items}>
+        {(c) => (
+          <li>
+            <a href={c.url} target="_blank" rel="noopener noreferrer">
+              {lang() === "ru" ? c.name : c.nameEn}
             </a>
           </li>
         )}
@@ -34,9 +51,36 @@ export default function ContactsPage() {
         {(items) => (
           <>
             <h2>{t("contacts.private")}</h2>
-            {list(items.filter((c) => PRIVATE.has(c.kind)))}
+            {phones(items.filter((c) => PRIVATE.has(c.kind)))}
+            <ul class="list">
+              <li class="list__row">
+                <span>{s("chat")}</span>
+                <A href="/support">{s("chatLink")}</A>
+              </li>
+              <li class="list__row">
+                <span>{s("help")}</span>
+                <A href="/help">{s("helpLink")}</A>
+              </li>
+              <li class="list__row">
+                <span>{s("offices")}</span>
+                <A href="/offices">{s("officesLink")}</A>
+              </li>
+            </ul>
+            <h3>{s("social")}</h3>
+            {channels(SOCIAL)}
             <h2>{t("contacts.business")}</h2>
-            {list(items.filter((c) => !PRIVATE.has(c.kind)))}
+            {phones(items.filter((c) => !PRIVATE.has(c.kind)))}
+            <ul class="list">
+              <li class="list__row">
+                <span>{s("feedback")}</span>
+                <A href="/support">{s("feedbackLink")}</A>
+              </li>
+              <li class="list__row">
+                <span>{s("b2bOffices")}</span>
+                <A href="/offices?kind=b2b">{s("officesLink")}</A>
+              </li>
+            </ul>
+            {channels(SOCIAL_B2B)}
           </>
         )}
       </Loadable>
