@@ -15,9 +15,10 @@ registerRoute(new NavigationRoute(createHandlerBoundToURL("/index.html"), { deny
 
 /**
  * API responses are cached only from this allow-list of public, read-only
- * region data, so the regional pages still open offline. Never writes.
+ * region data (and the help centre's articles, so those once read open
+ * offline), so the regional pages still open offline. Never writes.
  */
-const PUBLIC_API = /^\/api\/v1\/(regions|region|region\/(tariffs|services|offices|contacts))$/;
+const PUBLIC_API = /^\/api\/v1\/(regions|region|region\/(tariffs|services|offices|contacts)|help\/articles(\/[\w-]+)?)$/;
 registerRoute(
   ({ url, request, sameOrigin }) => sameOrigin && request.method === "GET" && PUBLIC_API.test(url.pathname),
   new NetworkFirst({

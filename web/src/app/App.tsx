@@ -31,6 +31,11 @@ const ConnectPage = lazy(() => import("../features/services/ConnectPage"));
 const ServicePage = lazy(() => import("../features/services/ServicePage"));
 const OpsPage = lazy(() => import("../features/services/OpsPage"));
 const ApplicationsPage = lazy(() => import("../features/services/ApplicationsPage").then((m) => ({ default: m.ApplicationsPage })));
+const HelpPage = lazy(() => import("../features/help/HelpPage"));
+const HelpArticlePage = lazy(() => import("../features/help/HelpArticlePage"));
+const SupportPage = lazy(() => import("../features/support/SupportPage"));
+const TicketPage = lazy(() => import("../features/support/TicketPage"));
+const OpsSupportPage = lazy(() => import("../features/support/OpsSupportPage"));
 const ApplicationPage = lazy(() => import("../features/services/ApplicationsPage").then((m) => ({ default: m.ApplicationPage })));
 
 /** Loads the region context of this host, then shows the apex picker or the regional site. */
@@ -78,6 +83,11 @@ export function App() {
                     <Route path="/applications" component={ApplicationsPage} />
                     <Route path="/applications/:id" component={ApplicationPage} />
                     <Route path="/ops/applications" component={OpsPage} />
+                    <Route path="/ops/support" component={OpsSupportPage} />
+                    <Route path="/help" component={HelpPage} />
+                    <Route path="/help/:id" component={HelpArticlePage} />
+                    <Route path={["/support", "/support/chat"]} component={SupportPage} />
+                    <Route path="/support/tickets/:id" component={TicketPage} />
                     <Route path="/history" component={HistoryShortcut} />
                     <Route path="/recover" component={RecoverPage} />
                     <Route path="/notifications" component={InboxPage} />

@@ -32,6 +32,8 @@ export function Layout(props: RouteSectionProps) {
     { href: "/", key: "nav.home", end: true },
     { href: "/tariffs", key: "nav.tariffs" },
     { href: "/offices", key: "nav.offices" },
+    { href: "/help", key: "nav.help" },
+    { href: "/support", key: "nav.support" },
     { href: "/contacts", key: "nav.contacts" },
     { href: "/connect", key: "nav.connect" },
   ] as const;

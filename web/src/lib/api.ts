@@ -488,3 +488,6 @@ export const opsApi = {
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...(init.headers ?? {}) },
     }),
 };
+
+/** The same request helper for feature-local clients (their code stays in their lazy chunks). */
+export { request as apiRequest };

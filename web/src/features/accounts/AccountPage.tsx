@@ -9,6 +9,7 @@ import { fetchWithSnapshot, isNetworkError, loadSnapshot, saveSnapshot } from ".
 import { enqueue, lastRefused, pending } from "../../lib/outbox";
 import { Field } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
+import HelpLinks from "../help/HelpLinks";
 import { AutopaySection, PaymentsSection, PromisedSection } from "../payments/PaymentsSection";
 import { AccountServices, Termination } from "../services/AccountServices";
 import { AccountCard } from "./AccountsPage";
@@ -274,6 +275,7 @@ export default function AccountPage() {
       <Show when={account.latest?.data.role === "owner" && account.latest.data.status !== "closed"}>
         <Termination accountNo={params.no} balanceKop={account.latest?.data.balanceKop ?? 0} />
       </Show>
+      <HelpLinks screen="payments" />
     </>
   );
 }

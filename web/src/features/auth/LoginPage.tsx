@@ -1,5 +1,5 @@
 import { A, useNavigate } from "@solidjs/router";
-import { createSignal, Show } from "solid-js";
+import { createSignal, lazy, Show } from "solid-js";
 import { useI18n } from "../../i18n";
 import { api } from "../../lib/api";
 import { createAction } from "../../lib/createAction";
@@ -8,6 +8,8 @@ import { passkeyLogin } from "./Passkeys";
 import { ProblemAlert } from "./ProblemAlert";
 import { ProviderButtons } from "./Providers";
 import { useSession } from "./SessionContext";
+
+const HelpLinks = lazy(() => import("../help/HelpLinks"));
 
 /**
  * The way into the cabinet: one field for any identifier the seed names
@@ -124,6 +126,7 @@ export default function LoginPage() {
       <p>
         {t("login.noCabinet")} <A href="/register">{t("login.register")}</A>
       </p>
+      <HelpLinks screen="login" />
     </section>
   );
 }

@@ -8,6 +8,7 @@ import { formatMoment } from "../../lib/format";
 import { useOnline } from "../../lib/online";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { RequireLogin } from "../auth/RequireLogin";
+import HelpLinks from "../help/HelpLinks";
 
 export function StatusBadge(props: { app: Pick<ApplicationDto, "status" | "statusLabel"> }) {
   const { lang } = useI18n();
@@ -50,6 +51,7 @@ export function ApplicationsPage() {
               </Show>
             )}
           </Loadable>
+          <HelpLinks screen="applications" />
         </>
       )}
     </RequireLogin>

@@ -8,6 +8,7 @@ import { useOnline } from "../../lib/online";
 import { fieldError } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { useSession } from "../auth/SessionContext";
+import HelpLinks from "../help/HelpLinks";
 import { useRegion } from "../region/RegionContext";
 
 const SLOTS = ["09-13", "13-17", "17-21"] as const;
@@ -183,6 +184,7 @@ export default function ConnectPage() {
         )}
       </Show>
       <ProblemAlert problem={check.problem()} />
+      <HelpLinks screen="connect" />
     </>
   );
 }

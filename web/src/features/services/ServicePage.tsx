@@ -10,6 +10,7 @@ import { runOrStepUp } from "../../lib/stepUp";
 import { CodeField } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { RequireLogin } from "../auth/RequireLogin";
+import HelpLinks from "../help/HelpLinks";
 
 const signed = (kop: number, lang: "ru" | "en") => `${kop > 0 ? "+" : ""}${formatRub(kop, lang)}`;
 
@@ -390,6 +391,7 @@ export default function ServicePage() {
               </>
             )}
           </Loadable>
+          <HelpLinks screen="block" />
         </>
       )}
     </RequireLogin>

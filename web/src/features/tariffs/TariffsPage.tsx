@@ -1,10 +1,12 @@
-import { createMemo, createResource, createSignal, For, Show } from "solid-js";
+import { createMemo, createResource, createSignal, For, lazy, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { api, type TariffDto } from "../../lib/api";
 import { formatPhone, formatRub } from "../../lib/format";
 import { useRegion } from "../region/RegionContext";
 import { TariffCard } from "./TariffCard";
+
+const HelpLinks = lazy(() => import("../help/HelpLinks"));
 
 const KINDS = ["internet", "tv", "landline", "mobile", "bundle"] as const;
 type Kind = TariffDto["kind"];
@@ -58,6 +60,7 @@ export default function TariffsPage() {
           </For>
         </ul>
       </Show>
+      <HelpLinks screen="tariffs" />
     </>
   );
 }

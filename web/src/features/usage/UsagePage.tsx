@@ -8,6 +8,7 @@ import { formatAccountNo, formatDay, formatRub } from "../../lib/format";
 import { useOnline } from "../../lib/online";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { RequireLogin } from "../auth/RequireLogin";
+import HelpLinks from "../help/HelpLinks";
 
 type Item = UsageViewDto["items"][number];
 type Category = UsageViewDto["categories"][number];
@@ -445,6 +446,7 @@ export default function UsagePage() {
             </form>
           </section>
           <Reports accountNo={params.no} version={reportsVersion()} />
+          <HelpLinks screen="usage" />
         </>
       )}
     </RequireLogin>

@@ -1,0 +1,371 @@
+import { createResource, createSignal, For, onCleanup, Show } from "solid-js";
+import { Loadable } from "../../app/Loadable";
+import { useI18n } from "../../i18n";
+import { useStrings } from "../../i18n/local";
+import { ApiError } from "../../lib/api";
+import { createAction } from "../../lib/createAction";
+import { formatMoment, formatPhone } from "../../lib/format";
+import { ProblemAlert } from "../auth/ProblemAlert";
+import { ChatPanel } from "./ChatPanel";
+import { createChat } from "./createChat";
+import { opsStrings } from "./opsStrings";
+import { supportStrings } from "./strings";
+import { chatApi, type OperatorChatDto, type OperatorDto, opsSupportApi, type TicketDto } from "./supportApi";
+import { TicketHistory } from "./TicketPage";
+
+const opsChat = chatApi("/ops/v1/support");
+const QUEUE_MS = 5000;
+
+function Login(props: { onIn: (o: OperatorDto) => void }) {
+  const s = useStrings(opsStrings);
+  const a = createAction();
+  const onSubmit = (e: SubmitEvent) => {
+    e.preventDefault();
+    const f = new FormData(e.currentTarget as HTMLFormElement);
+    void a.run(async () => props.onIn(await opsSupportApi.login(String(f.get("login")), String(f.get("password")))));
+  };
+  return (
+    <form class="form" onSubmit={onSubmit} aria-label={s("signIn")}>
+      <label class="field">
+        <span>{s("login")}</span>
+        <input name="login" autocomplete="username" required />
+      </label>
+      <label class="field">
+        <span>{s("password")}</span>
+        <input name="password" type="password" autocomplete="current-password" required />
+      </label>
+      <ProblemAlert problem={a.problem()} />
+      <button type="submit" class="button button--primary" disabled={a.busy()}>
+        {s("signIn")}
+      </button>
+    </form>
+  );
+}
+
+function OpsChat(props: { chat: OperatorChatDto; me: OperatorDto; onChanged: () => void }) {
+  const s = useStrings(opsStrings);
+  const live = createChat(opsChat, props.chat.id, "operator", props.chat);
+  const [canned] = createResource(opsSupportApi.canned);
+  const a = createAction();
+  const current = () => ({ ...props.chat, ...(live.chat() ?? {}) }) as OperatorChatDto;
+  const mine = () => current().operatorId === props.me.id;
+  const act = (fn: () => Promise<{ chat: OperatorChatDto }>) =>
+    void a.run(async () => {
+      live.setChat((await fn()).chat);
+      props.onChanged();
+    });
+  let transferTo!: HTMLSelectElement;
+  return (
+    <section aria-labelledby="ops-chat-h">
+      <h2 id="ops-chat-h">
+        {current().customerName || "—"}
+        <Show when={current().customerPhone}>{(p) => <span class="muted small"> · {formatPhone(p())}</span>}</Show>
+      </h2>
+      <p class="muted small">
+        {current().region} · {current().topic}
+        {current().kind === "visitor" ? ` · ${s("visitor")}` : ""}
+      </p>
+      <ChatPanel
+        live={live}
+        api={opsChat}
+        side="operator"
+        chatId={props.chat.id}
+        canWrite={mine() && current().status !== "closed"}
+        actions={
+          <>
+            <ProblemAlert problem={a.problem()} />
+            <Show when={!mine() && current().operatorName && current().status !== "closed"}>
+              <p class="notice">{s("readOnly", { name: current().operatorName ?? "" })}</p>
+            </Show>
+            <div class="row">
+              <Show when={!current().operatorId && current().status === "waiting"}>
+                <button
+                  type="button"
+                  class="button button--primary"
+                  disabled={a.busy()}
+                  onClick={() => act(() => opsSupportApi.take(props.chat.id))}
+                >
+                  {s("take")}
+                </button>
+              </Show>
+              <Show when={mine() && current().status !== "closed"}>
+                <label class="field">
+                  <span>{s("transferTo")}</span>
+                  <select ref={transferTo}>
+                    <option value="">{s("toQueue")}</option>
+                    <For each={canned.latest?.colleagues.filter((c) => c.regions.includes(current().region)) ?? []}>
+                      {(c) => <option value={c.id}>{c.name}</option>}
+                    </For>
+                  </select>
+                </label>
+                <button
+                  type="button"
+                  class="button"
+                  disabled={a.busy()}
+                  onClick={() => act(() => opsSupportApi.transfer(props.chat.id, transferTo.value || null))}
+                >
+                  {s("transfer")}
+                </button>
+                <button
+                  type="button"
+                  class="button"
+                  disabled={a.busy()}
+                  onClick={() => act(() => opsChat.close(props.chat.id) as Promise<{ chat: OperatorChatDto }>)}
+                >
+                  {s("close")}
+                </button>
+              </Show>
+            </div>
+          </>
+        }
+        composerExtra={(insert) => (
+          <label class="field">
+            <span>{s("canned")}</span>
+            <select
+              onChange={(e) => {
+                const item = canned.latest?.items.find((i) => i.id === e.currentTarget.value);
+                if (item) insert(item.text.replace("{name}", current().customerName || ""));
+                e.currentTarget.value = "";
+              }}
+            >
+              <option value="">{s("cannedPick")}</option>
+              <For each={canned.latest?.items ?? []}>{(i) => <option value={i.id}>{i.title}</option>}</For>
+            </select>
+          </label>
+        )}
+      />
+    </section>
+  );
+}
+
+function OpsTicket(props: { id: string; onChanged: () => void }) {
+  const s = useStrings(opsStrings);
+  const ss = useStrings(supportStrings);
+  const { lang } = useI18n();
+  const [ticket, { refetch, mutate }] = createResource(() => props.id, opsSupportApi.ticket);
+  const [canned] = createResource(opsSupportApi.canned);
+  const a = createAction();
+  let comment!: HTMLTextAreaElement;
+  let assignee!: HTMLSelectElement;
+  const done = (t: TicketDto) => {
+    mutate(t);
+    props.onChanged();
+  };
+  return (
+    <Loadable resource={ticket} onRetry={refetch}>
+      {(t) => (
+        <section aria-labelledby="ops-ticket-h">
+          <h2 id="ops-ticket-h">{ss("ticketNumber", { number: t.number })}</h2>
+          <p>
+            <span class="badge">{t.statusLabel}</span>{" "}
+            <span class="muted small">
+              {t.region} · {ss(`category.${t.category}`)} · {t.accountNo ?? "—"} · {formatMoment(t.createdAt, lang())}
+            </span>
+          </p>
+          <h3>{t.subject}</h3>
+          <p class="chat__text">{t.text}</p>
+          <TicketHistory ticket={t} />
+          <ProblemAlert problem={a.problem()} />
+          <label class="field">
+            <span>{s("comment")}</span>
+            <textarea ref={comment} rows={2} maxlength={2000} />
+          </label>
+          <div class="row">
+            <For each={t.next}>
+              {(to) => (
+                <button
+                  type="button"
+                  class="button"
+                  disabled={a.busy()}
+                  onClick={() =>
+                    void a.run(async () => {
+                      done(await opsSupportApi.moveTicket(t.id, to, comment.value || undefined));
+                      comment.value = "";
+                    })
+                  }
+                >
+                  {s(`move.${to as "in_work" | "waiting" | "resolved"}`)}
+                </button>
+              )}
+            </For>
+            <Show when={t.status !== "closed" && t.status !== "cancelled"}>
+              <button
+                type="button"
+                class="button button--primary"
+                disabled={a.busy()}
+                onClick={() =>
+                  void a.run(async () => {
+                    if (!comment.value.trim()) return;
+                    done(await opsSupportApi.commentTicket(t.id, comment.value));
+                    comment.value = "";
+                  })
+                }
+              >
+                {s("sendAnswer")}
+              </button>
+            </Show>
+          </div>
+          <Show when={t.status !== "closed" && t.status !== "cancelled"}>
+            <div class="row">
+              <label class="field">
+                <span>{s("assignTo")}</span>
+                <select ref={assignee}>
+                  <option value="">{s("nobody")}</option>
+                  <For each={canned.latest?.colleagues.filter((c) => c.regions.includes(t.region)) ?? []}>
+                    {(c) => <option value={c.id}>{c.name}</option>}
+                  </For>
+                </select>
+              </label>
+              <button
+                type="button"
+                class="button"
+                disabled={a.busy()}
+                onClick={() => void a.run(async () => done(await opsSupportApi.assignTicket(t.id, assignee.value || null)))}
+              >
+                {s("assign")}
+              </button>
+            </div>
+          </Show>
+        </section>
+      )}
+    </Loadable>
+  );
+}
+
+function Console(props: { me: OperatorDto; onOut: () => void }) {
+  const s = useStrings(opsStrings);
+  const { lang } = useI18n();
+  const [region, setRegion] = createSignal("");
+  const [selected, setSelected] = createSignal<{ kind: "chat"; chat: OperatorChatDto } | { kind: "ticket"; id: string } | null>(null);
+  // The source is an object: an empty region ("all my regions") must still fetch.
+  const [queue, { refetch }] = createResource(
+    () => ({ region: region() }),
+    (q) => opsSupportApi.queue(q.region || undefined),
+  );
+  const timer = setInterval(() => void refetch(), QUEUE_MS);
+  onCleanup(() => clearInterval(timer));
+  const [feedback] = createResource(opsSupportApi.feedback);
+  return (
+    <>
+      <div class="row">
+        <p>
+          <strong>{props.me.name}</strong> · {props.me.regions.join(", ")}
+        </p>
+        <label class="field">
+          <span>{s("region")}</span>
+          <select value={region()} onChange={(e) => setRegion(e.currentTarget.value)}>
+            <option value="">{s("allRegions")}</option>
+            <For each={props.me.regions}>{(r) => <option value={r}>{r}</option>}</For>
+          </select>
+        </label>
+        <button type="button" class="link-button" onClick={() => void opsSupportApi.logout().finally(props.onOut)}>
+          {s("signOut")}
+        </button>
+      </div>
+      <div class="console">
+        <section aria-labelledby="queue-h">
+          <h2 id="queue-h">{s("queue")}</h2>
+          <p class="muted small">{s("refreshed")}</p>
+          <Loadable resource={queue} onRetry={refetch}>
+            {(q) => (
+              <>
+                <h3>{s("chats")}</h3>
+                <Show when={q.chats.length > 0} fallback={<p class="muted">{s("empty")}</p>}>
+                  <ul class="list">
+                    <For each={q.chats}>
+                      {(c) => (
+                        <li
+                          class="list__row queue-item"
+                          aria-current={
+                            selected()?.kind === "chat" && (selected() as { chat: OperatorChatDto }).chat.id === c.id ? "true" : undefined
+                          }
+                        >
+                          <button type="button" class="link-button" onClick={() => setSelected({ kind: "chat", chat: c })}>
+                            {c.customerName || "—"} · {c.topic}
+                          </button>
+                          <span class="badge">
+                            {c.operatorId === props.me.id ? s("yours") : c.status === "waiting" ? s("waiting") : s("active")}
+                          </span>
+                          <span class="muted small">
+                            {c.region} · {formatMoment(c.updatedAt, lang())}
+                          </span>
+                        </li>
+                      )}
+                    </For>
+                  </ul>
+                </Show>
+                <h3>{s("tickets")}</h3>
+                <Show when={q.tickets.length > 0} fallback={<p class="muted">{s("empty")}</p>}>
+                  <ul class="list">
+                    <For each={q.tickets}>
+                      {(t) => (
+                        <li
+                          class="list__row queue-item"
+                          aria-current={selected()?.kind === "ticket" && (selected() as { id: string }).id === t.id ? "true" : undefined}
+                        >
+                          <button type="button" class="link-button" onClick={() => setSelected({ kind: "ticket", id: t.id })}>
+                            {t.number}: {t.subject}
+                          </button>
+                          <span class="badge">{t.statusLabel}</span>
+                          <span class="muted small">
+                            {t.region} · {t.operatorName ?? "—"}
+                          </span>
+                        </li>
+                      )}
+                    </For>
+                  </ul>
+                </Show>
+              </>
+            )}
+          </Loadable>
+          <h3>{s("feedback")}</h3>
+          <Show when={feedback.latest}>
+            {(f) => (
+              <>
+                <p>{s("average", { avg: f().average ?? "—" })}</p>
+                <ul class="plain small">
+                  <For each={f().items.slice(0, 5)}>
+                    {(i) => (
+                      <li>
+                        {"★".repeat(i.rating)} {i.text ?? ""}
+                      </li>
+                    )}
+                  </For>
+                </ul>
+              </>
+            )}
+          </Show>
+        </section>
+        <div>
+          <Show when={selected()} keyed fallback={<p class="muted">{s("pick")}</p>}>
+            {(sel) =>
+              sel.kind === "chat" ? (
+                <OpsChat chat={sel.chat} me={props.me} onChanged={() => void refetch()} />
+              ) : (
+                <OpsTicket id={sel.id} onChanged={() => void refetch()} />
+              )
+            }
+          </Show>
+        </div>
+      </div>
+    </>
+  );
+}
+
+/** The operators' console at /ops/support: sign-in, the queue of the operator's regions, chats and requests. */
+export default function OpsSupportPage() {
+  const s = useStrings(opsStrings);
+  const [me, { mutate }] = createResource(() =>
+    opsSupportApi.me().catch((e) => (e instanceof ApiError && e.problem.status === 401 ? null : Promise.reject(e))),
+  );
+  return (
+    <>
+      <h1>{s("title")}</h1>
+      <Show when={!me.loading || me.latest !== undefined} fallback={<p role="status">…</p>}>
+        <Show when={me.latest} keyed fallback={<Login onIn={(o) => mutate(o)} />}>
+          {(o) => <Console me={o} onOut={() => mutate(null)} />}
+        </Show>
+      </Show>
+    </>
+  );
+}

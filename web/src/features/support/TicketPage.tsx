@@ -1,0 +1,109 @@
+import { A, useParams } from "@solidjs/router";
+import { createResource, For, Show } from "solid-js";
+import { Loadable } from "../../app/Loadable";
+import { useI18n } from "../../i18n";
+import { useStrings } from "../../i18n/local";
+import { createAction } from "../../lib/createAction";
+import { formatAccountNo, formatMoment } from "../../lib/format";
+import { useOnline } from "../../lib/online";
+import { ProblemAlert } from "../auth/ProblemAlert";
+import { FeedbackForm } from "./FeedbackForm";
+import { supportStrings } from "./strings";
+import { supportApi, type TicketDto } from "./supportApi";
+
+/** The history of a request: who moved it where and what they wrote, oldest first. */
+export function TicketHistory(props: { ticket: TicketDto }) {
+  const s = useStrings(supportStrings);
+  const { lang } = useI18n();
+  return (
+    <ol class="timeline">
+      <For each={props.ticket.history ?? []}>
+        {(e) => (
+          <li>
+            <p class="small">
+              <time dateTime={e.at}>{formatMoment(e.at, lang())}</time> ·{" "}
+              <strong>{e.actor === "operator" ? (e.actorName ?? "") : s(`actor.${e.actor}`)}</strong>
+              <Show when={e.toLabel}>{(label) => <> → {label()}</>}</Show>
+            </p>
+            <Show when={e.comment}>
+              <p class="chat__text">{e.comment}</p>
+            </Show>
+          </li>
+        )}
+      </For>
+    </ol>
+  );
+}
+
+/** One request of the subscriber: status, history, answer, and the moves open to them (withdraw, confirm, reopen). */
+export default function TicketPage() {
+  const s = useStrings(supportStrings);
+  const { lang } = useI18n();
+  const online = useOnline();
+  const params = useParams<{ id: string }>();
+  const [ticket, { refetch, mutate }] = createResource(() => params.id, supportApi.ticket);
+  const action = createAction();
+  const move = (to: string) => void action.run(async () => mutate(await supportApi.moveTicket(params.id, to)));
+  const onComment = (e: SubmitEvent) => {
+    e.preventDefault();
+    const form = e.currentTarget as HTMLFormElement;
+    const text = String(new FormData(form).get("text") ?? "");
+    void action.run(async () => {
+      mutate(await supportApi.commentTicket(params.id, text));
+      form.reset();
+    });
+  };
+  return (
+    <>
+      <p class="muted small">
+        <A href="/support">{s("back")}</A>
+      </p>
+      <Loadable resource={ticket} onRetry={refetch}>
+        {(t) => (
+          <>
+            <h1>{s("ticketNumber", { number: t.number })}</h1>
+            <p>
+              <span class="badge" role="status">
+                {t.statusLabel}
+              </span>{" "}
+              <span class="muted small">
+                {s(`category.${t.category}`)}
+                {t.accountNo ? ` · ${formatAccountNo(t.accountNo)}` : ""} · {s("created")} {formatMoment(t.createdAt, lang())}
+              </span>
+            </p>
+            <h2>{t.subject}</h2>
+            <p class="chat__text">{t.text}</p>
+            <h2>{s("ticketHistory")}</h2>
+            <TicketHistory ticket={t} />
+            <ProblemAlert problem={action.problem()} />
+            <Show when={t.next.length > 0}>
+              <div class="row">
+                <For each={t.next}>
+                  {(to) => (
+                    <button type="button" class="button" disabled={action.busy() || !online()} onClick={() => move(to)}>
+                      {s(`move.${to as "cancelled" | "closed" | "in_work"}`)}
+                    </button>
+                  )}
+                </For>
+              </div>
+            </Show>
+            <Show when={t.status !== "closed" && t.status !== "cancelled"}>
+              <form class="form" onSubmit={onComment} aria-label={s("ticketComment")}>
+                <label class="field">
+                  <span>{s("ticketComment")}</span>
+                  <textarea name="text" rows={3} required maxlength={4000} />
+                </label>
+                <button type="submit" class="button button--primary" disabled={action.busy() || !online()}>
+                  {s("ticketSendComment")}
+                </button>
+              </form>
+            </Show>
+            <Show when={t.status === "closed" || t.status === "resolved"}>
+              <FeedbackForm ticketId={t.id} legend={s("rateTicket")} />
+            </Show>
+          </>
+        )}
+      </Loadable>
+    </>
+  );
+}
