@@ -44,6 +44,7 @@ function Login(props: { onIn: (o: OperatorDto) => void }) {
 
 function OpsChat(props: { chat: OperatorChatDto; me: OperatorDto; onChanged: () => void }) {
   const s = useStrings(opsStrings);
+  const ss = useStrings(supportStrings);
   const live = createChat(opsChat, props.chat.id, "operator", props.chat);
   const [canned] = createResource(opsSupportApi.canned);
   const a = createAction();
@@ -62,7 +63,7 @@ function OpsChat(props: { chat: OperatorChatDto; me: OperatorDto; onChanged: () 
         <Show when={current().customerPhone}>{(p) => <span class="muted small"> · {formatPhone(p())}</span>}</Show>
       </h2>
       <p class="muted small">
-        {current().region} · {current().topic}
+        {current().region} · {ss(`topic.${current().topic as "other"}`)}
         {current().kind === "visitor" ? ` · ${s("visitor")}` : ""}
       </p>
       <ChatPanel
@@ -234,6 +235,7 @@ function OpsTicket(props: { id: string; onChanged: () => void }) {
 
 function Console(props: { me: OperatorDto; onOut: () => void }) {
   const s = useStrings(opsStrings);
+  const ss = useStrings(supportStrings);
   const { lang } = useI18n();
   const [region, setRegion] = createSignal("");
   const [selected, setSelected] = createSignal<{ kind: "chat"; chat: OperatorChatDto } | { kind: "ticket"; id: string } | null>(null);
@@ -281,7 +283,7 @@ function Console(props: { me: OperatorDto; onOut: () => void }) {
                           }
                         >
                           <button type="button" class="link-button" onClick={() => setSelected({ kind: "chat", chat: c })}>
-                            {c.customerName || "—"} · {c.topic}
+                            {c.customerName || "—"} · {ss(`topic.${c.topic as "other"}`)}
                           </button>
                           <span class="badge">
                             {c.operatorId === props.me.id ? s("yours") : c.status === "waiting" ? s("waiting") : s("active")}

@@ -1,0 +1,129 @@
+import type { Browser, Page } from "playwright-core";
+import { fetch } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launch, newContext, site } from "./browser";
+import { localhostAgent } from "./http";
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function login(page: Page, who: string) {
+  await page.goto(site("msk", "/login"));
+  await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill(who);
+  await page.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
+  await page.getByRole("button", { name: "Войти", exact: true }).click();
+  await page.waitForURL(site("msk", "/accounts"));
+}
+
+async function operatorLogin(page: Page, login: string) {
+  await page.goto(site("msk", "/ops/support"));
+  await page.getByLabel("Логин оператора").fill(login);
+  await page.getByLabel("Пароль").fill("Operator2026");
+  await page.getByRole("button", { name: "Войти" }).click();
+  await expect.poll(() => page.getByRole("heading", { name: "Очередь" }).isVisible()).toBe(true);
+}
+
+const log = (page: Page) => page.getByRole("log");
+const state = (page: Page) => page.locator(".chat__state");
+const waitText = (page: Page, text: string) => expect.poll(() => log(page).getByText(text, { exact: true }).count(), { timeout: 15_000 }).toBeGreaterThan(0);
+
+describe("support chat in real browsers", () => {
+  it("a subscriber and an operator chat live, through a dropped connection and an offline message", { timeout: 120_000 }, async () => {
+    const sub = await newContext(browser, { viewport: { width: 360, height: 800 } });
+    const page = await sub.newPage();
+    await login(page, "maria");
+    await page.getByRole("link", { name: "Поддержка" }).first().click();
+    await page.waitForURL(site("msk", "/support"));
+    await page.getByRole("combobox", { name: /^Тема/ }).selectOption("internet");
+    await page.getByLabel("Ваш вопрос").fill("Вечером падает скорость интернета");
+    await page.getByRole("button", { name: "Начать чат" }).click();
+    await waitText(page, "Вечером падает скорость интернета");
+    await expect.poll(() => state(page).innerText()).toContain("На связи");
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+
+    // The operator, in another browser: the chat is in the queue; take it, answer with a canned greeting.
+    const opCtx = await newContext(browser);
+    const ops = await opCtx.newPage();
+    await operatorLogin(ops, "operator.msk");
+    const item = ops.getByRole("button", { name: /Мария Иванова · Интернет/ });
+    await expect.poll(() => item.count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await item.first().click();
+    await waitText(ops, "Вечером падает скорость интернета");
+    await ops.getByRole("button", { name: "Взять чат" }).click();
+    await waitText(page, "Оператор Мария Орлова подключился к чату");
+    await ops.getByLabel("Шаблон ответа").selectOption({ label: "Приветствие" });
+    expect(await ops.getByLabel("Сообщение").inputValue()).toBe("Здравствуйте, Мария Иванова! Меня зовут Мария Орлова, я помогу вам.");
+    await ops.getByRole("button", { name: "Отправить", exact: true }).click();
+    await waitText(page, "Здравствуйте, Мария Иванова! Меня зовут Мария Орлова, я помогу вам.");
+
+    // Typing shows on the other side; the operator's read mark reaches the subscriber.
+    await page.getByLabel("Сообщение").pressSequentially("Скорость 5 Мбит/с");
+    await expect.poll(() => ops.getByText("Собеседник печатает…").count(), { timeout: 10_000 }).toBe(1);
+    await page.getByLabel("Сообщение").press("Enter");
+    await waitText(ops, "Скорость 5 Мбит/с");
+    await expect.poll(() => page.locator(".chat__msg--mine").last().innerText(), { timeout: 10_000 }).toContain("Прочитано");
+
+    // The room drops every socket (as on a deploy): both sides reconnect by themselves and nothing is lost.
+    // (A string, so that the page's own fetch runs, not the test's.)
+    const chatId = await page.evaluate<string>("fetch('/api/v1/support/chats').then((r) => r.json()).then((j) => j.items[0].id)");
+    const drop = await fetch(site("msk", `/dev/support/chats/${chatId}/drop`), { method: "POST", dispatcher: localhostAgent });
+    expect(((await drop.json()) as { dropped: number }).dropped).toBe(2);
+    await expect.poll(() => state(page).innerText(), { timeout: 15_000 }).toContain("На связи");
+    await ops.getByLabel("Сообщение").fill("Проверяю линию после переподключения");
+    await ops.getByRole("button", { name: "Отправить", exact: true }).click();
+    await waitText(page, "Проверяю линию после переподключения");
+
+    // Offline: the message waits on the device, visibly, and goes when the network is back.
+    await sub.setOffline(true);
+    await expect.poll(() => state(page).innerText(), { timeout: 10_000 }).toContain("Нет сети");
+    await page.getByLabel("Сообщение").fill("Пишу из метро");
+    await page.getByRole("button", { name: "Отправить", exact: true }).click();
+    await expect.poll(() => page.getByText("Отправится, когда появится сеть").count()).toBe(1);
+    await sub.setOffline(false);
+    await waitText(ops, "Пишу из метро");
+    await expect.poll(() => page.getByText("Отправится, когда появится сеть").count()).toBe(0);
+    expect(await log(page).getByText("Пишу из метро", { exact: true }).count()).toBe(1);
+
+    // The operator ends the chat; the subscriber rates it.
+    await ops.getByRole("button", { name: "Завершить чат" }).click();
+    await waitText(page, "Чат завершён");
+    await page.getByRole("radio", { name: "5 — отлично" }).first().check();
+    await page.getByRole("button", { name: "Оставить отзыв" }).first().click();
+    await expect.poll(() => page.getByText("Спасибо за отзыв!").count()).toBe(1);
+    await sub.close();
+    await opCtx.close();
+  });
+
+  it("falls back to polling when WebSockets are blocked, and a visitor of the public site chats without a login", { timeout: 90_000 }, async () => {
+    const ctx = await newContext(browser);
+    const page = await ctx.newPage();
+    // A proxy that kills every WebSocket.
+    await page.routeWebSocket(/\/live$/, (ws) => ws.close({ code: 1011 }));
+    await page.goto(site("msk", "/support"));
+    await page.getByLabel("Как к вам обращаться").fill("Виктор");
+    await page.getByLabel("Телефон для связи").fill("+7 900 555-12-34");
+    await page.getByLabel("Ваш вопрос").fill("Можно ли подключить интернет на даче?");
+    await page.getByRole("button", { name: "Начать чат" }).click();
+    await waitText(page, "Можно ли подключить интернет на даче?");
+    await expect.poll(() => state(page).innerText(), { timeout: 20_000 }).toContain("Обновляем каждые 3 секунды");
+
+    const ops = await (await newContext(browser)).newPage();
+    await operatorLogin(ops, "operator.msk2");
+    await ops.getByRole("button", { name: /Виктор · / }).first().click();
+    expect(await ops.getByText("+7 900 555-12-34").count()).toBeGreaterThan(0);
+    await ops.getByRole("button", { name: "Взять чат" }).click();
+    await ops.getByLabel("Сообщение").fill("Да, проверим адрес");
+    await ops.getByRole("button", { name: "Отправить", exact: true }).click();
+    await waitText(page, "Да, проверим адрес");
+    // The visitor's answer arrives too, and the visitor cannot open someone else's chat.
+    await page.getByLabel("Сообщение").fill("Спасибо!");
+    await page.getByRole("button", { name: "Отправить", exact: true }).click();
+    await waitText(ops, "Спасибо!");
+    await ctx.close();
+  });
+});
