@@ -35,7 +35,7 @@ describe("accessibility (axe-core, WCAG 2.1 AA)", () => {
   it("finds no violations on the main screens, logged out and logged in", async () => {
     const page = await (await newContext(browser, { bypassCSP: true })).newPage();
     const found: Record<string, string[]> = {};
-    for (const path of ["/", "/tariffs", "/offices", "/contacts", "/login", "/register", "/recover"]) {
+    for (const path of ["/", "/tariffs", "/offices", "/contacts", "/login", "/register", "/recover", "/help", "/help/pay-ways", "/support", "/ops/support"]) {
       await page.goto(site("msk", path));
       await expect.poll(() => page.getByRole("heading", { level: 1 }).count()).toBe(1);
       await page.waitForLoadState("networkidle");
@@ -58,12 +58,21 @@ describe("accessibility (axe-core, WCAG 2.1 AA)", () => {
       "/applications",
       "/accounts/201000000020/services/201000000020-1",
       "/ops/applications",
+      "/support",
     ]) {
       await page.goto(site("msk", path));
       await expect.poll(() => page.getByRole("heading", { level: 1 }).count()).toBe(1);
       await page.waitForLoadState("networkidle");
       found[path] = await violations(page);
     }
+    // The operators' console, signed in, with the queue on screen.
+    await page.goto(site("msk", "/ops/support"));
+    await page.getByLabel("Логин оператора").fill("operator.spb");
+    await page.getByLabel("Пароль").fill("Operator2026");
+    await page.getByRole("button", { name: "Войти" }).click();
+    await expect.poll(() => page.getByRole("heading", { name: "Очередь" }).count()).toBe(1);
+    await page.waitForLoadState("networkidle");
+    found["/ops/support (signed in)"] = await violations(page);
     await page.goto(site(null, "/?choose=1"));
     await page.waitForLoadState("networkidle");
     found.apex = await violations(page);

@@ -127,3 +127,48 @@ describe("support chat in real browsers", () => {
     await ctx.close();
   });
 });
+
+describe("help centre in a real browser", () => {
+  it("finds «Оплата услуг» for «оплатить», and an article read once opens offline", { timeout: 60_000 }, async () => {
+    const ctx = await newContext(browser, { viewport: { width: 360, height: 800 } });
+    const page = await ctx.newPage();
+    await page.goto(site("spb", "/help"));
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+    // Controlled by the service worker from here on.
+    await page.reload();
+    await page.getByRole("searchbox", { name: "Поиск по статьям" }).fill("оплатить");
+    await page.getByRole("button", { name: "Найти" }).click();
+    await expect.poll(() => page.getByRole("heading", { name: /^Найдено статей: \d+$/ }).count()).toBe(1);
+    const first = page.locator("section[aria-live] a").first();
+    expect(await first.innerText()).toBe("Оплата услуг");
+    await first.click();
+    await page.waitForURL(site("spb", "/help/pay-ways"));
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).innerText()).toBe("Оплата услуг");
+
+    await ctx.setOffline(true);
+    await page.reload();
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).innerText()).toBe("Оплата услуг");
+    expect(await page.getByText("чек по 54-ФЗ").count()).toBeGreaterThan(0);
+    // Search needs the network and says so.
+    await page.goto(site("spb", "/help"));
+    await expect.poll(() => page.getByText("Нет сети: поиск недоступен").count()).toBe(1);
+    expect(await page.getByRole("button", { name: "Найти" }).isDisabled()).toBe(true);
+    await ctx.close();
+  });
+
+  it("shows the offices open now in the region's time zone on the finder", async () => {
+    const page = await (await newContext(browser)).newPage();
+    await page.goto(site("msk", "/offices"));
+    await expect.poll(() => page.getByRole("img", { name: "Схема расположения офисов" }).count()).toBe(1);
+    await expect.poll(() => page.getByText(/^Офисов: 4/).count()).toBe(1);
+    // The mall office on Novy Arbat is open 10–22 every day; whatever the hour, its card says open or when it opens.
+    const card = page.getByRole("listitem").filter({ hasText: "ул. Новый Арбат, д. 15" });
+    expect(await card.innerText()).toMatch(/Открыто до 22:00|Закрыто, откроется (сегодня в 10:00|: \p{L}+, 10:00)/u);
+    await page.getByRole("radio", { name: "Для бизнеса" }).check();
+    await expect.poll(() => page.getByText(/^Офисов: 1/).count()).toBe(1);
+    await page.goto(site("nsk", "/contacts"));
+    await expect.poll(() => page.getByRole("link", { name: "Написать в чат" }).count()).toBe(1);
+    expect(await page.getByRole("link", { name: "+7 383 000-01-00" }).getAttribute("href")).toBe("tel:+73830000100");
+  });
+});
+
