@@ -4,8 +4,8 @@
  * deterministic demo data, through the same local D1 that `wrangler dev` uses
  * (Miniflare, persisted under the given directory).
  */
-import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { getPlatformProxy } from "wrangler";
 import { buildSeed } from "../worker/db/seed/seed.ts";
 
@@ -55,10 +55,32 @@ async function runAll(db: D1, statements: string[]) {
   }
 }
 
+/**
+ * The Worker's configuration without its Durable Objects, for the platform
+ * proxy that only migrates and seeds D1: the proxy cannot host a class of the
+ * Worker and would warn that the chat rooms "will not work in local
+ * development" (they do, under `wrangler dev`). Same databases, same ids.
+ */
+async function databasesOnlyConfig(): Promise<string> {
+  const sections = (await readFile(join(ROOT, "wrangler.toml"), "utf8")).split(/^(?=\[)/m);
+  const kept = sections.filter((s) => !/^\[\[(durable_objects\.bindings|migrations)\]\]/.test(s));
+  const path = join(ROOT, ".wrangler", "local-db.wrangler.toml");
+  await mkdir(dirname(path), { recursive: true });
+  // Paths in the file are relative to it: it sits one level down.
+  await writeFile(
+    path,
+    kept
+      .join("")
+      .replace(/^main = "/m, 'main = "../')
+      .replace(/^directory = "\.\//m, 'directory = "../'),
+  );
+  return path;
+}
+
 /** Migrates and seeds every local database under `persistTo`. */
 export async function prepareLocalDatabases(persistTo: string, log: (line: string) => void = console.log) {
   const proxy = await getPlatformProxy<Record<string, D1>>({
-    configPath: join(ROOT, "wrangler.toml"),
+    configPath: await databasesOnlyConfig(),
     persist: { path: join(persistTo, "v3") },
   });
   try {

@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { DEMO_PASSWORD, DEMO_SUBSCRIBERS, DEMO_UNREGISTERED } from "../worker/data/demo.data.ts";
+import { DEMO_OPERATOR_PASSWORD, DEMO_OPERATORS, DEMO_PASSWORD, DEMO_SUBSCRIBERS, DEMO_UNREGISTERED } from "../worker/data/demo.data.ts";
 import { makeAccountNo } from "../worker/platform/ids.ts";
 import { prepareLocalDatabases } from "./local-db.mts";
 import { ensureDevVars } from "./vapid.mts";
@@ -85,6 +85,9 @@ ${demo.map((d) => `│${d}`).join("\n")}
 │  Connect a service: ${url("msk")}connect (try ул. Тверская, 7); applications are moved by
 │    operators at ${url("msk")}ops/applications (key dev-only-operator-token).
 │  Usage detail (PDF/XLSX): anna → a Moscow account → «Детализация звонков и трафика».
+│  Support chat: ${url("msk")}support (logged in, or as a visitor with a name and phone);
+│    operators answer at ${url("msk")}ops/support — ${DEMO_OPERATORS.map((o) => o.login).join(", ")}
+│    (password ${DEMO_OPERATOR_PASSWORD}). Help centre: ${url("msk")}help
 ╰────────────────────────────────────────────────────────────────
 `);
   }

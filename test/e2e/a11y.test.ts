@@ -35,7 +35,19 @@ describe("accessibility (axe-core, WCAG 2.1 AA)", () => {
   it("finds no violations on the main screens, logged out and logged in", async () => {
     const page = await (await newContext(browser, { bypassCSP: true })).newPage();
     const found: Record<string, string[]> = {};
-    for (const path of ["/", "/tariffs", "/offices", "/contacts", "/login", "/register", "/recover", "/help", "/help/pay-ways", "/support", "/ops/support"]) {
+    for (const path of [
+      "/",
+      "/tariffs",
+      "/offices",
+      "/contacts",
+      "/login",
+      "/register",
+      "/recover",
+      "/help",
+      "/help/pay-ways",
+      "/support",
+      "/ops/support",
+    ]) {
       await page.goto(site("msk", path));
       await expect.poll(() => page.getByRole("heading", { level: 1 }).count()).toBe(1);
       await page.waitForLoadState("networkidle");

@@ -30,7 +30,8 @@ async function operatorLogin(page: Page, login: string) {
 
 const log = (page: Page) => page.getByRole("log");
 const state = (page: Page) => page.locator(".chat__state");
-const waitText = (page: Page, text: string) => expect.poll(() => log(page).getByText(text, { exact: true }).count(), { timeout: 15_000 }).toBeGreaterThan(0);
+const waitText = (page: Page, text: string) =>
+  expect.poll(() => log(page).getByText(text, { exact: true }).count(), { timeout: 15_000 }).toBeGreaterThan(0);
 
 describe("support chat in real browsers", () => {
   it("a subscriber and an operator chat live, through a dropped connection and an offline message", { timeout: 120_000 }, async () => {
@@ -99,7 +100,9 @@ describe("support chat in real browsers", () => {
     await opCtx.close();
   });
 
-  it("falls back to polling when WebSockets are blocked, and a visitor of the public site chats without a login", { timeout: 90_000 }, async () => {
+  it("falls back to polling when WebSockets are blocked, and a visitor of the public site chats without a login", {
+    timeout: 90_000,
+  }, async () => {
     const ctx = await newContext(browser);
     const page = await ctx.newPage();
     // A proxy that kills every WebSocket.
@@ -114,7 +117,10 @@ describe("support chat in real browsers", () => {
 
     const ops = await (await newContext(browser)).newPage();
     await operatorLogin(ops, "operator.msk2");
-    await ops.getByRole("button", { name: /Виктор · / }).first().click();
+    await ops
+      .getByRole("button", { name: /Виктор · / })
+      .first()
+      .click();
     expect(await ops.getByText("+7 900 555-12-34").count()).toBeGreaterThan(0);
     await ops.getByRole("button", { name: "Взять чат" }).click();
     await ops.getByLabel("Сообщение").fill("Да, проверим адрес");
@@ -171,4 +177,3 @@ describe("help centre in a real browser", () => {
     expect(await page.getByRole("link", { name: "+7 383 000-01-00" }).getAttribute("href")).toBe("tel:+73830000100");
   });
 });
-
