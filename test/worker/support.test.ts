@@ -283,6 +283,21 @@ describe("support chat", () => {
       });
       expect(ok.status).toBe(201);
     }
+    // A flood in one chat stops at 20 messages a minute.
+    let status = 0;
+    for (let i = 0; i < 21 && status !== 429; i++)
+      status = (
+        await visitorCall(cookie, `/support/chats/${chat.id}/messages`, {
+          method: "POST",
+          body: JSON.stringify({ text: `${i}`, clientId: `flood-${String(i).padStart(4, "0")}` }),
+        })
+      ).status;
+    expect(status).toBe(429);
+    expect(
+      (await json<{ messages: Message[] }>(await visitorCall(cookie, `/support/chats/${chat.id}`))).messages.filter(
+        (m) => m.author === "visitor",
+      ),
+    ).toHaveLength(20);
     const sixth = await call("msk", "/api/v1/support/chats", {
       method: "POST",
       headers: { ...SAME_ORIGIN, "cf-connecting-ip": "192.0.2.77" },

@@ -61,3 +61,5 @@ export type AttachmentType = (typeof ATTACHMENT_TYPES)[number];
 /** Tickets a subscriber may file in a day (visitors' chats per address: platform/throttle, scope "chats"). */
 export const TICKETS_PER_DAY = 10;
 export const MESSAGE_MAX_CHARS = 4000;
+/** Messages one side may send in a chat per minute (against floods; a person types far fewer). */
+export const MESSAGES_PER_MINUTE = 20;

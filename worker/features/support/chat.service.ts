@@ -6,6 +6,7 @@ import {
   CANNED_ANSWERS,
   type ChatTopic,
   MESSAGE_MAX_CHARS,
+  MESSAGES_PER_MINUTE,
 } from "../../data/support.data";
 import type { ChatAuthor } from "../../db/schema/region";
 import { randomToken, sha256Hex, timingSafeEqual } from "../../platform/crypto";
@@ -281,6 +282,8 @@ export async function postMessage(
   if (party.side === "operator" && chat.operatorId !== party.operator.id) throw new AppError(409, "chat_not_taken");
   if (input.attachmentId && !(await q.selectAttachment(db, chat.id, input.attachmentId))) throw new AppError(404, "not_found");
   const { author, name } = authorOf(party, chat);
+  if ((await q.countRecentMessages(db, chat.id, [author], new Date(now.getTime() - 60_000))) >= MESSAGES_PER_MINUTE)
+    throw new AppError(429, "rate_limited", { seconds: 60 }, [], { "retry-after": "60" });
   const appended = await q.appendMessage(db, {
     id: newId(now.getTime()),
     chatId: chat.id,

@@ -42,6 +42,16 @@ export function selectMessages(db: RegionDb, chatId: string, afterSeq: number, l
     .all();
 }
 
+/** Messages one side wrote in a chat since `since` (the flood limit). */
+export async function countRecentMessages(db: RegionDb, chatId: string, authors: ChatAuthor[], since: Date) {
+  const row = await db
+    .select({ n: count() })
+    .from(supportMessages)
+    .where(and(eq(supportMessages.chatId, chatId), inArray(supportMessages.author, authors), gte(supportMessages.createdAt, since)))
+    .get();
+  return row?.n ?? 0;
+}
+
 export const selectMessageByClientId = (db: RegionDb, chatId: string, clientId: string) =>
   db
     .select()
