@@ -1,4 +1,4 @@
-import { type Browser, type BrowserContext, chromium } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { inject } from "vitest";
 import { CHROMIUM_ARGS } from "../../scripts/chromium.mts";
 
@@ -12,6 +12,15 @@ export async function launch(): Promise<Browser> {
 /** A fresh browser profile (no cookies, no service worker), Russian by default. */
 export async function newContext(browser: Browser, options: Parameters<Browser["newContext"]>[0] = {}): Promise<BrowserContext> {
   return browser.newContext({ locale: "ru-RU", ...options });
+}
+
+/** Logs a demo subscriber in on the Moscow site through the login form and waits for their accounts. */
+export async function login(page: Page, who: string) {
+  await page.goto(site("msk", "/login"));
+  await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill(who);
+  await page.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
+  await page.getByRole("button", { name: "Войти", exact: true }).click();
+  await page.waitForURL(site("msk", "/accounts"));
 }
 
 /**

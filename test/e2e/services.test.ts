@@ -1,7 +1,7 @@
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeAccountNo } from "../../worker/platform/ids";
-import { launch, newContext, site } from "./browser";
+import { launch, login, newContext, site } from "./browser";
 import { codeFromOutbox } from "./http";
 
 const ACCOUNT = makeAccountNo("20100000001"); // anna's Moscow home (Интернет + ТВ, phone)
@@ -13,14 +13,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-async function login(page: Page, who: string) {
-  await page.goto(site("msk", "/login"));
-  await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill(who);
-  await page.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
-  await page.getByRole("button", { name: "Войти", exact: true }).click();
-  await page.waitForURL(site("msk", "/accounts"));
-}
 
 describe("connecting a service in a real browser", () => {
   it("goes from the address check through an application to its completion by an operator, and the subscriber is told", {

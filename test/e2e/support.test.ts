@@ -1,7 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { fetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launch, newContext, site } from "./browser";
+import { launch, login, newContext, site } from "./browser";
 import { localhostAgent } from "./http";
 
 let browser: Browser;
@@ -11,14 +11,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-async function login(page: Page, who: string) {
-  await page.goto(site("msk", "/login"));
-  await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill(who);
-  await page.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
-  await page.getByRole("button", { name: "Войти", exact: true }).click();
-  await page.waitForURL(site("msk", "/accounts"));
-}
 
 async function operatorLogin(page: Page, login: string) {
   await page.goto(site("msk", "/ops/support"));

@@ -1,17 +1,26 @@
 import { describe, expect, it } from "vitest";
 import { matchesRegion } from "../../web/src/features/region/RegionList";
-import { format, initialLang, loadLang, translate } from "../../web/src/i18n";
+import { format, initialLang, loadLang, loadMoreStrings, type MessageKey, translate } from "../../web/src/i18n";
 import { en } from "../../web/src/i18n/en";
 import { ru } from "../../web/src/i18n/ru";
+import { ruMore } from "../../web/src/i18n/ru.more";
 
 describe("dictionaries", () => {
+  const allRu = { ...ruMore, ...ru } as Record<MessageKey, string>;
   it("have the same keys and no empty text", () => {
-    expect(Object.keys(en).sort()).toEqual(Object.keys(ru).sort());
-    for (const [k, v] of [...Object.entries(ru), ...Object.entries(en)]) expect(v.trim(), k).not.toBe("");
+    expect(Object.keys(en).sort()).toEqual(Object.keys(allRu).sort());
+    expect(Object.keys(ru).filter((k) => k in ruMore)).toEqual([]);
+    for (const [k, v] of [...Object.entries(allRu), ...Object.entries(en)]) expect(v.trim(), k).not.toBe("");
   });
   it("keep placeholders the same in both languages", () => {
     const names = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
-    for (const key of Object.keys(ru) as (keyof typeof ru)[]) expect(names(en[key]), key).toEqual(names(ru[key]));
+    for (const key of Object.keys(allRu) as MessageKey[]) expect(names(en[key]), key).toEqual(names(allRu[key]));
+  });
+  it("load the lazy screens' Russian strings with them", async () => {
+    expect(translate("ru", "usage.title")).toBe("usage.title");
+    await loadMoreStrings();
+    expect(translate("ru", "usage.title")).toBe(ruMore["usage.title"]);
+    expect(translate("ru", "nav.home")).toBe(ru["nav.home"]);
   });
   it("translate with parameters, English once it is loaded", async () => {
     expect(translate("ru", "tariffs.title", { region: "Москва" })).toBe("Тарифы — Москва");

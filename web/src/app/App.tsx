@@ -1,5 +1,5 @@
 import { Route, Router } from "@solidjs/router";
-import { createResource, lazy, Match, Switch } from "solid-js";
+import { createResource, Match, Switch } from "solid-js";
 // The pages people land on are part of the first script: no second round trip before they can be drawn.
 import LoginPage from "../features/auth/LoginPage";
 import { SessionProvider } from "../features/auth/SessionContext";
@@ -8,35 +8,35 @@ import { InboxProvider } from "../features/notifications/InboxContext";
 import { ApexPage } from "../features/region/ApexPage";
 import { RegionProvider } from "../features/region/RegionContext";
 import TariffsPage from "../features/tariffs/TariffsPage";
-import { useI18n } from "../i18n";
+import { lazyScreen, useI18n } from "../i18n";
 import { ApiError, api } from "../lib/api";
 import { Layout } from "./Layout";
 import UpdatePrompt from "./UpdatePrompt";
 
-const OfficesPage = lazy(() => import("../features/offices/OfficesPage"));
-const ContactsPage = lazy(() => import("../features/contacts/ContactsPage"));
-const ProfilePage = lazy(() => import("../features/auth/ProfilePage"));
-const RegisterPage = lazy(() => import("../features/auth/RegisterPage"));
-const AccountsPage = lazy(() => import("../features/accounts/AccountsPage"));
-const PaymentPage = lazy(() => import("../features/payments/PaymentPage"));
-const AccountPage = lazy(() => import("../features/accounts/AccountPage"));
-const HistoryShortcut = lazy(() => import("../features/accounts/HistoryShortcut"));
-const RecoverPage = lazy(() => import("../features/auth/RecoverPage"));
-const NotFoundPage = lazy(() => import("../features/notfound/NotFoundPage"));
-const BonusPage = lazy(() => import("../features/bonus/BonusPage"));
-const InboxPage = lazy(() => import("../features/notifications/InboxPage"));
-const NotificationSettingsPage = lazy(() => import("../features/notifications/NotificationSettingsPage"));
-const UsagePage = lazy(() => import("../features/usage/UsagePage"));
-const ConnectPage = lazy(() => import("../features/services/ConnectPage"));
-const ServicePage = lazy(() => import("../features/services/ServicePage"));
-const OpsPage = lazy(() => import("../features/services/OpsPage"));
-const ApplicationsPage = lazy(() => import("../features/services/ApplicationsPage").then((m) => ({ default: m.ApplicationsPage })));
-const HelpPage = lazy(() => import("../features/help/HelpPage"));
-const HelpArticlePage = lazy(() => import("../features/help/HelpArticlePage"));
-const SupportPage = lazy(() => import("../features/support/SupportPage"));
-const TicketPage = lazy(() => import("../features/support/TicketPage"));
-const OpsSupportPage = lazy(() => import("../features/support/OpsSupportPage"));
-const ApplicationPage = lazy(() => import("../features/services/ApplicationsPage").then((m) => ({ default: m.ApplicationPage })));
+const OfficesPage = lazyScreen(() => import("../features/offices/OfficesPage"));
+const ContactsPage = lazyScreen(() => import("../features/contacts/ContactsPage"));
+const ProfilePage = lazyScreen(() => import("../features/auth/ProfilePage"));
+const RegisterPage = lazyScreen(() => import("../features/auth/RegisterPage"));
+const AccountsPage = lazyScreen(() => import("../features/accounts/AccountsPage"));
+const PaymentPage = lazyScreen(() => import("../features/payments/PaymentPage"));
+const AccountPage = lazyScreen(() => import("../features/accounts/AccountPage"));
+const HistoryShortcut = lazyScreen(() => import("../features/accounts/HistoryShortcut"));
+const RecoverPage = lazyScreen(() => import("../features/auth/RecoverPage"));
+const NotFoundPage = lazyScreen(() => import("../features/notfound/NotFoundPage"));
+const BonusPage = lazyScreen(() => import("../features/bonus/BonusPage"));
+const InboxPage = lazyScreen(() => import("../features/notifications/InboxPage"));
+const NotificationSettingsPage = lazyScreen(() => import("../features/notifications/NotificationSettingsPage"));
+const UsagePage = lazyScreen(() => import("../features/usage/UsagePage"));
+const ConnectPage = lazyScreen(() => import("../features/services/ConnectPage"));
+const ServicePage = lazyScreen(() => import("../features/services/ServicePage"));
+const OpsPage = lazyScreen(() => import("../features/services/OpsPage"));
+const ApplicationsPage = lazyScreen(() => import("../features/services/ApplicationsPage").then((m) => ({ default: m.ApplicationsPage })));
+const HelpPage = lazyScreen(() => import("../features/help/HelpPage"));
+const HelpArticlePage = lazyScreen(() => import("../features/help/HelpArticlePage"));
+const SupportPage = lazyScreen(() => import("../features/support/SupportPage"));
+const TicketPage = lazyScreen(() => import("../features/support/TicketPage"));
+const OpsSupportPage = lazyScreen(() => import("../features/support/OpsSupportPage"));
+const ApplicationPage = lazyScreen(() => import("../features/services/ApplicationsPage").then((m) => ({ default: m.ApplicationPage })));
 
 /** Loads the region context of this host, then shows the apex picker or the regional site. */
 export function App() {

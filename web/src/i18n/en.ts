@@ -1,6 +1,7 @@
 import type { Dict } from "./ru";
+import type { MoreDict } from "./ru.more";
 
-export const en: Dict = {
+export const en: Dict & MoreDict = {
   "app.name": "Kabinet",
   "app.fullName": "Self-service cabinet",
   "nav.main": "Main menu",

@@ -1,13 +1,29 @@
-import { createContext, createSignal, type ParentProps, useContext } from "solid-js";
+import { type Component, createContext, createSignal, lazy, type ParentProps, useContext } from "solid-js";
 import { type Dict, ru } from "./ru";
+import type { MoreDict } from "./ru.more";
 
 export type Lang = "ru" | "en";
-export type MessageKey = keyof Dict;
-/** Russian is in the first script; English loads when it is chosen (most visitors never need it). */
-const dicts: Partial<Record<Lang, Dict>> = { ru };
+export type MessageKey = keyof Dict | keyof MoreDict;
+type FullDict = Record<MessageKey, string>;
+/**
+ * The first script carries only the Russian strings of its own screens
+ * (layout, home, tariffs, login); the other screens' Russian strings load with
+ * the first lazy page (`loadMoreStrings`), and English, complete, when it is
+ * chosen (most visitors never need it).
+ */
+const dicts: Partial<Record<Lang, Partial<FullDict>>> = { ru };
 
 export async function loadLang(lang: Lang): Promise<void> {
-  if (!dicts[lang]) dicts[lang] = (await import("./en")).en;
+  if (lang === "en" && !dicts.en) dicts.en = (await import("./en")).en;
+}
+
+let more: Promise<void> | undefined;
+/** Loads the Russian strings of the lazy screens (once); a lazy page's loader awaits it with its own chunk. */
+export function loadMoreStrings(): Promise<void> {
+  more ??= import("./ru.more").then((m) => {
+    dicts.ru = { ...m.ruMore, ...ru };
+  });
+  return more;
 }
 
 /** Fills `{name}` placeholders. */
@@ -15,8 +31,14 @@ export function format(template: string, params: Record<string, string | number>
   return template.replace(/\{(\w+)\}/g, (_, k: string) => String(params[k] ?? `{${k}}`));
 }
 
+/** A lazily loaded screen or dialog: its chunk and the Russian strings of the lazy screens, fetched in parallel. */
+// biome-ignore lint/suspicious/noExplicitAny: the same bound as Solid's lazy()
+export function lazyScreen<T extends Component<any>>(load: () => Promise<{ default: T }>) {
+  return lazy(() => Promise.all([load(), loadMoreStrings()]).then(([m]) => m));
+}
+
 export function translate(lang: Lang, key: MessageKey, params?: Record<string, string | number>): string {
-  return format((dicts[lang] ?? ru)[key], params);
+  return format(dicts[lang]?.[key] ?? dicts.ru?.[key] ?? key, params);
 }
 
 /** The language the page starts in: the `lang` cookie, else Russian. */

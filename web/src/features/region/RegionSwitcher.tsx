@@ -1,9 +1,9 @@
-import { createSignal, lazy, Show } from "solid-js";
-import { useI18n } from "../../i18n";
+import { createSignal, Show } from "solid-js";
+import { lazyScreen, useI18n } from "../../i18n";
 import { useRegion } from "./RegionContext";
 
 // The dialog (Kobalte) and the region list load on first use: they are not needed to draw the page.
-const RegionDialog = lazy(() => import("./RegionDialog"));
+const RegionDialog = lazyScreen(() => import("./RegionDialog"));
 
 /** Header button that opens the region picker in a modal dialog (focus trapped, Esc closes, focus returns here). */
 export function RegionSwitcher() {
