@@ -29,7 +29,7 @@ describe("support chat in real browsers", () => {
   it("a subscriber and an operator chat live, through a dropped connection and an offline message", { timeout: 120_000 }, async () => {
     const sub = await newContext(browser, { viewport: { width: 360, height: 800 } });
     const page = await sub.newPage();
-    await login(page, "maria");
+    await login(page, "anna"); // (maria's password is reset by the identity suite)
     await page.getByRole("link", { name: "Поддержка" }).first().click();
     await page.waitForURL(site("msk", "/support"));
     await page.getByRole("combobox", { name: /^Тема/ }).selectOption("internet");
@@ -43,16 +43,16 @@ describe("support chat in real browsers", () => {
     const opCtx = await newContext(browser);
     const ops = await opCtx.newPage();
     await operatorLogin(ops, "operator.msk");
-    const item = ops.getByRole("button", { name: /Мария Иванова · Интернет/ });
+    const item = ops.getByRole("button", { name: /Анна Иванова · Интернет/ });
     await expect.poll(() => item.count(), { timeout: 10_000 }).toBeGreaterThan(0);
     await item.first().click();
     await waitText(ops, "Вечером падает скорость интернета");
     await ops.getByRole("button", { name: "Взять чат" }).click();
     await waitText(page, "Оператор Мария Орлова подключился к чату");
     await ops.getByLabel("Шаблон ответа").selectOption({ label: "Приветствие" });
-    expect(await ops.getByLabel("Сообщение").inputValue()).toBe("Здравствуйте, Мария Иванова! Меня зовут Мария Орлова, я помогу вам.");
+    expect(await ops.getByLabel("Сообщение").inputValue()).toBe("Здравствуйте, Анна Иванова! Меня зовут Мария Орлова, я помогу вам.");
     await ops.getByRole("button", { name: "Отправить", exact: true }).click();
-    await waitText(page, "Здравствуйте, Мария Иванова! Меня зовут Мария Орлова, я помогу вам.");
+    await waitText(page, "Здравствуйте, Анна Иванова! Меня зовут Мария Орлова, я помогу вам.");
 
     // Typing shows on the other side; the operator's read mark reaches the subscriber.
     await page.getByLabel("Сообщение").pressSequentially("Скорость 5 Мбит/с");
@@ -72,7 +72,10 @@ describe("support chat in real browsers", () => {
     await waitText(page, "Проверяю линию после переподключения");
 
     // Offline: the message waits on the device, visibly, and goes when the network is back.
+    // It opens offline too (the subscriber's device store): reload without a network, the conversation is there.
     await sub.setOffline(true);
+    await page.reload();
+    await waitText(page, "Проверяю линию после переподключения");
     await expect.poll(() => state(page).innerText(), { timeout: 10_000 }).toContain("Нет сети");
     await page.getByLabel("Сообщение").fill("Пишу из метро");
     await page.getByRole("button", { name: "Отправить", exact: true }).click();

@@ -28,6 +28,17 @@ registerRoute(
   }),
 );
 
+// The shell needs this site's region context and support numbers: fetched at install, so that even a
+// first visit that goes offline before any page was controlled by this worker opens again.
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    caches
+      .open("region-api")
+      .then((cache) => cache.addAll(["/api/v1/region", "/api/v1/region/contacts"]))
+      .catch(() => {}),
+  );
+});
+
 // Server pages (API docs, dev outbox) always come from the network...
 registerRoute(({ request, url }) => request.mode === "navigate" && /^\/(api|dev)\//.test(url.pathname), new NetworkOnly());
 // ...and a page that needs the network (API docs, server pages) fails offline: show the offline page instead.

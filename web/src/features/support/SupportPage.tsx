@@ -6,6 +6,7 @@ import { useStrings } from "../../i18n/local";
 import { api } from "../../lib/api";
 import { createAction } from "../../lib/createAction";
 import { formatAccountNo, formatMoment } from "../../lib/format";
+import { fetchWithSnapshot, saveSnapshot } from "../../lib/offline";
 import { useOnline } from "../../lib/online";
 import { Field, fieldError } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
@@ -22,10 +23,10 @@ const CATEGORIES = ["internet", "billing", "tv", "phone", "mobile", "equipment",
 const customerApi = chatApi("/api/v1/support");
 
 /** The live conversation of an open (or just closed) chat, with "end" and then a rating. */
-function LiveChat(props: { chat: ChatDto; onNew: () => void }) {
+function LiveChat(props: { chat: ChatDto; keepOnDevice: boolean; onNew: () => void }) {
   const s = useStrings(supportStrings);
   const { lang } = useI18n();
-  const live = createChat(customerApi, props.chat.id, "customer", props.chat);
+  const live = createChat(customerApi, props.chat.id, "customer", props.chat, props.keepOnDevice);
   const closing = createAction();
   const closed = () => live.chat()?.status === "closed";
   return (
@@ -167,7 +168,14 @@ export default function SupportPage() {
   const { lang } = useI18n();
   const { profile } = useSession();
   const loggedIn = () => !!profile.latest;
-  const [chats, { refetch: refetchChats, mutate: setChats }] = createResource(() => supportApi.myChats().then((r) => r.items));
+  // A subscriber's chats are kept on the device (their own store, wiped on logout), so the chat opens offline; a visitor's are not.
+  const [chats, { refetch: refetchChats, mutate: setChats }] = createResource(
+    () => ({ who: profile.latest?.id ?? null }),
+    ({ who }) =>
+      who
+        ? fetchWithSnapshot("support-chats", () => supportApi.myChats().then((r) => r.items)).then((r) => r.data)
+        : supportApi.myChats().then((r) => r.items),
+  );
   const [fresh, setFresh] = createSignal(false);
   const [tickets, { refetch: refetchTickets }] = createResource(
     () => (profile.latest ? profile.latest.id : false),
@@ -192,13 +200,15 @@ export default function SupportPage() {
                     loggedIn={loggedIn()}
                     onStarted={(c) => {
                       setFresh(false);
-                      setChats([c, ...(chats.latest ?? [])]);
+                      const list = [c, ...(chats.latest ?? [])];
+                      setChats(list);
+                      if (loggedIn()) void saveSnapshot("support-chats", list);
                     }}
                   />
                 </>
               }
             >
-              {(c) => <LiveChat chat={c} onNew={() => setFresh(true)} />}
+              {(c) => <LiveChat chat={c} keepOnDevice={loggedIn()} onNew={() => setFresh(true)} />}
             </Show>
           )}
         </Loadable>

@@ -26,7 +26,14 @@ const SOCKET_FAILURES_BEFORE_POLLING = 2;
  * for messages written offline (sent, once each by their client id, when the
  * network returns). Typing and read marks are passed both ways.
  */
-export function createChat(api: ReturnType<typeof chatApi>, chatId: string, side: "customer" | "operator", initialChat?: ChatDto) {
+export function createChat(
+  api: ReturnType<typeof chatApi>,
+  chatId: string,
+  side: "customer" | "operator",
+  initialChat?: ChatDto,
+  /** Keep the conversation in the subscriber's device store (wiped on logout), so it opens offline. Never for visitors or operators. */
+  keepOnDevice = false,
+) {
   const [chat, setChat] = createSignal<ChatDto | null>(initialChat ?? null);
   const [messages, setMessages] = createSignal<MessageDto[]>([]);
   const [pending, setPending] = createSignal<PendingMessage[]>([]);
@@ -36,6 +43,11 @@ export function createChat(api: ReturnType<typeof chatApi>, chatId: string, side
   const [problem, setProblem] = createSignal<Problem | null>(null);
   const [loaded, setLoaded] = createSignal(false);
   const outboxKey = `chat-outbox:${chatId}`;
+  const historyKey = `chat:${chatId}`;
+  // Written at once (not debounced): the network may go, or the app close, right after a message arrives.
+  const keep = () => {
+    if (keepOnDevice) void saveSnapshot(historyKey, { chat: chat(), messages: messages().slice(-200) });
+  };
   const fromOtherSide = (m: MessageDto) =>
     side === "customer" ? m.author === "operator" || m.author === "system" : m.author === "subscriber" || m.author === "visitor";
 
@@ -63,6 +75,7 @@ export function createChat(api: ReturnType<typeof chatApi>, chatId: string, side
       return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
     });
     lastSeq = Math.max(lastSeq, ...list.map((m) => m.seq));
+    keep();
     const landed = new Set(list.map((m) => m.clientId).filter(Boolean));
     if (landed.size && pending().some((p) => landed.has(p.clientId))) void savePending(pending().filter((p) => !landed.has(p.clientId)));
     if (list.some(fromOtherSide)) {
@@ -91,6 +104,7 @@ export function createChat(api: ReturnType<typeof chatApi>, chatId: string, side
       const r = await api.get(chatId, lastSeq);
       setChat((c) => ({ ...(c ?? {}), ...r.chat }));
       merge(r.messages);
+      keep();
       setLoaded(true);
       setProblem(null);
       if (mode() === "offline") setMode(ws?.readyState === WebSocket.OPEN ? "live" : "polling");
@@ -137,8 +151,10 @@ export function createChat(api: ReturnType<typeof chatApi>, chatId: string, side
       return;
     }
     if (ev.type === "message") merge([ev.message as MessageDto]);
-    else if (ev.type === "chat") setChat((c) => ({ ...(c ?? {}), ...(ev.chat as ChatDto) }));
-    else if (ev.type === "read") {
+    else if (ev.type === "chat") {
+      setChat((c) => ({ ...(c ?? {}), ...(ev.chat as ChatDto) }));
+      keep();
+    } else if (ev.type === "read") {
       const seq = ev.seq as number;
       setChat((c) => c && (ev.side === "operator" ? { ...c, operatorReadSeq: seq } : { ...c, customerReadSeq: seq }));
     } else if (ev.type === "typing") {
@@ -210,6 +226,14 @@ export function createChat(api: ReturnType<typeof chatApi>, chatId: string, side
 
   void (async () => {
     setPending((await loadSnapshot<PendingMessage[]>(outboxKey))?.data ?? []);
+    if (keepOnDevice) {
+      const kept = (await loadSnapshot<{ chat: ChatDto | null; messages: MessageDto[] }>(historyKey))?.data;
+      if (kept) {
+        const keptChat = kept.chat;
+        if (keptChat) setChat((c) => (!c || keptChat.updatedAt >= c.updatedAt ? keptChat : c));
+        merge(kept.messages);
+      }
+    }
     await catchUp();
     connect();
     void flush();
