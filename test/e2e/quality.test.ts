@@ -18,7 +18,9 @@ async function sessionCookies(): Promise<Cookie[]> {
   expect(res.status).toBe(200);
   return res.headers.getSetCookie().map((c) => {
     const [name = "", value = ""] = (c.split(";")[0] ?? "").split("=");
-    return { name, value, domain: "kabinet.localhost" };
+    // The leading dot makes it a domain cookie, sent to every regional subdomain, as the server's `Domain=` one is
+    // (without it CDP sets a host-only cookie for the apex, and the accounts audit measured the login page).
+    return { name, value, domain: ".kabinet.localhost" };
   });
 }
 

@@ -83,6 +83,8 @@ export async function audit(
         const error = run.lhr.runtimeError;
         if (error && ["NO_NAVSTART", "NO_FCP"].includes(error.code) && retries-- > 0) continue;
         if (error) throw new Error(`Lighthouse failed on ${url}: ${error.code} ${error.message}`);
+        // An audit that ended elsewhere (the accounts page sending a visitor without a session to the login) measured the wrong page.
+        if (run.lhr.finalDisplayedUrl !== url) throw new Error(`Lighthouse on ${url} ended on ${run.lhr.finalDisplayedUrl}`);
         runs.push(run);
       }
       const perf = (r: (typeof runs)[number]) => r.lhr.categories.performance?.score ?? 0;

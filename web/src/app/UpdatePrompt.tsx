@@ -26,11 +26,13 @@ export default function UpdatePrompt() {
           </button>
         </div>
       </Show>
+      {/* A quiet note, not a banner: it appears when the worker has installed, seconds after the page, and must not
+          become the largest thing the first visit paints (it was the accounts page's LCP element). */}
       <Show when={offlineReady()}>
-        <div class="toast">
+        <div class="toast toast--note">
           <span>{t("update.offlineReady")}</span>
-          <button type="button" class="button" onClick={() => setOfflineReady(false)}>
-            OK
+          <button type="button" class="link-button" onClick={() => setOfflineReady(false)} aria-label={t("update.dismiss")}>
+            ✕
           </button>
         </div>
       </Show>
