@@ -68,6 +68,22 @@ describe("data in the first page", () => {
     }
   });
 
+  it("carries the outages at the subscriber's addresses, so their banner is drawn with the page instead of pushing it down", async () => {
+    const declared = await call(null, "/ops/v1/outages", {
+      method: "POST",
+      headers: { authorization: "Bearer dev-only-operator-token", "content-type": "application/json" },
+      body: JSON.stringify({ region: "msk", street: "ул. Профсоюзная", houses: ["12"], title: "Нет интернета", expectedEnd: "2030-01-01T00:00:00Z" }),
+    });
+    expect(declared.status).toBe(201);
+    const anna = (await login("anna", "198.51.100.93")).find((c) => c.startsWith("kab_session="))?.split(";")[0] ?? "";
+    const boot = await bootOf(await call("msk", "/accounts", { headers: { accept: "text/html", cookie: anna } }));
+    expect((boot.outages as { title: string; accountNos: string[] }[]).map((o) => o.title)).toEqual(["Нет интернета"]);
+    // Someone else's addresses are not affected, and a visitor gets none.
+    const petr = (await login("petr", "198.51.100.94")).find((c) => c.startsWith("kab_session="))?.split(";")[0] ?? "";
+    expect((await bootOf(await call("msk", "/", { headers: { accept: "text/html", cookie: petr } }))).outages).toEqual([]);
+    expect((await bootOf(await call("msk", "/", { headers: { accept: "text/html" } }))).outages).toBeUndefined();
+  });
+
   it("makes the browser forget a session that no longer exists", async () => {
     const res = await call("msk", "/api/v1/me", { headers: { cookie: "kab_session=ended-elsewhere; kab_in=1" } });
     expect(res.status).toBe(401);

@@ -202,6 +202,7 @@ const boot: {
   services?: ServiceOptionDto[];
   me?: ProfileDto;
   accounts?: AccountsDto;
+  outages?: OutageDto[];
 } = (() => {
   const el = typeof document === "undefined" ? null : document.getElementById("kabinet-boot");
   if (!el?.textContent) return {};
@@ -335,7 +336,10 @@ export const api = {
   subscribePush: (sub: { endpoint: string; keys: { p256dh: string; auth: string } }, lang: "ru" | "en") =>
     send<{ id: string }>("POST", "/api/v1/push/subscriptions", { ...sub, lang }),
   unsubscribePush: (endpoint: string) => send<void>("POST", "/api/v1/push/unsubscribe", { endpoint }),
-  outages: () => request<Items<OutageDto>>("/api/v1/outages").then((r) => r.items),
+  outages: () => {
+    const ready = fromBoot("outages");
+    return ready ? Promise.resolve(ready) : request<Items<OutageDto>>("/api/v1/outages").then((r) => r.items);
+  },
   bonus: (no: string) => request<BonusDto>(`/api/v1/accounts/${encodeURIComponent(no)}/bonus`),
   bonusRewards: (no: string) => request<Items<RewardDto>>(`/api/v1/accounts/${encodeURIComponent(no)}/bonus/rewards`).then((r) => r.items),
   bonusRedemptions: (no: string) =>

@@ -1,8 +1,7 @@
 import type { RouteHandler } from "@hono/zod-openapi";
-import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Context } from "hono";
-import { accountDirectory, accountLinks, outages, pushSubscriptions } from "../../db/schema/global";
-import { accounts } from "../../db/schema/region";
+import { pushSubscriptions } from "../../db/schema/global";
 import type { AppEnv } from "../../env";
 import { AppError } from "../../platform/errors";
 import { requireSession } from "../../platform/session";
@@ -119,44 +118,8 @@ export const unsubscribeHandler: RouteHandler<typeof r.unsubscribeRoute, AppEnv>
 
 export const myOutagesHandler: RouteHandler<typeof r.myOutagesRoute, AppEnv> = async (c) => {
   const { subscriberId } = requireSession(c);
-  const data = c.get("data");
-  const mine = await data.global
-    .select({ accountNo: accountLinks.accountNo, region: accountDirectory.region })
-    .from(accountLinks)
-    .innerJoin(accountDirectory, eq(accountDirectory.accountNo, accountLinks.accountNo))
-    .where(eq(accountLinks.subscriberId, subscriberId));
-  const regionsOfMine = [...new Set(mine.map((m) => m.region))];
-  const active = regionsOfMine.length
-    ? await data.global
-        .select()
-        .from(outages)
-        .where(and(inArray(outages.region, regionsOfMine), isNull(outages.resolvedAt)))
-    : [];
-  const items = [];
-  for (const o of active) {
-    const nos = mine.filter((m) => m.region === o.region).map((m) => m.accountNo);
-    const rows = await data
-      .shardForRegion(o.region)
-      .select({ accountNo: accounts.accountNo, address: accounts.address })
-      .from(accounts)
-      .where(inArray(accounts.accountNo, nos));
-    const houses = o.houses ? (JSON.parse(o.houses) as string[]) : null;
-    const hit = rows.filter((a) => svc.inArea(a.address, o.street, houses)).map((a) => a.accountNo);
-    if (hit.length) items.push({ ...outageJson(o), accountNos: hit });
-  }
   noStore(c);
-  return c.json({ items }, 200);
+  return c.json({ items: await svc.myOutages(c.get("data"), subscriberId) }, 200);
 };
 
-export function outageJson(o: typeof outages.$inferSelect) {
-  return {
-    id: o.id,
-    region: o.region,
-    street: o.street,
-    houses: o.houses ? (JSON.parse(o.houses) as string[]) : null,
-    title: o.title,
-    expectedEnd: o.expectedEnd.toISOString(),
-    declaredAt: o.declaredAt.toISOString(),
-    resolvedAt: o.resolvedAt?.toISOString() ?? null,
-  };
-}
+export { outageJson } from "./notifications.service";

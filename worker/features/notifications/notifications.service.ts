@@ -1,5 +1,7 @@
 import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import {
+  accountDirectory,
+  accountLinks,
   CHANNELS,
   type Channel,
   inbox,
@@ -7,8 +9,10 @@ import {
   type NotificationKind,
   notificationPrefs,
   notificationSettings,
+  outages,
   pushSubscriptions,
 } from "../../db/schema/global";
+import { accounts } from "../../db/schema/region";
 import type { DataAccess, GlobalDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
@@ -237,4 +241,46 @@ export function inArea(address: string, street: string | null, houses: string[] 
   const a = parseAddress(address);
   if (!a.street || norm(a.street) !== norm(street)) return false;
   return !houses || houses.some((h) => norm(h) === (a.house ?? ""));
+}
+
+export function outageJson(o: typeof outages.$inferSelect) {
+  return {
+    id: o.id,
+    region: o.region,
+    street: o.street,
+    houses: o.houses ? (JSON.parse(o.houses) as string[]) : null,
+    title: o.title,
+    expectedEnd: o.expectedEnd.toISOString(),
+    declaredAt: o.declaredAt.toISOString(),
+    resolvedAt: o.resolvedAt?.toISOString() ?? null,
+  };
+}
+
+/** The active outages at the addresses of the subscriber's accounts (each with the accounts it hits). */
+export async function myOutages(data: DataAccess, subscriberId: string) {
+  const mine = await data.global
+    .select({ accountNo: accountLinks.accountNo, region: accountDirectory.region })
+    .from(accountLinks)
+    .innerJoin(accountDirectory, eq(accountDirectory.accountNo, accountLinks.accountNo))
+    .where(eq(accountLinks.subscriberId, subscriberId));
+  const regionsOfMine = [...new Set(mine.map((m) => m.region))];
+  const active = regionsOfMine.length
+    ? await data.global
+        .select()
+        .from(outages)
+        .where(and(inArray(outages.region, regionsOfMine), isNull(outages.resolvedAt)))
+    : [];
+  const items = [];
+  for (const o of active) {
+    const nos = mine.filter((m) => m.region === o.region).map((m) => m.accountNo);
+    const rows = await data
+      .shardForRegion(o.region)
+      .select({ accountNo: accounts.accountNo, address: accounts.address })
+      .from(accounts)
+      .where(inArray(accounts.accountNo, nos));
+    const houses = o.houses ? (JSON.parse(o.houses) as string[]) : null;
+    const hit = rows.filter((a) => inArea(a.address, o.street, houses)).map((a) => a.accountNo);
+    if (hit.length) items.push({ ...outageJson(o), accountNos: hit });
+  }
+  return items;
 }

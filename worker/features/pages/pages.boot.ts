@@ -5,6 +5,7 @@ import type { GeoHint } from "../../platform/region";
 import { findSession, SESSION_COOKIE } from "../../platform/session";
 import { listAccounts } from "../accounts/accounts.service";
 import { currentProfile } from "../auth/auth.service";
+import { myOutages } from "../notifications/notifications.service";
 import { regionContacts, regionContext, regionServiceOptions, regionTariffs } from "../regions/regions.service";
 
 /** JSON that is safe inside a `<script>` element (no `</script>`, no HTML comment openers). */
@@ -27,8 +28,9 @@ export function isPageNavigation(req: Request): boolean {
 /**
  * The app's first page carries what it would otherwise fetch before drawing
  * anything (the region context, its support numbers, and on the home and
- * tariff pages the region's catalogue; for a logged-in subscriber the profile,
- * and on the accounts page the accounts), as a JSON data block (not executed,
+ * tariff pages the region's catalogue; for a logged-in subscriber the profile
+ * and the outages at their addresses, and on the accounts page the accounts),
+ * as a JSON data block (not executed,
  * so the CSP's `script-src 'self'` is unaffected). Saves round trips on a slow
  * mobile network. The page then depends on the visitor, so it is never stored
  * by any cache (the service worker serves its own copy of the shell offline).
@@ -49,10 +51,15 @@ export async function withBootData(c: Context<AppEnv>, res: Response): Promise<R
     : [[], undefined, undefined];
   const token = region ? getCookie(c, SESSION_COOKIE) : undefined;
   const session = token ? await findSession(data.global, token) : null;
-  const [me, accounts] = session
-    ? await Promise.all([currentProfile(data.global, session), page === "/accounts" ? listAccounts(data, session.subscriberId) : undefined])
-    : [undefined, undefined];
-  const boot = { region: regionContext(region, geo, url, c.env.BASE_DOMAIN), contacts, tariffs, services, me, accounts };
+  // Outages too: their banner goes above the page, and drawn after it, it pushed the whole page down (CLS 0.54).
+  const [me, accounts, outages] = session
+    ? await Promise.all([
+        currentProfile(data.global, session),
+        page === "/accounts" ? listAccounts(data, session.subscriberId) : undefined,
+        myOutages(data, session.subscriberId),
+      ])
+    : [undefined, undefined, undefined];
+  const boot = { region: regionContext(region, geo, url, c.env.BASE_DOMAIN), contacts, tariffs, services, me, accounts, outages };
   const rewritten = new HTMLRewriter()
     .on("head", {
       element(head) {

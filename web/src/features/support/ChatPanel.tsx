@@ -103,50 +103,53 @@ export function ChatPanel(props: {
           )}
         </Show>
       </p>
-      <ol class="chat__log plain" role="log" aria-live="polite" aria-label={s("chatTitle")}>
-        <For each={props.live.messages()}>
-          {(m) => (
-            <li class={`chat__msg chat__msg--${m.author === "system" ? "system" : mine(m) ? "mine" : "theirs"}`}>
-              <p class="chat__meta small">
-                <strong>{authorLabel(m)}</strong> <time dateTime={m.createdAt}>{formatMoment(m.createdAt, lang())}</time>
-              </p>
-              <Show when={m.text}>
-                <p class="chat__text">{m.text}</p>
-              </Show>
-              <Show when={m.attachment}>{(a) => <AttachmentView a={a()} />}</Show>
-              <Show when={mine(m)}>
-                <p class="chat__read small muted">{otherRead() >= m.seq ? s("read") : s("delivered")}</p>
-              </Show>
-            </li>
-          )}
-        </For>
-        <For each={props.live.pending()}>
-          {(p) => (
-            <li class="chat__msg chat__msg--mine chat__msg--pending">
-              <p class="chat__meta small">
-                <strong>{s("you")}</strong>
-              </p>
-              <Show when={p.text}>
-                <p class="chat__text">{p.text}</p>
-              </Show>
-              <Show when={p.attachment}>{(a) => <p class="chat__file">{a().name}</p>}</Show>
-              <Show
-                when={p.refused}
-                fallback={<p class="chat__read small muted">{props.live.mode() === "offline" ? s("queued") : s("sending")}</p>}
-              >
-                {(reason) => (
-                  <p class="chat__read small field__error">
-                    {s("refused", { reason: reason() })}{" "}
-                    <button type="button" class="link-button" onClick={() => void props.live.discard(p.clientId)}>
-                      {s("discard")}
-                    </button>
-                  </p>
-                )}
-              </Show>
-            </li>
-          )}
-        </For>
-      </ol>
+      {/* The log scrolls, so it takes focus (keyboard users scroll it with the arrows); the list inside keeps its items. */}
+      <div class="chat__log" role="log" aria-live="polite" aria-label={s("chatTitle")} tabindex="0">
+        <ol class="chat__list plain">
+          <For each={props.live.messages()}>
+            {(m) => (
+              <li class={`chat__msg chat__msg--${m.author === "system" ? "system" : mine(m) ? "mine" : "theirs"}`}>
+                <p class="chat__meta small">
+                  <strong>{authorLabel(m)}</strong> <time dateTime={m.createdAt}>{formatMoment(m.createdAt, lang())}</time>
+                </p>
+                <Show when={m.text}>
+                  <p class="chat__text">{m.text}</p>
+                </Show>
+                <Show when={m.attachment}>{(a) => <AttachmentView a={a()} />}</Show>
+                <Show when={mine(m)}>
+                  <p class="chat__read small muted">{otherRead() >= m.seq ? s("read") : s("delivered")}</p>
+                </Show>
+              </li>
+            )}
+          </For>
+          <For each={props.live.pending()}>
+            {(p) => (
+              <li class="chat__msg chat__msg--mine chat__msg--pending">
+                <p class="chat__meta small">
+                  <strong>{s("you")}</strong>
+                </p>
+                <Show when={p.text}>
+                  <p class="chat__text">{p.text}</p>
+                </Show>
+                <Show when={p.attachment}>{(a) => <p class="chat__file">{a().name}</p>}</Show>
+                <Show
+                  when={p.refused}
+                  fallback={<p class="chat__read small muted">{props.live.mode() === "offline" ? s("queued") : s("sending")}</p>}
+                >
+                  {(reason) => (
+                    <p class="chat__read small field__error">
+                      {s("refused", { reason: reason() })}{" "}
+                      <button type="button" class="link-button" onClick={() => void props.live.discard(p.clientId)}>
+                        {s("discard")}
+                      </button>
+                    </p>
+                  )}
+                </Show>
+              </li>
+            )}
+          </For>
+        </ol>
+      </div>
       <p class="chat__typing small muted" aria-live="polite">
         <Show when={props.live.otherTyping()}>
           {s("typing", { who: props.side === "customer" ? s("typingOperator") : s("typingCustomer") })}
