@@ -72,7 +72,13 @@ describe("data in the first page", () => {
     const declared = await call(null, "/ops/v1/outages", {
       method: "POST",
       headers: { authorization: "Bearer dev-only-operator-token", "content-type": "application/json" },
-      body: JSON.stringify({ region: "msk", street: "ул. Профсоюзная", houses: ["12"], title: "Нет интернета", expectedEnd: "2030-01-01T00:00:00Z" }),
+      body: JSON.stringify({
+        region: "msk",
+        street: "ул. Профсоюзная",
+        houses: ["12"],
+        title: "Нет интернета",
+        expectedEnd: "2030-01-01T00:00:00Z",
+      }),
     });
     expect(declared.status).toBe(201);
     const anna = (await login("anna", "198.51.100.93")).find((c) => c.startsWith("kab_session="))?.split(";")[0] ?? "";
