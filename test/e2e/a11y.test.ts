@@ -32,7 +32,7 @@ async function violations(page: Page): Promise<string[]> {
 }
 
 describe("accessibility (axe-core, WCAG 2.1 AA)", () => {
-  it("finds no violations on the main screens, logged out and logged in", async () => {
+  it("finds no violations on the main screens, logged out and logged in", { timeout: 180_000 }, async () => {
     const page = await (await newContext(browser, { bypassCSP: true })).newPage();
     const found: Record<string, string[]> = {};
     for (const path of [

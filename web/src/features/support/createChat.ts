@@ -62,6 +62,12 @@ export function createChat(
   let typingTimer: ReturnType<typeof setTimeout> | undefined;
   let readTimer: ReturnType<typeof setTimeout> | undefined;
 
+  /**
+   * Applies a chat state unless it is older than the one shown: a slow GET sent before a take or a transfer
+   * must not undo it (an operator's composer stayed hidden after taking a chat on the slower CI runner).
+   */
+  const applyChat = (next: ChatDto) => setChat((c) => (!c || next.updatedAt >= c.updatedAt ? { ...c, ...next } : c));
+
   const savePending = async (list: PendingMessage[]) => {
     setPending(list);
     await saveSnapshot(outboxKey, list);
@@ -102,7 +108,7 @@ export function createChat(
   const catchUp = async () => {
     try {
       const r = await api.get(chatId, lastSeq);
-      setChat((c) => ({ ...(c ?? {}), ...r.chat }));
+      applyChat(r.chat);
       merge(r.messages);
       keep();
       setLoaded(true);
@@ -152,7 +158,7 @@ export function createChat(
     }
     if (ev.type === "message") merge([ev.message as MessageDto]);
     else if (ev.type === "chat") {
-      setChat((c) => ({ ...(c ?? {}), ...(ev.chat as ChatDto) }));
+      applyChat(ev.chat as ChatDto);
       keep();
     } else if (ev.type === "read") {
       const seq = ev.seq as number;
@@ -276,7 +282,7 @@ export function createChat(
       ws.send('{"type":"typing"}');
     },
     refresh: catchUp,
-    setChat,
+    setChat: applyChat,
   };
 }
 
