@@ -27,8 +27,17 @@ export async function cacheOwner(): Promise<string | undefined> {
   return get<string>(OWNER, store());
 }
 
+/** Writes not yet finished: a wipe waits for them, so none can land after it (logout must leave nothing). */
+const writing = new Set<Promise<void>>();
+
 export async function saveSnapshot<T>(key: string, data: T): Promise<void> {
-  await set(key, { data, savedAt: new Date().toISOString() } satisfies Snapshot<T>, store());
+  const write = set(key, { data, savedAt: new Date().toISOString() } satisfies Snapshot<T>, store());
+  writing.add(write);
+  try {
+    await write;
+  } finally {
+    writing.delete(write);
+  }
 }
 
 export async function loadSnapshot<T>(key: string): Promise<Snapshot<T> | undefined> {
@@ -41,6 +50,7 @@ export async function dropSnapshot(key: string): Promise<void> {
 
 /** Everything cached on this device is removed. */
 export async function wipeCache(): Promise<void> {
+  await Promise.allSettled([...writing]);
   await clear(store());
 }
 
