@@ -169,9 +169,9 @@ export async function publish(
   event: ChatEvent,
 ): Promise<{ operators: number; customers: number } | null> {
   try {
-    const stub = room(rooms, chatId);
-    await stub.publish(event);
-    return await stub.presence();
+    const chatRoom = room(rooms, chatId);
+    await chatRoom.publish(event);
+    return await chatRoom.presence();
   } catch (err) {
     log("warn", "support.publish_failed", { error: err instanceof Error ? err.name : "unknown" });
     return null;

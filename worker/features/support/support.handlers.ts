@@ -363,6 +363,6 @@ export async function devDropHandler(c: Context<AppEnv>) {
   if (c.env.DEV_MODE !== "true") throw new AppError(404, "not_found");
   const chatId = c.req.param("chatId") ?? "";
   chats.regionOfId(chatId);
-  const stub = c.env.CHAT_ROOMS.get(c.env.CHAT_ROOMS.idFromName(chatId));
-  return c.json({ dropped: await stub.drop() }, 200);
+  const chatRoom = c.env.CHAT_ROOMS.get(c.env.CHAT_ROOMS.idFromName(chatId));
+  return c.json({ dropped: await chatRoom.drop() }, 200);
 }
