@@ -23,6 +23,27 @@ describe("the device cache", () => {
     expect(await cacheOwner()).toBeUndefined();
   });
 
+  it("keeps the order it was asked for when the app does not wait: a claim, then copies, then a logout", async () => {
+    await claimCache("anna");
+    await saveSnapshot("accounts", { owner: "anna" });
+    // The app draws at once and does not await these (the session's claim and its first copies).
+    const claim = claimCache("petr");
+    const copy = saveSnapshot("accounts", { owner: "petr" });
+    // Read before anything was awaited: it sees the state after the claim and the copy, never anna's.
+    const seen = loadSnapshot<{ owner: string }>("accounts");
+    await Promise.all([claim, copy]);
+    expect((await seen)?.data).toEqual({ owner: "petr" });
+    // And the copy was not wiped by the claim that was asked for before it (it would be, written first).
+    expect((await loadSnapshot("accounts"))?.data).toEqual({ owner: "petr" });
+    expect(await cacheOwner()).toBe("petr");
+    // A write still in flight when the logout wipes lands before the wipe, so nothing is left after it.
+    const late = saveSnapshot("history", [1, 2, 3]);
+    await wipeCache();
+    await late;
+    expect(await loadSnapshot("history")).toBeUndefined();
+    expect(await loadSnapshot("accounts")).toBeUndefined();
+  });
+
   it("serves the copy only when the network is unreachable, not when the server says no", async () => {
     await claimCache("anna");
     expect(await fetchWithSnapshot("k", async () => 42)).toMatchObject({ data: 42, stale: false });

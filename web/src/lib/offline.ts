@@ -14,16 +14,31 @@ export interface Snapshot<T> {
   savedAt: string;
 }
 
+/**
+ * The cache's ownership being settled (a claim or a wipe), in the order they were asked for. Reads and writes
+ * wait for what was asked before them, so the app need not: it draws the page from the server's answer at
+ * once, and its copies still land after another subscriber's data is gone (and never into it).
+ */
+let settled: Promise<void> = Promise.resolve();
+function settle(step: () => Promise<void>): Promise<void> {
+  const next = settled.then(step);
+  settled = next.catch(() => {});
+  return next;
+}
+
 /** Makes `subscriberId` the owner of the cache, wiping what another subscriber left. */
-export async function claimCache(subscriberId: string): Promise<void> {
-  const owner = await get<string>(OWNER, store());
-  if (owner !== subscriberId) {
-    await clear(store());
-    await set(OWNER, subscriberId, store());
-  }
+export function claimCache(subscriberId: string): Promise<void> {
+  return settle(async () => {
+    const owner = await get<string>(OWNER, store());
+    if (owner !== subscriberId) {
+      await clear(store());
+      await set(OWNER, subscriberId, store());
+    }
+  });
 }
 
 export async function cacheOwner(): Promise<string | undefined> {
+  await settled;
   return get<string>(OWNER, store());
 }
 
@@ -31,7 +46,8 @@ export async function cacheOwner(): Promise<string | undefined> {
 const writing = new Set<Promise<void>>();
 
 export async function saveSnapshot<T>(key: string, data: T): Promise<void> {
-  const write = set(key, { data, savedAt: new Date().toISOString() } satisfies Snapshot<T>, store());
+  const savedAt = new Date().toISOString();
+  const write = settled.then(() => set(key, { data, savedAt } satisfies Snapshot<T>, store()));
   writing.add(write);
   try {
     await write;
@@ -41,17 +57,22 @@ export async function saveSnapshot<T>(key: string, data: T): Promise<void> {
 }
 
 export async function loadSnapshot<T>(key: string): Promise<Snapshot<T> | undefined> {
+  await settled;
   return get<Snapshot<T>>(key, store());
 }
 
 export async function dropSnapshot(key: string): Promise<void> {
+  await settled;
   await del(key, store());
 }
 
-/** Everything cached on this device is removed. */
-export async function wipeCache(): Promise<void> {
-  await Promise.allSettled([...writing]);
-  await clear(store());
+/** Everything cached on this device is removed, after the writes already started (taken now: a later one waits for the wipe). */
+export function wipeCache(): Promise<void> {
+  const started = [...writing];
+  return settle(async () => {
+    await Promise.allSettled(started);
+    await clear(store());
+  });
 }
 
 /** True for a failure to reach the server (as opposed to an answer from it). */

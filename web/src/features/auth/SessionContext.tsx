@@ -30,8 +30,10 @@ export function SessionProvider(props: ParentProps) {
         await wipeCache();
         return null;
       }
-      await claimCache(p.id);
-      await saveSnapshot("profile", p);
+      // Not awaited: the page is drawn from the server's answer now (waiting for IndexedDB drew it a task
+      // later, after a "loading" paint); the device store orders these after the claim itself.
+      void claimCache(p.id).catch(() => {});
+      void saveSnapshot("profile", p).catch(() => {});
       // Online with a session: what was changed offline goes out now.
       startOutbox();
       return p;
