@@ -1,10 +1,11 @@
 import { Router } from "@solidjs/router";
-import { createResource, Match, Switch } from "solid-js";
+import { createResource, createSignal, Match, Show, Switch } from "solid-js";
 import { SessionProvider } from "../features/auth/SessionContext";
 import { InboxProvider } from "../features/notifications/InboxContext";
 import { ApexPage } from "../features/region/ApexPage";
 import { RegionProvider } from "../features/region/RegionContext";
 import { useI18n } from "../i18n";
+import { afterPaint } from "../lib/afterPaint";
 import { ApiError, api } from "../lib/api";
 import { Layout } from "./Layout";
 import { routes } from "./routes";
@@ -14,6 +15,8 @@ import UpdatePrompt from "./UpdatePrompt";
 export function App() {
   const { t } = useI18n();
   const [context, { refetch }] = createResource(api.region);
+  const [painted, setPainted] = createSignal(false);
+  afterPaint(() => setPainted(true));
   return (
     <>
       <Switch>
@@ -45,7 +48,10 @@ export function App() {
           )}
         </Match>
       </Switch>
-      <UpdatePrompt />
+      {/* Registers the service worker: after the first paint, in a task of its own. */}
+      <Show when={painted()}>
+        <UpdatePrompt />
+      </Show>
     </>
   );
 }

@@ -1,4 +1,5 @@
 import { createContext, createEffect, createSignal, on, onCleanup, type ParentProps, useContext } from "solid-js";
+import { afterPaint } from "../../lib/afterPaint";
 import { api, type InboxDto } from "../../lib/api";
 import { isNetworkError, loadSnapshot, saveSnapshot } from "../../lib/offline";
 import { enqueue, flush } from "../../lib/outbox";
@@ -50,7 +51,8 @@ export function InboxProvider(props: ParentProps) {
       () => profile()?.id,
       (id) => {
         setInbox(undefined);
-        if (id) void refresh();
+        // The bell's count can come a frame after the page; still for the same subscriber.
+        if (id) afterPaint(() => profile()?.id === id && void refresh());
       },
     ),
   );
