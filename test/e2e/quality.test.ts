@@ -25,7 +25,7 @@ async function sessionCookies(): Promise<Cookie[]> {
 }
 
 describe("Lighthouse, mobile (median of five runs)", () => {
-  it("scores 100 for accessibility and best practices and nothing shifts on the main screens; performance is recorded", {
+  it("scores at least 95 for performance and 100 for accessibility and best practices on the main screens", {
     timeout: 600_000,
   }, async () => {
     const publicPages = await audit(
@@ -40,16 +40,14 @@ describe("Lighthouse, mobile (median of five runs)", () => {
       cookies: await sessionCookies(),
     });
     const all = { ...publicPages, ...privatePages };
-    console.info(`\nLighthouse (benchmarkIndex ${Object.values(all)[0]?.benchmarkIndex}):\n${table(all)}\n`);
+    console.info(`\nLighthouse (benchmark index per run: ${Object.values(all)[0]?.benchmarkIndexes.join(", ")}):\n${table(all)}\n`);
     for (const [name, r] of Object.entries(all)) {
       expect.soft(r.scores.accessibility, `${name}: ${r.failing.join(", ")}`).toBe(100);
       expect.soft(r.scores["best-practices"], `${name}: ${r.failing.join(", ")}`).toBe(100);
       // Layout shift is counted, not timed: it does not depend on how busy the machine is.
       expect.soft(r.cls, `${name}: cumulative layout shift`).toBeLessThanOrEqual(0.1);
-      // Performance is a timing (simulated slow 4G and 4× CPU, multiplied from this machine's own trace): on a
-      // shared two-core runner the same build has scored 95 and 82 on the login page. It is printed and written
-      // to lighthouse.json, not gated; what the build can hold deterministically (initial JS ≤ 50 KB gzip in
-      // ≤ 4 files) is held by the build.
+      // Performance at the CPU slowdown calibrated to this machine (see lighthouse.mts); the default 4× is printed.
+      expect.soft(r.scores.performance, `${name}: ${r.failing.join(", ")}`).toBeGreaterThanOrEqual(95);
     }
   });
 });
