@@ -245,6 +245,26 @@ describe("support chat", () => {
     expect(back.chat).toMatchObject({ status: "waiting", operatorName: null });
   });
 
+  it("lists a subscriber's chats of every region, and nobody else's", async () => {
+    const maria = await login("maria");
+    const start = (sub: string, cookie: string, text: string) =>
+      call(sub, "/api/v1/support/chats", {
+        method: "POST",
+        headers: { ...SAME_ORIGIN, origin: `http://${sub}.kabinet.localhost`, cookie },
+        body: JSON.stringify({ topic: "other", text }),
+      });
+    const inMoscow = await json<{ chat: Chat }>(await start("msk", maria, "Вопрос в Москве"));
+    const inPiter = await json<{ chat: Chat }>(await start("spb", maria, "Вопрос в Петербурге"));
+    expect(inPiter.chat.id).toMatch(/^spb_/);
+    const petr = await login("petr");
+    const his = await json<{ chat: Chat }>(await start("msk", petr, "Чужой вопрос"));
+
+    const list = await json<{ items: Chat[] }>(await api(maria, "/support/chats"));
+    expect(list.items.map((c) => c.id).sort()).toEqual([inPiter.chat.id, inMoscow.chat.id].sort());
+    expect((await json<{ items: Chat[] }>(await api(petr, "/support/chats"))).items.map((c) => c.id)).not.toContain(inMoscow.chat.id);
+    expect(list.items.map((c) => c.id)).not.toContain(his.chat.id);
+  });
+
   it("lets a visitor without a login chat with a name and a phone, by the key in its cookie only", async () => {
     const noName = await call("msk", "/api/v1/support/chats", {
       method: "POST",

@@ -9,7 +9,7 @@ import { clearOperatorCookie, endOperatorSession, requireOperator, setOperatorCo
 import { guardCount } from "../../platform/throttle";
 import * as chats from "./chat.service";
 import * as ops from "./operators.service";
-import { selectAccountLink, selectChat, selectDirectory, selectSubscriberName } from "./support.queries";
+import { selectAccountLink, selectChatsOf, selectDirectory, selectListed, selectSubscriberName } from "./support.queries";
 import type * as r from "./support.routes";
 import * as tickets from "./tickets.service";
 
@@ -108,10 +108,9 @@ export const myChatsHandler: RouteHandler<typeof r.myChatsRoute, AppEnv> = async
     }
   }
   if (session) {
-    for (const e of await selectDirectory(data.global, session.subscriberId, "chat", 20)) {
-      const row = await selectChat(data.shardForRegion(e.region), e.id);
-      if (row && row.subscriberId === session.subscriberId) items.push(chats.chatDto(row));
-    }
+    const entries = await selectDirectory(data.global, session.subscriberId, "chat", 20);
+    const rows = await selectListed(entries, (region, ids) => selectChatsOf(data.shardForRegion(region), session.subscriberId, ids));
+    items.push(...rows.map((row) => chats.chatDto(row)));
   }
   return c.json({ items }, 200);
 };

@@ -21,6 +21,14 @@ export type OperatorRow = typeof operators.$inferSelect;
 
 export const selectChat = (db: RegionDb, id: string) => db.select().from(supportChats).where(eq(supportChats.id, id)).get();
 
+/** A subscriber's chats among `ids` (at most the directory's page, well under D1's 100 bound parameters). */
+export const selectChatsOf = (db: RegionDb, subscriberId: string, ids: string[]) =>
+  db
+    .select()
+    .from(supportChats)
+    .where(and(eq(supportChats.subscriberId, subscriberId), inArray(supportChats.id, ids)))
+    .all();
+
 export const insertChat = (db: RegionDb, row: typeof supportChats.$inferInsert) => db.insert(supportChats).values(row).run();
 
 export function selectOpenChatOf(db: RegionDb, subscriberId: string, region: string) {
@@ -171,6 +179,14 @@ export function selectAttachments(db: RegionDb, chatId: string, ids: string[]) {
 
 export const selectTicket = (db: RegionDb, id: string) => db.select().from(supportTickets).where(eq(supportTickets.id, id)).get();
 
+/** A subscriber's requests among `ids`. */
+export const selectTicketsOf = (db: RegionDb, subscriberId: string, ids: string[]) =>
+  db
+    .select()
+    .from(supportTickets)
+    .where(and(eq(supportTickets.subscriberId, subscriberId), inArray(supportTickets.id, ids)))
+    .all();
+
 export function insertTicket(db: RegionDb, row: typeof supportTickets.$inferInsert, eventId: string) {
   return db.batch([
     db.insert(supportTickets).values(row),
@@ -287,6 +303,21 @@ export function selectFeedback(db: RegionDb, regions: string[], limit = 50) {
 
 export const insertDirectory = (db: GlobalDb, row: typeof supportDirectory.$inferInsert) =>
   db.insert(supportDirectory).values(row).onConflictDoNothing().run();
+
+/**
+ * The rows the directory lists, read with one query per region (not one per row), in the directory's order;
+ * an entry whose row is missing or not the subscriber's is left out.
+ */
+export async function selectListed<T extends { id: string }>(
+  entries: { id: string; region: string }[],
+  load: (region: string, ids: string[]) => Promise<T[]>,
+): Promise<T[]> {
+  const byRegion = new Map<string, string[]>();
+  for (const e of entries) byRegion.set(e.region, [...(byRegion.get(e.region) ?? []), e.id]);
+  const found = await Promise.all([...byRegion].map(([region, ids]) => load(region, ids)));
+  const rows = new Map(found.flat().map((r) => [r.id, r]));
+  return entries.flatMap((e) => rows.get(e.id) ?? []);
+}
 
 export function selectDirectory(db: GlobalDb, subscriberId: string, kind: "chat" | "ticket", limit = 50) {
   return db

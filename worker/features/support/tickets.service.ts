@@ -147,9 +147,9 @@ export async function createTicket(data: DataAccess, subscriberId: string, input
 
 export async function myTickets(data: DataAccess, subscriberId: string, lang: Lang) {
   const entries = await q.selectDirectory(data.global, subscriberId, "ticket");
-  const rows = await Promise.all(entries.map((e) => q.selectTicket(data.shardForRegion(e.region), e.id)));
+  const rows = await q.selectListed(entries, (region, ids) => q.selectTicketsOf(data.shardForRegion(region), subscriberId, ids));
   const party: TicketParty = { side: "subscriber", subscriberId };
-  return rows.flatMap((t) => (t ? [ticketDto(t, party, lang, null)] : []));
+  return rows.map((t) => ticketDto(t, party, lang, null));
 }
 
 export async function ticketWithHistory(data: DataAccess, party: TicketParty, id: string, lang: Lang) {
