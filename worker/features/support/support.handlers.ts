@@ -323,6 +323,10 @@ export const opsFeedbackHandler: RouteHandler<typeof r.opsFeedbackRoute, AppEnv>
   return c.json(await ops.regionFeedback(c.get("data"), requireOperator(c)), 200);
 };
 
+/** The party a plain route acts for: the signed-in operator, or the chat's subscriber or visitor. */
+const partyOf = async (c: Context<AppEnv>, side: "customer" | "operator", chatId: string): Promise<chats.Party> =>
+  side === "operator" ? operatorParty(c) : customer(c, chatId);
+
 // Plain routes: WebSockets and files (not JSON, so outside the OpenAPI contract; described in the README)
 
 /**
@@ -335,7 +339,7 @@ export async function liveSocket(c: Context<AppEnv>, side: "customer" | "operato
   const origin = c.req.header("origin");
   if (!origin || !isOwnOrigin(origin, c.env.BASE_DOMAIN)) throw new AppError(403, "csrf");
   const chatId = c.req.param("chatId") ?? "";
-  const party = side === "operator" ? operatorParty(c) : await customer(c, chatId);
+  const party = await partyOf(c, side, chatId);
   await chats.openChat(c.get("data"), party, chatId);
   const res = await chats.connect(c.env.CHAT_ROOMS, chatId, side, c.req.raw);
   // A fresh response: middleware may add headers (the room's are immutable).
@@ -344,7 +348,7 @@ export async function liveSocket(c: Context<AppEnv>, side: "customer" | "operato
 
 export async function uploadHandler(c: Context<AppEnv>, side: "customer" | "operator") {
   const chatId = c.req.param("chatId") ?? "";
-  const party = side === "operator" ? operatorParty(c) : await customer(c, chatId);
+  const party = await partyOf(c, side, chatId);
   const name = decodeURIComponent(c.req.header("x-file-name") ?? "");
   const bytes = new Uint8Array(await c.req.arrayBuffer());
   const a = await chats.uploadAttachment(chatDeps(c), party, chatId, { bytes, declaredType: c.req.header("content-type") ?? "", name });
@@ -353,7 +357,7 @@ export async function uploadHandler(c: Context<AppEnv>, side: "customer" | "oper
 
 export async function downloadHandler(c: Context<AppEnv>, side: "customer" | "operator") {
   const chatId = c.req.param("chatId") ?? "";
-  const party = side === "operator" ? operatorParty(c) : await customer(c, chatId);
+  const party = await partyOf(c, side, chatId);
   return chats.downloadAttachment(chatDeps(c), party, chatId, c.req.param("attachmentId") ?? "");
 }
 
