@@ -102,10 +102,18 @@ describe("support chat in real browsers", () => {
     const page = await ctx.newPage();
     // A proxy that kills every WebSocket.
     await page.routeWebSocket(/\/live$/, (ws) => ws.close({ code: 1011 }));
-    await page.goto(site("msk", "/support"));
+    // A slow phone, and a visitor who types as soon as the form is there: nothing typed is lost when the page
+    // learns there is no session (the form was drawn again then, and the chat never started on the CI runner).
+    const cdp = await ctx.newCDPSession(page);
+    await cdp.send("Emulation.setCPUThrottlingRate", { rate: 10 });
+    await page.goto(site("msk", "/support"), { waitUntil: "commit" });
     await page.getByLabel("Как к вам обращаться").fill("Виктор");
     await page.getByLabel("Телефон для связи").fill("+7 900 555-12-34");
     await page.getByLabel("Ваш вопрос").fill("Можно ли подключить интернет на даче?");
+    await page.waitForLoadState("load");
+    await page.waitForTimeout(500);
+    expect(await page.getByLabel("Как к вам обращаться").inputValue()).toBe("Виктор");
+    await cdp.send("Emulation.setCPUThrottlingRate", { rate: 1 });
     await page.getByRole("button", { name: "Начать чат" }).click();
     await waitText(page, "Можно ли подключить интернет на даче?");
     await expect.poll(() => state(page).innerText(), { timeout: 20_000 }).toContain("Обновляем каждые 3 секунды");

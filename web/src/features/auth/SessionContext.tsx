@@ -27,7 +27,10 @@ export function SessionProvider(props: ParentProps) {
       const p = await api.me();
       setOffline(false);
       if (!p) {
-        await wipeCache();
+        // Not awaited either: a visitor's page is drawn now, and the device store orders any later read after
+        // the wipe. (Awaited, the profile stayed unknown for a while after the first paint on a slow machine,
+        // and a form drawn meanwhile was drawn again when it became known, losing what had been typed.)
+        void wipeCache().catch(() => {});
         return null;
       }
       // Not awaited: the page is drawn from the server's answer now (waiting for IndexedDB drew it a task

@@ -162,6 +162,8 @@ function NewTicket(props: { onFiled: (t: TicketDto) => void }) {
   );
 }
 
+const VISITOR = "visitor";
+
 /** «Поддержка»: the chat with an operator (for visitors too), the subscriber's requests and a feedback form. */
 export default function SupportPage() {
   const s = useStrings(supportStrings);
@@ -169,10 +171,11 @@ export default function SupportPage() {
   const { profile } = useSession();
   const loggedIn = () => !!profile.latest;
   // A subscriber's chats are kept on the device (their own store, wiped on logout), so the chat opens offline; a visitor's are not.
+  // Fetched once it is known who is asking, and again only when that changes (a new key, not a new object).
   const [chats, { refetch: refetchChats, mutate: setChats }] = createResource(
-    () => ({ who: profile.latest?.id ?? null }),
-    ({ who }) =>
-      who
+    () => (profile.state === "ready" || profile.state === "errored" ? (profile.latest?.id ?? VISITOR) : false),
+    (who) =>
+      who !== VISITOR
         ? fetchWithSnapshot("support-chats", () => supportApi.myChats().then((r) => r.items)).then((r) => r.data)
         : supportApi.myChats().then((r) => r.items),
   );
