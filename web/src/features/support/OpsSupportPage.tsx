@@ -1,4 +1,4 @@
-import { createResource, createSignal, For, onCleanup, Show } from "solid-js";
+import { createResource, createSignal, For, type JSX, onCleanup, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { useStrings } from "../../i18n/local";
@@ -271,52 +271,28 @@ function Console(props: { me: OperatorDto; onOut: () => void }) {
           <Loadable resource={queue} onRetry={refetch}>
             {(q) => (
               <>
-                <h3>{s("chats")}</h3>
-                <Show when={q.chats.length > 0} fallback={<p class="muted">{s("empty")}</p>}>
-                  <ul class="list">
-                    <For each={q.chats}>
-                      {(c) => (
-                        <li
-                          class="list__row queue-item"
-                          aria-current={
-                            selected()?.kind === "chat" && (selected() as { chat: OperatorChatDto }).chat.id === c.id ? "true" : undefined
-                          }
-                        >
-                          <button type="button" class="link-button" onClick={() => setSelected({ kind: "chat", chat: c })}>
-                            {c.customerName || "—"} · {ss(`topic.${c.topic as "other"}`)}
-                          </button>
-                          <span class="badge">
-                            {c.operatorId === props.me.id ? s("yours") : c.status === "waiting" ? s("waiting") : s("active")}
-                          </span>
-                          <span class="muted small">
-                            {c.region} · {formatMoment(c.updatedAt, lang())}
-                          </span>
-                        </li>
-                      )}
-                    </For>
-                  </ul>
-                </Show>
-                <h3>{s("tickets")}</h3>
-                <Show when={q.tickets.length > 0} fallback={<p class="muted">{s("empty")}</p>}>
-                  <ul class="list">
-                    <For each={q.tickets}>
-                      {(t) => (
-                        <li
-                          class="list__row queue-item"
-                          aria-current={selected()?.kind === "ticket" && (selected() as { id: string }).id === t.id ? "true" : undefined}
-                        >
-                          <button type="button" class="link-button" onClick={() => setSelected({ kind: "ticket", id: t.id })}>
-                            {t.number}: {t.subject}
-                          </button>
-                          <span class="badge">{t.statusLabel}</span>
-                          <span class="muted small">
-                            {t.region} · {t.operatorName ?? "—"}
-                          </span>
-                        </li>
-                      )}
-                    </For>
-                  </ul>
-                </Show>
+                <QueueList title={s("chats")} empty={s("empty")} items={q.chats}>
+                  {(c) => (
+                    <QueueItem
+                      current={selected()?.kind === "chat" && (selected() as { chat: OperatorChatDto }).chat.id === c.id}
+                      onOpen={() => setSelected({ kind: "chat", chat: c })}
+                      label={`${c.customerName || "—"} · ${ss(`topic.${c.topic as "other"}`)}`}
+                      badge={c.operatorId === props.me.id ? s("yours") : c.status === "waiting" ? s("waiting") : s("active")}
+                      detail={`${c.region} · ${formatMoment(c.updatedAt, lang())}`}
+                    />
+                  )}
+                </QueueList>
+                <QueueList title={s("tickets")} empty={s("empty")} items={q.tickets}>
+                  {(t) => (
+                    <QueueItem
+                      current={selected()?.kind === "ticket" && (selected() as { id: string }).id === t.id}
+                      onOpen={() => setSelected({ kind: "ticket", id: t.id })}
+                      label={`${t.number}: ${t.subject}`}
+                      badge={t.statusLabel}
+                      detail={`${t.region} · ${t.operatorName ?? "—"}`}
+                    />
+                  )}
+                </QueueList>
               </>
             )}
           </Loadable>
@@ -351,6 +327,33 @@ function Console(props: { me: OperatorDto; onOut: () => void }) {
         </div>
       </div>
     </>
+  );
+}
+
+/** One section of the queue: its heading, then its rows or a note that it is empty. */
+function QueueList<T>(props: { title: string; empty: string; items: T[]; children: (item: T) => JSX.Element }) {
+  return (
+    <>
+      <h3>{props.title}</h3>
+      <Show when={props.items.length > 0} fallback={<p class="muted">{props.empty}</p>}>
+        <ul class="list">
+          <For each={props.items}>{(item) => props.children(item)}</For>
+        </ul>
+      </Show>
+    </>
+  );
+}
+
+/** A chat or a request in the queue: opens it; the one open is marked current for screen readers. */
+function QueueItem(props: { current: boolean; onOpen: () => void; label: string; badge: string; detail: string }) {
+  return (
+    <li class="list__row queue-item" aria-current={props.current ? "true" : undefined}>
+      <button type="button" class="link-button" onClick={() => props.onOpen()}>
+        {props.label}
+      </button>
+      <span class="badge">{props.badge}</span>
+      <span class="muted small">{props.detail}</span>
+    </li>
   );
 }
 
