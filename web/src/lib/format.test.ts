@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatDay, formatMoment, formatMonth, formatPhone, formatRub, summarizeWeek } from "./format";
+import { dayInZone, formatDay, formatMoment, formatMonth, formatPhone, formatRub, summarizeWeek } from "./format";
 
 describe("formatRub", () => {
   it("shows whole roubles without kopecks and other amounts with two digits", () => {
@@ -61,5 +61,16 @@ describe("dates written out by hand", () => {
         );
       }),
     );
+  });
+});
+
+describe("dayInZone", () => {
+  it("gives the region's day, not the browser's: after 21:00 UTC it is already tomorrow in Moscow", () => {
+    const late = new Date("2026-12-01T21:30:00Z");
+    expect(dayInZone("UTC", 0, late)).toBe("2026-12-01");
+    expect(dayInZone("Europe/Moscow", 0, late)).toBe("2026-12-02");
+    expect(dayInZone("Europe/Moscow", 1, late)).toBe("2026-12-03");
+    expect(dayInZone("Asia/Vladivostok", 0, new Date("2026-12-31T14:00:00Z"))).toBe("2027-01-01");
+    expect(dayInZone("Europe/Moscow", 30, new Date("2026-02-10T12:00:00Z"))).toBe("2026-03-12");
   });
 });

@@ -78,3 +78,13 @@ export function formatMoment(iso: string, lang: "ru" | "en"): string {
   const hm = `${String(t.getHours()).padStart(2, "0")}:${String(t.getMinutes()).padStart(2, "0")}`;
   return lang === "ru" ? `${t.getDate()} ${MONTHS.ru[t.getMonth()]} в ${hm}` : `${t.getDate()} ${MONTHS.en[t.getMonth()]} at ${hm}`;
 }
+
+/**
+ * The calendar day (YYYY-MM-DD) in the time zone `tz`, `offset` days from `now`: the region's day, which the
+ * server checks visit and block dates against (the browser's own day is another one for part of every day).
+ */
+export function dayInZone(tz: string, offset = 0, now = new Date()): string {
+  const parts = new Intl.DateTimeFormat("en-US", { timeZone: tz, year: "numeric", month: "numeric", day: "numeric" }).formatToParts(now);
+  const n = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  return new Date(Date.UTC(n("year"), n("month") - 1, n("day") + offset)).toISOString().slice(0, 10);
+}

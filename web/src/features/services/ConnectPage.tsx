@@ -3,7 +3,7 @@ import { createResource, createSignal, For, Show } from "solid-js";
 import { useI18n } from "../../i18n";
 import { api, type CoverageDto, servicesApi } from "../../lib/api";
 import { createAction } from "../../lib/createAction";
-import { formatRub } from "../../lib/format";
+import { dayInZone, formatRub } from "../../lib/format";
 import { useOnline } from "../../lib/online";
 import { fieldError } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
@@ -12,10 +12,6 @@ import HelpLinks from "../help/HelpLinks";
 import { useRegion } from "../region/RegionContext";
 
 const SLOTS = ["09-13", "13-17", "17-21"] as const;
-const tomorrow = () => {
-  const d = new Date(Date.now() + 86_400_000);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
-};
 
 /** «Подключить»: the address availability check, then an application with the tariff and a visit time. */
 export default function ConnectPage() {
@@ -151,7 +147,15 @@ export default function ConnectPage() {
                   </label>
                   <label class="field">
                     <span>{t("connect.day")}</span>
-                    <input type="date" name="preferredDay" required min={tomorrow()} value={tomorrow()} />
+                    {/* The region's tomorrow, as the server counts it (the browser's was today in Moscow after 21:00 UTC). */}
+                    <input
+                      type="date"
+                      name="preferredDay"
+                      required
+                      min={dayInZone(region.tz, 1)}
+                      max={dayInZone(region.tz, 30)}
+                      value={dayInZone(region.tz, 1)}
+                    />
                     <Show when={fieldError(apply.problem(), "preferredDay")}>{(m) => <small class="field__error">{m()}</small>}</Show>
                   </label>
                   <label class="field">
