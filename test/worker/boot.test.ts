@@ -84,6 +84,8 @@ describe("data in the first page", () => {
     const anna = (await login("anna", "198.51.100.93")).find((c) => c.startsWith("kab_session="))?.split(";")[0] ?? "";
     const boot = await bootOf(await call("msk", "/accounts", { headers: { accept: "text/html", cookie: anna } }));
     expect((boot.outages as { title: string; accountNos: string[] }[]).map((o) => o.title)).toEqual(["Нет интернета"]);
+    // A page without the banner does not look them up.
+    expect((await bootOf(await call("msk", "/profile", { headers: { accept: "text/html", cookie: anna } }))).outages).toBeUndefined();
     // Someone else's addresses are not affected, and a visitor gets none.
     const petr = (await login("petr", "198.51.100.94")).find((c) => c.startsWith("kab_session="))?.split(";")[0] ?? "";
     expect((await bootOf(await call("msk", "/", { headers: { accept: "text/html", cookie: petr } }))).outages).toEqual([]);

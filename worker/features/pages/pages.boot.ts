@@ -56,7 +56,8 @@ export async function withBootData(c: Context<AppEnv>, res: Response): Promise<R
     ? await Promise.all([
         currentProfile(data.global, session),
         page === "/accounts" ? listAccounts(data, session.subscriberId) : undefined,
-        myOutages(data, session.subscriberId),
+        // Only the pages with the outage banner (home, accounts): the others would pay two more queries for nothing.
+        page === "/" || page === "/accounts" ? myOutages(data, session.subscriberId) : undefined,
       ])
     : [undefined, undefined, undefined];
   const boot = { region: regionContext(region, geo, url, c.env.BASE_DOMAIN), contacts, tariffs, services, me, accounts, outages };
