@@ -270,16 +270,25 @@ export async function myOutages(data: DataAccess, subscriberId: string) {
         .from(outages)
         .where(and(inArray(outages.region, regionsOfMine), isNull(outages.resolvedAt)))
     : [];
+  // The addresses of the subscriber's accounts, read once per region (not once per outage).
+  const regionsHit = [...new Set(active.map((o) => o.region))];
+  const addresses = new Map(
+    await Promise.all(
+      regionsHit.map(async (region) => {
+        const nos = mine.filter((m) => m.region === region).map((m) => m.accountNo);
+        const rows = await data
+          .shardForRegion(region)
+          .select({ accountNo: accounts.accountNo, address: accounts.address })
+          .from(accounts)
+          .where(inArray(accounts.accountNo, nos));
+        return [region, rows] as const;
+      }),
+    ),
+  );
   const items = [];
   for (const o of active) {
-    const nos = mine.filter((m) => m.region === o.region).map((m) => m.accountNo);
-    const rows = await data
-      .shardForRegion(o.region)
-      .select({ accountNo: accounts.accountNo, address: accounts.address })
-      .from(accounts)
-      .where(inArray(accounts.accountNo, nos));
     const houses = o.houses ? (JSON.parse(o.houses) as string[]) : null;
-    const hit = rows.filter((a) => inArea(a.address, o.street, houses)).map((a) => a.accountNo);
+    const hit = (addresses.get(o.region) ?? []).filter((a) => inArea(a.address, o.street, houses)).map((a) => a.accountNo);
     if (hit.length) items.push({ ...outageJson(o), accountNos: hit });
   }
   return items;
