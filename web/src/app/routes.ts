@@ -6,63 +6,47 @@ import HomePage from "../features/home/HomePage";
 import TariffsPage from "../features/tariffs/TariffsPage";
 import { lazyScreen } from "../i18n";
 
-const OfficesPage = lazyScreen(() => import("../features/offices/OfficesPage"));
-const ContactsPage = lazyScreen(() => import("../features/contacts/ContactsPage"));
-const ProfilePage = lazyScreen(() => import("../features/auth/ProfilePage"));
-const RegisterPage = lazyScreen(() => import("../features/auth/RegisterPage"));
-const AccountsPage = lazyScreen(() => import("../features/accounts/AccountsPage"));
-const PaymentPage = lazyScreen(() => import("../features/payments/PaymentPage"));
-const AccountPage = lazyScreen(() => import("../features/accounts/AccountPage"));
-const HistoryShortcut = lazyScreen(() => import("../features/accounts/HistoryShortcut"));
-const RecoverPage = lazyScreen(() => import("../features/auth/RecoverPage"));
-const NotFoundPage = lazyScreen(() => import("../features/notfound/NotFoundPage"));
-const BonusPage = lazyScreen(() => import("../features/bonus/BonusPage"));
-const InboxPage = lazyScreen(() => import("../features/notifications/InboxPage"));
-const NotificationSettingsPage = lazyScreen(() => import("../features/notifications/NotificationSettingsPage"));
-const UsagePage = lazyScreen(() => import("../features/usage/UsagePage"));
-const ConnectPage = lazyScreen(() => import("../features/services/ConnectPage"));
-const ServicePage = lazyScreen(() => import("../features/services/ServicePage"));
-const OpsPage = lazyScreen(() => import("../features/services/OpsPage"));
-const ApplicationsPage = lazyScreen(() => import("../features/services/ApplicationsPage").then((m) => ({ default: m.ApplicationsPage })));
-const HelpPage = lazyScreen(() => import("../features/help/HelpPage"));
-const HelpArticlePage = lazyScreen(() => import("../features/help/HelpArticlePage"));
-const SupportPage = lazyScreen(() => import("../features/support/SupportPage"));
-const TicketPage = lazyScreen(() => import("../features/support/TicketPage"));
-const OpsSupportPage = lazyScreen(() => import("../features/support/OpsSupportPage"));
-const ApplicationPage = lazyScreen(() => import("../features/services/ApplicationsPage").then((m) => ({ default: m.ApplicationPage })));
-
-/** The regional site's screens, in the order the router tries them. */
+/** The regional site's screens, in the order the router tries them; all but the three above load lazily. */
 export const routes = [
   { path: "/", component: HomePage },
   { path: "/tariffs", component: TariffsPage },
-  { path: "/offices", component: OfficesPage },
-  { path: "/contacts", component: ContactsPage },
+  { path: "/offices", component: lazyScreen(() => import("../features/offices/OfficesPage")) },
+  { path: "/contacts", component: lazyScreen(() => import("../features/contacts/ContactsPage")) },
   { path: "/login", component: LoginPage },
-  { path: "/profile", component: ProfilePage },
-  { path: "/register", component: RegisterPage },
-  { path: "/accounts", component: AccountsPage },
-  { path: "/accounts/:no", component: AccountPage },
-  { path: "/accounts/:no/payments/:id", component: PaymentPage },
-  { path: "/accounts/:no/usage", component: UsagePage },
-  { path: "/accounts/:no/services/:sid", component: ServicePage },
-  { path: "/connect", component: ConnectPage },
-  { path: "/applications", component: ApplicationsPage },
-  { path: "/applications/:id", component: ApplicationPage },
-  { path: "/ops/applications", component: OpsPage },
-  { path: "/ops/support", component: OpsSupportPage },
-  { path: "/help", component: HelpPage },
-  { path: "/help/:id", component: HelpArticlePage },
-  { path: ["/support", "/support/chat"], component: SupportPage },
-  { path: "/support/tickets/:id", component: TicketPage },
-  { path: "/history", component: HistoryShortcut },
-  { path: "/recover", component: RecoverPage },
-  { path: "/notifications", component: InboxPage },
-  { path: "/bonus", component: BonusPage },
-  { path: "/settings/notifications", component: NotificationSettingsPage },
-  { path: "*404", component: NotFoundPage },
+  { path: "/profile", component: lazyScreen(() => import("../features/auth/ProfilePage")) },
+  { path: "/register", component: lazyScreen(() => import("../features/auth/RegisterPage")) },
+  { path: "/accounts", component: lazyScreen(() => import("../features/accounts/AccountsPage")) },
+  { path: "/accounts/:no", component: lazyScreen(() => import("../features/accounts/AccountPage")) },
+  { path: "/accounts/:no/payments/:id", component: lazyScreen(() => import("../features/payments/PaymentPage")) },
+  { path: "/accounts/:no/usage", component: lazyScreen(() => import("../features/usage/UsagePage")) },
+  { path: "/accounts/:no/services/:sid", component: lazyScreen(() => import("../features/services/ServicePage")) },
+  { path: "/connect", component: lazyScreen(() => import("../features/services/ConnectPage")) },
+  {
+    path: "/applications",
+    component: lazyScreen(() => import("../features/services/ApplicationsPage").then((m) => ({ default: m.ApplicationsPage }))),
+  },
+  {
+    path: "/applications/:id",
+    component: lazyScreen(() => import("../features/services/ApplicationsPage").then((m) => ({ default: m.ApplicationPage }))),
+  },
+  { path: "/ops/applications", component: lazyScreen(() => import("../features/services/OpsPage")) },
+  { path: "/ops/support", component: lazyScreen(() => import("../features/support/OpsSupportPage")) },
+  { path: "/help", component: lazyScreen(() => import("../features/help/HelpPage")) },
+  { path: "/help/:id", component: lazyScreen(() => import("../features/help/HelpArticlePage")) },
+  { path: ["/support", "/support/chat"], component: lazyScreen(() => import("../features/support/SupportPage")) },
+  { path: "/support/tickets/:id", component: lazyScreen(() => import("../features/support/TicketPage")) },
+  { path: "/history", component: lazyScreen(() => import("../features/accounts/HistoryShortcut")) },
+  { path: "/recover", component: lazyScreen(() => import("../features/auth/RecoverPage")) },
+  { path: "/notifications", component: lazyScreen(() => import("../features/notifications/InboxPage")) },
+  { path: "/bonus", component: lazyScreen(() => import("../features/bonus/BonusPage")) },
+  { path: "/settings/notifications", component: lazyScreen(() => import("../features/notifications/NotificationSettingsPage")) },
+  { path: "*404", component: lazyScreen(() => import("../features/notfound/NotFoundPage")) },
 ] satisfies RouteDefinition[];
 
-/** Whether `pattern` (the router's syntax: `:param` for one segment, `*rest` for the rest) matches `pathname`. */
+/**
+ * Whether `pattern` (the router's syntax: `:param` for one segment, `*rest` for the rest) matches `pathname`.
+ * The router has its own matcher (`createMatcher`), but its package does not export it.
+ */
 export function matches(pattern: string, pathname: string): boolean {
   const want = pattern.split("/").filter(Boolean);
   const have = pathname.split("/").filter(Boolean);
