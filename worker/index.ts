@@ -57,6 +57,11 @@ app.route("/", usageFilesRouter);
 app.route("/", sandboxPages);
 app.route("/", pagesRouter);
 
+app.openAPIRegistry.registerComponent("securitySchemes", "operatorToken", {
+  type: "http",
+  scheme: "bearer",
+  description: "OPERATOR_TOKEN: the operators' API (outages, announcements, applications); not the support console, which signs in",
+});
 app.doc31("/api/openapi.json", (c) => ({
   openapi: "3.1.0",
   info: {

@@ -18,6 +18,24 @@ export function classifyHost(hostname: string, baseDomain: string): HostKind {
   return { kind: "other" };
 }
 
+/**
+ * A base domain under `.localhost` is a local run (`wrangler dev`, the tests):
+ * plain http on whatever port was chosen. Any other base domain is production.
+ */
+export function isLocalBase(baseDomain: string): boolean {
+  const base = baseDomain.toLowerCase();
+  return base === "localhost" || base.endsWith(".localhost");
+}
+
+/**
+ * The scheme and port every one of our sites is served on: https on the
+ * default port in production; locally those this request came in on
+ * (`wrangler dev --port`, `--local-protocol`), the same for every subdomain.
+ */
+export function siteScheme(requestUrl: URL, baseDomain: string): { protocol: string; port: string } {
+  return isLocalBase(baseDomain) ? { protocol: requestUrl.protocol, port: requestUrl.port } : { protocol: "https:", port: "" };
+}
+
 /** The URL of a host under the base domain, keeping the request's scheme and port. */
 export function siteUrl(requestUrl: URL, baseDomain: string, sub: string | null, path = "/"): string {
   const port = requestUrl.port ? `:${requestUrl.port}` : "";

@@ -405,10 +405,14 @@ export const cancelApplicationRoute = createRoute({
   },
 });
 
+/** The operators' routes take `Authorization: Bearer <OPERATOR_TOKEN>`, like the rest of /ops/v1 outside the console. */
+const operatorToken = [{ operatorToken: [] }];
+
 export const opsApplicationsRoute = createRoute({
   method: "get",
   path: "/applications",
   tags: ["Operators"],
+  security: operatorToken,
   summary: "A region's applications for operators, oldest first (Bearer OPERATOR_TOKEN)",
   request: { query: z.object({ region: z.string().max(20), status: z.string().max(200).optional() }) },
   responses: { 200: jsonResponse("Queue", z.object({ items: z.array(ApplicationDto) })), 401: unauthorized },
@@ -418,6 +422,7 @@ export const opsApplicationRoute = createRoute({
   method: "get",
   path: "/applications/{id}",
   tags: ["Operators"],
+  security: operatorToken,
   summary: "One application with its history, for operators",
   request: { params: z.object({ id: z.string().max(64) }) },
   responses: { 200: jsonResponse("Application", ApplicationDto), 401: unauthorized, 404: problem("None") },
@@ -427,6 +432,7 @@ export const opsTransitionRoute = createRoute({
   method: "post",
   path: "/applications/{id}/transition",
   tags: ["Operators"],
+  security: operatorToken,
   summary: "Moves an application to its next status (the state machine refuses the rest with 409); the subscriber is notified",
   request: {
     params: z.object({ id: z.string().max(64) }),

@@ -2,7 +2,7 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { AppEnv } from "../../env";
-import { isOwnOrigin } from "../../platform/csrf";
+import { hasOwnOrigin } from "../../platform/csrf";
 import { AppError } from "../../platform/errors";
 import { notifier } from "../../platform/notify";
 import { clearOperatorCookie, endOperatorSession, requireOperator, setOperatorCookie } from "../../platform/operator";
@@ -332,12 +332,12 @@ const partyOf = async (c: Context<AppEnv>, side: "customer" | "operator", chatId
 /**
  * A WebSocket to the chat's live room, after the same authorization as the
  * chat itself. Browsers send Origin on WebSocket requests and cookies go
- * with them, so a page of another site is refused (cross-site WebSocket hijacking).
+ * with them, so a page that is not one of our sites is refused (cross-site
+ * WebSocket hijacking), a sibling subdomain outside the catalogue included.
  */
 export async function liveSocket(c: Context<AppEnv>, side: "customer" | "operator") {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new AppError(400, "validation");
-  const origin = c.req.header("origin");
-  if (!origin || !isOwnOrigin(origin, c.env.BASE_DOMAIN)) throw new AppError(403, "csrf");
+  if (!hasOwnOrigin(c)) throw new AppError(403, "csrf");
   const chatId = c.req.param("chatId") ?? "";
   const party = await partyOf(c, side, chatId);
   await chats.openChat(c.get("data"), party, chatId);

@@ -34,10 +34,12 @@ supportRouter.post("/support/chats/:chatId/attachments", fileLimit, (c) => h.upl
 supportRouter.get("/support/chats/:chatId/attachments/:attachmentId", (c) => h.downloadHandler(c, "customer"));
 
 /** The operators' console API (`/ops/v1/support/...`): sign-in is open, the rest needs an operator session. */
-export const opsSupportRouter = createRouter().openapi(r.opsLoginRoute, h.opsLoginHandler);
+export const opsSupportRouter = createRouter();
 // Sign-in has no session yet, but is a state change all the same: the own-origin check (CSRF) still applies.
+// Registered before every route, sign-in included: Hono runs handlers in the order they were added.
 opsSupportRouter.use("/support/*", (c, next) => (c.req.path.endsWith("/support/session") ? csrfGuard(c, next) : operatorSession(c, next)));
 opsSupportRouter
+  .openapi(r.opsLoginRoute, h.opsLoginHandler)
   .openapi(r.opsMeRoute, h.opsMeHandler)
   .openapi(r.opsLogoutRoute, h.opsLogoutHandler)
   .openapi(r.opsQueueRoute, h.opsQueueHandler)

@@ -1,0 +1,126 @@
+import { describe, expect, it } from "vitest";
+import { api, call, json, login, SAME_ORIGIN } from "./helpers";
+
+type Operation = { security?: Record<string, unknown>[] };
+type OpenApiDoc = { servers?: { url: string }[]; paths: Record<string, Record<string, Operation>> };
+
+let ip = 0;
+const nextIp = () => `192.0.2.${++ip}`;
+
+/** Every state-changing operation of the served OpenAPI document, path parameters filled with a placeholder. */
+async function stateChangingOperations(): Promise<{ method: string; path: string; bearer: boolean }[]> {
+  const doc = await json<OpenApiDoc>(await call(null, "/api/openapi.json"));
+  return Object.entries(doc.paths).flatMap(([path, ops]) =>
+    Object.entries(ops)
+      .filter(([method]) => ["post", "put", "patch", "delete"].includes(method))
+      .map(([method, op]) => ({
+        method: method.toUpperCase(),
+        path: path.replace(/\{[^}]+\}/g, "x1"),
+        bearer: (op.security ?? []).some((s) => "operatorToken" in s),
+      })),
+  );
+}
+
+/** A support operator's console cookie (signed in from the Moscow site). */
+async function operatorCookie(loginName = "operator.msk"): Promise<string> {
+  const res = await call("msk", "/ops/v1/support/session", {
+    method: "POST",
+    headers: { ...SAME_ORIGIN, "cf-connecting-ip": nextIp() },
+    body: JSON.stringify({ login: loginName, password: "Operator2026" }),
+  });
+  expect(res.status).toBe(200);
+  return `kab_ops=${/kab_ops=([^;]+)/.exec(res.headers.get("set-cookie") ?? "")?.[1]}`;
+}
+
+/** Origins a page that is not ours would send: another site, a made-up subdomain of ours, look-alikes, an opaque origin. */
+const FOREIGN_ORIGINS = [
+  "http://evil.kabinet.localhost",
+  "http://evil.msk.kabinet.localhost",
+  "http://www.kabinet.localhost",
+  "http://kabinet.localhost.evil.example",
+  "http://evilkabinet.localhost",
+  "https://evil.example",
+  "null",
+];
+
+describe("own origins only (CSRF, WebSockets)", () => {
+  it("refuses a foreign or unknown-subdomain origin on every state-changing route of the OpenAPI document with 403 problem+json", async () => {
+    const ops = await stateChangingOperations();
+    expect(ops.length).toBeGreaterThan(60);
+    // With both sessions, so that a refusal can only come from the origin check.
+    const cookie = `${await login("anna")}; ${await operatorCookie()}`;
+    const wrong: string[] = [];
+    let sent = 0;
+    for (const op of ops) {
+      for (const origin of FOREIGN_ORIGINS) {
+        // A page on a sibling subdomain is "same-site" to the browser: that must not be enough.
+        for (const site of ["same-site", "cross-site", undefined]) {
+          const headers: Record<string, string> = { origin, cookie, "content-type": "application/json" };
+          if (site) headers["sec-fetch-site"] = site;
+          const res = await call("msk", op.path, { method: op.method, headers, body: op.method === "DELETE" ? undefined : "{}" });
+          sent++;
+          const type = res.headers.get("content-type") ?? "";
+          // The operators' token API carries no ambient credential (a bearer token a page cannot send): no token, 401.
+          const expected = op.bearer ? 401 : 403;
+          if (res.status !== expected || !type.startsWith("application/problem+json"))
+            wrong.push(`${op.method} ${op.path} origin=${origin} site=${site}: ${res.status} ${type}`);
+          await res.body?.cancel();
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(sent).toBe(ops.length * FOREIGN_ORIGINS.length * 3);
+  });
+
+  it("refuses our own hosts on another scheme or port than the site's", async () => {
+    const cookie = await login("anna");
+    for (const origin of ["https://msk.kabinet.localhost", "http://msk.kabinet.localhost:8788", "ws://msk.kabinet.localhost"]) {
+      const res = await call("msk", "/api/v1/notifications/read", {
+        method: "POST",
+        headers: { origin, "sec-fetch-site": "same-site", cookie, "content-type": "application/json" },
+        body: "{}",
+      });
+      expect(res.status, origin).toBe(403);
+    }
+  });
+
+  it("still accepts the apex and every regional site of the catalogue", async () => {
+    for (const origin of [
+      "http://kabinet.localhost",
+      "http://msk.kabinet.localhost",
+      "http://spb.kabinet.localhost",
+      "http://vl.kabinet.localhost",
+    ]) {
+      const cookie = await login("anna");
+      const res = await call("msk", "/api/v1/auth/logout", {
+        method: "POST",
+        headers: { origin, "sec-fetch-site": origin.includes("msk") ? "same-origin" : "same-site", cookie },
+      });
+      expect(res.status, origin).toBe(204);
+    }
+  });
+
+  it("refuses the support chat socket to a foreign or unknown-subdomain origin, on both sides", async () => {
+    const anna = await login("anna");
+    const { chat } = await json<{ chat: { id: string } }>(
+      await api(anna, "/support/chats", { method: "POST", body: JSON.stringify({ topic: "internet" }) }),
+    );
+    const ops = await operatorCookie();
+    for (const origin of FOREIGN_ORIGINS) {
+      for (const [path, cookie] of [
+        [`/api/v1/support/chats/${chat.id}/live`, anna],
+        [`/ops/v1/support/chats/${chat.id}/live`, ops],
+      ] as const) {
+        const res = await call("msk", path, { headers: { upgrade: "websocket", origin, cookie } });
+        expect(res.status, `${path} ${origin}`).toBe(403);
+        expect(res.headers.get("content-type")).toContain("application/problem+json");
+      }
+    }
+    const own = await call("msk", `/api/v1/support/chats/${chat.id}/live`, {
+      headers: { upgrade: "websocket", origin: "http://msk.kabinet.localhost", cookie: anna },
+    });
+    expect(own.status).toBe(101);
+    own.webSocket?.accept();
+    own.webSocket?.close();
+  });
+});
