@@ -8,6 +8,7 @@ import { AppError, problemBody, problemResponse } from "./platform/errors";
 import { hasMessage, t } from "./platform/i18n";
 import { log } from "./platform/log";
 import { securityHeaders } from "./platform/security";
+import { siteRouting } from "./platform/sites";
 import { fieldName, issueMessage } from "./platform/validation";
 
 /** A router for one feature; validation failures become problem+json with field errors. */
@@ -51,6 +52,8 @@ export function createApp() {
   });
   app.use("*", securityHeaders);
   app.use("*", requestContext);
+  // Only our own hosts are served: a foreign Host is a 404 before anything else reads it.
+  app.use("*", siteRouting);
   app.use("/api/*", csrfGuard);
 
   app.notFound((c) => {

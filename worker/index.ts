@@ -30,13 +30,12 @@ import { usageFilesRouter, usageRouter } from "./features/usage/usage.index";
 import { REPORTS_QUEUE } from "./features/usage/usage.messages";
 import { expireReports } from "./features/usage/usage.service";
 import { createDataAccess, SHARDS } from "./platform/db";
+import { apexOrigin } from "./platform/host";
 import { log } from "./platform/log";
 import { notifier } from "./platform/notify";
 import { sessionMiddleware } from "./platform/session";
-import { siteRouting } from "./platform/sites";
 
 const app = createApp();
-app.use("*", siteRouting);
 app.use("/api/*", sessionMiddleware);
 app.route("/api/v1", regionsRouter);
 app.route("/api/v1", authRouter);
@@ -70,7 +69,8 @@ app.doc31("/api/openapi.json", (c) => ({
     description:
       "Self-service cabinet of a regional telecom provider. Errors are application/problem+json (RFC 9457) in the request's language (Accept-Language or ?lang=ru|en).",
   },
-  servers: [{ url: new URL(c.req.url).origin }],
+  // The configured base domain, never the Host the document was asked on.
+  servers: [{ url: apexOrigin(new URL(c.req.url), c.env.BASE_DOMAIN) }],
 }));
 
 // Anything else under /api is a problem+json 404, never the SPA.

@@ -70,7 +70,7 @@ describe("own origins only (CSRF, WebSockets)", () => {
     }
     expect(wrong).toEqual([]);
     expect(sent).toBe(ops.length * FOREIGN_ORIGINS.length * 3);
-  });
+  }, 60_000);
 
   it("refuses our own hosts on another scheme or port than the site's", async () => {
     const cookie = await login("anna");
@@ -122,5 +122,53 @@ describe("own origins only (CSRF, WebSockets)", () => {
     expect(own.status).toBe(101);
     own.webSocket?.accept();
     own.webSocket?.close();
+  });
+});
+
+/** A request to any URL (any Host), as the edge would pass it on. */
+async function fetchUrl(url: string, init: RequestInit = {}) {
+  const { exports } = await import("cloudflare:workers");
+  return exports.default.fetch(new Request(url, { redirect: "manual", ...init }));
+}
+
+describe("known hosts only", () => {
+  const FOREIGN_HOSTS = ["evil.example", "kabinet.localhost.evil.example", "kabinet.example.workers.dev", "evilkabinet.localhost"];
+
+  it("answers a foreign Host with a 404 problem, on pages, the API and its document alike", async () => {
+    for (const host of FOREIGN_HOSTS) {
+      for (const [method, path, accept] of [
+        ["GET", "/", "text/html"],
+        ["GET", "/api/openapi.json", "application/json"],
+        ["GET", "/api/v1/region", "application/json"],
+        ["GET", "/manifest.webmanifest", "*/*"],
+        ["POST", "/api/v1/auth/login", "application/json"],
+      ] as const) {
+        const res = await fetchUrl(`http://${host}${path}`, {
+          method,
+          headers: { accept, ...(method === "POST" ? { ...SAME_ORIGIN, origin: `http://${host}` } : {}) },
+          body: method === "POST" ? "{}" : undefined,
+        });
+        expect(res.status, `${method} ${host}${path}`).toBe(404);
+        expect(res.headers.get("content-type"), `${host}${path}`).toContain("application/problem+json");
+        expect(await res.text()).not.toContain(host);
+      }
+    }
+  });
+
+  it("still serves the apex and the regions, and sends bare localhost to the apex", async () => {
+    expect((await call(null, "/api/v1/region")).status).toBe(200);
+    expect((await call("nsk", "/api/v1/region")).status).toBe(200);
+    const bare = await fetchUrl("http://localhost:8787/offices");
+    expect(bare.status).toBe(308);
+    expect(bare.headers.get("location")).toBe("http://kabinet.localhost:8787/offices");
+  });
+
+  it("names the configured base domain in the OpenAPI servers, never the Host it was asked on", async () => {
+    for (const sub of [null, "msk", "spb"]) {
+      const doc = await json<OpenApiDoc>(await call(sub, "/api/openapi.json"));
+      expect(doc.servers).toEqual([{ url: "http://kabinet.localhost" }]);
+    }
+    const onPort = await json<OpenApiDoc>(await fetchUrl("http://spb.kabinet.localhost:8787/api/openapi.json"));
+    expect(onPort.servers).toEqual([{ url: "http://kabinet.localhost:8787" }]);
   });
 });

@@ -1,16 +1,21 @@
 /** What the Host of a request means for Kabinet. */
 export type HostKind = { kind: "apex" } | { kind: "region"; code: string } | { kind: "redirect-apex" } | { kind: "other" };
 
+/** Loopback addresses `wrangler dev` announces itself on; locally they are sent to the apex, like bare localhost. */
+const LOOPBACK = new Set(["127.0.0.1", "[::1]"]);
+
 /**
  * Classifies a hostname against the configured base domain:
  * `kabinet.localhost` is the apex, `msk.kabinet.localhost` a region,
- * bare `localhost` and `www.` are sent to the apex.
+ * bare `localhost` and `www.` (and, in a local run, loopback addresses) are
+ * sent to the apex. Anything else is "other" and is not served.
  */
 export function classifyHost(hostname: string, baseDomain: string): HostKind {
   const host = hostname.toLowerCase().replace(/\.$/, "");
   const base = baseDomain.toLowerCase();
   if (host === base) return { kind: "apex" };
   if (host === "localhost" || host === `www.${base}`) return { kind: "redirect-apex" };
+  if (LOOPBACK.has(host) && isLocalBase(base)) return { kind: "redirect-apex" };
   if (host.endsWith(`.${base}`)) {
     const sub = host.slice(0, -(base.length + 1));
     return { kind: "region", code: sub };
@@ -34,6 +39,16 @@ export function isLocalBase(baseDomain: string): boolean {
  */
 export function siteScheme(requestUrl: URL, baseDomain: string): { protocol: string; port: string } {
   return isLocalBase(baseDomain) ? { protocol: requestUrl.protocol, port: requestUrl.port } : { protocol: "https:", port: "" };
+}
+
+/**
+ * The apex's origin as configured: the base domain on the sites' scheme and
+ * port (see `siteScheme`). For what we publish about ourselves (the OpenAPI
+ * `servers`), never built from the Host a request named.
+ */
+export function apexOrigin(requestUrl: URL, baseDomain: string): string {
+  const { protocol, port } = siteScheme(requestUrl, baseDomain);
+  return `${protocol}//${baseDomain}${port ? `:${port}` : ""}`;
 }
 
 /** The URL of a host under the base domain, keeping the request's scheme and port. */

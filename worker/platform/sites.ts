@@ -15,22 +15,26 @@ function wantsHtml(req: Request): boolean {
 }
 
 /**
- * What the host decides before any route: bare localhost goes to the apex;
- * an unknown subdomain is a 404 (a page, or problem+json for the API); the
- * apex sends a visitor who has chosen a region to it; a page opened on a
- * regional site remembers that region for the next visit to the apex.
+ * What the host decides before any route (and before the CSRF check): only
+ * our own hosts are served, any other Host is a 404 problem; bare localhost
+ * goes to the apex; an unknown subdomain is a 404 (a page for a browser's
+ * navigation, else problem+json); the apex sends a visitor who has chosen a
+ * region to it; a page opened on a regional site remembers that region for
+ * the next visit to the apex.
  */
 export const siteRouting: MiddlewareHandler<AppEnv> = async (c, next) => {
   const url = new URL(c.req.url);
   const host = c.get("host");
   const base = c.env.BASE_DOMAIN;
 
+  if (host.kind === "other") throw new AppError(404, "not_found");
+
   if (host.kind === "redirect-apex") {
     return c.redirect(siteUrl(url, base, null, url.pathname + url.search), 308);
   }
 
   if (host.kind === "region" && !c.get("region")) {
-    if (url.pathname.startsWith("/api/")) throw new AppError(404, "region_not_found", { code: host.code });
+    if (url.pathname.startsWith("/api/") || !wantsHtml(c.req.raw)) throw new AppError(404, "region_not_found", { code: host.code });
     c.status(404);
     c.header("cache-control", "no-store");
     return c.html(unknownRegionPage(c.get("lang"), host.code, siteUrl(url, base, null)));
