@@ -172,3 +172,77 @@ describe("known hosts only", () => {
     expect(onPort.servers).toEqual([{ url: "http://kabinet.localhost:8787" }]);
   });
 });
+
+describe("malformed input", () => {
+  const MALFORMED = ["%", "%%", "%E0%A4%A", "%zz", "%C0%AF", "a%"];
+  const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+
+  it("answers a file name with broken percent-encoding with 400 problem+json, on both sides of a chat", async () => {
+    const anna = await login("anna");
+    const { chat } = await json<{ chat: { id: string } }>(
+      await api(anna, "/support/chats", { method: "POST", body: JSON.stringify({ topic: "tv" }) }),
+    );
+    const ops = await operatorCookie();
+    for (const name of MALFORMED) {
+      for (const [path, cookie] of [
+        [`/api/v1/support/chats/${chat.id}/attachments`, anna],
+        [`/ops/v1/support/chats/${chat.id}/attachments`, ops],
+      ] as const) {
+        const res = await call("msk", path, {
+          method: "POST",
+          headers: { ...SAME_ORIGIN, cookie, "content-type": "image/png", "x-file-name": name },
+          body: PNG,
+        });
+        expect(res.status, `${path} ${name}`).toBe(400);
+        expect(res.headers.get("content-type")).toContain("application/problem+json");
+        expect((await json<{ errors?: { field: string }[] }>(res)).errors?.[0]?.field).toBe("X-File-Name");
+      }
+    }
+    // A well-formed name still goes through.
+    const ok = await api(anna, `/support/chats/${chat.id}/attachments`, {
+      method: "POST",
+      headers: { "content-type": "image/png", "x-file-name": encodeURIComponent("снимок 100%.png") },
+      body: PNG,
+    });
+    expect(ok.status).toBe(201);
+    expect((await json<{ name: string }>(ok)).name).toBe("снимок 100%.png");
+  });
+
+  it("never answers malformed headers, cookies, paths, queries or bodies with a 5xx, and every error is problem+json", async () => {
+    const anna = await login("anna");
+    const acc = "/api/v1/accounts/201000000018";
+    const probes: [string, string, RequestInit][] = [];
+    for (const bad of MALFORMED) {
+      probes.push(
+        ["msk", "/api/v1/me", { headers: { cookie: `kab_session=${bad}; lang=${bad}; region=${bad}` } }],
+        ["msk", "/api/v1/support/chats", { headers: { cookie: `kab_chat=${bad}` } }],
+        ["msk", "/ops/v1/support/me", { headers: { cookie: `kab_ops=${bad}` } }],
+        ["msk", `/api/v1/region?lang=${bad}`, {}],
+        ["msk", "/api/v1/region", { headers: { "accept-language": `${bad};q=${bad},,;q=` } }],
+        ["msk", `/api/v1/support/chats/${bad}`, { headers: { cookie: anna } }],
+        ["msk", `/api/v1/support/chats/${bad}/attachments/${bad}`, { headers: { cookie: anna } }],
+        ["msk", `/api/v1/help/articles/${bad}`, {}],
+        ["msk", `${acc}/history?cursor=${bad}`, { headers: { cookie: anna } }],
+        ["msk", `${acc}/usage?cursor=${bad}&from=${bad}`, { headers: { cookie: anna } }],
+        ["msk", `/api/v1/accounts/${bad}/history`, { headers: { cookie: anna } }],
+        ["msk", `/files/reports/${bad}`, {}],
+        ["msk", "/ops/v1/outages", { method: "POST", headers: { authorization: `Bearer ${bad}` }, body: "{}" }],
+        ["msk", "/webhooks/acquirer", { method: "POST", headers: { "x-signature": bad }, body: bad }],
+        ["msk", "/api/v1/auth/login", { method: "POST", headers: SAME_ORIGIN, body: bad }],
+      );
+    }
+    for (const cursor of ["!!!", btoa("["), btoa('["x"]'), btoa("null"), "eyJ"])
+      probes.push(["msk", `${acc}/history?cursor=${encodeURIComponent(cursor)}`, { headers: { cookie: anna } }]);
+    for (const body of ["{", "null", "[]", '"x"', "{}".repeat(10_000), "\u0000"])
+      probes.push(["msk", "/api/v1/auth/login", { method: "POST", headers: SAME_ORIGIN, body }]);
+    const wrong: string[] = [];
+    for (const [sub, path, init] of probes) {
+      const res = await call(sub, path, init);
+      const type = res.headers.get("content-type") ?? "";
+      if (res.status >= 500 || (res.status >= 400 && !type.startsWith("application/problem+json")))
+        wrong.push(`${init.method ?? "GET"} ${path}: ${res.status} ${type}`);
+      await res.body?.cancel();
+    }
+    expect(wrong).toEqual([]);
+  }, 60_000);
+});

@@ -1,3 +1,4 @@
+import { AppError } from "./errors";
 import type { Lang } from "./i18n";
 
 interface IssueLike {
@@ -33,4 +34,17 @@ export function issueMessage(issue: IssueLike, lang: Lang): string {
 
 export function fieldName(path: PropertyKey[]): string {
   return path.map(String).join(".") || "(body)";
+}
+
+/**
+ * A percent-encoded header value (`encodeURIComponent` on the client), decoded.
+ * Broken encoding (`%`, `%E0%A4%A`) is the client's mistake: a 400 naming the
+ * header, never the URIError that decodeURIComponent throws.
+ */
+export function decodeHeader(value: string, header: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new AppError(400, "validation", {}, [{ field: header, message: "problem.validation" }]);
+  }
 }

@@ -7,6 +7,7 @@ import { AppError } from "../../platform/errors";
 import { notifier } from "../../platform/notify";
 import { clearOperatorCookie, endOperatorSession, requireOperator, setOperatorCookie } from "../../platform/operator";
 import { guardCount } from "../../platform/throttle";
+import { decodeHeader } from "../../platform/validation";
 import * as chats from "./chat.service";
 import * as ops from "./operators.service";
 import { selectAccountLink, selectChatsOf, selectDirectory, selectListed, selectSubscriberName } from "./support.queries";
@@ -349,7 +350,7 @@ export async function liveSocket(c: Context<AppEnv>, side: "customer" | "operato
 export async function uploadHandler(c: Context<AppEnv>, side: "customer" | "operator") {
   const chatId = c.req.param("chatId") ?? "";
   const party = await partyOf(c, side, chatId);
-  const name = decodeURIComponent(c.req.header("x-file-name") ?? "");
+  const name = decodeHeader(c.req.header("x-file-name") ?? "", "X-File-Name");
   const bytes = new Uint8Array(await c.req.arrayBuffer());
   const a = await chats.uploadAttachment(chatDeps(c), party, chatId, { bytes, declaredType: c.req.header("content-type") ?? "", name });
   return c.json(a, 201);
