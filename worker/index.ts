@@ -7,7 +7,7 @@ import { chargeMidnightRegions } from "./features/billing/billing.service";
 import { bonusRouter } from "./features/bonus/bonus.index";
 import { bonusTick } from "./features/bonus/bonus.service";
 import { helpRouter } from "./features/help/help.index";
-import { cleanExpired } from "./features/housekeeping/housekeeping.service";
+import { cleanExpired, cleanShardLimits } from "./features/housekeeping/housekeeping.service";
 import { balanceAlerts } from "./features/notifications/alerts.service";
 import { consumeDeadLetters, consumeNotifications } from "./features/notifications/notifications.consumer";
 import { notificationsRouter, operatorRouter } from "./features/notifications/notifications.index";
@@ -124,7 +124,8 @@ export default {
       const removed = await cleanExpired(data.global, at);
       const reports = await expireReports(data, env.FILES, SHARDS, at);
       const ticketsClosed = await autoCloseTickets(data, SHARDS, at);
-      log("info", "cron.housekeeping", { ...removed, reportsExpired: reports, ticketsClosed });
+      const shardLimits = await cleanShardLimits(data, SHARDS, at);
+      log("info", "cron.housekeeping", { ...removed, reportsExpired: reports, ticketsClosed, shardLimits });
       return;
     }
     if (controller.cron === "0 * * * *") {

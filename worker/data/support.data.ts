@@ -1,3 +1,4 @@
+import { POLICY } from "../platform/throttle";
 /**
  * Support: chat topics, canned answers for operators (шаблоны ответов) and
  * attachment limits. Canned answers may use {name} (the subscriber's or
@@ -59,7 +60,7 @@ export const ATTACHMENT_TYPES = ["image/png", "image/jpeg", "image/webp", "appli
 export type AttachmentType = (typeof ATTACHMENT_TYPES)[number];
 
 /** Tickets a subscriber may file in a day (visitors' chats per address: platform/throttle, scope "chats"). */
-export const TICKETS_PER_DAY = 10;
+export const TICKETS_PER_DAY = POLICY.tickets.lockAfter;
 export const MESSAGE_MAX_CHARS = 4000;
 /** Messages one side may send in a chat per minute (against floods; a person types far fewer). */
-export const MESSAGES_PER_MINUTE = 20;
+export const MESSAGES_PER_MINUTE = POLICY.messages.lockAfter;

@@ -1,91 +1,197 @@
-import { eq, inArray } from "drizzle-orm";
-import { authThrottle } from "../db/schema/global";
 import { sha256Hex } from "./crypto";
-import type { GlobalDb } from "./db";
+import { type GlobalDb, type RegionDb, rawBatch } from "./db";
 import { AppError } from "./errors";
 
 /**
- * Abuse limits for logins and codes, kept in the global D1 so that they hold
- * across all of Cloudflare's locations (the Rate Limiting binding counts per
- * location and only in 10 s / 60 s windows).
+ * Abuse limits, kept in D1 so that they hold across all of Cloudflare's
+ * locations (the Rate Limiting binding counts per location and only in
+ * 10 s / 60 s windows).
  *
- * Per identifier: after 3 failures each next attempt waits 2^(n-3) s, and 10
- * failures lock it for 15 minutes. Per client address: 50 failures lock it
- * for an hour, and so do 20 codes sent at its request (any identifiers).
- * Failures older than the lock window are forgotten.
+ * Every guarded attempt is *taken* before the secret is checked, by one
+ * conditional UPSERT per key that both checks the key's allowance and counts
+ * the attempt (`INSERT … ON CONFLICT DO UPDATE … WHERE <allowed now>
+ * RETURNING`). SQLite runs one statement at a time on a database, so N
+ * concurrent attempts can never get more than the allowance checked; an
+ * attempt whose statement returns no row is refused with 429 before anything
+ * secret is looked at. A success gives its attempt back (`succeeded`).
+ *
+ * Per person (the subscriber behind any identifier, else the identifier as
+ * typed): 3 free attempts, then each next waits 2^(n-3) s after the previous
+ * one, and the 10th locks for 15 minutes. Per client address: 20 free, then
+ * the same doubling, the 50th locks for an hour. Quotas (codes sent, visitor
+ * chats, feedback, applications, requests, reports, chat messages) allow
+ * `lockAfter` uses, then lock for the window. Counts older than the window
+ * are forgotten.
  */
 export const POLICY = {
   identifier: { freeFailures: 3, lockAfter: 10, lockMs: 15 * 60 * 1000 },
   address: { freeFailures: 20, lockAfter: 50, lockMs: 60 * 60 * 1000 },
+  /** Step-up codes of a logged-in subscriber (their own key: a stranger's wrong passwords do not block a payment). */
+  step_up: { freeFailures: 3, lockAfter: 10, lockMs: 15 * 60 * 1000 },
   /** Codes sent at one client's request, whatever the identifiers: against SMS pumping. */
   codes: { freeFailures: 20, lockAfter: 20, lockMs: 60 * 60 * 1000 },
+  /** One code a minute per target (identifier, contract, subscriber). */
+  resend: { freeFailures: 1, lockAfter: 1, lockMs: 60 * 1000 },
   /** Support chats visitors (no login) start from one client address. */
   chats: { freeFailures: 5, lockAfter: 5, lockMs: 60 * 60 * 1000 },
   /** Feedback forms sent from one client address. */
   feedback: { freeFailures: 10, lockAfter: 10, lockMs: 60 * 60 * 1000 },
+  /** Applications (заявки) a subscriber files a day: each is work for people. */
+  applications: { freeFailures: 20, lockAfter: 20, lockMs: 24 * 60 * 60 * 1000 },
+  /** Requests (обращения) a subscriber files a day. */
+  tickets: { freeFailures: 10, lockAfter: 10, lockMs: 24 * 60 * 60 * 1000 },
+  /** Usage-detail reports a subscriber orders an hour (kept in the account's shard). */
+  reports: { freeFailures: 10, lockAfter: 10, lockMs: 60 * 60 * 1000 },
+  /** Messages one side of a chat sends a minute (kept in the chat's shard). */
+  messages: { freeFailures: 20, lockAfter: 20, lockMs: 60 * 1000 },
 } as const;
 
-type Scope = keyof typeof POLICY;
+export type Scope = keyof typeof POLICY;
+export interface Guard {
+  scope: Scope;
+  key: string;
+}
+
+type Db = GlobalDb | RegionDb;
+
+/** The global limits live in `auth_throttle`; a shard's own (reports, chat messages) in its `rate_limits`: same columns. */
+const tableOf = (scope: Scope) => (scope === "reports" || scope === "messages" ? "rate_limits" : "auth_throttle");
 
 export async function throttleKey(scope: Scope, value: string): Promise<string> {
   return `${scope}:${await sha256Hex(`throttle:${scope}:${value}`)}`;
 }
 
-function waitMs(scope: Scope, failures: number, last: Date | null, lockedUntil: Date | null, now: number): number {
-  if (lockedUntil && lockedUntil.getTime() > now) return lockedUntil.getTime() - now;
+/** How long a key must wait, from its row (0: an attempt may go now). Mirrors the SQL condition of `takeStatement`. */
+function waitMs(scope: Scope, row: Row, now: number) {
   const p = POLICY[scope];
-  if (!last || failures <= p.freeFailures) return 0;
-  const delay = 1000 * 2 ** Math.min(failures - p.freeFailures, 10);
-  return Math.max(0, last.getTime() + delay - now);
+  if (row.lockedUntil && row.lockedUntil > now) return row.lockedUntil - now;
+  if (!row.lastFailureAt || now - row.lastFailureAt > p.lockMs) return 0; // forgotten
+  if (row.failures < p.lockAfter && row.failures <= p.freeFailures) return 0;
+  if (row.failures >= p.lockAfter) return Math.max(0, row.lastFailureAt + p.lockMs - now);
+  const delay = 1000 * 2 ** Math.min(row.failures - p.freeFailures, 10);
+  return Math.max(0, row.lastFailureAt + delay - now);
 }
 
-/** Refuses with 429 and Retry-After while any of the keys must wait. */
-export async function assertNotThrottled(db: GlobalDb, keys: { scope: Scope; key: string }[], now = Date.now()) {
-  const rows = await db
-    .select()
-    .from(authThrottle)
-    .where(
-      inArray(
-        authThrottle.key,
-        keys.map((k) => k.key),
-      ),
-    )
-    .all();
-  let wait = 0;
-  for (const row of rows) {
-    const scope = keys.find((k) => k.key === row.key)?.scope ?? "identifier";
-    if (
-      row.lastFailureAt &&
-      now - row.lastFailureAt.getTime() > POLICY[scope].lockMs &&
-      !(row.lockedUntil && row.lockedUntil.getTime() > now)
-    ) {
-      continue; // stale failures are forgotten
+/**
+ * One statement that counts an attempt against `key` only if the key allows
+ * one at `now`, and returns the new count (no row: refused). The WHERE of the
+ * DO UPDATE is the whole check; the SET computes from the row as it was.
+ */
+function takeStatement({ scope, key }: Guard, now: number): [string, ...unknown[]] {
+  const p = POLICY[scope];
+  const stale = `(last_failure_at IS NULL OR ?2 - last_failure_at > ${p.lockMs})`;
+  const next = `(CASE WHEN ${stale} THEN 1 ELSE failures + 1 END)`;
+  return [
+    `INSERT INTO ${tableOf(scope)} (key, failures, last_failure_at, locked_until)
+     VALUES (?1, 1, ?2, ${1 >= p.lockAfter ? `?2 + ${p.lockMs}` : "NULL"})
+     ON CONFLICT (key) DO UPDATE SET
+       failures = ${next},
+       last_failure_at = ?2,
+       locked_until = CASE WHEN ${next} >= ${p.lockAfter} THEN ?2 + ${p.lockMs} ELSE locked_until END
+     WHERE coalesce(locked_until, 0) <= ?2
+       AND (${stale}
+         OR (failures < ${p.lockAfter} AND (failures <= ${p.freeFailures}
+           OR ?2 >= last_failure_at + 1000 * (1 << min(failures - ${p.freeFailures}, 10)))))
+     RETURNING failures`,
+    key,
+    now,
+  ];
+}
+
+interface Row {
+  failures: number;
+  lastFailureAt: number | null;
+  lockedUntil: number | null;
+}
+
+async function readRows(db: Db, guards: Guard[]): Promise<Map<string, Row>> {
+  const out = new Map<string, Row>();
+  if (guards.length === 0) return out;
+  const results = await rawBatch(
+    db,
+    guards.map((g) => [
+      `SELECT key, failures, last_failure_at AS lastFailureAt, locked_until AS lockedUntil FROM ${tableOf(g.scope)} WHERE key = ?1`,
+      g.key,
+    ]),
+  );
+  for (const r of results) for (const row of (r.results ?? []) as (Row & { key: string })[]) out.set(row.key, row);
+  return out;
+}
+
+function refuse(seconds: number, type = "rate_limited"): never {
+  const s = Math.max(1, Math.ceil(seconds));
+  throw new AppError(429, type, { seconds: s }, [], { "retry-after": String(s) });
+}
+
+/** A counted attempt: on success the person's count is cleared and the address's lowered by one. */
+export interface Attempt {
+  succeeded(): Promise<void>;
+  /** The secret was right but something else was refused (a taken login, a weak password): the attempt is given back to every key. */
+  giveBack(): Promise<void>;
+}
+
+/**
+ * Takes one attempt from every key in one D1 batch (a transaction), or
+ * refuses with 429 and Retry-After. Keys that counted when another refused
+ * are given back: the attempt was never checked.
+ */
+export async function takeAttempt(db: Db, guards: Guard[], now = Date.now(), problemType = "rate_limited"): Promise<Attempt> {
+  const results = await rawBatch(
+    db,
+    guards.map((g) => takeStatement(g, now)),
+  );
+  const counted = guards.filter((_, i) => (results[i]?.results?.length ?? 0) > 0);
+  const refused = guards.filter((_, i) => (results[i]?.results?.length ?? 0) === 0);
+  if (refused.length > 0) {
+    await giveBack(db, counted);
+    const rows = await readRows(db, refused);
+    let wait = 0;
+    for (const g of refused) {
+      const row = rows.get(g.key);
+      wait = Math.max(wait, row ? waitMs(g.scope, row, now) : 1000);
     }
-    wait = Math.max(wait, waitMs(scope, row.failures, row.lastFailureAt, row.lockedUntil, now));
+    refuse(wait / 1000, problemType);
   }
-  if (wait > 0) {
-    const seconds = Math.ceil(wait / 1000);
-    throw new AppError(429, "rate_limited", { seconds }, [], { "retry-after": String(seconds) });
-  }
+  return {
+    async succeeded() {
+      const personal = guards.filter((g) => g.scope !== "address");
+      const shared = guards.filter((g) => g.scope === "address");
+      await rawBatch(db, [
+        ...personal.map((g): [string, ...unknown[]] => [`DELETE FROM ${tableOf(g.scope)} WHERE key = ?1`, g.key]),
+        ...shared.map(giveBackStatement),
+      ]);
+    },
+    giveBack: () => giveBack(db, guards),
+  };
 }
 
-/** Counts a failure against each key; locks a key that reached its limit. */
-export async function recordFailure(db: GlobalDb, keys: { scope: Scope; key: string }[], now = Date.now()) {
-  for (const { scope, key } of keys) {
-    const row = await db.select().from(authThrottle).where(eq(authThrottle.key, key)).get();
-    const stale = !row?.lastFailureAt || now - row.lastFailureAt.getTime() > POLICY[scope].lockMs;
-    const failures = stale ? 1 : (row?.failures ?? 0) + 1;
-    const lockedUntil = failures >= POLICY[scope].lockAfter ? new Date(now + POLICY[scope].lockMs) : (row?.lockedUntil ?? null);
-    await db
-      .insert(authThrottle)
-      .values({ key, failures, lastFailureAt: new Date(now), lockedUntil })
-      .onConflictDoUpdate({ target: authThrottle.key, set: { failures, lastFailureAt: new Date(now), lockedUntil } });
-  }
+const giveBackStatement = (g: Guard): [string, ...unknown[]] => [
+  `UPDATE ${tableOf(g.scope)} SET failures = max(failures - 1, 0) WHERE key = ?1`,
+  g.key,
+];
+
+async function giveBack(db: Db, guards: Guard[]) {
+  if (guards.length > 0) await rawBatch(db, guards.map(giveBackStatement));
 }
 
-/** A success clears the identifier's failures (not the address's). */
-export async function clearFailures(db: GlobalDb, key: string) {
-  await db.delete(authThrottle).where(eq(authThrottle.key, key));
+/**
+ * Refuses with 429 while any of the keys must wait, without counting: for the
+ * steps that reveal nothing (sending a code); what checks a secret uses
+ * `takeAttempt`.
+ */
+export async function assertNotThrottled(db: Db, guards: Guard[], now = Date.now()) {
+  const rows = await readRows(db, guards);
+  let wait = 0;
+  for (const g of guards) {
+    const row = rows.get(g.key);
+    if (row) wait = Math.max(wait, waitMs(g.scope, row, now));
+  }
+  if (wait > 0) refuse(wait / 1000);
+}
+
+/** Counts one use of a quota: past its limit within its window, 429 (one atomic statement, so parallel requests cannot slip past). */
+export async function guardCount(db: Db, scope: Exclude<Scope, "identifier" | "address" | "step_up">, subject: string, now = Date.now()) {
+  await takeAttempt(db, [{ scope, key: await throttleKey(scope, subject) }], now);
 }
 
 /** Counts one code sent at this client's request; the 21st within an hour is refused with 429. */
@@ -93,9 +199,17 @@ export function guardCodeRequest(db: GlobalDb, address: string) {
   return guardCount(db, "codes", address);
 }
 
-/** Counts one use of a scope by this client address; past the scope's limit within its window, 429. */
-export async function guardCount(db: GlobalDb, scope: "codes" | "chats" | "feedback", address: string) {
-  const key = await throttleKey(scope, address);
-  await assertNotThrottled(db, [{ scope, key }]);
-  await recordFailure(db, [{ scope, key }]);
+/** The longest window of any scope: a row untouched for longer (and not locked) counts nothing. */
+const LONGEST_WINDOW_MS = Math.max(...Object.values(POLICY).map((p) => p.lockMs));
+
+/**
+ * Deletes the counts that no longer count (housekeeping cron): a row per
+ * active subject stays at most a day after its last attempt. `table`: the
+ * global database's `auth_throttle` or a shard's `rate_limits`.
+ */
+export async function forgetStaleLimits(db: Db, table: "auth_throttle" | "rate_limits", now = Date.now()): Promise<number> {
+  const [r] = await rawBatch(db, [
+    [`DELETE FROM ${table} WHERE last_failure_at < ?1 AND coalesce(locked_until, 0) < ?2`, now - LONGEST_WINDOW_MS, now],
+  ]);
+  return r?.meta.changes ?? 0;
 }

@@ -4,7 +4,7 @@ import { AppError } from "../../platform/errors";
 import { type Identifier, parseIdentifier } from "../../platform/identifiers";
 import { hashPassword, verifyPassword } from "../../platform/password";
 import { endAllSessions, endSession, openSession, type SessionInfo } from "../../platform/session";
-import { assertNotThrottled, clearFailures, recordFailure, throttleKey } from "../../platform/throttle";
+import { type Guard, takeAttempt, throttleKey } from "../../platform/throttle";
 import {
   type SubscriberRow,
   selectSessionByPublicId,
@@ -32,29 +32,35 @@ export interface Client {
   userAgent: string | null;
 }
 
-export async function throttleKeysFor(id: Identifier, client: Client) {
+/**
+ * The throttle keys of an attempt: the person (the subscriber behind the
+ * identifier, whichever spelling was typed: phone, login, email, account
+ * number), else the identifier as typed; and the client's address. Three
+ * spellings of one person share one allowance.
+ */
+export async function throttleKeysFor(person: { subscriberId: string } | Identifier, client: Client): Promise<Guard[]> {
+  const subject = "subscriberId" in person ? `subscriber:${person.subscriberId}` : `${person.kind}:${person.value}`;
   return [
-    { scope: "identifier" as const, key: await throttleKey("identifier", `${id.kind}:${id.value}`) },
-    { scope: "address" as const, key: await throttleKey("address", client.address) },
+    { scope: "identifier", key: await throttleKey("identifier", subject) },
+    { scope: "address", key: await throttleKey("address", client.address) },
   ];
 }
 
+/** Who an identifier's attempts count against: its subscriber if there is one, else the identifier itself. */
+export const personOf = (id: Identifier, s: { id: string } | undefined | null) => (s ? { subscriberId: s.id } : id);
+
 /**
  * Password login with any identifier. Unknown identifiers and wrong passwords
- * get the same answer in about the same time; failures are throttled per
- * identifier and per address.
+ * get the same answer in about the same time. The attempt is counted (per
+ * person and per address) before the password is checked, in one atomic step.
  */
 export async function loginWithPassword(db: GlobalDb, identifier: string, password: string, client: Client) {
   const id = parseIdentifierOrThrow(identifier);
-  const keys = await throttleKeysFor(id, client);
-  await assertNotThrottled(db, keys);
   const subscriber = await selectSubscriberByIdentifier(db, id);
+  const attempt = await takeAttempt(db, await throttleKeysFor(personOf(id, subscriber), client));
   const ok = (await verifyPassword(password, subscriber?.passwordHash ?? (await getDummyHash()))) && subscriber?.passwordHash != null;
-  if (!ok || !subscriber) {
-    await recordFailure(db, keys);
-    throw new AppError(401, "invalid_credentials");
-  }
-  await clearFailures(db, keys[0]?.key ?? "");
+  if (!ok || !subscriber) throw new AppError(401, "invalid_credentials");
+  await attempt.succeeded();
   const session = await openSession(db, subscriber.id, "password", client.userAgent);
   return { subscriber, session };
 }

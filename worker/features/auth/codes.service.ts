@@ -1,9 +1,10 @@
-import { and, desc, eq, gt, isNull } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, lt, sql } from "drizzle-orm";
 import { oneTimeCodes } from "../../db/schema/global";
 import { randomDigits, sha256Hex, timingSafeEqual } from "../../platform/crypto";
 import type { GlobalDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
+import { takeAttempt, throttleKey } from "../../platform/throttle";
 import type { NotificationMessage } from "../notifications/notifications.messages";
 
 /** What a one-time code confirms. */
@@ -11,7 +12,6 @@ export type CodePurpose = "login" | "register" | "recover" | "step_up" | "change
 
 export const CODE_LENGTH = 6;
 export const CODE_TTL_MS = 5 * 60 * 1000;
-export const CODE_RESEND_MS = 60 * 1000;
 export const CODE_MAX_ATTEMPTS = 5;
 
 export type Notify = (message: NotificationMessage) => Promise<void>;
@@ -47,16 +47,8 @@ export async function issueCode(
   now = new Date(),
 ): Promise<{ expiresAt: Date }> {
   const tHash = await targetHash(args.purpose, args.target);
-  const last = await db
-    .select({ createdAt: oneTimeCodes.createdAt })
-    .from(oneTimeCodes)
-    .where(and(eq(oneTimeCodes.targetHash, tHash), eq(oneTimeCodes.purpose, args.purpose)))
-    .orderBy(desc(oneTimeCodes.createdAt))
-    .get();
-  if (last && now.getTime() - last.createdAt.getTime() < CODE_RESEND_MS) {
-    const seconds = Math.ceil((CODE_RESEND_MS - (now.getTime() - last.createdAt.getTime())) / 1000);
-    throw new AppError(429, "code_too_soon", { seconds }, [], { "retry-after": String(seconds) });
-  }
+  // One code a minute per target: counted and checked in one statement, so parallel requests send one code.
+  await takeAttempt(db, [{ scope: "resend", key: await throttleKey("resend", tHash) }], now.getTime(), "code_too_soon");
   const id = newId(now.getTime());
   const code = randomDigits(CODE_LENGTH);
   const expiresAt = new Date(now.getTime() + CODE_TTL_MS);
@@ -88,18 +80,29 @@ export async function issueCode(
   return { expiresAt };
 }
 
+export interface CheckedCode {
+  id: string;
+  subscriberId: string | null;
+  payload: unknown;
+  channel: "sms" | "email";
+}
+
 /**
- * Checks a code and spends it. Wrong codes count against it; after 5 it is
- * dead. Every failure is the same 400, whether there was a code or not.
+ * Checks a code and spends it. Each check is first counted against the code
+ * by one conditional UPDATE (`attempts < 5`), so parallel guesses can never
+ * get more than 5 checked; after 5 the code is dead. Every failure is the
+ * same 400, whether there was a code or not. `spend: false` checks without
+ * spending (the caller spends with `spendCode` once the rest is valid).
  */
 export async function consumeCode(
   db: GlobalDb,
   args: { purpose: CodePurpose; target: string; code: string },
   now = new Date(),
-): Promise<{ subscriberId: string | null; payload: unknown; channel: "sms" | "email" }> {
+  { spend = true }: { spend?: boolean } = {},
+): Promise<CheckedCode> {
   const tHash = await targetHash(args.purpose, args.target);
-  const row = await db
-    .select()
+  const live = db
+    .select({ id: oneTimeCodes.id })
     .from(oneTimeCodes)
     .where(
       and(
@@ -110,29 +113,33 @@ export async function consumeCode(
       ),
     )
     .orderBy(desc(oneTimeCodes.createdAt))
-    .get();
+    .limit(1);
+  const [row] = await db
+    .update(oneTimeCodes)
+    .set({ attempts: sql`${oneTimeCodes.attempts} + 1` })
+    .where(and(inArray(oneTimeCodes.id, live), lt(oneTimeCodes.attempts, CODE_MAX_ATTEMPTS)))
+    .returning();
   const invalid = () => new AppError(400, "invalid_code", {}, [{ field: "code", message: "problem.invalid_code" }]);
-  if (!row || row.attempts >= CODE_MAX_ATTEMPTS || !/^\d{6}$/.test(args.code)) {
-    if (row)
-      await db
-        .update(oneTimeCodes)
-        .set({ attempts: row.attempts + 1 })
-        .where(eq(oneTimeCodes.id, row.id));
-    throw invalid();
-  }
-  if (!timingSafeEqual(await codeHash(row.id, args.code), row.codeHash)) {
-    await db
-      .update(oneTimeCodes)
-      .set({ attempts: row.attempts + 1 })
-      .where(eq(oneTimeCodes.id, row.id));
-    throw invalid();
-  }
-  // Spend it; the condition makes a concurrent second use fail.
+  if (!row || !/^\d{6}$/.test(args.code)) throw invalid();
+  if (!timingSafeEqual(await codeHash(row.id, args.code), row.codeHash)) throw invalid();
+  if (spend) await spendCode(db, row.id, now);
+  return { id: row.id, subscriberId: row.subscriberId, payload: row.payload ? JSON.parse(row.payload) : null, channel: row.channel };
+}
+
+/** Spends a checked code; the condition makes a concurrent second use fail. */
+export async function spendCode(db: GlobalDb, id: string, now = new Date()) {
   const spent = await db
     .update(oneTimeCodes)
     .set({ usedAt: now })
-    .where(and(eq(oneTimeCodes.id, row.id), isNull(oneTimeCodes.usedAt)))
+    .where(and(eq(oneTimeCodes.id, id), isNull(oneTimeCodes.usedAt)))
     .returning({ id: oneTimeCodes.id });
-  if (spent.length === 0) throw invalid();
-  return { subscriberId: row.subscriberId, payload: row.payload ? JSON.parse(row.payload) : null, channel: row.channel };
+  if (spent.length === 0) throw new AppError(400, "invalid_code", {}, [{ field: "code", message: "problem.invalid_code" }]);
+}
+
+/** Gives back the attempt of a right code whose other fields were refused (the person retries with the same code). */
+export async function refundCodeAttempt(db: GlobalDb, id: string) {
+  await db
+    .update(oneTimeCodes)
+    .set({ attempts: sql`max(${oneTimeCodes.attempts} - 1, 0)` })
+    .where(eq(oneTimeCodes.id, id));
 }

@@ -7,10 +7,10 @@ import { newId, parseAccountNo } from "../../platform/ids";
 import { hashPassword, verifyPassword } from "../../platform/password";
 import { checkPassword, passwordFieldError } from "../../platform/password-policy";
 import { endAllSessions, openSession, type SessionInfo, STEP_UP_TTL_MS } from "../../platform/session";
-import { assertNotThrottled, clearFailures, guardCodeRequest, recordFailure } from "../../platform/throttle";
+import { assertNotThrottled, guardCodeRequest, takeAttempt, throttleKey } from "../../platform/throttle";
 import { type SubscriberRow, selectSubscriberById, selectSubscriberByIdentifier } from "./auth.queries";
-import { type Client, parseIdentifierOrThrow, throttleKeysFor } from "./auth.service";
-import { consumeCode, type Delivery, issueCode, type Notify } from "./codes.service";
+import { type Client, parseIdentifierOrThrow, personOf, throttleKeysFor } from "./auth.service";
+import { consumeCode, type Delivery, issueCode, type Notify, refundCodeAttempt, spendCode } from "./codes.service";
 
 const targetOf = (id: Identifier) => `${id.kind}:${id.value}`;
 
@@ -38,27 +38,21 @@ export async function requestLoginCode(
   client: Client,
 ) {
   const id = parseIdentifierOrThrow(identifier);
-  await assertNotThrottled(db, await throttleKeysFor(id, client));
-  await guardCodeRequest(db, client.address);
   const s = await selectSubscriberByIdentifier(db, id);
+  await assertNotThrottled(db, await throttleKeysFor(personOf(id, s), client));
+  await guardCodeRequest(db, client.address);
   const preferred = channel ?? (id.kind === "email" ? "email" : "sms");
   return issueCode(db, notify, { purpose: "login", target: targetOf(id), deliver: deliveryFor(s, preferred), subscriberId: s?.id ?? null });
 }
 
 export async function loginWithCode(db: GlobalDb, identifier: string, code: string, client: Client) {
   const id = parseIdentifierOrThrow(identifier);
-  const keys = await throttleKeysFor(id, client);
-  await assertNotThrottled(db, keys);
-  let subscriberId: string | null;
-  try {
-    ({ subscriberId } = await consumeCode(db, { purpose: "login", target: targetOf(id), code }));
-  } catch (e) {
-    await recordFailure(db, keys);
-    throw e;
-  }
+  const person = await selectSubscriberByIdentifier(db, id);
+  const attempt = await takeAttempt(db, await throttleKeysFor(personOf(id, person), client));
+  const { subscriberId } = await consumeCode(db, { purpose: "login", target: targetOf(id), code });
   const s = subscriberId ? await selectSubscriberById(db, subscriberId) : undefined;
   if (!s) throw new AppError(400, "invalid_code");
-  await clearFailures(db, keys[0]?.key ?? "");
+  await attempt.succeeded();
   return { subscriber: s, session: await openSession(db, s.id, "code", client.userAgent) };
 }
 
@@ -108,8 +102,11 @@ export async function startRegistration(db: GlobalDb, notify: Notify, input: Reg
 
 /**
  * Step 2: with the code, the subscriber chooses a login and a password. The
- * contracts whose contact was just proven become theirs. Nothing is consumed
- * when the login or password is refused.
+ * contracts whose contact was just proven become theirs. The code is checked
+ * (and a wrong one counted) before anything about the login is looked at, so
+ * whether a login is taken is never told without a valid code. A right code
+ * is not consumed when the login or password is refused: its attempt is given
+ * back and the person tries another.
  */
 export async function completeRegistration(
   db: GlobalDb,
@@ -119,19 +116,20 @@ export async function completeRegistration(
   const t = await registerTarget(db, input);
   const login = normalizeLogin(input.login);
   if (!login) throw new AppError(400, "validation", {}, [{ field: "login", message: "field.login" }]);
-  assertPassword(input.password, [login, t.contact.phone, t.contact.email]);
-  if (await db.select({ id: subscribers.id }).from(subscribers).where(eq(subscribers.login, login)).get()) {
-    throw new AppError(409, "conflict", {}, [{ field: "login", message: "field.loginTaken" }]);
-  }
-  const keys = await throttleKeysFor({ kind: "login", value: t.target }, client);
-  await assertNotThrottled(db, keys);
-  let contact: { phone?: string; email?: string };
+  const attempt = await takeAttempt(db, await throttleKeysFor({ kind: "login", value: t.target }, client));
+  const checked = await consumeCode(db, { purpose: "register", target: t.target, code: input.code }, new Date(), { spend: false });
+  const contact = checked.payload as { phone?: string; email?: string };
   try {
-    contact = (await consumeCode(db, { purpose: "register", target: t.target, code: input.code })).payload as typeof contact;
+    assertPassword(input.password, [login, contact.phone, contact.email]);
+    if (await db.select({ id: subscribers.id }).from(subscribers).where(eq(subscribers.login, login)).get()) {
+      throw new AppError(409, "conflict", {}, [{ field: "login", message: "field.loginTaken" }]);
+    }
   } catch (e) {
-    await recordFailure(db, keys);
+    await Promise.all([refundCodeAttempt(db, checked.id), attempt.giveBack()]);
     throw e;
   }
+  await spendCode(db, checked.id);
+  await attempt.succeeded();
   const existing = await db
     .select({ id: subscribers.id })
     .from(subscribers)
@@ -191,34 +189,32 @@ export async function completeRegistration(
 /** After the captcha: a code to the chosen channel, if the identifier exists (same answer otherwise). */
 export async function startRecovery(db: GlobalDb, notify: Notify, identifier: string, channel: "sms" | "email", client: Client) {
   const id = parseIdentifierOrThrow(identifier);
-  await assertNotThrottled(db, await throttleKeysFor(id, client));
-  await guardCodeRequest(db, client.address);
   const s = await selectSubscriberByIdentifier(db, id);
+  await assertNotThrottled(db, await throttleKeysFor(personOf(id, s), client));
+  await guardCodeRequest(db, client.address);
   return issueCode(db, notify, { purpose: "recover", target: targetOf(id), deliver: deliveryFor(s, channel), subscriberId: s?.id ?? null });
 }
 
 /** With the code, a new password; every session ends and a fresh one opens here. */
 export async function completeRecovery(db: GlobalDb, identifier: string, code: string, password: string, client: Client) {
   const id = parseIdentifierOrThrow(identifier);
-  const keys = await throttleKeysFor(id, client);
-  await assertNotThrottled(db, keys);
   const s = await selectSubscriberByIdentifier(db, id);
-  // The policy check needs nothing secret, so a refused password costs no attempt.
-  assertPassword(password, [s?.login, s?.phone, s?.email]);
-  let subscriberId: string | null;
+  const attempt = await takeAttempt(db, await throttleKeysFor(personOf(id, s), client));
+  const checked = await consumeCode(db, { purpose: "recover", target: targetOf(id), code }, new Date(), { spend: false });
+  if (!checked.subscriberId || checked.subscriberId !== s?.id) throw new AppError(400, "invalid_code");
   try {
-    ({ subscriberId } = await consumeCode(db, { purpose: "recover", target: targetOf(id), code }));
+    assertPassword(password, [s.login, s.phone, s.email]);
   } catch (e) {
-    await recordFailure(db, keys);
+    await Promise.all([refundCodeAttempt(db, checked.id), attempt.giveBack()]);
     throw e;
   }
-  if (!subscriberId || subscriberId !== s?.id) throw new AppError(400, "invalid_code");
+  await spendCode(db, checked.id);
   await db
     .update(subscribers)
     .set({ passwordHash: await hashPassword(password) })
     .where(eq(subscribers.id, s.id));
   await endAllSessions(db, s.id);
-  await clearFailures(db, keys[0]?.key ?? "");
+  await attempt.succeeded();
   return { subscriber: s, session: await openSession(db, s.id, "code", client.userAgent) };
 }
 
@@ -236,14 +232,12 @@ export async function startStepUp(db: GlobalDb, notify: Notify, session: Session
 }
 
 export async function verifyStepUp(db: GlobalDb, session: SessionInfo, code: string, client: Client) {
-  const keys = await throttleKeysFor({ kind: "login", value: `subscriber:${session.subscriberId}` }, client);
-  await assertNotThrottled(db, keys);
-  try {
-    await consumeCode(db, { purpose: "step_up", target: `subscriber:${session.subscriberId}`, code });
-  } catch (e) {
-    await recordFailure(db, keys);
-    throw e;
-  }
+  const attempt = await takeAttempt(db, [
+    { scope: "step_up", key: await throttleKey("step_up", session.subscriberId) },
+    { scope: "address", key: await throttleKey("address", client.address) },
+  ]);
+  await consumeCode(db, { purpose: "step_up", target: `subscriber:${session.subscriberId}`, code });
+  await attempt.succeeded();
   return STEP_UP_TTL_MS;
 }
 

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gte, inArray, isNull, lt } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lt } from "drizzle-orm";
 import { applicationDirectory } from "../../db/schema/global";
 import { type ApplicationStatus, applicationEvents, applications } from "../../db/schema/region";
 import { type GlobalDb, type RegionDb, rawBatch } from "../../platform/db";
@@ -131,14 +131,4 @@ export function selectUnfinishedEffects(db: RegionDb, before: Date, limit = 50) 
     )
     .limit(limit)
     .all();
-}
-
-/** Applications the subscriber made since `since` (every shard: the directory has them all). */
-export async function countRecentApplications(db: GlobalDb, subscriberId: string, since: Date) {
-  const row = await db
-    .select({ n: count() })
-    .from(applicationDirectory)
-    .where(and(eq(applicationDirectory.subscriberId, subscriberId), gte(applicationDirectory.createdAt, since)))
-    .get();
-  return row?.n ?? 0;
 }

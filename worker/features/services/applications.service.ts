@@ -7,6 +7,7 @@ import { AppError } from "../../platform/errors";
 import { makeAccountNo, newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { addDays, localDay, regionTz } from "../../platform/region";
+import { guardCount, POLICY } from "../../platform/throttle";
 import type { NotificationMessage } from "../notifications/notifications.messages";
 import { type Actor, canMove, KIND_LABELS, nextStatuses, STATUS_LABELS } from "./applications.machine";
 import * as q from "./applications.queries";
@@ -14,7 +15,7 @@ import * as q from "./applications.queries";
 export type Notify = (m: NotificationMessage) => Promise<void>;
 
 /** Applications one subscriber may make in 24 hours. */
-export const APPLICATIONS_PER_DAY = 20;
+export const APPLICATIONS_PER_DAY = POLICY.applications.lockAfter;
 
 /** "2612-483920": year and month, then six random digits; unique by an index (a clash is retried). */
 function applicationNumber(now: Date) {
@@ -39,8 +40,8 @@ export async function createApplication(data: DataAccess, notify: Notify, input:
   const shard = shardOfRegion(input.region);
   if (!shard) throw new AppError(404, "region_not_found", { code: input.region });
   // Each application is work for people: a subscriber makes at most so many a day (and a script cannot flood the queue).
-  if ((await q.countRecentApplications(data.global, input.subscriberId, new Date(now.getTime() - 86_400_000))) >= APPLICATIONS_PER_DAY)
-    throw new AppError(429, "rate_limited", { seconds: 3600 }, [], { "retry-after": "3600" });
+  // Counted and checked in one statement, so parallel requests cannot slip past the limit.
+  await guardCount(data.global, "applications", input.subscriberId, now.getTime());
   const db = data.shard(shard);
   const id = newId(now.getTime());
   let row: q.Application | null = null;

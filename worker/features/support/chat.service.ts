@@ -6,7 +6,6 @@ import {
   CANNED_ANSWERS,
   type ChatTopic,
   MESSAGE_MAX_CHARS,
-  MESSAGES_PER_MINUTE,
 } from "../../data/support.data";
 import type { ChatAuthor } from "../../db/schema/region";
 import { randomToken, sha256Hex, timingSafeEqual } from "../../platform/crypto";
@@ -18,6 +17,7 @@ import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 import type { OperatorInfo } from "../../platform/operator";
 import { regionByCode } from "../../platform/region";
+import { guardCount } from "../../platform/throttle";
 import type { ChatEvent, ChatRoom } from "./chat.room";
 import * as q from "./support.queries";
 
@@ -282,8 +282,7 @@ export async function postMessage(
   if (party.side === "operator" && chat.operatorId !== party.operator.id) throw new AppError(409, "chat_not_taken");
   if (input.attachmentId && !(await q.selectAttachment(db, chat.id, input.attachmentId))) throw new AppError(404, "not_found");
   const { author, name } = authorOf(party, chat);
-  if ((await q.countRecentMessages(db, chat.id, [author], new Date(now.getTime() - 60_000))) >= MESSAGES_PER_MINUTE)
-    throw new AppError(429, "rate_limited", { seconds: 60 }, [], { "retry-after": "60" });
+  await guardCount(db, "messages", `${chat.id}:${author}`, now.getTime());
   const appended = await q.appendMessage(db, {
     id: newId(now.getTime()),
     chatId: chat.id,

@@ -6,7 +6,7 @@ import type { Lang } from "../../platform/i18n";
 import { type OperatorInfo, openOperatorSession } from "../../platform/operator";
 import { hashPassword, verifyPassword } from "../../platform/password";
 import { regionByCode } from "../../platform/region";
-import { assertNotThrottled, clearFailures, recordFailure, throttleKey } from "../../platform/throttle";
+import { takeAttempt, throttleKey } from "../../platform/throttle";
 import { operatorChatDto } from "./chat.service";
 import * as q from "./support.queries";
 import { OPEN_TICKET_STATUSES } from "./tickets.machine";
@@ -21,19 +21,15 @@ const getDummyHash = () => {
 
 /** Checks an operator's login and password (throttled like subscribers' logins) and opens a console session. */
 export async function operatorLogin(data: DataAccess, login: string, password: string, address: string) {
-  const keys = [
-    { scope: "identifier" as const, key: await throttleKey("identifier", `operator:${login.toLowerCase()}`) },
-    { scope: "address" as const, key: await throttleKey("address", address) },
-  ];
-  await assertNotThrottled(data.global, keys);
+  const attempt = await takeAttempt(data.global, [
+    { scope: "identifier", key: await throttleKey("identifier", `operator:${login.trim().toLowerCase()}`) },
+    { scope: "address", key: await throttleKey("address", address) },
+  ]);
   const row = await q.selectOperatorByLogin(data.global, login.trim().toLowerCase());
   // A missing operator costs the same time as a wrong password.
   const ok = await verifyPassword(password, row?.passwordHash ?? (await getDummyHash()));
-  if (!row || !ok) {
-    await recordFailure(data.global, keys);
-    throw new AppError(401, "invalid_credentials");
-  }
-  await clearFailures(data.global, keys[0]?.key ?? "");
+  if (!row || !ok) throw new AppError(401, "invalid_credentials");
+  await attempt.succeeded();
   return { token: await openOperatorSession(data.global, row.id), operator: profile(row) };
 }
 

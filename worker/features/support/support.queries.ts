@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, gte, inArray, lt, ne } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray, lt, ne } from "drizzle-orm";
 import { accountDirectory, accountLinks, operators, subscribers, supportDirectory } from "../../db/schema/global";
 import {
   type ChatAuthor,
@@ -48,16 +48,6 @@ export function selectMessages(db: RegionDb, chatId: string, afterSeq: number, l
     .orderBy(asc(supportMessages.seq))
     .limit(limit)
     .all();
-}
-
-/** Messages one side wrote in a chat since `since` (the flood limit). */
-export async function countRecentMessages(db: RegionDb, chatId: string, authors: ChatAuthor[], since: Date) {
-  const row = await db
-    .select({ n: count() })
-    .from(supportMessages)
-    .where(and(eq(supportMessages.chatId, chatId), inArray(supportMessages.author, authors), gte(supportMessages.createdAt, since)))
-    .get();
-  return row?.n ?? 0;
 }
 
 export const selectMessageByClientId = (db: RegionDb, chatId: string, clientId: string) =>
@@ -329,18 +319,17 @@ export function selectDirectory(db: GlobalDb, subscriberId: string, kind: "chat"
     .all();
 }
 
-export async function countDirectorySince(db: GlobalDb, subscriberId: string, kind: "chat" | "ticket", since: Date) {
-  const row = await db
-    .select({ n: count() })
-    .from(supportDirectory)
-    .where(and(eq(supportDirectory.subscriberId, subscriberId), eq(supportDirectory.kind, kind), gte(supportDirectory.createdAt, since)))
-    .get();
-  return row?.n ?? 0;
-}
-
 export const selectOperatorByLogin = (db: GlobalDb, login: string) => db.select().from(operators).where(eq(operators.login, login)).get();
 export const selectOperator = (db: GlobalDb, id: string) => db.select().from(operators).where(eq(operators.id, id)).get();
 export const selectOperators = (db: GlobalDb) => db.select().from(operators).orderBy(asc(operators.displayName)).all();
+
+/** Replaces an operator's password record only if it is still `current`. */
+export const updateOperatorPasswordHash = (db: GlobalDb, id: string, current: string, next: string) =>
+  db
+    .update(operators)
+    .set({ passwordHash: next })
+    .where(and(eq(operators.id, id), eq(operators.passwordHash, current)))
+    .run();
 
 /** The subscriber's link to an account (owner, payer or viewer), with the account's region; undefined for a stranger's. */
 export function selectAccountLink(db: GlobalDb, subscriberId: string, accountNo: string) {

@@ -1,4 +1,3 @@
-import { TICKETS_PER_DAY } from "../../data/support.data";
 import type { TicketCategory, TicketStatus } from "../../db/schema/region";
 import { randomDigits } from "../../platform/crypto";
 import { type DataAccess, type RegionDb, shardOfRegion } from "../../platform/db";
@@ -6,6 +5,7 @@ import { AppError } from "../../platform/errors";
 import type { Lang } from "../../platform/i18n";
 import { newId } from "../../platform/ids";
 import type { OperatorInfo } from "../../platform/operator";
+import { guardCount } from "../../platform/throttle";
 import { regionOfId } from "./chat.service";
 import * as q from "./support.queries";
 import { AUTO_CLOSE_MS, canMoveTicket, nextTicketStatuses, TICKET_STATUS_LABELS, type TicketActor } from "./tickets.machine";
@@ -109,8 +109,7 @@ export async function createTicket(data: DataAccess, subscriberId: string, input
     if (!link) throw new AppError(404, "not_found");
     region = link.region;
   }
-  if ((await q.countDirectorySince(data.global, subscriberId, "ticket", new Date(now.getTime() - 86_400_000))) >= TICKETS_PER_DAY)
-    throw new AppError(429, "rate_limited", { seconds: 3600 }, [], { "retry-after": "3600" });
+  await guardCount(data.global, "tickets", subscriberId, now.getTime());
   const shard = shardOfRegion(region);
   if (!shard) throw new AppError(404, "not_found");
   const db = data.shard(shard);

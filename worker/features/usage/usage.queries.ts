@@ -105,16 +105,6 @@ export function selectReport(db: RegionDb, accountNo: string, id: string) {
     .get();
 }
 
-/** Reports the subscriber ordered in the last `sinceMs`: the ordering limit. */
-export async function countRecentReports(db: RegionDb, subscriberId: string, since: Date) {
-  const row = await db
-    .select({ n: count() })
-    .from(usageReports)
-    .where(and(eq(usageReports.subscriberId, subscriberId), sql`${usageReports.createdAt} >= ${since.getTime()}`))
-    .get();
-  return row?.n ?? 0;
-}
-
 /**
  * Claims a report for generation: queued (or running, when an earlier attempt
  * died) → running, one attempt more. Returns the row, or nothing when it is

@@ -5,6 +5,7 @@ import { AppError, type FieldError } from "../../platform/errors";
 import type { Lang } from "../../platform/i18n";
 import { newId, parseAccountNo } from "../../platform/ids";
 import { addDays, daysBetween, localDay, regionTz } from "../../platform/region";
+import { guardCount, POLICY } from "../../platform/throttle";
 import { requireAccount } from "../accounts/accounts.service";
 import { CATEGORIES_OF_KIND, CATEGORY_LABELS, localClock } from "./usage.format";
 import type { ReportMessage } from "./usage.messages";
@@ -18,7 +19,7 @@ export const MAX_PERIOD_DAYS = 93;
 /** How long a generated file is kept in R2 (and a signed link works at most). */
 export const REPORT_TTL_MS = 7 * 24 * 3600_000;
 /** Reports one subscriber may order an hour (each is a queue job of up to a few seconds of CPU). */
-export const REPORTS_PER_HOUR = 10;
+export const REPORTS_PER_HOUR = POLICY.reports.lockAfter;
 
 export interface UsageQuery {
   from?: string;
@@ -159,8 +160,8 @@ export async function orderReport(
   const { filter } = await resolveFilter(holder.db, holder.accountNo, holder.tz, input, now);
   const email = input.delivery === "email" ? (input.email ?? (await q.selectSubscriberEmail(data.global, subscriberId))) : null;
   if (input.delivery === "email" && !email) throw new AppError(400, "validation", {}, [{ field: "email", message: "field.usage.email" }]);
-  const recent = await q.countRecentReports(holder.db, subscriberId, new Date(now.getTime() - 3600_000));
-  if (recent >= REPORTS_PER_HOUR) throw new AppError(429, "rate_limited", { seconds: 3600 }, [], { "retry-after": "3600" });
+  // Counted in the account's shard, checked and counted in one statement.
+  await guardCount(holder.db, "reports", subscriberId, now.getTime());
   const id = newId(now.getTime());
   const row: q.NewReport = {
     id,
