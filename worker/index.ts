@@ -30,6 +30,7 @@ import { usageFilesRouter, usageRouter } from "./features/usage/usage.index";
 import { REPORTS_QUEUE } from "./features/usage/usage.messages";
 import { expireReports } from "./features/usage/usage.service";
 import { createDataAccess, SHARDS } from "./platform/db";
+import { AppError } from "./platform/errors";
 import { apexOrigin } from "./platform/host";
 import { log } from "./platform/log";
 import { notifier } from "./platform/notify";
@@ -73,12 +74,19 @@ app.doc31("/api/openapi.json", (c) => ({
   servers: [{ url: apexOrigin(new URL(c.req.url), c.env.BASE_DOMAIN) }],
 }));
 
-// Anything else under /api is a problem+json 404, never the SPA.
-app.all("/api/*", (c) => c.notFound());
+// Anything else under the Worker's own prefixes (the API, the operators' API, the
+// sandbox acquirer, dev tools, webhooks, report files) is a problem+json 404, never the SPA.
+for (const prefix of ["/api/*", "/ops/v1/*", "/sandbox/*", "/dev/*", "/webhooks/*", "/files/*"]) app.all(prefix, (c) => c.notFound());
 
-// Everything else is the PWA (Workers Static Assets, SPA fallback to index.html).
+// Everything else is the PWA (Workers Static Assets, SPA fallback to index.html): read-only.
 app.all("*", async (c) => {
+  if (c.req.method !== "GET" && c.req.method !== "HEAD") throw new AppError(405, "method_not_allowed", {}, [], { allow: "GET, HEAD" });
   const res = await c.env.ASSETS.fetch(c.req.raw);
+  // Static Assets answers its own errors with an empty body: ours are problems.
+  if (res.status >= 400) {
+    await res.body?.cancel();
+    throw new AppError(res.status === 405 ? 405 : 404, res.status === 405 ? "method_not_allowed" : "not_found");
+  }
   if ((res.headers.get("content-type") ?? "").startsWith("text/html") && c.req.method === "GET" && isPageNavigation(c.req.raw))
     return withBootData(c, res);
   // Copy so that middleware can add headers (fetched responses are immutable).

@@ -1,4 +1,7 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { sandboxAcquirer } from "../../worker/adapters/payments/sandbox";
+import { app } from "../../worker/index";
 import { api, call, json, login, SAME_ORIGIN } from "./helpers";
 
 type Operation = { security?: Record<string, unknown>[] };
@@ -245,4 +248,117 @@ describe("malformed input", () => {
     }
     expect(wrong).toEqual([]);
   }, 60_000);
+});
+
+describe("every error is problem+json", () => {
+  const isProblem = (res: Response) => (res.headers.get("content-type") ?? "").startsWith("application/problem+json");
+
+  it("answers paths of the Worker's own prefixes that match no route with a problem, whatever the method", async () => {
+    const wrong: string[] = [];
+    for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE"]) {
+      for (const path of [
+        "/ops/v1//x",
+        "/ops/v1/./x",
+        "/ops/v1/nothing",
+        "/ops/v1/support//session",
+        "/sandbox/./x",
+        "/sandbox//x",
+        "/sandbox/acquirer/pay//x",
+        "/dev//outbox",
+        "/dev/nothing",
+        "/webhooks//acquirer",
+        "/files/reports/",
+        "/api//v1/region",
+      ]) {
+        const res = await call("msk", path, { method, headers: { ...SAME_ORIGIN }, body: method === "GET" ? undefined : "{}" });
+        // 404, or 401 where a prefix's guard answers first (the console's /support/*).
+        if (![401, 404].includes(res.status) || !isProblem(res))
+          wrong.push(`${method} ${path}: ${res.status} ${res.headers.get("content-type")}`);
+        await res.body?.cancel();
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it("answers other methods than GET and HEAD on the web app's paths with a 405 problem naming the allowed ones", async () => {
+    for (const method of ["POST", "PUT", "PATCH", "DELETE", "OPTIONS"]) {
+      // "/ops/v1/../x" and "/ops/v1/%2E%2E/x" reach the Worker as "/x" (URL parsing removes dot segments).
+      for (const path of [
+        "/",
+        "/accounts",
+        "/ops/v1/../x",
+        "/ops/v1/%2E%2E/x",
+        "/assets/app.js",
+        "/manifest.webmanifest",
+        "/ops/support",
+      ]) {
+        const res = await call("msk", path, { method, headers: { ...SAME_ORIGIN }, body: method === "OPTIONS" ? undefined : "{}" });
+        expect(res.status, `${method} ${path}`).toBe(405);
+        expect(isProblem(res), `${method} ${path}`).toBe(true);
+        expect(res.headers.get("allow")).toBe("GET, HEAD");
+        await res.body?.cancel();
+      }
+    }
+    // The web app itself is still there.
+    expect((await call("msk", "/accounts", { headers: { accept: "text/html" } })).status).toBe(200);
+    expect((await call("msk", "/manifest.webmanifest", { method: "HEAD" })).status).toBe(200);
+  });
+
+  it("answers the sandbox acquirer's pages with problems: an unknown payment, a malformed form", async () => {
+    for (const path of ["/sandbox/acquirer/pay/nope", "/sandbox/acquirer/3ds/nope", "/sandbox/acquirer/pay/%E0%A4%A"]) {
+      for (const method of ["GET", "POST"]) {
+        const res = await call("msk", path, { method, headers: { accept: "text/html" }, body: method === "POST" ? "cvc=1" : undefined });
+        expect(res.status, `${method} ${path}`).toBe(404);
+        expect(isProblem(res), `${method} ${path}`).toBe(true);
+      }
+    }
+    const { confirmationUrl } = await sandboxAcquirer(env, "http://msk.kabinet.localhost").createPayment({
+      amountKop: 10_000,
+      description: "test",
+      returnUrl: "http://msk.kabinet.localhost/accounts",
+      saveCard: false,
+      metadata: { paymentId: "p-hardening", accountNo: "201000000018" },
+      idempotenceKey: `hardening-${Date.now()}`,
+    });
+    const pay = new URL(confirmationUrl).pathname;
+    const broken = await call("msk", pay, {
+      method: "POST",
+      headers: { "content-type": "multipart/form-data; boundary=x" },
+      body: "--x\r\nContent-Disposition: form-data; name=",
+    });
+    expect(broken.status).toBe(400);
+    expect(isProblem(broken)).toBe(true);
+    // A wrong card is the form again for a person, and a problem with the field for anything else.
+    const form = new URLSearchParams({ number: "4242 4242 4242 4241", exp: "12/30", cvc: "123" });
+    const asPage = await call("msk", pay, { method: "POST", headers: { accept: "text/html" }, body: form });
+    expect(asPage.status).toBe(422);
+    expect(await asPage.text()).toContain("Проверьте номер карты");
+    const asApi = await call("msk", pay, { method: "POST", body: form });
+    expect(asApi.status).toBe(422);
+    expect(isProblem(asApi)).toBe(true);
+    expect((await json<{ errors: { field: string; message: string }[] }>(asApi)).errors).toEqual([
+      { field: "number", message: "Проверьте номер карты" },
+    ]);
+    // The page itself still works.
+    expect((await call("msk", pay, { headers: { accept: "text/html" } })).status).toBe(200);
+  });
+
+  it("has no sandbox pages where the sandbox is not the acquirer: a 404 problem", async () => {
+    const { confirmationUrl } = await sandboxAcquirer(env, "http://msk.kabinet.localhost").createPayment({
+      amountKop: 10_000,
+      description: "test",
+      returnUrl: "http://msk.kabinet.localhost/accounts",
+      saveCard: false,
+      metadata: { paymentId: "p-hardening-2", accountNo: "201000000018" },
+      idempotenceKey: `hardening-2-${Date.now()}`,
+    });
+    const page = (acquirer: string, method = "GET") =>
+      app.fetch(new Request(confirmationUrl, { method, headers: { accept: "text/html" } }), { ...env, ACQUIRER: acquirer } as Env);
+    expect((await page("sandbox")).status).toBe(200);
+    for (const method of ["GET", "POST"]) {
+      const res = await page("yookassa", method);
+      expect(res.status).toBe(404);
+      expect(isProblem(res)).toBe(true);
+    }
+  });
 });

@@ -1,6 +1,7 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { html, raw } from "hono/html";
 import { randomToken } from "../../platform/crypto";
+import { AppError } from "../../platform/errors";
 import type { Acquirer, AcquirerCard, AcquirerPayment, WebhookEvent } from "./index";
 import { verifySignature } from "./index";
 
@@ -192,30 +193,56 @@ function cardForm(id: string, stored: Stored, error?: string) {
 
 const back = (stored: Stored) => stored.returnUrl;
 
-/** The sandbox's hosted pages: the card form and the 3-D Secure step. */
+/** A person's browser asks for a page; anything else gets problem+json. */
+const wantsHtml = (c: Context) => (c.req.header("accept") ?? "").includes("text/html");
+
+/** The posted form; a body that is not one (broken multipart) is a 400 problem. */
+async function formOf(c: Context): Promise<Record<string, unknown>> {
+  try {
+    return await c.req.parseBody();
+  } catch {
+    throw new AppError(400, "validation");
+  }
+}
+
+/** The card form again with what to fix for a person (422); a problem naming the field for anything else. */
+function refuse(c: Context, id: string, stored: Stored, field: string, message: string) {
+  if (wantsHtml(c)) return c.html(cardForm(id, stored, message), 422);
+  throw new AppError(422, "validation", {}, [{ field, message }]);
+}
+
+/**
+ * The sandbox's hosted pages: the card form and the 3-D Secure step. They
+ * exist only while the sandbox is the acquirer; their errors are problems
+ * (rendered by the app's error handler), except the card form shown again.
+ */
 export const sandboxPages = new Hono<{ Bindings: Env }>()
+  .use("/sandbox/*", async (c, next) => {
+    if (c.env.ACQUIRER !== "sandbox") throw new AppError(404, "not_found");
+    await next();
+  })
   .get("/sandbox/acquirer/pay/:id", async (c) => {
     const stored = await load<Stored>(c.env, key.payment(c.req.param("id")));
-    if (!stored) return c.html(page("Не найдено", html`<h1>Платёж не найден</h1>`), 404);
+    if (!stored) throw new AppError(404, "not_found");
     if (stored.payment.status !== "pending") return c.redirect(back(stored), 303);
     return c.html(cardForm(stored.payment.id, stored));
   })
   .post("/sandbox/acquirer/pay/:id", async (c) => {
     const id = c.req.param("id");
     const stored = await load<Stored>(c.env, key.payment(id));
-    if (!stored) return c.html(page("Не найдено", html`<h1>Платёж не найден</h1>`), 404);
+    if (!stored) throw new AppError(404, "not_found");
     if (stored.payment.status !== "pending") return c.redirect(back(stored), 303);
-    const form = await c.req.parseBody();
+    const form = await formOf(c);
     const number = String(form.number ?? "").replace(/\D/g, "");
     const exp = /^(\d{2})\s*\/\s*(\d{2})$/.exec(String(form.exp ?? "").trim());
     const cvc = String(form.cvc ?? "").trim();
     const month = Number(exp?.[1]);
     const year = 2000 + Number(exp?.[2]);
     const now = new Date();
-    if (number.length < 13 || number.length > 19 || !luhnOk(number)) return c.html(cardForm(id, stored, "Проверьте номер карты"), 422);
+    if (number.length < 13 || number.length > 19 || !luhnOk(number)) return refuse(c, id, stored, "number", "Проверьте номер карты");
     if (!exp || month < 1 || month > 12 || year * 12 + month < now.getUTCFullYear() * 12 + now.getUTCMonth() + 1)
-      return c.html(cardForm(id, stored, "Проверьте срок действия"), 422);
-    if (!/^\d{3}$/.test(cvc)) return c.html(cardForm(id, stored, "Проверьте CVC"), 422);
+      return refuse(c, id, stored, "exp", "Проверьте срок действия");
+    if (!/^\d{3}$/.test(cvc)) return refuse(c, id, stored, "cvc", "Проверьте CVC");
     const card: AcquirerCard = { last4: number.slice(-4), brand: number.startsWith("2") ? "mir" : "visa", expMonth: month, expYear: year };
     stored.payment.card = card;
     if (number.endsWith("3220")) {
@@ -228,7 +255,7 @@ export const sandboxPages = new Hono<{ Bindings: Env }>()
   })
   .get("/sandbox/acquirer/3ds/:id", async (c) => {
     const stored = await load<Stored>(c.env, key.payment(c.req.param("id")));
-    if (stored?.payment.status !== "waiting_for_3ds") return c.html(page("Не найдено", html`<h1>Нет ожидающей проверки</h1>`), 404);
+    if (stored?.payment.status !== "waiting_for_3ds") throw new AppError(404, "not_found");
     return c.html(
       page(
         "3-D Secure",
@@ -245,8 +272,8 @@ export const sandboxPages = new Hono<{ Bindings: Env }>()
   })
   .post("/sandbox/acquirer/3ds/:id", async (c) => {
     const stored = await load<Stored>(c.env, key.payment(c.req.param("id")));
-    if (stored?.payment.status !== "waiting_for_3ds") return c.html(page("Не найдено", html`<h1>Нет ожидающей проверки</h1>`), 404);
-    const code = String((await c.req.parseBody()).code ?? "").trim();
+    if (stored?.payment.status !== "waiting_for_3ds") throw new AppError(404, "not_found");
+    const code = String((await formOf(c)).code ?? "").trim();
     await finish(c.env, stored, code === SANDBOX_CODE_3DS ? null : "3ds_failed", null);
     return c.redirect(back(stored), 303);
   });
