@@ -1,13 +1,14 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env";
+import { clientAddress } from "../../platform/client";
 import { clearSessionCookie, endSession, requireSession, setSessionCookie } from "../../platform/session";
 import type { endOtherSessionsRoute, endSessionRoute, loginRoute, logoutRoute, meRoute, sessionsRoute } from "./auth.routes";
 import { type Client, currentProfile, endOneSession, endOtherSessions, listSessions, loginWithPassword, profileOf } from "./auth.service";
 
-/** The client as the throttle sees it; Cloudflare sets CF-Connecting-IP in production. */
+/** The client as the throttle sees it: its address (see `clientAddress`) and browser. */
 export function clientOf(c: Context<AppEnv>): Client {
-  return { address: c.req.header("cf-connecting-ip") ?? "local", userAgent: c.req.header("user-agent") ?? null };
+  return { address: clientAddress(c), userAgent: c.req.header("user-agent") ?? null };
 }
 
 export const loginHandler: RouteHandler<typeof loginRoute, AppEnv> = async (c) => {

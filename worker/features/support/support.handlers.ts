@@ -2,6 +2,7 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { AppEnv } from "../../env";
+import { clientAddress } from "../../platform/client";
 import { hasOwnOrigin } from "../../platform/csrf";
 import { AppError } from "../../platform/errors";
 import { notifier } from "../../platform/notify";
@@ -19,7 +20,6 @@ const VISITOR_COOKIE = "kab_chat";
 const VISITOR_COOKIE_PATH = "/api/v1/support";
 
 const noStore = (c: Context<AppEnv>) => c.header("cache-control", "private, no-store");
-const address = (c: Context<AppEnv>) => c.req.header("cf-connecting-ip") ?? "local";
 
 export function chatDeps(c: Context<AppEnv>): chats.ChatDeps {
   return { data: c.get("data"), rooms: c.env.CHAT_ROOMS, files: c.env.FILES, notify: notifier(c.env) };
@@ -72,7 +72,7 @@ export const startChatHandler: RouteHandler<typeof r.startChatRoute, AppEnv> = a
       ...(body.phone ? [] : [{ field: "phone", message: "field.phone" }]),
     ];
     if (fields.length) throw new AppError(400, "validation", {}, fields);
-    await guardCount(deps.data.global, "chats", address(c));
+    await guardCount(deps.data.global, "chats", clientAddress(c));
     who = { visitorName: body.name as string, visitorPhone: body.phone as string };
   }
   const started = await chats.startChat(deps, who, {
@@ -144,7 +144,7 @@ export const feedbackHandler: RouteHandler<typeof r.feedbackRoute, AppEnv> = asy
   const body = c.req.valid("json");
   const data = c.get("data");
   const session = c.get("session");
-  if (!session && !body.chatId) await guardCount(data.global, "feedback", address(c));
+  if (!session && !body.chatId) await guardCount(data.global, "feedback", clientAddress(c));
   const result = await tickets.leaveFeedback(
     data,
     { subscriberId: session?.subscriberId ?? null, region: siteRegion(c) },
@@ -212,7 +212,7 @@ export const ticketTransitionHandler: RouteHandler<typeof r.ticketTransitionRout
 
 export const opsLoginHandler: RouteHandler<typeof r.opsLoginRoute, AppEnv> = async (c) => {
   const { login, password } = c.req.valid("json");
-  const { token, operator } = await ops.operatorLogin(c.get("data"), login, password, address(c));
+  const { token, operator } = await ops.operatorLogin(c.get("data"), login, password, clientAddress(c));
   setOperatorCookie(c, token);
   noStore(c);
   return c.json(operator, 200);
