@@ -1,5 +1,5 @@
 import { BONUS_RULES, pointsForCharges } from "../../data/bonus.data";
-import { DEMO_OPERATOR_PASSWORD, DEMO_OPERATORS, DEMO_PASSWORD, DEMO_SUBSCRIBERS, DEMO_UNREGISTERED } from "../../data/demo.data";
+import { DEMO_OPERATORS, DEMO_SUBSCRIBERS, DEMO_UNREGISTERED } from "../../data/demo.data";
 import { OFFICES } from "../../data/offices.data";
 import { BRANCHES, FEDERAL_CONTACTS, REGIONAL_HOTLINES, REGIONS, SHARD_MAP, type ShardBinding } from "../../data/regions.data";
 import { COVERAGE, DEFAULT_COVERAGE, TECH_MAX_MBPS } from "../../data/services.data";
@@ -7,8 +7,8 @@ import { BRANCH_PRICE_PERCENT, GIGABIT_REGIONS, SERVICE_TEMPLATES, TARIFF_TEMPLA
 import { normalizeStreet } from "../../platform/address";
 import { makeAccountNo } from "../../platform/ids";
 import { dailyChargeKop, daysInMonth } from "../../platform/money";
-import { hashPassword } from "../../platform/password";
 import type { TariffKind } from "../schema/region";
+import { DEMO_OPERATOR_PASSWORD_HASH, DEMO_PASSWORD_HASH } from "./demo-passwords";
 import { usageFor, usageInserts } from "./usage.seed";
 
 /** SQL literal for a seed value (the seed builds plain SQL so any runner can apply it). */
@@ -146,13 +146,8 @@ function demoBonus(accountNo: string, region: string, services: { code: string; 
   return rows;
 }
 
-// Demo data is fixed: created "on" this instant, salts derived from the login.
+// Demo data is fixed: created "on" this instant, passwords hashed once (demo-passwords.ts).
 const SEEDED_AT = Date.UTC(2026, 0, 15, 9, 0, 0);
-
-async function demoSalt(login: string): Promise<Uint8Array<ArrayBuffer>> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`kabinet-demo:${login}`));
-  return new Uint8Array(digest).slice(0, 16);
-}
 
 export interface SeedSql {
   global: string[];
@@ -256,7 +251,6 @@ export async function buildSeed(): Promise<SeedSql> {
   }
 
   for (const s of DEMO_SUBSCRIBERS) {
-    const passwordHash = await hashPassword(DEMO_PASSWORD, await demoSalt(s.login));
     global.push(
       insert("subscribers", {
         id: s.id,
@@ -264,7 +258,7 @@ export async function buildSeed(): Promise<SeedSql> {
         phone: s.phone,
         email: s.email,
         login: s.login,
-        password_hash: passwordHash,
+        password_hash: DEMO_PASSWORD_HASH,
         locale: "ru",
         created_at: SEEDED_AT,
       }),
@@ -277,7 +271,7 @@ export async function buildSeed(): Promise<SeedSql> {
         login: o.login,
         display_name: o.displayName,
         regions: o.regions.join(","),
-        password_hash: await hashPassword(DEMO_OPERATOR_PASSWORD, await demoSalt(`operator:${o.login}`)),
+        password_hash: DEMO_OPERATOR_PASSWORD_HASH,
         created_at: SEEDED_AT,
       }),
     );

@@ -30,6 +30,15 @@ export function selectSubscriberById(db: GlobalDb, id: string) {
   return db.select().from(subscribers).where(eq(subscribers.id, id)).get();
 }
 
+/** Replaces a subscriber's password record only if it is still `current` (a password change in between wins). */
+export function updateSubscriberPasswordHash(db: GlobalDb, id: string, current: string, next: string) {
+  return db
+    .update(subscribers)
+    .set({ passwordHash: next })
+    .where(and(eq(subscribers.id, id), eq(subscribers.passwordHash, current)))
+    .run();
+}
+
 export function selectSessions(db: GlobalDb, subscriberId: string) {
   return db.select().from(sessions).where(eq(sessions.subscriberId, subscriberId)).orderBy(desc(sessions.lastSeenAt)).all();
 }

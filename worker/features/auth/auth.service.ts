@@ -2,7 +2,7 @@ import { randomToken } from "../../platform/crypto";
 import type { GlobalDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { type Identifier, parseIdentifier } from "../../platform/identifiers";
-import { hashPassword, verifyPassword } from "../../platform/password";
+import { hashPassword, needsRehash, verifyPassword } from "../../platform/password";
 import { endAllSessions, endSession, openSession, type SessionInfo } from "../../platform/session";
 import { type Guard, takeAttempt, throttleKey } from "../../platform/throttle";
 import {
@@ -11,6 +11,7 @@ import {
   selectSessions,
   selectSubscriberById,
   selectSubscriberByIdentifier,
+  updateSubscriberPasswordHash,
 } from "./auth.queries";
 
 /** A hash of a random secret: verified against when an identifier is unknown, so timing does not tell. */
@@ -61,6 +62,10 @@ export async function loginWithPassword(db: GlobalDb, identifier: string, passwo
   const ok = (await verifyPassword(password, subscriber?.passwordHash ?? (await getDummyHash()))) && subscriber?.passwordHash != null;
   if (!ok || !subscriber) throw new AppError(401, "invalid_credentials");
   await attempt.succeeded();
+  // A PBKDF2 (or weaker argon2id) record is replaced while the password is at hand.
+  if (subscriber.passwordHash && needsRehash(subscriber.passwordHash)) {
+    await updateSubscriberPasswordHash(db, subscriber.id, subscriber.passwordHash, await hashPassword(password));
+  }
   const session = await openSession(db, subscriber.id, "password", client.userAgent);
   return { subscriber, session };
 }

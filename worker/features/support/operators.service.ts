@@ -4,7 +4,7 @@ import { type ShardBinding, shardOfRegion } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import type { Lang } from "../../platform/i18n";
 import { type OperatorInfo, openOperatorSession } from "../../platform/operator";
-import { hashPassword, verifyPassword } from "../../platform/password";
+import { hashPassword, needsRehash, verifyPassword } from "../../platform/password";
 import { regionByCode } from "../../platform/region";
 import { takeAttempt, throttleKey } from "../../platform/throttle";
 import { operatorChatDto } from "./chat.service";
@@ -30,6 +30,9 @@ export async function operatorLogin(data: DataAccess, login: string, password: s
   const ok = await verifyPassword(password, row?.passwordHash ?? (await getDummyHash()));
   if (!row || !ok) throw new AppError(401, "invalid_credentials");
   await attempt.succeeded();
+  if (needsRehash(row.passwordHash)) {
+    await q.updateOperatorPasswordHash(data.global, row.id, row.passwordHash, await hashPassword(password));
+  }
   return { token: await openOperatorSession(data.global, row.id), operator: profile(row) };
 }
 

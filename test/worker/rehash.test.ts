@@ -1,0 +1,63 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { updateSubscriberPasswordHash } from "../../worker/features/auth/auth.queries";
+import { createDataAccess } from "../../worker/platform/db";
+import { verifyPassword } from "../../worker/platform/password";
+import { call, post, SAME_ORIGIN } from "./helpers";
+
+/** PBKDF2-SHA-256 records as the previous password code wrote them (salt "kabinet-old-salt"). */
+const OLD_SUBSCRIBER = "pbkdf2-sha256$100000$a2FiaW5ldC1vbGQtc2FsdA==$SRhkqyAJOZabB8fg2jXmRr9EYMKm6JZi0uLm0MmG1tg="; // Kabinet2026
+const ARGON2ID = /^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/;
+
+let ip = 0;
+const login = (identifier: string, password: string) =>
+  post("/api/v1/auth/login", { identifier, password }, { "cf-connecting-ip": `198.51.100.${200 + ++ip}` });
+const operatorLogin = (login: string, password: string) =>
+  call("msk", "/ops/v1/support/session", {
+    method: "POST",
+    headers: { ...SAME_ORIGIN, "cf-connecting-ip": `203.0.113.${200 + ++ip}` },
+    body: JSON.stringify({ login, password }),
+  });
+
+const subscriberHash = async (login: string) =>
+  (await env.DB.prepare("SELECT password_hash AS h FROM subscribers WHERE login = ?").bind(login).first<{ h: string }>())?.h;
+const operatorHash = async (login: string) =>
+  (await env.DB.prepare("SELECT password_hash AS h FROM operators WHERE login = ?").bind(login).first<{ h: string }>())?.h;
+
+describe("rehashing old password records at login", () => {
+  it("stores an argon2id record at a subscriber's next successful login, and the password still works", async () => {
+    await env.DB.prepare("UPDATE subscribers SET password_hash = ? WHERE login = 'anna'").bind(OLD_SUBSCRIBER).run();
+
+    expect((await login("anna", "Kabinet2026")).status).toBe(200);
+    const stored = await subscriberHash("anna");
+    expect(stored).toMatch(ARGON2ID);
+    expect(await verifyPassword("Kabinet2026", stored ?? "")).toBe(true);
+
+    expect((await login("+7 900 000-00-01", "Kabinet2026")).status).toBe(200);
+    expect(await subscriberHash("anna")).toBe(stored); // already current: not hashed again
+    expect((await login("anna", "not-the-password")).status).toBe(401);
+  });
+
+  it("leaves the old record alone when the password is wrong", async () => {
+    await env.DB.prepare("UPDATE subscribers SET password_hash = ? WHERE login = 'petr'").bind(OLD_SUBSCRIBER).run();
+    expect((await login("petr", "Kabinet2025")).status).toBe(401);
+    expect(await subscriberHash("petr")).toBe(OLD_SUBSCRIBER);
+  });
+
+  it("does not overwrite a password changed between the check and the rehash", async () => {
+    await env.DB.prepare("UPDATE subscribers SET password_hash = 'changed meanwhile' WHERE login = 'olga'").run();
+    const olga = await env.DB.prepare("SELECT id FROM subscribers WHERE login = 'olga'").first<{ id: string }>();
+    await updateSubscriberPasswordHash(createDataAccess(env).global, olga?.id ?? "", OLD_SUBSCRIBER, "$argon2id$…");
+    expect(await subscriberHash("olga")).toBe("changed meanwhile");
+  });
+
+  it("rehashes an operator's PBKDF2 record at sign-in too", async () => {
+    const old = "pbkdf2-sha256$100000$a2FiaW5ldC1vbGQtc2FsdA==$n2r/YMSPWaHLv/s8kezMdzNzycdAe1CMihfXcaTNP2s="; // Operator2026
+    expect(await verifyPassword("Operator2026", old)).toBe(true);
+    await env.DB.prepare("UPDATE operators SET password_hash = ? WHERE login = 'operator.spb'").bind(old).run();
+
+    expect((await operatorLogin("operator.spb", "Operator2026")).status).toBe(200);
+    expect(await operatorHash("operator.spb")).toMatch(ARGON2ID);
+    expect((await operatorLogin("operator.spb", "Operator2026")).status).toBe(200);
+  });
+});
