@@ -1,4 +1,4 @@
-import { POLICY } from "../platform/throttle";
+import { POLICY } from "./limits.data";
 /**
  * Support: chat topics, canned answers for operators (шаблоны ответов) and
  * attachment limits. Canned answers may use {name} (the subscriber's or

@@ -1,0 +1,29 @@
+/**
+ * Abuse limits and quotas: how many attempts or uses each scope allows and
+ * for how long (data, shared with the web app's texts; enforced by
+ * platform/throttle.ts). `freeFailures` attempts go at once, then each next
+ * waits 2^(n - free) s after the previous one; the `lockAfter`-th locks the
+ * key for `lockMs`. A quota has free = lockAfter: that many uses a window.
+ */
+export const POLICY = {
+  identifier: { freeFailures: 3, lockAfter: 10, lockMs: 15 * 60 * 1000 },
+  address: { freeFailures: 20, lockAfter: 50, lockMs: 60 * 60 * 1000 },
+  /** Step-up codes of a logged-in subscriber (their own key: a stranger's wrong passwords do not block a payment). */
+  step_up: { freeFailures: 3, lockAfter: 10, lockMs: 15 * 60 * 1000 },
+  /** Codes sent at one client's request, whatever the identifiers: against SMS pumping. */
+  codes: { freeFailures: 20, lockAfter: 20, lockMs: 60 * 60 * 1000 },
+  /** One code a minute per target (identifier, contract, subscriber). */
+  resend: { freeFailures: 1, lockAfter: 1, lockMs: 60 * 1000 },
+  /** Support chats visitors (no login) start from one client address. */
+  chats: { freeFailures: 5, lockAfter: 5, lockMs: 60 * 60 * 1000 },
+  /** Feedback forms sent from one client address. */
+  feedback: { freeFailures: 10, lockAfter: 10, lockMs: 60 * 60 * 1000 },
+  /** Applications (заявки) a subscriber files a day: each is work for people. */
+  applications: { freeFailures: 20, lockAfter: 20, lockMs: 24 * 60 * 60 * 1000 },
+  /** Requests (обращения) a subscriber files a day. */
+  tickets: { freeFailures: 10, lockAfter: 10, lockMs: 24 * 60 * 60 * 1000 },
+  /** Usage-detail reports a subscriber orders an hour (kept in the account's shard). */
+  reports: { freeFailures: 10, lockAfter: 10, lockMs: 60 * 60 * 1000 },
+  /** Messages one side of a chat sends a minute (kept in the chat's shard). */
+  messages: { freeFailures: 20, lockAfter: 20, lockMs: 60 * 1000 },
+} as const;
