@@ -183,6 +183,27 @@ describe("top-up through the sandbox acquirer", () => {
   });
 });
 
+describe("the sandbox's hosted pages", () => {
+  it("answer 404 problem+json for an id that is none of its payments, however long (no R2 key error)", async () => {
+    // R2 refuses keys over 1024 bytes: a 2,000-character id was a 500 (found by test/worker/fuzz.test.ts).
+    for (const id of ["sbx_missing", "x".repeat(2000), `sbx_${"A".repeat(1100)}`]) {
+      for (const [method, step] of [
+        ["GET", "pay"],
+        ["POST", "pay"],
+        ["GET", "3ds"],
+        ["POST", "3ds"],
+      ] as const) {
+        const res = await call("msk", `/sandbox/acquirer/${step}/${id}`, {
+          method,
+          body: method === "POST" ? new URLSearchParams({ code: "123456" }) : undefined,
+        });
+        expect(res.status, `${method} ${step} ${id.slice(0, 12)}… (${id.length})`).toBe(404);
+        expect(res.headers.get("content-type")).toContain("application/problem+json");
+      }
+    }
+  });
+});
+
 describe("exactly once", () => {
   it("gives one payment for concurrent submits with one key, and refuses the key for another request", async () => {
     const cookie = await loginPetr();

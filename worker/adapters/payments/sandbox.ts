@@ -50,6 +50,13 @@ async function load<T>(env: Env, k: string): Promise<T | null> {
   const obj = await env.FILES.get(k);
   return obj ? ((await obj.json()) as T) : null;
 }
+
+/**
+ * A payment of the sandbox's by its id (`sbx_` + a random token), null for
+ * anything else: the pages take the id from the URL, and an R2 key over
+ * 1024 bytes is an error, not a miss.
+ */
+const loadPayment = (env: Env, id: string) => (/^sbx_[\w-]{1,64}$/.test(id) ? load<Stored>(env, key.payment(id)) : Promise.resolve(null));
 const save = (env: Env, k: string, value: unknown) => env.FILES.put(k, JSON.stringify(value));
 
 /** Sends the webhooks of a payment's new status, the way the sandbox always does (late, twice, out of order). */
@@ -102,7 +109,7 @@ export function sandboxAcquirer(env: Env, origin: string): Acquirer {
     async chargeSavedCard(p) {
       const known = await env.FILES.get(key.idem(p.idempotenceKey));
       if (known) {
-        const stored = await load<Stored>(env, key.payment(await known.text()));
+        const stored = await loadPayment(env, await known.text());
         if (stored) return stored.payment;
       }
       const token = await load<StoredToken>(env, key.token(p.token));
@@ -122,7 +129,7 @@ export function sandboxAcquirer(env: Env, origin: string): Acquirer {
     },
 
     async getPayment(id) {
-      return (await load<Stored>(env, key.payment(id)))?.payment ?? null;
+      return (await loadPayment(env, id))?.payment ?? null;
     },
 
     async verifyWebhook(body, signature, now = new Date()) {
@@ -138,7 +145,7 @@ export function sandboxAcquirer(env: Env, origin: string): Acquirer {
 
 /** Refunds a succeeded sandbox payment (what the acquirer's dashboard would do); sends `refund.succeeded`. */
 export async function sandboxRefund(env: Env, id: string): Promise<AcquirerPayment | null> {
-  const stored = await load<Stored>(env, key.payment(id));
+  const stored = await loadPayment(env, id);
   if (stored?.payment.status !== "succeeded") return null;
   stored.payment.status = "refunded";
   await save(env, key.payment(id), stored);
@@ -222,14 +229,14 @@ export const sandboxPages = new Hono<{ Bindings: Env }>()
     await next();
   })
   .get("/sandbox/acquirer/pay/:id", async (c) => {
-    const stored = await load<Stored>(c.env, key.payment(c.req.param("id")));
+    const stored = await loadPayment(c.env, c.req.param("id"));
     if (!stored) throw new AppError(404, "not_found");
     if (stored.payment.status !== "pending") return c.redirect(back(stored), 303);
     return c.html(cardForm(stored.payment.id, stored));
   })
   .post("/sandbox/acquirer/pay/:id", async (c) => {
     const id = c.req.param("id");
-    const stored = await load<Stored>(c.env, key.payment(id));
+    const stored = await loadPayment(c.env, id);
     if (!stored) throw new AppError(404, "not_found");
     if (stored.payment.status !== "pending") return c.redirect(back(stored), 303);
     const form = await formOf(c);
@@ -254,7 +261,7 @@ export const sandboxPages = new Hono<{ Bindings: Env }>()
     return c.redirect(back(stored), 303);
   })
   .get("/sandbox/acquirer/3ds/:id", async (c) => {
-    const stored = await load<Stored>(c.env, key.payment(c.req.param("id")));
+    const stored = await loadPayment(c.env, c.req.param("id"));
     if (stored?.payment.status !== "waiting_for_3ds") throw new AppError(404, "not_found");
     return c.html(
       page(
@@ -271,7 +278,7 @@ export const sandboxPages = new Hono<{ Bindings: Env }>()
     );
   })
   .post("/sandbox/acquirer/3ds/:id", async (c) => {
-    const stored = await load<Stored>(c.env, key.payment(c.req.param("id")));
+    const stored = await loadPayment(c.env, c.req.param("id"));
     if (stored?.payment.status !== "waiting_for_3ds") throw new AppError(404, "not_found");
     const code = String((await formOf(c)).code ?? "").trim();
     await finish(c.env, stored, code === SANDBOX_CODE_3DS ? null : "3ds_failed", null);
