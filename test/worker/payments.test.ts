@@ -204,6 +204,21 @@ describe("the sandbox's hosted pages", () => {
   });
 });
 
+describe("the acquirer's webhook", () => {
+  it("answers a signed event that is not a payment event with a 400 problem, not a 500", async () => {
+    // A signature proves who sent it, not what is in it (an API change of the acquirer's, a bug of theirs): found by the fuzzer.
+    for (const body of ["{}", "[]", '{"id":"evt-x","type":"payment.succeeded","object":null}', '{"object":{"metadata":{"accountNo":1}}}']) {
+      const res = await call(null, "/webhooks/acquirer", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-signature": await signWebhook(env.ACQUIRER_WEBHOOK_SECRET, body) },
+        body,
+      });
+      expect(res.status, body).toBe(400);
+      expect(res.headers.get("content-type")).toContain("application/problem+json");
+    }
+  });
+});
+
 describe("exactly once", () => {
   it("gives one payment for concurrent submits with one key, and refuses the key for another request", async () => {
     const cookie = await loginPetr();

@@ -4,6 +4,8 @@
  * like one: a hosted payment page, test cards, 3-D Secure, saved-card tokens
  * and signed webhooks that arrive late, twice and out of order.
  */
+import { z } from "zod";
+
 export type AcquirerStatus = "pending" | "waiting_for_3ds" | "succeeded" | "canceled" | "refunded";
 
 export interface AcquirerCard {
@@ -30,6 +32,33 @@ export interface WebhookEvent {
   createdAt: string;
   object: AcquirerPayment;
 }
+
+/**
+ * What a verified webhook must look like before it is applied: a signature
+ * says who sent the body, not that it is well formed (an acquirer's API
+ * change, a bug of theirs).
+ */
+export const WebhookEventShape = z.object({
+  id: z.string().min(1).max(200),
+  type: z.enum(["payment.pending", "payment.succeeded", "payment.canceled", "refund.succeeded"]),
+  createdAt: z.string().max(64),
+  object: z.object({
+    id: z.string().min(1).max(200),
+    status: z.enum(["pending", "waiting_for_3ds", "succeeded", "canceled", "refunded"]),
+    amountKop: z.number().int().nonnegative(),
+    metadata: z.object({ paymentId: z.string().max(100), accountNo: z.string().max(40) }),
+    card: z
+      .object({
+        last4: z.string().max(4),
+        brand: z.string().max(32),
+        expMonth: z.number().int(),
+        expYear: z.number().int(),
+        token: z.string().max(200).optional(),
+      })
+      .optional(),
+    failureCode: z.string().max(100).optional(),
+  }),
+}) satisfies z.ZodType<WebhookEvent>;
 
 export interface Acquirer {
   /** Starts a payment the payer completes on the acquirer's page. */

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { WebhookEventShape } from "../../adapters/payments";
 import { acquirerFor } from "../../adapters/payments/select";
 import { createRouter } from "../../app";
 import type { AppEnv } from "../../env";
@@ -25,8 +26,9 @@ export const paymentsRouter = createRouter()
 
 /**
  * The acquirer's webhooks (a server, not a browser: outside /api and its CSRF
- * check). A bad signature is refused with 401 and logged; a good one is
- * applied idempotently and answered 200, so the acquirer stops retrying.
+ * check). A bad signature is refused with 401 and logged, a signed body that
+ * is not an event with 400; a good one is applied idempotently and answered
+ * 200, so the acquirer stops retrying.
  */
 export const webhookRouter = new Hono<AppEnv>().post("/webhooks/acquirer", async (c) => {
   const body = await c.req.text();
@@ -36,7 +38,18 @@ export const webhookRouter = new Hono<AppEnv>().post("/webhooks/acquirer", async
     log("warn", "webhook.bad_signature", { requestId: c.get("requestId") });
     throw new AppError(401, "bad_signature");
   }
-  const result = await applyAcquirerPayment(createDataAccess(c.env), notifier(c.env), event.object, "webhook", event.id);
-  log("info", "webhook.applied", { eventId: event.id, type: event.type, result });
+  const parsed = WebhookEventShape.safeParse(event);
+  if (!parsed.success) {
+    log("warn", "webhook.malformed", {
+      requestId: c.get("requestId"),
+      fields: parsed.error.issues
+        .map((i) => i.path.join("."))
+        .slice(0, 5)
+        .join(" "),
+    });
+    throw new AppError(400, "validation");
+  }
+  const result = await applyAcquirerPayment(createDataAccess(c.env), notifier(c.env), parsed.data.object, "webhook", parsed.data.id);
+  log("info", "webhook.applied", { eventId: parsed.data.id, type: parsed.data.type, result });
   return c.json({ ok: true, result }, 200);
 });
