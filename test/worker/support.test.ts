@@ -405,6 +405,23 @@ describe("chat attachments", () => {
     expect((await maria(`/chats/${chat.id}/attachments/${a.id}`)).status).toBe(200);
     expect((await (await operator("operator.spb", "spb"))(`/chats/${chat.id}/attachments/${a.id}`)).status).toBe(404);
   });
+
+  it("cuts a long name at 120 characters, never inside one: the name given back and the download's are the same, whole", async () => {
+    // Cut at 120 UTF-16 units, an emoji lost its second half: the answer carried a lone surrogate, the stored name a U+FFFD.
+    const anna = await login("anna");
+    const { chat } = await json<{ chat: Chat }>(
+      await api(anna, "/support/chats", { method: "POST", body: JSON.stringify({ topic: "tv" }) }),
+    );
+    const res = await upload(anna, chat.id, PNG, "image/png", `a${"😀".repeat(130)}.png`);
+    expect(res.status).toBe(201);
+    const a = await json<{ name: string; url: string }>(res);
+    // Checked first without the name in the message: half a pair cannot even be reported (the test runner's socket refuses it).
+    expect(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(a.name), "half of a surrogate pair").toBe(false);
+    expect(a.name).toBe(`a${"😀".repeat(119)}`);
+    const got = await call("msk", a.url, { headers: { cookie: anna } });
+    expect(got.status).toBe(200);
+    expect(decodeURIComponent(/filename\*=UTF-8''(.+)$/.exec(got.headers.get("content-disposition") ?? "")?.[1] ?? "")).toBe(a.name);
+  });
 });
 
 describe("support requests", () => {

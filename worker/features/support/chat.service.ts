@@ -413,13 +413,18 @@ export function sniffType(bytes: Uint8Array): AttachmentType | null {
   return null;
 }
 
-/** A file name safe to show and to put in Content-Disposition: no paths, no control characters, at most 120 characters. */
+/**
+ * A file name safe to show and to put in Content-Disposition: no paths, no
+ * control characters, at most 120 characters. Counted by code point and
+ * without lone surrogates: half an emoji cannot be percent-encoded.
+ */
 export function cleanFileName(name: string, type: AttachmentType): string {
-  const base = [...(name.split(/[\\/]/).pop() ?? "")]
-    .filter((ch) => ch.charCodeAt(0) > 0x1f && ch.charCodeAt(0) !== 0x7f && !'"<>|:*?'.includes(ch))
-    .join("")
-    .trim()
-    .slice(0, 120);
+  const kept = [...(name.split(/[\\/]/).pop() ?? "")].filter((ch) => {
+    const code = ch.charCodeAt(0);
+    const loneSurrogate = ch.length === 1 && code >= 0xd800 && code <= 0xdfff;
+    return code > 0x1f && code !== 0x7f && !loneSurrogate && !'"<>|:*?'.includes(ch);
+  });
+  const base = [...kept.join("").trim()].slice(0, 120).join("");
   const ext = { "image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "application/pdf": "pdf" }[type];
   return base || `file.${ext}`;
 }
