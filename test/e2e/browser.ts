@@ -1,5 +1,5 @@
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { inject } from "vitest";
+import { expect, inject } from "vitest";
 import { CHROMIUM_ARGS } from "../../scripts/chromium.mts";
 
 export const port = () => inject("port");
@@ -45,4 +45,18 @@ export async function launchProfile(): Promise<{ context: BrowserContext; close:
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Makes `page` a returning visitor of a regional site: the service worker is
+ * installed, active and controls the page, as for anyone who has opened the
+ * site before. Every navigation that follows goes through it, so a flow that
+ * leaves the app (the acquirer's page, an emailed link, an identity provider)
+ * is tested as people meet it, not only as on a first visit.
+ */
+export async function asReturningVisitor(page: Page, sub: string) {
+  await page.goto(site(sub, "/"));
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  await page.reload();
+  await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
 }

@@ -2,7 +2,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_UNREGISTERED } from "../../worker/data/demo.data";
 import { makeAccountNo } from "../../worker/platform/ids";
-import { launch, newContext, site } from "./browser";
+import { asReturningVisitor, launch, newContext, site } from "./browser";
 import { codeFromOutbox } from "./http";
 
 let browser: Browser;
@@ -107,8 +107,10 @@ describe("every way in, in a real browser", () => {
 
 describe("identity providers in a real browser", () => {
   it("links Госуслуги in the profile, then logs in with it on another regional site", async () => {
+    // Both are returning visitors: the service worker is active and sees the provider's redirects come back.
     const context = await newContext(browser);
     const page = await context.newPage();
+    await asReturningVisitor(page, "msk");
     await page.goto(site("msk", "/login"));
     await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill("+7 900 000-00-01");
     await page.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
@@ -123,6 +125,7 @@ describe("identity providers in a real browser", () => {
     await page.waitForURL(site("msk", "/login"));
 
     const other = await (await newContext(browser)).newPage();
+    await asReturningVisitor(other, "nsk");
     await other.goto(site("nsk", "/login"));
     await other.getByRole("link", { name: "Войти через VK ID" }).click();
     await other.waitForURL(/auth_error=oidc_unlinked/);

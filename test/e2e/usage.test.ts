@@ -7,7 +7,8 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensurePdftotext } from "../../scripts/chromium.mts";
 import { makeAccountNo } from "../../worker/platform/ids";
-import { launch, newContext, site } from "./browser";
+import { asReturningVisitor, launch, newContext, site } from "./browser";
+import { localhostAgent } from "./http";
 
 let browser: Browser;
 let dir: string;
@@ -145,6 +146,39 @@ describe("usage detail (детализация) in a real browser", () => {
     expect(await status(page)).toBe(200);
     expect(await status(otherPage)).toBe(404);
     await other.close();
+    await context.close();
+  });
+
+  it("opens the emailed report's link in a browser where the app's service worker is active", { timeout: 120_000 }, async () => {
+    const context = await newContext(browser, { acceptDownloads: true });
+    const page = await context.newPage();
+    await asReturningVisitor(page, "msk");
+    await loginAnna(page);
+    await page.goto(site("msk", `/accounts/${MOBILE}/usage`));
+    const order = page.getByRole("region", { name: "Заказать отчёт" });
+    await order.getByLabel("PDF").check();
+    await order.getByLabel("На почту").check();
+    const [ordered] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === "POST" && r.url().endsWith("/usage/reports")),
+      order.getByRole("button", { name: "Заказать отчёт" }).click(),
+    ]);
+    expect(ordered.status()).toBe(202);
+    // The email, as the dev outbox shows it: its link to the file.
+    const { fetch } = await import("undici");
+    let path = "";
+    await expect
+      .poll(
+        async () => {
+          const html = await (await fetch(site(null, "/dev/outbox"), { dispatcher: localhostAgent })).text();
+          path = /\/files\/reports\/[0-9a-zA-Z._-]+/.exec(html)?.[0] ?? "";
+          return path;
+        },
+        { timeout: 60_000, interval: 500 },
+      )
+      .not.toBe("");
+    // Opened as a person opens a link from their mail: a navigation, through the active service worker.
+    const [download] = await Promise.all([page.waitForEvent("download"), page.goto(site("msk", path)).catch(() => null)]);
+    expect(download.suggestedFilename()).toMatch(/\.pdf$/);
     await context.close();
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { APP_PATHS, isAppPath } from "../../web/src/app/paths";
 import { matches, routes } from "../../web/src/app/routes";
 
 describe("the screen opened first", () => {
@@ -19,5 +20,39 @@ describe("the screen opened first", () => {
     expect(first("/support/chat")).toEqual(["/support", "/support/chat"]);
     expect(first("/nope")).toBe("*404");
     expect(routes.at(-1)?.path).toBe("*404");
+  });
+});
+
+describe("the pages the service worker answers with the app", () => {
+  it("are exactly the router's pages (the catch-all aside)", () => {
+    const routed = routes.flatMap((r) => [r.path].flat()).filter((p) => p !== "*404");
+    expect([...APP_PATHS].sort()).toEqual([...routed].sort());
+  });
+
+  it("include the app's pages with their parameters, a trailing slash and a query", () => {
+    for (const path of [
+      "/",
+      "/?region=msk",
+      "/accounts",
+      "/accounts/",
+      "/accounts/508000000101/usage",
+      "/profile?linked=1",
+      "/support/chat",
+    ])
+      expect(isAppPath(path), path).toBe(true);
+  });
+
+  it("leave every server page to the network: the acquirer, file links, callbacks, API docs, the dev outbox", () => {
+    for (const path of [
+      "/sandbox/acquirer/pay/p-1",
+      "/sandbox/acquirer/3ds/p-1",
+      "/files/reports/508000000101/r1.pdf?exp=1&sig=x",
+      "/api/v1/auth/oidc/gosuslugi/callback?code=1&state=2",
+      "/api/docs",
+      "/dev/outbox",
+      "/accounts/508000000101/usage/extra",
+      "/accountsx",
+    ])
+      expect(isAppPath(path), path).toBe(false);
   });
 });

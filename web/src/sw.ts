@@ -3,6 +3,7 @@ import { ExpirationPlugin } from "workbox-expiration";
 import { cleanupOutdatedCaches, createHandlerBoundToURL, matchPrecache, precacheAndRoute } from "workbox-precaching";
 import { NavigationRoute, registerRoute, setCatchHandler } from "workbox-routing";
 import { NetworkFirst, NetworkOnly } from "workbox-strategies";
+import { APP_PATH_PATTERNS, isAppPath } from "./app/paths";
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -10,8 +11,9 @@ declare const self: ServiceWorkerGlobalScope;
 precacheAndRoute(self.__WB_MANIFEST);
 cleanupOutdatedCaches();
 
-// Navigations get the shell (the SPA routes itself), except server pages.
-registerRoute(new NavigationRoute(createHandlerBoundToURL("/index.html"), { denylist: [/^\/api\//, /^\/dev\//] }));
+// Navigations to the app's own pages get the shell (the SPA routes itself). Only those: an allow-list, so the
+// acquirer's pages, emailed file links and identity providers' callbacks are never answered with the app.
+registerRoute(new NavigationRoute(createHandlerBoundToURL("/index.html"), { allowlist: APP_PATH_PATTERNS }));
 
 /**
  * API responses are cached only from this allow-list of public, read-only
@@ -39,8 +41,8 @@ self.addEventListener("install", (event) => {
   );
 });
 
-// Server pages (API docs, dev outbox) always come from the network...
-registerRoute(({ request, url }) => request.mode === "navigate" && /^\/(api|dev)\//.test(url.pathname), new NetworkOnly());
+// Every other page of the site (server pages: API docs, dev outbox, the acquirer, file links) comes from the network...
+registerRoute(({ request, url }) => request.mode === "navigate" && !isAppPath(url.pathname + url.search), new NetworkOnly());
 // ...and a page that needs the network (API docs, server pages) fails offline: show the offline page instead.
 setCatchHandler(async ({ request }) => {
   if (request.mode === "navigate") return (await matchPrecache("/offline.html")) ?? Response.error();
