@@ -21,6 +21,9 @@ export default defineConfig(async () => {
             OIDC_PROVIDERS: mockProviders(inject("oidcIssuer")),
             VAPID_PUBLIC_KEY: vapid.publicKey,
             VAPID_PRIVATE_JWK: vapid.privateJwk,
+            // The schema fuzzer (test/worker/fuzz.test.ts): its request budget and seed; `npm run fuzz` raises the budget.
+            FUZZ_REQUESTS: process.env.FUZZ_REQUESTS ?? "",
+            FUZZ_SEED: process.env.FUZZ_SEED ?? "",
           },
         },
       })),
