@@ -34,6 +34,8 @@ export default defineConfig(async () => {
       include: ["worker/**/*.test.ts", "test/worker/**/*.test.ts"],
       setupFiles: ["./test/worker/setup.ts"],
       globalSetup: ["./test/worker/global-setup.ts"],
+      // A login hashes with argon2id (~0.1 s of CPU, more on a busy 2-core runner): flows with several logins need more than 5 s.
+      testTimeout: 20_000,
     },
   };
 });
