@@ -8,8 +8,8 @@ import { CODE_MAX_ATTEMPTS, consumeCode, issueCode } from "../../worker/features
 import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { addDays, localDay } from "../../worker/platform/region";
-import { forgetStaleLimits, POLICY } from "../../worker/platform/throttle";
-import { api, call, codeSentTo, json, login, post, SAME_ORIGIN, sessionCookie } from "./helpers";
+import { forgetStaleLimits, guardCount, POLICY, takeAttempt, throttleKey } from "../../worker/platform/throttle";
+import { api, call, codeSentTo, json, login, post, SAME_ORIGIN, sessionCookie, stepUp } from "./helpers";
 
 /**
  * The attacks of issue 19, replayed: secrets guessed by many requests at
@@ -341,5 +341,115 @@ describe("abuse counts are forgotten after their window", () => {
     expect(await forgetStaleLimits(createDataAccess(env).global, "auth_throttle", now)).toBe(1);
     const keys = (await env.DB.prepare("SELECT key FROM auth_throttle ORDER BY key").all<{ key: string }>()).results.map((r) => r.key);
     expect(keys).toEqual(["locked", "recent"]);
+  });
+});
+
+describe("codes confirmed by a logged-in subscriber", { timeout: 30_000 }, () => {
+  beforeEach(forgetFailures);
+
+  it("relatives' account linking: guesses over many accounts at once still get at most 4 checked per subscriber", async () => {
+    const olga = await login("olga");
+    // Codes started for ten accounts, then 40 guesses at once spread over them.
+    const accounts = ["30200000004", "40300000005", "50400000006", "20100000002", "60700000003"].map(makeAccountNo);
+    for (const accountNo of accounts)
+      expect(
+        (await api(olga, "/accounts/link/start", { method: "POST", body: JSON.stringify({ accountNo, channel: "sms" }) })).status,
+      ).toBe(202);
+    const statuses = (
+      await together(40, (i) =>
+        api(olga, "/accounts/link/confirm", {
+          method: "POST",
+          headers: ip(i + 1),
+          body: JSON.stringify({ accountNo: accounts[i % accounts.length], code: "000000", role: "viewer" }),
+        }),
+      )
+    ).map((r) => r.status);
+    expect(statuses.every((x) => x === 400 || x === 429)).toBe(true);
+    expect(count(statuses, 400)).toBeLessThanOrEqual(POLICY.confirm.freeFailures + 1);
+  });
+
+  it("a new phone's code: 30 guesses at once get at most 4 checked", async () => {
+    const cookie = await stepUp(await login("petr"), "+79000000002");
+    expect((await api(cookie, "/me/phone/start", { method: "POST", body: JSON.stringify({ phone: "+7 900 555-66-77" }) })).status).toBe(
+      202,
+    );
+    const statuses = (
+      await together(30, (i) =>
+        api(cookie, "/me/phone/verify", { method: "POST", headers: ip(i + 1), body: JSON.stringify({ code: "000000" }) }),
+      )
+    ).map((r) => r.status);
+    expect(statuses.every((x) => x === 400 || x === 429)).toBe(true);
+    expect(count(statuses, 400)).toBeLessThanOrEqual(POLICY.confirm.freeFailures + 1);
+  });
+});
+
+describe("what an attacker's refused or refunded attempts cost", { timeout: 30_000 }, () => {
+  beforeEach(forgetFailures);
+
+  it("probing a locked person still costs the address", async () => {
+    for (let i = 0; i < 10; i++) await post("/api/v1/auth/login", { identifier: "maria", password: `wrong-${i}` }, ip(i + 1));
+    // As if her 10 failures had come in 15 minutes: she is locked.
+    await env.DB.prepare("UPDATE auth_throttle SET locked_until = ? WHERE key LIKE 'identifier:%'")
+      .bind(Date.now() + 900_000)
+      .run();
+    // One address probes other spellings of the locked person: all refused, and counted against the address.
+    const probes = (
+      await together(60, (i) =>
+        post("/api/v1/auth/login", { identifier: i % 2 ? "+79000000004" : "maria.ivanova@example.com", password: "x" }, ip(90)),
+      )
+    ).map((r) => r.status);
+    expect(count(probes, 429)).toBe(60);
+    const address = await env.DB.prepare("SELECT failures FROM auth_throttle WHERE key = ?")
+      .bind(await throttleKey("address", "203.0.113.90"))
+      .first<{ failures: number }>();
+    // 20 free, then the doubling delay: the address is already slowed down for every person it names.
+    expect(address?.failures).toBeGreaterThan(POLICY.address.freeFailures);
+    expect((await post("/api/v1/auth/login", { identifier: "petr", password: "Kabinet2026" }, ip(91))).status).toBe(200);
+  });
+
+  it("registration with a code of one's own: naming taken logins costs attempts like wrong codes", async () => {
+    const since = Date.now();
+    expect((await post("/api/v1/auth/register/start", { by: "email", email: "prober@example.com" }, ip(95))).status).toBe(202);
+    const code = await codeSentTo("prober@example.com", since);
+    // Six taken logins at once with the right code: answered like six wrong codes, 4 checked and 2 refused.
+    const answers = (
+      await together(6, (i) =>
+        post(
+          "/api/v1/auth/register/complete",
+          { by: "email", email: "prober@example.com", code, login: ["anna", "petr", "olga"][i % 3], password: "ural mountains in july" },
+          ip(96),
+        ),
+      )
+    ).map((r) => r.status);
+    expect(count(answers, 409)).toBe(POLICY.identifier.freeFailures + 1);
+    expect(count(answers, 429)).toBe(2);
+  });
+
+  it("a success gives its attempt back and lifts the lock that attempt set", async () => {
+    const db = createDataAccess(env).global;
+    const guards = [{ scope: "address" as const, key: "address:office" }];
+    let t = Date.now();
+    for (let i = 0; i < POLICY.address.lockAfter - 1; i++) {
+      await takeAttempt(db, guards, t);
+      t += 1000 * 2 ** 10 + 1; // past any doubling delay
+    }
+    const last = await takeAttempt(db, guards, t); // the 50th: locks the address...
+    await last.succeeded(); // ...but it was a right password: the hour's lock goes with the attempt
+    // Only the doubling delay of its 49 failures remains (~17 min), not the hour.
+    await expect(takeAttempt(db, guards, t + 1000 * 2 ** 10 + 1)).resolves.toBeDefined();
+  });
+});
+
+describe("quota windows", () => {
+  it("a quota is counted in a fixed window from its first use: a slow, steady sender is never refused", async () => {
+    const shard = createDataAccess(env).shard("DB_MOSCOW");
+    const t0 = Date.now();
+    // An operator answering every 45 s for half an hour: 40 messages, never more than 20 in one minute.
+    for (let i = 0; i < 40; i++) await guardCount(shard, "messages", "chat-x:operator", t0 + i * 45_000);
+    // A flood: 20 in a second, the 21st refused until the window started by the first is over.
+    const t1 = t0 + 3600_000;
+    for (let i = 0; i < 20; i++) await guardCount(shard, "messages", "chat-y:visitor", t1 + i * 50);
+    await expect(guardCount(shard, "messages", "chat-y:visitor", t1 + 1000)).rejects.toMatchObject({ status: 429 });
+    await expect(guardCount(shard, "messages", "chat-y:visitor", t1 + 60_001)).resolves.toBeUndefined();
   });
 });

@@ -10,6 +10,8 @@ export const POLICY = {
   address: { freeFailures: 20, lockAfter: 50, lockMs: 60 * 60 * 1000 },
   /** Step-up codes of a logged-in subscriber (their own key: a stranger's wrong passwords do not block a payment). */
   step_up: { freeFailures: 3, lockAfter: 10, lockMs: 15 * 60 * 1000 },
+  /** Codes a logged-in subscriber confirms (relatives' account linking, a new phone or email): per subscriber. */
+  confirm: { freeFailures: 3, lockAfter: 10, lockMs: 15 * 60 * 1000 },
   /** Codes sent at one client's request, whatever the identifiers: against SMS pumping. */
   codes: { freeFailures: 20, lockAfter: 20, lockMs: 60 * 60 * 1000 },
   /** One code a minute per target (identifier, contract, subscriber). */

@@ -30,6 +30,8 @@ export type Scope = keyof typeof POLICY;
 export interface Guard {
   scope: Scope;
   key: string;
+  /** The problem type of a refusal by this key (default `rate_limited`). */
+  problem?: string;
 }
 
 type Db = GlobalDb | RegionDb;
@@ -44,6 +46,10 @@ export async function throttleKey(scope: Scope, value: string): Promise<string> 
 /** How long a key must wait, from its row (0: an attempt may go now). Mirrors the SQL condition of `takeStatement`. */
 function waitMs(scope: Scope, row: Row, now: number) {
   const p = POLICY[scope];
+  if (isQuota(scope)) {
+    if (!row.lastFailureAt || now - row.lastFailureAt > p.lockMs || row.failures < p.lockAfter) return 0;
+    return Math.max(0, row.lastFailureAt + p.lockMs - now);
+  }
   if (row.lockedUntil && row.lockedUntil > now) return row.lockedUntil - now;
   if (!row.lastFailureAt || now - row.lastFailureAt > p.lockMs) return 0; // forgotten
   if (row.failures < p.lockAfter && row.failures <= p.freeFailures) return 0;
@@ -52,15 +58,34 @@ function waitMs(scope: Scope, row: Row, now: number) {
   return Math.max(0, row.lastFailureAt + delay - now);
 }
 
+/** A quota allows `lockAfter` uses in a fixed window from its first use; the other scopes slow down, then lock. */
+const isQuota = (scope: Scope) => POLICY[scope].freeFailures === POLICY[scope].lockAfter;
+
 /**
  * One statement that counts an attempt against `key` only if the key allows
  * one at `now`, and returns the new count (no row: refused). The WHERE of the
  * DO UPDATE is the whole check; the SET computes from the row as it was.
+ *
+ * A quota's `last_failure_at` is the start of its window (set when a use
+ * finds the window over); the others' is their last attempt (the doubling
+ * delay runs from it) and their `locked_until` the end of a lock.
  */
 function takeStatement({ scope, key }: Guard, now: number): [string, ...unknown[]] {
   const p = POLICY[scope];
   const stale = `(last_failure_at IS NULL OR ?2 - last_failure_at > ${p.lockMs})`;
   const next = `(CASE WHEN ${stale} THEN 1 ELSE failures + 1 END)`;
+  if (isQuota(scope)) {
+    return [
+      `INSERT INTO ${tableOf(scope)} (key, failures, last_failure_at, locked_until) VALUES (?1, 1, ?2, NULL)
+       ON CONFLICT (key) DO UPDATE SET
+         failures = ${next},
+         last_failure_at = CASE WHEN ${stale} THEN ?2 ELSE last_failure_at END
+       WHERE ${stale} OR failures < ${p.lockAfter}
+       RETURNING failures`,
+      key,
+      now,
+    ];
+  }
   return [
     `INSERT INTO ${tableOf(scope)} (key, failures, last_failure_at, locked_until)
      VALUES (?1, 1, ?2, ${1 >= p.lockAfter ? `?2 + ${p.lockMs}` : "NULL"})
@@ -115,7 +140,7 @@ export interface Attempt {
  * refuses with 429 and Retry-After. Keys that counted when another refused
  * are given back: the attempt was never checked.
  */
-export async function takeAttempt(db: Db, guards: Guard[], now = Date.now(), problemType = "rate_limited"): Promise<Attempt> {
+export async function takeAttempt(db: Db, guards: Guard[], now = Date.now()): Promise<Attempt> {
   const results = await rawBatch(
     db,
     guards.map((g) => takeStatement(g, now)),
@@ -123,14 +148,20 @@ export async function takeAttempt(db: Db, guards: Guard[], now = Date.now(), pro
   const counted = guards.filter((_, i) => (results[i]?.results?.length ?? 0) > 0);
   const refused = guards.filter((_, i) => (results[i]?.results?.length ?? 0) === 0);
   if (refused.length > 0) {
-    await giveBack(db, counted);
+    // A refused attempt still costs its address (probing locked people is not free); other keys get theirs back.
+    await giveBack(
+      db,
+      counted.filter((g) => g.scope !== "address"),
+    );
     const rows = await readRows(db, refused);
     let wait = 0;
+    let problem = "rate_limited";
     for (const g of refused) {
       const row = rows.get(g.key);
-      wait = Math.max(wait, row ? waitMs(g.scope, row, now) : 1000);
+      const w = row ? waitMs(g.scope, row, now) : 1000;
+      if (w >= wait) [wait, problem] = [w, g.problem ?? "rate_limited"];
     }
-    refuse(wait / 1000, problemType);
+    refuse(wait / 1000, problem);
   }
   return {
     async succeeded() {
@@ -145,8 +176,13 @@ export async function takeAttempt(db: Db, guards: Guard[], now = Date.now(), pro
   };
 }
 
+/** One attempt back; a lock that attempt set is lifted with it (a counted take means the key was not locked before). */
 const giveBackStatement = (g: Guard): [string, ...unknown[]] => [
-  `UPDATE ${tableOf(g.scope)} SET failures = max(failures - 1, 0) WHERE key = ?1`,
+  isQuota(g.scope)
+    ? `UPDATE ${tableOf(g.scope)} SET failures = max(failures - 1, 0) WHERE key = ?1`
+    : `UPDATE ${tableOf(g.scope)} SET failures = max(failures - 1, 0),
+         locked_until = CASE WHEN failures - 1 < ${POLICY[g.scope].lockAfter} THEN NULL ELSE locked_until END
+       WHERE key = ?1`,
   g.key,
 ];
 
@@ -170,13 +206,13 @@ export async function assertNotThrottled(db: Db, guards: Guard[], now = Date.now
 }
 
 /** Counts one use of a quota: past its limit within its window, 429 (one atomic statement, so parallel requests cannot slip past). */
-export async function guardCount(db: Db, scope: Exclude<Scope, "identifier" | "address" | "step_up">, subject: string, now = Date.now()) {
+export async function guardCount(
+  db: Db,
+  scope: Exclude<Scope, "identifier" | "address" | "step_up" | "confirm">,
+  subject: string,
+  now = Date.now(),
+) {
   await takeAttempt(db, [{ scope, key: await throttleKey(scope, subject) }], now);
-}
-
-/** Counts one code sent at this client's request; the 21st within an hour is refused with 429. */
-export function guardCodeRequest(db: GlobalDb, address: string) {
-  return guardCount(db, "codes", address);
 }
 
 /** The longest window of any scope: a row untouched for longer (and not locked) counts nothing. */
@@ -192,4 +228,12 @@ export async function forgetStaleLimits(db: Db, table: "auth_throttle" | "rate_l
     [`DELETE FROM ${table} WHERE last_failure_at < ?1 AND coalesce(locked_until, 0) < ?2`, now - LONGEST_WINDOW_MS, now],
   ]);
   return r?.meta.changes ?? 0;
+}
+
+/** The keys of a logged-in subscriber's code confirmation (relatives' account linking, a new phone or email): the subscriber and the address. */
+export async function confirmGuards(subscriberId: string, address: string): Promise<Guard[]> {
+  return [
+    { scope: "confirm", key: await throttleKey("confirm", subscriberId) },
+    { scope: "address", key: await throttleKey("address", address) },
+  ];
 }

@@ -2,6 +2,7 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { LedgerKind } from "../../db/schema/region";
 import type { AppEnv } from "../../env";
+import { clientAddress } from "../../platform/client";
 import { notifier } from "../../platform/notify";
 import { requireSession } from "../../platform/session";
 import type * as r from "./accounts.routes";
@@ -44,13 +45,13 @@ export const lowBalanceHandler: RouteHandler<typeof r.lowBalanceRoute, AppEnv> =
 
 export const linkStartHandler: RouteHandler<typeof r.linkStartRoute, AppEnv> = async (c) => {
   const { accountNo, channel } = c.req.valid("json");
-  const sent = await svc.startLink(c.get("data").global, notifier(c.env), who(c), accountNo, channel);
+  const sent = await svc.startLink(c.get("data").global, notifier(c.env), who(c), accountNo, channel, clientAddress(c));
   return c.json({ expiresAt: sent.expiresAt.toISOString() }, 202);
 };
 
 export const linkConfirmHandler: RouteHandler<typeof r.linkConfirmRoute, AppEnv> = async (c) => {
   const { accountNo, code, role } = c.req.valid("json");
-  await svc.confirmLink(c.get("data").global, who(c), accountNo, code, role);
+  await svc.confirmLink(c.get("data").global, who(c), accountNo, code, role, clientAddress(c));
   return c.body(null, 204);
 };
 

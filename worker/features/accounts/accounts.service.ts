@@ -6,6 +6,7 @@ import { AppError } from "../../platform/errors";
 import { parseAccountNo } from "../../platform/ids";
 import { daysInMonth } from "../../platform/money";
 import { localDay, regionTz } from "../../platform/region";
+import { confirmGuards, takeAttempt } from "../../platform/throttle";
 import { consumeCode, issueCode, type Notify } from "../auth/codes.service";
 import { selectHistory, selectLink, selectLinkedAccounts, selectShardSummaries, selectSpending } from "./accounts.queries";
 
@@ -193,7 +194,14 @@ export async function setLowBalance(db: GlobalDb, subscriberId: string, accountN
 // ── Relatives' accounts (привязка лицевого счёта) ─────────────────────────
 
 /** Sends a code to the contract's phone (or email) of the account to link. Same answer for unknown accounts. */
-export async function startLink(db: GlobalDb, notify: Notify, subscriberId: string, accountNoInput: string, channel: "sms" | "email") {
+export async function startLink(
+  db: GlobalDb,
+  notify: Notify,
+  subscriberId: string,
+  accountNoInput: string,
+  channel: "sms" | "email",
+  address: string,
+) {
   const accountNo = parseAccountNo(accountNoInput);
   if (!accountNo) throw new AppError(400, "validation", {}, [{ field: "accountNo", message: "field.accountNo" }]);
   const dir = await db.select().from(accountDirectory).where(eq(accountDirectory.accountNo, accountNo)).get();
@@ -203,13 +211,27 @@ export async function startLink(db: GlobalDb, notify: Notify, subscriberId: stri
     target: `link:${subscriberId}:${accountNo}`,
     deliver: to ? { channel, to } : null,
     subscriberId,
+    address,
   });
 }
 
-export async function confirmLink(db: GlobalDb, subscriberId: string, accountNoInput: string, code: string, role: "payer" | "viewer") {
+/**
+ * Links the account with the code sent to its contract's contact. Each try is counted per subscriber (and per
+ * address) before the code is checked, whatever the account: trying many accounts is no faster than one.
+ */
+export async function confirmLink(
+  db: GlobalDb,
+  subscriberId: string,
+  accountNoInput: string,
+  code: string,
+  role: "payer" | "viewer",
+  address: string,
+) {
   const accountNo = parseAccountNo(accountNoInput);
   if (!accountNo) throw new AppError(400, "validation", {}, [{ field: "accountNo", message: "field.accountNo" }]);
+  const attempt = await takeAttempt(db, await confirmGuards(subscriberId, address));
   await consumeCode(db, { purpose: "link_account", target: `link:${subscriberId}:${accountNo}`, code });
+  await attempt.succeeded();
   await db.insert(accountLinks).values({ subscriberId, accountNo, role, createdAt: new Date() }).onConflictDoNothing();
 }
 

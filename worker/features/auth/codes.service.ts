@@ -43,12 +43,28 @@ export const targetHash = (purpose: CodePurpose, target: string) => sha256Hex(`t
 export async function issueCode(
   db: GlobalDb,
   notify: Notify,
-  args: { purpose: CodePurpose; target: string; deliver: Delivery | null; subscriberId?: string | null; payload?: unknown },
+  args: {
+    purpose: CodePurpose;
+    target: string;
+    deliver: Delivery | null;
+    subscriberId?: string | null;
+    payload?: unknown;
+    /** The requesting client's address: its codes an hour are counted too (against SMS pumping). */
+    address?: string;
+  },
   now = new Date(),
 ): Promise<{ expiresAt: Date }> {
   const tHash = await targetHash(args.purpose, args.target);
-  // One code a minute per target: counted and checked in one statement, so parallel requests send one code.
-  await takeAttempt(db, [{ scope: "resend", key: await throttleKey("resend", tHash) }], now.getTime(), "code_too_soon");
+  // One code a minute per target and 20 an hour per address: counted and checked in one batch, so parallel
+  // requests send one code; a code refused by one limit is not counted by the other.
+  await takeAttempt(
+    db,
+    [
+      { scope: "resend", key: await throttleKey("resend", tHash), problem: "code_too_soon" },
+      ...(args.address ? [{ scope: "codes" as const, key: await throttleKey("codes", args.address) }] : []),
+    ],
+    now.getTime(),
+  );
   const id = newId(now.getTime());
   const code = randomDigits(CODE_LENGTH);
   const expiresAt = new Date(now.getTime() + CODE_TTL_MS);

@@ -85,23 +85,23 @@ export const startPhoneHandler: H<typeof r.phoneRoutes.start> = async (c) => {
   // The phone receives step-up codes: changing it needs a step-up on the old one.
   const session = requireStepUp(c);
   const body = c.req.valid("json") as { phone: string };
-  return c.json(sent(await flows.startContactChange(db(c), notifyOf(c), session, "phone", body.phone)), 202);
+  return c.json(sent(await flows.startContactChange(db(c), notifyOf(c), session, "phone", body.phone, clientOf(c))), 202);
 };
 
 export const verifyPhoneHandler: H<typeof r.phoneRoutes.verify> = async (c) => {
   const session = requireSession(c);
-  await flows.confirmContactChange(db(c), session, "phone", c.req.valid("json").code);
+  await flows.confirmContactChange(db(c), session, "phone", c.req.valid("json").code, clientOf(c));
   return c.json({ profile: await currentProfile(db(c), session) }, 200);
 };
 
 export const startEmailHandler: H<typeof r.emailRoutes.start> = async (c) => {
   const session = requireSession(c);
   const body = c.req.valid("json") as { email: string };
-  return c.json(sent(await flows.startContactChange(db(c), notifyOf(c), session, "email", body.email)), 202);
+  return c.json(sent(await flows.startContactChange(db(c), notifyOf(c), session, "email", body.email, clientOf(c))), 202);
 };
 
 export const verifyEmailHandler: H<typeof r.emailRoutes.verify> = async (c) => {
   const session = requireSession(c);
-  await flows.confirmContactChange(db(c), session, "email", c.req.valid("json").code);
+  await flows.confirmContactChange(db(c), session, "email", c.req.valid("json").code, clientOf(c));
   return c.json({ profile: await currentProfile(db(c), session) }, 200);
 };

@@ -7,7 +7,7 @@ import { newId, parseAccountNo } from "../../platform/ids";
 import { hashPassword, verifyPassword } from "../../platform/password";
 import { checkPassword, passwordFieldError } from "../../platform/password-policy";
 import { endAllSessions, openSession, type SessionInfo, STEP_UP_TTL_MS } from "../../platform/session";
-import { assertNotThrottled, guardCodeRequest, takeAttempt, throttleKey } from "../../platform/throttle";
+import { assertNotThrottled, confirmGuards, takeAttempt, throttleKey } from "../../platform/throttle";
 import { type SubscriberRow, selectSubscriberById, selectSubscriberByIdentifier } from "./auth.queries";
 import { type Client, parseIdentifierOrThrow, personOf, throttleKeysFor } from "./auth.service";
 import { consumeCode, type Delivery, issueCode, type Notify, refundCodeAttempt, spendCode } from "./codes.service";
@@ -40,9 +40,14 @@ export async function requestLoginCode(
   const id = parseIdentifierOrThrow(identifier);
   const s = await selectSubscriberByIdentifier(db, id);
   await assertNotThrottled(db, await throttleKeysFor(personOf(id, s), client));
-  await guardCodeRequest(db, client.address);
   const preferred = channel ?? (id.kind === "email" ? "email" : "sms");
-  return issueCode(db, notify, { purpose: "login", target: targetOf(id), deliver: deliveryFor(s, preferred), subscriberId: s?.id ?? null });
+  return issueCode(db, notify, {
+    purpose: "login",
+    target: targetOf(id),
+    deliver: deliveryFor(s, preferred),
+    subscriberId: s?.id ?? null,
+    address: client.address,
+  });
 }
 
 export async function loginWithCode(db: GlobalDb, identifier: string, code: string, client: Client) {
@@ -96,8 +101,7 @@ async function registerTarget(db: GlobalDb, input: RegisterBy): Promise<Register
 export async function startRegistration(db: GlobalDb, notify: Notify, input: RegisterBy, client: Client) {
   const t = await registerTarget(db, input);
   await assertNotThrottled(db, await throttleKeysFor({ kind: "login", value: t.target }, client));
-  await guardCodeRequest(db, client.address);
-  return issueCode(db, notify, { purpose: "register", target: t.target, deliver: t.deliver, payload: t.contact });
+  return issueCode(db, notify, { purpose: "register", target: t.target, deliver: t.deliver, payload: t.contact, address: client.address });
 }
 
 /**
@@ -121,12 +125,16 @@ export async function completeRegistration(
   const contact = checked.payload as { phone?: string; email?: string };
   try {
     assertPassword(input.password, [login, contact.phone, contact.email]);
-    if (await db.select({ id: subscribers.id }).from(subscribers).where(eq(subscribers.login, login)).get()) {
-      throw new AppError(409, "conflict", {}, [{ field: "login", message: "field.loginTaken" }]);
-    }
   } catch (e) {
+    // A weak password tells nothing: the person tries again with the same code, at no cost.
     await Promise.all([refundCodeAttempt(db, checked.id), attempt.giveBack()]);
     throw e;
+  }
+  if (await db.select({ id: subscribers.id }).from(subscribers).where(eq(subscribers.login, login)).get()) {
+    // The code survives for another login, but the attempt counts: a code of one's own must not make
+    // probing for taken logins free.
+    await refundCodeAttempt(db, checked.id);
+    throw new AppError(409, "conflict", {}, [{ field: "login", message: "field.loginTaken" }]);
   }
   await spendCode(db, checked.id);
   await attempt.succeeded();
@@ -191,8 +199,13 @@ export async function startRecovery(db: GlobalDb, notify: Notify, identifier: st
   const id = parseIdentifierOrThrow(identifier);
   const s = await selectSubscriberByIdentifier(db, id);
   await assertNotThrottled(db, await throttleKeysFor(personOf(id, s), client));
-  await guardCodeRequest(db, client.address);
-  return issueCode(db, notify, { purpose: "recover", target: targetOf(id), deliver: deliveryFor(s, channel), subscriberId: s?.id ?? null });
+  return issueCode(db, notify, {
+    purpose: "recover",
+    target: targetOf(id),
+    deliver: deliveryFor(s, channel),
+    subscriberId: s?.id ?? null,
+    address: client.address,
+  });
 }
 
 /** With the code, a new password; every session ends and a fresh one opens here. */
@@ -262,7 +275,14 @@ export async function changePassword(db: GlobalDb, session: SessionInfo, current
 }
 
 /** A code to the new phone (the caller has passed step-up) or email; confirming it sets the contact. */
-export async function startContactChange(db: GlobalDb, notify: Notify, session: SessionInfo, kind: "phone" | "email", value: string) {
+export async function startContactChange(
+  db: GlobalDb,
+  notify: Notify,
+  session: SessionInfo,
+  kind: "phone" | "email",
+  value: string,
+  client: Client,
+) {
   const v = kind === "phone" ? normalizePhone(value) : normalizeEmail(value);
   if (!v) throw new AppError(400, "validation", {}, [{ field: kind, message: `field.${kind}` }]);
   return issueCode(db, notify, {
@@ -271,15 +291,18 @@ export async function startContactChange(db: GlobalDb, notify: Notify, session: 
     deliver: kind === "phone" ? { channel: "sms", to: v } : { channel: "email", to: v },
     subscriberId: session.subscriberId,
     payload: { [kind]: v },
+    address: client.address,
   });
 }
 
-export async function confirmContactChange(db: GlobalDb, session: SessionInfo, kind: "phone" | "email", code: string) {
+export async function confirmContactChange(db: GlobalDb, session: SessionInfo, kind: "phone" | "email", code: string, client: Client) {
+  const attempt = await takeAttempt(db, await confirmGuards(session.subscriberId, client.address));
   const { payload } = await consumeCode(db, {
     purpose: kind === "phone" ? "change_phone" : "change_email",
     target: `subscriber:${session.subscriberId}`,
     code,
   });
+  await attempt.succeeded();
   const value = (payload as Record<string, string>)[kind] ?? "";
   const column = kind === "phone" ? subscribers.phone : subscribers.email;
   const taken = await db.select({ id: subscribers.id }).from(subscribers).where(eq(column, value)).get();
