@@ -21,8 +21,8 @@ import { AppError } from "./errors";
  * one, and the 10th locks for 15 minutes. Per client address: 20 free, then
  * the same doubling, the 50th locks for an hour. Quotas (codes sent, visitor
  * chats, feedback, applications, requests, reports, chat messages) allow
- * `lockAfter` uses, then lock for the window. Counts older than the window
- * are forgotten.
+ * `lockAfter` uses in a fixed window from the first use. Counts older than
+ * the window are forgotten.
  */
 export { POLICY };
 
@@ -138,7 +138,7 @@ export interface Attempt {
 /**
  * Takes one attempt from every key in one D1 batch (a transaction), or
  * refuses with 429 and Retry-After. Keys that counted when another refused
- * are given back: the attempt was never checked.
+ * are given back (the attempt was never checked), except the address's.
  */
 export async function takeAttempt(db: Db, guards: Guard[], now = Date.now()): Promise<Attempt> {
   const results = await rawBatch(
@@ -153,14 +153,8 @@ export async function takeAttempt(db: Db, guards: Guard[], now = Date.now()): Pr
       db,
       counted.filter((g) => g.scope !== "address"),
     );
-    const rows = await readRows(db, refused);
-    let wait = 0;
-    let problem = "rate_limited";
-    for (const g of refused) {
-      const row = rows.get(g.key);
-      const w = row ? waitMs(g.scope, row, now) : 1000;
-      if (w >= wait) [wait, problem] = [w, g.problem ?? "rate_limited"];
-    }
+    // A key refused with no row left is one a concurrent success just cleared: a second's wait.
+    const { wait, problem } = longestWait(refused, await readRows(db, refused), now, 1000);
     refuse(wait / 1000, problem);
   }
   return {
@@ -196,13 +190,20 @@ async function giveBack(db: Db, guards: Guard[]) {
  * `takeAttempt`.
  */
 export async function assertNotThrottled(db: Db, guards: Guard[], now = Date.now()) {
-  const rows = await readRows(db, guards);
+  const { wait, problem } = longestWait(guards, await readRows(db, guards), now, 0);
+  if (wait > 0) refuse(wait / 1000, problem);
+}
+
+/** The longest wait among the keys (a key without a row waits `missing`), with the problem type of the key that sets it. */
+function longestWait(guards: Guard[], rows: Map<string, Row>, now: number, missing: number) {
   let wait = 0;
+  let problem = "rate_limited";
   for (const g of guards) {
     const row = rows.get(g.key);
-    if (row) wait = Math.max(wait, waitMs(g.scope, row, now));
+    const w = row ? waitMs(g.scope, row, now) : missing;
+    if (w >= wait) [wait, problem] = [w, g.problem ?? "rate_limited"];
   }
-  if (wait > 0) refuse(wait / 1000);
+  return { wait, problem };
 }
 
 /** Counts one use of a quota: past its limit within its window, 429 (one atomic statement, so parallel requests cannot slip past). */

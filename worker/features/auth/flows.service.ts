@@ -37,14 +37,28 @@ export async function requestLoginCode(
   channel: "sms" | "email" | undefined,
   client: Client,
 ) {
+  return sendCodeToPerson(db, notify, "login", identifier, channel, client);
+}
+
+/**
+ * A code for the person an identifier names, to the channel asked for (by default the identifier's own kind):
+ * refused while the person is throttled; an unknown identifier gets the same answer and no code.
+ */
+async function sendCodeToPerson(
+  db: GlobalDb,
+  notify: Notify,
+  purpose: "login" | "recover",
+  identifier: string,
+  channel: "sms" | "email" | undefined,
+  client: Client,
+) {
   const id = parseIdentifierOrThrow(identifier);
   const s = await selectSubscriberByIdentifier(db, id);
   await assertNotThrottled(db, await throttleKeysFor(personOf(id, s), client));
-  const preferred = channel ?? (id.kind === "email" ? "email" : "sms");
   return issueCode(db, notify, {
-    purpose: "login",
+    purpose,
     target: targetOf(id),
-    deliver: deliveryFor(s, preferred),
+    deliver: deliveryFor(s, channel ?? (id.kind === "email" ? "email" : "sms")),
     subscriberId: s?.id ?? null,
     address: client.address,
   });
@@ -196,16 +210,7 @@ export async function completeRegistration(
 
 /** After the captcha: a code to the chosen channel, if the identifier exists (same answer otherwise). */
 export async function startRecovery(db: GlobalDb, notify: Notify, identifier: string, channel: "sms" | "email", client: Client) {
-  const id = parseIdentifierOrThrow(identifier);
-  const s = await selectSubscriberByIdentifier(db, id);
-  await assertNotThrottled(db, await throttleKeysFor(personOf(id, s), client));
-  return issueCode(db, notify, {
-    purpose: "recover",
-    target: targetOf(id),
-    deliver: deliveryFor(s, channel),
-    subscriberId: s?.id ?? null,
-    address: client.address,
-  });
+  return sendCodeToPerson(db, notify, "recover", identifier, channel, client);
 }
 
 /** With the code, a new password; every session ends and a fresh one opens here. */
