@@ -13,6 +13,7 @@
 import noSimdWasm from "argon2id/dist/no-simd.wasm";
 import simdWasm from "argon2id/dist/simd.wasm";
 import setupWasm, { type computeHash } from "argon2id/lib/setup.js";
+import { timingSafeEqual } from "./crypto";
 
 /** OWASP Password Storage Cheat Sheet: m = 19 MiB, t = 2, p = 1. */
 export const ARGON2 = { memoryKib: 19_456, passes: 2, parallelism: 1 } as const;
@@ -77,13 +78,6 @@ async function pbkdf2(password: string, salt: Uint8Array<ArrayBuffer>, iteration
   return new Uint8Array(bits);
 }
 
-function equalConstantTime(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
-  return diff === 0;
-}
-
 const PHC = /^\$argon2id\$v=19\$m=(\d{1,10}),t=(\d{1,10}),p=(\d{1,10})\$([A-Za-z0-9+/]{11,})\$([A-Za-z0-9+/]{22,})$/;
 
 type Parsed =
@@ -137,7 +131,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
     record.scheme === "argon2id"
       ? await argon2id(password, record.salt, record.params, record.hash.length)
       : await pbkdf2(password, record.salt, record.iterations);
-  return actual !== null && equalConstantTime(actual, record.hash);
+  return actual !== null && timingSafeEqual(b64(actual), b64(record.hash));
 }
 
 /** True when a (verified) record should be replaced at this login: PBKDF2, or argon2id weaker than today's. */
