@@ -110,6 +110,30 @@ describe("data in the first page", () => {
     await res.body?.cancel();
   });
 
+  it("names a lazy screen's files in the page, so the browser fetches them with the first script", async () => {
+    const preloads = async (path: string, cookie?: string) => {
+      const html = await (await call("msk", path, { headers: { accept: "text/html", ...(cookie ? { cookie } : {}) } })).text();
+      return [...html.matchAll(/<link rel="modulepreload" crossorigin href="([^"]+)">/g)].map((m) => m[1] ?? "");
+    };
+    const first = await preloads("/login");
+    // The accounts page is lazy: its chunk and the lazy screens' strings are named, each once, as files that exist.
+    const accounts = (await preloads("/accounts")).filter((f) => !first.includes(f));
+    expect(accounts.some((f) => /^\/assets\/AccountsPage-[\w-]+\.js$/.test(f))).toBe(true);
+    expect(accounts.some((f) => /^\/assets\/ru\.more-[\w-]+\.js$/.test(f))).toBe(true);
+    expect(new Set(accounts).size).toBe(accounts.length);
+    for (const file of accounts) {
+      const res = await call("msk", file);
+      expect(res.status, file).toBe(200);
+      expect(res.headers.get("content-type"), file).toMatch(/javascript/);
+      await res.body?.cancel();
+    }
+    // A page with a parameter is matched as the router matches it; one the first script draws adds nothing.
+    expect((await preloads("/accounts/770000000001/usage")).some((f) => f.includes("UsagePage-"))).toBe(true);
+    expect(await preloads("/tariffs")).toEqual(first);
+    // English, when the app starts in it, comes with the page too.
+    expect((await preloads("/tariffs", "lang=en")).some((f) => /^\/assets\/en-[\w-]+\.js$/.test(f))).toBe(true);
+  });
+
   it("cannot be broken out of by text in the data", () => {
     const text = scriptSafeJson({ name: "</script><script>alert(1)</script><!--" });
     expect(text).not.toMatch(/[<>]/);

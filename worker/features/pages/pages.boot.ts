@@ -7,6 +7,7 @@ import { listAccounts } from "../accounts/accounts.service";
 import { currentProfile } from "../auth/auth.service";
 import { myOutages } from "../notifications/notifications.service";
 import { regionContacts, regionContext, regionServiceOptions, regionTariffs } from "../regions/regions.service";
+import { preloadLinks, preloadsFor } from "./pages.preload";
 
 /** JSON that is safe inside a `<script>` element (no `</script>`, no HTML comment openers). */
 export function scriptSafeJson(value: unknown): string {
@@ -42,13 +43,13 @@ export async function withBootData(c: Context<AppEnv>, res: Response): Promise<R
   const data = c.get("data");
   const page = url.pathname.replace(/\/+$/, "") || "/";
   // The public pages people land on get their catalogue too, so they are drawn in one pass.
-  const [contacts, tariffs, services] = region
-    ? await Promise.all([
-        regionContacts(data, region),
-        page === "/" || page === "/tariffs" ? regionTariffs(data, region) : undefined,
-        page === "/tariffs" ? regionServiceOptions(data, region) : undefined,
-      ])
-    : [[], undefined, undefined];
+  const [contacts, tariffs, services, preloads] = await Promise.all([
+    region ? regionContacts(data, region) : [],
+    region && (page === "/" || page === "/tariffs") ? regionTariffs(data, region) : undefined,
+    region && page === "/tariffs" ? regionServiceOptions(data, region) : undefined,
+    // The app's language is its cookie's (not Accept-Language): the same choice `initialLang` makes in the browser.
+    preloadsFor(c.env.ASSETS, url, getCookie(c, "lang") === "en" ? "en" : "ru"),
+  ]);
   const token = region ? getCookie(c, SESSION_COOKIE) : undefined;
   const session = token ? await findSession(data.global, token) : null;
   // Outages too: their banner goes above the page, and drawn after it, it pushed the whole page down (CLS 0.54).
@@ -64,7 +65,9 @@ export async function withBootData(c: Context<AppEnv>, res: Response): Promise<R
   const rewritten = new HTMLRewriter()
     .on("head", {
       element(head) {
-        head.append(`<script type="application/json" id="kabinet-boot">${scriptSafeJson(boot)}</script>`, { html: true });
+        head.append(`${preloadLinks(preloads)}<script type="application/json" id="kabinet-boot">${scriptSafeJson(boot)}</script>`, {
+          html: true,
+        });
       },
     })
     .transform(res);
