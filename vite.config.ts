@@ -76,7 +76,8 @@ function inlineStylesheet(): Plugin {
         return html.replace(/<link rel="stylesheet"(?: crossorigin)? href="\/([^"]+\.css)">/g, (tag, file: string) => {
           const asset = ctx.bundle?.[file];
           if (asset?.type !== "asset") return tag;
-          delete ctx.bundle?.[file];
+          // The file stays: lazy chunks name it among their dependencies (Vite's preload helper fetches it once,
+          // off the first paint's path); without it their import failed («Unable to preload CSS»).
           return `<style>${String(asset.source)}</style>`;
         });
       },

@@ -1,5 +1,5 @@
 // @vitest-environment node
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 
 const dist = new URL("../../dist/", import.meta.url);
@@ -11,6 +11,23 @@ function pngSize(buf: Buffer) {
 }
 
 describe("the built PWA", () => {
+  it("has every file its page and its chunks name (a lazy chunk's stylesheet too), and its stylesheet in the page", () => {
+    const html = read("index.html").toString();
+    const names = new Set<string>();
+    for (const m of html.matchAll(/(?:href|src)="\/(assets\/[^"]+)"/g)) names.add(m[1] ?? "");
+    for (const file of readdirSync(new URL("assets/", dist)).filter((f) => f.endsWith(".js"))) {
+      for (const m of read(`assets/${file}`)
+        .toString()
+        .matchAll(/assets\/[\w.-]+\.(?:js|css)\b/g))
+        names.add(m[0]);
+    }
+    expect(names.size).toBeGreaterThan(10);
+    for (const name of names) expect(existsSync(new URL(name, dist)), name).toBe(true);
+    // Inlined: the first paint waits for no stylesheet request.
+    expect(html).toMatch(/<style>:root\{/);
+    expect(html).not.toMatch(/<link rel="stylesheet"/);
+  });
+
   it("has an installable manifest: name, id, scope, start_url, standalone, icons incl. maskable", () => {
     const m = JSON.parse(read("manifest.webmanifest").toString());
     expect(m).toMatchObject({ name: "Личный кабинет", short_name: "Кабинет", id: "/", scope: "/", display: "standalone", lang: "ru" });
