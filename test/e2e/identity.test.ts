@@ -25,6 +25,14 @@ describe("every way in, in a real browser", () => {
     await page.getByRole("button", { name: "Получить код" }).click();
     await expect.poll(() => page.getByText("Если такой абонент есть, мы отправили код").count()).toBe(1);
     const code = await codeFromOutbox(outbox(), "+79000000003");
+    // Another code is offered, once the server would take one (a minute after this one).
+    await expect.poll(() => page.getByRole("button", { name: /Отправить код ещё раз через 0:5\d|1:00/ }).isDisabled()).toBe(true);
+    // Asking again at once (after going back to the password and returning) leads to the field for the code just sent,
+    // not to a refusal.
+    await page.getByRole("button", { name: "По паролю" }).click();
+    await page.getByRole("button", { name: "По временному коду" }).click();
+    await page.getByRole("button", { name: "Получить код" }).click();
+    await expect.poll(() => page.getByText("Код уже отправлен недавно").count()).toBe(1);
     await page.getByLabel("Код из сообщения").fill(code);
     await page.getByRole("button", { name: "Войти", exact: true }).click();
     await page.waitForURL(site("kzn", "/accounts"));

@@ -136,6 +136,8 @@ export interface Problem {
   detail?: string;
   requestId?: string;
   errors?: { field: string; message: string }[];
+  /** Seconds until a refused request may be made again (the response's Retry-After), when the server said. */
+  retryAfter?: number;
 }
 
 export class ApiError extends Error {
@@ -162,6 +164,8 @@ async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
     const problem: Problem = isProblem
       ? ((await res.json()) as Problem)
       : { type: "about:blank", title: res.statusText || "Error", status: res.status };
+    const retryAfter = Number(res.headers.get("retry-after"));
+    if (retryAfter > 0) problem.retryAfter = retryAfter;
     throw new ApiError(problem);
   }
   if (res.status === 204) return undefined as T;

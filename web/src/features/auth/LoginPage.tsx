@@ -2,6 +2,7 @@ import { A, useNavigate } from "@solidjs/router";
 import { createSignal, lazy, Show } from "solid-js";
 import { useI18n } from "../../i18n";
 import { api } from "../../lib/api";
+import { tooSoonFor } from "../../lib/codes";
 import { createAction } from "../../lib/createAction";
 import { ChannelChoice, CodeField, Field } from "./fields";
 import { passkeyLogin } from "./Passkeys";
@@ -28,6 +29,9 @@ export default function LoginPage() {
     authError === "oidc_unlinked" || authError === "oidc_failed" ? { type: authError, title: t(`oidc.${authError}`), status: 400 } : null,
   );
   const [codeSent, setCodeSent] = createSignal(false);
+  // Where the code went, for «Отправить ещё раз»; and, when a code had just been sent, how long until another.
+  const [sentTo, setSentTo] = createSignal("");
+  const [wait, setWait] = createSignal<number | undefined>();
   const [channel, setChannel] = createSignal<"sms" | "email">("sms");
 
   const submit = (e: SubmitEvent) => {
@@ -39,7 +43,15 @@ export default function LoginPage() {
         setProfile(await api.login(identifier, String(form.get("password") ?? "")));
         navigate("/accounts", { replace: true });
       } else if (!codeSent()) {
-        await api.requestLoginCode(identifier, channel());
+        try {
+          await api.requestLoginCode(identifier, channel());
+          setWait(undefined);
+        } catch (err) {
+          const seconds = tooSoonFor(err);
+          if (seconds === null) throw err;
+          setWait(seconds);
+        }
+        setSentTo(identifier);
         setCodeSent(true);
       } else {
         setProfile(await api.loginWithCode(identifier, String(form.get("code") ?? "")));
@@ -96,7 +108,12 @@ export default function LoginPage() {
           <ChannelChoice value={channel()} onChange={setChannel} />
         </Show>
         <Show when={mode() === "code" && codeSent()}>
-          <CodeField problem={problem()} notice={t("code.sentIfExists")} />
+          <CodeField
+            problem={problem()}
+            notice={wait() ? t("code.alreadySent") : t("code.sentIfExists")}
+            resend={() => api.requestLoginCode(sentTo(), channel())}
+            waitSeconds={wait()}
+          />
         </Show>
         <button type="submit" class="button button--primary" disabled={busy()}>
           {busy() ? t("common.loading") : mode() === "code" && !codeSent() ? t("code.get") : t("login.submit")}

@@ -1,7 +1,9 @@
 import { createSignal, Match, Show, Switch } from "solid-js";
 import { useI18n } from "../../i18n";
 import { ApiError, api } from "../../lib/api";
+import { tooSoonFor } from "../../lib/codes";
 import { createAction } from "../../lib/createAction";
+import { startStepUp } from "../../lib/stepUp";
 import { CodeField, Field, NewPasswordField } from "./fields";
 import { ProblemAlert } from "./ProblemAlert";
 import { useSession } from "./SessionContext";
@@ -31,7 +33,7 @@ export function ChangePasswordForm() {
           return t("profile.passwordChanged");
         }
         setPending(next);
-        await api.startStepUp();
+        await startStepUp();
         setStage("code");
         return undefined;
       }
@@ -67,7 +69,7 @@ export function ChangePasswordForm() {
           />
         </Match>
         <Match when={stage() === "code"}>
-          <CodeField problem={a.problem()} notice={t("stepUp.sent")} />
+          <CodeField problem={a.problem()} notice={t("stepUp.sent")} resend={api.startStepUp} />
         </Match>
       </Switch>
       <p role="status">{a.done()}</p>
@@ -96,8 +98,13 @@ export function ChangeContactForm(props: { kind: "phone" | "email" }) {
       setStage("confirm");
     } catch (e) {
       if (e instanceof ApiError && e.problem.type.endsWith("step-up-required")) {
-        await api.startStepUp();
+        await startStepUp();
         setStage("stepUp");
+        return;
+      }
+      // A code sent to the new contact a moment ago is still good.
+      if (tooSoonFor(e) !== null) {
+        setStage("confirm");
         return;
       }
       throw e;
@@ -141,10 +148,10 @@ export function ChangeContactForm(props: { kind: "phone" | "email" }) {
           />
         </Match>
         <Match when={stage() === "stepUp"}>
-          <CodeField problem={a.problem()} notice={t("stepUp.sent")} />
+          <CodeField problem={a.problem()} notice={t("stepUp.sent")} resend={api.startStepUp} />
         </Match>
         <Match when={stage() === "confirm"}>
-          <CodeField problem={a.problem()} notice={t("profile.codeToNew")} />
+          <CodeField problem={a.problem()} notice={t("profile.codeToNew")} resend={() => api.startContactChange(props.kind, value())} />
         </Match>
       </Switch>
       <p role="status">{a.done()}</p>

@@ -2,6 +2,7 @@ import { useNavigate } from "@solidjs/router";
 import { createSignal, Show } from "solid-js";
 import { useI18n } from "../../i18n";
 import { api, type Problem, problemOf } from "../../lib/api";
+import { tooSoonFor } from "../../lib/codes";
 import { ChannelChoice, CodeField, Field, NewPasswordField } from "./fields";
 import { ProblemAlert } from "./ProblemAlert";
 import { useSession } from "./SessionContext";
@@ -24,6 +25,9 @@ export default function RecoverPage() {
   const [identifier, setIdentifier] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal<false | "captcha" | "sending">(false);
   const [problem, setProblem] = createSignal<Problem | null>(null);
+  // When a code had been sent a moment ago: the seconds until another can be sent (that code is still good).
+  const [wait, setWait] = createSignal<number | undefined>();
+  const send = async (id: string) => api.startRecovery(id, channel(), await solveCaptcha());
 
   const start = (e: SubmitEvent) => {
     e.preventDefault();
@@ -35,8 +39,15 @@ export default function RecoverPage() {
         const captcha = await solveCaptcha();
         setBusy("sending");
         await api.startRecovery(id, channel(), captcha);
+        setWait(undefined);
         setIdentifier(id);
       } catch (err) {
+        const seconds = tooSoonFor(err);
+        if (seconds !== null) {
+          setWait(seconds);
+          setIdentifier(id);
+          return;
+        }
         setProblem(problemOf(err, t("common.error")));
       } finally {
         setBusy(false);
@@ -91,7 +102,12 @@ export default function RecoverPage() {
         }
       >
         <form class="form" onSubmit={complete} aria-busy={!!busy()} novalidate>
-          <CodeField problem={problem()} notice={t("code.sentIfExists")} />
+          <CodeField
+            problem={problem()}
+            notice={wait() ? t("code.alreadySent") : t("code.sentIfExists")}
+            resend={() => send(identifier() ?? "")}
+            waitSeconds={wait()}
+          />
           <NewPasswordField problem={problem()} label={t("recover.newPassword")} />
           <button type="submit" class="button button--primary" disabled={!!busy()}>
             {t("recover.submit")}

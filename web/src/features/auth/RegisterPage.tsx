@@ -2,6 +2,7 @@ import { useNavigate } from "@solidjs/router";
 import { createSignal, Match, Show, Switch } from "solid-js";
 import { useI18n } from "../../i18n";
 import { api, type RegisterBy } from "../../lib/api";
+import { tooSoonFor } from "../../lib/codes";
 import { createAction } from "../../lib/createAction";
 import { ChannelChoice, CodeField, Field, NewPasswordField } from "./fields";
 import { ProblemAlert } from "./ProblemAlert";
@@ -16,6 +17,7 @@ export default function RegisterPage() {
   const [channel, setChannel] = createSignal<"sms" | "email">("sms");
   const [target, setTarget] = createSignal<RegisterBy | null>(null);
   const [login, setLogin] = createSignal("");
+  const [wait, setWait] = createSignal<number | undefined>();
   const { busy, problem, run } = createAction();
 
   const start = (e: SubmitEvent) => {
@@ -28,7 +30,15 @@ export default function RegisterPage() {
           ? { by: "phone", phone: v }
           : { by: "email", email: v };
     void run(async () => {
-      await api.startRegistration(body);
+      try {
+        await api.startRegistration(body);
+        setWait(undefined);
+      } catch (err) {
+        // A code sent a moment ago is still good: go on to its field.
+        const seconds = tooSoonFor(err);
+        if (seconds === null) throw err;
+        setWait(seconds);
+      }
       setTarget(body);
     });
   };
@@ -88,7 +98,12 @@ export default function RegisterPage() {
         }
       >
         <form class="form" onSubmit={complete} aria-busy={busy()} novalidate>
-          <CodeField problem={problem()} notice={t("register.codeSent")} />
+          <CodeField
+            problem={problem()}
+            notice={wait() ? t("code.alreadySent") : t("register.codeSent")}
+            resend={() => api.startRegistration(target() as RegisterBy)}
+            waitSeconds={wait()}
+          />
           <Field label={t("register.name")} name="displayName" problem={problem()} autocomplete="name" />
           <Field
             label={t("profile.login")}

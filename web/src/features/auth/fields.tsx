@@ -1,6 +1,7 @@
-import { createMemo, createResource, createSignal, For, type JSX, Show } from "solid-js";
+import { createMemo, createResource, createSignal, For, type JSX, onCleanup, Show } from "solid-js";
 import { useI18n } from "../../i18n";
-import type { Problem } from "../../lib/api";
+import { ApiError, type Problem } from "../../lib/api";
+import { RESEND_AFTER_SECONDS } from "../../lib/codes";
 
 /** The field error the API gave for `name`, if any. */
 export function fieldError(problem: Problem | null, name: string): string | undefined {
@@ -36,8 +37,51 @@ export function Field(
   );
 }
 
-/** Where the code went (announced), then its input: digits, autofill from SMS. */
-export function CodeField(props: { problem: Problem | null; notice: string }) {
+/**
+ * «Отправить код ещё раз»: unavailable, with the time left, until the server would take another code (a minute
+ * after the last one, or what its Retry-After said), then sends one. The time left is counted from the clock, so
+ * it does not stop in a background tab; it is not announced every second, only the outcome of a send is.
+ */
+export function ResendCode(props: { resend: () => Promise<unknown>; waitSeconds?: number }) {
+  const { t } = useI18n();
+  const [until, setUntil] = createSignal(Date.now() + (props.waitSeconds ?? RESEND_AFTER_SECONDS) * 1000);
+  const [now, setNow] = createSignal(Date.now());
+  const [busy, setBusy] = createSignal(false);
+  const [status, setStatus] = createSignal<{ text: string; error: boolean } | null>(null);
+  const timer = setInterval(() => setNow(Date.now()), 1000);
+  onCleanup(() => clearInterval(timer));
+  const left = () => Math.max(0, Math.ceil((until() - now()) / 1000));
+  const clock = () => `${Math.floor(left() / 60)}:${String(left() % 60).padStart(2, "0")}`;
+  const send = async () => {
+    setBusy(true);
+    setStatus(null);
+    try {
+      await props.resend();
+      setUntil(Date.now() + RESEND_AFTER_SECONDS * 1000);
+      setStatus({ text: t("code.resent"), error: false });
+    } catch (e) {
+      const problem = e instanceof ApiError ? e.problem : null;
+      if (problem?.retryAfter) setUntil(Date.now() + problem.retryAfter * 1000);
+      setStatus({ text: problem?.title ?? t("common.error"), error: true });
+    } finally {
+      setNow(Date.now());
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="resend">
+      <button type="button" class="link-button" disabled={busy() || left() > 0} onClick={() => void send()}>
+        {left() > 0 ? t("code.resendIn", { time: clock() }) : t("code.resend")}
+      </button>
+      <span role="status" class={status()?.error ? "field__error" : "muted"}>
+        {status()?.text ?? ""}
+      </span>
+    </div>
+  );
+}
+
+/** Where the code went (announced), then its input: digits, autofill from SMS; with `resend`, a way to get another. */
+export function CodeField(props: { problem: Problem | null; notice: string; resend?: () => Promise<unknown>; waitSeconds?: number }) {
   const { t } = useI18n();
   return (
     <>
@@ -54,6 +98,7 @@ export function CodeField(props: { problem: Problem | null; notice: string }) {
         maxlength={6}
         required
       />
+      <Show when={props.resend}>{(resend) => <ResendCode resend={resend()} waitSeconds={props.waitSeconds} />}</Show>
     </>
   );
 }
