@@ -1,5 +1,12 @@
 import type { MiddlewareHandler } from "hono";
 import { secureHeaders } from "hono/secure-headers";
+import { tileOrigin } from "./map";
+
+/** The office finder's tile server, when one is configured: its images are the only third-party ones a page shows. */
+const mapTiles = (c: Parameters<MiddlewareHandler>[0]) => {
+  const template = (c.env as { MAP_TILES?: string } | undefined)?.MAP_TILES;
+  return (template && tileOrigin(template)) || "";
+};
 
 /**
  * Security headers on every response. The CSP allows no inline script
@@ -11,7 +18,7 @@ const pageHeaders: MiddlewareHandler = secureHeaders({
     defaultSrc: ["'self'"],
     scriptSrc: ["'self'"],
     styleSrc: ["'self'", "'unsafe-inline'"],
-    imgSrc: ["'self'", "data:", "blob:"],
+    imgSrc: ["'self'", "data:", "blob:", mapTiles],
     fontSrc: ["'self'", "data:"],
     connectSrc: ["'self'"],
     workerSrc: ["'self'"],
@@ -30,7 +37,8 @@ const pageHeaders: MiddlewareHandler = secureHeaders({
   permissionsPolicy: {
     camera: [],
     microphone: [],
-    geolocation: [],
+    // The office finder's «ближайшие»: the page asks, the browser asks the person.
+    geolocation: ["self"],
     payment: ["self"],
   },
 });

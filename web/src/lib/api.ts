@@ -65,6 +65,11 @@ import type {
   TariffDto,
 } from "../../../worker/features/regions/regions.routes";
 
+/** The region's offices and the tiles to show them on (null: no provider configured, the schematic map only). */
+export interface OfficesDto {
+  items: OfficeDto[];
+  map: { tiles: string; attribution: string; attributionUrl: string | null } | null;
+}
 export type { ContactDto, OfficeDto, ProfileDto, RegionContextDto, RegionSummaryDto, ServiceOptionDto, SessionDto, TariffDto };
 
 /** An RFC 9457 problem from the API, already in the user's language. */
@@ -237,7 +242,7 @@ export const api = {
     const ready = fromBoot("services");
     return ready ? Promise.resolve(ready) : request<Items<ServiceOptionDto>>("/api/v1/region/services").then((r) => r.items);
   },
-  offices: () => request<Items<OfficeDto>>("/api/v1/region/offices").then((r) => r.items),
+  offices: () => request<OfficesDto>("/api/v1/region/offices"),
   contacts: () => {
     const ready = fromBoot("contacts");
     return ready ? Promise.resolve(ready) : request<Items<ContactDto>>("/api/v1/region/contacts").then((r) => r.items);

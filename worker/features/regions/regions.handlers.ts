@@ -1,5 +1,6 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
+import { mapConfig } from "../../platform/map";
 import type { GeoHint } from "../../platform/region";
 import type { contactsRoute, listRegionsRoute, officesRoute, regionContextRoute, servicesRoute, tariffsRoute } from "./regions.routes";
 import {
@@ -43,7 +44,7 @@ export const servicesHandler: RouteHandler<typeof servicesRoute, AppEnv> = async
 export const officesHandler: RouteHandler<typeof officesRoute, AppEnv> = async (c) => {
   const region = requireRegion(c.get("region"));
   c.header("cache-control", PUBLIC_CACHE);
-  return c.json({ items: await regionOffices(c.get("data"), region) }, 200);
+  return c.json({ items: await regionOffices(c.get("data"), region), map: mapConfig(c.env) }, 200);
 };
 
 export const contactsHandler: RouteHandler<typeof contactsRoute, AppEnv> = async (c) => {

@@ -127,7 +127,21 @@ export const officesRoute = createRoute({
   responses: {
     200: {
       description: "Offices (may be empty: then the contacts apply)",
-      content: { "application/json": { schema: z.object({ items: z.array(Office) }) } },
+      content: {
+        "application/json": {
+          schema: z.object({
+            items: z.array(Office),
+            map: z
+              .object({
+                tiles: z.string().openapi({ example: "https://tile.openstreetmap.org/{z}/{x}/{y}.png" }),
+                attribution: z.string(),
+                attributionUrl: z.string().nullable(),
+              })
+              .nullable()
+              .openapi({ description: "The map tiles to show the offices on; null: no provider configured (a schematic map only)" }),
+          }),
+        },
+      },
     },
     404: regionOnly,
   },
