@@ -384,6 +384,7 @@ export const en: Dict & MoreDict = {
   "usage.volume": "Volume",
   "usage.cost": "Cost",
   "usage.total": "Total",
+  "usage.smsCount": "{n} SMS",
   "usage.when": "Date and time",
   "usage.peer": "Number / description",
   "usage.qty": "Duration / volume",

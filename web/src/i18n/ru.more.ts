@@ -282,6 +282,7 @@ export const ruMore = {
   "usage.volume": "Объём",
   "usage.cost": "Стоимость",
   "usage.total": "Всего",
+  "usage.smsCount": "{n} SMS",
   "usage.when": "Дата и время",
   "usage.peer": "Номер / описание",
   "usage.qty": "Длительность / объём",
