@@ -196,6 +196,7 @@ export const en: Dict & MoreDict = {
   "promised.reason.too_new": "the account is less than 60 days old",
   "promised.reason.no_payments": "no payments in the last six months",
   "promised.reason.already_open": "the previous promised payment is not repaid",
+  "promised.reason.no_charges": "the account has no paid services",
   "promised.reason.balance_ok": "the balance covers the month",
   "promised.reason.not_active": "the account is not active",
   "promised.amount": "Amount, ₽",

@@ -151,6 +151,7 @@ export const ruMore = {
   "promised.reason.too_new": "счёту меньше 60 дней",
   "promised.reason.no_payments": "за полгода не было платежей",
   "promised.reason.already_open": "предыдущий обещанный платёж не погашен",
+  "promised.reason.no_charges": "на счёте нет платных услуг",
   "promised.reason.balance_ok": "баланса хватает на месяц",
   "promised.reason.not_active": "счёт не активен",
   "promised.amount": "Сумма, ₽",
