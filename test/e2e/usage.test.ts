@@ -75,7 +75,12 @@ describe("usage detail (детализация) in a real browser", () => {
     await expect.poll(() => totals.getByRole("rowheader", { name: "Интернет" }).count()).toBe(0);
     await expect.poll(() => totals.getByRole("rowheader", { name: "Входящие звонки" }).count()).toBe(1);
     const totalRow = totals.locator("tfoot tr");
-    const count = Number(await totalRow.locator("td").first().innerText());
+    // «Всего» is one figure per unit: under the count, SMS in pieces (calls are counted in time, not pieces).
+    const smsCount = Number(
+      await totals.getByRole("rowheader", { name: "SMS", exact: true }).locator("xpath=..").locator("td").first().innerText(),
+    );
+    expect(await totalRow.locator("td").first().innerText()).toBe(`${smsCount} SMS`);
+    const count = Number(/из (\d+)/.exec(await page.getByText(/^Показано \d+ из \d+$/).innerText())?.[1]);
     const totalRub = rub(await totalRow.locator("td").last().innerText());
     expect(count).toBeGreaterThan(50);
     const records = page.getByRole("table", { name: "Записи за период" });
@@ -96,9 +101,10 @@ describe("usage detail (детализация) in a real browser", () => {
     expect(text).toContain("01.11.2026 — 30.11.2026");
     expect(text).toContain("Входящие звонки");
     expect(text.match(/^\s*\d\d\.\d\d\.2026 \d\d:\d\d:\d\d /gm)?.length).toBe(count);
-    // The totals line: "Всего", the count, …, the cost (pdftotext -layout keeps columns apart by two or more spaces).
+    // The totals line: "Всего", the SMS, the time of calls, the cost (pdftotext -layout keeps columns apart by two or more spaces).
     const cells = (/^\s*Всего\s.*$/m.exec(text)?.[0] ?? "").trim().split(/\s{2,}/);
-    expect(Number(cells[1])).toBe(count);
+    expect(cells[1]).toBe(`${smsCount} SMS`);
+    expect(cells[2]).toBe(await totalRow.locator("td").nth(1).innerText());
     expect(rub(cells.at(-1) ?? "")).toBeCloseTo(totalRub, 2);
     expect(text).toMatch(/Стр\. 1 из \d+/);
 

@@ -515,3 +515,186 @@ describe("promised payment for an account that needs it", () => {
     await assertConsistent(PETR_EKB);
   });
 });
+
+describe("promised payment: each rule refuses with its own reason", () => {
+  const DAY = 86_400_000;
+  let made = 0;
+  type Entry = { kind: "payment" | "charge"; kop: number; daysAgo: number };
+  /**
+   * A new account of petr's, in the shard and region of his Kazan account, with
+   * one service of a real tariff: its age, status and money as the case needs.
+   */
+  async function accountOf(o: {
+    ageDays: number;
+    status?: "active" | "blocked";
+    service?: "active" | "ended";
+    ledger: Entry[] | ((monthKop: number) => Entry[]);
+  }) {
+    const data = createDataAccess(env);
+    const kzn = await data.shardForAccount(PETR_KZN);
+    if (!kzn) throw new Error("no shard");
+    const d1 = (kzn.db as unknown as { $client: D1Database }).$client;
+    const owner = await env.DB.prepare("SELECT subscriber_id s FROM account_links WHERE account_no = ? AND role = 'owner'")
+      .bind(PETR_KZN)
+      .first<{ s: string }>();
+    const dir = await env.DB.prepare("SELECT region, shard FROM account_directory WHERE account_no = ?")
+      .bind(PETR_KZN)
+      .first<{ region: string; shard: string }>();
+    const tariff = await d1
+      .prepare("SELECT t.id, t.price_kop FROM account_services s JOIN tariffs t ON t.id = s.tariff_id WHERE s.account_no = ? LIMIT 1")
+      .bind(PETR_KZN)
+      .first<{ id: string; price_kop: number }>();
+    if (!owner || !dir || !tariff) throw new Error("no seed");
+    const now = Date.now();
+    const accountNo = makeAccountNo(`409${String(now % 1e5).padStart(5, "0")}${String(++made).padStart(3, "0")}`);
+    const created = now - o.ageDays * DAY;
+    await env.DB.batch([
+      env.DB.prepare("INSERT INTO account_directory (account_no, region, shard, created_at) VALUES (?, ?, ?, ?)").bind(
+        accountNo,
+        dir.region,
+        dir.shard,
+        created,
+      ),
+      env.DB.prepare("INSERT INTO account_links (subscriber_id, account_no, role, created_at) VALUES (?, ?, 'owner', ?)").bind(
+        owner.s,
+        accountNo,
+        created,
+      ),
+    ]);
+    await d1.batch([
+      d1
+        .prepare(
+          "INSERT INTO accounts (account_no, region, holder_name, address, status, created_at) VALUES (?, ?, 'Пётр', 'Казань', ?, ?)",
+        )
+        .bind(accountNo, dir.region, o.status ?? "active", created),
+      d1
+        .prepare("INSERT INTO account_services (id, account_no, tariff_id, status, started_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(`${accountNo}-1`, accountNo, tariff.id, o.service ?? "active", created),
+      ...(typeof o.ledger === "function" ? o.ledger(tariff.price_kop) : o.ledger).map((e, i) => {
+        const at = now - e.daysAgo * DAY;
+        return d1
+          .prepare(
+            "INSERT INTO ledger_entries (id, account_no, kind, amount_kop, occurred_at, local_day, description_ru, description_en, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?, 'Тест', 'Test', ?, ?)",
+          )
+          .bind(`t-${accountNo}-${i}`, accountNo, e.kind, e.kop, at, new Date(at).toISOString().slice(0, 10), `test:${accountNo}:${i}`, at);
+      }),
+    ]);
+    return { accountNo, monthKop: tariff.price_kop };
+  }
+
+  const offer = async (cookie: string, no: string) =>
+    (
+      await json<{ promised: { eligible: boolean; refusals: string[]; maxKop: number } }>(
+        await call("msk", `/api/v1/accounts/${no}/payment-options`, { headers: { cookie } }),
+      )
+    ).promised;
+  const take = (cookie: string, no: string, amountKop: number, lang: "ru" | "en" = "ru") =>
+    call("msk", `/api/v1/accounts/${no}/promised-payment`, {
+      method: "POST",
+      headers: { ...SAME_ORIGIN, cookie, "idempotency-key": crypto.randomUUID(), "accept-language": lang },
+      body: JSON.stringify({ amountKop }),
+    });
+  /** The offer names this one reason, and taking it is refused with it, in Russian and in English; no money moves. */
+  async function refusedFor(cookie: string, no: string, reason: string, ru: string, en: string) {
+    expect(await offer(cookie, no)).toMatchObject({ eligible: false, refusals: [reason] });
+    const before = await balance(cookie, no);
+    for (const [lang, title, message] of [
+      ["ru", "Обещанный платёж сейчас недоступен", ru],
+      ["en", "A promised payment is not available now", en],
+    ] as const) {
+      const res = await take(cookie, no, 10_000, lang);
+      expect(res.status).toBe(409);
+      expect(res.headers.get("content-type")).toContain("application/problem+json");
+      expect(await json(res)).toMatchObject({ type: "urn:kabinet:problem:promised-refused", title, errors: [{ message }] });
+    }
+    expect(await balance(cookie, no)).toBe(before);
+  }
+
+  it("grants it to an account at 0 ₽ whose services cost more a month, though nothing was charged in the last 30 days", async () => {
+    const cookie = await loginPetr();
+    // Paid 40 days ago, all of it spent before a month's pause of the charges (a voluntary block): 0 ₽ now.
+    const { accountNo, monthKop } = await accountOf({
+      ageDays: 90,
+      ledger: [
+        { kind: "payment", kop: 50_000, daysAgo: 40 },
+        { kind: "charge", kop: -50_000, daysAgo: 35 },
+      ],
+    });
+    const page = await json<{ balanceKop: number; monthlyKop: number }>(
+      await call("msk", `/api/v1/accounts/${accountNo}`, { headers: { cookie } }),
+    );
+    expect(page).toMatchObject({ balanceKop: 0, monthlyKop: monthKop });
+    expect(monthKop).toBeGreaterThan(0);
+    expect(await offer(cookie, accountNo)).toMatchObject({ eligible: true, refusals: [] });
+    const res = await take(cookie, accountNo, 10_000);
+    expect(res.status).toBe(201);
+    expect(await balance(cookie, accountNo)).toBe(10_000);
+    await assertConsistent(accountNo);
+    // While it is open, that is the one reason.
+    await refusedFor(
+      cookie,
+      accountNo,
+      "already_open",
+      "Предыдущий обещанный платёж ещё не погашен",
+      "The previous promised payment is not repaid yet",
+    );
+    await assertConsistent(accountNo);
+  });
+
+  it("refuses an account younger than 60 days because it is new", async () => {
+    const cookie = await loginPetr();
+    const { accountNo } = await accountOf({
+      ageDays: 20,
+      ledger: [
+        { kind: "payment", kop: 5_000, daysAgo: 20 },
+        { kind: "charge", kop: -5_000, daysAgo: 10 },
+      ],
+    });
+    await refusedFor(cookie, accountNo, "too_new", "Счёту меньше 60 дней", "The account is less than 60 days old");
+  });
+
+  it("refuses an account with no payment in 180 days because of that, not its balance", async () => {
+    const cookie = await loginPetr();
+    const { accountNo } = await accountOf({
+      ageDays: 400,
+      ledger: [
+        { kind: "payment", kop: 50_000, daysAgo: 200 },
+        { kind: "charge", kop: -50_000, daysAgo: 190 },
+      ],
+    });
+    await refusedFor(cookie, accountNo, "no_payments", "За полгода не было платежей", "No payments in the last six months");
+  });
+
+  it("refuses a blocked account because it is not active, not because of its balance", async () => {
+    const cookie = await loginPetr();
+    const { accountNo } = await accountOf({
+      ageDays: 90,
+      status: "blocked",
+      ledger: [
+        { kind: "payment", kop: 50_000, daysAgo: 40 },
+        { kind: "charge", kop: -50_000, daysAgo: 35 },
+      ],
+    });
+    await refusedFor(cookie, accountNo, "not_active", "Счёт не активен", "The account is not active");
+  });
+
+  it("refuses an account whose balance covers a month of its services", async () => {
+    const cookie = await loginPetr();
+    // Exactly a month of its fees on the balance.
+    const { accountNo } = await accountOf({ ageDays: 90, ledger: (monthKop) => [{ kind: "payment", kop: monthKop, daysAgo: 5 }] });
+    await refusedFor(cookie, accountNo, "balance_ok", "Баланса хватает на месяц", "The balance covers the month");
+  });
+
+  it("refuses an account with no paid services because there is nothing to cover", async () => {
+    const cookie = await loginPetr();
+    const { accountNo } = await accountOf({
+      ageDays: 90,
+      service: "ended",
+      ledger: [
+        { kind: "payment", kop: 50_000, daysAgo: 40 },
+        { kind: "charge", kop: -50_000, daysAgo: 35 },
+      ],
+    });
+    await refusedFor(cookie, accountNo, "no_charges", "На счёте нет платных услуг", "The account has no paid services");
+  });
+});

@@ -87,6 +87,44 @@ describe("usage detail on screen", () => {
     expect(seen.at(-1)?.local.startsWith("31.10.2026")).toBe(true);
   });
 
+  it("adds up «Всего» per unit: call time of calls only, data volume, SMS in pieces, equal to the database's", async () => {
+    const anna = await login("anna");
+    const db = await shardDb(ANNA_MOBILE);
+    const range = [
+      ["2026-10-01", "2026-10-31", ""],
+      ["2026-11-01", "2026-11-10", "&categories=call_in,call_mobile,sms,internet"],
+    ] as const;
+    for (const [from, to, categories] of range) {
+      const only = categories ? `AND category IN (${categories.slice(12).replace(/\w+/g, "'$&'")})` : "";
+      const sql = await db
+        .prepare(
+          `SELECT count(*) records,
+                  coalesce(sum(CASE WHEN category LIKE 'call!_%' ESCAPE '!' THEN duration_sec END), 0) callSec,
+                  coalesce(sum(CASE WHEN category = 'internet' THEN duration_sec END), 0) sessionSec,
+                  coalesce(sum(CASE WHEN category = 'internet' THEN volume_kb END), 0) dataKb,
+                  sum(category = 'sms') smsCount,
+                  sum(cost_kop) costKop
+             FROM usage_records WHERE account_no = ? AND local_day BETWEEN ? AND ? ${only}`,
+        )
+        .bind(ANNA_MOBILE, from, to)
+        .first<{ records: number; callSec: number; sessionSec: number; dataKb: number; smsCount: number; costKop: number }>();
+      // Internet sessions have a duration too: it is not call time.
+      expect(sql?.sessionSec).toBeGreaterThan(0);
+      expect(sql?.callSec).toBeGreaterThan(0);
+      expect(sql?.smsCount).toBeGreaterThan(0);
+      const view = await json<View & { total: unknown }>(
+        await api(anna, `/accounts/${ANNA_MOBILE}/usage?from=${from}&to=${to}${categories}&limit=10`),
+      );
+      expect(view.total).toEqual({
+        records: sql?.records,
+        callSec: sql?.callSec,
+        dataKb: sql?.dataKb,
+        smsCount: sql?.smsCount,
+        costKop: sql?.costKop,
+      });
+    }
+  });
+
   it("filters by category the way the seed lists them (incoming, outgoing local, SMS, …)", async () => {
     const anna = await login("anna");
     const view = await json<View>(
@@ -210,6 +248,20 @@ describe("usage detail reports", () => {
     const styles = strFromU8(zip["xl/styles.xml"] ?? new Uint8Array());
     expect(styles).toContain("dd.mm.yyyy hh:mm:ss");
     expect(styles).toContain("[h]:mm:ss");
+    // The totals row: the time of calls only (sessions have a duration too), the volume of data.
+    const sums = await (await shardDb(ANNA_MOBILE))
+      .prepare(
+        `SELECT coalesce(sum(CASE WHEN category LIKE 'call!_%' ESCAPE '!' THEN duration_sec END), 0) callSec,
+                coalesce(sum(CASE WHEN category = 'internet' THEN volume_kb END), 0) dataKb
+           FROM usage_records WHERE account_no = ? AND local_day BETWEEN '2026-11-01' AND '2026-11-15'
+            AND category IN ('call_in', 'call_mobile', 'internet')`,
+      )
+      .bind(ANNA_MOBILE)
+      .first<{ callSec: number; dataKb: number }>();
+    const lastRow = sheet.match(/<row [^>]*>.*?<\/row>/gs)?.at(-1) ?? "";
+    const cell = (col: string) => Number(new RegExp(`<c r="${col}\\d+"[^>]*>(?:<f>.*?</f>)?<v>([^<]*)</v>`).exec(lastRow)?.[1]);
+    expect(Math.round(cell("D") * 86_400)).toBe(sums?.callSec);
+    expect(cell("E")).toBe(Math.round(((sums?.dataKb ?? 0) / 1024) * 100) / 100);
   });
 
   it("emails a signed link that opens the file without a session, and refuses a forged or expired one", async () => {

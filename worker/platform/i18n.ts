@@ -216,6 +216,7 @@ const messages = {
   "promised.too_new": { ru: "Счёту меньше 60 дней", en: "The account is less than 60 days old" },
   "promised.no_payments": { ru: "За полгода не было платежей", en: "No payments in the last six months" },
   "promised.already_open": { ru: "Предыдущий обещанный платёж ещё не погашен", en: "The previous promised payment is not repaid yet" },
+  "promised.no_charges": { ru: "На счёте нет платных услуг", en: "The account has no paid services" },
   "promised.balance_ok": { ru: "Баланса хватает на месяц", en: "The balance covers the month" },
   "promised.not_active": { ru: "Счёт не активен", en: "The account is not active" },
   "problem.idempotency_mismatch": { ru: "Ключ уже использован для другого запроса", en: "The key was used for a different request" },

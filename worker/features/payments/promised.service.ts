@@ -1,5 +1,13 @@
-import { and, desc, eq, gte, lte, sql } from "drizzle-orm";
-import { accounts, ledgerEntries, promisedPayments } from "../../db/schema/region";
+import { and, desc, eq, lte, sql } from "drizzle-orm";
+import {
+  accountOptions,
+  accountServices,
+  accounts,
+  ledgerEntries,
+  promisedPayments,
+  serviceOptions,
+  tariffs,
+} from "../../db/schema/region";
 import type { DataAccess, RegionDb } from "../../platform/db";
 import { rawBatch, SHARDS } from "../../platform/db";
 import { AppError } from "../../platform/errors";
@@ -11,22 +19,37 @@ import { balanceOf } from "../billing/billing.service";
 /**
  * Promised payment (обещанный платёж) rules: the account is at least 60 days
  * old, active, has had a payment in the last 180 days, has no promised payment
- * open, and its balance is below the month's charges; up to that month's
- * charges (at least 100 ₽, at most 1 500 ₽), free, for 5 days.
+ * open, has paid services, and its balance is below a month of their fees; up
+ * to that month's fees (at least 100 ₽, at most 1 500 ₽), free, for 5 days.
+ * Each rule that fails names itself, and only itself, as a reason.
  */
 export const PROMISED = { minAgeDays: 60, historyDays: 180, days: 5, minKop: 10_000, maxKop: 150_000 };
 const DAY = 24 * 60 * 60 * 1000;
 
-export type PromisedRefusal = "too_new" | "no_payments" | "already_open" | "balance_ok" | "not_active";
+export type PromisedRefusal = "too_new" | "no_payments" | "already_open" | "no_charges" | "balance_ok" | "not_active";
 
-async function monthlyCharges(db: RegionDb, accountNo: string, now: Date): Promise<number> {
-  const since = localDay("Europe/Moscow", new Date(now.getTime() - 30 * DAY));
-  const row = await db
-    .select({ s: sql<number>`coalesce(-sum(${ledgerEntries.amountKop}), 0)` })
-    .from(ledgerEntries)
-    .where(and(eq(ledgerEntries.accountNo, accountNo), eq(ledgerEntries.kind, "charge"), gte(ledgerEntries.localDay, since)))
-    .get();
-  return Number(row?.s ?? 0);
+/**
+ * A month of the account's fees as they stand now: its active services'
+ * tariffs and their active options, what the daily charge takes over a month
+ * (and the «в месяц» the account page shows). Not the ledger's last 30 days:
+ * they are nothing after a pause of the charges, and a 0 ₽ balance would
+ * "cover" them.
+ */
+async function monthlyFees(db: RegionDb, accountNo: string): Promise<number> {
+  const [services, options] = await db.batch([
+    db
+      .select({ s: sql<number>`coalesce(sum(${tariffs.priceKop}), 0)` })
+      .from(accountServices)
+      .innerJoin(tariffs, eq(tariffs.id, accountServices.tariffId))
+      .where(and(eq(accountServices.accountNo, accountNo), eq(accountServices.status, "active"))),
+    db
+      .select({ s: sql<number>`coalesce(sum(${serviceOptions.priceKop}), 0)` })
+      .from(accountOptions)
+      .innerJoin(serviceOptions, eq(serviceOptions.id, accountOptions.optionId))
+      .innerJoin(accountServices, eq(accountServices.id, accountOptions.serviceId))
+      .where(and(eq(accountOptions.accountNo, accountNo), eq(accountOptions.status, "active"), eq(accountServices.status, "active"))),
+  ]);
+  return Number(services[0]?.s ?? 0) + Number(options[0]?.s ?? 0);
 }
 
 /** What the account may take now, and why not if it may not. */
@@ -46,14 +69,17 @@ export async function promisedOffer(db: RegionDb, accountNo: string, now = new D
       .limit(1)
       .get(),
     balanceOf(db, accountNo),
-    monthlyCharges(db, accountNo, now),
+    monthlyFees(db, accountNo),
   ]);
   const refusals: PromisedRefusal[] = [];
   if (account?.status !== "active") refusals.push("not_active");
   if (account && now.getTime() - account.createdAt.getTime() < PROMISED.minAgeDays * DAY) refusals.push("too_new");
   if (!lastPayment || now.getTime() - lastPayment.at.getTime() > PROMISED.historyDays * DAY) refusals.push("no_payments");
   if (open) refusals.push("already_open");
-  if (balanceKop >= monthKop) refusals.push("balance_ok");
+  if (monthKop === 0) {
+    // Nothing is charged: no balance is short of it (a closed or blocked account already has its reason).
+    if (account?.status === "active") refusals.push("no_charges");
+  } else if (balanceKop >= monthKop) refusals.push("balance_ok");
   const maxKop = Math.min(PROMISED.maxKop, Math.max(PROMISED.minKop, Math.ceil(monthKop / 5000) * 5000));
   return {
     eligible: refusals.length === 0,

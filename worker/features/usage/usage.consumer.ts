@@ -105,7 +105,7 @@ export async function makeReport(deps: ReportDeps, m: ReportMessage): Promise<"r
   }
   let reported = 0;
   const onRows = async (n: number) => {
-    const pct = all.count ? Math.min(95, Math.floor((n / all.count) * 95)) : 95;
+    const pct = all.records ? Math.min(95, Math.floor((n / all.records) * 95)) : 95;
     if (pct >= reported + 10) {
       reported = pct;
       await q.setProgress(db, report.id, pct);
@@ -133,7 +133,7 @@ export async function makeReport(deps: ReportDeps, m: ReportMessage): Promise<"r
     customMetadata: { reportId: report.id, expiresAt: expiresAt.toISOString() },
   });
   const done = await q.finishReport(db, report.id, {
-    rowCount: all.count,
+    rowCount: all.records,
     totalCostKop: all.costKop,
     sizeBytes: bytes.byteLength,
     fileKey,
@@ -141,7 +141,7 @@ export async function makeReport(deps: ReportDeps, m: ReportMessage): Promise<"r
     expiresAt,
   });
   if (!done) return "skipped";
-  const params = { reportId: report.id, format: report.format.toUpperCase(), from: filter.fromDay, to: filter.toDay, rows: all.count };
+  const params = { reportId: report.id, format: report.format.toUpperCase(), from: filter.fromDay, to: filter.toDay, rows: all.records };
   const site = siteUrl(deps.siteTemplate, region);
   if (report.delivery === "email" && report.email) {
     const link = `${site}${await signedLink(deps.linkSecret, report, expiresAt)}`;
@@ -152,8 +152,8 @@ export async function makeReport(deps: ReportDeps, m: ReportMessage): Promise<"r
       to: report.email,
       subject: ru ? `Детализация по счёту ${report.accountNo}` : `Usage detail for account ${report.accountNo}`,
       text: ru
-        ? `Детализация по счёту ${report.accountNo} за ${filter.fromDay} — ${filter.toDay} (${params.format}, записей: ${all.count}) готова.\n\nСкачать до ${until}: ${link}\n\nЕсли вы не заказывали детализацию, не открывайте ссылку и сообщите в поддержку.`
-        : `Usage detail for account ${report.accountNo}, ${filter.fromDay} to ${filter.toDay} (${params.format}, ${all.count} records) is ready.\n\nDownload by ${until}: ${link}\n\nIf you did not order it, do not open the link and tell support.`,
+        ? `Детализация по счёту ${report.accountNo} за ${filter.fromDay} — ${filter.toDay} (${params.format}, записей: ${all.records}) готова.\n\nСкачать до ${until}: ${link}\n\nЕсли вы не заказывали детализацию, не открывайте ссылку и сообщите в поддержку.`
+        : `Usage detail for account ${report.accountNo}, ${filter.fromDay} to ${filter.toDay} (${params.format}, ${all.records} records) is ready.\n\nDownload by ${until}: ${link}\n\nIf you did not order it, do not open the link and tell support.`,
       dedupeKey: `report:${report.id}:email`,
       subscriberId: report.subscriberId,
     });

@@ -102,18 +102,35 @@ const L = {
 
 const dmy = (day: string) => `${day.slice(8, 10)}.${day.slice(5, 7)}.${day.slice(0, 4)}`;
 
-/** The grand total of a report (all its categories). */
-export function grandTotal(totals: CategoryTotal[]) {
+/** «Всего» in one figure per unit: records and cost over everything, time of calls, volume of data, SMS in pieces. */
+export interface UnitTotals {
+  records: number;
+  callSec: number;
+  dataKb: number;
+  smsCount: number;
+  costKop: number;
+}
+
+/**
+ * The grand total of a view or report. Units are never mixed: internet
+ * sessions have a duration too, but it is not call time; a count of calls,
+ * sessions and options together is no quantity of anything but records.
+ */
+export function grandTotal(totals: readonly CategoryTotal[]): UnitTotals {
   return totals.reduce(
     (t, c) => ({
-      count: t.count + c.count,
-      durationSec: t.durationSec + c.durationSec,
-      volumeKb: t.volumeKb + c.volumeKb,
+      records: t.records + c.count,
+      callSec: t.callSec + (isCall(c.category) ? c.durationSec : 0),
+      dataKb: t.dataKb + (c.category === "internet" ? c.volumeKb : 0),
+      smsCount: t.smsCount + (c.category === "sms" ? c.count : 0),
       costKop: t.costKop + c.costKop,
     }),
-    { count: 0, durationSec: 0, volumeKb: 0, costKop: 0 },
+    { records: 0, callSec: 0, dataKb: 0, smsCount: 0, costKop: 0 },
   );
 }
+
+/** "50 SMS": the unit is the same word in both languages and needs no plural. */
+const smsText = (n: number) => `${n} SMS`;
 
 function headFields(h: ReportHead): [string, string][] {
   const l = L[h.lang];
@@ -189,11 +206,18 @@ export async function reportPdf(
     data ? volumeText(t.volumeKb, h.lang) : "",
     moneyText(t.costKop, h.lang),
   ];
+  const g = grandTotal(h.totals);
   await pdf.table(totalsColumns, [
     h.totals.map((t) => totalRow(CATEGORY_LABELS[t.category][h.lang], t, isCall(t.category), t.category === "internet")),
   ]);
-  const g = grandTotal(h.totals);
-  pdf.boldRow(totalsColumns, totalRow(l.total, g, g.durationSec > 0, g.volumeKb > 0));
+  // «Всего» per unit: SMS in pieces under the count, call time, data volume, cost.
+  pdf.boldRow(totalsColumns, [
+    l.total,
+    g.smsCount ? smsText(g.smsCount) : "",
+    g.callSec ? durationText(g.callSec) : "",
+    g.dataKb ? volumeText(g.dataKb, h.lang) : "",
+    moneyText(g.costKop, h.lang),
+  ]);
   return pdf.finish((n, m) => `${l.title} · ${h.accountNo} · ${dmy(h.fromDay)}–${dmy(h.toDay)} · ${l.page(n, m)}`);
 }
 
@@ -237,9 +261,9 @@ export async function reportXlsx(h: ReportHead, chunks: AsyncIterable<ReportReco
   data.push([
     { value: l.total, ...bold },
     { value: null },
-    { value: `${g.count}`, type: String, ...bold },
-    { value: g.durationSec / DAY_SEC, type: Number, format: "[h]:mm:ss", ...bold },
-    { value: Math.round((g.volumeKb / 1024) * 100) / 100, type: Number, format: money, ...bold },
+    g.smsCount ? { value: smsText(g.smsCount), type: String, ...bold } : { value: null },
+    g.callSec ? { value: g.callSec / DAY_SEC, type: Number, format: "[h]:mm:ss", ...bold } : { value: null },
+    g.dataKb ? { value: Math.round((g.dataKb / 1024) * 100) / 100, type: Number, format: money, ...bold } : { value: null },
     { value: g.costKop / 100, type: Number, format: money, ...bold },
   ]);
   const summary: Cell[][] = headFields(h).map(([k, v]) => [
@@ -258,9 +282,9 @@ export async function reportXlsx(h: ReportHead, chunks: AsyncIterable<ReportReco
     ]);
   summary.push([
     { value: l.total, ...bold },
-    { value: g.count, type: Number, ...bold },
-    { value: g.durationSec / DAY_SEC, type: Number, format: "[h]:mm:ss", ...bold },
-    { value: Math.round((g.volumeKb / 1024) * 100) / 100, type: Number, format: money, ...bold },
+    g.smsCount ? { value: smsText(g.smsCount), type: String, ...bold } : { value: null },
+    g.callSec ? { value: g.callSec / DAY_SEC, type: Number, format: "[h]:mm:ss", ...bold } : { value: null },
+    g.dataKb ? { value: Math.round((g.dataKb / 1024) * 100) / 100, type: Number, format: money, ...bold } : { value: null },
     { value: g.costKop / 100, type: Number, format: money, ...bold },
   ]);
   const buffer = await writeXlsxFile([

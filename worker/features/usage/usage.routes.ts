@@ -54,6 +54,15 @@ export const UsageView = z
       }),
     ),
     totals: Totals.openapi({ description: "Per category, over the whole filter (not only this page)" }),
+    total: z
+      .object({
+        records: z.number().int(),
+        callSec: z.number().int().openapi({ description: "Time of calls only (not of internet sessions)" }),
+        dataKb: z.number().int().openapi({ description: "Internet volume" }),
+        smsCount: z.number().int().openapi({ description: "SMS, in pieces" }),
+        costKop: z.number().int(),
+      })
+      .openapi({ description: "«Всего» over the whole filter, one figure per unit" }),
     nextCursor: z.string().nullable(),
   })
   .openapi("UsageView");

@@ -10,7 +10,7 @@ import { requireAccount } from "../accounts/accounts.service";
 import { CATEGORIES_OF_KIND, CATEGORY_LABELS, localClock } from "./usage.format";
 import type { ReportMessage } from "./usage.messages";
 import * as q from "./usage.queries";
-import type { CategoryTotal } from "./usage.report";
+import { type CategoryTotal, grandTotal } from "./usage.report";
 
 /** Detail is kept and shown for this many months back (the region's calendar). */
 export const RETENTION_MONTHS = 6;
@@ -106,6 +106,7 @@ export async function usageView(
   ]);
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
+  const byCategory = totalsOf(totals);
   const clock = localClock(holder.tz, new Date(dayMs(filter.fromDay)), new Date(dayMs(filter.toDay)));
   return {
     accountNo: holder.accountNo,
@@ -135,7 +136,8 @@ export async function usageView(
       costKop: r.costKop,
       title: r.titleRu === null ? null : { ru: r.titleRu, en: r.titleEn ?? r.titleRu },
     })),
-    totals: totalsOf(totals),
+    totals: byCategory,
+    total: grandTotal(byCategory),
     nextCursor: rows.length > query.limit && last ? encodeCursor({ day: last.localDay, at: last.startedAt.getTime(), id: last.id }) : null,
   };
 }

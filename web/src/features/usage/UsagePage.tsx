@@ -9,6 +9,7 @@ import { useOnline } from "../../lib/online";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { RequireLogin } from "../auth/RequireLogin";
 import HelpLinks from "../help/HelpLinks";
+import { durationText, UsageTotals, volumeText } from "./UsageTotals";
 
 type Item = UsageViewDto["items"][number];
 type Category = UsageViewDto["categories"][number];
@@ -30,24 +31,13 @@ function quickPeriods() {
   } as const;
 }
 
-export function durationText(sec: number): string {
-  return `${Math.floor(sec / 3600)}:${pad(Math.floor((sec % 3600) / 60))}:${pad(sec % 60)}`;
-}
-
-export function volumeText(kb: number, lang: "ru" | "en"): string {
-  const [n, unit] =
-    kb >= 1024 * 1024 ? [(kb / 1024 / 1024).toFixed(2), "GB"] : kb >= 1024 ? [(kb / 1024).toFixed(1), "MB"] : [String(kb), "KB"];
-  const ru: Record<string, string> = { GB: "ГБ", MB: "МБ", KB: "КБ" };
-  return lang === "ru" ? `${n.replace(".", ",")} ${ru[unit]}` : `${n} ${unit}`;
-}
-
 /** The records of the view and "show more" (cursor pages). */
 function Records(props: { accountNo: string; params: URLSearchParams; view: UsageViewDto }) {
   const { t, lang } = useI18n();
   const [extra, setExtra] = createSignal<Item[]>([]);
   const [cursor, setCursor] = createSignal<string | null>(props.view.nextCursor);
   const more = createAction();
-  const total = () => props.view.totals.reduce((n, c) => n + c.count, 0);
+  const total = () => props.view.total.records;
   const items = () => [...props.view.items, ...extra()];
   const describe = (i: Item) =>
     i.category === "option"
@@ -117,70 +107,6 @@ function Records(props: { accountNo: string; params: URLSearchParams; view: Usag
           {t("usage.more")}
         </button>
       </Show>
-    </Show>
-  );
-}
-
-function Totals(props: { view: UsageViewDto }) {
-  const { t, lang } = useI18n();
-  const all = () =>
-    props.view.totals.reduce(
-      (s, c) => ({
-        count: s.count + c.count,
-        durationSec: s.durationSec + c.durationSec,
-        volumeKb: s.volumeKb + c.volumeKb,
-        costKop: s.costKop + c.costKop,
-      }),
-      { count: 0, durationSec: 0, volumeKb: 0, costKop: 0 },
-    );
-  return (
-    <Show when={props.view.totals.length > 0}>
-      <section class="table-scroll" tabindex="0" aria-labelledby="usage-totals">
-        <table class="history">
-          <caption id="usage-totals">{t("usage.totals")}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t("usage.kind")}</th>
-              <th scope="col" class="num">
-                {t("usage.count")}
-              </th>
-              <th scope="col" class="num">
-                {t("usage.duration")}
-              </th>
-              <th scope="col" class="num">
-                {t("usage.volume")}
-              </th>
-              <th scope="col" class="num">
-                {t("usage.cost")}
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            <For each={props.view.totals}>
-              {(c) => (
-                <tr>
-                  <th scope="row">{props.view.labels[c.category][lang()]}</th>
-                  <td class="num">{c.count}</td>
-                  <td class="num">{c.category.startsWith("call_") ? durationText(c.durationSec) : ""}</td>
-                  <td class="num">{c.category === "internet" ? volumeText(c.volumeKb, lang()) : ""}</td>
-                  <td class="num">{formatRub(c.costKop, lang())}</td>
-                </tr>
-              )}
-            </For>
-          </tbody>
-          <tfoot>
-            <tr>
-              <th scope="row">{t("usage.total")}</th>
-              <td class="num">{all().count}</td>
-              <td class="num">{all().durationSec ? durationText(all().durationSec) : ""}</td>
-              <td class="num">{all().volumeKb ? volumeText(all().volumeKb, lang()) : ""}</td>
-              <td class="num">
-                <strong>{formatRub(all().costKop, lang())}</strong>
-              </td>
-            </tr>
-          </tfoot>
-        </table>
-      </section>
     </Show>
   );
 }
@@ -389,7 +315,7 @@ export default function UsagePage() {
                   {t("usage.totals")}
                 </h2>
                 <p class="small muted">{t("usage.tz", { tz: v.tz })}</p>
-                <Totals view={v} />
+                <UsageTotals view={v} />
                 <Records accountNo={params.no} params={query()} view={v} />
               </section>
             )}
