@@ -98,6 +98,14 @@ const messages = {
   },
   "problem.feedback_given": { ru: "Отзыв уже оставлен", en: "Feedback already given" },
   "problem.operator_region": { ru: "Этот оператор не работает с регионом", en: "That operator does not serve the region" },
+  "problem.application_open": {
+    ru: "По этой услуге уже есть заявка «{kind_ru}»",
+    en: "This service already has an open “{kind_en}” application",
+  },
+  "problem.application_open.detail": {
+    ru: "Заявка № {number}, статус «{status_ru}». Пока её не взяли в работу, её можно отозвать на странице услуги.",
+    en: "Application No. {number}, status “{status_en}”. Until it is in progress, you can withdraw it on the service page.",
+  },
   "problem.application_transition": {
     ru: "Заявку нельзя перевести из статуса «{from}» в «{to}»",
     en: "The application cannot go from “{from}” to “{to}”",

@@ -119,6 +119,13 @@ export async function changeTariff(
     throw new AppError(400, "validation", {}, [{ field: "tariffId", message: "field.tariff.unavailable" }]);
   const effectiveDay = addDays(localDay(tz, now), 1);
   const technician = needsTechnician(row.tariff, to);
+  // The new choice replaces a change still waiting for a technician: its application is withdrawn with it
+  // (one open request per service and kind). One the technician already has stays, and the new one is refused.
+  const replaced = await q.selectPendingChange(db, serviceId);
+  if (replaced?.applicationId)
+    await transition(data, notify, replaced.applicationId, "cancelled", "system", {}, now).catch((e: unknown) => {
+      if (!(e instanceof AppError && e.status === 409)) throw e;
+    });
   let applicationId: string | null = null;
   if (technician) {
     const app = await createApplication(

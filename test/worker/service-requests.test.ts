@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { makeAccountNo } from "../../worker/platform/ids";
+import { api, json, login, stepUp } from "./helpers";
+
+const ANNA_MSK = makeAccountNo("20100000001"); // msk, bundle-it + phone-unlim
+const ANNA_NSK = makeAccountNo("60700000003"); // nsk, inet-100
+const PETR_EKB = makeAccountNo("50400000006"); // ekb, inet-500 + tv-opt
+
+type Problem = { type: string; title: string; status: number; errors?: { field: string; message: string }[] };
+type App = { id: string; number: string; status: string; kind: string; serviceId: string | null };
+
+const disconnect = (cookie: string, serviceId: string, lang = "ru") =>
+  api(cookie, `/applications?lang=${lang}`, {
+    method: "POST",
+    body: JSON.stringify({ kind: "disconnection", accountNo: serviceId.split("-")[0], serviceId }),
+  });
+
+describe("one open request per service and kind", () => {
+  it("accepts one open request per service when several are sent at once; the others are a 409 problem in ru or en", async () => {
+    const petr = await login("petr");
+    const service = `${PETR_EKB}-1`;
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => disconnect(petr, service, i % 2 ? "en" : "ru")));
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(5);
+    const accepted = await json<App>(answers[statuses.indexOf(201)] as Response);
+    for (const [i, res] of answers.entries()) {
+      if (res.status !== 409) continue;
+      expect(res.headers.get("content-type")).toContain("application/problem+json");
+      const p = await json<Problem>(res);
+      expect(p.type).toBe("urn:kabinet:problem:application-open");
+      expect(p.title).toBe(
+        i % 2
+          ? "This service already has an open “Disconnection of a service” application"
+          : "По этой услуге уже есть заявка «Отключение услуги»",
+      );
+      expect(JSON.stringify(p)).toContain(accepted.number);
+    }
+    // Only one request is listed, «принята».
+    const mine = await json<{ items: App[] }>(await api(petr, "/applications"));
+    const open = mine.items.filter((a) => a.kind === "disconnection" && a.serviceId === service);
+    expect(open.map((a) => a.status)).toEqual(["received"]);
+    // Another service of the same account is a request of its own.
+    expect((await disconnect(petr, `${PETR_EKB}-2`)).status).toBe(201);
+  });
+
+  it("withdraws a request only for its author, answers a repeated withdrawal the same, and then takes a new request", async () => {
+    const petr = await login("petr");
+    const anna = await login("anna");
+    const service = `${ANNA_MSK}-2`;
+    const first = await disconnect(anna, service);
+    expect(first.status).toBe(201);
+    const app = await json<App>(first);
+    const foreign = await api(petr, `/applications/${app.id}/cancel`, { method: "POST" });
+    expect(foreign.status).toBe(404);
+    expect(foreign.headers.get("content-type")).toContain("application/problem+json");
+    const [a, b] = await Promise.all([
+      api(anna, `/applications/${app.id}/cancel`, { method: "POST" }),
+      api(anna, `/applications/${app.id}/cancel`, { method: "POST" }),
+    ]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    const again = await api(anna, `/applications/${app.id}/cancel`, { method: "POST" });
+    expect(again.status).toBe(200);
+    expect((await json<App>(again)).status).toBe("cancelled");
+    const history = await json<{ history: { to: string }[] }>(await api(anna, `/applications/${app.id}`));
+    expect(history.history.filter((h) => h.to === "cancelled")).toHaveLength(1);
+    // Withdrawn, it no longer holds the place: a new request is taken.
+    expect((await disconnect(anna, service)).status).toBe(201);
+  });
+
+  it("withdraws the technician application of a tariff change that a new choice replaces", async () => {
+    const anna = await stepUp(await login("anna"), "+79000000001");
+    const choose = (tariffId: string) =>
+      api(anna, `/accounts/${ANNA_NSK}/services/${ANNA_NSK}-1/tariff`, { method: "POST", body: JSON.stringify({ tariffId }) });
+    const first = await json<{ applicationId: string }>(await choose("nsk-inet-1000"));
+    const second = await choose("nsk-inet-1000");
+    expect(second.status).toBe(202);
+    const { applicationId } = await json<{ applicationId: string }>(second);
+    expect((await json<App>(await api(anna, `/applications/${first.applicationId}`))).status).toBe("cancelled");
+    expect((await json<App>(await api(anna, `/applications/${applicationId}`))).status).toBe("received");
+  });
+});
