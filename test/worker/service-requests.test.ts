@@ -1,4 +1,7 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { blockQuote, createBlock } from "../../worker/features/services/services.service";
+import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { api, json, login, stepUp } from "./helpers";
 
@@ -9,6 +12,13 @@ const PETR_EKB = makeAccountNo("50400000006"); // ekb, inet-500 + tv-opt
 type Problem = { type: string; title: string; status: number; errors?: { field: string; message: string }[] };
 type App = { id: string; number: string; status: string; kind: string; serviceId: string | null };
 
+const data = () => createDataAccess(env);
+const notify = async () => {};
+const subscriberId = async (login: string) => {
+  const row = await env.DB.prepare("SELECT id FROM subscribers WHERE login = ?").bind(login).first<{ id: string }>();
+  if (!row) throw new Error(`no subscriber ${login}`);
+  return row.id;
+};
 const disconnect = (cookie: string, serviceId: string, lang = "ru") =>
   api(cookie, `/applications?lang=${lang}`, {
     method: "POST",
@@ -78,5 +88,29 @@ describe("one open request per service and kind", () => {
     const { applicationId } = await json<{ applicationId: string }>(second);
     expect((await json<App>(await api(anna, `/applications/${first.applicationId}`))).status).toBe("cancelled");
     expect((await json<App>(await api(anna, `/applications/${applicationId}`))).status).toBe("received");
+  });
+});
+
+describe("voluntary block across New Year", () => {
+  it("counts each year's days to that year: the free days and the yearly limit are split at 1 January", async () => {
+    // A fixed clock: 20 November 2026, Moscow. The msk rules: 7–90 days, 90 a year, the first 30 a year free, then 3 ₽ a day.
+    const now = new Date("2026-11-20T09:00:00Z");
+    const anna = await subscriberId("anna");
+    const service = `${ANNA_MSK}-1`;
+    const quote = (from: string, to: string) => blockQuote(data(), anna, ANNA_MSK, service, from, to, now);
+    await createBlock(data(), notify, anna, ANNA_MSK, service, "2026-11-25", "2026-12-14", now); // 20 days of 2026
+    // 20 Dec – 8 Jan: 12 days in 2026 (10 of them still free), 8 in 2027 (free): 2 paid days.
+    const crossing = await quote("2026-12-20", "2027-01-08");
+    expect(crossing).toMatchObject({ days: 20, usedThisYear: 20, feeKop: 2 * 300, errors: [] });
+    await createBlock(data(), notify, anna, ANNA_MSK, service, "2026-12-20", "2027-01-08", now);
+    // February 2027: 8 days of 2027 used by the crossing block, 22 free left of 28.
+    const february = await quote("2027-02-01", "2027-02-28");
+    expect(february).toMatchObject({ days: 28, usedThisYear: 8, feeKop: 6 * 300, errors: [] });
+    // 90 more days in 2027 are over its limit of 90 (8 are used).
+    const spring = await quote("2027-03-01", "2027-05-29");
+    expect(spring.days).toBe(90);
+    expect(spring.errors).toEqual(["field.block.year"]);
+    // A block wholly in 2026 still sees 2026's 20 + 12 days.
+    expect((await quote("2026-12-15", "2026-12-19")).usedThisYear).toBe(32);
   });
 });
