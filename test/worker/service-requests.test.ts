@@ -7,6 +7,7 @@ import { api, json, login, stepUp } from "./helpers";
 
 const ANNA_MSK = makeAccountNo("20100000001"); // msk, bundle-it + phone-unlim
 const ANNA_NSK = makeAccountNo("60700000003"); // nsk, inet-100
+const OLGA_VL = makeAccountNo("80500000007"); // vl, inet-300 + mob-s
 const PETR_EKB = makeAccountNo("50400000006"); // ekb, inet-500 + tv-opt
 
 type Problem = { type: string; title: string; status: number; errors?: { field: string; message: string }[] };
@@ -112,5 +113,24 @@ describe("voluntary block across New Year", () => {
     expect(spring.errors).toEqual(["field.block.year"]);
     // A block wholly in 2026 still sees 2026's 20 + 12 days.
     expect((await quote("2026-12-15", "2026-12-19")).usedThisYear).toBe(32);
+  });
+});
+
+describe("block rules", () => {
+  it("names the rule a period breaks, with its numbers, in ru and en", async () => {
+    const anna = await login("anna");
+    const olga = await login("olga");
+    const from = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+    const to = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);
+    const order = (cookie: string, no: string, lang: string) =>
+      api(cookie, `/accounts/${no}/services/${no}-1/blocks?lang=${lang}`, { method: "POST", body: JSON.stringify({ from, to }) });
+    const ru = await order(anna, ANNA_NSK, "ru");
+    expect(ru.status).toBe(400);
+    expect((await json<Problem>(ru)).errors).toEqual([{ field: "to", message: "Срок блокировки — от 7 до 90 дней" }]);
+    const en = await order(anna, ANNA_NSK, "en");
+    expect((await json<Problem>(en)).errors).toEqual([{ field: "to", message: "A block lasts from 7 to 90 days" }]);
+    // Vladivostok's rules are longer: the message says so.
+    const vl = await order(olga, OLGA_VL, "ru");
+    expect((await json<Problem>(vl)).errors).toEqual([{ field: "to", message: "Срок блокировки — от 7 до 180 дней" }]);
   });
 });

@@ -420,7 +420,8 @@ async function blockTerms(db: RegionDb, svc: q.ServiceRow, region: string, from:
   const days = valid ? daysBetween(from, to) : 0;
   if (valid && from <= today) errors.push({ field: "from", message: "field.block.tomorrow" });
   if (valid && to < from) errors.push({ field: "to", message: "field.block.order" });
-  else if (valid && (days < rules.minDays || days > rules.maxDays)) errors.push({ field: "to", message: "field.block.length" });
+  else if (valid && (days < rules.minDays || days > rules.maxDays))
+    errors.push({ field: "to", message: "field.block.length", params: { min: rules.minDays, max: rules.maxDays } });
   if (!(BLOCKABLE_KINDS as readonly string[]).includes(svc.tariff.kind)) errors.push({ field: "serviceId", message: "field.block.kind" });
   const existing = (await q.selectServiceBlocks(db, svc.service.id)).filter((b) => b.id !== exceptId);
   if (valid && existing.some((b) => b.status !== "ended" && b.fromDay <= to && b.toDay >= from))
@@ -430,7 +431,8 @@ async function blockTerms(db: RegionDb, svc: q.ServiceRow, region: string, from:
   for (const b of existing) for (const [y, n] of daysByYear(b.fromDay, b.toDay)) used.set(y, (used.get(y) ?? 0) + n);
   const mine = valid && to >= from ? daysByYear(from, to) : new Map<string, number>();
   const usedThisYear = used.get(from.slice(0, 4)) ?? 0;
-  if ([...mine].some(([y, n]) => (used.get(y) ?? 0) + n > rules.maxDaysPerYear)) errors.push({ field: "to", message: "field.block.year" });
+  if ([...mine].some(([y, n]) => (used.get(y) ?? 0) + n > rules.maxDaysPerYear))
+    errors.push({ field: "to", message: "field.block.year", params: { max: rules.maxDaysPerYear } });
   const options = await q.selectActiveOptions(db, svc.service.accountNo);
   const optionPrices = (await q.selectRegionOptions(db, region))
     .filter((o) => options.some((a) => a.serviceId === svc.service.id && a.optionId === o.id))

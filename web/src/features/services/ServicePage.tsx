@@ -261,7 +261,17 @@ function Block(props: { accountNo: string; serviceId: string }) {
               </p>
               <Show when={q().errors.length > 0}>
                 <ul class="field__error">
-                  <For each={q().errors}>{(e) => <li>{t(`block.error.${e.replace("field.block.", "")}` as "block.error.length")}</li>}</For>
+                  <For each={q().errors}>
+                    {(e) => (
+                      <li>
+                        {t(`block.error.${e.replace("field.block.", "")}` as "block.error.length", {
+                          min: q().rules.minDays,
+                          max: q().rules.maxDays,
+                          perYear: q().rules.maxDaysPerYear,
+                        })}
+                      </li>
+                    )}
+                  </For>
                 </ul>
               </Show>
             </div>
