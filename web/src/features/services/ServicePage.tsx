@@ -205,7 +205,7 @@ function Block(props: { accountNo: string; serviceId: string }) {
   const start = new Date(Date.now() + 2 * 86_400_000);
   const [from, setFrom] = createSignal(isoDay(start));
   const [to, setTo] = createSignal(isoDay(new Date(start.getTime() + 13 * 86_400_000)));
-  const [quote] = createResource(
+  const [quote, { refetch: refetchQuote }] = createResource(
     () => [from(), to()] as const,
     ([f, tt]) =>
       f && tt ? servicesApi.blockQuote(props.accountNo, props.serviceId, f, tt) : Promise.resolve(null as BlockQuoteDto | null),
@@ -217,7 +217,8 @@ function Block(props: { accountNo: string; serviceId: string }) {
     e.preventDefault();
     void a.run(async () => {
       const b = await servicesApi.block(props.accountNo, props.serviceId, from(), to());
-      await refetch();
+      // The quote counts the service's blocks (days used this year, the fee): it changes with them.
+      await Promise.all([refetch(), refetchQuote()]);
       return t("block.ordered", { number: b.number });
     });
   };
@@ -303,7 +304,7 @@ function Block(props: { accountNo: string; serviceId: string }) {
                   onClick={() =>
                     void a.run(async () => {
                       await servicesApi.endBlock(props.accountNo, b.id);
-                      await refetch();
+                      await Promise.all([refetch(), refetchQuote()]);
                     })
                   }
                 >
@@ -358,16 +359,47 @@ function Disconnect(props: { accountNo: string; serviceId: string; name: string 
   );
 }
 
-/** A service of an account: change the tariff (with the advisor), block it for a while, or disconnect it. */
-export default function ServicePage() {
-  const { t, lang } = useI18n();
-  const params = useParams<{ no: string; sid: string }>();
+/** What the service page shows once the subscriber is known: the tariff and its change, the advisor, a block, the requests. */
+export function ServiceView(props: { accountNo: string; serviceId: string }) {
+  const { lang } = useI18n();
   const [offer, { refetch }] = createResource(
-    () => [params.no, params.sid] as const,
+    () => [props.accountNo, props.serviceId] as const,
     ([no, sid]) => servicesApi.offer(no, sid),
   );
   const blockable = (kind: string) => kind !== "mobile";
   const [notice, setNotice] = createSignal<string | null>(null);
+  return (
+    <Loadable resource={offer} onRetry={refetch}>
+      {(o) => (
+        <>
+          <h1>{o.current.name[lang()]}</h1>
+          <Show when={notice()}>
+            <p class="notice" role="status">
+              {notice()}
+            </p>
+          </Show>
+          <TariffChange
+            offer={o}
+            onDone={(message) => {
+              setNotice(message);
+              void refetch();
+            }}
+          />
+          <Advisor accountNo={props.accountNo} serviceId={props.serviceId} />
+          <Show when={blockable(o.current.kind)}>
+            <Block accountNo={props.accountNo} serviceId={props.serviceId} />
+          </Show>
+          <Disconnect accountNo={props.accountNo} serviceId={props.serviceId} name={o.current.name[lang()]} />
+        </>
+      )}
+    </Loadable>
+  );
+}
+
+/** A service of an account: change the tariff (with the advisor), block it for a while, or disconnect it. */
+export default function ServicePage() {
+  const { t } = useI18n();
+  const params = useParams<{ no: string; sid: string }>();
   return (
     <RequireLogin>
       {() => (
@@ -377,30 +409,7 @@ export default function ServicePage() {
               ← {t("account.number")} {formatAccountNo(params.no)}
             </A>
           </p>
-          <Loadable resource={offer} onRetry={refetch}>
-            {(o) => (
-              <>
-                <h1>{o.current.name[lang()]}</h1>
-                <Show when={notice()}>
-                  <p class="notice" role="status">
-                    {notice()}
-                  </p>
-                </Show>
-                <TariffChange
-                  offer={o}
-                  onDone={(message) => {
-                    setNotice(message);
-                    void refetch();
-                  }}
-                />
-                <Advisor accountNo={params.no} serviceId={params.sid} />
-                <Show when={blockable(o.current.kind)}>
-                  <Block accountNo={params.no} serviceId={params.sid} />
-                </Show>
-                <Disconnect accountNo={params.no} serviceId={params.sid} name={o.current.name[lang()]} />
-              </>
-            )}
-          </Loadable>
+          <ServiceView accountNo={params.no} serviceId={params.sid} />
           <HelpLinks screen="block" />
         </>
       )}

@@ -1,0 +1,172 @@
+import { MemoryRouter, Route } from "@solidjs/router";
+import { cleanup, fireEvent, render, screen, within } from "@solidjs/testing-library";
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { ServiceView } from "../../web/src/features/services/ServicePage";
+import { I18nProvider, type Lang, loadLang, loadMoreStrings } from "../../web/src/i18n";
+
+const ACC = "201000000012";
+const SID = `${ACC}-1`;
+
+type App = Record<string, unknown> & { id: string; status: string; serviceId: string | null; kind: string };
+
+/** A small fake of the API the service page talks to, with state that the page's own requests change. */
+function fakeApi() {
+  const state = {
+    pending: { toTariffId: "msk-inet-300", effectiveDay: "2026-12-03", status: "scheduled" } as Record<string, string> | null,
+    blocks: [
+      { id: "b1", serviceId: SID, fromDay: "2027-01-10", toDay: "2027-01-29", status: "scheduled", feeKop: 0, applicationId: "ab1" },
+    ],
+    apps: [] as App[],
+    quoteErrors: [] as string[],
+    calls: [] as string[],
+  };
+  const tariff = (id: string, ru: string, en: string, priceKop: number) => ({
+    id,
+    kind: "internet",
+    name: { ru, en },
+    description: { ru: "", en: "" },
+    priceKop,
+    speedMbps: 100,
+    tvChannels: null,
+    minutes: null,
+    dataGb: null,
+  });
+  const app = (over: Partial<App> & { id: string; number: string }): App => ({
+    region: "msk",
+    kind: "disconnection",
+    kindLabel: { ru: "Отключение услуги", en: "Disconnection of a service" },
+    status: "received",
+    statusLabel: { ru: "принята", en: "received" },
+    accountNo: ACC,
+    serviceId: SID,
+    address: null,
+    contactPhone: null,
+    preferredDay: null,
+    preferredSlot: null,
+    technician: null,
+    details: {},
+    createdAt: "2026-12-02T10:00:00Z",
+    updatedAt: "2026-12-02T10:00:00Z",
+    next: ["cancelled"],
+    history: null,
+    ...over,
+  });
+  const ok = (body: unknown, status = 200) =>
+    new Response(body === undefined ? null : JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+  const problem = (status: number, title: string) =>
+    new Response(JSON.stringify({ type: "urn:kabinet:problem:application-open", title, status }), {
+      status,
+      headers: { "content-type": "application/problem+json" },
+    });
+  const fetch = vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
+    const url = new URL(String(input), "http://msk.kabinet.localhost");
+    const method = init.method ?? "GET";
+    const path = url.pathname;
+    state.calls.push(`${method} ${path}`);
+    if (path.endsWith("/tariffs"))
+      return ok({
+        accountNo: ACC,
+        serviceId: SID,
+        current: tariff("msk-inet-100", "Интернет 100", "Internet 100", 50000),
+        effectiveDay: "2026-12-03",
+        pending: state.pending,
+        alternatives: [
+          {
+            ...tariff("msk-inet-300", "Интернет 300", "Internet 300", 70000),
+            monthlyDiffKop: 20000,
+            restOfMonthDiffKop: 19000,
+            needsTechnician: false,
+          },
+        ],
+      });
+    if (path.endsWith("/tariff-change") && method === "DELETE") {
+      state.pending = null;
+      return ok(undefined, 204);
+    }
+    if (path.endsWith("/advisor")) return ok({ accountNo: ACC, serviceId: SID, months: [], options: [], best: null });
+    if (path.endsWith("/block-quote")) {
+      const used = state.blocks.some((b) => b.status === "scheduled") ? 20 : 0;
+      return ok({
+        serviceId: SID,
+        from: url.searchParams.get("from"),
+        to: url.searchParams.get("to"),
+        days: 14,
+        savedKop: 23000,
+        feeKop: used ? 1200 : 0,
+        savingKop: used ? 21800 : 23000,
+        usedThisYear: used,
+        earliest: "2026-12-03",
+        rules: { minDays: 7, maxDays: 90, maxDaysPerYear: 90, freeDaysPerYear: 30, feePerDayKop: 300 },
+        errors: state.quoteErrors,
+      });
+    }
+    if (path.endsWith(`/accounts/${ACC}/blocks`)) return ok({ items: state.blocks.filter((b) => b.status === "scheduled") });
+    if (path.endsWith("/blocks/b1/end")) {
+      for (const b of state.blocks) b.status = "cancelled";
+      return ok({ status: "cancelled" });
+    }
+    if (path === "/api/v1/applications" && method === "GET") return ok({ items: state.apps });
+    if (path === "/api/v1/applications" && method === "POST") {
+      const body = JSON.parse(String(init.body)) as { kind: string; serviceId: string };
+      if (state.apps.some((a) => a.serviceId === body.serviceId && a.kind === body.kind && a.status === "received"))
+        return problem(409, "По этой услуге уже есть заявка «Отключение услуги»");
+      const made = app({ id: `ap${state.apps.length + 1}`, number: `2612-00000${state.apps.length + 1}` });
+      state.apps.unshift(made);
+      return ok(made, 201);
+    }
+    const cancel = /^\/api\/v1\/applications\/(\w+)\/cancel$/.exec(path);
+    if (cancel && method === "POST") {
+      const a = state.apps.find((x) => x.id === cancel[1]);
+      if (!a) return problem(404, "Не найдено");
+      a.status = "cancelled";
+      a.statusLabel = { ru: "отменена", en: "cancelled" };
+      a.next = [];
+      return ok(a);
+    }
+    return problem(404, "Не найдено");
+  });
+  return { state, fetch, app };
+}
+
+let api: ReturnType<typeof fakeApi>;
+
+beforeAll(async () => {
+  await loadMoreStrings();
+  await loadLang("en");
+});
+beforeEach(() => {
+  api = fakeApi();
+  vi.stubGlobal("fetch", api.fetch);
+});
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});
+
+const page = (lang: Lang = "ru") =>
+  render(() => (
+    <MemoryRouter root={(p) => <I18nProvider initial={lang}>{p.children}</I18nProvider>}>
+      <Route path="/" component={() => <ServiceView accountNo={ACC} serviceId={SID} />} />
+    </MemoryRouter>
+  ));
+
+describe("the service page", () => {
+  it("refreshes the block quote after a block is cancelled: the days used and the fee drop at once", async () => {
+    page();
+    const block = await screen.findByRole("region", { name: "Добровольная блокировка" });
+    expect(await within(block).findByText(/В этом году использовано 20 дн\./)).toBeTruthy();
+    expect(within(block).getByText(/плата за блокировку 12 ₽/)).toBeTruthy();
+    fireEvent.click(await within(block).findByRole("button", { name: "Отменить" }));
+    expect(await within(block).findByText(/В этом году использовано 0 дн\./)).toBeTruthy();
+    expect(within(block).getByText(/плата за блокировку 0 ₽/)).toBeTruthy();
+  });
+
+  it("names the broken block rule with its numbers, in Russian and in English", async () => {
+    api.state.quoteErrors = ["field.block.length"];
+    page();
+    expect(await screen.findByText("Срок блокировки — от 7 до 90 дней")).toBeTruthy();
+    cleanup();
+    page("en");
+    expect(await screen.findByText("A block lasts from 7 to 90 days")).toBeTruthy();
+  });
+});
