@@ -1,5 +1,5 @@
 import { MemoryRouter, Route } from "@solidjs/router";
-import { cleanup, fireEvent, render, screen, within } from "@solidjs/testing-library";
+import { cleanup, fireEvent, render, screen, waitFor, within } from "@solidjs/testing-library";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { ServiceView } from "../../web/src/features/services/ServicePage";
 import { I18nProvider, type Lang, loadLang, loadMoreStrings } from "../../web/src/i18n";
@@ -151,6 +151,16 @@ const page = (lang: Lang = "ru") =>
   ));
 
 describe("the service page", () => {
+  it("shows a booked tariff change with «Отменить», which cancels it through the API", async () => {
+    page();
+    const change = await screen.findByRole("region", { name: "Смена тарифа" });
+    expect(await within(change).findByText(/Запланирована смена на «Интернет 300»/)).toBeTruthy();
+    fireEvent.click(within(change).getByRole("button", { name: "Отменить" }));
+    await waitFor(() => expect(api.state.calls).toContain(`DELETE /api/v1/accounts/${ACC}/services/${SID}/tariff-change`));
+    expect(await screen.findByText("Смена тарифа отменена.")).toBeTruthy();
+    await waitFor(() => expect(screen.queryByText(/Запланирована смена на/)).toBeNull());
+  });
+
   it("refreshes the block quote after a block is cancelled: the days used and the fee drop at once", async () => {
     page();
     const block = await screen.findByRole("region", { name: "Добровольная блокировка" });

@@ -440,6 +440,8 @@ export const en: Dict & MoreDict = {
   "services.confirmCode": "Confirm",
   "services.pending.scheduled": "Switching to “{name}” on {day}.",
   "services.pending.waiting": "The tariff change waits for the technician's visit.",
+  "services.pending.cancel": "Cancel",
+  "services.pending.cancelled": "The tariff change is cancelled.",
   "advisor.title": "Tariff advisor",
   "advisor.lead": "Your calls, SMS and internet of the last three months on every tariff of the region: what you would have paid.",
   "advisor.tariff": "Tariff",

@@ -338,6 +338,8 @@ export const ruMore = {
   "services.confirmCode": "Подтвердить",
   "services.pending.scheduled": "Запланирована смена на «{name}» с {day}",
   "services.pending.waiting": "Смена тарифа ждёт визита специалиста.",
+  "services.pending.cancel": "Отменить",
+  "services.pending.cancelled": "Смена тарифа отменена.",
   "advisor.title": "Подбор тарифа",
   "advisor.lead": "Ваши звонки, SMS и интернет за три последних месяца — на каждом тарифе региона: сколько бы вы заплатили.",
   "advisor.tariff": "Тариф",

@@ -33,6 +33,7 @@ function TariffChange(props: { offer: TariffOfferDto; onDone: (message: string) 
   const [chosen, setChosen] = createSignal<string | null>(null);
   const [stage, setStage] = createSignal<"pick" | "code">("pick");
   const a = createAction();
+  const cancel = createAction();
   const alt = () => props.offer.alternatives.find((x) => x.id === chosen());
   const confirm = (e: SubmitEvent) => {
     e.preventDefault();
@@ -70,14 +71,35 @@ function TariffChange(props: { offer: TariffOfferDto; onDone: (message: string) 
       </p>
       <Show when={props.offer.pending}>
         {(p) => (
-          <p class="notice" role="status">
-            {p().status === "waiting"
-              ? t("services.pending.waiting")
-              : t("services.pending.scheduled", {
-                  name: props.offer.alternatives.find((x) => x.id === p().toTariffId)?.name[lang()] ?? p().toTariffId,
-                  day: formatDay(p().effectiveDay, lang()),
-                })}
-          </p>
+          <div class="notice pending-change">
+            <p id="pending-change">
+              {p().status === "waiting"
+                ? t("services.pending.waiting")
+                : t("services.pending.scheduled", {
+                    name: props.offer.alternatives.find((x) => x.id === p().toTariffId)?.name[lang()] ?? p().toTariffId,
+                    day: formatDay(p().effectiveDay, lang()),
+                  })}
+            </p>
+            {/* A change waiting for a technician is its application: withdrawn below, with the service's requests. */}
+            <Show when={p().status === "scheduled"}>
+              <button
+                type="button"
+                class="button button--small"
+                aria-describedby="pending-change"
+                disabled={cancel.busy() || !online()}
+                aria-busy={cancel.busy()}
+                onClick={() =>
+                  void cancel.run(async () => {
+                    await servicesApi.cancelChange(props.offer.accountNo, props.offer.serviceId);
+                    props.onDone(t("services.pending.cancelled"));
+                  })
+                }
+              >
+                {t("services.pending.cancel")}
+              </button>
+            </Show>
+            <ProblemAlert problem={cancel.problem()} />
+          </div>
         )}
       </Show>
       <form class="form" onSubmit={confirm}>
