@@ -179,4 +179,35 @@ describe("the service page", () => {
     page("en");
     expect(await screen.findByText("A block lasts from 7 to 90 days")).toBeTruthy();
   });
+
+  it("shows a pending disconnection request with its status and withdraws it; then it can be asked again", async () => {
+    api.state.apps = [api.app({ id: "ap9", number: "2612-000009" }), api.app({ id: "ap8", number: "2612-000008", serviceId: `${ACC}-2` })];
+    page();
+    const section = await screen.findByRole("region", { name: "Отключение услуги" });
+    const pending = await within(section).findByText(/Заявка № 2612-000009/);
+    expect(pending.closest("li")?.textContent).toContain("принята");
+    expect(within(section).queryByText(/2612-000008/)).toBeNull();
+    // While a request is open, a second one is not offered.
+    expect(within(section).queryByRole("button", { name: /^Отключить/ })).toBeNull();
+    fireEvent.click(within(section).getByRole("button", { name: "Отозвать заявку" }));
+    expect(await within(section).findByText("Заявка № 2612-000009 отозвана.")).toBeTruthy();
+    await waitFor(() => expect(within(section).queryByRole("button", { name: "Отозвать заявку" })).toBeNull());
+    fireEvent.click(within(section).getByRole("button", { name: "Отключить «Интернет 100»" }));
+    fireEvent.click(within(section).getByRole("button", { name: "Да, отключить" }));
+    expect(await within(section).findByText(/Заявка № 2612-000003/)).toBeTruthy();
+    expect(within(section).getByRole("button", { name: "Отозвать заявку" })).toBeTruthy();
+    expect(api.state.calls.filter((c) => c === "POST /api/v1/applications")).toHaveLength(1);
+  });
+
+  it("shows the API's 409 when another tab asked first, and then the request that is open", async () => {
+    page();
+    const section = await screen.findByRole("region", { name: "Отключение услуги" });
+    fireEvent.click(await within(section).findByRole("button", { name: "Отключить «Интернет 100»" }));
+    // Another tab files the request meanwhile.
+    api.state.apps = [api.app({ id: "ap7", number: "2612-000007" })];
+    fireEvent.click(within(section).getByRole("button", { name: "Да, отключить" }));
+    const refused = await within(section).findByText("По этой услуге уже есть заявка «Отключение услуги»");
+    expect(refused.closest("[role=alert]")).toBeTruthy();
+    expect(await within(section).findByText(/Заявка № 2612-000007/)).toBeTruthy();
+  });
 });

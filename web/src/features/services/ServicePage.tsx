@@ -1,4 +1,4 @@
-import { A, useNavigate, useParams } from "@solidjs/router";
+import { A, useParams } from "@solidjs/router";
 import { createResource, createSignal, For, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
@@ -341,42 +341,99 @@ function Block(props: { accountNo: string; serviceId: string }) {
   );
 }
 
-function Disconnect(props: { accountNo: string; serviceId: string; name: string }) {
-  const { t } = useI18n();
-  const navigate = useNavigate();
+const OPEN = ["received", "in_work", "technician_assigned"];
+
+/**
+ * The service's open applications (a disconnection, a tariff change waiting for
+ * a technician) with their status and a way to withdraw them, and the
+ * disconnection request itself, offered only while none is open.
+ */
+export function ServiceRequests(props: { accountNo: string; serviceId: string; name: string }) {
+  const { t, lang } = useI18n();
+  const online = useOnline();
   const [asked, setAsked] = createSignal(false);
+  const [apps, { refetch }] = createResource(
+    () => props.serviceId,
+    async (id) => (await servicesApi.applications()).filter((x) => x.serviceId === id && x.kind !== "block" && OPEN.includes(x.status)),
+  );
   const a = createAction();
+  const disconnecting = () => (apps.latest ?? []).some((x) => x.kind === "disconnection");
+  const ask = () =>
+    void a.run(async () => {
+      try {
+        await servicesApi.apply({ kind: "disconnection", accountNo: props.accountNo, serviceId: props.serviceId });
+        return t("disconnect.received");
+      } finally {
+        // Accepted or refused (one was already open, from another tab): the list shows the request that is open.
+        setAsked(false);
+        await refetch();
+      }
+    });
+  const withdraw = (id: string, number: string) =>
+    void a.run(async () => {
+      await servicesApi.cancel(id);
+      await refetch();
+      return t("disconnect.withdrawn", { number });
+    });
   return (
     <section aria-labelledby="disconnect-title">
       <h2 id="disconnect-title">{t("disconnect.title")}</h2>
       <p class="muted">{t("disconnect.lead")}</p>
-      <ProblemAlert problem={a.problem()} />
-      <Show
-        when={asked()}
-        fallback={
-          <button type="button" class="button" onClick={() => setAsked(true)}>
-            {t("disconnect.ask", { name: props.name })}
-          </button>
-        }
-      >
-        <p role="alert">{t("disconnect.confirm", { name: props.name })}</p>
-        <button
-          type="button"
-          class="button button--danger"
-          disabled={a.busy()}
-          onClick={() =>
-            void a.run(async () => {
-              const app = await servicesApi.apply({ kind: "disconnection", accountNo: props.accountNo, serviceId: props.serviceId });
-              navigate(`/applications/${app.id}`);
-            })
-          }
-        >
-          {t("disconnect.yes")}
-        </button>{" "}
-        <button type="button" class="button" onClick={() => setAsked(false)}>
-          {t("disconnect.no")}
-        </button>
-      </Show>
+      <Loadable resource={apps} onRetry={refetch}>
+        {(list) => (
+          <>
+            <Show when={list.length > 0}>
+              <h3 class="small">{t("disconnect.open")}</h3>
+              <ul class="list">
+                <For each={list}>
+                  {(x) => (
+                    <li class="list__row">
+                      <span>
+                        <a href={`/applications/${x.id}`}>{t("apps.number", { number: x.number })}</a> · {x.kindLabel[lang()]} ·{" "}
+                        {t("apps.status")}: <strong>{x.statusLabel[lang()]}</strong>
+                      </span>
+                      <Show when={x.next.includes("cancelled")}>
+                        <button
+                          type="button"
+                          class="button button--small"
+                          disabled={a.busy() || !online()}
+                          onClick={() => withdraw(x.id, x.number)}
+                        >
+                          {t("apps.cancel")}
+                        </button>
+                      </Show>
+                    </li>
+                  )}
+                </For>
+              </ul>
+            </Show>
+            <ProblemAlert problem={a.problem()} />
+            <Show when={a.done()}>
+              <p class="notice" role="status">
+                {a.done()}
+              </p>
+            </Show>
+            <Show when={!disconnecting()}>
+              <Show
+                when={asked()}
+                fallback={
+                  <button type="button" class="button" disabled={!online()} onClick={() => setAsked(true)}>
+                    {t("disconnect.ask", { name: props.name })}
+                  </button>
+                }
+              >
+                <p role="alert">{t("disconnect.confirm", { name: props.name })}</p>
+                <button type="button" class="button button--danger" disabled={a.busy() || !online()} aria-busy={a.busy()} onClick={ask}>
+                  {t("disconnect.yes")}
+                </button>{" "}
+                <button type="button" class="button" onClick={() => setAsked(false)}>
+                  {t("disconnect.no")}
+                </button>
+              </Show>
+            </Show>
+          </>
+        )}
+      </Loadable>
     </section>
   );
 }
@@ -411,7 +468,7 @@ export function ServiceView(props: { accountNo: string; serviceId: string }) {
           <Show when={blockable(o.current.kind)}>
             <Block accountNo={props.accountNo} serviceId={props.serviceId} />
           </Show>
-          <Disconnect accountNo={props.accountNo} serviceId={props.serviceId} name={o.current.name[lang()]} />
+          <ServiceRequests accountNo={props.accountNo} serviceId={props.serviceId} name={o.current.name[lang()]} />
         </>
       )}
     </Loadable>
