@@ -118,6 +118,8 @@ function fakeApi() {
     if (cancel && method === "POST") {
       const a = state.apps.find((x) => x.id === cancel[1]);
       if (!a) return problem(404, "Не найдено");
+      // Withdrawing the technician's application drops the change waiting for it (as the Worker's carryOut does).
+      if (a.kind === "tariff_change") state.pending = null;
       a.status = "cancelled";
       a.statusLabel = { ru: "отменена", en: "cancelled" };
       a.next = [];
@@ -197,6 +199,26 @@ describe("the service page", () => {
     expect(await within(section).findByText(/Заявка № 2612-000003/)).toBeTruthy();
     expect(within(section).getByRole("button", { name: "Отозвать заявку" })).toBeTruthy();
     expect(api.state.calls.filter((c) => c === "POST /api/v1/applications")).toHaveLength(1);
+  });
+
+  it("withdraws a tariff change waiting for a technician, and the tariff section stops announcing it", async () => {
+    api.state.pending = { toTariffId: "msk-inet-300", effectiveDay: "2026-12-03", status: "waiting" };
+    api.state.apps = [
+      api.app({
+        id: "ap5",
+        number: "2612-000005",
+        kind: "tariff_change",
+        kindLabel: { ru: "Смена тарифа с выездом специалиста", en: "Tariff change with a technician visit" },
+      }),
+    ];
+    page();
+    expect(await screen.findByText("Смена тарифа ждёт визита специалиста.")).toBeTruthy();
+    const section = await screen.findByRole("region", { name: "Отключение услуги" });
+    // A tariff change's application does not stop a disconnection request.
+    expect(await within(section).findByRole("button", { name: "Отключить «Интернет 100»" })).toBeTruthy();
+    fireEvent.click(within(section).getByRole("button", { name: "Отозвать заявку" }));
+    expect(await screen.findByText("Заявка № 2612-000005 отозвана.")).toBeTruthy();
+    await waitFor(() => expect(screen.queryByText("Смена тарифа ждёт визита специалиста.")).toBeNull());
   });
 
   it("shows the API's 409 when another tab asked first, and then the request that is open", async () => {

@@ -2,7 +2,7 @@ import { A, useParams } from "@solidjs/router";
 import { createResource, createSignal, For, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
-import { api, type BlockQuoteDto, type ServiceTariffDto, servicesApi, type TariffOfferDto } from "../../lib/api";
+import { type ApplicationDto, api, type BlockQuoteDto, type ServiceTariffDto, servicesApi, type TariffOfferDto } from "../../lib/api";
 import { createAction } from "../../lib/createAction";
 import { formatAccountNo, formatDay, formatMonth, formatRub } from "../../lib/format";
 import { useOnline } from "../../lib/online";
@@ -348,7 +348,13 @@ const OPEN = ["received", "in_work", "technician_assigned"];
  * a technician) with their status and a way to withdraw them, and the
  * disconnection request itself, offered only while none is open.
  */
-export function ServiceRequests(props: { accountNo: string; serviceId: string; name: string }) {
+export function ServiceRequests(props: {
+  accountNo: string;
+  serviceId: string;
+  name: string;
+  /** A tariff change's application was withdrawn: the page says so and loads the tariff offer again. */
+  onTariffChange: (message: string) => void;
+}) {
   const { t, lang } = useI18n();
   const online = useOnline();
   const [asked, setAsked] = createSignal(false);
@@ -369,11 +375,16 @@ export function ServiceRequests(props: { accountNo: string; serviceId: string; n
         await refetch();
       }
     });
-  const withdraw = (id: string, number: string) =>
+  const withdraw = (x: ApplicationDto) =>
     void a.run(async () => {
-      await servicesApi.cancel(id);
+      await servicesApi.cancel(x.id);
+      if (x.kind === "tariff_change") {
+        // Its waiting change is dropped with it: the page redraws with the offer, message included.
+        props.onTariffChange(t("disconnect.withdrawn", { number: x.number }));
+        return undefined;
+      }
       await refetch();
-      return t("disconnect.withdrawn", { number });
+      return t("disconnect.withdrawn", { number: x.number });
     });
   return (
     <section aria-labelledby="disconnect-title">
@@ -393,12 +404,7 @@ export function ServiceRequests(props: { accountNo: string; serviceId: string; n
                         {t("apps.status")}: <strong>{x.statusLabel[lang()]}</strong>
                       </span>
                       <Show when={x.next.includes("cancelled")}>
-                        <button
-                          type="button"
-                          class="button button--small"
-                          disabled={a.busy() || !online()}
-                          onClick={() => withdraw(x.id, x.number)}
-                        >
+                        <button type="button" class="button button--small" disabled={a.busy() || !online()} onClick={() => withdraw(x)}>
                           {t("apps.cancel")}
                         </button>
                       </Show>
@@ -468,7 +474,15 @@ export function ServiceView(props: { accountNo: string; serviceId: string }) {
           <Show when={blockable(o.current.kind)}>
             <Block accountNo={props.accountNo} serviceId={props.serviceId} />
           </Show>
-          <ServiceRequests accountNo={props.accountNo} serviceId={props.serviceId} name={o.current.name[lang()]} />
+          <ServiceRequests
+            accountNo={props.accountNo}
+            serviceId={props.serviceId}
+            name={o.current.name[lang()]}
+            onTariffChange={(message) => {
+              setNotice(message);
+              void refetch();
+            }}
+          />
         </>
       )}
     </Loadable>
