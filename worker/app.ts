@@ -69,7 +69,12 @@ export function createApp() {
         problemBody(lang, err.status, err.slug, err.params, {
           requestId,
           ...(err.fields.length
-            ? { errors: err.fields.map((f) => ({ field: f.field, message: hasMessage(f.message) ? t(lang, f.message) : f.message })) }
+            ? {
+                errors: err.fields.map((f) => ({
+                  field: f.field,
+                  message: hasMessage(f.message) ? t(lang, f.message, f.params) : f.message,
+                })),
+              }
             : {}),
         }),
         lang,

@@ -6,7 +6,10 @@ export const PROBLEM_BASE = "urn:kabinet:problem:";
 
 export interface FieldError {
   field: string;
+  /** An i18n key (translated in the request's language) or the text itself. */
   message: string;
+  /** Values the message names (a rule's numbers). */
+  params?: Record<string, string | number>;
 }
 
 /**

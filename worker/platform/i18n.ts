@@ -98,6 +98,14 @@ const messages = {
   },
   "problem.feedback_given": { ru: "Отзыв уже оставлен", en: "Feedback already given" },
   "problem.operator_region": { ru: "Этот оператор не работает с регионом", en: "That operator does not serve the region" },
+  "problem.application_open": {
+    ru: "По этой услуге уже есть заявка «{kind_ru}»",
+    en: "This service already has an open “{kind_en}” application",
+  },
+  "problem.application_open.detail": {
+    ru: "Заявка № {number}, статус «{status_ru}». Пока её не взяли в работу, её можно отозвать на странице услуги.",
+    en: "Application No. {number}, status “{status_en}”. Until it is in progress, you can withdraw it on the service page.",
+  },
   "problem.application_transition": {
     ru: "Заявку нельзя перевести из статуса «{from}» в «{to}»",
     en: "The application cannot go from “{from}” to “{to}”",
@@ -117,10 +125,13 @@ const messages = {
   "field.block.dates": { ru: "Выберите даты начала и окончания", en: "Choose the first and the last day" },
   "field.block.tomorrow": { ru: "Блокировка начинается не раньше завтрашнего дня", en: "A block starts tomorrow at the earliest" },
   "field.block.order": { ru: "Окончание раньше начала", en: "The end is before the start" },
-  "field.block.length": { ru: "Срок блокировки вне правил", en: "The length is outside the rules" },
+  "field.block.length": { ru: "Срок блокировки — от {min} до {max} дней", en: "A block lasts from {min} to {max} days" },
   "field.block.kind": { ru: "Эту услугу нельзя заблокировать добровольно", en: "This service cannot be blocked voluntarily" },
   "field.block.overlap": { ru: "На эти дни уже есть блокировка", en: "These days are already blocked" },
-  "field.block.year": { ru: "Превышен лимит дней блокировки в году", en: "Over the yearly limit of block days" },
+  "field.block.year": {
+    ru: "Не больше {max} дней блокировки за календарный год",
+    en: "At most {max} days of block in a calendar year",
+  },
   "problem.bonus_not_member": { ru: "Счёт не участвует в программе «Бонус»", en: "The account is not in the Bonus programme" },
   "problem.bonus_insufficient": { ru: "Не хватает баллов: нужно {cost}", en: "Not enough points: {cost} needed" },
   "problem.outage_resolved": { ru: "Авария уже отмечена устранённой", en: "The outage is already resolved" },

@@ -438,6 +438,13 @@ export const applications = sqliteTable(
     uniqueIndex("applications_number_uq").on(t.number),
     index("applications_region_status_idx").on(t.region, t.status, t.createdAt),
     index("applications_subscriber_idx").on(t.subscriberId, t.createdAt),
+    // One open request per service and kind (a second disconnection while the first is pending is a 409).
+    // Blocks are not here: a service may have several future blocks, their overlap is checked by dates.
+    uniqueIndex("applications_one_open_uq")
+      .on(t.serviceId, t.kind)
+      .where(
+        sql`service_id IS NOT NULL AND kind IN ('disconnection', 'tariff_change') AND status IN ('received', 'in_work', 'technician_assigned')`,
+      ),
   ],
 );
 

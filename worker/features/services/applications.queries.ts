@@ -31,6 +31,18 @@ export function selectSubscriberApplications(db: RegionDb, subscriberId: string,
     .all();
 }
 
+/** Statuses of an application someone is still to act on (the partial unique index allows one per service and kind). */
+export const OPEN_STATUSES = ["received", "in_work", "technician_assigned"] as const satisfies readonly ApplicationStatus[];
+
+/** The open application of a service of this kind, if any. */
+export function selectOpenApplication(db: RegionDb, serviceId: string, kind: Application["kind"]) {
+  return db
+    .select()
+    .from(applications)
+    .where(and(eq(applications.serviceId, serviceId), eq(applications.kind, kind), inArray(applications.status, [...OPEN_STATUSES])))
+    .get();
+}
+
 /** A region's queue for operators, oldest first (by status when given). */
 export function selectRegionApplications(db: RegionDb, region: string, statuses: ApplicationStatus[], limit = 100) {
   return db

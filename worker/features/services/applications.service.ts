@@ -69,7 +69,19 @@ export async function createApplication(data: DataAccess, notify: Notify, input:
       await q.insertApplication(db, candidate, newId(now.getTime()));
       row = candidate;
     } catch (e) {
-      if (!String(e).includes("applications_number_uq") && !String(e).includes("UNIQUE")) throw e;
+      const message = String(e);
+      if (input.serviceId && message.includes("applications.service_id")) {
+        // The partial unique index refused a second open request for this service and kind (even one sent at the same moment).
+        const open = await q.selectOpenApplication(db, input.serviceId, input.kind);
+        throw new AppError(409, "application_open", {
+          kind_ru: KIND_LABELS[input.kind].ru,
+          kind_en: KIND_LABELS[input.kind].en,
+          number: open?.number ?? "",
+          status_ru: open ? STATUS_LABELS[open.status].ru : "",
+          status_en: open ? STATUS_LABELS[open.status].en : "",
+        });
+      }
+      if (!message.includes("applications_number_uq") && !message.includes("UNIQUE")) throw e;
     }
   }
   if (!row) throw new AppError(503, "internal");
@@ -191,6 +203,32 @@ export async function transition(
   await notifyStatus(notify, after, to);
   const events = await q.selectEvents(db, id);
   return applicationView((await q.selectApplication(db, id)) ?? after, events, actor);
+}
+
+/**
+ * The subscriber withdraws an application nobody has started on. Only its
+ * author may (anyone else gets the same 404 as for none), and withdrawing
+ * again, or twice at once, answers the withdrawn application again.
+ */
+export async function withdrawApplication(data: DataAccess, notify: Notify, subscriberId: string, id: string, now = new Date()) {
+  const found = await findApplication(data, id);
+  if (!found || found.app.subscriberId !== subscriberId) throw new AppError(404, "not_found");
+  // A block is withdrawn through the block (it also has to cancel the calendar).
+  if (found.app.kind === "block")
+    throw new AppError(409, "application_transition", { from: STATUS_LABELS[found.app.status].ru, to: STATUS_LABELS.cancelled.ru });
+  const withdrawn = async () => {
+    const app = await q.selectApplication(found.db, id);
+    return app?.status === "cancelled" ? applicationView(app, await q.selectEvents(found.db, id), "subscriber") : null;
+  };
+  if (found.app.status === "cancelled") return (await withdrawn()) as ReturnType<typeof applicationView>;
+  try {
+    return await transition(data, notify, id, "cancelled", "subscriber", { subscriberId }, now);
+  } catch (e) {
+    // A parallel withdrawal moved it first: the same answer.
+    const again = e instanceof AppError && e.status === 409 ? await withdrawn() : null;
+    if (again) return again;
+    throw e;
+  }
 }
 
 /**

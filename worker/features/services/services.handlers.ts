@@ -116,12 +116,7 @@ export const myApplicationHandler: RouteHandler<typeof r.myApplicationRoute, App
 };
 
 export const cancelApplicationHandler: RouteHandler<typeof r.cancelApplicationRoute, AppEnv> = async (c) => {
-  const subscriberId = who(c);
-  const id = c.req.valid("param").id;
-  const found = await apps.findApplication(c.get("data"), id);
-  // A block is withdrawn through the block (it also has to cancel the calendar).
-  if (found?.app.kind === "block") throw new AppError(409, "application_transition", { from: found.app.status, to: "cancelled" });
-  return c.json(await apps.transition(c.get("data"), notifier(c.env), id, "cancelled", "subscriber", { subscriberId }), 200);
+  return c.json(await apps.withdrawApplication(c.get("data"), notifier(c.env), who(c), c.req.valid("param").id), 200);
 };
 
 export const opsApplicationsHandler: RouteHandler<typeof r.opsApplicationsRoute, AppEnv> = async (c) => {

@@ -371,6 +371,7 @@ export const createApplicationRoute = createRoute({
     401: unauthorized,
     403: holderOnly,
     404: notFound,
+    409: problem("The service already has an open application of this kind"),
   },
 });
 
@@ -395,7 +396,7 @@ export const cancelApplicationRoute = createRoute({
   method: "post",
   path: "/applications/{id}/cancel",
   tags: ["Applications"],
-  summary: "Withdraws an application nobody has started on",
+  summary: "Withdraws an application nobody has started on; withdrawing it again answers the same",
   request: { params: z.object({ id: z.string().max(64) }) },
   responses: {
     200: jsonResponse("Cancelled", ApplicationDto),

@@ -119,6 +119,13 @@ export async function changeTariff(
     throw new AppError(400, "validation", {}, [{ field: "tariffId", message: "field.tariff.unavailable" }]);
   const effectiveDay = addDays(localDay(tz, now), 1);
   const technician = needsTechnician(row.tariff, to);
+  // The new choice replaces a change still waiting for a technician: its application is withdrawn with it
+  // (one open request per service and kind). One the technician already has stays, and the new one is refused.
+  const replaced = await q.selectPendingChange(db, serviceId);
+  if (replaced?.applicationId)
+    await transition(data, notify, replaced.applicationId, "cancelled", "system", {}, now).catch((e: unknown) => {
+      if (!(e instanceof AppError && e.status === 409)) throw e;
+    });
   let applicationId: string | null = null;
   if (technician) {
     const app = await createApplication(
@@ -393,6 +400,17 @@ export async function streetSuggestions(data: DataAccess, region: string, typed:
   return (await q.selectStreets(data.shardForRegion(region), region, key)).map((r) => r.street);
 }
 
+/** The days of [from, to] in each calendar year it touches. */
+function daysByYear(from: string, to: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (let y = Number(from.slice(0, 4)); y <= Number(to.slice(0, 4)); y++) {
+    const first = from > `${y}-01-01` ? from : `${y}-01-01`;
+    const last = to < `${y}-12-31` ? to : `${y}-12-31`;
+    out.set(String(y), daysBetween(first, last));
+  }
+  return out;
+}
+
 /** The block's price and saving: the charges of its days (tariff and options) that will not be made, less the fee. */
 async function blockTerms(db: RegionDb, svc: q.ServiceRow, region: string, from: string, to: string, today: string, exceptId?: string) {
   const rules = blockRulesFor(region);
@@ -402,20 +420,26 @@ async function blockTerms(db: RegionDb, svc: q.ServiceRow, region: string, from:
   const days = valid ? daysBetween(from, to) : 0;
   if (valid && from <= today) errors.push({ field: "from", message: "field.block.tomorrow" });
   if (valid && to < from) errors.push({ field: "to", message: "field.block.order" });
-  else if (valid && (days < rules.minDays || days > rules.maxDays)) errors.push({ field: "to", message: "field.block.length" });
+  else if (valid && (days < rules.minDays || days > rules.maxDays))
+    errors.push({ field: "to", message: "field.block.length", params: { min: rules.minDays, max: rules.maxDays } });
   if (!(BLOCKABLE_KINDS as readonly string[]).includes(svc.tariff.kind)) errors.push({ field: "serviceId", message: "field.block.kind" });
   const existing = (await q.selectServiceBlocks(db, svc.service.id)).filter((b) => b.id !== exceptId);
   if (valid && existing.some((b) => b.status !== "ended" && b.fromDay <= to && b.toDay >= from))
     errors.push({ field: "from", message: "field.block.overlap" });
-  const year = from.slice(0, 4);
-  const usedThisYear = existing.filter((b) => b.fromDay.startsWith(year)).reduce((t, b) => t + daysBetween(b.fromDay, b.toDay), 0);
-  if (valid && usedThisYear + days > rules.maxDaysPerYear) errors.push({ field: "to", message: "field.block.year" });
+  // The yearly allowance is per calendar year: a block over New Year counts each day to its own year.
+  const used = new Map<string, number>();
+  for (const b of existing) for (const [y, n] of daysByYear(b.fromDay, b.toDay)) used.set(y, (used.get(y) ?? 0) + n);
+  const mine = valid && to >= from ? daysByYear(from, to) : new Map<string, number>();
+  const usedThisYear = used.get(from.slice(0, 4)) ?? 0;
+  if ([...mine].some(([y, n]) => (used.get(y) ?? 0) + n > rules.maxDaysPerYear))
+    errors.push({ field: "to", message: "field.block.year", params: { max: rules.maxDaysPerYear } });
   const options = await q.selectActiveOptions(db, svc.service.accountNo);
   const optionPrices = (await q.selectRegionOptions(db, region))
     .filter((o) => options.some((a) => a.serviceId === svc.service.id && a.optionId === o.id))
     .reduce((t, o) => t + o.priceKop, 0);
   const savedKop = valid && to >= from ? chargesBetween(svc.tariff.priceKop, from, to) + chargesBetween(optionPrices, from, to) : 0;
-  const paidDays = Math.max(0, days - Math.max(0, rules.freeDaysPerYear - usedThisYear));
+  let paidDays = 0;
+  for (const [y, n] of mine) paidDays += Math.max(0, n - Math.max(0, rules.freeDaysPerYear - (used.get(y) ?? 0)));
   const feeKop = paidDays * rules.feePerDayKop;
   return { rules, days, savedKop, feeKop, savingKop: savedKop - feeKop, usedThisYear, errors };
 }

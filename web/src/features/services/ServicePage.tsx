@@ -1,8 +1,8 @@
-import { A, useNavigate, useParams } from "@solidjs/router";
+import { A, useParams } from "@solidjs/router";
 import { createResource, createSignal, For, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
-import { api, type BlockQuoteDto, type ServiceTariffDto, servicesApi, type TariffOfferDto } from "../../lib/api";
+import { type ApplicationDto, api, type BlockQuoteDto, type ServiceTariffDto, servicesApi, type TariffOfferDto } from "../../lib/api";
 import { createAction } from "../../lib/createAction";
 import { formatAccountNo, formatDay, formatMonth, formatRub } from "../../lib/format";
 import { useOnline } from "../../lib/online";
@@ -33,6 +33,7 @@ function TariffChange(props: { offer: TariffOfferDto; onDone: (message: string) 
   const [chosen, setChosen] = createSignal<string | null>(null);
   const [stage, setStage] = createSignal<"pick" | "code">("pick");
   const a = createAction();
+  const cancel = createAction();
   const alt = () => props.offer.alternatives.find((x) => x.id === chosen());
   const confirm = (e: SubmitEvent) => {
     e.preventDefault();
@@ -70,14 +71,35 @@ function TariffChange(props: { offer: TariffOfferDto; onDone: (message: string) 
       </p>
       <Show when={props.offer.pending}>
         {(p) => (
-          <p class="notice" role="status">
-            {p().status === "waiting"
-              ? t("services.pending.waiting")
-              : t("services.pending.scheduled", {
-                  name: props.offer.alternatives.find((x) => x.id === p().toTariffId)?.name[lang()] ?? p().toTariffId,
-                  day: formatDay(p().effectiveDay, lang()),
-                })}
-          </p>
+          <div class="notice pending-change">
+            <p id="pending-change">
+              {p().status === "waiting"
+                ? t("services.pending.waiting")
+                : t("services.pending.scheduled", {
+                    name: props.offer.alternatives.find((x) => x.id === p().toTariffId)?.name[lang()] ?? p().toTariffId,
+                    day: formatDay(p().effectiveDay, lang()),
+                  })}
+            </p>
+            {/* A change waiting for a technician is its application: withdrawn below, with the service's requests. */}
+            <Show when={p().status === "scheduled"}>
+              <button
+                type="button"
+                class="button button--small"
+                aria-describedby="pending-change"
+                disabled={cancel.busy() || !online()}
+                aria-busy={cancel.busy()}
+                onClick={() =>
+                  void cancel.run(async () => {
+                    await servicesApi.cancelChange(props.offer.accountNo, props.offer.serviceId);
+                    props.onDone(t("services.pending.cancelled"));
+                  })
+                }
+              >
+                {t("services.pending.cancel")}
+              </button>
+            </Show>
+            <ProblemAlert problem={cancel.problem()} />
+          </div>
         )}
       </Show>
       <form class="form" onSubmit={confirm}>
@@ -205,7 +227,7 @@ function Block(props: { accountNo: string; serviceId: string }) {
   const start = new Date(Date.now() + 2 * 86_400_000);
   const [from, setFrom] = createSignal(isoDay(start));
   const [to, setTo] = createSignal(isoDay(new Date(start.getTime() + 13 * 86_400_000)));
-  const [quote] = createResource(
+  const [quote, { refetch: refetchQuote }] = createResource(
     () => [from(), to()] as const,
     ([f, tt]) =>
       f && tt ? servicesApi.blockQuote(props.accountNo, props.serviceId, f, tt) : Promise.resolve(null as BlockQuoteDto | null),
@@ -217,7 +239,8 @@ function Block(props: { accountNo: string; serviceId: string }) {
     e.preventDefault();
     void a.run(async () => {
       const b = await servicesApi.block(props.accountNo, props.serviceId, from(), to());
-      await refetch();
+      // The quote counts the service's blocks (days used this year, the fee): it changes with them.
+      await Promise.all([refetch(), refetchQuote()]);
       return t("block.ordered", { number: b.number });
     });
   };
@@ -261,7 +284,17 @@ function Block(props: { accountNo: string; serviceId: string }) {
               </p>
               <Show when={q().errors.length > 0}>
                 <ul class="field__error">
-                  <For each={q().errors}>{(e) => <li>{t(`block.error.${e.replace("field.block.", "")}` as "block.error.length")}</li>}</For>
+                  <For each={q().errors}>
+                    {(e) => (
+                      <li>
+                        {t(`block.error.${e.replace("field.block.", "")}` as "block.error.length", {
+                          min: q().rules.minDays,
+                          max: q().rules.maxDays,
+                          perYear: q().rules.maxDaysPerYear,
+                        })}
+                      </li>
+                    )}
+                  </For>
                 </ul>
               </Show>
             </div>
@@ -293,7 +326,7 @@ function Block(props: { accountNo: string; serviceId: string }) {
                   onClick={() =>
                     void a.run(async () => {
                       await servicesApi.endBlock(props.accountNo, b.id);
-                      await refetch();
+                      await Promise.all([refetch(), refetchQuote()]);
                     })
                   }
                 >
@@ -308,56 +341,158 @@ function Block(props: { accountNo: string; serviceId: string }) {
   );
 }
 
-function Disconnect(props: { accountNo: string; serviceId: string; name: string }) {
-  const { t } = useI18n();
-  const navigate = useNavigate();
+const OPEN = ["received", "in_work", "technician_assigned"];
+
+/**
+ * The service's open applications (a disconnection, a tariff change waiting for
+ * a technician) with their status and a way to withdraw them, and the
+ * disconnection request itself, offered only while none is open.
+ */
+export function ServiceRequests(props: {
+  accountNo: string;
+  serviceId: string;
+  name: string;
+  /** A tariff change's application was withdrawn: the page says so and loads the tariff offer again. */
+  onTariffChange: (message: string) => void;
+}) {
+  const { t, lang } = useI18n();
+  const online = useOnline();
   const [asked, setAsked] = createSignal(false);
+  const [apps, { refetch }] = createResource(
+    () => props.serviceId,
+    async (id) => (await servicesApi.applications()).filter((x) => x.serviceId === id && x.kind !== "block" && OPEN.includes(x.status)),
+  );
   const a = createAction();
+  const disconnecting = () => (apps.latest ?? []).some((x) => x.kind === "disconnection");
+  const ask = () =>
+    void a.run(async () => {
+      try {
+        await servicesApi.apply({ kind: "disconnection", accountNo: props.accountNo, serviceId: props.serviceId });
+        return t("disconnect.received");
+      } finally {
+        // Accepted or refused (one was already open, from another tab): the list shows the request that is open.
+        setAsked(false);
+        await refetch();
+      }
+    });
+  const withdraw = (x: ApplicationDto) =>
+    void a.run(async () => {
+      await servicesApi.cancel(x.id);
+      if (x.kind === "tariff_change") {
+        // Its waiting change is dropped with it: the page redraws with the offer, message included.
+        props.onTariffChange(t("disconnect.withdrawn", { number: x.number }));
+        return undefined;
+      }
+      await refetch();
+      return t("disconnect.withdrawn", { number: x.number });
+    });
   return (
     <section aria-labelledby="disconnect-title">
       <h2 id="disconnect-title">{t("disconnect.title")}</h2>
       <p class="muted">{t("disconnect.lead")}</p>
-      <ProblemAlert problem={a.problem()} />
-      <Show
-        when={asked()}
-        fallback={
-          <button type="button" class="button" onClick={() => setAsked(true)}>
-            {t("disconnect.ask", { name: props.name })}
-          </button>
-        }
-      >
-        <p role="alert">{t("disconnect.confirm", { name: props.name })}</p>
-        <button
-          type="button"
-          class="button button--danger"
-          disabled={a.busy()}
-          onClick={() =>
-            void a.run(async () => {
-              const app = await servicesApi.apply({ kind: "disconnection", accountNo: props.accountNo, serviceId: props.serviceId });
-              navigate(`/applications/${app.id}`);
-            })
-          }
-        >
-          {t("disconnect.yes")}
-        </button>{" "}
-        <button type="button" class="button" onClick={() => setAsked(false)}>
-          {t("disconnect.no")}
-        </button>
-      </Show>
+      <Loadable resource={apps} onRetry={refetch}>
+        {(list) => (
+          <>
+            <Show when={list.length > 0}>
+              <h3 class="small">{t("disconnect.open")}</h3>
+              <ul class="list">
+                <For each={list}>
+                  {(x) => (
+                    <li class="list__row">
+                      <span>
+                        <a href={`/applications/${x.id}`}>{t("apps.number", { number: x.number })}</a> · {x.kindLabel[lang()]} ·{" "}
+                        {t("apps.status")}: <strong>{x.statusLabel[lang()]}</strong>
+                      </span>
+                      <Show when={x.next.includes("cancelled")}>
+                        <button type="button" class="button button--small" disabled={a.busy() || !online()} onClick={() => withdraw(x)}>
+                          {t("apps.cancel")}
+                        </button>
+                      </Show>
+                    </li>
+                  )}
+                </For>
+              </ul>
+            </Show>
+            <ProblemAlert problem={a.problem()} />
+            <Show when={a.done()}>
+              <p class="notice" role="status">
+                {a.done()}
+              </p>
+            </Show>
+            <Show when={!disconnecting()}>
+              <Show
+                when={asked()}
+                fallback={
+                  <button type="button" class="button" disabled={!online()} onClick={() => setAsked(true)}>
+                    {t("disconnect.ask", { name: props.name })}
+                  </button>
+                }
+              >
+                <p role="alert">{t("disconnect.confirm", { name: props.name })}</p>
+                <button type="button" class="button button--danger" disabled={a.busy() || !online()} aria-busy={a.busy()} onClick={ask}>
+                  {t("disconnect.yes")}
+                </button>{" "}
+                <button type="button" class="button" onClick={() => setAsked(false)}>
+                  {t("disconnect.no")}
+                </button>
+              </Show>
+            </Show>
+          </>
+        )}
+      </Loadable>
     </section>
+  );
+}
+
+/** What the service page shows once the subscriber is known: the tariff and its change, the advisor, a block, the requests. */
+export function ServiceView(props: { accountNo: string; serviceId: string }) {
+  const { lang } = useI18n();
+  const [offer, { refetch }] = createResource(
+    () => [props.accountNo, props.serviceId] as const,
+    ([no, sid]) => servicesApi.offer(no, sid),
+  );
+  const blockable = (kind: string) => kind !== "mobile";
+  const [notice, setNotice] = createSignal<string | null>(null);
+  return (
+    <Loadable resource={offer} onRetry={refetch}>
+      {(o) => (
+        <>
+          <h1>{o.current.name[lang()]}</h1>
+          <Show when={notice()}>
+            <p class="notice" role="status">
+              {notice()}
+            </p>
+          </Show>
+          <TariffChange
+            offer={o}
+            onDone={(message) => {
+              setNotice(message);
+              void refetch();
+            }}
+          />
+          <Advisor accountNo={props.accountNo} serviceId={props.serviceId} />
+          <Show when={blockable(o.current.kind)}>
+            <Block accountNo={props.accountNo} serviceId={props.serviceId} />
+          </Show>
+          <ServiceRequests
+            accountNo={props.accountNo}
+            serviceId={props.serviceId}
+            name={o.current.name[lang()]}
+            onTariffChange={(message) => {
+              setNotice(message);
+              void refetch();
+            }}
+          />
+        </>
+      )}
+    </Loadable>
   );
 }
 
 /** A service of an account: change the tariff (with the advisor), block it for a while, or disconnect it. */
 export default function ServicePage() {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const params = useParams<{ no: string; sid: string }>();
-  const [offer, { refetch }] = createResource(
-    () => [params.no, params.sid] as const,
-    ([no, sid]) => servicesApi.offer(no, sid),
-  );
-  const blockable = (kind: string) => kind !== "mobile";
-  const [notice, setNotice] = createSignal<string | null>(null);
   return (
     <RequireLogin>
       {() => (
@@ -367,30 +502,7 @@ export default function ServicePage() {
               ← {t("account.number")} {formatAccountNo(params.no)}
             </A>
           </p>
-          <Loadable resource={offer} onRetry={refetch}>
-            {(o) => (
-              <>
-                <h1>{o.current.name[lang()]}</h1>
-                <Show when={notice()}>
-                  <p class="notice" role="status">
-                    {notice()}
-                  </p>
-                </Show>
-                <TariffChange
-                  offer={o}
-                  onDone={(message) => {
-                    setNotice(message);
-                    void refetch();
-                  }}
-                />
-                <Advisor accountNo={params.no} serviceId={params.sid} />
-                <Show when={blockable(o.current.kind)}>
-                  <Block accountNo={params.no} serviceId={params.sid} />
-                </Show>
-                <Disconnect accountNo={params.no} serviceId={params.sid} name={o.current.name[lang()]} />
-              </>
-            )}
-          </Loadable>
+          <ServiceView accountNo={params.no} serviceId={params.sid} />
           <HelpLinks screen="block" />
         </>
       )}

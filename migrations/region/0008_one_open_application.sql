@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX `applications_one_open_uq` ON `applications` (`service_id`,`kind`) WHERE service_id IS NOT NULL AND kind IN ('disconnection', 'tariff_change') AND status IN ('received', 'in_work', 'technician_assigned');

@@ -1,0 +1,136 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { blockQuote, createBlock } from "../../worker/features/services/services.service";
+import { createDataAccess } from "../../worker/platform/db";
+import { makeAccountNo } from "../../worker/platform/ids";
+import { api, json, login, stepUp } from "./helpers";
+
+const ANNA_MSK = makeAccountNo("20100000001"); // msk, bundle-it + phone-unlim
+const ANNA_NSK = makeAccountNo("60700000003"); // nsk, inet-100
+const OLGA_VL = makeAccountNo("80500000007"); // vl, inet-300 + mob-s
+const PETR_EKB = makeAccountNo("50400000006"); // ekb, inet-500 + tv-opt
+
+type Problem = { type: string; title: string; status: number; errors?: { field: string; message: string }[] };
+type App = { id: string; number: string; status: string; kind: string; serviceId: string | null };
+
+const data = () => createDataAccess(env);
+const notify = async () => {};
+const subscriberId = async (login: string) => {
+  const row = await env.DB.prepare("SELECT id FROM subscribers WHERE login = ?").bind(login).first<{ id: string }>();
+  if (!row) throw new Error(`no subscriber ${login}`);
+  return row.id;
+};
+const disconnect = (cookie: string, serviceId: string, lang = "ru") =>
+  api(cookie, `/applications?lang=${lang}`, {
+    method: "POST",
+    body: JSON.stringify({ kind: "disconnection", accountNo: serviceId.split("-")[0], serviceId }),
+  });
+
+describe("one open request per service and kind", () => {
+  it("accepts one open request per service when several are sent at once; the others are a 409 problem in ru or en", async () => {
+    const petr = await login("petr");
+    const service = `${PETR_EKB}-1`;
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => disconnect(petr, service, i % 2 ? "en" : "ru")));
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(5);
+    const accepted = await json<App>(answers[statuses.indexOf(201)] as Response);
+    for (const [i, res] of answers.entries()) {
+      if (res.status !== 409) continue;
+      expect(res.headers.get("content-type")).toContain("application/problem+json");
+      const p = await json<Problem>(res);
+      expect(p.type).toBe("urn:kabinet:problem:application-open");
+      expect(p.title).toBe(
+        i % 2
+          ? "This service already has an open “Disconnection of a service” application"
+          : "По этой услуге уже есть заявка «Отключение услуги»",
+      );
+      expect(JSON.stringify(p)).toContain(accepted.number);
+    }
+    // Only one request is listed, «принята».
+    const mine = await json<{ items: App[] }>(await api(petr, "/applications"));
+    const open = mine.items.filter((a) => a.kind === "disconnection" && a.serviceId === service);
+    expect(open.map((a) => a.status)).toEqual(["received"]);
+    // Another service of the same account is a request of its own.
+    expect((await disconnect(petr, `${PETR_EKB}-2`)).status).toBe(201);
+  });
+
+  it("withdraws a request only for its author, answers a repeated withdrawal the same, and then takes a new request", async () => {
+    const petr = await login("petr");
+    const anna = await login("anna");
+    const service = `${ANNA_MSK}-2`;
+    const first = await disconnect(anna, service);
+    expect(first.status).toBe(201);
+    const app = await json<App>(first);
+    const foreign = await api(petr, `/applications/${app.id}/cancel`, { method: "POST" });
+    expect(foreign.status).toBe(404);
+    expect(foreign.headers.get("content-type")).toContain("application/problem+json");
+    const [a, b] = await Promise.all([
+      api(anna, `/applications/${app.id}/cancel`, { method: "POST" }),
+      api(anna, `/applications/${app.id}/cancel`, { method: "POST" }),
+    ]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    const again = await api(anna, `/applications/${app.id}/cancel`, { method: "POST" });
+    expect(again.status).toBe(200);
+    expect((await json<App>(again)).status).toBe("cancelled");
+    const history = await json<{ history: { to: string }[] }>(await api(anna, `/applications/${app.id}`));
+    expect(history.history.filter((h) => h.to === "cancelled")).toHaveLength(1);
+    // Withdrawn, it no longer holds the place: a new request is taken.
+    expect((await disconnect(anna, service)).status).toBe(201);
+  });
+
+  it("withdraws the technician application of a tariff change that a new choice replaces", async () => {
+    const anna = await stepUp(await login("anna"), "+79000000001");
+    const choose = (tariffId: string) =>
+      api(anna, `/accounts/${ANNA_NSK}/services/${ANNA_NSK}-1/tariff`, { method: "POST", body: JSON.stringify({ tariffId }) });
+    const first = await json<{ applicationId: string }>(await choose("nsk-inet-1000"));
+    const second = await choose("nsk-inet-1000");
+    expect(second.status).toBe(202);
+    const { applicationId } = await json<{ applicationId: string }>(second);
+    expect((await json<App>(await api(anna, `/applications/${first.applicationId}`))).status).toBe("cancelled");
+    expect((await json<App>(await api(anna, `/applications/${applicationId}`))).status).toBe("received");
+  });
+});
+
+describe("voluntary block across New Year", () => {
+  it("counts each year's days to that year: the free days and the yearly limit are split at 1 January", async () => {
+    // A fixed clock: 20 November 2026, Moscow. The msk rules: 7–90 days, 90 a year, the first 30 a year free, then 3 ₽ a day.
+    const now = new Date("2026-11-20T09:00:00Z");
+    const anna = await subscriberId("anna");
+    const service = `${ANNA_MSK}-1`;
+    const quote = (from: string, to: string) => blockQuote(data(), anna, ANNA_MSK, service, from, to, now);
+    await createBlock(data(), notify, anna, ANNA_MSK, service, "2026-11-25", "2026-12-14", now); // 20 days of 2026
+    // 20 Dec – 8 Jan: 12 days in 2026 (10 of them still free), 8 in 2027 (free): 2 paid days.
+    const crossing = await quote("2026-12-20", "2027-01-08");
+    expect(crossing).toMatchObject({ days: 20, usedThisYear: 20, feeKop: 2 * 300, errors: [] });
+    await createBlock(data(), notify, anna, ANNA_MSK, service, "2026-12-20", "2027-01-08", now);
+    // February 2027: 8 days of 2027 used by the crossing block, 22 free left of 28.
+    const february = await quote("2027-02-01", "2027-02-28");
+    expect(february).toMatchObject({ days: 28, usedThisYear: 8, feeKop: 6 * 300, errors: [] });
+    // 90 more days in 2027 are over its limit of 90 (8 are used).
+    const spring = await quote("2027-03-01", "2027-05-29");
+    expect(spring.days).toBe(90);
+    expect(spring.errors).toEqual(["field.block.year"]);
+    // A block wholly in 2026 still sees 2026's 20 + 12 days.
+    expect((await quote("2026-12-15", "2026-12-19")).usedThisYear).toBe(32);
+  });
+});
+
+describe("block rules", () => {
+  it("names the rule a period breaks, with its numbers, in ru and en", async () => {
+    const anna = await login("anna");
+    const olga = await login("olga");
+    const from = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+    const to = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);
+    const order = (cookie: string, no: string, lang: string) =>
+      api(cookie, `/accounts/${no}/services/${no}-1/blocks?lang=${lang}`, { method: "POST", body: JSON.stringify({ from, to }) });
+    const ru = await order(anna, ANNA_NSK, "ru");
+    expect(ru.status).toBe(400);
+    expect((await json<Problem>(ru)).errors).toEqual([{ field: "to", message: "Срок блокировки — от 7 до 90 дней" }]);
+    const en = await order(anna, ANNA_NSK, "en");
+    expect((await json<Problem>(en)).errors).toEqual([{ field: "to", message: "A block lasts from 7 to 90 days" }]);
+    // Vladivostok's rules are longer: the message says so.
+    const vl = await order(olga, OLGA_VL, "ru");
+    expect((await json<Problem>(vl)).errors).toEqual([{ field: "to", message: "Срок блокировки — от 7 до 180 дней" }]);
+  });
+});
