@@ -42,6 +42,7 @@ describe("region search", () => {
     branch: { code: "volga", name: { ru: "Волга", en: "Volga" } },
     tz: "Europe/Moscow",
     url: "http://kzn.kabinet.localhost/",
+    places: [],
   };
   it("matches either language, any case, ё as е, and the code", () => {
     expect(matchesRegion(r, "ТАТАР")).toBe(true);
