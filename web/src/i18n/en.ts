@@ -97,6 +97,7 @@ export const en: Dict & MoreDict = {
   "account.link.title": "Link a relative's account",
   "account.link.lead": "The code goes to the phone or email on that account's contract.",
   "account.link.role": "What you will be able to do",
+  "account.link.done": "Account {no} is linked and is now in the list.",
   "insight.title": "Spending and forecast",
   "insight.lastsUntil": "The money lasts until {day}",
   "insight.noForecast": "No forecast: the balance is not positive or nothing is charged.",

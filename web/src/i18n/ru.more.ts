@@ -52,6 +52,7 @@ export const ruMore = {
   "account.link.title": "Привязать счёт родственника",
   "account.link.lead": "Код придёт на телефон или почту из договора этого счёта.",
   "account.link.role": "Что вы сможете делать",
+  "account.link.done": "Счёт {no} привязан и появился в списке.",
   "insight.title": "Расходы и прогноз",
   "insight.lastsUntil": "Денег хватит до {day}",
   "insight.noForecast": "Прогноз недоступен: баланс не положительный или нет платных услуг.",
