@@ -1,7 +1,7 @@
 import { cleanup, fireEvent, render, screen } from "@solidjs/testing-library";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { RegionList, regionMatch } from "../../web/src/features/region/RegionList";
-import { I18nProvider } from "../../web/src/i18n";
+import { I18nProvider, loadLang } from "../../web/src/i18n";
 import { api, type RegionSummaryDto } from "../../web/src/lib/api";
 import { BRANCHES, REGION_PLACES, REGIONS } from "../../worker/data/regions.data";
 
@@ -86,5 +86,21 @@ describe("RegionList", () => {
     fireEvent.input(input, { target: { value: "Атлантида" } });
     expect(screen.queryAllByRole("link")).toEqual([]);
     expect(screen.getByRole("status").textContent).toBe("Ничего не найдено");
+  });
+
+  it("shows the place and the region in English too", async () => {
+    await loadLang("en");
+    vi.spyOn(api, "regions").mockResolvedValue(catalogue);
+    render(() => (
+      <I18nProvider initial="en">
+        <RegionList baseDomain="kabinet.localhost" path="/tariffs" />
+      </I18nProvider>
+    ));
+    const input = await screen.findByRole("searchbox", { name: "Find a region" });
+    await screen.findByRole("link", { name: "Republic of Tatarstan" });
+    fireEvent.input(input, { target: { value: "yekat" } });
+    const links = screen.getAllByRole("link");
+    expect(links.map((a) => a.textContent)).toEqual(["Yekaterinburg → Sverdlovsk Oblast"]);
+    expect(links[0]?.getAttribute("href")).toBe("http://ekb.kabinet.localhost/tariffs");
   });
 });
