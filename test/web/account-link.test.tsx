@@ -1,8 +1,11 @@
-import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
+import { cleanup, configure, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { LinkAccountForm } from "../../web/src/features/accounts/AccountsPage";
 import { I18nProvider, loadMoreStrings } from "../../web/src/i18n";
 import { api } from "../../web/src/lib/api";
+
+// Whole screens render in jsdom on a machine shared with other suites: allow them time.
+configure({ asyncUtilTimeout: 5_000 });
 
 beforeAll(() => loadMoreStrings());
 afterEach(() => {
@@ -12,7 +15,7 @@ afterEach(() => {
 
 const checked = (name: string) => (screen.getByRole("radio", { name }) as HTMLInputElement).checked;
 
-describe("linking a relative's account", () => {
+describe("linking a relative's account", { timeout: 20_000 }, () => {
   it("says the account is linked and starts over with the default choices", async () => {
     const start = vi.spyOn(api, "startAccountLink").mockResolvedValue(undefined as never);
     const confirm = vi.spyOn(api, "confirmAccountLink").mockResolvedValue(undefined);

@@ -1,10 +1,13 @@
 import "fake-indexeddb/auto";
 import { Route, Router } from "@solidjs/router";
-import { cleanup, render, screen } from "@solidjs/testing-library";
+import { cleanup, configure, render, screen } from "@solidjs/testing-library";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import AccountPage from "../../web/src/features/accounts/AccountPage";
 import { I18nProvider, loadMoreStrings } from "../../web/src/i18n";
 import type { AccountDto, InsightDto, PaymentOptionsDto } from "../../web/src/lib/api";
+
+// Whole screens render in jsdom on a machine shared with other suites: allow them time.
+configure({ asyncUtilTimeout: 5_000 });
 
 /**
  * What breaks "click the label, type in the field" and screen readers: an id
@@ -79,7 +82,7 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-describe("ids on the account page", () => {
+describe("ids on the account page", { timeout: 20_000 }, () => {
   it("are unique, and each label focuses its own field (low-balance threshold vs autopay threshold)", async () => {
     vi.stubGlobal("fetch", vi.fn(fakeApi));
     history.replaceState(null, "", `/accounts/${ACCOUNT}`);
