@@ -14,6 +14,9 @@ afterAll(async () => {
 const ACCOUNT = makeAccountNo("40300000005"); // petr's account in Kazan, in the programme
 const card = (page: Page) => page.locator("article", { hasText: ACCOUNT.replace(/(\d{4})(?=\d)/g, "$1 ") });
 const number = (text: string) => Number(text.replace(/[^\d,-]/g, "").replace(",", "."));
+/** «Бонусы: 1 балл», «… 2 балла», «… 5 баллов»: what the card and the bonus page say. */
+const pointsText = (n: number) =>
+  `Бонусы: ${n} ${{ one: "балл", few: "балла", many: "баллов" }[new Intl.PluralRules("ru").select(n) as "one" | "few" | "many"]}`;
 
 describe("«Бонус» in a real browser", () => {
   it("exchanges points for a discount: the points go down and the account's balance goes up", { timeout: 60_000 }, async () => {
@@ -26,13 +29,13 @@ describe("«Бонус» in a real browser", () => {
     await page.waitForURL(site("kzn", "/accounts"));
     await expect.poll(() => card(page).count()).toBe(1);
     const balanceBefore = number(await card(page).locator(".account__balance").innerText());
-    const pointsLink = card(page).getByRole("link", { name: /^Бонусы: \d+ баллов$/ });
+    const pointsLink = card(page).getByRole("link", { name: /^Бонусы: \d+ балл(а|ов)?$/ });
     const pointsBefore = number(await pointsLink.innerText());
     expect(pointsBefore).toBeGreaterThanOrEqual(100);
 
     await pointsLink.click();
     await page.waitForURL(/\/bonus\?account=/);
-    await expect.poll(() => page.getByRole("status").first().innerText()).toBe(`Бонусы: ${pointsBefore} баллов`);
+    await expect.poll(() => page.getByRole("status").first().innerText()).toBe(pointsText(pointsBefore));
     await page.getByRole("button", { name: "Скидки" }).click();
     expect(await page.getByRole("button", { name: "Скидки" }).getAttribute("aria-pressed")).toBe("true");
     await expect.poll(() => page.getByRole("heading", { name: "Дополнительные 5 ГБ мобильного интернета" }).count()).toBe(0);
@@ -40,7 +43,7 @@ describe("«Бонус» in a real browser", () => {
     await reward.getByRole("button", { name: "Обменять" }).click();
     await reward.getByRole("button", { name: "Списать и получить" }).click();
     await expect.poll(() => page.getByText(/^На лицевой счёт зачислено 100/).isVisible()).toBe(true);
-    await expect.poll(() => page.getByRole("status").first().innerText()).toBe(`Бонусы: ${pointsBefore - 100} баллов`);
+    await expect.poll(() => page.getByRole("status").first().innerText()).toBe(pointsText(pointsBefore - 100));
     expect(await page.locator(".history li").first().innerText()).toContain("-100");
 
     await page.getByRole("link", { name: "Лицевые счета" }).last().click();
@@ -50,7 +53,7 @@ describe("«Бонус» in a real browser", () => {
       await card(page)
         .getByRole("link", { name: /^Бонусы/ })
         .innerText(),
-    ).toBe(`Бонусы: ${pointsBefore - 100} баллов`);
+    ).toBe(pointsText(pointsBefore - 100));
     await context.close();
   });
 });

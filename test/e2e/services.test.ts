@@ -134,7 +134,7 @@ describe("connecting a service in a real browser", () => {
 
     // The block calendar: a saving before anything is confirmed.
     const block = page.getByRole("region", { name: "Добровольная блокировка" });
-    await expect.poll(() => block.getByText(/^Экономия .* за 14 дн\.$/).isVisible()).toBe(true);
+    await expect.poll(() => block.getByText(/^Экономия .* за 14 дней$/).isVisible()).toBe(true);
     await block.getByLabel("Последний день").fill("2099-01-01");
     await expect.poll(() => block.getByText("Срок блокировки — от 7 до 90 дней").isVisible()).toBe(true);
     expect(await block.getByRole("button", { name: "Заблокировать на эти дни" }).isDisabled()).toBe(true);

@@ -48,7 +48,7 @@ async function orderAndDownload(
   const newest = page.locator(".reports li").first();
   const link = newest.getByRole("link", { name: `Скачать ${name}` });
   await expect.poll(() => link.isVisible(), { timeout: 60_000 }).toBe(true);
-  const rows = Number(/Готов: (\d+) записей/.exec(await newest.innerText())?.[1]);
+  const rows = Number(/Готов: (\d+) запис(?:ь|и|ей)/.exec(await newest.innerText())?.[1]);
   const href = (await link.getAttribute("href")) ?? "";
   const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
   const path = join(dir, download.suggestedFilename());

@@ -13,7 +13,8 @@ describe("dictionaries", () => {
     for (const [k, v] of [...Object.entries(allRu), ...Object.entries(en)]) expect(v.trim(), k).not.toBe("");
   });
   it("keep placeholders the same in both languages", () => {
-    const names = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+    // `{n}` and `{n, plural, …}` both name the parameter n
+    const names = (s: string) => [...new Set([...s.matchAll(/\{(\w+)(?:\}|,\s*plural,)/g)].map((m) => m[1]))].sort();
     for (const key of Object.keys(allRu) as MessageKey[]) expect(names(en[key]), key).toEqual(names(allRu[key]));
   });
   it("load the lazy screens' Russian strings with them", async () => {
@@ -42,6 +43,7 @@ describe("region search", () => {
     branch: { code: "volga", name: { ru: "Волга", en: "Volga" } },
     tz: "Europe/Moscow",
     url: "http://kzn.kabinet.localhost/",
+    places: [],
   };
   it("matches either language, any case, ё as е, and the code", () => {
     expect(matchesRegion(r, "ТАТАР")).toBe(true);

@@ -166,10 +166,10 @@ describe("the service page", () => {
   it("refreshes the block quote after a block is cancelled: the days used and the fee drop at once", async () => {
     page();
     const block = await screen.findByRole("region", { name: "Добровольная блокировка" });
-    expect(await within(block).findByText(/В этом году использовано 20 дн\./)).toBeTruthy();
+    expect(await within(block).findByText(/В этом году использовано дней: 20\./)).toBeTruthy();
     expect(within(block).getByText(/плата за блокировку 12 ₽/)).toBeTruthy();
     fireEvent.click(await within(block).findByRole("button", { name: "Отменить" }));
-    expect(await within(block).findByText(/В этом году использовано 0 дн\./)).toBeTruthy();
+    expect(await within(block).findByText(/В этом году использовано дней: 0\./)).toBeTruthy();
     expect(within(block).getByText(/плата за блокировку 0 ₽/)).toBeTruthy();
   });
 

@@ -148,6 +148,18 @@ describe("apex and region choice", () => {
     expect(items).toHaveLength(89);
     expect(items.find((r) => r.code === "spb")?.url).toBe("http://spb.kabinet.localhost/");
   });
+
+  it("lists each region's capital, major cities and common names for the search", async () => {
+    type Place = { ru: string; en: string };
+    const { items } = await json<Items<{ code: string; places: Place[] }>>(await call(null, "/api/v1/regions"));
+    const places = (code: string) => items.find((r) => r.code === code)?.places ?? [];
+    expect(places("kzn")[0]).toEqual({ ru: "Казань", en: "Kazan" });
+    expect(places("ekb")).toContainEqual({ ru: "Екатеринбург", en: "Yekaterinburg" });
+    expect(places("vl")).toContainEqual({ ru: "Владивосток", en: "Vladivostok" });
+    expect(places("spb").map((p) => p.ru)).toEqual(expect.arrayContaining(["Питер", "СПб"]));
+    expect(places("mo").map((p) => p.ru)).toContain("Подмосковье");
+    expect(items.filter((r) => r.places.length === 0).map((r) => r.code)).toEqual([]);
+  });
 });
 
 async function exports_fetch(url: string) {

@@ -193,3 +193,327 @@ export const REGIONAL_HOTLINES: Readonly<Record<string, string>> = {
   krasnodar: "+78610000100",
   vl: "+74230000100",
 };
+
+/**
+ * What people type when looking for their region besides its official name:
+ * the administrative centre first, then major cities and common names
+ * (`[ru, en]`). The region search matches these by word prefix and shows the
+ * match as «Казань → Республика Татарстан».
+ */
+export const REGION_PLACES: Readonly<Record<string, readonly (readonly [ru: string, en: string])[]>> = {
+  msk: [
+    ["Зеленоград", "Zelenograd"],
+    ["Мск", "Msk"],
+  ],
+  mo: [
+    ["Красногорск", "Krasnogorsk"],
+    ["Подмосковье", "Moscow Region"],
+    ["Балашиха", "Balashikha"],
+    ["Химки", "Khimki"],
+    ["Подольск", "Podolsk"],
+    ["Мытищи", "Mytishchi"],
+    ["Королёв", "Korolyov"],
+    ["Люберцы", "Lyubertsy"],
+    ["Одинцово", "Odintsovo"],
+    ["Домодедово", "Domodedovo"],
+    ["Серпухов", "Serpukhov"],
+    ["Коломна", "Kolomna"],
+  ],
+  bel: [
+    ["Белгород", "Belgorod"],
+    ["Старый Оскол", "Stary Oskol"],
+  ],
+  bryansk: [["Брянск", "Bryansk"]],
+  vladimir: [
+    ["Владимир", "Vladimir"],
+    ["Ковров", "Kovrov"],
+    ["Муром", "Murom"],
+  ],
+  vrn: [["Воронеж", "Voronezh"]],
+  ivanovo: [["Иваново", "Ivanovo"]],
+  kaluga: [
+    ["Калуга", "Kaluga"],
+    ["Обнинск", "Obninsk"],
+  ],
+  kostroma: [["Кострома", "Kostroma"]],
+  kursk: [["Курск", "Kursk"]],
+  lipetsk: [["Липецк", "Lipetsk"]],
+  orel: [["Орёл", "Oryol"]],
+  ryazan: [["Рязань", "Ryazan"]],
+  smolensk: [["Смоленск", "Smolensk"]],
+  tambov: [["Тамбов", "Tambov"]],
+  tver: [["Тверь", "Tver"]],
+  tula: [["Тула", "Tula"]],
+  yar: [
+    ["Ярославль", "Yaroslavl"],
+    ["Рыбинск", "Rybinsk"],
+  ],
+  spb: [
+    ["Питер", "Piter"],
+    ["СПб", "SPb"],
+    ["Петербург", "Petersburg"],
+    ["St Petersburg", "St Petersburg"],
+    ["Ленинград", "Leningrad"],
+    ["Колпино", "Kolpino"],
+    ["Пушкин", "Pushkin"],
+    ["Петергоф", "Peterhof"],
+  ],
+  lo: [
+    ["Ленобласть", "Lenoblast"],
+    ["Гатчина", "Gatchina"],
+    ["Выборг", "Vyborg"],
+    ["Всеволожск", "Vsevolozhsk"],
+  ],
+  arh: [
+    ["Архангельск", "Arkhangelsk"],
+    ["Северодвинск", "Severodvinsk"],
+  ],
+  nao: [["Нарьян-Мар", "Naryan-Mar"]],
+  vologda: [
+    ["Вологда", "Vologda"],
+    ["Череповец", "Cherepovets"],
+  ],
+  kaliningrad: [["Калининград", "Kaliningrad"]],
+  karelia: [
+    ["Петрозаводск", "Petrozavodsk"],
+    ["Карелия", "Karelia"],
+  ],
+  komi: [
+    ["Сыктывкар", "Syktyvkar"],
+    ["Ухта", "Ukhta"],
+    ["Воркута", "Vorkuta"],
+  ],
+  murmansk: [["Мурманск", "Murmansk"]],
+  novgorod: [["Великий Новгород", "Veliky Novgorod"]],
+  pskov: [
+    ["Псков", "Pskov"],
+    ["Великие Луки", "Velikiye Luki"],
+  ],
+  ufa: [
+    ["Уфа", "Ufa"],
+    ["Башкирия", "Bashkiria"],
+    ["Стерлитамак", "Sterlitamak"],
+  ],
+  mari: [["Йошкар-Ола", "Yoshkar-Ola"]],
+  mordovia: [["Саранск", "Saransk"]],
+  kzn: [
+    ["Казань", "Kazan"],
+    ["Набережные Челны", "Naberezhnye Chelny"],
+    ["Нижнекамск", "Nizhnekamsk"],
+    ["Альметьевск", "Almetyevsk"],
+  ],
+  izhevsk: [
+    ["Ижевск", "Izhevsk"],
+    ["Удмуртия", "Udmurtia"],
+  ],
+  cheb: [
+    ["Чебоксары", "Cheboksary"],
+    ["Чувашия", "Chuvashia"],
+  ],
+  kirov: [["Киров", "Kirov"]],
+  nnov: [
+    ["Нижний Новгород", "Nizhny Novgorod"],
+    ["Нижний", "Nizhny"],
+    ["Дзержинск", "Dzerzhinsk"],
+    ["Арзамас", "Arzamas"],
+  ],
+  orenburg: [
+    ["Оренбург", "Orenburg"],
+    ["Орск", "Orsk"],
+  ],
+  penza: [["Пенза", "Penza"]],
+  perm: [
+    ["Пермь", "Perm"],
+    ["Березники", "Berezniki"],
+  ],
+  samara: [
+    ["Самара", "Samara"],
+    ["Тольятти", "Tolyatti"],
+    ["Сызрань", "Syzran"],
+  ],
+  saratov: [
+    ["Саратов", "Saratov"],
+    ["Энгельс", "Engels"],
+    ["Балаково", "Balakovo"],
+  ],
+  ulyanovsk: [
+    ["Ульяновск", "Ulyanovsk"],
+    ["Димитровград", "Dimitrovgrad"],
+  ],
+  adygea: [["Майкоп", "Maykop"]],
+  kalmykia: [["Элиста", "Elista"]],
+  krasnodar: [
+    ["Краснодар", "Krasnodar"],
+    ["Кубань", "Kuban"],
+    ["Сочи", "Sochi"],
+    ["Новороссийск", "Novorossiysk"],
+    ["Анапа", "Anapa"],
+    ["Геленджик", "Gelendzhik"],
+    ["Армавир", "Armavir"],
+  ],
+  astrakhan: [["Астрахань", "Astrakhan"]],
+  volgograd: [
+    ["Волгоград", "Volgograd"],
+    ["Волжский", "Volzhsky"],
+  ],
+  rostov: [
+    ["Ростов-на-Дону", "Rostov-on-Don"],
+    ["Таганрог", "Taganrog"],
+    ["Шахты", "Shakhty"],
+    ["Новочеркасск", "Novocherkassk"],
+    ["Волгодонск", "Volgodonsk"],
+  ],
+  dagestan: [
+    ["Махачкала", "Makhachkala"],
+    ["Дербент", "Derbent"],
+    ["Хасавюрт", "Khasavyurt"],
+  ],
+  ingushetia: [
+    ["Магас", "Magas"],
+    ["Назрань", "Nazran"],
+  ],
+  kbr: [
+    ["Нальчик", "Nalchik"],
+    ["Кабардино-Балкария", "Kabardino-Balkaria"],
+  ],
+  kchr: [
+    ["Черкесск", "Cherkessk"],
+    ["Карачаево-Черкесия", "Karachay-Cherkessia"],
+  ],
+  alania: [
+    ["Владикавказ", "Vladikavkaz"],
+    ["Осетия", "Ossetia"],
+  ],
+  chechnya: [
+    ["Грозный", "Grozny"],
+    ["Чечня", "Chechnya"],
+  ],
+  stavropol: [
+    ["Ставрополь", "Stavropol"],
+    ["Пятигорск", "Pyatigorsk"],
+    ["Кисловодск", "Kislovodsk"],
+    ["Ессентуки", "Yessentuki"],
+    ["Невинномысск", "Nevinnomyssk"],
+  ],
+  crimea: [
+    ["Симферополь", "Simferopol"],
+    ["Крым", "Crimea"],
+    ["Ялта", "Yalta"],
+    ["Керчь", "Kerch"],
+    ["Евпатория", "Yevpatoria"],
+    ["Феодосия", "Feodosia"],
+  ],
+  sevastopol: [["Балаклава", "Balaklava"]],
+  dnr: [
+    ["Донецк", "Donetsk"],
+    ["ДНР", "DPR"],
+    ["Мариуполь", "Mariupol"],
+    ["Макеевка", "Makiivka"],
+  ],
+  lnr: [
+    ["Луганск", "Luhansk"],
+    ["ЛНР", "LPR"],
+    ["Алчевск", "Alchevsk"],
+  ],
+  zaporozhye: [
+    ["Мелитополь", "Melitopol"],
+    ["Бердянск", "Berdyansk"],
+    ["Энергодар", "Enerhodar"],
+  ],
+  kherson: [
+    ["Геническ", "Henichesk"],
+    ["Новая Каховка", "Nova Kakhovka"],
+    ["Скадовск", "Skadovsk"],
+  ],
+  kurgan: [["Курган", "Kurgan"]],
+  ekb: [
+    ["Екатеринбург", "Yekaterinburg"],
+    ["Ёбург", "Yoburg"],
+    ["Нижний Тагил", "Nizhny Tagil"],
+    ["Каменск-Уральский", "Kamensk-Uralsky"],
+    ["Первоуральск", "Pervouralsk"],
+  ],
+  tyumen: [
+    ["Тюмень", "Tyumen"],
+    ["Тобольск", "Tobolsk"],
+  ],
+  hmao: [
+    ["Ханты-Мансийск", "Khanty-Mansiysk"],
+    ["ХМАО", "KhMAO"],
+    ["Сургут", "Surgut"],
+    ["Нижневартовск", "Nizhnevartovsk"],
+    ["Нефтеюганск", "Nefteyugansk"],
+  ],
+  yanao: [
+    ["Салехард", "Salekhard"],
+    ["ЯНАО", "YaNAO"],
+    ["Новый Уренгой", "Novy Urengoy"],
+    ["Ноябрьск", "Noyabrsk"],
+  ],
+  chel: [
+    ["Челябинск", "Chelyabinsk"],
+    ["Магнитогорск", "Magnitogorsk"],
+    ["Златоуст", "Zlatoust"],
+    ["Миасс", "Miass"],
+  ],
+  altai: [["Горно-Алтайск", "Gorno-Altaysk"]],
+  tyva: [
+    ["Кызыл", "Kyzyl"],
+    ["Тува", "Tuva"],
+  ],
+  khakassia: [["Абакан", "Abakan"]],
+  barnaul: [
+    ["Барнаул", "Barnaul"],
+    ["Бийск", "Biysk"],
+    ["Рубцовск", "Rubtsovsk"],
+  ],
+  krsk: [
+    ["Красноярск", "Krasnoyarsk"],
+    ["Норильск", "Norilsk"],
+    ["Ачинск", "Achinsk"],
+  ],
+  irkutsk: [
+    ["Иркутск", "Irkutsk"],
+    ["Братск", "Bratsk"],
+    ["Ангарск", "Angarsk"],
+  ],
+  kemerovo: [
+    ["Кемерово", "Kemerovo"],
+    ["Новокузнецк", "Novokuznetsk"],
+    ["Прокопьевск", "Prokopyevsk"],
+  ],
+  nsk: [
+    ["Новосибирск", "Novosibirsk"],
+    ["Бердск", "Berdsk"],
+  ],
+  omsk: [["Омск", "Omsk"]],
+  tomsk: [
+    ["Томск", "Tomsk"],
+    ["Северск", "Seversk"],
+  ],
+  buryatia: [["Улан-Удэ", "Ulan-Ude"]],
+  chita: [
+    ["Чита", "Chita"],
+    ["Забайкалье", "Transbaikalia"],
+  ],
+  yakutia: [
+    ["Якутск", "Yakutsk"],
+    ["Нерюнгри", "Neryungri"],
+  ],
+  kamchatka: [["Петропавловск-Камчатский", "Petropavlovsk-Kamchatsky"]],
+  vl: [
+    ["Владивосток", "Vladivostok"],
+    ["Приморье", "Primorye"],
+    ["Уссурийск", "Ussuriysk"],
+    ["Находка", "Nakhodka"],
+  ],
+  khv: [
+    ["Хабаровск", "Khabarovsk"],
+    ["Комсомольск-на-Амуре", "Komsomolsk-on-Amur"],
+  ],
+  amur: [["Благовещенск", "Blagoveshchensk"]],
+  magadan: [["Магадан", "Magadan"]],
+  sakhalin: [["Южно-Сахалинск", "Yuzhno-Sakhalinsk"]],
+  eao: [["Биробиджан", "Birobidzhan"]],
+  chukotka: [["Анадырь", "Anadyr"]],
+};

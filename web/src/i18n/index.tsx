@@ -1,4 +1,5 @@
 import { type Component, createContext, createSignal, lazy, type ParentProps, useContext } from "solid-js";
+import { expandPlurals } from "./plural";
 import { type Dict, ru } from "./ru";
 import type { MoreDict } from "./ru.more";
 
@@ -26,9 +27,9 @@ export function loadMoreStrings(): Promise<void> {
   return more;
 }
 
-/** Fills `{name}` placeholders. */
-export function format(template: string, params: Record<string, string | number> = {}): string {
-  return template.replace(/\{(\w+)\}/g, (_, k: string) => String(params[k] ?? `{${k}}`));
+/** Fills `{name}` placeholders and picks the forms of `{n, plural, …}` for the language (see `expandPlurals`). */
+export function format(template: string, params: Record<string, string | number> = {}, lang: Lang = "ru"): string {
+  return expandPlurals(lang, template, params).replace(/\{(\w+)\}/g, (_, k: string) => String(params[k] ?? `{${k}}`));
 }
 
 /** A lazily loaded screen or dialog: its chunk and the Russian strings of the lazy screens, fetched in parallel. */
@@ -38,7 +39,9 @@ export function lazyScreen<T extends Component<any>>(load: () => Promise<{ defau
 }
 
 export function translate(lang: Lang, key: MessageKey, params?: Record<string, string | number>): string {
-  return format(dicts[lang]?.[key] ?? dicts.ru?.[key] ?? key, params);
+  const own = dicts[lang]?.[key];
+  // A string missing in English falls back to Russian, with Russian plural rules.
+  return own !== undefined ? format(own, params, lang) : format(dicts.ru?.[key] ?? key, params, "ru");
 }
 
 /** The language the page starts in: the `lang` cookie, else Russian. */

@@ -6,5 +6,5 @@ export type Strings<K extends string> = { ru: Record<K, string>; en: Record<K, s
 /** A translator for a feature's own strings, following the chosen language. */
 export function useStrings<K extends string>(dict: Strings<K>) {
   const { lang } = useI18n();
-  return (key: K, params?: Record<string, string | number>) => format(dict[lang()][key], params);
+  return (key: K, params?: Record<string, string | number>) => format(dict[lang()][key], params, lang());
 }

@@ -80,7 +80,7 @@ export const ru = {
   "tariffs.kind.mobile": "Мобильная связь",
   "tariffs.kind.bundle": "Пакеты услуг",
   "tariffs.speed": "{n} Мбит/с",
-  "tariffs.channels": "{n} каналов",
+  "tariffs.channels": "{n, plural, one {# канал} few {# канала} many {# каналов} other {# канала}}",
   "tariffs.data": "{n} ГБ",
   "tariffs.minutes": "{n} мин",
   "tariffs.connect": "Подключить: {phone}",

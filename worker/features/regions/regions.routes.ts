@@ -11,6 +11,10 @@ export const RegionSummary = z
     branch: z.object({ code: z.string(), name: Localized }),
     tz: z.string().openapi({ example: "Europe/Moscow" }),
     url: z.string().url().openapi({ example: "http://msk.kabinet.localhost:8787/" }),
+    places: z.array(Localized).openapi({
+      description: "The administrative centre, major cities and common names, for searching",
+      example: [{ ru: "Казань", en: "Kazan" }],
+    }),
   })
   .openapi("RegionSummary");
 

@@ -1,4 +1,4 @@
-import { BRANCHES, REGIONS } from "../../data/regions.data";
+import { BRANCHES, REGION_PLACES, REGIONS } from "../../data/regions.data";
 import type { TariffKind } from "../../db/schema/region";
 import type { DataAccess } from "../../platform/db";
 import { AppError } from "../../platform/errors";
@@ -17,6 +17,7 @@ export function summarize(region: Region, requestUrl: URL, baseDomain: string): 
     branch: { code: region.branch, name: { ru: branch?.nameRu ?? region.branch, en: branch?.nameEn ?? region.branch } },
     tz: region.tz,
     url: siteUrl(requestUrl, baseDomain, region.code),
+    places: (REGION_PLACES[region.code] ?? []).map(([ru, en]) => ({ ru, en })),
   };
 }
 

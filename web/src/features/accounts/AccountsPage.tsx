@@ -61,7 +61,7 @@ export function AccountCard(props: { account: AccountDto; openTopUp?: boolean })
 }
 
 /** Link a relative's account: the code goes to the contact on that account's contract. */
-function LinkAccountForm(props: { onLinked: () => void }) {
+export function LinkAccountForm(props: { onLinked: () => void }) {
   const { t } = useI18n();
   const online = useOnline();
   const [channel, setChannel] = createSignal<"sms" | "email">("sms");
@@ -69,12 +69,14 @@ function LinkAccountForm(props: { onLinked: () => void }) {
   const [role, setRole] = createSignal<"payer" | "viewer">("payer");
   const [problem, setProblem] = createSignal<Problem | null>(null);
   const [busy, setBusy] = createSignal(false);
+  /** The account just linked, for the success message (until the next attempt). */
+  const [linked, setLinked] = createSignal<string | null>(null);
   const submit = (e: SubmitEvent) => {
     e.preventDefault();
-    const form = e.currentTarget as HTMLFormElement;
-    const f = new FormData(form);
+    const f = new FormData(e.currentTarget as HTMLFormElement);
     setBusy(true);
     setProblem(null);
+    setLinked(null);
     void (async () => {
       try {
         const no = accountNo();
@@ -84,8 +86,12 @@ function LinkAccountForm(props: { onLinked: () => void }) {
           setAccountNo(v);
         } else {
           await api.confirmAccountLink(no, String(f.get("code") ?? ""), role());
+          // Back to the first step with its defaults (its fields are drawn afresh). Not form.reset():
+          // it cleared the radios Solid had just checked.
           setAccountNo(null);
-          form.reset();
+          setChannel("sms");
+          setRole("payer");
+          setLinked(no);
           props.onLinked();
         }
       } catch (err) {
@@ -100,6 +106,13 @@ function LinkAccountForm(props: { onLinked: () => void }) {
       <h2>{t("account.link.title")}</h2>
       <p class="muted">{t("account.link.lead")}</p>
       <ProblemAlert problem={problem()} />
+      <Show when={linked()}>
+        {(no) => (
+          <p class="notice" role="status">
+            {t("account.link.done", { no: formatAccountNo(no()) })}
+          </p>
+        )}
+      </Show>
       <Show
         when={accountNo()}
         fallback={

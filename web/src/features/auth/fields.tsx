@@ -1,4 +1,4 @@
-import { createMemo, createResource, createSignal, For, type JSX, onCleanup, Show } from "solid-js";
+import { createMemo, createResource, createSignal, createUniqueId, For, type JSX, onCleanup, Show } from "solid-js";
 import { useI18n } from "../../i18n";
 import { ApiError, type Problem } from "../../lib/api";
 import { RESEND_AFTER_SECONDS } from "../../lib/codes";
@@ -13,7 +13,8 @@ export function Field(
   props: { label: string; name: string; problem: Problem | null; hint?: string } & JSX.InputHTMLAttributes<HTMLInputElement>,
 ) {
   const error = () => fieldError(props.problem, props.name);
-  const id = `f-${props.name}`;
+  // Unique per field, not per name: one page has several forms with a "threshold" or "amount" field.
+  const id = `f-${props.name}-${createUniqueId()}`;
   return (
     <div class="field">
       <label for={id}>{props.label}</label>

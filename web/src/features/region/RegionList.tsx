@@ -4,12 +4,41 @@ import { useI18n } from "../../i18n";
 import { api, type RegionSummaryDto } from "../../lib/api";
 import { setPreferenceCookie } from "../../lib/cookies";
 
-/** Case- and ё-insensitive match on either language's name or the code. */
+/** Lower case, ё as е, hyphens and dashes as spaces, one space between words. */
+function normalize(s: string): string {
+  return s
+    .toLowerCase()
+    .replace(/ё/g, "е")
+    .replace(/[-‐–—()«»"'.,]/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+/** Whether some word of `text` (and what follows it) starts with the normalized query. */
+function startsAWord(text: string, q: string): boolean {
+  const s = normalize(text);
+  if (s.startsWith(q)) return true;
+  for (let i = s.indexOf(" "); i >= 0; i = s.indexOf(" ", i + 1)) if (s.startsWith(q, i + 1)) return true;
+  return false;
+}
+
+/**
+ * How a region matches a search: by a word prefix of its name (either
+ * language), its code, or one of its places (capital, major cities, common
+ * names); `place` is the place that matched, if the name did not. Case- and
+ * ё-insensitive. Null when it does not match.
+ */
+export function regionMatch(r: RegionSummaryDto, query: string): { place?: RegionSummaryDto["places"][number] } | null {
+  const q = normalize(query);
+  if (!q) return {};
+  if (startsAWord(r.name.ru, q) || startsAWord(r.name.en, q) || r.code === q) return {};
+  const place = r.places.find((p) => startsAWord(p.ru, q) || startsAWord(p.en, q));
+  return place ? { place } : null;
+}
+
+/** Whether a region matches a search (see `regionMatch`). */
 export function matchesRegion(r: RegionSummaryDto, query: string): boolean {
-  const norm = (s: string) => s.toLowerCase().replace(/ё/g, "е");
-  const q = norm(query.trim());
-  if (!q) return true;
-  return norm(r.name.ru).includes(q) || norm(r.name.en).includes(q) || r.code === q;
+  return regionMatch(r, query) !== null;
 }
 
 /** Searchable list of every region, grouped by branch; each links to the same page on that region's site. */
@@ -18,11 +47,14 @@ export function RegionList(props: { baseDomain: string; path: string; current?: 
   const [regions, { refetch }] = createResource(api.regions);
   const [query, setQuery] = createSignal("");
   const groups = createMemo(() => {
-    const list = (regions.latest ?? []).filter((r) => matchesRegion(r, query()));
-    const map = new Map<string, { name: string; items: RegionSummaryDto[] }>();
-    for (const r of list) {
+    const map = new Map<string, { name: string; items: { region: RegionSummaryDto; label: string }[] }>();
+    for (const r of regions.latest ?? []) {
+      const m = regionMatch(r, query());
+      if (!m) continue;
+      const name = r.name[lang()];
       const g = map.get(r.branch.code) ?? { name: r.branch.name[lang()], items: [] };
-      g.items.push(r);
+      // «Казань → Республика Татарстан»: the place found, then the region it is in.
+      g.items.push({ region: r, label: m.place ? `${m.place[lang()]} → ${name}` : name });
       map.set(r.branch.code, g);
     }
     return [...map.values()];
@@ -48,14 +80,14 @@ export function RegionList(props: { baseDomain: string; path: string; current?: 
                   <h3>{g.name}</h3>
                   <ul>
                     <For each={g.items}>
-                      {(r) => (
+                      {(item) => (
                         <li>
                           <a
-                            href={new URL(props.path, r.url).href}
-                            aria-current={r.code === props.current ? "true" : undefined}
-                            onClick={() => setPreferenceCookie("region", r.code, props.baseDomain)}
+                            href={new URL(props.path, item.region.url).href}
+                            aria-current={item.region.code === props.current ? "true" : undefined}
+                            onClick={() => setPreferenceCookie("region", item.region.code, props.baseDomain)}
                           >
-                            {r.name[lang()]}
+                            {item.label}
                           </a>
                         </li>
                       )}
