@@ -263,7 +263,14 @@ describe("offline gaps (issue 26)", () => {
     await context.setOffline(false);
     await page.getByRole("button", { name: "Повторить" }).click();
     await expect.poll(() => page.getByRole("heading", { level: 1, name: /^Офисы продаж — / }).count()).toBe(1);
-    await expect.poll(() => page.getByRole("listitem").filter({ hasText: /ул\.|пр-т|просп/ }).count()).toBeGreaterThan(0);
+    await expect
+      .poll(() =>
+        page
+          .getByRole("listitem")
+          .filter({ hasText: /ул\.|пр-т|просп/ })
+          .count(),
+      )
+      .toBeGreaterThan(0);
     await context.close();
   });
 

@@ -4,6 +4,7 @@ import { useI18n } from "../../i18n";
 import { useStrings } from "../../i18n/local";
 import { api, type OfficeDto } from "../../lib/api";
 import { summarizeWeek } from "../../lib/format";
+import { latestOf } from "../../lib/resource";
 import { useRegion } from "../region/RegionContext";
 import { type OpenState, openState } from "./hours";
 import { OfficeMap } from "./OfficeMap";
@@ -33,7 +34,7 @@ export default function OfficesPage() {
           : s("opensOn", { day: days()[st.opensDay] ?? "", time: st.opensAt });
   const shown = createMemo(() => {
     const q = query().trim().toLowerCase();
-    return (offices.latest ?? [])
+    return (latestOf(offices) ?? [])
       .map((o: OfficeDto) => ({ ...o, state: openState(o.hours, region.tz, now()) }))
       .filter((o) => kind() === "all" || o.kind === kind())
       .filter((o) => !openOnly() || o.state.open)
