@@ -64,7 +64,8 @@ function initialJsBudget(): Plugin {
 
 /**
  * The stylesheet goes into the page itself: as a file it was a render-blocking request after the HTML
- * (Lighthouse counted ~185 ms of it on slow 4G). 15 KB, 5 KB gzip; the CSP allows inline styles.
+ * (Lighthouse counted ~185 ms of it on slow 4G). 15 KB, 5 KB gzip; the CSP allows inline styles. The page no
+ * longer links the file, but it is still emitted (and precached) for the lazy chunks that list it.
  */
 function inlineStylesheet(): Plugin {
   return {
@@ -76,8 +77,9 @@ function inlineStylesheet(): Plugin {
         return html.replace(/<link rel="stylesheet"(?: crossorigin)? href="\/([^"]+\.css)">/g, (tag, file: string) => {
           const asset = ctx.bundle?.[file];
           if (asset?.type !== "asset") return tag;
-          // The file stays: lazy chunks name it among their dependencies (Vite's preload helper fetches it once,
-          // off the first paint's path); without it their import failed («Unable to preload CSS»).
+          // The file stays in the build: Vite still names it among a lazy chunk's dependencies (the top-up dialog's),
+          // and a stylesheet it cannot preload fails the import. Deleted, the dialog never opened (a 404 online;
+          // offline, the whole app went blank). It is fetched once, when such a chunk first loads.
           return `<style>${String(asset.source)}</style>`;
         });
       },

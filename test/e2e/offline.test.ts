@@ -203,3 +203,145 @@ describe("the app without a network", () => {
     await close();
   });
 });
+
+/** Logs Anna in through the form on `sub` and waits for her accounts. */
+async function logIn(page: Page, sub: string) {
+  await page.goto(site(sub, "/login"));
+  await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill("+7 900 000-00-01");
+  await page.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
+  await page.getByRole("button", { name: "Войти", exact: true }).click();
+  await page.waitForURL(site(sub, "/accounts"));
+  await expect.poll(() => page.getByRole("article").count()).toBe(4);
+}
+
+/** What the header says about the session: "Профиль" when someone is logged in, "Войти" when not. */
+const headerSays = async (page: Page) => ({
+  login: await page.locator("header").getByRole("link", { name: "Войти", exact: true }).count(),
+  profile: await page.locator("header").getByRole("link", { name: "Профиль", exact: true }).count(),
+});
+
+/** Every "Пополнить" on the page is disabled and says why (its accessible description). */
+async function topUpsDisabledWithReason(page: Page) {
+  const buttons = page.getByRole("button", { name: "Пополнить", exact: true });
+  await expect.poll(() => buttons.count()).toBeGreaterThan(0);
+  for (const button of await buttons.all()) {
+    expect(await button.isDisabled()).toBe(true);
+    const reason = await button.evaluate((b) =>
+      (b.getAttribute("aria-describedby") ?? "")
+        .split(/\s+/)
+        .map((id) => document.getElementById(id)?.textContent ?? "")
+        .join(" ")
+        .trim(),
+    );
+    expect(reason).toBe("Недоступно без сети");
+  }
+}
+
+describe("offline gaps (issue 26)", () => {
+  it("before the service worker has the app: a screen never opened says it needs the network, with a retry that opens it once online", async () => {
+    // A first visit whose service worker has not installed yet (here: none at all): only what was loaded is on the device.
+    const context = await newContext(browser, { serviceWorkers: "block" });
+    const page = await context.newPage();
+    await logIn(page, "kzn");
+    await context.setOffline(true);
+
+    expect(await headerSays(page)).toEqual({ login: 0, profile: 1 });
+    await topUpsDisabledWithReason(page);
+
+    await page.getByRole("navigation").getByRole("link", { name: "Офисы продаж" }).click();
+    await page.waitForURL(site("kzn", "/offices"));
+    await expect.poll(() => page.getByText("Нет сети: этот раздел откроется, когда появится интернет").count()).toBe(1);
+    expect(await page.getByText("Загрузка…").count()).toBe(0);
+    expect(await headerSays(page)).toEqual({ login: 0, profile: 1 });
+
+    // Other screens still work (the app is not broken by the failed one).
+    await page.getByRole("link", { name: "Лицевые счета" }).click();
+    await expect.poll(() => page.getByRole("article").count()).toBe(4);
+
+    await page.getByRole("navigation").getByRole("link", { name: "Офисы продаж" }).click();
+    await expect.poll(() => page.getByText("Нет сети: этот раздел откроется, когда появится интернет").count()).toBe(1);
+    await context.setOffline(false);
+    await page.getByRole("button", { name: "Повторить" }).click();
+    await expect.poll(() => page.getByRole("heading", { level: 1, name: /^Офисы продаж — / }).count()).toBe(1);
+    await expect
+      .poll(() =>
+        page
+          .getByRole("listitem")
+          .filter({ hasText: /ул\.|пр-т|просп/ })
+          .count(),
+      )
+      .toBeGreaterThan(0);
+    await context.close();
+  });
+
+  it("the app opened offline on screens never opened: still logged in, «нужна сеть» instead of an endless «Загрузка…», top-up disabled and its dialog says there is no network", async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await page.goto(site("ekb", "/login"));
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+    await logIn(page, "ekb");
+    await context.setOffline(true);
+
+    // A new window of the app, offline, on screens whose data never reached the device.
+    const again = await context.newPage();
+    for (const path of ["/bonus", "/support", "/applications"]) {
+      await again.goto(site("ekb", path));
+      await expect.poll(() => again.getByText(/^Нужна сеть/).count(), { message: path }).toBeGreaterThan(0);
+      expect(await again.getByText("Не удалось загрузить данные.").count(), path).toBe(0);
+      expect(await again.getByText("Загрузка…").count(), path).toBe(0);
+      expect(await headerSays(again), path).toEqual({ login: 0, profile: 1 });
+    }
+
+    // The balances come from the device; paying needs the network, and says so.
+    await again.goto(site("ekb", "/accounts"));
+    await expect.poll(() => again.getByRole("article").count()).toBe(4);
+    await topUpsDisabledWithReason(again);
+
+    // The installed app's "Пополнить счёт" shortcut, offline: the dialog says why it cannot pay now.
+    await again.goto(site("ekb", "/accounts?topup=1"));
+    const dialog = again.getByRole("dialog", { name: /^Пополнить счёт / });
+    await expect.poll(() => dialog.getByText(/^Нужна сеть/).count()).toBe(1);
+    expect(await dialog.getByText("Не удалось загрузить данные.").count()).toBe(0);
+    // Back online, its retry brings the form.
+    await context.setOffline(false);
+    await dialog.getByRole("button", { name: "Повторить" }).click();
+    await expect.poll(() => dialog.getByLabel("Сумма, ₽").count()).toBe(1);
+    await context.close();
+  });
+
+  it("the «откроется и без интернета» note covers no field or dialog, and shows once per device", async () => {
+    const context = await newContext(browser, { viewport: { width: 360, height: 640 } });
+    const page = await context.newPage();
+    await page.goto(site("vl", "/login"));
+    const note = page.getByText("Кабинет откроется и без интернета");
+    await expect.poll(() => note.count()).toBe(1);
+    // Nothing one can type into or press is under it, wherever the page is scrolled to (each field brought to the
+    // bottom of the screen, where one types on a phone).
+    const covered = await page.evaluate(() => {
+      const noteEl = Array.from(document.querySelectorAll<HTMLElement>("body *")).find(
+        (e) => e.childElementCount === 0 && e.textContent === "Кабинет откроется и без интернета",
+      );
+      const fields = Array.from(
+        document.querySelectorAll<HTMLElement>("main input, main button, main select, main textarea, [role=dialog]"),
+      );
+      const under: string[] = [];
+      for (const field of fields) {
+        field.scrollIntoView({ block: "end" });
+        const box = (noteEl?.parentElement ?? noteEl)?.getBoundingClientRect();
+        const r = field.getBoundingClientRect();
+        if (box && r.width > 0 && r.left < box.right && r.right > box.left && r.top < box.bottom && r.bottom > box.top)
+          under.push(field.getAttribute("name") ?? field.textContent ?? field.tagName);
+      }
+      return under;
+    });
+    expect(covered).toEqual([]);
+
+    // Another regional site on the same device (its own service worker installs): no second note.
+    const other = await context.newPage();
+    await other.goto(site("ekb", "/login"));
+    await other.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+    await other.waitForTimeout(1500);
+    expect(await other.getByText("Кабинет откроется и без интернета").count()).toBe(0);
+    await context.close();
+  });
+});

@@ -50,7 +50,7 @@ export function App() {
       </Switch>
       {/* Registers the service worker: after the first paint, in a task of its own. */}
       <Show when={painted()}>
-        <UpdatePrompt />
+        <UpdatePrompt baseDomain={context.latest?.baseDomain} />
       </Show>
     </>
   );

@@ -4,7 +4,7 @@ import type { Component } from "solid-js";
 import LoginPage from "../features/auth/LoginPage";
 import HomePage from "../features/home/HomePage";
 import TariffsPage from "../features/tariffs/TariffsPage";
-import { lazyScreen } from "../i18n";
+import { lazyScreen } from "./lazyScreen";
 
 /** The regional site's screens, in the order the router tries them; all but the three above load lazily. */
 export const routes = [

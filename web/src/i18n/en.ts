@@ -229,6 +229,8 @@ export const en: Dict & MoreDict = {
   "common.loading": "Loading…",
   "common.retry": "Try again",
   "common.error": "Could not load the data.",
+  "common.needNetwork": "Network needed: this data is not on the device yet. It will load when you are back online.",
+  "offline.screen": "Offline: this section will open when you are back online",
   "common.offline": "You are offline. Showing saved data.",
   "common.perMonth": "₽/month",
   "home.title": "Internet, TV and phone — {region}",

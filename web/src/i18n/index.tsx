@@ -1,4 +1,4 @@
-import { type Component, createContext, createSignal, lazy, type ParentProps, useContext } from "solid-js";
+import { createContext, createSignal, type ParentProps, useContext } from "solid-js";
 import { expandPlurals } from "./plural";
 import { type Dict, ru } from "./ru";
 import type { MoreDict } from "./ru.more";
@@ -19,23 +19,26 @@ export async function loadLang(lang: Lang): Promise<void> {
 }
 
 let more: Promise<void> | undefined;
-/** Loads the Russian strings of the lazy screens (once); a lazy page's loader awaits it with its own chunk. */
+/**
+ * Loads the Russian strings of the lazy screens (once); a lazy page's loader awaits it with its own chunk. A load
+ * that failed (offline) is forgotten, so a retry fetches them again.
+ */
 export function loadMoreStrings(): Promise<void> {
-  more ??= import("./ru.more").then((m) => {
-    dicts.ru = { ...m.ruMore, ...ru };
-  });
+  more ??= import("./ru.more").then(
+    (m) => {
+      dicts.ru = { ...m.ruMore, ...ru };
+    },
+    (e: unknown) => {
+      more = undefined;
+      throw e;
+    },
+  );
   return more;
 }
 
 /** Fills `{name}` placeholders and picks the forms of `{n, plural, …}` for the language (see `expandPlurals`). */
 export function format(template: string, params: Record<string, string | number> = {}, lang: Lang = "ru"): string {
   return expandPlurals(lang, template, params).replace(/\{(\w+)\}/g, (_, k: string) => String(params[k] ?? `{${k}}`));
-}
-
-/** A lazily loaded screen or dialog: its chunk and the Russian strings of the lazy screens, fetched in parallel. */
-// biome-ignore lint/suspicious/noExplicitAny: the same bound as Solid's lazy()
-export function lazyScreen<T extends Component<any>>(load: () => Promise<{ default: T }>) {
-  return lazy(() => Promise.all([load(), loadMoreStrings()]).then(([m]) => m));
 }
 
 export function translate(lang: Lang, key: MessageKey, params?: Record<string, string | number>): string {

@@ -7,6 +7,7 @@ import { api, type LedgerEntryDto, type Problem, problemOf } from "../../lib/api
 import { formatAccountNo, formatDay, formatRub } from "../../lib/format";
 import { fetchWithSnapshot, isNetworkError, loadSnapshot, saveSnapshot } from "../../lib/offline";
 import { enqueue, lastRefused, pending } from "../../lib/outbox";
+import { latestOf } from "../../lib/resource";
 import { Field } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import HelpLinks from "../help/HelpLinks";
@@ -262,7 +263,7 @@ export default function AccountPage() {
           );
         }}
       </Loadable>
-      <Show when={account.latest?.data.role === "owner"}>
+      <Show when={latestOf(account)?.data.role === "owner"}>
         <p>
           <A class="button" href={`/accounts/${params.no}/usage`}>
             {t("usage.link")}
@@ -271,9 +272,9 @@ export default function AccountPage() {
       </Show>
       <AccountServices accountNo={params.no} />
       <MoneySections accountNo={params.no} />
-      <History accountNo={params.no} services={account.latest?.data.services ?? []} />
-      <Show when={account.latest?.data.role === "owner" && account.latest.data.status !== "closed"}>
-        <Termination accountNo={params.no} balanceKop={account.latest?.data.balanceKop ?? 0} />
+      <History accountNo={params.no} services={latestOf(account)?.data.services ?? []} />
+      <Show when={latestOf(account)?.data.role === "owner" && latestOf(account)?.data.status !== "closed"}>
+        <Termination accountNo={params.no} balanceKop={latestOf(account)?.data.balanceKop ?? 0} />
       </Show>
       <HelpLinks screen="payments" />
     </>

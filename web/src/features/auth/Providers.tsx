@@ -2,6 +2,7 @@ import { createResource, createSignal, For, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { api, type Problem, problemOf } from "../../lib/api";
+import { latestOf } from "../../lib/resource";
 import { ProblemAlert } from "./ProblemAlert";
 
 const startUrl = (id: string, mode: "login" | "link") => `/api/v1/auth/oidc/${id}/start?mode=${mode}&return=/profile`;
@@ -11,13 +12,13 @@ export function ProviderButtons() {
   const { t, lang } = useI18n();
   const [providers] = createResource(api.providers);
   return (
-    <Show when={(providers.latest ?? []).length > 0}>
+    <Show when={(latestOf(providers) ?? []).length > 0}>
       <section aria-labelledby="providers-title">
         <h2 id="providers-title" class="small-heading">
           {t("oidc.loginWith")}
         </h2>
         <ul class="plain provider-list">
-          <For each={providers.latest}>
+          <For each={latestOf(providers)}>
             {(p) => (
               <li>
                 <a class="button" href={startUrl(p.id, "login")} rel="external">
@@ -48,13 +49,13 @@ export function LinkedProviders() {
     }
   };
   return (
-    <Show when={(providers.latest ?? []).length > 0}>
+    <Show when={(latestOf(providers) ?? []).length > 0}>
       <h2>{t("oidc.title")}</h2>
       <ProblemAlert problem={problem()} />
       <Loadable resource={linked} onRetry={refetch}>
         {(items) => (
           <ul class="list">
-            <For each={providers.latest}>
+            <For each={latestOf(providers)}>
               {(p) => {
                 const link = () => items.find((i) => i.provider === p.id);
                 return (

@@ -5,7 +5,9 @@ import { useI18n } from "../../i18n";
 import { api, type BonusDto, type RedemptionDto, type RewardDto } from "../../lib/api";
 import { createAction } from "../../lib/createAction";
 import { formatAccountNo, formatMoment, formatRub } from "../../lib/format";
+import { fetchWithSnapshot } from "../../lib/offline";
 import { useOnline } from "../../lib/online";
+import { latestOf } from "../../lib/resource";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { RequireLogin } from "../auth/RequireLogin";
 
@@ -61,7 +63,7 @@ function Catalogue(props: { accountNo: string; balance: number; onRedeemed: (r: 
   const [confirming, setConfirming] = createSignal<RewardDto | null>(null);
   const a = createAction();
   let key = crypto.randomUUID();
-  const shown = createMemo(() => (rewards.latest ?? []).filter((r) => kind() === "all" || r.kind === kind()));
+  const shown = createMemo(() => (latestOf(rewards) ?? []).filter((r) => kind() === "all" || r.kind === kind()));
   const confirm = (reward: RewardDto) =>
     a.run(async () => {
       const redemption = await api.redeem(props.accountNo, reward.id, key);
@@ -134,10 +136,13 @@ function Catalogue(props: { accountNo: string; balance: number; onRedeemed: (r: 
 export default function BonusPage() {
   const { t, lang } = useI18n();
   const [params, setParams] = useSearchParams<{ account?: string }>();
-  const [accounts] = createResource(() => api.accounts().then((r) => r.items));
-  const accountNo = () => params.account ?? accounts.latest?.find((a) => a.role === "owner")?.accountNo;
+  // The device's copy when offline, so the account is known and the points say they need the network.
+  const [accounts, { refetch: refetchAccounts }] = createResource(() =>
+    fetchWithSnapshot("accounts", api.accounts).then((r) => r.data.items),
+  );
+  const accountNo = () => params.account ?? latestOf(accounts)?.find((a) => a.role === "owner")?.accountNo;
   const [bonus, { refetch }] = createResource(accountNo, api.bonus);
-  const account = () => accounts.latest?.find((a) => a.accountNo === accountNo());
+  const account = () => latestOf(accounts)?.find((a) => a.accountNo === accountNo());
   const holder = () => account()?.role === "owner";
   const a = createAction();
   const [leaving, setLeaving] = createSignal(false);
@@ -151,117 +156,127 @@ export default function BonusPage() {
           <label class="field">
             <span>{t("bonus.account")}</span>
             <select value={accountNo() ?? ""} onChange={(e) => setParams({ account: e.currentTarget.value })}>
-              <For each={accounts.latest ?? []}>{(acc) => <option value={acc.accountNo}>{formatAccountNo(acc.accountNo)}</option>}</For>
+              <For each={latestOf(accounts) ?? []}>{(acc) => <option value={acc.accountNo}>{formatAccountNo(acc.accountNo)}</option>}</For>
             </select>
           </label>
-          <Loadable resource={bonus} onRetry={refetch}>
-            {(b) => (
-              <>
-                <Show
-                  when={b.status === "active"}
-                  fallback={
-                    <section class="card" aria-labelledby="bonus-join">
-                      <h2 id="bonus-join">{t("bonus.join")}</h2>
-                      <Rules rules={b.rules} />
-                      <Show when={holder()} fallback={<p class="muted">{t("bonus.holderOnly")}</p>}>
-                        <form
-                          class="form"
-                          onSubmit={(e) => {
-                            e.preventDefault();
-                            void a.run(async () => {
-                              await api.joinBonus(b.accountNo);
-                              await refetch();
-                            });
-                          }}
-                        >
-                          <label class="check">
-                            <input type="checkbox" name="consent" required />
-                            {t("bonus.consent")}
-                          </label>
-                          <button type="submit" class="button button--primary" disabled={a.busy()}>
-                            {t("bonus.joinButton")}
-                          </button>
-                        </form>
-                      </Show>
-                    </section>
-                  }
-                >
-                  <p class="account__balance" role="status">
-                    {t("bonus.points", { n: b.balance })}
-                  </p>
-                  <Show when={b.expiringSoon > 0}>
-                    <p class="muted">{t("bonus.expiring", { n: b.expiringSoon })}</p>
-                  </Show>
-                  <RedeemResult result={result()} />
-                  <Show when={holder()}>
-                    <Catalogue
-                      accountNo={b.accountNo}
-                      balance={b.balance}
-                      onRedeemed={(r) => {
-                        setResult(r);
-                        void refetch();
-                      }}
-                    />
-                  </Show>
-                  <details>
-                    <summary>{t("bonus.rules")}</summary>
-                    <Rules rules={b.rules} />
-                  </details>
-                </Show>
-                <h2>{t("bonus.history")}</h2>
-                <Show when={b.history.length > 0} fallback={<p class="muted">{t("bonus.noHistory")}</p>}>
-                  <ul class="plain history">
-                    <For each={b.history}>
-                      {(h) => (
-                        <li class="list__row">
-                          <span>{h.description[lang()]}</span>
-                          <span class="muted">{formatMoment(h.createdAt, lang())}</span>
-                          <strong>{h.points > 0 ? `+${h.points}` : h.points}</strong>
-                        </li>
-                      )}
-                    </For>
-                  </ul>
-                </Show>
-                <Show when={b.status === "active" && holder()}>
+          {/* Without the accounts (offline, none on the device) the points would wait for them forever. */}
+          <Show
+            when={accounts.state !== "errored"}
+            fallback={
+              <Loadable resource={accounts} onRetry={refetchAccounts}>
+                {() => null}
+              </Loadable>
+            }
+          >
+            <Loadable resource={bonus} onRetry={refetch}>
+              {(b) => (
+                <>
                   <Show
-                    when={leaving()}
+                    when={b.status === "active"}
                     fallback={
-                      <button type="button" class="link-button" onClick={() => setLeaving(true)}>
-                        {t("bonus.leave")}
-                      </button>
+                      <section class="card" aria-labelledby="bonus-join">
+                        <h2 id="bonus-join">{t("bonus.join")}</h2>
+                        <Rules rules={b.rules} />
+                        <Show when={holder()} fallback={<p class="muted">{t("bonus.holderOnly")}</p>}>
+                          <form
+                            class="form"
+                            onSubmit={(e) => {
+                              e.preventDefault();
+                              void a.run(async () => {
+                                await api.joinBonus(b.accountNo);
+                                await refetch();
+                              });
+                            }}
+                          >
+                            <label class="check">
+                              <input type="checkbox" name="consent" required />
+                              {t("bonus.consent")}
+                            </label>
+                            <button type="submit" class="button button--primary" disabled={a.busy()}>
+                              {t("bonus.joinButton")}
+                            </button>
+                          </form>
+                        </Show>
+                      </section>
                     }
                   >
-                    <div class="notice" role="alert">
-                      <p>{t("bonus.leaveConfirm", { n: b.balance })}</p>
-                      <div class="actions">
-                        <button
-                          type="button"
-                          class="button"
-                          disabled={a.busy()}
-                          onClick={() =>
-                            void a.run(async () => {
-                              await api.leaveBonus(b.accountNo);
-                              setLeaving(false);
-                              await refetch();
-                            })
-                          }
-                        >
-                          {t("bonus.leaveYes")}
-                        </button>
-                        <button type="button" class="button button--primary" onClick={() => setLeaving(false)}>
-                          {t("bonus.leaveNo")}
-                        </button>
-                      </div>
-                    </div>
+                    <p class="account__balance" role="status">
+                      {t("bonus.points", { n: b.balance })}
+                    </p>
+                    <Show when={b.expiringSoon > 0}>
+                      <p class="muted">{t("bonus.expiring", { n: b.expiringSoon })}</p>
+                    </Show>
+                    <RedeemResult result={result()} />
+                    <Show when={holder()}>
+                      <Catalogue
+                        accountNo={b.accountNo}
+                        balance={b.balance}
+                        onRedeemed={(r) => {
+                          setResult(r);
+                          void refetch();
+                        }}
+                      />
+                    </Show>
+                    <details>
+                      <summary>{t("bonus.rules")}</summary>
+                      <Rules rules={b.rules} />
+                    </details>
                   </Show>
-                </Show>
-                <ProblemAlert problem={a.problem()} />
-                <p>
-                  <A href="/accounts">{t("nav.accounts")}</A>
-                </p>
-              </>
-            )}
-          </Loadable>
+                  <h2>{t("bonus.history")}</h2>
+                  <Show when={b.history.length > 0} fallback={<p class="muted">{t("bonus.noHistory")}</p>}>
+                    <ul class="plain history">
+                      <For each={b.history}>
+                        {(h) => (
+                          <li class="list__row">
+                            <span>{h.description[lang()]}</span>
+                            <span class="muted">{formatMoment(h.createdAt, lang())}</span>
+                            <strong>{h.points > 0 ? `+${h.points}` : h.points}</strong>
+                          </li>
+                        )}
+                      </For>
+                    </ul>
+                  </Show>
+                  <Show when={b.status === "active" && holder()}>
+                    <Show
+                      when={leaving()}
+                      fallback={
+                        <button type="button" class="link-button" onClick={() => setLeaving(true)}>
+                          {t("bonus.leave")}
+                        </button>
+                      }
+                    >
+                      <div class="notice" role="alert">
+                        <p>{t("bonus.leaveConfirm", { n: b.balance })}</p>
+                        <div class="actions">
+                          <button
+                            type="button"
+                            class="button"
+                            disabled={a.busy()}
+                            onClick={() =>
+                              void a.run(async () => {
+                                await api.leaveBonus(b.accountNo);
+                                setLeaving(false);
+                                await refetch();
+                              })
+                            }
+                          >
+                            {t("bonus.leaveYes")}
+                          </button>
+                          <button type="button" class="button button--primary" onClick={() => setLeaving(false)}>
+                            {t("bonus.leaveNo")}
+                          </button>
+                        </div>
+                      </div>
+                    </Show>
+                  </Show>
+                  <ProblemAlert problem={a.problem()} />
+                  <p>
+                    <A href="/accounts">{t("nav.accounts")}</A>
+                  </p>
+                </>
+              )}
+            </Loadable>
+          </Show>
         </>
       )}
     </RequireLogin>

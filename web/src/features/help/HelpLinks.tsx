@@ -1,6 +1,7 @@
 import { A } from "@solidjs/router";
 import { createResource, For, Show } from "solid-js";
 import { useStrings } from "../../i18n/local";
+import { latestOf } from "../../lib/resource";
 import { type HelpScreen, helpApi } from "./helpApi";
 import { helpStrings } from "./strings";
 
@@ -12,11 +13,11 @@ export default function HelpLinks(props: { screen: HelpScreen }) {
     (screen) => helpApi.articles({ screen }).catch(() => ({ items: [], topics: [] })),
   );
   return (
-    <Show when={(articles.latest?.items.length ?? 0) > 0}>
+    <Show when={(latestOf(articles)?.items.length ?? 0) > 0}>
       <aside class="help-links" aria-label={s("related")}>
         <h2 class="small">{s("related")}</h2>
         <ul class="plain">
-          <For each={articles.latest?.items}>
+          <For each={latestOf(articles)?.items}>
             {(a) => (
               <li>
                 <A href={`/help/${a.id}`}>{a.title}</A>

@@ -3,6 +3,7 @@ import { createResource, For, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useStrings } from "../../i18n/local";
 import { useOnline } from "../../lib/online";
+import { latestOf } from "../../lib/resource";
 import { type HelpArticleDto, helpApi } from "./helpApi";
 import { helpStrings } from "./strings";
 
@@ -61,7 +62,7 @@ export default function HelpPage() {
       </Show>
       <Show when={params.q?.trim()}>
         <section aria-live="polite" aria-busy={hits.loading}>
-          <Show when={hits.latest}>
+          <Show when={latestOf(hits)}>
             {(h) => (
               <>
                 <h2>{s("results", { n: h().items.length })}</h2>

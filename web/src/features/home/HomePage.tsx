@@ -3,6 +3,7 @@ import { createResource, For } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { api } from "../../lib/api";
+import { latestOf } from "../../lib/resource";
 import { OutageBanner } from "../notifications/OutageBanner";
 import { useRegion } from "../region/RegionContext";
 import { TariffCard } from "../tariffs/TariffCard";
@@ -12,7 +13,7 @@ export default function HomePage() {
   const { t, lang } = useI18n();
   const { region } = useRegion();
   const [tariffs, { refetch }] = createResource(api.tariffs);
-  const popular = () => (tariffs.latest ?? []).filter((x) => x.kind === "bundle" || x.id.endsWith("inet-300")).slice(0, 3);
+  const popular = () => (latestOf(tariffs) ?? []).filter((x) => x.kind === "bundle" || x.id.endsWith("inet-300")).slice(0, 3);
   return (
     <>
       <OutageBanner />

@@ -6,6 +6,7 @@ import { createAction } from "../../lib/createAction";
 import { formatAccountNo } from "../../lib/format";
 import { useOnline } from "../../lib/online";
 import { currentSubscription, disablePush, enablePush, permission } from "../../lib/push";
+import { latestOf } from "../../lib/resource";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { RequireLogin } from "../auth/RequireLogin";
 
@@ -109,7 +110,7 @@ export default function NotificationSettingsPage() {
             <span>{t("prefs.for")}</span>
             <select value={accountNo()} onChange={(e) => setAccountNo(e.currentTarget.value)}>
               <option value="*">{t("prefs.allAccounts")}</option>
-              <For each={accounts.latest ?? []}>{(acc) => <option value={acc.accountNo}>{formatAccountNo(acc.accountNo)}</option>}</For>
+              <For each={latestOf(accounts) ?? []}>{(acc) => <option value={acc.accountNo}>{formatAccountNo(acc.accountNo)}</option>}</For>
             </select>
           </label>
           <Loadable resource={prefs} onRetry={refetch}>

@@ -2,6 +2,7 @@ import { createResource, For, Show } from "solid-js";
 import { useI18n } from "../../i18n";
 import { api } from "../../lib/api";
 import { formatMoment } from "../../lib/format";
+import { latestOf } from "../../lib/resource";
 import { useSession } from "../auth/SessionContext";
 
 /** Outages at the addresses of the subscriber's accounts, with the expected end; nothing when there are none. */
@@ -13,9 +14,9 @@ export function OutageBanner() {
     () => api.outages().catch(() => []),
   );
   return (
-    <Show when={(outages.latest ?? []).length > 0}>
+    <Show when={(latestOf(outages) ?? []).length > 0}>
       <div class="notice notice--warning" role="status">
-        <For each={outages.latest}>
+        <For each={latestOf(outages)}>
           {(o) => (
             <p>
               <strong>{o.title}.</strong> {t("outage.until", { when: formatMoment(o.expectedEnd, lang()) })}

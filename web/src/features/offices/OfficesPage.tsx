@@ -5,6 +5,7 @@ import { useStrings } from "../../i18n/local";
 import { api, type OfficeDto } from "../../lib/api";
 import { formatPhone, summarizeWeek } from "../../lib/format";
 import { useOnline } from "../../lib/online";
+import { latestOf } from "../../lib/resource";
 import { useRegion } from "../region/RegionContext";
 import { distanceKm, formatDistance } from "./distance";
 import { type OpenState, openState } from "./hours";
@@ -68,7 +69,7 @@ export default function OfficesPage() {
   const shown = createMemo(() => {
     const q = query().trim().toLowerCase();
     const from = here();
-    const list = (offices.latest?.items ?? [])
+    const list = (latestOf(offices)?.items ?? [])
       .map((o: OfficeDto) => ({ ...o, state: openState(o.hours, region.tz, now()), km: from ? distanceKm(from, o) : null }))
       .filter((o) => kind() === "all" || o.kind === kind())
       .filter((o) => !openOnly() || o.state.open)

@@ -1,5 +1,6 @@
 import { createSignal, Show } from "solid-js";
-import { lazyScreen, useI18n } from "../../i18n";
+import { lazyScreen } from "../../app/lazyScreen";
+import { useI18n } from "../../i18n";
 import { useRegion } from "./RegionContext";
 
 // The dialog (Kobalte) and the region list load on first use: they are not needed to draw the page.

@@ -5,6 +5,7 @@ import { api, type CoverageDto, servicesApi } from "../../lib/api";
 import { createAction } from "../../lib/createAction";
 import { dayInZone, formatRub } from "../../lib/format";
 import { useOnline } from "../../lib/online";
+import { latestOf } from "../../lib/resource";
 import { fieldError } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { useSession } from "../auth/SessionContext";
@@ -76,7 +77,7 @@ export default function ConnectPage() {
             onInput={(e) => setTyped(e.currentTarget.value)}
           />
           <datalist id="connect-streets">
-            <For each={streets.latest ?? []}>{(s) => <option value={s} />}</For>
+            <For each={latestOf(streets) ?? []}>{(s) => <option value={s} />}</For>
           </datalist>
           <Show when={fieldError(check.problem(), "street")}>{(m) => <small class="field__error">{m()}</small>}</Show>
         </label>
@@ -136,7 +137,7 @@ export default function ConnectPage() {
                     <span>{t("connect.account")}</span>
                     <select name="accountNo">
                       <option value="">{t("connect.newAccount")}</option>
-                      <For each={accounts.latest ?? []}>
+                      <For each={latestOf(accounts) ?? []}>
                         {(a) => (
                           <option value={a.accountNo}>
                             {a.accountNo} · {a.address}

@@ -6,6 +6,7 @@ import { type ApplicationDto, api, type BlockQuoteDto, type ServiceTariffDto, se
 import { createAction } from "../../lib/createAction";
 import { formatAccountNo, formatDay, formatMonth, formatRub } from "../../lib/format";
 import { useOnline } from "../../lib/online";
+import { latestOf } from "../../lib/resource";
 import { runOrStepUp } from "../../lib/stepUp";
 import { CodeField } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
@@ -234,7 +235,7 @@ function Block(props: { accountNo: string; serviceId: string }) {
   );
   const [blocks, { refetch }] = createResource(() => props.accountNo, servicesApi.blocks);
   const a = createAction();
-  const mine = () => (blocks.latest ?? []).filter((b) => b.serviceId === props.serviceId);
+  const mine = () => (latestOf(blocks) ?? []).filter((b) => b.serviceId === props.serviceId);
   const order = (e: SubmitEvent) => {
     e.preventDefault();
     void a.run(async () => {
@@ -256,7 +257,7 @@ function Block(props: { accountNo: string; serviceId: string }) {
               name="from"
               required
               value={from()}
-              min={quote.latest?.earliest}
+              min={latestOf(quote)?.earliest}
               onInput={(e) => setFrom(e.currentTarget.value)}
             />
           </label>
@@ -265,7 +266,7 @@ function Block(props: { accountNo: string; serviceId: string }) {
             <input type="date" name="to" required value={to()} min={from()} onInput={(e) => setTo(e.currentTarget.value)} />
           </label>
         </div>
-        <Show when={quote.latest}>
+        <Show when={latestOf(quote)}>
           {(q) => (
             <div class="notice" role="status" aria-live="polite">
               <p>
@@ -306,7 +307,7 @@ function Block(props: { accountNo: string; serviceId: string }) {
             {a.done()}
           </p>
         </Show>
-        <button type="submit" class="button button--primary" disabled={a.busy() || !online() || (quote.latest?.errors.length ?? 1) > 0}>
+        <button type="submit" class="button button--primary" disabled={a.busy() || !online() || (latestOf(quote)?.errors.length ?? 1) > 0}>
           {t("block.submit")}
         </button>
       </form>

@@ -8,6 +8,7 @@ import { createAction } from "../../lib/createAction";
 import { formatAccountNo, formatMoment } from "../../lib/format";
 import { fetchWithSnapshot, saveSnapshot } from "../../lib/offline";
 import { useOnline } from "../../lib/online";
+import { latestOf } from "../../lib/resource";
 import { Field, fieldError } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { useSession } from "../auth/SessionContext";
@@ -138,7 +139,7 @@ function NewTicket(props: { onFiled: (t: TicketDto) => void }) {
         <span>{s("account")}</span>
         <select name="accountNo">
           <option value="">{s("accountNone")}</option>
-          <For each={accounts.latest ?? []}>{(acc) => <option value={acc.accountNo}>{formatAccountNo(acc.accountNo)}</option>}</For>
+          <For each={latestOf(accounts) ?? []}>{(acc) => <option value={acc.accountNo}>{formatAccountNo(acc.accountNo)}</option>}</For>
         </select>
       </label>
       <Field label={s("subject")} name="subject" problem={a.problem()} required minlength={3} maxlength={120} />
@@ -184,7 +185,7 @@ export default function SupportPage() {
     () => (profile.latest ? profile.latest.id : false),
     () => supportApi.tickets().then((r) => r.items),
   );
-  const current = () => (fresh() ? undefined : chats.latest?.[0]);
+  const current = () => (fresh() ? undefined : latestOf(chats)?.[0]);
   return (
     <>
       <h1>{s("title")}</h1>
@@ -203,7 +204,7 @@ export default function SupportPage() {
                     loggedIn={loggedIn()}
                     onStarted={(c) => {
                       setFresh(false);
-                      const list = [c, ...(chats.latest ?? [])];
+                      const list = [c, ...(latestOf(chats) ?? [])];
                       setChats(list);
                       if (loggedIn()) void saveSnapshot("support-chats", list);
                     }}

@@ -3,6 +3,7 @@ import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { api, type TariffDto } from "../../lib/api";
 import { formatPhone, formatRub } from "../../lib/format";
+import { latestOf } from "../../lib/resource";
 import { useRegion } from "../region/RegionContext";
 import { TariffCard } from "./TariffCard";
 
@@ -18,7 +19,7 @@ export default function TariffsPage() {
   const [tariffs, { refetch }] = createResource(api.tariffs);
   const [services] = createResource(api.services);
   const [kind, setKind] = createSignal<Kind | "all">("all");
-  const shown = createMemo(() => (tariffs.latest ?? []).filter((x) => kind() === "all" || x.kind === kind()));
+  const shown = createMemo(() => (latestOf(tariffs) ?? []).filter((x) => kind() === "all" || x.kind === kind()));
   return (
     <>
       <h1>{t("tariffs.title", { region: region.name[lang()] })}</h1>
@@ -45,10 +46,10 @@ export default function TariffsPage() {
         )}
       </Loadable>
       <p class="muted">{t("tariffs.connect", { phone: formatPhone("+78007078000") })}</p>
-      <Show when={(services.latest ?? []).length > 0}>
+      <Show when={(latestOf(services) ?? []).length > 0}>
         <h2>{t("tariffs.services")}</h2>
         <ul class="list">
-          <For each={services.latest}>
+          <For each={latestOf(services)}>
             {(s) => (
               <li class="list__row">
                 <span>{s.name[lang()]}</span>

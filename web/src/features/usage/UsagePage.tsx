@@ -6,6 +6,7 @@ import { type UsageReportDto, type UsageViewDto, usageApi } from "../../lib/api"
 import { createAction } from "../../lib/createAction";
 import { formatAccountNo, formatDay, formatRub } from "../../lib/format";
 import { useOnline } from "../../lib/online";
+import { latestOf } from "../../lib/resource";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { RequireLogin } from "../auth/RequireLogin";
 import HelpLinks from "../help/HelpLinks";
@@ -157,7 +158,7 @@ function Reports(props: { accountNo: string; version: number }) {
     ([no]) => usageApi.reports(no),
   );
   createEffect(() => {
-    const busy = reports.latest?.some((r) => r.status === "queued" || r.status === "running");
+    const busy = latestOf(reports)?.some((r) => r.status === "queued" || r.status === "running");
     if (!busy) return;
     const timer = setInterval(() => void refetch(), 1500);
     onCleanup(() => clearInterval(timer));
@@ -197,7 +198,7 @@ export default function UsagePage() {
   const [delivery, setDelivery] = createSignal<"cabinet" | "email">("cabinet");
   const [reportsVersion, setReportsVersion] = createSignal(0);
   const order = createAction();
-  const services = () => view.latest?.services ?? [];
+  const services = () => latestOf(view)?.services ?? [];
   const offered = createMemo<Category[]>(() => {
     const s = services().find((x) => x.id === serviceId());
     return s ? s.categories : [...new Set(services().flatMap((x) => x.categories))];
@@ -289,7 +290,7 @@ export default function UsagePage() {
                 )}
               </For>
             </fieldset>
-            <Show when={view.latest}>
+            <Show when={latestOf(view)}>
               {(v) => (
                 <fieldset class="chips">
                   <legend>{t("usage.kinds")}</legend>
