@@ -5,6 +5,7 @@ import type { Component } from "solid-js";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import AccountsPage from "../../web/src/features/accounts/AccountsPage";
 import { SessionProvider } from "../../web/src/features/auth/SessionContext";
+import PaymentPage from "../../web/src/features/payments/PaymentPage";
 import { I18nProvider, type Lang, loadLang, loadMoreStrings } from "../../web/src/i18n";
 
 /** The server, as far as these screens ask it: a path → the JSON it answers (anything else: 404 problem). */
@@ -97,5 +98,28 @@ describe("«Всего на счетах»", () => {
     mount("/accounts", "/accounts", AccountsPage);
     await screen.findByText(/Всего на счетах/);
     expect(screen.queryByText(/Не входит в сумму/)).toBeNull();
+  });
+});
+
+describe("a payment cancelled on the acquirer's card page", () => {
+  const payment = {
+    id: "01jpayment",
+    status: "failed",
+    amountKop: 15_000,
+    failureCode: "canceled",
+    receiptNumber: null,
+    createdAt: "2026-12-02T10:00:00.000Z",
+  };
+  it("says so, and that no money was taken, instead of a bank failure", async () => {
+    serve({ "/api/v1/me": { profile }, "/api/v1/accounts/504000000063/payments/01jpayment": payment });
+    mount("/accounts/504000000063/payments/01jpayment", "/accounts/:no/payments/:id", PaymentPage);
+    expect((await screen.findByText(/^Платёж не прошёл/)).textContent).toBe(
+      "Платёж не прошёл: вы отменили оплату на странице банка. Деньги не списаны.",
+    );
+    cleanup();
+    mount("/accounts/504000000063/payments/01jpayment", "/accounts/:no/payments/:id", PaymentPage, "en");
+    expect((await screen.findByText(/^The payment did not/)).textContent).toBe(
+      "The payment did not go through: you cancelled it on the bank's page. No money was taken.",
+    );
   });
 });

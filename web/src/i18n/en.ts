@@ -155,6 +155,7 @@ export const en: Dict & MoreDict = {
   "pay.failure.card_declined": "the bank declined it",
   "pay.failure.insufficient_funds": "not enough money on the card",
   "pay.failure.3ds_failed": "3-D Secure was not confirmed",
+  "pay.failure.canceled": "you cancelled it on the bank's page",
   "pay.failure.other": "the bank did not confirm it",
   "pay.toAccount": "Back to the account",
   "pay.again": "Try again",

@@ -110,6 +110,7 @@ export const ruMore = {
   "pay.failure.card_declined": "банк отклонил операцию",
   "pay.failure.insufficient_funds": "на карте недостаточно средств",
   "pay.failure.3ds_failed": "не пройдено подтверждение 3-D Secure",
+  "pay.failure.canceled": "вы отменили оплату на странице банка",
   "pay.failure.other": "банк не подтвердил оплату",
   "pay.toAccount": "К счёту",
   "pay.again": "Попробовать ещё раз",
