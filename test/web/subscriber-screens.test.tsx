@@ -5,6 +5,7 @@ import type { Component } from "solid-js";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import AccountsPage from "../../web/src/features/accounts/AccountsPage";
 import { SessionProvider } from "../../web/src/features/auth/SessionContext";
+import BonusPage from "../../web/src/features/bonus/BonusPage";
 import PaymentPage from "../../web/src/features/payments/PaymentPage";
 import { I18nProvider, type Lang, loadLang, loadMoreStrings } from "../../web/src/i18n";
 
@@ -121,5 +122,27 @@ describe("a payment cancelled on the acquirer's card page", () => {
     expect((await screen.findByText(/^The payment did not/)).textContent).toBe(
       "The payment did not go through: you cancelled it on the bank's page. No money was taken.",
     );
+  });
+});
+
+describe("«Бонус» rewards", () => {
+  const rules = { version: "2026-11", ratePct: { internet: 5 }, autopayMonthly: 50, tenureYearly: 100, expiryMonths: 12 };
+  const reward = (id: string, kind: string, title: string) => ({ id, kind, cost: 100, title, partner: null, valueKop: null });
+  it("offer no «Трафик» filter when the account is offered no mobile data", async () => {
+    const no = "201000000012";
+    serve({
+      "/api/v1/me": { profile },
+      "/api/v1/accounts": { items: [account(no, "owner", 10_000)], totalKop: 10_000, viewOnlyKop: 0 },
+      [`/api/v1/accounts/${no}/bonus`]: { accountNo: no, status: "active", balance: 500, expiringSoon: 0, history: [], rules },
+      [`/api/v1/accounts/${no}/bonus/rewards`]: {
+        items: [reward("discount-100", "discount", "Скидка 100 ₽ на услуги"), reward("partner-books", "partner", "Сертификат")],
+      },
+      [`/api/v1/accounts/${no}/bonus/redemptions`]: { items: [] },
+    });
+    mount(`/bonus?account=${no}`, "/bonus", BonusPage);
+    expect(await screen.findByText("Скидка 100 ₽ на услуги")).toBeTruthy();
+    const chips = screen.getAllByRole("button", { pressed: false }).map((b) => b.textContent);
+    expect(chips).toEqual(["Скидки", "Партнёры"]);
+    expect(screen.getByRole("button", { pressed: true }).textContent).toBe("Все");
   });
 });
