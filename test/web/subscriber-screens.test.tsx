@@ -7,6 +7,7 @@ import AccountsPage from "../../web/src/features/accounts/AccountsPage";
 import { SessionProvider } from "../../web/src/features/auth/SessionContext";
 import BonusPage from "../../web/src/features/bonus/BonusPage";
 import PaymentPage from "../../web/src/features/payments/PaymentPage";
+import { ApplicationPage, ApplicationsPage } from "../../web/src/features/services/ApplicationsPage";
 import { I18nProvider, type Lang, loadLang, loadMoreStrings } from "../../web/src/i18n";
 
 /** The server, as far as these screens ask it: a path → the JSON it answers (anything else: 404 problem). */
@@ -144,5 +145,89 @@ describe("«Бонус» rewards", () => {
     const chips = screen.getAllByRole("button", { pressed: false }).map((b) => b.textContent);
     expect(chips).toEqual(["Скидки", "Партнёры"]);
     expect(screen.getByRole("button", { pressed: true }).textContent).toBe("Все");
+  });
+});
+
+describe("applications", () => {
+  const block = {
+    id: "01japp",
+    number: "2612-483920",
+    region: "ekb",
+    kind: "block",
+    kindLabel: { ru: "Добровольная блокировка", en: "Voluntary block" },
+    service: { ru: "Домашний 500", en: "Home 500" },
+    status: "received",
+    statusLabel: { ru: "принята", en: "received" },
+    accountNo: "504000000063",
+    serviceId: "svc1",
+    address: "Екатеринбург, ул. Малышева, д. 80, кв. 3",
+    contactPhone: null,
+    preferredDay: null,
+    preferredSlot: null,
+    technician: null,
+    details: { fromDay: "2026-12-10", toDay: "2026-12-20", feeKop: 3_000, savingKop: 45_050, service: "Домашний 500" },
+    createdAt: "2026-12-02T10:00:00.000Z",
+    updatedAt: "2026-12-02T10:00:00.000Z",
+    next: ["cancelled"],
+    history: [
+      {
+        from: null,
+        to: "received",
+        label: { ru: "принята", en: "received" },
+        actor: "subscriber",
+        comment: null,
+        at: "2026-12-02T10:00:00.000Z",
+      },
+    ],
+  };
+  const callout = {
+    ...block,
+    id: "01jcall",
+    number: "2612-000111",
+    kind: "callout",
+    kindLabel: { ru: "Вызов специалиста", en: "Technician call-out" },
+    service: null,
+    serviceId: null,
+    preferredDay: "2026-12-05",
+    preferredSlot: "09-13",
+    details: { problem: "Нет интернета" },
+  };
+
+  it("list each with its kind and service, and when it was made", async () => {
+    serve({ "/api/v1/me": { profile }, "/api/v1/applications": { items: [block, callout] } });
+    mount("/applications", "/applications", ApplicationsPage);
+    const first = await screen.findByRole("link", { name: /2612-483920/ });
+    expect(first.textContent).toBe("Заявка № 2612-483920 · Добровольная блокировка «Домашний 500»");
+    expect(screen.getByRole("link", { name: /2612-000111/ }).textContent).toBe("Заявка № 2612-000111 · Вызов специалиста");
+    expect(screen.getAllByText(/^2 декабря в \d\d:\d\d$/)).toHaveLength(2);
+  });
+
+  it("show the service, the account, days and money as words and groups, not raw values, in ru and en", async () => {
+    serve({ "/api/v1/me": { profile }, "/api/v1/applications/01japp": block, "/api/v1/applications/01jcall": callout });
+    mount("/applications/01japp", "/applications/:id", ApplicationPage);
+    await screen.findByRole("heading", { level: 1 });
+    const lines = () => screen.getAllByRole("listitem").map((li) => li.textContent?.replace(/\s/g, " "));
+    expect(lines()).toEqual(
+      expect.arrayContaining([
+        "Услуга: Домашний 500",
+        "Лицевой счёт: 5040 0000 0063",
+        "Период: с 10 декабря 2026 г. по 20 декабря 2026 г.",
+        "Плата за сохранение линии: 30 ₽",
+      ]),
+    );
+    expect(document.body.textContent).not.toMatch(/2026-12-10|504000000063/);
+    cleanup();
+    mount("/applications/01japp", "/applications/:id", ApplicationPage, "en");
+    await screen.findByRole("heading", { level: 1 });
+    expect(lines()).toEqual(
+      expect.arrayContaining(["Service: Home 500", "Account: 5040 0000 0063", "Period: 10 December 2026 to 20 December 2026"]),
+    );
+    cleanup();
+    mount("/applications/01jcall", "/applications/:id", ApplicationPage);
+    await screen.findByRole("heading", { level: 1 });
+    expect(lines()).toEqual(
+      expect.arrayContaining(["Удобный день визита: 5 декабря 2026 г., 09:00–13:00", "Что случилось: Нет интернета"]),
+    );
+    expect(document.body.textContent).not.toMatch(/2026-12-05|09-13/);
   });
 });
