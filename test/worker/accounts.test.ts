@@ -17,7 +17,11 @@ const PETR_KZN = makeAccountNo("40300000005");
 async function as(login: string) {
   return sessionCookie(await post("/api/v1/auth/login", { identifier: login, password: "Kabinet2026" }, ip));
 }
-type Accounts = { items: { accountNo: string; role: string; region: string; balanceKop: number; services: unknown[] }[]; totalKop: number };
+type Accounts = {
+  items: { accountNo: string; role: string; region: string; balanceKop: number; services: unknown[] }[];
+  totalKop: number;
+  viewOnlyKop: number;
+};
 
 describe("accounts across shards", () => {
   it("lists own and relatives' accounts from every shard, each balance the sum of its ledger", async () => {
@@ -32,7 +36,9 @@ describe("accounts across shards", () => {
       const shard = await data.shardForAccount(a.accountNo);
       expect(a.balanceKop, a.accountNo).toBe(await balanceOf(shard?.db ?? data.shardForRegion("msk"), a.accountNo));
     }
+    // Her own accounts and Maria's, which she may pay for: all in the total, nothing view-only.
     expect(res.totalKop).toBe(res.items.reduce((t, a) => t + a.balanceKop, 0));
+    expect(res.viewOnlyKop).toBe(0);
     const msk = res.items.find((a) => a.accountNo === ANNA_MSK) as unknown as {
       services: { kind: string; name: { ru: string }; priceKop: number }[];
       monthlyKop: number;
@@ -236,6 +242,12 @@ describe("relatives' accounts and insight", () => {
     );
     const list = await json<Accounts>(await call("msk", "/api/v1/accounts", { headers: { cookie } }));
     expect(list.items.find((a) => a.accountNo === PETR_KZN)?.role).toBe("viewer");
+    // «Всего на счетах» is the money of her own and full-access accounts; a view-only relative's is counted apart.
+    const viewOnly = list.items.filter((a) => a.role === "viewer");
+    expect(viewOnly.map((a) => a.accountNo)).toEqual([PETR_KZN]);
+    expect(list.totalKop).toBe(list.items.filter((a) => a.role !== "viewer").reduce((t, a) => t + a.balanceKop, 0));
+    expect(list.viewOnlyKop).toBe(viewOnly[0]?.balanceKop);
+    expect(list.viewOnlyKop).not.toBe(0);
     const unlink = await call("msk", `/api/v1/accounts/${PETR_KZN}/link`, {
       method: "DELETE",
       headers: { ...ip, cookie, origin: "http://msk.kabinet.localhost" },

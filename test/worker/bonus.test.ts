@@ -159,4 +159,35 @@ describe("«Бонус» points", () => {
     expect(late.status).toBe(409);
     expect((await json<{ title: string }>(late)).title).toBe("Счёт не участвует в программе «Бонус»");
   });
+
+  it("offers mobile data only to an account with a mobile service, and refuses it to one without", async () => {
+    const anna = await login("anna");
+    const petr = await login("petr");
+    const ids = async (cookie: string, no: string) =>
+      (await json<{ items: { id: string }[] }>(await api(cookie, `/accounts/${no}/bonus/rewards`))).items.map((r) => r.id);
+    // Anna's Moscow account has internet, TV and a landline, no mobile: no gigabytes for it.
+    expect(await ids(anna, ANNA_MSK)).not.toContain("traffic-5gb");
+    expect(await ids(anna, ANNA_MSK)).toContain("discount-100");
+    // Petr's «Всё в одном» includes Mobile M.
+    expect(await ids(petr, PETR_KZN)).toContain("traffic-5gb");
+
+    const before = await overview(anna, ANNA_MSK);
+    expect(before.balance).toBeGreaterThanOrEqual(150);
+    const refused = await redeem(anna, ANNA_MSK, "traffic-5gb", `no-mobile-${crypto.randomUUID()}`);
+    expect(refused.status).toBe(409);
+    expect(refused.headers.get("content-type")).toContain("application/problem+json");
+    expect(await json<{ type: string; title: string }>(refused)).toMatchObject({
+      type: "urn:kabinet:problem:bonus-reward-needs-service",
+      title: "Эта награда — для мобильной связи, а на счёте её нет",
+    });
+    const en = await api(anna, `/accounts/${ANNA_MSK}/bonus/redemptions?lang=en`, {
+      method: "POST",
+      headers: { "idempotency-key": `no-mobile-${crypto.randomUUID()}` },
+      body: JSON.stringify({ rewardId: "traffic-5gb" }),
+    });
+    expect((await json<{ title: string }>(en)).title).toBe("This reward is for mobile service, and the account has none");
+    // Nothing was taken.
+    expect((await overview(anna, ANNA_MSK)).balance).toBe(before.balance);
+    expect(await sum(ANNA_MSK, "SELECT count(*) n FROM bonus_redemptions WHERE account_no = ? AND reward_id = 'traffic-5gb'")).toBe(0);
+  });
 });

@@ -22,6 +22,21 @@ describe("help centre", () => {
     expect(await searchIds("msk", "платёж")).toEqual(await searchIds("msk", "платеж"));
   });
 
+  it("finds how to disconnect a service or terminate the contract, however it is asked", async () => {
+    for (const q of ["расторгнуть договор", "отключить услугу", "расторжение", "как отключить интернет"])
+      expect((await searchIds("msk", q))[0], q).toBe("disconnect-terminate");
+    for (const q of ["terminate the contract", "disconnect a service", "how to disconnect the internet", "termination"])
+      expect((await searchIds("msk", q, "en"))[0], q).toBe("disconnect-terminate");
+    const article = await json<Article>(await call("msk", "/api/v1/help/articles/disconnect-terminate"));
+    expect(article.title).toBe("Отключение услуги и расторжение договора");
+    // The seed's steps: a block for a while, an application to disconnect for good, the termination form to leave.
+    expect(article.body).toContain("«Добровольная блокировка»");
+    expect(article.body).toContain("«Отключить»");
+    expect(article.body).toContain("«Расторгнуть договор»");
+    const linked = await json<{ items: Article[] }>(await call("msk", "/api/v1/help/articles?screen=applications"));
+    expect(linked.items.map((a) => a.id)).toContain("disconnect-terminate");
+  });
+
   it("searches in English with English stemming", async () => {
     expect((await searchIds("msk", "paying", "en"))[0]).toBe("pay-ways");
     expect((await searchIds("msk", "passwords", "en"))[0]).toBe("forgot-password");

@@ -498,4 +498,48 @@ describe("texts", () => {
     expect(smsParts("Ж".repeat(71))).toBe(2);
     expect(smsParts("A".repeat(160))).toBe(1);
   });
+
+  it("name the application's kind and service, and write days, amounts and account numbers as people read them", () => {
+    const app = {
+      number: "2612-483920",
+      status: "в работе",
+      status_ru: "в работе",
+      status_en: "in progress",
+      kind_ru: "Отключение услуги",
+      kind_en: "Disconnection of a service",
+      service_ru: "Интернет 100",
+      service_en: "Internet 100",
+      url: "/applications/01jabc",
+    };
+    const ru = render("application_status", "ru", "201000000012", app);
+    expect(ru.title).toBe("Заявка № 2612-483920: в работе");
+    expect(ru.body).toBe("Отключение услуги «Интернет 100», счёт 2010 0000 0012. Заявка № 2612-483920 — в работе.");
+    const en = render("application_status", "en", "201000000012", app);
+    expect(en.title).toBe("Application 2612-483920: in progress");
+    expect(en.body).toBe("Disconnection of a service “Internet 100”, account 2010 0000 0012. Application 2612-483920 is now: in progress.");
+    // A call-out names no service; a new connection has no account yet.
+    const callout = { ...app, kind_ru: "Вызов специалиста", kind_en: "Technician call-out", service_ru: "", service_en: "" };
+    expect(render("application_status", "ru", null, callout).body).toBe("Вызов специалиста. Заявка № 2612-483920 — в работе.");
+
+    expect(render("block", "ru", "201000000012", { phase: "start", day: "2026-12-10" }).body).toBe(
+      "Счёт 2010 0000 0012: добровольная блокировка до 10 декабря 2026 г.",
+    );
+    expect(render("block", "en", "201000000012", { phase: "start", day: "2026-12-10" }).body).toBe(
+      "Account 2010 0000 0012: voluntary block until 10 December 2026.",
+    );
+    const charge = { amountKop: 1_234_50, day: "24.11.2026" };
+    expect(render("charge_made", "ru", "201000000012", charge).body).toBe(
+      "За 24 ноября 2026 г. со счёта 2010 0000 0012 списано 1 234,50 ₽ за услуги.",
+    );
+    expect(render("charge_made", "en", "201000000012", charge).body).toBe(
+      "1,234.50 ₽ was charged to account 2010 0000 0012 for 24 November 2026.",
+    );
+    const report = { reportId: "r1", format: "PDF", from: "2026-11-01", to: "2026-11-30", rows: 42 };
+    expect(render("report_ready", "ru", "201000000012", report).body).toBe(
+      "Детализация по счёту 2010 0000 0012 с 1 ноября 2026 г. по 30 ноября 2026 г. (PDF, записей: 42) готова. Скачать можно в личном кабинете.",
+    );
+    expect(render("report_ready", "en", "201000000012", report).body).toBe(
+      "Usage detail for account 2010 0000 0012, 1 November 2026 to 30 November 2026 (PDF, 42 records), is ready to download in the cabinet.",
+    );
+  });
 });

@@ -204,6 +204,62 @@ describe("the sandbox's hosted pages", () => {
   });
 });
 
+describe("cancelling on the sandbox's card page", () => {
+  it("offers «Отмена — вернуться в кабинет», which fails the attempt exactly once and credits nothing", { timeout: 30_000 }, async () => {
+    const cookie = await loginPetr();
+    const before = await balance(cookie, PETR_EKB);
+    const { payment, confirmationUrl } = await json<{ payment: Payment; confirmationUrl: string }>(
+      await pay(cookie, PETR_EKB, { amountKop: 15_000 }, crypto.randomUUID()),
+    );
+    const path = new URL(confirmationUrl).pathname;
+    const form = await (await call("msk", path, { headers: { accept: "text/html" } })).text();
+    const cancel = /<form method="post" action="([^"]+)">\s*<button[^>]*>Отмена — вернуться в кабинет<\/button>/.exec(form);
+    expect(cancel, "the card page has a cancel button in its own form").not.toBeNull();
+    const action = cancel?.[1] ?? "";
+    // The payer clicks it twice (a double click, a second tab): both go back to the cabinet.
+    const [a, b] = await Promise.all([call("msk", action, { method: "POST" }), call("msk", action, { method: "POST" })]);
+    for (const res of [a, b]) {
+      expect(res.status).toBe(303);
+      expect(res.headers.get("location")).toBe(`http://msk.kabinet.localhost/accounts/${PETR_EKB}/payments/${payment.id}`);
+    }
+    // The cabinet shows it cancelled, not «обрабатывается».
+    expect(await getPayment(cookie, PETR_EKB, payment.id)).toMatchObject({ status: "failed", failureCode: "canceled" });
+    // The card page no longer takes a card for it.
+    const again = await call("msk", path, {
+      method: "POST",
+      body: new URLSearchParams({ number: "4242 4242 4242 4242", exp: "12/30", cvc: "123" }),
+    });
+    expect(again.status).toBe(303);
+    // The acquirer's webhooks (twice each, late) arrive; still failed once, nothing credited.
+    await new Promise((r) => setTimeout(r, 3500));
+    expect((await getPayment(cookie, PETR_EKB, payment.id)).status).toBe("failed");
+    expect(await balance(cookie, PETR_EKB)).toBe(before);
+    const shard = await createDataAccess(env).shardForAccount(PETR_EKB);
+    if (!shard) throw new Error("no shard");
+    const d1 = (shard.db as unknown as { $client: D1Database }).$client;
+    const failed = await d1
+      .prepare("SELECT count(*) n FROM payment_events WHERE payment_id = ? AND to_status = 'failed' AND applied = 1")
+      .bind(payment.id)
+      .first<{ n: number }>();
+    expect(failed?.n).toBe(1);
+    await assertConsistent(PETR_EKB);
+  });
+
+  it("cannot cancel a payment that has already succeeded", async () => {
+    const cookie = await loginPetr();
+    const { payment, confirmationUrl } = await json<{ payment: Payment; confirmationUrl: string }>(
+      await pay(cookie, PETR_EKB, { amountKop: 12_000 }, crypto.randomUUID()),
+    );
+    const before = await balance(cookie, PETR_EKB);
+    await enterCard(confirmationUrl, "4242 4242 4242 4242");
+    const res = await call("msk", `${new URL(confirmationUrl).pathname}/cancel`, { method: "POST" });
+    expect(res.status).toBe(303);
+    expect((await getPayment(cookie, PETR_EKB, payment.id)).status).toBe("succeeded");
+    expect(await balance(cookie, PETR_EKB)).toBe(before + 12_000);
+    await assertConsistent(PETR_EKB);
+  });
+});
+
 describe("the acquirer's webhook", () => {
   it("answers a signed event that is not a payment event with a 400 problem, not a 500", async () => {
     // A signature proves who sent it, not what is in it (an API change of the acquirer's, a bug of theirs): found by the fuzzer.

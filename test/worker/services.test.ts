@@ -503,3 +503,33 @@ describe("applications", () => {
     expect(codes[20]).toBe(429);
   });
 });
+
+describe("what an application says it is", () => {
+  it("names the kind of request and the service, in the application and in the inbox, in ru and en", async () => {
+    const petr = await login("petr");
+    const acc = await json<{ services: { id: string; name: { ru: string; en: string } }[] }>(await api(petr, `/accounts/${PETR_EKB}`));
+    const inet = acc.services[0];
+    if (!inet) throw new Error("no service");
+    const made = await api(petr, "/applications", {
+      method: "POST",
+      body: JSON.stringify({ kind: "disconnection", accountNo: PETR_EKB, serviceId: inet.id }),
+    });
+    expect(made.status).toBe(201);
+    const { id, number } = await json<App>(made);
+    type Shown = { kindLabel: { ru: string; en: string }; service: { ru: string; en: string } | null };
+    const one = await json<Shown>(await api(petr, `/applications/${id}`));
+    expect(one.kindLabel).toEqual({ ru: "Отключение услуги", en: "Disconnection of a service" });
+    expect(one.service).toEqual(inet.name);
+    const listed = await json<{ items: (Shown & { id: string })[] }>(await api(petr, "/applications"));
+    expect(listed.items.find((a) => a.id === id)?.service).toEqual(inet.name);
+    // The inbox says what was asked for, about which service and account.
+    const inboxBody = async () =>
+      (await json<{ items: { title: string; body: string }[] }>(await api(petr, "/notifications"))).items.find((m) =>
+        m.title.includes(number),
+      )?.body;
+    await expect
+      .poll(inboxBody, { timeout: 10_000 })
+      .toBe(`Отключение услуги «${inet.name.ru}», счёт ${PETR_EKB.replace(/(\d{4})(?=\d)/g, "$1 ")}. Заявка № ${number} — принята.`);
+    expect((await api(petr, `/applications/${id}/cancel`, { method: "POST" })).status).toBe(200);
+  });
+});

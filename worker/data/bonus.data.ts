@@ -48,6 +48,8 @@ export interface Reward {
   /** discount: kopecks credited to the account. */
   valueKop?: number;
   partner?: string;
+  /** A service the account must have for the reward to be of use (mobile data needs a mobile service). */
+  needs?: "mobile";
 }
 
 export const REWARDS: readonly Reward[] = [
@@ -74,6 +76,7 @@ export const REWARDS: readonly Reward[] = [
     kind: "traffic",
     regions: "*",
     cost: 150,
+    needs: "mobile",
     titleRu: "Дополнительные 5 ГБ мобильного интернета",
     titleEn: "Extra 5 GB of mobile data",
   },

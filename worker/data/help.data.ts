@@ -195,6 +195,18 @@ export const HELP_ARTICLES: readonly HelpArticle[] = [
     },
   },
   {
+    // The seed's «Как отключить интернет»: a block for a while, an application to disconnect for good, the termination form to leave.
+    id: "disconnect-terminate",
+    topic: "services",
+    regions: null,
+    screens: ["applications"],
+    title: { ru: "Отключение услуги и расторжение договора", en: "Disconnecting a service and terminating the contract" },
+    body: {
+      ru: "Как отключить интернет, ТВ или другую услугу, зависит от того, на время или навсегда.\n\nНа время (отпуск, дача): откройте счёт, выберите услугу и оформите «Добровольная блокировка» — укажите первый и последний день блокировки и подтвердите. Абонентская плата за эти дни не списывается.\n\nНавсегда: для постоянного отключения услуги оставьте заявку — на странице услуги нажмите «Отключить» и подтвердите. Статус заявки виден в разделе «Заявки».\n\nЕсли вы хотите отказаться от всех услуг и расторгнуть договор, откройте счёт и заполните форму расторжения договора: кнопка «Расторгнуть договор». Укажите, как вернуть остаток: на карту, с которой платили, или на банковский счёт по реквизитам. Отключение и расторжение оформляет только владелец договора.",
+      en: "How to stop internet, TV or another service depends on whether it is for a while or for good.\n\nFor a while (a holiday, the summer house): open the account, choose the service and set up a “Voluntary block”: pick the first and last day and confirm. No fee is charged for those days.\n\nFor good: to disconnect a service permanently, make an application: on the service page press “Disconnect” and confirm. Its status is in “Applications”.\n\nTo give up all services and terminate the contract, open the account and fill in the termination form: the “Terminate the contract” button. Choose how the balance is returned: to the card you paid with or to a bank account. Only the contract holder may disconnect services or terminate the contract.",
+    },
+  },
+  {
     id: "dacha-season",
     topic: "services",
     regions: ["vl"],

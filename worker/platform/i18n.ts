@@ -134,6 +134,14 @@ const messages = {
   },
   "problem.bonus_not_member": { ru: "Счёт не участвует в программе «Бонус»", en: "The account is not in the Bonus programme" },
   "problem.bonus_insufficient": { ru: "Не хватает баллов: нужно {cost}", en: "Not enough points: {cost} needed" },
+  "problem.bonus_reward_needs_service": {
+    ru: "Эта награда — для мобильной связи, а на счёте её нет",
+    en: "This reward is for mobile service, and the account has none",
+  },
+  "field.bonus.needs_mobile": {
+    ru: "Мобильный интернет пригодится, когда на счёте будет мобильная связь",
+    en: "Mobile data is of use once the account has a mobile service",
+  },
   "problem.outage_resolved": { ru: "Авария уже отмечена устранённой", en: "The outage is already resolved" },
   "problem.push_unavailable": { ru: "Push-уведомления временно недоступны", en: "Push notifications are unavailable for now" },
   "problem.bad_json": { ru: "Запрос не удалось прочитать", en: "The request could not be read" },

@@ -198,7 +198,7 @@ async function me(): Promise<ProfileDto | null> {
 }
 
 type Items<T> = { items: T[] };
-type AccountsDto = { items: AccountDto[]; totalKop: number };
+type AccountsDto = { items: AccountDto[]; totalKop: number; viewOnlyKop: number };
 
 /**
  * Data the server put into the first page (region context, support numbers),

@@ -18,6 +18,9 @@ import { verifySignature } from "./index";
  * | 4000 0000 0000 3220 | asks for 3-D Secure; code 123456 passes, anything else fails |
  * | 4000 0000 0000 0341 | succeeds, but later charges of its saved token are declined  |
  *
+ * «Отмена — вернуться в кабинет» on the card and 3-D Secure pages gives the
+ * attempt up (`canceled`, failure code `canceled`) and sends the payer back.
+ *
  * Webhooks are delivered through the `billing` queue, signed at delivery:
  * the final event twice (at once and 3 s later) and `payment.pending`
  * 2 s after it, so the cabinet always sees duplicates and disorder.
@@ -166,6 +169,7 @@ const page = (title: string, body: ReturnType<typeof html>) => html`<!doctype ht
         input { width: 100%; box-sizing: border-box; font: inherit; padding: 0.6rem; border: 1px solid #8a99ad; border-radius: 8px; }
         button { margin-top: 1rem; width: 100%; font: inherit; padding: 0.75rem; border: 0; border-radius: 8px; background: #0b5cad; color: #fff; }
         .row { display: flex; gap: 0.75rem; } .row > div { flex: 1; }
+        button.secondary { background: #fff; color: #0b5cad; border: 1px solid #0b5cad; }
         .error { color: #a00; } .muted { color: #4a5868; font-size: 0.9rem; }
       </style>
     </head>
@@ -176,6 +180,11 @@ const page = (title: string, body: ReturnType<typeof html>) => html`<!doctype ht
       </main>
     </body>
   </html>`;
+
+/** «Отмена — вернуться в кабинет»: gives up the attempt at the acquirer, so the cabinet shows it cancelled. */
+const cancelForm = (id: string) => html`<form method="post" action="/sandbox/acquirer/pay/${id}/cancel">
+    <button type="submit" class="secondary">Отмена — вернуться в кабинет</button>
+  </form>`;
 
 const rub = (kop: number) => `${(kop / 100).toFixed(2).replace(".", ",")} ₽`;
 
@@ -194,6 +203,7 @@ function cardForm(id: string, stored: Stored, error?: string) {
         </div>
         <button type="submit">Оплатить ${rub(stored.payment.amountKop)}</button>
       </form>
+      ${cancelForm(id)}
       <p class="muted">Тестовые карты: 4242 4242 4242 4242 — успех; 4000 0000 0000 0002 — отказ; 4000 0000 0000 3220 — 3-D Secure (код ${SANDBOX_CODE_3DS}).</p>`,
   );
 }
@@ -260,6 +270,13 @@ export const sandboxPages = new Hono<{ Bindings: Env }>()
     await finish(c.env, stored, number.endsWith("0002") ? "card_declined" : number.endsWith("9995") ? "insufficient_funds" : null, number);
     return c.redirect(back(stored), 303);
   })
+  .post("/sandbox/acquirer/pay/:id/cancel", async (c) => {
+    const stored = await loadPayment(c.env, c.req.param("id"));
+    if (!stored) throw new AppError(404, "not_found");
+    // Only an unfinished attempt can be given up; a paid or declined one just goes back to the cabinet.
+    if (stored.payment.status === "pending" || stored.payment.status === "waiting_for_3ds") await finish(c.env, stored, "canceled", null);
+    return c.redirect(back(stored), 303);
+  })
   .get("/sandbox/acquirer/3ds/:id", async (c) => {
     const stored = await loadPayment(c.env, c.req.param("id"));
     if (stored?.payment.status !== "waiting_for_3ds") throw new AppError(404, "not_found");
@@ -273,6 +290,7 @@ export const sandboxPages = new Hono<{ Bindings: Env }>()
             <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required />
             <button type="submit">Подтвердить</button>
           </form>
+          ${cancelForm(stored.payment.id)}
           ${raw(`<p class="muted">Код в песочнице: ${SANDBOX_CODE_3DS}</p>`)}`,
       ),
     );

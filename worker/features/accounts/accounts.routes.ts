@@ -59,7 +59,17 @@ export const listAccountsRoute = createRoute({
   path: "/accounts",
   tags: ["Accounts"],
   summary: "Every account of the subscriber (own and relatives'), with balances and the total",
-  responses: { 200: jsonResponse("Accounts", z.object({ items: z.array(Account), totalKop: z.number().int() })), 401: unauthorized },
+  responses: {
+    200: jsonResponse(
+      "Accounts",
+      z.object({
+        items: z.array(Account),
+        totalKop: z.number().int().openapi({ description: "Balances of the subscriber's own accounts and of relatives' they may pay for" }),
+        viewOnlyKop: z.number().int().openapi({ description: "Balances of relatives' accounts shown view-only, not in the total" }),
+      }),
+    ),
+    401: unauthorized,
+  },
 });
 
 export const accountRoute = createRoute({

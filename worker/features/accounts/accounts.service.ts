@@ -84,10 +84,15 @@ async function summarizeLinks(data: DataAccess, links: LinkRow[], now: Date) {
   });
 }
 
-/** Every account the subscriber holds or was given, from whichever shards hold them, with balances and services. */
+/**
+ * Every account the subscriber holds or was given, from whichever shards hold them, with balances and services.
+ * The total is the money the subscriber manages (own accounts and relatives' with full access); view-only
+ * relatives' money is not theirs to count, so it is summed apart.
+ */
 export async function listAccounts(data: DataAccess, subscriberId: string, now = new Date()) {
   const items = await summarizeLinks(data, await selectLinkedAccounts(data.global, subscriberId), now);
-  return { items, totalKop: items.reduce((t, a) => t + a.balanceKop, 0) };
+  const sum = (list: typeof items) => list.reduce((t, a) => t + a.balanceKop, 0);
+  return { items, totalKop: sum(items.filter((a) => a.role !== "viewer")), viewOnlyKop: sum(items.filter((a) => a.role === "viewer")) };
 }
 
 /** One account: only its own shard is read. */

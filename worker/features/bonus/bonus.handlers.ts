@@ -1,9 +1,7 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { rewardsFor } from "../../data/bonus.data";
 import type { AppEnv } from "../../env";
 import { requireSession } from "../../platform/session";
-import { requireAccount } from "../accounts/accounts.service";
 import type * as r from "./bonus.routes";
 import * as svc from "./bonus.service";
 
@@ -15,12 +13,12 @@ export const overviewHandler: RouteHandler<typeof r.overviewRoute, AppEnv> = asy
 };
 
 export const rewardsHandler: RouteHandler<typeof r.rewardsRoute, AppEnv> = async (c) => {
-  const link = await requireAccount(c.get("data").global, requireSession(c).subscriberId, c.req.valid("param").accountNo);
+  const rewards = await svc.rewardsForAccount(c.get("data"), requireSession(c).subscriberId, c.req.valid("param").accountNo);
   const lang = c.get("lang");
   noStore(c);
   return c.json(
     {
-      items: rewardsFor(link.region).map((w) => ({
+      items: rewards.map((w) => ({
         id: w.id,
         kind: w.kind,
         cost: w.cost,

@@ -58,7 +58,7 @@ export const rewardsRoute = createRoute({
   method: "get",
   path: "/accounts/{accountNo}/bonus/rewards",
   tags: ["Bonus"],
-  summary: "The rewards catalogue of the account's region",
+  summary: "The rewards catalogue of the account's region, without those that need a service the account does not have",
   request: { params: AccountParam },
   responses: {
     200: jsonResponse(
@@ -115,7 +115,7 @@ export const redeemRoute = createRoute({
     401: unauthorized,
     403: problem("Only the holder"),
     404: problem("No such account or reward"),
-    409: problem("Not a member, or not enough points"),
+    409: problem("Not a member, not enough points, or the reward needs a service the account does not have"),
   },
 });
 

@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, gt, ne, or, sql } from "drizzle-orm";
 import { BONUS_RULES, pointsForCharges, type Reward, ratesFor, rewardsFor } from "../../data/bonus.data";
 import { REGIONS } from "../../data/regions.data";
 import {
@@ -124,6 +124,30 @@ export async function leaveBonus(data: DataAccess, session: SessionInfo, account
   ]);
 }
 
+/** Kinds of service the account has (not ended); a bundle with mobile data counts as mobile. */
+async function serviceNeedsMet(db: RegionDb, accountNo: string): Promise<Set<NonNullable<Reward["needs"]>>> {
+  const row = await db
+    .select({ n: sql<number>`count(*)` })
+    .from(accountServices)
+    .innerJoin(tariffs, eq(tariffs.id, accountServices.tariffId))
+    .where(
+      and(
+        eq(accountServices.accountNo, accountNo),
+        ne(accountServices.status, "ended"),
+        or(eq(tariffs.kind, "mobile"), gt(tariffs.dataGb, 0)),
+      ),
+    )
+    .get();
+  return new Set(Number(row?.n ?? 0) > 0 ? (["mobile"] as const) : []);
+}
+
+/** The rewards of the account's region that are of use to it: one that needs a service the account lacks is not offered. */
+export async function rewardsForAccount(data: DataAccess, subscriberId: string, accountNoInput: string): Promise<Reward[]> {
+  const { accountNo, db, region } = await shardOf(data, subscriberId, accountNoInput, "viewer");
+  const met = await serviceNeedsMet(db, accountNo);
+  return rewardsFor(region).filter((r) => !r.needs || met.has(r.needs));
+}
+
 /** A reward code: 10 characters without look-alikes (0/O, 1/I), from the CSPRNG. */
 function rewardCode(): string {
   const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -171,6 +195,8 @@ export async function redeem(
   if (existing) return { redemption: toRedemption(existing), replayed: true };
   const reward: Reward | undefined = rewardsFor(region).find((r) => r.id === rewardId);
   if (!reward) throw new AppError(404, "not_found");
+  if (reward.needs && !(await serviceNeedsMet(db, accountNo)).has(reward.needs))
+    throw new AppError(409, "bonus_reward_needs_service", {}, [{ field: "rewardId", message: `field.bonus.needs_${reward.needs}` }]);
   const member = await db.select({ s: bonusMembers.status }).from(bonusMembers).where(eq(bonusMembers.accountNo, accountNo)).get();
   if (member?.s !== "active") throw new AppError(409, "bonus_not_member");
   const ledgerId = newId(now.getTime());

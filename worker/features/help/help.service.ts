@@ -65,14 +65,24 @@ export async function article(data: DataAccess, region: Region, lang: Lang, id: 
   return found;
 }
 
+/**
+ * Words that say nothing of the topic. Kept in the index, they let a short
+ * article that happens to contain «в» or "a" outrank the one asked for
+ * ("disconnect a service" found roaming first).
+ */
+const STOP_WORDS: Record<Lang, string[]> = {
+  ru: ["а", "в", "во", "до", "же", "за", "и", "из", "к", "как", "ли", "мне", "на", "не", "о", "об", "от", "по", "с", "со", "у", "что", "я"],
+  en: ["a", "an", "and", "at", "be", "by", "can", "do", "for", "how", "i", "in", "is", "it", "my", "of", "on", "or", "the", "to", "with"],
+};
+
 function newIndex(lang: Lang) {
   return create({
     schema: { id: "string", title: "string", body: "string" } as const,
     components: {
       tokenizer:
         lang === "ru"
-          ? { language: "russian", stemming: true, stemmer: russianStemmer }
-          : { language: "english", stemming: true, stemmer: englishStemmer },
+          ? { language: "russian", stemming: true, stemmer: russianStemmer, stopWords: STOP_WORDS.ru }
+          : { language: "english", stemming: true, stemmer: englishStemmer, stopWords: STOP_WORDS.en },
     },
   });
 }

@@ -1,6 +1,6 @@
 import type { Channel, NotificationKind } from "../../db/schema/global";
 import type { Lang } from "../../platform/i18n";
-import { rubText } from "../payments/format";
+import { formatAccountNoPlain } from "../payments/format";
 
 export interface KindInfo {
   /** Sent during quiet hours too (the service is affected now). */
@@ -143,20 +143,40 @@ const num = (p: Params, k: string) => Number(p[k] ?? 0);
 const str = (p: Params, k: string) => String(p[k] ?? "");
 /** "…0012": the end of an account number, enough to tell accounts apart in 70 characters. */
 const tail = (accountNo: string | null) => (accountNo ? `…${accountNo.slice(-4)}` : "");
-const money = (kop: number, lang: Lang) => (lang === "ru" ? rubText(kop) : `${(kop / 100).toFixed(2)} RUB`);
+/** 123450 → "1 234,50 ₽" / "1,234.50 ₽": grouped thousands, as the cabinet's screens write money. */
+function money(kop: number, lang: Lang): string {
+  const abs = Math.abs(Math.round(kop));
+  const whole = String(Math.floor(abs / 100)).replace(/\B(?=(\d{3})+(?!\d))/g, lang === "ru" ? " " : ",");
+  return `${kop < 0 ? "-" : ""}${whole}${lang === "ru" ? "," : "."}${String(abs % 100).padStart(2, "0")} ₽`;
+}
+const MONTHS = {
+  ru: ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября", "ноября", "декабря"],
+  en: ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"],
+};
+/** A calendar day, "2026-12-10" or "10.12.2026", as words: "10 декабря 2026 г." / "10 December 2026"; anything else as it is. */
+function dayText(value: string, lang: Lang): string {
+  const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  const dotted = /^(\d{2})\.(\d{2})\.(\d{4})$/.exec(value);
+  const [y, mo, d] = iso ? [iso[1], iso[2], iso[3]] : dotted ? [dotted[3], dotted[2], dotted[1]] : [];
+  const month = mo ? MONTHS[lang][Number(mo) - 1] : undefined;
+  if (!month) return value;
+  return lang === "ru" ? `${Number(d)} ${month} ${y} г.` : `${Number(d)} ${month} ${y}`;
+}
 
 /** Renders an event's texts in the subscriber's language. `until` and `day` params are already local to the region. */
 export function render(kind: NotificationKind, lang: Lang, accountNo: string | null, p: Params): Rendered {
   const ru = lang === "ru";
   const acc = accountNo ? `/accounts/${accountNo}` : "/accounts";
   const t = tail(accountNo);
+  // Account numbers in the texts as the screens show them: "2010 0000 0012".
+  const no = accountNo ? formatAccountNoPlain(accountNo) : "";
   switch (kind) {
     case "low_balance":
       return {
         title: ru ? `Баланс ниже ${money(num(p, "thresholdKop"), lang)}` : `Balance below ${money(num(p, "thresholdKop"), lang)}`,
         body: ru
-          ? `На счёте ${accountNo} осталось ${money(num(p, "balanceKop"), lang)}. Пополните, чтобы услуги не остановились.`
-          : `Account ${accountNo} has ${money(num(p, "balanceKop"), lang)} left. Top up to keep your services on.`,
+          ? `На счёте ${no} осталось ${money(num(p, "balanceKop"), lang)}. Пополните, чтобы услуги не остановились.`
+          : `Account ${no} has ${money(num(p, "balanceKop"), lang)} left. Top up to keep your services on.`,
         sms: ru
           ? `Счёт ${t}: баланс ${money(num(p, "balanceKop"), lang)}, ниже порога`
           : `Acc ${t}: balance ${money(num(p, "balanceKop"), lang)}, low`,
@@ -166,8 +186,8 @@ export function render(kind: NotificationKind, lang: Lang, accountNo: string | n
       return {
         title: ru ? `Денег хватит на ${num(p, "days")} дн.` : `Money lasts ${num(p, "days")} more days`,
         body: ru
-          ? `По счёту ${accountNo} баланса ${money(num(p, "balanceKop"), lang)} хватит примерно на ${num(p, "days")} дн.`
-          : `The balance of account ${accountNo} (${money(num(p, "balanceKop"), lang)}) lasts about ${num(p, "days")} days.`,
+          ? `По счёту ${no} баланса ${money(num(p, "balanceKop"), lang)} хватит примерно на ${num(p, "days")} дн.`
+          : `The balance of account ${no} (${money(num(p, "balanceKop"), lang)}) lasts about ${num(p, "days")} days.`,
         sms: ru ? `Счёт ${t}: денег хватит на ${num(p, "days")} дн. Пополните счёт` : `Acc ${t}: money lasts ${num(p, "days")} days`,
         url: `${acc}?topup`,
       };
@@ -175,8 +195,8 @@ export function render(kind: NotificationKind, lang: Lang, accountNo: string | n
       return {
         title: ru ? `Зачислено ${money(num(p, "amountKop"), lang)}` : `${money(num(p, "amountKop"), lang)} credited`,
         body: ru
-          ? `Платёж на счёт ${accountNo} зачислен. Чек — в разделе платежей.`
-          : `The payment to account ${accountNo} is credited. The receipt is in payments.`,
+          ? `Платёж на счёт ${no} зачислен. Чек — в разделе платежей.`
+          : `The payment to account ${no} is credited. The receipt is in payments.`,
         sms: ru ? `Счёт ${t}: зачислено ${money(num(p, "amountKop"), lang)}` : `Acc ${t}: ${money(num(p, "amountKop"), lang)} credited`,
         url: str(p, "paymentId") ? `${acc}/payments/${str(p, "paymentId")}` : acc,
       };
@@ -184,8 +204,8 @@ export function render(kind: NotificationKind, lang: Lang, accountNo: string | n
       return {
         title: ru ? `Списано ${money(num(p, "amountKop"), lang)}` : `${money(num(p, "amountKop"), lang)} charged`,
         body: ru
-          ? `За ${str(p, "day")} со счёта ${accountNo} списано ${money(num(p, "amountKop"), lang)} за услуги.`
-          : `${money(num(p, "amountKop"), lang)} was charged to account ${accountNo} for ${str(p, "day")}.`,
+          ? `За ${dayText(str(p, "day"), lang)} со счёта ${no} списано ${money(num(p, "amountKop"), lang)} за услуги.`
+          : `${money(num(p, "amountKop"), lang)} was charged to account ${no} for ${dayText(str(p, "day"), lang)}.`,
         sms: ru
           ? `Счёт ${t}: списано ${money(num(p, "amountKop"), lang)} за ${str(p, "day")}`
           : `Acc ${t}: ${money(num(p, "amountKop"), lang)} charged`,
@@ -197,8 +217,8 @@ export function render(kind: NotificationKind, lang: Lang, accountNo: string | n
           ? `Автоплатёж ${money(num(p, "amountKop"), lang)} ${str(p, "day")}`
           : `Autopay of ${money(num(p, "amountKop"), lang)} on ${str(p, "day")}`,
         body: ru
-          ? `${str(p, "day")} с карты •••• ${str(p, "last4")} будет списано ${money(num(p, "amountKop"), lang)} на счёт ${accountNo}. Остановить автоплатёж можно в личном кабинете.`
-          : `On ${str(p, "day")} ${money(num(p, "amountKop"), lang)} will be charged to card •••• ${str(p, "last4")} for account ${accountNo}. You can stop autopay in the cabinet.`,
+          ? `${str(p, "day")} с карты •••• ${str(p, "last4")} будет списано ${money(num(p, "amountKop"), lang)} на счёт ${no}. Остановить автоплатёж можно в личном кабинете.`
+          : `On ${str(p, "day")} ${money(num(p, "amountKop"), lang)} will be charged to card •••• ${str(p, "last4")} for account ${no}. You can stop autopay in the cabinet.`,
         sms: ru
           ? `${str(p, "day")} автоплатёж ${money(num(p, "amountKop"), lang)} на счёт ${t}`
           : `Autopay ${money(num(p, "amountKop"), lang)} to ${t} on ${str(p, "day")}`,
@@ -220,8 +240,8 @@ export function render(kind: NotificationKind, lang: Lang, accountNo: string | n
       return {
         title: ru ? "Автоплатёж не прошёл" : "Autopay failed",
         body: ru
-          ? `Не удалось списать ${money(num(p, "amountKop"), lang)} на счёт ${accountNo}: ${why}. ${num(p, "attemptsLeft") > 0 ? `Попробуем ещё ${num(p, "attemptsLeft")} раз.` : "Пополните счёт вручную или смените карту."}`
-          : `Could not charge ${money(num(p, "amountKop"), lang)} for account ${accountNo}: ${why}. ${num(p, "attemptsLeft") > 0 ? `We will try ${num(p, "attemptsLeft")} more times.` : "Please top up manually or change the card."}`,
+          ? `Не удалось списать ${money(num(p, "amountKop"), lang)} на счёт ${no}: ${why}. ${num(p, "attemptsLeft") > 0 ? `Попробуем ещё ${num(p, "attemptsLeft")} раз.` : "Пополните счёт вручную или смените карту."}`
+          : `Could not charge ${money(num(p, "amountKop"), lang)} for account ${no}: ${why}. ${num(p, "attemptsLeft") > 0 ? `We will try ${num(p, "attemptsLeft")} more times.` : "Please top up manually or change the card."}`,
         sms: ru ? `Счёт ${t}: автоплатёж ${money(num(p, "amountKop"), lang)} не прошёл` : `Acc ${t}: autopay failed`,
         url: `${acc}?topup`,
       };
@@ -236,9 +256,18 @@ export function render(kind: NotificationKind, lang: Lang, accountNo: string | n
       };
     case "application_status": {
       const status = str(p, `status_${lang}`) || str(p, "status");
+      // What the application is about: its kind, the service («Интернет 100»), the account.
+      const service = str(p, `service_${lang}`);
+      const about = [
+        `${str(p, `kind_${lang}`)}${service ? (ru ? ` «${service}»` : ` “${service}”`) : ""}`,
+        accountNo ? (ru ? `счёт ${no}` : `account ${no}`) : "",
+      ]
+        .filter((s) => s.trim())
+        .join(", ");
+      const what = about ? `${about}. ` : "";
       return {
         title: ru ? `Заявка № ${str(p, "number")}: ${status}` : `Application ${str(p, "number")}: ${status}`,
-        body: ru ? `Статус заявки № ${str(p, "number")} изменился: ${status}.` : `Application ${str(p, "number")} is now: ${status}.`,
+        body: ru ? `${what}Заявка № ${str(p, "number")} — ${status}.` : `${what}Application ${str(p, "number")} is now: ${status}.`,
         sms: ru ? `Заявка ${str(p, "number")}: ${status}`.slice(0, 70) : `Application ${str(p, "number")}: ${status}`.slice(0, 70),
         url: str(p, "url") || "/notifications",
       };
@@ -248,8 +277,8 @@ export function render(kind: NotificationKind, lang: Lang, accountNo: string | n
       return {
         title: ru ? (start ? "Блокировка началась" : "Блокировка снята") : start ? "Block started" : "Block lifted",
         body: ru
-          ? `Счёт ${accountNo}: ${start ? `добровольная блокировка до ${str(p, "day")}` : "услуги снова работают"}.`
-          : `Account ${accountNo}: ${start ? `voluntary block until ${str(p, "day")}` : "services are back on"}.`,
+          ? `Счёт ${no}: ${start ? `добровольная блокировка до ${dayText(str(p, "day"), lang)}` : "услуги снова работают."}`
+          : `Account ${no}: ${start ? `voluntary block until ${dayText(str(p, "day"), lang)}` : "services are back on"}.`,
         sms: ru
           ? `Счёт ${t}: ${start ? `блокировка до ${str(p, "day")}` : "блокировка снята"}`
           : `Acc ${t}: block ${start ? "started" : "lifted"}`,
@@ -292,8 +321,8 @@ export function render(kind: NotificationKind, lang: Lang, accountNo: string | n
       return {
         title: ru ? `Детализация по счёту ${t} готова` : `Usage detail for ${t} is ready`,
         body: ru
-          ? `Детализация по счёту ${accountNo} за ${str(p, "from")} — ${str(p, "to")} (${str(p, "format")}, записей: ${num(p, "rows")}) готова. Скачать можно в личном кабинете.`
-          : `Usage detail for account ${accountNo}, ${str(p, "from")} to ${str(p, "to")} (${str(p, "format")}, ${num(p, "rows")} records), is ready to download in the cabinet.`,
+          ? `Детализация по счёту ${no} с ${dayText(str(p, "from"), lang)} по ${dayText(str(p, "to"), lang)} (${str(p, "format")}, записей: ${num(p, "rows")}) готова. Скачать можно в личном кабинете.`
+          : `Usage detail for account ${no}, ${dayText(str(p, "from"), lang)} to ${dayText(str(p, "to"), lang)} (${str(p, "format")}, ${num(p, "rows")} records), is ready to download in the cabinet.`,
         sms: ru ? `Счёт ${t}: детализация готова, она в личном кабинете` : `Acc ${t}: usage detail is ready in the cabinet`,
         url: `${acc}/usage?report=${encodeURIComponent(str(p, "reportId"))}`,
       };

@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, isNull, lt } from "drizzle-orm";
 import { applicationDirectory } from "../../db/schema/global";
-import { type ApplicationStatus, applicationEvents, applications } from "../../db/schema/region";
+import { type ApplicationStatus, accountServices, applicationEvents, applications, tariffs } from "../../db/schema/region";
 import { type GlobalDb, type RegionDb, rawBatch } from "../../platform/db";
 
 export type Application = typeof applications.$inferSelect;
@@ -143,4 +143,39 @@ export function selectUnfinishedEffects(db: RegionDb, before: Date, limit = 50) 
     )
     .limit(limit)
     .all();
+}
+
+/**
+ * The service each application is about, in both languages: the account's service it names, else the tariff
+ * it connects. Two queries for any number of applications of one shard.
+ */
+export async function selectServiceNames(db: RegionDb, apps: readonly Application[]): Promise<Map<string, { ru: string; en: string }>> {
+  const tariffOf = (a: Application) => {
+    const d = JSON.parse(a.details) as Record<string, unknown>;
+    const id = d.tariffId ?? d.toTariffId;
+    return typeof id === "string" ? id : null;
+  };
+  const serviceIds = [...new Set(apps.flatMap((a) => (a.serviceId ? [a.serviceId] : [])))];
+  const tariffIds = [...new Set(apps.flatMap((a) => (a.serviceId ? [] : (tariffOf(a) ?? []))))];
+  const [byService, byTariff] = await Promise.all([
+    serviceIds.length
+      ? db
+          .select({ id: accountServices.id, ru: tariffs.nameRu, en: tariffs.nameEn })
+          .from(accountServices)
+          .innerJoin(tariffs, eq(tariffs.id, accountServices.tariffId))
+          .where(inArray(accountServices.id, serviceIds))
+          .all()
+      : [],
+    tariffIds.length
+      ? db.select({ id: tariffs.id, ru: tariffs.nameRu, en: tariffs.nameEn }).from(tariffs).where(inArray(tariffs.id, tariffIds)).all()
+      : [],
+  ]);
+  const services = new Map(byService.map((r) => [r.id, { ru: r.ru, en: r.en }]));
+  const tariffNames = new Map(byTariff.map((r) => [r.id, { ru: r.ru, en: r.en }]));
+  const out = new Map<string, { ru: string; en: string }>();
+  for (const a of apps) {
+    const name = a.serviceId ? services.get(a.serviceId) : tariffNames.get(tariffOf(a) ?? "");
+    if (name) out.set(a.id, name);
+  }
+  return out;
 }

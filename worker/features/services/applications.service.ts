@@ -86,11 +86,21 @@ export async function createApplication(data: DataAccess, notify: Notify, input:
   }
   if (!row) throw new AppError(503, "internal");
   await q.insertDirectoryEntry(data.global, { id, subscriberId: input.subscriberId, region: input.region, shard, createdAt: now });
-  await notifyStatus(notify, row, "received");
+  await notifyStatus(notify, row, "received", (await q.selectServiceNames(db, [row])).get(row.id) ?? null);
   return row;
 }
 
-async function notifyStatus(notify: Notify, app: q.Application, status: ApplicationStatus) {
+type Names = { ru: string; en: string };
+
+/** The service an application names, from what it recorded (Russian only) when the service is gone or unknown. */
+function recordedService(app: q.Application): Names | null {
+  const d = JSON.parse(app.details) as Record<string, unknown>;
+  const name = [d.service, d.tariffName, d.toTariffName].find((v): v is string => typeof v === "string" && v !== "");
+  return name ? { ru: name, en: name } : null;
+}
+
+async function notifyStatus(notify: Notify, app: q.Application, status: ApplicationStatus, service: Names | null) {
+  const named = service ?? recordedService(app);
   await notify({
     channel: "event",
     // One event per move (a status can come back: in work → technician → in work).
@@ -103,6 +113,11 @@ async function notifyStatus(notify: Notify, app: q.Application, status: Applicat
       status: STATUS_LABELS[status].ru,
       status_ru: STATUS_LABELS[status].ru,
       status_en: STATUS_LABELS[status].en,
+      // What it is about, so the message names it (not only a number).
+      kind_ru: KIND_LABELS[app.kind].ru,
+      kind_en: KIND_LABELS[app.kind].en,
+      service_ru: named?.ru ?? "",
+      service_en: named?.en ?? "",
       url: `/applications/${app.id}`,
     },
   });
@@ -118,13 +133,19 @@ export async function findApplication(data: DataAccess, id: string) {
   return app ? { app, db } : null;
 }
 
-export function applicationView(app: q.Application, events: q.ApplicationEvent[] | null, actor: Actor) {
+export function applicationView(
+  app: q.Application,
+  events: q.ApplicationEvent[] | null,
+  actor: Actor,
+  service: Names | null = recordedService(app),
+) {
   return {
     id: app.id,
     number: app.number,
     region: app.region,
     kind: app.kind,
     kindLabel: KIND_LABELS[app.kind],
+    service: service ?? recordedService(app),
     status: app.status,
     statusLabel: STATUS_LABELS[app.status],
     accountNo: app.accountNo,
@@ -153,18 +174,25 @@ export function applicationView(app: q.Application, events: q.ApplicationEvent[]
 /** The subscriber's applications, newest first (only the shards the directory names). */
 export async function listMyApplications(data: DataAccess, subscriberId: string) {
   const shards = (await q.selectSubscriberShards(data.global, subscriberId)).filter(isShardBinding);
-  const perShard = await Promise.all(shards.map((s) => q.selectSubscriberApplications(data.shard(s), subscriberId)));
+  const perShard = await Promise.all(
+    shards.map(async (s) => {
+      const rows = await q.selectSubscriberApplications(data.shard(s), subscriberId);
+      const names = await q.selectServiceNames(data.shard(s), rows);
+      return rows.map((a) => ({ a, service: names.get(a.id) ?? null }));
+    }),
+  );
   return perShard
     .flat()
-    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
-    .map((a) => applicationView(a, null, "subscriber"));
+    .sort((x, y) => y.a.createdAt.getTime() - x.a.createdAt.getTime())
+    .map(({ a, service }) => applicationView(a, null, "subscriber", service));
 }
 
 /** One of the subscriber's applications with its history; anyone else's is the same 404 as none. */
 export async function myApplication(data: DataAccess, subscriberId: string, id: string) {
   const found = await findApplication(data, id);
   if (!found || found.app.subscriberId !== subscriberId) throw new AppError(404, "not_found");
-  return applicationView(found.app, await q.selectEvents(found.db, id), "subscriber");
+  const [events, names] = await Promise.all([q.selectEvents(found.db, id), q.selectServiceNames(found.db, [found.app])]);
+  return applicationView(found.app, events, "subscriber", names.get(id) ?? null);
 }
 
 /**
@@ -200,9 +228,10 @@ export async function transition(
   if (!moved) throw new AppError(409, "application_transition", { from: STATUS_LABELS[app.status].ru, to: STATUS_LABELS[to].ru });
   const after = { ...app, status: to, updatedAt: now, technician: opts.technician ?? app.technician };
   if (to === "done" || to === "rejected" || to === "cancelled") await carryOut(data, db, after, now);
-  await notifyStatus(notify, after, to);
+  const service = (await q.selectServiceNames(db, [after])).get(id) ?? null;
+  await notifyStatus(notify, after, to, service);
   const events = await q.selectEvents(db, id);
-  return applicationView((await q.selectApplication(db, id)) ?? after, events, actor);
+  return applicationView((await q.selectApplication(db, id)) ?? after, events, actor, service);
 }
 
 /**

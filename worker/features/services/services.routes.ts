@@ -298,6 +298,7 @@ export const ApplicationDto = z
     region: z.string(),
     kind: z.enum(APPLICATION_KINDS),
     kindLabel: Localized,
+    service: Localized.nullable().openapi({ description: "The service or tariff the application is about" }),
     status: z.enum(APPLICATION_STATUSES),
     statusLabel: Localized,
     accountNo: z.string().nullable(),

@@ -173,9 +173,16 @@ export default function AccountsPage() {
             {(snap) => (
               <>
                 <Freshness stale={snap.stale} savedAt={snap.savedAt} />
-                <p class="total">
+                <p class="total" aria-describedby="total-includes">
                   {t("account.total")}: <strong>{formatRub(snap.data.totalKop, lang())}</strong>
                 </p>
+                <p id="total-includes" class="muted small">
+                  {t("account.total.includes")}
+                </p>
+                {/* A copy saved on the device before view-only money was counted apart has no such field. */}
+                <Show when={(snap.data.viewOnlyKop ?? 0) !== 0}>
+                  <p class="muted small">{t("account.total.viewOnly", { amount: formatRub(snap.data.viewOnlyKop, lang()) })}</p>
+                </Show>
                 <Show when={snap.data.items.length > 0} fallback={<p>{t("account.none")}</p>}>
                   <div class="grid">
                     <For each={snap.data.items}>

@@ -59,10 +59,14 @@ function Catalogue(props: { accountNo: string; balance: number; onRedeemed: (r: 
   const { t } = useI18n();
   const online = useOnline();
   const [rewards, { refetch }] = createResource(() => props.accountNo, api.bonusRewards);
-  const [kind, setKind] = createSignal<(typeof KINDS)[number]>("all");
+  const [chosenKind, setKind] = createSignal<(typeof KINDS)[number]>("all");
   const [confirming, setConfirming] = createSignal<RewardDto | null>(null);
   const a = createAction();
   let key = crypto.randomUUID();
+  // Only the kinds this account is offered (no «Трафик» for an account without mobile service).
+  const kinds = createMemo(() => KINDS.filter((k) => k === "all" || (latestOf(rewards) ?? []).some((r) => r.kind === k)));
+  // A kind chosen for another account that this one is not offered falls back to all.
+  const kind = () => (kinds().includes(chosenKind()) ? chosenKind() : "all");
   const shown = createMemo(() => (latestOf(rewards) ?? []).filter((r) => kind() === "all" || r.kind === kind()));
   const confirm = (reward: RewardDto) =>
     a.run(async () => {
@@ -76,7 +80,7 @@ function Catalogue(props: { accountNo: string; balance: number; onRedeemed: (r: 
       <h2 id="bonus-catalogue">{t("bonus.catalogue")}</h2>
       <fieldset class="chips">
         <legend class="visually-hidden">{t("bonus.filter")}</legend>
-        <For each={KINDS}>
+        <For each={kinds()}>
           {(k) => (
             <button type="button" class="button button--small" aria-pressed={kind() === k} onClick={() => setKind(k)}>
               {t(`bonus.kind.${k}`)}

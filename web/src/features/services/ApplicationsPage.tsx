@@ -4,11 +4,26 @@ import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { type ApplicationDto, servicesApi } from "../../lib/api";
 import { createAction } from "../../lib/createAction";
-import { formatMoment } from "../../lib/format";
+import { formatAccountNo, formatDay, formatMoment, formatRub } from "../../lib/format";
 import { useOnline } from "../../lib/online";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { RequireLogin } from "../auth/RequireLogin";
 import HelpLinks from "../help/HelpLinks";
+
+/** "Отключение услуги «Домашний 500»": the kind of request and the service it is about. */
+export function ApplicationSubject(props: { app: Pick<ApplicationDto, "kindLabel" | "service"> }) {
+  const { lang } = useI18n();
+  const service = () => props.app.service?.[lang()];
+  return (
+    <>
+      {props.app.kindLabel[lang()]}
+      <Show when={service()}>{(name) => (lang() === "ru" ? ` «${name()}»` : ` “${name()}”`)}</Show>
+    </>
+  );
+}
+
+/** "09-13" → "09:00–13:00". */
+const slotText = (slot: string) => slot.replace(/^(\d\d)-(\d\d)$/, "$1:00–$2:00");
 
 export function StatusBadge(props: { app: Pick<ApplicationDto, "status" | "statusLabel"> }) {
   const { lang } = useI18n();
@@ -38,10 +53,12 @@ export function ApplicationsPage() {
                       <li class="list__row">
                         <span>
                           <A href={`/applications/${a.id}`}>
-                            {t("apps.number", { number: a.number })} · {a.kindLabel[lang()]}
+                            {t("apps.number", { number: a.number })} · <ApplicationSubject app={a} />
                           </A>
                           <br />
-                          <small class="muted">{formatMoment(a.createdAt, lang())}</small>
+                          <small class="muted">
+                            <time datetime={a.createdAt}>{formatMoment(a.createdAt, lang())}</time>
+                          </small>
                         </span>
                         <StatusBadge app={a} />
                       </li>
@@ -65,16 +82,28 @@ export function ApplicationPage() {
   const online = useOnline();
   const [app, { refetch, mutate }] = createResource(() => params.id, servicesApi.application);
   const cancel = createAction();
-  const detail = (a: ApplicationDto) =>
-    [
-      a.accountNo ? `${t("account.number")}: ${a.accountNo}` : null,
+  // What the application is about, each value as a person reads it (days in words, money, grouped account numbers).
+  const detail = (a: ApplicationDto) => {
+    const d = a.details;
+    const text = (k: string) => (typeof d[k] === "string" && d[k] !== "" ? (d[k] as string) : null);
+    const day = (k: string) => (text(k) ? formatDay(text(k) as string, lang()) : null);
+    const refund = text("refund");
+    return [
+      a.service ? `${t("apps.service")}: ${a.service[lang()]}` : text("tariffName") && `${t("connect.tariff")}: ${text("tariffName")}`,
+      text("toTariffName") && `${t("apps.newTariff")}: ${text("toTariffName")}`,
+      a.accountNo ? `${t("account.number")}: ${formatAccountNo(a.accountNo)}` : null,
       a.address,
-      typeof a.details.tariffName === "string" ? `${t("connect.tariff")}: ${a.details.tariffName}` : null,
-      typeof a.details.toTariffName === "string" ? `${t("connect.tariff")}: ${a.details.toTariffName}` : null,
-      typeof a.details.fromDay === "string" ? t("block.period", { from: String(a.details.fromDay), to: String(a.details.toDay) }) : null,
-      a.preferredDay ? `${t("connect.day")}: ${a.preferredDay} ${a.preferredSlot ?? ""}` : null,
+      day("fromDay") && `${t("apps.period")}: ${t("block.period", { from: day("fromDay") ?? "", to: day("toDay") ?? "" })}`,
+      typeof d.feeKop === "number" && d.feeKop > 0 ? `${t("apps.fee")}: ${formatRub(d.feeKop, lang())}` : null,
+      a.preferredDay
+        ? `${t("connect.day")}: ${formatDay(a.preferredDay, lang())}${a.preferredSlot ? `, ${slotText(a.preferredSlot)}` : ""}`
+        : null,
+      text("problem") && `${t("apps.problem")}: ${text("problem")}`,
+      refund === "card" || refund === "bank" ? `${t("apps.refund")}: ${t(`termination.refund.${refund}`)}` : null,
+      text("reason") && `${t("apps.reason")}: ${text("reason")}`,
       a.technician ? `${t("apps.technician")}: ${a.technician}` : null,
     ].filter((x): x is string => Boolean(x));
+  };
   return (
     <RequireLogin>
       {() => (
