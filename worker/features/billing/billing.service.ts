@@ -1,8 +1,7 @@
 import { and, eq, gt, sql } from "drizzle-orm";
 import { accountServices, accounts, type LedgerKind, ledgerEntries, tariffs } from "../../db/schema/region";
-import type { DataAccess, RegionDb } from "../../platform/db";
+import type { RegionDb } from "../../platform/db";
 import { newId } from "../../platform/ids";
-import { log } from "../../platform/log";
 import { daysInMonth } from "../../platform/money";
 import { localDay, regionsAtHour } from "../../platform/region";
 
@@ -83,17 +82,6 @@ export async function chargeDay(db: RegionDb, region: string, day: string, now =
 /** Regions whose local time is in the midnight hour at `at`: their new day is charged now. */
 export function regionsAtMidnight(at: Date): { code: string; day: string }[] {
   return regionsAtHour(at, 0).map((r) => ({ code: r.code, day: localDay(r.tz, at) }));
-}
-
-/** Cron: charge each region whose local midnight has just come. */
-export async function chargeMidnightRegions(data: DataAccess, at: Date) {
-  let total = 0;
-  for (const { code, day } of regionsAtMidnight(at)) {
-    const n = await chargeDay(data.shardForRegion(code), code, day, at);
-    total += n;
-    log("info", "billing.charged", { region: code, day, entries: n });
-  }
-  return total;
 }
 
 export interface NewEntry {

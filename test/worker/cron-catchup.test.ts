@@ -1,0 +1,160 @@
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { REGIONS, SHARD_MAP } from "../../worker/data/regions.data";
+import { EARN_HOUR } from "../../worker/features/bonus/bonus.service";
+import { dueDay } from "../../worker/features/cron/daily.service";
+import worker from "../../worker/index";
+import { makeAccountNo } from "../../worker/platform/ids";
+import { daysInMonth } from "../../worker/platform/money";
+import { addDays, localDay, tzOffsetMs } from "../../worker/platform/region";
+
+// A Kurgan subscriber with one internet service, a 0 ₽ balance and a low-balance alert at 100 ₽.
+const TZ = "Asia/Yekaterinburg";
+const ACCOUNT = makeAccountNo("45000000071");
+const SERVICE = `${ACCOUNT}-1`;
+const SUBSCRIBER = "catchup-sub";
+const shard = () => env.DB_URAL;
+const DAY0 = localDay(TZ);
+
+/** The instant a Kurgan-local day reaches hh:mm. */
+function kurganAt(day: string, hour: number, minute = 0): number {
+  const naive = Date.parse(`${day}T${String(hour).padStart(2, "0")}:${String(minute).padStart(2, "0")}:00Z`);
+  return naive - tzOffsetMs(TZ, new Date(naive));
+}
+
+async function tick(scheduledTime: number) {
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ cron: "0 * * * *", scheduledTime }), env, ctx);
+  await waitOnExecutionContext(ctx);
+}
+
+/** Every region but Kurgan has done its daily work due at `at`: only Kurgan missed its ticks. */
+async function othersUpToDate(at: number) {
+  for (const r of REGIONS) {
+    if (r.code === "kurgan") continue;
+    const db = env[SHARD_MAP[r.branch]];
+    await db
+      .prepare(
+        "INSERT OR REPLACE INTO cron_progress (job, region, done_day, updated_at) VALUES ('midnight', ?1, ?2, ?5), ('bonus', ?1, ?3, ?5), ('alerts', ?1, ?4, ?5)",
+      )
+      .bind(r.code, dueDay(r.tz, new Date(at), 0), dueDay(r.tz, new Date(at), EARN_HOUR), localDay(r.tz, new Date(at)), Date.now())
+      .run();
+  }
+}
+
+/** Waits (up to 20 s) until the billing queue has caught Kurgan up to `at`: its day charged and its alerts sent. */
+async function settled(at: number) {
+  const today = localDay(TZ, new Date(at));
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const rows = await shard()
+      .prepare("SELECT job, done_day FROM cron_progress WHERE region = 'kurgan'")
+      .all<{ job: string; done_day: string }>();
+    const done = Object.fromEntries(rows.results.map((r) => [r.job, r.done_day]));
+    if (done.midnight === today && done.alerts === today) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The account's charges per local day: how many entries and how much. */
+async function chargesByDay() {
+  const rows = await shard()
+    .prepare(
+      "SELECT local_day, count(*) AS n, sum(amount_kop) AS kop FROM ledger_entries WHERE account_no = ? AND kind = 'charge' GROUP BY local_day",
+    )
+    .bind(ACCOUNT)
+    .all<{ local_day: string; n: number; kop: number }>();
+  return Object.fromEntries(rows.results.map((r) => [r.local_day, { n: r.n, kop: r.kop }]));
+}
+
+/** Low-balance alerts the subscriber has in the cabinet's inbox. */
+async function lowBalanceAlerts(): Promise<string[]> {
+  const deadline = Date.now() + 2000;
+  let ids: string[] = [];
+  // The notifications queue delivers them after the cron: wait a little for late ones.
+  while (Date.now() < deadline) {
+    ids = (
+      await env.DB.prepare("SELECT event_id FROM inbox WHERE subscriber_id = ? AND kind = 'low_balance' ORDER BY event_id")
+        .bind(SUBSCRIBER)
+        .all<{ event_id: string }>()
+    ).results.map((r) => r.event_id);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return ids;
+}
+
+const expectedDay = (price: number, day: string) => {
+  const d = Number(day.slice(8, 10));
+  const days = daysInMonth(day);
+  return -(Math.floor((price * d) / days) - Math.floor((price * (d - 1)) / days));
+};
+
+let price = 0;
+
+beforeAll(async () => {
+  const now = Date.now();
+  await env.DB.batch([
+    env.DB.prepare(
+      "INSERT INTO subscribers (id, display_name, phone, locale, created_at) VALUES (?, 'Курган Тест', '+79000007171', 'ru', ?)",
+    ).bind(SUBSCRIBER, now),
+    env.DB.prepare("INSERT INTO account_directory (account_no, region, shard, created_at) VALUES (?, 'kurgan', 'DB_URAL', ?)").bind(
+      ACCOUNT,
+      now,
+    ),
+    env.DB.prepare(
+      "INSERT INTO account_links (subscriber_id, account_no, role, low_balance_kop, created_at) VALUES (?, ?, 'owner', 10000, ?)",
+    ).bind(SUBSCRIBER, ACCOUNT, now),
+  ]);
+  await shard().batch([
+    shard()
+      .prepare(
+        "INSERT INTO accounts (account_no, region, holder_name, address, status, created_at) VALUES (?, 'kurgan', 'Курган Тест', '—', 'active', ?)",
+      )
+      .bind(ACCOUNT, now),
+    shard()
+      .prepare("INSERT INTO account_services (id, account_no, tariff_id, status, started_at) VALUES (?, ?, 'kurgan-inet-100', 'active', ?)")
+      .bind(SERVICE, ACCOUNT, now),
+    // Kurgan's daily work was last done today; then the Worker stops running.
+    shard()
+      .prepare(
+        "INSERT OR REPLACE INTO cron_progress (job, region, done_day, updated_at) VALUES ('midnight', 'kurgan', ?1, ?2), ('bonus', 'kurgan', ?1, ?2), ('alerts', 'kurgan', ?1, ?2)",
+      )
+      .bind(DAY0, now),
+  ]);
+  price = (await shard().prepare("SELECT price_kop FROM tariffs WHERE id = 'kurgan-inet-100'").first<number>("price_kop")) ?? 0;
+  expect(price).toBeGreaterThan(0);
+});
+
+describe("hourly cron after days without ticks", () => {
+  it("charges each missed day once and sends the low-balance alert once, in one tick; a second tick changes nothing", async () => {
+    // Three days later, 10:30 in Kurgan: no tick ran in between.
+    const at = kurganAt(addDays(DAY0, 3), 10, 30);
+    await othersUpToDate(at);
+    await tick(at);
+    await settled(at);
+    const missed = [1, 2, 3].map((n) => addDays(DAY0, n));
+    const charged = await chargesByDay();
+    expect(Object.keys(charged).sort()).toEqual(missed);
+    for (const day of missed) expect(charged[day]).toEqual({ n: 1, kop: expectedDay(price, day) });
+    expect(await lowBalanceAlerts()).toEqual([`low_balance:${ACCOUNT}:${addDays(DAY0, 3)}`]);
+
+    await tick(at);
+    await tick(at + 15 * 60_000);
+    await settled(at);
+    expect(await chargesByDay()).toEqual(charged);
+    expect(await lowBalanceAlerts()).toEqual([`low_balance:${ACCOUNT}:${addDays(DAY0, 3)}`]);
+  }, 60_000);
+
+  it("does not charge twice when two ticks overlap", async () => {
+    const at = kurganAt(addDays(DAY0, 6), 11, 0);
+    await othersUpToDate(at);
+    await Promise.all([tick(at), tick(at)]);
+    await settled(at);
+    const charged = await chargesByDay();
+    const days = [1, 2, 3, 4, 5, 6].map((n) => addDays(DAY0, n));
+    expect(Object.keys(charged).sort()).toEqual(days);
+    for (const day of days) expect(charged[day]).toEqual({ n: 1, kop: expectedDay(price, day) });
+    expect(await lowBalanceAlerts()).toEqual([`low_balance:${ACCOUNT}:${addDays(DAY0, 3)}`, `low_balance:${ACCOUNT}:${addDays(DAY0, 6)}`]);
+  }, 60_000);
+});
