@@ -2,12 +2,14 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { REGIONS, SHARD_MAP } from "../../worker/data/regions.data";
+import { buildSeed } from "../../worker/db/seed/seed";
 import { EARN_HOUR } from "../../worker/features/bonus/bonus.service";
 import { dueDay } from "../../worker/features/cron/daily.service";
 import worker from "../../worker/index";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { daysInMonth } from "../../worker/platform/money";
 import { addDays, localDay, tzOffsetMs } from "../../worker/platform/region";
+import { api, json, login } from "./helpers";
 
 // A Kurgan subscriber with one internet service, a 0 ₽ balance and a low-balance alert at 100 ₽.
 const TZ = "Asia/Yekaterinburg";
@@ -157,4 +159,26 @@ describe("hourly cron after days without ticks", () => {
     for (const day of days) expect(charged[day]).toEqual({ n: 1, kop: expectedDay(price, day) });
     expect(await lowBalanceAlerts()).toEqual([`low_balance:${ACCOUNT}:${addDays(DAY0, 3)}`, `low_balance:${ACCOUNT}:${addDays(DAY0, 6)}`]);
   }, 60_000);
+});
+
+describe("the demo data", () => {
+  it("ends yesterday: a subscriber's history shows yesterday's charges, and today is left to the cron", async () => {
+    const cookie = await login("anna");
+    const yesterday = addDays(localDay("Europe/Moscow"), -1);
+    const page = await json<{ items: { kind: string; localDay: string }[] }>(
+      await api(cookie, `/accounts/${makeAccountNo("20100000001")}/history?limit=5`),
+    );
+    expect(page.items[0]).toMatchObject({ kind: "charge", localDay: yesterday });
+  });
+
+  it("is built relative to the day it is seeded, and records that history as charged", async () => {
+    const seed = await buildSeed(new Date("2027-03-10T12:00:00Z"));
+    const moscow = seed.shards.DB_MOSCOW.join("\n");
+    const chargedDays = [...moscow.matchAll(/'charge:[^']+:(\d{4}-\d\d-\d\d)'/g)].map((m) => m[1] ?? "").sort();
+    expect(chargedDays[0]).toBe("2026-10-01");
+    expect(chargedDays.at(-1)).toBe("2027-03-09");
+    expect(moscow).toContain(
+      "INSERT OR IGNORE INTO cron_progress (job, region, done_day, updated_at) VALUES ('midnight', 'msk', '2027-03-09'",
+    );
+  });
 });
