@@ -124,7 +124,7 @@ export default {
         else webhooks.push(message);
       }
       if (webhooks.length === 0) return;
-      return consumeBilling({ ...batch, messages: webhooks }, env, (req) => Promise.resolve(app.fetch(req, env, _ctx)));
+      return consumeBilling({ ...batch, queue: batch.queue, messages: webhooks }, env, (req) => Promise.resolve(app.fetch(req, env, _ctx)));
     }
     // A queue without a consumer here is a configuration error: retry, then dead-letter.
     log("error", "queue.unknown", { queue: batch.queue });

@@ -1,4 +1,10 @@
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  getQueueResult,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { REGIONS, SHARD_MAP } from "../../worker/data/regions.data";
@@ -159,6 +165,24 @@ describe("hourly cron after days without ticks", () => {
     for (const day of days) expect(charged[day]).toEqual({ n: 1, kop: expectedDay(price, day) });
     expect(await lowBalanceAlerts()).toEqual([`low_balance:${ACCOUNT}:${addDays(DAY0, 3)}`, `low_balance:${ACCOUNT}:${addDays(DAY0, 6)}`]);
   }, 60_000);
+});
+
+describe("the billing queue", () => {
+  it("acks a malformed daily-work message without doing anything, and does a region's work from a good one", async () => {
+    const before = await chargesByDay();
+    const at = Date.now();
+    const batch = createMessageBatch("kabinet-billing", [
+      { id: "bad", timestamp: new Date(), attempts: 1, body: { kind: "cron.region", region: "atlantis", at } },
+      { id: "good", timestamp: new Date(), attempts: 1, body: { kind: "cron.region", region: "kurgan", at } },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks.sort()).toEqual(["bad", "good"]);
+    expect(result.retryMessages).toEqual([]);
+    // Kurgan is already past today: nothing more is charged.
+    expect(await chargesByDay()).toEqual(before);
+  });
 });
 
 describe("the demo data", () => {
