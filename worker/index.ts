@@ -120,7 +120,8 @@ export default {
       const data = createDataAccess(env);
       const webhooks: Message<unknown>[] = [];
       for (const message of batch.messages) {
-        if (isRegionDayMessage(message.body)) await consumeRegionDay(message, data, notifier(env), retryDelaySeconds(message.attempts));
+        if (isRegionDayMessage(message.body))
+          await consumeRegionDay(message, data, notifier(env), env.BILLING, retryDelaySeconds(message.attempts));
         else webhooks.push(message);
       }
       if (webhooks.length === 0) return;

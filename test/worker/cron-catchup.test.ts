@@ -10,8 +10,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { REGIONS, SHARD_MAP } from "../../worker/data/regions.data";
 import { buildSeed } from "../../worker/db/seed/seed";
 import { EARN_HOUR } from "../../worker/features/bonus/bonus.service";
-import { dueDay } from "../../worker/features/cron/daily.service";
+import { dueDay, type RegionDayMessage, runRegionDay } from "../../worker/features/cron/daily.service";
 import worker from "../../worker/index";
+import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { daysInMonth } from "../../worker/platform/money";
 import { addDays, localDay, tzOffsetMs } from "../../worker/platform/region";
@@ -165,6 +166,48 @@ describe("hourly cron after days without ticks", () => {
     for (const day of days) expect(charged[day]).toEqual({ n: 1, kop: expectedDay(price, day) });
     expect(await lowBalanceAlerts()).toEqual([`low_balance:${ACCOUNT}:${addDays(DAY0, 3)}`, `low_balance:${ACCOUNT}:${addDays(DAY0, 6)}`]);
   }, 60_000);
+});
+
+describe("a region too big for one message", () => {
+  it("charges its day over several messages, each service once, and marks the day done only at the end", async () => {
+    // 4,500 more Kurgan services: three batches of CHARGE_BATCH; each message may charge one.
+    await shard().batch([
+      shard().prepare(
+        `INSERT INTO accounts (account_no, region, holder_name, address, status, created_at)
+           WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4500)
+           SELECT printf('8%011d', i), 'kurgan', 'Нагрузка', '—', 'active', 0 FROM n`,
+      ),
+      shard().prepare(
+        "INSERT INTO account_services (id, account_no, tariff_id, status, started_at) SELECT 'big-' || account_no, account_no, 'kurgan-inet-100', 'active', 0 FROM accounts WHERE account_no LIKE '8%' AND region = 'kurgan'",
+      ),
+    ]);
+    const day = addDays(DAY0, 7);
+    const sent: RegionDayMessage[] = [];
+    const queue = { send: async (m: RegionDayMessage) => void sent.push(m) } as unknown as Queue;
+    const data = createDataAccess(env);
+    const progress = async () =>
+      (await shard()
+        .prepare("SELECT done_day FROM cron_progress WHERE job = 'midnight' AND region = 'kurgan'")
+        .first<string>("done_day")) ?? "";
+    let message: Pick<RegionDayMessage, "region" | "at" | "resume"> = { region: "kurgan", at: kurganAt(day, 1, 0) };
+    for (let i = 0; ; i++) {
+      const out = await runRegionDay(data, async () => undefined, queue, message, new Date(), 1);
+      if (!out.continued) break;
+      expect(await progress()).toBe(addDays(DAY0, 6));
+      message = sent.at(-1) as RegionDayMessage;
+      expect(message.resume?.day).toBe(day);
+      expect(i).toBeLessThan(5);
+    }
+    expect(sent).toHaveLength(2);
+    expect(await progress()).toBe(day);
+    const charged = await shard()
+      .prepare(
+        "SELECT count(*) AS n, count(DISTINCT service_id) AS s FROM ledger_entries WHERE local_day = ? AND kind = 'charge' AND account_no IN (SELECT account_no FROM accounts WHERE region = 'kurgan')",
+      )
+      .bind(day)
+      .first<{ n: number; s: number }>();
+    expect(charged).toEqual({ n: 4501, s: 4501 });
+  });
 });
 
 describe("the billing queue", () => {

@@ -15,15 +15,35 @@ export const CHARGE_BATCH = 2000;
  * rowid, so 100,000 accounts are a few dozen small statements.
  */
 export async function chargeDay(db: RegionDb, region: string, day: string, now = new Date()): Promise<number> {
+  const part = await chargeDayPart(db, region, day, now, 0, Number.POSITIVE_INFINITY);
+  return part.charged;
+}
+
+/**
+ * Part of a region's day: the services after rowid `afterRowid`, at most
+ * `maxBatches` batches of CHARGE_BATCH (two statements each), then, once the
+ * services are done, the day's options. `next` is where to go on from, or
+ * null when the day is fully charged: a region of millions is charged over
+ * several queue messages, each within an invocation's D1 queries.
+ */
+export async function chargeDayPart(
+  db: RegionDb,
+  region: string,
+  day: string,
+  now: Date,
+  afterRowid: number,
+  maxBatches: number,
+): Promise<{ charged: number; next: number | null }> {
   const days = daysInMonth(day);
   const d = Number(day.slice(8, 10));
   // D1 binds every JavaScript number as REAL: the division must see integers, or a day's charge has fractions of a kopeck.
   const dayInt = sql`CAST(${d} AS INTEGER)`;
   const daysInt = sql`CAST(${days} AS INTEGER)`;
   const occurredAt = now.getTime();
-  let lastRowid = 0;
+  let lastRowid = afterRowid;
   let charged = 0;
-  for (;;) {
+  for (let batches = 0; ; batches++) {
+    if (batches >= maxBatches) return { charged, next: lastRowid };
     const batch = await db
       .select({ rowid: sql<number>`${accountServices}.rowid`, id: accountServices.id })
       .from(accountServices)
@@ -76,7 +96,7 @@ export async function chargeDay(db: RegionDb, region: string, day: string, now =
     WHERE o.status = 'active' AND s.status = 'active' AND a.status = 'active' AND a.region = ${region}
       AND (so.price_kop * ${dayInt}) / ${daysInt} - (so.price_kop * (${dayInt} - 1)) / ${daysInt} > 0`);
   charged += options.meta.changes ?? 0;
-  return charged;
+  return { charged, next: null };
 }
 
 /** Regions whose local time is in the midnight hour at `at`: their new day is charged now. */

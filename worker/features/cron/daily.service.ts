@@ -5,7 +5,7 @@ import type { DataAccess } from "../../platform/db";
 import { SHARDS } from "../../platform/db";
 import { log } from "../../platform/log";
 import { addDays, localDay, regionByCode, tzOffsetMs } from "../../platform/region";
-import { chargeDay } from "../billing/billing.service";
+import { chargeDayPart } from "../billing/billing.service";
 import { bonusTick, EARN_HOUR } from "../bonus/bonus.service";
 import { ALERT_HOUR, balanceAlerts } from "../notifications/alerts.service";
 import type { NotificationMessage } from "../notifications/notifications.messages";
@@ -19,6 +19,8 @@ export interface RegionDayMessage {
   region: string;
   /** The tick's scheduled time (ms): what is due is reckoned from it. */
   at: number;
+  /** A day left part-charged by the message before: go on after this service rowid. */
+  resume?: { day: string; afterRowid: number };
 }
 
 export type DailyJob = "midnight" | "bonus" | "alerts";
@@ -32,6 +34,13 @@ const JOB_HOUR: Record<DailyJob, number> = { midnight: 0, bonus: EARN_HOUR, aler
  * so one invocation stays within its D1 queries and CPU.
  */
 export const MAX_CATCHUP_DAYS = 7;
+
+/**
+ * Batches of CHARGE_BATCH services one message charges (two D1 statements
+ * each): 200 × 2,000 = 400,000 services in about 400 queries. A larger
+ * region's day goes on in a message of its own, from where this one stopped.
+ */
+export const CHARGE_BATCHES_PER_MESSAGE = 200;
 
 function localHour(tz: string, at: Date): number {
   return Number(new Intl.DateTimeFormat("en-GB", { timeZone: tz, hour: "2-digit", hourCycle: "h23" }).format(at));
@@ -127,22 +136,55 @@ export async function queueDueRegions(data: DataAccess, queue: Queue, at: Date):
  * idempotent and progress is recorded after each day, so a retried or
  * duplicated message, or two at once, does each day once.
  */
-export async function runRegionDay(data: DataAccess, notify: Notify, regionCode: string, at: Date, now = new Date()) {
+export async function runRegionDay(
+  data: DataAccess,
+  notify: Notify,
+  queue: Queue,
+  message: Pick<RegionDayMessage, "region" | "at" | "resume">,
+  now = new Date(),
+  chargeBatches = CHARGE_BATCHES_PER_MESSAGE,
+) {
+  const regionCode = message.region;
+  const at = new Date(message.at);
   const region = regionByCode(regionCode);
   if (!region) throw new RangeError(`unknown region ${regionCode}`);
   const tz = region.tz;
   const db = data.shardForRegion(region.code);
   const progress = await progressOf(data, region.code);
-  const out = { charged: [] as string[], entries: 0, tariffChanges: 0, blocksStarted: 0, blocksEnded: 0, bonusDays: 0, alerts: 0 };
+  const out = {
+    charged: [] as string[],
+    entries: 0,
+    tariffChanges: 0,
+    blocksStarted: 0,
+    blocksEnded: 0,
+    bonusDays: 0,
+    alerts: 0,
+    continued: false,
+  };
   for (const day of daysToDo("midnight", tz, at, progress.get("midnight"))) {
     // The day's work happens "at" its local midnight (or now, if that is still ahead of the clock).
     const t = new Date(Math.min(localInstant(tz, day, 0).getTime(), now.getTime()));
-    out.tariffChanges += await applyTariffChanges(db, region.code, day, t);
-    const blocks = await applyBlocks(data, notify, region.code, day, t);
-    out.blocksStarted += blocks.started;
-    out.blocksEnded += blocks.ended;
-    const n = await chargeDay(db, region.code, day, t);
-    out.entries += n;
+    const afterRowid = message.resume?.day === day ? message.resume.afterRowid : 0;
+    if (afterRowid === 0) {
+      out.tariffChanges += await applyTariffChanges(db, region.code, day, t);
+      const blocks = await applyBlocks(data, notify, region.code, day, t);
+      out.blocksStarted += blocks.started;
+      out.blocksEnded += blocks.ended;
+    }
+    const part = await chargeDayPart(db, region.code, day, t, afterRowid, chargeBatches);
+    out.entries += part.charged;
+    if (part.next !== null) {
+      // The rest of this day (and what follows it) in a message of its own; the day is not done yet.
+      await queue.send({
+        kind: "cron.region",
+        region: region.code,
+        at: message.at,
+        resume: { day, afterRowid: part.next },
+      } satisfies RegionDayMessage);
+      out.continued = true;
+      return out;
+    }
+    const n = part.charged;
     out.charged.push(day);
     await markDone(data, "midnight", region.code, day, now);
     log("info", "billing.charged", { region: region.code, day, entries: n });
@@ -167,14 +209,22 @@ export async function runRegionDay(data: DataAccess, notify: Notify, regionCode:
 /** Whether a queue message is a region's daily work. */
 export function isRegionDayMessage(body: unknown): body is RegionDayMessage {
   const m = body as Partial<RegionDayMessage> | null;
-  return m?.kind === "cron.region" && typeof m.region === "string" && regionByCode(m.region) !== undefined && Number.isFinite(m.at);
+  const resume = m?.resume;
+  return (
+    m?.kind === "cron.region" &&
+    typeof m.region === "string" &&
+    regionByCode(m.region) !== undefined &&
+    Number.isFinite(m.at) &&
+    (resume === undefined ||
+      (typeof resume === "object" && /^\d{4}-\d\d-\d\d$/.test(String(resume?.day)) && Number.isSafeInteger(resume?.afterRowid)))
+  );
 }
 
 /** The `billing` queue's daily-work messages: each acked when its region's work is done, retried (with backoff) if it failed. */
-export async function consumeRegionDay(message: Message<unknown>, data: DataAccess, notify: Notify, retryDelay: number) {
+export async function consumeRegionDay(message: Message<unknown>, data: DataAccess, notify: Notify, queue: Queue, retryDelay: number) {
   const body = message.body as RegionDayMessage;
   try {
-    const out = await runRegionDay(data, notify, body.region, new Date(body.at));
+    const out = await runRegionDay(data, notify, queue, body);
     log("info", "cron.region", { region: body.region, ...out, charged: out.charged.length });
     message.ack();
   } catch (e) {
