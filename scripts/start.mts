@@ -1,13 +1,17 @@
 /**
  * `npm start`: builds the PWA, migrates and seeds the local databases, and
- * serves everything with `wrangler dev` (local D1, Queues, R2 and cron) on
- * PORT (8787), printing the regional URLs and the demo logins.
+ * serves everything with `wrangler dev` (local D1, Queues, R2) on PORT (8787),
+ * printing the regional URLs and the demo logins. `wrangler dev` does not fire
+ * cron triggers by itself: a local scheduler calls `/__scheduled` on the
+ * schedule of `wrangler.toml` (and once at start, to catch up).
  */
 import { spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DEMO_OPERATOR_PASSWORD, DEMO_OPERATORS, DEMO_PASSWORD, DEMO_SUBSCRIBERS, DEMO_UNREGISTERED } from "../worker/data/demo.data.ts";
 import { makeAccountNo } from "../worker/platform/ids.ts";
 import { prepareLocalDatabases } from "./local-db.mts";
+import { readCrons, type Scheduler, startScheduler } from "./scheduler.mts";
 import { ensureDevVars } from "./vapid.mts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -53,6 +57,21 @@ const dev = spawn(
   { cwd: ROOT, stdio: ["inherit", "pipe", "inherit"], env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
 );
 
+/** One line per tick: which cron, for which minute, and what the Worker answered. */
+async function fireCron(cron: string, minute: Date) {
+  const started = Date.now();
+  const label = `⏱ cron "${cron}" ${minute.toISOString().slice(0, 16)}Z`;
+  try {
+    const res = await fetch(`http://127.0.0.1:${PORT}/__scheduled?cron=${encodeURIComponent(cron)}`);
+    await res.body?.cancel();
+    console.log(`${label} → ${res.status} in ${Date.now() - started} ms`);
+  } catch (e) {
+    console.log(`${label} → not delivered (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
+const crons = readCrons(readFileSync(join(ROOT, "wrangler.toml"), "utf8"));
+let scheduler: Scheduler | undefined;
 let announced = false;
 dev.stdout.on("data", (chunk: Buffer) => {
   process.stdout.write(chunk);
@@ -88,12 +107,18 @@ ${demo.map((d) => `│${d}`).join("\n")}
 │  Support chat: ${url("msk")}support (logged in, or as a visitor with a name and phone);
 │    operators answer at ${url("msk")}ops/support — ${DEMO_OPERATORS.map((o) => o.login).join(", ")}
 │    (password ${DEMO_OPERATOR_PASSWORD}). Help centre: ${url("msk")}help
+│  Cron (UTC, from wrangler.toml): ${crons.join(", ")}, run by a local scheduler
+│    and once now; each tick is logged (⏱). By hand: curl 'http://127.0.0.1:${PORT}/__scheduled?cron=0+*+*+*+*'
 ╰────────────────────────────────────────────────────────────────
 `);
+    scheduler = startScheduler(crons, fireCron);
   }
 });
 
-const stop = () => dev.kill("SIGINT");
+const stop = () => {
+  scheduler?.stop();
+  dev.kill("SIGINT");
+};
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
 dev.on("exit", (code) => process.exit(code ?? 0));

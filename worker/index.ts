@@ -3,13 +3,11 @@ import { acquirerFor } from "./adapters/payments/select";
 import { createApp } from "./app";
 import { accountsRouter } from "./features/accounts/accounts.index";
 import { authRouter } from "./features/auth/auth.index";
-import { chargeMidnightRegions } from "./features/billing/billing.service";
 import { bonusRouter } from "./features/bonus/bonus.index";
-import { bonusTick } from "./features/bonus/bonus.service";
+import { consumeRegionDay, isRegionDayMessage, queueDueRegions } from "./features/cron/daily.service";
 import { helpRouter } from "./features/help/help.index";
 import { cleanExpired, cleanShardLimits } from "./features/housekeeping/housekeeping.service";
-import { balanceAlerts } from "./features/notifications/alerts.service";
-import { consumeDeadLetters, consumeNotifications } from "./features/notifications/notifications.consumer";
+import { consumeDeadLetters, consumeNotifications, retryDelaySeconds } from "./features/notifications/notifications.consumer";
 import { notificationsRouter, operatorRouter } from "./features/notifications/notifications.index";
 import { DEAD_LETTER_QUEUE, NOTIFICATIONS_QUEUE } from "./features/notifications/notifications.messages";
 import { isPageNavigation, withBootData } from "./features/pages/pages.boot";
@@ -21,7 +19,6 @@ import { expirePromised } from "./features/payments/promised.service";
 import { regionsRouter } from "./features/regions/regions.index";
 import { retryEffects } from "./features/services/applications.service";
 import { opsApplicationsRouter, servicesRouter } from "./features/services/services.index";
-import { servicesAtMidnight } from "./features/services/services.service";
 import { devDropHandler } from "./features/support/support.handlers";
 import { opsSupportRouter, supportRouter } from "./features/support/support.index";
 import { autoCloseTickets } from "./features/support/tickets.service";
@@ -119,7 +116,17 @@ export default {
     if (batch.queue === NOTIFICATIONS_QUEUE) return consumeNotifications(batch, env);
     if (batch.queue === DEAD_LETTER_QUEUE) return consumeDeadLetters(batch, env);
     if (batch.queue === REPORTS_QUEUE) return consumeReports(batch, reportDeps(env));
-    if (batch.queue === BILLING_QUEUE) return consumeBilling(batch, env, (req) => Promise.resolve(app.fetch(req, env, _ctx)));
+    if (batch.queue === BILLING_QUEUE) {
+      const data = createDataAccess(env);
+      const webhooks: Message<unknown>[] = [];
+      for (const message of batch.messages) {
+        if (isRegionDayMessage(message.body))
+          await consumeRegionDay(message, data, notifier(env), env.BILLING, retryDelaySeconds(message.attempts));
+        else webhooks.push(message);
+      }
+      if (webhooks.length === 0) return;
+      return consumeBilling({ ...batch, queue: batch.queue, messages: webhooks }, env, (req) => Promise.resolve(app.fetch(req, env, _ctx)));
+    }
     // A queue without a consumer here is a configuration error: retry, then dead-letter.
     log("error", "queue.unknown", { queue: batch.queue });
     batch.retryAll({ delaySeconds: 60 });
@@ -139,24 +146,13 @@ export default {
     if (controller.cron === "0 * * * *") {
       const at = new Date(controller.scheduledTime);
       const data = createDataAccess(env);
-      // Tariff changes and voluntary blocks of the new day first: the day is then charged on what the account has.
-      const services = await servicesAtMidnight(data, notifier(env), at);
-      const entries = await chargeMidnightRegions(data, at);
+      // Each region's daily work (the new day's tariff changes and blocks, then its charge; bonus points; balance
+      // alerts) goes to the billing queue, a message per region that is behind, however many ticks were missed.
+      const regionsQueued = await queueDueRegions(data, env.BILLING, at);
       const effects = await retryEffects(data, at);
       const promised = await expirePromised(data, at);
       const autopay = await autopayTick(data, acquirerFor(env, `https://${env.BASE_DOMAIN}`), notifier(env), at);
-      const alerts = await balanceAlerts(data, notifier(env), at);
-      const bonus = await bonusTick(data, at);
-      log("info", "cron.billing", {
-        ...services,
-        effects,
-        entries,
-        promised,
-        ...autopay,
-        ...alerts,
-        bonusEarned: bonus.earned,
-        bonusExpired: bonus.expired,
-      });
+      log("info", "cron.billing", { regionsQueued, effects, promised, ...autopay });
       return;
     }
     log("warn", "cron.unknown", { cron: controller.cron });

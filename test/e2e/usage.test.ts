@@ -6,7 +6,10 @@ import ExcelJS from "exceljs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensurePdftotext } from "../../scripts/chromium.mts";
+import { demoPeriods } from "../../worker/db/seed/seed";
 import { makeAccountNo } from "../../worker/platform/ids";
+import { daysInMonth } from "../../worker/platform/money";
+import { addDays } from "../../worker/platform/region";
 import { asReturningVisitor, launch, newContext, site } from "./browser";
 import { localhostAgent } from "./http";
 
@@ -66,9 +69,12 @@ describe("usage detail (детализация) in a real browser", () => {
     await page.waitForURL(site("msk", `/accounts/${MOBILE}/usage`));
     await expect.poll(() => page.getByRole("heading", { name: "Детализация расходов", level: 1 }).isVisible()).toBe(true);
 
-    // November, calls and SMS only («Обновить»).
-    await page.getByLabel("С", { exact: true }).fill("2026-11-01");
-    await page.getByLabel("По", { exact: true }).fill("2026-11-30");
+    // The last whole month of the demo usage (it ends yesterday), calls and SMS only («Обновить»).
+    const month = addDays(`${demoPeriods().usageTo.slice(0, 8)}01`, -1).slice(0, 7);
+    const [fromDay, toDay] = [`${month}-01`, `${month}-${daysInMonth(`${month}-01`)}`];
+    const ru = (day: string) => day.split("-").reverse().join(".");
+    await page.getByLabel("С", { exact: true }).fill(fromDay);
+    await page.getByLabel("По", { exact: true }).fill(toDay);
     await page.getByRole("checkbox", { name: "Интернет" }).uncheck();
     await page.getByRole("button", { name: "Обновить" }).click();
     const totals = page.getByRole("table", { name: "Итого за период" });
@@ -85,7 +91,7 @@ describe("usage detail (детализация) in a real browser", () => {
     expect(count).toBeGreaterThan(50);
     const records = page.getByRole("table", { name: "Записи за период" });
     expect(await records.locator("tbody tr").count()).toBe(50);
-    expect(await records.locator("tbody tr").first().innerText()).toMatch(/^01\.11\.2026/);
+    expect(await records.locator("tbody tr").first().innerText()).toMatch(new RegExp(`^${ru(fromDay).replaceAll(".", "\\.")}`));
     await page.getByRole("button", { name: "Показать ещё" }).click();
     await expect.poll(() => records.locator("tbody tr").count()).toBe(Math.min(100, count));
     // The page itself never scrolls sideways on a 360 px phone (wide tables scroll in their box).
@@ -98,9 +104,9 @@ describe("usage detail (детализация) in a real browser", () => {
     expect(text).toContain("Детализация расходов");
     expect(text).toContain(`Лицевой счёт:`);
     expect(text).toContain(MOBILE);
-    expect(text).toContain("01.11.2026 — 30.11.2026");
+    expect(text).toContain(`${ru(fromDay)} — ${ru(toDay)}`);
     expect(text).toContain("Входящие звонки");
-    expect(text.match(/^\s*\d\d\.\d\d\.2026 \d\d:\d\d:\d\d /gm)?.length).toBe(count);
+    expect(text.match(/^\s*\d\d\.\d\d\.\d{4} \d\d:\d\d:\d\d /gm)?.length).toBe(count);
     // The totals line: "Всего", the SMS, the time of calls, the cost (pdftotext -layout keeps columns apart by two or more spaces).
     const cells = (/^\s*Всего\s.*$/m.exec(text)?.[0] ?? "").trim().split(/\s{2,}/);
     expect(cells[1]).toBe(`${smsCount} SMS`);

@@ -3,9 +3,11 @@ import { describe, expect, it } from "vitest";
 import { pointsForCharges } from "../../worker/data/bonus.data";
 import { REGIONS } from "../../worker/data/regions.data";
 import type { TariffKind } from "../../worker/db/schema/region";
+import { demoPeriods } from "../../worker/db/seed/seed";
 import { bonusTick } from "../../worker/features/bonus/bonus.service";
 import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
+import { addDays } from "../../worker/platform/region";
 import { call, json, SAME_ORIGIN } from "./helpers";
 
 const ANNA_MSK = makeAccountNo("20100000001");
@@ -43,15 +45,16 @@ const sum = async (no: string, sql: string) => Number((await (await shardDb(no))
 describe("«Бонус» points", () => {
   it("are earned from yesterday's paid charges by the region's rates, once, however often the cron runs", async () => {
     const msk = REGIONS.filter((r) => r.code === "msk");
-    // 01:00 UTC on the 25th is 04:00 in Moscow: yesterday is the 24th, the last day of the demo history.
-    const at = new Date("2026-11-25T01:00:00Z");
+    // 04:00 in Moscow the day after the last day of the demo history: yesterday is that day.
+    const { historyTo } = demoPeriods();
+    const at = new Date(`${addDays(historyTo, 1)}T01:00:00Z`);
     const db = await shardDb(ANNA_MSK);
     const charges = await db
       .prepare(
         `SELECT t.kind kind, -sum(l.amount_kop) kop FROM ledger_entries l JOIN account_services s ON s.id = l.service_id
-         JOIN tariffs t ON t.id = s.tariff_id WHERE l.account_no = ? AND l.kind = 'charge' AND l.local_day = '2026-11-24' GROUP BY t.kind`,
+         JOIN tariffs t ON t.id = s.tariff_id WHERE l.account_no = ? AND l.kind = 'charge' AND l.local_day = ? GROUP BY t.kind`,
       )
-      .bind(ANNA_MSK)
+      .bind(ANNA_MSK, historyTo)
       .all<{ kind: TariffKind; kop: number }>();
     const expected = pointsForCharges("msk", Object.fromEntries(charges.results.map((c) => [c.kind, c.kop])));
     expect(expected).toBeGreaterThan(0);
@@ -61,7 +64,7 @@ describe("«Бонус» points", () => {
     expect(a.earned + b.earned).toBe(expected);
     const rows = await db
       .prepare("SELECT points FROM bonus_ledger WHERE source_key = ?")
-      .bind(`earn:charge:${ANNA_MSK}:2026-11-24`)
+      .bind(`earn:charge:${ANNA_MSK}:${historyTo}`)
       .all<{ points: number }>();
     expect(rows.results).toEqual([{ points: expected }]);
     // The ledger is append-only.
@@ -146,7 +149,8 @@ describe("«Бонус» points", () => {
     const ticked = await bonusTick(data, new Date(), spb);
     expect(ticked.expired).toBe(300);
     await bonusTick(data, new Date(), spb);
-    expect(await overview(maria, MARIA_SPB)).toMatchObject({ balance: 120, expiringSoon: 120 });
+    // The same run also earns yesterday's charges (the demo history ends yesterday); those points are not expiring soon.
+    expect(await overview(maria, MARIA_SPB)).toMatchObject({ balance: 120 + ticked.earned, expiringSoon: 120 });
     expect((await redeem(anna, MARIA_SPB, "discount-100", "anna-tries-1")).status).toBe(403);
 
     expect(
@@ -154,7 +158,7 @@ describe("«Бонус» points", () => {
     ).toBe(204);
     const gone = await overview(maria, MARIA_SPB);
     expect(gone).toMatchObject({ status: "left", balance: 0 });
-    expect(gone.history[0]).toMatchObject({ kind: "forfeit", points: -120 });
+    expect(gone.history[0]).toMatchObject({ kind: "forfeit", points: -(120 + ticked.earned) });
     const late = await redeem(maria, MARIA_SPB, "discount-100", "after-leaving-1");
     expect(late.status).toBe(409);
     expect((await json<{ title: string }>(late)).title).toBe("Счёт не участвует в программе «Бонус»");

@@ -3,14 +3,24 @@ import { env } from "cloudflare:workers";
 import { strFromU8, unzipSync } from "fflate";
 import { PDFDocument } from "pdf-lib";
 import { describe, expect, it } from "vitest";
-import { USAGE_FROM, USAGE_TO } from "../../worker/db/seed/seed";
+import { demoPeriods } from "../../worker/db/seed/seed";
 import { usageFor, usageInserts } from "../../worker/db/seed/usage.seed";
 import { makeReport } from "../../worker/features/usage/usage.consumer";
 import { expireReports } from "../../worker/features/usage/usage.service";
 import worker, { reportDeps } from "../../worker/index";
 import { createDataAccess, SHARDS } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
+import { daysInMonth } from "../../worker/platform/money";
+import { addDays } from "../../worker/platform/region";
 import { api, call, json, login } from "./helpers";
+
+const { usageFrom, usageTo } = demoPeriods();
+// The last whole month of the demo usage (the month before yesterday's), and its last day.
+const MONTH = addDays(`${usageTo.slice(0, 8)}01`, -1).slice(0, 7);
+const M = (d: number) => `${MONTH}-${String(d).padStart(2, "0")}`;
+const M_END = M(daysInMonth(M(1)));
+/** "01.10.2026" for a day of MONTH. */
+const ruDate = (day: string) => day.split("-").reverse().join(".");
 
 const ANNA_MOBILE = makeAccountNo("20100000002");
 const ANNA_MSK = makeAccountNo("20100000001");
@@ -58,12 +68,12 @@ describe("usage detail on screen", () => {
     const db = await shardDb(ANNA_MOBILE);
     const expected = await db
       .prepare(
-        "SELECT category, count(*) n, sum(cost_kop) cost, sum(duration_sec) dur FROM usage_records WHERE account_no = ? AND local_day BETWEEN '2026-10-01' AND '2026-10-31' GROUP BY category",
+        "SELECT category, count(*) n, sum(cost_kop) cost, sum(duration_sec) dur FROM usage_records WHERE account_no = ? AND local_day BETWEEN ? AND ? GROUP BY category",
       )
-      .bind(ANNA_MOBILE)
+      .bind(ANNA_MOBILE, M(1), M_END)
       .all<{ category: string; n: number; cost: number; dur: number | null }>();
     expect(expected.results.length).toBeGreaterThan(3);
-    const first = await json<View>(await api(anna, `/accounts/${ANNA_MOBILE}/usage?from=2026-10-01&to=2026-10-31&limit=200`));
+    const first = await json<View>(await api(anna, `/accounts/${ANNA_MOBILE}/usage?from=${M(1)}&to=${M_END}&limit=200`));
     for (const e of expected.results) {
       const t = first.totals.find((x) => x.category === e.category);
       expect(t).toMatchObject({ count: e.n, costKop: e.cost, durationSec: e.dur ?? 0 });
@@ -72,9 +82,7 @@ describe("usage detail on screen", () => {
     const seen = [...first.items];
     let cursor = first.nextCursor;
     while (cursor) {
-      const page = await json<View>(
-        await api(anna, `/accounts/${ANNA_MOBILE}/usage?from=2026-10-01&to=2026-10-31&limit=200&cursor=${cursor}`),
-      );
+      const page = await json<View>(await api(anna, `/accounts/${ANNA_MOBILE}/usage?from=${M(1)}&to=${M_END}&limit=200&cursor=${cursor}`));
       seen.push(...page.items);
       cursor = page.nextCursor;
     }
@@ -83,8 +91,8 @@ describe("usage detail on screen", () => {
     expect(new Set(seen.map((s) => s.id)).size).toBe(total);
     const key = (l: string) => l.replace(/(\d\d)\.(\d\d)\.(\d{4}) (.*)/, "$3$2$1 $4");
     expect(seen.map((s) => key(s.local))).toEqual(seen.map((s) => key(s.local)).sort());
-    expect(seen[0]?.local.startsWith("01.10.2026")).toBe(true);
-    expect(seen.at(-1)?.local.startsWith("31.10.2026")).toBe(true);
+    expect(seen[0]?.local.startsWith(ruDate(M(1)))).toBe(true);
+    expect(seen.at(-1)?.local.startsWith(ruDate(M_END))).toBe(true);
   });
 
   it("adds up «Всего» per unit: call time of calls only, data volume, SMS in pieces, equal to the database's", async () => {
@@ -128,18 +136,18 @@ describe("usage detail on screen", () => {
   it("filters by category the way the seed lists them (incoming, outgoing local, SMS, …)", async () => {
     const anna = await login("anna");
     const view = await json<View>(
-      await api(anna, `/accounts/${ANNA_MOBILE}/usage?from=2026-11-01&to=2026-11-10&categories=call_in,sms&limit=200`),
+      await api(anna, `/accounts/${ANNA_MOBILE}/usage?from=${M(1)}&to=${M(10)}&categories=call_in,sms&limit=200`),
     );
     expect(view.items.length).toBeGreaterThan(0);
     expect(new Set(view.items.map((i) => i.category))).toEqual(new Set(["call_in", "sms"]));
     expect(view.totals.map((t) => t.category).sort()).toEqual(["call_in", "sms"]);
     // A service of the account narrows it, and offers only the categories its kind has.
-    const home = await json<View>(await api(anna, `/accounts/${ANNA_MSK}/usage?from=2026-11-01&to=2026-11-30`));
+    const home = await json<View>(await api(anna, `/accounts/${ANNA_MSK}/usage?from=${M(1)}&to=${M_END}`));
     const landline = home.services.find((s) => s.categories.includes("call_local"));
     const bundle = home.services.find((s) => !s.categories.includes("call_local"));
     expect(landline && bundle).toBeTruthy();
     const onlyLandline = await json<View>(
-      await api(anna, `/accounts/${ANNA_MSK}/usage?from=2026-11-01&to=2026-11-30&service=${landline?.id}&limit=200`),
+      await api(anna, `/accounts/${ANNA_MSK}/usage?from=${M(1)}&to=${M_END}&service=${landline?.id}&limit=200`),
     );
     expect(onlyLandline.categories).toEqual(landline?.categories);
     expect(onlyLandline.items.every((i) => i.category.startsWith("call_") || i.category === "option")).toBe(true);
@@ -155,12 +163,13 @@ describe("usage detail on screen", () => {
       expect(p.errors.map((e) => e.field)).toContain(field);
       return p;
     };
-    expect((await bad("from=2026-11-10&to=2026-11-01", "from")).errors[0]?.message).toBe("Начало периода позже его конца");
-    await bad("from=2026-11-01&to=2099-01-01", "to");
+    expect((await bad(`from=${M(10)}&to=${M(1)}`, "from")).errors[0]?.message).toBe("Начало периода позже его конца");
+    await bad(`from=${M(1)}&to=2099-01-01`, "to");
     expect((await bad("from=2025-01-01&to=2025-01-31", "from", "en")).errors[0]?.message).toBe("Detail is kept for the last 6 months");
-    await bad("from=2026-08-01&to=2026-11-30", "to");
+    // More than 93 days, all within the last six months.
+    await bad(`from=${addDays(M_END, -93)}&to=${M_END}`, "to");
     await bad("from=2026-02-30&to=2026-03-01", "from");
-    await bad("from=2026-11-01&to=2026-11-02&service=nope", "serviceId");
+    await bad(`from=${M(1)}&to=${M(2)}&service=nope`, "serviceId");
     const res = await api(anna, `/accounts/${ANNA_MOBILE}/usage?categories=calls`);
     expect(res.status).toBe(400);
   });
@@ -175,15 +184,15 @@ describe("usage detail on screen", () => {
     expect((await api(petr, `/accounts/${ANNA_MOBILE}/usage`)).status).toBe(404);
     expect((await api(petr, `/accounts/000000000000/usage`)).status).toBe(404);
     expect((await call("msk", `/api/v1/accounts/${ANNA_MOBILE}/usage`)).status).toBe(401);
-    expect((await order(petr, ANNA_MOBILE, { from: "2026-11-01", to: "2026-11-10", format: "pdf" })).status).toBe(404);
-    expect((await order(anna, MARIA_SPB, { from: "2026-11-01", to: "2026-11-10", format: "pdf" })).status).toBe(403);
+    expect((await order(petr, ANNA_MOBILE, { from: M(1), to: M(10), format: "pdf" })).status).toBe(404);
+    expect((await order(anna, MARIA_SPB, { from: M(1), to: M(10), format: "pdf" })).status).toBe(403);
   });
 });
 
 describe("usage detail reports", () => {
   it("makes a PDF in the reports queue, with progress, and lets only its orderer download it", async () => {
     const anna = await login("anna");
-    const res = await order(anna, ANNA_MOBILE, { from: "2026-10-01", to: "2026-10-31", format: "pdf" });
+    const res = await order(anna, ANNA_MOBILE, { from: M(1), to: M_END, format: "pdf" });
     expect(res.status).toBe(202);
     const queued = await json<Report>(res);
     expect(queued.status).toBe("queued");
@@ -191,17 +200,15 @@ describe("usage detail reports", () => {
     expect(ready).toMatchObject({ status: "ready", progress: 100 });
     const db = await shardDb(ANNA_MOBILE);
     const sums = await db
-      .prepare(
-        "SELECT count(*) n, sum(cost_kop) cost FROM usage_records WHERE account_no = ? AND local_day BETWEEN '2026-10-01' AND '2026-10-31'",
-      )
-      .bind(ANNA_MOBILE)
+      .prepare("SELECT count(*) n, sum(cost_kop) cost FROM usage_records WHERE account_no = ? AND local_day BETWEEN ? AND ?")
+      .bind(ANNA_MOBILE, M(1), M_END)
       .first<{ n: number; cost: number }>();
     expect(ready.rowCount).toBe(sums?.n);
     expect(ready.totalCostKop).toBe(sums?.cost);
     const file = await api(anna, ready.downloadUrl?.replace("/api/v1", "") ?? "");
     expect(file.status).toBe(200);
     expect(file.headers.get("content-type")).toBe("application/pdf");
-    expect(file.headers.get("content-disposition")).toMatch(/^attachment; filename="usage-\d{12}-2026-10-01-2026-10-31\.pdf"/);
+    expect(file.headers.get("content-disposition")).toMatch(new RegExp(`^attachment; filename="usage-\\d{12}-${M(1)}-${M_END}\\.pdf"`));
     const bytes = new Uint8Array(await file.arrayBuffer());
     const pdf = await PDFDocument.load(bytes);
     // About 68 rows a page, the header on the first, the totals at the end.
@@ -230,8 +237,8 @@ describe("usage detail reports", () => {
     const anna = await login("anna");
     const queued = await json<Report>(
       await order(anna, ANNA_MOBILE, {
-        from: "2026-11-01",
-        to: "2026-11-15",
+        from: M(1),
+        to: M(15),
         format: "xlsx",
         categories: ["call_in", "call_mobile", "internet"],
       }),
@@ -269,8 +276,8 @@ describe("usage detail reports", () => {
     const since = Date.now();
     const queued = await json<Report>(
       await order(anna, ANNA_MOBILE, {
-        from: "2026-11-01",
-        to: "2026-11-05",
+        from: M(1),
+        to: M(5),
         format: "pdf",
         delivery: "email",
         email: "accountant@example.com",
@@ -305,7 +312,7 @@ describe("usage detail reports", () => {
 
   it("makes each report once however often its message is delivered", async () => {
     const anna = await login("anna");
-    const queued = await json<Report>(await order(anna, ANNA_MOBILE, { from: "2026-09-01", to: "2026-09-03", format: "xlsx" }));
+    const queued = await json<Report>(await order(anna, ANNA_MOBILE, { from: usageFrom, to: addDays(usageFrom, 2), format: "xlsx" }));
     await waitReady(anna, ANNA_MOBILE, queued.id);
     const body = { kind: "usage_report", reportId: queued.id, accountNo: ANNA_MOBILE, shard: "DB_MOSCOW" };
     const batch = createMessageBatch("kabinet-reports", [{ id: "again", timestamp: new Date(), attempts: 1, body }]);
@@ -323,7 +330,9 @@ describe("usage detail reports", () => {
 
   it("removes expired files and says so (410), not 500", async () => {
     const anna = await login("anna");
-    const queued = await json<Report>(await order(anna, ANNA_MOBILE, { from: "2026-09-04", to: "2026-09-05", format: "pdf" }));
+    const queued = await json<Report>(
+      await order(anna, ANNA_MOBILE, { from: addDays(usageFrom, 3), to: addDays(usageFrom, 4), format: "pdf" }),
+    );
     const ready = await waitReady(anna, ANNA_MOBILE, queued.id);
     const removed = await expireReports(createDataAccess(env), env.FILES, SHARDS, new Date(Date.now() + 8 * 24 * 3600_000));
     expect(removed).toBeGreaterThanOrEqual(1);
@@ -337,7 +346,7 @@ describe("usage detail reports", () => {
     const olga = await login("olga");
     const no = makeAccountNo("90700000009");
     const codes: number[] = [];
-    for (let i = 0; i < 11; i++) codes.push((await order(olga, no, { from: "2026-11-01", to: "2026-11-01", format: "xlsx" })).status);
+    for (let i = 0; i < 11; i++) codes.push((await order(olga, no, { from: M(1), to: M(1), format: "xlsx" })).status);
     expect(codes.slice(0, 10).every((c) => c === 202)).toBe(true);
     expect(codes[10]).toBe(429);
   });
@@ -345,22 +354,20 @@ describe("usage detail reports", () => {
 
 describe("a heavy user's month", () => {
   it("fits 50,000 records into a PDF and an XLSX", { timeout: 120_000 }, async () => {
-    // Anna's Novosibirsk account gets a heavy mobile line: about 50,000 records in October.
+    // Anna's Novosibirsk account gets a heavy mobile line: about 50,000 records in a month.
     const db = await shardDb(ANNA_NSK);
     const service = { id: `${ANNA_NSK}-heavy`, kind: "mobile" as const, code: "mob-l" };
     await db
       .prepare("INSERT INTO account_services (id, account_no, tariff_id, status, started_at) VALUES (?, ?, 'nsk-mob-l', 'active', 0)")
       .bind(service.id, ANNA_NSK)
       .run();
-    const rows = usageFor(ANNA_NSK, "nsk", service, "2026-10-01", "2026-10-31", 160);
+    const rows = usageFor(ANNA_NSK, "nsk", service, M(1), M_END, 160);
     expect(rows.length).toBeGreaterThanOrEqual(50_000);
     const statements = usageInserts(rows);
     for (let i = 0; i < statements.length; i += 50) await db.batch(statements.slice(i, i + 50).map((s) => db.prepare(s)));
     const anna = await login("anna");
     for (const format of ["pdf", "xlsx"]) {
-      const queued = await json<Report>(
-        await order(anna, ANNA_NSK, { from: "2026-10-01", to: "2026-10-31", format, serviceId: service.id }),
-      );
+      const queued = await json<Report>(await order(anna, ANNA_NSK, { from: M(1), to: M_END, format, serviceId: service.id }));
       const ready = await waitReady(anna, ANNA_NSK, queued.id, 100_000);
       expect(ready).toMatchObject({ status: "ready", rowCount: rows.length, totalCostKop: rows.reduce((t, r) => t + r.cost_kop, 0) });
     }
@@ -374,5 +381,5 @@ it("demo usage covers the seed's period", async () => {
     .prepare("SELECT min(local_day) a, max(local_day) b FROM usage_records WHERE account_no = ?")
     .bind(ANNA_MOBILE)
     .first<{ a: string; b: string }>();
-  expect(r).toEqual({ a: USAGE_FROM, b: USAGE_TO });
+  expect(r).toEqual({ a: usageFrom, b: usageTo });
 });

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const TARIFF_KINDS = ["internet", "tv", "landline", "mobile", "bundle"] as const;
 export type TariffKind = (typeof TARIFF_KINDS)[number];
@@ -677,3 +677,21 @@ export const rateLimits = sqliteTable("rate_limits", {
   lastFailureAt: integer("last_failure_at", { mode: "timestamp_ms" }),
   lockedUntil: integer("locked_until", { mode: "timestamp_ms" }),
 });
+
+/**
+ * How far each region's daily cron work has got: the last region-local day a
+ * job finished (`midnight`: tariff changes, blocks and the day's charge;
+ * `bonus`: points for the day before; `alerts`: balance alerts). A tick that
+ * was missed is caught up from here on the next one, a day at a time; the
+ * work of a day is idempotent, so two runs that overlap do it once.
+ */
+export const cronProgress = sqliteTable(
+  "cron_progress",
+  {
+    job: text("job", { enum: ["midnight", "bonus", "alerts"] }).notNull(),
+    region: text("region").notNull(),
+    doneDay: text("done_day").notNull(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.job, t.region] })],
+);

@@ -7,6 +7,7 @@ import { BRANCH_PRICE_PERCENT, GIGABIT_REGIONS, SERVICE_TEMPLATES, TARIFF_TEMPLA
 import { normalizeStreet } from "../../platform/address";
 import { makeAccountNo } from "../../platform/ids";
 import { dailyChargeKop, daysInMonth } from "../../platform/money";
+import { addDays, localDay } from "../../platform/region";
 import type { TariffKind } from "../schema/region";
 import { DEMO_OPERATOR_PASSWORD_HASH, DEMO_PASSWORD_HASH } from "./demo-passwords";
 import { usageFor, usageInserts } from "./usage.seed";
@@ -36,12 +37,23 @@ export function regionalPriceKop(baseRub: number, percent: number): number {
   return Math.round((baseRub * percent) / 100) * 100;
 }
 
-/** Demo history runs over these region-local days (charges daily, a payment on the 5th of each month). */
-export const HISTORY_FROM = "2026-06-01";
-export const HISTORY_TO = "2026-11-24";
-/** Demo usage records (calls, SMS, internet, film rentals) cover these region-local days. */
-export const USAGE_FROM = "2026-09-01";
-export const USAGE_TO = "2026-11-30";
+/** The first day of the month `n` months before `day`'s. */
+function monthStart(day: string, n: number): string {
+  const [y, m] = day.split("-").map(Number) as [number, number];
+  return new Date(Date.UTC(y, m - 1 - n, 1)).toISOString().slice(0, 10);
+}
+
+/**
+ * The demo's region-local days, relative to the day it is seeded (Moscow's
+ * calendar): the history (charges daily, a payment on the 5th of each month)
+ * runs from the first of the month five months back to yesterday, usage
+ * records (calls, SMS, internet, film rentals) over the last two months and
+ * this one, up to yesterday. From today on the cron charges, as in production.
+ */
+export function demoPeriods(now = new Date()) {
+  const historyTo = addDays(localDay("Europe/Moscow", now), -1);
+  return { historyFrom: monthStart(historyTo, 5), historyTo, usageFrom: monthStart(historyTo, 2), usageTo: historyTo };
+}
 
 function* daysBetween(from: string, to: string) {
   for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000)
@@ -53,13 +65,14 @@ function demoLedger(
   accountNo: string,
   services: { id: string; tariff: { nameRu: string; nameEn: string; priceKop: number } }[],
   pay: number,
+  { historyFrom, historyTo }: DemoPeriods,
 ) {
   const rows: string[] = [];
   const monthly = services.reduce((t, s) => t + s.tariff.priceKop, 0);
-  for (const day of daysBetween(HISTORY_FROM, HISTORY_TO)) {
+  for (const day of daysBetween(historyFrom, historyTo)) {
     // Midday UTC keeps each entry inside its local day in every Russian time zone.
     const at = Date.parse(`${day}T09:00:00Z`);
-    if (day.endsWith("-05") || day === HISTORY_FROM) {
+    if (day.endsWith("-05") || day === historyFrom) {
       // Payments of a whole number of roubles, a little more than the month's fees (× pay: some accounts run low).
       const amount = Math.ceil((monthly * pay) / 10000) * 100;
       rows.push(
@@ -103,12 +116,17 @@ function demoLedger(
 }
 
 /** «Бонус» for a demo account: a member since the history starts, points for each month's charges by the rules. */
-function demoBonus(accountNo: string, region: string, services: { code: string; tariff: { priceKop: number } }[]) {
+function demoBonus(
+  accountNo: string,
+  region: string,
+  services: { code: string; tariff: { priceKop: number } }[],
+  { historyFrom, historyTo }: DemoPeriods,
+) {
   const rows = [
     insert("bonus_members", {
       account_no: accountNo,
       status: "active",
-      joined_at: Date.parse(`${HISTORY_FROM}T09:00:00Z`),
+      joined_at: Date.parse(`${historyFrom}T09:00:00Z`),
       left_at: null,
       joined_by: "seed",
       rules_version: BONUS_RULES.version,
@@ -116,7 +134,7 @@ function demoBonus(accountNo: string, region: string, services: { code: string; 
   ];
   const byMonth = new Map<string, Partial<Record<TariffKind, number>>>();
   const lastDay = new Map<string, string>();
-  for (const day of daysBetween(HISTORY_FROM, HISTORY_TO)) {
+  for (const day of daysBetween(historyFrom, historyTo)) {
     const month = day.slice(0, 7);
     lastDay.set(month, day);
     const kinds = byMonth.get(month) ?? {};
@@ -149,13 +167,20 @@ function demoBonus(accountNo: string, region: string, services: { code: string; 
 // Demo data is fixed: created "on" this instant, passwords hashed once (demo-passwords.ts).
 const SEEDED_AT = Date.UTC(2026, 0, 15, 9, 0, 0);
 
+type DemoPeriods = ReturnType<typeof demoPeriods>;
+
 export interface SeedSql {
   global: string[];
   shards: Record<ShardBinding, string[]>;
 }
 
-/** The whole deterministic demo data set, as SQL per database. Applying it twice changes nothing. */
-export async function buildSeed(): Promise<SeedSql> {
+/**
+ * The whole demo data set, as SQL per database, deterministic for the day it
+ * is seeded (`now`). Applying it twice changes nothing; applied again on a
+ * later day it adds the days in between, with the same keys the cron charges by.
+ */
+export async function buildSeed(now = new Date()): Promise<SeedSql> {
+  const periods = demoPeriods(now);
   const global: string[] = [];
   const shards = Object.fromEntries(Object.values(SHARD_MAP).map((b) => [b, [] as string[]])) as Record<ShardBinding, string[]>;
   const regionBranch = new Map(REGIONS.map((r) => [r.code, r.branch]));
@@ -231,6 +256,13 @@ export async function buildSeed(): Promise<SeedSql> {
         }),
       );
     });
+  }
+
+  // The history is charged up to its last day and its points earned (the night after it): the cron goes on from there.
+  for (const r of REGIONS) {
+    const shard = shards[shardOf(r.code)];
+    shard.push(insert("cron_progress", { job: "midnight", region: r.code, done_day: periods.historyTo, updated_at: SEEDED_AT }));
+    shard.push(insert("cron_progress", { job: "bonus", region: r.code, done_day: addDays(periods.historyTo, 1), updated_at: SEEDED_AT }));
   }
 
   for (const o of OFFICES) {
@@ -328,12 +360,14 @@ export async function buildSeed(): Promise<SeedSql> {
           }),
         );
       }
-      shards[shard].push(...demoLedger(accountNo, services, a.payPercent ?? 110));
+      shards[shard].push(...demoLedger(accountNo, services, a.payPercent ?? 110, periods));
       for (const sv of services) {
         const kind = TARIFF_TEMPLATES.find((x) => x.code === sv.code)?.kind ?? "internet";
-        shards[shard].push(...usageInserts(usageFor(accountNo, a.region, { id: sv.id, kind, code: sv.code }, USAGE_FROM, USAGE_TO)));
+        shards[shard].push(
+          ...usageInserts(usageFor(accountNo, a.region, { id: sv.id, kind, code: sv.code }, periods.usageFrom, periods.usageTo)),
+        );
       }
-      if (a.bonus) shards[shard].push(...demoBonus(accountNo, a.region, services));
+      if (a.bonus) shards[shard].push(...demoBonus(accountNo, a.region, services, periods));
     }
   }
   {

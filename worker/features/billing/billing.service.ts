@@ -1,8 +1,7 @@
 import { and, eq, gt, sql } from "drizzle-orm";
 import { accountServices, accounts, type LedgerKind, ledgerEntries, tariffs } from "../../db/schema/region";
-import type { DataAccess, RegionDb } from "../../platform/db";
+import type { RegionDb } from "../../platform/db";
 import { newId } from "../../platform/ids";
-import { log } from "../../platform/log";
 import { daysInMonth } from "../../platform/money";
 import { localDay, regionsAtHour } from "../../platform/region";
 
@@ -16,15 +15,35 @@ export const CHARGE_BATCH = 2000;
  * rowid, so 100,000 accounts are a few dozen small statements.
  */
 export async function chargeDay(db: RegionDb, region: string, day: string, now = new Date()): Promise<number> {
+  const part = await chargeDayPart(db, region, day, now, 0, Number.POSITIVE_INFINITY);
+  return part.charged;
+}
+
+/**
+ * Part of a region's day: the services after rowid `afterRowid`, at most
+ * `maxBatches` batches of CHARGE_BATCH (two statements each), then, once the
+ * services are done, the day's options. `next` is where to go on from, or
+ * null when the day is fully charged: a region of millions is charged over
+ * several queue messages, each within an invocation's D1 queries.
+ */
+export async function chargeDayPart(
+  db: RegionDb,
+  region: string,
+  day: string,
+  now: Date,
+  afterRowid: number,
+  maxBatches: number,
+): Promise<{ charged: number; next: number | null }> {
   const days = daysInMonth(day);
   const d = Number(day.slice(8, 10));
   // D1 binds every JavaScript number as REAL: the division must see integers, or a day's charge has fractions of a kopeck.
   const dayInt = sql`CAST(${d} AS INTEGER)`;
   const daysInt = sql`CAST(${days} AS INTEGER)`;
   const occurredAt = now.getTime();
-  let lastRowid = 0;
+  let lastRowid = afterRowid;
   let charged = 0;
-  for (;;) {
+  for (let batches = 0; ; batches++) {
+    if (batches >= maxBatches) return { charged, next: lastRowid };
     const batch = await db
       .select({ rowid: sql<number>`${accountServices}.rowid`, id: accountServices.id })
       .from(accountServices)
@@ -77,23 +96,12 @@ export async function chargeDay(db: RegionDb, region: string, day: string, now =
     WHERE o.status = 'active' AND s.status = 'active' AND a.status = 'active' AND a.region = ${region}
       AND (so.price_kop * ${dayInt}) / ${daysInt} - (so.price_kop * (${dayInt} - 1)) / ${daysInt} > 0`);
   charged += options.meta.changes ?? 0;
-  return charged;
+  return { charged, next: null };
 }
 
 /** Regions whose local time is in the midnight hour at `at`: their new day is charged now. */
 export function regionsAtMidnight(at: Date): { code: string; day: string }[] {
   return regionsAtHour(at, 0).map((r) => ({ code: r.code, day: localDay(r.tz, at) }));
-}
-
-/** Cron: charge each region whose local midnight has just come. */
-export async function chargeMidnightRegions(data: DataAccess, at: Date) {
-  let total = 0;
-  for (const { code, day } of regionsAtMidnight(at)) {
-    const n = await chargeDay(data.shardForRegion(code), code, day, at);
-    total += n;
-    log("info", "billing.charged", { region: code, day, entries: n });
-  }
-  return total;
 }
 
 export interface NewEntry {

@@ -3,7 +3,7 @@ import { accountDirectory, accountLinks, notificationPrefs } from "../../db/sche
 import { ledgerEntries } from "../../db/schema/region";
 import type { DataAccess } from "../../platform/db";
 import { daysInMonth } from "../../platform/money";
-import { localDay, regionsAtHour } from "../../platform/region";
+import { localDay, type Region, regionsAtHour } from "../../platform/region";
 import { selectShardSummaries } from "../accounts/accounts.queries";
 import type { NotificationMessage } from "./notifications.messages";
 
@@ -13,14 +13,19 @@ export const ALERT_HOUR = 10;
 export const RUNS_OUT_DAYS = 3;
 
 /**
- * Cron (hourly, for the regions where it is 10:00): low balance (each
+ * Cron, for the regions given (by default those where it is 10:00): low balance (each
  * subscriber's own threshold), the forecast "money runs out in N days", and
  * yesterday's charges for those who asked for them. Event ids name the
  * account and the day, so a cron run repeated in the same hour sends nothing twice.
  */
-export async function balanceAlerts(data: DataAccess, notify: (m: NotificationMessage) => Promise<void>, at: Date) {
+export async function balanceAlerts(
+  data: DataAccess,
+  notify: (m: NotificationMessage) => Promise<void>,
+  at: Date,
+  regions: readonly Region[] = regionsAtHour(at, ALERT_HOUR),
+) {
   const done = { lowBalance: 0, runsOut: 0, charges: 0 };
-  for (const { code, tz } of regionsAtHour(at, ALERT_HOUR)) {
+  for (const { code, tz } of regions) {
     const day = localDay(tz, at);
     const yesterday = localDay(tz, new Date(at.getTime() - 24 * 3600_000));
     const links = await data.global

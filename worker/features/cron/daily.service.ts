@@ -1,0 +1,234 @@
+import { eq, lt } from "drizzle-orm";
+import { REGIONS } from "../../data/regions.data";
+import { cronProgress } from "../../db/schema/region";
+import type { DataAccess } from "../../platform/db";
+import { SHARDS } from "../../platform/db";
+import { log } from "../../platform/log";
+import { addDays, localDay, regionByCode, tzOffsetMs } from "../../platform/region";
+import { chargeDayPart } from "../billing/billing.service";
+import { bonusTick, EARN_HOUR } from "../bonus/bonus.service";
+import { ALERT_HOUR, balanceAlerts } from "../notifications/alerts.service";
+import type { NotificationMessage } from "../notifications/notifications.messages";
+import { applyBlocks, applyTariffChanges } from "../services/services.service";
+
+type Notify = (m: NotificationMessage) => Promise<void>;
+
+/** A region's daily work, one message per region on the `billing` queue (each has a whole invocation's budget). */
+export interface RegionDayMessage {
+  kind: "cron.region";
+  region: string;
+  /** The tick's scheduled time (ms): what is due is reckoned from it. */
+  at: number;
+  /** A day left part-charged by the message before: go on after this service rowid. */
+  resume?: { day: string; afterRowid: number };
+}
+
+export type DailyJob = "midnight" | "bonus" | "alerts";
+
+/** The local hour from which each job's day is due. */
+const JOB_HOUR: Record<DailyJob, number> = { midnight: 0, bonus: EARN_HOUR, alerts: ALERT_HOUR };
+
+/**
+ * Days one message catches up per job: a region that fell further behind is
+ * caught up by the next ticks (the tick queues it again while it is behind),
+ * so one invocation stays within its D1 queries and CPU.
+ */
+export const MAX_CATCHUP_DAYS = 7;
+
+/**
+ * Batches of CHARGE_BATCH services one message charges (two D1 statements
+ * each): 200 × 2,000 = 400,000 services in about 400 queries. A larger
+ * region's day goes on in a message of its own, from where this one stopped.
+ */
+export const CHARGE_BATCHES_PER_MESSAGE = 200;
+
+function localHour(tz: string, at: Date): number {
+  return Number(new Intl.DateTimeFormat("en-GB", { timeZone: tz, hour: "2-digit", hourCycle: "h23" }).format(at));
+}
+
+/** The latest region-local day whose `hour` has come by `at`. */
+export function dueDay(tz: string, at: Date, hour: number): string {
+  const today = localDay(tz, at);
+  return localHour(tz, at) >= hour ? today : addDays(today, -1);
+}
+
+/** The instant a region-local day reaches `hour` (Russian zones keep one offset all year). */
+function localInstant(tz: string, day: string, hour: number): Date {
+  const naive = Date.parse(`${day}T${String(hour).padStart(2, "0")}:00:00Z`);
+  return new Date(naive - tzOffsetMs(tz, new Date(naive)));
+}
+
+/**
+ * The days a job still has to do in a region, oldest first and at most
+ * MAX_CATCHUP_DAYS: from the day after the last one done up to the day due.
+ * A job that has never run starts at the day due. Balance alerts are about
+ * the balance now, so only the latest day is sent, and only once its hour has come.
+ */
+export function daysToDo(job: DailyJob, tz: string, at: Date, doneDay: string | undefined): string[] {
+  if (job === "alerts") {
+    const today = localDay(tz, at);
+    return localHour(tz, at) >= ALERT_HOUR && (doneDay === undefined || doneDay < today) ? [today] : [];
+  }
+  const due = dueDay(tz, at, JOB_HOUR[job]);
+  const days: string[] = [];
+  for (let d = doneDay === undefined ? due : addDays(doneDay, 1); d <= due && days.length < MAX_CATCHUP_DAYS; d = addDays(d, 1))
+    days.push(d);
+  return days;
+}
+
+async function progressOf(data: DataAccess, region: string): Promise<Map<DailyJob, string>> {
+  const rows = await data
+    .shardForRegion(region)
+    .select({ job: cronProgress.job, doneDay: cronProgress.doneDay })
+    .from(cronProgress)
+    .where(eq(cronProgress.region, region))
+    .all();
+  return new Map(rows.map((r) => [r.job, r.doneDay]));
+}
+
+/** Records that a job finished `day` in a region; never moves back (an overlapping run may have got further). */
+async function markDone(data: DataAccess, job: DailyJob, region: string, day: string, now: Date) {
+  await data
+    .shardForRegion(region)
+    .insert(cronProgress)
+    .values({ job, region, doneDay: day, updatedAt: now })
+    .onConflictDoUpdate({
+      target: [cronProgress.job, cronProgress.region],
+      set: { doneDay: day, updatedAt: now },
+      setWhere: lt(cronProgress.doneDay, day),
+    });
+}
+
+/**
+ * Cron (hourly): the regions that have daily work due (a day not charged yet,
+ * bonus points not earned, today's alerts not sent), read from each shard's
+ * `cron_progress` (one query a shard), queued as one message per region on
+ * the `billing` queue. A region whose ticks were missed is simply behind and
+ * is queued again until it has caught up.
+ */
+export async function queueDueRegions(data: DataAccess, queue: Queue, at: Date): Promise<number> {
+  const messages: { body: RegionDayMessage }[] = [];
+  for (const binding of SHARDS) {
+    const rows = await data
+      .shard(binding)
+      .select({ job: cronProgress.job, region: cronProgress.region, doneDay: cronProgress.doneDay })
+      .from(cronProgress)
+      .all();
+    const done = new Map(rows.map((r) => [`${r.job}|${r.region}`, r.doneDay]));
+    for (const r of REGIONS) {
+      if (data.shardForRegion(r.code) !== data.shard(binding)) continue;
+      const behind = (["midnight", "bonus", "alerts"] as const).some(
+        (job) => daysToDo(job, r.tz, at, done.get(`${job}|${r.code}`)).length > 0,
+      );
+      if (behind) messages.push({ body: { kind: "cron.region", region: r.code, at: at.getTime() } });
+    }
+  }
+  // sendBatch takes at most 100 messages.
+  for (let i = 0; i < messages.length; i += 100) await queue.sendBatch(messages.slice(i, i + 100));
+  return messages.length;
+}
+
+/**
+ * A region's daily work due at `at`, each job a day at a time from where it
+ * got to: the new day's tariff changes and blocks, then its charge (keyed
+ * `charge:<service>:<day>`); the points for the day before (keyed by account
+ * and day); today's balance alerts (event ids name the day). Every step is
+ * idempotent and progress is recorded after each day, so a retried or
+ * duplicated message, or two at once, does each day once.
+ */
+export async function runRegionDay(
+  data: DataAccess,
+  notify: Notify,
+  queue: Queue,
+  message: Pick<RegionDayMessage, "region" | "at" | "resume">,
+  now = new Date(),
+  chargeBatches = CHARGE_BATCHES_PER_MESSAGE,
+) {
+  const regionCode = message.region;
+  const at = new Date(message.at);
+  const region = regionByCode(regionCode);
+  if (!region) throw new RangeError(`unknown region ${regionCode}`);
+  const tz = region.tz;
+  const db = data.shardForRegion(region.code);
+  const progress = await progressOf(data, region.code);
+  const out = {
+    charged: [] as string[],
+    entries: 0,
+    tariffChanges: 0,
+    blocksStarted: 0,
+    blocksEnded: 0,
+    bonusDays: 0,
+    alerts: 0,
+    continued: false,
+  };
+  for (const day of daysToDo("midnight", tz, at, progress.get("midnight"))) {
+    // The day's work happens "at" its local midnight (or now, if that is still ahead of the clock).
+    const t = new Date(Math.min(localInstant(tz, day, 0).getTime(), now.getTime()));
+    const afterRowid = message.resume?.day === day ? message.resume.afterRowid : 0;
+    if (afterRowid === 0) {
+      out.tariffChanges += await applyTariffChanges(db, region.code, day, t);
+      const blocks = await applyBlocks(data, notify, region.code, day, t);
+      out.blocksStarted += blocks.started;
+      out.blocksEnded += blocks.ended;
+    }
+    const part = await chargeDayPart(db, region.code, day, t, afterRowid, chargeBatches);
+    out.entries += part.charged;
+    if (part.next !== null) {
+      // The rest of this day (and what follows it) in a message of its own; the day is not done yet.
+      await queue.send({
+        kind: "cron.region",
+        region: region.code,
+        at: message.at,
+        resume: { day, afterRowid: part.next },
+      } satisfies RegionDayMessage);
+      out.continued = true;
+      return out;
+    }
+    const n = part.charged;
+    out.charged.push(day);
+    await markDone(data, "midnight", region.code, day, now);
+    log("info", "billing.charged", { region: region.code, day, entries: n });
+  }
+  for (const day of daysToDo("bonus", tz, at, progress.get("bonus"))) {
+    await bonusTick(data, localInstant(tz, day, EARN_HOUR), [region]);
+    out.bonusDays++;
+    await markDone(data, "bonus", region.code, day, now);
+  }
+  // Alerts read the balance: only once the region is charged up to today.
+  const chargedTo = out.charged.at(-1) ?? progress.get("midnight") ?? "";
+  if (chargedTo >= localDay(tz, at)) {
+    for (const day of daysToDo("alerts", tz, at, progress.get("alerts"))) {
+      const sent = await balanceAlerts(data, notify, at, [region]);
+      out.alerts += sent.lowBalance + sent.runsOut + sent.charges;
+      await markDone(data, "alerts", region.code, day, now);
+    }
+  }
+  return out;
+}
+
+/** Whether a queue message is a region's daily work. */
+export function isRegionDayMessage(body: unknown): body is RegionDayMessage {
+  const m = body as Partial<RegionDayMessage> | null;
+  const resume = m?.resume;
+  return (
+    m?.kind === "cron.region" &&
+    typeof m.region === "string" &&
+    regionByCode(m.region) !== undefined &&
+    Number.isFinite(m.at) &&
+    (resume === undefined ||
+      (typeof resume === "object" && /^\d{4}-\d\d-\d\d$/.test(String(resume?.day)) && Number.isSafeInteger(resume?.afterRowid)))
+  );
+}
+
+/** The `billing` queue's daily-work messages: each acked when its region's work is done, retried (with backoff) if it failed. */
+export async function consumeRegionDay(message: Message<unknown>, data: DataAccess, notify: Notify, queue: Queue, retryDelay: number) {
+  const body = message.body as RegionDayMessage;
+  try {
+    const out = await runRegionDay(data, notify, queue, body);
+    log("info", "cron.region", { region: body.region, ...out, charged: out.charged.length });
+    message.ack();
+  } catch (e) {
+    log("error", "cron.region_failed", { region: body.region, attempts: message.attempts, error: String(e) });
+    message.retry({ delaySeconds: retryDelay });
+  }
+}
