@@ -90,19 +90,29 @@ export function ChatPanel(props: {
 
   return (
     <div class="chat">
-      <p class="chat__state small" role="status" aria-live="polite" data-mode={props.live.mode()}>
-        <span class={`dot dot--${props.live.mode()}`} aria-hidden="true" /> {s(`mode.${props.live.mode()}`)}
-        <Show when={props.live.chat()}>
-          {(c) => (
-            <>
-              {" · "}
-              <Show when={c().operatorName} fallback={c().status === "closed" ? s("closed") : s("waiting")}>
-                {(n) => s("operator", { name: n() })}
-              </Show>
-            </>
-          )}
-        </Show>
-      </p>
+      {/* A closed chat has no connection to speak of: only that it has ended (it read «На связи» before). */}
+      <Show
+        when={props.live.chat()?.status !== "closed"}
+        fallback={
+          <p class="chat__state small" role="status" aria-live="polite" data-mode="closed">
+            {s("closed")}
+          </p>
+        }
+      >
+        <p class="chat__state small" role="status" aria-live="polite" data-mode={props.live.mode()}>
+          <span class={`dot dot--${props.live.mode()}`} aria-hidden="true" /> {s(`mode.${props.live.mode()}`)}
+          <Show when={props.live.chat()}>
+            {(c) => (
+              <>
+                {" · "}
+                <Show when={c().operatorName} fallback={s("waiting")}>
+                  {(n) => s("operator", { name: n() })}
+                </Show>
+              </>
+            )}
+          </Show>
+        </p>
+      </Show>
       {/* The log scrolls, so it takes focus (keyboard users scroll it with the arrows); the list inside keeps its items. */}
       <div class="chat__log" role="log" aria-live="polite" aria-label={s("chatTitle")} tabindex="0">
         <ol class="chat__list plain">

@@ -1,0 +1,74 @@
+import { cleanup, render, screen } from "@solidjs/testing-library";
+import { createSignal } from "solid-js";
+import { afterEach, describe, expect, it } from "vitest";
+import { ChatPanel } from "../../web/src/features/support/ChatPanel";
+import type { LiveChat } from "../../web/src/features/support/createChat";
+import { type ChatDto, chatApi, type MessageDto } from "../../web/src/features/support/supportApi";
+import { I18nProvider } from "../../web/src/i18n";
+
+afterEach(cleanup);
+
+const chat = (over: Partial<ChatDto> = {}): ChatDto => ({
+  id: "msk_01jd0000000000000000000000",
+  region: "msk",
+  status: "active",
+  topic: "internet",
+  accountNo: null,
+  operatorName: "Мария Орлова",
+  lastSeq: 1,
+  customerReadSeq: 1,
+  operatorReadSeq: 1,
+  createdAt: "2026-12-02T10:00:00.000Z",
+  updatedAt: "2026-12-02T10:05:00.000Z",
+  closedAt: null,
+  ...over,
+});
+
+/** A chat as createChat gives it, held still: a live socket, the given state and messages. */
+function fakeLive(state: ChatDto, messages: MessageDto[] = []): LiveChat {
+  const [c, setC] = createSignal<ChatDto | null>(state);
+  return {
+    chat: c,
+    messages: () => messages,
+    pending: () => [],
+    mode: () => "live",
+    otherTyping: () => false,
+    otherHere: () => false,
+    problem: () => null,
+    loaded: () => true,
+    send: async () => {},
+    discard: async () => {},
+    typing: () => {},
+    refresh: async () => {},
+    setChat: (next: ChatDto) => setC(next),
+  } as unknown as LiveChat;
+}
+
+function panel(state: ChatDto, lang: "ru" | "en" = "ru", messages: MessageDto[] = []) {
+  return render(() => (
+    <I18nProvider initial={lang}>
+      <ChatPanel
+        live={fakeLive(state, messages)}
+        api={chatApi("/api/v1/support")}
+        side="customer"
+        chatId={state.id}
+        canWrite={state.status !== "closed"}
+      />
+    </I18nProvider>
+  ));
+}
+
+describe("support chat panel", () => {
+  it("says an open chat is connected and who answers", () => {
+    panel(chat());
+    expect(screen.getByRole("status").textContent).toContain("На связи");
+    expect(screen.getByRole("status").textContent).toContain("Мария Орлова");
+  });
+
+  it("says a closed chat has ended, not that it is connected", () => {
+    panel(chat({ status: "closed", closedAt: "2026-12-02T10:10:00.000Z" }));
+    const state = screen.getByRole("status").textContent ?? "";
+    expect(state).toContain("Чат завершён");
+    expect(state).not.toContain("На связи");
+  });
+});
