@@ -3,7 +3,8 @@ import { createSignal } from "solid-js";
 import { afterEach, describe, expect, it } from "vitest";
 import { ChatPanel } from "../../web/src/features/support/ChatPanel";
 import type { LiveChat } from "../../web/src/features/support/createChat";
-import { type ChatDto, chatApi, type MessageDto } from "../../web/src/features/support/supportApi";
+import { type ChatDto, chatApi, type MessageDto, type TicketDto } from "../../web/src/features/support/supportApi";
+import { TicketHistory } from "../../web/src/features/support/TicketPage";
 import { I18nProvider } from "../../web/src/i18n";
 
 afterEach(cleanup);
@@ -70,5 +71,67 @@ describe("support chat panel", () => {
     const state = screen.getByRole("status").textContent ?? "";
     expect(state).toContain("Чат завершён");
     expect(state).not.toContain("На связи");
+  });
+});
+
+const ticket = (): TicketDto => ({
+  id: "msk_01jd0000000000000000000001",
+  number: "T2612-000001",
+  region: "msk",
+  accountNo: null,
+  category: "internet",
+  subject: "Нет интернета",
+  text: "С утра не работает интернет",
+  status: "in_work",
+  statusLabel: "в работе",
+  operatorName: "Мария Орлова",
+  next: [],
+  createdAt: "2026-12-02T10:00:00.000Z",
+  updatedAt: "2026-12-02T10:05:00.000Z",
+  history: [
+    {
+      id: "e1",
+      from: null,
+      to: "new",
+      toLabel: "новое",
+      actor: "subscriber",
+      actorName: null,
+      comment: null,
+      at: "2026-12-02T10:00:00.000Z",
+    },
+    {
+      id: "e2",
+      from: "new",
+      to: "in_work",
+      toLabel: "в работе",
+      actor: "operator",
+      actorName: "Мария Орлова",
+      comment: null,
+      at: "2026-12-02T10:05:00.000Z",
+    },
+  ],
+});
+
+describe("a request's history", () => {
+  it("shows the subscriber their own steps as «Вы»", () => {
+    render(() => (
+      <I18nProvider initial="ru">
+        <TicketHistory ticket={ticket()} viewer="subscriber" />
+      </I18nProvider>
+    ));
+    const steps = screen.getAllByRole("listitem").map((li) => li.textContent ?? "");
+    expect(steps[0]).toContain("Вы → новое");
+  });
+
+  it("shows an operator the subscriber's steps as the subscriber's, never as «Вы»", () => {
+    render(() => (
+      <I18nProvider initial="ru">
+        <TicketHistory ticket={ticket()} viewer="operator" />
+      </I18nProvider>
+    ));
+    const steps = screen.getAllByRole("listitem").map((li) => li.textContent ?? "");
+    expect(steps[0]).toContain("Абонент → новое");
+    expect(steps.join(" ")).not.toContain("Вы");
+    expect(steps[1]).toContain("Мария Орлова → в работе");
   });
 });

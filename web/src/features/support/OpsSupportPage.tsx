@@ -165,7 +165,7 @@ function OpsTicket(props: { id: string; onChanged: () => void }) {
           </p>
           <h3>{t.subject}</h3>
           <p class="chat__text">{t.text}</p>
-          <TicketHistory ticket={t} />
+          <TicketHistory ticket={t} viewer="operator" />
           <ProblemAlert problem={a.problem()} />
           <label class="field">
             <span>{s("comment")}</span>

@@ -86,6 +86,7 @@ const ru = {
   back: "Поддержка",
   "actor.subscriber": "Вы",
   "actor.system": "Автоматически",
+  "actor.theSubscriber": "Абонент",
 };
 
 const en: typeof ru = {
@@ -174,6 +175,7 @@ const en: typeof ru = {
   back: "Support",
   "actor.subscriber": "You",
   "actor.system": "Automatically",
+  "actor.theSubscriber": "Subscriber",
 };
 
 export const supportStrings: Strings<keyof typeof ru> = { ru, en };
