@@ -1,4 +1,4 @@
-import { cleanup, render, screen } from "@solidjs/testing-library";
+import { cleanup, render, screen, within } from "@solidjs/testing-library";
 import { createSignal } from "solid-js";
 import { afterEach, describe, expect, it } from "vitest";
 import { ChatPanel } from "../../web/src/features/support/ChatPanel";
@@ -71,6 +71,33 @@ describe("support chat panel", () => {
     const state = screen.getByRole("status").textContent ?? "";
     expect(state).toContain("Чат завершён");
     expect(state).not.toContain("На связи");
+  });
+});
+
+describe("chat system lines", () => {
+  const joined: MessageDto = {
+    id: "m1",
+    seq: 2,
+    author: "system",
+    authorName: null,
+    // The live room's copy is Russian; the page writes the line in its reader's language from `system`.
+    text: "Оператор Мария Орлова подключился к чату",
+    system: { key: "joined", name: "Мария Орлова" },
+    attachment: null,
+    clientId: null,
+    createdAt: "2026-12-02T10:01:00.000Z",
+  };
+
+  it("are written in the reader's language", async () => {
+    panel(chat(), "en", [joined]);
+    const log = screen.getByRole("log");
+    expect(await within(log).findByText("Мария Орлова joined the chat")).toBeTruthy();
+    expect(log.textContent).not.toContain("подключился");
+  });
+
+  it("read in Russian by default", () => {
+    panel(chat(), "ru", [joined]);
+    expect(within(screen.getByRole("log")).getByText("Оператор Мария Орлова подключился к чату")).toBeTruthy();
   });
 });
 

@@ -609,3 +609,63 @@ describe("operators' console", () => {
     expect((await maria("/me")).status).toBe(401);
   });
 });
+
+/** A visitor's chat in Moscow from an address of its own; its key cookie. */
+async function visitorChat(text: string, name = "Гость"): Promise<{ chat: Chat & { queue?: unknown }; cookie: string }> {
+  const res = await call("msk", "/api/v1/support/chats", {
+    method: "POST",
+    headers: { ...SAME_ORIGIN, "cf-connecting-ip": nextIp() },
+    body: JSON.stringify({ topic: "internet", name, phone: "8 (900) 555-00-11", text }),
+  });
+  expect(res.status).toBe(201);
+  const cookie = /(kab_chat=[^;]+)/.exec(res.headers.get("set-cookie") ?? "")?.[1] as string;
+  return { chat: (await json<{ chat: Chat }>(res)).chat, cookie };
+}
+
+describe("chat in the reader's language", () => {
+  it("shows each side the system lines in its own language, whoever's action wrote them", async () => {
+    const { chat, cookie } = await visitorChat("Can you help me in English?");
+    const maria = await operator("operator.msk");
+    // The operator works in Russian; the visitor reads in English, and the other way round.
+    expect((await maria(`/chats/${chat.id}/take`, { method: "POST" })).status).toBe(200);
+    const lines = async (lang: "ru" | "en", as: "visitor" | "operator") => {
+      const res =
+        as === "visitor"
+          ? await visitorCall(cookie, `/support/chats/${chat.id}?lang=${lang}`)
+          : await maria(`/chats/${chat.id}?lang=${lang}`);
+      return (await json<{ messages: Message[] }>(res)).messages.filter((m) => m.author === "system").map((m) => m.text);
+    };
+    expect(await lines("en", "visitor")).toEqual(["Мария Орлова joined the chat"]);
+    expect(await lines("ru", "visitor")).toEqual(["Оператор Мария Орлова подключился к чату"]);
+    await maria(`/chats/${chat.id}/transfer?lang=en`, { method: "POST", body: JSON.stringify({ operatorId: null }) });
+    await maria(`/chats/${chat.id}/take?lang=en`, { method: "POST" });
+    await maria(`/chats/${chat.id}/close?lang=en`, { method: "POST" });
+    expect(await lines("ru", "operator")).toEqual([
+      "Оператор Мария Орлова подключился к чату",
+      "Чат передан в очередь: ответит первый освободившийся оператор",
+      "Оператор Мария Орлова подключился к чату",
+      "Чат завершён",
+    ]);
+    expect(await lines("en", "visitor")).toEqual([
+      "Мария Орлова joined the chat",
+      "The chat is back in the queue: the next free operator will answer",
+      "Мария Орлова joined the chat",
+      "The chat has ended",
+    ]);
+  });
+
+  it("tells the live room what a system line is, so each socket's page writes it in its reader's language", async () => {
+    const { chat, cookie } = await visitorChat("Нужна помощь");
+    const ws = await openSocket(
+      await call("msk", `/api/v1/support/chats/${chat.id}/live`, {
+        headers: { upgrade: "websocket", origin: "http://msk.kabinet.localhost", cookie },
+      }),
+    );
+    const maria = await operator("operator.msk");
+    await maria(`/chats/${chat.id}/take?lang=en`, { method: "POST" });
+    const line = (await ws.next("message")).message as Message & { system?: { key: string; name?: string } };
+    expect(line.author).toBe("system");
+    expect(line.system).toEqual({ key: "joined", name: "Мария Орлова" });
+    ws.ws.close();
+  });
+});

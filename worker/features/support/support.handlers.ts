@@ -118,7 +118,13 @@ export const myChatsHandler: RouteHandler<typeof r.myChatsRoute, AppEnv> = async
 
 export const chatHandler: RouteHandler<typeof r.chatRoute, AppEnv> = async (c) => {
   const { chatId } = c.req.valid("param");
-  const { chat, messages } = await chats.chatWithMessages(c.get("data"), await customer(c, chatId), chatId, c.req.valid("query").after);
+  const { chat, messages } = await chats.chatWithMessages(
+    c.get("data"),
+    await customer(c, chatId),
+    chatId,
+    c.req.valid("query").after,
+    c.get("lang"),
+  );
   noStore(c);
   return c.json({ chat: chats.chatDto(chat), messages }, 200);
 };
@@ -136,7 +142,7 @@ export const readHandler: RouteHandler<typeof r.readRoute, AppEnv> = async (c) =
 
 export const closeChatHandler: RouteHandler<typeof r.closeChatRoute, AppEnv> = async (c) => {
   const { chatId } = c.req.valid("param");
-  const chat = await chats.closeChat(chatDeps(c), await customer(c, chatId), chatId, c.get("lang"));
+  const chat = await chats.closeChat(chatDeps(c), await customer(c, chatId), chatId);
   return c.json({ chat: chats.chatDto(chat) }, 200);
 };
 
@@ -239,13 +245,19 @@ const opsChatDto = (row: Awaited<ReturnType<typeof chats.openChat>>["chat"]) => 
 
 export const opsChatHandler: RouteHandler<typeof r.opsChatRoute, AppEnv> = async (c) => {
   const { chatId } = c.req.valid("param");
-  const { chat, messages } = await chats.chatWithMessages(c.get("data"), operatorParty(c), chatId, c.req.valid("query").after);
+  const { chat, messages } = await chats.chatWithMessages(
+    c.get("data"),
+    operatorParty(c),
+    chatId,
+    c.req.valid("query").after,
+    c.get("lang"),
+  );
   noStore(c);
   return c.json({ chat: opsChatDto(chat), messages }, 200);
 };
 
 export const opsTakeHandler: RouteHandler<typeof r.opsTakeRoute, AppEnv> = async (c) => {
-  const chat = await chats.takeChat(chatDeps(c), requireOperator(c), c.req.valid("param").chatId, c.get("lang"));
+  const chat = await chats.takeChat(chatDeps(c), requireOperator(c), c.req.valid("param").chatId);
   return c.json({ chat: opsChatDto(chat) }, 200);
 };
 
@@ -258,12 +270,12 @@ async function colleague(c: Context<AppEnv>, id: string | null) {
 
 export const opsTransferHandler: RouteHandler<typeof r.opsTransferRoute, AppEnv> = async (c) => {
   const to = await colleague(c, c.req.valid("json").operatorId);
-  const chat = await chats.transferChat(chatDeps(c), requireOperator(c), c.req.valid("param").chatId, to, c.get("lang"));
+  const chat = await chats.transferChat(chatDeps(c), requireOperator(c), c.req.valid("param").chatId, to);
   return c.json({ chat: opsChatDto(chat) }, 200);
 };
 
 export const opsCloseHandler: RouteHandler<typeof r.opsCloseRoute, AppEnv> = async (c) => {
-  const chat = await chats.closeChat(chatDeps(c), operatorParty(c), c.req.valid("param").chatId, c.get("lang"));
+  const chat = await chats.closeChat(chatDeps(c), operatorParty(c), c.req.valid("param").chatId);
   return c.json({ chat: opsChatDto(chat) }, 200);
 };
 

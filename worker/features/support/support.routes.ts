@@ -22,7 +22,16 @@ export const Message = z
     seq: z.number().int(),
     author: z.enum(["subscriber", "visitor", "operator", "system"]),
     authorName: z.string().nullable(),
-    text: z.string(),
+    text: z.string().openapi({ description: "A system line's text is in the request's language" }),
+    system: z
+      .discriminatedUnion("key", [
+        z.object({ key: z.literal("joined"), name: z.string() }),
+        z.object({ key: z.literal("passed"), name: z.string() }),
+        z.object({ key: z.literal("queued") }),
+        z.object({ key: z.literal("ended") }),
+      ])
+      .optional()
+      .openapi({ description: "What a system line says, for a page to write it in its reader's language" }),
     attachment: Attachment.nullable(),
     clientId: z.string().nullable(),
     createdAt: z.string(),

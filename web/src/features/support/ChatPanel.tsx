@@ -58,6 +58,12 @@ export function ChatPanel(props: {
     props.side === "customer" ? m.author === "subscriber" || m.author === "visitor" : m.author === "operator";
   const otherRead = () =>
     props.side === "customer" ? (props.live.chat()?.operatorReadSeq ?? 0) : (props.live.chat()?.customerReadSeq ?? 0);
+  /** A system line in this reader's language (the live room sends every socket the same, Russian, copy). */
+  const textOf = (m: MessageDto) => {
+    const line = m.system;
+    if (!line) return m.text;
+    return line.key === "joined" || line.key === "passed" ? s(`sys.${line.key}`, { name: line.name }) : s(`sys.${line.key}`);
+  };
   const authorLabel = (m: MessageDto) => (mine(m) ? s("you") : m.author === "system" ? s("system") : (m.authorName ?? ""));
   let input!: HTMLTextAreaElement;
 
@@ -123,7 +129,7 @@ export function ChatPanel(props: {
                   <strong>{authorLabel(m)}</strong> <time dateTime={m.createdAt}>{formatMoment(m.createdAt, lang())}</time>
                 </p>
                 <Show when={m.text}>
-                  <p class="chat__text">{m.text}</p>
+                  <p class="chat__text">{textOf(m)}</p>
                 </Show>
                 <Show when={m.attachment}>{(a) => <AttachmentView a={a()} />}</Show>
                 <Show when={mine(m)}>
