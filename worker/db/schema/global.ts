@@ -350,9 +350,12 @@ export const inbox = sqliteTable(
     eventId: text("event_id").notNull(),
     kind: text("kind", { enum: NOTIFICATION_KINDS }).notNull(),
     accountNo: text("account_no"),
+    /** As delivered, in the subscriber's language then; shown only when `params` is missing (rows from before it). */
     title: text("title").notNull(),
     body: text("body").notNull(),
     url: text("url").notNull(),
+    /** The event's parameters: the texts are made again in the language the inbox is read in. */
+    params: text("params", { mode: "json" }).$type<Record<string, string | number>>(),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
     readAt: integer("read_at", { mode: "timestamp_ms" }),
   },
