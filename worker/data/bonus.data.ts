@@ -47,7 +47,8 @@ export interface Reward {
   titleEn: string;
   /** discount: kopecks credited to the account. */
   valueKop?: number;
-  partner?: string;
+  /** The partner's name in each language (it stayed Russian in English). */
+  partner?: { ru: string; en: string };
 }
 
 export const REWARDS: readonly Reward[] = [
@@ -82,7 +83,7 @@ export const REWARDS: readonly Reward[] = [
     kind: "partner",
     regions: "*",
     cost: 200,
-    partner: "Книжный",
+    partner: { ru: "Книжный", en: "Bookshop" },
     titleRu: "Сертификат 300 ₽ в книжный магазин",
     titleEn: "300 ₽ bookshop voucher",
   },
@@ -91,7 +92,7 @@ export const REWARDS: readonly Reward[] = [
     kind: "partner",
     regions: ["msk", "spb", "mo", "lo"],
     cost: 250,
-    partner: "Такси",
+    partner: { ru: "Такси", en: "Taxi" },
     titleRu: "Скидка 20% на 5 поездок в такси",
     titleEn: "20% off 5 taxi rides",
   },
@@ -100,7 +101,7 @@ export const REWARDS: readonly Reward[] = [
     kind: "partner",
     regions: ["kzn", "ekb", "nsk", "vl", "krasnodar"],
     cost: 180,
-    partner: "Кино",
+    partner: { ru: "Кино", en: "Cinema" },
     titleRu: "Два билета в кино по цене одного",
     titleEn: "Two cinema tickets for one",
   },
