@@ -26,7 +26,7 @@ const chat = (over: Partial<ChatDto> = {}): ChatDto => ({
 });
 
 /** A chat as createChat gives it, held still: a live socket, the given state and messages. */
-function fakeLive(state: ChatDto, messages: MessageDto[] = []): LiveChat {
+function fakeLive(state: ChatDto, messages: MessageDto[] = [], queue: { position: number; waitMinutes: number } | null = null): LiveChat {
   const [c, setC] = createSignal<ChatDto | null>(state);
   return {
     chat: c,
@@ -37,6 +37,7 @@ function fakeLive(state: ChatDto, messages: MessageDto[] = []): LiveChat {
     otherHere: () => false,
     problem: () => null,
     loaded: () => true,
+    queue: () => queue,
     send: async () => {},
     discard: async () => {},
     typing: () => {},
@@ -45,11 +46,16 @@ function fakeLive(state: ChatDto, messages: MessageDto[] = []): LiveChat {
   } as unknown as LiveChat;
 }
 
-function panel(state: ChatDto, lang: "ru" | "en" = "ru", messages: MessageDto[] = []) {
+function panel(
+  state: ChatDto,
+  lang: "ru" | "en" = "ru",
+  messages: MessageDto[] = [],
+  queue: { position: number; waitMinutes: number } | null = null,
+) {
   return render(() => (
     <I18nProvider initial={lang}>
       <ChatPanel
-        live={fakeLive(state, messages)}
+        live={fakeLive(state, messages, queue)}
         api={chatApi("/api/v1/support")}
         side="customer"
         chatId={state.id}
@@ -71,6 +77,27 @@ describe("support chat panel", () => {
     const state = screen.getByRole("status").textContent ?? "";
     expect(state).toContain("Чат завершён");
     expect(state).not.toContain("На связи");
+  });
+});
+
+describe("waiting for an operator", () => {
+  const waiting = () => chat({ status: "waiting", operatorName: null });
+
+  it("shows the place in the queue and the estimated wait", () => {
+    panel(waiting(), "ru", [], { position: 2, waitMinutes: 12 });
+    const state = screen.getByRole("status").textContent ?? "";
+    expect(state).toContain("Ждём свободного оператора");
+    expect(state).toContain("Место в очереди: 2, ожидание около 12 мин.");
+  });
+
+  it("in English too", () => {
+    panel(waiting(), "en", [], { position: 1, waitMinutes: 6 });
+    expect(screen.getByRole("status").textContent).toContain("Place in the queue: 1, about 6 min to wait");
+  });
+
+  it("says nothing of a queue once an operator has the chat", () => {
+    panel(chat(), "ru", [], null);
+    expect(screen.getByRole("status").textContent).not.toContain("Место в очереди");
   });
 });
 

@@ -669,3 +669,58 @@ describe("chat in the reader's language", () => {
     ws.ws.close();
   });
 });
+
+describe("waiting for an operator", () => {
+  /** A chat of Khabarovsk taken `takeMin` after it started and ended `handledMin` later, `agoMin` ago. */
+  async function handledChat(agoMin: number, handledMin: number) {
+    const db = env.DB_FAREAST;
+    const id = `khv_${crypto.randomUUID().replace(/-/g, "").slice(0, 26).replace(/[w-z]/g, "v")}`;
+    const closed = Date.now() - agoMin * 60_000;
+    const joined = closed - handledMin * 60_000;
+    const created = joined - 60_000;
+    await db.batch([
+      db
+        .prepare(
+          "INSERT INTO support_chats (id, region, visitor_name, topic, status, operator_id, operator_name, last_seq, created_at, updated_at, closed_at) VALUES (?, 'khv', 'Гость', 'other', 'closed', 'op-east', 'Денис Ким', 2, ?, ?, ?)",
+        )
+        .bind(id, created, closed, closed),
+      db
+        .prepare("INSERT INTO support_messages (id, chat_id, seq, author, text, client_id, created_at) VALUES (?, ?, 1, 'system', ?, ?, ?)")
+        .bind(`${id}-1`, id, JSON.stringify({ key: "joined", name: "Денис Ким" }), `sys:${id}-1`, joined),
+      db
+        .prepare("INSERT INTO support_messages (id, chat_id, seq, author, text, client_id, created_at) VALUES (?, ?, 2, 'system', ?, ?, ?)")
+        .bind(`${id}-2`, id, JSON.stringify({ key: "ended" }), `sys:${id}-2`, closed),
+    ]);
+  }
+
+  async function khvVisitor(text: string) {
+    const res = await call("khv", "/api/v1/support/chats", {
+      method: "POST",
+      headers: { ...SAME_ORIGIN, origin: "http://khv.kabinet.localhost", "cf-connecting-ip": nextIp() },
+      body: JSON.stringify({ topic: "other", name: "Гость", phone: "8 (900) 555-00-22", text }),
+    });
+    expect(res.status).toBe(201);
+    const cookie = /(kab_chat=[^;]+)/.exec(res.headers.get("set-cookie") ?? "")?.[1] as string;
+    const { chat } = await json<{ chat: Chat }>(res);
+    const get = async () =>
+      json<{ chat: Chat; queue: { position: number; waitMinutes: number } | null }>(
+        await call("khv", `/api/v1/support/chats/${chat.id}`, { headers: { cookie } }),
+      );
+    return { chat, get };
+  }
+
+  it("tells a waiting customer their place in the queue and the wait: the place times the recent average handling time", async () => {
+    // Recently handled in Khabarovsk: 4 and 8 minutes, an average of 6.
+    await handledChat(30, 4);
+    await handledChat(90, 8);
+    const first = await khvVisitor("Первый в очереди");
+    const second = await khvVisitor("Второй в очереди");
+    expect((await first.get()).queue).toEqual({ position: 1, waitMinutes: 6 });
+    expect((await second.get()).queue).toEqual({ position: 2, waitMinutes: 12 });
+    // Once the first is taken, the second moves up; a taken chat has no queue.
+    const denis = await operator("operator.east", "khv");
+    expect((await denis(`/chats/${first.chat.id}/take`, { method: "POST" })).status).toBe(200);
+    expect((await first.get()).queue).toBeNull();
+    expect((await second.get()).queue).toEqual({ position: 1, waitMinutes: 6 });
+  });
+});

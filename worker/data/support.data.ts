@@ -64,3 +64,9 @@ export const TICKETS_PER_DAY = POLICY.tickets.lockAfter;
 export const MESSAGE_MAX_CHARS = 4000;
 /** Messages one side may send in a chat per minute (against floods; a person types far fewer). */
 export const MESSAGES_PER_MINUTE = POLICY.messages.lockAfter;
+
+/** The estimated wait in a chat's queue: its place times the average handling time of the region's recent chats. */
+export const HANDLING_SAMPLE = 50;
+export const HANDLING_WINDOW_MS = 7 * 24 * 3600_000;
+/** When the region has handled no chat in the window. */
+export const DEFAULT_HANDLING_MS = 5 * 60_000;

@@ -5,6 +5,9 @@ import {
   type AttachmentType,
   CANNED_ANSWERS,
   type ChatTopic,
+  DEFAULT_HANDLING_MS,
+  HANDLING_SAMPLE,
+  HANDLING_WINDOW_MS,
   MESSAGE_MAX_CHARS,
 } from "../../data/support.data";
 import type { ChatAuthor } from "../../db/schema/region";
@@ -282,10 +285,24 @@ export async function startChat(
   return { chat: chatDto(chat), visitorKey, created: true };
 }
 
+/** Where a waiting chat stands: its place in the region's queue and the estimated wait in whole minutes (at least 1). */
+export interface QueueDto {
+  position: number;
+  waitMinutes: number;
+}
+
+/** The queue estimate of a waiting chat (null once an operator has it): place × recent average handling time. */
+export async function queueEstimate(db: RegionDb, chat: q.ChatRow, now = new Date()): Promise<QueueDto | null> {
+  if (chat.status !== "waiting") return null;
+  const { position, averageMs } = await q.selectQueueStats(db, chat, new Date(now.getTime() - HANDLING_WINDOW_MS), HANDLING_SAMPLE);
+  const place = Math.max(1, position);
+  return { position: place, waitMinutes: Math.max(1, Math.round((place * (averageMs ?? DEFAULT_HANDLING_MS)) / 60_000)) };
+}
+
 export async function chatWithMessages(data: DataAccess, party: Party, chatId: string, afterSeq: number, lang: Lang = "ru") {
   const { db, chat } = await openChat(data, party, chatId);
   const rows = await q.selectMessages(db, chat.id, afterSeq, 200);
-  return { chat, messages: await messageDtos(db, party.side, rows, lang) };
+  return { chat, messages: await messageDtos(db, party.side, rows, lang), queue: await queueEstimate(db, chat) };
 }
 
 function authorOf(party: Party, chat: q.ChatRow): { author: ChatAuthor; name: string | null } {

@@ -118,7 +118,7 @@ export const myChatsHandler: RouteHandler<typeof r.myChatsRoute, AppEnv> = async
 
 export const chatHandler: RouteHandler<typeof r.chatRoute, AppEnv> = async (c) => {
   const { chatId } = c.req.valid("param");
-  const { chat, messages } = await chats.chatWithMessages(
+  const { chat, messages, queue } = await chats.chatWithMessages(
     c.get("data"),
     await customer(c, chatId),
     chatId,
@@ -126,7 +126,7 @@ export const chatHandler: RouteHandler<typeof r.chatRoute, AppEnv> = async (c) =
     c.get("lang"),
   );
   noStore(c);
-  return c.json({ chat: chats.chatDto(chat), messages }, 200);
+  return c.json({ chat: chats.chatDto(chat), messages, queue }, 200);
 };
 
 export const postMessageHandler: RouteHandler<typeof r.postMessageRoute, AppEnv> = async (c) => {

@@ -142,7 +142,23 @@ export const chatRoute = createRoute({
   tags: ["Support"],
   summary: "A chat and its messages after `after` (polling: ask again with the last seq you have)",
   request: { params: ChatParam, query: z.object({ after: z.coerce.number().int().min(0).default(0) }) },
-  responses: { 200: jsonResponse("Chat", z.object({ chat: Chat, messages: z.array(Message) })), 401: unauthorized, 404: notFound },
+  responses: {
+    200: jsonResponse(
+      "Chat",
+      z.object({
+        chat: Chat,
+        messages: z.array(Message),
+        queue: z
+          .object({ position: z.number().int().min(1), waitMinutes: z.number().int().min(1) })
+          .nullable()
+          .openapi({
+            description: "While waiting: the place in the region's queue and the estimated wait (place × recent average handling time)",
+          }),
+      }),
+    ),
+    401: unauthorized,
+    404: notFound,
+  },
 });
 
 export const postMessageRoute = createRoute({

@@ -114,6 +114,7 @@ export function ChatPanel(props: {
                 <Show when={c().operatorName} fallback={s("waiting")}>
                   {(n) => s("operator", { name: n() })}
                 </Show>
+                <Show when={props.live.queue()}>{(q) => <> {s("queue", { position: q().position, minutes: q().waitMinutes })}</>}</Show>
               </>
             )}
           </Show>

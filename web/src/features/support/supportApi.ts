@@ -3,6 +3,11 @@ import { apiRequest } from "../../lib/api";
 
 export type { ChatDto, MessageDto, OperatorChatDto, TicketDto };
 export type AttachmentDto = NonNullable<MessageDto["attachment"]>;
+/** A waiting chat's place in its region's queue and the estimated wait. */
+export interface ChatQueueDto {
+  position: number;
+  waitMinutes: number;
+}
 export interface OperatorDto {
   id: string;
   login: string;
@@ -26,7 +31,7 @@ export function chatApi(base: "/api/v1/support" | "/ops/v1/support") {
   return {
     base,
     get: <C extends ChatDto = ChatDto>(id: string, after = 0) =>
-      apiRequest<{ chat: C; messages: MessageDto[] }>(`${chat(id)}?after=${after}`),
+      apiRequest<{ chat: C; messages: MessageDto[]; queue?: ChatQueueDto | null }>(`${chat(id)}?after=${after}`),
     send: (id: string, body: { text?: string; clientId: string; attachmentId?: string }) =>
       apiRequest<MessageDto>(`${chat(id)}/messages`, json("POST", body)),
     read: (id: string, seq: number) => apiRequest<{ seq: number }>(`${chat(id)}/read`, json("POST", { seq })),
