@@ -9,9 +9,17 @@ import { notifier } from "../../platform/notify";
 import { clearOperatorCookie, endOperatorSession, requireOperator, setOperatorCookie } from "../../platform/operator";
 import { guardCount } from "../../platform/throttle";
 import { decodeHeader } from "../../platform/validation";
+import * as callbacks from "./callbacks.service";
 import * as chats from "./chat.service";
 import * as ops from "./operators.service";
-import { selectAccountLink, selectChatsOf, selectDirectory, selectListed, selectSubscriberName } from "./support.queries";
+import {
+  selectAccountLink,
+  selectChatsOf,
+  selectDirectory,
+  selectListed,
+  selectSubscriberContact,
+  selectSubscriberName,
+} from "./support.queries";
 import type * as r from "./support.routes";
 import * as tickets from "./tickets.service";
 
@@ -93,6 +101,49 @@ export const startChatHandler: RouteHandler<typeof r.startChatRoute, AppEnv> = a
   }
   noStore(c);
   return c.json({ chat: started.chat }, started.created ? 201 : 200);
+};
+
+export const callbackSlotsHandler: RouteHandler<typeof r.callbackSlotsRoute, AppEnv> = async (c) => {
+  const region = siteRegion(c);
+  noStore(c);
+  return c.json({ tz: c.get("region")?.tz ?? "Europe/Moscow", slots: await callbacks.freeSlots(c.get("data").global, region) }, 200);
+};
+
+export const requestCallbackHandler: RouteHandler<typeof r.requestCallbackRoute, AppEnv> = async (c) => {
+  const body = c.req.valid("json");
+  const region = siteRegion(c);
+  const session = c.get("session");
+  const db = c.get("data").global;
+  let who: callbacks.CallbackWho;
+  if (session) {
+    const contact = await selectSubscriberContact(db, session.subscriberId);
+    // The phone given, else the one in the profile.
+    const phone = body.phone ?? contact?.phone;
+    if (!contact || !phone) throw new AppError(400, "validation", {}, [{ field: "phone", message: "field.phone" }]);
+    who = { subscriberId: session.subscriberId, name: contact.name, phone };
+  } else {
+    const fields = [
+      ...(body.name ? [] : [{ field: "name", message: "field.support.name" }]),
+      ...(body.phone ? [] : [{ field: "phone", message: "field.phone" }]),
+    ];
+    if (fields.length) throw new AppError(400, "validation", {}, fields);
+    who = { visitorName: body.name as string, visitorPhone: body.phone as string };
+  }
+  const callback = await callbacks.requestCallback(
+    db,
+    who,
+    { region, topic: body.topic, slotStart: body.slotStart },
+    session ? `sub:${session.subscriberId}` : `addr:${clientAddress(c)}`,
+  );
+  noStore(c);
+  return c.json({ callback }, 201);
+};
+
+export const myCallbackHandler: RouteHandler<typeof r.myCallbackRoute, AppEnv> = async (c) => {
+  const session = c.get("session");
+  if (!session) throw new AppError(401, "unauthorized");
+  noStore(c);
+  return c.json({ callback: await callbacks.myCallback(c.get("data").global, session.subscriberId) }, 200);
 };
 
 export const myChatsHandler: RouteHandler<typeof r.myChatsRoute, AppEnv> = async (c) => {
@@ -238,7 +289,13 @@ export const opsLogoutHandler: RouteHandler<typeof r.opsLogoutRoute, AppEnv> = a
 
 export const opsQueueHandler: RouteHandler<typeof r.opsQueueRoute, AppEnv> = async (c) => {
   noStore(c);
-  return c.json(await ops.operatorQueue(c.get("data"), requireOperator(c), c.get("lang"), c.req.valid("query").region), 200);
+  const operator = requireOperator(c);
+  const { region } = c.req.valid("query");
+  const [queue, open] = await Promise.all([
+    ops.operatorQueue(c.get("data"), operator, c.get("lang"), region),
+    callbacks.operatorCallbacks(c.get("data").global, operator, region),
+  ]);
+  return c.json({ ...queue, callbacks: open }, 200);
 };
 
 const opsChatDto = (row: Awaited<ReturnType<typeof chats.openChat>>["chat"]) => chats.operatorChatDto(row, row.visitorName ?? "");
@@ -329,6 +386,11 @@ export const opsTicketCommentHandler: RouteHandler<typeof r.opsTicketCommentRout
 export const opsTicketAssignHandler: RouteHandler<typeof r.opsTicketAssignRoute, AppEnv> = async (c) => {
   const to = await colleague(c, c.req.valid("json").operatorId);
   return c.json(await tickets.assignTicketTo(c.get("data"), requireOperator(c), c.req.valid("param").ticketId, to, c.get("lang")), 200);
+};
+
+export const opsCallbackDoneHandler: RouteHandler<typeof r.opsCallbackDoneRoute, AppEnv> = async (c) => {
+  const callback = await callbacks.markCallbackDone(c.get("data").global, requireOperator(c), c.req.valid("param").callbackId);
+  return c.json({ callback }, 200);
 };
 
 export const opsFeedbackHandler: RouteHandler<typeof r.opsFeedbackRoute, AppEnv> = async (c) => {

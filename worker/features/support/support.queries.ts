@@ -366,6 +366,15 @@ export function selectAccountLink(db: GlobalDb, subscriberId: string, accountNo:
     .get();
 }
 
+/** A subscriber's name and phone: whom a call-back request calls. */
+export async function selectSubscriberContact(db: GlobalDb, subscriberId: string) {
+  return db
+    .select({ name: subscribers.displayName, phone: subscribers.phone })
+    .from(subscribers)
+    .where(eq(subscribers.id, subscriberId))
+    .get();
+}
+
 export async function selectSubscriberName(db: GlobalDb, subscriberId: string) {
   return (await db.select({ name: subscribers.displayName }).from(subscribers).where(eq(subscribers.id, subscriberId)).get())?.name ?? "";
 }

@@ -128,6 +128,62 @@ export const startChatRoute = createRoute({
   },
 });
 
+export const Callback = z
+  .object({
+    id: z.string(),
+    region: z.string(),
+    name: z.string(),
+    phone: z.string(),
+    topic: z.string(),
+    slotStart: z.string().openapi({ description: "The window's start (UTC instant); the window is in the region's time zone" }),
+    slotEnd: z.string(),
+    status: z.enum(["open", "done"]),
+    operatorName: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .openapi("SupportCallback");
+
+export const callbackSlotsRoute = createRoute({
+  method: "get",
+  path: "/support/callbacks/slots",
+  tags: ["Support"],
+  summary: "«Перезвоните мне»: the next free call-back windows of this site's region, in its time zone",
+  responses: {
+    200: jsonResponse("Windows", z.object({ tz: z.string(), slots: z.array(z.object({ start: z.string(), end: z.string() })) })),
+  },
+});
+
+export const requestCallbackRoute = createRoute({
+  method: "post",
+  path: "/support/callbacks",
+  tags: ["Support"],
+  summary: "Asks an operator to call back in one of the offered windows; a visitor gives a name and a phone. One open request per person",
+  request: {
+    body: jsonBody(
+      z.object({
+        slotStart: z.string().max(40),
+        topic: z.enum(CHAT_TOPICS).default("other"),
+        name: z.string().trim().min(2).max(80).optional(),
+        phone: PhoneRu.optional(),
+      }),
+    ),
+  },
+  responses: {
+    201: jsonResponse("Requested", z.object({ callback: Callback })),
+    400: problem("A window not offered (full or past), or a visitor without a name or phone"),
+    409: problem("The person already has an open request"),
+    429: problem("Too many requests"),
+  },
+});
+
+export const myCallbackRoute = createRoute({
+  method: "get",
+  path: "/support/callbacks/mine",
+  tags: ["Support"],
+  summary: "The subscriber's open call-back request, if any",
+  responses: { 200: jsonResponse("Request", z.object({ callback: Callback.nullable() })), 401: problem("No session") },
+});
+
 export const myChatsRoute = createRoute({
   method: "get",
   path: "/support/chats",
@@ -320,6 +376,7 @@ export const opsQueueRoute = createRoute({
         regions: z.array(z.object({ code: z.string(), name: z.string() })),
         chats: z.array(OperatorChat),
         tickets: z.array(Ticket),
+        callbacks: z.array(Callback).openapi({ description: "Open call-back requests, earliest window first" }),
       }),
     ),
     401: unauthorized,
@@ -440,6 +497,15 @@ export const opsTicketAssignRoute = createRoute({
   summary: "Passes a request to a colleague of its region, or back to the queue (operatorId null)",
   request: { params: TicketParam, body: jsonBody(z.object({ operatorId: z.string().max(60).nullable() })) },
   responses: { 200: jsonResponse("Request", Ticket), 400: problem("Not an operator of the region"), 404: notFound },
+});
+
+export const opsCallbackDoneRoute = createRoute({
+  method: "post",
+  path: "/support/callbacks/{callbackId}/done",
+  tags: ["Operators"],
+  summary: "Marks a call-back request of the operator's regions done",
+  request: { params: z.object({ callbackId: z.string().max(60) }) },
+  responses: { 200: jsonResponse("Request", z.object({ callback: Callback })), 404: problem("Not a request of the operator's regions") },
 });
 
 export const opsFeedbackRoute = createRoute({
