@@ -1,5 +1,5 @@
 import { Router } from "@solidjs/router";
-import { cleanup, render, screen, within } from "@solidjs/testing-library";
+import { cleanup, render, screen, waitFor, within } from "@solidjs/testing-library";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Shell } from "../../web/src/app/Shell";
 import OpsSupportPage from "../../web/src/features/support/OpsSupportPage";
@@ -42,24 +42,48 @@ const waitingChat = {
   kind: "subscriber",
 };
 
+const callback = {
+  id: "mo_01jd0000000000000000000009",
+  region: "mo",
+  name: "Ирина",
+  phone: "+79007000001",
+  topic: "internet",
+  slotStart: "2026-12-03T08:00:00.000Z",
+  slotEnd: "2026-12-03T10:00:00.000Z",
+  status: "open",
+  operatorName: null,
+  createdAt: "2026-12-02T10:00:00.000Z",
+};
+
 let signedIn = true;
+let called: string[] = [];
 beforeEach(() => {
   signedIn = true;
+  called = [];
   history.replaceState(null, "", "/ops/support");
   vi.stubGlobal(
     "fetch",
-    vi.fn(async (input: RequestInfo | URL) => {
+    vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
       const url = String(input);
+      if (url.includes("/ops/v1/support/callbacks/") && init?.method === "POST") {
+        called.push(url);
+        return json({ callback: { ...callback, status: "done", operatorName: "Мария Орлова" } });
+      }
       if (url.includes("/ops/v1/support/me")) return signedIn ? json(operator) : json({ type: "x", title: "Нужен вход", status: 401 }, 401);
       if (url.includes("/ops/v1/support/queue"))
-        return json({ regions: [{ code: "msk", name: "Москва" }], chats: [waitingChat], tickets: [], callbacks: [] });
+        return json({
+          regions: [{ code: "msk", name: "Москва" }],
+          chats: [waitingChat],
+          tickets: [],
+          callbacks: called.length ? [] : [callback],
+        });
       if (url.includes("/ops/v1/support/feedback")) return json({ average: null, items: [] });
       if (url.includes("/ops/v1/support/canned")) return json({ items: [], colleagues: [] });
       if (url.includes("/api/v1/regions"))
         return json({
           items: [
-            { code: "msk", name: { ru: "Москва", en: "Moscow" } },
-            { code: "mo", name: { ru: "Московская область", en: "Moscow Oblast" } },
+            { code: "msk", name: { ru: "Москва", en: "Moscow" }, tz: "Europe/Moscow" },
+            { code: "mo", name: { ru: "Московская область", en: "Moscow Oblast" }, tz: "Europe/Moscow" },
           ],
         });
       if (url.includes("/api/v1/contacts")) return json({ items: [] });
@@ -106,5 +130,16 @@ describe("operators' console", () => {
     expect(await screen.findByRole("form", { name: "Вход в консоль" })).toBeTruthy();
     expect(screen.getByRole("banner").textContent).toContain("Консоль поддержки");
     expect(screen.queryByRole("link", { name: "Войти" })).toBeNull();
+  });
+
+  it("lists call-back requests with a phone to dial and the window in the region's time, and marks one done", async () => {
+    open();
+    const done = await screen.findByRole("button", { name: "Позвонили: Ирина — готово" });
+    const row = done.closest("li") as HTMLElement;
+    expect(within(row).getByRole("link", { name: /900/ }).getAttribute("href")).toBe("tel:+79007000001");
+    expect(row.textContent).toContain("3 декабря, 11:00–13:00 · Московская область");
+    done.click();
+    await waitFor(() => expect(screen.queryByRole("button", { name: "Позвонили: Ирина — готово" })).toBeNull());
+    expect(called).toEqual(["/ops/v1/support/callbacks/mo_01jd0000000000000000000009/done"]);
   });
 });

@@ -8,11 +8,12 @@ import { createAction } from "../../lib/createAction";
 import { formatMoment, formatPhone } from "../../lib/format";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { useRegion } from "../region/RegionContext";
+import { windowText } from "./CallbackForm";
 import { ChatPanel } from "./ChatPanel";
 import { createChat } from "./createChat";
 import { opsStrings } from "./opsStrings";
 import { supportStrings } from "./strings";
-import { chatApi, type OperatorChatDto, type OperatorDto, opsSupportApi, type TicketDto } from "./supportApi";
+import { type CallbackDto, chatApi, type OperatorChatDto, type OperatorDto, opsSupportApi, type TicketDto } from "./supportApi";
 import { TicketHistory } from "./TicketPage";
 
 const opsChat = chatApi("/ops/v1/support");
@@ -235,7 +236,45 @@ function OpsTicket(props: { id: string; onChanged: () => void; regionName: (code
   );
 }
 
-function Console(props: { me: OperatorDto; regionName: (code: string) => string }) {
+/** A call-back request in the queue: who, their phone (a link that dials), the window in the region's time; «Готово» once called. */
+function CallbackItem(props: {
+  c: CallbackDto;
+  regionName: (code: string) => string;
+  regionTz: (code: string) => string;
+  onDone: () => void;
+}) {
+  const s = useStrings(opsStrings);
+  const { lang } = useI18n();
+  const a = createAction();
+  return (
+    <li class="list__row queue-item">
+      <span>
+        {props.c.name} · <a href={`tel:${props.c.phone}`}>{formatPhone(props.c.phone)}</a>
+      </span>
+      <span class="muted small">
+        {windowText(props.c.slotStart, props.c.slotEnd, props.regionTz(props.c.region), lang())} · {props.regionName(props.c.region)}
+      </span>
+      <button
+        type="button"
+        class="button button--small"
+        disabled={a.busy()}
+        aria-busy={a.busy()}
+        aria-label={s("callbackDoneFor", { name: props.c.name })}
+        onClick={() =>
+          void a.run(async () => {
+            await opsSupportApi.callbackDone(props.c.id);
+            props.onDone();
+          })
+        }
+      >
+        {s("callbackDone")}
+      </button>
+      <ProblemAlert problem={a.problem()} />
+    </li>
+  );
+}
+
+function Console(props: { me: OperatorDto; regionName: (code: string) => string; regionTz: (code: string) => string }) {
   const s = useStrings(opsStrings);
   const ss = useStrings(supportStrings);
   const { lang } = useI18n();
@@ -277,6 +316,9 @@ function Console(props: { me: OperatorDto; regionName: (code: string) => string 
                       detail={`${props.regionName(c.region)} · ${formatMoment(c.updatedAt, lang())}`}
                     />
                   )}
+                </QueueList>
+                <QueueList title={s("callbacks")} empty={s("empty")} items={q.callbacks ?? []}>
+                  {(c) => <CallbackItem c={c} regionName={props.regionName} regionTz={props.regionTz} onDone={() => void refetch()} />}
                 </QueueList>
                 <QueueList title={s("tickets")} empty={s("empty")} items={q.tickets}>
                   {(t) => (
@@ -367,6 +409,7 @@ export default function OpsSupportPage() {
   // Region names from the catalogue (both languages): the codes («msk, mo») mean nothing to a reader.
   const [catalogue] = createResource(() => api.regions().catch(() => []));
   const regionName = (code: string) => catalogue.latest?.find((r) => r.code === code)?.name[lang()] ?? code;
+  const regionTz = (code: string) => catalogue.latest?.find((r) => r.code === code)?.tz ?? "Europe/Moscow";
   const signOut = () => void opsSupportApi.logout().finally(() => mutate(null));
   return (
     <>
@@ -404,7 +447,7 @@ export default function OpsSupportPage() {
               </>
             }
           >
-            {(o) => <Console me={o} regionName={regionName} />}
+            {(o) => <Console me={o} regionName={regionName} regionTz={regionTz} />}
           </Show>
         </Show>
       </main>

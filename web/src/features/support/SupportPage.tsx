@@ -12,6 +12,7 @@ import { Field, fieldError } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { useSession } from "../auth/SessionContext";
 import HelpLinks from "../help/HelpLinks";
+import { CallbackForm } from "./CallbackForm";
 import { ChatPanel } from "./ChatPanel";
 import { createChat } from "./createChat";
 import { FeedbackForm } from "./FeedbackForm";
@@ -218,6 +219,13 @@ export default function SupportPage() {
             </Show>
           )}
         </Loadable>
+      </section>
+      <section aria-labelledby="callback-h">
+        <h2 id="callback-h">{s("callbackTitle")}</h2>
+        <p class="muted">{s("callbackLead")}</p>
+        <Show when={profile.state === "ready" || profile.state === "errored"}>
+          <CallbackForm loggedIn={loggedIn()} />
+        </Show>
       </section>
       <section aria-labelledby="tickets-h">
         <h2 id="tickets-h">{s("ticketsTitle")}</h2>
