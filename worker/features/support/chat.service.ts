@@ -302,7 +302,9 @@ export async function queueEstimate(db: RegionDb, chat: q.ChatRow, now = new Dat
 export async function chatWithMessages(data: DataAccess, party: Party, chatId: string, afterSeq: number, lang: Lang = "ru") {
   const { db, chat } = await openChat(data, party, chatId);
   const rows = await q.selectMessages(db, chat.id, afterSeq, 200);
-  return { chat, messages: await messageDtos(db, party.side, rows, lang), queue: await queueEstimate(db, chat) };
+  // The estimate is the waiting customer's; the console shows the queue itself.
+  const queue = party.side === "customer" ? await queueEstimate(db, chat) : null;
+  return { chat, messages: await messageDtos(db, party.side, rows, lang), queue };
 }
 
 function authorOf(party: Party, chat: q.ChatRow): { author: ChatAuthor; name: string | null } {
