@@ -112,6 +112,16 @@ describe("«Бонус» points", () => {
     expect(rewards.items.map((r) => r.id)).not.toContain("partner-taxi");
   });
 
+  it("names the partners in the reader's language, like the rewards themselves", async () => {
+    const petr = await login("petr");
+    type Rewards = { items: { id: string; title: string; partner: string | null }[] };
+    const en = await json<Rewards>(await api(petr, `/accounts/${PETR_KZN}/bonus/rewards?lang=en`));
+    expect(en.items.find((r) => r.id === "partner-cinema")).toMatchObject({ title: "Two cinema tickets for one", partner: "Cinema" });
+    expect(en.items.find((r) => r.id === "partner-books")?.partner).toBe("Bookshop");
+    const ru = await json<Rewards>(await api(petr, `/accounts/${PETR_KZN}/bonus/rewards`));
+    expect(ru.items.find((r) => r.id === "partner-cinema")?.partner).toBe("Кино");
+  });
+
   it("expire after their term, go when the holder leaves, and only the holder may join, redeem or leave", async () => {
     const maria = await login("maria");
     const anna = await login("anna");

@@ -376,6 +376,22 @@ describe("inbox and push subscriptions", () => {
     expect((await call("msk", "/api/v1/notifications")).status).toBe(401);
   });
 
+  it("shows the inbox in the language it is read in, not the one it was delivered in", async () => {
+    const anna = await login("anna");
+    const h = harness();
+    const e = event({ kind: "support_reply", accountNo: null, params: { chat: "1", url: "/support/chat", operator: "Мария Орлова" } });
+    await h.drain([e]);
+    type Box = { items: { title: string; body: string; url: string }[] };
+    const ru = (await json<Box>(await api(anna, "/notifications"))).items[0];
+    expect(ru).toMatchObject({ title: "Ответ в чате поддержки", body: "Мария Орлова ответил(а) вам в чате.", url: "/support/chat" });
+    const en = (await json<Box>(await api(anna, "/notifications?lang=en"))).items[0];
+    expect(en).toMatchObject({
+      title: "Support replied in the chat",
+      body: "Мария Орлова answered you in the chat.",
+      url: "/support/chat",
+    });
+  });
+
   it("refuses malformed subscriptions and cross-site requests, keeps ten devices, and forgets on unsubscribe", async () => {
     const petr = await login("petr");
     const keys = await browserKeys();

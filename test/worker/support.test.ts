@@ -609,3 +609,227 @@ describe("operators' console", () => {
     expect((await maria("/me")).status).toBe(401);
   });
 });
+
+/** A visitor's chat in Moscow from an address of its own; its key cookie. */
+async function visitorChat(text: string, name = "Гость"): Promise<{ chat: Chat & { queue?: unknown }; cookie: string }> {
+  const res = await call("msk", "/api/v1/support/chats", {
+    method: "POST",
+    headers: { ...SAME_ORIGIN, "cf-connecting-ip": nextIp() },
+    body: JSON.stringify({ topic: "internet", name, phone: "8 (900) 555-00-11", text }),
+  });
+  expect(res.status).toBe(201);
+  const cookie = /(kab_chat=[^;]+)/.exec(res.headers.get("set-cookie") ?? "")?.[1] as string;
+  return { chat: (await json<{ chat: Chat }>(res)).chat, cookie };
+}
+
+describe("chat in the reader's language", () => {
+  it("shows each side the system lines in its own language, whoever's action wrote them", async () => {
+    const { chat, cookie } = await visitorChat("Can you help me in English?");
+    const maria = await operator("operator.msk");
+    // The operator works in Russian; the visitor reads in English, and the other way round.
+    expect((await maria(`/chats/${chat.id}/take`, { method: "POST" })).status).toBe(200);
+    const lines = async (lang: "ru" | "en", as: "visitor" | "operator") => {
+      const res =
+        as === "visitor"
+          ? await visitorCall(cookie, `/support/chats/${chat.id}?lang=${lang}`)
+          : await maria(`/chats/${chat.id}?lang=${lang}`);
+      return (await json<{ messages: Message[] }>(res)).messages.filter((m) => m.author === "system").map((m) => m.text);
+    };
+    expect(await lines("en", "visitor")).toEqual(["Мария Орлова joined the chat"]);
+    expect(await lines("ru", "visitor")).toEqual(["Оператор Мария Орлова подключился к чату"]);
+    await maria(`/chats/${chat.id}/transfer?lang=en`, { method: "POST", body: JSON.stringify({ operatorId: null }) });
+    await maria(`/chats/${chat.id}/take?lang=en`, { method: "POST" });
+    await maria(`/chats/${chat.id}/close?lang=en`, { method: "POST" });
+    expect(await lines("ru", "operator")).toEqual([
+      "Оператор Мария Орлова подключился к чату",
+      "Чат передан в очередь: ответит первый освободившийся оператор",
+      "Оператор Мария Орлова подключился к чату",
+      "Чат завершён",
+    ]);
+    expect(await lines("en", "visitor")).toEqual([
+      "Мария Орлова joined the chat",
+      "The chat is back in the queue: the next free operator will answer",
+      "Мария Орлова joined the chat",
+      "The chat has ended",
+    ]);
+  });
+
+  it("tells the live room what a system line is, so each socket's page writes it in its reader's language", async () => {
+    const { chat, cookie } = await visitorChat("Нужна помощь");
+    const ws = await openSocket(
+      await call("msk", `/api/v1/support/chats/${chat.id}/live`, {
+        headers: { upgrade: "websocket", origin: "http://msk.kabinet.localhost", cookie },
+      }),
+    );
+    const maria = await operator("operator.msk");
+    await maria(`/chats/${chat.id}/take?lang=en`, { method: "POST" });
+    const line = (await ws.next("message")).message as Message & { system?: { key: string; name?: string } };
+    expect(line.author).toBe("system");
+    expect(line.system).toEqual({ key: "joined", name: "Мария Орлова" });
+    ws.ws.close();
+  });
+});
+
+describe("waiting for an operator", () => {
+  /** A chat of Khabarovsk taken `takeMin` after it started and ended `handledMin` later, `agoMin` ago. */
+  async function handledChat(agoMin: number, handledMin: number) {
+    const db = env.DB_FAREAST;
+    const id = `khv_${crypto.randomUUID().replace(/-/g, "").slice(0, 26).replace(/[w-z]/g, "v")}`;
+    const closed = Date.now() - agoMin * 60_000;
+    const joined = closed - handledMin * 60_000;
+    const created = joined - 60_000;
+    await db.batch([
+      db
+        .prepare(
+          "INSERT INTO support_chats (id, region, visitor_name, topic, status, operator_id, operator_name, last_seq, created_at, updated_at, closed_at) VALUES (?, 'khv', 'Гость', 'other', 'closed', 'op-east', 'Денис Ким', 2, ?, ?, ?)",
+        )
+        .bind(id, created, closed, closed),
+      db
+        .prepare("INSERT INTO support_messages (id, chat_id, seq, author, text, client_id, created_at) VALUES (?, ?, 1, 'system', ?, ?, ?)")
+        .bind(`${id}-1`, id, JSON.stringify({ key: "joined", name: "Денис Ким" }), `sys:${id}-1`, joined),
+      db
+        .prepare("INSERT INTO support_messages (id, chat_id, seq, author, text, client_id, created_at) VALUES (?, ?, 2, 'system', ?, ?, ?)")
+        .bind(`${id}-2`, id, JSON.stringify({ key: "ended" }), `sys:${id}-2`, closed),
+    ]);
+  }
+
+  async function khvVisitor(text: string) {
+    const res = await call("khv", "/api/v1/support/chats", {
+      method: "POST",
+      headers: { ...SAME_ORIGIN, origin: "http://khv.kabinet.localhost", "cf-connecting-ip": nextIp() },
+      body: JSON.stringify({ topic: "other", name: "Гость", phone: "8 (900) 555-00-22", text }),
+    });
+    expect(res.status).toBe(201);
+    const cookie = /(kab_chat=[^;]+)/.exec(res.headers.get("set-cookie") ?? "")?.[1] as string;
+    const { chat } = await json<{ chat: Chat }>(res);
+    const get = async () =>
+      json<{ chat: Chat; queue: { position: number; waitMinutes: number } | null }>(
+        await call("khv", `/api/v1/support/chats/${chat.id}`, { headers: { cookie } }),
+      );
+    return { chat, get };
+  }
+
+  it("tells a waiting customer their place in the queue and the wait: the place times the recent average handling time", async () => {
+    // Recently handled in Khabarovsk: 4 and 8 minutes, an average of 6.
+    await handledChat(30, 4);
+    await handledChat(90, 8);
+    const first = await khvVisitor("Первый в очереди");
+    const second = await khvVisitor("Второй в очереди");
+    expect((await first.get()).queue).toEqual({ position: 1, waitMinutes: 6 });
+    expect((await second.get()).queue).toEqual({ position: 2, waitMinutes: 12 });
+    // Once the first is taken, the second moves up; a taken chat has no queue.
+    const denis = await operator("operator.east", "khv");
+    expect((await denis(`/chats/${first.chat.id}/take`, { method: "POST" })).status).toBe(200);
+    expect((await first.get()).queue).toBeNull();
+    expect((await second.get()).queue).toEqual({ position: 1, waitMinutes: 6 });
+  });
+});
+
+describe("call-back requests («Перезвоните мне»)", () => {
+  type Slot = { start: string; end: string };
+  type Callback = {
+    id: string;
+    name: string;
+    phone: string;
+    region: string;
+    slotStart: string;
+    status: string;
+    operatorName: string | null;
+  };
+  const khv = (path: string, init: RequestInit & { ip?: string; cookie?: string } = {}) =>
+    call("khv", `/api/v1/support${path}`, {
+      ...init,
+      headers: {
+        ...SAME_ORIGIN,
+        origin: "http://khv.kabinet.localhost",
+        "cf-connecting-ip": init.ip ?? nextIp(),
+        ...(init.cookie ? { cookie: init.cookie } : {}),
+      },
+    });
+  const slots = async () => json<{ tz: string; slots: Slot[] }>(await khv("/callbacks/slots"));
+  const ask = (body: Record<string, unknown>, ip?: string) =>
+    khv("/callbacks", { method: "POST", body: JSON.stringify({ topic: "internet", ...body }), ...(ip ? { ip } : {}) });
+
+  it("offers the next free two-hour windows of the working day in the region's time zone", async () => {
+    const { tz, slots: offered } = await slots();
+    expect(tz).toBe("Asia/Vladivostok");
+    expect(offered.length).toBeGreaterThan(0);
+    for (const s of offered) {
+      const [h, m] = new Intl.DateTimeFormat("en-GB", { timeZone: tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+        .format(new Date(s.start))
+        .split(":")
+        .map(Number);
+      expect([9, 11, 13, 15, 17, 19]).toContain(h);
+      expect(m).toBe(0);
+      expect(Date.parse(s.end) - Date.parse(s.start)).toBe(2 * 3600_000);
+      expect(Date.parse(s.start)).toBeGreaterThanOrEqual(Date.now() + 29 * 60_000);
+    }
+  });
+
+  it("takes one open request per person, refuses a window not offered, and asks a visitor for a name and a phone", async () => {
+    const [first] = (await slots()).slots as Slot[];
+    const noName = await ask({ slotStart: first?.start });
+    expect(noName.status).toBe(400);
+    expect((await json<Problem>(noName)).errors?.map((e) => e.field).sort()).toEqual(["name", "phone"]);
+    const night = new Date(Date.parse(first?.start ?? "") - 8 * 3600_000).toISOString();
+    const wrong = await ask({ slotStart: night, name: "Ирина", phone: "8 (900) 700-00-01" });
+    expect(wrong.status).toBe(400);
+    expect((await json<Problem>(wrong)).title).toBe("Это время уже занято или прошло: выберите другое");
+
+    const ok = await ask({ slotStart: first?.start, name: "Ирина", phone: "8 (900) 700-00-01" });
+    expect(ok.status).toBe(201);
+    const { callback } = await json<{ callback: Callback }>(ok);
+    expect(callback).toMatchObject({ name: "Ирина", phone: "+79007000001", region: "khv", slotStart: first?.start, status: "open" });
+    // The same person again, from elsewhere and spelt otherwise: refused in their language.
+    const again = await call("khv", "/api/v1/support/callbacks?lang=en", {
+      method: "POST",
+      headers: { ...SAME_ORIGIN, origin: "http://khv.kabinet.localhost", "cf-connecting-ip": nextIp() },
+      body: JSON.stringify({ slotStart: first?.start, name: "Ира", phone: "+7 900 700 00 01" }),
+    });
+    expect(again.status).toBe(409);
+    expect((await json<Problem>(again)).title).toBe("You have already asked for a call back: please wait for the call");
+
+    // Operators of the region see it and mark it done; another region's operator cannot touch it.
+    const denis = await operator("operator.east", "khv");
+    const queue = await json<{ callbacks: Callback[] }>(await denis("/queue"));
+    expect(queue.callbacks.find((c) => c.id === callback.id)).toMatchObject({ name: "Ирина", phone: "+79007000001" });
+    const maria = await operator("operator.msk");
+    expect((await json<{ callbacks: Callback[] }>(await maria("/queue"))).callbacks.map((c) => c.id)).not.toContain(callback.id);
+    expect((await maria(`/callbacks/${callback.id}/done`, { method: "POST" })).status).toBe(404);
+    const done = await denis(`/callbacks/${callback.id}/done`, { method: "POST" });
+    expect(done.status).toBe(200);
+    expect((await json<{ callback: Callback }>(done)).callback).toMatchObject({ status: "done", operatorName: "Денис Ким" });
+    expect((await json<{ callbacks: Callback[] }>(await denis("/queue"))).callbacks.map((c) => c.id)).not.toContain(callback.id);
+    // Done, the person may ask again.
+    expect((await ask({ slotStart: first?.start, name: "Ирина", phone: "8 (900) 700-00-01" })).status).toBe(201);
+  });
+
+  it("stops offering a window once it is full", async () => {
+    const offered = (await slots()).slots;
+    const last = offered[offered.length - 1] as Slot;
+    for (let i = 0; i < 3; i++)
+      expect((await ask({ slotStart: last.start, name: "Гость", phone: `8 (900) 710-00-0${i}` })).status).toBe(201);
+    expect((await slots()).slots.map((s) => s.start)).not.toContain(last.start);
+    expect((await ask({ slotStart: last.start, name: "Гость", phone: "8 (900) 710-00-09" })).status).toBe(400);
+  });
+
+  it("counts a visitor's address with the throttle: five requests a day, then 429", async () => {
+    const offered = (await slots()).slots;
+    const ip = nextIp();
+    const codes: number[] = [];
+    for (let i = 0; i < 6; i++)
+      codes.push((await ask({ slotStart: offered[2 + (i % 3)]?.start, name: "Гость", phone: `8 (900) 720-00-0${i}` }, ip)).status);
+    expect(codes).toEqual([201, 201, 201, 201, 201, 429]);
+  });
+
+  it("calls a subscriber back on the phone of their profile, and shows them their open request", async () => {
+    const anna = await login("anna");
+    const first = (await json<{ slots: Slot[] }>(await api(anna, "/support/callbacks/slots"))).slots[0] as Slot;
+    const res = await api(anna, "/support/callbacks", { method: "POST", body: JSON.stringify({ slotStart: first.start }) });
+    expect(res.status).toBe(201);
+    const mine = await json<{ callback: Callback | null }>(await api(anna, "/support/callbacks/mine"));
+    expect(mine.callback).toMatchObject({ name: "Анна Иванова", phone: "+79000000001", region: "msk", slotStart: first.start });
+    expect((await api(anna, "/support/callbacks", { method: "POST", body: JSON.stringify({ slotStart: first.start }) })).status).toBe(409);
+    expect((await call("msk", "/api/v1/support/callbacks/mine")).status).toBe(401);
+  });
+});

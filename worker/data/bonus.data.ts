@@ -47,7 +47,8 @@ export interface Reward {
   titleEn: string;
   /** discount: kopecks credited to the account. */
   valueKop?: number;
-  partner?: string;
+  /** The partner's name in each language (it stayed Russian in English). */
+  partner?: { ru: string; en: string };
   /** A service the account must have for the reward to be of use (mobile data needs a mobile service). */
   needs?: "mobile";
 }
@@ -85,7 +86,7 @@ export const REWARDS: readonly Reward[] = [
     kind: "partner",
     regions: "*",
     cost: 200,
-    partner: "Книжный",
+    partner: { ru: "Книжный", en: "Bookshop" },
     titleRu: "Сертификат 300 ₽ в книжный магазин",
     titleEn: "300 ₽ bookshop voucher",
   },
@@ -94,7 +95,7 @@ export const REWARDS: readonly Reward[] = [
     kind: "partner",
     regions: ["msk", "spb", "mo", "lo"],
     cost: 250,
-    partner: "Такси",
+    partner: { ru: "Такси", en: "Taxi" },
     titleRu: "Скидка 20% на 5 поездок в такси",
     titleEn: "20% off 5 taxi rides",
   },
@@ -103,7 +104,7 @@ export const REWARDS: readonly Reward[] = [
     kind: "partner",
     regions: ["kzn", "ekb", "nsk", "vl", "krasnodar"],
     cost: 180,
-    partner: "Кино",
+    partner: { ru: "Кино", en: "Cinema" },
     titleRu: "Два билета в кино по цене одного",
     titleEn: "Two cinema tickets for one",
   },

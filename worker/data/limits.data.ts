@@ -18,6 +18,8 @@ export const POLICY = {
   resend: { freeFailures: 1, lockAfter: 1, lockMs: 60 * 1000 },
   /** Support chats visitors (no login) start from one client address. */
   chats: { freeFailures: 5, lockAfter: 5, lockMs: 60 * 60 * 1000 },
+  /** Call-back requests («Перезвоните мне») a subscriber, or a visitor's address, asks for a day (one open at a time). */
+  callbacks: { freeFailures: 5, lockAfter: 5, lockMs: 24 * 60 * 60 * 1000 },
   /** Feedback forms sent from one client address. */
   feedback: { freeFailures: 10, lockAfter: 10, lockMs: 60 * 60 * 1000 },
   /** Applications (заявки) a subscriber files a day: each is work for people. */

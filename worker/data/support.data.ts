@@ -64,3 +64,19 @@ export const TICKETS_PER_DAY = POLICY.tickets.lockAfter;
 export const MESSAGE_MAX_CHARS = 4000;
 /** Messages one side may send in a chat per minute (against floods; a person types far fewer). */
 export const MESSAGES_PER_MINUTE = POLICY.messages.lockAfter;
+
+/** The estimated wait in a chat's queue: its place times the average handling time of the region's recent chats. */
+export const HANDLING_SAMPLE = 50;
+export const HANDLING_WINDOW_MS = 7 * 24 * 3600_000;
+/** When the region has handled no chat in the window. */
+export const DEFAULT_HANDLING_MS = 5 * 60_000;
+
+/** «Перезвоните мне»: windows of the region's local day an operator calls back in, [from, to) hours. */
+export const CALLBACK_HOURS = { from: 9, to: 21, window: 2 } as const;
+/** Open requests one window of a region takes; a full window is not offered. */
+export const CALLBACK_SLOT_CAPACITY = 3;
+/** The earliest window offered starts at least this long from now; windows are offered this many days ahead. */
+export const CALLBACK_LEAD_MS = 30 * 60_000;
+export const CALLBACK_DAYS = 3;
+/** How many free windows are offered. */
+export const CALLBACK_SLOTS_SHOWN = 8;

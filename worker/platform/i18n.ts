@@ -97,6 +97,14 @@ const messages = {
     en: "The request is “{from}” now and cannot become “{to}”.",
   },
   "problem.feedback_given": { ru: "Отзыв уже оставлен", en: "Feedback already given" },
+  "problem.callback_open": {
+    ru: "Вы уже просили перезвонить: дождитесь звонка",
+    en: "You have already asked for a call back: please wait for the call",
+  },
+  "problem.callback_slot": {
+    ru: "Это время уже занято или прошло: выберите другое",
+    en: "That time is taken or has passed: please choose another",
+  },
   "problem.operator_region": { ru: "Этот оператор не работает с регионом", en: "That operator does not serve the region" },
   "problem.application_open": {
     ru: "По этой услуге уже есть заявка «{kind_ru}»",

@@ -7,8 +7,8 @@ import { RegionProvider } from "../features/region/RegionContext";
 import { useI18n } from "../i18n";
 import { afterPaint } from "../lib/afterPaint";
 import { ApiError, api } from "../lib/api";
-import { Layout } from "./Layout";
 import { routes } from "./routes";
+import { Shell } from "./Shell";
 import UpdatePrompt from "./UpdatePrompt";
 
 /** Loads the region context of this host, then shows the apex picker or the regional site. */
@@ -41,7 +41,7 @@ export function App() {
             <RegionProvider context={ctx()} region={ctx().region as NonNullable<ReturnType<typeof ctx>["region"]>}>
               <SessionProvider>
                 <InboxProvider>
-                  <Router root={Layout}>{routes}</Router>
+                  <Router root={Shell}>{routes}</Router>
                 </InboxProvider>
               </SessionProvider>
             </RegionProvider>

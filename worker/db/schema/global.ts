@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** Macro-regional branches and the shard (D1 binding) that holds each one's data. */
@@ -350,13 +351,44 @@ export const inbox = sqliteTable(
     eventId: text("event_id").notNull(),
     kind: text("kind", { enum: NOTIFICATION_KINDS }).notNull(),
     accountNo: text("account_no"),
+    /** As delivered, in the subscriber's language then; shown only when `params` is missing (rows from before it). */
     title: text("title").notNull(),
     body: text("body").notNull(),
     url: text("url").notNull(),
+    /** The event's parameters: the texts are made again in the language the inbox is read in. */
+    params: text("params", { mode: "json" }).$type<Record<string, string | number>>(),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
     readAt: integer("read_at", { mode: "timestamp_ms" }),
   },
   (t) => [uniqueIndex("inbox_event_uq").on(t.subscriberId, t.eventId), index("inbox_subscriber_idx").on(t.subscriberId, t.createdAt)],
+);
+
+/**
+ * «Перезвоните мне»: a call-back request for a time window. Kept in the global database (not a region's
+ * shard): one open request per person holds across every region with one partial unique index.
+ * `person` is `sub:<subscriber id>` or `phone:<+7…>` for a visitor.
+ */
+export const supportCallbacks = sqliteTable(
+  "support_callbacks",
+  {
+    id: text("id").primaryKey(),
+    region: text("region").notNull(),
+    person: text("person").notNull(),
+    subscriberId: text("subscriber_id"),
+    name: text("name").notNull(),
+    phone: text("phone").notNull(),
+    topic: text("topic").notNull(),
+    slotStart: integer("slot_start", { mode: "timestamp_ms" }).notNull(),
+    slotEnd: integer("slot_end", { mode: "timestamp_ms" }).notNull(),
+    status: text("status", { enum: ["open", "done"] }).notNull(),
+    operatorName: text("operator_name"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    doneAt: integer("done_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [
+    uniqueIndex("support_callbacks_one_open_uq").on(t.person).where(sql`status = 'open'`),
+    index("support_callbacks_queue_idx").on(t.region, t.status, t.slotStart),
+  ],
 );
 
 /** Every delivery on every channel with its status; `dedupe_key` makes a redelivered message a no-op. */

@@ -23,7 +23,7 @@ export const rewardsHandler: RouteHandler<typeof r.rewardsRoute, AppEnv> = async
         kind: w.kind,
         cost: w.cost,
         title: lang === "en" ? w.titleEn : w.titleRu,
-        partner: w.partner ?? null,
+        partner: w.partner?.[lang] ?? null,
         valueKop: w.valueKop ?? null,
       })),
     },

@@ -196,6 +196,7 @@ async function fanOutEvent(data: DataAccess, dl: Delivery, e: EventMessage, atte
         title: text.title,
         body: text.body,
         url: text.url,
+        params,
         createdAt: now,
       })
       .onConflictDoNothing();

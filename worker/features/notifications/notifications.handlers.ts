@@ -6,16 +6,19 @@ import type { AppEnv } from "../../env";
 import { AppError } from "../../platform/errors";
 import { requireSession } from "../../platform/session";
 import { requireAccount } from "../accounts/accounts.service";
-import { KINDS } from "./notifications.catalog";
+import { KINDS, type Rendered, render } from "./notifications.catalog";
 import type * as r from "./notifications.routes";
 import * as svc from "./notifications.service";
 
+const pick = ({ title, body, url }: Rendered) => ({ title, body, url });
 const noStore = (c: Context<AppEnv>) => c.header("cache-control", "private, no-store");
 const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
 const minutes = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5));
 
+/** The inbox in the language it is read in: each message's text is made again from its event's parameters. */
 export const inboxHandler: RouteHandler<typeof r.inboxRoute, AppEnv> = async (c) => {
   const { items, unread } = await svc.listInbox(c.get("data").global, requireSession(c).subscriberId);
+  const lang = c.get("lang");
   noStore(c);
   return c.json(
     {
@@ -23,9 +26,7 @@ export const inboxHandler: RouteHandler<typeof r.inboxRoute, AppEnv> = async (c)
         id: i.id,
         kind: i.kind,
         accountNo: i.accountNo,
-        title: i.title,
-        body: i.body,
-        url: i.url,
+        ...(i.params ? pick(render(i.kind, lang, i.accountNo, i.params)) : { title: i.title, body: i.body, url: i.url }),
         createdAt: i.createdAt.toISOString(),
         read: i.readAt !== null,
       })),

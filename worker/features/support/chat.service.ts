@@ -5,6 +5,9 @@ import {
   type AttachmentType,
   CANNED_ANSWERS,
   type ChatTopic,
+  DEFAULT_HANDLING_MS,
+  HANDLING_SAMPLE,
+  HANDLING_WINDOW_MS,
   MESSAGE_MAX_CHARS,
 } from "../../data/support.data";
 import type { ChatAuthor } from "../../db/schema/region";
@@ -45,12 +48,44 @@ export interface AttachmentDto {
   url: string;
 }
 
+/** What a system line says, by key: its text is made in each reader's language (stored so since the chat is read in both). */
+export type SystemLine = { key: "joined"; name: string } | { key: "passed"; name: string } | { key: "queued" } | { key: "ended" };
+
+const SYSTEM_TEXT: { [K in SystemLine["key"]]: Record<Lang, (l: Extract<SystemLine, { key: K }>) => string> } = {
+  joined: { ru: (l) => `Оператор ${l.name} подключился к чату`, en: (l) => `${l.name} joined the chat` },
+  passed: { ru: (l) => `Чат передан оператору ${l.name}`, en: (l) => `The chat was passed to ${l.name}` },
+  queued: {
+    ru: () => "Чат передан в очередь: ответит первый освободившийся оператор",
+    en: () => "The chat is back in the queue: the next free operator will answer",
+  },
+  ended: { ru: () => "Чат завершён", en: () => "The chat has ended" },
+};
+
+export function systemText(line: SystemLine, lang: Lang): string {
+  return (SYSTEM_TEXT[line.key][lang] as (l: SystemLine) => string)(line);
+}
+
+/** A stored system line: JSON with its key (lines written before this were plain text, shown as they are). */
+function parseSystemLine(text: string): SystemLine | null {
+  if (!text.startsWith("{")) return null;
+  try {
+    const v = JSON.parse(text) as { key?: unknown; name?: unknown };
+    if (v.key === "queued" || v.key === "ended") return { key: v.key };
+    if ((v.key === "joined" || v.key === "passed") && typeof v.name === "string") return { key: v.key, name: v.name };
+  } catch {
+    // plain text
+  }
+  return null;
+}
+
 export interface MessageDto {
   id: string;
   seq: number;
   author: ChatAuthor;
   authorName: string | null;
+  /** For a system line, in the language of the request (the live room's copy: Russian; its `system` lets a page write its own). */
   text: string;
+  system?: SystemLine;
   attachment: AttachmentDto | null;
   clientId: string | null;
   createdAt: string;
@@ -120,18 +155,20 @@ function attachmentUrl(side: Party["side"], chatId: string, id: string) {
   return side === "operator" ? `/ops/v1/support/chats/${chatId}/attachments/${id}` : `/api/v1/support/chats/${chatId}/attachments/${id}`;
 }
 
-async function messageDtos(db: RegionDb, side: Party["side"], rows: q.MessageRow[]): Promise<MessageDto[]> {
+async function messageDtos(db: RegionDb, side: Party["side"], rows: q.MessageRow[], lang: Lang = "ru"): Promise<MessageDto[]> {
   const ids = rows.flatMap((m) => (m.attachmentId ? [m.attachmentId] : []));
   const chatId = rows[0]?.chatId ?? "";
   const files = new Map((await q.selectAttachments(db, chatId, ids)).map((a) => [a.id, a]));
   return rows.map((m) => {
     const a = m.attachmentId ? files.get(m.attachmentId) : undefined;
+    const system = m.author === "system" ? parseSystemLine(m.text) : null;
     return {
       id: m.id,
       seq: m.seq,
       author: m.author,
       authorName: m.authorName,
-      text: m.text,
+      text: system ? systemText(system, lang) : m.text,
+      ...(system ? { system } : {}),
       attachment: a ? { id: a.id, name: a.name, contentType: a.contentType, size: a.size, url: attachmentUrl(side, m.chatId, a.id) } : null,
       clientId: side === "operator" ? null : m.clientId,
       createdAt: m.createdAt.toISOString(),
@@ -248,10 +285,26 @@ export async function startChat(
   return { chat: chatDto(chat), visitorKey, created: true };
 }
 
-export async function chatWithMessages(data: DataAccess, party: Party, chatId: string, afterSeq: number) {
+/** Where a waiting chat stands: its place in the region's queue and the estimated wait in whole minutes (at least 1). */
+export interface QueueDto {
+  position: number;
+  waitMinutes: number;
+}
+
+/** The queue estimate of a waiting chat (null once an operator has it): place × recent average handling time. */
+export async function queueEstimate(db: RegionDb, chat: q.ChatRow, now = new Date()): Promise<QueueDto | null> {
+  if (chat.status !== "waiting") return null;
+  const { position, averageMs } = await q.selectQueueStats(db, chat, new Date(now.getTime() - HANDLING_WINDOW_MS), HANDLING_SAMPLE);
+  const place = Math.max(1, position);
+  return { position: place, waitMinutes: Math.max(1, Math.round((place * (averageMs ?? DEFAULT_HANDLING_MS)) / 60_000)) };
+}
+
+export async function chatWithMessages(data: DataAccess, party: Party, chatId: string, afterSeq: number, lang: Lang = "ru") {
   const { db, chat } = await openChat(data, party, chatId);
   const rows = await q.selectMessages(db, chat.id, afterSeq, 200);
-  return { chat, messages: await messageDtos(db, party.side, rows) };
+  // The estimate is the waiting customer's; the console shows the queue itself.
+  const queue = party.side === "customer" ? await queueEstimate(db, chat) : null;
+  return { chat, messages: await messageDtos(db, party.side, rows, lang), queue };
 }
 
 function authorOf(party: Party, chat: q.ChatRow): { author: ChatAuthor; name: string | null } {
@@ -312,8 +365,12 @@ export async function postMessage(
   return message;
 }
 
-/** A system line in the chat ("Оператор подключился"): numbered like any message, published the same way. */
-async function systemLine(deps: ChatDeps, db: RegionDb, chatId: string, text: string, now: Date) {
+/**
+ * A system line in the chat ("Оператор подключился"): numbered like any message, published the same way.
+ * Stored as its key, not as text in the language of whoever caused it: each side reads it in its own.
+ */
+async function systemLine(deps: ChatDeps, db: RegionDb, chatId: string, line: SystemLine, now: Date) {
+  const text = JSON.stringify(line);
   const clientId = `sys:${newId(now.getTime())}`;
   await q.appendMessage(db, {
     id: newId(now.getTime()),
@@ -346,7 +403,7 @@ async function publishChat(deps: ChatDeps, db: RegionDb, chatId: string) {
 }
 
 /** An operator takes a waiting chat (or one already theirs); another operator's chat is refused with their name. */
-export async function takeChat(deps: ChatDeps, operator: OperatorInfo, chatId: string, lang: Lang, now = new Date()) {
+export async function takeChat(deps: ChatDeps, operator: OperatorInfo, chatId: string, now = new Date()) {
   const { db, chat } = await openChat(deps.data, { side: "operator", operator }, chatId);
   if (chat.status === "closed") throw new AppError(409, "chat_closed");
   if (chat.operatorId === operator.id) return chat;
@@ -355,13 +412,7 @@ export async function takeChat(deps: ChatDeps, operator: OperatorInfo, chatId: s
     const now2 = await q.selectChat(db, chat.id);
     throw new AppError(409, "chat_taken", { name: now2?.operatorName ?? "" });
   }
-  await systemLine(
-    deps,
-    db,
-    chat.id,
-    lang === "en" ? `${operator.name} joined the chat` : `Оператор ${operator.name} подключился к чату`,
-    now,
-  );
+  await systemLine(deps, db, chat.id, { key: "joined", name: operator.name }, now);
   return (await publishChat(deps, db, chat.id)) ?? chat;
 }
 
@@ -371,7 +422,6 @@ export async function transferChat(
   operator: OperatorInfo,
   chatId: string,
   to: { id: string; name: string; regions: string[] } | null,
-  lang: Lang,
   now = new Date(),
 ) {
   const { db, chat } = await openChat(deps.data, { side: "operator", operator }, chatId);
@@ -382,23 +432,16 @@ export async function transferChat(
     ? { status: "active" as const, operatorId: to.id, operatorName: to.name }
     : { status: "waiting" as const, operatorId: null, operatorName: null };
   if (!(await q.assignChat(db, chat, next, now))) throw new AppError(409, "chat_taken", { name: "" });
-  const line = to
-    ? lang === "en"
-      ? `The chat was passed to ${to.name}`
-      : `Чат передан оператору ${to.name}`
-    : lang === "en"
-      ? "The chat is back in the queue: the next free operator will answer"
-      : "Чат передан в очередь: ответит первый освободившийся оператор";
-  await systemLine(deps, db, chat.id, line, now);
+  await systemLine(deps, db, chat.id, to ? { key: "passed", name: to.name } : { key: "queued" }, now);
   return (await publishChat(deps, db, chat.id)) ?? chat;
 }
 
 /** Ends a chat (either side). The subscriber may then rate it. */
-export async function closeChat(deps: ChatDeps, party: Party, chatId: string, lang: Lang, now = new Date()) {
+export async function closeChat(deps: ChatDeps, party: Party, chatId: string, now = new Date()) {
   const { db, chat } = await openChat(deps.data, party, chatId);
   if (chat.status === "closed") return chat;
   if (party.side === "operator" && chat.operatorId !== party.operator.id) throw new AppError(409, "chat_not_taken");
-  await systemLine(deps, db, chat.id, lang === "en" ? "The chat has ended" : "Чат завершён", now);
+  await systemLine(deps, db, chat.id, { key: "ended" }, now);
   await q.assignChat(db, chat, { status: "closed", operatorId: chat.operatorId, operatorName: chat.operatorName }, now);
   return (await publishChat(deps, db, chat.id)) ?? chat;
 }

@@ -9,9 +9,17 @@ import { notifier } from "../../platform/notify";
 import { clearOperatorCookie, endOperatorSession, requireOperator, setOperatorCookie } from "../../platform/operator";
 import { guardCount } from "../../platform/throttle";
 import { decodeHeader } from "../../platform/validation";
+import * as callbacks from "./callbacks.service";
 import * as chats from "./chat.service";
 import * as ops from "./operators.service";
-import { selectAccountLink, selectChatsOf, selectDirectory, selectListed, selectSubscriberName } from "./support.queries";
+import {
+  selectAccountLink,
+  selectChatsOf,
+  selectDirectory,
+  selectListed,
+  selectSubscriberContact,
+  selectSubscriberName,
+} from "./support.queries";
 import type * as r from "./support.routes";
 import * as tickets from "./tickets.service";
 
@@ -95,6 +103,49 @@ export const startChatHandler: RouteHandler<typeof r.startChatRoute, AppEnv> = a
   return c.json({ chat: started.chat }, started.created ? 201 : 200);
 };
 
+export const callbackSlotsHandler: RouteHandler<typeof r.callbackSlotsRoute, AppEnv> = async (c) => {
+  const region = siteRegion(c);
+  noStore(c);
+  return c.json({ tz: c.get("region")?.tz ?? "Europe/Moscow", slots: await callbacks.freeSlots(c.get("data").global, region) }, 200);
+};
+
+export const requestCallbackHandler: RouteHandler<typeof r.requestCallbackRoute, AppEnv> = async (c) => {
+  const body = c.req.valid("json");
+  const region = siteRegion(c);
+  const session = c.get("session");
+  const db = c.get("data").global;
+  let who: callbacks.CallbackWho;
+  if (session) {
+    const contact = await selectSubscriberContact(db, session.subscriberId);
+    // The phone given, else the one in the profile.
+    const phone = body.phone ?? contact?.phone;
+    if (!contact || !phone) throw new AppError(400, "validation", {}, [{ field: "phone", message: "field.phone" }]);
+    who = { subscriberId: session.subscriberId, name: contact.name, phone };
+  } else {
+    const fields = [
+      ...(body.name ? [] : [{ field: "name", message: "field.support.name" }]),
+      ...(body.phone ? [] : [{ field: "phone", message: "field.phone" }]),
+    ];
+    if (fields.length) throw new AppError(400, "validation", {}, fields);
+    who = { visitorName: body.name as string, visitorPhone: body.phone as string };
+  }
+  const callback = await callbacks.requestCallback(
+    db,
+    who,
+    { region, topic: body.topic, slotStart: body.slotStart },
+    session ? `sub:${session.subscriberId}` : `addr:${clientAddress(c)}`,
+  );
+  noStore(c);
+  return c.json({ callback }, 201);
+};
+
+export const myCallbackHandler: RouteHandler<typeof r.myCallbackRoute, AppEnv> = async (c) => {
+  const session = c.get("session");
+  if (!session) throw new AppError(401, "unauthorized");
+  noStore(c);
+  return c.json({ callback: await callbacks.myCallback(c.get("data").global, session.subscriberId) }, 200);
+};
+
 export const myChatsHandler: RouteHandler<typeof r.myChatsRoute, AppEnv> = async (c) => {
   noStore(c);
   const data = c.get("data");
@@ -118,9 +169,15 @@ export const myChatsHandler: RouteHandler<typeof r.myChatsRoute, AppEnv> = async
 
 export const chatHandler: RouteHandler<typeof r.chatRoute, AppEnv> = async (c) => {
   const { chatId } = c.req.valid("param");
-  const { chat, messages } = await chats.chatWithMessages(c.get("data"), await customer(c, chatId), chatId, c.req.valid("query").after);
+  const { chat, messages, queue } = await chats.chatWithMessages(
+    c.get("data"),
+    await customer(c, chatId),
+    chatId,
+    c.req.valid("query").after,
+    c.get("lang"),
+  );
   noStore(c);
-  return c.json({ chat: chats.chatDto(chat), messages }, 200);
+  return c.json({ chat: chats.chatDto(chat), messages, queue }, 200);
 };
 
 export const postMessageHandler: RouteHandler<typeof r.postMessageRoute, AppEnv> = async (c) => {
@@ -136,7 +193,7 @@ export const readHandler: RouteHandler<typeof r.readRoute, AppEnv> = async (c) =
 
 export const closeChatHandler: RouteHandler<typeof r.closeChatRoute, AppEnv> = async (c) => {
   const { chatId } = c.req.valid("param");
-  const chat = await chats.closeChat(chatDeps(c), await customer(c, chatId), chatId, c.get("lang"));
+  const chat = await chats.closeChat(chatDeps(c), await customer(c, chatId), chatId);
   return c.json({ chat: chats.chatDto(chat) }, 200);
 };
 
@@ -232,20 +289,32 @@ export const opsLogoutHandler: RouteHandler<typeof r.opsLogoutRoute, AppEnv> = a
 
 export const opsQueueHandler: RouteHandler<typeof r.opsQueueRoute, AppEnv> = async (c) => {
   noStore(c);
-  return c.json(await ops.operatorQueue(c.get("data"), requireOperator(c), c.get("lang"), c.req.valid("query").region), 200);
+  const operator = requireOperator(c);
+  const { region } = c.req.valid("query");
+  const [queue, open] = await Promise.all([
+    ops.operatorQueue(c.get("data"), operator, c.get("lang"), region),
+    callbacks.operatorCallbacks(c.get("data").global, operator, region),
+  ]);
+  return c.json({ ...queue, callbacks: open }, 200);
 };
 
 const opsChatDto = (row: Awaited<ReturnType<typeof chats.openChat>>["chat"]) => chats.operatorChatDto(row, row.visitorName ?? "");
 
 export const opsChatHandler: RouteHandler<typeof r.opsChatRoute, AppEnv> = async (c) => {
   const { chatId } = c.req.valid("param");
-  const { chat, messages } = await chats.chatWithMessages(c.get("data"), operatorParty(c), chatId, c.req.valid("query").after);
+  const { chat, messages } = await chats.chatWithMessages(
+    c.get("data"),
+    operatorParty(c),
+    chatId,
+    c.req.valid("query").after,
+    c.get("lang"),
+  );
   noStore(c);
   return c.json({ chat: opsChatDto(chat), messages }, 200);
 };
 
 export const opsTakeHandler: RouteHandler<typeof r.opsTakeRoute, AppEnv> = async (c) => {
-  const chat = await chats.takeChat(chatDeps(c), requireOperator(c), c.req.valid("param").chatId, c.get("lang"));
+  const chat = await chats.takeChat(chatDeps(c), requireOperator(c), c.req.valid("param").chatId);
   return c.json({ chat: opsChatDto(chat) }, 200);
 };
 
@@ -258,12 +327,12 @@ async function colleague(c: Context<AppEnv>, id: string | null) {
 
 export const opsTransferHandler: RouteHandler<typeof r.opsTransferRoute, AppEnv> = async (c) => {
   const to = await colleague(c, c.req.valid("json").operatorId);
-  const chat = await chats.transferChat(chatDeps(c), requireOperator(c), c.req.valid("param").chatId, to, c.get("lang"));
+  const chat = await chats.transferChat(chatDeps(c), requireOperator(c), c.req.valid("param").chatId, to);
   return c.json({ chat: opsChatDto(chat) }, 200);
 };
 
 export const opsCloseHandler: RouteHandler<typeof r.opsCloseRoute, AppEnv> = async (c) => {
-  const chat = await chats.closeChat(chatDeps(c), operatorParty(c), c.req.valid("param").chatId, c.get("lang"));
+  const chat = await chats.closeChat(chatDeps(c), operatorParty(c), c.req.valid("param").chatId);
   return c.json({ chat: opsChatDto(chat) }, 200);
 };
 
@@ -317,6 +386,11 @@ export const opsTicketCommentHandler: RouteHandler<typeof r.opsTicketCommentRout
 export const opsTicketAssignHandler: RouteHandler<typeof r.opsTicketAssignRoute, AppEnv> = async (c) => {
   const to = await colleague(c, c.req.valid("json").operatorId);
   return c.json(await tickets.assignTicketTo(c.get("data"), requireOperator(c), c.req.valid("param").ticketId, to, c.get("lang")), 200);
+};
+
+export const opsCallbackDoneHandler: RouteHandler<typeof r.opsCallbackDoneRoute, AppEnv> = async (c) => {
+  const callback = await callbacks.markCallbackDone(c.get("data").global, requireOperator(c), c.req.valid("param").callbackId);
+  return c.json({ callback }, 200);
 };
 
 export const opsFeedbackHandler: RouteHandler<typeof r.opsFeedbackRoute, AppEnv> = async (c) => {

@@ -19,6 +19,9 @@ const fileLimit = bodyLimit({
 export const supportRouter = createRouter()
   .openapi(r.startChatRoute, h.startChatHandler)
   .openapi(r.myChatsRoute, h.myChatsHandler)
+  .openapi(r.callbackSlotsRoute, h.callbackSlotsHandler)
+  .openapi(r.requestCallbackRoute, h.requestCallbackHandler)
+  .openapi(r.myCallbackRoute, h.myCallbackHandler)
   .openapi(r.chatRoute, h.chatHandler)
   .openapi(r.postMessageRoute, h.postMessageHandler)
   .openapi(r.readRoute, h.readHandler)
@@ -54,6 +57,7 @@ opsSupportRouter
   .openapi(r.opsTicketTransitionRoute, h.opsTicketTransitionHandler)
   .openapi(r.opsTicketCommentRoute, h.opsTicketCommentHandler)
   .openapi(r.opsTicketAssignRoute, h.opsTicketAssignHandler)
+  .openapi(r.opsCallbackDoneRoute, h.opsCallbackDoneHandler)
   .openapi(r.opsFeedbackRoute, h.opsFeedbackHandler);
 opsSupportRouter.get("/support/chats/:chatId/live", (c) => h.liveSocket(c, "operator"));
 opsSupportRouter.post("/support/chats/:chatId/attachments", fileLimit, (c) => h.uploadHandler(c, "operator"));

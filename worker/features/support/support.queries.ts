@@ -135,6 +135,31 @@ export async function assignChat(
   return (res?.meta.changes ?? 0) === 1;
 }
 
+/**
+ * A waiting chat's place in its region's queue (1: next), and the average time operators spent on the
+ * region's last chats closed since `since`: from the first system line (an operator joined) to closing.
+ */
+export async function selectQueueStats(db: RegionDb, chat: Pick<ChatRow, "region" | "createdAt">, since: Date, sample: number) {
+  const [place, handling] = await rawBatch(db, [
+    [
+      "SELECT count(*) AS n FROM support_chats WHERE region = ? AND status = 'waiting' AND created_at <= ?",
+      chat.region,
+      chat.createdAt.getTime(),
+    ],
+    [
+      `SELECT avg(c.closed_at - (SELECT min(m.created_at) FROM support_messages m WHERE m.chat_id = c.id AND m.author = 'system')) AS ms
+         FROM (SELECT id, closed_at FROM support_chats WHERE region = ? AND status = 'closed' AND closed_at >= ? ORDER BY closed_at DESC LIMIT ?) c`,
+      chat.region,
+      since.getTime(),
+      sample,
+    ],
+  ]);
+  return {
+    position: Number((place?.results[0] as { n: number } | undefined)?.n ?? 0),
+    averageMs: (handling?.results[0] as { ms: number | null } | undefined)?.ms ?? null,
+  };
+}
+
 export function selectQueueChats(db: RegionDb, regions: string[]) {
   return db
     .select()
@@ -338,6 +363,15 @@ export function selectAccountLink(db: GlobalDb, subscriberId: string, accountNo:
     .from(accountLinks)
     .innerJoin(accountDirectory, eq(accountDirectory.accountNo, accountLinks.accountNo))
     .where(and(eq(accountLinks.subscriberId, subscriberId), eq(accountLinks.accountNo, accountNo)))
+    .get();
+}
+
+/** A subscriber's name and phone: whom a call-back request calls. */
+export async function selectSubscriberContact(db: GlobalDb, subscriberId: string) {
+  return db
+    .select({ name: subscribers.displayName, phone: subscribers.phone })
+    .from(subscribers)
+    .where(eq(subscribers.id, subscriberId))
     .get();
 }
 

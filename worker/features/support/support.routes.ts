@@ -22,7 +22,16 @@ export const Message = z
     seq: z.number().int(),
     author: z.enum(["subscriber", "visitor", "operator", "system"]),
     authorName: z.string().nullable(),
-    text: z.string(),
+    text: z.string().openapi({ description: "A system line's text is in the request's language" }),
+    system: z
+      .discriminatedUnion("key", [
+        z.object({ key: z.literal("joined"), name: z.string() }),
+        z.object({ key: z.literal("passed"), name: z.string() }),
+        z.object({ key: z.literal("queued") }),
+        z.object({ key: z.literal("ended") }),
+      ])
+      .optional()
+      .openapi({ description: "What a system line says, for a page to write it in its reader's language" }),
     attachment: Attachment.nullable(),
     clientId: z.string().nullable(),
     createdAt: z.string(),
@@ -119,6 +128,62 @@ export const startChatRoute = createRoute({
   },
 });
 
+export const Callback = z
+  .object({
+    id: z.string(),
+    region: z.string(),
+    name: z.string(),
+    phone: z.string(),
+    topic: z.string(),
+    slotStart: z.string().openapi({ description: "The window's start (UTC instant); the window is in the region's time zone" }),
+    slotEnd: z.string(),
+    status: z.enum(["open", "done"]),
+    operatorName: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .openapi("SupportCallback");
+
+export const callbackSlotsRoute = createRoute({
+  method: "get",
+  path: "/support/callbacks/slots",
+  tags: ["Support"],
+  summary: "«Перезвоните мне»: the next free call-back windows of this site's region, in its time zone",
+  responses: {
+    200: jsonResponse("Windows", z.object({ tz: z.string(), slots: z.array(z.object({ start: z.string(), end: z.string() })) })),
+  },
+});
+
+export const requestCallbackRoute = createRoute({
+  method: "post",
+  path: "/support/callbacks",
+  tags: ["Support"],
+  summary: "Asks an operator to call back in one of the offered windows; a visitor gives a name and a phone. One open request per person",
+  request: {
+    body: jsonBody(
+      z.object({
+        slotStart: z.string().max(40),
+        topic: z.enum(CHAT_TOPICS).default("other"),
+        name: z.string().trim().min(2).max(80).optional(),
+        phone: PhoneRu.optional(),
+      }),
+    ),
+  },
+  responses: {
+    201: jsonResponse("Requested", z.object({ callback: Callback })),
+    400: problem("A window not offered (full or past), or a visitor without a name or phone"),
+    409: problem("The person already has an open request"),
+    429: problem("Too many requests"),
+  },
+});
+
+export const myCallbackRoute = createRoute({
+  method: "get",
+  path: "/support/callbacks/mine",
+  tags: ["Support"],
+  summary: "The subscriber's open call-back request, if any",
+  responses: { 200: jsonResponse("Request", z.object({ callback: Callback.nullable() })), 401: problem("No session") },
+});
+
 export const myChatsRoute = createRoute({
   method: "get",
   path: "/support/chats",
@@ -133,7 +198,23 @@ export const chatRoute = createRoute({
   tags: ["Support"],
   summary: "A chat and its messages after `after` (polling: ask again with the last seq you have)",
   request: { params: ChatParam, query: z.object({ after: z.coerce.number().int().min(0).default(0) }) },
-  responses: { 200: jsonResponse("Chat", z.object({ chat: Chat, messages: z.array(Message) })), 401: unauthorized, 404: notFound },
+  responses: {
+    200: jsonResponse(
+      "Chat",
+      z.object({
+        chat: Chat,
+        messages: z.array(Message),
+        queue: z
+          .object({ position: z.number().int().min(1), waitMinutes: z.number().int().min(1) })
+          .nullable()
+          .openapi({
+            description: "While waiting: the place in the region's queue and the estimated wait (place × recent average handling time)",
+          }),
+      }),
+    ),
+    401: unauthorized,
+    404: notFound,
+  },
 });
 
 export const postMessageRoute = createRoute({
@@ -295,6 +376,7 @@ export const opsQueueRoute = createRoute({
         regions: z.array(z.object({ code: z.string(), name: z.string() })),
         chats: z.array(OperatorChat),
         tickets: z.array(Ticket),
+        callbacks: z.array(Callback).openapi({ description: "Open call-back requests, earliest window first" }),
       }),
     ),
     401: unauthorized,
@@ -415,6 +497,15 @@ export const opsTicketAssignRoute = createRoute({
   summary: "Passes a request to a colleague of its region, or back to the queue (operatorId null)",
   request: { params: TicketParam, body: jsonBody(z.object({ operatorId: z.string().max(60).nullable() })) },
   responses: { 200: jsonResponse("Request", Ticket), 400: problem("Not an operator of the region"), 404: notFound },
+});
+
+export const opsCallbackDoneRoute = createRoute({
+  method: "post",
+  path: "/support/callbacks/{callbackId}/done",
+  tags: ["Operators"],
+  summary: "Marks a call-back request of the operator's regions done",
+  request: { params: z.object({ callbackId: z.string().max(60) }) },
+  responses: { 200: jsonResponse("Request", z.object({ callback: Callback })), 404: problem("Not a request of the operator's regions") },
 });
 
 export const opsFeedbackRoute = createRoute({

@@ -1,4 +1,5 @@
 import { createContext, createEffect, createSignal, on, onCleanup, type ParentProps, useContext } from "solid-js";
+import { useI18n } from "../../i18n";
 import { afterPaint } from "../../lib/afterPaint";
 import { api, type InboxDto } from "../../lib/api";
 import { isNetworkError, loadSnapshot, saveSnapshot } from "../../lib/offline";
@@ -21,6 +22,7 @@ const KEY = "inbox";
 /** The inbox and its unread count, shared by the header's bell and the inbox screen; cached for offline use. */
 export function InboxProvider(props: ParentProps) {
   const { profile } = useSession();
+  const { lang } = useI18n();
   const [inbox, setInbox] = createSignal<InboxDto>();
   const [staleSince, setStaleSince] = createSignal<string | null>(null);
   const [error, setError] = createSignal<unknown>();
@@ -56,6 +58,8 @@ export function InboxProvider(props: ParentProps) {
       },
     ),
   );
+  // The server writes the messages in the language asked for: another language, the inbox again in it.
+  createEffect(on(lang, () => profile() && void refresh(), { defer: true }));
   // The service worker says a push arrived: the inbox has something new.
   const onMessage = (e: MessageEvent) => {
     if (e.data?.type === "push-received" && profile()) void refresh();

@@ -58,6 +58,12 @@ export function ChatPanel(props: {
     props.side === "customer" ? m.author === "subscriber" || m.author === "visitor" : m.author === "operator";
   const otherRead = () =>
     props.side === "customer" ? (props.live.chat()?.operatorReadSeq ?? 0) : (props.live.chat()?.customerReadSeq ?? 0);
+  /** A system line in this reader's language (the live room sends every socket the same, Russian, copy). */
+  const textOf = (m: MessageDto) => {
+    const line = m.system;
+    if (!line) return m.text;
+    return line.key === "joined" || line.key === "passed" ? s(`sys.${line.key}`, { name: line.name }) : s(`sys.${line.key}`);
+  };
   const authorLabel = (m: MessageDto) => (mine(m) ? s("you") : m.author === "system" ? s("system") : (m.authorName ?? ""));
   let input!: HTMLTextAreaElement;
 
@@ -90,19 +96,30 @@ export function ChatPanel(props: {
 
   return (
     <div class="chat">
-      <p class="chat__state small" role="status" aria-live="polite" data-mode={props.live.mode()}>
-        <span class={`dot dot--${props.live.mode()}`} aria-hidden="true" /> {s(`mode.${props.live.mode()}`)}
-        <Show when={props.live.chat()}>
-          {(c) => (
-            <>
-              {" · "}
-              <Show when={c().operatorName} fallback={c().status === "closed" ? s("closed") : s("waiting")}>
-                {(n) => s("operator", { name: n() })}
-              </Show>
-            </>
-          )}
-        </Show>
-      </p>
+      {/* A closed chat has no connection to speak of: only that it has ended (it read «На связи» before). */}
+      <Show
+        when={props.live.chat()?.status !== "closed"}
+        fallback={
+          <p class="chat__state small" role="status" aria-live="polite" data-mode="closed">
+            {s("closed")}
+          </p>
+        }
+      >
+        <p class="chat__state small" role="status" aria-live="polite" data-mode={props.live.mode()}>
+          <span class={`dot dot--${props.live.mode()}`} aria-hidden="true" /> {s(`mode.${props.live.mode()}`)}
+          <Show when={props.live.chat()}>
+            {(c) => (
+              <>
+                {" · "}
+                <Show when={c().operatorName} fallback={s("waiting")}>
+                  {(n) => s("operator", { name: n() })}
+                </Show>
+                <Show when={props.live.queue()}>{(q) => <> {s("queue", { position: q().position, minutes: q().waitMinutes })}</>}</Show>
+              </>
+            )}
+          </Show>
+        </p>
+      </Show>
       {/* The log scrolls, so it takes focus (keyboard users scroll it with the arrows); the list inside keeps its items. */}
       <div class="chat__log" role="log" aria-live="polite" aria-label={s("chatTitle")} tabindex="0">
         <ol class="chat__list plain">
@@ -113,7 +130,7 @@ export function ChatPanel(props: {
                   <strong>{authorLabel(m)}</strong> <time dateTime={m.createdAt}>{formatMoment(m.createdAt, lang())}</time>
                 </p>
                 <Show when={m.text}>
-                  <p class="chat__text">{m.text}</p>
+                  <p class="chat__text">{textOf(m)}</p>
                 </Show>
                 <Show when={m.attachment}>{(a) => <AttachmentView a={a()} />}</Show>
                 <Show when={mine(m)}>

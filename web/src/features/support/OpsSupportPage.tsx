@@ -1,16 +1,19 @@
 import { createResource, createSignal, For, type JSX, onCleanup, Show } from "solid-js";
+import { LangToggle } from "../../app/LangToggle";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { useStrings } from "../../i18n/local";
-import { ApiError } from "../../lib/api";
+import { ApiError, api } from "../../lib/api";
 import { createAction } from "../../lib/createAction";
 import { formatMoment, formatPhone } from "../../lib/format";
 import { ProblemAlert } from "../auth/ProblemAlert";
+import { useRegion } from "../region/RegionContext";
+import { windowText } from "./CallbackForm";
 import { ChatPanel } from "./ChatPanel";
 import { createChat } from "./createChat";
 import { opsStrings } from "./opsStrings";
 import { supportStrings } from "./strings";
-import { chatApi, type OperatorChatDto, type OperatorDto, opsSupportApi, type TicketDto } from "./supportApi";
+import { type CallbackDto, chatApi, type OperatorChatDto, type OperatorDto, opsSupportApi, type TicketDto } from "./supportApi";
 import { TicketHistory } from "./TicketPage";
 
 const opsChat = chatApi("/ops/v1/support");
@@ -25,7 +28,7 @@ function Login(props: { onIn: (o: OperatorDto) => void }) {
     void a.run(async () => props.onIn(await opsSupportApi.login(String(f.get("login")), String(f.get("password")))));
   };
   return (
-    <form class="form" onSubmit={onSubmit} aria-label={s("signIn")}>
+    <form class="form narrow" onSubmit={onSubmit} aria-label={s("signInTitle")}>
       <label class="field">
         <span>{s("login")}</span>
         <input name="login" autocomplete="username" required />
@@ -42,7 +45,7 @@ function Login(props: { onIn: (o: OperatorDto) => void }) {
   );
 }
 
-function OpsChat(props: { chat: OperatorChatDto; me: OperatorDto; onChanged: () => void }) {
+function OpsChat(props: { chat: OperatorChatDto; me: OperatorDto; onChanged: () => void; regionName: (code: string) => string }) {
   const s = useStrings(opsStrings);
   const ss = useStrings(supportStrings);
   const live = createChat(opsChat, props.chat.id, "operator", props.chat);
@@ -63,7 +66,7 @@ function OpsChat(props: { chat: OperatorChatDto; me: OperatorDto; onChanged: () 
         <Show when={current().customerPhone}>{(p) => <span class="muted small"> · {formatPhone(p())}</span>}</Show>
       </h2>
       <p class="muted small">
-        {current().region} · {ss(`topic.${current().topic as "other"}`)}
+        {props.regionName(current().region)} · {ss(`topic.${current().topic as "other"}`)}
         {current().kind === "visitor" ? ` · ${s("visitor")}` : ""}
       </p>
       <ChatPanel
@@ -139,7 +142,7 @@ function OpsChat(props: { chat: OperatorChatDto; me: OperatorDto; onChanged: () 
   );
 }
 
-function OpsTicket(props: { id: string; onChanged: () => void }) {
+function OpsTicket(props: { id: string; onChanged: () => void; regionName: (code: string) => string }) {
   const s = useStrings(opsStrings);
   const ss = useStrings(supportStrings);
   const { lang } = useI18n();
@@ -160,12 +163,12 @@ function OpsTicket(props: { id: string; onChanged: () => void }) {
           <p>
             <span class="badge">{t.statusLabel}</span>{" "}
             <span class="muted small">
-              {t.region} · {ss(`category.${t.category}`)} · {t.accountNo ?? "—"} · {formatMoment(t.createdAt, lang())}
+              {props.regionName(t.region)} · {ss(`category.${t.category}`)} · {t.accountNo ?? "—"} · {formatMoment(t.createdAt, lang())}
             </span>
           </p>
           <h3>{t.subject}</h3>
           <p class="chat__text">{t.text}</p>
-          <TicketHistory ticket={t} />
+          <TicketHistory ticket={t} viewer="operator" />
           <ProblemAlert problem={a.problem()} />
           <label class="field">
             <span>{s("comment")}</span>
@@ -233,7 +236,45 @@ function OpsTicket(props: { id: string; onChanged: () => void }) {
   );
 }
 
-function Console(props: { me: OperatorDto; onOut: () => void }) {
+/** A call-back request in the queue: who, their phone (a link that dials), the window in the region's time; «Готово» once called. */
+function CallbackItem(props: {
+  c: CallbackDto;
+  regionName: (code: string) => string;
+  regionTz: (code: string) => string;
+  onDone: () => void;
+}) {
+  const s = useStrings(opsStrings);
+  const { lang } = useI18n();
+  const a = createAction();
+  return (
+    <li class="list__row queue-item">
+      <span>
+        {props.c.name} · <a href={`tel:${props.c.phone}`}>{formatPhone(props.c.phone)}</a>
+      </span>
+      <span class="muted small">
+        {windowText(props.c.slotStart, props.c.slotEnd, props.regionTz(props.c.region), lang())} · {props.regionName(props.c.region)}
+      </span>
+      <button
+        type="button"
+        class="button button--small"
+        disabled={a.busy()}
+        aria-busy={a.busy()}
+        aria-label={s("callbackDoneFor", { name: props.c.name })}
+        onClick={() =>
+          void a.run(async () => {
+            await opsSupportApi.callbackDone(props.c.id);
+            props.onDone();
+          })
+        }
+      >
+        {s("callbackDone")}
+      </button>
+      <ProblemAlert problem={a.problem()} />
+    </li>
+  );
+}
+
+function Console(props: { me: OperatorDto; regionName: (code: string) => string; regionTz: (code: string) => string }) {
   const s = useStrings(opsStrings);
   const ss = useStrings(supportStrings);
   const { lang } = useI18n();
@@ -250,19 +291,13 @@ function Console(props: { me: OperatorDto; onOut: () => void }) {
   return (
     <>
       <div class="row">
-        <p>
-          <strong>{props.me.name}</strong> · {props.me.regions.join(", ")}
-        </p>
         <label class="field">
           <span>{s("region")}</span>
           <select value={region()} onChange={(e) => setRegion(e.currentTarget.value)}>
             <option value="">{s("allRegions")}</option>
-            <For each={props.me.regions}>{(r) => <option value={r}>{r}</option>}</For>
+            <For each={props.me.regions}>{(r) => <option value={r}>{props.regionName(r)}</option>}</For>
           </select>
         </label>
-        <button type="button" class="link-button" onClick={() => void opsSupportApi.logout().finally(props.onOut)}>
-          {s("signOut")}
-        </button>
       </div>
       <div class="console">
         <section aria-labelledby="queue-h">
@@ -278,9 +313,12 @@ function Console(props: { me: OperatorDto; onOut: () => void }) {
                       onOpen={() => setSelected({ kind: "chat", chat: c })}
                       label={`${c.customerName || "—"} · ${ss(`topic.${c.topic as "other"}`)}`}
                       badge={c.operatorId === props.me.id ? s("yours") : c.status === "waiting" ? s("waiting") : s("active")}
-                      detail={`${c.region} · ${formatMoment(c.updatedAt, lang())}`}
+                      detail={`${props.regionName(c.region)} · ${formatMoment(c.updatedAt, lang())}`}
                     />
                   )}
+                </QueueList>
+                <QueueList title={s("callbacks")} empty={s("empty")} items={q.callbacks ?? []}>
+                  {(c) => <CallbackItem c={c} regionName={props.regionName} regionTz={props.regionTz} onDone={() => void refetch()} />}
                 </QueueList>
                 <QueueList title={s("tickets")} empty={s("empty")} items={q.tickets}>
                   {(t) => (
@@ -289,7 +327,7 @@ function Console(props: { me: OperatorDto; onOut: () => void }) {
                       onOpen={() => setSelected({ kind: "ticket", id: t.id })}
                       label={`${t.number}: ${t.subject}`}
                       badge={t.statusLabel}
-                      detail={`${t.region} · ${t.operatorName ?? "—"}`}
+                      detail={`${props.regionName(t.region)} · ${t.operatorName ?? "—"}`}
                     />
                   )}
                 </QueueList>
@@ -318,9 +356,9 @@ function Console(props: { me: OperatorDto; onOut: () => void }) {
           <Show when={selected()} keyed fallback={<p class="muted">{s("pick")}</p>}>
             {(sel) =>
               sel.kind === "chat" ? (
-                <OpsChat chat={sel.chat} me={props.me} onChanged={() => void refetch()} />
+                <OpsChat chat={sel.chat} me={props.me} onChanged={() => void refetch()} regionName={props.regionName} />
               ) : (
-                <OpsTicket id={sel.id} onChanged={() => void refetch()} />
+                <OpsTicket id={sel.id} onChanged={() => void refetch()} regionName={props.regionName} />
               )
             }
           </Show>
@@ -357,20 +395,62 @@ function QueueItem(props: { current: boolean; onOpen: () => void; label: string;
   );
 }
 
-/** The operators' console at /ops/support: sign-in, the queue of the operator's regions, chats and requests. */
+/**
+ * The operators' console at /ops/support: not a subscriber's page, so it has its own header (the console, the
+ * operator with their regions by name, language, «Выйти») instead of the site's layout with its «Войти».
+ */
 export default function OpsSupportPage() {
   const s = useStrings(opsStrings);
+  const { t, lang } = useI18n();
+  const { context } = useRegion();
   const [me, { mutate }] = createResource(() =>
     opsSupportApi.me().catch((e) => (e instanceof ApiError && e.problem.status === 401 ? null : Promise.reject(e))),
   );
+  // Region names from the catalogue (both languages): the codes («msk, mo») mean nothing to a reader.
+  const [catalogue] = createResource(() => api.regions().catch(() => []));
+  const regionName = (code: string) => catalogue.latest?.find((r) => r.code === code)?.name[lang()] ?? code;
+  const regionTz = (code: string) => catalogue.latest?.find((r) => r.code === code)?.tz ?? "Europe/Moscow";
+  const signOut = () => void opsSupportApi.logout().finally(() => mutate(null));
   return (
     <>
-      <h1>{s("title")}</h1>
-      <Show when={!me.loading || me.latest !== undefined} fallback={<p role="status">…</p>}>
-        <Show when={me.latest} keyed fallback={<Login onIn={(o) => mutate(o)} />}>
-          {(o) => <Console me={o} onOut={() => mutate(null)} />}
+      <a class="skip-link" href="#main">
+        {t("nav.skip")}
+      </a>
+      <header class="site-header">
+        <div class="site-header__top">
+          <span class="logo">{s("title")}</span>
+          <Show when={me.latest}>
+            {(o) => (
+              <p class="ops-operator">
+                <strong>{o().name}</strong> · {o().regions.map(regionName).join(", ")}
+              </p>
+            )}
+          </Show>
+          <LangToggle baseDomain={context.baseDomain} />
+          <Show when={me.latest}>
+            <button type="button" class="button button--small" onClick={signOut}>
+              {s("signOut")}
+            </button>
+          </Show>
+        </div>
+      </header>
+      <main id="main" class="page" tabindex="-1">
+        <h1 class="visually-hidden">{s("title")}</h1>
+        <Show when={!me.loading || me.latest !== undefined} fallback={<p role="status">{t("common.loading")}</p>}>
+          <Show
+            when={me.latest}
+            keyed
+            fallback={
+              <>
+                <h2>{s("signInTitle")}</h2>
+                <Login onIn={(o) => mutate(o)} />
+              </>
+            }
+          >
+            {(o) => <Console me={o} regionName={regionName} regionTz={regionTz} />}
+          </Show>
         </Show>
-      </Show>
+      </main>
     </>
   );
 }

@@ -1,5 +1,5 @@
 import { A } from "@solidjs/router";
-import { createResource, createSignal, For, Show } from "solid-js";
+import { createEffect, createResource, createSignal, For, onCleanup, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { useStrings } from "../../i18n/local";
@@ -13,6 +13,7 @@ import { Field, fieldError } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { useSession } from "../auth/SessionContext";
 import HelpLinks from "../help/HelpLinks";
+import { CallbackForm } from "./CallbackForm";
 import { ChatPanel } from "./ChatPanel";
 import { createChat } from "./createChat";
 import { FeedbackForm } from "./FeedbackForm";
@@ -24,12 +25,14 @@ const CATEGORIES = ["internet", "billing", "tv", "phone", "mobile", "equipment",
 const customerApi = chatApi("/api/v1/support");
 
 /** The live conversation of an open (or just closed) chat, with "end" and then a rating. */
-function LiveChat(props: { chat: ChatDto; keepOnDevice: boolean; onNew: () => void }) {
+function LiveChat(props: { chat: ChatDto; keepOnDevice: boolean; onNew: () => void; onClosed: (closed: boolean) => void }) {
   const s = useStrings(supportStrings);
   const { lang } = useI18n();
   const live = createChat(customerApi, props.chat.id, "customer", props.chat, props.keepOnDevice);
   const closing = createAction();
   const closed = () => live.chat()?.status === "closed";
+  createEffect(() => props.onClosed(closed()));
+  onCleanup(() => props.onClosed(false));
   return (
     <>
       <ChatPanel
@@ -52,7 +55,6 @@ function LiveChat(props: { chat: ChatDto; keepOnDevice: boolean; onNew: () => vo
       />
       <ProblemAlert problem={closing.problem()} />
       <Show when={closed()}>
-        <p>{s("closed")}</p>
         <FeedbackForm chatId={props.chat.id} legend={s("rateChat")} />
         <button type="button" class="button" onClick={() => props.onNew()}>
           {s("newChat")}
@@ -186,6 +188,8 @@ export default function SupportPage() {
     () => supportApi.tickets().then((r) => r.items),
   );
   const current = () => (fresh() ? undefined : latestOf(chats)?.[0]);
+  // While an ended chat asks for its rating, the page's own feedback form is not shown beside it (two rating forms).
+  const [ratingChat, setRatingChat] = createSignal(false);
   return (
     <>
       <h1>{s("title")}</h1>
@@ -212,10 +216,17 @@ export default function SupportPage() {
                 </>
               }
             >
-              {(c) => <LiveChat chat={c} keepOnDevice={loggedIn()} onNew={() => setFresh(true)} />}
+              {(c) => <LiveChat chat={c} keepOnDevice={loggedIn()} onNew={() => setFresh(true)} onClosed={setRatingChat} />}
             </Show>
           )}
         </Loadable>
+      </section>
+      <section aria-labelledby="callback-h">
+        <h2 id="callback-h">{s("callbackTitle")}</h2>
+        <p class="muted">{s("callbackLead")}</p>
+        <Show when={profile.state === "ready" || profile.state === "errored"}>
+          <CallbackForm loggedIn={loggedIn()} />
+        </Show>
       </section>
       <section aria-labelledby="tickets-h">
         <h2 id="tickets-h">{s("ticketsTitle")}</h2>
@@ -243,11 +254,13 @@ export default function SupportPage() {
           <NewTicket onFiled={() => void refetchTickets()} />
         </Show>
       </section>
-      <section aria-labelledby="feedback-h">
-        <h2 id="feedback-h">{s("feedbackTitle")}</h2>
-        <p class="muted">{s("feedbackLead")}</p>
-        <FeedbackForm />
-      </section>
+      <Show when={!ratingChat()}>
+        <section aria-labelledby="feedback-h">
+          <h2 id="feedback-h">{s("feedbackTitle")}</h2>
+          <p class="muted">{s("feedbackLead")}</p>
+          <FeedbackForm />
+        </section>
+      </Show>
       <HelpLinks screen="support" />
     </>
   );

@@ -11,8 +11,11 @@ import { FeedbackForm } from "./FeedbackForm";
 import { supportStrings } from "./strings";
 import { supportApi, type TicketDto } from "./supportApi";
 
-/** The history of a request: who moved it where and what they wrote, oldest first. */
-export function TicketHistory(props: { ticket: TicketDto }) {
+/**
+ * The history of a request: who moved it where and what they wrote, oldest first. The subscriber reads their
+ * own steps as «Вы»; an operator reads them as the subscriber's (the console showed «Вы → новое» for them).
+ */
+export function TicketHistory(props: { ticket: TicketDto; viewer: "subscriber" | "operator" }) {
   const s = useStrings(supportStrings);
   const { lang } = useI18n();
   return (
@@ -22,7 +25,13 @@ export function TicketHistory(props: { ticket: TicketDto }) {
           <li>
             <p class="small">
               <time dateTime={e.at}>{formatMoment(e.at, lang())}</time> ·{" "}
-              <strong>{e.actor === "operator" ? (e.actorName ?? "") : s(`actor.${e.actor}`)}</strong>
+              <strong>
+                {e.actor === "operator"
+                  ? (e.actorName ?? "")
+                  : e.actor === "subscriber" && props.viewer === "operator"
+                    ? s("actor.theSubscriber")
+                    : s(`actor.${e.actor}`)}
+              </strong>
               <Show when={e.toLabel}>{(label) => <> → {label()}</>}</Show>
             </p>
             <Show when={e.comment}>
@@ -74,7 +83,7 @@ export default function TicketPage() {
             <h2>{t.subject}</h2>
             <p class="chat__text">{t.text}</p>
             <h2>{s("ticketHistory")}</h2>
-            <TicketHistory ticket={t} />
+            <TicketHistory ticket={t} viewer="subscriber" />
             <ProblemAlert problem={action.problem()} />
             <Show when={t.next.length > 0}>
               <div class="row">

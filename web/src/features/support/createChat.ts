@@ -1,7 +1,7 @@
 import { createSignal, onCleanup } from "solid-js";
 import { type Problem, problemOf } from "../../lib/api";
 import { isNetworkError, loadSnapshot, saveSnapshot } from "../../lib/offline";
-import type { AttachmentDto, ChatDto, chatApi, MessageDto } from "./supportApi";
+import type { AttachmentDto, ChatDto, ChatQueueDto, chatApi, MessageDto } from "./supportApi";
 
 /** How the chat is connected: a live socket, polling every few seconds (no socket), or no network at all. */
 export type ChatMode = "connecting" | "live" | "polling" | "offline";
@@ -15,6 +15,8 @@ export interface PendingMessage {
 }
 
 export const POLL_MS = 3000;
+/** While waiting for an operator over a live socket, the place and the estimate are asked again this often. */
+export const QUEUE_REFRESH_MS = 20_000;
 const PING_MS = 25_000;
 /** After this many failed sockets in a row, poll while still trying the socket now and then. */
 const SOCKET_FAILURES_BEFORE_POLLING = 2;
@@ -42,6 +44,7 @@ export function createChat(
   const [otherHere, setOtherHere] = createSignal(false);
   const [problem, setProblem] = createSignal<Problem | null>(null);
   const [loaded, setLoaded] = createSignal(false);
+  const [queue, setQueue] = createSignal<ChatQueueDto | null>(null);
   const outboxKey = `chat-outbox:${chatId}`;
   const historyKey = `chat:${chatId}`;
   // Written at once (not debounced): the network may go, or the app close, right after a message arrives.
@@ -60,6 +63,9 @@ export function createChat(
   let pollTimer: ReturnType<typeof setInterval> | undefined;
   let pingTimer: ReturnType<typeof setInterval> | undefined;
   let typingTimer: ReturnType<typeof setTimeout> | undefined;
+  const queueTimer = setInterval(() => {
+    if (chat()?.status === "waiting" && !pollTimer) void catchUp();
+  }, QUEUE_REFRESH_MS);
   let readTimer: ReturnType<typeof setTimeout> | undefined;
 
   /**
@@ -109,6 +115,7 @@ export function createChat(
     try {
       const r = await api.get(chatId, lastSeq);
       applyChat(r.chat);
+      setQueue(r.queue ?? null);
       merge(r.messages);
       keep();
       setLoaded(true);
@@ -251,6 +258,7 @@ export function createChat(
     clearTimeout(typingTimer);
     clearTimeout(readTimer);
     clearInterval(pingTimer);
+    clearInterval(queueTimer);
     stopPolling();
     window.removeEventListener("online", onOnline);
     window.removeEventListener("offline", onOffline);
@@ -267,6 +275,8 @@ export function createChat(
     otherHere,
     problem,
     loaded,
+    /** While waiting: the place in the queue and the estimated wait; null once an operator has the chat. */
+    queue: () => (chat()?.status === "waiting" ? queue() : null),
     /** Queues a message (on the device first) and sends it when it can. */
     send: async (text: string, attachment?: AttachmentDto) => {
       if (!text.trim() && !attachment) return;

@@ -1,8 +1,16 @@
-import type { ChatDto, MessageDto, OperatorChatDto, TicketDto } from "../../../../worker/features/support/support.routes";
+import type { z } from "zod";
+import type { Callback, ChatDto, MessageDto, OperatorChatDto, TicketDto } from "../../../../worker/features/support/support.routes";
 import { apiRequest } from "../../lib/api";
 
 export type { ChatDto, MessageDto, OperatorChatDto, TicketDto };
+/** A call-back request («Перезвоните мне»). */
+export type CallbackDto = z.infer<typeof Callback>;
 export type AttachmentDto = NonNullable<MessageDto["attachment"]>;
+/** A waiting chat's place in its region's queue and the estimated wait. */
+export interface ChatQueueDto {
+  position: number;
+  waitMinutes: number;
+}
 export interface OperatorDto {
   id: string;
   login: string;
@@ -13,6 +21,7 @@ export interface QueueDto {
   regions: { code: string; name: string }[];
   chats: OperatorChatDto[];
   tickets: TicketDto[];
+  callbacks: CallbackDto[];
 }
 
 const json = (method: string, body?: unknown): RequestInit => ({
@@ -26,7 +35,7 @@ export function chatApi(base: "/api/v1/support" | "/ops/v1/support") {
   return {
     base,
     get: <C extends ChatDto = ChatDto>(id: string, after = 0) =>
-      apiRequest<{ chat: C; messages: MessageDto[] }>(`${chat(id)}?after=${after}`),
+      apiRequest<{ chat: C; messages: MessageDto[]; queue?: ChatQueueDto | null }>(`${chat(id)}?after=${after}`),
     send: (id: string, body: { text?: string; clientId: string; attachmentId?: string }) =>
       apiRequest<MessageDto>(`${chat(id)}/messages`, json("POST", body)),
     read: (id: string, seq: number) => apiRequest<{ seq: number }>(`${chat(id)}/read`, json("POST", { seq })),
@@ -47,6 +56,10 @@ export const supportApi = {
     apiRequest<{ chat: ChatDto }>("/api/v1/support/chats", json("POST", body)),
   feedback: (body: { rating: number; text?: string; chatId?: string; ticketId?: string }) =>
     apiRequest<{ id: string }>("/api/v1/support/feedback", json("POST", body)),
+  callbackSlots: () => apiRequest<{ tz: string; slots: { start: string; end: string }[] }>("/api/v1/support/callbacks/slots"),
+  requestCallback: (body: { slotStart: string; topic: string; name?: string; phone?: string }) =>
+    apiRequest<{ callback: CallbackDto }>("/api/v1/support/callbacks", json("POST", body)),
+  myCallback: () => apiRequest<{ callback: CallbackDto | null }>("/api/v1/support/callbacks/mine"),
   tickets: () => apiRequest<{ items: TicketDto[] }>("/api/v1/support/tickets"),
   ticket: (id: string) => apiRequest<TicketDto>(`/api/v1/support/tickets/${encodeURIComponent(id)}`),
   createTicket: (body: { category: string; accountNo?: string | null; subject: string; text: string }) =>
@@ -75,6 +88,7 @@ export const opsSupportApi = {
     ops(`/tickets/${encodeURIComponent(id)}/comments`, json("POST", { text })) as Promise<TicketDto>,
   assignTicket: (id: string, operatorId: string | null) =>
     ops(`/tickets/${encodeURIComponent(id)}/assign`, json("POST", { operatorId })) as Promise<TicketDto>,
+  callbackDone: (id: string) => ops(`/callbacks/${encodeURIComponent(id)}/done`, json("POST")) as Promise<{ callback: CallbackDto }>,
   feedback: () =>
     ops("/feedback") as Promise<{
       average: number | null;
