@@ -136,7 +136,7 @@ function Totals(props: { view: UsageViewDto }) {
   return (
     <Show when={props.view.totals.length > 0}>
       <section class="table-scroll" tabindex="0" aria-labelledby="usage-totals">
-        <table class="history">
+        <table class="history history--cards">
           <caption id="usage-totals">{t("usage.totals")}</caption>
           <thead>
             <tr>
@@ -160,10 +160,18 @@ function Totals(props: { view: UsageViewDto }) {
               {(c) => (
                 <tr>
                   <th scope="row">{props.view.labels[c.category][lang()]}</th>
-                  <td class="num">{c.count}</td>
-                  <td class="num">{c.category.startsWith("call_") ? durationText(c.durationSec) : ""}</td>
-                  <td class="num">{c.category === "internet" ? volumeText(c.volumeKb, lang()) : ""}</td>
-                  <td class="num">{formatRub(c.costKop, lang())}</td>
+                  <td class="num" data-label={t("usage.count")}>
+                    {c.count}
+                  </td>
+                  <td class="num" data-label={t("usage.duration")}>
+                    {c.category.startsWith("call_") ? durationText(c.durationSec) : null}
+                  </td>
+                  <td class="num" data-label={t("usage.volume")}>
+                    {c.category === "internet" ? volumeText(c.volumeKb, lang()) : null}
+                  </td>
+                  <td class="num" data-label={t("usage.cost")}>
+                    {formatRub(c.costKop, lang())}
+                  </td>
                 </tr>
               )}
             </For>
@@ -171,10 +179,16 @@ function Totals(props: { view: UsageViewDto }) {
           <tfoot>
             <tr>
               <th scope="row">{t("usage.total")}</th>
-              <td class="num">{all().count}</td>
-              <td class="num">{all().durationSec ? durationText(all().durationSec) : ""}</td>
-              <td class="num">{all().volumeKb ? volumeText(all().volumeKb, lang()) : ""}</td>
-              <td class="num">
+              <td class="num" data-label={t("usage.count")}>
+                {all().count}
+              </td>
+              <td class="num" data-label={t("usage.duration")}>
+                {all().durationSec ? durationText(all().durationSec) : null}
+              </td>
+              <td class="num" data-label={t("usage.volume")}>
+                {all().volumeKb ? volumeText(all().volumeKb, lang()) : null}
+              </td>
+              <td class="num" data-label={t("usage.cost")}>
                 <strong>{formatRub(all().costKop, lang())}</strong>
               </td>
             </tr>
