@@ -23,7 +23,9 @@ describe("connecting a service in a real browser", () => {
     const subscriber = await newContext(browser, { viewport: { width: 360, height: 800 }, timezoneId: "Etc/GMT+12" });
     const page = await subscriber.newPage();
     await login(page, "anna");
-    await page.getByRole("link", { name: "Подключить" }).first().click();
+    // On a phone «Подключить» is under «Ещё» in the bottom bar.
+    await page.getByRole("navigation", { name: "Разделы" }).getByRole("button", { name: "Ещё" }).click();
+    await page.getByRole("dialog", { name: "Все разделы" }).getByRole("link", { name: "Подключить" }).click();
     await page.waitForURL(site("msk", "/connect"));
 
     // The address check: a house the network does not reach, then one it does.

@@ -1,15 +1,34 @@
 import { A, type RouteSectionProps, useNavigate } from "@solidjs/router";
-import { createResource, For, onCleanup, Show } from "solid-js";
+import { createResource, createSignal, For, onCleanup, Show } from "solid-js";
 import { useSession } from "../features/auth/SessionContext";
 import { useInbox } from "../features/notifications/InboxContext";
 import { useRegion } from "../features/region/RegionContext";
 import { RegionSwitcher } from "../features/region/RegionSwitcher";
-import { useI18n } from "../i18n";
+import { type MessageKey, useI18n } from "../i18n";
 import { api } from "../lib/api";
 import { formatPhone } from "../lib/format";
 import { LangToggle } from "./LangToggle";
 
-/** Header (logo, region, language, menu), the page, and a footer with the support numbers. */
+interface Section {
+  href: string;
+  key: MessageKey;
+  end?: boolean;
+}
+const HOME: Section = { href: "/", key: "nav.home", end: true };
+const TARIFFS: Section = { href: "/tariffs", key: "nav.tariffs" };
+const SUPPORT: Section = { href: "/support", key: "nav.support" };
+/** A subscriber's own sections, besides the public ones. */
+const ACCOUNT_SECTIONS: readonly Section[] = [
+  { href: "/accounts", key: "nav.accounts" },
+  { href: "/applications", key: "nav.applications" },
+  { href: "/profile", key: "nav.profile" },
+];
+
+/**
+ * Header (logo, region, language, menu), the page, and a footer with the support numbers. On a phone the menu is a
+ * bar at the bottom with four sections and «Ещё», a sheet (a modal `<dialog>`: focus kept inside, Escape closes,
+ * focus returns to «Ещё») with every other section.
+ */
 export function Layout(props: RouteSectionProps) {
   const { t } = useI18n();
   const { context } = useRegion();
@@ -37,6 +56,29 @@ export function Layout(props: RouteSectionProps) {
     { href: "/contacts", key: "nav.contacts" },
     { href: "/connect", key: "nav.connect" },
   ] as const;
+  // Phones (≤ 600 px): four sections in a bar at the bottom, every other one under «Ещё».
+  const bar = (): readonly Section[] =>
+    profile()
+      ? [HOME, { href: "/accounts", key: "nav.accountsShort" }, TARIFFS, SUPPORT]
+      : [HOME, TARIFFS, { href: "/offices", key: "nav.offices" }, SUPPORT];
+  const rest = (): readonly Section[] => {
+    const shown = new Set(bar().map((s) => s.href));
+    const all: Section[] = [...links, ...(profile() ? ACCOUNT_SECTIONS : [])];
+    return all.filter((s) => !shown.has(s.href));
+  };
+  const [sheetOpen, setSheetOpen] = createSignal(false);
+  let sheet: HTMLDialogElement | undefined;
+  let moreButton: HTMLButtonElement | undefined;
+  const openSheet = () => {
+    sheet?.showModal();
+    setSheetOpen(true);
+  };
+  const closeSheet = () => sheet?.close();
+  // Closed by Escape, the close button, a tap outside or a section chosen: focus goes back to «Ещё».
+  const onSheetClose = () => {
+    setSheetOpen(false);
+    moreButton?.focus();
+  };
   return (
     <>
       <a class="skip-link" href="#main">
@@ -57,7 +99,7 @@ export function Layout(props: RouteSectionProps) {
               </A>
             }
           >
-            <A href="/accounts" class="button button--small">
+            <A href="/accounts" class="button button--small wide-only">
               {t("nav.accounts")}
             </A>
             <A
@@ -74,7 +116,7 @@ export function Layout(props: RouteSectionProps) {
                 </span>
               </Show>
             </A>
-            <A href="/profile" class="button button--small">
+            <A href="/profile" class="button button--small wide-only">
               {t("nav.profile")}
             </A>
           </Show>
@@ -103,6 +145,64 @@ export function Layout(props: RouteSectionProps) {
       <main id="main" class="page" tabindex="-1">
         {props.children}
       </main>
+      <nav aria-label={t("nav.sections")} class="tab-bar">
+        <ul>
+          <For each={bar()}>
+            {(l) => (
+              <li>
+                <A href={l.href} end={l.end === true} activeClass="active">
+                  {t(l.key)}
+                </A>
+              </li>
+            )}
+          </For>
+          <li>
+            <button
+              ref={moreButton}
+              type="button"
+              aria-haspopup="dialog"
+              aria-expanded={sheetOpen()}
+              aria-controls="more-sheet"
+              onClick={openSheet}
+            >
+              {t("nav.more")}
+            </button>
+          </li>
+        </ul>
+      </nav>
+      {/* biome-ignore lint/a11y/useKeyWithClickEvents: a tap on the backdrop; the keyboard's way out is Escape (native) */}
+      <dialog
+        ref={sheet}
+        id="more-sheet"
+        class="sheet"
+        aria-labelledby="more-sheet-title"
+        onClose={onSheetClose}
+        onClick={(e) => e.target === sheet && closeSheet()}
+      >
+        <div class="sheet__body">
+          <div class="sheet__head">
+            <h2 id="more-sheet-title">{t("nav.moreTitle")}</h2>
+            <button type="button" class="icon-button" aria-label={t("nav.close")} onClick={closeSheet}>
+              <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" fill="currentColor">
+                <path d="M18.3 5.7 12 12l6.3 6.3-1.4 1.4L10.6 13.4 4.3 19.7l-1.4-1.4L9.2 12 2.9 5.7l1.4-1.4 6.3 6.3 6.3-6.3z" />
+              </svg>
+            </button>
+          </div>
+          <nav aria-labelledby="more-sheet-title">
+            <ul class="sheet__links">
+              <For each={rest()}>
+                {(l) => (
+                  <li>
+                    <A href={l.href} end={l.end === true} activeClass="active" onClick={closeSheet}>
+                      {t(l.key)}
+                    </A>
+                  </li>
+                )}
+              </For>
+            </ul>
+          </nav>
+        </div>
+      </dialog>
       <footer class="site-footer">
         <ul class="plain">
           <For each={privateContacts()}>

@@ -6,6 +6,11 @@
 export const ru = {
   "app.name": "Кабинет",
   "nav.main": "Главное меню",
+  "nav.sections": "Разделы",
+  "nav.more": "Ещё",
+  "nav.moreTitle": "Все разделы",
+  "nav.close": "Закрыть",
+  "nav.accountsShort": "Счета",
   "nav.home": "Главная",
   "nav.tariffs": "Тарифы",
   "nav.offices": "Офисы продаж",

@@ -4,11 +4,19 @@ import { dayInZone, formatDay, formatMoment, formatMonth, formatPhone, formatRub
 
 describe("formatRub", () => {
   it("shows whole roubles without kopecks and other amounts with two digits", () => {
-    expect(formatRub(105000, "ru")).toBe("1\u00a0050 ₽");
-    expect(formatRub(9950, "ru")).toBe("99,50 ₽");
-    expect(formatRub(105000, "en")).toBe("1,050 ₽");
-    expect(formatRub(0, "ru")).toBe("0 ₽");
-    expect(formatRub(-123456789, "ru")).toBe("-1\u00a0234\u00a0567,89 ₽");
+    expect(formatRub(105000, "ru")).toBe("1\u00a0050\u00a0₽");
+    expect(formatRub(9950, "ru")).toBe("99,50\u00a0₽");
+    expect(formatRub(105000, "en")).toBe("1,050\u00a0₽");
+    expect(formatRub(0, "ru")).toBe("0\u00a0₽");
+    expect(formatRub(-123456789, "ru")).toBe("-1\u00a0234\u00a0567,89\u00a0₽");
+  });
+
+  it("never lets an amount break between the number and «₽»", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -10_000_000_000, max: 10_000_000_000 }), fc.constantFrom("ru" as const, "en" as const), (kop, lang) => {
+        expect(formatRub(kop, lang)).not.toMatch(/[ \t\n]/);
+      }),
+    );
   });
 
   it("writes every amount exactly as Intl.NumberFormat would", () => {
@@ -18,7 +26,7 @@ describe("formatRub", () => {
           minimumFractionDigits: kop % 100 === 0 ? 0 : 2,
           maximumFractionDigits: 2,
         }).format(kop / 100);
-        expect(formatRub(kop, lang)).toBe(`${intl} ₽`);
+        expect(formatRub(kop, lang)).toBe(`${intl}\u00a0₽`);
       }),
     );
   });

@@ -11,7 +11,8 @@ const MONTHS = {
 } as const;
 
 /**
- * Money from integer kopecks: "1 050 ₽", "99,50 ₽" (ru) or "1,050 ₽" (en).
+ * Money from integer kopecks: "1 050 ₽", "99,50 ₽" (ru) or "1,050 ₽" (en). The space before «₽» is a
+ * no-break space, as are the thousands separators: an amount never breaks over two lines.
  * Written out by hand, the same as `Intl.NumberFormat` (a test holds them
  * equal): building the first Intl formatter loads locale data, about 50 ms of
  * main thread on a phone before the home page can show a price.
@@ -22,7 +23,7 @@ export function formatRub(kop: number, lang: "ru" | "en"): string {
     .toString()
     .replace(/\B(?=(\d{3})+(?!\d))/g, lang === "ru" ? "\u00a0" : ",");
   const fraction = abs % 100 === 0 ? "" : `${lang === "ru" ? "," : "."}${String(abs % 100).padStart(2, "0")}`;
-  return `${kop < 0 ? "-" : ""}${whole}${fraction} ₽`;
+  return `${kop < 0 ? "-" : ""}${whole}${fraction}\u00a0₽`;
 }
 
 /**

@@ -40,7 +40,7 @@ export function AccountCard(props: { account: AccountDto; openTopUp?: boolean })
         <For each={a().services}>
           {(s) => (
             <li>
-              {s.name[lang()]} — {formatRub(s.priceKop, lang()).replace(/ ₽$/, "")} {t("common.perMonth")}
+              {s.name[lang()]} — {formatRub(s.priceKop, lang()).replace(/\s₽$/, "")} {t("common.perMonth")}
             </li>
           )}
         </For>

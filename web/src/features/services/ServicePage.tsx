@@ -170,7 +170,7 @@ function Advisor(props: { accountNo: string; serviceId: string }) {
       <Loadable resource={advice} onRetry={refetch}>
         {(a) => (
           <section class="table-scroll" tabindex="0" aria-labelledby="advisor-caption">
-            <table class="history">
+            <table class="history history--cards">
               <caption id="advisor-caption" class="visually-hidden">
                 {t("advisor.title")}
               </caption>
@@ -199,8 +199,14 @@ function Advisor(props: { accountNo: string; serviceId: string }) {
                         {o.slower ? ` (${t("advisor.slower")})` : ""}
                         {o.tariff.id === a.best ? ` — ${t("advisor.best")}` : ""}
                       </th>
-                      <For each={o.months}>{(m) => <td class="num">{formatRub(m.totalKop, lang())}</td>}</For>
-                      <td class="num">
+                      <For each={o.months}>
+                        {(m) => (
+                          <td class="num" data-label={formatMonth(m.month, lang())}>
+                            {formatRub(m.totalKop, lang())}
+                          </td>
+                        )}
+                      </For>
+                      <td class="num" data-label={t("advisor.total")}>
                         <strong>{formatRub(o.totalKop, lang())}</strong>
                         <Show when={o.savingKop > 0}>
                           <br />

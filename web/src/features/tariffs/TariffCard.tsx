@@ -28,7 +28,7 @@ export function TariffCard(props: { tariff: TariffDto; headingLevel?: "h2" | "h3
         </ul>
       </Show>
       <p class="tariff__price">
-        <strong>{formatRub(props.tariff.priceKop, lang()).replace(" ₽", "")}</strong> {t("common.perMonth")}
+        <strong>{formatRub(props.tariff.priceKop, lang()).replace(/\s₽$/, "")}</strong> {t("common.perMonth")}
       </p>
     </article>
   );

@@ -27,7 +27,7 @@ export function UsageTotals(props: { view: Pick<UsageViewDto, "totals" | "total"
   return (
     <Show when={props.view.totals.length > 0}>
       <section class="table-scroll" tabindex="0" aria-labelledby="usage-totals">
-        <table class="history">
+        <table class="history history--cards">
           <caption id="usage-totals">{t("usage.totals")}</caption>
           <thead>
             <tr>
@@ -51,10 +51,18 @@ export function UsageTotals(props: { view: Pick<UsageViewDto, "totals" | "total"
               {(c) => (
                 <tr>
                   <th scope="row">{props.view.labels[c.category][lang()]}</th>
-                  <td class="num">{c.count}</td>
-                  <td class="num">{c.category.startsWith("call_") ? durationText(c.durationSec) : ""}</td>
-                  <td class="num">{c.category === "internet" ? volumeText(c.volumeKb, lang()) : ""}</td>
-                  <td class="num">{formatRub(c.costKop, lang())}</td>
+                  <td class="num" data-label={t("usage.count")}>
+                    {c.count}
+                  </td>
+                  <td class="num" data-label={t("usage.duration")}>
+                    {c.category.startsWith("call_") ? durationText(c.durationSec) : null}
+                  </td>
+                  <td class="num" data-label={t("usage.volume")}>
+                    {c.category === "internet" ? volumeText(c.volumeKb, lang()) : null}
+                  </td>
+                  <td class="num" data-label={t("usage.cost")}>
+                    {formatRub(c.costKop, lang())}
+                  </td>
                 </tr>
               )}
             </For>
@@ -62,10 +70,16 @@ export function UsageTotals(props: { view: Pick<UsageViewDto, "totals" | "total"
           <tfoot>
             <tr>
               <th scope="row">{t("usage.total")}</th>
-              <td class="num">{all().smsCount ? t("usage.smsCount", { n: all().smsCount }) : ""}</td>
-              <td class="num">{all().callSec ? durationText(all().callSec) : ""}</td>
-              <td class="num">{all().dataKb ? volumeText(all().dataKb, lang()) : ""}</td>
-              <td class="num">
+              <td class="num" data-label={t("usage.count")}>
+                {all().smsCount ? t("usage.smsCount", { n: all().smsCount }) : null}
+              </td>
+              <td class="num" data-label={t("usage.duration")}>
+                {all().callSec ? durationText(all().callSec) : null}
+              </td>
+              <td class="num" data-label={t("usage.volume")}>
+                {all().dataKb ? volumeText(all().dataKb, lang()) : null}
+              </td>
+              <td class="num" data-label={t("usage.cost")}>
                 <strong>{formatRub(all().costKop, lang())}</strong>
               </td>
             </tr>
