@@ -4,6 +4,7 @@ import { Freshness } from "../../app/Freshness";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { type AccountDto, api, type Problem, problemOf } from "../../lib/api";
+import { tooSoonFor } from "../../lib/codes";
 import { formatAccountNo, formatDay, formatRub } from "../../lib/format";
 import { fetchWithSnapshot } from "../../lib/offline";
 import { useOnline } from "../../lib/online";
@@ -71,6 +72,7 @@ export function LinkAccountForm(props: { onLinked: () => void }) {
   const [busy, setBusy] = createSignal(false);
   /** The account just linked, for the success message (until the next attempt). */
   const [linked, setLinked] = createSignal<string | null>(null);
+  const [wait, setWait] = createSignal<number | undefined>();
   const submit = (e: SubmitEvent) => {
     e.preventDefault();
     const f = new FormData(e.currentTarget as HTMLFormElement);
@@ -82,7 +84,15 @@ export function LinkAccountForm(props: { onLinked: () => void }) {
         const no = accountNo();
         if (!no) {
           const v = String(f.get("accountNo") ?? "");
-          await api.startAccountLink(v, channel());
+          try {
+            await api.startAccountLink(v, channel());
+            setWait(undefined);
+          } catch (err) {
+            // A code sent to that contract a moment ago is still good: go on to its field.
+            const seconds = tooSoonFor(err);
+            if (seconds === null) throw err;
+            setWait(seconds);
+          }
           setAccountNo(v);
         } else {
           await api.confirmAccountLink(no, String(f.get("code") ?? ""), role());
@@ -122,7 +132,12 @@ export function LinkAccountForm(props: { onLinked: () => void }) {
           </>
         }
       >
-        <CodeField problem={problem()} notice={t("register.codeSent")} />
+        <CodeField
+          problem={problem()}
+          notice={wait() ? t("code.alreadySent") : t("register.codeSent")}
+          resend={() => api.startAccountLink(accountNo() ?? "", channel())}
+          waitSeconds={wait()}
+        />
         <fieldset class="radios">
           <legend>{t("account.link.role")}</legend>
           <For each={["payer", "viewer"] as const}>

@@ -109,7 +109,7 @@ export function TopUpForm(props: { accountNo: string }) {
               </Show>
             </fieldset>
             <Show when={stage() === "code"}>
-              <CodeField problem={a.problem()} notice={t("stepUp.sent")} />
+              <CodeField problem={a.problem()} notice={t("stepUp.sent")} resend={api.startStepUp} />
             </Show>
             <button type="submit" class="button button--primary" disabled={a.busy() || !online()}>
               {stage() === "code" ? t("code.confirm") : t("pay.submit", { amount: formatRub(amountKop() || 0, lang()) })}

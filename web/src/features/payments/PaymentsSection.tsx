@@ -201,7 +201,7 @@ export function AutopaySection(props: { accountNo: string; options: PaymentOptio
             value={String((current()?.monthlyLimitKop ?? 150_000) / 100)}
           />
           <Show when={stage() === "code"}>
-            <CodeField problem={a.problem()} notice={t("stepUp.sent")} />
+            <CodeField problem={a.problem()} notice={t("stepUp.sent")} resend={api.startStepUp} />
           </Show>
           <p role="status">{a.done()}</p>
           <button type="submit" class="button button--primary" disabled={a.busy() || !online()}>
