@@ -441,6 +441,67 @@ describe("promised payment", () => {
   });
 });
 
+describe("autopay by the month", () => {
+  it("catches up a payment day the cron missed, once, and charges nothing for a day already past when it is set up", {
+    timeout: 30_000,
+  }, async () => {
+    const cookie = await loginPetr(true);
+    const saving = await json<{ payment: Payment; confirmationUrl: string }>(
+      await pay(cookie, PETR_EKB, { amountKop: 10_000, saveCard: true }, crypto.randomUUID()),
+    );
+    await enterCard(saving.confirmationUrl, "4242 4242 4242 4242");
+    expect((await getPayment(cookie, PETR_EKB, saving.payment.id)).status).toBe("succeeded");
+    const { items } = await json<{ items: { id: string; last4: string }[] }>(
+      await call("msk", "/api/v1/me/cards", { headers: { cookie } }),
+    );
+    const card = items.find((c) => c.last4 === "4242");
+    expect(card).toBeDefined();
+    const setMonthly = async (dayOfMonth: number) => {
+      const res = await call("msk", `/api/v1/accounts/${PETR_EKB}/autopay`, {
+        method: "PUT",
+        headers: { ...SAME_ORIGIN, cookie },
+        body: JSON.stringify({ cardId: card?.id, mode: "monthly", dayOfMonth, amountKop: 30_000, monthlyLimitKop: 100_000 }),
+      });
+      return res.status === 204 ? 204 : `${res.status} ${await res.text()}`;
+    };
+    const data = createDataAccess(env);
+    const acquirer = sandboxAcquirer(env, "http://msk.kabinet.localhost");
+    const tick = (at: Date) => autopayTick(data, acquirer, notifier(env), at);
+    const lastResult = async () =>
+      (
+        await json<{ autopay: { lastResult: string | null } | null }>(
+          await call("msk", `/api/v1/accounts/${PETR_EKB}/payment-options`, { headers: { cookie } }),
+        )
+      ).autopay?.lastResult;
+
+    // Set up today for a day of the month that has already come (Yekaterinburg time): nothing this month.
+    const ekbToday = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Yekaterinburg" }).format(new Date());
+    expect(await setMonthly(Math.min(Number(ekbToday.slice(8, 10)), 28))).toBe(204);
+    expect(await lastResult()).toBe(`skip:${ekbToday.slice(0, 7)}`);
+    const soon = await tick(new Date(Date.now() + 3600_000));
+    expect(soon.notices + soon.charged).toBe(0);
+
+    // The 5th of next month, with no tick on the 4th or the 5th (the Worker was not running): the next tick, on the
+    // 6th, announces it; a day later it is charged, once, whatever the number of ticks.
+    const now = new Date();
+    const next = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1, 9));
+    const month = next.toISOString().slice(0, 7);
+    expect(await setMonthly(5)).toBe(204);
+    const at = (days: number, hours = 0) => new Date(next.getTime() + (days * 24 + hours) * 3600_000);
+    const [n1, n2] = await Promise.all([tick(at(5)), tick(at(5))]);
+    expect(n1.notices + n2.notices).toBe(1);
+    const before = await balance(cookie, PETR_EKB);
+    const [c1, c2] = await Promise.all([tick(at(6, 1)), tick(at(6, 1))]);
+    expect(c1.charged + c2.charged).toBe(1);
+    expect(await balance(cookie, PETR_EKB)).toBe(before + 30_000);
+    expect(await lastResult()).toBe(`done:${month}`);
+    // The rest of the month: nothing more.
+    const later = await tick(at(12));
+    expect(later.notices + later.charged).toBe(0);
+    await assertConsistent(PETR_EKB);
+  });
+});
+
 describe("autopay that fails", () => {
   it("retries a declined saved card three times, six hours apart, then tells the subscriber and ends the cycle", {
     timeout: 30_000,

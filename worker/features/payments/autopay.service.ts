@@ -67,6 +67,12 @@ export async function setAutopay(data: DataAccess, session: SessionInfo, account
   if (!card) throw new AppError(422, "validation", {}, [{ field: "cardId", message: "field.unknownCard" }]);
   const shard = await data.shardForAccount(link.accountNo);
   if (!shard) throw new AppError(404, "not_found");
+  // A monthly payment day already come this month (region time) is not charged for: set up on the 20th for the
+  // 5th, the first charge is next month's, not a surprise today. The cron's catch-up skips a month so marked.
+  const account = await shard.db.select({ region: accounts.region }).from(accounts).where(eq(accounts.accountNo, link.accountNo)).get();
+  const today = localDay(regionTz(account?.region ?? ""), now);
+  const month = today.slice(0, 7);
+  const passed = input.mode === "monthly" && Number(today.slice(8, 10)) >= (input.dayOfMonth ?? 1);
   const row = {
     subscriberId: session.subscriberId,
     cardId: card.id,
@@ -84,8 +90,17 @@ export async function setAutopay(data: DataAccess, session: SessionInfo, account
   };
   await shard.db
     .insert(autopay)
-    .values({ accountNo: link.accountNo, ...row })
-    .onConflictDoUpdate({ target: autopay.accountNo, set: row });
+    .values({ accountNo: link.accountNo, ...row, lastResult: passed ? `skip:${month}` : null })
+    .onConflictDoUpdate({
+      target: autopay.accountNo,
+      // A month already done (or failed) stays so; a passed day marks this month skipped.
+      set: passed
+        ? {
+            ...row,
+            lastResult: sql`CASE WHEN ${autopay.lastResult} LIKE ${`%:${month}`} THEN ${autopay.lastResult} ELSE ${`skip:${month}`} END`,
+          }
+        : row,
+    });
 }
 
 /** Stops autopay at once, including a charge that was announced (no code needed to stop paying). */
@@ -138,11 +153,16 @@ export async function autopayTick(data: DataAccess, acquirer: Acquirer, notify: 
         let lead = 0;
         if (a.mode === "monthly") {
           const tomorrow = localDay(tz, new Date(now.getTime() + 24 * 3600_000));
-          if (Number(tomorrow.slice(8, 10)) === a.dayOfMonth && a.lastResult !== `done:${tomorrow.slice(0, 7)}`) {
-            cycle = tomorrow.slice(0, 7);
+          const dueTomorrow = Number(tomorrow.slice(8, 10)) === a.dayOfMonth;
+          // A payment day that came with no tick the day before (the Worker did not run, a cron invocation was
+          // missed) is caught up now, announced with the same notice: once per month, as every result names its month.
+          const missed = !dueTomorrow && Number(today.slice(8, 10)) >= (a.dayOfMonth ?? 1);
+          const month = dueTomorrow ? tomorrow.slice(0, 7) : today.slice(0, 7);
+          if ((dueTomorrow || missed) && !(a.lastResult ?? "").endsWith(`:${month}`)) {
+            cycle = month;
             lead = AUTOPAY.monthlyLeadMs;
           }
-        } else if ((await balanceOf(db, a.accountNo)) < (a.thresholdKop ?? 0) && a.lastResult !== `done:t:${today}`) {
+        } else if ((await balanceOf(db, a.accountNo)) < (a.thresholdKop ?? 0) && !(a.lastResult ?? "").endsWith(`:t:${today}`)) {
           cycle = `t:${today}`;
           lead = AUTOPAY.thresholdLeadMs;
         }
@@ -180,7 +200,7 @@ export async function autopayTick(data: DataAccess, acquirer: Acquirer, notify: 
       if (Number(spent?.s ?? 0) + a.amountKop > a.monthlyLimitKop || !card) {
         await db
           .update(autopay)
-          .set({ cycle: null, noticeAt: null, chargeAfter: null, lastResult: card ? "limit" : "no_card", updatedAt: now })
+          .set({ cycle: null, noticeAt: null, chargeAfter: null, lastResult: `${card ? "limit" : "no_card"}:${a.cycle}`, updatedAt: now })
           .where(eq(autopay.accountNo, a.accountNo));
         await tell(notify, a.subscriberId, a.accountNo, "autopay_failed", `autopay-skip:${a.accountNo}:${a.cycle}`, {
           amountKop: a.amountKop,
@@ -247,7 +267,7 @@ export async function autopayTick(data: DataAccess, acquirer: Acquirer, notify: 
         done.failed++;
         await db
           .update(autopay)
-          .set({ cycle: null, noticeAt: null, chargeAfter: null, attempts: attempt, lastResult: "failed", updatedAt: now })
+          .set({ cycle: null, noticeAt: null, chargeAfter: null, attempts: attempt, lastResult: `failed:${a.cycle}`, updatedAt: now })
           .where(eq(autopay.accountNo, a.accountNo));
         await tell(notify, a.subscriberId, a.accountNo, "autopay_failed", `autopay-failed:${a.accountNo}:${a.cycle}`, {
           amountKop: a.amountKop,
