@@ -220,7 +220,7 @@ describe("accounts in a real browser", () => {
     await page.waitForURL(site("msk", "/accounts"));
     await expect.poll(() => page.getByRole("article").count()).toBe(4);
     await expect.poll(() => page.getByText("Счёт родственника: можно оплачивать").count()).toBe(1);
-    await expect.poll(() => page.locator(".total").innerText()).toMatch(/Всего на счетах: [\d\s]+(,\d\d)? ₽/);
+    await expect.poll(() => page.locator(".total").innerText()).toMatch(/Всего на счетах: [\d\s]+(,\d\d)?\s₽/);
     await page.getByRole("button", { name: "Пополнить" }).first().click();
     const dialog = page.getByRole("dialog", { name: "Пополнить счёт 2010 0000 0012" });
     await expect.poll(() => dialog.getByRole("button", { name: /^Оплатить / }).count()).toBe(1);

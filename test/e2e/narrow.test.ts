@@ -95,8 +95,8 @@ async function walk(
 ) {
   if (path) await page.goto(site("msk", path));
   const name = path ?? new URL(page.url()).pathname;
-  await expect.poll(() => page.getByRole("heading", { level: 1 }).count(), name).toBe(1);
-  await expect.poll(ready, name).toBe(true);
+  await expect.poll(() => page.getByRole("heading", { level: 1 }).count(), { message: name }).toBe(1);
+  await expect.poll(ready, { message: name }).toBe(true);
   await page.waitForLoadState("networkidle");
   const problems = await offScreen(page, essential);
   if (problems.length) found[name] = problems;
