@@ -1,7 +1,7 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { providersConfig } from "./scripts/demo-idp.mts";
 import { generateVapidKeys } from "./scripts/vapid.mts";
-import { mockProviders } from "./test/oidc-mock.ts";
 
 /** Worker tests run inside workerd with the bindings of wrangler.toml; every shard is migrated and seeded. */
 export default defineConfig(async () => {
@@ -17,8 +17,8 @@ export default defineConfig(async () => {
           bindings: {
             TEST_MIGRATIONS_GLOBAL: globalMigrations,
             TEST_MIGRATIONS_REGION: regionMigrations,
-            // Identity providers: the local mock server started in globalSetup.
-            OIDC_PROVIDERS: mockProviders(inject("oidcIssuer")),
+            // Identity providers: the local server started in globalSetup (approves every sign-in as one person).
+            OIDC_PROVIDERS: providersConfig(inject("oidcIssuer"), { providers: ["gosuslugi", "vkid"] }),
             VAPID_PUBLIC_KEY: vapid.publicKey,
             VAPID_PRIVATE_JWK: vapid.privateJwk,
             // The schema fuzzer (test/worker/fuzz.test.ts): its request budget and seed; `npm run fuzz` raises the budget.

@@ -3,13 +3,24 @@
  * serves everything with `wrangler dev` (local D1, Queues, R2) on PORT (8787),
  * printing the regional URLs and the demo logins. `wrangler dev` does not fire
  * cron triggers by itself: a local scheduler calls `/__scheduled` on the
- * schedule of `wrangler.toml` (and once at start, to catch up).
+ * schedule of `wrangler.toml` (and once at start, to catch up). A local demo
+ * identity provider (scripts/demo-idp.mts) plays Госуслуги, T-ID and VK ID on
+ * a free port; the Worker gets it as OIDC_PROVIDERS through `--var`, so only
+ * this local run sees it (wrangler.toml keeps an empty list).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { DEMO_OPERATOR_PASSWORD, DEMO_OPERATORS, DEMO_PASSWORD, DEMO_SUBSCRIBERS, DEMO_UNREGISTERED } from "../worker/data/demo.data.ts";
+import {
+  DEMO_IDP_PEOPLE,
+  DEMO_OPERATOR_PASSWORD,
+  DEMO_OPERATORS,
+  DEMO_PASSWORD,
+  DEMO_SUBSCRIBERS,
+  DEMO_UNREGISTERED,
+} from "../worker/data/demo.data.ts";
 import { makeAccountNo } from "../worker/platform/ids.ts";
+import { startIdentityProvider } from "./demo-idp.mts";
 import { prepareLocalDatabases } from "./local-db.mts";
 import { readCrons, type Scheduler, startScheduler } from "./scheduler.mts";
 import { ensureDevVars } from "./vapid.mts";
@@ -35,6 +46,9 @@ await ensureDevVars(ROOT);
 console.log("▶ Preparing local databases (migrations + demo data)…");
 await prepareLocalDatabases(join(ROOT, ".wrangler/state"));
 
+console.log("▶ Starting the demo identity provider (Госуслуги, T-ID, VK ID)…");
+const idp = await startIdentityProvider({ people: DEMO_IDP_PEOPLE });
+
 console.log(`▶ Starting the Worker on port ${PORT}…`);
 const dev = spawn(
   "wrangler",
@@ -52,6 +66,9 @@ const dev = spawn(
     // Links in notification emails point at this port.
     "--var",
     `SITE_URL:http://{region}.${BASE}:${PORT}`,
+    // The demo identity provider, for this run only.
+    "--var",
+    `OIDC_PROVIDERS:${idp.providers}`,
     "--show-interactive-dev-session=false",
   ],
   { cwd: ROOT, stdio: ["inherit", "pipe", "inherit"], env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
@@ -103,6 +120,9 @@ ${demo.map((d) => `│${d}`).join("\n")}
 │      -H 'content-type: application/json' -d '{"region":"msk","street":"ул. Профсоюзная","houses":["12"],"title":"Нет интернета","expectedEnd":"2030-01-01T00:00:00Z"}'
 │  Connect a service: ${url("msk")}connect (try ул. Тверская, 7); applications are moved by
 │    operators at ${url("msk")}ops/applications (key dev-only-operator-token).
+│  Госуслуги / T-ID / VK ID: a demo identity provider at ${idp.issuer} (this run only)
+│    «Войти через …» on ${url("msk")}login opens its page; choose ${DEMO_IDP_PEOPLE.map((p) => p.name).join(", ")}:
+│    ${DEMO_IDP_PEOPLE.map((p) => `${p.name} — ${p.hint.en}`).join("\n│    ")}
 │  Usage detail (PDF/XLSX): anna → a Moscow account → «Детализация звонков и трафика».
 │  Support chat: ${url("msk")}support (logged in, or as a visitor with a name and phone);
 │    operators answer at ${url("msk")}ops/support — ${DEMO_OPERATORS.map((o) => o.login).join(", ")}
@@ -117,6 +137,7 @@ ${demo.map((d) => `│${d}`).join("\n")}
 
 const stop = () => {
   scheduler?.stop();
+  void idp.stop();
   dev.kill("SIGINT");
 };
 process.on("SIGINT", stop);

@@ -3,9 +3,10 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { ensureChromium } from "../../scripts/chromium.mts";
+import { startIdentityProvider } from "../../scripts/demo-idp.mts";
 import { prepareLocalDatabases } from "../../scripts/local-db.mts";
 import { generateVapidKeys } from "../../scripts/vapid.mts";
-import { mockProviders, startOidcMock } from "../oidc-mock";
+import { DEMO_IDP_PEOPLE } from "../../worker/data/demo.data.ts";
 import { tlsIdentity } from "../push/local-push-service";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -29,8 +30,8 @@ export async function setup(project: TestProject) {
   const state = join(ROOT, ".e2e/state");
   await rm(state, { recursive: true, force: true });
   await prepareLocalDatabases(state, () => {});
-  // Identity providers are unreachable here: a local OIDC server stands in for them.
-  const mock = await startOidcMock();
+  // Identity providers are unreachable here: npm start's demo identity provider stands in for them, sign-in page included.
+  const mock = await startIdentityProvider({ people: DEMO_IDP_PEOPLE });
   stopMock = mock.stop;
   const vars = join(ROOT, ".e2e/e2e.vars");
   await mkdir(join(ROOT, ".e2e"), { recursive: true });
@@ -39,7 +40,7 @@ export async function setup(project: TestProject) {
   const tls = await tlsIdentity(join(ROOT, ".e2e/push-tls"));
   await writeFile(
     vars,
-    `OIDC_PROVIDERS='${mockProviders(mock.issuer)}'\nVAPID_PUBLIC_KEY='${vapid.publicKey}'\nVAPID_PRIVATE_JWK='${vapid.privateJwk}'\n`,
+    `OIDC_PROVIDERS='${mock.providers}'\nVAPID_PUBLIC_KEY='${vapid.publicKey}'\nVAPID_PRIVATE_JWK='${vapid.privateJwk}'\n`,
   );
 
   server = spawn(

@@ -113,8 +113,8 @@ describe("every way in, in a real browser", () => {
   });
 });
 
-describe("identity providers in a real browser", () => {
-  it("links Госуслуги in the profile, then logs in with it on another regional site", async () => {
+describe("identity providers in a real browser (npm start's demo identity provider)", () => {
+  it("links Госуслуги in the profile on the provider's page, then logs in with it on another regional site", async () => {
     // Both are returning visitors: the service worker is active and sees the provider's redirects come back.
     const context = await newContext(browser);
     const page = await context.newPage();
@@ -127,6 +127,9 @@ describe("identity providers in a real browser", () => {
     await page.goto(site("msk", "/profile"));
     const row = page.getByRole("listitem").filter({ hasText: "Госуслуги" });
     await row.getByRole("link", { name: "Привязать" }).click();
+    // The provider's own page: who signs in there.
+    await expect.poll(() => h1(page)).toBe("Вход через Госуслуги");
+    await page.getByRole("button", { name: /^Анна Иванова/ }).click();
     await page.waitForURL(site("msk", "/profile?linked=1"));
     await expect.poll(() => row.getByRole("button", { name: "Отвязать Госуслуги" }).count()).toBe(1);
     await page.getByRole("button", { name: "Выйти" }).click();
@@ -136,11 +139,31 @@ describe("identity providers in a real browser", () => {
     await asReturningVisitor(other, "nsk");
     await other.goto(site("nsk", "/login"));
     await other.getByRole("link", { name: "Войти через VK ID" }).click();
+    await expect.poll(() => h1(other)).toBe("Вход через VK ID");
+    await other.getByRole("button", { name: /^Иван Незнакомов/ }).click();
     await other.waitForURL(/auth_error=oidc_unlinked/);
     await expect.poll(() => other.getByRole("alert").innerText()).toContain("не привязан");
     await other.getByRole("link", { name: "Войти через Госуслуги" }).click();
+    await other.getByRole("button", { name: /^Анна Иванова/ }).click();
     await other.waitForURL(site("nsk", "/profile"));
     await expect.poll(() => h1(other)).toBe("Анна Иванова");
+  });
+
+  it("logs the demo subscriber petr straight in with T-ID; «Отмена» at the provider comes back with an error", async () => {
+    const page = await (await newContext(browser)).newPage();
+    await page.goto(site("kzn", "/login"));
+    await page.getByRole("link", { name: "Войти через T-ID" }).click();
+    await expect.poll(() => h1(page)).toBe("Вход через T-ID");
+    await page.getByRole("button", { name: /^Пётр Смирнов/ }).click();
+    await page.waitForURL(site("kzn", "/profile"));
+    await expect.poll(() => h1(page)).toBe("Пётр Смирнов");
+
+    const other = await (await newContext(browser)).newPage();
+    await other.goto(site("spb", "/login"));
+    await other.getByRole("link", { name: "Войти через VK ID" }).click();
+    await other.getByRole("button", { name: /^Отмена/ }).click();
+    await other.waitForURL(/auth_error=oidc_failed/);
+    await expect.poll(() => other.getByRole("alert").innerText()).toContain("Не удалось войти через сервис");
   });
 });
 

@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { startOidcMock } from "../oidc-mock";
+import { startIdentityProvider } from "../../scripts/demo-idp.mts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -10,7 +10,7 @@ declare module "vitest" {
 let stop: (() => Promise<void>) | undefined;
 
 export async function setup(project: TestProject) {
-  const mock = await startOidcMock();
+  const mock = await startIdentityProvider();
   stop = mock.stop;
   project.provide("oidcIssuer", mock.issuer);
 }

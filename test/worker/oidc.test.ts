@@ -68,6 +68,18 @@ describe("identity providers (local OIDC mock)", () => {
     expect(forged.headers.get("set-cookie") ?? "").not.toMatch(/kab_session=[^;]/);
   });
 
+  it("shows the demo subscriber petr with Госуслуги, T-ID and VK ID already linked (the demo identity provider's people)", async () => {
+    const petr = sessionCookie(await post("/api/v1/auth/login", { identifier: "petr", password: "Kabinet2026" }, ip));
+    const ids = await json<{ items: { provider: string; displayName: string | null }[] }>(
+      await call("msk", "/api/v1/me/identities", { headers: { cookie: petr } }),
+    );
+    expect(ids.items.map((i) => [i.provider, i.displayName]).sort()).toEqual([
+      ["gosuslugi", "Пётр Смирнов"],
+      ["tid", "Пётр Смирнов"],
+      ["vkid", "Пётр Смирнов"],
+    ]);
+  });
+
   it("needs a login to link", async () => {
     expect((await call("msk", "/api/v1/auth/oidc/gosuslugi/start?mode=link")).status).toBe(401);
     expect((await call("msk", "/api/v1/auth/oidc/facebook/start")).status).toBe(404);

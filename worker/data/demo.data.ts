@@ -113,3 +113,51 @@ export const DEMO_OPERATORS: readonly { id: string; login: string; displayName: 
   { id: "op-spb", login: "operator.spb", displayName: "Ольга Белова", regions: ["spb"] },
   { id: "op-east", login: "operator.east", displayName: "Денис Ким", regions: ["vl", "khv"] },
 ];
+
+/** The providers the local demo identity provider plays (`npm start`, scripts/demo-idp.mts). */
+export const DEMO_IDP_PROVIDERS = ["gosuslugi", "tid", "vkid"] as const;
+export type DemoIdpProvider = (typeof DEMO_IDP_PROVIDERS)[number];
+
+/**
+ * People a newcomer can sign in as at the local demo identity provider, with
+ * their id at each provider. `subscriber` set: that subscriber has these
+ * identities linked in the cabinet (seeded), so the provider logs straight in.
+ */
+export const DEMO_IDP_PEOPLE: readonly {
+  key: string;
+  name: string;
+  subscriber: string | null;
+  subjects: Readonly<Record<DemoIdpProvider, string>>;
+  hint: { ru: string; en: string };
+}[] = [
+  {
+    key: "petr",
+    name: "Пётр Смирнов",
+    subscriber: "demo-petr",
+    subjects: { gosuslugi: "1000000002", tid: "6f1d2a40-demo-4000-8000-000000000002", vkid: "700000002" },
+    hint: {
+      ru: "Абонент petr: этот аккаунт привязан в кабинете, вход сразу",
+      en: "Subscriber petr: this account is linked in the cabinet, logs straight in",
+    },
+  },
+  {
+    key: "anna",
+    name: "Анна Иванова",
+    subscriber: null,
+    subjects: { gosuslugi: "1000000001", tid: "6f1d2a40-demo-4000-8000-000000000001", vkid: "700000001" },
+    hint: {
+      ru: "Абонент anna: аккаунт ещё не привязан — привяжите его в профиле кабинета",
+      en: "Subscriber anna: not linked yet — link it in the cabinet's profile",
+    },
+  },
+  {
+    key: "stranger",
+    name: "Иван Незнакомов",
+    subscriber: null,
+    subjects: { gosuslugi: "1000000099", tid: "6f1d2a40-demo-4000-8000-000000000099", vkid: "700000099" },
+    hint: {
+      ru: "Не абонент: кабинет ответит, что аккаунт не привязан",
+      en: "Not a subscriber: the cabinet answers that the account is not linked",
+    },
+  },
+];

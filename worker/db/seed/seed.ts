@@ -1,5 +1,5 @@
 import { BONUS_RULES, pointsForCharges } from "../../data/bonus.data";
-import { DEMO_OPERATORS, DEMO_SUBSCRIBERS, DEMO_UNREGISTERED } from "../../data/demo.data";
+import { DEMO_IDP_PEOPLE, DEMO_IDP_PROVIDERS, DEMO_OPERATORS, DEMO_SUBSCRIBERS, DEMO_UNREGISTERED } from "../../data/demo.data";
 import { OFFICES } from "../../data/offices.data";
 import { BRANCHES, FEDERAL_CONTACTS, REGIONAL_HOTLINES, REGIONS, SHARD_MAP, type ShardBinding } from "../../data/regions.data";
 import { COVERAGE, DEFAULT_COVERAGE, TECH_MAX_MBPS } from "../../data/services.data";
@@ -307,6 +307,21 @@ export async function buildSeed(now = new Date()): Promise<SeedSql> {
         created_at: SEEDED_AT,
       }),
     );
+  }
+  // The demo identity provider's people who are subscribers: their Госуслуги, T-ID and VK ID are linked.
+  for (const p of DEMO_IDP_PEOPLE) {
+    if (!p.subscriber) continue;
+    for (const provider of DEMO_IDP_PROVIDERS) {
+      global.push(
+        insert("external_identities", {
+          provider,
+          subject: p.subjects[provider],
+          subscriber_id: p.subscriber,
+          display_name: p.name,
+          created_at: SEEDED_AT,
+        }),
+      );
+    }
   }
   // Links after every subscriber exists (foreign keys).
   for (const s of DEMO_SUBSCRIBERS) {
