@@ -596,5 +596,6 @@ export const en: Dict & MoreDict = {
   "line.request.submit": "Create a request",
   "line.request.done": "Request No. {number} created.",
   "line.request.open": "Open the request",
+  "apps.lineCheck": "Line check",
   "line.problem": "Line check: {verdict}",
 };

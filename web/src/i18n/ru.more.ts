@@ -476,6 +476,7 @@ export const ruMore = {
   "line.request.submit": "Создать заявку",
   "line.request.done": "Заявка № {number} создана.",
   "line.request.open": "Открыть заявку",
+  "apps.lineCheck": "Проверка линии",
   "line.problem": "Проверка линии: {verdict}",
 };
 export type MoreDict = Record<keyof typeof ruMore, string>;
