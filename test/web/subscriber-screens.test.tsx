@@ -230,4 +230,20 @@ describe("applications", () => {
     );
     expect(document.body.textContent).not.toMatch(/2026-12-05|09-13/);
   });
+
+  it("show the line check a repair request carries, in words", async () => {
+    const repair = {
+      ...callout,
+      details: {
+        problem: "Проверка линии: нет подключения",
+        lineCheck: { verdict: "no_session", port: "up", session: "down", speedMbps: null, checkedAt: "2026-12-02T07:30:00Z" },
+      },
+    };
+    serve({ "/api/v1/me": { profile }, "/api/v1/applications/01jcall": repair });
+    mount("/applications/01jcall", "/applications/:id", ApplicationPage);
+    await screen.findByRole("heading", { level: 1 });
+    const lines = screen.getAllByRole("listitem").map((li) => li.textContent?.replace(/\s/g, " ") ?? "");
+    expect(lines.find((l) => l.startsWith("Проверка линии: Линия есть, но роутер не подключается к интернету. (2 декабря в"))).toBeTruthy();
+    expect(document.body.textContent).not.toContain("no_session");
+  });
 });

@@ -28,6 +28,8 @@ export const POLICY = {
   tickets: { freeFailures: 10, lockAfter: 10, lockMs: 24 * 60 * 60 * 1000 },
   /** Usage-detail reports a subscriber orders an hour (kept in the account's shard). */
   reports: { freeFailures: 10, lockAfter: 10, lockMs: 60 * 60 * 1000 },
+  /** Line checks (проверка линии) a subscriber runs an hour: each asks the network's switch and access server. */
+  line_checks: { freeFailures: 10, lockAfter: 10, lockMs: 60 * 60 * 1000 },
   /** Messages one side of a chat sends a minute (kept in the chat's shard). */
   messages: { freeFailures: 20, lockAfter: 20, lockMs: 60 * 1000 },
 } as const;

@@ -99,3 +99,12 @@ export const LANDLINE_MINUTE_KOP: Record<string, { local: number; mobile: number
 
 /** Internet speeds above this need a technician (new equipment at the flat): such a change is an application. */
 export const TECHNICIAN_ABOVE_MBPS = 500;
+
+/**
+ * Demo lines that fail the line check (проверка линии), by the account
+ * number's 11-digit body: the local adapter answers so, to show the next steps.
+ * Olga's home internet in Vladivostok: the port is up, the router does not log in.
+ */
+export const LINE_FAULTS: Record<string, "port_down" | "no_session"> = {
+  "80500000007": "no_session",
+};

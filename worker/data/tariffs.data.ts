@@ -12,6 +12,8 @@ export interface TariffTemplate {
   speedMbps?: number;
   tvChannels?: number;
   minutes?: number;
+  /** Outgoing SMS in the monthly package (mobile tariffs). */
+  sms?: number;
   dataGb?: number;
   /** Only in regions with a gigabit (FTTH) network. */
   gigabitOnly?: boolean;
@@ -117,6 +119,7 @@ export const TARIFF_TEMPLATES: readonly TariffTemplate[] = [
     baseRub: 350,
     dataGb: 10,
     minutes: 300,
+    sms: 100,
   },
   {
     code: "mob-m",
@@ -128,17 +131,19 @@ export const TARIFF_TEMPLATES: readonly TariffTemplate[] = [
     baseRub: 550,
     dataGb: 30,
     minutes: 600,
+    sms: 300,
   },
   {
     code: "mob-l",
     kind: "mobile",
     nameRu: "Мобильный L",
     nameEn: "Mobile L",
-    descriptionRu: "60 ГБ, 1000 минут, безлимит в мессенджерах",
-    descriptionEn: "60 GB, 1000 minutes, unlimited messengers",
+    descriptionRu: "60 ГБ, 1000 минут, 500 SMS, безлимит в мессенджерах",
+    descriptionEn: "60 GB, 1000 minutes, 500 texts, unlimited messengers",
     baseRub: 750,
     dataGb: 60,
     minutes: 1000,
+    sms: 500,
   },
   {
     code: "bundle-it",
@@ -181,6 +186,8 @@ export const SERVICE_TEMPLATES: readonly ServiceTemplate[] = [
   { code: "stb", appliesTo: "tv", nameRu: "Аренда ТВ-приставки", nameEn: "TV set-top box rental", baseRub: 150 },
   { code: "kids", appliesTo: "tv", nameRu: "Пакет «Детский»", nameEn: "Kids package", baseRub: 129 },
   { code: "caller-id", appliesTo: "landline", nameRu: "Определитель номера", nameEn: "Caller ID", baseRub: 60 },
+  // Calls and data abroad are charged by the partner network's prices; the option opens them (a lost phone cannot run up a bill abroad while it is off).
+  { code: "roaming", appliesTo: "mobile", nameRu: "Международный роуминг", nameEn: "International roaming", baseRub: 50 },
 ];
 
 /** Regions with a gigabit network (big cities). */

@@ -128,6 +128,10 @@ const messages = {
   "field.application.region": { ru: "Этот счёт в другом регионе", en: "This account is in another region" },
   "field.application.bank": { ru: "Укажите реквизиты для возврата", en: "Enter the bank details for the refund" },
   "field.tariff.unavailable": { ru: "Этот тариф здесь недоступен", en: "This tariff is not available here" },
+  "field.line_check.kind": {
+    ru: "Проверить линию можно только для домашнего интернета",
+    en: "A line check is only for home internet",
+  },
   "field.coverage.street": { ru: "Укажите улицу", en: "Enter the street" },
   "field.coverage.house": { ru: "Укажите номер дома", en: "Enter the house number" },
   "field.block.dates": { ru: "Выберите даты начала и окончания", en: "Choose the first and the last day" },

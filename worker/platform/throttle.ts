@@ -36,8 +36,9 @@ export interface Guard {
 
 type Db = GlobalDb | RegionDb;
 
-/** The global limits live in `auth_throttle`; a shard's own (reports, chat messages) in its `rate_limits`: same columns. */
-const tableOf = (scope: Scope) => (scope === "reports" || scope === "messages" ? "rate_limits" : "auth_throttle");
+/** The global limits live in `auth_throttle`; a shard's own (reports, chat messages, line checks) in its `rate_limits`: same columns. */
+const SHARD_SCOPES: ReadonlySet<Scope> = new Set(["reports", "messages", "line_checks"]);
+const tableOf = (scope: Scope) => (SHARD_SCOPES.has(scope) ? "rate_limits" : "auth_throttle");
 
 export async function throttleKey(scope: Scope, value: string): Promise<string> {
   return `${scope}:${await sha256Hex(`throttle:${scope}:${value}`)}`;

@@ -116,5 +116,13 @@ export const ru = {
   "outage.until": "Восстановим до {when}. Ничего делать не нужно — пришлём сообщение, когда всё заработает.",
   "nav.connect": "Подключить",
   "nav.applications": "Заявки",
+  "package.title": "{name}: пакет на этот месяц",
+  "package.minutes": "Минуты",
+  "package.sms": "SMS",
+  "package.data": "Интернет",
+  "package.minutesLeft":
+    "{left, plural, one {осталась} few {осталось} many {осталось} other {осталось}} {left} из {total, plural, one {# минуты} few {# минут} many {# минут} other {# минуты}}",
+  "package.smsLeft": "осталось {left} из {total} SMS",
+  "package.dataLeft": "осталось {left} из {total} ГБ",
 };
 export type Dict = Record<keyof typeof ru, string>;

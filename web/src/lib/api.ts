@@ -436,6 +436,37 @@ export interface OptionsDto {
     options: { id: string; name: { ru: string; en: string }; priceKop: number; dailyKop: number; restOfMonthKop: number; on: boolean }[];
   }[];
 }
+export interface AllowanceDto {
+  total: number;
+  used: number;
+  left: number;
+}
+/** What is left of each mobile number's package this month. */
+export interface PackagesDto {
+  accountNo: string;
+  month: string;
+  asOf: string;
+  items: {
+    serviceId: string;
+    name: { ru: string; en: string };
+    status: string;
+    minutes: AllowanceDto;
+    sms: AllowanceDto;
+    dataMb: AllowanceDto;
+  }[];
+}
+export type LineVerdict = "ok" | "port_down" | "no_session" | "blocked" | "suspended";
+export type LineStep = "restart_router" | "check_cable" | "callout" | "pay" | "end_block";
+/** The operator's side of a home line (проверка линии) and what to do next. */
+export interface LineCheckDto {
+  serviceId: string;
+  verdict: LineVerdict;
+  port: "up" | "down";
+  session: "up" | "down";
+  speedMbps: number | null;
+  checkedAt: string;
+  nextSteps: LineStep[];
+}
 export interface BlockQuoteDto {
   days: number;
   savedKop: number;
@@ -477,6 +508,8 @@ export const servicesApi = {
   cancelChange: (no: string, id: string) => send<void>("DELETE", `${svc(no, id)}/tariff-change`),
   advisor: (no: string, id: string) => request<AdvisorDto>(`${svc(no, id)}/advisor`),
   options: (no: string) => request<OptionsDto>(`${acc(no)}/options`),
+  packages: (no: string) => request<PackagesDto>(`${acc(no)}/packages`),
+  lineCheck: (no: string, id: string) => send<LineCheckDto>("POST", `${svc(no, id)}/line-check`),
   setOption: (no: string, id: string, optionId: string, on: boolean) =>
     put<{ on: boolean }>(`${svc(no, id)}/options/${encodeURIComponent(optionId)}`, { on }),
   blockQuote: (no: string, id: string, from: string, to: string) =>

@@ -1,10 +1,12 @@
 import type { z } from "@hono/zod-openapi";
+import { type LineCheck, localLineCheck } from "../../adapters/line-check";
 import type { DataAccess } from "../../platform/db";
 import { AppError, type FieldError } from "../../platform/errors";
 import { normalizePhone } from "../../platform/identifiers";
 import { addDays, localDay, regionByCode, regionTz } from "../../platform/region";
 import { requireAccount } from "../accounts/accounts.service";
 import { applicationView, createApplication, type Notify } from "./applications.service";
+import { lineOf } from "./line-check.service";
 import * as q from "./services.queries";
 import type { createApplicationRoute } from "./services.routes";
 import { coverageAt } from "./services.service";
@@ -31,6 +33,7 @@ export async function applyFor(
   siteRegion: string | null,
   body: Body,
   now = new Date(),
+  lines: LineCheck = localLineCheck,
 ) {
   const errors: FieldError[] = [];
   if (body.kind === "connection") {
@@ -119,6 +122,9 @@ export async function applyFor(
   }
   const contact = checkVisit(link.region, body.preferredDay, body.contactPhone, now, errors);
   if (errors.length) throw new AppError(400, "validation", {}, errors);
+  // A repair request about a home line carries the network's view of it, checked now: the technician starts from it.
+  const line = body.serviceId ? await lineOf(data, subscriberId, link.accountNo, body.serviceId) : null;
+  const lineCheck = line ? await lines.check(line.line, now) : null;
   const app = await createApplication(
     data,
     notify,
@@ -127,10 +133,12 @@ export async function applyFor(
       subscriberId,
       kind: "callout",
       accountNo: link.accountNo,
+      serviceId: line?.row.service.id ?? null,
+      address: line?.row.account.address ?? null,
       contactPhone: contact,
       preferredDay: body.preferredDay,
       preferredSlot: body.preferredSlot,
-      details: { problem: body.problem },
+      details: line ? { problem: body.problem, service: line.row.tariff.nameRu, lineCheck } : { problem: body.problem },
     },
     now,
   );

@@ -1,5 +1,6 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { lineCheckFor } from "../../adapters/line-check";
 import { APPLICATION_STATUSES, type ApplicationStatus } from "../../db/schema/region";
 import type { AppEnv } from "../../env";
 import { isShardBinding, shardOfRegion } from "../../platform/db";
@@ -9,6 +10,8 @@ import { regionByCode } from "../../platform/region";
 import { requireSession, requireStepUp } from "../../platform/session";
 import * as q from "./applications.queries";
 import * as apps from "./applications.service";
+import { checkLine } from "./line-check.service";
+import { accountPackages } from "./packages.service";
 import { applyFor } from "./requests.service";
 import type * as r from "./services.routes";
 import * as svc from "./services.service";
@@ -65,6 +68,17 @@ export const setOptionHandler: RouteHandler<typeof r.setOptionRoute, AppEnv> = a
   return c.json(await svc.setOption(c.get("data"), who(c), accountNo, serviceId, optionId, c.req.valid("json").on), 200);
 };
 
+export const packagesHandler: RouteHandler<typeof r.packagesRoute, AppEnv> = async (c) => {
+  noStore(c);
+  return c.json(await accountPackages(c.get("data"), who(c), c.req.valid("param").accountNo), 200);
+};
+
+export const lineCheckHandler: RouteHandler<typeof r.lineCheckRoute, AppEnv> = async (c) => {
+  const { accountNo, serviceId } = c.req.valid("param");
+  noStore(c);
+  return c.json(await checkLine(c.get("data"), lineCheckFor(c.env), who(c), accountNo, serviceId), 200);
+};
+
 export const blockQuoteHandler: RouteHandler<typeof r.blockQuoteRoute, AppEnv> = async (c) => {
   const { accountNo, serviceId } = c.req.valid("param");
   const { from, to } = c.req.valid("query");
@@ -100,7 +114,15 @@ export const streetsHandler: RouteHandler<typeof r.streetsRoute, AppEnv> = async
 };
 
 export const createApplicationHandler: RouteHandler<typeof r.createApplicationRoute, AppEnv> = async (c) => {
-  const app = await applyFor(c.get("data"), notifier(c.env), who(c), c.get("region")?.code ?? null, c.req.valid("json"));
+  const app = await applyFor(
+    c.get("data"),
+    notifier(c.env),
+    who(c),
+    c.get("region")?.code ?? null,
+    c.req.valid("json"),
+    new Date(),
+    lineCheckFor(c.env),
+  );
   noStore(c);
   return c.json(app, 201);
 };

@@ -105,6 +105,26 @@ export function selectMonthlyUsage(db: RegionDb, serviceId: string, fromDay: str
     .all();
 }
 
+/**
+ * What each service of an account used of a monthly package between two
+ * region-local days, in one aggregate: outgoing minutes (each call rounded up
+ * to a whole minute; international calls are charged apart), outgoing SMS and
+ * data in KB. Read by the account+day index.
+ */
+export function selectPackageUsage(db: RegionDb, accountNo: string, fromDay: string, toDay: string) {
+  return db
+    .select({
+      serviceId: usageRecords.serviceId,
+      minutes: sql<number>`coalesce(sum(CASE WHEN ${usageRecords.category} IN ('call_local', 'call_mobile', 'call_long_distance') AND coalesce(${usageRecords.direction}, 'out') = 'out' THEN (coalesce(${usageRecords.durationSec}, 0) + 59) / 60 ELSE 0 END), 0)`,
+      sms: sql<number>`coalesce(sum(CASE WHEN ${usageRecords.category} = 'sms' AND ${usageRecords.direction} = 'out' THEN 1 ELSE 0 END), 0)`,
+      dataKb: sql<number>`coalesce(sum(CASE WHEN ${usageRecords.category} = 'internet' THEN coalesce(${usageRecords.volumeKb}, 0) ELSE 0 END), 0)`,
+    })
+    .from(usageRecords)
+    .where(and(eq(usageRecords.accountNo, accountNo), sql`${usageRecords.localDay} BETWEEN ${fromDay} AND ${toDay}`))
+    .groupBy(usageRecords.serviceId)
+    .all();
+}
+
 export function selectRegionOptions(db: RegionDb, region: string) {
   return db.select().from(serviceOptions).where(eq(serviceOptions.region, region)).orderBy(serviceOptions.sort).all();
 }

@@ -175,6 +175,66 @@ export const setOptionRoute = createRoute({
   },
 });
 
+const Allowance = z.object({ total: z.number().int(), used: z.number().int(), left: z.number().int() });
+export const packagesRoute = createRoute({
+  method: "get",
+  path: "/accounts/{accountNo}/packages",
+  tags: ["Services"],
+  summary: "What is left of each mobile number's monthly package this month (region calendar): minutes, SMS, data",
+  request: { params: AccountParam },
+  responses: {
+    200: jsonResponse(
+      "Packages",
+      z
+        .object({
+          accountNo: z.string(),
+          month: z.string().openapi({ description: "YYYY-MM, the region's month" }),
+          asOf: Day,
+          items: z.array(
+            z.object({
+              serviceId: z.string(),
+              name: Localized,
+              status: z.string(),
+              minutes: Allowance,
+              sms: Allowance,
+              dataMb: Allowance,
+            }),
+          ),
+        })
+        .openapi("Packages"),
+    ),
+    401: unauthorized,
+    404: notFound,
+  },
+});
+
+export const LINE_STEPS = ["restart_router", "check_cable", "callout", "pay", "end_block"] as const;
+export const LineCheckDto = z
+  .object({
+    serviceId: z.string(),
+    verdict: z.enum(["ok", "port_down", "no_session", "blocked", "suspended"]),
+    port: z.enum(["up", "down"]),
+    session: z.enum(["up", "down"]),
+    speedMbps: z.number().int().nullable(),
+    checkedAt: z.string(),
+    nextSteps: z.array(z.enum(LINE_STEPS)),
+  })
+  .openapi("LineCheck");
+export const lineCheckRoute = createRoute({
+  method: "post",
+  path: "/accounts/{accountNo}/services/{serviceId}/line-check",
+  tags: ["Services"],
+  summary: "Checks a home internet line on the operator's side (port, session, speed) and says what to do next",
+  request: { params: ServiceParam },
+  responses: {
+    200: jsonResponse("The line's state", LineCheckDto),
+    400: problem("Not a home internet service"),
+    401: unauthorized,
+    404: notFound,
+    429: problem("Too many checks this hour"),
+  },
+});
+
 const Quote = z.object({
   serviceId: z.string(),
   from: z.string(),
@@ -358,6 +418,11 @@ export const createApplicationRoute = createRoute({
         z.object({
           kind: z.literal("callout"),
           accountNo: z.string().max(40),
+          serviceId: z
+            .string()
+            .max(100)
+            .optional()
+            .openapi({ description: "A home internet service: a line check is made and attached to the application" }),
           problem: z.string().min(3).max(1000),
           preferredDay: Day,
           preferredSlot: z.enum(SLOTS),

@@ -13,6 +13,7 @@ import { ProblemAlert } from "../auth/ProblemAlert";
 import { RequireLogin } from "../auth/RequireLogin";
 import { useSession } from "../auth/SessionContext";
 import { OutageBanner } from "../notifications/OutageBanner";
+import { PackageMeters } from "../services/PackageMeters";
 import { TopUpButton } from "./TopUpButton";
 
 /** One account's card: whose, where, balance, what is subscribed, the next charge. */
@@ -46,6 +47,9 @@ export function AccountCard(props: { account: AccountDto; openTopUp?: boolean })
           )}
         </For>
       </ul>
+      <Show when={a().services.some((s) => s.kind === "mobile" && s.status !== "ended")}>
+        <PackageMeters accountNo={a().accountNo} />
+      </Show>
       <p class="muted">{t("account.nextCharge", { day: formatDay(a().nextChargeDay, lang()) })}</p>
       <Show when={a().bonusPoints !== null}>
         <p>

@@ -88,6 +88,12 @@ export function ApplicationPage() {
     const text = (k: string) => (typeof d[k] === "string" && d[k] !== "" ? (d[k] as string) : null);
     const day = (k: string) => (text(k) ? formatDay(text(k) as string, lang()) : null);
     const refund = text("refund");
+    // A repair request filed after a line check carries it: what the network said, and when.
+    const check = d.lineCheck as { verdict?: string; checkedAt?: string } | undefined;
+    const lineCheck =
+      check && typeof check.verdict === "string" && typeof check.checkedAt === "string"
+        ? `${t("apps.lineCheck")}: ${t(`line.verdict.${check.verdict}` as "line.verdict.ok")} (${formatMoment(check.checkedAt, lang())})`
+        : null;
     return [
       a.service ? `${t("apps.service")}: ${a.service[lang()]}` : text("tariffName") && `${t("connect.tariff")}: ${text("tariffName")}`,
       text("toTariffName") && `${t("apps.newTariff")}: ${text("toTariffName")}`,
@@ -99,6 +105,7 @@ export function ApplicationPage() {
         ? `${t("connect.day")}: ${formatDay(a.preferredDay, lang())}${a.preferredSlot ? `, ${slotText(a.preferredSlot)}` : ""}`
         : null,
       text("problem") && `${t("apps.problem")}: ${text("problem")}`,
+      lineCheck,
       refund === "card" || refund === "bank" ? `${t("apps.refund")}: ${t(`termination.refund.${refund}`)}` : null,
       text("reason") && `${t("apps.reason")}: ${text("reason")}`,
       a.technician ? `${t("apps.technician")}: ${a.technician}` : null,

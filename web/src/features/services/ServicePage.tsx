@@ -12,6 +12,8 @@ import { CodeField } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { RequireLogin } from "../auth/RequireLogin";
 import HelpLinks from "../help/HelpLinks";
+import { LineCheck } from "./LineCheck";
+import { PackageMeters } from "./PackageMeters";
 
 const signed = (kop: number, lang: "ru" | "en") => `${kop > 0 ? "+" : ""}${formatRub(kop, lang)}`;
 
@@ -459,6 +461,7 @@ export function ServiceView(props: { accountNo: string; serviceId: string }) {
     ([no, sid]) => servicesApi.offer(no, sid),
   );
   const blockable = (kind: string) => kind !== "mobile";
+  const homeLine = (t: ServiceTariffDto) => t.kind === "internet" || (t.kind === "bundle" && !!t.speedMbps);
   const [notice, setNotice] = createSignal<string | null>(null);
   return (
     <Loadable resource={offer} onRetry={refetch}>
@@ -469,6 +472,12 @@ export function ServiceView(props: { accountNo: string; serviceId: string }) {
             <p class="notice" role="status">
               {notice()}
             </p>
+          </Show>
+          <Show when={o.current.kind === "mobile"}>
+            <PackageMeters accountNo={props.accountNo} serviceId={props.serviceId} />
+          </Show>
+          <Show when={homeLine(o.current)}>
+            <LineCheck accountNo={props.accountNo} serviceId={props.serviceId} />
           </Show>
           <TariffChange
             offer={o}
