@@ -208,7 +208,8 @@ export default function UsagePage() {
   const filterParams = () => {
     const p = new URLSearchParams({ from: from(), to: to(), limit: "50" });
     if (serviceId()) p.set("service", serviceId());
-    if (chosen().length !== offered().length || chosen().length === 0) p.set("categories", chosen().join(","));
+    // Before the first answer nothing is offered yet: ask for every kind (the server's default), never `categories=`.
+    if (offered().length > 0 && (chosen().length !== offered().length || chosen().length === 0)) p.set("categories", chosen().join(","));
     return p;
   };
   const refresh = (e: SubmitEvent) => {
