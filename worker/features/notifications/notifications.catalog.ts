@@ -1,5 +1,6 @@
 import type { Channel, NotificationKind } from "../../db/schema/global";
 import type { Lang } from "../../platform/i18n";
+import { countOf, DAYS, plural } from "../../platform/plural";
 import { formatAccountNoPlain } from "../payments/format";
 
 export interface KindInfo {
@@ -182,15 +183,17 @@ export function render(kind: NotificationKind, lang: Lang, accountNo: string | n
           : `Acc ${t}: balance ${money(num(p, "balanceKop"), lang)}, low`,
         url: `${acc}?topup`,
       };
-    case "runs_out":
+    case "runs_out": {
+      const days = countOf(lang, num(p, "days"), DAYS[lang]);
       return {
-        title: ru ? `Денег хватит на ${num(p, "days")} дн.` : `Money lasts ${num(p, "days")} more days`,
+        title: ru ? `Денег хватит на ${days}` : `Money lasts ${num(p, "days")} more ${plural(lang, num(p, "days"), DAYS.en)}`,
         body: ru
-          ? `По счёту ${no} баланса ${money(num(p, "balanceKop"), lang)} хватит примерно на ${num(p, "days")} дн.`
-          : `The balance of account ${no} (${money(num(p, "balanceKop"), lang)}) lasts about ${num(p, "days")} days.`,
-        sms: ru ? `Счёт ${t}: денег хватит на ${num(p, "days")} дн. Пополните счёт` : `Acc ${t}: money lasts ${num(p, "days")} days`,
+          ? `По счёту ${no} баланса ${money(num(p, "balanceKop"), lang)} хватит примерно на ${days}.`
+          : `The balance of account ${no} (${money(num(p, "balanceKop"), lang)}) lasts about ${days}.`,
+        sms: ru ? `Счёт ${t}: денег хватит на ${days}. Пополните счёт` : `Acc ${t}: money lasts ${days}`,
         url: `${acc}?topup`,
       };
+    }
     case "payment_credited":
       return {
         title: ru ? `Зачислено ${money(num(p, "amountKop"), lang)}` : `${money(num(p, "amountKop"), lang)} credited`,
