@@ -1,6 +1,6 @@
 import "fake-indexeddb/auto";
 import { createMemoryHistory, MemoryRouter, Route } from "@solidjs/router";
-import { cleanup, fireEvent, render, screen } from "@solidjs/testing-library";
+import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { SessionProvider } from "../../web/src/features/auth/SessionContext";
 import UsagePage from "../../web/src/features/usage/UsagePage";
@@ -125,5 +125,23 @@ describe("«Детализация расходов»: «Обновить»", ()
     expect(alert.textContent).toContain("Сервис временно недоступен");
     fireEvent.click(screen.getByRole("button", { name: "Повторить" }));
     expect(await screen.findByText("+7 900 111-22-33 (исходящее)")).toBeTruthy();
+  });
+
+  it("with every kind unticked, says to choose one instead of sending a request the server refuses", async () => {
+    const asked = serve([]);
+    mount();
+    const kinds = await screen.findByRole("group", { name: "Что показать" });
+    for (const box of kinds.querySelectorAll<HTMLInputElement>("input[type=checkbox]")) fireEvent.click(box);
+    const before = asked.length;
+    fireEvent.click(screen.getByRole("button", { name: "Обновить" }));
+    const hint = await screen.findByText("Выберите хотя бы один вид записей");
+    expect(hint.closest("[role=alert]")).toBeTruthy();
+    expect(asked.length).toBe(before);
+    expect(screen.getByText("+7 900 111-22-33 (исходящее)")).toBeTruthy();
+    fireEvent.click(kinds.querySelector<HTMLInputElement>("input[type=checkbox]") as HTMLInputElement);
+    fireEvent.click(screen.getByRole("button", { name: "Обновить" }));
+    await waitFor(() => expect(asked.length).toBe(before + 1));
+    expect(asked.at(-1)?.get("categories")).toBe("sms");
+    expect(screen.queryByText("Выберите хотя бы один вид записей")).toBeNull();
   });
 });
