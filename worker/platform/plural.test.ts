@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { t } from "./i18n";
 import { countOf, DAYS, DAYS_GENITIVE } from "./plural";
 
 describe("plural", () => {
@@ -28,5 +29,14 @@ describe("plural", () => {
 
   it("says 1 day and 2 days in English", () => {
     expect([0, 1, 2, 21].map((n) => countOf("en", n, DAYS.en))).toEqual(["0 days", "1 day", "2 days", "21 days"]);
+  });
+
+  it('makes the block\'s limits in error messages agree: «до 21 дня», «не больше 21 дня»; "1 day"', () => {
+    expect(t("ru", "field.block.length", { min: 7, max: 21 })).toBe("Срок блокировки — от 7 до 21 дня");
+    expect(t("ru", "field.block.length", { min: 7, max: 90 })).toBe("Срок блокировки — от 7 до 90 дней");
+    expect(t("ru", "field.block.year", { max: 21 })).toBe("Не больше 21 дня блокировки за календарный год");
+    expect(t("ru", "field.block.year", { max: 180 })).toBe("Не больше 180 дней блокировки за календарный год");
+    expect(t("en", "field.block.length", { min: 1, max: 21 })).toBe("A block lasts from 1 to 21 days");
+    expect(t("en", "field.block.year", { max: 1 })).toBe("At most 1 day of block in a calendar year");
   });
 });

@@ -25,3 +25,18 @@ export const DAYS_GENITIVE: Record<Lang, PluralForms> = {
   ru: { one: "дня", few: "дней", many: "дней", other: "дня" },
   en: { one: "day", other: "days" },
 };
+
+/**
+ * Expands ICU-style plurals in a message: `{max, plural, one {# дня} many {# дней} other {# дня}}`, `#` being the
+ * number (forms without nested braces: this is all the server's messages need). A parameter that is not a number
+ * takes the `other` form.
+ */
+export function expandPlurals(lang: Lang, template: string, params: Record<string, string | number>): string {
+  return template.replace(/\{(\w+),\s*plural,((?:\s*\w+\s*\{[^{}]*\})+)\s*\}/g, (_, name: string, body: string) => {
+    const forms: PluralForms = { other: "" };
+    for (const [, key, text] of body.matchAll(/(\w+)\s*\{([^{}]*)\}/g)) forms[key as Intl.LDMLPluralRule] = text ?? "";
+    const value = params[name];
+    const form = typeof value === "number" ? plural(lang, value, forms) : forms.other;
+    return form.replace(/#/g, String(value ?? `{${name}}`));
+  });
+}
