@@ -4,7 +4,11 @@ import { defineConfig } from "vitest/config";
 /** Web code: pure functions and components in jsdom, plus checks of the built PWA. */
 export default defineConfig({
   plugins: [solid()],
-  resolve: { conditions: ["development", "browser"] },
+  resolve: {
+    conditions: ["development", "browser"],
+    // vite-plugin-pwa's virtual module exists only in the app's build.
+    alias: { "virtual:pwa-register/solid": new URL("./test/web/fakes/pwa-register-solid.ts", import.meta.url).pathname },
+  },
   test: {
     name: "web",
     environment: "jsdom",

@@ -359,7 +359,7 @@ describe("inbox and push subscriptions", () => {
     await h.drain([event({ kind: "runs_out", params: { days: 2, balanceKop: 3_000 } })]);
     const box = await json<{ items: { id: string; read: boolean; title: string }[]; unread: number }>(await api(anna, "/notifications"));
     expect(box.unread).toBeGreaterThanOrEqual(1);
-    expect(box.items[0]?.title).toBe("Денег хватит на 2 дн.");
+    expect(box.items[0]?.title).toBe("Денег хватит на 2 дня");
     const id = box.items[0]?.id as string;
     // Petr cannot mark Anna's message read.
     expect(await json(await api(petr, "/notifications/read", { method: "POST", body: JSON.stringify({ ids: [id] }) }))).toMatchObject({

@@ -190,8 +190,8 @@ export const HELP_ARTICLES: readonly HelpArticle[] = [
     screens: ["block"],
     title: { ru: "Добровольная блокировка на время отпуска", en: "Voluntary block for a holiday" },
     body: {
-      ru: "Уезжаете? Приостановите домашние услуги от {block_min_days} до {block_max_days} дней: абонентская плата не списывается. Бесплатно — {block_free_days} дней в году, дальше {block_fee} в день за сохранение линии. Блокировку можно отменить или закончить раньше.",
-      en: "Going away? Pause home services for {block_min_days} to {block_max_days} days: no fee is charged. {block_free_days} days a year are free, then {block_fee} a day keeps the line. Cancel or end the block early at any time.",
+      ru: "Уезжаете? Приостановите домашние услуги от {block_min_days} до {block_max_days}: абонентская плата не списывается. Бесплатно — {block_free_days} в году, дальше {block_fee} в день за сохранение линии. Блокировку можно отменить или закончить раньше.",
+      en: "Going away? Pause home services for {block_min_days} to {block_max_days}: no fee is charged. Free of charge: {block_free_days} a year, then {block_fee} a day keeps the line. Cancel or end the block early at any time.",
     },
   },
   {

@@ -1,3 +1,5 @@
+import { expandPlurals } from "./plural";
+
 /** Languages of the cabinet: Russian by default, English available. */
 export const LANGS = ["ru", "en"] as const;
 export type Lang = (typeof LANGS)[number];
@@ -137,12 +139,15 @@ const messages = {
   "field.block.dates": { ru: "Выберите даты начала и окончания", en: "Choose the first and the last day" },
   "field.block.tomorrow": { ru: "Блокировка начинается не раньше завтрашнего дня", en: "A block starts tomorrow at the earliest" },
   "field.block.order": { ru: "Окончание раньше начала", en: "The end is before the start" },
-  "field.block.length": { ru: "Срок блокировки — от {min} до {max} дней", en: "A block lasts from {min} to {max} days" },
+  "field.block.length": {
+    ru: "Срок блокировки — от {min} до {max, plural, one {# дня} few {# дней} many {# дней} other {# дня}}",
+    en: "A block lasts from {min} to {max} days",
+  },
   "field.block.kind": { ru: "Эту услугу нельзя заблокировать добровольно", en: "This service cannot be blocked voluntarily" },
   "field.block.overlap": { ru: "На эти дни уже есть блокировка", en: "These days are already blocked" },
   "field.block.year": {
-    ru: "Не больше {max} дней блокировки за календарный год",
-    en: "At most {max} days of block in a calendar year",
+    ru: "Не больше {max, plural, one {# дня} few {# дней} many {# дней} other {# дня}} блокировки за календарный год",
+    en: "At most {max, plural, one {# day} other {# days}} of block in a calendar year",
   },
   "problem.bonus_not_member": { ru: "Счёт не участвует в программе «Бонус»", en: "The account is not in the Bonus programme" },
   "problem.bonus_insufficient": { ru: "Не хватает баллов: нужно {cost}", en: "Not enough points: {cost} needed" },
@@ -278,7 +283,7 @@ export type MessageKey = keyof typeof messages;
 
 /** Translates a server message, filling `{name}` placeholders. */
 export function t(lang: Lang, key: MessageKey, params: Record<string, string | number> = {}): string {
-  const template = messages[key][lang];
+  const template = expandPlurals(lang, messages[key][lang], params);
   return template.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`));
 }
 

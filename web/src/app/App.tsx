@@ -17,8 +17,11 @@ export function App() {
   const [context, { refetch }] = createResource(api.region);
   const [painted, setPainted] = createSignal(false);
   afterPaint(() => setPainted(true));
+  // Where the update announcement appears: before the site, in the page's flow.
+  const [top, setTop] = createSignal<HTMLElement>();
   return (
     <>
+      <div ref={setTop} class="update-slot" />
       <Switch>
         <Match when={context.state === "errored"}>
           <main class="page" id="main">
@@ -49,9 +52,7 @@ export function App() {
         </Match>
       </Switch>
       {/* Registers the service worker: after the first paint, in a task of its own. */}
-      <Show when={painted()}>
-        <UpdatePrompt baseDomain={context.latest?.baseDomain} />
-      </Show>
+      <Show when={painted() && top()}>{(slot) => <UpdatePrompt baseDomain={context.latest?.baseDomain} top={slot()} />}</Show>
     </>
   );
 }

@@ -390,6 +390,7 @@ export const en: Dict & MoreDict = {
   "usage.from": "From",
   "usage.to": "To",
   "usage.kinds": "What to show",
+  "usage.kinds.none": "Choose at least one kind of record",
   "usage.quick.30": "30 days",
   "usage.quick.month": "This month",
   "usage.quick.prev": "Last month",

@@ -278,6 +278,7 @@ export const ruMore = {
   "usage.from": "С",
   "usage.to": "По",
   "usage.kinds": "Что показать",
+  "usage.kinds.none": "Выберите хотя бы один вид записей",
   "usage.quick.30": "30 дней",
   "usage.quick.month": "Этот месяц",
   "usage.quick.prev": "Прошлый месяц",

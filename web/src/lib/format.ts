@@ -61,6 +61,11 @@ export function formatAccountNo(no: string): string {
   return no.replace(/(\d{4})(?=\d)/g, "$1 ");
 }
 
+/** A visit's time slot, "09-13" → "09:00–13:00" (anything else as it is). */
+export function formatSlot(slot: string): string {
+  return slot.replace(/^(\d\d)-(\d\d)$/, "$1:00–$2:00");
+}
+
 /** A region-local day (YYYY-MM-DD) as a date: "26 ноября 2026 г." / "26 November 2026". */
 export function formatDay(day: string, lang: "ru" | "en"): string {
   const [y, m, d] = day.split("-").map(Number) as [number, number, number];

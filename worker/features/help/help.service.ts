@@ -2,10 +2,11 @@ import { create, insertMultiple, search } from "@orama/orama";
 import { stemmer as englishStemmer } from "@orama/stemmers/english";
 import { stemmer as russianStemmer } from "@orama/stemmers/russian";
 import { HELP_ARTICLES, HELP_TOPIC_LABELS, type HelpArticle, type HelpScreen, type HelpTopic } from "../../data/help.data";
-import { blockRulesFor } from "../../data/services.data";
+import { type BlockRules, blockRulesFor } from "../../data/services.data";
 import type { DataAccess } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import type { Lang } from "../../platform/i18n";
+import { countOf, DAYS, DAYS_GENITIVE } from "../../platform/plural";
 import type { Region } from "../../platform/region";
 import { regionContacts } from "../regions/regions.service";
 
@@ -32,19 +33,29 @@ function rub(kop: number, lang: Lang): string {
 /** The region's values for the `{name}` placeholders of the articles. */
 async function placeholders(data: DataAccess, region: Region, lang: Lang): Promise<Record<string, string>> {
   const contacts = await regionContacts(data, region);
-  const rules = blockRulesFor(region.code);
   const phone = (kind: string) => dialable(contacts.find((c) => c.kind === kind)?.phone ?? "");
   return {
     support_phone: phone("support"),
     connection_phone: phone("connection"),
+    ...blockPlaceholders(blockRulesFor(region.code), lang),
+  };
+}
+
+/**
+ * The voluntary block's rules for the articles; the day counts carry their agreeing word: `{block_max_days}` is
+ * «21 дня» / "21 days" (after «до»), `{block_free_days}` «21 день» / "1 day".
+ */
+export function blockPlaceholders(rules: BlockRules, lang: Lang): Record<string, string> {
+  return {
     block_min_days: String(rules.minDays),
-    block_max_days: String(rules.maxDays),
-    block_free_days: String(rules.freeDaysPerYear),
+    block_max_days: countOf(lang, rules.maxDays, DAYS_GENITIVE[lang]),
+    block_free_days: countOf(lang, rules.freeDaysPerYear, DAYS[lang]),
     block_fee: rub(rules.feePerDayKop, lang),
   };
 }
 
-const fill = (text: string, values: Record<string, string>) => text.replace(/\{(\w+)\}/g, (m, k: string) => values[k] ?? m);
+/** An article's text with its `{name}` placeholders filled (an unknown one stays as it is). */
+export const articleText = (text: string, values: Record<string, string>) => text.replace(/\{(\w+)\}/g, (m, k: string) => values[k] ?? m);
 
 /** The articles of a region in one language, placeholders filled. */
 export async function regionArticles(data: DataAccess, region: Region, lang: Lang): Promise<HelpArticleView[]> {
@@ -53,8 +64,8 @@ export async function regionArticles(data: DataAccess, region: Region, lang: Lan
     id: a.id,
     topic: a.topic,
     topicLabel: HELP_TOPIC_LABELS[a.topic][lang],
-    title: fill(a.title[lang], values),
-    body: fill(a.body[lang], values),
+    title: articleText(a.title[lang], values),
+    body: articleText(a.body[lang], values),
     screens: [...a.screens],
   }));
 }

@@ -1,5 +1,7 @@
 import type { Channel, NotificationKind } from "../../db/schema/global";
+import { dayText } from "../../platform/dates";
 import type { Lang } from "../../platform/i18n";
+import { countOf, DAYS, plural } from "../../platform/plural";
 import { formatAccountNoPlain } from "../payments/format";
 
 export interface KindInfo {
@@ -149,20 +151,6 @@ function money(kop: number, lang: Lang): string {
   const whole = String(Math.floor(abs / 100)).replace(/\B(?=(\d{3})+(?!\d))/g, lang === "ru" ? " " : ",");
   return `${kop < 0 ? "-" : ""}${whole}${lang === "ru" ? "," : "."}${String(abs % 100).padStart(2, "0")} ₽`;
 }
-const MONTHS = {
-  ru: ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября", "ноября", "декабря"],
-  en: ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"],
-};
-/** A calendar day, "2026-12-10" or "10.12.2026", as words: "10 декабря 2026 г." / "10 December 2026"; anything else as it is. */
-function dayText(value: string, lang: Lang): string {
-  const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  const dotted = /^(\d{2})\.(\d{2})\.(\d{4})$/.exec(value);
-  const [y, mo, d] = iso ? [iso[1], iso[2], iso[3]] : dotted ? [dotted[3], dotted[2], dotted[1]] : [];
-  const month = mo ? MONTHS[lang][Number(mo) - 1] : undefined;
-  if (!month) return value;
-  return lang === "ru" ? `${Number(d)} ${month} ${y} г.` : `${Number(d)} ${month} ${y}`;
-}
-
 /** Renders an event's texts in the subscriber's language. `until` and `day` params are already local to the region. */
 export function render(kind: NotificationKind, lang: Lang, accountNo: string | null, p: Params): Rendered {
   const ru = lang === "ru";
@@ -182,15 +170,17 @@ export function render(kind: NotificationKind, lang: Lang, accountNo: string | n
           : `Acc ${t}: balance ${money(num(p, "balanceKop"), lang)}, low`,
         url: `${acc}?topup`,
       };
-    case "runs_out":
+    case "runs_out": {
+      const days = countOf(lang, num(p, "days"), DAYS[lang]);
       return {
-        title: ru ? `Денег хватит на ${num(p, "days")} дн.` : `Money lasts ${num(p, "days")} more days`,
+        title: ru ? `Денег хватит на ${days}` : `Money lasts ${num(p, "days")} more ${plural(lang, num(p, "days"), DAYS.en)}`,
         body: ru
-          ? `По счёту ${no} баланса ${money(num(p, "balanceKop"), lang)} хватит примерно на ${num(p, "days")} дн.`
-          : `The balance of account ${no} (${money(num(p, "balanceKop"), lang)}) lasts about ${num(p, "days")} days.`,
-        sms: ru ? `Счёт ${t}: денег хватит на ${num(p, "days")} дн. Пополните счёт` : `Acc ${t}: money lasts ${num(p, "days")} days`,
+          ? `По счёту ${no} баланса ${money(num(p, "balanceKop"), lang)} хватит примерно на ${days}.`
+          : `The balance of account ${no} (${money(num(p, "balanceKop"), lang)}) lasts about ${days}.`,
+        sms: ru ? `Счёт ${t}: денег хватит на ${days}. Пополните счёт` : `Acc ${t}: money lasts ${days}`,
         url: `${acc}?topup`,
       };
+    }
     case "payment_credited":
       return {
         title: ru ? `Зачислено ${money(num(p, "amountKop"), lang)}` : `${money(num(p, "amountKop"), lang)} credited`,

@@ -1,7 +1,8 @@
 import type { UsageCategory } from "../../db/schema/region";
+import { dayText } from "../../platform/dates";
 import { type DataAccess, isShardBinding } from "../../platform/db";
 import { log } from "../../platform/log";
-import { regionTz } from "../../platform/region";
+import { localDay, regionTz } from "../../platform/region";
 import { retryDelaySeconds } from "../notifications/notifications.consumer";
 import { siteUrl } from "../notifications/notifications.email";
 import type { NotificationMessage } from "../notifications/notifications.messages";
@@ -146,14 +147,15 @@ export async function makeReport(deps: ReportDeps, m: ReportMessage): Promise<"r
   if (report.delivery === "email" && report.email) {
     const link = `${site}${await signedLink(deps.linkSecret, report, expiresAt)}`;
     const ru = report.lang === "ru";
-    const until = expiresAt.toISOString().slice(0, 10);
+    // Days as words in the reader's language; the last day of the link is the region's calendar day.
+    const [from, to, until] = [filter.fromDay, filter.toDay, localDay(tz, expiresAt)].map((d) => dayText(d, report.lang));
     await deps.notify({
       channel: "email",
       to: report.email,
       subject: ru ? `Детализация по счёту ${report.accountNo}` : `Usage detail for account ${report.accountNo}`,
       text: ru
-        ? `Детализация по счёту ${report.accountNo} за ${filter.fromDay} — ${filter.toDay} (${params.format}, записей: ${all.records}) готова.\n\nСкачать до ${until}: ${link}\n\nЕсли вы не заказывали детализацию, не открывайте ссылку и сообщите в поддержку.`
-        : `Usage detail for account ${report.accountNo}, ${filter.fromDay} to ${filter.toDay} (${params.format}, ${all.records} records) is ready.\n\nDownload by ${until}: ${link}\n\nIf you did not order it, do not open the link and tell support.`,
+        ? `Детализация по счёту ${report.accountNo} за период с ${from} по ${to} (${params.format}, записей: ${all.records}) готова.\n\nСкачать до ${until}: ${link}\n\nЕсли вы не заказывали детализацию, не открывайте ссылку и сообщите в поддержку.`
+        : `Usage detail for account ${report.accountNo} from ${from} to ${to} (${params.format}, ${all.records} records) is ready.\n\nDownload by ${until}: ${link}\n\nIf you did not order it, do not open the link and tell support.`,
       dedupeKey: `report:${report.id}:email`,
       subscriberId: report.subscriberId,
     });

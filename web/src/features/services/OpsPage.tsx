@@ -1,9 +1,10 @@
 import { createResource, createSignal, For, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
-import { type ApplicationDto, opsApi } from "../../lib/api";
+import { type ApplicationDto, api, opsApi } from "../../lib/api";
 import { createAction } from "../../lib/createAction";
-import { formatMoment } from "../../lib/format";
+import { formatAccountNo, formatDay, formatMoment, formatPhone, formatRub, formatSlot } from "../../lib/format";
+import { latestOf } from "../../lib/resource";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { useRegion } from "../region/RegionContext";
 import { StatusBadge } from "./ApplicationsPage";
@@ -12,8 +13,36 @@ const KEY = "kabinet:ops-token";
 const OPEN = "received,in_work,technician_assigned";
 
 /** One application in the queue, with the moves the state machine allows an operator. */
-function Row(props: { token: string; app: ApplicationDto; onMoved: () => void }) {
+function Row(props: { token: string; app: ApplicationDto; regionName: string; onMoved: () => void }) {
   const { t, lang } = useI18n();
+  // What the application is about, each value as a person reads it: days in words, money, grouped numbers.
+  const detail = () => {
+    const a = props.app;
+    const d = a.details;
+    const text = (k: string) => (typeof d[k] === "string" && d[k] !== "" ? (d[k] as string) : null);
+    const day = (k: string) => {
+      const v = text(k);
+      return v ? formatDay(v, lang()) : null;
+    };
+    const refund = text("refund");
+    return [
+      a.service ? `${t("apps.service")}: ${a.service[lang()]}` : text("tariffName") && `${t("connect.tariff")}: ${text("tariffName")}`,
+      text("toTariffName") && `${t("apps.newTariff")}: ${text("toTariffName")}`,
+      a.accountNo ? `${t("account.number")}: ${formatAccountNo(a.accountNo)}` : null,
+      [props.regionName, a.address].filter(Boolean).join(", "),
+      a.contactPhone ? `${t("connect.phone")}: ${formatPhone(a.contactPhone)}` : null,
+      day("fromDay") && `${t("apps.period")}: ${t("block.period", { from: day("fromDay") ?? "", to: day("toDay") ?? "" })}`,
+      typeof d.feeKop === "number" && d.feeKop > 0 ? `${t("apps.fee")}: ${formatRub(d.feeKop, lang())}` : null,
+      a.preferredDay
+        ? `${t("connect.day")}: ${formatDay(a.preferredDay, lang())}${a.preferredSlot ? `, ${formatSlot(a.preferredSlot)}` : ""}`
+        : null,
+      text("problem") && `${t("apps.problem")}: ${text("problem")}`,
+      refund === "card" || refund === "bank" ? `${t("apps.refund")}: ${t(`termination.refund.${refund}`)}` : null,
+      text("bankDetails"),
+      text("reason") && `${t("apps.reason")}: ${text("reason")}`,
+      a.technician ? `${t("apps.technician")}: ${a.technician}` : null,
+    ].filter((x): x is string => Boolean(x));
+  };
   const a = createAction();
   const move = (to: string, form: HTMLFormElement) => {
     const f = new FormData(form);
@@ -37,16 +66,9 @@ function Row(props: { token: string; app: ApplicationDto; onMoved: () => void })
           {t("apps.number", { number: props.app.number })} · {props.app.kindLabel[lang()]}
         </strong>{" "}
         <StatusBadge app={props.app} />
-        <p class="small">
-          {[
-            props.app.address,
-            props.app.accountNo,
-            props.app.contactPhone,
-            props.app.preferredDay && `${props.app.preferredDay} ${props.app.preferredSlot ?? ""}`,
-          ]
-            .filter(Boolean)
-            .join(" · ")}
-        </p>
+        <ul class="small plain">
+          <For each={detail()}>{(line) => <li>{line}</li>}</For>
+        </ul>
         <p class="small muted">{formatMoment(props.app.createdAt, lang())}</p>
       </div>
       <Show when={props.app.next.length > 0}>
@@ -90,6 +112,10 @@ export default function OpsPage() {
         .request<{ items: ApplicationDto[] }>(tk, `/applications?${new URLSearchParams({ region: region.code, status: st })}`)
         .then((r) => r.items),
   );
+  // Region names for the codes the applications carry (the list is this site's region; the catalogue names any other).
+  const [catalogue] = createResource(api.regions);
+  const regionName = (code: string) =>
+    latestOf(catalogue)?.find((r) => r.code === code)?.name[lang()] ?? (code === region.code ? region.name[lang()] : code);
   const login = (e: SubmitEvent) => {
     e.preventDefault();
     const v = String(new FormData(e.currentTarget as HTMLFormElement).get("token") ?? "");
@@ -136,7 +162,9 @@ export default function OpsPage() {
           {(items) => (
             <Show when={items.length > 0} fallback={<p>{t("ops.empty")}</p>}>
               <ul class="reports">
-                <For each={items}>{(app) => <Row token={token()} app={app} onMoved={() => void refetch()} />}</For>
+                <For each={items}>
+                  {(app) => <Row token={token()} app={app} regionName={regionName(app.region)} onMoved={() => void refetch()} />}
+                </For>
               </ul>
             </Show>
           )}

@@ -204,15 +204,22 @@ export default function UsagePage() {
     return s ? s.categories : [...new Set(services().flatMap((x) => x.categories))];
   });
   const chosen = () => (picked() ?? offered()).filter((c) => offered().includes(c));
-  const toggle = (c: Category, on: boolean) => setPicked(on ? [...new Set([...chosen(), c])] : chosen().filter((x) => x !== c));
+  // Every offered kind unticked: said here, not sent (the server would refuse `categories=` with a 400).
+  const [noKinds, setNoKinds] = createSignal(false);
+  const toggle = (c: Category, on: boolean) => {
+    setNoKinds(false);
+    setPicked(on ? [...new Set([...chosen(), c])] : chosen().filter((x) => x !== c));
+  };
   const filterParams = () => {
     const p = new URLSearchParams({ from: from(), to: to(), limit: "50" });
     if (serviceId()) p.set("service", serviceId());
-    if (chosen().length !== offered().length || chosen().length === 0) p.set("categories", chosen().join(","));
+    // Before the first answer nothing is offered yet: ask for every kind (the server's default), never `categories=`.
+    if (offered().length > 0 && (chosen().length !== offered().length || chosen().length === 0)) p.set("categories", chosen().join(","));
     return p;
   };
   const refresh = (e: SubmitEvent) => {
     e.preventDefault();
+    if (offered().length > 0 && chosen().length === 0) return setNoKinds(true);
     setQuery(filterParams());
   };
   const submitOrder = (e: SubmitEvent) => {
@@ -292,8 +299,13 @@ export default function UsagePage() {
             </fieldset>
             <Show when={latestOf(view)}>
               {(v) => (
-                <fieldset class="chips">
+                <fieldset class="chips" aria-describedby={noKinds() ? "usage-kinds-none" : undefined}>
                   <legend>{t("usage.kinds")}</legend>
+                  <Show when={noKinds()}>
+                    <p class="field__error" role="alert" id="usage-kinds-none">
+                      {t("usage.kinds.none")}
+                    </p>
+                  </Show>
                   <For each={offered()}>
                     {(c) => (
                       <label class="chip">

@@ -1,0 +1,15 @@
+import type { Lang } from "./i18n";
+
+const MONTHS = {
+  ru: ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября", "ноября", "декабря"],
+  en: ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"],
+};
+/** A calendar day, "2026-12-10" or "10.12.2026", as words: "10 декабря 2026 г." / "10 December 2026"; anything else as it is. */
+export function dayText(value: string, lang: Lang): string {
+  const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  const dotted = /^(\d{2})\.(\d{2})\.(\d{4})$/.exec(value);
+  const [y, mo, d] = iso ? [iso[1], iso[2], iso[3]] : dotted ? [dotted[3], dotted[2], dotted[1]] : [];
+  const month = mo ? MONTHS[lang][Number(mo) - 1] : undefined;
+  if (!month) return value;
+  return lang === "ru" ? `${Number(d)} ${month} ${y} г.` : `${Number(d)} ${month} ${y}`;
+}
