@@ -430,61 +430,7 @@ describe("applications", () => {
     const cancelled = await json<App>(await api(petr, `/applications/${callout.id}/cancel`, { method: "POST" }));
     expect(cancelled.status).toBe("cancelled");
     expect((await move(callout.id, "in_work")).status).toBe(409);
-    const kzn = makeAccountNo("40300000005");
-    const noBank = await api(petr, "/applications", {
-      method: "POST",
-      body: JSON.stringify({ kind: "termination", accountNo: kzn, refund: "bank" }),
-    });
-    expect(noBank.status).toBe(400);
-    const term = await json<App>(
-      await api(petr, "/applications", { method: "POST", body: JSON.stringify({ kind: "termination", accountNo: kzn, refund: "card" }) }),
-    );
-    const balance = async () =>
-      Number(
-        (
-          await (
-            await raw(kzn)
-          )
-            .prepare("SELECT coalesce(sum(amount_kop), 0) s FROM ledger_entries WHERE account_no = ?")
-            .bind(kzn)
-            .first<{ s: number }>()
-        )?.s,
-      );
-    const before = await balance();
-    await move(term.id, "in_work");
-    await move(term.id, "done");
-    await move(term.id, "done");
-    const d1 = await raw(kzn);
-    expect((await d1.prepare("SELECT status FROM accounts WHERE account_no = ?").bind(kzn).first<{ status: string }>())?.status).toBe(
-      "closed",
-    );
-    expect(
-      (
-        await d1
-          .prepare("SELECT count(*) n FROM account_services WHERE account_no = ? AND status != 'ended'")
-          .bind(kzn)
-          .first<{ n: number }>()
-      )?.n,
-    ).toBe(0);
-    expect(await balance()).toBe(Math.min(before, 0));
-    // Someone else's account: the same 404 as none; a relative who pays cannot close it.
-    expect(
-      (
-        await api(petr, "/applications", {
-          method: "POST",
-          body: JSON.stringify({ kind: "termination", accountNo: ANNA_NSK, refund: "none" }),
-        })
-      ).status,
-    ).toBe(404);
-    const anna = await login("anna");
-    expect(
-      (
-        await api(anna, "/applications", {
-          method: "POST",
-          body: JSON.stringify({ kind: "termination", accountNo: MARIA_SPB, refund: "none" }),
-        })
-      ).status,
-    ).toBe(403);
+    // The termination itself (an SMS code, the refund): test/worker/termination.test.ts.
   });
 
   it("limits how many applications one subscriber makes a day", async () => {

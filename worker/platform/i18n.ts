@@ -126,6 +126,10 @@ const messages = {
   "field.application.phone": { ru: "Укажите телефон для связи", en: "Enter a contact phone" },
   "field.application.no_coverage": { ru: "По этому адресу подключения пока нет", en: "This address is not covered yet" },
   "field.application.region": { ru: "Этот счёт в другом регионе", en: "This account is in another region" },
+  "field.application.refund_card": {
+    ru: "С этого счёта не платили картой: укажите реквизиты для возврата",
+    en: "No card payment was made to this account: enter bank details for the refund",
+  },
   "field.application.bank": { ru: "Укажите реквизиты для возврата", en: "Enter the bank details for the refund" },
   "field.tariff.unavailable": { ru: "Этот тариф здесь недоступен", en: "This tariff is not available here" },
   "field.coverage.street": { ru: "Укажите улицу", en: "Enter the street" },

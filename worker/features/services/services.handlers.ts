@@ -9,7 +9,7 @@ import { regionByCode } from "../../platform/region";
 import { requireSession, requireStepUp } from "../../platform/session";
 import * as q from "./applications.queries";
 import * as apps from "./applications.service";
-import { applyFor } from "./requests.service";
+import { applyFor, terminationQuote } from "./requests.service";
 import type * as r from "./services.routes";
 import * as svc from "./services.service";
 
@@ -100,9 +100,16 @@ export const streetsHandler: RouteHandler<typeof r.streetsRoute, AppEnv> = async
 };
 
 export const createApplicationHandler: RouteHandler<typeof r.createApplicationRoute, AppEnv> = async (c) => {
-  const app = await applyFor(c.get("data"), notifier(c.env), who(c), c.get("region")?.code ?? null, c.req.valid("json"));
+  const app = await applyFor(c.get("data"), notifier(c.env), who(c), c.get("region")?.code ?? null, c.req.valid("json"), new Date(), () =>
+    requireStepUp(c),
+  );
   noStore(c);
   return c.json(app, 201);
+};
+
+export const terminationQuoteHandler: RouteHandler<typeof r.terminationQuoteRoute, AppEnv> = async (c) => {
+  noStore(c);
+  return c.json(await terminationQuote(c.get("data"), who(c), c.req.valid("param").accountNo), 200);
 };
 
 export const myApplicationsHandler: RouteHandler<typeof r.myApplicationsRoute, AppEnv> = async (c) => {

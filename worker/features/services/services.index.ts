@@ -18,6 +18,7 @@ export const servicesRouter = createRouter()
   .openapi(r.coverageRoute, h.coverageHandler)
   .openapi(r.streetsRoute, h.streetsHandler)
   .openapi(r.createApplicationRoute, h.createApplicationHandler)
+  .openapi(r.terminationQuoteRoute, h.terminationQuoteHandler)
   .openapi(r.myApplicationsRoute, h.myApplicationsHandler)
   .openapi(r.myApplicationRoute, h.myApplicationHandler)
   .openapi(r.cancelApplicationRoute, h.cancelApplicationHandler);

@@ -370,9 +370,32 @@ export const createApplicationRoute = createRoute({
     201: jsonResponse("Received", ApplicationDto),
     400: problem("Check the fields"),
     401: unauthorized,
-    403: holderOnly,
+    403: problem("Only the contract holder; a termination also needs a fresh SMS code (step_up_required)"),
     404: notFound,
     409: problem("The service already has an open application of this kind"),
+  },
+});
+
+export const terminationQuoteRoute = createRoute({
+  method: "get",
+  path: "/accounts/{accountNo}/termination",
+  tags: ["Applications"],
+  summary: "Before a termination: the balance left and the card of the last payment, where a refund goes",
+  request: { params: AccountParam },
+  responses: {
+    200: jsonResponse(
+      "What a termination refunds and where",
+      z
+        .object({
+          accountNo: z.string(),
+          balanceKop: z.number().int(),
+          refundCard: z.object({ last4: z.string(), brand: z.string().nullable() }).nullable(),
+        })
+        .openapi("TerminationQuote"),
+    ),
+    401: unauthorized,
+    403: holderOnly,
+    404: notFound,
   },
 });
 
