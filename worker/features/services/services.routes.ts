@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { VISIT_WINDOWS } from "../../data/visits.data";
 import { APPLICATION_KINDS, APPLICATION_STATUSES, TARIFF_KINDS } from "../../db/schema/region";
 import { jsonBody, jsonResponse, problem } from "../../platform/openapi";
 
@@ -308,6 +309,14 @@ export const ApplicationDto = z
     preferredDay: z.string().nullable(),
     preferredSlot: z.string().nullable(),
     technician: z.string().nullable(),
+    visit: z
+      .object({
+        day: z.string(),
+        slot: z.string(),
+        cutoffAt: z.string().openapi({ description: "Until then the visit can be moved or cancelled (18:00 local the day before)" }),
+        changeable: z.boolean(),
+      })
+      .nullable(),
     details: z.record(z.string(), z.unknown()),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -316,7 +325,7 @@ export const ApplicationDto = z
   })
   .openapi("Application");
 
-const SLOTS = ["09-13", "13-17", "17-21"] as const;
+const SLOTS = VISIT_WINDOWS;
 export const createApplicationRoute = createRoute({
   method: "post",
   path: "/applications",
@@ -427,6 +436,52 @@ export const cancelApplicationRoute = createRoute({
     401: unauthorized,
     404: problem("Not yours or none"),
     409: problem("Already in work"),
+  },
+});
+
+export const visitSlotsRoute = createRoute({
+  method: "get",
+  path: "/applications/{id}/visit/slots",
+  tags: ["Applications"],
+  summary: "Free windows to move a technician visit to, from the first day whose cutoff has not passed",
+  request: { params: z.object({ id: z.string().max(64) }) },
+  responses: {
+    200: jsonResponse(
+      "Days and windows with free places",
+      z
+        .object({
+          visit: ApplicationDto.shape.visit.unwrap(),
+          cutoffHour: z.number().int(),
+          days: z.array(
+            z.object({
+              day: z.string(),
+              slots: z.array(z.object({ slot: z.string(), free: z.number().int(), current: z.boolean() })),
+            }),
+          ),
+        })
+        .openapi("VisitSlots"),
+    ),
+    401: unauthorized,
+    404: problem("Not yours or none"),
+    409: problem("The application has no visit"),
+  },
+});
+
+export const moveVisitRoute = createRoute({
+  method: "put",
+  path: "/applications/{id}/visit",
+  tags: ["Applications"],
+  summary: "Moves a technician visit to a free window until 18:00 local the day before; the same move again answers the same",
+  request: {
+    params: z.object({ id: z.string().max(64) }),
+    body: jsonBody(z.object({ day: Day, slot: z.enum(VISIT_WINDOWS) })),
+  },
+  responses: {
+    200: jsonResponse("Moved", ApplicationDto),
+    400: problem("Check the fields"),
+    401: unauthorized,
+    404: problem("Not yours or none"),
+    409: problem("The window is full, the cutoff has passed, or there is no visit"),
   },
 });
 
