@@ -314,6 +314,7 @@ export const ApplicationDto = z
         day: z.string(),
         slot: z.string(),
         cutoffAt: z.string().openapi({ description: "Until then the visit can be moved or cancelled (18:00 local the day before)" }),
+        cutoffHour: z.number().int().openapi({ description: "The cutoff's local hour on the day before the visit" }),
         changeable: z.boolean(),
       })
       .nullable(),

@@ -19,6 +19,8 @@ export function visitOf(app: q.Application, now = new Date()) {
     day: app.preferredDay,
     slot: app.preferredSlot,
     cutoffAt: cutoff.toISOString(),
+    /** The same cutoff as the region's clock reads it: this hour of the day before. */
+    cutoffHour: VISIT_CUTOFF_HOUR,
     changeable: OPEN.includes(app.status) && now < cutoff,
   };
 }
