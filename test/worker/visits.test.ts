@@ -46,8 +46,12 @@ describe("technician visits (выезд специалиста)", () => {
     const target = addDays(first, 3);
     await callout(target, "13-17");
     await callout(target, "13-17");
-    const movers = [];
-    for (let i = 0; i < 4; i++) movers.push(await callout(addDays(first, 2), "09-13"));
+    const movers = [
+      await callout(addDays(first, 2), "09-13"),
+      await callout(addDays(first, 2), "13-17"),
+      await callout(addDays(first, 2), "17-21"),
+      await callout(addDays(first, 1), "09-13"),
+    ];
     const before = await json<Slots>(await api(anna, `/applications/${movers[0]}/visit/slots`));
     expect(before.days.find((d) => d.day === target)?.slots.find((s) => s.slot === "13-17")?.free).toBe(1);
     const answers = await Promise.all(movers.map((id) => moveTo(anna, id, target, "13-17")));
@@ -108,10 +112,34 @@ describe("technician visits (выезд специалиста)", () => {
     expect(moved.visit).toMatchObject({ day: addDays(day, 1), slot: "13-17" });
   });
 
+  it("does not book a new call-out into a full window", async () => {
+    const anna = await login("anna");
+    const day = addDays(firstBookableDay("nsk", new Date()), 7);
+    const ids = [await callout(day, "17-21"), await callout(day, "17-21"), await callout(day, "17-21")];
+    const apply = (slot: string) =>
+      api(anna, "/applications", {
+        method: "POST",
+        body: JSON.stringify({
+          kind: "callout",
+          accountNo: ANNA_NSK,
+          problem: "Нет интернета",
+          preferredDay: day,
+          preferredSlot: slot,
+          contactPhone: "+79000000001",
+        }),
+      });
+    const full = await apply("17-21");
+    expect(full.status).toBe(409);
+    expect((await json<Problem>(full)).type).toBe("urn:kabinet:problem:visit-slot-taken");
+    const slots = await json<Slots>(await api(anna, `/applications/${ids[0]}/visit/slots`));
+    expect(slots.days.find((d) => d.day === day)?.slots.find((s) => s.slot === "17-21")?.free).toBe(0);
+    expect((await apply("13-17")).status).toBe(201);
+  });
+
   it("answers someone else's application the same 404 as none, and bad input with a 400 naming the field", async () => {
     const petr = await login("petr");
     const anna = await login("anna");
-    const id = await callout(addDays(firstBookableDay("nsk", new Date()), 2), "09-13");
+    const id = await callout(addDays(firstBookableDay("nsk", new Date()), 8), "09-13");
     for (const res of [
       await api(petr, `/applications/${id}/visit/slots`),
       await moveTo(petr, id, addDays(firstBookableDay("nsk", new Date()), 3), "09-13"),

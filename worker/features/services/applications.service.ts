@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { VISIT_CUTOFF_HOUR } from "../../data/visits.data";
+import { VISIT_CUTOFF_HOUR, visitCapacity } from "../../data/visits.data";
 import { accountDirectory, accountLinks, subscribers } from "../../db/schema/global";
 import type { ApplicationKind, ApplicationStatus } from "../../db/schema/region";
 import { randomDigits } from "../../platform/crypto";
@@ -68,7 +68,8 @@ export async function createApplication(data: DataAccess, notify: Notify, input:
       updatedAt: now,
     };
     try {
-      await q.insertApplication(db, candidate, newId(now.getTime()));
+      const booked = await q.insertApplication(db, candidate, newId(now.getTime()), visitCapacity(input.region));
+      if (!booked) throw new AppError(409, "visit_slot_taken");
       row = candidate;
     } catch (e) {
       const message = String(e);
