@@ -120,6 +120,19 @@ const messages = {
     ru: "Заявку нельзя перевести из статуса «{from}» в «{to}»",
     en: "The application cannot go from “{from}” to “{to}”",
   },
+  "problem.visit_cutoff": {
+    ru: "Визит можно перенести или отменить до {hour}:00 накануне",
+    en: "A visit can be moved or cancelled until {hour}:00 the day before",
+  },
+  "problem.visit_slot_taken": {
+    ru: "Это время уже занято: выберите другое",
+    en: "That time is taken: please choose another",
+  },
+  "problem.visit_none": { ru: "В этой заявке нет визита специалиста", en: "This application has no technician visit" },
+  "field.visit.day": {
+    ru: "Выберите день не раньше, чем через сутки, и в пределах двух недель",
+    en: "Choose a day after the cutoff, within two weeks",
+  },
   "field.application.technician": { ru: "Укажите специалиста", en: "Name the technician" },
   "field.application.day": {
     ru: "Выберите день с завтрашнего и не позже чем через 30 дней",
@@ -128,6 +141,10 @@ const messages = {
   "field.application.phone": { ru: "Укажите телефон для связи", en: "Enter a contact phone" },
   "field.application.no_coverage": { ru: "По этому адресу подключения пока нет", en: "This address is not covered yet" },
   "field.application.region": { ru: "Этот счёт в другом регионе", en: "This account is in another region" },
+  "field.application.refund_card": {
+    ru: "С этого счёта не платили картой: укажите реквизиты для возврата",
+    en: "No card payment was made to this account: enter bank details for the refund",
+  },
   "field.application.bank": { ru: "Укажите реквизиты для возврата", en: "Enter the bank details for the refund" },
   "field.tariff.unavailable": { ru: "Этот тариф здесь недоступен", en: "This tariff is not available here" },
   "field.line_check.kind": {

@@ -3,7 +3,12 @@ import type { Account, LedgerEntry } from "../../../worker/features/accounts/acc
 import type { ProfileDto, SessionDto } from "../../../worker/features/auth/auth.routes";
 import type { Payment } from "../../../worker/features/payments/payments.routes";
 import type { Receipt } from "../../../worker/features/payments/receipts";
-import type { ApplicationDto as Application, Tariff as ServiceTariff } from "../../../worker/features/services/services.routes";
+import type {
+  ApplicationDto as Application,
+  Tariff as ServiceTariff,
+  terminationQuoteRoute,
+  visitSlotsRoute,
+} from "../../../worker/features/services/services.routes";
 import type { Report as UsageReport, UsageView } from "../../../worker/features/usage/usage.routes";
 
 export type PaymentDto = z.infer<typeof Payment>;
@@ -405,6 +410,8 @@ export const usageApi = {
 
 export type ServiceTariffDto = z.infer<typeof ServiceTariff>;
 export type ApplicationDto = z.infer<typeof Application>;
+export type VisitSlotsDto = z.infer<(typeof visitSlotsRoute)["responses"][200]["content"]["application/json"]["schema"]>;
+export type TerminationQuoteDto = z.infer<(typeof terminationQuoteRoute)["responses"][200]["content"]["application/json"]["schema"]>;
 export interface TariffOfferDto {
   accountNo: string;
   serviceId: string;
@@ -524,6 +531,10 @@ export const servicesApi = {
   applications: () => request<Items<ApplicationDto>>("/api/v1/applications").then((r) => r.items),
   application: (id: string) => request<ApplicationDto>(`/api/v1/applications/${encodeURIComponent(id)}`),
   cancel: (id: string) => send<ApplicationDto>("POST", `/api/v1/applications/${encodeURIComponent(id)}/cancel`),
+  visitSlots: (id: string) => request<VisitSlotsDto>(`/api/v1/applications/${encodeURIComponent(id)}/visit/slots`),
+  moveVisit: (id: string, day: string, slot: string) =>
+    put<ApplicationDto>(`/api/v1/applications/${encodeURIComponent(id)}/visit`, { day, slot }),
+  terminationQuote: (no: string) => request<TerminationQuoteDto>(`${acc(no)}/termination`),
 };
 
 /** The operators' API, with the token the operator typed (kept for this tab only). */

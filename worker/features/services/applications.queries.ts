@@ -75,10 +75,53 @@ export function insertDirectoryEntry(db: GlobalDb, row: typeof applicationDirect
 
 /**
  * The application and its first event, in one transaction. The number is
- * unique (an index); a clash is the caller's to retry with another.
+ * unique (an index); a clash is the caller's to retry with another. With a
+ * visit capacity, false when the visit's window is full (nothing written).
  */
-export function insertApplication(db: RegionDb, row: NewApplication, eventId: string) {
-  return db.batch([
+export async function insertApplication(db: RegionDb, row: NewApplication, eventId: string, visitCapacity?: number): Promise<boolean> {
+  if (visitCapacity !== undefined && row.preferredDay && row.preferredSlot) {
+    // A visit takes a place in its window: the row goes in only while the window has fewer open visits than its
+    // capacity, counted in the same statement (parallel requests cannot both take the last place).
+    const created = row.createdAt instanceof Date ? row.createdAt.getTime() : Date.now();
+    const [inserted] = await rawBatch(db, [
+      [
+        `INSERT INTO applications (id, number, region, subscriber_id, account_no, service_id, kind, status, address, contact_phone,
+           preferred_day, preferred_slot, technician, details, effects_at, created_at, updated_at)
+         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL, ?, ?
+         WHERE (SELECT count(*) FROM applications WHERE region = ? AND preferred_day = ? AND preferred_slot = ?
+                AND status IN ('received', 'in_work', 'technician_assigned')) < ?`,
+        row.id,
+        row.number,
+        row.region,
+        row.subscriberId,
+        row.accountNo ?? null,
+        row.serviceId ?? null,
+        row.kind,
+        row.status,
+        row.address ?? null,
+        row.contactPhone ?? null,
+        row.preferredDay,
+        row.preferredSlot,
+        row.details,
+        created,
+        created,
+        row.region,
+        row.preferredDay,
+        row.preferredSlot,
+        visitCapacity,
+      ],
+      [
+        `INSERT INTO application_events (id, application_id, from_status, to_status, actor, comment, at)
+           SELECT ?, ?, NULL, ?, 'subscriber', NULL, ? WHERE changes() = 1`,
+        eventId,
+        row.id,
+        row.status,
+        created,
+      ],
+    ]);
+    return (inserted?.meta.changes ?? 0) === 1;
+  }
+  await db.batch([
     db.insert(applications).values(row),
     db.insert(applicationEvents).values({
       id: eventId,
@@ -90,6 +133,7 @@ export function insertApplication(db: RegionDb, row: NewApplication, eventId: st
       at: row.createdAt,
     }),
   ]);
+  return true;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import { VISIT_CUTOFF_HOUR, visitCapacity } from "../../data/visits.data";
 import { accountDirectory, accountLinks, subscribers } from "../../db/schema/global";
 import type { ApplicationKind, ApplicationStatus } from "../../db/schema/region";
 import { randomDigits } from "../../platform/crypto";
@@ -11,6 +12,7 @@ import { guardCount, POLICY } from "../../platform/throttle";
 import type { NotificationMessage } from "../notifications/notifications.messages";
 import { type Actor, canMove, KIND_LABELS, nextStatuses, STATUS_LABELS } from "./applications.machine";
 import * as q from "./applications.queries";
+import { visitOf } from "./visits.rules";
 
 export type Notify = (m: NotificationMessage) => Promise<void>;
 
@@ -66,7 +68,8 @@ export async function createApplication(data: DataAccess, notify: Notify, input:
       updatedAt: now,
     };
     try {
-      await q.insertApplication(db, candidate, newId(now.getTime()));
+      const booked = await q.insertApplication(db, candidate, newId(now.getTime()), visitCapacity(input.region));
+      if (!booked) throw new AppError(409, "visit_slot_taken");
       row = candidate;
     } catch (e) {
       const message = String(e);
@@ -138,6 +141,7 @@ export function applicationView(
   events: q.ApplicationEvent[] | null,
   actor: Actor,
   service: Names | null = recordedService(app),
+  now = new Date(),
 ) {
   return {
     id: app.id,
@@ -155,6 +159,8 @@ export function applicationView(
     preferredDay: app.preferredDay,
     preferredSlot: app.preferredSlot,
     technician: app.technician,
+    /** The technician's visit: day, window and until when it can be moved or cancelled. */
+    visit: visitOf(app, now),
     details: JSON.parse(app.details) as Record<string, unknown>,
     createdAt: app.createdAt.toISOString(),
     updatedAt: app.updatedAt.toISOString(),
@@ -250,6 +256,10 @@ export async function withdrawApplication(data: DataAccess, notify: Notify, subs
     return app?.status === "cancelled" ? applicationView(app, await q.selectEvents(found.db, id), "subscriber") : null;
   };
   if (found.app.status === "cancelled") return (await withdrawn()) as ReturnType<typeof applicationView>;
+  // A visit is cancelled, like moved, only until the cutoff (the crews' routes are made then).
+  const visit = visitOf(found.app, now);
+  if (visit && !visit.changeable && q.OPEN_STATUSES.includes(found.app.status as (typeof q.OPEN_STATUSES)[number]))
+    throw new AppError(409, "visit_cutoff", { hour: VISIT_CUTOFF_HOUR });
   try {
     return await transition(data, notify, id, "cancelled", "subscriber", { subscriberId }, now);
   } catch (e) {

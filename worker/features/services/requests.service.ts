@@ -5,6 +5,7 @@ import { AppError, type FieldError } from "../../platform/errors";
 import { normalizePhone } from "../../platform/identifiers";
 import { addDays, localDay, regionByCode, regionTz } from "../../platform/region";
 import { requireAccount } from "../accounts/accounts.service";
+import { balanceOf } from "../billing/billing.service";
 import { applicationView, createApplication, type Notify } from "./applications.service";
 import { lineOf } from "./line-check.service";
 import * as q from "./services.queries";
@@ -21,6 +22,18 @@ function checkVisit(region: string, day: string, phone: string, now: Date, error
   return contact;
 }
 
+/** «Расторжение договора» before confirming: what is left on the account and the card a refund goes back to. */
+export async function terminationQuote(data: DataAccess, subscriberId: string, accountNo: string) {
+  const link = await requireAccount(data.global, subscriberId, accountNo, "owner");
+  const db = data.shard(link.shard);
+  const [balanceKop, card] = await Promise.all([balanceOf(db, link.accountNo), q.selectLastPaymentCard(db, link.accountNo)]);
+  return {
+    accountNo: link.accountNo,
+    balanceKop,
+    refundCard: card?.last4 ? { last4: card.last4, brand: card.brand ?? null } : null,
+  };
+}
+
 /**
  * A subscriber's application, checked for its kind: a connection needs an
  * address the network reaches and a tariff that fits it (on this regional
@@ -34,6 +47,10 @@ export async function applyFor(
   body: Body,
   now = new Date(),
   lines: LineCheck = localLineCheck,
+  /** Throws 403 step_up_required unless the session has a fresh SMS code: termination needs one. */
+  requireStepUp: () => void = () => {
+    throw new AppError(403, "step_up_required");
+  },
 ) {
   const errors: FieldError[] = [];
   if (body.kind === "connection") {
@@ -98,7 +115,12 @@ export async function applyFor(
   }
   if (body.kind === "termination") {
     if (body.refund === "bank" && !body.bankDetails?.trim()) errors.push({ field: "bankDetails", message: "field.application.bank" });
+    const quote = await terminationQuote(data, subscriberId, link.accountNo);
+    if (body.refund === "card" && quote.balanceKop > 0 && !quote.refundCard)
+      errors.push({ field: "refund", message: "field.application.refund_card" });
     if (errors.length) throw new AppError(400, "validation", {}, errors);
+    // Closing the contract and sending money out: only with a fresh SMS code.
+    requireStepUp();
     const svc = await q.selectServices(db, link.accountNo);
     const app = await createApplication(
       data,
@@ -111,6 +133,10 @@ export async function applyFor(
         address: null,
         details: {
           refund: body.refund,
+          refundCard:
+            body.refund === "card" && quote.refundCard
+              ? `${quote.refundCard.brand ? `${quote.refundCard.brand} ` : ""}•••• ${quote.refundCard.last4}`
+              : null,
           bankDetails: body.bankDetails ?? null,
           reason: body.reason ?? null,
           services: svc.map((s) => s.tariff.nameRu),

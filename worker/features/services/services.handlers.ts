@@ -12,9 +12,10 @@ import * as q from "./applications.queries";
 import * as apps from "./applications.service";
 import { checkLine } from "./line-check.service";
 import { accountPackages } from "./packages.service";
-import { applyFor } from "./requests.service";
+import { applyFor, terminationQuote } from "./requests.service";
 import type * as r from "./services.routes";
 import * as svc from "./services.service";
+import { moveVisit, visitSlots } from "./visits.service";
 
 const noStore = (c: Context<AppEnv>) => c.header("cache-control", "private, no-store");
 const who = (c: Context<AppEnv>) => requireSession(c).subscriberId;
@@ -122,9 +123,15 @@ export const createApplicationHandler: RouteHandler<typeof r.createApplicationRo
     c.req.valid("json"),
     new Date(),
     lineCheckFor(c.env),
+    () => requireStepUp(c),
   );
   noStore(c);
   return c.json(app, 201);
+};
+
+export const terminationQuoteHandler: RouteHandler<typeof r.terminationQuoteRoute, AppEnv> = async (c) => {
+  noStore(c);
+  return c.json(await terminationQuote(c.get("data"), who(c), c.req.valid("param").accountNo), 200);
 };
 
 export const myApplicationsHandler: RouteHandler<typeof r.myApplicationsRoute, AppEnv> = async (c) => {
@@ -139,6 +146,15 @@ export const myApplicationHandler: RouteHandler<typeof r.myApplicationRoute, App
 
 export const cancelApplicationHandler: RouteHandler<typeof r.cancelApplicationRoute, AppEnv> = async (c) => {
   return c.json(await apps.withdrawApplication(c.get("data"), notifier(c.env), who(c), c.req.valid("param").id), 200);
+};
+
+export const visitSlotsHandler: RouteHandler<typeof r.visitSlotsRoute, AppEnv> = async (c) => {
+  noStore(c);
+  return c.json(await visitSlots(c.get("data"), who(c), c.req.valid("param").id), 200);
+};
+
+export const moveVisitHandler: RouteHandler<typeof r.moveVisitRoute, AppEnv> = async (c) => {
+  return c.json(await moveVisit(c.get("data"), who(c), c.req.valid("param").id, c.req.valid("json")), 200);
 };
 
 export const opsApplicationsHandler: RouteHandler<typeof r.opsApplicationsRoute, AppEnv> = async (c) => {

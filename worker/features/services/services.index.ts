@@ -20,9 +20,12 @@ export const servicesRouter = createRouter()
   .openapi(r.coverageRoute, h.coverageHandler)
   .openapi(r.streetsRoute, h.streetsHandler)
   .openapi(r.createApplicationRoute, h.createApplicationHandler)
+  .openapi(r.terminationQuoteRoute, h.terminationQuoteHandler)
   .openapi(r.myApplicationsRoute, h.myApplicationsHandler)
   .openapi(r.myApplicationRoute, h.myApplicationHandler)
-  .openapi(r.cancelApplicationRoute, h.cancelApplicationHandler);
+  .openapi(r.cancelApplicationRoute, h.cancelApplicationHandler)
+  .openapi(r.visitSlotsRoute, h.visitSlotsHandler)
+  .openapi(r.moveVisitRoute, h.moveVisitHandler);
 
 /** Operators move applications through their statuses (Bearer OPERATOR_TOKEN, like the rest of /ops). */
 export const opsApplicationsRouter = createRouter();

@@ -4,6 +4,7 @@ import {
   accountServices,
   accounts,
   coverage,
+  payments,
   serviceOptions,
   type TariffKind,
   tariffChanges,
@@ -21,6 +22,17 @@ export function selectService(db: RegionDb, accountNo: string, serviceId: string
     .innerJoin(tariffs, eq(tariffs.id, accountServices.tariffId))
     .innerJoin(accounts, eq(accounts.accountNo, accountServices.accountNo))
     .where(and(eq(accountServices.id, serviceId), eq(accountServices.accountNo, accountNo)))
+    .get();
+}
+
+/** The card the account's last successful card payment came from (a refund on termination goes back to it). */
+export function selectLastPaymentCard(db: RegionDb, accountNo: string) {
+  return db
+    .select({ last4: payments.cardLast4, brand: payments.cardBrand })
+    .from(payments)
+    .where(and(eq(payments.accountNo, accountNo), eq(payments.status, "succeeded"), sql`${payments.cardLast4} IS NOT NULL`))
+    .orderBy(sql`${payments.createdAt} DESC`, sql`${payments.id} DESC`)
+    .limit(1)
     .get();
 }
 

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { VISIT_WINDOWS } from "../../data/visits.data";
 import { APPLICATION_KINDS, APPLICATION_STATUSES, TARIFF_KINDS } from "../../db/schema/region";
 import { jsonBody, jsonResponse, problem } from "../../platform/openapi";
 
@@ -368,6 +369,15 @@ export const ApplicationDto = z
     preferredDay: z.string().nullable(),
     preferredSlot: z.string().nullable(),
     technician: z.string().nullable(),
+    visit: z
+      .object({
+        day: z.string(),
+        slot: z.string(),
+        cutoffAt: z.string().openapi({ description: "Until then the visit can be moved or cancelled (18:00 local the day before)" }),
+        cutoffHour: z.number().int().openapi({ description: "The cutoff's local hour on the day before the visit" }),
+        changeable: z.boolean(),
+      })
+      .nullable(),
     details: z.record(z.string(), z.unknown()),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -376,7 +386,7 @@ export const ApplicationDto = z
   })
   .openapi("Application");
 
-const SLOTS = ["09-13", "13-17", "17-21"] as const;
+const SLOTS = VISIT_WINDOWS;
 export const createApplicationRoute = createRoute({
   method: "post",
   path: "/applications",
@@ -435,9 +445,32 @@ export const createApplicationRoute = createRoute({
     201: jsonResponse("Received", ApplicationDto),
     400: problem("Check the fields"),
     401: unauthorized,
-    403: holderOnly,
+    403: problem("Only the contract holder; a termination also needs a fresh SMS code (step_up_required)"),
     404: notFound,
     409: problem("The service already has an open application of this kind"),
+  },
+});
+
+export const terminationQuoteRoute = createRoute({
+  method: "get",
+  path: "/accounts/{accountNo}/termination",
+  tags: ["Applications"],
+  summary: "Before a termination: the balance left and the card of the last payment, where a refund goes",
+  request: { params: AccountParam },
+  responses: {
+    200: jsonResponse(
+      "What a termination refunds and where",
+      z
+        .object({
+          accountNo: z.string(),
+          balanceKop: z.number().int(),
+          refundCard: z.object({ last4: z.string(), brand: z.string().nullable() }).nullable(),
+        })
+        .openapi("TerminationQuote"),
+    ),
+    401: unauthorized,
+    403: holderOnly,
+    404: notFound,
   },
 });
 
@@ -469,6 +502,52 @@ export const cancelApplicationRoute = createRoute({
     401: unauthorized,
     404: problem("Not yours or none"),
     409: problem("Already in work"),
+  },
+});
+
+export const visitSlotsRoute = createRoute({
+  method: "get",
+  path: "/applications/{id}/visit/slots",
+  tags: ["Applications"],
+  summary: "Free windows to move a technician visit to, from the first day whose cutoff has not passed",
+  request: { params: z.object({ id: z.string().max(64) }) },
+  responses: {
+    200: jsonResponse(
+      "Days and windows with free places",
+      z
+        .object({
+          visit: ApplicationDto.shape.visit.unwrap(),
+          cutoffHour: z.number().int(),
+          days: z.array(
+            z.object({
+              day: z.string(),
+              slots: z.array(z.object({ slot: z.string(), free: z.number().int(), current: z.boolean() })),
+            }),
+          ),
+        })
+        .openapi("VisitSlots"),
+    ),
+    401: unauthorized,
+    404: problem("Not yours or none"),
+    409: problem("The application has no visit"),
+  },
+});
+
+export const moveVisitRoute = createRoute({
+  method: "put",
+  path: "/applications/{id}/visit",
+  tags: ["Applications"],
+  summary: "Moves a technician visit to a free window until 18:00 local the day before; the same move again answers the same",
+  request: {
+    params: z.object({ id: z.string().max(64) }),
+    body: jsonBody(z.object({ day: Day, slot: z.enum(VISIT_WINDOWS) })),
+  },
+  responses: {
+    200: jsonResponse("Moved", ApplicationDto),
+    400: problem("Check the fields"),
+    401: unauthorized,
+    404: problem("Not yours or none"),
+    409: problem("The window is full, the cutoff has passed, or there is no visit"),
   },
 });
 

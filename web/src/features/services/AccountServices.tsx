@@ -2,10 +2,12 @@ import { A, useNavigate } from "@solidjs/router";
 import { createResource, createSignal, For, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
-import { type OptionsDto, servicesApi } from "../../lib/api";
+import { api, type OptionsDto, servicesApi } from "../../lib/api";
 import { createAction } from "../../lib/createAction";
 import { formatRub } from "../../lib/format";
 import { useOnline } from "../../lib/online";
+import { runOrStepUp } from "../../lib/stepUp";
+import { CodeField } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
 
 type Option = OptionsDto["services"][number]["options"][number];
@@ -119,26 +121,56 @@ export function AccountServices(props: { accountNo: string }) {
   );
 }
 
-/** «Расторжение договора»: the form, with what to do with the money left on the account. */
+/**
+ * «Расторжение договора»: the form, with where the money left on the account
+ * goes (the card of the last payment, or bank details) shown before
+ * confirming, and confirmed with a fresh SMS code.
+ */
 export function Termination(props: { accountNo: string; balanceKop: number }) {
   const { t, lang } = useI18n();
   const navigate = useNavigate();
   const online = useOnline();
   const [open, setOpen] = createSignal(false);
-  const [refund, setRefund] = createSignal<"card" | "bank" | "none">(props.balanceKop > 0 ? "card" : "none");
+  const [quote, { refetch }] = createResource(
+    () => (open() ? props.accountNo : false),
+    (no) => servicesApi.terminationQuote(no),
+  );
+  const [picked, setPicked] = createSignal<"card" | "bank" | null>(null);
+  const [stage, setStage] = createSignal<"form" | "code">("form");
+  const balanceKop = () => quote()?.balanceKop ?? props.balanceKop;
+  const cardName = () => {
+    const c = quote()?.refundCard;
+    return c ? `${c.brand ? `${c.brand} ` : ""}•••• ${c.last4}` : null;
+  };
+  /** The refund method: what the subscriber picked, else the card when there is one, else the bank. */
+  const refund = (): "card" | "bank" | "none" =>
+    balanceKop() <= 0 ? "none" : (picked() ?? (cardName() ? "card" : "bank")) === "card" && cardName() ? "card" : "bank";
+  const method = () => {
+    const text = refund() === "card" ? t("termination.refund.card.named", { card: cardName() ?? "" }) : t("termination.refund.bank");
+    return text.charAt(0).toLowerCase() + text.slice(1);
+  };
   const a = createAction();
   const submit = (e: SubmitEvent) => {
     e.preventDefault();
     const f = new FormData(e.currentTarget as HTMLFormElement);
     void a.run(async () => {
-      const app = await servicesApi.apply({
-        kind: "termination",
-        accountNo: props.accountNo,
-        refund: refund(),
-        bankDetails: String(f.get("bankDetails") ?? "") || undefined,
-        reason: String(f.get("reason") ?? "") || undefined,
-      });
-      navigate(`/applications/${app.id}`);
+      if (stage() === "code") await api.verifyStepUp(String(f.get("code") ?? ""));
+      let id: string | undefined;
+      const ran = await runOrStepUp(
+        async () => {
+          id = (
+            await servicesApi.apply({
+              kind: "termination",
+              accountNo: props.accountNo,
+              refund: refund(),
+              bankDetails: String(f.get("bankDetails") ?? "") || undefined,
+              reason: String(f.get("reason") ?? "") || undefined,
+            })
+          ).id;
+        },
+        () => setStage("code"),
+      );
+      if (ran && id) navigate(`/applications/${id}`);
     });
   };
   return (
@@ -152,36 +184,52 @@ export function Termination(props: { accountNo: string; balanceKop: number }) {
           </button>
         }
       >
-        <form class="form" onSubmit={submit}>
-          <p class="muted">{t("termination.lead")}</p>
-          <Show when={props.balanceKop > 0}>
-            <fieldset class="radios">
-              <legend>{t("termination.refund", { amount: formatRub(props.balanceKop, lang()) })}</legend>
-              <For each={["card", "bank"] as const}>
-                {(r) => (
+        <Loadable resource={quote} onRetry={refetch}>
+          {() => (
+            <form class="form" onSubmit={submit}>
+              <p class="muted">{t("termination.lead")}</p>
+              <Show when={balanceKop() > 0}>
+                <fieldset class="radios" disabled={stage() === "code"}>
+                  <legend>{t("termination.refund", { amount: formatRub(balanceKop(), lang()) })}</legend>
+                  <Show when={cardName()} fallback={<p class="small muted">{t("termination.refund.card.none")}</p>}>
+                    {(card) => (
+                      <label>
+                        <input type="radio" name="refund" value="card" checked={refund() === "card"} onChange={() => setPicked("card")} />
+                        {t("termination.refund.card.named", { card: card() })}
+                      </label>
+                    )}
+                  </Show>
                   <label>
-                    <input type="radio" name="refund" value={r} checked={refund() === r} onChange={() => setRefund(r)} />
-                    {t(`termination.refund.${r}`)}
+                    <input type="radio" name="refund" value="bank" checked={refund() === "bank"} onChange={() => setPicked("bank")} />
+                    {t("termination.refund.bank")}
                   </label>
-                )}
-              </For>
-            </fieldset>
-            <Show when={refund() === "bank"}>
+                </fieldset>
+                <Show when={refund() === "bank"}>
+                  <label class="field">
+                    <span>{t("termination.bank")}</span>
+                    <textarea name="bankDetails" rows="3" required maxlength="300" readOnly={stage() === "code"} />
+                  </label>
+                </Show>
+                <p class="notice" id="termination-summary">
+                  {t("termination.summary", { amount: formatRub(balanceKop(), lang()), method: method() })}
+                </p>
+              </Show>
               <label class="field">
-                <span>{t("termination.bank")}</span>
-                <textarea name="bankDetails" rows="3" required maxlength="300" />
+                <span>{t("termination.reason")}</span>
+                <textarea name="reason" rows="2" maxlength="500" readOnly={stage() === "code"} />
               </label>
-            </Show>
-          </Show>
-          <label class="field">
-            <span>{t("termination.reason")}</span>
-            <textarea name="reason" rows="2" maxlength="500" />
-          </label>
-          <ProblemAlert problem={a.problem()} />
-          <button type="submit" class="button button--danger" disabled={a.busy() || !online()}>
-            {t("termination.submit")}
-          </button>
-        </form>
+              <Show when={stage() === "code"}>
+                <CodeField problem={a.problem()} notice={t("stepUp.sent")} resend={api.startStepUp} />
+              </Show>
+              <Show when={stage() === "form"}>
+                <ProblemAlert problem={a.problem()} />
+              </Show>
+              <button type="submit" class="button button--danger" disabled={a.busy() || !online()} aria-busy={a.busy()}>
+                {stage() === "code" ? t("termination.submit") : t("termination.confirm")}
+              </button>
+            </form>
+          )}
+        </Loadable>
       </Show>
     </section>
   );

@@ -1,5 +1,5 @@
 import { A, useParams } from "@solidjs/router";
-import { createResource, For, Show } from "solid-js";
+import { createResource, createSignal, For, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { type ApplicationDto, servicesApi } from "../../lib/api";
@@ -9,6 +9,7 @@ import { useOnline } from "../../lib/online";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { RequireLogin } from "../auth/RequireLogin";
 import HelpLinks from "../help/HelpLinks";
+import { slotText, VisitCard } from "./VisitCard";
 
 /** "Отключение услуги «Домашний 500»": the kind of request and the service it is about. */
 export function ApplicationSubject(props: { app: Pick<ApplicationDto, "kindLabel" | "service"> }) {
@@ -21,9 +22,6 @@ export function ApplicationSubject(props: { app: Pick<ApplicationDto, "kindLabel
     </>
   );
 }
-
-/** "09-13" → "09:00–13:00". */
-const slotText = (slot: string) => slot.replace(/^(\d\d)-(\d\d)$/, "$1:00–$2:00");
 
 export function StatusBadge(props: { app: Pick<ApplicationDto, "status" | "statusLabel"> }) {
   const { lang } = useI18n();
@@ -77,10 +75,16 @@ export function ApplicationsPage() {
 
 /** One application: what it is, its status history, and "withdraw" while nobody has started on it. */
 export function ApplicationPage() {
-  const { t, lang } = useI18n();
   const params = useParams<{ id: string }>();
+  return <RequireLogin>{() => <ApplicationDetail id={params.id} />}</RequireLogin>;
+}
+
+/** The application page's content: details, the technician's visit (move it, until the cutoff), history, withdrawal. */
+export function ApplicationDetail(props: { id: string }) {
+  const { t, lang } = useI18n();
   const online = useOnline();
-  const [app, { refetch, mutate }] = createResource(() => params.id, servicesApi.application);
+  const [app, { refetch, mutate }] = createResource(() => props.id, servicesApi.application);
+  const [notice, setNotice] = createSignal<string | null>(null);
   const cancel = createAction();
   // What the application is about, each value as a person reads it (days in words, money, grouped account numbers).
   const detail = (a: ApplicationDto) => {
@@ -101,7 +105,7 @@ export function ApplicationPage() {
       a.address,
       day("fromDay") && `${t("apps.period")}: ${t("block.period", { from: day("fromDay") ?? "", to: day("toDay") ?? "" })}`,
       typeof d.feeKop === "number" && d.feeKop > 0 ? `${t("apps.fee")}: ${formatRub(d.feeKop, lang())}` : null,
-      a.preferredDay
+      a.preferredDay && !a.visit
         ? `${t("connect.day")}: ${formatDay(a.preferredDay, lang())}${a.preferredSlot ? `, ${slotText(a.preferredSlot)}` : ""}`
         : null,
       text("problem") && `${t("apps.problem")}: ${text("problem")}`,
@@ -112,52 +116,65 @@ export function ApplicationPage() {
     ].filter((x): x is string => Boolean(x));
   };
   return (
-    <RequireLogin>
-      {() => (
-        <Loadable resource={app} onRetry={refetch}>
-          {(a) => (
-            <>
-              <p class="small">
-                <A href="/applications">← {t("apps.title")}</A>
-              </p>
-              <h1>
-                {t("apps.number", { number: a.number })}: {a.kindLabel[lang()]}
-              </h1>
-              <p role="status">
-                {t("apps.status")}: <StatusBadge app={a} />
-              </p>
-              <ul class="plain">
-                <For each={detail(a)}>{(line) => <li>{line}</li>}</For>
-              </ul>
-              <h2>{t("apps.history")}</h2>
-              <ol class="timeline">
-                <For each={a.history ?? []}>
-                  {(h) => (
-                    <li>
-                      <strong>{h.label[lang()]}</strong> · <time datetime={h.at}>{formatMoment(h.at, lang())}</time>
-                      <Show when={h.comment}>
-                        <br />
-                        <span class="muted">{h.comment}</span>
-                      </Show>
-                    </li>
-                  )}
-                </For>
-              </ol>
-              <Show when={a.next.includes("cancelled") && a.kind !== "block"}>
-                <ProblemAlert problem={cancel.problem()} />
-                <button
-                  type="button"
-                  class="button"
-                  disabled={cancel.busy() || !online()}
-                  onClick={() => void cancel.run(async () => mutate(await servicesApi.cancel(a.id)))}
-                >
-                  {t("apps.cancel")}
-                </button>
-              </Show>
-            </>
-          )}
-        </Loadable>
+    <Loadable resource={app} onRetry={refetch}>
+      {(a) => (
+        <>
+          <p class="small">
+            <A href="/applications">← {t("apps.title")}</A>
+          </p>
+          <h1>
+            {t("apps.number", { number: a.number })}: {a.kindLabel[lang()]}
+          </h1>
+          <p role="status">
+            {t("apps.status")}: <StatusBadge app={a} />
+          </p>
+          <ul class="plain">
+            <For each={detail(a)}>{(line) => <li>{line}</li>}</For>
+          </ul>
+          <Show when={notice()}>
+            <p role="status" class="notice">
+              {notice()}
+            </p>
+          </Show>
+          <Show when={a.visit ? { ...a, visit: a.visit } : null}>
+            {(v) => (
+              <VisitCard
+                app={v()}
+                onChanged={(next, message) => {
+                  setNotice(message);
+                  mutate(next);
+                }}
+              />
+            )}
+          </Show>
+          <h2>{t("apps.history")}</h2>
+          <ol class="timeline">
+            <For each={a.history ?? []}>
+              {(h) => (
+                <li>
+                  <strong>{h.label[lang()]}</strong> · <time datetime={h.at}>{formatMoment(h.at, lang())}</time>
+                  <Show when={h.comment}>
+                    <br />
+                    <span class="muted">{h.comment}</span>
+                  </Show>
+                </li>
+              )}
+            </For>
+          </ol>
+          <Show when={a.next.includes("cancelled") && a.kind !== "block" && (!a.visit || a.visit.changeable)}>
+            <ProblemAlert problem={cancel.problem()} />
+            <button
+              type="button"
+              class="button"
+              aria-describedby={a.visit ? "visit-cutoff" : undefined}
+              disabled={cancel.busy() || !online()}
+              onClick={() => void cancel.run(async () => mutate(await servicesApi.cancel(a.id)))}
+            >
+              {t("apps.cancel")}
+            </button>
+          </Show>
+        </>
       )}
-    </RequireLogin>
+    </Loadable>
   );
 }
