@@ -67,9 +67,12 @@ export function Layout(props: RouteSectionProps) {
     return all.filter((s) => !shown.has(s.href));
   };
   const [sheetOpen, setSheetOpen] = createSignal(false);
+  // The sheet's sections are drawn when it is first opened, not in the first render of every page.
+  const [sheetUsed, setSheetUsed] = createSignal(false);
   let sheet: HTMLDialogElement | undefined;
   let moreButton: HTMLButtonElement | undefined;
   const openSheet = () => {
+    setSheetUsed(true);
     sheet?.showModal();
     setSheetOpen(true);
   };
@@ -188,19 +191,21 @@ export function Layout(props: RouteSectionProps) {
               </svg>
             </button>
           </div>
-          <nav aria-labelledby="more-sheet-title">
-            <ul class="sheet__links">
-              <For each={rest()}>
-                {(l) => (
-                  <li>
-                    <A href={l.href} end={l.end === true} activeClass="active" onClick={closeSheet}>
-                      {t(l.key)}
-                    </A>
-                  </li>
-                )}
-              </For>
-            </ul>
-          </nav>
+          <Show when={sheetUsed()}>
+            <nav aria-labelledby="more-sheet-title">
+              <ul class="sheet__links">
+                <For each={rest()}>
+                  {(l) => (
+                    <li>
+                      <A href={l.href} end={l.end === true} activeClass="active" onClick={closeSheet}>
+                        {t(l.key)}
+                      </A>
+                    </li>
+                  )}
+                </For>
+              </ul>
+            </nav>
+          </Show>
         </div>
       </dialog>
       <footer class="site-footer">
