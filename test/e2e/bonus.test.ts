@@ -35,7 +35,16 @@ describe("«Бонус» in a real browser", () => {
 
     await pointsLink.click();
     await page.waitForURL(/\/bonus\?account=/);
-    await expect.poll(() => page.getByRole("status").first().innerText()).toBe(pointsText(pointsBefore));
+    // The page's own status line (the app's update bar above the page is a status region too).
+    await expect
+      .poll(() =>
+        page
+          .getByRole("status")
+          .filter({ hasText: /^Бонусы:/ })
+          .first()
+          .innerText(),
+      )
+      .toBe(pointsText(pointsBefore));
     await page.getByRole("button", { name: "Скидки" }).click();
     expect(await page.getByRole("button", { name: "Скидки" }).getAttribute("aria-pressed")).toBe("true");
     await expect.poll(() => page.getByRole("heading", { name: "Дополнительные 5 ГБ мобильного интернета" }).count()).toBe(0);
@@ -43,7 +52,15 @@ describe("«Бонус» in a real browser", () => {
     await reward.getByRole("button", { name: "Обменять" }).click();
     await reward.getByRole("button", { name: "Списать и получить" }).click();
     await expect.poll(() => page.getByText(/^На лицевой счёт зачислено 100/).isVisible()).toBe(true);
-    await expect.poll(() => page.getByRole("status").first().innerText()).toBe(pointsText(pointsBefore - 100));
+    await expect
+      .poll(() =>
+        page
+          .getByRole("status")
+          .filter({ hasText: /^Бонусы:/ })
+          .first()
+          .innerText(),
+      )
+      .toBe(pointsText(pointsBefore - 100));
     expect(await page.locator(".history li").first().innerText()).toContain("-100");
 
     await page.getByRole("link", { name: "Лицевые счета" }).last().click();

@@ -3,6 +3,7 @@ import { createResource, createSignal, For, Show } from "solid-js";
 import { Freshness } from "../../app/Freshness";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
+import { afterPaint } from "../../lib/afterPaint";
 import { type AccountDto, api, type Problem, problemOf } from "../../lib/api";
 import { tooSoonFor } from "../../lib/codes";
 import { formatAccountNo, formatDay, formatRub } from "../../lib/format";
@@ -20,6 +21,10 @@ import { TopUpButton } from "./TopUpButton";
 export function AccountCard(props: { account: AccountDto; openTopUp?: boolean }) {
   const { t, lang } = useI18n();
   const a = () => props.account;
+  // The packages' remainders are asked for after the cards are drawn: their requests and their second render
+  // stay out of the first paint's long task (the accounts page is the one people land on after login).
+  const [painted, setPainted] = createSignal(false);
+  afterPaint(() => setPainted(true));
   return (
     <article class="card account" aria-labelledby={`acc-${a().accountNo}`}>
       <p class="tariff__kind">{t(`account.role.${a().role}`)}</p>
@@ -47,7 +52,7 @@ export function AccountCard(props: { account: AccountDto; openTopUp?: boolean })
           )}
         </For>
       </ul>
-      <Show when={a().services.some((s) => s.kind === "mobile" && s.status !== "ended")}>
+      <Show when={painted() && a().services.some((s) => s.kind === "mobile" && s.status !== "ended")}>
         <PackageMeters accountNo={a().accountNo} />
       </Show>
       <p class="muted">{t("account.nextCharge", { day: formatDay(a().nextChargeDay, lang()) })}</p>
