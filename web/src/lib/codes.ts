@@ -11,3 +11,18 @@ export function tooSoonFor(e: unknown): number | null {
   if (!(e instanceof ApiError && e.problem.type.endsWith(":code-too-soon"))) return null;
   return e.problem.retryAfter ?? RESEND_AFTER_SECONDS;
 }
+
+/**
+ * Sends a code. One sent a moment ago is still good: then the form goes on to its field all the same. Returns the
+ * seconds until another can be sent when that was the case (undefined when a code was sent now); other errors throw.
+ */
+export async function sendCode(send: () => Promise<unknown>): Promise<number | undefined> {
+  try {
+    await send();
+    return undefined;
+  } catch (e) {
+    const seconds = tooSoonFor(e);
+    if (seconds === null) throw e;
+    return seconds;
+  }
+}

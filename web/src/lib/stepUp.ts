@@ -1,20 +1,8 @@
 import { ApiError, api } from "./api";
-import { tooSoonFor } from "./codes";
+import { sendCode } from "./codes";
 
-/**
- * Sends the step-up code. One sent a moment ago is still good (the server refuses another for a minute): then the
- * form goes on to the code field all the same. Returns the seconds until another can be sent, if that was the case.
- */
-export async function startStepUp(): Promise<number | undefined> {
-  try {
-    await api.startStepUp();
-    return undefined;
-  } catch (e) {
-    const seconds = tooSoonFor(e);
-    if (seconds === null) throw e;
-    return seconds;
-  }
-}
+/** Sends the step-up code (`sendCode`: one sent a moment ago leads to the field too). */
+export const startStepUp = () => sendCode(api.startStepUp);
 
 /**
  * Runs a money operation; when the server answers that it needs a fresh SMS

@@ -5,7 +5,7 @@ import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { afterPaint } from "../../lib/afterPaint";
 import { type AccountDto, api, type Problem, problemOf } from "../../lib/api";
-import { tooSoonFor } from "../../lib/codes";
+import { sendCode } from "../../lib/codes";
 import { formatAccountNo, formatDay, formatRub } from "../../lib/format";
 import { fetchWithSnapshot } from "../../lib/offline";
 import { useOnline } from "../../lib/online";
@@ -93,15 +93,7 @@ export function LinkAccountForm(props: { onLinked: () => void }) {
         const no = accountNo();
         if (!no) {
           const v = String(f.get("accountNo") ?? "");
-          try {
-            await api.startAccountLink(v, channel());
-            setWait(undefined);
-          } catch (err) {
-            // A code sent to that contract a moment ago is still good: go on to its field.
-            const seconds = tooSoonFor(err);
-            if (seconds === null) throw err;
-            setWait(seconds);
-          }
+          setWait(await sendCode(() => api.startAccountLink(v, channel())));
           setAccountNo(v);
         } else {
           await api.confirmAccountLink(no, String(f.get("code") ?? ""), role());

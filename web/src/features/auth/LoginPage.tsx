@@ -2,7 +2,7 @@ import { A, useNavigate } from "@solidjs/router";
 import { createSignal, lazy, Show } from "solid-js";
 import { useI18n } from "../../i18n";
 import { api } from "../../lib/api";
-import { tooSoonFor } from "../../lib/codes";
+import { sendCode } from "../../lib/codes";
 import { createAction } from "../../lib/createAction";
 import { ChannelChoice, CodeField, Field } from "./fields";
 import { passkeyLogin } from "./Passkeys";
@@ -43,14 +43,7 @@ export default function LoginPage() {
         setProfile(await api.login(identifier, String(form.get("password") ?? "")));
         navigate("/accounts", { replace: true });
       } else if (!codeSent()) {
-        try {
-          await api.requestLoginCode(identifier, channel());
-          setWait(undefined);
-        } catch (err) {
-          const seconds = tooSoonFor(err);
-          if (seconds === null) throw err;
-          setWait(seconds);
-        }
+        setWait(await sendCode(() => api.requestLoginCode(identifier, channel())));
         setSentTo(identifier);
         setCodeSent(true);
       } else {

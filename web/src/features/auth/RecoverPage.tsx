@@ -2,7 +2,7 @@ import { useNavigate } from "@solidjs/router";
 import { createSignal, Show } from "solid-js";
 import { useI18n } from "../../i18n";
 import { api, type Problem, problemOf } from "../../lib/api";
-import { tooSoonFor } from "../../lib/codes";
+import { sendCode } from "../../lib/codes";
 import { ChannelChoice, CodeField, Field, NewPasswordField } from "./fields";
 import { ProblemAlert } from "./ProblemAlert";
 import { useSession } from "./SessionContext";
@@ -38,16 +38,9 @@ export default function RecoverPage() {
         setBusy("captcha");
         const captcha = await solveCaptcha();
         setBusy("sending");
-        await api.startRecovery(id, channel(), captcha);
-        setWait(undefined);
+        setWait(await sendCode(() => api.startRecovery(id, channel(), captcha)));
         setIdentifier(id);
       } catch (err) {
-        const seconds = tooSoonFor(err);
-        if (seconds !== null) {
-          setWait(seconds);
-          setIdentifier(id);
-          return;
-        }
         setProblem(problemOf(err, t("common.error")));
       } finally {
         setBusy(false);

@@ -2,7 +2,7 @@ import { useNavigate } from "@solidjs/router";
 import { createSignal, Match, Show, Switch } from "solid-js";
 import { useI18n } from "../../i18n";
 import { api, type RegisterBy } from "../../lib/api";
-import { tooSoonFor } from "../../lib/codes";
+import { sendCode } from "../../lib/codes";
 import { createAction } from "../../lib/createAction";
 import { ChannelChoice, CodeField, Field, NewPasswordField } from "./fields";
 import { ProblemAlert } from "./ProblemAlert";
@@ -30,15 +30,7 @@ export default function RegisterPage() {
           ? { by: "phone", phone: v }
           : { by: "email", email: v };
     void run(async () => {
-      try {
-        await api.startRegistration(body);
-        setWait(undefined);
-      } catch (err) {
-        // A code sent a moment ago is still good: go on to its field.
-        const seconds = tooSoonFor(err);
-        if (seconds === null) throw err;
-        setWait(seconds);
-      }
+      setWait(await sendCode(() => api.startRegistration(body)));
       setTarget(body);
     });
   };
