@@ -7,6 +7,7 @@ import { RegionSwitcher } from "../features/region/RegionSwitcher";
 import { type MessageKey, useI18n } from "../i18n";
 import { api } from "../lib/api";
 import { formatPhone } from "../lib/format";
+import { createNextTask } from "../lib/tasks";
 import { LangToggle } from "./LangToggle";
 
 interface Section {
@@ -45,6 +46,7 @@ export function Layout(props: RouteSectionProps) {
     navigator.serviceWorker.addEventListener("message", onMessage);
     onCleanup(() => navigator.serviceWorker.removeEventListener("message", onMessage));
   }
+  const pageTask = createNextTask();
   const [contacts] = createResource(api.contacts);
   const privateContacts = () => (contacts.latest ?? []).filter((c) => c.kind === "connection" || c.kind === "support");
   const links = [
@@ -146,7 +148,8 @@ export function Layout(props: RouteSectionProps) {
         </nav>
       </header>
       <main id="main" class="page" tabindex="-1">
-        {props.children}
+        {/* The page is drawn in the task after the header and menu (lib/tasks): two shorter tasks, not one long one. */}
+        <Show when={pageTask()}>{props.children}</Show>
       </main>
       <nav aria-label={t("nav.sections")} class="tab-bar">
         <ul>

@@ -1,5 +1,5 @@
 import { A } from "@solidjs/router";
-import { createResource, createSignal, For, Show } from "solid-js";
+import { createEffect, createResource, createSignal, For, Show } from "solid-js";
 import { Freshness } from "../../app/Freshness";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
@@ -9,6 +9,7 @@ import { sendCode } from "../../lib/codes";
 import { formatAccountNo, formatDay, formatRub } from "../../lib/format";
 import { fetchWithSnapshot } from "../../lib/offline";
 import { useOnline } from "../../lib/online";
+import { createStaged } from "../../lib/tasks";
 import { ChannelChoice, CodeField, Field } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { RequireLogin } from "../auth/RequireLogin";
@@ -179,6 +180,8 @@ export default function AccountsPage() {
     () => profile() ?? false,
     () => fetchWithSnapshot("accounts", api.accounts),
   );
+  /** Every card is drawn: the form below them may come. */
+  const [listed, setListed] = createSignal(false);
   return (
     <RequireLogin>
       {() => (
@@ -186,39 +189,47 @@ export default function AccountsPage() {
           <h1>{t("account.title")}</h1>
           <OutageBanner />
           <Loadable resource={accounts} onRetry={refetch}>
-            {(snap) => (
-              <>
-                <Freshness stale={snap.stale} savedAt={snap.savedAt} />
-                <p class="total" aria-describedby="total-includes">
-                  {t("account.total")}: <strong>{formatRub(snap.data.totalKop, lang())}</strong>
-                </p>
-                <p id="total-includes" class="muted small">
-                  {t("account.total.includes")}
-                </p>
-                {/* A copy saved on the device before view-only money was counted apart has no such field. */}
-                <Show when={(snap.data.viewOnlyKop ?? 0) !== 0}>
-                  <p class="muted small">{t("account.total.viewOnly", { amount: formatRub(snap.data.viewOnlyKop, lang()) })}</p>
-                </Show>
-                <Show when={snap.data.items.length > 0} fallback={<p>{t("account.none")}</p>}>
-                  <div class="grid">
-                    <For each={snap.data.items}>
-                      {(a) => (
-                        <AccountCard
-                          account={a}
-                          openTopUp={
-                            topUp !== null &&
-                            (topUp === a.accountNo ||
-                              (!/^\d{12}$/.test(topUp) && a.accountNo === snap.data.items.find((x) => x.role !== "viewer")?.accountNo))
-                          }
-                        />
-                      )}
-                    </For>
-                  </div>
-                </Show>
-              </>
-            )}
+            {(snap) => {
+              // One card per task (see lib/tasks): the cards are most of the page's first render.
+              const staged = createStaged(() => snap.data.items);
+              createEffect(() => setListed(staged.done()));
+              return (
+                <>
+                  <Freshness stale={snap.stale} savedAt={snap.savedAt} />
+                  <p class="total" aria-describedby="total-includes">
+                    {t("account.total")}: <strong>{formatRub(snap.data.totalKop, lang())}</strong>
+                  </p>
+                  <p id="total-includes" class="muted small">
+                    {t("account.total.includes")}
+                  </p>
+                  {/* A copy saved on the device before view-only money was counted apart has no such field. */}
+                  <Show when={(snap.data.viewOnlyKop ?? 0) !== 0}>
+                    <p class="muted small">{t("account.total.viewOnly", { amount: formatRub(snap.data.viewOnlyKop, lang()) })}</p>
+                  </Show>
+                  <Show when={snap.data.items.length > 0} fallback={<p>{t("account.none")}</p>}>
+                    <div class="grid">
+                      <For each={staged.shown()}>
+                        {(a) => (
+                          <AccountCard
+                            account={a}
+                            openTopUp={
+                              topUp !== null &&
+                              (topUp === a.accountNo ||
+                                (!/^\d{12}$/.test(topUp) && a.accountNo === snap.data.items.find((x) => x.role !== "viewer")?.accountNo))
+                            }
+                          />
+                        )}
+                      </For>
+                    </div>
+                  </Show>
+                </>
+              );
+            }}
           </Loadable>
-          <LinkAccountForm onLinked={() => void refetch()} />
+          {/* After the cards (drawn a task each), so that none of them pushes the form down. */}
+          <Show when={listed() || accounts.state === "errored"}>
+            <LinkAccountForm onLinked={() => void refetch()} />
+          </Show>
         </>
       )}
     </RequireLogin>
