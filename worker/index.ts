@@ -30,6 +30,7 @@ import { createDataAccess, SHARDS } from "./platform/db";
 import { AppError } from "./platform/errors";
 import { apexOrigin } from "./platform/host";
 import { log } from "./platform/log";
+import { measuredCron, measuredQueue } from "./platform/metrics";
 import { notifier } from "./platform/notify";
 import { sessionMiddleware } from "./platform/session";
 
@@ -109,7 +110,7 @@ export function reportDeps(env: Env): ReportDeps {
   };
 }
 
-export default {
+const handlers = {
   fetch: app.fetch,
 
   async queue(batch, env, _ctx) {
@@ -157,4 +158,11 @@ export default {
     }
     log("warn", "cron.unknown", { cron: controller.cron });
   },
+} satisfies ExportedHandler<Env, unknown>;
+
+// Each queue batch and cron tick writes its metrics when it ends (requests do, in createApp's middleware).
+export default {
+  fetch: handlers.fetch,
+  queue: measuredQueue(handlers.queue),
+  scheduled: measuredCron(handlers.scheduled),
 } satisfies ExportedHandler<Env, unknown>;
