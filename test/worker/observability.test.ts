@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { signWebhook, type WebhookEvent } from "../../worker/adapters/payments";
 import worker, { app } from "../../worker/index";
+import { SHARDS } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { json, login, SAME_ORIGIN } from "./helpers";
 
@@ -222,5 +223,53 @@ describe("queue metrics", () => {
     expect(blob(delivery, 11)).toBe("gone");
     expect(double(delivery, 12)).toBe(1);
     expect(metrics.points.filter((p) => p.indexes?.[0] === "queue")).toHaveLength(1);
+  });
+});
+
+describe("/healthz", () => {
+  const names = ["DB", ...SHARDS, "FILES", "NOTIFICATIONS", "BILLING", "REPORTS", "CHAT_ROOMS", "ASSETS"];
+
+  it("answers 200 with every binding's check, and no secret or data", async () => {
+    const res = await fetchWith({}, "http://kabinet.localhost/healthz");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    const body = await json<{ status: string; checks: Record<string, { ok: boolean; ms: number }> }>(res);
+    expect(body.status).toBe("ok");
+    expect(Object.keys(body.checks)).toEqual(names);
+    for (const name of names) expect(body.checks[name]?.ok, name).toBe(true);
+    const text = JSON.stringify(body);
+    for (const secret of [env.ACQUIRER_WEBHOOK_SECRET, env.OPERATOR_TOKEN, env.REPORT_LINK_SECRET, env.VAPID_PRIVATE_JWK])
+      expect(text).not.toContain(secret);
+  });
+
+  it("answers 503 naming a failing shard, a hung bucket and a missing queue, in the request's language", async () => {
+    const failingShard = { prepare: () => ({ first: () => Promise.reject(new Error("D1_ERROR: network connection lost")) }) };
+    const hungBucket = { head: () => new Promise(() => {}) };
+    const res = await fetchWith({ DB_VOLGA: failingShard, FILES: hungBucket, REPORTS: undefined }, "http://msk.kabinet.localhost/healthz");
+    expect(res.status).toBe(503);
+    expect(res.headers.get("content-type")).toContain("application/problem+json");
+    const body = await json<{
+      type: string;
+      title: string;
+      detail: string;
+      failing: string[];
+      checks: Record<string, { ok: boolean; error?: string }>;
+    }>(res);
+    expect(body.type).toBe("urn:kabinet:problem:unhealthy");
+    expect(body.title).toBe("Сервис работает не полностью");
+    expect(body.detail).toBe("Не отвечает: DB_VOLGA, FILES, REPORTS");
+    expect(body.failing).toEqual(["DB_VOLGA", "FILES", "REPORTS"]);
+    expect(body.checks.DB_VOLGA).toMatchObject({ ok: false, error: "error" });
+    expect(body.checks.FILES).toMatchObject({ ok: false, error: "timeout" });
+    expect(body.checks.REPORTS).toMatchObject({ ok: false, error: "missing" });
+    expect(body.checks.DB?.ok).toBe(true);
+    // What the binding threw stays out of the answer.
+    expect(JSON.stringify(body)).not.toContain("network connection lost");
+
+    const en = await fetchWith({ DB_MOSCOW: failingShard }, "http://kabinet.localhost/healthz?lang=en");
+    expect(en.status).toBe(503);
+    const enBody = await json<{ title: string; detail: string }>(en);
+    expect(enBody.title).toBe("The service is not fully working");
+    expect(enBody.detail).toBe("Not answering: DB_MOSCOW");
   });
 });
