@@ -1,10 +1,11 @@
-import { createExecutionContext, createMessageBatch, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { signWebhook, type WebhookEvent } from "../../worker/adapters/payments";
 import worker, { app } from "../../worker/index";
 import { SHARDS } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
+import { measuredCron, recordPayment } from "../../worker/platform/metrics";
 import { json, login, SAME_ORIGIN } from "./helpers";
 
 const ANNA_MSK = makeAccountNo("20100000001");
@@ -223,6 +224,25 @@ describe("queue metrics", () => {
     expect(blob(delivery, 11)).toBe("gone");
     expect(double(delivery, 12)).toBe(1);
     expect(metrics.points.filter((p) => p.indexes?.[0] === "queue")).toHaveLength(1);
+  });
+});
+
+describe("cron metrics", () => {
+  it("a tick writes one point per method and status of the payments it moved, and none when it moved none", async () => {
+    const metrics = recorder();
+    const tick = measuredCron(async () => {
+      recordPayment({ status: "succeeded", amountKop: 50_000 });
+      recordPayment({ method: "card", status: "succeeded", amountKop: 20_000 });
+      recordPayment({ method: "sbp", status: "failed", failureCode: "expired", amountKop: 10_000 });
+    });
+    const controller = createScheduledController({ cron: "0 * * * *", scheduledTime: Date.now() });
+    await tick(controller, { ...env, METRICS: metrics } as Env, createExecutionContext());
+    expect(metrics.points.map((p) => [blob(p, 1), blob(p, 6), blob(p, 7), blob(p, 8), double(p, 6), double(p, 7)])).toEqual([
+      ["payment", "card", "succeeded", "", 2, 70_000],
+      ["payment", "sbp", "failed", "expired", 1, 10_000],
+    ]);
+    await measuredCron(async () => {})(controller, { ...env, METRICS: metrics } as Env, createExecutionContext());
+    expect(metrics.points).toHaveLength(2);
   });
 });
 
