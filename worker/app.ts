@@ -7,6 +7,7 @@ import { csrfGuard } from "./platform/csrf";
 import { AppError, problemBody, problemResponse } from "./platform/errors";
 import { hasMessage, t } from "./platform/i18n";
 import { log } from "./platform/log";
+import { metricsSink, withMetrics, writeRequestMetrics } from "./platform/metrics";
 import { securityHeaders } from "./platform/security";
 import { siteRouting } from "./platform/sites";
 import { fieldName, issueMessage } from "./platform/validation";
@@ -34,20 +35,24 @@ export function createApp() {
   app.use("*", requestId({ headerName: "", generator: () => crypto.randomUUID() }));
   app.use("*", async (c, next) => {
     const started = Date.now();
-    await next();
-    c.res.headers.set("x-request-id", c.get("requestId"));
-    const d1 = c.get("data")?.stats;
-    if (d1 && d1.statements > 0)
-      c.res.headers.append("server-timing", `d1;desc="${d1.statements} statements, ${d1.roundTrips} round trips"`);
-    // No personal data: the route pattern, not the URL; no query, no address.
-    log(c.res.status >= 500 ? "error" : "info", "request", {
-      requestId: c.get("requestId"),
-      method: c.req.method,
-      route: c.req.routePath,
-      status: c.res.status,
-      ms: Date.now() - started,
-      region: c.get("region")?.code ?? null,
-      d1: c.get("data")?.stats.roundTrips ?? 0,
+    // Errors are rendered by onError inside next(), which does not throw: c.res is the answer sent.
+    await withMetrics(next, (recorded) => {
+      c.res.headers.set("x-request-id", c.get("requestId"));
+      const d1 = c.get("data")?.stats;
+      if (d1 && d1.statements > 0)
+        c.res.headers.append("server-timing", `d1;desc="${d1.statements} statements, ${d1.roundTrips} round trips"`);
+      // No personal data: the route pattern, not the URL; no query, no address.
+      const request = {
+        route: c.req.routePath,
+        method: c.req.method,
+        status: c.res.status,
+        ms: Date.now() - started,
+        region: c.get("region")?.code ?? null,
+      };
+      log(c.res.status >= 500 ? "error" : "info", "request", { requestId: c.get("requestId"), ...request, d1: d1?.roundTrips ?? 0 });
+      // One data point per request, after the answer is made; writeDataPoint does not wait for the write.
+      const d1Counts = { d1RoundTrips: d1?.roundTrips ?? 0, d1Statements: d1?.statements ?? 0 };
+      writeRequestMetrics(metricsSink(c.env), { ...request, ...d1Counts }, recorded);
     });
   });
   app.use("*", securityHeaders);

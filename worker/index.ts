@@ -5,6 +5,7 @@ import { accountsRouter } from "./features/accounts/accounts.index";
 import { authRouter } from "./features/auth/auth.index";
 import { bonusRouter } from "./features/bonus/bonus.index";
 import { consumeRegionDay, isRegionDayMessage, queueDueRegions } from "./features/cron/daily.service";
+import { healthRouter } from "./features/health/health.index";
 import { helpRouter } from "./features/help/help.index";
 import { cleanExpired, cleanShardLimits } from "./features/housekeeping/housekeeping.service";
 import { consumeDeadLetters, consumeNotifications, retryDelaySeconds } from "./features/notifications/notifications.consumer";
@@ -30,6 +31,7 @@ import { createDataAccess, SHARDS } from "./platform/db";
 import { AppError } from "./platform/errors";
 import { apexOrigin } from "./platform/host";
 import { log } from "./platform/log";
+import { measuredCron, measuredQueue } from "./platform/metrics";
 import { notifier } from "./platform/notify";
 import { sessionMiddleware } from "./platform/session";
 
@@ -49,6 +51,7 @@ app.route("/ops/v1", operatorRouter);
 app.route("/ops/v1", opsApplicationsRouter);
 app.route("/ops/v1", opsSupportRouter);
 app.post("/dev/support/chats/:chatId/drop", devDropHandler);
+app.route("/", healthRouter);
 app.route("/", webhookRouter);
 app.route("/", usageFilesRouter);
 app.route("/", sandboxPages);
@@ -109,7 +112,7 @@ export function reportDeps(env: Env): ReportDeps {
   };
 }
 
-export default {
+const handlers = {
   fetch: app.fetch,
 
   async queue(batch, env, _ctx) {
@@ -157,4 +160,11 @@ export default {
     }
     log("warn", "cron.unknown", { cron: controller.cron });
   },
+} satisfies ExportedHandler<Env, unknown>;
+
+// Each queue batch and cron tick writes its metrics when it ends (requests do, in createApp's middleware).
+export default {
+  fetch: handlers.fetch,
+  queue: measuredQueue(handlers.queue),
+  scheduled: measuredCron(handlers.scheduled),
 } satisfies ExportedHandler<Env, unknown>;

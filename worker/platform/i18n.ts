@@ -178,6 +178,8 @@ const messages = {
   },
   "problem.outage_resolved": { ru: "Авария уже отмечена устранённой", en: "The outage is already resolved" },
   "problem.push_unavailable": { ru: "Push-уведомления временно недоступны", en: "Push notifications are unavailable for now" },
+  "problem.unhealthy": { ru: "Сервис работает не полностью", en: "The service is not fully working" },
+  "problem.unhealthy.detail": { ru: "Не отвечает: {failing}", en: "Not answering: {failing}" },
   "problem.bad_json": { ru: "Запрос не удалось прочитать", en: "The request could not be read" },
   "problem.method_not_allowed": { ru: "Метод не поддерживается", en: "Method not allowed" },
   "problem.payload_too_large": { ru: "Слишком большой запрос", en: "Request too large" },

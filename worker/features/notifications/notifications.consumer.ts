@@ -7,6 +7,7 @@ import { accounts } from "../../db/schema/region";
 import { createDataAccess, type DataAccess, type GlobalDb } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
+import { recordDeadLetter, recordDelivery } from "../../platform/metrics";
 import { localShort, regionByCode } from "../../platform/region";
 import { KINDS, type Rendered, render } from "./notifications.catalog";
 import { emailHtml, siteUrl } from "./notifications.email";
@@ -61,6 +62,7 @@ async function record(
     .insert(deliveries)
     .values(values)
     .onConflictDoUpdate({ target: deliveries.dedupeKey, set: { status: d.status, attempts, detail: values.detail, updatedAt: now } });
+  recordDelivery(d.channel, d.status);
 }
 
 /** A claim on a delivery goes stale after this long (its consumer died mid-send): then another may take it. */
@@ -350,6 +352,7 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
             failedAt: new Date(),
           })
           .onConflictDoNothing();
+        recordDeadLetter();
         log("warn", "notification.malformed", { messageId: message.id });
         message.ack();
         return;
@@ -379,6 +382,7 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
       .insert(deadLetters)
       .values({ id: message.id, queue: batch.queue, body: JSON.stringify(message.body), attempts: message.attempts, failedAt: new Date() })
       .onConflictDoNothing();
+    recordDeadLetter();
     const parsed = NotificationMessage.safeParse(message.body);
     if (parsed.success && "dedupeKey" in parsed.data && parsed.data.eventId) {
       const m = parsed.data;

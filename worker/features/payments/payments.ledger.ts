@@ -3,6 +3,7 @@ import { type PaymentStatus, paymentEvents, payments } from "../../db/schema/reg
 import { type RegionDb, rawBatch } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
+import { recordPayment } from "../../platform/metrics";
 import { localDay, regionTz } from "../../platform/region";
 import { buildReceipt } from "./receipts";
 
@@ -154,5 +155,8 @@ export async function transition(
   const after = await db.select({ status: payments.status }).from(payments).where(eq(payments.id, payment.id)).get();
   if (after?.status !== to) return "raced";
   payment.status = to;
+  // h16 gives payments a method (card, СБП, SberPay, T-Pay); until then every payment is by card.
+  const method = (payment as PaymentRow & { method?: string | null }).method;
+  recordPayment({ method, status: to, failureCode: extra.failureCode, amountKop: payment.amountKop });
   return "applied";
 }
