@@ -93,6 +93,9 @@ app.all("*", async (c) => {
   return out;
 });
 
+/** A queue's role whatever its environment: `kabinet-staging-billing` → `billing`. */
+const queueRole = (name: string) => name.slice(name.lastIndexOf("-") + 1);
+
 /** The Durable Object class of the support chats' live rooms (binding CHAT_ROOMS). */
 export { ChatRoom } from "./features/support/chat.room";
 export { app };
@@ -113,10 +116,12 @@ export default {
   fetch: app.fetch,
 
   async queue(batch, env, _ctx) {
-    if (batch.queue === NOTIFICATIONS_QUEUE) return consumeNotifications(batch, env);
-    if (batch.queue === DEAD_LETTER_QUEUE) return consumeDeadLetters(batch, env);
-    if (batch.queue === REPORTS_QUEUE) return consumeReports(batch, reportDeps(env));
-    if (batch.queue === BILLING_QUEUE) {
+    // Each environment has its own queues (kabinet-notifications locally, kabinet-production-notifications, …): the role is the last part.
+    const role = queueRole(batch.queue);
+    if (role === queueRole(NOTIFICATIONS_QUEUE)) return consumeNotifications(batch, env);
+    if (role === queueRole(DEAD_LETTER_QUEUE)) return consumeDeadLetters(batch, env);
+    if (role === queueRole(REPORTS_QUEUE)) return consumeReports(batch, reportDeps(env));
+    if (role === queueRole(BILLING_QUEUE)) {
       const data = createDataAccess(env);
       const webhooks: Message<unknown>[] = [];
       for (const message of batch.messages) {
