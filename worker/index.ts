@@ -31,9 +31,15 @@ import { AppError } from "./platform/errors";
 import { apexOrigin } from "./platform/host";
 import { log } from "./platform/log";
 import { notifier } from "./platform/notify";
+import { devOnly, sandboxWebhookDevOnly } from "./platform/production";
 import { sessionMiddleware } from "./platform/session";
 
 const app = createApp();
+// Production mode (DEV_MODE off): no development helper exists
+// (platform/production.ts).
+app.use("/dev/*", devOnly);
+app.use("/sandbox/*", devOnly);
+app.use("/webhooks/acquirer", sandboxWebhookDevOnly);
 app.use("/api/*", sessionMiddleware);
 app.route("/api/v1", regionsRouter);
 app.route("/api/v1", authRouter);

@@ -1,9 +1,86 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../worker/index";
+import { makeAccountNo } from "../../worker/platform/ids";
+import { call, json, login, SAME_ORIGIN } from "./helpers";
 
-/** Staging and production (wrangler.toml's environments) run the same Worker with their own resources. */
+/**
+ * Production mode: the same Worker with DEV_MODE "false", as `[env.staging]`
+ * and `[env.production]` of wrangler.toml run it. Each request here goes to
+ * the Worker's fetch with this test's env; the dev run (DEV_MODE "true") is
+ * the control.
+ */
+type Vars = Partial<Record<keyof Env | string, unknown>>;
+
+async function fetchWith(vars: Vars, sub: string | null, path: string, init: RequestInit = {}) {
+  const host = sub ? `${sub}.kabinet.localhost` : "kabinet.localhost";
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(new Request(`http://${host}${path}`, { redirect: "manual", ...init }), { ...env, ...vars } as Env, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+const production = (vars: Vars = {}) => ({ DEV_MODE: "false", ...vars });
+
+async function expectNotFound(res: Response) {
+  expect(res.status).toBe(404);
+  expect(res.headers.get("content-type")).toContain("application/problem+json");
+  expect((await json(res)).type).toBe("urn:kabinet:problem:not-found");
+}
+
+describe("with DEV_MODE off no development route exists", () => {
+  it("/dev/outbox is a 404 problem (it lists every SMS and email in dev)", async () => {
+    expect((await fetchWith({}, null, "/dev/outbox")).status).toBe(200);
+    await expectNotFound(await fetchWith(production(), null, "/dev/outbox"));
+    await expectNotFound(await fetchWith(production(), "msk", "/dev/anything-else"));
+  });
+
+  it("the chat room drop endpoint is a 404 problem", async () => {
+    const visitor = await call("msk", "/api/v1/support/chats", {
+      method: "POST",
+      headers: { ...SAME_ORIGIN, "cf-connecting-ip": "198.51.100.201" },
+      body: JSON.stringify({ name: "Гость", phone: "+79005550101", text: "Здравствуйте" }),
+    });
+    expect(visitor.status).toBe(201);
+    const { chat } = await json<{ chat: { id: string } }>(visitor);
+    const drop = `/dev/support/chats/${chat.id}/drop`;
+    expect(await json(await fetchWith({}, "msk", drop, { method: "POST" }))).toEqual({ dropped: 0 });
+    await expectNotFound(await fetchWith(production(), "msk", drop, { method: "POST" }));
+  });
+
+  it("the sandbox acquirer's card and 3-D Secure pages are 404 problems, even with ACQUIRER still 'sandbox'", async () => {
+    const cookie = await login("petr");
+    const accountNo = makeAccountNo("50400000006");
+    const created = await call("msk", `/api/v1/accounts/${accountNo}/payments`, {
+      method: "POST",
+      headers: { ...SAME_ORIGIN, cookie, "idempotency-key": crypto.randomUUID() },
+      body: JSON.stringify({ amountKop: 10_000 }),
+    });
+    expect(created.status).toBe(201);
+    const { payment, confirmationUrl } = await json<{ payment: { id: string }; confirmationUrl: string }>(created);
+    const page = new URL(confirmationUrl).pathname;
+    expect(page).toMatch(/^\/sandbox\//);
+    // In dev the hosted card form is there; in production mode nothing answers on that path.
+    expect((await fetchWith({}, "msk", page)).status).toBe(200);
+    await expectNotFound(await fetchWith(production(), "msk", page));
+    const card = new URLSearchParams({ number: "4242 4242 4242 4242", exp: "12/30", cvc: "123" });
+    await expectNotFound(await fetchWith(production(), "msk", page, { method: "POST", body: card }));
+    await expectNotFound(await fetchWith(production(), "msk", `/sandbox/acquirer/3ds/${payment.id}`));
+    // And nothing was paid through it.
+    const after = await call("msk", `/api/v1/accounts/${accountNo}/payments/${payment.id}`, { headers: { cookie } });
+    expect((await json<{ status: string }>(after)).status).toBe("pending");
+  });
+
+  it("the sandbox acquirer's webhook is a 404 problem", async () => {
+    const body = JSON.stringify({ id: "evt-prod-1", type: "payment.succeeded", object: {} });
+    const init = { method: "POST", headers: { "content-type": "application/json", "x-signature": "t=1,v1=00" }, body };
+    // In dev it is there (and refuses the bad signature).
+    expect((await fetchWith({}, null, "/webhooks/acquirer", init)).status).toBe(401);
+    await expectNotFound(await fetchWith(production(), null, "/webhooks/acquirer", init));
+  });
+});
+
 describe("each environment's queues reach their consumers", () => {
   it("a batch from kabinet-production-dlq is stored as a dead letter, like kabinet-dlq's", async () => {
     const id = `prod-dlq-${crypto.randomUUID()}`;
