@@ -31,15 +31,16 @@ import { AppError } from "./platform/errors";
 import { apexOrigin } from "./platform/host";
 import { log } from "./platform/log";
 import { notifier } from "./platform/notify";
-import { devOnly, sandboxWebhookDevOnly } from "./platform/production";
+import { devOnly, requireSecrets, sandboxWebhookDevOnly } from "./platform/production";
 import { sessionMiddleware } from "./platform/session";
 
 const app = createApp();
-// Production mode (DEV_MODE off): no development helper exists
-// (platform/production.ts).
+// Production mode (DEV_MODE off): no development helper exists, and a missing or development secret closes
+// the money and identity routes (platform/production.ts, platform/secrets.ts).
 app.use("/dev/*", devOnly);
 app.use("/sandbox/*", devOnly);
 app.use("/webhooks/acquirer", sandboxWebhookDevOnly);
+app.use("*", requireSecrets);
 app.use("/api/*", sessionMiddleware);
 app.route("/api/v1", regionsRouter);
 app.route("/api/v1", authRouter);

@@ -1,8 +1,9 @@
 import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../worker/index";
 import { makeAccountNo } from "../../worker/platform/ids";
+import { SECRETS } from "../../worker/platform/secrets";
 import { call, json, login, SAME_ORIGIN } from "./helpers";
 
 /**
@@ -12,6 +13,9 @@ import { call, json, login, SAME_ORIGIN } from "./helpers";
  * the control.
  */
 type Vars = Partial<Record<keyof Env | string, unknown>>;
+
+/** Strong values for every secret, as an operator would put them. */
+const realSecrets = Object.fromEntries(SECRETS.map((s) => [s.name, `${s.name.toLowerCase()}-${"k".repeat(48)}`]));
 
 async function fetchWith(vars: Vars, sub: string | null, path: string, init: RequestInit = {}) {
   const host = sub ? `${sub}.kabinet.localhost` : "kabinet.localhost";
@@ -63,10 +67,10 @@ describe("with DEV_MODE off no development route exists", () => {
     expect(page).toMatch(/^\/sandbox\//);
     // In dev the hosted card form is there; in production mode nothing answers on that path.
     expect((await fetchWith({}, "msk", page)).status).toBe(200);
-    await expectNotFound(await fetchWith(production(), "msk", page));
+    await expectNotFound(await fetchWith(production(realSecrets), "msk", page));
     const card = new URLSearchParams({ number: "4242 4242 4242 4242", exp: "12/30", cvc: "123" });
-    await expectNotFound(await fetchWith(production(), "msk", page, { method: "POST", body: card }));
-    await expectNotFound(await fetchWith(production(), "msk", `/sandbox/acquirer/3ds/${payment.id}`));
+    await expectNotFound(await fetchWith(production(realSecrets), "msk", page, { method: "POST", body: card }));
+    await expectNotFound(await fetchWith(production(realSecrets), "msk", `/sandbox/acquirer/3ds/${payment.id}`));
     // And nothing was paid through it.
     const after = await call("msk", `/api/v1/accounts/${accountNo}/payments/${payment.id}`, { headers: { cookie } });
     expect((await json<{ status: string }>(after)).status).toBe("pending");
@@ -77,7 +81,7 @@ describe("with DEV_MODE off no development route exists", () => {
     const init = { method: "POST", headers: { "content-type": "application/json", "x-signature": "t=1,v1=00" }, body };
     // In dev it is there (and refuses the bad signature).
     expect((await fetchWith({}, null, "/webhooks/acquirer", init)).status).toBe(401);
-    await expectNotFound(await fetchWith(production(), null, "/webhooks/acquirer", init));
+    await expectNotFound(await fetchWith(production(realSecrets), null, "/webhooks/acquirer", init));
   });
 });
 
@@ -90,5 +94,97 @@ describe("each environment's queues reach their consumers", () => {
     expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual([id]);
     const row = await env.DB.prepare("SELECT attempts FROM dead_letters WHERE id = ?").bind(id).first<{ attempts: number }>();
     expect(row?.attempts).toBe(6);
+  });
+});
+
+describe("outside DEV_MODE a missing or development secret closes the money and identity routes", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  // A wrong password for a login nobody has, from an address of its own: a 401 when served, and no throttle shared with other tests.
+  let attempt = 0;
+  const loginBody = () => ({
+    method: "POST",
+    headers: { ...SAME_ORIGIN, "cf-connecting-ip": `198.51.100.${++attempt}` },
+    body: JSON.stringify({ identifier: `nobody-${crypto.randomUUID().slice(0, 8)}`, password: "wrong-password-1" }),
+  });
+
+  it("answers 503 problem+json in Russian and English and logs one line naming each secret", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    // wrangler.toml's development values (dev-only-…), and no VAPID private key at all.
+    const vars = production({ ACQUIRER: "yookassa", ...realSecrets, ALTCHA_HMAC_KEY: env.ALTCHA_HMAC_KEY, VAPID_PRIVATE_JWK: undefined });
+    const ru = await fetchWith(vars, "msk", "/api/v1/auth/login", loginBody());
+    expect(ru.status).toBe(503);
+    expect(ru.headers.get("content-type")).toContain("application/problem+json");
+    expect(await json(ru)).toMatchObject({
+      type: "urn:kabinet:problem:not-configured",
+      title: "Вход и платежи временно недоступны",
+      status: 503,
+    });
+    const en = await fetchWith(vars, "msk", "/api/v1/auth/login?lang=en", loginBody());
+    expect(en.status).toBe(503);
+    expect((await json(en)).title).toBe("Sign-in and payments are unavailable for now");
+    const lines = errors.mock.calls.map((c) => JSON.parse(String(c[0])) as Record<string, unknown>);
+    const named = lines.filter((l) => l.msg === "config.secret_unusable");
+    expect(named).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ secret: "ALTCHA_HMAC_KEY", problem: "development" }),
+        expect.objectContaining({ secret: "VAPID_PRIVATE_JWK", problem: "missing" }),
+      ]),
+    );
+    // The value itself is never logged.
+    expect(JSON.stringify(lines)).not.toContain(env.ALTCHA_HMAC_KEY);
+  });
+
+  it("refuses every secret of the registry when it is missing, development-valued or too short", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    for (const spec of SECRETS) {
+      for (const bad of [undefined, "", "dev-only-something-long-enough-to-pass-the-length", "short"]) {
+        if (bad === "short" && spec.minLength <= 5) continue;
+        const res = await fetchWith(
+          production({ ACQUIRER: "yookassa", ...realSecrets, [spec.name]: bad }),
+          "msk",
+          "/api/v1/auth/login",
+          loginBody(),
+        );
+        expect(res.status, `${spec.name} = ${JSON.stringify(bad)}`).toBe(503);
+      }
+    }
+  });
+
+  it("closes sign-in, accounts, payments, webhooks, report links and the operators' API; the public catalogue stays up", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const vars = production({ ACQUIRER: "yookassa" }); // wrangler.toml's dev-only values
+    const accountNo = makeAccountNo("50400000006");
+    for (const [path, method] of [
+      ["/api/v1/auth/login", "POST"],
+      ["/api/v1/auth/captcha", "GET"],
+      ["/api/v1/me", "GET"],
+      [`/api/v1/accounts/${accountNo}/payments`, "POST"],
+      ["/webhooks/acquirer", "POST"],
+      ["/files/reports/abc.def", "GET"],
+      ["/ops/v1/outages", "POST"],
+    ] as const) {
+      const res = await fetchWith(vars, "msk", path, { method, headers: SAME_ORIGIN, body: method === "POST" ? "{}" : undefined });
+      expect(res.status, `${method} ${path}`).toBe(503);
+    }
+    expect((await fetchWith(vars, "msk", "/api/v1/region")).status).toBe(200);
+    expect((await fetchWith(vars, null, "/api/v1/regions")).status).toBe(200);
+    expect((await fetchWith(vars, "msk", "/")).status).toBe(200);
+  });
+
+  it("refuses the sandbox acquirer outside DEV_MODE: it would credit any test card", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const res = await fetchWith(production({ ACQUIRER: "sandbox", ...realSecrets }), "msk", "/api/v1/auth/login", loginBody());
+    expect(res.status).toBe(503);
+  });
+
+  it("serves them with every secret set to a real value", async () => {
+    const res = await fetchWith(production({ ACQUIRER: "yookassa", ...realSecrets }), "msk", "/api/v1/auth/login", loginBody());
+    expect(res.status).toBe(401);
+  });
+
+  it("in DEV_MODE the development values are accepted (local runs and tests)", async () => {
+    const res = await fetchWith({ ACQUIRER: "sandbox" }, "msk", "/api/v1/auth/login", loginBody());
+    expect(res.status).toBe(401);
   });
 });
