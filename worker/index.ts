@@ -31,7 +31,7 @@ import { AppError } from "./platform/errors";
 import { apexOrigin } from "./platform/host";
 import { log } from "./platform/log";
 import { notifier } from "./platform/notify";
-import { devOnly, requireSecrets, sandboxWebhookDevOnly } from "./platform/production";
+import { devOnly, requireSecrets, sandboxWebhookDevOnly, unusableConfig } from "./platform/production";
 import { sessionMiddleware } from "./platform/session";
 
 const app = createApp();
@@ -125,6 +125,13 @@ export default {
   async queue(batch, env, _ctx) {
     // Each environment has its own queues (kabinet-notifications locally, kabinet-production-notifications, …): the role is the last part.
     const role = queueRole(batch.queue);
+    // A broken production configuration (platform/production.ts) holds the work back, never runs it on defaults:
+    // the messages wait and retry; dead letters are still kept.
+    if (role !== queueRole(DEAD_LETTER_QUEUE) && unusableConfig(env).length > 0) {
+      log("error", "queue.held", { queue: batch.queue, messages: batch.messages.length });
+      batch.retryAll({ delaySeconds: 300 });
+      return;
+    }
     if (role === queueRole(NOTIFICATIONS_QUEUE)) return consumeNotifications(batch, env);
     if (role === queueRole(DEAD_LETTER_QUEUE)) return consumeDeadLetters(batch, env);
     if (role === queueRole(REPORTS_QUEUE)) return consumeReports(batch, reportDeps(env));
@@ -145,6 +152,11 @@ export default {
   },
 
   async scheduled(controller, env, _ctx) {
+    // Missed ticks are caught up (cron_progress), so a tick with a broken production configuration is skipped.
+    if (unusableConfig(env).length > 0) {
+      log("error", "cron.held", { cron: controller.cron });
+      return;
+    }
     if (controller.cron === "*/15 * * * *") {
       const at = new Date(controller.scheduledTime);
       const data = createDataAccess(env);

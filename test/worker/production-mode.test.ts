@@ -1,4 +1,10 @@
-import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  getQueueResult,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../worker/index";
@@ -186,5 +192,51 @@ describe("outside DEV_MODE a missing or development secret closes the money and 
   it("in DEV_MODE the development values are accepted (local runs and tests)", async () => {
     const res = await fetchWith({ ACQUIRER: "sandbox" }, "msk", "/api/v1/auth/login", loginBody());
     expect(res.status).toBe(401);
+  });
+});
+
+describe("outside DEV_MODE a broken configuration holds the background work back", () => {
+  afterEach(() => vi.restoreAllMocks());
+  const broken = { ...env, DEV_MODE: "false", ACQUIRER: "sandbox" } as Env; // the sandbox and wrangler.toml's dev-only values
+
+  it("queue messages wait and retry instead of being handled; dead letters are still kept", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const dedupeKey = `held-${crypto.randomUUID()}`;
+    const body = { channel: "sms", to: "+79000000001", text: "Код: 654321", dedupeKey };
+    const batch = createMessageBatch("kabinet-production-notifications", [{ id: "held-1", timestamp: new Date(), attempts: 1, body }]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, broken, ctx);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryBatch).toMatchObject({ retry: true });
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM outbox WHERE dedupe_key = ?").bind(dedupeKey).first<{ n: number }>()).toEqual({
+      n: 0,
+    });
+
+    const dead = createMessageBatch("kabinet-production-dlq", [{ id: `held-dlq-${dedupeKey}`, timestamp: new Date(), attempts: 6, body }]);
+    const dctx = createExecutionContext();
+    await worker.queue(dead, broken, dctx);
+    expect((await getQueueResult(dead, dctx)).explicitAcks).toEqual([`held-dlq-${dedupeKey}`]);
+  });
+
+  it("a cron tick does nothing (autopay would charge through the sandbox); the same tick in DEV_MODE runs", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const now = Date.UTC(2026, 10, 26, 12, 0, 0);
+    const id = `held-${crypto.randomUUID()}`;
+    await env.DB.prepare(
+      "INSERT INTO sessions (id_hash, subscriber_id, created_at, last_seen_at, expires_at) VALUES (?, 'demo-anna', ?, ?, ?)",
+    )
+      .bind(id, now - 1e8, now - 1e6, now - 1000)
+      .run();
+    const tick = async (e: Env) => {
+      const ctx = createExecutionContext();
+      await worker.scheduled(createScheduledController({ cron: "*/15 * * * *", scheduledTime: now }), e, ctx);
+      await waitOnExecutionContext(ctx);
+    };
+    const expired = () => env.DB.prepare("SELECT count(*) AS n FROM sessions WHERE id_hash = ?").bind(id).first<{ n: number }>();
+    await tick(broken);
+    expect(await expired()).toEqual({ n: 1 });
+    await tick(env);
+    expect(await expired()).toEqual({ n: 0 });
   });
 });

@@ -43,6 +43,15 @@ function configProblems(env: Env): SecretProblem[] {
 }
 
 /**
+ * Outside DEV_MODE, what keeps this environment from running safely (none in
+ * DEV_MODE). Background work checks it too: the hourly autopay would charge
+ * saved cards through the sandbox, reports would be signed with no key.
+ */
+export function unusableConfig(env: Env): SecretProblem[] {
+  return isDevMode(env) ? [] : configProblems(env);
+}
+
+/**
  * Outside DEV_MODE, a missing or development-valued secret (platform/secrets.ts)
  * closes the money and identity routes with a 503 problem instead of running on
  * a value anyone can read in the repository. Never a silent default.
