@@ -33,9 +33,16 @@ import { apexOrigin } from "./platform/host";
 import { log } from "./platform/log";
 import { measuredCron, measuredQueue } from "./platform/metrics";
 import { notifier } from "./platform/notify";
+import { devOnly, requireSecrets, sandboxWebhookDevOnly, unusableConfig } from "./platform/production";
 import { sessionMiddleware } from "./platform/session";
 
 const app = createApp();
+// Production mode (DEV_MODE off): no development helper exists, and a missing or development secret closes
+// the money and identity routes (platform/production.ts, platform/secrets.ts).
+app.use("/dev/*", devOnly);
+app.use("/sandbox/*", devOnly);
+app.use("/webhooks/acquirer", sandboxWebhookDevOnly);
+app.use("*", requireSecrets);
 app.use("/api/*", sessionMiddleware);
 app.route("/api/v1", regionsRouter);
 app.route("/api/v1", authRouter);
@@ -96,6 +103,9 @@ app.all("*", async (c) => {
   return out;
 });
 
+/** A queue's role whatever its environment: `kabinet-staging-billing` → `billing`. */
+const queueRole = (name: string) => name.slice(name.lastIndexOf("-") + 1);
+
 /** The Durable Object class of the support chats' live rooms (binding CHAT_ROOMS). */
 export { ChatRoom } from "./features/support/chat.room";
 export { app };
@@ -116,10 +126,19 @@ const handlers = {
   fetch: app.fetch,
 
   async queue(batch, env, _ctx) {
-    if (batch.queue === NOTIFICATIONS_QUEUE) return consumeNotifications(batch, env);
-    if (batch.queue === DEAD_LETTER_QUEUE) return consumeDeadLetters(batch, env);
-    if (batch.queue === REPORTS_QUEUE) return consumeReports(batch, reportDeps(env));
-    if (batch.queue === BILLING_QUEUE) {
+    // Each environment has its own queues (kabinet-notifications locally, kabinet-production-notifications, …): the role is the last part.
+    const role = queueRole(batch.queue);
+    // A broken production configuration (platform/production.ts) holds the work back, never runs it on defaults:
+    // the messages wait and retry; dead letters are still kept.
+    if (role !== queueRole(DEAD_LETTER_QUEUE) && unusableConfig(env).length > 0) {
+      log("error", "queue.held", { queue: batch.queue, messages: batch.messages.length });
+      batch.retryAll({ delaySeconds: 300 });
+      return;
+    }
+    if (role === queueRole(NOTIFICATIONS_QUEUE)) return consumeNotifications(batch, env);
+    if (role === queueRole(DEAD_LETTER_QUEUE)) return consumeDeadLetters(batch, env);
+    if (role === queueRole(REPORTS_QUEUE)) return consumeReports(batch, reportDeps(env));
+    if (role === queueRole(BILLING_QUEUE)) {
       const data = createDataAccess(env);
       const webhooks: Message<unknown>[] = [];
       for (const message of batch.messages) {
@@ -136,6 +155,11 @@ const handlers = {
   },
 
   async scheduled(controller, env, _ctx) {
+    // Missed ticks are caught up (cron_progress), so a tick with a broken production configuration is skipped.
+    if (unusableConfig(env).length > 0) {
+      log("error", "cron.held", { cron: controller.cron });
+      return;
+    }
     if (controller.cron === "*/15 * * * *") {
       const at = new Date(controller.scheduledTime);
       const data = createDataAccess(env);

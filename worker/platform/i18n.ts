@@ -191,6 +191,14 @@ const messages = {
     ru: "Если ошибка повторяется, сообщите в поддержку номер запроса.",
     en: "If it happens again, tell support the request id.",
   },
+  "problem.not_configured": {
+    ru: "Вход и платежи временно недоступны",
+    en: "Sign-in and payments are unavailable for now",
+  },
+  "problem.not_configured.detail": {
+    ru: "Мы исправляем настройку сервиса. Попробуйте через несколько минут.",
+    en: "We are fixing the service's configuration. Please try again in a few minutes.",
+  },
   "problem.csrf": { ru: "Запрос отклонён", en: "Request refused" },
   "problem.csrf.detail": {
     ru: "Запрос пришёл не со страницы личного кабинета.",

@@ -1,0 +1,369 @@
+/**
+ * `npm run deploy -- --env staging|production [--dry-run] [--location eeur]`
+ *
+ * Deploys Kabinet to one of wrangler.toml's environments in one command:
+ * creates what is missing (the D1 databases of the global directory and every
+ * shard, the queues and the dead-letter queue, the R2 bucket), writes the
+ * databases' real ids into `[env.<name>]`, applies the migrations to every
+ * database, checks that every secret the environment needs is set, builds
+ * and deploys, printing each step. A second run finds everything in place and
+ * changes nothing but the Worker's version. `--dry-run` only reads (and, when
+ * the account cannot be read, assumes nothing exists) and prints the plan,
+ * ending with `wrangler deploy --dry-run`, which needs no network.
+ *
+ * Everything goes through the `wrangler` CLI (the runner is injectable: the
+ * tests drive the script with a fake account).
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { neededSecrets } from "../worker/platform/secrets.ts";
+
+export const ENVIRONMENTS = ["staging", "production"] as const;
+export type EnvironmentName = (typeof ENVIRONMENTS)[number];
+
+/** Runs a tool (`wrangler` or `vite`) with arguments; resolves with its exit code and output, never throws. */
+export type Runner = (tool: "wrangler" | "vite", args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
+
+export interface DeployOptions {
+  env: EnvironmentName;
+  dryRun: boolean;
+  /** The wrangler configuration; its `[env.<name>]` database ids are rewritten. */
+  configPath: string;
+  run: Runner;
+  print: (line: string) => void;
+  /** Location hint for new D1 databases and the R2 bucket (eeur: Eastern Europe, the nearest to Russia). */
+  location?: string;
+  /** Where `wrangler deploy --dry-run` writes its bundle. */
+  outDir?: string;
+}
+
+export interface DeployReport {
+  created: string[];
+  idsWritten: string[];
+  migrated: string[];
+  deployed: boolean;
+}
+
+/** A step that failed: the message says which command, and what it answered. */
+export class DeployError extends Error {
+  override name = "DeployError";
+}
+
+// ── wrangler.toml, read as text: the blocks of one environment ────────────────────────────────────────
+
+interface Block {
+  header: string;
+  start: number;
+  end: number;
+  values: Record<string, string>;
+}
+
+function blocks(toml: string): Block[] {
+  const lines = toml.split("\n");
+  const out: Block[] = [];
+  let current: Block | undefined;
+  lines.forEach((line, i) => {
+    const header = /^\s*\[\[?([^\]]+)\]\]?\s*(#.*)?$/.exec(line);
+    if (header?.[1]) {
+      if (current) current.end = i;
+      current = { header: header[1].trim(), start: i, end: lines.length, values: {} };
+      out.push(current);
+      return;
+    }
+    const kv = /^\s*([A-Za-z0-9_]+)\s*=\s*(?:"([^"]*)"|(\d+))\s*(#.*)?$/.exec(line);
+    if (current && kv?.[1]) current.values[kv[1]] = kv[2] ?? kv[3] ?? "";
+  });
+  return out;
+}
+
+export interface EnvironmentConfig {
+  workerName: string;
+  vars: Record<string, string>;
+  databases: { binding: string; name: string; id: string; migrationsDir: string }[];
+  queues: string[];
+  buckets: string[];
+}
+
+/** The resources `[env.<name>]` declares (bindings are not inherited, so they are all there). */
+export function readEnvironment(toml: string, env: EnvironmentName): EnvironmentConfig {
+  const all = blocks(toml);
+  const of = (kind: string) => all.filter((b) => b.header === `env.${env}.${kind}`);
+  if (!all.some((b) => b.header === `env.${env}`)) throw new DeployError(`wrangler.toml has no [env.${env}]`);
+  const topName = /^name\s*=\s*"([^"]+)"/m.exec(toml)?.[1] ?? "kabinet";
+  const queues = new Set<string>();
+  for (const b of [...of("queues.producers"), ...of("queues.consumers")]) {
+    if (b.values.queue) queues.add(b.values.queue);
+    if (b.values.dead_letter_queue) queues.add(b.values.dead_letter_queue);
+  }
+  return {
+    workerName: `${topName}-${env}`,
+    vars: of("vars")[0]?.values ?? {},
+    databases: of("d1_databases").map((b) => ({
+      binding: b.values.binding ?? "",
+      name: b.values.database_name ?? "",
+      id: b.values.database_id ?? "",
+      migrationsDir: b.values.migrations_dir ?? "",
+    })),
+    queues: [...queues],
+    buckets: of("r2_buckets").map((b) => b.values.bucket_name ?? ""),
+  };
+}
+
+/** wrangler.toml with `[env.<name>]`'s database ids set; other text, comments and environments untouched. */
+export function writeDatabaseIds(toml: string, env: EnvironmentName, ids: Record<string, string>): string {
+  const lines = toml.split("\n");
+  for (const b of blocks(toml)) {
+    const id = b.header === `env.${env}.d1_databases` && b.values.database_name ? ids[b.values.database_name] : undefined;
+    if (!id) continue;
+    for (let i = b.start + 1; i < b.end; i++)
+      if (/^\s*database_id\s*=/.test(lines[i] ?? "")) lines[i] = (lines[i] ?? "").replace(/"[^"]*"/, `"${id}"`);
+  }
+  return lines.join("\n");
+}
+
+/** What must hold in a deployable environment; the messages name what is wrong. */
+export function environmentProblems(toml: string, env: EnvironmentName): string[] {
+  const problems: string[] = [];
+  const cfg = readEnvironment(toml, env);
+  const top = blocks(toml);
+  if (cfg.vars.DEV_MODE !== "false") problems.push(`[env.${env}.vars] DEV_MODE must be "false"`);
+  for (const [name, value] of Object.entries(cfg.vars))
+    if (/dev-only|localhost/i.test(value))
+      problems.push(`[env.${env}.vars] ${name} has a development value; a secret is set with wrangler secret put`);
+  const topBindings = (kind: string, key: string) => top.filter((b) => b.header === kind).map((b) => b.values[key]);
+  const envBindings = (kind: string, key: string) => top.filter((b) => b.header === `env.${env}.${kind}`).map((b) => b.values[key]);
+  for (const [kind, key] of [
+    ["d1_databases", "binding"],
+    ["r2_buckets", "binding"],
+    ["queues.producers", "binding"],
+    ["durable_objects.bindings", "name"],
+  ] as const) {
+    const missing = topBindings(kind, key).filter((b) => !envBindings(kind, key).includes(b));
+    for (const m of missing) problems.push(`[env.${env}] lacks the ${kind} binding ${m} (bindings are not inherited)`);
+  }
+  const names = [...cfg.databases.map((d) => d.name), ...cfg.queues, ...cfg.buckets];
+  for (const n of names) if (!n.includes(`-${env}-`)) problems.push(`[env.${env}] resource ${n} is not this environment's own`);
+  return problems;
+}
+
+// ── wrangler's answers ────────────────────────────────────────────────────────────────────────────────
+
+/** `wrangler queues list` prints a table: every cell of it, to look a name up. */
+function tableCells(text: string): Set<string> {
+  const cells = new Set<string>();
+  for (const line of text.split("\n")) for (const cell of line.split(/[│|]/)) if (cell.trim()) cells.add(cell.trim());
+  return cells;
+}
+
+/** `wrangler r2 bucket list` prints `name: …` blocks. */
+const bucketNames = (text: string) => new Set([...text.matchAll(/^name:\s+(\S+)/gm)].map((m) => m[1] ?? ""));
+
+// ── the deploy ────────────────────────────────────────────────────────────────────────────────────────
+
+export async function deploy(opts: DeployOptions): Promise<DeployReport> {
+  const { env, dryRun, print, location = "eeur" } = opts;
+  const report: DeployReport = { created: [], idsWritten: [], migrated: [], deployed: false };
+  const toml = readFileSync(opts.configPath, "utf8");
+  const cfg = readEnvironment(toml, env);
+  const problems = environmentProblems(toml, env);
+  if (problems.length) throw new DeployError(`wrangler.toml is not deployable:\n  ${problems.join("\n  ")}`);
+  const envArgs = ["--env", env, "--config", opts.configPath];
+  print(`${dryRun ? "Dry run: nothing is created or changed. " : ""}Deploying ${cfg.workerName} (wrangler.toml [env.${env}])`);
+
+  /** A command that must succeed; its failure stops the deploy with what wrangler said. */
+  const must = async (tool: "wrangler" | "vite", args: string[]) => {
+    const res = await opts.run(tool, args);
+    if (res.code !== 0) {
+      const said = (res.stderr.trim() || res.stdout.trim()).split("\n").slice(-5).join("\n    ");
+      throw new DeployError(`\`${tool} ${args.join(" ")}\` failed (exit ${res.code}); nothing after it was done:\n    ${said}`);
+    }
+    return res.stdout;
+  };
+  /** In a dry run the account may be out of reach (CI without credentials): then assume nothing exists. */
+  let offline = false;
+  const read = async (args: string[]) => {
+    if (offline) return undefined;
+    if (!dryRun) return must("wrangler", args);
+    const res = await opts.run("wrangler", args);
+    if (res.code === 0) return res.stdout;
+    offline = true;
+    const said = (res.stderr.trim() || res.stdout.trim()).split("\n").at(-1);
+    print(`  ! cannot read the account (\`wrangler ${args.join(" ")}\` exit ${res.code}: ${said}): the plan assumes nothing exists yet`);
+    return undefined;
+  };
+  const create = async (what: string, args: string[]) => {
+    report.created.push(what);
+    if (dryRun) return print(`  would create ${what}: wrangler ${args.join(" ")}`);
+    await must("wrangler", args);
+    print(`  + created ${what}`);
+  };
+
+  // 1. D1: the global directory and every shard.
+  print("D1 databases");
+  const listDatabases = async () => {
+    const out = await read(["d1", "list", "--json"]);
+    if (out === undefined) return new Map<string, string>();
+    try {
+      return new Map((JSON.parse(out) as { uuid: string; name: string }[]).map((d) => [d.name, d.uuid]));
+    } catch {
+      throw new DeployError(`\`wrangler d1 list --json\` did not answer JSON: ${out.slice(0, 200)}`);
+    }
+  };
+  let databases = await listDatabases();
+  for (const db of cfg.databases) {
+    if (databases.has(db.name)) print(`  = ${db.name} exists`);
+    else await create(`D1 ${db.name}`, ["d1", "create", db.name, "--location", location]);
+  }
+  if (!dryRun && report.created.length) databases = await listDatabases();
+  const ids: Record<string, string> = {};
+  for (const db of cfg.databases) {
+    const id = databases.get(db.name);
+    if (!id) {
+      if (dryRun) continue;
+      throw new DeployError(`D1 ${db.name} was created but \`wrangler d1 list\` does not show it`);
+    }
+    if (id !== db.id) {
+      ids[db.name] = id;
+      report.idsWritten.push(db.name);
+    }
+  }
+  if (report.idsWritten.length) {
+    if (dryRun) print(`  would write the ids of ${report.idsWritten.join(", ")} into ${opts.configPath} [env.${env}]`);
+    else {
+      writeFileSync(opts.configPath, writeDatabaseIds(toml, env, ids));
+      print(`  + wrote the ids of ${report.idsWritten.length} databases into ${opts.configPath} [env.${env}] (commit it)`);
+    }
+  }
+
+  // 2. Queues, the dead-letter queue among them.
+  print("Queues");
+  const queues = new Set<string>();
+  for (let page = 1; page <= 50; page++) {
+    const out = await read(["queues", "list", "--page", String(page)]);
+    if (out === undefined) break;
+    const before = queues.size;
+    for (const cell of tableCells(out)) queues.add(cell);
+    if (queues.size === before) break;
+  }
+  for (const q of cfg.queues) {
+    if (queues.has(q)) print(`  = ${q} exists`);
+    else await create(`queue ${q}`, ["queues", "create", q]);
+  }
+
+  // 3. R2.
+  print("R2 bucket");
+  const buckets = bucketNames((await read(["r2", "bucket", "list"])) ?? "");
+  for (const b of cfg.buckets) {
+    if (buckets.has(b)) print(`  = ${b} exists`);
+    else await create(`R2 bucket ${b}`, ["r2", "bucket", "create", b, "--location", location]);
+  }
+
+  // 4. Migrations, database by database (wrangler applies only those not yet applied; we ask first, to say so).
+  print("Migrations");
+  for (const db of cfg.databases) {
+    const exists = databases.has(db.name) && !report.created.includes(`D1 ${db.name}`);
+    const out =
+      exists && (dryRun ? databases.get(db.name) === db.id : true)
+        ? await read(["d1", "migrations", "list", db.name, "--remote", ...envArgs])
+        : undefined;
+    if (out?.includes("No migrations to apply")) {
+      print(`  = ${db.name} is up to date`);
+      continue;
+    }
+    report.migrated.push(db.name);
+    const args = ["d1", "migrations", "apply", db.name, "--remote", ...envArgs];
+    if (dryRun) print(`  would apply ${db.migrationsDir} to ${db.name}: wrangler ${args.join(" ")}`);
+    else {
+      await must("wrangler", args);
+      print(`  + applied ${db.migrationsDir} to ${db.name}`);
+    }
+  }
+
+  // 5. Secrets: the Worker refuses the money and identity routes without them; say which are missing before deploying.
+  print("Secrets");
+  const needed = neededSecrets(cfg.vars);
+  const secretList = await opts.run("wrangler", ["secret", "list", "--format", "json", ...envArgs]);
+  let set: string[] | undefined;
+  if (secretList.code === 0) {
+    try {
+      set = (JSON.parse(secretList.stdout) as { name: string }[]).map((s) => s.name);
+    } catch {
+      set = undefined;
+    }
+  } else if (/not found|does not exist|10007/i.test(secretList.stderr + secretList.stdout)) set = []; // the Worker's first deploy
+  const missing = set ? needed.filter((n) => !set.includes(n)) : needed;
+  if (!set) print(`  ! could not list the secrets of ${cfg.workerName}; needed: ${needed.join(", ")}`);
+  else if (missing.length === 0) print(`  = all ${needed.length} secrets are set`);
+  if (set && missing.length) {
+    const how = missing.map((n) => `npx wrangler secret put ${n} --env ${env}`).join("\n    ");
+    if (!dryRun)
+      throw new DeployError(
+        `${cfg.workerName} lacks ${missing.length} secret(s); set them (worker/platform/secrets.ts says how to make each), then run again:\n    ${how}`,
+      );
+    print(`  would stop here: missing ${missing.join(", ")}\n    ${how}`);
+  }
+
+  // 6. Build and deploy.
+  print("Build and deploy");
+  await must("vite", ["build", "--logLevel", "warn"]);
+  print("  + built dist/");
+  if (dryRun) {
+    const outDir = opts.outDir ?? mkdtempSync(join(tmpdir(), `kabinet-${env}-`));
+    await must("wrangler", ["deploy", "--dry-run", "--outdir", outDir, ...envArgs]);
+    print(`  = wrangler deploy --dry-run: the configuration and bundle are valid (${outDir})`);
+  } else {
+    await must("wrangler", ["deploy", ...envArgs]);
+    report.deployed = true;
+    print(`  + deployed ${cfg.workerName}`);
+  }
+
+  const [c, w, m] = [report.created.length, report.idsWritten.length, report.migrated.length];
+  print(
+    dryRun
+      ? `Dry run done: would create ${c}, write ${w} database ids, migrate ${m} databases, then deploy ${cfg.workerName}.`
+      : `Done: ${c} created, ${w} database ids written, ${m} databases migrated, ${cfg.workerName} deployed.`,
+  );
+  return report;
+}
+
+/** The real runner: the project's own wrangler and vite, output captured (wrangler skips its prompts without a TTY). */
+export const cliRunner: Runner = (tool, args) =>
+  new Promise((resolve) => {
+    const child = spawn(join(process.cwd(), "node_modules", ".bin", tool), args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d;
+    });
+    child.on("error", (e) => resolve({ code: 127, stdout, stderr: String(e) }));
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+
+/** `--env staging|production`, `--dry-run`, `--location <hint>`. */
+export function parseArgs(argv: string[]): { env: EnvironmentName; dryRun: boolean; location?: string } {
+  const at = (flag: string) => {
+    const i = argv.indexOf(flag);
+    const eq = argv.find((a) => a.startsWith(`${flag}=`));
+    return eq ? eq.slice(flag.length + 1) : i >= 0 ? argv[i + 1] : undefined;
+  };
+  const env = at("--env") ?? at("-e");
+  if (!ENVIRONMENTS.includes(env as EnvironmentName))
+    throw new DeployError(`usage: npm run deploy -- --env ${ENVIRONMENTS.join("|")} [--dry-run] [--location eeur]`);
+  const location = at("--location");
+  return { env: env as EnvironmentName, dryRun: argv.includes("--dry-run"), ...(location ? { location } : {}) };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    const args = parseArgs(process.argv.slice(2));
+    await deploy({ ...args, configPath: "wrangler.toml", run: cliRunner, print: (line) => console.log(line) });
+  } catch (e) {
+    console.error(e instanceof DeployError ? `deploy stopped: ${e.message}` : e);
+    process.exit(1);
+  }
+}

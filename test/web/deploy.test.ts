@@ -1,0 +1,228 @@
+// @vitest-environment node
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeEach, describe, expect, it } from "vitest";
+import {
+  DeployError,
+  deploy,
+  type EnvironmentName,
+  environmentProblems,
+  parseArgs,
+  type Runner,
+  readEnvironment,
+} from "../../scripts/deploy.mts";
+import { neededSecrets } from "../../worker/platform/secrets";
+
+const TOML = readFileSync(join(process.cwd(), "wrangler.toml"), "utf8");
+const SHARDS = ["global", "center", "moscow", "northwest", "volga", "south", "ural", "siberia", "fareast"];
+
+/**
+ * A Cloudflare account as the wrangler CLI shows it, in memory: databases,
+ * queues, buckets, applied migrations, secrets. It answers the commands the
+ * deploy script runs with wrangler's own output formats, and records them.
+ */
+function fakeAccount(opts: { secrets?: string[]; fail?: string } = {}) {
+  const databases = new Map<string, string>();
+  const queues = new Set<string>();
+  const buckets = new Set<string>();
+  const migrated = new Set<string>();
+  const secrets = new Set(opts.secrets ?? []);
+  const commands: string[] = [];
+  let n = 0;
+  const ok = (stdout = "") => Promise.resolve({ code: 0, stdout, stderr: "" });
+  const run: Runner = (tool, args) => {
+    const line = `${tool} ${args.join(" ")}`;
+    commands.push(line);
+    if (opts.fail && line.startsWith(opts.fail))
+      return Promise.resolve({ code: 1, stdout: "", stderr: "✘ [ERROR] A request to the Cloudflare API failed. [code: 7500]" });
+    if (tool === "vite") return ok("built");
+    const [a, b, c, d] = args;
+    if (a === "d1" && b === "list")
+      return ok(JSON.stringify([...databases].map(([name, uuid]) => ({ uuid, name, version: "production" }))));
+    if (a === "d1" && b === "create" && c) {
+      databases.set(c, `5e1f0000-0000-4000-8000-${String(++n).padStart(12, "0")}`);
+      return ok(`✅ Successfully created DB '${c}'`);
+    }
+    if (a === "d1" && b === "migrations" && c === "list" && d)
+      return ok(migrated.has(d) ? "✅ No migrations to apply!" : "Migrations to be applied:\n│ 0000_init.sql │");
+    if (a === "d1" && b === "migrations" && c === "apply" && d) {
+      migrated.add(d);
+      return ok("✅ applied");
+    }
+    if (a === "queues" && b === "list") {
+      const rows = args[3] === "1" ? [...queues].map((q, i) => `│ q${i} │ ${q} │ 2026-12-02 │ 2026-12-02 │ 1 │ 1 │`) : [];
+      return ok(["┌────┬──────┐", "│ id │ name │ created_on │ modified_on │ producers │ consumers │", ...rows, "└────┘"].join("\n"));
+    }
+    if (a === "queues" && b === "create" && c) {
+      queues.add(c);
+      return ok(`Created queue ${c}.`);
+    }
+    if (a === "r2" && b === "bucket" && c === "list")
+      return ok(
+        ["Listing buckets...", ...[...buckets].map((x) => `name:           ${x}\ncreation_date:  2026-12-02T00:00:00.000Z`)].join("\n\n"),
+      );
+    if (a === "r2" && b === "bucket" && c === "create" && d) {
+      buckets.add(d);
+      return ok(`✅ Created bucket '${d}'`);
+    }
+    if (a === "secret" && b === "list") return ok(JSON.stringify([...secrets].map((name) => ({ name, type: "secret_text" }))));
+    if (a === "deploy") return ok("Uploaded kabinet");
+    return Promise.resolve({ code: 1, stdout: "", stderr: `unknown command ${line}` });
+  };
+  return { run, commands, databases, queues, buckets, migrated };
+}
+
+const changing = (commands: string[]) => commands.filter((c) => /\b(create|apply)\b/.test(c));
+
+describe("npm run deploy", () => {
+  let config: string;
+  beforeEach(() => {
+    config = join(mkdtempSync(join(tmpdir(), "kabinet-deploy-")), "wrangler.toml");
+    writeFileSync(config, TOML);
+  });
+  const quiet = { print: () => {} };
+
+  for (const env of ["staging", "production"] as EnvironmentName[]) {
+    it(`${env}: the first run creates every database, queue and the bucket, writes their ids, migrates and deploys; the second changes nothing`, async () => {
+      const account = fakeAccount({ secrets: neededSecrets(readEnvironment(TOML, env).vars) });
+      const lines: string[] = [];
+      const first = await deploy({ env, dryRun: false, configPath: config, run: account.run, print: (l) => lines.push(l) });
+
+      expect([...account.databases.keys()].sort()).toEqual(SHARDS.map((s) => `kabinet-${env}-${s}`).sort());
+      expect([...account.queues].sort()).toEqual(["billing", "dlq", "notifications", "reports"].map((q) => `kabinet-${env}-${q}`));
+      expect([...account.buckets]).toEqual([`kabinet-${env}-files`]);
+      expect([...account.migrated].sort()).toEqual([...account.databases.keys()].sort());
+      expect(first.created).toHaveLength(9 + 4 + 1);
+      expect(first.deployed).toBe(true);
+      // The real ids are in the environment's bindings now; the other environment and the local ones are untouched.
+      const written = readFileSync(config, "utf8");
+      expect(readEnvironment(written, env).databases.map((d) => d.id)).toEqual(
+        readEnvironment(written, env).databases.map((d) => account.databases.get(d.name)),
+      );
+      const other = env === "staging" ? "production" : "staging";
+      expect(readEnvironment(written, other)).toEqual(readEnvironment(TOML, other));
+      expect(written.split("[env.")[0]).toBe(TOML.split("[env.")[0]);
+      // The global directory gets the global migrations, a shard the regional ones.
+      expect(account.commands).toContain(`wrangler d1 migrations apply kabinet-${env}-global --remote --env ${env} --config ${config}`);
+      expect(lines.join("\n")).toMatch(/Done: 14 created, 9 database ids written, 9 databases migrated, kabinet-\w+ deployed\./);
+      expect(account.commands.at(-1)).toBe(`wrangler deploy --env ${env} --config ${config}`);
+
+      account.commands.length = 0;
+      const second = await deploy({ env, dryRun: false, configPath: config, run: account.run, ...quiet });
+      expect(changing(account.commands)).toEqual([]);
+      expect(second).toEqual({ created: [], idsWritten: [], migrated: [], deployed: true });
+      expect(readFileSync(config, "utf8")).toBe(written);
+    });
+  }
+
+  it("creates only what is missing, and applies only the migrations a database lacks", async () => {
+    const account = fakeAccount({ secrets: neededSecrets(readEnvironment(TOML, "staging").vars) });
+    await deploy({ env: "staging", dryRun: false, configPath: config, run: account.run, ...quiet });
+    account.databases.delete("kabinet-staging-ural");
+    account.queues.delete("kabinet-staging-dlq");
+    account.migrated.delete("kabinet-staging-moscow");
+    account.commands.length = 0;
+    const report = await deploy({ env: "staging", dryRun: false, configPath: config, run: account.run, ...quiet });
+    expect(changing(account.commands).map((c) => c.split(" --")[0])).toEqual([
+      "wrangler d1 create kabinet-staging-ural",
+      "wrangler queues create kabinet-staging-dlq",
+      "wrangler d1 migrations apply kabinet-staging-moscow",
+      "wrangler d1 migrations apply kabinet-staging-ural",
+    ]);
+    expect(report.idsWritten).toEqual(["kabinet-staging-ural"]);
+  });
+
+  it("stops at a failing command with what wrangler said, and does nothing after it", async () => {
+    const account = fakeAccount({ fail: "wrangler d1 create kabinet-production-ural" });
+    const run = deploy({ env: "production", dryRun: false, configPath: config, run: account.run, ...quiet });
+    await expect(run).rejects.toThrow(DeployError);
+    await expect(run).rejects.toThrow(/`wrangler d1 create kabinet-production-ural --location eeur` failed \(exit 1\).*\n.*code: 7500/);
+    expect(account.commands.some((c) => c.includes("deploy") || c.includes("migrations apply") || c.includes("queues create"))).toBe(false);
+    expect(readFileSync(config, "utf8")).toBe(TOML);
+  });
+
+  it("does not deploy an environment that lacks a secret; it names each with its wrangler secret put", async () => {
+    const needed = neededSecrets(readEnvironment(TOML, "production").vars);
+    expect(needed).toEqual(expect.arrayContaining(["ALTCHA_HMAC_KEY", "OPERATOR_TOKEN", "YOOKASSA_SECRET_KEY"]));
+    const account = fakeAccount({ secrets: needed.filter((n) => n !== "REPORT_LINK_SECRET") });
+    await expect(deploy({ env: "production", dryRun: false, configPath: config, run: account.run, ...quiet })).rejects.toThrow(
+      /lacks 1 secret\(s\).*\n.*npx wrangler secret put REPORT_LINK_SECRET --env production/,
+    );
+    expect(account.commands.some((c) => c.startsWith("wrangler deploy"))).toBe(false);
+  });
+
+  it("--dry-run only reads and prints: nothing is created, written or applied, and it ends with wrangler deploy --dry-run", async () => {
+    const account = fakeAccount();
+    const lines: string[] = [];
+    const report = await deploy({
+      env: "staging",
+      dryRun: true,
+      configPath: config,
+      run: account.run,
+      print: (l) => lines.push(l),
+      outDir: "/tmp/x",
+    });
+    expect(changing(account.commands)).toEqual([]);
+    expect(account.databases.size + account.queues.size + account.buckets.size).toBe(0);
+    expect(readFileSync(config, "utf8")).toBe(TOML);
+    expect(report.deployed).toBe(false);
+    expect(account.commands.at(-1)).toBe(`wrangler deploy --dry-run --outdir /tmp/x --env staging --config ${config}`);
+    const text = lines.join("\n");
+    expect(text).toContain("would create D1 kabinet-staging-global: wrangler d1 create kabinet-staging-global --location eeur");
+    expect(text).toContain("would create queue kabinet-staging-dlq");
+    expect(text).toContain("would apply migrations/region to kabinet-staging-fareast");
+    expect(text).toMatch(/Dry run done: would create 14, write 0 database ids, migrate 9 databases, then deploy kabinet-staging\./);
+  });
+
+  it("--dry-run without access to the account (CI) still prints the whole plan and checks the bundle", async () => {
+    const offline: Runner = (tool, args) =>
+      Promise.resolve(
+        tool === "vite" || args.includes("--dry-run")
+          ? { code: 0, stdout: "", stderr: "" }
+          : { code: 1, stdout: "", stderr: "✘ [ERROR] In a non-interactive environment, it's necessary to set a CLOUDFLARE_API_TOKEN" },
+      );
+    const lines: string[] = [];
+    const report = await deploy({
+      env: "production",
+      dryRun: true,
+      configPath: config,
+      run: offline,
+      print: (l) => lines.push(l),
+      outDir: "/tmp/x",
+    });
+    expect(report.created).toHaveLength(14);
+    expect(report.migrated).toHaveLength(9);
+    expect(lines.join("\n")).toContain("cannot read the account");
+  });
+});
+
+describe("wrangler.toml's environments are deployable", () => {
+  it("staging and production have DEV_MODE off, no development values, every binding and resources of their own", () => {
+    expect(environmentProblems(TOML, "staging")).toEqual([]);
+    expect(environmentProblems(TOML, "production")).toEqual([]);
+  });
+
+  it("names what is wrong in a broken environment", () => {
+    const broken = TOML.replace(
+      /(\[env\.production\.vars\][^[]*?)DEV_MODE = "false"/,
+      '$1DEV_MODE = "true"\nOPERATOR_TOKEN = "dev-only-operator-token"',
+    )
+      .replace(/\[\[env\.production\.r2_buckets\]\]\nbinding = "FILES"\nbucket_name = "kabinet-production-files"\n/, "")
+      .replace('queue = "kabinet-production-reports"', 'queue = "kabinet-reports"');
+    expect(environmentProblems(broken, "production")).toEqual(
+      expect.arrayContaining([
+        '[env.production.vars] DEV_MODE must be "false"',
+        "[env.production.vars] OPERATOR_TOKEN has a development value; a secret is set with wrangler secret put",
+        "[env.production] lacks the r2_buckets binding FILES (bindings are not inherited)",
+        "[env.production] resource kabinet-reports is not this environment's own",
+      ]),
+    );
+  });
+
+  it("refuses an unknown environment", () => {
+    expect(() => parseArgs(["--env", "prod"])).toThrow(/usage: npm run deploy -- --env staging\|production/);
+    expect(parseArgs(["--env", "staging", "--dry-run"])).toEqual({ env: "staging", dryRun: true });
+    expect(parseArgs(["--env=production", "--location", "weur"])).toEqual({ env: "production", dryRun: false, location: "weur" });
+  });
+});
