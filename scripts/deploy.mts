@@ -139,6 +139,7 @@ export function environmentProblems(toml: string, env: EnvironmentName): string[
     ["r2_buckets", "binding"],
     ["queues.producers", "binding"],
     ["durable_objects.bindings", "name"],
+    ["analytics_engine_datasets", "binding"],
   ] as const) {
     const missing = topBindings(kind, key).filter((b) => !envBindings(kind, key).includes(b));
     for (const m of missing) problems.push(`[env.${env}] lacks the ${kind} binding ${m} (bindings are not inherited)`);
