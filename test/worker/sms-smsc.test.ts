@@ -5,6 +5,7 @@ import { SmsRejected, SmsUnavailable } from "../../worker/adapters/sms";
 import { isValidSenderName, smsLength } from "../../worker/adapters/sms/segments";
 import { smsFor } from "../../worker/adapters/sms/select";
 import { SMSC_DEFAULTS, type SmscConfig, smscSms } from "../../worker/adapters/sms/smsc";
+import { cleanExpired } from "../../worker/features/housekeeping/housekeeping.service";
 import { consumeNotifications, deliveryFor } from "../../worker/features/notifications/notifications.consumer";
 import { app } from "../../worker/index";
 import { createDataAccess } from "../../worker/platform/db";
@@ -333,5 +334,17 @@ describe("SMSC delivery reports", () => {
       createExecutionContext(),
     );
     expect(res.status).toBe(401);
+  });
+
+  it("is forgotten by the housekeeping cron a month after its last report, not before", async () => {
+    const fake = gateway();
+    const k = key("retention");
+    await adapter(fake).send(phone(), "Тест", k);
+    const day = 24 * 60 * 60 * 1000;
+    await cleanExpired(db(), new Date(Date.now() + 29 * day));
+    expect(await stored(k)).not.toBeNull();
+    const removed = await cleanExpired(db(), new Date(Date.now() + 31 * day));
+    expect(removed.providerMessages).toBeGreaterThanOrEqual(1);
+    expect(await stored(k)).toBeNull();
   });
 });
