@@ -90,8 +90,13 @@ export function smscSms(db: GlobalDb, cfg: SmscConfig, now: () => Date = () => n
       await res.body?.cancel();
       throw new SmsUnavailable("rate_limited");
     }
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new SmsUnavailable(`status ${res.status}`);
+    }
+    // A 200 whose body cannot be read may still mean the message was taken.
     const body = (await res.json().catch(() => null)) as Record<string, unknown> | null;
-    if (!res.ok || !body || typeof body !== "object") throw new SmsUnavailable(`status ${res.status}`);
+    if (!body || typeof body !== "object") throw new Ambiguous("unreadable answer");
     return body;
   }
 
@@ -155,11 +160,11 @@ export function smscSms(db: GlobalDb, cfg: SmscConfig, now: () => Date = () => n
           }
           // Credentials, funds, a blocked address: nothing was sent; the operator must act, the queue keeps the message.
           log("error", "sms.provider_error", { provider: "smsc", code, detail: known_?.detail ?? "unknown" });
-          await releaseMessage(db, id);
           throw new SmsUnavailable(known_?.detail ?? `error ${code}`);
         } catch (err) {
           if (!(err instanceof Ambiguous)) {
-            if (err instanceof SmsUnavailable && err.detail === "rate_limited") await releaseMessage(db, id);
+            // "Not now" answers (credentials, funds, a blocked address, 429, a status error) sent nothing: the next try may go at once.
+            if (err instanceof SmsUnavailable) await releaseMessage(db, id);
             throw err;
           }
           // 5xx or timeout: SMSC may or may not have the message. Wait, then ask before sending again.
