@@ -11,6 +11,7 @@ import { cleanExpired, cleanShardLimits } from "./features/housekeeping/housekee
 import { consumeDeadLetters, consumeNotifications, retryDelaySeconds } from "./features/notifications/notifications.consumer";
 import { notificationsRouter, operatorRouter } from "./features/notifications/notifications.index";
 import { DEAD_LETTER_QUEUE, NOTIFICATIONS_QUEUE } from "./features/notifications/notifications.messages";
+import { providersRouter } from "./features/notifications/providers.index";
 import { isPageNavigation, withBootData } from "./features/pages/pages.boot";
 import { pagesRouter } from "./features/pages/pages.index";
 import { autopayTick } from "./features/payments/autopay.service";
@@ -60,6 +61,7 @@ app.route("/ops/v1", opsSupportRouter);
 app.post("/dev/support/chats/:chatId/drop", devDropHandler);
 app.route("/", healthRouter);
 app.route("/", webhookRouter);
+app.route("/", providersRouter);
 app.route("/", usageFilesRouter);
 app.route("/", sandboxPages);
 app.route("/", pagesRouter);

@@ -1,5 +1,5 @@
 import { lt } from "drizzle-orm";
-import { authChallenges, oneTimeCodes, operatorSessions, outbox, sessions } from "../../db/schema/global";
+import { authChallenges, oneTimeCodes, operatorSessions, outbox, providerMessages, sessions } from "../../db/schema/global";
 import type { DataAccess, GlobalDb, ShardBinding } from "../../platform/db";
 import { forgetStaleLimits } from "../../platform/throttle";
 
@@ -7,14 +7,17 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** How long the dev outbox keeps messages. */
 export const OUTBOX_RETENTION_MS = 7 * DAY_MS;
+/** How long a message handed to an SMS or email provider keeps its row (its dedupe claim and delivery status). */
+export const PROVIDER_MESSAGE_RETENTION_MS = 30 * DAY_MS;
 
 /**
  * Deletes what has expired: sessions (subscribers' and operators') past their absolute expiry, flow challenges, one-time
  * codes a day after expiry (kept briefly for abuse accounting), old dev
- * outbox messages and abuse counts past every window. Safe to run any number of times.
+ * outbox messages, provider messages a month after their last report, and abuse counts past every window.
+ * Safe to run any number of times.
  */
 export async function cleanExpired(db: GlobalDb, now = new Date()) {
-  const [s, c, o, a, ops] = await db.batch([
+  const [s, c, o, a, ops, pm] = await db.batch([
     db.delete(sessions).where(lt(sessions.expiresAt, now)).returning({ id: sessions.idHash }),
     db
       .delete(oneTimeCodes)
@@ -26,9 +29,21 @@ export async function cleanExpired(db: GlobalDb, now = new Date()) {
       .returning({ id: outbox.id }),
     db.delete(authChallenges).where(lt(authChallenges.expiresAt, now)).returning({ id: authChallenges.id }),
     db.delete(operatorSessions).where(lt(operatorSessions.expiresAt, now)).returning({ id: operatorSessions.idHash }),
+    db
+      .delete(providerMessages)
+      .where(lt(providerMessages.updatedAt, new Date(now.getTime() - PROVIDER_MESSAGE_RETENTION_MS)))
+      .returning({ id: providerMessages.id }),
   ]);
   const limits = await forgetStaleLimits(db, "auth_throttle", now.getTime());
-  return { sessions: s.length, codes: c.length, outbox: o.length, challenges: a.length, operatorSessions: ops.length, limits };
+  return {
+    sessions: s.length,
+    codes: c.length,
+    outbox: o.length,
+    challenges: a.length,
+    operatorSessions: ops.length,
+    providerMessages: pm.length,
+    limits,
+  };
 }
 
 /** The shards' own stale abuse counts (reports an hour, chat messages a minute). */

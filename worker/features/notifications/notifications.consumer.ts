@@ -1,7 +1,9 @@
 import { and, eq, inArray, lt, ne, or } from "drizzle-orm";
-import { type EmailSender, localEmail } from "../../adapters/email";
+import { EmailRejected, type EmailSender } from "../../adapters/email";
+import { emailFor } from "../../adapters/email/select";
 import { type PushSender, PushTransientError, topicFor, webPush } from "../../adapters/push";
-import { localSms, type SmsSender } from "../../adapters/sms";
+import { SmsRejected, type SmsSender } from "../../adapters/sms";
+import { smsFor } from "../../adapters/sms/select";
 import { accountLinks, type Channel, deadLetters, deliveries, inbox, pushSubscriptions, subscribers } from "../../db/schema/global";
 import { accounts } from "../../db/schema/region";
 import { createDataAccess, type DataAccess, type GlobalDb } from "../../platform/db";
@@ -31,8 +33,8 @@ export interface Delivery {
 
 export function deliveryFor(env: Env, data: DataAccess = createDataAccess(env)): Delivery {
   return {
-    sms: localSms(data.global),
-    email: localEmail(data.global),
+    sms: smsFor(env, data.global),
+    email: emailFor(env, data.global),
     push: webPush({ publicKey: env.VAPID_PUBLIC_KEY, privateJwk: env.VAPID_PRIVATE_JWK, subject: env.VAPID_SUBJECT }),
     queue: env.NOTIFICATIONS as unknown as NotificationQueue,
     siteUrl: (region) => siteUrl(env.SITE_URL, region),
@@ -306,10 +308,34 @@ async function handle(data: DataAccess, dl: Delivery, msg: NotificationMessage, 
   switch (msg.channel) {
     case "sms":
     case "email": {
-      const sent =
-        msg.channel === "sms"
-          ? await dl.sms.send(msg.to, msg.text, msg.dedupeKey)
-          : await dl.email.send(msg.to, msg.subject, msg.text, msg.dedupeKey, msg.html);
+      let sent: boolean;
+      try {
+        sent =
+          msg.channel === "sms"
+            ? await dl.sms.send(msg.to, msg.text, msg.dedupeKey)
+            : await dl.email.send(msg.to, msg.subject, msg.text, msg.dedupeKey, msg.html, {
+                // A notification of an event (not a code, a receipt or a report): it says where to turn it off.
+                listUnsubscribe: msg.eventId ? `${dl.siteUrl(null)}/settings/notifications` : undefined,
+              });
+      } catch (err) {
+        // The provider refused this message for good: retrying cannot help, so it is recorded and not retried.
+        if (!(err instanceof SmsRejected || err instanceof EmailRejected)) throw err;
+        if (msg.eventId)
+          await record(
+            db,
+            {
+              dedupeKey: msg.dedupeKey,
+              eventId: msg.eventId,
+              subscriberId: msg.subscriberId,
+              channel: msg.channel,
+              status: "failed",
+              detail: `rejected: ${err.detail}`.slice(0, 200),
+            },
+            attempts,
+            dl.now(),
+          );
+        return "failed";
+      }
       if (msg.eventId)
         await record(
           db,
