@@ -33,6 +33,9 @@ async function fetchWith(vars: Vars, sub: string | null, path: string, init: Req
 
 const production = (vars: Vars = {}) => ({ DEV_MODE: "false", ...vars });
 
+/** The real providers an environment names (wrangler.toml's [env.*.vars]). */
+const PROVIDERS = { ACQUIRER: "yookassa", SMS_PROVIDER: "smsc", EMAIL_PROVIDER: "cloudflare" };
+
 async function expectNotFound(res: Response) {
   expect(res.status).toBe(404);
   expect(res.headers.get("content-type")).toContain("application/problem+json");
@@ -117,7 +120,7 @@ describe("outside DEV_MODE a missing or development secret closes the money and 
   it("answers 503 problem+json in Russian and English and logs one line naming each secret", async () => {
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
     // wrangler.toml's development values (dev-only-…), and no VAPID private key at all.
-    const vars = production({ ACQUIRER: "yookassa", ...realSecrets, ALTCHA_HMAC_KEY: env.ALTCHA_HMAC_KEY, VAPID_PRIVATE_JWK: undefined });
+    const vars = production({ ...PROVIDERS, ...realSecrets, ALTCHA_HMAC_KEY: env.ALTCHA_HMAC_KEY, VAPID_PRIVATE_JWK: undefined });
     const ru = await fetchWith(vars, "msk", "/api/v1/auth/login", loginBody());
     expect(ru.status).toBe(503);
     expect(ru.headers.get("content-type")).toContain("application/problem+json");
@@ -147,7 +150,12 @@ describe("outside DEV_MODE a missing or development secret closes the money and 
       for (const bad of [undefined, "", "dev-only-something-long-enough-to-pass-the-length", "short"]) {
         if (bad === "short" && spec.minLength <= 5) continue;
         const res = await fetchWith(
-          production({ ACQUIRER: "yookassa", ...realSecrets, [spec.name]: bad }),
+          production({
+            ...PROVIDERS,
+            ...realSecrets,
+            ...(spec.name === "SMSC_PASSWORD" ? { SMSC_LOGIN: "kabinet" } : {}),
+            [spec.name]: bad,
+          }),
           "msk",
           "/api/v1/auth/login",
           loginBody(),
@@ -184,8 +192,16 @@ describe("outside DEV_MODE a missing or development secret closes the money and 
     expect(res.status).toBe(503);
   });
 
+  it("refuses the local SMS and email adapters outside DEV_MODE: they write to a dev outbox nobody reads, so codes would reach nobody", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    for (const local of [{ SMS_PROVIDER: "local" }, { EMAIL_PROVIDER: undefined }]) {
+      const res = await fetchWith(production({ ...PROVIDERS, ...realSecrets, ...local }), "msk", "/api/v1/auth/login", loginBody());
+      expect(res.status, JSON.stringify(local)).toBe(503);
+    }
+  });
+
   it("serves them with every secret set to a real value", async () => {
-    const res = await fetchWith(production({ ACQUIRER: "yookassa", ...realSecrets }), "msk", "/api/v1/auth/login", loginBody());
+    const res = await fetchWith(production({ ...PROVIDERS, ...realSecrets }), "msk", "/api/v1/auth/login", loginBody());
     expect(res.status).toBe(401);
   });
 

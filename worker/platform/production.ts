@@ -35,6 +35,10 @@ function configProblems(env: Env): SecretProblem[] {
     problems = secretProblems(env);
     // The sandbox credits any test card: in production it would create money.
     if (env.ACQUIRER === "sandbox") problems.push({ name: "ACQUIRER", problem: "development" });
+    // The local SMS and email adapters write to the dev outbox, whose page does not exist here: codes would reach nobody.
+    const vars = env as unknown as Record<string, unknown>;
+    if ((vars.SMS_PROVIDER ?? "local") === "local") problems.push({ name: "SMS_PROVIDER", problem: "development" });
+    if ((vars.EMAIL_PROVIDER ?? "local") === "local") problems.push({ name: "EMAIL_PROVIDER", problem: "development" });
     checked.set(env, problems);
     // One line per unusable secret, naming it (never its value), when the isolate first sees this env.
     for (const p of problems) log("error", "config.secret_unusable", { secret: p.name, problem: p.problem });

@@ -86,6 +86,30 @@ export const SECRETS: readonly SecretSpec[] = [
     neededWhen: (vars) => vars.ACQUIRER === "yookassa",
     minLength: 16,
   },
+  {
+    name: "SMSC_API_KEY",
+    protects: "the SMS gateway (SMS_PROVIDER = smsc, SMSC.ru send.php): sends codes and notices at the operator's expense",
+    make: "SMSC's personal account → Settings → API key; `npx wrangler secret put SMSC_API_KEY --env <env>` (or SMSC_LOGIN and SMSC_PASSWORD)",
+    rotate: "make a new key in SMSC, put it, send a test code on staging, then delete the old key there",
+    neededWhen: (vars) => vars.SMS_PROVIDER === "smsc" && !vars.SMSC_LOGIN,
+    minLength: 16,
+  },
+  {
+    name: "SMSC_PASSWORD",
+    protects: "the SMS gateway, when it is reached with a login and password (SMSC_LOGIN) instead of an API key",
+    make: "SMSC's personal account → the API password; `npx wrangler secret put SMSC_PASSWORD --env <env>`",
+    rotate: "change the password in SMSC and put it here at the same time (messages in between wait in the queue)",
+    neededWhen: (vars) => vars.SMS_PROVIDER === "smsc" && !!vars.SMSC_LOGIN,
+    minLength: 8,
+  },
+  {
+    name: "SMS_CALLBACK_SECRET",
+    protects: "the SMS delivery reports at /webhooks/sms/smsc?key=…: with it anyone can mark messages delivered or failed",
+    make: `${random("SMS_CALLBACK_SECRET")}; then set SMSC's status handler URL to https://<domain>/webhooks/sms/smsc?key=<it>`,
+    rotate: "put the new value, then change the URL in SMSC; reports refused in between are repeated by SMSC",
+    neededWhen: (vars) => vars.SMS_PROVIDER === "smsc",
+    minLength: 32,
+  },
 ];
 
 /**
