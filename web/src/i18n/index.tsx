@@ -38,6 +38,8 @@ export function loadMoreStrings(): Promise<void> {
 
 /** Fills `{name}` placeholders and picks the forms of `{n, plural, …}` for the language (see `expandPlurals`). */
 export function format(template: string, params: Record<string, string | number> = {}, lang: Lang = "ru"): string {
+  // Most strings have no placeholder: returned as they are (a page's first render formats a hundred of them).
+  if (!template.includes("{")) return template;
   return expandPlurals(lang, template, params).replace(/\{(\w+)\}/g, (_, k: string) => String(params[k] ?? `{${k}}`));
 }
 
