@@ -82,7 +82,8 @@ export function SbpPayment(props: {
             </figure>
           }
         >
-          <a class="button button--primary" href={props.url}>
+          {/* rel="external": the bank list is the acquirer's page, not one of the app's routes (the router would keep it). */}
+          <a class="button button--primary" href={props.url} rel="external">
             {t("pay.sbp.openBank", { amount: amount() })}
           </a>
           <p class="muted">{t("pay.sbp.phoneNote")}</p>
