@@ -191,6 +191,16 @@ describe("payment methods: card, СБП, SberPay, T-Pay", () => {
     expect(receipt.payment).toEqual({ form: "Безналичными", method: "СБП", card: null });
     const list = await json<{ items: Payment[] }>(await call("msk", `/api/v1/accounts/${PETR_EKB}/payments`, { headers: { cookie } }));
     expect(list.items.find((p) => p.id === payment.id)).toMatchObject({ method: "sbp", status: "succeeded" });
+    // The credit notification (in-app inbox) says how it was paid.
+    await vi.waitFor(
+      async () => {
+        const row = await env.DB.prepare("SELECT body FROM inbox WHERE event_id = ? LIMIT 1")
+          .bind(`payment:${payment.id}`)
+          .first<{ body: string }>();
+        expect(row?.body).toMatch(/^Платёж через СБП на счёт /);
+      },
+      { timeout: 8000, interval: 200 },
+    );
     // The QR page now says it is paid; paying again changes nothing.
     expect(await (await call("msk", `/sandbox/acquirer/sbp/${id}`, { headers: html })).text()).toContain("Оплачено");
   });
