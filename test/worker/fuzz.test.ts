@@ -211,6 +211,17 @@ const PLAIN_ROUTES: Target[] = [
     documented: false,
     raw: ["application/x-www-form-urlencoded"],
   },
+  { method: "get", path: "/sandbox/acquirer/sbp/{paymentRef}", op: { parameters: [pathParam("paymentRef")] }, documented: false },
+  { method: "get", path: "/sandbox/acquirer/sbp/{paymentRef}/banks", op: { parameters: [pathParam("paymentRef")] }, documented: false },
+  {
+    method: "get",
+    path: "/sandbox/acquirer/sbp/{paymentRef}/bank/{bank}",
+    op: { parameters: [pathParam("paymentRef"), pathParam("bank")] },
+    documented: false,
+  },
+  { method: "post", path: "/sandbox/acquirer/sbp/{paymentRef}/pay", op: { parameters: [pathParam("paymentRef")] }, documented: false },
+  { method: "get", path: "/sandbox/acquirer/wallet/{paymentRef}", op: { parameters: [pathParam("paymentRef")] }, documented: false },
+  { method: "post", path: "/sandbox/acquirer/wallet/{paymentRef}", op: { parameters: [pathParam("paymentRef")] }, documented: false },
   { method: "get", path: "/sandbox/acquirer/3ds/{paymentRef}", op: { parameters: [pathParam("paymentRef")] }, documented: false },
   {
     method: "post",
