@@ -111,11 +111,12 @@ const WEBHOOK_EVENT: Schema = {
     createdAt: { type: "string", format: "date-time" },
     object: {
       type: "object",
-      required: ["id", "status", "amountKop", "metadata"],
+      required: ["id", "status", "amountKop", "method", "metadata"],
       properties: {
         id: { type: "string", example: "sbx_fuzz" },
         status: { enum: ["pending", "waiting_for_3ds", "succeeded", "canceled", "refunded"] },
         amountKop: { type: "integer", minimum: 1, maximum: 100_000_00 },
+        method: { enum: ["card", "sbp", "sberpay", "tpay"] },
         metadata: {
           type: "object",
           required: ["paymentId", "accountNo"],
@@ -210,6 +211,17 @@ const PLAIN_ROUTES: Target[] = [
     documented: false,
     raw: ["application/x-www-form-urlencoded"],
   },
+  { method: "get", path: "/sandbox/acquirer/sbp/{paymentRef}", op: { parameters: [pathParam("paymentRef")] }, documented: false },
+  { method: "get", path: "/sandbox/acquirer/sbp/{paymentRef}/banks", op: { parameters: [pathParam("paymentRef")] }, documented: false },
+  {
+    method: "get",
+    path: "/sandbox/acquirer/sbp/{paymentRef}/bank/{bank}",
+    op: { parameters: [pathParam("paymentRef"), pathParam("bank")] },
+    documented: false,
+  },
+  { method: "post", path: "/sandbox/acquirer/sbp/{paymentRef}/pay", op: { parameters: [pathParam("paymentRef")] }, documented: false },
+  { method: "get", path: "/sandbox/acquirer/wallet/{paymentRef}", op: { parameters: [pathParam("paymentRef")] }, documented: false },
+  { method: "post", path: "/sandbox/acquirer/wallet/{paymentRef}", op: { parameters: [pathParam("paymentRef")] }, documented: false },
   { method: "get", path: "/sandbox/acquirer/3ds/{paymentRef}", op: { parameters: [pathParam("paymentRef")] }, documented: false },
   {
     method: "post",

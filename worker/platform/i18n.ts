@@ -274,6 +274,11 @@ const messages = {
   "field.amountRange": { ru: "Сумма вне допустимых пределов", en: "The amount is outside the limits" },
   "field.idempotencyKey": { ru: "Нужен ключ идемпотентности (UUID)", en: "An idempotency key (UUID) is required" },
   "field.unknownCard": { ru: "Такой сохранённой карты нет", en: "There is no such saved card" },
+  "field.methodNotOffered": { ru: "Этот способ оплаты сейчас недоступен", en: "This payment method is not available" },
+  "field.cardOnly": {
+    ru: "Сохранить карту или заплатить сохранённой можно только при оплате картой",
+    en: "Saving a card or paying with a saved one is for card payments only",
+  },
   "field.monthlyLimit": { ru: "Лимит в месяц не меньше суммы платежа", en: "The monthly limit must be at least the amount" },
   "field.dayOfMonth": { ru: "День месяца от 1 до 28", en: "A day of the month from 1 to 28" },
   "promised.too_new": { ru: "Счёту меньше 60 дней", en: "The account is less than 60 days old" },

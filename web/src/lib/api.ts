@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { Confirmation, PaymentMethod } from "../../../worker/adapters/payments";
 import type { Account, LedgerEntry } from "../../../worker/features/accounts/accounts.routes";
 import type { ProfileDto, SessionDto } from "../../../worker/features/auth/auth.routes";
 import type { Payment } from "../../../worker/features/payments/payments.routes";
@@ -34,6 +35,8 @@ export interface PaymentOptionsDto {
   minKop: number;
   maxKop: number;
   suggestedKop: number[];
+  /** What the acquirer offers, in order (older servers: absent, card only). */
+  methods?: PaymentMethod[];
   cards: CardDto[];
   autopay: AutopayDto | null;
   promised: {
@@ -305,12 +308,15 @@ export const api = {
   unlinkAccount: (no: string) => send<void>("DELETE", `/api/v1/accounts/${encodeURIComponent(no)}/link`),
   paymentOptions: (no: string) => request<PaymentOptionsDto>(`/api/v1/accounts/${encodeURIComponent(no)}/payment-options`),
   /** Top-up; the same `key` (one per attempt on the screen) never makes a second payment. */
-  pay: (no: string, body: { amountKop: number; saveCard?: boolean; cardId?: string }, key: string) =>
-    request<{ payment: PaymentDto; confirmationUrl: string | null }>(`/api/v1/accounts/${encodeURIComponent(no)}/payments`, {
-      method: "POST",
-      body: JSON.stringify(body),
-      headers: { "content-type": "application/json", "idempotency-key": key },
-    }),
+  pay: (no: string, body: { amountKop: number; method?: PaymentMethod; saveCard?: boolean; cardId?: string }, key: string) =>
+    request<{ payment: PaymentDto; confirmationUrl: string | null; confirmation?: Confirmation | null }>(
+      `/api/v1/accounts/${encodeURIComponent(no)}/payments`,
+      {
+        method: "POST",
+        body: JSON.stringify(body),
+        headers: { "content-type": "application/json", "idempotency-key": key },
+      },
+    ),
   payment: (no: string, id: string) => request<PaymentDto>(`/api/v1/accounts/${encodeURIComponent(no)}/payments/${encodeURIComponent(id)}`),
   payments: (no: string) => request<Items<PaymentDto>>(`/api/v1/accounts/${encodeURIComponent(no)}/payments`).then((r) => r.items),
   receipt: (no: string, id: string) =>

@@ -2,8 +2,9 @@ import { type Context, Hono } from "hono";
 import { html, raw } from "hono/html";
 import { randomToken } from "../../platform/crypto";
 import { AppError } from "../../platform/errors";
-import type { Acquirer, AcquirerCard, AcquirerPayment, WebhookEvent } from "./index";
+import type { Acquirer, AcquirerCard, AcquirerPayment, Confirmation, PaymentMethod, WebhookEvent } from "./index";
 import { verifySignature } from "./index";
+import { qrSvg } from "./qr";
 
 /**
  * The local default acquirer: a sandbox with the behaviour of a real one.
@@ -21,17 +22,40 @@ import { verifySignature } from "./index";
  * «Отмена — вернуться в кабинет» on the card and 3-D Secure pages gives the
  * attempt up (`canceled`, failure code `canceled`) and sends the payer back.
  *
+ * СБП: the payment's QR payload is an НСПК-style link
+ * (`https://qr.nspk.ru/<id>?type=02&bank=…&sum=…&cur=RUB&crc=…`); the page
+ * `/sandbox/acquirer/sbp/<id>` shows it as a QR with «Оплатить из приложения
+ * банка», the action a bank app would take after the scan; the deep link
+ * (`confirmation.url`) is `/sandbox/acquirer/sbp/<id>/banks`, the bank-choice
+ * list a phone shows, each bank's "app" confirming the payment. A QR not paid
+ * within `SANDBOX_SBP_TTL_MS` expires: `canceled` with failure code `expired`.
+ * SberPay and T-Pay are redirects to a page of the wallet's that pays or
+ * cancels.
+ *
  * Webhooks are delivered through the `billing` queue, signed at delivery:
  * the final event twice (at once and 3 s later) and `payment.pending`
  * 2 s after it, so the cabinet always sees duplicates and disorder.
  */
 export const SANDBOX_CODE_3DS = "123456";
 
+/** How long an СБП QR can be paid (a real acquirer's default is of this order). */
+export const SANDBOX_SBP_TTL_MS = 10 * 60_000;
+
+/** The banks of the sandbox's bank-choice list (НСПК member ids are made up). */
+export const SANDBOX_SBP_BANKS = [
+  { id: "100000000111", name: "Сбербанк" },
+  { id: "100000000004", name: "Т-Банк" },
+  { id: "100000000008", name: "Альфа-Банк" },
+  { id: "100000000005", name: "ВТБ" },
+] as const;
+
 interface Stored {
   payment: AcquirerPayment;
   returnUrl: string;
   saveCard: boolean;
   description: string;
+  /** СБП only: when the QR stops being payable (ISO). */
+  expiresAt?: string;
 }
 interface StoredToken {
   card: AcquirerCard;
@@ -89,24 +113,61 @@ function luhnOk(digits: string): boolean {
   return sum % 10 === 0;
 }
 
+/** CRC-16/CCITT-FALSE of a string, four hex digits (the `crc` of an НСПК link). */
+function crc16(text: string): string {
+  let crc = 0xffff;
+  for (const b of new TextEncoder().encode(text)) {
+    crc ^= b << 8;
+    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc.toString(16).toUpperCase().padStart(4, "0");
+}
+
+/** The СБП QR payload of a sandbox payment: a dynamic (type 02) НСПК link with the sum in kopecks. */
+export function sbpPayload(payment: AcquirerPayment): string {
+  const qrcId = `AD${payment.id
+    .slice(4)
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, "0")}`
+    .padEnd(32, "0")
+    .slice(0, 32);
+  const base = `https://qr.nspk.ru/${qrcId}?type=02&bank=${SANDBOX_SBP_BANKS[0].id}&sum=${payment.amountKop}&cur=RUB`;
+  return `${base}&crc=${crc16(base)}`;
+}
+
+function confirmationOf(origin: string, stored: Stored): Confirmation {
+  const { id, method } = stored.payment;
+  if (method === "sbp") return { type: "qr", payload: sbpPayload(stored.payment), url: `${origin}/sandbox/acquirer/sbp/${id}/banks` };
+  if (method === "sberpay" || method === "tpay") return { type: "redirect", url: `${origin}/sandbox/acquirer/wallet/${id}` };
+  return { type: "redirect", url: `${origin}/sandbox/acquirer/pay/${id}` };
+}
+
+/** An СБП QR past its time is given up (as the acquirer would on its own): `canceled`, `expired`. */
+async function expireIfDue(env: Env, stored: Stored, now = new Date()): Promise<Stored> {
+  if (stored.payment.status === "pending" && stored.expiresAt && now.getTime() >= Date.parse(stored.expiresAt))
+    await finish(env, stored, "expired", null);
+  return stored;
+}
+
 export function sandboxAcquirer(env: Env, origin: string): Acquirer {
   return {
+    methods: ["card", "sbp", "sberpay", "tpay"] satisfies PaymentMethod[],
     async createPayment(p) {
       const known = await env.FILES.get(key.idem(p.idempotenceKey));
-      if (known) {
-        const id = await known.text();
-        return { id, confirmationUrl: `${origin}/sandbox/acquirer/pay/${id}` };
-      }
+      const existing = known ? await loadPayment(env, await known.text()) : null;
+      if (existing) return { id: existing.payment.id, confirmation: confirmationOf(origin, existing) };
       const id = `sbx_${randomToken(12)}`;
-      const payment: AcquirerPayment = { id, status: "pending", amountKop: p.amountKop, metadata: p.metadata };
-      await save(env, key.payment(id), {
+      const payment: AcquirerPayment = { id, status: "pending", amountKop: p.amountKop, method: p.method, metadata: p.metadata };
+      const stored: Stored = {
         payment,
         returnUrl: p.returnUrl,
-        saveCard: p.saveCard,
+        saveCard: p.method === "card" && p.saveCard,
         description: p.description,
-      } satisfies Stored);
+        ...(p.method === "sbp" ? { expiresAt: new Date(Date.now() + SANDBOX_SBP_TTL_MS).toISOString() } : {}),
+      };
+      await save(env, key.payment(id), stored);
       await env.FILES.put(key.idem(p.idempotenceKey), id);
-      return { id, confirmationUrl: `${origin}/sandbox/acquirer/pay/${id}` };
+      return { id, confirmation: confirmationOf(origin, stored) };
     },
 
     async chargeSavedCard(p) {
@@ -120,6 +181,7 @@ export function sandboxAcquirer(env: Env, origin: string): Acquirer {
       const payment: AcquirerPayment = {
         id,
         amountKop: p.amountKop,
+        method: "card",
         metadata: p.metadata,
         status: token && !token.failsLater ? "succeeded" : "canceled",
         ...(token ? { card: { ...token.card, token: p.token } } : {}),
@@ -132,7 +194,8 @@ export function sandboxAcquirer(env: Env, origin: string): Acquirer {
     },
 
     async getPayment(id) {
-      return (await loadPayment(env, id))?.payment ?? null;
+      const stored = await loadPayment(env, id);
+      return stored ? (await expireIfDue(env, stored)).payment : null;
     },
 
     async verifyWebhook(body, signature, now = new Date()) {
@@ -210,6 +273,30 @@ function cardForm(id: string, stored: Stored, error?: string) {
 
 const back = (stored: Stored) => stored.returnUrl;
 
+/** A sandbox payment of one of `methods` from the URL (an СБП one expired if its time is up), else a 404 problem. */
+async function pendingOf(c: Context<{ Bindings: Env }>, ...methods: PaymentMethod[]): Promise<Stored> {
+  const stored = await loadPayment(c.env, c.req.param("id") ?? "");
+  if (!stored || !methods.includes(stored.payment.method)) throw new AppError(404, "not_found");
+  return expireIfDue(c.env, stored);
+}
+
+const timeOf = (stored: Stored) =>
+  new Date(stored.expiresAt ?? 0).toLocaleTimeString("ru-RU", { timeZone: "Europe/Moscow", hour: "2-digit", minute: "2-digit" });
+
+/** An СБП payment that can no longer be paid: paid, expired or cancelled. */
+const sbpOver = (stored: Stored) =>
+  page(
+    "Оплата по СБП",
+    html`<h1>${
+      stored.payment.status === "succeeded"
+        ? "Оплачено"
+        : stored.payment.failureCode === "expired"
+          ? "Срок действия QR-кода истёк"
+          : "Оплата отменена"
+    }</h1>
+      <p><a href="${back(stored)}">Вернуться в кабинет</a></p>`,
+  );
+
 /** A person's browser asks for a page; anything else gets problem+json. */
 const wantsHtml = (c: Context) => (c.req.header("accept") ?? "").includes("text/html");
 
@@ -239,15 +326,13 @@ export const sandboxPages = new Hono<{ Bindings: Env }>()
     await next();
   })
   .get("/sandbox/acquirer/pay/:id", async (c) => {
-    const stored = await loadPayment(c.env, c.req.param("id"));
-    if (!stored) throw new AppError(404, "not_found");
+    const stored = await pendingOf(c, "card");
     if (stored.payment.status !== "pending") return c.redirect(back(stored), 303);
     return c.html(cardForm(stored.payment.id, stored));
   })
   .post("/sandbox/acquirer/pay/:id", async (c) => {
     const id = c.req.param("id");
-    const stored = await loadPayment(c.env, id);
-    if (!stored) throw new AppError(404, "not_found");
+    const stored = await pendingOf(c, "card");
     if (stored.payment.status !== "pending") return c.redirect(back(stored), 303);
     const form = await formOf(c);
     const number = String(form.number ?? "").replace(/\D/g, "");
@@ -271,10 +356,92 @@ export const sandboxPages = new Hono<{ Bindings: Env }>()
     return c.redirect(back(stored), 303);
   })
   .post("/sandbox/acquirer/pay/:id/cancel", async (c) => {
-    const stored = await loadPayment(c.env, c.req.param("id"));
-    if (!stored) throw new AppError(404, "not_found");
+    const stored = await pendingOf(c, "card", "sbp", "sberpay", "tpay");
     // Only an unfinished attempt can be given up; a paid or declined one just goes back to the cabinet.
     if (stored.payment.status === "pending" || stored.payment.status === "waiting_for_3ds") await finish(c.env, stored, "canceled", null);
+    return c.redirect(back(stored), 303);
+  })
+  .get("/sandbox/acquirer/sbp/:id", async (c) => {
+    const stored = await pendingOf(c, "sbp");
+    if (stored.payment.status !== "pending") return c.html(sbpOver(stored));
+    const payload = sbpPayload(stored.payment);
+    return c.html(
+      page(
+        "Оплата по СБП",
+        html`<h1>Оплата ${rub(stored.payment.amountKop)} по СБП</h1>
+          <p>${stored.description}</p>
+          <figure>
+            ${raw(qrSvg(payload, `QR-код СБП на ${rub(stored.payment.amountKop)}`))}
+            <figcaption class="muted">Отсканируйте камерой телефона или в приложении банка. Код действует до ${timeOf(stored)} (МСК).</figcaption>
+          </figure>
+          <form method="post" action="/sandbox/acquirer/sbp/${stored.payment.id}/pay">
+            <button type="submit">Оплатить из приложения банка</button>
+          </form>
+          <p><a href="/sandbox/acquirer/sbp/${stored.payment.id}/banks">Выбрать банк на телефоне</a></p>
+          ${cancelForm(stored.payment.id)}
+          <p class="muted">Песочница: кнопка делает то, что сделало бы приложение банка после сканирования.</p>`,
+      ),
+    );
+  })
+  .get("/sandbox/acquirer/sbp/:id/banks", async (c) => {
+    const stored = await pendingOf(c, "sbp");
+    if (stored.payment.status !== "pending") return c.html(sbpOver(stored));
+    return c.html(
+      page(
+        "Выберите банк",
+        html`<h1>Оплата ${rub(stored.payment.amountKop)} по СБП</h1>
+          <p>Выберите банк, в приложении которого хотите оплатить:</p>
+          <ul class="banks">
+            ${SANDBOX_SBP_BANKS.map((b) => html`<li><a href="/sandbox/acquirer/sbp/${stored.payment.id}/bank/${b.id}">${b.name}</a></li>`)}
+          </ul>
+          ${cancelForm(stored.payment.id)}`,
+      ),
+    );
+  })
+  .get("/sandbox/acquirer/sbp/:id/bank/:bank", async (c) => {
+    const stored = await pendingOf(c, "sbp");
+    const bank = SANDBOX_SBP_BANKS.find((b) => b.id === c.req.param("bank"));
+    if (!bank) throw new AppError(404, "not_found");
+    if (stored.payment.status !== "pending") return c.html(sbpOver(stored));
+    return c.html(
+      page(
+        bank.name,
+        html`<h1>${bank.name}: перевод по СБП</h1>
+          <p>Получатель: ${stored.description}</p>
+          <p>Сумма: <strong>${rub(stored.payment.amountKop)}</strong></p>
+          <form method="post" action="/sandbox/acquirer/sbp/${stored.payment.id}/pay">
+            <button type="submit">Подтвердить оплату</button>
+          </form>
+          ${cancelForm(stored.payment.id)}`,
+      ),
+    );
+  })
+  .post("/sandbox/acquirer/sbp/:id/pay", async (c) => {
+    const stored = await pendingOf(c, "sbp");
+    if (stored.payment.status !== "pending") return c.html(sbpOver(stored), 409);
+    await finish(c.env, stored, null, null);
+    // From the bank-choice flow the phone comes back to the cabinet; the desktop's QR page just says it is paid.
+    return wantsHtml(c) ? c.redirect(back(stored), 303) : c.json({ status: stored.payment.status });
+  })
+  .get("/sandbox/acquirer/wallet/:id", async (c) => {
+    const stored = await pendingOf(c, "sberpay", "tpay");
+    if (stored.payment.status !== "pending") return c.redirect(back(stored), 303);
+    const name = stored.payment.method === "sberpay" ? "SberPay" : "T-Pay";
+    return c.html(
+      page(
+        name,
+        html`<h1>${name}: оплата ${rub(stored.payment.amountKop)}</h1>
+          <p>${stored.description}</p>
+          <form method="post" action="/sandbox/acquirer/wallet/${stored.payment.id}">
+            <button type="submit">Оплатить в ${name}</button>
+          </form>
+          ${cancelForm(stored.payment.id)}`,
+      ),
+    );
+  })
+  .post("/sandbox/acquirer/wallet/:id", async (c) => {
+    const stored = await pendingOf(c, "sberpay", "tpay");
+    if (stored.payment.status === "pending") await finish(c.env, stored, null, null);
     return c.redirect(back(stored), 303);
   })
   .get("/sandbox/acquirer/3ds/:id", async (c) => {

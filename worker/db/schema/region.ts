@@ -108,10 +108,12 @@ export const ledgerEntries = sqliteTable(
 );
 
 export const PAYMENT_STATUSES = ["created", "pending", "succeeded", "failed", "refunded"] as const;
+/** The same list as `PAYMENT_METHODS` of the acquirer interface (worker/adapters/payments). */
+export const PAYMENT_METHOD_VALUES = ["card", "sbp", "sberpay", "tpay"] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 /**
- * A card payment into an account (пополнение). A state machine, not money:
+ * A payment into an account (пополнение) by card, СБП, SberPay or T-Pay. A state machine, not money:
  * the money is the ledger entry made, exactly once, when it succeeds
  * (idempotency key `payment:<id>`). `idempotencyKey` is the client's, unique
  * per payer, so a repeated submit finds the first payment.
@@ -129,6 +131,8 @@ export const payments = sqliteTable(
     requestHash: text("request_hash").notNull(),
     purpose: text("purpose", { enum: ["topup", "autopay"] }).notNull(),
     amountKop: integer("amount_kop").notNull(),
+    /** How the payer pays: card, СБП, SberPay, T-Pay (autopay and one-click are always card). */
+    method: text("method", { enum: PAYMENT_METHOD_VALUES }).notNull().default("card"),
     status: text("status", { enum: PAYMENT_STATUSES }).notNull(),
     acquirerPaymentId: text("acquirer_payment_id"),
     saveCard: integer("save_card", { mode: "boolean" }).notNull().default(false),

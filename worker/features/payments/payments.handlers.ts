@@ -38,6 +38,7 @@ export const optionsHandler: RouteHandler<typeof r.optionsRoute, AppEnv> = async
       minKop: svc.MIN_PAYMENT_KOP,
       maxKop: svc.MAX_PAYMENT_KOP,
       suggestedKop: suggestions(detail.monthlyKop, detail.balanceKop),
+      methods: [...acquirer(c).methods],
       cards,
       autopay,
       promised,
@@ -49,10 +50,12 @@ export const optionsHandler: RouteHandler<typeof r.optionsRoute, AppEnv> = async
 export const createPaymentHandler: RouteHandler<typeof r.createPaymentRoute, AppEnv> = async (c) => {
   const body = c.req.valid("json");
   // Saving a card, or paying with a saved one, is a money operation without the bank's own check: fresh SMS code.
-  const session = body.saveCard || body.cardId ? requireStepUp(c) : requireSession(c);
+  // (With another method those options are a 400 from the service, not a request for a code.)
+  const session = body.method === "card" && (body.saveCard || body.cardId) ? requireStepUp(c) : requireSession(c);
   const result = await svc.startPayment(c.get("data"), acquirer(c), notifier(c.env), session, {
     accountNo: c.req.valid("param").accountNo,
     amountKop: body.amountKop,
+    method: body.method,
     saveCard: body.saveCard,
     cardId: body.cardId,
     idempotencyKey: c.req.valid("header")["idempotency-key"],

@@ -8,6 +8,18 @@ import { localDay, regionTz } from "../../platform/region";
 import { buildReceipt } from "./receipts";
 
 export type PaymentRow = typeof payments.$inferSelect;
+type Method = PaymentRow["method"];
+
+/** The ledger entry's text of a payment and of its refund, by method (ru, en). */
+export const METHOD_TEXT: Record<Method, { paid: [string, string]; refunded: [string, string] }> = {
+  card: { paid: ["Оплата банковской картой", "Bank card payment"], refunded: ["Возврат платежа на карту", "Payment refunded to the card"] },
+  sbp: {
+    paid: ["Оплата через СБП", "Payment by SBP (Faster Payments System)"],
+    refunded: ["Возврат платежа по СБП", "Payment refunded by SBP"],
+  },
+  sberpay: { paid: ["Оплата через SberPay", "SberPay payment"], refunded: ["Возврат платежа в SberPay", "Payment refunded to SberPay"] },
+  tpay: { paid: ["Оплата через T-Pay", "T-Pay payment"], refunded: ["Возврат платежа в T-Pay", "Payment refunded to T-Pay"] },
+};
 
 /**
  * The payment state machine. `created` → `pending` → `succeeded` | `failed`;
@@ -116,12 +128,13 @@ export async function transition(
   ];
   if (to === "succeeded") {
     const auto = payment.purpose === "autopay";
+    const [ru, en] = METHOD_TEXT[payment.method].paid;
     statements.push(
       entry(
         "payment",
         payment.amountKop,
-        auto ? "Автоплатёж с банковской карты" : "Оплата банковской картой",
-        auto ? "Autopay by bank card" : "Bank card payment",
+        auto ? "Автоплатёж с банковской карты" : ru,
+        auto ? "Autopay by bank card" : en,
         `payment:${payment.id}`,
         "succeeded",
       ),
@@ -145,8 +158,8 @@ export async function transition(
       entry(
         "adjustment",
         -payment.amountKop,
-        "Возврат платежа на карту",
-        "Payment refunded to the card",
+        METHOD_TEXT[payment.method].refunded[0],
+        METHOD_TEXT[payment.method].refunded[1],
         `refund:${payment.id}`,
         "refunded",
       ),

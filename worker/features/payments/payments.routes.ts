@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { PAYMENT_METHODS } from "../../adapters/payments";
 import { PAYMENT_STATUSES } from "../../db/schema/region";
 import { jsonBody, jsonResponse, problem } from "../../platform/openapi";
 
@@ -13,6 +14,7 @@ export const Payment = z
     id: z.string(),
     accountNo: z.string(),
     amountKop: z.number().int(),
+    method: z.enum(PAYMENT_METHODS).openapi({ description: "card, СБП (sbp), SberPay, T-Pay" }),
     status: z.enum(PAYMENT_STATUSES),
     purpose: z.enum(["topup", "autopay"]),
     card: z.object({ last4: z.string(), brand: z.string() }).nullable(),
@@ -47,7 +49,14 @@ const ReceiptSchema = z
     ),
     totalKop: z.number().int(),
     vatKop: z.number().int(),
-    payment: z.object({ form: z.string(), card: z.string().nullable() }),
+    payment: z.object({
+      form: z.string(),
+      method: z
+        .string()
+        .optional()
+        .openapi({ description: "Банковская карта, СБП, SberPay, T-Pay (absent on receipts issued before methods)" }),
+      card: z.string().nullable(),
+    }),
     fiscal: z.object({ register: z.string(), fiscalDrive: z.string(), document: z.number().int(), sign: z.string() }),
     accountNo: z.string(),
     paymentId: z.string(),
@@ -92,6 +101,7 @@ const Options = z
     minKop: z.number().int(),
     maxKop: z.number().int(),
     suggestedKop: z.array(z.number().int()).openapi({ description: "Enough for the next month first, then round sums" }),
+    methods: z.array(z.enum(PAYMENT_METHODS)).openapi({ description: "What the acquirer offers, in the order to show" }),
     cards: z.array(Card),
     autopay: Autopay.nullable(),
     promised: Promised,
@@ -115,17 +125,41 @@ export const createPaymentRoute = createRoute({
   method: "post",
   path: "/accounts/{accountNo}/payments",
   tags,
-  summary: "Top up an account by card (hosted page, or a saved card after a step-up)",
+  summary: "Top up an account: by card (hosted page, or a saved card after a step-up), СБП (QR or bank link), SberPay, T-Pay",
   request: {
     params: AccountParam,
     headers: IdempotencyHeader,
-    body: jsonBody(z.object({ amountKop: z.number().int(), saveCard: z.boolean().default(false), cardId: z.string().max(64).optional() })),
+    body: jsonBody(
+      z.object({
+        amountKop: z.number().int(),
+        method: z
+          .enum(PAYMENT_METHODS)
+          .default("card")
+          .openapi({ description: "How to pay (card if absent); one of payment-options' `methods`" }),
+        saveCard: z.boolean().default(false),
+        cardId: z.string().max(64).optional(),
+      }),
+    ),
   },
   responses: {
     201: jsonResponse(
       "The payment, and where the payer confirms it (null for a saved card)",
-      z.object({ payment: Payment, confirmationUrl: z.string().nullable() }),
+      z.object({
+        payment: Payment,
+        confirmationUrl: z.string().nullable().openapi({ description: "The page to open (for СБП, the bank-choice link)" }),
+        confirmation: z
+          .discriminatedUnion("type", [
+            z.object({ type: z.literal("redirect"), url: z.string() }),
+            z.object({
+              type: z.literal("qr"),
+              payload: z.string().openapi({ description: "The СБП QR's content (https://qr.nspk.ru/…)" }),
+              url: z.string().openapi({ description: "The deep link to the bank-choice list, for a phone" }),
+            }),
+          ])
+          .nullable(),
+      }),
     ),
+    400: problem("Unknown method, or one the acquirer does not offer; card options with another method"),
     401: unauthorized,
     403: problem("The payer role or a fresh SMS code is needed"),
     404: notFound,

@@ -1,5 +1,5 @@
 import { and, desc, eq, sql } from "drizzle-orm";
-import type { Acquirer, AcquirerPayment } from "../../adapters/payments";
+import type { Acquirer, AcquirerPayment, Confirmation, PaymentMethod } from "../../adapters/payments";
 import { accountLinks, cards, subscribers } from "../../db/schema/global";
 import { type PaymentStatus, payments, receipts } from "../../db/schema/region";
 import { sha256Hex } from "../../platform/crypto";
@@ -26,6 +26,7 @@ export function paymentDto(p: PaymentRow) {
     id: p.id,
     accountNo: p.accountNo,
     amountKop: p.amountKop,
+    method: p.method,
     status: p.status,
     purpose: p.purpose,
     card: p.cardLast4 ? { last4: p.cardLast4, brand: p.cardBrand ?? "card" } : null,
@@ -68,15 +69,32 @@ export async function startPayment(
   acquirer: Acquirer,
   notify: Notify,
   session: SessionInfo,
-  input: { accountNo: string; amountKop: number; saveCard: boolean; cardId?: string; idempotencyKey: string; returnOrigin: string },
+  input: {
+    accountNo: string;
+    amountKop: number;
+    method?: PaymentMethod;
+    saveCard: boolean;
+    cardId?: string;
+    idempotencyKey: string;
+    returnOrigin: string;
+  },
   now = new Date(),
-) {
+): Promise<{ payment: ReturnType<typeof paymentDto>; confirmationUrl: string | null; confirmation: Confirmation | null }> {
   const link = await requireAccount(data.global, session.subscriberId, input.accountNo, "payer");
+  const method = input.method ?? "card";
+  if (!acquirer.methods.includes(method))
+    throw new AppError(400, "validation", {}, [{ field: "method", message: "field.methodNotOffered" }]);
+  // Saved cards (one-click, autopay) exist only for cards.
+  if (method !== "card" && (input.saveCard || input.cardId))
+    throw new AppError(400, "validation", {}, [{ field: input.cardId ? "cardId" : "saveCard", message: "field.cardOnly" }]);
   checkAmount(input.amountKop);
   if (!/^[\w-]{8,100}$/.test(input.idempotencyKey))
     throw new AppError(422, "validation", {}, [{ field: "Idempotency-Key", message: "field.idempotencyKey" }]);
   const { db, region } = await shardOf(data, link.accountNo);
-  const requestHash = await sha256Hex(JSON.stringify([link.accountNo, input.amountKop, input.saveCard, input.cardId ?? null]));
+  // A card payment hashes as before the methods came, so a replay across the deploy is still the same request.
+  const requestHash = await sha256Hex(
+    JSON.stringify([link.accountNo, input.amountKop, input.saveCard, input.cardId ?? null, ...(method === "card" ? [] : [method])]),
+  );
   const card = input.cardId
     ? await data.global
         .select()
@@ -97,6 +115,7 @@ export async function startPayment(
       requestHash,
       purpose: "topup",
       amountKop: input.amountKop,
+      method,
       status: "created",
       saveCard: input.saveCard && !card,
       cardId: card?.id ?? null,
@@ -118,7 +137,8 @@ export async function startPayment(
     if (existing.requestHash !== requestHash) throw new AppError(409, "idempotency_mismatch");
     payment = existing;
     // A replay of a finished payment only reports it.
-    if (payment.status !== "created" && payment.status !== "pending") return { payment: paymentDto(payment), confirmationUrl: null };
+    if (payment.status !== "created" && payment.status !== "pending")
+      return { payment: paymentDto(payment), confirmationUrl: null, confirmation: null };
   }
   const metadata = { paymentId: payment.id, accountNo: payment.accountNo };
   const description = `Пополнение лицевого счёта ${formatAccountNoPlain(payment.accountNo)}`;
@@ -132,9 +152,10 @@ export async function startPayment(
     });
     await applyAcquirerPayment(data, notify, result, "client", undefined, now);
     const after = await db.select().from(payments).where(eq(payments.id, payment.id)).get();
-    return { payment: paymentDto(after ?? payment), confirmationUrl: null };
+    return { payment: paymentDto(after ?? payment), confirmationUrl: null, confirmation: null };
   }
   const started = await acquirer.createPayment({
+    method: payment.method,
     amountKop: payment.amountKop,
     description,
     returnUrl: `${input.returnOrigin}/accounts/${payment.accountNo}/payments/${payment.id}`,
@@ -147,7 +168,8 @@ export async function startPayment(
     .set({ acquirerPaymentId: started.id })
     .where(and(eq(payments.id, payment.id), sql`${payments.acquirerPaymentId} IS NULL`));
   if (payment.status === "created") await transition(db, region, payment, "pending", "client", {}, now);
-  return { payment: paymentDto(payment), confirmationUrl: started.confirmationUrl };
+  // `confirmationUrl` stays for clients that know only cards: the page to open (for СБП, the bank-choice link).
+  return { payment: paymentDto(payment), confirmationUrl: started.confirmation.url, confirmation: started.confirmation };
 }
 
 /**
@@ -232,7 +254,7 @@ async function afterSuccess(data: DataAccess, db: RegionDb, notify: Notify, paym
       kind: "payment_credited",
       subscriberId: l.s,
       accountNo: payment.accountNo,
-      params: { amountKop: payment.amountKop, paymentId: payment.id },
+      params: { amountKop: payment.amountKop, paymentId: payment.id, method: payment.method },
     });
   const receipt = await db.select().from(receipts).where(eq(receipts.paymentId, payment.id)).get();
   const payer = await data.global.select({ email: subscribers.email }).from(subscribers).where(eq(subscribers.id, payment.payerId)).get();

@@ -26,7 +26,8 @@ export interface Receipt {
   }[];
   totalKop: number;
   vatKop: number;
-  payment: { form: "Безналичными"; card: string | null };
+  /** The payment form (безналичными) and the payer's means: method, and the card's mask for a card. */
+  payment: { form: "Безналичными"; method?: string; card: string | null };
   fiscal: { register: string; fiscalDrive: string; document: number; sign: string };
   accountNo: string;
   paymentId: string;
@@ -61,8 +62,19 @@ function digits(seed: string, n: number): string {
   return out;
 }
 
+/** The payment method as a receipt names it. */
+export const RECEIPT_METHOD = { card: "Банковская карта", sbp: "СБП", sberpay: "SberPay", tpay: "T-Pay" } as const;
+
 export function buildReceipt(
-  p: { id: string; accountNo: string; amountKop: number; purpose: string; cardLast4: string | null; cardBrand: string | null },
+  p: {
+    id: string;
+    accountNo: string;
+    amountKop: number;
+    purpose: string;
+    method: keyof typeof RECEIPT_METHOD;
+    cardLast4: string | null;
+    cardBrand: string | null;
+  },
   _region: string,
   at: Date,
 ): Receipt {
@@ -87,7 +99,11 @@ export function buildReceipt(
     ],
     totalKop: p.amountKop,
     vatKop: vat,
-    payment: { form: "Безналичными", card: p.cardLast4 ? `${(p.cardBrand ?? "card").toUpperCase()} •••• ${p.cardLast4}` : null },
+    payment: {
+      form: "Безналичными",
+      method: RECEIPT_METHOD[p.method],
+      card: p.method === "card" && p.cardLast4 ? `${(p.cardBrand ?? "card").toUpperCase()} •••• ${p.cardLast4}` : null,
+    },
     fiscal: {
       register: digits(`kkt${p.accountNo}`, 16),
       fiscalDrive: digits("fn", 16),
@@ -109,7 +125,7 @@ export function receiptText(r: Receipt, rub: (kop: number) => string): string {
       (i) => `${i.name}: ${i.quantity} × ${rub(i.priceKop)} = ${rub(i.amountKop)}; НДС ${i.vatRate}: ${rub(i.vatKop)}; ${i.paymentMethod}`,
     ),
     `ИТОГО: ${rub(r.totalKop)}, в т.ч. НДС ${rub(r.vatKop)}`,
-    `${r.payment.form}${r.payment.card ? `: ${r.payment.card}` : ""}`,
+    `${r.payment.form}${r.payment.method ? ` (${r.payment.method})` : ""}${r.payment.card ? `: ${r.payment.card}` : ""}`,
     `РН ККТ ${r.fiscal.register}, ФН ${r.fiscal.fiscalDrive}, ФД ${r.fiscal.document}, ФП ${r.fiscal.sign}`,
   ].join("\n");
 }

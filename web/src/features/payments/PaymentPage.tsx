@@ -9,7 +9,7 @@ import { PushOffer } from "../notifications/PushOffer";
 import { ReceiptView } from "./Receipt";
 
 const FINAL = new Set(["succeeded", "failed", "refunded"]);
-const FAILURES = ["card_declined", "insufficient_funds", "3ds_failed", "canceled"] as const;
+const FAILURES = ["card_declined", "insufficient_funds", "3ds_failed", "canceled", "expired"] as const;
 const failureKey = (code: string | null) =>
   `pay.failure.${FAILURES.includes(code as (typeof FAILURES)[number]) ? (code as (typeof FAILURES)[number]) : "other"}` as const;
 

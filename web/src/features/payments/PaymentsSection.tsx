@@ -29,7 +29,7 @@ export function PaymentsSection(props: { accountNo: string }) {
                     <span>
                       {new Date(p.createdAt).toLocaleDateString(lang() === "ru" ? "ru-RU" : "en-GB")} ·{" "}
                       <A href={`/accounts/${props.accountNo}/payments/${p.id}`}>{formatRub(p.amountKop, lang())}</A> ·{" "}
-                      {t(`pay.status.${p.status}`)}
+                      {t(`pay.status.${p.status}`)} {t(`pay.methodShort.${p.method ?? "card"}`)}
                       {p.purpose === "autopay" ? ` · ${t("autopay.title")}` : ""}
                     </span>
                     <Show when={p.receiptNumber}>

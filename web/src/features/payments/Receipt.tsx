@@ -53,7 +53,7 @@ export function ReceiptView(props: { accountNo: string; paymentId: string }) {
               <strong>{formatRub(r.totalKop, lang())}</strong>
             </dd>
             <dt>{r.payment.form}</dt>
-            <dd>{r.payment.card ?? ""}</dd>
+            <dd>{[r.payment.method, r.payment.card].filter(Boolean).join(": ")}</dd>
             <dt>{t("receipt.fiscal")}</dt>
             <dd>
               РН ККТ {r.fiscal.register}, ФН {r.fiscal.fiscalDrive}, ФД {r.fiscal.document}, ФП {r.fiscal.sign}
