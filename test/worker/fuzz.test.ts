@@ -111,11 +111,12 @@ const WEBHOOK_EVENT: Schema = {
     createdAt: { type: "string", format: "date-time" },
     object: {
       type: "object",
-      required: ["id", "status", "amountKop", "metadata"],
+      required: ["id", "status", "amountKop", "method", "metadata"],
       properties: {
         id: { type: "string", example: "sbx_fuzz" },
         status: { enum: ["pending", "waiting_for_3ds", "succeeded", "canceled", "refunded"] },
         amountKop: { type: "integer", minimum: 1, maximum: 100_000_00 },
+        method: { enum: ["card", "sbp", "sberpay", "tpay"] },
         metadata: {
           type: "object",
           required: ["paymentId", "accountNo"],

@@ -312,7 +312,8 @@ describe("every error is problem+json", () => {
         expect(isProblem(res), `${method} ${path}`).toBe(true);
       }
     }
-    const { confirmationUrl } = await sandboxAcquirer(env, "http://msk.kabinet.localhost").createPayment({
+    const { confirmation } = await sandboxAcquirer(env, "http://msk.kabinet.localhost").createPayment({
+      method: "card",
       amountKop: 10_000,
       description: "test",
       returnUrl: "http://msk.kabinet.localhost/accounts",
@@ -320,7 +321,7 @@ describe("every error is problem+json", () => {
       metadata: { paymentId: "p-hardening", accountNo: "201000000018" },
       idempotenceKey: `hardening-${Date.now()}`,
     });
-    const pay = new URL(confirmationUrl).pathname;
+    const pay = new URL(confirmation.url).pathname;
     const broken = await call("msk", pay, {
       method: "POST",
       headers: { "content-type": "multipart/form-data; boundary=x" },
@@ -344,7 +345,8 @@ describe("every error is problem+json", () => {
   });
 
   it("has no sandbox pages where the sandbox is not the acquirer: a 404 problem", async () => {
-    const { confirmationUrl } = await sandboxAcquirer(env, "http://msk.kabinet.localhost").createPayment({
+    const { confirmation } = await sandboxAcquirer(env, "http://msk.kabinet.localhost").createPayment({
+      method: "card",
       amountKop: 10_000,
       description: "test",
       returnUrl: "http://msk.kabinet.localhost/accounts",
@@ -353,7 +355,7 @@ describe("every error is problem+json", () => {
       idempotenceKey: `hardening-2-${Date.now()}`,
     });
     const page = (acquirer: string, method = "GET") =>
-      app.fetch(new Request(confirmationUrl, { method, headers: { accept: "text/html" } }), { ...env, ACQUIRER: acquirer } as Env);
+      app.fetch(new Request(confirmation.url, { method, headers: { accept: "text/html" } }), { ...env, ACQUIRER: acquirer } as Env);
     expect((await page("sandbox")).status).toBe(200);
     for (const method of ["GET", "POST"]) {
       const res = await page("yookassa", method);

@@ -302,6 +302,7 @@ describe("exactly once", () => {
       id: acquirerId,
       status: "succeeded" as const,
       amountKop: 50_000,
+      method: "card" as const,
       metadata: { paymentId: payment.id, accountNo: PETR_KZN },
     };
     const event = (id: string, type: WebhookEvent["type"], status: WebhookEvent["object"]["status"]): WebhookEvent => ({

@@ -1,10 +1,26 @@
 /**
  * The payment provider (эквайринг), as the cabinet sees it. Production plugs a
  * real acquirer in behind this interface; locally `sandboxAcquirer` behaves
- * like one: a hosted payment page, test cards, 3-D Secure, saved-card tokens
- * and signed webhooks that arrive late, twice and out of order.
+ * like one: a hosted payment page, test cards, 3-D Secure, saved-card tokens,
+ * an СБП QR, SberPay/T-Pay pages and signed webhooks that arrive late, twice
+ * and out of order.
  */
 import { z } from "zod";
+
+/**
+ * How the payer pays: a bank card on the hosted page (and a saved card later),
+ * СБП (Система быстрых платежей: a QR or the bank-choice deep link), SberPay
+ * or T-Pay (the bank's own app, by a redirect).
+ */
+export type PaymentMethod = "card" | "sbp" | "sberpay" | "tpay";
+export const PAYMENT_METHODS = ["card", "sbp", "sberpay", "tpay"] as const satisfies readonly PaymentMethod[];
+
+/**
+ * What the payer does next: open the acquirer's page (`redirect`), or, for
+ * СБП, scan the QR whose `payload` is an НСПК link (`https://qr.nspk.ru/…`);
+ * `url` is then the deep link that opens the bank-choice list on a phone.
+ */
+export type Confirmation = { type: "redirect"; url: string } | { type: "qr"; payload: string; url: string };
 
 export type AcquirerStatus = "pending" | "waiting_for_3ds" | "succeeded" | "canceled" | "refunded";
 
@@ -21,6 +37,7 @@ export interface AcquirerPayment {
   id: string;
   status: AcquirerStatus;
   amountKop: number;
+  method: PaymentMethod;
   metadata: { paymentId: string; accountNo: string };
   card?: AcquirerCard;
   failureCode?: string;
@@ -46,6 +63,7 @@ export const WebhookEventShape = z.object({
     id: z.string().min(1).max(200),
     status: z.enum(["pending", "waiting_for_3ds", "succeeded", "canceled", "refunded"]),
     amountKop: z.number().int().nonnegative(),
+    method: z.enum(PAYMENT_METHODS),
     metadata: z.object({ paymentId: z.string().max(100), accountNo: z.string().max(40) }),
     card: z
       .object({
@@ -61,15 +79,21 @@ export const WebhookEventShape = z.object({
 }) satisfies z.ZodType<WebhookEvent>;
 
 export interface Acquirer {
-  /** Starts a payment the payer completes on the acquirer's page. */
+  /** The methods this acquirer offers (in the order the payer should see them). */
+  readonly methods: readonly PaymentMethod[];
+  /**
+   * Starts a payment the payer completes on the acquirer's side: a page to
+   * open, or an СБП QR and deep link. `saveCard` only means something for `card`.
+   */
   createPayment(p: {
+    method: PaymentMethod;
     amountKop: number;
     description: string;
     returnUrl: string;
     saveCard: boolean;
     metadata: AcquirerPayment["metadata"];
     idempotenceKey: string;
-  }): Promise<{ id: string; confirmationUrl: string }>;
+  }): Promise<{ id: string; confirmation: Confirmation }>;
   /** Charges a saved card without the payer (autopay, one-click); answers at once. */
   chargeSavedCard(p: {
     token: string;

@@ -91,14 +91,15 @@ function luhnOk(digits: string): boolean {
 
 export function sandboxAcquirer(env: Env, origin: string): Acquirer {
   return {
+    methods: ["card"],
     async createPayment(p) {
       const known = await env.FILES.get(key.idem(p.idempotenceKey));
       if (known) {
         const id = await known.text();
-        return { id, confirmationUrl: `${origin}/sandbox/acquirer/pay/${id}` };
+        return { id, confirmation: { type: "redirect", url: `${origin}/sandbox/acquirer/pay/${id}` } };
       }
       const id = `sbx_${randomToken(12)}`;
-      const payment: AcquirerPayment = { id, status: "pending", amountKop: p.amountKop, metadata: p.metadata };
+      const payment: AcquirerPayment = { id, status: "pending", amountKop: p.amountKop, method: p.method, metadata: p.metadata };
       await save(env, key.payment(id), {
         payment,
         returnUrl: p.returnUrl,
@@ -106,7 +107,7 @@ export function sandboxAcquirer(env: Env, origin: string): Acquirer {
         description: p.description,
       } satisfies Stored);
       await env.FILES.put(key.idem(p.idempotenceKey), id);
-      return { id, confirmationUrl: `${origin}/sandbox/acquirer/pay/${id}` };
+      return { id, confirmation: { type: "redirect", url: `${origin}/sandbox/acquirer/pay/${id}` } };
     },
 
     async chargeSavedCard(p) {
@@ -120,6 +121,7 @@ export function sandboxAcquirer(env: Env, origin: string): Acquirer {
       const payment: AcquirerPayment = {
         id,
         amountKop: p.amountKop,
+        method: "card",
         metadata: p.metadata,
         status: token && !token.failsLater ? "succeeded" : "canceled",
         ...(token ? { card: { ...token.card, token: p.token } } : {}),

@@ -135,6 +135,7 @@ export async function startPayment(
     return { payment: paymentDto(after ?? payment), confirmationUrl: null };
   }
   const started = await acquirer.createPayment({
+    method: "card",
     amountKop: payment.amountKop,
     description,
     returnUrl: `${input.returnOrigin}/accounts/${payment.accountNo}/payments/${payment.id}`,
@@ -147,7 +148,7 @@ export async function startPayment(
     .set({ acquirerPaymentId: started.id })
     .where(and(eq(payments.id, payment.id), sql`${payments.acquirerPaymentId} IS NULL`));
   if (payment.status === "created") await transition(db, region, payment, "pending", "client", {}, now);
-  return { payment: paymentDto(payment), confirmationUrl: started.confirmationUrl };
+  return { payment: paymentDto(payment), confirmationUrl: started.confirmation.url };
 }
 
 /**
