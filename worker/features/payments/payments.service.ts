@@ -1,5 +1,5 @@
 import { and, desc, eq, sql } from "drizzle-orm";
-import type { Acquirer, AcquirerPayment } from "../../adapters/payments";
+import type { Acquirer, AcquirerPayment, ReceiptCustomer } from "../../adapters/payments";
 import { accountLinks, cards, subscribers } from "../../db/schema/global";
 import { type PaymentStatus, payments, receipts } from "../../db/schema/region";
 import { sha256Hex } from "../../platform/crypto";
@@ -52,6 +52,16 @@ async function shardOf(data: DataAccess, accountNo: string) {
   const s = await data.shardForAccount(accountNo);
   if (!s) throw new AppError(404, "not_found");
   return s;
+}
+
+/** The payer's email and phone, for the receipt the acquirer registers (54-ФЗ). */
+export async function payerContact(db: GlobalDb, subscriberId: string): Promise<ReceiptCustomer> {
+  const row = await db
+    .select({ email: subscribers.email, phone: subscribers.phone })
+    .from(subscribers)
+    .where(eq(subscribers.id, subscriberId))
+    .get();
+  return { ...(row?.email ? { email: row.email } : {}), ...(row?.phone ? { phone: row.phone } : {}) };
 }
 
 /**
@@ -122,6 +132,7 @@ export async function startPayment(
   }
   const metadata = { paymentId: payment.id, accountNo: payment.accountNo };
   const description = `Пополнение лицевого счёта ${formatAccountNoPlain(payment.accountNo)}`;
+  const customer = await payerContact(data.global, session.subscriberId);
   if (card) {
     const result = await acquirer.chargeSavedCard({
       token: card.token,
@@ -129,6 +140,7 @@ export async function startPayment(
       description,
       metadata,
       idempotenceKey: payment.id,
+      customer,
     });
     await applyAcquirerPayment(data, notify, result, "client", undefined, now);
     const after = await db.select().from(payments).where(eq(payments.id, payment.id)).get();
@@ -142,6 +154,7 @@ export async function startPayment(
     saveCard: payment.saveCard,
     metadata,
     idempotenceKey: payment.id,
+    customer,
   });
   await db
     .update(payments)
