@@ -142,6 +142,20 @@ describe("ЮKassa: saved cards for autopay", () => {
   });
 });
 
+describe("ЮKassa: a payment that waits for capture", () => {
+  it("is captured by the cabinet when a notification names it, and then reads as succeeded", async () => {
+    const started = await acquirer().createPayment(card());
+    const stored = fake.payments.get(started.id);
+    if (stored) stored.request.capture = false; // as if the shop had asked for two stages
+    fake.pay(started.id);
+    expect(fake.payments.get(started.id)?.status).toBe("waiting_for_capture");
+    const event = await acquirer().verifyWebhook(fake.notification("payment.waiting_for_capture", started.id), undefined);
+    expect(event).toMatchObject({ type: "payment.succeeded", object: { id: started.id, status: "succeeded", amountKop: 50_000 } });
+    expect(fake.payments.get(started.id)?.status).toBe("succeeded");
+    expect(fake.log.filter((r) => r.path.endsWith("/capture"))).toHaveLength(1);
+  });
+});
+
 describe("ЮKassa: declines in the cabinet's words", () => {
   it.each([
     ["insufficient_funds", "insufficient_funds"],
@@ -408,6 +422,24 @@ describe("ЮKassa through the Worker", () => {
     expect((await seen(cookie, payment.id)).status).toBe("refunded");
     expect(await balance(cookie)).toBe(before - 30_000);
     expect(await credits(payment.id, "refund")).toEqual({ n: 1, sumKop: -30_000 });
+  });
+
+  it("still shows the payer's payment as pending while ЮKassa answers 500, and settles it once ЮKassa is back", async () => {
+    const cookie = await login();
+    const { payment } = await json<{ payment: Payment }>(await topUp(cookie, 20_000));
+    const ykId = acquirerIdOf(payment.id);
+    fake.pay(ykId);
+    const warnings = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      fake.fail("500", "500", "500");
+      const res = await ykWorker("msk", `/api/v1/accounts/${PETR_KZN}/payments/${payment.id}`, { headers: { cookie } });
+      expect(res.status).toBe(200);
+      expect((await json<Payment>(res)).status).toBe("pending");
+    } finally {
+      warnings.mockRestore();
+    }
+    expect((await seen(cookie, payment.id)).status).toBe("succeeded");
+    expect(await credits(payment.id, "payment")).toEqual({ n: 1, sumKop: 20_000 });
   });
 
   it("shows the payer a 503 problem in their language when ЮKassa refuses the shop's credentials", async () => {

@@ -259,13 +259,20 @@ export function yookassaAcquirer(config: YooKassaApiConfig | { api: YooKassaApi 
       }
     },
 
+    /** Null when ЮKassa does not know the payment, or cannot say now: the payer's page shows what the cabinet knows and asks again. */
     async getPayment(id) {
       if (!YK_ID.test(id)) return null;
       try {
         return toAcquirerPayment(await settled(await api.getPayment(id)));
       } catch (e) {
-        if (e instanceof YooKassaError && e.status === 404) return null;
-        unavailable(e, "get_payment");
+        if (!(e instanceof YooKassaError)) throw e;
+        if (e.status !== 404)
+          log(e.status === 401 || e.status === 403 ? "error" : "warn", "yookassa.error", {
+            op: "get_payment",
+            status: e.status,
+            code: e.code,
+          });
+        return null;
       }
     },
 
