@@ -2,12 +2,14 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { yookassaAcquirer } from "../../worker/adapters/payments/yookassa";
+import { autopayTick } from "../../worker/features/payments/autopay.service";
 import worker from "../../worker/index";
 import { createDataAccess } from "../../worker/platform/db";
 import { AppError } from "../../worker/platform/errors";
 import { makeAccountNo } from "../../worker/platform/ids";
+import { notifier } from "../../worker/platform/notify";
 import { FakeYooKassa } from "./fakes/yookassa";
-import { call, json, SAME_ORIGIN } from "./helpers";
+import { call, codeSentTo, json, SAME_ORIGIN } from "./helpers";
 
 const PETR_KZN = makeAccountNo("40300000005");
 const meta = (paymentId = crypto.randomUUID()) => ({ paymentId, accountNo: PETR_KZN });
@@ -329,14 +331,30 @@ describe("ЮKassa through the Worker", () => {
     return res;
   }
 
-  async function login(): Promise<string> {
+  async function login(stepUp = false): Promise<string> {
+    const ip = `198.51.100.${++ipCounter}`;
     const res = await call("msk", "/api/v1/auth/login", {
       method: "POST",
-      headers: { ...SAME_ORIGIN, "cf-connecting-ip": `198.51.100.${++ipCounter}` },
+      headers: { ...SAME_ORIGIN, "cf-connecting-ip": ip },
       body: JSON.stringify({ identifier: "petr", password: "Kabinet2026" }),
     });
     expect(res.status).toBe(200);
-    return `kab_session=${/kab_session=([^;]+)/.exec(res.headers.get("set-cookie") ?? "")?.[1]}`;
+    const cookie = `kab_session=${/kab_session=([^;]+)/.exec(res.headers.get("set-cookie") ?? "")?.[1]}`;
+    if (!stepUp) return cookie;
+    // Saving a card and autopay need a fresh SMS code.
+    const since = Date.now();
+    await call("msk", "/api/v1/auth/step-up/start", {
+      method: "POST",
+      headers: { ...SAME_ORIGIN, cookie, "cf-connecting-ip": ip },
+      body: "{}",
+    });
+    const ok = await call("msk", "/api/v1/auth/step-up/verify", {
+      method: "POST",
+      headers: { ...SAME_ORIGIN, cookie, "cf-connecting-ip": ip },
+      body: JSON.stringify({ code: await codeSentTo("+79000000002", since) }),
+    });
+    expect(ok.status).toBe(200);
+    return `kab_session=${/kab_session=([^;]+)/.exec(ok.headers.get("set-cookie") ?? "")?.[1]}`;
   }
 
   const topUp = (cookie: string, amountKop: number, lang = "") =>
@@ -440,6 +458,55 @@ describe("ЮKassa through the Worker", () => {
     }
     expect((await seen(cookie, payment.id)).status).toBe("succeeded");
     expect(await credits(payment.id, "payment")).toEqual({ n: 1, sumKop: 20_000 });
+  });
+
+  it("saves the card of a paid top-up and charges it by payment_method_id for autopay, with the payer's receipt", {
+    timeout: 30_000,
+  }, async () => {
+    const cookie = await login(true);
+    const res = await ykWorker("msk", `/api/v1/accounts/${PETR_KZN}/payments`, {
+      method: "POST",
+      headers: { ...SAME_ORIGIN, cookie, "idempotency-key": crypto.randomUUID() },
+      body: JSON.stringify({ amountKop: 10_000, saveCard: true }),
+    });
+    expect(res.status).toBe(201);
+    const { payment } = await json<{ payment: Payment }>(res);
+    const ykId = acquirerIdOf(payment.id);
+    expect(fake.payments.get(ykId)?.request).toMatchObject({ save_payment_method: true });
+    fake.pay(ykId, { last4: "0005", card_type: "Mir" });
+    expect((await deliver("payment.succeeded", ykId)).status).toBe(200);
+    const { items } = await json<{ items: { id: string; last4: string; brand: string }[] }>(
+      await ykWorker("msk", "/api/v1/me/cards", { headers: { cookie } }),
+    );
+    const saved = items.find((c) => c.last4 === "0005");
+    expect(saved?.brand).toBe("mir");
+    const set = await ykWorker("msk", `/api/v1/accounts/${PETR_KZN}/autopay`, {
+      method: "PUT",
+      headers: { ...SAME_ORIGIN, cookie },
+      body: JSON.stringify({ cardId: saved?.id, mode: "monthly", dayOfMonth: 5, amountKop: 30_000, monthlyLimitKop: 100_000 }),
+    });
+    expect(set.status).toBe(204);
+    const acquirer = yookassaAcquirer({
+      shopId: fake.shopId,
+      secretKey: fake.secretKey,
+      fetch: fake.fetch,
+      sleep: () => Promise.resolve(),
+    });
+    const tick = (at: Date) => autopayTick(createDataAccess(env), acquirer, notifier(env), at);
+    const now = new Date();
+    const next = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1, 9));
+    const at = (days: number, hours = 0) => new Date(next.getTime() + (days * 24 + hours) * 3600_000);
+    expect((await tick(at(5))).notices).toBe(1);
+    const before = await balance(cookie);
+    expect((await tick(at(6, 1))).charged).toBe(1);
+    expect(await balance(cookie)).toBe(before + 30_000);
+    const charge = [...fake.payments.values()].find((p) => p.request.payment_method_id !== undefined);
+    expect(charge?.request).toMatchObject({
+      payment_method_id: fake.payments.get(ykId)?.payment_method?.id,
+      amount: { value: "300.00", currency: "RUB" },
+      receipt: { customer: { email: "petr.smirnov@example.com" }, items: [{ amount: { value: "300.00" }, vat_code: 6 }] },
+    });
+    expect(charge?.request).not.toHaveProperty("confirmation");
   });
 
   it("shows the payer a 503 problem in their language when ЮKassa refuses the shop's credentials", async () => {
