@@ -258,6 +258,14 @@ describe("ЮKassa: retries, idempotence and errors", () => {
     expect(new Set(keys).size).toBe(1);
   });
 
+  it("repeats a request whose connection was lost after ЮKassa did the work, with the same key: one payment", async () => {
+    fake.fail("reset-after");
+    const started = await acquirer().createPayment(card());
+    expect([...fake.payments.keys()]).toEqual([started.id]);
+    expect(new Set(fake.log.map((r) => r.key)).size).toBe(1);
+    expect(fake.log).toHaveLength(2);
+  });
+
   it("waits out 429 and 202 «processing» and asks again", async () => {
     fake.fail("429", "202");
     const started = await acquirer().createPayment(card());
@@ -507,6 +515,24 @@ describe("ЮKassa through the Worker", () => {
       receipt: { customer: { email: "petr.smirnov@example.com" }, items: [{ amount: { value: "300.00" }, vat_code: 6 }] },
     });
     expect(charge?.request).not.toHaveProperty("confirmation");
+  });
+
+  it("refuses to pay with a 503 problem, and names the missing secret in the log, when the secret key is not set", async () => {
+    const cookie = await login();
+    const { YOOKASSA_SECRET_KEY: _unset, ...withoutKey } = ykEnv;
+    ykEnv = withoutKey as Env;
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const res = await topUp(cookie, 50_000);
+      expect(res.status).toBe(503);
+      expect(await json(res)).toMatchObject({ type: "urn:kabinet:problem:acquirer-unavailable" });
+      expect(errors.mock.calls.map((c) => JSON.parse(String(c[0])))).toContainEqual(
+        expect.objectContaining({ msg: "yookassa.missing_secret", secret: "YOOKASSA_SECRET_KEY" }),
+      );
+      expect(fake.log).toHaveLength(0);
+    } finally {
+      errors.mockRestore();
+    }
   });
 
   it("shows the payer a 503 problem in their language when ЮKassa refuses the shop's credentials", async () => {

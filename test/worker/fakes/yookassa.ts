@@ -19,13 +19,14 @@ import type { YkCard, YkPayment, YkRefund } from "../../../worker/adapters/payme
  * - Payments: pending → succeeded | canceled (| waiting_for_capture with
  *   `capture: false` → capture/cancel); saved methods (`save_payment_method`)
  *   charged by `payment_method_id` at once; refunds (full or partial).
- * - Faults on demand: 500 before or after doing the work, 429, 202 «processing»
- *   and an answer that comes too late (a timeout), each for the next request.
+ * - Faults on demand: 500 before or after doing the work, 429, 202 «processing»,
+ *   an answer that comes too late (a timeout) and a connection lost after the
+ *   work was done, each for the next request.
  * - Notifications `{ type: "notification", event, object }`, unsigned, POSTed
  *   to the shop's URL.
  */
 
-export type Fault = "500" | "500-after" | "429" | "202" | "slow";
+export type Fault = "500" | "500-after" | "429" | "202" | "slow" | "reset-after";
 
 export interface FakePayment extends YkPayment {
   /** What the shop sent, as sent (for assertions on shapes the API does not echo). */
@@ -169,6 +170,7 @@ export class FakeYooKassa {
     const res = await this.handle(request, path, key);
     if (fault === "500-after") return errorBody(500, "internal_server_error", "Internal server error");
     if (fault === "slow") await new Promise((r) => setTimeout(r, this.slowMs));
+    if (fault === "reset-after") throw new TypeError("Network connection lost");
     return res;
   };
 
