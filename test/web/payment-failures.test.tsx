@@ -61,7 +61,7 @@ describe("a declined payment says why, in the payer's language", () => {
   it.each([
     ["card_expired", "истёк срок действия карты", "the card has expired"],
     ["invalid_card", "неверно указаны данные карты", "the card details were wrong"],
-    ["expired", "время на оплату истекло", "the time to pay ran out"],
+    ["timed_out", "время на оплату истекло", "the time to pay ran out"],
     ["issuer_unavailable", "банк не ответил вовремя, попробуйте ещё раз", "the bank did not answer in time, please try again"],
     ["limit_exceeded", "превышен лимит по карте или счёту", "a limit of the card or account was exceeded"],
     ["method_restricted", "банк не разрешает такие платежи этим способом", "the bank does not allow such payments by this method"],

@@ -164,13 +164,21 @@ describe("ЮKassa: declines in the cabinet's words", () => {
     ["3d_secure_failed", "3ds_failed"],
     ["card_expired", "card_expired"],
     ["general_decline", "card_declined"],
-    ["expired_on_confirmation", "expired"],
+    ["expired_on_confirmation", "timed_out"],
     ["fraud_suspected", "fraud_suspected"],
     ["something_new_of_theirs", "other"],
   ])("maps the reason %s to %s", async (reason, code) => {
     const started = await acquirer().createPayment(card());
     fake.decline(started.id, reason);
     expect(await acquirer().getPayment(started.id)).toMatchObject({ status: "canceled", failureCode: code });
+  });
+});
+
+describe("ЮKassa: an СБП QR that nobody paid", () => {
+  it("reads as an expired QR code", async () => {
+    const started = await acquirer().createPayment(card({ method: "sbp" }));
+    fake.decline(started.id, "expired_on_confirmation");
+    expect(await acquirer().getPayment(started.id)).toMatchObject({ status: "canceled", method: "sbp", failureCode: "expired" });
   });
 });
 

@@ -55,8 +55,8 @@ export const FAILURE_OF_REASON: Record<string, string> = {
   card_expired: "card_expired",
   invalid_card_number: "invalid_card",
   invalid_csc: "invalid_card",
-  expired_on_confirmation: "expired",
-  expired_on_capture: "expired",
+  expired_on_confirmation: "timed_out",
+  expired_on_capture: "timed_out",
   issuer_unavailable: "issuer_unavailable",
   internal_timeout: "issuer_unavailable",
   payment_method_limit_exceeded: "limit_exceeded",
@@ -66,7 +66,11 @@ export const FAILURE_OF_REASON: Record<string, string> = {
   permission_revoked: "permission_revoked",
 };
 
-export const failureCodeOf = (reason: string | undefined) => (reason ? (FAILURE_OF_REASON[reason] ?? "other") : "other");
+export function failureCodeOf(reason: string | undefined, method: PaymentMethod): string {
+  // An СБП payment that ran out of time is an expired QR code (the sandbox's `expired`).
+  if (method === "sbp" && reason === "expired_on_confirmation") return "expired";
+  return reason ? (FAILURE_OF_REASON[reason] ?? "other") : "other";
+}
 
 /**
  * 54-ФЗ fields of the receipt: the seller's taxation system (1 — ОСН), VAT at
@@ -117,14 +121,15 @@ export function toAcquirerPayment(yk: YkPayment, fallbackMethod: PaymentMethod =
         ...(pm.saved && pm.id ? { token: pm.id } : {}),
       }
     : undefined;
+  const method = (pm && METHOD_OF[pm.type]) ?? fallbackMethod;
   return {
     id: yk.id,
     status,
     amountKop,
-    method: (pm && METHOD_OF[pm.type]) ?? fallbackMethod,
+    method,
     metadata: { paymentId: yk.metadata?.paymentId ?? "", accountNo: yk.metadata?.accountNo ?? "" },
     ...(card ? { card } : {}),
-    ...(status === "canceled" ? { failureCode: failureCodeOf(yk.cancellation_details?.reason) } : {}),
+    ...(status === "canceled" ? { failureCode: failureCodeOf(yk.cancellation_details?.reason, method) } : {}),
   };
 }
 

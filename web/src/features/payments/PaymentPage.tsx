@@ -17,7 +17,7 @@ const FAILURES = [
   "canceled",
   "card_expired",
   "invalid_card",
-  "expired",
+  "timed_out",
   "issuer_unavailable",
   "limit_exceeded",
   "method_restricted",
