@@ -436,6 +436,23 @@ describe("ЮKassa through the Worker", () => {
     expect(await credits(payment.id, "payment")).toEqual({ n: 1, sumKop: 50_000 });
   });
 
+  it("answers 503 to a notification it cannot check with the API now, so ЮKassa sends it again, and credits it then", async () => {
+    const cookie = await login();
+    const { payment } = await json<{ payment: Payment }>(await topUp(cookie, 40_000));
+    const ykId = acquirerIdOf(payment.id);
+    fake.pay(ykId);
+    const warnings = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      fake.fail("500", "500", "500");
+      expect((await deliver("payment.succeeded", ykId)).status).toBe(503);
+    } finally {
+      warnings.mockRestore();
+    }
+    expect(await credits(payment.id, "payment")).toEqual({ n: 0, sumKop: 0 });
+    expect((await deliver("payment.succeeded", ykId)).status).toBe(200);
+    expect(await credits(payment.id, "payment")).toEqual({ n: 1, sumKop: 40_000 });
+  });
+
   it("applies a refund once ЮKassa confirms it: the payment reads refunded and the ledger is debited once", async () => {
     const cookie = await login();
     const { payment } = await json<{ payment: Payment }>(await topUp(cookie, 30_000));
