@@ -453,6 +453,26 @@ describe("ЮKassa through the Worker", () => {
     expect(await credits(payment.id, "payment")).toEqual({ n: 1, sumKop: 40_000 });
   });
 
+  it("does not send the payer to a second ЮKassa payment when a top-up is replayed a day later with the same key", async () => {
+    const cookie = await login();
+    const key = crypto.randomUUID();
+    const again = () =>
+      ykWorker("msk", `/api/v1/accounts/${PETR_KZN}/payments`, {
+        method: "POST",
+        headers: { ...SAME_ORIGIN, cookie, "idempotency-key": key },
+        body: JSON.stringify({ amountKop: 25_000 }),
+      });
+    const first = await json<{ payment: Payment; confirmationUrl: string }>(await again());
+    // Within the hour to pay, the same key gives the same page.
+    expect((await json<{ confirmationUrl: string }>(await again())).confirmationUrl).toBe(first.confirmationUrl);
+    // A day later ЮKassa has forgotten the key and the unpaid payment has expired.
+    fake.advance(25 * 3_600_000);
+    const late = await json<{ payment: Payment; confirmationUrl: string | null }>(await again());
+    expect(late.confirmationUrl).toBeNull();
+    expect(late.payment).toMatchObject({ id: first.payment.id, status: "failed", failureCode: "timed_out" });
+    expect(fake.payments.size).toBe(1);
+  });
+
   it("applies a refund once ЮKassa confirms it: the payment reads refunded and the ledger is debited once", async () => {
     const cookie = await login();
     const { payment } = await json<{ payment: Payment }>(await topUp(cookie, 30_000));

@@ -138,7 +138,9 @@ export class FakeYooKassa {
   readonly savedMethods = new Map<string, { card: YkCard; decline?: string }>();
   /** Every request that reached the API (after authentication), in order. */
   readonly log: { method: string; path: string; key: string | null }[] = [];
-  private readonly idempotence = new Map<string, { hash: string; status: number; body: string }>();
+  private readonly idempotence = new Map<string, { hash: string; status: number; body: string; at: number }>();
+  /** The fake's clock runs ahead of the real one by this much (`advance`). */
+  private offsetMs = 0;
   private readonly faults: Fault[] = [];
 
   constructor(
@@ -147,6 +149,21 @@ export class FakeYooKassa {
     /** How late a `slow` answer comes, ms (longer than the client's timeout). */
     readonly slowMs = 400,
   ) {}
+
+  private now() {
+    return Date.now() + this.offsetMs;
+  }
+
+  /**
+   * Time passes at ЮKassa: keys older than 24 hours are forgotten, and a
+   * pending payment whose hour to pay has run out is canceled (expired_on_confirmation).
+   */
+  advance(ms: number) {
+    this.offsetMs += ms;
+    for (const p of this.payments.values())
+      if (p.status === "pending" && p.expires_at && Date.parse(p.expires_at) <= this.now())
+        this.cancel(p, "yoo_money", "expired_on_confirmation");
+  }
 
   /** The next requests fail this way, one fault per request. */
   fail(...faults: Fault[]) {
@@ -194,7 +211,9 @@ export class FakeYooKassa {
     if (key.length > 64) return errorBody(400, "invalid_request", "Idempotence key is too long", "Idempotence-Key");
     const text = await request.text();
     const hash = await sha(`${path}\n${text}`);
-    const seen = this.idempotence.get(key);
+    // ЮKassa keeps a key (and its answer) for 24 hours; then the key is new again.
+    const remembered = this.idempotence.get(key);
+    const seen = remembered && this.now() - remembered.at < 24 * 3_600_000 ? remembered : undefined;
     if (seen) {
       if (seen.hash !== hash) return errorBody(400, "invalid_request", "Idempotence key duplicated", "Idempotence-Key");
       return new Response(seen.body, { status: seen.status, headers: { "content-type": "application/json" } });
@@ -212,9 +231,9 @@ export class FakeYooKassa {
       if (!(e instanceof Invalid)) throw e;
       res = errorBody(400, "invalid_request", e.message, e.parameter);
     }
-    // ЮKassa keeps a key's answer (also a 4xx one) for 24 hours.
+    // The answer is kept with the key, also a 4xx one.
     const stored = await res.clone().text();
-    this.idempotence.set(key, { hash, status: res.status, body: stored });
+    this.idempotence.set(key, { hash, status: res.status, body: stored, at: this.now() });
     return res;
   }
 
@@ -341,7 +360,7 @@ export class FakeYooKassa {
       ...base,
       status: "pending",
       confirmation,
-      expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+      expires_at: new Date(this.now() + 3_600_000).toISOString(),
       payment_method: { type, id: crypto.randomUUID(), saved: false },
     };
     this.payments.set(id, payment);

@@ -129,6 +129,16 @@ export async function startPayment(
     payment = existing;
     // A replay of a finished payment only reports it.
     if (payment.status !== "created" && payment.status !== "pending") return { payment: paymentDto(payment), confirmationUrl: null };
+    // The acquirer already has it: ask it first. An acquirer forgets an idempotence key (ЮKassa after 24 hours),
+    // and asking again then starts a second payment that the cabinet refuses as foreign: paid, never credited.
+    if (payment.acquirerPaymentId) {
+      const ap = await acquirer.getPayment(payment.acquirerPaymentId);
+      if (ap && ap.status !== "pending" && ap.status !== "waiting_for_3ds")
+        await applyAcquirerPayment(data, notify, ap, "sync", undefined, now);
+      const after = (await db.select().from(payments).where(eq(payments.id, payment.id)).get()) ?? payment;
+      // A saved card is charged once; a finished payment is only reported.
+      if (card || after.status !== "pending") return { payment: paymentDto(after), confirmationUrl: null };
+    }
   }
   const metadata = { paymentId: payment.id, accountNo: payment.accountNo };
   const description = `Пополнение лицевого счёта ${formatAccountNoPlain(payment.accountNo)}`;
@@ -156,6 +166,11 @@ export async function startPayment(
     idempotenceKey: payment.id,
     customer,
   });
+  if (payment.acquirerPaymentId && started.id !== payment.acquirerPaymentId) {
+    // The acquirer started another payment for the same one of ours: its page is never handed out.
+    log("warn", "payment.acquirer_restarted", { paymentId: payment.id });
+    return { payment: paymentDto(payment), confirmationUrl: null };
+  }
   await db
     .update(payments)
     .set({ acquirerPaymentId: started.id })
