@@ -347,7 +347,14 @@ describe("ЮKassa through the Worker", () => {
     return res;
   }
 
-  async function login(stepUp = false): Promise<string> {
+  /** One stepped-up session for the file: a code goes to a phone at most once a minute. */
+  let steppedUp: Promise<string> | undefined;
+  function login(stepUp = false): Promise<string> {
+    if (!stepUp) return signIn(false);
+    steppedUp ??= signIn(true);
+    return steppedUp;
+  }
+  async function signIn(stepUp: boolean): Promise<string> {
     const ip = `198.51.100.${++ipCounter}`;
     const res = await call("msk", "/api/v1/auth/login", {
       method: "POST",
@@ -471,6 +478,40 @@ describe("ЮKassa through the Worker", () => {
     expect(late.confirmationUrl).toBeNull();
     expect(late.payment).toMatchObject({ id: first.payment.id, status: "failed", failureCode: "timed_out" });
     expect(fake.payments.size).toBe(1);
+  });
+
+  it("never charges a saved card twice when a payment still pending is replayed a day later with the same key", {
+    timeout: 30_000,
+  }, async () => {
+    const cookie = await login(true);
+    const saving = await json<{ payment: Payment }>(
+      await ykWorker("msk", `/api/v1/accounts/${PETR_KZN}/payments`, {
+        method: "POST",
+        headers: { ...SAME_ORIGIN, cookie, "idempotency-key": crypto.randomUUID() },
+        body: JSON.stringify({ amountKop: 10_000, saveCard: true }),
+      }),
+    );
+    const savingId = acquirerIdOf(saving.payment.id);
+    fake.pay(savingId, { last4: "0077" });
+    expect((await deliver("payment.succeeded", savingId)).status).toBe(200);
+    const { items } = await json<{ items: { id: string; last4: string }[] }>(
+      await ykWorker("msk", "/api/v1/me/cards", { headers: { cookie } }),
+    );
+    const saved = fake.savedMethods.get(fake.payments.get(savingId)?.payment_method?.id ?? "");
+    if (saved) saved.pending = true; // the bank takes its time with this charge
+    const key = crypto.randomUUID();
+    const payWithSaved = () =>
+      ykWorker("msk", `/api/v1/accounts/${PETR_KZN}/payments`, {
+        method: "POST",
+        headers: { ...SAME_ORIGIN, cookie, "idempotency-key": key },
+        body: JSON.stringify({ amountKop: 35_000, cardId: items.find((c) => c.last4 === "0077")?.id }),
+      });
+    const first = await json<{ payment: Payment }>(await payWithSaved());
+    expect(first.payment.status).toBe("pending");
+    fake.advance(25 * 3_600_000);
+    const late = await json<{ payment: Payment }>(await payWithSaved());
+    expect(late.payment).toMatchObject({ id: first.payment.id, status: "pending" });
+    expect([...fake.payments.values()].filter((p) => p.request.payment_method_id !== undefined)).toHaveLength(1);
   });
 
   it("applies a refund once ЮKassa confirms it: the payment reads refunded and the ledger is debited once", async () => {

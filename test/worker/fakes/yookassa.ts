@@ -134,8 +134,8 @@ async function sha(text: string) {
 export class FakeYooKassa {
   readonly payments = new Map<string, FakePayment>();
   readonly refunds = new Map<string, YkRefund>();
-  /** Saved payment methods by id; `decline` makes their next charges fail with that reason. */
-  readonly savedMethods = new Map<string, { card: YkCard; decline?: string }>();
+  /** Saved payment methods by id; `decline` makes their next charges fail with that reason, `pending` leaves them pending. */
+  readonly savedMethods = new Map<string, { card: YkCard; decline?: string; pending?: boolean }>();
   /** Every request that reached the API (after authentication), in order. */
   readonly log: { method: string; path: string; key: string | null }[] = [];
   private readonly idempotence = new Map<string, { hash: string; status: number; body: string; at: number }>();
@@ -324,7 +324,7 @@ export class FakeYooKassa {
       };
       this.payments.set(payment.id, payment);
       if (saved.decline) this.cancel(payment, "payment_network", saved.decline);
-      else this.succeed(payment, capture);
+      else if (!saved.pending) this.succeed(payment, capture);
       return payment;
     }
     let type = "bank_card";
