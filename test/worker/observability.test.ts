@@ -133,7 +133,13 @@ describe("payment metrics", () => {
   it("a settled payment writes its method and status (in its webhook's one point); a replay writes none", async () => {
     const { paymentId, acquirerId } = await startPayment(43_100);
     const metrics = recorder();
-    const object = { id: acquirerId, status: "succeeded" as const, amountKop: 43_100, metadata: { paymentId, accountNo: PETR_KZN } };
+    const object = {
+      id: acquirerId,
+      status: "succeeded" as const,
+      amountKop: 43_100,
+      method: "card" as const,
+      metadata: { paymentId, accountNo: PETR_KZN },
+    };
     expect((await webhook(metrics, event(`evt-${paymentId}`, "payment.succeeded", object))).status).toBe(200);
     expect(metrics.points).toHaveLength(1);
     const [p] = metrics.points;
@@ -159,6 +165,7 @@ describe("payment metrics", () => {
       id: acquirerId,
       status: "canceled" as const,
       amountKop: 12_000,
+      method: "card" as const,
       metadata: { paymentId, accountNo: PETR_KZN },
       failureCode: "insufficient_funds",
     };

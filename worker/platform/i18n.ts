@@ -180,6 +180,14 @@ const messages = {
   "problem.push_unavailable": { ru: "Push-уведомления временно недоступны", en: "Push notifications are unavailable for now" },
   "problem.unhealthy": { ru: "Сервис работает не полностью", en: "The service is not fully working" },
   "problem.unhealthy.detail": { ru: "Не отвечает: {failing}", en: "Not answering: {failing}" },
+  "problem.acquirer_unavailable": {
+    ru: "Оплата временно недоступна. Попробуйте ещё раз через минуту",
+    en: "Payments are unavailable for now. Please try again in a minute",
+  },
+  "problem.acquirer_unavailable.detail": {
+    ru: "Повторите попытку с той же страницы: второй платёж не создастся, а если оплата уже прошла, она придёт на счёт.",
+    en: "Try again from the same page: no second payment is made, and a payment that already went through reaches the account.",
+  },
   "problem.bad_json": { ru: "Запрос не удалось прочитать", en: "The request could not be read" },
   "problem.method_not_allowed": { ru: "Метод не поддерживается", en: "Method not allowed" },
   "problem.payload_too_large": { ru: "Слишком большой запрос", en: "Request too large" },

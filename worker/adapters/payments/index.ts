@@ -78,6 +78,16 @@ export const WebhookEventShape = z.object({
   }),
 }) satisfies z.ZodType<WebhookEvent>;
 
+/**
+ * Whom the acquirer sends the 54-ФЗ receipt to, when it registers one (ЮKassa's
+ * «Чеки от ЮKassa» refuses a receipt without the buyer's email or phone).
+ */
+export interface ReceiptCustomer {
+  email?: string;
+  /** E.164, `+79001234567`. */
+  phone?: string;
+}
+
 export interface Acquirer {
   /** The methods this acquirer offers (in the order the payer should see them). */
   readonly methods: readonly PaymentMethod[];
@@ -93,6 +103,8 @@ export interface Acquirer {
     saveCard: boolean;
     metadata: AcquirerPayment["metadata"];
     idempotenceKey: string;
+    /** The payer's contacts, for the receipt. */
+    customer?: ReceiptCustomer;
   }): Promise<{ id: string; confirmation: Confirmation }>;
   /** Charges a saved card without the payer (autopay, one-click); answers at once. */
   chargeSavedCard(p: {
@@ -101,6 +113,7 @@ export interface Acquirer {
     description: string;
     metadata: AcquirerPayment["metadata"];
     idempotenceKey: string;
+    customer?: ReceiptCustomer;
   }): Promise<AcquirerPayment>;
   /** The acquirer's view of a payment (to settle without waiting for a webhook). */
   getPayment(id: string): Promise<AcquirerPayment | null>;

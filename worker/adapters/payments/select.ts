@@ -1,5 +1,6 @@
 import type { Acquirer, PaymentMethod } from "./index";
 import { sandboxAcquirer } from "./sandbox";
+import { yookassaFromEnv } from "./yookassa";
 
 /**
  * Optional: the methods the operator's contract with the acquirer covers
@@ -15,6 +16,7 @@ type MethodsVar = { ACQUIRER_METHODS?: string };
  */
 export function acquirerFor(env: Env, origin: string): Acquirer {
   if (env.ACQUIRER === "sandbox") return restrict(sandboxAcquirer(env, origin), (env as Env & MethodsVar).ACQUIRER_METHODS);
+  if (env.ACQUIRER === "yookassa") return restrict(yookassaFromEnv(env), (env as Env & MethodsVar).ACQUIRER_METHODS);
   throw new Error(`Unknown ACQUIRER "${env.ACQUIRER}"`);
 }
 

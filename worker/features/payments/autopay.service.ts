@@ -11,7 +11,7 @@ import type { SessionInfo } from "../../platform/session";
 import { requireAccount } from "../accounts/accounts.service";
 import { balanceOf } from "../billing/billing.service";
 import { formatAccountNoPlain } from "./format";
-import { applyAcquirerPayment, type Notify } from "./payments.service";
+import { applyAcquirerPayment, type Notify, payerContact } from "./payments.service";
 
 /** How long before a charge the subscriber is told (monthly: a day; threshold: an hour), and the retry plan. */
 export const AUTOPAY = { monthlyLeadMs: 24 * 3600_000, thresholdLeadMs: 3600_000, retryMs: 6 * 3600_000, maxAttempts: 3 };
@@ -249,6 +249,7 @@ export async function autopayTick(data: DataAccess, acquirer: Acquirer, notify: 
         description: `Автоплатёж, лицевой счёт ${accountText}`,
         metadata: { paymentId: payment.id, accountNo: a.accountNo },
         idempotenceKey: payment.id,
+        customer: await payerContact(data.global, a.subscriberId),
       });
       await applyAcquirerPayment(data, notify, result, "autopay", undefined, now);
       if (result.status === "succeeded") {

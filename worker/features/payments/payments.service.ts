@@ -1,5 +1,5 @@
 import { and, desc, eq, sql } from "drizzle-orm";
-import type { Acquirer, AcquirerPayment, Confirmation, PaymentMethod } from "../../adapters/payments";
+import type { Acquirer, AcquirerPayment, Confirmation, PaymentMethod, ReceiptCustomer } from "../../adapters/payments";
 import { accountLinks, cards, subscribers } from "../../db/schema/global";
 import { type PaymentStatus, payments, receipts } from "../../db/schema/region";
 import { sha256Hex } from "../../platform/crypto";
@@ -53,6 +53,16 @@ async function shardOf(data: DataAccess, accountNo: string) {
   const s = await data.shardForAccount(accountNo);
   if (!s) throw new AppError(404, "not_found");
   return s;
+}
+
+/** The payer's email and phone, for the receipt the acquirer registers (54-ФЗ). */
+export async function payerContact(db: GlobalDb, subscriberId: string): Promise<ReceiptCustomer> {
+  const row = await db
+    .select({ email: subscribers.email, phone: subscribers.phone })
+    .from(subscribers)
+    .where(eq(subscribers.id, subscriberId))
+    .get();
+  return { ...(row?.email ? { email: row.email } : {}), ...(row?.phone ? { phone: row.phone } : {}) };
 }
 
 /**
@@ -139,9 +149,20 @@ export async function startPayment(
     // A replay of a finished payment only reports it.
     if (payment.status !== "created" && payment.status !== "pending")
       return { payment: paymentDto(payment), confirmationUrl: null, confirmation: null };
+    // The acquirer already has it: ask it first. An acquirer forgets an idempotence key (ЮKassa after 24 hours),
+    // and asking again then starts a second payment that the cabinet refuses as foreign: paid, never credited.
+    if (payment.acquirerPaymentId) {
+      const ap = await acquirer.getPayment(payment.acquirerPaymentId);
+      if (ap && ap.status !== "pending" && ap.status !== "waiting_for_3ds")
+        await applyAcquirerPayment(data, notify, ap, "sync", undefined, now);
+      const after = (await db.select().from(payments).where(eq(payments.id, payment.id)).get()) ?? payment;
+      // A saved card is charged once; a finished payment is only reported.
+      if (card || after.status !== "pending") return { payment: paymentDto(after), confirmationUrl: null, confirmation: null };
+    }
   }
   const metadata = { paymentId: payment.id, accountNo: payment.accountNo };
   const description = `Пополнение лицевого счёта ${formatAccountNoPlain(payment.accountNo)}`;
+  const customer = await payerContact(data.global, session.subscriberId);
   if (card) {
     const result = await acquirer.chargeSavedCard({
       token: card.token,
@@ -149,6 +170,7 @@ export async function startPayment(
       description,
       metadata,
       idempotenceKey: payment.id,
+      customer,
     });
     await applyAcquirerPayment(data, notify, result, "client", undefined, now);
     const after = await db.select().from(payments).where(eq(payments.id, payment.id)).get();
@@ -162,7 +184,13 @@ export async function startPayment(
     saveCard: payment.saveCard,
     metadata,
     idempotenceKey: payment.id,
+    customer,
   });
+  if (payment.acquirerPaymentId && started.id !== payment.acquirerPaymentId) {
+    // The acquirer started another payment for the same one of ours: its page is never handed out.
+    log("warn", "payment.acquirer_restarted", { paymentId: payment.id });
+    return { payment: paymentDto(payment), confirmationUrl: null, confirmation: null };
+  }
   await db
     .update(payments)
     .set({ acquirerPaymentId: started.id })

@@ -9,7 +9,22 @@ import { PushOffer } from "../notifications/PushOffer";
 import { ReceiptView } from "./Receipt";
 
 const FINAL = new Set(["succeeded", "failed", "refunded"]);
-const FAILURES = ["card_declined", "insufficient_funds", "3ds_failed", "canceled", "expired"] as const;
+/** Failure codes the acquirer adapters report (the sandbox's, and ЮKassa's cancellation reasons mapped in adapters/payments/yookassa.ts). */
+const FAILURES = [
+  "card_declined",
+  "insufficient_funds",
+  "3ds_failed",
+  "canceled",
+  "card_expired",
+  "invalid_card",
+  "timed_out",
+  "issuer_unavailable",
+  "limit_exceeded",
+  "method_restricted",
+  "fraud_suspected",
+  "permission_revoked",
+  "expired",
+] as const;
 const failureKey = (code: string | null) =>
   `pay.failure.${FAILURES.includes(code as (typeof FAILURES)[number]) ? (code as (typeof FAILURES)[number]) : "other"}` as const;
 
