@@ -4,6 +4,7 @@ import { signWebhook, type WebhookEvent } from "../../worker/adapters/payments";
 import { sandboxAcquirer } from "../../worker/adapters/payments/sandbox";
 import { AUTOPAY, autopayTick } from "../../worker/features/payments/autopay.service";
 import { expirePromised } from "../../worker/features/payments/promised.service";
+import { buildReceipt } from "../../worker/features/payments/receipts";
 import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { notifier } from "../../worker/platform/notify";
@@ -130,7 +131,14 @@ describe("top-up through the sandbox acquirer", () => {
     const receipt = await json<{ totalKop: number; vatKop: number; seller: { inn: string }; payment: { card: string } }>(
       await call("msk", `/api/v1/accounts/${PETR_EKB}/payments/${payment.id}/receipt`, { headers: { cookie } }),
     );
-    expect(receipt).toMatchObject({ totalKop: 75_000, vatKop: 12_500, seller: { inn: "7700000000" }, payment: { card: "VISA •••• 4242" } });
+    // VAT at the calculated rate of 2026 and after, 22/122 (20/120 until the end of 2025): 750 ₽ × 22/122 = 135,25 ₽.
+    expect(receipt).toMatchObject({
+      totalKop: 75_000,
+      vatKop: 13_525,
+      items: [{ vatRate: "22/122", vatKop: 13_525 }],
+      seller: { inn: "7700000000" },
+      payment: { card: "VISA •••• 4242" },
+    });
     // And by email to the payer, once, whatever the webhooks that follow.
     await codeOrText("petr.smirnov@example.com", Date.now() - 60_000, new RegExp(`Кассовый чек № ${done.receiptNumber}`));
     // The sandbox's own webhooks (twice, and "pending" late) arrive meanwhile; nothing changes.
@@ -814,5 +822,24 @@ describe("promised payment: each rule refuses with its own reason", () => {
       ],
     });
     await refusedFor(cookie, accountNo, "no_charges", "На счёте нет платных услуг", "The account has no paid services");
+  });
+});
+
+describe("the receipt's VAT", () => {
+  it("is at the rate of the day the money came: 20/120 to the end of 2025 (Moscow), 22/122 from 1 January 2026", () => {
+    const p = {
+      id: "pay_x",
+      accountNo: PETR_EKB,
+      amountKop: 12_200,
+      purpose: "topup",
+      method: "card" as const,
+      cardLast4: null,
+      cardBrand: null,
+    };
+    const before = buildReceipt(p, "ekb", new Date("2025-12-31T20:59:59Z"));
+    const after = buildReceipt(p, "ekb", new Date("2025-12-31T21:00:00Z"));
+    expect(before.items[0]).toMatchObject({ vatRate: "20/120", vatKop: 2_033 });
+    expect(after.items[0]).toMatchObject({ vatRate: "22/122", vatKop: 2_200 });
+    expect(after.vatKop).toBe(2_200);
   });
 });

@@ -193,7 +193,7 @@ describe("ЮKassa: the 54-ФЗ receipt", () => {
           description: "Пополнение лицевого счёта 403-000000-05",
           quantity: "1.00",
           amount: { value: "123.45", currency: "RUB" },
-          vat_code: 6,
+          vat_code: 12,
           payment_subject: "service",
           payment_mode: "full_prepayment",
         },
@@ -598,7 +598,7 @@ describe("ЮKassa through the Worker", () => {
     expect(charge?.request).toMatchObject({
       payment_method_id: fake.payments.get(ykId)?.payment_method?.id,
       amount: { value: "300.00", currency: "RUB" },
-      receipt: { customer: { email: "petr.smirnov@example.com" }, items: [{ amount: { value: "300.00" }, vat_code: 6 }] },
+      receipt: { customer: { email: "petr.smirnov@example.com" }, items: [{ amount: { value: "300.00" }, vat_code: 12 }] },
     });
     expect(charge?.request).not.toHaveProperty("confirmation");
   });

@@ -74,11 +74,13 @@ export function failureCodeOf(reason: string | undefined, method: PaymentMethod)
 
 /**
  * 54-ФЗ fields of the receipt: the seller's taxation system (1 — ОСН), VAT at
- * the calculated rate 20/120 (code 6) as the cabinet's own receipts state it
- * (`features/payments/receipts.ts`), a service (`service`) paid in advance in
- * full (`full_prepayment`): a top-up of a communication services account.
+ * the calculated rate 22/122 (code 12; ЮKassa's codes 11 and 12 are the rates
+ * in force from 1 January 2026, 20/120 was code 6) as the cabinet's own
+ * receipts state it (`features/payments/receipts.ts`), a service (`service`)
+ * paid in advance in full (`full_prepayment`): a top-up of a communication
+ * services account.
  */
-export const RECEIPT = { taxSystemCode: 1, vatCode: 6, paymentSubject: "service", paymentMode: "full_prepayment" } as const;
+export const RECEIPT = { taxSystemCode: 1, vatCode: 12, paymentSubject: "service", paymentMode: "full_prepayment" } as const;
 
 /** The receipt of one payment: one item, the whole amount, the payer as the customer. */
 export function buildYooKassaReceipt(p: { amountKop: number; description: string }, customer: ReceiptCustomer): YkReceipt {

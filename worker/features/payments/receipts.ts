@@ -4,7 +4,8 @@ import { formatAccountNoPlain } from "./format";
  * An electronic cash receipt (кассовый чек) with the fields 54-ФЗ requires of
  * an online payment: seller and its INN, taxation system, the calculation sign
  * (приход), the item with its price, the payment method (full prepayment for
- * communication services), VAT at the calculated rate 20/120, the total, the
+ * communication services), VAT at the calculated rate of the day (22/122 from
+ * 1 January 2026, 20/120 before: НК ст. 164 as amended by 425-ФЗ), the total, the
  * payment form, the register and fiscal data, and the site of the seller.
  * The fiscal numbers come from the fiscal data operator in production; the
  * local default derives them from the payment.
@@ -19,7 +20,7 @@ export interface Receipt {
     quantity: number;
     priceKop: number;
     amountKop: number;
-    vatRate: "20/120";
+    vatRate: VatRate;
     vatKop: number;
     paymentMethod: "Предоплата 100%";
     subject: "Услуга";
@@ -41,9 +42,17 @@ export const SELLER = {
   taxation: "ОСН",
 };
 
-/** VAT inside an amount at the calculated rate 20/120, rounded to the kopeck. */
-export function vatIncluded(amountKop: number): number {
-  return Math.round((amountKop * 20) / 120);
+export type VatRate = "20/120" | "22/122";
+
+/** The calculated VAT rate of an advance (a top-up) received on `at`: 22/122 from 1 January 2026 (Moscow time), 20/120 before. */
+export function vatRateOn(at: Date): VatRate {
+  return at.getTime() >= Date.UTC(2025, 11, 31, 21) ? "22/122" : "20/120";
+}
+
+/** VAT inside an amount at a calculated rate, rounded to the kopeck. */
+export function vatIncluded(amountKop: number, rate: VatRate = "22/122"): number {
+  const [part, whole] = rate.split("/").map(Number) as [number, number];
+  return Math.round((amountKop * part) / whole);
 }
 
 /** n decimal digits derived from the whole seed (FNV-1a, then a multiplicative stream). */
@@ -78,7 +87,8 @@ export function buildReceipt(
   _region: string,
   at: Date,
 ): Receipt {
-  const vat = vatIncluded(p.amountKop);
+  const rate = vatRateOn(at);
+  const vat = vatIncluded(p.amountKop, rate);
   const day = at.toISOString().slice(0, 10).replace(/-/g, "");
   return {
     number: `${day}-${digits(p.id, 10)}`,
@@ -91,7 +101,7 @@ export function buildReceipt(
         quantity: 1,
         priceKop: p.amountKop,
         amountKop: p.amountKop,
-        vatRate: "20/120",
+        vatRate: rate,
         vatKop: vat,
         paymentMethod: "Предоплата 100%",
         subject: "Услуга",
