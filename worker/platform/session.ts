@@ -1,6 +1,7 @@
 import { and, eq, inArray, ne } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { serialize } from "hono/utils/cookie";
 import { accountDirectory, accountLinks, sessions } from "../db/schema/global";
 import type { AppEnv } from "../env";
 import { randomToken, sha256Hex, timingSafeEqual } from "./crypto";
@@ -195,27 +196,38 @@ export function endAllSessions(db: GlobalDb, subscriberId: string, keep?: string
     .where(keep ? and(eq(sessions.subscriberId, subscriberId), ne(sessions.idHash, keep)) : eq(sessions.subscriberId, subscriberId));
 }
 
+/** The session cookie and its readable hint, kept by the browser for `maxAgeMs` (the session's absolute expiry). */
+function sessionCookies(c: Context<AppEnv>, value: string, maxAgeMs: number) {
+  const common = {
+    domain: c.env.BASE_DOMAIN,
+    path: "/",
+    secure: new URL(c.req.url).protocol === "https:",
+    sameSite: "Lax",
+    maxAge: Math.max(1, Math.floor(maxAgeMs / 1000)),
+  } as const;
+  return [
+    [SESSION_COOKIE, value, { ...common, httpOnly: true }],
+    [SESSION_HINT_COOKIE, "1", common],
+  ] as const;
+}
+
 /**
  * Cookie for every regional subdomain: HttpOnly, SameSite=Lax, Secure over HTTPS, for the base domain; kept by the
  * browser until the session's absolute expiry (`maxAgeMs`, 30 days for a new one).
  */
 export function setSessionCookie(c: Context<AppEnv>, token: string, maxAgeMs = ABSOLUTE_TIMEOUT_MS) {
-  const maxAge = Math.max(1, Math.floor(maxAgeMs / 1000));
-  setCookie(c, SESSION_COOKIE, token, {
-    domain: c.env.BASE_DOMAIN,
-    path: "/",
-    httpOnly: true,
-    secure: new URL(c.req.url).protocol === "https:",
-    sameSite: "Lax",
-    maxAge,
-  });
-  setCookie(c, SESSION_HINT_COOKIE, "1", {
-    domain: c.env.BASE_DOMAIN,
-    path: "/",
-    secure: new URL(c.req.url).protocol === "https:",
-    sameSite: "Lax",
-    maxAge,
-  });
+  for (const [name, value, options] of sessionCookies(c, token, maxAgeMs)) setCookie(c, name, value, options);
+}
+
+/**
+ * `Set-Cookie` values renewing a session's proof of use, for a response built outside the context (a page with
+ * its boot data); none when the cookie is not due for renewal.
+ */
+export function renewedSessionCookies(c: Context<AppEnv>, session: SessionInfo | null, now = Date.now()): string[] {
+  if (!session?.renewedCookie) return [];
+  return sessionCookies(c, session.renewedCookie, session.expiresAt.getTime() - now).map(([name, value, options]) =>
+    serialize(name, value, options),
+  );
 }
 
 export function clearSessionCookie(c: Context<AppEnv>) {
