@@ -2,12 +2,14 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { demoPeriods } from "../../worker/db/seed/seed";
+import { listAccounts, requireAccount, unlinkAccount } from "../../worker/features/accounts/accounts.service";
 import { appendEntry, balanceOf, chargeDay, regionsAtMidnight } from "../../worker/features/billing/billing.service";
 import { sha256Hex } from "../../worker/platform/crypto";
 import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { dailyChargeKop, daysInMonth } from "../../worker/platform/money";
 import { addDays, localDay } from "../../worker/platform/region";
+import { findSession, openSession } from "../../worker/platform/session";
 import { call, codeSentTo, json, post, sessionCookie } from "./helpers";
 
 const ip = { "cf-connecting-ip": "100.64.4.1" };
@@ -318,5 +320,21 @@ describe("relatives' accounts and insight", () => {
     expect(insight.months.length).toBeGreaterThanOrEqual(5);
     const acc = await json<{ lowBalance: boolean }>(await call("msk", `/api/v1/accounts/${ANNA_MSK}`, { headers: { cookie } }));
     expect(acc.lowBalance).toBe(true);
+  });
+});
+
+describe("links read with the session", () => {
+  it("are not trusted once the request itself has changed them: a link removed is a 404 at once", async () => {
+    await env.DB.prepare("INSERT INTO account_links (subscriber_id, account_no, role, created_at) VALUES ('demo-olga', ?, 'viewer', ?)")
+      .bind(PETR_KZN, Date.now())
+      .run();
+    const data = createDataAccess(env);
+    const { token } = await openSession(data.global, "demo-olga", "password", null);
+    const session = await findSession(data.global, token);
+    expect(session?.links.map((l) => l.accountNo)).toContain(PETR_KZN);
+    expect((await requireAccount(data.global, "demo-olga", PETR_KZN)).role).toBe("viewer");
+    await unlinkAccount(data.global, "demo-olga", PETR_KZN);
+    await expect(requireAccount(data.global, "demo-olga", PETR_KZN)).rejects.toMatchObject({ status: 404 });
+    expect((await listAccounts(data, "demo-olga")).items.map((a) => a.accountNo)).not.toContain(PETR_KZN);
   });
 });

@@ -64,8 +64,7 @@ function countStatement(stmt: D1PreparedStatement, stats: D1Stats, use: D1Use, w
 }
 
 /** Wraps a D1 binding so that every query is counted (reported in the Server-Timing header). */
-function counted(db: D1Database, stats: D1Stats, name: string): D1Database {
-  const use: D1Use = { statements: 0, roundTrips: 0, writes: 0 };
+function counted(db: D1Database, stats: D1Stats, name: string, use: D1Use): D1Database {
   return new Proxy(db, {
     get(target, prop) {
       const v = Reflect.get(target, prop, target);
@@ -89,6 +88,16 @@ function counted(db: D1Database, stats: D1Stats, name: string): D1Database {
       return v.bind(target);
     },
   });
+}
+
+const usage = new WeakMap<GlobalDb, D1Use>();
+
+/**
+ * How many statements that write this request's global database handle has run so far (0 for a handle not made
+ * by `createDataAccess`): what was read earlier in the request is still current while it has not changed.
+ */
+export function globalWrites(db: GlobalDb): number {
+  return usage.get(db)?.writes ?? 0;
 }
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
@@ -125,11 +134,13 @@ export interface DataAccess {
 export function createDataAccess(env: Env): DataAccess {
   const stats: D1Stats = { statements: 0, roundTrips: 0, byDb: new Map() };
   const shards = new Map<ShardBinding, RegionDb>();
-  const global = drizzle(counted(env.DB, stats, "DB"), { schema: globalSchema });
+  const globalUse: D1Use = { statements: 0, roundTrips: 0, writes: 0 };
+  const global = drizzle(counted(env.DB, stats, "DB", globalUse), { schema: globalSchema });
+  usage.set(global, globalUse);
   const shard = (binding: ShardBinding): RegionDb => {
     let db = shards.get(binding);
     if (!db) {
-      db = drizzle(counted(env[binding], stats, binding), { schema: regionSchema });
+      db = drizzle(counted(env[binding], stats, binding, { statements: 0, roundTrips: 0, writes: 0 }), { schema: regionSchema });
       shards.set(binding, db);
     }
     return db;

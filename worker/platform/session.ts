@@ -5,7 +5,7 @@ import { serialize } from "hono/utils/cookie";
 import { accountDirectory, accountLinks, sessions } from "../db/schema/global";
 import type { AppEnv } from "../env";
 import { randomToken, sha256Hex, timingSafeEqual } from "./crypto";
-import type { GlobalDb } from "./db";
+import { type GlobalDb, globalWrites } from "./db";
 import { AppError } from "./errors";
 
 export const SESSION_COOKIE = "kab_session";
@@ -111,12 +111,15 @@ function selectSessionLinks(db: GlobalDb, idHash: string) {
 }
 
 /** Links read with a request's session, per request (its GlobalDb handle), for the account routes to reuse. */
-const preloaded = new WeakMap<GlobalDb, { subscriberId: string; links: SessionLink[] }>();
+const preloaded = new WeakMap<GlobalDb, { subscriberId: string; links: SessionLink[]; writes: number }>();
 
-/** The subscriber's links as read with this request's session, or undefined (no session read on this handle). */
+/**
+ * The subscriber's links as read with this request's session, or undefined: no session read on this handle, or
+ * the request has written global data since (a link made or removed), so the caller reads them afresh.
+ */
 export function sessionLinks(db: GlobalDb, subscriberId: string): SessionLink[] | undefined {
   const p = preloaded.get(db);
-  return p?.subscriberId === subscriberId ? p.links : undefined;
+  return p?.subscriberId === subscriberId && p.writes === globalWrites(db) ? p.links : undefined;
 }
 
 /**
@@ -151,7 +154,7 @@ export async function findSession(db: GlobalDb, cookie: string, now = new Date()
     row.stampKey && now.getTime() - lastUse > TOUCH_EVERY_MS
       ? `${token}.${now.getTime().toString(36)}.${await stampMac(row.stampKey, idHash, now.getTime())}`
       : null;
-  preloaded.set(db, { subscriberId: row.subscriberId, links });
+  preloaded.set(db, { subscriberId: row.subscriberId, links, writes: globalWrites(db) });
   return {
     idHash,
     subscriberId: row.subscriberId,
