@@ -4,6 +4,7 @@ import { requestId } from "hono/request-id";
 import type { AppEnv } from "./env";
 import { requestContext } from "./platform/context";
 import { csrfGuard } from "./platform/csrf";
+import { d1ServerTiming } from "./platform/db";
 import { AppError, problemBody, problemResponse } from "./platform/errors";
 import { hasMessage, t } from "./platform/i18n";
 import { log } from "./platform/log";
@@ -39,8 +40,7 @@ export function createApp() {
     await withMetrics(next, (recorded) => {
       c.res.headers.set("x-request-id", c.get("requestId"));
       const d1 = c.get("data")?.stats;
-      if (d1 && d1.statements > 0)
-        c.res.headers.append("server-timing", `d1;desc="${d1.statements} statements, ${d1.roundTrips} round trips"`);
+      for (const entry of d1 ? d1ServerTiming(d1) : []) c.res.headers.append("server-timing", entry);
       // No personal data: the route pattern, not the URL; no query, no address.
       const request = {
         route: c.req.routePath,

@@ -61,6 +61,22 @@ describe("regional subdomains", () => {
     expect(tyva.items.map((c) => c.kind)).toEqual(["connection", "support", "b2b_hotline", "b2b_smb", "b2b_enterprise"]);
   });
 
+  it("keeps a region's catalogue per isolate: asked again, the same answer costs no D1 round trip", async () => {
+    for (const path of [
+      "/api/v1/region/tariffs",
+      "/api/v1/region/tariffs?kind=internet",
+      "/api/v1/region/services",
+      "/api/v1/region/offices",
+      "/api/v1/region/contacts",
+    ]) {
+      const first = await call("ekb", path);
+      const again = await call("ekb", path);
+      expect(again.status, path).toBe(200);
+      expect(await again.json(), path).toEqual(await first.json());
+      expect(again.headers.get("server-timing") ?? "", path).not.toMatch(/d1;desc/);
+    }
+  });
+
   it("answers an unknown subdomain's API with a problem in the request's language", async () => {
     const ru = await call("atlantis", "/api/v1/region/tariffs");
     expect(ru.status).toBe(404);

@@ -23,31 +23,48 @@ export function isShardBinding(name: string): name is ShardBinding {
   return (SHARDS as readonly string[]).includes(name);
 }
 
-/** How much a request asked of D1: statements prepared and round trips made (a batch is one). */
+/** What one database was asked: statements prepared, round trips made (a batch is one), statements that write. */
+export interface D1Use {
+  statements: number;
+  roundTrips: number;
+  writes: number;
+}
+
+/** How much a request asked of D1, in total and per database binding ("DB" is the global one). */
 export interface D1Stats {
   statements: number;
   roundTrips: number;
+  byDb: Map<string, D1Use>;
 }
 
-function countStatement(stmt: D1PreparedStatement, stats: D1Stats): D1PreparedStatement {
-  return new Proxy(stmt, {
+const WRITE = /^\s*(insert|update|delete|replace)\b/i;
+
+/** Which counted statements write (a batch counts its writes without running them one by one). */
+const writes = new WeakMap<D1PreparedStatement, boolean>();
+
+function countStatement(stmt: D1PreparedStatement, stats: D1Stats, use: D1Use, write: boolean): D1PreparedStatement {
+  const proxy = new Proxy(stmt, {
     get(target, prop) {
       const v = Reflect.get(target, prop, target);
       if (typeof v !== "function") return v;
-      if (prop === "bind") return (...args: unknown[]) => countStatement(v.apply(target, args), stats);
+      if (prop === "bind") return (...args: unknown[]) => countStatement(v.apply(target, args), stats, use, write);
       if (prop === "all" || prop === "run" || prop === "first" || prop === "raw") {
         return (...args: unknown[]) => {
           stats.roundTrips++;
+          use.roundTrips++;
+          if (write) use.writes++;
           return v.apply(target, args);
         };
       }
       return v.bind(target);
     },
   });
+  writes.set(proxy, write);
+  return proxy;
 }
 
 /** Wraps a D1 binding so that every query is counted (reported in the Server-Timing header). */
-function counted(db: D1Database, stats: D1Stats): D1Database {
+function counted(db: D1Database, stats: D1Stats, name: string, use: D1Use): D1Database {
   return new Proxy(db, {
     get(target, prop) {
       const v = Reflect.get(target, prop, target);
@@ -55,18 +72,49 @@ function counted(db: D1Database, stats: D1Stats): D1Database {
       if (prop === "prepare") {
         return (query: string) => {
           stats.statements++;
-          return countStatement(v.call(target, query), stats);
+          use.statements++;
+          stats.byDb.set(name, use);
+          return countStatement(v.call(target, query), stats, use, WRITE.test(query));
         };
       }
       if (prop === "batch") {
         return (statements: D1PreparedStatement[]) => {
           stats.roundTrips++;
+          use.roundTrips++;
+          use.writes += statements.filter((s) => writes.get(s)).length;
           return v.call(target, statements);
         };
       }
       return v.bind(target);
     },
   });
+}
+
+const usage = new WeakMap<GlobalDb, D1Use>();
+
+/**
+ * How many statements that write this request's global database handle has run so far (0 for a handle not made
+ * by `createDataAccess`): what was read earlier in the request is still current while it has not changed.
+ */
+export function globalWrites(db: GlobalDb): number {
+  return usage.get(db)?.writes ?? 0;
+}
+
+const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
+
+/**
+ * Server-Timing entries for a request's D1 use: the total (`d1`), then one per
+ * database it touched (`d1-DB` is the global one, `d1-DB_MOSCOW` a shard).
+ */
+export function d1ServerTiming(stats: D1Stats): string[] {
+  if (stats.statements === 0) return [];
+  return [
+    `d1;desc="${stats.statements} statements, ${stats.roundTrips} round trips"`,
+    ...[...stats.byDb].map(
+      ([name, u]) =>
+        `d1-${name};desc="${plural(u.roundTrips, "round trip")}, ${plural(u.statements, "statement")}, ${plural(u.writes, "write")}"`,
+    ),
+  ];
 }
 
 /**
@@ -84,13 +132,15 @@ export interface DataAccess {
 }
 
 export function createDataAccess(env: Env): DataAccess {
-  const stats: D1Stats = { statements: 0, roundTrips: 0 };
+  const stats: D1Stats = { statements: 0, roundTrips: 0, byDb: new Map() };
   const shards = new Map<ShardBinding, RegionDb>();
-  const global = drizzle(counted(env.DB, stats), { schema: globalSchema });
+  const globalUse: D1Use = { statements: 0, roundTrips: 0, writes: 0 };
+  const global = drizzle(counted(env.DB, stats, "DB", globalUse), { schema: globalSchema });
+  usage.set(global, globalUse);
   const shard = (binding: ShardBinding): RegionDb => {
     let db = shards.get(binding);
     if (!db) {
-      db = drizzle(counted(env[binding], stats), { schema: regionSchema });
+      db = drizzle(counted(env[binding], stats, binding, { statements: 0, roundTrips: 0, writes: 0 }), { schema: regionSchema });
       shards.set(binding, db);
     }
     return db;

@@ -1,10 +1,11 @@
-import { and, eq, ne } from "drizzle-orm";
+import { and, eq, inArray, ne } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { sessions } from "../db/schema/global";
+import { serialize } from "hono/utils/cookie";
+import { accountDirectory, accountLinks, sessions } from "../db/schema/global";
 import type { AppEnv } from "../env";
-import { randomToken, sha256Hex } from "./crypto";
-import type { GlobalDb } from "./db";
+import { randomToken, sha256Hex, timingSafeEqual } from "./crypto";
+import { type GlobalDb, globalWrites } from "./db";
 import { AppError } from "./errors";
 
 export const SESSION_COOKIE = "kab_session";
@@ -20,14 +21,30 @@ export const IDLE_TIMEOUT_MS = 7 * 24 * 60 * 60 * 1000;
 export const ABSOLUTE_TIMEOUT_MS = 30 * 24 * 60 * 60 * 1000;
 /** A step-up (fresh SMS code) authorises money operations for this long. */
 export const STEP_UP_TTL_MS = 5 * 60 * 1000;
-/** `last_seen_at` is written at most this often, so reads stay reads. */
+/** The cookie's "last used" stamp is renewed at most this often (a Set-Cookie, no database write). */
 const TOUCH_EVERY_MS = 5 * 60 * 1000;
+/** A stamp from a clock this far ahead is still taken (isolates' clocks differ a little). */
+const CLOCK_SKEW_MS = 60 * 1000;
+
+/** An account the subscriber may see (own or a relative's), with where its data lives. */
+export interface SessionLink {
+  accountNo: string;
+  role: "owner" | "payer" | "viewer";
+  lowBalanceKop: number | null;
+  region: string;
+  shard: string;
+}
 
 export interface SessionInfo {
   idHash: string;
   subscriberId: string;
   createdAt: Date;
   stepUpAt: Date | null;
+  expiresAt: Date;
+  /** The subscriber's account links, read with the session in the same round trip. */
+  links: SessionLink[];
+  /** A cookie value with a fresh "last used" stamp, when the browser's is due for renewal. */
+  renewedCookie: string | null;
 }
 
 export type AuthMethod = "password" | "code" | "passkey" | `oidc:${string}`;
@@ -50,23 +67,103 @@ export async function openSession(
     expiresAt: new Date(now.getTime() + ABSOLUTE_TIMEOUT_MS),
     userAgent: userAgent?.slice(0, 300) ?? null,
     authMethod: method,
+    stampKey: randomToken(32),
   });
   return { token, idHash };
 }
 
-/** The live session for a token, or null (unknown, expired or idle too long). */
-export async function findSession(db: GlobalDb, token: string, now = new Date()): Promise<SessionInfo | null> {
+const b64url = (buf: ArrayBuffer) =>
+  btoa(String.fromCharCode(...new Uint8Array(buf)))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
+
+/** HMAC-SHA-256 of the session's id and a time, keyed by the session's own stamp key. */
+async function stampMac(stampKey: string, idHash: string, at: number): Promise<string> {
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(stampKey), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return b64url(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${idHash}.${at}`)));
+}
+
+/**
+ * The cookie is `<token>` as issued at login, or `<token>.<last use, ms in base 36>.<mac>` once renewed.
+ * The token alone is the credential; the stamp only proves when it was last used.
+ */
+function parseCookie(value: string): { token: string; stamp: { at: number; mac: string } | null } {
+  const [token = "", at, mac] = value.split(".");
+  const ms = at ? Number.parseInt(at, 36) : Number.NaN;
+  return { token, stamp: mac && Number.isSafeInteger(ms) ? { at: ms, mac } : null };
+}
+
+/** The accounts a subscriber may see, found through the session's own row (so it goes in the session's batch). */
+function selectSessionLinks(db: GlobalDb, idHash: string) {
+  return db
+    .select({
+      accountNo: accountLinks.accountNo,
+      role: accountLinks.role,
+      lowBalanceKop: accountLinks.lowBalanceKop,
+      region: accountDirectory.region,
+      shard: accountDirectory.shard,
+    })
+    .from(accountLinks)
+    .innerJoin(accountDirectory, eq(accountDirectory.accountNo, accountLinks.accountNo))
+    .where(inArray(accountLinks.subscriberId, db.select({ id: sessions.subscriberId }).from(sessions).where(eq(sessions.idHash, idHash))))
+    .orderBy(accountLinks.createdAt, accountLinks.accountNo);
+}
+
+/** Links read with a request's session, per request (its GlobalDb handle), for the account routes to reuse. */
+const preloaded = new WeakMap<GlobalDb, { subscriberId: string; links: SessionLink[]; writes: number }>();
+
+/**
+ * The subscriber's links as read with this request's session, or undefined: no session read on this handle, or
+ * the request has written global data since (a link made or removed), so the caller reads them afresh.
+ */
+export function sessionLinks(db: GlobalDb, subscriberId: string): SessionLink[] | undefined {
+  const p = preloaded.get(db);
+  return p?.subscriberId === subscriberId && p.writes === globalWrites(db) ? p.links : undefined;
+}
+
+/**
+ * The live session for a cookie value, or null (unknown, expired or idle too long), read with the subscriber's
+ * account links in one round trip, and never written: the last use is proven by the cookie's signed stamp, which
+ * is renewed by a Set-Cookie (`renewedCookie`) at most every five minutes. An idle session is not deleted here
+ * (an old copy of a cookie must not end the session its owner still uses); housekeeping removes it at expiry.
+ */
+export async function findSession(db: GlobalDb, cookie: string, now = new Date()): Promise<SessionInfo | null> {
+  const { token, stamp } = parseCookie(cookie);
+  if (!token) return null;
   const idHash = await sha256Hex(token);
-  const row = await db.select().from(sessions).where(eq(sessions.idHash, idHash)).get();
+  const [rows, links] = await db.batch([db.select().from(sessions).where(eq(sessions.idHash, idHash)), selectSessionLinks(db, idHash)]);
+  const row = rows[0];
   if (!row) return null;
-  if (row.expiresAt <= now || row.lastSeenAt.getTime() + IDLE_TIMEOUT_MS <= now.getTime()) {
+  if (row.expiresAt <= now) {
     await db.delete(sessions).where(eq(sessions.idHash, idHash));
     return null;
   }
-  if (now.getTime() - row.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
-    await db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.idHash, idHash));
+  let lastUse = row.lastSeenAt.getTime();
+  if (
+    stamp &&
+    row.stampKey &&
+    stamp.at > lastUse &&
+    stamp.at <= now.getTime() + CLOCK_SKEW_MS &&
+    timingSafeEqual(stamp.mac, await stampMac(row.stampKey, idHash, stamp.at))
+  ) {
+    lastUse = stamp.at;
   }
-  return { idHash, subscriberId: row.subscriberId, createdAt: row.createdAt, stepUpAt: row.stepUpAt };
+  if (lastUse + IDLE_TIMEOUT_MS <= now.getTime()) return null;
+  const renewedCookie =
+    row.stampKey && now.getTime() - lastUse > TOUCH_EVERY_MS
+      ? `${token}.${now.getTime().toString(36)}.${await stampMac(row.stampKey, idHash, now.getTime())}`
+      : null;
+  preloaded.set(db, { subscriberId: row.subscriberId, links, writes: globalWrites(db) });
+  return {
+    idHash,
+    subscriberId: row.subscriberId,
+    createdAt: row.createdAt,
+    stepUpAt: row.stepUpAt,
+    expiresAt: row.expiresAt,
+    links,
+    renewedCookie,
+  };
 }
 
 /**
@@ -79,7 +176,13 @@ export async function rotateSession(db: GlobalDb, session: SessionInfo, patch: {
   const token = randomToken(32);
   const idHash = await sha256Hex(token);
   await db.batch([
-    db.insert(sessions).values({ ...row, idHash, lastSeenAt: now, stepUpAt: patch.stepUpAt ?? row.stepUpAt }),
+    db.insert(sessions).values({
+      ...row,
+      idHash,
+      lastSeenAt: now,
+      stepUpAt: patch.stepUpAt ?? row.stepUpAt,
+      stampKey: randomToken(32),
+    }),
     db.delete(sessions).where(eq(sessions.idHash, session.idHash)),
   ]);
   return { token, idHash };
@@ -96,23 +199,38 @@ export function endAllSessions(db: GlobalDb, subscriberId: string, keep?: string
     .where(keep ? and(eq(sessions.subscriberId, subscriberId), ne(sessions.idHash, keep)) : eq(sessions.subscriberId, subscriberId));
 }
 
-/** Cookie for every regional subdomain: HttpOnly, SameSite=Lax, Secure over HTTPS, for the base domain. */
-export function setSessionCookie(c: Context<AppEnv>, token: string) {
-  setCookie(c, SESSION_COOKIE, token, {
-    domain: c.env.BASE_DOMAIN,
-    path: "/",
-    httpOnly: true,
-    secure: new URL(c.req.url).protocol === "https:",
-    sameSite: "Lax",
-    maxAge: ABSOLUTE_TIMEOUT_MS / 1000,
-  });
-  setCookie(c, SESSION_HINT_COOKIE, "1", {
+/** The session cookie and its readable hint, kept by the browser for `maxAgeMs` (the session's absolute expiry). */
+function sessionCookies(c: Context<AppEnv>, value: string, maxAgeMs: number) {
+  const common = {
     domain: c.env.BASE_DOMAIN,
     path: "/",
     secure: new URL(c.req.url).protocol === "https:",
     sameSite: "Lax",
-    maxAge: ABSOLUTE_TIMEOUT_MS / 1000,
-  });
+    maxAge: Math.max(1, Math.floor(maxAgeMs / 1000)),
+  } as const;
+  return [
+    [SESSION_COOKIE, value, { ...common, httpOnly: true }],
+    [SESSION_HINT_COOKIE, "1", common],
+  ] as const;
+}
+
+/**
+ * Cookie for every regional subdomain: HttpOnly, SameSite=Lax, Secure over HTTPS, for the base domain; kept by the
+ * browser until the session's absolute expiry (`maxAgeMs`, 30 days for a new one).
+ */
+export function setSessionCookie(c: Context<AppEnv>, token: string, maxAgeMs = ABSOLUTE_TIMEOUT_MS) {
+  for (const [name, value, options] of sessionCookies(c, token, maxAgeMs)) setCookie(c, name, value, options);
+}
+
+/**
+ * `Set-Cookie` values renewing a session's proof of use, for a response built outside the context (a page with
+ * its boot data); none when the cookie is not due for renewal.
+ */
+export function renewedSessionCookies(c: Context<AppEnv>, session: SessionInfo | null, now = Date.now()): string[] {
+  if (!session?.renewedCookie) return [];
+  return sessionCookies(c, session.renewedCookie, session.expiresAt.getTime() - now).map(([name, value, options]) =>
+    serialize(name, value, options),
+  );
 }
 
 export function clearSessionCookie(c: Context<AppEnv>) {
@@ -123,13 +241,22 @@ export function clearSessionCookie(c: Context<AppEnv>) {
 
 /** Reads the session cookie (if any) into `c.var.session`. */
 export const sessionMiddleware: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const token = getCookie(c, SESSION_COOKIE);
-  const session = token ? await findSession(c.get("data").global, token) : null;
+  const cookie = getCookie(c, SESSION_COOKIE);
+  const session = cookie ? await findSession(c.get("data").global, cookie) : null;
   c.set("session", session);
   await next();
-  // An expired or ended session: the browser forgets its cookies (unless the handler already set new ones).
-  if (token && !session && !c.res.headers.getSetCookie().some((v) => v.startsWith(`${SESSION_COOKIE}=`))) clearSessionCookie(c);
+  // The handler's own session cookie (a login, a rotation, a logout) wins over anything said here.
+  if (c.res.headers.getSetCookie().some((v) => v.startsWith(`${SESSION_COOKIE}=`))) return;
+  // An expired or ended session: the browser forgets its cookies.
+  if (cookie && !session) clearSessionCookie(c);
+  // A session in use: the browser keeps the proof of this use (the idle timeout counts from it).
+  else if (session?.renewedCookie) renewSessionCookie(c, session);
 };
+
+/** Sets the renewed stamp of a session still in use, if it has one (for routes outside the session middleware). */
+export function renewSessionCookie(c: Context<AppEnv>, session: SessionInfo, now = Date.now()) {
+  if (session.renewedCookie) setSessionCookie(c, session.renewedCookie, session.expiresAt.getTime() - now);
+}
 
 /** The session of the request, or a 401 problem. */
 export function requireSession(c: Context<AppEnv>): SessionInfo {

@@ -132,6 +132,11 @@ export const sessions = sqliteTable(
     authMethod: text("auth_method").notNull().default("password"),
     /** When the subscriber last confirmed with a fresh SMS code (step-up for money operations). */
     stepUpAt: integer("step_up_at", { mode: "timestamp_ms" }),
+    /**
+     * The key that signs the cookie's "last used" stamp (HMAC-SHA-256), random per session and never sent:
+     * the idle timeout is kept without writing on every use. Null for sessions opened before it existed.
+     */
+    stampKey: text("stamp_key"),
   },
   (t) => [index("sessions_subscriber_idx").on(t.subscriberId), index("sessions_expires_idx").on(t.expiresAt)],
 );

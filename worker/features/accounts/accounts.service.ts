@@ -6,6 +6,7 @@ import { AppError } from "../../platform/errors";
 import { parseAccountNo } from "../../platform/ids";
 import { daysInMonth } from "../../platform/money";
 import { localDay, regionTz } from "../../platform/region";
+import { type SessionLink, sessionLinks } from "../../platform/session";
 import { confirmGuards, takeAttempt } from "../../platform/throttle";
 import { consumeCode, issueCode, type Notify } from "../auth/codes.service";
 import { selectHistory, selectLink, selectLinkedAccounts, selectShardSummaries, selectSpending } from "./accounts.queries";
@@ -19,7 +20,11 @@ const RANK: Record<Role, number> = { viewer: 0, payer: 1, owner: 2 };
  */
 export async function requireAccount(db: GlobalDb, subscriberId: string, accountNoInput: string, need: Role = "viewer") {
   const accountNo = parseAccountNo(accountNoInput);
-  const link = accountNo ? await selectLink(db, subscriberId, accountNo) : undefined;
+  // The links read with this request's session answer without another round trip; an account not among them
+  // is asked for (a link made earlier in this very request), so a miss is still exactly a missing account.
+  const link = accountNo
+    ? (sessionLinks(db, subscriberId)?.find((l) => l.accountNo === accountNo) ?? (await selectLink(db, subscriberId, accountNo)))
+    : undefined;
   if (!accountNo || !link || !isShardBinding(link.shard)) throw new AppError(404, "not_found");
   if (RANK[link.role] < RANK[need]) throw new AppError(403, "forbidden");
   return { accountNo, ...link, shard: link.shard as ShardBinding };
@@ -31,7 +36,7 @@ function nextChargeDay(region: string, now: Date): string {
   return localDay(tz, new Date(now.getTime() + 24 * 60 * 60 * 1000));
 }
 
-type LinkRow = Awaited<ReturnType<typeof selectLinkedAccounts>>[number];
+type LinkRow = Pick<SessionLink, "accountNo" | "role" | "lowBalanceKop" | "region" | "shard">;
 
 /** Accounts with balances and services for the given links: one D1 batch per shard, in parallel. */
 async function summarizeLinks(data: DataAccess, links: LinkRow[], now: Date) {
@@ -90,7 +95,8 @@ async function summarizeLinks(data: DataAccess, links: LinkRow[], now: Date) {
  * relatives' money is not theirs to count, so it is summed apart.
  */
 export async function listAccounts(data: DataAccess, subscriberId: string, now = new Date()) {
-  const items = await summarizeLinks(data, await selectLinkedAccounts(data.global, subscriberId), now);
+  const links = sessionLinks(data.global, subscriberId) ?? (await selectLinkedAccounts(data.global, subscriberId));
+  const items = await summarizeLinks(data, links, now);
   const sum = (list: typeof items) => list.reduce((t, a) => t + a.balanceKop, 0);
   return { items, totalKop: sum(items.filter((a) => a.role !== "viewer")), viewOnlyKop: sum(items.filter((a) => a.role === "viewer")) };
 }

@@ -16,6 +16,7 @@ import { accounts } from "../../db/schema/region";
 import type { DataAccess, GlobalDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
+import { sessionLinks } from "../../platform/session";
 import { requireAccount } from "../accounts/accounts.service";
 import { KINDS } from "./notifications.catalog";
 import type { NotificationMessage } from "./notifications.messages";
@@ -258,11 +259,14 @@ export function outageJson(o: typeof outages.$inferSelect) {
 
 /** The active outages at the addresses of the subscriber's accounts (each with the accounts it hits). */
 export async function myOutages(data: DataAccess, subscriberId: string) {
-  const mine = await data.global
-    .select({ accountNo: accountLinks.accountNo, region: accountDirectory.region })
-    .from(accountLinks)
-    .innerJoin(accountDirectory, eq(accountDirectory.accountNo, accountLinks.accountNo))
-    .where(eq(accountLinks.subscriberId, subscriberId));
+  // The links read with the request's session, when there is one (no second round trip for them).
+  const mine =
+    sessionLinks(data.global, subscriberId) ??
+    (await data.global
+      .select({ accountNo: accountLinks.accountNo, region: accountDirectory.region })
+      .from(accountLinks)
+      .innerJoin(accountDirectory, eq(accountDirectory.accountNo, accountLinks.accountNo))
+      .where(eq(accountLinks.subscriberId, subscriberId)));
   const regionsOfMine = [...new Set(mine.map((m) => m.region))];
   const active = regionsOfMine.length
     ? await data.global

@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import type { AppEnv } from "../../env";
 import type { GeoHint } from "../../platform/region";
-import { findSession, SESSION_COOKIE } from "../../platform/session";
+import { findSession, renewedSessionCookies, SESSION_COOKIE } from "../../platform/session";
 import { listAccounts } from "../accounts/accounts.service";
 import { currentProfile } from "../auth/auth.service";
 import { myOutages } from "../notifications/notifications.service";
@@ -75,5 +75,7 @@ export async function withBootData(c: Context<AppEnv>, res: Response): Promise<R
   out.headers.set("cache-control", "private, no-store");
   out.headers.delete("etag");
   out.headers.delete("content-length");
+  // A page is a use of the session as much as an API call: the browser keeps the renewed proof of it.
+  for (const cookie of renewedSessionCookies(c, session)) out.headers.append("set-cookie", cookie);
   return out;
 }

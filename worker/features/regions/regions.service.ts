@@ -3,11 +3,19 @@ import type { TariffKind } from "../../db/schema/region";
 import type { DataAccess } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { siteUrl } from "../../platform/host";
+import { isolateCache } from "../../platform/isolate-cache";
 import { type DetectedBy, detectRegion, type GeoHint, localDay, type Region } from "../../platform/region";
 import { selectContacts, selectOffices, selectServiceOptions, selectTariffs } from "./regions.queries";
 import type { ContactDto, OfficeDto, RegionContextDto, RegionSummaryDto, ServiceOptionDto, TariffDto } from "./regions.routes";
 
 const branchByCode = new Map(BRANCHES.map((b) => [b.code, b]));
+
+/** The catalogue changes with a release or a seed, not per request: five minutes per isolate is fresh enough. */
+const CATALOGUE_TTL_MS = 5 * 60 * 1000;
+const tariffsCache = isolateCache<TariffDto[]>(CATALOGUE_TTL_MS);
+const optionsCache = isolateCache<ServiceOptionDto[]>(CATALOGUE_TTL_MS);
+const officesCache = isolateCache<OfficeDto[]>(CATALOGUE_TTL_MS);
+const contactsCache = isolateCache<ContactDto[]>(CATALOGUE_TTL_MS);
 
 export function summarize(region: Region, requestUrl: URL, baseDomain: string): RegionSummaryDto {
   const branch = branchByCode.get(region.branch);
@@ -60,7 +68,12 @@ export function requireRegion(region: Region | null): Region {
   return region;
 }
 
-export async function regionTariffs(data: DataAccess, region: Region, kind?: TariffKind): Promise<TariffDto[]> {
+/** The region's active tariffs (of one kind), from its shard; cached per isolate. */
+export function regionTariffs(data: DataAccess, region: Region, kind?: TariffKind): Promise<TariffDto[]> {
+  return tariffsCache(`${region.code}:${kind ?? ""}`, () => loadTariffs(data, region, kind));
+}
+
+async function loadTariffs(data: DataAccess, region: Region, kind?: TariffKind): Promise<TariffDto[]> {
   const rows = await selectTariffs(data.shardForRegion(region.code), region.code, kind);
   return rows.map((r) => ({
     id: r.id,
@@ -75,12 +88,20 @@ export async function regionTariffs(data: DataAccess, region: Region, kind?: Tar
   }));
 }
 
-export async function regionServiceOptions(data: DataAccess, region: Region): Promise<ServiceOptionDto[]> {
-  const rows = await selectServiceOptions(data.shardForRegion(region.code), region.code);
-  return rows.map((r) => ({ id: r.id, appliesTo: r.appliesTo, name: { ru: r.nameRu, en: r.nameEn }, priceKop: r.priceKop }));
+/** The region's service options; cached per isolate. */
+export function regionServiceOptions(data: DataAccess, region: Region): Promise<ServiceOptionDto[]> {
+  return optionsCache(region.code, async () => {
+    const rows = await selectServiceOptions(data.shardForRegion(region.code), region.code);
+    return rows.map((r) => ({ id: r.id, appliesTo: r.appliesTo, name: { ru: r.nameRu, en: r.nameEn }, priceKop: r.priceKop }));
+  });
 }
 
-export async function regionOffices(data: DataAccess, region: Region): Promise<OfficeDto[]> {
+/** The region's offices; cached per isolate. */
+export function regionOffices(data: DataAccess, region: Region): Promise<OfficeDto[]> {
+  return officesCache(region.code, () => loadOffices(data, region));
+}
+
+async function loadOffices(data: DataAccess, region: Region): Promise<OfficeDto[]> {
   const rows = await selectOffices(data.global, region.code);
   return rows.map((r) => ({
     id: r.id,
@@ -95,10 +116,13 @@ export async function regionOffices(data: DataAccess, region: Region): Promise<O
 
 const CONTACT_ORDER = ["regional", "connection", "support", "b2b_hotline", "b2b_smb", "b2b_enterprise"] as const;
 
-export async function regionContacts(data: DataAccess, region: Region): Promise<ContactDto[]> {
-  const rows = await selectContacts(data.global, region.code);
-  return CONTACT_ORDER.flatMap((kind) => {
-    const row = rows.find((r) => r.kind === kind);
-    return row ? [{ kind, phone: row.phone }] : [];
+/** The region's phone numbers in a fixed order; cached per isolate. */
+export function regionContacts(data: DataAccess, region: Region): Promise<ContactDto[]> {
+  return contactsCache(region.code, async () => {
+    const rows = await selectContacts(data.global, region.code);
+    return CONTACT_ORDER.flatMap((kind) => {
+      const row = rows.find((r) => r.kind === kind);
+      return row ? [{ kind, phone: row.phone }] : [];
+    });
   });
 }

@@ -1,0 +1,1 @@
+ALTER TABLE `sessions` ADD `stamp_key` text;

@@ -1,0 +1,17 @@
+/**
+ * Reference data that does not change per request (a region's catalogue, offices, phone numbers), kept in the
+ * isolate's memory for `ttlMs` so that a request does not pay a D1 round trip for it. A change in the database
+ * is seen by every isolate within `ttlMs`. Only settled values are kept, never a pending promise: a promise made
+ * in one request must not be awaited by another (workerd ties I/O to the request that started it). A failed
+ * load is not kept.
+ */
+export function isolateCache<T>(ttlMs: number) {
+  const entries = new Map<string, { until: number; value: T }>();
+  return async (key: string, load: () => Promise<T>, now = Date.now()): Promise<T> => {
+    const hit = entries.get(key);
+    if (hit && hit.until > now) return hit.value;
+    const value = await load();
+    entries.set(key, { until: now + ttlMs, value });
+    return value;
+  };
+}
