@@ -73,6 +73,9 @@ describe("support chat in real browsers", () => {
 
     // Offline: the message waits on the device, visibly, and goes when the network is back.
     // It opens offline too (the subscriber's device store): reload without a network, the conversation is there.
+    // As for anyone who has the app: its service worker is active and serves the next navigation (on a loaded
+    // machine its first install, precaching every file, can still be running at this point).
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
     await sub.setOffline(true);
     await page.reload();
     await waitText(page, "Проверяю линию после переподключения");
