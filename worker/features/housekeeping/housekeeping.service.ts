@@ -1,7 +1,6 @@
 import { lt } from "drizzle-orm";
 import { authChallenges, oneTimeCodes, operatorSessions, outbox, sessions } from "../../db/schema/global";
-import type { DataAccess, GlobalDb, ShardBinding } from "../../platform/db";
-import { forgetStaleLimits } from "../../platform/throttle";
+import type { GlobalDb } from "../../platform/db";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -11,7 +10,7 @@ export const OUTBOX_RETENTION_MS = 7 * DAY_MS;
 /**
  * Deletes what has expired: sessions (subscribers' and operators') past their absolute expiry, flow challenges, one-time
  * codes a day after expiry (kept briefly for abuse accounting), old dev
- * outbox messages and abuse counts past every window. Safe to run any number of times.
+ * outbox messages. Safe to run any number of times. (Abuse counts expire in their own objects: platform/throttle.do.ts.)
  */
 export async function cleanExpired(db: GlobalDb, now = new Date()) {
   const [s, c, o, a, ops] = await db.batch([
@@ -27,12 +26,5 @@ export async function cleanExpired(db: GlobalDb, now = new Date()) {
     db.delete(authChallenges).where(lt(authChallenges.expiresAt, now)).returning({ id: authChallenges.id }),
     db.delete(operatorSessions).where(lt(operatorSessions.expiresAt, now)).returning({ id: operatorSessions.idHash }),
   ]);
-  const limits = await forgetStaleLimits(db, "auth_throttle", now.getTime());
-  return { sessions: s.length, codes: c.length, outbox: o.length, challenges: a.length, operatorSessions: ops.length, limits };
-}
-
-/** The shards' own stale abuse counts (reports an hour, chat messages a minute). */
-export async function cleanShardLimits(data: DataAccess, shards: readonly ShardBinding[], now = new Date()) {
-  const removed = await Promise.all(shards.map((s) => forgetStaleLimits(data.shard(s), "rate_limits", now.getTime())));
-  return removed.reduce((a, b) => a + b, 0);
+  return { sessions: s.length, codes: c.length, outbox: o.length, challenges: a.length, operatorSessions: ops.length };
 }
