@@ -175,6 +175,19 @@ describe("the password throttle belongs to the person", { timeout: 30_000 }, () 
     expect((await post("/api/v1/auth/login", { identifier: "anna", password: "again" }, ip(42))).status).toBe(429);
   });
 
+  it("a flood on one identifier is refused before the database is read, with the same 429 and Retry-After", async () => {
+    // 3 free failures and one more, then the 2 s delay: the fifth is refused by the person's key.
+    for (let i = 0; i < 5; i++) await post("/api/v1/auth/login", { identifier: "petr", password: `wrong-${i}` }, ip(160 + i));
+    const flood = await together(30, (i) => post("/api/v1/auth/login", { identifier: "petr", password: `flood-${i}` }, ip(170 + i)));
+    for (const res of flood) {
+      expect(res.status).toBe(429);
+      expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect((await json<{ detail: string }>(res)).detail).toMatch(/Повторите через \d+ с\./);
+      // No D1 statement at all (the app reports them in Server-Timing): neither the person's lookup nor a count.
+      expect(res.headers.get("server-timing") ?? "").not.toMatch(/d1/);
+    }
+  });
+
   it("operator sign-in: 40 parallel guesses get at most 4 checked", async () => {
     const statuses = (
       await together(40, (i) =>

@@ -1,5 +1,6 @@
 import { listDurableObjectIds, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { forgetRefusals } from "../../worker/platform/throttle";
 import type { Scope } from "../../worker/platform/throttle.do";
 
 /** A throttle key's stored count, as its object keeps it (platform/throttle.do.ts). */
@@ -32,9 +33,10 @@ export async function storedThrottles(): Promise<{ row?: ThrottleRow; entries: [
 
 /**
  * Rewrites the stored rows of the given scopes (all when none are named) as `change` says (undefined: the row is
- * deleted): the tests' way of letting a delay or a window pass.
+ * deleted): the tests' way of letting a delay or a window pass. The refusals the Worker remembers go with them.
  */
 export async function changeThrottles(scopes: Scope[] | "all", change: (row: ThrottleRow) => ThrottleRow | undefined) {
+  forgetRefusals();
   await Promise.all(
     (await listDurableObjectIds(env.THROTTLES)).map((id) =>
       runInDurableObject(stubOf(id), (_, state) => {

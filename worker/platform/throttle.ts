@@ -65,13 +65,14 @@ const giveBack = (guards: Guard[]) => Promise.all(guards.map((g) => counter(g.ke
  * back (the attempt was never checked), except the address's: probing
  * locked people is not free.
  */
-export async function takeAttempt(guards: Guard[], now = Date.now()): Promise<Attempt> {
+export async function takeAttempt(guards: Guard[], now = Date.now(), opts: { rememberAs?: string } = {}): Promise<Attempt> {
   const results = await Promise.all(guards.map((g) => counter(g.key).take(g.scope, now)));
   let wait = 0;
   let problem = "rate_limited";
   for (const [i, r] of results.entries()) if (!r.ok && r.waitMs >= wait) [wait, problem] = [r.waitMs, guards[i]?.problem ?? "rate_limited"];
   if (results.some((r) => !r.ok)) {
     await giveBack(guards.filter((g, i) => results[i]?.ok && g.scope !== "address"));
+    if (opts.rememberAs) remember(opts.rememberAs, now + wait, problem);
     refuse(wait / 1000, problem);
   }
   return {
@@ -81,6 +82,38 @@ export async function takeAttempt(guards: Guard[], now = Date.now()): Promise<At
     giveBack: () => giveBack(guards),
   };
 }
+
+/**
+ * Refusals this isolate has seen, by what the client typed (e.g. an identifier
+ * as typed), until their wait is over: a flood on one identifier is answered
+ * 429 again without reading the database to find the person, or asking the
+ * person's object. It holds what the object said: a key refused until T
+ * lets nothing through before T. (A success already being checked when the
+ * refusal came may clear the key sooner; this isolate then still refuses that
+ * spelling until T.) Bounded: the oldest are dropped first.
+ */
+const refusals = new Map<string, { until: number; problem: string }>();
+const REFUSALS_KEPT = 10_000;
+
+function remember(alias: string, until: number, problem: string) {
+  refusals.delete(alias);
+  refusals.set(alias, { until, problem });
+  if (refusals.size > REFUSALS_KEPT) refusals.delete(refusals.keys().next().value as string);
+}
+
+/**
+ * Refuses with 429, as the key's object did, while a refusal remembered for
+ * `alias` (by `takeAttempt`'s `rememberAs`) holds; else nothing.
+ */
+export function assertNoRefusalFor(alias: string, now = Date.now()) {
+  const r = refusals.get(alias);
+  if (!r) return;
+  if (r.until > now) refuse((r.until - now) / 1000, r.problem);
+  refusals.delete(alias);
+}
+
+/** Forgets the remembered refusals (tests that reset the objects, as if every wait had passed). */
+export const forgetRefusals = () => refusals.clear();
 
 /**
  * Refuses with 429 while any of the keys must wait, without counting: for the

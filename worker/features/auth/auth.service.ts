@@ -4,7 +4,7 @@ import { AppError } from "../../platform/errors";
 import { type Identifier, parseIdentifier } from "../../platform/identifiers";
 import { hashPassword, needsRehash, verifyPassword } from "../../platform/password";
 import { endAllSessions, endSession, openSession, type SessionInfo } from "../../platform/session";
-import { addressGuard, type Guard, takeAttempt, throttleKey } from "../../platform/throttle";
+import { addressGuard, assertNoRefusalFor, type Guard, takeAttempt, throttleKey } from "../../platform/throttle";
 import {
   type SubscriberRow,
   selectSessionByPublicId,
@@ -59,11 +59,14 @@ export const personOf = (id: Identifier, s: { id: string } | undefined | null) =
  */
 export async function loginWithPassword(db: GlobalDb, identifier: string, password: string, client: Client) {
   const id = parseIdentifierOrThrow(identifier);
-  // The address first: a flood from one client is refused before any database read or hash. It stays counted
-  // if the person then refuses, as it would in one step (probing locked people is not free).
+  // The address first, then a refusal this isolate remembers for the identifier as typed: a flood from one client,
+  // or on one identifier, is refused before any database read or hash. The address stays counted if the person
+  // then refuses, as it would in one step (probing locked people is not free).
   const byAddress = await takeAttempt([await addressGuard(client.address)]);
+  const typed = `${id.kind}:${id.value}`;
+  assertNoRefusalFor(typed);
   const subscriber = await selectSubscriberByIdentifier(db, id);
-  const attempt = await takeAttempt([await personGuard(personOf(id, subscriber))]);
+  const attempt = await takeAttempt([await personGuard(personOf(id, subscriber))], Date.now(), { rememberAs: typed });
   const ok = (await verifyPassword(password, subscriber?.passwordHash ?? (await getDummyHash()))) && subscriber?.passwordHash != null;
   if (!ok || !subscriber) throw new AppError(401, "invalid_credentials");
   await Promise.all([attempt.succeeded(), byAddress.succeeded()]);
