@@ -15,6 +15,7 @@
  * one after another's answer, so a slow server is measured, not waited for.
  */
 import { spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Agent, fetch } from "undici";
@@ -59,6 +60,10 @@ const server = spawn(
   ["dev", "--port", String(PORT), "--ip", "127.0.0.1", "--persist-to", state],
   { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
 );
+// The dev server's own output, to explain any answer that is neither 401 nor 429.
+const serverLog = createWriteStream(join(ROOT, ".e2e/storm-wrangler.log"));
+server.stdout?.pipe(serverLog);
+server.stderr?.pipe(serverLog);
 await new Promise<void>((resolve, reject) => {
   const timer = setTimeout(() => reject(new Error("wrangler dev did not start")), 90_000);
   server.stdout?.on("data", (c: Buffer) => {
@@ -117,11 +122,15 @@ async function homeLoad(cookies: string[], until: Promise<unknown>) {
         const t = performance.now();
         try {
           const res = await fetch(`${origin}/api/v1/accounts`, { dispatcher: homeAgent, headers: { cookie } });
-          await res.arrayBuffer();
+          const body = await res.text();
           if (res.status === 200) latencies.push(performance.now() - t);
-          else failures.push(res.status);
-        } catch {
+          else {
+            failures.push(res.status);
+            noteUnexpected("home", res.status, body, res.headers.get("content-type"));
+          }
+        } catch (e) {
           failures.push(0);
+          noteUnexpected("home", 0, String(e), null);
         }
       })(),
     );
@@ -136,15 +145,24 @@ interface Tally {
   answerMs: number[];
 }
 const tally = (): Tally => ({ sent: 0, byStatus: new Map(), answerMs: [] });
+/** The first answer of each unexpected status (its body's start), to print. */
+const unexpected = new Map<string, string>();
+const noteUnexpected = (what: string, status: number, body: string, ct: string | null) => {
+  const key = `${what} ${status}`;
+  if (!unexpected.has(key)) unexpected.set(key, `${ct ?? "no content-type"}: ${body.slice(0, 300).replace(/\s+/g, " ")}`);
+};
 async function attempt(t: Tally, identifier: string, password: string, address: string) {
   t.sent++;
   const at = performance.now();
   let status = 0; // 0: no answer in TIMEOUT_S
   try {
     const res = await login(identifier, password, address);
-    await res.arrayBuffer();
+    const body = await res.text();
     status = res.status;
-  } catch {}
+    if (status !== 401 && status !== 429) noteUnexpected("attempt", status, body, res.headers.get("content-type"));
+  } catch (e) {
+    noteUnexpected("attempt", 0, String(e), null);
+  }
   t.answerMs.push(performance.now() - at);
   t.byStatus.set(status, (t.byStatus.get(status) ?? 0) + 1);
 }
@@ -234,6 +252,7 @@ try {
       `of its ${stormSeconds.toFixed(0)} s; the server answered every attempt in ${stormWall.toFixed(0)} s ` +
       `(${(hashed / stormWall).toFixed(1)} checked passwords/s).`,
   );
+  for (const [what, body] of unexpected) console.log(`first ${what}: ${body}`);
   console.log(`ratio home p99 storm/quiet: ×${(pct(stormHome.latencies, 99) / pct(quiet.latencies, 99)).toFixed(2)} (goal ≤ 1.5)`);
 } finally {
   server.kill("SIGINT");
