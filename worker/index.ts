@@ -7,7 +7,7 @@ import { bonusRouter } from "./features/bonus/bonus.index";
 import { consumeRegionDay, isRegionDayMessage, queueDueRegions } from "./features/cron/daily.service";
 import { healthRouter } from "./features/health/health.index";
 import { helpRouter } from "./features/help/help.index";
-import { cleanExpired, cleanShardLimits } from "./features/housekeeping/housekeeping.service";
+import { cleanExpired } from "./features/housekeeping/housekeeping.service";
 import { consumeDeadLetters, consumeNotifications, retryDelaySeconds } from "./features/notifications/notifications.consumer";
 import { notificationsRouter, operatorRouter } from "./features/notifications/notifications.index";
 import { DEAD_LETTER_QUEUE, NOTIFICATIONS_QUEUE } from "./features/notifications/notifications.messages";
@@ -110,6 +110,8 @@ const queueRole = (name: string) => name.slice(name.lastIndexOf("-") + 1);
 
 /** The Durable Object class of the support chats' live rooms (binding CHAT_ROOMS). */
 export { ChatRoom } from "./features/support/chat.room";
+/** The Durable Object class of the abuse limits, one object per throttle key (binding THROTTLES). */
+export { Throttle } from "./platform/throttle.do";
 export { app };
 
 /** What the reports consumer needs from the environment. */
@@ -168,8 +170,7 @@ const handlers = {
       const removed = await cleanExpired(data.global, at);
       const reports = await expireReports(data, env.FILES, SHARDS, at);
       const ticketsClosed = await autoCloseTickets(data, SHARDS, at);
-      const shardLimits = await cleanShardLimits(data, SHARDS, at);
-      log("info", "cron.housekeeping", { ...removed, reportsExpired: reports, ticketsClosed, shardLimits });
+      log("info", "cron.housekeeping", { ...removed, reportsExpired: reports, ticketsClosed });
       return;
     }
     if (controller.cron === "0 * * * *") {

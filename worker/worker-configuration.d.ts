@@ -35,11 +35,12 @@ interface __BaseEnv_Env {
 	VAPID_PUBLIC_KEY: string;
 	VAPID_PRIVATE_JWK: string;
 	CHAT_ROOMS: DurableObjectNamespace<import("./index").ChatRoom>;
+	THROTTLES: DurableObjectNamespace<import("./index").Throttle>;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {
 		mainModule: typeof import("./index");
-		durableNamespaces: "ChatRoom";
+		durableNamespaces: "ChatRoom" | "Throttle";
 	}
 	interface Env extends __BaseEnv_Env {}
 }

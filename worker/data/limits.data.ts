@@ -1,9 +1,10 @@
 /**
  * Abuse limits and quotas: how many attempts or uses each scope allows and
  * for how long (data, shared with the web app's texts; enforced by
- * platform/throttle.ts). `freeFailures` attempts go at once, then each next
- * waits 2^(n - free) s after the previous one; the `lockAfter`-th locks the
- * key for `lockMs`. A quota has free = lockAfter: that many uses a window.
+ * platform/throttle.ts, a Durable Object per key). `freeFailures` attempts go
+ * at once, then each next waits 2^(n - free) s after the previous one; the
+ * `lockAfter`-th locks the key for `lockMs`. A quota has free = lockAfter:
+ * that many uses a window. A key's count is deleted when its window is over.
  */
 export const POLICY = {
   identifier: { freeFailures: 3, lockAfter: 10, lockMs: 15 * 60 * 1000 },
@@ -26,10 +27,10 @@ export const POLICY = {
   applications: { freeFailures: 20, lockAfter: 20, lockMs: 24 * 60 * 60 * 1000 },
   /** Requests (обращения) a subscriber files a day. */
   tickets: { freeFailures: 10, lockAfter: 10, lockMs: 24 * 60 * 60 * 1000 },
-  /** Usage-detail reports a subscriber orders an hour (kept in the account's shard). */
+  /** Usage-detail reports a subscriber orders an hour. */
   reports: { freeFailures: 10, lockAfter: 10, lockMs: 60 * 60 * 1000 },
   /** Line checks (проверка линии) a subscriber runs an hour: each asks the network's switch and access server. */
   line_checks: { freeFailures: 10, lockAfter: 10, lockMs: 60 * 60 * 1000 },
-  /** Messages one side of a chat sends a minute (kept in the chat's shard). */
+  /** Messages one side of a chat sends a minute. */
   messages: { freeFailures: 20, lockAfter: 20, lockMs: 60 * 1000 },
 } as const;

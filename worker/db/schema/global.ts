@@ -227,18 +227,6 @@ export const deadLetters = sqliteTable(
   (t) => [index("dead_letters_failed_idx").on(t.failedAt)],
 );
 
-/**
- * Failed-attempt accounting for abuse limits, per identifier and per client
- * address (keys are hashes). D1 is global, unlike the Rate Limiting binding,
- * so a lock holds whichever location the next attempt comes through.
- */
-export const authThrottle = sqliteTable("auth_throttle", {
-  key: text("key").primaryKey(),
-  failures: integer("failures").notNull().default(0),
-  lastFailureAt: integer("last_failure_at", { mode: "timestamp_ms" }),
-  lockedUntil: integer("locked_until", { mode: "timestamp_ms" }),
-});
-
 /** Accounts at identity providers (Госуслуги, T-ID, VK ID, Яндекс ID, Mail.ru, OK) linked to a subscriber. */
 export const externalIdentities = sqliteTable(
   "external_identities",

@@ -670,19 +670,6 @@ export const supportFeedback = sqliteTable(
 );
 
 /**
- * Quotas counted in the shard that holds what they guard (usage reports an
- * hour per subscriber, chat messages a minute per side): the same columns and
- * the same single-statement check-and-count as the global `auth_throttle`
- * (see platform/throttle.ts). A row per active subject, forgotten after its window.
- */
-export const rateLimits = sqliteTable("rate_limits", {
-  key: text("key").primaryKey(),
-  failures: integer("failures").notNull().default(0),
-  lastFailureAt: integer("last_failure_at", { mode: "timestamp_ms" }),
-  lockedUntil: integer("locked_until", { mode: "timestamp_ms" }),
-});
-
-/**
  * How far each region's daily cron work has got: the last region-local day a
  * job finished (`midnight`: tariff changes, blocks and the day's charge;
  * `bonus`: points for the day before; `alerts`: balance alerts). A tick that

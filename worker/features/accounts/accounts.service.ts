@@ -240,7 +240,7 @@ export async function confirmLink(
 ) {
   const accountNo = parseAccountNo(accountNoInput);
   if (!accountNo) throw new AppError(400, "validation", {}, [{ field: "accountNo", message: "field.accountNo" }]);
-  const attempt = await takeAttempt(db, await confirmGuards(subscriberId, address));
+  const attempt = await takeAttempt(await confirmGuards(subscriberId, address));
   await consumeCode(db, { purpose: "link_account", target: `link:${subscriberId}:${accountNo}`, code });
   await attempt.succeeded();
   await db.insert(accountLinks).values({ subscriberId, accountNo, role, createdAt: new Date() }).onConflictDoNothing();

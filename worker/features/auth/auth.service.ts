@@ -4,7 +4,7 @@ import { AppError } from "../../platform/errors";
 import { type Identifier, parseIdentifier } from "../../platform/identifiers";
 import { hashPassword, needsRehash, verifyPassword } from "../../platform/password";
 import { endAllSessions, endSession, openSession, type SessionInfo } from "../../platform/session";
-import { type Guard, takeAttempt, throttleKey } from "../../platform/throttle";
+import { addressGuard, assertNoRefusalFor, type Guard, takeAttempt, throttleKey } from "../../platform/throttle";
 import {
   type SubscriberRow,
   selectSessionByPublicId,
@@ -40,11 +40,13 @@ export interface Client {
  * spellings of one person share one allowance.
  */
 export async function throttleKeysFor(person: { subscriberId: string } | Identifier, client: Client): Promise<Guard[]> {
+  return [await personGuard(person), await addressGuard(client.address)];
+}
+
+/** The person's key alone (the subscriber behind the identifier, else the identifier as typed). */
+async function personGuard(person: { subscriberId: string } | Identifier): Promise<Guard> {
   const subject = "subscriberId" in person ? `subscriber:${person.subscriberId}` : `${person.kind}:${person.value}`;
-  return [
-    { scope: "identifier", key: await throttleKey("identifier", subject) },
-    { scope: "address", key: await throttleKey("address", client.address) },
-  ];
+  return { scope: "identifier", key: await throttleKey("identifier", subject) };
 }
 
 /** Who an identifier's attempts count against: its subscriber if there is one, else the identifier itself. */
@@ -57,11 +59,17 @@ export const personOf = (id: Identifier, s: { id: string } | undefined | null) =
  */
 export async function loginWithPassword(db: GlobalDb, identifier: string, password: string, client: Client) {
   const id = parseIdentifierOrThrow(identifier);
+  // The address first, then a refusal this isolate remembers for the identifier as typed: a flood from one client,
+  // or on one identifier, is refused before any database read or hash. The address stays counted if the person
+  // then refuses, as it would in one step (probing locked people is not free).
+  const byAddress = await takeAttempt([await addressGuard(client.address)]);
+  const typed = `${id.kind}:${id.value}`;
+  assertNoRefusalFor(typed);
   const subscriber = await selectSubscriberByIdentifier(db, id);
-  const attempt = await takeAttempt(db, await throttleKeysFor(personOf(id, subscriber), client));
+  const attempt = await takeAttempt([await personGuard(personOf(id, subscriber))], Date.now(), { rememberAs: typed });
   const ok = (await verifyPassword(password, subscriber?.passwordHash ?? (await getDummyHash()))) && subscriber?.passwordHash != null;
   if (!ok || !subscriber) throw new AppError(401, "invalid_credentials");
-  await attempt.succeeded();
+  await Promise.all([attempt.succeeded(), byAddress.succeeded()]);
   // A PBKDF2 (or weaker argon2id) record is replaced while the password is at hand.
   if (subscriber.passwordHash && needsRehash(subscriber.passwordHash)) {
     await updateSubscriberPasswordHash(db, subscriber.id, subscriber.passwordHash, await hashPassword(password));

@@ -58,7 +58,6 @@ export async function issueCode(
   // One code a minute per target and 20 an hour per address: counted and checked in one batch, so parallel
   // requests send one code; a code refused by one limit is not counted by the other.
   await takeAttempt(
-    db,
     [
       { scope: "resend", key: await throttleKey("resend", tHash), problem: "code_too_soon" },
       ...(args.address ? [{ scope: "codes" as const, key: await throttleKey("codes", args.address) }] : []),

@@ -54,7 +54,7 @@ async function sendCodeToPerson(
 ) {
   const id = parseIdentifierOrThrow(identifier);
   const s = await selectSubscriberByIdentifier(db, id);
-  await assertNotThrottled(db, await throttleKeysFor(personOf(id, s), client));
+  await assertNotThrottled(await throttleKeysFor(personOf(id, s), client));
   return issueCode(db, notify, {
     purpose,
     target: targetOf(id),
@@ -67,7 +67,7 @@ async function sendCodeToPerson(
 export async function loginWithCode(db: GlobalDb, identifier: string, code: string, client: Client) {
   const id = parseIdentifierOrThrow(identifier);
   const person = await selectSubscriberByIdentifier(db, id);
-  const attempt = await takeAttempt(db, await throttleKeysFor(personOf(id, person), client));
+  const attempt = await takeAttempt(await throttleKeysFor(personOf(id, person), client));
   const { subscriberId } = await consumeCode(db, { purpose: "login", target: targetOf(id), code });
   const s = subscriberId ? await selectSubscriberById(db, subscriberId) : undefined;
   if (!s) throw new AppError(400, "invalid_code");
@@ -114,7 +114,7 @@ async function registerTarget(db: GlobalDb, input: RegisterBy): Promise<Register
 /** Step 1: a code to the phone or email on the contract (by account number), or to the given phone/email. */
 export async function startRegistration(db: GlobalDb, notify: Notify, input: RegisterBy, client: Client) {
   const t = await registerTarget(db, input);
-  await assertNotThrottled(db, await throttleKeysFor({ kind: "login", value: t.target }, client));
+  await assertNotThrottled(await throttleKeysFor({ kind: "login", value: t.target }, client));
   return issueCode(db, notify, { purpose: "register", target: t.target, deliver: t.deliver, payload: t.contact, address: client.address });
 }
 
@@ -134,7 +134,7 @@ export async function completeRegistration(
   const t = await registerTarget(db, input);
   const login = normalizeLogin(input.login);
   if (!login) throw new AppError(400, "validation", {}, [{ field: "login", message: "field.login" }]);
-  const attempt = await takeAttempt(db, await throttleKeysFor({ kind: "login", value: t.target }, client));
+  const attempt = await takeAttempt(await throttleKeysFor({ kind: "login", value: t.target }, client));
   const checked = await consumeCode(db, { purpose: "register", target: t.target, code: input.code }, new Date(), { spend: false });
   const contact = checked.payload as { phone?: string; email?: string };
   try {
@@ -217,7 +217,7 @@ export async function startRecovery(db: GlobalDb, notify: Notify, identifier: st
 export async function completeRecovery(db: GlobalDb, identifier: string, code: string, password: string, client: Client) {
   const id = parseIdentifierOrThrow(identifier);
   const s = await selectSubscriberByIdentifier(db, id);
-  const attempt = await takeAttempt(db, await throttleKeysFor(personOf(id, s), client));
+  const attempt = await takeAttempt(await throttleKeysFor(personOf(id, s), client));
   const checked = await consumeCode(db, { purpose: "recover", target: targetOf(id), code }, new Date(), { spend: false });
   if (!checked.subscriberId || checked.subscriberId !== s?.id) throw new AppError(400, "invalid_code");
   try {
@@ -250,7 +250,7 @@ export async function startStepUp(db: GlobalDb, notify: Notify, session: Session
 }
 
 export async function verifyStepUp(db: GlobalDb, session: SessionInfo, code: string, client: Client) {
-  const attempt = await takeAttempt(db, [
+  const attempt = await takeAttempt([
     { scope: "step_up", key: await throttleKey("step_up", session.subscriberId) },
     { scope: "address", key: await throttleKey("address", client.address) },
   ]);
@@ -301,7 +301,7 @@ export async function startContactChange(
 }
 
 export async function confirmContactChange(db: GlobalDb, session: SessionInfo, kind: "phone" | "email", code: string, client: Client) {
-  const attempt = await takeAttempt(db, await confirmGuards(session.subscriberId, client.address));
+  const attempt = await takeAttempt(await confirmGuards(session.subscriberId, client.address));
   const { payload } = await consumeCode(db, {
     purpose: kind === "phone" ? "change_phone" : "change_email",
     target: `subscriber:${session.subscriberId}`,

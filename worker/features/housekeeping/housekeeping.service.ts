@@ -1,7 +1,6 @@
 import { lt } from "drizzle-orm";
 import { authChallenges, oneTimeCodes, operatorSessions, outbox, providerMessages, sessions } from "../../db/schema/global";
-import type { DataAccess, GlobalDb, ShardBinding } from "../../platform/db";
-import { forgetStaleLimits } from "../../platform/throttle";
+import type { GlobalDb } from "../../platform/db";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -13,8 +12,8 @@ export const PROVIDER_MESSAGE_RETENTION_MS = 30 * DAY_MS;
 /**
  * Deletes what has expired: sessions (subscribers' and operators') past their absolute expiry, flow challenges, one-time
  * codes a day after expiry (kept briefly for abuse accounting), old dev
- * outbox messages, provider messages a month after their last report, and abuse counts past every window.
- * Safe to run any number of times.
+ * outbox messages and provider messages a month after their last report. Safe to run any number of times. (Abuse
+ * counts expire in their own objects: platform/throttle.do.ts.)
  */
 export async function cleanExpired(db: GlobalDb, now = new Date()) {
   const [s, c, o, a, ops, pm] = await db.batch([
@@ -34,7 +33,6 @@ export async function cleanExpired(db: GlobalDb, now = new Date()) {
       .where(lt(providerMessages.updatedAt, new Date(now.getTime() - PROVIDER_MESSAGE_RETENTION_MS)))
       .returning({ id: providerMessages.id }),
   ]);
-  const limits = await forgetStaleLimits(db, "auth_throttle", now.getTime());
   return {
     sessions: s.length,
     codes: c.length,
@@ -42,12 +40,5 @@ export async function cleanExpired(db: GlobalDb, now = new Date()) {
     challenges: a.length,
     operatorSessions: ops.length,
     providerMessages: pm.length,
-    limits,
   };
-}
-
-/** The shards' own stale abuse counts (reports an hour, chat messages a minute). */
-export async function cleanShardLimits(data: DataAccess, shards: readonly ShardBinding[], now = new Date()) {
-  const removed = await Promise.all(shards.map((s) => forgetStaleLimits(data.shard(s), "rate_limits", now.getTime())));
-  return removed.reduce((a, b) => a + b, 0);
 }

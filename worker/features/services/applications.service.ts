@@ -43,7 +43,7 @@ export async function createApplication(data: DataAccess, notify: Notify, input:
   if (!shard) throw new AppError(404, "region_not_found", { code: input.region });
   // Each application is work for people: a subscriber makes at most so many a day (and a script cannot flood the queue).
   // Counted and checked in one statement, so parallel requests cannot slip past the limit.
-  await guardCount(data.global, "applications", input.subscriberId, now.getTime());
+  await guardCount("applications", input.subscriberId, now.getTime());
   const db = data.shard(shard);
   const id = newId(now.getTime());
   let row: q.Application | null = null;

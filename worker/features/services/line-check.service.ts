@@ -48,8 +48,8 @@ export async function checkLine(
   serviceId: string,
   now = new Date(),
 ) {
-  const { db, line } = await lineOf(data, subscriberId, accountNo, serviceId);
-  await guardCount(db, "line_checks", subscriberId, now.getTime());
+  const { line } = await lineOf(data, subscriberId, accountNo, serviceId);
+  await guardCount("line_checks", subscriberId, now.getTime());
   const result = await lines.check(line, now);
   return { serviceId: line.serviceId, ...result, nextSteps: NEXT_STEPS[result.verdict] };
 }

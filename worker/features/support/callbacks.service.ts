@@ -103,7 +103,7 @@ export async function requestCallback(
   throttleSubject: string,
   now = new Date(),
 ): Promise<CallbackDto> {
-  await guardCount(db, "callbacks", throttleSubject, now.getTime());
+  await guardCount("callbacks", throttleSubject, now.getTime());
   const person = "subscriberId" in who ? `sub:${who.subscriberId}` : `phone:${who.visitorPhone}`;
   const open = await db
     .select()

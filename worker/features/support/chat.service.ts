@@ -335,7 +335,7 @@ export async function postMessage(
   if (party.side === "operator" && chat.operatorId !== party.operator.id) throw new AppError(409, "chat_not_taken");
   if (input.attachmentId && !(await q.selectAttachment(db, chat.id, input.attachmentId))) throw new AppError(404, "not_found");
   const { author, name } = authorOf(party, chat);
-  await guardCount(db, "messages", `${chat.id}:${author}`, now.getTime());
+  await guardCount("messages", `${chat.id}:${author}`, now.getTime());
   const appended = await q.appendMessage(db, {
     id: newId(now.getTime()),
     chatId: chat.id,

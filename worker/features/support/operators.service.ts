@@ -21,7 +21,7 @@ const getDummyHash = () => {
 
 /** Checks an operator's login and password (throttled like subscribers' logins) and opens a console session. */
 export async function operatorLogin(data: DataAccess, login: string, password: string, address: string) {
-  const attempt = await takeAttempt(data.global, [
+  const attempt = await takeAttempt([
     { scope: "identifier", key: await throttleKey("identifier", `operator:${login.trim().toLowerCase()}`) },
     { scope: "address", key: await throttleKey("address", address) },
   ]);

@@ -80,7 +80,7 @@ export const startChatHandler: RouteHandler<typeof r.startChatRoute, AppEnv> = a
       ...(body.phone ? [] : [{ field: "phone", message: "field.phone" }]),
     ];
     if (fields.length) throw new AppError(400, "validation", {}, fields);
-    await guardCount(deps.data.global, "chats", clientAddress(c));
+    await guardCount("chats", clientAddress(c));
     who = { visitorName: body.name as string, visitorPhone: body.phone as string };
   }
   const started = await chats.startChat(deps, who, {
@@ -201,7 +201,7 @@ export const feedbackHandler: RouteHandler<typeof r.feedbackRoute, AppEnv> = asy
   const body = c.req.valid("json");
   const data = c.get("data");
   const session = c.get("session");
-  if (!session && !body.chatId) await guardCount(data.global, "feedback", clientAddress(c));
+  if (!session && !body.chatId) await guardCount("feedback", clientAddress(c));
   const result = await tickets.leaveFeedback(
     data,
     { subscriberId: session?.subscriberId ?? null, region: siteRegion(c) },

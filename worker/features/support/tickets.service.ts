@@ -109,7 +109,7 @@ export async function createTicket(data: DataAccess, subscriberId: string, input
     if (!link) throw new AppError(404, "not_found");
     region = link.region;
   }
-  await guardCount(data.global, "tickets", subscriberId, now.getTime());
+  await guardCount("tickets", subscriberId, now.getTime());
   const shard = shardOfRegion(region);
   if (!shard) throw new AppError(404, "not_found");
   const db = data.shard(shard);

@@ -162,8 +162,8 @@ export async function orderReport(
   const { filter } = await resolveFilter(holder.db, holder.accountNo, holder.tz, input, now);
   const email = input.delivery === "email" ? (input.email ?? (await q.selectSubscriberEmail(data.global, subscriberId))) : null;
   if (input.delivery === "email" && !email) throw new AppError(400, "validation", {}, [{ field: "email", message: "field.usage.email" }]);
-  // Counted in the account's shard, checked and counted in one statement.
-  await guardCount(holder.db, "reports", subscriberId, now.getTime());
+  // Checked and counted in one step by the subscriber's throttle object.
+  await guardCount("reports", subscriberId, now.getTime());
   const id = newId(now.getTime());
   const row: q.NewReport = {
     id,
