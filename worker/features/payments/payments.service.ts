@@ -7,7 +7,7 @@ import type { DataAccess, GlobalDb, RegionDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
-import type { SessionInfo } from "../../platform/session";
+import { preread, readWithSession, type SessionInfo, type SessionSubscriber, subscriberIs } from "../../platform/session";
 import { requireAccount } from "../accounts/accounts.service";
 import type { NotificationMessage } from "../notifications/notifications.messages";
 import { formatAccountNoPlain, rubText } from "./format";
@@ -352,8 +352,11 @@ export async function getReceipt(data: DataAccess, subscriberId: string, account
   return JSON.parse(row.body) as Receipt;
 }
 
+const selectCards = (db: GlobalDb, who: string | SessionSubscriber) => db.select().from(cards).where(subscriberIs(cards.subscriberId, who));
+const CARDS_READ = readWithSession(["GET /api/v1/me/cards"], selectCards);
+
 export async function listCards(db: GlobalDb, subscriberId: string) {
-  const rows = await db.select().from(cards).where(eq(cards.subscriberId, subscriberId)).all();
+  const rows = preread(db, subscriberId, CARDS_READ) ?? (await selectCards(db, subscriberId));
   return rows.map((c) => ({ id: c.id, brand: c.brand, last4: c.last4, expMonth: c.expMonth, expYear: c.expYear }));
 }
 
