@@ -40,8 +40,7 @@ function validate(i: AutopayInput) {
 
 export async function getAutopay(data: DataAccess, subscriberId: string, accountNo: string) {
   const link = await requireAccount(data.global, subscriberId, accountNo);
-  const shard = await data.shardForAccount(link.accountNo);
-  const row = shard ? await shard.db.select().from(autopay).where(eq(autopay.accountNo, link.accountNo)).get() : undefined;
+  const row = await data.shard(link.shard).select().from(autopay).where(eq(autopay.accountNo, link.accountNo)).get();
   if (row?.status !== "active") return null;
   return {
     cardId: row.cardId,
@@ -65,8 +64,8 @@ export async function setAutopay(data: DataAccess, session: SessionInfo, account
     .where(and(eq(cards.id, input.cardId), eq(cards.subscriberId, session.subscriberId)))
     .get();
   if (!card) throw new AppError(422, "validation", {}, [{ field: "cardId", message: "field.unknownCard" }]);
-  const shard = await data.shardForAccount(link.accountNo);
-  if (!shard) throw new AppError(404, "not_found");
+  // The link names the account's shard (read with the session): no directory lookup.
+  const shard = { db: data.shard(link.shard), region: link.region };
   // A monthly payment day already come this month (region time) is not charged for: set up on the 20th for the
   // 5th, the first charge is next month's, not a surprise today. The cron's catch-up skips a month so marked.
   const account = await shard.db.select({ region: accounts.region }).from(accounts).where(eq(accounts.accountNo, link.accountNo)).get();
@@ -106,8 +105,8 @@ export async function setAutopay(data: DataAccess, session: SessionInfo, account
 /** Stops autopay at once, including a charge that was announced (no code needed to stop paying). */
 export async function stopAutopay(data: DataAccess, subscriberId: string, accountNo: string, now = new Date()) {
   const link = await requireAccount(data.global, subscriberId, accountNo, "payer");
-  const shard = await data.shardForAccount(link.accountNo);
-  if (!shard) throw new AppError(404, "not_found");
+  // The link names the account's shard (read with the session): no directory lookup.
+  const shard = { db: data.shard(link.shard), region: link.region };
   await shard.db
     .update(autopay)
     .set({ status: "stopped", cycle: null, noticeAt: null, chargeAfter: null, attempts: 0, updatedAt: now })

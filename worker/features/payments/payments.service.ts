@@ -3,7 +3,7 @@ import type { Acquirer, AcquirerPayment, Confirmation, PaymentMethod, ReceiptCus
 import { accountLinks, cards, subscribers } from "../../db/schema/global";
 import { type PaymentStatus, payments, receipts } from "../../db/schema/region";
 import { sha256Hex } from "../../platform/crypto";
-import type { DataAccess, GlobalDb, RegionDb } from "../../platform/db";
+import type { DataAccess, GlobalDb, RegionDb, ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
@@ -49,10 +49,9 @@ function checkAmount(amountKop: number) {
     throw new AppError(422, "validation", {}, [{ field: "amountKop", message: "field.amountRange" }]);
 }
 
-async function shardOf(data: DataAccess, accountNo: string) {
-  const s = await data.shardForAccount(accountNo);
-  if (!s) throw new AppError(404, "not_found");
-  return s;
+/** The shard of an account the subscriber may see: the link (read with the session) names it, no directory lookup. */
+function shardOf(data: DataAccess, link: { shard: ShardBinding; region: string }) {
+  return { db: data.shard(link.shard), region: link.region };
 }
 
 /** The payer's email and phone, for the receipt the acquirer registers (54-ФЗ). */
@@ -100,7 +99,7 @@ export async function startPayment(
   checkAmount(input.amountKop);
   if (!/^[\w-]{8,100}$/.test(input.idempotencyKey))
     throw new AppError(422, "validation", {}, [{ field: "Idempotency-Key", message: "field.idempotencyKey" }]);
-  const { db, region } = await shardOf(data, link.accountNo);
+  const { db, region } = shardOf(data, link);
   // A card payment hashes as before the methods came, so a replay across the deploy is still the same request.
   const requestHash = await sha256Hex(
     JSON.stringify([link.accountNo, input.amountKop, input.saveCard, input.cardId ?? null, ...(method === "card" ? [] : [method])]),
@@ -308,7 +307,7 @@ export async function getPayment(
   paymentId: string,
 ) {
   const link = await requireAccount(data.global, subscriberId, accountNo);
-  const { db } = await shardOf(data, link.accountNo);
+  const { db } = shardOf(data, link);
   const find = () =>
     db
       .select()
@@ -328,7 +327,7 @@ export async function getPayment(
 
 export async function listPayments(data: DataAccess, subscriberId: string, accountNo: string) {
   const link = await requireAccount(data.global, subscriberId, accountNo);
-  const { db } = await shardOf(data, link.accountNo);
+  const { db } = shardOf(data, link);
   const rows = await db
     .select({ p: payments, receiptNumber: receipts.number })
     .from(payments)
@@ -342,7 +341,7 @@ export async function listPayments(data: DataAccess, subscriberId: string, accou
 
 export async function getReceipt(data: DataAccess, subscriberId: string, accountNo: string, paymentId: string): Promise<Receipt> {
   const link = await requireAccount(data.global, subscriberId, accountNo);
-  const { db } = await shardOf(data, link.accountNo);
+  const { db } = shardOf(data, link);
   const row = await db
     .select()
     .from(receipts)
@@ -353,7 +352,7 @@ export async function getReceipt(data: DataAccess, subscriberId: string, account
 }
 
 const selectCards = (db: GlobalDb, who: string | SessionSubscriber) => db.select().from(cards).where(subscriberIs(cards.subscriberId, who));
-const CARDS_READ = readWithSession(["GET /api/v1/me/cards"], selectCards);
+const CARDS_READ = readWithSession(["GET /api/v1/me/cards", "GET /api/v1/accounts/:accountNo/payment-options"], selectCards);
 
 export async function listCards(db: GlobalDb, subscriberId: string) {
   const rows = preread(db, subscriberId, CARDS_READ) ?? (await selectCards(db, subscriberId));
