@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gte, inArray } from "drizzle-orm";
+import { and, asc, count, eq, gte, inArray, sql } from "drizzle-orm";
 import {
   CALLBACK_DAYS,
   CALLBACK_HOURS,
@@ -13,6 +13,7 @@ import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import type { OperatorInfo } from "../../platform/operator";
 import { addDays, localDay, regionTz, tzOffsetMs } from "../../platform/region";
+import { preread, readWithSession, type SessionSubscriber } from "../../platform/session";
 import { guardCount } from "../../platform/throttle";
 
 export type CallbackRow = typeof supportCallbacks.$inferSelect;
@@ -135,12 +136,22 @@ export async function requestCallback(
 }
 
 /** A subscriber's open call-back request, if any. */
-export async function myCallback(db: GlobalDb, subscriberId: string): Promise<CallbackDto | null> {
-  const row = await db
+/** The subscriber's open call-back request (a list of at most one); the person is `sub:<id>`. */
+const openCallbackOf = (db: GlobalDb, who: string | SessionSubscriber) =>
+  db
     .select()
     .from(supportCallbacks)
-    .where(and(eq(supportCallbacks.person, `sub:${subscriberId}`), eq(supportCallbacks.status, "open")))
-    .get();
+    .where(
+      and(
+        eq(supportCallbacks.person, typeof who === "string" ? `sub:${who}` : sql`'sub:' || (${who})`),
+        eq(supportCallbacks.status, "open"),
+      ),
+    )
+    .limit(1);
+const CALLBACK_READ = readWithSession(["GET /api/v1/support/callbacks/mine"], openCallbackOf);
+
+export async function myCallback(db: GlobalDb, subscriberId: string): Promise<CallbackDto | null> {
+  const [row] = preread(db, subscriberId, CALLBACK_READ) ?? (await openCallbackOf(db, subscriberId));
   return row ? callbackDto(row) : null;
 }
 

@@ -160,7 +160,7 @@ export const myChatsHandler: RouteHandler<typeof r.myChatsRoute, AppEnv> = async
     }
   }
   if (session) {
-    const entries = await selectDirectory(data.global, session.subscriberId, "chat", 20);
+    const entries = await selectDirectory(data.global, session.subscriberId, "chat");
     const rows = await selectListed(entries, (region, ids) => selectChatsOf(data.shardForRegion(region), session.subscriberId, ids));
     items.push(...rows.map((row) => chats.chatDto(row)));
   }
