@@ -128,7 +128,8 @@ export function subscriberIs(column: SQLiteColumn, who: string | SessionSubscrib
  * session's subscriber as a subquery. Made by `readWithSession`; its result is taken with `preread`.
  */
 export interface SessionRead<T> {
-  build(db: GlobalDb, subscriber: SessionSubscriber): BatchItem<"sqlite"> & PromiseLike<T>;
+  /** `c` is the request, when the read depends on it (the site's region); the pages' reads get none. */
+  build(db: GlobalDb, subscriber: SessionSubscriber, c?: Context<AppEnv>): BatchItem<"sqlite"> & PromiseLike<T>;
 }
 
 const routeReads: { method: string; path: RegExp; read: SessionRead<unknown> }[] = [];
@@ -194,6 +195,7 @@ export async function findSession(
   cookie: string,
   now = new Date(),
   reads: readonly SessionRead<unknown>[] = [],
+  c?: Context<AppEnv>,
 ): Promise<SessionInfo | null> {
   const { token, stamp } = parseCookie(cookie);
   if (!token) return null;
@@ -202,7 +204,7 @@ export async function findSession(
   const [rows, links, ...results] = await db.batch([
     db.select().from(sessions).where(eq(sessions.idHash, idHash)),
     selectSessionLinks(db, idHash),
-    ...reads.map((r) => r.build(db, subscriber)),
+    ...reads.map((r) => r.build(db, subscriber, c)),
   ]);
   const row = rows[0];
   if (!row) return null;
@@ -318,7 +320,7 @@ export function clearSessionCookie(c: Context<AppEnv>) {
 /** Reads the session cookie (if any) into `c.var.session`. */
 export const sessionMiddleware: MiddlewareHandler<AppEnv> = async (c, next) => {
   const cookie = getCookie(c, SESSION_COOKIE);
-  const session = cookie ? await findSession(c.get("data").global, cookie, new Date(), readsForRoute(c.req.method, c.req.path)) : null;
+  const session = cookie ? await findSession(c.get("data").global, cookie, new Date(), readsForRoute(c.req.method, c.req.path), c) : null;
   c.set("session", session);
   await next();
   // The handler's own session cookie (a login, a rotation, a logout) wins over anything said here.

@@ -68,21 +68,27 @@ function windows(region: string, now: Date): { start: number; end: number }[] {
 }
 
 /** The next free windows of a region: those with fewer than the window's capacity of open requests. */
-export async function freeSlots(db: GlobalDb, region: string, now = new Date()): Promise<SlotDto[]> {
-  const all = windows(region, now);
-  if (all.length === 0) return [];
-  const taken = await db
+/** How many open requests each window of a region holds, from `since` on. */
+const takenSince = (db: GlobalDb, region: string, since: number) =>
+  db
     .select({ start: supportCallbacks.slotStart, n: count() })
     .from(supportCallbacks)
-    .where(
-      and(
-        eq(supportCallbacks.region, region),
-        eq(supportCallbacks.status, "open"),
-        gte(supportCallbacks.slotStart, new Date(all[0]?.start ?? 0)),
-      ),
-    )
-    .groupBy(supportCallbacks.slotStart)
-    .all();
+    .where(and(eq(supportCallbacks.region, region), eq(supportCallbacks.status, "open"), gte(supportCallbacks.slotStart, new Date(since))))
+    .groupBy(supportCallbacks.slotStart);
+/** The site region's taken windows, read with a subscriber's session (from the windows' start a moment earlier). */
+const TAKEN_READ = readWithSession(["GET /api/v1/support/callbacks/slots"], (db, _who, c) => {
+  const region = c?.get("region")?.code ?? "";
+  return takenSince(db, region, windows(region, new Date())[0]?.start ?? 0);
+});
+
+/** The windows still free; `subscriberId` (a logged-in subscriber's request) takes the counts read with the session. */
+export async function freeSlots(db: GlobalDb, region: string, now = new Date(), subscriberId?: string): Promise<SlotDto[]> {
+  const all = windows(region, now);
+  const since = all[0]?.start;
+  if (since === undefined) return [];
+  const preloaded = subscriberId ? preread(db, subscriberId, TAKEN_READ) : undefined;
+  // Counts read a moment earlier start at an earlier or the same window: those before this one are left out.
+  const taken = preloaded?.filter((t) => t.start.getTime() >= since) ?? (await takenSince(db, region, since));
   const used = new Map(taken.map((t) => [t.start.getTime(), t.n]));
   return all
     .filter((w) => (used.get(w.start) ?? 0) < CALLBACK_SLOT_CAPACITY)
