@@ -11,7 +11,7 @@ import type { SessionInfo } from "../../platform/session";
 import { requireAccount } from "../accounts/accounts.service";
 import { balanceOf } from "../billing/billing.service";
 import { formatAccountNoPlain } from "./format";
-import { applyAcquirerPayment, type Notify, payerContact } from "./payments.service";
+import { applyAcquirerPayment, type Notify, payerContact, savedCard } from "./payments.service";
 
 /** How long before a charge the subscriber is told (monthly: a day; threshold: an hour), and the retry plan. */
 export const AUTOPAY = { monthlyLeadMs: 24 * 3600_000, thresholdLeadMs: 3600_000, retryMs: 6 * 3600_000, maxAttempts: 3 };
@@ -58,11 +58,7 @@ export async function getAutopay(data: DataAccess, subscriberId: string, account
 export async function setAutopay(data: DataAccess, session: SessionInfo, accountNo: string, input: AutopayInput, now = new Date()) {
   const link = await requireAccount(data.global, session.subscriberId, accountNo, "payer");
   validate(input);
-  const card = await data.global
-    .select()
-    .from(cards)
-    .where(and(eq(cards.id, input.cardId), eq(cards.subscriberId, session.subscriberId)))
-    .get();
+  const card = await savedCard(data.global, session.subscriberId, input.cardId);
   if (!card) throw new AppError(422, "validation", {}, [{ field: "cardId", message: "field.unknownCard" }]);
   // The link names the account's shard (read with the session): no directory lookup.
   const shard = { db: data.shard(link.shard), region: link.region };

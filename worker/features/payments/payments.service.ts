@@ -55,12 +55,13 @@ function shardOf(data: DataAccess, link: { shard: ShardBinding; region: string }
 }
 
 /** The payer's email and phone, for the receipt the acquirer registers (54-ФЗ). */
+const contactOf = (db: GlobalDb, who: string | SessionSubscriber) =>
+  db.select({ email: subscribers.email, phone: subscribers.phone }).from(subscribers).where(subscriberIs(subscribers.id, who)).limit(1);
+/** A top-up's payer contact, read with the session. */
+const CONTACT_READ = readWithSession(["POST /api/v1/accounts/:accountNo/payments"], contactOf);
+
 export async function payerContact(db: GlobalDb, subscriberId: string): Promise<ReceiptCustomer> {
-  const row = await db
-    .select({ email: subscribers.email, phone: subscribers.phone })
-    .from(subscribers)
-    .where(eq(subscribers.id, subscriberId))
-    .get();
+  const [row] = preread(db, subscriberId, CONTACT_READ) ?? (await contactOf(db, subscriberId));
   return { ...(row?.email ? { email: row.email } : {}), ...(row?.phone ? { phone: row.phone } : {}) };
 }
 
@@ -352,7 +353,21 @@ export async function getReceipt(data: DataAccess, subscriberId: string, account
 }
 
 const selectCards = (db: GlobalDb, who: string | SessionSubscriber) => db.select().from(cards).where(subscriberIs(cards.subscriberId, who));
-const CARDS_READ = readWithSession(["GET /api/v1/me/cards", "GET /api/v1/accounts/:accountNo/payment-options"], selectCards);
+const CARDS_READ = readWithSession(
+  ["GET /api/v1/me/cards", "GET /api/v1/accounts/:accountNo/payment-options", "PUT /api/v1/accounts/:accountNo/autopay"],
+  selectCards,
+);
+
+/** One of the subscriber's saved cards, or undefined (a stranger's card is the same as none). */
+export async function savedCard(db: GlobalDb, subscriberId: string, cardId: string) {
+  const mine = preread(db, subscriberId, CARDS_READ);
+  if (mine) return mine.find((c) => c.id === cardId);
+  return db
+    .select()
+    .from(cards)
+    .where(and(eq(cards.id, cardId), eq(cards.subscriberId, subscriberId)))
+    .get();
+}
 
 export async function listCards(db: GlobalDb, subscriberId: string) {
   const rows = preread(db, subscriberId, CARDS_READ) ?? (await selectCards(db, subscriberId));
