@@ -55,6 +55,15 @@ export function selectRegionApplications(db: RegionDb, region: string, statuses:
     .all();
 }
 
+/** Where one of the subscriber's own applications lives (a list of at most one): batchable with the session. */
+export function selectOwnDirectoryEntry(db: GlobalDb, id: string, who: string | SessionSubscriber) {
+  return db
+    .select()
+    .from(applicationDirectory)
+    .where(and(eq(applicationDirectory.id, id), subscriberIs(applicationDirectory.subscriberId, who)))
+    .limit(1);
+}
+
 /** Where an application lives, by id (global directory). */
 export function selectDirectoryEntry(db: GlobalDb, id: string) {
   return db.select().from(applicationDirectory).where(eq(applicationDirectory.id, id)).get();
