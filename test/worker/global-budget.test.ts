@@ -4,10 +4,15 @@
  * routes come from the served OpenAPI document and the app's own page list, so a new one cannot be forgotten.
  */
 import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { APP_PATHS } from "../../web/src/app/paths";
+import { subscribers } from "../../worker/db/schema/global";
+import { currentProfile, PROFILE_READ } from "../../worker/features/auth/auth.service";
+import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { addDays, localDay } from "../../worker/platform/region";
+import { findSession, openSession } from "../../worker/platform/session";
 import { api, call, json, login, stepUp } from "./helpers";
 
 const ANNA_MSK = makeAccountNo("20100000001");
@@ -290,5 +295,19 @@ describe("a logged-in subscriber's changes", () => {
       )
       .filter((op) => !listed.has(op));
     expect(unlisted).toEqual([]);
+  });
+});
+
+describe("what was read with the session", () => {
+  it("is not trusted once the request has written global data: the profile is read afresh", async () => {
+    const data = createDataAccess(env);
+    const { token } = await openSession(data.global, "demo-maria", "password", null);
+    const session = await findSession(data.global, token, new Date(), [PROFILE_READ]);
+    if (!session) throw new Error("no session");
+    const before = await currentProfile(data.global, session);
+    // Same request, after a write to global data: the profile read with the session is stale and is not used.
+    await data.global.update(subscribers).set({ displayName: "Мария Новая" }).where(eq(subscribers.id, "demo-maria"));
+    expect((await currentProfile(data.global, session)).displayName).toBe("Мария Новая");
+    await data.global.update(subscribers).set({ displayName: before.displayName }).where(eq(subscribers.id, "demo-maria"));
   });
 });
