@@ -208,7 +208,8 @@ const OWN_ENTRY_READ = readWithSession(
     "GET /api/v1/applications/:id/visit/slots",
     "PUT /api/v1/applications/:id/visit",
   ],
-  (db, who, c) => q.selectOwnDirectoryEntry(db, decodeURIComponent(c?.req.path.split("/")[4] ?? ""), who),
+  // The path's id as it is (an application id needs no decoding; a hostile one only finds nothing), bounded in length.
+  (db, who, c) => q.selectOwnDirectoryEntry(db, (c?.req.path.split("/")[4] ?? "").slice(0, 64), who),
 );
 
 /**
