@@ -1,4 +1,6 @@
-import { and, eq, inArray, ne } from "drizzle-orm";
+import { and, eq, inArray, ne, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { serialize } from "hono/utils/cookie";
@@ -110,16 +112,76 @@ function selectSessionLinks(db: GlobalDb, idHash: string) {
     .orderBy(accountLinks.createdAt, accountLinks.accountNo);
 }
 
-/** Links read with a request's session, per request (its GlobalDb handle), for the account routes to reuse. */
-const preloaded = new WeakMap<GlobalDb, { subscriberId: string; links: SessionLink[]; writes: number }>();
+/** The session's subscriber id as a subquery: what a read in the session's batch filters on (its id is not known yet). */
+function sessionSubscriber(db: GlobalDb, idHash: string) {
+  return db.select({ id: sessions.subscriberId }).from(sessions).where(eq(sessions.idHash, idHash));
+}
+export type SessionSubscriber = ReturnType<typeof sessionSubscriber>;
+
+/** A filter on a subscriber id column: a known id, or the session's subscriber (in the session's batch). */
+export function subscriberIs(column: SQLiteColumn, who: string | SessionSubscriber): SQL {
+  return typeof who === "string" ? eq(column, who) : inArray(column, who);
+}
+
+/**
+ * A route's own read of global data that goes into the session's batch (one round trip for both), built from the
+ * session's subscriber as a subquery. Made by `readWithSession`; its result is taken with `preread`.
+ */
+export interface SessionRead<T> {
+  /** `c` is the request, when the read depends on it (the site's region); the pages' reads get none. */
+  build(db: GlobalDb, subscriber: SessionSubscriber, c?: Context<AppEnv>): BatchItem<"sqlite"> & PromiseLike<T>;
+}
+
+const routeReads: { method: string; path: RegExp; read: SessionRead<unknown> }[] = [];
+
+/**
+ * Declares what routes read of the subscriber's global data (`["GET /api/v1/me/sessions"]`: the subscriber's
+ * sessions): the session middleware puts it in the session's batch for those routes, and the handler takes it with
+ * `preread` (falling back to its own query when there is no preloaded result). Paths as in Hono (`:param`); a read
+ * for no route is passed to `findSession` by its caller (the pages).
+ */
+export function readWithSession<T>(routes: readonly string[], build: SessionRead<T>["build"]): SessionRead<T> {
+  const read: SessionRead<T> = { build };
+  for (const route of routes) {
+    const [method = "", pattern = ""] = route.split(" ");
+    const path = new RegExp(`^${pattern.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/:\w+/g, "[^/]+")}/?$`);
+    routeReads.push({ method, path, read });
+  }
+  return read;
+}
+
+/** The reads declared for a request's method and path. */
+export function readsForRoute(method: string, path: string): SessionRead<unknown>[] {
+  return routeReads.filter((r) => r.method === method && r.path.test(path)).map((r) => r.read);
+}
+
+/** What was read with a request's session, per request (its GlobalDb handle), for the handlers to reuse. */
+const preloaded = new WeakMap<
+  GlobalDb,
+  { subscriberId: string; links: SessionLink[]; reads: Map<SessionRead<unknown>, unknown>; writes: number }
+>();
+
+/** Whether what was read with the session is still current: same subscriber, and no global write since. */
+function current(db: GlobalDb, subscriberId: string) {
+  const p = preloaded.get(db);
+  return p?.subscriberId === subscriberId && p.writes === globalWrites(db) ? p : undefined;
+}
 
 /**
  * The subscriber's links as read with this request's session, or undefined: no session read on this handle, or
  * the request has written global data since (a link made or removed), so the caller reads them afresh.
  */
 export function sessionLinks(db: GlobalDb, subscriberId: string): SessionLink[] | undefined {
-  const p = preloaded.get(db);
-  return p?.subscriberId === subscriberId && p.writes === globalWrites(db) ? p.links : undefined;
+  return current(db, subscriberId)?.links;
+}
+
+/**
+ * A read's result as made in this request's session batch, or undefined (not declared for this route, another
+ * subscriber, or the request has written global data since): the caller then runs its own query.
+ */
+export function preread<T>(db: GlobalDb, subscriberId: string, read: SessionRead<T>): T | undefined {
+  const reads = current(db, subscriberId)?.reads;
+  return reads?.has(read) ? (reads.get(read) as T) : undefined;
 }
 
 /**
@@ -128,11 +190,22 @@ export function sessionLinks(db: GlobalDb, subscriberId: string): SessionLink[] 
  * is renewed by a Set-Cookie (`renewedCookie`) at most every five minutes. An idle session is not deleted here
  * (an old copy of a cookie must not end the session its owner still uses); housekeeping removes it at expiry.
  */
-export async function findSession(db: GlobalDb, cookie: string, now = new Date()): Promise<SessionInfo | null> {
+export async function findSession(
+  db: GlobalDb,
+  cookie: string,
+  now = new Date(),
+  reads: readonly SessionRead<unknown>[] = [],
+  c?: Context<AppEnv>,
+): Promise<SessionInfo | null> {
   const { token, stamp } = parseCookie(cookie);
   if (!token) return null;
   const idHash = await sha256Hex(token);
-  const [rows, links] = await db.batch([db.select().from(sessions).where(eq(sessions.idHash, idHash)), selectSessionLinks(db, idHash)]);
+  const subscriber = sessionSubscriber(db, idHash);
+  const [rows, links, ...results] = await db.batch([
+    db.select().from(sessions).where(eq(sessions.idHash, idHash)),
+    selectSessionLinks(db, idHash),
+    ...reads.map((r) => r.build(db, subscriber, c)),
+  ]);
   const row = rows[0];
   if (!row) return null;
   if (row.expiresAt <= now) {
@@ -154,7 +227,12 @@ export async function findSession(db: GlobalDb, cookie: string, now = new Date()
     row.stampKey && now.getTime() - lastUse > TOUCH_EVERY_MS
       ? `${token}.${now.getTime().toString(36)}.${await stampMac(row.stampKey, idHash, now.getTime())}`
       : null;
-  preloaded.set(db, { subscriberId: row.subscriberId, links, writes: globalWrites(db) });
+  preloaded.set(db, {
+    subscriberId: row.subscriberId,
+    links,
+    reads: new Map(reads.map((r, i) => [r, results[i]])),
+    writes: globalWrites(db),
+  });
   return {
     idHash,
     subscriberId: row.subscriberId,
@@ -242,7 +320,7 @@ export function clearSessionCookie(c: Context<AppEnv>) {
 /** Reads the session cookie (if any) into `c.var.session`. */
 export const sessionMiddleware: MiddlewareHandler<AppEnv> = async (c, next) => {
   const cookie = getCookie(c, SESSION_COOKIE);
-  const session = cookie ? await findSession(c.get("data").global, cookie) : null;
+  const session = cookie ? await findSession(c.get("data").global, cookie, new Date(), readsForRoute(c.req.method, c.req.path), c) : null;
   c.set("session", session);
   await next();
   // The handler's own session cookie (a login, a rotation, a logout) wins over anything said here.

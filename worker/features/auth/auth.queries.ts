@@ -2,6 +2,7 @@ import { and, desc, eq, like } from "drizzle-orm";
 import { accountLinks, sessions, subscribers } from "../../db/schema/global";
 import type { GlobalDb } from "../../platform/db";
 import type { Identifier } from "../../platform/identifiers";
+import { type SessionSubscriber, subscriberIs } from "../../platform/session";
 
 export type SubscriberRow = typeof subscribers.$inferSelect;
 
@@ -39,8 +40,13 @@ export function updateSubscriberPasswordHash(db: GlobalDb, id: string, current: 
     .run();
 }
 
-export function selectSessions(db: GlobalDb, subscriberId: string) {
-  return db.select().from(sessions).where(eq(sessions.subscriberId, subscriberId)).orderBy(desc(sessions.lastSeenAt)).all();
+/** The subscriber's row, as a list of at most one: by id, or the session's subscriber in the session's batch. */
+export function selectProfileRow(db: GlobalDb, who: string | SessionSubscriber) {
+  return db.select().from(subscribers).where(subscriberIs(subscribers.id, who)).limit(1);
+}
+
+export function selectSessions(db: GlobalDb, who: string | SessionSubscriber) {
+  return db.select().from(sessions).where(subscriberIs(sessions.subscriberId, who)).orderBy(desc(sessions.lastSeenAt));
 }
 
 /** A session of this subscriber by the public id (a prefix of its hash). */

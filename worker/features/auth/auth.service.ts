@@ -3,13 +3,13 @@ import type { GlobalDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { type Identifier, parseIdentifier } from "../../platform/identifiers";
 import { hashPassword, needsRehash, verifyPassword } from "../../platform/password";
-import { endAllSessions, endSession, openSession, type SessionInfo } from "../../platform/session";
+import { endAllSessions, endSession, openSession, preread, readWithSession, type SessionInfo } from "../../platform/session";
 import { addressGuard, assertNoRefusalFor, type Guard, takeAttempt, throttleKey } from "../../platform/throttle";
 import {
   type SubscriberRow,
+  selectProfileRow,
   selectSessionByPublicId,
   selectSessions,
-  selectSubscriberById,
   selectSubscriberByIdentifier,
   updateSubscriberPasswordHash,
 } from "./auth.queries";
@@ -99,8 +99,12 @@ export function profileOf(s: SubscriberRow) {
   };
 }
 
+/** The profile, read with the session on `/me` (and by the pages, which ask for it themselves). */
+export const PROFILE_READ = readWithSession(["GET /api/v1/me"], selectProfileRow);
+const SESSIONS_READ = readWithSession(["GET /api/v1/me/sessions"], selectSessions);
+
 export async function currentProfile(db: GlobalDb, session: SessionInfo) {
-  const s = await selectSubscriberById(db, session.subscriberId);
+  const [s] = preread(db, session.subscriberId, PROFILE_READ) ?? (await selectProfileRow(db, session.subscriberId));
   if (!s) throw new AppError(401, "unauthorized");
   return profileOf(s);
 }
@@ -109,7 +113,7 @@ export async function currentProfile(db: GlobalDb, session: SessionInfo) {
 export const publicSessionId = (idHash: string) => idHash.slice(0, 16);
 
 export async function listSessions(db: GlobalDb, session: SessionInfo) {
-  const rows = await selectSessions(db, session.subscriberId);
+  const rows = preread(db, session.subscriberId, SESSIONS_READ) ?? (await selectSessions(db, session.subscriberId));
   return rows.map((r) => ({
     id: publicSessionId(r.idHash),
     current: r.idHash === session.idHash,

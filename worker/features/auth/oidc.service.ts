@@ -12,7 +12,7 @@ import { authChallenges, externalIdentities, passkeys, subscribers } from "../..
 import type { GlobalDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { log } from "../../platform/log";
-import { openSession, type SessionInfo } from "../../platform/session";
+import { openSession, preread, readWithSession, type SessionInfo, type SessionSubscriber, subscriberIs } from "../../platform/session";
 
 const FLOW_TTL_MS = 10 * 60 * 1000;
 
@@ -131,8 +131,12 @@ export async function completeFlow(
   return { kind: "logged-in", token: session.token, returnTo: flow.returnTo };
 }
 
+const selectIdentities = (db: GlobalDb, who: string | SessionSubscriber) =>
+  db.select().from(externalIdentities).where(subscriberIs(externalIdentities.subscriberId, who));
+const IDENTITIES_READ = readWithSession(["GET /api/v1/me/identities"], selectIdentities);
+
 export async function listIdentities(db: GlobalDb, session: SessionInfo) {
-  const rows = await db.select().from(externalIdentities).where(eq(externalIdentities.subscriberId, session.subscriberId)).all();
+  const rows = preread(db, session.subscriberId, IDENTITIES_READ) ?? (await selectIdentities(db, session.subscriberId));
   return rows.map((r) => ({
     provider: r.provider,
     name: KNOWN_PROVIDERS[r.provider as ProviderId] ?? { ru: r.provider, en: r.provider },

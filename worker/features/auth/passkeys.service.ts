@@ -13,7 +13,7 @@ import { isOwnOrigin } from "../../platform/csrf";
 import type { GlobalDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { log } from "../../platform/log";
-import { openSession, type SessionInfo } from "../../platform/session";
+import { openSession, preread, readWithSession, type SessionInfo, type SessionSubscriber, subscriberIs } from "../../platform/session";
 import { selectSubscriberById } from "./auth.queries";
 
 /** A WebAuthn ceremony must finish within this time. */
@@ -158,8 +158,12 @@ export async function loginWithPasskey(env: Env, db: GlobalDb, response: Authent
   return { subscriber, session: await openSession(db, subscriber.id, "passkey", userAgent) };
 }
 
+const selectPasskeys = (db: GlobalDb, who: string | SessionSubscriber) =>
+  db.select().from(passkeys).where(subscriberIs(passkeys.subscriberId, who));
+const PASSKEYS_READ = readWithSession(["GET /api/v1/me/passkeys"], selectPasskeys);
+
 export async function listPasskeys(db: GlobalDb, session: SessionInfo) {
-  const rows = await db.select().from(passkeys).where(eq(passkeys.subscriberId, session.subscriberId)).all();
+  const rows = preread(db, session.subscriberId, PASSKEYS_READ) ?? (await selectPasskeys(db, session.subscriberId));
   return rows.map((r) => ({
     id: r.id,
     name: r.name,

@@ -1,7 +1,5 @@
 import type { RouteHandler } from "@hono/zod-openapi";
-import { eq, sql } from "drizzle-orm";
 import type { Context } from "hono";
-import { pushSubscriptions } from "../../db/schema/global";
 import type { AppEnv } from "../../env";
 import { AppError } from "../../platform/errors";
 import { requireSession } from "../../platform/session";
@@ -54,7 +52,7 @@ export const preferencesHandler: RouteHandler<typeof r.preferencesRoute, AppEnv>
   const [kinds, settings, devices] = await Promise.all([
     svc.channelsFor(db, subscriberId, accountNo === svc.ALL_ACCOUNTS ? null : accountNo),
     svc.getSettings(db, subscriberId),
-    db.select({ n: sql<number>`count(*)` }).from(pushSubscriptions).where(eq(pushSubscriptions.subscriberId, subscriberId)).get(),
+    svc.pushDeviceCount(db, subscriberId),
   ]);
   const lang = c.get("lang");
   noStore(c);
@@ -71,7 +69,7 @@ export const preferencesHandler: RouteHandler<typeof r.preferencesRoute, AppEnv>
       quiet:
         settings.quietFrom === null || settings.quietTo === null ? null : { from: hhmm(settings.quietFrom), to: hhmm(settings.quietTo) },
       marketing: settings.marketing,
-      pushDevices: Number(devices?.n ?? 0),
+      pushDevices: devices,
     },
     200,
   );

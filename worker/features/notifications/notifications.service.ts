@@ -16,7 +16,7 @@ import { accounts } from "../../db/schema/region";
 import type { DataAccess, GlobalDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
-import { sessionLinks } from "../../platform/session";
+import { preread, readWithSession, type SessionSubscriber, sessionLinks, subscriberIs } from "../../platform/session";
 import { requireAccount } from "../accounts/accounts.service";
 import { KINDS } from "./notifications.catalog";
 import type { NotificationMessage } from "./notifications.messages";
@@ -46,16 +46,20 @@ export interface KindPrefs {
 const parseChannels = (s: string) => s.split(",").filter((c): c is Channel => (CHANNELS as readonly string[]).includes(c));
 
 /** The channels per kind for one account (its own choice, else the all-accounts choice, else the defaults). */
+const PREFERENCES = "GET /api/v1/notifications/preferences";
+/** All the subscriber's choices (every account: a few rows a kind), read with the session on the preferences page. */
+const PREFS_READ = readWithSession([PREFERENCES], (db, who) =>
+  db.select().from(notificationPrefs).where(subscriberIs(notificationPrefs.subscriberId, who)),
+);
+
 export async function channelsFor(db: GlobalDb, subscriberId: string, accountNo: string | null): Promise<KindPrefs[]> {
-  const rows = await db
-    .select()
-    .from(notificationPrefs)
-    .where(
-      and(
-        eq(notificationPrefs.subscriberId, subscriberId),
-        inArray(notificationPrefs.accountNo, accountNo ? [accountNo, ALL_ACCOUNTS] : [ALL_ACCOUNTS]),
-      ),
-    );
+  const accountNos = accountNo ? [accountNo, ALL_ACCOUNTS] : [ALL_ACCOUNTS];
+  const rows =
+    preread(db, subscriberId, PREFS_READ)?.filter((r) => accountNos.includes(r.accountNo)) ??
+    (await db
+      .select()
+      .from(notificationPrefs)
+      .where(and(eq(notificationPrefs.subscriberId, subscriberId), inArray(notificationPrefs.accountNo, accountNos))));
   return NOTIFICATION_KINDS.map((kind) => {
     const own = rows.find((r) => r.kind === kind && r.accountNo === accountNo);
     const all = rows.find((r) => r.kind === kind && r.accountNo === ALL_ACCOUNTS);
@@ -108,8 +112,12 @@ export interface Settings {
   marketing: boolean;
 }
 
+const selectSettings = (db: GlobalDb, who: string | SessionSubscriber) =>
+  db.select().from(notificationSettings).where(subscriberIs(notificationSettings.subscriberId, who)).limit(1);
+const SETTINGS_READ = readWithSession([PREFERENCES], selectSettings);
+
 export async function getSettings(db: GlobalDb, subscriberId: string): Promise<Settings> {
-  const row = await db.select().from(notificationSettings).where(eq(notificationSettings.subscriberId, subscriberId)).get();
+  const [row] = preread(db, subscriberId, SETTINGS_READ) ?? (await selectSettings(db, subscriberId));
   // Default: quiet from 22:00 to 08:00, no marketing (consent is never assumed).
   return row
     ? { quietFrom: row.quietFrom, quietTo: row.quietTo, marketing: row.marketing }
@@ -150,14 +158,22 @@ export function quietUntil(s: Settings, tz: string, at: Date): Date | null {
 
 // ---------- Inbox ----------
 
-export async function listInbox(db: GlobalDb, subscriberId: string, limit = 50) {
-  const [items, unread] = await Promise.all([
-    db.select().from(inbox).where(eq(inbox.subscriberId, subscriberId)).orderBy(desc(inbox.createdAt), desc(inbox.id)).limit(limit),
-    db
-      .select({ n: sql<number>`count(*)` })
-      .from(inbox)
-      .where(and(eq(inbox.subscriberId, subscriberId), isNull(inbox.readAt)))
-      .get(),
+const INBOX_PAGE = 50;
+const selectInbox = (db: GlobalDb, who: string | SessionSubscriber, limit: number) =>
+  db.select().from(inbox).where(subscriberIs(inbox.subscriberId, who)).orderBy(desc(inbox.createdAt), desc(inbox.id)).limit(limit);
+const selectUnread = (db: GlobalDb, who: string | SessionSubscriber) =>
+  db
+    .select({ n: sql<number>`count(*)` })
+    .from(inbox)
+    .where(and(subscriberIs(inbox.subscriberId, who), isNull(inbox.readAt)));
+const INBOX_READ = readWithSession(["GET /api/v1/notifications"], (db, who) => selectInbox(db, who, INBOX_PAGE));
+const UNREAD_READ = readWithSession(["GET /api/v1/notifications"], selectUnread);
+
+export async function listInbox(db: GlobalDb, subscriberId: string, limit = INBOX_PAGE) {
+  const preloaded = limit === INBOX_PAGE ? preread(db, subscriberId, INBOX_READ) : undefined;
+  const [items, [unread]] = await Promise.all([
+    preloaded ?? selectInbox(db, subscriberId, limit),
+    preread(db, subscriberId, UNREAD_READ) ?? selectUnread(db, subscriberId),
   ]);
   return { items, unread: Number(unread?.n ?? 0) };
 }
@@ -177,6 +193,16 @@ export async function markRead(db: GlobalDb, subscriberId: string, ids: string[]
 // ---------- Push subscriptions ----------
 
 export const MAX_SUBSCRIPTIONS = 10;
+
+const selectDeviceCount = (db: GlobalDb, who: string | SessionSubscriber) =>
+  db.select({ n: sql<number>`count(*)` }).from(pushSubscriptions).where(subscriberIs(pushSubscriptions.subscriberId, who));
+const DEVICES_READ = readWithSession([PREFERENCES], selectDeviceCount);
+
+/** How many devices receive the subscriber's pushes. */
+export async function pushDeviceCount(db: GlobalDb, subscriberId: string): Promise<number> {
+  const [row] = preread(db, subscriberId, DEVICES_READ) ?? (await selectDeviceCount(db, subscriberId));
+  return Number(row?.n ?? 0);
+}
 
 export async function subscribe(
   db: GlobalDb,
@@ -258,6 +284,27 @@ export function outageJson(o: typeof outages.$inferSelect) {
 }
 
 /** The active outages at the addresses of the subscriber's accounts (each with the accounts it hits). */
+/** The unresolved outages in the regions of the subscriber's accounts (batchable: by id or the session's subscriber). */
+const selectActiveOutages = (db: GlobalDb, who: string | SessionSubscriber) =>
+  db
+    .select()
+    .from(outages)
+    .where(
+      and(
+        isNull(outages.resolvedAt),
+        inArray(
+          outages.region,
+          db
+            .select({ region: accountDirectory.region })
+            .from(accountDirectory)
+            .innerJoin(accountLinks, eq(accountLinks.accountNo, accountDirectory.accountNo))
+            .where(subscriberIs(accountLinks.subscriberId, who)),
+        ),
+      ),
+    );
+/** The active outages, read with the session on `/outages` (and by the home and accounts pages, which ask for it). */
+export const OUTAGES_READ = readWithSession(["GET /api/v1/outages"], selectActiveOutages);
+
 export async function myOutages(data: DataAccess, subscriberId: string) {
   // The links read with the request's session, when there is one (no second round trip for them).
   const mine =
@@ -268,12 +315,14 @@ export async function myOutages(data: DataAccess, subscriberId: string) {
       .innerJoin(accountDirectory, eq(accountDirectory.accountNo, accountLinks.accountNo))
       .where(eq(accountLinks.subscriberId, subscriberId)));
   const regionsOfMine = [...new Set(mine.map((m) => m.region))];
-  const active = regionsOfMine.length
-    ? await data.global
-        .select()
-        .from(outages)
-        .where(and(inArray(outages.region, regionsOfMine), isNull(outages.resolvedAt)))
-    : [];
+  const active =
+    preread(data.global, subscriberId, OUTAGES_READ) ??
+    (regionsOfMine.length
+      ? await data.global
+          .select()
+          .from(outages)
+          .where(and(inArray(outages.region, regionsOfMine), isNull(outages.resolvedAt)))
+      : []);
   // The addresses of the subscriber's accounts, read once per region (not once per outage).
   const regionsHit = [...new Set(active.map((o) => o.region))];
   const addresses = new Map(

@@ -4,8 +4,8 @@ import type { AppEnv } from "../../env";
 import type { GeoHint } from "../../platform/region";
 import { findSession, renewedSessionCookies, SESSION_COOKIE } from "../../platform/session";
 import { listAccounts } from "../accounts/accounts.service";
-import { currentProfile } from "../auth/auth.service";
-import { myOutages } from "../notifications/notifications.service";
+import { currentProfile, PROFILE_READ } from "../auth/auth.service";
+import { myOutages, OUTAGES_READ } from "../notifications/notifications.service";
 import { regionContacts, regionContext, regionServiceOptions, regionTariffs } from "../regions/regions.service";
 import { preloadLinks, preloadsFor } from "./pages.preload";
 
@@ -51,14 +51,18 @@ export async function withBootData(c: Context<AppEnv>, res: Response): Promise<R
     preloadsFor(c.env.ASSETS, url, getCookie(c, "lang") === "en" ? "en" : "ru"),
   ]);
   const token = region ? getCookie(c, SESSION_COOKIE) : undefined;
-  const session = token ? await findSession(data.global, token) : null;
   // Outages too: their banner goes above the page, and drawn after it, it pushed the whole page down (CLS 0.54).
+  // Only the pages with the outage banner (home, accounts): the others would pay for a query they do not show.
+  // Both are read in the session's batch (one round trip to global data for the page).
+  const outagePage = page === "/" || page === "/accounts";
+  const session = token
+    ? await findSession(data.global, token, new Date(), outagePage ? [PROFILE_READ, OUTAGES_READ] : [PROFILE_READ])
+    : null;
   const [me, accounts, outages] = session
     ? await Promise.all([
         currentProfile(data.global, session),
         page === "/accounts" ? listAccounts(data, session.subscriberId) : undefined,
-        // Only the pages with the outage banner (home, accounts): the others would pay two more queries for nothing.
-        page === "/" || page === "/accounts" ? myOutages(data, session.subscriberId) : undefined,
+        outagePage ? myOutages(data, session.subscriberId) : undefined,
       ])
     : [undefined, undefined, undefined];
   const boot = { region: regionContext(region, geo, url, c.env.BASE_DOMAIN), contacts, tariffs, services, me, accounts, outages };

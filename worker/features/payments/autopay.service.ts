@@ -11,7 +11,7 @@ import type { SessionInfo } from "../../platform/session";
 import { requireAccount } from "../accounts/accounts.service";
 import { balanceOf } from "../billing/billing.service";
 import { formatAccountNoPlain } from "./format";
-import { applyAcquirerPayment, type Notify, payerContact } from "./payments.service";
+import { applyAcquirerPayment, type Notify, payerContact, savedCard } from "./payments.service";
 
 /** How long before a charge the subscriber is told (monthly: a day; threshold: an hour), and the retry plan. */
 export const AUTOPAY = { monthlyLeadMs: 24 * 3600_000, thresholdLeadMs: 3600_000, retryMs: 6 * 3600_000, maxAttempts: 3 };
@@ -40,8 +40,7 @@ function validate(i: AutopayInput) {
 
 export async function getAutopay(data: DataAccess, subscriberId: string, accountNo: string) {
   const link = await requireAccount(data.global, subscriberId, accountNo);
-  const shard = await data.shardForAccount(link.accountNo);
-  const row = shard ? await shard.db.select().from(autopay).where(eq(autopay.accountNo, link.accountNo)).get() : undefined;
+  const row = await data.shard(link.shard).select().from(autopay).where(eq(autopay.accountNo, link.accountNo)).get();
   if (row?.status !== "active") return null;
   return {
     cardId: row.cardId,
@@ -59,14 +58,10 @@ export async function getAutopay(data: DataAccess, subscriberId: string, account
 export async function setAutopay(data: DataAccess, session: SessionInfo, accountNo: string, input: AutopayInput, now = new Date()) {
   const link = await requireAccount(data.global, session.subscriberId, accountNo, "payer");
   validate(input);
-  const card = await data.global
-    .select()
-    .from(cards)
-    .where(and(eq(cards.id, input.cardId), eq(cards.subscriberId, session.subscriberId)))
-    .get();
+  const card = await savedCard(data.global, session.subscriberId, input.cardId);
   if (!card) throw new AppError(422, "validation", {}, [{ field: "cardId", message: "field.unknownCard" }]);
-  const shard = await data.shardForAccount(link.accountNo);
-  if (!shard) throw new AppError(404, "not_found");
+  // The link names the account's shard (read with the session): no directory lookup.
+  const shard = { db: data.shard(link.shard), region: link.region };
   // A monthly payment day already come this month (region time) is not charged for: set up on the 20th for the
   // 5th, the first charge is next month's, not a surprise today. The cron's catch-up skips a month so marked.
   const account = await shard.db.select({ region: accounts.region }).from(accounts).where(eq(accounts.accountNo, link.accountNo)).get();
@@ -106,8 +101,8 @@ export async function setAutopay(data: DataAccess, session: SessionInfo, account
 /** Stops autopay at once, including a charge that was announced (no code needed to stop paying). */
 export async function stopAutopay(data: DataAccess, subscriberId: string, accountNo: string, now = new Date()) {
   const link = await requireAccount(data.global, subscriberId, accountNo, "payer");
-  const shard = await data.shardForAccount(link.accountNo);
-  if (!shard) throw new AppError(404, "not_found");
+  // The link names the account's shard (read with the session): no directory lookup.
+  const shard = { db: data.shard(link.shard), region: link.region };
   await shard.db
     .update(autopay)
     .set({ status: "stopped", cycle: null, noticeAt: null, chargeAfter: null, attempts: 0, updatedAt: now })

@@ -4,7 +4,7 @@ import { acquirerFor } from "../../adapters/payments/select";
 import type { AppEnv } from "../../env";
 import { notifier } from "../../platform/notify";
 import { requireSession, requireStepUp } from "../../platform/session";
-import { accountDetail } from "../accounts/accounts.service";
+import { accountDetail, requireAccount } from "../accounts/accounts.service";
 import * as auto from "./autopay.service";
 import type * as r from "./payments.routes";
 import * as svc from "./payments.service";
@@ -26,11 +26,12 @@ export const optionsHandler: RouteHandler<typeof r.optionsRoute, AppEnv> = async
   const data = c.get("data");
   const { accountNo } = c.req.valid("param");
   const detail = await accountDetail(data, session.subscriberId, accountNo);
-  const shard = await data.shardForAccount(detail.accountNo);
+  // The link (read with the session) names the account's shard: no directory lookup.
+  const link = await requireAccount(data.global, session.subscriberId, detail.accountNo);
   const [cards, autopay, promised] = await Promise.all([
     svc.listCards(data.global, session.subscriberId),
     auto.getAutopay(data, session.subscriberId, detail.accountNo),
-    shard ? promisedOffer(shard.db, detail.accountNo) : Promise.reject(new Error("no shard")),
+    promisedOffer(data.shard(link.shard), detail.accountNo),
   ]);
   noStore(c);
   return c.json(

@@ -3,11 +3,11 @@ import type { Acquirer, AcquirerPayment, Confirmation, PaymentMethod, ReceiptCus
 import { accountLinks, cards, subscribers } from "../../db/schema/global";
 import { type PaymentStatus, payments, receipts } from "../../db/schema/region";
 import { sha256Hex } from "../../platform/crypto";
-import type { DataAccess, GlobalDb, RegionDb } from "../../platform/db";
+import type { DataAccess, GlobalDb, RegionDb, ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
-import type { SessionInfo } from "../../platform/session";
+import { preread, readWithSession, type SessionInfo, type SessionSubscriber, subscriberIs } from "../../platform/session";
 import { requireAccount } from "../accounts/accounts.service";
 import type { NotificationMessage } from "../notifications/notifications.messages";
 import { formatAccountNoPlain, rubText } from "./format";
@@ -49,19 +49,19 @@ function checkAmount(amountKop: number) {
     throw new AppError(422, "validation", {}, [{ field: "amountKop", message: "field.amountRange" }]);
 }
 
-async function shardOf(data: DataAccess, accountNo: string) {
-  const s = await data.shardForAccount(accountNo);
-  if (!s) throw new AppError(404, "not_found");
-  return s;
+/** The shard of an account the subscriber may see: the link (read with the session) names it, no directory lookup. */
+function shardOf(data: DataAccess, link: { shard: ShardBinding; region: string }) {
+  return { db: data.shard(link.shard), region: link.region };
 }
 
 /** The payer's email and phone, for the receipt the acquirer registers (54-ФЗ). */
+const contactOf = (db: GlobalDb, who: string | SessionSubscriber) =>
+  db.select({ email: subscribers.email, phone: subscribers.phone }).from(subscribers).where(subscriberIs(subscribers.id, who)).limit(1);
+/** A top-up's payer contact, read with the session. */
+const CONTACT_READ = readWithSession(["POST /api/v1/accounts/:accountNo/payments"], contactOf);
+
 export async function payerContact(db: GlobalDb, subscriberId: string): Promise<ReceiptCustomer> {
-  const row = await db
-    .select({ email: subscribers.email, phone: subscribers.phone })
-    .from(subscribers)
-    .where(eq(subscribers.id, subscriberId))
-    .get();
+  const [row] = preread(db, subscriberId, CONTACT_READ) ?? (await contactOf(db, subscriberId));
   return { ...(row?.email ? { email: row.email } : {}), ...(row?.phone ? { phone: row.phone } : {}) };
 }
 
@@ -100,7 +100,7 @@ export async function startPayment(
   checkAmount(input.amountKop);
   if (!/^[\w-]{8,100}$/.test(input.idempotencyKey))
     throw new AppError(422, "validation", {}, [{ field: "Idempotency-Key", message: "field.idempotencyKey" }]);
-  const { db, region } = await shardOf(data, link.accountNo);
+  const { db, region } = shardOf(data, link);
   // A card payment hashes as before the methods came, so a replay across the deploy is still the same request.
   const requestHash = await sha256Hex(
     JSON.stringify([link.accountNo, input.amountKop, input.saveCard, input.cardId ?? null, ...(method === "card" ? [] : [method])]),
@@ -308,7 +308,7 @@ export async function getPayment(
   paymentId: string,
 ) {
   const link = await requireAccount(data.global, subscriberId, accountNo);
-  const { db } = await shardOf(data, link.accountNo);
+  const { db } = shardOf(data, link);
   const find = () =>
     db
       .select()
@@ -328,7 +328,7 @@ export async function getPayment(
 
 export async function listPayments(data: DataAccess, subscriberId: string, accountNo: string) {
   const link = await requireAccount(data.global, subscriberId, accountNo);
-  const { db } = await shardOf(data, link.accountNo);
+  const { db } = shardOf(data, link);
   const rows = await db
     .select({ p: payments, receiptNumber: receipts.number })
     .from(payments)
@@ -342,7 +342,7 @@ export async function listPayments(data: DataAccess, subscriberId: string, accou
 
 export async function getReceipt(data: DataAccess, subscriberId: string, accountNo: string, paymentId: string): Promise<Receipt> {
   const link = await requireAccount(data.global, subscriberId, accountNo);
-  const { db } = await shardOf(data, link.accountNo);
+  const { db } = shardOf(data, link);
   const row = await db
     .select()
     .from(receipts)
@@ -352,8 +352,25 @@ export async function getReceipt(data: DataAccess, subscriberId: string, account
   return JSON.parse(row.body) as Receipt;
 }
 
+const selectCards = (db: GlobalDb, who: string | SessionSubscriber) => db.select().from(cards).where(subscriberIs(cards.subscriberId, who));
+const CARDS_READ = readWithSession(
+  ["GET /api/v1/me/cards", "GET /api/v1/accounts/:accountNo/payment-options", "PUT /api/v1/accounts/:accountNo/autopay"],
+  selectCards,
+);
+
+/** One of the subscriber's saved cards, or undefined (a stranger's card is the same as none). */
+export async function savedCard(db: GlobalDb, subscriberId: string, cardId: string) {
+  const mine = preread(db, subscriberId, CARDS_READ);
+  if (mine) return mine.find((c) => c.id === cardId);
+  return db
+    .select()
+    .from(cards)
+    .where(and(eq(cards.id, cardId), eq(cards.subscriberId, subscriberId)))
+    .get();
+}
+
 export async function listCards(db: GlobalDb, subscriberId: string) {
-  const rows = await db.select().from(cards).where(eq(cards.subscriberId, subscriberId)).all();
+  const rows = preread(db, subscriberId, CARDS_READ) ?? (await selectCards(db, subscriberId));
   return rows.map((c) => ({ id: c.id, brand: c.brand, last4: c.last4, expMonth: c.expMonth, expYear: c.expYear }));
 }
 

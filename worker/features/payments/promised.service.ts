@@ -105,8 +105,8 @@ export async function takePromised(
   now = new Date(),
 ) {
   const link = await requireAccount(data.global, subscriberId, accountNoInput, "payer");
-  const shard = await data.shardForAccount(link.accountNo);
-  if (!shard) throw new AppError(404, "not_found");
+  // The link names the account's shard (read with the session): no directory lookup.
+  const shard = { db: data.shard(link.shard), region: link.region };
   const offer = await promisedOffer(shard.db, link.accountNo, now);
   const id = `pp-${await keyId(link.accountNo, key)}`;
   const existing = await shard.db.select().from(promisedPayments).where(eq(promisedPayments.id, id)).get();

@@ -2,6 +2,7 @@ import { and, desc, eq, inArray, isNull, lt } from "drizzle-orm";
 import { applicationDirectory } from "../../db/schema/global";
 import { type ApplicationStatus, accountServices, applicationEvents, applications, tariffs } from "../../db/schema/region";
 import { type GlobalDb, type RegionDb, rawBatch } from "../../platform/db";
+import { preread, readWithSession, type SessionSubscriber, subscriberIs } from "../../platform/session";
 
 export type Application = typeof applications.$inferSelect;
 export type NewApplication = typeof applications.$inferInsert;
@@ -54,18 +55,31 @@ export function selectRegionApplications(db: RegionDb, region: string, statuses:
     .all();
 }
 
+/** Where one of the subscriber's own applications lives (a list of at most one): batchable with the session. */
+export function selectOwnDirectoryEntry(db: GlobalDb, id: string, who: string | SessionSubscriber) {
+  return db
+    .select()
+    .from(applicationDirectory)
+    .where(and(eq(applicationDirectory.id, id), subscriberIs(applicationDirectory.subscriberId, who)))
+    .limit(1);
+}
+
 /** Where an application lives, by id (global directory). */
 export function selectDirectoryEntry(db: GlobalDb, id: string) {
   return db.select().from(applicationDirectory).where(eq(applicationDirectory.id, id)).get();
 }
 
 /** The shards the subscriber has applications in. */
-export async function selectSubscriberShards(db: GlobalDb, subscriberId: string) {
-  const rows = await db
+const shardsOf = (db: GlobalDb, who: string | SessionSubscriber) =>
+  db
     .selectDistinct({ shard: applicationDirectory.shard })
     .from(applicationDirectory)
-    .where(eq(applicationDirectory.subscriberId, subscriberId))
-    .all();
+    .where(subscriberIs(applicationDirectory.subscriberId, who));
+/** The shards of the subscriber's applications, read with the session for the list. */
+const SHARDS_READ = readWithSession(["GET /api/v1/applications"], shardsOf);
+
+export async function selectSubscriberShards(db: GlobalDb, subscriberId: string) {
+  const rows = preread(db, subscriberId, SHARDS_READ) ?? (await shardsOf(db, subscriberId));
   return rows.map((r) => r.shard);
 }
 

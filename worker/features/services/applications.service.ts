@@ -8,6 +8,7 @@ import { AppError } from "../../platform/errors";
 import { makeAccountNo, newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { addDays, localDay, regionTz } from "../../platform/region";
+import { preread, readWithSession } from "../../platform/session";
 import { guardCount, POLICY } from "../../platform/throttle";
 import type { NotificationMessage } from "../notifications/notifications.messages";
 import { type Actor, canMove, KIND_LABELS, nextStatuses, STATUS_LABELS } from "./applications.machine";
@@ -126,12 +127,18 @@ async function notifyStatus(notify: Notify, app: q.Application, status: Applicat
   });
 }
 
-/** Finds an application wherever it lives (global directory → shard). */
-export async function findApplication(data: DataAccess, id: string) {
+/**
+ * Finds an application wherever it lives (global directory → shard); `known` is its shard when the caller knows it
+ * (an account's own application lives on the account's shard), which saves the directory's round trip.
+ */
+export async function findApplication(data: DataAccess, id: string, known?: RegionDb) {
   if (!/^[0-9a-v]{26}$/.test(id)) return null;
-  const entry = await q.selectDirectoryEntry(data.global, id);
-  if (!entry || !isShardBinding(entry.shard)) return null;
-  const db = data.shard(entry.shard);
+  let db = known;
+  if (!db) {
+    const entry = await q.selectDirectoryEntry(data.global, id);
+    if (!entry || !isShardBinding(entry.shard)) return null;
+    db = data.shard(entry.shard);
+  }
   const app = await q.selectApplication(db, id);
   return app ? { app, db } : null;
 }
@@ -193,10 +200,32 @@ export async function listMyApplications(data: DataAccess, subscriberId: string)
     .map(({ a, service }) => applicationView(a, null, "subscriber", service));
 }
 
+/** The directory entry of the subscriber's own application named in the path (`/api/v1/applications/<id>…`). */
+const OWN_ENTRY_READ = readWithSession(
+  [
+    "GET /api/v1/applications/:id",
+    "POST /api/v1/applications/:id/cancel",
+    "GET /api/v1/applications/:id/visit/slots",
+    "PUT /api/v1/applications/:id/visit",
+  ],
+  // The path's id as it is (an application id needs no decoding; a hostile one only finds nothing), bounded in length.
+  (db, who, c) => q.selectOwnDirectoryEntry(db, (c?.req.path.split("/")[4] ?? "").slice(0, 64), who),
+);
+
+/**
+ * One of the subscriber's own applications, or a 404 (anyone else's is the same 404 as none). Where it lives was
+ * read with the session when the route declared it; else the directory is asked.
+ */
+export async function findOwnApplication(data: DataAccess, subscriberId: string, id: string) {
+  const entry = preread(data.global, subscriberId, OWN_ENTRY_READ)?.find((e) => e.id === id);
+  const found = await findApplication(data, id, entry && isShardBinding(entry.shard) ? data.shard(entry.shard) : undefined);
+  if (!found || found.app.subscriberId !== subscriberId) throw new AppError(404, "not_found");
+  return found;
+}
+
 /** One of the subscriber's applications with its history; anyone else's is the same 404 as none. */
 export async function myApplication(data: DataAccess, subscriberId: string, id: string) {
-  const found = await findApplication(data, id);
-  if (!found || found.app.subscriberId !== subscriberId) throw new AppError(404, "not_found");
+  const found = await findOwnApplication(data, subscriberId, id);
   const [events, names] = await Promise.all([q.selectEvents(found.db, id), q.selectServiceNames(found.db, [found.app])]);
   return applicationView(found.app, events, "subscriber", names.get(id) ?? null);
 }
@@ -213,10 +242,10 @@ export async function transition(
   id: string,
   to: ApplicationStatus,
   actor: Actor,
-  opts: { comment?: string | null; technician?: string | null; subscriberId?: string; region?: string } = {},
+  opts: { comment?: string | null; technician?: string | null; subscriberId?: string; region?: string; db?: RegionDb } = {},
   now = new Date(),
 ) {
-  const found = await findApplication(data, id);
+  const found = await findApplication(data, id, opts.db);
   if (!found || (opts.subscriberId && found.app.subscriberId !== opts.subscriberId) || (opts.region && found.app.region !== opts.region))
     throw new AppError(404, "not_found");
   const { app, db } = found;
@@ -246,8 +275,7 @@ export async function transition(
  * again, or twice at once, answers the withdrawn application again.
  */
 export async function withdrawApplication(data: DataAccess, notify: Notify, subscriberId: string, id: string, now = new Date()) {
-  const found = await findApplication(data, id);
-  if (!found || found.app.subscriberId !== subscriberId) throw new AppError(404, "not_found");
+  const found = await findOwnApplication(data, subscriberId, id);
   // A block is withdrawn through the block (it also has to cancel the calendar).
   if (found.app.kind === "block")
     throw new AppError(409, "application_transition", { from: STATUS_LABELS[found.app.status].ru, to: STATUS_LABELS.cancelled.ru });
@@ -261,7 +289,7 @@ export async function withdrawApplication(data: DataAccess, notify: Notify, subs
   if (visit && !visit.changeable && q.OPEN_STATUSES.includes(found.app.status as (typeof q.OPEN_STATUSES)[number]))
     throw new AppError(409, "visit_cutoff", { hour: VISIT_CUTOFF_HOUR });
   try {
-    return await transition(data, notify, id, "cancelled", "subscriber", { subscriberId }, now);
+    return await transition(data, notify, id, "cancelled", "subscriber", { subscriberId, db: found.db }, now);
   } catch (e) {
     // A parallel withdrawal moved it first: the same answer.
     const again = e instanceof AppError && e.status === 409 ? await withdrawn() : null;

@@ -524,14 +524,24 @@ export async function endBlock(
     throw new AppError(404, "not_found");
   if (block.status === "scheduled") {
     await rawBatch(db, [["UPDATE voluntary_blocks SET status = 'cancelled' WHERE id = ? AND status = 'scheduled'", block.id]]);
-    await transition(data, notify, block.applicationId, "cancelled", "subscriber", { subscriberId }, now);
+    // A block's application lives on its account's shard.
+    await transition(data, notify, block.applicationId, "cancelled", "subscriber", { subscriberId, db }, now);
     return { status: "cancelled" as const };
   }
-  await finishBlock(data, notify, db, block, now, "early");
+  await finishBlock(data, notify, db, block, now, "early", subscriberId);
   return { status: "ended" as const };
 }
 
-async function finishBlock(data: DataAccess, notify: Notify, db: RegionDb, block: q.Block, now: Date, why: "calendar" | "early") {
+/** Ends an active block; `holderId` is the subscriber who ends it early (else found through the directory). */
+async function finishBlock(
+  data: DataAccess,
+  notify: Notify,
+  db: RegionDb,
+  block: q.Block,
+  now: Date,
+  why: "calendar" | "early",
+  holderId?: string,
+) {
   const [ended] = await rawBatch(db, [
     ["UPDATE voluntary_blocks SET status = 'ended' WHERE id = ? AND status = 'active'", block.id],
     ["UPDATE account_services SET status = 'active' WHERE id = ? AND status = 'suspended' AND changes() = 1", block.serviceId],
@@ -543,14 +553,14 @@ async function finishBlock(data: DataAccess, notify: Notify, db: RegionDb, block
     block.applicationId,
     "done",
     "system",
-    { comment: why === "early" ? "ended early by the subscriber" : null },
+    { comment: why === "early" ? "ended early by the subscriber" : null, db },
     now,
   ).catch(() => undefined);
   await notify({
     channel: "event",
     eventId: `block:${block.id}:end`,
     kind: "block",
-    subscriberId: await holderOf(data, block.applicationId),
+    subscriberId: holderId ?? (await holderOf(data, block.applicationId)),
     accountNo: block.accountNo,
     params: { phase: "end", day: block.toDay },
   });

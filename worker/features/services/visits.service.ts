@@ -5,14 +5,12 @@ import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { addDays } from "../../platform/region";
 import * as q from "./applications.queries";
-import { applicationView, findApplication } from "./applications.service";
+import { applicationView, findOwnApplication } from "./applications.service";
 import { firstBookableDay, visitOf } from "./visits.rules";
 
 async function mine(data: DataAccess, subscriberId: string, id: string) {
-  const found = await findApplication(data, id);
   // Anyone else's application is the same 404 as none.
-  if (!found || found.app.subscriberId !== subscriberId) throw new AppError(404, "not_found");
-  return found;
+  return findOwnApplication(data, subscriberId, id);
 }
 
 /** Open visits booked in a window: counted from the applications themselves, so the booking and the count cannot drift. */

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gte, inArray } from "drizzle-orm";
+import { and, asc, count, eq, gte, inArray, sql } from "drizzle-orm";
 import {
   CALLBACK_DAYS,
   CALLBACK_HOURS,
@@ -13,6 +13,7 @@ import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import type { OperatorInfo } from "../../platform/operator";
 import { addDays, localDay, regionTz, tzOffsetMs } from "../../platform/region";
+import { preread, readWithSession, type SessionSubscriber } from "../../platform/session";
 import { guardCount } from "../../platform/throttle";
 
 export type CallbackRow = typeof supportCallbacks.$inferSelect;
@@ -67,21 +68,27 @@ function windows(region: string, now: Date): { start: number; end: number }[] {
 }
 
 /** The next free windows of a region: those with fewer than the window's capacity of open requests. */
-export async function freeSlots(db: GlobalDb, region: string, now = new Date()): Promise<SlotDto[]> {
-  const all = windows(region, now);
-  if (all.length === 0) return [];
-  const taken = await db
+/** How many open requests each window of a region holds, from `since` on. */
+const takenSince = (db: GlobalDb, region: string, since: number) =>
+  db
     .select({ start: supportCallbacks.slotStart, n: count() })
     .from(supportCallbacks)
-    .where(
-      and(
-        eq(supportCallbacks.region, region),
-        eq(supportCallbacks.status, "open"),
-        gte(supportCallbacks.slotStart, new Date(all[0]?.start ?? 0)),
-      ),
-    )
-    .groupBy(supportCallbacks.slotStart)
-    .all();
+    .where(and(eq(supportCallbacks.region, region), eq(supportCallbacks.status, "open"), gte(supportCallbacks.slotStart, new Date(since))))
+    .groupBy(supportCallbacks.slotStart);
+/** The site region's taken windows, read with a subscriber's session (from the windows' start a moment earlier). */
+const TAKEN_READ = readWithSession(["GET /api/v1/support/callbacks/slots"], (db, _who, c) => {
+  const region = c?.get("region")?.code ?? "";
+  return takenSince(db, region, windows(region, new Date())[0]?.start ?? 0);
+});
+
+/** The windows still free; `subscriberId` (a logged-in subscriber's request) takes the counts read with the session. */
+export async function freeSlots(db: GlobalDb, region: string, now = new Date(), subscriberId?: string): Promise<SlotDto[]> {
+  const all = windows(region, now);
+  const since = all[0]?.start;
+  if (since === undefined) return [];
+  const preloaded = subscriberId ? preread(db, subscriberId, TAKEN_READ) : undefined;
+  // Counts read a moment earlier start at an earlier or the same window: those before this one are left out.
+  const taken = preloaded?.filter((t) => t.start.getTime() >= since) ?? (await takenSince(db, region, since));
   const used = new Map(taken.map((t) => [t.start.getTime(), t.n]));
   return all
     .filter((w) => (used.get(w.start) ?? 0) < CALLBACK_SLOT_CAPACITY)
@@ -135,12 +142,22 @@ export async function requestCallback(
 }
 
 /** A subscriber's open call-back request, if any. */
-export async function myCallback(db: GlobalDb, subscriberId: string): Promise<CallbackDto | null> {
-  const row = await db
+/** The subscriber's open call-back request (a list of at most one); the person is `sub:<id>`. */
+const openCallbackOf = (db: GlobalDb, who: string | SessionSubscriber) =>
+  db
     .select()
     .from(supportCallbacks)
-    .where(and(eq(supportCallbacks.person, `sub:${subscriberId}`), eq(supportCallbacks.status, "open")))
-    .get();
+    .where(
+      and(
+        eq(supportCallbacks.person, typeof who === "string" ? `sub:${who}` : sql`'sub:' || (${who})`),
+        eq(supportCallbacks.status, "open"),
+      ),
+    )
+    .limit(1);
+const CALLBACK_READ = readWithSession(["GET /api/v1/support/callbacks/mine"], openCallbackOf);
+
+export async function myCallback(db: GlobalDb, subscriberId: string): Promise<CallbackDto | null> {
+  const [row] = preread(db, subscriberId, CALLBACK_READ) ?? (await openCallbackOf(db, subscriberId));
   return row ? callbackDto(row) : null;
 }
 

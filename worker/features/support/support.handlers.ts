@@ -106,7 +106,13 @@ export const startChatHandler: RouteHandler<typeof r.startChatRoute, AppEnv> = a
 export const callbackSlotsHandler: RouteHandler<typeof r.callbackSlotsRoute, AppEnv> = async (c) => {
   const region = siteRegion(c);
   noStore(c);
-  return c.json({ tz: c.get("region")?.tz ?? "Europe/Moscow", slots: await callbacks.freeSlots(c.get("data").global, region) }, 200);
+  return c.json(
+    {
+      tz: c.get("region")?.tz ?? "Europe/Moscow",
+      slots: await callbacks.freeSlots(c.get("data").global, region, new Date(), c.get("session")?.subscriberId),
+    },
+    200,
+  );
 };
 
 export const requestCallbackHandler: RouteHandler<typeof r.requestCallbackRoute, AppEnv> = async (c) => {
@@ -160,7 +166,7 @@ export const myChatsHandler: RouteHandler<typeof r.myChatsRoute, AppEnv> = async
     }
   }
   if (session) {
-    const entries = await selectDirectory(data.global, session.subscriberId, "chat", 20);
+    const entries = await selectDirectory(data.global, session.subscriberId, "chat");
     const rows = await selectListed(entries, (region, ids) => selectChatsOf(data.shardForRegion(region), session.subscriberId, ids));
     items.push(...rows.map((row) => chats.chatDto(row)));
   }

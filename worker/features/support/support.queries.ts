@@ -11,6 +11,7 @@ import {
   ticketEvents,
 } from "../../db/schema/region";
 import { type GlobalDb, type RegionDb, rawBatch } from "../../platform/db";
+import { preread, readWithSession, type SessionSubscriber, subscriberIs } from "../../platform/session";
 
 export type ChatRow = typeof supportChats.$inferSelect;
 export type MessageRow = typeof supportMessages.$inferSelect;
@@ -334,14 +335,27 @@ export async function selectListed<T extends { id: string }>(
   return entries.flatMap((e) => rows.get(e.id) ?? []);
 }
 
-export function selectDirectory(db: GlobalDb, subscriberId: string, kind: "chat" | "ticket", limit = 50) {
-  return db
+/** How many chats and tickets the subscriber's lists show. */
+export const LISTED = { chat: 20, ticket: 50 } as const;
+
+const directoryOf = (db: GlobalDb, who: string | SessionSubscriber, kind: "chat" | "ticket", limit: number) =>
+  db
     .select()
     .from(supportDirectory)
-    .where(and(eq(supportDirectory.subscriberId, subscriberId), eq(supportDirectory.kind, kind)))
+    .where(and(subscriberIs(supportDirectory.subscriberId, who), eq(supportDirectory.kind, kind)))
     .orderBy(desc(supportDirectory.createdAt))
-    .limit(limit)
-    .all();
+    .limit(limit);
+/** The lists' directory entries, read with the session. */
+const DIRECTORY_READ = {
+  chat: readWithSession(["GET /api/v1/support/chats"], (db, who) => directoryOf(db, who, "chat", LISTED.chat)),
+  ticket: readWithSession(["GET /api/v1/support/tickets"], (db, who) => directoryOf(db, who, "ticket", LISTED.ticket)),
+};
+
+export async function selectDirectory(db: GlobalDb, subscriberId: string, kind: "chat" | "ticket", limit: number = LISTED[kind]) {
+  return (
+    (limit === LISTED[kind] ? preread(db, subscriberId, DIRECTORY_READ[kind]) : undefined) ??
+    (await directoryOf(db, subscriberId, kind, limit))
+  );
 }
 
 export const selectOperatorByLogin = (db: GlobalDb, login: string) => db.select().from(operators).where(eq(operators.login, login)).get();
@@ -375,6 +389,20 @@ export async function selectSubscriberContact(db: GlobalDb, subscriberId: string
     .get();
 }
 
+const nameOf = (db: GlobalDb, who: string | SessionSubscriber) =>
+  db.select({ name: subscribers.displayName }).from(subscribers).where(subscriberIs(subscribers.id, who)).limit(1);
+/** The name a chat shows for the subscriber, read with the session on the chat's routes. */
+const NAME_READ = readWithSession(
+  [
+    "GET /api/v1/support/chats/:chatId",
+    "POST /api/v1/support/chats/:chatId/messages",
+    "POST /api/v1/support/chats/:chatId/read",
+    "POST /api/v1/support/chats/:chatId/close",
+  ],
+  nameOf,
+);
+
 export async function selectSubscriberName(db: GlobalDb, subscriberId: string) {
-  return (await db.select({ name: subscribers.displayName }).from(subscribers).where(eq(subscribers.id, subscriberId)).get())?.name ?? "";
+  const [row] = preread(db, subscriberId, NAME_READ) ?? (await nameOf(db, subscriberId));
+  return row?.name ?? "";
 }
