@@ -1,8 +1,12 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { yookassaAcquirer } from "../../worker/adapters/payments/yookassa";
-import { autopayTick } from "../../worker/features/payments/autopay.service";
+import { cards, subscribers } from "../../worker/db/schema/global";
+import { autopay, payments } from "../../worker/db/schema/region";
+import { balanceOf } from "../../worker/features/billing/billing.service";
+import { AUTOPAY, autopayTick } from "../../worker/features/payments/autopay.service";
 import worker from "../../worker/index";
 import { createDataAccess } from "../../worker/platform/db";
 import { AppError } from "../../worker/platform/errors";
@@ -638,5 +642,111 @@ describe("ЮKassa through the Worker", () => {
     } finally {
       errors.mockRestore();
     }
+  });
+});
+
+// ── Autopay against ЮKassa: a charge it leaves pending, and an outage ──
+
+describe("ЮKassa: autopay that does not get a final answer at once", () => {
+  const token = () => `pm-${crypto.randomUUID()}`;
+  const data = () => createDataAccess(env);
+  const tick = (at: Date, acq: ReturnType<typeof acquirer> = acquirer()) => autopayTick(data(), acq, notifier(env), at);
+
+  /** Petr's saved card (known to the fake) and an autopay of `amountKop` whose charge is due at `due`. */
+  async function dueAutopay(pm: string, due: Date, amountKop = 30_000, monthlyLimitKop = 100_000) {
+    const d = data();
+    const petr = await d.global.select({ id: subscribers.id }).from(subscribers).where(eq(subscribers.login, "petr")).get();
+    if (!petr) throw new Error("no petr");
+    const cardId = crypto.randomUUID();
+    await d.global.insert(cards).values({
+      id: cardId,
+      subscriberId: petr.id,
+      token: pm,
+      brand: "mir",
+      last4: "0042",
+      expMonth: 12,
+      expYear: 2030,
+      createdAt: due,
+    });
+    const shard = await d.shardForAccount(PETR_KZN);
+    if (!shard) throw new Error("no shard");
+    const row = {
+      subscriberId: petr.id,
+      cardId,
+      mode: "monthly" as const,
+      thresholdKop: null,
+      dayOfMonth: 5,
+      amountKop,
+      monthlyLimitKop,
+      status: "active" as const,
+      cycle: `test-${crypto.randomUUID().slice(0, 8)}`,
+      noticeAt: new Date(due.getTime() - AUTOPAY.monthlyLeadMs),
+      chargeAfter: due,
+      attempts: 0,
+      lastResult: null,
+      updatedAt: due,
+    };
+    await shard.db
+      .insert(autopay)
+      .values({ accountNo: PETR_KZN, ...row })
+      .onConflictDoUpdate({ target: autopay.accountNo, set: row });
+    return { db: shard.db, cycle: row.cycle };
+  }
+  const chargesOf = (pm: string) => [...fake.payments.values()].filter((p) => p.request.payment_method_id === pm);
+  async function balanceKop() {
+    const shard = await data().shardForAccount(PETR_KZN);
+    if (!shard) throw new Error("no shard");
+    return balanceOf(shard.db, PETR_KZN);
+  }
+  afterEach(async () => {
+    const shard = await data().shardForAccount(PETR_KZN);
+    await shard?.db.update(autopay).set({ status: "stopped", cycle: null, chargeAfter: null }).where(eq(autopay.accountNo, PETR_KZN));
+  });
+
+  it("charges the card once when ЮKassa answers pending: later ticks ask about that charge instead of charging again", async () => {
+    const pm = token();
+    fake.savedMethods.set(pm, {
+      card: { first6: "220000", last4: "0042", expiry_month: "12", expiry_year: "2030", card_type: "Mir" },
+      pending: true,
+    });
+    const t0 = new Date();
+    await dueAutopay(pm, t0);
+    const before = await balanceKop();
+    expect((await tick(t0)).charged).toBe(0);
+    expect(chargesOf(pm)).toHaveLength(1);
+    // Six hours and more pass, ЮKassa still says pending: no second charge.
+    for (const h of [6, 7, 13]) await tick(new Date(t0.getTime() + h * 3600_000 + 60_000));
+    expect(chargesOf(pm)).toHaveLength(1);
+    expect(await balanceKop()).toBe(before);
+    // ЮKassa settles it; the next tick credits it, once, and the cycle is done.
+    fake.pay(chargesOf(pm)[0]?.id ?? "");
+    expect((await tick(new Date(t0.getTime() + 15 * 3600_000))).charged).toBe(1);
+    for (const h of [20, 27]) await tick(new Date(t0.getTime() + h * 3600_000));
+    expect(chargesOf(pm)).toHaveLength(1);
+    expect(await balanceKop()).toBe(before + 30_000);
+  });
+
+  it("counts a charge still pending in the month's limit", async () => {
+    const pm = token();
+    fake.savedMethods.set(pm, { card: { first6: "220000", last4: "0042", expiry_month: "12", expiry_year: "2030", card_type: "Mir" } });
+    const t0 = new Date();
+    const { db } = await dueAutopay(pm, t0, 30_000, 50_000);
+    // An earlier autopay charge of this month that ЮKassa has not settled yet.
+    const petr = await db.select({ s: autopay.subscriberId }).from(autopay).where(eq(autopay.accountNo, PETR_KZN)).get();
+    await db.insert(payments).values({
+      id: crypto.randomUUID(),
+      accountNo: PETR_KZN,
+      payerId: petr?.s ?? "",
+      idempotencyKey: `autopay:earlier:${crypto.randomUUID()}`,
+      requestHash: "x",
+      purpose: "autopay",
+      amountKop: 30_000,
+      status: "pending",
+      createdAt: t0,
+      updatedAt: t0,
+    });
+    await tick(t0);
+    expect(chargesOf(pm)).toHaveLength(0);
+    expect((await db.select().from(autopay).where(eq(autopay.accountNo, PETR_KZN)).get())?.lastResult).toMatch(/^limit:/);
   });
 });

@@ -1,8 +1,8 @@
-import { and, eq, gte, sql } from "drizzle-orm";
-import type { Acquirer } from "../../adapters/payments";
+import { and, eq, gte, inArray, ne, sql } from "drizzle-orm";
+import type { Acquirer, AcquirerStatus } from "../../adapters/payments";
 import { cards } from "../../db/schema/global";
 import { accounts, autopay, payments } from "../../db/schema/region";
-import type { DataAccess } from "../../platform/db";
+import type { DataAccess, RegionDb } from "../../platform/db";
 import { SHARDS } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
@@ -183,7 +183,30 @@ export async function autopayTick(data: DataAccess, acquirer: Acquirer, notify: 
         continue;
       }
       if (!a.chargeAfter || a.chargeAfter.getTime() > now.getTime()) continue;
-      // The month's limit (region time) is never exceeded.
+      // An earlier attempt the acquirer left pending is asked about first: a new attempt (a new payment, a new
+      // Idempotence-Key) while it may still go through would charge the card twice.
+      if (a.attempts > 0) {
+        const earlier = await db
+          .select()
+          .from(payments)
+          .where(and(eq(payments.payerId, a.subscriberId), eq(payments.idempotencyKey, `autopay:${a.accountNo}:${a.cycle}:${a.attempts}`)))
+          .get();
+        // Settled meanwhile by a notification (or the payments sweep), or still to be asked about.
+        let status: AcquirerStatus | null = earlier?.status === "succeeded" || earlier?.status === "refunded" ? "succeeded" : null;
+        if (earlier?.status === "failed" && a.lastResult === "pending") status = "canceled";
+        if (earlier && (earlier.status === "created" || earlier.status === "pending")) {
+          const seen = earlier.acquirerPaymentId ? await acquirer.getPayment(earlier.acquirerPaymentId) : null;
+          if (seen) await applyAcquirerPayment(data, notify, seen, "autopay", undefined, now);
+          status = seen?.status ?? "pending";
+        }
+        if (status) {
+          const outcome = await settleAttempt(db, notify, a, a.attempts, status, now);
+          if (outcome === "charged") done.charged++;
+          if (outcome === "failed") done.failed++;
+          continue;
+        }
+      }
+      // The month's limit (region time) is never exceeded: charges not settled yet count too.
       const monthStart = new Date(`${today.slice(0, 7)}-01T00:00:00Z`);
       const spent = await db
         .select({ s: sql<number>`coalesce(sum(${payments.amountKop}), 0)` })
@@ -192,8 +215,10 @@ export async function autopayTick(data: DataAccess, acquirer: Acquirer, notify: 
           and(
             eq(payments.accountNo, a.accountNo),
             eq(payments.purpose, "autopay"),
-            eq(payments.status, "succeeded"),
+            inArray(payments.status, ["created", "pending", "succeeded"]),
             gte(payments.createdAt, monthStart),
+            // This attempt's own payment, when it is tried again with its key, is not counted against itself.
+            ne(payments.idempotencyKey, `autopay:${a.accountNo}:${a.cycle}:${a.attempts + 1}`),
           ),
         )
         .get();
@@ -252,31 +277,60 @@ export async function autopayTick(data: DataAccess, acquirer: Acquirer, notify: 
         customer: await payerContact(data.global, a.subscriberId),
       });
       await applyAcquirerPayment(data, notify, result, "autopay", undefined, now);
-      if (result.status === "succeeded") {
-        done.charged++;
-        await db
-          .update(autopay)
-          .set({ cycle: null, noticeAt: null, chargeAfter: null, attempts: 0, lastResult: `done:${a.cycle}`, updatedAt: now })
-          .where(eq(autopay.accountNo, a.accountNo));
-        // The credit itself is told by the payment (payment_credited).
-      } else if (attempt < AUTOPAY.maxAttempts) {
-        await db
-          .update(autopay)
-          .set({ attempts: attempt, chargeAfter: new Date(now.getTime() + AUTOPAY.retryMs), lastResult: "retrying", updatedAt: now })
-          .where(eq(autopay.accountNo, a.accountNo));
-      } else {
-        done.failed++;
-        await db
-          .update(autopay)
-          .set({ cycle: null, noticeAt: null, chargeAfter: null, attempts: attempt, lastResult: `failed:${a.cycle}`, updatedAt: now })
-          .where(eq(autopay.accountNo, a.accountNo));
-        await tell(notify, a.subscriberId, a.accountNo, "autopay_failed", `autopay-failed:${a.accountNo}:${a.cycle}`, {
-          amountKop: a.amountKop,
-          attemptsLeft: 0,
-          reason: "declined",
-        });
-      }
+      const outcome = await settleAttempt(db, notify, a, attempt, result.status, now);
+      if (outcome === "charged") done.charged++;
+      if (outcome === "failed") done.failed++;
     }
   }
   return done;
+}
+
+/** How often a charge the acquirer left pending is asked about again (each hourly tick). */
+const PENDING_RECHECK_MS = 3600_000;
+
+/**
+ * Moves the cycle on after attempt `attempt` got `status` from the acquirer:
+ * done; pending (asked about again at the next tick, no new attempt); or
+ * declined (retried in 6 hours, or the cycle ends and the subscriber is told).
+ */
+async function settleAttempt(
+  db: RegionDb,
+  notify: Notify,
+  a: typeof autopay.$inferSelect,
+  attempt: number,
+  status: AcquirerStatus,
+  now: Date,
+): Promise<"charged" | "pending" | "retrying" | "failed"> {
+  if (status === "succeeded" || status === "refunded") {
+    await db
+      .update(autopay)
+      .set({ cycle: null, noticeAt: null, chargeAfter: null, attempts: 0, lastResult: `done:${a.cycle}`, updatedAt: now })
+      .where(eq(autopay.accountNo, a.accountNo));
+    // The credit itself is told by the payment (payment_credited).
+    return "charged";
+  }
+  if (status === "pending" || status === "waiting_for_3ds") {
+    await db
+      .update(autopay)
+      .set({ attempts: attempt, chargeAfter: new Date(now.getTime() + PENDING_RECHECK_MS), lastResult: "pending", updatedAt: now })
+      .where(eq(autopay.accountNo, a.accountNo));
+    return "pending";
+  }
+  if (attempt < AUTOPAY.maxAttempts) {
+    await db
+      .update(autopay)
+      .set({ attempts: attempt, chargeAfter: new Date(now.getTime() + AUTOPAY.retryMs), lastResult: "retrying", updatedAt: now })
+      .where(eq(autopay.accountNo, a.accountNo));
+    return "retrying";
+  }
+  await db
+    .update(autopay)
+    .set({ cycle: null, noticeAt: null, chargeAfter: null, attempts: attempt, lastResult: `failed:${a.cycle}`, updatedAt: now })
+    .where(eq(autopay.accountNo, a.accountNo));
+  await tell(notify, a.subscriberId, a.accountNo, "autopay_failed", `autopay-failed:${a.accountNo}:${a.cycle}`, {
+    amountKop: a.amountKop,
+    attemptsLeft: 0,
+    reason: "declined",
+  });
+  return "failed";
 }
