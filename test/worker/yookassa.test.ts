@@ -726,6 +726,35 @@ describe("ЮKassa: autopay that does not get a final answer at once", () => {
     expect(await balanceKop()).toBe(before + 30_000);
   });
 
+  it("survives an outage of ЮKassa during the charge: the tick goes on, and the next one tries again with the same key, charging once", async () => {
+    const pm = token();
+    fake.savedMethods.set(pm, { card: { first6: "220000", last4: "0042", expiry_month: "12", expiry_year: "2030", card_type: "Mir" } });
+    const t0 = new Date();
+    await dueAutopay(pm, t0);
+    const before = await balanceKop();
+    const warnings = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      // ЮKassa takes the charge but every answer is lost (500 after the work, three times: the client's attempts).
+      fake.fail("500-after", "500-after", "500-after");
+      await expect(tick(t0)).resolves.toMatchObject({ charged: 0 });
+      expect(chargesOf(pm)).toHaveLength(1);
+      const logged = JSON.stringify([...warnings.mock.calls, ...errors.mock.calls]);
+      expect(logged).toContain("autopay.charge_unavailable");
+      expect(logged).not.toContain(PETR_KZN);
+      expect(logged).not.toContain(pm);
+    } finally {
+      warnings.mockRestore();
+      errors.mockRestore();
+    }
+    const keys = fake.log.filter((l) => l.method === "POST" && l.path === "/payments").map((l) => l.key);
+    expect((await tick(new Date(t0.getTime() + AUTOPAY.retryMs + 60_000))).charged).toBe(1);
+    const after = fake.log.filter((l) => l.method === "POST" && l.path === "/payments").map((l) => l.key);
+    expect(new Set(after)).toEqual(new Set(keys));
+    expect(chargesOf(pm)).toHaveLength(1);
+    expect(await balanceKop()).toBe(before + 30_000);
+  });
+
   it("counts a charge still pending in the month's limit", async () => {
     const pm = token();
     fake.savedMethods.set(pm, { card: { first6: "220000", last4: "0042", expiry_month: "12", expiry_year: "2030", card_type: "Mir" } });
