@@ -1,4 +1,4 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -432,7 +432,8 @@ describe("ЮKassa through the Worker", () => {
     // Someone who knows the URL posts what ЮKassa would send for a paid payment.
     const forged = JSON.parse(fake.notification("payment.succeeded", ykId));
     forged.object = { ...forged.object, status: "succeeded", paid: true };
-    expect((await notify(JSON.stringify(forged))).status).toBe(200);
+    // ЮKassa says pending: the claim is not applied, and a 503 would make the real sender try again later.
+    expect((await notify(JSON.stringify(forged))).status).toBe(503);
     expect((await seen(cookie, payment.id)).status).toBe("pending");
     expect(await balance(cookie)).toBe(before);
     expect(await credits(payment.id, "payment")).toEqual({ n: 0, sumKop: 0 });
@@ -556,6 +557,48 @@ describe("ЮKassa through the Worker", () => {
     }
     expect((await seen(cookie, payment.id)).status).toBe("succeeded");
     expect(await credits(payment.id, "payment")).toEqual({ n: 1, sumKop: 20_000 });
+  });
+
+  it("answers 503 to a payment.succeeded that ЮKassa's API does not confirm yet, so ЮKassa delivers it again; then credits once", async () => {
+    const cookie = await login();
+    const { payment } = await json<{ payment: Payment }>(await topUp(cookie, 15_000));
+    const ykId = acquirerIdOf(payment.id);
+    const warnings = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const early = await deliver("payment.succeeded", ykId);
+      expect(early.status).toBe(503);
+      expect(early.headers.get("content-type")).toContain("application/problem+json");
+    } finally {
+      warnings.mockRestore();
+    }
+    expect(await credits(payment.id, "payment")).toEqual({ n: 0, sumKop: 0 });
+    fake.pay(ykId);
+    expect((await deliver("payment.succeeded", ykId)).status).toBe(200);
+    expect(await credits(payment.id, "payment")).toEqual({ n: 1, sumKop: 15_000 });
+  });
+
+  it("credits a paid payment whose notification never came at the next hourly tick, once; a payment of the last minutes is left alone", {
+    timeout: 30_000,
+  }, async () => {
+    const cookie = await login();
+    const { payment } = await json<{ payment: Payment }>(await topUp(cookie, 12_300));
+    const ykId = acquirerIdOf(payment.id);
+    fake.pay(ykId);
+    const hourly = async (at: Date) => {
+      const ctx = createExecutionContext();
+      await worker.scheduled(createScheduledController({ cron: "0 * * * *", scheduledTime: at.getTime() }), ykEnv, ctx);
+      await waitOnExecutionContext(ctx);
+    };
+    const gets = () => fake.log.filter((l) => l.method === "GET" && l.path === `/payments/${ykId}`).length;
+    const asked = gets();
+    await hourly(new Date(Date.now() + 60_000));
+    expect(gets()).toBe(asked);
+    expect(await credits(payment.id, "payment")).toEqual({ n: 0, sumKop: 0 });
+    await hourly(new Date(Date.now() + 20 * 60_000));
+    expect(await credits(payment.id, "payment")).toEqual({ n: 1, sumKop: 12_300 });
+    expect((await seen(cookie, payment.id)).status).toBe("succeeded");
+    await hourly(new Date(Date.now() + 80 * 60_000));
+    expect(await credits(payment.id, "payment")).toEqual({ n: 1, sumKop: 12_300 });
   });
 
   it("saves the card of a paid top-up and charges it by payment_method_id for autopay, with the payer's receipt", {

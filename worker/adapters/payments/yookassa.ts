@@ -308,6 +308,12 @@ export function yookassaAcquirer(config: YooKassaApiConfig | { api: YooKassaApi 
         unavailable(e, "notification_reread");
       }
       const object = toAcquirerPayment(yk);
+      // Every event ЮKassa notifies is final; an API that still says pending lags behind it. A 503 makes ЮKassa
+      // deliver the notification again later (a 200 would end its retries with nothing applied).
+      if (object.status === "pending" || object.status === "waiting_for_3ds") {
+        log("warn", "yookassa.notification_not_final_yet", { event: claim.event });
+        throw new AppError(503, "acquirer_unavailable", {}, [], { "retry-after": "60" });
+      }
       if (claim.event !== EVENT_OF_STATUS[object.status])
         log("warn", "yookassa.notification_disagrees", { event: claim.event, status: object.status });
       return { id: `yk:${object.id}:${object.status}`, type: EVENT_OF_STATUS[object.status], createdAt: now.toISOString(), object };
