@@ -186,6 +186,26 @@ describe("outside DEV_MODE a missing or development secret closes the money and 
     expect((await fetchWith(vars, "msk", "/")).status).toBe(200);
   });
 
+  it("keeps the acquirer's notification URL open while only something else (push) is misconfigured: paid money is still credited", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    vi.spyOn(console, "warn").mockImplementation(() => {});
+    const notification = { method: "POST", headers: { "content-type": "application/json" }, body: "{}" };
+    const noPush = production({ ...PROVIDERS, ...realSecrets, VAPID_PRIVATE_JWK: undefined });
+    expect((await fetchWith(noPush, "msk", "/api/v1/auth/login", loginBody())).status).toBe(503);
+    // The notification reaches the acquirer's check (a body naming no payment is refused by it, 401), not a 503.
+    expect((await fetchWith(noPush, null, "/webhooks/acquirer", notification)).status).toBe(401);
+    // The acquirer's own secrets wrong: the URL is closed.
+    for (const broken of [
+      { YOOKASSA_SECRET_KEY: undefined },
+      { YOOKASSA_SHOP_ID: "" },
+      { ACQUIRER_WEBHOOK_SECRET: "dev-only-webhook-secret-long-enough" },
+    ]) {
+      const res = await fetchWith(production({ ...PROVIDERS, ...realSecrets, ...broken }), null, "/webhooks/acquirer", notification);
+      expect(res.status, JSON.stringify(broken)).toBe(503);
+      expect((await json(res)).type).toBe("urn:kabinet:problem:not-configured");
+    }
+  });
+
   it("refuses the sandbox acquirer outside DEV_MODE: it would credit any test card", async () => {
     vi.spyOn(console, "error").mockImplementation(() => {});
     const res = await fetchWith(production({ ACQUIRER: "sandbox", ...realSecrets }), "msk", "/api/v1/auth/login", loginBody());
