@@ -34,7 +34,7 @@ async function fetchWith(vars: Vars, sub: string | null, path: string, init: Req
 const production = (vars: Vars = {}) => ({ DEV_MODE: "false", ...vars });
 
 /** The real providers an environment names (wrangler.toml's [env.*.vars]). */
-const PROVIDERS = { ACQUIRER: "yookassa", SMS_PROVIDER: "smsc", EMAIL_PROVIDER: "cloudflare" };
+const PROVIDERS = { ACQUIRER: "yookassa", YOOKASSA_MODE: "live", SMS_PROVIDER: "smsc", EMAIL_PROVIDER: "cloudflare" };
 
 async function expectNotFound(res: Response) {
   expect(res.status).toBe(404);
@@ -204,6 +204,16 @@ describe("outside DEV_MODE a missing or development secret closes the money and 
       expect(res.status, JSON.stringify(broken)).toBe(503);
       expect((await json(res)).type).toBe("urn:kabinet:problem:not-configured");
     }
+  });
+
+  it("refuses a ЮKassa test shop's key (test_…) where YOOKASSA_MODE is live, and accepts it on a test (staging) shop", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const testKey = { YOOKASSA_SECRET_KEY: `test_${"k".repeat(40)}` };
+    const live = await fetchWith(production({ ...PROVIDERS, ...realSecrets, ...testKey }), "msk", "/api/v1/auth/login", loginBody());
+    expect(live.status).toBe(503);
+    expect((await json(live)).type).toBe("urn:kabinet:problem:not-configured");
+    const staging = production({ ...PROVIDERS, ...realSecrets, ...testKey, YOOKASSA_MODE: "test" });
+    expect((await fetchWith(staging, "msk", "/api/v1/auth/login", loginBody())).status).toBe(401);
   });
 
   it("refuses the sandbox acquirer outside DEV_MODE: it would credit any test card", async () => {

@@ -322,6 +322,38 @@ describe("ЮKassa: retries, idempotence and errors", () => {
   });
 });
 
+describe("ЮKassa: a live shop", () => {
+  const live = () =>
+    yookassaAcquirer({ shopId: fake.shopId, secretKey: fake.secretKey, fetch: fake.fetch, sleep: () => Promise.resolve(), live: true });
+
+  it("takes no test payment (test: true) for money: not read as paid, not charged as autopay, its notification credits nothing", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const started = await acquirer().createPayment(card({ saveCard: true }));
+      fake.pay(started.id);
+      expect(await acquirer().getPayment(started.id)).toMatchObject({ status: "succeeded" });
+      expect(await live().getPayment(started.id)).toBeNull();
+      const event = await live().verifyWebhook(fake.notification("payment.succeeded", started.id), undefined);
+      expect(event?.object.metadata).toEqual({ paymentId: "", accountNo: "" });
+      const token = fake.payments.get(started.id)?.payment_method?.id ?? "";
+      const e = await thrown(
+        live().chargeSavedCard({
+          token,
+          amountKop: 30_000,
+          description: "Автоплатёж",
+          metadata: meta(),
+          idempotenceKey: crypto.randomUUID(),
+          customer: payer,
+        }),
+      );
+      expect(e.status).toBe(503);
+      expect(JSON.stringify(errors.mock.calls)).toContain("yookassa.test_payment_in_live_mode");
+    } finally {
+      errors.mockRestore();
+    }
+  });
+});
+
 // ── Through the Worker: the top-up API and the notification URL with ACQUIRER = "yookassa" ──
 
 type Payment = { id: string; status: string; failureCode: string | null };

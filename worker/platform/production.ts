@@ -38,6 +38,9 @@ function configProblems(env: Env): SecretProblem[] {
     problems = secretProblems(env);
     // The sandbox credits any test card: in production it would create money.
     if (env.ACQUIRER === "sandbox") problems.push({ name: "ACQUIRER", problem: "development" });
+    // ЮKassa's shop must be said to be live or test (wrangler.toml's [env.*.vars]): a live one refuses test keys and payments.
+    if (env.ACQUIRER === "yookassa" && env.YOOKASSA_MODE !== "live" && env.YOOKASSA_MODE !== "test")
+      problems.push({ name: "YOOKASSA_MODE", problem: "missing" });
     // The local SMS and email adapters write to the dev outbox, whose page does not exist here: codes would reach nobody.
     const vars = env as unknown as Record<string, unknown>;
     if ((vars.SMS_PROVIDER ?? "local") === "local") problems.push({ name: "SMS_PROVIDER", problem: "development" });

@@ -141,6 +141,9 @@ export function secretProblems(env: object): SecretProblem[] {
     if (typeof value !== "string" || value.trim() === "") problems.push({ name: spec.name, problem: "missing" });
     else if (/dev-only/i.test(value)) problems.push({ name: spec.name, problem: "development" });
     else if (value.length < spec.minLength) problems.push({ name: spec.name, problem: "too_short" });
+    // A live shop with a test shop's key would take test payments, which are no money (ЮKassa: `test_…` keys).
+    else if (spec.name === "YOOKASSA_SECRET_KEY" && vars.YOOKASSA_MODE === "live" && value.startsWith("test_"))
+      problems.push({ name: spec.name, problem: "development" });
   }
   return problems;
 }

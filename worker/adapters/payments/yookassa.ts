@@ -22,6 +22,8 @@ declare global {
     YOOKASSA_SHOP_ID?: string;
     /** ЮKassa's secret key (`live_…`, `test_…`), issued and rotated in ЮKassa's dashboard. */
     YOOKASSA_SECRET_KEY?: string;
+    /** "live" (production: a `test_` key and test payments are refused) or "test" (staging's test shop); a var. */
+    YOOKASSA_MODE?: string;
   }
 }
 
@@ -187,8 +189,15 @@ function unavailable(e: unknown, op: string): never {
   throw e;
 }
 
-export function yookassaAcquirer(config: YooKassaApiConfig | { api: YooKassaApi }): YooKassaAcquirer {
+export function yookassaAcquirer(config: (YooKassaApiConfig | { api: YooKassaApi }) & { live?: boolean }): YooKassaAcquirer {
   const api = "api" in config ? config.api : yookassaApi(config);
+
+  /** A test shop's payment (`test: true`) seen by a live shop: the keys are mixed up, and it is no money. */
+  const testInLive = (yk: YkPayment) => {
+    if (!config.live || !yk.test) return false;
+    log("error", "yookassa.test_payment_in_live_mode", {});
+    return true;
+  };
 
   const receiptOf = (p: { amountKop: number; description: string; customer?: ReceiptCustomer }) => {
     if (p.customer?.email || p.customer?.phone) return { receipt: buildYooKassaReceipt(p, p.customer) };
@@ -250,8 +259,10 @@ export function yookassaAcquirer(config: YooKassaApiConfig | { api: YooKassaApi 
           },
           p.idempotenceKey,
         );
+        if (testInLive(yk)) throw new AppError(503, "acquirer_unavailable", {}, [], { "retry-after": "30" });
         return toAcquirerPayment(await settled(yk), "card");
       } catch (e) {
+        if (e instanceof AppError) throw e;
         // A saved method ЮKassa no longer knows is a decline of this charge (the payer links a card again), not an outage.
         if (e instanceof YooKassaError && e.status === 400 && e.parameter === "payment_method_id")
           return {
@@ -270,7 +281,9 @@ export function yookassaAcquirer(config: YooKassaApiConfig | { api: YooKassaApi 
     async getPayment(id) {
       if (!YK_ID.test(id)) return null;
       try {
-        return toAcquirerPayment(await settled(await api.getPayment(id)));
+        const yk = await api.getPayment(id);
+        if (testInLive(yk)) return null;
+        return toAcquirerPayment(await settled(yk));
       } catch (e) {
         if (!(e instanceof YooKassaError)) throw e;
         if (e.status !== 404)
@@ -308,6 +321,8 @@ export function yookassaAcquirer(config: YooKassaApiConfig | { api: YooKassaApi 
         unavailable(e, "notification_reread");
       }
       const object = toAcquirerPayment(yk);
+      // A test payment names no payment of a live shop: applied as foreign, it credits nothing (and is answered 200).
+      if (testInLive(yk)) object.metadata = { paymentId: "", accountNo: "" };
       // Every event ЮKassa notifies is final; an API that still says pending lags behind it. A 503 makes ЮKassa
       // deliver the notification again later (a 200 would end its retries with nothing applied).
       if (object.status === "pending" || object.status === "waiting_for_3ds") {
@@ -346,5 +361,5 @@ export function yookassaFromEnv(env: Env): YooKassaAcquirer {
     log("error", "yookassa.missing_secret", { secret: !shopId ? "YOOKASSA_SHOP_ID" : "YOOKASSA_SECRET_KEY" });
     throw new AppError(503, "acquirer_unavailable", {}, [], { "retry-after": "30" });
   }
-  return yookassaAcquirer({ shopId, secretKey });
+  return yookassaAcquirer({ shopId, secretKey, live: env.YOOKASSA_MODE === "live" });
 }
