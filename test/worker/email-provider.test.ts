@@ -1,6 +1,6 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { EmailRejected, EmailUnavailable } from "../../worker/adapters/email";
 import { CLOUDFLARE_EMAIL_DEFAULTS, type CloudflareEmailConfig, cloudflareEmail } from "../../worker/adapters/email/cloudflare";
 import { encodeWords } from "../../worker/adapters/email/mime";
@@ -110,6 +110,40 @@ describe("Cloudflare Email Service adapter", () => {
       expect(fake.calls()).toBe(2);
       expect(fake.received()).toHaveLength(1);
     }
+  });
+
+  it("sends once when the database fails to record a message the service took (no resend)", async () => {
+    const fake = service();
+    let sent = false;
+    const transport: CloudflareEmailConfig["transport"] = async (...args) => {
+      const r = await fake.transport(...args);
+      sent = true;
+      return r;
+    };
+    // After the send, the first write fails as D1 does when it is briefly unavailable.
+    let failed = false;
+    const flaky = new Proxy(db(), {
+      get(target, prop, receiver) {
+        if (prop === "update" && sent && !failed) {
+          failed = true;
+          return () => {
+            throw new Error("D1_ERROR: internal error; reference = x");
+          };
+        }
+        return Reflect.get(target, prop, receiver);
+      },
+    });
+    const warnings = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const cfg = { ...CLOUDFLARE_EMAIL_DEFAULTS, from: FROM, transport, timeoutMs: 200, backoffMs: 1 };
+      expect(await cloudflareEmail(flaky, cfg).send("anna@example.com", "Чек", "Чек", key("settle"))).toBe(true);
+    } finally {
+      warnings.mockRestore();
+      errors.mockRestore();
+    }
+    expect(failed).toBe(true);
+    expect(fake.received()).toHaveLength(1);
   });
 
   it("leaves a rate limit to the queue: no immediate retry", async () => {
