@@ -146,6 +146,24 @@ describe("Cloudflare Email Service adapter", () => {
     expect(fake.received()).toHaveLength(1);
   });
 
+  it("keeps the recipient's address and phone out of the log when the service's error text quotes them", async () => {
+    const transport: CloudflareEmailConfig["transport"] = () =>
+      Promise.reject(new Error("destination address anna.ivanova@example.com (+7 900 000-00-01) is not verified"));
+    const warnings = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const cfg = { ...CLOUDFLARE_EMAIL_DEFAULTS, from: FROM, transport, timeoutMs: 200, backoffMs: 1 };
+      await expect(cloudflareEmail(db(), cfg).send("anna.ivanova@example.com", "Чек", "Чек", key("pii"))).rejects.toBeInstanceOf(
+        EmailUnavailable,
+      );
+      const logged = JSON.stringify(warnings.mock.calls);
+      expect(logged).toContain("email.provider_error");
+      expect(logged).not.toContain("anna.ivanova@example.com");
+      expect(logged).not.toMatch(/900\D*000\D*00\D*01/);
+    } finally {
+      warnings.mockRestore();
+    }
+  });
+
   it("leaves a rate limit to the queue: no immediate retry", async () => {
     const fake = service();
     fake.fail("rate-limit");

@@ -322,6 +322,34 @@ describe("ЮKassa: retries, idempotence and errors", () => {
   });
 });
 
+describe("ЮKassa: what is logged", () => {
+  it("keeps the payer's email and phone out of the log when ЮKassa's error text quotes them", async () => {
+    const quoting = async () =>
+      new Response(
+        JSON.stringify({
+          type: "error",
+          id: "e1",
+          code: "invalid_request",
+          parameter: "receipt.customer",
+          description: "Invalid customer: petr.smirnov@example.com, phone +7 (900) 000-00-02",
+        }),
+        { status: 400, headers: { "content-type": "application/json" } },
+      );
+    const acq = yookassaAcquirer({ shopId: fake.shopId, secretKey: fake.secretKey, fetch: quoting, sleep: () => Promise.resolve() });
+    const warnings = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      expect((await thrown(acq.createPayment(card()))).status).toBe(503);
+      const logged = JSON.stringify(warnings.mock.calls);
+      expect(logged).toContain("yookassa.error");
+      expect(logged).toContain("receipt.customer");
+      expect(logged).not.toContain("petr.smirnov@example.com");
+      expect(logged).not.toMatch(/900\D*000\D*00\D*02/);
+    } finally {
+      warnings.mockRestore();
+    }
+  });
+});
+
 describe("ЮKassa: a live shop", () => {
   const live = () =>
     yookassaAcquirer({ shopId: fake.shopId, secretKey: fake.secretKey, fetch: fake.fetch, sleep: () => Promise.resolve(), live: true });

@@ -1,6 +1,6 @@
 import { sha256Hex } from "../../platform/crypto";
 import type { GlobalDb } from "../../platform/db";
-import { log } from "../../platform/log";
+import { log, maskPersonal } from "../../platform/log";
 import { claimMessage, releaseMessage, settleMessage } from "../provider-messages";
 import { EmailRejected, type EmailSender, EmailUnavailable } from "./index";
 import { buildMime, parseMailbox } from "./mime";
@@ -78,7 +78,8 @@ export function cloudflareEmail(db: GlobalDb, cfg: CloudflareEmailConfig, now: (
         try {
           result = await withTimeout(cfg.transport(from.address, to, raw), cfg.timeoutMs);
         } catch (err) {
-          const detail = err instanceof Error ? err.message.slice(0, 120) : "error";
+          // The service's text can quote the recipient's address: masked.
+          const detail = err instanceof Error ? maskPersonal(err.message, 120) : "error";
           if (!transient(err) || attempt >= cfg.tries) {
             // Not taken: a wrong sender domain, a rate limit, a service down for longer. The queue tries again later.
             log("warn", "email.provider_error", { provider: "cloudflare", detail, attempts: attempt });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AppError } from "../../platform/errors";
-import { log } from "../../platform/log";
+import { log, maskPersonal } from "../../platform/log";
 import type { Acquirer, AcquirerCard, AcquirerPayment, Confirmation, PaymentMethod, ReceiptCustomer, WebhookEvent } from "./index";
 import {
   kopToValue,
@@ -182,7 +182,8 @@ function unavailable(e: unknown, op: string): never {
       status: e.status,
       code: e.code,
       parameter: e.parameter ?? null,
-      description: e.description.slice(0, 200),
+      // ЮKassa's text can quote the receipt's customer (an email, a phone): masked.
+      description: maskPersonal(e.description),
     });
     throw new AppError(503, "acquirer_unavailable", {}, [], { "retry-after": "30" });
   }
