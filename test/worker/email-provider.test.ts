@@ -179,8 +179,10 @@ describe("Cloudflare Email Service adapter", () => {
     await expect(adapter(fake).send("not an address", "Тест", "Тест", key("bad"))).rejects.toBeInstanceOf(EmailRejected);
     expect(fake.calls()).toBe(0);
     expect(() => adapter(fake, { from: "Кабинет" })).toThrow(/EMAIL_FROM/);
-    expect(() => emailFor({ EMAIL_PROVIDER: "cloudflare", EMAIL_FROM: FROM }, db())).toThrow(/send_email binding EMAIL/);
-    expect(() => emailFor({ EMAIL_PROVIDER: "postmark" }, db())).toThrow(/Unknown EMAIL_PROVIDER/);
+    expect(() => emailFor({ EMAIL_PROVIDER: "cloudflare", EMAIL_FROM: FROM }, db())).toThrow(
+      expect.objectContaining({ status: 503, slug: "not_configured" }),
+    );
+    expect(() => emailFor({ EMAIL_PROVIDER: "postmark" }, db())).toThrow(expect.objectContaining({ status: 503, slug: "not_configured" }));
   });
 
   it("marks a notification email with List-Unsubscribe when it comes through the queue, and a code email without", async () => {

@@ -34,7 +34,15 @@ async function fetchWith(vars: Vars, sub: string | null, path: string, init: Req
 const production = (vars: Vars = {}) => ({ DEV_MODE: "false", ...vars });
 
 /** The real providers an environment names (wrangler.toml's [env.*.vars]). */
-const PROVIDERS = { ACQUIRER: "yookassa", YOOKASSA_MODE: "live", SMS_PROVIDER: "smsc", EMAIL_PROVIDER: "cloudflare" };
+const PROVIDERS = {
+  ACQUIRER: "yookassa",
+  YOOKASSA_MODE: "live",
+  SMS_PROVIDER: "smsc",
+  SMS_SENDER: "Kabinet",
+  EMAIL_PROVIDER: "cloudflare",
+  EMAIL_FROM: "Личный кабинет <noreply@mail.kabinet.example.ru>",
+  EMAIL: { send: () => Promise.resolve({ messageId: "<m@mail.kabinet.example.ru>" }) },
+};
 
 async function expectNotFound(res: Response) {
   expect(res.status).toBe(404);
@@ -214,6 +222,32 @@ describe("outside DEV_MODE a missing or development secret closes the money and 
     expect((await json(live)).type).toBe("urn:kabinet:problem:not-configured");
     const staging = production({ ...PROVIDERS, ...realSecrets, ...testKey, YOOKASSA_MODE: "test" });
     expect((await fetchWith(staging, "msk", "/api/v1/auth/login", loginBody())).status).toBe(401);
+  });
+
+  it("refuses a provider it does not know or one missing its sender or binding: 503 problem, not a 500", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    for (const broken of [
+      { ACQUIRER: "yookasa" },
+      { SMS_PROVIDER: "smsc.ru" },
+      { EMAIL_PROVIDER: "sendgrid" },
+      { SMS_SENDER: undefined },
+      { EMAIL_FROM: "" },
+      { EMAIL: undefined },
+    ]) {
+      const vars = production({ ...PROVIDERS, ...realSecrets, ...broken });
+      const res = await fetchWith(vars, "msk", "/api/v1/auth/login", loginBody());
+      expect(res.status, JSON.stringify(broken)).toBe(503);
+      expect((await json(res)).type, JSON.stringify(broken)).toBe("urn:kabinet:problem:not-configured");
+    }
+    // In DEV_MODE nothing closes the routes, and a mistyped acquirer is still a 503 problem when a payment needs it.
+    const cookie = await login("petr");
+    const pay = await fetchWith({ ACQUIRER: "yookasa" }, "msk", `/api/v1/accounts/${makeAccountNo("50400000006")}/payments`, {
+      method: "POST",
+      headers: { ...SAME_ORIGIN, cookie, "idempotency-key": crypto.randomUUID() },
+      body: JSON.stringify({ amountKop: 10_000 }),
+    });
+    expect(pay.status).toBe(503);
+    expect((await json(pay)).type).toBe("urn:kabinet:problem:not-configured");
   });
 
   it("refuses the sandbox acquirer outside DEV_MODE: it would credit any test card", async () => {

@@ -38,13 +38,24 @@ function configProblems(env: Env): SecretProblem[] {
     problems = secretProblems(env);
     // The sandbox credits any test card: in production it would create money.
     if (env.ACQUIRER === "sandbox") problems.push({ name: "ACQUIRER", problem: "development" });
+    else if (env.ACQUIRER !== "yookassa") problems.push({ name: "ACQUIRER", problem: "unknown" });
     // ЮKassa's shop must be said to be live or test (wrangler.toml's [env.*.vars]): a live one refuses test keys and payments.
     if (env.ACQUIRER === "yookassa" && env.YOOKASSA_MODE !== "live" && env.YOOKASSA_MODE !== "test")
       problems.push({ name: "YOOKASSA_MODE", problem: "missing" });
     // The local SMS and email adapters write to the dev outbox, whose page does not exist here: codes would reach nobody.
     const vars = env as unknown as Record<string, unknown>;
-    if ((vars.SMS_PROVIDER ?? "local") === "local") problems.push({ name: "SMS_PROVIDER", problem: "development" });
-    if ((vars.EMAIL_PROVIDER ?? "local") === "local") problems.push({ name: "EMAIL_PROVIDER", problem: "development" });
+    const sms = vars.SMS_PROVIDER ?? "local";
+    if (sms === "local") problems.push({ name: "SMS_PROVIDER", problem: "development" });
+    else if (sms !== "smsc") problems.push({ name: "SMS_PROVIDER", problem: "unknown" });
+    else if (!vars.SMS_SENDER) problems.push({ name: "SMS_SENDER", problem: "missing" });
+    const email = vars.EMAIL_PROVIDER ?? "local";
+    if (email === "local") problems.push({ name: "EMAIL_PROVIDER", problem: "development" });
+    else if (email !== "cloudflare") problems.push({ name: "EMAIL_PROVIDER", problem: "unknown" });
+    else {
+      if (!vars.EMAIL_FROM) problems.push({ name: "EMAIL_FROM", problem: "missing" });
+      // The send_email binding of [[env.*.send_email]].
+      if (!vars.EMAIL) problems.push({ name: "EMAIL", problem: "missing" });
+    }
     checked.set(env, problems);
     // One line per unusable secret, naming it (never its value), when the isolate first sees this env.
     for (const p of problems) log("error", "config.secret_unusable", { secret: p.name, problem: p.problem });

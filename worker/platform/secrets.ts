@@ -126,7 +126,8 @@ export const OPTIONAL_SECRETS: readonly Omit<SecretSpec, "minLength" | "neededWh
   },
 ];
 
-export type SecretProblem = { name: string; problem: "missing" | "development" | "too_short" };
+/** `unknown`: a provider variable naming no adapter there is (a typo would otherwise be a 500 at first use). */
+export type SecretProblem = { name: string; problem: "missing" | "development" | "too_short" | "unknown" };
 
 /** True only where development helpers may exist (local runs and tests): `DEV_MODE = "true"`. */
 export const isDevMode = (vars: { readonly DEV_MODE?: unknown }) => vars.DEV_MODE === "true";
