@@ -7,6 +7,7 @@ import { cards, subscribers } from "../../worker/db/schema/global";
 import { autopay, payments } from "../../worker/db/schema/region";
 import { balanceOf } from "../../worker/features/billing/billing.service";
 import { AUTOPAY, autopayTick } from "../../worker/features/payments/autopay.service";
+import { applyAcquirerPayment } from "../../worker/features/payments/payments.service";
 import worker from "../../worker/index";
 import { createDataAccess } from "../../worker/platform/db";
 import { AppError } from "../../worker/platform/errors";
@@ -635,6 +636,28 @@ describe("ЮKassa through the Worker", () => {
     fake.pay(ykId);
     expect((await deliver("payment.succeeded", ykId)).status).toBe(200);
     expect(await credits(payment.id, "payment")).toEqual({ n: 1, sumKop: 15_000 });
+  });
+
+  it("sends no receipt of its own when ЮKassa registers the 54-ФЗ one: the payment's page has its details without fiscal data", async () => {
+    const cookie = await login();
+    const { payment } = await json<{ payment: Payment }>(await topUp(cookie, 13_300));
+    const ykId = acquirerIdOf(payment.id);
+    expect(fake.payments.get(ykId)?.request).toHaveProperty("receipt");
+    fake.pay(ykId);
+    const told: { channel: string; subject?: string }[] = [];
+    const seenByYk = await yookassaAcquirer({ shopId: fake.shopId, secretKey: fake.secretKey, fetch: fake.fetch }).getPayment(ykId);
+    if (!seenByYk) throw new Error("ЮKassa does not know the payment");
+    const spy = async (m: { channel: string; subject?: string }) => {
+      told.push(m);
+    };
+    expect(await applyAcquirerPayment(createDataAccess(env), spy, seenByYk, "sync")).toBe("applied");
+    expect(told.map((m) => m.channel)).toContain("event");
+    expect(told.filter((m) => m.channel === "email")).toEqual([]);
+    const res = await ykWorker("msk", `/api/v1/accounts/${PETR_KZN}/payments/${payment.id}/receipt`, { headers: { cookie } });
+    expect(res.status).toBe(200);
+    const info = await json<{ totalKop: number; fiscal: unknown }>(res);
+    expect(info.totalKop).toBe(13_300);
+    expect(info.fiscal).toBeNull();
   });
 
   it("credits a paid payment whose notification never came at the next hourly tick, once; a payment of the last minutes is left alone", {

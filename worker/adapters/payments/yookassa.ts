@@ -134,6 +134,7 @@ export function toAcquirerPayment(yk: YkPayment, fallbackMethod: PaymentMethod =
     metadata: { paymentId: yk.metadata?.paymentId ?? "", accountNo: yk.metadata?.accountNo ?? "" },
     ...(card ? { card } : {}),
     ...(status === "canceled" ? { failureCode: failureCodeOf(yk.cancellation_details?.reason, method) } : {}),
+    ...(yk.receipt_registration ? { receiptByAcquirer: true } : {}),
   };
 }
 
