@@ -261,7 +261,39 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
     else await create(`R2 bucket ${b}`, ["r2", "bucket", "create", b, "--location", location]);
   }
 
-  // 4. Migrations, database by database (wrangler applies only those not yet applied; we ask first, to say so).
+  // 4. Secrets: the Worker refuses the money and identity routes without them; say which are missing before migrating
+  // or deploying anything (a database moved ahead of a Worker that cannot be deployed is a half-done release).
+  print("Secrets");
+  const needed = neededSecrets(cfg.vars);
+  const secretList = await opts.run("wrangler", ["secret", "list", "--format", "json", ...envArgs]);
+  let set: string[] | undefined;
+  if (secretList.code === 0) {
+    try {
+      set = (JSON.parse(secretList.stdout) as { name: string }[]).map((s) => s.name);
+    } catch {
+      set = undefined;
+    }
+  } else if (/not found|does not exist|10007/i.test(secretList.stderr + secretList.stdout)) set = []; // the Worker's first deploy
+  const missing = set ? needed.filter((n) => !set.includes(n)) : needed;
+  if (!set) {
+    const said = (secretList.stderr || secretList.stdout).trim().split("\n").slice(-3).join("\n    ");
+    // Without the list nobody knows what is missing: stop (a dry run, perhaps without access, only says so).
+    if (!dryRun)
+      throw new DeployError(
+        `could not list the secrets of ${cfg.workerName} (wrangler secret list failed); needed: ${needed.join(", ")}\n    ${said}`,
+      );
+    print(`  ! could not list the secrets of ${cfg.workerName}; needed: ${needed.join(", ")}`);
+  } else if (missing.length === 0) print(`  = all ${needed.length} secrets are set`);
+  if (set && missing.length) {
+    const how = missing.map((n) => `npx wrangler secret put ${n} --env ${env}`).join("\n    ");
+    if (!dryRun)
+      throw new DeployError(
+        `${cfg.workerName} lacks ${missing.length} secret(s); set them (worker/platform/secrets.ts says how to make each), then run again:\n    ${how}`,
+      );
+    print(`  would stop here: missing ${missing.join(", ")}\n    ${how}`);
+  }
+
+  // 5. Migrations, database by database (wrangler applies only those not yet applied; we ask first, to say so).
   print("Migrations");
   for (const db of cfg.databases) {
     const exists = databases.has(db.name) && !report.created.includes(`D1 ${db.name}`);
@@ -280,30 +312,6 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
       await must("wrangler", args);
       print(`  + applied ${db.migrationsDir} to ${db.name}`);
     }
-  }
-
-  // 5. Secrets: the Worker refuses the money and identity routes without them; say which are missing before deploying.
-  print("Secrets");
-  const needed = neededSecrets(cfg.vars);
-  const secretList = await opts.run("wrangler", ["secret", "list", "--format", "json", ...envArgs]);
-  let set: string[] | undefined;
-  if (secretList.code === 0) {
-    try {
-      set = (JSON.parse(secretList.stdout) as { name: string }[]).map((s) => s.name);
-    } catch {
-      set = undefined;
-    }
-  } else if (/not found|does not exist|10007/i.test(secretList.stderr + secretList.stdout)) set = []; // the Worker's first deploy
-  const missing = set ? needed.filter((n) => !set.includes(n)) : needed;
-  if (!set) print(`  ! could not list the secrets of ${cfg.workerName}; needed: ${needed.join(", ")}`);
-  else if (missing.length === 0) print(`  = all ${needed.length} secrets are set`);
-  if (set && missing.length) {
-    const how = missing.map((n) => `npx wrangler secret put ${n} --env ${env}`).join("\n    ");
-    if (!dryRun)
-      throw new DeployError(
-        `${cfg.workerName} lacks ${missing.length} secret(s); set them (worker/platform/secrets.ts says how to make each), then run again:\n    ${how}`,
-      );
-    print(`  would stop here: missing ${missing.join(", ")}\n    ${how}`);
   }
 
   // 6. Build and deploy.

@@ -18,6 +18,7 @@ import { autopayTick } from "./features/payments/autopay.service";
 import { BILLING_QUEUE, consumeBilling } from "./features/payments/payments.consumer";
 import { paymentsRouter, webhookRouter } from "./features/payments/payments.index";
 import { expirePromised } from "./features/payments/promised.service";
+import { reconcilePending } from "./features/payments/reconcile.service";
 import { regionsRouter } from "./features/regions/regions.index";
 import { retryEffects } from "./features/services/applications.service";
 import { opsApplicationsRouter, servicesRouter } from "./features/services/services.index";
@@ -181,8 +182,17 @@ const handlers = {
       const regionsQueued = await queueDueRegions(data, env.BILLING, at);
       const effects = await retryEffects(data, at);
       const promised = await expirePromised(data, at);
-      const autopay = await autopayTick(data, acquirerFor(env, `https://${env.BASE_DOMAIN}`), notifier(env), at);
-      log("info", "cron.billing", { regionsQueued, effects, promised, ...autopay });
+      const acquirer = acquirerFor(env, `https://${env.BASE_DOMAIN}`);
+      const reconciled = await reconcilePending(data, acquirer, notifier(env), at);
+      const autopay = await autopayTick(data, acquirer, notifier(env), at);
+      log("info", "cron.billing", {
+        regionsQueued,
+        effects,
+        promised,
+        ...autopay,
+        paymentsAsked: reconciled.asked,
+        paymentsSettled: reconciled.settled,
+      });
       return;
     }
     log("warn", "cron.unknown", { cron: controller.cron });

@@ -150,6 +150,16 @@ describe("npm run deploy", () => {
       /lacks 1 secret\(s\).*\n.*npx wrangler secret put REPORT_LINK_SECRET --env production/,
     );
     expect(account.commands.some((c) => c.startsWith("wrangler deploy"))).toBe(false);
+    // Checked before anything is migrated: a database is not moved ahead of a Worker that cannot be deployed.
+    expect(account.commands.some((c) => c.includes("migrations apply"))).toBe(false);
+  });
+
+  it("stops, migrating and deploying nothing, when wrangler cannot list the secrets", async () => {
+    const account = fakeAccount({ secrets: neededSecrets(readEnvironment(TOML, "production").vars), fail: "wrangler secret list" });
+    await expect(deploy({ env: "production", dryRun: false, configPath: config, run: account.run, ...quiet })).rejects.toThrow(
+      /could not list the secrets of kabinet-production/,
+    );
+    expect(account.commands.some((c) => c.startsWith("wrangler deploy") || c.includes("migrations apply"))).toBe(false);
   });
 
   it("--dry-run only reads and prints: nothing is created, written or applied, and it ends with wrangler deploy --dry-run", async () => {

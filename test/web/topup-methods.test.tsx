@@ -168,3 +168,43 @@ describe("the top-up dialog's payment methods", () => {
     await vi.waitFor(() => expect(assign).toHaveBeenCalledWith("http://msk.kabinet.localhost/sandbox/acquirer/pay/sbx_c"));
   });
 });
+
+describe("the top-up dialog after a refused attempt", () => {
+  it("retries the same payment with the same key, and a changed amount or method as a new payment with a new key", async () => {
+    const posts = serve([payment("pending")]);
+    // The server refuses the first two attempts (ЮKassa unavailable), then answers as usual.
+    const served = vi.mocked(globalThis.fetch);
+    const base = served.getMockImplementation();
+    let refusals = 2;
+    served.mockImplementation(async (input, init) => {
+      if (init?.method === "POST" && refusals > 0) {
+        refusals--;
+        posts.push({ body: JSON.parse(String(init.body)), key: new Headers(init.headers).get("idempotency-key") });
+        return new Response(
+          JSON.stringify({ type: "urn:kabinet:problem:acquirer-unavailable", title: "Оплата временно недоступна", status: 503 }),
+          { status: 503, headers: { "content-type": "application/problem+json" } },
+        );
+      }
+      return base ? base(input, init) : new Response(null, { status: 500 });
+    });
+    mount();
+    fireEvent.click(await screen.findByRole("radio", { name: "СБП — Система быстрых платежей" }));
+    fireEvent.click(screen.getByRole("button", { name: "Оплатить 500\u00a0₽" }));
+    await screen.findByText(/Оплата временно недоступна/);
+    fireEvent.click(screen.getByRole("button", { name: "Оплатить 500\u00a0₽" }));
+    await vi.waitFor(() => expect(posts).toHaveLength(2));
+    await vi.waitFor(() =>
+      expect(screen.getByRole("button", { name: "Оплатить 500\u00a0₽" }).closest("form")?.getAttribute("aria-busy")).toBe("false"),
+    );
+    fireEvent.input(screen.getByRole("textbox", { name: /^Сумма, ₽/ }), { target: { value: "700" } });
+    fireEvent.click(screen.getByRole("button", { name: "Оплатить 700\u00a0₽" }));
+    await vi.waitFor(() => expect(posts).toHaveLength(3));
+    expect(posts.map((p) => p.body)).toEqual([
+      { amountKop: 50_000, method: "sbp" },
+      { amountKop: 50_000, method: "sbp" },
+      { amountKop: 70_000, method: "sbp" },
+    ]);
+    expect(posts[1]?.key).toBe(posts[0]?.key);
+    expect(posts[2]?.key).not.toBe(posts[0]?.key);
+  });
+});

@@ -1,6 +1,6 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { EmailRejected, EmailUnavailable } from "../../worker/adapters/email";
 import { CLOUDFLARE_EMAIL_DEFAULTS, type CloudflareEmailConfig, cloudflareEmail } from "../../worker/adapters/email/cloudflare";
 import { encodeWords } from "../../worker/adapters/email/mime";
@@ -112,6 +112,58 @@ describe("Cloudflare Email Service adapter", () => {
     }
   });
 
+  it("sends once when the database fails to record a message the service took (no resend)", async () => {
+    const fake = service();
+    let sent = false;
+    const transport: CloudflareEmailConfig["transport"] = async (...args) => {
+      const r = await fake.transport(...args);
+      sent = true;
+      return r;
+    };
+    // After the send, the first write fails as D1 does when it is briefly unavailable.
+    let failed = false;
+    const flaky = new Proxy(db(), {
+      get(target, prop, receiver) {
+        if (prop === "update" && sent && !failed) {
+          failed = true;
+          return () => {
+            throw new Error("D1_ERROR: internal error; reference = x");
+          };
+        }
+        return Reflect.get(target, prop, receiver);
+      },
+    });
+    const warnings = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const cfg = { ...CLOUDFLARE_EMAIL_DEFAULTS, from: FROM, transport, timeoutMs: 200, backoffMs: 1 };
+      expect(await cloudflareEmail(flaky, cfg).send("anna@example.com", "Чек", "Чек", key("settle"))).toBe(true);
+    } finally {
+      warnings.mockRestore();
+      errors.mockRestore();
+    }
+    expect(failed).toBe(true);
+    expect(fake.received()).toHaveLength(1);
+  });
+
+  it("keeps the recipient's address and phone out of the log when the service's error text quotes them", async () => {
+    const transport: CloudflareEmailConfig["transport"] = () =>
+      Promise.reject(new Error("destination address anna.ivanova@example.com (+7 900 000-00-01) is not verified"));
+    const warnings = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const cfg = { ...CLOUDFLARE_EMAIL_DEFAULTS, from: FROM, transport, timeoutMs: 200, backoffMs: 1 };
+      await expect(cloudflareEmail(db(), cfg).send("anna.ivanova@example.com", "Чек", "Чек", key("pii"))).rejects.toBeInstanceOf(
+        EmailUnavailable,
+      );
+      const logged = JSON.stringify(warnings.mock.calls);
+      expect(logged).toContain("email.provider_error");
+      expect(logged).not.toContain("anna.ivanova@example.com");
+      expect(logged).not.toMatch(/900\D*000\D*00\D*01/);
+    } finally {
+      warnings.mockRestore();
+    }
+  });
+
   it("leaves a rate limit to the queue: no immediate retry", async () => {
     const fake = service();
     fake.fail("rate-limit");
@@ -127,8 +179,10 @@ describe("Cloudflare Email Service adapter", () => {
     await expect(adapter(fake).send("not an address", "Тест", "Тест", key("bad"))).rejects.toBeInstanceOf(EmailRejected);
     expect(fake.calls()).toBe(0);
     expect(() => adapter(fake, { from: "Кабинет" })).toThrow(/EMAIL_FROM/);
-    expect(() => emailFor({ EMAIL_PROVIDER: "cloudflare", EMAIL_FROM: FROM }, db())).toThrow(/send_email binding EMAIL/);
-    expect(() => emailFor({ EMAIL_PROVIDER: "postmark" }, db())).toThrow(/Unknown EMAIL_PROVIDER/);
+    expect(() => emailFor({ EMAIL_PROVIDER: "cloudflare", EMAIL_FROM: FROM }, db())).toThrow(
+      expect.objectContaining({ status: 503, slug: "not_configured" }),
+    );
+    expect(() => emailFor({ EMAIL_PROVIDER: "postmark" }, db())).toThrow(expect.objectContaining({ status: 503, slug: "not_configured" }));
   });
 
   it("marks a notification email with List-Unsubscribe when it comes through the queue, and a code email without", async () => {

@@ -254,7 +254,7 @@ describe("cron metrics", () => {
 });
 
 describe("/healthz", () => {
-  const names = ["DB", ...SHARDS, "FILES", "NOTIFICATIONS", "BILLING", "REPORTS", "CHAT_ROOMS", "ASSETS"];
+  const names = ["DB", ...SHARDS, "FILES", "NOTIFICATIONS", "BILLING", "REPORTS", "CHAT_ROOMS", "ASSETS", "config"];
 
   it("answers 200 with every binding's check, and no secret or data", async () => {
     const res = await fetchWith({}, "http://kabinet.localhost/healthz");
@@ -267,6 +267,19 @@ describe("/healthz", () => {
     const text = JSON.stringify(body);
     for (const secret of [env.ACQUIRER_WEBHOOK_SECRET, env.OPERATOR_TOKEN, env.REPORT_LINK_SECRET, env.VAPID_PRIVATE_JWK])
       expect(text).not.toContain(secret);
+  });
+
+  it("answers 503 naming the configuration when it is unusable (sign-in and payments closed), with the names of what is wrong and no value", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    // Outside DEV_MODE with wrangler.toml's development values and the sandbox acquirer: every binding answers.
+    const res = await fetchWith({ DEV_MODE: "false", VAPID_PRIVATE_JWK: undefined }, "http://kabinet.localhost/healthz");
+    expect(res.status).toBe(503);
+    const body = await json<{ failing: string[]; checks: Record<string, { ok: boolean; error?: string; names?: string[] }> }>(res);
+    expect(body.failing).toEqual(["config"]);
+    expect(body.checks.config).toMatchObject({ ok: false, error: "unusable" });
+    expect(body.checks.config?.names).toEqual(expect.arrayContaining(["ALTCHA_HMAC_KEY", "VAPID_PRIVATE_JWK", "ACQUIRER"]));
+    for (const secret of [env.ALTCHA_HMAC_KEY, env.ACQUIRER_WEBHOOK_SECRET, env.OPERATOR_TOKEN])
+      expect(JSON.stringify(body)).not.toContain(secret);
   });
 
   it("answers 503 naming a failing shard, a hung bucket and a missing queue, in the request's language", async () => {

@@ -34,7 +34,15 @@ async function fetchWith(vars: Vars, sub: string | null, path: string, init: Req
 const production = (vars: Vars = {}) => ({ DEV_MODE: "false", ...vars });
 
 /** The real providers an environment names (wrangler.toml's [env.*.vars]). */
-const PROVIDERS = { ACQUIRER: "yookassa", SMS_PROVIDER: "smsc", EMAIL_PROVIDER: "cloudflare" };
+const PROVIDERS = {
+  ACQUIRER: "yookassa",
+  YOOKASSA_MODE: "live",
+  SMS_PROVIDER: "smsc",
+  SMS_SENDER: "Kabinet",
+  EMAIL_PROVIDER: "cloudflare",
+  EMAIL_FROM: "Личный кабинет <noreply@mail.kabinet.example.ru>",
+  EMAIL: { send: () => Promise.resolve({ messageId: "<m@mail.kabinet.example.ru>" }) },
+};
 
 async function expectNotFound(res: Response) {
   expect(res.status).toBe(404);
@@ -184,6 +192,62 @@ describe("outside DEV_MODE a missing or development secret closes the money and 
     expect((await fetchWith(vars, "msk", "/api/v1/region")).status).toBe(200);
     expect((await fetchWith(vars, null, "/api/v1/regions")).status).toBe(200);
     expect((await fetchWith(vars, "msk", "/")).status).toBe(200);
+  });
+
+  it("keeps the acquirer's notification URL open while only something else (push) is misconfigured: paid money is still credited", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    vi.spyOn(console, "warn").mockImplementation(() => {});
+    const notification = { method: "POST", headers: { "content-type": "application/json" }, body: "{}" };
+    const noPush = production({ ...PROVIDERS, ...realSecrets, VAPID_PRIVATE_JWK: undefined });
+    expect((await fetchWith(noPush, "msk", "/api/v1/auth/login", loginBody())).status).toBe(503);
+    // The notification reaches the acquirer's check (a body naming no payment is refused by it, 401), not a 503.
+    expect((await fetchWith(noPush, null, "/webhooks/acquirer", notification)).status).toBe(401);
+    // The acquirer's own secrets wrong: the URL is closed.
+    for (const broken of [
+      { YOOKASSA_SECRET_KEY: undefined },
+      { YOOKASSA_SHOP_ID: "" },
+      { ACQUIRER_WEBHOOK_SECRET: "dev-only-webhook-secret-long-enough" },
+    ]) {
+      const res = await fetchWith(production({ ...PROVIDERS, ...realSecrets, ...broken }), null, "/webhooks/acquirer", notification);
+      expect(res.status, JSON.stringify(broken)).toBe(503);
+      expect((await json(res)).type).toBe("urn:kabinet:problem:not-configured");
+    }
+  });
+
+  it("refuses a ЮKassa test shop's key (test_…) where YOOKASSA_MODE is live, and accepts it on a test (staging) shop", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const testKey = { YOOKASSA_SECRET_KEY: `test_${"k".repeat(40)}` };
+    const live = await fetchWith(production({ ...PROVIDERS, ...realSecrets, ...testKey }), "msk", "/api/v1/auth/login", loginBody());
+    expect(live.status).toBe(503);
+    expect((await json(live)).type).toBe("urn:kabinet:problem:not-configured");
+    const staging = production({ ...PROVIDERS, ...realSecrets, ...testKey, YOOKASSA_MODE: "test" });
+    expect((await fetchWith(staging, "msk", "/api/v1/auth/login", loginBody())).status).toBe(401);
+  });
+
+  it("refuses a provider it does not know or one missing its sender or binding: 503 problem, not a 500", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    for (const broken of [
+      { ACQUIRER: "yookasa" },
+      { SMS_PROVIDER: "smsc.ru" },
+      { EMAIL_PROVIDER: "sendgrid" },
+      { SMS_SENDER: undefined },
+      { EMAIL_FROM: "" },
+      { EMAIL: undefined },
+    ]) {
+      const vars = production({ ...PROVIDERS, ...realSecrets, ...broken });
+      const res = await fetchWith(vars, "msk", "/api/v1/auth/login", loginBody());
+      expect(res.status, JSON.stringify(broken)).toBe(503);
+      expect((await json(res)).type, JSON.stringify(broken)).toBe("urn:kabinet:problem:not-configured");
+    }
+    // In DEV_MODE nothing closes the routes, and a mistyped acquirer is still a 503 problem when a payment needs it.
+    const cookie = await login("petr");
+    const pay = await fetchWith({ ACQUIRER: "yookasa" }, "msk", `/api/v1/accounts/${makeAccountNo("50400000006")}/payments`, {
+      method: "POST",
+      headers: { ...SAME_ORIGIN, cookie, "idempotency-key": crypto.randomUUID() },
+      body: JSON.stringify({ amountKop: 10_000 }),
+    });
+    expect(pay.status).toBe(503);
+    expect((await json(pay)).type).toBe("urn:kabinet:problem:not-configured");
   });
 
   it("refuses the sandbox acquirer outside DEV_MODE: it would credit any test card", async () => {

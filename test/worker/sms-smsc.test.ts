@@ -166,7 +166,7 @@ describe("SMSC.ru adapter", () => {
     expect(() => adapter(fake, { sender: "Кабинет" })).toThrow(/SMS_SENDER/);
     expect(() => adapter(fake, { sender: "KabinetTelecom" })).toThrow(/SMS_SENDER/);
     expect(() => adapter(fake, { password: undefined })).toThrow(/SMSC_API_KEY/);
-    expect(() => smsFor({ SMS_PROVIDER: "smsx" }, db())).toThrow(/Unknown SMS_PROVIDER/);
+    expect(() => smsFor({ SMS_PROVIDER: "smsx" }, db())).toThrow(expect.objectContaining({ status: 503, slug: "not_configured" }));
   });
 
   it("retries after a 5xx and sends once", async () => {

@@ -1,8 +1,13 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { yookassaAcquirer } from "../../worker/adapters/payments/yookassa";
-import { autopayTick } from "../../worker/features/payments/autopay.service";
+import { cards, subscribers } from "../../worker/db/schema/global";
+import { autopay, payments } from "../../worker/db/schema/region";
+import { balanceOf } from "../../worker/features/billing/billing.service";
+import { AUTOPAY, autopayTick } from "../../worker/features/payments/autopay.service";
+import { applyAcquirerPayment } from "../../worker/features/payments/payments.service";
 import worker from "../../worker/index";
 import { createDataAccess } from "../../worker/platform/db";
 import { AppError } from "../../worker/platform/errors";
@@ -318,6 +323,66 @@ describe("ЮKassa: retries, idempotence and errors", () => {
   });
 });
 
+describe("ЮKassa: what is logged", () => {
+  it("keeps the payer's email and phone out of the log when ЮKassa's error text quotes them", async () => {
+    const quoting = async () =>
+      new Response(
+        JSON.stringify({
+          type: "error",
+          id: "e1",
+          code: "invalid_request",
+          parameter: "receipt.customer",
+          description: "Invalid customer: petr.smirnov@example.com, phone +7 (900) 000-00-02",
+        }),
+        { status: 400, headers: { "content-type": "application/json" } },
+      );
+    const acq = yookassaAcquirer({ shopId: fake.shopId, secretKey: fake.secretKey, fetch: quoting, sleep: () => Promise.resolve() });
+    const warnings = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      expect((await thrown(acq.createPayment(card()))).status).toBe(503);
+      const logged = JSON.stringify(warnings.mock.calls);
+      expect(logged).toContain("yookassa.error");
+      expect(logged).toContain("receipt.customer");
+      expect(logged).not.toContain("petr.smirnov@example.com");
+      expect(logged).not.toMatch(/900\D*000\D*00\D*02/);
+    } finally {
+      warnings.mockRestore();
+    }
+  });
+});
+
+describe("ЮKassa: a live shop", () => {
+  const live = () =>
+    yookassaAcquirer({ shopId: fake.shopId, secretKey: fake.secretKey, fetch: fake.fetch, sleep: () => Promise.resolve(), live: true });
+
+  it("takes no test payment (test: true) for money: not read as paid, not charged as autopay, its notification credits nothing", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const started = await acquirer().createPayment(card({ saveCard: true }));
+      fake.pay(started.id);
+      expect(await acquirer().getPayment(started.id)).toMatchObject({ status: "succeeded" });
+      expect(await live().getPayment(started.id)).toBeNull();
+      const event = await live().verifyWebhook(fake.notification("payment.succeeded", started.id), undefined);
+      expect(event?.object.metadata).toEqual({ paymentId: "", accountNo: "" });
+      const token = fake.payments.get(started.id)?.payment_method?.id ?? "";
+      const e = await thrown(
+        live().chargeSavedCard({
+          token,
+          amountKop: 30_000,
+          description: "Автоплатёж",
+          metadata: meta(),
+          idempotenceKey: crypto.randomUUID(),
+          customer: payer,
+        }),
+      );
+      expect(e.status).toBe(503);
+      expect(JSON.stringify(errors.mock.calls)).toContain("yookassa.test_payment_in_live_mode");
+    } finally {
+      errors.mockRestore();
+    }
+  });
+});
+
 // ── Through the Worker: the top-up API and the notification URL with ACQUIRER = "yookassa" ──
 
 type Payment = { id: string; status: string; failureCode: string | null };
@@ -428,7 +493,8 @@ describe("ЮKassa through the Worker", () => {
     // Someone who knows the URL posts what ЮKassa would send for a paid payment.
     const forged = JSON.parse(fake.notification("payment.succeeded", ykId));
     forged.object = { ...forged.object, status: "succeeded", paid: true };
-    expect((await notify(JSON.stringify(forged))).status).toBe(200);
+    // ЮKassa says pending: the claim is not applied, and a 503 would make the real sender try again later.
+    expect((await notify(JSON.stringify(forged))).status).toBe(503);
     expect((await seen(cookie, payment.id)).status).toBe("pending");
     expect(await balance(cookie)).toBe(before);
     expect(await credits(payment.id, "payment")).toEqual({ n: 0, sumKop: 0 });
@@ -554,6 +620,70 @@ describe("ЮKassa through the Worker", () => {
     expect(await credits(payment.id, "payment")).toEqual({ n: 1, sumKop: 20_000 });
   });
 
+  it("answers 503 to a payment.succeeded that ЮKassa's API does not confirm yet, so ЮKassa delivers it again; then credits once", async () => {
+    const cookie = await login();
+    const { payment } = await json<{ payment: Payment }>(await topUp(cookie, 15_000));
+    const ykId = acquirerIdOf(payment.id);
+    const warnings = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const early = await deliver("payment.succeeded", ykId);
+      expect(early.status).toBe(503);
+      expect(early.headers.get("content-type")).toContain("application/problem+json");
+    } finally {
+      warnings.mockRestore();
+    }
+    expect(await credits(payment.id, "payment")).toEqual({ n: 0, sumKop: 0 });
+    fake.pay(ykId);
+    expect((await deliver("payment.succeeded", ykId)).status).toBe(200);
+    expect(await credits(payment.id, "payment")).toEqual({ n: 1, sumKop: 15_000 });
+  });
+
+  it("sends no receipt of its own when ЮKassa registers the 54-ФЗ one: the payment's page has its details without fiscal data", async () => {
+    const cookie = await login();
+    const { payment } = await json<{ payment: Payment }>(await topUp(cookie, 13_300));
+    const ykId = acquirerIdOf(payment.id);
+    expect(fake.payments.get(ykId)?.request).toHaveProperty("receipt");
+    fake.pay(ykId);
+    const told: { channel: string; subject?: string }[] = [];
+    const seenByYk = await yookassaAcquirer({ shopId: fake.shopId, secretKey: fake.secretKey, fetch: fake.fetch }).getPayment(ykId);
+    if (!seenByYk) throw new Error("ЮKassa does not know the payment");
+    const spy = async (m: { channel: string; subject?: string }) => {
+      told.push(m);
+    };
+    expect(await applyAcquirerPayment(createDataAccess(env), spy, seenByYk, "sync")).toBe("applied");
+    expect(told.map((m) => m.channel)).toContain("event");
+    expect(told.filter((m) => m.channel === "email")).toEqual([]);
+    const res = await ykWorker("msk", `/api/v1/accounts/${PETR_KZN}/payments/${payment.id}/receipt`, { headers: { cookie } });
+    expect(res.status).toBe(200);
+    const info = await json<{ totalKop: number; fiscal: unknown }>(res);
+    expect(info.totalKop).toBe(13_300);
+    expect(info.fiscal).toBeNull();
+  });
+
+  it("credits a paid payment whose notification never came at the next hourly tick, once; a payment of the last minutes is left alone", {
+    timeout: 30_000,
+  }, async () => {
+    const cookie = await login();
+    const { payment } = await json<{ payment: Payment }>(await topUp(cookie, 12_300));
+    const ykId = acquirerIdOf(payment.id);
+    fake.pay(ykId);
+    const hourly = async (at: Date) => {
+      const ctx = createExecutionContext();
+      await worker.scheduled(createScheduledController({ cron: "0 * * * *", scheduledTime: at.getTime() }), ykEnv, ctx);
+      await waitOnExecutionContext(ctx);
+    };
+    const gets = () => fake.log.filter((l) => l.method === "GET" && l.path === `/payments/${ykId}`).length;
+    const asked = gets();
+    await hourly(new Date(Date.now() + 60_000));
+    expect(gets()).toBe(asked);
+    expect(await credits(payment.id, "payment")).toEqual({ n: 0, sumKop: 0 });
+    await hourly(new Date(Date.now() + 20 * 60_000));
+    expect(await credits(payment.id, "payment")).toEqual({ n: 1, sumKop: 12_300 });
+    expect((await seen(cookie, payment.id)).status).toBe("succeeded");
+    await hourly(new Date(Date.now() + 80 * 60_000));
+    expect(await credits(payment.id, "payment")).toEqual({ n: 1, sumKop: 12_300 });
+  });
+
   it("saves the card of a paid top-up and charges it by payment_method_id for autopay, with the payer's receipt", {
     timeout: 30_000,
   }, async () => {
@@ -638,5 +768,140 @@ describe("ЮKassa through the Worker", () => {
     } finally {
       errors.mockRestore();
     }
+  });
+});
+
+// ── Autopay against ЮKassa: a charge it leaves pending, and an outage ──
+
+describe("ЮKassa: autopay that does not get a final answer at once", () => {
+  const token = () => `pm-${crypto.randomUUID()}`;
+  const data = () => createDataAccess(env);
+  const tick = (at: Date, acq: ReturnType<typeof acquirer> = acquirer()) => autopayTick(data(), acq, notifier(env), at);
+
+  /** Petr's saved card (known to the fake) and an autopay of `amountKop` whose charge is due at `due`. */
+  async function dueAutopay(pm: string, due: Date, amountKop = 30_000, monthlyLimitKop = 100_000) {
+    const d = data();
+    const petr = await d.global.select({ id: subscribers.id }).from(subscribers).where(eq(subscribers.login, "petr")).get();
+    if (!petr) throw new Error("no petr");
+    const cardId = crypto.randomUUID();
+    await d.global.insert(cards).values({
+      id: cardId,
+      subscriberId: petr.id,
+      token: pm,
+      brand: "mir",
+      last4: "0042",
+      expMonth: 12,
+      expYear: 2030,
+      createdAt: due,
+    });
+    const shard = await d.shardForAccount(PETR_KZN);
+    if (!shard) throw new Error("no shard");
+    const row = {
+      subscriberId: petr.id,
+      cardId,
+      mode: "monthly" as const,
+      thresholdKop: null,
+      dayOfMonth: 5,
+      amountKop,
+      monthlyLimitKop,
+      status: "active" as const,
+      cycle: `test-${crypto.randomUUID().slice(0, 8)}`,
+      noticeAt: new Date(due.getTime() - AUTOPAY.monthlyLeadMs),
+      chargeAfter: due,
+      attempts: 0,
+      lastResult: null,
+      updatedAt: due,
+    };
+    await shard.db
+      .insert(autopay)
+      .values({ accountNo: PETR_KZN, ...row })
+      .onConflictDoUpdate({ target: autopay.accountNo, set: row });
+    return { db: shard.db, cycle: row.cycle };
+  }
+  const chargesOf = (pm: string) => [...fake.payments.values()].filter((p) => p.request.payment_method_id === pm);
+  async function balanceKop() {
+    const shard = await data().shardForAccount(PETR_KZN);
+    if (!shard) throw new Error("no shard");
+    return balanceOf(shard.db, PETR_KZN);
+  }
+  afterEach(async () => {
+    const shard = await data().shardForAccount(PETR_KZN);
+    await shard?.db.update(autopay).set({ status: "stopped", cycle: null, chargeAfter: null }).where(eq(autopay.accountNo, PETR_KZN));
+  });
+
+  it("charges the card once when ЮKassa answers pending: later ticks ask about that charge instead of charging again", async () => {
+    const pm = token();
+    fake.savedMethods.set(pm, {
+      card: { first6: "220000", last4: "0042", expiry_month: "12", expiry_year: "2030", card_type: "Mir" },
+      pending: true,
+    });
+    const t0 = new Date();
+    await dueAutopay(pm, t0);
+    const before = await balanceKop();
+    expect((await tick(t0)).charged).toBe(0);
+    expect(chargesOf(pm)).toHaveLength(1);
+    // Six hours and more pass, ЮKassa still says pending: no second charge.
+    for (const h of [6, 7, 13]) await tick(new Date(t0.getTime() + h * 3600_000 + 60_000));
+    expect(chargesOf(pm)).toHaveLength(1);
+    expect(await balanceKop()).toBe(before);
+    // ЮKassa settles it; the next tick credits it, once, and the cycle is done.
+    fake.pay(chargesOf(pm)[0]?.id ?? "");
+    expect((await tick(new Date(t0.getTime() + 15 * 3600_000))).charged).toBe(1);
+    for (const h of [20, 27]) await tick(new Date(t0.getTime() + h * 3600_000));
+    expect(chargesOf(pm)).toHaveLength(1);
+    expect(await balanceKop()).toBe(before + 30_000);
+  });
+
+  it("survives an outage of ЮKassa during the charge: the tick goes on, and the next one tries again with the same key, charging once", async () => {
+    const pm = token();
+    fake.savedMethods.set(pm, { card: { first6: "220000", last4: "0042", expiry_month: "12", expiry_year: "2030", card_type: "Mir" } });
+    const t0 = new Date();
+    await dueAutopay(pm, t0);
+    const before = await balanceKop();
+    const warnings = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      // ЮKassa takes the charge but every answer is lost (500 after the work, three times: the client's attempts).
+      fake.fail("500-after", "500-after", "500-after");
+      await expect(tick(t0)).resolves.toMatchObject({ charged: 0 });
+      expect(chargesOf(pm)).toHaveLength(1);
+      const logged = JSON.stringify([...warnings.mock.calls, ...errors.mock.calls]);
+      expect(logged).toContain("autopay.charge_unavailable");
+      expect(logged).not.toContain(PETR_KZN);
+      expect(logged).not.toContain(pm);
+    } finally {
+      warnings.mockRestore();
+      errors.mockRestore();
+    }
+    const keys = fake.log.filter((l) => l.method === "POST" && l.path === "/payments").map((l) => l.key);
+    expect((await tick(new Date(t0.getTime() + AUTOPAY.retryMs + 60_000))).charged).toBe(1);
+    const after = fake.log.filter((l) => l.method === "POST" && l.path === "/payments").map((l) => l.key);
+    expect(new Set(after)).toEqual(new Set(keys));
+    expect(chargesOf(pm)).toHaveLength(1);
+    expect(await balanceKop()).toBe(before + 30_000);
+  });
+
+  it("counts a charge still pending in the month's limit", async () => {
+    const pm = token();
+    fake.savedMethods.set(pm, { card: { first6: "220000", last4: "0042", expiry_month: "12", expiry_year: "2030", card_type: "Mir" } });
+    const t0 = new Date();
+    const { db } = await dueAutopay(pm, t0, 30_000, 50_000);
+    // An earlier autopay charge of this month that ЮKassa has not settled yet.
+    const petr = await db.select({ s: autopay.subscriberId }).from(autopay).where(eq(autopay.accountNo, PETR_KZN)).get();
+    await db.insert(payments).values({
+      id: crypto.randomUUID(),
+      accountNo: PETR_KZN,
+      payerId: petr?.s ?? "",
+      idempotencyKey: `autopay:earlier:${crypto.randomUUID()}`,
+      requestHash: "x",
+      purpose: "autopay",
+      amountKop: 30_000,
+      status: "pending",
+      createdAt: t0,
+      updatedAt: t0,
+    });
+    await tick(t0);
+    expect(chargesOf(pm)).toHaveLength(0);
+    expect((await db.select().from(autopay).where(eq(autopay.accountNo, PETR_KZN)).get())?.lastResult).toMatch(/^limit:/);
   });
 });

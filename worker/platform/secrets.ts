@@ -126,7 +126,8 @@ export const OPTIONAL_SECRETS: readonly Omit<SecretSpec, "minLength" | "neededWh
   },
 ];
 
-export type SecretProblem = { name: string; problem: "missing" | "development" | "too_short" };
+/** `unknown`: a provider variable naming no adapter there is (a typo would otherwise be a 500 at first use). */
+export type SecretProblem = { name: string; problem: "missing" | "development" | "too_short" | "unknown" };
 
 /** True only where development helpers may exist (local runs and tests): `DEV_MODE = "true"`. */
 export const isDevMode = (vars: { readonly DEV_MODE?: unknown }) => vars.DEV_MODE === "true";
@@ -141,6 +142,9 @@ export function secretProblems(env: object): SecretProblem[] {
     if (typeof value !== "string" || value.trim() === "") problems.push({ name: spec.name, problem: "missing" });
     else if (/dev-only/i.test(value)) problems.push({ name: spec.name, problem: "development" });
     else if (value.length < spec.minLength) problems.push({ name: spec.name, problem: "too_short" });
+    // A live shop with a test shop's key would take test payments, which are no money (ЮKassa: `test_…` keys).
+    else if (spec.name === "YOOKASSA_SECRET_KEY" && vars.YOOKASSA_MODE === "live" && value.startsWith("test_"))
+      problems.push({ name: spec.name, problem: "development" });
   }
   return problems;
 }

@@ -306,6 +306,7 @@ export class FakeYooKassa {
       test: true,
       refundable: false,
       metadata: (b.metadata as Record<string, string>) ?? {},
+      receipt_registration: "pending" as const,
       request: b,
     };
     if (b.payment_method_id !== undefined) {

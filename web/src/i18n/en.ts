@@ -214,6 +214,8 @@ export const en: Dict & MoreDict = {
   "receipt.total": "Total",
   "receipt.fiscal": "Fiscal data",
   "receipt.emailed": "The receipt was also sent to your email.",
+  "receipt.infoTitle": "Payment details",
+  "receipt.byAcquirer": "The fiscal receipt for this payment comes from the payment service, to your email or phone.",
   "autopay.title": "Autopay",
   "autopay.explain": "Tops the account up from a saved card. You are told before every charge and can stop it any time.",
   "autopay.onThreshold": "On: {amount} when the balance is below {threshold}.",

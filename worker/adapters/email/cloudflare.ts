@@ -1,6 +1,6 @@
 import { sha256Hex } from "../../platform/crypto";
 import type { GlobalDb } from "../../platform/db";
-import { log } from "../../platform/log";
+import { log, maskPersonal } from "../../platform/log";
 import { claimMessage, releaseMessage, settleMessage } from "../provider-messages";
 import { EmailRejected, type EmailSender, EmailUnavailable } from "./index";
 import { buildMime, parseMailbox } from "./mime";
@@ -73,13 +73,13 @@ export function cloudflareEmail(db: GlobalDb, cfg: CloudflareEmailConfig, now: (
         date: now(),
         listUnsubscribe: options?.listUnsubscribe,
       });
-      for (let attempt = 1; ; attempt++) {
+      let result: { messageId: string } | undefined;
+      for (let attempt = 1; !result; attempt++) {
         try {
-          const result = await withTimeout(cfg.transport(from.address, to, raw), cfg.timeoutMs);
-          await settleMessage(db, claim.row.id, { status: "accepted", providerId: result.messageId || messageId }, now());
-          return true;
+          result = await withTimeout(cfg.transport(from.address, to, raw), cfg.timeoutMs);
         } catch (err) {
-          const detail = err instanceof Error ? err.message.slice(0, 120) : "error";
+          // The service's text can quote the recipient's address: masked.
+          const detail = err instanceof Error ? maskPersonal(err.message, 120) : "error";
           if (!transient(err) || attempt >= cfg.tries) {
             // Not taken: a wrong sender domain, a rate limit, a service down for longer. The queue tries again later.
             log("warn", "email.provider_error", { provider: "cloudflare", detail, attempts: attempt });
@@ -89,6 +89,14 @@ export function cloudflareEmail(db: GlobalDb, cfg: CloudflareEmailConfig, now: (
           await sleep(cfg.backoffMs * 2 ** (attempt - 1));
         }
       }
+      // The service took the message: a failure to record it is not a failed send (resending would send it twice).
+      // The claim stays "sending", so a retry of the same key within its claim finds it busy rather than sending again.
+      try {
+        await settleMessage(db, claim.row.id, { status: "accepted", providerId: result.messageId || messageId }, now());
+      } catch (err) {
+        log("error", "email.settle_failed", { provider: "cloudflare", error: err instanceof Error ? err.name : "unknown" });
+      }
+      return true;
     },
   };
 }

@@ -1,5 +1,7 @@
 import { EmailMessage } from "cloudflare:email";
 import type { GlobalDb } from "../../platform/db";
+import { AppError } from "../../platform/errors";
+import { log } from "../../platform/log";
 import { CLOUDFLARE_EMAIL_DEFAULTS, cloudflareEmail } from "./cloudflare";
 import { type EmailSender, localEmail } from "./index";
 
@@ -22,12 +24,16 @@ export function emailFor(bindings: object, db: GlobalDb): EmailSender {
   if (provider === "local") return localEmail(db);
   if (provider === "cloudflare") {
     const binding = env.EMAIL;
-    if (!binding) throw new Error("EMAIL_PROVIDER=cloudflare needs the send_email binding EMAIL");
+    if (!binding) {
+      log("error", "config.missing_binding", { binding: "EMAIL" });
+      throw new AppError(503, "not_configured", {}, [], { "retry-after": "300" });
+    }
     return cloudflareEmail(db, {
       ...CLOUDFLARE_EMAIL_DEFAULTS,
       from: env.EMAIL_FROM ?? "",
       transport: (from, to, raw) => binding.send(new EmailMessage(from, to, raw)),
     });
   }
-  throw new Error(`Unknown EMAIL_PROVIDER "${provider}"`);
+  log("error", "config.unknown_provider", { variable: "EMAIL_PROVIDER" });
+  throw new AppError(503, "not_configured", {}, [], { "retry-after": "300" });
 }

@@ -41,6 +41,8 @@ export interface AcquirerPayment {
   metadata: { paymentId: string; accountNo: string };
   card?: AcquirerCard;
   failureCode?: string;
+  /** The acquirer registers the 54-ФЗ receipt itself (ЮKassa's «Чеки от ЮKassa») and sends it to the payer. */
+  receiptByAcquirer?: boolean;
 }
 
 export interface WebhookEvent {
@@ -75,6 +77,7 @@ export const WebhookEventShape = z.object({
       })
       .optional(),
     failureCode: z.string().max(100).optional(),
+    receiptByAcquirer: z.boolean().optional(),
   }),
 }) satisfies z.ZodType<WebhookEvent>;
 

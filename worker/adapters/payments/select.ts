@@ -1,3 +1,5 @@
+import { AppError } from "../../platform/errors";
+import { log } from "../../platform/log";
 import type { Acquirer, PaymentMethod } from "./index";
 import { sandboxAcquirer } from "./sandbox";
 import { yookassaFromEnv } from "./yookassa";
@@ -17,7 +19,8 @@ type MethodsVar = { ACQUIRER_METHODS?: string };
 export function acquirerFor(env: Env, origin: string): Acquirer {
   if (env.ACQUIRER === "sandbox") return restrict(sandboxAcquirer(env, origin), (env as Env & MethodsVar).ACQUIRER_METHODS);
   if (env.ACQUIRER === "yookassa") return restrict(yookassaFromEnv(env), (env as Env & MethodsVar).ACQUIRER_METHODS);
-  throw new Error(`Unknown ACQUIRER "${env.ACQUIRER}"`);
+  log("error", "config.unknown_provider", { variable: "ACQUIRER" });
+  throw new AppError(503, "not_configured", {}, [], { "retry-after": "300" });
 }
 
 function restrict(acquirer: Acquirer, allowed: string | undefined): Acquirer {

@@ -81,6 +81,8 @@ export interface YkPayment {
   captured_at?: string;
   expires_at?: string;
   test: boolean;
+  /** Present when the shop sends receipts through ЮKassa («Чеки от ЮKassa»): the receipt's registration. */
+  receipt_registration?: "pending" | "succeeded" | "canceled";
   refunded_amount?: YkAmount;
   refundable: boolean;
   metadata?: Record<string, string>;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AppError } from "../../platform/errors";
-import { log } from "../../platform/log";
+import { log, maskPersonal } from "../../platform/log";
 import type { Acquirer, AcquirerCard, AcquirerPayment, Confirmation, PaymentMethod, ReceiptCustomer, WebhookEvent } from "./index";
 import {
   kopToValue,
@@ -22,6 +22,8 @@ declare global {
     YOOKASSA_SHOP_ID?: string;
     /** ЮKassa's secret key (`live_…`, `test_…`), issued and rotated in ЮKassa's dashboard. */
     YOOKASSA_SECRET_KEY?: string;
+    /** "live" (production: a `test_` key and test payments are refused) or "test" (staging's test shop); a var. */
+    YOOKASSA_MODE?: string;
   }
 }
 
@@ -132,6 +134,7 @@ export function toAcquirerPayment(yk: YkPayment, fallbackMethod: PaymentMethod =
     metadata: { paymentId: yk.metadata?.paymentId ?? "", accountNo: yk.metadata?.accountNo ?? "" },
     ...(card ? { card } : {}),
     ...(status === "canceled" ? { failureCode: failureCodeOf(yk.cancellation_details?.reason, method) } : {}),
+    ...(yk.receipt_registration ? { receiptByAcquirer: true } : {}),
   };
 }
 
@@ -180,15 +183,23 @@ function unavailable(e: unknown, op: string): never {
       status: e.status,
       code: e.code,
       parameter: e.parameter ?? null,
-      description: e.description.slice(0, 200),
+      // ЮKassa's text can quote the receipt's customer (an email, a phone): masked.
+      description: maskPersonal(e.description),
     });
     throw new AppError(503, "acquirer_unavailable", {}, [], { "retry-after": "30" });
   }
   throw e;
 }
 
-export function yookassaAcquirer(config: YooKassaApiConfig | { api: YooKassaApi }): YooKassaAcquirer {
+export function yookassaAcquirer(config: (YooKassaApiConfig | { api: YooKassaApi }) & { live?: boolean }): YooKassaAcquirer {
   const api = "api" in config ? config.api : yookassaApi(config);
+
+  /** A test shop's payment (`test: true`) seen by a live shop: the keys are mixed up, and it is no money. */
+  const testInLive = (yk: YkPayment) => {
+    if (!config.live || !yk.test) return false;
+    log("error", "yookassa.test_payment_in_live_mode", {});
+    return true;
+  };
 
   const receiptOf = (p: { amountKop: number; description: string; customer?: ReceiptCustomer }) => {
     if (p.customer?.email || p.customer?.phone) return { receipt: buildYooKassaReceipt(p, p.customer) };
@@ -250,8 +261,10 @@ export function yookassaAcquirer(config: YooKassaApiConfig | { api: YooKassaApi 
           },
           p.idempotenceKey,
         );
+        if (testInLive(yk)) throw new AppError(503, "acquirer_unavailable", {}, [], { "retry-after": "30" });
         return toAcquirerPayment(await settled(yk), "card");
       } catch (e) {
+        if (e instanceof AppError) throw e;
         // A saved method ЮKassa no longer knows is a decline of this charge (the payer links a card again), not an outage.
         if (e instanceof YooKassaError && e.status === 400 && e.parameter === "payment_method_id")
           return {
@@ -270,7 +283,9 @@ export function yookassaAcquirer(config: YooKassaApiConfig | { api: YooKassaApi 
     async getPayment(id) {
       if (!YK_ID.test(id)) return null;
       try {
-        return toAcquirerPayment(await settled(await api.getPayment(id)));
+        const yk = await api.getPayment(id);
+        if (testInLive(yk)) return null;
+        return toAcquirerPayment(await settled(yk));
       } catch (e) {
         if (!(e instanceof YooKassaError)) throw e;
         if (e.status !== 404)
@@ -308,6 +323,14 @@ export function yookassaAcquirer(config: YooKassaApiConfig | { api: YooKassaApi 
         unavailable(e, "notification_reread");
       }
       const object = toAcquirerPayment(yk);
+      // A test payment names no payment of a live shop: applied as foreign, it credits nothing (and is answered 200).
+      if (testInLive(yk)) object.metadata = { paymentId: "", accountNo: "" };
+      // Every event ЮKassa notifies is final; an API that still says pending lags behind it. A 503 makes ЮKassa
+      // deliver the notification again later (a 200 would end its retries with nothing applied).
+      if (object.status === "pending" || object.status === "waiting_for_3ds") {
+        log("warn", "yookassa.notification_not_final_yet", { event: claim.event });
+        throw new AppError(503, "acquirer_unavailable", {}, [], { "retry-after": "60" });
+      }
       if (claim.event !== EVENT_OF_STATUS[object.status])
         log("warn", "yookassa.notification_disagrees", { event: claim.event, status: object.status });
       return { id: `yk:${object.id}:${object.status}`, type: EVENT_OF_STATUS[object.status], createdAt: now.toISOString(), object };
@@ -340,5 +363,5 @@ export function yookassaFromEnv(env: Env): YooKassaAcquirer {
     log("error", "yookassa.missing_secret", { secret: !shopId ? "YOOKASSA_SHOP_ID" : "YOOKASSA_SECRET_KEY" });
     throw new AppError(503, "acquirer_unavailable", {}, [], { "retry-after": "30" });
   }
-  return yookassaAcquirer({ shopId, secretKey });
+  return yookassaAcquirer({ shopId, secretKey, live: env.YOOKASSA_MODE === "live" });
 }

@@ -1,4 +1,6 @@
 import type { GlobalDb } from "../../platform/db";
+import { AppError } from "../../platform/errors";
+import { log } from "../../platform/log";
 import { localSms, type SmsSender } from "./index";
 import { SMSC_DEFAULTS, smscSms } from "./smsc";
 
@@ -37,5 +39,6 @@ export function smsFor(bindings: object, db: GlobalDb, fetcher: typeof fetch = f
       baseUrl: env.SMSC_BASE_URL || SMSC_DEFAULTS.baseUrl,
       fetch: fetcher,
     });
-  throw new Error(`Unknown SMS_PROVIDER "${provider}"`);
+  log("error", "config.unknown_provider", { variable: "SMS_PROVIDER" });
+  throw new AppError(503, "not_configured", {}, [], { "retry-after": "300" });
 }

@@ -148,6 +148,8 @@ export const payments = sqliteTable(
     uniqueIndex("payments_idempotency_uq").on(t.payerId, t.idempotencyKey),
     uniqueIndex("payments_acquirer_uq").on(t.acquirerPaymentId),
     index("payments_account_idx").on(t.accountNo, t.createdAt),
+    // The hourly sweep of payments still waiting for their result (features/payments/reconcile.service.ts).
+    index("payments_status_idx").on(t.status, t.createdAt),
   ],
 );
 

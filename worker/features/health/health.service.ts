@@ -1,4 +1,5 @@
 import { SHARDS } from "../../platform/db";
+import { unusableConfig } from "../../platform/production";
 
 /** Each check has this long; a binding that has not answered by then is failing. */
 export const CHECK_TIMEOUT_MS = 2_000;
@@ -6,7 +7,21 @@ export const CHECK_TIMEOUT_MS = 2_000;
 /** A repeated probe within this time gets the last answer: /healthz stays cheap whoever calls it how often. */
 const REUSE_MS = 5_000;
 
-export type CheckOutcome = { ok: true; ms: number } | { ok: false; ms: number; error: "timeout" | "error" | "missing" };
+export type CheckOutcome =
+  | { ok: true; ms: number }
+  | { ok: false; ms: number; error: "timeout" | "error" | "missing" }
+  /** The configuration check: the names of what is unusable (never a value). */
+  | { ok: false; ms: number; error: "unusable"; names: string[] };
+
+/**
+ * `config`: outside DEV_MODE, a missing or development secret or provider
+ * closes sign-in and payments (platform/production.ts) while every binding
+ * answers; the probe says so, by names only.
+ */
+function configCheck(env: Env): CheckOutcome {
+  const names = [...new Set(unusableConfig(env).map((p) => p.name))];
+  return names.length === 0 ? { ok: true, ms: 0 } : { ok: false, ms: 0, error: "unusable", names };
+}
 
 export interface Health {
   ok: boolean;
@@ -84,8 +99,9 @@ export function checkHealth(env: Env, now = Date.now(), timeoutMs = CHECK_TIMEOU
   const health = (async () => {
     const list = probes(env);
     const outcomes = await Promise.all(list.map(([name, probe]) => run(name, probe, env, timeoutMs)));
-    const checks = Object.fromEntries(list.map(([name], i) => [name, outcomes[i] as CheckOutcome]));
-    const failing = list.map(([name]) => name).filter((name) => !checks[name]?.ok);
+    const checks: Record<string, CheckOutcome> = Object.fromEntries(list.map(([name], i) => [name, outcomes[i] as CheckOutcome]));
+    checks.config = configCheck(env);
+    const failing = Object.keys(checks).filter((name) => !checks[name]?.ok);
     return { ok: failing.length === 0, checks, failing };
   })();
   recent.set(env, { at: now, health });

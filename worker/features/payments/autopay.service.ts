@@ -1,11 +1,12 @@
-import { and, eq, gte, sql } from "drizzle-orm";
-import type { Acquirer } from "../../adapters/payments";
+import { and, eq, gte, inArray, ne, sql } from "drizzle-orm";
+import type { Acquirer, AcquirerStatus } from "../../adapters/payments";
 import { cards } from "../../db/schema/global";
 import { accounts, autopay, payments } from "../../db/schema/region";
-import type { DataAccess } from "../../platform/db";
+import type { DataAccess, RegionDb } from "../../platform/db";
 import { SHARDS } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
+import { log } from "../../platform/log";
 import { localDay, localShort, regionTz } from "../../platform/region";
 import type { SessionInfo } from "../../platform/session";
 import { requireAccount } from "../accounts/accounts.service";
@@ -139,139 +140,212 @@ export async function autopayTick(data: DataAccess, acquirer: Acquirer, notify: 
       .where(eq(autopay.status, "active"))
       .all();
     for (const { a, region } of rows) {
-      const tz = regionTz(region);
-      const today = localDay(tz, now);
-      const card = await data.global.select().from(cards).where(eq(cards.id, a.cardId)).get();
-      const accountText = formatAccountNoPlain(a.accountNo);
-      if (!a.cycle) {
-        let cycle: string | null = null;
-        let lead = 0;
-        if (a.mode === "monthly") {
-          const tomorrow = localDay(tz, new Date(now.getTime() + 24 * 3600_000));
-          const dueTomorrow = Number(tomorrow.slice(8, 10)) === a.dayOfMonth;
-          // A payment day that came with no tick the day before (the Worker did not run, a cron invocation was
-          // missed) is caught up now, announced with the same notice: once per month, as every result names its month.
-          const missed = !dueTomorrow && Number(today.slice(8, 10)) >= (a.dayOfMonth ?? 1);
-          const month = dueTomorrow ? tomorrow.slice(0, 7) : today.slice(0, 7);
-          if ((dueTomorrow || missed) && !(a.lastResult ?? "").endsWith(`:${month}`)) {
-            cycle = month;
-            lead = AUTOPAY.monthlyLeadMs;
+      // This account's attempt, once claimed (chargeAfter null): put back if the charge does not get through.
+      let claimed = 0;
+      try {
+        const tz = regionTz(region);
+        const today = localDay(tz, now);
+        const card = await data.global.select().from(cards).where(eq(cards.id, a.cardId)).get();
+        const accountText = formatAccountNoPlain(a.accountNo);
+        if (!a.cycle) {
+          let cycle: string | null = null;
+          let lead = 0;
+          if (a.mode === "monthly") {
+            const tomorrow = localDay(tz, new Date(now.getTime() + 24 * 3600_000));
+            const dueTomorrow = Number(tomorrow.slice(8, 10)) === a.dayOfMonth;
+            // A payment day that came with no tick the day before (the Worker did not run, a cron invocation was
+            // missed) is caught up now, announced with the same notice: once per month, as every result names its month.
+            const missed = !dueTomorrow && Number(today.slice(8, 10)) >= (a.dayOfMonth ?? 1);
+            const month = dueTomorrow ? tomorrow.slice(0, 7) : today.slice(0, 7);
+            if ((dueTomorrow || missed) && !(a.lastResult ?? "").endsWith(`:${month}`)) {
+              cycle = month;
+              lead = AUTOPAY.monthlyLeadMs;
+            }
+          } else if ((await balanceOf(db, a.accountNo)) < (a.thresholdKop ?? 0) && !(a.lastResult ?? "").endsWith(`:t:${today}`)) {
+            cycle = `t:${today}`;
+            lead = AUTOPAY.thresholdLeadMs;
           }
-        } else if ((await balanceOf(db, a.accountNo)) < (a.thresholdKop ?? 0) && !(a.lastResult ?? "").endsWith(`:t:${today}`)) {
-          cycle = `t:${today}`;
-          lead = AUTOPAY.thresholdLeadMs;
+          if (!cycle) continue;
+          const chargeAfter = new Date(now.getTime() + lead);
+          const claimed = await db
+            .update(autopay)
+            .set({ cycle, noticeAt: now, chargeAfter, attempts: 0, updatedAt: now })
+            .where(and(eq(autopay.accountNo, a.accountNo), sql`${autopay.cycle} IS NULL`, eq(autopay.status, "active")))
+            .returning({ accountNo: autopay.accountNo });
+          if (claimed.length === 0) continue;
+          await tell(notify, a.subscriberId, a.accountNo, "autopay_notice", `autopay-notice:${a.accountNo}:${cycle}`, {
+            amountKop: a.amountKop,
+            last4: card?.last4 ?? "",
+            day: localShort(tz, chargeAfter),
+          });
+          done.notices++;
+          continue;
         }
-        if (!cycle) continue;
-        const chargeAfter = new Date(now.getTime() + lead);
-        const claimed = await db
+        if (!a.chargeAfter || a.chargeAfter.getTime() > now.getTime()) continue;
+        // An earlier attempt the acquirer left pending is asked about first: a new attempt (a new payment, a new
+        // Idempotence-Key) while it may still go through would charge the card twice.
+        if (a.attempts > 0) {
+          const earlier = await db
+            .select()
+            .from(payments)
+            .where(
+              and(eq(payments.payerId, a.subscriberId), eq(payments.idempotencyKey, `autopay:${a.accountNo}:${a.cycle}:${a.attempts}`)),
+            )
+            .get();
+          // Settled meanwhile by a notification (or the payments sweep), or still to be asked about.
+          let status: AcquirerStatus | null = earlier?.status === "succeeded" || earlier?.status === "refunded" ? "succeeded" : null;
+          if (earlier?.status === "failed" && a.lastResult === "pending") status = "canceled";
+          if (earlier && (earlier.status === "created" || earlier.status === "pending")) {
+            const seen = earlier.acquirerPaymentId ? await acquirer.getPayment(earlier.acquirerPaymentId) : null;
+            if (seen) await applyAcquirerPayment(data, notify, seen, "autopay", undefined, now);
+            status = seen?.status ?? "pending";
+          }
+          if (status) {
+            const outcome = await settleAttempt(db, notify, a, a.attempts, status, now);
+            if (outcome === "charged") done.charged++;
+            if (outcome === "failed") done.failed++;
+            continue;
+          }
+        }
+        // The month's limit (region time) is never exceeded: charges not settled yet count too.
+        const monthStart = new Date(`${today.slice(0, 7)}-01T00:00:00Z`);
+        const spent = await db
+          .select({ s: sql<number>`coalesce(sum(${payments.amountKop}), 0)` })
+          .from(payments)
+          .where(
+            and(
+              eq(payments.accountNo, a.accountNo),
+              eq(payments.purpose, "autopay"),
+              inArray(payments.status, ["created", "pending", "succeeded"]),
+              gte(payments.createdAt, monthStart),
+              // This attempt's own payment, when it is tried again with its key, is not counted against itself.
+              ne(payments.idempotencyKey, `autopay:${a.accountNo}:${a.cycle}:${a.attempts + 1}`),
+            ),
+          )
+          .get();
+        if (Number(spent?.s ?? 0) + a.amountKop > a.monthlyLimitKop || !card) {
+          await db
+            .update(autopay)
+            .set({ cycle: null, noticeAt: null, chargeAfter: null, lastResult: `${card ? "limit" : "no_card"}:${a.cycle}`, updatedAt: now })
+            .where(eq(autopay.accountNo, a.accountNo));
+          await tell(notify, a.subscriberId, a.accountNo, "autopay_failed", `autopay-skip:${a.accountNo}:${a.cycle}`, {
+            amountKop: a.amountKop,
+            attemptsLeft: 0,
+            reason: card ? "limit" : "no_card",
+          });
+          continue;
+        }
+        const attempt = a.attempts + 1;
+        // Claim this attempt: of two cron runs at once, only one charges the card.
+        const claimedAttempt = await db
           .update(autopay)
-          .set({ cycle, noticeAt: now, chargeAfter, attempts: 0, updatedAt: now })
-          .where(and(eq(autopay.accountNo, a.accountNo), sql`${autopay.cycle} IS NULL`, eq(autopay.status, "active")))
+          .set({ attempts: attempt, chargeAfter: null, updatedAt: now })
+          .where(and(eq(autopay.accountNo, a.accountNo), eq(autopay.attempts, a.attempts), eq(autopay.chargeAfter, a.chargeAfter)))
           .returning({ accountNo: autopay.accountNo });
-        if (claimed.length === 0) continue;
-        await tell(notify, a.subscriberId, a.accountNo, "autopay_notice", `autopay-notice:${a.accountNo}:${cycle}`, {
+        if (claimedAttempt.length === 0) continue;
+        claimed = attempt;
+        const key = `autopay:${a.accountNo}:${a.cycle}:${attempt}`;
+        const id = newId(now.getTime());
+        await db
+          .insert(payments)
+          .values({
+            id,
+            accountNo: a.accountNo,
+            payerId: a.subscriberId,
+            idempotencyKey: key,
+            requestHash: key,
+            purpose: "autopay",
+            amountKop: a.amountKop,
+            status: "created",
+            cardId: card.id,
+            cardLast4: card.last4,
+            cardBrand: card.brand,
+            createdAt: now,
+            updatedAt: now,
+          })
+          .onConflictDoNothing();
+        const payment = await db
+          .select()
+          .from(payments)
+          .where(and(eq(payments.payerId, a.subscriberId), eq(payments.idempotencyKey, key)))
+          .get();
+        if (!payment) continue;
+        const result = await acquirer.chargeSavedCard({
+          token: card.token,
           amountKop: a.amountKop,
-          last4: card?.last4 ?? "",
-          day: localShort(tz, chargeAfter),
+          description: `Автоплатёж, лицевой счёт ${accountText}`,
+          metadata: { paymentId: payment.id, accountNo: a.accountNo },
+          idempotenceKey: payment.id,
+          customer: await payerContact(data.global, a.subscriberId),
         });
-        done.notices++;
-        continue;
-      }
-      if (!a.chargeAfter || a.chargeAfter.getTime() > now.getTime()) continue;
-      // The month's limit (region time) is never exceeded.
-      const monthStart = new Date(`${today.slice(0, 7)}-01T00:00:00Z`);
-      const spent = await db
-        .select({ s: sql<number>`coalesce(sum(${payments.amountKop}), 0)` })
-        .from(payments)
-        .where(
-          and(
-            eq(payments.accountNo, a.accountNo),
-            eq(payments.purpose, "autopay"),
-            eq(payments.status, "succeeded"),
-            gte(payments.createdAt, monthStart),
-          ),
-        )
-        .get();
-      if (Number(spent?.s ?? 0) + a.amountKop > a.monthlyLimitKop || !card) {
-        await db
-          .update(autopay)
-          .set({ cycle: null, noticeAt: null, chargeAfter: null, lastResult: `${card ? "limit" : "no_card"}:${a.cycle}`, updatedAt: now })
-          .where(eq(autopay.accountNo, a.accountNo));
-        await tell(notify, a.subscriberId, a.accountNo, "autopay_failed", `autopay-skip:${a.accountNo}:${a.cycle}`, {
-          amountKop: a.amountKop,
-          attemptsLeft: 0,
-          reason: card ? "limit" : "no_card",
+        await applyAcquirerPayment(data, notify, result, "autopay", undefined, now);
+        const outcome = await settleAttempt(db, notify, a, attempt, result.status, now);
+        if (outcome === "charged") done.charged++;
+        if (outcome === "failed") done.failed++;
+      } catch (e) {
+        // An acquirer outage (or any failure) stops neither the tick nor this account's autopay: the attempt is
+        // tried again later with the same number, hence the same payment and Idempotence-Key (no second charge).
+        log("warn", "autopay.charge_unavailable", {
+          shard: binding,
+          error: e instanceof AppError ? e.slug : e instanceof Error ? e.name : "unknown",
         });
-        continue;
-      }
-      const attempt = a.attempts + 1;
-      // Claim this attempt: of two cron runs at once, only one charges the card.
-      const claimedAttempt = await db
-        .update(autopay)
-        .set({ attempts: attempt, chargeAfter: null, updatedAt: now })
-        .where(and(eq(autopay.accountNo, a.accountNo), eq(autopay.attempts, a.attempts), eq(autopay.chargeAfter, a.chargeAfter)))
-        .returning({ accountNo: autopay.accountNo });
-      if (claimedAttempt.length === 0) continue;
-      const key = `autopay:${a.accountNo}:${a.cycle}:${attempt}`;
-      const id = newId(now.getTime());
-      await db
-        .insert(payments)
-        .values({
-          id,
-          accountNo: a.accountNo,
-          payerId: a.subscriberId,
-          idempotencyKey: key,
-          requestHash: key,
-          purpose: "autopay",
-          amountKop: a.amountKop,
-          status: "created",
-          cardId: card.id,
-          cardLast4: card.last4,
-          cardBrand: card.brand,
-          createdAt: now,
-          updatedAt: now,
-        })
-        .onConflictDoNothing();
-      const payment = await db
-        .select()
-        .from(payments)
-        .where(and(eq(payments.payerId, a.subscriberId), eq(payments.idempotencyKey, key)))
-        .get();
-      if (!payment) continue;
-      const result = await acquirer.chargeSavedCard({
-        token: card.token,
-        amountKop: a.amountKop,
-        description: `Автоплатёж, лицевой счёт ${accountText}`,
-        metadata: { paymentId: payment.id, accountNo: a.accountNo },
-        idempotenceKey: payment.id,
-        customer: await payerContact(data.global, a.subscriberId),
-      });
-      await applyAcquirerPayment(data, notify, result, "autopay", undefined, now);
-      if (result.status === "succeeded") {
-        done.charged++;
-        await db
-          .update(autopay)
-          .set({ cycle: null, noticeAt: null, chargeAfter: null, attempts: 0, lastResult: `done:${a.cycle}`, updatedAt: now })
-          .where(eq(autopay.accountNo, a.accountNo));
-        // The credit itself is told by the payment (payment_credited).
-      } else if (attempt < AUTOPAY.maxAttempts) {
-        await db
-          .update(autopay)
-          .set({ attempts: attempt, chargeAfter: new Date(now.getTime() + AUTOPAY.retryMs), lastResult: "retrying", updatedAt: now })
-          .where(eq(autopay.accountNo, a.accountNo));
-      } else {
-        done.failed++;
-        await db
-          .update(autopay)
-          .set({ cycle: null, noticeAt: null, chargeAfter: null, attempts: attempt, lastResult: `failed:${a.cycle}`, updatedAt: now })
-          .where(eq(autopay.accountNo, a.accountNo));
-        await tell(notify, a.subscriberId, a.accountNo, "autopay_failed", `autopay-failed:${a.accountNo}:${a.cycle}`, {
-          amountKop: a.amountKop,
-          attemptsLeft: 0,
-          reason: "declined",
-        });
+        if (claimed)
+          await db
+            .update(autopay)
+            .set({ attempts: a.attempts, chargeAfter: new Date(now.getTime() + AUTOPAY.retryMs), lastResult: "retrying", updatedAt: now })
+            .where(and(eq(autopay.accountNo, a.accountNo), eq(autopay.attempts, claimed), sql`${autopay.chargeAfter} IS NULL`));
       }
     }
   }
   return done;
+}
+
+/** How often a charge the acquirer left pending is asked about again (each hourly tick). */
+const PENDING_RECHECK_MS = 3600_000;
+
+/**
+ * Moves the cycle on after attempt `attempt` got `status` from the acquirer:
+ * done; pending (asked about again at the next tick, no new attempt); or
+ * declined (retried in 6 hours, or the cycle ends and the subscriber is told).
+ */
+async function settleAttempt(
+  db: RegionDb,
+  notify: Notify,
+  a: typeof autopay.$inferSelect,
+  attempt: number,
+  status: AcquirerStatus,
+  now: Date,
+): Promise<"charged" | "pending" | "retrying" | "failed"> {
+  if (status === "succeeded" || status === "refunded") {
+    await db
+      .update(autopay)
+      .set({ cycle: null, noticeAt: null, chargeAfter: null, attempts: 0, lastResult: `done:${a.cycle}`, updatedAt: now })
+      .where(eq(autopay.accountNo, a.accountNo));
+    // The credit itself is told by the payment (payment_credited).
+    return "charged";
+  }
+  if (status === "pending" || status === "waiting_for_3ds") {
+    await db
+      .update(autopay)
+      .set({ attempts: attempt, chargeAfter: new Date(now.getTime() + PENDING_RECHECK_MS), lastResult: "pending", updatedAt: now })
+      .where(eq(autopay.accountNo, a.accountNo));
+    return "pending";
+  }
+  if (attempt < AUTOPAY.maxAttempts) {
+    await db
+      .update(autopay)
+      .set({ attempts: attempt, chargeAfter: new Date(now.getTime() + AUTOPAY.retryMs), lastResult: "retrying", updatedAt: now })
+      .where(eq(autopay.accountNo, a.accountNo));
+    return "retrying";
+  }
+  await db
+    .update(autopay)
+    .set({ cycle: null, noticeAt: null, chargeAfter: null, attempts: attempt, lastResult: `failed:${a.cycle}`, updatedAt: now })
+    .where(eq(autopay.accountNo, a.accountNo));
+  await tell(notify, a.subscriberId, a.accountNo, "autopay_failed", `autopay-failed:${a.accountNo}:${a.cycle}`, {
+    amountKop: a.amountKop,
+    attemptsLeft: 0,
+    reason: "declined",
+  });
+  return "failed";
 }

@@ -51,7 +51,7 @@ export async function transition(
   payment: PaymentRow,
   to: PaymentStatus,
   source: "client" | "webhook" | "sync" | "autopay",
-  extra: { eventId?: string; cardLast4?: string; cardBrand?: string; failureCode?: string } = {},
+  extra: { eventId?: string; cardLast4?: string; cardBrand?: string; failureCode?: string; receiptByAcquirer?: boolean } = {},
   now = new Date(),
 ): Promise<TransitionResult> {
   if (extra.eventId) {
@@ -140,7 +140,7 @@ export async function transition(
       ),
     );
     const card = { cardLast4: extra.cardLast4 ?? payment.cardLast4, cardBrand: extra.cardBrand ?? payment.cardBrand };
-    const receipt = buildReceipt({ ...payment, ...card }, region, now);
+    const receipt = buildReceipt({ ...payment, ...card }, region, now, extra.receiptByAcquirer === true);
     statements.push([
       `INSERT INTO receipts (payment_id, account_no, number, issued_at, body)
          SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM payments WHERE id = ? AND status = 'succeeded')

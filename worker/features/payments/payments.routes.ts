@@ -57,7 +57,10 @@ const ReceiptSchema = z
         .openapi({ description: "Банковская карта, СБП, SberPay, T-Pay (absent on receipts issued before methods)" }),
       card: z.string().nullable(),
     }),
-    fiscal: z.object({ register: z.string(), fiscalDrive: z.string(), document: z.number().int(), sign: z.string() }),
+    fiscal: z
+      .object({ register: z.string(), fiscalDrive: z.string(), document: z.number().int(), sign: z.string() })
+      .nullable()
+      .openapi({ description: "null: the acquirer (ЮKassa) registers the 54-ФЗ receipt; this is the payment's information" }),
     accountNo: z.string(),
     paymentId: z.string(),
   })

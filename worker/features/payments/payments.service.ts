@@ -243,6 +243,7 @@ export async function applyAcquirerPayment(
       cardLast4: ap.card?.last4,
       cardBrand: ap.card?.brand,
       failureCode: ap.failureCode,
+      receiptByAcquirer: ap.receiptByAcquirer,
     },
     now,
   );
@@ -286,8 +287,9 @@ async function afterSuccess(data: DataAccess, db: RegionDb, notify: Notify, paym
     });
   const receipt = await db.select().from(receipts).where(eq(receipts.paymentId, payment.id)).get();
   const payer = await data.global.select({ email: subscribers.email }).from(subscribers).where(eq(subscribers.id, payment.payerId)).get();
-  if (receipt && payer?.email) {
-    const body = JSON.parse(receipt.body) as Receipt;
+  const body = receipt ? (JSON.parse(receipt.body) as Receipt) : undefined;
+  // The acquirer's own 54-ФЗ receipt reaches the payer from it; the cabinet's page is payment information, not a second receipt.
+  if (body?.fiscal && payer?.email) {
     await notify({
       channel: "email",
       to: payer.email,

@@ -8,7 +8,9 @@ import { formatAccountNoPlain } from "./format";
  * 1 January 2026, 20/120 before: НК ст. 164 as amended by 425-ФЗ), the total, the
  * payment form, the register and fiscal data, and the site of the seller.
  * The fiscal numbers come from the fiscal data operator in production; the
- * local default derives them from the payment.
+ * local default derives them from the payment. When the acquirer registers
+ * the receipt itself (ЮKassa), `fiscal` is null: this is the payment's
+ * information («Информация о платеже»), and the fiscal receipt is the acquirer's.
  */
 export interface Receipt {
   number: string;
@@ -29,7 +31,7 @@ export interface Receipt {
   vatKop: number;
   /** The payment form (безналичными) and the payer's means: method, and the card's mask for a card. */
   payment: { form: "Безналичными"; method?: string; card: string | null };
-  fiscal: { register: string; fiscalDrive: string; document: number; sign: string };
+  fiscal: { register: string; fiscalDrive: string; document: number; sign: string } | null;
   accountNo: string;
   paymentId: string;
 }
@@ -86,6 +88,8 @@ export function buildReceipt(
   },
   _region: string,
   at: Date,
+  /** The acquirer registers the fiscal receipt: no fiscal numbers are made up here. */
+  byAcquirer = false,
 ): Receipt {
   const rate = vatRateOn(at);
   const vat = vatIncluded(p.amountKop, rate);
@@ -114,12 +118,14 @@ export function buildReceipt(
       method: RECEIPT_METHOD[p.method],
       card: p.method === "card" && p.cardLast4 ? `${(p.cardBrand ?? "card").toUpperCase()} •••• ${p.cardLast4}` : null,
     },
-    fiscal: {
-      register: digits(`kkt${p.accountNo}`, 16),
-      fiscalDrive: digits("fn", 16),
-      document: Number(digits(`fd${p.id}`, 6)),
-      sign: digits(`fp${p.id}`, 10),
-    },
+    fiscal: byAcquirer
+      ? null
+      : {
+          register: digits(`kkt${p.accountNo}`, 16),
+          fiscalDrive: digits("fn", 16),
+          document: Number(digits(`fd${p.id}`, 6)),
+          sign: digits(`fp${p.id}`, 10),
+        },
     accountNo: p.accountNo,
     paymentId: p.id,
   };
@@ -136,6 +142,6 @@ export function receiptText(r: Receipt, rub: (kop: number) => string): string {
     ),
     `ИТОГО: ${rub(r.totalKop)}, в т.ч. НДС ${rub(r.vatKop)}`,
     `${r.payment.form}${r.payment.method ? ` (${r.payment.method})` : ""}${r.payment.card ? `: ${r.payment.card}` : ""}`,
-    `РН ККТ ${r.fiscal.register}, ФН ${r.fiscal.fiscalDrive}, ФД ${r.fiscal.document}, ФП ${r.fiscal.sign}`,
+    ...(r.fiscal ? [`РН ККТ ${r.fiscal.register}, ФН ${r.fiscal.fiscalDrive}, ФД ${r.fiscal.document}, ФП ${r.fiscal.sign}`] : []),
   ].join("\n");
 }

@@ -37,7 +37,10 @@ export function TopUpForm(props: { accountNo: string }) {
   const [save, setSave] = createSignal(false);
   const [stage, setStage] = createSignal<"enter" | "code">("enter");
   const [sbp, setSbp] = createSignal<{ payment: PaymentDto; payload: string; url: string; phone: boolean } | null>(null);
+  // One key per payment asked for: a retry of the same request keeps it (never paid twice); a changed amount,
+  // method or card after a refusal is another payment and gets its own (the server refuses a key reused for another body).
   let key = newKey();
+  let keyFor = "";
   const a = createAction();
   const amountKop = () => Math.round(Number(amount().replace(",", ".").replace(/\s/g, "")) * 100);
   const pay = async () => {
@@ -47,10 +50,14 @@ export function TopUpForm(props: { accountNo: string }) {
         : card() === "new"
           ? { amountKop: amountKop(), method: method(), saveCard: save() }
           : { amountKop: amountKop(), method: method(), cardId: card() };
+    const asked = JSON.stringify(body);
+    if (keyFor && keyFor !== asked) key = newKey();
+    keyFor = asked;
     await runOrStepUp(
       async () => {
         const { payment, confirmationUrl, confirmation } = await api.pay(props.accountNo, body, key);
         key = newKey();
+        keyFor = "";
         if (confirmation?.type === "qr") setSbp({ payment, payload: confirmation.payload, url: confirmation.url, phone: isPhone() });
         else if (confirmationUrl) location.assign(confirmationUrl);
         else navigate(`/accounts/${props.accountNo}/payments/${payment.id}`);

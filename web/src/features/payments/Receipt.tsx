@@ -4,7 +4,11 @@ import { useI18n } from "../../i18n";
 import { api } from "../../lib/api";
 import { formatRub } from "../../lib/format";
 
-/** The electronic receipt of a payment, with the fields a Russian online-payment receipt carries. */
+/**
+ * The electronic receipt of a payment, with the fields a Russian online-payment
+ * receipt carries; without fiscal data (the acquirer registers the receipt and
+ * sends it), the same details as «Информация о платеже».
+ */
 export function ReceiptView(props: { accountNo: string; paymentId: string }) {
   const { t, lang } = useI18n();
   const [receipt, { refetch }] = createResource(
@@ -14,8 +18,8 @@ export function ReceiptView(props: { accountNo: string; paymentId: string }) {
   return (
     <Loadable resource={receipt} onRetry={refetch}>
       {(r) => (
-        <section class="receipt card" aria-label={t("receipt.title", { number: r.number })}>
-          <h3>{t("receipt.title", { number: r.number })}</h3>
+        <section class="receipt card" aria-label={r.fiscal ? t("receipt.title", { number: r.number }) : t("receipt.infoTitle")}>
+          <h3>{r.fiscal ? t("receipt.title", { number: r.number }) : t("receipt.infoTitle")}</h3>
           <p>
             {r.seller.name}, {t("receipt.inn")} {r.seller.inn}
             <br />
@@ -54,13 +58,21 @@ export function ReceiptView(props: { accountNo: string; paymentId: string }) {
             </dd>
             <dt>{r.payment.form}</dt>
             <dd>{[r.payment.method, r.payment.card].filter(Boolean).join(": ")}</dd>
-            <dt>{t("receipt.fiscal")}</dt>
-            <dd>
-              РН ККТ {r.fiscal.register}, ФН {r.fiscal.fiscalDrive}, ФД {r.fiscal.document}, ФП {r.fiscal.sign}
-            </dd>
+            <Show when={r.fiscal}>
+              {(f) => (
+                <>
+                  <dt>{t("receipt.fiscal")}</dt>
+                  <dd>
+                    РН ККТ {f().register}, ФН {f().fiscalDrive}, ФД {f().document}, ФП {f().sign}
+                  </dd>
+                </>
+              )}
+            </Show>
           </dl>
-          <Show when={r.accountNo}>
-            <p class="muted">{t("receipt.emailed")}</p>
+          <Show when={r.fiscal} fallback={<p class="muted">{t("receipt.byAcquirer")}</p>}>
+            <Show when={r.accountNo}>
+              <p class="muted">{t("receipt.emailed")}</p>
+            </Show>
           </Show>
         </section>
       )}

@@ -1,0 +1,49 @@
+import { and, desc, gte, inArray, isNotNull, lte } from "drizzle-orm";
+import type { Acquirer } from "../../adapters/payments";
+import { payments } from "../../db/schema/region";
+import type { DataAccess } from "../../platform/db";
+import { SHARDS } from "../../platform/db";
+import { log } from "../../platform/log";
+import { applyAcquirerPayment, type Notify } from "./payments.service";
+
+/** Which payments the hourly sweep asks the acquirer about: started 15 minutes to 3 days ago, at most 50 per shard. */
+export const RECONCILE = { minAgeMs: 15 * 60_000, maxAgeMs: 3 * 24 * 3600_000, batch: 50 };
+
+/**
+ * Cron (hourly): the payments the acquirer knows of but whose result never
+ * arrived (a notification lost, or answered while its API still said
+ * pending) are asked about and applied like a notification: credited once,
+ * or failed. Newest first; one shard or payment that fails does not stop the rest.
+ */
+export async function reconcilePending(data: DataAccess, acquirer: Acquirer, notify: Notify, now = new Date()) {
+  const done = { asked: 0, settled: 0 };
+  for (const binding of SHARDS) {
+    try {
+      const rows = await data
+        .shard(binding)
+        .select({ acquirerPaymentId: payments.acquirerPaymentId })
+        .from(payments)
+        .where(
+          and(
+            inArray(payments.status, ["created", "pending"]),
+            isNotNull(payments.acquirerPaymentId),
+            lte(payments.createdAt, new Date(now.getTime() - RECONCILE.minAgeMs)),
+            gte(payments.createdAt, new Date(now.getTime() - RECONCILE.maxAgeMs)),
+          ),
+        )
+        .orderBy(desc(payments.createdAt))
+        .limit(RECONCILE.batch)
+        .all();
+      for (const row of rows) {
+        if (!row.acquirerPaymentId) continue;
+        done.asked++;
+        const seen = await acquirer.getPayment(row.acquirerPaymentId);
+        if (!seen || seen.status === "pending" || seen.status === "waiting_for_3ds") continue;
+        if ((await applyAcquirerPayment(data, notify, seen, "sync", undefined, now)) === "applied") done.settled++;
+      }
+    } catch (e) {
+      log("warn", "payments.reconcile_failed", { shard: binding, error: e instanceof Error ? e.name : "unknown" });
+    }
+  }
+  return done;
+}
