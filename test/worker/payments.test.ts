@@ -8,44 +8,22 @@ import { buildReceipt } from "../../worker/features/payments/receipts";
 import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { notifier } from "../../worker/platform/notify";
-import { call, codeSentTo, json, SAME_ORIGIN } from "./helpers";
+import { call, json, login, SAME_ORIGIN, stepUp } from "./helpers";
 
 const PETR_EKB = makeAccountNo("50400000006");
 const PETR_KZN = makeAccountNo("40300000005");
 type Payment = { id: string; status: string; amountKop: number; receiptNumber?: string | null };
 
-let ipCounter = 0;
 let steppedUp: Promise<string> | undefined;
-/** Logs petr in; with `stepUp`, one session that confirmed an SMS code (codes go out at most once a minute). */
-function loginPetr(stepUp = false): Promise<string> {
-  if (!stepUp) return login(false);
-  steppedUp ??= login(true);
+/** Logs petr in; with `withStepUp`, one session that confirmed an SMS code (codes go out at most once a minute). */
+function loginPetr(withStepUp = false): Promise<string> {
+  if (!withStepUp) return signIn(false);
+  steppedUp ??= signIn(true);
   return steppedUp;
 }
-async function login(stepUp: boolean): Promise<string> {
-  const ip = `203.0.113.${++ipCounter}`;
-  const res = await call("msk", "/api/v1/auth/login", {
-    method: "POST",
-    headers: { ...SAME_ORIGIN, "cf-connecting-ip": ip },
-    body: JSON.stringify({ identifier: "petr", password: "Kabinet2026" }),
-  });
-  let cookie = `kab_session=${/kab_session=([^;]+)/.exec(res.headers.get("set-cookie") ?? "")?.[1]}`;
-  if (!stepUp) return cookie;
-  const since = Date.now();
-  await call("msk", "/api/v1/auth/step-up/start", {
-    method: "POST",
-    headers: { ...SAME_ORIGIN, cookie, "cf-connecting-ip": ip },
-    body: "{}",
-  });
-  const code = await codeSentTo("+79000000002", since);
-  const ok = await call("msk", "/api/v1/auth/step-up/verify", {
-    method: "POST",
-    headers: { ...SAME_ORIGIN, cookie, "cf-connecting-ip": ip },
-    body: JSON.stringify({ code }),
-  });
-  expect(ok.status).toBe(200);
-  cookie = `kab_session=${/kab_session=([^;]+)/.exec(ok.headers.get("set-cookie") ?? "")?.[1]}`;
-  return cookie;
+async function signIn(withStepUp: boolean): Promise<string> {
+  const cookie = await login("petr");
+  return withStepUp ? stepUp(cookie, "+79000000002") : cookie;
 }
 
 function pay(cookie: string, accountNo: string, body: Record<string, unknown>, key: string) {

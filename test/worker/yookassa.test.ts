@@ -14,7 +14,7 @@ import { AppError } from "../../worker/platform/errors";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { notifier } from "../../worker/platform/notify";
 import { FakeYooKassa } from "./fakes/yookassa";
-import { call, codeSentTo, json, SAME_ORIGIN } from "./helpers";
+import { json, login, SAME_ORIGIN, stepUp } from "./helpers";
 
 const PETR_KZN = makeAccountNo("40300000005");
 const meta = (paymentId = crypto.randomUUID()) => ({ paymentId, accountNo: PETR_KZN });
@@ -386,7 +386,6 @@ describe("ЮKassa: a live shop", () => {
 // ── Through the Worker: the top-up API and the notification URL with ACQUIRER = "yookassa" ──
 
 type Payment = { id: string; status: string; failureCode: string | null };
-let ipCounter = 0;
 
 describe("ЮKassa through the Worker", () => {
   const realFetch = globalThis.fetch;
@@ -414,35 +413,15 @@ describe("ЮKassa through the Worker", () => {
 
   /** One stepped-up session for the file: a code goes to a phone at most once a minute. */
   let steppedUp: Promise<string> | undefined;
-  function login(stepUp = false): Promise<string> {
-    if (!stepUp) return signIn(false);
+  function loginPetr(withStepUp = false): Promise<string> {
+    if (!withStepUp) return signIn(false);
     steppedUp ??= signIn(true);
     return steppedUp;
   }
-  async function signIn(stepUp: boolean): Promise<string> {
-    const ip = `198.51.100.${++ipCounter}`;
-    const res = await call("msk", "/api/v1/auth/login", {
-      method: "POST",
-      headers: { ...SAME_ORIGIN, "cf-connecting-ip": ip },
-      body: JSON.stringify({ identifier: "petr", password: "Kabinet2026" }),
-    });
-    expect(res.status).toBe(200);
-    const cookie = `kab_session=${/kab_session=([^;]+)/.exec(res.headers.get("set-cookie") ?? "")?.[1]}`;
-    if (!stepUp) return cookie;
+  async function signIn(withStepUp: boolean): Promise<string> {
+    const cookie = await login("petr");
     // Saving a card and autopay need a fresh SMS code.
-    const since = Date.now();
-    await call("msk", "/api/v1/auth/step-up/start", {
-      method: "POST",
-      headers: { ...SAME_ORIGIN, cookie, "cf-connecting-ip": ip },
-      body: "{}",
-    });
-    const ok = await call("msk", "/api/v1/auth/step-up/verify", {
-      method: "POST",
-      headers: { ...SAME_ORIGIN, cookie, "cf-connecting-ip": ip },
-      body: JSON.stringify({ code: await codeSentTo("+79000000002", since) }),
-    });
-    expect(ok.status).toBe(200);
-    return `kab_session=${/kab_session=([^;]+)/.exec(ok.headers.get("set-cookie") ?? "")?.[1]}`;
+    return withStepUp ? stepUp(cookie, "+79000000002") : cookie;
   }
 
   const topUp = (cookie: string, amountKop: number, lang = "") =>
@@ -483,7 +462,7 @@ describe("ЮKassa through the Worker", () => {
   const acquirerIdOf = (paymentId: string) => [...fake.payments.values()].find((p) => p.metadata?.paymentId === paymentId)?.id ?? "";
 
   it("credits nothing for a forged payment.succeeded while ЮKassa says pending; the real one credits once, however often it comes", async () => {
-    const cookie = await login();
+    const cookie = await loginPetr();
     const before = await balance(cookie);
     const res = await topUp(cookie, 50_000);
     expect(res.status).toBe(201);
@@ -510,7 +489,7 @@ describe("ЮKassa through the Worker", () => {
   });
 
   it("answers 503 to a notification it cannot check with the API now, so ЮKassa sends it again, and credits it then", async () => {
-    const cookie = await login();
+    const cookie = await loginPetr();
     const { payment } = await json<{ payment: Payment }>(await topUp(cookie, 40_000));
     const ykId = acquirerIdOf(payment.id);
     fake.pay(ykId);
@@ -527,7 +506,7 @@ describe("ЮKassa through the Worker", () => {
   });
 
   it("does not send the payer to a second ЮKassa payment when a top-up is replayed a day later with the same key", async () => {
-    const cookie = await login();
+    const cookie = await loginPetr();
     const key = crypto.randomUUID();
     const again = () =>
       ykWorker("msk", `/api/v1/accounts/${PETR_KZN}/payments`, {
@@ -549,7 +528,7 @@ describe("ЮKassa through the Worker", () => {
   it("never charges a saved card twice when a payment still pending is replayed a day later with the same key", {
     timeout: 30_000,
   }, async () => {
-    const cookie = await login(true);
+    const cookie = await loginPetr(true);
     const saving = await json<{ payment: Payment }>(
       await ykWorker("msk", `/api/v1/accounts/${PETR_KZN}/payments`, {
         method: "POST",
@@ -581,7 +560,7 @@ describe("ЮKassa through the Worker", () => {
   });
 
   it("applies a refund once ЮKassa confirms it: the payment reads refunded and the ledger is debited once", async () => {
-    const cookie = await login();
+    const cookie = await loginPetr();
     const { payment } = await json<{ payment: Payment }>(await topUp(cookie, 30_000));
     const ykId = acquirerIdOf(payment.id);
     fake.pay(ykId);
@@ -603,7 +582,7 @@ describe("ЮKassa through the Worker", () => {
   });
 
   it("still shows the payer's payment as pending while ЮKassa answers 500, and settles it once ЮKassa is back", async () => {
-    const cookie = await login();
+    const cookie = await loginPetr();
     const { payment } = await json<{ payment: Payment }>(await topUp(cookie, 20_000));
     const ykId = acquirerIdOf(payment.id);
     fake.pay(ykId);
@@ -621,7 +600,7 @@ describe("ЮKassa through the Worker", () => {
   });
 
   it("answers 503 to a payment.succeeded that ЮKassa's API does not confirm yet, so ЮKassa delivers it again; then credits once", async () => {
-    const cookie = await login();
+    const cookie = await loginPetr();
     const { payment } = await json<{ payment: Payment }>(await topUp(cookie, 15_000));
     const ykId = acquirerIdOf(payment.id);
     const warnings = vi.spyOn(console, "warn").mockImplementation(() => {});
@@ -639,7 +618,7 @@ describe("ЮKassa through the Worker", () => {
   });
 
   it("sends no receipt of its own when ЮKassa registers the 54-ФЗ one: the payment's page has its details without fiscal data", async () => {
-    const cookie = await login();
+    const cookie = await loginPetr();
     const { payment } = await json<{ payment: Payment }>(await topUp(cookie, 13_300));
     const ykId = acquirerIdOf(payment.id);
     expect(fake.payments.get(ykId)?.request).toHaveProperty("receipt");
@@ -663,7 +642,7 @@ describe("ЮKassa through the Worker", () => {
   it("credits a paid payment whose notification never came at the next hourly tick, once; a payment of the last minutes is left alone", {
     timeout: 30_000,
   }, async () => {
-    const cookie = await login();
+    const cookie = await loginPetr();
     const { payment } = await json<{ payment: Payment }>(await topUp(cookie, 12_300));
     const ykId = acquirerIdOf(payment.id);
     fake.pay(ykId);
@@ -687,7 +666,7 @@ describe("ЮKassa through the Worker", () => {
   it("saves the card of a paid top-up and charges it by payment_method_id for autopay, with the payer's receipt", {
     timeout: 30_000,
   }, async () => {
-    const cookie = await login(true);
+    const cookie = await loginPetr(true);
     const res = await ykWorker("msk", `/api/v1/accounts/${PETR_KZN}/payments`, {
       method: "POST",
       headers: { ...SAME_ORIGIN, cookie, "idempotency-key": crypto.randomUUID() },
@@ -734,7 +713,7 @@ describe("ЮKassa through the Worker", () => {
   });
 
   it("refuses to pay with a 503 problem, and names the missing secret in the log, when the secret key is not set", async () => {
-    const cookie = await login();
+    const cookie = await loginPetr();
     const { YOOKASSA_SECRET_KEY: _unset, ...withoutKey } = ykEnv;
     ykEnv = withoutKey as Env;
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
@@ -752,7 +731,7 @@ describe("ЮKassa through the Worker", () => {
   });
 
   it("shows the payer a 503 problem in their language when ЮKassa refuses the shop's credentials", async () => {
-    const cookie = await login();
+    const cookie = await loginPetr();
     ykEnv = { ...ykEnv, YOOKASSA_SECRET_KEY: "test_revoked_key" };
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
     try {
