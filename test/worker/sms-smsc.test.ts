@@ -34,18 +34,22 @@ function gateway(over: Partial<Parameters<typeof fakeSmsc>[0]> = {}) {
   });
 }
 
-function adapter(fake: ReturnType<typeof fakeSmsc>, over: Partial<SmscConfig> = {}) {
-  return smscSms(db(), {
-    ...SMSC_DEFAULTS,
-    baseUrl: BASE,
-    login: "kabinet",
-    password: "right",
-    sender: "Kabinet",
-    timeoutMs: 200,
-    backoffMs: 1,
-    fetch: fake.fetch,
-    ...over,
-  });
+function adapter(fake: ReturnType<typeof fakeSmsc>, over: Partial<SmscConfig> = {}, now?: () => Date) {
+  return smscSms(
+    db(),
+    {
+      ...SMSC_DEFAULTS,
+      baseUrl: BASE,
+      login: "kabinet",
+      password: "right",
+      sender: "Kabinet",
+      timeoutMs: 200,
+      backoffMs: 1,
+      fetch: fake.fetch,
+      ...over,
+    },
+    now,
+  );
 }
 
 let n = 0;
@@ -199,20 +203,7 @@ describe("SMSC.ru adapter", () => {
     await expect(adapter(fake).send(to, "Тест", k)).rejects.toBeInstanceOf(SmsUnavailable);
     expect(fake.messages()).toHaveLength(0);
     // A minute later (the claim has gone stale), the queue delivers the message again.
-    const later = smscSms(
-      db(),
-      {
-        ...SMSC_DEFAULTS,
-        baseUrl: BASE,
-        login: "kabinet",
-        password: "right",
-        sender: "Kabinet",
-        timeoutMs: 200,
-        backoffMs: 1,
-        fetch: fake.fetch,
-      },
-      () => new Date(Date.now() + 61_000),
-    );
+    const later = adapter(fake, {}, () => new Date(Date.now() + 61_000));
     expect(await later.send(to, "Тест", k)).toBe(true);
     expect(fake.messages()).toHaveLength(1);
   });
