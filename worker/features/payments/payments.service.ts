@@ -152,9 +152,7 @@ export async function startPayment(
     // The acquirer already has it: ask it first. An acquirer forgets an idempotence key (ЮKassa after 24 hours),
     // and asking again then starts a second payment that the cabinet refuses as foreign: paid, never credited.
     if (payment.acquirerPaymentId) {
-      const ap = await acquirer.getPayment(payment.acquirerPaymentId);
-      if (ap && ap.status !== "pending" && ap.status !== "waiting_for_3ds")
-        await applyAcquirerPayment(data, notify, ap, "sync", undefined, now);
+      await settleFromAcquirer(data, acquirer, notify, payment.acquirerPaymentId, now);
       const after = (await db.select().from(payments).where(eq(payments.id, payment.id)).get()) ?? payment;
       // A saved card is charged once; a finished payment is only reported.
       if (card || after.status !== "pending") return { payment: paymentDto(after), confirmationUrl: null, confirmation: null };
@@ -198,6 +196,23 @@ export async function startPayment(
   if (payment.status === "created") await transition(db, region, payment, "pending", "client", {}, now);
   // `confirmationUrl` stays for clients that know only cards: the page to open (for СБП, the bank-choice link).
   return { payment: paymentDto(payment), confirmationUrl: started.confirmation.url, confirmation: started.confirmation };
+}
+
+/**
+ * Asks the acquirer about a payment of ours and applies a final answer as a notification would (credited once, or
+ * failed); an unfinished or unknown one changes nothing. The result page, a replayed top-up and the hourly sweep
+ * all settle this way. Returns what applying said, or null when there was nothing final to apply.
+ */
+export async function settleFromAcquirer(
+  data: DataAccess,
+  acquirer: Acquirer,
+  notify: Notify,
+  acquirerPaymentId: string,
+  now = new Date(),
+): Promise<string | null> {
+  const ap = await acquirer.getPayment(acquirerPaymentId);
+  if (!ap || ap.status === "pending" || ap.status === "waiting_for_3ds") return null;
+  return applyAcquirerPayment(data, notify, ap, "sync", undefined, now);
 }
 
 /**
@@ -320,8 +335,7 @@ export async function getPayment(
   const payment = await find();
   if (!payment) throw new AppError(404, "not_found");
   if ((payment.status === "created" || payment.status === "pending") && payment.acquirerPaymentId) {
-    const ap = await acquirer.getPayment(payment.acquirerPaymentId);
-    if (ap && ap.status !== "pending" && ap.status !== "waiting_for_3ds") await applyAcquirerPayment(data, notify, ap, "sync");
+    await settleFromAcquirer(data, acquirer, notify, payment.acquirerPaymentId);
   }
   const now = (await find()) ?? payment;
   const receipt = await db.select({ number: receipts.number }).from(receipts).where(eq(receipts.paymentId, paymentId)).get();

@@ -4,7 +4,7 @@ import { payments } from "../../db/schema/region";
 import type { DataAccess } from "../../platform/db";
 import { SHARDS } from "../../platform/db";
 import { log } from "../../platform/log";
-import { applyAcquirerPayment, type Notify } from "./payments.service";
+import { type Notify, settleFromAcquirer } from "./payments.service";
 
 /** Which payments the hourly sweep asks the acquirer about: started 15 minutes to 3 days ago, at most 50 per shard. */
 export const RECONCILE = { minAgeMs: 15 * 60_000, maxAgeMs: 3 * 24 * 3600_000, batch: 50 };
@@ -37,9 +37,7 @@ export async function reconcilePending(data: DataAccess, acquirer: Acquirer, not
       for (const row of rows) {
         if (!row.acquirerPaymentId) continue;
         done.asked++;
-        const seen = await acquirer.getPayment(row.acquirerPaymentId);
-        if (!seen || seen.status === "pending" || seen.status === "waiting_for_3ds") continue;
-        if ((await applyAcquirerPayment(data, notify, seen, "sync", undefined, now)) === "applied") done.settled++;
+        if ((await settleFromAcquirer(data, acquirer, notify, row.acquirerPaymentId, now)) === "applied") done.settled++;
       }
     } catch (e) {
       log("warn", "payments.reconcile_failed", { shard: binding, error: e instanceof Error ? e.name : "unknown" });
