@@ -1,9 +1,10 @@
-import { createMemo, createResource, createSignal, For, lazy, Show } from "solid-js";
+import { createEffect, createMemo, createResource, createSignal, For, lazy, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { api, type TariffDto } from "../../lib/api";
 import { formatPhone, formatRub } from "../../lib/format";
 import { latestOf } from "../../lib/resource";
+import { createStaged } from "../../lib/tasks";
 import { useRegion } from "../region/RegionContext";
 import { TariffCard } from "./TariffCard";
 
@@ -20,6 +21,8 @@ export default function TariffsPage() {
   const [services] = createResource(api.services);
   const [kind, setKind] = createSignal<Kind | "all">("all");
   const shown = createMemo(() => (latestOf(tariffs) ?? []).filter((x) => kind() === "all" || x.kind === kind()));
+  /** Every card is drawn: what follows them may come. */
+  const [listed, setListed] = createSignal(false);
   return (
     <>
       <h1>{t("tariffs.title", { region: region.name[lang()] })}</h1>
@@ -37,31 +40,39 @@ export default function TariffsPage() {
         </For>
       </fieldset>
       <Loadable resource={tariffs} onRetry={refetch}>
-        {() => (
-          <Show when={shown().length > 0} fallback={<p>{t("tariffs.empty")}</p>}>
-            <div class="grid" aria-live="polite">
-              <For each={shown()}>{(tariff) => <TariffCard tariff={tariff} headingLevel="h2" />}</For>
-            </div>
-          </Show>
-        )}
+        {() => {
+          // One card per task (lib/tasks), as on the accounts page: the cards are most of the page's first render.
+          const staged = createStaged(shown);
+          createEffect(() => setListed(staged.done()));
+          return (
+            <Show when={shown().length > 0} fallback={<p>{t("tariffs.empty")}</p>}>
+              <div class="grid" aria-live="polite">
+                <For each={staged.shown()}>{(tariff) => <TariffCard tariff={tariff} headingLevel="h2" />}</For>
+              </div>
+            </Show>
+          );
+        }}
       </Loadable>
-      <p class="muted">{t("tariffs.connect", { phone: formatPhone("+78007078000") })}</p>
-      <Show when={(latestOf(services) ?? []).length > 0}>
-        <h2>{t("tariffs.services")}</h2>
-        <ul class="list">
-          <For each={latestOf(services)}>
-            {(s) => (
-              <li class="list__row">
-                <span>{s.name[lang()]}</span>
-                <span>
-                  {formatRub(s.priceKop, lang())} / {lang() === "ru" ? "мес" : "month"}
-                </span>
-              </li>
-            )}
-          </For>
-        </ul>
+      {/* After the cards (drawn a task each), so that none of them pushes what follows down. */}
+      <Show when={listed() || tariffs.state === "errored"}>
+        <p class="muted">{t("tariffs.connect", { phone: formatPhone("+78007078000") })}</p>
+        <Show when={(latestOf(services) ?? []).length > 0}>
+          <h2>{t("tariffs.services")}</h2>
+          <ul class="list">
+            <For each={latestOf(services)}>
+              {(s) => (
+                <li class="list__row">
+                  <span>{s.name[lang()]}</span>
+                  <span>
+                    {formatRub(s.priceKop, lang())} / {lang() === "ru" ? "мес" : "month"}
+                  </span>
+                </li>
+              )}
+            </For>
+          </ul>
+        </Show>
+        <HelpLinks screen="tariffs" />
       </Show>
-      <HelpLinks screen="tariffs" />
     </>
   );
 }
