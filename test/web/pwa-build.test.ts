@@ -26,6 +26,8 @@ describe("the built PWA", () => {
     // Inlined: the first paint waits for no stylesheet request.
     expect(html).toMatch(/<style>:root\{/);
     expect(html).not.toMatch(/<link rel="stylesheet"/);
+    // Nothing is painted before the app's shell: an empty first frame made its first render count as blocking time.
+    expect(html).toMatch(/<script type="module" crossorigin src="\/assets\/index-[\w-]+\.js" blocking="render"><\/script>/);
   });
 
   it("has an installable manifest: name, id, scope, start_url, standalone, icons incl. maskable", () => {
