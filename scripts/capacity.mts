@@ -18,7 +18,7 @@ import { TARIFF_TEMPLATES } from "../worker/data/tariffs.data.ts";
 import { usageFor } from "../worker/db/seed/usage.seed.ts";
 import { buildReceipt } from "../worker/features/payments/receipts.ts";
 import { makeAccountNo } from "../worker/platform/ids.ts";
-import { dailyChargeKop, daysInMonth } from "../worker/platform/money.ts";
+import { daysInMonth } from "../worker/platform/money.ts";
 import {
   type Assumption,
   type Assumptions,
@@ -159,9 +159,9 @@ const ASSUMPTIONS: Assumption[] = [
   },
   {
     key: "writeRowMs",
-    value: 0.01,
+    value: 0.025,
     unit: "ms / row written in bulk",
-    source: "assumed (local SQLite does ≈ 0.005; the run prints its own figure)",
+    source: "measured locally, not in this document (timings vary): the cron's INSERT … SELECT took ≈ 0.025 ms a row on a busy 2-core machine; the run prints its own",
   },
   { key: "shardBytes", value: 10e9, unit: "bytes", source: `${D1_LIMITS} (10 GB per database, cannot be increased)` },
   { key: "headroom", value: 0.7, unit: "of 10 GB", source: ISSUE },
@@ -346,7 +346,6 @@ interface SampleService {
   code: string;
   nameRu: string;
   nameEn: string;
-  priceKop: number;
 }
 
 const tariffOf = (kind: SampleService["kind"]) => {
@@ -432,7 +431,6 @@ function generate(): Sample {
         code: t.code,
         nameRu: t.nameRu,
         nameEn: t.nameEn,
-        priceKop: t.baseRub * 100,
       };
       services.push(s);
       mine.push(s);
@@ -551,26 +549,24 @@ function generate(): Sample {
   }[];
   let localRowMs = 0;
   let localRows = 0;
+  const chargeBatch = region.prepare(`
+    INSERT OR IGNORE INTO ledger_entries
+      (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
+    SELECT 'chg-' || s.id || '-' || $day, s.account_no, 'charge',
+           -((t.price_kop * $d) / $days - (t.price_kop * ($d - 1)) / $days),
+           $at, $day, s.id, 'Абонентская плата: ' || t.name_ru, 'Subscription fee: ' || t.name_en,
+           'charge:' || s.id || ':' || $day, $at
+    FROM account_services s JOIN tariffs t ON t.id = s.tariff_id
+    WHERE s.rowid > $from AND s.rowid <= $to AND s.status = 'active'`);
   for (let d = 0; d < SAMPLE.days; d++) {
     const day = dayOf(d);
     const at = START + d * 86_400_000 + 21 * 3_600_000;
+    // The cron's statement (worker/features/billing/billing.service.ts chargeDayPart): CHARGE_BATCH services by rowid.
     const t0 = performance.now();
-    for (const s of services) {
-      const kop = dailyChargeKop(s.priceKop, Number(day.slice(8, 10)), daysInMonth(day));
-      put("ledger_entries", {
-        id: `chg-${s.id}-${day}`,
-        account_no: s.accountNo,
-        kind: "charge",
-        amount_kop: -kop,
-        occurred_at: at,
-        local_day: day,
-        service_id: s.id,
-        description_ru: `Абонентская плата: ${s.nameRu}`,
-        description_en: `Subscription fee: ${s.nameEn}`,
-        idempotency_key: `charge:${s.id}:${day}`,
-        created_at: at,
-      });
-    }
+    const dd = Number(day.slice(8, 10));
+    const days = daysInMonth(day);
+    for (let from = 0; from < services.length; from += A.chargeBatch)
+      chargeBatch.run({ day, d: dd, days, at, from, to: from + A.chargeBatch });
     localRowMs += performance.now() - t0;
     localRows += services.length;
     for (const o of optionRows)
@@ -935,6 +931,8 @@ const n0 = (x: number) => Math.round(x).toLocaleString("en-US");
 const n1 = (x: number) => x.toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const n2 = (x: number) => x.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const pct = (x: number) => `${n0(x * 100)} %`;
+/** A rate per second: small ones keep two decimals so that "0" means nothing happens. */
+const rate = (x: number) => (x < 10 ? n2(x) : n0(x));
 const gb = (bytes: number) => `${n2(bytes / 1e9)} GB`;
 const table = (head: string[], rows: (string | number)[][]) =>
   [`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
@@ -994,6 +992,7 @@ function main() {
   const monthsToFill = (bytesPerMonth: number, fixedBytes: number) => (A.shardBytes * A.headroom - fixedBytes) / bytesPerMonth;
   const oneBranch = todayPlan[0];
   const moscowAccounts = oneBranch?.accounts ?? 0;
+  const moscowFixed = Math.round(moscowAccounts * (A.fixedAccounts / accountsTotal));
   const monthlyToday = mixed(A, (k) => bytesOf(monthlyRows(A, m, k), m));
   const staticToday = mixed(A, (k) => bytesOf(staticRows(A, k), m));
 
@@ -1086,7 +1085,8 @@ An average account takes **${n0(staticToday + monthlyToday)} bytes after one mon
 ${pct(mixed(A, (k) => usagePerAccountMonth(A, m, k) * (m.bytesPerRow.usage_records ?? 0)) / monthlyToday)} of what grows.
 One database holds ${n0(accountsPerShard(A, todayBytes))} such accounts at ${pct(A.headroom)} of 10 GB.
 Moscow's ${n0(moscowAccounts)} accounts fill one 10 GB database (at ${pct(A.headroom)}) in
-**${n1(monthsToFill(monthlyToday * moscowAccounts, staticToday * moscowAccounts) * DAYS_PER_MONTH)} days** — the design cannot hold the target.
+**${n1(monthsToFill(monthlyToday * moscowAccounts, staticToday * moscowAccounts) * DAYS_PER_MONTH * 24)} hours**; its fixed-line accounts alone
+(${n0(moscowFixed)}) in ${n1(monthsToFill(bytesOf(monthlyRows(A, m, "fixed"), m) * moscowFixed, bytesOf(staticRows(A, "fixed"), m) * moscowFixed))} months. One database per branch cannot hold the target.
 
 ${table(
   ["branch", "accounts", `shards needed after ${A.months} months`, "GB per shard"],
@@ -1124,15 +1124,15 @@ ${table(
   ["peak", "where", "queue msg/s", "% of 5,000", "D1 reads/s", "D1 writes/s", "rows written/s", "**D1 busy**"],
   [
     ...peakList.map((p) => ({ ...p, where: p.where === "one regional shard" ? `one shard, ${n0(perShardBounded)} accounts` : p.where })),
-    ...peakToday.map((p) => ({ ...p, where: `today: ${largest.name}, ${n0(largest.accounts)} accounts in one database` })),
+    ...peakToday.map((p) => ({ ...p, where: `one database per branch (today's map): ${largest.name}, ${n0(largest.accounts)} accounts` })),
   ].map((p) => [
     p.name,
     p.where,
-    n0(p.queueMessagesPerSec),
+    rate(p.queueMessagesPerSec),
     pct(p.queueMessagesPerSec / 5000),
-    n0(p.d1ReadsPerSec),
-    n0(p.d1WritesPerSec),
-    n0(p.d1RowsWrittenPerSec),
+    rate(p.d1ReadsPerSec),
+    rate(p.d1WritesPerSec),
+    rate(p.d1RowsWrittenPerSec),
     `**${pct(p.d1Busy)}**`,
   ]),
 )}
@@ -1144,7 +1144,10 @@ ${table(
   window is ≥ ${n0((A.outageSubscribers * A.outageQueueMessagesPerSubscriber) / 5000)} s; the **global database** is not: ${n0(A.outageSubscribers * A.outageGlobalWritesPerSubscriber)} write
   queries (inbox, deliveries, provider messages) on one database take
   ${n1((A.outageSubscribers * A.outageGlobalWritesPerSubscriber * A.writeQueryMs) / 60_000)} minutes of its single thread.
-- **1st of the month**: closing every account's month of one shard in ${n0(A.statementWindowSec / 3600)} hours.
+- **1st of the month**: every account's month closed (one read, one batch
+  that writes the roll-up and period row and deletes the daily rows) and a
+  statement message queued (plus an e-mail for ${pct(A.statementEmailShare)}) within ${n0(A.statementWindowSec / 3600)} hours. On
+  one database per branch this alone is ${pct(peakToday.find((p) => p.name.startsWith("1st"))?.d1Busy ?? 0)} of the database's time.
 - **Login storm**: ${n0(A.stormLogins)} logins in ${n0(A.stormWindowSec / 60)} minutes on the global database
   (reads of the subscriber, links and directory, one session row each).
 
@@ -1197,6 +1200,14 @@ the close's delete of it bills them again.
   a region of a million accounts that is a result far over D1's 50 MB and
   ${n0(1e6 / 90)} queries against the limit of 1,000 per invocation (<${D1_LIMITS}>); it must page
   through the accounts across several queue messages, as the daily charge does.
+- **Platform limits at this size** (<${D1_LIMITS}>): the bounded design needs
+  ${n0(boundedPlan.reduce((s, p) => s + p.shards, 0))} databases and ${n0((accountsTotal * boundedBytes) / 1e12)} TB of D1 in all. Each database is a binding of
+  the Worker (about 5,000 per script), and the account's D1 storage is
+  capped (1 TB on Workers Paid, raised on request) as is the number of
+  databases (the page has said 50,000 and, later, 1,000,000 with the first
+  100,000 included): both must be raised with Cloudflare before the move,
+  and the shard map must not need one binding per shard for ever (the
+  Worker's bindings are configuration; thousands of them are at the limit).
 - **Limits that stay true** (<${D1_LIMITS}>, <${QUEUES_LIMITS}>): 100 bound parameters
   per query (the code chunks by 90), 1,000 queries per invocation (the
   charge works ${n0(A.chargeBatchesPerMessage)} batches of ${n0(A.chargeBatch)} per message: 400 queries), 30 s per query, queue
