@@ -1118,9 +1118,11 @@ Per database, against one D1's single thread (<${D1_LIMITS}>: «Each individual
 D1 database is inherently single-threaded, and processes queries one at a
 time … If your average query takes 1ms, you can run approximately 1,000
 queries per second»), with ${A.readQueryMs} ms per read query, ${A.writeQueryMs} ms per write query and
-${A.writeRowMs} ms per row written in bulk; and the queue's messages against
-**5,000 messages per second per queue** (<${QUEUES_LIMITS}>). The regional
-figures are for one bounded-design shard of ${n0(perShardBounded)} accounts.
+${A.writeRowMs} ms per row written in bulk — a ceiling of about ${n0(1000 / A.readQueryMs)} indexed reads or
+${n0(1000 / A.writeQueryMs)} writes a second per database, "D1 busy" below is the share of it used —
+and the queue's messages against **5,000 messages per second per queue**
+(<${QUEUES_LIMITS}>). The regional figures are for one bounded-design shard
+of ${n0(perShardBounded)} accounts.
 
 ${table(
   ["peak", "where", "queue msg/s", "% of 5,000", "D1 reads/s", "D1 writes/s", "rows written/s", "**D1 busy**"],
@@ -1145,13 +1147,15 @@ ${table(
 - **Outage push**: the notifications queue is within its limit only when the
   window is ≥ ${n0((A.outageSubscribers * A.outageQueueMessagesPerSubscriber) / 5000)} s; the **global database** is not: ${n0(A.outageSubscribers * A.outageGlobalWritesPerSubscriber)} write
   queries (inbox, deliveries, provider messages) on one database take
-  ${n1((A.outageSubscribers * A.outageGlobalWritesPerSubscriber * A.writeQueryMs) / 60_000)} minutes of its single thread.
+  ${n1((A.outageSubscribers * A.outageGlobalWritesPerSubscriber * A.writeQueryMs) / 60_000)} minutes of its single thread; within the window they need
+  ${n0(Math.ceil((peakList.find((p) => p.name.startsWith("city"))?.d1Busy ?? 0) / A.headroom))} databases at ${pct(A.headroom)} busy (the subscriber's shard, not one global one).
 - **1st of the month**: every account's month closed (one read, one batch
   that writes the roll-up and period row and deletes the daily rows) and a
   statement message queued (plus an e-mail for ${pct(A.statementEmailShare)}) within ${n0(A.statementWindowSec / 3600)} hours. On
   one database per branch this alone is ${pct(peakToday.find((p) => p.name.startsWith("1st"))?.d1Busy ?? 0)} of the database's time.
 - **Login storm**: ${n0(A.stormLogins)} logins in ${n0(A.stormWindowSec / 60)} minutes on the global database
-  (reads of the subscriber, links and directory, one session row each).
+  (reads of the subscriber, links and directory, one session row each):
+  ${n0(Math.ceil((peakList.find((p) => p.name === "login storm")?.d1Busy ?? 0) / A.headroom))} databases' worth, so logins and sessions must be spread too.
 
 ## 4. Cost per 1 M accounts per month (bounded design, month ${A.months})
 
@@ -1169,10 +1173,15 @@ ${table(
 )}
 | **total** | | | **${n2(costTotal)}** |
 
-R2 class A is the second line because each service's raw usage object is
+R2 class A is that large because each service's raw usage object is
 rewritten once per batch (${A.usageBatchesPerMonth} a month); written once per account and month (the
 open month's batches kept in one object per shard and day until the close)
 it would be $${n2((1e6 * mixed(A, (k) => (k === "mobile" ? 1 : servicesPerAccount(A, k))) * PRICES.r2ClassAPerM) / 1e6)} instead of $${n2(costs.find((c) => c.item.startsWith("R2 class A"))?.usd ?? 0)}.
+
+Kept as today (everything in D1), the storage line alone would be
+$${n2(((1e6 * todayBytes) / 1e9) * PRICES.d1StoragePerGbMonth)} at month ${A.months} (${n0((1e6 * todayBytes) / 1e9)} GB), and every balance would read the
+account's whole ledger (${n0(A.months * mixed(A, (k) => monthlyRows(A, m, k).ledger_entries))} rows after ${A.months} months) instead of the open month
+and a period row.
 
 That is **$${n2(costTotal)} per 1 M accounts per month** (${n2(costTotal / 1e4)} cents per account),
 **$${n0(costTotal * (accountsTotal / 1e6))} a month** for the whole target. D1 rows written dominate:
