@@ -929,6 +929,9 @@ function measure(db: DatabaseSync): TableSize[] {
 
 // ---------- The document ----------
 
+/** Tables whose sample row counts are compared with what the model's rates predict for the sample. */
+const CHECKED = ["ledger_entries", "payments", "payment_events", "receipts"];
+
 const n0 = (x: number) => Math.round(x).toLocaleString("en-US");
 const n1 = (x: number) => x.toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const n2 = (x: number) => x.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
@@ -1074,6 +1077,15 @@ ${table(
   ]),
 )}
 | **all** | **${n1(Object.values(monthlyRows(A, m, "fixed")).reduce((s, x) => s + x, 0))}** | **${n1(Object.values(monthlyRows(A, m, "mobile")).reduce((s, x) => s + x, 0))}** | | **${n0(monthlyToday)}** |
+
+Cross-check of the rates against the generated sample (its ${n0(SAMPLE.fixed)} + ${n0(SAMPLE.mobile)} accounts over
+${SAMPLE.days} days, drawn with the same rates): ${CHECKED.map((t) => {
+    const predicted =
+      (SAMPLE.fixed * (monthlyRows(A, m, "fixed")[t] ?? 0) + SAMPLE.mobile * (monthlyRows(A, m, "mobile")[t] ?? 0)) *
+      (SAMPLE.days / DAYS_PER_MONTH);
+    const got = sizes.find((x) => x.table === t)?.rows ?? 0;
+    return `\`${t}\` ${n0(got)} rows, the model ${n0(predicted)} (${got >= predicted ? "+" : ""}${n1(((got - predicted) / predicted) * 100)} %)`;
+  }).join("; ")}.
 
 Rows that do not grow: ${Object.entries(staticRows(A, "fixed"))
     .map(([t, r]) => `\`${t}\` ${n2(r)}`)
