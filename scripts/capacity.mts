@@ -1007,8 +1007,8 @@ function main() {
 Recomputed by \`npm run capacity\` (\`scripts/capacity.mts\`, the arithmetic in
 \`scripts/capacity.model.mts\`, checked by \`scripts/capacity.test.ts\`). Do not
 edit by hand: change an assumption in the script and run it again. The sizes
-are **measured**: the script migrates an empty SQLite file with
-\`migrations/region\` and one with \`migrations/global\` (the SQL D1 runs),
+are **measured**: the script migrates an empty in-memory SQLite database
+with \`migrations/region\` and one with \`migrations/global\` (the SQL D1 runs),
 generates ${n0(SAMPLE.fixed)} fixed-line and ${n0(SAMPLE.mobile)} mobile accounts over ${SAMPLE.days} days
 day by day as production writes them (the cron's charge rows, the real
 receipt builder, the demo generator's usage records, payments, support,
@@ -1226,7 +1226,8 @@ the close's delete of it bills them again.
 - **Platform limits at this size** (<${D1_LIMITS}>): the bounded design needs
   ${n0(boundedPlan.reduce((s, p) => s + p.shards, 0))} databases and ${n0((accountsTotal * boundedBytes) / 1e12)} TB of D1 in all. Each database is a binding of
   the Worker (about 5,000 per script), and the account's D1 storage is
-  capped (1 TB on Workers Paid, raised on request) as is the number of
+  capped (250 GB in one version of the page, 1 TB in a later one; raised on
+  request) as is the number of
   databases (the page has said 50,000 and, later, 1,000,000 with the first
   100,000 included): both must be raised with Cloudflare before the move,
   and the shard map must not need one binding per shard for ever (the
