@@ -1,0 +1,417 @@
+/**
+ * The capacity model's arithmetic (docs/capacity.md): pure functions of the
+ * stated assumptions and of what `scripts/capacity.mts` measured on a
+ * generated shard. No I/O here, so `scripts/capacity.test.ts` checks the
+ * figures by hand on a tiny input.
+ */
+
+/** Each figure the model starts from, with where it came from (the table at the top of the document). */
+export interface Assumption {
+  key: keyof Assumptions;
+  value: number;
+  unit: string;
+  source: string;
+}
+
+export interface Assumptions {
+  fixedAccounts: number;
+  mobileAccounts: number;
+  /** Services of a fixed-line account, by kind: the share of accounts that have one. */
+  internetShare: number;
+  tvShare: number;
+  landlineShare: number;
+  optionsPerAccount: number;
+  paymentsPerMonth: number;
+  eventsPerPayment: number;
+  promisedPerMonth: number;
+  bonusShare: number;
+  mobileUsagePerMonth: number;
+  reportsPerMonth: number;
+  applicationsPerMonth: number;
+  eventsPerApplication: number;
+  chatsPerMonth: number;
+  messagesPerChat: number;
+  ticketsPerMonth: number;
+  eventsPerTicket: number;
+  notificationsPerMonth: number;
+  deliveriesPerNotification: number;
+  providerMessagesPerNotification: number;
+  subscribersPerAccount: number;
+  linksPerAccount: number;
+  liveSessionsPerAccount: number;
+  pushSubscriptionsPerAccount: number;
+  /** Cabinet API requests per account per month (every account, active or not, on average). */
+  requestsPerAccountMonth: number;
+  rowsReadPerRequest: number;
+  cpuMsPerRequest: number;
+  loginsPerAccountMonth: number;
+  /** D1 time per query (Cloudflare's guideline: an indexed read < 1 ms, a write "several milliseconds"). */
+  readQueryMs: number;
+  writeQueryMs: number;
+  /** Extra D1 time per row an INSERT … SELECT writes (tables and their indexes). */
+  writeRowMs: number;
+  shardBytes: number;
+  headroom: number;
+  months: number;
+  /** Months of per-day usage aggregates the screen needs (RETENTION_MONTHS in worker/features/usage). */
+  dailyAggregateMonths: number;
+  chargeBatch: number;
+  chargeBatchesPerMessage: number;
+  chargeWindowSec: number;
+  outageSubscribers: number;
+  outageWindowSec: number;
+  outageQueueMessagesPerSubscriber: number;
+  outageGlobalWritesPerSubscriber: number;
+  statementWindowSec: number;
+  statementEmailShare: number;
+  stormLogins: number;
+  stormWindowSec: number;
+  stormGlobalReadsPerLogin: number;
+  stormGlobalWritesPerLogin: number;
+  usageBatchesPerMonth: number;
+  /** Messages per queue consumer invocation (one Workers request each). */
+  queueBatchSize: number;
+  /** Wall-clock time a login keeps the throttle's Durable Object active (billed at 128 MB). */
+  doMsPerRequest: number;
+}
+
+export type Kind = "fixed" | "mobile";
+
+/** What `scripts/capacity.mts` measured. */
+export interface Measured {
+  /** Bytes per row of each table, its indexes included (dbstat over the generated shard). */
+  bytesPerRow: Record<string, number>;
+  /** Indexes of each table (each adds a row written per insert in D1's billing). */
+  indexes: Record<string, number>;
+  /** Usage records per service and month of each fixed-line kind, as the demo generator makes them. */
+  usagePerServiceMonth: { internet: number; tv: number; landline: number; mobile: number };
+  /** (day, category) pairs per service and month: the per-day aggregate rows that would replace them. */
+  usageDayCategoriesPerServiceMonth: { internet: number; tv: number; landline: number; mobile: number };
+  /** Distinct categories per service and month: the per-month aggregate rows. */
+  usageCategoriesPerServiceMonth: { internet: number; tv: number; landline: number; mobile: number };
+  /** One usage record as gzip'd NDJSON in an account-month object. */
+  compressedBytesPerUsageRecord: number;
+}
+
+/** Days in an average month (365.25 / 12). */
+export const DAYS_PER_MONTH = 30.4375;
+
+export function servicesPerAccount(a: Assumptions, kind: Kind): number {
+  return kind === "mobile" ? 1 : a.internetShare + a.tvShare + a.landlineShare;
+}
+
+/** Usage records per account and month. */
+export function usagePerAccountMonth(a: Assumptions, m: Measured, kind: Kind): number {
+  if (kind === "mobile") return a.mobileUsagePerMonth;
+  const u = m.usagePerServiceMonth;
+  return a.internetShare * u.internet + a.tvShare * u.tv + a.landlineShare * u.landline;
+}
+
+function perKindServices(a: Assumptions, kind: Kind, of: Measured["usageDayCategoriesPerServiceMonth"]): number {
+  if (kind === "mobile") return of.mobile;
+  return a.internetShare * of.internet + a.tvShare * of.tv + a.landlineShare * of.landline;
+}
+
+/** Rows per account and month that stay in the shard, table by table, as the design is today (nothing is ever rolled up). */
+export function monthlyRows(a: Assumptions, m: Measured, kind: Kind): Record<string, number> {
+  const s = servicesPerAccount(a, kind);
+  return {
+    ledger_entries: (s + a.optionsPerAccount) * DAYS_PER_MONTH + a.paymentsPerMonth + 2 * a.promisedPerMonth,
+    payments: a.paymentsPerMonth,
+    payment_events: a.paymentsPerMonth * a.eventsPerPayment,
+    receipts: a.paymentsPerMonth,
+    promised_payments: a.promisedPerMonth,
+    bonus_ledger: a.bonusShare,
+    usage_records: usagePerAccountMonth(a, m, kind),
+    usage_reports: a.reportsPerMonth,
+    applications: a.applicationsPerMonth,
+    application_events: a.applicationsPerMonth * a.eventsPerApplication,
+    support_chats: a.chatsPerMonth,
+    support_messages: a.chatsPerMonth * a.messagesPerChat,
+    support_tickets: a.ticketsPerMonth,
+    ticket_events: a.ticketsPerMonth * a.eventsPerTicket,
+  };
+}
+
+/** Rows per account in the shard that do not grow with time. */
+export function staticRows(a: Assumptions, kind: Kind): Record<string, number> {
+  return {
+    accounts: 1,
+    account_services: servicesPerAccount(a, kind),
+    account_options: a.optionsPerAccount,
+    bonus_members: a.bonusShare,
+  };
+}
+
+/** Rows per account in the global database: what stays (directory, logins) and what grows every month (inbox, deliveries). */
+export function globalRows(a: Assumptions): { fixed: Record<string, number>; monthly: Record<string, number> } {
+  return {
+    fixed: {
+      account_directory: 1,
+      account_links: a.linksPerAccount,
+      subscribers: a.subscribersPerAccount,
+      sessions: a.liveSessionsPerAccount,
+      push_subscriptions: a.pushSubscriptionsPerAccount,
+      // Kept 30 days (PROVIDER_MESSAGE_RETENTION_MS): one month's worth at any time.
+      provider_messages: a.notificationsPerMonth * a.providerMessagesPerNotification,
+    },
+    monthly: {
+      inbox: a.notificationsPerMonth,
+      deliveries: a.notificationsPerMonth * a.deliveriesPerNotification,
+    },
+  };
+}
+
+export function bytesOf(rows: Record<string, number>, m: Measured): number {
+  let total = 0;
+  for (const [table, n] of Object.entries(rows)) {
+    const b = m.bytesPerRow[table];
+    if (b === undefined) throw new Error(`no measured size for ${table}`);
+    total += n * b;
+  }
+  return total;
+}
+
+/** Shard bytes of one account after `months` as the design is today. */
+export function accountBytesToday(a: Assumptions, m: Measured, kind: Kind, months: number): number {
+  return bytesOf(staticRows(a, kind), m) + months * bytesOf(monthlyRows(a, m, kind), m);
+}
+
+/**
+ * Shard bytes of one account after `months` with the bounded design: raw usage
+ * in R2 (D1 keeps per-day aggregates for the screen's months and per-month
+ * ones for the rest), and each closed month's daily charges rolled up into one
+ * line per service and option (payments and promised payments stay as they
+ * are), with one period row (opening and closing balance) per month. At most
+ * one month of daily charge rows is open at a time.
+ */
+export function accountBytesBounded(a: Assumptions, m: Measured, kind: Kind, months: number): number {
+  const s = servicesPerAccount(a, kind);
+  const monthly = monthlyRows(a, m, kind);
+  const closedLedger = s + a.optionsPerAccount + a.paymentsPerMonth + 2 * a.promisedPerMonth;
+  const dailyMonths = Math.min(months, a.dailyAggregateMonths);
+  const kept: Record<string, number> = { ...monthly, ledger_entries: closedLedger, usage_records: 0 };
+  return (
+    bytesOf(staticRows(a, kind), m) +
+    months * bytesOf(kept, m) +
+    (months > 0 ? (monthly.ledger_entries - closedLedger) * (m.bytesPerRow.ledger_entries ?? 0) : 0) +
+    months * (m.bytesPerRow.ledger_periods ?? 0) +
+    dailyMonths * perKindServices(a, kind, m.usageDayCategoriesPerServiceMonth) * (m.bytesPerRow.usage_daily ?? 0) +
+    months * perKindServices(a, kind, m.usageCategoriesPerServiceMonth) * (m.bytesPerRow.usage_monthly ?? 0)
+  );
+}
+
+/** The average account of the target: fixed-line and mobile accounts in their proportion. */
+export function mixed(a: Assumptions, f: (kind: Kind) => number): number {
+  const total = a.fixedAccounts + a.mobileAccounts;
+  return (a.fixedAccounts * f("fixed") + a.mobileAccounts * f("mobile")) / total;
+}
+
+export interface BranchShare {
+  code: string;
+  name: string;
+  share: number;
+}
+
+export interface ShardPlan {
+  code: string;
+  name: string;
+  accounts: number;
+  shards: number;
+  gbPerShard: number;
+}
+
+/** Accounts one shard holds within the headroom, given an average account's bytes. */
+export function accountsPerShard(a: Assumptions, bytesPerAccount: number): number {
+  return Math.floor((a.shardBytes * a.headroom) / bytesPerAccount);
+}
+
+/** Shards per branch: its accounts over what one shard holds, rounded up; and how full each then is. */
+export function planShards(a: Assumptions, branches: BranchShare[], bytesPerAccount: number): ShardPlan[] {
+  const per = accountsPerShard(a, bytesPerAccount);
+  const total = a.fixedAccounts + a.mobileAccounts;
+  return branches.map((b) => {
+    const accounts = Math.round(total * b.share);
+    const shards = Math.max(1, Math.ceil(accounts / per));
+    return { code: b.code, name: b.name, accounts, shards, gbPerShard: (accounts / shards) * (bytesPerAccount / 1e9) };
+  });
+}
+
+export interface Peak {
+  name: string;
+  where: string;
+  queueMessagesPerSec: number;
+  d1ReadsPerSec: number;
+  d1WritesPerSec: number;
+  d1RowsWrittenPerSec: number;
+  /** The share of the database's single thread the peak keeps busy (1 = saturated). */
+  d1Busy: number;
+}
+
+/** How busy one database is with `reads` and `writes` queries and `rows` rows written per second. */
+export function d1Busy(a: Assumptions, reads: number, writes: number, rows: number): number {
+  return (reads * a.readQueryMs + writes * a.writeQueryMs + rows * a.writeRowMs) / 1000;
+}
+
+/**
+ * The four peaks, for one regional shard holding `shardAccounts` accounts and
+ * for the one global database. Charging: every active service of the shard
+ * charged in the hour after its local midnight (a branch is mostly in one
+ * time zone), CHARGE_BATCH services per INSERT … SELECT after a SELECT of the
+ * batch. Outage: one city's subscribers told within the window, through the
+ * notifications queue and the global inbox and deliveries. Statements: each
+ * account's month closed on the 1st within the window (read the month, write
+ * the roll-up and the period row, delete the daily rows). Login storm: a share
+ * of everyone signing in within minutes, against the global database.
+ */
+export function peaks(a: Assumptions, m: Measured, shardAccounts: number): Peak[] {
+  const services = mixed(a, (k) => servicesPerAccount(a, k) + a.optionsPerAccount) * shardAccounts;
+  const chargeStatements = Math.ceil(services / a.chargeBatch);
+  const chargeRowsWritten = services * (1 + (m.indexes.ledger_entries ?? 0));
+  const charging: Peak = {
+    name: "charging night",
+    where: "one regional shard",
+    queueMessagesPerSec: Math.ceil(chargeStatements / a.chargeBatchesPerMessage) / a.chargeWindowSec,
+    d1ReadsPerSec: chargeStatements / a.chargeWindowSec,
+    d1WritesPerSec: chargeStatements / a.chargeWindowSec,
+    d1RowsWrittenPerSec: chargeRowsWritten / a.chargeWindowSec,
+    d1Busy: d1Busy(a, chargeStatements / a.chargeWindowSec, chargeStatements / a.chargeWindowSec, chargeRowsWritten / a.chargeWindowSec),
+  };
+  const outageWrites = (a.outageSubscribers * a.outageGlobalWritesPerSubscriber) / a.outageWindowSec;
+  const outage: Peak = {
+    name: "city-wide outage push",
+    where: "global database",
+    queueMessagesPerSec: (a.outageSubscribers * a.outageQueueMessagesPerSubscriber) / a.outageWindowSec,
+    d1ReadsPerSec: a.outageSubscribers / a.outageWindowSec,
+    d1WritesPerSec: outageWrites,
+    d1RowsWrittenPerSec: outageWrites * 2,
+    d1Busy: d1Busy(a, a.outageSubscribers / a.outageWindowSec, outageWrites, 0),
+  };
+  const closeRowsPerAccount =
+    mixed(a, (k) => monthlyRows(a, m, k).ledger_entries) + mixed(a, (k) => servicesPerAccount(a, k)) + a.optionsPerAccount + 1;
+  // Per account: one read of the month, one batch that writes the roll-up and period row and deletes the daily rows.
+  const statementReads = shardAccounts / a.statementWindowSec;
+  const statementWrites = (shardAccounts * 2) / a.statementWindowSec;
+  const statementRows = (shardAccounts * closeRowsPerAccount * (1 + (m.indexes.ledger_entries ?? 0))) / a.statementWindowSec;
+  const statements: Peak = {
+    name: "1st of the month: period close and statements",
+    where: "one regional shard",
+    queueMessagesPerSec: (shardAccounts * (1 + a.statementEmailShare)) / a.statementWindowSec,
+    d1ReadsPerSec: statementReads,
+    d1WritesPerSec: statementWrites,
+    d1RowsWrittenPerSec: statementRows,
+    d1Busy: d1Busy(a, statementReads, statementWrites, statementRows),
+  };
+  const stormReads = (a.stormLogins * a.stormGlobalReadsPerLogin) / a.stormWindowSec;
+  const stormWrites = (a.stormLogins * a.stormGlobalWritesPerLogin) / a.stormWindowSec;
+  const storm: Peak = {
+    name: "login storm",
+    where: "global database",
+    queueMessagesPerSec: 0,
+    d1ReadsPerSec: stormReads,
+    d1WritesPerSec: stormWrites,
+    d1RowsWrittenPerSec: stormWrites * (1 + (m.indexes.sessions ?? 0)),
+    d1Busy: d1Busy(a, stormReads, stormWrites, 0),
+  };
+  return [charging, outage, statements, storm];
+}
+
+/** Published prices (USD) with their source; the free allowances are left out: at this size they are a rounding error. */
+export interface Prices {
+  d1RowsReadPerM: number;
+  d1RowsWrittenPerM: number;
+  d1StoragePerGbMonth: number;
+  queueOpsPerM: number;
+  r2StoragePerGbMonth: number;
+  r2ClassAPerM: number;
+  r2ClassBPerM: number;
+  workersRequestsPerM: number;
+  workersCpuMsPerM: number;
+  doRequestsPerM: number;
+  doGbSecondsPerM: number;
+}
+
+export interface CostLine {
+  item: string;
+  quantity: number;
+  unit: string;
+  usd: number;
+}
+
+/**
+ * Cost per 1 M accounts (the target's mix) per month in the steady state of the
+ * bounded design, at month `a.months`: D1 rows read and written (each index
+ * is one more row written), D1 storage, queue operations (write, read,
+ * delete per message), R2 (usage objects and reports), Workers requests and
+ * CPU, and the login throttle's Durable Object requests.
+ */
+export function costPerMillion(a: Assumptions, m: Measured, p: Prices): CostLine[] {
+  const n = 1e6;
+  const writtenPerAccount = mixed(a, (k) => {
+    const rows = monthlyRows(a, m, k);
+    let w = 0;
+    for (const [t, r] of Object.entries(rows)) {
+      // Raw usage goes to R2, not D1; its aggregates are written instead.
+      if (t === "usage_records") continue;
+      w += r * (1 + (m.indexes[t] ?? 0));
+    }
+    // The close deletes the month's daily charge rows (a delete is a row written) and writes one line per service and option and the period row.
+    const daily = (servicesPerAccount(a, k) + a.optionsPerAccount) * DAYS_PER_MONTH;
+    const close =
+      (daily + servicesPerAccount(a, k) + a.optionsPerAccount) * (1 + (m.indexes.ledger_entries ?? 0)) +
+      1 +
+      (m.indexes.ledger_periods ?? 0);
+    const usageAgg =
+      perKindServices(a, k, m.usageDayCategoriesPerServiceMonth) * (1 + (m.indexes.usage_daily ?? 0)) +
+      perKindServices(a, k, m.usageCategoriesPerServiceMonth) * (1 + (m.indexes.usage_monthly ?? 0));
+    return w + close + usageAgg;
+  });
+  const global = globalRows(a);
+  const globalWritten =
+    (global.monthly.inbox ?? 0) * (1 + (m.indexes.inbox ?? 0)) +
+    (global.monthly.deliveries ?? 0) * 2 * (1 + (m.indexes.deliveries ?? 0)) +
+    (global.fixed.provider_messages ?? 0) * 2 * (1 + (m.indexes.provider_messages ?? 0)) +
+    a.loginsPerAccountMonth * (1 + (m.indexes.sessions ?? 0));
+  const rowsWritten = n * (writtenPerAccount + globalWritten);
+  const rowsRead = n * a.requestsPerAccountMonth * a.rowsReadPerRequest;
+  const gb = (n * mixed(a, (k) => accountBytesBounded(a, m, k, a.months))) / 1e9;
+  const queueMessages = n * (a.notificationsPerMonth * (1 + a.deliveriesPerNotification) + a.reportsPerMonth + a.paymentsPerMonth);
+  const usageRecords = mixed(a, (k) => usagePerAccountMonth(a, m, k));
+  const r2Gb = (n * usageRecords * a.months * m.compressedBytesPerUsageRecord) / 1e9;
+  const r2Puts = n * mixed(a, (k) => (k === "mobile" ? a.usageBatchesPerMonth : a.usageBatchesPerMonth * servicesPerAccount(a, k)));
+  const r2Gets = n * a.reportsPerMonth * 2;
+  const requests = n * a.requestsPerAccountMonth + queueMessages / a.queueBatchSize;
+  return [
+    { item: "D1 rows read", quantity: rowsRead, unit: "rows", usd: (rowsRead / 1e6) * p.d1RowsReadPerM },
+    { item: "D1 rows written (tables + indexes)", quantity: rowsWritten, unit: "rows", usd: (rowsWritten / 1e6) * p.d1RowsWrittenPerM },
+    { item: `D1 storage at month ${a.months}`, quantity: gb, unit: "GB", usd: gb * p.d1StoragePerGbMonth },
+    {
+      item: "Queues operations (3 per message)",
+      quantity: queueMessages * 3,
+      unit: "ops",
+      usd: ((queueMessages * 3) / 1e6) * p.queueOpsPerM,
+    },
+    { item: `R2 storage, raw usage ×${a.months} months`, quantity: r2Gb, unit: "GB", usd: r2Gb * p.r2StoragePerGbMonth },
+    { item: "R2 class A (usage batches written)", quantity: r2Puts, unit: "ops", usd: (r2Puts / 1e6) * p.r2ClassAPerM },
+    { item: "R2 class B (reports, usage reads)", quantity: r2Gets, unit: "ops", usd: (r2Gets / 1e6) * p.r2ClassBPerM },
+    { item: "Workers requests (API + queue batches)", quantity: requests, unit: "requests", usd: (requests / 1e6) * p.workersRequestsPerM },
+    {
+      item: "Workers CPU",
+      quantity: requests * a.cpuMsPerRequest,
+      unit: "ms",
+      usd: ((requests * a.cpuMsPerRequest) / 1e6) * p.workersCpuMsPerM,
+    },
+    {
+      item: "Durable Objects requests (login throttle)",
+      quantity: n * a.loginsPerAccountMonth,
+      unit: "requests",
+      usd: ((n * a.loginsPerAccountMonth) / 1e6) * p.doRequestsPerM,
+    },
+    {
+      item: "Durable Objects duration (128 MB while active)",
+      quantity: (n * a.loginsPerAccountMonth * a.doMsPerRequest * 0.128) / 1000,
+      unit: "GB-s",
+      usd: ((n * a.loginsPerAccountMonth * a.doMsPerRequest * 0.128) / 1000 / 1e6) * p.doGbSecondsPerM,
+    },
+  ];
+}

@@ -1,0 +1,1251 @@
+/**
+ * `npm run capacity`: recomputes docs/capacity.md from measured inputs.
+ *
+ * Generates a sample shard and a sample global database (SQLite files
+ * migrated with migrations/region and migrations/global, the same SQL D1
+ * runs), fills them day by day with realistic rows of fixed-line and mobile
+ * accounts (the demo generator's usage records, the real receipt builder,
+ * the cron's charge rows), measures bytes per row of every table that grows
+ * with dbstat (tables and their indexes), and feeds that into the model
+ * (scripts/capacity.model.mts). Deterministic: a seeded PRNG and fixed dates,
+ * no timings in the document. Runs in well under two minutes.
+ */
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import { gzipSync } from "node:zlib";
+import { TARIFF_TEMPLATES } from "../worker/data/tariffs.data.ts";
+import { usageFor } from "../worker/db/seed/usage.seed.ts";
+import { buildReceipt } from "../worker/features/payments/receipts.ts";
+import { makeAccountNo } from "../worker/platform/ids.ts";
+import { daysInMonth } from "../worker/platform/money.ts";
+import {
+  type Assumption,
+  type Assumptions,
+  accountBytesBounded,
+  accountBytesToday,
+  accountsPerShard,
+  type BranchShare,
+  bytesOf,
+  costPerMillion,
+  DAYS_PER_MONTH,
+  globalRows,
+  type Kind,
+  type Measured,
+  mixed,
+  monthlyRows,
+  type Prices,
+  peaks,
+  planShards,
+  servicesPerAccount,
+  staticRows,
+  usagePerAccountMonth,
+} from "./capacity.model.mts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const OUT = join(ROOT, "docs", "capacity.md");
+
+const ISSUE = "issue 20";
+const D1_PRICING = "https://developers.cloudflare.com/d1/platform/pricing/";
+const D1_LIMITS = "https://developers.cloudflare.com/d1/platform/limits/";
+const QUEUES_PRICING = "https://developers.cloudflare.com/queues/platform/pricing/";
+const QUEUES_LIMITS = "https://developers.cloudflare.com/queues/platform/limits/";
+const R2_PRICING = "https://developers.cloudflare.com/r2/pricing/";
+const WORKERS_PRICING = "https://developers.cloudflare.com/workers/platform/pricing/";
+const DO_PRICING = "https://developers.cloudflare.com/durable-objects/platform/pricing/";
+
+/** Every assumption, in the order of the table at the top of the document. */
+const ASSUMPTIONS: Assumption[] = [
+  { key: "fixedAccounts", value: 15e6, unit: "accounts", source: `${ISSUE}; design.md («≈ 15 M fixed-line accounts»)` },
+  {
+    key: "mobileAccounts",
+    value: 48e6,
+    unit: "accounts",
+    source: `${ISSUE} (t2: ≈ 48 M numbers); one number = one personal account (t2 sells a contract per number): the upper bound`,
+  },
+  { key: "internetShare", value: 10.6 / 15, unit: "per fixed account", source: `${ISSUE}: ≈ 10.6 M fibre households / 15 M` },
+  { key: "tvShare", value: 10 / 15, unit: "per fixed account", source: `${ISSUE}: ≈ 10 M TV / 15 M` },
+  { key: "landlineShare", value: 8.6 / 15, unit: "per fixed account", source: `${ISSUE}: ≈ 8.6 M fixed lines / 15 M` },
+  {
+    key: "optionsPerAccount",
+    value: 0.2,
+    unit: "add-ons charged daily",
+    source: "assumed; seed: «дополнительные услуги» (антивирус, статический IP, …), one in five accounts",
+  },
+  {
+    key: "paymentsPerMonth",
+    value: 1.3,
+    unit: "payments / account / month",
+    source: "assumed; seed: «оплата услуг» monthly (demo: one payment a month), plus top-ups",
+  },
+  {
+    key: "eventsPerPayment",
+    value: 3,
+    unit: "payment_events / payment",
+    source: "code: created → pending (client), webhook succeeded, sync (features/payments)",
+  },
+  { key: "promisedPerMonth", value: 0.03, unit: "/ account / month", source: "assumed; seed: «обещанный платёж»; 2 ledger rows each" },
+  { key: "bonusShare", value: 0.3, unit: "members / account", source: "assumed; seed: «Бонус»; one earn row a month per member" },
+  {
+    key: "mobileUsagePerMonth",
+    value: 450,
+    unit: "usage records / number / month",
+    source: `${ISSUE} («≈ 450 usage records per mobile number per month»); fixed-line kinds: measured from the demo generator`,
+  },
+  { key: "reportsPerMonth", value: 0.05, unit: "usage reports / account / month", source: "assumed; seed: «детализация» on request" },
+  {
+    key: "applicationsPerMonth",
+    value: 0.04,
+    unit: "/ account / month",
+    source: "assumed; seed: «заявки» (connection, tariff change, block…)",
+  },
+  { key: "eventsPerApplication", value: 4, unit: "application_events", source: "code: received → in_work → technician_assigned → done" },
+  { key: "chatsPerMonth", value: 0.03, unit: "/ account / month", source: "assumed; seed: «онлайн-чат»" },
+  { key: "messagesPerChat", value: 10, unit: "messages / chat", source: "assumed" },
+  { key: "ticketsPerMonth", value: 0.02, unit: "/ account / month", source: "assumed; seed: «обращения»" },
+  { key: "eventsPerTicket", value: 4, unit: "ticket_events / ticket", source: "assumed (new → in_work → resolved → closed)" },
+  {
+    key: "notificationsPerMonth",
+    value: 4,
+    unit: "events / account / month",
+    source: "assumed: payment credited ×1.3, low balance, autopay notice, application status…",
+  },
+  {
+    key: "deliveriesPerNotification",
+    value: 2.5,
+    unit: "deliveries rows / event",
+    source: "code: defaults push + inapp (+ sms for low balance, outage): notifications.catalog.ts",
+  },
+  {
+    key: "providerMessagesPerNotification",
+    value: 0.4,
+    unit: "SMS/e-mail / event",
+    source: "assumed share of events that go out by SMS or e-mail",
+  },
+  { key: "subscribersPerAccount", value: 1, unit: "logins / account", source: "assumed: one login per account (relatives reuse theirs)" },
+  { key: "linksPerAccount", value: 1.1, unit: "account_links / account", source: "assumed: owner + one relative in ten" },
+  {
+    key: "liveSessionsPerAccount",
+    value: 0.8,
+    unit: "sessions alive",
+    source: "assumed; sessions live ≤ 30 days (session.ts ABSOLUTE_TIMEOUT_MS)",
+  },
+  { key: "pushSubscriptionsPerAccount", value: 0.5, unit: "/ account", source: "assumed: half install the PWA and allow pushes" },
+  {
+    key: "requestsPerAccountMonth",
+    value: 30,
+    unit: "API requests / account / month",
+    source: "assumed: 40 % monthly active × 7.5 visits × 10 API calls",
+  },
+  {
+    key: "rowsReadPerRequest",
+    value: 60,
+    unit: "D1 rows read / request",
+    source: "assumed for the bounded design (indexed reads; the balance reads the open month and the period row)",
+  },
+  {
+    key: "cpuMsPerRequest",
+    value: 8,
+    unit: "CPU ms / request",
+    source: "assumed (JSON, session HMAC, drizzle); argon2id logins not included",
+  },
+  { key: "loginsPerAccountMonth", value: 1, unit: "logins / account / month", source: "assumed (PWA sessions last up to 30 days)" },
+  { key: "readQueryMs", value: 1, unit: "ms / read query", source: `${D1_LIMITS} (FAQ: an indexed read «less than a millisecond»)` },
+  {
+    key: "writeQueryMs",
+    value: 4,
+    unit: "ms / write query",
+    source: `${D1_LIMITS} (FAQ: writes «can take several milliseconds»); 4 assumed`,
+  },
+  {
+    key: "writeRowMs",
+    value: 0.025,
+    unit: "ms / row written in bulk",
+    source:
+      "measured, not written here (timings vary): the cron's INSERT … SELECT on the sample took 0.006 (idle) to 0.025 ms (busy 2-core machine) a row; the busy end is used; each run prints its own",
+  },
+  { key: "shardBytes", value: 10e9, unit: "bytes", source: `${D1_LIMITS} (10 GB per database, cannot be increased)` },
+  { key: "headroom", value: 0.7, unit: "of 10 GB", source: ISSUE },
+  { key: "months", value: 36, unit: "months", source: `${ISSUE}; 126-ФЗ art. 64: usage metadata kept 3 years` },
+  { key: "dailyAggregateMonths", value: 6, unit: "months", source: "worker/features/usage/usage.service.ts RETENTION_MONTHS" },
+  { key: "chargeBatch", value: 2000, unit: "services / statement", source: "worker/features/billing/billing.service.ts CHARGE_BATCH" },
+  {
+    key: "chargeBatchesPerMessage",
+    value: 200,
+    unit: "batches / queue message",
+    source: "worker/features/cron/daily.service.ts CHARGE_BATCHES_PER_MESSAGE",
+  },
+  { key: "chargeWindowSec", value: 3600, unit: "s", source: "the hourly cron: a region's day charged within the hour after its midnight" },
+  {
+    key: "outageSubscribers",
+    value: 1e6,
+    unit: "subscribers",
+    source: "assumed: a city of a million subscribers (Moscow branch ≈ 6 M accounts)",
+  },
+  { key: "outageWindowSec", value: 600, unit: "s", source: "assumed: everyone told within 10 minutes" },
+  {
+    key: "outageQueueMessagesPerSubscriber",
+    value: 2.5,
+    unit: "messages",
+    source: "code: 1 event + 1 SMS + push per subscription (outage defaults sms, push, inapp)",
+  },
+  {
+    key: "outageGlobalWritesPerSubscriber",
+    value: 8,
+    unit: "write queries",
+    source: "code: inbox 1; deliveries claim + record for sms, push, inapp (6); provider_messages 1",
+  },
+  {
+    key: "statementWindowSec",
+    value: 6 * 3600,
+    unit: "s",
+    source: "assumed: the month closed and statements made in the 6 hours after local midnight",
+  },
+  { key: "statementEmailShare", value: 0.2, unit: "of accounts", source: "assumed: statements sent by e-mail" },
+  {
+    key: "stormLogins",
+    value: 2e6,
+    unit: "logins",
+    source: "assumed: after a mass outage or an app release, 3 % of everyone signs in (issue 21 defends it)",
+  },
+  { key: "stormWindowSec", value: 600, unit: "s", source: "assumed: within 10 minutes" },
+  {
+    key: "stormGlobalReadsPerLogin",
+    value: 3,
+    unit: "read queries",
+    source: "code: subscriber by phone, links, directory (features/auth)",
+  },
+  { key: "stormGlobalWritesPerLogin", value: 1, unit: "write queries", source: "code: the session row" },
+  {
+    key: "usageBatchesPerMonth",
+    value: 30,
+    unit: "R2 writes / service / month",
+    source: "assumed: billing sends a day's records in one batch",
+  },
+  { key: "queueBatchSize", value: 10, unit: "messages / consumer call", source: `${QUEUES_PRICING} (the default batch is 10)` },
+  { key: "doMsPerRequest", value: 5, unit: "ms active / login", source: "assumed (one throttle check)" },
+];
+
+const A = Object.fromEntries(ASSUMPTIONS.map((x) => [x.key, x.value])) as unknown as Assumptions;
+
+const PRICES: Prices & { sources: Record<keyof Prices, string> } = {
+  d1RowsReadPerM: 0.001,
+  d1RowsWrittenPerM: 1.0,
+  d1StoragePerGbMonth: 0.75,
+  queueOpsPerM: 0.4,
+  r2StoragePerGbMonth: 0.015,
+  r2ClassAPerM: 4.5,
+  r2ClassBPerM: 0.36,
+  workersRequestsPerM: 0.3,
+  workersCpuMsPerM: 0.02,
+  doRequestsPerM: 0.15,
+  doGbSecondsPerM: 12.5,
+  sources: {
+    d1RowsReadPerM: D1_PRICING,
+    d1RowsWrittenPerM: D1_PRICING,
+    d1StoragePerGbMonth: D1_PRICING,
+    queueOpsPerM: QUEUES_PRICING,
+    r2StoragePerGbMonth: R2_PRICING,
+    r2ClassAPerM: R2_PRICING,
+    r2ClassBPerM: R2_PRICING,
+    workersRequestsPerM: WORKERS_PRICING,
+    workersCpuMsPerM: WORKERS_PRICING,
+    doRequestsPerM: DO_PRICING,
+    doGbSecondsPerM: DO_PRICING,
+  },
+};
+
+/** Branches' shares of the subscribers: the population of their federal districts (Rosstat, 1 Jan 2024, rounded). */
+const BRANCH_SHARES: BranchShare[] = [
+  { code: "moscow", name: "Москва", share: 13.1 / 146.2 },
+  { code: "center", name: "Центр", share: 27.1 / 146.2 },
+  { code: "northwest", name: "Северо-Запад", share: 13.9 / 146.2 },
+  { code: "volga", name: "Волга", share: 28.6 / 146.2 },
+  { code: "south", name: "Юг (ЮФО + СКФО)", share: 26.7 / 146.2 },
+  { code: "ural", name: "Урал", share: 12.3 / 146.2 },
+  { code: "siberia", name: "Сибирь", share: 16.6 / 146.2 },
+  { code: "fareast", name: "Дальний Восток", share: 7.9 / 146.2 },
+];
+
+// ---------- The sample ----------
+
+const SAMPLE = { fixed: 1000, mobile: 500, from: "2026-01-01", days: 45 } as const;
+const START = Date.parse(`${SAMPLE.from}T00:00:00Z`);
+const REGION = "msk";
+
+/** mulberry32: the same sample on every machine. */
+function prng(seed: number) {
+  let a = seed | 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const rnd = prng(20);
+const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
+const digits = (n: number) => Array.from({ length: n }, () => int(0, 9)).join("");
+const hex = (n: number) => Array.from({ length: n }, () => "0123456789abcdef"[int(0, 15)]).join("");
+
+/** The shape of worker/platform/ids.ts newId (48-bit time + 80 bits, base32hex, 26 characters), from the seeded PRNG. */
+function idAt(ms: number): string {
+  const alphabet = "0123456789abcdefghijklmnopqrstuv";
+  const bytes = new Uint8Array(16);
+  let ts = ms;
+  for (let i = 5; i >= 0; i--) {
+    bytes[i] = ts % 256;
+    ts = Math.floor(ts / 256);
+  }
+  for (let i = 6; i < 16; i++) bytes[i] = int(0, 255);
+  let out = "";
+  let bits = 0;
+  let value = 0;
+  for (const b of bytes) {
+    value = ((value << 8) | b) & 0xffff;
+    bits += 8;
+    while (bits >= 5) {
+      out += alphabet[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  return bits > 0 ? out + alphabet[(value << (5 - bits)) & 31] : out;
+}
+
+const dayOf = (i: number) => new Date(START + i * 86_400_000).toISOString().slice(0, 10);
+
+function open(path: string, migrations: string): DatabaseSync {
+  const db = new DatabaseSync(path, { enableForeignKeyConstraints: false });
+  const dir = join(ROOT, "migrations", migrations);
+  for (const f of readdirSync(dir)
+    .filter((x) => x.endsWith(".sql"))
+    .sort()) {
+    for (const q of readFileSync(join(dir, f), "utf8").split("--> statement-breakpoint")) if (q.trim()) db.exec(q);
+  }
+  return db;
+}
+
+/** Inserts through one prepared statement per table and column list. */
+function inserter(db: DatabaseSync) {
+  const cache = new Map<string, ReturnType<DatabaseSync["prepare"]>>();
+  return (table: string, row: Record<string, SQLInputValue | undefined>) => {
+    const cols = Object.keys(row);
+    const key = `${table}(${cols.join(",")})`;
+    let st = cache.get(key);
+    if (!st) {
+      st = db.prepare(`INSERT INTO ${table} (${cols.join(",")}) VALUES (${cols.map(() => "?").join(",")})`);
+      cache.set(key, st);
+    }
+    st.run(...cols.map((c) => row[c] ?? null));
+  };
+}
+
+interface SampleService {
+  id: string;
+  accountNo: string;
+  kind: "internet" | "tv" | "landline" | "mobile";
+  code: string;
+  nameRu: string;
+  nameEn: string;
+}
+
+const tariffOf = (kind: SampleService["kind"]) => {
+  const options = TARIFF_TEMPLATES.filter((t) => t.kind === kind);
+  const t = options[int(0, options.length - 1)] ?? options[0];
+  if (!t) throw new Error(`no tariff of kind ${kind}`);
+  return t;
+};
+
+const SURNAMES = ["Иванов", "Смирнова", "Кузнецов", "Попова", "Васильев", "Петрова", "Соколов", "Михайлова", "Новиков", "Фёдорова"];
+const NAMES = ["Анна", "Пётр", "Ольга", "Мария", "Игорь", "Денис", "Елена", "Сергей", "Наталья", "Алексей"];
+const STREETS = ["ул. Тверская", "Ленинский пр-т", "ул. Профсоюзная", "Варшавское ш.", "ул. Маросейка", "Кутузовский пр-т"];
+
+interface Sample {
+  region: DatabaseSync;
+  global: DatabaseSync;
+  services: SampleService[];
+  usageByKind: Record<SampleService["kind"], { records: number; dayCategories: number; categories: number; serviceMonths: number }>;
+  compressedBytesPerUsageRecord: number;
+  localRowMs: number;
+}
+
+function generate(): Sample {
+  const region = open(":memory:", "region");
+  const global = open(":memory:", "global");
+  const put = inserter(region);
+  const gput = inserter(global);
+  const created = START - 400 * 86_400_000;
+
+  region.exec("BEGIN");
+  global.exec("BEGIN");
+  for (const t of TARIFF_TEMPLATES)
+    put("tariffs", {
+      id: `${REGION}-${t.code}`,
+      region: REGION,
+      kind: t.kind,
+      name_ru: t.nameRu,
+      name_en: t.nameEn,
+      description_ru: t.descriptionRu,
+      description_en: t.descriptionEn,
+      price_kop: t.baseRub * 100,
+      speed_mbps: t.speedMbps,
+      tv_channels: t.tvChannels,
+      minutes: t.minutes,
+      data_gb: t.dataGb,
+      sort: 0,
+      active: 1,
+    });
+
+  const services: SampleService[] = [];
+  const accountNos: { no: string; kind: Kind; subscriberId: string; phone: string }[] = [];
+  const total = SAMPLE.fixed + SAMPLE.mobile;
+  for (let i = 0; i < total; i++) {
+    const kind: Kind = i < SAMPLE.fixed ? "fixed" : "mobile";
+    const no = makeAccountNo(`77${String(1_000_000 + i * 7919).padStart(9, "0")}`);
+    const holder = `${SURNAMES[i % 10]} ${NAMES[(i * 3) % 10]} ${NAMES[(i * 7) % 10]}ович`;
+    const phone = `+79${digits(9)}`;
+    const subscriberId = idAt(created + i * 1000);
+    accountNos.push({ no, kind, subscriberId, phone });
+    put("accounts", {
+      account_no: no,
+      region: REGION,
+      holder_name: holder,
+      address: `г. Москва, ${STREETS[i % STREETS.length]}, д. ${int(1, 120)}, кв. ${int(1, 400)}`,
+      status: "active",
+      created_at: created,
+    });
+    const kinds: SampleService["kind"][] =
+      kind === "mobile"
+        ? ["mobile"]
+        : ([
+            rnd() < A.internetShare ? "internet" : null,
+            rnd() < A.tvShare ? "tv" : null,
+            rnd() < A.landlineShare ? "landline" : null,
+          ].filter(Boolean) as SampleService["kind"][]);
+    const mine: SampleService[] = [];
+    for (const k of kinds) {
+      const t = tariffOf(k);
+      const s: SampleService = {
+        id: idAt(created + i * 1000 + services.length),
+        accountNo: no,
+        kind: k,
+        code: t.code,
+        nameRu: t.nameRu,
+        nameEn: t.nameEn,
+      };
+      services.push(s);
+      mine.push(s);
+      put("account_services", { id: s.id, account_no: no, tariff_id: `${REGION}-${t.code}`, status: "active", started_at: created });
+    }
+    if (rnd() < A.optionsPerAccount) {
+      const s = mine[0];
+      if (s) {
+        put("account_options", {
+          id: idAt(created + i),
+          account_no: no,
+          service_id: s.id,
+          option_id: `${REGION}-antivirus`,
+          status: "active",
+          started_at: created,
+          ended_at: null,
+        });
+      }
+    }
+    if (rnd() < A.bonusShare)
+      put("bonus_members", {
+        account_no: no,
+        status: "active",
+        joined_at: created,
+        left_at: null,
+        joined_by: subscriberId,
+        rules_version: "2026-01",
+      });
+    // The global side of an account: its login, directory row, links, live session, push subscription.
+    gput("subscribers", {
+      id: subscriberId,
+      display_name: holder,
+      phone,
+      email: `${hex(8)}@example.ru`,
+      login: null,
+      password_hash: `$argon2id$v=19$m=19456,t=2,p=1$${hex(22)}$${hex(43)}`,
+      locale: "ru",
+      created_at: created,
+    });
+    gput("account_directory", {
+      account_no: no,
+      region: REGION,
+      shard: "DB_MOSCOW",
+      contact_phone: phone,
+      contact_email: null,
+      created_at: created,
+    });
+    gput("account_links", {
+      subscriber_id: subscriberId,
+      account_no: no,
+      role: "owner",
+      low_balance_kop: rnd() < 0.3 ? 10000 : null,
+      created_at: created,
+    });
+    if (rnd() < A.liveSessionsPerAccount)
+      gput("sessions", {
+        id_hash: hex(64),
+        subscriber_id: subscriberId,
+        created_at: START,
+        last_seen_at: START,
+        expires_at: START + 30 * 86_400_000,
+        user_agent: "Mozilla/5.0 (Linux; Android 14; SM-A546B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36",
+        auth_method: "password",
+        step_up_at: null,
+        stamp_key: hex(64),
+      });
+    if (rnd() < A.pushSubscriptionsPerAccount)
+      gput("push_subscriptions", {
+        id: idAt(START + i),
+        subscriber_id: subscriberId,
+        origin: "https://msk.kabinet.example",
+        endpoint: `https://fcm.googleapis.com/fcm/send/${hex(22)}:APA91b${hex(140)}`,
+        p256dh: hex(87),
+        auth: hex(22),
+        lang: "ru",
+        created_at: START,
+      });
+  }
+
+  // Usage records of each service over the sample, from the demo generator (mobile scaled to the issue's rate below).
+  const usageByKind: Sample["usageByKind"] = {
+    internet: { records: 0, dayCategories: 0, categories: 0, serviceMonths: 0 },
+    tv: { records: 0, dayCategories: 0, categories: 0, serviceMonths: 0 },
+    landline: { records: 0, dayCategories: 0, categories: 0, serviceMonths: 0 },
+    mobile: { records: 0, dayCategories: 0, categories: 0, serviceMonths: 0 },
+  };
+  const usageByDay = new Map<string, ReturnType<typeof usageFor>>();
+  const lastDay = dayOf(SAMPLE.days - 1);
+  let gzBytes = 0;
+  let gzRecords = 0;
+  for (const s of services) {
+    const rows = usageFor(s.accountNo, REGION, { id: s.id, kind: s.kind, code: s.code }, SAMPLE.from, lastDay);
+    const u = usageByKind[s.kind];
+    u.records += rows.length;
+    u.dayCategories += new Set(rows.map((r) => `${r.local_day}:${r.category}`)).size;
+    u.categories += new Set(rows.map((r) => `${r.local_day.slice(0, 7)}:${r.category}`)).size;
+    u.serviceMonths += SAMPLE.days / DAYS_PER_MONTH;
+    if (s.kind === "mobile") {
+      // The raw record as R2 would keep it: one gzip'd NDJSON object per account and month.
+      const month = rows.filter((r) => r.local_day.startsWith("2026-01"));
+      gzBytes += gzipSync(month.map((r) => JSON.stringify(r)).join("\n")).length;
+      gzRecords += month.length;
+    }
+    for (const r of rows) {
+      const list = usageByDay.get(r.local_day) ?? [];
+      list.push(r);
+      usageByDay.set(r.local_day, list);
+    }
+  }
+
+  // Day by day, as production writes them: the night's charges, the day's payments, usage, support and notifications.
+  const optionRows = region.prepare("SELECT id, account_no, service_id FROM account_options").all() as {
+    id: string;
+    account_no: string;
+    service_id: string;
+  }[];
+  let localRowMs = 0;
+  let localRows = 0;
+  const chargeBatch = region.prepare(`
+    INSERT OR IGNORE INTO ledger_entries
+      (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
+    SELECT 'chg-' || s.id || '-' || $day, s.account_no, 'charge',
+           -((t.price_kop * $d) / $days - (t.price_kop * ($d - 1)) / $days),
+           $at, $day, s.id, 'Абонентская плата: ' || t.name_ru, 'Subscription fee: ' || t.name_en,
+           'charge:' || s.id || ':' || $day, $at
+    FROM account_services s JOIN tariffs t ON t.id = s.tariff_id
+    WHERE s.rowid > $from AND s.rowid <= $to AND s.status = 'active'`);
+  for (let d = 0; d < SAMPLE.days; d++) {
+    const day = dayOf(d);
+    const at = START + d * 86_400_000 + 21 * 3_600_000;
+    // The cron's statement (worker/features/billing/billing.service.ts chargeDayPart): CHARGE_BATCH services by rowid.
+    const t0 = performance.now();
+    const dd = Number(day.slice(8, 10));
+    const days = daysInMonth(day);
+    for (let from = 0; from < services.length; from += A.chargeBatch)
+      chargeBatch.run({ day, d: dd, days, at, from, to: from + A.chargeBatch });
+    localRowMs += performance.now() - t0;
+    localRows += services.length;
+    for (const o of optionRows)
+      put("ledger_entries", {
+        id: `chg-opt-${o.id}-${day}`,
+        account_no: o.account_no,
+        kind: "charge",
+        amount_kop: -500,
+        occurred_at: at,
+        local_day: day,
+        service_id: o.service_id,
+        description_ru: "Дополнительная услуга: Антивирус",
+        description_en: "Add-on: Antivirus",
+        idempotency_key: `charge:opt:${o.id}:${day}`,
+        created_at: at,
+      });
+    for (const a of accountNos) {
+      const t = at - int(1, 20) * 3_600_000;
+      if (rnd() < A.paymentsPerMonth / DAYS_PER_MONTH) {
+        const id = idAt(t);
+        const amount = int(3, 20) * 10000;
+        const method = (["card", "sbp", "sberpay", "tpay"] as const)[int(0, 3)] ?? "card";
+        const card = method === "card" ? { cardLast4: digits(4), cardBrand: "mir" } : { cardLast4: null, cardBrand: null };
+        put("payments", {
+          id,
+          account_no: a.no,
+          payer_id: a.subscriberId,
+          idempotency_key: `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`,
+          request_hash: hex(64),
+          purpose: "topup",
+          amount_kop: amount,
+          method,
+          status: "succeeded",
+          acquirer_payment_id: `${hex(8)}-000f-5000-a000-${hex(12)}`,
+          save_card: 0,
+          card_id: null,
+          card_last4: card.cardLast4,
+          card_brand: card.cardBrand,
+          failure_code: null,
+          created_at: t,
+          updated_at: t + 40_000,
+        });
+        const steps: [string | null, string, string][] = [
+          [null, "pending", "client"],
+          ["pending", "succeeded", "webhook"],
+          ["succeeded", "succeeded", "sync"],
+        ];
+        for (const [from, to, source] of steps.slice(0, A.eventsPerPayment))
+          put("payment_events", {
+            id: idAt(t),
+            payment_id: id,
+            event_id: source === "webhook" ? `evt_${hex(24)}` : null,
+            source,
+            from_status: from,
+            to_status: to,
+            applied: 1,
+            at: t,
+          });
+        const receipt = buildReceipt({ id, accountNo: a.no, amountKop: amount, purpose: "topup", method, ...card }, REGION, new Date(t));
+        put("receipts", { payment_id: id, account_no: a.no, number: receipt.number, issued_at: t, body: JSON.stringify(receipt) });
+        put("ledger_entries", {
+          id: idAt(t),
+          account_no: a.no,
+          kind: "payment",
+          amount_kop: amount,
+          occurred_at: t,
+          local_day: day,
+          service_id: null,
+          description_ru: "Оплата банковской картой",
+          description_en: "Card payment",
+          idempotency_key: `payment:${id}`,
+          created_at: t,
+        });
+      }
+      if (rnd() < A.promisedPerMonth / DAYS_PER_MONTH) {
+        const id = idAt(t);
+        put("promised_payments", {
+          id,
+          account_no: a.no,
+          amount_kop: 30000,
+          status: "settled",
+          taken_at: t,
+          due_at: t + 3 * 86_400_000,
+          settled_at: t + 86_400_000,
+          settled_by: `payment:${idAt(t)}`,
+        });
+        for (const [kind, sign] of [
+          ["promised_payment", 1],
+          ["adjustment", -1],
+        ] as const)
+          put("ledger_entries", {
+            id: idAt(t),
+            account_no: a.no,
+            kind,
+            amount_kop: sign * 30000,
+            occurred_at: t,
+            local_day: day,
+            service_id: null,
+            description_ru: sign > 0 ? "Обещанный платёж" : "Погашение обещанного платежа",
+            description_en: sign > 0 ? "Promised payment" : "Promised payment repaid",
+            idempotency_key: `promised:${id}:${sign > 0 ? "credit" : "repay"}`,
+            created_at: t,
+          });
+      }
+      if (day.endsWith("-01") && rnd() < A.bonusShare)
+        put("bonus_ledger", {
+          id: `bonus-${a.no}-${day.slice(0, 7)}`,
+          account_no: a.no,
+          kind: "earn",
+          points: int(20, 200),
+          source_key: `earn:${a.no}:${day.slice(0, 7)}`,
+          expires_at: t + 365 * 86_400_000,
+          description_ru: `За оплату услуг, ${day.slice(0, 7)}`,
+          description_en: `For services paid, ${day.slice(0, 7)}`,
+          created_at: t,
+        });
+      if (rnd() < A.reportsPerMonth / DAYS_PER_MONTH)
+        put("usage_reports", {
+          id: hex(32),
+          account_no: a.no,
+          subscriber_id: a.subscriberId,
+          service_id: null,
+          from_day: `${day.slice(0, 8)}01`,
+          to_day: day,
+          categories: "call_in,call_local,call_long_distance,call_mobile,call_international,sms,internet,option",
+          format: "pdf",
+          delivery: "cabinet",
+          email: null,
+          lang: "ru",
+          status: "ready",
+          progress: 100,
+          attempts: 1,
+          row_count: int(100, 900),
+          total_cost_kop: int(0, 90000),
+          size_bytes: int(40_000, 400_000),
+          file_key: `reports/${a.no}/${hex(32)}.pdf`,
+          error: null,
+          created_at: t,
+          ready_at: t + 5000,
+          expires_at: t + 7 * 86_400_000,
+        });
+      if (rnd() < A.applicationsPerMonth / DAYS_PER_MONTH) {
+        const id = idAt(t);
+        put("applications", {
+          id,
+          number: `З-${day.replace(/-/g, "").slice(2)}-${digits(6)}`,
+          region: REGION,
+          subscriber_id: a.subscriberId,
+          account_no: a.no,
+          service_id: null,
+          kind: "tariff_change",
+          status: "done",
+          address: null,
+          contact_phone: a.phone,
+          preferred_day: day,
+          preferred_slot: "09-13",
+          technician: null,
+          details: JSON.stringify({ fromTariffId: `${REGION}-inet-100`, toTariffId: `${REGION}-inet-300`, comment: "" }),
+          effects_at: t,
+          created_at: t,
+          updated_at: t,
+        });
+        const flow = [null, "received", "in_work", "technician_assigned", "done"];
+        for (let k = 0; k < A.eventsPerApplication; k++)
+          put("application_events", {
+            id: idAt(t),
+            application_id: id,
+            from_status: flow[k] ?? null,
+            to_status: flow[k + 1] ?? "done",
+            actor: k === 0 ? "subscriber" : "operator",
+            comment: k === 2 ? "Мастер придёт с 9 до 13" : null,
+            at: t + k * 3_600_000,
+          });
+      }
+      if (rnd() < A.chatsPerMonth / DAYS_PER_MONTH) {
+        const id = idAt(t);
+        put("support_chats", {
+          id,
+          region: REGION,
+          subscriber_id: a.subscriberId,
+          visitor_name: null,
+          visitor_phone: null,
+          visitor_key_hash: null,
+          account_no: a.no,
+          topic: "billing",
+          status: "closed",
+          operator_id: idAt(created),
+          operator_name: "Мария Орлова",
+          last_seq: A.messagesPerChat,
+          customer_read_seq: A.messagesPerChat,
+          operator_read_seq: A.messagesPerChat,
+          created_at: t,
+          updated_at: t,
+          closed_at: t,
+        });
+        for (let k = 1; k <= A.messagesPerChat; k++)
+          put("support_messages", {
+            id: idAt(t),
+            chat_id: id,
+            seq: k,
+            author: k % 2 ? "subscriber" : "operator",
+            author_name: k % 2 ? null : "Мария Орлова",
+            text:
+              k % 2
+                ? "Здравствуйте! Почему с меня списали абонентскую плату дважды в этом месяце?"
+                : "Добрый день! Проверила: второе списание — за дополнительную услугу.",
+            attachment_id: null,
+            client_id: k % 2 ? hex(32) : null,
+            created_at: t + k * 60_000,
+          });
+      }
+      if (rnd() < A.ticketsPerMonth / DAYS_PER_MONTH) {
+        const id = idAt(t);
+        put("support_tickets", {
+          id,
+          number: `О-${digits(8)}`,
+          region: REGION,
+          subscriber_id: a.subscriberId,
+          account_no: a.no,
+          category: "internet",
+          subject: "Низкая скорость интернета вечером",
+          text: "С 20 до 23 часов скорость падает до 5 Мбит/с, роутер перезагружала, кабель проверила.",
+          status: "closed",
+          operator_id: idAt(created),
+          operator_name: "Игорь Лебедев",
+          created_at: t,
+          updated_at: t,
+        });
+        const flow = [null, "new", "in_work", "resolved", "closed"];
+        for (let k = 0; k < A.eventsPerTicket; k++)
+          put("ticket_events", {
+            id: idAt(t),
+            ticket_id: id,
+            from_status: flow[k] ?? null,
+            to_status: flow[k + 1] ?? null,
+            actor: k === 0 ? "subscriber" : "operator",
+            actor_name: k === 0 ? null : "Игорь Лебедев",
+            comment: k === 2 ? "Проверили линию, заменили порт на коммутаторе." : null,
+            at: t + k * 3_600_000,
+          });
+      }
+      // Notifications: the inbox row, one deliveries row per channel, SMS/e-mail through the provider.
+      if (rnd() < A.notificationsPerMonth / DAYS_PER_MONTH) {
+        const eventId = idAt(t);
+        gput("inbox", {
+          id: idAt(t),
+          subscriber_id: a.subscriberId,
+          event_id: eventId,
+          kind: "payment_credited",
+          account_no: a.no,
+          title: "Зачислено 500,00 ₽",
+          body: `На лицевой счёт ${a.no} зачислено 500,00 ₽. Баланс: 734,50 ₽.`,
+          url: `/accounts/${a.no}/history`,
+          params: JSON.stringify({ amountKop: 50000, balanceKop: 73450, accountNo: a.no }),
+          created_at: t,
+          read_at: rnd() < 0.5 ? t + 3_600_000 : null,
+        });
+        const channels = ["inapp", "push", "sms"].slice(0, rnd() < A.deliveriesPerNotification - 2 ? 3 : 2);
+        for (const c of channels)
+          gput("deliveries", {
+            dedupe_key: `${eventId}:${a.subscriberId}:${c}`,
+            event_id: eventId,
+            subscriber_id: a.subscriberId,
+            channel: c,
+            status: "sent",
+            attempts: 1,
+            detail: c === "push" ? "201" : null,
+            updated_at: t,
+          });
+        if (rnd() < A.providerMessagesPerNotification)
+          gput("provider_messages", {
+            dedupe_key: `${eventId}:${a.subscriberId}:sms`,
+            channel: "sms",
+            provider: "smsc",
+            recipient: a.phone,
+            status: "delivered",
+            provider_status: "1",
+            provider_id: null,
+            segments: 2,
+            attempts: 1,
+            created_at: t,
+            updated_at: t + 20_000,
+          });
+      }
+    }
+    for (const r of usageByDay.get(day) ?? []) put("usage_records", { ...r });
+  }
+
+  // The bounded design's tables, not in the migrations yet: measured on the same rows, with the shape a close would write.
+  region.exec(`
+    CREATE TABLE usage_daily (
+      account_no TEXT NOT NULL, service_id TEXT NOT NULL, local_day TEXT NOT NULL, category TEXT NOT NULL,
+      records INTEGER NOT NULL, duration_sec INTEGER NOT NULL, volume_kb INTEGER NOT NULL, cost_kop INTEGER NOT NULL,
+      PRIMARY KEY (account_no, local_day, service_id, category)) WITHOUT ROWID;
+    INSERT INTO usage_daily SELECT account_no, service_id, local_day, category, count(*), coalesce(sum(duration_sec), 0),
+      coalesce(sum(volume_kb), 0), sum(cost_kop) FROM usage_records GROUP BY account_no, local_day, service_id, category;
+    CREATE TABLE usage_monthly (
+      account_no TEXT NOT NULL, service_id TEXT NOT NULL, month TEXT NOT NULL, category TEXT NOT NULL,
+      records INTEGER NOT NULL, duration_sec INTEGER NOT NULL, volume_kb INTEGER NOT NULL, cost_kop INTEGER NOT NULL,
+      PRIMARY KEY (account_no, month, service_id, category)) WITHOUT ROWID;
+    INSERT INTO usage_monthly SELECT account_no, service_id, substr(local_day, 1, 7), category, count(*), coalesce(sum(duration_sec), 0),
+      coalesce(sum(volume_kb), 0), sum(cost_kop) FROM usage_records GROUP BY account_no, substr(local_day, 1, 7), service_id, category;
+    CREATE TABLE ledger_periods (
+      account_no TEXT NOT NULL, month TEXT NOT NULL, opening_kop INTEGER NOT NULL, closing_kop INTEGER NOT NULL,
+      charges_kop INTEGER NOT NULL, credits_kop INTEGER NOT NULL, closed_at INTEGER NOT NULL,
+      PRIMARY KEY (account_no, month)) WITHOUT ROWID;
+    INSERT INTO ledger_periods SELECT account_no, substr(local_day, 1, 7), 0, sum(amount_kop),
+      sum(CASE WHEN amount_kop < 0 THEN amount_kop ELSE 0 END), sum(CASE WHEN amount_kop > 0 THEN amount_kop ELSE 0 END), ${START}
+      FROM ledger_entries GROUP BY account_no, substr(local_day, 1, 7);
+  `);
+  region.exec("COMMIT");
+  global.exec("COMMIT");
+  return {
+    region,
+    global,
+    services,
+    usageByKind,
+    compressedBytesPerUsageRecord: gzBytes / gzRecords,
+    localRowMs: localRowMs / localRows,
+  };
+}
+
+interface TableSize {
+  table: string;
+  rows: number;
+  tableBytes: number;
+  indexBytes: number;
+  indexes: number;
+}
+
+/** Bytes of each table and of its indexes (dbstat: every page of every b-tree), with its row count. */
+function measure(db: DatabaseSync): TableSize[] {
+  const pages = new Map(
+    (db.prepare("SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name").all() as { name: string; bytes: number }[]).map((r) => [
+      r.name,
+      Number(r.bytes),
+    ]),
+  );
+  const objects = db.prepare("SELECT type, name, tbl_name FROM sqlite_schema WHERE type IN ('table', 'index')").all() as {
+    type: string;
+    name: string;
+    tbl_name: string;
+  }[];
+  const out: TableSize[] = [];
+  for (const t of objects.filter((o) => o.type === "table" && !o.name.startsWith("sqlite_") && o.name !== "d1_migrations")) {
+    const idx = objects.filter((o) => o.type === "index" && o.tbl_name === t.name);
+    const rows = Number((db.prepare(`SELECT count(*) AS n FROM "${t.name}"`).get() as { n: number }).n);
+    out.push({
+      table: t.name,
+      rows,
+      tableBytes: pages.get(t.name) ?? 0,
+      indexBytes: idx.reduce((s, i) => s + (pages.get(i.name) ?? 0), 0),
+      indexes: idx.length,
+    });
+  }
+  return out.filter((x) => x.rows > 0).sort((a, b) => b.tableBytes + b.indexBytes - (a.tableBytes + a.indexBytes));
+}
+
+// ---------- The document ----------
+
+/** Tables whose sample row counts are compared with what the model's rates predict for the sample. */
+const CHECKED = ["ledger_entries", "payments", "payment_events", "receipts"];
+
+const n0 = (x: number) => Math.round(x).toLocaleString("en-US");
+const n1 = (x: number) => x.toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const n2 = (x: number) => x.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const pct = (x: number) => `${n0(x * 100)} %`;
+/** A rate per second: small ones keep two decimals so that "0" means nothing happens. */
+const rate = (x: number) => (x < 10 ? n2(x) : n0(x));
+const gb = (bytes: number) => `${n2(bytes / 1e9)} GB`;
+const table = (head: string[], rows: (string | number)[][]) =>
+  [`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+
+function main() {
+  const started = performance.now();
+  const sample = generate();
+  const regionSizes = measure(sample.region);
+  const globalSizes = measure(sample.global);
+  const sizes = [...regionSizes, ...globalSizes];
+  const perKind = (k: SampleService["kind"], f: "records" | "dayCategories" | "categories") => {
+    const u = sample.usageByKind[k];
+    return u.serviceMonths > 0 ? u[f] / u.serviceMonths : 0;
+  };
+  const m: Measured = {
+    bytesPerRow: Object.fromEntries(sizes.map((s) => [s.table, (s.tableBytes + s.indexBytes) / s.rows])),
+    indexes: Object.fromEntries(sizes.map((s) => [s.table, s.indexes])),
+    usagePerServiceMonth: {
+      internet: perKind("internet", "records"),
+      tv: perKind("tv", "records"),
+      landline: perKind("landline", "records"),
+      mobile: perKind("mobile", "records"),
+    },
+    usageDayCategoriesPerServiceMonth: {
+      internet: perKind("internet", "dayCategories"),
+      tv: perKind("tv", "dayCategories"),
+      landline: perKind("landline", "dayCategories"),
+      mobile: perKind("mobile", "dayCategories"),
+    },
+    usageCategoriesPerServiceMonth: {
+      internet: perKind("internet", "categories"),
+      tv: perKind("tv", "categories"),
+      landline: perKind("landline", "categories"),
+      mobile: perKind("mobile", "categories"),
+    },
+    compressedBytesPerUsageRecord: sample.compressedBytesPerUsageRecord,
+  };
+  const shardFile = sizes.filter((s) => regionSizes.includes(s)).reduce((t, s) => t + s.tableBytes + s.indexBytes, 0);
+  sample.region.close();
+  sample.global.close();
+
+  const accountsTotal = A.fixedAccounts + A.mobileAccounts;
+  const todayBytes = mixed(A, (k) => accountBytesToday(A, m, k, A.months));
+  const boundedBytes = mixed(A, (k) => accountBytesBounded(A, m, k, A.months));
+  const todayPlan = planShards(A, BRANCH_SHARES, todayBytes);
+  const boundedPlan = planShards(A, BRANCH_SHARES, boundedBytes);
+  const perShardBounded = accountsPerShard(A, boundedBytes);
+  const peakList = peaks(A, m, perShardBounded);
+  const largest = todayPlan.reduce((x, y) => (y.accounts > x.accounts ? y : x));
+  const peakToday = peaks(A, m, largest.accounts).filter((p) => p.where !== "global database");
+  const costs = costPerMillion(A, m, PRICES);
+  const costTotal = costs.reduce((s, c) => s + c.usd, 0);
+  const g = globalRows(A);
+  const globalFixedBytes = bytesOf(g.fixed, m);
+  const globalMonthlyBytes = bytesOf(g.monthly, m);
+  const globalAt = (months: number) => accountsTotal * (globalFixedBytes + months * globalMonthlyBytes);
+  const monthsToFill = (bytesPerMonth: number, fixedBytes: number) => (A.shardBytes * A.headroom - fixedBytes) / bytesPerMonth;
+  const oneBranch = todayPlan[0];
+  const moscowAccounts = oneBranch?.accounts ?? 0;
+  const moscowFixed = Math.round(moscowAccounts * (A.fixedAccounts / accountsTotal));
+  const monthlyToday = mixed(A, (k) => bytesOf(monthlyRows(A, m, k), m));
+  const staticToday = mixed(A, (k) => bytesOf(staticRows(A, k), m));
+
+  const md: string[] = [];
+  md.push(`# Capacity: 15 M accounts and 48 M numbers on D1, Queues and R2
+
+Recomputed by \`npm run capacity\` (\`scripts/capacity.mts\`, the arithmetic in
+\`scripts/capacity.model.mts\`, checked by \`scripts/capacity.test.ts\`). Do not
+edit by hand: change an assumption in the script and run it again. The sizes
+are **measured**: the script migrates an empty in-memory SQLite database
+with \`migrations/region\` and one with \`migrations/global\` (the SQL D1 runs),
+generates ${n0(SAMPLE.fixed)} fixed-line and ${n0(SAMPLE.mobile)} mobile accounts over ${SAMPLE.days} days
+day by day as production writes them (the cron's charge rows, the real
+receipt builder, the demo generator's usage records, payments, support,
+notifications), and reads every b-tree's pages from SQLite's \`dbstat\`.
+The sample shard came to ${gb(shardFile)} for ${n0(regionSizes.find((s) => s.table === "usage_records")?.rows ?? 0)} usage records and
+${n0(regionSizes.find((s) => s.table === "ledger_entries")?.rows ?? 0)} ledger rows.
+
+## Assumptions
+
+Everything below follows from these figures and the measured sizes. "Seed"
+is the user's description in \`/work/shared/seed/\`; "code" is this repository.
+
+${table(
+  ["figure", "value", "unit", "where it comes from"],
+  ASSUMPTIONS.map((x) => [
+    `\`${x.key}\``,
+    x.value >= 1000 ? n0(x.value) : String(Math.round(x.value * 1000) / 1000),
+    x.unit,
+    x.source.replace(/https:\/\/\S+/g, (u) => `<${u}>`),
+  ]),
+)}
+
+Branches' shares of the accounts follow the population of their federal
+districts (Rosstat, 1 January 2024, rounded; Moscow is the city, Центр the
+rest of the Central district, Юг the Southern and North Caucasian ones):
+${BRANCH_SHARES.map((b) => `${b.name} ${pct(b.share)}`).join(", ")}.
+
+## 1. Bytes per row, indexes included (measured)
+
+${table(
+  ["database", "table", "rows in sample", "table bytes/row", "indexes", "index bytes/row", "**total bytes/row**"],
+  sizes.map((s) => [
+    regionSizes.includes(s) ? "shard" : "global",
+    `\`${s.table}\`${["usage_daily", "usage_monthly", "ledger_periods"].includes(s.table) ? " (proposed)" : ""}`,
+    n0(s.rows),
+    n0(s.tableBytes / s.rows),
+    s.indexes,
+    n0(s.indexBytes / s.rows),
+    `**${n0((s.tableBytes + s.indexBytes) / s.rows)}**`,
+  ]),
+)}
+
+Tables with a handful of rows (tariffs, the catalogue, cron progress) do not
+grow and are left out of the model. The three *proposed* tables are not in
+the migrations: they are the shapes the bounded design needs (per-day and
+per-month usage aggregates, one period row per account and month), measured
+on the same sample. A mobile number's raw usage record, gzip'd as NDJSON in
+one object per account and month (what R2 would keep), is
+**${n1(m.compressedBytesPerUsageRecord)} bytes**, against ${n0(m.bytesPerRow.usage_records ?? 0)} in D1.
+
+## 2. Rows per account per month, and size per shard after ${A.months} months
+
+Usage records per service and month from the demo generator:
+internet ${n1(m.usagePerServiceMonth.internet)}, TV ${n1(m.usagePerServiceMonth.tv)}, landline ${n1(m.usagePerServiceMonth.landline)}
+(mobile: the generator makes ${n0(m.usagePerServiceMonth.mobile)}; the model uses the issue's ${n0(A.mobileUsagePerMonth)}).
+A fixed-line account has ${n2(servicesPerAccount(A, "fixed"))} services.
+
+${table(
+  ["table", "fixed-line account", "mobile account", "bytes/row", "bytes / average account / month"],
+  Object.keys(monthlyRows(A, m, "fixed")).map((t) => [
+    `\`${t}\``,
+    n2(monthlyRows(A, m, "fixed")[t] ?? 0),
+    n2(monthlyRows(A, m, "mobile")[t] ?? 0),
+    n0(m.bytesPerRow[t] ?? 0),
+    n0(mixed(A, (k) => (monthlyRows(A, m, k)[t] ?? 0) * (m.bytesPerRow[t] ?? 0))),
+  ]),
+)}
+| **all** | **${n1(Object.values(monthlyRows(A, m, "fixed")).reduce((s, x) => s + x, 0))}** | **${n1(Object.values(monthlyRows(A, m, "mobile")).reduce((s, x) => s + x, 0))}** | | **${n0(monthlyToday)}** |
+
+Cross-check of the rates against the generated sample (its ${n0(SAMPLE.fixed)} + ${n0(SAMPLE.mobile)} accounts over
+${SAMPLE.days} days, drawn with the same rates): ${CHECKED.map((t) => {
+    const predicted =
+      (SAMPLE.fixed * (monthlyRows(A, m, "fixed")[t] ?? 0) + SAMPLE.mobile * (monthlyRows(A, m, "mobile")[t] ?? 0)) *
+      (SAMPLE.days / DAYS_PER_MONTH);
+    const got = sizes.find((x) => x.table === t)?.rows ?? 0;
+    return `\`${t}\` ${n0(got)} rows, the model ${n0(predicted)} (${got >= predicted ? "+" : ""}${n1(((got - predicted) / predicted) * 100)} %)`;
+  }).join("; ")}.
+
+Rows that do not grow: ${Object.entries(staticRows(A, "fixed"))
+    .map(([t, r]) => `\`${t}\` ${n2(r)}`)
+    .join(", ")} per fixed-line account (${n0(bytesOf(staticRows(A, "fixed"), m))} bytes; mobile
+${n0(bytesOf(staticRows(A, "mobile"), m))} bytes).
+
+### Today's design: everything kept in the branch's database
+
+An average account takes **${n0(staticToday + monthlyToday)} bytes after one month** and
+**${n0(todayBytes)} bytes (${n1(todayBytes / 1e6)} MB) after ${A.months} months**; usage records are
+${pct(mixed(A, (k) => usagePerAccountMonth(A, m, k) * (m.bytesPerRow.usage_records ?? 0)) / monthlyToday)} of what grows.
+One database holds ${n0(accountsPerShard(A, todayBytes))} such accounts at ${pct(A.headroom)} of 10 GB.
+Moscow's ${n0(moscowAccounts)} accounts fill one 10 GB database (at ${pct(A.headroom)}) in
+**${n1(monthsToFill(monthlyToday * moscowAccounts, staticToday * moscowAccounts) * DAYS_PER_MONTH * 24)} hours**; its fixed-line accounts alone
+(${n0(moscowFixed)}) in ${n1(monthsToFill(bytesOf(monthlyRows(A, m, "fixed"), m) * moscowFixed, bytesOf(staticRows(A, "fixed"), m) * moscowFixed))} months. One database per branch cannot hold the target.
+
+${table(
+  ["branch", "accounts", `shards needed after ${A.months} months`, "GB per shard"],
+  todayPlan.map((p) => [p.name, n0(p.accounts), n0(p.shards), n2(p.gbPerShard)]),
+)}
+| **all** | **${n0(accountsTotal)}** | **${n0(todayPlan.reduce((s, p) => s + p.shards, 0))}** | |
+
+### Bounded design: raw usage in R2, closed months rolled up
+
+Raw usage records go to R2 (one gzip'd object per account and month); D1
+keeps per-day aggregates for the ${A.dailyAggregateMonths} months the screen shows and per-month ones
+for ${A.months}. Each closed month's daily charges become one line per service and
+option, payments stay as they are, and a period row carries the balance.
+An average account then takes **${n0(boundedBytes)} bytes after ${A.months} months**
+(fixed-line ${n0(accountBytesBounded(A, m, "fixed", A.months))}, mobile ${n0(accountBytesBounded(A, m, "mobile", A.months))}), and
+a database holds **${n0(perShardBounded)} accounts** at ${pct(A.headroom)} of 10 GB.
+
+${table(
+  ["branch", "accounts", `shards after ${A.months} months`, "GB per shard"],
+  boundedPlan.map((p) => [p.name, n0(p.accounts), n0(p.shards), n2(p.gbPerShard)]),
+)}
+| **all** | **${n0(accountsTotal)}** | **${n0(boundedPlan.reduce((s, p) => s + p.shards, 0))}** | |
+
+## 3. Peak rates
+
+Per database, against one D1's single thread (<${D1_LIMITS}>: «Each individual
+D1 database is inherently single-threaded, and processes queries one at a
+time … If your average query takes 1ms, you can run approximately 1,000
+queries per second»), with ${A.readQueryMs} ms per read query, ${A.writeQueryMs} ms per write query and
+${A.writeRowMs} ms per row written in bulk — a ceiling of about ${n0(1000 / A.readQueryMs)} indexed reads or
+${n0(1000 / A.writeQueryMs)} writes a second per database, "D1 busy" below is the share of it used —
+and the queue's messages against **5,000 messages per second per queue**
+(<${QUEUES_LIMITS}>). The regional figures are for one bounded-design shard
+of ${n0(perShardBounded)} accounts.
+
+${table(
+  ["peak", "where", "queue msg/s", "% of 5,000", "D1 reads/s", "D1 writes/s", "rows written/s", "**D1 busy**"],
+  [
+    ...peakList.map((p) => ({ ...p, where: p.where === "one regional shard" ? `one shard, ${n0(perShardBounded)} accounts` : p.where })),
+    ...peakToday.map((p) => ({ ...p, where: `one database per branch (today's map): ${largest.name}, ${n0(largest.accounts)} accounts` })),
+  ].map((p) => [
+    p.name,
+    p.where,
+    rate(p.queueMessagesPerSec),
+    pct(p.queueMessagesPerSec / 5000),
+    rate(p.d1ReadsPerSec),
+    rate(p.d1WritesPerSec),
+    rate(p.d1RowsWrittenPerSec),
+    `**${pct(p.d1Busy)}**`,
+  ]),
+)}
+
+- **Charging night**: a shard's ${n0(mixed(A, (k) => servicesPerAccount(A, k) + A.optionsPerAccount) * perShardBounded)} services and options in
+  ${n0(Math.ceil((mixed(A, (k) => servicesPerAccount(A, k) + A.optionsPerAccount) * perShardBounded) / A.chargeBatch))} INSERT … SELECT statements of ${n0(A.chargeBatch)}: cheap per database; the
+  rows written (each index one more) are what it costs.
+- **Outage push**: the notifications queue is within its limit only when the
+  window is ≥ ${n0((A.outageSubscribers * A.outageQueueMessagesPerSubscriber) / 5000)} s; the **global database** is not: ${n0(A.outageSubscribers * A.outageGlobalWritesPerSubscriber)} write
+  queries (inbox, deliveries, provider messages) on one database take
+  ${n1((A.outageSubscribers * A.outageGlobalWritesPerSubscriber * A.writeQueryMs) / 60_000)} minutes of its single thread; within the window they need
+  ${n0(Math.ceil((peakList.find((p) => p.name.startsWith("city"))?.d1Busy ?? 0) / A.headroom))} databases at ${pct(A.headroom)} busy (the subscriber's shard, not one global one).
+- **1st of the month**: every account's month closed (one read, one batch
+  that writes the roll-up and period row and deletes the daily rows) and a
+  statement message queued (plus an e-mail for ${pct(A.statementEmailShare)}) within ${n0(A.statementWindowSec / 3600)} hours. On
+  one database per branch this alone is ${pct(peakToday.find((p) => p.name.startsWith("1st"))?.d1Busy ?? 0)} of the database's time.
+- **Login storm**: ${n0(A.stormLogins)} logins in ${n0(A.stormWindowSec / 60)} minutes on the global database
+  (reads of the subscriber, links and directory, one session row each):
+  ${n0(Math.ceil((peakList.find((p) => p.name === "login storm")?.d1Busy ?? 0) / A.headroom))} databases' worth, so logins and sessions must be spread too.
+
+## 4. Cost per 1 M accounts per month (bounded design, month ${A.months})
+
+Published prices (Workers Paid), each from Cloudflare's page; the included
+allowances are left out (at ${n0(accountsTotal / 1e6)} M accounts they are a rounding error).
+
+${table(
+  ["price", "USD", "source"],
+  (Object.keys(PRICES.sources) as (keyof Prices)[]).map((k) => [`\`${k}\``, String(PRICES[k]), `<${PRICES.sources[k]}>`]),
+)}
+
+${table(
+  ["item", "quantity / month", "unit", "USD / month"],
+  costs.map((c) => [c.item, c.quantity >= 100 ? n0(c.quantity) : n2(c.quantity), c.unit, n2(c.usd)]),
+)}
+| **total** | | | **${n2(costTotal)}** |
+
+R2 class A is that large because each service's raw usage object is
+rewritten once per batch (${A.usageBatchesPerMonth} a month); written once per account and month (the
+open month's batches kept in one object per shard and day until the close)
+it would be $${n2((1e6 * mixed(A, (k) => (k === "mobile" ? 1 : servicesPerAccount(A, k))) * PRICES.r2ClassAPerM) / 1e6)} instead of $${n2(costs.find((c) => c.item.startsWith("R2 class A"))?.usd ?? 0)}.
+
+Kept as today (everything in D1), the storage line alone would be
+$${n2(((1e6 * todayBytes) / 1e9) * PRICES.d1StoragePerGbMonth)} at month ${A.months} (${n0((1e6 * todayBytes) / 1e9)} GB), and every balance would read the
+account's whole ledger (${n0(A.months * mixed(A, (k) => monthlyRows(A, m, k).ledger_entries))} rows after ${A.months} months) instead of the open month
+and a period row.
+
+That is **$${n2(costTotal)} per 1 M accounts per month** (${n2(costTotal / 1e4)} cents per account),
+**$${n0(costTotal * (accountsTotal / 1e6))} a month** for the whole target. D1 rows written dominate:
+every daily charge row and each of its ${m.indexes.ledger_entries ?? 0} index entries is a billed row, and
+the close's delete of it bills them again.
+
+## 5. What does not fit on one database, and where it goes instead
+
+- **Raw usage records** (${pct(mixed(A, (k) => usagePerAccountMonth(A, m, k) * (m.bytesPerRow.usage_records ?? 0)) / monthlyToday)} of what grows; ${n0((mixed(A, (k) => usagePerAccountMonth(A, m, k) * (m.bytesPerRow.usage_records ?? 0)) * A.months) / 1e6)} MB per account over ${A.months} months):
+  R2, one gzip'd object per account and month (${n1(m.compressedBytesPerUsageRecord)} bytes a record instead
+  of ${n0(m.bytesPerRow.usage_records ?? 0)}); D1 keeps per-day and per-month aggregates for the screen and
+  the tariff advisor; expiry by cron after 3 years (126-ФЗ).
+- **Daily charge rows** (${n0(A.months * mixed(A, (k) => monthlyRows(A, m, k).ledger_entries))} ledger rows per account in ${A.months} months): a monthly period close
+  rolls a closed month up into one line per service, the period row carries
+  the balance, and months older than ${A.months} go to R2 (archive).
+- **The global database**: its fixed part is ${n0(globalFixedBytes)} bytes per account
+  (${gb(accountsTotal * globalFixedBytes)} for ${n0(accountsTotal / 1e6)} M accounts: already past 10 GB),
+  and the inbox and deliveries add ${n0(globalMonthlyBytes)} bytes per account per month
+  and are never deleted (housekeeping clears only sessions, codes, the outbox
+  and provider messages): **${gb(globalAt(A.months))} after ${A.months} months**. It must be split:
+  the directory and logins sharded by a hash of the phone/account (or kept in
+  each branch's shards with a small routing table), the inbox and deliveries
+  moved to the subscriber's shard with a retention, and the peaks above
+  (outage push, login storm) spread over many databases.
+- **An area's fan-out** (\`fanOutArea\` in features/notifications) reads every account of a
+  region in one query and looks up links 90 at a time in one invocation: for
+  a region of a million accounts that is a result far over D1's 50 MB and
+  ${n0(1e6 / 90)} queries against the limit of 1,000 per invocation (<${D1_LIMITS}>); it must page
+  through the accounts across several queue messages, as the daily charge does.
+- **Platform limits at this size** (<${D1_LIMITS}>): the bounded design needs
+  ${n0(boundedPlan.reduce((s, p) => s + p.shards, 0))} databases and ${n0((accountsTotal * boundedBytes) / 1e12)} TB of D1 in all. Each database is a binding of
+  the Worker (about 5,000 per script), and the account's D1 storage is
+  capped (250 GB in one version of the page, 1 TB in a later one; raised on
+  request) as is the number of
+  databases (the page has said 50,000 and, later, 1,000,000 with the first
+  100,000 included): both must be raised with Cloudflare before the move,
+  and the shard map must not need one binding per shard for ever (the
+  Worker's bindings are configuration; thousands of them are at the limit).
+- **Limits that stay true** (<${D1_LIMITS}>, <${QUEUES_LIMITS}>): 100 bound parameters
+  per query (the code chunks by 90), 1,000 queries per invocation (the
+  charge works ${n0(A.chargeBatchesPerMessage)} batches of ${n0(A.chargeBatch)} per message: 400 queries), 30 s per query, queue
+  messages ≤ 128 KB and batches ≤ 100 (\`sendBatch\` in chunks of 100), Workers' 128 MB.
+`);
+  writeFileSync(OUT, `${md.join("\n").trim()}\n`);
+  // The repository's formatter lays out the tables (npm run check runs it over docs/ too).
+  const biome = spawnSync(join(ROOT, "node_modules", ".bin", "biome"), ["format", "--write", OUT], { encoding: "utf8" });
+  if (biome.status !== 0) throw new Error(`biome format failed: ${biome.stderr}`);
+  console.log(readFileSync(OUT, "utf8"));
+  console.log(
+    `local SQLite wrote a charge row (with its ${m.indexes.ledger_entries ?? 0} indexes) in ${(sample.localRowMs).toFixed(4)} ms; ` +
+      `the model assumes ${A.writeRowMs} ms on D1. ${OUT} written in ${((performance.now() - started) / 1000).toFixed(1)} s.`,
+  );
+}
+
+main();

@@ -1,0 +1,198 @@
+import { describe, expect, it } from "vitest";
+import {
+  type Assumptions,
+  accountBytesBounded,
+  accountBytesToday,
+  accountsPerShard,
+  bytesOf,
+  costPerMillion,
+  d1Busy,
+  type Measured,
+  mixed,
+  monthlyRows,
+  type Prices,
+  peaks,
+  planShards,
+} from "./capacity.model.mts";
+
+/**
+ * A tiny target whose every figure is worked out by hand below: fixed-line
+ * accounts with one internet service each, one payment and one receipt a
+ * month, ten usage records a month, nothing else.
+ */
+const zero = Object.fromEntries(
+  [
+    "fixedAccounts",
+    "mobileAccounts",
+    "internetShare",
+    "tvShare",
+    "landlineShare",
+    "optionsPerAccount",
+    "paymentsPerMonth",
+    "eventsPerPayment",
+    "promisedPerMonth",
+    "bonusShare",
+    "mobileUsagePerMonth",
+    "reportsPerMonth",
+    "applicationsPerMonth",
+    "eventsPerApplication",
+    "chatsPerMonth",
+    "messagesPerChat",
+    "ticketsPerMonth",
+    "eventsPerTicket",
+    "notificationsPerMonth",
+    "deliveriesPerNotification",
+    "providerMessagesPerNotification",
+    "subscribersPerAccount",
+    "linksPerAccount",
+    "liveSessionsPerAccount",
+    "pushSubscriptionsPerAccount",
+    "requestsPerAccountMonth",
+    "rowsReadPerRequest",
+    "cpuMsPerRequest",
+    "loginsPerAccountMonth",
+    "readQueryMs",
+    "writeQueryMs",
+    "writeRowMs",
+    "shardBytes",
+    "headroom",
+    "months",
+    "dailyAggregateMonths",
+    "chargeBatch",
+    "chargeBatchesPerMessage",
+    "chargeWindowSec",
+    "outageSubscribers",
+    "outageWindowSec",
+    "outageQueueMessagesPerSubscriber",
+    "outageGlobalWritesPerSubscriber",
+    "statementWindowSec",
+    "statementEmailShare",
+    "stormLogins",
+    "stormWindowSec",
+    "stormGlobalReadsPerLogin",
+    "stormGlobalWritesPerLogin",
+    "usageBatchesPerMonth",
+    "queueBatchSize",
+    "doMsPerRequest",
+  ].map((k) => [k, 0]),
+) as unknown as Assumptions;
+
+const a: Assumptions = {
+  ...zero,
+  fixedAccounts: 10_000,
+  internetShare: 1,
+  paymentsPerMonth: 1,
+  shardBytes: 1_000_500,
+  headroom: 0.7,
+  months: 2,
+  dailyAggregateMonths: 1,
+  readQueryMs: 1,
+  writeQueryMs: 4,
+  writeRowMs: 0.01,
+  chargeBatch: 1000,
+  chargeBatchesPerMessage: 2,
+  chargeWindowSec: 100,
+  requestsPerAccountMonth: 10,
+  rowsReadPerRequest: 5,
+  notificationsPerMonth: 2,
+  deliveriesPerNotification: 1.5,
+  queueBatchSize: 10,
+};
+
+const growing = [
+  "payment_events",
+  "promised_payments",
+  "bonus_ledger",
+  "usage_reports",
+  "applications",
+  "application_events",
+  "support_chats",
+  "support_messages",
+  "support_tickets",
+  "ticket_events",
+  "account_options",
+  "bonus_members",
+];
+
+const m: Measured = {
+  bytesPerRow: {
+    ...Object.fromEntries(growing.map((t) => [t, 0])),
+    accounts: 100,
+    account_services: 50,
+    ledger_entries: 10,
+    payments: 20,
+    receipts: 30,
+    usage_records: 5,
+    ledger_periods: 8,
+    usage_daily: 4,
+    usage_monthly: 3,
+  },
+  indexes: { ledger_entries: 4 },
+  usagePerServiceMonth: { internet: 10, tv: 0, landline: 0, mobile: 0 },
+  usageDayCategoriesPerServiceMonth: { internet: 6, tv: 0, landline: 0, mobile: 0 },
+  usageCategoriesPerServiceMonth: { internet: 2, tv: 0, landline: 0, mobile: 0 },
+  compressedBytesPerUsageRecord: 1,
+};
+
+describe("capacity model", () => {
+  it("counts a daily charge per service and day plus the month's payments in the ledger", () => {
+    // 1 service × 30.4375 days + 1 payment.
+    expect(monthlyRows(a, m, "fixed").ledger_entries).toBeCloseTo(31.4375, 10);
+    expect(monthlyRows(a, m, "fixed").usage_records).toBe(10);
+  });
+
+  it("sizes an account after two months as everything kept: fixed rows plus two months of rows", () => {
+    // Static: account 100 + service 50 = 150. A month: ledger 31.4375 × 10 + payment 20 + receipt 30 + usage 10 × 5 = 414.375.
+    expect(accountBytesToday(a, m, "fixed", 2)).toBeCloseTo(150 + 2 * 414.375, 10);
+  });
+
+  it("sizes an account after two months with closed months rolled up and usage aggregated", () => {
+    // Static 150; kept per month: ledger 2 lines × 10 + payment 20 + receipt 30 = 70 (× 2 = 140);
+    // the open month's daily rows beyond the roll-up (31.4375 − 2) × 10 = 294.375; period rows 2 × 8;
+    // per-day aggregates for 1 month: 6 × 4 = 24; per-month aggregates 2 × 2 × 3 = 12.
+    expect(accountBytesBounded(a, m, "fixed", 2)).toBeCloseTo(150 + 140 + 294.375 + 16 + 24 + 12, 10);
+  });
+
+  it("fits accounts into a shard within the headroom and rounds shards up per branch", () => {
+    const bytes = accountBytesToday(a, m, "fixed", 2); // 978.75
+    expect(accountsPerShard(a, bytes)).toBe(715); // floor(700,350 / 978.75 = 715.56)
+    const [plan] = planShards(a, [{ code: "x", name: "X", share: 0.25 }], bytes);
+    expect(plan?.accounts).toBe(2500);
+    expect(plan?.shards).toBe(4); // ceil(2500 / 715)
+    expect(plan?.gbPerShard).toBeCloseTo((625 * 978.75) / 1e9, 12);
+  });
+
+  it("weighs fixed-line and mobile accounts by their numbers", () => {
+    expect(mixed({ ...a, fixedAccounts: 1000, mobileAccounts: 3000 }, (k) => (k === "fixed" ? 1 : 5))).toBe(4);
+  });
+
+  it("adds up a database's busy time from reads, writes and rows written", () => {
+    // 100 × 1 ms + 50 × 4 ms + 1000 × 0.01 ms = 310 ms of each second.
+    expect(d1Busy(a, 100, 50, 1000)).toBeCloseTo(0.31, 12);
+  });
+
+  it("spreads a shard's charging night over its window in batches, each index a row written", () => {
+    const [charging] = peaks(a, m, 4000);
+    // 4,000 services in 4 statements of 1,000; 2 batches a message → 2 messages; 5 rows written per charge.
+    expect(charging?.queueMessagesPerSec).toBeCloseTo(0.02, 12);
+    expect(charging?.d1WritesPerSec).toBeCloseTo(0.04, 12);
+    expect(charging?.d1RowsWrittenPerSec).toBeCloseTo(200, 12);
+    expect(charging?.d1Busy).toBeCloseTo((0.04 * 1 + 0.04 * 4 + 200 * 0.01) / 1000, 12);
+  });
+
+  it("prices rows read and queue operations per million accounts", () => {
+    const prices = { d1RowsReadPerM: 0.001, queueOpsPerM: 0.4 } as Prices;
+    const lines = costPerMillion(a, m, prices);
+    // 1 M accounts × 10 requests × 5 rows = 50 M rows read.
+    expect(lines.find((l) => l.item === "D1 rows read")).toMatchObject({ quantity: 5e7 });
+    expect(lines.find((l) => l.item === "D1 rows read")?.usd).toBeCloseTo(0.05, 12);
+    // Messages: 2 events × (1 + 1.5 channels) + 1 payment = 6 a month each; 3 operations a message.
+    const ops = lines.find((l) => l.item.startsWith("Queues"));
+    expect(ops?.quantity).toBeCloseTo(18e6, 6);
+    expect(ops?.usd).toBeCloseTo(7.2, 10);
+  });
+
+  it("refuses a table whose size was not measured rather than counting it as nothing", () => {
+    expect(() => bytesOf({ not_measured: 1 }, m)).toThrow(/not_measured/);
+  });
+});
