@@ -12,6 +12,6 @@ export default defineConfig({
   test: {
     name: "web",
     environment: "jsdom",
-    include: ["web/**/*.test.{ts,tsx}", "test/web/**/*.test.{ts,tsx}"],
+    include: ["web/**/*.test.{ts,tsx}", "test/web/**/*.test.{ts,tsx}", "scripts/**/*.test.ts"],
   },
 });
