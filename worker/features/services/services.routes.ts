@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { VISIT_WINDOWS } from "../../data/visits.data";
 import { APPLICATION_KINDS, APPLICATION_STATUSES, TARIFF_KINDS } from "../../db/schema/region";
 import { jsonBody, jsonResponse, problem } from "../../platform/openapi";
+import { Tariff } from "../regions/regions.routes";
 
 const Localized = z.object({ ru: z.string(), en: z.string() });
 const AccountParam = z.object({ accountNo: z.string().max(40).openapi({ example: "201000000012" }) });
@@ -13,20 +14,6 @@ const Day = z
 const notFound = problem("No such account or service among yours (a stranger's answers the same)");
 const unauthorized = problem("Not logged in");
 const holderOnly = problem("Only the contract holder changes services");
-
-export const Tariff = z
-  .object({
-    id: z.string(),
-    kind: z.enum(TARIFF_KINDS),
-    name: Localized,
-    description: Localized,
-    priceKop: z.number().int(),
-    speedMbps: z.number().int().nullable(),
-    tvChannels: z.number().int().nullable(),
-    minutes: z.number().int().nullable(),
-    dataGb: z.number().int().nullable(),
-  })
-  .openapi("ServiceTariff");
 
 export const tariffOfferRoute = createRoute({
   method: "get",
