@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { VISIT_WINDOWS } from "../../data/visits.data";
 import { APPLICATION_KINDS, APPLICATION_STATUSES, TARIFF_KINDS } from "../../db/schema/region";
-import { jsonBody, jsonResponse, problem } from "../../platform/openapi";
+import { type BodyOf, jsonBody, jsonResponse, problem, type ResponseOf } from "../../platform/openapi";
 import { Tariff } from "../regions/regions.routes";
 
 const Localized = z.object({ ru: z.string(), en: z.string() });
@@ -581,3 +581,27 @@ export const opsTransitionRoute = createRoute({
     409: problem("Not allowed from here"),
   },
 });
+
+export type TariffOfferDto = ResponseOf<typeof tariffOfferRoute>;
+export type TariffChangeDto = ResponseOf<typeof changeTariffRoute, 202>;
+export type AdvisorDto = ResponseOf<typeof advisorRoute>;
+export type OptionsDto = ResponseOf<typeof optionsRoute>;
+export type OptionSetDto = ResponseOf<typeof setOptionRoute>;
+export type AllowanceDto = z.infer<typeof Allowance>;
+/** What is left of each mobile number's package this month. */
+export type PackagesDto = ResponseOf<typeof packagesRoute>;
+/** The operator's side of a home line (проверка линии) and what to do next. */
+export type LineCheckDto = z.infer<typeof LineCheckDto>;
+export type LineVerdict = LineCheckDto["verdict"];
+export type LineStep = (typeof LINE_STEPS)[number];
+export type BlockQuoteDto = z.infer<typeof Quote>;
+export type BlockDto = z.infer<typeof Block>;
+export type BlockCreatedDto = ResponseOf<typeof createBlockRoute, 201>;
+export type BlockEndedDto = ResponseOf<typeof endBlockRoute>;
+export type CoverageDto = ResponseOf<typeof coverageRoute>;
+export type ApplicationDto = z.infer<typeof ApplicationDto>;
+export type ApplicationBody = BodyOf<typeof createApplicationRoute>;
+/** A technician's visit window (окно визита), e.g. "09-13". */
+export type VisitWindow = (typeof VISIT_WINDOWS)[number];
+export type VisitSlotsDto = ResponseOf<typeof visitSlotsRoute>;
+export type TerminationQuoteDto = ResponseOf<typeof terminationQuoteRoute>;

@@ -1,13 +1,15 @@
 import { createResource, createSignal, For, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
-import { type ApplicationDto, api, opsApi } from "../../lib/api";
+import { opsApi } from "../../lib/api";
 import { createAction } from "../../lib/createAction";
 import { formatAccountNo, formatDay, formatMoment, formatPhone, formatRub, formatSlot } from "../../lib/format";
 import { latestOf } from "../../lib/resource";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { useRegion } from "../region/RegionContext";
+import { regionApi } from "../region/regionApi";
 import { StatusBadge } from "./ApplicationsPage";
+import type { ApplicationDto } from "./servicesApi";
 
 const KEY = "kabinet:ops-token";
 const OPEN = "received,in_work,technician_assigned";
@@ -113,7 +115,7 @@ export default function OpsPage() {
         .then((r) => r.items),
   );
   // Region names for the codes the applications carry (the list is this site's region; the catalogue names any other).
-  const [catalogue] = createResource(api.regions);
+  const [catalogue] = createResource(regionApi.regions);
   const regionName = (code: string) =>
     latestOf(catalogue)?.find((r) => r.code === code)?.name[lang()] ?? (code === region.code ? region.name[lang()] : code);
   const login = (e: SubmitEvent) => {
