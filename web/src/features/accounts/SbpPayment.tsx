@@ -1,6 +1,6 @@
 import { useNavigate } from "@solidjs/router";
 import { createMemo, createSignal, Match, onCleanup, onMount, Show, Switch } from "solid-js";
-import { qrMatrix } from "../../../../worker/adapters/payments/qr";
+import { qrMatrix } from "../../../../shared/qr";
 import { useI18n } from "../../i18n";
 import { formatRub } from "../../lib/format";
 import { type PaymentDto, paymentsApi } from "../payments/paymentsApi";
