@@ -27,4 +27,15 @@ describe("the web app and the Worker", () => {
     );
     expect(runtime).toEqual([]);
   });
+
+  it("declare each response once: the shared client and the feature clients restate no shape the routes define", () => {
+    const clients = [join(webSrc, "lib/api.ts"), ...sources(join(webSrc, "features")).filter((f) => /Api\.ts$/.test(f))];
+    expect(clients.length).toBeGreaterThan(8);
+    const restated = clients.flatMap((file) =>
+      [...readFileSync(file, "utf8").matchAll(/^export (?:interface (\w+)|type (\w+)(?:<[^>]*>)? = \{)/gm)].map(
+        (m) => `${relative(repo, file)}: ${m[1] ?? m[2]}`,
+      ),
+    );
+    expect(restated).toEqual(["web/src/lib/api.ts: Items"]);
+  });
 });
