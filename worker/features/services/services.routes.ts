@@ -605,3 +605,4 @@ export type ApplicationBody = BodyOf<typeof createApplicationRoute>;
 export type VisitWindow = (typeof VISIT_WINDOWS)[number];
 export type VisitSlotsDto = ResponseOf<typeof visitSlotsRoute>;
 export type TerminationQuoteDto = ResponseOf<typeof terminationQuoteRoute>;
+export type OpsTransitionBody = BodyOf<typeof opsTransitionRoute>;

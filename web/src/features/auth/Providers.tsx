@@ -6,8 +6,6 @@ import { latestOf } from "../../lib/resource";
 import { authApi } from "./authApi";
 import { ProblemAlert } from "./ProblemAlert";
 
-const startUrl = (id: string, mode: "login" | "link") => `/api/v1/auth/oidc/${id}/start?mode=${mode}&return=/profile`;
-
 /** "Войти через Госуслуги" and the other configured providers (plain links: the browser goes to the provider). */
 export function ProviderButtons() {
   const { t, lang } = useI18n();
@@ -22,7 +20,7 @@ export function ProviderButtons() {
           <For each={latestOf(providers)}>
             {(p) => (
               <li>
-                <a class="button" href={startUrl(p.id, "login")} rel="external">
+                <a class="button" href={authApi.oidcStartUrl(p.id, "login")} rel="external">
                   {t("oidc.via", { name: p.name[lang()] })}
                 </a>
               </li>
@@ -69,7 +67,7 @@ export function LinkedProviders() {
                     <Show
                       when={link()}
                       fallback={
-                        <a class="button" href={startUrl(p.id, "link")} rel="external">
+                        <a class="button" href={authApi.oidcStartUrl(p.id, "link")} rel="external">
                           {t("oidc.link")}
                         </a>
                       }

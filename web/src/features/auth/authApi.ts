@@ -43,6 +43,9 @@ export const authApi = {
     apiSend<CodeSentDto>("POST", "/api/v1/auth/recover/start", { identifier, channel, captcha }),
   completeRecovery: (identifier: string, code: string, password: string) =>
     apiSend<LoggedIn>("POST", "/api/v1/auth/recover/complete", { identifier, code, password }).then((r) => r.profile),
+  /** Where a sign-in (or linking) with an identity provider starts: a full-page navigation, not a fetch. */
+  oidcStartUrl: (provider: string, mode: "login" | "link") =>
+    `/api/v1/auth/oidc/${encodeURIComponent(provider)}/start?mode=${mode}&return=/profile`,
   providers: () => apiRequest<Items<ProviderDto>>("/api/v1/auth/providers").then((r) => r.items),
   identities: () => apiRequest<Items<IdentityDto>>("/api/v1/me/identities").then((r) => r.items),
   unlinkIdentity: (provider: string) => apiSend<void>("DELETE", `/api/v1/me/identities/${encodeURIComponent(provider)}`),

@@ -11,6 +11,7 @@ import type {
   LineCheckDto,
   LineStep,
   LineVerdict,
+  OpsTransitionBody,
   OptionSetDto,
   OptionsDto,
   PackagesDto,
@@ -20,7 +21,7 @@ import type {
   VisitSlotsDto,
   VisitWindow,
 } from "../../../../worker/features/services/services.routes";
-import { accountPath, apiPut, apiRequest, apiSend, type Items } from "../../lib/api";
+import { accountPath, apiPut, apiRequest, apiSend, type Items, opsApi } from "../../lib/api";
 
 export type {
   AdvisorDto,
@@ -68,4 +69,15 @@ export const servicesApi = {
   visitSlots: (id: string) => apiRequest<VisitSlotsDto>(`${app(id)}/visit/slots`),
   moveVisit: (id: string, day: string, slot: string) => apiPut<ApplicationDto>(`${app(id)}/visit`, { day, slot }),
   terminationQuote: (no: string) => apiRequest<TerminationQuoteDto>(`${accountPath(no)}/termination`),
+};
+
+/** The operators' applications console, with the token the operator typed. */
+export const opsApplicationsApi = {
+  list: (token: string, region: string, status: string) =>
+    opsApi.request<Items<ApplicationDto>>(token, `/applications?${new URLSearchParams({ region, status })}`).then((r) => r.items),
+  transition: (token: string, id: string, body: OpsTransitionBody) =>
+    opsApi.request<ApplicationDto>(token, `/applications/${encodeURIComponent(id)}/transition`, {
+      method: "POST",
+      body: JSON.stringify(body),
+    }),
 };
