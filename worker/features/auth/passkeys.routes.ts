@@ -72,4 +72,5 @@ export const passkeyLoginRoute = createRoute({
   responses: { 200: jsonResponse("Logged in", z.object({ profile: Profile })), 401: problem("Not verified") },
 });
 
+export type PasskeySavedDto = ResponseOf<typeof passkeyRegisterRoute, 201>;
 export type PasskeyDto = ResponseOf<typeof passkeysRoute>["items"][number];

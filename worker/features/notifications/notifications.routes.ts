@@ -161,4 +161,6 @@ export type MarkReadDto = ResponseOf<typeof markReadRoute>;
 export type NotificationPrefsDto = z.infer<typeof Preferences>;
 export type NotificationPrefsBody = BodyOf<typeof setPreferencesRoute>;
 export type PushSubscriptionBody = BodyOf<typeof subscribeRoute>;
+export type PushKeyDto = ResponseOf<typeof pushKeyRoute>;
+export type PushSubscribedDto = ResponseOf<typeof subscribeRoute, 201>;
 export type OutageDto = z.infer<typeof Outage>;

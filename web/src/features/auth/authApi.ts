@@ -1,12 +1,10 @@
-import type { ProfileDto, SessionDto } from "../../../../worker/features/auth/auth.routes";
+import type { LoggedInDto, ProfileDto, SessionDto } from "../../../../worker/features/auth/auth.routes";
 import type { CodeSentDto, CompleteRegistrationBody, RegisterBy, StepUpDto } from "../../../../worker/features/auth/flows.routes";
 import type { IdentityDto, ProviderDto } from "../../../../worker/features/auth/oidc.routes";
-import type { PasskeyDto } from "../../../../worker/features/auth/passkeys.routes";
+import type { PasskeyDto, PasskeySavedDto } from "../../../../worker/features/auth/passkeys.routes";
 import { ApiError, apiRequest, apiSend, fromBoot, type Items } from "../../lib/api";
 
 export type { CodeSentDto, IdentityDto, PasskeyDto, ProfileDto, ProviderDto, RegisterBy, SessionDto };
-
-type LoggedIn = { profile: ProfileDto };
 
 /** The logged-in subscriber, or null when not logged in. */
 async function me(): Promise<ProfileDto | null> {
@@ -15,7 +13,7 @@ async function me(): Promise<ProfileDto | null> {
   const ready = fromBoot("me");
   if (ready) return ready;
   try {
-    return (await apiRequest<LoggedIn>("/api/v1/me")).profile;
+    return (await apiRequest<LoggedInDto>("/api/v1/me")).profile;
   } catch (e) {
     if (e instanceof ApiError && e.problem.status === 401) return null;
     throw e;
@@ -26,7 +24,7 @@ async function me(): Promise<ProfileDto | null> {
 export const authApi = {
   me,
   login: (identifier: string, password: string) =>
-    apiSend<LoggedIn>("POST", "/api/v1/auth/login", { identifier, password }).then((r) => r.profile),
+    apiSend<LoggedInDto>("POST", "/api/v1/auth/login", { identifier, password }).then((r) => r.profile),
   logout: () => apiSend<void>("POST", "/api/v1/auth/logout"),
   sessions: () => apiRequest<Items<SessionDto>>("/api/v1/me/sessions").then((r) => r.items),
   endSession: (id: string) => apiSend<void>("DELETE", `/api/v1/me/sessions/${encodeURIComponent(id)}`),
@@ -34,15 +32,15 @@ export const authApi = {
   requestLoginCode: (identifier: string, channel?: "sms" | "email") =>
     apiSend<CodeSentDto>("POST", "/api/v1/auth/code", { identifier, channel }),
   loginWithCode: (identifier: string, code: string) =>
-    apiSend<LoggedIn>("POST", "/api/v1/auth/code/verify", { identifier, code }).then((r) => r.profile),
+    apiSend<LoggedInDto>("POST", "/api/v1/auth/code/verify", { identifier, code }).then((r) => r.profile),
   startRegistration: (by: RegisterBy) => apiSend<CodeSentDto>("POST", "/api/v1/auth/register/start", by),
   completeRegistration: (body: CompleteRegistrationBody) =>
-    apiSend<LoggedIn>("POST", "/api/v1/auth/register/complete", body).then((r) => r.profile),
+    apiSend<LoggedInDto>("POST", "/api/v1/auth/register/complete", body).then((r) => r.profile),
   captcha: () => apiRequest<Record<string, unknown>>("/api/v1/auth/captcha"),
   startRecovery: (identifier: string, channel: "sms" | "email", captcha: string) =>
     apiSend<CodeSentDto>("POST", "/api/v1/auth/recover/start", { identifier, channel, captcha }),
   completeRecovery: (identifier: string, code: string, password: string) =>
-    apiSend<LoggedIn>("POST", "/api/v1/auth/recover/complete", { identifier, code, password }).then((r) => r.profile),
+    apiSend<LoggedInDto>("POST", "/api/v1/auth/recover/complete", { identifier, code, password }).then((r) => r.profile),
   /** Where a sign-in (or linking) with an identity provider starts: a full-page navigation, not a fetch. */
   oidcStartUrl: (provider: string, mode: "login" | "link") =>
     `/api/v1/auth/oidc/${encodeURIComponent(provider)}/start?mode=${mode}&return=/profile`,
@@ -51,11 +49,11 @@ export const authApi = {
   unlinkIdentity: (provider: string) => apiSend<void>("DELETE", `/api/v1/me/identities/${encodeURIComponent(provider)}`),
   passkeys: () => apiRequest<Items<PasskeyDto>>("/api/v1/me/passkeys").then((r) => r.items),
   passkeyRegisterOptions: () => apiSend<Record<string, unknown>>("POST", "/api/v1/me/passkeys/options"),
-  registerPasskey: (credential: unknown, name: string) => apiSend<{ id: string }>("POST", "/api/v1/me/passkeys", { credential, name }),
+  registerPasskey: (credential: unknown, name: string) => apiSend<PasskeySavedDto>("POST", "/api/v1/me/passkeys", { credential, name }),
   deletePasskey: (id: string) => apiSend<void>("DELETE", `/api/v1/me/passkeys/${encodeURIComponent(id)}`),
   passkeyLoginOptions: () => apiSend<Record<string, unknown>>("POST", "/api/v1/auth/passkey/options"),
   loginWithPasskey: (credential: unknown) =>
-    apiSend<LoggedIn>("POST", "/api/v1/auth/passkey/verify", { credential }).then((r) => r.profile),
+    apiSend<LoggedInDto>("POST", "/api/v1/auth/passkey/verify", { credential }).then((r) => r.profile),
   startStepUp: () => apiSend<CodeSentDto>("POST", "/api/v1/auth/step-up/start"),
   verifyStepUp: (code: string) => apiSend<StepUpDto>("POST", "/api/v1/auth/step-up/verify", { code }),
   changePassword: (currentPassword: string, newPassword: string) =>
@@ -63,5 +61,5 @@ export const authApi = {
   startContactChange: (kind: "phone" | "email", value: string) =>
     apiSend<CodeSentDto>("POST", `/api/v1/me/${kind}/start`, { [kind]: value }),
   confirmContactChange: (kind: "phone" | "email", code: string) =>
-    apiSend<LoggedIn>("POST", `/api/v1/me/${kind}/verify`, { code }).then((r) => r.profile),
+    apiSend<LoggedInDto>("POST", `/api/v1/me/${kind}/verify`, { code }).then((r) => r.profile),
 };

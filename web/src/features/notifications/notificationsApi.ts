@@ -6,6 +6,8 @@ import type {
   NotificationPrefsBody,
   NotificationPrefsDto,
   OutageDto,
+  PushKeyDto,
+  PushSubscribedDto,
   PushSubscriptionBody,
 } from "../../../../worker/features/notifications/notifications.routes";
 import { apiPut, apiRequest, apiSend, fromBoot, type Items } from "../../lib/api";
@@ -19,9 +21,9 @@ export const notificationsApi = {
   notificationPrefs: (accountNo = "*") =>
     apiRequest<NotificationPrefsDto>(`/api/v1/notifications/preferences?accountNo=${encodeURIComponent(accountNo)}`),
   setNotificationPrefs: (body: NotificationPrefsBody) => apiPut<void>("/api/v1/notifications/preferences", body),
-  pushKey: () => apiRequest<{ publicKey: string }>("/api/v1/push/key").then((r) => r.publicKey),
+  pushKey: () => apiRequest<PushKeyDto>("/api/v1/push/key").then((r) => r.publicKey),
   subscribePush: (sub: Omit<PushSubscriptionBody, "lang">, lang: "ru" | "en") =>
-    apiSend<{ id: string }>("POST", "/api/v1/push/subscriptions", { ...sub, lang }),
+    apiSend<PushSubscribedDto>("POST", "/api/v1/push/subscriptions", { ...sub, lang }),
   unsubscribePush: (endpoint: string) => apiSend<void>("POST", "/api/v1/push/unsubscribe", { endpoint }),
   outages: () => {
     const ready = fromBoot("outages");
