@@ -1,8 +1,8 @@
 import { cleanup, configure, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { LinkAccountForm } from "../../web/src/features/accounts/AccountsPage";
+import { accountsApi } from "../../web/src/features/accounts/accountsApi";
 import { I18nProvider, loadMoreStrings } from "../../web/src/i18n";
-import { api } from "../../web/src/lib/api";
 
 // Whole screens render in jsdom on a machine shared with other suites: allow them time.
 configure({ asyncUtilTimeout: 5_000 });
@@ -17,8 +17,8 @@ const checked = (name: string) => (screen.getByRole("radio", { name }) as HTMLIn
 
 describe("linking a relative's account", { timeout: 20_000 }, () => {
   it("says the account is linked and starts over with the default choices", async () => {
-    const start = vi.spyOn(api, "startAccountLink").mockResolvedValue(undefined as never);
-    const confirm = vi.spyOn(api, "confirmAccountLink").mockResolvedValue(undefined);
+    const start = vi.spyOn(accountsApi, "startAccountLink").mockResolvedValue(undefined as never);
+    const confirm = vi.spyOn(accountsApi, "confirmAccountLink").mockResolvedValue(undefined);
     const onLinked = vi.fn();
     render(() => (
       <I18nProvider initial="ru">

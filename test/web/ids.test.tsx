@@ -3,8 +3,9 @@ import { Route, Router } from "@solidjs/router";
 import { cleanup, configure, render, screen } from "@solidjs/testing-library";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import AccountPage from "../../web/src/features/accounts/AccountPage";
+import type { AccountDto, InsightDto } from "../../web/src/features/accounts/accountsApi";
+import type { PaymentOptionsDto } from "../../web/src/features/payments/paymentsApi";
 import { I18nProvider, loadMoreStrings } from "../../web/src/i18n";
-import type { AccountDto, InsightDto, PaymentOptionsDto } from "../../web/src/lib/api";
 
 // Whole screens render in jsdom on a machine shared with other suites: allow them time.
 configure({ asyncUtilTimeout: 5_000 });
@@ -47,6 +48,7 @@ const insight: InsightDto = { balanceKop: 50_000, dailyKop: 1_500, daysLeft: 33,
 const options: PaymentOptionsDto = {
   minKop: 1_000,
   maxKop: 1_500_000,
+  methods: ["card"],
   suggestedKop: [50_000],
   cards: [{ id: "card-1", brand: "mir", last4: "4242", expMonth: 12, expYear: 2030 }],
   autopay: {

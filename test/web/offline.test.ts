@@ -1,7 +1,7 @@
 import "fake-indexeddb/auto";
 import { describe, expect, it } from "vitest";
 import { filterEntries } from "../../web/src/features/accounts/AccountPage";
-import type { LedgerEntryDto } from "../../web/src/lib/api";
+import type { LedgerEntryDto } from "../../web/src/features/accounts/accountsApi";
 import { cacheOwner, claimCache, fetchWithSnapshot, loadSnapshot, saveSnapshot, wipeCache } from "../../web/src/lib/offline";
 
 describe("the device cache", () => {

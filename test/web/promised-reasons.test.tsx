@@ -1,12 +1,13 @@
 import { cleanup, render, screen } from "@solidjs/testing-library";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { PromisedSection } from "../../web/src/features/payments/PaymentsSection";
+import type { PaymentOptionsDto } from "../../web/src/features/payments/paymentsApi";
 import { I18nProvider, type Lang, loadLang, loadMoreStrings } from "../../web/src/i18n";
-import type { PaymentOptionsDto } from "../../web/src/lib/api";
 
 const options = (refusals: string[]): PaymentOptionsDto => ({
   minKop: 100,
   maxKop: 1_500_000,
+  methods: ["card"],
   suggestedKop: [],
   cards: [],
   autopay: null,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { qrMatrix } from "../../worker/adapters/payments/qr";
+import { qrMatrix } from "../../shared/qr";
 
 const bits = (m: boolean[][]) => m.map((row) => row.map((d) => (d ? "1" : "0")).join(""));
 

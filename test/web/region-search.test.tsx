@@ -1,8 +1,8 @@
 import { cleanup, configure, fireEvent, render, screen } from "@solidjs/testing-library";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { RegionList, regionMatch } from "../../web/src/features/region/RegionList";
+import { type RegionSummaryDto, regionApi } from "../../web/src/features/region/regionApi";
 import { I18nProvider, loadLang } from "../../web/src/i18n";
-import { api, type RegionSummaryDto } from "../../web/src/lib/api";
 import { BRANCHES, REGION_PLACES, REGIONS } from "../../worker/data/regions.data";
 
 // Whole screens render in jsdom on a machine shared with other suites: allow them time.
@@ -71,7 +71,7 @@ describe("region search over the catalogue", () => {
 
 describe("RegionList", { timeout: 20_000 }, () => {
   it("shows «Казань → Республика Татарстан» for «Казань», not «Ничего не найдено»", async () => {
-    vi.spyOn(api, "regions").mockResolvedValue(catalogue);
+    vi.spyOn(regionApi, "regions").mockResolvedValue(catalogue);
     render(() => (
       <I18nProvider initial="ru">
         <RegionList baseDomain="kabinet.localhost" path="/" />
@@ -93,7 +93,7 @@ describe("RegionList", { timeout: 20_000 }, () => {
 
   it("shows the place and the region in English too", async () => {
     await loadLang("en");
-    vi.spyOn(api, "regions").mockResolvedValue(catalogue);
+    vi.spyOn(regionApi, "regions").mockResolvedValue(catalogue);
     render(() => (
       <I18nProvider initial="en">
         <RegionList baseDomain="kabinet.localhost" path="/tariffs" />

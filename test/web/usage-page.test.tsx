@@ -4,8 +4,8 @@ import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-li
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { SessionProvider } from "../../web/src/features/auth/SessionContext";
 import UsagePage from "../../web/src/features/usage/UsagePage";
+import type { UsageViewDto } from "../../web/src/features/usage/usageApi";
 import { I18nProvider, loadLang, loadMoreStrings } from "../../web/src/i18n";
-import type { UsageViewDto } from "../../web/src/lib/api";
 
 const profile = { id: "demo-anna", displayName: "Анна Иванова", phone: "+79000000001", email: null, login: "anna" };
 const label = (ru: string, en: string) => ({ ru, en });

@@ -1,8 +1,8 @@
 import { cleanup, render, screen, within } from "@solidjs/testing-library";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { UsageTotals } from "../../web/src/features/usage/UsageTotals";
+import type { UsageViewDto } from "../../web/src/features/usage/usageApi";
 import { I18nProvider, type Lang, loadLang, loadMoreStrings } from "../../web/src/i18n";
-import type { UsageViewDto } from "../../web/src/lib/api";
 
 const label = (ru: string, en: string) => ({ ru, en });
 /** A period as the API answers it: internet sessions have a duration of their own, which is not call time. */

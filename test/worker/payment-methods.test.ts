@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { qrMatrix } from "../../shared/qr";
 import { signWebhook, type WebhookEvent } from "../../worker/adapters/payments";
-import { qrMatrix } from "../../worker/adapters/payments/qr";
 import { SANDBOX_SBP_TTL_MS } from "../../worker/adapters/payments/sandbox";
 import { app } from "../../worker/index";
 import { createDataAccess } from "../../worker/platform/db";

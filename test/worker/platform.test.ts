@@ -58,6 +58,16 @@ describe("OpenAPI", () => {
     }
     expect(doc.paths["/api/v1/region/tariffs"]?.get?.responses["400"]).toBeDefined();
   });
+  it("describes a tariff once: the region's list, a service's offer and the coverage answer name the same schema", async () => {
+    const doc = await json<{ components: { schemas: Record<string, unknown> } }>(await call(null, "/api/openapi.json"));
+    const text = JSON.stringify(doc);
+    const refs = (path: string) => JSON.stringify((doc as unknown as { paths: Record<string, unknown> }).paths[path]);
+    expect(Object.keys(doc.components.schemas).filter((name) => /tariff$/i.test(name))).toEqual(["Tariff"]);
+    for (const path of ["/api/v1/region/tariffs", "/api/v1/accounts/{accountNo}/services/{serviceId}/tariffs", "/api/v1/region/coverage"]) {
+      expect(refs(path), path).toContain('"$ref":"#/components/schemas/Tariff"');
+    }
+    expect(text).not.toContain("ServiceTariff");
+  });
   it("has interactive docs that load only our own scripts", async () => {
     const html = await (await call(null, "/api/docs")).text();
     expect(html).toContain('src="/vendor/swagger-ui/swagger-ui-bundle.js"');

@@ -26,3 +26,14 @@ export const jsonResponse = <T extends z.ZodType>(description: string, schema: T
   description,
   content: { "application/json": { schema } },
 });
+
+type JsonContent<T extends z.ZodType> = { content: { "application/json": { schema: T } } };
+
+/**
+ * The JSON a route answers with at `status`, as a type: the web client's response types are derived from the
+ * route contracts with it (`import type` only), so they cannot drift from what the Worker validates and documents.
+ */
+export type ResponseOf<R, S extends number = 200> = R extends { responses: { [K in S]: JsonContent<infer T> } } ? z.output<T> : never;
+
+/** The JSON body a route takes, as a client writes it (before the schema's defaults apply). */
+export type BodyOf<R> = R extends { request: { body: JsonContent<infer T> } } ? z.input<T> : never;

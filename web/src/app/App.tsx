@@ -4,9 +4,10 @@ import { SessionProvider } from "../features/auth/SessionContext";
 import { InboxProvider } from "../features/notifications/InboxContext";
 import { ApexPage } from "../features/region/ApexPage";
 import { RegionProvider } from "../features/region/RegionContext";
+import { regionApi } from "../features/region/regionApi";
 import { useI18n } from "../i18n";
 import { afterPaint } from "../lib/afterPaint";
-import { ApiError, api } from "../lib/api";
+import { ApiError } from "../lib/api";
 import { routes } from "./routes";
 import { Shell } from "./Shell";
 import UpdatePrompt from "./UpdatePrompt";
@@ -14,7 +15,7 @@ import UpdatePrompt from "./UpdatePrompt";
 /** Loads the region context of this host, then shows the apex picker or the regional site. */
 export function App() {
   const { t } = useI18n();
-  const [context, { refetch }] = createResource(api.region);
+  const [context, { refetch }] = createResource(regionApi.region);
   const [painted, setPainted] = createSignal(false);
   afterPaint(() => setPainted(true));
   // Where the update announcement appears: before the site, in the page's flow.

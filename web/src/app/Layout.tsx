@@ -4,8 +4,8 @@ import { useSession } from "../features/auth/SessionContext";
 import { useInbox } from "../features/notifications/InboxContext";
 import { useRegion } from "../features/region/RegionContext";
 import { RegionSwitcher } from "../features/region/RegionSwitcher";
+import { regionApi } from "../features/region/regionApi";
 import { type MessageKey, useI18n } from "../i18n";
-import { api } from "../lib/api";
 import { formatPhone } from "../lib/format";
 import { createNextTask } from "../lib/tasks";
 import { LangToggle } from "./LangToggle";
@@ -47,7 +47,7 @@ export function Layout(props: RouteSectionProps) {
     onCleanup(() => navigator.serviceWorker.removeEventListener("message", onMessage));
   }
   const pageTask = createNextTask();
-  const [contacts] = createResource(api.contacts);
+  const [contacts] = createResource(regionApi.contacts);
   const privateContacts = () => (contacts.latest ?? []).filter((c) => c.kind === "connection" || c.kind === "support");
   const links = [
     { href: "/", key: "nav.home", end: true },

@@ -1,5 +1,7 @@
 import { createSignal } from "solid-js";
-import { ApiError, api } from "./api";
+import { accountsApi } from "../features/accounts/accountsApi";
+import { notificationsApi } from "../features/notifications/notificationsApi";
+import { ApiError } from "./api";
 import { isNetworkError, loadSnapshot, saveSnapshot } from "./offline";
 
 /**
@@ -19,7 +21,7 @@ const OUTBOX = "outbox";
 function send(change: QueuedChange): Promise<unknown> {
   switch (change.kind) {
     case "low-balance":
-      return api.setLowBalance(change.accountNo, change.thresholdKop);
+      return accountsApi.setLowBalance(change.accountNo, change.thresholdKop);
     case "inbox-read":
       return sendInboxRead();
   }
@@ -53,7 +55,7 @@ export async function enqueue(change: QueuedChange): Promise<void> {
 /** Messages read on this device and not yet told to the server (ids, kept with the cache). */
 async function sendInboxRead(): Promise<void> {
   const ids = (await loadSnapshot<string[]>("inbox-read-waiting"))?.data ?? [];
-  for (let i = 0; i < ids.length; i += 100) await api.markRead(ids.slice(i, i + 100));
+  for (let i = 0; i < ids.length; i += 100) await notificationsApi.markRead(ids.slice(i, i + 100));
   await saveSnapshot("inbox-read-waiting", []);
 }
 

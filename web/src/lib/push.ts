@@ -1,4 +1,4 @@
-import { api } from "./api";
+import { notificationsApi } from "../features/notifications/notificationsApi";
 
 /**
  * Web push on this device: the browser's subscription (its push service,
@@ -33,7 +33,7 @@ export async function enablePush(lang: "ru" | "en"): Promise<EnableResult> {
   const granted = Notification.permission === "granted" || (await Notification.requestPermission()) === "granted";
   if (!granted) return "denied";
   const reg = await registration();
-  const key = await api.pushKey();
+  const key = await notificationsApi.pushKey();
   let sub = await reg.pushManager.getSubscription();
   // A subscription made with another key (the server's keys were rotated) cannot be used.
   const current = sub?.options.applicationServerKey;
@@ -50,7 +50,7 @@ export async function enablePush(lang: "ru" | "en"): Promise<EnableResult> {
   }
   sub ??= await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: toBytes(key) });
   const json = sub.toJSON() as { endpoint: string; keys: { p256dh: string; auth: string } };
-  await api.subscribePush({ endpoint: json.endpoint, keys: json.keys }, lang);
+  await notificationsApi.subscribePush({ endpoint: json.endpoint, keys: json.keys }, lang);
   return "on";
 }
 
@@ -59,7 +59,7 @@ export async function disablePush(): Promise<void> {
   const sub = await currentSubscription();
   if (!sub) return;
   try {
-    await api.unsubscribePush(sub.endpoint);
+    await notificationsApi.unsubscribePush(sub.endpoint);
   } finally {
     await sub.unsubscribe();
   }

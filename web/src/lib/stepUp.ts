@@ -1,8 +1,9 @@
-import { ApiError, api } from "./api";
+import { authApi } from "../features/auth/authApi";
+import { ApiError } from "./api";
 import { sendCode } from "./codes";
 
 /** Sends the step-up code (`sendCode`: one sent a moment ago leads to the field too). */
-export const startStepUp = () => sendCode(api.startStepUp);
+export const startStepUp = () => sendCode(authApi.startStepUp);
 
 /**
  * Runs a money operation; when the server answers that it needs a fresh SMS

@@ -1,10 +1,10 @@
 import { type Context, Hono } from "hono";
 import { html, raw } from "hono/html";
+import { qrSvg } from "../../../shared/qr";
 import { randomToken } from "../../platform/crypto";
 import { AppError } from "../../platform/errors";
 import type { Acquirer, AcquirerCard, AcquirerPayment, Confirmation, PaymentMethod, WebhookEvent } from "./index";
 import { verifySignature } from "./index";
-import { qrSvg } from "./qr";
 
 /**
  * The local default acquirer: a sandbox with the behaviour of a real one.

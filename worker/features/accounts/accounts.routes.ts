@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { LEDGER_KINDS, TARIFF_KINDS } from "../../db/schema/region";
-import { jsonBody, jsonResponse, problem } from "../../platform/openapi";
+import { type BodyOf, jsonBody, jsonResponse, problem, type ResponseOf } from "../../platform/openapi";
 
 const Localized = z.object({ ru: z.string(), en: z.string() });
 const AccountParam = z.object({
@@ -180,3 +180,13 @@ export const unlinkRoute = createRoute({
   request: { params: AccountParam },
   responses: { 204: { description: "Unlinked" }, 401: unauthorized, 404: notFound, 409: problem("Your own account cannot be unlinked") },
 });
+
+export type AccountDto = z.infer<typeof Account>;
+export type LedgerEntryDto = z.infer<typeof LedgerEntry>;
+/** The subscriber's accounts with the total they may pay for. */
+export type AccountsDto = ResponseOf<typeof listAccountsRoute>;
+export type HistoryPageDto = ResponseOf<typeof historyRoute>;
+export type InsightDto = ResponseOf<typeof insightRoute>;
+export type LinkStartBody = BodyOf<typeof linkStartRoute>;
+export type LinkConfirmBody = BodyOf<typeof linkConfirmRoute>;
+export type LinkCodeSentDto = ResponseOf<typeof linkStartRoute, 202>;

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { jsonBody, jsonResponse, problem } from "../../platform/openapi";
+import { jsonBody, jsonResponse, problem, type ResponseOf } from "../../platform/openapi";
 
 export const Profile = z
   .object({
@@ -94,3 +94,5 @@ export const endOtherSessionsRoute = createRoute({
 
 export type ProfileDto = z.infer<typeof Profile>;
 export type SessionDto = z.infer<typeof Session>;
+/** The answer of every way in (password, code, registration, recovery, passkey): the profile; the cookie is set. */
+export type LoggedInDto = ResponseOf<typeof loginRoute>;

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { jsonBody, jsonResponse, problem } from "../../platform/openapi";
+import { type BodyOf, jsonBody, jsonResponse, problem, type ResponseOf } from "../../platform/openapi";
 import { Profile } from "./auth.routes";
 
 const Identifier = z.string().trim().min(1).max(254).openapi({ description: "Phone, email, login or personal account number" });
@@ -185,3 +185,8 @@ const contactRoutes = (kind: "phone" | "email") => ({
 
 export const phoneRoutes = contactRoutes("phone");
 export const emailRoutes = contactRoutes("email");
+
+export type CodeSentDto = z.infer<typeof CodeSent>;
+export type RegisterBy = z.input<typeof RegisterBy>;
+export type CompleteRegistrationBody = BodyOf<typeof completeRegistrationRoute>;
+export type StepUpDto = ResponseOf<typeof verifyStepUpRoute>;

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { jsonResponse, problem } from "../../platform/openapi";
+import { jsonResponse, problem, type ResponseOf } from "../../platform/openapi";
 
 const ProviderParam = z.object({ provider: z.string().max(32).openapi({ example: "gosuslugi" }) });
 const Localized = z.object({ ru: z.string(), en: z.string() });
@@ -68,3 +68,6 @@ export const unlinkRoute = createRoute({
     409: problem("It is the only way to log in"),
   },
 });
+
+export type ProviderDto = ResponseOf<typeof providersRoute>["items"][number];
+export type IdentityDto = ResponseOf<typeof identitiesRoute>["items"][number];

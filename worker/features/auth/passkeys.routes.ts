@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { jsonBody, jsonResponse, problem } from "../../platform/openapi";
+import { jsonBody, jsonResponse, problem, type ResponseOf } from "../../platform/openapi";
 import { Profile } from "./auth.routes";
 
 const Json = z.record(z.string(), z.unknown());
@@ -71,3 +71,6 @@ export const passkeyLoginRoute = createRoute({
   request: { body: jsonBody(z.object({ credential: Credential })) },
   responses: { 200: jsonResponse("Logged in", z.object({ profile: Profile })), 401: problem("Not verified") },
 });
+
+export type PasskeySavedDto = ResponseOf<typeof passkeyRegisterRoute, 201>;
+export type PasskeyDto = ResponseOf<typeof passkeysRoute>["items"][number];

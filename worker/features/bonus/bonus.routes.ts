@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { REWARD_KINDS } from "../../data/bonus.data";
 import { BONUS_KINDS } from "../../db/schema/region";
-import { jsonBody, jsonResponse, problem } from "../../platform/openapi";
+import { jsonBody, jsonResponse, problem, type ResponseOf } from "../../platform/openapi";
 
 const AccountParam = z.object({ accountNo: z.string().max(40).openapi({ example: "201000000012" }) });
 const notFound = problem("No such account among yours");
@@ -127,3 +127,7 @@ export const redemptionsRoute = createRoute({
   request: { params: AccountParam },
   responses: { 200: jsonResponse("Redemptions", z.object({ items: z.array(Redemption) })), 401: unauthorized, 404: notFound },
 });
+
+export type BonusDto = z.infer<typeof Overview>;
+export type RewardDto = ResponseOf<typeof rewardsRoute>["items"][number];
+export type RedemptionDto = z.infer<typeof Redemption>;

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { HELP_TOPICS } from "../../data/help.data";
-import { jsonResponse, problem } from "../../platform/openapi";
+import { jsonResponse, problem, type ResponseOf } from "../../platform/openapi";
 
 const SCREENS = ["login", "payments", "autopay", "promised", "usage", "tariffs", "block", "connect", "applications", "support"] as const;
 
@@ -51,3 +51,5 @@ export const searchRoute = createRoute({
 });
 
 export type HelpArticleDto = z.infer<typeof HelpArticle>;
+/** The region's articles (of a topic or a screen) and the topics to browse. */
+export type HelpArticlesDto = ResponseOf<typeof articlesRoute>;

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { CHANNELS, NOTIFICATION_KINDS } from "../../db/schema/global";
-import { jsonBody, jsonResponse, problem } from "../../platform/openapi";
+import { type BodyOf, jsonBody, jsonResponse, problem, type ResponseOf } from "../../platform/openapi";
 
 const unauthorized = problem("Not logged in");
 const invalid = problem("Invalid input, with the fields at fault");
@@ -153,3 +153,14 @@ export const myOutagesRoute = createRoute({
   summary: "Outages now affecting the addresses of the subscriber's accounts (the home screen's banner)",
   responses: { 200: jsonResponse("Outages", z.object({ items: z.array(Outage) })), 401: unauthorized },
 });
+
+export type Channel = (typeof CHANNELS)[number];
+export type InboxItemDto = z.infer<typeof InboxItem>;
+export type InboxDto = ResponseOf<typeof inboxRoute>;
+export type MarkReadDto = ResponseOf<typeof markReadRoute>;
+export type NotificationPrefsDto = z.infer<typeof Preferences>;
+export type NotificationPrefsBody = BodyOf<typeof setPreferencesRoute>;
+export type PushSubscriptionBody = BodyOf<typeof subscribeRoute>;
+export type PushKeyDto = ResponseOf<typeof pushKeyRoute>;
+export type PushSubscribedDto = ResponseOf<typeof subscribeRoute, 201>;
+export type OutageDto = z.infer<typeof Outage>;

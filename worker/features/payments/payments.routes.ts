@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { PAYMENT_METHODS } from "../../adapters/payments";
 import { PAYMENT_STATUSES } from "../../db/schema/region";
-import { jsonBody, jsonResponse, problem } from "../../platform/openapi";
+import { type BodyOf, jsonBody, jsonResponse, problem, type ResponseOf } from "../../platform/openapi";
 
 const AccountParam = z.object({ accountNo: z.string().max(40).openapi({ example: "201000000012" }) });
 const PaymentParam = AccountParam.extend({ paymentId: z.string().max(64) });
@@ -253,3 +253,14 @@ export const promisedRoute = createRoute({
     422: problem("Amount out of limits"),
   },
 });
+
+export type PaymentDto = z.infer<typeof Payment>;
+export type ReceiptDto = z.infer<typeof ReceiptSchema>;
+export type CardDto = z.infer<typeof Card>;
+export type AutopayDto = z.infer<typeof Autopay>;
+export type AutopayBody = BodyOf<typeof setAutopayRoute>;
+export type PaymentOptionsDto = z.infer<typeof Options>;
+export type PayBody = BodyOf<typeof createPaymentRoute>;
+/** A started top-up: the payment and where the payer confirms it. */
+export type PaymentStartedDto = ResponseOf<typeof createPaymentRoute, 201>;
+export type PromisedTakenDto = ResponseOf<typeof promisedRoute, 201>;

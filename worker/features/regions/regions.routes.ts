@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { TARIFF_KINDS } from "../../db/schema/region";
-import { problem } from "../../platform/openapi";
+import { problem, type ResponseOf } from "../../platform/openapi";
 
 const Localized = z.object({ ru: z.string(), en: z.string() }).openapi("Localized");
 
@@ -168,3 +168,5 @@ export type TariffDto = z.infer<typeof Tariff>;
 export type ServiceOptionDto = z.infer<typeof ServiceOption>;
 export type OfficeDto = z.infer<typeof Office>;
 export type ContactDto = z.infer<typeof Contact>;
+/** The region's offices and the tiles to show them on (null: no provider configured, the schematic map only). */
+export type OfficesDto = ResponseOf<typeof officesRoute>;

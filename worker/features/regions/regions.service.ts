@@ -1,5 +1,5 @@
 import { BRANCHES, REGION_PLACES, REGIONS } from "../../data/regions.data";
-import type { TariffKind } from "../../db/schema/region";
+import type { TariffKind, tariffs } from "../../db/schema/region";
 import type { DataAccess } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { siteUrl } from "../../platform/host";
@@ -75,17 +75,22 @@ export function regionTariffs(data: DataAccess, region: Region, kind?: TariffKin
 
 async function loadTariffs(data: DataAccess, region: Region, kind?: TariffKind): Promise<TariffDto[]> {
   const rows = await selectTariffs(data.shardForRegion(region.code), region.code, kind);
-  return rows.map((r) => ({
-    id: r.id,
-    kind: r.kind,
-    name: { ru: r.nameRu, en: r.nameEn },
-    description: { ru: r.descriptionRu, en: r.descriptionEn },
-    priceKop: r.priceKop,
-    speedMbps: r.speedMbps,
-    tvChannels: r.tvChannels,
-    minutes: r.minutes,
-    dataGb: r.dataGb,
-  }));
+  return rows.map(tariffView);
+}
+
+/** A tariff row as the API shows it (the `Tariff` schema): the region's list, a service's offer, the advisor and coverage. */
+export function tariffView(t: typeof tariffs.$inferSelect): TariffDto {
+  return {
+    id: t.id,
+    kind: t.kind,
+    name: { ru: t.nameRu, en: t.nameEn },
+    description: { ru: t.descriptionRu, en: t.descriptionEn },
+    priceKop: t.priceKop,
+    speedMbps: t.speedMbps,
+    tvChannels: t.tvChannels,
+    minutes: t.minutes,
+    dataGb: t.dataGb,
+  };
 }
 
 /** The region's service options; cached per isolate. */

@@ -1,7 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { VISIT_WINDOWS } from "../../data/visits.data";
 import { APPLICATION_KINDS, APPLICATION_STATUSES, TARIFF_KINDS } from "../../db/schema/region";
-import { jsonBody, jsonResponse, problem } from "../../platform/openapi";
+import { type BodyOf, jsonBody, jsonResponse, problem, type ResponseOf } from "../../platform/openapi";
+import { Tariff } from "../regions/regions.routes";
 
 const Localized = z.object({ ru: z.string(), en: z.string() });
 const AccountParam = z.object({ accountNo: z.string().max(40).openapi({ example: "201000000012" }) });
@@ -13,20 +14,6 @@ const Day = z
 const notFound = problem("No such account or service among yours (a stranger's answers the same)");
 const unauthorized = problem("Not logged in");
 const holderOnly = problem("Only the contract holder changes services");
-
-export const Tariff = z
-  .object({
-    id: z.string(),
-    kind: z.enum(TARIFF_KINDS),
-    name: Localized,
-    description: Localized,
-    priceKop: z.number().int(),
-    speedMbps: z.number().int().nullable(),
-    tvChannels: z.number().int().nullable(),
-    minutes: z.number().int().nullable(),
-    dataGb: z.number().int().nullable(),
-  })
-  .openapi("ServiceTariff");
 
 export const tariffOfferRoute = createRoute({
   method: "get",
@@ -594,3 +581,28 @@ export const opsTransitionRoute = createRoute({
     409: problem("Not allowed from here"),
   },
 });
+
+export type TariffOfferDto = ResponseOf<typeof tariffOfferRoute>;
+export type TariffChangeDto = ResponseOf<typeof changeTariffRoute, 202>;
+export type AdvisorDto = ResponseOf<typeof advisorRoute>;
+export type OptionsDto = ResponseOf<typeof optionsRoute>;
+export type OptionSetDto = ResponseOf<typeof setOptionRoute>;
+export type AllowanceDto = z.infer<typeof Allowance>;
+/** What is left of each mobile number's package this month. */
+export type PackagesDto = ResponseOf<typeof packagesRoute>;
+/** The operator's side of a home line (проверка линии) and what to do next. */
+export type LineCheckDto = z.infer<typeof LineCheckDto>;
+export type LineVerdict = LineCheckDto["verdict"];
+export type LineStep = (typeof LINE_STEPS)[number];
+export type BlockQuoteDto = z.infer<typeof Quote>;
+export type BlockDto = z.infer<typeof Block>;
+export type BlockCreatedDto = ResponseOf<typeof createBlockRoute, 201>;
+export type BlockEndedDto = ResponseOf<typeof endBlockRoute>;
+export type CoverageDto = ResponseOf<typeof coverageRoute>;
+export type ApplicationDto = z.infer<typeof ApplicationDto>;
+export type ApplicationBody = BodyOf<typeof createApplicationRoute>;
+/** A technician's visit window (окно визита), e.g. "09-13". */
+export type VisitWindow = (typeof VISIT_WINDOWS)[number];
+export type VisitSlotsDto = ResponseOf<typeof visitSlotsRoute>;
+export type TerminationQuoteDto = ResponseOf<typeof terminationQuoteRoute>;
+export type OpsTransitionBody = BodyOf<typeof opsTransitionRoute>;

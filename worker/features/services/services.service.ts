@@ -15,6 +15,7 @@ import { newId } from "../../platform/ids";
 import { dailyChargeKop, daysInMonth } from "../../platform/money";
 import { addDays, daysBetween, localDay, regionsAtHour, regionTz } from "../../platform/region";
 import { requireAccount } from "../accounts/accounts.service";
+import { tariffView } from "../regions/regions.service";
 import { selectDirectoryEntry } from "./applications.queries";
 import { createApplication, type Notify, transition } from "./applications.service";
 import * as q from "./services.queries";
@@ -35,20 +36,6 @@ export function chargesBetween(priceKop: number, from: string, to: string): numb
   let total = 0;
   for (let day = from; day <= to; day = addDays(day, 1)) total += dailyChargeKop(priceKop, Number(day.slice(8, 10)), daysInMonth(day));
   return total;
-}
-
-export function tariffView(t: q.ServiceRow["tariff"]) {
-  return {
-    id: t.id,
-    kind: t.kind,
-    name: { ru: t.nameRu, en: t.nameEn },
-    description: { ru: t.descriptionRu, en: t.descriptionEn },
-    priceKop: t.priceKop,
-    speedMbps: t.speedMbps,
-    tvChannels: t.tvChannels,
-    minutes: t.minutes,
-    dataGb: t.dataGb,
-  };
 }
 
 /** The holder's service (only the contract holder changes what the account has); a stranger's is a 404. */

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { CHAT_TOPICS, MESSAGE_MAX_CHARS } from "../../data/support.data";
 import { TICKET_CATEGORIES, TICKET_STATUSES } from "../../db/schema/region";
-import { jsonBody, jsonResponse, problem } from "../../platform/openapi";
+import { jsonBody, jsonResponse, problem, type ResponseOf } from "../../platform/openapi";
 
 const ChatParam = z.object({ chatId: z.string().max(60).openapi({ example: "msk_0000000000000000000000000" }) });
 const TicketParam = z.object({ ticketId: z.string().max(60) });
@@ -538,3 +538,11 @@ export type ChatDto = z.infer<typeof Chat>;
 export type OperatorChatDto = z.infer<typeof OperatorChat>;
 export type MessageDto = z.infer<typeof Message>;
 export type TicketDto = z.infer<typeof Ticket>;
+export type CallbackDto = z.infer<typeof Callback>;
+/** A waiting chat's place in its region's queue and the estimated wait. */
+export type ChatQueueDto = NonNullable<ResponseOf<typeof chatRoute>["queue"]>;
+export type CallbackSlotsDto = ResponseOf<typeof callbackSlotsRoute>;
+export type OperatorDto = z.infer<typeof OperatorProfile>;
+export type QueueDto = ResponseOf<typeof opsQueueRoute>;
+export type CannedDto = ResponseOf<typeof opsCannedRoute>;
+export type OpsFeedbackDto = ResponseOf<typeof opsFeedbackRoute>;

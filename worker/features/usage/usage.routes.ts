@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { REPORT_FORMATS, REPORT_STATUSES, TARIFF_KINDS, USAGE_CATEGORIES } from "../../db/schema/region";
-import { jsonBody, jsonResponse, problem } from "../../platform/openapi";
+import { type BodyOf, jsonBody, jsonResponse, problem } from "../../platform/openapi";
 
 const AccountParam = z.object({ accountNo: z.string().max(40).openapi({ example: "201000000012" }) });
 const ReportParam = AccountParam.extend({ reportId: z.string().max(64) });
@@ -189,3 +189,8 @@ export const fileRoute = createRoute({
     410: problem("Expired or failed"),
   },
 });
+
+export type UsageViewDto = z.infer<typeof UsageView>;
+export type UsageReportDto = z.infer<typeof Report>;
+/** An order of a usage-detail report (детализация), as the client sends it. */
+export type UsageOrder = BodyOf<typeof orderRoute>;

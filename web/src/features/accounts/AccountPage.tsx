@@ -3,7 +3,7 @@ import { createEffect, createResource, createSignal, For, on, Show } from "solid
 import { Freshness } from "../../app/Freshness";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
-import { api, type LedgerEntryDto, type Problem, problemOf } from "../../lib/api";
+import { type Problem, problemOf } from "../../lib/api";
 import { formatAccountNo, formatDay, formatRub } from "../../lib/format";
 import { fetchWithSnapshot, isNetworkError, loadSnapshot, saveSnapshot } from "../../lib/offline";
 import { enqueue, lastRefused, pending } from "../../lib/outbox";
@@ -12,8 +12,10 @@ import { Field } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import HelpLinks from "../help/HelpLinks";
 import { AutopaySection, PaymentsSection, PromisedSection } from "../payments/PaymentsSection";
+import { paymentsApi } from "../payments/paymentsApi";
 import { AccountServices, Termination } from "../services/AccountServices";
 import { AccountCard } from "./AccountsPage";
+import { accountsApi, type LedgerEntryDto } from "./accountsApi";
 import { SpendingChart } from "./SpendingChart";
 
 const KINDS = ["charge", "payment", "refund", "adjustment", "promised_payment", "bonus"] as const;
@@ -42,11 +44,11 @@ function History(props: { accountNo: string; services: { id: string; name: { ru:
   const [page, { refetch }] = createResource(filters, async (f) => {
     setExtra([]);
     try {
-      const res = await api.history(props.accountNo, f);
+      const res = await accountsApi.history(props.accountNo, f);
       setCursor(res.nextCursor);
       // The newest 100 entries, unfiltered, are kept on the device for offline use.
       if ([...f.keys()].every((k) => k === "limit")) {
-        void api
+        void accountsApi
           .history(props.accountNo, new URLSearchParams({ limit: "100" }))
           .then((all) => saveSnapshot(`history:${props.accountNo}`, all.items))
           .catch(() => undefined);
@@ -65,7 +67,7 @@ function History(props: { accountNo: string; services: { id: string; name: { ru:
     if (!c) return;
     const f = new URLSearchParams(filters());
     f.set("cursor", c);
-    const res = await api.history(props.accountNo, f);
+    const res = await accountsApi.history(props.accountNo, f);
     setExtra([...extra(), ...res.items]);
     setCursor(res.nextCursor);
   };
@@ -157,7 +159,7 @@ function History(props: { accountNo: string; services: { id: string; name: { ru:
 
 /** Payments and receipts, autopay and promised payment: they need the network, and say so offline. */
 function MoneySections(props: { accountNo: string }) {
-  const [options, { refetch }] = createResource(() => props.accountNo, api.paymentOptions);
+  const [options, { refetch }] = createResource(() => props.accountNo, paymentsApi.paymentOptions);
   return (
     <>
       <PaymentsSection accountNo={props.accountNo} />
@@ -179,11 +181,11 @@ export default function AccountPage() {
   const params = useParams<{ no: string }>();
   const [account, { refetch }] = createResource(
     () => params.no,
-    (no) => fetchWithSnapshot(`account:${no}`, () => api.account(no)),
+    (no) => fetchWithSnapshot(`account:${no}`, () => accountsApi.account(no)),
   );
   const [insight, { refetch: refetchInsight }] = createResource(
     () => params.no,
-    (no) => fetchWithSnapshot(`insight:${no}`, () => api.insight(no)),
+    (no) => fetchWithSnapshot(`insight:${no}`, () => accountsApi.insight(no)),
   );
   const [problem, setProblem] = createSignal<Problem | null>(null);
   const thresholdKey = () => `low-balance:${params.no}`;
@@ -205,7 +207,7 @@ export default function AccountPage() {
     setProblem(null);
     void (async () => {
       try {
-        await api.setLowBalance(params.no, thresholdKop);
+        await accountsApi.setLowBalance(params.no, thresholdKop);
         await Promise.all([refetch(), refetchInsight()]);
       } catch (err) {
         // A setting is safe to send later: without a network it waits on the device.

@@ -4,7 +4,7 @@ import { Freshness } from "../../app/Freshness";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { afterPaint } from "../../lib/afterPaint";
-import { type AccountDto, api, type Problem, problemOf } from "../../lib/api";
+import { type Problem, problemOf } from "../../lib/api";
 import { sendCode } from "../../lib/codes";
 import { formatAccountNo, formatDay, formatRub } from "../../lib/format";
 import { fetchWithSnapshot } from "../../lib/offline";
@@ -16,6 +16,7 @@ import { RequireLogin } from "../auth/RequireLogin";
 import { useSession } from "../auth/SessionContext";
 import { OutageBanner } from "../notifications/OutageBanner";
 import { PackageMeters } from "../services/PackageMeters";
+import { type AccountDto, accountsApi } from "./accountsApi";
 import { TopUpButton } from "./TopUpButton";
 
 /** One account's card: whose, where, balance, what is subscribed, the next charge. */
@@ -94,10 +95,10 @@ export function LinkAccountForm(props: { onLinked: () => void }) {
         const no = accountNo();
         if (!no) {
           const v = String(f.get("accountNo") ?? "");
-          setWait(await sendCode(() => api.startAccountLink(v, channel())));
+          setWait(await sendCode(() => accountsApi.startAccountLink(v, channel())));
           setAccountNo(v);
         } else {
-          await api.confirmAccountLink(no, String(f.get("code") ?? ""), role());
+          await accountsApi.confirmAccountLink(no, String(f.get("code") ?? ""), role());
           // Back to the first step with its defaults (its fields are drawn afresh). Not form.reset():
           // it cleared the radios Solid had just checked.
           setAccountNo(null);
@@ -137,7 +138,7 @@ export function LinkAccountForm(props: { onLinked: () => void }) {
         <CodeField
           problem={problem()}
           notice={wait() ? t("code.alreadySent") : t("register.codeSent")}
-          resend={() => api.startAccountLink(accountNo() ?? "", channel())}
+          resend={() => accountsApi.startAccountLink(accountNo() ?? "", channel())}
           waitSeconds={wait()}
         />
         <fieldset class="radios">
@@ -178,7 +179,7 @@ export default function AccountsPage() {
   const topUp = new URLSearchParams(location.search).get("topup");
   const [accounts, { refetch }] = createResource(
     () => profile() ?? false,
-    () => fetchWithSnapshot("accounts", api.accounts),
+    () => fetchWithSnapshot("accounts", accountsApi.accounts),
   );
   /** Every card is drawn: the form below them may come. */
   const [listed, setListed] = createSignal(false);

@@ -1,9 +1,9 @@
 import { useNavigate } from "@solidjs/router";
 import { createMemo, createSignal, Match, onCleanup, onMount, Show, Switch } from "solid-js";
-import { qrMatrix } from "../../../../worker/adapters/payments/qr";
+import { qrMatrix } from "../../../../shared/qr";
 import { useI18n } from "../../i18n";
-import { api, type PaymentDto } from "../../lib/api";
 import { formatRub } from "../../lib/format";
+import { type PaymentDto, paymentsApi } from "../payments/paymentsApi";
 
 /** How often the app asks whether the QR was paid (the server asks the acquirer; the webhook settles it too). */
 export const SBP_POLL_MS = 2000;
@@ -48,7 +48,7 @@ export function SbpPayment(props: {
   let stopped = false;
   const timer = setInterval(async () => {
     try {
-      const p = await api.payment(props.accountNo, props.payment.id);
+      const p = await paymentsApi.payment(props.accountNo, props.payment.id);
       if (stopped) return;
       setCheckFailed(false);
       setStatus(p);

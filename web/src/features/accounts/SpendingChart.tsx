@@ -1,7 +1,7 @@
 import { For, Show } from "solid-js";
 import { useI18n } from "../../i18n";
-import type { InsightDto } from "../../lib/api";
 import { formatMonth, formatRub } from "../../lib/format";
+import type { InsightDto } from "./accountsApi";
 
 /**
  * Spending per month as bars (SVG scales to any width, so it reads on a

@@ -3,13 +3,14 @@ import { createResource, createSignal, For, Show } from "solid-js";
 import type { PaymentMethod } from "../../../../worker/adapters/payments";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
-import { api, type CardDto, type PaymentDto } from "../../lib/api";
 import { createAction } from "../../lib/createAction";
 import { formatRub } from "../../lib/format";
 import { useOnline } from "../../lib/online";
 import { runOrStepUp } from "../../lib/stepUp";
+import { authApi } from "../auth/authApi";
 import { CodeField } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
+import { type CardDto, type PaymentDto, paymentsApi } from "../payments/paymentsApi";
 import { SbpPayment } from "./SbpPayment";
 
 const newKey = () => crypto.randomUUID();
@@ -30,7 +31,7 @@ export function TopUpForm(props: { accountNo: string }) {
   const { t, lang } = useI18n();
   const online = useOnline();
   const navigate = useNavigate();
-  const [options, { refetch }] = createResource(() => props.accountNo, api.paymentOptions);
+  const [options, { refetch }] = createResource(() => props.accountNo, paymentsApi.paymentOptions);
   const [amount, setAmount] = createSignal<string>("");
   const [method, setMethod] = createSignal<PaymentMethod>("card");
   const [card, setCard] = createSignal<string>("new");
@@ -55,7 +56,7 @@ export function TopUpForm(props: { accountNo: string }) {
     keyFor = asked;
     await runOrStepUp(
       async () => {
-        const { payment, confirmationUrl, confirmation } = await api.pay(props.accountNo, body, key);
+        const { payment, confirmationUrl, confirmation } = await paymentsApi.pay(props.accountNo, body, key);
         key = newKey();
         keyFor = "";
         if (confirmation?.type === "qr") setSbp({ payment, payload: confirmation.payload, url: confirmation.url, phone: isPhone() });
@@ -70,7 +71,7 @@ export function TopUpForm(props: { accountNo: string }) {
     const f = new FormData(e.currentTarget as HTMLFormElement);
     void a.run(async () => {
       if (stage() === "code") {
-        await api.verifyStepUp(String(f.get("code") ?? ""));
+        await authApi.verifyStepUp(String(f.get("code") ?? ""));
         setStage("enter");
       }
       await pay();
@@ -152,7 +153,7 @@ export function TopUpForm(props: { accountNo: string }) {
                   </fieldset>
                 </Show>
                 <Show when={stage() === "code"}>
-                  <CodeField problem={a.problem()} notice={t("stepUp.sent")} resend={api.startStepUp} />
+                  <CodeField problem={a.problem()} notice={t("stepUp.sent")} resend={authApi.startStepUp} />
                 </Show>
                 <button type="submit" class="button button--primary" disabled={a.busy() || !online()}>
                   {stage() === "code" ? t("code.confirm") : t("pay.submit", { amount: formatRub(amountKop() || 0, lang()) })}

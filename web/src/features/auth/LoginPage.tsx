@@ -1,9 +1,9 @@
 import { A, useNavigate } from "@solidjs/router";
 import { createSignal, lazy, Show } from "solid-js";
 import { useI18n } from "../../i18n";
-import { api } from "../../lib/api";
 import { sendCode } from "../../lib/codes";
 import { createAction } from "../../lib/createAction";
+import { authApi } from "./authApi";
 import { ChannelChoice, CodeField, Field } from "./fields";
 import { passkeyLogin } from "./Passkeys";
 import { ProblemAlert } from "./ProblemAlert";
@@ -40,14 +40,14 @@ export default function LoginPage() {
     const identifier = String(form.get("identifier") ?? "");
     void run(async () => {
       if (mode() === "password") {
-        setProfile(await api.login(identifier, String(form.get("password") ?? "")));
+        setProfile(await authApi.login(identifier, String(form.get("password") ?? "")));
         navigate("/accounts", { replace: true });
       } else if (!codeSent()) {
-        setWait(await sendCode(() => api.requestLoginCode(identifier, channel())));
+        setWait(await sendCode(() => authApi.requestLoginCode(identifier, channel())));
         setSentTo(identifier);
         setCodeSent(true);
       } else {
-        setProfile(await api.loginWithCode(identifier, String(form.get("code") ?? "")));
+        setProfile(await authApi.loginWithCode(identifier, String(form.get("code") ?? "")));
         navigate("/accounts", { replace: true });
       }
     });
@@ -104,7 +104,7 @@ export default function LoginPage() {
           <CodeField
             problem={problem()}
             notice={wait() ? t("code.alreadySent") : t("code.sentIfExists")}
-            resend={() => api.requestLoginCode(sentTo(), channel())}
+            resend={() => authApi.requestLoginCode(sentTo(), channel())}
             waitSeconds={wait()}
           />
         </Show>

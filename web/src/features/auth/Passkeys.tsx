@@ -1,7 +1,8 @@
 import { createResource, createSignal, For, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
-import { api, type Problem, problemOf } from "../../lib/api";
+import { type Problem, problemOf } from "../../lib/api";
+import { authApi } from "./authApi";
 import { ProblemAlert } from "./ProblemAlert";
 
 const browserSupports = () => typeof window !== "undefined" && "PublicKeyCredential" in window;
@@ -9,15 +10,15 @@ const browserSupports = () => typeof window !== "undefined" && "PublicKeyCredent
 /** Runs the browser's WebAuthn login ceremony; returns the profile. */
 export async function passkeyLogin() {
   const { startAuthentication } = await import("@simplewebauthn/browser");
-  const optionsJSON = (await api.passkeyLoginOptions()) as unknown as Parameters<typeof startAuthentication>[0]["optionsJSON"];
+  const optionsJSON = (await authApi.passkeyLoginOptions()) as unknown as Parameters<typeof startAuthentication>[0]["optionsJSON"];
   const credential = await startAuthentication({ optionsJSON });
-  return api.loginWithPasskey(credential);
+  return authApi.loginWithPasskey(credential);
 }
 
 /** The subscriber's passkeys in the profile: add one for this device, remove any. */
 export function PasskeysSection() {
   const { t, lang } = useI18n();
-  const [items, { refetch }] = createResource(api.passkeys);
+  const [items, { refetch }] = createResource(authApi.passkeys);
   const [problem, setProblem] = createSignal<Problem | null>(null);
   const [busy, setBusy] = createSignal(false);
   const add = async () => {
@@ -25,9 +26,9 @@ export function PasskeysSection() {
     setProblem(null);
     try {
       const { startRegistration } = await import("@simplewebauthn/browser");
-      const optionsJSON = (await api.passkeyRegisterOptions()) as unknown as Parameters<typeof startRegistration>[0]["optionsJSON"];
+      const optionsJSON = (await authApi.passkeyRegisterOptions()) as unknown as Parameters<typeof startRegistration>[0]["optionsJSON"];
       const credential = await startRegistration({ optionsJSON });
-      await api.registerPasskey(credential, navigator.platform || "Passkey");
+      await authApi.registerPasskey(credential, navigator.platform || "Passkey");
       await refetch();
     } catch (e) {
       setProblem(problemOf(e, t("passkey.failed")));
@@ -38,7 +39,7 @@ export function PasskeysSection() {
   const remove = async (id: string) => {
     setProblem(null);
     try {
-      await api.deletePasskey(id);
+      await authApi.deletePasskey(id);
       await refetch();
     } catch (e) {
       setProblem(problemOf(e, t("common.error")));

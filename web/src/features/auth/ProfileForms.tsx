@@ -1,9 +1,10 @@
 import { createSignal, Match, Show, Switch } from "solid-js";
 import { useI18n } from "../../i18n";
-import { ApiError, api } from "../../lib/api";
+import { ApiError } from "../../lib/api";
 import { tooSoonFor } from "../../lib/codes";
 import { createAction } from "../../lib/createAction";
 import { startStepUp } from "../../lib/stepUp";
+import { authApi } from "./authApi";
 import { CodeField, Field, NewPasswordField } from "./fields";
 import { ProblemAlert } from "./ProblemAlert";
 import { useSession } from "./SessionContext";
@@ -28,7 +29,7 @@ export function ChangePasswordForm() {
       if (stage() === "enter") {
         const next = String(f.get("newPassword") ?? "");
         if (!hasPhone()) {
-          await api.changePassword(String(f.get("currentPassword") ?? ""), next);
+          await authApi.changePassword(String(f.get("currentPassword") ?? ""), next);
           form.reset();
           return t("profile.passwordChanged");
         }
@@ -37,8 +38,8 @@ export function ChangePasswordForm() {
         setStage("code");
         return undefined;
       }
-      await api.verifyStepUp(String(f.get("code") ?? ""));
-      await api.changePassword("", pending());
+      await authApi.verifyStepUp(String(f.get("code") ?? ""));
+      await authApi.changePassword("", pending());
       setPending("");
       setStage("enter");
       form.reset();
@@ -69,7 +70,7 @@ export function ChangePasswordForm() {
           />
         </Match>
         <Match when={stage() === "code"}>
-          <CodeField problem={a.problem()} notice={t("stepUp.sent")} resend={api.startStepUp} />
+          <CodeField problem={a.problem()} notice={t("stepUp.sent")} resend={authApi.startStepUp} />
         </Match>
       </Switch>
       <p role="status">{a.done()}</p>
@@ -94,7 +95,7 @@ export function ChangeContactForm(props: { kind: "phone" | "email" }) {
 
   const requestChange = async () => {
     try {
-      await api.startContactChange(props.kind, value());
+      await authApi.startContactChange(props.kind, value());
       setStage("confirm");
     } catch (e) {
       if (e instanceof ApiError && e.problem.type.endsWith("step-up-required")) {
@@ -120,11 +121,11 @@ export function ChangeContactForm(props: { kind: "phone" | "email" }) {
         setValue(String(f.get(props.kind) ?? ""));
         await requestChange();
       } else if (stage() === "stepUp") {
-        await api.verifyStepUp(String(f.get("code") ?? ""));
+        await authApi.verifyStepUp(String(f.get("code") ?? ""));
         form.reset();
         await requestChange();
       } else {
-        setProfile(await api.confirmContactChange(props.kind, String(f.get("code") ?? "")));
+        setProfile(await authApi.confirmContactChange(props.kind, String(f.get("code") ?? "")));
         setStage("enter");
         form.reset();
         return t("profile.contactChanged");
@@ -148,10 +149,10 @@ export function ChangeContactForm(props: { kind: "phone" | "email" }) {
           />
         </Match>
         <Match when={stage() === "stepUp"}>
-          <CodeField problem={a.problem()} notice={t("stepUp.sent")} resend={api.startStepUp} />
+          <CodeField problem={a.problem()} notice={t("stepUp.sent")} resend={authApi.startStepUp} />
         </Match>
         <Match when={stage() === "confirm"}>
-          <CodeField problem={a.problem()} notice={t("profile.codeToNew")} resend={() => api.startContactChange(props.kind, value())} />
+          <CodeField problem={a.problem()} notice={t("profile.codeToNew")} resend={() => authApi.startContactChange(props.kind, value())} />
         </Match>
       </Switch>
       <p role="status">{a.done()}</p>

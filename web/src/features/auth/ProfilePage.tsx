@@ -1,8 +1,9 @@
 import { createResource, createSignal, For, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
-import { ApiError, api, type Problem, type SessionDto } from "../../lib/api";
+import { ApiError, type Problem } from "../../lib/api";
 import { formatPhone } from "../../lib/format";
+import { authApi, type SessionDto } from "./authApi";
 import { PasskeysSection } from "./Passkeys";
 import { ProblemAlert } from "./ProblemAlert";
 import { ChangeContactForm, ChangePasswordForm } from "./ProfileForms";
@@ -42,7 +43,7 @@ export function deviceName(ua: string | null): string {
 export default function ProfilePage() {
   const { t, lang } = useI18n();
   const { profile, logout } = useSession();
-  const [sessions, { refetch }] = createResource(() => profile() ?? false, api.sessions);
+  const [sessions, { refetch }] = createResource(() => profile() ?? false, authApi.sessions);
   const [problem, setProblem] = createSignal<Problem | null>(null);
   const act = async (fn: () => Promise<void>) => {
     setProblem(null);
@@ -99,7 +100,7 @@ export default function ProfilePage() {
                           <span class="muted">{t("profile.lastSeen", { when: date(s.lastSeenAt) })}</span>
                         </span>
                         <Show when={!s.current}>
-                          <button type="button" class="button" onClick={() => act(() => api.endSession(s.id))}>
+                          <button type="button" class="button" onClick={() => act(() => authApi.endSession(s.id))}>
                             {t("profile.endSession")}
                           </button>
                         </Show>
@@ -109,7 +110,7 @@ export default function ProfilePage() {
                 </ul>
                 <Show when={(items as SessionDto[]).length > 1}>
                   <p>
-                    <button type="button" class="button" onClick={() => act(api.endOtherSessions)}>
+                    <button type="button" class="button" onClick={() => act(authApi.endOtherSessions)}>
                       {t("profile.endOthers")}
                     </button>
                   </p>

@@ -1,16 +1,15 @@
 import { createResource, createSignal, For, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
-import { api, type Problem, problemOf } from "../../lib/api";
+import { type Problem, problemOf } from "../../lib/api";
 import { latestOf } from "../../lib/resource";
+import { authApi } from "./authApi";
 import { ProblemAlert } from "./ProblemAlert";
-
-const startUrl = (id: string, mode: "login" | "link") => `/api/v1/auth/oidc/${id}/start?mode=${mode}&return=/profile`;
 
 /** "Войти через Госуслуги" and the other configured providers (plain links: the browser goes to the provider). */
 export function ProviderButtons() {
   const { t, lang } = useI18n();
-  const [providers] = createResource(api.providers);
+  const [providers] = createResource(authApi.providers);
   return (
     <Show when={(latestOf(providers) ?? []).length > 0}>
       <section aria-labelledby="providers-title">
@@ -21,7 +20,7 @@ export function ProviderButtons() {
           <For each={latestOf(providers)}>
             {(p) => (
               <li>
-                <a class="button" href={startUrl(p.id, "login")} rel="external">
+                <a class="button" href={authApi.oidcStartUrl(p.id, "login")} rel="external">
                   {t("oidc.via", { name: p.name[lang()] })}
                 </a>
               </li>
@@ -36,13 +35,13 @@ export function ProviderButtons() {
 /** Linked providers in the profile, with link and unlink. */
 export function LinkedProviders() {
   const { t, lang } = useI18n();
-  const [providers] = createResource(api.providers);
-  const [linked, { refetch }] = createResource(api.identities);
+  const [providers] = createResource(authApi.providers);
+  const [linked, { refetch }] = createResource(authApi.identities);
   const [problem, setProblem] = createSignal<Problem | null>(null);
   const unlink = async (id: string) => {
     setProblem(null);
     try {
-      await api.unlinkIdentity(id);
+      await authApi.unlinkIdentity(id);
       await refetch();
     } catch (e) {
       setProblem(problemOf(e, t("common.error")));
@@ -68,7 +67,7 @@ export function LinkedProviders() {
                     <Show
                       when={link()}
                       fallback={
-                        <a class="button" href={startUrl(p.id, "link")} rel="external">
+                        <a class="button" href={authApi.oidcStartUrl(p.id, "link")} rel="external">
                           {t("oidc.link")}
                         </a>
                       }

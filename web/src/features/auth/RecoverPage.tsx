@@ -1,8 +1,9 @@
 import { useNavigate } from "@solidjs/router";
 import { createSignal, Show } from "solid-js";
 import { useI18n } from "../../i18n";
-import { api, type Problem, problemOf } from "../../lib/api";
+import { type Problem, problemOf } from "../../lib/api";
 import { sendCode } from "../../lib/codes";
+import { authApi } from "./authApi";
 import { ChannelChoice, CodeField, Field, NewPasswordField } from "./fields";
 import { ProblemAlert } from "./ProblemAlert";
 import { useSession } from "./SessionContext";
@@ -10,7 +11,7 @@ import { useSession } from "./SessionContext";
 /** Solves the server's proof-of-work challenge (ALTCHA v2) in the browser; returns the payload to send. */
 export async function solveCaptcha(): Promise<string> {
   const [{ solveChallenge }, { deriveKey }] = await Promise.all([import("altcha-lib"), import("altcha-lib/algorithms/web/pbkdf2")]);
-  const challenge = (await api.captcha()) as unknown as Parameters<typeof solveChallenge>[0]["challenge"];
+  const challenge = (await authApi.captcha()) as unknown as Parameters<typeof solveChallenge>[0]["challenge"];
   const solution = await solveChallenge({ challenge, deriveKey });
   if (!solution) throw new Error("captcha");
   return btoa(JSON.stringify({ challenge, solution }));
@@ -27,7 +28,7 @@ export default function RecoverPage() {
   const [problem, setProblem] = createSignal<Problem | null>(null);
   // When a code had been sent a moment ago: the seconds until another can be sent (that code is still good).
   const [wait, setWait] = createSignal<number | undefined>();
-  const send = async (id: string) => api.startRecovery(id, channel(), await solveCaptcha());
+  const send = async (id: string) => authApi.startRecovery(id, channel(), await solveCaptcha());
 
   const start = (e: SubmitEvent) => {
     e.preventDefault();
@@ -38,7 +39,7 @@ export default function RecoverPage() {
         setBusy("captcha");
         const captcha = await solveCaptcha();
         setBusy("sending");
-        setWait(await sendCode(() => api.startRecovery(id, channel(), captcha)));
+        setWait(await sendCode(() => authApi.startRecovery(id, channel(), captcha)));
         setIdentifier(id);
       } catch (err) {
         setProblem(problemOf(err, t("common.error")));
@@ -55,7 +56,7 @@ export default function RecoverPage() {
     setBusy("sending");
     void (async () => {
       try {
-        setProfile(await api.completeRecovery(identifier() ?? "", String(f.get("code") ?? ""), String(f.get("password") ?? "")));
+        setProfile(await authApi.completeRecovery(identifier() ?? "", String(f.get("code") ?? ""), String(f.get("password") ?? "")));
         navigate("/accounts", { replace: true });
       } catch (err) {
         setProblem(problemOf(err, t("common.error")));

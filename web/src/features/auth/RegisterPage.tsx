@@ -1,9 +1,9 @@
 import { useNavigate } from "@solidjs/router";
 import { createSignal, Match, Show, Switch } from "solid-js";
 import { useI18n } from "../../i18n";
-import { api, type RegisterBy } from "../../lib/api";
 import { sendCode } from "../../lib/codes";
 import { createAction } from "../../lib/createAction";
+import { authApi, type RegisterBy } from "./authApi";
 import { ChannelChoice, CodeField, Field, NewPasswordField } from "./fields";
 import { ProblemAlert } from "./ProblemAlert";
 import { useSession } from "./SessionContext";
@@ -30,7 +30,7 @@ export default function RegisterPage() {
           ? { by: "phone", phone: v }
           : { by: "email", email: v };
     void run(async () => {
-      setWait(await sendCode(() => api.startRegistration(body)));
+      setWait(await sendCode(() => authApi.startRegistration(body)));
       setTarget(body);
     });
   };
@@ -42,7 +42,7 @@ export default function RegisterPage() {
     if (!t0) return;
     void run(async () => {
       setProfile(
-        await api.completeRegistration({
+        await authApi.completeRegistration({
           ...t0,
           code: String(f.get("code") ?? ""),
           login: String(f.get("login") ?? ""),
@@ -93,7 +93,7 @@ export default function RegisterPage() {
           <CodeField
             problem={problem()}
             notice={wait() ? t("code.alreadySent") : t("register.codeSent")}
-            resend={() => api.startRegistration(target() as RegisterBy)}
+            resend={() => authApi.startRegistration(target() as RegisterBy)}
             waitSeconds={wait()}
           />
           <Field label={t("register.name")} name="displayName" problem={problem()} autocomplete="name" />

@@ -1,7 +1,7 @@
 import { Navigate } from "@solidjs/router";
 import { type JSX, Match, Switch } from "solid-js";
 import { useI18n } from "../../i18n";
-import type { ProfileDto } from "../../lib/api";
+import type { ProfileDto } from "./authApi";
 import { useSession } from "./SessionContext";
 
 /** Renders its children for a logged-in subscriber, sends anyone else to the login page. */

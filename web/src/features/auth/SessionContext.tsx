@@ -1,8 +1,8 @@
 import { createContext, createResource, createSignal, type ParentProps, type Resource, useContext } from "solid-js";
-import { api, type ProfileDto } from "../../lib/api";
 import { claimCache, isNetworkError, loadSnapshot, saveSnapshot, wipeCache } from "../../lib/offline";
 import { refreshPending, startOutbox } from "../../lib/outbox";
 import { disablePush } from "../../lib/push";
+import { authApi, type ProfileDto } from "./authApi";
 
 interface SessionState {
   /** The logged-in subscriber; null when logged out; undefined while unknown. */
@@ -24,7 +24,7 @@ export function SessionProvider(props: ParentProps) {
   const [offline, setOffline] = createSignal(false);
   const load = async (): Promise<ProfileDto | null> => {
     try {
-      const p = await api.me();
+      const p = await authApi.me();
       setOffline(false);
       if (!p) {
         // Not awaited either: a visitor's page is drawn now, and the device store orders any later read after
@@ -64,7 +64,7 @@ export function SessionProvider(props: ParentProps) {
       await refreshPending();
       mutate(null);
       try {
-        await api.logout();
+        await authApi.logout();
       } catch (e) {
         if (!isNetworkError(e)) throw e;
       }

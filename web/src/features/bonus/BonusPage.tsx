@@ -2,14 +2,15 @@ import { A, useSearchParams } from "@solidjs/router";
 import { createMemo, createResource, createSignal, For, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
-import { api, type BonusDto, type RedemptionDto, type RewardDto } from "../../lib/api";
 import { createAction } from "../../lib/createAction";
 import { formatAccountNo, formatMoment, formatRub } from "../../lib/format";
 import { fetchWithSnapshot } from "../../lib/offline";
 import { useOnline } from "../../lib/online";
 import { latestOf } from "../../lib/resource";
+import { accountsApi } from "../accounts/accountsApi";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { RequireLogin } from "../auth/RequireLogin";
+import { type BonusDto, bonusApi, type RedemptionDto, type RewardDto } from "./bonusApi";
 
 const KINDS = ["all", "discount", "traffic", "partner"] as const;
 
@@ -58,7 +59,7 @@ function RedeemResult(props: { result: Result | null }) {
 function Catalogue(props: { accountNo: string; balance: number; onRedeemed: (r: Result) => void }) {
   const { t } = useI18n();
   const online = useOnline();
-  const [rewards, { refetch }] = createResource(() => props.accountNo, api.bonusRewards);
+  const [rewards, { refetch }] = createResource(() => props.accountNo, bonusApi.bonusRewards);
   const [chosenKind, setKind] = createSignal<(typeof KINDS)[number]>("all");
   const [confirming, setConfirming] = createSignal<RewardDto | null>(null);
   const a = createAction();
@@ -70,7 +71,7 @@ function Catalogue(props: { accountNo: string; balance: number; onRedeemed: (r: 
   const shown = createMemo(() => (latestOf(rewards) ?? []).filter((r) => kind() === "all" || r.kind === kind()));
   const confirm = (reward: RewardDto) =>
     a.run(async () => {
-      const redemption = await api.redeem(props.accountNo, reward.id, key);
+      const redemption = await bonusApi.redeem(props.accountNo, reward.id, key);
       key = crypto.randomUUID();
       setConfirming(null);
       props.onRedeemed({ reward, redemption });
@@ -142,10 +143,10 @@ export default function BonusPage() {
   const [params, setParams] = useSearchParams<{ account?: string }>();
   // The device's copy when offline, so the account is known and the points say they need the network.
   const [accounts, { refetch: refetchAccounts }] = createResource(() =>
-    fetchWithSnapshot("accounts", api.accounts).then((r) => r.data.items),
+    fetchWithSnapshot("accounts", accountsApi.accounts).then((r) => r.data.items),
   );
   const accountNo = () => params.account ?? latestOf(accounts)?.find((a) => a.role === "owner")?.accountNo;
-  const [bonus, { refetch }] = createResource(accountNo, api.bonus);
+  const [bonus, { refetch }] = createResource(accountNo, bonusApi.bonus);
   const account = () => latestOf(accounts)?.find((a) => a.accountNo === accountNo());
   const holder = () => account()?.role === "owner";
   const a = createAction();
@@ -187,7 +188,7 @@ export default function BonusPage() {
                             onSubmit={(e) => {
                               e.preventDefault();
                               void a.run(async () => {
-                                await api.joinBonus(b.accountNo);
+                                await bonusApi.joinBonus(b.accountNo);
                                 await refetch();
                               });
                             }}
@@ -258,7 +259,7 @@ export default function BonusPage() {
                             disabled={a.busy()}
                             onClick={() =>
                               void a.run(async () => {
-                                await api.leaveBonus(b.accountNo);
+                                await bonusApi.leaveBonus(b.accountNo);
                                 setLeaving(false);
                                 await refetch();
                               })

@@ -3,9 +3,9 @@ import { createResource, For } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { useStrings } from "../../i18n/local";
-import { api, type ContactDto } from "../../lib/api";
 import { formatPhone } from "../../lib/format";
 import { useRegion } from "../region/RegionContext";
+import { type ContactDto, regionApi } from "../region/regionApi";
 import { contactStrings, SOCIAL, SOCIAL_B2B } from "./strings";
 
 const PRIVATE = new Set<ContactDto["kind"]>(["regional", "connection", "support"]);
@@ -15,7 +15,7 @@ export default function ContactsPage() {
   const { t, lang } = useI18n();
   const s = useStrings(contactStrings);
   const { region } = useRegion();
-  const [contacts, { refetch }] = createResource(api.contacts);
+  const [contacts, { refetch }] = createResource(regionApi.contacts);
   const phones = (items: ContactDto[]) => (
     <ul class="list">
       <For each={items}>

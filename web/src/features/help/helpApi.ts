@@ -1,4 +1,4 @@
-import type { HelpArticleDto } from "../../../../worker/features/help/help.routes";
+import type { HelpArticleDto, HelpArticlesDto } from "../../../../worker/features/help/help.routes";
 import { apiRequest } from "../../lib/api";
 
 export type { HelpArticleDto };
@@ -6,7 +6,7 @@ export type HelpScreen = HelpArticleDto["screens"][number];
 
 export const helpApi = {
   articles: (params: { topic?: string; screen?: HelpScreen } = {}) =>
-    apiRequest<{ items: HelpArticleDto[]; topics: { id: string; label: string }[] }>(
+    apiRequest<HelpArticlesDto>(
       `/api/v1/help/articles?${new URLSearchParams(Object.entries(params).filter(([, v]) => v) as [string, string][])}`,
     ),
   article: (id: string) => apiRequest<HelpArticleDto>(`/api/v1/help/articles/${encodeURIComponent(id)}`),

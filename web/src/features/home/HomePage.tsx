@@ -2,17 +2,17 @@ import { A } from "@solidjs/router";
 import { createResource, For } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
-import { api } from "../../lib/api";
 import { latestOf } from "../../lib/resource";
 import { OutageBanner } from "../notifications/OutageBanner";
 import { useRegion } from "../region/RegionContext";
+import { regionApi } from "../region/regionApi";
 import { TariffCard } from "../tariffs/TariffCard";
 
 /** The regional landing page: what the cabinet does, popular tariffs, the way in. */
 export default function HomePage() {
   const { t, lang } = useI18n();
   const { region } = useRegion();
-  const [tariffs, { refetch }] = createResource(api.tariffs);
+  const [tariffs, { refetch }] = createResource(regionApi.tariffs);
   const popular = () => (latestOf(tariffs) ?? []).filter((x) => x.kind === "bundle" || x.id.endsWith("inet-300")).slice(0, 3);
   return (
     <>

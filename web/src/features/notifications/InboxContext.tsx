@@ -1,10 +1,10 @@
 import { createContext, createEffect, createSignal, on, onCleanup, type ParentProps, useContext } from "solid-js";
 import { useI18n } from "../../i18n";
 import { afterPaint } from "../../lib/afterPaint";
-import { api, type InboxDto } from "../../lib/api";
 import { isNetworkError, loadSnapshot, saveSnapshot } from "../../lib/offline";
 import { enqueue, flush } from "../../lib/outbox";
 import { useSession } from "../auth/SessionContext";
+import { type InboxDto, notificationsApi } from "./notificationsApi";
 
 interface InboxState {
   inbox: () => InboxDto | undefined;
@@ -28,7 +28,7 @@ export function InboxProvider(props: ParentProps) {
   const [error, setError] = createSignal<unknown>();
   const refresh = async () => {
     try {
-      const fresh = await api.inbox();
+      const fresh = await notificationsApi.inbox();
       // Changes still waiting to be sent stay applied on screen.
       const waiting = (await loadSnapshot<string[]>("inbox-read-waiting"))?.data ?? [];
       const shown = applyRead(fresh, waiting);

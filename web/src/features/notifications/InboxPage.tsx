@@ -2,10 +2,11 @@ import { A, useNavigate } from "@solidjs/router";
 import { For, Match, Show, Switch } from "solid-js";
 import { Freshness } from "../../app/Freshness";
 import { useI18n } from "../../i18n";
-import { ApiError, type InboxItemDto } from "../../lib/api";
+import { ApiError } from "../../lib/api";
 import { formatMoment } from "../../lib/format";
 import { RequireLogin } from "../auth/RequireLogin";
 import { useInbox } from "./InboxContext";
+import type { InboxItemDto } from "./notificationsApi";
 import { PushOffer } from "./PushOffer";
 
 /** Уведомления: newest first, unread marked; opening one marks it read (offline too) and goes to its screen. */

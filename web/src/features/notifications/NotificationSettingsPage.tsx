@@ -1,14 +1,15 @@
 import { createResource, createSignal, For, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
-import { api, type Channel, type NotificationPrefsDto } from "../../lib/api";
 import { createAction } from "../../lib/createAction";
 import { formatAccountNo } from "../../lib/format";
 import { useOnline } from "../../lib/online";
 import { currentSubscription, disablePush, enablePush, permission } from "../../lib/push";
 import { latestOf } from "../../lib/resource";
+import { accountsApi } from "../accounts/accountsApi";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { RequireLogin } from "../auth/RequireLogin";
+import { type Channel, type NotificationPrefsDto, notificationsApi } from "./notificationsApi";
 
 const CHANNELS: Channel[] = ["sms", "email", "push", "inapp"];
 
@@ -65,8 +66,8 @@ export default function NotificationSettingsPage() {
   const { t } = useI18n();
   const online = useOnline();
   const [accountNo, setAccountNo] = createSignal("*");
-  const [accounts] = createResource(() => api.accounts().then((r) => r.items));
-  const [prefs, { refetch, mutate }] = createResource(accountNo, (no) => api.notificationPrefs(no));
+  const [accounts] = createResource(() => accountsApi.accounts().then((r) => r.items));
+  const [prefs, { refetch, mutate }] = createResource(accountNo, (no) => notificationsApi.notificationPrefs(no));
   const a = createAction();
   const toggle = (kind: string, channel: Channel, on: boolean) => {
     const p = prefs.latest;
@@ -83,7 +84,7 @@ export default function NotificationSettingsPage() {
     const form = new FormData(e.currentTarget as HTMLFormElement);
     const quietOn = form.get("quietOn") === "on";
     void a.run(async () => {
-      await api.setNotificationPrefs({
+      await notificationsApi.setNotificationPrefs({
         accountNo: p.accountNo,
         kinds: p.kinds.map((k) => ({ kind: k.kind, channels: k.channels })),
         quiet: quietOn ? { from: String(form.get("quietFrom")), to: String(form.get("quietTo")) } : null,
@@ -95,7 +96,7 @@ export default function NotificationSettingsPage() {
   };
   const reset = () =>
     void a.run(async () => {
-      await api.setNotificationPrefs({ accountNo: accountNo(), kinds: [], reset: true });
+      await notificationsApi.setNotificationPrefs({ accountNo: accountNo(), kinds: [], reset: true });
       await refetch();
       return t("prefs.resetDone");
     });

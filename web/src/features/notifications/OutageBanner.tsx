@@ -1,9 +1,9 @@
 import { createResource, For, Show } from "solid-js";
 import { useI18n } from "../../i18n";
-import { api } from "../../lib/api";
 import { formatMoment } from "../../lib/format";
 import { latestOf } from "../../lib/resource";
 import { useSession } from "../auth/SessionContext";
+import { notificationsApi } from "./notificationsApi";
 
 /** Outages at the addresses of the subscriber's accounts, with the expected end; nothing when there are none. */
 export function OutageBanner() {
@@ -11,7 +11,7 @@ export function OutageBanner() {
   const { profile } = useSession();
   const [outages] = createResource(
     () => profile()?.id,
-    () => api.outages().catch(() => []),
+    () => notificationsApi.outages().catch(() => []),
   );
   return (
     <Show when={(latestOf(outages) ?? []).length > 0}>

@@ -1,5 +1,5 @@
 import { For } from "solid-js";
-import type { OfficeDto } from "../../lib/api";
+import type { OfficeDto } from "../region/regionApi";
 
 const W = 600;
 const H = 300;

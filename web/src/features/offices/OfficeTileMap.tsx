@@ -2,7 +2,7 @@ import { type DivIcon, divIcon, type Map as LeafletMap, latLngBounds, map as lea
 import "leaflet/dist/leaflet.css";
 import { createEffect, onCleanup, onMount } from "solid-js";
 import { useStrings } from "../../i18n/local";
-import type { OfficesDto } from "../../lib/api";
+import type { OfficesDto } from "../region/regionApi";
 import { officeStrings } from "./strings";
 
 type Tiles = NonNullable<OfficesDto["map"]>;

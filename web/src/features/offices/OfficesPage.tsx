@@ -2,11 +2,11 @@ import { createMemo, createResource, createSignal, For, lazy, onCleanup, Show, S
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { useStrings } from "../../i18n/local";
-import { api, type OfficeDto } from "../../lib/api";
 import { formatPhone, summarizeWeek } from "../../lib/format";
 import { useOnline } from "../../lib/online";
 import { latestOf } from "../../lib/resource";
 import { useRegion } from "../region/RegionContext";
+import { type OfficeDto, regionApi } from "../region/regionApi";
 import { distanceKm, formatDistance } from "./distance";
 import { type OpenState, openState } from "./hours";
 import { OfficeMap } from "./OfficeMap";
@@ -27,9 +27,9 @@ export default function OfficesPage() {
   const s = useStrings(officeStrings);
   const { region } = useRegion();
   const online = useOnline();
-  const [offices, { refetch }] = createResource(api.offices);
+  const [offices, { refetch }] = createResource(regionApi.offices);
   // The lines to call: the region's desk for private customers, the business line for business offices.
-  const [contacts] = createResource(() => api.contacts().catch(() => []));
+  const [contacts] = createResource(() => regionApi.contacts().catch(() => []));
   const phoneFor = (kind: "b2c" | "b2b") => {
     const list = contacts() ?? [];
     const want = kind === "b2b" ? ["b2b_hotline", "b2b_smb"] : ["regional", "support"];

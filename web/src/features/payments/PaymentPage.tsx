@@ -2,10 +2,10 @@ import { A, useParams } from "@solidjs/router";
 import { createResource, createSignal, Match, onCleanup, Show, Switch } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
-import { api, type PaymentDto } from "../../lib/api";
 import { formatAccountNo, formatRub } from "../../lib/format";
 import { RequireLogin } from "../auth/RequireLogin";
 import { PushOffer } from "../notifications/PushOffer";
+import { type PaymentDto, paymentsApi } from "./paymentsApi";
 import { ReceiptView } from "./Receipt";
 
 const FINAL = new Set(["succeeded", "failed", "refunded"]);
@@ -35,7 +35,7 @@ export default function PaymentPage() {
   const [tick, setTick] = createSignal(0);
   const [payment, { refetch }] = createResource(
     () => [params.no, params.id, tick()] as const,
-    ([no, id]) => api.payment(no, id),
+    ([no, id]) => paymentsApi.payment(no, id),
   );
   // Unfinished: ask again every 1.5 s for a minute (the server also asks the acquirer).
   let tries = 0;

@@ -2,19 +2,20 @@ import { A } from "@solidjs/router";
 import { createResource, createSignal, For, Match, Show, Switch } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
-import { type AutopayDto, api, type PaymentOptionsDto } from "../../lib/api";
 import { createAction } from "../../lib/createAction";
 import { formatRub } from "../../lib/format";
 import { useOnline } from "../../lib/online";
 import { runOrStepUp } from "../../lib/stepUp";
+import { authApi } from "../auth/authApi";
 import { CodeField, Field } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
+import { type AutopayDto, type PaymentOptionsDto, paymentsApi } from "./paymentsApi";
 import { ReceiptView } from "./Receipt";
 
 /** The account's payments with their receipts (раздел «Платежи и чеки»). */
 export function PaymentsSection(props: { accountNo: string }) {
   const { t, lang } = useI18n();
-  const [items, { refetch }] = createResource(() => props.accountNo, api.payments);
+  const [items, { refetch }] = createResource(() => props.accountNo, paymentsApi.payments);
   const [open, setOpen] = createSignal<string | null>(null);
   return (
     <section aria-labelledby="payments-title">
@@ -78,12 +79,12 @@ export function AutopaySection(props: { accountNo: string; options: PaymentOptio
     };
     void a.run(async () => {
       if (stage() === "code") {
-        await api.verifyStepUp(String(f.get("code") ?? ""));
+        await authApi.verifyStepUp(String(f.get("code") ?? ""));
         setStage("enter");
       }
       if (
         !(await runOrStepUp(
-          () => api.setAutopay(props.accountNo, body),
+          () => paymentsApi.setAutopay(props.accountNo, body),
           () => setStage("code"),
         ))
       )
@@ -94,7 +95,7 @@ export function AutopaySection(props: { accountNo: string; options: PaymentOptio
   };
   const stop = () =>
     void a.run(async () => {
-      await api.stopAutopay(props.accountNo);
+      await paymentsApi.stopAutopay(props.accountNo);
       props.onChange();
       return t("autopay.stopped");
     });
@@ -127,7 +128,7 @@ export function AutopaySection(props: { accountNo: string; options: PaymentOptio
                   aria-label={t("cards.removeLabel", { last4: c.last4 })}
                   onClick={() =>
                     void a.run(async () => {
-                      await api.deleteCard(c.id);
+                      await paymentsApi.deleteCard(c.id);
                       props.onChange();
                       return t("cards.removed");
                     })
@@ -201,7 +202,7 @@ export function AutopaySection(props: { accountNo: string; options: PaymentOptio
             value={String((current()?.monthlyLimitKop ?? 150_000) / 100)}
           />
           <Show when={stage() === "code"}>
-            <CodeField problem={a.problem()} notice={t("stepUp.sent")} resend={api.startStepUp} />
+            <CodeField problem={a.problem()} notice={t("stepUp.sent")} resend={authApi.startStepUp} />
           </Show>
           <p role="status">{a.done()}</p>
           <button type="submit" class="button button--primary" disabled={a.busy() || !online()}>
@@ -229,7 +230,7 @@ export function PromisedSection(props: { accountNo: string; options: PaymentOpti
     e.preventDefault();
     const amount = Math.round(Number(String(new FormData(e.currentTarget as HTMLFormElement).get("amount") ?? "").replace(",", ".")) * 100);
     void a.run(async () => {
-      await api.takePromised(props.accountNo, amount, key);
+      await paymentsApi.takePromised(props.accountNo, amount, key);
       props.onChange();
       return t("promised.taken");
     });

@@ -1,8 +1,8 @@
 import { createResource, For, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
-import { api } from "../../lib/api";
 import { formatRub } from "../../lib/format";
+import { paymentsApi } from "./paymentsApi";
 
 /**
  * The electronic receipt of a payment, with the fields a Russian online-payment
@@ -13,7 +13,7 @@ export function ReceiptView(props: { accountNo: string; paymentId: string }) {
   const { t, lang } = useI18n();
   const [receipt, { refetch }] = createResource(
     () => [props.accountNo, props.paymentId] as const,
-    ([no, id]) => api.receipt(no, id),
+    ([no, id]) => paymentsApi.receipt(no, id),
   );
   return (
     <Loadable resource={receipt} onRetry={refetch}>

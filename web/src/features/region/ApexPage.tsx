@@ -1,9 +1,9 @@
 import { createSignal, Show } from "solid-js";
 import { LangToggle } from "../../app/LangToggle";
 import { useI18n } from "../../i18n";
-import type { RegionContextDto } from "../../lib/api";
 import { setPreferenceCookie } from "../../lib/cookies";
 import { RegionList } from "./RegionList";
+import type { RegionContextDto } from "./regionApi";
 
 /** The apex site: offers the detected region, or the list to choose from. The choice is remembered. */
 export function ApexPage(props: { context: RegionContextDto }) {

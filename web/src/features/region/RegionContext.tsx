@@ -1,5 +1,5 @@
 import { createContext, type ParentProps, useContext } from "solid-js";
-import type { RegionContextDto, RegionSummaryDto } from "../../lib/api";
+import type { RegionContextDto, RegionSummaryDto } from "./regionApi";
 
 interface RegionState {
   context: RegionContextDto;

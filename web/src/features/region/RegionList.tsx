@@ -1,8 +1,8 @@
 import { createMemo, createResource, createSignal, For, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
-import { api, type RegionSummaryDto } from "../../lib/api";
 import { setPreferenceCookie } from "../../lib/cookies";
+import { type RegionSummaryDto, regionApi } from "./regionApi";
 
 /** Lower case, ё as е, hyphens and dashes as spaces, one space between words. */
 function normalize(s: string): string {
@@ -44,7 +44,7 @@ export function matchesRegion(r: RegionSummaryDto, query: string): boolean {
 /** Searchable list of every region, grouped by branch; each links to the same page on that region's site. */
 export function RegionList(props: { baseDomain: string; path: string; current?: string }) {
   const { t, lang } = useI18n();
-  const [regions, { refetch }] = createResource(api.regions);
+  const [regions, { refetch }] = createResource(regionApi.regions);
   const [query, setQuery] = createSignal("");
   const groups = createMemo(() => {
     const map = new Map<string, { name: string; items: { region: RegionSummaryDto; label: string }[] }>();

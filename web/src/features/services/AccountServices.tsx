@@ -2,13 +2,14 @@ import { A, useNavigate } from "@solidjs/router";
 import { createResource, createSignal, For, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
-import { api, type OptionsDto, servicesApi } from "../../lib/api";
 import { createAction } from "../../lib/createAction";
 import { formatRub } from "../../lib/format";
 import { useOnline } from "../../lib/online";
 import { runOrStepUp } from "../../lib/stepUp";
+import { authApi } from "../auth/authApi";
 import { CodeField } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
+import { type OptionsDto, servicesApi } from "./servicesApi";
 
 type Option = OptionsDto["services"][number]["options"][number];
 
@@ -154,7 +155,7 @@ export function Termination(props: { accountNo: string; balanceKop: number }) {
     e.preventDefault();
     const f = new FormData(e.currentTarget as HTMLFormElement);
     void a.run(async () => {
-      if (stage() === "code") await api.verifyStepUp(String(f.get("code") ?? ""));
+      if (stage() === "code") await authApi.verifyStepUp(String(f.get("code") ?? ""));
       let id: string | undefined;
       const ran = await runOrStepUp(
         async () => {
@@ -219,7 +220,7 @@ export function Termination(props: { accountNo: string; balanceKop: number }) {
                 <textarea name="reason" rows="2" maxlength="500" readOnly={stage() === "code"} />
               </label>
               <Show when={stage() === "code"}>
-                <CodeField problem={a.problem()} notice={t("stepUp.sent")} resend={api.startStepUp} />
+                <CodeField problem={a.problem()} notice={t("stepUp.sent")} resend={authApi.startStepUp} />
               </Show>
               <Show when={stage() === "form"}>
                 <ProblemAlert problem={a.problem()} />

@@ -2,13 +2,13 @@ import { A, useParams } from "@solidjs/router";
 import { createResource, createSignal, For, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
-import { type ApplicationDto, servicesApi } from "../../lib/api";
 import { createAction } from "../../lib/createAction";
 import { formatAccountNo, formatDay, formatMoment, formatRub } from "../../lib/format";
 import { useOnline } from "../../lib/online";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { RequireLogin } from "../auth/RequireLogin";
 import HelpLinks from "../help/HelpLinks";
+import { type ApplicationDto, servicesApi } from "./servicesApi";
 import { slotText, VisitCard } from "./VisitCard";
 
 /** "Отключение услуги «Домашний 500»": the kind of request and the service it is about. */

@@ -1,16 +1,17 @@
 import { useNavigate } from "@solidjs/router";
 import { createResource, createSignal, For, Show } from "solid-js";
 import { useI18n } from "../../i18n";
-import { api, type CoverageDto, servicesApi } from "../../lib/api";
 import { createAction } from "../../lib/createAction";
 import { dayInZone, formatRub } from "../../lib/format";
 import { useOnline } from "../../lib/online";
 import { latestOf } from "../../lib/resource";
+import { accountsApi } from "../accounts/accountsApi";
 import { fieldError } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { useSession } from "../auth/SessionContext";
 import HelpLinks from "../help/HelpLinks";
 import { useRegion } from "../region/RegionContext";
+import { type CoverageDto, servicesApi, type VisitWindow } from "./servicesApi";
 
 const SLOTS = ["09-13", "13-17", "17-21"] as const;
 
@@ -29,7 +30,7 @@ export default function ConnectPage() {
   const apply = createAction();
   const [accounts] = createResource(
     () => profile() ?? null,
-    async () => (await api.accounts()).items.filter((a) => a.role === "owner" && a.region === region.code),
+    async () => (await accountsApi.accounts()).items.filter((a) => a.role === "owner" && a.region === region.code),
   );
   const onCheck = (e: SubmitEvent) => {
     e.preventDefault();
@@ -55,7 +56,8 @@ export default function ConnectPage() {
         tariffId: tariffId(),
         ...(accountNo ? { accountNo } : {}),
         preferredDay: String(f.get("preferredDay") ?? ""),
-        preferredSlot: String(f.get("preferredSlot") ?? ""),
+        // One of the <select>'s windows; the server checks it.
+        preferredSlot: String(f.get("preferredSlot") ?? "") as VisitWindow,
         contactPhone: String(f.get("contactPhone") ?? ""),
         comment: String(f.get("comment") ?? "") || undefined,
       });

@@ -1,10 +1,10 @@
 import { createSignal, For, Show } from "solid-js";
 import { useI18n } from "../../i18n";
-import { type ApplicationDto, type LineCheckDto, servicesApi } from "../../lib/api";
 import { createAction } from "../../lib/createAction";
 import { formatMoment } from "../../lib/format";
 import { useOnline } from "../../lib/online";
 import { ProblemAlert } from "../auth/ProblemAlert";
+import { type ApplicationDto, type LineCheckDto, servicesApi, type VisitWindow } from "./servicesApi";
 
 const SLOTS = ["09-13", "13-17", "17-21"] as const;
 const inDays = (n: number) => {
@@ -39,7 +39,8 @@ export function LineCheck(props: { accountNo: string; serviceId: string }) {
         serviceId: props.serviceId,
         problem: t("line.problem", { verdict: t(`line.verdict.${r.verdict}`) }),
         preferredDay: String(f.get("preferredDay") ?? ""),
-        preferredSlot: String(f.get("preferredSlot") ?? ""),
+        // One of the <select>'s windows; the server checks it.
+        preferredSlot: String(f.get("preferredSlot") ?? "") as VisitWindow,
         contactPhone: String(f.get("contactPhone") ?? ""),
       });
       setFiled(app);

@@ -1,13 +1,14 @@
 import { createResource, createSignal, For, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
-import { type ApplicationDto, api, opsApi } from "../../lib/api";
 import { createAction } from "../../lib/createAction";
 import { formatAccountNo, formatDay, formatMoment, formatPhone, formatRub, formatSlot } from "../../lib/format";
 import { latestOf } from "../../lib/resource";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { useRegion } from "../region/RegionContext";
+import { regionApi } from "../region/regionApi";
 import { StatusBadge } from "./ApplicationsPage";
+import { type ApplicationDto, opsApplicationsApi } from "./servicesApi";
 
 const KEY = "kabinet:ops-token";
 const OPEN = "received,in_work,technician_assigned";
@@ -44,16 +45,13 @@ function Row(props: { token: string; app: ApplicationDto; regionName: string; on
     ].filter((x): x is string => Boolean(x));
   };
   const a = createAction();
-  const move = (to: string, form: HTMLFormElement) => {
+  const move = (to: ApplicationDto["next"][number], form: HTMLFormElement) => {
     const f = new FormData(form);
     void a.run(async () => {
-      await opsApi.request(props.token, `/applications/${props.app.id}/transition`, {
-        method: "POST",
-        body: JSON.stringify({
-          to,
-          comment: String(f.get("comment") ?? "") || undefined,
-          technician: String(f.get("technician") ?? "") || undefined,
-        }),
+      await opsApplicationsApi.transition(props.token, props.app.id, {
+        to,
+        comment: String(f.get("comment") ?? "") || undefined,
+        technician: String(f.get("technician") ?? "") || undefined,
       });
       props.onMoved();
     });
@@ -107,13 +105,10 @@ export default function OpsPage() {
   const [status, setStatus] = createSignal(OPEN);
   const [list, { refetch }] = createResource(
     () => (token() ? ([token(), status()] as const) : false),
-    ([tk, st]) =>
-      opsApi
-        .request<{ items: ApplicationDto[] }>(tk, `/applications?${new URLSearchParams({ region: region.code, status: st })}`)
-        .then((r) => r.items),
+    ([tk, st]) => opsApplicationsApi.list(tk, region.code, st),
   );
   // Region names for the codes the applications carry (the list is this site's region; the catalogue names any other).
-  const [catalogue] = createResource(api.regions);
+  const [catalogue] = createResource(regionApi.regions);
   const regionName = (code: string) =>
     latestOf(catalogue)?.find((r) => r.code === code)?.name[lang()] ?? (code === region.code ? region.name[lang()] : code);
   const login = (e: SubmitEvent) => {

@@ -1,7 +1,7 @@
 import { createResource, For, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
-import { type AllowanceDto, servicesApi } from "../../lib/api";
+import { type AllowanceDto, servicesApi } from "./servicesApi";
 
 const gb = (mb: number, lang: "ru" | "en") =>
   new Intl.NumberFormat(lang === "ru" ? "ru-RU" : "en-GB", { maximumFractionDigits: 1 }).format(Math.floor((mb / 1024) * 10) / 10);

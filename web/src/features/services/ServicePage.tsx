@@ -2,22 +2,24 @@ import { A, useParams } from "@solidjs/router";
 import { createResource, createSignal, For, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
-import { type ApplicationDto, api, type BlockQuoteDto, type ServiceTariffDto, servicesApi, type TariffOfferDto } from "../../lib/api";
 import { createAction } from "../../lib/createAction";
 import { formatAccountNo, formatDay, formatMonth, formatRub } from "../../lib/format";
 import { useOnline } from "../../lib/online";
 import { latestOf } from "../../lib/resource";
 import { runOrStepUp } from "../../lib/stepUp";
+import { authApi } from "../auth/authApi";
 import { CodeField } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { RequireLogin } from "../auth/RequireLogin";
 import HelpLinks from "../help/HelpLinks";
+import type { TariffDto } from "../region/regionApi";
 import { LineCheck } from "./LineCheck";
 import { PackageMeters } from "./PackageMeters";
+import { type ApplicationDto, type BlockQuoteDto, servicesApi, type TariffOfferDto } from "./servicesApi";
 
 const signed = (kop: number, lang: "ru" | "en") => `${kop > 0 ? "+" : ""}${formatRub(kop, lang)}`;
 
-function Specs(props: { tariff: ServiceTariffDto }) {
+function Specs(props: { tariff: TariffDto }) {
   const { t } = useI18n();
   const parts = () =>
     [
@@ -45,7 +47,7 @@ function TariffChange(props: { offer: TariffOfferDto; onDone: (message: string) 
     if (!id) return;
     void a.run(async () => {
       if (stage() === "code") {
-        await api.verifyStepUp(String(f.get("code") ?? ""));
+        await authApi.verifyStepUp(String(f.get("code") ?? ""));
         setStage("pick");
       }
       let result: Awaited<ReturnType<typeof servicesApi.changeTariff>> | undefined;
@@ -461,7 +463,7 @@ export function ServiceView(props: { accountNo: string; serviceId: string }) {
     ([no, sid]) => servicesApi.offer(no, sid),
   );
   const blockable = (kind: string) => kind !== "mobile";
-  const homeLine = (t: ServiceTariffDto) => t.kind === "internet" || (t.kind === "bundle" && !!t.speedMbps);
+  const homeLine = (t: TariffDto) => t.kind === "internet" || (t.kind === "bundle" && !!t.speedMbps);
   const [notice, setNotice] = createSignal<string | null>(null);
   return (
     <Loadable resource={offer} onRetry={refetch}>

@@ -1,10 +1,10 @@
 import { createResource, createSignal, For, Show } from "solid-js";
 import { useI18n } from "../../i18n";
-import { type ApplicationDto, servicesApi } from "../../lib/api";
 import { createAction } from "../../lib/createAction";
 import { formatDay } from "../../lib/format";
 import { useOnline } from "../../lib/online";
 import { ProblemAlert } from "../auth/ProblemAlert";
+import { type ApplicationDto, servicesApi } from "./servicesApi";
 
 /** "09-13" → "09:00–13:00". */
 export const slotText = (slot: string) => slot.replace(/^(\d\d)-(\d\d)$/, "$1:00–$2:00");

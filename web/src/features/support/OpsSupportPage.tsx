@@ -3,11 +3,12 @@ import { LangToggle } from "../../app/LangToggle";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { useStrings } from "../../i18n/local";
-import { ApiError, api } from "../../lib/api";
+import { ApiError } from "../../lib/api";
 import { createAction } from "../../lib/createAction";
 import { formatMoment, formatPhone } from "../../lib/format";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { useRegion } from "../region/RegionContext";
+import { regionApi } from "../region/regionApi";
 import { windowText } from "./CallbackForm";
 import { ChatPanel } from "./ChatPanel";
 import { createChat } from "./createChat";
@@ -407,7 +408,7 @@ export default function OpsSupportPage() {
     opsSupportApi.me().catch((e) => (e instanceof ApiError && e.problem.status === 401 ? null : Promise.reject(e))),
   );
   // Region names from the catalogue (both languages): the codes («msk, mo») mean nothing to a reader.
-  const [catalogue] = createResource(() => api.regions().catch(() => []));
+  const [catalogue] = createResource(() => regionApi.regions().catch(() => []));
   const regionName = (code: string) => catalogue.latest?.find((r) => r.code === code)?.name[lang()] ?? code;
   const regionTz = (code: string) => catalogue.latest?.find((r) => r.code === code)?.tz ?? "Europe/Moscow";
   const signOut = () => void opsSupportApi.logout().finally(() => mutate(null));

@@ -3,12 +3,12 @@ import { createEffect, createResource, createSignal, For, onCleanup, Show } from
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { useStrings } from "../../i18n/local";
-import { api } from "../../lib/api";
 import { createAction } from "../../lib/createAction";
 import { formatAccountNo, formatMoment } from "../../lib/format";
 import { fetchWithSnapshot, saveSnapshot } from "../../lib/offline";
 import { useOnline } from "../../lib/online";
 import { latestOf } from "../../lib/resource";
+import { accountsApi } from "../accounts/accountsApi";
 import { Field, fieldError } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { useSession } from "../auth/SessionContext";
@@ -112,7 +112,7 @@ function StartChat(props: { loggedIn: boolean; onStarted: (chat: ChatDto) => voi
 function NewTicket(props: { onFiled: (t: TicketDto) => void }) {
   const s = useStrings(supportStrings);
   const online = useOnline();
-  const [accounts] = createResource(() => api.accounts().then((r) => r.items));
+  const [accounts] = createResource(() => accountsApi.accounts().then((r) => r.items));
   const a = createAction();
   const onSubmit = (e: SubmitEvent) => {
     e.preventDefault();

@@ -1,28 +1,20 @@
-import type { z } from "zod";
-import type { Callback, ChatDto, MessageDto, OperatorChatDto, TicketDto } from "../../../../worker/features/support/support.routes";
+import type {
+  CallbackDto,
+  CallbackSlotsDto,
+  CannedDto,
+  ChatDto,
+  ChatQueueDto,
+  MessageDto,
+  OperatorChatDto,
+  OperatorDto,
+  OpsFeedbackDto,
+  QueueDto,
+  TicketDto,
+} from "../../../../worker/features/support/support.routes";
 import { apiRequest } from "../../lib/api";
 
-export type { ChatDto, MessageDto, OperatorChatDto, TicketDto };
-/** A call-back request («Перезвоните мне»). */
-export type CallbackDto = z.infer<typeof Callback>;
+export type { CallbackDto, ChatDto, ChatQueueDto, MessageDto, OperatorChatDto, OperatorDto, QueueDto, TicketDto };
 export type AttachmentDto = NonNullable<MessageDto["attachment"]>;
-/** A waiting chat's place in its region's queue and the estimated wait. */
-export interface ChatQueueDto {
-  position: number;
-  waitMinutes: number;
-}
-export interface OperatorDto {
-  id: string;
-  login: string;
-  name: string;
-  regions: string[];
-}
-export interface QueueDto {
-  regions: { code: string; name: string }[];
-  chats: OperatorChatDto[];
-  tickets: TicketDto[];
-  callbacks: CallbackDto[];
-}
 
 const json = (method: string, body?: unknown): RequestInit => ({
   method,
@@ -56,7 +48,7 @@ export const supportApi = {
     apiRequest<{ chat: ChatDto }>("/api/v1/support/chats", json("POST", body)),
   feedback: (body: { rating: number; text?: string; chatId?: string; ticketId?: string }) =>
     apiRequest<{ id: string }>("/api/v1/support/feedback", json("POST", body)),
-  callbackSlots: () => apiRequest<{ tz: string; slots: { start: string; end: string }[] }>("/api/v1/support/callbacks/slots"),
+  callbackSlots: () => apiRequest<CallbackSlotsDto>("/api/v1/support/callbacks/slots"),
   requestCallback: (body: { slotStart: string; topic: string; name?: string; phone?: string }) =>
     apiRequest<{ callback: CallbackDto }>("/api/v1/support/callbacks", json("POST", body)),
   myCallback: () => apiRequest<{ callback: CallbackDto | null }>("/api/v1/support/callbacks/mine"),
@@ -80,7 +72,7 @@ export const opsSupportApi = {
   take: (id: string) => ops(`/chats/${encodeURIComponent(id)}/take`, json("POST")) as Promise<{ chat: OperatorChatDto }>,
   transfer: (id: string, operatorId: string | null) =>
     ops(`/chats/${encodeURIComponent(id)}/transfer`, json("POST", { operatorId })) as Promise<{ chat: OperatorChatDto }>,
-  canned: () => ops("/canned") as Promise<{ items: { id: string; title: string; text: string }[]; colleagues: OperatorDto[] }>,
+  canned: () => ops("/canned") as Promise<CannedDto>,
   ticket: (id: string) => ops(`/tickets/${encodeURIComponent(id)}`) as Promise<TicketDto>,
   moveTicket: (id: string, to: string, comment?: string) =>
     ops(`/tickets/${encodeURIComponent(id)}/transition`, json("POST", { to, comment })) as Promise<TicketDto>,
@@ -89,9 +81,5 @@ export const opsSupportApi = {
   assignTicket: (id: string, operatorId: string | null) =>
     ops(`/tickets/${encodeURIComponent(id)}/assign`, json("POST", { operatorId })) as Promise<TicketDto>,
   callbackDone: (id: string) => ops(`/callbacks/${encodeURIComponent(id)}/done`, json("POST")) as Promise<{ callback: CallbackDto }>,
-  feedback: () =>
-    ops("/feedback") as Promise<{
-      average: number | null;
-      items: { id: string; rating: number; text: string | null; createdAt: string }[];
-    }>,
+  feedback: () => ops("/feedback") as Promise<OpsFeedbackDto>,
 };

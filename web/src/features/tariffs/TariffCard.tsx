@@ -1,8 +1,8 @@
 import { Show } from "solid-js";
 import { Dynamic } from "solid-js/web";
 import { useI18n } from "../../i18n";
-import type { TariffDto } from "../../lib/api";
 import { formatRub } from "../../lib/format";
+import type { TariffDto } from "../region/regionApi";
 
 export function TariffCard(props: { tariff: TariffDto; headingLevel?: "h2" | "h3" }) {
   const { t, lang } = useI18n();

@@ -1,11 +1,11 @@
 import { createEffect, createMemo, createResource, createSignal, For, lazy, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
-import { api, type TariffDto } from "../../lib/api";
 import { formatPhone, formatRub } from "../../lib/format";
 import { latestOf } from "../../lib/resource";
 import { createStaged } from "../../lib/tasks";
 import { useRegion } from "../region/RegionContext";
+import { regionApi, type TariffDto } from "../region/regionApi";
 import { TariffCard } from "./TariffCard";
 
 const HelpLinks = lazy(() => import("../help/HelpLinks"));
@@ -17,8 +17,8 @@ type Kind = TariffDto["kind"];
 export default function TariffsPage() {
   const { t, lang } = useI18n();
   const { region } = useRegion();
-  const [tariffs, { refetch }] = createResource(api.tariffs);
-  const [services] = createResource(api.services);
+  const [tariffs, { refetch }] = createResource(regionApi.tariffs);
+  const [services] = createResource(regionApi.services);
   const [kind, setKind] = createSignal<Kind | "all">("all");
   const shown = createMemo(() => (latestOf(tariffs) ?? []).filter((x) => kind() === "all" || x.kind === kind()));
   /** Every card is drawn: what follows them may come. */

@@ -2,7 +2,6 @@ import { A, useParams, useSearchParams } from "@solidjs/router";
 import { createEffect, createMemo, createResource, createSignal, For, onCleanup, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
-import { type UsageReportDto, type UsageViewDto, usageApi } from "../../lib/api";
 import { createAction } from "../../lib/createAction";
 import { formatAccountNo, formatDay, formatRub } from "../../lib/format";
 import { useOnline } from "../../lib/online";
@@ -11,6 +10,7 @@ import { ProblemAlert } from "../auth/ProblemAlert";
 import { RequireLogin } from "../auth/RequireLogin";
 import HelpLinks from "../help/HelpLinks";
 import { durationText, UsageTotals, volumeText } from "./UsageTotals";
+import { type UsageReportDto, type UsageViewDto, usageApi } from "./usageApi";
 
 type Item = UsageViewDto["items"][number];
 type Category = UsageViewDto["categories"][number];

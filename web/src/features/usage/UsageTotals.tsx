@@ -1,7 +1,7 @@
 import { For, Show } from "solid-js";
 import { useI18n } from "../../i18n";
-import type { UsageViewDto } from "../../lib/api";
 import { formatRub } from "../../lib/format";
+import type { UsageViewDto } from "./usageApi";
 
 const pad = (n: number) => String(n).padStart(2, "0");
 

@@ -4,6 +4,9 @@
  * No dependency and no network: the sandbox's page and the app's top-up
  * dialog draw the same matrix as SVG. Follows the structure of Project
  * Nayuki's reference encoder (MIT).
+ *
+ * It lives in `shared/` (in both tsconfigs) because both builds bundle it:
+ * the web app may import the Worker's code as types only.
  */
 
 // ECC codewords per block and number of blocks for level M, by version (index 0 unused).

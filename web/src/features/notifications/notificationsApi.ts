@@ -1,0 +1,32 @@
+import type {
+  Channel,
+  InboxDto,
+  InboxItemDto,
+  MarkReadDto,
+  NotificationPrefsBody,
+  NotificationPrefsDto,
+  OutageDto,
+  PushKeyDto,
+  PushSubscribedDto,
+  PushSubscriptionBody,
+} from "../../../../worker/features/notifications/notifications.routes";
+import { apiPut, apiRequest, apiSend, fromBoot, type Items } from "../../lib/api";
+
+export type { Channel, InboxDto, InboxItemDto, NotificationPrefsDto, OutageDto };
+
+/** The inbox, notification preferences, web push and outages on the subscriber's addresses. */
+export const notificationsApi = {
+  inbox: () => apiRequest<InboxDto>("/api/v1/notifications"),
+  markRead: (ids: string[] | "all") => apiSend<MarkReadDto>("POST", "/api/v1/notifications/read", ids === "all" ? { all: true } : { ids }),
+  notificationPrefs: (accountNo = "*") =>
+    apiRequest<NotificationPrefsDto>(`/api/v1/notifications/preferences?accountNo=${encodeURIComponent(accountNo)}`),
+  setNotificationPrefs: (body: NotificationPrefsBody) => apiPut<void>("/api/v1/notifications/preferences", body),
+  pushKey: () => apiRequest<PushKeyDto>("/api/v1/push/key").then((r) => r.publicKey),
+  subscribePush: (sub: Omit<PushSubscriptionBody, "lang">, lang: "ru" | "en") =>
+    apiSend<PushSubscribedDto>("POST", "/api/v1/push/subscriptions", { ...sub, lang }),
+  unsubscribePush: (endpoint: string) => apiSend<void>("POST", "/api/v1/push/unsubscribe", { endpoint }),
+  outages: () => {
+    const ready = fromBoot("outages");
+    return ready ? Promise.resolve(ready) : apiRequest<Items<OutageDto>>("/api/v1/outages").then((r) => r.items);
+  },
+};
