@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import {
   BLOCKABLE_KINDS,
   blockRulesFor,
@@ -7,7 +8,7 @@ import {
   TECHNICIAN_ABOVE_MBPS,
   type Technology,
 } from "../../data/services.data";
-import type { TariffKind } from "../../db/schema/region";
+import { type TariffKind, voluntaryBlocks } from "../../db/schema/region";
 import { houseNumber, normalizeStreet } from "../../platform/address";
 import { type DataAccess, type RegionDb, rawBatch } from "../../platform/db";
 import { AppError, type FieldError } from "../../platform/errors";
@@ -15,6 +16,7 @@ import { newId } from "../../platform/ids";
 import { dailyChargeKop, daysInMonth } from "../../platform/money";
 import { addDays, daysBetween, localDay, regionsAtHour, regionTz } from "../../platform/region";
 import { requireAccount } from "../accounts/accounts.service";
+import { entryIf } from "../billing/ledger";
 import { selectDirectoryEntry } from "./applications.queries";
 import { createApplication, type Notify, transition } from "./applications.service";
 import * as q from "./services.queries";
@@ -600,26 +602,23 @@ export async function applyBlocks(data: DataAccess, notify: Notify, region: stri
       await rawBatch(db, [["UPDATE voluntary_blocks SET status = 'ended' WHERE id = ? AND status = 'scheduled'", b.id]]);
       continue;
     }
-    const t = now.getTime();
     const [claimed] = await rawBatch(db, [
       ["UPDATE voluntary_blocks SET status = 'active' WHERE id = ? AND status = 'scheduled'", b.id],
       ["UPDATE account_services SET status = 'suspended' WHERE id = ? AND status = 'active' AND changes() = 1", b.serviceId],
-      [
-        `INSERT INTO ledger_entries (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
-           SELECT ?, ?, 'charge', ?, ?, ?, ?, 'Плата за добровольную блокировку', 'Voluntary block fee', ?, ?
-           WHERE ? > 0 AND EXISTS (SELECT 1 FROM voluntary_blocks WHERE id = ? AND status = 'active')
-           ON CONFLICT (idempotency_key) DO NOTHING`,
-        newId(t),
-        b.accountNo,
-        -b.feeKop,
-        t,
-        day,
-        b.serviceId,
-        `block:${b.id}:fee`,
-        t,
-        b.feeKop,
-        b.id,
-      ],
+      entryIf(
+        {
+          accountNo: b.accountNo,
+          kind: "charge",
+          amountKop: -b.feeKop,
+          occurredAt: now,
+          localDay: day,
+          serviceId: b.serviceId,
+          descriptionRu: "Плата за добровольную блокировку",
+          descriptionEn: "Voluntary block fee",
+          idempotencyKey: `block:${b.id}:fee`,
+        },
+        sql`${b.feeKop} > 0 AND EXISTS (SELECT 1 FROM ${voluntaryBlocks} WHERE ${voluntaryBlocks.id} = ${b.id} AND ${voluntaryBlocks.status} = 'active')`,
+      ),
     ]);
     if ((claimed?.meta.changes ?? 0) !== 1) continue;
     started++;
