@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { blockQuote, createBlock } from "../../worker/features/services/services.service";
+import { blockQuote, createBlock } from "../../worker/features/services/blocks.service";
 import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { api, json, login, stepUp } from "./helpers";

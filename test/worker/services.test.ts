@@ -1,7 +1,10 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { chargeDay } from "../../worker/features/billing/billing.service";
-import { applyTariffChanges, chargesBetween, servicesAtMidnight, tariffOffer } from "../../worker/features/services/services.service";
+import { applyBlocks } from "../../worker/features/services/blocks.service";
+import { chargesBetween } from "../../worker/features/services/services.service";
+import { servicesAtMidnight } from "../../worker/features/services/services-midnight.service";
+import { applyTariffChanges, tariffOffer } from "../../worker/features/services/tariff-change.service";
 import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { localDay } from "../../worker/platform/region";
@@ -301,6 +304,47 @@ describe("voluntary block", () => {
       body: JSON.stringify({ from: localDay("Asia/Novosibirsk"), to: addDays(from, 9) }),
     });
     expect(past.status).toBe(400);
+  });
+
+  it("charges the fee beyond the free days once when the block starts, however many midnight runs start it", async () => {
+    const anna = await login("anna");
+    const service = `${ANNA_MSK}-1`;
+    // 40 days in Moscow: 30 free, then 10 days at 3 ₽.
+    const res = await api(anna, `/accounts/${ANNA_MSK}/services/${service}/blocks`, {
+      method: "POST",
+      body: JSON.stringify({ from: "2027-06-01", to: "2027-07-10" }),
+    });
+    expect(res.status).toBe(201);
+    const block = await json<{ id: string; feeKop: number }>(res);
+    expect(block.feeKop).toBe(10 * 300);
+    const midnight = new Date("2027-05-31T21:00:00Z");
+    const runs = await Promise.all(Array.from({ length: 5 }, () => applyBlocks(data(), notify, "msk", "2027-06-01", midnight)));
+    expect(runs.reduce((n, r) => n + r.started, 0)).toBe(1);
+    const fees = await (await raw(ANNA_MSK))
+      .prepare("SELECT amount_kop, local_day, description_ru FROM ledger_entries WHERE idempotency_key = ?")
+      .bind(`block:${block.id}:fee`)
+      .all<{ amount_kop: number; local_day: string; description_ru: string }>();
+    expect(fees.results).toEqual([{ amount_kop: -3000, local_day: "2027-06-01", description_ru: "Плата за добровольную блокировку" }]);
+    const status = await (await raw(ANNA_MSK))
+      .prepare("SELECT status FROM account_services WHERE id = ?")
+      .bind(service)
+      .first<{ status: string }>();
+    expect(status?.status).toBe("suspended");
+    // Over after its last day: the service is back, once, and nothing more is charged for the block.
+    const after = await Promise.all(
+      Array.from({ length: 3 }, () => applyBlocks(data(), notify, "msk", "2027-07-11", new Date("2027-07-10T21:00:00Z"))),
+    );
+    expect(after.reduce((n, r) => n + r.ended, 0)).toBe(1);
+    const back = await (await raw(ANNA_MSK))
+      .prepare("SELECT status FROM account_services WHERE id = ?")
+      .bind(service)
+      .first<{ status: string }>();
+    expect(back?.status).toBe("active");
+    const count = await (await raw(ANNA_MSK))
+      .prepare("SELECT count(*) n FROM ledger_entries WHERE idempotency_key LIKE ?")
+      .bind(`block:${block.id}:%`)
+      .first<{ n: number }>();
+    expect(count?.n).toBe(1);
   });
 
   it("starts and ends at each region's own midnight, skips the blocked days' charges, and tells the subscriber", async () => {

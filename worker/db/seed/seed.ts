@@ -1,14 +1,16 @@
+import { getTableName } from "drizzle-orm";
 import { BONUS_RULES, pointsForCharges } from "../../data/bonus.data";
 import { DEMO_IDP_PEOPLE, DEMO_IDP_PROVIDERS, DEMO_OPERATORS, DEMO_SUBSCRIBERS, DEMO_UNREGISTERED } from "../../data/demo.data";
 import { OFFICES } from "../../data/offices.data";
 import { BRANCHES, FEDERAL_CONTACTS, REGIONAL_HOTLINES, REGIONS, SHARD_MAP, type ShardBinding } from "../../data/regions.data";
 import { COVERAGE, DEFAULT_COVERAGE, TECH_MAX_MBPS } from "../../data/services.data";
 import { BRANCH_PRICE_PERCENT, GIGABIT_REGIONS, SERVICE_TEMPLATES, TARIFF_TEMPLATES } from "../../data/tariffs.data";
+import { seedRow } from "../../features/billing/ledger";
 import { normalizeStreet } from "../../platform/address";
 import { makeAccountNo } from "../../platform/ids";
 import { dailyChargeKop, daysInMonth } from "../../platform/money";
 import { addDays, localDay } from "../../platform/region";
-import type { TariffKind } from "../schema/region";
+import { ledgerEntries, type TariffKind } from "../schema/region";
 import { DEMO_OPERATOR_PASSWORD_HASH, DEMO_PASSWORD_HASH } from "./demo-passwords";
 import { usageFor, usageInserts } from "./usage.seed";
 
@@ -19,6 +21,8 @@ function lit(v: string | number | boolean | null | undefined): string {
   if (typeof v === "boolean") return v ? "1" : "0";
   return `'${v.replace(/'/g, "''")}'`;
 }
+
+const LEDGER_TABLE = getTableName(ledgerEntries);
 
 function insert(table: string, row: Record<string, string | number | boolean | null | undefined>): string {
   const cols = Object.keys(row);
@@ -76,19 +80,21 @@ function demoLedger(
       // Payments of a whole number of roubles, a little more than the month's fees (× pay: some accounts run low).
       const amount = Math.ceil((monthly * pay) / 10000) * 100;
       rows.push(
-        insert("ledger_entries", {
-          id: `pay-${accountNo}-${day}`,
-          account_no: accountNo,
-          kind: "payment",
-          amount_kop: amount,
-          occurred_at: at - 3_600_000,
-          local_day: day,
-          service_id: null,
-          description_ru: "Оплата банковской картой",
-          description_en: "Card payment",
-          idempotency_key: `seed:pay:${accountNo}:${day}`,
-          created_at: at,
-        }),
+        insert(
+          LEDGER_TABLE,
+          seedRow({
+            id: `pay-${accountNo}-${day}`,
+            accountNo,
+            kind: "payment",
+            amountKop: amount,
+            occurredAt: new Date(at - 3_600_000),
+            localDay: day,
+            descriptionRu: "Оплата банковской картой",
+            descriptionEn: "Card payment",
+            idempotencyKey: `seed:pay:${accountNo}:${day}`,
+            createdAt: new Date(at),
+          }),
+        ),
       );
     }
     const d = Number(day.slice(8, 10));
@@ -96,19 +102,21 @@ function demoLedger(
       const kop = dailyChargeKop(s.tariff.priceKop, d, daysInMonth(day));
       if (kop === 0) continue;
       rows.push(
-        insert("ledger_entries", {
-          id: `chg-${s.id}-${day}`,
-          account_no: accountNo,
-          kind: "charge",
-          amount_kop: -kop,
-          occurred_at: at,
-          local_day: day,
-          service_id: s.id,
-          description_ru: `Абонентская плата: ${s.tariff.nameRu}`,
-          description_en: `Subscription fee: ${s.tariff.nameEn}`,
-          idempotency_key: `charge:${s.id}:${day}`,
-          created_at: at,
-        }),
+        insert(
+          LEDGER_TABLE,
+          seedRow({
+            id: `chg-${s.id}-${day}`,
+            accountNo,
+            kind: "charge",
+            amountKop: -kop,
+            occurredAt: new Date(at),
+            localDay: day,
+            serviceId: s.id,
+            descriptionRu: `Абонентская плата: ${s.tariff.nameRu}`,
+            descriptionEn: `Subscription fee: ${s.tariff.nameEn}`,
+            idempotencyKey: `charge:${s.id}:${day}`,
+          }),
+        ),
       );
     }
   }

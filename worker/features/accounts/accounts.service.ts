@@ -9,7 +9,8 @@ import { localDay, regionTz } from "../../platform/region";
 import { type SessionLink, sessionLinks } from "../../platform/session";
 import { confirmGuards, takeAttempt } from "../../platform/throttle";
 import { consumeCode, issueCode, type Notify } from "../auth/codes.service";
-import { selectHistory, selectLink, selectLinkedAccounts, selectShardSummaries, selectSpending } from "./accounts.queries";
+import { selectHistory, selectSpending } from "../billing/ledger";
+import { selectLink, selectLinkedAccounts, selectShardSummaries } from "./accounts.queries";
 
 export type Role = "owner" | "payer" | "viewer";
 const RANK: Record<Role, number> = { viewer: 0, payer: 1, owner: 2 };

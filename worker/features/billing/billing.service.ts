@@ -1,9 +1,9 @@
 import { and, eq, gt, sql } from "drizzle-orm";
-import { accountServices, accounts, type LedgerKind, ledgerEntries, tariffs } from "../../db/schema/region";
+import { accountOptions, accountServices, accounts, serviceOptions, tariffs } from "../../db/schema/region";
 import type { RegionDb } from "../../platform/db";
-import { newId } from "../../platform/ids";
 import { daysInMonth } from "../../platform/money";
 import { localDay, regionsAtHour } from "../../platform/region";
+import { appendSelected } from "./ledger";
 
 /** Services charged per statement: keeps each D1 query small, whatever the shard's size. */
 export const CHARGE_BATCH = 2000;
@@ -62,40 +62,56 @@ export async function chargeDayPart(
     if (batch.length === 0) break;
     const from = batch[0]?.rowid ?? 0;
     const to = batch[batch.length - 1]?.rowid ?? 0;
-    const result = await db.run(sql`
-      INSERT OR IGNORE INTO ${ledgerEntries}
-        (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
-      SELECT 'chg-' || s.id || '-' || ${day}, s.account_no, 'charge',
-             -((t.price_kop * ${dayInt}) / ${daysInt} - (t.price_kop * (${dayInt} - 1)) / ${daysInt}),
-             ${occurredAt}, ${day}, s.id,
-             'Абонентская плата: ' || t.name_ru, 'Subscription fee: ' || t.name_en,
-             'charge:' || s.id || ':' || ${day}, ${occurredAt}
-      FROM ${accountServices} s
+    const dayKop = sql`(t.price_kop * ${dayInt}) / ${daysInt} - (t.price_kop * (${dayInt} - 1)) / ${daysInt}`;
+    charged += await appendSelected(
+      db,
+      {
+        id: sql`'chg-' || s.id || '-' || ${day}`,
+        accountNo: sql`s.account_no`,
+        kind: sql`'charge'`,
+        amountKop: sql`-(${dayKop})`,
+        occurredAt: sql`${occurredAt}`,
+        localDay: sql`${day}`,
+        serviceId: sql`s.id`,
+        descriptionRu: sql`'Абонентская плата: ' || t.name_ru`,
+        descriptionEn: sql`'Subscription fee: ' || t.name_en`,
+        idempotencyKey: sql`'charge:' || s.id || ':' || ${day}`,
+        createdAt: sql`${occurredAt}`,
+      },
+      sql`FROM ${accountServices} s
       JOIN ${tariffs} t ON t.id = s.tariff_id
       JOIN ${accounts} a ON a.account_no = s.account_no
       WHERE s.rowid BETWEEN ${from} AND ${to}
         AND a.region = ${region} AND a.status = 'active' AND s.status = 'active'
-        AND (t.price_kop * ${dayInt}) / ${daysInt} - (t.price_kop * (${dayInt} - 1)) / ${daysInt} > 0`);
-    charged += result.meta.changes ?? 0;
+        AND ${dayKop} > 0`,
+    );
     lastRowid = to;
     if (batch.length < CHARGE_BATCH) break;
   }
   // Options switched on for active services, prorated the same way; key `charge:opt:<option>:<day>`.
-  const options = await db.run(sql`
-    INSERT OR IGNORE INTO ledger_entries
-      (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
-    SELECT 'chg-opt-' || o.id || '-' || ${day}, o.account_no, 'charge',
-           -((so.price_kop * ${dayInt}) / ${daysInt} - (so.price_kop * (${dayInt} - 1)) / ${daysInt}),
-           ${occurredAt}, ${day}, o.service_id,
-           'Дополнительная услуга: ' || so.name_ru, 'Add-on: ' || so.name_en,
-           'charge:opt:' || o.id || ':' || ${day}, ${occurredAt}
-    FROM account_options o
-    JOIN service_options so ON so.id = o.option_id
+  const optionKop = sql`(so.price_kop * ${dayInt}) / ${daysInt} - (so.price_kop * (${dayInt} - 1)) / ${daysInt}`;
+  charged += await appendSelected(
+    db,
+    {
+      id: sql`'chg-opt-' || o.id || '-' || ${day}`,
+      accountNo: sql`o.account_no`,
+      kind: sql`'charge'`,
+      amountKop: sql`-(${optionKop})`,
+      occurredAt: sql`${occurredAt}`,
+      localDay: sql`${day}`,
+      serviceId: sql`o.service_id`,
+      descriptionRu: sql`'Дополнительная услуга: ' || so.name_ru`,
+      descriptionEn: sql`'Add-on: ' || so.name_en`,
+      idempotencyKey: sql`'charge:opt:' || o.id || ':' || ${day}`,
+      createdAt: sql`${occurredAt}`,
+    },
+    sql`FROM ${accountOptions} o
+    JOIN ${serviceOptions} so ON so.id = o.option_id
     JOIN ${accountServices} s ON s.id = o.service_id
     JOIN ${accounts} a ON a.account_no = o.account_no
     WHERE o.status = 'active' AND s.status = 'active' AND a.status = 'active' AND a.region = ${region}
-      AND (so.price_kop * ${dayInt}) / ${daysInt} - (so.price_kop * (${dayInt} - 1)) / ${daysInt} > 0`);
-  charged += options.meta.changes ?? 0;
+      AND ${optionKop} > 0`,
+  );
   return { charged, next: null };
 }
 
@@ -104,50 +120,5 @@ export function regionsAtMidnight(at: Date): { code: string; day: string }[] {
   return regionsAtHour(at, 0).map((r) => ({ code: r.code, day: localDay(r.tz, at) }));
 }
 
-export interface NewEntry {
-  accountNo: string;
-  kind: LedgerKind;
-  amountKop: number;
-  occurredAt: Date;
-  localDay: string;
-  serviceId?: string | null;
-  descriptionRu: string;
-  descriptionEn: string;
-  idempotencyKey: string;
-}
-
-/**
- * Appends one ledger entry; a repeated idempotency key changes nothing and
- * returns false. Amounts are whole kopecks, credits positive, debits negative.
- */
-export async function appendEntry(db: RegionDb, e: NewEntry): Promise<boolean> {
-  if (!Number.isSafeInteger(e.amountKop)) throw new RangeError("amountKop must be a whole number of kopecks");
-  const inserted = await db
-    .insert(ledgerEntries)
-    .values({
-      id: newId(e.occurredAt.getTime()),
-      accountNo: e.accountNo,
-      kind: e.kind,
-      amountKop: e.amountKop,
-      occurredAt: e.occurredAt,
-      localDay: e.localDay,
-      serviceId: e.serviceId ?? null,
-      descriptionRu: e.descriptionRu,
-      descriptionEn: e.descriptionEn,
-      idempotencyKey: e.idempotencyKey,
-      createdAt: new Date(),
-    })
-    .onConflictDoNothing({ target: ledgerEntries.idempotencyKey })
-    .returning({ id: ledgerEntries.id });
-  return inserted.length > 0;
-}
-
-/** An account's balance: the sum of its ledger. */
-export async function balanceOf(db: RegionDb, accountNo: string): Promise<number> {
-  const row = await db
-    .select({ s: sql<number>`coalesce(sum(${ledgerEntries.amountKop}), 0)` })
-    .from(ledgerEntries)
-    .where(eq(ledgerEntries.accountNo, accountNo))
-    .get();
-  return Number(row?.s ?? 0);
-}
+export type { NewEntry } from "./ledger";
+export { appendEntry, balanceOf } from "./ledger";

@@ -8,7 +8,6 @@ import {
   bonusLedger,
   bonusMembers,
   bonusRedemptions,
-  ledgerEntries,
   type TariffKind,
   tariffs,
 } from "../../db/schema/region";
@@ -19,6 +18,7 @@ import { newId } from "../../platform/ids";
 import { localDay, regionsAtHour } from "../../platform/region";
 import type { SessionInfo } from "../../platform/session";
 import { requireAccount } from "../accounts/accounts.service";
+import { chargedByTariffKind, entryIf } from "../billing/ledger";
 
 const MONTH_MS = 30.44 * 24 * 3600_000;
 const expiry = (at: Date) => new Date(at.getTime() + BONUS_RULES.expiryMonths * MONTH_MS);
@@ -236,20 +236,21 @@ export async function redeem(
     ],
   ];
   if (reward.kind === "discount" && reward.valueKop)
-    statements.push([
-      `INSERT INTO ledger_entries (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
-       SELECT ?, ?, 'bonus', ?, ?, ?, NULL, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM bonus_ledger WHERE id = ?)`,
-      newId(now.getTime()),
-      accountNo,
-      reward.valueKop,
-      now.getTime(),
-      localDay(tz, now),
-      `Бонусы: ${reward.titleRu}`,
-      `Bonus: ${reward.titleEn}`,
-      `bonus:${ledgerId}`,
-      now.getTime(),
-      ledgerId,
-    ]);
+    statements.push(
+      entryIf(
+        {
+          accountNo,
+          kind: "bonus",
+          amountKop: reward.valueKop,
+          occurredAt: now,
+          localDay: localDay(tz, now),
+          descriptionRu: `Бонусы: ${reward.titleRu}`,
+          descriptionEn: `Bonus: ${reward.titleEn}`,
+          idempotencyKey: `bonus:${ledgerId}`,
+        },
+        sql`EXISTS (SELECT 1 FROM ${bonusLedger} WHERE ${bonusLedger.id} = ${ledgerId})`,
+      ),
+    );
   try {
     await rawBatch(db, statements);
   } catch (e) {
@@ -301,13 +302,7 @@ export async function bonusTick(data: DataAccess, at: Date, regions = regionsAtH
         .innerJoin(accounts, eq(accounts.accountNo, bonusMembers.accountNo))
         .where(and(eq(bonusMembers.status, "active"), eq(accounts.region, r.code)));
       for (const m of members) {
-        const charges = await db
-          .select({ kind: tariffs.kind, kop: sql<number>`-sum(${ledgerEntries.amountKop})` })
-          .from(ledgerEntries)
-          .innerJoin(accountServices, eq(accountServices.id, ledgerEntries.serviceId))
-          .innerJoin(tariffs, eq(tariffs.id, accountServices.tariffId))
-          .where(and(eq(ledgerEntries.accountNo, m.accountNo), eq(ledgerEntries.kind, "charge"), eq(ledgerEntries.localDay, yesterday)))
-          .groupBy(tariffs.kind);
+        const charges = await chargedByTariffKind(db, m.accountNo, yesterday);
         const earn: { key: string; points: number; ru: string; en: string }[] = [];
         const fromCharges = pointsForCharges(
           r.code,

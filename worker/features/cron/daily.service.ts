@@ -9,7 +9,8 @@ import { chargeDayPart } from "../billing/billing.service";
 import { bonusTick, EARN_HOUR } from "../bonus/bonus.service";
 import { ALERT_HOUR, balanceAlerts } from "../notifications/alerts.service";
 import type { NotificationMessage } from "../notifications/notifications.messages";
-import { applyBlocks, applyTariffChanges } from "../services/services.service";
+import { applyBlocks } from "../services/blocks.service";
+import { applyTariffChanges } from "../services/tariff-change.service";
 
 type Notify = (m: NotificationMessage) => Promise<void>;
 

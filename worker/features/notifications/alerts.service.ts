@@ -1,10 +1,10 @@
-import { and, eq, inArray, ne, sql } from "drizzle-orm";
+import { and, eq, ne } from "drizzle-orm";
 import { accountDirectory, accountLinks, notificationPrefs } from "../../db/schema/global";
-import { ledgerEntries } from "../../db/schema/region";
 import type { DataAccess } from "../../platform/db";
 import { daysInMonth } from "../../platform/money";
 import { localDay, type Region, regionsAtHour } from "../../platform/region";
 import { selectShardSummaries } from "../accounts/accounts.queries";
+import { chargedOnDay } from "../billing/ledger";
 import type { NotificationMessage } from "./notifications.messages";
 
 /** The local hour at which balance alerts go out: after the night's charge, well outside quiet hours. */
@@ -45,12 +45,7 @@ export async function balanceAlerts(
       for (const b of balances) balance.set(b.accountNo, b.balanceKop);
       for (const a of accs) if (a.status !== "active") balance.delete(a.accountNo);
       for (const s of services) if (s.status === "active") monthly.set(s.accountNo, (monthly.get(s.accountNo) ?? 0) + s.priceKop);
-      const sums = await shard
-        .select({ accountNo: ledgerEntries.accountNo, kop: sql<number>`sum(${ledgerEntries.amountKop})` })
-        .from(ledgerEntries)
-        .where(and(inArray(ledgerEntries.accountNo, chunk), eq(ledgerEntries.kind, "charge"), eq(ledgerEntries.localDay, yesterday)))
-        .groupBy(ledgerEntries.accountNo);
-      for (const s of sums) charged.set(s.accountNo, -Number(s.kop));
+      for (const [accountNo, kop] of await chargedOnDay(shard, chunk, yesterday)) charged.set(accountNo, kop);
     }
     const wantsCharges = new Set(
       (

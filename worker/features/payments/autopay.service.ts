@@ -10,7 +10,7 @@ import { log } from "../../platform/log";
 import { localDay, localShort, regionTz } from "../../platform/region";
 import type { SessionInfo } from "../../platform/session";
 import { requireAccount } from "../accounts/accounts.service";
-import { balanceOf } from "../billing/billing.service";
+import { balanceOf } from "../billing/ledger";
 import { formatAccountNoPlain } from "./format";
 import { applyAcquirerPayment, type Notify, payerContact, savedCard } from "./payments.service";
 

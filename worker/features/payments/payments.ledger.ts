@@ -1,10 +1,11 @@
-import { eq } from "drizzle-orm";
-import { type PaymentStatus, paymentEvents, payments } from "../../db/schema/region";
+import { eq, sql } from "drizzle-orm";
+import { type LedgerKind, type PaymentStatus, paymentEvents, payments } from "../../db/schema/region";
 import { type RegionDb, rawBatch } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { recordPayment } from "../../platform/metrics";
 import { localDay, regionTz } from "../../platform/region";
+import { entryIf } from "../billing/ledger";
 import { buildReceipt } from "./receipts";
 
 export type PaymentRow = typeof payments.$inferSelect;
@@ -109,23 +110,18 @@ export async function transition(
       t,
     ],
   ];
-  const entry = (kind: string, amount: number, ru: string, en: string, key: string, status: string): [string, ...unknown[]] => [
-    `INSERT INTO ledger_entries (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
-       SELECT ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM payments WHERE id = ? AND status = ?)
-       ON CONFLICT (idempotency_key) DO NOTHING`,
-    newId(t),
-    payment.accountNo,
-    kind,
-    amount,
-    t,
-    day,
-    ru,
-    en,
-    key,
-    t,
-    payment.id,
-    status,
-  ];
+  const entry = (
+    kind: LedgerKind,
+    amountKop: number,
+    descriptionRu: string,
+    descriptionEn: string,
+    idempotencyKey: string,
+    status: PaymentStatus,
+  ) =>
+    entryIf(
+      { accountNo: payment.accountNo, kind, amountKop, occurredAt: now, localDay: day, descriptionRu, descriptionEn, idempotencyKey },
+      sql`EXISTS (SELECT 1 FROM ${payments} WHERE ${payments.id} = ${payment.id} AND ${payments.status} = ${status})`,
+    );
   if (to === "succeeded") {
     const auto = payment.purpose === "autopay";
     const [ru, en] = METHOD_TEXT[payment.method].paid;

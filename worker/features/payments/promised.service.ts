@@ -1,20 +1,11 @@
-import { and, desc, eq, lte, sql } from "drizzle-orm";
-import {
-  accountOptions,
-  accountServices,
-  accounts,
-  ledgerEntries,
-  promisedPayments,
-  serviceOptions,
-  tariffs,
-} from "../../db/schema/region";
+import { and, eq, lte, sql } from "drizzle-orm";
+import { accountOptions, accountServices, accounts, promisedPayments, serviceOptions, tariffs } from "../../db/schema/region";
 import type { DataAccess, RegionDb } from "../../platform/db";
 import { rawBatch, SHARDS } from "../../platform/db";
 import { AppError } from "../../platform/errors";
-import { newId } from "../../platform/ids";
 import { localDay, regionTz } from "../../platform/region";
 import { requireAccount } from "../accounts/accounts.service";
-import { balanceOf } from "../billing/billing.service";
+import { balanceOf, entryIf, insertEntry, lastPaymentAt } from "../billing/ledger";
 
 /**
  * Promised payment (обещанный платёж) rules: the account is at least 60 days
@@ -61,20 +52,14 @@ export async function promisedOffer(db: RegionDb, accountNo: string, now = new D
       .from(promisedPayments)
       .where(and(eq(promisedPayments.accountNo, accountNo), eq(promisedPayments.status, "active")))
       .get(),
-    db
-      .select({ at: ledgerEntries.occurredAt })
-      .from(ledgerEntries)
-      .where(and(eq(ledgerEntries.accountNo, accountNo), eq(ledgerEntries.kind, "payment")))
-      .orderBy(desc(ledgerEntries.occurredAt))
-      .limit(1)
-      .get(),
+    lastPaymentAt(db, accountNo),
     balanceOf(db, accountNo),
     monthlyFees(db, accountNo),
   ]);
   const refusals: PromisedRefusal[] = [];
   if (account?.status !== "active") refusals.push("not_active");
   if (account && now.getTime() - account.createdAt.getTime() < PROMISED.minAgeDays * DAY) refusals.push("too_new");
-  if (!lastPayment || now.getTime() - lastPayment.at.getTime() > PROMISED.historyDays * DAY) refusals.push("no_payments");
+  if (!lastPayment || now.getTime() - lastPayment.getTime() > PROMISED.historyDays * DAY) refusals.push("no_payments");
   if (open) refusals.push("already_open");
   if (monthKop === 0) {
     // Nothing is charged: no balance is short of it (a closed or blocked account already has its reason).
@@ -125,8 +110,7 @@ export async function takePromised(
   try {
     await shard.db.batch([
       shard.db.insert(promisedPayments).values({ id, accountNo: link.accountNo, amountKop, status: "active", takenAt: now, dueAt }),
-      shard.db.insert(ledgerEntries).values({
-        id: newId(now.getTime()),
+      insertEntry(shard.db, {
         accountNo: link.accountNo,
         kind: "promised_payment",
         amountKop,
@@ -135,7 +119,6 @@ export async function takePromised(
         descriptionRu: "Обещанный платёж",
         descriptionEn: "Promised payment",
         idempotencyKey: `promised:${id}`,
-        createdAt: now,
       }),
     ]);
   } catch (e) {
@@ -171,20 +154,19 @@ export async function settlePromised(db: RegionDb, accountNo: string, by: string
   const t = now.getTime();
   await rawBatch(db, [
     ["UPDATE promised_payments SET status = 'settled', settled_at = ?, settled_by = ? WHERE id = ? AND status = 'active'", t, by, open.id],
-    [
-      `INSERT INTO ledger_entries (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
-         SELECT ?, ?, 'promised_payment', ?, ?, ?, NULL, 'Погашение обещанного платежа', 'Promised payment repaid', ?, ?
-         WHERE EXISTS (SELECT 1 FROM promised_payments WHERE id = ? AND status = 'settled')
-         ON CONFLICT (idempotency_key) DO NOTHING`,
-      newId(t),
-      accountNo,
-      -open.amountKop,
-      t,
-      localDay(tz, now),
-      `promised-settle:${open.id}`,
-      t,
-      open.id,
-    ],
+    entryIf(
+      {
+        accountNo,
+        kind: "promised_payment",
+        amountKop: -open.amountKop,
+        occurredAt: now,
+        localDay: localDay(tz, now),
+        descriptionRu: "Погашение обещанного платежа",
+        descriptionEn: "Promised payment repaid",
+        idempotencyKey: `promised-settle:${open.id}`,
+      },
+      sql`EXISTS (SELECT 1 FROM ${promisedPayments} WHERE ${promisedPayments.id} = ${open.id} AND ${promisedPayments.status} = 'settled')`,
+    ),
   ]);
   return true;
 }

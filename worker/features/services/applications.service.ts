@@ -10,6 +10,7 @@ import { log } from "../../platform/log";
 import { addDays, localDay, regionTz } from "../../platform/region";
 import { preread, readWithSession } from "../../platform/session";
 import { guardCount, POLICY } from "../../platform/throttle";
+import { debitWholeBalance } from "../billing/ledger";
 import type { NotificationMessage } from "../notifications/notifications.messages";
 import { type Actor, canMove, KIND_LABELS, nextStatuses, STATUS_LABELS } from "./applications.machine";
 import * as q from "./applications.queries";
@@ -343,19 +344,17 @@ export async function carryOut(data: DataAccess, db: RegionDb, app: q.Applicatio
     );
     // The rest of the balance goes back as the subscriber asked: one debit, keyed by the application.
     if (details.refund === "card" || details.refund === "bank")
-      statements.push([
-        `INSERT INTO ledger_entries (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
-           SELECT ?, ?, 'adjustment', -b.s, ?, ?, NULL, 'Возврат остатка при расторжении договора', 'Balance refunded on termination', ?, ?
-           FROM (SELECT coalesce(sum(amount_kop), 0) s FROM ledger_entries WHERE account_no = ?) b WHERE b.s > 0
-           ON CONFLICT (idempotency_key) DO NOTHING`,
-        newId(t),
-        app.accountNo,
-        t,
-        localDay(regionTz(app.region), now),
-        `termination:${app.id}`,
-        t,
-        app.accountNo,
-      ]);
+      statements.push(
+        debitWholeBalance({
+          accountNo: app.accountNo,
+          kind: "adjustment",
+          occurredAt: now,
+          localDay: localDay(regionTz(app.region), now),
+          descriptionRu: "Возврат остатка при расторжении договора",
+          descriptionEn: "Balance refunded on termination",
+          idempotencyKey: `termination:${app.id}`,
+        }),
+      );
   }
   statements.push(["UPDATE applications SET effects_at = ? WHERE id = ? AND effects_at IS NULL", t, app.id]);
   await rawBatch(db, statements);

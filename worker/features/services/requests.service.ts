@@ -5,12 +5,12 @@ import { AppError, type FieldError } from "../../platform/errors";
 import { normalizePhone } from "../../platform/identifiers";
 import { addDays, localDay, regionByCode, regionTz } from "../../platform/region";
 import { requireAccount } from "../accounts/accounts.service";
-import { balanceOf } from "../billing/billing.service";
+import { balanceOf } from "../billing/ledger";
 import { applicationView, createApplication, type Notify } from "./applications.service";
+import { coverageAt } from "./coverage.service";
 import { lineOf } from "./line-check.service";
 import * as q from "./services.queries";
 import type { createApplicationRoute } from "./services.routes";
-import { coverageAt } from "./services.service";
 
 type Body = z.infer<(typeof createApplicationRoute)["request"]["body"]["content"]["application/json"]["schema"]>;
 

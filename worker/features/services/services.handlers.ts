@@ -8,13 +8,17 @@ import { AppError } from "../../platform/errors";
 import { notifier } from "../../platform/notify";
 import { regionByCode } from "../../platform/region";
 import { requireSession, requireStepUp } from "../../platform/session";
+import { advisor } from "./advisor.service";
 import * as q from "./applications.queries";
 import * as apps from "./applications.service";
+import { blockQuote, createBlock, endBlock, listBlocks } from "./blocks.service";
+import { coverageAt, streetSuggestions } from "./coverage.service";
 import { checkLine } from "./line-check.service";
+import { accountOptions, setOption } from "./options.service";
 import { accountPackages } from "./packages.service";
 import { applyFor, terminationQuote } from "./requests.service";
 import type * as r from "./services.routes";
-import * as svc from "./services.service";
+import { cancelTariffChange, changeTariff, tariffOffer } from "./tariff-change.service";
 import { moveVisit, visitSlots } from "./visits.service";
 
 const noStore = (c: Context<AppEnv>) => c.header("cache-control", "private, no-store");
@@ -29,13 +33,13 @@ function siteRegion(c: Context<AppEnv>): string {
 export const tariffOfferHandler: RouteHandler<typeof r.tariffOfferRoute, AppEnv> = async (c) => {
   const { accountNo, serviceId } = c.req.valid("param");
   noStore(c);
-  return c.json(await svc.tariffOffer(c.get("data"), who(c), accountNo, serviceId), 200);
+  return c.json(await tariffOffer(c.get("data"), who(c), accountNo, serviceId), 200);
 };
 
 export const changeTariffHandler: RouteHandler<typeof r.changeTariffRoute, AppEnv> = async (c) => {
   const { accountNo, serviceId } = c.req.valid("param");
   const session = requireSession(c);
-  const result = await svc.changeTariff(
+  const result = await changeTariff(
     c.get("data"),
     notifier(c.env),
     session.subscriberId,
@@ -49,24 +53,24 @@ export const changeTariffHandler: RouteHandler<typeof r.changeTariffRoute, AppEn
 
 export const cancelTariffChangeHandler: RouteHandler<typeof r.cancelTariffChangeRoute, AppEnv> = async (c) => {
   const { accountNo, serviceId } = c.req.valid("param");
-  await svc.cancelTariffChange(c.get("data"), who(c), accountNo, serviceId);
+  await cancelTariffChange(c.get("data"), who(c), accountNo, serviceId);
   return c.body(null, 204);
 };
 
 export const advisorHandler: RouteHandler<typeof r.advisorRoute, AppEnv> = async (c) => {
   const { accountNo, serviceId } = c.req.valid("param");
   noStore(c);
-  return c.json(await svc.advisor(c.get("data"), who(c), accountNo, serviceId), 200);
+  return c.json(await advisor(c.get("data"), who(c), accountNo, serviceId), 200);
 };
 
 export const optionsHandler: RouteHandler<typeof r.optionsRoute, AppEnv> = async (c) => {
   noStore(c);
-  return c.json(await svc.accountOptions(c.get("data"), who(c), c.req.valid("param").accountNo), 200);
+  return c.json(await accountOptions(c.get("data"), who(c), c.req.valid("param").accountNo), 200);
 };
 
 export const setOptionHandler: RouteHandler<typeof r.setOptionRoute, AppEnv> = async (c) => {
   const { accountNo, serviceId, optionId } = c.req.valid("param");
-  return c.json(await svc.setOption(c.get("data"), who(c), accountNo, serviceId, optionId, c.req.valid("json").on), 200);
+  return c.json(await setOption(c.get("data"), who(c), accountNo, serviceId, optionId, c.req.valid("json").on), 200);
 };
 
 export const packagesHandler: RouteHandler<typeof r.packagesRoute, AppEnv> = async (c) => {
@@ -84,34 +88,34 @@ export const blockQuoteHandler: RouteHandler<typeof r.blockQuoteRoute, AppEnv> =
   const { accountNo, serviceId } = c.req.valid("param");
   const { from, to } = c.req.valid("query");
   noStore(c);
-  return c.json(await svc.blockQuote(c.get("data"), who(c), accountNo, serviceId, from, to), 200);
+  return c.json(await blockQuote(c.get("data"), who(c), accountNo, serviceId, from, to), 200);
 };
 
 export const createBlockHandler: RouteHandler<typeof r.createBlockRoute, AppEnv> = async (c) => {
   const { accountNo, serviceId } = c.req.valid("param");
   const { from, to } = c.req.valid("json");
-  return c.json(await svc.createBlock(c.get("data"), notifier(c.env), who(c), accountNo, serviceId, from, to), 201);
+  return c.json(await createBlock(c.get("data"), notifier(c.env), who(c), accountNo, serviceId, from, to), 201);
 };
 
 export const blocksHandler: RouteHandler<typeof r.blocksRoute, AppEnv> = async (c) => {
   noStore(c);
-  return c.json({ items: await svc.listBlocks(c.get("data"), who(c), c.req.valid("param").accountNo) }, 200);
+  return c.json({ items: await listBlocks(c.get("data"), who(c), c.req.valid("param").accountNo) }, 200);
 };
 
 export const endBlockHandler: RouteHandler<typeof r.endBlockRoute, AppEnv> = async (c) => {
   const { accountNo, blockId } = c.req.valid("param");
-  return c.json(await svc.endBlock(c.get("data"), notifier(c.env), who(c), accountNo, blockId), 200);
+  return c.json(await endBlock(c.get("data"), notifier(c.env), who(c), accountNo, blockId), 200);
 };
 
 export const coverageHandler: RouteHandler<typeof r.coverageRoute, AppEnv> = async (c) => {
   const { street, house } = c.req.valid("query");
   c.header("cache-control", "public, max-age=300");
-  return c.json(await svc.coverageAt(c.get("data"), siteRegion(c), street, house), 200);
+  return c.json(await coverageAt(c.get("data"), siteRegion(c), street, house), 200);
 };
 
 export const streetsHandler: RouteHandler<typeof r.streetsRoute, AppEnv> = async (c) => {
   c.header("cache-control", "public, max-age=300");
-  return c.json({ items: await svc.streetSuggestions(c.get("data"), siteRegion(c), c.req.valid("query").q) }, 200);
+  return c.json({ items: await streetSuggestions(c.get("data"), siteRegion(c), c.req.valid("query").q) }, 200);
 };
 
 export const createApplicationHandler: RouteHandler<typeof r.createApplicationRoute, AppEnv> = async (c) => {

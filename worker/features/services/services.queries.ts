@@ -10,7 +10,6 @@ import {
   tariffChanges,
   tariffs,
   usageRecords,
-  voluntaryBlocks,
 } from "../../db/schema/region";
 import type { RegionDb } from "../../platform/db";
 
@@ -90,6 +89,8 @@ export function cancelPendingChange(db: RegionDb, serviceId: string) {
     .all();
 }
 
+export type TariffChange = typeof tariffChanges.$inferSelect;
+
 /** Scheduled changes of a region due by `day`. */
 export function selectDueChanges(db: RegionDb, region: string, day: string) {
   return db
@@ -98,6 +99,48 @@ export function selectDueChanges(db: RegionDb, region: string, day: string) {
     .innerJoin(accounts, eq(accounts.accountNo, tariffChanges.accountNo))
     .where(and(eq(accounts.region, region), eq(tariffChanges.status, "scheduled"), lte(tariffChanges.effectiveDay, day)))
     .all();
+}
+
+/**
+ * Carries out a scheduled change, once, in one transaction: the old service
+ * ends, the new one starts (`startedAt`), the old one's active options move to
+ * it and the change is applied. Each step holds only while the change is still
+ * scheduled, so a second run changes nothing. How many services were started (1 or 0).
+ */
+export async function applyScheduledChange(db: RegionDb, change: TariffChange, startedAt: Date): Promise<number> {
+  const changeId = change.id;
+  const due = sql`EXISTS (SELECT 1 FROM ${tariffChanges} WHERE ${tariffChanges.id} = ${changeId} AND ${tariffChanges.status} = 'scheduled')`;
+  const [, started] = await db.batch([
+    db
+      .update(accountServices)
+      .set({ status: "ended" })
+      .where(and(eq(accountServices.id, change.serviceId), due)),
+    db
+      .insert(accountServices)
+      // The row is read from the change only to hold its condition: the values are the change's, as scheduled.
+      .select(
+        db
+          .select({
+            id: sql<string>`${change.newServiceId}`.as("id"),
+            accountNo: sql<string>`${change.accountNo}`.as("account_no"),
+            tariffId: sql<string>`${change.toTariffId}`.as("tariff_id"),
+            status: sql<"active">`'active'`.as("status"),
+            startedAt: sql<Date>`${startedAt.getTime()}`.as("started_at"),
+          })
+          .from(tariffChanges)
+          .where(and(eq(tariffChanges.id, changeId), eq(tariffChanges.status, "scheduled"))),
+      )
+      .onConflictDoNothing(),
+    db
+      .update(accountOptions)
+      .set({ serviceId: sql`${change.newServiceId}` })
+      .where(and(eq(accountOptions.serviceId, change.serviceId), eq(accountOptions.status, "active"), due)),
+    db
+      .update(tariffChanges)
+      .set({ status: "applied" })
+      .where(and(eq(tariffChanges.id, changeId), eq(tariffChanges.status, "scheduled"))),
+  ]);
+  return started.meta.changes ?? 0;
 }
 
 /** Outgoing minutes, data and paid SMS per month of one service, for the advisor. */
@@ -180,46 +223,4 @@ export function selectStreets(db: RegionDb, region: string, key: string, limit =
     .orderBy(coverage.street)
     .limit(limit)
     .all();
-}
-
-export type Block = typeof voluntaryBlocks.$inferSelect;
-
-export function selectServiceBlocks(db: RegionDb, serviceId: string) {
-  return db
-    .select()
-    .from(voluntaryBlocks)
-    .where(and(eq(voluntaryBlocks.serviceId, serviceId), inArray(voluntaryBlocks.status, ["scheduled", "active", "ended"])))
-    .orderBy(voluntaryBlocks.fromDay)
-    .all();
-}
-
-export function selectAccountBlocks(db: RegionDb, accountNo: string) {
-  return db
-    .select()
-    .from(voluntaryBlocks)
-    .where(and(eq(voluntaryBlocks.accountNo, accountNo), inArray(voluntaryBlocks.status, ["scheduled", "active"])))
-    .orderBy(voluntaryBlocks.fromDay)
-    .all();
-}
-
-export function insertBlock(db: RegionDb, row: typeof voluntaryBlocks.$inferInsert) {
-  return db.insert(voluntaryBlocks).values(row).run();
-}
-
-export function selectBlock(db: RegionDb, id: string) {
-  return db.select().from(voluntaryBlocks).where(eq(voluntaryBlocks.id, id)).get();
-}
-
-/** Blocks of a region to start at `day` (scheduled, begun by then) and to end (active, over before it). */
-export function selectBlocksDue(db: RegionDb, region: string, day: string) {
-  return db.batch([
-    db
-      .select()
-      .from(voluntaryBlocks)
-      .where(and(eq(voluntaryBlocks.region, region), eq(voluntaryBlocks.status, "scheduled"), lte(voluntaryBlocks.fromDay, day))),
-    db
-      .select()
-      .from(voluntaryBlocks)
-      .where(and(eq(voluntaryBlocks.region, region), eq(voluntaryBlocks.status, "active"), sql`${voluntaryBlocks.toDay} < ${day}`)),
-  ]);
 }

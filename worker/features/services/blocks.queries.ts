@@ -1,0 +1,105 @@
+import { and, eq, inArray, lte, type SQL, sql } from "drizzle-orm";
+import { accountServices, voluntaryBlocks } from "../../db/schema/region";
+import { type RegionDb, rawBatch } from "../../platform/db";
+import type { RawStatement } from "../billing/ledger";
+
+/** A drizzle statement as one of `rawBatch`'s, to share a transaction with the ledger's conditional entry. */
+function raw(query: { toSQL(): { sql: string; params: unknown[] } }): RawStatement {
+  const { sql: text, params } = query.toSQL();
+  return [text, ...params];
+}
+
+export type Block = typeof voluntaryBlocks.$inferSelect;
+
+export function selectServiceBlocks(db: RegionDb, serviceId: string) {
+  return db
+    .select()
+    .from(voluntaryBlocks)
+    .where(and(eq(voluntaryBlocks.serviceId, serviceId), inArray(voluntaryBlocks.status, ["scheduled", "active", "ended"])))
+    .orderBy(voluntaryBlocks.fromDay)
+    .all();
+}
+
+export function selectAccountBlocks(db: RegionDb, accountNo: string) {
+  return db
+    .select()
+    .from(voluntaryBlocks)
+    .where(and(eq(voluntaryBlocks.accountNo, accountNo), inArray(voluntaryBlocks.status, ["scheduled", "active"])))
+    .orderBy(voluntaryBlocks.fromDay)
+    .all();
+}
+
+export function insertBlock(db: RegionDb, row: typeof voluntaryBlocks.$inferInsert) {
+  return db.insert(voluntaryBlocks).values(row).run();
+}
+
+export function selectBlock(db: RegionDb, id: string) {
+  return db.select().from(voluntaryBlocks).where(eq(voluntaryBlocks.id, id)).get();
+}
+
+/** Blocks of a region to start at `day` (scheduled, begun by then) and to end (active, over before it). */
+export function selectBlocksDue(db: RegionDb, region: string, day: string) {
+  return db.batch([
+    db
+      .select()
+      .from(voluntaryBlocks)
+      .where(and(eq(voluntaryBlocks.region, region), eq(voluntaryBlocks.status, "scheduled"), lte(voluntaryBlocks.fromDay, day))),
+    db
+      .select()
+      .from(voluntaryBlocks)
+      .where(and(eq(voluntaryBlocks.region, region), eq(voluntaryBlocks.status, "active"), sql`${voluntaryBlocks.toDay} < ${day}`)),
+  ]);
+}
+
+/** A scheduled block leaves `scheduled` for `to` (cancelled before it starts, or ended unstarted); nothing if it has moved on. */
+export function closeScheduledBlock(db: RegionDb, id: string, to: "cancelled" | "ended") {
+  return db
+    .update(voluntaryBlocks)
+    .set({ status: to })
+    .where(and(eq(voluntaryBlocks.id, id), eq(voluntaryBlocks.status, "scheduled")))
+    .run();
+}
+
+/** An SQL condition: the block is active now (as a statement later in the same batch sees it). */
+export function blockIsActive(id: string): SQL {
+  return sql`EXISTS (SELECT 1 FROM ${voluntaryBlocks} WHERE ${voluntaryBlocks.id} = ${id} AND ${voluntaryBlocks.status} = 'active')`;
+}
+
+/**
+ * Starts a scheduled block, once, in one transaction: the block becomes
+ * active, its service is suspended (only by the run that activated it), and
+ * `fee` (the ledger's conditional entry) is written. True for the run that started it.
+ */
+export async function startBlock(db: RegionDb, block: Block, fee: RawStatement): Promise<boolean> {
+  const [claimed] = await rawBatch(db, [
+    raw(
+      db
+        .update(voluntaryBlocks)
+        .set({ status: "active" })
+        .where(and(eq(voluntaryBlocks.id, block.id), eq(voluntaryBlocks.status, "scheduled"))),
+    ),
+    raw(
+      db
+        .update(accountServices)
+        .set({ status: "suspended" })
+        .where(and(eq(accountServices.id, block.serviceId), eq(accountServices.status, "active"), sql`changes() = 1`)),
+    ),
+    fee,
+  ]);
+  return (claimed?.meta.changes ?? 0) === 1;
+}
+
+/** Ends an active block and puts its service back, once, in one transaction. True for the run that ended it. */
+export async function finishActiveBlock(db: RegionDb, block: Block): Promise<boolean> {
+  const [ended] = await db.batch([
+    db
+      .update(voluntaryBlocks)
+      .set({ status: "ended" })
+      .where(and(eq(voluntaryBlocks.id, block.id), eq(voluntaryBlocks.status, "active"))),
+    db
+      .update(accountServices)
+      .set({ status: "active" })
+      .where(and(eq(accountServices.id, block.serviceId), eq(accountServices.status, "suspended"), sql`changes() = 1`)),
+  ]);
+  return (ended.meta.changes ?? 0) === 1;
+}

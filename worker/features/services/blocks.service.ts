@@ -1,0 +1,235 @@
+import { sql } from "drizzle-orm";
+import { BLOCKABLE_KINDS, blockRulesFor } from "../../data/services.data";
+import type { DataAccess, RegionDb } from "../../platform/db";
+import { AppError, type FieldError } from "../../platform/errors";
+import { newId } from "../../platform/ids";
+import { addDays, daysBetween, localDay } from "../../platform/region";
+import { requireAccount } from "../accounts/accounts.service";
+import { entryIf } from "../billing/ledger";
+import { selectDirectoryEntry } from "./applications.queries";
+import { createApplication, type Notify, transition } from "./applications.service";
+import * as bq from "./blocks.queries";
+import * as q from "./services.queries";
+import { chargesBetween, holderService } from "./services.service";
+
+/** Voluntary blocks (добровольная блокировка): the calendar's terms, ordering, ending early, and the midnight start and end. */
+
+const dayMs = (day: string) => Date.parse(`${day}T00:00:00Z`);
+const isDay = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(dayMs(s)) && new Date(dayMs(s)).toISOString().startsWith(s);
+
+/** The days of [from, to] in each calendar year it touches. */
+function daysByYear(from: string, to: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (let y = Number(from.slice(0, 4)); y <= Number(to.slice(0, 4)); y++) {
+    const first = from > `${y}-01-01` ? from : `${y}-01-01`;
+    const last = to < `${y}-12-31` ? to : `${y}-12-31`;
+    out.set(String(y), daysBetween(first, last));
+  }
+  return out;
+}
+
+/** The block's price and saving: the charges of its days (tariff and options) that will not be made, less the fee. */
+async function blockTerms(db: RegionDb, svc: q.ServiceRow, region: string, from: string, to: string, today: string, exceptId?: string) {
+  const rules = blockRulesFor(region);
+  const errors: FieldError[] = [];
+  const valid = isDay(from) && isDay(to);
+  if (!valid) errors.push({ field: "from", message: "field.block.dates" });
+  const days = valid ? daysBetween(from, to) : 0;
+  if (valid && from <= today) errors.push({ field: "from", message: "field.block.tomorrow" });
+  if (valid && to < from) errors.push({ field: "to", message: "field.block.order" });
+  else if (valid && (days < rules.minDays || days > rules.maxDays))
+    errors.push({ field: "to", message: "field.block.length", params: { min: rules.minDays, max: rules.maxDays } });
+  if (!(BLOCKABLE_KINDS as readonly string[]).includes(svc.tariff.kind)) errors.push({ field: "serviceId", message: "field.block.kind" });
+  const existing = (await bq.selectServiceBlocks(db, svc.service.id)).filter((b) => b.id !== exceptId);
+  if (valid && existing.some((b) => b.status !== "ended" && b.fromDay <= to && b.toDay >= from))
+    errors.push({ field: "from", message: "field.block.overlap" });
+  // The yearly allowance is per calendar year: a block over New Year counts each day to its own year.
+  const used = new Map<string, number>();
+  for (const b of existing) for (const [y, n] of daysByYear(b.fromDay, b.toDay)) used.set(y, (used.get(y) ?? 0) + n);
+  const mine = valid && to >= from ? daysByYear(from, to) : new Map<string, number>();
+  const usedThisYear = used.get(from.slice(0, 4)) ?? 0;
+  if ([...mine].some(([y, n]) => (used.get(y) ?? 0) + n > rules.maxDaysPerYear))
+    errors.push({ field: "to", message: "field.block.year", params: { max: rules.maxDaysPerYear } });
+  const options = await q.selectActiveOptions(db, svc.service.accountNo);
+  const optionPrices = (await q.selectRegionOptions(db, region))
+    .filter((o) => options.some((a) => a.serviceId === svc.service.id && a.optionId === o.id))
+    .reduce((t, o) => t + o.priceKop, 0);
+  const savedKop = valid && to >= from ? chargesBetween(svc.tariff.priceKop, from, to) + chargesBetween(optionPrices, from, to) : 0;
+  let paidDays = 0;
+  for (const [y, n] of mine) paidDays += Math.max(0, n - Math.max(0, rules.freeDaysPerYear - (used.get(y) ?? 0)));
+  const feeKop = paidDays * rules.feePerDayKop;
+  return { rules, days, savedKop, feeKop, savingKop: savedKop - feeKop, usedThisYear, errors };
+}
+
+/** The block calendar's figures for a chosen period, with what is wrong with it (if anything). */
+export async function blockQuote(
+  data: DataAccess,
+  subscriberId: string,
+  accountNo: string,
+  serviceId: string,
+  from: string,
+  to: string,
+  now = new Date(),
+) {
+  const { link, db, row, tz } = await holderService(data, subscriberId, accountNo, serviceId);
+  const terms = await blockTerms(db, row, link.region, from, to, localDay(tz, now));
+  return { serviceId, from, to, ...terms, errors: terms.errors.map((e) => e.message), earliest: addDays(localDay(tz, now), 1) };
+}
+
+/** Orders a voluntary block: an application the calendar carries out (start and end by the cron, in the region's time). */
+export async function createBlock(
+  data: DataAccess,
+  notify: Notify,
+  subscriberId: string,
+  accountNo: string,
+  serviceId: string,
+  from: string,
+  to: string,
+  now = new Date(),
+) {
+  const { link, db, row, tz } = await holderService(data, subscriberId, accountNo, serviceId);
+  const terms = await blockTerms(db, row, link.region, from, to, localDay(tz, now));
+  if (terms.errors.length) throw new AppError(400, "validation", {}, terms.errors);
+  const app = await createApplication(
+    data,
+    notify,
+    {
+      region: link.region,
+      subscriberId,
+      kind: "block",
+      accountNo: link.accountNo,
+      serviceId,
+      address: row.account.address,
+      details: { fromDay: from, toDay: to, feeKop: terms.feeKop, savingKop: terms.savingKop, service: row.tariff.nameRu },
+    },
+    now,
+  );
+  const block = {
+    id: newId(now.getTime()),
+    accountNo: link.accountNo,
+    serviceId,
+    region: link.region,
+    fromDay: from,
+    toDay: to,
+    status: "scheduled" as const,
+    feeKop: terms.feeKop,
+    applicationId: app.id,
+    createdAt: now,
+  };
+  await bq.insertBlock(db, block);
+  return { ...block, number: app.number, savingKop: terms.savingKop, createdAt: now.toISOString() };
+}
+
+export async function listBlocks(data: DataAccess, subscriberId: string, accountNo: string) {
+  const link = await requireAccount(data.global, subscriberId, accountNo);
+  return (await bq.selectAccountBlocks(data.shard(link.shard), link.accountNo)).map((b) => ({
+    ...b,
+    createdAt: b.createdAt.toISOString(),
+  }));
+}
+
+/** Cancels a block before it starts, or ends one early (services back on now, charged from the next local day). */
+export async function endBlock(
+  data: DataAccess,
+  notify: Notify,
+  subscriberId: string,
+  accountNo: string,
+  blockId: string,
+  now = new Date(),
+) {
+  const link = await requireAccount(data.global, subscriberId, accountNo, "owner");
+  const db = data.shard(link.shard);
+  const block = await bq.selectBlock(db, blockId);
+  if (!block || block.accountNo !== link.accountNo || (block.status !== "scheduled" && block.status !== "active"))
+    throw new AppError(404, "not_found");
+  if (block.status === "scheduled") {
+    await bq.closeScheduledBlock(db, block.id, "cancelled");
+    // A block's application lives on its account's shard.
+    await transition(data, notify, block.applicationId, "cancelled", "subscriber", { subscriberId, db }, now);
+    return { status: "cancelled" as const };
+  }
+  await finishBlock(data, notify, db, block, now, "early", subscriberId);
+  return { status: "ended" as const };
+}
+
+/** Ends an active block; `holderId` is the subscriber who ends it early (else found through the directory). */
+async function finishBlock(
+  data: DataAccess,
+  notify: Notify,
+  db: RegionDb,
+  block: bq.Block,
+  now: Date,
+  why: "calendar" | "early",
+  holderId?: string,
+) {
+  if (!(await bq.finishActiveBlock(db, block))) return false;
+  await transition(
+    data,
+    notify,
+    block.applicationId,
+    "done",
+    "system",
+    { comment: why === "early" ? "ended early by the subscriber" : null, db },
+    now,
+  ).catch(() => undefined);
+  await notify({
+    channel: "event",
+    eventId: `block:${block.id}:end`,
+    kind: "block",
+    subscriberId: holderId ?? (await holderOf(data, block.applicationId)),
+    accountNo: block.accountNo,
+    params: { phase: "end", day: block.toDay },
+  });
+  return true;
+}
+
+async function holderOf(data: DataAccess, applicationId: string) {
+  return (await selectDirectoryEntry(data.global, applicationId))?.subscriberId ?? "";
+}
+
+/**
+ * Cron, at a region's local midnight and before it is charged: blocks that
+ * begin today suspend their service (so today is not charged) and charge the
+ * fee once; blocks over by today put the service back (today is charged).
+ */
+export async function applyBlocks(data: DataAccess, notify: Notify, region: string, day: string, now = new Date()) {
+  const db = data.shardForRegion(region);
+  const [starting, ending] = await bq.selectBlocksDue(db, region, day);
+  let started = 0;
+  let ended = 0;
+  for (const b of starting) {
+    if (b.toDay < day) {
+      // Missed entirely (the cron did not run for its days): nothing to block any more.
+      await bq.closeScheduledBlock(db, b.id, "ended");
+      continue;
+    }
+    const fee = entryIf(
+      {
+        accountNo: b.accountNo,
+        kind: "charge",
+        amountKop: -b.feeKop,
+        occurredAt: now,
+        localDay: day,
+        serviceId: b.serviceId,
+        descriptionRu: "Плата за добровольную блокировку",
+        descriptionEn: "Voluntary block fee",
+        idempotencyKey: `block:${b.id}:fee`,
+      },
+      // In the start's transaction, once (its key); a block without a fee writes nothing.
+      sql`${b.feeKop} > 0 AND ${bq.blockIsActive(b.id)}`,
+    );
+    if (!(await bq.startBlock(db, b, fee))) continue;
+    started++;
+    await transition(data, notify, b.applicationId, "in_work", "system", {}, now).catch(() => undefined);
+    await notify({
+      channel: "event",
+      eventId: `block:${b.id}:start`,
+      kind: "block",
+      subscriberId: await holderOf(data, b.applicationId),
+      accountNo: b.accountNo,
+      params: { phase: "start", day: b.toDay },
+    });
+  }
+  for (const b of ending) if (await finishBlock(data, notify, db, b, now, "calendar")) ended++;
+  return { started, ended };
+}

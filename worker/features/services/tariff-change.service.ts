@@ -1,0 +1,129 @@
+import { TECHNICIAN_ABOVE_MBPS } from "../../data/services.data";
+import type { TariffKind } from "../../db/schema/region";
+import type { DataAccess, RegionDb } from "../../platform/db";
+import { AppError } from "../../platform/errors";
+import { newId } from "../../platform/ids";
+import { addDays, localDay } from "../../platform/region";
+import { tariffView } from "../regions/regions.service";
+import { createApplication, type Notify, transition } from "./applications.service";
+import * as q from "./services.queries";
+import { chargesFrom, holderService } from "./services.service";
+
+/** A tariff change (смена тарифа): instant from the next local day, or an application when a technician must come. */
+
+const needsTechnician = (from: { speedMbps: number | null }, to: { speedMbps: number | null; kind: TariffKind }) =>
+  (to.kind === "internet" || to.kind === "bundle") &&
+  (to.speedMbps ?? 0) > TECHNICIAN_ABOVE_MBPS &&
+  (from.speedMbps ?? 0) <= TECHNICIAN_ABOVE_MBPS;
+
+/**
+ * The tariff change screen: the current tariff and the region's others of the
+ * same kind, each with its monthly difference, what the rest of this month
+ * costs on it from the change day (tomorrow, region time), and whether a
+ * technician must come (then it is an application, not an instant change).
+ */
+export async function tariffOffer(data: DataAccess, subscriberId: string, accountNo: string, serviceId: string, now = new Date()) {
+  const { link, db, row, tz } = await holderService(data, subscriberId, accountNo, serviceId);
+  const effectiveDay = addDays(localDay(tz, now), 1);
+  const [others, pending] = await Promise.all([
+    q.selectRegionTariffs(db, link.region, row.tariff.kind),
+    q.selectPendingChange(db, serviceId),
+  ]);
+  const restNow = chargesFrom(row.tariff.priceKop, effectiveDay);
+  return {
+    accountNo: link.accountNo,
+    serviceId,
+    current: tariffView(row.tariff),
+    effectiveDay,
+    pending: pending ? { toTariffId: pending.toTariffId, effectiveDay: pending.effectiveDay, status: pending.status } : null,
+    alternatives: others
+      .filter((t) => t.id !== row.tariff.id)
+      .map((t) => ({
+        ...tariffView(t),
+        monthlyDiffKop: t.priceKop - row.tariff.priceKop,
+        restOfMonthDiffKop: chargesFrom(t.priceKop, effectiveDay) - restNow,
+        needsTechnician: needsTechnician(row.tariff, t),
+      })),
+  };
+}
+
+/**
+ * Changes the tariff (the session confirmed an SMS code): from the next
+ * region-local day, or, when a technician must come, as an application that
+ * schedules the change when it is done. A second choice replaces the first.
+ */
+export async function changeTariff(
+  data: DataAccess,
+  notify: Notify,
+  subscriberId: string,
+  accountNo: string,
+  serviceId: string,
+  tariffId: string,
+  /** Checks the fresh SMS code: after the holder check, so a stranger learns nothing from a 403 "code needed". */
+  confirmed: () => void,
+  now = new Date(),
+) {
+  const { link, db, row, tz } = await holderService(data, subscriberId, accountNo, serviceId);
+  confirmed();
+  const to = await q.selectTariff(db, tariffId);
+  if (!to || to.region !== link.region || to.kind !== row.tariff.kind || !to.active || to.id === row.tariff.id)
+    throw new AppError(400, "validation", {}, [{ field: "tariffId", message: "field.tariff.unavailable" }]);
+  const effectiveDay = addDays(localDay(tz, now), 1);
+  const technician = needsTechnician(row.tariff, to);
+  // The new choice replaces a change still waiting for a technician: its application is withdrawn with it
+  // (one open request per service and kind). One the technician already has stays, and the new one is refused.
+  const replaced = await q.selectPendingChange(db, serviceId);
+  if (replaced?.applicationId)
+    await transition(data, notify, replaced.applicationId, "cancelled", "system", {}, now).catch((e: unknown) => {
+      if (!(e instanceof AppError && e.status === 409)) throw e;
+    });
+  let applicationId: string | null = null;
+  if (technician) {
+    const app = await createApplication(
+      data,
+      notify,
+      {
+        region: link.region,
+        subscriberId,
+        kind: "tariff_change",
+        accountNo: link.accountNo,
+        serviceId,
+        address: row.account.address,
+        details: { fromTariffId: row.tariff.id, toTariffId: to.id, toTariffName: to.nameRu },
+      },
+      now,
+    );
+    applicationId = app.id;
+  }
+  const change = {
+    id: newId(now.getTime()),
+    accountNo: link.accountNo,
+    serviceId,
+    fromTariffId: row.tariff.id,
+    toTariffId: to.id,
+    effectiveDay,
+    status: technician ? ("waiting" as const) : ("scheduled" as const),
+    applicationId,
+    newServiceId: `${serviceId.split("~")[0]}~${newId(now.getTime()).slice(-8)}`,
+    createdAt: now,
+  };
+  await q.replacePendingChange(db, change);
+  return { toTariffId: to.id, effectiveDay: technician ? null : effectiveDay, applicationId, status: change.status };
+}
+
+export async function cancelTariffChange(data: DataAccess, subscriberId: string, accountNo: string, serviceId: string) {
+  const { db } = await holderService(data, subscriberId, accountNo, serviceId);
+  const cancelled = await q.cancelPendingChange(db, serviceId);
+  if (cancelled.length === 0) throw new AppError(404, "not_found");
+}
+
+/**
+ * Cron, at a region's local midnight and before it is charged: scheduled
+ * changes due today end the old service and start the new one (its options
+ * move with it), each as one transaction that happens once.
+ */
+export async function applyTariffChanges(db: RegionDb, region: string, day: string, now = new Date()) {
+  let applied = 0;
+  for (const { change } of await q.selectDueChanges(db, region, day)) applied += await q.applyScheduledChange(db, change, now);
+  return applied;
+}
