@@ -397,9 +397,9 @@ describe("inbox and push subscriptions", () => {
     const keys = await browserKeys();
     const sub = (endpoint: string, p256dh = keys.p256dh, auth = keys.auth) =>
       api(petr, "/push/subscriptions", { method: "POST", body: JSON.stringify({ endpoint, keys: { p256dh, auth } }) });
-    expect((await sub("http://push.example.net/x")).status).toBe(422);
-    expect((await sub("https://push.example.net/x", "AAAA")).status).toBe(422);
-    expect((await sub("https://push.example.net/x", keys.p256dh, "AAAA")).status).toBe(422);
+    expect((await sub("http://push.example.net/x")).status).toBe(400);
+    expect((await sub("https://push.example.net/x", "AAAA")).status).toBe(400);
+    expect((await sub("https://push.example.net/x", keys.p256dh, "AAAA")).status).toBe(400);
     const foreign = await call("msk", "/api/v1/push/subscriptions", {
       method: "POST",
       headers: { cookie: petr, origin: "https://evil.example", "sec-fetch-site": "cross-site", "content-type": "application/json" },
@@ -438,7 +438,9 @@ describe("outages", () => {
       (await ops("/outages", { region: "kzn", street: "ул. Пушкина", houses: ["5"], title: "Нет интернета", expectedEnd: until }, "wrong"))
         .status,
     ).toBe(401);
-    expect((await ops("/outages", { region: "zz", title: "Нет интернета", expectedEnd: until })).status).toBe(422);
+    expect((await ops("/outages", { region: "zz", title: "Нет интернета", expectedEnd: until })).status).toBe(400);
+    const past = new Date(Date.now() - 3600_000).toISOString();
+    expect((await ops("/outages", { region: "kzn", title: "Нет интернета", expectedEnd: past })).status).toBe(400);
     const elsewhere = await json<{ id: string }>(
       await ops("/outages", { region: "kzn", street: "ул. Пушкина", houses: ["7", "9"], title: "Работы на сети", expectedEnd: until }),
     );

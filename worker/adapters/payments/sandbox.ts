@@ -309,10 +309,10 @@ async function formOf(c: Context): Promise<Record<string, unknown>> {
   }
 }
 
-/** The card form again with what to fix for a person (422); a problem naming the field for anything else. */
+/** The card form again with what to fix for a person (400, invalid input); a problem naming the field for anything else. */
 function refuse(c: Context, id: string, stored: Stored, field: string, message: string) {
-  if (wantsHtml(c)) return c.html(cardForm(id, stored, message), 422);
-  throw new AppError(422, "validation", {}, [{ field, message }]);
+  if (wantsHtml(c)) return c.html(cardForm(id, stored, message), 400);
+  throw new AppError(400, "validation", {}, [{ field, message }]);
 }
 
 /**

@@ -126,7 +126,7 @@ export async function getSettings(db: GlobalDb, subscriberId: string): Promise<S
 
 export async function setSettings(db: GlobalDb, subscriberId: string, s: Settings, now = new Date()): Promise<void> {
   if ((s.quietFrom === null) !== (s.quietTo === null))
-    throw new AppError(422, "validation", {}, [{ field: "quiet", message: "from and to" }]);
+    throw new AppError(400, "validation", {}, [{ field: "quiet", message: "from and to" }]);
   await db
     .insert(notificationSettings)
     .values({ subscriberId, ...s, updatedAt: now })
@@ -225,7 +225,7 @@ export async function subscribe(
     ...(key(sub.p256dh).length === 65 && key(sub.p256dh)[0] === 4 ? [] : [{ field: "keys.p256dh", message: "a P-256 public key" }]),
     ...(key(sub.auth).length === 16 ? [] : [{ field: "keys.auth", message: "16 bytes" }]),
   ];
-  if (fields.length) throw new AppError(422, "validation", {}, fields);
+  if (fields.length) throw new AppError(400, "validation", {}, fields);
   const id = newId(now.getTime());
   // The same browser subscribing again (or another user on it) takes the endpoint over.
   await db.delete(pushSubscriptions).where(eq(pushSubscriptions.endpoint, sub.endpoint));

@@ -13,7 +13,7 @@ import type * as r from "./operator.routes";
 const queue = (env: Env) => env.NOTIFICATIONS as unknown as NotificationQueue;
 
 function knownRegion(code: string) {
-  if (!regionByCode(code)) throw new AppError(422, "validation", {}, [{ field: "region", message: "unknown region" }]);
+  if (!regionByCode(code)) throw new AppError(400, "validation", {}, [{ field: "region", message: "unknown region" }]);
 }
 
 export const declareOutageHandler: RouteHandler<typeof r.declareOutageRoute, AppEnv> = async (c) => {
@@ -22,7 +22,7 @@ export const declareOutageHandler: RouteHandler<typeof r.declareOutageRoute, App
   const now = new Date();
   const expectedEnd = new Date(body.expectedEnd);
   if (expectedEnd.getTime() <= now.getTime())
-    throw new AppError(422, "validation", {}, [{ field: "expectedEnd", message: "in the future" }]);
+    throw new AppError(400, "validation", {}, [{ field: "expectedEnd", message: "in the future" }]);
   const row = {
     id: newId(now.getTime()),
     region: body.region,

@@ -46,7 +46,7 @@ const ACQUIRER_STATUS: Record<AcquirerPayment["status"], PaymentStatus> = {
 
 function checkAmount(amountKop: number) {
   if (!Number.isSafeInteger(amountKop) || amountKop < MIN_PAYMENT_KOP || amountKop > MAX_PAYMENT_KOP)
-    throw new AppError(422, "validation", {}, [{ field: "amountKop", message: "field.amountRange" }]);
+    throw new AppError(400, "validation", {}, [{ field: "amountKop", message: "field.amountRange" }]);
 }
 
 /** The shard of an account the subscriber may see: the link (read with the session) names it, no directory lookup. */
@@ -99,7 +99,7 @@ export async function startPayment(
     throw new AppError(400, "validation", {}, [{ field: input.cardId ? "cardId" : "saveCard", message: "field.cardOnly" }]);
   checkAmount(input.amountKop);
   if (!/^[\w-]{8,100}$/.test(input.idempotencyKey))
-    throw new AppError(422, "validation", {}, [{ field: "Idempotency-Key", message: "field.idempotencyKey" }]);
+    throw new AppError(400, "validation", {}, [{ field: "Idempotency-Key", message: "field.idempotencyKey" }]);
   const { db, region } = shardOf(data, link);
   // A card payment hashes as before the methods came, so a replay across the deploy is still the same request.
   const requestHash = await sha256Hex(
@@ -112,7 +112,7 @@ export async function startPayment(
         .where(and(eq(cards.id, input.cardId), eq(cards.subscriberId, session.subscriberId)))
         .get()
     : undefined;
-  if (input.cardId && !card) throw new AppError(422, "validation", {}, [{ field: "cardId", message: "field.unknownCard" }]);
+  if (input.cardId && !card) throw new AppError(400, "validation", {}, [{ field: "cardId", message: "field.unknownCard" }]);
 
   const id = newId(now.getTime());
   const inserted = await db

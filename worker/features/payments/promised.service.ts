@@ -119,7 +119,7 @@ export async function takePromised(
       offer.refusals.map((r) => ({ field: "account", message: `promised.${r}` })),
     );
   if (!Number.isSafeInteger(amountKop) || amountKop < offer.minKop || amountKop > offer.maxKop)
-    throw new AppError(422, "validation", {}, [{ field: "amountKop", message: "field.amountRange" }]);
+    throw new AppError(400, "validation", {}, [{ field: "amountKop", message: "field.amountRange" }]);
   const tz = regionTz(shard.region);
   const dueAt = new Date(now.getTime() + PROMISED.days * DAY);
   try {
