@@ -5,16 +5,12 @@ import { fitPayload, MAX_PAYLOAD_BYTES, webPush } from "../../worker/adapters/pu
 import { localSms } from "../../worker/adapters/sms";
 import { NOTIFICATION_KINDS } from "../../worker/db/schema/global";
 import { KINDS, render, smsParts } from "../../worker/features/notifications/notifications.catalog";
-import {
-  consumeDeadLetters,
-  consumeNotifications,
-  type Delivery,
-  retryDelaySeconds,
-} from "../../worker/features/notifications/notifications.consumer";
+import { consumeDeadLetters, consumeNotifications, type Delivery } from "../../worker/features/notifications/notifications.consumer";
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
 import { inArea, quietUntil } from "../../worker/features/notifications/notifications.service";
 import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
+import { retryDelaySeconds } from "../../worker/platform/queue";
 import { type BrowserKeys, browserKeys, type Received, receive } from "../push/webpush-receiver";
 import { call, json, SAME_ORIGIN } from "./helpers";
 

@@ -5,13 +5,13 @@ import { accounts, autopay, payments } from "../../db/schema/region";
 import type { DataAccess, RegionDb } from "../../platform/db";
 import { SHARDS } from "../../platform/db";
 import { AppError } from "../../platform/errors";
+import { formatAccountNoPlain } from "../../platform/format";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { localDay, localShort, regionTz } from "../../platform/region";
 import type { SessionInfo } from "../../platform/session";
 import { requireAccount } from "../accounts/accounts.service";
 import { balanceOf } from "../billing/billing.service";
-import { formatAccountNoPlain } from "./format";
 import { applyAcquirerPayment, type Notify, payerContact, savedCard } from "./payments.service";
 
 /** How long before a charge the subscriber is told (monthly: a day; threshold: an hour), and the retry plan. */
