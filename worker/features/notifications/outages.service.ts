@@ -8,7 +8,7 @@ import { regionByCode } from "../../platform/region";
 import { type NotificationQueue, outageJson } from "./notifications.service";
 
 function knownRegion(code: string) {
-  if (!regionByCode(code)) throw new AppError(400, "validation", {}, [{ field: "region", message: "unknown region" }]);
+  if (!regionByCode(code)) throw new AppError(400, "validation", {}, [{ field: "region", message: "field.unknownRegion" }]);
 }
 
 /** An operator declares an outage: kept for the banner, and the subscribers at the street (and houses) are told. */
@@ -21,7 +21,7 @@ export async function declareOutage(
   knownRegion(input.region);
   const expectedEnd = new Date(input.expectedEnd);
   if (expectedEnd.getTime() <= now.getTime())
-    throw new AppError(400, "validation", {}, [{ field: "expectedEnd", message: "in the future" }]);
+    throw new AppError(400, "validation", {}, [{ field: "expectedEnd", message: "field.inFuture" }]);
   const row = {
     id: newId(now.getTime()),
     region: input.region,
