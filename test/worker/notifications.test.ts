@@ -341,6 +341,16 @@ describe("«Доставка уведомлений» (preferences)", () => {
       title: "«Уведомление перед автоплатежом» нужно получать хотя бы одним способом: SMS, почтой или push",
       errors: [{ field: "autopay_notice", message: "Нужен хотя бы один способ: SMS, почта или push" }],
     });
+    // Read in English, the kind is named in English too.
+    const silencedEn = await api(olga, "/notifications/preferences", {
+      method: "PUT",
+      headers: { "accept-language": "en" },
+      body: JSON.stringify({ kinds: [{ kind: "autopay_notice", channels: ["inapp"] }] }),
+    });
+    expect(await json(silencedEn)).toMatchObject({
+      title: "“Notice before an autopay charge” must reach you at least one way: SMS, email or push",
+      errors: [{ field: "autopay_notice", message: "At least one of SMS, email or push is needed" }],
+    });
     expect((await put({ kinds: [{ kind: "low_balance", channels: ["fax"] }] })).status).toBe(400);
     expect((await put({ kinds: [], quiet: { from: "25:00", to: "08:00" } })).status).toBe(400);
     // Someone else's account is not found, and without a session nothing is shown.

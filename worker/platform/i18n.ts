@@ -53,8 +53,8 @@ const messages = {
   },
   "problem.validation": { ru: "Проверьте введённые данные", en: "Please check the data you entered" },
   "problem.notification_required": {
-    ru: "«{kind}» нужно получать хотя бы одним способом: SMS, почтой или push",
-    en: "“{kind}” must reach you at least one way: SMS, email or push",
+    ru: "«{kindRu}» нужно получать хотя бы одним способом: SMS, почтой или push",
+    en: "“{kindEn}” must reach you at least one way: SMS, email or push",
   },
   "problem.usage_owner_only": { ru: "Детализацию получает владелец договора", en: "Only the contract holder can get usage detail" },
   "problem.usage_owner_only.detail": {

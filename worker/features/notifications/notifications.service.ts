@@ -80,7 +80,9 @@ export async function setChannels(
   for (const { kind, channels } of items) {
     const required = KINDS[kind].required;
     if (required && !channels.some((c) => required.includes(c)))
-      throw new AppError(422, "notification_required", { kind: KINDS[kind].label.ru }, [{ field: kind, message: "field.someChannel" }]);
+      throw new AppError(422, "notification_required", { kindRu: KINDS[kind].label.ru, kindEn: KINDS[kind].label.en }, [
+        { field: kind, message: "field.someChannel" },
+      ]);
   }
   const [first, ...rest] = items.map(({ kind, channels }) => {
     const value = CHANNELS.filter((c) => channels.includes(c)).join(",");
