@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import type { AppEnv } from "./env";
+import { unknownRegionPage } from "./features/pages/pages.views";
 import { requestContext } from "./platform/context";
 import { csrfGuard } from "./platform/csrf";
 import { d1ServerTiming } from "./platform/db";
@@ -58,7 +59,7 @@ export function createApp() {
   app.use("*", securityHeaders);
   app.use("*", requestContext);
   // Only our own hosts are served: a foreign Host is a 404 before anything else reads it.
-  app.use("*", siteRouting);
+  app.use("*", siteRouting({ unknownRegion: unknownRegionPage }));
   app.use("/api/*", csrfGuard);
 
   app.notFound((c) => {

@@ -1,4 +1,4 @@
-import { sandboxPages } from "./adapters/payments/sandbox";
+import { deliverSandboxWebhooks, sandboxPages } from "./adapters/payments/sandbox";
 import { acquirerFor } from "./adapters/payments/select";
 import { createApp } from "./app";
 import { accountsRouter } from "./features/accounts/accounts.index";
@@ -8,14 +8,13 @@ import { consumeRegionDay, isRegionDayMessage, queueDueRegions } from "./feature
 import { healthRouter } from "./features/health/health.index";
 import { helpRouter } from "./features/help/help.index";
 import { cleanExpired } from "./features/housekeeping/housekeeping.service";
-import { consumeDeadLetters, consumeNotifications, retryDelaySeconds } from "./features/notifications/notifications.consumer";
+import { consumeDeadLetters, consumeNotifications } from "./features/notifications/notifications.consumer";
 import { notificationsRouter, operatorRouter } from "./features/notifications/notifications.index";
 import { DEAD_LETTER_QUEUE, NOTIFICATIONS_QUEUE } from "./features/notifications/notifications.messages";
 import { providersRouter } from "./features/notifications/providers.index";
 import { isPageNavigation, withBootData } from "./features/pages/pages.boot";
 import { pagesRouter } from "./features/pages/pages.index";
 import { autopayTick } from "./features/payments/autopay.service";
-import { BILLING_QUEUE, consumeBilling } from "./features/payments/payments.consumer";
 import { paymentsRouter, webhookRouter } from "./features/payments/payments.index";
 import { expirePromised } from "./features/payments/promised.service";
 import { reconcilePending } from "./features/payments/reconcile.service";
@@ -36,6 +35,7 @@ import { log } from "./platform/log";
 import { measuredCron, measuredQueue } from "./platform/metrics";
 import { notifier } from "./platform/notify";
 import { devOnly, requireSecrets, sandboxWebhookDevOnly, unusableConfig } from "./platform/production";
+import { BILLING_QUEUE, retryDelaySeconds } from "./platform/queue";
 import { sessionMiddleware } from "./platform/session";
 
 const app = createApp();
@@ -152,7 +152,9 @@ const handlers = {
         else webhooks.push(message);
       }
       if (webhooks.length === 0) return;
-      return consumeBilling({ ...batch, queue: batch.queue, messages: webhooks }, env, (req) => Promise.resolve(app.fetch(req, env, _ctx)));
+      return deliverSandboxWebhooks({ ...batch, queue: batch.queue, messages: webhooks }, env, (req) =>
+        Promise.resolve(app.fetch(req, env, _ctx)),
+      );
     }
     // A queue without a consumer here is a configuration error: retry, then dead-letter.
     log("error", "queue.unknown", { queue: batch.queue });

@@ -332,10 +332,10 @@ describe("every error is problem+json", () => {
     // A wrong card is the form again for a person, and a problem with the field for anything else.
     const form = new URLSearchParams({ number: "4242 4242 4242 4241", exp: "12/30", cvc: "123" });
     const asPage = await call("msk", pay, { method: "POST", headers: { accept: "text/html" }, body: form });
-    expect(asPage.status).toBe(422);
+    expect(asPage.status).toBe(400);
     expect(await asPage.text()).toContain("Проверьте номер карты");
     const asApi = await call("msk", pay, { method: "POST", body: form });
-    expect(asApi.status).toBe(422);
+    expect(asApi.status).toBe(400);
     expect(isProblem(asApi)).toBe(true);
     expect((await json<{ errors: { field: string; message: string }[] }>(asApi)).errors).toEqual([
       { field: "number", message: "Проверьте номер карты" },

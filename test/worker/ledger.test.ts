@@ -12,7 +12,7 @@ import {
   selectBalances,
   selectHistory,
   selectSpending,
-} from "../../worker/features/billing/ledger";
+} from "../../worker/features/billing/ledger.service";
 import { createDataAccess, rawBatch } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 

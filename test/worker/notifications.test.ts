@@ -5,16 +5,12 @@ import { fitPayload, MAX_PAYLOAD_BYTES, webPush } from "../../worker/adapters/pu
 import { localSms } from "../../worker/adapters/sms";
 import { NOTIFICATION_KINDS } from "../../worker/db/schema/global";
 import { KINDS, render, smsParts } from "../../worker/features/notifications/notifications.catalog";
-import {
-  consumeDeadLetters,
-  consumeNotifications,
-  type Delivery,
-  retryDelaySeconds,
-} from "../../worker/features/notifications/notifications.consumer";
+import { consumeDeadLetters, consumeNotifications, type Delivery } from "../../worker/features/notifications/notifications.consumer";
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
 import { inArea, quietUntil } from "../../worker/features/notifications/notifications.service";
 import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
+import { retryDelaySeconds } from "../../worker/platform/queue";
 import { type BrowserKeys, browserKeys, type Received, receive } from "../push/webpush-receiver";
 import { call, json, SAME_ORIGIN } from "./helpers";
 
@@ -340,9 +336,21 @@ describe("«Доставка уведомлений» (preferences)", () => {
     const silenced = await put({ kinds: [{ kind: "autopay_notice", channels: ["inapp"] }] });
     expect(silenced.status).toBe(422);
     expect(silenced.headers.get("content-type")).toContain("application/problem+json");
-    expect((await json<{ title: string }>(silenced)).title).toBe(
-      "«Уведомление перед автоплатежом» нужно получать хотя бы одним способом: SMS, почтой или push",
-    );
+    expect(await json(silenced)).toMatchObject({
+      type: "urn:kabinet:problem:notification-required",
+      title: "«Уведомление перед автоплатежом» нужно получать хотя бы одним способом: SMS, почтой или push",
+      errors: [{ field: "autopay_notice", message: "Нужен хотя бы один способ: SMS, почта или push" }],
+    });
+    // Read in English, the kind is named in English too.
+    const silencedEn = await api(olga, "/notifications/preferences", {
+      method: "PUT",
+      headers: { "accept-language": "en" },
+      body: JSON.stringify({ kinds: [{ kind: "autopay_notice", channels: ["inapp"] }] }),
+    });
+    expect(await json(silencedEn)).toMatchObject({
+      title: "“Notice before an autopay charge” must reach you at least one way: SMS, email or push",
+      errors: [{ field: "autopay_notice", message: "At least one of SMS, email or push is needed" }],
+    });
     expect((await put({ kinds: [{ kind: "low_balance", channels: ["fax"] }] })).status).toBe(400);
     expect((await put({ kinds: [], quiet: { from: "25:00", to: "08:00" } })).status).toBe(400);
     // Someone else's account is not found, and without a session nothing is shown.
@@ -395,11 +403,27 @@ describe("inbox and push subscriptions", () => {
   it("refuses malformed subscriptions and cross-site requests, keeps ten devices, and forgets on unsubscribe", async () => {
     const petr = await login("petr");
     const keys = await browserKeys();
-    const sub = (endpoint: string, p256dh = keys.p256dh, auth = keys.auth) =>
-      api(petr, "/push/subscriptions", { method: "POST", body: JSON.stringify({ endpoint, keys: { p256dh, auth } }) });
-    expect((await sub("http://push.example.net/x")).status).toBe(422);
-    expect((await sub("https://push.example.net/x", "AAAA")).status).toBe(422);
-    expect((await sub("https://push.example.net/x", keys.p256dh, "AAAA")).status).toBe(422);
+    const sub = (endpoint: string, p256dh = keys.p256dh, auth = keys.auth, lang = "ru") =>
+      api(petr, "/push/subscriptions", {
+        method: "POST",
+        headers: { "accept-language": lang },
+        body: JSON.stringify({ endpoint, keys: { p256dh, auth } }),
+      });
+    // Each wrong field is named, in the reader's language.
+    const refusal = async (res: Response) => {
+      expect(res.status).toBe(400);
+      return (await json<{ errors: { field: string; message: string }[] }>(res)).errors;
+    };
+    expect(await refusal(await sub("http://push.example.net/x"))).toEqual([{ field: "endpoint", message: "Нужен адрес https" }]);
+    expect(await refusal(await sub("http://push.example.net/x", keys.p256dh, keys.auth, "en"))).toEqual([
+      { field: "endpoint", message: "An https URL is needed" },
+    ]);
+    expect(await refusal(await sub("https://push.example.net/x", "AAAA"))).toEqual([
+      { field: "keys.p256dh", message: "Это не открытый ключ P-256" },
+    ]);
+    expect(await refusal(await sub("https://push.example.net/x", keys.p256dh, "AAAA"))).toEqual([
+      { field: "keys.auth", message: "Нужно ровно 16 байт" },
+    ]);
     const foreign = await call("msk", "/api/v1/push/subscriptions", {
       method: "POST",
       headers: { cookie: petr, origin: "https://evil.example", "sec-fetch-site": "cross-site", "content-type": "application/json" },
@@ -438,7 +462,13 @@ describe("outages", () => {
       (await ops("/outages", { region: "kzn", street: "ул. Пушкина", houses: ["5"], title: "Нет интернета", expectedEnd: until }, "wrong"))
         .status,
     ).toBe(401);
-    expect((await ops("/outages", { region: "zz", title: "Нет интернета", expectedEnd: until })).status).toBe(422);
+    const unknownRegion = await ops("/outages", { region: "zz", title: "Нет интернета", expectedEnd: until });
+    expect(unknownRegion.status).toBe(400);
+    expect((await json<{ errors: unknown[] }>(unknownRegion)).errors).toEqual([{ field: "region", message: "Такого региона нет" }]);
+    const past = new Date(Date.now() - 3600_000).toISOString();
+    const ended = await ops("/outages", { region: "kzn", title: "Нет интернета", expectedEnd: past });
+    expect(ended.status).toBe(400);
+    expect((await json<{ errors: unknown[] }>(ended)).errors).toEqual([{ field: "expectedEnd", message: "Время должно быть в будущем" }]);
     const elsewhere = await json<{ id: string }>(
       await ops("/outages", { region: "kzn", street: "ул. Пушкина", houses: ["7", "9"], title: "Работы на сети", expectedEnd: until }),
     );

@@ -68,6 +68,22 @@ describe("OpenAPI", () => {
     }
     expect(text).not.toContain("ServiceTariff");
   });
+  it("documents invalid input as 400 everywhere, and 422 only where a business rule with its own problem refuses", async () => {
+    const doc = await json<{ paths: Record<string, Record<string, { responses?: Record<string, unknown> }>> }>(
+      await call(null, "/api/openapi.json"),
+    );
+    const with422: string[] = [];
+    for (const [path, operations] of Object.entries(doc.paths))
+      for (const [method, op] of Object.entries(operations)) if (op.responses?.["422"]) with422.push(`${method.toUpperCase()} ${path}`);
+    expect(with422).toEqual(["PUT /api/v1/notifications/preferences"]);
+    for (const [method, path] of [
+      ["post", "/api/v1/accounts/{accountNo}/payments"],
+      ["put", "/api/v1/accounts/{accountNo}/autopay"],
+      ["post", "/api/v1/accounts/{accountNo}/promised-payment"],
+      ["post", "/api/v1/push/subscriptions"],
+    ] as const)
+      expect(doc.paths[path]?.[method]?.responses?.["400"], `${method} ${path}`).toBeDefined();
+  });
   it("has interactive docs that load only our own scripts", async () => {
     const html = await (await call(null, "/api/docs")).text();
     expect(html).toContain('src="/vendor/swagger-ui/swagger-ui-bundle.js"');

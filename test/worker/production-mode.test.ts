@@ -7,7 +7,9 @@ import {
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { putInOutbox } from "../../worker/adapters/outbox";
 import worker from "../../worker/index";
+import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { SECRETS } from "../../worker/platform/secrets";
 import { call, json, login, SAME_ORIGIN } from "./helpers";
@@ -52,7 +54,12 @@ async function expectNotFound(res: Response) {
 
 describe("with DEV_MODE off no development route exists", () => {
   it("/dev/outbox is a 404 problem (it lists every SMS and email in dev)", async () => {
-    expect((await fetchWith({}, null, "/dev/outbox")).status).toBe(200);
+    const text = `Код подтверждения ${Date.now()}`;
+    await putInOutbox(createDataAccess(env).global, { channel: "sms", to: "+79990001122", body: text, dedupeKey: `outbox-page:${text}` });
+    const dev = await fetchWith({}, null, "/dev/outbox");
+    expect(dev.status).toBe(200);
+    // The dev outbox lists what the local adapters "sent".
+    expect(await dev.text()).toContain(text);
     await expectNotFound(await fetchWith(production(), null, "/dev/outbox"));
     await expectNotFound(await fetchWith(production(), "msk", "/dev/anything-else"));
   });

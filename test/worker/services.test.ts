@@ -453,7 +453,11 @@ describe("applications", () => {
     const petr = await login("petr");
     expect((await api(petr, `/applications/${app.id}`)).status).toBe(404);
     expect((await call("msk", "/ops/v1/applications?region=msk")).status).toBe(401);
-    expect((await call("msk", "/ops/v1/applications?region=msk", { headers: { authorization: "Bearer wrong" } })).status).toBe(401);
+    const refused = await call("msk", "/ops/v1/applications?region=msk", { headers: { authorization: "Bearer wrong" } });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    // RFC 6750 §3: the refusal names the scheme and why.
+    expect(refused.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
   });
 
   it("lets the subscriber withdraw an untouched application, and closes a contract with the balance refunded", async () => {

@@ -4,10 +4,9 @@ import { REGIONS, SHARD_MAP, type ShardBinding } from "../data/regions.data";
 import * as globalSchema from "../db/schema/global";
 import * as regionSchema from "../db/schema/region";
 
-export type GlobalDb = DrizzleD1Database<typeof globalSchema>;
-export type RegionDb = DrizzleD1Database<typeof regionSchema>;
+import type { GlobalDb, RegionDb } from "./db.types";
 
-export type { ShardBinding };
+export type { GlobalDb, RegionDb, ShardBinding };
 
 const regionShard = new Map(REGIONS.map((r) => [r.code, SHARD_MAP[r.branch]]));
 

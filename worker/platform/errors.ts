@@ -15,6 +15,16 @@ export interface FieldError {
 /**
  * An expected failure: thrown by services, rendered once by the app's error
  * handler as problem+json in the request's language.
+ *
+ * One rule for refusals, whichever layer finds them (route schema or service):
+ * - 400 `validation` (with `errors` naming the fields): the request is
+ *   malformed or a value is invalid: out of range or format, an unknown
+ *   choice, a reference to something that is not the caller's (a card id);
+ * - 409 with its own type: a valid request the current state refuses
+ *   (already done, not eligible now, a key reused for another request);
+ * - 422 with its own type (never `validation`): a valid request a business
+ *   rule refuses whatever the state (`notification_required`).
+ * The OpenAPI responses of each route say the same.
  */
 export class AppError extends Error {
   constructor(

@@ -57,3 +57,8 @@ export function siteUrl(requestUrl: URL, baseDomain: string, sub: string | null,
   const host = sub ? `${sub}.${baseDomain}` : baseDomain;
   return `${requestUrl.protocol}//${host}${port}${path}`;
 }
+
+/** The site of a region from a template (SITE_URL, for links in messages): `{region}` replaced, the apex when there is no region. */
+export function siteUrlFrom(template: string, region: string | null): string {
+  return region ? template.replace("{region}", region) : template.replace("{region}.", "");
+}

@@ -1,5 +1,6 @@
 import { and, eq, gt } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
+import { bearerAuth } from "hono/bearer-auth";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { operatorSessions, operators } from "../db/schema/global";
 import type { AppEnv } from "../env";
@@ -9,16 +10,26 @@ import type { GlobalDb } from "./db";
 import { AppError } from "./errors";
 import { log } from "./log";
 
-/** Operators' API: `Authorization: Bearer <OPERATOR_TOKEN>`, compared in constant time (of the hashes). */
-export const operatorAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const given = /^Bearer (.+)$/.exec(c.req.header("authorization") ?? "")?.[1] ?? "";
-  const ok = given.length > 0 && c.env.OPERATOR_TOKEN && timingSafeEqual(await sha256Hex(given), await sha256Hex(c.env.OPERATOR_TOKEN));
-  if (!ok) {
-    log("warn", "operator.unauthorized", { requestId: c.get("requestId") });
-    throw new AppError(401, "unauthorized");
-  }
-  await next();
-};
+/** Every refusal of the operators' token is the same 401 problem, logged; the challenge names the scheme (RFC 6750 §3). */
+function refuse(c: Context<AppEnv>, challenge: string): never {
+  log("warn", "operator.unauthorized", { requestId: c.get("requestId") });
+  throw new AppError(401, "unauthorized", {}, [], { "www-authenticate": challenge });
+}
+
+/**
+ * Operators' API: `Authorization: Bearer <OPERATOR_TOKEN>` (Hono's bearerAuth
+ * parses the header); the token is compared in constant time (of the hashes),
+ * and with no OPERATOR_TOKEN configured nothing passes.
+ */
+export const operatorAuth: MiddlewareHandler<AppEnv> = bearerAuth<AppEnv>({
+  verifyToken: async (given, c) => {
+    const expected = c.env.OPERATOR_TOKEN;
+    return Boolean(expected) && timingSafeEqual(await sha256Hex(given), await sha256Hex(expected));
+  },
+  noAuthenticationHeader: { message: (c) => refuse(c as Context<AppEnv>, 'Bearer realm="ops"') },
+  invalidAuthenticationHeader: { message: (c) => refuse(c as Context<AppEnv>, 'Bearer error="invalid_request"') },
+  invalidToken: { message: (c) => refuse(c as Context<AppEnv>, 'Bearer error="invalid_token"') },
+});
 
 /** A signed-in support operator and the regions they serve. */
 export interface OperatorInfo {

@@ -3,8 +3,10 @@ import { html, raw } from "hono/html";
 import { qrSvg } from "../../../shared/qr";
 import { randomToken } from "../../platform/crypto";
 import { AppError } from "../../platform/errors";
+import { log } from "../../platform/log";
+import { retryDelaySeconds } from "../../platform/queue";
 import type { Acquirer, AcquirerCard, AcquirerPayment, Confirmation, PaymentMethod, WebhookEvent } from "./index";
-import { verifySignature } from "./index";
+import { signWebhook, verifySignature } from "./index";
 
 /**
  * The local default acquirer: a sandbox with the behaviour of a real one.
@@ -65,6 +67,41 @@ interface StoredToken {
 export interface WebhookDelivery {
   kind: "acquirer.webhook";
   event: WebhookEvent;
+}
+
+/**
+ * The sandbox's webhook deliveries (from the `billing` queue), signed at
+ * delivery and POSTed over HTTP to `/webhooks/acquirer` (through `post`, the
+ * Worker's own fetch, as the acquirer's servers would). A non-2xx answer is
+ * retried with backoff and finally dead-lettered, like a real acquirer does.
+ */
+export async function deliverSandboxWebhooks(
+  batch: MessageBatch<unknown>,
+  env: Env,
+  post: (req: Request) => Promise<Response>,
+): Promise<void> {
+  for (const message of batch.messages) {
+    const m = message.body as WebhookDelivery;
+    if (m?.kind !== "acquirer.webhook") {
+      log("warn", "billing.unknown_message", { messageId: message.id });
+      message.ack();
+      continue;
+    }
+    const body = JSON.stringify(m.event);
+    const res = await post(
+      new Request(`http://${env.BASE_DOMAIN}/webhooks/acquirer`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-signature": await signWebhook(env.ACQUIRER_WEBHOOK_SECRET, body) },
+        body,
+      }),
+    );
+    await res.body?.cancel();
+    if (res.ok) message.ack();
+    else {
+      log("warn", "billing.webhook_refused", { messageId: message.id, status: res.status, attempts: message.attempts });
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    }
+  }
 }
 
 const key = {
@@ -309,10 +346,10 @@ async function formOf(c: Context): Promise<Record<string, unknown>> {
   }
 }
 
-/** The card form again with what to fix for a person (422); a problem naming the field for anything else. */
+/** The card form again with what to fix for a person (400, invalid input); a problem naming the field for anything else. */
 function refuse(c: Context, id: string, stored: Stored, field: string, message: string) {
-  if (wantsHtml(c)) return c.html(cardForm(id, stored, message), 422);
-  throw new AppError(422, "validation", {}, [{ field, message }]);
+  if (wantsHtml(c)) return c.html(cardForm(id, stored, message), 400);
+  throw new AppError(400, "validation", {}, [{ field, message }]);
 }
 
 /**

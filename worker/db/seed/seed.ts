@@ -5,7 +5,7 @@ import { OFFICES } from "../../data/offices.data";
 import { BRANCHES, FEDERAL_CONTACTS, REGIONAL_HOTLINES, REGIONS, SHARD_MAP, type ShardBinding } from "../../data/regions.data";
 import { COVERAGE, DEFAULT_COVERAGE, TECH_MAX_MBPS } from "../../data/services.data";
 import { BRANCH_PRICE_PERCENT, GIGABIT_REGIONS, SERVICE_TEMPLATES, TARIFF_TEMPLATES } from "../../data/tariffs.data";
-import { seedRow } from "../../features/billing/ledger";
+import { seedRow } from "../../features/billing/ledger.service";
 import { normalizeStreet } from "../../platform/address";
 import { makeAccountNo } from "../../platform/ids";
 import { dailyChargeKop, daysInMonth } from "../../platform/money";

@@ -2,7 +2,7 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import { accountDirectory, accountLinks } from "../../db/schema/global";
 import { accountServices, accounts, bonusMembers, tariffs } from "../../db/schema/region";
 import type { GlobalDb, RegionDb } from "../../platform/db";
-import { selectBalances } from "../billing/ledger";
+import { selectBalances } from "../billing/ledger.service";
 
 const linkColumns = {
   accountNo: accountLinks.accountNo,

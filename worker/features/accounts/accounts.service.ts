@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { accountDirectory, accountLinks } from "../../db/schema/global";
 import type { LedgerKind } from "../../db/schema/region";
-import { type DataAccess, type GlobalDb, isShardBinding, type ShardBinding } from "../../platform/db";
+import { type DataAccess, type GlobalDb, isShardBinding, type RegionDb, type ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { parseAccountNo } from "../../platform/ids";
 import { daysInMonth } from "../../platform/money";
@@ -9,7 +9,7 @@ import { localDay, regionTz } from "../../platform/region";
 import { type SessionLink, sessionLinks } from "../../platform/session";
 import { confirmGuards, takeAttempt } from "../../platform/throttle";
 import { consumeCode, issueCode, type Notify } from "../auth/codes.service";
-import { selectHistory, selectSpending } from "../billing/ledger";
+import { selectHistory, selectSpending } from "../billing/ledger.service";
 import { selectLink, selectLinkedAccounts, selectShardSummaries } from "./accounts.queries";
 
 export type Role = "owner" | "payer" | "viewer";
@@ -38,6 +38,14 @@ function nextChargeDay(region: string, now: Date): string {
 }
 
 type LinkRow = Pick<SessionLink, "accountNo" | "role" | "lowBalanceKop" | "region" | "shard">;
+
+/**
+ * Accounts, balances, services and bonus points of many accounts of one shard
+ * in one round trip (a D1 batch): for other features' sweeps (balance alerts).
+ */
+export function shardSummaries(db: RegionDb, accountNos: string[]) {
+  return selectShardSummaries(db, accountNos);
+}
 
 /** Accounts with balances and services for the given links: one D1 batch per shard, in parallel. */
 async function summarizeLinks(data: DataAccess, links: LinkRow[], now: Date) {

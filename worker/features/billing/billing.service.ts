@@ -3,7 +3,7 @@ import { accountOptions, accountServices, accounts, serviceOptions, tariffs } fr
 import type { RegionDb } from "../../platform/db";
 import { daysInMonth } from "../../platform/money";
 import { localDay, regionsAtHour } from "../../platform/region";
-import { appendSelected } from "./ledger";
+import { appendSelected } from "./ledger.service";
 
 /** Services charged per statement: keeps each D1 query small, whatever the shard's size. */
 export const CHARGE_BATCH = 2000;
@@ -120,5 +120,5 @@ export function regionsAtMidnight(at: Date): { code: string; day: string }[] {
   return regionsAtHour(at, 0).map((r) => ({ code: r.code, day: localDay(r.tz, at) }));
 }
 
-export type { NewEntry } from "./ledger";
-export { appendEntry, balanceOf } from "./ledger";
+export type { NewEntry } from "./ledger.service";
+export { appendEntry, balanceOf } from "./ledger.service";

@@ -18,7 +18,7 @@ import { newId } from "../../platform/ids";
 import { localDay, regionsAtHour } from "../../platform/region";
 import type { SessionInfo } from "../../platform/session";
 import { requireAccount } from "../accounts/accounts.service";
-import { chargedByTariffKind, entryIf } from "../billing/ledger";
+import { chargedByTariffKind, entryIf } from "../billing/ledger.service";
 
 const MONTH_MS = 30.44 * 24 * 3600_000;
 const expiry = (at: Date) => new Date(at.getTime() + BONUS_RULES.expiryMonths * MONTH_MS);

@@ -3,8 +3,8 @@ import { accountDirectory, accountLinks, notificationPrefs } from "../../db/sche
 import type { DataAccess } from "../../platform/db";
 import { daysInMonth } from "../../platform/money";
 import { localDay, type Region, regionsAtHour } from "../../platform/region";
-import { selectShardSummaries } from "../accounts/accounts.queries";
-import { chargedOnDay } from "../billing/ledger";
+import { shardSummaries } from "../accounts/accounts.service";
+import { chargedOnDay } from "../billing/ledger.service";
 import type { NotificationMessage } from "./notifications.messages";
 
 /** The local hour at which balance alerts go out: after the night's charge, well outside quiet hours. */
@@ -41,7 +41,7 @@ export async function balanceAlerts(
     const charged = new Map<string, number>();
     for (let i = 0; i < nos.length; i += 90) {
       const chunk = nos.slice(i, i + 90);
-      const [accs, balances, services] = await selectShardSummaries(shard, chunk);
+      const [accs, balances, services] = await shardSummaries(shard, chunk);
       for (const b of balances) balance.set(b.accountNo, b.balanceKop);
       for (const a of accs) if (a.status !== "active") balance.delete(a.accountNo);
       for (const s of services) if (s.status === "active") monthly.set(s.accountNo, (monthly.get(s.accountNo) ?? 0) + s.priceKop);

@@ -1,8 +1,8 @@
 import type { Channel, NotificationKind } from "../../db/schema/global";
 import { dayText } from "../../platform/dates";
+import { formatAccountNoPlain } from "../../platform/format";
 import type { Lang } from "../../platform/i18n";
 import { countOf, DAYS, plural } from "../../platform/plural";
-import { formatAccountNoPlain } from "../payments/format";
 
 export interface KindInfo {
   /** Sent during quiet hours too (the service is affected now). */

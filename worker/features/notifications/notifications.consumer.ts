@@ -7,19 +7,16 @@ import { smsFor } from "../../adapters/sms/select";
 import { accountLinks, type Channel, deadLetters, deliveries, inbox, pushSubscriptions, subscribers } from "../../db/schema/global";
 import { accounts } from "../../db/schema/region";
 import { createDataAccess, type DataAccess, type GlobalDb } from "../../platform/db";
+import { siteUrlFrom } from "../../platform/host";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { recordDeadLetter, recordDelivery } from "../../platform/metrics";
+import { retryDelaySeconds } from "../../platform/queue";
 import { localShort, regionByCode } from "../../platform/region";
 import { KINDS, type Rendered, render } from "./notifications.catalog";
-import { emailHtml, siteUrl } from "./notifications.email";
+import { emailHtml } from "./notifications.email";
 import { type AreaMessage, type EventMessage, NotificationMessage, type PushMessage } from "./notifications.messages";
 import { channelsFor, getSettings, inArea, type NotificationQueue, quietUntil, sendAll } from "./notifications.service";
-
-/** Backoff for a retried delivery: 10 s, 40 s, 90 s, ... capped at 15 minutes. */
-export function retryDelaySeconds(attempts: number): number {
-  return Math.min(900, 10 * attempts * attempts);
-}
 
 /** What the consumer delivers through: the adapters (local defaults here) and the queue itself for fan-out. */
 export interface Delivery {
@@ -37,7 +34,7 @@ export function deliveryFor(env: Env, data: DataAccess = createDataAccess(env)):
     email: emailFor(env, data.global),
     push: webPush({ publicKey: env.VAPID_PUBLIC_KEY, privateJwk: env.VAPID_PRIVATE_JWK, subject: env.VAPID_SUBJECT }),
     queue: env.NOTIFICATIONS as unknown as NotificationQueue,
-    siteUrl: (region) => siteUrl(env.SITE_URL, region),
+    siteUrl: (region) => siteUrlFrom(env.SITE_URL, region),
     now: () => new Date(),
   };
 }

@@ -1,11 +1,6 @@
 import type { Lang } from "../../platform/i18n";
 import type { Rendered } from "./notifications.catalog";
 
-/** The site of a region: SITE_URL with `{region}` replaced (the apex when there is no region). */
-export function siteUrl(template: string, region: string | null): string {
-  return region ? template.replace("{region}", region) : template.replace("{region}.", "");
-}
-
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
 

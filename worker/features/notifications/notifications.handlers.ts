@@ -120,5 +120,3 @@ export const myOutagesHandler: RouteHandler<typeof r.myOutagesRoute, AppEnv> = a
   noStore(c);
   return c.json({ items: await svc.myOutages(c.get("data"), subscriberId) }, 200);
 };
-
-export { outageJson } from "./notifications.service";

@@ -40,8 +40,8 @@ export const markReadRoute = createRoute({
   },
   responses: {
     200: jsonResponse("Marked", z.object({ marked: z.number().int(), unread: z.number().int() })),
+    400: invalid,
     401: unauthorized,
-    422: invalid,
   },
 });
 
@@ -95,7 +95,13 @@ export const setPreferencesRoute = createRoute({
       }),
     ),
   },
-  responses: { 204: { description: "Saved" }, 401: unauthorized, 404: problem("Not one of your accounts"), 422: invalid },
+  responses: {
+    204: { description: "Saved" },
+    400: invalid,
+    401: unauthorized,
+    404: problem("Not one of your accounts"),
+    422: problem("A required kind would reach the subscriber by no channel (notification-required)"),
+  },
 });
 
 export const pushKeyRoute = createRoute({
@@ -120,7 +126,7 @@ export const subscribeRoute = createRoute({
       }),
     ),
   },
-  responses: { 201: jsonResponse("Subscribed", z.object({ id: z.string() })), 401: unauthorized, 422: invalid },
+  responses: { 201: jsonResponse("Subscribed", z.object({ id: z.string() })), 400: invalid, 401: unauthorized },
 });
 
 export const unsubscribeRoute = createRoute({

@@ -80,8 +80,8 @@ export async function setChannels(
   for (const { kind, channels } of items) {
     const required = KINDS[kind].required;
     if (required && !channels.some((c) => required.includes(c)))
-      throw new AppError(422, "notification_required", { kind: KINDS[kind].label.ru }, [
-        { field: kind, message: "at least one of sms, email, push" },
+      throw new AppError(422, "notification_required", { kindRu: KINDS[kind].label.ru, kindEn: KINDS[kind].label.en }, [
+        { field: kind, message: "field.someChannel" },
       ]);
   }
   const [first, ...rest] = items.map(({ kind, channels }) => {
@@ -126,7 +126,7 @@ export async function getSettings(db: GlobalDb, subscriberId: string): Promise<S
 
 export async function setSettings(db: GlobalDb, subscriberId: string, s: Settings, now = new Date()): Promise<void> {
   if ((s.quietFrom === null) !== (s.quietTo === null))
-    throw new AppError(422, "validation", {}, [{ field: "quiet", message: "from and to" }]);
+    throw new AppError(400, "validation", {}, [{ field: "quiet", message: "field.quietBoth" }]);
   await db
     .insert(notificationSettings)
     .values({ subscriberId, ...s, updatedAt: now })
@@ -221,11 +221,11 @@ export async function subscribe(
   };
   const endpoint = URL.canParse(sub.endpoint) ? new URL(sub.endpoint) : null;
   const fields = [
-    ...(endpoint?.protocol === "https:" ? [] : [{ field: "endpoint", message: "an https URL" }]),
-    ...(key(sub.p256dh).length === 65 && key(sub.p256dh)[0] === 4 ? [] : [{ field: "keys.p256dh", message: "a P-256 public key" }]),
-    ...(key(sub.auth).length === 16 ? [] : [{ field: "keys.auth", message: "16 bytes" }]),
+    ...(endpoint?.protocol === "https:" ? [] : [{ field: "endpoint", message: "field.httpsUrl" }]),
+    ...(key(sub.p256dh).length === 65 && key(sub.p256dh)[0] === 4 ? [] : [{ field: "keys.p256dh", message: "field.pushKey" }]),
+    ...(key(sub.auth).length === 16 ? [] : [{ field: "keys.auth", message: "field.pushAuth" }]),
   ];
-  if (fields.length) throw new AppError(422, "validation", {}, fields);
+  if (fields.length) throw new AppError(400, "validation", {}, fields);
   const id = newId(now.getTime());
   // The same browser subscribing again (or another user on it) takes the endpoint over.
   await db.delete(pushSubscriptions).where(eq(pushSubscriptions.endpoint, sub.endpoint));

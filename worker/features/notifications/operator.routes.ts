@@ -29,7 +29,7 @@ export const declareOutageRoute = createRoute({
       }),
     ),
   },
-  responses: { 201: jsonResponse("Declared", Outage), 401: unauthorized, 422: invalid },
+  responses: { 201: jsonResponse("Declared", Outage), 400: invalid, 401: unauthorized },
 });
 
 export const resolveOutageRoute = createRoute({
@@ -65,5 +65,5 @@ export const announceRoute = createRoute({
       }),
     ),
   },
-  responses: { 202: jsonResponse("Queued", z.object({ eventId: z.string() })), 401: unauthorized, 422: invalid },
+  responses: { 202: jsonResponse("Queued", z.object({ eventId: z.string() })), 400: invalid, 401: unauthorized },
 });

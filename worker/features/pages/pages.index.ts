@@ -1,7 +1,6 @@
-import { desc } from "drizzle-orm";
 import { Hono } from "hono";
-import { outbox } from "../../db/schema/global";
 import type { AppEnv } from "../../env";
+import { selectRecentOutbox } from "./pages.queries";
 import { API_DOCS_INIT, apiDocsPage, outboxPage } from "./pages.views";
 
 /** Server-rendered pages outside the SPA: API docs and the dev outbox. */
@@ -10,7 +9,7 @@ export const pagesRouter = new Hono<AppEnv>()
   .get("/api/docs/init.js", (c) => c.body(API_DOCS_INIT, 200, { "content-type": "text/javascript; charset=utf-8" }))
   .get("/dev/outbox", async (c) => {
     if (c.env.DEV_MODE !== "true") return c.notFound();
-    const rows = await c.get("data").global.select().from(outbox).orderBy(desc(outbox.createdAt)).limit(200).all();
+    const rows = await selectRecentOutbox(c.get("data").global);
     c.header("cache-control", "no-store");
     return c.html(outboxPage(c.get("lang"), rows));
   });

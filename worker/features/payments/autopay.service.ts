@@ -5,13 +5,13 @@ import { accounts, autopay, payments } from "../../db/schema/region";
 import type { DataAccess, RegionDb } from "../../platform/db";
 import { SHARDS } from "../../platform/db";
 import { AppError } from "../../platform/errors";
+import { formatAccountNoPlain } from "../../platform/format";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { localDay, localShort, regionTz } from "../../platform/region";
 import type { SessionInfo } from "../../platform/session";
 import { requireAccount } from "../accounts/accounts.service";
-import { balanceOf } from "../billing/ledger";
-import { formatAccountNoPlain } from "./format";
+import { balanceOf } from "../billing/ledger.service";
 import { applyAcquirerPayment, type Notify, payerContact, savedCard } from "./payments.service";
 
 /** How long before a charge the subscriber is told (monthly: a day; threshold: an hour), and the retry plan. */
@@ -36,7 +36,7 @@ function validate(i: AutopayInput) {
     errors.push({ field: "thresholdKop", message: "field.amountRange" });
   if (i.mode === "monthly" && (!Number.isSafeInteger(i.dayOfMonth) || (i.dayOfMonth ?? 0) < 1 || (i.dayOfMonth ?? 0) > 28))
     errors.push({ field: "dayOfMonth", message: "field.dayOfMonth" });
-  if (errors.length) throw new AppError(422, "validation", {}, errors);
+  if (errors.length) throw new AppError(400, "validation", {}, errors);
 }
 
 export async function getAutopay(data: DataAccess, subscriberId: string, accountNo: string) {
@@ -60,7 +60,7 @@ export async function setAutopay(data: DataAccess, session: SessionInfo, account
   const link = await requireAccount(data.global, session.subscriberId, accountNo, "payer");
   validate(input);
   const card = await savedCard(data.global, session.subscriberId, input.cardId);
-  if (!card) throw new AppError(422, "validation", {}, [{ field: "cardId", message: "field.unknownCard" }]);
+  if (!card) throw new AppError(400, "validation", {}, [{ field: "cardId", message: "field.unknownCard" }]);
   // The link names the account's shard (read with the session): no directory lookup.
   const shard = { db: data.shard(link.shard), region: link.region };
   // A monthly payment day already come this month (region time) is not charged for: set up on the 20th for the

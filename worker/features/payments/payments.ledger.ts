@@ -5,7 +5,7 @@ import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { recordPayment } from "../../platform/metrics";
 import { localDay, regionTz } from "../../platform/region";
-import { entryIf } from "../billing/ledger";
+import { entryIf } from "../billing/ledger.service";
 import { buildReceipt } from "./receipts";
 
 export type PaymentRow = typeof payments.$inferSelect;

@@ -162,12 +162,13 @@ export const createPaymentRoute = createRoute({
           .nullable(),
       }),
     ),
-    400: problem("Unknown method, or one the acquirer does not offer; card options with another method"),
+    400: problem(
+      "Invalid input: amount out of limits, a malformed Idempotency-Key, an unknown card, a method the acquirer does not offer, card options with another method",
+    ),
     401: unauthorized,
     403: problem("The payer role or a fresh SMS code is needed"),
     404: notFound,
     409: problem("The key was used for a different request"),
-    422: problem("Amount out of limits, unknown card"),
   },
 });
 
@@ -223,10 +224,10 @@ export const setAutopayRoute = createRoute({
   request: { params: AccountParam, body: jsonBody(AutopayInput) },
   responses: {
     204: { description: "Saved" },
+    400: problem("Invalid settings or an unknown card"),
     401: unauthorized,
     403: problem("A fresh SMS code is needed"),
     404: notFound,
-    422: problem("Invalid settings"),
   },
 });
 
@@ -247,10 +248,10 @@ export const promisedRoute = createRoute({
   request: { params: AccountParam, headers: IdempotencyHeader, body: jsonBody(z.object({ amountKop: z.number().int() })) },
   responses: {
     201: jsonResponse("Taken", z.object({ id: z.string(), amountKop: z.number().int(), dueAt: z.string() })),
+    400: problem("Amount out of the offer's limits"),
     401: unauthorized,
     404: notFound,
     409: problem("Not eligible now (reasons in errors)"),
-    422: problem("Amount out of limits"),
   },
 });
 

@@ -5,12 +5,12 @@ import { type PaymentStatus, payments, receipts } from "../../db/schema/region";
 import { sha256Hex } from "../../platform/crypto";
 import type { DataAccess, GlobalDb, RegionDb, ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
+import { formatAccountNoPlain, rubText } from "../../platform/format";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { preread, readWithSession, type SessionInfo, type SessionSubscriber, subscriberIs } from "../../platform/session";
 import { requireAccount } from "../accounts/accounts.service";
 import type { NotificationMessage } from "../notifications/notifications.messages";
-import { formatAccountNoPlain, rubText } from "./format";
 import { type PaymentRow, transition } from "./payments.ledger";
 import { settlePromised } from "./promised.service";
 import { type Receipt, receiptText } from "./receipts";
@@ -46,7 +46,7 @@ const ACQUIRER_STATUS: Record<AcquirerPayment["status"], PaymentStatus> = {
 
 function checkAmount(amountKop: number) {
   if (!Number.isSafeInteger(amountKop) || amountKop < MIN_PAYMENT_KOP || amountKop > MAX_PAYMENT_KOP)
-    throw new AppError(422, "validation", {}, [{ field: "amountKop", message: "field.amountRange" }]);
+    throw new AppError(400, "validation", {}, [{ field: "amountKop", message: "field.amountRange" }]);
 }
 
 /** The shard of an account the subscriber may see: the link (read with the session) names it, no directory lookup. */
@@ -99,7 +99,7 @@ export async function startPayment(
     throw new AppError(400, "validation", {}, [{ field: input.cardId ? "cardId" : "saveCard", message: "field.cardOnly" }]);
   checkAmount(input.amountKop);
   if (!/^[\w-]{8,100}$/.test(input.idempotencyKey))
-    throw new AppError(422, "validation", {}, [{ field: "Idempotency-Key", message: "field.idempotencyKey" }]);
+    throw new AppError(400, "validation", {}, [{ field: "Idempotency-Key", message: "field.idempotencyKey" }]);
   const { db, region } = shardOf(data, link);
   // A card payment hashes as before the methods came, so a replay across the deploy is still the same request.
   const requestHash = await sha256Hex(
@@ -112,7 +112,7 @@ export async function startPayment(
         .where(and(eq(cards.id, input.cardId), eq(cards.subscriberId, session.subscriberId)))
         .get()
     : undefined;
-  if (input.cardId && !card) throw new AppError(422, "validation", {}, [{ field: "cardId", message: "field.unknownCard" }]);
+  if (input.cardId && !card) throw new AppError(400, "validation", {}, [{ field: "cardId", message: "field.unknownCard" }]);
 
   const id = newId(now.getTime());
   const inserted = await db

@@ -5,7 +5,7 @@ import { rawBatch, SHARDS } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { localDay, regionTz } from "../../platform/region";
 import { requireAccount } from "../accounts/accounts.service";
-import { balanceOf, entryIf, insertEntry, lastPaymentAt } from "../billing/ledger";
+import { balanceOf, entryIf, insertEntry, lastPaymentAt } from "../billing/ledger.service";
 
 /**
  * Promised payment (обещанный платёж) rules: the account is at least 60 days
@@ -104,7 +104,7 @@ export async function takePromised(
       offer.refusals.map((r) => ({ field: "account", message: `promised.${r}` })),
     );
   if (!Number.isSafeInteger(amountKop) || amountKop < offer.minKop || amountKop > offer.maxKop)
-    throw new AppError(422, "validation", {}, [{ field: "amountKop", message: "field.amountRange" }]);
+    throw new AppError(400, "validation", {}, [{ field: "amountKop", message: "field.amountRange" }]);
   const tz = regionTz(shard.region);
   const dueAt = new Date(now.getTime() + PROMISED.days * DAY);
   try {

@@ -1,4 +1,4 @@
-import { formatAccountNoPlain } from "./format";
+import { formatAccountNoPlain } from "../../platform/format";
 
 /**
  * An electronic cash receipt (кассовый чек) with the fields 54-ФЗ requires of

@@ -10,7 +10,7 @@ import { log } from "../../platform/log";
 import { addDays, localDay, regionTz } from "../../platform/region";
 import { preread, readWithSession } from "../../platform/session";
 import { guardCount, POLICY } from "../../platform/throttle";
-import { debitWholeBalance } from "../billing/ledger";
+import { debitWholeBalance } from "../billing/ledger.service";
 import type { NotificationMessage } from "../notifications/notifications.messages";
 import { type Actor, canMove, KIND_LABELS, nextStatuses, STATUS_LABELS } from "./applications.machine";
 import * as q from "./applications.queries";

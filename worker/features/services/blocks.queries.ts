@@ -1,7 +1,7 @@
 import { and, eq, inArray, lte, type SQL, sql } from "drizzle-orm";
 import { accountServices, voluntaryBlocks } from "../../db/schema/region";
 import { type RegionDb, rawBatch } from "../../platform/db";
-import type { RawStatement } from "../billing/ledger";
+import type { RawStatement } from "../billing/ledger.service";
 
 /** A drizzle statement as one of `rawBatch`'s, to share a transaction with the ledger's conditional entry. */
 function raw(query: { toSQL(): { sql: string; params: unknown[] } }): RawStatement {

@@ -5,7 +5,7 @@ import { AppError, type FieldError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { addDays, daysBetween, localDay } from "../../platform/region";
 import { requireAccount } from "../accounts/accounts.service";
-import { entryIf } from "../billing/ledger";
+import { entryIf } from "../billing/ledger.service";
 import { selectDirectoryEntry } from "./applications.queries";
 import { createApplication, type Notify, transition } from "./applications.service";
 import * as bq from "./blocks.queries";

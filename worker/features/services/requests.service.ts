@@ -5,7 +5,7 @@ import { AppError, type FieldError } from "../../platform/errors";
 import { normalizePhone } from "../../platform/identifiers";
 import { addDays, localDay, regionByCode, regionTz } from "../../platform/region";
 import { requireAccount } from "../accounts/accounts.service";
-import { balanceOf } from "../billing/ledger";
+import { balanceOf } from "../billing/ledger.service";
 import { applicationView, createApplication, type Notify } from "./applications.service";
 import { coverageAt } from "./coverage.service";
 import { lineOf } from "./line-check.service";

@@ -1,10 +1,10 @@
 import type { UsageCategory } from "../../db/schema/region";
 import { dayText } from "../../platform/dates";
 import { type DataAccess, isShardBinding } from "../../platform/db";
+import { siteUrlFrom } from "../../platform/host";
 import { log } from "../../platform/log";
+import { retryDelaySeconds } from "../../platform/queue";
 import { localDay, regionTz } from "../../platform/region";
-import { retryDelaySeconds } from "../notifications/notifications.consumer";
-import { siteUrl } from "../notifications/notifications.email";
 import type { NotificationMessage } from "../notifications/notifications.messages";
 import { CATEGORY_LABELS } from "./usage.format";
 import { ReportMessage } from "./usage.messages";
@@ -143,7 +143,7 @@ export async function makeReport(deps: ReportDeps, m: ReportMessage): Promise<"r
   });
   if (!done) return "skipped";
   const params = { reportId: report.id, format: report.format.toUpperCase(), from: filter.fromDay, to: filter.toDay, rows: all.records };
-  const site = siteUrl(deps.siteTemplate, region);
+  const site = siteUrlFrom(deps.siteTemplate, region);
   if (report.delivery === "email" && report.email) {
     const link = `${site}${await signedLink(deps.linkSecret, report, expiresAt)}`;
     const ru = report.lang === "ru";

@@ -1,7 +1,7 @@
 import { and, desc, eq, getTableColumns, inArray, is, lt, or, SQL, sql, sum } from "drizzle-orm";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import { accountServices, type LedgerKind, ledgerEntries, tariffs } from "../../db/schema/region";
-import type { RegionDb } from "../../platform/db";
+import type { RegionDb } from "../../platform/db.types";
 import { newId } from "../../platform/ids";
 
 /**

@@ -1,3 +1,5 @@
+// Money and account numbers as text in messages, receipts and descriptions (server side).
+
 /** "201000000012" → "2010 0000 0012". */
 export const formatAccountNoPlain = (no: string) => no.replace(/(\d{4})(?=\d)/g, "$1 ");
 
