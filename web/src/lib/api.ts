@@ -256,8 +256,11 @@ export const api = {
     return ready ? Promise.resolve(ready) : request<Items<ContactDto>>("/api/v1/region/contacts").then((r) => r.items);
   },
   me,
-  login: (identifier: string, password: string) =>
-    send<{ profile: ProfileDto }>("POST", "/api/v1/auth/login", { identifier, password }).then((r) => r.profile),
+  /** `captcha`: a solved challenge, when the server asked for one (see `isChallengeRequired`). */
+  login: (identifier: string, password: string, captcha?: string) =>
+    send<{ profile: ProfileDto }>("POST", "/api/v1/auth/login", { identifier, password, ...(captcha ? { captcha } : {}) }).then(
+      (r) => r.profile,
+    ),
   logout: () => send<void>("POST", "/api/v1/auth/logout"),
   sessions: () => request<Items<SessionDto>>("/api/v1/me/sessions").then((r) => r.items),
   endSession: (id: string) => send<void>("DELETE", `/api/v1/me/sessions/${encodeURIComponent(id)}`),
