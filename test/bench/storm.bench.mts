@@ -6,10 +6,13 @@
  * the storm of issue 21 (10,000 wrong passwords at 200/s spread over 1,000
  * identifiers, plus the flood on one identifier), and what every attempt
  * was answered. Each attempt must be a 401 (its password was checked) or a
- * 429 (refused before any hash); none a 5xx.
+ * 429 (refused before any hash: by a throttle, or by storm mode because it
+ * came without a solved proof of work, as a bot's do); none a 5xx. During
+ * the storm a subscriber logs in as the web app does: refused for want of a
+ * solution, solves the challenge, logs in.
  *
  *   npm run bench:storm
- *   ATTEMPTS, RATE, IDENTIFIERS, FLOOD_RATE, ADDRESSES, HOME_RATE, QUIET_S, FLOOD_S, TIMEOUT_S change the load.
+ *   ATTEMPTS, RATE, IDENTIFIERS, FLOOD_RATE, ADDRESSES, HOME_RATE, QUIET_S, FLOOR_S, FLOOD_S, TIMEOUT_S change the load.
  *
  * The home requests and the attempts are sent on a schedule (open loop), not
  * one after another's answer, so a slow server is measured, not waited for.
@@ -18,6 +21,9 @@ import { spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
+import { solveChallenge } from "altcha-lib";
+import { deriveKey } from "altcha-lib/algorithms/web/pbkdf2";
+import type { Challenge } from "altcha-lib/types";
 import { Agent, fetch } from "undici";
 import { prepareLocalDatabases } from "../../scripts/local-db.mts";
 
@@ -34,6 +40,8 @@ const ADDRESSES = num("ADDRESSES", 5_000);
 const HOME_RATE = num("HOME_RATE", 20);
 const QUIET_S = num("QUIET_S", 30);
 const FLOOD_S = num("FLOOD_S", 20);
+/** How long the trivial route is sent at the storm's rate (the floor: what that many requests cost here anyway); as long as the storm. */
+const FLOOR_S = num("FLOOR_S", ATTEMPTS / RATE);
 /** How long an answer is waited for before it counts as none. */
 const TIMEOUT_S = num("TIMEOUT_S", 900);
 
@@ -78,13 +86,28 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SAME_ORIGIN = { "content-type": "application/json", origin, "sec-fetch-site": "same-origin" };
 const addressOf = (n: number) => `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
 
-function login(identifier: string, password: string, address: string) {
+function login(identifier: string, password: string, address: string, captcha?: string) {
   return fetch(`${origin}/api/v1/auth/login`, {
     dispatcher: stormAgent,
     method: "POST",
     headers: { ...SAME_ORIGIN, "cf-connecting-ip": address },
-    body: JSON.stringify({ identifier, password }),
+    body: JSON.stringify({ identifier, password, ...(captcha ? { captcha } : {}) }),
   });
+}
+
+const CHALLENGE_REQUIRED = "urn:kabinet:problem:challenge-required";
+
+/** A subscriber's login as the web app makes it: without a solution; if storm mode asks, solve a challenge and again. */
+async function loginAsTheApp(identifier: string, password: string, address: string) {
+  const started = performance.now();
+  const first = await login(identifier, password, address);
+  const asked = first.status === 429 && ((await first.json()) as { type?: string }).type === CHALLENGE_REQUIRED;
+  if (!asked) return { asked, status: first.status, ms: performance.now() - started };
+  const challenge = (await (await fetch(`${origin}/api/v1/auth/captcha`, { dispatcher: homeAgent })).json()) as Challenge;
+  const solution = await solveChallenge({ challenge, deriveKey });
+  const second = await login(identifier, password, address, btoa(JSON.stringify({ challenge, solution })));
+  await second.arrayBuffer();
+  return { asked, status: second.status, ms: performance.now() - started };
 }
 
 /** Sends `count` requests at `rate` a second on schedule, each answered or not; resolves when all are settled. */
@@ -142,9 +165,11 @@ async function homeLoad(cookies: string[], until: Promise<unknown>) {
 interface Tally {
   sent: number;
   byStatus: Map<number, number>;
+  /** The 429s that storm mode answered (no solved proof of work). */
+  challenged: number;
   answerMs: number[];
 }
-const tally = (): Tally => ({ sent: 0, byStatus: new Map(), answerMs: [] });
+const tally = (): Tally => ({ sent: 0, byStatus: new Map(), challenged: 0, answerMs: [] });
 /** The first answer of each unexpected status (its body's start), to print. */
 const unexpected = new Map<string, string>();
 const noteUnexpected = (what: string, status: number, body: string, ct: string | null) => {
@@ -160,6 +185,7 @@ async function attempt(t: Tally, identifier: string, password: string, address: 
     const body = await res.text();
     status = res.status;
     if (status !== 401 && status !== 429) noteUnexpected("attempt", status, body, res.headers.get("content-type"));
+    if (status === 429 && body.includes(CHALLENGE_REQUIRED)) t.challenged++;
   } catch (e) {
     noteUnexpected("attempt", 0, String(e), null);
   }
@@ -194,6 +220,15 @@ try {
 
   const quiet = await homeLoad(cookies, sleep(QUIET_S * 1000));
 
+  // The floor: what the storm's number of requests a second costs here when each is the cheapest the Worker answers
+  // (GET /api/v1/region, no database), so the storm's rows can be read against what the server itself costs.
+  const floorRate = RATE + FLOOD_RATE;
+  const floorSend = paced(FLOOR_S * floorRate, floorRate, async () => {
+    const res = await fetch(`${origin}/api/v1/region`, { dispatcher: stormAgent });
+    await res.arrayBuffer();
+  });
+  const floorHome = await homeLoad(cookies, floorSend);
+
   // The flooded person has had their free attempts (as a flood's first seconds would give them): from here on the
   // throttle lets one through after each doubling delay, so this phase shows what refusals cost everyone else.
   for (let i = 0; i < 5; i++) await (await login(FLOOD_SPELLINGS[i % 3] as string, `prime-${i}`, addressOf(300_000 + i))).arrayBuffer();
@@ -213,8 +248,11 @@ try {
       attempt(storm, FLOOD_SPELLINGS[i % 3] as string, `storm-${i}`, addressOf(200_000 + (i % ADDRESSES))),
     ),
   ]);
+  // Halfway through the storm, a subscriber (olga, not a home one) logs in as the web app does.
+  const subscriberLogin = sleep((stormSeconds / 2) * 1000).then(() => loginAsTheApp("+7 900 000-00-03", "Kabinet2026", "192.0.2.50"));
   const stormHome = await homeLoad(cookies, stormSend);
   const stormWall = (performance.now() - stormStarted) / 1000;
+  const during = await subscriberLogin;
 
   const row = (name: string, h: { latencies: number[]; failures: number[] }) =>
     `${name.padEnd(44)}${String(h.latencies.length).padStart(6)}${pct(h.latencies, 50).toFixed(1).padStart(9)}${pct(h.latencies, 95)
@@ -229,6 +267,7 @@ try {
     `${"phase".padEnd(44)}${"n".padStart(6)}${"p50 ms".padStart(9)}${"p95 ms".padStart(9)}${"p99 ms".padStart(9)}${"p99 ×".padStart(9)}${"not 200".padStart(8)}`,
   );
   console.log(row("quiet", quiet));
+  console.log(row(`floor: ${floorRate}/s of a trivial route, ${FLOOR_S} s`, floorHome));
   console.log(row(`flood: ${FLOOD_RATE}/s on one person, ${FLOOD_S} s`, floodHome));
   console.log(row(`storm: ${RATE}/s over ${IDENTIFIERS} ids + flood ${FLOOD_RATE}/s`, stormHome));
 
@@ -237,7 +276,7 @@ try {
     const other = [...t.byStatus.entries()].filter(([c]) => c !== 401 && c !== 429);
     const sorted = [...t.answerMs].sort((a, b) => a - b);
     console.log(
-      `${name.padEnd(8)} ${t.sent} attempts: 401 ${s(401)} (password checked: ${((100 * s(401)) / t.sent).toFixed(1)}%), 429 ${s(429)} (refused before any hash), ` +
+      `${name.padEnd(8)} ${t.sent} attempts: 401 ${s(401)} (password checked: ${((100 * s(401)) / t.sent).toFixed(1)}%), 429 ${s(429)} (refused before any hash; ${t.challenged} of them for want of a proof of work), ` +
         `other ${other.length ? other.map(([c, n]) => `${c === 0 ? "no answer" : c} ×${n}`).join(", ") : "none"}; answered in p50 ${pct(sorted, 50).toFixed(0)} ms, p99 ${pct(sorted, 99).toFixed(0)} ms`,
     );
     return s(401);
@@ -252,8 +291,15 @@ try {
       `of its ${stormSeconds.toFixed(0)} s; the server answered every attempt in ${stormWall.toFixed(0)} s ` +
       `(${(hashed / stormWall).toFixed(1)} checked passwords/s).`,
   );
+  console.log(
+    `A subscriber's login during the storm, as the web app makes it: ${during.asked ? "asked for a proof of work, solved it, then " : ""}` +
+      `${during.status} in ${during.ms.toFixed(0)} ms.`,
+  );
   for (const [what, body] of unexpected) console.log(`first ${what}: ${body}`);
-  console.log(`ratio home p99 storm/quiet: ×${(pct(stormHome.latencies, 99) / pct(quiet.latencies, 99)).toFixed(2)} (goal ≤ 1.5)`);
+  console.log(
+    `ratio home p99 storm/quiet: ×${(pct(stormHome.latencies, 99) / pct(quiet.latencies, 99)).toFixed(2)} (goal ≤ 1.5); ` +
+      `storm/floor (the same number of trivial requests): ×${(pct(stormHome.latencies, 99) / pct(floorHome.latencies, 99)).toFixed(2)}`,
+  );
 } finally {
   server.kill("SIGINT");
   await Promise.all([homeAgent.close(), stormAgent.close()]);

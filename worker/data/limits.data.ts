@@ -34,3 +34,14 @@ export const POLICY = {
   /** Messages one side of a chat sends a minute. */
   messages: { freeFailures: 20, lockAfter: 20, lockMs: 60 * 1000 },
 } as const;
+
+/**
+ * Storm mode of the password login (issue 21): when a site's failed password
+ * logins (wrong, unknown or refused) reach `onAt` within `windowMs`, every
+ * password login there must carry a solved proof of work (the ALTCHA of the
+ * recovery form), checked before any database read or password hash; it ends
+ * when fewer than `offBelow` failed within the last `windowMs`. Counted in
+ * `bucketMs` steps by one Throttle object per site; each isolate reports its
+ * failures and reads the state at most every `viewMs`.
+ */
+export const LOGIN_STORM = { windowMs: 60_000, bucketMs: 5_000, onAt: 100, offBelow: 20, viewMs: 1_000 } as const;

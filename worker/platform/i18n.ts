@@ -239,6 +239,11 @@ const messages = {
     ru: "Обновите страницу и попробуйте ещё раз.",
     en: "Reload the page and try again.",
   },
+  "problem.challenge_required": { ru: "Нужна проверка, что вы не робот", en: "Please show you are not a robot" },
+  "problem.challenge_required.detail": {
+    ru: "Сейчас много неудачных попыток входа. Браузер пройдёт короткую проверку и войдёт ещё раз — каждое решение действует один раз.",
+    en: "Many login attempts are failing right now. Your browser does a short check and logs in again; each solution works once.",
+  },
   "problem.weak_password": { ru: "Пароль слишком простой", en: "The password is too weak" },
   "problem.conflict": { ru: "Уже занято", en: "Already taken" },
   "problem.already_registered": { ru: "Личный кабинет уже есть", en: "You already have a cabinet" },

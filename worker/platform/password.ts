@@ -123,10 +123,15 @@ export async function hashPassword(
   return `$argon2id$v=19$m=${m},t=${t},p=${p}$${b64NoPad(salt)}$${b64NoPad(hash)}`;
 }
 
+let hashesChecked = 0;
+/** How many passwords this isolate has hashed to check them (what a login storm costs; its tests' proof that a refusal came first). */
+export const passwordChecksSoFar = () => hashesChecked;
+
 /** Checks a password against an argon2id or an old PBKDF2 record, comparing in constant time; false for malformed records. */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const record = parse(stored);
   if (!record) return false;
+  hashesChecked++;
   const actual =
     record.scheme === "argon2id"
       ? await argon2id(password, record.salt, record.params, record.hash.length)

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { POLICY } from "../data/limits.data";
+import { LOGIN_STORM, POLICY } from "../data/limits.data";
 
 export type Scope = keyof typeof POLICY;
 
@@ -40,6 +40,38 @@ export function waitMs(row: Row | undefined, now: number): number {
 const expiresAt = (row: Row) => Math.max(row.lastFailureAt + POLICY[row.scope].lockMs, row.lockedUntil ?? 0) + 1;
 
 const ROW = "row";
+const STORM = "storm";
+
+/** A site's failed logins in `LOGIN_STORM.bucketMs` steps ([bucket start, count], oldest first) and whether storm mode is on. */
+export interface StormRow {
+  on: boolean;
+  buckets: [number, number][];
+}
+
+/** What a site's object answers about its failed logins: storm mode, and how many failed within the window. */
+export interface Weather {
+  on: boolean;
+  failures: number;
+}
+
+/**
+ * Adds `failures` at `now` to a site's count and answers the state after it:
+ * on at `onAt` failures within the window, off again below `offBelow`
+ * (hysteresis, so a storm that keeps up keeps the mode on). Buckets outside
+ * the window (or ahead of `now`) are dropped.
+ */
+export function nextWeather(row: StormRow | undefined, failures: number, now: number): StormRow {
+  const { windowMs, bucketMs, onAt, offBelow } = LOGIN_STORM;
+  const start = now - (now % bucketMs);
+  const buckets = (row?.buckets ?? []).filter(([at]) => at > now - windowMs && at <= now);
+  if (failures > 0) {
+    const last = buckets.at(-1);
+    if (last && last[0] === start) last[1] += failures;
+    else buckets.push([start, failures]);
+  }
+  const total = buckets.reduce((n, [, c]) => n + c, 0);
+  return { on: row?.on ? total >= offBelow : total >= onAt, buckets };
+}
 
 /**
  * One throttle key's allowance (a SQLite-backed Durable Object per key,
@@ -97,6 +129,18 @@ export class Throttle extends DurableObject<Env> {
   /** A person's success: their count is cleared. */
   async clear(): Promise<void> {
     await this.forget();
+  }
+
+  /**
+   * A site's failed password logins (this object is the site's storm key): adds
+   * the `failures` an isolate saw since it last asked, answers storm mode and
+   * the window's count. One call, no `await` between read and write.
+   */
+  weather(failures: number, now: number): Weather {
+    const next = nextWeather(this.ctx.storage.kv.get<StormRow>(STORM), failures, now);
+    if (next.buckets.length || next.on) this.ctx.storage.kv.put(STORM, next);
+    else this.ctx.storage.kv.delete(STORM);
+    return { on: next.on, failures: next.buckets.reduce((n, [, c]) => n + c, 0) };
   }
 
   /** The end of the window: the row counts nothing any more and is deleted (a later attempt may have moved it on). */

@@ -316,6 +316,7 @@ export const en: Dict & MoreDict = {
   "login.identifier": "Phone, email, login or account number",
   "login.password": "Password",
   "login.showPassword": "Show password",
+  "login.checking": "Many login attempts are failing right now. Checking that you are not a robot, then logging you in…",
   "login.submit": "Log in",
   "notFound.title": "Page not found",
   "notFound.back": "Back to home",

@@ -103,6 +103,7 @@ export const ru = {
   "login.identifier": "Телефон, почта, логин или лицевой счёт",
   "login.password": "Пароль",
   "login.showPassword": "Показать пароль",
+  "login.checking": "Сейчас много неудачных попыток входа. Проверяем, что вы не робот, и входим…",
   "login.submit": "Войти",
   "update.available": "Доступна новая версия кабинета.",
   "update.reload": "Обновить",

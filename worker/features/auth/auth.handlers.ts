@@ -12,8 +12,13 @@ export function clientOf(c: Context<AppEnv>): Client {
 }
 
 export const loginHandler: RouteHandler<typeof loginRoute, AppEnv> = async (c) => {
-  const { identifier, password } = c.req.valid("json");
-  const { subscriber, session } = await loginWithPassword(c.get("data").global, identifier, password, clientOf(c));
+  const { identifier, password, captcha } = c.req.valid("json");
+  const site = c.get("region")?.code ?? "apex";
+  const { subscriber, session } = await loginWithPassword(c.get("data").global, identifier, password, clientOf(c), {
+    site,
+    captcha,
+    env: c.env,
+  });
   // A session from before the login (if any) ends: a new token on every login.
   const previous = c.get("session");
   if (previous) await endSession(c.get("data").global, previous.idHash);

@@ -32,10 +32,18 @@ const Identifier = z
   .max(254)
   .openapi({ description: "Phone, email, login or personal account number", example: "+7 900 000-00-01" });
 
-const LoginBody = z.object({ identifier: Identifier, password: z.string().min(1).max(1024) }).openapi("PasswordLogin");
+const LoginBody = z
+  .object({
+    identifier: Identifier,
+    password: z.string().min(1).max(1024),
+    captcha: z.string().min(1).max(8192).optional().openapi({
+      description:
+        "A solved challenge of GET /auth/captcha (base64 JSON {challenge, solution}); needed only while logins are asked for one",
+    }),
+  })
+  .openapi("PasswordLogin");
 
 const unauthorized = problem("Not logged in");
-const limited = problem("Too many attempts: see Retry-After");
 
 export const loginRoute = createRoute({
   method: "post",
@@ -47,7 +55,10 @@ export const loginRoute = createRoute({
     200: jsonResponse("Logged in; the session cookie is set", z.object({ profile: Profile })),
     400: problem("Invalid input"),
     401: problem("Wrong identifier or password (the same answer for both)"),
-    429: limited,
+    429: problem(
+      "Too many attempts (see Retry-After); or, type `urn:kabinet:problem:challenge-required` with an error for field `captcha`: " +
+        "many logins are failing, solve GET /auth/captcha and send the solution as `captcha` (each solution once)",
+    ),
   },
 });
 

@@ -5,6 +5,7 @@ import { type Identifier, parseIdentifier } from "../../platform/identifiers";
 import { hashPassword, needsRehash, verifyPassword } from "../../platform/password";
 import { endAllSessions, endSession, openSession, preread, readWithSession, type SessionInfo } from "../../platform/session";
 import { addressGuard, assertNoRefusalFor, type Guard, takeAttempt, throttleKey } from "../../platform/throttle";
+import { challengeRequired, loginStormOn, noteLoginFailure } from "../../platform/throttle-storm";
 import {
   type SubscriberRow,
   selectProfileRow,
@@ -13,6 +14,7 @@ import {
   selectSubscriberByIdentifier,
   updateSubscriberPasswordHash,
 } from "./auth.queries";
+import { assertCaptcha } from "./captcha.service";
 
 /** A hash of a random secret: verified against when an identifier is unknown, so timing does not tell. */
 let dummyHash: Promise<string> | undefined;
@@ -52,19 +54,47 @@ async function personGuard(person: { subscriberId: string } | Identifier): Promi
 /** Who an identifier's attempts count against: its subscriber if there is one, else the identifier itself. */
 export const personOf = (id: Identifier, s: { id: string } | undefined | null) => (s ? { subscriberId: s.id } : id);
 
+/** What a password login comes with besides the identifier and password: where, and a solved challenge if any. */
+export interface LoginContext {
+  /** The site the login is made on (its storm mode): the region code, or `apex`. */
+  site: string;
+  /** A solved proof-of-work challenge (base64 JSON), needed only in storm mode. */
+  captcha?: string;
+  env: Env;
+}
+
 /**
  * Password login with any identifier. Unknown identifiers and wrong passwords
  * get the same answer in about the same time. The attempt is counted (per
  * person and per address) before the password is checked, in one atomic step.
+ *
+ * What costs nothing is checked first: a refusal this isolate remembers for
+ * the identifier as typed (a flood on one identifier, from any number of
+ * addresses, is answered from memory: no object per new address, no
+ * database), then storm mode (a login without a valid, unused solution is
+ * refused before any database read or hash). Every failure is counted
+ * towards the site's storm mode.
  */
-export async function loginWithPassword(db: GlobalDb, identifier: string, password: string, client: Client) {
+export async function loginWithPassword(db: GlobalDb, identifier: string, password: string, client: Client, ctx: LoginContext) {
   const id = parseIdentifierOrThrow(identifier);
-  // The address first, then a refusal this isolate remembers for the identifier as typed: a flood from one client,
-  // or on one identifier, is refused before any database read or hash. The address stays counted if the person
-  // then refuses, as it would in one step (probing locked people is not free).
-  const byAddress = await takeAttempt([await addressGuard(client.address)]);
+  try {
+    return await checkPassword(db, id, password, client, ctx);
+  } catch (e) {
+    if (e instanceof AppError && (e.status === 401 || e.status === 429)) noteLoginFailure(ctx.site);
+    throw e;
+  }
+}
+
+async function checkPassword(db: GlobalDb, id: Identifier, password: string, client: Client, ctx: LoginContext) {
   const typed = `${id.kind}:${id.value}`;
   assertNoRefusalFor(typed);
+  if (await loginStormOn(ctx.site)) {
+    if (!ctx.captcha) throw challengeRequired();
+    await assertCaptcha(ctx.env, db, ctx.captcha, challengeRequired);
+  }
+  // The address, then the person: the address stays counted if the person then refuses, as it would in one step
+  // (probing locked people is not free).
+  const byAddress = await takeAttempt([await addressGuard(client.address)]);
   const subscriber = await selectSubscriberByIdentifier(db, id);
   const attempt = await takeAttempt([await personGuard(personOf(id, subscriber))], Date.now(), { rememberAs: typed });
   const ok = (await verifyPassword(password, subscriber?.passwordHash ?? (await getDummyHash()))) && subscriber?.passwordHash != null;

@@ -29,9 +29,15 @@ export async function newCaptcha(env: Env, now = Date.now()): Promise<Challenge>
   });
 }
 
-/** Accepts a base64 JSON payload `{challenge, solution}` once; anything else is a 400. */
-export async function assertCaptcha(env: Env, db: GlobalDb, payloadB64: string): Promise<void> {
-  const failed = () => new AppError(400, "captcha_failed", {}, [{ field: "captcha", message: "problem.captcha_failed" }]);
+const captchaFailed = () => new AppError(400, "captcha_failed", {}, [{ field: "captcha", message: "problem.captcha_failed" }]);
+
+/**
+ * Accepts a base64 JSON payload `{challenge, solution}` once; anything else is
+ * `failed()` (a 400 by default). The signature is checked first (an HMAC, no
+ * database); a valid solution is then spent by one insert that a second use
+ * of the same challenge, even at the same moment, cannot repeat.
+ */
+export async function assertCaptcha(env: Env, db: GlobalDb, payloadB64: string, failed: () => AppError = captchaFailed): Promise<void> {
   let payload: Payload;
   try {
     payload = JSON.parse(atob(payloadB64)) as Payload;
@@ -39,8 +45,12 @@ export async function assertCaptcha(env: Env, db: GlobalDb, payloadB64: string):
     throw failed();
   }
   if (!payload?.challenge?.signature || !payload.solution) throw failed();
-  const result = await verifySolution({ challenge: payload.challenge, solution: payload.solution, deriveKey, ...secrets(env) });
-  if (!result.verified) throw failed();
+  // A payload shaped wrongly inside (bad parameters, a non-number counter) is bad input like a wrong solution.
+  const verified = await verifySolution({ challenge: payload.challenge, solution: payload.solution, deriveKey, ...secrets(env) }).then(
+    (r) => r.verified,
+    () => false,
+  );
+  if (!verified) throw failed();
   const inserted = await db
     .insert(authChallenges)
     .values({ id: `captcha:${payload.challenge.signature}`, kind: "captcha", data: "{}", expiresAt: new Date(Date.now() + TTL_MS) })

@@ -8,9 +8,6 @@ import { type DetectedBy, detectRegion, type GeoHint, localDay, type Region } fr
 import { selectContacts, selectOffices, selectServiceOptions, selectTariffs } from "./regions.queries";
 import type { ContactDto, OfficeDto, RegionContextDto, RegionSummaryDto, ServiceOptionDto, TariffDto } from "./regions.routes";
 
-/** A tariff's schema, for other features' contracts that answer with tariffs (one definition, one OpenAPI component). */
-export { Tariff } from "./regions.routes";
-
 const branchByCode = new Map(BRANCHES.map((b) => [b.code, b]));
 
 /** The catalogue changes with a release or a seed, not per request: five minutes per isolate is fresh enough. */

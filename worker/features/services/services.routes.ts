@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { VISIT_WINDOWS } from "../../data/visits.data";
 import { APPLICATION_KINDS, APPLICATION_STATUSES, TARIFF_KINDS } from "../../db/schema/region";
 import { type BodyOf, jsonBody, jsonResponse, problem, type ResponseOf } from "../../platform/openapi";
-import { Tariff } from "../regions/regions.service";
+import { Tariff } from "../regions/regions.routes";
 
 const Localized = z.object({ ru: z.string(), en: z.string() });
 const AccountParam = z.object({ accountNo: z.string().max(40).openapi({ example: "201000000012" }) });

@@ -4,6 +4,7 @@ import { useI18n } from "../../i18n";
 import { sendCode } from "../../lib/codes";
 import { createAction } from "../../lib/createAction";
 import { authApi } from "./authApi";
+import { isChallengeRequired, solveCaptcha } from "./captcha";
 import { ChannelChoice, CodeField, Field } from "./fields";
 import { passkeyLogin } from "./Passkeys";
 import { ProblemAlert } from "./ProblemAlert";
@@ -34,13 +35,29 @@ export default function LoginPage() {
   const [wait, setWait] = createSignal<number | undefined>();
   const [channel, setChannel] = createSignal<"sms" | "email">("sms");
 
+  // While many logins are failing the server asks for a solved challenge first: solved here, and the login sent once more.
+  const [checking, setChecking] = createSignal(false);
+  const passwordLogin = async (identifier: string, password: string) => {
+    try {
+      return await authApi.login(identifier, password);
+    } catch (e) {
+      if (!isChallengeRequired(e)) throw e;
+      setChecking(true);
+      try {
+        return await authApi.login(identifier, password, await solveCaptcha());
+      } finally {
+        setChecking(false);
+      }
+    }
+  };
+
   const submit = (e: SubmitEvent) => {
     e.preventDefault();
     const form = new FormData(e.currentTarget as HTMLFormElement);
     const identifier = String(form.get("identifier") ?? "");
     void run(async () => {
       if (mode() === "password") {
-        setProfile(await authApi.login(identifier, String(form.get("password") ?? "")));
+        setProfile(await passwordLogin(identifier, String(form.get("password") ?? "")));
         navigate("/accounts", { replace: true });
       } else if (!codeSent()) {
         setWait(await sendCode(() => authApi.requestLoginCode(identifier, channel())));
@@ -96,6 +113,11 @@ export default function LoginPage() {
             <input type="checkbox" checked={show()} onChange={(e) => setShow(e.currentTarget.checked)} />
             <span>{t("login.showPassword")}</span>
           </label>
+        </Show>
+        <Show when={checking()}>
+          <p role="status" class="loading">
+            {t("login.checking")}
+          </p>
         </Show>
         <Show when={mode() === "code" && !codeSent()}>
           <ChannelChoice value={channel()} onChange={setChannel} />

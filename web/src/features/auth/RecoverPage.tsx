@@ -4,18 +4,10 @@ import { useI18n } from "../../i18n";
 import { type Problem, problemOf } from "../../lib/api";
 import { sendCode } from "../../lib/codes";
 import { authApi } from "./authApi";
+import { solveCaptcha } from "./captcha";
 import { ChannelChoice, CodeField, Field, NewPasswordField } from "./fields";
 import { ProblemAlert } from "./ProblemAlert";
 import { useSession } from "./SessionContext";
-
-/** Solves the server's proof-of-work challenge (ALTCHA v2) in the browser; returns the payload to send. */
-export async function solveCaptcha(): Promise<string> {
-  const [{ solveChallenge }, { deriveKey }] = await Promise.all([import("altcha-lib"), import("altcha-lib/algorithms/web/pbkdf2")]);
-  const challenge = (await authApi.captcha()) as unknown as Parameters<typeof solveChallenge>[0]["challenge"];
-  const solution = await solveChallenge({ challenge, deriveKey });
-  if (!solution) throw new Error("captcha");
-  return btoa(JSON.stringify({ challenge, solution }));
-}
 
 /** "Забыл пароль": identifier, a bot check, the channel, the code, a new password. */
 export default function RecoverPage() {

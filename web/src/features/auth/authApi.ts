@@ -23,8 +23,9 @@ async function me(): Promise<ProfileDto | null> {
 /** Login, registration, recovery, step-up, the profile, sessions, linked identities and passkeys. */
 export const authApi = {
   me,
-  login: (identifier: string, password: string) =>
-    apiSend<LoggedInDto>("POST", "/api/v1/auth/login", { identifier, password }).then((r) => r.profile),
+  /** `captcha`: a solved challenge, when the server asked for one (see `isChallengeRequired` in `captcha.ts`). */
+  login: (identifier: string, password: string, captcha?: string) =>
+    apiSend<LoggedInDto>("POST", "/api/v1/auth/login", { identifier, password, ...(captcha ? { captcha } : {}) }).then((r) => r.profile),
   logout: () => apiSend<void>("POST", "/api/v1/auth/logout"),
   sessions: () => apiRequest<Items<SessionDto>>("/api/v1/me/sessions").then((r) => r.items),
   endSession: (id: string) => apiSend<void>("DELETE", `/api/v1/me/sessions/${encodeURIComponent(id)}`),
