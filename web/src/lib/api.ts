@@ -166,7 +166,8 @@ export function setApiLang(lang: "ru" | "en") {
   currentLang = lang;
 }
 
-async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
+/** A JSON request to the API in the chosen language; a problem answer is thrown as an ApiError. */
+export async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
   const res = await fetch(path, {
     ...init,
     credentials: "same-origin",
@@ -185,7 +186,7 @@ async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
   return (await res.json()) as T;
 }
 
-const send = <T>(method: "POST" | "DELETE", path: string, body?: unknown) =>
+export const send = <T>(method: "POST" | "PUT" | "DELETE", path: string, body?: unknown) =>
   request<T>(path, {
     method,
     ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
