@@ -296,6 +296,39 @@ describe("employees: invitations, roles, removal, and the audit log", () => {
     expect(log.items[1]).toMatchObject({ details: { from: "administrator", to: "manager" } });
   });
 
+  it("pages through the audit log newest first, each entry once, and refuses a malformed cursor", async () => {
+    const admin = await login("olga");
+    const orgId = await freshOrg("+79000000003", "+79000000095");
+    for (let i = 0; i < 5; i++) {
+      const res = await api(admin, `/business/organisations/${orgId}/invites`, {
+        method: "POST",
+        body: JSON.stringify({ contact: `audit.${i}@example.com`, role: "viewer" }),
+      });
+      expect(res.status).toBe(201);
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: { target: string | null }[]; nextCursor: string | null } = await json(
+        await api(admin, `/business/organisations/${orgId}/audit?limit=2${cursor ? `&cursor=${cursor}` : ""}`),
+      );
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((e) => e.target ?? "(org)"));
+      cursor = page.nextCursor;
+    } while (cursor);
+    // 5 invitations, the administrator added by the operator, the registration: newest first.
+    expect(seen).toEqual([
+      "audit.4@example.com",
+      "audit.3@example.com",
+      "audit.2@example.com",
+      "audit.1@example.com",
+      "audit.0@example.com",
+      "Ольга Кузнецова",
+      "(org)",
+    ]);
+    expect((await api(admin, `/business/organisations/${orgId}/audit?cursor=zzz`)).status).toBe(400);
+  });
+
   it("two administrators demoting each other at once leave one administrator", async () => {
     const olga = await login("olga");
     const orgId = await freshOrg("+79000000003", "+79000000097");
