@@ -1,5 +1,5 @@
 import { A, useNavigate, useParams } from "@solidjs/router";
-import { createResource, createSignal, For, type JSX, Show } from "solid-js";
+import { createResource, createSignal, createUniqueId, For, type JSX, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { useStrings } from "../../i18n/local";
@@ -36,6 +36,7 @@ function OrgFrame(props: { tab: Tab; children: (orgId: string) => JSX.Element })
   const params = useParams();
   const navigate = useNavigate();
   const orgId = () => params.id ?? "";
+  const switchId = `org-switch-${createUniqueId()}`;
   const [mine] = createResource(businessApi.mine);
   const current = () => mine.latest?.find((o) => o.id === orgId());
   const onSwitch = (e: Event) => {
@@ -49,13 +50,13 @@ function OrgFrame(props: { tab: Tab; children: (orgId: string) => JSX.Element })
         <>
           <h1>{current()?.name ?? s("cabinet")}</h1>
           <Show when={(mine.latest ?? []).length > 0}>
-            <label class="field">
-              <span>{s("switchTo")}</span>
-              <select onChange={onSwitch} value={orgId()}>
+            <div class="field">
+              <label for={switchId}>{s("switchTo")}</label>
+              <select id={switchId} onChange={onSwitch} value={orgId()}>
                 <option value="">{s("private")}</option>
                 <For each={mine.latest ?? []}>{(o) => <option value={o.id}>{o.name}</option>}</For>
               </select>
-            </label>
+            </div>
           </Show>
           <nav aria-label={s("sections")}>
             <ul class="chips">
@@ -293,6 +294,7 @@ export function OrgEmployeesPage() {
     <OrgFrame tab="employees">
       {(orgId) => {
         const [list, { refetch }] = createResource(() => orgId, businessApi.employees);
+        const roleId = `invite-role-${createUniqueId()}`;
         const invite = createAction();
         const onInvite = (e: SubmitEvent) => {
           e.preventDefault();
@@ -345,12 +347,12 @@ export function OrgEmployeesPage() {
               <h2 id="org-invite">{s("inviteTitle")}</h2>
               <form class="form" onSubmit={onInvite}>
                 <Field label={s("inviteContact")} name="contact" problem={invite.problem()} required maxLength={254} autocomplete="off" />
-                <label class="field">
-                  <span>{s("inviteRole")}</span>
-                  <select name="role">
+                <div class="field">
+                  <label for={roleId}>{s("inviteRole")}</label>
+                  <select id={roleId} name="role">
                     <For each={ORG_ROLES}>{(r) => <option value={r}>{s(`role.${r}`)}</option>}</For>
                   </select>
-                </label>
+                </div>
                 <Field label={s("inviteAccounts")} name="accountNos" problem={invite.problem()} autocomplete="off" />
                 <ProblemAlert problem={invite.problem()} />
                 <Show when={invite.done()}>
