@@ -296,6 +296,25 @@ describe("employees: invitations, roles, removal, and the audit log", () => {
     expect(log.items[1]).toMatchObject({ details: { from: "administrator", to: "manager" } });
   });
 
+  it("refuses an expired invitation", async () => {
+    const admin = await login("olga");
+    const orgId = await freshOrg("+79000000003", "+79000000094");
+    const since = Date.now();
+    const sent = await api(admin, `/business/organisations/${orgId}/invites`, {
+      method: "POST",
+      body: JSON.stringify({ contact: "+79000000004", role: "viewer" }),
+    });
+    const { id } = await json<{ id: string }>(sent);
+    const code = await inviteCodeSentTo("+79000000004", since);
+    await env.DB.prepare("UPDATE org_invites SET expires_at = ? WHERE id = ?")
+      .bind(Date.now() - 1000, id)
+      .run();
+    const late = await api(await login("maria"), "/business/invites/accept", { method: "POST", body: JSON.stringify({ code }) });
+    expect(late.status).toBe(400);
+    expect((await json<Problem>(late)).title).toBe("Приглашение не найдено, уже принято или истекло");
+    expect((await api(await login("maria"), `/business/organisations/${orgId}`)).status).toBe(404);
+  });
+
   it("pages through the audit log newest first, each entry once, and refuses a malformed cursor", async () => {
     const admin = await login("olga");
     const orgId = await freshOrg("+79000000003", "+79000000095");
