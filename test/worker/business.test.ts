@@ -5,6 +5,9 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { employees, organisationAccounts, organisationCard } from "../../worker/features/business/business.service";
+import { createDataAccess } from "../../worker/platform/db";
+import { AppError } from "../../worker/platform/errors";
 import { api, call, codeSentTo, json, login } from "./helpers";
 
 const VETER = "org-demo-veter";
@@ -214,6 +217,14 @@ describe("the organisation's accounts across regions", () => {
     expect(seen.size).toBe(200);
     expect([...regions].sort()).toEqual(["msk", "spb"]);
     expect(negative).toBeGreaterThan(0);
+  });
+
+  it("answers the largest page (100 accounts of one region) with balances", async () => {
+    const res = await api(await login("biz.admin"), `/business/organisations/${VETER}/accounts?limit=100`);
+    expect(res.status).toBe(200);
+    const page = await json<{ items: { region: string; monthlyKop: number }[] }>(res);
+    expect(page.items).toHaveLength(100);
+    expect(page.items.every((a) => a.region === "msk" && a.monthlyKop > 0)).toBe(true);
   });
 
   it("shows an employee limited to one site only that site's accounts", async () => {
@@ -429,5 +440,22 @@ describe("the first administrator by the contract's code", () => {
     });
     expect(res.status).toBe(400);
     expect((await json<Problem>(res)).errors?.[0]?.message).toContain("INN");
+  });
+});
+
+describe("the business service called directly (no session's batch to reuse)", () => {
+  it("reads membership and data itself, in one global round trip, and refuses a stranger with the same 404", async () => {
+    const data = createDataAccess(env);
+    const card = await organisationCard(data.global, "demo-biz-viewer", VETER);
+    expect(card).toMatchObject({ role: "viewer", limited: true, accountCount: 20 });
+    const page = await organisationAccounts(data, "demo-biz-admin", VETER, undefined, 100);
+    expect(page.items).toHaveLength(100);
+    expect(page.total).toBe(200);
+    expect(data.stats.byDb.get("DB")?.roundTrips).toBe(2);
+    const refused = await organisationAccounts(data, "demo-anna", VETER, undefined, 10).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(AppError);
+    expect((refused as AppError).status).toBe(404);
+    const forbidden = await employees(data.global, "demo-biz-manager", VETER).catch((e: unknown) => e);
+    expect((forbidden as AppError).status).toBe(403);
   });
 });

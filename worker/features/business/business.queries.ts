@@ -64,25 +64,45 @@ export function selectOrgAccountNos(db: GlobalDb, orgId: string, accountNos: str
     .where(and(eq(orgAccounts.orgId, orgId), inArray(orgAccounts.accountNo, accountNos)));
 }
 
-/** Accounts, balances and the active services' monthly fees of many accounts in one shard: one round trip. */
-export function selectShardBalances(db: RegionDb, accountNos: string[]) {
-  return db.batch([
+/** D1 binds at most 100 values to one statement: account numbers go in lists this long. */
+const BIND_CHUNK = 90;
+
+/**
+ * Accounts, balances and the active services' monthly fees of many accounts in one shard: one round trip (a D1
+ * batch), the numbers split into lists D1 can bind.
+ */
+export async function selectShardBalances(db: RegionDb, accountNos: string[]) {
+  const chunks: string[][] = [];
+  for (let i = 0; i < accountNos.length; i += BIND_CHUNK) chunks.push(accountNos.slice(i, i + BIND_CHUNK));
+  const statements = chunks.flatMap((nos) => [
     db
       .select({ accountNo: accounts.accountNo, address: accounts.address, status: accounts.status })
       .from(accounts)
-      .where(inArray(accounts.accountNo, accountNos)),
+      .where(inArray(accounts.accountNo, nos)),
     db
       .select({ accountNo: ledgerEntries.accountNo, balanceKop: sum(ledgerEntries.amountKop).mapWith(Number) })
       .from(ledgerEntries)
-      .where(inArray(ledgerEntries.accountNo, accountNos))
+      .where(inArray(ledgerEntries.accountNo, nos))
       .groupBy(ledgerEntries.accountNo),
     db
       .select({ accountNo: accountServices.accountNo, monthlyKop: sum(tariffs.priceKop).mapWith(Number) })
       .from(accountServices)
       .innerJoin(tariffs, eq(tariffs.id, accountServices.tariffId))
-      .where(and(inArray(accountServices.accountNo, accountNos), eq(accountServices.status, "active")))
+      .where(and(inArray(accountServices.accountNo, nos), eq(accountServices.status, "active")))
       .groupBy(accountServices.accountNo),
   ]);
+  const [first, ...rest] = statements;
+  if (!first) return { accounts: [], balances: [], fees: [] };
+  const results = (await db.batch([first, ...rest])) as unknown[][];
+  return {
+    accounts: results.filter((_, i) => i % 3 === 0).flat() as {
+      accountNo: string;
+      address: string;
+      status: "active" | "blocked" | "closed";
+    }[],
+    balances: results.filter((_, i) => i % 3 === 1).flat() as { accountNo: string; balanceKop: number | null }[],
+    fees: results.filter((_, i) => i % 3 === 2).flat() as { accountNo: string; monthlyKop: number | null }[],
+  };
 }
 
 export function selectMembers(db: GlobalDb, orgId: string) {

@@ -155,7 +155,7 @@ export async function organisationAccounts(
   const info = new Map<string, { address: string; status: "active" | "blocked" | "closed" }>();
   const balances = new Map<string, number>();
   const monthly = new Map<string, number>();
-  for (const [accs, sums, fees] of perShard) {
+  for (const { accounts: accs, balances: sums, fees } of perShard) {
     for (const a of accs) info.set(a.accountNo, a);
     for (const b of sums) balances.set(b.accountNo, b.balanceKop ?? 0);
     for (const f of fees) monthly.set(f.accountNo, f.monthlyKop ?? 0);
