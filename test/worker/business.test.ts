@@ -378,6 +378,42 @@ describe("employees: invitations, roles, removal, and the audit log", () => {
     expect(admins?.n).toBe(1);
   });
 
+  it("takes scopes and contracts of more accounts than D1 binds to one statement (no 5xx)", async () => {
+    const admin = await login("biz.admin");
+    const { items } = await json<{ items: { accountNo: string }[] }>(
+      await api(admin, `/business/organisations/${VETER}/accounts?limit=100`),
+    );
+    const more = await json<{ items: { accountNo: string }[] }>(
+      await api(admin, `/business/organisations/${VETER}/accounts?limit=20&cursor=${items.at(-1)?.accountNo}`),
+    );
+    const accountNos = [...items, ...more.items].map((a) => a.accountNo);
+    expect(accountNos).toHaveLength(120);
+    const invited = await api(admin, `/business/organisations/${VETER}/invites`, {
+      method: "POST",
+      body: JSON.stringify({ contact: "many.accounts@example.com", role: "accountant", accountNos }),
+    });
+    expect(invited.status).toBe(201);
+    // An operator's contract with 150 account numbers that are not in the directory: refused, field named.
+    const unknown = Array.from({ length: 150 }, (_, i) => {
+      const body = `9${String(i).padStart(10, "0")}`;
+      let sum = 0;
+      for (let k = 0; k < 11; k++) {
+        let d = Number(body[10 - k]);
+        if (k % 2 === 0) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+        sum += d;
+      }
+      return body + String((10 - (sum % 10)) % 10);
+    });
+    const refused = await ops("/business/organisations", {
+      ...REQUISITES,
+      inn: inn10("770977777"),
+      contactPhone: "+79000000099",
+      accountNos: unknown,
+    });
+    expect(refused.status).toBe(400);
+    expect((await json<Problem>(refused)).errors?.[0]?.field).toBe("accountNos");
+  });
+
   it("limits an invited employee to chosen accounts of the organisation, and refuses accounts that are not its own", async () => {
     const admin = await login("biz.admin");
     const { items } = await json<{ items: { accountNo: string }[] }>(await api(admin, `/business/organisations/${VETER}/accounts?limit=2`));

@@ -56,25 +56,44 @@ export function selectScopedAccounts(db: GlobalDb, orgId: string, who: Who, afte
     .limit(limit + 1);
 }
 
-/** Which of these numbers are the organisation's accounts. */
-export function selectOrgAccountNos(db: GlobalDb, orgId: string, accountNos: string[]) {
-  return db
-    .select({ accountNo: orgAccounts.accountNo })
-    .from(orgAccounts)
-    .where(and(eq(orgAccounts.orgId, orgId), inArray(orgAccounts.accountNo, accountNos)));
-}
-
 /** D1 binds at most 100 values to one statement: account numbers go in lists this long. */
 const BIND_CHUNK = 90;
+
+/** `list` in pieces of at most `size`. */
+export function chunks<T>(list: readonly T[], size = BIND_CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+/**
+ * Which of these numbers are the organisation's accounts, which are in the directory at all, and which belong to
+ * any organisation: one batch, the numbers in lists D1 can bind.
+ */
+export async function selectAccountFacts(db: GlobalDb, orgId: string, accountNos: string[]) {
+  const parts = chunks(accountNos);
+  if (parts.length === 0) return { ofOrg: [], inDirectory: [], taken: [] };
+  const statements = parts.flatMap((nos) => [
+    db
+      .select({ accountNo: orgAccounts.accountNo })
+      .from(orgAccounts)
+      .where(and(eq(orgAccounts.orgId, orgId), inArray(orgAccounts.accountNo, nos))),
+    db.select({ accountNo: accountDirectory.accountNo }).from(accountDirectory).where(inArray(accountDirectory.accountNo, nos)),
+    db.select({ accountNo: orgAccounts.accountNo }).from(orgAccounts).where(inArray(orgAccounts.accountNo, nos)),
+  ]);
+  const [first, ...rest] = statements;
+  if (!first) return { ofOrg: [], inDirectory: [], taken: [] };
+  const results = (await db.batch([first, ...rest])) as { accountNo: string }[][];
+  const pick = (k: number) => results.filter((_, i) => i % 3 === k).flat();
+  return { ofOrg: pick(0), inDirectory: pick(1), taken: pick(2) };
+}
 
 /**
  * Accounts, balances and the active services' monthly fees of many accounts in one shard: one round trip (a D1
  * batch), the numbers split into lists D1 can bind.
  */
 export async function selectShardBalances(db: RegionDb, accountNos: string[]) {
-  const chunks: string[][] = [];
-  for (let i = 0; i < accountNos.length; i += BIND_CHUNK) chunks.push(accountNos.slice(i, i + BIND_CHUNK));
-  const statements = chunks.flatMap((nos) => [
+  const statements = chunks(accountNos).flatMap((nos) => [
     db
       .select({ accountNo: accounts.accountNo, address: accounts.address, status: accounts.status })
       .from(accounts)
