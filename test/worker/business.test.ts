@@ -359,6 +359,15 @@ describe("employees: invitations, roles, removal, and the audit log", () => {
     expect((await api(admin, `/business/organisations/${orgId}/audit?cursor=zzz`)).status).toBe(400);
   });
 
+  it("keeps the audit log append-only in the database itself", async () => {
+    const row = await env.DB.prepare("SELECT id FROM org_audit LIMIT 1").first<{ id: string }>();
+    expect(row).not.toBeNull();
+    await expect(env.DB.prepare("UPDATE org_audit SET actor_name = 'someone else' WHERE id = ?").bind(row?.id).run()).rejects.toThrow(
+      /append-only/,
+    );
+    await expect(env.DB.prepare("DELETE FROM org_audit WHERE id = ?").bind(row?.id).run()).rejects.toThrow(/append-only/);
+  });
+
   it("two administrators demoting each other at once leave one administrator", async () => {
     const olga = await login("olga");
     const orgId = await freshOrg("+79000000003", "+79000000097");
