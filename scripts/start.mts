@@ -11,6 +11,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { DEMO_BUSINESS_PEOPLE, DEMO_ORGANISATIONS } from "../worker/data/business.data.ts";
 import {
   DEMO_IDP_PEOPLE,
   DEMO_OPERATOR_PASSWORD,
@@ -110,6 +111,12 @@ dev.stdout.on("data", (chunk: Buffer) => {
 │
 │  Demo logins (password ${DEMO_PASSWORD}):
 ${demo.map((d) => `│${d}`).join("\n")}
+│  Business cabinet (${url("msk")}business), same password:
+${DEMO_BUSINESS_PEOPLE.map((p) => {
+  const roles = DEMO_ORGANISATIONS.flatMap((o) => o.members.filter((m) => m.subscriber === p.id).map((m) => `${m.role} of ${o.name}`));
+  return `│    ${p.phone.replace(/^\+7(\d{3})(\d{3})(\d{2})(\d{2})$/, "+7 $1 $2-$3-$4")}  (login ${p.login})  ${p.displayName}: ${roles.join("; ")}`;
+}).join("\n")}
+│    petr is the administrator of ${DEMO_ORGANISATIONS[1]?.name}.
 │  To try registration: account ${makeAccountNo(DEMO_UNREGISTERED.body11)} (phone ${DEMO_UNREGISTERED.phone}) has no cabinet yet;
 │  codes arrive in the dev outbox above.
 │  Card payments go to the sandbox acquirer: 4242 4242 4242 4242 succeeds,

@@ -148,6 +148,12 @@ const CHANGES_GLOBAL: Record<string, string> = {
   "POST /api/v1/support/feedback": "feedback is kept globally",
   "POST /api/v1/support/tickets": "a new request's directory entry",
   "POST /api/v1/accounts/{accountNo}/services/{serviceId}/blocks": "a voluntary block's application: its directory entry",
+  "POST /api/v1/business/invites/accept": "business cabinet: the membership, the spent invitation, the audit entry",
+  "POST /api/v1/business/join/start": "business cabinet, first administrator: stores the one-time code",
+  "POST /api/v1/business/join/confirm": "business cabinet, first administrator: the membership, the audit entry",
+  "POST /api/v1/business/organisations/{orgId}/invites": "business cabinet: the invitation, the audit entry",
+  "PUT /api/v1/business/organisations/{orgId}/employees/{subscriberId}": "business cabinet: the role, the audit entry",
+  "DELETE /api/v1/business/organisations/{orgId}/employees/{subscriberId}": "business cabinet: the membership, the audit entry",
 };
 
 describe("a logged-in subscriber's changes", () => {

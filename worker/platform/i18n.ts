@@ -325,6 +325,51 @@ const messages = {
     ru: "Пароль легко подобрать. Добавьте слов — длина важнее сложности",
     en: "This password is easy to guess. Add words: length beats complexity",
   },
+  "problem.org_forbidden": { ru: "Недостаточно прав в организации", en: "Not allowed in this organisation" },
+  "problem.org_forbidden.detail": {
+    ru: "Это может только администратор организации; ваша роль — {roleRu}.",
+    en: "Only the organisation's administrator may do this; your role is {roleEn}.",
+  },
+  "problem.last_admin": { ru: "Это последний администратор", en: "This is the last administrator" },
+  "problem.last_admin.detail": {
+    ru: "Сначала назначьте администратором другого сотрудника.",
+    en: "Make another employee an administrator first.",
+  },
+  "problem.invalid_invite": { ru: "Приглашение не найдено, уже принято или истекло", en: "The invitation is unknown, used or expired" },
+  "problem.org_has_admin": { ru: "У организации уже есть администратор", en: "The organisation already has an administrator" },
+  "problem.org_has_admin.detail": {
+    ru: "Попросите администратора пригласить вас в корпоративный кабинет.",
+    en: "Ask the administrator to invite you to the business cabinet.",
+  },
+  "problem.org_exists": { ru: "Организация с этим ИНН уже есть", en: "An organisation with this INN exists" },
+  "field.inn": { ru: "ИНН — 10 или 12 цифр; проверьте, нет ли опечатки", en: "An INN has 10 or 12 digits; check for a typo" },
+  "field.innLegal": {
+    ru: "ИНН юридического лица — 10 цифр с верной контрольной цифрой",
+    en: "A legal entity's INN has 10 digits with a valid check digit",
+  },
+  "field.innPerson": {
+    ru: "ИНН индивидуального предпринимателя — 12 цифр с верными контрольными цифрами",
+    en: "An entrepreneur's INN has 12 digits with valid check digits",
+  },
+  "field.kpp": { ru: "КПП — 9 знаков, например 770401001", en: "A KPP has 9 characters, e.g. 770401001" },
+  "field.kppEntrepreneur": { ru: "У индивидуального предпринимателя нет КПП", en: "An individual entrepreneur has no KPP" },
+  "field.ogrn": { ru: "ОГРН — 13 цифр с верной контрольной цифрой", en: "An OGRN has 13 digits with a valid check digit" },
+  "field.ogrnip": { ru: "ОГРНИП — 15 цифр с верной контрольной цифрой", en: "An OGRNIP has 15 digits with a valid check digit" },
+  "field.bik": { ru: "БИК — 9 цифр, начинается с 04", en: "A BIK has 9 digits starting with 04" },
+  "field.settlementAccount": {
+    ru: "Расчётный счёт — 20 цифр, и его контрольный ключ должен сходиться с БИК банка",
+    en: "A settlement account has 20 digits whose control key must match the bank's BIK",
+  },
+  "field.orgAccounts": { ru: "Выберите лицевые счета этой организации", en: "Choose accounts of this organisation" },
+  "field.orgAccountsFree": {
+    ru: "Лицевые счета должны существовать и не принадлежать другой организации",
+    en: "The accounts must exist and belong to no other organisation",
+  },
+  "field.inviteContact": { ru: "Введите телефон или адрес почты", en: "Enter a phone number or an email address" },
+  "field.noSuchSubscriber": {
+    ru: "Нет личного кабинета с этим телефоном или почтой",
+    en: "No cabinet has this phone or email",
+  },
   "field.identifier": {
     ru: "Введите телефон, почту, логин или номер лицевого счёта",
     en: "Enter a phone, email, login or account number",

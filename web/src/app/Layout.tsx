@@ -57,6 +57,7 @@ export function Layout(props: RouteSectionProps) {
     { href: "/support", key: "nav.support" },
     { href: "/contacts", key: "nav.contacts" },
     { href: "/connect", key: "nav.connect" },
+    { href: "/business", key: "nav.business" },
   ] as const;
   // Phones (≤ 600 px): four sections in a bar at the bottom, every other one under «Ещё».
   const bar = (): readonly Section[] =>

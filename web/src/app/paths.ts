@@ -34,6 +34,12 @@ export const APP_PATHS = [
   "/notifications",
   "/bonus",
   "/settings/notifications",
+  "/business",
+  "/business/join",
+  "/business/:id",
+  "/business/:id/accounts",
+  "/business/:id/employees",
+  "/business/:id/audit",
 ] as const;
 
 /** A router pattern as a RegExp over pathname and search (what workbox's NavigationRoute tests); a trailing slash is allowed. */

@@ -40,6 +40,23 @@ export const routes = [
   { path: "/notifications", component: lazyScreen(() => import("../features/notifications/InboxPage")) },
   { path: "/bonus", component: lazyScreen(() => import("../features/bonus/BonusPage")) },
   { path: "/settings/notifications", component: lazyScreen(() => import("../features/notifications/NotificationSettingsPage")) },
+  { path: ["/business", "/business/join"], component: lazyScreen(() => import("../features/business/BusinessPage")) },
+  {
+    path: "/business/:id",
+    component: lazyScreen(() => import("../features/business/OrgScreens").then((m) => ({ default: m.OrgCardPage }))),
+  },
+  {
+    path: "/business/:id/accounts",
+    component: lazyScreen(() => import("../features/business/OrgScreens").then((m) => ({ default: m.OrgAccountsPage }))),
+  },
+  {
+    path: "/business/:id/employees",
+    component: lazyScreen(() => import("../features/business/OrgScreens").then((m) => ({ default: m.OrgEmployeesPage }))),
+  },
+  {
+    path: "/business/:id/audit",
+    component: lazyScreen(() => import("../features/business/OrgScreens").then((m) => ({ default: m.OrgAuditPage }))),
+  },
   { path: "*404", component: lazyScreen(() => import("../features/notfound/NotFoundPage")) },
 ] satisfies RouteDefinition[];
 

@@ -14,6 +14,7 @@ export const en: Dict & MoreDict = {
   "nav.tariffs": "Tariffs",
   "nav.offices": "Sales offices",
   "nav.contacts": "Contacts and support",
+  "nav.business": "For business",
   "nav.help": "Help",
   "nav.support": "Support",
   "nav.login": "Log in",

@@ -15,6 +15,7 @@ export const ru = {
   "nav.tariffs": "Тарифы",
   "nav.offices": "Офисы продаж",
   "nav.contacts": "Контакты и поддержка",
+  "nav.business": "Бизнесу",
   "nav.help": "Помощь",
   "nav.support": "Поддержка",
   "nav.login": "Войти",

@@ -50,8 +50,8 @@ export async function apiRequest<T>(path: string, init: RequestInit = {}): Promi
   return (await res.json()) as T;
 }
 
-/** A POST or DELETE with an optional JSON body. */
-export const apiSend = <T>(method: "POST" | "DELETE", path: string, body?: unknown) =>
+/** A POST, PUT or DELETE with an optional JSON body. */
+export const apiSend = <T>(method: "POST" | "PUT" | "DELETE", path: string, body?: unknown) =>
   apiRequest<T>(path, {
     method,
     ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),

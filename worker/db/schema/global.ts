@@ -507,3 +507,117 @@ export const supportDirectory = sqliteTable(
   },
   (t) => [index("support_directory_subscriber_idx").on(t.subscriberId, t.kind, t.createdAt)],
 );
+
+// ── The business cabinet (корпоративный кабинет) ────────────────────────
+
+export const ORG_ROLES = ["administrator", "accountant", "manager", "viewer"] as const;
+export type OrgRole = (typeof ORG_ROLES)[number];
+
+/**
+ * An organisation: a legal entity (юрлицо: 10-digit ИНН, КПП, ОГРН) or an individual entrepreneur (ИП: 12-digit
+ * ИНН, ОГРНИП), with its bank details. The contract's contact receives the code by which the first administrator
+ * proves their authority.
+ */
+export const organisations = sqliteTable(
+  "organisations",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind", { enum: ["legal", "entrepreneur"] }).notNull(),
+    name: text("name").notNull(),
+    inn: text("inn").notNull(),
+    kpp: text("kpp"),
+    ogrn: text("ogrn").notNull(),
+    legalAddress: text("legal_address").notNull(),
+    postalAddress: text("postal_address").notNull(),
+    bik: text("bik").notNull(),
+    bankName: text("bank_name").notNull(),
+    settlementAccount: text("settlement_account").notNull(),
+    contactPhone: text("contact_phone"),
+    contactEmail: text("contact_email"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [uniqueIndex("organisations_inn_kpp_uq").on(t.inn, t.kpp)],
+);
+
+/**
+ * A person's membership of an organisation, with their role; `accountScope` (JSON array of account numbers)
+ * limits them to some accounts, null means every account of the organisation.
+ */
+export const orgMembers = sqliteTable(
+  "org_members",
+  {
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organisations.id),
+    subscriberId: text("subscriber_id")
+      .notNull()
+      .references(() => subscribers.id),
+    role: text("role", { enum: ORG_ROLES }).notNull(),
+    accountScope: text("account_scope"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.subscriberId] }), index("org_members_subscriber_idx").on(t.subscriberId)],
+);
+
+/** The organisation's accounts; each stays in its region's shard (found through the account directory). */
+export const orgAccounts = sqliteTable(
+  "org_accounts",
+  {
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organisations.id),
+    accountNo: text("account_no")
+      .notNull()
+      .references(() => accountDirectory.accountNo),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.accountNo] }), uniqueIndex("org_accounts_account_uq").on(t.accountNo)],
+);
+
+/** An invitation to join an organisation: a code sent to a phone or email, single use, until `expiresAt`. */
+export const orgInvites = sqliteTable(
+  "org_invites",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organisations.id),
+    /** SHA-256 of the code; the code itself is only in the message sent. */
+    codeHash: text("code_hash").notNull(),
+    channel: text("channel", { enum: ["sms", "email"] }).notNull(),
+    contact: text("contact").notNull(),
+    role: text("role", { enum: ORG_ROLES }).notNull(),
+    accountScope: text("account_scope"),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    acceptedAt: integer("accepted_at", { mode: "timestamp_ms" }),
+    acceptedBy: text("accepted_by"),
+  },
+  (t) => [uniqueIndex("org_invites_code_uq").on(t.codeHash), index("org_invites_org_idx").on(t.orgId, t.createdAt)],
+);
+
+/**
+ * Who did what in an organisation (журнал действий): append-only, never updated or deleted. `actorId` is a
+ * subscriber, or null for an operator (`actorName` then says which); `id` is time-ordered (newest last).
+ */
+export const orgAudit = sqliteTable(
+  "org_audit",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organisations.id),
+    actorId: text("actor_id"),
+    actorName: text("actor_name").notNull(),
+    action: text("action").notNull(),
+    /** What was acted on: a person's name, a contact, an account. */
+    target: text("target"),
+    /** JSON: the change (e.g. the role before and after). */
+    details: text("details"),
+    /** The client's address, as the request was made from. */
+    address: text("address"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("org_audit_org_idx").on(t.orgId, t.id)],
+);

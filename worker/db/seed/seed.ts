@@ -11,6 +11,7 @@ import { makeAccountNo } from "../../platform/ids";
 import { dailyChargeKop, daysInMonth } from "../../platform/money";
 import { addDays, localDay } from "../../platform/region";
 import { ledgerEntries, type TariffKind } from "../schema/region";
+import { businessSeed } from "./business.seed";
 import { DEMO_OPERATOR_PASSWORD_HASH, DEMO_PASSWORD_HASH } from "./demo-passwords";
 import { usageFor, usageInserts } from "./usage.seed";
 
@@ -392,6 +393,19 @@ export async function buildSeed(now = new Date()): Promise<SeedSql> {
       }
       if (a.bonus) shards[shard].push(...demoBonus(accountNo, a.region, services, periods));
     }
+  }
+  // The business cabinet's demo organisations, their people and accounts (after the subscribers: foreign keys).
+  {
+    const biz = businessSeed(insert, {
+      seededAt: SEEDED_AT,
+      passwordHash: DEMO_PASSWORD_HASH,
+      historyTo: periods.historyTo,
+      shardOf,
+      pricePercent,
+      priceKop: regionalPriceKop,
+    });
+    global.push(...biz.global);
+    for (const [shard, rows] of biz.shards) shards[shard].push(...rows);
   }
   {
     const u = DEMO_UNREGISTERED;

@@ -8,7 +8,7 @@ import { takeAttempt, throttleKey } from "../../platform/throttle";
 import type { NotificationMessage } from "../notifications/notifications.messages";
 
 /** What a one-time code confirms. */
-export type CodePurpose = "login" | "register" | "recover" | "step_up" | "change_phone" | "change_email" | "link_account";
+export type CodePurpose = "login" | "register" | "recover" | "step_up" | "change_phone" | "change_email" | "link_account" | "join_org";
 
 export const CODE_LENGTH = 6;
 export const CODE_TTL_MS = 5 * 60 * 1000;
@@ -29,6 +29,7 @@ const TEXTS: Record<CodePurpose, string> = {
   change_phone: "Код для смены телефона в личном кабинете",
   change_email: "Код для смены почты в личном кабинете",
   link_account: "Код для привязки лицевого счёта к чужому личному кабинету",
+  join_org: "Код для входа администратора в корпоративный кабинет организации",
 };
 
 const codeHash = (id: string, code: string) => sha256Hex(`otc:${id}:${code}`);

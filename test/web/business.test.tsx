@@ -1,0 +1,310 @@
+import "fake-indexeddb/auto";
+import { createMemoryHistory, MemoryRouter, Route } from "@solidjs/router";
+import { cleanup, fireEvent, render, screen, within } from "@solidjs/testing-library";
+import type { Component } from "solid-js";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { SessionProvider } from "../../web/src/features/auth/SessionContext";
+import BusinessPage from "../../web/src/features/business/BusinessPage";
+import { OrgAccountsPage, OrgAuditPage, OrgEmployeesPage } from "../../web/src/features/business/OrgScreens";
+import { I18nProvider, type Lang, loadLang, loadMoreStrings } from "../../web/src/i18n";
+
+type Answer = { status?: number; body: unknown };
+const sent: { method: string; url: string; body: unknown }[] = [];
+
+/** The server: "METHOD /path?query" (or "/path" for a GET without query) → an answer; anything else is a 404 problem. */
+function serve(routes: Record<string, unknown | Answer | ((body: unknown) => Answer)>) {
+  sent.length = 0;
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
+      const url = new URL(String(input), "http://msk.kabinet.localhost");
+      const method = init.method ?? "GET";
+      const body = typeof init.body === "string" ? JSON.parse(init.body) : undefined;
+      sent.push({ method, url: url.pathname + url.search, body });
+      const key = [
+        `${method} ${url.pathname}${url.search}`,
+        method === "GET" ? url.pathname + url.search : "",
+        `${method} ${url.pathname}`,
+      ].find((k) => k && k in routes);
+      let answer = key ? routes[key] : undefined;
+      if (typeof answer === "function") answer = (answer as (b: unknown) => Answer)(body);
+      if (answer === undefined)
+        return new Response(JSON.stringify({ type: "urn:kabinet:problem:not_found", title: "Не найдено", status: 404 }), {
+          status: 404,
+          headers: { "content-type": "application/problem+json" },
+        });
+      const a = answer && typeof answer === "object" && "body" in answer ? (answer as Answer) : { body: answer };
+      const status = a.status ?? 200;
+      if (status === 204) return new Response(null, { status });
+      return new Response(JSON.stringify(a.body), {
+        status,
+        headers: { "content-type": status >= 400 ? "application/problem+json" : "application/json" },
+      });
+    }),
+  );
+}
+
+const profile = { id: "demo-biz-admin", displayName: "Алексей Соколов", phone: "+79000000010", email: null, login: "biz.admin" };
+const ORG = "org-demo-veter";
+const mine = { items: [{ id: ORG, name: "ООО «Северный ветер»", kind: "legal", inn: "7704123450", role: "administrator" }] };
+
+function mount(path: string, pattern: string, page: Component, lang: Lang = "ru", loggedIn = true) {
+  // biome-ignore lint/suspicious/noDocumentCookie: a test sets what the server would
+  document.cookie = loggedIn ? "kab_in=1" : "kab_in=; max-age=0";
+  const history = createMemoryHistory();
+  history.set({ value: path });
+  render(() => (
+    <I18nProvider initial={lang}>
+      <SessionProvider>
+        <MemoryRouter history={history}>
+          <Route path={pattern} component={page} />
+        </MemoryRouter>
+      </SessionProvider>
+    </I18nProvider>
+  ));
+}
+
+beforeAll(async () => {
+  await loadMoreStrings();
+  await loadLang("en");
+});
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});
+
+const account = (accountNo: string, balanceKop: number) => ({
+  accountNo,
+  region: "msk",
+  address: "Москва, ул. Остоженка, д. 10",
+  status: "active",
+  balanceKop,
+  monthlyKop: 120_000,
+});
+
+describe("«Бизнесу», the public business page", () => {
+  const contacts = {
+    items: [
+      { kind: "support", phone: "+78001000800" },
+      { kind: "b2b_hotline", phone: "+78002001661" },
+      { kind: "b2b_smb", phone: "+78003028710" },
+      { kind: "b2b_enterprise", phone: "+78002006786" },
+    ],
+  };
+
+  it("shows the three business lines to call, the chat and the offices, and asks a visitor to log in", async () => {
+    serve({ "/api/v1/region/contacts": contacts });
+    mount("/business", "/business", BusinessPage, "ru", false);
+    const lines = await screen.findByRole("region", { name: "Линии для бизнеса" });
+    const calls = (await within(lines).findAllByRole("link")).map((a) => [a.textContent, a.getAttribute("href")]);
+    expect(calls).toEqual([
+      ["8 800 200-16-61", "tel:+78002001661"],
+      ["8 800 302-87-10", "tel:+78003028710"],
+      ["8 800 200-67-86", "tel:+78002006786"],
+      ["Написать в чат", "/support"],
+      ["Адреса и часы работы", "/offices?kind=b2b"],
+    ]);
+    expect(await screen.findByText(/Войдите, чтобы открыть корпоративный кабинет/)).toBeTruthy();
+  });
+
+  it("lists a logged-in person's organisations to open, in English too", async () => {
+    serve({ "/api/v1/region/contacts": contacts, "/api/v1/me": { profile }, "/api/v1/business/organisations": mine });
+    mount("/business", "/business", BusinessPage, "en");
+    expect(await screen.findByRole("heading", { name: "For business", level: 1 })).toBeTruthy();
+    const org = await screen.findByText("ООО «Северный ветер»");
+    expect(org.closest("li")?.textContent).toContain("Administrator");
+    expect(screen.getByRole("link", { name: "Open" }).getAttribute("href")).toBe(`/business/${ORG}`);
+  });
+
+  it("accepts an invitation by its code and says why a spent one is refused", async () => {
+    serve({
+      "/api/v1/region/contacts": contacts,
+      "/api/v1/me": { profile },
+      "/api/v1/business/organisations": { items: [] },
+      "POST /api/v1/business/invites/accept": {
+        status: 400,
+        body: {
+          type: "urn:kabinet:problem:invalid-invite",
+          title: "Приглашение не найдено, уже принято или истекло",
+          status: 400,
+          errors: [{ field: "code", message: "Приглашение не найдено, уже принято или истекло" }],
+        },
+      },
+    });
+    mount("/business/join?invite=ABCD234567", "/business/join", BusinessPage);
+    const code = (await screen.findByLabelText("Код приглашения")) as HTMLInputElement;
+    expect(code.value).toBe("ABCD234567");
+    fireEvent.click(screen.getByRole("button", { name: "Принять" }));
+    expect(await screen.findByText("Приглашение не найдено, уже принято или истекло")).toBeTruthy();
+    expect(code.getAttribute("aria-invalid")).toBe("true");
+    expect(sent.find((r) => r.method === "POST")?.body).toEqual({ code: "ABCD234567" });
+  });
+});
+
+describe("the organisation's accounts", () => {
+  it("shows a page with balances (a debt marked) and the count, and loads the next page on «Показать ещё»", async () => {
+    serve({
+      "/api/v1/me": { profile },
+      "/api/v1/business/organisations": mine,
+      [`/api/v1/business/organisations/${ORG}/accounts?limit=50`]: {
+        items: [account("201900000016", 150_000), account("201900000024", -2_500)],
+        total: 3,
+        nextCursor: "201900000024",
+      },
+      [`/api/v1/business/organisations/${ORG}/accounts?limit=50&cursor=201900000024`]: {
+        items: [{ ...account("302900000019", 10_000), region: "spb" }],
+        total: 3,
+        nextCursor: null,
+      },
+    });
+    mount(`/business/${ORG}/accounts`, "/business/:id/accounts", OrgAccountsPage);
+    expect(await screen.findByText("Показано 2 из 3")).toBeTruthy();
+    const debt = screen.getByText(/−25|-25/);
+    expect(debt.classList.contains("debt")).toBe(true);
+    fireEvent.click(screen.getByRole("button", { name: "Показать ещё" }));
+    expect(await screen.findByText("Показано 3 из 3")).toBeTruthy();
+    expect(screen.getAllByRole("row")).toHaveLength(4);
+    expect(screen.queryByRole("button", { name: "Показать ещё" })).toBeNull();
+    // The switch between organisations and the private cabinet.
+    const select = screen.getByLabelText("Кабинет") as HTMLSelectElement;
+    expect([...select.options].map((o) => o.textContent)).toEqual(["Личный кабинет", "ООО «Северный ветер»"]);
+  });
+
+  it("says what failed and offers a retry when the list does not load", async () => {
+    serve({
+      "/api/v1/me": { profile },
+      "/api/v1/business/organisations": mine,
+      [`/api/v1/business/organisations/${ORG}/accounts?limit=50`]: {
+        status: 503,
+        body: { type: "urn:kabinet:problem:unavailable", title: "Сервис временно недоступен", status: 503 },
+      },
+    });
+    mount(`/business/${ORG}/accounts`, "/business/:id/accounts", OrgAccountsPage);
+    expect((await screen.findByRole("alert")).textContent).toContain("Сервис временно недоступен");
+    expect(screen.getByRole("button", { name: "Повторить" })).toBeTruthy();
+  });
+});
+
+describe("employees and roles", () => {
+  const employees = {
+    members: [
+      {
+        subscriberId: "demo-biz-admin",
+        name: "Алексей Соколов",
+        phone: "+79000000010",
+        email: null,
+        role: "administrator",
+        accountNos: null,
+        since: "2026-01-15T09:00:00.000Z",
+      },
+      {
+        subscriberId: "demo-biz-viewer",
+        name: "Ирина Лебедева",
+        phone: "+79000000013",
+        email: null,
+        role: "viewer",
+        accountNos: ["201900000016", "201900000024"],
+        since: "2026-01-15T09:00:00.000Z",
+      },
+    ],
+    invites: [],
+  };
+
+  it("invites by phone with a role, showing the server's field error first, then the success", async () => {
+    let tries = 0;
+    serve({
+      "/api/v1/me": { profile },
+      "/api/v1/business/organisations": mine,
+      [`/api/v1/business/organisations/${ORG}/employees`]: employees,
+      [`POST /api/v1/business/organisations/${ORG}/invites`]: () =>
+        ++tries === 1
+          ? {
+              status: 400,
+              body: {
+                type: "urn:kabinet:problem:validation",
+                title: "Проверьте поля",
+                status: 400,
+                errors: [{ field: "contact", message: "Введите телефон или адрес почты" }],
+              },
+            }
+          : { status: 201, body: { id: "inv1", expiresAt: "2026-12-06T10:00:00.000Z" } },
+    });
+    mount(`/business/${ORG}/employees`, "/business/:id/employees", OrgEmployeesPage);
+    expect((await screen.findByText("Ирина Лебедева")).closest("li")?.textContent).toContain("Счетов: 2");
+    const contact = screen.getByLabelText("Телефон или почта") as HTMLInputElement;
+    fireEvent.input(contact, { target: { value: "+7 900 000-00-77" } });
+    fireEvent.change(screen.getByLabelText("Роль"), { target: { value: "accountant" } });
+    fireEvent.click(screen.getByRole("button", { name: "Отправить приглашение" }));
+    expect(await screen.findByText("Введите телефон или адрес почты")).toBeTruthy();
+    expect(contact.getAttribute("aria-invalid")).toBe("true");
+    fireEvent.click(screen.getByRole("button", { name: "Отправить приглашение" }));
+    expect(await screen.findByText("Приглашение отправлено, действует 72 часа")).toBeTruthy();
+    const posts = sent.filter((r) => r.method === "POST");
+    expect(posts[1]?.body).toEqual({ contact: "+7 900 000-00-77", role: "accountant", accountNos: null });
+  });
+
+  it("changes an employee's role, keeping their accounts", async () => {
+    serve({
+      "/api/v1/me": { profile },
+      "/api/v1/business/organisations": mine,
+      [`/api/v1/business/organisations/${ORG}/employees`]: employees,
+      [`PUT /api/v1/business/organisations/${ORG}/employees/demo-biz-viewer`]: { status: 204, body: null },
+    });
+    mount(`/business/${ORG}/employees`, "/business/:id/employees", OrgEmployeesPage);
+    const role = await screen.findByLabelText("Роль сотрудника Ирина Лебедева");
+    fireEvent.change(role, { target: { value: "manager" } });
+    const row = role.closest("li") as HTMLElement;
+    fireEvent.click(within(row).getByRole("button", { name: "Сохранить" }));
+    expect(await within(row).findByText("Сохранено")).toBeTruthy();
+    expect(sent.find((r) => r.method === "PUT")?.body).toEqual({ role: "manager", accountNos: ["201900000016", "201900000024"] });
+  });
+
+  it("shows a member without the right the server's reason", async () => {
+    serve({
+      "/api/v1/me": { profile },
+      "/api/v1/business/organisations": { items: [{ ...mine.items[0], role: "viewer" }] },
+      [`/api/v1/business/organisations/${ORG}/employees`]: {
+        status: 403,
+        body: { type: "urn:kabinet:problem:org-forbidden", title: "Недостаточно прав в организации", status: 403 },
+      },
+    });
+    mount(`/business/${ORG}/employees`, "/business/:id/employees", OrgEmployeesPage);
+    expect((await screen.findByRole("alert")).textContent).toContain("Недостаточно прав в организации");
+    // A viewer's sections: the card and the accounts only.
+    const nav = await screen.findByRole("navigation", { name: "Разделы корпоративного кабинета" });
+    expect(
+      within(nav)
+        .getAllByRole("link")
+        .map((a) => a.textContent),
+    ).toEqual(["Организация", "Лицевые счета"]);
+  });
+});
+
+describe("the audit log", () => {
+  it("says who did what and from where, in English too", async () => {
+    serve({
+      "/api/v1/me": { profile },
+      "/api/v1/business/organisations": mine,
+      [`/api/v1/business/organisations/${ORG}/audit?limit=30`]: {
+        items: [
+          {
+            id: "01",
+            at: "2026-12-02T10:00:00.000Z",
+            actor: { id: "demo-biz-admin", name: "Алексей Соколов", operator: false },
+            action: "member.changed",
+            target: "Ирина Лебедева",
+            details: { from: "viewer", to: "manager", accounts: 2 },
+            address: "203.0.113.5",
+          },
+        ],
+        nextCursor: null,
+      },
+    });
+    mount(`/business/${ORG}/audit`, "/business/:id/audit", OrgAuditPage, "en");
+    const what = await screen.findByText(/Role changed/);
+    expect(what.textContent?.replace(/\s+/g, " ")).toBe("Role changed: Ирина Лебедева (Viewer → Manager)");
+    const row = what.closest("tr") as HTMLElement;
+    expect(within(row).getByText("Алексей Соколов")).toBeTruthy();
+    expect(within(row).getByText("203.0.113.5")).toBeTruthy();
+  });
+});

@@ -1,0 +1,449 @@
+import { A, useNavigate, useParams } from "@solidjs/router";
+import { createResource, createSignal, createUniqueId, For, type JSX, Show } from "solid-js";
+import { Loadable } from "../../app/Loadable";
+import { useI18n } from "../../i18n";
+import { useStrings } from "../../i18n/local";
+import { createAction } from "../../lib/createAction";
+import { formatAccountNo, formatMoment, formatPhone, formatRub } from "../../lib/format";
+import { Field } from "../auth/fields";
+import { ProblemAlert } from "../auth/ProblemAlert";
+import { RequireLogin } from "../auth/RequireLogin";
+import {
+  type AuditItemDto,
+  businessApi,
+  type EmployeeDto,
+  ORG_ROLES,
+  type OrgAccountDto,
+  type OrgRole,
+  rememberOrganisation,
+} from "./business.api";
+import { businessStrings } from "./strings";
+
+type Tab = "card" | "accounts" | "employees" | "audit";
+const TABS: { tab: Tab; path: string; key: "tabCard" | "tabAccounts" | "tabEmployees" | "tabAudit" }[] = [
+  { tab: "card", path: "", key: "tabCard" },
+  { tab: "accounts", path: "/accounts", key: "tabAccounts" },
+  { tab: "employees", path: "/employees", key: "tabEmployees" },
+  { tab: "audit", path: "/audit", key: "tabAudit" },
+];
+
+/**
+ * The frame of the corporate cabinet's screens: the organisation's name, the switch between the person's
+ * organisations and their private cabinet, and the sections (employees and the log only for administrators).
+ */
+function OrgFrame(props: { tab: Tab; children: (orgId: string) => JSX.Element }) {
+  const s = useStrings(businessStrings);
+  const params = useParams();
+  const navigate = useNavigate();
+  const orgId = () => params.id ?? "";
+  const switchId = `org-switch-${createUniqueId()}`;
+  const [mine] = createResource(businessApi.mine);
+  const current = () => mine.latest?.find((o) => o.id === orgId());
+  const onSwitch = (e: Event) => {
+    const value = (e.currentTarget as HTMLSelectElement).value;
+    rememberOrganisation(value || null);
+    navigate(value ? `/business/${encodeURIComponent(value)}` : "/accounts");
+  };
+  return (
+    <RequireLogin>
+      {() => (
+        <>
+          <h1>{current()?.name ?? s("cabinet")}</h1>
+          <Show when={(mine.latest ?? []).length > 0}>
+            <div class="field">
+              <label for={switchId}>{s("switchTo")}</label>
+              <select id={switchId} onChange={onSwitch} value={orgId()}>
+                <option value="">{s("private")}</option>
+                <For each={mine.latest ?? []}>{(o) => <option value={o.id}>{o.name}</option>}</For>
+              </select>
+            </div>
+          </Show>
+          <nav aria-label={s("sections")}>
+            <ul class="chips">
+              <For each={TABS.filter((t) => current()?.role === "administrator" || t.tab === "card" || t.tab === "accounts")}>
+                {(t) => (
+                  <li>
+                    <A
+                      href={`/business/${encodeURIComponent(orgId())}${t.path}`}
+                      aria-current={t.tab === props.tab ? "page" : undefined}
+                      end
+                    >
+                      {s(t.key)}
+                    </A>
+                  </li>
+                )}
+              </For>
+            </ul>
+          </nav>
+          {props.children(orgId())}
+        </>
+      )}
+    </RequireLogin>
+  );
+}
+
+/** The organisation's card: kind, requisites, addresses, bank details, the caller's role. */
+export function OrgCardPage() {
+  const s = useStrings(businessStrings);
+  return (
+    <OrgFrame tab="card">
+      {(orgId) => {
+        const [org, { refetch }] = createResource(() => orgId, businessApi.organisation);
+        return (
+          <Loadable resource={org} onRetry={refetch}>
+            {(o) => (
+              <section aria-labelledby="org-card">
+                <h2 id="org-card">{o.kind === "legal" ? s("kindLegal") : s("kindEntrepreneur")}</h2>
+                <p>{s("role", { role: s(`role.${o.role}`) })}</p>
+                <Show when={o.limited}>
+                  <p class="muted">{s("limited")}</p>
+                </Show>
+                <dl class="list">
+                  <div class="list__row">
+                    <dt>{s("innLabel")}</dt>
+                    <dd>{o.inn}</dd>
+                  </div>
+                  <Show when={o.kpp}>
+                    <div class="list__row">
+                      <dt>{s("kppLabel")}</dt>
+                      <dd>{o.kpp}</dd>
+                    </div>
+                  </Show>
+                  <div class="list__row">
+                    <dt>{o.kind === "legal" ? s("ogrnLabel") : s("ogrnipLabel")}</dt>
+                    <dd>{o.ogrn}</dd>
+                  </div>
+                  <div class="list__row">
+                    <dt>{s("legalAddress")}</dt>
+                    <dd>{o.legalAddress}</dd>
+                  </div>
+                  <div class="list__row">
+                    <dt>{s("postalAddress")}</dt>
+                    <dd>{o.postalAddress}</dd>
+                  </div>
+                  <div class="list__row">
+                    <dt>{s("bank")}</dt>
+                    <dd>{o.bank.name}</dd>
+                  </div>
+                  <div class="list__row">
+                    <dt>{s("bik")}</dt>
+                    <dd>{o.bank.bik}</dd>
+                  </div>
+                  <div class="list__row">
+                    <dt>{s("settlementAccount")}</dt>
+                    <dd>{o.bank.settlementAccount}</dd>
+                  </div>
+                </dl>
+                <p>
+                  <A href={`/business/${encodeURIComponent(o.id)}/accounts`}>{s("accountCount", { n: o.accountCount })}</A>
+                </p>
+              </section>
+            )}
+          </Loadable>
+        );
+      }}
+    </OrgFrame>
+  );
+}
+
+/** The organisation's accounts across regions with balances, a page at a time («Показать ещё»). */
+export function OrgAccountsPage() {
+  const { lang } = useI18n();
+  const s = useStrings(businessStrings);
+  return (
+    <OrgFrame tab="accounts">
+      {(orgId) => {
+        const [first, { refetch }] = createResource(
+          () => orgId,
+          (id) => businessApi.accounts(id),
+        );
+        const [extra, setExtra] = createSignal<OrgAccountDto[]>([]);
+        const [cursor, setCursor] = createSignal<string | null | undefined>(undefined);
+        const more = createAction();
+        const next = () => (cursor() === undefined ? first.latest?.nextCursor : cursor());
+        const loadMore = () =>
+          more.run(async () => {
+            const page = await businessApi.accounts(orgId, next());
+            setExtra([...extra(), ...page.items]);
+            setCursor(page.nextCursor);
+          });
+        return (
+          <section aria-labelledby="org-accounts">
+            <h2 id="org-accounts">{s("accountsTitle")}</h2>
+            <Loadable resource={first} onRetry={refetch}>
+              {(p) => (
+                <Show when={p.total > 0} fallback={<p>{s("empty")}</p>}>
+                  <p role="status">{s("shown", { shown: p.items.length + extra().length, total: p.total })}</p>
+                  <section class="table-scroll" tabindex="0" aria-labelledby="org-accounts">
+                    <table class="history history--cards">
+                      <thead>
+                        <tr>
+                          <th scope="col">{s("accountNo")}</th>
+                          <th scope="col">{s("region")}</th>
+                          <th scope="col">{s("address")}</th>
+                          <th scope="col">{s("status")}</th>
+                          <th scope="col" class="num">
+                            {s("balance")}
+                          </th>
+                          <th scope="col" class="num">
+                            {s("monthly")}
+                          </th>
+                        </tr>
+                      </thead>
+                      <tbody>
+                        <For each={[...p.items, ...extra()]}>
+                          {(a) => (
+                            <tr>
+                              <th scope="row">{formatAccountNo(a.accountNo)}</th>
+                              <td data-label={s("region")}>{a.region}</td>
+                              <td data-label={s("address")}>{a.address}</td>
+                              <td data-label={s("status")}>{s(`status.${a.status}`)}</td>
+                              <td class="num" data-label={s("balance")} classList={{ debt: a.balanceKop < 0 }}>
+                                {formatRub(a.balanceKop, lang())}
+                              </td>
+                              <td class="num" data-label={s("monthly")}>
+                                {formatRub(a.monthlyKop, lang())}
+                              </td>
+                            </tr>
+                          )}
+                        </For>
+                      </tbody>
+                    </table>
+                  </section>
+                  <ProblemAlert problem={more.problem()} />
+                  <Show when={next()}>
+                    <button type="button" class="button" onClick={() => void loadMore()} disabled={more.busy()}>
+                      {more.busy() ? s("loadingMore") : s("more")}
+                    </button>
+                  </Show>
+                </Show>
+              )}
+            </Loadable>
+          </section>
+        );
+      }}
+    </OrgFrame>
+  );
+}
+
+/** One employee's row: the role (and scope) an administrator may change, and removal. */
+function EmployeeRow(props: { orgId: string; member: EmployeeDto; onChanged: () => void }) {
+  const s = useStrings(businessStrings);
+  const action = createAction();
+  const [role, setRole] = createSignal<OrgRole>(props.member.role);
+  const save = () =>
+    action.run(async () => {
+      await businessApi.changeEmployee(props.orgId, props.member.subscriberId, {
+        role: role(),
+        accountNos: role() === "administrator" ? null : props.member.accountNos,
+      });
+      props.onChanged();
+      return s("saved");
+    });
+  const remove = () => {
+    if (!window.confirm(s("removeConfirm", { name: props.member.name }))) return;
+    void action.run(async () => {
+      await businessApi.removeEmployee(props.orgId, props.member.subscriberId);
+      props.onChanged();
+      return s("removed");
+    });
+  };
+  return (
+    <li class="list__row">
+      <span>
+        <strong>{props.member.name}</strong>
+        <br />
+        <small class="muted">
+          {[props.member.phone ? formatPhone(props.member.phone) : null, props.member.email].filter(Boolean).join(", ")} ·{" "}
+          {props.member.accountNos ? s("someAccounts", { n: props.member.accountNos.length }) : s("allAccounts")}
+        </small>
+      </span>
+      <span>
+        <select
+          aria-label={s("roleOf", { name: props.member.name })}
+          value={role()}
+          onChange={(e) => setRole(e.currentTarget.value as OrgRole)}
+        >
+          <For each={ORG_ROLES}>{(r) => <option value={r}>{s(`role.${r}`)}</option>}</For>
+        </select>{" "}
+        <button
+          type="button"
+          class="button button--small"
+          onClick={() => void save()}
+          disabled={action.busy() || role() === props.member.role}
+        >
+          {s("saveRole")}
+        </button>{" "}
+        <button type="button" class="button button--small" onClick={remove} disabled={action.busy()}>
+          {s("remove")}
+        </button>
+        <ProblemAlert problem={action.problem()} />
+        <Show when={action.done()}>
+          <small role="status">{action.done()}</small>
+        </Show>
+      </span>
+    </li>
+  );
+}
+
+/** Employees with roles, pending invitations, and the invitation form (administrators). */
+export function OrgEmployeesPage() {
+  const { lang } = useI18n();
+  const s = useStrings(businessStrings);
+  return (
+    <OrgFrame tab="employees">
+      {(orgId) => {
+        const [list, { refetch }] = createResource(() => orgId, businessApi.employees);
+        const roleId = `invite-role-${createUniqueId()}`;
+        const invite = createAction();
+        const onInvite = (e: SubmitEvent) => {
+          e.preventDefault();
+          const form = e.currentTarget as HTMLFormElement;
+          const data = new FormData(form);
+          const accounts = String(data.get("accountNos") ?? "")
+            .split(/[,;\s]+/)
+            .filter(Boolean);
+          void invite.run(async () => {
+            await businessApi.invite(orgId, {
+              contact: String(data.get("contact") ?? ""),
+              role: String(data.get("role")) as OrgRole,
+              accountNos: accounts.length ? accounts : null,
+            });
+            form.reset();
+            void refetch();
+            return s("invited");
+          });
+        };
+        return (
+          <>
+            <section aria-labelledby="org-employees">
+              <h2 id="org-employees">{s("employeesTitle")}</h2>
+              <Loadable resource={list} onRetry={refetch}>
+                {(l) => (
+                  <>
+                    <ul class="list">
+                      <For each={l.members}>{(m) => <EmployeeRow orgId={orgId} member={m} onChanged={() => void refetch()} />}</For>
+                    </ul>
+                    <Show when={l.invites.length > 0}>
+                      <h3>{s("pending")}</h3>
+                      <ul class="list">
+                        <For each={l.invites}>
+                          {(i) => (
+                            <li class="list__row">
+                              <span>{i.channel === "sms" ? formatPhone(i.contact) : i.contact}</span>
+                              <span>
+                                {s(`role.${i.role}`)} · {s("until", { date: formatMoment(i.expiresAt, lang()) })}
+                              </span>
+                            </li>
+                          )}
+                        </For>
+                      </ul>
+                    </Show>
+                  </>
+                )}
+              </Loadable>
+            </section>
+            <section aria-labelledby="org-invite">
+              <h2 id="org-invite">{s("inviteTitle")}</h2>
+              <form class="form" onSubmit={onInvite}>
+                <Field label={s("inviteContact")} name="contact" problem={invite.problem()} required maxLength={254} autocomplete="off" />
+                <div class="field">
+                  <label for={roleId}>{s("inviteRole")}</label>
+                  <select id={roleId} name="role">
+                    <For each={ORG_ROLES}>{(r) => <option value={r}>{s(`role.${r}`)}</option>}</For>
+                  </select>
+                </div>
+                <Field label={s("inviteAccounts")} name="accountNos" problem={invite.problem()} autocomplete="off" />
+                <ProblemAlert problem={invite.problem()} />
+                <Show when={invite.done()}>
+                  <p role="status">{invite.done()}</p>
+                </Show>
+                <button type="submit" class="button button--primary" disabled={invite.busy()}>
+                  {s("send")}
+                </button>
+              </form>
+            </section>
+          </>
+        );
+      }}
+    </OrgFrame>
+  );
+}
+
+/** The audit log, newest first, a page at a time (administrators). */
+export function OrgAuditPage() {
+  const { lang } = useI18n();
+  const s = useStrings(businessStrings);
+  const actionName = (a: string) => {
+    const key = `action.${a}` as Parameters<typeof s>[0];
+    return key in businessStrings.ru ? s(key) : a;
+  };
+  return (
+    <OrgFrame tab="audit">
+      {(orgId) => {
+        const [first, { refetch }] = createResource(
+          () => orgId,
+          (id) => businessApi.audit(id),
+        );
+        const [extra, setExtra] = createSignal<AuditItemDto[]>([]);
+        const [cursor, setCursor] = createSignal<string | null | undefined>(undefined);
+        const more = createAction();
+        const next = () => (cursor() === undefined ? first.latest?.nextCursor : cursor());
+        const loadMore = () =>
+          more.run(async () => {
+            const page = await businessApi.audit(orgId, next());
+            setExtra([...extra(), ...page.items]);
+            setCursor(page.nextCursor);
+          });
+        return (
+          <section aria-labelledby="org-audit">
+            <h2 id="org-audit">{s("auditTitle")}</h2>
+            <Loadable resource={first} onRetry={refetch}>
+              {(p) => (
+                <Show when={p.items.length > 0} fallback={<p>{s("auditEmpty")}</p>}>
+                  <section class="table-scroll" tabindex="0" aria-labelledby="org-audit">
+                    <table class="history history--cards">
+                      <thead>
+                        <tr>
+                          <th scope="col">{s("when")}</th>
+                          <th scope="col">{s("who")}</th>
+                          <th scope="col">{s("what")}</th>
+                          <th scope="col">{s("from")}</th>
+                        </tr>
+                      </thead>
+                      <tbody>
+                        <For each={[...p.items, ...extra()]}>
+                          {(e) => (
+                            <tr>
+                              <th scope="row">{formatMoment(e.at, lang())}</th>
+                              <td data-label={s("who")}>{e.actor.name}</td>
+                              <td data-label={s("what")}>
+                                {actionName(e.action)}
+                                <Show when={e.target}>: {e.target}</Show>
+                                <Show when={typeof e.details?.to === "string"}>
+                                  {" "}
+                                  ({s(`role.${e.details?.from as OrgRole}`)} → {s(`role.${e.details?.to as OrgRole}`)})
+                                </Show>
+                              </td>
+                              <td data-label={s("from")}>{e.address ?? ""}</td>
+                            </tr>
+                          )}
+                        </For>
+                      </tbody>
+                    </table>
+                  </section>
+                  <ProblemAlert problem={more.problem()} />
+                  <Show when={next()}>
+                    <button type="button" class="button" onClick={() => void loadMore()} disabled={more.busy()}>
+                      {more.busy() ? s("loadingMore") : s("more")}
+                    </button>
+                  </Show>
+                </Show>
+              )}
+            </Loadable>
+          </section>
+        );
+      }}
+    </OrgFrame>
+  );
+}

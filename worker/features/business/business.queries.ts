@@ -1,0 +1,201 @@
+import { and, asc, count, desc, eq, gt, inArray, isNull, lt, type SQL, sql, sum } from "drizzle-orm";
+import { accountDirectory, orgAccounts, orgAudit, organisations, orgInvites, orgMembers, subscribers } from "../../db/schema/global";
+import { accountServices, accounts, ledgerEntries, tariffs } from "../../db/schema/region";
+import type { GlobalDb, RegionDb } from "../../platform/db";
+import { type SessionSubscriber, subscriberIs } from "../../platform/session";
+
+/** A person: their id, or the session's subscriber as a subquery (a read made in the session's batch). */
+export type Who = string | SessionSubscriber;
+
+/** The person's membership of the organisation (empty when none): read in the same batch as what the route shows. */
+export function selectMember(db: GlobalDb, orgId: string, who: Who) {
+  return db
+    .select({ role: orgMembers.role, accountScope: orgMembers.accountScope })
+    .from(orgMembers)
+    .where(and(eq(orgMembers.orgId, orgId), subscriberIs(orgMembers.subscriberId, who)));
+}
+
+/** Every organisation the person belongs to, with their role, by name. */
+export function selectMyOrganisations(db: GlobalDb, who: Who) {
+  return db
+    .select({ id: organisations.id, name: organisations.name, kind: organisations.kind, inn: organisations.inn, role: orgMembers.role })
+    .from(orgMembers)
+    .innerJoin(organisations, eq(organisations.id, orgMembers.orgId))
+    .where(subscriberIs(orgMembers.subscriberId, who))
+    .orderBy(asc(organisations.name));
+}
+
+export function selectOrganisation(db: GlobalDb, orgId: string) {
+  return db.select().from(organisations).where(eq(organisations.id, orgId));
+}
+
+/**
+ * The accounts the member may see: all of the organisation's, or only those of their scope (a JSON array on the
+ * membership, read by the same statement, so this goes in one batch with the membership check).
+ */
+function inMemberScope(orgId: string, who: Who): SQL {
+  const scope = sql`(SELECT ${orgMembers.accountScope} FROM ${orgMembers} WHERE ${orgMembers.orgId} = ${orgId} AND ${subscriberIs(orgMembers.subscriberId, who)})`;
+  return sql`(${scope} IS NULL OR ${orgAccounts.accountNo} IN (SELECT value FROM json_each(${scope})))`;
+}
+
+export function countScopedAccounts(db: GlobalDb, orgId: string, who: Who) {
+  return db
+    .select({ n: count() })
+    .from(orgAccounts)
+    .where(and(eq(orgAccounts.orgId, orgId), inMemberScope(orgId, who)));
+}
+
+/** A page of the member's accounts by number, after `after`, with each one's region and shard. */
+export function selectScopedAccounts(db: GlobalDb, orgId: string, who: Who, after: string | null, limit: number) {
+  return db
+    .select({ accountNo: orgAccounts.accountNo, region: accountDirectory.region, shard: accountDirectory.shard })
+    .from(orgAccounts)
+    .innerJoin(accountDirectory, eq(accountDirectory.accountNo, orgAccounts.accountNo))
+    .where(and(eq(orgAccounts.orgId, orgId), inMemberScope(orgId, who), after ? gt(orgAccounts.accountNo, after) : undefined))
+    .orderBy(asc(orgAccounts.accountNo))
+    .limit(limit + 1);
+}
+
+/** D1 binds at most 100 values to one statement: account numbers go in lists this long. */
+const BIND_CHUNK = 90;
+
+/** `list` in pieces of at most `size`. */
+export function chunks<T>(list: readonly T[], size = BIND_CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+/**
+ * Which of these numbers are the organisation's accounts, which are in the directory at all, and which belong to
+ * any organisation: one batch, the numbers in lists D1 can bind.
+ */
+export async function selectAccountFacts(db: GlobalDb, orgId: string, accountNos: string[]) {
+  const parts = chunks(accountNos);
+  if (parts.length === 0) return { ofOrg: [], inDirectory: [], taken: [] };
+  const statements = parts.flatMap((nos) => [
+    db
+      .select({ accountNo: orgAccounts.accountNo })
+      .from(orgAccounts)
+      .where(and(eq(orgAccounts.orgId, orgId), inArray(orgAccounts.accountNo, nos))),
+    db.select({ accountNo: accountDirectory.accountNo }).from(accountDirectory).where(inArray(accountDirectory.accountNo, nos)),
+    db.select({ accountNo: orgAccounts.accountNo }).from(orgAccounts).where(inArray(orgAccounts.accountNo, nos)),
+  ]);
+  const [first, ...rest] = statements;
+  if (!first) return { ofOrg: [], inDirectory: [], taken: [] };
+  const results = (await db.batch([first, ...rest])) as { accountNo: string }[][];
+  const pick = (k: number) => results.filter((_, i) => i % 3 === k).flat();
+  return { ofOrg: pick(0), inDirectory: pick(1), taken: pick(2) };
+}
+
+/**
+ * Accounts, balances and the active services' monthly fees of many accounts in one shard: one round trip (a D1
+ * batch), the numbers split into lists D1 can bind.
+ */
+export async function selectShardBalances(db: RegionDb, accountNos: string[]) {
+  const statements = chunks(accountNos).flatMap((nos) => [
+    db
+      .select({ accountNo: accounts.accountNo, address: accounts.address, status: accounts.status })
+      .from(accounts)
+      .where(inArray(accounts.accountNo, nos)),
+    db
+      .select({ accountNo: ledgerEntries.accountNo, balanceKop: sum(ledgerEntries.amountKop).mapWith(Number) })
+      .from(ledgerEntries)
+      .where(inArray(ledgerEntries.accountNo, nos))
+      .groupBy(ledgerEntries.accountNo),
+    db
+      .select({ accountNo: accountServices.accountNo, monthlyKop: sum(tariffs.priceKop).mapWith(Number) })
+      .from(accountServices)
+      .innerJoin(tariffs, eq(tariffs.id, accountServices.tariffId))
+      .where(and(inArray(accountServices.accountNo, nos), eq(accountServices.status, "active")))
+      .groupBy(accountServices.accountNo),
+  ]);
+  const [first, ...rest] = statements;
+  if (!first) return { accounts: [], balances: [], fees: [] };
+  const results = (await db.batch([first, ...rest])) as unknown[][];
+  return {
+    accounts: results.filter((_, i) => i % 3 === 0).flat() as {
+      accountNo: string;
+      address: string;
+      status: "active" | "blocked" | "closed";
+    }[],
+    balances: results.filter((_, i) => i % 3 === 1).flat() as { accountNo: string; balanceKop: number | null }[],
+    fees: results.filter((_, i) => i % 3 === 2).flat() as { accountNo: string; monthlyKop: number | null }[],
+  };
+}
+
+export function selectMembers(db: GlobalDb, orgId: string) {
+  return db
+    .select({
+      subscriberId: orgMembers.subscriberId,
+      name: subscribers.displayName,
+      phone: subscribers.phone,
+      email: subscribers.email,
+      role: orgMembers.role,
+      accountScope: orgMembers.accountScope,
+      since: orgMembers.createdAt,
+    })
+    .from(orgMembers)
+    .innerJoin(subscribers, eq(subscribers.id, orgMembers.subscriberId))
+    .where(eq(orgMembers.orgId, orgId))
+    .orderBy(asc(subscribers.displayName));
+}
+
+export function selectPendingInvites(db: GlobalDb, orgId: string, now: Date) {
+  return db
+    .select({
+      id: orgInvites.id,
+      contact: orgInvites.contact,
+      channel: orgInvites.channel,
+      role: orgInvites.role,
+      accountScope: orgInvites.accountScope,
+      expiresAt: orgInvites.expiresAt,
+    })
+    .from(orgInvites)
+    .where(and(eq(orgInvites.orgId, orgId), isNull(orgInvites.acceptedAt), gt(orgInvites.expiresAt, now)))
+    .orderBy(desc(orgInvites.createdAt));
+}
+
+/** A page of the audit log, newest first, older than `before` (an entry id: ids are time-ordered). */
+export function selectAudit(db: GlobalDb, orgId: string, before: string | null, limit: number) {
+  return db
+    .select()
+    .from(orgAudit)
+    .where(and(eq(orgAudit.orgId, orgId), before ? lt(orgAudit.id, before) : undefined))
+    .orderBy(desc(orgAudit.id))
+    .limit(limit + 1);
+}
+
+export interface AuditEntry {
+  orgId: string;
+  /** The person who acted, or null for an operator. */
+  actorId: string | null;
+  /** An operator's name; a person's is read from their profile by the same statement. */
+  operatorName?: string;
+  action: string;
+  /** What was acted on: a text, or the display name of this subscriber id. */
+  target?: string | { subscriberId: string } | null;
+  details?: unknown;
+  address: string | null;
+  at: Date;
+}
+
+const nameOf = (subscriberId: string) =>
+  sql`coalesce((SELECT ${subscribers.displayName} FROM ${subscribers} WHERE ${subscribers.id} = ${subscriberId}), '')`;
+
+/**
+ * The insert of one audit entry, to go in the batch of the change it records, so that both or neither are written.
+ * `when` makes it conditional: put it before the change in the batch with the change's own condition (a D1 batch is
+ * one transaction, so both see the same rows), and the entry is written exactly when the change is made.
+ */
+export function insertAudit(db: GlobalDb, e: AuditEntry, id: string, when: SQL = sql`1`) {
+  const actorName = e.actorId ? nameOf(e.actorId) : sql`${e.operatorName ?? "operator"}`;
+  const target = e.target && typeof e.target === "object" ? nameOf(e.target.subscriberId) : sql`${e.target ?? null}`;
+  const details = e.details === undefined ? null : JSON.stringify(e.details);
+  // The columns in the table's order: id, org_id, actor_id, actor_name, action, target, details, address, created_at.
+  return db
+    .insert(orgAudit)
+    .select(
+      sql`SELECT ${id}, ${e.orgId}, ${e.actorId}, ${actorName}, ${e.action}, ${target}, ${details}, ${e.address}, ${e.at.getTime()} WHERE ${when}`,
+    );
+}
