@@ -1,15 +1,22 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { ShardMoveStep } from "../../worker/db/schema/global";
+import { accountFigures, moveAccount } from "../../worker/features/shards/move.service";
 import { createDataAccess, d1Of, type ShardBinding } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
-import { registerAccount, registerShard } from "../../worker/platform/shard-map";
+import { registerAccount } from "../../worker/platform/shard-map";
 import { call, json, login, SAME_ORIGIN } from "./helpers";
 
 const ANNA_MSK = makeAccountNo("20100000001");
+const OPS = { authorization: `Bearer ${env.OPERATOR_TOKEN}`, "content-type": "application/json" };
+const LATER = (ms = 60_000) => ({ now: new Date(Date.now() + ms) });
 
-async function openShard(binding: string, open: boolean) {
-  await registerShard(createDataAccess(env), binding, { branch: "moscow", open });
-  return { status: 200 };
+function ops(path: string, init: RequestInit = {}) {
+  return call(null, `/ops/v1${path}`, { ...init, headers: { ...OPS, ...(init.headers as Record<string, string>) } });
+}
+
+function openShard(binding: string, open: boolean) {
+  return ops(`/shards/${binding}`, { method: "PUT", body: JSON.stringify({ branch: "moscow", open }) });
 }
 
 async function shardOf(accountNo: string) {
@@ -25,15 +32,7 @@ async function shardCounts() {
   return Object.fromEntries(rows.results.map((r) => [r.binding, r.accounts]));
 }
 
-async function figures(binding: ShardBinding, accountNo: string) {
-  const row = await d1Of(createDataAccess(env).shard(binding))
-    .prepare(
-      "SELECT (SELECT coalesce(sum(amount_kop), 0) FROM ledger_entries WHERE account_no = ?1) AS ledger_kop, (SELECT count(*) FROM payments WHERE account_no = ?1) AS payments",
-    )
-    .bind(accountNo)
-    .first<{ ledger_kop: number; payments: number }>();
-  return row ?? { ledger_kop: 0, payments: 0 };
-}
+const figures = (binding: ShardBinding, accountNo: string) => accountFigures(createDataAccess(env).shard(binding), accountNo);
 
 let made = 0;
 /**
@@ -111,10 +110,10 @@ describe("the shard map: two shards of the Moscow branch", () => {
     expect((await openShard("DB_MOSCOW_2", false)).status).toBe(200);
     const b = await annaAccount();
     expect(b.shard).toBe("DB_MOSCOW");
-    const map = await env.DB.prepare("SELECT binding, open FROM shards WHERE branch = 'moscow' ORDER BY binding").all();
-    expect(map.results).toEqual([
-      { binding: "DB_MOSCOW", open: 1 },
-      { binding: "DB_MOSCOW_2", open: 0 },
+    const map = await json<{ items: { binding: string; branch: string; open: boolean }[] }>(await ops("/shards"));
+    expect(map.items.filter((s) => s.branch === "moscow").map((s) => [s.binding, s.open])).toEqual([
+      ["DB_MOSCOW", true],
+      ["DB_MOSCOW_2", false],
     ]);
   });
 
@@ -143,5 +142,134 @@ describe("the shard map: two shards of the Moscow branch", () => {
     expect(pay.status).toBe(201);
     expect((await figures("DB_MOSCOW_2", other.accountNo)).payments).toBe(2);
     expect((await figures("DB_MOSCOW", other.accountNo)).payments).toBe(0);
+  });
+});
+
+describe("moving an account between shards", () => {
+  it("is for operators only, within the account's branch, with problems for bad input (ru, en)", async () => {
+    const body = JSON.stringify({ accountNo: ANNA_MSK, toShard: "DB_MOSCOW_2" });
+    expect(
+      (await call(null, "/ops/v1/shard-moves", { method: "POST", body, headers: { "content-type": "application/json" } })).status,
+    ).toBe(401);
+    const bad = await ops("/shard-moves?lang=en", { method: "POST", body: JSON.stringify({ accountNo: "12", toShard: "x" }) });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get("content-type")).toContain("application/problem+json");
+    const other = await ops("/shard-moves", { method: "POST", body: JSON.stringify({ accountNo: ANNA_MSK, toShard: "DB_CENTER" }) });
+    expect(other.status).toBe(409);
+    expect((await json<{ title: string }>(other)).title).toBe("Шард «DB_CENTER» принадлежит другому филиалу");
+    const none = await ops("/shard-moves", { method: "POST", body: JSON.stringify({ accountNo: ANNA_MSK, toShard: "DB_NOWHERE" }) });
+    expect(none.status).toBe(404);
+    const same = await ops("/shard-moves", { method: "POST", body: JSON.stringify({ accountNo: ANNA_MSK, toShard: "DB_MOSCOW" }) });
+    expect(same.status).toBe(409);
+    expect((await ops("/shards/DB_NOWHERE", { method: "PUT", body: JSON.stringify({ branch: "moscow", open: true }) })).status).toBe(404);
+  });
+
+  it("copies every row, verifies counts and sums, switches the directory, then cleans the source after the grace period", async () => {
+    const a = await annaAccount();
+    expect(a.shard).toBe("DB_MOSCOW");
+    const before = await figures("DB_MOSCOW", a.accountNo);
+    const counts = await shardCounts();
+    const res = await ops("/shard-moves", { method: "POST", body: JSON.stringify({ accountNo: a.accountNo, toShard: "DB_MOSCOW_2" }) });
+    expect(res.status).toBe(202);
+    const move = await json<{ id: string; step: string; verified: Record<string, number> }>(res);
+    expect(move.step).toBe("switched");
+    expect(move.verified).toEqual(before);
+    expect(await shardOf(a.accountNo)).toBe("DB_MOSCOW_2");
+    expect(await shardCounts()).toEqual({ ...counts, DB_MOSCOW: (counts.DB_MOSCOW ?? 0) - 1, DB_MOSCOW_2: (counts.DB_MOSCOW_2 ?? 0) + 1 });
+    // During the grace period the source still has the rows (a request that read the directory just before finds them).
+    expect(await figures("DB_MOSCOW", a.accountNo)).toEqual(before);
+    const done = await moveAccount(createDataAccess(env), a.accountNo, "DB_MOSCOW_2", LATER());
+    expect(done.step).toBe("done");
+    expect(await figures("DB_MOSCOW_2", a.accountNo)).toEqual(before);
+    const gone = await figures("DB_MOSCOW", a.accountNo);
+    expect(Object.values(gone).every((n) => n === 0)).toBe(true);
+    expect((await json<{ step: string }>(await ops(`/shard-moves/${move.id}`))).step).toBe("done");
+    const cookie = await login("anna");
+    const home = await json<Accounts>(await call("msk", "/api/v1/accounts", { headers: { cookie } }));
+    expect(home.items.filter((x) => x.accountNo === a.accountNo)).toEqual([expect.objectContaining({ balanceKop: before.ledger_kop })]);
+  });
+
+  const STEPS: ShardMoveStep[] = ["started", "frozen", "copied", "verified", "switched"];
+  for (const step of STEPS) {
+    it(`resumes a move that died right after «${step}»: it completes once, with the same money and no duplicate rows`, async () => {
+      const a = await annaAccount();
+      const from = a.shard;
+      const to: ShardBinding = from === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+      const before = await figures(from, a.accountNo);
+      const counts = await shardCounts();
+      const data = createDataAccess(env);
+      await expect(moveAccount(data, a.accountNo, to, { crashAfter: step })).rejects.toThrow(`injected crash after ${step}`);
+      // Meanwhile the account is there exactly once for a reader: where the directory points, with all its money.
+      const cookie = await login("anna");
+      const mid = await json<Accounts>(await call("msk", "/api/v1/accounts", { headers: { cookie } }));
+      expect(mid.items.filter((x) => x.accountNo === a.accountNo).map((x) => x.balanceKop)).toEqual([before.ledger_kop]);
+      // Resumed (no grace period here: the test is the only reader).
+      const done = await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 });
+      expect(done.step).toBe("done");
+      expect(await shardOf(a.accountNo)).toBe(to);
+      expect(await figures(to, a.accountNo)).toEqual(before);
+      expect(Object.values(await figures(from, a.accountNo)).every((n) => n === 0)).toBe(true);
+      expect(await shardCounts()).toEqual({ ...counts, [from]: (counts[from] ?? 0) - 1, [to]: (counts[to] ?? 0) + 1 });
+      // Resumed once more: nothing happens twice.
+      await expect(moveAccount(createDataAccess(env), a.accountNo, to, LATER())).rejects.toMatchObject({ slug: "shard_move_same" });
+      expect(await figures(to, a.accountNo)).toEqual(before);
+      // And back: the tombstone the first move left does not stop the account returning.
+      expect((await moveAccount(createDataAccess(env), a.accountNo, from, { graceMs: 0 })).step).toBe("done");
+      expect(await figures(from, a.accountNo)).toEqual(before);
+    });
+  }
+
+  it("refuses a payment while the account is frozen with a 503 and Retry-After (ru, en); the one begun before the move is credited once after it", {
+    timeout: 40_000,
+  }, async () => {
+    const cookie = await login("anna");
+    const balance = async () =>
+      (await json<{ balanceKop: number }>(await call("msk", `/api/v1/accounts/${ANNA_MSK}`, { headers: { cookie } }))).balanceKop;
+    const pay = (lang = "ru") =>
+      call("msk", `/api/v1/accounts/${ANNA_MSK}/payments?lang=${lang}`, {
+        method: "POST",
+        headers: { ...SAME_ORIGIN, cookie, "idempotency-key": crypto.randomUUID() },
+        body: JSON.stringify({ amountKop: 40_000 }),
+      });
+    const start = await balance();
+    const first = await pay();
+    expect(first.status).toBe(201);
+    const { payment, confirmationUrl } = await json<{ payment: { id: string }; confirmationUrl: string }>(first);
+    const from = (await shardOf(ANNA_MSK)) as ShardBinding;
+    const to: ShardBinding = from === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+    await expect(moveAccount(createDataAccess(env), ANNA_MSK, to, { crashAfter: "frozen" })).rejects.toThrow();
+    // The payer finishes on the acquirer's page during the move: no server error, nothing lost.
+    const page = await call("msk", new URL(confirmationUrl).pathname, {
+      method: "POST",
+      body: new URLSearchParams({ number: "4242 4242 4242 4242", exp: "12/30", cvc: "123" }),
+    });
+    expect(page.status).toBeLessThan(500);
+    const refused = await pay();
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBe("5");
+    expect(refused.headers.get("content-type")).toContain("application/problem+json");
+    expect(await json(refused)).toMatchObject({ type: "urn:kabinet:problem:account-moving", title: "Лицевой счёт переносится" });
+    expect(await json(await pay("en"))).toMatchObject({ title: "The account is being moved" });
+    // Reading still works while frozen.
+    expect(await balance()).toBe(start);
+    expect((await moveAccount(createDataAccess(env), ANNA_MSK, to, { graceMs: 0 })).step).toBe("done");
+    // The payment that began before the move is settled on the new shard, once.
+    const settled = await json<{ status: string }>(
+      await call("msk", `/api/v1/accounts/${ANNA_MSK}/payments/${payment.id}`, { headers: { cookie } }),
+    );
+    expect(settled.status).toBe("succeeded");
+    expect(await balance()).toBe(start + 40_000);
+    const after = await figures(to, ANNA_MSK);
+    expect(after.ledger_kop).toBe(start + 40_000);
+    const dupes = await d1Of(createDataAccess(env).shard(to))
+      .prepare(
+        "SELECT count(*) n FROM (SELECT idempotency_key FROM ledger_entries WHERE account_no = ? GROUP BY idempotency_key HAVING count(*) > 1)",
+      )
+      .bind(ANNA_MSK)
+      .first<{ n: number }>();
+    expect(dupes?.n).toBe(0);
+    // And a new payment now goes through, on the new shard.
+    expect((await pay()).status).toBe(201);
+    expect(Object.values(await figures(from, ANNA_MSK)).every((n) => n === 0)).toBe(true);
   });
 });

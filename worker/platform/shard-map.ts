@@ -156,7 +156,7 @@ export async function registerShard(
   if (existing && existing.branch !== input.branch) throw new AppError(409, "shard_other_branch", { shard: binding });
   const target = data.shard(binding as ShardBinding);
   try {
-    await d1Of(target).prepare("SELECT 1 FROM accounts LIMIT 1").all();
+    await d1Of(target).prepare("SELECT 1 FROM account_freezes LIMIT 1").all();
   } catch {
     throw new AppError(409, "shard_not_migrated", { shard: binding });
   }
