@@ -171,7 +171,7 @@ const handlers = {
       const at = new Date(controller.scheduledTime);
       const data = createDataAccess(env);
       const removed = await cleanExpired(data.global, at);
-      const reports = await expireReports(data, env.FILES, SHARDS, at);
+      const reports = await expireReports(data, env.FILES, data.shards, at);
       const ticketsClosed = await autoCloseTickets(data, SHARDS, at);
       log("info", "cron.housekeeping", { ...removed, reportsExpired: reports, ticketsClosed });
       return;

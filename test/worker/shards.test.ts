@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ShardMoveStep } from "../../worker/db/schema/global";
+import { type RegionDayMessage, runRegionDay } from "../../worker/features/cron/daily.service";
 import { accountFigures, moveAccount } from "../../worker/features/shards/move.service";
 import { createDataAccess, d1Of, type ShardBinding } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
@@ -142,6 +143,34 @@ describe("the shard map: two shards of the Moscow branch", () => {
     expect(pay.status).toBe(201);
     expect((await figures("DB_MOSCOW_2", other.accountNo)).payments).toBe(2);
     expect((await figures("DB_MOSCOW", other.accountNo)).payments).toBe(0);
+  });
+  it("charges a region's day on every shard of its branch, each service once", async () => {
+    await openShard("DB_MOSCOW_2", true);
+    const other = await annaAccount();
+    await openShard("DB_MOSCOW_2", false);
+    expect(other.shard).toBe("DB_MOSCOW_2");
+    const charges = async (binding: ShardBinding, accountNo: string) =>
+      (
+        await d1Of(createDataAccess(env).shard(binding))
+          .prepare("SELECT count(*) n FROM ledger_entries WHERE account_no = ? AND id LIKE 'chg-%'")
+          .bind(accountNo)
+          .first<{ n: number }>()
+      )?.n ?? 0;
+    const before = { home: await charges("DB_MOSCOW", ANNA_MSK), other: await charges("DB_MOSCOW_2", other.accountNo) };
+    const sent: RegionDayMessage[] = [];
+    const queue = { send: async (m: RegionDayMessage) => void sent.push(m) } as unknown as Queue;
+    let message: Pick<RegionDayMessage, "region" | "at" | "resume"> = { region: "msk", at: Date.now() };
+    // A message charges the home shard's services, then the second shard's (resumed from its own shard when cut short).
+    for (let i = 0; ; i++) {
+      const out = await runRegionDay(createDataAccess(env), async () => undefined, queue, message, new Date(), 1);
+      if (!out.continued) break;
+      message = sent.at(-1) as RegionDayMessage;
+      expect(i).toBeLessThan(10);
+    }
+    const after = { home: await charges("DB_MOSCOW", ANNA_MSK), other: await charges("DB_MOSCOW_2", other.accountNo) };
+    expect(after.home).toBeGreaterThan(before.home);
+    // The second shard's account is charged for the same days as the home one's, once each.
+    expect(after.other - before.other).toBe((after.home - before.home) / 2);
   });
 });
 

@@ -178,3 +178,21 @@ export async function registerShard(
     .onConflictDoUpdate({ target: shards.binding, set: { open: row.open, maxAccounts: row.maxAccounts } });
   return (await listShards(data)).find((s) => s.binding === binding) as ShardRow;
 }
+
+/**
+ * Every shard that holds accounts of a region's branch, open or closed, that this Worker is bound to: the home
+ * shard first, then the others by name. What a job over a region's accounts (the daily charge) goes through.
+ */
+export async function branchShards(data: DataAccess, regionCode: string): Promise<ShardBinding[]> {
+  const branch = branchOfRegion(regionCode);
+  const home = shardOfRegion(regionCode);
+  if (!branch || !home) throw new RangeError(`unknown region ${regionCode}`);
+  const rows = await data.global
+    .select({ binding: shards.binding })
+    .from(shards)
+    .where(eq(shards.branch, branch))
+    .orderBy(shards.binding)
+    .all();
+  const more = rows.map((r) => r.binding as ShardBinding).filter((b) => b !== home && data.shards.includes(b));
+  return [home, ...more];
+}
