@@ -12,8 +12,8 @@ const ANNA_MSK = makeAccountNo("20100000001");
 const OPS = { authorization: `Bearer ${env.OPERATOR_TOKEN}`, "content-type": "application/json" };
 const LATER = (ms = 60_000) => ({ now: new Date(Date.now() + ms) });
 
-function ops(path: string, init: RequestInit = {}) {
-  return call(null, `/ops/v1${path}`, { ...init, headers: { ...OPS, ...(init.headers as Record<string, string>) } });
+function ops(path: string, init: RequestInit = {}, site: string | null = null) {
+  return call(site, `/ops/v1${path}`, { ...init, headers: { ...OPS, ...(init.headers as Record<string, string>) } });
 }
 
 function openShard(binding: string, open: boolean) {
@@ -171,6 +171,35 @@ describe("the shard map: two shards of the Moscow branch", () => {
     expect(after.home).toBeGreaterThan(before.home);
     // The second shard's account is charged for the same days as the home one's, once each.
     expect(after.other - before.other).toBe((after.home - before.home) / 2);
+  });
+  it("carries out a finished application on the shard that holds the account, not on the region's home shard", async () => {
+    await openShard("DB_MOSCOW_2", true);
+    const other = await annaAccount();
+    await openShard("DB_MOSCOW_2", false);
+    expect(other.shard).toBe("DB_MOSCOW_2");
+    const cookie = await login("anna");
+    const service = `${other.accountNo}-s1`;
+    const created = await call("msk", "/api/v1/applications", {
+      method: "POST",
+      headers: { ...SAME_ORIGIN, cookie },
+      body: JSON.stringify({ kind: "disconnection", accountNo: other.accountNo, serviceId: service }),
+    });
+    expect(created.status).toBe(201);
+    const { id } = await json<{ id: string }>(created);
+    for (const to of ["in_work", "done"]) {
+      const res = await ops(`/applications/${id}/transition`, { method: "POST", body: JSON.stringify({ to }) }, "msk");
+      expect(res.status).toBe(200);
+    }
+    // The effects follow the answer (after the response): polled for a few seconds.
+    const status = async () =>
+      (
+        await d1Of(createDataAccess(env).shard("DB_MOSCOW_2"))
+          .prepare("SELECT status FROM account_services WHERE id = ?")
+          .bind(service)
+          .first<{ status: string }>()
+      )?.status;
+    for (let i = 0; i < 50 && (await status()) !== "ended"; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await status()).toBe("ended");
   });
 });
 

@@ -361,8 +361,15 @@ export async function carryOut(data: DataAccess, db: RegionDb, app: q.Applicatio
         app.accountNo,
       ]);
   }
-  statements.push(["UPDATE applications SET effects_at = ? WHERE id = ? AND effects_at IS NULL", t, app.id]);
-  await rawBatch(db, statements);
+  // What changes the account is written on the shard that holds it (which may not be the region's home shard,
+  // where the application is); each statement is idempotent, so the application is marked done after them.
+  const done: [string, ...unknown[]] = ["UPDATE applications SET effects_at = ? WHERE id = ? AND effects_at IS NULL", t, app.id];
+  const accountDb = app.accountNo && statements.length ? ((await data.shardForAccount(app.accountNo))?.db ?? db) : db;
+  if (accountDb === db) await rawBatch(db, [...statements, done]);
+  else {
+    if (statements.length) await rawBatch(accountDb, statements);
+    await rawBatch(db, [done]);
+  }
   log("info", "application.carried_out", { applicationId: app.id, kind: app.kind, status: app.status });
 }
 
