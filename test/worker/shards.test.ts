@@ -2,9 +2,12 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ShardMoveStep } from "../../worker/db/schema/global";
 import { type RegionDayMessage, runRegionDay } from "../../worker/features/cron/daily.service";
+import { balanceAlerts } from "../../worker/features/notifications/alerts.service";
+import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
 import { accountFigures, moveAccount } from "../../worker/features/shards/move.service";
 import { createDataAccess, d1Of, type ShardBinding } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
+import { type Region, regionByCode } from "../../worker/platform/region";
 import { registerAccount } from "../../worker/platform/shard-map";
 import { call, json, login, SAME_ORIGIN } from "./helpers";
 
@@ -200,6 +203,22 @@ describe("the shard map: two shards of the Moscow branch", () => {
       )?.status;
     for (let i = 0; i < 50 && (await status()) !== "ended"; i++) await new Promise((r) => setTimeout(r, 100));
     expect(await status()).toBe("ended");
+  });
+  it("sends a low-balance alert for an account on the branch's second shard, reading its balance there", async () => {
+    await openShard("DB_MOSCOW_2", true);
+    const other = await annaAccount();
+    await openShard("DB_MOSCOW_2", false);
+    expect(other.shard).toBe("DB_MOSCOW_2");
+    const ledger_kop = Number((await figures("DB_MOSCOW_2", other.accountNo)).ledger_kop);
+    await env.DB.prepare("UPDATE account_links SET low_balance_kop = ? WHERE account_no = ?")
+      .bind(ledger_kop + 1, other.accountNo)
+      .run();
+    const sent: NotificationMessage[] = [];
+    const msk = regionByCode("msk") as Region;
+    await balanceAlerts(createDataAccess(env), async (m) => void sent.push(m), new Date(), [msk]);
+    expect(sent.filter((m) => m.channel === "event" && m.accountNo === other.accountNo)).toEqual([
+      expect.objectContaining({ kind: "low_balance", params: { balanceKop: ledger_kop, thresholdKop: ledger_kop + 1 } }),
+    ]);
   });
 });
 
