@@ -1,13 +1,14 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ShardMoveStep } from "../../worker/db/schema/global";
+import { bonusTick } from "../../worker/features/bonus/bonus.service";
 import { type RegionDayMessage, runRegionDay } from "../../worker/features/cron/daily.service";
 import { balanceAlerts } from "../../worker/features/notifications/alerts.service";
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
 import { accountFigures, moveAccount } from "../../worker/features/shards/move.service";
 import { createDataAccess, d1Of, type ShardBinding } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
-import { type Region, regionByCode } from "../../worker/platform/region";
+import { localDay, type Region, regionByCode } from "../../worker/platform/region";
 import { registerAccount } from "../../worker/platform/shard-map";
 import { call, json, login, SAME_ORIGIN } from "./helpers";
 
@@ -219,6 +220,37 @@ describe("the shard map: two shards of the Moscow branch", () => {
     expect(sent.filter((m) => m.channel === "event" && m.accountNo === other.accountNo)).toEqual([
       expect.objectContaining({ kind: "low_balance", params: { balanceKop: ledger_kop, thresholdKop: ledger_kop + 1 } }),
     ]);
+  });
+  it("earns bonus points for yesterday's charges of a member whose account is on the branch's second shard", async () => {
+    await openShard("DB_MOSCOW_2", true);
+    const other = await annaAccount();
+    await openShard("DB_MOSCOW_2", false);
+    expect(other.shard).toBe("DB_MOSCOW_2");
+    const at = new Date();
+    const yesterday = localDay("Europe/Moscow", new Date(at.getTime() - 24 * 3600_000));
+    const db = d1Of(createDataAccess(env).shard("DB_MOSCOW_2"));
+    await db
+      .prepare(
+        `INSERT INTO ledger_entries (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
+         VALUES (?, ?, 'charge', -3000, ?, ?, ?, 'т', 't', ?, ?)`,
+      )
+      .bind(
+        `${other.accountNo}-y`,
+        other.accountNo,
+        at.getTime(),
+        yesterday,
+        `${other.accountNo}-s1`,
+        `test-y:${other.accountNo}`,
+        at.getTime(),
+      )
+      .run();
+    await bonusTick(createDataAccess(env), at, [regionByCode("msk") as Region]);
+    const earned = await db
+      .prepare("SELECT points FROM bonus_ledger WHERE source_key = ?")
+      .bind(`earn:charge:${other.accountNo}:${yesterday}`)
+      .all<{ points: number }>();
+    expect(earned.results).toHaveLength(1);
+    expect(earned.results[0]?.points).toBeGreaterThan(0);
   });
 });
 
