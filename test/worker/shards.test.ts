@@ -61,7 +61,7 @@ async function annaAccount(): Promise<{ accountNo: string; shard: ShardBinding }
   await db.batch([
     db
       .prepare(
-        "INSERT INTO accounts (account_no, region, holder_name, address, status, created_at) VALUES (?, 'msk', 'Анна', 'ул. Тестовая, 1', 'active', ?)",
+        "INSERT INTO accounts (account_no, region, holder_name, address, status, created_at) VALUES (?, 'msk', 'Анна', 'Москва, ул. Тестовая, д. 1, кв. 1', 'active', ?)",
       )
       .bind(accountNo, t),
     db
@@ -251,6 +251,37 @@ describe("the shard map: two shards of the Moscow branch", () => {
       .all<{ points: number }>();
     expect(earned.results).toHaveLength(1);
     expect(earned.results[0]?.points).toBeGreaterThan(0);
+  });
+  it("finds an outage at the address of an account on the second shard, on the subscriber's list and in the fan-out", async () => {
+    await openShard("DB_MOSCOW_2", true);
+    const other = await annaAccount();
+    await openShard("DB_MOSCOW_2", false);
+    expect(other.shard).toBe("DB_MOSCOW_2");
+    const declared = await ops("/outages", {
+      method: "POST",
+      body: JSON.stringify({
+        region: "msk",
+        street: "ул. Тестовая",
+        houses: ["1"],
+        title: "Авария на Тестовой",
+        expectedEnd: "2030-01-01T00:00:00Z",
+      }),
+    });
+    expect(declared.status).toBe(201);
+    const cookie = await login("anna");
+    const list = await json<{ items: { title: string; accountNos: string[] }[] }>(
+      await call("msk", "/api/v1/outages", { headers: { cookie } }),
+    );
+    expect(list.items.find((o) => o.title === "Авария на Тестовой")?.accountNos).toContain(other.accountNo);
+    // The fan-out (through the notifications queue) reaches anna for that account: her in-app inbox has the event.
+    const inboxed = async () =>
+      (
+        await env.DB.prepare("SELECT count(*) n FROM inbox WHERE subscriber_id = 'demo-anna' AND kind = 'outage' AND account_no = ?")
+          .bind(other.accountNo)
+          .first<{ n: number }>()
+      )?.n ?? 0;
+    for (let i = 0; i < 80 && (await inboxed()) === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await inboxed()).toBe(1);
   });
 });
 
