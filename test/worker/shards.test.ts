@@ -5,10 +5,11 @@ import { bonusTick } from "../../worker/features/bonus/bonus.service";
 import { type RegionDayMessage, runRegionDay } from "../../worker/features/cron/daily.service";
 import { balanceAlerts } from "../../worker/features/notifications/alerts.service";
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
+import { applyBlocks } from "../../worker/features/services/services.service";
 import { accountFigures, moveAccount } from "../../worker/features/shards/move.service";
 import { createDataAccess, d1Of, type ShardBinding } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
-import { localDay, type Region, regionByCode } from "../../worker/platform/region";
+import { addDays, localDay, type Region, regionByCode } from "../../worker/platform/region";
 import { registerAccount } from "../../worker/platform/shard-map";
 import { call, json, login, SAME_ORIGIN } from "./helpers";
 
@@ -282,6 +283,31 @@ describe("the shard map: two shards of the Moscow branch", () => {
       )?.n ?? 0;
     for (let i = 0; i < 80 && (await inboxed()) === 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(await inboxed()).toBe(1);
+  });
+  it("starts a voluntary block of an account on the second shard at the region's midnight: the service suspended, the fee charged once", async () => {
+    await openShard("DB_MOSCOW_2", true);
+    const other = await annaAccount();
+    await openShard("DB_MOSCOW_2", false);
+    expect(other.shard).toBe("DB_MOSCOW_2");
+    const day = localDay("Europe/Moscow");
+    const db = d1Of(createDataAccess(env).shard("DB_MOSCOW_2"));
+    await db
+      .prepare(
+        `INSERT INTO voluntary_blocks (id, account_no, service_id, region, from_day, to_day, status, fee_kop, application_id, created_at)
+         VALUES (?, ?, ?, 'msk', ?, ?, 'scheduled', 1500, ?, ?)`,
+      )
+      .bind(`${other.accountNo}-vb`, other.accountNo, `${other.accountNo}-s1`, day, addDays(day, 10), `${other.accountNo}-app`, Date.now())
+      .run();
+    const before = Number((await figures("DB_MOSCOW_2", other.accountNo)).ledger_kop);
+    const data = createDataAccess(env);
+    expect((await applyBlocks(data, async () => undefined, "msk", day)).started).toBe(1);
+    expect((await applyBlocks(data, async () => undefined, "msk", day)).started).toBe(0);
+    const svc = await db
+      .prepare("SELECT status FROM account_services WHERE id = ?")
+      .bind(`${other.accountNo}-s1`)
+      .first<{ status: string }>();
+    expect(svc?.status).toBe("suspended");
+    expect(Number((await figures("DB_MOSCOW_2", other.accountNo)).ledger_kop)).toBe(before - 1500);
   });
 });
 
