@@ -45,7 +45,7 @@ let made = 0;
  * A Moscow account of anna's made through the shard map (its directory row and count), with its own rows on the
  * shard placement chose: a service, payments with their events and receipt, ledger entries, bonus points.
  */
-async function annaAccount(): Promise<{ accountNo: string; shard: ShardBinding }> {
+async function annaAccount(): Promise<{ accountNo: string; shard: ShardBinding; house: string }> {
   const accountNo = makeAccountNo(`8${String(Date.now() % 1e6).padStart(6, "0")}${String(++made).padStart(4, "0")}`);
   const data = createDataAccess(env);
   const now = new Date();
@@ -62,9 +62,9 @@ async function annaAccount(): Promise<{ accountNo: string; shard: ShardBinding }
   await db.batch([
     db
       .prepare(
-        "INSERT INTO accounts (account_no, region, holder_name, address, status, created_at) VALUES (?, 'msk', 'Анна', 'Москва, ул. Тестовая, д. 1, кв. 1', 'active', ?)",
+        "INSERT INTO accounts (account_no, region, holder_name, address, status, created_at) VALUES (?, 'msk', 'Анна', ?, 'active', ?)",
       )
-      .bind(accountNo, t),
+      .bind(accountNo, `Москва, ул. Тестовая, д. ${made}, кв. 1`, t),
     db
       .prepare("INSERT INTO account_services (id, account_no, tariff_id, status, started_at) VALUES (?, ?, 'msk-inet-100', 'active', ?)")
       .bind(`${accountNo}-s1`, accountNo, t),
@@ -94,7 +94,19 @@ async function annaAccount(): Promise<{ accountNo: string; shard: ShardBinding }
   await env.DB.prepare("INSERT INTO account_links (subscriber_id, account_no, role, created_at) VALUES ('demo-anna', ?, 'owner', ?)")
     .bind(accountNo, t)
     .run();
-  return { accountNo, shard };
+  return { accountNo, shard, house: String(made) };
+}
+
+/** An account of anna's placed on the second Moscow shard: it alone is open while the account is made. */
+async function annaAccountOnSecond() {
+  await openShard("DB_MOSCOW", false);
+  await openShard("DB_MOSCOW_2", true);
+  try {
+    return await annaAccount();
+  } finally {
+    await openShard("DB_MOSCOW_2", false);
+    await openShard("DB_MOSCOW", true);
+  }
 }
 
 type Accounts = { items: { accountNo: string; balanceKop: number }[] };
@@ -124,9 +136,7 @@ describe("the shard map: two shards of the Moscow branch", () => {
   });
 
   it("shows a subscriber's accounts from both shards of one branch on the home page, reading both, each balance its own ledger's", async () => {
-    await openShard("DB_MOSCOW_2", true);
-    const other = await annaAccount();
-    await openShard("DB_MOSCOW_2", false);
+    const other = await annaAccountOnSecond();
     expect(other.shard).toBe("DB_MOSCOW_2");
     const cookie = await login("anna");
     const res = await call("msk", "/api/v1/accounts", { headers: { cookie } });
@@ -150,9 +160,7 @@ describe("the shard map: two shards of the Moscow branch", () => {
     expect((await figures("DB_MOSCOW", other.accountNo)).payments).toBe(0);
   });
   it("charges a region's day on every shard of its branch, each service once", async () => {
-    await openShard("DB_MOSCOW_2", true);
-    const other = await annaAccount();
-    await openShard("DB_MOSCOW_2", false);
+    const other = await annaAccountOnSecond();
     expect(other.shard).toBe("DB_MOSCOW_2");
     const charges = async (binding: ShardBinding, accountNo: string) =>
       (
@@ -178,9 +186,7 @@ describe("the shard map: two shards of the Moscow branch", () => {
     expect(after.other - before.other).toBe((after.home - before.home) / 2);
   });
   it("carries out a finished application on the shard that holds the account, not on the region's home shard", async () => {
-    await openShard("DB_MOSCOW_2", true);
-    const other = await annaAccount();
-    await openShard("DB_MOSCOW_2", false);
+    const other = await annaAccountOnSecond();
     expect(other.shard).toBe("DB_MOSCOW_2");
     const cookie = await login("anna");
     const service = `${other.accountNo}-s1`;
@@ -207,9 +213,7 @@ describe("the shard map: two shards of the Moscow branch", () => {
     expect(await status()).toBe("ended");
   });
   it("sends a low-balance alert for an account on the branch's second shard, reading its balance there", async () => {
-    await openShard("DB_MOSCOW_2", true);
-    const other = await annaAccount();
-    await openShard("DB_MOSCOW_2", false);
+    const other = await annaAccountOnSecond();
     expect(other.shard).toBe("DB_MOSCOW_2");
     const ledger_kop = Number((await figures("DB_MOSCOW_2", other.accountNo)).ledger_kop);
     await env.DB.prepare("UPDATE account_links SET low_balance_kop = ? WHERE account_no = ?")
@@ -223,9 +227,7 @@ describe("the shard map: two shards of the Moscow branch", () => {
     ]);
   });
   it("earns bonus points for yesterday's charges of a member whose account is on the branch's second shard", async () => {
-    await openShard("DB_MOSCOW_2", true);
-    const other = await annaAccount();
-    await openShard("DB_MOSCOW_2", false);
+    const other = await annaAccountOnSecond();
     expect(other.shard).toBe("DB_MOSCOW_2");
     const at = new Date();
     const yesterday = localDay("Europe/Moscow", new Date(at.getTime() - 24 * 3600_000));
@@ -254,16 +256,14 @@ describe("the shard map: two shards of the Moscow branch", () => {
     expect(earned.results[0]?.points).toBeGreaterThan(0);
   });
   it("finds an outage at the address of an account on the second shard, on the subscriber's list and in the fan-out", async () => {
-    await openShard("DB_MOSCOW_2", true);
-    const other = await annaAccount();
-    await openShard("DB_MOSCOW_2", false);
+    const other = await annaAccountOnSecond();
     expect(other.shard).toBe("DB_MOSCOW_2");
     const declared = await ops("/outages", {
       method: "POST",
       body: JSON.stringify({
         region: "msk",
         street: "ул. Тестовая",
-        houses: ["1"],
+        houses: [other.house],
         title: "Авария на Тестовой",
         expectedEnd: "2030-01-01T00:00:00Z",
       }),
@@ -285,9 +285,7 @@ describe("the shard map: two shards of the Moscow branch", () => {
     expect(await inboxed()).toBe(1);
   });
   it("starts a voluntary block of an account on the second shard at the region's midnight: the service suspended, the fee charged once", async () => {
-    await openShard("DB_MOSCOW_2", true);
-    const other = await annaAccount();
-    await openShard("DB_MOSCOW_2", false);
+    const other = await annaAccountOnSecond();
     expect(other.shard).toBe("DB_MOSCOW_2");
     const day = localDay("Europe/Moscow");
     const db = d1Of(createDataAccess(env).shard("DB_MOSCOW_2"));
