@@ -14,6 +14,8 @@ export default defineConfig(async () => {
       cloudflareTest(({ inject }) => ({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
+          // A second shard of the Moscow branch (added to wrangler.toml's bindings): accounts live on two shards of one branch.
+          d1Databases: { DB_MOSCOW_2: "kabinet-moscow-2" },
           bindings: {
             TEST_MIGRATIONS_GLOBAL: globalMigrations,
             TEST_MIGRATIONS_REGION: regionMigrations,

@@ -6,7 +6,7 @@ import { unknownRegionPage } from "./features/pages/pages.views";
 import { requestContext } from "./platform/context";
 import { csrfGuard } from "./platform/csrf";
 import { d1ServerTiming } from "./platform/db";
-import { AppError, problemBody, problemResponse } from "./platform/errors";
+import { AppError, accountMovingError, isAccountMoving, problemBody, problemResponse } from "./platform/errors";
 import { hasMessage, t } from "./platform/i18n";
 import { log } from "./platform/log";
 import { metricsSink, withMetrics, writeRequestMetrics } from "./platform/metrics";
@@ -67,9 +67,11 @@ export function createApp() {
     return problemResponse(problemBody(lang, 404, "not_found", {}, { requestId: c.get("requestId") }), lang);
   });
 
-  app.onError((err, c) => {
+  app.onError((raw, c) => {
     const lang = c.get("lang") ?? "ru";
     const requestId = c.get("requestId");
+    // A write to an account frozen for a move to another shard: a 503 to retry, not a failure.
+    const err = isAccountMoving(raw) ? accountMovingError() : raw;
     if (err instanceof AppError) {
       return problemResponse(
         problemBody(lang, err.status, err.slug, err.params, {

@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { buildSeed } from "../../worker/db/seed/seed";
-import type { ShardBinding } from "../../worker/platform/db";
+import type { HomeShardBinding } from "../../worker/platform/db";
 
 let seedPromise: ReturnType<typeof buildSeed> | undefined;
 
@@ -12,7 +12,7 @@ export async function seedDatabases(env: Env) {
     for (let i = 0; i < statements.length; i += 200) await db.batch(statements.slice(i, i + 200).map((s) => db.prepare(s)));
   };
   await run(env.DB, seed.global);
-  for (const [binding, statements] of Object.entries(seed.shards)) await run(env[binding as ShardBinding], statements);
+  for (const [binding, statements] of Object.entries(seed.shards)) await run(env[binding as HomeShardBinding], statements);
 }
 
 export const BASE = "kabinet.localhost";

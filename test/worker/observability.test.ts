@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { signWebhook, type WebhookEvent } from "../../worker/adapters/payments";
 import worker, { app } from "../../worker/index";
-import { SHARDS } from "../../worker/platform/db";
+import { shardBindings } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { measuredCron, recordPayment } from "../../worker/platform/metrics";
 import { json, login, SAME_ORIGIN } from "./helpers";
@@ -254,7 +254,7 @@ describe("cron metrics", () => {
 });
 
 describe("/healthz", () => {
-  const names = ["DB", ...SHARDS, "FILES", "NOTIFICATIONS", "BILLING", "REPORTS", "CHAT_ROOMS", "ASSETS", "config"];
+  const names = ["DB", ...shardBindings(env), "FILES", "NOTIFICATIONS", "BILLING", "REPORTS", "CHAT_ROOMS", "ASSETS", "config"];
 
   it("answers 200 with every binding's check, and no secret or data", async () => {
     const res = await fetchWith({}, "http://kabinet.localhost/healthz");

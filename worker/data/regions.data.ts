@@ -150,12 +150,24 @@ export const REGIONS: readonly RegionRow[] = rows.map(([code, iso, nameRu, nameE
 export const DEFAULT_REGION = "msk";
 
 /**
- * Shard map: which regional D1 binding holds each branch's data.
- * Splitting a branch later changes this map (and the account directory), not code.
+ * Each branch's home shard: the regional D1 binding that holds its regions' catalogue, applications, support
+ * and cron progress, and its first accounts. More shards of a branch (for accounts) are rows of the global
+ * `shards` table: a binding in wrangler.toml, a migration run and a row — no change here.
  */
-export type ShardBinding = "DB_CENTER" | "DB_MOSCOW" | "DB_NORTHWEST" | "DB_VOLGA" | "DB_SOUTH" | "DB_URAL" | "DB_SIBERIA" | "DB_FAREAST";
+export type HomeShardBinding =
+  | "DB_CENTER"
+  | "DB_MOSCOW"
+  | "DB_NORTHWEST"
+  | "DB_VOLGA"
+  | "DB_SOUTH"
+  | "DB_URAL"
+  | "DB_SIBERIA"
+  | "DB_FAREAST";
 
-export const SHARD_MAP: Readonly<Record<BranchCode, ShardBinding>> = {
+/** Any regional shard's binding: a home shard or one added later (`DB_MOSCOW_2`, …). */
+export type ShardBinding = HomeShardBinding | `DB_${string}`;
+
+export const SHARD_MAP: Readonly<Record<BranchCode, HomeShardBinding>> = {
   center: "DB_CENTER",
   moscow: "DB_MOSCOW",
   northwest: "DB_NORTHWEST",

@@ -1,25 +1,42 @@
 import { eq } from "drizzle-orm";
 import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
-import { REGIONS, SHARD_MAP, type ShardBinding } from "../data/regions.data";
+import { type HomeShardBinding, REGIONS, SHARD_MAP, type ShardBinding } from "../data/regions.data";
 import * as globalSchema from "../db/schema/global";
 import * as regionSchema from "../db/schema/region";
 
 import type { GlobalDb, RegionDb } from "./db.types";
 
-export type { GlobalDb, RegionDb, ShardBinding };
+export type { GlobalDb, HomeShardBinding, RegionDb, ShardBinding };
 
 const regionShard = new Map(REGIONS.map((r) => [r.code, SHARD_MAP[r.branch]]));
 
-/** Every regional shard binding, each once. */
-export const SHARDS: readonly ShardBinding[] = [...new Set(Object.values(SHARD_MAP))];
+/** Every branch's home shard, each once (regional data; the first accounts). */
+export const SHARDS: readonly HomeShardBinding[] = [...new Set(Object.values(SHARD_MAP))];
 
-/** The shard binding that holds a region's data (from the shard map, which is data). */
-export function shardOfRegion(regionCode: string): ShardBinding | undefined {
+/** The home shard of a region's branch: its catalogue, applications, support and cron progress. */
+export function shardOfRegion(regionCode: string): HomeShardBinding | undefined {
   return regionShard.get(regionCode);
 }
 
+const SHARD_NAME = /^DB_[A-Z0-9_]+$/;
+
+/** Whether a name is a regional shard's binding name (`DB` itself is the global database). */
 export function isShardBinding(name: string): name is ShardBinding {
-  return (SHARDS as readonly string[]).includes(name);
+  return SHARD_NAME.test(name);
+}
+
+/** The D1 database of a shard binding, or undefined when this Worker has no such binding. */
+export function shardDatabase(env: Env, binding: string): D1Database | undefined {
+  const db = (env as unknown as Record<string, unknown>)[binding];
+  return isShardBinding(binding) && db && typeof (db as D1Database).prepare === "function" ? (db as D1Database) : undefined;
+}
+
+/** Every regional shard this Worker is bound to: the home shards first, then the ones added (by name). */
+export function shardBindings(env: Env): ShardBinding[] {
+  const added = Object.keys(env)
+    .filter((k) => !(SHARDS as readonly string[]).includes(k) && shardDatabase(env, k))
+    .sort();
+  return [...SHARDS, ...(added as ShardBinding[])];
 }
 
 /** What one database was asked: statements prepared, round trips made (a batch is one), statements that write. */
@@ -124,6 +141,8 @@ export function d1ServerTiming(stats: D1Stats): string[] {
 export interface DataAccess {
   global: GlobalDb;
   stats: D1Stats;
+  /** Every shard binding of this Worker (home shards first): what jobs over all accounts go through. */
+  shards: readonly ShardBinding[];
   shard(binding: ShardBinding): RegionDb;
   shardForRegion(regionCode: string): RegionDb;
   /** The shard that holds an account, or null when the directory has no such account. */
@@ -139,14 +158,21 @@ export function createDataAccess(env: Env): DataAccess {
   const shard = (binding: ShardBinding): RegionDb => {
     let db = shards.get(binding);
     if (!db) {
-      db = drizzle(counted(env[binding], stats, binding, { statements: 0, roundTrips: 0, writes: 0 }), { schema: regionSchema });
+      const d1 = shardDatabase(env, binding);
+      if (!d1) throw new RangeError(`no D1 binding ${binding}`);
+      db = drizzle(counted(d1, stats, binding, { statements: 0, roundTrips: 0, writes: 0 }), { schema: regionSchema });
       shards.set(binding, db);
     }
     return db;
   };
+  let bindings: ShardBinding[] | undefined;
   return {
     global,
     stats,
+    get shards() {
+      bindings ??= shardBindings(env);
+      return bindings;
+    },
     shard,
     shardForRegion(regionCode) {
       const binding = shardOfRegion(regionCode);
@@ -159,10 +185,15 @@ export function createDataAccess(env: Env): DataAccess {
         .from(globalSchema.accountDirectory)
         .where(eq(globalSchema.accountDirectory.accountNo, accountNo))
         .get();
-      if (!row || !isShardBinding(row.shard)) return null;
+      if (!row || !isShardBinding(row.shard) || !shardDatabase(env, row.shard)) return null;
       return { db: shard(row.shard), region: row.region };
     },
   };
+}
+
+/** The D1 binding under a drizzle handle (counted like the rest), for SQL drizzle does not build. */
+export function d1Of(db: RegionDb | GlobalDb): D1Database {
+  return (db as unknown as { $client: D1Database }).$client;
 }
 
 /** Runs SQL statements as one D1 batch (one transaction) on the database's own binding; the results in order. */

@@ -71,3 +71,20 @@ export function problemResponse(body: Problem, lang: Lang, headers: Record<strin
     headers: { "content-type": "application/problem+json; charset=utf-8", "content-language": lang, ...headers },
   });
 }
+
+/** Seconds a write to an account that is being moved to another shard waits before it is tried again. */
+export const ACCOUNT_MOVING_RETRY_S = 5;
+
+/**
+ * Whether a database error is the freeze of an account being moved off its shard (the triggers of migration
+ * 0014 raise `account_moving`); drizzle wraps D1's error, so its cause is looked at too.
+ */
+export function isAccountMoving(err: unknown): boolean {
+  for (let e: unknown = err, i = 0; e instanceof Error && i < 3; e = e.cause, i++) if (e.message.includes("account_moving")) return true;
+  return false;
+}
+
+/** The 503 a request gets while its account is frozen for a move: try again after a few seconds. */
+export function accountMovingError(): AppError {
+  return new AppError(503, "account_moving", { seconds: ACCOUNT_MOVING_RETRY_S }, [], { "retry-after": String(ACCOUNT_MOVING_RETRY_S) });
+}

@@ -41,6 +41,30 @@ const messages = {
     ru: "Такой страницы или объекта нет.",
     en: "There is no such page or object.",
   },
+  "problem.account_moving": { ru: "Лицевой счёт переносится", en: "The account is being moved" },
+  "problem.account_moving.detail": {
+    ru: "Данные счёта переносятся в другое хранилище, это занимает несколько секунд. Повторите через {seconds} с — ничего не потеряется.",
+    en: "The account's data is moving to another store; it takes a few seconds. Try again in {seconds} s — nothing is lost.",
+  },
+  "problem.shard_not_found": { ru: "Шард «{shard}» не найден", en: "Shard “{shard}” not found" },
+  "problem.shard_other_branch": {
+    ru: "Шард «{shard}» принадлежит другому филиалу",
+    en: "Shard “{shard}” belongs to another branch",
+  },
+  "problem.shard_branch_unknown": { ru: "Филиала «{branch}» нет", en: "There is no branch “{branch}”" },
+  "problem.shard_not_migrated": {
+    ru: "База шарда «{shard}» не подготовлена: примените миграции",
+    en: "Shard “{shard}”'s database is not ready: apply the migrations",
+  },
+  "problem.shard_move_same": { ru: "Счёт уже на шарде «{shard}»", en: "The account is already on shard “{shard}”" },
+  "problem.shard_move_in_progress": {
+    ru: "Счёт уже переносится на шард «{shard}»",
+    en: "The account is already being moved to shard “{shard}”",
+  },
+  "problem.shard_move_mismatch": {
+    ru: "Копия счёта не совпала с источником: перенос повторит копирование",
+    en: "The account's copy did not match its source: the move will copy again",
+  },
   "problem.region_not_found": { ru: "Регион не найден", en: "Region not found" },
   "problem.region_not_found.detail": {
     ru: "Сайта для региона «{code}» нет. Выберите регион на главной странице.",

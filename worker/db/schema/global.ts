@@ -621,3 +621,57 @@ export const orgAudit = sqliteTable(
   },
   (t) => [index("org_audit_org_idx").on(t.orgId, t.id)],
 );
+
+/**
+ * The shard map (карта шардов): every regional D1 binding that holds accounts, its branch, whether it takes
+ * new accounts, and how full it is. A new account goes to the open shard of its branch with the most room
+ * (`maxAccounts − accounts`). Adding a shard is a D1 binding, a migration run and a row here (`PUT
+ * /ops/v1/shards/{binding}`); a branch's region catalogue and progress stay on its home shard (`branches.shard`).
+ */
+export const shards = sqliteTable(
+  "shards",
+  {
+    binding: text("binding").primaryKey(),
+    branch: text("branch")
+      .notNull()
+      .references(() => branches.code),
+    /** Open for new accounts; a closed shard keeps serving the accounts it has. */
+    open: integer("open", { mode: "boolean" }).notNull().default(true),
+    /** Accounts placed or moved here (kept by placement and by the move's switch, in the same global write). */
+    accounts: integer("accounts").notNull().default(0),
+    /** How many accounts the shard is sized for (the capacity model's figure for ~70 % of 10 GB). */
+    maxAccounts: integer("max_accounts").notNull().default(1_000_000),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("shards_branch_idx").on(t.branch, t.open)],
+);
+
+export const SHARD_MOVE_STEPS = ["started", "frozen", "copied", "verified", "switched", "done"] as const;
+export type ShardMoveStep = (typeof SHARD_MOVE_STEPS)[number];
+
+/**
+ * A move of one account from a shard to another (перенос лицевого счёта), the step it got to. Each step is
+ * idempotent and recorded after it is done, so a move that stopped anywhere is resumed from here. At most one
+ * unfinished move per account.
+ */
+export const shardMoves = sqliteTable(
+  "shard_moves",
+  {
+    id: text("id").primaryKey(),
+    accountNo: text("account_no")
+      .notNull()
+      .references(() => accountDirectory.accountNo),
+    fromShard: text("from_shard").notNull(),
+    toShard: text("to_shard").notNull(),
+    step: text("step", { enum: SHARD_MOVE_STEPS }).notNull(),
+    /** JSON: rows per table and the money sums the verification found equal on both shards. */
+    verified: text("verified"),
+    startedAt: integer("started_at", { mode: "timestamp_ms" }).notNull(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+    switchedAt: integer("switched_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [
+    uniqueIndex("shard_moves_one_open_uq").on(t.accountNo).where(sql`step != 'done'`),
+    index("shard_moves_account_idx").on(t.accountNo, t.startedAt),
+  ],
+);

@@ -688,3 +688,15 @@ export const cronProgress = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.job, t.region] })],
 );
+
+/**
+ * Accounts being moved off this shard, or moved off it (`moved`): triggers (migration 0013) refuse every
+ * write to such an account's rows while `frozen`, and every insert or update once `moved` (a request that
+ * read the directory before the switch cannot land here); a moved account's rows may then be deleted.
+ */
+export const accountFreezes = sqliteTable("account_freezes", {
+  accountNo: text("account_no").primaryKey(),
+  moveId: text("move_id").notNull(),
+  state: text("state", { enum: ["frozen", "moved"] }).notNull(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});

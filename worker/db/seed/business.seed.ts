@@ -1,5 +1,5 @@
 import { DEMO_BUSINESS_PEOPLE, DEMO_ORGANISATIONS } from "../../data/business.data";
-import { REGIONS, type ShardBinding } from "../../data/regions.data";
+import { type HomeShardBinding, REGIONS } from "../../data/regions.data";
 import { TARIFF_TEMPLATES } from "../../data/tariffs.data";
 import { makeAccountNo } from "../../platform/ids";
 import { dailyChargeKop, daysInMonth } from "../../platform/money";
@@ -36,14 +36,14 @@ export function businessSeed(
     seededAt: number;
     passwordHash: string;
     historyTo: string;
-    shardOf: (region: string) => ShardBinding;
+    shardOf: (region: string) => HomeShardBinding;
     pricePercent: (region: string, branch: string) => number;
     priceKop: (baseRub: number, pct: number) => number;
   },
 ) {
   const global: string[] = [];
-  const shards = new Map<ShardBinding, string[]>();
-  const push = (shard: ShardBinding, row: string) => shards.set(shard, [...(shards.get(shard) ?? []), row]);
+  const shards = new Map<HomeShardBinding, string[]>();
+  const push = (shard: HomeShardBinding, row: string) => shards.set(shard, [...(shards.get(shard) ?? []), row]);
   for (const p of DEMO_BUSINESS_PEOPLE) {
     global.push(
       insert("subscribers", {

@@ -2,7 +2,7 @@ import { getTableName } from "drizzle-orm";
 import { BONUS_RULES, pointsForCharges } from "../../data/bonus.data";
 import { DEMO_IDP_PEOPLE, DEMO_IDP_PROVIDERS, DEMO_OPERATORS, DEMO_SUBSCRIBERS, DEMO_UNREGISTERED } from "../../data/demo.data";
 import { OFFICES } from "../../data/offices.data";
-import { BRANCHES, FEDERAL_CONTACTS, REGIONAL_HOTLINES, REGIONS, SHARD_MAP, type ShardBinding } from "../../data/regions.data";
+import { BRANCHES, FEDERAL_CONTACTS, type HomeShardBinding, REGIONAL_HOTLINES, REGIONS, SHARD_MAP } from "../../data/regions.data";
 import { COVERAGE, DEFAULT_COVERAGE, TECH_MAX_MBPS } from "../../data/services.data";
 import { BRANCH_PRICE_PERCENT, GIGABIT_REGIONS, SERVICE_TEMPLATES, TARIFF_TEMPLATES } from "../../data/tariffs.data";
 import { seedRow } from "../../features/billing/ledger.service";
@@ -180,7 +180,7 @@ type DemoPeriods = ReturnType<typeof demoPeriods>;
 
 export interface SeedSql {
   global: string[];
-  shards: Record<ShardBinding, string[]>;
+  shards: Record<HomeShardBinding, string[]>;
 }
 
 /**
@@ -191,12 +191,14 @@ export interface SeedSql {
 export async function buildSeed(now = new Date()): Promise<SeedSql> {
   const periods = demoPeriods(now);
   const global: string[] = [];
-  const shards = Object.fromEntries(Object.values(SHARD_MAP).map((b) => [b, [] as string[]])) as Record<ShardBinding, string[]>;
+  const shards = Object.fromEntries(Object.values(SHARD_MAP).map((b) => [b, [] as string[]])) as Record<HomeShardBinding, string[]>;
   const regionBranch = new Map(REGIONS.map((r) => [r.code, r.branch]));
   const shardOf = (region: string) => SHARD_MAP[regionBranch.get(region) ?? "moscow"];
 
   for (const b of BRANCHES)
     global.push(insert("branches", { code: b.code, name_ru: b.nameRu, name_en: b.nameEn, shard: SHARD_MAP[b.code] }));
+  // The shard map starts with each branch's home shard, open for new accounts.
+  for (const b of BRANCHES) global.push(insert("shards", { binding: SHARD_MAP[b.code], branch: b.code, open: 1, created_at: SEEDED_AT }));
   for (const r of REGIONS) {
     global.push(
       insert("regions", {
@@ -443,5 +445,7 @@ export async function buildSeed(now = new Date()): Promise<SeedSql> {
       );
     });
   }
+  // Each shard's account count: what placement weighs (demo-sized, so counted once here).
+  global.push("UPDATE shards SET accounts = (SELECT count(*) FROM account_directory d WHERE d.shard = shards.binding);");
   return { global, shards };
 }

@@ -12,11 +12,12 @@ import {
   tariffs,
 } from "../../db/schema/region";
 import type { DataAccess, RegionDb } from "../../platform/db";
-import { rawBatch, SHARDS } from "../../platform/db";
+import { rawBatch } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { localDay, regionsAtHour } from "../../platform/region";
 import type { SessionInfo } from "../../platform/session";
+import { branchShards } from "../../platform/shard-map";
 import { requireAccount } from "../accounts/accounts.service";
 import { chargedByTariffKind, entryIf } from "../billing/ledger.service";
 
@@ -289,8 +290,10 @@ export const EARN_HOUR = 2;
  */
 export async function bonusTick(data: DataAccess, at: Date, regions = regionsAtHour(at, EARN_HOUR)) {
   const done = { earned: 0, expired: 0 };
-  for (const shard of SHARDS) {
-    const inShard = regions.filter((r) => data.shardForRegion(r.code) === data.shard(shard));
+  // A region's members may be on every shard of its branch (the home one and those added).
+  const placed = (await Promise.all(regions.map(async (r) => (await branchShards(data, r.code)).map((s) => ({ s, r }))))).flat();
+  for (const shard of data.shards) {
+    const inShard = placed.filter((p) => p.s === shard).map((p) => p.r);
     if (inShard.length === 0) continue;
     const db = data.shard(shard);
     for (const r of inShard) {

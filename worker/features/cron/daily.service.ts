@@ -2,9 +2,10 @@ import { eq, lt } from "drizzle-orm";
 import { REGIONS } from "../../data/regions.data";
 import { cronProgress } from "../../db/schema/region";
 import type { DataAccess } from "../../platform/db";
-import { SHARDS } from "../../platform/db";
+import { isShardBinding, SHARDS, type ShardBinding } from "../../platform/db";
 import { log } from "../../platform/log";
 import { addDays, localDay, regionByCode, tzOffsetMs } from "../../platform/region";
+import { branchShards } from "../../platform/shard-map";
 import { chargeDayPart } from "../billing/billing.service";
 import { bonusTick, EARN_HOUR } from "../bonus/bonus.service";
 import { ALERT_HOUR, balanceAlerts } from "../notifications/alerts.service";
@@ -20,8 +21,8 @@ export interface RegionDayMessage {
   region: string;
   /** The tick's scheduled time (ms): what is due is reckoned from it. */
   at: number;
-  /** A day left part-charged by the message before: go on after this service rowid. */
-  resume?: { day: string; afterRowid: number };
+  /** A day left part-charged by the message before: go on after this service rowid (of this shard; the home one if none). */
+  resume?: { day: string; afterRowid: number; shard?: string };
 }
 
 export type DailyJob = "midnight" | "bonus" | "alerts";
@@ -151,7 +152,7 @@ export async function runRegionDay(
   if (!region) throw new RangeError(`unknown region ${regionCode}`);
   const tz = region.tz;
   const db = data.shardForRegion(region.code);
-  const progress = await progressOf(data, region.code);
+  const [progress, accountShards] = await Promise.all([progressOf(data, region.code), branchShards(data, region.code)]);
   const out = {
     charged: [] as string[],
     entries: 0,
@@ -165,27 +166,35 @@ export async function runRegionDay(
   for (const day of daysToDo("midnight", tz, at, progress.get("midnight"))) {
     // The day's work happens "at" its local midnight (or now, if that is still ahead of the clock).
     const t = new Date(Math.min(localInstant(tz, day, 0).getTime(), now.getTime()));
-    const afterRowid = message.resume?.day === day ? message.resume.afterRowid : 0;
-    if (afterRowid === 0) {
+    const resume = message.resume?.day === day ? message.resume : undefined;
+    // The region's accounts may be on several shards of its branch: each is charged in turn, the home one first.
+    const from = resume?.shard ? Math.max(accountShards.indexOf(resume.shard as ShardBinding), 0) : 0;
+    if (!resume || (resume.afterRowid === 0 && from === 0)) {
       out.tariffChanges += await applyTariffChanges(db, region.code, day, t);
       const blocks = await applyBlocks(data, notify, region.code, day, t);
       out.blocksStarted += blocks.started;
       out.blocksEnded += blocks.ended;
     }
-    const part = await chargeDayPart(db, region.code, day, t, afterRowid, chargeBatches);
-    out.entries += part.charged;
-    if (part.next !== null) {
-      // The rest of this day (and what follows it) in a message of its own; the day is not done yet.
-      await queue.send({
-        kind: "cron.region",
-        region: region.code,
-        at: message.at,
-        resume: { day, afterRowid: part.next },
-      } satisfies RegionDayMessage);
-      out.continued = true;
-      return out;
+    let n = 0;
+    for (let i = from; i < accountShards.length; i++) {
+      const shard = accountShards[i] as ShardBinding;
+      const afterRowid = resume && i === from ? resume.afterRowid : 0;
+      if (i > 0 && afterRowid === 0) out.tariffChanges += await applyTariffChanges(data.shard(shard), region.code, day, t);
+      const part = await chargeDayPart(data.shard(shard), region.code, day, t, afterRowid, chargeBatches);
+      out.entries += part.charged;
+      n += part.charged;
+      if (part.next !== null) {
+        // The rest of this day (and what follows it) in a message of its own; the day is not done yet.
+        await queue.send({
+          kind: "cron.region",
+          region: region.code,
+          at: message.at,
+          resume: { day, afterRowid: part.next, shard },
+        } satisfies RegionDayMessage);
+        out.continued = true;
+        return out;
+      }
     }
-    const n = part.charged;
     out.charged.push(day);
     await markDone(data, "midnight", region.code, day, now);
     log("info", "billing.charged", { region: region.code, day, entries: n });
@@ -217,7 +226,10 @@ export function isRegionDayMessage(body: unknown): body is RegionDayMessage {
     regionByCode(m.region) !== undefined &&
     Number.isFinite(m.at) &&
     (resume === undefined ||
-      (typeof resume === "object" && /^\d{4}-\d\d-\d\d$/.test(String(resume?.day)) && Number.isSafeInteger(resume?.afterRowid)))
+      (typeof resume === "object" &&
+        /^\d{4}-\d\d-\d\d$/.test(String(resume?.day)) &&
+        Number.isSafeInteger(resume?.afterRowid) &&
+        (resume?.shard === undefined || isShardBinding(String(resume.shard)))))
   );
 }
 

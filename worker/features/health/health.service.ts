@@ -1,4 +1,4 @@
-import { SHARDS } from "../../platform/db";
+import { shardBindings, shardDatabase } from "../../platform/db";
 import { unusableConfig } from "../../platform/production";
 
 /** Each check has this long; a binding that has not answered by then is failing. */
@@ -43,7 +43,7 @@ function probes(env: Env): [string, () => Promise<boolean>][] {
   const d1 = (db: D1Database | undefined) => async () => (await db?.prepare("SELECT 1 AS ok").first<{ ok: number }>())?.ok === 1;
   return [
     ["DB", d1(env.DB)],
-    ...SHARDS.map((s): [string, () => Promise<boolean>] => [s, d1(env[s])]),
+    ...shardBindings(env).map((s): [string, () => Promise<boolean>] => [s, d1(shardDatabase(env, s))]),
     [
       "FILES",
       async () => {

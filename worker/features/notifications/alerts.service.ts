@@ -1,6 +1,6 @@
 import { and, eq, ne } from "drizzle-orm";
 import { accountDirectory, accountLinks, notificationPrefs } from "../../db/schema/global";
-import type { DataAccess } from "../../platform/db";
+import { type DataAccess, isShardBinding, type ShardBinding } from "../../platform/db";
 import { daysInMonth } from "../../platform/money";
 import { localDay, type Region, regionsAtHour } from "../../platform/region";
 import { shardSummaries } from "../accounts/accounts.service";
@@ -29,18 +29,33 @@ export async function balanceAlerts(
     const day = localDay(tz, at);
     const yesterday = localDay(tz, new Date(at.getTime() - 24 * 3600_000));
     const links = await data.global
-      .select({ accountNo: accountLinks.accountNo, subscriberId: accountLinks.subscriberId, lowBalanceKop: accountLinks.lowBalanceKop })
+      .select({
+        accountNo: accountLinks.accountNo,
+        subscriberId: accountLinks.subscriberId,
+        lowBalanceKop: accountLinks.lowBalanceKop,
+        shard: accountDirectory.shard,
+      })
       .from(accountLinks)
       .innerJoin(accountDirectory, eq(accountDirectory.accountNo, accountLinks.accountNo))
       .where(eq(accountDirectory.region, code));
     if (links.length === 0) continue;
-    const shard = data.shardForRegion(code);
-    const nos = [...new Set(links.map((l) => l.accountNo))];
+    // The region's accounts may be on several shards of its branch: each account is read where the directory has it.
+    const byShard = new Map<string, Set<string>>();
+    for (const l of links) {
+      if (!isShardBinding(l.shard)) continue;
+      const set = byShard.get(l.shard) ?? new Set<string>();
+      set.add(l.accountNo);
+      byShard.set(l.shard, set);
+    }
+    const chunks = [...byShard].flatMap(([binding, set]) => {
+      const nos = [...set];
+      return Array.from({ length: Math.ceil(nos.length / 90) }, (_, i) => ({ binding, chunk: nos.slice(i * 90, i * 90 + 90) }));
+    });
     const balance = new Map<string, number>();
     const monthly = new Map<string, number>();
     const charged = new Map<string, number>();
-    for (let i = 0; i < nos.length; i += 90) {
-      const chunk = nos.slice(i, i + 90);
+    for (const { binding, chunk } of chunks) {
+      const shard = data.shard(binding as ShardBinding);
       const [accs, balances, services] = await shardSummaries(shard, chunk);
       for (const b of balances) balance.set(b.accountNo, b.balanceKop);
       for (const a of accs) if (a.status !== "active") balance.delete(a.accountNo);

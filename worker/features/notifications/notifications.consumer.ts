@@ -13,6 +13,7 @@ import { log } from "../../platform/log";
 import { recordDeadLetter, recordDelivery } from "../../platform/metrics";
 import { retryDelaySeconds } from "../../platform/queue";
 import { localShort, regionByCode } from "../../platform/region";
+import { branchShards } from "../../platform/shard-map";
 import { KINDS, type Rendered, render } from "./notifications.catalog";
 import { emailHtml } from "./notifications.email";
 import { type AreaMessage, type EventMessage, NotificationMessage, type PushMessage } from "./notifications.messages";
@@ -271,12 +272,21 @@ async function fanOutEvent(data: DataAccess, dl: Delivery, e: EventMessage, atte
 
 /** An outage or an announcement for an area: one event per subscriber with an account there. */
 async function fanOutArea(data: DataAccess, dl: Delivery, m: AreaMessage): Promise<Outcome> {
-  const rows = await data
-    .shardForRegion(m.region)
-    .select({ accountNo: accounts.accountNo, address: accounts.address })
-    .from(accounts)
-    .where(and(eq(accounts.region, m.region), ne(accounts.status, "closed")));
-  const inside = rows.filter((r) => inArea(r.address, m.street, m.houses)).map((r) => r.accountNo);
+  // The region's accounts are on every shard of its branch (one just moved may be on two for a moment: counted once).
+  const rows = (
+    await Promise.all(
+      (
+        await branchShards(data, m.region)
+      ).map((shard) =>
+        data
+          .shard(shard)
+          .select({ accountNo: accounts.accountNo, address: accounts.address })
+          .from(accounts)
+          .where(and(eq(accounts.region, m.region), ne(accounts.status, "closed"))),
+      ),
+    )
+  ).flat();
+  const inside = [...new Set(rows.filter((r) => inArea(r.address, m.street, m.houses)).map((r) => r.accountNo))];
   const firstAccount = new Map<string, string>();
   for (let i = 0; i < inside.length; i += 90) {
     const links = await data.global

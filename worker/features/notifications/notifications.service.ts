@@ -13,7 +13,7 @@ import {
   pushSubscriptions,
 } from "../../db/schema/global";
 import { accounts } from "../../db/schema/region";
-import type { DataAccess, GlobalDb } from "../../platform/db";
+import { type DataAccess, type GlobalDb, isShardBinding, type ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { preread, readWithSession, type SessionSubscriber, sessionLinks, subscriberIs } from "../../platform/session";
@@ -310,7 +310,7 @@ export async function myOutages(data: DataAccess, subscriberId: string) {
   const mine =
     sessionLinks(data.global, subscriberId) ??
     (await data.global
-      .select({ accountNo: accountLinks.accountNo, region: accountDirectory.region })
+      .select({ accountNo: accountLinks.accountNo, region: accountDirectory.region, shard: accountDirectory.shard })
       .from(accountLinks)
       .innerJoin(accountDirectory, eq(accountDirectory.accountNo, accountLinks.accountNo))
       .where(eq(accountLinks.subscriberId, subscriberId)));
@@ -323,21 +323,25 @@ export async function myOutages(data: DataAccess, subscriberId: string) {
           .from(outages)
           .where(and(inArray(outages.region, regionsOfMine), isNull(outages.resolvedAt)))
       : []);
-  // The addresses of the subscriber's accounts, read once per region (not once per outage).
-  const regionsHit = [...new Set(active.map((o) => o.region))];
-  const addresses = new Map(
-    await Promise.all(
-      regionsHit.map(async (region) => {
-        const nos = mine.filter((m) => m.region === region).map((m) => m.accountNo);
-        const rows = await data
-          .shardForRegion(region)
-          .select({ accountNo: accounts.accountNo, address: accounts.address })
-          .from(accounts)
-          .where(inArray(accounts.accountNo, nos));
-        return [region, rows] as const;
-      }),
+  // The addresses of the subscriber's accounts in the regions hit, read once per shard that holds them.
+  const regionsHit = new Set(active.map((o) => o.region));
+  const hitShards = [...new Set(mine.filter((m) => regionsHit.has(m.region) && isShardBinding(m.shard)).map((m) => m.shard))];
+  const addresses = new Map<string, { accountNo: string; address: string }[]>();
+  const read = await Promise.all(
+    hitShards.map((shard) =>
+      data
+        .shard(shard as ShardBinding)
+        .select({ accountNo: accounts.accountNo, region: accounts.region, address: accounts.address })
+        .from(accounts)
+        .where(
+          inArray(
+            accounts.accountNo,
+            mine.filter((m) => m.shard === shard && regionsHit.has(m.region)).map((m) => m.accountNo),
+          ),
+        ),
     ),
   );
+  for (const r of read.flat()) addresses.set(r.region, [...(addresses.get(r.region) ?? []), r]);
   const items = [];
   for (const o of active) {
     const houses = o.houses ? (JSON.parse(o.houses) as string[]) : null;

@@ -3,7 +3,6 @@ import type { Acquirer, AcquirerStatus } from "../../adapters/payments";
 import { cards } from "../../db/schema/global";
 import { accounts, autopay, payments } from "../../db/schema/region";
 import type { DataAccess, RegionDb } from "../../platform/db";
-import { SHARDS } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { formatAccountNoPlain } from "../../platform/format";
 import { newId } from "../../platform/ids";
@@ -131,7 +130,7 @@ function tell(
  */
 export async function autopayTick(data: DataAccess, acquirer: Acquirer, notify: Notify, now = new Date()) {
   const done = { notices: 0, charged: 0, failed: 0 };
-  for (const binding of SHARDS) {
+  for (const binding of data.shards) {
     const db = data.shard(binding);
     const rows = await db
       .select({ a: autopay, region: accounts.region })

@@ -1,7 +1,7 @@
 import { and, eq, lte, sql } from "drizzle-orm";
 import { accountOptions, accountServices, accounts, promisedPayments, serviceOptions, tariffs } from "../../db/schema/region";
 import type { DataAccess, RegionDb } from "../../platform/db";
-import { rawBatch, SHARDS } from "../../platform/db";
+import { rawBatch } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { localDay, regionTz } from "../../platform/region";
 import { requireAccount } from "../accounts/accounts.service";
@@ -174,7 +174,7 @@ export async function settlePromised(db: RegionDb, accountNo: string, by: string
 /** Cron: promised payments past their term are repaid from the balance. */
 export async function expirePromised(data: DataAccess, now = new Date()): Promise<number> {
   let n = 0;
-  for (const binding of SHARDS) {
+  for (const binding of data.shards) {
     const db = data.shard(binding);
     const due = await db
       .select({ accountNo: promisedPayments.accountNo })

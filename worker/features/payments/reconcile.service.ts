@@ -2,7 +2,6 @@ import { and, desc, gte, inArray, isNotNull, lte } from "drizzle-orm";
 import type { Acquirer } from "../../adapters/payments";
 import { payments } from "../../db/schema/region";
 import type { DataAccess } from "../../platform/db";
-import { SHARDS } from "../../platform/db";
 import { log } from "../../platform/log";
 import { type Notify, settleFromAcquirer } from "./payments.service";
 
@@ -17,7 +16,7 @@ export const RECONCILE = { minAgeMs: 15 * 60_000, maxAgeMs: 3 * 24 * 3600_000, b
  */
 export async function reconcilePending(data: DataAccess, acquirer: Acquirer, notify: Notify, now = new Date()) {
   const done = { asked: 0, settled: 0 };
-  for (const binding of SHARDS) {
+  for (const binding of data.shards) {
     try {
       const rows = await data
         .shard(binding)

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { VISIT_CUTOFF_HOUR, visitCapacity } from "../../data/visits.data";
-import { accountDirectory, accountLinks, subscribers } from "../../db/schema/global";
+import { accountLinks, subscribers } from "../../db/schema/global";
 import type { ApplicationKind, ApplicationStatus } from "../../db/schema/region";
 import { randomDigits } from "../../platform/crypto";
 import { type DataAccess, isShardBinding, type RegionDb, rawBatch, SHARDS, shardOfRegion } from "../../platform/db";
@@ -9,6 +9,7 @@ import { makeAccountNo, newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { addDays, localDay, regionTz } from "../../platform/region";
 import { preread, readWithSession } from "../../platform/session";
+import { registerAccount } from "../../platform/shard-map";
 import { guardCount, POLICY } from "../../platform/throttle";
 import { debitWholeBalance } from "../billing/ledger.service";
 import type { NotificationMessage } from "../notifications/notifications.messages";
@@ -309,13 +310,16 @@ export async function carryOut(data: DataAccess, db: RegionDb, app: q.Applicatio
   const t = now.getTime();
   const statements: [string, ...unknown[]][] = [];
   if (app.status === "done" && app.kind === "connection") {
-    const accountNo = await connectionAccount(data, db, app, details, now);
-    statements.push([
-      `INSERT OR IGNORE INTO account_services (id, account_no, tariff_id, status, started_at) VALUES (?, ?, ?, 'active', ?)`,
-      `svc-${app.id}`,
-      accountNo,
-      String(details.tariffId),
-      t,
+    // On the account's own shard (idempotent by its id), before the application is marked done on its region's.
+    const account = await connectionAccount(data, db, app, details, now);
+    await rawBatch(account.db, [
+      [
+        `INSERT OR IGNORE INTO account_services (id, account_no, tariff_id, status, started_at) VALUES (?, ?, ?, 'active', ?)`,
+        `svc-${app.id}`,
+        account.accountNo,
+        String(details.tariffId),
+        t,
+      ],
     ]);
   }
   if (app.kind === "tariff_change") {
@@ -356,20 +360,42 @@ export async function carryOut(data: DataAccess, db: RegionDb, app: q.Applicatio
         }),
       );
   }
-  statements.push(["UPDATE applications SET effects_at = ? WHERE id = ? AND effects_at IS NULL", t, app.id]);
-  await rawBatch(db, statements);
+  // What changes the account is written on the shard that holds it (which may not be the region's home shard,
+  // where the application is); each statement is idempotent, so the application is marked done after them.
+  const done: [string, ...unknown[]] = ["UPDATE applications SET effects_at = ? WHERE id = ? AND effects_at IS NULL", t, app.id];
+  const accountDb = app.accountNo && statements.length ? ((await data.shardForAccount(app.accountNo))?.db ?? db) : db;
+  if (accountDb === db) await rawBatch(db, [...statements, done]);
+  else {
+    if (statements.length) await rawBatch(accountDb, statements);
+    await rawBatch(db, [done]);
+  }
   log("info", "application.carried_out", { applicationId: app.id, kind: app.kind, status: app.status });
 }
 
-/** The account a connection goes to: the one chosen, or a new one at the address (made once, its number kept on the application). */
+/**
+ * The account a connection goes to: the one chosen, or a new one at the address (made once, its number kept on
+ * the application), placed by the shard map on its branch's open shard with the most room. Returns the account
+ * and the shard that holds it.
+ */
 async function connectionAccount(data: DataAccess, db: RegionDb, app: q.Application, details: Record<string, unknown>, now: Date) {
-  if (app.accountNo) return app.accountNo;
+  if (app.accountNo) {
+    const held = await data.shardForAccount(app.accountNo);
+    return { accountNo: app.accountNo, db: held?.db ?? db };
+  }
   const candidate = makeAccountNo(`9${randomDigits(10)}`);
   await rawBatch(db, [["UPDATE applications SET account_no = coalesce(account_no, ?) WHERE id = ?", candidate, app.id]]);
   const accountNo = (await q.selectApplication(db, app.id))?.accountNo ?? candidate;
   const sub = await data.global.select().from(subscribers).where(eq(subscribers.id, app.subscriberId)).get();
-  const shard = shardOfRegion(app.region) ?? SHARDS[0];
-  await rawBatch(db, [
+  // The directory row first: a retry finds the shard it chose and makes the account row there.
+  const shard = await registerAccount(data, {
+    accountNo,
+    region: app.region,
+    contactPhone: sub?.phone ?? null,
+    contactEmail: sub?.email ?? null,
+    now,
+  });
+  const home = data.shard(shard);
+  await rawBatch(home, [
     [
       "INSERT OR IGNORE INTO accounts (account_no, region, holder_name, address, status, created_at) VALUES (?, ?, ?, ?, 'active', ?)",
       accountNo,
@@ -380,21 +406,10 @@ async function connectionAccount(data: DataAccess, db: RegionDb, app: q.Applicat
     ],
   ]);
   await data.global
-    .insert(accountDirectory)
-    .values({
-      accountNo,
-      region: app.region,
-      shard: shard as string,
-      contactPhone: sub?.phone ?? null,
-      contactEmail: sub?.email ?? null,
-      createdAt: now,
-    })
-    .onConflictDoNothing();
-  await data.global
     .insert(accountLinks)
     .values({ subscriberId: app.subscriberId, accountNo, role: "owner", createdAt: now })
     .onConflictDoNothing();
-  return accountNo;
+  return { accountNo, db: home };
 }
 
 /** Cron: finished applications whose effects did not happen (a failure after the move) are carried out again. */

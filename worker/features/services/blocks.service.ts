@@ -4,6 +4,7 @@ import type { DataAccess, RegionDb } from "../../platform/db";
 import { AppError, type FieldError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { addDays, daysBetween, localDay } from "../../platform/region";
+import { branchShards } from "../../platform/shard-map";
 import { requireAccount } from "../accounts/accounts.service";
 import { entryIf } from "../billing/ledger.service";
 import { selectDirectoryEntry } from "./applications.queries";
@@ -193,7 +194,18 @@ async function holderOf(data: DataAccess, applicationId: string) {
  * fee once; blocks over by today put the service back (today is charged).
  */
 export async function applyBlocks(data: DataAccess, notify: Notify, region: string, day: string, now = new Date()) {
-  const db = data.shardForRegion(region);
+  let started = 0;
+  let ended = 0;
+  // A block is kept with its account, on whichever shard of the region's branch holds it.
+  for (const shard of await branchShards(data, region)) {
+    const n = await applyBlocksOn(data, data.shard(shard), notify, region, day, now);
+    started += n.started;
+    ended += n.ended;
+  }
+  return { started, ended };
+}
+
+async function applyBlocksOn(data: DataAccess, db: RegionDb, notify: Notify, region: string, day: string, now: Date) {
   const [starting, ending] = await bq.selectBlocksDue(db, region, day);
   let started = 0;
   let ended = 0;

@@ -1,0 +1,439 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { ShardMoveStep } from "../../worker/db/schema/global";
+import { bonusTick } from "../../worker/features/bonus/bonus.service";
+import { type RegionDayMessage, runRegionDay } from "../../worker/features/cron/daily.service";
+import { balanceAlerts } from "../../worker/features/notifications/alerts.service";
+import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
+import { applyBlocks } from "../../worker/features/services/blocks.service";
+import { accountFigures, moveAccount } from "../../worker/features/shards/move.service";
+import { createDataAccess, d1Of, type ShardBinding } from "../../worker/platform/db";
+import { makeAccountNo } from "../../worker/platform/ids";
+import { addDays, localDay, type Region, regionByCode } from "../../worker/platform/region";
+import { registerAccount } from "../../worker/platform/shard-map";
+import { call, json, login, SAME_ORIGIN } from "./helpers";
+
+const ANNA_MSK = makeAccountNo("20100000001");
+const OPS = { authorization: `Bearer ${env.OPERATOR_TOKEN}`, "content-type": "application/json" };
+const LATER = (ms = 60_000) => ({ now: new Date(Date.now() + ms) });
+
+function ops(path: string, init: RequestInit = {}, site: string | null = null) {
+  return call(site, `/ops/v1${path}`, { ...init, headers: { ...OPS, ...(init.headers as Record<string, string>) } });
+}
+
+function openShard(binding: string, open: boolean) {
+  return ops(`/shards/${binding}`, { method: "PUT", body: JSON.stringify({ branch: "moscow", open }) });
+}
+
+async function shardOf(accountNo: string) {
+  return (await env.DB.prepare("SELECT shard FROM account_directory WHERE account_no = ?").bind(accountNo).first<{ shard: string }>())
+    ?.shard;
+}
+
+async function shardCounts() {
+  const rows = await env.DB.prepare("SELECT binding, accounts FROM shards WHERE branch = 'moscow'").all<{
+    binding: string;
+    accounts: number;
+  }>();
+  return Object.fromEntries(rows.results.map((r) => [r.binding, r.accounts]));
+}
+
+const figures = (binding: ShardBinding, accountNo: string) => accountFigures(createDataAccess(env).shard(binding), accountNo);
+
+let made = 0;
+/**
+ * A Moscow account of anna's made through the shard map (its directory row and count), with its own rows on the
+ * shard placement chose: a service, payments with their events and receipt, ledger entries, bonus points.
+ */
+async function annaAccount(): Promise<{ accountNo: string; shard: ShardBinding; house: string }> {
+  const accountNo = makeAccountNo(`8${String(Date.now() % 1e6).padStart(6, "0")}${String(++made).padStart(4, "0")}`);
+  const data = createDataAccess(env);
+  const now = new Date();
+  const shard = await registerAccount(data, { accountNo, region: "msk", contactPhone: null, contactEmail: null, now });
+  const t = now.getTime();
+  const db = d1Of(data.shard(shard));
+  const ledger = (i: number, kind: string, kop: number) =>
+    db
+      .prepare(
+        `INSERT INTO ledger_entries (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
+         VALUES (?, ?, ?, ?, ?, '2026-11-01', NULL, 'т', 't', ?, ?)`,
+      )
+      .bind(`${accountNo}-l${i}`, accountNo, kind, kop, t + i, `test:${accountNo}:${i}`, t);
+  await db.batch([
+    db
+      .prepare(
+        "INSERT INTO accounts (account_no, region, holder_name, address, status, created_at) VALUES (?, 'msk', 'Анна', ?, 'active', ?)",
+      )
+      .bind(accountNo, `Москва, ул. Тестовая, д. ${made}, кв. 1`, t),
+    db
+      .prepare("INSERT INTO account_services (id, account_no, tariff_id, status, started_at) VALUES (?, ?, 'msk-inet-100', 'active', ?)")
+      .bind(`${accountNo}-s1`, accountNo, t),
+    // 150 ledger rows: more than one copy page.
+    ...Array.from({ length: 150 }, (_, i) => ledger(i, i % 3 === 0 ? "payment" : "charge", i % 3 === 0 ? 50_000 + i : -(1_000 + i))),
+    db
+      .prepare(
+        `INSERT INTO payments (id, account_no, payer_id, idempotency_key, request_hash, purpose, amount_kop, status, created_at, updated_at)
+         VALUES (?, ?, 'demo-anna', ?, 'h', 'topup', 50000, 'succeeded', ?, ?)`,
+      )
+      .bind(`${accountNo}-p1`, accountNo, `k-${accountNo}`, t, t),
+    db
+      .prepare(
+        "INSERT INTO bonus_members (account_no, status, joined_at, joined_by, rules_version) VALUES (?, 'active', ?, 'demo-anna', 'v1')",
+      )
+      .bind(accountNo, t),
+    db
+      .prepare(
+        `INSERT INTO bonus_ledger (id, account_no, kind, points, source_key, expires_at, description_ru, description_en, created_at)
+         VALUES (?, ?, 'earn', 120, ?, ?, 'б', 'b', ?)`,
+      )
+      .bind(`${accountNo}-b1`, accountNo, `bonus:${accountNo}`, t + 1e10, t),
+    db
+      .prepare("INSERT INTO payment_events (id, payment_id, source, to_status, applied, at) VALUES (?, ?, 'webhook', 'succeeded', 1, ?)")
+      .bind(`${accountNo}-e1`, `${accountNo}-p1`, t),
+  ]);
+  await env.DB.prepare("INSERT INTO account_links (subscriber_id, account_no, role, created_at) VALUES ('demo-anna', ?, 'owner', ?)")
+    .bind(accountNo, t)
+    .run();
+  return { accountNo, shard, house: String(made) };
+}
+
+/** An account of anna's placed on the second Moscow shard: it alone is open while the account is made. */
+async function annaAccountOnSecond() {
+  await openShard("DB_MOSCOW", false);
+  await openShard("DB_MOSCOW_2", true);
+  try {
+    return await annaAccount();
+  } finally {
+    await openShard("DB_MOSCOW_2", false);
+    await openShard("DB_MOSCOW", true);
+  }
+}
+
+type Accounts = { items: { accountNo: string; balanceKop: number }[] };
+
+describe("the shard map: two shards of the Moscow branch", () => {
+  it("puts a new account on the open shard of its branch with the most room, counted there; a closed shard takes none", async () => {
+    expect((await openShard("DB_MOSCOW_2", true)).status).toBe(200);
+    const before = await shardCounts();
+    const a = await annaAccount();
+    expect(a.shard).toBe("DB_MOSCOW_2");
+    expect(await shardOf(a.accountNo)).toBe("DB_MOSCOW_2");
+    expect(await shardCounts()).toEqual({ ...before, DB_MOSCOW_2: (before.DB_MOSCOW_2 ?? 0) + 1 });
+    // Made again (a retried creation): the same shard, counted once.
+    const data = createDataAccess(env);
+    expect(
+      await registerAccount(data, { accountNo: a.accountNo, region: "msk", contactPhone: null, contactEmail: null, now: new Date() }),
+    ).toBe("DB_MOSCOW_2");
+    expect((await shardCounts()).DB_MOSCOW_2).toBe((before.DB_MOSCOW_2 ?? 0) + 1);
+    expect((await openShard("DB_MOSCOW_2", false)).status).toBe(200);
+    const b = await annaAccount();
+    expect(b.shard).toBe("DB_MOSCOW");
+    const map = await json<{ items: { binding: string; branch: string; open: boolean }[] }>(await ops("/shards"));
+    expect(map.items.filter((s) => s.branch === "moscow").map((s) => [s.binding, s.open])).toEqual([
+      ["DB_MOSCOW", true],
+      ["DB_MOSCOW_2", false],
+    ]);
+  });
+
+  it("shows a subscriber's accounts from both shards of one branch on the home page, reading both, each balance its own ledger's", async () => {
+    const other = await annaAccountOnSecond();
+    expect(other.shard).toBe("DB_MOSCOW_2");
+    const cookie = await login("anna");
+    const res = await call("msk", "/api/v1/accounts", { headers: { cookie } });
+    expect(res.status).toBe(200);
+    const timing = res.headers.get("server-timing") ?? "";
+    expect(timing).toContain("d1-DB_MOSCOW;");
+    expect(timing).toContain("d1-DB_MOSCOW_2;");
+    const body = await json<Accounts>(res);
+    const mine = body.items.filter((a) => a.accountNo === ANNA_MSK || a.accountNo === other.accountNo);
+    expect(mine).toHaveLength(2);
+    expect(mine.find((a) => a.accountNo === other.accountNo)?.balanceKop).toBe((await figures("DB_MOSCOW_2", other.accountNo)).ledger_kop);
+    expect(mine.find((a) => a.accountNo === ANNA_MSK)?.balanceKop).toBe((await figures("DB_MOSCOW", ANNA_MSK)).ledger_kop);
+    // A write to the account on the second shard lands there: a top-up is created on DB_MOSCOW_2.
+    const pay = await call("msk", `/api/v1/accounts/${other.accountNo}/payments`, {
+      method: "POST",
+      headers: { ...SAME_ORIGIN, cookie, "idempotency-key": crypto.randomUUID() },
+      body: JSON.stringify({ amountKop: 30_000 }),
+    });
+    expect(pay.status).toBe(201);
+    expect((await figures("DB_MOSCOW_2", other.accountNo)).payments).toBe(2);
+    expect((await figures("DB_MOSCOW", other.accountNo)).payments).toBe(0);
+  });
+  it("charges a region's day on every shard of its branch, each service once", async () => {
+    const other = await annaAccountOnSecond();
+    expect(other.shard).toBe("DB_MOSCOW_2");
+    const charges = async (binding: ShardBinding, accountNo: string) =>
+      (
+        await d1Of(createDataAccess(env).shard(binding))
+          .prepare("SELECT count(*) n FROM ledger_entries WHERE account_no = ? AND id LIKE 'chg-%'")
+          .bind(accountNo)
+          .first<{ n: number }>()
+      )?.n ?? 0;
+    const before = { home: await charges("DB_MOSCOW", ANNA_MSK), other: await charges("DB_MOSCOW_2", other.accountNo) };
+    const sent: RegionDayMessage[] = [];
+    const queue = { send: async (m: RegionDayMessage) => void sent.push(m) } as unknown as Queue;
+    let message: Pick<RegionDayMessage, "region" | "at" | "resume"> = { region: "msk", at: Date.now() };
+    // A message charges the home shard's services, then the second shard's (resumed from its own shard when cut short).
+    for (let i = 0; ; i++) {
+      const out = await runRegionDay(createDataAccess(env), async () => undefined, queue, message, new Date(), 1);
+      if (!out.continued) break;
+      message = sent.at(-1) as RegionDayMessage;
+      expect(i).toBeLessThan(10);
+    }
+    const after = { home: await charges("DB_MOSCOW", ANNA_MSK), other: await charges("DB_MOSCOW_2", other.accountNo) };
+    expect(after.home).toBeGreaterThan(before.home);
+    // The second shard's account is charged for the same days as the home one's, once each.
+    expect(after.other - before.other).toBe((after.home - before.home) / 2);
+  });
+  it("carries out a finished application on the shard that holds the account, not on the region's home shard", async () => {
+    const other = await annaAccountOnSecond();
+    expect(other.shard).toBe("DB_MOSCOW_2");
+    const cookie = await login("anna");
+    const service = `${other.accountNo}-s1`;
+    const created = await call("msk", "/api/v1/applications", {
+      method: "POST",
+      headers: { ...SAME_ORIGIN, cookie },
+      body: JSON.stringify({ kind: "disconnection", accountNo: other.accountNo, serviceId: service }),
+    });
+    expect(created.status).toBe(201);
+    const { id } = await json<{ id: string }>(created);
+    for (const to of ["in_work", "done"]) {
+      const res = await ops(`/applications/${id}/transition`, { method: "POST", body: JSON.stringify({ to }) }, "msk");
+      expect(res.status).toBe(200);
+    }
+    // The effects follow the answer (after the response): polled for a few seconds.
+    const status = async () =>
+      (
+        await d1Of(createDataAccess(env).shard("DB_MOSCOW_2"))
+          .prepare("SELECT status FROM account_services WHERE id = ?")
+          .bind(service)
+          .first<{ status: string }>()
+      )?.status;
+    for (let i = 0; i < 50 && (await status()) !== "ended"; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await status()).toBe("ended");
+  });
+  it("sends a low-balance alert for an account on the branch's second shard, reading its balance there", async () => {
+    const other = await annaAccountOnSecond();
+    expect(other.shard).toBe("DB_MOSCOW_2");
+    const ledger_kop = Number((await figures("DB_MOSCOW_2", other.accountNo)).ledger_kop);
+    await env.DB.prepare("UPDATE account_links SET low_balance_kop = ? WHERE account_no = ?")
+      .bind(ledger_kop + 1, other.accountNo)
+      .run();
+    const sent: NotificationMessage[] = [];
+    const msk = regionByCode("msk") as Region;
+    await balanceAlerts(createDataAccess(env), async (m) => void sent.push(m), new Date(), [msk]);
+    expect(sent.filter((m) => m.channel === "event" && m.accountNo === other.accountNo)).toEqual([
+      expect.objectContaining({ kind: "low_balance", params: { balanceKop: ledger_kop, thresholdKop: ledger_kop + 1 } }),
+    ]);
+  });
+  it("earns bonus points for yesterday's charges of a member whose account is on the branch's second shard", async () => {
+    const other = await annaAccountOnSecond();
+    expect(other.shard).toBe("DB_MOSCOW_2");
+    const at = new Date();
+    const yesterday = localDay("Europe/Moscow", new Date(at.getTime() - 24 * 3600_000));
+    const db = d1Of(createDataAccess(env).shard("DB_MOSCOW_2"));
+    await db
+      .prepare(
+        `INSERT INTO ledger_entries (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
+         VALUES (?, ?, 'charge', -3000, ?, ?, ?, 'т', 't', ?, ?)`,
+      )
+      .bind(
+        `${other.accountNo}-y`,
+        other.accountNo,
+        at.getTime(),
+        yesterday,
+        `${other.accountNo}-s1`,
+        `test-y:${other.accountNo}`,
+        at.getTime(),
+      )
+      .run();
+    await bonusTick(createDataAccess(env), at, [regionByCode("msk") as Region]);
+    const earned = await db
+      .prepare("SELECT points FROM bonus_ledger WHERE source_key = ?")
+      .bind(`earn:charge:${other.accountNo}:${yesterday}`)
+      .all<{ points: number }>();
+    expect(earned.results).toHaveLength(1);
+    expect(earned.results[0]?.points).toBeGreaterThan(0);
+  });
+  it("finds an outage at the address of an account on the second shard, on the subscriber's list and in the fan-out", async () => {
+    const other = await annaAccountOnSecond();
+    expect(other.shard).toBe("DB_MOSCOW_2");
+    const declared = await ops("/outages", {
+      method: "POST",
+      body: JSON.stringify({
+        region: "msk",
+        street: "ул. Тестовая",
+        houses: [other.house],
+        title: "Авария на Тестовой",
+        expectedEnd: "2030-01-01T00:00:00Z",
+      }),
+    });
+    expect(declared.status).toBe(201);
+    const cookie = await login("anna");
+    const list = await json<{ items: { title: string; accountNos: string[] }[] }>(
+      await call("msk", "/api/v1/outages", { headers: { cookie } }),
+    );
+    expect(list.items.find((o) => o.title === "Авария на Тестовой")?.accountNos).toContain(other.accountNo);
+    // The fan-out (through the notifications queue) reaches anna for that account: her in-app inbox has the event.
+    const inboxed = async () =>
+      (
+        await env.DB.prepare("SELECT count(*) n FROM inbox WHERE subscriber_id = 'demo-anna' AND kind = 'outage' AND account_no = ?")
+          .bind(other.accountNo)
+          .first<{ n: number }>()
+      )?.n ?? 0;
+    for (let i = 0; i < 80 && (await inboxed()) === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await inboxed()).toBe(1);
+  });
+  it("starts a voluntary block of an account on the second shard at the region's midnight: the service suspended, the fee charged once", async () => {
+    const other = await annaAccountOnSecond();
+    expect(other.shard).toBe("DB_MOSCOW_2");
+    const day = localDay("Europe/Moscow");
+    const db = d1Of(createDataAccess(env).shard("DB_MOSCOW_2"));
+    await db
+      .prepare(
+        `INSERT INTO voluntary_blocks (id, account_no, service_id, region, from_day, to_day, status, fee_kop, application_id, created_at)
+         VALUES (?, ?, ?, 'msk', ?, ?, 'scheduled', 1500, ?, ?)`,
+      )
+      .bind(`${other.accountNo}-vb`, other.accountNo, `${other.accountNo}-s1`, day, addDays(day, 10), `${other.accountNo}-app`, Date.now())
+      .run();
+    const before = Number((await figures("DB_MOSCOW_2", other.accountNo)).ledger_kop);
+    const data = createDataAccess(env);
+    expect((await applyBlocks(data, async () => undefined, "msk", day)).started).toBe(1);
+    expect((await applyBlocks(data, async () => undefined, "msk", day)).started).toBe(0);
+    const svc = await db
+      .prepare("SELECT status FROM account_services WHERE id = ?")
+      .bind(`${other.accountNo}-s1`)
+      .first<{ status: string }>();
+    expect(svc?.status).toBe("suspended");
+    expect(Number((await figures("DB_MOSCOW_2", other.accountNo)).ledger_kop)).toBe(before - 1500);
+  });
+});
+
+describe("moving an account between shards", () => {
+  it("is for operators only, within the account's branch, with problems for bad input (ru, en)", async () => {
+    const body = JSON.stringify({ accountNo: ANNA_MSK, toShard: "DB_MOSCOW_2" });
+    expect(
+      (await call(null, "/ops/v1/shard-moves", { method: "POST", body, headers: { "content-type": "application/json" } })).status,
+    ).toBe(401);
+    const bad = await ops("/shard-moves?lang=en", { method: "POST", body: JSON.stringify({ accountNo: "12", toShard: "x" }) });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get("content-type")).toContain("application/problem+json");
+    const other = await ops("/shard-moves", { method: "POST", body: JSON.stringify({ accountNo: ANNA_MSK, toShard: "DB_CENTER" }) });
+    expect(other.status).toBe(409);
+    expect((await json<{ title: string }>(other)).title).toBe("Шард «DB_CENTER» принадлежит другому филиалу");
+    const none = await ops("/shard-moves", { method: "POST", body: JSON.stringify({ accountNo: ANNA_MSK, toShard: "DB_NOWHERE" }) });
+    expect(none.status).toBe(404);
+    const same = await ops("/shard-moves", { method: "POST", body: JSON.stringify({ accountNo: ANNA_MSK, toShard: "DB_MOSCOW" }) });
+    expect(same.status).toBe(409);
+    expect((await ops("/shards/DB_NOWHERE", { method: "PUT", body: JSON.stringify({ branch: "moscow", open: true }) })).status).toBe(404);
+  });
+
+  it("copies every row, verifies counts and sums, switches the directory, then cleans the source after the grace period", async () => {
+    const a = await annaAccount();
+    expect(a.shard).toBe("DB_MOSCOW");
+    const before = await figures("DB_MOSCOW", a.accountNo);
+    const counts = await shardCounts();
+    const res = await ops("/shard-moves", { method: "POST", body: JSON.stringify({ accountNo: a.accountNo, toShard: "DB_MOSCOW_2" }) });
+    expect(res.status).toBe(202);
+    const move = await json<{ id: string; step: string; verified: Record<string, number> }>(res);
+    expect(move.step).toBe("switched");
+    expect(move.verified).toEqual(before);
+    expect(await shardOf(a.accountNo)).toBe("DB_MOSCOW_2");
+    expect(await shardCounts()).toEqual({ ...counts, DB_MOSCOW: (counts.DB_MOSCOW ?? 0) - 1, DB_MOSCOW_2: (counts.DB_MOSCOW_2 ?? 0) + 1 });
+    // During the grace period the source still has the rows (a request that read the directory just before finds them).
+    expect(await figures("DB_MOSCOW", a.accountNo)).toEqual(before);
+    const done = await moveAccount(createDataAccess(env), a.accountNo, "DB_MOSCOW_2", LATER());
+    expect(done.step).toBe("done");
+    expect(await figures("DB_MOSCOW_2", a.accountNo)).toEqual(before);
+    const gone = await figures("DB_MOSCOW", a.accountNo);
+    expect(Object.values(gone).every((n) => n === 0)).toBe(true);
+    expect((await json<{ step: string }>(await ops(`/shard-moves/${move.id}`))).step).toBe("done");
+    const cookie = await login("anna");
+    const home = await json<Accounts>(await call("msk", "/api/v1/accounts", { headers: { cookie } }));
+    expect(home.items.filter((x) => x.accountNo === a.accountNo)).toEqual([expect.objectContaining({ balanceKop: before.ledger_kop })]);
+  });
+
+  const STEPS: ShardMoveStep[] = ["started", "frozen", "copied", "verified", "switched"];
+  for (const step of STEPS) {
+    it(`resumes a move that died right after «${step}»: it completes once, with the same money and no duplicate rows`, async () => {
+      const a = await annaAccount();
+      const from = a.shard;
+      const to: ShardBinding = from === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+      const before = await figures(from, a.accountNo);
+      const counts = await shardCounts();
+      const data = createDataAccess(env);
+      await expect(moveAccount(data, a.accountNo, to, { crashAfter: step })).rejects.toThrow(`injected crash after ${step}`);
+      // Meanwhile the account is there exactly once for a reader: where the directory points, with all its money.
+      const cookie = await login("anna");
+      const mid = await json<Accounts>(await call("msk", "/api/v1/accounts", { headers: { cookie } }));
+      expect(mid.items.filter((x) => x.accountNo === a.accountNo).map((x) => x.balanceKop)).toEqual([before.ledger_kop]);
+      // Resumed (no grace period here: the test is the only reader).
+      const done = await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 });
+      expect(done.step).toBe("done");
+      expect(await shardOf(a.accountNo)).toBe(to);
+      expect(await figures(to, a.accountNo)).toEqual(before);
+      expect(Object.values(await figures(from, a.accountNo)).every((n) => n === 0)).toBe(true);
+      expect(await shardCounts()).toEqual({ ...counts, [from]: (counts[from] ?? 0) - 1, [to]: (counts[to] ?? 0) + 1 });
+      // Resumed once more: nothing happens twice.
+      await expect(moveAccount(createDataAccess(env), a.accountNo, to, LATER())).rejects.toMatchObject({ slug: "shard_move_same" });
+      expect(await figures(to, a.accountNo)).toEqual(before);
+      // And back: the tombstone the first move left does not stop the account returning.
+      expect((await moveAccount(createDataAccess(env), a.accountNo, from, { graceMs: 0 })).step).toBe("done");
+      expect(await figures(from, a.accountNo)).toEqual(before);
+    });
+  }
+
+  it("refuses a payment while the account is frozen with a 503 and Retry-After (ru, en); the one begun before the move is credited once after it", {
+    timeout: 40_000,
+  }, async () => {
+    const cookie = await login("anna");
+    const balance = async () =>
+      (await json<{ balanceKop: number }>(await call("msk", `/api/v1/accounts/${ANNA_MSK}`, { headers: { cookie } }))).balanceKop;
+    const pay = (lang = "ru") =>
+      call("msk", `/api/v1/accounts/${ANNA_MSK}/payments?lang=${lang}`, {
+        method: "POST",
+        headers: { ...SAME_ORIGIN, cookie, "idempotency-key": crypto.randomUUID() },
+        body: JSON.stringify({ amountKop: 40_000 }),
+      });
+    const start = await balance();
+    const first = await pay();
+    expect(first.status).toBe(201);
+    const { payment, confirmationUrl } = await json<{ payment: { id: string }; confirmationUrl: string }>(first);
+    const from = (await shardOf(ANNA_MSK)) as ShardBinding;
+    const to: ShardBinding = from === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+    await expect(moveAccount(createDataAccess(env), ANNA_MSK, to, { crashAfter: "frozen" })).rejects.toThrow();
+    // The payer finishes on the acquirer's page during the move: no server error, nothing lost.
+    const page = await call("msk", new URL(confirmationUrl).pathname, {
+      method: "POST",
+      body: new URLSearchParams({ number: "4242 4242 4242 4242", exp: "12/30", cvc: "123" }),
+    });
+    expect(page.status).toBeLessThan(500);
+    const refused = await pay();
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBe("5");
+    expect(refused.headers.get("content-type")).toContain("application/problem+json");
+    expect(await json(refused)).toMatchObject({ type: "urn:kabinet:problem:account-moving", title: "Лицевой счёт переносится" });
+    expect(await json(await pay("en"))).toMatchObject({ title: "The account is being moved" });
+    // Reading still works while frozen.
+    expect(await balance()).toBe(start);
+    expect((await moveAccount(createDataAccess(env), ANNA_MSK, to, { graceMs: 0 })).step).toBe("done");
+    // The payment that began before the move is settled on the new shard, once.
+    const settled = await json<{ status: string }>(
+      await call("msk", `/api/v1/accounts/${ANNA_MSK}/payments/${payment.id}`, { headers: { cookie } }),
+    );
+    expect(settled.status).toBe("succeeded");
+    expect(await balance()).toBe(start + 40_000);
+    const after = await figures(to, ANNA_MSK);
+    expect(after.ledger_kop).toBe(start + 40_000);
+    const dupes = await d1Of(createDataAccess(env).shard(to))
+      .prepare(
+        "SELECT count(*) n FROM (SELECT idempotency_key FROM ledger_entries WHERE account_no = ? GROUP BY idempotency_key HAVING count(*) > 1)",
+      )
+      .bind(ANNA_MSK)
+      .first<{ n: number }>();
+    expect(dupes?.n).toBe(0);
+    // And a new payment now goes through, on the new shard.
+    expect((await pay()).status).toBe(201);
+    expect(Object.values(await figures(from, ANNA_MSK)).every((n) => n === 0)).toBe(true);
+  });
+});

@@ -1,0 +1,20 @@
+import type { RouteHandler } from "@hono/zod-openapi";
+import type { AppEnv } from "../../env";
+import { listShards, registerShard } from "../../platform/shard-map";
+import { getMove, moveAccount } from "./move.service";
+import type * as r from "./shards.routes";
+
+export const shardsHandler: RouteHandler<typeof r.shardsRoute, AppEnv> = async (c) =>
+  c.json({ items: await listShards(c.get("data")) }, 200);
+
+export const putShardHandler: RouteHandler<typeof r.putShardRoute, AppEnv> = async (c) =>
+  c.json(await registerShard(c.get("data"), c.req.valid("param").binding, c.req.valid("json")), 200);
+
+export const moveAccountHandler: RouteHandler<typeof r.moveAccountRoute, AppEnv> = async (c) => {
+  const { accountNo, toShard } = c.req.valid("json");
+  const move = await moveAccount(c.get("data"), accountNo, toShard);
+  return move.step === "done" ? c.json(move, 200) : c.json(move, 202);
+};
+
+export const getMoveHandler: RouteHandler<typeof r.getMoveRoute, AppEnv> = async (c) =>
+  c.json(await getMove(c.get("data"), c.req.valid("param").id), 200);

@@ -1,0 +1,99 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { SHARD_MOVE_STEPS } from "../../db/schema/global";
+import { jsonBody, jsonResponse, problem } from "../../platform/openapi";
+
+const operatorToken = [{ operatorToken: [] }];
+const unauthorized = problem("No or wrong operator token");
+const Binding = z
+  .string()
+  .regex(/^DB_[A-Z0-9_]{1,40}$/)
+  .openapi({ example: "DB_MOSCOW_2" });
+
+const ShardDto = z
+  .object({
+    binding: z.string(),
+    branch: z.string(),
+    open: z.boolean(),
+    accounts: z.number().int(),
+    maxAccounts: z.number().int(),
+  })
+  .openapi("Shard");
+
+const MoveDto = z
+  .object({
+    id: z.string(),
+    accountNo: z.string(),
+    fromShard: z.string(),
+    toShard: z.string(),
+    step: z.enum(SHARD_MOVE_STEPS),
+    verified: z.record(z.string(), z.number()).nullable(),
+    startedAt: z.string(),
+    switchedAt: z.string().nullable(),
+  })
+  .openapi("ShardMove");
+
+export const shardsRoute = createRoute({
+  method: "get",
+  path: "/shards",
+  tags: ["Operators"],
+  security: operatorToken,
+  summary: "The shard map: every shard of every branch, open or closed for new accounts, and how many accounts each has",
+  responses: { 200: jsonResponse("Shards", z.object({ items: z.array(ShardDto) })), 401: unauthorized },
+});
+
+export const putShardRoute = createRoute({
+  method: "put",
+  path: "/shards/{binding}",
+  tags: ["Operators"],
+  security: operatorToken,
+  summary:
+    "Adds a shard to a branch (its D1 binding deployed and migrated; the branch's catalogue is copied to it), or opens/closes it for new accounts",
+  request: {
+    params: z.object({ binding: Binding }),
+    body: jsonBody(
+      z.object({
+        branch: z.string().min(1).max(20),
+        open: z.boolean(),
+        maxAccounts: z.number().int().min(1).max(100_000_000).optional(),
+      }),
+    ),
+  },
+  responses: {
+    200: jsonResponse("The shard", ShardDto),
+    400: problem("Check the fields"),
+    401: unauthorized,
+    404: problem("No such D1 binding in this Worker"),
+    409: problem("Not migrated, or a shard of another branch"),
+    422: problem("No such branch"),
+  },
+});
+
+export const moveAccountRoute = createRoute({
+  method: "post",
+  path: "/shard-moves",
+  tags: ["Operators"],
+  security: operatorToken,
+  summary:
+    "Moves an account to another shard of its branch (freeze, copy, verify, switch, clean up), or resumes its move; 202 while the source waits out its grace period — call again",
+  request: {
+    body: jsonBody(z.object({ accountNo: z.string().regex(/^\d{12}$/), toShard: Binding })),
+  },
+  responses: {
+    200: jsonResponse("Moved", MoveDto),
+    202: jsonResponse("Switched; the source is cleaned up on a later call", MoveDto),
+    400: problem("Check the fields"),
+    401: unauthorized,
+    404: problem("No such account or shard"),
+    409: problem("Another move is under way, the account is there already, the shard is another branch's, or the copy did not match"),
+  },
+});
+
+export const getMoveRoute = createRoute({
+  method: "get",
+  path: "/shard-moves/{id}",
+  tags: ["Operators"],
+  security: operatorToken,
+  summary: "A move and the step it got to",
+  request: { params: z.object({ id: z.string().max(64) }) },
+  responses: { 200: jsonResponse("The move", MoveDto), 401: unauthorized, 404: problem("None") },
+});

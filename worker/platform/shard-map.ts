@@ -1,0 +1,198 @@
+import { and, eq, sql } from "drizzle-orm";
+import { getTableConfig, type SQLiteTable } from "drizzle-orm/sqlite-core";
+import { REGIONS } from "../data/regions.data";
+import { accountDirectory, shards } from "../db/schema/global";
+import { coverage, serviceOptions, tariffs } from "../db/schema/region";
+import { type DataAccess, d1Of, type RegionDb, type ShardBinding, shardOfRegion } from "./db";
+import { AppError } from "./errors";
+
+/** The shard map (one module owns it): which shards each branch has, which take new accounts, how full each is. */
+
+export interface ShardRow {
+  binding: string;
+  branch: string;
+  open: boolean;
+  accounts: number;
+  maxAccounts: number;
+}
+
+const regionBranch = new Map(REGIONS.map((r) => [r.code, r.branch]));
+
+/** The branch of a region (a catalogue fact). */
+export function branchOfRegion(regionCode: string): string | undefined {
+  return regionBranch.get(regionCode);
+}
+
+export async function listShards(data: DataAccess): Promise<ShardRow[]> {
+  return data.global
+    .select({
+      binding: shards.binding,
+      branch: shards.branch,
+      open: shards.open,
+      accounts: shards.accounts,
+      maxAccounts: shards.maxAccounts,
+    })
+    .from(shards)
+    .orderBy(shards.branch, shards.binding)
+    .all();
+}
+
+/**
+ * The shard a new account of a region goes to: of its branch's open shards that this Worker is bound to, the
+ * one with the most room (`maxAccounts − accounts`), the first by name on a tie; the branch's home shard when
+ * the map names none.
+ */
+export async function placeAccount(data: DataAccess, regionCode: string): Promise<ShardBinding> {
+  const branch = branchOfRegion(regionCode);
+  const home = shardOfRegion(regionCode);
+  if (!branch || !home) throw new RangeError(`unknown region ${regionCode}`);
+  const rows = await data.global
+    .select({ binding: shards.binding, room: sql<number>`${shards.maxAccounts} - ${shards.accounts}` })
+    .from(shards)
+    .where(and(eq(shards.branch, branch), eq(shards.open, true)))
+    .orderBy(sql`${shards.maxAccounts} - ${shards.accounts} DESC`, shards.binding)
+    .all();
+  const bound = rows.find((r) => r.room > 0 && data.shards.includes(r.binding as ShardBinding));
+  return (bound?.binding as ShardBinding | undefined) ?? home;
+}
+
+export interface NewAccount {
+  accountNo: string;
+  region: string;
+  contactPhone: string | null;
+  contactEmail: string | null;
+  now: Date;
+}
+
+/**
+ * Puts a new account in the directory on the shard placement chooses, and counts it there, in one global
+ * write; an account already in the directory keeps its shard (a retried creation finds it). Returns the shard.
+ */
+export async function registerAccount(data: DataAccess, a: NewAccount): Promise<ShardBinding> {
+  const existing = await shardOf(data, a.accountNo);
+  if (existing) return existing as ShardBinding;
+  const shard = await placeAccount(data, a.region);
+  await data.global.batch([
+    data.global
+      .insert(accountDirectory)
+      .values({
+        accountNo: a.accountNo,
+        region: a.region,
+        shard,
+        contactPhone: a.contactPhone,
+        contactEmail: a.contactEmail,
+        createdAt: a.now,
+      })
+      .onConflictDoNothing(),
+    // changes(): 1 when the row above was inserted, 0 when a parallel creation got there first.
+    data.global
+      .update(shards)
+      .set({ accounts: sql`${shards.accounts} + changes()` })
+      .where(eq(shards.binding, shard)),
+  ]);
+  return (await shardOf(data, a.accountNo)) as ShardBinding;
+}
+
+async function shardOf(data: DataAccess, accountNo: string) {
+  return (
+    await data.global
+      .select({ shard: accountDirectory.shard })
+      .from(accountDirectory)
+      .where(eq(accountDirectory.accountNo, accountNo))
+      .get()
+  )?.shard;
+}
+
+/** Rows copied per statement: one JSON parameter each (D1 allows 100 bound parameters, and 100 KB of SQL). */
+export const COPY_PAGE = 100;
+
+/** `INSERT OR IGNORE` of rows read from another database, as one statement with one JSON parameter (a page). */
+export function insertRowsSql(table: SQLiteTable): string {
+  const { name, columns } = getTableConfig(table);
+  const cols = columns.map((c) => c.name);
+  const values = cols.map((c) => `json_extract(value, '$.${c}')`).join(", ");
+  return `INSERT OR IGNORE INTO ${name} (${cols.join(", ")}) SELECT ${values} FROM json_each(?)`;
+}
+
+/** Copies the rows of `table` that match `where` (one `?` for `param`) from one shard to another, a page at a time. */
+export async function copyRows(from: RegionDb, to: RegionDb, table: SQLiteTable, where: string, param: string | string[]) {
+  const src = d1Of(from);
+  const dst = d1Of(to);
+  const { name } = getTableConfig(table);
+  const params = Array.isArray(param) ? param : [param];
+  const insert = insertRowsSql(table);
+  let after = 0;
+  let copied = 0;
+  for (;;) {
+    const page = await src
+      .prepare(`SELECT rowid AS rowid_, * FROM ${name} WHERE (${where}) AND rowid > ? ORDER BY rowid LIMIT ${COPY_PAGE}`)
+      .bind(...params, after)
+      .all<Record<string, unknown>>();
+    const rows = page.results;
+    if (rows.length === 0) return copied;
+    after = Number(rows[rows.length - 1]?.rowid_);
+    await dst.prepare(insert).bind(JSON.stringify(rows)).run();
+    copied += rows.length;
+    if (rows.length < COPY_PAGE) return copied;
+  }
+}
+
+/**
+ * Adds a shard to a branch's map (or changes whether it is open and its size): the binding must be bound to this
+ * Worker and migrated; the branch's region catalogue (tariffs, add-ons, coverage) is copied to it from the home
+ * shard, since an account's services refer to its tariffs. Safe to repeat.
+ */
+export async function registerShard(
+  data: DataAccess,
+  binding: string,
+  input: { branch: string; open: boolean; maxAccounts?: number },
+  now = new Date(),
+): Promise<ShardRow> {
+  if (!data.shards.includes(binding as ShardBinding)) throw new AppError(404, "shard_not_found", { shard: binding });
+  const regions = REGIONS.filter((r) => r.branch === input.branch).map((r) => r.code);
+  const home = regions[0] ? shardOfRegion(regions[0]) : undefined;
+  if (!home) throw new AppError(422, "shard_branch_unknown", { branch: input.branch });
+  const existing = await data.global.select().from(shards).where(eq(shards.binding, binding)).get();
+  if (existing && existing.branch !== input.branch) throw new AppError(409, "shard_other_branch", { shard: binding });
+  const target = data.shard(binding as ShardBinding);
+  try {
+    await d1Of(target).prepare("SELECT 1 FROM account_freezes LIMIT 1").all();
+  } catch {
+    throw new AppError(409, "shard_not_migrated", { shard: binding });
+  }
+  if (binding !== home) {
+    const marks = regions.map(() => "?").join(", ");
+    for (const table of [tariffs, serviceOptions, coverage])
+      await copyRows(data.shard(home), target, table, `region IN (${marks})`, regions);
+  }
+  const row = {
+    binding,
+    branch: input.branch,
+    open: input.open,
+    maxAccounts: input.maxAccounts ?? existing?.maxAccounts ?? 1_000_000,
+    createdAt: now,
+  };
+  await data.global
+    .insert(shards)
+    .values(row)
+    .onConflictDoUpdate({ target: shards.binding, set: { open: row.open, maxAccounts: row.maxAccounts } });
+  return (await listShards(data)).find((s) => s.binding === binding) as ShardRow;
+}
+
+/**
+ * Every shard that holds accounts of a region's branch, open or closed, that this Worker is bound to: the home
+ * shard first, then the others by name. What a job over a region's accounts (the daily charge) goes through.
+ */
+export async function branchShards(data: DataAccess, regionCode: string): Promise<ShardBinding[]> {
+  const branch = branchOfRegion(regionCode);
+  const home = shardOfRegion(regionCode);
+  if (!branch || !home) throw new RangeError(`unknown region ${regionCode}`);
+  const rows = await data.global
+    .select({ binding: shards.binding })
+    .from(shards)
+    .where(eq(shards.branch, branch))
+    .orderBy(shards.binding)
+    .all();
+  const more = rows.map((r) => r.binding as ShardBinding).filter((b) => b !== home && data.shards.includes(b));
+  return [home, ...more];
+}
