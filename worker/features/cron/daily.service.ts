@@ -6,6 +6,8 @@ import { SHARDS } from "../../platform/db";
 import { log } from "../../platform/log";
 import { addDays, localDay, regionByCode, tzOffsetMs } from "../../platform/region";
 import { chargeDayPart } from "../billing/billing.service";
+import { firstLedgerDay, monthDays } from "../billing/ledger";
+import { CLOSE_PAGE, CLOSE_PAGES_PER_MESSAGE, closeMonthPart, lastClosableMonth, nextMonth } from "../billing/period-close.service";
 import { bonusTick, EARN_HOUR } from "../bonus/bonus.service";
 import { ALERT_HOUR, balanceAlerts } from "../notifications/alerts.service";
 import type { NotificationMessage } from "../notifications/notifications.messages";
@@ -22,9 +24,12 @@ export interface RegionDayMessage {
   at: number;
   /** A day left part-charged by the message before: go on after this service rowid. */
   resume?: { day: string; afterRowid: number };
+  /** A month left part-closed by the message before: go on after this account. */
+  closeResume?: { month: string; afterAccount: string };
 }
 
 export type DailyJob = "midnight" | "bonus" | "alerts";
+type Job = DailyJob | "close";
 
 /** The local hour from which each job's day is due. */
 const JOB_HOUR: Record<DailyJob, number> = { midnight: 0, bonus: EARN_HOUR, alerts: ALERT_HOUR };
@@ -77,7 +82,7 @@ export function daysToDo(job: DailyJob, tz: string, at: Date, doneDay: string | 
   return days;
 }
 
-async function progressOf(data: DataAccess, region: string): Promise<Map<DailyJob, string>> {
+async function progressOf(data: DataAccess, region: string): Promise<Map<Job, string>> {
   const rows = await data
     .shardForRegion(region)
     .select({ job: cronProgress.job, doneDay: cronProgress.doneDay })
@@ -88,7 +93,7 @@ async function progressOf(data: DataAccess, region: string): Promise<Map<DailyJo
 }
 
 /** Records that a job finished `day` in a region; never moves back (an overlapping run may have got further). */
-async function markDone(data: DataAccess, job: DailyJob, region: string, day: string, now: Date) {
+async function markDone(data: DataAccess, job: Job, region: string, day: string, now: Date) {
   await data
     .shardForRegion(region)
     .insert(cronProgress)
@@ -118,9 +123,12 @@ export async function queueDueRegions(data: DataAccess, queue: Queue, at: Date):
     const done = new Map(rows.map((r) => [`${r.job}|${r.region}`, r.doneDay]));
     for (const r of REGIONS) {
       if (data.shardForRegion(r.code) !== data.shard(binding)) continue;
-      const behind = (["midnight", "bonus", "alerts"] as const).some(
-        (job) => daysToDo(job, r.tz, at, done.get(`${job}|${r.code}`)).length > 0,
-      );
+      const jobs = ["midnight", "bonus", "alerts"] as const;
+      const closable = lastClosableMonth(jobs.map((job) => done.get(`${job}|${r.code}`)));
+      const closedTo = done.get(`close|${r.code}`);
+      const behind =
+        jobs.some((job) => daysToDo(job, r.tz, at, done.get(`${job}|${r.code}`)).length > 0) ||
+        (closable !== null && (closedTo === undefined || closedTo.slice(0, 7) < closable));
       if (behind) messages.push({ body: { kind: "cron.region", region: r.code, at: at.getTime() } });
     }
   }
@@ -141,9 +149,10 @@ export async function runRegionDay(
   data: DataAccess,
   notify: Notify,
   queue: Queue,
-  message: Pick<RegionDayMessage, "region" | "at" | "resume">,
+  message: Pick<RegionDayMessage, "region" | "at" | "resume" | "closeResume">,
   now = new Date(),
   chargeBatches = CHARGE_BATCHES_PER_MESSAGE,
+  closePages = CLOSE_PAGES_PER_MESSAGE,
 ) {
   const regionCode = message.region;
   const at = new Date(message.at);
@@ -160,6 +169,7 @@ export async function runRegionDay(
     blocksEnded: 0,
     bonusDays: 0,
     alerts: 0,
+    closed: [] as string[],
     continued: false,
   };
   for (const day of daysToDo("midnight", tz, at, progress.get("midnight"))) {
@@ -204,6 +214,69 @@ export async function runRegionDay(
       await markDone(data, "alerts", region.code, day, now);
     }
   }
+  const closing = await closeMonths(data, queue, message, await progressOf(data, region.code), now, closePages);
+  out.closed = closing.closed;
+  out.continued = closing.continued;
+  return out;
+}
+
+/**
+ * The period close (закрытие периода) of a region's ended months, oldest
+ * first, once every daily job has done the month's last day: each month a
+ * page of accounts at a time (billing/period-close.service.ts), recorded as
+ * done (`close`, the month's last day) when every account is closed. A region
+ * that never closed starts at the month of its first ledger entry. Up to
+ * `maxPages` pages per message; the rest of a month goes on in a message of its own.
+ */
+export async function closeMonths(
+  data: DataAccess,
+  queue: Queue,
+  message: Pick<RegionDayMessage, "region" | "at" | "closeResume">,
+  progress: Map<Job, string>,
+  now: Date,
+  maxPages = CLOSE_PAGES_PER_MESSAGE,
+  pageSize = CLOSE_PAGE,
+): Promise<{ closed: string[]; continued: boolean }> {
+  const out = { closed: [] as string[], continued: false };
+  const db = data.shardForRegion(message.region);
+  const closable = lastClosableMonth([progress.get("midnight"), progress.get("bonus"), progress.get("alerts")]);
+  if (closable === null) return out;
+  const closedTo = progress.get("close");
+  let month: string;
+  if (closedTo !== undefined) month = nextMonth(closedTo.slice(0, 7));
+  else {
+    const first = await firstLedgerDay(db, message.region);
+    month = first === null ? nextMonth(closable) : first.slice(0, 7);
+  }
+  if (month > closable) {
+    // Nothing to close (a region without entries): record it, so the tick does not queue it again.
+    if (closedTo === undefined) await markDone(data, "close", message.region, monthDays(closable).last, now);
+    return out;
+  }
+  let pagesLeft = maxPages;
+  for (; month <= closable; month = nextMonth(month)) {
+    const after = message.closeResume?.month === month ? message.closeResume.afterAccount : "";
+    const part = await closeMonthPart(db, message.region, month, after, pagesLeft, now, pageSize);
+    pagesLeft -= part.pages;
+    if (part.next !== null) {
+      await queue.send({
+        kind: "cron.region",
+        region: message.region,
+        at: message.at,
+        closeResume: { month, afterAccount: part.next },
+      } satisfies RegionDayMessage);
+      out.continued = true;
+      return out;
+    }
+    await markDone(data, "close", message.region, monthDays(month).last, now);
+    out.closed.push(month);
+    log("info", "billing.closed", { region: message.region, month, accounts: part.accounts });
+    if (pagesLeft <= 0 && month < closable) {
+      await queue.send({ kind: "cron.region", region: message.region, at: message.at } satisfies RegionDayMessage);
+      out.continued = true;
+      return out;
+    }
+  }
   return out;
 }
 
@@ -217,7 +290,11 @@ export function isRegionDayMessage(body: unknown): body is RegionDayMessage {
     regionByCode(m.region) !== undefined &&
     Number.isFinite(m.at) &&
     (resume === undefined ||
-      (typeof resume === "object" && /^\d{4}-\d\d-\d\d$/.test(String(resume?.day)) && Number.isSafeInteger(resume?.afterRowid)))
+      (typeof resume === "object" && /^\d{4}-\d\d-\d\d$/.test(String(resume?.day)) && Number.isSafeInteger(resume?.afterRowid))) &&
+    (m.closeResume === undefined ||
+      (typeof m.closeResume === "object" &&
+        /^\d{4}-\d\d$/.test(String(m.closeResume?.month)) &&
+        typeof m.closeResume?.afterAccount === "string"))
   );
 }
 
@@ -226,7 +303,7 @@ export async function consumeRegionDay(message: Message<unknown>, data: DataAcce
   const body = message.body as RegionDayMessage;
   try {
     const out = await runRegionDay(data, notify, queue, body);
-    log("info", "cron.region", { region: body.region, ...out, charged: out.charged.length });
+    log("info", "cron.region", { region: body.region, ...out, charged: out.charged.length, closed: out.closed.length });
     message.ack();
   } catch (e) {
     log("error", "cron.region_failed", { region: body.region, attempts: message.attempts, error: String(e) });
