@@ -7,6 +7,8 @@ import { closeMonthPart } from "../../worker/features/billing/period-close.servi
 import { closeMonths, isRegionDayMessage } from "../../worker/features/cron/daily.service";
 import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
+import { localDay } from "../../worker/platform/region";
+import { api, json, login } from "./helpers";
 
 const data = () => createDataAccess(env);
 const db = () => data().shardForRegion("msk");
@@ -285,6 +287,55 @@ describe("the monthly period close", () => {
     expect(await periodOf(db(), a.accountNo, "2026-10")).toMatchObject({ openingKop: -1_000, chargesKop: -1_000, closingKop: 48_000 });
     expect(await dailyRowsOf(a.accountNo, "2026-10")).toBe(0);
     expect(await balanceOf(db(), a.accountNo)).toBe(48_000);
+  });
+
+  it("shows a subscriber's closed month the same: balance, history totals, a rolled-up line per service, insight by service name", async () => {
+    const anna = makeAccountNo("20100000001");
+    const cookie = await login("anna");
+    const today = localDay("Europe/Moscow", new Date());
+    const [y, m] = today.split("-").map(Number) as [number, number];
+    const month = new Date(Date.UTC(y, m - 2, 1)).toISOString().slice(0, 7);
+    const last = new Date(Date.UTC(y, m - 1, 0)).toISOString().slice(0, 10);
+    type Line = { kind: string; amountKop: number; balanceAfterKop: number | null; description: { ru: string; en: string } };
+    type Insight = {
+      balanceKop: number;
+      months: { month: string; totalKop: number; services: { name: { ru: string; en: string }; spentKop: number }[] }[];
+    };
+    const view = async () => {
+      const history = await json<{ items: Line[] }>(await api(cookie, `/accounts/${anna}/history?from=${month}-01&to=${last}&limit=100`));
+      const top = await json<{ items: Line[] }>(await api(cookie, `/accounts/${anna}/history?limit=1`));
+      const insight = await json<Insight>(await api(cookie, `/accounts/${anna}/insight`));
+      const list = await json<{ items: { accountNo: string; balanceKop: number }[] }>(await api(cookie, "/accounts"));
+      const total = (kind: string) => history.items.filter((i) => i.kind === kind).reduce((t, i) => t + i.amountKop, 0);
+      return {
+        balance: list.items.find((a) => a.accountNo === anna)?.balanceKop,
+        runningOnTop: top.items[0]?.balanceAfterKop,
+        charges: total("charge"),
+        payments: total("payment"),
+        insight: insight.months.find((x) => x.month === month),
+        insightBalance: insight.balanceKop,
+        history,
+      };
+    };
+    const before = await view();
+    expect(before.charges).toBeLessThan(0);
+    await closeMonthPart(db(), "msk", month, "", 100, new Date());
+    const after = await view();
+    expect(after.balance).toBe(before.balance);
+    expect(after.runningOnTop).toBe(before.runningOnTop);
+    expect(after.insightBalance).toBe(before.insightBalance);
+    expect(after.charges).toBe(before.charges);
+    expect(after.payments).toBe(before.payments);
+    expect(after.insight).toEqual(before.insight);
+    const rolled = after.history.items.filter((i) => i.kind === "charge");
+    expect(rolled.length).toBeLessThan(before.history.items.filter((i) => i.kind === "charge").length);
+    const [ry, rm] = month.split("-").map(Number) as [number, number];
+    const ruMonth = new Intl.DateTimeFormat("ru", { month: "long", timeZone: "UTC" }).format(new Date(Date.UTC(ry, rm - 1, 1)));
+    const enMonth = new Intl.DateTimeFormat("en", { month: "long", timeZone: "UTC" }).format(new Date(Date.UTC(ry, rm - 1, 1)));
+    for (const line of rolled) {
+      expect(line.description.ru).toMatch(new RegExp(`^Абонентская плата за ${ruMonth} ${ry}: .+`));
+      expect(line.description.en).toMatch(new RegExp(`^Subscription fee for ${enMonth} ${ry}: .+`));
+    }
   });
 
   it("refuses to delete a ledger entry outside a close", async () => {

@@ -181,7 +181,11 @@ export async function accountInsight(data: DataAccess, subscriberId: string, acc
       .filter((r) => r.month === month)
       .map((r) => ({
         serviceId: r.serviceId,
-        name: { ru: r.description.replace(/^Абонентская плата: /, ""), en: r.descriptionEn.replace(/^Subscription fee: /, "") },
+        // A daily charge («Абонентская плата: …») or a closed month's rolled-up one («Абонентская плата за ноябрь 2026: …»).
+        name: {
+          ru: r.description.replace(/^Абонентская плата(?: за [^:]+)?: /, ""),
+          en: r.descriptionEn.replace(/^Subscription fee(?: for [^:]+)?: /, ""),
+        },
         spentKop: Number(r.spentKop),
       })),
   }));
