@@ -270,6 +270,9 @@ describe("the monthly period close", () => {
       ["close", "2026-09-30"],
     ] as const);
     expect(await closeMonths(data(), queue, message, new Map(notYet), new Date())).toEqual({ closed: [], continued: false });
+    // Nor while the points of October 31st (earned on November 1st from its charges) are not.
+    const bonusBehind = new Map([...notYet, ["alerts", "2026-11-01"], ["bonus", "2026-10-31"]] as const);
+    expect(await closeMonths(data(), queue, message, bonusBehind, new Date())).toEqual({ closed: [], continued: false });
     expect(await periodOf(db(), a.accountNo, "2026-10")).toBeUndefined();
     // One page per message: the month goes on in a message of its own, after the last account closed.
     const progress = new Map([...notYet, ["alerts", "2026-11-01"]] as const);
