@@ -355,15 +355,18 @@ export function closeMonthStatements(region: string, month: string, afterAccount
   const p = ledgerPeriods;
   const page = sql`(SELECT ${accounts.accountNo} FROM ${accounts} WHERE ${accounts.region} = ${region} AND ${accounts.accountNo} > ${afterAccount} AND ${accounts.accountNo} <= ${lastAccount})`;
   const inMonth = sql`${e}.local_day >= ${first} AND ${e}.local_day <= ${last}`;
-  const kindSum = (kind: LedgerKind) =>
-    sql`coalesce((SELECT sum(${e}.amount_kop) FROM ${ledgerEntries} ${e} WHERE ${e}.account_no = a.account_no AND ${e}.kind = ${kind} AND ${inMonth}), 0)`;
+  const kindSum = (kind: LedgerKind) => sql`sum(CASE WHEN ${e}.kind = ${kind} THEN ${e}.amount_kop ELSE 0 END)`;
   const lastClosing = sql`coalesce((SELECT lp.closing_kop FROM ${p} lp WHERE lp.account_no = a.account_no ORDER BY lp.month DESC LIMIT 1), 0)`;
   const between = sql`coalesce((SELECT sum(${e}.amount_kop) FROM ${ledgerEntries} ${e} WHERE ${e}.account_no = a.account_no AND ${e}.local_day >= ${openFromSql(sql`a.account_no`)} AND ${e}.local_day < ${first}), 0)`;
-  const monthSum = sql`coalesce((SELECT sum(${e}.amount_kop) FROM ${ledgerEntries} ${e} WHERE ${e}.account_no = a.account_no AND ${inMonth}), 0)`;
-  const figures = sql`SELECT a.account_no AS account_no, ${lastClosing} + ${between} AS opening, ${monthSum} AS total,
+  // The month's totals of the page's accounts in one pass over their entries.
+  const months = sql`SELECT ${e}.account_no AS account_no, sum(${e}.amount_kop) AS total,
       ${kindSum("charge")} AS charges, ${kindSum("payment")} AS payments, ${kindSum("refund")} AS refunds,
       ${kindSum("adjustment")} AS adjustments, ${kindSum("promised_payment")} AS promised, ${kindSum("bonus")} AS bonus
-    FROM ${accounts} a
+    FROM ${ledgerEntries} ${e} WHERE ${e}.account_no IN ${page} AND ${inMonth} GROUP BY ${e}.account_no`;
+  const figures = sql`SELECT a.account_no AS account_no, ${lastClosing} + ${between} AS opening, coalesce(m.total, 0) AS total,
+      coalesce(m.charges, 0) AS charges, coalesce(m.payments, 0) AS payments, coalesce(m.refunds, 0) AS refunds,
+      coalesce(m.adjustments, 0) AS adjustments, coalesce(m.promised, 0) AS promised, coalesce(m.bonus, 0) AS bonus
+    FROM ${accounts} a LEFT JOIN (${months}) m ON m.account_no = a.account_no
     WHERE a.account_no IN ${page}
       AND NOT EXISTS (SELECT 1 FROM ${p} later WHERE later.account_no = a.account_no AND later.month >= ${month})`;
   const insertPeriods = sql`INSERT INTO ${p} (account_no, month, opening_kop, closing_kop, charges_kop, payments_kop, refunds_kop, adjustments_kop, promised_kop, bonus_kop, closed_at)
