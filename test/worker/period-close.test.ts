@@ -339,6 +339,28 @@ describe("the monthly period close", () => {
       expect(line.description.ru).toMatch(new RegExp(`^Абонентская плата за ${ruMonth} ${ry}: .+`));
       expect(line.description.en).toMatch(new RegExp(`^Subscription fee for ${enMonth} ${ry}: .+`));
     }
+
+    // A refund for the closed month arriving now: in the open month's history, with its own date shown.
+    const refundAt = new Date(`${month}-15T12:00:00+03:00`);
+    await appendEntry(db(), {
+      accountNo: anna,
+      kind: "refund",
+      amountKop: 7_700,
+      occurredAt: refundAt,
+      localDay: `${month}-15`,
+      descriptionRu: "Перерасчёт",
+      descriptionEn: "Recalculation",
+      idempotencyKey: `late-refund-anna:${month}`,
+    });
+    const nextDay = new Date(Date.UTC(y, m - 1, 1)).toISOString().slice(0, 10);
+    const open = await json<{ items: (Line & { localDay: string; occurredAt: string })[] }>(
+      await api(cookie, `/accounts/${anna}/history?from=${nextDay}&type=refund&limit=100`),
+    );
+    const late = open.items.find((i) => i.description.ru === "Перерасчёт");
+    expect(late?.localDay).toBe(`${month}-15`);
+    expect(late?.occurredAt).toBe(refundAt.toISOString());
+    const list = await json<{ items: { accountNo: string; balanceKop: number }[] }>(await api(cookie, "/accounts"));
+    expect(list.items.find((a) => a.accountNo === anna)?.balanceKop).toBe((before.balance ?? 0) + 7_700);
   });
 
   it("refuses to delete a ledger entry outside a close", async () => {

@@ -119,6 +119,8 @@ export interface HistoryQuery {
   limit: number;
 }
 
+const minDay = (a: string, b: string) => (a < b ? a : b);
+
 const encodeCursor = (at: number, id: string) => btoa(JSON.stringify([at, id])).replace(/=+$/, "");
 function decodeCursor(c: string): { at: number; id: string } {
   try {
@@ -152,7 +154,9 @@ export async function accountHistory(data: DataAccess, subscriberId: string, acc
       kind: r.kind,
       amountKop: r.amountKop,
       occurredAt: r.occurredAt.toISOString(),
-      localDay: r.localDay,
+      // The day it happened: an entry that came after its month was closed is booked on the first open day
+      // (where the filters find it), but shows its own date.
+      localDay: minDay(r.localDay, localDay(tz, r.occurredAt)),
       tz,
       serviceId: r.serviceId,
       description: { ru: r.descriptionRu, en: r.descriptionEn },
