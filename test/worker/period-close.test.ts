@@ -363,6 +363,48 @@ describe("the monthly period close", () => {
     expect(list.items.find((a) => a.accountNo === anna)?.balanceKop).toBe((before.balance ?? 0) + 7_700);
   });
 
+  it("starts a region that never closed at the month of its first entry, and closes every month since", async () => {
+    const region = "msk";
+    const a = await freshAccount(region);
+    await write(
+      a.accountNo,
+      a.serviceId,
+      [
+        { month: "2026-09", day: 1, kind: "daily", kop: 1_000 },
+        { month: "2026-09", day: 2, kind: "daily", kop: 1_000 },
+      ],
+      "first",
+    );
+    await appendEntry(db(), {
+      accountNo: a.accountNo,
+      kind: "charge",
+      amountKop: -3_000,
+      occurredAt: new Date("2024-02-10T00:00:00+03:00"),
+      localDay: "2024-02-10",
+      serviceId: a.serviceId,
+      descriptionRu: "Абонентская плата: Тест",
+      descriptionEn: "Subscription fee: Test",
+      idempotencyKey: `charge:${a.serviceId}:2024-02-10`,
+    });
+    const queue = { send: async () => undefined } as unknown as Queue;
+    const done = new Map([
+      ["midnight", "2026-11-01"],
+      ["bonus", "2026-11-01"],
+      ["alerts", "2026-11-01"],
+    ] as const);
+    const out = await closeMonths(data(), queue, { region, at: Date.parse("2026-11-01T12:00:00Z") }, new Map(done), new Date(), 1_000);
+    expect(out.continued).toBe(false);
+    // The demo's accounts of the region may start earlier; this account's first month is closed in any case.
+    expect((out.closed[0] ?? "9999") <= "2024-02").toBe(true);
+    expect(out.closed).toContain("2025-06");
+    expect(out.closed.at(-1)).toBe("2026-10");
+    expect(await periodOf(db(), a.accountNo, "2024-02")).toMatchObject({ openingKop: 0, closingKop: -3_000 });
+    expect(await periodOf(db(), a.accountNo, "2026-09")).toMatchObject({ openingKop: -3_000, closingKop: -5_000 });
+    expect(await dailyRowsOf(a.accountNo, "2024-02")).toBe(0);
+    expect(await dailyRowsOf(a.accountNo, "2026-09")).toBe(0);
+    expect(await balanceOf(db(), a.accountNo)).toBe(-5_000);
+  });
+
   it("refuses to delete a ledger entry outside a close", async () => {
     const region = newRegion();
     const a = await freshAccount(region);

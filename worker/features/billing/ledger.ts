@@ -414,12 +414,18 @@ export async function closePage(db: RegionDb, region: string, afterAccount: stri
   return rows.map((r) => r.accountNo);
 }
 
-/** The first local day of a region's ledger, or null without entries: where its first close starts. */
+/**
+ * The first local day of a region's ledger, or null without entries: where its
+ * first close starts. One index seek per account (its earliest entry by
+ * `ledger_account_time_idx`), not a scan of the region's ledger.
+ */
 export async function firstLedgerDay(db: RegionDb, region: string): Promise<string | null> {
+  const e = sql.identifier("e");
+  const earliest = sql`(SELECT ${e}.local_day FROM ${ledgerEntries} ${e} WHERE ${e}.account_no = ${accounts.accountNo} ORDER BY ${e}.occurred_at, ${e}.id LIMIT 1)`;
   const row = await db
-    .select({ d: sql<string | null>`min(${ledgerEntries.localDay})` })
-    .from(ledgerEntries)
-    .where(inArray(ledgerEntries.accountNo, db.select({ a: accounts.accountNo }).from(accounts).where(eq(accounts.region, region))))
+    .select({ d: sql<string | null>`min(${earliest})` })
+    .from(accounts)
+    .where(eq(accounts.region, region))
     .get();
   return row?.d ?? null;
 }
