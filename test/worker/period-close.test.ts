@@ -217,6 +217,10 @@ describe("the monthly period close", () => {
     await closeMonthPart(db(), region, "2026-10", "", 100, CLOSED_AT, 10);
     const closed = await periodOf(db(), a.accountNo, "2026-10");
     expect(closed?.closingKop).toBe(96_000);
+    // The rolled-up line itself is as append-only as any entry.
+    await expect(
+      d1().prepare("DELETE FROM ledger_entries WHERE account_no = ? AND idempotency_key LIKE 'rollup:%'").bind(a.accountNo).run(),
+    ).rejects.toThrow(/append-only/);
 
     const refundAt = new Date("2026-10-20T12:00:00+03:00");
     await appendEntry(db(), {
