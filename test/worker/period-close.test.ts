@@ -357,11 +357,12 @@ describe("the monthly period close", () => {
       idempotencyKey: `late-refund-anna:${month}`,
     });
     const nextDay = new Date(Date.UTC(y, m - 1, 1)).toISOString().slice(0, 10);
-    const open = await json<{ items: (Line & { localDay: string; occurredAt: string })[] }>(
+    const open = await json<{ items: (Line & { localDay: string; bookedDay: string; occurredAt: string })[] }>(
       await api(cookie, `/accounts/${anna}/history?from=${nextDay}&type=refund&limit=100`),
     );
     const late = open.items.find((i) => i.description.ru === "Перерасчёт");
     expect(late?.localDay).toBe(`${month}-15`);
+    expect(late?.bookedDay).toBe(nextDay);
     expect(late?.occurredAt).toBe(refundAt.toISOString());
     const list = await json<{ items: { accountNo: string; balanceKop: number }[] }>(await api(cookie, "/accounts"));
     expect(list.items.find((a) => a.accountNo === anna)?.balanceKop).toBe((before.balance ?? 0) + 7_700);

@@ -157,6 +157,7 @@ export async function accountHistory(data: DataAccess, subscriberId: string, acc
       // The day it happened: an entry that came after its month was closed is booked on the first open day
       // (where the filters find it), but shows its own date.
       localDay: minDay(r.localDay, localDay(tz, r.occurredAt)),
+      bookedDay: r.localDay,
       tz,
       serviceId: r.serviceId,
       description: { ru: r.descriptionRu, en: r.descriptionEn },
