@@ -67,6 +67,7 @@ describe("offline history filters", () => {
     amountKop: kind === "payment" ? 100 : -10,
     occurredAt: `${localDay}T09:00:00.000Z`,
     localDay,
+    bookedDay: localDay,
     tz: "Europe/Moscow",
     serviceId,
     description: { ru: "", en: "" },
@@ -77,5 +78,12 @@ describe("offline history filters", () => {
     expect(filterEntries(items, new URLSearchParams("type=payment")).map((x) => x.kind)).toEqual(["payment"]);
     expect(filterEntries(items, new URLSearchParams("service=s2")).map((x) => x.localDay)).toEqual(["2026-10-20"]);
     expect(filterEntries(items, new URLSearchParams("from=2026-11-01&to=2026-11-30"))).toHaveLength(2);
+  });
+  it("find a refund that came after its month was closed in the open month, as the server does", () => {
+    const late = { ...e("refund", "2026-10-20", null), bookedDay: "2026-11-01" };
+    expect(filterEntries([...items, late], new URLSearchParams("from=2026-11-01&type=refund")).map((x) => x.localDay)).toEqual([
+      "2026-10-20",
+    ]);
+    expect(filterEntries([...items, late], new URLSearchParams("to=2026-10-31&type=refund"))).toEqual([]);
   });
 });

@@ -1,12 +1,14 @@
 import { env } from "cloudflare:workers";
+import { getTableConfig, type SQLiteTable } from "drizzle-orm/sqlite-core";
 import { describe, expect, it } from "vitest";
 import type { ShardMoveStep } from "../../worker/db/schema/global";
+import * as regionSchema from "../../worker/db/schema/region";
 import { bonusTick } from "../../worker/features/bonus/bonus.service";
 import { type RegionDayMessage, runRegionDay } from "../../worker/features/cron/daily.service";
 import { balanceAlerts } from "../../worker/features/notifications/alerts.service";
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
 import { applyBlocks } from "../../worker/features/services/blocks.service";
-import { accountFigures, moveAccount } from "../../worker/features/shards/move.service";
+import { ACCOUNT_TABLES, accountFigures, moveAccount } from "../../worker/features/shards/move.service";
 import { createDataAccess, d1Of, type ShardBinding } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { addDays, localDay, type Region, regionByCode } from "../../worker/platform/region";
@@ -435,5 +437,23 @@ describe("moving an account between shards", () => {
     // And a new payment now goes through, on the new shard.
     expect((await pay()).status).toBe(201);
     expect(Object.values(await figures(from, ANNA_MSK)).every((n) => n === 0)).toBe(true);
+  });
+});
+
+describe("what a move copies", () => {
+  it("names every regional table that keeps an account's rows (a new one cannot be left behind on the old shard)", () => {
+    const tables = Object.values(regionSchema as Record<string, unknown>).filter(
+      (v): v is SQLiteTable => typeof v === "object" && v !== null && Symbol.for("drizzle:IsDrizzleTable") in v,
+    );
+    const withAccount = tables
+      .map((t) => getTableConfig(t))
+      .filter((c) => c.columns.some((col) => col.name === "account_no"))
+      .map((c) => c.name);
+    // Kept with the region on its home shard, not with the account: the move's own freeze marker, and the
+    // region's operator queues (applications, support chats and tickets name the account they are about).
+    const regionWide = new Set(["account_freezes", "applications", "support_chats", "support_tickets"]);
+    const copied = new Set(ACCOUNT_TABLES.map((t) => t.name));
+    expect(withAccount.filter((name) => !copied.has(name) && !regionWide.has(name))).toEqual([]);
+    expect(withAccount.length).toBeGreaterThan(10);
   });
 });

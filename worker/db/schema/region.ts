@@ -107,6 +107,37 @@ export const ledgerEntries = sqliteTable(
   ],
 );
 
+/**
+ * A closed month of an account's ledger (закрытый период): the balance carried
+ * forward and the month's totals by kind. Once a month is closed its daily
+ * charges are rolled up into one entry per service (key
+ * `rollup:<account>:<month>:<service>`) and deleted, so the ledger grows with
+ * accounts, not with years. An account's balance is the closing balance of its
+ * last closed month plus its entries on later local days; an entry written
+ * after the close with a date in a closed month gets the first open local day
+ * (its `occurredAt` stays as it was).
+ */
+export const ledgerPeriods = sqliteTable(
+  "ledger_periods",
+  {
+    accountNo: text("account_no")
+      .notNull()
+      .references(() => accounts.accountNo),
+    /** YYYY-MM, region-local. */
+    month: text("month").notNull(),
+    openingKop: integer("opening_kop").notNull(),
+    closingKop: integer("closing_kop").notNull(),
+    chargesKop: integer("charges_kop").notNull(),
+    paymentsKop: integer("payments_kop").notNull(),
+    refundsKop: integer("refunds_kop").notNull(),
+    adjustmentsKop: integer("adjustments_kop").notNull(),
+    promisedKop: integer("promised_kop").notNull(),
+    bonusKop: integer("bonus_kop").notNull(),
+    closedAt: integer("closed_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountNo, t.month] })],
+);
+
 export const PAYMENT_STATUSES = ["created", "pending", "succeeded", "failed", "refunded"] as const;
 /** The same list as `PAYMENT_METHODS` of the acquirer interface (worker/adapters/payments). */
 export const PAYMENT_METHOD_VALUES = ["card", "sbp", "sberpay", "tpay"] as const;
@@ -674,14 +705,15 @@ export const supportFeedback = sqliteTable(
 /**
  * How far each region's daily cron work has got: the last region-local day a
  * job finished (`midnight`: tariff changes, blocks and the day's charge;
- * `bonus`: points for the day before; `alerts`: balance alerts). A tick that
+ * `bonus`: points for the day before; `alerts`: balance alerts; `close`: the
+ * last day of the last month closed for every account). A tick that
  * was missed is caught up from here on the next one, a day at a time; the
  * work of a day is idempotent, so two runs that overlap do it once.
  */
 export const cronProgress = sqliteTable(
   "cron_progress",
   {
-    job: text("job", { enum: ["midnight", "bonus", "alerts"] }).notNull(),
+    job: text("job", { enum: ["midnight", "bonus", "alerts", "close"] }).notNull(),
     region: text("region").notNull(),
     doneDay: text("done_day").notNull(),
     updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),

@@ -43,7 +43,11 @@ export const LedgerEntry = z
     kind: z.enum(LEDGER_KINDS),
     amountKop: z.number().int().openapi({ description: "Positive: money in; negative: charges" }),
     occurredAt: z.string().datetime(),
-    localDay: z.string(),
+    localDay: z.string().openapi({ description: "The region-local day it happened (shown)" }),
+    bookedDay: z.string().openapi({
+      description:
+        "The local day the ledger counts it on (what from/to filter by): localDay, or the first day after the last closed month for an entry that came after its month was closed",
+    }),
     tz: z.string(),
     serviceId: z.string().nullable(),
     description: Localized,

@@ -127,6 +127,8 @@ export interface HistoryQuery {
   limit: number;
 }
 
+const minDay = (a: string, b: string) => (a < b ? a : b);
+
 const encodeCursor = (at: number, id: string) => btoa(JSON.stringify([at, id])).replace(/=+$/, "");
 function decodeCursor(c: string): { at: number; id: string } {
   try {
@@ -160,7 +162,10 @@ export async function accountHistory(data: DataAccess, subscriberId: string, acc
       kind: r.kind,
       amountKop: r.amountKop,
       occurredAt: r.occurredAt.toISOString(),
-      localDay: r.localDay,
+      // The day it happened: an entry that came after its month was closed is booked on the first open day
+      // (where the filters find it), but shows its own date.
+      localDay: minDay(r.localDay, localDay(tz, r.occurredAt)),
+      bookedDay: r.localDay,
       tz,
       serviceId: r.serviceId,
       description: { ru: r.descriptionRu, en: r.descriptionEn },
@@ -189,7 +194,11 @@ export async function accountInsight(data: DataAccess, subscriberId: string, acc
       .filter((r) => r.month === month)
       .map((r) => ({
         serviceId: r.serviceId,
-        name: { ru: r.description.replace(/^Абонентская плата: /, ""), en: r.descriptionEn.replace(/^Subscription fee: /, "") },
+        // A daily charge («Абонентская плата: …») or a closed month's rolled-up one («Абонентская плата за ноябрь 2026: …»).
+        name: {
+          ru: r.description.replace(/^Абонентская плата(?: за [^:]+)?: /, ""),
+          en: r.descriptionEn.replace(/^Subscription fee(?: for [^:]+)?: /, ""),
+        },
         spentKop: Number(r.spentKop),
       })),
   }));

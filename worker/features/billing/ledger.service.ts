@@ -1,6 +1,6 @@
-import { and, desc, eq, getTableColumns, inArray, is, lt, or, SQL, sql, sum } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, inArray, is, lt, or, SQL, type SQLWrapper, sql, sum } from "drizzle-orm";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
-import { accountServices, type LedgerKind, ledgerEntries, tariffs } from "../../db/schema/region";
+import { accountServices, accounts, type LedgerKind, ledgerEntries, ledgerPeriods, tariffs } from "../../db/schema/region";
 import type { RegionDb } from "../../platform/db.types";
 import { newId } from "../../platform/ids";
 
@@ -11,6 +11,14 @@ import { newId } from "../../platform/ids";
  * Entries are append-only (triggers refuse UPDATE and DELETE), amounts are
  * whole kopecks (credits positive, debits negative), and every entry has an
  * idempotency key with a unique index, so no statement here writes twice.
+ *
+ * Months are closed (see `closeMonthStatements`): an account's balance is the
+ * closing balance of its last closed month (`ledger_periods`) plus its open
+ * entries, those on local days after that month. A closed month keeps its
+ * individual money events (payments, refunds, bonuses, promised payments,
+ * adjustments) and one rolled-up charge per service instead of the daily ones.
+ * An entry written later with a date in a closed month (a late refund) is
+ * booked on the first open local day; its `occurredAt`, the date shown, stays.
  */
 
 /** One SQL statement and its parameters, as `rawBatch` runs it in a D1 batch (one transaction). */
@@ -60,7 +68,7 @@ function toRow(e: NewEntry, createdAt: Date): Required<Row> {
 }
 
 /** `INSERT [OR IGNORE] INTO ledger_entries (<every column>) SELECT <one value or expression per column> <rest>`. */
-function insertSelect(values: { [K in Column]: SQL | Row[K] }, rest: SQL, orIgnore = false): SQL {
+function insertSelect(values: { [K in Column]: SQL | Row[K] }, rest: SQL, orIgnore = false, book = true): SQL {
   const names = sql.join(
     columnKeys.map((k) => sql.identifier(columns[k].name)),
     sql`, `,
@@ -68,7 +76,8 @@ function insertSelect(values: { [K in Column]: SQL | Row[K] }, rest: SQL, orIgno
   const exprs = sql.join(
     columnKeys.map((k) => {
       const v = values[k];
-      return is(v, SQL) ? v : sql.param(v, columns[k]);
+      const expr = is(v, SQL) ? v : sql`${sql.param(v, columns[k])}`;
+      return k === "localDay" && book ? bookedDaySql(expr, is(values.accountNo, SQL) ? values.accountNo : String(values.accountNo)) : expr;
     }),
     sql`, `,
   );
@@ -82,9 +91,23 @@ function raw(statement: SQL): RawStatement {
   return [q.sql, ...q.params];
 }
 
-/** The balance of one account as an SQL expression (the sum of its entries; 0 without any). */
-function balanceSql(accountNo: string): SQL {
-  return sql`(SELECT coalesce(sum(${ledgerEntries.amountKop}), 0) FROM ${ledgerEntries} WHERE ${ledgerEntries.accountNo} = ${accountNo})`;
+/** The account's first open local day: the day after its last closed month ('' when none is closed). */
+function openFromSql(accountNo: SQLWrapper | string): SQL {
+  return sql`coalesce((SELECT date(max(${ledgerPeriods.month}) || '-01', '+1 month') FROM ${ledgerPeriods} WHERE ${ledgerPeriods.accountNo} = ${accountNo}), '')`;
+}
+
+/** A local day as booked: a day of a closed month becomes the account's first open day. */
+function bookedDaySql(localDay: SQLWrapper | string, accountNo: SQLWrapper | string): SQL {
+  return sql`max(${localDay}, ${openFromSql(accountNo)})`;
+}
+
+/**
+ * The balance of one account as an SQL expression: the closing balance of its
+ * last closed month plus the entries on later days (0 without any).
+ */
+function balanceSql(accountNo: SQLWrapper | string): SQL {
+  return sql`(coalesce((SELECT ${ledgerPeriods.closingKop} FROM ${ledgerPeriods} WHERE ${ledgerPeriods.accountNo} = ${accountNo} ORDER BY ${ledgerPeriods.month} DESC LIMIT 1), 0)
+    + (SELECT coalesce(sum(${ledgerEntries.amountKop}), 0) FROM ${ledgerEntries} WHERE ${ledgerEntries.accountNo} = ${accountNo} AND ${ledgerEntries.localDay} >= ${openFromSql(accountNo)}))`;
 }
 
 /**
@@ -92,7 +115,12 @@ function balanceSql(accountNo: string): SQL {
  * idempotency key fails the statement (and so the batch).
  */
 export function insertEntry(db: RegionDb, e: NewEntry) {
-  return db.insert(ledgerEntries).values(toRow(e, e.createdAt ?? e.occurredAt));
+  return db.insert(ledgerEntries).values(booked(toRow(e, e.createdAt ?? e.occurredAt)));
+}
+
+/** A row whose local day is booked into the open period (see the module's comment). */
+function booked(row: Required<Row>) {
+  return { ...row, localDay: bookedDaySql(row.localDay, row.accountNo) };
 }
 
 /**
@@ -102,7 +130,7 @@ export function insertEntry(db: RegionDb, e: NewEntry) {
 export async function appendEntry(db: RegionDb, e: NewEntry): Promise<boolean> {
   const inserted = await db
     .insert(ledgerEntries)
-    .values(toRow(e, e.createdAt ?? new Date()))
+    .values(booked(toRow(e, e.createdAt ?? new Date())))
     .onConflictDoNothing({ target: ledgerEntries.idempotencyKey })
     .returning({ id: ledgerEntries.id });
   return inserted.length > 0;
@@ -156,23 +184,26 @@ export function seedRow(e: NewEntry): Record<string, string | number | null> {
   );
 }
 
-/** An account's balance: the sum of its ledger. */
+/** An account's balance as one row `{ s }` (none for an unknown account), for a caller's `db.batch`. */
+function selectBalance(db: RegionDb, accountNo: string) {
+  return db
+    .select({ s: sql<number>`${balanceSql(accountNo)}`.mapWith(Number) })
+    .from(accounts)
+    .where(eq(accounts.accountNo, accountNo));
+}
+
+/** An account's balance: the sum of everything that ever happened on it (closing balance + open entries). */
 export async function balanceOf(db: RegionDb, accountNo: string): Promise<number> {
-  const row = await db
-    .select({ s: sql<number>`coalesce(sum(${ledgerEntries.amountKop}), 0)` })
-    .from(ledgerEntries)
-    .where(eq(ledgerEntries.accountNo, accountNo))
-    .get();
+  const row = await selectBalance(db, accountNo).get();
   return Number(row?.s ?? 0);
 }
 
-/** The balances of many accounts of one shard (accounts without entries are absent), for a caller's `db.batch`. */
+/** The balances of many accounts of one shard, for a caller's `db.batch`. */
 export function selectBalances(db: RegionDb, accountNos: string[]) {
   return db
-    .select({ accountNo: ledgerEntries.accountNo, balanceKop: sum(ledgerEntries.amountKop).mapWith(Number) })
-    .from(ledgerEntries)
-    .where(inArray(ledgerEntries.accountNo, accountNos))
-    .groupBy(ledgerEntries.accountNo);
+    .select({ accountNo: accounts.accountNo, balanceKop: sql<number>`${balanceSql(accounts.accountNo)}`.mapWith(Number) })
+    .from(accounts)
+    .where(inArray(accounts.accountNo, accountNos));
 }
 
 /** What each of these accounts was charged on a local day, in kopecks (a positive figure); accounts not charged are absent. */
@@ -274,9 +305,136 @@ export function selectSpending(db: RegionDb, accountNo: string, sinceDay: string
       .from(ledgerEntries)
       .where(and(eq(ledgerEntries.accountNo, accountNo), eq(ledgerEntries.kind, "charge"), sql`${ledgerEntries.localDay} >= ${sinceDay}`))
       .groupBy(sql`substr(${ledgerEntries.localDay}, 1, 7)`, ledgerEntries.serviceId),
-    db
-      .select({ s: sum(ledgerEntries.amountKop).mapWith(Number) })
-      .from(ledgerEntries)
-      .where(eq(ledgerEntries.accountNo, accountNo)),
+    selectBalance(db, accountNo),
   ]);
+}
+
+const MONTHS_RU = ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь"];
+const MONTHS_EN = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
+
+/** The first and last local day of a month (YYYY-MM). */
+export function monthDays(month: string): { first: string; last: string } {
+  const [y, m] = month.split("-").map(Number) as [number, number];
+  return { first: `${month}-01`, last: new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10) };
+}
+
+/**
+ * The close of `month` for the accounts of `region` in (afterAccount, lastAccount]:
+ * three statements for one `rawBatch` (one transaction, a dozen parameters
+ * whatever the page's size).
+ * 1. A `ledger_periods` row per account that has no closed month from this
+ *    one on: opening = the closing of its last closed month + its entries
+ *    between that and this month; the month's totals by kind; closing =
+ *    opening + the month.
+ * 2. The month's daily charges (`charge:` keys) rolled up into one entry per
+ *    service, keyed `rollup:<account>:<month>:<service>`, dated at the last
+ *    charge of the month: «Абонентская плата за <месяц>: <услуга>».
+ * 3. The daily charges deleted (the ledger's trigger allows it only for a
+ *    closed month whose rolled-up entry is there).
+ * Run again, it changes nothing: the period exists, the daily rows are gone.
+ */
+export function closeMonthStatements(region: string, month: string, afterAccount: string, lastAccount: string, now: Date): RawStatement[] {
+  const { first, last } = monthDays(month);
+  const [y, m] = month.split("-").map(Number) as [number, number];
+  const nameRu = `${MONTHS_RU[m - 1]} ${y}`;
+  const nameEn = `${MONTHS_EN[m - 1]} ${y}`;
+  const e = sql.identifier("e");
+  const p = ledgerPeriods;
+  const page = sql`(SELECT ${accounts.accountNo} FROM ${accounts} WHERE ${accounts.region} = ${region} AND ${accounts.accountNo} > ${afterAccount} AND ${accounts.accountNo} <= ${lastAccount})`;
+  const inMonth = sql`${e}.local_day >= ${first} AND ${e}.local_day <= ${last}`;
+  const kindSum = (kind: LedgerKind) => sql`sum(CASE WHEN ${e}.kind = ${kind} THEN ${e}.amount_kop ELSE 0 END)`;
+  const lastClosing = sql`coalesce((SELECT lp.closing_kop FROM ${p} lp WHERE lp.account_no = a.account_no ORDER BY lp.month DESC LIMIT 1), 0)`;
+  const between = sql`coalesce((SELECT sum(${e}.amount_kop) FROM ${ledgerEntries} ${e} WHERE ${e}.account_no = a.account_no AND ${e}.local_day >= ${openFromSql(sql`a.account_no`)} AND ${e}.local_day < ${first}), 0)`;
+  // The month's totals of the page's accounts in one pass over their entries.
+  const months = sql`SELECT ${e}.account_no AS account_no, sum(${e}.amount_kop) AS total,
+      ${kindSum("charge")} AS charges, ${kindSum("payment")} AS payments, ${kindSum("refund")} AS refunds,
+      ${kindSum("adjustment")} AS adjustments, ${kindSum("promised_payment")} AS promised, ${kindSum("bonus")} AS bonus
+    FROM ${ledgerEntries} ${e} WHERE ${e}.account_no IN ${page} AND ${inMonth} GROUP BY ${e}.account_no`;
+  const figures = sql`SELECT a.account_no AS account_no, ${lastClosing} + ${between} AS opening, coalesce(m.total, 0) AS total,
+      coalesce(m.charges, 0) AS charges, coalesce(m.payments, 0) AS payments, coalesce(m.refunds, 0) AS refunds,
+      coalesce(m.adjustments, 0) AS adjustments, coalesce(m.promised, 0) AS promised, coalesce(m.bonus, 0) AS bonus
+    FROM ${accounts} a LEFT JOIN (${months}) m ON m.account_no = a.account_no
+    WHERE a.account_no IN ${page}
+      AND NOT EXISTS (SELECT 1 FROM ${p} later WHERE later.account_no = a.account_no AND later.month >= ${month})`;
+  const insertPeriods = sql`INSERT INTO ${p} (account_no, month, opening_kop, closing_kop, charges_kop, payments_kop, refunds_kop, adjustments_kop, promised_kop, bonus_kop, closed_at)
+    SELECT f.account_no, ${month}, f.opening, f.opening + f.total, f.charges, f.payments, f.refunds, f.adjustments, f.promised, f.bonus, ${now.getTime()}
+    FROM (${figures}) f WHERE true ON CONFLICT DO NOTHING`;
+  const daily = sql`${e}.account_no IN ${page} AND ${e}.kind = 'charge' AND ${e}.idempotency_key LIKE 'charge:%' AND ${inMonth}
+    AND EXISTS (SELECT 1 FROM ${p} cp WHERE cp.account_no = ${e}.account_no AND cp.month = ${month})`;
+  const key = sql`'rollup:' || ${e}.account_no || ':' || ${month} || ':' || coalesce(${e}.service_id, '-')`;
+  const rollups = insertSelect(
+    {
+      id: sql`'rollup-' || ${e}.account_no || '-' || ${month} || '-' || coalesce(${e}.service_id, '-')`,
+      accountNo: sql`${e}.account_no`,
+      kind: sql`'charge'`,
+      amountKop: sql`sum(${e}.amount_kop)`,
+      occurredAt: sql`max(${e}.occurred_at)`,
+      localDay: sql`max(${e}.local_day)`,
+      serviceId: sql`${e}.service_id`,
+      descriptionRu: sql`'Абонентская плата за ' || ${nameRu} || ': ' || coalesce(max(t.name_ru), max(${e}.description_ru))`,
+      descriptionEn: sql`'Subscription fee for ' || ${nameEn} || ': ' || coalesce(max(t.name_en), max(${e}.description_en))`,
+      idempotencyKey: key,
+      createdAt: sql`${now.getTime()}`,
+    },
+    sql`FROM ${ledgerEntries} ${e}
+      LEFT JOIN ${accountServices} s ON s.id = ${e}.service_id
+      LEFT JOIN ${tariffs} t ON t.id = s.tariff_id
+      WHERE ${daily}
+      GROUP BY ${e}.account_no, ${e}.service_id
+      ON CONFLICT DO NOTHING`,
+    false,
+    false,
+  );
+  const remove = sql`DELETE FROM ${ledgerEntries} AS ${e} WHERE ${daily}`;
+  return [raw(insertPeriods), raw(rollups), raw(remove)];
+}
+
+/** A page of a region's account numbers after `afterAccount`, in order: what one close batch covers. */
+export async function closePage(db: RegionDb, region: string, afterAccount: string, size: number): Promise<string[]> {
+  const rows = await db
+    .select({ accountNo: accounts.accountNo })
+    .from(accounts)
+    .where(and(eq(accounts.region, region), sql`${accounts.accountNo} > ${afterAccount}`))
+    .orderBy(accounts.accountNo)
+    .limit(size)
+    .all();
+  return rows.map((r) => r.accountNo);
+}
+
+/**
+ * The first local day of a region's ledger, or null without entries: where its
+ * first close starts. One index seek per account (its earliest entry by
+ * `ledger_account_time_idx`), not a scan of the region's ledger.
+ */
+export async function firstLedgerDay(db: RegionDb, region: string): Promise<string | null> {
+  const e = sql.identifier("e");
+  const earliest = sql`(SELECT ${e}.local_day FROM ${ledgerEntries} ${e} WHERE ${e}.account_no = ${accounts.accountNo} ORDER BY ${e}.occurred_at, ${e}.id LIMIT 1)`;
+  const row = await db
+    .select({ d: sql<string | null>`min(${earliest})` })
+    .from(accounts)
+    .where(eq(accounts.region, region))
+    .get();
+  return row?.d ?? null;
+}
+
+/** A closed month of an account, or undefined. */
+export function periodOf(db: RegionDb, accountNo: string, month: string) {
+  return db
+    .select()
+    .from(ledgerPeriods)
+    .where(and(eq(ledgerPeriods.accountNo, accountNo), eq(ledgerPeriods.month, month)))
+    .get();
 }

@@ -7,6 +7,8 @@ import { log } from "../../platform/log";
 import { addDays, localDay, regionByCode, tzOffsetMs } from "../../platform/region";
 import { branchShards } from "../../platform/shard-map";
 import { chargeDayPart } from "../billing/billing.service";
+import { firstLedgerDay, monthDays } from "../billing/ledger.service";
+import { CLOSE_PAGE, CLOSE_PAGES_PER_MESSAGE, closeMonthPart, lastClosableMonth, nextMonth } from "../billing/period-close.service";
 import { bonusTick, EARN_HOUR } from "../bonus/bonus.service";
 import { ALERT_HOUR, balanceAlerts } from "../notifications/alerts.service";
 import type { NotificationMessage } from "../notifications/notifications.messages";
@@ -23,9 +25,12 @@ export interface RegionDayMessage {
   at: number;
   /** A day left part-charged by the message before: go on after this service rowid (of this shard; the home one if none). */
   resume?: { day: string; afterRowid: number; shard?: string };
+  /** A month left part-closed by the message before: go on after this account (of this shard; the home one if none). */
+  closeResume?: { month: string; afterAccount: string; shard?: string };
 }
 
 export type DailyJob = "midnight" | "bonus" | "alerts";
+type Job = DailyJob | "close";
 
 /** The local hour from which each job's day is due. */
 const JOB_HOUR: Record<DailyJob, number> = { midnight: 0, bonus: EARN_HOUR, alerts: ALERT_HOUR };
@@ -78,7 +83,7 @@ export function daysToDo(job: DailyJob, tz: string, at: Date, doneDay: string | 
   return days;
 }
 
-async function progressOf(data: DataAccess, region: string): Promise<Map<DailyJob, string>> {
+async function progressOf(data: DataAccess, region: string): Promise<Map<Job, string>> {
   const rows = await data
     .shardForRegion(region)
     .select({ job: cronProgress.job, doneDay: cronProgress.doneDay })
@@ -89,7 +94,7 @@ async function progressOf(data: DataAccess, region: string): Promise<Map<DailyJo
 }
 
 /** Records that a job finished `day` in a region; never moves back (an overlapping run may have got further). */
-async function markDone(data: DataAccess, job: DailyJob, region: string, day: string, now: Date) {
+async function markDone(data: DataAccess, job: Job, region: string, day: string, now: Date) {
   await data
     .shardForRegion(region)
     .insert(cronProgress)
@@ -119,9 +124,12 @@ export async function queueDueRegions(data: DataAccess, queue: Queue, at: Date):
     const done = new Map(rows.map((r) => [`${r.job}|${r.region}`, r.doneDay]));
     for (const r of REGIONS) {
       if (data.shardForRegion(r.code) !== data.shard(binding)) continue;
-      const behind = (["midnight", "bonus", "alerts"] as const).some(
-        (job) => daysToDo(job, r.tz, at, done.get(`${job}|${r.code}`)).length > 0,
-      );
+      const jobs = ["midnight", "bonus", "alerts"] as const;
+      const closable = lastClosableMonth(jobs.map((job) => done.get(`${job}|${r.code}`)));
+      const closedTo = done.get(`close|${r.code}`);
+      const behind =
+        jobs.some((job) => daysToDo(job, r.tz, at, done.get(`${job}|${r.code}`)).length > 0) ||
+        (closable !== null && (closedTo === undefined || closedTo.slice(0, 7) < closable));
       if (behind) messages.push({ body: { kind: "cron.region", region: r.code, at: at.getTime() } });
     }
   }
@@ -142,9 +150,10 @@ export async function runRegionDay(
   data: DataAccess,
   notify: Notify,
   queue: Queue,
-  message: Pick<RegionDayMessage, "region" | "at" | "resume">,
+  message: Pick<RegionDayMessage, "region" | "at" | "resume" | "closeResume">,
   now = new Date(),
   chargeBatches = CHARGE_BATCHES_PER_MESSAGE,
+  closePages = CLOSE_PAGES_PER_MESSAGE,
 ) {
   const regionCode = message.region;
   const at = new Date(message.at);
@@ -161,6 +170,7 @@ export async function runRegionDay(
     blocksEnded: 0,
     bonusDays: 0,
     alerts: 0,
+    closed: [] as string[],
     continued: false,
   };
   for (const day of daysToDo("midnight", tz, at, progress.get("midnight"))) {
@@ -213,6 +223,80 @@ export async function runRegionDay(
       await markDone(data, "alerts", region.code, day, now);
     }
   }
+  const closing = await closeMonths(data, queue, message, await progressOf(data, region.code), now, closePages);
+  out.closed = closing.closed;
+  out.continued = closing.continued;
+  return out;
+}
+
+/**
+ * The period close (закрытие периода) of a region's ended months, oldest
+ * first, once every daily job has done the month's last day: each month a
+ * page of accounts at a time (billing/period-close.service.ts), recorded as
+ * done (`close`, the month's last day) when every account is closed. A region
+ * that never closed starts at the month of its first ledger entry. Up to
+ * `maxPages` pages per message; the rest of a month goes on in a message of its own.
+ */
+export async function closeMonths(
+  data: DataAccess,
+  queue: Queue,
+  message: Pick<RegionDayMessage, "region" | "at" | "closeResume">,
+  progress: Map<Job, string>,
+  now: Date,
+  maxPages = CLOSE_PAGES_PER_MESSAGE,
+  pageSize = CLOSE_PAGE,
+): Promise<{ closed: string[]; continued: boolean }> {
+  const out = { closed: [] as string[], continued: false };
+  // The region's accounts may be on several shards of its branch: each month is closed on each, the home one first.
+  const accountShards = await branchShards(data, message.region);
+  const closable = lastClosableMonth([progress.get("midnight"), progress.get("bonus"), progress.get("alerts")]);
+  if (closable === null) return out;
+  const closedTo = progress.get("close");
+  let month: string;
+  if (closedTo !== undefined) month = nextMonth(closedTo.slice(0, 7));
+  else {
+    const firsts = (await Promise.all(accountShards.map((b) => firstLedgerDay(data.shard(b), message.region)))).filter(
+      (d): d is string => d !== null,
+    );
+    const first = firsts.sort()[0] ?? null;
+    month = first === null ? nextMonth(closable) : first.slice(0, 7);
+  }
+  if (month > closable) {
+    // Nothing to close (a region without entries): record it, so the tick does not queue it again.
+    if (closedTo === undefined) await markDone(data, "close", message.region, monthDays(closable).last, now);
+    return out;
+  }
+  let pagesLeft = maxPages;
+  for (; month <= closable; month = nextMonth(month)) {
+    const resume = message.closeResume?.month === month ? message.closeResume : undefined;
+    const from = resume?.shard ? Math.max(accountShards.indexOf(resume.shard as ShardBinding), 0) : 0;
+    let accounts = 0;
+    for (let i = from; i < accountShards.length; i++) {
+      const shard = accountShards[i] as ShardBinding;
+      const after = resume && i === from ? resume.afterAccount : "";
+      const part = await closeMonthPart(data.shard(shard), message.region, month, after, pagesLeft, now, pageSize);
+      pagesLeft -= part.pages;
+      accounts += part.accounts;
+      if (part.next !== null) {
+        await queue.send({
+          kind: "cron.region",
+          region: message.region,
+          at: message.at,
+          closeResume: { month, afterAccount: part.next, shard },
+        } satisfies RegionDayMessage);
+        out.continued = true;
+        return out;
+      }
+    }
+    await markDone(data, "close", message.region, monthDays(month).last, now);
+    out.closed.push(month);
+    log("info", "billing.closed", { region: message.region, month, accounts });
+    if (pagesLeft <= 0 && month < closable) {
+      await queue.send({ kind: "cron.region", region: message.region, at: message.at } satisfies RegionDayMessage);
+      out.continued = true;
+      return out;
+    }
+  }
   return out;
 }
 
@@ -229,7 +313,12 @@ export function isRegionDayMessage(body: unknown): body is RegionDayMessage {
       (typeof resume === "object" &&
         /^\d{4}-\d\d-\d\d$/.test(String(resume?.day)) &&
         Number.isSafeInteger(resume?.afterRowid) &&
-        (resume?.shard === undefined || isShardBinding(String(resume.shard)))))
+        (resume?.shard === undefined || isShardBinding(String(resume.shard))))) &&
+    (m.closeResume === undefined ||
+      (typeof m.closeResume === "object" &&
+        /^\d{4}-\d\d$/.test(String(m.closeResume?.month)) &&
+        typeof m.closeResume?.afterAccount === "string" &&
+        (m.closeResume?.shard === undefined || isShardBinding(String(m.closeResume.shard)))))
   );
 }
 
@@ -238,7 +327,7 @@ export async function consumeRegionDay(message: Message<unknown>, data: DataAcce
   const body = message.body as RegionDayMessage;
   try {
     const out = await runRegionDay(data, notify, queue, body);
-    log("info", "cron.region", { region: body.region, ...out, charged: out.charged.length });
+    log("info", "cron.region", { region: body.region, ...out, charged: out.charged.length, closed: out.closed.length });
     message.ack();
   } catch (e) {
     log("error", "cron.region_failed", { region: body.region, attempts: message.attempts, error: String(e) });

@@ -26,12 +26,15 @@ export function filterEntries(items: LedgerEntryDto[], f: URLSearchParams): Ledg
   const service = f.get("service");
   const from = f.get("from");
   const to = f.get("to");
+  // The period filters by the day the ledger counts an entry on, as the server does (a copy cached
+  // before that field existed has only localDay).
+  const day = (e: LedgerEntryDto) => e.bookedDay ?? e.localDay;
   return items.filter(
     (e) =>
       (!type || type.split(",").includes(e.kind)) &&
       (!service || e.serviceId === service) &&
-      (!from || e.localDay >= from) &&
-      (!to || e.localDay <= to),
+      (!from || day(e) >= from) &&
+      (!to || day(e) <= to),
   );
 }
 
