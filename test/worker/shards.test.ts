@@ -3,8 +3,9 @@ import { getTableConfig, type SQLiteTable } from "drizzle-orm/sqlite-core";
 import { describe, expect, it } from "vitest";
 import type { ShardMoveStep } from "../../worker/db/schema/global";
 import * as regionSchema from "../../worker/db/schema/region";
+import { balanceOf } from "../../worker/features/billing/ledger.service";
 import { bonusTick } from "../../worker/features/bonus/bonus.service";
-import { type RegionDayMessage, runRegionDay } from "../../worker/features/cron/daily.service";
+import { closeMonths, isRegionDayMessage, type RegionDayMessage, runRegionDay } from "../../worker/features/cron/daily.service";
 import { balanceAlerts } from "../../worker/features/notifications/alerts.service";
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
 import { applyBlocks } from "../../worker/features/services/blocks.service";
@@ -186,6 +187,64 @@ describe("the shard map: two shards of the Moscow branch", () => {
     expect(after.home).toBeGreaterThan(before.home);
     // The second shard's account is charged for the same days as the home one's, once each.
     expect(after.other - before.other).toBe((after.home - before.home) / 2);
+  });
+  it("closes a month on every shard of the branch: the second shard's account gets its period and its roll-up, its balance kept", async () => {
+    const other = await annaAccountOnSecond();
+    const data = createDataAccess(env);
+    const second = data.shard("DB_MOSCOW_2");
+    const db = d1Of(second);
+    // Three daily charges of a closed October, written as the midnight charge writes them.
+    await db.batch(
+      [1, 2, 3].map((d) =>
+        db
+          .prepare(
+            `INSERT INTO ledger_entries (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
+             VALUES (?, ?, 'charge', -1000, ?, ?, ?, 'Абонентская плата', 'Subscription fee', ?, ?)`,
+          )
+          .bind(
+            `${other.accountNo}-oct${d}`,
+            other.accountNo,
+            Date.parse(`2026-10-0${d}T00:00:00Z`),
+            `2026-10-0${d}`,
+            `${other.accountNo}-s1`,
+            `charge:${other.accountNo}-s1:2026-10-0${d}`,
+            Date.parse(`2026-10-0${d}T00:00:00Z`),
+          ),
+      ),
+    );
+    const before = await balanceOf(second, other.accountNo);
+    const sent: RegionDayMessage[] = [];
+    const queue = { send: async (m: RegionDayMessage) => void sent.push(m) } as unknown as Queue;
+    const progress = new Map([
+      ["midnight", "2026-11-01"],
+      ["bonus", "2026-11-01"],
+      ["alerts", "2026-11-01"],
+      ["close", "2026-09-30"],
+    ] as const);
+    let message: Pick<RegionDayMessage, "region" | "at" | "closeResume"> = { region: "msk", at: Date.parse("2026-11-01T12:00:00Z") };
+    // Small pages, so that the month is cut short and resumed across both shards.
+    for (let i = 0; ; i++) {
+      const out = await closeMonths(data, queue, message, new Map(progress), new Date(), 2, 2);
+      if (!out.continued) {
+        expect(out.closed).toContain("2026-10");
+        break;
+      }
+      message = sent.at(-1) as RegionDayMessage;
+      expect(isRegionDayMessage(message)).toBe(true);
+      expect(i).toBeLessThan(200);
+    }
+    const period = await db
+      .prepare("SELECT closing_kop FROM ledger_periods WHERE account_no = ? AND month = '2026-10'")
+      .bind(other.accountNo)
+      .first<{ closing_kop: number }>();
+    expect(period?.closing_kop).toBe(-3000);
+    const october = await db
+      .prepare("SELECT count(*) n, sum(amount_kop) s FROM ledger_entries WHERE account_no = ? AND local_day LIKE '2026-10-%'")
+      .bind(other.accountNo)
+      .first<{ n: number; s: number }>();
+    // One rolled-up line instead of three daily ones, the same money.
+    expect(october).toEqual({ n: 1, s: -3000 });
+    expect(await balanceOf(second, other.accountNo)).toBe(before);
   });
   it("carries out a finished application on the shard that holds the account, not on the region's home shard", async () => {
     const other = await annaAccountOnSecond();
