@@ -10,7 +10,7 @@ import { dailyChargeKop, daysInMonth } from "../../platform/money";
 import { addDays, localDay } from "../../platform/region";
 import type { TariffKind } from "../schema/region";
 import { DEMO_OPERATOR_PASSWORD_HASH, DEMO_PASSWORD_HASH } from "./demo-passwords";
-import { usageFor, usageInserts } from "./usage.seed";
+import { type SeedUsageMonth, seedUsageMonths, usageFor } from "./usage.seed";
 
 /** SQL literal for a seed value (the seed builds plain SQL so any runner can apply it). */
 function lit(v: string | number | boolean | null | undefined): string {
@@ -172,6 +172,8 @@ type DemoPeriods = ReturnType<typeof demoPeriods>;
 export interface SeedSql {
   global: string[];
   shards: Record<ShardBinding, string[]>;
+  /** Demo usage per account-month and shard: written to R2 and its totals to the shard by `seedUsageMonth` (after `shards`). */
+  usage: (SeedUsageMonth & { shard: ShardBinding })[];
 }
 
 /**
@@ -183,6 +185,7 @@ export async function buildSeed(now = new Date()): Promise<SeedSql> {
   const periods = demoPeriods(now);
   const global: string[] = [];
   const shards = Object.fromEntries(Object.values(SHARD_MAP).map((b) => [b, [] as string[]])) as Record<ShardBinding, string[]>;
+  const usage: SeedSql["usage"] = [];
   const regionBranch = new Map(REGIONS.map((r) => [r.code, r.branch]));
   const shardOf = (region: string) => SHARD_MAP[regionBranch.get(region) ?? "moscow"];
 
@@ -378,9 +381,8 @@ export async function buildSeed(now = new Date()): Promise<SeedSql> {
       shards[shard].push(...demoLedger(accountNo, services, a.payPercent ?? 110, periods));
       for (const sv of services) {
         const kind = TARIFF_TEMPLATES.find((x) => x.code === sv.code)?.kind ?? "internet";
-        shards[shard].push(
-          ...usageInserts(usageFor(accountNo, a.region, { id: sv.id, kind, code: sv.code }, periods.usageFrom, periods.usageTo)),
-        );
+        const rows = usageFor(accountNo, a.region, { id: sv.id, kind, code: sv.code }, periods.usageFrom, periods.usageTo);
+        usage.push(...seedUsageMonths(accountNo, rows, `${sv.id}:${periods.usageTo}`).map((m) => ({ ...m, shard })));
       }
       if (a.bonus) shards[shard].push(...demoBonus(accountNo, a.region, services, periods));
     }
@@ -421,5 +423,5 @@ export async function buildSeed(now = new Date()): Promise<SeedSql> {
       );
     });
   }
-  return { global, shards };
+  return { global, shards, usage };
 }
