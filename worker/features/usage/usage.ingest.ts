@@ -96,8 +96,8 @@ export function toStored(batchId: string, serviceId: string, tz: string, records
 
 /**
  * Adds a batch's records to one month object: read, merge, write only if
- * nobody wrote it in between (If-Match on its etag, or If-None-Match: * for a
- * new month), else read again — concurrent batches of one account-month are
+ * nobody wrote it in between (its etag must match, or, for a new month, no
+ * object may exist: etagDoesNotMatch "*"), else read again — concurrent batches of one account-month are
  * serialised by R2 itself and none is lost. A batch the object already holds
  * changes nothing. Returns the object as stored.
  */
@@ -117,11 +117,11 @@ export async function mergeIntoMonth(
       records: mergeRecords(current?.records ?? [], records),
     };
     const put = await files.put(key, await encodeMonth(next), {
-      onlyIf: new Headers(current ? { "if-match": current.etag } : { "if-none-match": "*" }),
+      onlyIf: current ? { etagMatches: current.etag } : { etagDoesNotMatch: "*" },
       httpMetadata: { contentType: "application/x-ndjson", contentEncoding: "gzip" },
       customMetadata: { records: String(next.records.length) },
     });
-    if (put) return { ...next, etag: put.httpEtag, written: true };
+    if (put) return { ...next, etag: put.etag, written: true };
     // Another batch of this account-month won the write: a short, jittered pause, then merge into its result.
     await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
   }
@@ -139,7 +139,7 @@ async function syncTotals(db: RegionDb, files: R2Bucket, accountNo: string, mont
   for (let i = 0; i < MERGE_ATTEMPTS; i++) {
     await q.replaceMonthTotals(db, accountNo, month, aggregate(accountNo, current.records));
     const head = await files.head(monthKey(accountNo, month));
-    if (!head || head.httpEtag === current.etag) return;
+    if (!head || head.etag === current.etag) return;
     const again = await readMonth(files, accountNo, month);
     if (!again) return;
     current = again;

@@ -1,11 +1,11 @@
 import type { UsageCursor, UsageFilter } from "./usage.queries";
 import { compareRecords, decodeMonth, type MonthObject, monthKey, type StoredRecord } from "./usage.store";
 
-/** An account's month object, with the (quoted, HTTP) etag a conditional write must match; null when the month has nothing yet. */
+/** An account's month object, with the etag a conditional write must match; null when the month has nothing yet. */
 export async function readMonth(files: R2Bucket, accountNo: string, month: string): Promise<(MonthObject & { etag: string }) | null> {
   const obj = await files.get(monthKey(accountNo, month));
   if (!obj) return null;
-  return { ...(await decodeMonth(obj.body)), etag: obj.httpEtag };
+  return { ...(await decodeMonth(await obj.arrayBuffer())), etag: obj.etag };
 }
 
 /** The months (YYYY-MM) from `fromDay`'s to `toDay`'s. */
