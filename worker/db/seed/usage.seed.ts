@@ -211,7 +211,7 @@ export function seedUsageMonths(accountNo: string, rows: readonly UsageRow[], ba
 
 const sqlLit = (v: string | number | null) => (v === null ? "NULL" : typeof v === "number" ? String(v) : `'${v.replace(/'/g, "''")}'`);
 
-/** SQL that replaces one account-month's daily totals with these (the ingest's replaceMonthTotals, as plain SQL). */
+/** SQL that replaces one account-month's daily totals with these (what the ingest's replaceDayTotals writes for every day of the month, as plain SQL). */
 export function usageTotalsSql(accountNo: string, month: string, rows: readonly DailyAggregate[]): string[] {
   const cols = [
     "account_no",

@@ -129,15 +129,28 @@ export async function mergeIntoMonth(
 }
 
 /**
- * Writes a month's daily totals from its object, then checks the object is
- * still the one they came from; if another batch landed meanwhile, again from
- * the newer one. The last writer always checks after writing, so the totals
- * end equal to the object whatever the interleaving.
+ * Writes the daily totals of the days a batch touched, from the month object,
+ * then checks the object is still the one they came from; if another batch
+ * landed meanwhile, again from the newer one. A stale write can only be of
+ * these days by this writer, and this writer checks after writing, so the
+ * totals end equal to the object whatever the interleaving.
  */
-async function syncTotals(db: RegionDb, files: R2Bucket, accountNo: string, month: string, from: MonthObject & { etag: string }) {
+async function syncTotals(
+  db: RegionDb,
+  files: R2Bucket,
+  accountNo: string,
+  month: string,
+  days: string[],
+  from: MonthObject & { etag: string },
+) {
+  const touched = new Set(days);
   let current = from;
   for (let i = 0; i < MERGE_ATTEMPTS; i++) {
-    await q.replaceMonthTotals(db, accountNo, month, aggregate(accountNo, current.records));
+    const rows = aggregate(
+      accountNo,
+      current.records.filter((r) => touched.has(r.localDay)),
+    );
+    await q.replaceDayTotals(db, accountNo, days, rows);
     const head = await files.head(monthKey(accountNo, month));
     if (!head || head.etag === current.etag) return;
     const again = await readMonth(files, accountNo, month);
@@ -169,7 +182,7 @@ export async function ingestBatch(deps: IngestDeps, b: UsageBatch): Promise<{ re
     const obj = await mergeIntoMonth(deps.files, b.accountNo, month, b.batchId, records);
     if (obj.written) written++;
     // Also on a duplicate: a crash between the object and its totals is mended by the redelivery.
-    await syncTotals(found.db, deps.files, b.accountNo, month, obj);
+    await syncTotals(found.db, deps.files, b.accountNo, month, [...new Set(records.map((r) => r.localDay))], obj);
   }
   if ("ndjsonKey" in b) await deps.files.delete(b.ndjsonKey);
   return { records: stored.length, months: byMonth.size, duplicate: written === 0 };

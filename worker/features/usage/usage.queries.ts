@@ -1,4 +1,4 @@
-import { and, between, desc, eq, inArray, like, lt, sql, sum } from "drizzle-orm";
+import { and, between, desc, eq, inArray, lt, sql, sum } from "drizzle-orm";
 import { subscribers } from "../../db/schema/global";
 import { accountServices, accounts, tariffs, type UsageCategory, usageDailyTotals, usageReports } from "../../db/schema/region";
 import type { GlobalDb, RegionDb } from "../../platform/db";
@@ -45,16 +45,20 @@ export function selectUsageTotals(db: RegionDb, f: UsageFilter) {
 }
 
 /**
- * Replaces the totals of an account's days with those computed from its month
- * object (the month's every day: a day with no rows left loses its old ones).
- * One D1 transaction; rows in statements of ≤ 100 bound parameters.
+ * Replaces the totals of some of an account's days (all in one month) with
+ * these, computed from the month object: a day with no rows left loses its
+ * old ones. One D1 transaction; rows in statements of ≤ 100 bound parameters.
  */
-export function replaceMonthTotals(db: RegionDb, accountNo: string, month: string, rows: DailyAggregate[]) {
+export function replaceDayTotals(db: RegionDb, accountNo: string, days: readonly string[], rows: DailyAggregate[]) {
   const t = usageDailyTotals;
   const PER = 9; // 11 columns × 9 rows = 99 parameters
   const inserts = [];
   for (let i = 0; i < rows.length; i += PER) inserts.push(db.insert(t).values(rows.slice(i, i + PER)));
-  return db.batch([db.delete(t).where(and(eq(t.accountNo, accountNo), like(t.localDay, `${month}-%`))), ...inserts]);
+  const deletes = [];
+  for (let i = 0; i < days.length; i += 90)
+    deletes.push(db.delete(t).where(and(eq(t.accountNo, accountNo), inArray(t.localDay, days.slice(i, i + 90)))));
+  const [first, ...rest] = [...deletes, ...inserts];
+  return first ? db.batch([first, ...rest]) : Promise.resolve([]);
 }
 
 /** Up to `limit` accounts with totals of days before `beforeDay`, and each one's such months (what retention removes). */
