@@ -15,3 +15,4 @@ type Queue<T = unknown> = import("@cloudflare/workers-types").Queue<T>;
 type DurableObjectNamespace = import("@cloudflare/workers-types").DurableObjectNamespace;
 /** What the benchmark's Worker modules read of the environment: the D1 and R2 bindings. */
 type Env = { FILES: R2Bucket } & Record<string, D1Database>;
+type R2ObjectBody = import("@cloudflare/workers-types").R2ObjectBody;

@@ -1,11 +1,52 @@
 import type { UsageCursor, UsageFilter } from "./usage.queries";
 import { compareRecords, decodeMonth, type MonthObject, monthKey, type StoredRecord } from "./usage.store";
 
-/** An account's month object, with the etag a conditional write must match; null when the month has nothing yet. */
+/** Decoded month objects this isolate read last, by key; at most CACHE_RECORDS records in all (Workers' 128 MB). */
+const cache = new Map<string, MonthObject & { etag: string }>();
+const CACHE_RECORDS = 20_000;
+let cachedRecords = 0;
+
+function forget(key: string) {
+  const old = cache.get(key);
+  if (!old) return;
+  cache.delete(key);
+  cachedRecords -= old.records.length;
+}
+
+function remember(key: string, m: MonthObject & { etag: string }) {
+  forget(key);
+  if (m.records.length > CACHE_RECORDS) return;
+  cache.set(key, m);
+  cachedRecords += m.records.length;
+  for (const [k, v] of cache) {
+    if (cachedRecords <= CACHE_RECORDS) break;
+    cache.delete(k);
+    cachedRecords -= v.records.length;
+  }
+}
+
+/**
+ * An account's month object, with the etag a conditional write must match;
+ * null when the month has nothing yet. A month this isolate decoded before is
+ * revalidated, not downloaded again (R2 returns no body when the etag still
+ * matches): paging through a month decompresses it once. Callers never mutate
+ * what they get.
+ */
 export async function readMonth(files: R2Bucket, accountNo: string, month: string): Promise<(MonthObject & { etag: string }) | null> {
-  const obj = await files.get(monthKey(accountNo, month));
-  if (!obj) return null;
-  return { ...(await decodeMonth(await obj.arrayBuffer())), etag: obj.etag };
+  const key = monthKey(accountNo, month);
+  const cached = cache.get(key);
+  const obj = await files.get(key, cached ? { onlyIf: { etagDoesNotMatch: cached.etag } } : undefined);
+  if (!obj) {
+    forget(key);
+    return null;
+  }
+  if (cached && !("body" in obj)) {
+    remember(key, cached);
+    return cached;
+  }
+  const m = { ...(await decodeMonth(await (obj as R2ObjectBody).arrayBuffer())), etag: obj.etag };
+  remember(key, m);
+  return m;
 }
 
 /** The months (YYYY-MM) from `fromDay`'s to `toDay`'s. */
