@@ -40,7 +40,8 @@ export async function readMonth(files: R2Bucket, accountNo: string, month: strin
     forget(key);
     return null;
   }
-  if (cached && !("body" in obj)) {
+  // Unchanged (R2 sent no body: the etag still matches).
+  if (cached && obj.etag === cached.etag) {
     remember(key, cached);
     return cached;
   }
