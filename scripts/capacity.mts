@@ -372,6 +372,13 @@ interface Sample {
 
 function generate(): Sample {
   const region = open(":memory:", "region");
+  // Raw usage left D1 (migration 0013: one R2 object per account-month, D1 keeps usage_daily_totals); the model
+  // still measures what keeping it in D1 would cost, so the table comes back here with its old shape (0004).
+  region.exec(`CREATE TABLE IF NOT EXISTS usage_records (id text PRIMARY KEY NOT NULL, account_no text NOT NULL, service_id text NOT NULL,
+    category text NOT NULL, direction text, peer text, started_at integer NOT NULL, local_day text NOT NULL, duration_sec integer,
+    volume_kb integer, cost_kop integer NOT NULL, title_ru text, title_en text);
+    CREATE INDEX IF NOT EXISTS usage_account_day_idx ON usage_records (account_no, local_day, started_at, id);
+    CREATE INDEX IF NOT EXISTS usage_service_day_idx ON usage_records (service_id, local_day);`);
   const global = open(":memory:", "global");
   const put = inserter(region);
   const gput = inserter(global);

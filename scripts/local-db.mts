@@ -8,6 +8,7 @@ import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { getPlatformProxy } from "wrangler";
 import { buildSeed } from "../worker/db/seed/seed.ts";
+import { type SeedBucket, seedUsageMonth } from "../worker/db/seed/usage.seed.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const MIGRATIONS_TABLE = "d1_migrations"; // the table wrangler d1 migrations apply keeps
@@ -79,13 +80,14 @@ async function databasesOnlyConfig(): Promise<string> {
 
 /** Migrates and seeds every local database under `persistTo`. */
 export async function prepareLocalDatabases(persistTo: string, log: (line: string) => void = console.log) {
-  const proxy = await getPlatformProxy<Record<string, D1>>({
+  const proxy = await getPlatformProxy<Record<string, D1> & { FILES: SeedBucket }>({
     configPath: await databasesOnlyConfig(),
     persist: { path: join(persistTo, "v3") },
   });
   try {
     const seed = await buildSeed();
     const env = proxy.env;
+    const files = env.FILES;
     const n = await migrate(env.DB as D1, "migrations/global");
     await runAll(env.DB as D1, seed.global);
     log(`  global: ${n} new migration(s), ${seed.global.length} demo rows`);
@@ -95,6 +97,9 @@ export async function prepareLocalDatabases(persistTo: string, log: (line: strin
       await runAll(db, statements);
       log(`  ${binding}: ${m} new migration(s), ${statements.length} demo rows`);
     }
+    // Demo usage as the ingest stores it: one R2 object per account and month, its daily totals in the shard.
+    for (const u of seed.usage) await runAll(env[u.shard] as D1, await seedUsageMonth(files, u));
+    log(`  FILES: ${seed.usage.length} usage month(s) of demo accounts`);
   } finally {
     await proxy.dispose();
   }

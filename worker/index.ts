@@ -28,8 +28,9 @@ import { opsSupportRouter, supportRouter } from "./features/support/support.inde
 import { autoCloseTickets } from "./features/support/tickets.service";
 import { assetFonts, consumeReports, type ReportDeps } from "./features/usage/usage.consumer";
 import { usageFilesRouter, usageRouter } from "./features/usage/usage.index";
+import { consumeUsage, USAGE_QUEUE } from "./features/usage/usage.ingest";
 import { REPORTS_QUEUE } from "./features/usage/usage.messages";
-import { expireReports } from "./features/usage/usage.service";
+import { expireReports, expireUsage } from "./features/usage/usage.service";
 import { createDataAccess, SHARDS } from "./platform/db";
 import { AppError } from "./platform/errors";
 import { apexOrigin } from "./platform/host";
@@ -148,6 +149,7 @@ const handlers = {
     if (role === queueRole(NOTIFICATIONS_QUEUE)) return consumeNotifications(batch, env);
     if (role === queueRole(DEAD_LETTER_QUEUE)) return consumeDeadLetters(batch, env);
     if (role === queueRole(REPORTS_QUEUE)) return consumeReports(batch, reportDeps(env));
+    if (role === queueRole(USAGE_QUEUE)) return consumeUsage(batch, { data: createDataAccess(env), files: env.FILES });
     if (role === queueRole(BILLING_QUEUE)) {
       const data = createDataAccess(env);
       const webhooks: Message<unknown>[] = [];
@@ -177,8 +179,9 @@ const handlers = {
       const data = createDataAccess(env);
       const removed = await cleanExpired(data.global, at);
       const reports = await expireReports(data, env.FILES, data.shards, at);
+      const usageMonthsExpired = await expireUsage(data, env.FILES, data.shards, at);
       const ticketsClosed = await autoCloseTickets(data, SHARDS, at);
-      log("info", "cron.housekeeping", { ...removed, reportsExpired: reports, ticketsClosed });
+      log("info", "cron.housekeeping", { ...removed, reportsExpired: reports, usageMonthsExpired, ticketsClosed });
       return;
     }
     if (controller.cron === "0 * * * *") {

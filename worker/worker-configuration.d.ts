@@ -16,6 +16,7 @@ interface __BaseEnv_Env {
 	NOTIFICATIONS: Queue;
 	BILLING: Queue;
 	REPORTS: Queue;
+	USAGE: Queue;
 	ASSETS: Fetcher;
 	BASE_DOMAIN: string;
 	DEV_MODE: string;

@@ -1,5 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { buildSeed } from "../../worker/db/seed/seed";
+import { seedUsageMonth } from "../../worker/db/seed/usage.seed";
 import type { HomeShardBinding } from "../../worker/platform/db";
 
 let seedPromise: ReturnType<typeof buildSeed> | undefined;
@@ -13,6 +14,8 @@ export async function seedDatabases(env: Env) {
   };
   await run(env.DB, seed.global);
   for (const [binding, statements] of Object.entries(seed.shards)) await run(env[binding as HomeShardBinding], statements);
+  // Demo usage as the ingest stores it: month objects in R2, their daily totals in the shard.
+  for (const m of seed.usage) await run(env[m.shard], await seedUsageMonth(env.FILES, m));
 }
 
 export const BASE = "kabinet.localhost";

@@ -1,7 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { POLICY } from "../../worker/data/limits.data";
+import type { UsageCategory } from "../../worker/db/schema/region";
 import { accountPackages } from "../../worker/features/services/packages.service";
+import { ingestBatch } from "../../worker/features/usage/usage.ingest";
 import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { addDays, localDay } from "../../worker/platform/region";
@@ -32,26 +34,31 @@ const owner = async (no: string) =>
       .first<{ id: string }>()
   )?.id ?? "";
 let seq = 0;
-/** One usage record of a service on a region-local day. */
+/** One usage record of a service on a region-local day, sent through the usage ingest as a batch of its own. */
 function record(no: string, serviceId: string, day: string, r: { category: string; direction?: string; sec?: number; kb?: number }) {
   seq += 1;
-  return shardOf(no).then((db) =>
-    db
-      .prepare(
-        "INSERT INTO usage_records (id, account_no, service_id, category, direction, peer, started_at, local_day, duration_sec, volume_kb, cost_kop) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, 0)",
-      )
-      .bind(
-        `pkg-test-${seq}`,
-        no,
-        serviceId,
-        r.category,
-        r.direction ?? null,
-        Date.parse(`${day}T09:00:00Z`),
-        day,
-        r.sec ?? null,
-        r.kb ?? null,
-      )
-      .run(),
+  return ingestBatch(
+    { data: data(), files: env.FILES },
+    {
+      kind: "usage_batch",
+      batchId: `pkg-test-${seq}`,
+      accountNo: no,
+      serviceId,
+      records: [
+        {
+          at: `${day}T09:00:00Z`,
+          category: r.category as UsageCategory,
+          direction: (r.direction ?? null) as "in" | "out" | null,
+          peer: null,
+          ...(r.kb !== undefined
+            ? { quantity: r.kb, unit: "kb" as const, ...(r.sec !== undefined ? { durationSec: r.sec } : {}) }
+            : r.sec !== undefined
+              ? { quantity: r.sec, unit: "sec" as const }
+              : { quantity: 1, unit: "item" as const }),
+          costKop: 0,
+        },
+      ],
+    },
   );
 }
 

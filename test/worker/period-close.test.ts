@@ -2,7 +2,14 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { accountServices, accounts, type LedgerKind, tariffs } from "../../worker/db/schema/region";
-import { appendEntry, balanceOf, type NewEntry, periodOf, selectHistory, selectSpending } from "../../worker/features/billing/ledger.service";
+import {
+  appendEntry,
+  balanceOf,
+  type NewEntry,
+  periodOf,
+  selectHistory,
+  selectSpending,
+} from "../../worker/features/billing/ledger.service";
 import { closeMonthPart } from "../../worker/features/billing/period-close.service";
 import { closeMonths, isRegionDayMessage } from "../../worker/features/cron/daily.service";
 import { createDataAccess } from "../../worker/platform/db";

@@ -5,6 +5,7 @@ import { applyBlocks } from "../../worker/features/services/blocks.service";
 import { chargesBetween } from "../../worker/features/services/services.service";
 import { servicesAtMidnight } from "../../worker/features/services/services-midnight.service";
 import { applyTariffChanges, tariffOffer } from "../../worker/features/services/tariff-change.service";
+import { decodeMonth, monthKey } from "../../worker/features/usage/usage.store";
 import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { localDay } from "../../worker/platform/region";
@@ -200,18 +201,20 @@ describe("tariff change", () => {
     expect(advice.options.find((o) => o.current)?.savingKop).toBe(0);
     // The smallest package, worked out here from the records: fee + minutes and gigabytes over it + paid SMS.
     const small = advice.options.find((o) => o.tariff.id === "msk-mob-s");
-    const d1 = await raw(ANNA_MOBILE);
     let expected = 0;
     for (const m of advice.months.map((x) => x.month)) {
-      const u = await d1
-        .prepare(
-          `SELECT coalesce(sum(CASE WHEN category IN ('call_local','call_mobile','call_long_distance') THEN (duration_sec + 59) / 60 END), 0) minutes,
-                  coalesce(sum(CASE WHEN category = 'call_international' THEN (duration_sec + 59) / 60 END), 0) intl,
-                  coalesce(sum(volume_kb), 0) kb, coalesce(sum(CASE WHEN category = 'sms' AND direction = 'out' THEN 1 END), 0) sms
-           FROM usage_records WHERE service_id = ? AND substr(local_day, 1, 7) = ?`,
-        )
-        .bind(`${ANNA_MOBILE}-1`, m)
-        .first<{ minutes: number; intl: number; kb: number; sms: number }>();
+      // The raw records as stored in R2 (not the daily totals the advisor reads).
+      const obj = await env.FILES.get(monthKey(ANNA_MOBILE, m));
+      const rows = obj ? (await decodeMonth(obj.body)).records.filter((r) => r.serviceId === `${ANNA_MOBILE}-1`) : [];
+      const minutesOf = (r: { durationSec: number | null }) => Math.ceil((r.durationSec ?? 0) / 60);
+      const u = {
+        minutes: rows
+          .filter((r) => ["call_local", "call_mobile", "call_long_distance"].includes(r.category))
+          .reduce((t, r) => t + minutesOf(r), 0),
+        intl: rows.filter((r) => r.category === "call_international").reduce((t, r) => t + minutesOf(r), 0),
+        kb: rows.reduce((t, r) => t + (r.volumeKb ?? 0), 0),
+        sms: rows.filter((r) => r.category === "sms" && r.direction === "out").length,
+      };
       expected +=
         (small?.tariff.priceKop ?? 0) +
         Math.max(0, (u?.minutes ?? 0) - (small?.tariff.minutes ?? 0)) * 250 +

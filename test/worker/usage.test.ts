@@ -4,9 +4,12 @@ import { strFromU8, unzipSync } from "fflate";
 import { PDFDocument } from "pdf-lib";
 import { describe, expect, it } from "vitest";
 import { demoPeriods } from "../../worker/db/seed/seed";
-import { usageFor, usageInserts } from "../../worker/db/seed/usage.seed";
+import { toBatchRecords, usageFor } from "../../worker/db/seed/usage.seed";
 import { makeReport } from "../../worker/features/usage/usage.consumer";
+import { ingestBatch } from "../../worker/features/usage/usage.ingest";
+import { monthsBetween } from "../../worker/features/usage/usage.records";
 import { expireReports } from "../../worker/features/usage/usage.service";
+import { decodeMonth, monthKey, type StoredRecord } from "../../worker/features/usage/usage.store";
 import worker, { reportDeps } from "../../worker/index";
 import { createDataAccess, SHARDS } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
@@ -49,6 +52,16 @@ const shardDb = async (no: string) => {
   return (s.db as unknown as { $client: D1Database }).$client;
 };
 
+/** The records as stored in R2 (the month objects read directly, not through the API), of days [from, to]. */
+async function stored(no: string, from: string, to: string): Promise<StoredRecord[]> {
+  const out: StoredRecord[] = [];
+  for (const m of monthsBetween(from, to)) {
+    const obj = await env.FILES.get(monthKey(no, m));
+    if (obj) out.push(...(await decodeMonth(obj.body)).records.filter((r) => r.localDay >= from && r.localDay <= to));
+  }
+  return out;
+}
+
 async function waitReady(cookie: string, no: string, id: string, timeoutMs = 30_000): Promise<Report> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -63,15 +76,18 @@ const order = (cookie: string, no: string, body: Record<string, unknown>) =>
   api(cookie, `/accounts/${no}/usage/reports`, { method: "POST", body: JSON.stringify(body) });
 
 describe("usage detail on screen", () => {
-  it("shows a period's records in time order, page by page, with totals equal to the database's", async () => {
+  it("shows a period's records in time order, page by page, with totals equal to the stored records'", async () => {
     const anna = await login("anna");
-    const db = await shardDb(ANNA_MOBILE);
-    const expected = await db
-      .prepare(
-        "SELECT category, count(*) n, sum(cost_kop) cost, sum(duration_sec) dur FROM usage_records WHERE account_no = ? AND local_day BETWEEN ? AND ? GROUP BY category",
-      )
-      .bind(ANNA_MOBILE, M(1), M_END)
-      .all<{ category: string; n: number; cost: number; dur: number | null }>();
+    const records = await stored(ANNA_MOBILE, M(1), M_END);
+    const byCategory = new Map<string, { category: string; n: number; cost: number; dur: number }>();
+    for (const r of records) {
+      const e = byCategory.get(r.category) ?? { category: r.category, n: 0, cost: 0, dur: 0 };
+      e.n++;
+      e.cost += r.costKop;
+      e.dur += r.durationSec ?? 0;
+      byCategory.set(r.category, e);
+    }
+    const expected = { results: [...byCategory.values()] };
     expect(expected.results.length).toBeGreaterThan(3);
     const first = await json<View>(await api(anna, `/accounts/${ANNA_MOBILE}/usage?from=${M(1)}&to=${M_END}&limit=200`));
     for (const e of expected.results) {
@@ -95,27 +111,24 @@ describe("usage detail on screen", () => {
     expect(seen.at(-1)?.local.startsWith(ruDate(M_END))).toBe(true);
   });
 
-  it("adds up «Всего» per unit: call time of calls only, data volume, SMS in pieces, equal to the database's", async () => {
+  it("adds up «Всего» per unit: call time of calls only, data volume, SMS in pieces, equal to the stored records'", async () => {
     const anna = await login("anna");
-    const db = await shardDb(ANNA_MOBILE);
     const range = [
       ["2026-10-01", "2026-10-31", ""],
       ["2026-11-01", "2026-11-10", "&categories=call_in,call_mobile,sms,internet"],
     ] as const;
     for (const [from, to, categories] of range) {
-      const only = categories ? `AND category IN (${categories.slice(12).replace(/\w+/g, "'$&'")})` : "";
-      const sql = await db
-        .prepare(
-          `SELECT count(*) records,
-                  coalesce(sum(CASE WHEN category LIKE 'call!_%' ESCAPE '!' THEN duration_sec END), 0) callSec,
-                  coalesce(sum(CASE WHEN category = 'internet' THEN duration_sec END), 0) sessionSec,
-                  coalesce(sum(CASE WHEN category = 'internet' THEN volume_kb END), 0) dataKb,
-                  sum(category = 'sms') smsCount,
-                  sum(cost_kop) costKop
-             FROM usage_records WHERE account_no = ? AND local_day BETWEEN ? AND ? ${only}`,
-        )
-        .bind(ANNA_MOBILE, from, to)
-        .first<{ records: number; callSec: number; sessionSec: number; dataKb: number; smsCount: number; costKop: number }>();
+      const only = categories ? categories.slice(12).split(",") : null;
+      const rows = (await stored(ANNA_MOBILE, from, to)).filter((r) => !only || only.includes(r.category));
+      const add = (f: (r: StoredRecord) => number) => rows.reduce((t, r) => t + f(r), 0);
+      const sql = {
+        records: rows.length,
+        callSec: add((r) => (r.category.startsWith("call_") ? (r.durationSec ?? 0) : 0)),
+        sessionSec: add((r) => (r.category === "internet" ? (r.durationSec ?? 0) : 0)),
+        dataKb: add((r) => (r.category === "internet" ? (r.volumeKb ?? 0) : 0)),
+        smsCount: add((r) => (r.category === "sms" ? 1 : 0)),
+        costKop: add((r) => r.costKop),
+      };
       // Internet sessions have a duration too: it is not call time.
       expect(sql?.sessionSec).toBeGreaterThan(0);
       expect(sql?.callSec).toBeGreaterThan(0);
@@ -198,11 +211,8 @@ describe("usage detail reports", () => {
     expect(queued.status).toBe("queued");
     const ready = await waitReady(anna, ANNA_MOBILE, queued.id);
     expect(ready).toMatchObject({ status: "ready", progress: 100 });
-    const db = await shardDb(ANNA_MOBILE);
-    const sums = await db
-      .prepare("SELECT count(*) n, sum(cost_kop) cost FROM usage_records WHERE account_no = ? AND local_day BETWEEN ? AND ?")
-      .bind(ANNA_MOBILE, M(1), M_END)
-      .first<{ n: number; cost: number }>();
+    const records = await stored(ANNA_MOBILE, M(1), M_END);
+    const sums = { n: records.length, cost: records.reduce((t, r) => t + r.costKop, 0) };
     expect(ready.rowCount).toBe(sums?.n);
     expect(ready.totalCostKop).toBe(sums?.cost);
     const file = await api(anna, ready.downloadUrl?.replace("/api/v1", "") ?? "");
@@ -256,15 +266,13 @@ describe("usage detail reports", () => {
     expect(styles).toContain("dd.mm.yyyy hh:mm:ss");
     expect(styles).toContain("[h]:mm:ss");
     // The totals row: the time of calls only (sessions have a duration too), the volume of data.
-    const sums = await (await shardDb(ANNA_MOBILE))
-      .prepare(
-        `SELECT coalesce(sum(CASE WHEN category LIKE 'call!_%' ESCAPE '!' THEN duration_sec END), 0) callSec,
-                coalesce(sum(CASE WHEN category = 'internet' THEN volume_kb END), 0) dataKb
-           FROM usage_records WHERE account_no = ? AND local_day BETWEEN '2026-11-01' AND '2026-11-15'
-            AND category IN ('call_in', 'call_mobile', 'internet')`,
-      )
-      .bind(ANNA_MOBILE)
-      .first<{ callSec: number; dataKb: number }>();
+    const chosen = (await stored(ANNA_MOBILE, "2026-11-01", "2026-11-15")).filter((r) =>
+      ["call_in", "call_mobile", "internet"].includes(r.category),
+    );
+    const sums = {
+      callSec: chosen.reduce((t, r) => t + (r.category.startsWith("call_") ? (r.durationSec ?? 0) : 0), 0),
+      dataKb: chosen.reduce((t, r) => t + (r.category === "internet" ? (r.volumeKb ?? 0) : 0), 0),
+    };
     const lastRow = sheet.match(/<row [^>]*>.*?<\/row>/gs)?.at(-1) ?? "";
     const cell = (col: string) => Number(new RegExp(`<c r="${col}\\d+"[^>]*>(?:<f>.*?</f>)?<v>([^<]*)</v>`).exec(lastRow)?.[1]);
     expect(Math.round(cell("D") * 86_400)).toBe(sums?.callSec);
@@ -363,8 +371,13 @@ describe("a heavy user's month", () => {
       .run();
     const rows = usageFor(ANNA_NSK, "nsk", service, M(1), M_END, 160);
     expect(rows.length).toBeGreaterThanOrEqual(50_000);
-    const statements = usageInserts(rows);
-    for (let i = 0; i < statements.length; i += 50) await db.batch(statements.slice(i, i + 50).map((s) => db.prepare(s)));
+    // Through the ingest, as the billing side sends it: batches of 2,000 records on the usage queue.
+    const records = toBatchRecords(rows);
+    for (let i = 0; i < records.length; i += 2000)
+      await ingestBatch(
+        { data: createDataAccess(env), files: env.FILES },
+        { kind: "usage_batch", batchId: `heavy-${i}`, accountNo: ANNA_NSK, serviceId: service.id, records: records.slice(i, i + 2000) },
+      );
     const anna = await login("anna");
     for (const format of ["pdf", "xlsx"]) {
       const queued = await json<Report>(await order(anna, ANNA_NSK, { from: M(1), to: M_END, format, serviceId: service.id }));
@@ -376,9 +389,12 @@ describe("a heavy user's month", () => {
 
 // The demo's usage period is what the seed says (a guard for the e2e tests and the README).
 it("demo usage covers the seed's period", async () => {
+  const days = (await stored(ANNA_MOBILE, usageFrom, usageTo)).map((r) => r.localDay).sort();
+  expect({ a: days[0], b: days.at(-1) }).toEqual({ a: usageFrom, b: usageTo });
+  // And the daily totals in the shard cover the same days.
   const db = await shardDb(ANNA_MOBILE);
   const r = await db
-    .prepare("SELECT min(local_day) a, max(local_day) b FROM usage_records WHERE account_no = ?")
+    .prepare("SELECT min(local_day) a, max(local_day) b FROM usage_daily_totals WHERE account_no = ?")
     .bind(ANNA_MOBILE)
     .first<{ a: string; b: string }>();
   expect(r).toEqual({ a: usageFrom, b: usageTo });

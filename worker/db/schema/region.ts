@@ -341,35 +341,33 @@ export const USAGE_CATEGORIES = [
 export type UsageCategory = (typeof USAGE_CATEGORIES)[number];
 
 /**
- * Usage records (CDR-like) of an account's services, from the switch and the
- * billing system. Informational: the money they cost is already in the ledger's
- * charges; the report shows what it was for.
+ * Usage (CDR-like) per account, region-local day, service, category and
+ * direction: what the screen's totals, the packages and the tariff advisor
+ * read. The records themselves live in R2, one compressed object per account
+ * and month (features/usage/usage.store.ts); these rows are recomputed from
+ * that object whenever a batch lands in it, so they always agree with it.
+ * Informational: the money is already in the ledger's charges.
  */
-export const usageRecords = sqliteTable(
-  "usage_records",
+export const usageDailyTotals = sqliteTable(
+  "usage_daily_totals",
   {
-    id: text("id").primaryKey(),
-    accountNo: text("account_no")
-      .notNull()
-      .references(() => accounts.accountNo),
+    accountNo: text("account_no").notNull(),
+    localDay: text("local_day").notNull(),
     serviceId: text("service_id").notNull(),
     category: text("category", { enum: USAGE_CATEGORIES }).notNull(),
-    direction: text("direction", { enum: ["in", "out"] }),
-    /** The other party: the number dialled (outgoing) or the caller (incoming); null for internet and options. */
-    peer: text("peer"),
-    startedAt: integer("started_at", { mode: "timestamp_ms" }).notNull(),
-    /** The region-local day of `startedAt` (YYYY-MM-DD): what report periods select by. */
-    localDay: text("local_day").notNull(),
-    durationSec: integer("duration_sec"),
-    volumeKb: integer("volume_kb"),
+    /** "none" for internet sessions and options. */
+    direction: text("direction", { enum: ["in", "out", "none"] }).notNull(),
+    count: integer("count").notNull(),
+    durationSec: integer("duration_sec").notNull(),
+    /** Each call rounded up to a whole minute, summed. */
+    minutes: integer("minutes").notNull(),
+    volumeKb: integer("volume_kb").notNull(),
     costKop: integer("cost_kop").notNull(),
-    /** What a paid option was (options only). */
-    titleRu: text("title_ru"),
-    titleEn: text("title_en"),
   },
   (t) => [
-    index("usage_account_day_idx").on(t.accountNo, t.localDay, t.startedAt, t.id),
-    index("usage_service_day_idx").on(t.serviceId, t.localDay),
+    primaryKey({ columns: [t.accountNo, t.localDay, t.serviceId, t.category, t.direction] }),
+    index("usage_daily_totals_service_idx").on(t.serviceId, t.localDay),
+    index("usage_daily_totals_day_idx").on(t.localDay),
   ],
 );
 

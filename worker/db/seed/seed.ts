@@ -13,7 +13,7 @@ import { addDays, localDay } from "../../platform/region";
 import { ledgerEntries, type TariffKind } from "../schema/region";
 import { businessSeed } from "./business.seed";
 import { DEMO_OPERATOR_PASSWORD_HASH, DEMO_PASSWORD_HASH } from "./demo-passwords";
-import { usageFor, usageInserts } from "./usage.seed";
+import { type SeedUsageMonth, seedUsageMonths, usageFor } from "./usage.seed";
 
 /** SQL literal for a seed value (the seed builds plain SQL so any runner can apply it). */
 function lit(v: string | number | boolean | null | undefined): string {
@@ -181,6 +181,8 @@ type DemoPeriods = ReturnType<typeof demoPeriods>;
 export interface SeedSql {
   global: string[];
   shards: Record<HomeShardBinding, string[]>;
+  /** Demo usage per account-month and shard: written to R2 and its totals to the shard by `seedUsageMonth` (after `shards`). */
+  usage: (SeedUsageMonth & { shard: HomeShardBinding })[];
 }
 
 /**
@@ -192,6 +194,7 @@ export async function buildSeed(now = new Date()): Promise<SeedSql> {
   const periods = demoPeriods(now);
   const global: string[] = [];
   const shards = Object.fromEntries(Object.values(SHARD_MAP).map((b) => [b, [] as string[]])) as Record<HomeShardBinding, string[]>;
+  const usage: SeedSql["usage"] = [];
   const regionBranch = new Map(REGIONS.map((r) => [r.code, r.branch]));
   const shardOf = (region: string) => SHARD_MAP[regionBranch.get(region) ?? "moscow"];
 
@@ -389,9 +392,8 @@ export async function buildSeed(now = new Date()): Promise<SeedSql> {
       shards[shard].push(...demoLedger(accountNo, services, a.payPercent ?? 110, periods));
       for (const sv of services) {
         const kind = TARIFF_TEMPLATES.find((x) => x.code === sv.code)?.kind ?? "internet";
-        shards[shard].push(
-          ...usageInserts(usageFor(accountNo, a.region, { id: sv.id, kind, code: sv.code }, periods.usageFrom, periods.usageTo)),
-        );
+        const rows = usageFor(accountNo, a.region, { id: sv.id, kind, code: sv.code }, periods.usageFrom, periods.usageTo);
+        usage.push(...seedUsageMonths(accountNo, rows, `${sv.id}:${periods.usageTo}`).map((m) => ({ ...m, shard })));
       }
       if (a.bonus) shards[shard].push(...demoBonus(accountNo, a.region, services, periods));
     }
@@ -447,5 +449,5 @@ export async function buildSeed(now = new Date()): Promise<SeedSql> {
   }
   // Each shard's account count: what placement weighs (demo-sized, so counted once here).
   global.push("UPDATE shards SET accounts = (SELECT count(*) FROM account_directory d WHERE d.shard = shards.binding);");
-  return { global, shards };
+  return { global, shards, usage };
 }

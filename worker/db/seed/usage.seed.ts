@@ -1,8 +1,17 @@
 import { REGIONS } from "../../data/regions.data";
+import {
+  aggregate,
+  type DailyAggregate,
+  decodeMonth,
+  encodeMonth,
+  mergeRecords,
+  monthKey,
+  type StoredRecord,
+} from "../../features/usage/usage.store";
 import { tzOffsetMs } from "../../platform/region";
 import type { TariffKind, UsageCategory } from "../schema/region";
 
-/** One usage record as the table holds it (times in ms). */
+/** One generated usage record (times in ms). */
 export interface UsageRow {
   id: string;
   account_no: string;
@@ -164,30 +173,109 @@ export function usageFor(
   return rows;
 }
 
-const COLUMNS: (keyof UsageRow)[] = [
-  "id",
-  "account_no",
-  "service_id",
-  "category",
-  "direction",
-  "peer",
-  "started_at",
-  "local_day",
-  "duration_sec",
-  "volume_kb",
-  "cost_kop",
-  "title_ru",
-  "title_en",
-];
+/** The stored shape (features/usage/usage.store.ts) of generated rows: what the ingest writes to R2. */
+export function toStoredRecords(rows: readonly UsageRow[]): StoredRecord[] {
+  return rows.map((r) => ({
+    id: r.id,
+    serviceId: r.service_id,
+    category: r.category,
+    direction: r.direction,
+    peer: r.peer,
+    startedAt: r.started_at,
+    localDay: r.local_day,
+    durationSec: r.duration_sec,
+    volumeKb: r.volume_kb,
+    costKop: r.cost_kop,
+    titleRu: r.title_ru,
+    titleEn: r.title_en,
+  }));
+}
+
+/** One account-month of demo usage: merged into its R2 object as the batch `batchId`, then its totals written. */
+export interface SeedUsageMonth {
+  accountNo: string;
+  month: string;
+  batchId: string;
+  records: StoredRecord[];
+}
+
+/** Generated rows of one account, by region-local month, as seed batches. */
+export function seedUsageMonths(accountNo: string, rows: readonly UsageRow[], batchTag: string): SeedUsageMonth[] {
+  const byMonth = new Map<string, StoredRecord[]>();
+  for (const r of toStoredRecords(rows)) {
+    const m = r.localDay.slice(0, 7);
+    byMonth.set(m, [...(byMonth.get(m) ?? []), r]);
+  }
+  return [...byMonth].map(([month, records]) => ({ accountNo, month, batchId: `seed:${batchTag}:${accountNo}:${month}`, records }));
+}
 
 const sqlLit = (v: string | number | null) => (v === null ? "NULL" : typeof v === "number" ? String(v) : `'${v.replace(/'/g, "''")}'`);
 
-/** Multi-row INSERTs of usage records, `perStatement` rows each (D1 caps a statement at 100 KB). */
-export function usageInserts(rows: UsageRow[], perStatement = 200): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < rows.length; i += perStatement) {
-    const values = rows.slice(i, i + perStatement).map((r) => `(${COLUMNS.map((c) => sqlLit(r[c])).join(",")})`);
-    out.push(`INSERT OR IGNORE INTO usage_records (${COLUMNS.join(",")}) VALUES ${values.join(",")};`);
+/** SQL that replaces one account-month's daily totals with these (what the ingest's replaceDayTotals writes for every day of the month, as plain SQL). */
+export function usageTotalsSql(accountNo: string, month: string, rows: readonly DailyAggregate[]): string[] {
+  const cols = [
+    "account_no",
+    "local_day",
+    "service_id",
+    "category",
+    "direction",
+    "count",
+    "duration_sec",
+    "minutes",
+    "volume_kb",
+    "cost_kop",
+  ];
+  const out = [`DELETE FROM usage_daily_totals WHERE account_no = ${sqlLit(accountNo)} AND local_day LIKE '${month}-%';`];
+  for (let i = 0; i < rows.length; i += 200) {
+    const values = rows
+      .slice(i, i + 200)
+      .map((a) =>
+        [a.accountNo, a.localDay, a.serviceId, a.category, a.direction, a.count, a.durationSec, a.minutes, a.volumeKb, a.costKop]
+          .map(sqlLit)
+          .join(","),
+      );
+    out.push(`INSERT INTO usage_daily_totals (${cols.join(",")}) VALUES ${values.map((v) => `(${v})`).join(",")};`);
   }
   return out;
+}
+
+/** The part of an R2 bucket the seed needs (the Worker's binding in tests, the platform proxy's locally). */
+export interface SeedBucket {
+  get(key: string): Promise<{ arrayBuffer(): Promise<ArrayBuffer> } | null>;
+  put(key: string, value: Uint8Array): Promise<unknown>;
+}
+
+/**
+ * Writes demo usage the way the ingest stores it: each month merged into its
+ * R2 object (a batch it holds already changes nothing; records it has keep
+ * their id), then that month's daily totals recomputed from the whole object.
+ * Returns the SQL of the totals, for the shard's runner.
+ */
+export async function seedUsageMonth(files: SeedBucket, m: SeedUsageMonth): Promise<string[]> {
+  const key = monthKey(m.accountNo, m.month);
+  const found = await files.get(key);
+  const old = found ? await decodeMonth(await found.arrayBuffer()) : { batches: [], records: [] };
+  const obj = old.batches.includes(m.batchId)
+    ? old
+    : { batches: [...old.batches, m.batchId], records: mergeRecords(old.records, m.records) };
+  if (obj !== old) await files.put(key, await encodeMonth(obj));
+  return usageTotalsSql(m.accountNo, m.month, aggregate(m.accountNo, obj.records));
+}
+
+/** Generated rows as the billing side sends them on the `usage` queue (docs/usage-ingest.md): the records of a batch. */
+export function toBatchRecords(rows: readonly UsageRow[]) {
+  return rows.map((r) => ({
+    id: r.id,
+    at: new Date(r.started_at).toISOString(),
+    category: r.category,
+    direction: r.direction,
+    peer: r.peer,
+    ...(r.volume_kb !== null
+      ? { quantity: r.volume_kb, unit: "kb" as const, ...(r.duration_sec !== null ? { durationSec: r.duration_sec } : {}) }
+      : r.duration_sec !== null
+        ? { quantity: r.duration_sec, unit: "sec" as const }
+        : { quantity: 1, unit: "item" as const }),
+    costKop: r.cost_kop,
+    ...(r.title_ru !== null ? { title: { ru: r.title_ru, en: r.title_en ?? r.title_ru } } : {}),
+  }));
 }

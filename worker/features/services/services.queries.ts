@@ -9,7 +9,7 @@ import {
   type TariffKind,
   tariffChanges,
   tariffs,
-  usageRecords,
+  usageDailyTotals,
 } from "../../db/schema/region";
 import type { RegionDb } from "../../platform/db";
 
@@ -143,20 +143,21 @@ export async function applyScheduledChange(db: RegionDb, change: TariffChange, s
   return started.meta.changes ?? 0;
 }
 
-/** Outgoing minutes, data and paid SMS per month of one service, for the advisor. */
+/** Outgoing minutes, data and paid SMS per month of one service, for the advisor (from the usage feature's daily totals). */
 export function selectMonthlyUsage(db: RegionDb, serviceId: string, fromDay: string, toDay: string) {
+  const u = usageDailyTotals;
   return db
     .select({
-      month: sql<string>`substr(${usageRecords.localDay}, 1, 7)`,
-      category: usageRecords.category,
-      direction: usageRecords.direction,
-      minutes: sql<number>`coalesce(sum((coalesce(${usageRecords.durationSec}, 0) + 59) / 60), 0)`,
-      volumeKb: sql<number>`coalesce(sum(${usageRecords.volumeKb}), 0)`,
-      count: sql<number>`count(*)`,
+      month: sql<string>`substr(${u.localDay}, 1, 7)`,
+      category: u.category,
+      direction: sql<"in" | "out" | null>`nullif(${u.direction}, 'none')`,
+      minutes: sql<number>`coalesce(sum(${u.minutes}), 0)`,
+      volumeKb: sql<number>`coalesce(sum(${u.volumeKb}), 0)`,
+      count: sql<number>`coalesce(sum(${u.count}), 0)`,
     })
-    .from(usageRecords)
-    .where(and(eq(usageRecords.serviceId, serviceId), sql`${usageRecords.localDay} BETWEEN ${fromDay} AND ${toDay}`))
-    .groupBy(sql`1`, usageRecords.category, usageRecords.direction)
+    .from(u)
+    .where(and(eq(u.serviceId, serviceId), sql`${u.localDay} BETWEEN ${fromDay} AND ${toDay}`))
+    .groupBy(sql`1`, u.category, u.direction)
     .all();
 }
 
@@ -164,19 +165,20 @@ export function selectMonthlyUsage(db: RegionDb, serviceId: string, fromDay: str
  * What each service of an account used of a monthly package between two
  * region-local days, in one aggregate: outgoing minutes (each call rounded up
  * to a whole minute; international calls are charged apart), outgoing SMS and
- * data in KB. Read by the account+day index.
+ * data in KB. Read from the daily totals by their primary key (account, day).
  */
 export function selectPackageUsage(db: RegionDb, accountNo: string, fromDay: string, toDay: string) {
+  const u = usageDailyTotals;
   return db
     .select({
-      serviceId: usageRecords.serviceId,
-      minutes: sql<number>`coalesce(sum(CASE WHEN ${usageRecords.category} IN ('call_local', 'call_mobile', 'call_long_distance') AND coalesce(${usageRecords.direction}, 'out') = 'out' THEN (coalesce(${usageRecords.durationSec}, 0) + 59) / 60 ELSE 0 END), 0)`,
-      sms: sql<number>`coalesce(sum(CASE WHEN ${usageRecords.category} = 'sms' AND ${usageRecords.direction} = 'out' THEN 1 ELSE 0 END), 0)`,
-      dataKb: sql<number>`coalesce(sum(CASE WHEN ${usageRecords.category} = 'internet' THEN coalesce(${usageRecords.volumeKb}, 0) ELSE 0 END), 0)`,
+      serviceId: u.serviceId,
+      minutes: sql<number>`coalesce(sum(CASE WHEN ${u.category} IN ('call_local', 'call_mobile', 'call_long_distance') AND ${u.direction} IN ('out', 'none') THEN ${u.minutes} ELSE 0 END), 0)`,
+      sms: sql<number>`coalesce(sum(CASE WHEN ${u.category} = 'sms' AND ${u.direction} = 'out' THEN ${u.count} ELSE 0 END), 0)`,
+      dataKb: sql<number>`coalesce(sum(CASE WHEN ${u.category} = 'internet' THEN ${u.volumeKb} ELSE 0 END), 0)`,
     })
-    .from(usageRecords)
-    .where(and(eq(usageRecords.accountNo, accountNo), sql`${usageRecords.localDay} BETWEEN ${fromDay} AND ${toDay}`))
-    .groupBy(usageRecords.serviceId)
+    .from(u)
+    .where(and(eq(u.accountNo, accountNo), sql`${u.localDay} BETWEEN ${fromDay} AND ${toDay}`))
+    .groupBy(u.serviceId)
     .all();
 }
 

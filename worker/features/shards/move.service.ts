@@ -16,7 +16,7 @@ import {
   promisedPayments,
   receipts,
   tariffChanges,
-  usageRecords,
+  usageDailyTotals,
   usageReports,
   voluntaryBlocks,
 } from "../../db/schema/region";
@@ -45,7 +45,7 @@ export const ACCOUNT_TABLES: readonly { table: SQLiteTable; name: string; where:
   { table: bonusMembers, name: "bonus_members", where: BY_ACCOUNT },
   { table: bonusLedger, name: "bonus_ledger", where: BY_ACCOUNT },
   { table: bonusRedemptions, name: "bonus_redemptions", where: BY_ACCOUNT },
-  { table: usageRecords, name: "usage_records", where: BY_ACCOUNT },
+  { table: usageDailyTotals, name: "usage_daily_totals", where: BY_ACCOUNT },
   { table: usageReports, name: "usage_reports", where: BY_ACCOUNT },
   { table: tariffChanges, name: "tariff_changes", where: BY_ACCOUNT },
   { table: accountOptions, name: "account_options", where: BY_ACCOUNT },

@@ -10,13 +10,12 @@ import { CATEGORY_LABELS } from "./usage.format";
 import { ReportMessage } from "./usage.messages";
 import type { PdfFonts } from "./usage.pdf";
 import * as q from "./usage.queries";
+import { recordsOf } from "./usage.records";
 import { grandTotal, reportPdf, reportXlsx } from "./usage.report";
 import { contentDisposition, contentType, REPORT_TTL_MS, resolveFilter, signedLink } from "./usage.service";
 
 /** Attempts at making one report before it is marked failed and the subscriber told. */
 export const MAX_REPORT_ATTEMPTS = 3;
-/** Rows read from D1 per query while writing a file. */
-const CHUNK = 5000;
 
 export interface ReportDeps {
   data: DataAccess;
@@ -94,15 +93,7 @@ export async function makeReport(deps: ReportDeps, m: ReportMessage): Promise<"r
   totals.sort((a, b) => order.indexOf(a.category) - order.indexOf(b.category));
   const all = grandTotal(totals);
   async function* chunks() {
-    let after: q.UsageCursor | null = null;
-    for (;;) {
-      const rows = await q.selectUsage(db, filter, after, CHUNK);
-      if (rows.length === 0) return;
-      yield rows;
-      const last = rows.at(-1);
-      if (!last || rows.length < CHUNK) return;
-      after = { day: last.localDay, at: last.startedAt.getTime(), id: last.id };
-    }
+    for await (const rows of recordsOf(deps.files, filter)) yield rows.map((r) => ({ ...r, startedAt: new Date(r.startedAt) }));
   }
   let reported = 0;
   const onRows = async (n: number) => {

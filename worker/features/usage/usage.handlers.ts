@@ -13,7 +13,7 @@ export const usageHandler: RouteHandler<typeof r.usageRoute, AppEnv> = async (c)
   const qy = c.req.valid("query");
   noStore(c);
   return c.json(
-    await svc.usageView(c.get("data"), requireSession(c).subscriberId, c.req.valid("param").accountNo, {
+    await svc.usageView(c.get("data"), c.env.FILES, requireSession(c).subscriberId, c.req.valid("param").accountNo, {
       from: qy.from,
       to: qy.to,
       serviceId: qy.service,

@@ -1,7 +1,8 @@
-import { and, between, count, desc, eq, inArray, lt, sql, sum } from "drizzle-orm";
+import { and, between, desc, eq, inArray, lt, sql, sum } from "drizzle-orm";
 import { subscribers } from "../../db/schema/global";
-import { accountServices, accounts, tariffs, type UsageCategory, usageRecords, usageReports } from "../../db/schema/region";
+import { accountServices, accounts, tariffs, type UsageCategory, usageDailyTotals, usageReports } from "../../db/schema/region";
 import type { GlobalDb, RegionDb } from "../../platform/db";
+import type { DailyAggregate } from "./usage.store";
 
 /** What a detail view or report selects: one account, a region-local period, optionally one service, some categories. */
 export interface UsageFilter {
@@ -12,52 +13,82 @@ export interface UsageFilter {
   categories: readonly UsageCategory[];
 }
 
-/** Keyset position in the (local_day, started_at, id) order of the index: pages never skip or repeat a row. */
+/** Keyset position in the (local_day, started_at, id) order of the records: pages never skip or repeat a row. */
 export interface UsageCursor {
   day: string;
   at: number;
   id: string;
 }
 
-function where(f: UsageFilter, after: UsageCursor | null) {
-  return and(
-    eq(usageRecords.accountNo, f.accountNo),
-    between(usageRecords.localDay, f.fromDay, f.toDay),
-    f.serviceId ? eq(usageRecords.serviceId, f.serviceId) : undefined,
-    inArray(usageRecords.category, [...f.categories]),
-    after
-      ? sql`(${usageRecords.localDay}, ${usageRecords.startedAt}, ${usageRecords.id}) > (${after.day}, ${after.at}, ${after.id})`
-      : undefined,
-  );
-}
-
-/** Records in time order after `after`, at most `limit` (the index order: no sort). */
-export function selectUsage(db: RegionDb, f: UsageFilter, after: UsageCursor | null, limit: number) {
-  return db
-    .select()
-    .from(usageRecords)
-    .where(where(f, after))
-    .orderBy(usageRecords.localDay, usageRecords.startedAt, usageRecords.id)
-    .limit(limit)
-    .all();
-}
-
-export type UsageRecord = Awaited<ReturnType<typeof selectUsage>>[number];
-
-/** Count, duration, volume and cost per category over the whole filter. */
+/** Count, duration, volume and cost per category over the whole filter, from the daily totals. */
 export function selectUsageTotals(db: RegionDb, f: UsageFilter) {
+  const t = usageDailyTotals;
   return db
     .select({
-      category: usageRecords.category,
-      count: count(),
-      durationSec: sum(usageRecords.durationSec).mapWith(Number),
-      volumeKb: sum(usageRecords.volumeKb).mapWith(Number),
-      costKop: sum(usageRecords.costKop).mapWith(Number),
+      category: t.category,
+      count: sum(t.count).mapWith(Number),
+      durationSec: sum(t.durationSec).mapWith(Number),
+      volumeKb: sum(t.volumeKb).mapWith(Number),
+      costKop: sum(t.costKop).mapWith(Number),
     })
-    .from(usageRecords)
-    .where(where(f, null))
-    .groupBy(usageRecords.category)
+    .from(t)
+    .where(
+      and(
+        eq(t.accountNo, f.accountNo),
+        between(t.localDay, f.fromDay, f.toDay),
+        f.serviceId ? eq(t.serviceId, f.serviceId) : undefined,
+        inArray(t.category, [...f.categories]),
+      ),
+    )
+    .groupBy(t.category)
     .all();
+}
+
+/**
+ * Replaces the totals of some of an account's days (all in one month) with
+ * these, computed from the month object: a day with no rows left loses its
+ * old ones. One D1 transaction; rows in statements of ≤ 100 bound parameters.
+ */
+export function replaceDayTotals(db: RegionDb, accountNo: string, days: readonly string[], rows: DailyAggregate[]) {
+  const t = usageDailyTotals;
+  const PER = 9; // 11 columns × 9 rows = 99 parameters
+  const inserts = [];
+  for (let i = 0; i < rows.length; i += PER) inserts.push(db.insert(t).values(rows.slice(i, i + PER)));
+  const deletes = [];
+  for (let i = 0; i < days.length; i += 90)
+    deletes.push(db.delete(t).where(and(eq(t.accountNo, accountNo), inArray(t.localDay, days.slice(i, i + 90)))));
+  const [first, ...rest] = [...deletes, ...inserts];
+  return first ? db.batch([first, ...rest]) : Promise.resolve([]);
+}
+
+/** Up to `limit` accounts with totals of days before `beforeDay`, and each one's such months (what retention removes). */
+export async function selectExpiredMonths(db: RegionDb, beforeDay: string, limit: number) {
+  const t = usageDailyTotals;
+  const accounts = await db.selectDistinct({ accountNo: t.accountNo }).from(t).where(lt(t.localDay, beforeDay)).limit(limit).all();
+  if (accounts.length === 0) return [];
+  return db
+    .select({ accountNo: t.accountNo, month: sql<string>`substr(${t.localDay}, 1, 7)` })
+    .from(t)
+    .where(
+      and(
+        lt(t.localDay, beforeDay),
+        inArray(
+          t.accountNo,
+          accounts.map((a) => a.accountNo),
+        ),
+      ),
+    )
+    .groupBy(t.accountNo, sql`2`)
+    .all();
+}
+
+/** Deletes these accounts' totals of days before `beforeDay`. */
+export function deleteTotalsBefore(db: RegionDb, accountNos: string[], beforeDay: string) {
+  const t = usageDailyTotals;
+  return db
+    .delete(t)
+    .where(and(lt(t.localDay, beforeDay), inArray(t.accountNo, accountNos)))
+    .run();
 }
 
 /** The account and its services (with tariff kind and name), for filters and report headers. */

@@ -5,7 +5,7 @@ import type { Lang } from "../../platform/i18n";
 import { CATEGORY_LABELS, durationText, isCall, localClock, moneyText, volumeText } from "./usage.format";
 import { type PdfColumn, type PdfFonts, PdfTableWriter } from "./usage.pdf";
 
-/** A usage record as the files need it (what `selectUsage` returns). */
+/** A usage record as the files need it (a stored record with its time as a Date). */
 export interface ReportRecord {
   category: UsageCategory;
   direction: "in" | "out" | null;

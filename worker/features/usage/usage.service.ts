@@ -10,10 +10,17 @@ import { requireAccount } from "../accounts/accounts.service";
 import { CATEGORIES_OF_KIND, CATEGORY_LABELS, localClock } from "./usage.format";
 import type { ReportMessage } from "./usage.messages";
 import * as q from "./usage.queries";
+import { selectRecords } from "./usage.records";
 import { type CategoryTotal, grandTotal } from "./usage.report";
+import { monthKey } from "./usage.store";
 
 /** Detail is kept and shown for this many months back (the region's calendar). */
 export const RETENTION_MONTHS = 6;
+/** 126-ФЗ art. 64: metadata of calls, messages and data sessions is kept three years, then removed (the 15-minute cron). */
+export const STORAGE_MONTHS = 36;
+/** Accounts whose expired months one shard gives up per round, and rounds per shard per tick (docs/usage-ingest.md). */
+const EXPIRE_ACCOUNTS = 90;
+const EXPIRE_ROUNDS = 10;
 /** The longest period of one view or report. */
 export const MAX_PERIOD_DAYS = 93;
 /** How long a generated file is kept in R2 (and a signed link works at most). */
@@ -92,6 +99,7 @@ function decodeCursor(s: string): q.UsageCursor {
 /** The on-screen detail («Обновить»): a page of records in time order and the totals of the whole filter. */
 export async function usageView(
   data: DataAccess,
+  files: R2Bucket,
   subscriberId: string,
   accountNo: string,
   query: UsageQuery & { cursor?: string; limit: number },
@@ -100,10 +108,7 @@ export async function usageView(
   const holder = await requireHolder(data, subscriberId, accountNo);
   const { filter, services } = await resolveFilter(holder.db, holder.accountNo, holder.tz, query, now);
   const after = query.cursor ? decodeCursor(query.cursor) : null;
-  const [rows, totals] = await Promise.all([
-    q.selectUsage(holder.db, filter, after, query.limit + 1),
-    q.selectUsageTotals(holder.db, filter),
-  ]);
+  const [rows, totals] = await Promise.all([selectRecords(files, filter, after, query.limit + 1), q.selectUsageTotals(holder.db, filter)]);
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   const byCategory = totalsOf(totals);
@@ -129,8 +134,8 @@ export async function usageView(
       category: r.category,
       direction: r.direction,
       peer: r.peer,
-      startedAt: r.startedAt.toISOString(),
-      local: clock.text(r.startedAt),
+      startedAt: new Date(r.startedAt).toISOString(),
+      local: clock.text(new Date(r.startedAt)),
       durationSec: r.durationSec,
       volumeKb: r.volumeKb,
       costKop: r.costKop,
@@ -138,7 +143,7 @@ export async function usageView(
     })),
     totals: byCategory,
     total: grandTotal(byCategory),
-    nextCursor: rows.length > query.limit && last ? encodeCursor({ day: last.localDay, at: last.startedAt.getTime(), id: last.id }) : null,
+    nextCursor: rows.length > query.limit && last ? encodeCursor({ day: last.localDay, at: last.startedAt, id: last.id }) : null,
   };
 }
 
@@ -291,4 +296,29 @@ export async function expireReports(data: DataAccess, files: R2Bucket, shards: r
     removed += rows.length;
   }
   return removed;
+}
+
+/**
+ * Retention (126-ФЗ): removes every account-month older than STORAGE_MONTHS
+ * full months before the current one (Moscow's calendar) — its R2 object first,
+ * then its daily totals, which are also the index of which objects exist: a
+ * crash in between leaves the totals, and the next tick deletes again.
+ */
+export async function expireUsage(data: DataAccess, files: R2Bucket, shards: readonly ShardBinding[], now = new Date()) {
+  const thisMonth = `${localDay("Europe/Moscow", now).slice(0, 8)}01`;
+  const beforeDay = addMonths(thisMonth, -STORAGE_MONTHS);
+  let months = 0;
+  for (const shard of shards) {
+    const db = data.shard(shard);
+    for (let round = 0; round < EXPIRE_ROUNDS; round++) {
+      const rows = await q.selectExpiredMonths(db, beforeDay, EXPIRE_ACCOUNTS);
+      if (rows.length === 0) break;
+      const keys = rows.map((r) => monthKey(r.accountNo, r.month));
+      // R2 deletes up to 1,000 keys per call.
+      for (let i = 0; i < keys.length; i += 1000) await files.delete(keys.slice(i, i + 1000));
+      await q.deleteTotalsBefore(db, [...new Set(rows.map((r) => r.accountNo))], beforeDay);
+      months += rows.length;
+    }
+  }
+  return months;
 }

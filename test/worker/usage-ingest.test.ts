@@ -1,0 +1,231 @@
+import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { strFromU8, unzipSync } from "fflate";
+import { describe, expect, it } from "vitest";
+import { demoPeriods } from "../../worker/db/seed/seed";
+import { ingestBatch, type UsageBatchRecord } from "../../worker/features/usage/usage.ingest";
+import { decodeMonth, monthKey } from "../../worker/features/usage/usage.store";
+import worker from "../../worker/index";
+import { createDataAccess } from "../../worker/platform/db";
+import { makeAccountNo } from "../../worker/platform/ids";
+import { addDays, localDay } from "../../worker/platform/region";
+import { api, json, login } from "./helpers";
+
+const ANNA_MOBILE = makeAccountNo("20100000002"); // msk (Moscow time), mobile service `${ANNA_MOBILE}-1`
+const SERVICE = `${ANNA_MOBILE}-1`;
+const ANNA_MSK = makeAccountNo("20100000001");
+
+// Months before the demo usage starts but within the screen's six: empty until a test sends batches.
+const { usageFrom } = demoPeriods();
+/** The month `n` months before `month` (after it when n < 0). */
+const monthBefore = (month: string, n: number) => {
+  const [y, m] = month.split("-").map(Number) as [number, number];
+  return new Date(Date.UTC(y, m - 1 - n, 1)).toISOString().slice(0, 7);
+};
+const EMPTY1 = monthBefore(usageFrom.slice(0, 7), 1);
+const EMPTY2 = monthBefore(usageFrom.slice(0, 7), 2);
+const EMPTY3 = monthBefore(usageFrom.slice(0, 7), 3);
+
+type View = {
+  items: { id: string; category: string; peer: string | null; costKop: number; startedAt: string; durationSec: number | null }[];
+  totals: { category: string; count: number; durationSec: number; costKop: number }[];
+  total: { records: number; costKop: number; callSec: number };
+  nextCursor: string | null;
+};
+
+/** A call of `sec` seconds on day `d` of `month` at hh:mm Moscow time, costing `costKop`. */
+function call(month: string, d: number, hhmm: string, sec: number, costKop: number, peer = "+7916***4567"): UsageBatchRecord {
+  return {
+    at: `${month}-${String(d).padStart(2, "0")}T${hhmm}:00+03:00`,
+    category: "call_mobile",
+    direction: "out",
+    peer,
+    quantity: sec,
+    unit: "sec",
+    costKop,
+  };
+}
+
+const batch = (batchId: string, records: UsageBatchRecord[], accountNo = ANNA_MOBILE, serviceId = SERVICE) => ({
+  kind: "usage_batch" as const,
+  batchId,
+  accountNo,
+  serviceId,
+  number: "+79000000002",
+  records,
+});
+
+/** Delivers messages to the Worker's `usage` queue consumer; returns the ids it acked. */
+async function deliver(...bodies: unknown[]) {
+  const messages = bodies.map((body, i) => ({ id: `m${i}-${Math.random()}`, timestamp: new Date(), attempts: 1, body }));
+  const b = createMessageBatch("kabinet-usage", messages);
+  const ctx = createExecutionContext();
+  await worker.queue(b, env, ctx);
+  const result = await getQueueResult(b, ctx);
+  return { acked: result.explicitAcks, retried: result.retryMessages.map((m) => m.msgId), ids: messages.map((m) => m.id) };
+}
+
+/** Every record of a month on the screen, page by page, and the totals. */
+async function screen(cookie: string, month: string, limit = 50) {
+  const from = `${month}-01`;
+  const to = addDays(`${monthBefore(month, -1)}-01`, -1);
+  const first = await json<View>(await api(cookie, `/accounts/${ANNA_MOBILE}/usage?from=${from}&to=${to}&limit=${limit}`));
+  const items = [...first.items];
+  let cursor = first.nextCursor;
+  while (cursor) {
+    const page = await json<View>(
+      await api(cookie, `/accounts/${ANNA_MOBILE}/usage?from=${from}&to=${to}&limit=${limit}&cursor=${cursor}`),
+    );
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  }
+  return { items, totals: first.totals, total: first.total };
+}
+
+describe("usage ingest", () => {
+  it("stores a redelivered or duplicated batch once: the same records and totals", async () => {
+    const anna = await login("anna");
+    const b = batch("dup-1", [call(EMPTY1, 3, "10:00", 61, 100), call(EMPTY1, 3, "11:00", 30, 50), call(EMPTY1, 4, "09:15", 600, 1000)]);
+    const once = await deliver(b);
+    expect(once.acked).toEqual(once.ids);
+    const first = await screen(anna, EMPTY1);
+    expect(first.items.map((i) => i.costKop)).toEqual([100, 50, 1000]);
+    expect(first.total).toMatchObject({ records: 3, costKop: 1150, callSec: 691 });
+    // The queue delivers it again, and the billing side sends it a second time in the same invocation.
+    const again = await deliver(b, b);
+    expect(again.acked).toEqual(again.ids);
+    const second = await screen(anna, EMPTY1);
+    expect(second).toEqual(first);
+    // The tariff advisor and packages read the same totals: a second delivery adds no minutes (61 s + 30 s + 600 s = 2 + 1 + 10).
+    const d1 = (await createDataAccess(env).shardForAccount(ANNA_MOBILE))?.db as unknown as { $client: D1Database };
+    const row = await d1.$client
+      .prepare("SELECT sum(count) n, sum(minutes) m FROM usage_daily_totals WHERE account_no = ? AND local_day LIKE ?")
+      .bind(ANNA_MOBILE, `${EMPTY1}-%`)
+      .first<{ n: number; m: number }>();
+    expect(row).toEqual({ n: 3, m: 13 });
+  });
+
+  it("takes batches in any order: the screen lists records by time and the totals add all of them", async () => {
+    const anna = await login("anna");
+    // The later day arrives first; a batch crossing the month's end puts each record in its own month.
+    const late = batch("order-2", [call(EMPTY2, 20, "08:00", 120, 200), call(EMPTY2, 28, "23:30", 60, 100)]);
+    const early = batch("order-1", [call(EMPTY2, 2, "12:00", 90, 300), call(EMPTY2, 20, "07:59", 45, 0)]);
+    const cross = batch("order-3", [call(EMPTY2, 1, "00:10", 10, 10), call(EMPTY1, 28, "12:00", 10, 7)]);
+    expect((await deliver(late)).acked).toHaveLength(1);
+    expect((await deliver(cross)).acked).toHaveLength(1);
+    expect((await deliver(early)).acked).toHaveLength(1);
+    const { items, total } = await screen(anna, EMPTY2, 2);
+    const times = items.map((i) => i.startedAt);
+    expect(times).toEqual([...times].sort());
+    expect(items.map((i) => i.costKop)).toEqual([10, 300, 0, 200, 100]);
+    expect(total).toMatchObject({ records: 5, costKop: 610 });
+    // 00:10 Moscow time on the 1st is still the previous month in UTC: the region's calendar decides.
+    expect(items[0]?.startedAt.slice(0, 7)).not.toBe(EMPTY2);
+    expect((await screen(anna, EMPTY1)).items.some((i) => i.costKop === 7)).toBe(true);
+  });
+
+  it("loses nothing when batches of one account-month land at the same time", async () => {
+    const anna = await login("anna");
+    const deps = { data: createDataAccess(env), files: env.FILES };
+    const batches = Array.from({ length: 8 }, (_, k) =>
+      batch(
+        `conc-${k}`,
+        Array.from({ length: 25 }, (_, i) =>
+          call(EMPTY3, 1 + ((k * 25 + i) % 27), `${String(8 + k).padStart(2, "0")}:${String(i * 2).padStart(2, "0")}`, 60, k + 1),
+        ),
+      ),
+    );
+    await Promise.all(batches.map((b) => ingestBatch(deps, b)));
+    const obj = await env.FILES.get(monthKey(ANNA_MOBILE, EMPTY3));
+    const stored = obj ? await decodeMonth(obj.body) : null;
+    expect(stored?.batches.slice().sort()).toEqual(batches.map((b) => b.batchId).sort());
+    expect(stored?.records).toHaveLength(200);
+    const { items, total } = await screen(anna, EMPTY3, 100);
+    expect(items).toHaveLength(200);
+    expect(total).toMatchObject({ records: 200, costKop: 25 * (1 + 2 + 3 + 4 + 5 + 6 + 7 + 8), callSec: 200 * 60 });
+  });
+
+  it("takes a large batch as NDJSON in R2, and acks a malformed or foreign one without storing it", async () => {
+    const anna = await login("anna");
+    const month = EMPTY3;
+    const lines = Array.from({ length: 3000 }, (_, i) =>
+      JSON.stringify({ ...call(month, 15, "03:00", 1, 0), at: `${month}-15T03:${String(i % 60).padStart(2, "0")}:00+03:00`, id: `n${i}` }),
+    );
+    await env.FILES.put("usage-inbox/big-1.ndjson", lines.join("\n"));
+    const { records: _, ...head } = batch("big-1", []);
+    const res = await deliver(
+      { ...head, ndjsonKey: "usage-inbox/big-1.ndjson" },
+      { ...head, batchId: "bad-1", records: [{ ...call(month, 16, "10:00", 60, 100), category: "telegram" }] },
+      // Anna's Moscow account with the mobile account's service: not its service.
+      batch("foreign-1", [call(month, 16, "10:00", 60, 100)], ANNA_MSK, SERVICE),
+    );
+    expect(res.acked).toEqual(res.ids);
+    expect(await env.FILES.head("usage-inbox/big-1.ndjson")).toBeNull();
+    const { total } = await screen(anna, month, 200);
+    expect(total.records).toBe(200 + 3000);
+    const msk = await json<View>(await api(anna, `/accounts/${ANNA_MSK}/usage?from=${month}-16&to=${month}-16`));
+    expect(msk.total.records).toBe(0);
+  });
+
+  it("is the holder's alone: another subscriber gets 404 for the account, and never its records", async () => {
+    const petr = await login("petr");
+    const res = await api(petr, `/accounts/${ANNA_MOBILE}/usage?from=${EMPTY1}-01&to=${EMPTY1}-10`);
+    expect(res.status).toBe(404);
+    expect(res.headers.get("content-type")).toContain("application/problem+json");
+    expect(await res.text()).not.toContain("+7916");
+  });
+
+  it("makes reports from the records in R2", async () => {
+    const anna = await login("anna");
+    const from = `${EMPTY1}-01`;
+    const to = `${EMPTY1}-10`;
+    const res = await api(anna, `/accounts/${ANNA_MOBILE}/usage/reports`, {
+      method: "POST",
+      body: JSON.stringify({ from, to, format: "xlsx" }),
+    });
+    expect(res.status).toBe(202);
+    const id = (await json<{ id: string }>(res)).id;
+    let r = { status: "queued", rowCount: 0, totalCostKop: 0, downloadUrl: "" };
+    for (let i = 0; i < 200 && r.status !== "ready" && r.status !== "failed"; i++) {
+      await new Promise((ok) => setTimeout(ok, 100));
+      r = await json(await api(anna, `/accounts/${ANNA_MOBILE}/usage/reports/${id}`));
+    }
+    expect(r).toMatchObject({ status: "ready", rowCount: 3, totalCostKop: 1150 });
+    const file = await api(anna, r.downloadUrl.replace("/api/v1", ""));
+    const zip = unzipSync(new Uint8Array(await file.arrayBuffer()));
+    const text =
+      strFromU8(zip["xl/sharedStrings.xml"] ?? new Uint8Array()) + strFromU8(zip["xl/worksheets/sheet1.xml"] ?? new Uint8Array());
+    expect(text).toContain("+7916***4567");
+  });
+});
+
+describe("usage retention (126-ФЗ: three years)", () => {
+  it("deletes months older than 36 months from R2 and D1 on the 15-minute cron, and keeps the rest", async () => {
+    const now = new Date();
+    const thisMonth = localDay("Europe/Moscow", now).slice(0, 7);
+    const monthsAgo = (n: number) => monthBefore(thisMonth, n);
+    const old = monthsAgo(37);
+    const kept = monthsAgo(36);
+    const deps = { data: createDataAccess(env), files: env.FILES };
+    await ingestBatch(deps, batch("ret-old", [call(old, 10, "10:00", 60, 100)]));
+    await ingestBatch(deps, batch("ret-kept", [call(kept, 1, "10:00", 60, 100)]));
+    expect(await env.FILES.head(monthKey(ANNA_MOBILE, old))).not.toBeNull();
+    await worker.scheduled(
+      createScheduledController({ cron: "*/15 * * * *", scheduledTime: now.getTime() }),
+      env,
+      createExecutionContext(),
+    );
+    expect(await env.FILES.head(monthKey(ANNA_MOBILE, old))).toBeNull();
+    expect(await env.FILES.head(monthKey(ANNA_MOBILE, kept))).not.toBeNull();
+    const d1 = (await createDataAccess(env).shardForAccount(ANNA_MOBILE))?.db as unknown as { $client: D1Database };
+    const days = await d1.$client
+      .prepare(
+        "SELECT substr(local_day, 1, 7) m, sum(count) n FROM usage_daily_totals WHERE account_no = ? AND local_day < ? GROUP BY 1 ORDER BY 1",
+      )
+      .bind(ANNA_MOBILE, `${monthsAgo(35)}-01`)
+      .all<{ m: string; n: number }>();
+    expect(days.results).toEqual([{ m: kept, n: 1 }]);
+    // The demo's recent usage is untouched.
+    expect(await env.FILES.head(monthKey(ANNA_MOBILE, usageFrom.slice(0, 7)))).not.toBeNull();
+  });
+});
