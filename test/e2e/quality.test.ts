@@ -24,7 +24,7 @@ async function sessionCookies(): Promise<Cookie[]> {
   });
 }
 
-describe("Lighthouse, mobile (median of five runs)", () => {
+describe("Lighthouse, mobile (median of three runs)", () => {
   it("scores at least 95 for performance and 100 for accessibility and best practices on the main screens", {
     timeout: 600_000,
   }, async () => {
