@@ -13,7 +13,7 @@ const ROOT = new URL("..", import.meta.url).pathname;
 const REPORTS = join(ROOT, ".e2e/reports");
 
 const suites = [
-  { name: "worker (workerd)", config: "vitest.worker.config.ts" },
+  { name: "worker (unit tests in Node, the rest in workerd)", config: "vitest.worker.config.ts" },
   { name: "web", config: "vitest.web.config.ts" },
   { name: "browser (Chromium)", config: "vitest.e2e.config.ts" },
 ];
