@@ -57,6 +57,8 @@ export default defineConfig(async () => {
                 bindings: {
                   TEST_MIGRATIONS_GLOBAL: globalMigrations,
                   TEST_MIGRATIONS_REGION: regionMigrations,
+                  // The demo data set as SQL, built once for the run in globalSetup, not in every file's setup.
+                  TEST_DEMO_SEED: inject("demoSeed"),
                   // Identity providers: the local server started in globalSetup (approves every sign-in as one person).
                   OIDC_PROVIDERS: providersConfig(inject("oidcIssuer"), { providers: ["gosuslugi", "vkid"] }),
                   VAPID_PUBLIC_KEY: vapid.publicKey,

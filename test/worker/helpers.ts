@@ -1,18 +1,22 @@
-import { exports } from "cloudflare:workers";
-import { buildSeed } from "../../worker/db/seed/seed";
+import { env, exports } from "cloudflare:workers";
+import { buildSeed, demoPeriods } from "../../worker/db/seed/seed";
 import type { ShardBinding } from "../../worker/platform/db";
 
-let seedPromise: ReturnType<typeof buildSeed> | undefined;
-
-/** Loads the demo data set into the global database and every shard (idempotent). */
-export async function seedDatabases(env: Env) {
-  seedPromise ??= buildSeed();
-  const seed = await seedPromise;
+/**
+ * Loads the demo data set into the global database and every shard at once
+ * (idempotent): the run's prebuilt SQL, or built here if Moscow's day has
+ * turned since (the history ends yesterday).
+ */
+export async function seedDatabases() {
+  const prebuilt = env.TEST_DEMO_SEED;
+  const seed = prebuilt.historyTo === demoPeriods().historyTo ? prebuilt : await buildSeed();
   const run = async (db: D1Database, statements: string[]) => {
-    for (let i = 0; i < statements.length; i += 200) await db.batch(statements.slice(i, i + 200).map((s) => db.prepare(s)));
+    for (let i = 0; i < statements.length; i += 1000) await db.batch(statements.slice(i, i + 1000).map((s) => db.prepare(s)));
   };
-  await run(env.DB, seed.global);
-  for (const [binding, statements] of Object.entries(seed.shards)) await run(env[binding as ShardBinding], statements);
+  await Promise.all([
+    run(env.DB, seed.global),
+    ...Object.entries(seed.shards).map(([binding, statements]) => run(env[binding as ShardBinding], statements)),
+  ]);
 }
 
 export const BASE = "kabinet.localhost";

@@ -3,7 +3,9 @@ import { env } from "cloudflare:workers";
 import { SHARDS } from "../../worker/platform/db";
 import { seedDatabases } from "./helpers";
 
-// Every test file starts from migrated, seeded databases (global + each shard).
-await applyD1Migrations(env.DB, env.TEST_MIGRATIONS_GLOBAL);
-for (const shard of SHARDS) await applyD1Migrations(env[shard], env.TEST_MIGRATIONS_REGION);
-await seedDatabases(env);
+// Every test file starts from migrated, seeded databases (global + each shard); the nine are separate, so side by side.
+await Promise.all([
+  applyD1Migrations(env.DB, env.TEST_MIGRATIONS_GLOBAL),
+  ...SHARDS.map((shard) => applyD1Migrations(env[shard], env.TEST_MIGRATIONS_REGION)),
+]);
+await seedDatabases();
