@@ -1,4 +1,5 @@
 import { env, exports } from "cloudflare:workers";
+import { expect, onTestFinished, vi } from "vitest";
 import { buildSeed, demoPeriods } from "../../worker/db/seed/seed";
 import type { ShardBinding } from "../../worker/platform/db";
 
@@ -87,4 +88,36 @@ export async function stepUp(cookie: string, phone: string): Promise<string> {
   });
   if (ok.status !== 200) throw new Error(`step-up: ${ok.status}`);
   return sessionCookie(ok);
+}
+
+/** Watches, from now to the end of the test, the acquirer webhooks the Worker applies (its `webhook.applied` log lines). */
+export function watchWebhooks() {
+  const lines = vi.spyOn(console, "log");
+  onTestFinished(() => lines.mockRestore());
+  const applied = () =>
+    lines.mock.calls.flatMap(([line]) => {
+      try {
+        const entry = JSON.parse(String(line)) as { msg?: string; eventId?: string };
+        return entry.msg === "webhook.applied" && entry.eventId ? [entry.eventId] : [];
+      } catch {
+        return []; // a line that is not one of the Worker's JSON logs
+      }
+    });
+  return {
+    /**
+     * Waits until the sandbox acquirer's own webhooks for its payment
+     * `acquirerId` have been applied: the final event twice, the late
+     * "pending" once (sandbox.ts queues them 0, 3 and 2 s after the result).
+     */
+    async sandboxDelivered(acquirerId: string, final: "payment.succeeded" | "payment.canceled") {
+      await vi.waitFor(
+        () => {
+          const seen = applied();
+          expect(seen.filter((e) => e === `evt_${acquirerId}_${final}`).length).toBeGreaterThanOrEqual(2);
+          expect(seen).toContain(`evt_${acquirerId}_payment.pending`);
+        },
+        { timeout: 15_000, interval: 100 },
+      );
+    },
+  };
 }
