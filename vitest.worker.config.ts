@@ -12,8 +12,8 @@ const UNIT_TESTS = ["worker/**/*.test.ts"];
  * (argon2id's build, worker/platform/password.ts).
  */
 function wasmModules(): Plugin {
-  // Virtual ids that name no file under node_modules, so Vitest runs the module it loads instead of importing the .wasm itself.
-  const files: string[] = [];
+  // The file's path rides in the virtual id (base64url: no "node_modules" in it, so Vitest runs the module it loads
+  // instead of importing the .wasm itself), and is read back from it: Vitest's module cache may call load() alone.
   const PREFIX = "\0kabinet-wasm:";
   return {
     name: "kabinet:wasm-modules",
@@ -21,13 +21,11 @@ function wasmModules(): Plugin {
     async resolveId(source, importer) {
       if (!source.endsWith(".wasm")) return null;
       const resolved = await this.resolve(source, importer, { skipSelf: true });
-      if (!resolved) return null;
-      if (!files.includes(resolved.id)) files.push(resolved.id);
-      return `${PREFIX}${files.indexOf(resolved.id)}`;
+      return resolved ? PREFIX + Buffer.from(resolved.id).toString("base64url") : null;
     },
     load(id) {
       if (!id.startsWith(PREFIX)) return null;
-      const file = JSON.stringify(files[Number(id.slice(PREFIX.length))]);
+      const file = JSON.stringify(Buffer.from(id.slice(PREFIX.length), "base64url").toString());
       return `import { readFileSync } from "node:fs";\nexport default new WebAssembly.Module(readFileSync(${file}));`;
     },
   };
