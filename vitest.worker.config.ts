@@ -1,43 +1,86 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import { defineConfig, type Plugin } from "vitest/config";
 import { providersConfig } from "./scripts/demo-idp.mts";
 import { generateVapidKeys } from "./scripts/vapid.mts";
 
-/** Worker tests run inside workerd with the bindings of wrangler.toml; every shard is migrated and seeded. */
+/** The Worker's pure unit tests, next to the code they test: they need no binding, so they run in Node. */
+const UNIT_TESTS = ["worker/**/*.test.ts"];
+
+/**
+ * `import wasm from "….wasm"` in Node as wrangler and the vitest plugin
+ * compile it for workerd: the default export is a `WebAssembly.Module`
+ * (argon2id's build, worker/platform/password.ts).
+ */
+function wasmModules(): Plugin {
+  // The file's path rides in the virtual id (base64url: no "node_modules" in it, so Vitest runs the module it loads
+  // instead of importing the .wasm itself), and is read back from it: Vitest's module cache may call load() alone.
+  const PREFIX = "\0kabinet-wasm:";
+  return {
+    name: "kabinet:wasm-modules",
+    enforce: "pre",
+    async resolveId(source, importer) {
+      if (!source.endsWith(".wasm")) return null;
+      const resolved = await this.resolve(source, importer, { skipSelf: true });
+      return resolved ? PREFIX + Buffer.from(resolved.id).toString("base64url") : null;
+    },
+    load(id) {
+      if (!id.startsWith(PREFIX)) return null;
+      const file = JSON.stringify(Buffer.from(id.slice(PREFIX.length), "base64url").toString());
+      return `import { readFileSync } from "node:fs";\nexport default new WebAssembly.Module(readFileSync(${file}));`;
+    },
+  };
+}
+
+/**
+ * Two projects: the Worker's unit tests in Node, and the rest inside workerd
+ * with the bindings of wrangler.toml, every file on migrated, seeded databases.
+ */
 export default defineConfig(async () => {
   const globalMigrations = await readD1Migrations("migrations/global");
   const regionMigrations = await readD1Migrations("migrations/region");
   // Web-push keys of this run (production keeps them in secrets; locally .dev.vars).
   const vapid = await generateVapidKeys();
   return {
-    plugins: [
-      cloudflareTest(({ inject }) => ({
-        wrangler: { configPath: "./wrangler.toml" },
-        miniflare: {
-          // A second shard of the Moscow branch (added to wrangler.toml's bindings): accounts live on two shards of one branch.
-          d1Databases: { DB_MOSCOW_2: "kabinet-moscow-2" },
-          bindings: {
-            TEST_MIGRATIONS_GLOBAL: globalMigrations,
-            TEST_MIGRATIONS_REGION: regionMigrations,
-            // Identity providers: the local server started in globalSetup (approves every sign-in as one person).
-            OIDC_PROVIDERS: providersConfig(inject("oidcIssuer"), { providers: ["gosuslugi", "vkid"] }),
-            VAPID_PUBLIC_KEY: vapid.publicKey,
-            VAPID_PRIVATE_JWK: vapid.privateJwk,
-            // The schema fuzzer (test/worker/fuzz.test.ts): its request budget and seed; `npm run fuzz` raises the budget.
-            FUZZ_REQUESTS: process.env.FUZZ_REQUESTS ?? "",
-            FUZZ_SEED: process.env.FUZZ_SEED ?? "",
+    test: {
+      projects: [
+        {
+          plugins: [wasmModules()],
+          test: { name: "worker-unit", environment: "node", include: UNIT_TESTS },
+        },
+        {
+          plugins: [
+            cloudflareTest(({ inject }) => ({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                // A second shard of the Moscow branch (added to wrangler.toml's bindings): accounts live on two shards of one branch.
+                d1Databases: { DB_MOSCOW_2: "kabinet-moscow-2" },
+                bindings: {
+                  TEST_MIGRATIONS_GLOBAL: globalMigrations,
+                  TEST_MIGRATIONS_REGION: regionMigrations,
+                  // The demo data set as SQL, built once for the run in globalSetup, not in every file's setup.
+                  TEST_DEMO_SEED: inject("demoSeed"),
+                  // Identity providers: the local server started in globalSetup (approves every sign-in as one person).
+                  OIDC_PROVIDERS: providersConfig(inject("oidcIssuer"), { providers: ["gosuslugi", "vkid"] }),
+                  VAPID_PUBLIC_KEY: vapid.publicKey,
+                  VAPID_PRIVATE_JWK: vapid.privateJwk,
+                  // The schema fuzzer (test/worker/fuzz.test.ts): its request budget and seed; `npm run fuzz` raises the budget.
+                  FUZZ_REQUESTS: process.env.FUZZ_REQUESTS ?? "",
+                  FUZZ_SEED: process.env.FUZZ_SEED ?? "",
+                },
+              },
+            })),
+          ],
+          test: {
+            name: "worker",
+            silent: "passed-only" as const,
+            include: ["test/worker/**/*.test.ts"],
+            setupFiles: ["./test/worker/setup.ts"],
+            globalSetup: ["./test/worker/global-setup.ts"],
+            // A login hashes with argon2id (~0.1 s of CPU, more on a busy 2-core runner): flows with several logins need more than 5 s.
+            testTimeout: 20_000,
           },
         },
-      })),
-    ],
-    test: {
-      name: "worker",
-      silent: "passed-only" as const,
-      include: ["worker/**/*.test.ts", "test/worker/**/*.test.ts"],
-      setupFiles: ["./test/worker/setup.ts"],
-      globalSetup: ["./test/worker/global-setup.ts"],
-      // A login hashes with argon2id (~0.1 s of CPU, more on a busy 2-core runner): flows with several logins need more than 5 s.
-      testTimeout: 20_000,
+      ],
     },
   };
 });

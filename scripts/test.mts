@@ -1,7 +1,8 @@
 /**
  * `npm test`: builds the PWA, then runs every suite: the Worker in workerd,
  * the web code, and the browser tests in real Chromium against `wrangler dev`.
- * Prints the totals and exits non-zero if anything failed or nothing ran.
+ * Prints the totals with each stage's wall time and exits non-zero if anything
+ * failed or nothing ran.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
@@ -12,7 +13,7 @@ const ROOT = new URL("..", import.meta.url).pathname;
 const REPORTS = join(ROOT, ".e2e/reports");
 
 const suites = [
-  { name: "worker (workerd)", config: "vitest.worker.config.ts" },
+  { name: "worker (unit tests in Node, the rest in workerd)", config: "vitest.worker.config.ts" },
   { name: "web", config: "vitest.web.config.ts" },
   { name: "browser (Chromium)", config: "vitest.e2e.config.ts" },
 ];
@@ -25,18 +26,28 @@ function run(cmd: string, args: string[]): number {
 ensureChromium();
 ensurePdftotext();
 
+/** Wall time as `m:ss` (seconds under a minute: `12.3 s`). */
+function wall(ms: number): string {
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+
+const started = performance.now();
 console.log("▶ Building the web app…");
 if (run("vite", ["build", "--logLevel", "warn"]) !== 0) process.exit(1);
+const built = performance.now();
 
 rmSync(REPORTS, { recursive: true, force: true });
 mkdirSync(REPORTS, { recursive: true });
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
-const lines: string[] = [];
+const lines: string[] = [`  ✓ build: ${wall(built - started)}`];
 let ok = true;
 for (const s of suites) {
   console.log(`\n▶ ${s.name}`);
   const out = join(REPORTS, `${s.config}.json`);
+  const stageStarted = performance.now();
   const code = run("vitest", ["run", "--config", s.config, "--reporter=default", "--reporter=json", `--outputFile.json=${out}`]);
   let r = { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0, numTodoTests: 0, numTotalTests: 0 };
   try {
@@ -47,13 +58,14 @@ for (const s of suites) {
   totals.passed += r.numPassedTests;
   totals.failed += r.numFailedTests;
   totals.skipped += r.numPendingTests + r.numTodoTests;
+  const took = wall(performance.now() - stageStarted);
   const suiteOk = code === 0 && r.numTotalTests > 0 && r.numFailedTests === 0;
   ok &&= suiteOk;
   lines.push(
-    `  ${suiteOk ? "✓" : "✗"} ${s.name}: ${r.numPassedTests} passed, ${r.numFailedTests} failed${code !== 0 && r.numFailedTests === 0 ? ` (exit ${code})` : ""}`,
+    `  ${suiteOk ? "✓" : "✗"} ${s.name}: ${r.numPassedTests} passed, ${r.numFailedTests} failed${code !== 0 && r.numFailedTests === 0 ? ` (exit ${code})` : ""}, ${took}`,
   );
 }
 
 console.log(`\nTest totals\n${lines.join("\n")}`);
-console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped in ${wall(performance.now() - started)}`);
 process.exit(ok ? 0 : 1);

@@ -1,10 +1,13 @@
 import type { D1Migration } from "cloudflare:test";
+import type { SeedSql } from "../../worker/db/seed/seed";
 
 declare global {
   namespace Cloudflare {
     interface Env {
       TEST_MIGRATIONS_GLOBAL: D1Migration[];
       TEST_MIGRATIONS_REGION: D1Migration[];
+      /** The demo data set as SQL, built once per run (vitest.worker.config.ts), and the last day of its history. */
+      TEST_DEMO_SEED: SeedSql & { historyTo: string };
       /** The fuzzer's request budget ("" for the default); see test/worker/fuzz.test.ts. */
       FUZZ_REQUESTS: string;
       /** The fuzzer's seed ("" for the fixed default). */

@@ -1,19 +1,24 @@
-import { exports } from "cloudflare:workers";
-import { buildSeed } from "../../worker/db/seed/seed";
+import { env, exports } from "cloudflare:workers";
+import { expect, onTestFinished, vi } from "vitest";
+import { buildSeed, demoPeriods } from "../../worker/db/seed/seed";
 import { seedUsageMonth } from "../../worker/db/seed/usage.seed";
 import type { HomeShardBinding } from "../../worker/platform/db";
 
-let seedPromise: ReturnType<typeof buildSeed> | undefined;
-
-/** Loads the demo data set into the global database and every shard (idempotent). */
-export async function seedDatabases(env: Env) {
-  seedPromise ??= buildSeed();
-  const seed = await seedPromise;
+/**
+ * Loads the demo data set into the global database and every shard at once
+ * (idempotent): the run's prebuilt SQL, or built here if Moscow's day has
+ * turned since (the history ends yesterday).
+ */
+export async function seedDatabases() {
+  const prebuilt = env.TEST_DEMO_SEED;
+  const seed = prebuilt.historyTo === demoPeriods().historyTo ? prebuilt : await buildSeed();
   const run = async (db: D1Database, statements: string[]) => {
-    for (let i = 0; i < statements.length; i += 200) await db.batch(statements.slice(i, i + 200).map((s) => db.prepare(s)));
+    for (let i = 0; i < statements.length; i += 1000) await db.batch(statements.slice(i, i + 1000).map((s) => db.prepare(s)));
   };
-  await run(env.DB, seed.global);
-  for (const [binding, statements] of Object.entries(seed.shards)) await run(env[binding as HomeShardBinding], statements);
+  await Promise.all([
+    run(env.DB, seed.global),
+    ...Object.entries(seed.shards).map(([binding, statements]) => run(env[binding as HomeShardBinding], statements)),
+  ]);
   // Demo usage as the ingest stores it: month objects in R2, their daily totals in the shard.
   for (const m of seed.usage) await run(env[m.shard], await seedUsageMonth(env.FILES, m));
 }
@@ -86,4 +91,36 @@ export async function stepUp(cookie: string, phone: string): Promise<string> {
   });
   if (ok.status !== 200) throw new Error(`step-up: ${ok.status}`);
   return sessionCookie(ok);
+}
+
+/** Watches, from now to the end of the test, the acquirer webhooks the Worker applies (its `webhook.applied` log lines). */
+export function watchWebhooks() {
+  const lines = vi.spyOn(console, "log");
+  onTestFinished(() => lines.mockRestore());
+  const applied = () =>
+    lines.mock.calls.flatMap(([line]) => {
+      try {
+        const entry = JSON.parse(String(line)) as { msg?: string; eventId?: string };
+        return entry.msg === "webhook.applied" && entry.eventId ? [entry.eventId] : [];
+      } catch {
+        return []; // a line that is not one of the Worker's JSON logs
+      }
+    });
+  return {
+    /**
+     * Waits until the sandbox acquirer's own webhooks for its payment
+     * `acquirerId` have been applied: the final event twice, the late
+     * "pending" once (sandbox.ts queues them 0, 3 and 2 s after the result).
+     */
+    async sandboxDelivered(acquirerId: string, final: "payment.succeeded" | "payment.canceled") {
+      await vi.waitFor(
+        () => {
+          const seen = applied();
+          expect(seen.filter((e) => e === `evt_${acquirerId}_${final}`).length).toBeGreaterThanOrEqual(2);
+          expect(seen).toContain(`evt_${acquirerId}_payment.pending`);
+        },
+        { timeout: 15_000, interval: 100 },
+      );
+    },
+  };
 }

@@ -6,7 +6,7 @@ import { SANDBOX_SBP_TTL_MS } from "../../worker/adapters/payments/sandbox";
 import { app } from "../../worker/index";
 import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
-import { call, json, login, SAME_ORIGIN } from "./helpers";
+import { call, json, login, SAME_ORIGIN, watchWebhooks } from "./helpers";
 
 const PETR_EKB = makeAccountNo("50400000006");
 type Payment = { id: string; status: string; method: string; amountKop: number; failureCode: string | null; receiptNumber?: string | null };
@@ -157,6 +157,7 @@ describe("payment methods: card, СБП, SberPay, T-Pay", () => {
     // Still waiting: polling says so.
     expect((await getPayment(cookie, payment.id)).status).toBe("pending");
     // The bank app pays (the sandbox's action); twice at once, as a shaky network would.
+    const webhooks = watchWebhooks();
     const [a, b] = await Promise.all([
       call("msk", `/sandbox/acquirer/sbp/${id}/pay`, { method: "POST" }),
       call("msk", `/sandbox/acquirer/sbp/${id}/pay`, { method: "POST" }),
@@ -179,7 +180,7 @@ describe("payment methods: card, СБП, SberPay, T-Pay", () => {
     const results = await Promise.all(Array.from({ length: 10 }, (_, i) => webhook(event(`evt-sbp-${payment.id}-${i}`))));
     expect(results.every((r) => r.status === 200)).toBe(true);
     await webhook(event(`evt-sbp-${payment.id}-0`));
-    await new Promise((r) => setTimeout(r, 3500));
+    await webhooks.sandboxDelivered(id, "payment.succeeded");
     expect(await balance(cookie)).toBe(before + 23_400);
     expect(await ledgerOf(payment.id)).toEqual([
       { amount_kop: 23_400, description_ru: "Оплата через СБП", description_en: "Payment by SBP (Faster Payments System)" },

@@ -8,7 +8,7 @@ import { buildReceipt } from "../../worker/features/payments/receipts";
 import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { notifier } from "../../worker/platform/notify";
-import { call, json, login, SAME_ORIGIN, stepUp } from "./helpers";
+import { call, json, login, SAME_ORIGIN, stepUp, watchWebhooks } from "./helpers";
 
 const PETR_EKB = makeAccountNo("50400000006");
 const PETR_KZN = makeAccountNo("40300000005");
@@ -41,6 +41,9 @@ async function enterCard(confirmationUrl: string, number: string): Promise<strin
   expect(res.status).toBe(303);
   return res.headers.get("location") ?? "";
 }
+
+/** The sandbox acquirer's id of a payment: the last part of its card page's address. */
+const acquirerId = (confirmationUrl: string) => new URL(confirmationUrl).pathname.split("/").at(-1) ?? "";
 
 async function getPayment(cookie: string, accountNo: string, id: string): Promise<Payment> {
   const res = await call("msk", `/api/v1/accounts/${accountNo}/payments/${id}`, { headers: { cookie } });
@@ -100,6 +103,7 @@ describe("top-up through the sandbox acquirer", () => {
     expect(res.status).toBe(201);
     const { payment, confirmationUrl } = await json<{ payment: Payment; confirmationUrl: string }>(res);
     expect(payment.status).toBe("pending");
+    const webhooks = watchWebhooks();
     const back = await enterCard(confirmationUrl, "4242 4242 4242 4242");
     expect(back).toBe(`http://msk.kabinet.localhost/accounts/${PETR_EKB}/payments/${payment.id}`);
     const done = await getPayment(cookie, PETR_EKB, payment.id);
@@ -120,7 +124,7 @@ describe("top-up through the sandbox acquirer", () => {
     // And by email to the payer, once, whatever the webhooks that follow.
     await codeOrText("petr.smirnov@example.com", Date.now() - 60_000, new RegExp(`Кассовый чек № ${done.receiptNumber}`));
     // The sandbox's own webhooks (twice, and "pending" late) arrive meanwhile; nothing changes.
-    await new Promise((r) => setTimeout(r, 3500));
+    await webhooks.sandboxDelivered(acquirerId(confirmationUrl), "payment.succeeded");
     expect(await balance(cookie, PETR_EKB)).toBe(before + 75_000);
     const emails = await env.DB.prepare("SELECT count(*) n FROM outbox WHERE recipient = ? AND body LIKE ?")
       .bind("petr.smirnov@example.com", `%${done.receiptNumber}%`)
@@ -210,6 +214,7 @@ describe("cancelling on the sandbox's card page", () => {
     const cancel = /<form method="post" action="([^"]+)">\s*<button[^>]*>Отмена — вернуться в кабинет<\/button>/.exec(form);
     expect(cancel, "the card page has a cancel button in its own form").not.toBeNull();
     const action = cancel?.[1] ?? "";
+    const webhooks = watchWebhooks();
     // The payer clicks it twice (a double click, a second tab): both go back to the cabinet.
     const [a, b] = await Promise.all([call("msk", action, { method: "POST" }), call("msk", action, { method: "POST" })]);
     for (const res of [a, b]) {
@@ -225,7 +230,7 @@ describe("cancelling on the sandbox's card page", () => {
     });
     expect(again.status).toBe(303);
     // The acquirer's webhooks (twice each, late) arrive; still failed once, nothing credited.
-    await new Promise((r) => setTimeout(r, 3500));
+    await webhooks.sandboxDelivered(acquirerId(confirmationUrl), "payment.canceled");
     expect((await getPayment(cookie, PETR_EKB, payment.id)).status).toBe("failed");
     expect(await balance(cookie, PETR_EKB)).toBe(before);
     const shard = await createDataAccess(env).shardForAccount(PETR_EKB);
