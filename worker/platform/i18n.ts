@@ -51,7 +51,6 @@ const messages = {
     ru: "Шард «{shard}» принадлежит другому филиалу",
     en: "Shard “{shard}” belongs to another branch",
   },
-  "problem.shard_branch_unknown": { ru: "Филиала «{branch}» нет", en: "There is no branch “{branch}”" },
   "problem.shard_not_migrated": {
     ru: "База шарда «{shard}» не подготовлена: примените миграции",
     en: "Shard “{shard}”'s database is not ready: apply the migrations",
@@ -171,6 +170,7 @@ const messages = {
   },
   "field.application.bank": { ru: "Укажите реквизиты для возврата", en: "Enter the bank details for the refund" },
   "field.tariff.unavailable": { ru: "Этот тариф здесь недоступен", en: "This tariff is not available here" },
+  "field.shard.branch": { ru: "Такого филиала нет", en: "There is no such branch" },
   "field.line_check.kind": {
     ru: "Проверить линию можно только для домашнего интернета",
     en: "A line check is only for home internet",

@@ -151,7 +151,8 @@ export async function registerShard(
   if (!data.shards.includes(binding as ShardBinding)) throw new AppError(404, "shard_not_found", { shard: binding });
   const regions = REGIONS.filter((r) => r.branch === input.branch).map((r) => r.code);
   const home = regions[0] ? shardOfRegion(regions[0]) : undefined;
-  if (!home) throw new AppError(422, "shard_branch_unknown", { branch: input.branch });
+  // Invalid input (errors.ts's rule): 400 with the field, not a problem of its own.
+  if (!home) throw new AppError(400, "validation", {}, [{ field: "branch", message: "field.shard.branch" }]);
   const existing = await data.global.select().from(shards).where(eq(shards.binding, binding)).get();
   if (existing && existing.branch !== input.branch) throw new AppError(409, "shard_other_branch", { shard: binding });
   const target = data.shard(binding as ShardBinding);

@@ -64,7 +64,6 @@ export const putShardRoute = createRoute({
     401: unauthorized,
     404: problem("No such D1 binding in this Worker"),
     409: problem("Not migrated, or a shard of another branch"),
-    422: problem("No such branch"),
   },
 });
 
