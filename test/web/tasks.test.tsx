@@ -84,4 +84,27 @@ describe("drawing a page in several tasks", () => {
     await nextTask();
     expect(screen.getByText("потом")).toBeTruthy();
   });
+
+  it("waits as many tasks as asked: the layout's menus and footer come a task after the page", async () => {
+    render(() => {
+      const page = createNextTask();
+      const menus = createNextTask(2);
+      return (
+        <>
+          <Show when={page()}>
+            <p>страница</p>
+          </Show>
+          <Show when={menus()}>
+            <p>меню</p>
+          </Show>
+        </>
+      );
+    });
+    expect(screen.queryByText("страница")).toBeNull();
+    await nextTask();
+    expect(screen.getByText("страница")).toBeTruthy();
+    expect(screen.queryByText("меню")).toBeNull();
+    await nextTask();
+    expect(screen.getByText("меню")).toBeTruthy();
+  });
 });

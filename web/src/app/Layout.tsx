@@ -47,6 +47,12 @@ export function Layout(props: RouteSectionProps) {
     onCleanup(() => navigator.serviceWorker.removeEventListener("message", onMessage));
   }
   const pageTask = createNextTask();
+  // The menus and the footer come a task after the page: the first task (the app's longest) draws only the header's
+  // top row. The wide screens' menu sits above the page, so there it comes with the page (nothing drawn moves); on
+  // a phone it is hidden, the tab bar is fixed to the bottom and the footer is below a screen-tall `main`.
+  const chromeTask = createNextTask(2);
+  const wide = typeof matchMedia === "function" && matchMedia("(min-width: 601px)").matches;
+  const siteNavReady = () => (wide ? pageTask() : chromeTask());
   const [contacts] = createResource(regionApi.contacts);
   const privateContacts = () => (contacts.latest ?? []).filter((c) => c.kind === "connection" || c.kind === "support");
   const links = [
@@ -127,56 +133,60 @@ export function Layout(props: RouteSectionProps) {
             </A>
           </Show>
         </div>
-        <nav aria-label={t("nav.main")} class="site-nav">
-          <ul>
-            <For each={links}>
-              {(l) => (
+        <Show when={siteNavReady()}>
+          <nav aria-label={t("nav.main")} class="site-nav">
+            <ul>
+              <For each={links}>
+                {(l) => (
+                  <li>
+                    <A href={l.href} end={"end" in l} activeClass="active">
+                      {t(l.key)}
+                    </A>
+                  </li>
+                )}
+              </For>
+              <Show when={profile()}>
                 <li>
-                  <A href={l.href} end={"end" in l} activeClass="active">
-                    {t(l.key)}
+                  <A href="/applications" activeClass="active">
+                    {t("nav.applications")}
                   </A>
                 </li>
-              )}
-            </For>
-            <Show when={profile()}>
-              <li>
-                <A href="/applications" activeClass="active">
-                  {t("nav.applications")}
-                </A>
-              </li>
-            </Show>
-          </ul>
-        </nav>
+              </Show>
+            </ul>
+          </nav>
+        </Show>
       </header>
       <main id="main" class="page" tabindex="-1">
         {/* The page is drawn in the task after the header and menu (lib/tasks): two shorter tasks, not one long one. */}
         <Show when={pageTask()}>{props.children}</Show>
       </main>
-      <nav aria-label={t("nav.sections")} class="tab-bar">
-        <ul>
-          <For each={bar()}>
-            {(l) => (
-              <li>
-                <A href={l.href} end={l.end === true} activeClass="active">
-                  {t(l.key)}
-                </A>
-              </li>
-            )}
-          </For>
-          <li>
-            <button
-              ref={moreButton}
-              type="button"
-              aria-haspopup="dialog"
-              aria-expanded={sheetOpen()}
-              aria-controls="more-sheet"
-              onClick={openSheet}
-            >
-              {t("nav.more")}
-            </button>
-          </li>
-        </ul>
-      </nav>
+      <Show when={chromeTask()}>
+        <nav aria-label={t("nav.sections")} class="tab-bar">
+          <ul>
+            <For each={bar()}>
+              {(l) => (
+                <li>
+                  <A href={l.href} end={l.end === true} activeClass="active">
+                    {t(l.key)}
+                  </A>
+                </li>
+              )}
+            </For>
+            <li>
+              <button
+                ref={moreButton}
+                type="button"
+                aria-haspopup="dialog"
+                aria-expanded={sheetOpen()}
+                aria-controls="more-sheet"
+                onClick={openSheet}
+              >
+                {t("nav.more")}
+              </button>
+            </li>
+          </ul>
+        </nav>
+      </Show>
       {/* biome-ignore lint/a11y/useKeyWithClickEvents: a tap on the backdrop; the keyboard's way out is Escape (native) */}
       <dialog
         ref={sheet}
@@ -212,18 +222,20 @@ export function Layout(props: RouteSectionProps) {
           </Show>
         </div>
       </dialog>
-      <footer class="site-footer">
-        <ul class="plain">
-          <For each={privateContacts()}>
-            {(c) => (
-              <li>
-                {t(`contacts.kind.${c.kind}`)}: <a href={`tel:${c.phone}`}>{formatPhone(c.phone)}</a>
-              </li>
-            )}
-          </For>
-        </ul>
-        <p class="muted">{t("footer.rights")}</p>
-      </footer>
+      <Show when={chromeTask()}>
+        <footer class="site-footer">
+          <ul class="plain">
+            <For each={privateContacts()}>
+              {(c) => (
+                <li>
+                  {t(`contacts.kind.${c.kind}`)}: <a href={`tel:${c.phone}`}>{formatPhone(c.phone)}</a>
+                </li>
+              )}
+            </For>
+          </ul>
+          <p class="muted">{t("footer.rights")}</p>
+        </footer>
+      </Show>
     </>
   );
 }

@@ -26,14 +26,20 @@ export function nextTask(): Promise<void> {
   });
 }
 
-/** True from the task after the one the component was created in: what it guards is drawn in a task of its own. */
-export function createNextTask(): Accessor<boolean> {
+/**
+ * True from the `tasks`-th task after the one the component was created in (the next one by default): what it
+ * guards is drawn in a task of its own.
+ */
+export function createNextTask(tasks = 1): Accessor<boolean> {
   const [ready, setReady] = createSignal(false);
   let live = true;
   onCleanup(() => {
     live = false;
   });
-  void nextTask().then(() => live && setReady(true));
+  void (async () => {
+    for (let i = 0; i < tasks && live; i++) await nextTask();
+    if (live) setReady(true);
+  })();
   return ready;
 }
 
