@@ -8,15 +8,7 @@ import { formatAccountNo, formatMoment, formatPhone, formatRub } from "../../lib
 import { Field } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { RequireLogin } from "../auth/RequireLogin";
-import {
-  type AuditItemDto,
-  businessApi,
-  type EmployeeDto,
-  ORG_ROLES,
-  type OrgAccountDto,
-  type OrgRole,
-  rememberOrganisation,
-} from "./business.api";
+import { businessApi, type EmployeeDto, ORG_ROLES, type OrgRole, rememberOrganisation } from "./business.api";
 import { businessStrings } from "./strings";
 
 type Tab = "card" | "accounts" | "employees" | "audit";
@@ -147,26 +139,38 @@ export function OrgCardPage() {
 }
 
 /** The organisation's accounts across regions with balances, a page at a time («Показать ещё»). */
+/**
+ * A cursor-paged list of an organisation: the first page as a resource, and «Показать ещё» appending the next
+ * ones (`extra`) from the cursor the last page gave.
+ */
+function createPaged<P extends { items: unknown[]; nextCursor: string | null }>(
+  orgId: string,
+  fetchPage: (orgId: string, cursor?: string | null) => Promise<P>,
+) {
+  const [first, { refetch }] = createResource(
+    () => orgId,
+    (id) => fetchPage(id),
+  );
+  const [extra, setExtra] = createSignal<P["items"]>([]);
+  const [cursor, setCursor] = createSignal<string | null | undefined>(undefined);
+  const more = createAction();
+  const next = () => (cursor() === undefined ? first.latest?.nextCursor : cursor());
+  const loadMore = () =>
+    more.run(async () => {
+      const page = await fetchPage(orgId, next());
+      setExtra([...extra(), ...page.items]);
+      setCursor(page.nextCursor);
+    });
+  return { first, refetch, extra, more, next, loadMore };
+}
+
 export function OrgAccountsPage() {
   const { lang } = useI18n();
   const s = useStrings(businessStrings);
   return (
     <OrgFrame tab="accounts">
       {(orgId) => {
-        const [first, { refetch }] = createResource(
-          () => orgId,
-          (id) => businessApi.accounts(id),
-        );
-        const [extra, setExtra] = createSignal<OrgAccountDto[]>([]);
-        const [cursor, setCursor] = createSignal<string | null | undefined>(undefined);
-        const more = createAction();
-        const next = () => (cursor() === undefined ? first.latest?.nextCursor : cursor());
-        const loadMore = () =>
-          more.run(async () => {
-            const page = await businessApi.accounts(orgId, next());
-            setExtra([...extra(), ...page.items]);
-            setCursor(page.nextCursor);
-          });
+        const { first, refetch, extra, more, next, loadMore } = createPaged(orgId, businessApi.accounts);
         return (
           <section aria-labelledby="org-accounts">
             <h2 id="org-accounts">{s("accountsTitle")}</h2>
@@ -381,20 +385,7 @@ export function OrgAuditPage() {
   return (
     <OrgFrame tab="audit">
       {(orgId) => {
-        const [first, { refetch }] = createResource(
-          () => orgId,
-          (id) => businessApi.audit(id),
-        );
-        const [extra, setExtra] = createSignal<AuditItemDto[]>([]);
-        const [cursor, setCursor] = createSignal<string | null | undefined>(undefined);
-        const more = createAction();
-        const next = () => (cursor() === undefined ? first.latest?.nextCursor : cursor());
-        const loadMore = () =>
-          more.run(async () => {
-            const page = await businessApi.audit(orgId, next());
-            setExtra([...extra(), ...page.items]);
-            setCursor(page.nextCursor);
-          });
+        const { first, refetch, extra, more, next, loadMore } = createPaged(orgId, businessApi.audit);
         return (
           <section aria-labelledby="org-audit">
             <h2 id="org-audit">{s("auditTitle")}</h2>
