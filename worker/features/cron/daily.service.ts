@@ -49,6 +49,11 @@ export const MAX_CATCHUP_DAYS = 7;
  */
 export const CHARGE_BATCHES_PER_MESSAGE = 200;
 
+/** Where a message cut short goes on among a branch's shards: the shard it names (the home one, first, if none or unknown). */
+function resumeShardIndex(shards: readonly ShardBinding[], shard: string | undefined): number {
+  return shard ? Math.max(shards.indexOf(shard as ShardBinding), 0) : 0;
+}
+
 function localHour(tz: string, at: Date): number {
   return Number(new Intl.DateTimeFormat("en-GB", { timeZone: tz, hour: "2-digit", hourCycle: "h23" }).format(at));
 }
@@ -178,7 +183,7 @@ export async function runRegionDay(
     const t = new Date(Math.min(localInstant(tz, day, 0).getTime(), now.getTime()));
     const resume = message.resume?.day === day ? message.resume : undefined;
     // The region's accounts may be on several shards of its branch: each is charged in turn, the home one first.
-    const from = resume?.shard ? Math.max(accountShards.indexOf(resume.shard as ShardBinding), 0) : 0;
+    const from = resumeShardIndex(accountShards, resume?.shard);
     if (!resume || (resume.afterRowid === 0 && from === 0)) {
       out.tariffChanges += await applyTariffChanges(db, region.code, day, t);
       const blocks = await applyBlocks(data, notify, region.code, day, t);
@@ -269,7 +274,7 @@ export async function closeMonths(
   let pagesLeft = maxPages;
   for (; month <= closable; month = nextMonth(month)) {
     const resume = message.closeResume?.month === month ? message.closeResume : undefined;
-    const from = resume?.shard ? Math.max(accountShards.indexOf(resume.shard as ShardBinding), 0) : 0;
+    const from = resumeShardIndex(accountShards, resume?.shard);
     let accounts = 0;
     for (let i = from; i < accountShards.length; i++) {
       const shard = accountShards[i] as ShardBinding;
