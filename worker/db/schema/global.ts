@@ -623,6 +623,48 @@ export const orgAudit = sqliteTable(
 );
 
 /**
+ * An invoice for payment (счёт на оплату) issued to an organisation, for one account or split across several
+ * (`invoice_lines`). `number` is printed on the document and in the payment's purpose («Оплата по счёту
+ * № СЧ-2026-000123 …»): the bank statement import matches incoming payments by it. Never edited once issued,
+ * except its `status` (issued → paid / part_paid, or cancelled) and `paidKop` as payments are matched.
+ */
+export const invoices = sqliteTable(
+  "invoices",
+  {
+    id: text("id").primaryKey(),
+    /** СЧ-<year>-<6-digit sequence>, unique. */
+    number: text("number").notNull(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organisations.id),
+    /** Who issued it: a subscriber id (an employee), or `operator:<name>`. */
+    issuedBy: text("issued_by").notNull(),
+    totalKop: integer("total_kop").notNull(),
+    /** VAT included in the total (20/120 of it, rounded to the kopeck). */
+    vatKop: integer("vat_kop").notNull(),
+    paidKop: integer("paid_kop").notNull().default(0),
+    status: text("status", { enum: ["issued", "part_paid", "paid", "cancelled"] }).notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [uniqueIndex("invoices_number_uq").on(t.number), index("invoices_org_idx").on(t.orgId, t.createdAt)],
+);
+
+/** How an invoice's total is split across the organisation's accounts (sums to `invoices.total_kop`). */
+export const invoiceLines = sqliteTable(
+  "invoice_lines",
+  {
+    invoiceId: text("invoice_id")
+      .notNull()
+      .references(() => invoices.id),
+    accountNo: text("account_no")
+      .notNull()
+      .references(() => accountDirectory.accountNo),
+    amountKop: integer("amount_kop").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.invoiceId, t.accountNo] })],
+);
+
+/**
  * The shard map (карта шардов): every regional D1 binding that holds accounts, its branch, whether it takes
  * new accounts, and how full it is. A new account goes to the open shard of its branch with the most room
  * (`maxAccounts − accounts`). Adding a shard is a D1 binding, a migration run and a row here (`PUT

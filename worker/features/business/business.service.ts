@@ -14,11 +14,24 @@ import * as q from "./business.queries";
 import { checkRequisites, type OrgKind, parseInn } from "./requisites";
 
 /** What each role may do in the cabinet of its organisation. */
-export type Permission = "view" | "people" | "audit";
+export type Permission = "view" | "people" | "audit" | "pay" | "documents" | "services" | "numbers" | "support";
 const ALLOWED: Record<Permission, readonly OrgRole[]> = {
+  /** See the organisation, its accounts, sites, numbers and balances. */
   view: ["administrator", "accountant", "manager", "viewer"],
+  /** Invite, change and remove employees. */
   people: ["administrator"],
+  /** Read and export the audit log. */
   audit: ["administrator"],
+  /** Top up accounts (one or many), issue invoices for payment. */
+  pay: ["administrator", "accountant"],
+  /** Closing documents, invoices, акт сверки. */
+  documents: ["administrator", "accountant"],
+  /** Services, tariffs, applications, blocks of the organisation's accounts. */
+  services: ["administrator", "manager"],
+  /** Corporate numbers: assignment, spend limits, blocking a lost SIM. */
+  numbers: ["administrator", "manager"],
+  /** The business chat and requests. */
+  support: ["administrator", "accountant", "manager"],
 };
 
 const ROLE_NAMES: Record<OrgRole, { ru: string; en: string }> = {
