@@ -351,8 +351,8 @@ const messages = {
   },
   "problem.org_forbidden": { ru: "Недостаточно прав в организации", en: "Not allowed in this organisation" },
   "problem.org_forbidden.detail": {
-    ru: "Это может только администратор организации; ваша роль — {roleRu}.",
-    en: "Only the organisation's administrator may do this; your role is {roleEn}.",
+    ru: "Ваша роль в организации — {roleRu}: она этого не позволяет. Обратитесь к администратору организации.",
+    en: "Your role in this organisation is {roleEn}, which does not allow this. Ask the organisation's administrator.",
   },
   "problem.last_admin": { ru: "Это последний администратор", en: "This is the last administrator" },
   "problem.last_admin.detail": {

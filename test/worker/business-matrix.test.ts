@@ -1,0 +1,205 @@
+/**
+ * Issue 23's authorization matrix: every route of an organisation, read from the served OpenAPI document (so a
+ * new route cannot be forgotten), × every role × a member of another organisation. A role without the route's
+ * permission gets a 403 naming the role; a member of another organisation, whatever their role there, gets the
+ * same 404 as a missing organisation, on every route and every id.
+ */
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { OrgRole } from "../../worker/db/schema/global";
+import { api, call, codeSentTo, json, login, stepUp } from "./helpers";
+
+const VETER = "org-demo-veter";
+const SMIRNOV = "org-demo-smirnov";
+const ORG_PREFIX = "/api/v1/business/organisations/{orgId}";
+
+/** Which roles may call each route; a route of an organisation missing here fails the first test. */
+const ADMIN = ["administrator"] as const;
+const EVERYONE = ["administrator", "accountant", "manager", "viewer"] as const;
+const ALLOWED: Record<string, readonly OrgRole[]> = {
+  [`GET ${ORG_PREFIX}`]: EVERYONE,
+  [`GET ${ORG_PREFIX}/accounts`]: EVERYONE,
+  [`GET ${ORG_PREFIX}/employees`]: ADMIN,
+  [`POST ${ORG_PREFIX}/invites`]: ADMIN,
+  [`PUT ${ORG_PREFIX}/employees/{subscriberId}`]: ADMIN,
+  [`DELETE ${ORG_PREFIX}/employees/{subscriberId}`]: ADMIN,
+  [`GET ${ORG_PREFIX}/audit`]: ADMIN,
+};
+
+/** A valid request body where the schema's examples are not enough to pass validation. */
+const BODIES: Record<string, unknown> = {
+  [`POST ${ORG_PREFIX}/invites`]: { contact: "+7 900 555-01-99", role: "viewer" },
+  [`PUT ${ORG_PREFIX}/employees/{subscriberId}`]: { role: "viewer" },
+};
+
+const ROLE_LOGINS: Record<OrgRole, { login: string; phone: string }> = {
+  administrator: { login: "biz.admin", phone: "+79000000010" },
+  accountant: { login: "biz.accountant", phone: "+79000000011" },
+  manager: { login: "biz.manager", phone: "+79000000012" },
+  viewer: { login: "biz.viewer", phone: "+79000000013" },
+};
+
+/** How the 403 names each role (Russian, the default language). */
+const ROLE_NAMES: Record<OrgRole, string> = {
+  administrator: "администратор",
+  accountant: "бухгалтер",
+  manager: "менеджер",
+  viewer: "наблюдатель",
+};
+
+type Schema = {
+  type?: string | string[];
+  properties?: Record<string, Schema>;
+  required?: string[];
+  items?: Schema;
+  enum?: unknown[];
+  example?: unknown;
+  default?: unknown;
+  minimum?: number;
+  minItems?: number;
+  minLength?: number;
+  format?: string;
+  anyOf?: Schema[];
+  oneOf?: Schema[];
+  allOf?: Schema[];
+  $ref?: string;
+};
+type Operation = {
+  parameters?: { name: string; in: string; required?: boolean; schema?: Schema }[];
+  requestBody?: { content?: Record<string, { schema?: Schema }> };
+};
+type Doc = { paths: Record<string, Record<string, Operation>>; components?: { schemas?: Record<string, Schema> } };
+
+/** The least request body the schema accepts: required fields only, from examples, enums and minimums. */
+function minimal(doc: Doc, s: Schema | undefined): unknown {
+  if (!s) return {};
+  if (s.$ref) return minimal(doc, doc.components?.schemas?.[s.$ref.replace("#/components/schemas/", "")]);
+  if (s.example !== undefined) return s.example;
+  if (s.default !== undefined) return s.default;
+  if (s.enum?.length) return s.enum[0];
+  const variants = s.anyOf ?? s.oneOf;
+  if (variants?.length) return minimal(doc, variants.find((v) => v.type !== "null") ?? variants[0]);
+  if (s.allOf?.length) return Object.assign({}, ...s.allOf.map((p) => minimal(doc, p) as object));
+  const type = Array.isArray(s.type) ? s.type.find((t) => t !== "null") : s.type;
+  switch (type) {
+    case "object": {
+      const out: Record<string, unknown> = {};
+      for (const k of s.required ?? []) out[k] = minimal(doc, s.properties?.[k]);
+      return out;
+    }
+    case "array":
+      return Array.from({ length: s.minItems ?? 0 }, () => minimal(doc, s.items));
+    case "integer":
+    case "number":
+      return Math.max(1, s.minimum ?? 1);
+    case "boolean":
+      return false;
+    default:
+      return "x".repeat(Math.max(1, s.minLength ?? 1));
+  }
+}
+
+interface Route {
+  key: string;
+  method: string;
+  path: string;
+  body: unknown;
+}
+
+let routes: Route[] = [];
+const cookies = new Map<string, string>();
+
+/** The route's path for `orgId`, other ids filled with ones that exist nowhere. */
+const pathFor = (r: Route, orgId: string) =>
+  r.path
+    .replace("/api/v1", "")
+    .replace("{orgId}", orgId)
+    .replace(/\{[^}]+\}/g, "no-such-id");
+
+async function callRoute(cookie: string, r: Route, orgId: string) {
+  return api(cookie, pathFor(r, orgId), {
+    method: r.method,
+    body: r.method === "GET" || r.method === "DELETE" ? undefined : JSON.stringify(r.body),
+  });
+}
+
+beforeAll(async () => {
+  const doc = await json<Doc>(await call("msk", "/api/openapi.json"));
+  routes = Object.entries(doc.paths)
+    .filter(([path]) => path.startsWith(ORG_PREFIX))
+    .flatMap(([path, ops]) =>
+      Object.entries(ops)
+        .filter(([m]) => ["get", "post", "put", "patch", "delete"].includes(m))
+        .map(([m, op]) => {
+          const method = m.toUpperCase();
+          const key = `${method} ${path}`;
+          return { key, method, path, body: BODIES[key] ?? minimal(doc, op.requestBody?.content?.["application/json"]?.schema) };
+        }),
+    );
+  // Money and tariff routes may ask for a fresh SMS code first: every caller has one, so only the role decides.
+  for (const [role, who] of Object.entries(ROLE_LOGINS)) cookies.set(role, await stepUp(await login(who.login), who.phone));
+}, 120_000);
+
+describe("the business cabinet's authorization matrix", { timeout: 180_000 }, () => {
+  it("knows which roles may call every route of an organisation in the OpenAPI document", () => {
+    expect(routes.length).toBeGreaterThanOrEqual(Object.keys(ALLOWED).length);
+    expect(routes.map((r) => r.key).filter((k) => !(k in ALLOWED))).toEqual([]);
+  });
+
+  it("answers a role without the right with a 403 naming the role, and lets the others past the role check", async () => {
+    const wrong: string[] = [];
+    for (const r of routes) {
+      for (const role of Object.keys(ROLE_LOGINS) as OrgRole[]) {
+        const res = await callRoute(cookies.get(role) ?? "", r, VETER);
+        const body = await res.text();
+        const refused = res.status === 403 && body.includes(":org-forbidden") && body.includes(ROLE_NAMES[role]);
+        const allowed = ALLOWED[r.key]?.includes(role) ?? false;
+        if (allowed && refused) wrong.push(`${r.key} as ${role}: refused, should be allowed`);
+        if (!allowed && !refused) wrong.push(`${r.key} as ${role}: ${res.status}, should be 403 org-forbidden naming the role`);
+        if (res.status >= 500) wrong.push(`${r.key} as ${role}: ${res.status}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it("gives a member of another organisation — an accountant there — a 404 on every route and id of this one", async () => {
+    // Petr administers the Smirnov organisation; he invites Anna as its accountant (financier).
+    const petr = await login("petr");
+    const since = Date.now();
+    const invited = await api(petr, `/business/organisations/${SMIRNOV}/invites`, {
+      method: "POST",
+      body: JSON.stringify({ contact: "+7 900 000-00-01", role: "accountant" }),
+    });
+    expect(invited.status).toBe(201);
+    const code = await inviteCode("+79000000001", since);
+    const anna = await stepUp(await login("anna"), "+79000000001");
+    expect((await api(anna, "/business/invites/accept", { method: "POST", body: JSON.stringify({ code }) })).status).toBe(200);
+    const missing = await callRoute(anna, { key: "", method: "GET", path: ORG_PREFIX, body: null }, "org-no-such");
+    const missingBody = await json<{ type: string; title: string }>(missing);
+    const wrong: string[] = [];
+    for (const stranger of [anna, petr]) {
+      for (const r of routes) {
+        const res = await callRoute(stranger, r, VETER);
+        const body = res.status === 404 ? await json<{ type: string; title: string }>(res) : null;
+        if (res.status !== 404 || body?.type !== missingBody.type || body.title !== missingBody.title)
+          wrong.push(`${r.key}: ${res.status} ${body?.type ?? ""}`);
+      }
+    }
+    expect(missing.status).toBe(404);
+    expect(wrong).toEqual([]);
+  });
+});
+
+/** The invitation code sent to `to` (the dev outbox, through the real queue). */
+async function inviteCode(to: string, since: number): Promise<string> {
+  const deadline = Date.now() + 8000;
+  while (Date.now() < deadline) {
+    const row = await env.DB.prepare("SELECT body FROM outbox WHERE recipient = ? AND created_at >= ? ORDER BY created_at DESC LIMIT 1")
+      .bind(to, since)
+      .first<{ body: string }>();
+    const code = row ? /Код приглашения: ([A-Z0-9]{10})/.exec(row.body)?.[1] : undefined;
+    if (code) return code;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return codeSentTo(to, since);
+}
