@@ -1,7 +1,7 @@
 import { createMemoryHistory, MemoryRouter, Route } from "@solidjs/router";
 import { cleanup, fireEvent, render, screen } from "@solidjs/testing-library";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { TopUpForm } from "../../web/src/features/accounts/TopUp";
+import { TopUpForm } from "../../web/src/features/payments/TopUp";
 import { I18nProvider, type Lang, loadLang, loadMoreStrings } from "../../web/src/i18n";
 
 const NO = "201000000012";

@@ -15,9 +15,9 @@ import { ProblemAlert } from "../auth/ProblemAlert";
 import { RequireLogin } from "../auth/RequireLogin";
 import { useSession } from "../auth/SessionContext";
 import { OutageBanner } from "../notifications/OutageBanner";
+import { TopUpButton } from "../payments/TopUpButton";
 import { PackageMeters } from "../services/PackageMeters";
 import { type AccountDto, accountsApi } from "./accountsApi";
-import { TopUpButton } from "./TopUpButton";
 
 /** One account's card: whose, where, balance, what is subscribed, the next charge. */
 export function AccountCard(props: { account: AccountDto; openTopUp?: boolean }) {

@@ -3,7 +3,7 @@ import { createMemo, createSignal, Match, onCleanup, onMount, Show, Switch } fro
 import { qrMatrix } from "../../../../shared/qr";
 import { useI18n } from "../../i18n";
 import { formatRub } from "../../lib/format";
-import { type PaymentDto, paymentsApi } from "../payments/paymentsApi";
+import { type PaymentDto, paymentsApi } from "./paymentsApi";
 
 /** How often the app asks whether the QR was paid (the server asks the acquirer; the webhook settles it too). */
 export const SBP_POLL_MS = 2000;

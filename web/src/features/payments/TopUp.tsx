@@ -10,7 +10,7 @@ import { runOrStepUp } from "../../lib/stepUp";
 import { authApi } from "../auth/authApi";
 import { CodeField } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
-import { type CardDto, type PaymentDto, paymentsApi } from "../payments/paymentsApi";
+import { type CardDto, type PaymentDto, paymentsApi } from "./paymentsApi";
 import { SbpPayment } from "./SbpPayment";
 
 const newKey = () => crypto.randomUUID();
