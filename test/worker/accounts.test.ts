@@ -338,3 +338,48 @@ describe("links read with the session", () => {
     expect((await listAccounts(data, "demo-olga")).items.map((a) => a.accountNo)).not.toContain(PETR_KZN);
   });
 });
+
+describe("a subscriber with many accounts in one shard", () => {
+  it("gets all 150 on the home screen, with their balances (the list is one bound parameter, not 150)", async () => {
+    const N = 150;
+    const first = 70_000_000_001;
+    const nos = Array.from({ length: N }, (_, i) => makeAccountNo(String(first + i)));
+    const list = JSON.stringify(nos);
+    await env.DB_URAL.batch([
+      env.DB_URAL.prepare(
+        "INSERT INTO accounts (account_no, region, holder_name, address, status, created_at) SELECT value, 'kurgan', 'Волков Д. А.', 'Курган, ул. Гоголя, д. 1', 'active', 0 FROM json_each(?)",
+      ).bind(list),
+      env.DB_URAL.prepare(
+        "INSERT INTO account_services (id, account_no, tariff_id, status, started_at) SELECT 'many-' || value, value, 'kurgan-inet-100', 'active', 0 FROM json_each(?)",
+      ).bind(list),
+    ]);
+    // One top-up on the last account, so a wrong pairing of balances and accounts would show.
+    const data = createDataAccess(env);
+    const last = nos[N - 1] as string;
+    await appendEntry(data.shard("DB_URAL"), {
+      accountNo: last,
+      kind: "payment",
+      amountKop: 12_345,
+      occurredAt: new Date(),
+      localDay: "2026-11-30",
+      idempotencyKey: "many-accounts-topup",
+      descriptionRu: "Пополнение",
+      descriptionEn: "Top-up",
+    });
+    await env.DB.batch([
+      env.DB.prepare(
+        "INSERT INTO account_directory (account_no, region, shard, created_at) SELECT value, 'kurgan', 'DB_URAL', 0 FROM json_each(?)",
+      ).bind(list),
+      env.DB.prepare(
+        "INSERT INTO account_links (subscriber_id, account_no, role, created_at) SELECT 'demo-biz-manager', value, 'owner', 0 FROM json_each(?)",
+      ).bind(list),
+    ]);
+    const res = await call("msk", "/api/v1/accounts", { headers: { cookie: await as("biz.manager") } });
+    expect(res.status).toBe(200);
+    const { items } = await json<Accounts>(res);
+    expect(items).toHaveLength(N);
+    expect(items.find((a) => a.accountNo === last)?.balanceKop).toBe(12_345);
+    expect(items.filter((a) => a.balanceKop === 0)).toHaveLength(N - 1);
+    expect(items.every((a) => a.services.length === 1)).toBe(true);
+  });
+});

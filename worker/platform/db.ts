@@ -1,5 +1,5 @@
-import { eq } from "drizzle-orm";
-import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
+import { type Column, eq, type SQL, sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
 import { type HomeShardBinding, REGIONS, SHARD_MAP, type ShardBinding } from "../data/regions.data";
 import * as globalSchema from "../db/schema/global";
 import * as regionSchema from "../db/schema/region";
@@ -200,4 +200,13 @@ export function d1Of(db: RegionDb | GlobalDb): D1Database {
 export function rawBatch(db: RegionDb | GlobalDb, statements: [string, ...unknown[]][]): Promise<D1Result[]> {
   const d1 = (db as unknown as { $client: D1Database }).$client;
   return d1.batch(statements.map(([q, ...params]) => d1.prepare(q).bind(...params)));
+}
+
+/**
+ * `column IN (values)` with the list as ONE bound parameter (a JSON array read by `json_each`), so a list of any
+ * length stays inside D1's 100 bound parameters per statement (drizzle's `inArray` binds one per value). SQLite
+ * still uses the column's index: the subquery is materialised once.
+ */
+export function inList(column: Column | SQL, values: readonly string[]): SQL {
+  return sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`;
 }

@@ -1,7 +1,7 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { accountDirectory, accountLinks } from "../../db/schema/global";
 import { accountServices, accounts, bonusMembers, tariffs } from "../../db/schema/region";
-import type { GlobalDb, RegionDb } from "../../platform/db";
+import { type GlobalDb, inList, type RegionDb } from "../../platform/db";
 import { selectBalances } from "../billing/ledger.service";
 
 const linkColumns = {
@@ -40,7 +40,7 @@ export function selectLink(db: GlobalDb, subscriberId: string, accountNo: string
 /** Accounts, balances and services of many accounts in one shard: one round trip (a D1 batch). */
 export function selectShardSummaries(db: RegionDb, accountNos: string[]) {
   return db.batch([
-    db.select().from(accounts).where(inArray(accounts.accountNo, accountNos)),
+    db.select().from(accounts).where(inList(accounts.accountNo, accountNos)),
     selectBalances(db, accountNos),
     db
       .select({
@@ -56,7 +56,7 @@ export function selectShardSummaries(db: RegionDb, accountNos: string[]) {
       })
       .from(accountServices)
       .innerJoin(tariffs, eq(tariffs.id, accountServices.tariffId))
-      .where(inArray(accountServices.accountNo, accountNos)),
+      .where(inList(accountServices.accountNo, accountNos)),
     // «Бонус» points of the accounts in the programme.
     db
       .select({
@@ -64,6 +64,6 @@ export function selectShardSummaries(db: RegionDb, accountNos: string[]) {
         points: sql<number>`coalesce((SELECT sum(points) FROM bonus_ledger b WHERE b.account_no = ${bonusMembers.accountNo}), 0)`,
       })
       .from(bonusMembers)
-      .where(and(inArray(bonusMembers.accountNo, accountNos), eq(bonusMembers.status, "active"))),
+      .where(and(inList(bonusMembers.accountNo, accountNos), eq(bonusMembers.status, "active"))),
   ]);
 }

@@ -1,6 +1,7 @@
 import { and, desc, eq, getTableColumns, inArray, is, lt, or, SQL, type SQLWrapper, sql, sum } from "drizzle-orm";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import { accountServices, accounts, type LedgerKind, ledgerEntries, ledgerPeriods, tariffs } from "../../db/schema/region";
+import { inList } from "../../platform/db";
 import type { RegionDb } from "../../platform/db.types";
 import { newId } from "../../platform/ids";
 
@@ -203,7 +204,7 @@ export function selectBalances(db: RegionDb, accountNos: string[]) {
   return db
     .select({ accountNo: accounts.accountNo, balanceKop: sql<number>`${balanceSql(accounts.accountNo)}`.mapWith(Number) })
     .from(accounts)
-    .where(inArray(accounts.accountNo, accountNos));
+    .where(inList(accounts.accountNo, accountNos));
 }
 
 /** What each of these accounts was charged on a local day, in kopecks (a positive figure); accounts not charged are absent. */
@@ -211,7 +212,7 @@ export async function chargedOnDay(db: RegionDb, accountNos: string[], day: stri
   const rows = await db
     .select({ accountNo: ledgerEntries.accountNo, kop: sql<number>`sum(${ledgerEntries.amountKop})` })
     .from(ledgerEntries)
-    .where(and(inArray(ledgerEntries.accountNo, accountNos), eq(ledgerEntries.kind, "charge"), eq(ledgerEntries.localDay, day)))
+    .where(and(inList(ledgerEntries.accountNo, accountNos), eq(ledgerEntries.kind, "charge"), eq(ledgerEntries.localDay, day)))
     .groupBy(ledgerEntries.accountNo);
   return new Map(rows.map((r) => [r.accountNo, -Number(r.kop)]));
 }

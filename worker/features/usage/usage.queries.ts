@@ -1,7 +1,7 @@
 import { and, between, desc, eq, inArray, lt, sql, sum } from "drizzle-orm";
 import { subscribers } from "../../db/schema/global";
 import { accountServices, accounts, tariffs, type UsageCategory, usageDailyTotals, usageReports } from "../../db/schema/region";
-import type { GlobalDb, RegionDb } from "../../platform/db";
+import { type GlobalDb, inList, type RegionDb } from "../../platform/db";
 import type { DailyAggregate } from "./usage.store";
 
 /** What a detail view or report selects: one account, a region-local period, optionally one service, some categories. */
@@ -87,7 +87,7 @@ export function deleteTotalsBefore(db: RegionDb, accountNos: string[], beforeDay
   const t = usageDailyTotals;
   return db
     .delete(t)
-    .where(and(lt(t.localDay, beforeDay), inArray(t.accountNo, accountNos)))
+    .where(and(lt(t.localDay, beforeDay), inList(t.accountNo, accountNos)))
     .run();
 }
 
