@@ -21,9 +21,9 @@ const TOP = A4[1] - MARGIN;
 const BOTTOM = MARGIN + 18;
 
 /**
- * Writes a long table into a PDF with an embedded, subset Cyrillic font.
+ * Writes a long table into a PDF with an embedded Cyrillic font (PT Sans, embedded whole).
  *
- * pdf-lib does the document, the font embedding and subsetting (fontkit) and
+ * pdf-lib does the document, the font embedding (fontkit) and
  * the compression; the text of each page is written as one content stream of
  * `Tj` operators instead of one `drawText` per cell: for 50,000 rows drawText
  * took 27 s and 700 MB (an object per operator), this takes under 2 s and
@@ -53,8 +53,10 @@ export class PdfTableWriter {
     doc.setCreator("Kabinet");
     doc.setProducer("Kabinet (pdf-lib)");
     doc.setLanguage(meta.lang);
-    const regular = await doc.embedFont(fonts.regular, { subset: true });
-    const bold = await doc.embedFont(fonts.bold, { subset: true });
+    // The whole fonts (~280 KB each, compressed into the file): fontkit's subsets left most glyphs without
+    // outlines, so poppler-based readers (Evince, Okular) drew blank spaces (usage.pdf.test.ts renders a page).
+    const regular = await doc.embedFont(fonts.regular, { subset: false });
+    const bold = await doc.embedFont(fonts.bold, { subset: false });
     return new PdfTableWriter(doc, regular, bold);
   }
 
