@@ -256,6 +256,28 @@ describe("who may issue and see invoices", () => {
   });
 });
 
+describe("reading invoices", () => {
+  it("reads the list, one invoice and its PDF with global data in one round trip (with the session), pages without repeats", async () => {
+    const roundTrips = (res: Response) =>
+      Number(/d1-DB;desc="(\d+) round trips?/.exec(res.headers.get("server-timing") ?? "")?.[1] ?? Number.NaN);
+    const page1 = await api(accountant, `${BASE}?limit=5`);
+    expect(page1.status).toBe(200);
+    expect(roundTrips(page1)).toBe(1);
+    const first = await json<{ items: Invoice[]; nextCursor: string | null }>(page1);
+    expect(first.items).toHaveLength(5);
+    expect(first.items.every((i) => i.lines.length > 0)).toBe(true);
+    const page2 = await json<{ items: Invoice[] }>(await api(accountant, `${BASE}?limit=5&cursor=${first.nextCursor}`));
+    const ids = [...first.items, ...page2.items].map((i) => i.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual([...ids].sort().reverse());
+    const one = await api(accountant, `${BASE}/${first.items[0]?.id}`);
+    expect(roundTrips(one)).toBe(1);
+    expect((await json<Invoice>(one)).lines).toEqual(first.items[0]?.lines);
+    expect((await api(accountant, `${BASE}?cursor=not-a-cursor`)).status).toBe(400);
+    expect((await api(accountant, `${BASE}/not-an-invoice`)).status).toBe(404);
+  });
+});
+
 describe("hostile input", () => {
   it("refuses bad amounts, accounts and keys with a 400 problem in the request's language, never a 500", async () => {
     const a = accounts[0] as string;

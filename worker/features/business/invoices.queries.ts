@@ -10,6 +10,8 @@ import {
   subscribers,
 } from "../../db/schema/global";
 import type { GlobalDb } from "../../platform/db";
+import { subscriberIs } from "../../platform/session";
+import type { Who } from "./business.queries";
 
 /** The issue request of this key by this person in this organisation (empty when none). */
 export function selectRequest(db: GlobalDb, orgId: string, issuedBy: string, key: string) {
@@ -102,7 +104,8 @@ export function selectInvoice(db: GlobalDb, orgId: string, invoiceId: string) {
     .where(and(eq(invoices.orgId, orgId), eq(invoices.id, invoiceId)));
 }
 
-export function selectLines(db: GlobalDb, invoiceIds: string[]) {
+/** The lines of these invoices, with each account's region. */
+export function selectLines(db: GlobalDb, invoiceIds: string[] | SQL) {
   return db
     .select({
       invoiceId: invoiceLines.invoiceId,
@@ -112,7 +115,11 @@ export function selectLines(db: GlobalDb, invoiceIds: string[]) {
     })
     .from(invoiceLines)
     .innerJoin(accountDirectory, eq(accountDirectory.accountNo, invoiceLines.accountNo))
-    .where(inArray(invoiceLines.invoiceId, invoiceIds.length > 0 ? invoiceIds : [""]))
+    .where(
+      Array.isArray(invoiceIds)
+        ? inArray(invoiceLines.invoiceId, invoiceIds.length > 0 ? invoiceIds : [""])
+        : sql`${invoiceLines.invoiceId} IN ${invoiceIds}`,
+    )
     .orderBy(asc(invoiceLines.invoiceId), asc(invoiceLines.accountNo));
 }
 
@@ -120,25 +127,34 @@ export function selectLines(db: GlobalDb, invoiceIds: string[]) {
  * An employee limited to some accounts sees an invoice only if every one of its accounts is theirs (the scope is
  * read by the same statement, as for the accounts list).
  */
-function withinScope(orgId: string, subscriberId: string): SQL {
-  const scope = sql`(SELECT ${orgMembers.accountScope} FROM ${orgMembers} WHERE ${orgMembers.orgId} = ${orgId} AND ${orgMembers.subscriberId} = ${subscriberId})`;
+function withinScope(orgId: string, who: Who): SQL {
+  const scope = sql`(SELECT ${orgMembers.accountScope} FROM ${orgMembers} WHERE ${orgMembers.orgId} = ${orgId} AND ${subscriberIs(orgMembers.subscriberId, who)})`;
   return sql`(${scope} IS NULL OR NOT EXISTS (SELECT 1 FROM ${invoiceLines} WHERE ${invoiceLines.invoiceId} = ${invoices.id} AND ${invoiceLines.accountNo} NOT IN (SELECT value FROM json_each(${scope}))))`;
 }
 
 /** A page of the organisation's invoices the member may see, newest first, before the invoice id `before`. */
-export function selectInvoices(db: GlobalDb, orgId: string, subscriberId: string, before: string | null, limit: number) {
+export function selectInvoices(db: GlobalDb, orgId: string, who: Who, before: string | null, limit: number) {
   return db
     .select()
     .from(invoices)
-    .where(and(eq(invoices.orgId, orgId), withinScope(orgId, subscriberId), before ? lt(invoices.id, before) : undefined))
+    .where(pageOf(orgId, who, before))
     .orderBy(desc(invoices.id))
     .limit(limit + 1);
 }
 
+const pageOf = (orgId: string, who: Who, before: string | null) =>
+  and(eq(invoices.orgId, orgId), withinScope(orgId, who), before ? lt(invoices.id, before) : undefined);
+
+/** The lines of that same page, by the same condition as a subquery: read in the same batch as the page. */
+export function selectPageLines(db: GlobalDb, orgId: string, who: Who, before: string | null, limit: number) {
+  const ids = sql`(SELECT ${invoices.id} FROM ${invoices} WHERE ${pageOf(orgId, who, before)} ORDER BY ${invoices.id} DESC LIMIT ${limit + 1})`;
+  return selectLines(db, ids);
+}
+
 /** One invoice if the member may see it (same scope rule as the list). */
-export function selectVisibleInvoice(db: GlobalDb, orgId: string, subscriberId: string, invoiceId: string) {
+export function selectVisibleInvoice(db: GlobalDb, orgId: string, who: Who, invoiceId: string) {
   return db
     .select()
     .from(invoices)
-    .where(and(eq(invoices.orgId, orgId), eq(invoices.id, invoiceId), withinScope(orgId, subscriberId)));
+    .where(and(eq(invoices.orgId, orgId), eq(invoices.id, invoiceId), withinScope(orgId, who)));
 }

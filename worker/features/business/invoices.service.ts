@@ -1,11 +1,14 @@
 import type { InferSelectModel } from "drizzle-orm";
+import type { Context } from "hono";
 import { OPERATOR } from "../../data/operator.data";
 import type { invoices } from "../../db/schema/global";
+import type { AppEnv } from "../../env";
 import { sha256Hex } from "../../platform/crypto";
 import type { DataAccess, GlobalDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId, parseAccountNo } from "../../platform/ids";
 import { localDay } from "../../platform/region";
+import { preread, readWithSession, type SessionRead } from "../../platform/session";
 import * as q from "./business.queries";
 import { authorize } from "./business.service";
 import type { InvoiceDocument } from "./invoices.pdf";
@@ -79,9 +82,7 @@ export async function issueInvoice(
 ): Promise<{ invoice: InvoiceDto; created: boolean }> {
   guardOrg(orgId);
   const db = data.global;
-  const [member, [org]] = await db.batch([q.selectMember(db, orgId, actor.subscriberId), q.selectOrganisation(db, orgId)]);
-  const me = authorize(member, "pay");
-  if (!org) throw new AppError(404, "not_found");
+  const me = authorize(await membership(db, actor.subscriberId, orgId), "pay");
   if (!/^[\w-]{8,100}$/.test(idempotencyKey)) throw invalid("Idempotency-Key", "field.idempotencyKey");
   if (input.lines.length < 1 || input.lines.length > MAX_INVOICE_LINES) throw invalid("lines", "field.invoiceLines");
   const nos = input.lines.map((l) => parseAccountNo(l.accountNo));
@@ -146,23 +147,67 @@ async function readInvoice(db: GlobalDb, orgId: string, invoiceId: string): Prom
   return invoiceDto(row, lines);
 }
 
+// The GET routes' reads go into the session's batch (one global round trip a request, issue 21): the organisation,
+// the invoice and the page come from the request itself.
+const INVOICES = "GET /api/v1/business/organisations/:orgId/invoices";
+const ONE = [`${INVOICES}/:invoiceId`, `${INVOICES}/:invoiceId/pdf`];
+const PATH = /^\/api\/v1\/business\/organisations\/([^/]+)\/invoices(?:\/([^/]+))?/;
+function pathOf(c?: Context<AppEnv>) {
+  const m = PATH.exec(c?.req.path ?? "");
+  const decode = (s: string | undefined) => {
+    try {
+      return decodeURIComponent(s ?? "");
+    } catch {
+      return "";
+    }
+  };
+  return { orgId: decode(m?.[1]), invoiceId: decode(m?.[2]) };
+}
+function listPageOf(c?: Context<AppEnv>) {
+  const n = Number(c?.req.query("limit") ?? 30);
+  const cursor = c?.req.query("cursor") ?? null;
+  return { before: cursor && CURSOR.test(cursor) ? cursor : null, limit: Number.isInteger(n) && n >= 1 && n <= 100 ? n : 30 };
+}
+const CURSOR = /^[0-9a-v]{26}$/;
+const MEMBER_READ = readWithSession([INVOICES, "POST /api/v1/business/organisations/:orgId/invoices", ...ONE], (db, who, c) =>
+  q.selectMember(db, pathOf(c).orgId, who),
+);
+const PAGE_READ = readWithSession([INVOICES], (db, who, c) => {
+  const { before, limit } = listPageOf(c);
+  return iq.selectInvoices(db, pathOf(c).orgId, who, before, limit);
+});
+const PAGE_LINES_READ = readWithSession([INVOICES], (db, who, c) => {
+  const { before, limit } = listPageOf(c);
+  return iq.selectPageLines(db, pathOf(c).orgId, who, before, limit);
+});
+const ORG_READ = readWithSession(ONE, (db, _who, c) => q.selectOrganisation(db, pathOf(c).orgId));
+const INVOICE_READ = readWithSession(ONE, (db, who, c) => iq.selectVisibleInvoice(db, pathOf(c).orgId, who, pathOf(c).invoiceId));
+const LINES_READ = readWithSession(ONE, (db, _who, c) => iq.selectLines(db, [pathOf(c).invoiceId]));
+
+/** What was read with the session, if all of it was (this route, this person, nothing written since). */
+function prereads<T extends unknown[]>(db: GlobalDb, subscriberId: string, reads: { [K in keyof T]: SessionRead<T[K]> }): T | undefined {
+  const got = reads.map((r) => preread(db, subscriberId, r as SessionRead<unknown>));
+  return got.every((g) => g !== undefined) ? (got as T) : undefined;
+}
+
+/** The caller's membership of the organisation (as read with the session, or read now). */
+export async function membership(db: GlobalDb, subscriberId: string, orgId: string) {
+  return preread(db, subscriberId, MEMBER_READ) ?? (await q.selectMember(db, orgId, subscriberId));
+}
+
 /** A page of the organisation's invoices, newest first (permission `documents`; a limited employee sees those of their accounts). */
 export async function listInvoices(db: GlobalDb, subscriberId: string, orgId: string, cursor: string | undefined, limit: number) {
   guardOrg(orgId);
-  if (cursor && !/^[0-9a-v]{26}$/.test(cursor)) throw invalid("cursor", "problem.validation");
-  const [member, rows] = await db.batch([
-    q.selectMember(db, orgId, subscriberId),
-    iq.selectInvoices(db, orgId, subscriberId, cursor ?? null, limit),
-  ]);
+  if (cursor && !CURSOR.test(cursor)) throw invalid("cursor", "problem.validation");
+  const [member, rows, lines] =
+    prereads(db, subscriberId, [MEMBER_READ, PAGE_READ, PAGE_LINES_READ]) ??
+    (await db.batch([
+      q.selectMember(db, orgId, subscriberId),
+      iq.selectInvoices(db, orgId, subscriberId, cursor ?? null, limit),
+      iq.selectPageLines(db, orgId, subscriberId, cursor ?? null, limit),
+    ]));
   authorize(member, "documents");
   const page = rows.slice(0, limit);
-  const lines =
-    page.length > 0
-      ? await iq.selectLines(
-          db,
-          page.map((r) => r.id),
-        )
-      : [];
   return {
     items: page.map((r) => invoiceDto(r, lines)),
     nextCursor: rows.length > limit ? (page[page.length - 1]?.id ?? null) : null,
@@ -172,12 +217,14 @@ export async function listInvoices(db: GlobalDb, subscriberId: string, orgId: st
 /** One invoice the employee may see (permission `documents`), with the organisation as payer. */
 export async function getInvoice(db: GlobalDb, subscriberId: string, orgId: string, invoiceId: string) {
   guardOrg(orgId);
-  const [member, [org], [row], lines] = await db.batch([
-    q.selectMember(db, orgId, subscriberId),
-    q.selectOrganisation(db, orgId),
-    iq.selectVisibleInvoice(db, orgId, subscriberId, /^[0-9a-v]{26}$/.test(invoiceId) ? invoiceId : ""),
-    iq.selectLines(db, [invoiceId]),
-  ]);
+  const [member, [org], [row], lines] =
+    prereads(db, subscriberId, [MEMBER_READ, ORG_READ, INVOICE_READ, LINES_READ]) ??
+    (await db.batch([
+      q.selectMember(db, orgId, subscriberId),
+      q.selectOrganisation(db, orgId),
+      iq.selectVisibleInvoice(db, orgId, subscriberId, invoiceId),
+      iq.selectLines(db, [invoiceId]),
+    ]));
   authorize(member, "documents");
   guardInvoice(invoiceId);
   if (!org || !row) throw new AppError(404, "not_found");
