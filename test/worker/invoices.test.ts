@@ -189,7 +189,9 @@ describe("who may issue and see invoices", () => {
       const cookie = await login(who);
       for (const res of [await issue(cookie, body), await issue(cookie, { nonsense: true }), await api(cookie, BASE)]) {
         expect(res.status, who).toBe(403);
-        expect((await json<Problem>(res)).detail).toContain(role);
+        const problem = await json<Problem>(res);
+        expect(problem.detail).toContain(role);
+        expect(problem.detail).toContain("администратор или бухгалтер");
       }
     }
     const { items } = await json<{ items: Invoice[] }>(await api(accountant, BASE));

@@ -399,6 +399,11 @@ const messages = {
     en: "Enter a phone, email, login or account number",
   },
   // Invoices for payment (issue 24, h36).
+  "problem.invoices_forbidden": { ru: "Недостаточно прав в организации", en: "Not allowed in this organisation" },
+  "problem.invoices_forbidden.detail": {
+    ru: "Счета на оплату выставляет и видит администратор или бухгалтер организации; ваша роль — {roleRu}.",
+    en: "Invoices are issued and seen by the organisation's administrator or accountant; your role is {roleEn}.",
+  },
   "field.invoiceLines": { ru: "Выберите от 1 до 500 лицевых счетов", en: "Choose 1 to 500 accounts" },
   "field.invoiceAccounts": {
     ru: "Выберите разные лицевые счета этой организации, доступные вам",

@@ -3,7 +3,6 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
 import { clientAddress } from "../../platform/client";
 import { requireSession } from "../../platform/session";
-import { authorize } from "./business.service";
 import { invoicePdf, type PdfFonts } from "./invoices.pdf";
 import type * as r from "./invoices.routes";
 import * as svc from "./invoices.service";
@@ -18,7 +17,7 @@ const noStore = (c: Context<AppEnv>) => c.header("cache-control", "private, no-s
 export const issueGate: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (c.req.method !== "POST") return next();
   const orgId = c.req.param("orgId") ?? "";
-  authorize(/^[a-z0-9-]{1,40}$/.test(orgId) ? await svc.membership(c.get("data").global, who(c), orgId) : [], "pay");
+  svc.allowed(/^[a-z0-9-]{1,40}$/.test(orgId) ? await svc.membership(c.get("data").global, who(c), orgId) : [], "pay");
   return next();
 };
 

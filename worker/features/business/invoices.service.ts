@@ -27,6 +27,19 @@ const guardInvoice = (id: string) => {
 };
 const invalid = (field: string, message: string) => new AppError(400, "validation", {}, [{ field, message }]);
 
+/**
+ * The role matrix's answer (business.service `authorize`: 404 for a stranger), with a 403 that says who may: the
+ * administrator or the accountant, not the administrator alone as for the organisation's people.
+ */
+export function allowed(rows: Parameters<typeof authorize>[0], need: "pay" | "documents") {
+  try {
+    return authorize(rows, need);
+  } catch (e) {
+    if (e instanceof AppError && e.status === 403) throw new AppError(403, "invoices_forbidden", e.params);
+    throw e;
+  }
+}
+
 export interface Actor {
   subscriberId: string;
   address: string;
@@ -82,7 +95,7 @@ export async function issueInvoice(
 ): Promise<{ invoice: InvoiceDto; created: boolean }> {
   guardOrg(orgId);
   const db = data.global;
-  const me = authorize(await membership(db, actor.subscriberId, orgId), "pay");
+  const me = allowed(await membership(db, actor.subscriberId, orgId), "pay");
   if (!/^[\w-]{8,100}$/.test(idempotencyKey)) throw invalid("Idempotency-Key", "field.idempotencyKey");
   if (input.lines.length < 1 || input.lines.length > MAX_INVOICE_LINES) throw invalid("lines", "field.invoiceLines");
   const nos = input.lines.map((l) => parseAccountNo(l.accountNo));
@@ -206,7 +219,7 @@ export async function listInvoices(db: GlobalDb, subscriberId: string, orgId: st
       iq.selectInvoices(db, orgId, subscriberId, cursor ?? null, limit),
       iq.selectPageLines(db, orgId, subscriberId, cursor ?? null, limit),
     ]));
-  authorize(member, "documents");
+  allowed(member, "documents");
   const page = rows.slice(0, limit);
   return {
     items: page.map((r) => invoiceDto(r, lines)),
@@ -225,7 +238,7 @@ export async function getInvoice(db: GlobalDb, subscriberId: string, orgId: stri
       iq.selectVisibleInvoice(db, orgId, subscriberId, invoiceId),
       iq.selectLines(db, [invoiceId]),
     ]));
-  authorize(member, "documents");
+  allowed(member, "documents");
   guardInvoice(invoiceId);
   if (!org || !row) throw new AppError(404, "not_found");
   return { invoice: invoiceDto(row, lines), org };
