@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
+import { ensurePdftotext } from "../../../scripts/chromium.mts";
 import { qrPng } from "../../platform/png";
 import { invoicePdf } from "./invoices.pdf";
 import { gostPayload, purposeOf, vatIncludedKop } from "./invoices.rules";
@@ -54,7 +55,7 @@ describe("the invoice PDF", () => {
       },
       PAYEE,
     );
-    const text = execFileSync("pdftotext", ["-layout", "-", "-"], { input: Buffer.from(bytes) }).toString("utf8");
+    const text = execFileSync(ensurePdftotext(), ["-layout", "-", "-"], { input: Buffer.from(bytes) }).toString("utf8");
     for (const expected of [
       "Счёт на оплату № СЧ-2026-000042 от 03.12.2026",
       "ПАО Сбербанк, БИК 044525225, корр. счёт 30101810400000000225",
