@@ -398,6 +398,29 @@ const messages = {
     ru: "Введите телефон, почту, логин или номер лицевого счёта",
     en: "Enter a phone, email, login or account number",
   },
+  // Invoices for payment (issue 24, h36).
+  "problem.invoices_forbidden": { ru: "Недостаточно прав в организации", en: "Not allowed in this organisation" },
+  "problem.invoices_forbidden.detail": {
+    ru: "Счета на оплату выставляет и видит администратор или бухгалтер организации; ваша роль — {roleRu}.",
+    en: "Invoices are issued and seen by the organisation's administrator or accountant; your role is {roleEn}.",
+  },
+  "field.invoiceLines": { ru: "Выберите от 1 до 500 лицевых счетов", en: "Choose 1 to 500 accounts" },
+  "field.invoiceAccounts": {
+    ru: "Выберите разные лицевые счета этой организации, доступные вам",
+    en: "Choose different accounts of this organisation that you have access to",
+  },
+  "field.invoiceTotal": {
+    ru: "Сумма счёта — от 0,01 до 100 000 000 ₽",
+    en: "The invoice's total is from 0.01 to 100,000,000 ₽",
+  },
+  "field.invoiceTotalMismatch": {
+    ru: "Сумма счёта не равна сумме строк",
+    en: "The total is not the sum of the lines",
+  },
+  "field.invoiceTotalSplit": {
+    ru: "Суммы не хватает, чтобы разделить её между лицевыми счетами (хотя бы по 1 копейке)",
+    en: "The total is too small to split between the accounts (at least 1 kopeck each)",
+  },
 } satisfies Dict;
 
 export type MessageKey = keyof typeof messages;

@@ -22,6 +22,7 @@ const SUPPORT: Section = { href: "/support", key: "nav.support" };
 const ACCOUNT_SECTIONS: readonly Section[] = [
   { href: "/accounts", key: "nav.accounts" },
   { href: "/applications", key: "nav.applications" },
+  { href: "/documents", key: "nav.documents" },
   { href: "/profile", key: "nav.profile" },
 ];
 

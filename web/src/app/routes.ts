@@ -57,6 +57,11 @@ export const routes = [
     path: "/business/:id/audit",
     component: lazyScreen(() => import("../features/business/OrgScreens").then((m) => ({ default: m.OrgAuditPage }))),
   },
+  {
+    path: "/business/:id/documents",
+    component: lazyScreen(() => import("../features/business/Documents")),
+  },
+  { path: "/documents", component: lazyScreen(() => import("../features/documents/DocumentsPage")) },
   { path: "*404", component: lazyScreen(() => import("../features/notfound/NotFoundPage")) },
 ] satisfies RouteDefinition[];
 

@@ -613,6 +613,7 @@ export const en: Dict & MoreDict = {
   "ops.to.received": "Received",
   "nav.connect": "Connect",
   "nav.applications": "Applications",
+  "nav.documents": "Documents",
   "package.title": "{name}: this month's package",
   "package.minutes": "Minutes",
   "package.sms": "Texts",

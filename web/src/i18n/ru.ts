@@ -118,6 +118,7 @@ export const ru = {
   "outage.until": "Восстановим до {when}. Ничего делать не нужно — пришлём сообщение, когда всё заработает.",
   "nav.connect": "Подключить",
   "nav.applications": "Заявки",
+  "nav.documents": "Документы",
   "package.title": "{name}: пакет на этот месяц",
   "package.minutes": "Минуты",
   "package.sms": "SMS",

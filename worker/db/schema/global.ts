@@ -717,3 +717,35 @@ export const shardMoves = sqliteTable(
     index("shard_moves_account_idx").on(t.accountNo, t.startedAt),
   ],
 );
+
+// ── Invoices for payment: the number sequence and the issue requests (h36) ─────────────────────────────
+
+/**
+ * The invoice number sequence, one row a year: `last` is the last number given. It is advanced in the same D1
+ * batch (one transaction) that inserts the invoice, so numbers never repeat and never skip, even when a batch
+ * fails (it all rolls back) or many are issued at once (batches run one after another).
+ */
+export const invoiceCounters = sqliteTable("invoice_counters", {
+  year: integer("year").primaryKey(),
+  last: integer("last").notNull(),
+});
+
+/**
+ * An issue request by its Idempotency-Key: the same key from the same person for the same organisation returns
+ * the invoice issued the first time (a double click, a retried request), never a second one; with a different
+ * request (its hash) it is a 409.
+ */
+export const invoiceRequests = sqliteTable(
+  "invoice_requests",
+  {
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organisations.id),
+    issuedBy: text("issued_by").notNull(),
+    idempotencyKey: text("idempotency_key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    invoiceId: text("invoice_id").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.issuedBy, t.idempotencyKey] })],
+);

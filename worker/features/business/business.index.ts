@@ -2,6 +2,7 @@ import { createRouter } from "../../app";
 import { operatorAuth } from "../../platform/operator";
 import * as h from "./business.handlers";
 import * as r from "./business.routes";
+import { invoicesRouter } from "./invoices.index";
 
 /** The business cabinet: organisations, their accounts across regions, employees with roles, the audit log. */
 export const businessRouter = createRouter()
@@ -23,3 +24,6 @@ opsBusinessRouter.use("/business/*", operatorAuth);
 opsBusinessRouter
   .openapi(r.opsCreateOrganisationRoute, h.opsCreateOrganisationHandler)
   .openapi(r.opsAddAdministratorRoute, h.opsAddAdministratorHandler);
+
+// Invoices for payment (issue 24): their own routes under /business/organisations/{orgId}/invoices.
+businessRouter.route("/", invoicesRouter);

@@ -11,19 +11,23 @@ import { RequireLogin } from "../auth/RequireLogin";
 import { businessApi, type EmployeeDto, ORG_ROLES, type OrgRole, rememberOrganisation } from "./business.api";
 import { businessStrings } from "./strings";
 
-type Tab = "card" | "accounts" | "employees" | "audit";
-const TABS: { tab: Tab; path: string; key: "tabCard" | "tabAccounts" | "tabEmployees" | "tabAudit" }[] = [
+type Tab = "card" | "accounts" | "employees" | "audit" | "documents";
+const TABS: { tab: Tab; path: string; key: "tabCard" | "tabAccounts" | "tabEmployees" | "tabAudit" | "tabDocuments" }[] = [
   { tab: "card", path: "", key: "tabCard" },
   { tab: "accounts", path: "/accounts", key: "tabAccounts" },
   { tab: "employees", path: "/employees", key: "tabEmployees" },
   { tab: "audit", path: "/audit", key: "tabAudit" },
+  { tab: "documents", path: "/documents", key: "tabDocuments" },
 ];
+/** Sections every member sees; the others are an administrator's, and «Документы» an accountant's too. */
+const tabShown = (tab: Tab, role: OrgRole | undefined) =>
+  tab === "card" || tab === "accounts" || role === "administrator" || (tab === "documents" && role === "accountant");
 
 /**
  * The frame of the corporate cabinet's screens: the organisation's name, the switch between the person's
  * organisations and their private cabinet, and the sections (employees and the log only for administrators).
  */
-function OrgFrame(props: { tab: Tab; children: (orgId: string) => JSX.Element }) {
+export function OrgFrame(props: { tab: Tab; children: (orgId: string) => JSX.Element }) {
   const s = useStrings(businessStrings);
   const params = useParams();
   const navigate = useNavigate();
@@ -52,7 +56,7 @@ function OrgFrame(props: { tab: Tab; children: (orgId: string) => JSX.Element })
           </Show>
           <nav aria-label={s("sections")}>
             <ul class="chips">
-              <For each={TABS.filter((t) => current()?.role === "administrator" || t.tab === "card" || t.tab === "accounts")}>
+              <For each={TABS.filter((t) => tabShown(t.tab, current()?.role))}>
                 {(t) => (
                   <li>
                     <A

@@ -1,0 +1,160 @@
+import { and, asc, desc, eq, inArray, lt, type SQL, sql } from "drizzle-orm";
+import {
+  accountDirectory,
+  invoiceCounters,
+  invoiceLines,
+  invoiceRequests,
+  invoices,
+  orgAudit,
+  orgMembers,
+  subscribers,
+} from "../../db/schema/global";
+import type { GlobalDb } from "../../platform/db";
+import { subscriberIs } from "../../platform/session";
+import type { Who } from "./business.queries";
+
+/** The issue request of this key by this person in this organisation (empty when none). */
+export function selectRequest(db: GlobalDb, orgId: string, issuedBy: string, key: string) {
+  return db
+    .select({ requestHash: invoiceRequests.requestHash, invoiceId: invoiceRequests.invoiceId })
+    .from(invoiceRequests)
+    .where(and(eq(invoiceRequests.orgId, orgId), eq(invoiceRequests.issuedBy, issuedBy), eq(invoiceRequests.idempotencyKey, key)));
+}
+
+export interface NewInvoice {
+  id: string;
+  orgId: string;
+  issuedBy: string;
+  key: string;
+  requestHash: string;
+  year: number;
+  totalKop: number;
+  vatKop: number;
+  lines: { accountNo: string; amountKop: number }[];
+  at: Date;
+}
+
+/**
+ * The statements that issue an invoice, for one D1 batch (one transaction): the request is recorded first under
+ * its key (a second request with the same key records nothing); every later statement runs only if this request's
+ * row is the one recorded (`mine`), so the sequence advances exactly when an invoice is inserted, by one, and the
+ * invoice takes the number it advanced to. Put the audit entry after these with the same `mine` condition.
+ */
+export function issueStatements(db: GlobalDb, n: NewInvoice) {
+  const mine = sql`EXISTS (SELECT 1 FROM ${invoiceRequests} WHERE ${invoiceRequests.orgId} = ${n.orgId} AND ${invoiceRequests.issuedBy} = ${n.issuedBy} AND ${invoiceRequests.idempotencyKey} = ${n.key} AND ${invoiceRequests.invoiceId} = ${n.id})`;
+  const at = n.at.getTime();
+  return {
+    mine,
+    statements: [
+      db
+        .insert(invoiceRequests)
+        .values({
+          orgId: n.orgId,
+          issuedBy: n.issuedBy,
+          idempotencyKey: n.key,
+          requestHash: n.requestHash,
+          invoiceId: n.id,
+          createdAt: n.at,
+        })
+        .onConflictDoNothing(),
+      // INSERT … SELECT … WHERE … ON CONFLICT: SQLite's upsert needs the WHERE to parse (lang_upsert.html § 2.2).
+      db
+        .insert(invoiceCounters)
+        .select(sql`SELECT ${n.year}, 1 WHERE ${mine}`)
+        .onConflictDoUpdate({ target: invoiceCounters.year, set: { last: sql`${invoiceCounters.last} + 1` } }),
+      // Columns in the table's order: id, number, org_id, issued_by, total_kop, vat_kop, paid_kop, status, created_at.
+      db
+        .insert(invoices)
+        .select(
+          sql`SELECT ${n.id}, 'СЧ-' || ${invoiceCounters.year} || '-' || printf('%06d', ${invoiceCounters.last}), ${n.orgId}, ${n.issuedBy}, ${n.totalKop}, ${n.vatKop}, 0, 'issued', ${at} FROM ${invoiceCounters} WHERE ${invoiceCounters.year} = ${n.year} AND ${mine}`,
+        ),
+      // The lines as one JSON parameter (up to 500 lines in one statement, within D1's 100 bound values).
+      db
+        .insert(invoiceLines)
+        .select(
+          sql`SELECT ${n.id}, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(${JSON.stringify(n.lines.map((l) => [l.accountNo, l.amountKop]))}) WHERE ${mine}`,
+        ),
+    ] as const,
+  };
+}
+
+/**
+ * The audit entry of an issue, after the invoice in the same batch and under the same `mine` condition: its target
+ * is the number the invoice took, read by the statement itself (as `insertAudit` of business.queries does otherwise).
+ */
+export function insertIssueAudit(
+  db: GlobalDb,
+  e: { id: string; orgId: string; actorId: string; invoiceId: string; details: unknown; address: string; at: Date },
+  mine: SQL,
+) {
+  const actorName = sql`coalesce((SELECT ${subscribers.displayName} FROM ${subscribers} WHERE ${subscribers.id} = ${e.actorId}), '')`;
+  const number = sql`(SELECT ${invoices.number} FROM ${invoices} WHERE ${invoices.id} = ${e.invoiceId})`;
+  // The columns in the table's order: id, org_id, actor_id, actor_name, action, target, details, address, created_at.
+  return db
+    .insert(orgAudit)
+    .select(
+      sql`SELECT ${e.id}, ${e.orgId}, ${e.actorId}, ${actorName}, 'invoice.issued', ${number}, ${JSON.stringify(e.details)}, ${e.address}, ${e.at.getTime()} WHERE ${mine}`,
+    );
+}
+
+export function selectInvoice(db: GlobalDb, orgId: string, invoiceId: string) {
+  return db
+    .select()
+    .from(invoices)
+    .where(and(eq(invoices.orgId, orgId), eq(invoices.id, invoiceId)));
+}
+
+/** The lines of these invoices, with each account's region. */
+export function selectLines(db: GlobalDb, invoiceIds: string[] | SQL) {
+  return db
+    .select({
+      invoiceId: invoiceLines.invoiceId,
+      accountNo: invoiceLines.accountNo,
+      amountKop: invoiceLines.amountKop,
+      region: accountDirectory.region,
+    })
+    .from(invoiceLines)
+    .innerJoin(accountDirectory, eq(accountDirectory.accountNo, invoiceLines.accountNo))
+    .where(
+      Array.isArray(invoiceIds)
+        ? inArray(invoiceLines.invoiceId, invoiceIds.length > 0 ? invoiceIds : [""])
+        : sql`${invoiceLines.invoiceId} IN ${invoiceIds}`,
+    )
+    .orderBy(asc(invoiceLines.invoiceId), asc(invoiceLines.accountNo));
+}
+
+/**
+ * An employee limited to some accounts sees an invoice only if every one of its accounts is theirs (the scope is
+ * read by the same statement, as for the accounts list).
+ */
+function withinScope(orgId: string, who: Who): SQL {
+  const scope = sql`(SELECT ${orgMembers.accountScope} FROM ${orgMembers} WHERE ${orgMembers.orgId} = ${orgId} AND ${subscriberIs(orgMembers.subscriberId, who)})`;
+  return sql`(${scope} IS NULL OR NOT EXISTS (SELECT 1 FROM ${invoiceLines} WHERE ${invoiceLines.invoiceId} = ${invoices.id} AND ${invoiceLines.accountNo} NOT IN (SELECT value FROM json_each(${scope}))))`;
+}
+
+/** A page of the organisation's invoices the member may see, newest first, before the invoice id `before`. */
+export function selectInvoices(db: GlobalDb, orgId: string, who: Who, before: string | null, limit: number) {
+  return db
+    .select()
+    .from(invoices)
+    .where(pageOf(orgId, who, before))
+    .orderBy(desc(invoices.id))
+    .limit(limit + 1);
+}
+
+const pageOf = (orgId: string, who: Who, before: string | null) =>
+  and(eq(invoices.orgId, orgId), withinScope(orgId, who), before ? lt(invoices.id, before) : undefined);
+
+/** The lines of that same page, by the same condition as a subquery: read in the same batch as the page. */
+export function selectPageLines(db: GlobalDb, orgId: string, who: Who, before: string | null, limit: number) {
+  const ids = sql`(SELECT ${invoices.id} FROM ${invoices} WHERE ${pageOf(orgId, who, before)} ORDER BY ${invoices.id} DESC LIMIT ${limit + 1})`;
+  return selectLines(db, ids);
+}
+
+/** One invoice if the member may see it (same scope rule as the list). */
+export function selectVisibleInvoice(db: GlobalDb, orgId: string, who: Who, invoiceId: string) {
+  return db
+    .select()
+    .from(invoices)
+    .where(and(eq(invoices.orgId, orgId), eq(invoices.id, invoiceId), withinScope(orgId, who)));
+}
