@@ -1,4 +1,4 @@
-import { type PdfColumn, type PdfFonts, PdfTableWriter } from "../usage/usage.pdf";
+import { type PdfColumn, type PdfFonts, PdfTableWriter } from "../usage/pdf.service";
 import { type ClosingDoc, dotted, monthRu, rubPrint, VAT_RATE_PERCENT } from "./closing.document";
 import { OKEI_SERVICE } from "./closing.xml";
 
