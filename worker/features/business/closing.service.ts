@@ -318,17 +318,13 @@ export async function listClosingDocuments(db: GlobalDb, subscriberId: string, o
   };
 }
 
-/** A document's file, with its type and name; a correction has no XML (404), a document still being made is a 409. */
-export async function closingFile(
-  data: DataAccess,
-  files: R2Bucket,
-  subscriberId: string,
-  orgId: string,
-  docId: string,
-  format: "pdf" | "xml",
-) {
+/**
+ * A document's file (`pdf`, or `xml` for a УПД), with its type and name; anything else, a correction's XML or
+ * another organisation's document is a 404, a document still being made a 409.
+ */
+export async function closingFile(data: DataAccess, files: R2Bucket, subscriberId: string, orgId: string, docId: string, format: string) {
   await documentsMember(data.global, subscriberId, orgId);
-  if (!/^[0-9a-v]{26}$/.test(docId)) throw new AppError(404, "not_found");
+  if (!/^[0-9a-v]{26}$/.test(docId) || (format !== "pdf" && format !== "xml")) throw new AppError(404, "not_found");
   const [row] = await q.selectOrgDocument(data.global, orgId, docId);
   if (!row) throw new AppError(404, "not_found");
   if (format === "xml" && row.kind !== "upd") throw new AppError(404, "not_found");
