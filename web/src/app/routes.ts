@@ -57,6 +57,11 @@ export const routes = [
     path: "/business/:id/audit",
     component: lazyScreen(() => import("../features/business/OrgScreens").then((m) => ({ default: m.OrgAuditPage }))),
   },
+  // Closing documents (issue 24).
+  {
+    path: "/business/:id/documents/closing",
+    component: lazyScreen(() => import("../features/business/ClosingDocuments")),
+  },
   { path: "*404", component: lazyScreen(() => import("../features/notfound/NotFoundPage")) },
 ] satisfies RouteDefinition[];
 
