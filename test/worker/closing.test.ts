@@ -150,6 +150,11 @@ describe("the monthly job", () => {
       .bind(upd.id)
       .first<{ n: number; s: number; v: number }>();
     expect(lines).toEqual({ n: 200, s: ledger.total, v: upd.vat_kop });
+    // The organisation's audit log says who made it and when (the system, once).
+    const audit = await env.DB.prepare("SELECT actor_id, actor_name, target FROM org_audit WHERE org_id = ? AND action = 'closing.issued'")
+      .bind(VETER)
+      .all();
+    expect(audit.results).toEqual([{ actor_id: null, actor_name: "Kabinet", target: lastMonth }]);
     // The administrator and the accountant hear of it once each (the redelivery sent nothing more).
     const to = sent.filter((m) => m.channel === "email").map((m) => (m as { to: string }).to);
     expect(new Set(to).size).toBe(to.length);
@@ -182,6 +187,30 @@ describe("the monthly job", () => {
     const period = thisMonth;
     expect(await issueMonth(deps(), VETER, period)).toBe("waiting");
     expect(await docsOf(VETER, period)).toEqual([]);
+  });
+});
+
+describe("through the reports queue", () => {
+  it("the Worker's reports consumer takes a closing message (beside the usage reports) and makes the document", async () => {
+    await env.REPORTS.send({ kind: "closing_documents", orgId: SMIRNOV, period: lastMonth } satisfies ClosingMessage);
+    const deadline = Date.now() + 15_000;
+    let docs: Row[] = [];
+    while (Date.now() < deadline) {
+      docs = await docsOf(SMIRNOV, lastMonth);
+      if (docs[0]?.status === "ready") break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(docs).toHaveLength(1);
+    expect(docs[0]).toMatchObject({ kind: "upd", status: "ready", total_kop: (await ledgerCharges(SMIRNOV, lastMonth)).total });
+    // An entrepreneur (ИП, 12-digit ИНН, no КПП) is the buyer as a person: СвИП with ИННФЛ and ФИО.
+    const xml = await env.FILES.get(`closing/${SMIRNOV}/${docs[0]?.id}.xml`);
+    const parsed = xmlParser.parse(decode1251(await (xml as R2ObjectBody).arrayBuffer()));
+    expect(parsed.Файл.Документ.СвСчФакт.СвПокуп.ИдСв.СвИП["@ИННФЛ"]).toBe("660123456729");
+    expect(parsed.Файл.Документ.СвСчФакт.СвПокуп.ИдСв.СвИП.ФИО).toMatchObject({
+      "@Фамилия": "Смирнов",
+      "@Имя": "Пётр",
+      "@Отчество": "Андреевич",
+    });
   });
 });
 
@@ -314,6 +343,7 @@ describe("the business cabinet's closing documents", () => {
       expect(pdf.status).toBe(200);
       expect(pdf.headers.get("content-type")).toBe("application/pdf");
       expect(pdf.headers.get("content-disposition")).toContain(`${upd.number.replace("УПД", "UPD")}.pdf`);
+      expect(new TextDecoder().decode((await pdf.arrayBuffer()).slice(0, 5))).toBe("%PDF-");
       const xml = await api(cookie, (item?.xmlUrl ?? "").replace("/api/v1", ""));
       expect(xml.status).toBe(200);
       expect(xml.headers.get("content-type")).toBe("application/xml; charset=windows-1251");
@@ -342,6 +372,21 @@ describe("the business cabinet's closing documents", () => {
         expect((await json<{ detail: string }>(res)).detail).toContain(role);
       }
     }
+    // An accountant limited to some accounts does not see the contract's documents (they cover every account).
+    const adminCookie = await login("biz.admin");
+    const scope = (accountNos: string[] | null) =>
+      api(adminCookie, `/business/organisations/${VETER}/employees/demo-biz-accountant`, {
+        method: "PUT",
+        body: JSON.stringify({ role: "accountant", accountNos }),
+      });
+    const [one] = await accountsOf(VETER);
+    expect((await scope([(one as { accountNo: string }).accountNo])).status).toBe(204);
+    const limited = await api(await login("biz.accountant"), `/business/organisations/${VETER}/documents/closing?lang=en`);
+    expect(limited.status).toBe(403);
+    expect((await json<{ title: string }>(limited)).title).toBe(
+      "Closing documents are for employees who see all of the organisation's accounts",
+    );
+    expect((await scope(null)).status).toBe(204);
     // A stranger, and another organisation's member (biz.admin only watches Смирнов's): 404 / 403 as for any route.
     const anna = await login("anna");
     for (const path of ["", `/${upd.id}/pdf`])

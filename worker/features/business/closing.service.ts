@@ -51,12 +51,6 @@ function previousMonth(month: string): string {
   return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, "0")}`;
 }
 
-/** The month whose documents are due at `at` (the previous Moscow month, on days 1–5), or null. */
-export function dueMonth(at: Date): string | null {
-  const today = localDay(MSK, at);
-  return Number(today.slice(8, 10)) <= ISSUE_DAYS ? previousMonth(today.slice(0, 7)) : null;
-}
-
 function moscowHour(at: Date): number {
   return Number(new Intl.DateTimeFormat("en-GB", { timeZone: MSK, hour: "2-digit", hourCycle: "h23" }).format(at));
 }
