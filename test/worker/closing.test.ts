@@ -14,7 +14,7 @@ import type { NotificationMessage } from "../../worker/features/notifications/no
 import { assetFonts } from "../../worker/features/usage/usage.consumer";
 import { createDataAccess } from "../../worker/platform/db";
 import { localDay } from "../../worker/platform/region";
-import { api, json, login } from "./helpers";
+import { api, call, json, login } from "./helpers";
 
 const VETER = "org-demo-veter";
 const SMIRNOV = "org-demo-smirnov";
@@ -211,6 +211,30 @@ describe("through the reports queue", () => {
       "@Имя": "Пётр",
       "@Отчество": "Андреевич",
     });
+  });
+});
+
+describe("the operators' request for a month", () => {
+  const ask = (orgId: string, period: string, token: string | null = env.OPERATOR_TOKEN) =>
+    call(null, `/ops/v1/business/organisations/${orgId}/documents/closing/${period}?lang=en`, {
+      method: "POST",
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
+
+  it("queues a past month of an organisation, and refuses this month, nonsense, a stranger's token and an unknown organisation", async () => {
+    const res = await ask(SMIRNOV, shiftMonth(thisMonth, -3));
+    expect(res.status).toBe(202);
+    expect(await json(res)).toEqual({ orgId: SMIRNOV, period: shiftMonth(thisMonth, -3) });
+    for (const period of [thisMonth, "2026-13", "latest"]) {
+      const bad = await ask(SMIRNOV, period);
+      expect(bad.status, period).toBe(400);
+      expect((await json<{ errors: { field: string; message: string }[] }>(bad)).errors).toEqual([
+        { field: "period", message: "Give a past month as YYYY-MM" },
+      ]);
+    }
+    expect((await ask("org-nonexistent", lastMonth)).status).toBe(404);
+    expect((await ask(SMIRNOV, lastMonth, null)).status).toBe(401);
+    expect((await ask(SMIRNOV, lastMonth, "wrong")).status).toBe(401);
   });
 });
 

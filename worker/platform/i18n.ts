@@ -372,6 +372,7 @@ const messages = {
     en: "Closing documents are for employees who see all of the organisation's accounts",
   },
   "problem.closing_not_ready": { ru: "Документ ещё формируется", en: "The document is still being made" },
+  "field.closingPeriod": { ru: "Укажите прошедший месяц в виде ГГГГ-ММ", en: "Give a past month as YYYY-MM" },
   "field.inn": { ru: "ИНН — 10 или 12 цифр; проверьте, нет ли опечатки", en: "An INN has 10 or 12 digits; check for a typo" },
   "field.innLegal": {
     ru: "ИНН юридического лица — 10 цифр с верной контрольной цифрой",

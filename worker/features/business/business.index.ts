@@ -27,4 +27,5 @@ export const opsBusinessRouter = createRouter();
 opsBusinessRouter.use("/business/*", operatorAuth);
 opsBusinessRouter
   .openapi(r.opsCreateOrganisationRoute, h.opsCreateOrganisationHandler)
-  .openapi(r.opsAddAdministratorRoute, h.opsAddAdministratorHandler);
+  .openapi(r.opsAddAdministratorRoute, h.opsAddAdministratorHandler)
+  .openapi(cr.opsClosingMonthRoute, ch.opsClosingMonthHandler);

@@ -17,3 +17,8 @@ export const closingFileHandler: RouteHandler<typeof r.closingFileRoute, AppEnv>
     headers: { "content-type": file.contentType, "content-disposition": file.disposition, "cache-control": "private, no-store" },
   }) as never;
 };
+
+export const opsClosingMonthHandler: RouteHandler<typeof r.opsClosingMonthRoute, AppEnv> = async (c) => {
+  const { orgId, period } = c.req.valid("param");
+  return c.json(await svc.queueClosing(c.get("data"), c.env.REPORTS, orgId, period), 202);
+};

@@ -67,3 +67,23 @@ export const closingFileRoute = createRoute({
     409: problem("Still being made"),
   },
 });
+
+// ── Operators' API (OPERATOR_TOKEN) ───────────────────────────────────
+
+export const opsClosingMonthRoute = createRoute({
+  method: "post",
+  path: "/business/organisations/{orgId}/documents/closing/{period}",
+  tags: ["Operators"],
+  summary:
+    "Make (or check again) an organisation's closing documents for a past month now, through the reports queue: the УПД if there is none, a correction if the month's charges changed since, nothing otherwise",
+  security: [{ operatorToken: [] }],
+  request: {
+    params: OrgParam.extend({ period: z.string().max(7).openapi({ example: "2026-11", description: "A past month, YYYY-MM" }) }),
+  },
+  responses: {
+    202: jsonResponse("Queued", z.object({ orgId: z.string(), period: z.string() })),
+    400: problem("Not a past month"),
+    401: problem("No or wrong operator token"),
+    404: problem("No such organisation"),
+  },
+});

@@ -334,3 +334,15 @@ export async function closingFile(data: DataAccess, files: R2Bucket, subscriberI
     disposition: `attachment; filename="${filename}"; filename*=UTF-8''${encodeURIComponent(format === "pdf" ? `${row.number}.pdf` : filename)}`,
   };
 }
+
+/** An operator asks for a past month's documents now (the demo, a month whose charges were corrected): one queue message. */
+export async function queueClosing(data: DataAccess, queue: Queue, orgId: string, period: string, now = new Date()) {
+  const month = /^\d{4}-(0[1-9]|1[0-2])$/.test(period) ? period : null;
+  if (!month || month >= localDay(MSK, now).slice(0, 7))
+    throw new AppError(400, "validation", {}, [{ field: "period", message: "field.closingPeriod" }]);
+  if (!validOrgId(orgId)) throw new AppError(404, "not_found");
+  const org = await data.global.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, orgId)).get();
+  if (!org) throw new AppError(404, "not_found");
+  await queue.send({ kind: "closing_documents", orgId, period: month } satisfies ClosingMessage);
+  return { orgId, period: month };
+}
