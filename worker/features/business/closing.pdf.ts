@@ -66,7 +66,12 @@ function signatures(w: PdfTableWriter, doc: ClosingDoc) {
 export async function closingPdf(fonts: PdfFonts, doc: ClosingDoc): Promise<Uint8Array> {
   const upd = doc.kind === "upd";
   const title = upd ? "Универсальный передаточный документ" : "Универсальный корректировочный документ";
-  const w = await PdfTableWriter.create(fonts, { title: `${title} № ${doc.number}`, author: doc.parties.seller.name, lang: "ru" });
+  // The whole font (about 300 KB a document): a subset of PT Sans draws blanks (see PdfTableWriter.create).
+  const w = await PdfTableWriter.create(
+    fonts,
+    { title: `${title} № ${doc.number}`, author: doc.parties.seller.name, lang: "ru" },
+    { subset: false },
+  );
   w.heading(title);
   w.fields([
     [upd ? "Счёт-фактура №" : "Корр. счёт-фактура №", `${doc.number} от ${dotted(doc.docDate)}`],

@@ -179,7 +179,37 @@ function pdfText(bytes: Uint8Array): string {
   return execFileSync("pdftotext", ["-layout", path, "-"], { encoding: "utf8" });
 }
 
+/**
+ * What a reader sees, not the text layer: every word of page 1 (three or more letters or digits, as pdftotext finds
+ * it with its box) rendered at 150 dpi has ink in its box — at least 4 dark pixels a character. A font whose glyphs
+ * have no outlines prints blanks while pdftotext still reads the text.
+ */
+function wordsWithoutInk(bytes: Uint8Array): string[] {
+  const path = join(tmpdir(), `closing-ink-${process.pid}-${Math.random().toString(36).slice(2)}.pdf`);
+  writeFileSync(path, bytes);
+  const html = execFileSync("pdftotext", ["-bbox", "-f", "1", "-l", "1", path, "-"], { encoding: "utf8" });
+  const pgm = execFileSync("pdftoppm", ["-gray", "-r", "150", "-f", "1", "-l", "1", path], { maxBuffer: 64 * 1024 * 1024 });
+  const head = /^P5\s+(\d+)\s+(\d+)\s+\d+\s/.exec(pgm.subarray(0, 40).toString("latin1"));
+  const [width, offset] = [Number(head?.[1]), head?.[0].length ?? 0];
+  const scale = 150 / 72;
+  const blank: string[] = [];
+  for (const m of html.matchAll(/<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<\/word>/g)) {
+    const word = (m[5] ?? "").replace(/&[a-z]+;/g, "");
+    const letters = word.replace(/[^0-9A-Za-zА-Яа-яЁё]/g, "").length;
+    if (letters < 3) continue;
+    const [x0, y0, x1, y1] = [m[1], m[2], m[3], m[4]].map((v) => Math.round(Number(v) * scale)) as [number, number, number, number];
+    let ink = 0;
+    for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) if ((pgm[offset + y * width + x] as number) < 128) ink++;
+    if (ink < letters * 4) blank.push(word);
+  }
+  return blank;
+}
+
 describe("the printed УПД and УКД", () => {
+  it("draws every word it prints (the font's glyphs are there, not only the text layer)", async () => {
+    expect(wordsWithoutInk(await closingPdf(fonts(), upd()))).toEqual([]);
+  });
+
   it("has the number, the parties with ИНН/КПП, the currency, every line and the totals", async () => {
     const doc = upd();
     const text = pdfText(await closingPdf(fonts(), doc));

@@ -45,7 +45,11 @@ export class PdfTableWriter {
     private readonly bold: PDFFont,
   ) {}
 
-  static async create(fonts: PdfFonts, meta: { title: string; author: string; lang: string }) {
+  /**
+   * `subset: false` embeds the whole font program: pdf-lib's subsetting of PT Sans (with @pdf-lib/fontkit) leaves
+   * most glyphs without outlines, so a viewer draws blanks where the text layer has the right characters.
+   */
+  static async create(fonts: PdfFonts, meta: { title: string; author: string; lang: string }, opts: { subset?: boolean } = {}) {
     const doc = await PDFDocument.create();
     doc.registerFontkit(fontkit);
     doc.setTitle(meta.title);
@@ -53,8 +57,9 @@ export class PdfTableWriter {
     doc.setCreator("Kabinet");
     doc.setProducer("Kabinet (pdf-lib)");
     doc.setLanguage(meta.lang);
-    const regular = await doc.embedFont(fonts.regular, { subset: true });
-    const bold = await doc.embedFont(fonts.bold, { subset: true });
+    const subset = opts.subset ?? true;
+    const regular = await doc.embedFont(fonts.regular, { subset });
+    const bold = await doc.embedFont(fonts.bold, { subset });
     return new PdfTableWriter(doc, regular, bold);
   }
 
