@@ -5,6 +5,8 @@ import { accountsRouter } from "./features/accounts/accounts.index";
 import { authRouter } from "./features/auth/auth.index";
 import { bonusRouter } from "./features/bonus/bonus.index";
 import { businessRouter, opsBusinessRouter } from "./features/business/business.index";
+import { isClosingMessage } from "./features/business/closing.messages";
+import { type ClosingDeps, consumeClosing, queueClosingMonth } from "./features/business/closing.service";
 import { consumeRegionDay, isRegionDayMessage, queueDueRegions } from "./features/cron/daily.service";
 import { healthRouter } from "./features/health/health.index";
 import { helpRouter } from "./features/help/help.index";
@@ -133,6 +135,12 @@ export function reportDeps(env: Env): ReportDeps {
   };
 }
 
+/** What the closing documents' consumer needs (issue 24): the reports' files, fonts and notices. */
+export function closingDeps(env: Env): ClosingDeps {
+  const r = reportDeps(env);
+  return { data: r.data, files: r.files, fonts: r.fonts, notify: r.notify, siteTemplate: r.siteTemplate };
+}
+
 const handlers = {
   fetch: app.fetch,
 
@@ -148,7 +156,16 @@ const handlers = {
     }
     if (role === queueRole(NOTIFICATIONS_QUEUE)) return consumeNotifications(batch, env);
     if (role === queueRole(DEAD_LETTER_QUEUE)) return consumeDeadLetters(batch, env);
-    if (role === queueRole(REPORTS_QUEUE)) return consumeReports(batch, reportDeps(env));
+    if (role === queueRole(REPORTS_QUEUE)) {
+      // The monthly closing documents share the reports queue with the usage reports; each kind has its consumer.
+      const closing = batch.messages.filter((m) => isClosingMessage(m.body));
+      if (closing.length > 0) await consumeClosing(closing, closingDeps(env));
+      if (closing.length === batch.messages.length) return;
+      return consumeReports(
+        { ...batch, queue: batch.queue, messages: batch.messages.filter((m) => !isClosingMessage(m.body)) },
+        reportDeps(env),
+      );
+    }
     if (role === queueRole(USAGE_QUEUE)) return consumeUsage(batch, { data: createDataAccess(env), files: env.FILES });
     if (role === queueRole(BILLING_QUEUE)) {
       const data = createDataAccess(env);
@@ -195,8 +212,11 @@ const handlers = {
       const acquirer = acquirerFor(env, `https://${env.BASE_DOMAIN}`);
       const reconciled = await reconcilePending(data, acquirer, notifier(env), at);
       const autopay = await autopayTick(data, acquirer, notifier(env), at);
+      // Days 1–5 of a month: each organisation's closing documents for the month before, through the reports queue.
+      const closingQueued = await queueClosingMonth(data, env.REPORTS, at);
       log("info", "cron.billing", {
         regionsQueued,
+        closingQueued,
         effects,
         promised,
         ...autopay,

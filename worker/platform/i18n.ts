@@ -366,6 +366,13 @@ const messages = {
     en: "Ask the administrator to invite you to the business cabinet.",
   },
   "problem.org_exists": { ru: "Организация с этим ИНН уже есть", en: "An organisation with this INN exists" },
+  // Closing documents (issue 24).
+  "problem.closing_scope": {
+    ru: "Закрывающие документы доступны сотрудникам, которые видят все счета организации",
+    en: "Closing documents are for employees who see all of the organisation's accounts",
+  },
+  "problem.closing_not_ready": { ru: "Документ ещё формируется", en: "The document is still being made" },
+  "field.closingPeriod": { ru: "Укажите прошедший месяц в виде ГГГГ-ММ", en: "Give a past month as YYYY-MM" },
   "field.inn": { ru: "ИНН — 10 или 12 цифр; проверьте, нет ли опечатки", en: "An INN has 10 or 12 digits; check for a typo" },
   "field.innLegal": {
     ru: "ИНН юридического лица — 10 цифр с верной контрольной цифрой",

@@ -62,6 +62,11 @@ export const routes = [
     component: lazyScreen(() => import("../features/business/Documents")),
   },
   { path: "/documents", component: lazyScreen(() => import("../features/documents/DocumentsPage")) },
+  // Closing documents (issue 24).
+  {
+    path: "/business/:id/documents/closing",
+    component: lazyScreen(() => import("../features/business/ClosingDocuments")),
+  },
   { path: "*404", component: lazyScreen(() => import("../features/notfound/NotFoundPage")) },
 ] satisfies RouteDefinition[];
 

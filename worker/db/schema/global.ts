@@ -749,3 +749,76 @@ export const invoiceRequests = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.orgId, t.issuedBy, t.idempotencyKey] })],
 );
+
+/**
+ * Monthly closing documents (issue 24): one УПД (универсальный передаточный документ, статус 1: счёт-фактура and
+ * the act of services rendered) per organisation and month — the organisation is the contract (договор) the
+ * operator registered with all its accounts in any region — and, when the ledger of an issued month changes, a
+ * корректировочный document (`revision` 1, 2, …) that refers to the original and carries the difference. The
+ * number, the parties, the lines and the totals are written once, in one batch, and never change (triggers refuse
+ * it, migration `closing_documents_append_only`): a rerun renders the same files from the same rows. Only `status`
+ * and the R2 keys of the rendered files are set later.
+ */
+export const closingDocuments = sqliteTable(
+  "closing_documents",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organisations.id),
+    /** The month of the services, YYYY-MM (Moscow calendar). */
+    period: text("period").notNull(),
+    /** 0: the УПД; 1, 2, …: its corrections (УКД), each against the state the one before left. */
+    revision: integer("revision").notNull(),
+    kind: text("kind", { enum: ["upd", "ukd"] }).notNull(),
+    /** УПД-<year>-<6 digits> or УКД-<year>-<6 digits>: `seq` within the kind and year, never reused. */
+    number: text("number").notNull(),
+    year: integer("year").notNull(),
+    seq: integer("seq").notNull(),
+    /** The original УПД a correction refers to. */
+    correctsId: text("corrects_id"),
+    /** The document's date (YYYY-MM-DD): the month's last day for a УПД, the day it was made for a УКД. */
+    docDate: text("doc_date").notNull(),
+    /** Totals with VAT included (a УКД: the change, signed); VAT is 20/120 of the total, rounded to the kopeck. */
+    totalKop: integer("total_kop").notNull(),
+    vatKop: integer("vat_kop").notNull(),
+    /** JSON: the seller's and the buyer's requisites as they were when the document was made. */
+    parties: text("parties").notNull(),
+    /** The XML file's GUID (its name ON_NSCHFDOPPR_…_<GUID>): fixed with the document, so a rerun names it the same. */
+    fileGuid: text("file_guid").notNull(),
+    status: text("status", { enum: ["generating", "ready"] }).notNull(),
+    pdfKey: text("pdf_key"),
+    xmlKey: text("xml_key"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    readyAt: integer("ready_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [
+    uniqueIndex("closing_documents_revision_uq").on(t.orgId, t.period, t.revision),
+    uniqueIndex("closing_documents_number_uq").on(t.number),
+    uniqueIndex("closing_documents_seq_uq").on(t.kind, t.year, t.seq),
+    index("closing_documents_org_idx").on(t.orgId, t.period),
+  ],
+);
+
+/**
+ * A line of a closing document: one account's service for the month. For a УКД, `beforeKop`/`vatBeforeKop` are
+ * the amounts the corrected state had and `amountKop`/`vatKop` the amounts after (the difference is the change).
+ */
+export const closingLines = sqliteTable(
+  "closing_lines",
+  {
+    docId: text("doc_id")
+      .notNull()
+      .references(() => closingDocuments.id),
+    lineNo: integer("line_no").notNull(),
+    accountNo: text("account_no").notNull(),
+    region: text("region").notNull(),
+    serviceId: text("service_id"),
+    nameRu: text("name_ru").notNull(),
+    beforeKop: integer("before_kop"),
+    vatBeforeKop: integer("vat_before_kop"),
+    amountKop: integer("amount_kop").notNull(),
+    vatKop: integer("vat_kop").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.docId, t.lineNo] })],
+);

@@ -439,3 +439,34 @@ export function periodOf(db: RegionDb, accountNo: string, month: string) {
     .where(and(eq(ledgerPeriods.accountNo, accountNo), eq(ledgerPeriods.month, month)))
     .get();
 }
+
+/**
+ * What each of these accounts was charged in a month (YYYY-MM, by booked local day), per service, as positive
+ * kopecks, with the service's tariff name: the lines of the month's closing documents. The same sum before and
+ * after the month is closed (the roll-up keeps each service's total and books it on the month's last charge day).
+ */
+export async function monthChargesByService(db: RegionDb, accountNos: string[], month: string) {
+  if (accountNos.length === 0) return [];
+  const { first, last } = monthDays(month);
+  const rows = await db
+    .select({
+      accountNo: ledgerEntries.accountNo,
+      serviceId: ledgerEntries.serviceId,
+      tariffRu: sql<string | null>`max(${tariffs.nameRu})`,
+      descriptionRu: sql<string>`max(${ledgerEntries.descriptionRu})`,
+      kop: sql<number>`-sum(${ledgerEntries.amountKop})`,
+    })
+    .from(ledgerEntries)
+    .leftJoin(accountServices, eq(accountServices.id, ledgerEntries.serviceId))
+    .leftJoin(tariffs, eq(tariffs.id, accountServices.tariffId))
+    .where(
+      and(
+        inArray(ledgerEntries.accountNo, accountNos),
+        eq(ledgerEntries.kind, "charge"),
+        sql`${ledgerEntries.localDay} >= ${first} AND ${ledgerEntries.localDay} <= ${last}`,
+      ),
+    )
+    .groupBy(ledgerEntries.accountNo, ledgerEntries.serviceId)
+    .all();
+  return rows.map((r) => ({ accountNo: r.accountNo, serviceId: r.serviceId, name: r.tariffRu ?? r.descriptionRu, kop: Number(r.kop) }));
+}

@@ -2,6 +2,8 @@ import { createRouter } from "../../app";
 import { operatorAuth } from "../../platform/operator";
 import * as h from "./business.handlers";
 import * as r from "./business.routes";
+import * as ch from "./closing.handlers";
+import * as cr from "./closing.routes";
 import { invoicesRouter } from "./invoices.index";
 
 /** The business cabinet: organisations, their accounts across regions, employees with roles, the audit log. */
@@ -16,14 +18,18 @@ export const businessRouter = createRouter()
   .openapi(r.inviteRoute, h.inviteHandler)
   .openapi(r.changeEmployeeRoute, h.changeEmployeeHandler)
   .openapi(r.removeEmployeeRoute, h.removeEmployeeHandler)
-  .openapi(r.auditRoute, h.auditHandler);
+  .openapi(r.auditRoute, h.auditHandler)
+  // Closing documents (issue 24): УПД and corrections, PDF and the ФНС XML.
+  .openapi(cr.closingDocumentsRoute, ch.closingDocumentsHandler)
+  .openapi(cr.closingFileRoute, ch.closingFileHandler);
 
 /** Operators' API for organisations (a token, outside /api and its cookie and CSRF rules). */
 export const opsBusinessRouter = createRouter();
 opsBusinessRouter.use("/business/*", operatorAuth);
 opsBusinessRouter
   .openapi(r.opsCreateOrganisationRoute, h.opsCreateOrganisationHandler)
-  .openapi(r.opsAddAdministratorRoute, h.opsAddAdministratorHandler);
+  .openapi(r.opsAddAdministratorRoute, h.opsAddAdministratorHandler)
+  .openapi(cr.opsClosingMonthRoute, ch.opsClosingMonthHandler);
 
 // Invoices for payment (issue 24): their own routes under /business/organisations/{orgId}/invoices.
 businessRouter.route("/", invoicesRouter);

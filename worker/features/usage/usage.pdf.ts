@@ -45,7 +45,12 @@ export class PdfTableWriter {
     private readonly bold: PDFFont,
   ) {}
 
-  static async create(fonts: PdfFonts, meta: { title: string; author: string; lang: string }) {
+  /**
+   * The whole font program is embedded unless `subset: true`: pdf-lib's subsetting of PT Sans (with
+   * @pdf-lib/fontkit) leaves most glyphs without outlines, so a viewer draws blanks where the text layer has the
+   * right characters.
+   */
+  static async create(fonts: PdfFonts, meta: { title: string; author: string; lang: string }, opts: { subset?: boolean } = {}) {
     const doc = await PDFDocument.create();
     doc.registerFontkit(fontkit);
     doc.setTitle(meta.title);
@@ -53,10 +58,11 @@ export class PdfTableWriter {
     doc.setCreator("Kabinet");
     doc.setProducer("Kabinet (pdf-lib)");
     doc.setLanguage(meta.lang);
-    // The whole fonts (~280 KB each, compressed into the file): fontkit's subsets left most glyphs without
-    // outlines, so poppler-based readers (Evince, Okular) drew blank spaces (usage.pdf.test.ts renders a page).
-    const regular = await doc.embedFont(fonts.regular, { subset: false });
-    const bold = await doc.embedFont(fonts.bold, { subset: false });
+    // The whole fonts unless asked (~280 KB each, compressed into the file): fontkit's subsets left most glyphs
+    // without outlines, so poppler-based readers (Evince, Okular) drew blank spaces (usage.pdf.test.ts renders a page).
+    const subset = opts.subset ?? false;
+    const regular = await doc.embedFont(fonts.regular, { subset });
+    const bold = await doc.embedFont(fonts.bold, { subset });
     return new PdfTableWriter(doc, regular, bold);
   }
 

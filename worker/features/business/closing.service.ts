@@ -1,0 +1,348 @@
+import { eq } from "drizzle-orm";
+import { SELLER } from "../../data/seller.data";
+import { organisations } from "../../db/schema/global";
+import { type DataAccess, type GlobalDb, isShardBinding, type ShardBinding } from "../../platform/db";
+import { AppError } from "../../platform/errors";
+import { siteUrlFrom } from "../../platform/host";
+import { newId } from "../../platform/ids";
+import { log } from "../../platform/log";
+import { retryDelaySeconds } from "../../platform/queue";
+import { localDay } from "../../platform/region";
+import { monthChargesByService, monthDays } from "../billing/ledger.service";
+import type { NotificationMessage } from "../notifications/notifications.messages";
+import type { PdfFonts } from "../usage/pdf.service";
+import * as bq from "./business.queries";
+import { authorize } from "./business.service";
+import {
+  type ChargeLine,
+  type ClosingDoc,
+  correctionLines,
+  currentState,
+  type DocLine,
+  monthRu,
+  type Parties,
+  rubPrint,
+  totalsOf,
+  updLines,
+} from "./closing.document";
+import { ClosingMessage } from "./closing.messages";
+import { closingPdf } from "./closing.pdf";
+import * as q from "./closing.queries";
+import { encodeWindows1251, updFileId, updXml } from "./closing.xml";
+
+/** The calendar of the documents: the seller's, Moscow. */
+const MSK = "Europe/Moscow";
+/** НК ст. 168 п. 3: a счёт-фактура within five calendar days of the services. The monthly job runs on days 1–5. */
+export const ISSUE_DAYS = 5;
+/** Attempts at one organisation's month before the message is dropped (the next hourly tick queues it again). */
+export const MAX_CLOSING_ATTEMPTS = 3;
+
+export interface ClosingDeps {
+  data: DataAccess;
+  files: R2Bucket;
+  fonts: () => Promise<PdfFonts>;
+  notify: (m: NotificationMessage) => Promise<void>;
+  /** SITE_URL (with `{region}`): the link in the notice. */
+  siteTemplate: string;
+}
+
+function previousMonth(month: string): string {
+  const [y, m] = month.split("-").map(Number) as [number, number];
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, "0")}`;
+}
+
+function moscowHour(at: Date): number {
+  return Number(new Intl.DateTimeFormat("en-GB", { timeZone: MSK, hour: "2-digit", hourCycle: "h23" }).format(at));
+}
+
+/**
+ * Cron (hourly): on the first five days of a month, one message on the `reports` queue per organisation whose
+ * УПД for the month before is not ready yet; at the first tick of the sixth day, one per organisation that has
+ * one, to check the month once more (a charge that reached the month after its УПД becomes a correction). A
+ * message is cheap to repeat: the consumer issues each document once.
+ */
+export async function queueClosingMonth(data: DataAccess, queue: Queue, at: Date): Promise<number> {
+  const today = localDay(MSK, at);
+  const day = Number(today.slice(8, 10));
+  const period = previousMonth(today.slice(0, 7));
+  const orgs =
+    day <= ISSUE_DAYS
+      ? await q.selectOrgsWithoutDocument(data.global, period)
+      : day === ISSUE_DAYS + 1 && moscowHour(at) === 0
+        ? await q.selectOrgsWithDocument(data.global, period)
+        : [];
+  const messages = orgs.map((o) => ({ body: { kind: "closing_documents", orgId: o.id, period } satisfies ClosingMessage }));
+  // sendBatch takes at most 100 messages.
+  for (let i = 0; i < messages.length; i += 100) await queue.sendBatch(messages.slice(i, i + 100));
+  return messages.length;
+}
+
+/** The month's charges of these accounts, per service, read from every shard they are on (in parallel). */
+async function monthCharges(data: DataAccess, accounts: { accountNo: string; region: string; shard: string }[], period: string) {
+  const byShard = new Map<ShardBinding, string[]>();
+  for (const a of accounts) if (isShardBinding(a.shard)) byShard.set(a.shard, [...(byShard.get(a.shard) ?? []), a.accountNo]);
+  const regionOf = new Map(accounts.map((a) => [a.accountNo, a.region]));
+  const parts = await Promise.all(
+    [...byShard].flatMap(([shard, nos]) => bq.chunks(nos).map((chunk) => monthChargesByService(data.shard(shard), chunk, period))),
+  );
+  return parts.flat().map((c): ChargeLine => ({ ...c, region: regionOf.get(c.accountNo) ?? "" }));
+}
+
+function partiesOf(org: typeof organisations.$inferSelect): Parties {
+  return {
+    seller: { name: SELLER.name, inn: SELLER.inn, kpp: SELLER.kpp, address: SELLER.address, edoId: SELLER.edoId },
+    buyer: { name: org.name, inn: org.inn, kpp: org.kpp, address: org.legalAddress, kind: org.kind },
+    signer: { ...SELLER.signer },
+    contract: { number: org.id, date: localDay(MSK, org.createdAt) },
+  };
+}
+
+type DocRow = Awaited<ReturnType<typeof q.selectMonthDocuments>>[number];
+type LineRow = Awaited<ReturnType<typeof q.selectLines>>[number];
+
+function toDoc(row: DocRow, lines: LineRow[], corrects: DocRow | undefined): ClosingDoc {
+  return {
+    id: row.id,
+    kind: row.kind,
+    number: row.number,
+    period: row.period,
+    docDate: row.docDate,
+    totalKop: row.totalKop,
+    vatKop: row.vatKop,
+    parties: JSON.parse(row.parties) as Parties,
+    fileGuid: row.fileGuid,
+    createdAt: row.createdAt,
+    lines: lines.map((l): DocLine => ({ ...l })),
+    corrects: corrects ? { number: corrects.number, docDate: corrects.docDate } : null,
+  };
+}
+
+export type ClosingOutcome = "issued" | "corrected" | "unchanged" | "waiting" | "empty" | "skipped";
+
+/**
+ * Makes an organisation's closing documents for a month, from the ledger: the УПД the first time; later, if the
+ * month's charges changed since, a correction (УКД) with the difference that refers to it; otherwise nothing. A
+ * document is written once (number, parties, lines and totals in one batch) and its files are then rendered from
+ * those rows into R2, so a rerun or a retry yields the same number and content. Waits while any region of the
+ * organisation's accounts is not yet charged to the month's last day.
+ */
+export async function issueMonth(deps: ClosingDeps, orgId: string, period: string, now = new Date()): Promise<ClosingOutcome> {
+  const db = deps.data.global;
+  const org = await db.select().from(organisations).where(eq(organisations.id, orgId)).get();
+  if (!org) return "skipped";
+  const accounts = await q.selectOrgAccounts(db, orgId);
+  if (accounts.length === 0) return "skipped";
+  const { last } = monthDays(period);
+  const regions = [...new Set(accounts.map((a) => a.region))];
+  const through = await Promise.all(regions.map((r) => q.chargedThrough(deps.data.shardForRegion(r), r)));
+  if (through.some((d) => d === undefined || d < last)) return "waiting";
+
+  const charges = await monthCharges(deps.data, accounts, period);
+  const existing = await q.selectMonthDocuments(db, orgId, period);
+  const existingLines = await q.selectLines(
+    db,
+    existing.map((d) => d.id),
+  );
+  let outcome: ClosingOutcome = "unchanged";
+  const original = existing[0];
+  const lines = original
+    ? correctionLines(
+        currentState(existing.map((d) => ({ revision: d.revision, lines: existingLines.filter((l) => l.docId === d.id) }))),
+        charges,
+      )
+    : updLines(charges);
+  if (lines.length > 0) {
+    const id = newId(now.getTime());
+    const docDate = original ? localDay(MSK, now) : last;
+    const revision = original ? (existing[existing.length - 1]?.revision ?? 0) + 1 : 0;
+    const kind = original ? "ukd" : "upd";
+    const totals = totalsOf(lines);
+    await db.batch([
+      q.insertDocument(db, {
+        id,
+        orgId,
+        period,
+        revision,
+        kind,
+        year: Number(docDate.slice(0, 4)),
+        correctsId: original?.id ?? null,
+        docDate,
+        ...totals,
+        parties: JSON.stringify(partiesOf(org)),
+        fileGuid: crypto.randomUUID(),
+        createdAt: now,
+      }),
+      ...q.insertLines(db, id, lines),
+      bq.insertAudit(
+        db,
+        {
+          orgId,
+          actorId: null,
+          operatorName: "Kabinet",
+          action: original ? "closing.corrected" : "closing.issued",
+          target: period,
+          details: { revision, lines: lines.length, totalKop: totals.totalKop, vatKop: totals.vatKop },
+          address: null,
+          at: now,
+        },
+        newId(now.getTime()),
+        q.documentExists(id),
+      ),
+    ]);
+    outcome = original ? "corrected" : "issued";
+  } else if (!original) return "empty";
+  await renderPending(deps, org, period, now);
+  return outcome;
+}
+
+/** Renders the month's documents not rendered yet (a PDF each, the 5.03 XML for a УПД) into R2, marks them ready, tells the organisation. */
+async function renderPending(deps: ClosingDeps, org: typeof organisations.$inferSelect, period: string, now: Date) {
+  const db = deps.data.global;
+  const docs = await q.selectMonthDocuments(db, org.id, period);
+  const pending = docs.filter((d) => d.status === "generating");
+  if (pending.length === 0) return;
+  const lines = await q.selectLines(
+    db,
+    pending.map((d) => d.id),
+  );
+  const fonts = await deps.fonts();
+  for (const row of pending) {
+    const doc = toDoc(
+      row,
+      lines.filter((l) => l.docId === row.id),
+      row.correctsId ? docs.find((d) => d.id === row.correctsId) : undefined,
+    );
+    const base = `closing/${org.id}/${doc.id}`;
+    await deps.files.put(`${base}.pdf`, await closingPdf(fonts, doc), { httpMetadata: { contentType: "application/pdf" } });
+    let xmlKey: string | null = null;
+    if (doc.kind === "upd") {
+      xmlKey = `${base}.xml`;
+      await deps.files.put(xmlKey, encodeWindows1251(updXml(doc)), { httpMetadata: { contentType: XML_TYPE } });
+    }
+    if (await q.markReady(db, doc.id, { pdfKey: `${base}.pdf`, xmlKey }, now)) await tellReady(deps, org, doc);
+  }
+}
+
+/** An email to each administrator and accountant (and the contract's address): the month's document is ready. */
+async function tellReady(deps: ClosingDeps, org: typeof organisations.$inferSelect, doc: ClosingDoc) {
+  const readers = await q.selectDocumentReaders(deps.data.global, org.id);
+  const to = new Map<string, string | undefined>();
+  for (const r of readers) if (r.email) to.set(r.email, r.id);
+  if (org.contactEmail && !to.has(org.contactEmail)) to.set(org.contactEmail, undefined);
+  const region = (await q.selectOrgAccounts(deps.data.global, org.id))[0]?.region ?? "msk";
+  const link = `${siteUrlFrom(deps.siteTemplate, region)}/business/${org.id}/documents/closing`;
+  const what = doc.kind === "upd" ? "УПД" : "Корректировочный документ (УКД)";
+  const subject = `${org.name}: ${what} № ${doc.number} за ${monthRu(doc.period)}`;
+  const text = `${what} № ${doc.number} за ${monthRu(doc.period)} на сумму ${rubPrint(doc.totalKop)} ₽ (в т. ч. НДС 20 % ${rubPrint(doc.vatKop)} ₽) сформирован${doc.kind === "upd" ? "" : ` и относится к УПД № ${doc.corrects?.number ?? ""}`}.\n\nPDF${doc.kind === "upd" ? " и XML для ЭДО (формат ФНС 5.03)" : ""} — в корпоративном кабинете: ${link}\n\nThe closing document ${doc.number} for ${doc.period} is ready in the business cabinet.`;
+  for (const [email, subscriberId] of to)
+    await deps.notify({
+      channel: "email",
+      to: email,
+      subject,
+      text,
+      dedupeKey: `closing:${doc.id}:${email}`,
+      eventId: `closing:${doc.id}`,
+      ...(subscriberId ? { subscriberId } : {}),
+    });
+}
+
+/** The `reports` queue's closing messages: each acked when done (or waiting for the charge: the next tick queues it again), retried with backoff on an error. */
+export async function consumeClosing(messages: readonly Message<unknown>[], deps: ClosingDeps): Promise<void> {
+  for (const message of messages) {
+    const parsed = ClosingMessage.safeParse(message.body);
+    if (!parsed.success) {
+      log("warn", "closing.malformed", { messageId: message.id });
+      message.ack();
+      continue;
+    }
+    const started = Date.now();
+    try {
+      const outcome = await issueMonth(deps, parsed.data.orgId, parsed.data.period);
+      log("info", "closing.done", { orgId: parsed.data.orgId, period: parsed.data.period, outcome, ms: Date.now() - started });
+      message.ack();
+    } catch (err) {
+      const last = message.attempts >= MAX_CLOSING_ATTEMPTS;
+      log(last ? "error" : "warn", "closing.error", {
+        orgId: parsed.data.orgId,
+        attempts: message.attempts,
+        error: String(err).slice(0, 200),
+      });
+      if (last) message.ack();
+      else message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    }
+  }
+}
+
+// ── The business cabinet: the list and the files ───────────────────────────────
+
+const XML_TYPE = "application/xml; charset=windows-1251";
+const validOrgId = (id: string) => /^[a-z0-9-]{1,40}$/.test(id);
+
+/** The caller's right to the organisation's closing documents: the `documents` role, over the whole organisation. */
+async function documentsMember(db: GlobalDb, subscriberId: string, orgId: string) {
+  if (!validOrgId(orgId)) throw new AppError(404, "not_found");
+  const me = authorize(await bq.selectMember(db, orgId, subscriberId), "documents");
+  // A document covers every account of the contract: an employee limited to some accounts does not see it.
+  if (me.accountScope !== null) throw new AppError(403, "closing_scope");
+  return me;
+}
+
+const fileUrl = (orgId: string, docId: string, format: "pdf" | "xml") =>
+  `/api/v1/business/organisations/${encodeURIComponent(orgId)}/documents/closing/${docId}/${format}`;
+
+/** The organisation's closing documents, newest month first (administrators and accountants). */
+export async function listClosingDocuments(db: GlobalDb, subscriberId: string, orgId: string) {
+  await documentsMember(db, subscriberId, orgId);
+  const rows = await q.selectOrgDocuments(db, orgId);
+  return {
+    items: rows.map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      number: r.number,
+      period: r.period,
+      revision: r.revision,
+      correctsNumber: r.correctsNumber,
+      docDate: r.docDate,
+      totalKop: r.totalKop,
+      vatKop: r.vatKop,
+      status: r.status,
+      pdfUrl: r.status === "ready" ? fileUrl(orgId, r.id, "pdf") : null,
+      xmlUrl: r.status === "ready" && r.hasXml ? fileUrl(orgId, r.id, "xml") : null,
+    })),
+  };
+}
+
+/**
+ * A document's file (`pdf`, or `xml` for a УПД), with its type and name; anything else, a correction's XML or
+ * another organisation's document is a 404, a document still being made a 409.
+ */
+export async function closingFile(data: DataAccess, files: R2Bucket, subscriberId: string, orgId: string, docId: string, format: string) {
+  await documentsMember(data.global, subscriberId, orgId);
+  if (!/^[0-9a-v]{26}$/.test(docId) || (format !== "pdf" && format !== "xml")) throw new AppError(404, "not_found");
+  const [row] = await q.selectOrgDocument(data.global, orgId, docId);
+  if (!row) throw new AppError(404, "not_found");
+  if (format === "xml" && row.kind !== "upd") throw new AppError(404, "not_found");
+  const key = format === "pdf" ? row.pdfKey : row.xmlKey;
+  if (row.status !== "ready" || !key) throw new AppError(409, "closing_not_ready");
+  const object = await files.get(key);
+  if (!object) throw new AppError(409, "closing_not_ready");
+  const ascii = row.number.replace("УПД", "UPD").replace("УКД", "UKD");
+  const filename = format === "pdf" ? `${ascii}.pdf` : `${updFileId(toDoc(row, [], undefined))}.xml`;
+  return {
+    body: object.body,
+    contentType: format === "pdf" ? "application/pdf" : XML_TYPE,
+    disposition: `attachment; filename="${filename}"; filename*=UTF-8''${encodeURIComponent(format === "pdf" ? `${row.number}.pdf` : filename)}`,
+  };
+}
+
+/** An operator asks for a past month's documents now (the demo, a month whose charges were corrected): one queue message. */
+export async function queueClosing(data: DataAccess, queue: Queue, orgId: string, period: string, now = new Date()) {
+  const month = /^\d{4}-(0[1-9]|1[0-2])$/.test(period) ? period : null;
+  if (!month || month >= localDay(MSK, now).slice(0, 7))
+    throw new AppError(400, "validation", {}, [{ field: "period", message: "field.closingPeriod" }]);
+  if (!validOrgId(orgId)) throw new AppError(404, "not_found");
+  const org = await data.global.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, orgId)).get();
+  if (!org) throw new AppError(404, "not_found");
+  await queue.send({ kind: "closing_documents", orgId, period: month } satisfies ClosingMessage);
+  return { orgId, period: month };
+}
