@@ -5,6 +5,7 @@ import { accountsRouter } from "./features/accounts/accounts.index";
 import { authRouter } from "./features/auth/auth.index";
 import { bonusRouter } from "./features/bonus/bonus.index";
 import { businessRouter, opsBusinessRouter } from "./features/business/business.index";
+import { sweepOrgPayments } from "./features/business/topup.service";
 import { consumeRegionDay, isRegionDayMessage, queueDueRegions } from "./features/cron/daily.service";
 import { healthRouter } from "./features/health/health.index";
 import { helpRouter } from "./features/help/help.index";
@@ -194,6 +195,7 @@ const handlers = {
       const promised = await expirePromised(data, at);
       const acquirer = acquirerFor(env, `https://${env.BASE_DOMAIN}`);
       const reconciled = await reconcilePending(data, acquirer, notifier(env), at);
+      const orgPayments = await sweepOrgPayments(data, acquirer, notifier(env), at);
       const autopay = await autopayTick(data, acquirer, notifier(env), at);
       log("info", "cron.billing", {
         regionsQueued,
@@ -202,6 +204,8 @@ const handlers = {
         ...autopay,
         paymentsAsked: reconciled.asked,
         paymentsSettled: reconciled.settled,
+        orgPaymentsAsked: orgPayments.asked,
+        orgLinesCredited: orgPayments.credited,
       });
       return;
     }

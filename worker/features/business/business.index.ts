@@ -2,6 +2,8 @@ import { createRouter } from "../../app";
 import { operatorAuth } from "../../platform/operator";
 import * as h from "./business.handlers";
 import * as r from "./business.routes";
+import * as th from "./topup.handlers";
+import * as tr from "./topup.routes";
 
 /** The business cabinet: organisations, their accounts across regions, employees with roles, the audit log. */
 export const businessRouter = createRouter()
@@ -15,7 +17,12 @@ export const businessRouter = createRouter()
   .openapi(r.inviteRoute, h.inviteHandler)
   .openapi(r.changeEmployeeRoute, h.changeEmployeeHandler)
   .openapi(r.removeEmployeeRoute, h.removeEmployeeHandler)
-  .openapi(r.auditRoute, h.auditHandler);
+  .openapi(r.auditRoute, h.auditHandler)
+  // Paying for the organisation's accounts: one or many in one payment (topup.*).
+  .openapi(tr.orgPayOptionsRoute, th.orgPayOptionsHandler)
+  .openapi(tr.startOrgPaymentRoute, th.startOrgPaymentHandler)
+  .openapi(tr.getOrgPaymentRoute, th.getOrgPaymentHandler)
+  .openapi(tr.orgReceiptRoute, th.orgReceiptHandler);
 
 /** Operators' API for organisations (a token, outside /api and its cookie and CSRF rules). */
 export const opsBusinessRouter = createRouter();
