@@ -402,6 +402,8 @@ describe("hostile amounts and splits", () => {
         "totalKop",
       ],
       ["no accounts", { items: [], totalKop: 0 }, "items"],
+      ["no items at all", { totalKop: 5_000 }, "items"],
+      ["no total", { items: [{ accountNo: A, amountKop: 5_000 }] }, "totalKop"],
       [
         "one account twice",
         {

@@ -45,11 +45,19 @@ export const OrgPayOptions = z
   })
   .openapi("OrgPayOptions");
 
+/**
+ * What to pay. `items` and `totalKop` are checked by the service after the caller's membership and role, so that a
+ * stranger gets the same 404 whatever the body (a missing field is then a 400 naming it, in the request's language).
+ */
 export const OrgPayBody = z.object({
   items: z
     .array(z.object({ accountNo: z.string().max(40), amountKop: z.number().openapi({ description: "Whole kopecks" }) }))
-    .openapi({ description: "The accounts and each one's share (1 to 500 distinct accounts, each 10 ₽ to 100 000 ₽)" }),
-  totalKop: z.number().openapi({ description: "The total the payer was shown: must equal the sum of the shares (at most 1 000 000 ₽)" }),
+    .optional()
+    .openapi({ description: "Required: the accounts and each one's share (1 to 500 distinct accounts, each 10 ₽ to 100 000 ₽)" }),
+  totalKop: z
+    .number()
+    .optional()
+    .openapi({ description: "Required: the total the payer was shown, equal to the sum of the shares (at most 1 000 000 ₽)" }),
   method: z.enum(PAYMENT_METHODS).default("card").openapi({ description: "card, СБП (sbp), SberPay, T-Pay" }),
 });
 

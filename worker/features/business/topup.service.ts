@@ -124,7 +124,7 @@ const audit = (
       orgId: p.orgId,
       actorId: p.payerId,
       action,
-      target: lines?.length === 1 ? formatAccountNoPlain(lines[0]?.accountNo ?? "") : lines ? `${lines.length}` : null,
+      target: lines?.length === 1 ? formatAccountNoPlain(lines[0]?.accountNo ?? "") : null,
       details: { paymentId: p.id, amountKop: p.amountKop, method: p.method, ...(lines ? { split: lines } : {}) },
       address: p.address,
       at,
