@@ -9,7 +9,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
 import { type AcquirerPayment, signWebhook, type WebhookEvent } from "../../worker/adapters/payments";
 import { sandboxAcquirer } from "../../worker/adapters/payments/sandbox";
-import { applyOrgPayment, lineKey, sweepOrgPayments } from "../../worker/features/business/topup.service";
+import { applyOrgPayment, lineKey, refundKey, sweepOrgPayments } from "../../worker/features/business/topup.service";
 import { createDataAccess, type DataAccess, type RegionDb, type ShardBinding } from "../../worker/platform/db";
 import { notifier } from "../../worker/platform/notify";
 import { api, call, json, login, watchWebhooks } from "./helpers";
@@ -303,6 +303,47 @@ describe("reports of the payment, however many and however they come", () => {
       .first<{ credited_at: number | null }>();
     expect(marked?.credited_at).not.toBeNull();
     expect(await auditCount(payment.id, "payment.succeeded")).toBe(1);
+  });
+});
+
+describe("a refund by the acquirer", () => {
+  it("debits each account exactly its share back, once, however many times it is reported", async () => {
+    const [a, b] = await twoShards();
+    if (!a || !b) throw new Error("pair");
+    const before = [await balance(a.shard, a.accountNo), await balance(b.shard, b.accountNo)];
+    const { payment, acquirerId: aid } = await started([
+      { accountNo: a.accountNo, amountKop: 1_234 },
+      { accountNo: b.accountNo, amountKop: 5_678 },
+    ]);
+    const ap = (status: AcquirerPayment["status"]): AcquirerPayment => ({
+      id: aid,
+      status,
+      amountKop: 6_912,
+      method: "card",
+      metadata: { paymentId: payment.id, accountNo: a.accountNo },
+    });
+    const data = createDataAccess(env);
+    expect(await applyOrgPayment(data, notifier(env), ap("succeeded"), "webhook")).toBe("applied");
+    expect(await balance(b.shard, b.accountNo)).toBe((before[1] ?? 0) + 5_678);
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => applyOrgPayment(createDataAccess(env), notifier(env), ap("refunded"), "webhook")),
+    );
+    expect(results.filter((r) => r === "applied")).toHaveLength(1);
+    await applyOrgPayment(data, notifier(env), ap("refunded"), "sync");
+    // A late success after the refund changes nothing.
+    expect(await applyOrgPayment(data, notifier(env), ap("succeeded"), "webhook")).toBe("refused");
+    const debited = async (shard: ShardBinding, no: string) =>
+      (await shardDb(shard)
+        .prepare("SELECT count(*) AS n, coalesce(sum(amount_kop), 0) AS s FROM ledger_entries WHERE idempotency_key = ?")
+        .bind(refundKey(payment.id, no))
+        .first<{ n: number; s: number }>()) ?? { n: 0, s: 0 };
+    expect(await debited(a.shard, a.accountNo)).toEqual({ n: 1, s: -1_234 });
+    expect(await debited(b.shard, b.accountNo)).toEqual({ n: 1, s: -5_678 });
+    expect(await balance(a.shard, a.accountNo)).toBe(before[0]);
+    expect(await balance(b.shard, b.accountNo)).toBe(before[1]);
+    expect(await auditCount(payment.id, "payment.refunded")).toBe(1);
+    const shown = await json<OrgPayment>(await api(await as("biz.accountant"), `/business/organisations/${VETER}/payments/${payment.id}`));
+    expect(shown.status).toBe("refunded");
   });
 });
 

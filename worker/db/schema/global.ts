@@ -720,7 +720,7 @@ export const shardMoves = sqliteTable(
 
 // ── Paying for an organisation's accounts from the business cabinet (issue 23) ──────────
 
-export const ORG_PAYMENT_STATUSES = ["created", "pending", "succeeded", "failed"] as const;
+export const ORG_PAYMENT_STATUSES = ["created", "pending", "succeeded", "failed", "refunded"] as const;
 export type OrgPaymentStatus = (typeof ORG_PAYMENT_STATUSES)[number];
 
 /**
@@ -758,7 +758,10 @@ export const orgPayments = sqliteTable(
     receipt: text("receipt"),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
     updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
-    /** When every line was credited (null until then). */
+    /**
+     * When the ledgers agree with the status: every line credited (succeeded), or credited and debited back
+     * (refunded). Null until then: what the hourly sweep resumes.
+     */
     creditedAt: integer("credited_at", { mode: "timestamp_ms" }),
   },
   (t) => [

@@ -301,22 +301,31 @@ export function buildOrgReceipt(
   };
 }
 
-const STATUS_OF: Record<AcquirerPayment["status"], OrgPaymentStatus | null> = {
+const STATUS_OF: Record<AcquirerPayment["status"], OrgPaymentStatus> = {
   pending: "pending",
   waiting_for_3ds: "pending",
   succeeded: "succeeded",
   canceled: "failed",
-  // Refunds of an organisation's payment are made by the operator's finance department, not through the cabinet.
-  refunded: null,
+  refunded: "refunded",
+};
+
+/** The payment state machine, as for a private payment: nothing leaves `failed` or `refunded`, nothing goes back. */
+const NEXT: Record<OrgPaymentStatus, readonly OrgPaymentStatus[]> = {
+  created: ["pending", "succeeded", "failed"],
+  pending: ["succeeded", "failed"],
+  succeeded: ["refunded"],
+  failed: [],
+  refunded: [],
 };
 
 /**
  * Applies what the acquirer says about an organisation's payment (a webhook, the return page's question, the
  * hourly sweep): checks it is ours (id, amount, acquirer id), then moves the payment once. Success, its receipt and
  * the audit entry «payment.succeeded» are one global batch whose every statement holds only while the payment is
- * unfinished, so of parallel or repeated reports exactly one writes them. Then (on every report of a succeeded
- * payment, not just the first) the lines not yet credited are credited: that is how a crash between shards
- * resumes. Safe to call any number of times.
+ * unfinished, so of parallel or repeated reports exactly one writes them; a refund likewise, only from succeeded.
+ * Then (on every report, not just the first) the ledgers are brought to agree with the status: lines not yet
+ * credited are credited, and a refunded payment's lines debited back. That is how a crash between shards resumes.
+ * Safe to call any number of times.
  */
 export async function applyOrgPayment(
   data: DataAccess,
@@ -333,17 +342,26 @@ export async function applyOrgPayment(
   }
   const to = STATUS_OF[ap.status];
   let result: string;
-  if (!to) {
-    log("warn", "org_payment.refund_reported", { paymentId: payment.id, source });
-    result = "refused";
-  } else if (to === payment.status) result = "same";
-  else if (payment.status === "succeeded" || payment.status === "failed" || to === "pending") {
-    if (to === "pending" && payment.status === "created")
-      await db
+  if (to === payment.status) result = "same";
+  else if (!NEXT[payment.status].includes(to)) result = "refused";
+  else if (to === "pending") {
+    const moved = await db
+      .update(orgPayments)
+      .set({ status: "pending", acquirerPaymentId: ap.id, updatedAt: now })
+      .where(and(eq(orgPayments.id, payment.id), eq(orgPayments.status, "created")))
+      .returning({ id: orgPayments.id });
+    result = moved.length > 0 ? "applied" : "raced";
+  } else if (to === "refunded") {
+    const paid = sql`EXISTS (SELECT 1 FROM ${orgPayments} WHERE ${orgPayments.id} = ${payment.id} AND ${orgPayments.status} = 'succeeded')`;
+    const [, moved] = await db.batch([
+      audit(db, payment, "payment.refunded", null, now, paid),
+      db
         .update(orgPayments)
-        .set({ status: "pending", acquirerPaymentId: ap.id, updatedAt: now })
-        .where(and(eq(orgPayments.id, payment.id), eq(orgPayments.status, "created")));
-    result = to === "pending" && payment.status === "created" ? "applied" : "refused";
+        .set({ status: "refunded", creditedAt: null, updatedAt: now })
+        .where(and(eq(orgPayments.id, payment.id), eq(orgPayments.status, "succeeded")))
+        .returning({ id: orgPayments.id }),
+    ]);
+    result = moved.length > 0 ? "applied" : "raced";
   } else {
     const lines = await db
       .select({ accountNo: orgPaymentLines.accountNo, amountKop: orgPaymentLines.amountKop })
@@ -377,7 +395,7 @@ export async function applyOrgPayment(
     .from(orgPayments)
     .where(eq(orgPayments.id, payment.id))
     .get();
-  if (now2?.status === "succeeded" && !now2.creditedAt) await creditLines(data, payment.id, payment.method, now);
+  if (now2 && !now2.creditedAt) await settleLedgers(data, payment.id, now2.status, payment.method, now);
   return result;
 }
 
@@ -457,8 +475,72 @@ export async function creditLines(data: DataAccess, paymentId: string, method: P
   await db
     .update(orgPayments)
     .set({ creditedAt: now })
-    .where(and(eq(orgPayments.id, paymentId), isNull(orgPayments.creditedAt), left));
+    .where(and(eq(orgPayments.id, paymentId), eq(orgPayments.status, "succeeded"), isNull(orgPayments.creditedAt), left));
   return credited;
+}
+
+/** The ledger key of one account's share given back when the acquirer refunds the payment. */
+export const refundKey = (paymentId: string, accountNo: string) => `orgrefund:${paymentId}:${accountNo}`;
+
+/**
+ * Debits every line of a refunded payment back, in its account's shard, under `refundKey` (so at most once per
+ * account, whatever repeats this), after crediting any line that never was: each account ends with its share
+ * credited and debited, nothing created or lost. Then the payment is marked settled.
+ */
+export async function debitLines(data: DataAccess, paymentId: string, method: PaymentMethod, now = new Date()): Promise<void> {
+  await creditLines(data, paymentId, method, now);
+  const db = data.global;
+  const lines = await db
+    .select({
+      accountNo: orgPaymentLines.accountNo,
+      amountKop: orgPaymentLines.amountKop,
+      shard: accountDirectory.shard,
+      region: accountDirectory.region,
+    })
+    .from(orgPaymentLines)
+    .innerJoin(accountDirectory, eq(accountDirectory.accountNo, orgPaymentLines.accountNo))
+    .where(eq(orgPaymentLines.paymentId, paymentId));
+  const byShard = new Map<ShardBinding, typeof lines>();
+  for (const l of lines) if (isShardBinding(l.shard)) byShard.set(l.shard, [...(byShard.get(l.shard) ?? []), l]);
+  const [ru, en] = METHOD_TEXT[method].refunded;
+  const failures: unknown[] = [];
+  for (const [binding, part] of byShard) {
+    try {
+      for (const chunk of q.chunks(part, CREDIT_BATCH))
+        await rawBatch(
+          data.shard(binding),
+          chunk.map((l) =>
+            entryIf(
+              {
+                accountNo: l.accountNo,
+                kind: "adjustment",
+                amountKop: -l.amountKop,
+                occurredAt: now,
+                localDay: localDay(regionTz(l.region), now),
+                descriptionRu: `${ru} (платёж организации)`,
+                descriptionEn: `${en} (organisation's payment)`,
+                idempotencyKey: refundKey(paymentId, l.accountNo),
+              },
+              sql`1`,
+            ),
+          ),
+        );
+    } catch (e) {
+      log("warn", "org_payment.refund_failed", { paymentId, shard: binding, error: e instanceof Error ? e.name : "unknown" });
+      failures.push(e);
+    }
+  }
+  if (failures.length > 0) throw failures[0];
+  await db
+    .update(orgPayments)
+    .set({ creditedAt: now })
+    .where(and(eq(orgPayments.id, paymentId), eq(orgPayments.status, "refunded"), isNull(orgPayments.creditedAt)));
+}
+
+/** Brings the ledgers to agree with a finished payment: credits (succeeded) or credits and debits back (refunded). */
+async function settleLedgers(data: DataAccess, paymentId: string, status: OrgPaymentStatus, method: PaymentMethod, now: Date) {
+  if (status === "succeeded") await creditLines(data, paymentId, method, now);
+  else if (status === "refunded") await debitLines(data, paymentId, method, now);
 }
 
 /**
@@ -489,7 +571,7 @@ export async function getOrgPayment(
     if ((found.status === "created" || found.status === "pending") && found.acquirerPaymentId) {
       const ap = await acquirer.getPayment(found.acquirerPaymentId);
       if (ap && ap.status !== "pending" && ap.status !== "waiting_for_3ds") await applyOrgPayment(data, notify, ap, "sync");
-    } else if (found.status === "succeeded" && !found.creditedAt) await creditLines(data, found.id, found.method);
+    } else if (!found.creditedAt) await settleLedgers(data, found.id, found.status, found.method, new Date());
   } catch (e) {
     if (e instanceof AppError) throw e;
     log("warn", "org_payment.settle_failed", { paymentId, error: e instanceof Error ? e.name : "unknown" });
@@ -535,7 +617,7 @@ export async function sweepOrgPayments(data: DataAccess, acquirer: Acquirer, not
     .where(
       and(
         sql`(${orgPayments.status} IN ('created', 'pending') AND ${orgPayments.acquirerPaymentId} IS NOT NULL AND ${orgPayments.createdAt} <= ${now.getTime() - SWEEP.minAgeMs})
-          OR (${orgPayments.status} = 'succeeded' AND ${orgPayments.creditedAt} IS NULL)`,
+          OR (${orgPayments.status} IN ('succeeded', 'refunded') AND ${orgPayments.creditedAt} IS NULL)`,
         gte(orgPayments.createdAt, new Date(now.getTime() - SWEEP.maxAgeMs)),
       ),
     )
@@ -543,6 +625,7 @@ export async function sweepOrgPayments(data: DataAccess, acquirer: Acquirer, not
   for (const r of rows) {
     try {
       if (r.status === "succeeded") done.credited += await creditLines(data, r.id, r.method, now);
+      else if (r.status === "refunded") await debitLines(data, r.id, r.method, now);
       else if (r.acquirerPaymentId) {
         done.asked++;
         const ap = await acquirer.getPayment(r.acquirerPaymentId);

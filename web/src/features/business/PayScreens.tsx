@@ -1,5 +1,5 @@
 import { A, useNavigate, useParams, useSearchParams } from "@solidjs/router";
-import { createMemo, createResource, createSignal, createUniqueId, For, onCleanup, Show } from "solid-js";
+import { createMemo, createResource, createSignal, createUniqueId, For, Match, onCleanup, Show, Switch } from "solid-js";
 import { createStore } from "solid-js/store";
 import type { PaymentMethod } from "../../../../worker/adapters/payments";
 import { Loadable } from "../../app/Loadable";
@@ -231,7 +231,7 @@ function PayForm(props: { orgId: string; options: OrgPayOptionsDto; accounts: Or
   );
 }
 
-const FINAL = new Set(["succeeded", "failed"]);
+const FINAL = new Set(["succeeded", "failed", "refunded"]);
 const FAILURES = new Set(["card_declined", "insufficient_funds", "3ds_failed", "canceled", "expired"]);
 
 /** Where the acquirer sends the payer back: the payment's result (asked again until final and credited), its split. */
@@ -264,13 +264,14 @@ export function OrgPayResultPage() {
               return (
                 <>
                   <p class="payment-status" role="status" aria-live="polite">
-                    {p.status === "succeeded"
-                      ? p.lines.every((l) => l.credited)
-                        ? s("succeeded", { total: total() })
-                        : s("crediting", { total: total() })
-                      : p.status === "failed"
-                        ? s("failed", { reason: reason(p.failureCode) })
-                        : s("processing", { total: total() })}
+                    <Switch fallback={s("processing", { total: total() })}>
+                      <Match when={p.status === "succeeded" && p.lines.every((l) => l.credited)}>
+                        {s("succeeded", { total: total() })}
+                      </Match>
+                      <Match when={p.status === "succeeded"}>{s("crediting", { total: total() })}</Match>
+                      <Match when={p.status === "failed"}>{s("failed", { reason: reason(p.failureCode) })}</Match>
+                      <Match when={p.status === "refunded"}>{s("refunded", { total: total() })}</Match>
+                    </Switch>
                   </p>
                   <Show when={p.receiptNumber}>{(n) => <p>{s("receipt", { number: n() })}</p>}</Show>
                   <section aria-labelledby={`lines-${p.id}`}>
