@@ -6,7 +6,7 @@
  */
 import { env } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/d1";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { type AcquirerPayment, signWebhook, type WebhookEvent } from "../../worker/adapters/payments";
 import { sandboxAcquirer } from "../../worker/adapters/payments/sandbox";
 import { applyOrgPayment, lineKey, refundKey, sweepOrgPayments } from "../../worker/features/business/topup.service";
@@ -172,11 +172,21 @@ describe("the accountant pays for several accounts in one payment", () => {
       vatKop: number;
       items: { amountKop: number; vatKop: number }[];
       payment: { card: string };
+      buyer: { name: string; inn: string };
     }>(await api(await as("biz.accountant"), `/business/organisations/${VETER}/payments/${payment.id}/receipt`));
     expect(receipt.totalKop).toBe(124_458);
     expect(receipt.items.map((i) => i.amountKop).sort()).toEqual([1_001, 123_457].sort());
     expect(receipt.vatKop).toBe(receipt.items.reduce((s, i) => s + i.vatKop, 0));
     expect(receipt.payment.card).toBe("VISA •••• 4242");
+    expect(receipt.buyer).toEqual({ name: "ООО «Северный ветер»", inn: "7704123450" });
+    // Emailed to the payer once, naming the buyer, whatever webhooks followed.
+    const mails = () =>
+      env.DB.prepare("SELECT body FROM outbox WHERE recipient = ? AND body LIKE ?")
+        .bind("e.morozova@example.com", `%${done.receiptNumber}%`)
+        .all<{ body: string }>()
+        .then((r) => r.results);
+    await vi.waitFor(async () => expect(await mails()).toHaveLength(1), { timeout: 8000, interval: 100 });
+    expect((await mails())[0]?.body).toContain("Покупатель: ООО «Северный ветер», ИНН 7704123450");
     // Asking again (a reload of the return page) changes nothing.
     await api(await as("biz.accountant"), `/business/organisations/${VETER}/payments/${payment.id}`);
     expect(await credited(a.shard, payment.id, a.accountNo)).toEqual({ n: 1, sum: 123_457 });

@@ -149,6 +149,7 @@ export const orgReceiptRoute = createRoute({
         payment: z.object({ form: z.string(), method: z.string().optional(), card: z.string().nullable() }),
         fiscal: z.object({ register: z.string(), fiscalDrive: z.string(), document: z.number().int(), sign: z.string() }).nullable(),
         accountNos: z.array(z.string()),
+        buyer: z.object({ name: z.string(), inn: z.string() }).openapi({ description: "The organisation that paid (54-ФЗ ст. 4.7)" }),
         paymentId: z.string(),
       }),
     ),

@@ -245,12 +245,16 @@ async function withLines(db: GlobalDb, p: OrgPaymentRow) {
   return orgPaymentDto(p, lines);
 }
 
-/** The receipt (54-ФЗ) of an organisation's payment: one item per account, VAT per item, at the rate of the day. */
-export type OrgReceipt = Omit<Receipt, "accountNo"> & { accountNos: string[] };
+/**
+ * The receipt (54-ФЗ) of an organisation's payment: one item per account, VAT per item, at the rate of the day, and
+ * the buyer's name and ИНН (54-ФЗ ст. 4.7 п. 1 asks for them when the buyer is an organisation or an entrepreneur).
+ */
+export type OrgReceipt = Omit<Receipt, "accountNo"> & { accountNos: string[]; buyer: { name: string; inn: string } };
 
 export function buildOrgReceipt(
   p: { id: string; amountKop: number; method: keyof typeof RECEIPT_METHOD; cardLast4: string | null; cardBrand: string | null },
   lines: PayLine[],
+  buyer: { name: string; inn: string },
   at: Date,
   byAcquirer: boolean,
 ): OrgReceipt {
@@ -297,6 +301,7 @@ export function buildOrgReceipt(
           sign: digits(`fp${p.id}`, 10),
         },
     accountNos: lines.map((l) => l.accountNo),
+    buyer,
     paymentId: p.id,
   };
 }
@@ -363,13 +368,19 @@ export async function applyOrgPayment(
     ]);
     result = moved.length > 0 ? "applied" : "raced";
   } else {
-    const lines = await db
-      .select({ accountNo: orgPaymentLines.accountNo, amountKop: orgPaymentLines.amountKop })
-      .from(orgPaymentLines)
-      .where(eq(orgPaymentLines.paymentId, payment.id))
-      .orderBy(orgPaymentLines.accountNo);
+    const [lines, [buyer]] = await db.batch([
+      db
+        .select({ accountNo: orgPaymentLines.accountNo, amountKop: orgPaymentLines.amountKop })
+        .from(orgPaymentLines)
+        .where(eq(orgPaymentLines.paymentId, payment.id))
+        .orderBy(orgPaymentLines.accountNo),
+      db.select({ name: organisations.name, inn: organisations.inn }).from(organisations).where(eq(organisations.id, payment.orgId)),
+    ]);
     const card = { cardLast4: ap.card?.last4 ?? payment.cardLast4, cardBrand: ap.card?.brand ?? payment.cardBrand };
-    const receipt = to === "succeeded" ? buildOrgReceipt({ ...payment, ...card }, lines, now, ap.receiptByAcquirer === true) : null;
+    const receipt =
+      to === "succeeded"
+        ? buildOrgReceipt({ ...payment, ...card }, lines, buyer ?? { name: "", inn: "" }, now, ap.receiptByAcquirer === true)
+        : null;
     const unfinished = sql`${orgPayments.status} IN ('created', 'pending')`;
     const stillOpen = sql`EXISTS (SELECT 1 FROM ${orgPayments} WHERE ${orgPayments.id} = ${payment.id} AND ${unfinished})`;
     const [, moved] = await db.batch([
@@ -406,7 +417,7 @@ async function emailReceipt(db: GlobalDb, notify: Notify, payment: OrgPaymentRow
     channel: "email",
     to: payer.email,
     subject: `Кассовый чек № ${receipt.number}: ${rubText(receipt.totalKop)}`,
-    text: receiptText({ ...receipt, accountNo: receipt.accountNos[0] ?? "" }, rubText),
+    text: `${receiptText({ ...receipt, accountNo: receipt.accountNos[0] ?? "" }, rubText)}\nПокупатель: ${receipt.buyer.name}, ИНН ${receipt.buyer.inn}`,
     dedupeKey: `receipt:${payment.id}`,
   });
 }
