@@ -5,8 +5,6 @@ import type { AppEnv } from "../../env";
 import { clientAddress } from "../../platform/client";
 import { notifier } from "../../platform/notify";
 import { requireSession } from "../../platform/session";
-import * as q from "./business.queries";
-import { authorize } from "./business.service";
 import type * as r from "./topup.routes";
 import * as svc from "./topup.service";
 
@@ -15,20 +13,8 @@ const noStore = (c: Context<AppEnv>) => c.header("cache-control", "private, no-s
 const acquirer = (c: Context<AppEnv>) => acquirerFor(c.env, new URL(c.req.url).origin);
 
 export const orgPayOptionsHandler: RouteHandler<typeof r.orgPayOptionsRoute, AppEnv> = async (c) => {
-  const { orgId } = c.req.valid("param");
-  const db = c.get("data").global;
-  authorize(await q.selectMember(db, orgId, who(c)), "pay");
   noStore(c);
-  return c.json(
-    {
-      methods: [...acquirer(c).methods],
-      minLineKop: svc.ORG_PAY.minLineKop,
-      maxLineKop: svc.ORG_PAY.maxLineKop,
-      maxTotalKop: svc.ORG_PAY.maxTotalKop,
-      maxAccounts: svc.ORG_PAY.maxAccounts,
-    },
-    200,
-  );
+  return c.json(await svc.payOptions(c.get("data").global, acquirer(c), who(c), c.req.valid("param").orgId), 200);
 };
 
 export const startOrgPaymentHandler: RouteHandler<typeof r.startOrgPaymentRoute, AppEnv> = async (c) => {

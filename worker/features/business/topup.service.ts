@@ -1,6 +1,8 @@
 import { and, eq, gte, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import type { Context } from "hono";
 import type { Acquirer, AcquirerPayment, PaymentMethod } from "../../adapters/payments";
 import { accountDirectory, type OrgPaymentStatus, organisations, orgPaymentLines, orgPayments, subscribers } from "../../db/schema/global";
+import type { AppEnv } from "../../env";
 import { sha256Hex } from "../../platform/crypto";
 import { type DataAccess, type GlobalDb, isShardBinding, rawBatch, type ShardBinding } from "../../platform/db";
 import { AppError, type FieldError } from "../../platform/errors";
@@ -8,6 +10,7 @@ import { formatAccountNoPlain, rubText } from "../../platform/format";
 import { newId, parseAccountNo } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { localDay, regionTz } from "../../platform/region";
+import { preread, readWithSession } from "../../platform/session";
 import { entryIf, type RawStatement } from "../billing/ledger.service";
 import type { NotificationMessage } from "../notifications/notifications.messages";
 import { METHOD_TEXT } from "../payments/payments.ledger";
@@ -38,6 +41,50 @@ export const isOrgPaymentId = (id: string) => id.startsWith(ORG_PAYMENT_PREFIX);
 
 /** The ledger's idempotency key of one account's share of one payment: credited at most once, whatever replays it. */
 export const lineKey = (paymentId: string, accountNo: string) => `orgpay:${paymentId}:${accountNo}`;
+
+// The GET routes' reads go into the session's batch (one global round trip a request, issue 21): the organisation
+// and payment ids come from the request's path.
+const PATH_IDS = /^\/api\/v1\/business\/organisations\/([^/]+)(?:\/payments\/([^/]+))?/;
+function idsOf(c?: Context<AppEnv>): { orgId: string; paymentId: string } {
+  const m = PATH_IDS.exec(c?.req.path ?? "");
+  try {
+    return { orgId: decodeURIComponent(m?.[1] ?? ""), paymentId: decodeURIComponent(m?.[2] ?? "") };
+  } catch {
+    return { orgId: "", paymentId: "" };
+  }
+}
+const ORG_ROUTE = "GET /api/v1/business/organisations/:orgId";
+const PAYMENT_ROUTES = [`${ORG_ROUTE}/payments/:paymentId`, `${ORG_ROUTE}/payments/:paymentId/receipt`];
+const MEMBER_READ = readWithSession([`${ORG_ROUTE}/payment-options`, ...PAYMENT_ROUTES], (db, who, c) =>
+  q.selectMember(db, idsOf(c).orgId, who),
+);
+const selectPayment = (db: GlobalDb, orgId: string, paymentId: string) =>
+  db
+    .select()
+    .from(orgPayments)
+    .where(and(eq(orgPayments.id, paymentId), eq(orgPayments.orgId, orgId)));
+const PAYMENT_READ = readWithSession(PAYMENT_ROUTES, (db, _who, c) => selectPayment(db, idsOf(c).orgId, idsOf(c).paymentId));
+
+/** The caller's membership and the payment, as read with the session, or in one batch. */
+async function memberAndPayment(db: GlobalDb, subscriberId: string, orgId: string, paymentId: string) {
+  const member = preread(db, subscriberId, MEMBER_READ);
+  const payment = preread(db, subscriberId, PAYMENT_READ);
+  if (member && payment) return [member, payment] as const;
+  return db.batch([q.selectMember(db, orgId, subscriberId), selectPayment(db, orgId, paymentId)]);
+}
+
+/** How the organisation's accounts can be paid (methods and limits), for a member who may pay. */
+export async function payOptions(db: GlobalDb, acquirer: Acquirer, subscriberId: string, orgId: string) {
+  guardId(orgId);
+  authorize(preread(db, subscriberId, MEMBER_READ) ?? (await q.selectMember(db, orgId, subscriberId)), "pay");
+  return {
+    methods: [...acquirer.methods],
+    minLineKop: ORG_PAY.minLineKop,
+    maxLineKop: ORG_PAY.maxLineKop,
+    maxTotalKop: ORG_PAY.maxTotalKop,
+    maxAccounts: ORG_PAY.maxAccounts,
+  };
+}
 
 export interface PayLine {
   accountNo: string;
@@ -569,13 +616,7 @@ export async function getOrgPayment(
 ) {
   guardId(orgId);
   const db = data.global;
-  const [member, [found]] = await db.batch([
-    q.selectMember(db, orgId, subscriberId),
-    db
-      .select()
-      .from(orgPayments)
-      .where(and(eq(orgPayments.id, paymentId), eq(orgPayments.orgId, orgId))),
-  ]);
+  const [member, [found]] = await memberAndPayment(db, subscriberId, orgId, paymentId);
   const me = authorize(member, "pay");
   if (!found || (found.payerId !== subscriberId && me.role !== "administrator")) throw new AppError(404, "not_found");
   try {
@@ -595,13 +636,7 @@ export async function getOrgPayment(
 export async function getOrgReceipt(data: DataAccess, subscriberId: string, orgId: string, paymentId: string): Promise<OrgReceipt> {
   guardId(orgId);
   const db = data.global;
-  const [member, [found]] = await db.batch([
-    q.selectMember(db, orgId, subscriberId),
-    db
-      .select()
-      .from(orgPayments)
-      .where(and(eq(orgPayments.id, paymentId), eq(orgPayments.orgId, orgId))),
-  ]);
+  const [member, [found]] = await memberAndPayment(db, subscriberId, orgId, paymentId);
   const me = authorize(member, "pay");
   if (!found?.receipt || (found.payerId !== subscriberId && me.role !== "administrator")) throw new AppError(404, "not_found");
   return JSON.parse(found.receipt) as OrgReceipt;
