@@ -7,6 +7,7 @@ import { bonusRouter } from "./features/bonus/bonus.index";
 import { businessRouter, opsBusinessRouter } from "./features/business/business.index";
 import { isClosingMessage } from "./features/business/closing.messages";
 import { type ClosingDeps, consumeClosing, queueClosingMonth } from "./features/business/closing.service";
+import { sweepOrgPayments } from "./features/business/topup.service";
 import { consumeRegionDay, isRegionDayMessage, queueDueRegions } from "./features/cron/daily.service";
 import { healthRouter } from "./features/health/health.index";
 import { helpRouter } from "./features/help/help.index";
@@ -211,6 +212,7 @@ const handlers = {
       const promised = await expirePromised(data, at);
       const acquirer = acquirerFor(env, `https://${env.BASE_DOMAIN}`);
       const reconciled = await reconcilePending(data, acquirer, notifier(env), at);
+      const orgPayments = await sweepOrgPayments(data, acquirer, notifier(env), at);
       const autopay = await autopayTick(data, acquirer, notifier(env), at);
       // Days 1–5 of a month: each organisation's closing documents for the month before, through the reports queue.
       const closingQueued = await queueClosingMonth(data, env.REPORTS, at);
@@ -222,6 +224,8 @@ const handlers = {
         ...autopay,
         paymentsAsked: reconciled.asked,
         paymentsSettled: reconciled.settled,
+        orgPaymentsAsked: orgPayments.asked,
+        orgLinesCredited: orgPayments.credited,
       });
       return;
     }

@@ -428,6 +428,24 @@ const messages = {
     ru: "Суммы не хватает, чтобы разделить её между лицевыми счетами (хотя бы по 1 копейке)",
     en: "The total is too small to split between the accounts (at least 1 kopeck each)",
   },
+  // Paying for an organisation's accounts (business top-up, issue 23).
+  "field.orgPayCount": {
+    ru: "Выберите от 1 до {max} лицевых счетов для одного платежа",
+    en: "Choose 1 to {max} accounts for one payment",
+  },
+  "field.orgPayTwice": { ru: "Этот лицевой счёт уже есть в платеже", en: "This account is already in the payment" },
+  "field.orgPayLine": {
+    ru: "Сумма на счёт — целое число копеек, от {min} до {max} ₽",
+    en: "An account's amount is whole kopecks, from {min} to {max} ₽",
+  },
+  "field.orgPayTotalMax": {
+    ru: "Один платёж — не больше {max} ₽; больше можно оплатить по счёту",
+    en: "One payment is at most {max} ₽; pay more by invoice",
+  },
+  "field.orgPayTotal": {
+    ru: "Итог не совпадает с суммой по счетам: обновите страницу и проверьте суммы",
+    en: "The total does not match the accounts' amounts: reload and check them",
+  },
 } satisfies Dict;
 
 export type MessageKey = keyof typeof messages;

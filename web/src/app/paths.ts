@@ -42,6 +42,8 @@ export const APP_PATHS = [
   "/business/:id/audit",
   "/business/:id/documents",
   "/documents",
+  "/business/:id/pay",
+  "/business/:id/pay/:paymentId",
 ] as const;
 
 /** A router pattern as a RegExp over pathname and search (what workbox's NavigationRoute tests); a trailing slash is allowed. */

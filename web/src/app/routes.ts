@@ -67,6 +67,14 @@ export const routes = [
     path: "/business/:id/documents/closing",
     component: lazyScreen(() => import("../features/business/ClosingDocuments")),
   },
+  {
+    path: "/business/:id/pay",
+    component: lazyScreen(() => import("../features/business/PayScreens").then((m) => ({ default: m.OrgPayPage }))),
+  },
+  {
+    path: "/business/:id/pay/:paymentId",
+    component: lazyScreen(() => import("../features/business/PayScreens").then((m) => ({ default: m.OrgPayResultPage }))),
+  },
   { path: "*404", component: lazyScreen(() => import("../features/notfound/NotFoundPage")) },
 ] satisfies RouteDefinition[];
 

@@ -822,3 +822,72 @@ export const closingLines = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.docId, t.lineNo] })],
 );
+
+// ── Paying for an organisation's accounts from the business cabinet (issue 23) ──────────
+
+export const ORG_PAYMENT_STATUSES = ["created", "pending", "succeeded", "failed", "refunded"] as const;
+export type OrgPaymentStatus = (typeof ORG_PAYMENT_STATUSES)[number];
+
+/**
+ * One payment by an employee for one or many of the organisation's accounts (a bulk top-up: one card or СБП
+ * payment, split exactly per account in `org_payment_lines`). It lives in the global database, beside the
+ * organisation, its accounts and its audit log: the accounts of one payment may sit in several shards, so no
+ * shard could own it. Each line is credited in its account's shard under the ledger key
+ * `orgpay:<payment>:<account>`, and marked `credited_at` here after; a crash between shards leaves lines
+ * unmarked, which the next report of the payment (webhook, return page, the hourly sweep) credits, once.
+ */
+export const orgPayments = sqliteTable(
+  "org_payments",
+  {
+    /** `op-` + a time-ordered id: the acquirer's metadata tells an organisation's payment from a private one by it. */
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organisations.id),
+    payerId: text("payer_id")
+      .notNull()
+      .references(() => subscribers.id),
+    idempotencyKey: text("idempotency_key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    /** The whole payment: the sum of its lines. */
+    amountKop: integer("amount_kop").notNull(),
+    method: text("method", { enum: ["card", "sbp", "sberpay", "tpay"] }).notNull(),
+    status: text("status", { enum: ORG_PAYMENT_STATUSES }).notNull(),
+    acquirerPaymentId: text("acquirer_payment_id"),
+    cardLast4: text("card_last4"),
+    cardBrand: text("card_brand"),
+    failureCode: text("failure_code"),
+    /** The payer's address when they started it (the audit log's «from where»). */
+    address: text("address"),
+    /** JSON: the 54-ФЗ receipt, one item per account, written with the success. */
+    receipt: text("receipt"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+    /**
+     * When the ledgers agree with the status: every line credited (succeeded), or credited and debited back
+     * (refunded). Null until then: what the hourly sweep resumes.
+     */
+    creditedAt: integer("credited_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [
+    uniqueIndex("org_payments_idem_uq").on(t.payerId, t.idempotencyKey),
+    index("org_payments_org_idx").on(t.orgId, t.createdAt),
+    index("org_payments_open_idx").on(t.status, t.creditedAt, t.createdAt),
+  ],
+);
+
+/** How an organisation's payment is split: each account's exact share (the shares sum to the payment). */
+export const orgPaymentLines = sqliteTable(
+  "org_payment_lines",
+  {
+    paymentId: text("payment_id")
+      .notNull()
+      .references(() => orgPayments.id),
+    accountNo: text("account_no")
+      .notNull()
+      .references(() => accountDirectory.accountNo),
+    amountKop: integer("amount_kop").notNull(),
+    creditedAt: integer("credited_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [primaryKey({ columns: [t.paymentId, t.accountNo] })],
+);

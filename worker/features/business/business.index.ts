@@ -5,6 +5,8 @@ import * as r from "./business.routes";
 import * as ch from "./closing.handlers";
 import * as cr from "./closing.routes";
 import { invoicesRouter } from "./invoices.index";
+import * as th from "./topup.handlers";
+import * as tr from "./topup.routes";
 
 /** The business cabinet: organisations, their accounts across regions, employees with roles, the audit log. */
 export const businessRouter = createRouter()
@@ -21,7 +23,12 @@ export const businessRouter = createRouter()
   .openapi(r.auditRoute, h.auditHandler)
   // Closing documents (issue 24): УПД and corrections, PDF and the ФНС XML.
   .openapi(cr.closingDocumentsRoute, ch.closingDocumentsHandler)
-  .openapi(cr.closingFileRoute, ch.closingFileHandler);
+  .openapi(cr.closingFileRoute, ch.closingFileHandler)
+  // Paying for the organisation's accounts: one or many in one payment (topup.*).
+  .openapi(tr.orgPayOptionsRoute, th.orgPayOptionsHandler)
+  .openapi(tr.startOrgPaymentRoute, th.startOrgPaymentHandler)
+  .openapi(tr.getOrgPaymentRoute, th.getOrgPaymentHandler)
+  .openapi(tr.orgReceiptRoute, th.orgReceiptHandler);
 
 /** Operators' API for organisations (a token, outside /api and its cookie and CSRF rules). */
 export const opsBusinessRouter = createRouter();

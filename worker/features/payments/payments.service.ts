@@ -10,6 +10,7 @@ import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { preread, readWithSession, type SessionInfo, type SessionSubscriber, subscriberIs } from "../../platform/session";
 import { requireAccount } from "../accounts/accounts.service";
+import { applyOrgPayment, isOrgPaymentId } from "../business/topup.service";
 import type { NotificationMessage } from "../notifications/notifications.messages";
 import { type PaymentRow, transition } from "./payments.ledger";
 import { settlePromised } from "./promised.service";
@@ -229,6 +230,8 @@ export async function applyAcquirerPayment(
   eventId?: string,
   now = new Date(),
 ): Promise<string> {
+  // An organisation's payment for its accounts (the business cabinet's top-up) lives in the global database.
+  if (isOrgPaymentId(ap.metadata.paymentId)) return applyOrgPayment(data, notify, ap, source === "autopay" ? "sync" : source, now);
   const shard = await data.shardForAccount(ap.metadata.accountNo);
   const payment = shard ? await shard.db.select().from(payments).where(eq(payments.id, ap.metadata.paymentId)).get() : undefined;
   if (

@@ -9,6 +9,7 @@ import { Field } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { RequireLogin } from "../auth/RequireLogin";
 import { businessApi, type EmployeeDto, ORG_ROLES, type OrgRole, rememberOrganisation } from "./business.api";
+import { createCanPay, PayLink } from "./PayLink";
 import { businessStrings } from "./strings";
 
 type Tab = "card" | "accounts" | "employees" | "audit" | "documents";
@@ -175,9 +176,15 @@ export function OrgAccountsPage() {
     <OrgFrame tab="accounts">
       {(orgId) => {
         const { first, refetch, extra, more, next, loadMore } = createPaged(orgId, businessApi.accounts);
+        const canPay = createCanPay();
         return (
           <section aria-labelledby="org-accounts">
             <h2 id="org-accounts">{s("accountsTitle")}</h2>
+            <Show when={canPay(orgId)}>
+              <p>
+                <PayLink orgId={orgId} />
+              </p>
+            </Show>
             <Loadable resource={first} onRetry={refetch}>
               {(p) => (
                 <Show when={p.total > 0} fallback={<p>{s("empty")}</p>}>
@@ -202,7 +209,13 @@ export function OrgAccountsPage() {
                         <For each={[...p.items, ...extra()]}>
                           {(a) => (
                             <tr>
-                              <th scope="row">{formatAccountNo(a.accountNo)}</th>
+                              <th scope="row">
+                                {formatAccountNo(a.accountNo)}
+                                <Show when={canPay(orgId)}>
+                                  {" "}
+                                  <PayLink orgId={orgId} accountNo={a.accountNo} />
+                                </Show>
+                              </th>
                               <td data-label={s("region")}>{a.region}</td>
                               <td data-label={s("address")}>{a.address}</td>
                               <td data-label={s("status")}>{s(`status.${a.status}`)}</td>
@@ -378,6 +391,9 @@ export function OrgEmployeesPage() {
   );
 }
 
+/** How many accounts a payment's audit entry splits its amount across (0 when it is not a payment). */
+const splitSize = (details: Record<string, unknown> | null) => (Array.isArray(details?.split) ? details.split.length : 0);
+
 /** The audit log, newest first, a page at a time (administrators). */
 export function OrgAuditPage() {
   const { lang } = useI18n();
@@ -415,6 +431,11 @@ export function OrgAuditPage() {
                               <td data-label={s("what")}>
                                 {actionName(e.action)}
                                 <Show when={e.target}>: {e.target}</Show>
+                                <Show when={typeof e.details?.amountKop === "number"}>
+                                  {" "}
+                                  — {formatRub(e.details?.amountKop as number, lang())}
+                                  <Show when={splitSize(e.details) > 1}>, {s("accountCount", { n: splitSize(e.details) })}</Show>
+                                </Show>
                                 <Show when={typeof e.details?.to === "string"}>
                                   {" "}
                                   ({s(`role.${e.details?.from as OrgRole}`)} → {s(`role.${e.details?.to as OrgRole}`)})

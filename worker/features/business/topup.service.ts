@@ -1,0 +1,685 @@
+import { and, eq, gte, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import type { Context } from "hono";
+import type { Acquirer, AcquirerPayment, PaymentMethod } from "../../adapters/payments";
+import { accountDirectory, type OrgPaymentStatus, organisations, orgPaymentLines, orgPayments, subscribers } from "../../db/schema/global";
+import type { AppEnv } from "../../env";
+import { sha256Hex } from "../../platform/crypto";
+import { type DataAccess, type GlobalDb, isShardBinding, rawBatch, type ShardBinding } from "../../platform/db";
+import { AppError, type FieldError } from "../../platform/errors";
+import { formatAccountNoPlain, rubText } from "../../platform/format";
+import { newId, parseAccountNo } from "../../platform/ids";
+import { log } from "../../platform/log";
+import { localDay, regionTz } from "../../platform/region";
+import { preread, readWithSession } from "../../platform/session";
+import { entryIf, type RawStatement } from "../billing/ledger.service";
+import type { NotificationMessage } from "../notifications/notifications.messages";
+import { METHOD_TEXT } from "../payments/payments.ledger";
+import { RECEIPT_METHOD, type Receipt, receiptText, SELLER, vatIncluded, vatRateOn } from "../payments/receipts";
+import * as q from "./business.queries";
+import { authorize } from "./business.service";
+
+type Notify = (m: NotificationMessage) => Promise<void>;
+type OrgPaymentRow = typeof orgPayments.$inferSelect;
+
+/**
+ * Limits of one payment for an organisation's accounts. Each account's share is at least 10 ₽ (as a private
+ * top-up); the whole payment at most 1 000 000 ₽ by card or СБП (more goes by invoice and bank transfer). At most
+ * 500 accounts: the split, its audit entry and the lines fit the global database's statement and row limits
+ * (lines are written 30 to a statement, 100 bound values at most), and crediting them costs one batch per 100
+ * accounts of a shard plus one global update per 90, well inside the 1 000 queries a Worker invocation may make.
+ */
+export const ORG_PAY = { minLineKop: 1_000, maxLineKop: 10_000_000, maxTotalKop: 100_000_000, maxAccounts: 500 } as const;
+
+/** Ledger entries written to a shard in one batch (one transaction) when crediting. */
+const CREDIT_BATCH = 100;
+/** Lines inserted by one statement: three bound values each, within D1's 100. */
+const LINE_ROWS = 30;
+
+/** The acquirer's metadata names an organisation's payment by this prefix (a private payment's id has no dash). */
+export const ORG_PAYMENT_PREFIX = "op-";
+export const isOrgPaymentId = (id: string) => id.startsWith(ORG_PAYMENT_PREFIX);
+
+/** The ledger's idempotency key of one account's share of one payment: credited at most once, whatever replays it. */
+export const lineKey = (paymentId: string, accountNo: string) => `orgpay:${paymentId}:${accountNo}`;
+
+// The GET routes' reads go into the session's batch (one global round trip a request, issue 21): the organisation
+// and payment ids come from the request's path.
+const PATH_IDS = /^\/api\/v1\/business\/organisations\/([^/]+)(?:\/payments\/([^/]+))?/;
+function idsOf(c?: Context<AppEnv>): { orgId: string; paymentId: string } {
+  const m = PATH_IDS.exec(c?.req.path ?? "");
+  try {
+    return { orgId: decodeURIComponent(m?.[1] ?? ""), paymentId: decodeURIComponent(m?.[2] ?? "") };
+  } catch {
+    return { orgId: "", paymentId: "" };
+  }
+}
+const ORG_ROUTE = "GET /api/v1/business/organisations/:orgId";
+const PAYMENT_ROUTES = [`${ORG_ROUTE}/payments/:paymentId`, `${ORG_ROUTE}/payments/:paymentId/receipt`];
+const MEMBER_READ = readWithSession([`${ORG_ROUTE}/payment-options`, ...PAYMENT_ROUTES], (db, who, c) =>
+  q.selectMember(db, idsOf(c).orgId, who),
+);
+const selectPayment = (db: GlobalDb, orgId: string, paymentId: string) =>
+  db
+    .select()
+    .from(orgPayments)
+    .where(and(eq(orgPayments.id, paymentId), eq(orgPayments.orgId, orgId)));
+const PAYMENT_READ = readWithSession(PAYMENT_ROUTES, (db, _who, c) => selectPayment(db, idsOf(c).orgId, idsOf(c).paymentId));
+
+/** The caller's membership and the payment, as read with the session, or in one batch. */
+async function memberAndPayment(db: GlobalDb, subscriberId: string, orgId: string, paymentId: string) {
+  const member = preread(db, subscriberId, MEMBER_READ);
+  const payment = preread(db, subscriberId, PAYMENT_READ);
+  if (member && payment) return [member, payment] as const;
+  return db.batch([q.selectMember(db, orgId, subscriberId), selectPayment(db, orgId, paymentId)]);
+}
+
+/** How the organisation's accounts can be paid (methods and limits), for a member who may pay. */
+export async function payOptions(db: GlobalDb, acquirer: Acquirer, subscriberId: string, orgId: string) {
+  guardId(orgId);
+  authorize(preread(db, subscriberId, MEMBER_READ) ?? (await q.selectMember(db, orgId, subscriberId)), "pay");
+  return {
+    methods: [...acquirer.methods],
+    minLineKop: ORG_PAY.minLineKop,
+    maxLineKop: ORG_PAY.maxLineKop,
+    maxTotalKop: ORG_PAY.maxTotalKop,
+    maxAccounts: ORG_PAY.maxAccounts,
+  };
+}
+
+export interface PayLine {
+  accountNo: string;
+  amountKop: number;
+}
+
+const invalid = (errors: FieldError[]) => new AppError(400, "validation", {}, errors);
+const guardId = (id: string) => {
+  if (!/^[a-z0-9-]{1,40}$/.test(id)) throw new AppError(404, "not_found");
+};
+
+/**
+ * The lines as given, checked: whole kopecks within the limits, valid and distinct account numbers, at most
+ * `ORG_PAY.maxAccounts`, and their sum equal to the total the payer was shown. Field errors name the line.
+ */
+export function checkLines(lines: readonly { accountNo: string; amountKop: number }[], totalKop: number): PayLine[] {
+  if (lines.length === 0 || lines.length > ORG_PAY.maxAccounts)
+    throw invalid([{ field: "items", message: "field.orgPayCount", params: { max: ORG_PAY.maxAccounts } }]);
+  const errors: FieldError[] = [];
+  const seen = new Set<string>();
+  const out: PayLine[] = [];
+  lines.forEach((l, i) => {
+    const no = parseAccountNo(String(l.accountNo));
+    if (!no) errors.push({ field: `items.${i}.accountNo`, message: "field.accountNo" });
+    else if (seen.has(no)) errors.push({ field: `items.${i}.accountNo`, message: "field.orgPayTwice" });
+    else seen.add(no);
+    const amount = l.amountKop;
+    if (!Number.isSafeInteger(amount) || amount < ORG_PAY.minLineKop || amount > ORG_PAY.maxLineKop)
+      errors.push({
+        field: `items.${i}.amountKop`,
+        message: "field.orgPayLine",
+        params: { min: ORG_PAY.minLineKop / 100, max: ORG_PAY.maxLineKop / 100 },
+      });
+    if (no) out.push({ accountNo: no, amountKop: amount });
+  });
+  if (errors.length > 0) throw invalid(errors);
+  const sum = out.reduce((s, l) => s + l.amountKop, 0);
+  if (sum > ORG_PAY.maxTotalKop)
+    throw invalid([{ field: "totalKop", message: "field.orgPayTotalMax", params: { max: ORG_PAY.maxTotalKop / 100 } }]);
+  if (!Number.isSafeInteger(totalKop) || sum !== totalKop) throw invalid([{ field: "totalKop", message: "field.orgPayTotal" }]);
+  return out;
+}
+
+/** The payer's email and phone, for the receipt the acquirer registers (54-ФЗ), and the organisation's name. */
+async function payerAndOrg(db: GlobalDb, subscriberId: string, orgId: string) {
+  const [[payer], [org]] = await db.batch([
+    db.select({ email: subscribers.email, phone: subscribers.phone }).from(subscribers).where(eq(subscribers.id, subscriberId)),
+    db.select({ name: organisations.name }).from(organisations).where(eq(organisations.id, orgId)),
+  ]);
+  return {
+    customer: { ...(payer?.email ? { email: payer.email } : {}), ...(payer?.phone ? { phone: payer.phone } : {}) },
+    orgName: org?.name ?? "",
+  };
+}
+
+export function orgPaymentDto(p: OrgPaymentRow, lines: { accountNo: string; amountKop: number; creditedAt: Date | null }[]) {
+  const receipt = p.receipt ? (JSON.parse(p.receipt) as OrgReceipt) : null;
+  return {
+    id: p.id,
+    orgId: p.orgId,
+    amountKop: p.amountKop,
+    method: p.method,
+    status: p.status,
+    card: p.cardLast4 ? { last4: p.cardLast4, brand: p.cardBrand ?? "card" } : null,
+    failureCode: p.failureCode,
+    lines: lines.map((l) => ({ accountNo: l.accountNo, amountKop: l.amountKop, credited: l.creditedAt !== null })),
+    receiptNumber: receipt?.number ?? null,
+    createdAt: p.createdAt.toISOString(),
+    updatedAt: p.updatedAt.toISOString(),
+  };
+}
+
+const audit = (
+  db: GlobalDb,
+  p: { id: string; orgId: string; payerId: string; amountKop: number; method: string; address: string | null },
+  action: string,
+  lines: PayLine[] | null,
+  at: Date,
+  when?: SQL,
+) =>
+  q.insertAudit(
+    db,
+    {
+      orgId: p.orgId,
+      actorId: p.payerId,
+      action,
+      target: lines?.length === 1 ? formatAccountNoPlain(lines[0]?.accountNo ?? "") : null,
+      details: { paymentId: p.id, amountKop: p.amountKop, method: p.method, ...(lines ? { split: lines } : {}) },
+      address: p.address,
+      at,
+    },
+    newId(at.getTime()),
+    when,
+  );
+
+/**
+ * Starts a payment by an employee with the `pay` permission for one or many of the organisation's accounts within
+ * their scope, split exactly as given; the payer finishes on the acquirer's page (card, СБП…). The payment, its
+ * lines and the audit entry «payment.started» are written in one global batch, only by the first request with
+ * this Idempotency-Key: a replay returns the same payment (and the same page), a key reused for another split is
+ * a 409. A stranger, another organisation's id or account, or an account outside the employee's scope: 404.
+ */
+export async function startOrgPayment(
+  data: DataAccess,
+  acquirer: Acquirer,
+  actor: { subscriberId: string; address: string },
+  orgId: string,
+  input: {
+    items: { accountNo: string; amountKop: number }[];
+    totalKop: number;
+    method?: PaymentMethod;
+    idempotencyKey: string;
+    returnOrigin: string;
+  },
+  now = new Date(),
+) {
+  guardId(orgId);
+  const db = data.global;
+  const [member] = await db.batch([q.selectMember(db, orgId, actor.subscriberId)]);
+  const me = authorize(member, "pay");
+  if (!/^[\w-]{8,100}$/.test(input.idempotencyKey)) throw invalid([{ field: "Idempotency-Key", message: "field.idempotencyKey" }]);
+  const method = input.method ?? "card";
+  if (!acquirer.methods.includes(method)) throw invalid([{ field: "method", message: "field.methodNotOffered" }]);
+  const lines = checkLines(input.items, input.totalKop);
+  const nos = lines.map((l) => l.accountNo);
+  const { ofOrg } = await q.selectAccountFacts(db, orgId, nos);
+  const mine = new Set(ofOrg.map((r) => r.accountNo));
+  const scope = me.accountScope ? new Set(me.accountScope) : null;
+  // Another organisation's account and one outside the employee's scope look the same as a missing one.
+  if (nos.some((no) => !mine.has(no) || (scope && !scope.has(no)))) throw new AppError(404, "not_found");
+
+  const totalKop = input.totalKop;
+  const requestHash = await sha256Hex(JSON.stringify([orgId, method, [...lines].sort((a, b) => a.accountNo.localeCompare(b.accountNo))]));
+  const id = `${ORG_PAYMENT_PREFIX}${newId(now.getTime())}`;
+  const t = now.getTime();
+  const ours = sql`EXISTS (SELECT 1 FROM ${orgPayments} WHERE ${orgPayments.id} = ${id})`;
+  const lineInserts: RawStatement[] = q
+    .chunks(lines, LINE_ROWS)
+    .map((part) => [
+      `INSERT INTO org_payment_lines (payment_id, account_no, amount_kop) SELECT ?, column1, column2 FROM (VALUES ${part
+        .map(() => "(?, ?)")
+        .join(", ")}) WHERE EXISTS (SELECT 1 FROM org_payments WHERE id = ?)`,
+      id,
+      ...part.flatMap((l) => [l.accountNo, l.amountKop]),
+      id,
+    ]);
+  const row = { id, orgId, payerId: actor.subscriberId, amountKop: totalKop, method, address: actor.address };
+  const auditInsert = audit(db, row, "payment.started", lines, now, ours).toSQL();
+  const paymentInsert = db
+    .insert(orgPayments)
+    .values({
+      ...row,
+      idempotencyKey: input.idempotencyKey,
+      requestHash,
+      status: "created",
+      createdAt: now,
+      updatedAt: now,
+    })
+    .onConflictDoNothing()
+    .toSQL();
+  await rawBatch(db, [[paymentInsert.sql, ...paymentInsert.params], ...lineInserts, [auditInsert.sql, ...auditInsert.params]]);
+  const payment = await db
+    .select()
+    .from(orgPayments)
+    .where(and(eq(orgPayments.payerId, actor.subscriberId), eq(orgPayments.idempotencyKey, input.idempotencyKey)))
+    .get();
+  if (!payment) throw new AppError(409, "conflict");
+  if (payment.id !== id) {
+    if (payment.requestHash !== requestHash) throw new AppError(409, "idempotency_mismatch");
+    if (payment.status !== "created" && payment.status !== "pending") return { payment: await withLines(db, payment), confirmation: null };
+  }
+  const { customer, orgName } = await payerAndOrg(db, actor.subscriberId, orgId);
+  const first = lines[0]?.accountNo ?? "";
+  const started = await acquirer.createPayment({
+    method: payment.method,
+    amountKop: payment.amountKop,
+    description:
+      lines.length === 1
+        ? `Пополнение лицевого счёта ${formatAccountNoPlain(first)} (${orgName})`
+        : `Пополнение лицевых счетов (${lines.length}) организации ${orgName}`,
+    returnUrl: `${input.returnOrigin}/business/${encodeURIComponent(orgId)}/pay/${payment.id}`,
+    saveCard: false,
+    metadata: { paymentId: payment.id, accountNo: first },
+    idempotenceKey: payment.id,
+    customer,
+  });
+  if (payment.acquirerPaymentId && started.id !== payment.acquirerPaymentId) {
+    log("warn", "org_payment.acquirer_restarted", { paymentId: payment.id });
+    return { payment: await withLines(db, payment), confirmation: null };
+  }
+  await db
+    .update(orgPayments)
+    .set({ acquirerPaymentId: started.id, status: "pending", updatedAt: new Date(t) })
+    .where(and(eq(orgPayments.id, payment.id), eq(orgPayments.status, "created"), isNull(orgPayments.acquirerPaymentId)));
+  const after = (await db.select().from(orgPayments).where(eq(orgPayments.id, payment.id)).get()) ?? payment;
+  return { payment: await withLines(db, after), confirmation: started.confirmation };
+}
+
+async function withLines(db: GlobalDb, p: OrgPaymentRow) {
+  const lines = await db
+    .select({ accountNo: orgPaymentLines.accountNo, amountKop: orgPaymentLines.amountKop, creditedAt: orgPaymentLines.creditedAt })
+    .from(orgPaymentLines)
+    .where(eq(orgPaymentLines.paymentId, p.id))
+    .orderBy(orgPaymentLines.accountNo);
+  return orgPaymentDto(p, lines);
+}
+
+/**
+ * The receipt (54-ФЗ) of an organisation's payment: one item per account, VAT per item, at the rate of the day, and
+ * the buyer's name and ИНН (54-ФЗ ст. 4.7 п. 1 asks for them when the buyer is an organisation or an entrepreneur).
+ */
+export type OrgReceipt = Omit<Receipt, "accountNo"> & { accountNos: string[]; buyer: { name: string; inn: string } };
+
+export function buildOrgReceipt(
+  p: { id: string; amountKop: number; method: keyof typeof RECEIPT_METHOD; cardLast4: string | null; cardBrand: string | null },
+  lines: PayLine[],
+  buyer: { name: string; inn: string },
+  at: Date,
+  byAcquirer: boolean,
+): OrgReceipt {
+  const rate = vatRateOn(at);
+  const items = lines.map((l) => ({
+    name: `Оплата услуг связи, лицевой счёт ${formatAccountNoPlain(l.accountNo)}`,
+    quantity: 1,
+    priceKop: l.amountKop,
+    amountKop: l.amountKop,
+    vatRate: rate,
+    vatKop: vatIncluded(l.amountKop, rate),
+    paymentMethod: "Предоплата 100%" as const,
+    subject: "Услуга" as const,
+  }));
+  const digits = (seed: string, n: number) => {
+    let h = 2166136261;
+    for (const ch of seed) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
+    let out = "";
+    while (out.length < n) {
+      h = Math.imul(h ^ (h >>> 15), 2246822507) >>> 0;
+      out += String(h % 10);
+    }
+    return out;
+  };
+  return {
+    number: `${at.toISOString().slice(0, 10).replace(/-/g, "")}-${digits(p.id, 10)}`,
+    issuedAt: at.toISOString(),
+    seller: SELLER,
+    kind: "Приход",
+    items,
+    totalKop: p.amountKop,
+    vatKop: items.reduce((s, i) => s + i.vatKop, 0),
+    payment: {
+      form: "Безналичными",
+      method: RECEIPT_METHOD[p.method],
+      card: p.method === "card" && p.cardLast4 ? `${(p.cardBrand ?? "card").toUpperCase()} •••• ${p.cardLast4}` : null,
+    },
+    fiscal: byAcquirer
+      ? null
+      : {
+          register: digits(`kkt${p.id}`, 16),
+          fiscalDrive: digits("fn", 16),
+          document: Number(digits(`fd${p.id}`, 6)),
+          sign: digits(`fp${p.id}`, 10),
+        },
+    accountNos: lines.map((l) => l.accountNo),
+    buyer,
+    paymentId: p.id,
+  };
+}
+
+const STATUS_OF: Record<AcquirerPayment["status"], OrgPaymentStatus> = {
+  pending: "pending",
+  waiting_for_3ds: "pending",
+  succeeded: "succeeded",
+  canceled: "failed",
+  refunded: "refunded",
+};
+
+/** The payment state machine, as for a private payment: nothing leaves `failed` or `refunded`, nothing goes back. */
+const NEXT: Record<OrgPaymentStatus, readonly OrgPaymentStatus[]> = {
+  created: ["pending", "succeeded", "failed"],
+  pending: ["succeeded", "failed"],
+  succeeded: ["refunded"],
+  failed: [],
+  refunded: [],
+};
+
+/**
+ * Applies what the acquirer says about an organisation's payment (a webhook, the return page's question, the
+ * hourly sweep): checks it is ours (id, amount, acquirer id), then moves the payment once. Success, its receipt and
+ * the audit entry «payment.succeeded» are one global batch whose every statement holds only while the payment is
+ * unfinished, so of parallel or repeated reports exactly one writes them; a refund likewise, only from succeeded.
+ * Then (on every report, not just the first) the ledgers are brought to agree with the status: lines not yet
+ * credited are credited, and a refunded payment's lines debited back. That is how a crash between shards resumes.
+ * Safe to call any number of times.
+ */
+export async function applyOrgPayment(
+  data: DataAccess,
+  notify: Notify,
+  ap: AcquirerPayment,
+  source: "webhook" | "sync" | "client",
+  now = new Date(),
+): Promise<string> {
+  const db = data.global;
+  const payment = await db.select().from(orgPayments).where(eq(orgPayments.id, ap.metadata.paymentId)).get();
+  if (!payment || payment.amountKop !== ap.amountKop || (payment.acquirerPaymentId && payment.acquirerPaymentId !== ap.id)) {
+    log("warn", "payment.foreign_event", { source, acquirerPaymentId: ap.id });
+    return "foreign";
+  }
+  const to = STATUS_OF[ap.status];
+  let result: string;
+  if (to === payment.status) result = "same";
+  else if (!NEXT[payment.status].includes(to)) result = "refused";
+  else if (to === "pending") {
+    const moved = await db
+      .update(orgPayments)
+      .set({ status: "pending", acquirerPaymentId: ap.id, updatedAt: now })
+      .where(and(eq(orgPayments.id, payment.id), eq(orgPayments.status, "created")))
+      .returning({ id: orgPayments.id });
+    result = moved.length > 0 ? "applied" : "raced";
+  } else if (to === "refunded") {
+    const paid = sql`EXISTS (SELECT 1 FROM ${orgPayments} WHERE ${orgPayments.id} = ${payment.id} AND ${orgPayments.status} = 'succeeded')`;
+    const [, moved] = await db.batch([
+      audit(db, payment, "payment.refunded", null, now, paid),
+      db
+        .update(orgPayments)
+        .set({ status: "refunded", creditedAt: null, updatedAt: now })
+        .where(and(eq(orgPayments.id, payment.id), eq(orgPayments.status, "succeeded")))
+        .returning({ id: orgPayments.id }),
+    ]);
+    result = moved.length > 0 ? "applied" : "raced";
+  } else {
+    const [lines, [buyer]] = await db.batch([
+      db
+        .select({ accountNo: orgPaymentLines.accountNo, amountKop: orgPaymentLines.amountKop })
+        .from(orgPaymentLines)
+        .where(eq(orgPaymentLines.paymentId, payment.id))
+        .orderBy(orgPaymentLines.accountNo),
+      db.select({ name: organisations.name, inn: organisations.inn }).from(organisations).where(eq(organisations.id, payment.orgId)),
+    ]);
+    const card = { cardLast4: ap.card?.last4 ?? payment.cardLast4, cardBrand: ap.card?.brand ?? payment.cardBrand };
+    const receipt =
+      to === "succeeded"
+        ? buildOrgReceipt({ ...payment, ...card }, lines, buyer ?? { name: "", inn: "" }, now, ap.receiptByAcquirer === true)
+        : null;
+    const unfinished = sql`${orgPayments.status} IN ('created', 'pending')`;
+    const stillOpen = sql`EXISTS (SELECT 1 FROM ${orgPayments} WHERE ${orgPayments.id} = ${payment.id} AND ${unfinished})`;
+    const [, moved] = await db.batch([
+      audit(db, payment, to === "succeeded" ? "payment.succeeded" : "payment.failed", to === "succeeded" ? lines : null, now, stillOpen),
+      db
+        .update(orgPayments)
+        .set({
+          status: to,
+          acquirerPaymentId: ap.id,
+          ...card,
+          failureCode: ap.failureCode ?? null,
+          receipt: receipt ? JSON.stringify(receipt) : null,
+          updatedAt: now,
+        })
+        .where(and(eq(orgPayments.id, payment.id), unfinished))
+        .returning({ id: orgPayments.id }),
+    ]);
+    result = moved.length > 0 ? "applied" : "raced";
+    if (result === "applied" && receipt?.fiscal) await emailReceipt(db, notify, payment, receipt);
+  }
+  const now2 = await db
+    .select({ status: orgPayments.status, creditedAt: orgPayments.creditedAt })
+    .from(orgPayments)
+    .where(eq(orgPayments.id, payment.id))
+    .get();
+  if (now2 && !now2.creditedAt) await settleLedgers(data, payment.id, now2.status, payment.method, now);
+  return result;
+}
+
+async function emailReceipt(db: GlobalDb, notify: Notify, payment: OrgPaymentRow, receipt: OrgReceipt) {
+  const payer = await db.select({ email: subscribers.email }).from(subscribers).where(eq(subscribers.id, payment.payerId)).get();
+  if (!payer?.email) return;
+  await notify({
+    channel: "email",
+    to: payer.email,
+    subject: `Кассовый чек № ${receipt.number}: ${rubText(receipt.totalKop)}`,
+    text: `${receiptText({ ...receipt, accountNo: receipt.accountNos[0] ?? "" }, rubText)}\nПокупатель: ${receipt.buyer.name}, ИНН ${receipt.buyer.inn}`,
+    dedupeKey: `receipt:${payment.id}`,
+  });
+}
+
+/**
+ * Credits each line of a succeeded payment not yet marked credited, in its account's shard (found through the
+ * directory now, so an account moved since is credited where it is): ledger entries under `lineKey`, 100 to a
+ * batch, then the lines marked in the global database. A line credited but not yet marked (a crash between the
+ * two) is written again as nothing (the key is taken) and then marked. Every shard is tried; if one failed, the
+ * error is thrown after the others are done, and the next report of the payment resumes with what is left.
+ */
+export async function creditLines(data: DataAccess, paymentId: string, method: PaymentMethod, now = new Date()): Promise<number> {
+  const db = data.global;
+  const open = await db
+    .select({
+      accountNo: orgPaymentLines.accountNo,
+      amountKop: orgPaymentLines.amountKop,
+      shard: accountDirectory.shard,
+      region: accountDirectory.region,
+    })
+    .from(orgPaymentLines)
+    .innerJoin(accountDirectory, eq(accountDirectory.accountNo, orgPaymentLines.accountNo))
+    .where(and(eq(orgPaymentLines.paymentId, paymentId), isNull(orgPaymentLines.creditedAt)));
+  const byShard = new Map<ShardBinding, typeof open>();
+  for (const l of open) if (isShardBinding(l.shard)) byShard.set(l.shard, [...(byShard.get(l.shard) ?? []), l]);
+  const [ru, en] = METHOD_TEXT[method].paid;
+  let credited = 0;
+  const failures: unknown[] = [];
+  for (const [binding, lines] of byShard) {
+    try {
+      for (const part of q.chunks(lines, CREDIT_BATCH)) {
+        await rawBatch(
+          data.shard(binding),
+          part.map((l) =>
+            entryIf(
+              {
+                accountNo: l.accountNo,
+                kind: "payment",
+                amountKop: l.amountKop,
+                occurredAt: now,
+                localDay: localDay(regionTz(l.region), now),
+                descriptionRu: `${ru} (платёж организации)`,
+                descriptionEn: `${en} (organisation's payment)`,
+                idempotencyKey: lineKey(paymentId, l.accountNo),
+              },
+              sql`1`,
+            ),
+          ),
+        );
+        for (const marks of q.chunks(part.map((l) => l.accountNo)))
+          await db
+            .update(orgPaymentLines)
+            .set({ creditedAt: now })
+            .where(
+              and(eq(orgPaymentLines.paymentId, paymentId), inArray(orgPaymentLines.accountNo, marks), isNull(orgPaymentLines.creditedAt)),
+            );
+        credited += part.length;
+      }
+    } catch (e) {
+      log("warn", "org_payment.credit_failed", { paymentId, shard: binding, error: e instanceof Error ? e.name : "unknown" });
+      failures.push(e);
+    }
+  }
+  if (failures.length > 0) throw failures[0];
+  const left = sql`NOT EXISTS (SELECT 1 FROM ${orgPaymentLines} WHERE ${orgPaymentLines.paymentId} = ${paymentId} AND ${orgPaymentLines.creditedAt} IS NULL)`;
+  await db
+    .update(orgPayments)
+    .set({ creditedAt: now })
+    .where(and(eq(orgPayments.id, paymentId), eq(orgPayments.status, "succeeded"), isNull(orgPayments.creditedAt), left));
+  return credited;
+}
+
+/** The ledger key of one account's share given back when the acquirer refunds the payment. */
+export const refundKey = (paymentId: string, accountNo: string) => `orgrefund:${paymentId}:${accountNo}`;
+
+/**
+ * Debits every line of a refunded payment back, in its account's shard, under `refundKey` (so at most once per
+ * account, whatever repeats this), after crediting any line that never was: each account ends with its share
+ * credited and debited, nothing created or lost. Then the payment is marked settled.
+ */
+export async function debitLines(data: DataAccess, paymentId: string, method: PaymentMethod, now = new Date()): Promise<void> {
+  await creditLines(data, paymentId, method, now);
+  const db = data.global;
+  const lines = await db
+    .select({
+      accountNo: orgPaymentLines.accountNo,
+      amountKop: orgPaymentLines.amountKop,
+      shard: accountDirectory.shard,
+      region: accountDirectory.region,
+    })
+    .from(orgPaymentLines)
+    .innerJoin(accountDirectory, eq(accountDirectory.accountNo, orgPaymentLines.accountNo))
+    .where(eq(orgPaymentLines.paymentId, paymentId));
+  const byShard = new Map<ShardBinding, typeof lines>();
+  for (const l of lines) if (isShardBinding(l.shard)) byShard.set(l.shard, [...(byShard.get(l.shard) ?? []), l]);
+  const [ru, en] = METHOD_TEXT[method].refunded;
+  const failures: unknown[] = [];
+  for (const [binding, part] of byShard) {
+    try {
+      for (const chunk of q.chunks(part, CREDIT_BATCH))
+        await rawBatch(
+          data.shard(binding),
+          chunk.map((l) =>
+            entryIf(
+              {
+                accountNo: l.accountNo,
+                kind: "adjustment",
+                amountKop: -l.amountKop,
+                occurredAt: now,
+                localDay: localDay(regionTz(l.region), now),
+                descriptionRu: `${ru} (платёж организации)`,
+                descriptionEn: `${en} (organisation's payment)`,
+                idempotencyKey: refundKey(paymentId, l.accountNo),
+              },
+              sql`1`,
+            ),
+          ),
+        );
+    } catch (e) {
+      log("warn", "org_payment.refund_failed", { paymentId, shard: binding, error: e instanceof Error ? e.name : "unknown" });
+      failures.push(e);
+    }
+  }
+  if (failures.length > 0) throw failures[0];
+  await db
+    .update(orgPayments)
+    .set({ creditedAt: now })
+    .where(and(eq(orgPayments.id, paymentId), eq(orgPayments.status, "refunded"), isNull(orgPayments.creditedAt)));
+}
+
+/** Brings the ledgers to agree with a finished payment: credits (succeeded) or credits and debits back (refunded). */
+async function settleLedgers(data: DataAccess, paymentId: string, status: OrgPaymentStatus, method: PaymentMethod, now: Date) {
+  if (status === "succeeded") await creditLines(data, paymentId, method, now);
+  else if (status === "refunded") await debitLines(data, paymentId, method, now);
+}
+
+/**
+ * One payment of the organisation, for the result page: the payer's own, or any for an administrator (a member
+ * with `pay` who is neither sees a 404). An unfinished one is asked of the acquirer first; a succeeded one whose
+ * lines are not all credited is credited now (a failure is logged and left to the next report or the sweep).
+ */
+export async function getOrgPayment(
+  data: DataAccess,
+  acquirer: Acquirer,
+  notify: Notify,
+  subscriberId: string,
+  orgId: string,
+  paymentId: string,
+) {
+  guardId(orgId);
+  const db = data.global;
+  const [member, [found]] = await memberAndPayment(db, subscriberId, orgId, paymentId);
+  const me = authorize(member, "pay");
+  if (!found || (found.payerId !== subscriberId && me.role !== "administrator")) throw new AppError(404, "not_found");
+  try {
+    if ((found.status === "created" || found.status === "pending") && found.acquirerPaymentId) {
+      const ap = await acquirer.getPayment(found.acquirerPaymentId);
+      if (ap && ap.status !== "pending" && ap.status !== "waiting_for_3ds") await applyOrgPayment(data, notify, ap, "sync");
+    } else if (!found.creditedAt) await settleLedgers(data, found.id, found.status, found.method, new Date());
+  } catch (e) {
+    if (e instanceof AppError) throw e;
+    log("warn", "org_payment.settle_failed", { paymentId, error: e instanceof Error ? e.name : "unknown" });
+  }
+  const now = (await db.select().from(orgPayments).where(eq(orgPayments.id, paymentId)).get()) ?? found;
+  return withLines(db, now);
+}
+
+/** The receipt of a succeeded payment (the payer's, or an administrator's to see). */
+export async function getOrgReceipt(data: DataAccess, subscriberId: string, orgId: string, paymentId: string): Promise<OrgReceipt> {
+  guardId(orgId);
+  const db = data.global;
+  const [member, [found]] = await memberAndPayment(db, subscriberId, orgId, paymentId);
+  const me = authorize(member, "pay");
+  if (!found?.receipt || (found.payerId !== subscriberId && me.role !== "administrator")) throw new AppError(404, "not_found");
+  return JSON.parse(found.receipt) as OrgReceipt;
+}
+
+/** Which payments the hourly sweep looks at: started 15 minutes to 3 days ago, at most 50 a run. */
+const SWEEP = { minAgeMs: 15 * 60_000, maxAgeMs: 3 * 24 * 3600_000, batch: 50 };
+
+/**
+ * Cron (hourly): organisations' payments whose result never arrived are asked of the acquirer and applied, and
+ * succeeded ones with lines not yet credited (a crash between shards, a shard that was down) are credited. One
+ * payment that fails does not stop the rest.
+ */
+export async function sweepOrgPayments(data: DataAccess, acquirer: Acquirer, notify: Notify, now = new Date()) {
+  const done = { asked: 0, credited: 0 };
+  const rows = await data.global
+    .select({
+      id: orgPayments.id,
+      status: orgPayments.status,
+      method: orgPayments.method,
+      acquirerPaymentId: orgPayments.acquirerPaymentId,
+    })
+    .from(orgPayments)
+    .where(
+      and(
+        sql`(${orgPayments.status} IN ('created', 'pending') AND ${orgPayments.acquirerPaymentId} IS NOT NULL AND ${orgPayments.createdAt} <= ${now.getTime() - SWEEP.minAgeMs})
+          OR (${orgPayments.status} IN ('succeeded', 'refunded') AND ${orgPayments.creditedAt} IS NULL)`,
+        gte(orgPayments.createdAt, new Date(now.getTime() - SWEEP.maxAgeMs)),
+      ),
+    )
+    .limit(SWEEP.batch);
+  for (const r of rows) {
+    try {
+      if (r.status === "succeeded") done.credited += await creditLines(data, r.id, r.method, now);
+      else if (r.status === "refunded") await debitLines(data, r.id, r.method, now);
+      else if (r.acquirerPaymentId) {
+        done.asked++;
+        const ap = await acquirer.getPayment(r.acquirerPaymentId);
+        if (ap && ap.status !== "pending" && ap.status !== "waiting_for_3ds") await applyOrgPayment(data, notify, ap, "sync", now);
+      }
+    } catch (e) {
+      log("warn", "org_payment.sweep_failed", { paymentId: r.id, error: e instanceof Error ? e.name : "unknown" });
+    }
+  }
+  return done;
+}
