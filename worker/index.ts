@@ -5,6 +5,7 @@ import { accountsRouter } from "./features/accounts/accounts.index";
 import { authRouter } from "./features/auth/auth.index";
 import { bonusRouter } from "./features/bonus/bonus.index";
 import { businessRouter, opsBusinessRouter } from "./features/business/business.index";
+import { consumeReconciliations, isReconciliationMessage } from "./features/business/reconciliation.service";
 import { consumeRegionDay, isRegionDayMessage, queueDueRegions } from "./features/cron/daily.service";
 import { healthRouter } from "./features/health/health.index";
 import { helpRouter } from "./features/help/help.index";
@@ -148,7 +149,13 @@ const handlers = {
     }
     if (role === queueRole(NOTIFICATIONS_QUEUE)) return consumeNotifications(batch, env);
     if (role === queueRole(DEAD_LETTER_QUEUE)) return consumeDeadLetters(batch, env);
-    if (role === queueRole(REPORTS_QUEUE)) return consumeReports(batch, reportDeps(env));
+    if (role === queueRole(REPORTS_QUEUE)) {
+      // Акты сверки share the reports queue with usage detail: each kind to its own consumer.
+      const acts = batch.messages.filter((m) => isReconciliationMessage(m.body));
+      if (acts.length > 0) await consumeReconciliations(acts, reportDeps(env));
+      if (acts.length === batch.messages.length) return;
+      return consumeReports({ ...batch, queue: batch.queue, messages: batch.messages.filter((m) => !acts.includes(m)) }, reportDeps(env));
+    }
     if (role === queueRole(USAGE_QUEUE)) return consumeUsage(batch, { data: createDataAccess(env), files: env.FILES });
     if (role === queueRole(BILLING_QUEUE)) {
       const data = createDataAccess(env);

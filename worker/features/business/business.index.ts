@@ -2,6 +2,8 @@ import { createRouter } from "../../app";
 import { operatorAuth } from "../../platform/operator";
 import * as h from "./business.handlers";
 import * as r from "./business.routes";
+import * as rh from "./reconciliation.handlers";
+import * as rr from "./reconciliation.routes";
 
 /** The business cabinet: organisations, their accounts across regions, employees with roles, the audit log. */
 export const businessRouter = createRouter()
@@ -15,7 +17,11 @@ export const businessRouter = createRouter()
   .openapi(r.inviteRoute, h.inviteHandler)
   .openapi(r.changeEmployeeRoute, h.changeEmployeeHandler)
   .openapi(r.removeEmployeeRoute, h.removeEmployeeHandler)
-  .openapi(r.auditRoute, h.auditHandler);
+  .openapi(r.auditRoute, h.auditHandler)
+  // Акт сверки (issue 24).
+  .openapi(rr.requestReconciliationRoute, rh.requestReconciliationHandler)
+  .openapi(rr.reconciliationRoute, rh.reconciliationHandler)
+  .openapi(rr.reconciliationFileRoute, rh.reconciliationFileHandler);
 
 /** Operators' API for organisations (a token, outside /api and its cookie and CSRF rules). */
 export const opsBusinessRouter = createRouter();
