@@ -57,6 +57,8 @@ export const routes = [
     path: "/business/:id/audit",
     component: lazyScreen(() => import("../features/business/OrgScreens").then((m) => ({ default: m.OrgAuditPage }))),
   },
+  // Акт сверки (issue 24).
+  { path: "/business/:id/documents/reconciliation", component: lazyScreen(() => import("../features/business/Reconciliation")) },
   { path: "*404", component: lazyScreen(() => import("../features/notfound/NotFoundPage")) },
 ] satisfies RouteDefinition[];
 
