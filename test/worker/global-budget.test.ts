@@ -154,6 +154,7 @@ const CHANGES_GLOBAL: Record<string, string> = {
   "POST /api/v1/business/organisations/{orgId}/invites": "business cabinet: the invitation, the audit entry",
   "PUT /api/v1/business/organisations/{orgId}/employees/{subscriberId}": "business cabinet: the role, the audit entry",
   "DELETE /api/v1/business/organisations/{orgId}/employees/{subscriberId}": "business cabinet: the membership, the audit entry",
+  "POST /api/v1/business/organisations/{orgId}/reconciliations": "business cabinet: the акт сверки's request, the audit entry",
 };
 
 describe("a logged-in subscriber's changes", () => {
