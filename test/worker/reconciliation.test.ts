@@ -4,11 +4,12 @@
  * periods answered 400 in the request's language.
  */
 import { env } from "cloudflare:workers";
+import { sql } from "drizzle-orm";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { accountDirectory } from "../../worker/db/schema/global";
 import { accounts } from "../../worker/db/schema/region";
-import { balanceOf, closeMonthStatements, insertEntry } from "../../worker/features/billing/ledger.service";
+import { appendSelected, balanceOf, closeMonthStatements, insertEntry } from "../../worker/features/billing/ledger.service";
 import { computeAct } from "../../worker/features/business/reconciliation.service";
 import { createDataAccess, isShardBinding, rawBatch } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
@@ -260,7 +261,10 @@ describe("акт сверки documents", () => {
     // An act of one organisation is not found through another, nor by a stranger, nor by roles without documents.
     const accountant = await login("biz.accountant");
     const { id } = await json<{ id: string }>(await order(accountant, VETER, period));
-    expect((await api(admin, `/business/organisations/${VETER}/reconciliations/${id}`)).status).toBe(200);
+    const seen = await api(admin, `/business/organisations/${VETER}/reconciliations/${id}`);
+    expect(seen.status).toBe(200);
+    // The membership and the act are read with the session: one global round trip.
+    expect(seen.headers.get("server-timing")).toMatch(/d1-DB;desc="1 round trip/);
     expect((await api(admin, `/business/organisations/${SMIRNOV}/reconciliations/${id}`)).status).toBe(403);
     expect((await api(petr, `/business/organisations/${SMIRNOV}/reconciliations/${id}`)).status).toBe(404);
     expect((await api(petr, `/business/organisations/${VETER}/reconciliations/${id}`)).status).toBe(404);
@@ -358,4 +362,143 @@ describe("акт сверки documents", () => {
       expect(res.headers.get("content-type")).toContain("application/problem+json");
     }
   });
+});
+
+/** A valid 10-digit ИНН from 9 digits (the ФНС check digit appended). */
+function inn10(body9: string) {
+  const w = [2, 4, 10, 3, 5, 9, 4, 6, 8];
+  return body9 + String((w.reduce((t, x, i) => t + Number(body9[i]) * x, 0) % 11) % 10);
+}
+
+describe("a large organisation", () => {
+  it("makes the act of 500 accounts × 12 months (closed months and daily charges) through the queue, to the kopeck", async () => {
+    const dir = await env.DB.prepare("SELECT shard FROM account_directory WHERE region = 'msk' LIMIT 1").first<{ shard: string }>();
+    const shard = dir?.shard ?? "";
+    if (!isShardBinding(shard)) throw new Error("no msk shard");
+    const client = (env as unknown as Record<string, D1Database>)[shard] as D1Database;
+    const region = "big500";
+    const nos = Array.from({ length: 500 }, (_, i) => makeAccountNo(`97${String(i + 1).padStart(9, "0")}`));
+    const created = Date.parse("2024-12-01T00:00:00Z");
+    await client.batch(
+      nos.map((no) =>
+        client
+          .prepare(
+            "INSERT INTO accounts (account_no, region, holder_name, address, status, created_at) VALUES (?, ?, 'ООО «Большая»', 'Москва', 'active', ?)",
+          )
+          .bind(no, region, created),
+      ),
+    );
+    await env.DB.batch(
+      nos.map((no) =>
+        env.DB.prepare("INSERT INTO account_directory (account_no, region, shard, created_at) VALUES (?, 'msk', ?, ?)").bind(
+          no,
+          shard,
+          created,
+        ),
+      ),
+    );
+    // Every day of 2025 a charge per account, and a payment on the 5th of each month: through the ledger's writer.
+    const db = data().shard(shard);
+    const g = sql.identifier("g");
+    for (let m = 1; m <= 12; m++) {
+      const month = `2025-${String(m).padStart(2, "0")}`;
+      const days = sql`(WITH RECURSIVE d(day) AS (SELECT ${`${month}-01`} UNION ALL SELECT date(day, '+1 day') FROM d WHERE date(day, '+1 day') LIKE ${`${month}-%`})
+        SELECT a.account_no AS acc, d.day AS day FROM accounts a, d WHERE a.region = ${region}) ${g}`;
+      const at = sql`(CAST(strftime('%s', ${g}.day) AS INTEGER) * 1000 + 43200000)`;
+      await appendSelected(
+        db,
+        {
+          id: sql`'big-' || ${g}.acc || '-' || ${g}.day`,
+          accountNo: sql`${g}.acc`,
+          kind: sql`'charge'`,
+          amountKop: sql`-(100 + CAST(substr(${g}.day, 9, 2) AS INTEGER) + CAST(substr(${g}.acc, 9, 3) AS INTEGER))`,
+          occurredAt: at,
+          localDay: sql`${g}.day`,
+          serviceId: sql`'big-svc'`,
+          descriptionRu: sql`'Абонентская плата'`,
+          descriptionEn: sql`'Subscription fee'`,
+          idempotencyKey: sql`'charge:big:' || ${g}.acc || ':' || ${g}.day`,
+          createdAt: at,
+        },
+        sql`FROM ${days}`,
+      );
+      await appendSelected(
+        db,
+        {
+          id: sql`'bigpay-' || ${g}.acc || '-' || ${g}.day`,
+          accountNo: sql`${g}.acc`,
+          kind: sql`'payment'`,
+          amountKop: sql`30000`,
+          occurredAt: at,
+          localDay: sql`${g}.day`,
+          serviceId: sql`NULL`,
+          descriptionRu: sql`'Оплата по п/п № ' || substr(${g}.acc, 9, 3) || substr(${g}.day, 6, 2)`,
+          descriptionEn: sql`'Bank transfer'`,
+          idempotencyKey: sql`'payment:big-' || ${g}.acc || '-' || ${g}.day`,
+          createdAt: at,
+        },
+        sql`FROM ${days} WHERE ${g}.day LIKE '%-05'`,
+      );
+    }
+    // January to October closed: their daily charges become one rolled-up entry per account and month.
+    const now = new Date();
+    for (let m = 1; m <= 10; m++)
+      await rawBatch(db, closeMonthStatements(region, `2025-${String(m).padStart(2, "0")}`, "", "999999999999", now));
+    const closed = await client
+      .prepare("SELECT count(*) AS n FROM ledger_periods WHERE account_no IN (SELECT account_no FROM accounts WHERE region = ?)")
+      .bind(region)
+      .first<{ n: number }>();
+    expect(closed?.n).toBe(500 * 10);
+    const admin = await login("biz.admin");
+    const opsRes = await call(null, "/ops/v1/business/organisations", {
+      method: "POST",
+      headers: { authorization: `Bearer ${env.OPERATOR_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        kind: "legal",
+        name: "ООО «Большая»",
+        inn: inn10("770955501"),
+        kpp: "770401001",
+        ogrn: "1027700132195",
+        legalAddress: "Москва, ул. Остоженка, д. 1",
+        postalAddress: "Москва, ул. Остоженка, д. 1",
+        bik: "044525225",
+        bankName: "ПАО Сбербанк",
+        settlementAccount: "40702810938000000001",
+        contactPhone: "+79000000099",
+        accountNos: nos,
+      }),
+    });
+    expect(opsRes.status).toBe(201);
+    const { id: orgId } = await json<{ id: string }>(opsRes);
+    const made = await call(null, `/ops/v1/business/organisations/${orgId}/administrators`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${env.OPERATOR_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ contact: "+79000000010" }),
+    });
+    expect(made.status).toBe(201);
+    const started = Date.now();
+    const res = await order(admin, orgId, { from: "2025-01-01", to: "2025-12-31" });
+    expect(res.status).toBe(202);
+    const act = await waitReady(admin, orgId, (await json<{ id: string }>(res)).id, 180_000);
+    const ms = Date.now() - started;
+    expect(act.status).toBe("ready");
+    const sums = await client
+      .prepare(
+        `SELECT coalesce(sum(CASE WHEN amount_kop < 0 THEN -amount_kop ELSE 0 END), 0) AS dt, coalesce(sum(CASE WHEN amount_kop > 0 THEN amount_kop ELSE 0 END), 0) AS ct
+         FROM ledger_entries WHERE account_no IN (SELECT account_no FROM accounts WHERE region = ?) AND local_day BETWEEN '2025-01-01' AND '2025-12-31'`,
+      )
+      .bind(region)
+      .first<{ dt: number; ct: number }>();
+    expect(act.totals).toEqual({ openingKop: 0, debitKop: sums?.dt, creditKop: sums?.ct, closingKop: (sums?.ct ?? 0) - (sums?.dt ?? 0) });
+    const pdf = new Uint8Array(await (await api(admin, act.pdfUrl?.replace("/api/v1", "") ?? "")).arrayBuffer());
+    const pages = await pdfText(pdf);
+    const text = pages.flat();
+    // 500 sections of 12 monthly charge lines and 12 payments, each payment with its bank order's number.
+    expect(text.filter((t) => t.startsWith("Услуги связи за ")).length).toBe(500 * 12);
+    expect(text.filter((t) => /^п\/п № \d{5}$/.test(t)).length).toBe(500 * 12);
+    const cells = xlsxCells(new Uint8Array(await (await api(admin, act.xlsxUrl?.replace("/api/v1", "") ?? "")).arrayBuffer()));
+    // Header + (opening + 24 lines + turnover + closing) per account.
+    expect([...(cells.get("Акт сверки")?.keys() ?? [])].filter((k) => /^A\d+$/.test(k)).length).toBe(1 + 500 * 27);
+    console.log(`act of 500 accounts × 12 months: ${pages.length} pages, ${pdf.byteLength} bytes PDF, ready in ${ms} ms`);
+  }, 300_000);
 });
