@@ -4,6 +4,7 @@ import { cleanup, fireEvent, render, screen, within } from "@solidjs/testing-lib
 import type { Component } from "solid-js";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { SessionProvider } from "../../web/src/features/auth/SessionContext";
+import { OrgAuditPage } from "../../web/src/features/business/OrgScreens";
 import Reconciliation from "../../web/src/features/business/Reconciliation";
 import { presetPeriod } from "../../web/src/features/business/reconciliationApi";
 import { I18nProvider, type Lang, loadLang, loadMoreStrings } from "../../web/src/i18n";
@@ -176,5 +177,33 @@ describe("«Акт сверки», the reconciliation statement", () => {
     fireEvent.click(await screen.findByRole("button", { name: "Сформировать акт" }));
     expect(await screen.findByText(/Акт сверки не удалось сформировать/, undefined, { timeout: 5000 })).toBeTruthy();
     expect(screen.queryByRole("link", { name: "Скачать PDF" })).toBeNull();
+  });
+});
+
+describe("the audit log", () => {
+  it("names a requested акт сверки in the organisation's log", async () => {
+    serve({
+      "/api/v1/me": { profile },
+      "/api/v1/business/organisations": {
+        items: [{ id: ORG, name: "ООО «Северный ветер»", kind: "legal", inn: "7704123450", role: "administrator" }],
+      },
+      [`/api/v1/business/organisations/${ORG}/audit?limit=30`]: {
+        items: [
+          {
+            id: "01",
+            at: "2026-12-02T10:00:00.000Z",
+            actor: { id: "demo-biz-accountant", name: "Елена Морозова", operator: false },
+            action: "reconciliation.requested",
+            target: null,
+            details: { period: "2026-11-01..2026-11-30", accounts: 200, chosen: false },
+            address: "203.0.113.5",
+          },
+        ],
+        nextCursor: null,
+      },
+    });
+    mount(`/business/${ORG}/audit`, "/business/:id/audit", OrgAuditPage);
+    const what = await screen.findByText(/Запрошен акт сверки/);
+    expect(within(what.closest("tr") as HTMLElement).getByText("Елена Морозова")).toBeTruthy();
   });
 });

@@ -277,7 +277,7 @@ describe("акт сверки documents", () => {
     }>(await api(admin, `/business/organisations/${VETER}/audit`));
     const entry = audit.items.find((i) => i.action === "reconciliation.requested");
     expect(entry?.actor.name).toBe("Елена Морозова");
-    expect(entry?.details).toMatchObject({ from: period.from, to: period.to, accounts: 200 });
+    expect(entry?.details).toMatchObject({ period: `${period.from}..${period.to}`, accounts: 200 });
   });
 
   it("gives an employee limited to some accounts an act of those only, and refuses accounts outside the scope", async () => {

@@ -115,7 +115,8 @@ export async function requestReconciliation(
         orgId,
         actorId: actor.subscriberId,
         action: "reconciliation.requested",
-        details: { from: period.from, to: period.to, accounts: chosen.length, chosen: Boolean(input.accounts?.length) },
+        // Not `from`/`to`: the audit screen reads `details.to` as a member's new role.
+        details: { period: `${period.from}..${period.to}`, accounts: chosen.length, chosen: Boolean(input.accounts?.length) },
         address: actor.address,
         at: now,
       },
