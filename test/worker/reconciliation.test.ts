@@ -269,6 +269,8 @@ describe("акт сверки documents", () => {
     expect((await api(petr, `/business/organisations/${SMIRNOV}/reconciliations/${id}`)).status).toBe(404);
     expect((await api(petr, `/business/organisations/${VETER}/reconciliations/${id}`)).status).toBe(404);
     expect((await api(petr, `/business/organisations/${VETER}/reconciliations/${id}/pdf`)).status).toBe(404);
+    expect((await api(petr, `/business/organisations/${VETER}/reconciliations/${id}/format-foreign`)).status).toBe(404);
+    expect((await api(admin, `/business/organisations/${VETER}/reconciliations/${id}/docx`)).status).toBe(404);
     expect((await api(await login("biz.manager"), `/business/organisations/${VETER}/reconciliations/${id}`)).status).toBe(403);
     expect((await api(admin, `/business/organisations/${VETER}/reconciliations/00000000000000000000000000`)).status).toBe(404);
     // The request is in the audit log: who, what, from where.

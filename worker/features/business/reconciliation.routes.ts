@@ -82,7 +82,15 @@ export const reconciliationFileRoute = createRoute({
   path: "/business/organisations/{orgId}/reconciliations/{id}/{format}",
   tags,
   summary: "Downloads a ready акт сверки as PDF or XLSX",
-  request: { params: ActParam.extend({ format: z.enum(["pdf", "xlsx"]) }) },
+  // The format is checked after membership (pdf or xlsx, else 404), so a stranger gets a 404 whatever they send.
+  request: {
+    params: ActParam.extend({
+      format: z
+        .string()
+        .max(60)
+        .openapi({ enum: ["pdf", "xlsx"], example: "pdf" }),
+    }),
+  },
   responses: {
     200: {
       description: "The file",
@@ -91,7 +99,6 @@ export const reconciliationFileRoute = createRoute({
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": { schema: z.string().openapi({ format: "binary" }) },
       },
     },
-    400: problem("Unknown format"),
     401: unauthorized,
     403: forbidden,
     404: notFound,

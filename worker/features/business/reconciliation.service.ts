@@ -199,15 +199,9 @@ const CONTENT_TYPE = {
 } as const;
 
 /** A ready act's file from R2 (409 while it is being made, 410 when it failed). */
-export async function reconciliationFile(
-  db: GlobalDb,
-  files: R2Bucket,
-  subscriberId: string,
-  orgId: string,
-  id: string,
-  format: "pdf" | "xlsx",
-) {
+export async function reconciliationFile(db: GlobalDb, files: R2Bucket, subscriberId: string, orgId: string, id: string, format: string) {
   const { row } = await visibleAct(db, subscriberId, orgId, id);
+  if (format !== "pdf" && format !== "xlsx") throw new AppError(404, "not_found");
   if (row.status === "failed") throw new AppError(410, "reconciliation_failed");
   const key = format === "pdf" ? row.pdfKey : row.xlsxKey;
   if (row.status !== "ready" || !key) throw new AppError(409, "reconciliation_not_ready");
