@@ -255,6 +255,9 @@ describe("акт сверки documents", () => {
     const petr = await login("petr");
     expect((await order(petr, VETER, period)).status).toBe(404);
     expect((await order(petr, "org-nope", period)).status).toBe(404);
+    // Whatever the body: membership is checked before the period.
+    expect((await order(petr, VETER, { role: "viewer", contact: "+79000000055" })).status).toBe(404);
+    expect((await order(petr, VETER, {})).status).toBe(404);
     expect(
       (await call("msk", `/api/v1/business/organisations/${VETER}/reconciliations`, { method: "POST", body: "{}" })).status,
     ).toBeGreaterThanOrEqual(401);

@@ -76,7 +76,7 @@ export async function requestReconciliation(
   queue: Queue,
   actor: { subscriberId: string; address: string },
   orgId: string,
-  input: { from: string; to: string; accounts?: string[] | null },
+  input: { from?: string; to?: string; accounts?: string[] | null },
   lang: Lang,
   now = new Date(),
 ) {
@@ -87,7 +87,7 @@ export async function requestReconciliation(
     q.selectScopeAccounts(db, orgId, actor.subscriberId),
   ]);
   authorize(member, "documents");
-  const period = checkPeriod(input.from, input.to, now);
+  const period = checkPeriod(input.from ?? "", input.to ?? "", now);
   let chosen = scoped.map((a) => a.accountNo);
   if (input.accounts && input.accounts.length > 0) {
     const mine = new Set(chosen);
