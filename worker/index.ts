@@ -7,6 +7,7 @@ import { bonusRouter } from "./features/bonus/bonus.index";
 import { businessRouter, opsBusinessRouter } from "./features/business/business.index";
 import { isClosingMessage } from "./features/business/closing.messages";
 import { type ClosingDeps, consumeClosing, queueClosingMonth } from "./features/business/closing.service";
+import { consumeReconciliations, isReconciliationMessage } from "./features/business/reconciliation.service";
 import { sweepOrgPayments } from "./features/business/topup.service";
 import { consumeRegionDay, isRegionDayMessage, queueDueRegions } from "./features/cron/daily.service";
 import { healthRouter } from "./features/health/health.index";
@@ -158,14 +159,15 @@ const handlers = {
     if (role === queueRole(NOTIFICATIONS_QUEUE)) return consumeNotifications(batch, env);
     if (role === queueRole(DEAD_LETTER_QUEUE)) return consumeDeadLetters(batch, env);
     if (role === queueRole(REPORTS_QUEUE)) {
-      // The monthly closing documents share the reports queue with the usage reports; each kind has its consumer.
+      // The reports queue carries usage reports, the monthly closing documents and the акты сверки; each kind
+      // goes to its own consumer.
       const closing = batch.messages.filter((m) => isClosingMessage(m.body));
+      const acts = batch.messages.filter((m) => isReconciliationMessage(m.body));
       if (closing.length > 0) await consumeClosing(closing, closingDeps(env));
-      if (closing.length === batch.messages.length) return;
-      return consumeReports(
-        { ...batch, queue: batch.queue, messages: batch.messages.filter((m) => !isClosingMessage(m.body)) },
-        reportDeps(env),
-      );
+      if (acts.length > 0) await consumeReconciliations(acts, reportDeps(env));
+      const reports = batch.messages.filter((m) => !closing.includes(m) && !acts.includes(m));
+      if (reports.length === 0) return;
+      return consumeReports({ ...batch, queue: batch.queue, messages: reports }, reportDeps(env));
     }
     if (role === queueRole(USAGE_QUEUE)) return consumeUsage(batch, { data: createDataAccess(env), files: env.FILES });
     if (role === queueRole(BILLING_QUEUE)) {

@@ -158,6 +158,7 @@ const CHANGES_GLOBAL: Record<string, string> = {
     "business documents: the invoice, its lines, the number sequence, the audit entry",
   "POST /api/v1/business/organisations/{orgId}/payments":
     "business cabinet, paying for the organisation's accounts: the payment, its split and the audit entry (global: the accounts span shards)",
+  "POST /api/v1/business/organisations/{orgId}/reconciliations": "business cabinet: the акт сверки's request, the audit entry",
 };
 
 describe("a logged-in subscriber's changes", () => {

@@ -446,6 +446,13 @@ const messages = {
     ru: "Итог не совпадает с суммой по счетам: обновите страницу и проверьте суммы",
     en: "The total does not match the accounts' amounts: reload and check them",
   },
+  // Акт сверки (business documents).
+  "field.reconDay": { ru: "Дата в формате ГГГГ-ММ-ДД", en: "A date as YYYY-MM-DD" },
+  "field.reconOrder": { ru: "Конец периода раньше его начала", en: "The period ends before it starts" },
+  "field.reconFuture": { ru: "Период не может заканчиваться в будущем", en: "The period cannot end in the future" },
+  "field.reconSpan": { ru: "Период акта сверки — не больше 3 лет", en: "A reconciliation covers at most 3 years" },
+  "problem.reconciliation_not_ready": { ru: "Акт сверки ещё формируется", en: "The reconciliation statement is still being made" },
+  "problem.reconciliation_failed": { ru: "Акт сверки не удалось сформировать", en: "The reconciliation statement could not be made" },
 } satisfies Dict;
 
 export type MessageKey = keyof typeof messages;

@@ -44,6 +44,7 @@ export const APP_PATHS = [
   "/documents",
   "/business/:id/pay",
   "/business/:id/pay/:paymentId",
+  "/business/:id/documents/reconciliation",
 ] as const;
 
 /** A router pattern as a RegExp over pathname and search (what workbox's NavigationRoute tests); a trailing slash is allowed. */

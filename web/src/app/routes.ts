@@ -75,6 +75,8 @@ export const routes = [
     path: "/business/:id/pay/:paymentId",
     component: lazyScreen(() => import("../features/business/PayScreens").then((m) => ({ default: m.OrgPayResultPage }))),
   },
+  // Акт сверки (issue 24).
+  { path: "/business/:id/documents/reconciliation", component: lazyScreen(() => import("../features/business/Reconciliation")) },
   { path: "*404", component: lazyScreen(() => import("../features/notfound/NotFoundPage")) },
 ] satisfies RouteDefinition[];
 

@@ -891,3 +891,39 @@ export const orgPaymentLines = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.paymentId, t.accountNo] })],
 );
+
+export const RECONCILIATION_STATUSES = ["queued", "running", "ready", "failed"] as const;
+export type ReconciliationStatus = (typeof RECONCILIATION_STATUSES)[number];
+
+/**
+ * An акт сверки взаимных расчётов asked for by an employee: the organisation's accounts (the caller's scope, or
+ * the ones chosen within it) over [fromDay, toDay]. Made by the reports queue from the ledger; the PDF and XLSX
+ * are kept in R2 under `pdfKey`/`xlsxKey`, and the totals here (ledger sign: positive = the customer's credit).
+ */
+export const reconciliations = sqliteTable(
+  "reconciliations",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organisations.id),
+    requestedBy: text("requested_by").notNull(),
+    fromDay: text("from_day").notNull(),
+    toDay: text("to_day").notNull(),
+    /** JSON array of the account numbers the act covers (already limited to the requester's scope). */
+    accountNos: text("account_nos").notNull(),
+    lang: text("lang", { enum: ["ru", "en"] }).notNull(),
+    status: text("status", { enum: RECONCILIATION_STATUSES }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    openingKop: integer("opening_kop"),
+    debitKop: integer("debit_kop"),
+    creditKop: integer("credit_kop"),
+    closingKop: integer("closing_kop"),
+    pdfKey: text("pdf_key"),
+    xlsxKey: text("xlsx_key"),
+    error: text("error"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    readyAt: integer("ready_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("reconciliations_org_idx").on(t.orgId, t.createdAt)],
+);

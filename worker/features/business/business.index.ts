@@ -5,6 +5,8 @@ import * as r from "./business.routes";
 import * as ch from "./closing.handlers";
 import * as cr from "./closing.routes";
 import { invoicesRouter } from "./invoices.index";
+import * as rh from "./reconciliation.handlers";
+import * as rr from "./reconciliation.routes";
 import * as th from "./topup.handlers";
 import * as tr from "./topup.routes";
 
@@ -28,7 +30,11 @@ export const businessRouter = createRouter()
   .openapi(tr.orgPayOptionsRoute, th.orgPayOptionsHandler)
   .openapi(tr.startOrgPaymentRoute, th.startOrgPaymentHandler)
   .openapi(tr.getOrgPaymentRoute, th.getOrgPaymentHandler)
-  .openapi(tr.orgReceiptRoute, th.orgReceiptHandler);
+  .openapi(tr.orgReceiptRoute, th.orgReceiptHandler)
+  // Акт сверки (issue 24).
+  .openapi(rr.requestReconciliationRoute, rh.requestReconciliationHandler)
+  .openapi(rr.reconciliationRoute, rh.reconciliationHandler)
+  .openapi(rr.reconciliationFileRoute, rh.reconciliationFileHandler);
 
 /** Operators' API for organisations (a token, outside /api and its cookie and CSRF rules). */
 export const opsBusinessRouter = createRouter();

@@ -1,0 +1,321 @@
+import { eq } from "drizzle-orm";
+import type { Context } from "hono";
+import { organisations, reconciliations } from "../../db/schema/global";
+import type { AppEnv } from "../../env";
+import { type DataAccess, type GlobalDb, isShardBinding, type ShardBinding } from "../../platform/db";
+import { AppError } from "../../platform/errors";
+import type { Lang } from "../../platform/i18n";
+import { newId, parseAccountNo } from "../../platform/ids";
+import { log } from "../../platform/log";
+import { retryDelaySeconds } from "../../platform/queue";
+import { localDay } from "../../platform/region";
+import { preread, readWithSession } from "../../platform/session";
+import { selectReconciliation } from "../billing/ledger.service";
+import type { PdfFonts } from "../usage/usage.pdf";
+import * as bq from "./business.queries";
+import { authorize } from "./business.service";
+import { buildAct, type ShardRows } from "./reconciliation.act";
+import { actPdf, actXlsx } from "./reconciliation.documents";
+import * as q from "./reconciliation.queries";
+
+/** The longest period an act covers. */
+export const MAX_YEARS = 3;
+/** Attempts at making one act before it is marked failed. */
+export const MAX_ATTEMPTS = 3;
+/** The easternmost region's zone: a day that has begun nowhere in the country yet is in the future. */
+const EASTERNMOST_TZ = "Asia/Kamchatka";
+
+/** A message on the reports queue: make this act's files. Declared once for the producer and the consumer. */
+export interface ReconciliationMessage {
+  kind: "reconciliation";
+  id: string;
+}
+export const isReconciliationMessage = (body: unknown): body is ReconciliationMessage =>
+  typeof body === "object" &&
+  body !== null &&
+  (body as { kind?: unknown }).kind === "reconciliation" &&
+  typeof (body as { id?: unknown }).id === "string";
+
+const validOrgId = (id: string) => /^[a-z0-9-]{1,40}$/.test(id);
+const validId = (id: string) => /^[0-9a-v]{26}$/.test(id);
+
+const fieldError = (field: string, message: string) => new AppError(400, "validation", {}, [{ field, message }]);
+
+function isDay(day: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return false;
+  const d = new Date(`${day}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === day;
+}
+
+/** The same calendar day `years` later (29 February becomes 1 March in a common year). */
+function shiftYears(day: string, years: number): string {
+  const [y, m, d] = day.split("-").map(Number) as [number, number, number];
+  return new Date(Date.UTC(y + years, m - 1, d)).toISOString().slice(0, 10);
+}
+
+/**
+ * The period as asked, or a 400 naming the field: real dates, `to` not before `from`, not after today anywhere
+ * in the country, and at most three years (from 01.01.2023 to 31.12.2025 is the longest from that day).
+ */
+export function checkPeriod(from: string, to: string, now: Date): { from: string; to: string } {
+  if (!isDay(from)) throw fieldError("from", "field.reconDay");
+  if (!isDay(to)) throw fieldError("to", "field.reconDay");
+  if (to < from) throw fieldError("to", "field.reconOrder");
+  if (to > localDay(EASTERNMOST_TZ, now)) throw fieldError("to", "field.reconFuture");
+  if (from <= shiftYears(to, -MAX_YEARS)) throw fieldError("from", "field.reconSpan");
+  return { from, to };
+}
+
+/**
+ * Asks for an act over the period for the caller's accounts (all they may see, or those chosen among them): one
+ * global batch reads the membership and the scope, one writes the request and the audit entry; the reports queue
+ * makes the files. Administrators and accountants only; an account outside the caller's scope is a 400.
+ */
+export async function requestReconciliation(
+  data: DataAccess,
+  queue: Queue,
+  actor: { subscriberId: string; address: string },
+  orgId: string,
+  input: { from?: string; to?: string; accounts?: string[] | null },
+  lang: Lang,
+  now = new Date(),
+) {
+  if (!validOrgId(orgId)) throw new AppError(404, "not_found");
+  const db = data.global;
+  const [member, scoped] = await db.batch([
+    bq.selectMember(db, orgId, actor.subscriberId),
+    q.selectScopeAccounts(db, orgId, actor.subscriberId),
+  ]);
+  authorize(member, "documents");
+  const period = checkPeriod(input.from ?? "", input.to ?? "", now);
+  let chosen = scoped.map((a) => a.accountNo);
+  if (input.accounts && input.accounts.length > 0) {
+    const mine = new Set(chosen);
+    const parsed = input.accounts.map((n) => parseAccountNo(n));
+    if (parsed.some((n) => !n || !mine.has(n))) throw fieldError("accounts", "field.orgAccounts");
+    chosen = [...new Set(parsed as string[])].sort();
+  }
+  if (chosen.length === 0) throw fieldError("accounts", "field.orgAccounts");
+  const id = newId(now.getTime());
+  await db.batch([
+    db.insert(reconciliations).values({
+      id,
+      orgId,
+      requestedBy: actor.subscriberId,
+      fromDay: period.from,
+      toDay: period.to,
+      accountNos: JSON.stringify(chosen),
+      lang,
+      status: "queued",
+      createdAt: now,
+    }),
+    bq.insertAudit(
+      db,
+      {
+        orgId,
+        actorId: actor.subscriberId,
+        action: "reconciliation.requested",
+        // Not `from`/`to`: the audit screen reads `details.to` as a member's new role.
+        details: { period: `${period.from}..${period.to}`, accounts: chosen.length, chosen: Boolean(input.accounts?.length) },
+        address: actor.address,
+        at: now,
+      },
+      newId(now.getTime()),
+    ),
+  ]);
+  try {
+    await queue.send({ kind: "reconciliation", id } satisfies ReconciliationMessage);
+  } catch (err) {
+    await q.failReconciliation(db, id, "not queued");
+    throw err;
+  }
+  return { id, status: "queued" as const, accounts: chosen.length };
+}
+
+// The GET routes read the membership and the act with the session (one global round trip a request).
+const PATH = /^\/api\/v1\/business\/organisations\/([^/]+)\/reconciliations\/([^/]+)/;
+function idsOf(c?: Context<AppEnv>): { orgId: string; id: string } {
+  const m = PATH.exec(c?.req.path ?? "");
+  try {
+    return { orgId: decodeURIComponent(m?.[1] ?? ""), id: decodeURIComponent(m?.[2] ?? "") };
+  } catch {
+    return { orgId: "", id: "" };
+  }
+}
+const ROUTES = [
+  "GET /api/v1/business/organisations/:orgId/reconciliations/:id",
+  "GET /api/v1/business/organisations/:orgId/reconciliations/:id/:format",
+];
+const MEMBER_READ = readWithSession(ROUTES, (db, who, c) => bq.selectMember(db, idsOf(c).orgId, who));
+const ROW_READ = readWithSession(ROUTES, (db, _who, c) => {
+  const { orgId, id } = idsOf(c);
+  return q.selectReconciliationRow(db, orgId, id);
+});
+
+/**
+ * The act, if the caller may see it: an administrator or accountant whose scope covers every account it does
+ * (an employee limited to some accounts does not see an act of others); anyone else, or another organisation's
+ * id, gets the same 404 as an act that does not exist.
+ */
+async function visibleAct(db: GlobalDb, subscriberId: string, orgId: string, id: string) {
+  if (!validOrgId(orgId)) throw new AppError(404, "not_found");
+  const pre = [preread(db, subscriberId, MEMBER_READ), preread(db, subscriberId, ROW_READ)] as const;
+  const [member, rows] =
+    pre[0] !== undefined && pre[1] !== undefined
+      ? [pre[0], pre[1]]
+      : await db.batch([bq.selectMember(db, orgId, subscriberId), q.selectReconciliationRow(db, orgId, id)]);
+  const me = authorize(member, "documents");
+  const row = validId(id) ? rows[0] : undefined;
+  if (!row) throw new AppError(404, "not_found");
+  const covered = JSON.parse(row.accountNos) as string[];
+  if (me.accountScope && covered.some((no) => !me.accountScope?.includes(no))) throw new AppError(404, "not_found");
+  return { row, covered };
+}
+
+/** An act's status, its totals when ready and the links to its files. */
+export async function getReconciliation(db: GlobalDb, subscriberId: string, orgId: string, id: string) {
+  const { row, covered } = await visibleAct(db, subscriberId, orgId, id);
+  const base = `/api/v1/business/organisations/${orgId}/reconciliations/${row.id}`;
+  const ready = row.status === "ready";
+  return {
+    id: row.id,
+    status: row.status,
+    from: row.fromDay,
+    to: row.toDay,
+    accounts: covered.length,
+    createdAt: row.createdAt.toISOString(),
+    readyAt: row.readyAt?.toISOString() ?? null,
+    totals: ready
+      ? { openingKop: row.openingKop ?? 0, debitKop: row.debitKop ?? 0, creditKop: row.creditKop ?? 0, closingKop: row.closingKop ?? 0 }
+      : null,
+    pdfUrl: ready ? `${base}/pdf` : null,
+    xlsxUrl: ready ? `${base}/xlsx` : null,
+  };
+}
+
+const CONTENT_TYPE = {
+  pdf: "application/pdf",
+  xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+} as const;
+
+/** A ready act's file from R2 (409 while it is being made, 410 when it failed). */
+export async function reconciliationFile(db: GlobalDb, files: R2Bucket, subscriberId: string, orgId: string, id: string, format: string) {
+  const { row } = await visibleAct(db, subscriberId, orgId, id);
+  if (format !== "pdf" && format !== "xlsx") throw new AppError(404, "not_found");
+  if (row.status === "failed") throw new AppError(410, "reconciliation_failed");
+  const key = format === "pdf" ? row.pdfKey : row.xlsxKey;
+  if (row.status !== "ready" || !key) throw new AppError(409, "reconciliation_not_ready");
+  const obj = await files.get(key);
+  if (!obj) throw new AppError(410, "reconciliation_failed");
+  return {
+    body: obj.body,
+    contentType: CONTENT_TYPE[format],
+    fileName: `akt-sverki-${row.fromDay}-${row.toDay}.${format}`,
+  };
+}
+
+export interface ReconciliationDeps {
+  data: DataAccess;
+  files: R2Bucket;
+  fonts: () => Promise<PdfFonts>;
+  now?: () => Date;
+}
+
+/**
+ * The act's figures from the ledger: the accounts' shards from the directory, then one batch per shard (three
+ * statements whatever the number of accounts), all shards in parallel.
+ */
+export async function computeAct(data: DataAccess, accountNos: string[], from: string, to: string) {
+  const dir = await q.selectDirectory(data.global, accountNos).all();
+  const where = new Map(dir.map((d) => [d.accountNo, d]));
+  const byShard = new Map<ShardBinding, string[]>();
+  for (const no of accountNos) {
+    const shard = where.get(no)?.shard;
+    if (shard && isShardBinding(shard)) byShard.set(shard, [...(byShard.get(shard) ?? []), no]);
+  }
+  const rows: ShardRows[] = await Promise.all(
+    [...byShard].map(async ([shard, nos]) => {
+      const db = data.shard(shard);
+      const [openings, charges, entries] = await db.batch(selectReconciliation(db, nos, from, to));
+      return { openings, charges, entries };
+    }),
+  );
+  return buildAct(
+    from,
+    to,
+    accountNos.map((no) => ({ accountNo: no, region: where.get(no)?.region ?? "" })),
+    rows,
+  );
+}
+
+/**
+ * Makes one act: claims it (a redelivery of a finished one does nothing), computes it from the ledger, writes
+ * the PDF and the XLSX to R2 and marks it ready with its totals.
+ *
+ * 500 accounts × 12 months: the ledger's reads are one batch per shard (closed months are one rolled-up charge
+ * per service and the opening balance comes from `ledger_periods`), the act has one line per account and month
+ * of charges plus each payment (≈ 15,000 lines, ≈ 200 pages), which the PDF writer streams as content operators.
+ */
+export async function makeReconciliation(deps: ReconciliationDeps, id: string): Promise<"ready" | "skipped"> {
+  const db = deps.data.global;
+  const now = deps.now?.() ?? new Date();
+  const [row] = await q.claimReconciliation(db, id, MAX_ATTEMPTS);
+  if (!row) {
+    await q.failReconciliation(db, id, "attempts exhausted");
+    return "skipped";
+  }
+  const org = await db.select().from(organisations).where(eq(organisations.id, row.orgId)).get();
+  if (!org) {
+    await q.failReconciliation(db, id, "no organisation");
+    return "skipped";
+  }
+  const accountNos = JSON.parse(row.accountNos) as string[];
+  const act = await computeAct(deps.data, accountNos, row.fromDay, row.toDay);
+  const party = { name: org.name, inn: org.inn, kpp: org.kpp };
+  const pdf = await actPdf(await deps.fonts(), act, party, row.lang, now);
+  const xlsx = await actXlsx(act, party, row.lang);
+  const stem = `reconciliations/${row.orgId}/${row.id}`;
+  const name = `akt-sverki-${row.fromDay}-${row.toDay}`;
+  await Promise.all([
+    deps.files.put(`${stem}.pdf`, pdf, {
+      httpMetadata: { contentType: CONTENT_TYPE.pdf, contentDisposition: `attachment; filename="${name}.pdf"` },
+    }),
+    deps.files.put(`${stem}.xlsx`, xlsx, {
+      httpMetadata: { contentType: CONTENT_TYPE.xlsx, contentDisposition: `attachment; filename="${name}.xlsx"` },
+    }),
+  ]);
+  const done = await q.finishReconciliation(db, row.id, {
+    openingKop: act.openingKop,
+    debitKop: act.debitKop,
+    creditKop: act.creditKop,
+    closingKop: act.closingKop,
+    pdfKey: `${stem}.pdf`,
+    xlsxKey: `${stem}.xlsx`,
+    readyAt: now,
+  });
+  return done.length > 0 ? "ready" : "skipped";
+}
+
+/** The acts among a reports-queue batch: each made on its own, acked, retried with backoff, failed after the last attempt. */
+export async function consumeReconciliations(messages: readonly Message<unknown>[], deps: ReconciliationDeps): Promise<void> {
+  for (const message of messages) {
+    if (!isReconciliationMessage(message.body)) {
+      message.ack();
+      continue;
+    }
+    const { id } = message.body;
+    const started = Date.now();
+    try {
+      const outcome = await makeReconciliation(deps, id);
+      log("info", "reconciliation.done", { id, outcome, ms: Date.now() - started });
+      message.ack();
+    } catch (err) {
+      const last = message.attempts >= MAX_ATTEMPTS;
+      log(last ? "error" : "warn", "reconciliation.error", { id, attempts: message.attempts, error: String(err).slice(0, 200) });
+      if (last) {
+        await q.failReconciliation(deps.data.global, id, String(err).slice(0, 500));
+        message.ack();
+      } else message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    }
+  }
+}
