@@ -154,6 +154,9 @@ const CHANGES_GLOBAL: Record<string, string> = {
   "POST /api/v1/business/organisations/{orgId}/invites": "business cabinet: the invitation, the audit entry",
   "PUT /api/v1/business/organisations/{orgId}/employees/{subscriberId}": "business cabinet: the role, the audit entry",
   "DELETE /api/v1/business/organisations/{orgId}/employees/{subscriberId}": "business cabinet: the membership, the audit entry",
+  "PUT /api/v1/business/organisations/{orgId}/numbers/{msisdn}": "business cabinet: a corporate number's audit entry",
+  "POST /api/v1/business/organisations/{orgId}/numbers/{msisdn}/block": "business cabinet: a corporate number's audit entry",
+  "POST /api/v1/business/organisations/{orgId}/numbers/{msisdn}/unblock": "business cabinet: a corporate number's audit entry",
 };
 
 describe("a logged-in subscriber's changes", () => {

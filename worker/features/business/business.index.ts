@@ -2,6 +2,8 @@ import { createRouter } from "../../app";
 import { operatorAuth } from "../../platform/operator";
 import * as h from "./business.handlers";
 import * as r from "./business.routes";
+import * as nh from "./numbers.handlers";
+import * as nr from "./numbers.routes";
 
 /** The business cabinet: organisations, their accounts across regions, employees with roles, the audit log. */
 export const businessRouter = createRouter()
@@ -15,7 +17,13 @@ export const businessRouter = createRouter()
   .openapi(r.inviteRoute, h.inviteHandler)
   .openapi(r.changeEmployeeRoute, h.changeEmployeeHandler)
   .openapi(r.removeEmployeeRoute, h.removeEmployeeHandler)
-  .openapi(r.auditRoute, h.auditHandler);
+  .openapi(r.auditRoute, h.auditHandler)
+  // Corporate mobile numbers (numbers.*).
+  .openapi(nr.numbersRoute, nh.numbersHandler)
+  // A change's caller is checked before its input (a stranger gets a 404, never a 400).
+  .openapi({ ...nr.changeNumberRoute, middleware: [nh.numbersAccess] }, nh.changeNumberHandler)
+  .openapi({ ...nr.blockNumberRoute, middleware: [nh.numbersAccess] }, nh.blockNumberHandler)
+  .openapi({ ...nr.unblockNumberRoute, middleware: [nh.numbersAccess] }, nh.unblockNumberHandler);
 
 /** Operators' API for organisations (a token, outside /api and its cookie and CSRF rules). */
 export const opsBusinessRouter = createRouter();
