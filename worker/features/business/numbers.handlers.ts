@@ -29,7 +29,10 @@ export const numbersHandler: RouteHandler<typeof r.numbersRoute, AppEnv> = async
 
 export const changeNumberHandler: RouteHandler<typeof r.changeNumberRoute, AppEnv> = async (c) => {
   const { orgId, msisdn } = c.req.valid("param");
-  return c.json(await svc.changeNumber(c.get("data"), notifier(c.env), actor(c), orgId, msisdn, c.req.valid("json"), accessOf.get(c.req.raw)), 200);
+  return c.json(
+    await svc.changeNumber(c.get("data"), notifier(c.env), actor(c), orgId, msisdn, c.req.valid("json"), accessOf.get(c.req.raw)),
+    200,
+  );
 };
 
 export const blockNumberHandler: RouteHandler<typeof r.blockNumberRoute, AppEnv> = async (c) => {
