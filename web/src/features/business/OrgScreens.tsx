@@ -11,19 +11,22 @@ import { RequireLogin } from "../auth/RequireLogin";
 import { businessApi, type EmployeeDto, ORG_ROLES, type OrgRole, rememberOrganisation } from "./business.api";
 import { businessStrings } from "./strings";
 
-type Tab = "card" | "accounts" | "employees" | "audit";
-const TABS: { tab: Tab; path: string; key: "tabCard" | "tabAccounts" | "tabEmployees" | "tabAudit" }[] = [
+type Tab = "card" | "accounts" | "employees" | "audit" | "numbers";
+const TABS: { tab: Tab; path: string; key: "tabCard" | "tabAccounts" | "tabEmployees" | "tabAudit" | "tabNumbers" }[] = [
   { tab: "card", path: "", key: "tabCard" },
   { tab: "accounts", path: "/accounts", key: "tabAccounts" },
   { tab: "employees", path: "/employees", key: "tabEmployees" },
   { tab: "audit", path: "/audit", key: "tabAudit" },
+  { tab: "numbers", path: "/numbers", key: "tabNumbers" },
 ];
+/** Sections every member sees (the others are administrators'). */
+const EVERYONES: readonly Tab[] = ["card", "accounts", "numbers"];
 
 /**
  * The frame of the corporate cabinet's screens: the organisation's name, the switch between the person's
  * organisations and their private cabinet, and the sections (employees and the log only for administrators).
  */
-function OrgFrame(props: { tab: Tab; children: (orgId: string) => JSX.Element }) {
+export function OrgFrame(props: { tab: Tab; children: (orgId: string) => JSX.Element }) {
   const s = useStrings(businessStrings);
   const params = useParams();
   const navigate = useNavigate();
@@ -52,7 +55,7 @@ function OrgFrame(props: { tab: Tab; children: (orgId: string) => JSX.Element })
           </Show>
           <nav aria-label={s("sections")}>
             <ul class="chips">
-              <For each={TABS.filter((t) => current()?.role === "administrator" || t.tab === "card" || t.tab === "accounts")}>
+              <For each={TABS.filter((t) => current()?.role === "administrator" || EVERYONES.includes(t.tab))}>
                 {(t) => (
                   <li>
                     <A
