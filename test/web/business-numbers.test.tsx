@@ -165,14 +165,16 @@ describe("«Корпоративные номера»", () => {
     expect(sent.filter((r) => r.method === "POST").map((r) => r.url)).toEqual([`${BASE}/%2B79160000103/block`]);
   });
 
-  it("sets a limit in roubles and the block at 100 %, refusing a negative limit before asking the server", async () => {
+  it("sets a limit in roubles and the block at 100 %, refusing a negative limit before asking the server; the card keeps its message and focus when the list comes again", async () => {
+    let current = terminal;
     serve({
       "/api/v1/me": { profile },
       "/api/v1/business/organisations": mineAs("manager"),
-      [BASE]: list([terminal]),
-      [`PUT ${BASE}/%2B79160000107`]: (body: unknown) => ({
-        body: { ...terminal, limitKop: (body as { limitKop: number }).limitKop, blockAtLimit: true, usedPct: 6 },
-      }),
+      [BASE]: () => ({ body: list([current]) }),
+      [`PUT ${BASE}/%2B79160000107`]: (body: unknown) => {
+        current = { ...terminal, limitKop: (body as { limitKop: number }).limitKop, blockAtLimit: true, usedPct: 6 };
+        return { body: current };
+      },
     });
     mount();
     const card = await screen.findByRole("article", { name: "+7 916 000-01-07" });
@@ -193,7 +195,13 @@ describe("«Корпоративные номера»", () => {
       limitKop: 150_050,
       blockAtLimit: true,
     });
-    expect(words(card.textContent)).toContain("из 1 500,50 ₽");
+    // The list is asked again (the counts), and the card that was saved is still the one on the screen.
+    await vi.waitFor(() => expect(sent.filter((r) => r.method === "GET" && r.url === BASE)).toHaveLength(2));
+    await new Promise((r) => setTimeout(r, 50));
+    const after = screen.getByRole("article", { name: "+7 916 000-01-07" });
+    expect(within(after).getByRole("status").textContent).toBe("Сохранено");
+    expect(document.activeElement).toBe(within(after).getByRole("button", { name: "Изменить" }));
+    expect(words(after.textContent)).toContain("из 1 500,50 ₽");
   });
 
   it("says what went wrong and offers to try again when the list cannot be loaded, in English too", async () => {

@@ -58,6 +58,7 @@ function NumbersList(props: { orgId: string }) {
           <span>{s("filterOver")}</span>
         </label>
       </fieldset>
+      {/* The counts and the warning follow each answer; the cards stay (an open form, a message, focus) while it comes. */}
       <Loadable resource={list} onRetry={refetch}>
         {(l) => (
           <>
@@ -70,20 +71,22 @@ function NumbersList(props: { orgId: string }) {
               </div>
             </Show>
             <p>{s("summary", { total: l.total, unconfirmed: l.unconfirmed, over80: l.over80 })}</p>
-            <Show when={items.length > 0} fallback={<p>{filtered() ? s("emptyFiltered") : s("empty")}</p>}>
-              <ul class="numbers">
-                <For each={items}>
-                  {(n) => (
-                    <li>
-                      <NumberCard orgId={props.orgId} number={n} canManage={canManage()} onChanged={changed} />
-                    </li>
-                  )}
-                </For>
-              </ul>
-            </Show>
           </>
         )}
       </Loadable>
+      <Show when={list.state === "ready" || list.state === "refreshing"}>
+        <Show when={items.length > 0} fallback={<p>{filtered() ? s("emptyFiltered") : s("empty")}</p>}>
+          <ul class="numbers">
+            <For each={items}>
+              {(n) => (
+                <li>
+                  <NumberCard orgId={props.orgId} number={n} canManage={canManage()} onChanged={changed} />
+                </li>
+              )}
+            </For>
+          </ul>
+        </Show>
+      </Show>
     </section>
   );
 }
