@@ -11,7 +11,7 @@ import type { NotificationMessage } from "../../worker/features/notifications/no
 import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { notifier } from "../../worker/platform/notify";
-import { api, json, login } from "./helpers";
+import { api, call, json, login } from "./helpers";
 
 const VETER = "org-demo-veter";
 /** The organisation's first Moscow account: its numbers are in the demo data, and the viewer's scope holds it. */
@@ -327,5 +327,57 @@ describe("the monthly spend limit", () => {
       { subscriber_id: "demo-biz-admin", title: `Номер ${msisdn}: 80% лимита` },
       { subscriber_id: "demo-biz-manager", title: `Номер ${msisdn}: 80% лимита` },
     ]);
+  });
+});
+
+describe("the operators' API", () => {
+  const ops = (path: string, method: string, body: unknown, token = env.OPERATOR_TOKEN) =>
+    call(null, `/ops/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+
+  it("records a user's ЕСИА confirmation: the number is no longer among the unconfirmed, and the log says the operator did it", async () => {
+    const msisdn = await freshNumber(null, false);
+    await env.DB_MOSCOW.prepare("UPDATE corporate_numbers SET esia_confirmed = 0 WHERE msisdn = ?").bind(msisdn).run();
+    const admin = await login("biz.admin");
+    const before = await json<NumberList>(await api(admin, `/business/organisations/${VETER}/numbers?esia=unconfirmed`));
+    expect(before.items.map((n) => n.msisdn)).toContain(msisdn);
+    const res = await ops(`/business/numbers/${msisdn}/esia`, "PUT", { accountNo: VETER_MSK, confirmed: true });
+    expect(res.status).toBe(200);
+    expect((await json<NumberDto>(res)).esiaConfirmed).toBe(true);
+    const after = await json<NumberList>(await api(admin, `/business/organisations/${VETER}/numbers?esia=unconfirmed`));
+    expect(after.items.map((n) => n.msisdn)).not.toContain(msisdn);
+    expect(after.unconfirmed).toBe(before.unconfirmed - 1);
+    const audit = await json<{ items: { action: string; target: string; actor: { name: string; operator: boolean } }[] }>(
+      await api(admin, `/business/organisations/${VETER}/audit`),
+    );
+    expect(audit.items.find((e) => e.target === msisdn)).toMatchObject({
+      action: "number.esia_confirmed",
+      actor: { name: "Оператор (API)", operator: true },
+    });
+    // Another account's number, a bad number, no token.
+    expect(
+      (await ops(`/business/numbers/${msisdn}/esia`, "PUT", { accountNo: makeAccountNo("20100000001"), confirmed: true })).status,
+    ).toBe(404);
+    expect((await ops("/business/numbers/12345/esia", "PUT", { accountNo: VETER_MSK, confirmed: true })).status).toBe(400);
+    expect((await ops(`/business/numbers/${msisdn}/esia`, "PUT", { accountNo: VETER_MSK, confirmed: true }, "wrong")).status).toBe(401);
+  });
+
+  it("takes the billing side's charges of a number once per key, and says why one is refused", async () => {
+    const msisdn = await freshNumber(10_000, true);
+    const charge = (key: string, amountKop: number) =>
+      ops(`/business/numbers/${msisdn}/charges`, "POST", { accountNo: VETER_MSK, amountKop, key });
+    const first = await json<{ charged: boolean; reason: string | null; number: NumberDto }>(await charge("cdr-1", 4_000));
+    expect(first).toMatchObject({ charged: true, reason: null, number: { spendKop: 4_000, usedPct: 40 } });
+    expect(await json(await charge("cdr-1", 4_000))).toMatchObject({ charged: false, reason: "repeated", number: { spendKop: 4_000 } });
+    expect(await json(await charge("cdr-2", 7_000))).toMatchObject({ charged: true, number: { status: "limit_reached", usedPct: 110 } });
+    expect(await json(await charge("cdr-3", 100))).toMatchObject({ charged: false, reason: "limit_reached" });
+    expect(await ledgerOf(msisdn)).toEqual([-4_000, -7_000]);
+    expect((await charge("cdr-4", -5)).status).toBe(400);
+    expect((await ops(`/business/numbers/${msisdn}/charges`, "POST", { accountNo: "201000000011", amountKop: 100, key: "x" })).status).toBe(
+      404,
+    );
   });
 });

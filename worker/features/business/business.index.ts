@@ -30,4 +30,6 @@ export const opsBusinessRouter = createRouter();
 opsBusinessRouter.use("/business/*", operatorAuth);
 opsBusinessRouter
   .openapi(r.opsCreateOrganisationRoute, h.opsCreateOrganisationHandler)
-  .openapi(r.opsAddAdministratorRoute, h.opsAddAdministratorHandler);
+  .openapi(r.opsAddAdministratorRoute, h.opsAddAdministratorHandler)
+  .openapi(nr.opsChargeNumberRoute, nh.opsChargeNumberHandler)
+  .openapi(nr.opsNumberEsiaRoute, nh.opsNumberEsiaHandler);

@@ -44,3 +44,18 @@ export const unblockNumberHandler: RouteHandler<typeof r.unblockNumberRoute, App
   const { orgId, msisdn } = c.req.valid("param");
   return c.json(await svc.blockNumber(c.get("data"), actor(c), orgId, msisdn, false, accessOf.get(c.req.raw)), 200);
 };
+
+/** The operators' API has one shared token, not a person: the audit log says so. */
+const OPERATOR_API = "Оператор (API)";
+
+export const opsChargeNumberHandler: RouteHandler<typeof r.opsChargeNumberRoute, AppEnv> = async (c) => {
+  return c.json(await svc.opsChargeNumber(c.get("data"), notifier(c.env), c.req.valid("param").msisdn, c.req.valid("json")), 200);
+};
+
+export const opsNumberEsiaHandler: RouteHandler<typeof r.opsNumberEsiaRoute, AppEnv> = async (c) => {
+  const { accountNo, confirmed } = c.req.valid("json");
+  return c.json(
+    await svc.setEsiaStatus(c.get("data"), OPERATOR_API, c.req.valid("param").msisdn, accountNo, confirmed, clientAddress(c)),
+    200,
+  );
+};

@@ -155,3 +155,16 @@ export function selectLimitRecipients(db: GlobalDb, accountNo: string, assigneeI
     )
     .all();
 }
+
+/** The operator's record of the ЕСИА confirmation of the number's user. */
+export function setEsia(db: RegionDb, msisdn: string, accountNo: string, confirmed: boolean, now: Date) {
+  return db
+    .update(corporateNumbers)
+    .set({ esiaConfirmed: confirmed, updatedAt: now })
+    .where(and(eq(corporateNumbers.msisdn, msisdn), eq(corporateNumbers.accountNo, accountNo)))
+    .returning();
+}
+
+export function selectOrgOfAccount(db: GlobalDb, accountNo: string) {
+  return db.select({ orgId: orgAccounts.orgId }).from(orgAccounts).where(eq(orgAccounts.accountNo, accountNo));
+}

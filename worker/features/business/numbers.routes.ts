@@ -105,3 +105,60 @@ export const unblockNumberRoute = createRoute({
   request: { params: NumberParam },
   responses: { 200: jsonResponse("Unblocked", CorporateNumber), 400: invalid, 401: unauthorized, 403: forbidden, 404: notFound },
 });
+
+// ── Operators' API (OPERATOR_TOKEN): the billing side's charges of a number, the ЕСИА status ──────────
+
+const operatorToken = [{ operatorToken: [] }];
+const OpsNumberParam = z.object({ msisdn: NumberParam.shape.msisdn });
+const AccountNo = z.string().max(20).openapi({ description: "The account the number belongs to (where its data lives)" });
+
+export const opsChargeNumberRoute = createRoute({
+  method: "post",
+  path: "/business/numbers/{msisdn}/charges",
+  tags: ["Operators"],
+  summary: "Charge a corporate number's use to its account, once per key; refused while the number is blocked or at its limit",
+  security: operatorToken,
+  request: {
+    params: OpsNumberParam,
+    body: jsonBody(
+      z.object({
+        accountNo: AccountNo,
+        amountKop: z.number().int().min(1).max(100_000_000),
+        key: z
+          .string()
+          .regex(/^[0-9A-Za-z._:-]{1,80}$/)
+          .openapi({ description: "The billing side's id of the charge" }),
+        occurredAt: z.iso.datetime({ offset: true }).optional(),
+        description: z.object({ ru: z.string().min(1).max(200), en: z.string().min(1).max(200) }).optional(),
+      }),
+    ),
+  },
+  responses: {
+    200: jsonResponse(
+      "Charged, or why not",
+      z.object({
+        charged: z.boolean(),
+        reason: z.enum(["blocked", "limit_reached", "repeated"]).nullable(),
+        number: CorporateNumber,
+      }),
+    ),
+    400: invalid,
+    401: problem("No or wrong operator token"),
+    404: problem("No such number on this account"),
+  },
+});
+
+export const opsNumberEsiaRoute = createRoute({
+  method: "put",
+  path: "/business/numbers/{msisdn}/esia",
+  tags: ["Operators"],
+  summary: "Record whether the number's user is confirmed in ЕСИА (audited in the organisation's log)",
+  security: operatorToken,
+  request: { params: OpsNumberParam, body: jsonBody(z.object({ accountNo: AccountNo, confirmed: z.boolean() })) },
+  responses: {
+    200: jsonResponse("Recorded", CorporateNumber),
+    400: invalid,
+    401: problem("No or wrong operator token"),
+    404: problem("No such number on this account"),
+  },
+});

@@ -324,12 +324,71 @@ export async function chargeNumber(data: DataAccess, notify: Notify, c: NumberCh
     ...q.thresholdStatements(db, c.msisdn, month, c.occurredAt).map((s) => q.raw(s)),
   ]);
   const row = await q.selectNumber(db, c.msisdn);
+  if (!row || row.accountNo !== c.accountNo) return { charged: false as const, reason: "unknown" as const };
   // Raw statements answer with the columns' own names.
   const [blocked = [], at80 = [], at100 = []] = crossed.map((r) => (r?.results ?? []) as { spend_kop: number; limit_kop: number | null }[]);
   const amounts = (rs: { spend_kop: number; limit_kop: number | null }[]) =>
     rs.map((r) => ({ spendKop: r.spend_kop, limitKop: r.limit_kop }));
-  if (row)
-    await notifyCrossings(data.global, notify, row, month, [blocked as unknown as { msisdn: string }[], amounts(at80), amounts(at100)]);
-  if ((spent?.meta.changes ?? 0) === 1) return { charged: true as const };
-  return { charged: false as const, reason: row ? ("not_served_or_repeated" as const) : ("unknown" as const) };
+  await notifyCrossings(data.global, notify, row, month, [blocked as unknown as { msisdn: string }[], amounts(at80), amounts(at100)]);
+  const number = numberView(row, region, month);
+  if ((spent?.meta.changes ?? 0) === 1) return { charged: true as const, reason: null, number };
+  const reason =
+    row.status === "blocked" ? ("blocked" as const) : row.limitBlockedMonth === month ? ("limit_reached" as const) : ("repeated" as const);
+  return { charged: false as const, reason, number };
+}
+
+/** The billing side charges a number (operators' API): a 404 for a number that is not this account's. */
+export async function opsChargeNumber(
+  data: DataAccess,
+  notify: Notify,
+  msisdnInput: string,
+  input: { accountNo: string; amountKop: number; key: string; occurredAt?: string; description?: { ru: string; en: string } },
+) {
+  const msisdn = parseMsisdn(msisdnInput);
+  const result = await chargeNumber(data, notify, {
+    accountNo: input.accountNo,
+    msisdn,
+    amountKop: input.amountKop,
+    key: input.key,
+    occurredAt: input.occurredAt ? new Date(input.occurredAt) : new Date(),
+    descriptionRu: input.description?.ru ?? `Мобильная связь, номер ${msisdn}`,
+    descriptionEn: input.description?.en ?? `Mobile, number ${msisdn}`,
+  });
+  if (result.reason === "unknown") throw new AppError(404, "not_found");
+  return { charged: result.charged, reason: result.reason, number: result.number };
+}
+
+/** The operator records the ЕСИА confirmation of a number's user, in the organisation's audit log. */
+export async function setEsiaStatus(
+  data: DataAccess,
+  operator: string,
+  msisdnInput: string,
+  accountNo: string,
+  confirmed: boolean,
+  address: string,
+  now = new Date(),
+) {
+  const msisdn = parseMsisdn(msisdnInput);
+  const found = /^\d{12}$/.test(accountNo) ? await data.shardForAccount(accountNo) : null;
+  if (!found) throw new AppError(404, "not_found");
+  const [row] = await q.setEsia(found.db, msisdn, accountNo, confirmed, now);
+  if (!row) throw new AppError(404, "not_found");
+  const [org] = await q.selectOrgOfAccount(data.global, accountNo);
+  if (org)
+    await bq
+      .insertAudit(
+        data.global,
+        {
+          orgId: org.orgId,
+          actorId: null,
+          operatorName: operator,
+          action: confirmed ? "number.esia_confirmed" : "number.esia_unconfirmed",
+          target: msisdn,
+          address,
+          at: now,
+        },
+        newId(now.getTime()),
+      )
+      .run();
+  return numberView(row, found.region, monthOf(found.region, now));
 }
