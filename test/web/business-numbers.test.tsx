@@ -144,11 +144,15 @@ describe("«Корпоративные номера»", () => {
   });
 
   it("blocks a lost SIM after a confirmation the keyboard lands on, and shows it blocked", async () => {
+    let current = near;
     serve({
       "/api/v1/me": { profile },
       "/api/v1/business/organisations": mineAs("manager"),
-      [BASE]: list([near]),
-      [`POST ${BASE}/%2B79160000103/block`]: { ...near, status: "blocked" },
+      [BASE]: () => ({ body: list([current]) }),
+      [`POST ${BASE}/%2B79160000103/block`]: () => {
+        current = { ...near, status: "blocked" };
+        return { body: current };
+      },
     });
     mount();
     const card = await screen.findByRole("article", { name: "+7 916 000-01-03" });
@@ -161,7 +165,8 @@ describe("«Корпоративные номера»", () => {
     fireEvent.click(yes);
     expect(await within(card).findByText("Номер заблокирован")).toBeTruthy();
     expect(card.textContent).toContain("Заблокирован: утеряна SIM-карта");
-    expect(within(card).getByRole("button", { name: "Разблокировать" })).toBeTruthy();
+    // Focus goes back to the button that opened the confirmation, now «Разблокировать».
+    await vi.waitFor(() => expect(document.activeElement).toBe(within(card).getByRole("button", { name: "Разблокировать" })));
     expect(sent.filter((r) => r.method === "POST").map((r) => r.url)).toEqual([`${BASE}/%2B79160000103/block`]);
   });
 

@@ -122,6 +122,8 @@ function NumberCard(props: { orgId: string; number: NumberDto; canManage: boolea
       const after = block ? await numbersApi.block(props.orgId, n().msisdn) : await numbersApi.unblock(props.orgId, n().msisdn);
       setConfirming(false);
       props.onChanged(after);
+      // The confirmation is gone: back to the button that opened it, once it is enabled again (after this action).
+      setTimeout(() => blockButton?.focus());
       return block ? s("blocked") : s("unblocked");
     });
   const closeConfirm = () => {
