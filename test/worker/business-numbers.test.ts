@@ -6,7 +6,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { chargeNumber, monthOf } from "../../worker/features/business/numbers.service";
+import { chargeNumber, listNumbers, monthOf } from "../../worker/features/business/numbers.service";
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
 import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
@@ -122,6 +122,17 @@ describe("the organisation's corporate numbers", () => {
       expect(near).toMatchObject({ spendKop: 213_000, limitKop: 250_000, usedPct: 85, blockAtLimit: true, status: "active" });
       expect(over.items.map((n) => n.msisdn)).toContain("+79160000103");
     }
+  });
+
+  it("assembles the list in one global round trip and one per shard its accounts are on", async () => {
+    const data = createDataAccess(env);
+    const list = await listNumbers(data, "demo-biz-admin", VETER, {});
+    expect(list.total).toBeGreaterThanOrEqual(22);
+    expect([...data.stats.byDb].map(([db, use]) => [db, use.roundTrips]).sort()).toEqual([
+      ["DB", 1],
+      ["DB_MOSCOW", 1],
+      ["DB_NORTHWEST", 1],
+    ]);
   });
 
   it("shows a limited member only the numbers of their accounts", async () => {
