@@ -60,7 +60,8 @@ describe("the business cabinet in a real browser, on a 360 px phone", () => {
     await page.goto(site("msk", "/business/org-demo-veter/accounts"));
     await expect.poll(() => page.getByText("Показано 20 из 20").count()).toBe(1);
     const nav = page.getByRole("navigation", { name: "Разделы корпоративного кабинета" });
-    expect(await nav.getByRole("link").allInnerTexts()).toEqual(["Организация", "Лицевые счета"]);
+    // The corporate numbers too: every member sees them (changing them is the administrators' and managers').
+    expect(await nav.getByRole("link").allInnerTexts()).toEqual(["Организация", "Лицевые счета", "Номера"]);
     await page.goto(site("msk", "/business/org-demo-veter/employees"));
     await expect.poll(() => page.getByRole("alert").filter({ hasText: "Недостаточно прав в организации" }).count()).toBe(1);
     await context.close();

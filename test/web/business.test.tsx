@@ -270,13 +270,13 @@ describe("employees and roles", () => {
     });
     mount(`/business/${ORG}/employees`, "/business/:id/employees", OrgEmployeesPage);
     expect((await screen.findByRole("alert")).textContent).toContain("Недостаточно прав в организации");
-    // A viewer's sections: the card and the accounts only.
+    // A viewer's sections: the card, the accounts and the corporate numbers (to see, not change) only.
     const nav = await screen.findByRole("navigation", { name: "Разделы корпоративного кабинета" });
     expect(
       within(nav)
         .getAllByRole("link")
         .map((a) => a.textContent),
-    ).toEqual(["Организация", "Лицевые счета"]);
+    ).toEqual(["Организация", "Лицевые счета", "Номера"]);
   });
 });
 

@@ -159,6 +159,9 @@ const CHANGES_GLOBAL: Record<string, string> = {
   "POST /api/v1/business/organisations/{orgId}/payments":
     "business cabinet, paying for the organisation's accounts: the payment, its split and the audit entry (global: the accounts span shards)",
   "POST /api/v1/business/organisations/{orgId}/reconciliations": "business cabinet: the акт сверки's request, the audit entry",
+  "PUT /api/v1/business/organisations/{orgId}/numbers/{msisdn}": "business cabinet: a corporate number's audit entry",
+  "POST /api/v1/business/organisations/{orgId}/numbers/{msisdn}/block": "business cabinet: a corporate number's audit entry",
+  "POST /api/v1/business/organisations/{orgId}/numbers/{msisdn}/unblock": "business cabinet: a corporate number's audit entry",
 };
 
 describe("a logged-in subscriber's changes", () => {

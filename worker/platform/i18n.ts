@@ -397,6 +397,11 @@ const messages = {
     en: "The accounts must exist and belong to no other organisation",
   },
   "field.inviteContact": { ru: "Введите телефон или адрес почты", en: "Enter a phone number or an email address" },
+  "field.msisdn": {
+    ru: "Номер мобильного телефона — +7 и 10 цифр, например +7 900 123-45-67",
+    en: "A mobile number is +7 and 10 digits, e.g. +7 900 123-45-67",
+  },
+  "field.orgMember": { ru: "Выберите сотрудника этой организации", en: "Choose an employee of this organisation" },
   "field.noSuchSubscriber": {
     ru: "Нет личного кабинета с этим телефоном или почтой",
     en: "No cabinet has this phone or email",

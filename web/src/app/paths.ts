@@ -45,6 +45,7 @@ export const APP_PATHS = [
   "/business/:id/pay",
   "/business/:id/pay/:paymentId",
   "/business/:id/documents/reconciliation",
+  "/business/:id/numbers",
 ] as const;
 
 /** A router pattern as a RegExp over pathname and search (what workbox's NavigationRoute tests); a trailing slash is allowed. */

@@ -77,6 +77,10 @@ export const routes = [
   },
   // Акт сверки (issue 24).
   { path: "/business/:id/documents/reconciliation", component: lazyScreen(() => import("../features/business/Reconciliation")) },
+  {
+    path: "/business/:id/numbers",
+    component: lazyScreen(() => import("../features/business/NumbersPage")),
+  },
   { path: "*404", component: lazyScreen(() => import("../features/notfound/NotFoundPage")) },
 ] satisfies RouteDefinition[];
 

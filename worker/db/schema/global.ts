@@ -313,6 +313,7 @@ export const NOTIFICATION_KINDS = [
   "report_ready",
   "outage",
   "promo",
+  "number_limit",
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 export const CHANNELS = ["sms", "email", "push", "inapp"] as const;

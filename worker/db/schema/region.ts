@@ -730,3 +730,41 @@ export const accountFreezes = sqliteTable("account_freezes", {
   state: text("state", { enum: ["frozen", "moved"] }).notNull(),
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
 });
+
+export const NUMBER_ASSIGNEE_KINDS = ["employee", "device"] as const;
+export const NUMBER_STATUSES = ["active", "blocked"] as const;
+
+/**
+ * A corporate mobile number (корпоративный номер): a SIM of an organisation's account, kept with that account
+ * in its shard (≈ 48 M numbers nationally do not fit one database, and every charge of the number writes its
+ * month's spend in the same transaction as the ledger entry). Assigned to an employee (a name, the member's id
+ * when they are one) or a device; its ЕСИА registration is data the operator sets. `status` is a person's
+ * block (a lost SIM); the spend limit's block is `limitBlockedMonth` (the region-local month it holds for), so
+ * the number is served again next month. Spend and the 80 %/100 % notices are per month (`spendMonth`,
+ * `alert80Month`, `alert100Month`: a month other than the current one means nothing yet this month).
+ */
+export const corporateNumbers = sqliteTable(
+  "corporate_numbers",
+  {
+    /** E.164, +7XXXXXXXXXX. */
+    msisdn: text("msisdn").primaryKey(),
+    accountNo: text("account_no")
+      .notNull()
+      .references(() => accounts.accountNo),
+    assigneeKind: text("assignee_kind", { enum: NUMBER_ASSIGNEE_KINDS }).notNull(),
+    assigneeName: text("assignee_name").notNull(),
+    /** The organisation's member the number is assigned to (a global subscriber id), if any. */
+    assigneeSubscriberId: text("assignee_subscriber_id"),
+    esiaConfirmed: integer("esia_confirmed", { mode: "boolean" }).notNull().default(false),
+    limitKop: integer("limit_kop"),
+    blockAtLimit: integer("block_at_limit", { mode: "boolean" }).notNull().default(false),
+    status: text("status", { enum: NUMBER_STATUSES }).notNull().default("active"),
+    limitBlockedMonth: text("limit_blocked_month"),
+    spendMonth: text("spend_month"),
+    spendKop: integer("spend_kop").notNull().default(0),
+    alert80Month: text("alert80_month"),
+    alert100Month: text("alert100_month"),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("corporate_numbers_account_idx").on(t.accountNo)],
+);

@@ -12,6 +12,7 @@ import { dailyChargeKop, daysInMonth } from "../../platform/money";
 import { addDays, localDay } from "../../platform/region";
 import { ledgerEntries, type TariffKind } from "../schema/region";
 import { businessSeed } from "./business.seed";
+import { numbersSeed } from "./business-numbers.seed";
 import { DEMO_OPERATOR_PASSWORD_HASH, DEMO_PASSWORD_HASH } from "./demo-passwords";
 import { type SeedUsageMonth, seedUsageMonths, usageFor } from "./usage.seed";
 
@@ -411,6 +412,9 @@ export async function buildSeed(now = new Date()): Promise<SeedSql> {
     global.push(...biz.global);
     for (const [shard, rows] of biz.shards) shards[shard].push(...rows);
   }
+  // Its corporate mobile numbers (after the accounts they belong to).
+  for (const [shard, rows] of numbersSeed(insert, { seededAt: SEEDED_AT, historyTo: periods.historyTo, shardOf }).shards)
+    shards[shard].push(...rows);
   {
     const u = DEMO_UNREGISTERED;
     const accountNo = makeAccountNo(u.body11);

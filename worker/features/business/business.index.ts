@@ -5,6 +5,8 @@ import * as r from "./business.routes";
 import * as ch from "./closing.handlers";
 import * as cr from "./closing.routes";
 import { invoicesRouter } from "./invoices.index";
+import * as nh from "./numbers.handlers";
+import * as nr from "./numbers.routes";
 import * as rh from "./reconciliation.handlers";
 import * as rr from "./reconciliation.routes";
 import * as th from "./topup.handlers";
@@ -34,7 +36,13 @@ export const businessRouter = createRouter()
   // Акт сверки (issue 24).
   .openapi(rr.requestReconciliationRoute, rh.requestReconciliationHandler)
   .openapi(rr.reconciliationRoute, rh.reconciliationHandler)
-  .openapi(rr.reconciliationFileRoute, rh.reconciliationFileHandler);
+  .openapi(rr.reconciliationFileRoute, rh.reconciliationFileHandler)
+  // Corporate mobile numbers (numbers.*).
+  .openapi(nr.numbersRoute, nh.numbersHandler)
+  // A change's caller is checked before its input (a stranger gets a 404, never a 400).
+  .openapi({ ...nr.changeNumberRoute, middleware: [nh.numbersAccess] }, nh.changeNumberHandler)
+  .openapi({ ...nr.blockNumberRoute, middleware: [nh.numbersAccess] }, nh.blockNumberHandler)
+  .openapi({ ...nr.unblockNumberRoute, middleware: [nh.numbersAccess] }, nh.unblockNumberHandler);
 
 /** Operators' API for organisations (a token, outside /api and its cookie and CSRF rules). */
 export const opsBusinessRouter = createRouter();
@@ -42,7 +50,9 @@ opsBusinessRouter.use("/business/*", operatorAuth);
 opsBusinessRouter
   .openapi(r.opsCreateOrganisationRoute, h.opsCreateOrganisationHandler)
   .openapi(r.opsAddAdministratorRoute, h.opsAddAdministratorHandler)
-  .openapi(cr.opsClosingMonthRoute, ch.opsClosingMonthHandler);
+  .openapi(cr.opsClosingMonthRoute, ch.opsClosingMonthHandler)
+  .openapi(nr.opsChargeNumberRoute, nh.opsChargeNumberHandler)
+  .openapi(nr.opsNumberEsiaRoute, nh.opsNumberEsiaHandler);
 
 // Invoices for payment (issue 24): their own routes under /business/organisations/{orgId}/invoices.
 businessRouter.route("/", invoicesRouter);

@@ -129,6 +129,14 @@ export const KINDS: Record<NotificationKind, KindInfo> = {
     urgency: "very-low",
     label: { ru: "Акции и предложения", en: "Promotions and offers" },
   },
+  number_limit: {
+    urgent: false,
+    marketing: false,
+    defaults: ["sms", "push", "inapp"],
+    ttl: 24 * HOUR,
+    urgency: "high",
+    label: { ru: "Лимит расходов корпоративного номера", en: "Corporate number spend limit" },
+  },
 };
 
 export interface Rendered {
@@ -341,6 +349,28 @@ export function render(kind: NotificationKind, lang: Lang, accountNo: string | n
             ? `Авария в сети. Восстановим до ${str(p, "until")}`
             : `Network outage. Back by ${str(p, "until")}`,
         url: "/",
+      };
+    }
+    case "number_limit": {
+      // A corporate number's monthly spend reached 80 % or 100 % of its limit (features/business/numbers).
+      const msisdn = str(p, "msisdn");
+      const pct = num(p, "threshold");
+      const blocked = num(p, "blocked") === 1;
+      const spent = money(num(p, "spendKop"), lang);
+      const limit = money(num(p, "limitKop"), lang);
+      return {
+        title: ru ? `Номер ${msisdn}: ${pct}% лимита` : `Number ${msisdn}: ${pct}% of its limit`,
+        body: ru
+          ? `Расходы номера ${msisdn} в этом месяце — ${spent} из ${limit}.${blocked ? " Номер заблокирован до следующего месяца или до увеличения лимита." : ""}`
+          : `Number ${msisdn} has spent ${spent} of ${limit} this month.${blocked ? " It is blocked until next month or until the limit is raised." : ""}`,
+        sms: blocked
+          ? ru
+            ? `Номер ${msisdn}: лимит исчерпан, номер заблокирован`
+            : `Number ${msisdn}: limit reached, blocked`
+          : ru
+            ? `Номер ${msisdn}: израсходовано ${pct}% лимита`
+            : `Number ${msisdn}: ${pct}% of the limit spent`,
+        url: `/business/${encodeURIComponent(str(p, "orgId"))}/numbers`,
       };
     }
   }

@@ -9,6 +9,7 @@ import {
   bonusLedger,
   bonusMembers,
   bonusRedemptions,
+  corporateNumbers,
   ledgerEntries,
   ledgerPeriods,
   paymentEvents,
@@ -50,6 +51,7 @@ export const ACCOUNT_TABLES: readonly { table: SQLiteTable; name: string; where:
   { table: tariffChanges, name: "tariff_changes", where: BY_ACCOUNT },
   { table: accountOptions, name: "account_options", where: BY_ACCOUNT },
   { table: voluntaryBlocks, name: "voluntary_blocks", where: BY_ACCOUNT },
+  { table: corporateNumbers, name: "corporate_numbers", where: BY_ACCOUNT },
 ];
 
 /** Rows deleted per statement when the source is cleaned up. */

@@ -12,17 +12,22 @@ import { businessApi, type EmployeeDto, ORG_ROLES, type OrgRole, rememberOrganis
 import { createCanPay, PayLink } from "./PayLink";
 import { businessStrings } from "./strings";
 
-type Tab = "card" | "accounts" | "employees" | "audit" | "documents";
-const TABS: { tab: Tab; path: string; key: "tabCard" | "tabAccounts" | "tabEmployees" | "tabAudit" | "tabDocuments" }[] = [
+type Tab = "card" | "accounts" | "employees" | "audit" | "documents" | "numbers";
+const TABS: {
+  tab: Tab;
+  path: string;
+  key: "tabCard" | "tabAccounts" | "tabEmployees" | "tabAudit" | "tabDocuments" | "tabNumbers";
+}[] = [
   { tab: "card", path: "", key: "tabCard" },
   { tab: "accounts", path: "/accounts", key: "tabAccounts" },
   { tab: "employees", path: "/employees", key: "tabEmployees" },
   { tab: "audit", path: "/audit", key: "tabAudit" },
+  { tab: "numbers", path: "/numbers", key: "tabNumbers" },
   { tab: "documents", path: "/documents", key: "tabDocuments" },
 ];
 /** Sections every member sees; the others are an administrator's, and «Документы» an accountant's too. */
 const tabShown = (tab: Tab, role: OrgRole | undefined) =>
-  tab === "card" || tab === "accounts" || role === "administrator" || (tab === "documents" && role === "accountant");
+  tab === "card" || tab === "accounts" || tab === "numbers" || role === "administrator" || (tab === "documents" && role === "accountant");
 
 /**
  * The frame of the corporate cabinet's screens: the organisation's name, the switch between the person's

@@ -1,0 +1,227 @@
+import "fake-indexeddb/auto";
+import { createMemoryHistory, MemoryRouter, Route } from "@solidjs/router";
+import { cleanup, fireEvent, render, screen, within } from "@solidjs/testing-library";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { SessionProvider } from "../../web/src/features/auth/SessionContext";
+import NumbersPage from "../../web/src/features/business/NumbersPage";
+import type { NumberDto } from "../../web/src/features/business/numbersApi";
+import { I18nProvider, type Lang, loadLang, loadMoreStrings } from "../../web/src/i18n";
+
+type Answer = { status?: number; body: unknown };
+const sent: { method: string; url: string; body: unknown }[] = [];
+
+/** The server: "METHOD /path?query" (or "/path?query" for a GET) → an answer; anything else is a 404 problem. */
+function serve(routes: Record<string, unknown | Answer | ((body: unknown) => Answer)>) {
+  sent.length = 0;
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
+      const url = new URL(String(input), "http://msk.kabinet.localhost");
+      const method = init.method ?? "GET";
+      const body = typeof init.body === "string" ? JSON.parse(init.body) : undefined;
+      sent.push({ method, url: url.pathname + url.search, body });
+      const key = [`${method} ${url.pathname}${url.search}`, method === "GET" ? url.pathname + url.search : ""].find(
+        (k) => k && k in routes,
+      );
+      let answer = key ? routes[key] : undefined;
+      if (typeof answer === "function") answer = (answer as (b: unknown) => Answer)(body);
+      if (answer === undefined)
+        return new Response(JSON.stringify({ type: "urn:kabinet:problem:not_found", title: "Не найдено", status: 404 }), {
+          status: 404,
+          headers: { "content-type": "application/problem+json" },
+        });
+      const a = answer && typeof answer === "object" && "body" in answer ? (answer as Answer) : { body: answer };
+      const status = a.status ?? 200;
+      return new Response(JSON.stringify(a.body), {
+        status,
+        headers: { "content-type": status >= 400 ? "application/problem+json" : "application/json" },
+      });
+    }),
+  );
+}
+
+const ORG = "org-demo-veter";
+/** Text with its no-break spaces (money, thousands) as plain ones. */
+const words = (text: string | null | undefined) => (text ?? "").replace(/\s/g, " ");
+const BASE = `/api/v1/business/organisations/${ORG}/numbers`;
+const profile = { id: "demo-biz-manager", displayName: "Дмитрий Волков", phone: "+79000000012", email: null, login: "biz.manager" };
+const mineAs = (role: string) => ({ items: [{ id: ORG, name: "ООО «Северный ветер»", kind: "legal", inn: "7704123450", role }] });
+
+function mount(lang: Lang = "ru") {
+  // biome-ignore lint/suspicious/noDocumentCookie: a test sets what the server would
+  document.cookie = "kab_in=1";
+  const history = createMemoryHistory();
+  history.set({ value: `/business/${ORG}/numbers` });
+  render(() => (
+    <I18nProvider initial={lang}>
+      <SessionProvider>
+        <MemoryRouter history={history}>
+          <Route path="/business/:id/numbers" component={NumbersPage} />
+        </MemoryRouter>
+      </SessionProvider>
+    </I18nProvider>
+  ));
+}
+
+beforeAll(async () => {
+  await loadMoreStrings();
+  await loadLang("en");
+});
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});
+
+const num = (over: Partial<NumberDto> & { msisdn: string }): NumberDto => ({
+  accountNo: "201900000018",
+  region: "msk",
+  assignee: { kind: "employee", name: "Дмитрий Волков", subscriberId: "demo-biz-manager" },
+  esiaConfirmed: true,
+  limitKop: 250_000,
+  blockAtLimit: true,
+  month: "2026-12",
+  spendKop: 213_000,
+  usedPct: 85,
+  status: "active",
+  ...over,
+});
+const near = num({ msisdn: "+79160000103" });
+const terminal = num({
+  msisdn: "+79160000107",
+  assignee: { kind: "device", name: "Терминал оплаты, склад №2", subscriberId: null },
+  esiaConfirmed: false,
+  limitKop: null,
+  blockAtLimit: false,
+  spendKop: 9_500,
+  usedPct: null,
+});
+const list = (items: NumberDto[]) => ({
+  items,
+  total: items.length,
+  unconfirmed: items.filter((n) => !n.esiaConfirmed).length,
+  over80: items.filter((n) => (n.usedPct ?? 0) >= 80).length,
+  blocked: 0,
+});
+
+describe("«Корпоративные номера»", () => {
+  it("shows each number's assignee, ЕСИА status and spend with a bar that says the same in words; warns of unconfirmed ones with what to do", async () => {
+    serve({ "/api/v1/me": { profile }, "/api/v1/business/organisations": mineAs("viewer"), [BASE]: list([near, terminal]) });
+    mount();
+    const card = await screen.findByRole("article", { name: "+7 916 000-01-03" });
+    expect(card.textContent).toContain("Дмитрий Волков");
+    expect(card.textContent).toContain("ЕСИА: подтверждён");
+    const bar = within(card).getByRole("meter");
+    expect(bar.getAttribute("aria-valuenow") ?? (bar as HTMLMeterElement).value.toString()).toBe("213000");
+    const label = document.getElementById(bar.getAttribute("aria-labelledby") ?? "");
+    expect(words(label?.textContent)).toContain("Расход за месяц: 2 130 ₽ из 2 500 ₽ (85 %)");
+    const device = screen.getByRole("article", { name: "+7 916 000-01-07" });
+    expect(device.textContent).toContain("Устройство: Терминал оплаты, склад №2");
+    expect(device.textContent).toContain("ЕСИА: не подтверждён");
+    expect(device.textContent).toContain("лимит не задан");
+    expect(within(device).queryByRole("meter")).toBeNull();
+    const warning = screen.getByRole("note", { name: "Не подтверждены в ЕСИА: 1" });
+    expect(warning.textContent).toContain("Госуслугах");
+    // A viewer sees, and is offered nothing to change.
+    expect(screen.queryByRole("button", { name: "Изменить" })).toBeNull();
+    expect(screen.queryByRole("button", { name: /Заблокировать/ })).toBeNull();
+  });
+
+  it("asks the server for the unconfirmed and the over-80 % ones when filtered", async () => {
+    serve({
+      "/api/v1/me": { profile },
+      "/api/v1/business/organisations": mineAs("manager"),
+      [BASE]: list([near, terminal]),
+      [`${BASE}?esia=unconfirmed`]: list([terminal]),
+      [`${BASE}?esia=unconfirmed&over=80`]: list([]),
+    });
+    mount();
+    await screen.findByRole("article", { name: "+7 916 000-01-03" });
+    fireEvent.click(screen.getByRole("checkbox", { name: "Только не подтверждённые в ЕСИА" }));
+    await vi.waitFor(() => expect(screen.queryByRole("article", { name: "+7 916 000-01-03" })).toBeNull());
+    expect(screen.getByRole("article", { name: "+7 916 000-01-07" })).toBeTruthy();
+    fireEvent.click(screen.getByRole("checkbox", { name: "Только с расходом 80 % лимита и больше" }));
+    expect(await screen.findByText("Нет номеров, подходящих под фильтры")).toBeTruthy();
+  });
+
+  it("blocks a lost SIM after a confirmation the keyboard lands on, and shows it blocked", async () => {
+    let current = near;
+    serve({
+      "/api/v1/me": { profile },
+      "/api/v1/business/organisations": mineAs("manager"),
+      [BASE]: () => ({ body: list([current]) }),
+      [`POST ${BASE}/%2B79160000103/block`]: () => {
+        current = { ...near, status: "blocked" };
+        return { body: current };
+      },
+    });
+    mount();
+    const card = await screen.findByRole("article", { name: "+7 916 000-01-03" });
+    fireEvent.click(within(card).getByRole("button", { name: "Заблокировать (утеряна SIM)" }));
+    const dialog = await within(card).findByRole("alertdialog");
+    expect(dialog.textContent).toContain("Заблокировать номер +7 916 000-01-03?");
+    const yes = within(dialog).getByRole("button", { name: "Да, заблокировать" });
+    await vi.waitFor(() => expect(document.activeElement).toBe(yes));
+    expect(sent.some((r) => r.method === "POST")).toBe(false);
+    fireEvent.click(yes);
+    expect(await within(card).findByText("Номер заблокирован")).toBeTruthy();
+    expect(card.textContent).toContain("Заблокирован: утеряна SIM-карта");
+    // Focus goes back to the button that opened the confirmation, now «Разблокировать».
+    await vi.waitFor(() => expect(document.activeElement).toBe(within(card).getByRole("button", { name: "Разблокировать" })));
+    expect(sent.filter((r) => r.method === "POST").map((r) => r.url)).toEqual([`${BASE}/%2B79160000103/block`]);
+  });
+
+  it("sets a limit in roubles and the block at 100 %, refusing a negative limit before asking the server; the card keeps its message and focus when the list comes again", async () => {
+    let current = terminal;
+    serve({
+      "/api/v1/me": { profile },
+      "/api/v1/business/organisations": mineAs("manager"),
+      [BASE]: () => ({ body: list([current]) }),
+      [`PUT ${BASE}/%2B79160000107`]: (body: unknown) => {
+        current = { ...terminal, limitKop: (body as { limitKop: number }).limitKop, blockAtLimit: true, usedPct: 6 };
+        return { body: current };
+      },
+    });
+    mount();
+    const card = await screen.findByRole("article", { name: "+7 916 000-01-07" });
+    fireEvent.click(within(card).getByRole("button", { name: "Изменить" }));
+    const form = await within(card).findByRole("form", { name: "Номер +7 916 000-01-07" });
+    const limit = within(form).getByLabelText("Лимит в месяц, ₽ (пусто — без лимита)");
+    fireEvent.input(limit, { target: { value: "-50" } });
+    fireEvent.click(within(form).getByRole("button", { name: "Сохранить" }));
+    expect(await within(form).findByText("Введите лимит в рублях: число больше нуля")).toBeTruthy();
+    expect(limit.getAttribute("aria-invalid")).toBe("true");
+    expect(sent.some((r) => r.method === "PUT")).toBe(false);
+    fireEvent.input(limit, { target: { value: "1 500,50" } });
+    fireEvent.click(within(form).getByRole("checkbox", { name: "Блокировать номер при 100 % лимита" }));
+    fireEvent.click(within(form).getByRole("button", { name: "Сохранить" }));
+    expect(await within(card).findByText("Сохранено")).toBeTruthy();
+    expect(sent.find((r) => r.method === "PUT")?.body).toEqual({
+      assignee: { kind: "device", name: "Терминал оплаты, склад №2", subscriberId: null },
+      limitKop: 150_050,
+      blockAtLimit: true,
+    });
+    // The list is asked again (the counts), and the card that was saved is still the one on the screen.
+    await vi.waitFor(() => expect(sent.filter((r) => r.method === "GET" && r.url === BASE)).toHaveLength(2));
+    await new Promise((r) => setTimeout(r, 50));
+    const after = screen.getByRole("article", { name: "+7 916 000-01-07" });
+    expect(within(after).getByRole("status").textContent).toBe("Сохранено");
+    expect(document.activeElement).toBe(within(after).getByRole("button", { name: "Изменить" }));
+    expect(words(after.textContent)).toContain("из 1 500,50 ₽");
+  });
+
+  it("says what went wrong and offers to try again when the list cannot be loaded, in English too", async () => {
+    serve({
+      "/api/v1/me": { profile },
+      "/api/v1/business/organisations": mineAs("manager"),
+      [BASE]: { status: 503, body: { type: "urn:kabinet:problem:unavailable", title: "Service unavailable", status: 503 } },
+    });
+    mount("en");
+    expect(await screen.findByRole("heading", { name: "Corporate numbers" })).toBeTruthy();
+    expect(await screen.findByRole("alert")).toBeTruthy();
+    serve({ "/api/v1/me": { profile }, "/api/v1/business/organisations": mineAs("manager"), [BASE]: list([near]) });
+    fireEvent.click(screen.getByRole("button", { name: "Try again" }));
+    const card = await screen.findByRole("article", { name: "+7 916 000-01-03" });
+    expect(words(card.textContent)).toContain("Spent this month: 2,130 ₽ of 2,500 ₽ (85 %)");
+    expect(within(card).getByRole("button", { name: "Block (SIM lost)" })).toBeTruthy();
+  });
+});
