@@ -3,6 +3,8 @@ import { acquirerFor } from "./adapters/payments/select";
 import { createApp } from "./app";
 import { accountsRouter } from "./features/accounts/accounts.index";
 import { authRouter } from "./features/auth/auth.index";
+import { opsBankRouter } from "./features/bank/bank.index";
+import { isBankLinesMessage, processPendingLines } from "./features/bank/bank.service";
 import { bonusRouter } from "./features/bonus/bonus.index";
 import { businessRouter, opsBusinessRouter } from "./features/business/business.index";
 import { consumeRegionDay, isRegionDayMessage, queueDueRegions } from "./features/cron/daily.service";
@@ -65,6 +67,7 @@ app.route("/ops/v1", opsApplicationsRouter);
 app.route("/ops/v1", opsShardsRouter);
 app.route("/ops/v1", opsSupportRouter);
 app.route("/ops/v1", opsBusinessRouter);
+app.route("/ops/v1", opsBankRouter);
 app.post("/dev/support/chats/:chatId/drop", devDropHandler);
 app.route("/", healthRouter);
 app.route("/", webhookRouter);
@@ -112,6 +115,17 @@ app.all("*", async (c) => {
   return out;
 });
 
+/** The rest of a large bank statement's lines (bank.service.ts); retried with backoff on its own. */
+async function consumeBankLines(message: Message<unknown>, data: ReturnType<typeof createDataAccess>, billing: Queue<unknown>) {
+  try {
+    await processPendingLines(data, billing);
+    message.ack();
+  } catch (err) {
+    log("error", "bank.lines_failed", { error: err instanceof Error ? err.message.slice(0, 200) : "unknown" });
+    message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+  }
+}
+
 /** A queue's role whatever its environment: `kabinet-staging-billing` → `billing`. */
 const queueRole = (name: string) => name.slice(name.lastIndexOf("-") + 1);
 
@@ -156,6 +170,7 @@ const handlers = {
       for (const message of batch.messages) {
         if (isRegionDayMessage(message.body))
           await consumeRegionDay(message, data, notifier(env), env.BILLING, retryDelaySeconds(message.attempts));
+        else if (isBankLinesMessage(message.body)) await consumeBankLines(message, data, env.BILLING);
         else webhooks.push(message);
       }
       if (webhooks.length === 0) return;
