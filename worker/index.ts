@@ -116,9 +116,9 @@ app.all("*", async (c) => {
 });
 
 /** The rest of a large bank statement's lines (bank.service.ts); retried with backoff on its own. */
-async function consumeBankLines(message: Message<unknown>, data: ReturnType<typeof createDataAccess>, billing: Queue<unknown>) {
+async function consumeBankLines(message: Message<unknown>, data: ReturnType<typeof createDataAccess>, env: Env) {
   try {
-    await processPendingLines(data, billing);
+    await processPendingLines(data, env.BILLING, env.NOTIFICATIONS);
     message.ack();
   } catch (err) {
     log("error", "bank.lines_failed", { error: err instanceof Error ? err.message.slice(0, 200) : "unknown" });
@@ -170,7 +170,7 @@ const handlers = {
       for (const message of batch.messages) {
         if (isRegionDayMessage(message.body))
           await consumeRegionDay(message, data, notifier(env), env.BILLING, retryDelaySeconds(message.attempts));
-        else if (isBankLinesMessage(message.body)) await consumeBankLines(message, data, env.BILLING);
+        else if (isBankLinesMessage(message.body)) await consumeBankLines(message, data, env);
         else webhooks.push(message);
       }
       if (webhooks.length === 0) return;

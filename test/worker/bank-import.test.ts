@@ -204,6 +204,24 @@ describe("importing a statement", () => {
     expect(await lineOf(veter)).toMatchObject({ status: "queued", reason: "ambiguous" });
   });
 
+  it("tells the organisation's administrator and accountant that the payment is credited, once, and not its manager", async () => {
+    const doc = { number: number(), date: "04.03.2026", sum: "321.00", purpose: `л/с ${MSK(7)}` };
+    await upload(statementText([doc]));
+    await upload(statementText([doc]));
+    const [key] = await keysOf(doc, [MSK(7)]);
+    const inboxOf = () =>
+      env.DB.prepare("SELECT subscriber_id AS who, body FROM inbox WHERE event_id = ? ORDER BY subscriber_id")
+        .bind(key)
+        .all<{ who: string; body: string }>();
+    const deadline = Date.now() + 10_000;
+    while ((await inboxOf()).results.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    const rows = (await inboxOf()).results;
+    expect(rows.map((r) => r.who)).toEqual(["demo-biz-accountant", "demo-biz-admin"]);
+    // The account number is printed in groups of four.
+    const grouped = MSK(7).replace(/(\d{4})(?=\d)/g, "$1\\s");
+    expect(rows[0]?.body).toMatch(new RegExp(`^Платёж по платёжному поручению на счёт ${grouped} зачислен\\. Он — в истории счёта\\.$`));
+  });
+
   it("skips payments that are not to the operator's account", async () => {
     const outgoing = { number: number(), date: "04.03.2026", sum: "10.00", payeeAccount: "40702810000000000099", purpose: `л/с ${ANNA}` };
     const res = await json<ImportResult>(await upload(statementText([outgoing])));

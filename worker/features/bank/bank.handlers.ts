@@ -16,6 +16,7 @@ export const importStatementHandler: RouteHandler<typeof r.importStatementRoute,
     uploadedBy: OPERATOR_API,
     address: clientAddress(c),
     queue: c.env.BILLING,
+    notifications: c.env.NOTIFICATIONS,
   });
   return c.json(result, 200);
 };
@@ -26,4 +27,4 @@ export const listLinesHandler: RouteHandler<typeof r.listLinesRoute, AppEnv> = a
 };
 
 export const assignLineHandler: RouteHandler<typeof r.assignLineRoute, AppEnv> = async (c) =>
-  c.json(await assignLine(c.get("data"), c.req.valid("param").id, c.req.valid("json"), OPERATOR_API), 200);
+  c.json(await assignLine(c.get("data"), c.req.valid("param").id, c.req.valid("json"), OPERATOR_API, c.env.NOTIFICATIONS), 200);

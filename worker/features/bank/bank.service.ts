@@ -2,6 +2,7 @@ import { and, asc, eq, gt, inArray, or, sql } from "drizzle-orm";
 import { OPERATOR_REQUISITES } from "../../data/operator.data";
 import {
   accountDirectory,
+  accountLinks,
   type BankLineStatus,
   bankStatementLines,
   bankStatements,
@@ -9,6 +10,7 @@ import {
   invoices,
   orgAccounts,
   organisations,
+  orgMembers,
 } from "../../db/schema/global";
 import { sha256Hex } from "../../platform/crypto";
 import { type DataAccess, isShardBinding, rawBatch } from "../../platform/db";
@@ -222,7 +224,7 @@ const ruDate = (iso: string) => `${iso.slice(8, 10)}.${iso.slice(5, 7)}.${iso.sl
  * Credits matched lines: one ledger batch per shard (entries keyed `bank:<line>:<account>`, never twice), then each
  * line marked `credited` and its invoice paid, in one global batch. Returns the ids it marked now.
  */
-async function credit(data: DataAccess, rows: LineRow[], now: Date): Promise<string[]> {
+async function credit(data: DataAccess, rows: LineRow[], now: Date, notifications?: Queue<unknown>): Promise<string[]> {
   if (rows.length === 0) return [];
   const targetsOf = new Map(rows.map((r) => [r.id, JSON.parse(r.targets ?? "[]") as Target[]]));
   const directory = await inChunks(
@@ -291,11 +293,65 @@ async function credit(data: DataAccess, rows: LineRow[], now: Date): Promise<str
     if ((results[i]?.meta.changes ?? 0) === 1) marked.push(row.id);
     i += row.invoiceId ? 2 : 1;
   }
+  if (notifications && marked.length > 0) {
+    const now = new Set(marked);
+    await notifyCredited(
+      data,
+      notifications,
+      creditable.filter((r) => now.has(r.id)).flatMap((r) => (targetsOf.get(r.id) ?? []).map((t) => ({ lineId: r.id, ...t }))),
+    );
+  }
   return marked;
 }
 
+/**
+ * «Платёж зачислен» to everyone who sees a credited account: its subscribers (account links) and, for an
+ * organisation's account, its administrators and accountants whose scope includes it. One event per line and
+ * account (`bank:<line>:<account>`), so a redelivered message is one inbox entry.
+ */
+async function notifyCredited(data: DataAccess, queue: Queue<unknown>, credits: (Target & { lineId: string })[]) {
+  const accountNos = credits.map((c) => c.accountNo);
+  const links = await inChunks(accountNos, (chunk) =>
+    data.global
+      .select({ subscriberId: accountLinks.subscriberId, accountNo: accountLinks.accountNo })
+      .from(accountLinks)
+      .where(inArray(accountLinks.accountNo, chunk))
+      .all(),
+  );
+  const members = await inChunks(accountNos, (chunk) =>
+    data.global
+      .select({ subscriberId: orgMembers.subscriberId, accountNo: orgAccounts.accountNo, scope: orgMembers.accountScope })
+      .from(orgAccounts)
+      .innerJoin(orgMembers, eq(orgMembers.orgId, orgAccounts.orgId))
+      .where(and(inArray(orgAccounts.accountNo, chunk), inArray(orgMembers.role, ["administrator", "accountant"])))
+      .all(),
+  );
+  const who = new Map<string, Set<string>>();
+  const add = (accountNo: string, subscriberId: string) => who.set(accountNo, (who.get(accountNo) ?? new Set()).add(subscriberId));
+  for (const l of links) add(l.accountNo, l.subscriberId);
+  for (const m of members) if (!m.scope || (JSON.parse(m.scope) as string[]).includes(m.accountNo)) add(m.accountNo, m.subscriberId);
+  const messages = credits.flatMap((c) =>
+    [...(who.get(c.accountNo) ?? [])].map((subscriberId) => ({
+      body: {
+        channel: "event" as const,
+        eventId: `bank:${c.lineId}:${c.accountNo}`,
+        kind: "payment_credited" as const,
+        subscriberId,
+        accountNo: c.accountNo,
+        params: { amountKop: c.amountKop, method: "bank" },
+      },
+    })),
+  );
+  for (let i = 0; i < messages.length; i += 100) await queue.sendBatch(messages.slice(i, i + 100));
+}
+
 /** Matches the page's new lines (once: the first decision stays) and credits its matched ones. */
-async function processPage(data: DataAccess, ids: string[], now: Date): Promise<{ credited: string[]; changed: number }> {
+async function processPage(
+  data: DataAccess,
+  ids: string[],
+  now: Date,
+  notifications?: Queue<unknown>,
+): Promise<{ credited: string[]; changed: number }> {
   const rows = await data.global.select().from(bankStatementLines).where(inArray(bankStatementLines.id, ids)).all();
   const fresh = rows.filter((r) => r.status === "new");
   let changed = 0;
@@ -321,7 +377,7 @@ async function processPage(data: DataAccess, ids: string[], now: Date): Promise<
     .from(bankStatementLines)
     .where(and(inArray(bankStatementLines.id, ids), eq(bankStatementLines.status, "matched")))
     .all();
-  const credited = await credit(data, matched, now);
+  const credited = await credit(data, matched, now, notifications);
   return { credited, changed: changed + credited.length };
 }
 
@@ -341,7 +397,7 @@ export interface ImportResult {
 export async function importStatement(
   data: DataAccess,
   bytes: Uint8Array,
-  meta: { fileName: string | null; uploadedBy: string; address: string | null; queue?: Queue<unknown> },
+  meta: { fileName: string | null; uploadedBy: string; address: string | null; queue?: Queue<unknown>; notifications?: Queue<unknown> },
   now = new Date(),
 ): Promise<ImportResult> {
   const { text, encoding } = decodeStatement(bytes);
@@ -407,7 +463,7 @@ export async function importStatement(
   let creditedNow = 0;
   const pages = Math.ceil(ids.length / PAGE);
   for (let p = 0; p < Math.min(pages, UPLOAD_PAGES); p++)
-    creditedNow += (await processPage(data, ids.slice(p * PAGE, (p + 1) * PAGE), now)).credited.length;
+    creditedNow += (await processPage(data, ids.slice(p * PAGE, (p + 1) * PAGE), now, meta.notifications)).credited.length;
   if (pages > UPLOAD_PAGES && meta.queue) await meta.queue.send({ kind: "bank.lines" } satisfies BankLinesMessage);
   const counts = await statusCounts(data, ids);
   return {
@@ -439,7 +495,12 @@ async function statusCounts(data: DataAccess, ids: string[]): Promise<Record<Ban
  * The queue's share of large statements: pending lines (new or matched), oldest first, page after page; another
  * message when a full page is left. A page that changes nothing stops it (a line whose account vanished is logged).
  */
-export async function processPendingLines(data: DataAccess, queue: Queue<unknown> | null, now = new Date()): Promise<number> {
+export async function processPendingLines(
+  data: DataAccess,
+  queue: Queue<unknown> | null,
+  notifications?: Queue<unknown>,
+  now = new Date(),
+): Promise<number> {
   let credited = 0;
   for (let p = 0; p < QUEUE_PAGES; p++) {
     const ids = (
@@ -452,7 +513,7 @@ export async function processPendingLines(data: DataAccess, queue: Queue<unknown
         .all()
     ).map((r) => r.id);
     if (ids.length === 0) return credited;
-    const page = await processPage(data, ids, now);
+    const page = await processPage(data, ids, now, notifications);
     credited += page.credited.length;
     if (page.changed === 0) return credited;
     if (ids.length < PAGE) return credited;
@@ -541,6 +602,7 @@ export async function assignLine(
   id: string,
   to: { accountNo?: string | undefined; invoiceNumber?: string | undefined },
   by: string,
+  notifications?: Queue<unknown>,
   now = new Date(),
 ): Promise<LineDto> {
   const line = await data.global.select().from(bankStatementLines).where(eq(bankStatementLines.id, id)).get();
@@ -581,7 +643,7 @@ export async function assignLine(
     .all();
   const row = updated[0];
   if (!row) throw new AppError(409, "bank_line_not_queued", { status: "matched" });
-  await credit(data, [row], now);
+  await credit(data, [row], now, notifications);
   const after = await data.global.select().from(bankStatementLines).where(eq(bankStatementLines.id, id)).get();
   const invoiceNumber = invoiceId
     ? ((await data.global.select({ n: invoices.number }).from(invoices).where(eq(invoices.id, invoiceId)).get())?.n ?? null)
