@@ -4,8 +4,8 @@
  */
 export const OPERATOR_REQUISITES = {
   name: "ПАО «Кабинет Телеком»",
-  inn: "7707083893",
-  kpp: "770701001",
+  inn: "7709543218",
+  kpp: "770901001",
   bankName: "ПАО Сбербанк",
   bik: "044525225",
   correspondentAccount: "30101810400000000225",

@@ -36,8 +36,16 @@ import { parseStatement, type StatementDocument, StatementFormatError } from "./
  *    changed the row (`changes() = 1`). A crash between the two leaves it `matched`: the next upload (or the queue)
  *    credits it again, which writes nothing twice, and marks it.
  *
- * Each step is bounded (pages of `PAGE` lines, lookups in chunks under D1's 100 parameters per statement); the rest
- * of a large statement is finished by the billing queue (`BankLinesMessage`), within 1,000 queries per invocation.
+ * Each step is bounded: pages of `PAGE` lines, lookups in chunks under D1's 100 bound parameters per statement, writes
+ * in `db.batch` round trips (a batch is one of the 1,000 subrequests an invocation may make). An upload stores all its
+ * lines (≤ 5,000: 20 batches) and credits `UPLOAD_PAGES` pages (about 10 round trips each); the rest of a large
+ * statement is finished by the billing queue (`BankLinesMessage`), `QUEUE_PAGES` pages per message.
+ *
+ * Matching, in order: an invoice number in the purpose (`СЧ-2026-000123`: the invoice's accounts are credited pro
+ * rata to its lines, see `splitProRata`; its `paid_kop` grows by the payment and it becomes `paid` once that reaches
+ * its total, else `part_paid`); else one known account number (12 digits, valid check digit); else the payer's ИНН,
+ * when it is one organisation's with exactly one account. Two invoices or two accounts named, a cancelled invoice,
+ * or an ИНН of an organisation with several accounts: the operators' queue.
  */
 
 /** Lines per page of matching and crediting: about 4 statements per line, a few hundred per page at most. */
