@@ -262,9 +262,21 @@ describe("the operators' queue", () => {
     const doc = { number: number(), date: "05.03.2026", sum: "400.00", purpose: "Оплата по договору" };
     await upload(statementText([doc]));
     const id = (await lineOf(doc))?.id as string;
-    const res = await ops(`/bank-statements/lines/${id}/assign`, { method: "POST", body: JSON.stringify({ invoiceNumber: inv.number }) });
+    const res = await ops(`/bank-statements/lines/${id}/assign`, {
+      method: "POST",
+      headers: { "cf-connecting-ip": "203.0.113.24" },
+      body: JSON.stringify({ invoiceNumber: inv.number }),
+    });
     expect(res.status).toBe(200);
-    expect(await json<Line>(res)).toMatchObject({ status: "credited", targets: [{ accountNo: MSK(6), amountKop: 40000 }] });
+    // Who, from where and when are kept with the line.
+    expect(await json<Line>(res)).toMatchObject({
+      status: "credited",
+      invoiceNumber: inv.number,
+      targets: [{ accountNo: MSK(6), amountKop: 40000 }],
+      assignedBy: "operator-api",
+      assignedAddress: "203.0.113.24",
+      matchedAt: expect.any(String),
+    });
     expect(await invoiceState(inv.id)).toEqual({ paidKop: 40000, status: "paid" });
     const missing = await ops(`/bank-statements/lines/${"0".repeat(64)}/assign`, {
       method: "POST",

@@ -773,7 +773,9 @@ export const bankStatementLines = sqliteTable(
     invoiceId: text("invoice_id").references(() => invoices.id),
     /** JSON `[{ accountNo, amountKop }]`: what is credited, summing to `amountKop`. */
     targets: text("targets"),
+    /** Who assigned it by hand, and from which address (the match's time is `matchedAt`). */
     assignedBy: text("assigned_by"),
+    assignedAddress: text("assigned_address"),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
     matchedAt: integer("matched_at", { mode: "timestamp_ms" }),
     creditedAt: integer("credited_at", { mode: "timestamp_ms" }),

@@ -27,4 +27,13 @@ export const listLinesHandler: RouteHandler<typeof r.listLinesRoute, AppEnv> = a
 };
 
 export const assignLineHandler: RouteHandler<typeof r.assignLineRoute, AppEnv> = async (c) =>
-  c.json(await assignLine(c.get("data"), c.req.valid("param").id, c.req.valid("json"), OPERATOR_API, c.env.NOTIFICATIONS), 200);
+  c.json(
+    await assignLine(
+      c.get("data"),
+      c.req.valid("param").id,
+      c.req.valid("json"),
+      { name: OPERATOR_API, address: clientAddress(c) },
+      c.env.NOTIFICATIONS,
+    ),
+    200,
+  );

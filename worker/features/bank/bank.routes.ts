@@ -27,7 +27,9 @@ export const BankLineDto = z
     matchedBy: z.string().nullable(),
     invoiceNumber: z.string().nullable(),
     targets: z.array(Target),
-    assignedBy: z.string().nullable(),
+    assignedBy: z.string().nullable().openapi({ description: "Who assigned it by hand (the operators' API)" }),
+    assignedAddress: z.string().nullable().openapi({ description: "The address the assignment came from" }),
+    matchedAt: z.string().nullable(),
     createdAt: z.string(),
     creditedAt: z.string().nullable(),
   })

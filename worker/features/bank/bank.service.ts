@@ -546,6 +546,8 @@ export interface LineDto {
   invoiceNumber: string | null;
   targets: Target[];
   assignedBy: string | null;
+  assignedAddress: string | null;
+  matchedAt: string | null;
   createdAt: string;
   creditedAt: string | null;
 }
@@ -567,6 +569,8 @@ function toDto(r: LineRow, invoiceNumber: string | null): LineDto {
     invoiceNumber,
     targets: r.targets ? (JSON.parse(r.targets) as Target[]) : [],
     assignedBy: r.assignedBy,
+    assignedAddress: r.assignedAddress,
+    matchedAt: r.matchedAt?.toISOString() ?? null,
     createdAt: r.createdAt.toISOString(),
     creditedAt: r.creditedAt?.toISOString() ?? null,
   };
@@ -609,7 +613,7 @@ export async function assignLine(
   data: DataAccess,
   id: string,
   to: { accountNo?: string | undefined; invoiceNumber?: string | undefined },
-  by: string,
+  by: { name: string; address: string | null },
   notifications?: Queue<unknown>,
   now = new Date(),
 ): Promise<LineDto> {
@@ -645,7 +649,15 @@ export async function assignLine(
   }
   const updated = await data.global
     .update(bankStatementLines)
-    .set({ status: "matched", matchedBy: "operator", invoiceId, targets: JSON.stringify(targets), assignedBy: by, matchedAt: now })
+    .set({
+      status: "matched",
+      matchedBy: "operator",
+      invoiceId,
+      targets: JSON.stringify(targets),
+      assignedBy: by.name,
+      assignedAddress: by.address,
+      matchedAt: now,
+    })
     .where(and(eq(bankStatementLines.id, id), eq(bankStatementLines.status, "queued")))
     .returning()
     .all();

@@ -16,6 +16,7 @@ CREATE TABLE `bank_statement_lines` (
 	`invoice_id` text,
 	`targets` text,
 	`assigned_by` text,
+	`assigned_address` text,
 	`created_at` integer NOT NULL,
 	`matched_at` integer,
 	`credited_at` integer,
