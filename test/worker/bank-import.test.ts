@@ -287,18 +287,28 @@ describe("the operators' queue", () => {
 });
 
 describe("exactly once", () => {
-  it("credits each line once when the same file is uploaded five times at once", async () => {
-    const docs = Array.from({ length: 6 }, (_, i) => ({
-      number: number(),
-      date: "06.03.2026",
-      sum: `${100 + i}.00`,
-      purpose: `л/с ${MSK(10 + i)}`,
-    }));
+  it("credits each line once and pays an invoice once when the same file is uploaded five times at once", async () => {
+    const inv = await invoice([
+      [MSK(16), 50000],
+      [SPB(16), 50000],
+    ]);
+    const docs = [
+      ...Array.from({ length: 6 }, (_, i) => ({
+        number: number(),
+        date: "06.03.2026",
+        sum: `${100 + i}.00`,
+        purpose: `л/с ${MSK(10 + i)}`,
+      })),
+      { number: number(), date: "06.03.2026", sum: "600.00", purpose: `Оплата по счёту ${inv.number}` },
+    ];
     const text = statementText(docs);
     const answers = await Promise.all(Array.from({ length: 5 }, () => upload(text)));
     expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
-    const keys = (await Promise.all(docs.map((d, i) => keysOf(d, [MSK(10 + i)])))).flat();
+    const keys = (await Promise.all(docs.slice(0, 6).map((d, i) => keysOf(d, [MSK(10 + i)])))).flat();
     expect(await ledger(keys)).toEqual({ entries: 6, sumKop: (100 + 101 + 102 + 103 + 104 + 105) * 100 });
+    expect(await ledger(await keysOf(docs[6] as DocSpec, [MSK(16), SPB(16)]))).toEqual({ entries: 2, sumKop: 60000 });
+    // 600 of 1000 ₽: part paid by 600 ₽ once, not once per upload.
+    expect(await invoiceState(inv.id)).toEqual({ paidKop: 60000, status: "part_paid" });
   });
 
   it("after a crash midway (credits written, lines not yet marked), a re-upload credits the rest and nothing twice", async () => {
