@@ -210,6 +210,8 @@ const handlers = {
       const acquirer = acquirerFor(env, `https://${env.BASE_DOMAIN}`);
       const reconciled = await reconcilePending(data, acquirer, notifier(env), at);
       const autopay = await autopayTick(data, acquirer, notifier(env), at);
+      // Statement lines an upload left unfinished (a crash midway): matched and credited, exactly once, here too.
+      const bankLinesCredited = await processPendingLines(data, env.BILLING, env.NOTIFICATIONS, at);
       log("info", "cron.billing", {
         regionsQueued,
         effects,
@@ -217,6 +219,7 @@ const handlers = {
         ...autopay,
         paymentsAsked: reconciled.asked,
         paymentsSettled: reconciled.settled,
+        bankLinesCredited,
       });
       return;
     }

@@ -4,11 +4,13 @@
  * whatever the uploads (repeated, overlapping, parallel, cut short by a crash); the rest wait in the operators'
  * queue and are credited once when assigned. Malformed files are refused naming the line.
  */
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { encodeWindows1251 } from "../../worker/features/bank/bank.decode";
 import { importStatement, lineId } from "../../worker/features/bank/bank.service";
+import worker from "../../worker/index";
 import { createDataAccess, shardBindings, shardDatabase } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { type DocSpec, PAYER_ACCOUNT, statementText } from "./bank.fixture";
@@ -350,6 +352,41 @@ describe("exactly once", () => {
     expect(await invoiceState(inv.id)).toEqual({ paidKop: 150000, status: "paid" });
     await upload(statementText(docs));
     expect(await invoiceState(inv.id)).toEqual({ paidKop: 150000, status: "paid" });
+  });
+
+  it("after a shard fails midway, the hourly pass credits what is left, once, without a re-upload", async () => {
+    const docs = [
+      { number: number(), date: "07.03.2026", sum: "11.00", purpose: `л/с ${MSK(21)}` },
+      { number: number(), date: "07.03.2026", sum: "22.00", purpose: `л/с ${SPB(21)}` },
+    ];
+    // The North-West shard (St Petersburg's accounts) fails its first batch: Moscow's credit is in, St Petersburg's is not.
+    let failed = false;
+    const northWest = new Proxy(env.DB_NORTHWEST, {
+      get(target, prop) {
+        if (prop === "batch" && !failed)
+          return () => {
+            failed = true;
+            return Promise.reject(new Error("injected shard failure"));
+          };
+        const v = Reflect.get(target, prop, target);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const failing = createDataAccess(new Proxy(env, { get: (t, p) => (p === "DB_NORTHWEST" ? northWest : Reflect.get(t, p)) }) as Env);
+    await expect(
+      importStatement(failing, new TextEncoder().encode(statementText(docs)), { fileName: null, uploadedBy: "test", address: null }),
+    ).rejects.toThrow("injected shard failure");
+    const msk = await keysOf(docs[0] as DocSpec, [MSK(21)]);
+    const spb = await keysOf(docs[1] as DocSpec, [SPB(21)]);
+    expect(await ledger(msk)).toEqual({ entries: 1, sumKop: 1100 });
+    expect(await ledger(spb)).toEqual({ entries: 0, sumKop: 0 });
+    // The hourly cron's pass over pending lines (no upload): the rest is credited, and nothing twice.
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ cron: "0 * * * *", scheduledTime: Date.now() }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(await ledger(msk)).toEqual({ entries: 1, sumKop: 1100 });
+    expect(await ledger(spb)).toEqual({ entries: 1, sumKop: 2200 });
+    expect((await json<ImportResult>(await upload(statementText(docs)))).lines).toEqual({ credited: 2, queued: 0, pending: 0 });
   });
 
   it("any permutation and repetition of a set of statements credits each line once: the ledger holds the matched lines' sum", async () => {

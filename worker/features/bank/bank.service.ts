@@ -275,7 +275,8 @@ async function credit(data: DataAccess, rows: LineRow[], now: Date, notification
       byShard.set(place.shard, statements);
     }
   }
-  for (const [shard, statements] of byShard) {
+  // Shards in a fixed order (by binding name): a failure midway leaves the same ones done, whoever retries.
+  for (const [shard, statements] of [...byShard].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (!isShardBinding(shard)) continue;
     await rawBatch(data.shard(shard), statements);
   }
