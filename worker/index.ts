@@ -3,6 +3,8 @@ import { acquirerFor } from "./adapters/payments/select";
 import { createApp } from "./app";
 import { accountsRouter } from "./features/accounts/accounts.index";
 import { authRouter } from "./features/auth/auth.index";
+import { opsBankRouter } from "./features/bank/bank.index";
+import { isBankLinesMessage, processPendingLines } from "./features/bank/bank.service";
 import { bonusRouter } from "./features/bonus/bonus.index";
 import { businessRouter, opsBusinessRouter } from "./features/business/business.index";
 import { isClosingMessage } from "./features/business/closing.messages";
@@ -69,6 +71,7 @@ app.route("/ops/v1", opsApplicationsRouter);
 app.route("/ops/v1", opsShardsRouter);
 app.route("/ops/v1", opsSupportRouter);
 app.route("/ops/v1", opsBusinessRouter);
+app.route("/ops/v1", opsBankRouter);
 app.post("/dev/support/chats/:chatId/drop", devDropHandler);
 app.route("/", healthRouter);
 app.route("/", webhookRouter);
@@ -115,6 +118,17 @@ app.all("*", async (c) => {
   if (res.ok && new URL(c.req.url).pathname.startsWith("/assets/")) out.headers.set("cache-control", "public, max-age=31536000, immutable");
   return out;
 });
+
+/** The rest of a large bank statement's lines (bank.service.ts); retried with backoff on its own. */
+async function consumeBankLines(message: Message<unknown>, data: ReturnType<typeof createDataAccess>, env: Env) {
+  try {
+    await processPendingLines(data, env.BILLING, env.NOTIFICATIONS);
+    message.ack();
+  } catch (err) {
+    log("error", "bank.lines_failed", { error: err instanceof Error ? err.message.slice(0, 200) : "unknown" });
+    message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+  }
+}
 
 /** A queue's role whatever its environment: `kabinet-staging-billing` → `billing`. */
 const queueRole = (name: string) => name.slice(name.lastIndexOf("-") + 1);
@@ -176,6 +190,7 @@ const handlers = {
       for (const message of batch.messages) {
         if (isRegionDayMessage(message.body))
           await consumeRegionDay(message, data, notifier(env), env.BILLING, retryDelaySeconds(message.attempts));
+        else if (isBankLinesMessage(message.body)) await consumeBankLines(message, data, env);
         else webhooks.push(message);
       }
       if (webhooks.length === 0) return;
@@ -218,6 +233,8 @@ const handlers = {
       const autopay = await autopayTick(data, acquirer, notifier(env), at);
       // Days 1–5 of a month: each organisation's closing documents for the month before, through the reports queue.
       const closingQueued = await queueClosingMonth(data, env.REPORTS, at);
+      // Statement lines an upload left unfinished (a crash midway): matched and credited, exactly once, here too.
+      const bankLinesCredited = await processPendingLines(data, env.BILLING, env.NOTIFICATIONS, at);
       log("info", "cron.billing", {
         regionsQueued,
         closingQueued,
@@ -228,6 +245,7 @@ const handlers = {
         paymentsSettled: reconciled.settled,
         orgPaymentsAsked: orgPayments.asked,
         orgLinesCredited: orgPayments.credited,
+        bankLinesCredited,
       });
       return;
     }

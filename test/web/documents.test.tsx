@@ -70,7 +70,7 @@ const account = (accountNo: string) => ({
   balanceKop: 0,
   monthlyKop: 120_000,
 });
-const QR = "ST00012|Name=АО «Кабинет Телеком»|PersonalAcc=40702810200000012345|Sum=150000";
+const QR = "ST00012|Name=ПАО «Кабинет Телеком»|PersonalAcc=40702810200000012345|Sum=150000";
 const invoice = (n: number, status = "issued", over: Record<string, unknown> = {}) => ({
   id: `inv${n}`.padEnd(26, "0"),
   number: `СЧ-2026-00000${n}`,

@@ -362,7 +362,7 @@ describe("the invoice PDF", () => {
     expect(decoded?.data).toBe(inv.qrPayload);
     const fields = parseGostPayload(decoded?.data ?? "")?.fields;
     expect(fields).toMatchObject({
-      Name: "АО «Кабинет Телеком»",
+      Name: "ПАО «Кабинет Телеком»",
       PersonalAcc: "40702810200000012345",
       BankName: "ПАО Сбербанк",
       BIC: "044525225",

@@ -64,6 +64,76 @@ const messages = {
     ru: "Копия счёта не совпала с источником: перенос повторит копирование",
     en: "The account's copy did not match its source: the move will copy again",
   },
+  // Bank statement import (features/bank).
+  "problem.bank_statement_invalid": {
+    ru: "Файл выписки не принят: ошибка в строке {line}",
+    en: "The statement file is refused: an error on line {line}",
+  },
+  "problem.bank_statement_invalid.detail": {
+    ru: "Ни одна строка файла не загружена. Исправьте файл или выгрузите его из банка заново.",
+    en: "Nothing from the file was imported. Fix the file or export it from the bank again.",
+  },
+  "problem.bank_statement_too_large": { ru: "Файл выписки больше {mb} МБ", en: "The statement file is larger than {mb} MB" },
+  "problem.bank_line_not_queued": { ru: "Платёж уже разнесён", en: "The payment is already assigned" },
+  "problem.bank_line_not_queued.detail": {
+    ru: "Этот платёж не ждёт разноски (его состояние: {status}) — повторно он не зачисляется.",
+    en: "This payment is not waiting to be assigned (its state: {status}); it is never credited twice.",
+  },
+  "bankStatement.badHeader": {
+    ru: "Строка {line}: файл должен начинаться со строки 1CClientBankExchange",
+    en: "Line {line}: the file must start with the line 1CClientBankExchange",
+  },
+  "bankStatement.missingHeaderField": {
+    ru: "Строка {line}: в заголовке файла нет поля «{field}»",
+    en: "Line {line}: the file's header has no field “{field}”",
+  },
+  "bankStatement.badVersion": {
+    ru: "Строка {line}: версия формата «{value}» не поддерживается (нужна 1.01–1.03)",
+    en: "Line {line}: format version “{value}” is not supported (1.01–1.03 are)",
+  },
+  "bankStatement.lineTooLong": { ru: "Строка {line}: длиннее {max} символов", en: "Line {line}: longer than {max} characters" },
+  "bankStatement.afterEnd": { ru: "Строка {line}: текст после КонецФайла", en: "Line {line}: text after КонецФайла" },
+  "bankStatement.unclosedSection": {
+    ru: "Строка {line}: секция, начатая в строке {start}, не закрыта",
+    en: "Line {line}: the section started on line {start} is not closed",
+  },
+  "bankStatement.unexpectedEnd": { ru: "Строка {line}: {end} без начала секции", en: "Line {line}: {end} without the section's start" },
+  "bankStatement.notKeyValue": { ru: "Строка {line}: ожидается «Поле=Значение»", en: "Line {line}: “Field=Value” expected" },
+  "bankStatement.missingEnd": {
+    ru: "Строка {line}: файл оборван — нет строки КонецФайла",
+    en: "Line {line}: the file is cut short: there is no КонецФайла line",
+  },
+  "bankStatement.missingField": {
+    ru: "Строка {line}: в документе нет поля «{field}»",
+    en: "Line {line}: the document has no field “{field}”",
+  },
+  "bankStatement.badDate": {
+    ru: "Строка {line}: «{field}» — не дата дд.мм.гггг: «{value}»",
+    en: "Line {line}: “{field}” is not a date dd.mm.yyyy: “{value}”",
+  },
+  "bankStatement.badSum": {
+    ru: "Строка {line}: «Сумма» — не сумма в рублях (например 1500.00): «{value}»",
+    en: "Line {line}: “Сумма” is not an amount in rubles (e.g. 1500.00): “{value}”",
+  },
+  "bankStatement.badAccount": {
+    ru: "Строка {line}: «{field}» — не 20-значный счёт: «{value}»",
+    en: "Line {line}: “{field}” is not a 20-digit account: “{value}”",
+  },
+  "bankStatement.badInn": {
+    ru: "Строка {line}: «{field}» — не ИНН (10 или 12 цифр): «{value}»",
+    en: "Line {line}: “{field}” is not an INN (10 or 12 digits): “{value}”",
+  },
+  "bankStatement.tooManyDocuments": {
+    ru: "Строка {line}: в файле больше {max} документов — разделите выписку",
+    en: "Line {line}: the file has more than {max} documents; split the statement",
+  },
+  "field.bankAssign": {
+    ru: "Укажите либо лицевой счёт, либо номер счёта на оплату",
+    en: "Give either an account number or an invoice number",
+  },
+  "field.bankAccount": { ru: "Нет такого лицевого счёта", en: "No such account" },
+  "field.bankInvoice": { ru: "Нет такого неотменённого счёта на оплату", en: "No such invoice that is not cancelled" },
+  "field.bankCursor": { ru: "Неверная позиция списка", en: "Invalid list position" },
   "problem.region_not_found": { ru: "Регион не найден", en: "Region not found" },
   "problem.region_not_found.detail": {
     ru: "Сайта для региона «{code}» нет. Выберите регион на главной странице.",

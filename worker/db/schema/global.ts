@@ -928,3 +928,68 @@ export const reconciliations = sqliteTable(
   },
   (t) => [index("reconciliations_org_idx").on(t.orgId, t.createdAt)],
 );
+
+// ── Bank statement import (импорт банковской выписки) ───────────────────
+
+export const BANK_LINE_STATUSES = ["new", "queued", "matched", "credited"] as const;
+export type BankLineStatus = (typeof BANK_LINE_STATUSES)[number];
+
+/** One upload of a bank statement file by an operator (the same file may be uploaded many times). */
+export const bankStatements = sqliteTable(
+  "bank_statements",
+  {
+    id: text("id").primaryKey(),
+    /** SHA-256 of the file's bytes. */
+    fileSha256: text("file_sha256").notNull(),
+    fileName: text("file_name"),
+    encoding: text("encoding").notNull(),
+    documents: integer("documents").notNull(),
+    incoming: integer("incoming").notNull(),
+    /** Who uploaded it (the operators' token has no person: `operator-api`) and from where. */
+    uploadedBy: text("uploaded_by").notNull(),
+    address: text("address"),
+    uploadedAt: integer("uploaded_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("bank_statements_time_idx").on(t.uploadedAt)],
+);
+
+/**
+ * An incoming payment of a bank statement (строка выписки), once whatever the number of statements it appears in:
+ * `id` is a SHA-256 of its identity (date, number, amount, payer's account and ИНН, the receiving account). Its
+ * status only moves forward: `new` → `matched` (the accounts and amounts to credit, fixed once: `targets`) →
+ * `credited`, or `new` → `queued` (nothing or more than one thing matched) → `matched` by an operator's assignment.
+ * Credits are ledger entries keyed `bank:<id>:<account>`, so crediting a matched line again changes nothing.
+ */
+export const bankStatementLines = sqliteTable(
+  "bank_statement_lines",
+  {
+    id: text("id").primaryKey(),
+    statementId: text("statement_id")
+      .notNull()
+      .references(() => bankStatements.id),
+    docNumber: text("doc_number").notNull(),
+    /** ISO date of the payment order. */
+    docDate: text("doc_date").notNull(),
+    receivedOn: text("received_on"),
+    amountKop: integer("amount_kop").notNull(),
+    payerInn: text("payer_inn").notNull(),
+    payerAccount: text("payer_account").notNull(),
+    payerName: text("payer_name").notNull(),
+    payeeAccount: text("payee_account").notNull(),
+    purpose: text("purpose").notNull(),
+    status: text("status", { enum: BANK_LINE_STATUSES }).notNull(),
+    /** Why it waits in the operators' queue (`no_match`, `ambiguous`, `invoice_cancelled`…). */
+    reason: text("reason"),
+    matchedBy: text("matched_by", { enum: ["invoice", "account", "inn", "operator"] }),
+    invoiceId: text("invoice_id").references(() => invoices.id),
+    /** JSON `[{ accountNo, amountKop }]`: what is credited, summing to `amountKop`. */
+    targets: text("targets"),
+    /** Who assigned it by hand, and from which address (the match's time is `matchedAt`). */
+    assignedBy: text("assigned_by"),
+    assignedAddress: text("assigned_address"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    matchedAt: integer("matched_at", { mode: "timestamp_ms" }),
+    creditedAt: integer("credited_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("bank_statement_lines_status_idx").on(t.status, t.createdAt)],
+);

@@ -15,7 +15,7 @@ const font = (path: string) => {
 };
 const fonts = { regular: font("400Regular/PTSans_400Regular.ttf"), bold: font("700Bold/PTSans_700Bold.ttf") };
 const PAYEE = {
-  name: "АО «Кабинет Телеком»",
+  name: "ПАО «Кабинет Телеком»",
   personalAcc: "40702810200000012345",
   bankName: "ПАО Сбербанк",
   bic: "044525225",

@@ -1,3 +1,4 @@
+import { OPERATOR } from "../../data/operator.data";
 import type { LedgerKind } from "../../db/schema/region";
 import type { Lang } from "../../platform/i18n";
 
@@ -149,7 +150,7 @@ export function buildAct(fromDay: string, toDay: string, accounts: { accountNo: 
 }
 
 /** The seller's name as printed on the act (the payee of the operator's requisites). */
-export const OPERATOR_NAME = "ПАО «Кабинет Телеком»";
+export const OPERATOR_NAME = OPERATOR.name;
 export const OPERATOR_NAME_EN = "Kabinet Telecom PJSC";
 
 /**

@@ -162,8 +162,8 @@ function money(kop: number, lang: Lang): string {
 /** Renders an event's texts in the subscriber's language. `until` and `day` params are already local to the region. */
 /** How a credited payment was paid, as a phrase after «Платёж» (a card says nothing: it was the only way). */
 const METHOD_NOTE: Record<"ru" | "en", Record<string, string>> = {
-  ru: { sbp: " через СБП", sberpay: " через SberPay", tpay: " через T-Pay" },
-  en: { sbp: " by SBP", sberpay: " by SberPay", tpay: " by T-Pay" },
+  ru: { sbp: " через СБП", sberpay: " через SberPay", tpay: " через T-Pay", bank: " по платёжному поручению" },
+  en: { sbp: " by SBP", sberpay: " by SberPay", tpay: " by T-Pay", bank: " by payment order" },
 };
 
 export function render(kind: NotificationKind, lang: Lang, accountNo: string | null, p: Params): Rendered {
@@ -199,8 +199,8 @@ export function render(kind: NotificationKind, lang: Lang, accountNo: string | n
       return {
         title: ru ? `Зачислено ${money(num(p, "amountKop"), lang)}` : `${money(num(p, "amountKop"), lang)} credited`,
         body: ru
-          ? `Платёж${METHOD_NOTE.ru[str(p, "method")] ?? ""} на счёт ${no} зачислен. Чек — в разделе платежей.`
-          : `The payment${METHOD_NOTE.en[str(p, "method")] ?? ""} to account ${no} is credited. The receipt is in payments.`,
+          ? `Платёж${METHOD_NOTE.ru[str(p, "method")] ?? ""} на счёт ${no} зачислен. ${str(p, "method") === "bank" ? "Он — в истории счёта." : "Чек — в разделе платежей."}`
+          : `The payment${METHOD_NOTE.en[str(p, "method")] ?? ""} to account ${no} is credited. ${str(p, "method") === "bank" ? "It is in the account's history." : "The receipt is in payments."}`,
         sms: ru ? `Счёт ${t}: зачислено ${money(num(p, "amountKop"), lang)}` : `Acc ${t}: ${money(num(p, "amountKop"), lang)} credited`,
         url: str(p, "paymentId") ? `${acc}/payments/${str(p, "paymentId")}` : acc,
       };

@@ -1,0 +1,482 @@
+/**
+ * Issue 24, bank statement import: an operator uploads a 1CClientBankExchange statement; each incoming payment is
+ * matched by invoice number, account number or the payer's ИНН and credited exactly once per statement line,
+ * whatever the uploads (repeated, overlapping, parallel, cut short by a crash); the rest wait in the operators'
+ * queue and are credited once when assigned. Malformed files are refused naming the line.
+ */
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { OPERATOR_REQUISITES } from "../../worker/data/operator.data";
+import { encodeWindows1251 } from "../../worker/features/bank/bank.decode";
+import { importStatement, lineId } from "../../worker/features/bank/bank.service";
+import worker from "../../worker/index";
+import { createDataAccess, shardBindings, shardDatabase } from "../../worker/platform/db";
+import { makeAccountNo } from "../../worker/platform/ids";
+import { type DocSpec, PAYER_ACCOUNT, statementText } from "./bank.fixture";
+import { api, call, json, login } from "./helpers";
+
+type Problem = { type: string; title: string; status: number; errors?: { field: string; message: string }[] };
+type ImportResult = { documents: number; incoming: number; newLines: number; lines: { credited: number; queued: number; pending: number } };
+type Line = { id: string; status: string; reason: string | null; docNumber: string; targets: { accountNo: string; amountKop: number }[] };
+
+const MSK = (i: number) => makeAccountNo(String(20190000001 + i)); // «Северный ветер», Moscow shard
+const SPB = (i: number) => makeAccountNo(String(30290000001 + i)); // «Северный ветер», North-West shard
+const ANNA = "201000000012";
+
+function upload(body: string | Uint8Array, lang = "ru", token: string | null = env.OPERATOR_TOKEN) {
+  return call(null, `/ops/v1/bank-statements?lang=${lang}`, {
+    method: "POST",
+    headers: { "content-type": "text/plain", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body,
+  });
+}
+
+function ops(path: string, init: RequestInit = {}) {
+  return call(null, `/ops/v1${path}`, {
+    ...init,
+    headers: {
+      authorization: `Bearer ${env.OPERATOR_TOKEN}`,
+      "content-type": "application/json",
+      ...(init.headers as Record<string, string>),
+    },
+  });
+}
+
+/** What the ledgers of every shard hold for these idempotency keys: entries and their sum. */
+async function ledger(keys: string[]): Promise<{ entries: number; sumKop: number }> {
+  let entries = 0;
+  let sumKop = 0;
+  for (const binding of shardBindings(env)) {
+    const db = shardDatabase(env, binding) as D1Database;
+    for (let i = 0; i < keys.length; i += 90) {
+      const chunk = keys.slice(i, i + 90);
+      const row = await db
+        .prepare(
+          `SELECT count(*) AS n, coalesce(sum(amount_kop), 0) AS s FROM ledger_entries WHERE idempotency_key IN (${chunk.map(() => "?").join(",")})`,
+        )
+        .bind(...chunk)
+        .first<{ n: number; s: number }>();
+      entries += row?.n ?? 0;
+      sumKop += row?.s ?? 0;
+    }
+  }
+  return { entries, sumKop };
+}
+
+/** Every credit a statement document can make: one key per account it might go to. */
+async function keysOf(doc: DocSpec, accounts: string[]): Promise<string[]> {
+  const [d, m, y] = doc.date.split(".");
+  const id = await lineId({
+    date: `${y}-${m}-${d}`,
+    number: doc.number,
+    amountKop: Math.round(Number(doc.sum) * 100),
+    payerAccount: doc.payerAccount ?? PAYER_ACCOUNT,
+    payerInn: doc.payerInn ?? "",
+    payeeAccount: OPERATOR_REQUISITES.settlementAccount,
+  });
+  return accounts.map((a) => `bank:${id}:${a}`);
+}
+
+let seq = 0;
+/** A payment order number no other test uses. */
+const number = () => String(5000 + ++seq);
+
+let invoiceSeq = 900000;
+/** An invoice of «Северный ветер» split over accounts, as the invoicing feature stores it. */
+async function invoice(lines: [string, number][]): Promise<{ id: string; number: string }> {
+  const id = `inv-test-${++invoiceSeq}`;
+  const no = `СЧ-2026-${String(invoiceSeq).padStart(6, "0")}`;
+  const total = lines.reduce((s, [, kop]) => s + kop, 0);
+  await env.DB.batch([
+    env.DB.prepare(
+      "INSERT INTO invoices (id, number, org_id, issued_by, total_kop, vat_kop, paid_kop, status, created_at) VALUES (?, ?, 'org-demo-veter', 'operator:test', ?, ?, 0, 'issued', ?)",
+    ).bind(id, no, total, Math.round((total * 20) / 120), Date.now()),
+    ...lines.map(([a, kop]) =>
+      env.DB.prepare("INSERT INTO invoice_lines (invoice_id, account_no, amount_kop) VALUES (?, ?, ?)").bind(id, a, kop),
+    ),
+  ]);
+  return { id, number: no };
+}
+
+async function invoiceState(id: string) {
+  return env.DB.prepare("SELECT paid_kop AS paidKop, status FROM invoices WHERE id = ?")
+    .bind(id)
+    .first<{ paidKop: number; status: string }>();
+}
+
+async function lineOf(doc: DocSpec): Promise<Line | undefined> {
+  const res = await ops("/bank-statements/lines?status=queued&limit=200");
+  const page = await json<{ items: Line[] }>(res);
+  return page.items.find((l) => l.docNumber === doc.number);
+}
+
+describe("importing a statement", () => {
+  it("credits a payment naming an account once, however many times the statement is uploaded, and the history says so", async () => {
+    const doc = { number: number(), date: "01.03.2026", sum: "1234.56", purpose: `Оплата услуг связи, лицевой счёт ${ANNA}, без НДС` };
+    const text = statementText([doc]);
+    for (let i = 0; i < 3; i++) {
+      const res = await upload(text);
+      expect(res.status).toBe(200);
+      const body = await json<ImportResult>(res);
+      expect(body).toMatchObject({ documents: 1, incoming: 1, newLines: i === 0 ? 1 : 0, lines: { credited: 1, queued: 0, pending: 0 } });
+    }
+    expect(await ledger(await keysOf(doc, [ANNA]))).toEqual({ entries: 1, sumKop: 123456 });
+    const cookie = await login("anna");
+    const history = await json<{ items: { amountKop: number; description: { ru: string; en: string } }[] }>(
+      await api(cookie, `/accounts/${ANNA}/history?type=payment&limit=5`),
+    );
+    expect(history.items).toContainEqual(
+      expect.objectContaining({
+        amountKop: 123456,
+        description: {
+          ru: `Оплата по платёжному поручению № ${doc.number} от 01.03.2026`,
+          en: `Payment by payment order No. ${doc.number} of 01.03.2026`,
+        },
+      }),
+    );
+  });
+
+  it("matches the invoice number, credits each of its accounts its line (on two shards) and marks the invoice paid", async () => {
+    const inv = await invoice([
+      [MSK(1), 100000],
+      [SPB(1), 200000],
+    ]);
+    const doc = {
+      number: number(),
+      date: "02.03.2026",
+      sum: "3000.00",
+      payerInn: "7704123450",
+      purpose: `Оплата по счёту № ${inv.number} от 01.03.2026, в т.ч. НДС 20% 500-00`,
+    };
+    await upload(statementText([doc]));
+    await upload(statementText([doc]));
+    expect(await ledger(await keysOf(doc, [MSK(1)]))).toEqual({ entries: 1, sumKop: 100000 });
+    expect(await ledger(await keysOf(doc, [SPB(1)]))).toEqual({ entries: 1, sumKop: 200000 });
+    expect(await invoiceState(inv.id)).toEqual({ paidKop: 300000, status: "paid" });
+  });
+
+  it("splits a partial payment of an invoice pro rata and marks it part paid; the second part pays it", async () => {
+    const inv = await invoice([
+      [MSK(2), 100000],
+      [MSK(3), 200000],
+    ]);
+    const first = { number: number(), date: "02.03.2026", sum: "1000.00", purpose: `Частичная оплата по счету ${inv.number}` };
+    await upload(statementText([first]));
+    expect(await ledger(await keysOf(first, [MSK(2)]))).toEqual({ entries: 1, sumKop: 33333 });
+    expect(await ledger(await keysOf(first, [MSK(3)]))).toEqual({ entries: 1, sumKop: 66667 });
+    expect(await invoiceState(inv.id)).toEqual({ paidKop: 100000, status: "part_paid" });
+    const second = { number: number(), date: "03.03.2026", sum: "2000.00", purpose: `Доплата по счету ${inv.number}` };
+    // Overlapping statements: the first payment again with the second.
+    await upload(statementText([first, second]));
+    expect(await invoiceState(inv.id)).toEqual({ paidKop: 300000, status: "paid" });
+    expect(await ledger([...(await keysOf(first, [MSK(2), MSK(3)])), ...(await keysOf(second, [MSK(2), MSK(3)]))])).toEqual({
+      entries: 4,
+      sumKop: 300000,
+    });
+  });
+
+  it("credits by the payer's ИНН only when it identifies one organisation with one account", async () => {
+    const free = await env.DB.prepare(
+      "SELECT account_no FROM account_directory WHERE account_no NOT IN (SELECT account_no FROM org_accounts) AND account_no != ? ORDER BY account_no LIMIT 1",
+    )
+      .bind(ANNA)
+      .first<{ account_no: string }>();
+    const accountNo = free?.account_no as string;
+    const inn = "7719876549";
+    await env.DB.batch([
+      env.DB.prepare(
+        `INSERT INTO organisations (id, kind, name, inn, kpp, ogrn, legal_address, postal_address, bik, bank_name, settlement_account, created_at)
+         VALUES ('org-test-one', 'legal', 'ООО «Один счёт»', ?, '771901001', '1027700132195', 'Москва', 'Москва', '044525225', 'ПАО Сбербанк', '40702810938000000001', ?)`,
+      ).bind(inn, Date.now()),
+      env.DB.prepare("INSERT INTO org_accounts (org_id, account_no, created_at) VALUES ('org-test-one', ?, ?)").bind(accountNo, Date.now()),
+    ]);
+    const byInn = { number: number(), date: "04.03.2026", sum: "500.00", payerInn: inn, purpose: "Оплата за услуги связи за март" };
+    // «Северный ветер» has 200 accounts: its ИНН alone says nothing about which.
+    const veter = {
+      number: number(),
+      date: "04.03.2026",
+      sum: "700.00",
+      payerInn: "7704123450",
+      purpose: "Оплата за услуги связи за март",
+    };
+    const res = await json<ImportResult>(await upload(statementText([byInn, veter])));
+    expect(res.lines).toEqual({ credited: 1, queued: 1, pending: 0 });
+    expect(await ledger(await keysOf(byInn, [accountNo]))).toEqual({ entries: 1, sumKop: 50000 });
+    expect(await lineOf(veter)).toMatchObject({ status: "queued", reason: "ambiguous" });
+  });
+
+  it("tells the organisation's administrator and accountant that the payment is credited, once, and not its manager", async () => {
+    const doc = { number: number(), date: "04.03.2026", sum: "321.00", purpose: `л/с ${MSK(7)}` };
+    await upload(statementText([doc]));
+    await upload(statementText([doc]));
+    const [key] = await keysOf(doc, [MSK(7)]);
+    const inboxOf = () =>
+      env.DB.prepare("SELECT subscriber_id AS who, body FROM inbox WHERE event_id = ? ORDER BY subscriber_id")
+        .bind(key)
+        .all<{ who: string; body: string }>();
+    const deadline = Date.now() + 10_000;
+    while ((await inboxOf()).results.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    const rows = (await inboxOf()).results;
+    expect(rows.map((r) => r.who)).toEqual(["demo-biz-accountant", "demo-biz-admin"]);
+    // The account number is printed in groups of four.
+    const grouped = MSK(7).replace(/(\d{4})(?=\d)/g, "$1\\s");
+    expect(rows[0]?.body).toMatch(new RegExp(`^Платёж по платёжному поручению на счёт ${grouped} зачислен\\. Он — в истории счёта\\.$`));
+  });
+
+  it("skips payments that are not to the operator's account", async () => {
+    const outgoing = { number: number(), date: "04.03.2026", sum: "10.00", payeeAccount: "40702810000000000099", purpose: `л/с ${ANNA}` };
+    const res = await json<ImportResult>(await upload(statementText([outgoing])));
+    expect(res).toMatchObject({ documents: 1, incoming: 0, lines: { credited: 0, queued: 0, pending: 0 } });
+  });
+});
+
+describe("the operators' queue", () => {
+  it("holds an unmatched payment until it is assigned, credits it once, and refuses a second assignment with 409", async () => {
+    const doc = { number: number(), date: "05.03.2026", sum: "250.00", purpose: "За интернет, Иванов" };
+    expect((await json<ImportResult>(await upload(statementText([doc])))).lines).toEqual({ credited: 0, queued: 1, pending: 0 });
+    const line = await lineOf(doc);
+    expect(line).toMatchObject({ status: "queued", reason: "no_match" });
+    const id = line?.id as string;
+    const assign = (body: unknown, lang = "ru") =>
+      ops(`/bank-statements/lines/${id}/assign?lang=${lang}`, { method: "POST", body: JSON.stringify(body) });
+    // Not an account, then neither or both: 400 naming the field, in the request's language.
+    const bad = await assign({ accountNo: "201000000013" }, "en");
+    expect(bad.status).toBe(400);
+    expect((await json<Problem>(bad)).errors?.[0]).toEqual({ field: "accountNo", message: "No such account" });
+    expect((await assign({})).status).toBe(400);
+    const [a, b] = await Promise.all([assign({ accountNo: MSK(4) }), assign({ accountNo: MSK(5) })]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    const winner = a.status === 200 ? MSK(4) : MSK(5);
+    const again = await assign({ accountNo: MSK(4) }, "en");
+    expect(again.status).toBe(409);
+    expect(again.headers.get("content-type")).toContain("application/problem+json");
+    expect((await json<Problem>(again)).title).toBe("The payment is already assigned");
+    expect(await ledger(await keysOf(doc, [MSK(4), MSK(5)]))).toEqual({ entries: 1, sumKop: 25000 });
+    expect(await ledger(await keysOf(doc, [winner]))).toEqual({ entries: 1, sumKop: 25000 });
+    // Uploaded again, the assigned line stays credited once.
+    expect((await json<ImportResult>(await upload(statementText([doc])))).lines).toEqual({ credited: 1, queued: 0, pending: 0 });
+    expect(await ledger(await keysOf(doc, [MSK(4), MSK(5)]))).toEqual({ entries: 1, sumKop: 25000 });
+  });
+
+  it("assigns a payment to an invoice by hand, paying the invoice; an unknown line is a 404", async () => {
+    const inv = await invoice([[MSK(6), 40000]]);
+    const doc = { number: number(), date: "05.03.2026", sum: "400.00", purpose: "Оплата по договору" };
+    await upload(statementText([doc]));
+    const id = (await lineOf(doc))?.id as string;
+    const res = await ops(`/bank-statements/lines/${id}/assign`, {
+      method: "POST",
+      headers: { "cf-connecting-ip": "203.0.113.24" },
+      body: JSON.stringify({ invoiceNumber: inv.number }),
+    });
+    expect(res.status).toBe(200);
+    // Who, from where and when are kept with the line.
+    expect(await json<Line>(res)).toMatchObject({
+      status: "credited",
+      invoiceNumber: inv.number,
+      targets: [{ accountNo: MSK(6), amountKop: 40000 }],
+      assignedBy: "operator-api",
+      assignedAddress: "203.0.113.24",
+      matchedAt: expect.any(String),
+    });
+    expect(await invoiceState(inv.id)).toEqual({ paidKop: 40000, status: "paid" });
+    const missing = await ops(`/bank-statements/lines/${"0".repeat(64)}/assign`, {
+      method: "POST",
+      body: JSON.stringify({ accountNo: MSK(6) }),
+    });
+    expect(missing.status).toBe(404);
+  });
+});
+
+describe("exactly once", () => {
+  it("credits each line once and pays an invoice once when the same file is uploaded five times at once", async () => {
+    const inv = await invoice([
+      [MSK(16), 50000],
+      [SPB(16), 50000],
+    ]);
+    const docs = [
+      ...Array.from({ length: 6 }, (_, i) => ({
+        number: number(),
+        date: "06.03.2026",
+        sum: `${100 + i}.00`,
+        purpose: `л/с ${MSK(10 + i)}`,
+      })),
+      { number: number(), date: "06.03.2026", sum: "600.00", purpose: `Оплата по счёту ${inv.number}` },
+    ];
+    const text = statementText(docs);
+    const answers = await Promise.all(Array.from({ length: 5 }, () => upload(text)));
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    const keys = (await Promise.all(docs.slice(0, 6).map((d, i) => keysOf(d, [MSK(10 + i)])))).flat();
+    expect(await ledger(keys)).toEqual({ entries: 6, sumKop: (100 + 101 + 102 + 103 + 104 + 105) * 100 });
+    expect(await ledger(await keysOf(docs[6] as DocSpec, [MSK(16), SPB(16)]))).toEqual({ entries: 2, sumKop: 60000 });
+    // 600 of 1000 ₽: part paid by 600 ₽ once, not once per upload.
+    expect(await invoiceState(inv.id)).toEqual({ paidKop: 60000, status: "part_paid" });
+  });
+
+  it("after a crash midway (credits written, lines not yet marked), a re-upload credits the rest and nothing twice", async () => {
+    const inv = await invoice([[MSK(20), 150000]]);
+    const docs = [
+      { number: number(), date: "07.03.2026", sum: "1500.00", purpose: `Оплата счёта ${inv.number}` },
+      { number: number(), date: "07.03.2026", sum: "77.00", purpose: `л/с ${SPB(20)}` },
+    ];
+    // The global database fails on the batch that marks lines credited: the shards' credits are in, the marks are not.
+    // workerd's D1PreparedStatement keeps its SQL in `statement`.
+    const sqlOf = (s: D1PreparedStatement) => (s as unknown as { statement?: string }).statement ?? "";
+    let crashed = false;
+    const db = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === "batch")
+          return (statements: D1PreparedStatement[]) => {
+            if (!crashed && statements.some((s) => sqlOf(s).includes("status = 'credited'"))) {
+              crashed = true;
+              return Promise.reject(new Error("injected crash"));
+            }
+            return target.batch(statements);
+          };
+        const v = Reflect.get(target, prop, target);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const failing = createDataAccess(new Proxy(env, { get: (t, p) => (p === "DB" ? db : Reflect.get(t, p)) }) as Env);
+    await expect(
+      importStatement(failing, encodeWindows1251(statementText(docs)), { fileName: null, uploadedBy: "test", address: null }),
+    ).rejects.toThrow("injected crash");
+    expect(crashed).toBe(true);
+    const keys = [...(await keysOf(docs[0] as DocSpec, [MSK(20)])), ...(await keysOf(docs[1] as DocSpec, [SPB(20)]))];
+    expect(await ledger(keys)).toEqual({ entries: 2, sumKop: 157700 });
+    expect(await invoiceState(inv.id)).toEqual({ paidKop: 0, status: "issued" });
+    // The operator uploads the file again: both lines end credited, each once, and the invoice is paid once.
+    const res = await json<ImportResult>(await upload(encodeWindows1251(statementText(docs))));
+    expect(res.lines).toEqual({ credited: 2, queued: 0, pending: 0 });
+    expect(await ledger(keys)).toEqual({ entries: 2, sumKop: 157700 });
+    expect(await invoiceState(inv.id)).toEqual({ paidKop: 150000, status: "paid" });
+    await upload(statementText(docs));
+    expect(await invoiceState(inv.id)).toEqual({ paidKop: 150000, status: "paid" });
+  });
+
+  it("after a shard fails midway, the hourly pass credits what is left, once, without a re-upload", async () => {
+    const docs = [
+      { number: number(), date: "07.03.2026", sum: "11.00", purpose: `л/с ${MSK(21)}` },
+      { number: number(), date: "07.03.2026", sum: "22.00", purpose: `л/с ${SPB(21)}` },
+    ];
+    // The North-West shard (St Petersburg's accounts) fails its first batch: Moscow's credit is in, St Petersburg's is not.
+    let failed = false;
+    const northWest = new Proxy(env.DB_NORTHWEST, {
+      get(target, prop) {
+        if (prop === "batch" && !failed)
+          return () => {
+            failed = true;
+            return Promise.reject(new Error("injected shard failure"));
+          };
+        const v = Reflect.get(target, prop, target);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const failing = createDataAccess(new Proxy(env, { get: (t, p) => (p === "DB_NORTHWEST" ? northWest : Reflect.get(t, p)) }) as Env);
+    await expect(
+      importStatement(failing, new TextEncoder().encode(statementText(docs)), { fileName: null, uploadedBy: "test", address: null }),
+    ).rejects.toThrow("injected shard failure");
+    const msk = await keysOf(docs[0] as DocSpec, [MSK(21)]);
+    const spb = await keysOf(docs[1] as DocSpec, [SPB(21)]);
+    expect(await ledger(msk)).toEqual({ entries: 1, sumKop: 1100 });
+    expect(await ledger(spb)).toEqual({ entries: 0, sumKop: 0 });
+    // The hourly cron's pass over pending lines (no upload): the rest is credited, and nothing twice.
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ cron: "0 * * * *", scheduledTime: Date.now() }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(await ledger(msk)).toEqual({ entries: 1, sumKop: 1100 });
+    expect(await ledger(spb)).toEqual({ entries: 1, sumKop: 2200 });
+    expect((await json<ImportResult>(await upload(statementText(docs)))).lines).toEqual({ credited: 2, queued: 0, pending: 0 });
+  });
+
+  it("any permutation and repetition of a set of statements credits each line once: the ledger holds the matched lines' sum", async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        // Six payments: five name an account (Moscow or St Petersburg), one names nothing (the queue).
+        fc.array(fc.integer({ min: 1, max: 99_999 }), { minLength: 6, maxLength: 6 }),
+        // Statements: subsets of the payments; then uploads: any sequence of them, repeats allowed.
+        fc.array(fc.subarray([0, 1, 2, 3, 4, 5], { minLength: 1 }), { minLength: 1, maxLength: 4 }),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 6 }),
+        async (kops, statements, order) => {
+          run++;
+          const accounts = [MSK(30 + run), SPB(30 + run), MSK(60 + run), SPB(60 + run), MSK(90 + run)];
+          const docs = kops.map((kop, i) => ({
+            number: `${9000 + run}-${i}`,
+            date: "08.03.2026",
+            sum: (kop / 100).toFixed(2),
+            purpose: i < 5 ? `Абонентская плата, л/с ${accounts[i]}` : "Оплата без указания счёта",
+          }));
+          const uploads = order.map((o) => statements[o % statements.length] as number[]);
+          for (const s of uploads) expect((await upload(statementText(s.map((i) => docs[i] as DocSpec)))).status).toBe(200);
+          const seen = new Set(uploads.flat());
+          for (let i = 0; i < 5; i++) {
+            const got = await ledger(await keysOf(docs[i] as DocSpec, [accounts[i] as string]));
+            expect(got).toEqual(seen.has(i) ? { entries: 1, sumKop: kops[i] } : { entries: 0, sumKop: 0 });
+          }
+          const matchedSum = [...seen].filter((i) => i < 5).reduce((s, i) => s + (kops[i] as number), 0);
+          const all = (await Promise.all(docs.slice(0, 5).map((d) => keysOf(d, accounts)))).flat();
+          expect((await ledger(all)).sumKop).toBe(matchedSum);
+        },
+      ),
+      { numRuns: 12 },
+    );
+  });
+
+  it("hands a large statement's rest to the queue, which credits every line once", async () => {
+    const docs = Array.from({ length: 150 }, (_, i) => ({
+      number: `L${number()}`,
+      date: "09.03.2026",
+      sum: "1.00",
+      purpose: `л/с ${MSK(i % 60)}`,
+    }));
+    const res = await json<ImportResult>(await upload(statementText(docs)));
+    expect(res.incoming).toBe(150);
+    expect(res.lines.credited).toBeGreaterThanOrEqual(120);
+    const keys = (await Promise.all(docs.map((d, i) => keysOf(d, [MSK(i % 60)])))).flat();
+    const deadline = Date.now() + 15_000;
+    while ((await ledger(keys)).entries < 150 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(await ledger(keys)).toEqual({ entries: 150, sumKop: 15000 });
+  });
+});
+
+describe("malformed files", () => {
+  const good = statementText([{ number: "1", date: "01.03.2026", sum: "10.00", purpose: "x" }]);
+  const lines = good.split("\r\n");
+  const at = (prefix: string) => lines.findIndex((l) => l.startsWith(prefix)) + 1;
+  const cases: [string, string, number, RegExp, RegExp][] = [
+    ["no КонецФайла", good.replace("КонецФайла\r\n", ""), at("КонецДокумента"), /КонецФайла/, /КонецФайла/],
+    ["a bad Сумма", good.replace("Сумма=10.00", "Сумма=10,00,5"), at("Сумма="), /Сумма/, /Сумма/],
+    ["a wrong header", good.replace("1CClientBankExchange", "1CClientBankExchang"), 1, /1CClientBankExchange/, /1CClientBankExchange/],
+    ["a document without Номер", good.replace("Номер=1\r\n", ""), at("СекцияДокумент"), /нет поля «Номер»/, /no field “Номер”/],
+    ["a bad date", good.replace("Дата=01.03.2026", "Дата=31.02.2026"), at("Дата="), /не дата/, /not a date/],
+    ["a text after КонецФайла", `${good}мусор\r\n`, lines.length, /после КонецФайла/, /after КонецФайла/],
+  ];
+  for (const [name, text, line, ru, en] of cases)
+    it(`refuses ${name} with 400 naming line ${line}, in Russian and English, Windows-1251 or UTF-8`, async () => {
+      for (const [lang, reason] of [
+        ["ru", ru],
+        ["en", en],
+      ] as const)
+        for (const body of [text, encodeWindows1251(text)]) {
+          const res = await upload(body, lang);
+          expect(res.status).toBe(400);
+          expect(res.headers.get("content-type")).toContain("application/problem+json");
+          const p = await json<Problem>(res);
+          expect(p.type).toBe("urn:kabinet:problem:bank-statement-invalid");
+          expect(p.title).toContain(String(line));
+          expect(p.errors?.[0]?.field).toBe("file");
+          expect(p.errors?.[0]?.message).toMatch(lang === "ru" ? new RegExp(`^Строка ${line}: `) : new RegExp(`^Line ${line}: `));
+          expect(p.errors?.[0]?.message).toMatch(reason);
+        }
+    });
+
+  it("refuses a file over the size limit (413), an empty one (400), and any call without the operator's token (401)", async () => {
+    expect((await upload("x".repeat(2 * 1024 * 1024 + 1))).status).toBe(413);
+    expect((await upload("")).status).toBe(400);
+    expect((await upload(good, "ru", null)).status).toBe(401);
+    expect((await upload(good, "ru", "wrong")).status).toBe(401);
+    expect((await ops("/bank-statements/lines", { headers: { authorization: "Bearer wrong" } })).status).toBe(401);
+  });
+});

@@ -1,0 +1,673 @@
+import { and, asc, eq, gt, inArray, or, sql } from "drizzle-orm";
+import { OPERATOR_REQUISITES } from "../../data/operator.data";
+import {
+  accountDirectory,
+  accountLinks,
+  type BankLineStatus,
+  bankStatementLines,
+  bankStatements,
+  invoiceLines,
+  invoices,
+  orgAccounts,
+  organisations,
+  orgMembers,
+} from "../../db/schema/global";
+import { sha256Hex } from "../../platform/crypto";
+import { type DataAccess, isShardBinding, rawBatch } from "../../platform/db";
+import { AppError } from "../../platform/errors";
+import { newId, parseAccountNo } from "../../platform/ids";
+import { log } from "../../platform/log";
+import { localDay, regionTz } from "../../platform/region";
+import { entryIf, type RawStatement } from "../billing/ledger.service";
+import { decodeStatement } from "./bank.decode";
+import { parseStatement, type StatementDocument, StatementFormatError } from "./bank.parse";
+
+/**
+ * Bank statement import (импорт банковской выписки), exactly once per statement line:
+ *
+ * 1. The file is decoded and parsed whole (a malformed one is refused with its line); only incoming payments to the
+ *    operator's settlement account are kept.
+ * 2. Each is stored once in `bank_statement_lines` under an id derived from its content (`lineId`): a repeated upload,
+ *    an overlapping statement or a parallel upload inserts nothing new (INSERT OR IGNORE on the primary key).
+ * 3. A `new` line is matched once, by a conditional update (`WHERE status = 'new'`): what it credits (`targets`) is
+ *    fixed then and never recomputed, so a second upload, even in parallel, credits the same accounts the same sums.
+ * 4. A `matched` line is credited: a ledger entry per target keyed `bank:<line>:<account>` (written once by its unique
+ *    key), then marked `credited` with its invoice's `paid_kop` raised in the same global batch, only if the mark
+ *    changed the row (`changes() = 1`). A crash between the two leaves it `matched`: the next upload (or the queue)
+ *    credits it again, which writes nothing twice, and marks it.
+ *
+ * Each step is bounded: pages of `PAGE` lines, lookups in chunks under D1's 100 bound parameters per statement, writes
+ * in `db.batch` round trips (a batch is one of the 1,000 subrequests an invocation may make). An upload stores all its
+ * lines (≤ 5,000: 20 batches) and credits `UPLOAD_PAGES` pages (about 10 round trips each); the rest of a large
+ * statement is finished by the billing queue (`BankLinesMessage`), `QUEUE_PAGES` pages per message.
+ *
+ * Matching, in order: an invoice number in the purpose (`СЧ-2026-000123`: the invoice's accounts are credited pro
+ * rata to its lines, see `splitProRata`; its `paid_kop` grows by the payment and it becomes `paid` once that reaches
+ * its total, else `part_paid`); else one known account number (12 digits, valid check digit); else the payer's ИНН,
+ * when it is one organisation's with exactly one account. Two invoices or two accounts named, a cancelled invoice,
+ * or an ИНН of an organisation with several accounts: the operators' queue.
+ */
+
+/** Lines per page of matching and crediting: about 4 statements per line, a few hundred per page at most. */
+export const PAGE = 40;
+/** Pages an upload processes itself; the rest goes to the queue. */
+export const UPLOAD_PAGES = 3;
+/** Pages one queue message processes. */
+export const QUEUE_PAGES = 5;
+
+/** The billing queue's message that finishes pending statement lines (page after page). */
+export interface BankLinesMessage {
+  kind: "bank.lines";
+}
+
+export function isBankLinesMessage(body: unknown): body is BankLinesMessage {
+  return (body as Partial<BankLinesMessage> | null)?.kind === "bank.lines";
+}
+
+export interface Target {
+  accountNo: string;
+  amountKop: number;
+}
+
+type LineRow = typeof bankStatementLines.$inferSelect;
+
+/** A statement line's identity: the same payment in any statement, any upload, has the same id. */
+export function lineId(doc: Pick<StatementDocument, "date" | "number" | "amountKop" | "payerAccount" | "payerInn" | "payeeAccount">) {
+  return sha256Hex(["bank-line-v1", doc.date, doc.number, doc.amountKop, doc.payerAccount, doc.payerInn, doc.payeeAccount].join("|"));
+}
+
+/** Whether a document is money coming in to the operator (its settlement account is the payee, not the payer). */
+export function isIncoming(doc: StatementDocument): boolean {
+  const ours = OPERATOR_REQUISITES.settlementAccount;
+  return (doc.payeeAccount === ours || doc.payeeSettlementAccount === ours) && doc.payerAccount !== ours;
+}
+
+const INVOICE_NO = /[СC]Ч-(\d{4})-(\d{6})(?!\d)/giu;
+const ACCOUNT_NO = /(?<!\d)\d{12}(?!\d)/g;
+
+/** Invoice numbers (`СЧ-2026-000123`, a Latin C too) and valid account numbers named in a payment's purpose. */
+export function referencesIn(purpose: string, payerInn = ""): { invoiceNos: string[]; accountNos: string[] } {
+  const invoiceNos = [...new Set([...purpose.matchAll(INVOICE_NO)].map((m) => `СЧ-${m[1]}-${m[2]}`))].slice(0, 5);
+  const withoutInvoices = purpose.replace(INVOICE_NO, " ");
+  const accountNos = [
+    ...new Set(
+      [...withoutInvoices.matchAll(ACCOUNT_NO)]
+        .map((m) => m[0])
+        .filter((d) => d !== payerInn)
+        .map((d) => parseAccountNo(d))
+        .filter((d): d is string => d !== null),
+    ),
+  ].slice(0, 5);
+  return { invoiceNos, accountNos };
+}
+
+/**
+ * A payment split over an invoice's lines in proportion to their amounts (pro rata), in whole kopecks summing to
+ * the payment exactly: each share rounded down, the kopecks left over go one each to the lines with the largest
+ * remainders (ties: by account number). A payment equal to the invoice's total credits each line its own amount.
+ */
+export function splitProRata(amountKop: number, lines: readonly Target[]): Target[] {
+  const sorted = [...lines].sort((a, b) => (a.accountNo < b.accountNo ? -1 : a.accountNo > b.accountNo ? 1 : 0));
+  const total = sorted.reduce((s, l) => s + BigInt(l.amountKop), 0n);
+  if (total <= 0n) return [];
+  const amount = BigInt(amountKop);
+  const shares = sorted.map((l, i) => {
+    const exact = amount * BigInt(l.amountKop);
+    return { accountNo: l.accountNo, kop: exact / total, rem: exact % total, i };
+  });
+  let left = amount - shares.reduce((s, x) => s + x.kop, 0n);
+  for (const s of [...shares].sort((a, b) => (a.rem === b.rem ? a.i - b.i : a.rem > b.rem ? -1 : 1))) {
+    if (left <= 0n) break;
+    s.kop += 1n;
+    left -= 1n;
+  }
+  return shares.map((s) => ({ accountNo: s.accountNo, amountKop: Number(s.kop) })).filter((s) => s.amountKop > 0);
+}
+
+/** Runs a lookup over values in chunks that stay under D1's 100 bound parameters per statement. */
+async function inChunks<T>(values: string[], lookup: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
+  const unique = [...new Set(values)];
+  const out: T[] = [];
+  for (let i = 0; i < unique.length; i += 90) out.push(...(await lookup(unique.slice(i, i + 90))));
+  return out;
+}
+
+type Decision =
+  | { status: "matched"; matchedBy: "invoice" | "account" | "inn"; invoiceId: string | null; targets: Target[] }
+  | { status: "queued"; reason: string };
+
+/** What each new line credits, from one round of lookups for the whole page. */
+async function decide(data: DataAccess, rows: LineRow[]): Promise<Map<string, Decision>> {
+  const refs = new Map(rows.map((r) => [r.id, referencesIn(r.purpose, r.payerInn)]));
+  const allInvoiceNos = [...refs.values()].flatMap((r) => r.invoiceNos);
+  const foundInvoices = await inChunks(allInvoiceNos, (chunk) =>
+    data.global
+      .select({ id: invoices.id, number: invoices.number, status: invoices.status })
+      .from(invoices)
+      .where(inArray(invoices.number, chunk))
+      .all(),
+  );
+  const invoiceByNo = new Map(foundInvoices.map((i) => [i.number, i]));
+  const linesOf = new Map<string, Target[]>();
+  for (const l of await inChunks(
+    foundInvoices.map((i) => i.id),
+    (chunk) =>
+      data.global
+        .select({ invoiceId: invoiceLines.invoiceId, accountNo: invoiceLines.accountNo, amountKop: invoiceLines.amountKop })
+        .from(invoiceLines)
+        .where(inArray(invoiceLines.invoiceId, chunk))
+        .all(),
+  ))
+    linesOf.set(l.invoiceId, [...(linesOf.get(l.invoiceId) ?? []), { accountNo: l.accountNo, amountKop: l.amountKop }]);
+  const knownAccounts = new Set(
+    (
+      await inChunks(
+        [...refs.values()].flatMap((r) => r.accountNos),
+        (chunk) =>
+          data.global
+            .select({ a: accountDirectory.accountNo })
+            .from(accountDirectory)
+            .where(inArray(accountDirectory.accountNo, chunk))
+            .all(),
+      )
+    ).map((r) => r.a),
+  );
+  const inns = rows.map((r) => r.payerInn).filter(Boolean);
+  const orgRows = await inChunks(inns, (chunk) =>
+    data.global
+      .select({ inn: organisations.inn, orgId: organisations.id, accountNo: orgAccounts.accountNo })
+      .from(organisations)
+      .leftJoin(orgAccounts, eq(orgAccounts.orgId, organisations.id))
+      .where(inArray(organisations.inn, chunk))
+      .all(),
+  );
+  const decisions = new Map<string, Decision>();
+  for (const row of rows) {
+    const ref = refs.get(row.id) ?? { invoiceNos: [], accountNos: [] };
+    const named = ref.invoiceNos.map((n) => invoiceByNo.get(n)).filter((i) => i !== undefined);
+    if (named.length > 1) {
+      decisions.set(row.id, { status: "queued", reason: "ambiguous" });
+      continue;
+    }
+    const invoice = named[0];
+    if (invoice) {
+      const split = splitProRata(row.amountKop, linesOf.get(invoice.id) ?? []);
+      if (invoice.status === "cancelled") decisions.set(row.id, { status: "queued", reason: "invoice_cancelled" });
+      else if (split.length === 0) decisions.set(row.id, { status: "queued", reason: "ambiguous" });
+      else decisions.set(row.id, { status: "matched", matchedBy: "invoice", invoiceId: invoice.id, targets: split });
+      continue;
+    }
+    const accountsNamed = ref.accountNos.filter((a) => knownAccounts.has(a));
+    if (accountsNamed.length > 1) {
+      decisions.set(row.id, { status: "queued", reason: "ambiguous" });
+      continue;
+    }
+    if (accountsNamed.length === 1) {
+      const accountNo = accountsNamed[0] as string;
+      decisions.set(row.id, {
+        status: "matched",
+        matchedBy: "account",
+        invoiceId: null,
+        targets: [{ accountNo, amountKop: row.amountKop }],
+      });
+      continue;
+    }
+    const byInn = row.payerInn ? orgRows.filter((o) => o.inn === row.payerInn) : [];
+    const orgs = new Set(byInn.map((o) => o.orgId));
+    const accountsOfInn = [...new Set(byInn.map((o) => o.accountNo).filter((a): a is string => a !== null))];
+    if (orgs.size === 1 && accountsOfInn.length === 1) {
+      const accountNo = accountsOfInn[0] as string;
+      decisions.set(row.id, { status: "matched", matchedBy: "inn", invoiceId: null, targets: [{ accountNo, amountKop: row.amountKop }] });
+      continue;
+    }
+    const reason = orgs.size > 0 ? "ambiguous" : ref.invoiceNos.length > 0 ? "invoice_not_found" : "no_match";
+    decisions.set(row.id, { status: "queued", reason });
+  }
+  return decisions;
+}
+
+const ruDate = (iso: string) => `${iso.slice(8, 10)}.${iso.slice(5, 7)}.${iso.slice(0, 4)}`;
+
+/**
+ * Credits matched lines: one ledger batch per shard (entries keyed `bank:<line>:<account>`, never twice), then each
+ * line marked `credited` and its invoice paid, in one global batch. Returns the ids it marked now.
+ */
+async function credit(data: DataAccess, rows: LineRow[], now: Date, notifications?: Queue<unknown>): Promise<string[]> {
+  if (rows.length === 0) return [];
+  const targetsOf = new Map(rows.map((r) => [r.id, JSON.parse(r.targets ?? "[]") as Target[]]));
+  const directory = await inChunks(
+    [...targetsOf.values()].flatMap((ts) => ts.map((t) => t.accountNo)),
+    (chunk) =>
+      data.global
+        .select({ accountNo: accountDirectory.accountNo, shard: accountDirectory.shard, region: accountDirectory.region })
+        .from(accountDirectory)
+        .where(inArray(accountDirectory.accountNo, chunk))
+        .all(),
+  );
+  const where = new Map(directory.map((d) => [d.accountNo, d]));
+  const byShard = new Map<string, RawStatement[]>();
+  const creditable: LineRow[] = [];
+  for (const row of rows) {
+    const targets = targetsOf.get(row.id) ?? [];
+    if (targets.length === 0 || targets.some((t) => !where.has(t.accountNo) || !isShardBinding(where.get(t.accountNo)?.shard ?? ""))) {
+      log("error", "bank.line_target_unknown", { lineId: row.id });
+      continue;
+    }
+    creditable.push(row);
+    for (const t of targets) {
+      const place = where.get(t.accountNo) as (typeof directory)[number];
+      const statements = byShard.get(place.shard) ?? [];
+      statements.push(
+        entryIf(
+          {
+            accountNo: t.accountNo,
+            kind: "payment",
+            amountKop: t.amountKop,
+            occurredAt: now,
+            localDay: localDay(regionTz(place.region), now),
+            descriptionRu: `Оплата по платёжному поручению № ${row.docNumber} от ${ruDate(row.docDate)}`,
+            descriptionEn: `Payment by payment order No. ${row.docNumber} of ${ruDate(row.docDate)}`,
+            idempotencyKey: `bank:${row.id}:${t.accountNo}`,
+          },
+          sql`1 = 1`,
+        ),
+      );
+      byShard.set(place.shard, statements);
+    }
+  }
+  // Shards in a fixed order (by binding name): a failure midway leaves the same ones done, whoever retries.
+  for (const [shard, statements] of [...byShard].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (!isShardBinding(shard)) continue;
+    await rawBatch(data.shard(shard), statements);
+  }
+  if (creditable.length === 0) return [];
+  const t = now.getTime();
+  const marks: RawStatement[] = [];
+  for (const row of creditable) {
+    marks.push(["UPDATE bank_statement_lines SET status = 'credited', credited_at = ? WHERE id = ? AND status = 'matched'", t, row.id]);
+    // The invoice is paid by this line once: only when the mark above changed the row (a parallel upload's did not).
+    if (row.invoiceId)
+      marks.push([
+        `UPDATE invoices SET paid_kop = paid_kop + ?, status = CASE WHEN paid_kop + ? >= total_kop THEN 'paid' ELSE 'part_paid' END
+           WHERE id = ? AND status != 'cancelled' AND changes() = 1`,
+        row.amountKop,
+        row.amountKop,
+        row.invoiceId,
+      ]);
+  }
+  const results = await rawBatch(data.global, marks);
+  const marked: string[] = [];
+  let i = 0;
+  for (const row of creditable) {
+    if ((results[i]?.meta.changes ?? 0) === 1) marked.push(row.id);
+    i += row.invoiceId ? 2 : 1;
+  }
+  if (notifications && marked.length > 0) {
+    const now = new Set(marked);
+    await notifyCredited(
+      data,
+      notifications,
+      creditable.filter((r) => now.has(r.id)).flatMap((r) => (targetsOf.get(r.id) ?? []).map((t) => ({ lineId: r.id, ...t }))),
+    );
+  }
+  return marked;
+}
+
+/**
+ * «Платёж зачислен» to everyone who sees a credited account: its subscribers (account links) and, for an
+ * organisation's account, its administrators and accountants whose scope includes it. One event per line and
+ * account (`bank:<line>:<account>`), so a redelivered message is one inbox entry.
+ */
+async function notifyCredited(data: DataAccess, queue: Queue<unknown>, credits: (Target & { lineId: string })[]) {
+  const accountNos = credits.map((c) => c.accountNo);
+  const links = await inChunks(accountNos, (chunk) =>
+    data.global
+      .select({ subscriberId: accountLinks.subscriberId, accountNo: accountLinks.accountNo })
+      .from(accountLinks)
+      .where(inArray(accountLinks.accountNo, chunk))
+      .all(),
+  );
+  const members = await inChunks(accountNos, (chunk) =>
+    data.global
+      .select({ subscriberId: orgMembers.subscriberId, accountNo: orgAccounts.accountNo, scope: orgMembers.accountScope })
+      .from(orgAccounts)
+      .innerJoin(orgMembers, eq(orgMembers.orgId, orgAccounts.orgId))
+      .where(and(inArray(orgAccounts.accountNo, chunk), inArray(orgMembers.role, ["administrator", "accountant"])))
+      .all(),
+  );
+  const who = new Map<string, Set<string>>();
+  const add = (accountNo: string, subscriberId: string) => who.set(accountNo, (who.get(accountNo) ?? new Set()).add(subscriberId));
+  for (const l of links) add(l.accountNo, l.subscriberId);
+  for (const m of members) if (!m.scope || (JSON.parse(m.scope) as string[]).includes(m.accountNo)) add(m.accountNo, m.subscriberId);
+  const messages = credits.flatMap((c) =>
+    [...(who.get(c.accountNo) ?? [])].map((subscriberId) => ({
+      body: {
+        channel: "event" as const,
+        eventId: `bank:${c.lineId}:${c.accountNo}`,
+        kind: "payment_credited" as const,
+        subscriberId,
+        accountNo: c.accountNo,
+        params: { amountKop: c.amountKop, method: "bank" },
+      },
+    })),
+  );
+  for (let i = 0; i < messages.length; i += 100) await queue.sendBatch(messages.slice(i, i + 100));
+}
+
+/** Matches the page's new lines (once: the first decision stays) and credits its matched ones. */
+async function processPage(
+  data: DataAccess,
+  ids: string[],
+  now: Date,
+  notifications?: Queue<unknown>,
+): Promise<{ credited: string[]; changed: number }> {
+  const rows = await data.global.select().from(bankStatementLines).where(inArray(bankStatementLines.id, ids)).all();
+  const fresh = rows.filter((r) => r.status === "new");
+  let changed = 0;
+  if (fresh.length > 0) {
+    const decisions = await decide(data, fresh);
+    const updates = fresh.map((r) => {
+      const d = decisions.get(r.id) ?? { status: "queued" as const, reason: "no_match" };
+      return data.global
+        .update(bankStatementLines)
+        .set(
+          d.status === "matched"
+            ? { status: "matched", matchedBy: d.matchedBy, invoiceId: d.invoiceId, targets: JSON.stringify(d.targets), matchedAt: now }
+            : { status: "queued", reason: d.reason },
+        )
+        .where(and(eq(bankStatementLines.id, r.id), eq(bankStatementLines.status, "new")));
+    });
+    const [first, ...rest] = updates;
+    if (first) for (const r of await data.global.batch([first, ...rest])) changed += r.meta.changes ?? 0;
+  }
+  // Read back: a parallel upload may have decided first; what is stored is what is credited.
+  const matched = await data.global
+    .select()
+    .from(bankStatementLines)
+    .where(and(inArray(bankStatementLines.id, ids), eq(bankStatementLines.status, "matched")))
+    .all();
+  const credited = await credit(data, matched, now, notifications);
+  return { credited, changed: changed + credited.length };
+}
+
+export interface ImportResult {
+  statementId: string;
+  encoding: string;
+  documents: number;
+  incoming: number;
+  /** Lines this upload stored for the first time (the rest were known from earlier statements). */
+  newLines: number;
+  lines: { credited: number; queued: number; pending: number };
+  /** Lines this upload credited itself. */
+  creditedNow: number;
+}
+
+/** Imports one bank statement file (its bytes); see the module's comment. */
+export async function importStatement(
+  data: DataAccess,
+  bytes: Uint8Array,
+  meta: { fileName: string | null; uploadedBy: string; address: string | null; queue?: Queue<unknown>; notifications?: Queue<unknown> },
+  now = new Date(),
+): Promise<ImportResult> {
+  const { text, encoding } = decodeStatement(bytes);
+  let parsed: ReturnType<typeof parseStatement>;
+  try {
+    parsed = parseStatement(text);
+  } catch (err) {
+    if (err instanceof StatementFormatError)
+      throw new AppError(400, "bank_statement_invalid", { line: err.line }, [
+        { field: "file", message: `bankStatement.${err.reason}`, params: { ...err.params, line: err.line } },
+      ]);
+    throw err;
+  }
+  const incoming = parsed.documents.filter(isIncoming);
+  const statementId = newId(now.getTime());
+  const fileSha256 = await sha256Hex(text);
+  await data.global.insert(bankStatements).values({
+    id: statementId,
+    fileSha256,
+    fileName: meta.fileName,
+    encoding,
+    documents: parsed.documents.length,
+    incoming: incoming.length,
+    uploadedBy: meta.uploadedBy,
+    address: meta.address,
+    uploadedAt: now,
+  });
+  const rows = new Map<string, typeof bankStatementLines.$inferInsert>();
+  for (const doc of incoming) {
+    const id = await lineId(doc);
+    rows.set(id, {
+      id,
+      statementId,
+      docNumber: doc.number,
+      docDate: doc.date,
+      receivedOn: doc.receivedOn,
+      amountKop: doc.amountKop,
+      payerInn: doc.payerInn,
+      payerAccount: doc.payerAccount,
+      payerName: doc.payerName,
+      payeeAccount: doc.payeeAccount,
+      purpose: doc.purpose,
+      status: "new",
+      createdAt: now,
+    });
+  }
+  const ids = [...rows.keys()];
+  let newLines = 0;
+  // Five rows per statement: 19 columns each, under 100 parameters.
+  const inserts = [];
+  const values = [...rows.values()];
+  for (let i = 0; i < values.length; i += 5)
+    inserts.push(
+      data.global
+        .insert(bankStatementLines)
+        .values(values.slice(i, i + 5))
+        .onConflictDoNothing(),
+    );
+  for (let i = 0; i < inserts.length; i += 50) {
+    const [first, ...rest] = inserts.slice(i, i + 50);
+    if (first) for (const r of await data.global.batch([first, ...rest])) newLines += r.meta.changes ?? 0;
+  }
+  let creditedNow = 0;
+  const pages = Math.ceil(ids.length / PAGE);
+  for (let p = 0; p < Math.min(pages, UPLOAD_PAGES); p++)
+    creditedNow += (await processPage(data, ids.slice(p * PAGE, (p + 1) * PAGE), now, meta.notifications)).credited.length;
+  if (pages > UPLOAD_PAGES && meta.queue) await meta.queue.send({ kind: "bank.lines" } satisfies BankLinesMessage);
+  const counts = await statusCounts(data, ids);
+  return {
+    statementId,
+    encoding,
+    documents: parsed.documents.length,
+    incoming: incoming.length,
+    newLines,
+    lines: { credited: counts.credited, queued: counts.queued, pending: counts.new + counts.matched },
+    creditedNow,
+  };
+}
+
+async function statusCounts(data: DataAccess, ids: string[]): Promise<Record<BankLineStatus, number>> {
+  const counts: Record<BankLineStatus, number> = { new: 0, queued: 0, matched: 0, credited: 0 };
+  const rows = await inChunks(ids, (chunk) =>
+    data.global
+      .select({ status: bankStatementLines.status, n: sql<number>`count(*)` })
+      .from(bankStatementLines)
+      .where(inArray(bankStatementLines.id, chunk))
+      .groupBy(bankStatementLines.status)
+      .all(),
+  );
+  for (const r of rows) counts[r.status] += Number(r.n);
+  return counts;
+}
+
+/**
+ * The queue's share of large statements: pending lines (new or matched), oldest first, page after page; another
+ * message when a full page is left. A page that changes nothing stops it (a line whose account vanished is logged).
+ */
+export async function processPendingLines(
+  data: DataAccess,
+  queue: Queue<unknown> | null,
+  notifications?: Queue<unknown>,
+  now = new Date(),
+): Promise<number> {
+  let credited = 0;
+  for (let p = 0; p < QUEUE_PAGES; p++) {
+    const ids = (
+      await data.global
+        .select({ id: bankStatementLines.id })
+        .from(bankStatementLines)
+        .where(inArray(bankStatementLines.status, ["new", "matched"]))
+        .orderBy(asc(bankStatementLines.createdAt), asc(bankStatementLines.id))
+        .limit(PAGE)
+        .all()
+    ).map((r) => r.id);
+    if (ids.length === 0) return credited;
+    const page = await processPage(data, ids, now, notifications);
+    credited += page.credited.length;
+    if (page.changed === 0) return credited;
+    if (ids.length < PAGE) return credited;
+  }
+  if (queue) await queue.send({ kind: "bank.lines" } satisfies BankLinesMessage);
+  return credited;
+}
+
+export interface LineDto {
+  id: string;
+  docNumber: string;
+  docDate: string;
+  receivedOn: string | null;
+  amountKop: number;
+  payerName: string;
+  payerInn: string;
+  payerAccount: string;
+  purpose: string;
+  status: BankLineStatus;
+  reason: string | null;
+  matchedBy: string | null;
+  invoiceNumber: string | null;
+  targets: Target[];
+  assignedBy: string | null;
+  assignedAddress: string | null;
+  matchedAt: string | null;
+  createdAt: string;
+  creditedAt: string | null;
+}
+
+function toDto(r: LineRow, invoiceNumber: string | null): LineDto {
+  return {
+    id: r.id,
+    docNumber: r.docNumber,
+    docDate: r.docDate,
+    receivedOn: r.receivedOn,
+    amountKop: r.amountKop,
+    payerName: r.payerName,
+    payerInn: r.payerInn,
+    payerAccount: r.payerAccount,
+    purpose: r.purpose,
+    status: r.status,
+    reason: r.reason,
+    matchedBy: r.matchedBy,
+    invoiceNumber,
+    targets: r.targets ? (JSON.parse(r.targets) as Target[]) : [],
+    assignedBy: r.assignedBy,
+    assignedAddress: r.assignedAddress,
+    matchedAt: r.matchedAt?.toISOString() ?? null,
+    createdAt: r.createdAt.toISOString(),
+    creditedAt: r.creditedAt?.toISOString() ?? null,
+  };
+}
+
+/** Statement lines in one status (the operators' queue is `queued`), oldest first, after a cursor. */
+export async function listLines(data: DataAccess, status: BankLineStatus, limit: number, after?: string) {
+  const conds = [eq(bankStatementLines.status, status)];
+  if (after) {
+    const [at, id] = [Number(after.split(":")[0]), after.split(":")[1] ?? ""];
+    if (!Number.isSafeInteger(at) || !/^[0-9a-f]{64}$/.test(id))
+      throw new AppError(400, "validation", {}, [{ field: "after", message: "field.bankCursor" }]);
+    const later = or(
+      gt(bankStatementLines.createdAt, new Date(at)),
+      and(eq(bankStatementLines.createdAt, new Date(at)), gt(bankStatementLines.id, id)),
+    );
+    if (later) conds.push(later);
+  }
+  const rows = await data.global
+    .select({ line: bankStatementLines, invoiceNumber: invoices.number })
+    .from(bankStatementLines)
+    .leftJoin(invoices, eq(invoices.id, bankStatementLines.invoiceId))
+    .where(and(...conds))
+    .orderBy(asc(bankStatementLines.createdAt), asc(bankStatementLines.id))
+    .limit(limit + 1)
+    .all();
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    items: page.map((r) => toDto(r.line, r.invoiceNumber)),
+    next: rows.length > limit && last ? `${last.line.createdAt.getTime()}:${last.line.id}` : null,
+  };
+}
+
+/**
+ * An operator's assignment of a queued line to an account or an invoice: the line moves `queued` → `matched` once
+ * (a second assignment, or one racing it, is a 409) and is credited like any matched line.
+ */
+export async function assignLine(
+  data: DataAccess,
+  id: string,
+  to: { accountNo?: string | undefined; invoiceNumber?: string | undefined },
+  by: { name: string; address: string | null },
+  notifications?: Queue<unknown>,
+  now = new Date(),
+): Promise<LineDto> {
+  const line = await data.global.select().from(bankStatementLines).where(eq(bankStatementLines.id, id)).get();
+  if (!line) throw new AppError(404, "not_found");
+  if (line.status !== "queued") throw new AppError(409, "bank_line_not_queued", { status: line.status });
+  let targets: Target[];
+  let invoiceId: string | null = null;
+  if (to.invoiceNumber) {
+    const number = to.invoiceNumber.trim().toUpperCase().replace(/^C/, "С");
+    const invoice = await data.global.select().from(invoices).where(eq(invoices.number, number)).get();
+    if (!invoice || invoice.status === "cancelled")
+      throw new AppError(400, "validation", {}, [{ field: "invoiceNumber", message: "field.bankInvoice" }]);
+    const lines = await data.global
+      .select({ accountNo: invoiceLines.accountNo, amountKop: invoiceLines.amountKop })
+      .from(invoiceLines)
+      .where(eq(invoiceLines.invoiceId, invoice.id))
+      .all();
+    targets = splitProRata(line.amountKop, lines);
+    if (targets.length === 0) throw new AppError(400, "validation", {}, [{ field: "invoiceNumber", message: "field.bankInvoice" }]);
+    invoiceId = invoice.id;
+  } else {
+    const accountNo = parseAccountNo(to.accountNo ?? "");
+    const known = accountNo
+      ? await data.global
+          .select({ a: accountDirectory.accountNo })
+          .from(accountDirectory)
+          .where(eq(accountDirectory.accountNo, accountNo))
+          .get()
+      : undefined;
+    if (!accountNo || !known) throw new AppError(400, "validation", {}, [{ field: "accountNo", message: "field.bankAccount" }]);
+    targets = [{ accountNo, amountKop: line.amountKop }];
+  }
+  const updated = await data.global
+    .update(bankStatementLines)
+    .set({
+      status: "matched",
+      matchedBy: "operator",
+      invoiceId,
+      targets: JSON.stringify(targets),
+      assignedBy: by.name,
+      assignedAddress: by.address,
+      matchedAt: now,
+    })
+    .where(and(eq(bankStatementLines.id, id), eq(bankStatementLines.status, "queued")))
+    .returning()
+    .all();
+  const row = updated[0];
+  if (!row) throw new AppError(409, "bank_line_not_queued", { status: "matched" });
+  await credit(data, [row], now, notifications);
+  const after = await data.global.select().from(bankStatementLines).where(eq(bankStatementLines.id, id)).get();
+  const invoiceNumber = invoiceId
+    ? ((await data.global.select({ n: invoices.number }).from(invoices).where(eq(invoices.id, invoiceId)).get())?.n ?? null)
+    : null;
+  return toDto(after ?? row, invoiceNumber);
+}
