@@ -154,6 +154,8 @@ const CHANGES_GLOBAL: Record<string, string> = {
   "POST /api/v1/business/organisations/{orgId}/invites": "business cabinet: the invitation, the audit entry",
   "PUT /api/v1/business/organisations/{orgId}/employees/{subscriberId}": "business cabinet: the role, the audit entry",
   "DELETE /api/v1/business/organisations/{orgId}/employees/{subscriberId}": "business cabinet: the membership, the audit entry",
+  "POST /api/v1/business/organisations/{orgId}/support/requests": "business support: the organisation's list of requests, the audit entry",
+  "POST /api/v1/business/organisations/{orgId}/support/chats": "business support: the chat's directory entry, the audit entry",
 };
 
 describe("a logged-in subscriber's changes", () => {
