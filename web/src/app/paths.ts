@@ -40,6 +40,7 @@ export const APP_PATHS = [
   "/business/:id/accounts",
   "/business/:id/employees",
   "/business/:id/audit",
+  "/business/:id/support",
 ] as const;
 
 /** A router pattern as a RegExp over pathname and search (what workbox's NavigationRoute tests); a trailing slash is allowed. */

@@ -57,6 +57,10 @@ export const routes = [
     path: "/business/:id/audit",
     component: lazyScreen(() => import("../features/business/OrgScreens").then((m) => ({ default: m.OrgAuditPage }))),
   },
+  {
+    path: "/business/:id/support",
+    component: lazyScreen(() => import("../features/business/OrgScreens").then((m) => ({ default: m.OrgSupportPage }))),
+  },
   { path: "*404", component: lazyScreen(() => import("../features/notfound/NotFoundPage")) },
 ] satisfies RouteDefinition[];
 

@@ -1,5 +1,5 @@
 import { A, useNavigate, useParams } from "@solidjs/router";
-import { createResource, createSignal, createUniqueId, For, type JSX, Show } from "solid-js";
+import { createResource, createSignal, createUniqueId, For, type JSX, lazy, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { useStrings } from "../../i18n/local";
@@ -11,13 +11,21 @@ import { RequireLogin } from "../auth/RequireLogin";
 import { businessApi, type EmployeeDto, ORG_ROLES, type OrgRole, rememberOrganisation } from "./business.api";
 import { businessStrings } from "./strings";
 
-type Tab = "card" | "accounts" | "employees" | "audit";
-const TABS: { tab: Tab; path: string; key: "tabCard" | "tabAccounts" | "tabEmployees" | "tabAudit" }[] = [
+type Tab = "card" | "accounts" | "employees" | "audit" | "support";
+const TABS: { tab: Tab; path: string; key: "tabCard" | "tabAccounts" | "tabEmployees" | "tabAudit" | "tabSupport" }[] = [
   { tab: "card", path: "", key: "tabCard" },
   { tab: "accounts", path: "/accounts", key: "tabAccounts" },
   { tab: "employees", path: "/employees", key: "tabEmployees" },
   { tab: "audit", path: "/audit", key: "tabAudit" },
+  { tab: "support", path: "/support", key: "tabSupport" },
 ];
+/** Business support (chat, requests) is for the roles with the support right; the viewer has the manager on the card. */
+const SUPPORT_ROLES: readonly OrgRole[] = ["administrator", "accountant", "manager"];
+const shownTab = (t: Tab, role: OrgRole | undefined) =>
+  role === "administrator" || t === "card" || t === "accounts" || (t === "support" && role !== undefined && SUPPORT_ROLES.includes(role));
+// Loaded with the screen that shows them, not with the cabinet's first screen.
+const ManagerCard = lazy(() => import("./OrgSupport").then((m) => ({ default: m.ManagerCard })));
+const OrgSupport = lazy(() => import("./OrgSupport").then((m) => ({ default: m.OrgSupport })));
 
 /**
  * The frame of the corporate cabinet's screens: the organisation's name, the switch between the person's
@@ -52,7 +60,7 @@ function OrgFrame(props: { tab: Tab; children: (orgId: string) => JSX.Element })
           </Show>
           <nav aria-label={s("sections")}>
             <ul class="chips">
-              <For each={TABS.filter((t) => current()?.role === "administrator" || t.tab === "card" || t.tab === "accounts")}>
+              <For each={TABS.filter((t) => shownTab(t.tab, current()?.role))}>
                 {(t) => (
                   <li>
                     <A
@@ -129,6 +137,7 @@ export function OrgCardPage() {
                 <p>
                   <A href={`/business/${encodeURIComponent(o.id)}/accounts`}>{s("accountCount", { n: o.accountCount })}</A>
                 </p>
+                <ManagerCard orgId={o.id} />
               </section>
             )}
           </Loadable>
@@ -437,4 +446,9 @@ export function OrgAuditPage() {
       }}
     </OrgFrame>
   );
+}
+
+/** «Поддержка»: the personal manager or the business lines, the business chat and the organisation's requests. */
+export function OrgSupportPage() {
+  return <OrgFrame tab="support">{(orgId) => <OrgSupport orgId={orgId} />}</OrgFrame>;
 }
