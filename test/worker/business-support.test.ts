@@ -318,26 +318,29 @@ describe("the personal manager", () => {
     );
     expect(none.manager).toBeNull();
     expect(none.lines.map((l) => l.phone)).toEqual(["+78002001661", "+78003028710", "+78002006786"]);
+    // «Северный ветер» has the demo's manager.
+    const seeded = await json<{ manager: { name: string } | null }>(await api(viewer, `/business/organisations/${VETER}/manager`));
+    expect(seeded.manager?.name).toBe("Анна Соколова");
     expect(
       (
         await opsApi(
           "PUT",
           `/business/organisations/${VETER}/manager`,
-          { name: "Анна Соколова", phone: "8 900 111-22-33", email: "nope" },
+          { name: "Игорь Белов", phone: "8 900 111-22-44", email: "nope" },
           "en",
         )
       ).status,
     ).toBe(400);
     const set = await opsApi("PUT", `/business/organisations/${VETER}/manager`, {
-      name: "Анна Соколова",
-      phone: "8 (900) 111-22-33",
-      email: "A.Sokolova@Example.com",
+      name: "Игорь Белов",
+      phone: "8 (900) 111-22-44",
+      email: "I.Belov@Example.com",
     });
     expect(set.status).toBe(200);
     const shown = await json<{ manager: { name: string; phone: string; email: string } }>(
       await api(viewer, `/business/organisations/${VETER}/manager`),
     );
-    expect(shown.manager).toEqual({ name: "Анна Соколова", phone: "+79001112233", email: "a.sokolova@example.com" });
+    expect(shown.manager).toEqual({ name: "Игорь Белов", phone: "+79001112244", email: "i.belov@example.com" });
     // Without the operators' token: 401; an unknown organisation: 404.
     expect((await call(null, `/ops/v1/business/organisations/${VETER}/manager`, { method: "DELETE" })).status).toBe(401);
     expect(

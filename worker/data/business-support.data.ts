@@ -126,3 +126,8 @@ export const BUSINESS_TARIFFS: readonly BusinessTariffTemplate[] = [
     per: "sim",
   },
 ];
+
+/** The demo organisations' personal managers (seeded); Смирнов's has none, so its members see the business lines. */
+export const DEMO_ORG_MANAGERS: Readonly<Record<string, { name: string; phone: string; email: string }>> = {
+  "org-demo-veter": { name: "Анна Соколова", phone: "+79001112233", email: "a.sokolova@example.com" },
+};

@@ -77,6 +77,7 @@ function OpsChat(props: { chat: OperatorChatDto; me: OperatorDto; onChanged: () 
       <p class="muted small">
         {props.regionName(current().region)} · {ss(`topic.${current().topic as "other"}`)}
         {current().kind === "visitor" ? ` · ${s("visitor")}` : ""}
+        {current().company ? ` · ${current().company}` : ""}
       </p>
       <ChatPanel
         live={live}
