@@ -101,10 +101,15 @@ describe("«Бизнесу», the public business page", () => {
       ["8 800 200-16-61", "tel:+78002001661"],
       ["8 800 302-87-10", "tel:+78003028710"],
       ["8 800 200-67-86", "tel:+78002006786"],
-      ["Написать в чат", "/support"],
+      // The business chat is on this page (the business queue), not the private subscribers' /support.
+      ["Написать в чат", "#b2b-chat"],
       ["Адреса и часы работы", "/offices?kind=b2b"],
     ]);
     expect(await screen.findByText(/Войдите, чтобы открыть корпоративный кабинет/)).toBeTruthy();
+    // The business tariffs, offices and chat are sections of the page, each loaded after its first render.
+    expect(await screen.findByRole("region", { name: "Тарифы для бизнеса" })).toBeTruthy();
+    expect(await screen.findByRole("region", { name: "Офисы обслуживания юридических лиц" })).toBeTruthy();
+    expect(await screen.findByRole("form", { name: "Бизнес-чат" })).toBeTruthy();
   });
 
   it("lists a logged-in person's organisations to open, in English too", async () => {

@@ -29,6 +29,8 @@ const closedChat: ChatDto = {
   createdAt: "2026-12-02T10:00:00.000Z",
   updatedAt: "2026-12-02T10:10:00.000Z",
   closedAt: "2026-12-02T10:10:00.000Z",
+  queue: "private",
+  orgId: null,
 };
 
 function answer(body: unknown) {

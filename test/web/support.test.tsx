@@ -22,6 +22,8 @@ const chat = (over: Partial<ChatDto> = {}): ChatDto => ({
   createdAt: "2026-12-02T10:00:00.000Z",
   updatedAt: "2026-12-02T10:05:00.000Z",
   closedAt: null,
+  queue: "private",
+  orgId: null,
   ...over,
 });
 
@@ -142,6 +144,11 @@ const ticket = (): TicketDto => ({
   next: [],
   createdAt: "2026-12-02T10:00:00.000Z",
   updatedAt: "2026-12-02T10:05:00.000Z",
+  queue: "private",
+  orgId: null,
+  categoryLabel: null,
+  dueAt: null,
+  overdue: false,
   history: [
     {
       id: "e1",

@@ -162,6 +162,8 @@ const CHANGES_GLOBAL: Record<string, string> = {
   "PUT /api/v1/business/organisations/{orgId}/numbers/{msisdn}": "business cabinet: a corporate number's audit entry",
   "POST /api/v1/business/organisations/{orgId}/numbers/{msisdn}/block": "business cabinet: a corporate number's audit entry",
   "POST /api/v1/business/organisations/{orgId}/numbers/{msisdn}/unblock": "business cabinet: a corporate number's audit entry",
+  "POST /api/v1/business/organisations/{orgId}/support/requests": "business support: the organisation's list of requests, the audit entry",
+  "POST /api/v1/business/organisations/{orgId}/support/chats": "business support: the chat's directory entry, the audit entry",
 };
 
 describe("a logged-in subscriber's changes", () => {

@@ -166,6 +166,7 @@ const messages = {
   "field.usage.categories": { ru: "Выберите хотя бы один вид записей", en: "Choose at least one kind of record" },
   "field.usage.email": { ru: "Укажите почту, куда отправить отчёт", en: "Enter the email to send the report to" },
   "field.support.name": { ru: "Как к вам обращаться? Хотя бы 2 буквы", en: "What should we call you? At least 2 letters" },
+  "field.support.company": { ru: "Укажите название компании", en: "Give the company's name" },
   "problem.chat_closed": { ru: "Чат завершён", en: "The chat is closed" },
   "problem.chat_closed.detail": {
     ru: "В завершённый чат писать нельзя. Начните новый — оператор увидит историю.",

@@ -46,6 +46,7 @@ export const APP_PATHS = [
   "/business/:id/pay/:paymentId",
   "/business/:id/documents/reconciliation",
   "/business/:id/numbers",
+  "/business/:id/support",
 ] as const;
 
 /** A router pattern as a RegExp over pathname and search (what workbox's NavigationRoute tests); a trailing slash is allowed. */

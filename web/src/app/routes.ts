@@ -81,6 +81,10 @@ export const routes = [
     path: "/business/:id/numbers",
     component: lazyScreen(() => import("../features/business/NumbersPage")),
   },
+  {
+    path: "/business/:id/support",
+    component: lazyScreen(() => import("../features/business/OrgScreens").then((m) => ({ default: m.OrgSupportPage }))),
+  },
   { path: "*404", component: lazyScreen(() => import("../features/notfound/NotFoundPage")) },
 ] satisfies RouteDefinition[];
 

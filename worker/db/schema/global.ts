@@ -993,3 +993,37 @@ export const bankStatementLines = sqliteTable(
   },
   (t) => [index("bank_statement_lines_status_idx").on(t.status, t.createdAt)],
 );
+
+// ── Business support (поддержка бизнеса) ────────────────────────
+
+/**
+ * Where an organisation's requests live (each is a `support_tickets` row in its region's shard, in the business
+ * queue): the organisation's list reads here first, then each shard once. `accountNo` is copied so a member limited
+ * to some accounts is shown only theirs.
+ */
+export const orgTickets = sqliteTable(
+  "org_tickets",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organisations.id),
+    subscriberId: text("subscriber_id").notNull(),
+    accountNo: text("account_no"),
+    region: text("region").notNull(),
+    shard: text("shard").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("org_tickets_org_idx").on(t.orgId, t.createdAt)],
+);
+
+/** An organisation's personal manager (персональный менеджер), set by an operator; none: the business lines answer. */
+export const orgManagers = sqliteTable("org_managers", {
+  orgId: text("org_id")
+    .primaryKey()
+    .references(() => organisations.id),
+  name: text("name").notNull(),
+  phone: text("phone").notNull(),
+  email: text("email").notNull(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});

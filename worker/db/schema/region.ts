@@ -564,6 +564,9 @@ export const voluntaryBlocks = sqliteTable(
 );
 
 export const CHAT_STATUSES = ["waiting", "active", "closed"] as const;
+/** The operators' queues: private subscribers and business clients are answered apart. */
+export const SUPPORT_QUEUES = ["private", "business"] as const;
+export type SupportQueue = (typeof SUPPORT_QUEUES)[number];
 export type ChatStatus = (typeof CHAT_STATUSES)[number];
 export const CHAT_AUTHORS = ["subscriber", "visitor", "operator", "system"] as const;
 export type ChatAuthor = (typeof CHAT_AUTHORS)[number];
@@ -594,6 +597,12 @@ export const supportChats = sqliteTable(
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
     updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
     closedAt: integer("closed_at", { mode: "timestamp_ms" }),
+    /** Which operators' queue: private subscribers', or business (a business cabinet's or the business page's chat). */
+    queue: text("queue", { enum: SUPPORT_QUEUES }).notNull().default("private"),
+    /** The organisation a business cabinet's chat was started for. */
+    orgId: text("org_id"),
+    /** A business visitor's company, as given: «ООО Ромашка, ИНН 7707083893». */
+    company: text("company"),
   },
   (t) => [
     index("support_chats_queue_idx").on(t.region, t.status, t.updatedAt),
@@ -636,6 +645,9 @@ export const supportAttachments = sqliteTable(
 
 export const TICKET_CATEGORIES = ["billing", "internet", "tv", "phone", "mobile", "equipment", "other"] as const;
 export type TicketCategory = (typeof TICKET_CATEGORIES)[number];
+/** A business request's categories (with their response-time targets in data/business-support.data.ts). */
+export const BUSINESS_TICKET_CATEGORIES = ["outage", "payments", "documents", "services", "other"] as const;
+export type AnyTicketCategory = TicketCategory | (typeof BUSINESS_TICKET_CATEGORIES)[number];
 export const TICKET_STATUSES = ["new", "in_work", "waiting", "resolved", "closed", "cancelled"] as const;
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
 
@@ -648,7 +660,7 @@ export const supportTickets = sqliteTable(
     region: text("region").notNull(),
     subscriberId: text("subscriber_id").notNull(),
     accountNo: text("account_no"),
-    category: text("category", { enum: TICKET_CATEGORIES }).notNull(),
+    category: text("category", { enum: [...TICKET_CATEGORIES, ...BUSINESS_TICKET_CATEGORIES] }).notNull(),
     subject: text("subject").notNull(),
     text: text("text").notNull(),
     status: text("status", { enum: TICKET_STATUSES }).notNull(),
@@ -656,6 +668,11 @@ export const supportTickets = sqliteTable(
     operatorName: text("operator_name"),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
     updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+    queue: text("queue", { enum: SUPPORT_QUEUES }).notNull().default("private"),
+    /** The organisation a business request belongs to (its members with the support right see it). */
+    orgId: text("org_id"),
+    /** A business request's response-time target: an operator takes it into work by then. */
+    dueAt: integer("due_at", { mode: "timestamp_ms" }),
   },
   (t) => [
     uniqueIndex("support_tickets_number_uq").on(t.number),

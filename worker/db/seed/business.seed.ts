@@ -1,4 +1,5 @@
 import { DEMO_BUSINESS_PEOPLE, DEMO_ORGANISATIONS } from "../../data/business.data";
+import { DEMO_ORG_MANAGERS } from "../../data/business-support.data";
 import { type HomeShardBinding, REGIONS } from "../../data/regions.data";
 import { TARIFF_TEMPLATES } from "../../data/tariffs.data";
 import { makeAccountNo } from "../../platform/ids";
@@ -176,6 +177,9 @@ export function businessSeed(
         insert("org_members", { org_id: o.id, subscriber_id: m.subscriber, role: m.role, account_scope: scope, created_at: opts.seededAt }),
       );
     }
+    // Business support: the organisation's personal manager, where the demo has one.
+    const manager = DEMO_ORG_MANAGERS[o.id];
+    if (manager) global.push(insert("org_managers", { org_id: o.id, ...manager, updated_at: opts.seededAt }));
   }
   return { global, shards };
 }

@@ -2,6 +2,8 @@ import { createRouter } from "../../app";
 import { operatorAuth } from "../../platform/operator";
 import * as h from "./business.handlers";
 import * as r from "./business.routes";
+import * as sh from "./business-support.handlers";
+import * as sr from "./business-support.routes";
 import * as ch from "./closing.handlers";
 import * as cr from "./closing.routes";
 import { invoicesRouter } from "./invoices.index";
@@ -44,6 +46,17 @@ export const businessRouter = createRouter()
   .openapi({ ...nr.blockNumberRoute, middleware: [nh.numbersAccess] }, nh.blockNumberHandler)
   .openapi({ ...nr.unblockNumberRoute, middleware: [nh.numbersAccess] }, nh.unblockNumberHandler);
 
+// Business support: requests and chats in the business queue, the personal manager, the public tariffs. The guard
+// (membership, role) runs before the routes' own body validation.
+businessRouter.use("/business/organisations/:orgId/support/*", sh.supportGuard);
+businessRouter
+  .openapi(sr.orgManagerRoute, sh.orgManagerHandler)
+  .openapi(sr.orgRequestsRoute, sh.orgRequestsHandler)
+  .openapi(sr.orgRequestRoute, sh.orgRequestHandler)
+  .openapi(sr.fileOrgRequestRoute, sh.fileOrgRequestHandler)
+  .openapi(sr.startOrgChatRoute, sh.startOrgChatHandler)
+  .openapi(sr.businessTariffsRoute, sh.businessTariffsHandler);
+
 /** Operators' API for organisations (a token, outside /api and its cookie and CSRF rules). */
 export const opsBusinessRouter = createRouter();
 opsBusinessRouter.use("/business/*", operatorAuth);
@@ -52,7 +65,9 @@ opsBusinessRouter
   .openapi(r.opsAddAdministratorRoute, h.opsAddAdministratorHandler)
   .openapi(cr.opsClosingMonthRoute, ch.opsClosingMonthHandler)
   .openapi(nr.opsChargeNumberRoute, nh.opsChargeNumberHandler)
-  .openapi(nr.opsNumberEsiaRoute, nh.opsNumberEsiaHandler);
+  .openapi(nr.opsNumberEsiaRoute, nh.opsNumberEsiaHandler)
+  .openapi(sr.opsSetManagerRoute, sh.opsSetManagerHandler)
+  .openapi(sr.opsRemoveManagerRoute, sh.opsRemoveManagerHandler);
 
 // Invoices for payment (issue 24): their own routes under /business/organisations/{orgId}/invoices.
 businessRouter.route("/", invoicesRouter);

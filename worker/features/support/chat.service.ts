@@ -10,7 +10,7 @@ import {
   HANDLING_WINDOW_MS,
   MESSAGE_MAX_CHARS,
 } from "../../data/support.data";
-import type { ChatAuthor } from "../../db/schema/region";
+import type { ChatAuthor, SupportQueue } from "../../db/schema/region";
 import { randomToken, sha256Hex, timingSafeEqual } from "../../platform/crypto";
 import type { DataAccess, RegionDb } from "../../platform/db";
 import { shardOfRegion } from "../../platform/db";
@@ -104,6 +104,9 @@ export interface ChatDto {
   createdAt: string;
   updatedAt: string;
   closedAt: string | null;
+  queue: SupportQueue;
+  /** A business cabinet's chat: its organisation. */
+  orgId: string | null;
 }
 
 export interface OperatorChatDto extends ChatDto {
@@ -112,6 +115,8 @@ export interface OperatorChatDto extends ChatDto {
   customerPhone: string | null;
   subscriberId: string | null;
   kind: "subscriber" | "visitor";
+  /** A business chat's company: the organisation's name and ИНН, or what a visitor gave. */
+  company: string | null;
 }
 
 /** Chats and tickets carry their region in the id (`msk_…`): the shard is known without a lookup. */
@@ -137,6 +142,8 @@ export function chatDto(c: q.ChatRow): ChatDto {
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString(),
     closedAt: iso(c.closedAt),
+    queue: c.queue,
+    orgId: c.orgId,
   };
 }
 
@@ -148,6 +155,7 @@ export function operatorChatDto(c: q.ChatRow, customerName: string): OperatorCha
     customerPhone: c.visitorPhone,
     subscriberId: c.subscriberId,
     kind: c.subscriberId ? "subscriber" : "visitor",
+    company: c.company,
   };
 }
 
@@ -228,6 +236,8 @@ export interface StartChatInput {
   text?: string | undefined;
   accountNo?: string | null | undefined;
   clientId?: string | undefined;
+  /** The business queue: a business cabinet's chat (`orgId`) or a business visitor's (`company`). */
+  business?: { orgId: string | null; company: string | null } | undefined;
 }
 
 /**
@@ -243,7 +253,13 @@ export async function startChat(
 ): Promise<{ chat: ChatDto; visitorKey: string | null; created: boolean }> {
   const db = deps.data.shardForRegion(input.region);
   if ("subscriberId" in who) {
-    const open = await q.selectOpenChatOf(db, who.subscriberId, input.region);
+    const open = await q.selectOpenChatOf(
+      db,
+      who.subscriberId,
+      input.region,
+      input.business ? "business" : "private",
+      input.business?.orgId ?? null,
+    );
     if (open) {
       if (input.text)
         await postMessage(deps, { side: "customer", subscriberId: who.subscriberId, name: who.name }, open.id, {
@@ -267,6 +283,9 @@ export async function startChat(
     status: "waiting",
     createdAt: now,
     updatedAt: now,
+    queue: input.business ? "business" : "private",
+    orgId: input.business?.orgId ?? null,
+    company: input.business?.company ?? null,
   });
   const shard = shardOfRegion(input.region) as string;
   if ("subscriberId" in who)

@@ -1,3 +1,4 @@
+import type { SupportQueue } from "../../db/schema/region";
 import { randomToken } from "../../platform/crypto";
 import type { DataAccess } from "../../platform/db";
 import { type ShardBinding, shardOfRegion } from "../../platform/db";
@@ -54,12 +55,22 @@ function shardsOf(regions: string[]) {
  * The operator's queue: waiting and active chats (waiting first, oldest
  * first) and open requests of the regions they serve, optionally one region.
  */
-export async function operatorQueue(data: DataAccess, operator: OperatorInfo, lang: Lang, onlyRegion?: string) {
+export async function operatorQueue(
+  data: DataAccess,
+  operator: OperatorInfo,
+  lang: Lang,
+  onlyRegion?: string,
+  queue: SupportQueue = "private",
+  now = new Date(),
+) {
   const regions = onlyRegion ? operator.regions.filter((r) => r === onlyRegion) : operator.regions;
   const parts = await Promise.all(
     shardsOf(regions).map(async ([shard, rs]) => {
       const db = data.shard(shard);
-      const [chats, tickets] = await Promise.all([q.selectQueueChats(db, rs), q.selectQueueTickets(db, rs, OPEN_TICKET_STATUSES)]);
+      const [chats, tickets] = await Promise.all([
+        q.selectQueueChats(db, rs, queue),
+        q.selectQueueTickets(db, rs, OPEN_TICKET_STATUSES, queue),
+      ]);
       return { chats, tickets };
     }),
   );
@@ -68,10 +79,14 @@ export async function operatorQueue(data: DataAccess, operator: OperatorInfo, la
     .sort((a, b) => (a.status === b.status ? a.createdAt.getTime() - b.createdAt.getTime() : a.status === "waiting" ? -1 : 1))
     .map((c) => operatorChatDto(c, c.visitorName ?? ""));
   const party = { side: "operator" as const, operator };
+  // Overdue requests first, then those due soonest (business), then the longest untouched.
   const tickets = parts
     .flatMap((p) => p.tickets)
-    .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime())
-    .map((t) => ticketDto(t, party, lang, null));
+    .map((t) => ticketDto(t, party, lang, null, now))
+    .sort(
+      (a, b) =>
+        Number(b.overdue) - Number(a.overdue) || (a.dueAt ?? "~").localeCompare(b.dueAt ?? "~") || a.updatedAt.localeCompare(b.updatedAt),
+    );
   return {
     regions: regions.map((code) => ({ code, name: (lang === "en" ? regionByCode(code)?.nameEn : regionByCode(code)?.nameRu) ?? code })),
     chats,

@@ -9,6 +9,7 @@ import { notifier } from "../../platform/notify";
 import { clearOperatorCookie, endOperatorSession, requireOperator, setOperatorCookie } from "../../platform/operator";
 import { guardCount } from "../../platform/throttle";
 import { decodeHeader } from "../../platform/validation";
+import { parseInn } from "../business/requisites";
 import * as callbacks from "./callbacks.service";
 import * as chats from "./chat.service";
 import * as ops from "./operators.service";
@@ -67,6 +68,9 @@ export const startChatHandler: RouteHandler<typeof r.startChatRoute, AppEnv> = a
   const body = c.req.valid("json");
   const region = siteRegion(c);
   const session = c.get("session");
+  // The business chat's ИНН is optional, but one given must be a real one (checked before the visitor's quota is spent).
+  const inn = body.inn ? parseInn(body.inn) : null;
+  if (body.queue === "business" && body.inn && !inn) throw new AppError(400, "validation", {}, [{ field: "inn", message: "field.inn" }]);
   const deps = chatDeps(c);
   let who: Parameters<typeof chats.startChat>[1];
   if (session) {
@@ -78,17 +82,21 @@ export const startChatHandler: RouteHandler<typeof r.startChatRoute, AppEnv> = a
     const fields = [
       ...(body.name ? [] : [{ field: "name", message: "field.support.name" }]),
       ...(body.phone ? [] : [{ field: "phone", message: "field.phone" }]),
+      ...(body.queue === "business" && !body.company ? [{ field: "company", message: "field.support.company" }] : []),
     ];
     if (fields.length) throw new AppError(400, "validation", {}, fields);
     await guardCount("chats", clientAddress(c));
     who = { visitorName: body.name as string, visitorPhone: body.phone as string };
   }
+
   const started = await chats.startChat(deps, who, {
     region,
     topic: body.topic,
     text: body.text,
     clientId: body.clientId,
     accountNo: session ? body.accountNo : null,
+    business:
+      body.queue === "business" ? { orgId: null, company: body.company ? `${body.company}${inn ? `, ИНН ${inn}` : ""}` : null } : undefined,
   });
   if (started.visitorKey) {
     setCookie(c, VISITOR_COOKIE, `${started.chat.id}.${started.visitorKey}`, {
@@ -296,10 +304,11 @@ export const opsLogoutHandler: RouteHandler<typeof r.opsLogoutRoute, AppEnv> = a
 export const opsQueueHandler: RouteHandler<typeof r.opsQueueRoute, AppEnv> = async (c) => {
   noStore(c);
   const operator = requireOperator(c);
-  const { region } = c.req.valid("query");
+  const { region, queue: which } = c.req.valid("query");
+  // Call-back requests are private subscribers' and visitors' («Перезвоните мне»): the business queue has none.
   const [queue, open] = await Promise.all([
-    ops.operatorQueue(c.get("data"), operator, c.get("lang"), region),
-    callbacks.operatorCallbacks(c.get("data").global, operator, region),
+    ops.operatorQueue(c.get("data"), operator, c.get("lang"), region, which),
+    which === "private" ? callbacks.operatorCallbacks(c.get("data").global, operator, region) : [],
   ]);
   return c.json({ ...queue, callbacks: open }, 200);
 };

@@ -1,7 +1,8 @@
-import { and, asc, count, desc, eq, gt, inArray, lt, ne } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray, isNull, lt, ne } from "drizzle-orm";
 import { accountDirectory, accountLinks, operators, subscribers, supportDirectory } from "../../db/schema/global";
 import {
   type ChatAuthor,
+  type SupportQueue,
   supportAttachments,
   supportChats,
   supportFeedback,
@@ -32,11 +33,26 @@ export const selectChatsOf = (db: RegionDb, subscriberId: string, ids: string[])
 
 export const insertChat = (db: RegionDb, row: typeof supportChats.$inferInsert) => db.insert(supportChats).values(row).run();
 
-export function selectOpenChatOf(db: RegionDb, subscriberId: string, region: string) {
+/** The subscriber's open chat of a region in one queue (a business chat: of that organisation). */
+export function selectOpenChatOf(
+  db: RegionDb,
+  subscriberId: string,
+  region: string,
+  queue: SupportQueue = "private",
+  orgId: string | null = null,
+) {
   return db
     .select()
     .from(supportChats)
-    .where(and(eq(supportChats.subscriberId, subscriberId), eq(supportChats.region, region), ne(supportChats.status, "closed")))
+    .where(
+      and(
+        eq(supportChats.subscriberId, subscriberId),
+        eq(supportChats.region, region),
+        ne(supportChats.status, "closed"),
+        eq(supportChats.queue, queue),
+        orgId ? eq(supportChats.orgId, orgId) : isNull(supportChats.orgId),
+      ),
+    )
     .orderBy(desc(supportChats.createdAt))
     .get();
 }
@@ -140,11 +156,12 @@ export async function assignChat(
  * A waiting chat's place in its region's queue (1: next), and the average time operators spent on the
  * region's last chats closed since `since`: from the first system line (an operator joined) to closing.
  */
-export async function selectQueueStats(db: RegionDb, chat: Pick<ChatRow, "region" | "createdAt">, since: Date, sample: number) {
+export async function selectQueueStats(db: RegionDb, chat: Pick<ChatRow, "region" | "createdAt" | "queue">, since: Date, sample: number) {
   const [place, handling] = await rawBatch(db, [
     [
-      "SELECT count(*) AS n FROM support_chats WHERE region = ? AND status = 'waiting' AND created_at <= ?",
+      "SELECT count(*) AS n FROM support_chats WHERE region = ? AND queue = ? AND status = 'waiting' AND created_at <= ?",
       chat.region,
+      chat.queue,
       chat.createdAt.getTime(),
     ],
     [
@@ -161,11 +178,11 @@ export async function selectQueueStats(db: RegionDb, chat: Pick<ChatRow, "region
   };
 }
 
-export function selectQueueChats(db: RegionDb, regions: string[]) {
+export function selectQueueChats(db: RegionDb, regions: string[], queue: SupportQueue = "private") {
   return db
     .select()
     .from(supportChats)
-    .where(and(inArray(supportChats.region, regions), inArray(supportChats.status, ["waiting", "active"])))
+    .where(and(inArray(supportChats.region, regions), eq(supportChats.queue, queue), inArray(supportChats.status, ["waiting", "active"])))
     .orderBy(asc(supportChats.createdAt))
     .limit(200)
     .all();
@@ -201,6 +218,14 @@ export const selectTicketsOf = (db: RegionDb, subscriberId: string, ids: string[
     .select()
     .from(supportTickets)
     .where(and(eq(supportTickets.subscriberId, subscriberId), inArray(supportTickets.id, ids)))
+    .all();
+
+/** An organisation's requests among `ids`. */
+export const selectOrgTickets = (db: RegionDb, orgId: string, ids: string[]) =>
+  db
+    .select()
+    .from(supportTickets)
+    .where(and(eq(supportTickets.orgId, orgId), inArray(supportTickets.id, ids)))
     .all();
 
 export function insertTicket(db: RegionDb, row: typeof supportTickets.$inferInsert, eventId: string) {
@@ -281,11 +306,11 @@ export function assignTicket(db: RegionDb, ticketId: string, operator: { id: str
 export const selectTicketEvents = (db: RegionDb, ticketId: string) =>
   db.select().from(ticketEvents).where(eq(ticketEvents.ticketId, ticketId)).orderBy(asc(ticketEvents.at), asc(ticketEvents.id)).all();
 
-export function selectQueueTickets(db: RegionDb, regions: string[], statuses: readonly TicketStatus[]) {
+export function selectQueueTickets(db: RegionDb, regions: string[], statuses: readonly TicketStatus[], queue: SupportQueue = "private") {
   return db
     .select()
     .from(supportTickets)
-    .where(and(inArray(supportTickets.region, regions), inArray(supportTickets.status, [...statuses])))
+    .where(and(inArray(supportTickets.region, regions), eq(supportTickets.queue, queue), inArray(supportTickets.status, [...statuses])))
     .orderBy(asc(supportTickets.updatedAt))
     .limit(200)
     .all();

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { CHAT_TOPICS, MESSAGE_MAX_CHARS } from "../../data/support.data";
-import { TICKET_CATEGORIES, TICKET_STATUSES } from "../../db/schema/region";
+import { BUSINESS_TICKET_CATEGORIES, SUPPORT_QUEUES, TICKET_CATEGORIES, TICKET_STATUSES } from "../../db/schema/region";
 import { jsonBody, jsonResponse, problem, type ResponseOf } from "../../platform/openapi";
 
 const ChatParam = z.object({ chatId: z.string().max(60).openapi({ example: "msk_0000000000000000000000000" }) });
@@ -52,6 +52,8 @@ export const Chat = z
     createdAt: z.string(),
     updatedAt: z.string(),
     closedAt: z.string().nullable(),
+    queue: z.enum(SUPPORT_QUEUES).openapi({ description: "private subscribers' queue, or the business queue" }),
+    orgId: z.string().nullable().openapi({ description: "A business cabinet's chat: its organisation" }),
   })
   .openapi("Chat");
 
@@ -61,6 +63,7 @@ export const OperatorChat = Chat.extend({
   customerPhone: z.string().nullable(),
   subscriberId: z.string().nullable(),
   kind: z.enum(["subscriber", "visitor"]),
+  company: z.string().nullable().openapi({ description: "A business visitor's company and ИНН, as given" }),
 }).openapi("OperatorChat");
 
 const TicketEvent = z.object({
@@ -80,7 +83,7 @@ export const Ticket = z
     number: z.string(),
     region: z.string(),
     accountNo: z.string().nullable(),
-    category: z.enum(TICKET_CATEGORIES),
+    category: z.enum([...TICKET_CATEGORIES, ...BUSINESS_TICKET_CATEGORIES]),
     subject: z.string(),
     text: z.string(),
     status: z.enum(TICKET_STATUSES),
@@ -90,6 +93,11 @@ export const Ticket = z
     createdAt: z.string(),
     updatedAt: z.string(),
     history: z.array(TicketEvent).nullable(),
+    queue: z.enum(SUPPORT_QUEUES),
+    orgId: z.string().nullable().openapi({ description: "A business request: its organisation" }),
+    categoryLabel: z.string().nullable().openapi({ description: "A business request's category, in the caller's language" }),
+    dueAt: z.string().nullable().openapi({ description: "A business request's response-time target (UTC instant)" }),
+    overdue: z.boolean().openapi({ description: "Past its target and not yet taken into work" }),
   })
   .openapi("SupportTicket");
 
@@ -116,6 +124,17 @@ export const startChatRoute = createRoute({
         accountNo: z.string().max(40).nullable().optional(),
         name: z.string().trim().min(2).max(80).optional(),
         phone: PhoneRu.optional(),
+        queue: z
+          .enum(SUPPORT_QUEUES)
+          .default("private")
+          .openapi({ description: "business: the business chat of the public business page (a visitor gives the company too)" }),
+        company: z.string().trim().min(2).max(120).optional().openapi({ description: "The business chat: the company's name" }),
+        inn: z
+          .string()
+          .trim()
+          .max(14)
+          .optional()
+          .openapi({ description: "The business chat: the company's ИНН, optional (check digits verified)" }),
       }),
     ),
   },
@@ -367,8 +386,14 @@ export const opsQueueRoute = createRoute({
   method: "get",
   path: "/support/queue",
   tags: ["Operators"],
-  summary: "Waiting and active chats and open requests of the operator's regions (or one of them)",
-  request: { query: z.object({ region: z.string().max(8).optional() }) },
+  summary:
+    "Waiting and active chats and open requests of the operator's regions (or one of them), in the private subscribers' queue or the business queue (overdue business requests first)",
+  request: {
+    query: z.object({
+      region: z.string().max(8).optional(),
+      queue: z.enum(SUPPORT_QUEUES).default("private").openapi({ description: "private (default) or business" }),
+    }),
+  },
   responses: {
     200: jsonResponse(
       "Queue",

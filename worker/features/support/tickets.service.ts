@@ -1,4 +1,5 @@
-import type { TicketCategory, TicketStatus } from "../../db/schema/region";
+import { BUSINESS_CATEGORIES, type BusinessTicketCategory } from "../../data/business-support.data";
+import type { AnyTicketCategory, SupportQueue, TicketCategory, TicketStatus } from "../../db/schema/region";
 import { randomDigits } from "../../platform/crypto";
 import { type DataAccess, type RegionDb, shardOfRegion } from "../../platform/db";
 import { AppError } from "../../platform/errors";
@@ -30,7 +31,7 @@ export interface TicketDto {
   number: string;
   region: string;
   accountNo: string | null;
-  category: TicketCategory;
+  category: AnyTicketCategory;
   subject: string;
   text: string;
   status: TicketStatus;
@@ -40,7 +41,22 @@ export interface TicketDto {
   createdAt: string;
   updatedAt: string;
   history: TicketEventDto[] | null;
+  queue: SupportQueue;
+  orgId: string | null;
+  /** A business request's category name and response-time target («Ответим до 14:30»), null for a private one. */
+  categoryLabel: string | null;
+  dueAt: string | null;
+  /** Past its target and still not taken into work. */
+  overdue: boolean;
 }
+
+/** A request is overdue when its target has passed and nobody has taken it into work yet. */
+export function isOverdue(t: Pick<q.TicketRow, "dueAt" | "status">, now: Date): boolean {
+  return t.dueAt !== null && t.status === "new" && now.getTime() > t.dueAt.getTime();
+}
+
+const businessLabel = (category: AnyTicketCategory, lang: Lang) =>
+  category in BUSINESS_CATEGORIES ? BUSINESS_CATEGORIES[category as BusinessTicketCategory].name[lang] : null;
 
 /** "T2612-483920": year and month, then six random digits; unique by an index (a clash is retried). */
 function ticketNumber(now: Date) {
@@ -49,7 +65,7 @@ function ticketNumber(now: Date) {
 
 const actorOf = (party: TicketParty): TicketActor => (party.side === "operator" ? "operator" : "subscriber");
 
-export function ticketDto(t: q.TicketRow, party: TicketParty, lang: Lang, events: q.TicketEventRow[] | null): TicketDto {
+export function ticketDto(t: q.TicketRow, party: TicketParty, lang: Lang, events: q.TicketEventRow[] | null, now = new Date()): TicketDto {
   return {
     id: t.id,
     number: t.number,
@@ -76,6 +92,11 @@ export function ticketDto(t: q.TicketRow, party: TicketParty, lang: Lang, events
           at: e.at.toISOString(),
         }))
       : null,
+    queue: t.queue,
+    orgId: t.orgId,
+    categoryLabel: t.queue === "business" ? businessLabel(t.category, lang) : null,
+    dueAt: t.dueAt ? t.dueAt.toISOString() : null,
+    overdue: isOverdue(t, now),
   };
 }
 
@@ -110,6 +131,22 @@ export async function createTicket(data: DataAccess, subscriberId: string, input
     region = link.region;
   }
   await guardCount("tickets", subscriberId, now.getTime());
+  const { id, shard, db } = await insertNewTicket(data, subscriberId, region, input, {}, now);
+  await q.insertDirectory(data.global, { id, kind: "ticket", subscriberId, region, shard, createdAt: now });
+  const ticket = await q.selectTicket(db, id);
+  if (!ticket) throw new Error("ticket vanished");
+  return ticketDto(ticket, { side: "subscriber", subscriberId }, lang, await q.selectTicketEvents(db, id));
+}
+
+/** Writes a new request into its region's shard under a fresh number (a clash of numbers is retried). */
+async function insertNewTicket(
+  data: DataAccess,
+  subscriberId: string,
+  region: string,
+  input: Pick<NewTicketInput, "accountNo" | "subject" | "text"> & { category: AnyTicketCategory },
+  business: { orgId?: string; dueAt?: Date },
+  now: Date,
+) {
   const shard = shardOfRegion(region);
   if (!shard) throw new AppError(404, "not_found");
   const db = data.shard(shard);
@@ -130,18 +167,48 @@ export async function createTicket(data: DataAccess, subscriberId: string, input
           status: "new",
           createdAt: now,
           updatedAt: now,
+          ...(business.orgId ? { queue: "business" as const, orgId: business.orgId, dueAt: business.dueAt ?? null } : {}),
         },
         newId(now.getTime()),
       );
-      break;
+      return { id, shard, db };
     } catch (err) {
       if (attempt >= 3 || !(err instanceof Error) || !/UNIQUE/i.test(`${err.message} ${String(err.cause ?? "")}`)) throw err;
     }
   }
-  await q.insertDirectory(data.global, { id, kind: "ticket", subscriberId, region, shard, createdAt: now });
+}
+
+export interface NewBusinessTicket {
+  orgId: string;
+  region: string;
+  category: BusinessTicketCategory;
+  accountNo: string | null;
+  subject: string;
+  text: string;
+  dueAt: Date;
+}
+
+/**
+ * Files a business request into the business queue of its region (the caller has checked the person's right and
+ * the account's organisation, and lists it for the organisation). Counts against the person's 10 requests a day.
+ */
+export async function createBusinessTicket(data: DataAccess, subscriberId: string, input: NewBusinessTicket, now = new Date()) {
+  await guardCount("tickets", subscriberId, now.getTime());
+  const { id, shard, db } = await insertNewTicket(data, subscriberId, input.region, input, { orgId: input.orgId, dueAt: input.dueAt }, now);
+  return { id, shard, db };
+}
+
+/** An organisation's requests by id (from its own directory), each of that organisation. */
+export async function businessTickets(data: DataAccess, orgId: string, entries: { id: string; region: string }[]) {
+  return q.selectListed(entries, (region, ids) => q.selectOrgTickets(data.shardForRegion(region), orgId, ids));
+}
+
+/** One request of the organisation with its history, or the same 404 as a missing one. */
+export async function businessTicket(data: DataAccess, orgId: string, id: string) {
+  const db = data.shardForRegion(regionOfId(id));
   const ticket = await q.selectTicket(db, id);
-  if (!ticket) throw new Error("ticket vanished");
-  return ticketDto(ticket, { side: "subscriber", subscriberId }, lang, await q.selectTicketEvents(db, id));
+  if (!ticket || ticket.orgId !== orgId) throw new AppError(404, "not_found");
+  return { ticket, events: await q.selectTicketEvents(db, id) };
 }
 
 export async function myTickets(data: DataAccess, subscriberId: string, lang: Lang) {

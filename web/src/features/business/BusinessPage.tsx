@@ -1,5 +1,5 @@
 import { A, useNavigate, useSearchParams } from "@solidjs/router";
-import { createResource, createSignal, For, Show } from "solid-js";
+import { createResource, createSignal, For, lazy, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { useStrings } from "../../i18n/local";
@@ -13,6 +13,10 @@ import { businessApi, rememberOrganisation } from "./business.api";
 import { businessStrings } from "./strings";
 
 const BUSINESS_LINES = new Set(["b2b_hotline", "b2b_smb", "b2b_enterprise"]);
+// The public business sections load after the page's first render, each as it is needed (Lighthouse: no heavy first screen).
+const BusinessTariffs = lazy(() => import("./PublicBusiness").then((m) => ({ default: m.BusinessTariffs })));
+const BusinessOffices = lazy(() => import("./PublicBusiness").then((m) => ({ default: m.BusinessOffices })));
+const BusinessChat = lazy(() => import("./PublicBusiness").then((m) => ({ default: m.BusinessChat })));
 
 /** The organisations of the logged-in person, to open one (the context switch), and the two ways to join one. */
 function Cabinet() {
@@ -153,7 +157,7 @@ export default function BusinessPage() {
               </For>
               <li class="list__row">
                 <span>{s("chat")}</span>
-                <A href="/support">{s("chatLink")}</A>
+                <a href="#b2b-chat">{s("chatLink")}</a>
               </li>
               <li class="list__row">
                 <span>{s("offices")}</span>
@@ -163,6 +167,9 @@ export default function BusinessPage() {
           )}
         </Loadable>
       </section>
+      <BusinessTariffs />
+      <BusinessOffices />
+      <BusinessChat />
       <section aria-labelledby="b2b-cabinet">
         <h2 id="b2b-cabinet">{s("cabinet")}</h2>
         <p>{s("cabinetLead")}</p>

@@ -1,5 +1,5 @@
 import { A, useNavigate, useParams } from "@solidjs/router";
-import { createResource, createSignal, createUniqueId, For, type JSX, Show } from "solid-js";
+import { createResource, createSignal, createUniqueId, For, type JSX, lazy, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { useStrings } from "../../i18n/local";
@@ -12,11 +12,11 @@ import { businessApi, type EmployeeDto, ORG_ROLES, type OrgRole, rememberOrganis
 import { createCanPay, PayLink } from "./PayLink";
 import { businessStrings } from "./strings";
 
-type Tab = "card" | "accounts" | "employees" | "audit" | "documents" | "numbers";
+type Tab = "card" | "accounts" | "employees" | "audit" | "documents" | "numbers" | "support";
 const TABS: {
   tab: Tab;
   path: string;
-  key: "tabCard" | "tabAccounts" | "tabEmployees" | "tabAudit" | "tabDocuments" | "tabNumbers";
+  key: "tabCard" | "tabAccounts" | "tabEmployees" | "tabAudit" | "tabDocuments" | "tabNumbers" | "tabSupport";
 }[] = [
   { tab: "card", path: "", key: "tabCard" },
   { tab: "accounts", path: "/accounts", key: "tabAccounts" },
@@ -24,10 +24,21 @@ const TABS: {
   { tab: "audit", path: "/audit", key: "tabAudit" },
   { tab: "numbers", path: "/numbers", key: "tabNumbers" },
   { tab: "documents", path: "/documents", key: "tabDocuments" },
+  { tab: "support", path: "/support", key: "tabSupport" },
 ];
-/** Sections every member sees; the others are an administrator's, and «Документы» an accountant's too. */
+/** Business support (chat, requests) is for the roles with the support right; the viewer has the manager on the card. */
+const SUPPORT_ROLES: readonly OrgRole[] = ["administrator", "accountant", "manager"];
+/** Sections every member sees; the others are an administrator's, «Документы» an accountant's too, «Поддержка» per role. */
 const tabShown = (tab: Tab, role: OrgRole | undefined) =>
-  tab === "card" || tab === "accounts" || tab === "numbers" || role === "administrator" || (tab === "documents" && role === "accountant");
+  tab === "card" ||
+  tab === "accounts" ||
+  tab === "numbers" ||
+  role === "administrator" ||
+  (tab === "documents" && role === "accountant") ||
+  (tab === "support" && role !== undefined && SUPPORT_ROLES.includes(role));
+// Loaded with the screen that shows them, not with the cabinet's first screen.
+const ManagerCard = lazy(() => import("./OrgSupport").then((m) => ({ default: m.ManagerCard })));
+const OrgSupport = lazy(() => import("./OrgSupport").then((m) => ({ default: m.OrgSupport })));
 
 /**
  * The frame of the corporate cabinet's screens: the organisation's name, the switch between the person's
@@ -139,6 +150,7 @@ export function OrgCardPage() {
                 <p>
                   <A href={`/business/${encodeURIComponent(o.id)}/accounts`}>{s("accountCount", { n: o.accountCount })}</A>
                 </p>
+                <ManagerCard orgId={o.id} />
               </section>
             )}
           </Loadable>
@@ -467,4 +479,9 @@ export function OrgAuditPage() {
       }}
     </OrgFrame>
   );
+}
+
+/** «Поддержка»: the personal manager or the business lines, the business chat and the organisation's requests. */
+export function OrgSupportPage() {
+  return <OrgFrame tab="support">{(orgId) => <OrgSupport orgId={orgId} />}</OrgFrame>;
 }

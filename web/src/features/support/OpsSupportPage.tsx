@@ -14,7 +14,15 @@ import { ChatPanel } from "./ChatPanel";
 import { createChat } from "./createChat";
 import { opsStrings } from "./opsStrings";
 import { supportStrings } from "./strings";
-import { type CallbackDto, chatApi, type OperatorChatDto, type OperatorDto, opsSupportApi, type TicketDto } from "./supportApi";
+import {
+  type CallbackDto,
+  chatApi,
+  type OperatorChatDto,
+  type OperatorDto,
+  opsSupportApi,
+  type PrivateCategory,
+  type TicketDto,
+} from "./supportApi";
 import { TicketHistory } from "./TicketPage";
 
 const opsChat = chatApi("/ops/v1/support");
@@ -69,6 +77,7 @@ function OpsChat(props: { chat: OperatorChatDto; me: OperatorDto; onChanged: () 
       <p class="muted small">
         {props.regionName(current().region)} · {ss(`topic.${current().topic as "other"}`)}
         {current().kind === "visitor" ? ` · ${s("visitor")}` : ""}
+        {current().company ? ` · ${current().company}` : ""}
       </p>
       <ChatPanel
         live={live}
@@ -164,7 +173,8 @@ function OpsTicket(props: { id: string; onChanged: () => void; regionName: (code
           <p>
             <span class="badge">{t.statusLabel}</span>{" "}
             <span class="muted small">
-              {props.regionName(t.region)} · {ss(`category.${t.category}`)} · {t.accountNo ?? "—"} · {formatMoment(t.createdAt, lang())}
+              {props.regionName(t.region)} · {t.categoryLabel ?? ss(`category.${t.category as PrivateCategory}`)} · {t.accountNo ?? "—"} ·{" "}
+              {formatMoment(t.createdAt, lang())}
             </span>
           </p>
           <h3>{t.subject}</h3>
@@ -280,11 +290,12 @@ function Console(props: { me: OperatorDto; regionName: (code: string) => string;
   const ss = useStrings(supportStrings);
   const { lang } = useI18n();
   const [region, setRegion] = createSignal("");
+  const [kind, setKind] = createSignal<"private" | "business">("private");
   const [selected, setSelected] = createSignal<{ kind: "chat"; chat: OperatorChatDto } | { kind: "ticket"; id: string } | null>(null);
   // The source is an object: an empty region ("all my regions") must still fetch.
   const [queue, { refetch }] = createResource(
-    () => ({ region: region() }),
-    (q) => opsSupportApi.queue(q.region || undefined),
+    () => ({ region: region(), kind: kind() }),
+    (q) => opsSupportApi.queue(q.region || undefined, q.kind),
   );
   const timer = setInterval(() => void refetch(), QUEUE_MS);
   onCleanup(() => clearInterval(timer));
@@ -299,10 +310,17 @@ function Console(props: { me: OperatorDto; regionName: (code: string) => string;
             <For each={props.me.regions}>{(r) => <option value={r}>{props.regionName(r)}</option>}</For>
           </select>
         </label>
+        <label class="field">
+          <span>{s("clients")}</span>
+          <select value={kind()} onChange={(e) => setKind(e.currentTarget.value === "business" ? "business" : "private")}>
+            <option value="private">{s("queuePrivate")}</option>
+            <option value="business">{s("queueBusiness")}</option>
+          </select>
+        </label>
       </div>
       <div class="console">
         <section aria-labelledby="queue-h">
-          <h2 id="queue-h">{s("queue")}</h2>
+          <h2 id="queue-h">{kind() === "business" ? s("queueBusiness") : s("queue")}</h2>
           <p class="muted small">{s("refreshed")}</p>
           <Loadable resource={queue} onRetry={refetch}>
             {(q) => (
@@ -312,23 +330,28 @@ function Console(props: { me: OperatorDto; regionName: (code: string) => string;
                     <QueueItem
                       current={selected()?.kind === "chat" && (selected() as { chat: OperatorChatDto }).chat.id === c.id}
                       onOpen={() => setSelected({ kind: "chat", chat: c })}
-                      label={`${c.customerName || "—"} · ${ss(`topic.${c.topic as "other"}`)}`}
+                      label={`${c.customerName || "—"} · ${c.company ?? ss(`topic.${c.topic as "other"}`)}`}
                       badge={c.operatorId === props.me.id ? s("yours") : c.status === "waiting" ? s("waiting") : s("active")}
                       detail={`${props.regionName(c.region)} · ${formatMoment(c.updatedAt, lang())}`}
                     />
                   )}
                 </QueueList>
-                <QueueList title={s("callbacks")} empty={s("empty")} items={q.callbacks ?? []}>
-                  {(c) => <CallbackItem c={c} regionName={props.regionName} regionTz={props.regionTz} onDone={() => void refetch()} />}
-                </QueueList>
+                <Show when={kind() === "private"}>
+                  <QueueList title={s("callbacks")} empty={s("empty")} items={q.callbacks ?? []}>
+                    {(c) => <CallbackItem c={c} regionName={props.regionName} regionTz={props.regionTz} onDone={() => void refetch()} />}
+                  </QueueList>
+                </Show>
                 <QueueList title={s("tickets")} empty={s("empty")} items={q.tickets}>
                   {(t) => (
                     <QueueItem
                       current={selected()?.kind === "ticket" && (selected() as { id: string }).id === t.id}
                       onOpen={() => setSelected({ kind: "ticket", id: t.id })}
-                      label={`${t.number}: ${t.subject}`}
+                      label={`${t.number}: ${t.categoryLabel ? `${t.categoryLabel} · ` : ""}${t.subject}`}
                       badge={t.statusLabel}
-                      detail={`${props.regionName(t.region)} · ${t.operatorName ?? "—"}`}
+                      warn={t.overdue ? s("overdue") : undefined}
+                      detail={`${props.regionName(t.region)} · ${t.operatorName ?? "—"}${
+                        t.dueAt && t.status === "new" ? ` · ${s("dueAt", { due: formatMoment(t.dueAt, lang()) })}` : ""
+                      }`}
                     />
                   )}
                 </QueueList>
@@ -384,12 +407,23 @@ function QueueList<T>(props: { title: string; empty: string; items: T[]; childre
 }
 
 /** A chat or a request in the queue: opens it; the one open is marked current for screen readers. */
-function QueueItem(props: { current: boolean; onOpen: () => void; label: string; badge: string; detail: string }) {
+function QueueItem(props: {
+  current: boolean;
+  onOpen: () => void;
+  label: string;
+  badge: string;
+  detail: string;
+  /** A business request past its response-time target: said in words, not by colour alone. */
+  warn?: string | undefined;
+}) {
   return (
-    <li class="list__row queue-item" aria-current={props.current ? "true" : undefined}>
+    <li class="list__row queue-item" classList={{ "queue-item--overdue": !!props.warn }} aria-current={props.current ? "true" : undefined}>
       <button type="button" class="link-button" onClick={() => props.onOpen()}>
         {props.label}
       </button>
+      <Show when={props.warn}>
+        <span class="badge badge--warn">{props.warn}</span>
+      </Show>
       <span class="badge">{props.badge}</span>
       <span class="muted small">{props.detail}</span>
     </li>

@@ -187,7 +187,8 @@ export default function SupportPage() {
     () => (profile.latest ? profile.latest.id : false),
     () => supportApi.tickets().then((r) => r.items),
   );
-  const current = () => (fresh() ? undefined : latestOf(chats)?.[0]);
+  // A business chat (the business cabinet's or the business page's) is shown there, not here.
+  const current = () => (fresh() ? undefined : latestOf(chats)?.find((c) => c.queue !== "business"));
   // While an ended chat asks for its rating, the page's own feedback form is not shown beside it (two rating forms).
   const [ratingChat, setRatingChat] = createSignal(false);
   return (

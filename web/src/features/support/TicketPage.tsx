@@ -9,7 +9,7 @@ import { useOnline } from "../../lib/online";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { FeedbackForm } from "./FeedbackForm";
 import { supportStrings } from "./strings";
-import { supportApi, type TicketDto } from "./supportApi";
+import { type PrivateCategory, supportApi, type TicketDto } from "./supportApi";
 
 /**
  * The history of a request: who moved it where and what they wrote, oldest first. The subscriber reads their
@@ -76,7 +76,7 @@ export default function TicketPage() {
                 {t.statusLabel}
               </span>{" "}
               <span class="muted small">
-                {s(`category.${t.category}`)}
+                {t.categoryLabel ?? s(`category.${t.category as PrivateCategory}`)}
                 {t.accountNo ? ` · ${formatAccountNo(t.accountNo)}` : ""} · {s("created")} {formatMoment(t.createdAt, lang())}
               </span>
             </p>

@@ -15,6 +15,8 @@ import { apiRequest } from "../../lib/api";
 
 export type { CallbackDto, ChatDto, ChatQueueDto, MessageDto, OperatorChatDto, OperatorDto, QueueDto, TicketDto };
 export type AttachmentDto = NonNullable<MessageDto["attachment"]>;
+/** A private request's category (a business one carries its own `categoryLabel`). */
+export type PrivateCategory = "billing" | "internet" | "tv" | "phone" | "mobile" | "equipment" | "other";
 
 const json = (method: string, body?: unknown): RequestInit => ({
   method,
@@ -68,7 +70,8 @@ export const opsSupportApi = {
   login: (login: string, password: string) => ops("/session", json("POST", { login, password })) as Promise<OperatorDto>,
   me: () => ops("/me") as Promise<OperatorDto>,
   logout: () => ops("/logout", json("POST")) as Promise<void>,
-  queue: (region?: string) => ops(`/queue${region ? `?region=${encodeURIComponent(region)}` : ""}`) as Promise<QueueDto>,
+  queue: (region?: string, queue: "private" | "business" = "private") =>
+    ops(`/queue?queue=${queue}${region ? `&region=${encodeURIComponent(region)}` : ""}`) as Promise<QueueDto>,
   take: (id: string) => ops(`/chats/${encodeURIComponent(id)}/take`, json("POST")) as Promise<{ chat: OperatorChatDto }>,
   transfer: (id: string, operatorId: string | null) =>
     ops(`/chats/${encodeURIComponent(id)}/transfer`, json("POST", { operatorId })) as Promise<{ chat: OperatorChatDto }>,

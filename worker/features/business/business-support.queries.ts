@@ -1,0 +1,47 @@
+import { and, desc, eq } from "drizzle-orm";
+import { accountDirectory, orgAccounts, orgManagers, orgTickets, subscribers } from "../../db/schema/global";
+import type { GlobalDb } from "../../platform/db";
+
+/** How many of an organisation's latest requests its list shows. */
+export const ORG_TICKETS_LISTED = 50;
+
+export const selectManager = (db: GlobalDb, orgId: string) =>
+  db
+    .select({ name: orgManagers.name, phone: orgManagers.phone, email: orgManagers.email })
+    .from(orgManagers)
+    .where(eq(orgManagers.orgId, orgId));
+
+/** The organisation's latest requests (their shard rows are read after). */
+export const selectOrgTicketEntries = (db: GlobalDb, orgId: string, limit = ORG_TICKETS_LISTED) =>
+  db.select().from(orgTickets).where(eq(orgTickets.orgId, orgId)).orderBy(desc(orgTickets.createdAt), desc(orgTickets.id)).limit(limit);
+
+export const selectOrgTicketEntry = (db: GlobalDb, orgId: string, id: string) =>
+  db
+    .select()
+    .from(orgTickets)
+    .where(and(eq(orgTickets.orgId, orgId), eq(orgTickets.id, id)));
+
+/** One of the organisation's accounts with its region; empty for any other account. */
+export const selectOrgAccount = (db: GlobalDb, orgId: string, accountNo: string) =>
+  db
+    .select({ accountNo: orgAccounts.accountNo, region: accountDirectory.region })
+    .from(orgAccounts)
+    .innerJoin(accountDirectory, eq(accountDirectory.accountNo, orgAccounts.accountNo))
+    .where(and(eq(orgAccounts.orgId, orgId), eq(orgAccounts.accountNo, accountNo)));
+
+export const selectPersonName = (db: GlobalDb, subscriberId: string) =>
+  db.select({ name: subscribers.displayName }).from(subscribers).where(eq(subscribers.id, subscriberId));
+
+export const insertOrgTicket = (db: GlobalDb, row: typeof orgTickets.$inferInsert) => db.insert(orgTickets).values(row);
+
+export const upsertManager = (db: GlobalDb, row: typeof orgManagers.$inferInsert) =>
+  db
+    .insert(orgManagers)
+    .values(row)
+    .onConflictDoUpdate({
+      target: orgManagers.orgId,
+      set: { name: row.name, phone: row.phone, email: row.email, updatedAt: row.updatedAt },
+    });
+
+export const deleteManager = (db: GlobalDb, orgId: string) =>
+  db.delete(orgManagers).where(eq(orgManagers.orgId, orgId)).returning({ orgId: orgManagers.orgId });
