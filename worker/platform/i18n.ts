@@ -398,6 +398,8 @@ const messages = {
     ru: "Введите телефон, почту, логин или номер лицевого счёта",
     en: "Enter a phone, email, login or account number",
   },
+  "field.orgSites": { ru: "Выберите площадки этой организации", en: "Choose sites of this organisation" },
+  "field.siteName": { ru: "Название площадки — от 2 до 100 знаков", en: "A site's name has 2 to 100 characters" },
 } satisfies Dict;
 
 export type MessageKey = keyof typeof messages;
