@@ -60,14 +60,14 @@ export function authorize(rows: { role: OrgRole; accountScope: string | null }[]
 
 /** Organisation ids are ours (letters, digits, dashes); anything else is simply not found. */
 const validOrgId = (id: string) => /^[a-z0-9-]{1,40}$/.test(id);
-const guardId = (id: string) => {
+export const guardId = (id: string) => {
   if (!validOrgId(id)) throw new AppError(404, "not_found");
 };
 
 // The GET routes' reads go into the session's batch (one global round trip a request, issue 21): the organisation
 // id and the page come from the request itself.
 const ORG_PATH = /^\/api\/v1\/business\/organisations\/([^/]+)/;
-function orgIdOf(c?: Context<AppEnv>): string {
+export function orgIdOf(c?: Context<AppEnv>): string {
   const raw = ORG_PATH.exec(c?.req.path ?? "")?.[1] ?? "";
   try {
     return decodeURIComponent(raw);
@@ -100,7 +100,11 @@ const AUDIT_READ = readWithSession([`${ORG}/audit`], (db, _who, c) => {
 });
 
 /** What was read with the session, if all of it was (this route, this person, nothing written since). */
-function prereads<T extends unknown[]>(db: GlobalDb, subscriberId: string, reads: { [K in keyof T]: SessionRead<T[K]> }): T | undefined {
+export function prereads<T extends unknown[]>(
+  db: GlobalDb,
+  subscriberId: string,
+  reads: { [K in keyof T]: SessionRead<T[K]> },
+): T | undefined {
   const got = reads.map((r) => preread(db, subscriberId, r as SessionRead<unknown>));
   return got.every((g) => g !== undefined) ? (got as T) : undefined;
 }
