@@ -47,7 +47,8 @@ export const routes = [
   },
   {
     path: "/business/:id/accounts",
-    component: lazyScreen(() => import("../features/business/OrgScreens").then((m) => ({ default: m.OrgAccountsPage }))),
+    // The accounts grouped by site, with search, filters, totals and export (issue 23).
+    component: lazyScreen(() => import("../features/business/AccountList").then((m) => ({ default: m.OrgAccountListPage }))),
   },
   {
     path: "/business/:id/employees",
