@@ -7,9 +7,10 @@ import { formatAccountNo, formatRub } from "../../lib/format";
 import { latestOf } from "../../lib/resource";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { regionApi } from "../region/regionApi";
+import { type AccountFilter, NO_FILTER } from "./accountFilter";
 import { businessApi } from "./business.api";
 import { OrgFrame } from "./OrgScreens";
-import { type AccountFilter, type AccountListDto, type ListedAccountDto, NO_FILTER, type SiteDto, sitesApi } from "./sitesApi";
+import { type AccountListDto, type ListedAccountDto, type SiteDto, sitesApi } from "./sitesApi";
 import { sitesStrings } from "./sitesStrings";
 import { businessStrings } from "./strings";
 

@@ -1,36 +1,14 @@
 import type { accountListRoute, sitesRoute } from "../../../../worker/features/business/sites.routes";
 import type { ResponseOf } from "../../../../worker/platform/openapi";
 import { apiRequest as request, apiSend as send } from "../../lib/api";
+import { type AccountFilter, filterQuery } from "./accountFilter";
 
 /** The accounts list and the sites: types from the Worker's route contracts. */
 export type AccountListDto = ResponseOf<typeof accountListRoute>;
 export type ListedAccountDto = AccountListDto["items"][number];
 export type SiteDto = ResponseOf<typeof sitesRoute>["items"][number];
 
-/** What the list is narrowed and ordered by, as the query string carries it. */
-export interface AccountFilter {
-  q: string;
-  region: string;
-  status: "" | "active" | "blocked" | "closed";
-  negative: boolean;
-  sort: "site" | "accountNo" | "balance" | "monthly";
-  order: "asc" | "desc";
-}
-export const NO_FILTER: AccountFilter = { q: "", region: "", status: "", negative: false, sort: "site", order: "asc" };
-
 const base = (orgId: string) => `/api/v1/business/organisations/${encodeURIComponent(orgId)}`;
-
-/** The filter's non-default parts as query parameters (the same for the list and its export). */
-export function filterQuery(f: AccountFilter): URLSearchParams {
-  const p = new URLSearchParams();
-  if (f.q.trim()) p.set("q", f.q.trim());
-  if (f.region) p.set("region", f.region);
-  if (f.status) p.set("status", f.status);
-  if (f.negative) p.set("negative", "true");
-  if (f.sort !== "site") p.set("sort", f.sort);
-  if (f.order !== "asc") p.set("order", f.order);
-  return p;
-}
 
 export const sitesApi = {
   list: (orgId: string, f: AccountFilter, offset = 0, limit = 50) => {
