@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { jsonBody, jsonResponse, problem } from "../../platform/openapi";
-import { LIST_SORTS } from "./sites.service";
 
 const tags = ["Business"];
+const LIST_SORTS = ["site", "accountNo", "balance", "monthly"] as const;
 const OrgParam = z.object({ orgId: z.string().max(60).openapi({ example: "org-demo-veter", description: "Organisation id" }) });
 
 const unauthorized = problem("Not logged in");

@@ -12,8 +12,8 @@ import { authorize, guardId, orgIdOf, prereads } from "./business.service";
 import * as sq from "./sites.queries";
 
 export type AccountStatus = "active" | "blocked" | "closed";
-export const LIST_SORTS = ["site", "accountNo", "balance", "monthly"] as const;
-export type ListSort = (typeof LIST_SORTS)[number];
+/** By site (then number), or within each site by number, balance or monthly charge. */
+export type ListSort = "site" | "accountNo" | "balance" | "monthly";
 
 /** What the accounts list (and its export) is narrowed and ordered by. */
 export interface ListFilter {
