@@ -45,9 +45,9 @@ export const routes = [
     path: "/business/:id",
     component: lazyScreen(() => import("../features/business/OrgScreens").then((m) => ({ default: m.OrgCardPage }))),
   },
+  // The accounts grouped by site, with search, filters, totals and export (issue 23).
   {
     path: "/business/:id/accounts",
-    // The accounts grouped by site, with search, filters, totals and export (issue 23).
     component: lazyScreen(() => import("../features/business/AccountList").then((m) => ({ default: m.OrgAccountListPage }))),
   },
   {
