@@ -41,7 +41,7 @@ describe("the business cabinet in a real browser, on a 360 px phone", () => {
     expect(wide).toBeLessThanOrEqual(0);
 
     await page.getByRole("navigation", { name: "Разделы корпоративного кабинета" }).getByRole("link", { name: "Сотрудники" }).click();
-    await expect.poll(() => page.getByText("Ирина Лебедева").count()).toBe(1);
+    await expect.poll(() => page.getByText("Ирина Лебедева", { exact: true }).count()).toBe(1);
     const contact = `e2e.${Date.now()}@example.com`;
     await page.getByLabel("Телефон или почта").fill(contact);
     await page.getByLabel("Роль", { exact: true }).selectOption("accountant");
@@ -94,7 +94,7 @@ describe("the business cabinet in a real browser, on a 360 px phone", () => {
       );
     expect(groups).toEqual([expect.stringMatching(/^Салон на Арбате 20 счетов/), expect.stringMatching(/^Склад на Космонавтов 10 счетов/)]);
     // Search by another site's name finds nothing for her.
-    await olga.getByLabel("Поиск").fill("Лиговский");
+    await olga.getByRole("searchbox", { name: "Поиск" }).fill("Лиговский");
     await olga.getByRole("button", { name: "Найти" }).click();
     await expect.poll(() => olga.getByText("Ничего не найдено").count()).toBe(1);
     const wide = await olga.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
