@@ -5,7 +5,7 @@ import type { Component } from "solid-js";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { SessionProvider } from "../../web/src/features/auth/SessionContext";
 import { OrgAccountListPage } from "../../web/src/features/business/AccountList";
-import { OrgEmployeesPage } from "../../web/src/features/business/OrgScreens";
+import { OrgAuditPage, OrgEmployeesPage } from "../../web/src/features/business/OrgScreens";
 import { I18nProvider, type Lang, loadLang, loadMoreStrings } from "../../web/src/i18n";
 
 type Answer = { status?: number; body: unknown };
@@ -323,5 +323,38 @@ describe("limiting an employee to sites", () => {
         siteIds: [EKB.id, HQ.id].sort(),
       }),
     );
+  });
+});
+
+describe("the audit log names what was done to sites and the list", () => {
+  it("says who exported the list, renamed a site and moved an account, in words", async () => {
+    const entry = (id: string, action: string, target: string, details: Record<string, unknown>) => ({
+      id,
+      at: "2026-12-03T09:00:00.000Z",
+      actor: { id: "demo-biz-admin", name: "Алексей Соколов", operator: false },
+      action,
+      target,
+      details,
+      address: "203.0.113.7",
+    });
+    serve({
+      "/api/v1/me": { profile },
+      "/api/v1/business/organisations": mine(),
+      [`${BASE}/audit?limit=30`]: {
+        items: [
+          entry("01", "accounts.exported", "XLSX", { format: "xlsx", accounts: 30, filters: { region: "msk" } }),
+          entry("02", "site.renamed", HQ.address, { site: HQ.id, oldName: "Головной офис", newName: "Офис на Остоженке" }),
+          entry("03", "account.site_changed", "201900000024", { fromSite: HQ.id, toSite: EKB.id, toSiteName: EKB.name }),
+        ],
+        nextCursor: null,
+      },
+    });
+    mount(`/business/${ORG}/audit`, "/business/:id/audit", OrgAuditPage);
+    const rows = await screen.findAllByRole("row");
+    const texts = rows.slice(1).map((r) => r.textContent ?? "");
+    expect(texts[0]).toContain("Выгружен список лицевых счетов: XLSX");
+    expect(texts[1]).toContain(`Переименована площадка: ${HQ.address}`);
+    expect(texts[2]).toContain("Лицевой счёт перенесён на другую площадку: 201900000024");
+    expect(texts.join()).not.toMatch(/role\.|undefined/);
   });
 });

@@ -442,10 +442,10 @@ describe("renaming sites and moving accounts", () => {
     );
     expect(audit.items.find((e) => e.action === "account.site_changed")).toMatchObject({
       target: accountNo,
-      details: { from: site.id, to: target.id },
+      details: { fromSite: site.id, toSite: target.id, toSiteName: "Склад на Савушкина" },
     });
     expect(audit.items.find((e) => e.action === "site.renamed")).toMatchObject({
-      details: { site: site.id, from: "Офис на Энгельса", to: "Офис на Энгельса, 2 этаж" },
+      details: { site: site.id, oldName: "Офис на Энгельса", newName: "Офис на Энгельса, 2 этаж" },
     });
     // Back as it was.
     await api(admin, `/business/organisations/${VETER}/accounts/${accountNo}/site`, {

@@ -313,7 +313,8 @@ export async function renameSite(
         actorId: actor.subscriberId,
         action: "site.renamed",
         target: site.address,
-        details: { site: siteId, from: site.name, to: clean },
+        // Not `from`/`to`: the audit screen reads those as roles.
+        details: { site: siteId, oldName: site.name, newName: clean },
         address: actor.address,
         at: now,
       },
@@ -353,7 +354,7 @@ export async function moveAccount(
         actorId: actor.subscriberId,
         action: "account.site_changed",
         target: accountNo,
-        details: { from: account.siteId, to: site.id, siteName: site.name },
+        details: { fromSite: account.siteId, toSite: site.id, toSiteName: site.name },
         address: actor.address,
         at: now,
       },
