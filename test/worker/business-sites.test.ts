@@ -291,6 +291,19 @@ describe("sites: an employee limited to sites", () => {
     }
   });
 
+  it("never limits an administrator to sites: an invitation as administrator carries no site scope", async () => {
+    const admin = await login("biz.admin");
+    const res = await api(admin, `/business/organisations/${VETER}/invites`, {
+      method: "POST",
+      body: JSON.stringify({ contact: "admin.sites@example.com", role: "administrator", siteIds: [`${VETER}-msk-1`] }),
+    });
+    expect(res.status).toBe(201);
+    const { invites } = await json<{ invites: { contact: string; role: string; siteIds: string[] | null }[] }>(
+      await api(admin, `/business/organisations/${VETER}/employees`),
+    );
+    expect(invites.find((i) => i.contact === "admin.sites@example.com")).toMatchObject({ role: "administrator", siteIds: null });
+  });
+
   it("shows the demo viewer, limited to one Moscow site, only its 20 accounts", async () => {
     const viewer = await everything(await login("biz.viewer"));
     expect(viewer.totals.count).toBe(20);

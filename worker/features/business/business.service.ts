@@ -272,7 +272,11 @@ export async function invite(
   const phone = normalizePhone(input.contact);
   const email = phone ? null : normalizeEmail(input.contact);
   if (!phone && !email) throw new AppError(400, "validation", {}, [{ field: "contact", message: "field.inviteContact" }]);
-  const [scope, sites] = await Promise.all([checkScope(db, orgId, input.accountNos), checkSiteScope(db, orgId, input.siteIds)]);
+  // An administrator sees every account: no site scope (as `changeEmployee` makes it).
+  const [scope, sites] = await Promise.all([
+    checkScope(db, orgId, input.accountNos),
+    input.role === "administrator" ? null : checkSiteScope(db, orgId, input.siteIds),
+  ]);
   const code = inviteCode();
   const id = newId(now.getTime());
   const expiresAt = new Date(now.getTime() + INVITE_TTL_MS);
