@@ -33,6 +33,7 @@ interface OpenApiDoc {
 /** GET operations that legitimately write global data, with the reason. */
 const WRITES_GLOBAL: Record<string, string> = {
   "/api/v1/auth/oidc/{provider}/start": "starts a login or a provider link with an identity provider: its one-time state is stored",
+  "/api/v1/business/organisations/{orgId}/account-list/export": "business cabinet: the export of the accounts list is audited",
 };
 
 describe("a logged-in subscriber's GET requests", () => {
@@ -154,6 +155,8 @@ const CHANGES_GLOBAL: Record<string, string> = {
   "POST /api/v1/business/organisations/{orgId}/invites": "business cabinet: the invitation, the audit entry",
   "PUT /api/v1/business/organisations/{orgId}/employees/{subscriberId}": "business cabinet: the role, the audit entry",
   "DELETE /api/v1/business/organisations/{orgId}/employees/{subscriberId}": "business cabinet: the membership, the audit entry",
+  "PATCH /api/v1/business/organisations/{orgId}/sites/{siteId}": "business cabinet: a site's name, the audit entry",
+  "PUT /api/v1/business/organisations/{orgId}/accounts/{accountNo}/site": "business cabinet: an account's site, the audit entry",
 };
 
 describe("a logged-in subscriber's changes", () => {
