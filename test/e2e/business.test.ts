@@ -1,6 +1,7 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launch, login, newContext, site } from "./browser";
+import { localhostAgent } from "./http";
 
 let browser: Browser;
 beforeAll(async () => {
@@ -13,7 +14,7 @@ afterAll(async () => {
 const PHONE = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true };
 
 describe("the business cabinet in a real browser, on a 360 px phone", () => {
-  it("an administrator opens the organisation, pages through its 200 accounts, invites an employee and sees it in the log", {
+  it("an administrator opens the organisation, pages through its 220 accounts, invites an employee and sees it in the log", {
     timeout: 90_000,
   }, async () => {
     const context = await newContext(browser, PHONE);
@@ -29,16 +30,18 @@ describe("the business cabinet in a real browser, on a 360 px phone", () => {
     expect(await page.getByText("7704123450").count()).toBe(1);
 
     await page.getByRole("navigation", { name: "Разделы корпоративного кабинета" }).getByRole("link", { name: "Лицевые счета" }).click();
-    await expect.poll(() => page.getByText("Показано 50 из 200").count()).toBe(1);
+    await expect.poll(() => page.getByText("Показано 50 из 220").count()).toBe(1);
+    // Grouped by site: each group of rows is named by its site's heading.
+    expect(await page.getByRole("rowgroup", { name: /^Головной офис/ }).count()).toBe(1);
     // By keyboard: the «Показать ещё» button is reached and pressed without a pointer.
     await page.getByRole("button", { name: "Показать ещё" }).focus();
     await page.keyboard.press("Enter");
-    await expect.poll(() => page.getByText("Показано 100 из 200").count()).toBe(1);
+    await expect.poll(() => page.getByText("Показано 100 из 220").count()).toBe(1);
     const wide = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(wide).toBeLessThanOrEqual(0);
 
     await page.getByRole("navigation", { name: "Разделы корпоративного кабинета" }).getByRole("link", { name: "Сотрудники" }).click();
-    await expect.poll(() => page.getByText("Ирина Лебедева").count()).toBe(1);
+    await expect.poll(() => page.getByText("Ирина Лебедева", { exact: true }).count()).toBe(1);
     const contact = `e2e.${Date.now()}@example.com`;
     await page.getByLabel("Телефон или почта").fill(contact);
     await page.getByLabel("Роль", { exact: true }).selectOption("accountant");
@@ -51,6 +54,57 @@ describe("the business cabinet in a real browser, on a 360 px phone", () => {
     await expect.poll(() => entry.count()).toBe(1);
     expect(await entry.innerText()).toContain("Алексей Соколов");
     await context.close();
+  });
+
+  it("an administrator invites an employee limited to two sites; the employee sees only their accounts, grouped by site, at 360 px", {
+    timeout: 120_000,
+  }, async () => {
+    const admin = await newContext(browser, PHONE);
+    const page = await admin.newPage();
+    await login(page, "biz.admin");
+    await page.goto(site("msk", "/business/org-demo-veter/employees"));
+    const form = page.locator("form").filter({ has: page.getByRole("button", { name: "Отправить приглашение" }) });
+    await form.getByLabel("Телефон или почта").fill("+7 900 000-00-03");
+    await form.getByLabel("Роль", { exact: true }).selectOption("accountant");
+    const sites = form.getByRole("group", { name: "Только площадки (не выбрано — все)" });
+    // By keyboard: tick the two sites with the space bar.
+    await sites.getByLabel(/^Салон на Арбате/).focus();
+    await page.keyboard.press("Space");
+    await sites.getByLabel(/^Склад на Космонавтов/).focus();
+    await page.keyboard.press("Space");
+    await form.getByRole("button", { name: "Отправить приглашение" }).click();
+    await expect.poll(() => page.getByText("Приглашение отправлено, действует 72 часа").count()).toBe(1);
+    const code = await inviteCodeFromOutbox("+79000000003");
+
+    const employee = await newContext(browser, PHONE);
+    const olga = await employee.newPage();
+    await login(olga, "olga");
+    await olga.goto(site("msk", `/business/join?invite=${code}`));
+    await olga.getByRole("button", { name: "Принять" }).click();
+    await olga.waitForURL(site("msk", "/business/org-demo-veter"));
+    await olga.goto(site("msk", "/business/org-demo-veter/accounts"));
+    await expect.poll(() => olga.getByText("Найдено 30 счетов. Показано 30 из 30").count()).toBe(1);
+    // Her two sites' groups of rows, each named by its heading (the site's name, then its figures).
+    const groups = await olga
+      .getByRole("rowgroup")
+      .evaluateAll((gs) =>
+        gs.flatMap((g) =>
+          g.getAttribute("aria-labelledby") ? [document.getElementById(g.getAttribute("aria-labelledby") ?? "")?.textContent ?? ""] : [],
+        ),
+      );
+    expect(groups).toEqual([expect.stringMatching(/^Салон на Арбате 20 счетов/), expect.stringMatching(/^Склад на Космонавтов 10 счетов/)]);
+    // Search by another site's name finds nothing for her.
+    await olga.getByRole("searchbox", { name: "Поиск" }).fill("Лиговский");
+    await olga.getByRole("button", { name: "Найти" }).click();
+    await expect.poll(() => olga.getByText("Ничего не найдено").count()).toBe(1);
+    const wide = await olga.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(wide).toBeLessThanOrEqual(0);
+    await employee.close();
+
+    // The administrator sees the invitation and its sites in the log.
+    await page.getByRole("navigation", { name: "Разделы корпоративного кабинета" }).getByRole("link", { name: "Журнал действий" }).click();
+    await expect.poll(() => page.getByRole("row").filter({ hasText: "Принято приглашение" }).count()).toBeGreaterThan(0);
+    await admin.close();
   });
 
   it("a viewer sees the card and their site's accounts only, and is refused the employees' page", { timeout: 60_000 }, async () => {
@@ -67,3 +121,19 @@ describe("the business cabinet in a real browser, on a 360 px phone", () => {
     await context.close();
   });
 });
+
+/** The invitation code the dev outbox shows for `to` (polls: delivery goes through the queue). */
+async function inviteCodeFromOutbox(to: string): Promise<string> {
+  const { fetch } = await import("undici");
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const html = await (await fetch(site(null, "/dev/outbox"), { dispatcher: localhostAgent })).text();
+    for (const row of html.split("<tr>").slice(2)) {
+      if (!row.includes(`<td>${to}</td>`)) continue;
+      const code = /Код приглашения: ([A-Z0-9]{10})/.exec(row)?.[1];
+      if (code) return code;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`no invitation for ${to} in the outbox`);
+}

@@ -33,6 +33,7 @@ interface OpenApiDoc {
 /** GET operations that legitimately write global data, with the reason. */
 const WRITES_GLOBAL: Record<string, string> = {
   "/api/v1/auth/oidc/{provider}/start": "starts a login or a provider link with an identity provider: its one-time state is stored",
+  "/api/v1/business/organisations/{orgId}/account-list/export": "business cabinet: the export of the accounts list is audited",
 };
 
 describe("a logged-in subscriber's GET requests", () => {
@@ -164,6 +165,8 @@ const CHANGES_GLOBAL: Record<string, string> = {
   "POST /api/v1/business/organisations/{orgId}/numbers/{msisdn}/unblock": "business cabinet: a corporate number's audit entry",
   "POST /api/v1/business/organisations/{orgId}/support/requests": "business support: the organisation's list of requests, the audit entry",
   "POST /api/v1/business/organisations/{orgId}/support/chats": "business support: the chat's directory entry, the audit entry",
+  "PATCH /api/v1/business/organisations/{orgId}/sites/{siteId}": "business cabinet: a site's name, the audit entry",
+  "PUT /api/v1/business/organisations/{orgId}/accounts/{accountNo}/site": "business cabinet: an account's site, the audit entry",
 };
 
 describe("a logged-in subscriber's changes", () => {

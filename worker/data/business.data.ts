@@ -45,6 +45,9 @@ export interface DemoOrganisation {
   accounts: { region: string; firstBody11: number; count: number; tariffs: string[] }[];
   /** The organisation's sites (площадки): its accounts are spread over them in turn. */
   sites: Record<string, readonly string[]>;
+  /** The sites' names, in the order of `sites` (a site without one is named by its address). */
+  siteNames?: Record<string, readonly string[]>;
+  /** `accountsOfSite`: the employee is limited to that site (by index, in the first region) — a site scope. */
   members: { subscriber: string; role: OrgRole; accountsOfSite?: number }[];
 }
 
@@ -66,6 +69,7 @@ export const DEMO_ORGANISATIONS: readonly DemoOrganisation[] = [
     accounts: [
       { region: "msk", firstBody11: 20190000001, count: 120, tariffs: ["inet-300", "phone-unlim"] },
       { region: "spb", firstBody11: 30290000001, count: 80, tariffs: ["inet-100"] },
+      { region: "ekb", firstBody11: 50590000001, count: 20, tariffs: ["inet-100"] },
     ],
     sites: {
       msk: [
@@ -82,6 +86,12 @@ export const DEMO_ORGANISATIONS: readonly DemoOrganisation[] = [
         "Санкт-Петербург, Московский пр-т, д. 171",
         "Санкт-Петербург, пр-т Энгельса, д. 154",
       ],
+      ekb: ["Екатеринбург, ул. Малышева, д. 51", "Екатеринбург, пр-т Космонавтов, д. 18"],
+    },
+    siteNames: {
+      msk: ["Головной офис", "Склад на Ленинградском", "Салон на Арбате", "Склад на Варшавке", "Офис на Профсоюзной", "Салон на Мира"],
+      spb: ["Офис на Лиговском", "Склад на Савушкина", "Салон на Московском", "Офис на Энгельса"],
+      ekb: ["Офис в Екатеринбурге", "Склад на Космонавтов"],
     },
     members: [
       { subscriber: "demo-biz-admin", role: "administrator" },

@@ -529,6 +529,8 @@ const messages = {
   "field.reconSpan": { ru: "Период акта сверки — не больше 3 лет", en: "A reconciliation covers at most 3 years" },
   "problem.reconciliation_not_ready": { ru: "Акт сверки ещё формируется", en: "The reconciliation statement is still being made" },
   "problem.reconciliation_failed": { ru: "Акт сверки не удалось сформировать", en: "The reconciliation statement could not be made" },
+  "field.orgSites": { ru: "Выберите площадки этой организации", en: "Choose sites of this organisation" },
+  "field.siteName": { ru: "Название площадки — от 2 до 100 знаков", en: "A site's name has 2 to 100 characters" },
 } satisfies Dict;
 
 export type MessageKey = keyof typeof messages;

@@ -45,9 +45,10 @@ export const routes = [
     path: "/business/:id",
     component: lazyScreen(() => import("../features/business/OrgScreens").then((m) => ({ default: m.OrgCardPage }))),
   },
+  // The accounts grouped by site, with search, filters, totals and export (issue 23).
   {
     path: "/business/:id/accounts",
-    component: lazyScreen(() => import("../features/business/OrgScreens").then((m) => ({ default: m.OrgAccountsPage }))),
+    component: lazyScreen(() => import("../features/business/AccountList").then((m) => ({ default: m.OrgAccountListPage }))),
   },
   {
     path: "/business/:id/employees",

@@ -556,6 +556,8 @@ export const orgMembers = sqliteTable(
     role: text("role", { enum: ORG_ROLES }).notNull(),
     accountScope: text("account_scope"),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    /** JSON array of site ids (`org_sites`): the accounts of these sites, as they are now, join `accountScope`'s. */
+    siteScope: text("site_scope"),
   },
   (t) => [primaryKey({ columns: [t.orgId, t.subscriberId] }), index("org_members_subscriber_idx").on(t.subscriberId)],
 );
@@ -571,8 +573,14 @@ export const orgAccounts = sqliteTable(
       .notNull()
       .references(() => accountDirectory.accountNo),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    /** The site (площадка) the account is at; null until one is chosen. */
+    siteId: text("site_id").references(() => orgSites.id),
   },
-  (t) => [primaryKey({ columns: [t.orgId, t.accountNo] }), uniqueIndex("org_accounts_account_uq").on(t.accountNo)],
+  (t) => [
+    primaryKey({ columns: [t.orgId, t.accountNo] }),
+    uniqueIndex("org_accounts_account_uq").on(t.accountNo),
+    index("org_accounts_site_idx").on(t.orgId, t.siteId),
+  ],
 );
 
 /** An invitation to join an organisation: a code sent to a phone or email, single use, until `expiresAt`. */
@@ -594,6 +602,8 @@ export const orgInvites = sqliteTable(
     expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
     acceptedAt: integer("accepted_at", { mode: "timestamp_ms" }),
     acceptedBy: text("accepted_by"),
+    /** As `org_members.site_scope`, carried to the membership on acceptance. */
+    siteScope: text("site_scope"),
   },
   (t) => [uniqueIndex("org_invites_code_uq").on(t.codeHash), index("org_invites_org_idx").on(t.orgId, t.createdAt)],
 );
@@ -621,6 +631,24 @@ export const orgAudit = sqliteTable(
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
   },
   (t) => [index("org_audit_org_idx").on(t.orgId, t.id)],
+);
+
+/**
+ * A site (площадка) of an organisation: an address where some of its accounts are, under a name the
+ * organisation's administrators choose. Employees may be limited to sites (`org_members.site_scope`).
+ */
+export const orgSites = sqliteTable(
+  "org_sites",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organisations.id),
+    name: text("name").notNull(),
+    address: text("address").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("org_sites_org_idx").on(t.orgId)],
 );
 
 /**

@@ -8,6 +8,18 @@ import { addDays } from "../../platform/region";
 
 type Insert = (table: string, row: Record<string, string | number | boolean | null | undefined>) => string;
 
+/** A demo site's id: the organisation's id, the region and the site's place in that region's list. */
+export const demoSiteId = (orgId: string, region: string, index: number) => `${orgId}-${region}-${index + 1}`;
+
+/** The sites of a demo organisation: id, name and address, region by region. */
+export function demoOrgSites(orgId: string) {
+  const org = DEMO_ORGANISATIONS.find((o) => o.id === orgId);
+  if (!org) return [];
+  return Object.entries(org.sites).flatMap(([region, addresses]) =>
+    addresses.map((address, i) => ({ id: demoSiteId(org.id, region, i), region, name: org.siteNames?.[region]?.[i] ?? address, address })),
+  );
+}
+
 /** The account numbers of a demo organisation, each with its region and site (address), in order. */
 export function demoOrgAccounts(orgId: string) {
   const org = DEMO_ORGANISATIONS.find((o) => o.id === orgId);
@@ -20,6 +32,7 @@ export function demoOrgAccounts(orgId: string) {
         region: a.region,
         siteIndex: i % Math.max(1, sites.length),
         site: sites[i % Math.max(1, sites.length)] ?? "",
+        siteId: sites.length > 0 ? demoSiteId(org.id, a.region, i % sites.length) : null,
         tariffs: a.tariffs,
       };
     }),
@@ -79,6 +92,8 @@ export function businessSeed(
         created_at: opts.seededAt,
       }),
     );
+    for (const site of demoOrgSites(o.id))
+      global.push(insert("org_sites", { id: site.id, org_id: o.id, name: site.name, address: site.address, created_at: opts.seededAt }));
     const accounts = demoOrgAccounts(o.id);
     for (const [n, a] of accounts.entries()) {
       const shard = opts.shardOf(a.region);
@@ -92,7 +107,7 @@ export function businessSeed(
           created_at: opts.seededAt,
         }),
       );
-      global.push(insert("org_accounts", { org_id: o.id, account_no: a.accountNo, created_at: opts.seededAt }));
+      global.push(insert("org_accounts", { org_id: o.id, account_no: a.accountNo, site_id: a.siteId, created_at: opts.seededAt }));
       push(
         shard,
         insert("accounts", {
@@ -167,14 +182,17 @@ export function businessSeed(
       }
     }
     for (const m of o.members) {
-      const scope =
-        m.accountsOfSite === undefined
-          ? null
-          : JSON.stringify(
-              accounts.filter((a) => a.siteIndex === m.accountsOfSite && a.region === accounts[0]?.region).map((a) => a.accountNo),
-            );
+      const firstRegion = accounts[0]?.region ?? "";
+      const siteScope = m.accountsOfSite === undefined ? null : JSON.stringify([demoSiteId(o.id, firstRegion, m.accountsOfSite)]);
       global.push(
-        insert("org_members", { org_id: o.id, subscriber_id: m.subscriber, role: m.role, account_scope: scope, created_at: opts.seededAt }),
+        insert("org_members", {
+          org_id: o.id,
+          subscriber_id: m.subscriber,
+          role: m.role,
+          account_scope: null,
+          site_scope: siteScope,
+          created_at: opts.seededAt,
+        }),
       );
     }
     // Business support: the organisation's personal manager, where the demo has one.

@@ -207,6 +207,22 @@ export function selectBalances(db: RegionDb, accountNos: string[]) {
     .where(inList(accounts.accountNo, accountNos));
 }
 
+/**
+ * The address, status and balance of many accounts of one shard, the numbers bound as one JSON array (any number
+ * of them within D1's 100 bound values), for a caller's `db.batch`.
+ */
+export function selectAccountBalancesIn(db: RegionDb, accountNos: readonly string[]) {
+  return db
+    .select({
+      accountNo: accounts.accountNo,
+      address: accounts.address,
+      status: accounts.status,
+      balanceKop: sql<number>`${balanceSql(accounts.accountNo)}`.mapWith(Number),
+    })
+    .from(accounts)
+    .where(sql`${accounts.accountNo} IN (SELECT value FROM json_each(${JSON.stringify(accountNos)}))`);
+}
+
 /** What each of these accounts was charged on a local day, in kopecks (a positive figure); accounts not charged are absent. */
 export async function chargedOnDay(db: RegionDb, accountNos: string[], day: string): Promise<Map<string, number>> {
   const rows = await db

@@ -11,6 +11,8 @@ import * as nh from "./numbers.handlers";
 import * as nr from "./numbers.routes";
 import * as rh from "./reconciliation.handlers";
 import * as rr from "./reconciliation.routes";
+import * as sih from "./sites.handlers";
+import * as sir from "./sites.routes";
 import * as th from "./topup.handlers";
 import * as tr from "./topup.routes";
 
@@ -44,7 +46,13 @@ export const businessRouter = createRouter()
   // A change's caller is checked before its input (a stranger gets a 404, never a 400).
   .openapi({ ...nr.changeNumberRoute, middleware: [nh.numbersAccess] }, nh.changeNumberHandler)
   .openapi({ ...nr.blockNumberRoute, middleware: [nh.numbersAccess] }, nh.blockNumberHandler)
-  .openapi({ ...nr.unblockNumberRoute, middleware: [nh.numbersAccess] }, nh.unblockNumberHandler);
+  .openapi({ ...nr.unblockNumberRoute, middleware: [nh.numbersAccess] }, nh.unblockNumberHandler)
+  // Sites, the accounts list and its export (issue 23).
+  .openapi(sir.accountListRoute, sih.accountListHandler)
+  .openapi(sir.accountListExportRoute, sih.accountListExportHandler)
+  .openapi(sir.sitesRoute, sih.sitesHandler)
+  .openapi(sir.renameSiteRoute, sih.renameSiteHandler)
+  .openapi(sir.moveAccountRoute, sih.moveAccountHandler);
 
 // Business support: requests and chats in the business queue, the personal manager, the public tariffs. The guard
 // (membership, role) runs before the routes' own body validation.

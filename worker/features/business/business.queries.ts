@@ -1,5 +1,14 @@
 import { and, asc, count, desc, eq, gt, inArray, isNull, lt, type SQL, sql, sum } from "drizzle-orm";
-import { accountDirectory, orgAccounts, orgAudit, organisations, orgInvites, orgMembers, subscribers } from "../../db/schema/global";
+import {
+  accountDirectory,
+  orgAccounts,
+  orgAudit,
+  organisations,
+  orgInvites,
+  orgMembers,
+  orgSites,
+  subscribers,
+} from "../../db/schema/global";
 import { accountServices, accounts, ledgerEntries, tariffs } from "../../db/schema/region";
 import type { GlobalDb, RegionDb } from "../../platform/db";
 import { type SessionSubscriber, subscriberIs } from "../../platform/session";
@@ -7,10 +16,21 @@ import { type SessionSubscriber, subscriberIs } from "../../platform/session";
 /** A person: their id, or the session's subscriber as a subquery (a read made in the session's batch). */
 export type Who = string | SessionSubscriber;
 
-/** The person's membership of the organisation (empty when none): read in the same batch as what the route shows. */
+/**
+ * The accounts a membership is limited to, as a JSON array of account numbers (NULL: every account): those of its
+ * account scope and those now at the sites of its site scope (a site's accounts follow it).
+ */
+const effectiveScope = sql<
+  string | null
+>`CASE WHEN ${orgMembers.siteScope} IS NULL THEN ${orgMembers.accountScope} ELSE (SELECT json_group_array(${orgAccounts.accountNo}) FROM ${orgAccounts} WHERE ${orgAccounts.orgId} = ${orgMembers.orgId} AND (${orgAccounts.siteId} IN (SELECT value FROM json_each(${orgMembers.siteScope})) OR ${orgAccounts.accountNo} IN (SELECT value FROM json_each(coalesce(${orgMembers.accountScope}, '[]'))))) END`;
+
+/**
+ * The person's membership of the organisation (empty when none): read in the same batch as what the route shows.
+ * `accountScope` is the effective one: the accounts of the member's sites are in it.
+ */
 export function selectMember(db: GlobalDb, orgId: string, who: Who) {
   return db
-    .select({ role: orgMembers.role, accountScope: orgMembers.accountScope })
+    .select({ role: orgMembers.role, accountScope: effectiveScope })
     .from(orgMembers)
     .where(and(eq(orgMembers.orgId, orgId), subscriberIs(orgMembers.subscriberId, who)));
 }
@@ -30,12 +50,15 @@ export function selectOrganisation(db: GlobalDb, orgId: string) {
 }
 
 /**
- * The accounts the member may see: all of the organisation's, or only those of their scope (a JSON array on the
- * membership, read by the same statement, so this goes in one batch with the membership check).
+ * The accounts the member may see: all of the organisation's, or only those of their scope (JSON arrays of accounts
+ * and of sites on the membership, read by the same statement, so this goes in one batch with the membership check).
  */
-function inMemberScope(orgId: string, who: Who): SQL {
-  const scope = sql`(SELECT ${orgMembers.accountScope} FROM ${orgMembers} WHERE ${orgMembers.orgId} = ${orgId} AND ${subscriberIs(orgMembers.subscriberId, who)})`;
-  return sql`(${scope} IS NULL OR ${orgAccounts.accountNo} IN (SELECT value FROM json_each(${scope})))`;
+export function inMemberScope(orgId: string, who: Who): SQL {
+  const of = (column: typeof orgMembers.accountScope | typeof orgMembers.siteScope) =>
+    sql`(SELECT ${column} FROM ${orgMembers} WHERE ${orgMembers.orgId} = ${orgId} AND ${subscriberIs(orgMembers.subscriberId, who)})`;
+  const accounts = of(orgMembers.accountScope);
+  const sites = of(orgMembers.siteScope);
+  return sql`((${accounts} IS NULL AND ${sites} IS NULL) OR ${orgAccounts.accountNo} IN (SELECT value FROM json_each(${accounts})) OR ${orgAccounts.siteId} IN (SELECT value FROM json_each(${sites})))`;
 }
 
 export function countScopedAccounts(db: GlobalDb, orgId: string, who: Who) {
@@ -124,6 +147,15 @@ export async function selectShardBalances(db: RegionDb, accountNos: string[]) {
   };
 }
 
+/** Which of these site ids are the organisation's (the list bound as one JSON value). */
+export function selectSitesOf(db: GlobalDb, orgId: string, siteIds: string[]) {
+  return db
+    .select({ id: orgSites.id })
+    .from(orgSites)
+    .where(and(eq(orgSites.orgId, orgId), sql`${orgSites.id} IN (SELECT value FROM json_each(${JSON.stringify(siteIds)}))`))
+    .all();
+}
+
 export function selectMembers(db: GlobalDb, orgId: string) {
   return db
     .select({
@@ -133,6 +165,7 @@ export function selectMembers(db: GlobalDb, orgId: string) {
       email: subscribers.email,
       role: orgMembers.role,
       accountScope: orgMembers.accountScope,
+      siteScope: orgMembers.siteScope,
       since: orgMembers.createdAt,
     })
     .from(orgMembers)
@@ -149,6 +182,7 @@ export function selectPendingInvites(db: GlobalDb, orgId: string, now: Date) {
       channel: orgInvites.channel,
       role: orgInvites.role,
       accountScope: orgInvites.accountScope,
+      siteScope: orgInvites.siteScope,
       expiresAt: orgInvites.expiresAt,
     })
     .from(orgInvites)

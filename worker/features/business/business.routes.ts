@@ -14,6 +14,12 @@ const AccountNos = z
   .nullable()
   .optional()
   .openapi({ description: "Limit the employee to these accounts of the organisation; null or absent: every account" });
+const SiteIds = z
+  .array(z.string().max(80))
+  .max(100)
+  .nullable()
+  .optional()
+  .openapi({ description: "Limit the employee to the accounts of these sites (as they are moved, too); adds to accountNos" });
 
 const unauthorized = problem("Not logged in");
 const notFound = problem("No such organisation among yours (another organisation's id answers the same)");
@@ -56,6 +62,7 @@ export const Employee = z
     email: z.string().nullable(),
     role: Role,
     accountNos: z.array(z.string()).nullable(),
+    siteIds: z.array(z.string()).nullable(),
     since: z.string().datetime(),
   })
   .openapi("Employee");
@@ -67,6 +74,7 @@ export const Invite = z
     channel: z.enum(["sms", "email"]),
     role: Role,
     accountNos: z.array(z.string()).nullable(),
+    siteIds: z.array(z.string()).nullable(),
     expiresAt: z.string().datetime(),
   })
   .openapi("OrgInvite");
@@ -154,7 +162,7 @@ export const inviteRoute = createRoute({
   summary: "Invite a person by phone or email with a role (a code valid 72 hours, single use)",
   request: {
     params: OrgParam,
-    body: jsonBody(z.object({ contact: z.string().min(1).max(254), role: Role, accountNos: AccountNos })),
+    body: jsonBody(z.object({ contact: z.string().min(1).max(254), role: Role, accountNos: AccountNos, siteIds: SiteIds })),
   },
   responses: {
     201: jsonResponse("Sent", z.object({ id: z.string(), expiresAt: z.string().datetime() })),
@@ -170,7 +178,7 @@ export const changeEmployeeRoute = createRoute({
   path: "/business/organisations/{orgId}/employees/{subscriberId}",
   tags,
   summary: "Change an employee's role and the accounts they may see",
-  request: { params: MemberParam, body: jsonBody(z.object({ role: Role, accountNos: AccountNos })) },
+  request: { params: MemberParam, body: jsonBody(z.object({ role: Role, accountNos: AccountNos, siteIds: SiteIds })) },
   responses: {
     204: { description: "Changed" },
     400: invalid,

@@ -60,14 +60,14 @@ export function authorize(rows: { role: OrgRole; accountScope: string | null }[]
 
 /** Organisation ids are ours (letters, digits, dashes); anything else is simply not found. */
 const validOrgId = (id: string) => /^[a-z0-9-]{1,40}$/.test(id);
-const guardId = (id: string) => {
+export const guardId = (id: string) => {
   if (!validOrgId(id)) throw new AppError(404, "not_found");
 };
 
 // The GET routes' reads go into the session's batch (one global round trip a request, issue 21): the organisation
 // id and the page come from the request itself.
 const ORG_PATH = /^\/api\/v1\/business\/organisations\/([^/]+)/;
-function orgIdOf(c?: Context<AppEnv>): string {
+export function orgIdOf(c?: Context<AppEnv>): string {
   const raw = ORG_PATH.exec(c?.req.path ?? "")?.[1] ?? "";
   try {
     return decodeURIComponent(raw);
@@ -100,7 +100,11 @@ const AUDIT_READ = readWithSession([`${ORG}/audit`], (db, _who, c) => {
 });
 
 /** What was read with the session, if all of it was (this route, this person, nothing written since). */
-function prereads<T extends unknown[]>(db: GlobalDb, subscriberId: string, reads: { [K in keyof T]: SessionRead<T[K]> }): T | undefined {
+export function prereads<T extends unknown[]>(
+  db: GlobalDb,
+  subscriberId: string,
+  reads: { [K in keyof T]: SessionRead<T[K]> },
+): T | undefined {
   const got = reads.map((r) => preread(db, subscriberId, r as SessionRead<unknown>));
   return got.every((g) => g !== undefined) ? (got as T) : undefined;
 }
@@ -195,11 +199,20 @@ export async function employees(db: GlobalDb, subscriberId: string, orgId: strin
     (await db.batch([q.selectMember(db, orgId, subscriberId), q.selectMembers(db, orgId), q.selectPendingInvites(db, orgId, now)]));
   authorize(member, "people");
   return {
-    members: members.map((m) => ({ ...m, accountNos: scopeOf(m.accountScope), accountScope: undefined, since: m.since.toISOString() })),
+    members: members.map((m) => ({
+      ...m,
+      accountNos: scopeOf(m.accountScope),
+      accountScope: undefined,
+      siteIds: scopeOf(m.siteScope),
+      siteScope: undefined,
+      since: m.since.toISOString(),
+    })),
     invites: invites.map((i) => ({
       ...i,
       accountNos: scopeOf(i.accountScope),
       accountScope: undefined,
+      siteIds: scopeOf(i.siteScope),
+      siteScope: undefined,
       expiresAt: i.expiresAt.toISOString(),
     })),
   };
@@ -215,6 +228,16 @@ async function checkScope(db: GlobalDb, orgId: string, accountNos: string[] | nu
   const { ofOrg } = await q.selectAccountFacts(db, orgId, unique);
   if (ofOrg.length !== unique.length) throw wrong();
   return unique.sort();
+}
+
+/** The site ids of a scope, each checked to be the organisation's (a 400 naming the field otherwise). */
+async function checkSiteScope(db: GlobalDb, orgId: string, siteIds: string[] | null | undefined): Promise<string[] | null> {
+  if (!siteIds) return null;
+  const unique = [...new Set(siteIds)].sort();
+  const known = unique.length === 0 ? [] : await q.selectSitesOf(db, orgId, unique);
+  if (unique.length === 0 || known.length !== unique.length)
+    throw new AppError(400, "validation", {}, [{ field: "siteIds", message: "field.orgSites" }]);
+  return unique;
 }
 
 export const INVITE_TTL_MS = 72 * 60 * 60 * 1000;
@@ -237,7 +260,7 @@ export async function invite(
   notify: Notify,
   actor: { subscriberId: string; address: string },
   orgId: string,
-  input: { contact: string; role: OrgRole; accountNos?: string[] | null },
+  input: { contact: string; role: OrgRole; accountNos?: string[] | null; siteIds?: string[] | null },
   siteOrigin: string,
   now = new Date(),
 ) {
@@ -249,7 +272,11 @@ export async function invite(
   const phone = normalizePhone(input.contact);
   const email = phone ? null : normalizeEmail(input.contact);
   if (!phone && !email) throw new AppError(400, "validation", {}, [{ field: "contact", message: "field.inviteContact" }]);
-  const scope = await checkScope(db, orgId, input.accountNos);
+  // An administrator sees every account: no site scope (as `changeEmployee` makes it).
+  const [scope, sites] = await Promise.all([
+    checkScope(db, orgId, input.accountNos),
+    input.role === "administrator" ? null : checkSiteScope(db, orgId, input.siteIds),
+  ]);
   const code = inviteCode();
   const id = newId(now.getTime());
   const expiresAt = new Date(now.getTime() + INVITE_TTL_MS);
@@ -263,6 +290,7 @@ export async function invite(
       contact,
       role: input.role,
       accountScope: scope ? JSON.stringify(scope) : null,
+      siteScope: sites ? JSON.stringify(sites) : null,
       createdBy: actor.subscriberId,
       createdAt: now,
       expiresAt,
@@ -274,7 +302,7 @@ export async function invite(
         actorId: actor.subscriberId,
         action: "invite.created",
         target: contact,
-        details: { role: input.role, accounts: scope?.length ?? null },
+        details: { role: input.role, accounts: scope?.length ?? null, sites: sites ?? null },
         address: actor.address,
         at: now,
       },
@@ -311,10 +339,10 @@ export async function acceptInvite(db: GlobalDb, subscriberId: string, code: str
       newId(now.getTime()),
       unspent,
     ),
-    // Columns in the table's order: org_id, subscriber_id, role, account_scope, created_at.
+    // Columns in the table's order: org_id, subscriber_id, role, account_scope, created_at, site_scope.
     db
       .insert(orgMembers)
-      .select(sql`SELECT org_id, ${subscriberId}, role, account_scope, ${now.getTime()} FROM ${orgInvites} WHERE ${live}`)
+      .select(sql`SELECT org_id, ${subscriberId}, role, account_scope, ${now.getTime()}, site_scope FROM ${orgInvites} WHERE ${live}`)
       .onConflictDoNothing(),
     db.update(orgInvites).set({ acceptedAt: now, acceptedBy: subscriberId }).where(live).returning({ id: orgInvites.id }),
   ]);
@@ -336,7 +364,7 @@ export async function changeEmployee(
   actor: { subscriberId: string; address: string },
   orgId: string,
   targetId: string,
-  input: { role: OrgRole; accountNos?: string[] | null },
+  input: { role: OrgRole; accountNos?: string[] | null; siteIds?: string[] | null },
   now = new Date(),
 ) {
   guardId(orgId);
@@ -344,7 +372,10 @@ export async function changeEmployee(
   authorize(member, "people");
   const before = target[0];
   if (!before) throw new AppError(404, "not_found");
-  const scope = input.role === "administrator" ? null : await checkScope(db, orgId, input.accountNos);
+  const [scope, sites] =
+    input.role === "administrator"
+      ? [null, null]
+      : await Promise.all([checkScope(db, orgId, input.accountNos), checkSiteScope(db, orgId, input.siteIds)]);
   const isTarget = and(eq(orgMembers.orgId, orgId), eq(orgMembers.subscriberId, targetId)) as SQL;
   const allowed = input.role === "administrator" ? sql`1` : sql`(${orgMembers.role} <> 'administrator' OR ${otherAdmins(orgId, targetId)})`;
   const [, changed] = await db.batch([
@@ -355,7 +386,7 @@ export async function changeEmployee(
         actorId: actor.subscriberId,
         action: "member.changed",
         target: { subscriberId: targetId },
-        details: { from: before.role, to: input.role, accounts: scope?.length ?? null },
+        details: { from: before.role, to: input.role, accounts: scope?.length ?? null, sites: sites ?? null },
         address: actor.address,
         at: now,
       },
@@ -364,7 +395,7 @@ export async function changeEmployee(
     ),
     db
       .update(orgMembers)
-      .set({ role: input.role, accountScope: scope ? JSON.stringify(scope) : null })
+      .set({ role: input.role, accountScope: scope ? JSON.stringify(scope) : null, siteScope: sites ? JSON.stringify(sites) : null })
       .where(and(isTarget, allowed))
       .returning({ role: orgMembers.role }),
   ]);
@@ -492,8 +523,11 @@ export async function confirmJoin(db: GlobalDb, subscriberId: string, innInput: 
     ),
     db
       .insert(orgMembers)
-      .select(sql`SELECT ${org.id}, ${subscriberId}, 'administrator', NULL, ${now.getTime()} WHERE ${noAdmin}`)
-      .onConflictDoUpdate({ target: [orgMembers.orgId, orgMembers.subscriberId], set: { role: "administrator", accountScope: null } }),
+      .select(sql`SELECT ${org.id}, ${subscriberId}, 'administrator', NULL, ${now.getTime()}, NULL WHERE ${noAdmin}`)
+      .onConflictDoUpdate({
+        target: [orgMembers.orgId, orgMembers.subscriberId],
+        set: { role: "administrator", accountScope: null, siteScope: null },
+      }),
     db
       .select({ role: orgMembers.role })
       .from(orgMembers)
@@ -587,7 +621,10 @@ export async function addAdministrator(db: GlobalDb, operator: string, orgId: st
     db
       .insert(orgMembers)
       .values({ orgId, subscriberId: person.id, role: "administrator", accountScope: null, createdAt: now })
-      .onConflictDoUpdate({ target: [orgMembers.orgId, orgMembers.subscriberId], set: { role: "administrator", accountScope: null } }),
+      .onConflictDoUpdate({
+        target: [orgMembers.orgId, orgMembers.subscriberId],
+        set: { role: "administrator", accountScope: null, siteScope: null },
+      }),
     q.insertAudit(
       db,
       {

@@ -5,11 +5,15 @@ import { useI18n } from "../../i18n";
 import { useStrings } from "../../i18n/local";
 import { createAction } from "../../lib/createAction";
 import { formatAccountNo, formatMoment, formatPhone, formatRub } from "../../lib/format";
+import { latestOf } from "../../lib/resource";
 import { Field } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { RequireLogin } from "../auth/RequireLogin";
 import { businessApi, type EmployeeDto, ORG_ROLES, type OrgRole, rememberOrganisation } from "./business.api";
 import { createCanPay, PayLink } from "./PayLink";
+import { SiteChoice } from "./SiteScope";
+import { type SiteDto, sitesApi } from "./sitesApi";
+import { sitesStrings } from "./sitesStrings";
 import { businessStrings } from "./strings";
 
 type Tab = "card" | "accounts" | "employees" | "audit" | "documents" | "numbers" | "support";
@@ -265,15 +269,21 @@ export function OrgAccountsPage() {
 }
 
 /** One employee's row: the role (and scope) an administrator may change, and removal. */
-function EmployeeRow(props: { orgId: string; member: EmployeeDto; onChanged: () => void }) {
+function EmployeeRow(props: { orgId: string; member: EmployeeDto; sites: SiteDto[] | undefined; onChanged: () => void }) {
   const s = useStrings(businessStrings);
+  const ss = useStrings(sitesStrings);
   const action = createAction();
   const [role, setRole] = createSignal<OrgRole>(props.member.role);
+  // The sites the employee is limited to (none: no site limit); sent as they are, so a role change keeps them.
+  const [siteIds, setSiteIds] = createSignal<string[]>([...(props.member.siteIds ?? [])].sort());
+  const sitesChanged = () => siteIds().join() !== [...(props.member.siteIds ?? [])].sort().join();
   const save = () =>
     action.run(async () => {
+      const limited = role() !== "administrator" && siteIds().length > 0;
       await businessApi.changeEmployee(props.orgId, props.member.subscriberId, {
         role: role(),
         accountNos: role() === "administrator" ? null : props.member.accountNos,
+        ...(limited ? { siteIds: siteIds() } : {}),
       });
       props.onChanged();
       return s("saved");
@@ -293,8 +303,17 @@ function EmployeeRow(props: { orgId: string; member: EmployeeDto; onChanged: () 
         <br />
         <small class="muted">
           {[props.member.phone ? formatPhone(props.member.phone) : null, props.member.email].filter(Boolean).join(", ")} ·{" "}
-          {props.member.accountNos ? s("someAccounts", { n: props.member.accountNos.length }) : s("allAccounts")}
+          {props.member.accountNos ? s("someAccounts", { n: props.member.accountNos.length }) : null}
+          {props.member.accountNos && props.member.siteIds ? ", " : null}
+          {props.member.siteIds ? ss("someSites", { n: props.member.siteIds.length }) : null}
+          {!props.member.accountNos && !props.member.siteIds ? s("allAccounts") : null}
         </small>
+        <Show when={role() !== "administrator"}>
+          <details>
+            <summary>{ss("access", { name: props.member.name })}</summary>
+            <SiteChoice sites={props.sites} name="siteIds" chosen={siteIds()} onChange={setSiteIds} />
+          </details>
+        </Show>
       </span>
       <span>
         <select
@@ -308,7 +327,7 @@ function EmployeeRow(props: { orgId: string; member: EmployeeDto; onChanged: () 
           type="button"
           class="button button--small"
           onClick={() => void save()}
-          disabled={action.busy() || role() === props.member.role}
+          disabled={action.busy() || (role() === props.member.role && !sitesChanged())}
         >
           {s("saveRole")}
         </button>{" "}
@@ -332,6 +351,7 @@ export function OrgEmployeesPage() {
     <OrgFrame tab="employees">
       {(orgId) => {
         const [list, { refetch }] = createResource(() => orgId, businessApi.employees);
+        const [sites] = createResource(() => orgId, sitesApi.sites);
         const roleId = `invite-role-${createUniqueId()}`;
         const invite = createAction();
         const onInvite = (e: SubmitEvent) => {
@@ -341,11 +361,13 @@ export function OrgEmployeesPage() {
           const accounts = String(data.get("accountNos") ?? "")
             .split(/[,;\s]+/)
             .filter(Boolean);
+          const siteIds = data.getAll("siteIds").map(String);
           void invite.run(async () => {
             await businessApi.invite(orgId, {
               contact: String(data.get("contact") ?? ""),
               role: String(data.get("role")) as OrgRole,
               accountNos: accounts.length ? accounts : null,
+              ...(siteIds.length ? { siteIds } : {}),
             });
             form.reset();
             void refetch();
@@ -360,7 +382,9 @@ export function OrgEmployeesPage() {
                 {(l) => (
                   <>
                     <ul class="list">
-                      <For each={l.members}>{(m) => <EmployeeRow orgId={orgId} member={m} onChanged={() => void refetch()} />}</For>
+                      <For each={l.members}>
+                        {(m) => <EmployeeRow orgId={orgId} member={m} sites={latestOf(sites)} onChanged={() => void refetch()} />}
+                      </For>
                     </ul>
                     <Show when={l.invites.length > 0}>
                       <h3>{s("pending")}</h3>
@@ -392,6 +416,7 @@ export function OrgEmployeesPage() {
                   </select>
                 </div>
                 <Field label={s("inviteAccounts")} name="accountNos" problem={invite.problem()} autocomplete="off" />
+                <SiteChoice sites={latestOf(sites)} failed={sites.state === "errored"} name="siteIds" />
                 <ProblemAlert problem={invite.problem()} />
                 <Show when={invite.done()}>
                   <p role="status">{invite.done()}</p>

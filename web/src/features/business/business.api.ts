@@ -31,9 +31,9 @@ export const businessApi = {
   accounts: (orgId: string, cursor?: string | null, limit = 50) =>
     request<{ items: OrgAccountDto[]; total: number; nextCursor: string | null }>(`${base(orgId)}/accounts${page(cursor, limit)}`),
   employees: (orgId: string) => request<{ members: EmployeeDto[]; invites: InviteDto[] }>(`${base(orgId)}/employees`),
-  invite: (orgId: string, body: { contact: string; role: OrgRole; accountNos?: string[] | null }) =>
+  invite: (orgId: string, body: { contact: string; role: OrgRole; accountNos?: string[] | null; siteIds?: string[] | null }) =>
     send<{ id: string; expiresAt: string }>("POST", `${base(orgId)}/invites`, body),
-  changeEmployee: (orgId: string, subscriberId: string, body: { role: OrgRole; accountNos?: string[] | null }) =>
+  changeEmployee: (orgId: string, subscriberId: string, body: { role: OrgRole; accountNos?: string[] | null; siteIds?: string[] | null }) =>
     send<void>("PUT", `${base(orgId)}/employees/${encodeURIComponent(subscriberId)}`, body),
   removeEmployee: (orgId: string, subscriberId: string) =>
     send<void>("DELETE", `${base(orgId)}/employees/${encodeURIComponent(subscriberId)}`),
