@@ -135,15 +135,19 @@ function routePreloads(): Plugin {
         if (chunk?.type === "chunk") for (const dep of chunk.imports) closure(dep, into);
       };
       closure(entry.fileName, initial);
+      // A screen's module is the facade of its own chunk, or — when other lazy screens import it statically too
+      // (the business cabinet's frame) — one module of a shared chunk.
+      const chunkOf = (moduleId: string) =>
+        chunks.find((c) => c.facadeModuleId === moduleId) ?? chunks.find((c) => c.moduleIds.includes(moduleId));
       const filesOf = (moduleId: string): string[] => {
-        const chunk = chunks.find((c) => c.facadeModuleId === moduleId);
+        const chunk = chunkOf(moduleId);
         if (!chunk) return [];
         const all = new Set<string>();
         closure(chunk.fileName, all);
         return [...all].filter((f) => !initial.has(f)).map((f) => `/${f}`);
       };
       const moduleOf = (spec: string) =>
-        ["tsx", "ts"].map((ext) => `${resolve(root, "src/app", spec)}.${ext}`).find((id) => chunks.some((c) => c.facadeModuleId === id));
+        ["tsx", "ts"].map((ext) => `${resolve(root, "src/app", spec)}.${ext}`).find((id) => chunkOf(id) !== undefined);
       const lazy = /path:\s*(\[[^\]]*\]|"[^"]*")\s*,\s*component:\s*lazyScreen\(\s*\(\)\s*=>\s*import\("([^"]+)"\)/g;
       const pages = [...source.matchAll(lazy)].map(([, paths = "", spec = ""]) => {
         const id = moduleOf(spec);
