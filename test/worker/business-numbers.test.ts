@@ -132,6 +132,7 @@ describe("the organisation's corporate numbers", () => {
       ["DB", 1],
       ["DB_MOSCOW", 1],
       ["DB_NORTHWEST", 1],
+      ["DB_URAL", 1],
     ]);
   });
 

@@ -139,7 +139,7 @@ describe("the monthly job", () => {
     expect(upd).toMatchObject({ kind: "upd", revision: 0, status: "ready" });
     expect(upd.number).toMatch(/^УПД-\d{4}-\d{6}$/);
     const ledger = await ledgerCharges(VETER, lastMonth);
-    // 120 Moscow and 80 St Petersburg accounts: two shards.
+    // 120 Moscow, 80 St Petersburg and 20 Yekaterinburg accounts: three shards.
     expect(ledger.shards.size).toBeGreaterThanOrEqual(2);
     expect(ledger.total).toBeGreaterThan(0);
     expect(upd.total_kop).toBe(ledger.total);
@@ -149,7 +149,7 @@ describe("the monthly job", () => {
     )
       .bind(upd.id)
       .first<{ n: number; s: number; v: number }>();
-    expect(lines).toEqual({ n: 200, s: ledger.total, v: upd.vat_kop });
+    expect(lines).toEqual({ n: 220, s: ledger.total, v: upd.vat_kop });
     // The organisation's audit log says who made it and when (the system, once).
     const audit = await env.DB.prepare("SELECT actor_id, actor_name, target FROM org_audit WHERE org_id = ? AND action = 'closing.issued'")
       .bind(VETER)
@@ -242,7 +242,7 @@ describe("a change after issue", () => {
   it("is a correction (УКД) with the difference, referring to the УПД, with its own number and PDF; the УПД stays as issued", async () => {
     const period = shiftMonth(thisMonth, 2);
     const [msk] = (await accountsOf(VETER)).filter((a) => a.region === "msk");
-    await chargedThrough(["msk", "spb"], lastDay(period));
+    await chargedThrough(["msk", "spb", "ekb"], lastDay(period));
     const db = createDataAccess(env).shard((msk as { shard: string }).shard as "DB_MOSCOW");
     const entry = (key: string, amountKop: number, day: string) =>
       appendEntry(db, {

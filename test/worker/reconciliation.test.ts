@@ -171,7 +171,7 @@ describe("акт сверки documents", () => {
     const res = await order(accountant, VETER, period);
     expect(res.status).toBe(202);
     const queued = await json<{ id: string; accounts: number }>(res);
-    expect(queued.accounts).toBe(200);
+    expect(queued.accounts).toBe(220);
     const act = await waitReady(accountant, VETER, queued.id);
     expect(act.status).toBe("ready");
     // The ledger's own sums over every account of the organisation, in both shards.
@@ -214,8 +214,8 @@ describe("акт сверки documents", () => {
     const lines = sheets.get("Акт сверки");
     expect(totals && lines).toBeTruthy();
     if (!totals || !lines) return;
-    // The organisation's row: after the header block (8 rows) and the 200 accounts.
-    const last = 8 + 200 + 1;
+    // The organisation's row: after the header block (8 rows) and the 220 accounts.
+    const last = 8 + 220 + 1;
     expect(totals.get(`A${last}`)).toBe("Итого по организации");
     const kop = (v: string | number | undefined) => Math.round(Number(v ?? 0) * 100);
     expect(kop(totals.get(`D${last}`)) - kop(totals.get(`C${last}`))).toBe(opening);
@@ -282,7 +282,7 @@ describe("акт сверки documents", () => {
     }>(await api(admin, `/business/organisations/${VETER}/audit`));
     const entry = audit.items.find((i) => i.action === "reconciliation.requested");
     expect(entry?.actor.name).toBe("Елена Морозова");
-    expect(entry?.details).toMatchObject({ period: `${period.from}..${period.to}`, accounts: 200 });
+    expect(entry?.details).toMatchObject({ period: `${period.from}..${period.to}`, accounts: 220 });
   });
 
   it("gives an employee limited to some accounts an act of those only, and refuses accounts outside the scope", async () => {
