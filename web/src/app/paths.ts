@@ -44,6 +44,7 @@ export const APP_PATHS = [
   "/documents",
   "/business/:id/pay",
   "/business/:id/pay/:paymentId",
+  "/business/:id/documents/closing",
   "/business/:id/documents/reconciliation",
   "/business/:id/numbers",
   "/business/:id/support",

@@ -13,6 +13,9 @@ import { consumeCode, issueCode, type Notify, spendCode } from "../auth/codes.se
 import * as q from "./business.queries";
 import { checkRequisites, type OrgKind, parseInn } from "./requisites";
 
+/** The ИНН check (10 or 12 digits, the ФНС check digits) for other features: the business chat of visitors. */
+export { parseInn } from "./requisites";
+
 /** What each role may do in the cabinet of its organisation. */
 export type Permission = "view" | "people" | "audit" | "pay" | "documents" | "services" | "numbers" | "support";
 const ALLOWED: Record<Permission, readonly OrgRole[]> = {

@@ -1,8 +1,7 @@
 // The Node build: its zip deflates in this thread (the universal build hands big files to Web Workers, which Workers lack).
 import writeXlsxFile from "write-excel-file/node";
 import type { Lang } from "../../platform/i18n";
-import { moneyText } from "../usage/usage.format";
-import { type PdfColumn, type PdfFonts, PdfTableWriter } from "../usage/usage.pdf";
+import { moneyText, type PdfColumn, type PdfFonts, PdfTableWriter } from "../usage/pdf.service";
 import { type Act, type ActAccount, balanceWording, OPERATOR_NAME, OPERATOR_NAME_EN } from "./reconciliation.act";
 
 /** Who the act is with: the organisation's name and codes, as its header prints them. */

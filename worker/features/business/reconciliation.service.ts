@@ -11,7 +11,7 @@ import { retryDelaySeconds } from "../../platform/queue";
 import { localDay } from "../../platform/region";
 import { preread, readWithSession } from "../../platform/session";
 import { selectReconciliation } from "../billing/ledger.service";
-import type { PdfFonts } from "../usage/usage.pdf";
+import type { PdfFonts } from "../usage/pdf.service";
 import * as bq from "./business.queries";
 import { authorize } from "./business.service";
 import { buildAct, type ShardRows } from "./reconciliation.act";

@@ -9,7 +9,7 @@ import { notifier } from "../../platform/notify";
 import { clearOperatorCookie, endOperatorSession, requireOperator, setOperatorCookie } from "../../platform/operator";
 import { guardCount } from "../../platform/throttle";
 import { decodeHeader } from "../../platform/validation";
-import { parseInn } from "../business/requisites";
+import { parseInn } from "../business/business.service";
 import * as callbacks from "./callbacks.service";
 import * as chats from "./chat.service";
 import * as ops from "./operators.service";

@@ -9,8 +9,9 @@ import { formatPhone, formatRub } from "../../lib/format";
 import { Field } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { businessApi } from "./business.api";
+import type { NumberFilter } from "./numberFilter";
 import { numbersStrings } from "./numbers.strings";
-import { type NumberDto, type NumberFilter, numbersApi } from "./numbersApi";
+import { type NumberDto, numbersApi } from "./numbersApi";
 import { OrgFrame } from "./OrgScreens";
 
 /** «Корпоративные номера»: the organisation's mobile numbers, their ЕСИА status, spend against the limit, blocks. */

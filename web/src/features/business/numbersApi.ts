@@ -1,19 +1,13 @@
 import type { z } from "zod";
-import type { CorporateNumber, numbersRoute } from "../../../../worker/features/business/numbers.routes";
+import type { CorporateNumber, changeNumberRoute, numbersRoute } from "../../../../worker/features/business/numbers.routes";
+import type { BodyOf } from "../../../../worker/platform/openapi";
 import { apiRequest as request, apiSend as send } from "../../lib/api";
+import type { NumberFilter } from "./numberFilter";
 
 /** The corporate numbers' client: types from the Worker's route contracts. */
 export type NumberDto = z.infer<typeof CorporateNumber>;
 export type NumberListDto = z.infer<(typeof numbersRoute)["responses"][200]["content"]["application/json"]["schema"]>;
-export interface NumberFilter {
-  esia: boolean;
-  over80: boolean;
-}
-export interface NumberChange {
-  assignee: { kind: "employee" | "device"; name: string; subscriberId?: string | null };
-  limitKop: number | null;
-  blockAtLimit: boolean;
-}
+export type NumberChange = BodyOf<typeof changeNumberRoute>;
 
 const base = (orgId: string) => `/api/v1/business/organisations/${encodeURIComponent(orgId)}/numbers`;
 
