@@ -312,4 +312,45 @@ describe("the audit log", () => {
     expect(within(row).getByText("Алексей Соколов")).toBeTruthy();
     expect(within(row).getByText("203.0.113.5")).toBeTruthy();
   });
+  it("finds entries by what, who and when, and downloads what it found", async () => {
+    const entry = (action: string) => ({
+      id: action,
+      at: "2026-12-02T10:00:00.000Z",
+      actor: { id: "demo-biz-admin", name: "Алексей Соколов", operator: false },
+      action,
+      target: null,
+      details: null,
+      address: null,
+    });
+    serve({
+      "/api/v1/me": { profile },
+      "/api/v1/business/organisations": mine,
+      [`/api/v1/business/organisations/${ORG}/employees`]: {
+        members: [{ subscriberId: "demo-biz-admin", name: "Алексей Соколов", role: "administrator", accountNos: null, siteIds: null }],
+        invites: [],
+      },
+      [`/api/v1/business/organisations/${ORG}/audit?limit=30`]: {
+        items: [entry("member.changed"), entry("site.renamed")],
+        nextCursor: null,
+      },
+      [`/api/v1/business/organisations/${ORG}/audit?limit=30&kind=sites&actor=demo-biz-admin&from=2026-12-01`]: {
+        items: [entry("site.renamed")],
+        nextCursor: null,
+      },
+    });
+    mount(`/business/${ORG}/audit`, "/business/:id/audit", OrgAuditPage);
+    expect(await screen.findByText("Изменена роль")).toBeTruthy();
+    fireEvent.change(screen.getByLabelText("Что"), { target: { value: "sites" } });
+    await screen.findByRole("option", { name: "Алексей Соколов" });
+    fireEvent.change(screen.getByLabelText("Кто"), { target: { value: "demo-biz-admin" } });
+    fireEvent.input(screen.getByLabelText("С даты"), { target: { value: "2026-12-01" } });
+    fireEvent.click(screen.getByRole("button", { name: "Показать" }));
+    expect(await screen.findByText("Переименована площадка")).toBeTruthy();
+    expect(screen.queryByText("Изменена роль")).toBeNull();
+    const xlsx = screen.getByRole("link", { name: "Excel (XLSX)" });
+    expect(xlsx.getAttribute("href")).toBe(
+      `/api/v1/business/organisations/${ORG}/audit/export?format=xlsx&kind=sites&actor=demo-biz-admin&from=2026-12-01`,
+    );
+    expect(screen.getByRole("link", { name: "CSV" }).getAttribute("href")).toContain("format=csv&kind=sites");
+  });
 });

@@ -29,6 +29,7 @@ const ALLOWED: Record<string, readonly OrgRole[]> = {
   [`PUT ${ORG_PREFIX}/employees/{subscriberId}`]: ADMIN,
   [`DELETE ${ORG_PREFIX}/employees/{subscriberId}`]: ADMIN,
   [`GET ${ORG_PREFIX}/audit`]: ADMIN,
+  [`GET ${ORG_PREFIX}/audit/export`]: ADMIN,
   // Sites and the accounts list (everyone sees, within their scope; administrators arrange).
   [`GET ${ORG_PREFIX}/account-list`]: EVERYONE,
   [`GET ${ORG_PREFIX}/account-list/export`]: EVERYONE,

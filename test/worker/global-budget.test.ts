@@ -34,6 +34,7 @@ interface OpenApiDoc {
 const WRITES_GLOBAL: Record<string, string> = {
   "/api/v1/auth/oidc/{provider}/start": "starts a login or a provider link with an identity provider: its one-time state is stored",
   "/api/v1/business/organisations/{orgId}/account-list/export": "business cabinet: the export of the accounts list is audited",
+  "/api/v1/business/organisations/{orgId}/audit/export": "business cabinet: the export of the audit log is itself audited",
 };
 
 describe("a logged-in subscriber's GET requests", () => {

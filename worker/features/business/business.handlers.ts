@@ -4,6 +4,7 @@ import type { AppEnv } from "../../env";
 import { clientAddress } from "../../platform/client";
 import { notifier } from "../../platform/notify";
 import { requireSession } from "../../platform/session";
+import { exportAudit } from "./audit.export";
 import type * as r from "./business.routes";
 import * as svc from "./business.service";
 
@@ -57,9 +58,28 @@ export const removeEmployeeHandler: RouteHandler<typeof r.removeEmployeeRoute, A
 };
 
 export const auditHandler: RouteHandler<typeof r.auditRoute, AppEnv> = async (c) => {
-  const { cursor, limit } = c.req.valid("query");
+  const { cursor, limit, ...filter } = c.req.valid("query");
   noStore(c);
-  return c.json(await svc.auditLog(c.get("data").global, who(c), c.req.valid("param").orgId, cursor, limit), 200);
+  return c.json(await svc.auditLog(c.get("data").global, who(c), c.req.valid("param").orgId, cursor, limit, filter), 200);
+};
+
+const FILE_TYPE = {
+  xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+  csv: "text/csv; charset=utf-8",
+} as const;
+
+export const auditExportHandler: RouteHandler<typeof r.auditExportRoute, AppEnv> = async (c) => {
+  const { format, ...filter } = c.req.valid("query");
+  const file = await exportAudit(c.get("data").global, actor(c), c.req.valid("param").orgId, filter, format, c.get("lang"));
+  return new Response(file.body, {
+    status: 200,
+    headers: {
+      "content-type": FILE_TYPE[format],
+      "content-disposition": `attachment; filename="${file.filename}"`,
+      "cache-control": "private, no-store",
+      "x-content-type-options": "nosniff",
+    },
+  }) as never;
 };
 
 export const acceptInviteHandler: RouteHandler<typeof r.acceptInviteRoute, AppEnv> = async (c) => {

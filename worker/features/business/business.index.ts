@@ -29,6 +29,7 @@ export const businessRouter = createRouter()
   .openapi(r.changeEmployeeRoute, h.changeEmployeeHandler)
   .openapi(r.removeEmployeeRoute, h.removeEmployeeHandler)
   .openapi(r.auditRoute, h.auditHandler)
+  .openapi(r.auditExportRoute, h.auditExportHandler)
   // Closing documents (issue 24): УПД and corrections, PDF and the ФНС XML.
   .openapi(cr.closingDocumentsRoute, ch.closingDocumentsHandler)
   .openapi(cr.closingFileRoute, ch.closingFileHandler)

@@ -191,11 +191,48 @@ export function selectPendingInvites(db: GlobalDb, orgId: string, now: Date) {
 }
 
 /** A page of the audit log, newest first, older than `before` (an entry id: ids are time-ordered). */
-export function selectAudit(db: GlobalDb, orgId: string, before: string | null, limit: number) {
+/** Which audit entries to show: a kind of action (the actions' prefixes), a person, a period of Moscow days. */
+export interface AuditFilter {
+  kind?: AuditKind;
+  actor?: string;
+  from?: string;
+  to?: string;
+}
+export const AUDIT_KINDS = {
+  people: ["org.", "member.", "invite."],
+  money: ["payment.", "invoice."],
+  numbers: ["number."],
+  sites: ["site.", "account."],
+  documents: ["reconciliation.", "closing.", "accounts.exported", "audit.exported"],
+  support: ["support.", "manager."],
+} as const;
+export type AuditKind = keyof typeof AUDIT_KINDS;
+
+/** A Moscow calendar day's first and last millisecond (the cabinet's dates in the log are Moscow's). */
+const moscowDay = (day: string, end: boolean) => new Date(`${day}T${end ? "23:59:59.999" : "00:00:00.000"}+03:00`);
+
+function auditWhere(orgId: string, before: string | null, f: AuditFilter): SQL {
+  const prefixes = f.kind ? AUDIT_KINDS[f.kind] : [];
+  return and(
+    eq(orgAudit.orgId, orgId),
+    before ? lt(orgAudit.id, before) : undefined,
+    prefixes.length
+      ? sql`(${sql.join(
+          prefixes.map((p) => (p.endsWith(".") ? sql`${orgAudit.action} LIKE ${`${p}%`}` : sql`${orgAudit.action} = ${p}`)),
+          sql` OR `,
+        )})`
+      : undefined,
+    f.actor ? eq(orgAudit.actorId, f.actor) : undefined,
+    f.from ? sql`${orgAudit.createdAt} >= ${moscowDay(f.from, false).getTime()}` : undefined,
+    f.to ? sql`${orgAudit.createdAt} <= ${moscowDay(f.to, true).getTime()}` : undefined,
+  ) as SQL;
+}
+
+export function selectAudit(db: GlobalDb, orgId: string, before: string | null, limit: number, f: AuditFilter = {}) {
   return db
     .select()
     .from(orgAudit)
-    .where(and(eq(orgAudit.orgId, orgId), before ? lt(orgAudit.id, before) : undefined))
+    .where(auditWhere(orgId, before, f))
     .orderBy(desc(orgAudit.id))
     .limit(limit + 1);
 }

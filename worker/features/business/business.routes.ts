@@ -204,17 +204,56 @@ export const removeEmployeeRoute = createRoute({
   },
 });
 
+/** The audit log's filter (`auditFilterOf` in business.service.ts reads the same rules before validation). */
+const Day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)));
+const AuditFilterQuery = z.object({
+  kind: z
+    .enum(["people", "money", "numbers", "sites", "documents", "support"])
+    .optional()
+    .openapi({ description: "people: employees and invitations; money: payments and invoices; numbers; sites; documents; support" }),
+  actor: z.string().max(60).optional().openapi({ description: "Only what this person did (their id)" }),
+  from: Day.optional().openapi({ description: "From this Moscow day, YYYY-MM-DD" }),
+  to: Day.optional().openapi({ description: "Up to this Moscow day, YYYY-MM-DD" }),
+});
+
 export const auditRoute = createRoute({
   method: "get",
   path: "/business/organisations/{orgId}/audit",
   tags,
-  summary: "Who did what in the organisation, newest first (administrators; cursor pagination)",
+  summary: "Who did what in the organisation, newest first (administrators; cursor pagination; filters)",
   request: {
     params: OrgParam,
-    query: z.object({ cursor: z.string().max(40).optional(), limit: z.coerce.number().int().min(1).max(100).default(30) }),
+    query: AuditFilterQuery.extend({
+      cursor: z.string().max(40).optional(),
+      limit: z.coerce.number().int().min(1).max(100).default(30),
+    }),
   },
   responses: {
     200: jsonResponse("A page of the log", z.object({ items: z.array(AuditItem), nextCursor: z.string().nullable() })),
+    400: invalid,
+    401: unauthorized,
+    403: forbidden,
+    404: notFound,
+  },
+});
+
+export const auditExportRoute = createRoute({
+  method: "get",
+  path: "/business/organisations/{orgId}/audit/export",
+  tags,
+  summary: "The audit log found by the filter as XLSX or CSV (UTF-8 with BOM, `;`), newest first, up to 10,000 entries; audited",
+  request: { params: OrgParam, query: AuditFilterQuery.extend({ format: z.enum(["xlsx", "csv"]).default("xlsx") }) },
+  responses: {
+    200: {
+      description: "The file, as an attachment",
+      content: {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": { schema: z.string().openapi({ format: "binary" }) },
+        "text/csv": { schema: z.string().openapi({ format: "binary" }) },
+      },
+    },
     400: invalid,
     401: unauthorized,
     403: forbidden,

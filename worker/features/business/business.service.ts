@@ -1,6 +1,6 @@
 import { and, eq, gt, isNull, type SQL, sql } from "drizzle-orm";
 import type { Context } from "hono";
-import { type OrgRole, orgAccounts, organisations, orgInvites, orgMembers, subscribers } from "../../db/schema/global";
+import { type OrgRole, orgAccounts, type orgAudit, organisations, orgInvites, orgMembers, subscribers } from "../../db/schema/global";
 import type { AppEnv } from "../../env";
 import { sha256Hex } from "../../platform/crypto";
 import { type DataAccess, type GlobalDb, isShardBinding, type ShardBinding } from "../../platform/db";
@@ -97,9 +97,27 @@ const ACCOUNTS_READ = readWithSession([`${ORG}/accounts`], (db, who, c) => {
 });
 const MEMBERS_READ = readWithSession([`${ORG}/employees`], (db, _who, c) => q.selectMembers(db, orgIdOf(c)));
 const INVITES_READ = readWithSession([`${ORG}/employees`], (db, _who, c) => q.selectPendingInvites(db, orgIdOf(c), new Date()));
+/** The log's filter as the route's contract reads it (`auditQuery` in business.routes.ts has the same rules). */
+export function auditFilterOf(query: (name: string) => string | undefined): q.AuditFilter {
+  const kind = query("kind");
+  const actor = query("actor");
+  const day = (v: string | undefined) => (v && /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : undefined);
+  return {
+    kind: kind && kind in q.AUDIT_KINDS ? (kind as q.AuditKind) : undefined,
+    actor: actor && actor.length <= 60 ? actor : undefined,
+    from: day(query("from")),
+    to: day(query("to")),
+  };
+}
 const AUDIT_READ = readWithSession([`${ORG}/audit`], (db, _who, c) => {
   const { cursor, limit } = pageOf(c, 30);
-  return q.selectAudit(db, orgIdOf(c), cursor ?? null, limit);
+  return q.selectAudit(
+    db,
+    orgIdOf(c),
+    cursor ?? null,
+    limit,
+    auditFilterOf((n) => c?.req.query(n)),
+  );
 });
 
 /** What was read with the session, if all of it was (this route, this person, nothing written since). */
@@ -441,28 +459,38 @@ export async function removeEmployee(
 }
 
 /** A page of the audit log, newest first (administrators only). */
-export async function auditLog(db: GlobalDb, subscriberId: string, orgId: string, cursor: string | undefined, limit: number) {
+export async function auditLog(
+  db: GlobalDb,
+  subscriberId: string,
+  orgId: string,
+  cursor: string | undefined,
+  limit: number,
+  filter: q.AuditFilter = {},
+) {
   guardId(orgId);
   if (cursor && !/^[0-9a-v]{26}$/.test(cursor))
     throw new AppError(400, "validation", {}, [{ field: "cursor", message: "problem.validation" }]);
   const [member, rows] =
     prereads(db, subscriberId, [MEMBER_READ, AUDIT_READ]) ??
-    (await db.batch([q.selectMember(db, orgId, subscriberId), q.selectAudit(db, orgId, cursor ?? null, limit)]));
+    (await db.batch([q.selectMember(db, orgId, subscriberId), q.selectAudit(db, orgId, cursor ?? null, limit, filter)]));
   authorize(member, "audit");
   const page = rows.slice(0, limit);
   return {
-    items: page.map((r) => ({
-      id: r.id,
-      at: r.createdAt.toISOString(),
-      actor: { id: r.actorId, name: r.actorName, operator: r.actorId === null },
-      action: r.action,
-      target: r.target,
-      details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : null,
-      address: r.address,
-    })),
+    items: page.map(auditItem),
     nextCursor: rows.length > limit ? (page[page.length - 1]?.id ?? null) : null,
   };
 }
+
+type AuditRow = typeof orgAudit.$inferSelect;
+const auditItem = (r: AuditRow) => ({
+  id: r.id,
+  at: r.createdAt.toISOString(),
+  actor: { id: r.actorId, name: r.actorName, operator: r.actorId === null },
+  action: r.action,
+  target: r.target,
+  details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : null,
+  address: r.address,
+});
 
 // ── Joining as the first administrator (by the contract's contact), and the operators' way ─────────────
 

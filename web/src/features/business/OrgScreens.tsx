@@ -9,6 +9,7 @@ import { latestOf } from "../../lib/resource";
 import { Field } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { RequireLogin } from "../auth/RequireLogin";
+import { AUDIT_KINDS, type AuditFilter } from "./auditFilter";
 import { businessApi, type EmployeeDto, ORG_ROLES, type OrgRole, rememberOrganisation } from "./business.api";
 import { createCanPay, PayLink } from "./PayLink";
 import { SiteChoice } from "./SiteScope";
@@ -444,61 +445,118 @@ export function OrgAuditPage() {
     const key = `action.${a}` as Parameters<typeof s>[0];
     return key in businessStrings.ru ? s(key) : a;
   };
+  // The filter shown in the list: a new object on each «Показать», so the list (and its paging) starts again.
+  const [applied, setApplied] = createSignal<AuditFilter>({});
+  const onFilter = (e: SubmitEvent) => {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget as HTMLFormElement);
+    const field = (name: string) => String(form.get(name) ?? "") || undefined;
+    setApplied({ kind: field("kind"), actor: field("actor"), from: field("from"), to: field("to") });
+  };
   return (
     <OrgFrame tab="audit">
       {(orgId) => {
-        const { first, refetch, extra, more, next, loadMore } = createPaged(orgId, businessApi.audit);
+        // The people to choose from; without them (an error) the choice is simply «Все».
+        const [people] = createResource(() => orgId, businessApi.employees);
         return (
           <section aria-labelledby="org-audit">
             <h2 id="org-audit">{s("auditTitle")}</h2>
-            <Loadable resource={first} onRetry={refetch}>
-              {(p) => (
-                <Show when={p.items.length > 0} fallback={<p>{s("auditEmpty")}</p>}>
-                  <section class="table-scroll" tabindex="0" aria-labelledby="org-audit">
-                    <table class="history history--cards">
-                      <thead>
-                        <tr>
-                          <th scope="col">{s("when")}</th>
-                          <th scope="col">{s("who")}</th>
-                          <th scope="col">{s("what")}</th>
-                          <th scope="col">{s("from")}</th>
-                        </tr>
-                      </thead>
-                      <tbody>
-                        <For each={[...p.items, ...extra()]}>
-                          {(e) => (
-                            <tr>
-                              <th scope="row">{formatMoment(e.at, lang())}</th>
-                              <td data-label={s("who")}>{e.actor.name}</td>
-                              <td data-label={s("what")}>
-                                {actionName(e.action)}
-                                <Show when={e.target}>: {e.target}</Show>
-                                <Show when={typeof e.details?.amountKop === "number"}>
-                                  {" "}
-                                  — {formatRub(e.details?.amountKop as number, lang())}
-                                  <Show when={splitSize(e.details) > 1}>, {s("accountCount", { n: splitSize(e.details) })}</Show>
-                                </Show>
-                                <Show when={typeof e.details?.to === "string"}>
-                                  {" "}
-                                  ({s(`role.${e.details?.from as OrgRole}`)} → {s(`role.${e.details?.to as OrgRole}`)})
-                                </Show>
-                              </td>
-                              <td data-label={s("from")}>{e.address ?? ""}</td>
-                            </tr>
-                          )}
-                        </For>
-                      </tbody>
-                    </table>
-                  </section>
-                  <ProblemAlert problem={more.problem()} />
-                  <Show when={next()}>
-                    <button type="button" class="button" onClick={() => void loadMore()} disabled={more.busy()}>
-                      {more.busy() ? s("loadingMore") : s("more")}
-                    </button>
-                  </Show>
-                </Show>
-              )}
-            </Loadable>
+            <form class="filters" onSubmit={onFilter} aria-label={s("auditFilter")}>
+              <div class="field">
+                <label for="audit-kind">{s("auditKind")}</label>
+                <select id="audit-kind" name="kind">
+                  <option value="">{s("auditKindAll")}</option>
+                  <For each={AUDIT_KINDS}>{(k) => <option value={k}>{s(`auditKind.${k}`)}</option>}</For>
+                </select>
+              </div>
+              <div class="field">
+                <label for="audit-actor">{s("auditActor")}</label>
+                <select id="audit-actor" name="actor">
+                  <option value="">{s("auditActorAll")}</option>
+                  <For each={people.state === "ready" ? people().members : []}>
+                    {(m) => <option value={m.subscriberId}>{m.name}</option>}
+                  </For>
+                </select>
+              </div>
+              <div class="field">
+                <label for="audit-from">{s("auditFrom")}</label>
+                <input id="audit-from" name="from" type="date" />
+              </div>
+              <div class="field">
+                <label for="audit-to">{s("auditTo")}</label>
+                <input id="audit-to" name="to" type="date" />
+              </div>
+              <button type="submit" class="button">
+                {s("auditApply")}
+              </button>
+            </form>
+            <p>
+              {s("auditExport")}:{" "}
+              <a href={businessApi.auditExportUrl(orgId, "xlsx", applied())} download="">
+                {s("auditExportXlsx")}
+              </a>
+              {" · "}
+              <a href={businessApi.auditExportUrl(orgId, "csv", applied())} download="">
+                {s("auditExportCsv")}
+              </a>
+            </p>
+            <Show when={applied()} keyed>
+              {(filter) => {
+                const { first, refetch, extra, more, next, loadMore } = createPaged(orgId, (id, cursor) =>
+                  businessApi.audit(id, cursor, 30, filter),
+                );
+                return (
+                  <Loadable resource={first} onRetry={refetch}>
+                    {(p) => (
+                      <Show when={p.items.length > 0} fallback={<p role="status">{s("auditEmpty")}</p>}>
+                        <section class="table-scroll" tabindex="0" aria-labelledby="org-audit">
+                          <table class="history history--cards">
+                            <thead>
+                              <tr>
+                                <th scope="col">{s("when")}</th>
+                                <th scope="col">{s("who")}</th>
+                                <th scope="col">{s("what")}</th>
+                                <th scope="col">{s("from")}</th>
+                              </tr>
+                            </thead>
+                            <tbody>
+                              <For each={[...p.items, ...extra()]}>
+                                {(e) => (
+                                  <tr>
+                                    <th scope="row">{formatMoment(e.at, lang())}</th>
+                                    <td data-label={s("who")}>{e.actor.name}</td>
+                                    <td data-label={s("what")}>
+                                      {actionName(e.action)}
+                                      <Show when={e.target}>: {e.target}</Show>
+                                      <Show when={typeof e.details?.amountKop === "number"}>
+                                        {" "}
+                                        — {formatRub(e.details?.amountKop as number, lang())}
+                                        <Show when={splitSize(e.details) > 1}>, {s("accountCount", { n: splitSize(e.details) })}</Show>
+                                      </Show>
+                                      <Show when={typeof e.details?.to === "string"}>
+                                        {" "}
+                                        ({s(`role.${e.details?.from as OrgRole}`)} → {s(`role.${e.details?.to as OrgRole}`)})
+                                      </Show>
+                                    </td>
+                                    <td data-label={s("from")}>{e.address ?? ""}</td>
+                                  </tr>
+                                )}
+                              </For>
+                            </tbody>
+                          </table>
+                        </section>
+                        <ProblemAlert problem={more.problem()} />
+                        <Show when={next()}>
+                          <button type="button" class="button" onClick={() => void loadMore()} disabled={more.busy()}>
+                            {more.busy() ? s("loadingMore") : s("more")}
+                          </button>
+                        </Show>
+                      </Show>
+                    )}
+                  </Loadable>
+                );
+              }}
+            </Show>
           </section>
         );
       }}

@@ -8,6 +8,7 @@ import type {
   Organisation,
 } from "../../../../worker/features/business/business.routes";
 import { apiRequest as request, apiSend as send } from "../../lib/api";
+import type { AuditFilter } from "./auditFilter";
 
 /** The business cabinet's client: types from the Worker's route contracts. */
 export type OrganisationDto = z.infer<typeof Organisation>;
@@ -22,6 +23,12 @@ export type MyOrganisationDto = z.infer<
 export const ORG_ROLES: readonly OrgRole[] = ["administrator", "accountant", "manager", "viewer"];
 
 const base = (orgId: string) => `/api/v1/business/organisations/${encodeURIComponent(orgId)}`;
+/** The audit log's filter (screen state): the query's kind, actor, from and to, each only when chosen. */
+const filterQuery = (f: AuditFilter) =>
+  Object.entries(f)
+    .filter(([, v]) => v)
+    .map(([k, v]) => `&${k}=${encodeURIComponent(v as string)}`)
+    .join("");
 const page = (cursor: string | null | undefined, limit: number) =>
   `?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
 
@@ -37,8 +44,11 @@ export const businessApi = {
     send<void>("PUT", `${base(orgId)}/employees/${encodeURIComponent(subscriberId)}`, body),
   removeEmployee: (orgId: string, subscriberId: string) =>
     send<void>("DELETE", `${base(orgId)}/employees/${encodeURIComponent(subscriberId)}`),
-  audit: (orgId: string, cursor?: string | null, limit = 30) =>
-    request<{ items: AuditItemDto[]; nextCursor: string | null }>(`${base(orgId)}/audit${page(cursor, limit)}`),
+  audit: (orgId: string, cursor?: string | null, limit = 30, filter: AuditFilter = {}) =>
+    request<{ items: AuditItemDto[]; nextCursor: string | null }>(`${base(orgId)}/audit${page(cursor, limit)}${filterQuery(filter)}`),
+  /** The link that downloads the log found by `filter` (a plain GET: the session cookie goes with it). */
+  auditExportUrl: (orgId: string, format: "xlsx" | "csv", filter: AuditFilter = {}) =>
+    `${base(orgId)}/audit/export?format=${format}${filterQuery(filter)}`,
   acceptInvite: (code: string) => send<{ orgId: string }>("POST", "/api/v1/business/invites/accept", { code }),
   joinStart: (inn: string) => send<{ expiresAt: string }>("POST", "/api/v1/business/join/start", { inn, channel: "sms" }),
   joinConfirm: (inn: string, code: string) => send<{ orgId: string }>("POST", "/api/v1/business/join/confirm", { inn, code }),

@@ -1,0 +1,131 @@
+import writeXlsxFile from "write-excel-file/node";
+import type { orgAudit } from "../../db/schema/global";
+import type { GlobalDb } from "../../platform/db";
+import type { Lang } from "../../platform/i18n";
+import { newId } from "../../platform/ids";
+import * as q from "./business.queries";
+import { authorize, guardId } from "./business.service";
+
+/** At most this many entries in one file (the newest first); 20 pages of 500 rows: 20 queries of one invocation. */
+export const AUDIT_EXPORT_MAX = 10_000;
+const PAGE = 500;
+
+/** The actions in words, for the file (the screen has the same words in web/src/features/business/strings.ts). */
+const ACTIONS: Record<string, { ru: string; en: string }> = {
+  "org.created": { ru: "Организация зарегистрирована", en: "Organisation registered" },
+  "member.added": { ru: "Назначен администратор", en: "Administrator appointed" },
+  "member.joined": { ru: "Администратор подтвердил полномочия", en: "Administrator confirmed their authority" },
+  "invite.created": { ru: "Отправлено приглашение", en: "Invitation sent" },
+  "invite.accepted": { ru: "Принято приглашение", en: "Invitation accepted" },
+  "member.changed": { ru: "Изменена роль", en: "Role changed" },
+  "member.removed": { ru: "Сотрудник удалён", en: "Employee removed" },
+  "invoice.issued": { ru: "Выставлен счёт на оплату", en: "Invoice for payment issued" },
+  "payment.started": { ru: "Начата оплата счетов", en: "Payment for accounts started" },
+  "payment.succeeded": { ru: "Счета пополнены", en: "Accounts topped up" },
+  "payment.failed": { ru: "Оплата не прошла", en: "Payment failed" },
+  "payment.refunded": { ru: "Платёж возвращён", en: "Payment refunded" },
+  "reconciliation.requested": { ru: "Запрошен акт сверки", en: "Reconciliation statement requested" },
+  "number.changed": { ru: "Изменён корпоративный номер", en: "Corporate number changed" },
+  "number.blocked": { ru: "Заблокирован номер (утеряна SIM)", en: "Number blocked (SIM lost)" },
+  "number.unblocked": { ru: "Разблокирован номер", en: "Number unblocked" },
+  "support.request": { ru: "Создано обращение", en: "Request filed" },
+  "support.chat": { ru: "Начат бизнес-чат", en: "Business chat started" },
+  "manager.set": { ru: "Назначен персональный менеджер", en: "Personal manager assigned" },
+  "manager.removed": { ru: "Персональный менеджер снят", en: "Personal manager removed" },
+  "accounts.exported": { ru: "Выгружен список лицевых счетов", en: "Accounts list exported" },
+  "audit.exported": { ru: "Выгружен журнал действий", en: "Audit log exported" },
+  "site.renamed": { ru: "Переименована площадка", en: "Site renamed" },
+  "account.site_changed": { ru: "Лицевой счёт перенесён на другую площадку", en: "Account moved to another site" },
+};
+const HEADERS = {
+  ru: ["Когда (МСК)", "Кто", "Действие", "Код действия", "Над чем", "Подробности", "Адрес"],
+  en: ["When (Moscow)", "Who", "Action", "Action code", "Target", "Details", "Address"],
+};
+const OPERATOR = { ru: "оператор", en: "operator" };
+
+type Row = typeof orgAudit.$inferSelect;
+
+/** A time as Moscow's wall clock, `YYYY-MM-DD HH:MM:SS` (the log's dates on screen are Moscow's too). */
+const moscow = (d: Date) => new Date(d.getTime() + 3 * 3600_000).toISOString().slice(0, 19).replace("T", " ");
+
+function cells(r: Row, lang: Lang): string[] {
+  return [
+    moscow(r.createdAt),
+    r.actorId ? r.actorName : `${r.actorName} (${OPERATOR[lang]})`,
+    ACTIONS[r.action]?.[lang] ?? r.action,
+    r.action,
+    r.target ?? "",
+    r.details ?? "",
+    r.address ?? "",
+  ];
+}
+
+/** A CSV field as Excel reads it: quoted when it has a separator, quote or line break; a leading =+-@ made text. */
+function csvField(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[;"\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+export function auditCsv(rows: readonly Row[], lang: Lang): Uint8Array {
+  const lines = [HEADERS[lang], ...rows.map((r) => cells(r, lang))].map((l) => l.map(csvField).join(";"));
+  return new TextEncoder().encode(`\uFEFF${lines.join("\r\n")}\r\n`);
+}
+
+export async function auditXlsx(rows: readonly Row[], lang: Lang): Promise<Uint8Array> {
+  const data = [
+    HEADERS[lang].map((value) => ({ value, fontWeight: "bold" as const })),
+    ...rows.map((r) => cells(r, lang).map((value) => ({ value, type: String }))),
+  ];
+  const buffer = await writeXlsxFile([
+    {
+      data: data as never,
+      sheet: lang === "ru" ? "Журнал действий" : "Audit log",
+      stickyRowsCount: 1,
+      columns: [{ width: 20 }, { width: 28 }, { width: 36 }, { width: 22 }, { width: 28 }, { width: 40 }, { width: 16 }],
+    },
+  ]).toBuffer();
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+/**
+ * The log as a file (administrators): the entries the filter finds, newest first, at most `AUDIT_EXPORT_MAX`;
+ * the export itself is logged (who, what filter, how many, from where) after the file is read.
+ */
+export async function exportAudit(
+  db: GlobalDb,
+  actor: { subscriberId: string; address: string },
+  orgId: string,
+  filter: q.AuditFilter,
+  format: "xlsx" | "csv",
+  lang: Lang,
+  now = new Date(),
+) {
+  guardId(orgId);
+  authorize(await q.selectMember(db, orgId, actor.subscriberId), "audit");
+  const rows: Row[] = [];
+  let before: string | null = null;
+  while (rows.length < AUDIT_EXPORT_MAX) {
+    const page: Row[] = await q.selectAudit(db, orgId, before, PAGE, filter);
+    rows.push(...page.slice(0, PAGE));
+    if (page.length <= PAGE) break;
+    before = page[PAGE - 1]?.id ?? null;
+  }
+  const kept = rows.slice(0, AUDIT_EXPORT_MAX);
+  const body = format === "csv" ? auditCsv(kept, lang) : await auditXlsx(kept, lang);
+  const filters = Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined));
+  await q.insertAudit(
+    db,
+    {
+      orgId,
+      actorId: actor.subscriberId,
+      action: "audit.exported",
+      target: format.toUpperCase(),
+      details: { format, entries: kept.length, filters },
+      address: actor.address,
+      at: now,
+    },
+    newId(now.getTime()),
+  );
+  const day = moscow(now).slice(0, 10);
+  return { body, filename: `audit-${orgId}-${day}.${format}` };
+}
