@@ -1,6 +1,8 @@
 import { createRouter } from "../../app";
 import * as h from "./accounts.handlers";
 import * as r from "./accounts.routes";
+import * as sh from "./statements.handlers";
+import * as sr from "./statements.routes";
 
 /** The money view: accounts across shards, balances from the ledger, history, insight, relatives' accounts. */
 export const accountsRouter = createRouter()
@@ -11,4 +13,7 @@ export const accountsRouter = createRouter()
   .openapi(r.historyRoute, h.historyHandler)
   .openapi(r.insightRoute, h.insightHandler)
   .openapi(r.lowBalanceRoute, h.lowBalanceHandler)
-  .openapi(r.unlinkRoute, h.unlinkHandler);
+  .openapi(r.unlinkRoute, h.unlinkHandler)
+  // Monthly statements (выписки) of closed months, issue 24's «Документы» of the private cabinet.
+  .openapi(sr.statementsRoute, sh.statementsHandler)
+  .openapi(sr.statementPdfRoute, sh.statementPdfHandler);

@@ -447,6 +447,17 @@ export async function firstLedgerDay(db: RegionDb, region: string): Promise<stri
   return row?.d ?? null;
 }
 
+/** The account's closed months (their opening and closing balances and totals by kind), newest first. */
+export function selectPeriods(db: RegionDb, accountNo: string, limit = 36) {
+  return db
+    .select()
+    .from(ledgerPeriods)
+    .where(eq(ledgerPeriods.accountNo, accountNo))
+    .orderBy(desc(ledgerPeriods.month))
+    .limit(limit)
+    .all();
+}
+
 /** A closed month of an account, or undefined. */
 export function periodOf(db: RegionDb, accountNo: string, month: string) {
   return db

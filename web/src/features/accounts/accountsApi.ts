@@ -7,6 +7,7 @@ import type {
   LinkCodeSentDto,
   LinkConfirmBody,
 } from "../../../../worker/features/accounts/accounts.routes";
+import type { StatementsDto } from "../../../../worker/features/accounts/statements.routes";
 import { accountPath, apiPut, apiRequest, apiSend, fromBoot } from "../../lib/api";
 
 export type { AccountDto, AccountsDto, InsightDto, LedgerEntryDto };
@@ -18,6 +19,8 @@ export const accountsApi = {
     return ready ? Promise.resolve(ready) : apiRequest<AccountsDto>("/api/v1/accounts");
   },
   account: (no: string) => apiRequest<AccountDto>(accountPath(no)),
+  /** Monthly statements (выписки) of the account's closed months, newest first. */
+  statements: (no: string) => apiRequest<StatementsDto>(`${accountPath(no)}/statements`),
   history: (no: string, params: URLSearchParams) => apiRequest<HistoryPageDto>(`${accountPath(no)}/history?${params}`),
   insight: (no: string) => apiRequest<InsightDto>(`${accountPath(no)}/insight`),
   setLowBalance: (no: string, thresholdKop: number | null) => apiPut<void>(`${accountPath(no)}/low-balance`, { thresholdKop }),

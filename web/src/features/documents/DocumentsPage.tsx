@@ -51,6 +51,51 @@ function Receipts(props: { account: AccountDto }) {
   );
 }
 
+const monthTitle = (month: string, lang: "ru" | "en") =>
+  new Intl.DateTimeFormat(lang === "ru" ? "ru-RU" : "en-GB", { month: "long", year: "numeric", timeZone: "UTC" })
+    .format(new Date(`${month}-01T00:00:00Z`))
+    .replace(/\s*г\.$/, "");
+
+/** The account's monthly statements (выписки): each closed month with its opening and closing balance, as a PDF. */
+function Statements(props: { account: AccountDto }) {
+  const { lang } = useI18n();
+  const s = useStrings(privateDocumentsStrings);
+  const [list, { refetch }] = createResource(() => props.account.accountNo, accountsApi.statements);
+  return (
+    <section aria-label={`${s("statements")}, ${formatAccountNo(props.account.accountNo)}`}>
+      <h3>{s("statements")}</h3>
+      <Loadable resource={list} onRetry={refetch}>
+        {(l) => (
+          <Show when={l.items.length > 0} fallback={<p class="muted">{s("statementsNone")}</p>}>
+            <ul class="list">
+              <For each={l.items}>
+                {(st) => (
+                  <li class="list__row">
+                    <a
+                      href={st.pdfUrl}
+                      download=""
+                      aria-label={s("statementOf", {
+                        month: monthTitle(st.month, lang()),
+                        opening: formatRub(st.openingKop, lang()),
+                        closing: formatRub(st.closingKop, lang()),
+                      })}
+                    >
+                      {monthTitle(st.month, lang())}
+                    </a>
+                    <span>
+                      {s("statementRow", { opening: formatRub(st.openingKop, lang()), closing: formatRub(st.closingKop, lang()) })}
+                    </span>
+                  </li>
+                )}
+              </For>
+            </ul>
+          </Show>
+        )}
+      </Loadable>
+    </section>
+  );
+}
+
 /** The usage reports (детализации) ordered for the account: ready ones to download, others with their state. */
 function Reports(props: { account: AccountDto }) {
   const { lang } = useI18n();
@@ -112,9 +157,8 @@ function Reports(props: { account: AccountDto }) {
 }
 
 /**
- * «Документы» of the private cabinet: for each of the subscriber's accounts, the payment receipts and the usage
- * reports they ordered, and the way to the account's charges and payments by month. Monthly statements as separate
- * documents do not exist: a month's charges and payments are in the account's history, linked here.
+ * «Документы» of the private cabinet: for each of the subscriber's accounts, the monthly statements of its closed
+ * months, the payment receipts and the usage reports they ordered, and the way to the account's history.
  */
 export default function DocumentsPage() {
   const s = useStrings(privateDocumentsStrings);
@@ -134,6 +178,7 @@ export default function DocumentsPage() {
                       <section class="card" aria-labelledby={`docs-${account.accountNo}`}>
                         <h2 id={`docs-${account.accountNo}`}>{s("account", { no: formatAccountNo(account.accountNo) })}</h2>
                         <p class="muted">{account.address}</p>
+                        <Statements account={account} />
                         <Receipts account={account} />
                         <Reports account={account} />
                         <p>

@@ -2,7 +2,11 @@ import type { Strings } from "../../i18n/local";
 
 const ru = {
   title: "Документы",
-  lead: "Чеки об оплате и заказанные детализации расходов по вашим лицевым счетам — в одном месте.",
+  lead: "Ежемесячные выписки, чеки об оплате и заказанные детализации расходов по вашим лицевым счетам — в одном месте.",
+  statements: "Выписки за месяц",
+  statementsNone: "Закрытых месяцев пока нет: выписка появляется после окончания месяца.",
+  statementOf: "Выписка за {month}: входящий остаток {opening}, исходящий {closing} (PDF)",
+  statementRow: "на начало {opening} · на конец {closing}",
   noAccounts: "К личному кабинету пока не привязан ни один лицевой счёт.",
   account: "Лицевой счёт {no}",
   receipts: "Чеки об оплате",
@@ -25,7 +29,11 @@ const ru = {
 };
 const en: typeof ru = {
   title: "Documents",
-  lead: "Payment receipts and the usage reports you ordered for your accounts, in one place.",
+  lead: "Monthly statements, payment receipts and the usage reports you ordered for your accounts, in one place.",
+  statements: "Monthly statements",
+  statementsNone: "No closed months yet: a statement appears once its month is over.",
+  statementOf: "Statement for {month}: opening balance {opening}, closing {closing} (PDF)",
+  statementRow: "opening {opening} · closing {closing}",
   noAccounts: "No account is linked to your cabinet yet.",
   account: "Account {no}",
   receipts: "Payment receipts",
