@@ -4,6 +4,7 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from "@solidjs/te
 import type { Component } from "solid-js";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { SessionProvider } from "../../web/src/features/auth/SessionContext";
+import { OrgAccountListPage } from "../../web/src/features/business/AccountList";
 import { OrgAccountsPage } from "../../web/src/features/business/OrgScreens";
 import { OrgPayPage, OrgPayResultPage } from "../../web/src/features/business/PayScreens";
 import { parseRub } from "../../web/src/features/business/topupApi";
@@ -224,6 +225,34 @@ describe("«Пополнить» on the accounts list", () => {
   it("is not there for a viewer", async () => {
     serve({ ...common("viewer"), [`${BASE}/accounts?limit=50`]: accounts });
     mount(`/business/${ORG}/accounts`, "/business/:id/accounts", OrgAccountsPage);
+    await screen.findByText("2020 0000 0029");
+    await waitFor(() => expect(screen.getByRole("heading", { name: "ООО «Северный ветер»" })).toBeTruthy());
+    expect(screen.queryByRole("link", { name: /Пополнить/ })).toBeNull();
+  });
+});
+
+/** The routed accounts screen (grouped by site): one page of the three accounts, in one site. */
+const listed = {
+  items: accounts.items.map((a) => ({ ...a, siteId: `${ORG}-msk-1`, siteName: "Головной офис" })),
+  totals: { count: 3, balanceKop: 48_500, monthlyKop: 360_000, negative: 1 },
+  sites: [{ id: `${ORG}-msk-1`, name: "Головной офис", count: 3, balanceKop: 48_500, monthlyKop: 360_000, negative: 1 }],
+  regions: ["msk", "spb"],
+  offset: 0,
+  nextOffset: null,
+};
+
+describe("«Пополнить» on the accounts list grouped by site (the screen /business/:id/accounts opens)", () => {
+  it("is there for an accountant, per account and for several", async () => {
+    serve({ ...common(), [`${BASE}/account-list?offset=0&limit=50`]: listed });
+    mount(`/business/${ORG}/accounts`, "/business/:id/accounts", OrgAccountListPage);
+    const one = await screen.findByRole("link", { name: "Пополнить лицевой счёт 2020 0000 0029" });
+    expect(one.getAttribute("href")).toBe(`/business/${ORG}/pay?account=${A2}`);
+    expect(screen.getByRole("link", { name: "Пополнить несколько счетов" }).getAttribute("href")).toBe(`/business/${ORG}/pay`);
+  });
+
+  it("is not there for a viewer", async () => {
+    serve({ ...common("viewer"), [`${BASE}/account-list?offset=0&limit=50`]: listed });
+    mount(`/business/${ORG}/accounts`, "/business/:id/accounts", OrgAccountListPage);
     await screen.findByText("2020 0000 0029");
     await waitFor(() => expect(screen.getByRole("heading", { name: "ООО «Северный ветер»" })).toBeTruthy());
     expect(screen.queryByRole("link", { name: /Пополнить/ })).toBeNull();

@@ -10,6 +10,7 @@ import { regionApi } from "../region/regionApi";
 import { type AccountFilter, NO_FILTER } from "./accountFilter";
 import { businessApi } from "./business.api";
 import { OrgFrame } from "./OrgScreens";
+import { mayPay, PayLink } from "./PayLink";
 import { type AccountListDto, type ListedAccountDto, type SiteDto, sitesApi } from "./sitesApi";
 import { sitesStrings } from "./sitesStrings";
 import { businessStrings } from "./strings";
@@ -141,7 +142,10 @@ function AccountList(props: { orgId: string }) {
       setNextOffset(page.nextOffset);
     });
   const [mine] = createResource(businessApi.mine);
-  const admin = () => latestOf(mine)?.find((o) => o.id === props.orgId)?.role === "administrator";
+  const role = () => latestOf(mine)?.find((o) => o.id === props.orgId)?.role;
+  const admin = () => role() === "administrator";
+  // «Пополнить» for the roles that pay (administrators and accountants), per account and for several.
+  const canPay = () => mayPay(role());
   const [sites, { refetch: refetchSites }] = createResource(
     () => (admin() ? props.orgId : false),
     (id) => sitesApi.sites(id),
@@ -180,6 +184,11 @@ function AccountList(props: { orgId: string }) {
   return (
     <section aria-labelledby="org-account-list">
       <h2 id="org-account-list">{s("title")}</h2>
+      <Show when={canPay()}>
+        <p>
+          <PayLink orgId={props.orgId} />
+        </p>
+      </Show>
       <form class="filters" aria-label={s("filters")} onSubmit={apply}>
         <label class="field">
           <span>{s("search")}</span>
@@ -317,7 +326,13 @@ function AccountList(props: { orgId: string }) {
                           <For each={g.items}>
                             {(a) => (
                               <tr>
-                                <th scope="row">{formatAccountNo(a.accountNo)}</th>
+                                <th scope="row">
+                                  {formatAccountNo(a.accountNo)}
+                                  <Show when={canPay()}>
+                                    {" "}
+                                    <PayLink orgId={props.orgId} accountNo={a.accountNo} />
+                                  </Show>
+                                </th>
                                 <td data-label={b("region")}>{regionName(a.region)}</td>
                                 <td data-label={s("address")}>{a.address}</td>
                                 <td data-label={s("status")}>{b(`status.${a.status}`)}</td>

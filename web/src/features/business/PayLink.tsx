@@ -8,10 +8,13 @@ import { payStrings } from "./payStrings";
 /** The roles that may pay for the organisation's accounts (the Worker's `pay` permission). */
 const PAYERS = new Set(["administrator", "accountant"]);
 
+/** Whether a member of this role may pay for the organisation's accounts. */
+export const mayPay = (role: string | undefined) => PAYERS.has(role ?? "");
+
 /** Whether the person may pay for this organisation's accounts (their role in it), for showing «Пополнить». */
 export function createCanPay() {
   const [mine] = createResource(businessApi.mine);
-  return (orgId: string) => PAYERS.has(mine.latest?.find((o) => o.id === orgId)?.role ?? "");
+  return (orgId: string) => mayPay(mine.latest?.find((o) => o.id === orgId)?.role);
 }
 
 /** «Пополнить» for one account (or, without one, for several), leading to the payment screen. */
