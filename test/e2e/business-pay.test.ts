@@ -34,8 +34,8 @@ describe("paying for the organisation's accounts in a real browser, on a 360 px 
     await page.getByRole("link", { name: "Пополнить несколько счетов" }).click();
     await page.waitForURL(site("msk", `/business/${ORG}/pay`));
     const boxes = page.getByRole("checkbox");
-    await expect.poll(() => boxes.count()).toBe(200);
-    // The first account (Moscow) by pointer, the last one (St Petersburg) by keyboard.
+    await expect.poll(() => boxes.count()).toBe(220);
+    // The first account (Moscow) by pointer, the last one (Yekaterinburg) by keyboard.
     await boxes.first().click();
     await boxes.last().focus();
     await page.keyboard.press("Space");
