@@ -276,15 +276,16 @@ describe("issue 24, done when: an invoice paid through the bank, last month's У
     const rows = [...sheet.keys()].filter((ref) => ref.startsWith("A") && ref !== "A1").map((ref) => Number(ref.slice(1)));
     const paid = rows
       .filter((r) => String(sheet.get(`E${r}`) ?? "").includes(`№ ${order} от ${dmy(today)}`))
-      .map((r) => [sheet.get(`A${r}`), sheet.get(`C${r}`), Math.round(Number(sheet.get(`G${r}`)) * 100)]);
+      .map((r) => [sheet.get(`A${r}`), sheet.get(`C${r}`), sheet.get(`D${r}`), Math.round(Number(sheet.get(`G${r}`)) * 100)]);
+    // The «Документ» column names the bank's payment order, as the company's own books have it.
     expect(paid).toEqual([
-      [msk.accountNo, dmy(today), 1_234_56],
-      [spb.accountNo, dmy(today), 2_345_67],
+      [msk.accountNo, dmy(today), `п/п № ${order}`, 1_234_56],
+      [spb.accountNo, dmy(today), `п/п № ${order}`, 2_345_67],
     ]);
     const actPdf = await api(admin, (act.pdfUrl ?? "").replace("/api/v1", ""));
     expect(actPdf.status).toBe(200);
     const actText = (await pdfText(new Uint8Array(await actPdf.arrayBuffer()))).flat().join("\n");
-    // The printed act lists the payment once per account.
-    expect(actText.split("\n").filter((p) => p.startsWith(`Оплата по платёжному поручению № ${order} от`))).toHaveLength(2);
+    // The printed act names the bank's payment order in its «Документ» column, once per account.
+    expect(actText.split("\n").filter((p) => p === `п/п № ${order}`)).toHaveLength(2);
   });
 });
