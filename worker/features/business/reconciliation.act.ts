@@ -79,10 +79,12 @@ const MONTHS_EN = [
 
 /**
  * The document behind a money entry: a card or СБП payment's id (`payment:<id>`, `refund:<id>`), the number of a
- * bank payment order when the entry names one («п/п № 123» in its description), else the ledger entry's id.
+ * bank payment order when the entry names one («п/п № 123» or «платёжному поручению № 123» in its description),
+ * else the ledger entry's id.
  */
 export function documentOf(e: { id: string; idempotencyKey: string; descriptionRu: string }): string {
-  const order = /п\/п\s*№\s*([\w-]+)/i.exec(e.descriptionRu);
+  // «п/п № 123», or the bank import's «Оплата по платёжному поручению № 123 от …».
+  const order = /(?:п\/п|платёжному поручению)\s*№\s*([\w-]+)/i.exec(e.descriptionRu);
   if (order) return `п/п № ${order[1]}`;
   const payment = /^(?:payment|refund):(.+)$/.exec(e.idempotencyKey);
   if (payment) return payment[1] ?? e.id;
