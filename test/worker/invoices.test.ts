@@ -9,6 +9,8 @@ import jsQR from "jsqr";
 import { decodePDFRawStream, type PDFDict, PDFDocument, PDFName, PDFRawStream, PDFRef } from "pdf-lib";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseGostPayload, splitEvenly } from "../../worker/features/business/invoices.rules";
+import { issueInvoice } from "../../worker/features/business/invoices.service";
+import { createDataAccess } from "../../worker/platform/db";
 import { vatIncludedKop } from "../../worker/platform/vat";
 import { api, json, login } from "./helpers";
 
@@ -385,5 +387,31 @@ describe("the invoice PDF", () => {
     expect(second).toEqual(bytes);
     // The list and the invoice itself show the same.
     expect(await json<Invoice>(await api(admin, `${BASE}/${inv.id}`))).toMatchObject({ number: inv.number, qrPayload: inv.qrPayload });
+  });
+});
+
+// Last in the file: it numbers invoices in 2025's sequence, which the counts above do not expect.
+describe("the VAT rate of an invoice's issue day (425-ФЗ)", () => {
+  it("is 20/120 for an invoice issued on 31 December 2025 and 22/122 from 1 January 2026 (Moscow), in the amount, purpose, QR and PDF", async () => {
+    const actor = { subscriberId: "demo-biz-accountant", address: "203.0.113.7" };
+    const input = { lines: [{ accountNo: accounts[0] as string, amountKop: 120_00 }] };
+    const data = createDataAccess(env);
+    const before = (await issueInvoice(data, actor, VETER, input, key(), new Date("2025-12-31T20:30:00Z"))).invoice;
+    const after = (await issueInvoice(data, actor, VETER, input, key(), new Date("2025-12-31T21:30:00Z"))).invoice;
+    expect([before.date, before.vatKop]).toEqual(["2025-12-31", 20_00]);
+    expect(before.purpose).toBe(`Оплата по счёту № ${before.number} от 31.12.2025 за услуги связи, в т.ч. НДС 20% 20,00 руб.`);
+    // 120,00 × 22 / 122 = 21,639… → 21,64.
+    expect([after.date, after.vatKop]).toEqual(["2026-01-01", 21_64]);
+    expect(after.purpose).toBe(`Оплата по счёту № ${after.number} от 01.01.2026 за услуги связи, в т.ч. НДС 22% 21,64 руб.`);
+    expect(parseGostPayload(after.qrPayload)?.fields.Purpose).toBe(after.purpose);
+    const admin = await login("biz.admin");
+    for (const [inv, line] of [
+      [before, "В том числе НДС (20%): 20,00"],
+      [after, "В том числе НДС (22%): 21,64"],
+    ] as const) {
+      const res = await api(admin, `${BASE}/${inv.id}/pdf`);
+      expect(res.status).toBe(200);
+      expect((await pdfText(new Uint8Array(await res.arrayBuffer()))).replace(/\s+/g, " ")).toContain(line);
+    }
   });
 });
