@@ -21,7 +21,8 @@ const DOCS = [
     correctsNumber: "УПД-2026-000124",
     docDate: "2026-12-06",
     totalKop: -12_000,
-    vatKop: -2_000,
+    vatKop: -2_164,
+    vatPercent: 22,
     status: "ready",
     pdfUrl: file("01kbq7m3w0v9c6d2h8r4t5y1zx", "pdf"),
     xmlUrl: null,
@@ -35,7 +36,8 @@ const DOCS = [
     correctsNumber: null,
     docDate: "2026-11-30",
     totalKop: 24_000_000,
-    vatKop: 4_000_000,
+    vatKop: 4_327_869,
+    vatPercent: 22,
     status: "ready",
     pdfUrl: file("01kbq7m3w0v9c6d2h8r4t5y1zy", "pdf"),
     xmlUrl: file("01kbq7m3w0v9c6d2h8r4t5y1zy", "xml"),
@@ -49,10 +51,26 @@ const DOCS = [
     correctsNumber: null,
     docDate: "2026-12-31",
     totalKop: 100_00,
-    vatKop: 16_67,
+    vatKop: 18_03,
+    vatPercent: 22,
     status: "generating",
     pdfUrl: null,
     xmlUrl: null,
+  },
+  {
+    id: "01kbq7m3w0v9c6d2h8r4t5y1zw",
+    kind: "upd",
+    number: "УПД-2026-000002",
+    period: "2025-12",
+    revision: 0,
+    correctsNumber: null,
+    docDate: "2025-12-31",
+    totalKop: 120_00,
+    vatKop: 20_00,
+    vatPercent: 20,
+    status: "ready",
+    pdfUrl: file("01kbq7m3w0v9c6d2h8r4t5y1zw", "pdf"),
+    xmlUrl: file("01kbq7m3w0v9c6d2h8r4t5y1zw", "xml"),
   },
 ];
 
@@ -103,13 +121,17 @@ describe("«Закрывающие документы» of an organisation", () 
     expect(await screen.findByRole("heading", { name: "Закрывающие документы", level: 1 })).toBeTruthy();
     const table = await screen.findByRole("table");
     const rows = within(table).getAllByRole("row").slice(1);
-    expect(rows).toHaveLength(3);
-    const [fix, upd, pending] = rows as [HTMLElement, HTMLElement, HTMLElement];
+    expect(rows).toHaveLength(4);
+    const [fix, upd, pending, december] = rows as [HTMLElement, HTMLElement, HTMLElement, HTMLElement];
     expect(within(upd).getByRole("rowheader").textContent).toBe("УПД-2026-000124УПД");
     expect(upd.textContent).toContain("ноябрь 2026 г.");
     expect(upd.textContent).toContain("30 ноября 2026 г.");
     expect(upd.textContent).toContain("240\u00a0000\u00a0₽");
-    expect(upd.textContent).toContain("40\u00a0000\u00a0₽");
+    // VAT at the rate of the month of the services: 22 % for 2026 (425-ФЗ), 20 % for December 2025.
+    expect(within(table).getAllByRole("columnheader")[4]?.textContent).toBe("В т. ч. НДС");
+    expect(upd.querySelector('[data-label="В т. ч. НДС"]')?.textContent).toBe("43\u00a0278,69\u00a0₽ (22 %)");
+    expect(december.querySelector('[data-label="В т. ч. НДС"]')?.textContent).toBe("20\u00a0₽ (20 %)");
+    expect(table.textContent).not.toContain("НДС 20");
     expect(upd.textContent).toContain("Сформирован");
     expect(within(upd).getByRole("link", { name: "Скачать PDF документа УПД-2026-000124" }).getAttribute("href")).toBe(DOCS[1]?.pdfUrl);
     expect(within(upd).getByRole("link", { name: "Скачать XML документа УПД-2026-000124 для ЭДО" }).getAttribute("href")).toBe(
@@ -127,6 +149,16 @@ describe("«Закрывающие документы» of an organisation", () 
   });
 
   it("speaks English, says when there is nothing yet, and shows a refusal with a retry", async () => {
+    serve({ "/api/v1/me": [200, { profile }], [LIST]: [200, { items: [] }] });
+    mount("en");
+    expect(await screen.findByText(/No documents yet/)).toBeTruthy();
+    cleanup();
+    serve({ "/api/v1/me": [200, { profile }], [LIST]: [200, { items: DOCS.slice(3) }] });
+    mount("en");
+    const row = (await screen.findAllByRole("row"))[1] as HTMLElement;
+    expect(screen.getAllByRole("columnheader")[4]?.textContent).toBe("Incl. VAT");
+    expect(row.querySelector('[data-label="Incl. VAT"]')?.textContent).toMatch(/^(₽|RUB)?\s?20(\.00)?\s?(₽|RUB)? \(20%\)$/);
+    cleanup();
     serve({ "/api/v1/me": [200, { profile }], [LIST]: [200, { items: [] }] });
     mount("en");
     expect(await screen.findByText(/No documents yet/)).toBeTruthy();

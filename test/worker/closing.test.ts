@@ -143,7 +143,9 @@ describe("the monthly job", () => {
     expect(ledger.shards.size).toBeGreaterThanOrEqual(2);
     expect(ledger.total).toBeGreaterThan(0);
     expect(upd.total_kop).toBe(ledger.total);
-    expect(upd.vat_kop).toBe(Math.round((ledger.total * 20) / 120));
+    // Services of a 2026 month: VAT 22/122 (425-ФЗ), rounded on the document's total.
+    expect(lastMonth >= "2026-01").toBe(true);
+    expect(upd.vat_kop).toBe(Math.round((ledger.total * 22) / 122));
     const lines = await env.DB.prepare(
       "SELECT count(DISTINCT account_no) AS n, sum(amount_kop) AS s, sum(vat_kop) AS v FROM closing_lines WHERE doc_id = ?",
     )
@@ -260,7 +262,8 @@ describe("a change after issue", () => {
     expect(await issueMonth(deps(), VETER, period)).toBe("issued");
     const [upd] = (await docsOf(VETER, period)) as [Row];
     expect(upd.total_kop).toBe(1_200_00);
-    expect(upd.vat_kop).toBe(200_00);
+    // A month after 2025: 22/122 of 1 200,00 = 216,39.
+    expect(upd.vat_kop).toBe(216_39);
     // A late charge of 123.45 in the same month.
     await entry(`closing-test:2:${period}`, -123_45, `${period}-20`);
     const sent: NotificationMessage[] = [];
@@ -274,18 +277,28 @@ describe("a change after issue", () => {
     const line = await env.DB.prepare("SELECT before_kop, amount_kop, vat_before_kop, vat_kop FROM closing_lines WHERE doc_id = ?")
       .bind(fix.id)
       .all();
-    expect(line.results).toEqual([{ before_kop: 1_200_00, amount_kop: 1_323_45, vat_before_kop: 200_00, vat_kop: 220_58 }]);
-    expect(fix.vat_kop).toBe(20_58);
-    expect(sent.some((m) => m.channel === "email" && m.text.includes(upd.number))).toBe(true);
+    // The correction keeps the period's rate: 22/122 of 1 323,45 = 238,65.
+    expect(line.results).toEqual([{ before_kop: 1_200_00, amount_kop: 1_323_45, vat_before_kop: 216_39, vat_kop: 238_65 }]);
+    expect(fix.vat_kop).toBe(22_26);
+    expect(sent.some((m) => m.channel === "email" && m.text.includes(upd.number) && m.text.includes("в т. ч. НДС 22 % 22,26 ₽"))).toBe(
+      true,
+    );
     // Nothing more changed: nothing more to correct.
     expect(await issueMonth(deps(), VETER, period)).toBe("unchanged");
     // Listed with what it corrects; a PDF, no XML.
     const admin = await login("biz.admin");
     const list = await json<{
-      items: { id: string; kind: string; correctsNumber: string | null; pdfUrl: string | null; xmlUrl: string | null }[];
+      items: {
+        id: string;
+        kind: string;
+        correctsNumber: string | null;
+        vatPercent: number;
+        pdfUrl: string | null;
+        xmlUrl: string | null;
+      }[];
     }>(await api(admin, `/business/organisations/${VETER}/documents/closing`));
     const listed = list.items.find((d) => d.id === fix.id);
-    expect(listed).toMatchObject({ kind: "ukd", correctsNumber: upd.number, xmlUrl: null });
+    expect(listed).toMatchObject({ kind: "ukd", correctsNumber: upd.number, vatPercent: 22, xmlUrl: null });
     const pdf = await api(admin, listed?.pdfUrl?.replace("/api/v1", "") ?? "");
     expect(pdf.status).toBe(200);
     expect(new TextDecoder().decode((await pdf.arrayBuffer()).slice(0, 5))).toBe("%PDF-");
@@ -294,7 +307,7 @@ describe("a change after issue", () => {
 });
 
 describe("the document's totals against the ledger (property)", () => {
-  it("random months of charges and payments: the УПД's total is the month's charges, its VAT 20/120 of it", async () => {
+  it("random months of charges and payments: the УПД's total is the month's charges, its VAT 20/120 of it in 2025 and 22/122 from 2026", async () => {
     const accounts = await accountsOf(SMIRNOV);
     const data = createDataAccess(env);
     let run = 0;
@@ -311,8 +324,10 @@ describe("the document's totals against the ledger (property)", () => {
           { minLength: 1, maxLength: 12 },
         ),
         async (entries) => {
-          const period = shiftMonth(thisMonth, 12 + ++run);
-          await chargedThrough(["ekb"], lastDay(period));
+          // Every other run a month of 2025 (20 %, no demo history that far back, long charged through), else a future one (22 %).
+          const past = ++run % 2 === 0;
+          const period = past ? shiftMonth("2025-12", 1 - run / 2) : shiftMonth(thisMonth, 12 + run);
+          if (!past) await chargedThrough(["ekb"], lastDay(period));
           for (const [i, e] of entries.entries()) {
             const a = accounts[e.account] as { accountNo: string; shard: string };
             const day = `${period}-${String(e.day).padStart(2, "0")}`;
@@ -340,7 +355,9 @@ describe("the document's totals against the ledger (property)", () => {
           expect(docs).toHaveLength(1);
           expect(docs[0]?.total_kop).toBe(charged);
           expect(docs[0]?.total_kop).toBe((await ledgerCharges(SMIRNOV, period)).total);
-          expect(docs[0]?.vat_kop).toBe(Math.round((charged * 20) / 120));
+          const p = past ? 20 : 22;
+          expect(period < "2026-01").toBe(past);
+          expect(docs[0]?.vat_kop).toBe(Math.round((charged * p) / (100 + p)));
           const sums = await env.DB.prepare("SELECT sum(amount_kop) AS s, sum(vat_kop) AS v FROM closing_lines WHERE doc_id = ?")
             .bind(docs[0]?.id)
             .first();

@@ -8,7 +8,10 @@ import { unzlibSync } from "fflate";
 import jsQR from "jsqr";
 import { decodePDFRawStream, type PDFDict, PDFDocument, PDFName, PDFRawStream, PDFRef } from "pdf-lib";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parseGostPayload, splitEvenly, vatIncludedKop } from "../../worker/features/business/invoices.rules";
+import { parseGostPayload, splitEvenly } from "../../worker/features/business/invoices.rules";
+import { issueInvoice } from "../../worker/features/business/invoices.service";
+import { createDataAccess } from "../../worker/platform/db";
+import { vatIncludedKop } from "../../worker/platform/vat";
 import { api, json, login } from "./helpers";
 
 const VETER = "org-demo-veter";
@@ -118,9 +121,11 @@ describe("issuing an invoice", () => {
     expect(inv.paidKop).toBe(0);
     expect(inv.totalKop).toBe(1_000_01);
     expect(inv.lines.map((l) => l.amountKop)).toEqual([500_01, 500_00]);
-    expect(inv.vatKop).toBe(166_67); // 100001 × 20 / 120 = 16666.83 → 16667
+    // Issued today, in 2026 or later: VAT 22/122 (425-ФЗ), 100001 × 22 / 122 = 18033.0… → 18033.
+    expect(inv.date >= "2026-01-01").toBe(true);
+    expect(inv.vatKop).toBe(180_33);
     expect(inv.purpose).toBe(
-      `Оплата по счёту № ${inv.number} от ${inv.date.split("-").reverse().join(".")} за услуги связи, в т.ч. НДС 20% 166,67 руб.`,
+      `Оплата по счёту № ${inv.number} от ${inv.date.split("-").reverse().join(".")} за услуги связи, в т.ч. НДС 22% 180,33 руб.`,
     );
     const qr = parseGostPayload(inv.qrPayload);
     expect(inv.qrPayload.startsWith("ST00012|")).toBe(true);
@@ -141,7 +146,7 @@ describe("issuing an invoice", () => {
     );
     const entries = audit.items.filter((e) => e.action === "invoice.issued" && e.target === inv.number);
     expect(entries).toHaveLength(1);
-    expect(entries[0]?.details).toMatchObject({ totalKop: 1_000_01, vatKop: 166_67, accounts: 2 });
+    expect(entries[0]?.details).toMatchObject({ totalKop: 1_000_01, vatKop: 180_33, accounts: 2 });
   });
 
   it("gives 20 invoices issued at once 20 different numbers in one unbroken run", async () => {
@@ -166,7 +171,7 @@ describe("issuing an invoice", () => {
     const inv = await json<Invoice>(res);
     expect(inv.lines.reduce((s, l) => s + l.amountKop, 0)).toBe(1_000_000_03);
     expect(inv.lines.map((l) => l.amountKop).sort()).toEqual(splitEvenly(1_000_000_03, 7).sort());
-    expect(inv.vatKop).toBe(vatIncludedKop(1_000_000_03));
+    expect(inv.vatKop).toBe(vatIncludedKop(1_000_000_03, 22));
     // Given amounts stay, the rest is shared.
     const mixed = await json<Invoice>(
       await issue(accountant, {
@@ -374,12 +379,39 @@ describe("the invoice PDF", () => {
     const text = (await pdfText(bytes)).replace(/\s+/g, " ");
     expect(text).toContain(`Счёт на оплату № ${inv.number}`);
     expect(text).toContain("8 654,32"); // total
-    expect(text).toContain("1 442,39"); // VAT: 865432 / 6 = 144238.67 → 144239
+    // Issued in 2026 or later: «В том числе НДС (22%)», 865432 × 22 / 122 = 156061.51 → 156062.
+    expect(text).toContain("В том числе НДС (22%): 1 560,62");
     expect(text).toContain("ООО «Северный ветер», ИНН 7704123450, КПП 770401001");
     // Kept: a second download is the same file.
     const second = new Uint8Array(await (await api(admin, `${BASE}/${inv.id}/pdf`)).arrayBuffer());
     expect(second).toEqual(bytes);
     // The list and the invoice itself show the same.
     expect(await json<Invoice>(await api(admin, `${BASE}/${inv.id}`))).toMatchObject({ number: inv.number, qrPayload: inv.qrPayload });
+  });
+});
+
+// Last in the file: it numbers invoices in 2025's sequence, which the counts above do not expect.
+describe("the VAT rate of an invoice's issue day (425-ФЗ)", () => {
+  it("is 20/120 for an invoice issued on 31 December 2025 and 22/122 from 1 January 2026 (Moscow), in the amount, purpose, QR and PDF", async () => {
+    const actor = { subscriberId: "demo-biz-accountant", address: "203.0.113.7" };
+    const input = { lines: [{ accountNo: accounts[0] as string, amountKop: 120_00 }] };
+    const data = createDataAccess(env);
+    const before = (await issueInvoice(data, actor, VETER, input, key(), new Date("2025-12-31T20:30:00Z"))).invoice;
+    const after = (await issueInvoice(data, actor, VETER, input, key(), new Date("2025-12-31T21:30:00Z"))).invoice;
+    expect([before.date, before.vatKop]).toEqual(["2025-12-31", 20_00]);
+    expect(before.purpose).toBe(`Оплата по счёту № ${before.number} от 31.12.2025 за услуги связи, в т.ч. НДС 20% 20,00 руб.`);
+    // 120,00 × 22 / 122 = 21,639… → 21,64.
+    expect([after.date, after.vatKop]).toEqual(["2026-01-01", 21_64]);
+    expect(after.purpose).toBe(`Оплата по счёту № ${after.number} от 01.01.2026 за услуги связи, в т.ч. НДС 22% 21,64 руб.`);
+    expect(parseGostPayload(after.qrPayload)?.fields.Purpose).toBe(after.purpose);
+    const admin = await login("biz.admin");
+    for (const [inv, line] of [
+      [before, "В том числе НДС (20%): 20,00"],
+      [after, "В том числе НДС (22%): 21,64"],
+    ] as const) {
+      const res = await api(admin, `${BASE}/${inv.id}/pdf`);
+      expect(res.status).toBe(200);
+      expect((await pdfText(new Uint8Array(await res.arrayBuffer()))).replace(/\s+/g, " ")).toContain(line);
+    }
   });
 });

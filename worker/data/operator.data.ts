@@ -19,8 +19,6 @@ export const OPERATOR = {
     /** Расчётный счёт of the operator. */
     settlementAccount: "40702810200000012345",
   },
-  /** VAT rate, percent: tariffs are VAT-inclusive. */
-  vatPercent: 20,
 } as const;
 
 /** The payee's requisites as a bank statement names them (its incoming payments are to this account). */

@@ -669,7 +669,7 @@ export const invoices = sqliteTable(
     /** Who issued it: a subscriber id (an employee), or `operator:<name>`. */
     issuedBy: text("issued_by").notNull(),
     totalKop: integer("total_kop").notNull(),
-    /** VAT included in the total (20/120 of it, rounded to the kopeck). */
+    /** VAT included in the total (22/122 of it from 2026, 20/120 before, at the issue day's rate; rounded to the kopeck). */
     vatKop: integer("vat_kop").notNull(),
     paidKop: integer("paid_kop").notNull().default(0),
     status: text("status", { enum: ["issued", "part_paid", "paid", "cancelled"] }).notNull(),
@@ -808,7 +808,7 @@ export const closingDocuments = sqliteTable(
     correctsId: text("corrects_id"),
     /** The document's date (YYYY-MM-DD): the month's last day for a УПД, the day it was made for a УКД. */
     docDate: text("doc_date").notNull(),
-    /** Totals with VAT included (a УКД: the change, signed); VAT is 20/120 of the total, rounded to the kopeck. */
+    /** Totals with VAT included (a УКД: the change, signed); VAT is p/(100+p) of the total at the rate of the period (20 % to 2025, 22 % from 2026), rounded to the kopeck. */
     totalKop: integer("total_kop").notNull(),
     vatKop: integer("vat_kop").notNull(),
     /** JSON: the seller's and the buyer's requisites as they were when the document was made. */

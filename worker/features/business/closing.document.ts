@@ -1,8 +1,11 @@
 /**
  * The figures of a closing document (УПД) and of its corrections (УКД), pure: what a month's ledger charges become
  * as lines, how VAT is split, how a later change of the ledger becomes a correction. Amounts are whole kopecks,
- * VAT included (tariffs are VAT-inclusive, 20 %).
+ * VAT included (tariffs are VAT-inclusive) at the rate of the period of the services (`vatPercentOn(period)`: 20 % for
+ * December 2025, 22 % from January 2026); a correction is of the same period, so it keeps its original's rate.
  */
+
+import { type VatPercent, vatIncludedKop } from "../../platform/vat";
 
 /** One account's service for the month, as the ledger charged it (positive kopecks). */
 export interface ChargeLine {
@@ -27,25 +30,25 @@ export interface DocLine {
   vatKop: number;
 }
 
-export const VAT_RATE_PERCENT = 20;
-
 /**
- * VAT inside a VAT-inclusive amount: round(total × 20 / 120) to the kopeck, half away from zero (a negative
- * change rounds like its positive twin). This is the one place VAT is rounded.
+ * VAT inside a VAT-inclusive amount at `percent`: round(total × p / (100 + p)) to the kopeck, half away from zero (a
+ * negative change rounds like its positive twin). This is the one place a closing document's VAT is rounded.
  */
-export function vatOf(totalKop: number): number {
-  const sign = totalKop < 0 ? -1 : 1;
-  return sign * Math.round((Math.abs(totalKop) * VAT_RATE_PERCENT) / (100 + VAT_RATE_PERCENT));
+export function vatOf(totalKop: number, percent: VatPercent): number {
+  return vatIncludedKop(totalKop, percent);
 }
 
 /**
- * The document's VAT, round(total × 20/120), split over its lines by the largest remainder: each line gets its
+ * The document's VAT, round(total × p/(100+p)), split over its lines by the largest remainder: each line gets its
  * exact share rounded down, the kopecks left go to the lines with the largest fractions. So the lines add up to
  * the total's VAT exactly (the ФНС checks the sum of СумНал against СумНалВсего) and no line is off by a kopeck more.
  */
-export function splitVat(amountsKop: readonly number[]): number[] {
-  const target = vatOf(amountsKop.reduce((s, a) => s + a, 0));
-  const exact = amountsKop.map((a) => (a * VAT_RATE_PERCENT) / (100 + VAT_RATE_PERCENT));
+export function splitVat(amountsKop: readonly number[], percent: VatPercent): number[] {
+  const target = vatOf(
+    amountsKop.reduce((s, a) => s + a, 0),
+    percent,
+  );
+  const exact = amountsKop.map((a) => (a * percent) / (100 + percent));
   const out = exact.map((x) => Math.floor(x));
   let left = target - out.reduce((s, v) => s + v, 0);
   const order = exact.map((x, i) => ({ i, frac: x - Math.floor(x) })).sort((a, b) => b.frac - a.frac || a.i - b.i);
@@ -79,10 +82,13 @@ export function lineName(l: Pick<DocLine, "nameRu" | "accountNo">, period: strin
   return `Услуги связи «${l.nameRu}», лицевой счёт ${l.accountNo}, за ${monthRu(period)}`;
 }
 
-/** The lines of a month's УПД from its charges (zero lines dropped), with VAT split so that it adds up. */
-export function updLines(charges: readonly ChargeLine[]): DocLine[] {
+/** The lines of a month's УПД from its charges (zero lines dropped), with VAT at the period's rate split so that it adds up. */
+export function updLines(charges: readonly ChargeLine[], percent: VatPercent): DocLine[] {
   const lines = ordered(charges.filter((c) => c.kop !== 0));
-  const vat = splitVat(lines.map((c) => c.kop));
+  const vat = splitVat(
+    lines.map((c) => c.kop),
+    percent,
+  );
   return lines.map((c, i) => ({
     lineNo: i + 1,
     accountNo: c.accountNo,
@@ -107,9 +113,10 @@ export function currentState(docs: readonly { revision: number; lines: readonly 
 /**
  * The correction a month needs when its charges now differ from what its documents say: one line per account
  * and service whose amount changed (new ones from 0, vanished ones to 0); each line's VAT after is
- * round(after × 20/120), its VAT before is what the documents said. Empty when nothing changed.
+ * round(after × p/(100+p)) at the period's rate (the original's), its VAT before is what the documents said. Empty
+ * when nothing changed.
  */
-export function correctionLines(state: Map<string, DocLine>, charges: readonly ChargeLine[]): DocLine[] {
+export function correctionLines(state: Map<string, DocLine>, charges: readonly ChargeLine[], percent: VatPercent): DocLine[] {
   const now = new Map(charges.filter((c) => c.kop !== 0).map((c) => [keyOf(c), c]));
   const keys = [...new Set([...state.keys(), ...now.keys()])].sort();
   const out: DocLine[] = [];
@@ -129,7 +136,7 @@ export function correctionLines(state: Map<string, DocLine>, charges: readonly C
       beforeKop,
       vatBeforeKop: before?.vatKop ?? 0,
       amountKop: afterKop,
-      vatKop: vatOf(afterKop),
+      vatKop: vatOf(afterKop, percent),
     });
   }
   return out;

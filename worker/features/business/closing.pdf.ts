@@ -1,5 +1,6 @@
+import { vatPercentOn } from "../../platform/vat";
 import { type PdfColumn, type PdfFonts, PdfTableWriter } from "../usage/pdf.service";
-import { type ClosingDoc, dotted, monthRu, rubPrint, VAT_RATE_PERCENT } from "./closing.document";
+import { type ClosingDoc, dotted, monthRu, rubPrint } from "./closing.document";
 import { OKEI_SERVICE } from "./closing.xml";
 
 /**
@@ -95,7 +96,7 @@ export async function closingPdf(fonts: PdfFonts, doc: ClosingDoc): Promise<Uint
         "1",
         net,
         net,
-        `${VAT_RATE_PERCENT}%`,
+        `${vatPercentOn(doc.period)}%`,
         rubPrint(l.vatKop),
         rubPrint(l.amountKop),
       ];

@@ -26,7 +26,10 @@ export const ClosingDocument = z
     correctsNumber: z.string().nullable().openapi({ description: "The УПД a correction refers to" }),
     docDate: z.string().openapi({ description: "YYYY-MM-DD" }),
     totalKop: z.number().int().openapi({ description: "With VAT (a correction: the change, signed)" }),
-    vatKop: z.number().int().openapi({ description: "VAT 20 % included in the total" }),
+    vatKop: z.number().int().openapi({ description: "VAT included in the total, at the rate of the period of the services" }),
+    vatPercent: z
+      .union([z.literal(20), z.literal(22)])
+      .openapi({ description: "The VAT rate of the period of the services: 20 until December 2025, 22 from January 2026 (425-ФЗ)" }),
     status: z.enum(["generating", "ready"]).openapi({ description: "generating: being made; ready: сформирован, files to download" }),
     pdfUrl: z.string().nullable(),
     xmlUrl: z.string().nullable().openapi({ description: "The ФНС XML (5.03), for a УПД once ready" }),

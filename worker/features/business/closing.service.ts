@@ -8,6 +8,7 @@ import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { retryDelaySeconds } from "../../platform/queue";
 import { localDay } from "../../platform/region";
+import { vatPercentOn } from "../../platform/vat";
 import { monthChargesByService, monthDays } from "../billing/ledger.service";
 import type { NotificationMessage } from "../notifications/notifications.messages";
 import type { PdfFonts } from "../usage/pdf.service";
@@ -145,12 +146,15 @@ export async function issueMonth(deps: ClosingDeps, orgId: string, period: strin
   );
   let outcome: ClosingOutcome = "unchanged";
   const original = existing[0];
+  // The rate of the period of the services (its first day), the same for the УПД and every correction of it.
+  const percent = vatPercentOn(period);
   const lines = original
     ? correctionLines(
         currentState(existing.map((d) => ({ revision: d.revision, lines: existingLines.filter((l) => l.docId === d.id) }))),
         charges,
+        percent,
       )
-    : updLines(charges);
+    : updLines(charges, percent);
   if (lines.length > 0) {
     const id = newId(now.getTime());
     const docDate = original ? localDay(MSK, now) : last;
@@ -233,7 +237,7 @@ async function tellReady(deps: ClosingDeps, org: typeof organisations.$inferSele
   const link = `${siteUrlFrom(deps.siteTemplate, region)}/business/${org.id}/documents/closing`;
   const what = doc.kind === "upd" ? "УПД" : "Корректировочный документ (УКД)";
   const subject = `${org.name}: ${what} № ${doc.number} за ${monthRu(doc.period)}`;
-  const text = `${what} № ${doc.number} за ${monthRu(doc.period)} на сумму ${rubPrint(doc.totalKop)} ₽ (в т. ч. НДС 20 % ${rubPrint(doc.vatKop)} ₽) сформирован${doc.kind === "upd" ? "" : ` и относится к УПД № ${doc.corrects?.number ?? ""}`}.\n\nPDF${doc.kind === "upd" ? " и XML для ЭДО (формат ФНС 5.03)" : ""} — в корпоративном кабинете: ${link}\n\nThe closing document ${doc.number} for ${doc.period} is ready in the business cabinet.`;
+  const text = `${what} № ${doc.number} за ${monthRu(doc.period)} на сумму ${rubPrint(doc.totalKop)} ₽ (в т. ч. НДС ${vatPercentOn(doc.period)} % ${rubPrint(doc.vatKop)} ₽) сформирован${doc.kind === "upd" ? "" : ` и относится к УПД № ${doc.corrects?.number ?? ""}`}.\n\nPDF${doc.kind === "upd" ? " и XML для ЭДО (формат ФНС 5.03)" : ""} — в корпоративном кабинете: ${link}\n\nThe closing document ${doc.number} for ${doc.period} is ready in the business cabinet.`;
   for (const [email, subscriberId] of to)
     await deps.notify({
       channel: "email",
@@ -305,6 +309,7 @@ export async function listClosingDocuments(db: GlobalDb, subscriberId: string, o
       docDate: r.docDate,
       totalKop: r.totalKop,
       vatKop: r.vatKop,
+      vatPercent: vatPercentOn(r.period),
       status: r.status,
       pdfUrl: r.status === "ready" ? fileUrl(orgId, r.id, "pdf") : null,
       xmlUrl: r.status === "ready" && r.hasXml ? fileUrl(orgId, r.id, "xml") : null,

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { XMLParser } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
+import { vatPercentOn } from "../../platform/vat";
 import {
   type ChargeLine,
   type ClosingDoc,
@@ -48,14 +49,17 @@ const CHARGES: ChargeLine[] = [
   { accountNo: "780000000012", region: "spb", serviceId: "s3", name: "Мобильный «Бизнес»", kop: 59_999 },
 ];
 
-function upd(charges = CHARGES): ClosingDoc {
-  const lines = updLines(charges);
+/** A month's УПД; the rate is the period's: 20 % for December 2025, 22 % for any month of 2026. */
+function upd(charges = CHARGES, period = "2026-11"): ClosingDoc {
+  const lines = updLines(charges, vatPercentOn(period));
+  const [y, m] = period.split("-").map(Number) as [number, number];
+  const last = new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
   return {
     id: "doc1",
     kind: "upd",
-    number: "УПД-2026-000007",
-    period: "2026-11",
-    docDate: "2026-11-30",
+    number: `УПД-${y}-000007`,
+    period,
+    docDate: last,
     ...totalsOf(lines),
     parties: PARTIES,
     fileGuid: "0b6c3a3e-6a0e-4f59-9d1d-1c2f0e4a7b11",
@@ -65,18 +69,24 @@ function upd(charges = CHARGES): ClosingDoc {
 }
 
 describe("VAT of a closing document", () => {
-  it("is round(total × 20/120) for the document, and the lines add up to it exactly", () => {
+  it("is round(total × p/(100+p)) for the document at either rate, and the lines add up to it exactly", () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: 5_000_000 }), { minLength: 1, maxLength: 60 }), (amounts) => {
-        const vat = splitVat(amounts);
-        const total = amounts.reduce((s, a) => s + a, 0);
-        expect(vat.reduce((s, v) => s + v, 0)).toBe(Math.round((total * 20) / 120));
-        // No line is more than a kopeck away from its exact share.
-        for (const [i, v] of vat.entries()) expect(Math.abs(v - ((amounts[i] as number) * 20) / 120)).toBeLessThan(1);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 5_000_000 }), { minLength: 1, maxLength: 60 }),
+        fc.constantFrom(20 as const, 22 as const),
+        (amounts, p) => {
+          const vat = splitVat(amounts, p);
+          const total = amounts.reduce((s, a) => s + a, 0);
+          expect(vat.reduce((s, v) => s + v, 0)).toBe(Math.round((total * p) / (100 + p)));
+          // No line is more than a kopeck away from its exact share.
+          for (const [i, v] of vat.entries()) expect(Math.abs(v - ((amounts[i] as number) * p) / (100 + p))).toBeLessThan(1);
+        },
+      ),
     );
-    expect(vatOf(120_00)).toBe(20_00);
-    expect(vatOf(-3)).toBe(-vatOf(3));
+    expect(vatOf(120_00, 20)).toBe(20_00);
+    expect(vatOf(122_00, 22)).toBe(22_00);
+    expect(vatOf(-3, 20)).toBe(-vatOf(3, 20));
+    expect(vatOf(-1_000_01, 22)).toBe(-180_33);
   });
 
   it("a correction carries exactly the change between the documents' lines and the ledger's charges now", () => {
@@ -86,21 +96,26 @@ describe("VAT of a closing document", () => {
       kop: fc.integer({ min: 0, max: 900_000 }),
     });
     fc.assert(
-      fc.property(fc.array(line, { maxLength: 6 }), fc.array(line, { maxLength: 6 }), (first, later) => {
-        const dedupe = (ls: typeof first) => [
-          ...new Map(ls.map((l) => [`${l.accountNo}|${l.serviceId}`, { ...l, region: "msk", name: l.serviceId }])).values(),
-        ];
-        const original = updLines(dedupe(first));
-        const now = dedupe(later);
-        const fix = correctionLines(currentState([{ revision: 0, lines: original }]), now);
-        expect(totalsOf(original).totalKop + totalsOf(fix).totalKop).toBe(now.reduce((s, l) => s + l.kop, 0));
-        // Applied, the correction leaves nothing more to correct.
-        const state = currentState([
-          { revision: 0, lines: original },
-          { revision: 1, lines: fix },
-        ]);
-        expect(correctionLines(state, now)).toEqual([]);
-      }),
+      fc.property(
+        fc.array(line, { maxLength: 6 }),
+        fc.array(line, { maxLength: 6 }),
+        fc.constantFrom(20 as const, 22 as const),
+        (first, later, p) => {
+          const dedupe = (ls: typeof first) => [
+            ...new Map(ls.map((l) => [`${l.accountNo}|${l.serviceId}`, { ...l, region: "msk", name: l.serviceId }])).values(),
+          ];
+          const original = updLines(dedupe(first), p);
+          const now = dedupe(later);
+          const fix = correctionLines(currentState([{ revision: 0, lines: original }]), now, p);
+          expect(totalsOf(original).totalKop + totalsOf(fix).totalKop).toBe(now.reduce((s, l) => s + l.kop, 0));
+          // Applied, the correction leaves nothing more to correct.
+          const state = currentState([
+            { revision: 0, lines: original },
+            { revision: 1, lines: fix },
+          ]);
+          expect(correctionLines(state, now, p)).toEqual([]);
+        },
+      ),
     );
   });
 });
@@ -144,7 +159,7 @@ describe("the УПД in the ФНС format 5.03", () => {
     let vat = 0;
     let gross = 0;
     for (const r of rows) {
-      expect(r["@НалСт"]).toBe("20%");
+      expect(r["@НалСт"]).toBe("22%");
       expect(r["@ОКЕИ_Тов"]).toBe("876");
       const tax = kop((r.СумНал as { СумНал: string }).СумНал);
       expect(kop(r["@СтТовБезНДС"]) + tax).toBe(kop(r["@СтТовУчНал"]));
@@ -157,10 +172,29 @@ describe("the УПД in the ФНС format 5.03", () => {
     expect(gross).toBe(85_000 + 35_001 + 59_999);
     expect(kop(all["@СтТовБезНДСВсего"])).toBe(net);
     expect(kop(all.СумНалВсего.СумНал)).toBe(vat);
-    expect(vat).toBe(Math.round((gross * 20) / 120));
+    // November 2026: 22 % (425-ФЗ), 1 800,00 × 22/122 = 324,59.
+    expect(vat).toBe(Math.round((gross * 22) / 122));
+    expect(vat).toBe(324_59);
     expect(d.СвПродПер.СвПер.ОснПер["@РеквНомерДок"]).toBe("org-demo-veter");
     expect(d.Подписант.ФИО["@Фамилия"]).toBe("Соколова");
     expect(rubXml(-5)).toBe("-0.05");
+  });
+
+  it("keeps 20 % for the services of December 2025 and takes 22 % from January 2026 (the rate of the period)", () => {
+    for (const [period, rate, vatKop] of [
+      ["2025-12", "20%", 300_00],
+      ["2026-01", "22%", 324_59],
+    ] as const) {
+      const d = parse(encodeWindows1251(updXml(upd(CHARGES, period)))).Файл.Документ;
+      const rows = d.ТаблСчФакт.СведТов as Record<string, unknown>[];
+      expect(
+        rows.map((r) => r["@НалСт"]),
+        period,
+      ).toEqual([rate, rate, rate]);
+      expect(Math.round(Number(d.ТаблСчФакт.ВсегоОпл.СумНалВсего.СумНал) * 100), period).toBe(vatKop);
+      const lineVat = rows.reduce((s, r) => s + Math.round(Number((r.СумНал as { СумНал: string }).СумНал) * 100), 0);
+      expect(lineVat, period).toBe(vatKop);
+    }
   });
 
   it("keeps characters windows-1251 lacks as character references, and escapes markup", () => {
@@ -226,18 +260,29 @@ describe("the printed УПД and УКД", () => {
       const row = (lines.find((s) => s.includes(`л/с ${l.accountNo} «${l.nameRu}»`)) ?? "").trim().split(/\s{2,}/);
       const rub = (kop: number) => (kop / 100).toFixed(2).replace(".", ",");
       const net = rub(l.amountKop - l.vatKop);
-      expect(row.slice(-7), l.nameRu).toEqual(["876", "1", net, net, "20%", rub(l.vatKop), rub(l.amountKop)]);
+      expect(row.slice(-7), l.nameRu).toEqual(["876", "1", net, net, "22%", rub(l.vatKop), rub(l.amountKop)]);
     }
     const total = (lines.find((s) => s.includes("Всего к оплате")) ?? "").trim().split(/\s{2,}/);
-    // 1 800,00 with VAT: 300,00 VAT, 1 500,00 without.
-    expect(total.slice(-4)).toEqual(["1 500,00", "X", "300,00", "1 800,00"]);
+    // November 2026, 1 800,00 with VAT: 324,59 VAT (22/122), 1 475,41 without.
+    expect(total.slice(-4)).toEqual(["1 475,41", "X", "324,59", "1 800,00"]);
     expect(text).toMatch(/Стр\. 1 из \d+/);
+  });
+
+  it("prints the rate of the period: 20 % on a УПД for December 2025, with 300,00 VAT in 1 800,00", async () => {
+    const doc = upd(CHARGES, "2025-12");
+    const lines = pdfText(await closingPdf(fonts(), doc)).split("\n");
+    for (const l of doc.lines) {
+      const row = (lines.find((s) => s.includes(`л/с ${l.accountNo} «${l.nameRu}»`)) ?? "").trim().split(/\s{2,}/);
+      expect(row.at(-3), l.nameRu).toBe("20%");
+    }
+    const total = (lines.find((s) => s.includes("Всего к оплате")) ?? "").trim().split(/\s{2,}/);
+    expect(total.slice(-4)).toEqual(["1 500,00", "X", "300,00", "1 800,00"]);
   });
 
   it("a correction names the document it corrects and shows each line before and after and the change", async () => {
     const original = upd();
     const now = CHARGES.map((c, i) => (i === 0 ? { ...c, kop: c.kop - 12_000 } : c));
-    const lines = correctionLines(currentState([{ revision: 0, lines: original.lines }]), now);
+    const lines = correctionLines(currentState([{ revision: 0, lines: original.lines }]), now, 22);
     const doc: ClosingDoc = {
       ...original,
       id: "doc2",
@@ -254,8 +299,9 @@ describe("the printed УПД and УКД", () => {
     expect(text).toContain("УКД-2026-000001 от 10.12.2026");
     expect(text).toContain("УПД-2026-000007 от 30.11.2026");
     const row = (text.split("\n").find((s) => s.includes("Домашний интернет")) ?? "").trim().split(/\s{2,}/);
-    expect(row.slice(-6)).toEqual(["708,33", "608,33", "141,67", "121,67", "850,00", "730,00"]);
+    // November 2026 at 22 %: 850,00 carried 153,28 VAT (its share of the УПД's), 730,00 carries 131,64 (22/122).
+    expect(row.slice(-6)).toEqual(["696,72", "598,36", "153,28", "131,64", "850,00", "730,00"]);
     const total = (text.split("\n").find((s) => s.includes("Всего уменьшение")) ?? "").trim().split(/\s{2,}/);
-    expect(total.slice(-3)).toEqual(["100,00", "20,00", "120,00"]);
+    expect(total.slice(-3)).toEqual(["98,36", "21,64", "120,00"]);
   });
 });

@@ -1,4 +1,5 @@
-import { type ClosingDoc, dotted, lineName, rubXml, VAT_RATE_PERCENT } from "./closing.document";
+import { vatPercentOn } from "../../platform/vat";
+import { type ClosingDoc, dotted, lineName, rubXml } from "./closing.document";
 
 /**
  * The УПД as the ФНС's exchange format 970 (приказ ФНС ЕД-7-26/970@, version 5.03, КНД 1115131, function СЧФДОП:
@@ -83,7 +84,7 @@ export function updXml(doc: ClosingDoc): string {
         КолТов: "1",
         ЦенаТов: rubXml(l.amountKop - l.vatKop),
         СтТовБезНДС: rubXml(l.amountKop - l.vatKop),
-        НалСт: `${VAT_RATE_PERCENT}%`,
+        НалСт: `${vatPercentOn(doc.period)}%`,
         СтТовУчНал: rubXml(l.amountKop),
       },
       [el("Акциз", {}, ["<БезАкциз>без акциза</БезАкциз>"]), el("СумНал", {}, [`<СумНал>${rubXml(l.vatKop)}</СумНал>`])],

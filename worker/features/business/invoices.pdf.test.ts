@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { ensurePdftotext } from "../../../scripts/chromium.mts";
 import { qrPng } from "../../platform/png";
 import { invoicePdf } from "./invoices.pdf";
-import { gostPayload, purposeOf, vatIncludedKop } from "./invoices.rules";
+import { gostPayload, purposeOf } from "./invoices.rules";
 
 const FONTS = "node_modules/@expo-google-fonts/pt-sans/";
 const font = (path: string) => {
@@ -36,7 +36,7 @@ describe("the payment QR as a PNG", () => {
 describe("the invoice PDF", () => {
   it("has the number, date, payee's bank details, payer, every line, total, VAT and the purpose in its text", async () => {
     const totalKop = 1_234_567;
-    const vatKop = vatIncludedKop(totalKop);
+    const vatKop = 2_226_27; // issued on 03.12.2026: 22/122 of 12 345,67 = 2 226,268… → 2 226,27
     const purpose = purposeOf("СЧ-2026-000042", "2026-12-03", vatKop);
     const bytes = await invoicePdf(
       fonts,
@@ -65,9 +65,9 @@ describe("the invoice PDF", () => {
       "6 172,84",
       "6 172,83",
       "12 345,67",
-      `В том числе НДС (20%):`,
-      "2 057,61",
-      "Оплата по счёту № СЧ-2026-000042 от 03.12.2026 за услуги связи, в т.ч. НДС 20% 2 057,61 руб.",
+      "В том числе НДС (22%):",
+      "2 226,27",
+      "Оплата по счёту № СЧ-2026-000042 от 03.12.2026 за услуги связи, в т.ч. НДС 22% 2 226,27 руб.",
     ])
       expect(text.replace(/\s+/g, " ")).toContain(expected);
   });

@@ -2,7 +2,8 @@ import fontkit from "@pdf-lib/fontkit";
 import { PDFDocument, type PDFFont, type PDFPage, rgb } from "pdf-lib";
 import { OPERATOR } from "../../data/operator.data";
 import { qrPng } from "../../platform/png";
-import { type Payee, rubles, ruDate, VAT_PERCENT } from "./invoices.rules";
+import { vatPercentOn } from "../../platform/vat";
+import { type Payee, rubles, ruDate } from "./invoices.rules";
 
 export interface PdfFonts {
   regular: ArrayBuffer;
@@ -140,7 +141,7 @@ export async function invoicePdf(fonts: PdfFonts, doc: InvoiceDocument, payee: P
   ensure(60);
   const totals: [string, string][] = [
     ["Итого:", rubles(doc.totalKop)],
-    [`В том числе НДС (${VAT_PERCENT}%):`, rubles(doc.vatKop)],
+    [`В том числе НДС (${vatPercentOn(doc.date)}%):`, rubles(doc.vatKop)],
     ["Всего к оплате:", rubles(doc.totalKop)],
   ];
   for (const [label, value] of totals) {

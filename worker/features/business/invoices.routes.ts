@@ -17,7 +17,10 @@ export const Invoice = z
     number: z.string().openapi({ example: "СЧ-2026-000123", description: "СЧ-<year>-<6-digit sequence>, unique, never reused" }),
     date: z.string().openapi({ description: "Date of issue, YYYY-MM-DD (Moscow)" }),
     totalKop: z.number().int(),
-    vatKop: z.number().int().openapi({ description: "VAT included in the total: total × 20/120, rounded half up to the kopeck" }),
+    vatKop: z.number().int().openapi({
+      description:
+        "VAT included in the total at the rate of the issue day (22 % from 2026, 20 % before): total × p/(100+p), rounded half up to the kopeck",
+    }),
     paidKop: z.number().int(),
     status: z
       .enum(["issued", "part_paid", "paid", "cancelled"])

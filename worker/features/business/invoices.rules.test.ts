@@ -1,17 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { OPERATOR } from "../../data/operator.data";
-import {
-  gostPayload,
-  MAX_INVOICE_KOP,
-  type Payee,
-  parseGostPayload,
-  purposeOf,
-  resolveLines,
-  rubles,
-  splitEvenly,
-  vatIncludedKop,
-} from "./invoices.rules";
+import { vatIncludedKop } from "../../platform/vat";
+import { gostPayload, MAX_INVOICE_KOP, type Payee, parseGostPayload, purposeOf, resolveLines, rubles, splitEvenly } from "./invoices.rules";
 import { parseBik, parseInn, parseKpp, settlementAccountMatchesBik } from "./requisites";
 
 const PAYEE: Payee = {
@@ -76,24 +67,35 @@ describe("splitting an invoice's total across accounts", () => {
   });
 });
 
-describe("the VAT an invoice includes (20 %, prices VAT-inclusive)", () => {
-  it("is total × 20 / 120 rounded half up to the kopeck, computed exactly (checked in BigInt)", () => {
+describe("the VAT an invoice includes (prices VAT-inclusive; 20 % until 2025, 22 % from 2026)", () => {
+  it("is total × p / (100 + p) rounded half up to the kopeck at either rate, computed exactly (checked in BigInt)", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: MAX_INVOICE_KOP }), (total) => {
-        const exact = (BigInt(total) * 20n * 2n + 120n) / (120n * 2n); // ⌊x + ½⌋ of total·20/120
-        expect(BigInt(vatIncludedKop(total))).toBe(exact);
-        // What is left is the price without VAT; the two add up to the total.
-        expect(total - vatIncludedKop(total) + vatIncludedKop(total)).toBe(total);
+      fc.property(fc.integer({ min: 0, max: MAX_INVOICE_KOP }), fc.constantFrom(20 as const, 22 as const), (total, p) => {
+        const d = BigInt(100 + p);
+        const exact = (BigInt(total) * BigInt(p) * 2n + d) / (d * 2n); // ⌊x + ½⌋ of total·p/(100+p)
+        expect(BigInt(vatIncludedKop(total, p))).toBe(exact);
       }),
     );
   });
 
   it("rounds the worked examples as an accountant would", () => {
-    expect(vatIncludedKop(120_00)).toBe(20_00);
-    expect(vatIncludedKop(100_00)).toBe(16_67); // 16.666…
-    expect(vatIncludedKop(3)).toBe(1); // 0.5 → 1 (half up)
-    expect(vatIncludedKop(2)).toBe(0); // 0.333…
-    expect(vatIncludedKop(9)).toBe(2); // 1.5 → 2
+    expect(vatIncludedKop(120_00, 20)).toBe(20_00);
+    expect(vatIncludedKop(100_00, 20)).toBe(16_67); // 16.666…
+    expect(vatIncludedKop(3, 20)).toBe(1); // 0.5 → 1 (half up)
+    expect(vatIncludedKop(2, 20)).toBe(0); // 0.333…
+    expect(vatIncludedKop(9, 20)).toBe(2); // 1.5 → 2
+    expect(vatIncludedKop(122_00, 22)).toBe(22_00);
+    expect(vatIncludedKop(100_00, 22)).toBe(18_03); // 18.032…
+    expect(vatIncludedKop(1_000_01, 22)).toBe(180_33); // 180.330…
+  });
+
+  it("names the rate of the invoice's day in the purpose: 22 % from 1 January 2026, 20 % before", () => {
+    expect(purposeOf("СЧ-2026-000001", "2026-01-01", 22_00)).toBe(
+      "Оплата по счёту № СЧ-2026-000001 от 01.01.2026 за услуги связи, в т.ч. НДС 22% 22,00 руб.",
+    );
+    expect(purposeOf("СЧ-2025-000999", "2025-12-31", 20_00)).toBe(
+      "Оплата по счёту № СЧ-2025-000999 от 31.12.2025 за услуги связи, в т.ч. НДС 20% 20,00 руб.",
+    );
   });
 });
 
@@ -106,8 +108,8 @@ describe("the payment QR's text (ГОСТ Р 56042-2014)", () => {
   });
 
   it("starts with ST00012| and carries every requisite, the purpose and the sum in kopecks", () => {
-    const purpose = purposeOf("СЧ-2026-000123", "2026-12-03", 20_000);
-    expect(purpose).toBe("Оплата по счёту № СЧ-2026-000123 от 03.12.2026 за услуги связи, в т.ч. НДС 20% 200,00 руб.");
+    const purpose = purposeOf("СЧ-2026-000123", "2026-12-03", 21_639);
+    expect(purpose).toBe("Оплата по счёту № СЧ-2026-000123 от 03.12.2026 за услуги связи, в т.ч. НДС 22% 216,39 руб.");
     const text = gostPayload(PAYEE, purpose, 120_000);
     expect(text).toBe(
       `ST00012|Name=${OPERATOR.name}|PersonalAcc=40702810200000012345|BankName=ПАО Сбербанк|BIC=044525225|CorrespAcc=30101810400000000225|PayeeINN=7707123458|KPP=997750001|Purpose=${purpose}|Sum=120000`,
@@ -130,7 +132,7 @@ describe("the payment QR's text (ГОСТ Р 56042-2014)", () => {
   });
 
   it("keeps the mandatory block within 300 bytes and the purpose within 210 characters for the largest invoice", () => {
-    const purpose = purposeOf("СЧ-2026-999999", "2026-12-31", vatIncludedKop(MAX_INVOICE_KOP));
+    const purpose = purposeOf("СЧ-2026-999999", "2026-12-31", vatIncludedKop(MAX_INVOICE_KOP, 22));
     expect(purpose.length).toBeLessThanOrEqual(210);
     const text = gostPayload(PAYEE, purpose, MAX_INVOICE_KOP);
     const mandatory = text.split("|PayeeINN=")[0] as string;

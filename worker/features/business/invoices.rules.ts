@@ -1,25 +1,16 @@
 /**
- * The rules of an invoice for payment (счёт на оплату), pure: how a total is split across accounts, the VAT it
- * includes, the purpose of payment and the payment QR (ГОСТ Р 56042-2014). No I/O; the service and the PDF use them.
+ * The rules of an invoice for payment (счёт на оплату), pure: how a total is split across accounts, the purpose of
+ * payment and the payment QR (ГОСТ Р 56042-2014). No I/O; the service and the PDF use them. The VAT it includes is
+ * `vatIncludedKop(total, vatPercentOn(issue day))` (platform/vat): rounded once, half up, on the total — never per
+ * line, so the lines' VAT cannot drift from the document's.
  */
+
+import { vatPercentOn } from "../../platform/vat";
 
 /** The largest invoice: 100 million roubles, in kopecks (an integer far inside 2^53; 11 digits in the QR's Sum). */
 export const MAX_INVOICE_KOP = 10_000_000_000;
 /** Accounts one invoice may name (its lines); a larger organisation issues several. */
 export const MAX_INVOICE_LINES = 500;
-/** VAT rate of every tariff, percent: prices are VAT-inclusive. */
-export const VAT_PERCENT = 20;
-
-/**
- * The VAT a VAT-inclusive total contains: total × 20 / 120, rounded to the kopeck half up, in integers (no float
- * anywhere: (total × 20 + 60) div 120). This is the only place the invoice's VAT is rounded, once, on the total —
- * never per line, so the lines' VAT cannot drift from the document's.
- */
-export function vatIncludedKop(totalKop: number, percent = VAT_PERCENT): number {
-  const denominator = 100 + percent;
-  return Math.floor((totalKop * percent + Math.floor(denominator / 2)) / denominator);
-}
-
 /**
  * `totalKop` split across `n` accounts as evenly as kopecks allow: every part is ⌊total / n⌋ and the first
  * (total mod n) parts get one kopeck more, so the parts add up to the total exactly and differ by at most one.
@@ -73,9 +64,12 @@ export function rubles(kop: number): string {
   return `${sign}${whole},${String(abs % 100).padStart(2, "0")}`;
 }
 
-/** The purpose of payment (назначение платежа): the bank statement import finds the invoice by its number in it. */
+/**
+ * The purpose of payment (назначение платежа), with the VAT rate of the invoice's day: the bank statement import
+ * finds the invoice by its number in it.
+ */
 export function purposeOf(number: string, day: string, vatKop: number): string {
-  return `Оплата по счёту № ${number} от ${ruDate(day)} за услуги связи, в т.ч. НДС ${VAT_PERCENT}% ${rubles(vatKop)} руб.`;
+  return `Оплата по счёту № ${number} от ${ruDate(day)} за услуги связи, в т.ч. НДС ${vatPercentOn(day)}% ${rubles(vatKop)} руб.`;
 }
 
 export interface Payee {

@@ -9,11 +9,12 @@ import { AppError } from "../../platform/errors";
 import { newId, parseAccountNo } from "../../platform/ids";
 import { localDay } from "../../platform/region";
 import { preread, readWithSession, type SessionRead } from "../../platform/session";
+import { vatIncludedKop, vatPercentOn } from "../../platform/vat";
 import * as q from "./business.queries";
 import { authorize } from "./business.service";
 import type { InvoiceDocument } from "./invoices.pdf";
 import * as iq from "./invoices.queries";
-import { gostPayload, type LineInput, MAX_INVOICE_LINES, purposeOf, resolveLines, vatIncludedKop } from "./invoices.rules";
+import { gostPayload, type LineInput, MAX_INVOICE_LINES, purposeOf, resolveLines } from "./invoices.rules";
 
 /** Invoices are dated by Moscow's calendar (the operator's seat), whatever the payer's region. */
 const INVOICE_TZ = "Europe/Moscow";
@@ -118,7 +119,8 @@ export async function issueInvoice(
 
   const id = newId(now.getTime());
   const totalKop = resolved.totalKop;
-  const vatKop = vatIncludedKop(totalKop);
+  // The rate of the invoice's issue day (Moscow), the day its number and purpose carry.
+  const vatKop = vatIncludedKop(totalKop, vatPercentOn(localDay(INVOICE_TZ, now)));
   const { mine, statements } = iq.issueStatements(db, {
     id,
     orgId,

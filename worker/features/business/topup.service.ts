@@ -11,10 +11,11 @@ import { newId, parseAccountNo } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { localDay, regionTz } from "../../platform/region";
 import { preread, readWithSession } from "../../platform/session";
+import { percentOfRate, vatIncludedKop, vatRateOn } from "../../platform/vat";
 import { entryIf, type RawStatement } from "../billing/ledger.service";
 import type { NotificationMessage } from "../notifications/notifications.messages";
 import { METHOD_TEXT } from "../payments/payments.ledger";
-import { RECEIPT_METHOD, type Receipt, receiptText, SELLER, vatIncluded, vatRateOn } from "../payments/receipts";
+import { RECEIPT_METHOD, type Receipt, receiptText, SELLER } from "../payments/receipts";
 import * as q from "./business.queries";
 import { authorize } from "./business.service";
 
@@ -312,7 +313,7 @@ export function buildOrgReceipt(
     priceKop: l.amountKop,
     amountKop: l.amountKop,
     vatRate: rate,
-    vatKop: vatIncluded(l.amountKop, rate),
+    vatKop: vatIncludedKop(l.amountKop, percentOfRate(rate)),
     paymentMethod: "Предоплата 100%" as const,
     subject: "Услуга" as const,
   }));

@@ -1,11 +1,12 @@
 import { formatAccountNoPlain } from "../../platform/format";
+import { percentOfRate, type VatRate, vatIncludedKop, vatRateOn } from "../../platform/vat";
 
 /**
  * An electronic cash receipt (кассовый чек) with the fields 54-ФЗ requires of
  * an online payment: seller and its INN, taxation system, the calculation sign
  * (приход), the item with its price, the payment method (full prepayment for
- * communication services), VAT at the calculated rate of the day (22/122 from
- * 1 January 2026, 20/120 before: НК ст. 164 as amended by 425-ФЗ), the total, the
+ * communication services), VAT at the calculated rate of the day (`vatRateOn`,
+ * platform/vat: 22/122 from 1 January 2026, 20/120 before), the total, the
  * payment form, the register and fiscal data, and the site of the seller.
  * The fiscal numbers come from the fiscal data operator in production; the
  * local default derives them from the payment. When the acquirer registers
@@ -44,19 +45,6 @@ export const SELLER = {
   taxation: "ОСН",
 };
 
-export type VatRate = "20/120" | "22/122";
-
-/** The calculated VAT rate of an advance (a top-up) received on `at`: 22/122 from 1 January 2026 (Moscow time), 20/120 before. */
-export function vatRateOn(at: Date): VatRate {
-  return at.getTime() >= Date.UTC(2025, 11, 31, 21) ? "22/122" : "20/120";
-}
-
-/** VAT inside an amount at a calculated rate, rounded to the kopeck. */
-export function vatIncluded(amountKop: number, rate: VatRate = "22/122"): number {
-  const [part, whole] = rate.split("/").map(Number) as [number, number];
-  return Math.round((amountKop * part) / whole);
-}
-
 /** n decimal digits derived from the whole seed (FNV-1a, then a multiplicative stream). */
 function digits(seed: string, n: number): string {
   let h = 2166136261;
@@ -92,7 +80,7 @@ export function buildReceipt(
   byAcquirer = false,
 ): Receipt {
   const rate = vatRateOn(at);
-  const vat = vatIncluded(p.amountKop, rate);
+  const vat = vatIncludedKop(p.amountKop, percentOfRate(rate));
   const day = at.toISOString().slice(0, 10).replace(/-/g, "");
   return {
     number: `${day}-${digits(p.id, 10)}`,

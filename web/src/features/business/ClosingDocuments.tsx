@@ -56,7 +56,7 @@ export function ClosingDocuments(props: { orgId: string }) {
                           {formatRub(d.totalKop, lang())}
                         </td>
                         <td class="num" data-label={s("vat")}>
-                          {formatRub(d.vatKop, lang())}
+                          {formatRub(d.vatKop, lang())} {s("vatRate", { rate: String(d.vatPercent) })}
                         </td>
                         <td data-label={s("status")}>{s(`status.${d.status}`)}</td>
                         <td data-label={s("files")}>
