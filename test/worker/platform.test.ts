@@ -62,7 +62,8 @@ describe("OpenAPI", () => {
     const doc = await json<{ components: { schemas: Record<string, unknown> } }>(await call(null, "/api/openapi.json"));
     const text = JSON.stringify(doc);
     const refs = (path: string) => JSON.stringify((doc as unknown as { paths: Record<string, unknown> }).paths[path]);
-    expect(Object.keys(doc.components.schemas).filter((name) => /tariff$/i.test(name))).toEqual(["Tariff"]);
+    // The business catalogue (per-region business offers, issue 23) is a schema of its own; a subscriber's tariff is one.
+    expect(Object.keys(doc.components.schemas).filter((name) => /tariff$/i.test(name))).toEqual(["Tariff", "BusinessTariff"]);
     for (const path of ["/api/v1/region/tariffs", "/api/v1/accounts/{accountNo}/services/{serviceId}/tariffs", "/api/v1/region/coverage"]) {
       expect(refs(path), path).toContain('"$ref":"#/components/schemas/Tariff"');
     }

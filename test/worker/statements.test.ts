@@ -20,16 +20,14 @@ type Statement = { month: string; openingKop: number; chargesKop: number; paymen
 /** A fresh Moscow account of Olga's with a service, a payment and daily charges in September and October 2026. */
 async function olgasAccount() {
   const accountNo = makeAccountNo(`2090${String(Date.now() % 10_000_000).padStart(7, "0")}`);
-  await db()
-    .insert(accounts)
-    .values({
-      accountNo,
-      region: "msk",
-      holderName: "Кузнецова Ольга",
-      address: "Москва, ул. Арбат, д. 1",
-      status: "active",
-      createdAt: new Date(),
-    });
+  await db().insert(accounts).values({
+    accountNo,
+    region: "msk",
+    holderName: "Кузнецова Ольга",
+    address: "Москва, ул. Арбат, д. 1",
+    status: "active",
+    createdAt: new Date(),
+  });
   const tariff = await db().select().from(tariffs).limit(1).get();
   if (!tariff) throw new Error("no tariff");
   const serviceId = `svc-${accountNo}`;
