@@ -13,6 +13,7 @@ import { readFile } from "node:fs/promises";
 import { type ChargeLine, type ClosingDoc, totalsOf, updLines } from "../../worker/features/business/closing.document.ts";
 import { closingPdf } from "../../worker/features/business/closing.pdf.ts";
 import { encodeWindows1251, updXml } from "../../worker/features/business/closing.xml.ts";
+import { vatPercentOn } from "../../worker/platform/vat.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const LARGE = Number(process.env.ACCOUNTS ?? 500);
@@ -43,7 +44,7 @@ async function run(accounts: number) {
   const fonts = { regular: await font("400Regular/PTSans_400Regular.ttf"), bold: await font("700Bold/PTSans_700Bold.ttf") };
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const lines = updLines(charges(accounts));
+  const lines = updLines(charges(accounts), vatPercentOn("2026-11"));
   const doc: ClosingDoc = {
     id: "bench",
     kind: "upd",

@@ -1,7 +1,7 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { requireSession } from "../../platform/session";
-import { assetFonts } from "../usage/pdf.service";
+import { assetFonts } from "../usage/fonts.service";
 import type * as r from "./statements.routes";
 import * as svc from "./statements.service";
 

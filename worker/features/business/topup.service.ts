@@ -14,8 +14,7 @@ import { preread, readWithSession } from "../../platform/session";
 import { percentOfRate, vatIncludedKop, vatRateOn } from "../../platform/vat";
 import { entryIf, type RawStatement } from "../billing/ledger.service";
 import type { NotificationMessage } from "../notifications/notifications.messages";
-import { METHOD_TEXT } from "../payments/payments.ledger";
-import { RECEIPT_METHOD, type Receipt, receiptText, SELLER } from "../payments/receipts";
+import { METHOD_TEXT, RECEIPT_METHOD, type Receipt, receiptText, SELLER } from "../payments/payments.service";
 import * as q from "./business.queries";
 import { authorize } from "./business.service";
 

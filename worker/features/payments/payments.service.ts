@@ -11,6 +11,11 @@ import { log } from "../../platform/log";
 import { preread, readWithSession, type SessionInfo, type SessionSubscriber, subscriberIs } from "../../platform/session";
 import { requireAccount } from "../accounts/accounts.service";
 import { applyOrgPayment, isOrgPaymentId } from "../business/topup.service";
+
+/** The receipt (54-ФЗ) and the payment methods' words, for the business top-up's receipts. */
+export { METHOD_TEXT } from "./payments.ledger";
+export { RECEIPT_METHOD, type Receipt, receiptText, SELLER } from "./receipts";
+
 import type { NotificationMessage } from "../notifications/notifications.messages";
 import { type PaymentRow, transition } from "./payments.ledger";
 import { settlePromised } from "./promised.service";
