@@ -84,7 +84,7 @@ describe("«Документы» of the business cabinet in a real browser, on a
     expect(text).toContain("1 000,00");
     expect(text).toContain("1 500,00");
     expect(text).toContain("Всего к оплате: 2 500,00");
-    expect(text).toContain("В том числе НДС (20%): 416,67");
+    expect(text).toContain("В том числе НДС (22%): 450,82");
     // The QR image in the PDF, as a phone's camera would read it.
     execFileSync("pdfimages", ["-png", path, join(dir, "img")]);
     const images = (await readdir(dir)).filter((f) => f.startsWith("img") && f.endsWith(".png"));
