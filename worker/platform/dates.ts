@@ -13,3 +13,9 @@ export function dayText(value: string, lang: Lang): string {
   if (!month) return value;
   return lang === "ru" ? `${Number(d)} ${month} ${y} г.` : `${Number(d)} ${month} ${y}`;
 }
+
+/** Whether `YYYY-MM-DD` is a day of the calendar (2026-02-31 is not: Date would roll it into March). */
+export function isCalendarDay(day: string): boolean {
+  const t = Date.parse(`${day}T00:00:00Z`);
+  return /^\d{4}-\d{2}-\d{2}$/.test(day) && !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === day;
+}

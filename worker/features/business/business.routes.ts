@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ORG_ROLES } from "../../db/schema/global";
+import { isCalendarDay } from "../../platform/dates";
 import { jsonBody, jsonResponse, problem } from "../../platform/openapi";
 
 const tags = ["Business"];
@@ -208,7 +209,7 @@ export const removeEmployeeRoute = createRoute({
 const Day = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/)
-  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)));
+  .refine((d) => isCalendarDay(d));
 const AuditFilterQuery = z.object({
   kind: z
     .enum(["people", "money", "numbers", "sites", "documents", "support"])

@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { type OrgRole, orgAccounts, type orgAudit, organisations, orgInvites, orgMembers, subscribers } from "../../db/schema/global";
 import type { AppEnv } from "../../env";
 import { sha256Hex } from "../../platform/crypto";
+import { isCalendarDay } from "../../platform/dates";
 import { type DataAccess, type GlobalDb, isShardBinding, type ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { normalizeEmail, normalizePhone } from "../../platform/identifiers";
@@ -101,7 +102,7 @@ const INVITES_READ = readWithSession([`${ORG}/employees`], (db, _who, c) => q.se
 export function auditFilterOf(query: (name: string) => string | undefined): q.AuditFilter {
   const kind = query("kind");
   const actor = query("actor");
-  const day = (v: string | undefined) => (v && /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : undefined);
+  const day = (v: string | undefined) => (v && isCalendarDay(v) ? v : undefined);
   return {
     kind: kind && kind in q.AUDIT_KINDS ? (kind as q.AuditKind) : undefined,
     actor: actor && actor.length <= 60 ? actor : undefined,
