@@ -5,6 +5,7 @@ import type { Lang } from "../../platform/i18n";
 import { newId } from "../../platform/ids";
 import * as q from "./business.queries";
 import { authorize, guardId } from "./business.service";
+import { csvField, csvFile } from "./spreadsheet";
 
 /** At most this many entries in one file (the newest first); 20 pages of 500 rows: 20 queries of one invocation. */
 export const AUDIT_EXPORT_MAX = 10_000;
@@ -60,15 +61,8 @@ function cells(r: Row, lang: Lang): string[] {
   ];
 }
 
-/** A CSV field as Excel reads it: quoted when it has a separator, quote or line break; a leading =+-@ made text. */
-function csvField(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[;"\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
 export function auditCsv(rows: readonly Row[], lang: Lang): Uint8Array {
-  const lines = [HEADERS[lang], ...rows.map((r) => cells(r, lang))].map((l) => l.map(csvField).join(";"));
-  return new TextEncoder().encode(`\uFEFF${lines.join("\r\n")}\r\n`);
+  return csvFile([HEADERS[lang], ...rows.map((r) => cells(r, lang))].map((l) => l.map(csvField).join(";")));
 }
 
 export async function auditXlsx(rows: readonly Row[], lang: Lang): Promise<Uint8Array> {

@@ -7,6 +7,7 @@ import { requireSession } from "../../platform/session";
 import { exportAudit } from "./audit.export";
 import type * as r from "./business.routes";
 import * as svc from "./business.service";
+import { fileResponse } from "./spreadsheet";
 
 const who = (c: Context<AppEnv>) => requireSession(c).subscriberId;
 const actor = (c: Context<AppEnv>) => ({ subscriberId: who(c), address: clientAddress(c) });
@@ -63,23 +64,10 @@ export const auditHandler: RouteHandler<typeof r.auditRoute, AppEnv> = async (c)
   return c.json(await svc.auditLog(c.get("data").global, who(c), c.req.valid("param").orgId, cursor, limit, filter), 200);
 };
 
-const FILE_TYPE = {
-  xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-  csv: "text/csv; charset=utf-8",
-} as const;
-
 export const auditExportHandler: RouteHandler<typeof r.auditExportRoute, AppEnv> = async (c) => {
   const { format, ...filter } = c.req.valid("query");
   const file = await exportAudit(c.get("data").global, actor(c), c.req.valid("param").orgId, filter, format, c.get("lang"));
-  return new Response(file.body, {
-    status: 200,
-    headers: {
-      "content-type": FILE_TYPE[format],
-      "content-disposition": `attachment; filename="${file.filename}"`,
-      "cache-control": "private, no-store",
-      "x-content-type-options": "nosniff",
-    },
-  }) as never;
+  return fileResponse(file.body, format, file.filename) as never;
 };
 
 export const acceptInviteHandler: RouteHandler<typeof r.acceptInviteRoute, AppEnv> = async (c) => {

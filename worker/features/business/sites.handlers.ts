@@ -5,6 +5,7 @@ import { clientAddress } from "../../platform/client";
 import { requireSession } from "../../platform/session";
 import type * as r from "./sites.routes";
 import * as svc from "./sites.service";
+import { fileResponse } from "./spreadsheet";
 
 const who = (c: Context<AppEnv>) => requireSession(c).subscriberId;
 const actor = (c: Context<AppEnv>) => ({ subscriberId: who(c), address: clientAddress(c) });
@@ -16,23 +17,10 @@ export const accountListHandler: RouteHandler<typeof r.accountListRoute, AppEnv>
   return c.json(await svc.accountList(c.get("data"), who(c), c.req.valid("param").orgId, filter, offset, limit), 200);
 };
 
-const CONTENT_TYPE = {
-  xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-  csv: "text/csv; charset=utf-8",
-} as const;
-
 export const accountListExportHandler: RouteHandler<typeof r.accountListExportRoute, AppEnv> = async (c) => {
   const { format, ...filter } = c.req.valid("query");
   const file = await svc.exportAccounts(c.get("data"), actor(c), c.req.valid("param").orgId, filter, format, c.get("lang"));
-  return new Response(file.body, {
-    status: 200,
-    headers: {
-      "content-type": CONTENT_TYPE[format],
-      "content-disposition": `attachment; filename="${file.filename}"`,
-      "cache-control": "private, no-store",
-      "x-content-type-options": "nosniff",
-    },
-  }) as never;
+  return fileResponse(file.body, format, file.filename) as never;
 };
 
 export const sitesHandler: RouteHandler<typeof r.sitesRoute, AppEnv> = async (c) => {

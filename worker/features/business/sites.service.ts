@@ -10,6 +10,7 @@ import { readWithSession } from "../../platform/session";
 import * as q from "./business.queries";
 import { authorize, guardId, orgIdOf, prereads } from "./business.service";
 import * as sq from "./sites.queries";
+import { csvField, csvFile } from "./spreadsheet";
 
 export type AccountStatus = "active" | "blocked" | "closed";
 /** By site (then number), or within each site by number, balance or monthly charge. */
@@ -176,13 +177,6 @@ function regionName(code: string, lang: Lang) {
   return r ? (lang === "ru" ? r.nameRu : r.nameEn) : code;
 }
 
-/** A CSV field as Excel reads it: quoted when it has a separator, quote or line break; a leading =+-@ made text. */
-function csvField(value: string | number): string {
-  if (typeof value === "number") return String(value);
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[;"\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
 /** Kopecks as roubles with a decimal comma (Russian Excel's number format in a CSV). */
 const rubles = (kop: number) => `${kop < 0 ? "-" : ""}${Math.floor(Math.abs(kop) / 100)},${String(Math.abs(kop) % 100).padStart(2, "0")}`;
 
@@ -204,7 +198,7 @@ export function accountsCsv(items: readonly ListedAccount[], lang: Lang): Uint8A
     ),
     [csvField(TOTAL[lang]), csvField(String(t.count)), "", "", "", rubles(t.balanceKop), rubles(t.monthlyKop)].join(";"),
   ];
-  return new TextEncoder().encode(`\uFEFF${lines.join("\r\n")}\r\n`);
+  return csvFile(lines);
 }
 
 /** The list as an XLSX sheet: typed cells (numbers in roubles with a money format), a frozen header, a totals row. */
