@@ -19,3 +19,15 @@ export function isCalendarDay(day: string): boolean {
   const t = Date.parse(`${day}T00:00:00Z`);
   return /^\d{4}-\d{2}-\d{2}$/.test(day) && !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === day;
 }
+
+/** Month names in the nominative («ноябрь 2026», "November 2026"): a month as a period, not a date's month. */
+const MONTH_NAMES = {
+  ru: ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь"],
+  en: ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"],
+};
+
+/** A `YYYY-MM` month by name and year: «ноябрь 2026», "November 2026". */
+export function monthName(month: string, lang: Lang): string {
+  const [y, m] = month.split("-").map(Number) as [number, number];
+  return `${MONTH_NAMES[lang][m - 1]} ${y}`;
+}

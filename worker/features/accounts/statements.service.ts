@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import { accounts } from "../../db/schema/region";
+import { monthName } from "../../platform/dates";
 import type { DataAccess } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { formatAccountNoPlain } from "../../platform/format";
@@ -11,14 +12,6 @@ import { requireAccount } from "./accounts.service";
 /** A statement lists at most this many entries of its month (closed months keep one charge line per service). */
 const MAX_ENTRIES = 2_000;
 
-const MONTHS = {
-  ru: ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь"],
-  en: ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"],
-};
-const monthName = (month: string, lang: Lang) => {
-  const [y, m] = month.split("-").map(Number) as [number, number];
-  return `${MONTHS[lang][m - 1]} ${y}`;
-};
 const pdfUrl = (accountNo: string, month: string) => `/api/v1/accounts/${accountNo}/statements/${month}/pdf`;
 
 /** The account's closed months, newest first: the monthly statements there are. */

@@ -1,6 +1,7 @@
 import { and, desc, eq, getTableColumns, inArray, is, lt, or, SQL, type SQLWrapper, sql, sum } from "drizzle-orm";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import { accountServices, accounts, type LedgerKind, ledgerEntries, ledgerPeriods, tariffs } from "../../db/schema/region";
+import { monthName } from "../../platform/dates";
 import { inList } from "../../platform/db";
 import type { RegionDb } from "../../platform/db.types";
 import { newId } from "../../platform/ids";
@@ -326,22 +327,6 @@ export function selectSpending(db: RegionDb, accountNo: string, sinceDay: string
   ]);
 }
 
-const MONTHS_RU = ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь"];
-const MONTHS_EN = [
-  "January",
-  "February",
-  "March",
-  "April",
-  "May",
-  "June",
-  "July",
-  "August",
-  "September",
-  "October",
-  "November",
-  "December",
-];
-
 /** The first and last local day of a month (YYYY-MM). */
 export function monthDays(month: string): { first: string; last: string } {
   const [y, m] = month.split("-").map(Number) as [number, number];
@@ -365,9 +350,8 @@ export function monthDays(month: string): { first: string; last: string } {
  */
 export function closeMonthStatements(region: string, month: string, afterAccount: string, lastAccount: string, now: Date): RawStatement[] {
   const { first, last } = monthDays(month);
-  const [y, m] = month.split("-").map(Number) as [number, number];
-  const nameRu = `${MONTHS_RU[m - 1]} ${y}`;
-  const nameEn = `${MONTHS_EN[m - 1]} ${y}`;
+  const nameRu = monthName(month, "ru");
+  const nameEn = monthName(month, "en");
   const e = sql.identifier("e");
   const p = ledgerPeriods;
   const page = sql`(SELECT ${accounts.accountNo} FROM ${accounts} WHERE ${accounts.region} = ${region} AND ${accounts.accountNo} > ${afterAccount} AND ${accounts.accountNo} <= ${lastAccount})`;

@@ -5,6 +5,7 @@
  * December 2025, 22 % from January 2026); a correction is of the same period, so it keeps its original's rate.
  */
 
+import { monthName } from "../../platform/dates";
 import { type VatPercent, vatIncludedKop } from "../../platform/vat";
 
 /** One account's service for the month, as the ledger charged it (positive kopecks). */
@@ -69,12 +70,9 @@ function ordered<T extends { accountNo: string; serviceId: string | null }>(line
   return [...lines].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
 }
 
-const MONTHS_RU = ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь"];
-
 /** «ноябрь 2026». */
 export function monthRu(period: string): string {
-  const [y, m] = period.split("-").map(Number) as [number, number];
-  return `${MONTHS_RU[m - 1]} ${y}`;
+  return monthName(period, "ru");
 }
 
 /** A line's name in the XML (НаимТов): the service, the account it was rendered on, the month. */

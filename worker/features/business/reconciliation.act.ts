@@ -1,5 +1,6 @@
 import { OPERATOR } from "../../data/operator.data";
 import type { LedgerKind } from "../../db/schema/region";
+import { monthName } from "../../platform/dates";
 import type { Lang } from "../../platform/i18n";
 
 /**
@@ -61,22 +62,6 @@ export interface ShardRows {
   }[];
 }
 
-const MONTHS_RU = ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь"];
-const MONTHS_EN = [
-  "January",
-  "February",
-  "March",
-  "April",
-  "May",
-  "June",
-  "July",
-  "August",
-  "September",
-  "October",
-  "November",
-  "December",
-];
-
 /**
  * The document behind a money entry: a card or СБП payment's id (`payment:<id>`, `refund:<id>`), the number of a
  * bank payment order when the entry names one («п/п № 123» or «платёжному поручению № 123» in its description),
@@ -106,13 +91,11 @@ export function buildAct(fromDay: string, toDay: string, accounts: { accountNo: 
     for (const o of shard.openings) openings.set(o.accountNo, o.openingKop);
     for (const c of shard.charges) {
       if (c.amountKop === 0) continue;
-      const m = Number(c.month.slice(5, 7)) - 1;
-      const y = c.month.slice(0, 4);
       add(c.accountNo, {
         day: c.lastDay,
         kind: "charge",
-        textRu: `Услуги связи за ${MONTHS_RU[m]} ${y}`,
-        textEn: `Telecom services for ${MONTHS_EN[m]} ${y}`,
+        textRu: `Услуги связи за ${monthName(c.month, "ru")}`,
+        textEn: `Telecom services for ${monthName(c.month, "en")}`,
         document: `${c.accountNo}/${c.month}`,
         ...split(c.amountKop),
       });
