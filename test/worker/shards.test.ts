@@ -165,28 +165,33 @@ describe("the shard map: two shards of the Moscow branch", () => {
   it("charges a region's day on every shard of its branch, each service once", async () => {
     const other = await annaAccountOnSecond();
     expect(other.shard).toBe("DB_MOSCOW_2");
-    const charges = async (binding: ShardBinding, accountNo: string) =>
+    // Only the days this run charges are counted: in the first days of a month the same run also closes the month
+    // before, whose daily rows become roll-up lines.
+    const charges = async (binding: ShardBinding, accountNo: string, days: string[]) =>
       (
         await d1Of(createDataAccess(env).shard(binding))
-          .prepare("SELECT count(*) n FROM ledger_entries WHERE account_no = ? AND id LIKE 'chg-%'")
-          .bind(accountNo)
+          .prepare("SELECT count(*) n FROM ledger_entries WHERE account_no = ? AND id LIKE 'chg-%' AND local_day IN (SELECT value FROM json_each(?))")
+          .bind(accountNo, JSON.stringify(days))
           .first<{ n: number }>()
       )?.n ?? 0;
-    const before = { home: await charges("DB_MOSCOW", ANNA_MSK), other: await charges("DB_MOSCOW_2", other.accountNo) };
     const sent: RegionDayMessage[] = [];
     const queue = { send: async (m: RegionDayMessage) => void sent.push(m) } as unknown as Queue;
     let message: Pick<RegionDayMessage, "region" | "at" | "resume"> = { region: "msk", at: Date.now() };
+    const days: string[] = [];
     // A message charges the home shard's services, then the second shard's (resumed from its own shard when cut short).
     for (let i = 0; ; i++) {
       const out = await runRegionDay(createDataAccess(env), async () => undefined, queue, message, new Date(), 1);
+      days.push(...out.charged);
       if (!out.continued) break;
       message = sent.at(-1) as RegionDayMessage;
       expect(i).toBeLessThan(10);
     }
-    const after = { home: await charges("DB_MOSCOW", ANNA_MSK), other: await charges("DB_MOSCOW_2", other.accountNo) };
-    expect(after.home).toBeGreaterThan(before.home);
-    // The second shard's account is charged for the same days as the home one's, once each.
-    expect(after.other - before.other).toBe((after.home - before.home) / 2);
+    expect(days.length).toBeGreaterThan(0);
+    const home = await charges("DB_MOSCOW", ANNA_MSK, days);
+    expect(home).toBeGreaterThan(0);
+    // The second shard's account is charged for the same days as the home one's, once each (anna's Moscow account has
+    // two paid services, the moved one one).
+    expect(await charges("DB_MOSCOW_2", other.accountNo, days)).toBe(home / 2);
   });
   it("closes a month on every shard of the branch: the second shard's account gets its period and its roll-up, its balance kept", async () => {
     const other = await annaAccountOnSecond();
