@@ -41,6 +41,44 @@ const built = performance.now();
 rmSync(REPORTS, { recursive: true, force: true });
 mkdirSync(REPORTS, { recursive: true });
 
+interface Report {
+  numPassedTests: number;
+  numFailedTests: number;
+  numPendingTests: number;
+  numTodoTests: number;
+  numTotalTests: number;
+  testResults?: {
+    name: string;
+    message?: string;
+    assertionResults?: { status: string; fullName: string; failureMessages?: string[] }[];
+  }[];
+}
+
+/**
+ * The failed tests by file and name with the first line of their error, so the
+ * tail of a CI log says what broke without the whole run's output.
+ */
+function failures(r: Report): string[] {
+  const out: string[] = [];
+  for (const file of r.testResults ?? []) {
+    const rel = file.name.startsWith(ROOT) ? file.name.slice(ROOT.length) : file.name;
+    const failed = (file.assertionResults ?? []).filter((a) => a.status === "failed");
+    if (failed.length === 0 && file.message) out.push(`      ${rel}: ${firstLine(file.message)}`);
+    for (const a of failed) out.push(`      ${rel} › ${a.fullName}: ${firstLine(a.failureMessages?.[0] ?? "")}`);
+  }
+  return out;
+}
+
+function firstLine(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colours
+  const line =
+    text
+      .replace(/\u001b\[[0-9;]*m/g, "")
+      .split("\n")
+      .find((l) => l.trim() !== "") ?? "";
+  return line.trim().slice(0, 300);
+}
+
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const lines: string[] = [`  ✓ build: ${wall(built - started)}`];
 let ok = true;
@@ -49,7 +87,7 @@ for (const s of suites) {
   const out = join(REPORTS, `${s.config}.json`);
   const stageStarted = performance.now();
   const code = run("vitest", ["run", "--config", s.config, "--reporter=default", "--reporter=json", `--outputFile.json=${out}`]);
-  let r = { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0, numTodoTests: 0, numTotalTests: 0 };
+  let r: Report = { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0, numTodoTests: 0, numTotalTests: 0 };
   try {
     r = JSON.parse(readFileSync(out, "utf8"));
   } catch {
@@ -63,6 +101,7 @@ for (const s of suites) {
   ok &&= suiteOk;
   lines.push(
     `  ${suiteOk ? "✓" : "✗"} ${s.name}: ${r.numPassedTests} passed, ${r.numFailedTests} failed${code !== 0 && r.numFailedTests === 0 ? ` (exit ${code})` : ""}, ${took}`,
+    ...failures(r),
   );
 }
 
