@@ -7,6 +7,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { stripVTControlCharacters } from "node:util";
 import { ensureChromium, ensurePdftotext } from "./chromium.mts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -70,10 +71,8 @@ function failures(r: Report): string[] {
 }
 
 function firstLine(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colours
   const line =
-    text
-      .replace(/\u001b\[[0-9;]*m/g, "")
+    stripVTControlCharacters(text)
       .split("\n")
       .find((l) => l.trim() !== "") ?? "";
   return line.trim().slice(0, 300);
