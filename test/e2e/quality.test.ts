@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { fetch } from "undici";
 import { describe, expect, it } from "vitest";
-import { audit, type Cookie, table } from "../quality/lighthouse.mts";
+import { audit, type Cookie, PERFORMANCE_GATE, table } from "../quality/lighthouse.mts";
 import { site } from "./browser";
 import { localhostAgent } from "./http";
 
@@ -24,7 +24,7 @@ async function sessionCookies(): Promise<Cookie[]> {
   });
 }
 
-describe("Lighthouse, mobile (median of five runs)", () => {
+describe("Lighthouse, mobile (median of three runs, of five near the gate)", () => {
   it("scores at least 95 for performance and 100 for accessibility and best practices on the main screens", {
     timeout: 600_000,
   }, async () => {
@@ -47,7 +47,7 @@ describe("Lighthouse, mobile (median of five runs)", () => {
       // Layout shift is counted, not timed: it does not depend on how busy the machine is.
       expect.soft(r.cls, `${name}: cumulative layout shift`).toBeLessThanOrEqual(0.1);
       // Performance at the CPU slowdown calibrated to this machine (see lighthouse.mts); the default 4× is printed.
-      expect.soft(r.scores.performance, `${name}: ${r.failing.join(", ")}`).toBeGreaterThanOrEqual(95);
+      expect.soft(r.scores.performance, `${name}: ${r.failing.join(", ")}`).toBeGreaterThanOrEqual(PERFORMANCE_GATE);
     }
   });
 });
