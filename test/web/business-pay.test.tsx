@@ -5,7 +5,6 @@ import type { Component } from "solid-js";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { SessionProvider } from "../../web/src/features/auth/SessionContext";
 import { OrgAccountListPage } from "../../web/src/features/business/AccountList";
-import { OrgAccountsPage } from "../../web/src/features/business/OrgScreens";
 import { OrgPayPage, OrgPayResultPage } from "../../web/src/features/business/PayScreens";
 import { parseRub } from "../../web/src/features/business/topupApi";
 import { I18nProvider, type Lang, loadLang, loadMoreStrings } from "../../web/src/i18n";
@@ -210,24 +209,6 @@ describe("paying for several of the organisation's accounts at once", () => {
     mount(`/business/${ORG}/pay`, "/business/:id/pay", OrgPayPage);
     expect(await screen.findByText("Загрузка…")).toBeTruthy();
     expect(await screen.findByRole("button", { name: "Повторить" })).toBeTruthy();
-  });
-});
-
-describe("«Пополнить» on the accounts list", () => {
-  it("is there for an accountant, per account and for several", async () => {
-    serve({ ...common(), [`${BASE}/accounts?limit=50`]: accounts });
-    mount(`/business/${ORG}/accounts`, "/business/:id/accounts", OrgAccountsPage);
-    const one = await screen.findByRole("link", { name: "Пополнить лицевой счёт 2020 0000 0029" });
-    expect(one.getAttribute("href")).toBe(`/business/${ORG}/pay?account=${A2}`);
-    expect(screen.getByRole("link", { name: "Пополнить несколько счетов" }).getAttribute("href")).toBe(`/business/${ORG}/pay`);
-  });
-
-  it("is not there for a viewer", async () => {
-    serve({ ...common("viewer"), [`${BASE}/accounts?limit=50`]: accounts });
-    mount(`/business/${ORG}/accounts`, "/business/:id/accounts", OrgAccountsPage);
-    await screen.findByText("2020 0000 0029");
-    await waitFor(() => expect(screen.getByRole("heading", { name: "ООО «Северный ветер»" })).toBeTruthy());
-    expect(screen.queryByRole("link", { name: /Пополнить/ })).toBeNull();
   });
 });
 

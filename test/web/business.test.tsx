@@ -5,7 +5,7 @@ import type { Component } from "solid-js";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { SessionProvider } from "../../web/src/features/auth/SessionContext";
 import BusinessPage from "../../web/src/features/business/BusinessPage";
-import { OrgAccountsPage, OrgAuditPage, OrgEmployeesPage } from "../../web/src/features/business/OrgScreens";
+import { OrgAuditPage, OrgEmployeesPage } from "../../web/src/features/business/OrgScreens";
 import { I18nProvider, type Lang, loadLang, loadMoreStrings } from "../../web/src/i18n";
 
 type Answer = { status?: number; body: unknown };
@@ -73,15 +73,6 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-const account = (accountNo: string, balanceKop: number) => ({
-  accountNo,
-  region: "msk",
-  address: "Москва, ул. Остоженка, д. 10",
-  status: "active",
-  balanceKop,
-  monthlyKop: 120_000,
-});
-
 describe("«Бизнесу», the public business page", () => {
   const contacts = {
     items: [
@@ -146,47 +137,21 @@ describe("«Бизнесу», the public business page", () => {
   });
 });
 
-describe("the organisation's accounts", () => {
-  it("shows a page with balances (a debt marked) and the count, and loads the next page on «Показать ещё»", async () => {
+describe("the organisation's frame", () => {
+  it("switches between the organisations and the private cabinet, and says what failed with a retry", async () => {
     serve({
       "/api/v1/me": { profile },
       "/api/v1/business/organisations": mine,
-      [`/api/v1/business/organisations/${ORG}/accounts?limit=50`]: {
-        items: [account("201900000016", 150_000), account("201900000024", -2_500)],
-        total: 3,
-        nextCursor: "201900000024",
-      },
-      [`/api/v1/business/organisations/${ORG}/accounts?limit=50&cursor=201900000024`]: {
-        items: [{ ...account("302900000019", 10_000), region: "spb" }],
-        total: 3,
-        nextCursor: null,
-      },
-    });
-    mount(`/business/${ORG}/accounts`, "/business/:id/accounts", OrgAccountsPage);
-    expect(await screen.findByText("Показано 2 из 3")).toBeTruthy();
-    const debt = screen.getByText(/−25|-25/);
-    expect(debt.classList.contains("debt")).toBe(true);
-    fireEvent.click(screen.getByRole("button", { name: "Показать ещё" }));
-    expect(await screen.findByText("Показано 3 из 3")).toBeTruthy();
-    expect(screen.getAllByRole("row")).toHaveLength(4);
-    expect(screen.queryByRole("button", { name: "Показать ещё" })).toBeNull();
-    // The switch between organisations and the private cabinet.
-    const select = screen.getByLabelText("Кабинет") as HTMLSelectElement;
-    expect([...select.options].map((o) => o.textContent)).toEqual(["Личный кабинет", "ООО «Северный ветер»"]);
-  });
-
-  it("says what failed and offers a retry when the list does not load", async () => {
-    serve({
-      "/api/v1/me": { profile },
-      "/api/v1/business/organisations": mine,
-      [`/api/v1/business/organisations/${ORG}/accounts?limit=50`]: {
+      [`/api/v1/business/organisations/${ORG}/audit?limit=30`]: {
         status: 503,
         body: { type: "urn:kabinet:problem:unavailable", title: "Сервис временно недоступен", status: 503 },
       },
     });
-    mount(`/business/${ORG}/accounts`, "/business/:id/accounts", OrgAccountsPage);
+    mount(`/business/${ORG}/audit`, "/business/:id/audit", OrgAuditPage);
     expect((await screen.findByRole("alert")).textContent).toContain("Сервис временно недоступен");
     expect(screen.getByRole("button", { name: "Повторить" })).toBeTruthy();
+    const select = screen.getByLabelText("Кабинет") as HTMLSelectElement;
+    expect([...select.options].map((o) => o.textContent)).toEqual(["Личный кабинет", "ООО «Северный ветер»"]);
   });
 });
 

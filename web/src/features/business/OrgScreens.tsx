@@ -4,14 +4,13 @@ import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { useStrings } from "../../i18n/local";
 import { createAction } from "../../lib/createAction";
-import { formatAccountNo, formatMoment, formatPhone, formatRub } from "../../lib/format";
+import { formatMoment, formatPhone, formatRub } from "../../lib/format";
 import { latestOf } from "../../lib/resource";
 import { Field } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { RequireLogin } from "../auth/RequireLogin";
 import { AUDIT_KINDS, type AuditFilter } from "./auditFilter";
 import { businessApi, type EmployeeDto, ORG_ROLES, type OrgRole, rememberOrganisation } from "./business.api";
-import { createCanPay, PayLink } from "./PayLink";
 import { SiteChoice } from "./SiteScope";
 import { type SiteDto, sitesApi } from "./sitesApi";
 import { sitesStrings } from "./sitesStrings";
@@ -191,85 +190,6 @@ function createPaged<P extends { items: unknown[]; nextCursor: string | null }>(
   return { first, refetch, extra, more, next, loadMore };
 }
 
-export function OrgAccountsPage() {
-  const { lang } = useI18n();
-  const s = useStrings(businessStrings);
-  return (
-    <OrgFrame tab="accounts">
-      {(orgId) => {
-        const { first, refetch, extra, more, next, loadMore } = createPaged(orgId, businessApi.accounts);
-        const canPay = createCanPay();
-        return (
-          <section aria-labelledby="org-accounts">
-            <h2 id="org-accounts">{s("accountsTitle")}</h2>
-            <Show when={canPay(orgId)}>
-              <p>
-                <PayLink orgId={orgId} />
-              </p>
-            </Show>
-            <Loadable resource={first} onRetry={refetch}>
-              {(p) => (
-                <Show when={p.total > 0} fallback={<p>{s("empty")}</p>}>
-                  <p role="status">{s("shown", { shown: p.items.length + extra().length, total: p.total })}</p>
-                  <section class="table-scroll" tabindex="0" aria-labelledby="org-accounts">
-                    <table class="history history--cards">
-                      <thead>
-                        <tr>
-                          <th scope="col">{s("accountNo")}</th>
-                          <th scope="col">{s("region")}</th>
-                          <th scope="col">{s("address")}</th>
-                          <th scope="col">{s("status")}</th>
-                          <th scope="col" class="num">
-                            {s("balance")}
-                          </th>
-                          <th scope="col" class="num">
-                            {s("monthly")}
-                          </th>
-                        </tr>
-                      </thead>
-                      <tbody>
-                        <For each={[...p.items, ...extra()]}>
-                          {(a) => (
-                            <tr>
-                              <th scope="row">
-                                {formatAccountNo(a.accountNo)}
-                                <Show when={canPay(orgId)}>
-                                  {" "}
-                                  <PayLink orgId={orgId} accountNo={a.accountNo} />
-                                </Show>
-                              </th>
-                              <td data-label={s("region")}>{a.region}</td>
-                              <td data-label={s("address")}>{a.address}</td>
-                              <td data-label={s("status")}>{s(`status.${a.status}`)}</td>
-                              <td class="num" data-label={s("balance")} classList={{ debt: a.balanceKop < 0 }}>
-                                {formatRub(a.balanceKop, lang())}
-                              </td>
-                              <td class="num" data-label={s("monthly")}>
-                                {formatRub(a.monthlyKop, lang())}
-                              </td>
-                            </tr>
-                          )}
-                        </For>
-                      </tbody>
-                    </table>
-                  </section>
-                  <ProblemAlert problem={more.problem()} />
-                  <Show when={next()}>
-                    <button type="button" class="button" onClick={() => void loadMore()} disabled={more.busy()}>
-                      {more.busy() ? s("loadingMore") : s("more")}
-                    </button>
-                  </Show>
-                </Show>
-              )}
-            </Loadable>
-          </section>
-        );
-      }}
-    </OrgFrame>
-  );
-}
-
-/** One employee's row: the role (and scope) an administrator may change, and removal. */
 function EmployeeRow(props: { orgId: string; member: EmployeeDto; sites: SiteDto[] | undefined; onChanged: () => void }) {
   const s = useStrings(businessStrings);
   const ss = useStrings(sitesStrings);
