@@ -1,67 +1,19 @@
 import "fake-indexeddb/auto";
-import { createMemoryHistory, MemoryRouter, Route } from "@solidjs/router";
-import { cleanup, fireEvent, render, screen, within } from "@solidjs/testing-library";
+import { cleanup, fireEvent, screen, within } from "@solidjs/testing-library";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { SessionProvider } from "../../web/src/features/auth/SessionContext";
 import NumbersPage from "../../web/src/features/business/NumbersPage";
 import type { NumberDto } from "../../web/src/features/business/numbersApi";
-import { I18nProvider, type Lang, loadLang, loadMoreStrings } from "../../web/src/i18n";
-
-type Answer = { status?: number; body: unknown };
-const sent: { method: string; url: string; body: unknown }[] = [];
-
-/** The server: "METHOD /path?query" (or "/path?query" for a GET) → an answer; anything else is a 404 problem. */
-function serve(routes: Record<string, unknown | Answer | ((body: unknown) => Answer)>) {
-  sent.length = 0;
-  vi.stubGlobal(
-    "fetch",
-    vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
-      const url = new URL(String(input), "http://msk.kabinet.localhost");
-      const method = init.method ?? "GET";
-      const body = typeof init.body === "string" ? JSON.parse(init.body) : undefined;
-      sent.push({ method, url: url.pathname + url.search, body });
-      const key = [`${method} ${url.pathname}${url.search}`, method === "GET" ? url.pathname + url.search : ""].find(
-        (k) => k && k in routes,
-      );
-      let answer = key ? routes[key] : undefined;
-      if (typeof answer === "function") answer = (answer as (b: unknown) => Answer)(body);
-      if (answer === undefined)
-        return new Response(JSON.stringify({ type: "urn:kabinet:problem:not_found", title: "Не найдено", status: 404 }), {
-          status: 404,
-          headers: { "content-type": "application/problem+json" },
-        });
-      const a = answer && typeof answer === "object" && "body" in answer ? (answer as Answer) : { body: answer };
-      const status = a.status ?? 200;
-      return new Response(JSON.stringify(a.body), {
-        status,
-        headers: { "content-type": status >= 400 ? "application/problem+json" : "application/json" },
-      });
-    }),
-  );
-}
+import { type Lang, loadLang, loadMoreStrings } from "../../web/src/i18n";
+import { mount, sent, serve } from "./harness";
 
 const ORG = "org-demo-veter";
+
+const mountNumbers = (lang: Lang = "ru") => mount(`/business/${ORG}/numbers`, "/business/:id/numbers", NumbersPage, lang);
 /** Text with its no-break spaces (money, thousands) as plain ones. */
 const words = (text: string | null | undefined) => (text ?? "").replace(/\s/g, " ");
 const BASE = `/api/v1/business/organisations/${ORG}/numbers`;
 const profile = { id: "demo-biz-manager", displayName: "Дмитрий Волков", phone: "+79000000012", email: null, login: "biz.manager" };
 const mineAs = (role: string) => ({ items: [{ id: ORG, name: "ООО «Северный ветер»", kind: "legal", inn: "7704123450", role }] });
-
-function mount(lang: Lang = "ru") {
-  // biome-ignore lint/suspicious/noDocumentCookie: a test sets what the server would
-  document.cookie = "kab_in=1";
-  const history = createMemoryHistory();
-  history.set({ value: `/business/${ORG}/numbers` });
-  render(() => (
-    <I18nProvider initial={lang}>
-      <SessionProvider>
-        <MemoryRouter history={history}>
-          <Route path="/business/:id/numbers" component={NumbersPage} />
-        </MemoryRouter>
-      </SessionProvider>
-    </I18nProvider>
-  ));
-}
 
 beforeAll(async () => {
   await loadMoreStrings();
@@ -106,7 +58,7 @@ const list = (items: NumberDto[]) => ({
 describe("«Корпоративные номера»", () => {
   it("shows each number's assignee, ЕСИА status and spend with a bar that says the same in words; warns of unconfirmed ones with what to do", async () => {
     serve({ "/api/v1/me": { profile }, "/api/v1/business/organisations": mineAs("viewer"), [BASE]: list([near, terminal]) });
-    mount();
+    mountNumbers();
     const card = await screen.findByRole("article", { name: "+7 916 000-01-03" });
     expect(card.textContent).toContain("Дмитрий Волков");
     expect(card.textContent).toContain("ЕСИА: подтверждён");
@@ -134,7 +86,7 @@ describe("«Корпоративные номера»", () => {
       [`${BASE}?esia=unconfirmed`]: list([terminal]),
       [`${BASE}?esia=unconfirmed&over=80`]: list([]),
     });
-    mount();
+    mountNumbers();
     await screen.findByRole("article", { name: "+7 916 000-01-03" });
     fireEvent.click(screen.getByRole("checkbox", { name: "Только не подтверждённые в ЕСИА" }));
     await vi.waitFor(() => expect(screen.queryByRole("article", { name: "+7 916 000-01-03" })).toBeNull());
@@ -154,7 +106,7 @@ describe("«Корпоративные номера»", () => {
         return { body: current };
       },
     });
-    mount();
+    mountNumbers();
     const card = await screen.findByRole("article", { name: "+7 916 000-01-03" });
     fireEvent.click(within(card).getByRole("button", { name: "Заблокировать (утеряна SIM)" }));
     const dialog = await within(card).findByRole("alertdialog");
@@ -181,7 +133,7 @@ describe("«Корпоративные номера»", () => {
         return { body: current };
       },
     });
-    mount();
+    mountNumbers();
     const card = await screen.findByRole("article", { name: "+7 916 000-01-07" });
     fireEvent.click(within(card).getByRole("button", { name: "Изменить" }));
     const form = await within(card).findByRole("form", { name: "Номер +7 916 000-01-07" });
@@ -215,7 +167,7 @@ describe("«Корпоративные номера»", () => {
       "/api/v1/business/organisations": mineAs("manager"),
       [BASE]: { status: 503, body: { type: "urn:kabinet:problem:unavailable", title: "Service unavailable", status: 503 } },
     });
-    mount("en");
+    mountNumbers("en");
     expect(await screen.findByRole("heading", { name: "Corporate numbers" })).toBeTruthy();
     expect(await screen.findByRole("alert")).toBeTruthy();
     serve({ "/api/v1/me": { profile }, "/api/v1/business/organisations": mineAs("manager"), [BASE]: list([near]) });

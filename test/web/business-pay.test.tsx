@@ -1,48 +1,11 @@
 import "fake-indexeddb/auto";
-import { createMemoryHistory, MemoryRouter, Route } from "@solidjs/router";
-import { cleanup, fireEvent, render, screen, waitFor, within } from "@solidjs/testing-library";
-import type { Component } from "solid-js";
+import { cleanup, fireEvent, screen, waitFor, within } from "@solidjs/testing-library";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { SessionProvider } from "../../web/src/features/auth/SessionContext";
 import { OrgAccountListPage } from "../../web/src/features/business/AccountList";
 import { OrgPayPage, OrgPayResultPage } from "../../web/src/features/business/PayScreens";
 import { parseRub } from "../../web/src/features/business/topupApi";
-import { I18nProvider, type Lang, loadLang, loadMoreStrings } from "../../web/src/i18n";
-
-type Answer = { status?: number; body: unknown };
-const sent: { method: string; url: string; body: unknown; headers: Record<string, string> }[] = [];
-
-/** The server: "METHOD /path?query" (or "/path?query" for a GET) → an answer; anything else is a 404 problem. */
-function serve(routes: Record<string, unknown | Answer | ((body: unknown) => Answer)>) {
-  sent.length = 0;
-  vi.stubGlobal(
-    "fetch",
-    vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
-      const url = new URL(String(input), "http://msk.kabinet.localhost");
-      const method = init.method ?? "GET";
-      const body = typeof init.body === "string" ? JSON.parse(init.body) : undefined;
-      sent.push({ method, url: url.pathname + url.search, body, headers: (init.headers ?? {}) as Record<string, string> });
-      const key = [
-        `${method} ${url.pathname}${url.search}`,
-        method === "GET" ? url.pathname + url.search : "",
-        `${method} ${url.pathname}`,
-      ].find((k) => k && k in routes);
-      let answer = key ? routes[key] : undefined;
-      if (typeof answer === "function") answer = (answer as (b: unknown) => Answer)(body);
-      if (answer === undefined)
-        return new Response(JSON.stringify({ type: "urn:kabinet:problem:not_found", title: "Не найдено", status: 404 }), {
-          status: 404,
-          headers: { "content-type": "application/problem+json" },
-        });
-      const a = answer && typeof answer === "object" && "body" in answer ? (answer as Answer) : { body: answer };
-      const status = a.status ?? 200;
-      return new Response(JSON.stringify(a.body), {
-        status,
-        headers: { "content-type": status >= 400 ? "application/problem+json" : "application/json" },
-      });
-    }),
-  );
-}
+import { loadLang, loadMoreStrings } from "../../web/src/i18n";
+import { mount, sent, serve } from "./harness";
 
 const profile = { id: "demo-biz-accountant", displayName: "Ольга Смирнова", phone: "+79000000011", email: null, login: "biz.accountant" };
 const ORG = "org-demo-veter";
@@ -69,23 +32,6 @@ const accounts = {
   nextCursor: null,
 };
 const options = { methods: ["card", "sbp"], minLineKop: 1_000, maxLineKop: 10_000_000, maxTotalKop: 100_000_000, maxAccounts: 500 };
-
-function mount(path: string, pattern: string, page: Component, lang: Lang = "ru") {
-  // biome-ignore lint/suspicious/noDocumentCookie: a test sets what the server would
-  document.cookie = "kab_in=1";
-  const history = createMemoryHistory();
-  history.set({ value: path });
-  render(() => (
-    <I18nProvider initial={lang}>
-      <SessionProvider>
-        <MemoryRouter history={history}>
-          <Route path={pattern} component={page} />
-        </MemoryRouter>
-      </SessionProvider>
-    </I18nProvider>
-  ));
-  return history;
-}
 
 beforeAll(async () => {
   await loadMoreStrings();

@@ -1,60 +1,12 @@
 import "fake-indexeddb/auto";
-import { createMemoryHistory, MemoryRouter, Route } from "@solidjs/router";
-import { cleanup, fireEvent, render, screen, within } from "@solidjs/testing-library";
+import { cleanup, fireEvent, screen, within } from "@solidjs/testing-library";
 import type { Component } from "solid-js";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { SessionProvider } from "../../web/src/features/auth/SessionContext";
 import { formatDue } from "../../web/src/features/business/businessSupportApi";
 import { ManagerCard, OrgSupport } from "../../web/src/features/business/OrgSupport";
 import { BusinessChat, BusinessOffices, BusinessTariffs } from "../../web/src/features/business/PublicBusiness";
-import { I18nProvider, type Lang, loadLang, loadMoreStrings } from "../../web/src/i18n";
-
-type Answer = { status?: number; body: unknown };
-const sent: { method: string; url: string; body: unknown }[] = [];
-
-/** The server: "METHOD /path" or "/path" (a GET) → an answer; anything else is a 404 problem. */
-function serve(routes: Record<string, unknown | Answer | ((body: unknown) => Answer)>) {
-  sent.length = 0;
-  vi.stubGlobal(
-    "fetch",
-    vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
-      const url = new URL(String(input), "http://msk.kabinet.localhost");
-      const method = init.method ?? "GET";
-      const body = typeof init.body === "string" ? JSON.parse(init.body) : undefined;
-      sent.push({ method, url: url.pathname + url.search, body });
-      const key = [`${method} ${url.pathname}`, method === "GET" ? url.pathname : ""].find((k) => k && k in routes);
-      let answer = key ? routes[key] : undefined;
-      if (typeof answer === "function") answer = (answer as (b: unknown) => Answer)(body);
-      if (answer === undefined)
-        return new Response(JSON.stringify({ type: "urn:kabinet:problem:not_found", title: "Не найдено", status: 404 }), {
-          status: 404,
-          headers: { "content-type": "application/problem+json" },
-        });
-      const a = answer && typeof answer === "object" && "body" in answer ? (answer as Answer) : { body: answer };
-      const status = a.status ?? 200;
-      return new Response(JSON.stringify(a.body), {
-        status,
-        headers: { "content-type": status >= 400 ? "application/problem+json" : "application/json" },
-      });
-    }),
-  );
-}
-
-function mount(page: Component, lang: Lang = "ru", loggedIn = true) {
-  // biome-ignore lint/suspicious/noDocumentCookie: a test sets what the server would
-  document.cookie = loggedIn ? "kab_in=1" : "kab_in=; max-age=0";
-  const history = createMemoryHistory();
-  history.set({ value: "/x" });
-  render(() => (
-    <I18nProvider initial={lang}>
-      <SessionProvider>
-        <MemoryRouter history={history}>
-          <Route path="/x" component={page} />
-        </MemoryRouter>
-      </SessionProvider>
-    </I18nProvider>
-  ));
-}
+import { type Lang, loadLang, loadMoreStrings } from "../../web/src/i18n";
+import { mount, sent, serve } from "./harness";
 
 beforeAll(async () => {
   await loadMoreStrings();
@@ -66,6 +18,8 @@ afterEach(() => {
 });
 
 const ORG = "org-demo-veter";
+
+const mountPage = (page: Component, lang: Lang = "ru", loggedIn = true) => mount("/x", "/x", page, lang, loggedIn);
 const BASE = `/api/v1/business/organisations/${ORG}`;
 const profile = { id: "demo-biz-manager", displayName: "Ольга Петрова", phone: "+79000000012", email: null, login: "biz.manager" };
 const LINES = [
@@ -108,7 +62,7 @@ describe("the personal manager", () => {
     serve({
       [`${BASE}/manager`]: { manager: { name: "Анна Соколова", phone: "+79001112233", email: "a.sokolova@example.com" }, lines: LINES },
     });
-    mount(() => <ManagerCard orgId={ORG} />);
+    mountPage(() => <ManagerCard orgId={ORG} />);
     const section = await screen.findByRole("region", { name: "Ваш персональный менеджер" });
     expect(await within(section).findByText("Анна Соколова")).toBeTruthy();
     expect(within(section).getByRole("link", { name: "+7 900 111-22-33" }).getAttribute("href")).toBe("tel:+79001112233");
@@ -119,7 +73,7 @@ describe("the personal manager", () => {
 
   it("falls back to the three business lines when none is assigned, in English too", async () => {
     serve({ [`${BASE}/manager`]: { manager: null, lines: LINES } });
-    mount(() => <ManagerCard orgId={ORG} />, "en");
+    mountPage(() => <ManagerCard orgId={ORG} />, "en");
     expect(await screen.findByText("No personal manager is assigned. The business lines will answer you:")).toBeTruthy();
     const phones = screen.getAllByRole("link").map((a) => a.getAttribute("href"));
     expect(phones).toEqual(["tel:+78002001661", "tel:+78003028710", "tel:+78002006786"]);
@@ -140,7 +94,7 @@ describe("the organisation's requests", () => {
         return { status: 201, body: filed };
       },
     });
-    mount(() => <OrgSupport orgId={ORG} />);
+    mountPage(() => <OrgSupport orgId={ORG} />);
     const form = await screen.findByRole("form", { name: "Новое обращение" });
     const select = within(form).getByLabelText("Тема") as HTMLSelectElement;
     expect([...select.options].map((o) => o.textContent)).toEqual([
@@ -169,7 +123,7 @@ describe("the organisation's requests", () => {
       [`${BASE}/manager`]: { manager: null, lines: LINES },
       [`${BASE}/support/requests`]: { items: [ticket({ overdue: true })], categories: CATEGORIES },
     });
-    mount(() => <OrgSupport orgId={ORG} />);
+    mountPage(() => <OrgSupport orgId={ORG} />);
     expect(await screen.findByText("Срок ответа прошёл")).toBeTruthy();
     cleanup();
     serve({
@@ -181,7 +135,7 @@ describe("the organisation's requests", () => {
         body: { type: "urn:kabinet:problem:org_forbidden", title: "Недостаточно прав", status: 403 },
       },
     });
-    mount(() => <OrgSupport orgId={ORG} />);
+    mountPage(() => <OrgSupport orgId={ORG} />);
     expect(await screen.findByText("Обращения организации доступны администратору, бухгалтеру и менеджеру.")).toBeTruthy();
   });
 });
@@ -233,7 +187,7 @@ describe("the public business pages", () => {
         map: null,
       },
     });
-    mount(() => (
+    mountPage(() => (
       <>
         <BusinessTariffs />
         <BusinessOffices />
@@ -265,7 +219,7 @@ describe("the public business pages", () => {
             }
           : { status: 201, body: { chat: { id: "msk_01jd0000000000000000000009", status: "waiting", queue: "business" } } },
     });
-    mount(() => <BusinessChat />, "ru", false);
+    mountPage(() => <BusinessChat />, "ru", false);
     const form = await screen.findByRole("form", { name: "Бизнес-чат" });
     fireEvent.input(within(form).getByLabelText("Ваше имя"), { target: { value: "Олег" } });
     fireEvent.input(within(form).getByLabelText("Телефон"), { target: { value: "+7 900 555-01-01" } });

@@ -1,68 +1,14 @@
 import "fake-indexeddb/auto";
-import { createMemoryHistory, MemoryRouter, Route } from "@solidjs/router";
-import { cleanup, fireEvent, render, screen, within } from "@solidjs/testing-library";
-import type { Component } from "solid-js";
+import { cleanup, fireEvent, screen, within } from "@solidjs/testing-library";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { SessionProvider } from "../../web/src/features/auth/SessionContext";
 import { OrgAuditPage } from "../../web/src/features/business/OrgScreens";
 import Reconciliation from "../../web/src/features/business/Reconciliation";
 import { presetPeriod } from "../../web/src/features/business/reconciliationApi";
-import { I18nProvider, type Lang, loadLang, loadMoreStrings } from "../../web/src/i18n";
-
-type Answer = { status?: number; body: unknown };
-const sent: { method: string; url: string; body: unknown }[] = [];
-
-/** The server: "METHOD /path?query" (or "/path" for a GET without query) → an answer; anything else is a 404 problem. */
-function serve(routes: Record<string, unknown | Answer | ((body: unknown) => Answer)>) {
-  sent.length = 0;
-  vi.stubGlobal(
-    "fetch",
-    vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
-      const url = new URL(String(input), "http://msk.kabinet.localhost");
-      const method = init.method ?? "GET";
-      const body = typeof init.body === "string" ? JSON.parse(init.body) : undefined;
-      sent.push({ method, url: url.pathname + url.search, body });
-      const key = [
-        `${method} ${url.pathname}${url.search}`,
-        method === "GET" ? url.pathname + url.search : "",
-        `${method} ${url.pathname}`,
-      ].find((k) => k && k in routes);
-      let answer = key ? routes[key] : undefined;
-      if (typeof answer === "function") answer = (answer as (b: unknown) => Answer)(body);
-      if (answer === undefined)
-        return new Response(JSON.stringify({ type: "urn:kabinet:problem:not_found", title: "Не найдено", status: 404 }), {
-          status: 404,
-          headers: { "content-type": "application/problem+json" },
-        });
-      const a = answer && typeof answer === "object" && "body" in answer ? (answer as Answer) : { body: answer };
-      const status = a.status ?? 200;
-      if (status === 204) return new Response(null, { status });
-      return new Response(JSON.stringify(a.body), {
-        status,
-        headers: { "content-type": status >= 400 ? "application/problem+json" : "application/json" },
-      });
-    }),
-  );
-}
+import { loadLang, loadMoreStrings } from "../../web/src/i18n";
+import { mount, sent, serve } from "./harness";
 
 const profile = { id: "demo-biz-admin", displayName: "Алексей Соколов", phone: "+79000000010", email: null, login: "biz.admin" };
 const ORG = "org-demo-veter";
-
-function mount(path: string, pattern: string, page: Component, lang: Lang = "ru", loggedIn = true) {
-  // biome-ignore lint/suspicious/noDocumentCookie: a test sets what the server would
-  document.cookie = loggedIn ? "kab_in=1" : "kab_in=; max-age=0";
-  const history = createMemoryHistory();
-  history.set({ value: path });
-  render(() => (
-    <I18nProvider initial={lang}>
-      <SessionProvider>
-        <MemoryRouter history={history}>
-          <Route path={pattern} component={page} />
-        </MemoryRouter>
-      </SessionProvider>
-    </I18nProvider>
-  ));
-}
 
 beforeAll(async () => {
   await loadMoreStrings();
