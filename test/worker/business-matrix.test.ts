@@ -8,6 +8,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { OrgRole } from "../../worker/db/schema/global";
 import { api, call, codeSentTo, json, login, stepUp } from "./helpers";
+import { type Doc, minimal } from "./openapi-body";
 
 const VETER = "org-demo-veter";
 const SMIRNOV = "org-demo-smirnov";
@@ -84,58 +85,6 @@ const ROLE_NAMES: Record<OrgRole, string> = {
   manager: "менеджер",
   viewer: "наблюдатель",
 };
-
-type Schema = {
-  type?: string | string[];
-  properties?: Record<string, Schema>;
-  required?: string[];
-  items?: Schema;
-  enum?: unknown[];
-  example?: unknown;
-  default?: unknown;
-  minimum?: number;
-  minItems?: number;
-  minLength?: number;
-  format?: string;
-  anyOf?: Schema[];
-  oneOf?: Schema[];
-  allOf?: Schema[];
-  $ref?: string;
-};
-type Operation = {
-  parameters?: { name: string; in: string; required?: boolean; schema?: Schema }[];
-  requestBody?: { content?: Record<string, { schema?: Schema }> };
-};
-type Doc = { paths: Record<string, Record<string, Operation>>; components?: { schemas?: Record<string, Schema> } };
-
-/** The least request body the schema accepts: required fields only, from examples, enums and minimums. */
-function minimal(doc: Doc, s: Schema | undefined): unknown {
-  if (!s) return {};
-  if (s.$ref) return minimal(doc, doc.components?.schemas?.[s.$ref.replace("#/components/schemas/", "")]);
-  if (s.example !== undefined) return s.example;
-  if (s.default !== undefined) return s.default;
-  if (s.enum?.length) return s.enum[0];
-  const variants = s.anyOf ?? s.oneOf;
-  if (variants?.length) return minimal(doc, variants.find((v) => v.type !== "null") ?? variants[0]);
-  if (s.allOf?.length) return Object.assign({}, ...s.allOf.map((p) => minimal(doc, p) as object));
-  const type = Array.isArray(s.type) ? s.type.find((t) => t !== "null") : s.type;
-  switch (type) {
-    case "object": {
-      const out: Record<string, unknown> = {};
-      for (const k of s.required ?? []) out[k] = minimal(doc, s.properties?.[k]);
-      return out;
-    }
-    case "array":
-      return Array.from({ length: s.minItems ?? 0 }, () => minimal(doc, s.items));
-    case "integer":
-    case "number":
-      return Math.max(1, s.minimum ?? 1);
-    case "boolean":
-      return false;
-    default:
-      return "x".repeat(Math.max(1, s.minLength ?? 1));
-  }
-}
 
 interface Route {
   key: string;

@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import type { ClosingMessage } from "../../worker/features/business/closing.messages";
 import { formatAccountNoPlain } from "../../worker/platform/format";
 import { api, call, json, login, watchWebhooks } from "./helpers";
+import { type Doc, minimal } from "./openapi-body";
 
 const VETER = "org-demo-veter";
 const SMIRNOV = "org-demo-smirnov";
@@ -77,54 +78,6 @@ async function ledger(accountNo: string, paymentId: string) {
     .bind(`orgpay:${paymentId}:${accountNo}`, `orgpay:${paymentId}:${accountNo}`, accountNo)
     .first<{ n: number; s: number; balance: number }>();
   return { credits: row?.n ?? 0, creditedKop: row?.s ?? 0, balanceKop: row?.balance ?? 0 };
-}
-
-type Schema = {
-  type?: string | string[];
-  properties?: Record<string, Schema>;
-  required?: string[];
-  items?: Schema;
-  enum?: unknown[];
-  example?: unknown;
-  default?: unknown;
-  minimum?: number;
-  minItems?: number;
-  minLength?: number;
-  anyOf?: Schema[];
-  oneOf?: Schema[];
-  allOf?: Schema[];
-  $ref?: string;
-};
-type Operation = { requestBody?: { content?: Record<string, { schema?: Schema }> } };
-type Doc = { paths: Record<string, Record<string, Operation>>; components?: { schemas?: Record<string, Schema> } };
-
-/** The least request body the schema accepts: required fields only, from examples, enums and minimums. */
-function minimal(doc: Doc, s: Schema | undefined): unknown {
-  if (!s) return {};
-  if (s.$ref) return minimal(doc, doc.components?.schemas?.[s.$ref.replace("#/components/schemas/", "")]);
-  if (s.example !== undefined) return s.example;
-  if (s.default !== undefined) return s.default;
-  if (s.enum?.length) return s.enum[0];
-  const variants = s.anyOf ?? s.oneOf;
-  if (variants?.length) return minimal(doc, variants.find((v) => v.type !== "null") ?? variants[0]);
-  if (s.allOf?.length) return Object.assign({}, ...s.allOf.map((p) => minimal(doc, p) as object));
-  const type = Array.isArray(s.type) ? s.type.find((t) => t !== "null") : s.type;
-  switch (type) {
-    case "object": {
-      const out: Record<string, unknown> = {};
-      for (const k of s.required ?? []) out[k] = minimal(doc, s.properties?.[k]);
-      return out;
-    }
-    case "array":
-      return Array.from({ length: s.minItems ?? 0 }, () => minimal(doc, s.items));
-    case "integer":
-    case "number":
-      return Math.max(1, s.minimum ?? 1);
-    case "boolean":
-      return false;
-    default:
-      return "x".repeat(Math.max(1, s.minLength ?? 1));
-  }
 }
 
 describe("issue 23's story through HTTP", () => {
