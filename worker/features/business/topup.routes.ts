@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { PAYMENT_METHODS } from "../../adapters/payments";
 import { ORG_PAYMENT_STATUSES } from "../../db/schema/global";
 import { jsonBody, jsonResponse, problem } from "../../platform/openapi";
+import { ReceiptBody } from "../payments/payments.routes";
 
 const tags = ["Business"];
 const OrgParam = z.object({ orgId: z.string().max(60).openapi({ example: "org-demo-veter", description: "Organisation id" }) });
@@ -127,27 +128,7 @@ export const orgReceiptRoute = createRoute({
   responses: {
     200: jsonResponse(
       "The receipt",
-      z.object({
-        number: z.string(),
-        issuedAt: z.string(),
-        seller: z.object({ name: z.string(), inn: z.string(), address: z.string(), site: z.string(), taxation: z.string() }),
-        kind: z.string(),
-        items: z.array(
-          z.object({
-            name: z.string(),
-            quantity: z.number(),
-            priceKop: z.number().int(),
-            amountKop: z.number().int(),
-            vatRate: z.string(),
-            vatKop: z.number().int(),
-            paymentMethod: z.string(),
-            subject: z.string(),
-          }),
-        ),
-        totalKop: z.number().int(),
-        vatKop: z.number().int(),
-        payment: z.object({ form: z.string(), method: z.string().optional(), card: z.string().nullable() }),
-        fiscal: z.object({ register: z.string(), fiscalDrive: z.string(), document: z.number().int(), sign: z.string() }).nullable(),
+      ReceiptBody.extend({
         accountNos: z.array(z.string()),
         buyer: z.object({ name: z.string(), inn: z.string() }).openapi({ description: "The organisation that paid (54-ФЗ ст. 4.7)" }),
         paymentId: z.string(),

@@ -29,42 +29,41 @@ const Card = z
   .object({ id: z.string(), brand: z.string(), last4: z.string(), expMonth: z.number().int(), expYear: z.number().int() })
   .openapi("Card");
 
-const ReceiptSchema = z
-  .object({
-    number: z.string(),
-    issuedAt: z.string(),
-    seller: z.object({ name: z.string(), inn: z.string(), address: z.string(), site: z.string(), taxation: z.string() }),
-    kind: z.string(),
-    items: z.array(
-      z.object({
-        name: z.string(),
-        quantity: z.number(),
-        priceKop: z.number().int(),
-        amountKop: z.number().int(),
-        vatRate: z.string(),
-        vatKop: z.number().int(),
-        paymentMethod: z.string(),
-        subject: z.string(),
-      }),
-    ),
-    totalKop: z.number().int(),
-    vatKop: z.number().int(),
-    payment: z.object({
-      form: z.string(),
-      method: z
-        .string()
-        .optional()
-        .openapi({ description: "Банковская карта, СБП, SberPay, T-Pay (absent on receipts issued before methods)" }),
-      card: z.string().nullable(),
+/** A 54-ФЗ receipt's body; the private receipt adds its account, an organisation's its accounts and buyer. */
+export const ReceiptBody = z.object({
+  number: z.string(),
+  issuedAt: z.string(),
+  seller: z.object({ name: z.string(), inn: z.string(), address: z.string(), site: z.string(), taxation: z.string() }),
+  kind: z.string(),
+  items: z.array(
+    z.object({
+      name: z.string(),
+      quantity: z.number(),
+      priceKop: z.number().int(),
+      amountKop: z.number().int(),
+      vatRate: z.string(),
+      vatKop: z.number().int(),
+      paymentMethod: z.string(),
+      subject: z.string(),
     }),
-    fiscal: z
-      .object({ register: z.string(), fiscalDrive: z.string(), document: z.number().int(), sign: z.string() })
-      .nullable()
-      .openapi({ description: "null: the acquirer (ЮKassa) registers the 54-ФЗ receipt; this is the payment's information" }),
-    accountNo: z.string(),
-    paymentId: z.string(),
-  })
-  .openapi("Receipt");
+  ),
+  totalKop: z.number().int(),
+  vatKop: z.number().int(),
+  payment: z.object({
+    form: z.string(),
+    method: z
+      .string()
+      .optional()
+      .openapi({ description: "Банковская карта, СБП, SberPay, T-Pay (absent on receipts issued before methods)" }),
+    card: z.string().nullable(),
+  }),
+  fiscal: z
+    .object({ register: z.string(), fiscalDrive: z.string(), document: z.number().int(), sign: z.string() })
+    .nullable()
+    .openapi({ description: "null: the acquirer (ЮKassa) registers the 54-ФЗ receipt; this is the payment's information" }),
+});
+
+const ReceiptSchema = ReceiptBody.extend({ accountNo: z.string(), paymentId: z.string() }).openapi("Receipt");
 
 const Autopay = z
   .object({
