@@ -3,6 +3,7 @@ import type { orgAudit } from "../../db/schema/global";
 import type { GlobalDb } from "../../platform/db";
 import type { Lang } from "../../platform/i18n";
 import { newId } from "../../platform/ids";
+import { AUDIT_ACTION_LABELS } from "./audit.labels";
 import * as q from "./business.queries";
 import { authorize, guardId } from "./business.service";
 import { csvField, csvFile } from "./spreadsheet";
@@ -11,33 +12,6 @@ import { csvField, csvFile } from "./spreadsheet";
 export const AUDIT_EXPORT_MAX = 10_000;
 const PAGE = 500;
 
-/** The actions in words, for the file (the screen has the same words in web/src/features/business/strings.ts). */
-const ACTIONS: Record<string, { ru: string; en: string }> = {
-  "org.created": { ru: "Организация зарегистрирована", en: "Organisation registered" },
-  "member.added": { ru: "Назначен администратор", en: "Administrator appointed" },
-  "member.joined": { ru: "Администратор подтвердил полномочия", en: "Administrator confirmed their authority" },
-  "invite.created": { ru: "Отправлено приглашение", en: "Invitation sent" },
-  "invite.accepted": { ru: "Принято приглашение", en: "Invitation accepted" },
-  "member.changed": { ru: "Изменена роль", en: "Role changed" },
-  "member.removed": { ru: "Сотрудник удалён", en: "Employee removed" },
-  "invoice.issued": { ru: "Выставлен счёт на оплату", en: "Invoice for payment issued" },
-  "payment.started": { ru: "Начата оплата счетов", en: "Payment for accounts started" },
-  "payment.succeeded": { ru: "Счета пополнены", en: "Accounts topped up" },
-  "payment.failed": { ru: "Оплата не прошла", en: "Payment failed" },
-  "payment.refunded": { ru: "Платёж возвращён", en: "Payment refunded" },
-  "reconciliation.requested": { ru: "Запрошен акт сверки", en: "Reconciliation statement requested" },
-  "number.changed": { ru: "Изменён корпоративный номер", en: "Corporate number changed" },
-  "number.blocked": { ru: "Заблокирован номер (утеряна SIM)", en: "Number blocked (SIM lost)" },
-  "number.unblocked": { ru: "Разблокирован номер", en: "Number unblocked" },
-  "support.request": { ru: "Создано обращение", en: "Request filed" },
-  "support.chat": { ru: "Начат бизнес-чат", en: "Business chat started" },
-  "manager.set": { ru: "Назначен персональный менеджер", en: "Personal manager assigned" },
-  "manager.removed": { ru: "Персональный менеджер снят", en: "Personal manager removed" },
-  "accounts.exported": { ru: "Выгружен список лицевых счетов", en: "Accounts list exported" },
-  "audit.exported": { ru: "Выгружен журнал действий", en: "Audit log exported" },
-  "site.renamed": { ru: "Переименована площадка", en: "Site renamed" },
-  "account.site_changed": { ru: "Лицевой счёт перенесён на другую площадку", en: "Account moved to another site" },
-};
 const HEADERS = {
   ru: ["Когда (МСК)", "Кто", "Действие", "Код действия", "Над чем", "Подробности", "Адрес"],
   en: ["When (Moscow)", "Who", "Action", "Action code", "Target", "Details", "Address"],
@@ -53,7 +27,7 @@ function cells(r: Row, lang: Lang): string[] {
   return [
     moscow(r.createdAt),
     r.actorId ? r.actorName : `${r.actorName} (${OPERATOR[lang]})`,
-    ACTIONS[r.action]?.[lang] ?? r.action,
+    (AUDIT_ACTION_LABELS as Record<string, { ru: string; en: string }>)[r.action]?.[lang] ?? r.action,
     r.action,
     r.target ?? "",
     r.details ?? "",

@@ -12,6 +12,7 @@ import {
 import { accountServices, accounts, ledgerEntries, tariffs } from "../../db/schema/region";
 import type { GlobalDb, RegionDb } from "../../platform/db";
 import { type SessionSubscriber, subscriberIs } from "../../platform/session";
+import type { AuditAction } from "./audit.labels";
 
 /** A person: their id, or the session's subscriber as a subquery (a read made in the session's batch). */
 export type Who = string | SessionSubscriber;
@@ -243,7 +244,7 @@ export interface AuditEntry {
   actorId: string | null;
   /** An operator's name; a person's is read from their profile by the same statement. */
   operatorName?: string;
-  action: string;
+  action: AuditAction;
   /** What was acted on: a text, or the display name of this subscriber id. */
   target?: string | { subscriberId: string } | null;
   details?: unknown;

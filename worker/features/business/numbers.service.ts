@@ -10,6 +10,7 @@ import { localDay, regionTz } from "../../platform/region";
 import { preread, readWithSession } from "../../platform/session";
 import type { Notify } from "../auth/codes.service";
 import { entryIf } from "../billing/ledger.service";
+import type { AuditAction } from "./audit.labels";
 import * as bq from "./business.queries";
 import { authorize, type Permission } from "./business.service";
 import * as q from "./numbers.queries";
@@ -156,7 +157,7 @@ interface Actor {
   address: string;
 }
 
-function audit(db: GlobalDb, orgId: string, actor: Actor, action: string, msisdn: string, details: unknown, now: Date) {
+function audit(db: GlobalDb, orgId: string, actor: Actor, action: AuditAction, msisdn: string, details: unknown, now: Date) {
   return bq.insertAudit(
     db,
     { orgId, actorId: actor.subscriberId, action, target: msisdn, details, address: actor.address, at: now },

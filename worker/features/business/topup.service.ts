@@ -15,6 +15,7 @@ import { percentOfRate, vatIncludedKop, vatRateOn } from "../../platform/vat";
 import { entryIf, type RawStatement } from "../billing/ledger.service";
 import type { NotificationMessage } from "../notifications/notifications.messages";
 import { METHOD_TEXT, RECEIPT_METHOD, type Receipt, receiptText, SELLER } from "../payments/payments.service";
+import type { AuditAction } from "./audit.labels";
 import * as q from "./business.queries";
 import { authorize } from "./business.service";
 
@@ -160,7 +161,7 @@ export function orgPaymentDto(p: OrgPaymentRow, lines: { accountNo: string; amou
 const audit = (
   db: GlobalDb,
   p: { id: string; orgId: string; payerId: string; amountKop: number; method: string; address: string | null },
-  action: string,
+  action: AuditAction,
   lines: PayLine[] | null,
   at: Date,
   when?: SQL,
