@@ -312,6 +312,16 @@ describe("exactly once", () => {
     expect(await ledger(await keysOf(docs[6] as DocSpec, [MSK(16), SPB(16)]))).toEqual({ entries: 2, sumKop: 60000 });
     // 600 of 1000 ₽: part paid by 600 ₽ once, not once per upload.
     expect(await invoiceState(inv.id)).toEqual({ paidKop: 60000, status: "part_paid" });
+    // The organisation's audit log has each credit once, with the order's number, its sum and its split.
+    const audit = await env.DB.prepare(
+      "SELECT target, actor_name, details FROM org_audit WHERE org_id = 'org-demo-veter' AND action = 'payment.bank_credited' AND target LIKE '% от 06.03.2026'",
+    ).all<{ target: string; actor_name: string; details: string }>();
+    const byTarget = new Map(audit.results.map((r) => [r.target, r]));
+    expect(audit.results).toHaveLength(7);
+    for (const [i, d] of docs.entries()) expect(byTarget.has(`№ ${d.number} от 06.03.2026`), `line ${i}`).toBe(true);
+    const split = JSON.parse(byTarget.get(`№ ${(docs[6] as DocSpec).number} от 06.03.2026`)?.details ?? "{}");
+    expect(split).toMatchObject({ amountKop: 60000, matchedBy: "invoice" });
+    expect(split.split).toHaveLength(2);
   });
 
   it("after a crash midway (credits written, lines not yet marked), a re-upload credits the rest and nothing twice", async () => {

@@ -19,6 +19,7 @@ import { newId, parseAccountNo } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { localDay, regionTz } from "../../platform/region";
 import { entryIf, type RawStatement } from "../billing/ledger.service";
+import { auditStatement } from "../business/business.service";
 import { decodeStatement } from "./bank.decode";
 import { parseStatement, type StatementDocument, StatementFormatError } from "./bank.parse";
 
@@ -282,8 +283,19 @@ async function credit(data: DataAccess, rows: LineRow[], now: Date, notification
   }
   if (creditable.length === 0) return [];
   const t = now.getTime();
+  // The organisations whose accounts a line credits: each gets the credit in its audit log, with the line's mark.
+  const owners = await inChunks([...new Set(creditable.flatMap((r) => (targetsOf.get(r.id) ?? []).map((x) => x.accountNo)))], (chunk) =>
+    data.global
+      .select({ accountNo: orgAccounts.accountNo, orgId: orgAccounts.orgId })
+      .from(orgAccounts)
+      .where(inArray(orgAccounts.accountNo, chunk))
+      .all(),
+  );
+  const orgOf = new Map(owners.map((o) => [o.accountNo, o.orgId]));
   const marks: RawStatement[] = [];
+  const perRow: number[] = [];
   for (const row of creditable) {
+    const before = marks.length;
     marks.push(["UPDATE bank_statement_lines SET status = 'credited', credited_at = ? WHERE id = ? AND status = 'matched'", t, row.id]);
     // The invoice is paid by this line once: only when the mark above changed the row (a parallel upload's did not).
     if (row.invoiceId)
@@ -294,14 +306,42 @@ async function credit(data: DataAccess, rows: LineRow[], now: Date, notification
         row.amountKop,
         row.invoiceId,
       ]);
+    // Written only by the batch that marked the line (its credited_at is this batch's), so once per line and organisation.
+    const byOrg = new Map<string, Target[]>();
+    for (const x of targetsOf.get(row.id) ?? []) {
+      const orgId = orgOf.get(x.accountNo);
+      if (orgId) byOrg.set(orgId, [...(byOrg.get(orgId) ?? []), x]);
+    }
+    for (const [orgId, targets] of byOrg)
+      marks.push(
+        auditStatement(
+          data.global,
+          {
+            orgId,
+            actorId: null,
+            operatorName: row.payerName,
+            action: "payment.bank_credited",
+            target: `№ ${row.docNumber} от ${ruDate(row.docDate)}`,
+            details: {
+              amountKop: targets.reduce((sum, x) => sum + x.amountKop, 0),
+              split: targets.map((x) => ({ accountNo: x.accountNo, amountKop: x.amountKop })),
+              matchedBy: row.matchedBy,
+            },
+            address: null,
+            at: now,
+          },
+          sql`EXISTS (SELECT 1 FROM bank_statement_lines WHERE id = ${row.id} AND status = 'credited' AND credited_at = ${t})`,
+        ),
+      );
+    perRow.push(marks.length - before);
   }
   const results = await rawBatch(data.global, marks);
   const marked: string[] = [];
   let i = 0;
-  for (const row of creditable) {
+  creditable.forEach((row, n) => {
     if ((results[i]?.meta.changes ?? 0) === 1) marked.push(row.id);
-    i += row.invoiceId ? 2 : 1;
-  }
+    i += perRow[n] ?? 1;
+  });
   if (notifications && marked.length > 0) {
     const now = new Set(marked);
     await notifyCredited(

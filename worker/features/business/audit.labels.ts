@@ -15,6 +15,7 @@ export const AUDIT_ACTION_LABELS = {
   "payment.started": { ru: "Начата оплата счетов", en: "Payment for accounts started" },
   "payment.succeeded": { ru: "Счета пополнены", en: "Accounts topped up" },
   "payment.failed": { ru: "Оплата не прошла", en: "Payment failed" },
+  "payment.bank_credited": { ru: "Зачислен платёж по платёжному поручению", en: "Bank transfer credited" },
   "payment.refunded": { ru: "Платёж возвращён", en: "Payment refunded" },
   "closing.issued": { ru: "Сформирован закрывающий документ (УПД)", en: "Closing document issued (UPD)" },
   "closing.corrected": { ru: "Сформирован корректировочный документ (УКД)", en: "Correction document issued (UKD)" },
