@@ -521,3 +521,68 @@ describe("what a move copies", () => {
     expect(withAccount.length).toBeGreaterThan(10);
   });
 });
+
+/** D1's hard limit of queries per Worker invocation (and so per operator call or queue message). */
+const D1_QUERIES_PER_INVOCATION = 1000;
+
+/**
+ * A corporate account of anna's on the first Moscow shard, as large as three years of a big organisation: `ledger`
+ * ledger rows (a payment every tenth row, daily charges between) and `usage` daily usage totals (20 numbers a day),
+ * inserted in a few statements (recursive CTEs), plus the rows every account has.
+ */
+async function largeAccount(ledger: number, usage: number) {
+  const a = await annaAccount();
+  const db = d1Of(createDataAccess(env).shard(a.shard));
+  const t = Date.now();
+  await db.batch([
+    db
+      .prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?2)
+         INSERT INTO ledger_entries (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
+         SELECT ?1 || '-big' || i, ?1, CASE WHEN i % 10 = 0 THEN 'payment' ELSE 'charge' END,
+                CASE WHEN i % 10 = 0 THEN 100000 + i ELSE -(1000 + i % 97) END,
+                ?3 - i * 3600000, date(?3 / 1000 - i * 3600, 'unixepoch'), NULL, 'т', 't', 'big:' || ?1 || ':' || i, ?3
+         FROM n`,
+      )
+      .bind(a.accountNo, ledger, t),
+    db
+      .prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?2 - 1)
+         INSERT INTO usage_daily_totals (account_no, local_day, service_id, category, direction, count, duration_sec, minutes, volume_kb, cost_kop)
+         SELECT ?1, date('2024-01-01', '+' || (i / 20) || ' days'), ?1 || '-num' || (i % 20), 'call_local', 'out', 3, 180 + i % 60, 4, 0, 150 + i % 7
+         FROM n`,
+      )
+      .bind(a.accountNo, usage),
+  ]);
+  return a;
+}
+
+describe("moving a very large account", () => {
+  it(
+    "moves 30,000 ledger rows and 20,000 usage totals over several calls, each within D1's 1,000 queries, the account readable once throughout",
+    { timeout: 180_000 },
+    async () => {
+      const a = await largeAccount(30_000, 20_000);
+      const to: ShardBinding = a.shard === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+      const before = await figures(a.shard, a.accountNo);
+      expect(before.ledger_entries).toBe(30_150);
+      expect(before.usage_daily_totals).toBe(20_000);
+      const cookie = await login("anna");
+      const perCall: number[] = [];
+      let step = "";
+      for (let i = 0; step !== "done"; i++) {
+        expect(i).toBeLessThan(60);
+        const data = createDataAccess(env);
+        step = (await moveAccount(data, a.accountNo, to, { graceMs: 0 })).step;
+        perCall.push(Math.max(data.stats.statements, data.stats.roundTrips));
+        // Between calls the subscriber sees the account once, with all its money.
+        const home = await json<Accounts>(await call("msk", "/api/v1/accounts", { headers: { cookie } }));
+        expect(home.items.filter((x) => x.accountNo === a.accountNo).map((x) => x.balanceKop)).toEqual([before.ledger_kop]);
+      }
+      expect(Math.max(...perCall)).toBeLessThan(D1_QUERIES_PER_INVOCATION);
+      expect(await shardOf(a.accountNo)).toBe(to);
+      expect(await figures(to, a.accountNo)).toEqual(before);
+      expect(Object.values(await figures(a.shard, a.accountNo)).every((n) => n === 0)).toBe(true);
+    },
+  );
+});
