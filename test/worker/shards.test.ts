@@ -652,6 +652,34 @@ describe("moving a very large account", () => {
     expect(await shardOf(a.accountNo)).toBe(to);
   });
 
+  it("refuses to switch when the copy's money differs from the source's: a 409 problem (en, ru), the account stays where it was", async () => {
+    const a = await annaAccount();
+    const to: ShardBinding = a.shard === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+    const before = await figures(a.shard, a.accountNo);
+    await expect(moveAccount(createDataAccess(env), a.accountNo, to, { crashAfter: "copied" })).rejects.toThrow("injected crash");
+    // A row only the copy has (a charge written on the target while the account was copied).
+    await d1Of(createDataAccess(env).shard(to))
+      .prepare(
+        `INSERT INTO ledger_entries (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
+         VALUES (?, ?, 'charge', -500, ?, '2026-11-02', NULL, 'т', 't', ?, ?)`,
+      )
+      .bind(`${a.accountNo}-extra`, a.accountNo, Date.now(), `extra:${a.accountNo}`, Date.now())
+      .run();
+    const body = JSON.stringify({ accountNo: a.accountNo, toShard: to });
+    const en = await ops("/shard-moves?lang=en", { method: "POST", body });
+    expect(en.status).toBe(409);
+    expect(en.headers.get("content-type")).toContain("application/problem+json");
+    expect((await json<{ title: string }>(en)).title).toBe("The account's copy did not match its source: the move will copy again");
+    const ru = await ops("/shard-moves", { method: "POST", body });
+    expect(ru.status).toBe(409);
+    expect((await json<{ title: string }>(ru)).title).toBe("Копия счёта не совпала с источником: перенос повторит копирование");
+    expect(await shardOf(a.accountNo)).toBe(a.shard);
+    expect(await figures(a.shard, a.accountNo)).toEqual(before);
+    const cookie = await login("anna");
+    const home = await json<Accounts>(await call("msk", "/api/v1/accounts", { headers: { cookie } }));
+    expect(home.items.filter((x) => x.accountNo === a.accountNo).map((x) => x.balanceKop)).toEqual([before.ledger_kop]);
+  });
+
   it("reads every page of an account's large tables along an index, never sorting all of the account's rows", async () => {
     const db = d1Of(createDataAccess(env).shard("DB_MOSCOW"));
     for (const t of ACCOUNT_TABLES.filter((x) =>
