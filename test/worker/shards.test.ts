@@ -652,6 +652,24 @@ describe("moving a very large account", () => {
     expect(await shardOf(a.accountNo)).toBe(to);
   });
 
+  it("completes once when two operators resume the same move at the same time: the money once, the account counted once", {
+    timeout: 120_000,
+  }, async () => {
+    const a = await largeAccount(2_000, 1_500);
+    const to: ShardBinding = a.shard === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+    const before = await figures(a.shard, a.accountNo);
+    const counts = await shardCounts();
+    const steps: string[] = [];
+    for (let i = 0; !steps.includes("done"); i++) {
+      expect(i).toBeLessThan(300);
+      const both = await Promise.all([1, 2].map(() => moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0, maxQueries: 40 })));
+      steps.push(...both.map((m) => m.step));
+    }
+    expect(await figures(to, a.accountNo)).toEqual(before);
+    expect(Object.values(await figures(a.shard, a.accountNo)).every((n) => n === 0)).toBe(true);
+    expect(await shardCounts()).toEqual({ ...counts, [a.shard]: (counts[a.shard] ?? 0) - 1, [to]: (counts[to] ?? 0) + 1 });
+  });
+
   it("refuses to switch when the copy's money differs from the source's: a 409 problem (en, ru), the account stays where it was", async () => {
     const a = await annaAccount();
     const to: ShardBinding = a.shard === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
