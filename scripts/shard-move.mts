@@ -1,7 +1,9 @@
 /**
  * `npm run shard:move -- <accountNo> <shard>`: moves an account to another shard of its branch through the
  * operators' API of a running Worker (`npm start` locally; `KABINET_URL` and `OPERATOR_TOKEN` for another), and
- * resumes a move that stopped. It calls again while the source waits out its grace period, then prints the move.
+ * resumes a move that stopped. A large account moves over many calls (each within D1's queries per invocation): it
+ * calls again until the move is done, printing the step and rows done after each call, waits out the source's
+ * grace period after the switch, then prints the move.
  * `npm run shard:move -- --list` prints the shard map.
  */
 import { lookup as dnsLookup } from "node:dns";
@@ -47,18 +49,48 @@ if (!accountNo || !toShard) {
   process.exit(2);
 }
 
+/** The move as the API answers it (the ShardMove schema). */
+interface Move {
+  id: string;
+  fromShard: string;
+  toShard: string;
+  step: string;
+  verified: Record<string, number> | null;
+  progress?: { table: string | null; rows: number };
+  resumeAt?: string | null;
+}
+
+const STEP_TEXT: Record<string, string> = {
+  started: "starting",
+  frozen: "copying",
+  copied: "verifying",
+  verified: "switching",
+  switched: "switched; cleaning up the source",
+};
+
+// Each call does a bounded part of the move (D1's queries per invocation) and answers 202 with where it got to and
+// when to call again: at once, or after the source's grace period. A stopped tool resumes the same move.
+let calls = 0;
 for (;;) {
   const { status, body, retryAfter } = await ops("/shard-moves", { method: "POST", body: { accountNo, toShard } });
+  calls++;
+  const move = body as unknown as Move;
   if (status === 200) {
-    console.log(`✓ ${accountNo}: ${body.fromShard} → ${body.toShard}, move ${body.id}`);
-    console.log("  verified on both shards:", JSON.stringify(body.verified));
+    console.log(`✓ ${accountNo}: ${move.fromShard} → ${move.toShard}, move ${move.id}, ${calls} call(s)`);
+    console.log("  verified on both shards:", JSON.stringify(move.verified));
     break;
   }
-  if (status === 202 || status === 503) {
-    const waitS = status === 202 ? 31 : Math.max(retryAfter, 1);
-    console.log(
-      `… ${status === 202 ? `switched to ${body.toShard}; the source is cleaned up after its grace period` : "busy"}: again in ${waitS} s`,
-    );
+  if (status === 202) {
+    const waitMs = Math.max(0, Date.parse(move.resumeAt ?? "") - Date.now() || 0);
+    const where = move.progress?.table ? ` ${move.progress.table},` : "";
+    const rows = move.progress ? ` ${move.progress.rows} rows` : "";
+    console.log(`… ${STEP_TEXT[move.step] ?? move.step}:${where}${rows}${waitMs > 0 ? `; again in ${Math.ceil(waitMs / 1000)} s` : ""}`);
+    if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs + 500));
+    continue;
+  }
+  if (status === 503) {
+    const waitS = Math.max(retryAfter, 1);
+    console.log(`… busy: again in ${waitS} s`);
     await new Promise((r) => setTimeout(r, waitS * 1000));
     continue;
   }

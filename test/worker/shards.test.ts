@@ -9,11 +9,17 @@ import { closeMonths, isRegionDayMessage, type RegionDayMessage, runRegionDay } 
 import { balanceAlerts } from "../../worker/features/notifications/alerts.service";
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
 import { applyBlocks } from "../../worker/features/services/blocks.service";
-import { ACCOUNT_TABLES, accountFigures, moveAccount } from "../../worker/features/shards/move.service";
+import {
+  ACCOUNT_TABLES,
+  accountFigures,
+  MOVE_QUERY_BUDGET,
+  type MoveOptions,
+  moveAccount,
+} from "../../worker/features/shards/move.service";
 import { createDataAccess, d1Of, type ShardBinding } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { addDays, localDay, type Region, regionByCode } from "../../worker/platform/region";
-import { registerAccount } from "../../worker/platform/shard-map";
+import { pageSql, registerAccount } from "../../worker/platform/shard-map";
 import { call, json, login, SAME_ORIGIN } from "./helpers";
 
 const ANNA_MSK = makeAccountNo("20100000001");
@@ -170,7 +176,9 @@ describe("the shard map: two shards of the Moscow branch", () => {
     const charges = async (binding: ShardBinding, accountNo: string, days: string[]) =>
       (
         await d1Of(createDataAccess(env).shard(binding))
-          .prepare("SELECT count(*) n FROM ledger_entries WHERE account_no = ? AND id LIKE 'chg-%' AND local_day IN (SELECT value FROM json_each(?))")
+          .prepare(
+            "SELECT count(*) n FROM ledger_entries WHERE account_no = ? AND id LIKE 'chg-%' AND local_day IN (SELECT value FROM json_each(?))",
+          )
           .bind(accountNo, JSON.stringify(days))
           .first<{ n: number }>()
       )?.n ?? 0;
@@ -519,5 +527,190 @@ describe("what a move copies", () => {
     const copied = new Set(ACCOUNT_TABLES.map((t) => t.name));
     expect(withAccount.filter((name) => !copied.has(name) && !regionWide.has(name))).toEqual([]);
     expect(withAccount.length).toBeGreaterThan(10);
+  });
+});
+
+/** D1's hard limit of queries per Worker invocation (and so per operator call or queue message). */
+const D1_QUERIES_PER_INVOCATION = 1000;
+
+/**
+ * A corporate account of anna's on the first Moscow shard, as large as three years of a big organisation: `ledger`
+ * ledger rows (a payment every tenth row, daily charges between) and `usage` daily usage totals (20 numbers a day),
+ * inserted in a few statements (recursive CTEs), plus the rows every account has.
+ */
+async function largeAccount(ledger: number, usage: number) {
+  const a = await annaAccount();
+  const db = d1Of(createDataAccess(env).shard(a.shard));
+  const t = Date.now();
+  await db.batch([
+    db
+      .prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?2)
+         INSERT INTO ledger_entries (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
+         SELECT ?1 || '-big' || i, ?1, CASE WHEN i % 10 = 0 THEN 'payment' ELSE 'charge' END,
+                CASE WHEN i % 10 = 0 THEN 100000 + i ELSE -(1000 + i % 97) END,
+                ?3 - i * 3600000, date(?3 / 1000 - i * 3600, 'unixepoch'), NULL, 'т', 't', 'big:' || ?1 || ':' || i, ?3
+         FROM n`,
+      )
+      .bind(a.accountNo, ledger, t),
+    db
+      .prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?2 - 1)
+         INSERT INTO usage_daily_totals (account_no, local_day, service_id, category, direction, count, duration_sec, minutes, volume_kb, cost_kop)
+         SELECT ?1, date('2024-01-01', '+' || (i / 20) || ' days'), ?1 || '-num' || (i % 20), 'call_local', 'out', 3, 180 + i % 60, 4, 0, 150 + i % 7
+         FROM n`,
+      )
+      .bind(a.accountNo, usage),
+  ]);
+  return a;
+}
+
+/** Statements a request asked of D1, from its Server-Timing header (`d1;desc="N statements, M round trips"`). */
+function d1Statements(res: Response): number {
+  const m = /d1;desc="(\d+) statements, (\d+) round trips"/.exec(res.headers.get("server-timing") ?? "");
+  return m ? Math.max(Number(m[1]), Number(m[2])) : Number.NaN;
+}
+
+describe("moving a very large account", () => {
+  it("moves 30,000 ledger rows and 20,000 usage totals over several calls, each within D1's 1,000 queries, the account readable once throughout", {
+    timeout: 180_000,
+  }, async () => {
+    const a = await largeAccount(30_000, 20_000);
+    const to: ShardBinding = a.shard === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+    const before = await figures(a.shard, a.accountNo);
+    expect(before.ledger_entries).toBe(30_150);
+    expect(before.usage_daily_totals).toBe(20_000);
+    const cookie = await login("anna");
+    // The operators' API: one call copies a part and says where it got to.
+    const first = await ops("/shard-moves", { method: "POST", body: JSON.stringify({ accountNo: a.accountNo, toShard: to }) });
+    expect(first.status).toBe(202);
+    expect(d1Statements(first)).toBeLessThanOrEqual(MOVE_QUERY_BUDGET);
+    const started = await json<{ step: string; progress: { table: string; rows: number }; resumeAt: string }>(first);
+    expect(started.step).toBe("frozen");
+    expect(started.progress.rows).toBeGreaterThan(1_000);
+    expect(Date.parse(started.resumeAt)).toBeLessThanOrEqual(Date.now());
+    const perCall = [d1Statements(first)];
+    let step = started.step;
+    for (let i = 0; step !== "done"; i++) {
+      expect(i).toBeLessThan(60);
+      const data = createDataAccess(env);
+      step = (await moveAccount(data, a.accountNo, to, { graceMs: 0 })).step;
+      perCall.push(Math.max(data.stats.statements, data.stats.roundTrips));
+      // Between calls the subscriber sees the account once, with all its money.
+      const home = await json<Accounts>(await call("msk", "/api/v1/accounts", { headers: { cookie } }));
+      expect(home.items.filter((x) => x.accountNo === a.accountNo).map((x) => x.balanceKop)).toEqual([before.ledger_kop]);
+    }
+    expect(perCall.length).toBeGreaterThan(3);
+    expect(Math.max(...perCall)).toBeLessThanOrEqual(MOVE_QUERY_BUDGET);
+    expect(Math.max(...perCall)).toBeLessThan(D1_QUERIES_PER_INVOCATION);
+    expect(await shardOf(a.accountNo)).toBe(to);
+    expect(await figures(to, a.accountNo)).toEqual(before);
+    expect(Object.values(await figures(a.shard, a.accountNo)).every((n) => n === 0)).toBe(true);
+  });
+
+  it("resumes from the last saved page after a crash in the middle of the copy, the verification and the deletion: the same money, no row twice", {
+    timeout: 120_000,
+  }, async () => {
+    const a = await largeAccount(3_000, 2_500);
+    const to: ShardBinding = a.shard === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+    const before = await figures(a.shard, a.accountNo);
+    const cookie = await login("anna");
+    // Each crash comes after a page was written (or counted, or deleted) and before its cursor was saved.
+    const crashes: MoveOptions["crashAtPage"][] = [
+      { step: "frozen", page: 7 },
+      { step: "copied", page: 3 },
+      { step: "switched", page: 2 },
+    ];
+    const maxQueries = 60;
+    let crashed = 0;
+    let step = "";
+    const perCall: number[] = [];
+    for (let i = 0; step !== "done"; i++) {
+      expect(i).toBeLessThan(400);
+      const data = createDataAccess(env);
+      try {
+        step = (await moveAccount(data, a.accountNo, to, { graceMs: 0, maxQueries, crashAtPage: crashes[crashed] })).step;
+      } catch (e) {
+        expect(String(e)).toContain(`injected crash at page ${crashes[crashed]?.page} of ${crashes[crashed]?.step}`);
+        crashed++;
+      }
+      perCall.push(Math.max(data.stats.statements, data.stats.roundTrips));
+      const home = await json<Accounts>(await call("msk", "/api/v1/accounts", { headers: { cookie } }));
+      expect(home.items.filter((x) => x.accountNo === a.accountNo).map((x) => x.balanceKop)).toEqual([before.ledger_kop]);
+    }
+    expect(crashed).toBe(3);
+    expect(Math.max(...perCall)).toBeLessThanOrEqual(maxQueries);
+    expect(await figures(to, a.accountNo)).toEqual(before);
+    const dupes = await d1Of(createDataAccess(env).shard(to))
+      .prepare(
+        "SELECT count(*) n FROM (SELECT idempotency_key FROM ledger_entries WHERE account_no = ? GROUP BY idempotency_key HAVING count(*) > 1)",
+      )
+      .bind(a.accountNo)
+      .first<{ n: number }>();
+    expect(dupes?.n).toBe(0);
+    expect(Object.values(await figures(a.shard, a.accountNo)).every((n) => n === 0)).toBe(true);
+    expect(await shardOf(a.accountNo)).toBe(to);
+  });
+
+  it("completes once when two operators resume the same move at the same time: the money once, the account counted once", {
+    timeout: 120_000,
+  }, async () => {
+    const a = await largeAccount(2_000, 1_500);
+    const to: ShardBinding = a.shard === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+    const before = await figures(a.shard, a.accountNo);
+    const counts = await shardCounts();
+    const steps: string[] = [];
+    for (let i = 0; !steps.includes("done"); i++) {
+      expect(i).toBeLessThan(300);
+      const both = await Promise.all([1, 2].map(() => moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0, maxQueries: 40 })));
+      steps.push(...both.map((m) => m.step));
+    }
+    expect(await figures(to, a.accountNo)).toEqual(before);
+    expect(Object.values(await figures(a.shard, a.accountNo)).every((n) => n === 0)).toBe(true);
+    expect(await shardCounts()).toEqual({ ...counts, [a.shard]: (counts[a.shard] ?? 0) - 1, [to]: (counts[to] ?? 0) + 1 });
+  });
+
+  it("refuses to switch when the copy's money differs from the source's: a 409 problem (en, ru), the account stays where it was", async () => {
+    const a = await annaAccount();
+    const to: ShardBinding = a.shard === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+    const before = await figures(a.shard, a.accountNo);
+    await expect(moveAccount(createDataAccess(env), a.accountNo, to, { crashAfter: "copied" })).rejects.toThrow("injected crash");
+    // A row only the copy has (a charge written on the target while the account was copied).
+    await d1Of(createDataAccess(env).shard(to))
+      .prepare(
+        `INSERT INTO ledger_entries (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
+         VALUES (?, ?, 'charge', -500, ?, '2026-11-02', NULL, 'т', 't', ?, ?)`,
+      )
+      .bind(`${a.accountNo}-extra`, a.accountNo, Date.now(), `extra:${a.accountNo}`, Date.now())
+      .run();
+    const body = JSON.stringify({ accountNo: a.accountNo, toShard: to });
+    const en = await ops("/shard-moves?lang=en", { method: "POST", body });
+    expect(en.status).toBe(409);
+    expect(en.headers.get("content-type")).toContain("application/problem+json");
+    expect((await json<{ title: string }>(en)).title).toBe("The account's copy did not match its source: the move will copy again");
+    const ru = await ops("/shard-moves", { method: "POST", body });
+    expect(ru.status).toBe(409);
+    expect((await json<{ title: string }>(ru)).title).toBe("Копия счёта не совпала с источником: перенос повторит копирование");
+    expect(await shardOf(a.accountNo)).toBe(a.shard);
+    expect(await figures(a.shard, a.accountNo)).toEqual(before);
+    const cookie = await login("anna");
+    const home = await json<Accounts>(await call("msk", "/api/v1/accounts", { headers: { cookie } }));
+    expect(home.items.filter((x) => x.accountNo === a.accountNo).map((x) => x.balanceKop)).toEqual([before.ledger_kop]);
+  });
+
+  it("reads every page of an account's large tables along an index, never sorting all of the account's rows", async () => {
+    const db = d1Of(createDataAccess(env).shard("DB_MOSCOW"));
+    for (const t of ACCOUNT_TABLES.filter((x) =>
+      ["ledger_entries", "usage_daily_totals", "payments", "bonus_ledger", "corporate_numbers"].includes(x.name),
+    )) {
+      const key = t.key ?? ["rowid"];
+      const plan = await db
+        .prepare(`EXPLAIN QUERY PLAN ${pageSql(t.name, t.where, key, true, 100)}`)
+        .bind(ANNA_MSK, ...key.map(() => 0))
+        .all<{ detail: string }>();
+      const steps = plan.results.map((r) => r.detail).join("; ");
+      expect(steps, t.name).toMatch(/USING (COVERING )?INDEX|USING PRIMARY KEY/);
+      expect(steps, t.name).not.toContain("TEMP B-TREE");
+    }
   });
 });

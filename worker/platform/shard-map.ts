@@ -114,26 +114,72 @@ export function insertRowsSql(table: SQLiteTable): string {
   return `INSERT OR IGNORE INTO ${name} (${cols.join(", ")}) SELECT ${values} FROM json_each(?)`;
 }
 
-/** Copies the rows of `table` that match `where` (one `?` for `param`) from one shard to another, a page at a time. */
+/** A key value of a row, as D1 returns and binds it. */
+export type KeyValue = string | number | null;
+
+/** The query of `readPage`: the first page, or the page after a key (bound after the `where` parameters). */
+export function pageSql(name: string, where: string, key: readonly string[], after: boolean, limit: number, columns = "*"): string {
+  const keys = key.map((k, i) => `${k} AS _k${i}`).join(", ");
+  // Row values compare column by column, as the index is ordered: SQLite reads the index from the cursor on.
+  const past = after ? ` AND (${key.join(", ")}) > (${key.map(() => "?").join(", ")})` : "";
+  return `SELECT ${keys}, ${columns} FROM ${name} WHERE (${where})${past} ORDER BY ${key.join(", ")} LIMIT ${limit}`;
+}
+
+/**
+ * Reads one page of the rows of `table` that match `where` (its `?` bound to `params`) after `after`, in the order
+ * of `key`: columns that are unique together among the matching rows and follow an index that starts with the
+ * `where` column (then each page reads its own rows only: a keyset page, not an offset or a sort of all the rows).
+ * Each row comes with its key as `_k0`, `_k1`, … Three or fewer bound parameters beyond `params`.
+ */
+export async function readPage(
+  db: RegionDb,
+  table: SQLiteTable | string,
+  where: string,
+  params: readonly KeyValue[],
+  key: readonly string[],
+  after: readonly KeyValue[] | null,
+  limit: number,
+  columns = "*",
+): Promise<{ rows: Record<string, unknown>[]; last: KeyValue[] | null }> {
+  const name = typeof table === "string" ? table : getTableConfig(table).name;
+  const page = await d1Of(db)
+    .prepare(pageSql(name, where, key, after !== null, limit, columns))
+    .bind(...params, ...(after ?? []))
+    .all<Record<string, unknown>>();
+  const rows = page.results;
+  const lastRow = rows[rows.length - 1];
+  return { rows, last: lastRow ? key.map((_, i) => lastRow[`_k${i}`] as KeyValue) : null };
+}
+
+/**
+ * Copies one page (at most `COPY_PAGE` rows) of the rows of `table` that match `where` from one shard to the other
+ * (`INSERT OR IGNORE`: a page copied again changes nothing); `last` is the cursor for the next page, null at the end.
+ */
+export async function copyPage(
+  from: RegionDb,
+  to: RegionDb,
+  table: SQLiteTable,
+  where: string,
+  params: readonly KeyValue[],
+  key: readonly string[],
+  after: readonly KeyValue[] | null,
+): Promise<{ copied: number; last: KeyValue[] | null }> {
+  const { rows, last } = await readPage(from, table, where, params, key, after, COPY_PAGE);
+  if (rows.length === 0) return { copied: 0, last: null };
+  await d1Of(to).prepare(insertRowsSql(table)).bind(JSON.stringify(rows)).run();
+  return { copied: rows.length, last: rows.length < COPY_PAGE ? null : last };
+}
+
+/** Copies every row of `table` that matches `where` (one `?` for `param`) from one shard to another, a page at a time. */
 export async function copyRows(from: RegionDb, to: RegionDb, table: SQLiteTable, where: string, param: string | string[]) {
-  const src = d1Of(from);
-  const dst = d1Of(to);
-  const { name } = getTableConfig(table);
   const params = Array.isArray(param) ? param : [param];
-  const insert = insertRowsSql(table);
-  let after = 0;
+  let after: KeyValue[] | null = null;
   let copied = 0;
   for (;;) {
-    const page = await src
-      .prepare(`SELECT rowid AS rowid_, * FROM ${name} WHERE (${where}) AND rowid > ? ORDER BY rowid LIMIT ${COPY_PAGE}`)
-      .bind(...params, after)
-      .all<Record<string, unknown>>();
-    const rows = page.results;
-    if (rows.length === 0) return copied;
-    after = Number(rows[rows.length - 1]?.rowid_);
-    await dst.prepare(insert).bind(JSON.stringify(rows)).run();
-    copied += rows.length;
-    if (rows.length < COPY_PAGE) return copied;
+    const page = await copyPage(from, to, table, where, params, ["rowid"], after);
+    copied += page.copied;
+    if (!page.last) return copied;
+    after = page.last;
   }
 }
 

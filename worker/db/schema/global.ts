@@ -740,6 +740,16 @@ export const shardMoves = sqliteTable(
     startedAt: integer("started_at", { mode: "timestamp_ms" }).notNull(),
     updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
     switchedAt: integer("switched_at", { mode: "timestamp_ms" }),
+    /**
+     * Where the current step got to, so that a large account is copied, verified and deleted a page per query over
+     * several invocations (D1: 1,000 queries per invocation): the table (an index into the step's list of tables),
+     * the last row's key (JSON array: the table's key columns), rows done in this step, and while verifying the
+     * counts and sums found so far on each side (JSON). Reset when the step changes.
+     */
+    cursorTable: integer("cursor_table").notNull().default(0),
+    cursorKey: text("cursor_key"),
+    cursorRows: integer("cursor_rows").notNull().default(0),
+    cursorFigures: text("cursor_figures"),
   },
   (t) => [
     uniqueIndex("shard_moves_one_open_uq").on(t.accountNo).where(sql`step != 'done'`),

@@ -25,37 +25,89 @@ import { type DataAccess, d1Of, type RegionDb, rawBatch, type ShardBinding } fro
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
-import { branchOfRegion, copyRows } from "../../platform/shard-map";
+import { branchOfRegion, copyPage, type KeyValue, readPage } from "../../platform/shard-map";
 
 const BY_ACCOUNT = "account_no = ?";
+
+/** A regional table that holds an account's rows, and how the move pages through them. */
+export interface AccountTable {
+  table: SQLiteTable;
+  name: string;
+  /** The account's rows (one `?`). */
+  where: string;
+  /**
+   * The keyset a page follows: columns unique among the account's rows, in the order of an index that starts with
+   * `account_no` (every index ends with the rowid), so a page reads its own rows only. Default `rowid`.
+   */
+  key?: readonly string[];
+  /** The money column the verification sums, and its name among the figures. */
+  sum?: { column: string; as: string };
+}
 
 /**
  * Every regional table that holds an account's rows, parents first (the order rows are copied in; deleted in
  * the reverse one). Region-wide data (catalogue, applications, support, cron progress) stays on the home shard.
  */
-export const ACCOUNT_TABLES: readonly { table: SQLiteTable; name: string; where: string }[] = [
+export const ACCOUNT_TABLES: readonly AccountTable[] = [
   { table: accounts, name: "accounts", where: BY_ACCOUNT },
   { table: accountServices, name: "account_services", where: BY_ACCOUNT },
-  { table: payments, name: "payments", where: BY_ACCOUNT },
+  {
+    table: payments,
+    name: "payments",
+    where: BY_ACCOUNT,
+    key: ["created_at", "rowid"],
+    sum: { column: "amount_kop", as: "payments_kop" },
+  },
   { table: paymentEvents, name: "payment_events", where: "payment_id IN (SELECT id FROM payments WHERE account_no = ?)" },
-  { table: receipts, name: "receipts", where: BY_ACCOUNT },
-  { table: ledgerEntries, name: "ledger_entries", where: BY_ACCOUNT },
-  { table: ledgerPeriods, name: "ledger_periods", where: BY_ACCOUNT },
+  { table: receipts, name: "receipts", where: BY_ACCOUNT, key: ["issued_at", "rowid"] },
+  {
+    table: ledgerEntries,
+    name: "ledger_entries",
+    where: BY_ACCOUNT,
+    key: ["occurred_at", "id"],
+    sum: { column: "amount_kop", as: "ledger_kop" },
+  },
+  { table: ledgerPeriods, name: "ledger_periods", where: BY_ACCOUNT, key: ["month"] },
   { table: autopay, name: "autopay", where: BY_ACCOUNT },
   { table: promisedPayments, name: "promised_payments", where: BY_ACCOUNT },
   { table: bonusMembers, name: "bonus_members", where: BY_ACCOUNT },
-  { table: bonusLedger, name: "bonus_ledger", where: BY_ACCOUNT },
-  { table: bonusRedemptions, name: "bonus_redemptions", where: BY_ACCOUNT },
-  { table: usageDailyTotals, name: "usage_daily_totals", where: BY_ACCOUNT },
-  { table: usageReports, name: "usage_reports", where: BY_ACCOUNT },
+  {
+    table: bonusLedger,
+    name: "bonus_ledger",
+    where: BY_ACCOUNT,
+    key: ["created_at", "rowid"],
+    sum: { column: "points", as: "bonus_points" },
+  },
+  { table: bonusRedemptions, name: "bonus_redemptions", where: BY_ACCOUNT, key: ["idempotency_key"] },
+  {
+    table: usageDailyTotals,
+    name: "usage_daily_totals",
+    where: BY_ACCOUNT,
+    key: ["local_day", "service_id", "category", "direction"],
+  },
+  { table: usageReports, name: "usage_reports", where: BY_ACCOUNT, key: ["subscriber_id", "created_at", "rowid"] },
   { table: tariffChanges, name: "tariff_changes", where: BY_ACCOUNT },
   { table: accountOptions, name: "account_options", where: BY_ACCOUNT },
   { table: voluntaryBlocks, name: "voluntary_blocks", where: BY_ACCOUNT },
   { table: corporateNumbers, name: "corporate_numbers", where: BY_ACCOUNT },
 ];
 
+const keyOf = (t: AccountTable) => t.key ?? ["rowid"];
+
 /** Rows deleted per statement when the source is cleaned up. */
 const DELETE_PAGE = 500;
+
+/** Rows read per statement by the verification (their keys and money column only). */
+const VERIFY_PAGE = 1000;
+
+/**
+ * D1 queries one call of `moveAccount` may reach (the request's own included) before it stops and leaves the rest
+ * to the next call: half of D1's 1,000 per invocation. A page costs at most three (read, write, cursor).
+ */
+export const MOVE_QUERY_BUDGET = 500;
+
+/** Queries kept for what a call does besides pages: a step's record, the switch, the freeze. */
+const RESERVE = 10;
 
 /**
  * How long the source keeps a moved account's rows after the switch: a request that read the directory just
@@ -70,9 +122,9 @@ export type Figures = Record<string, number>;
 export async function accountFigures(db: RegionDb, accountNo: string): Promise<Figures> {
   const parts = [
     ...ACCOUNT_TABLES.map(({ name, where }) => `(SELECT count(*) FROM ${name} WHERE ${where.replace("?", "?1")}) AS ${name}`),
-    "(SELECT coalesce(sum(amount_kop), 0) FROM ledger_entries WHERE account_no = ?1) AS ledger_kop",
-    "(SELECT coalesce(sum(points), 0) FROM bonus_ledger WHERE account_no = ?1) AS bonus_points",
-    "(SELECT coalesce(sum(amount_kop), 0) FROM payments WHERE account_no = ?1) AS payments_kop",
+    ...ACCOUNT_TABLES.flatMap(({ name, where, sum }) =>
+      sum ? [`(SELECT coalesce(sum(${sum.column}), 0) FROM ${name} WHERE ${where.replace("?", "?1")}) AS ${sum.as}`] : [],
+    ),
   ];
   const row = await d1Of(db)
     .prepare(`SELECT ${parts.join(", ")}`)
@@ -90,11 +142,24 @@ export interface MoveView {
   verified: Figures | null;
   startedAt: string;
   switchedAt: string | null;
+  /** Where the step got to: the table it is on (null between tables or when done) and the rows it has done. */
+  progress: { table: string | null; rows: number };
+  /** When a call can go on: now, or once the source's grace period is over; null when the move is done. */
+  resumeAt: string | null;
 }
 
 type MoveRow = typeof shardMoves.$inferSelect;
 
-function view(m: MoveRow): MoveView {
+/** The tables a step pages through, in its order: verification reads each table on the source, then the target. */
+function tableAt(step: ShardMoveStep, i: number): AccountTable | undefined {
+  if (step === "frozen") return ACCOUNT_TABLES[i];
+  if (step === "copied") return ACCOUNT_TABLES[i >> 1];
+  if (step === "switched") return ACCOUNT_TABLES[ACCOUNT_TABLES.length - 1 - i];
+  return undefined;
+}
+
+function view(m: MoveRow, now: Date, graceMs: number): MoveView {
+  const graceEnd = m.step === "switched" ? (m.switchedAt?.getTime() ?? 0) + graceMs : 0;
   return {
     id: m.id,
     accountNo: m.accountNo,
@@ -104,14 +169,20 @@ function view(m: MoveRow): MoveView {
     verified: m.verified ? (JSON.parse(m.verified) as Figures) : null,
     startedAt: m.startedAt.toISOString(),
     switchedAt: m.switchedAt?.toISOString() ?? null,
+    progress: { table: tableAt(m.step, m.cursorTable)?.name ?? null, rows: m.cursorRows },
+    resumeAt: m.step === "done" ? null : new Date(Math.max(now.getTime(), graceEnd)).toISOString(),
   };
 }
 
 export interface MoveOptions {
   now?: Date;
   graceMs?: number;
+  /** D1 queries this call may reach, its request's included (default `MOVE_QUERY_BUDGET`). */
+  maxQueries?: number;
   /** Tests: stop as if the Worker died right after this step was recorded. */
   crashAfter?: ShardMoveStep;
+  /** Tests: stop as if the Worker died after this call's n-th page of a step, before its cursor was saved. */
+  crashAtPage?: { step: "frozen" | "copied" | "switched"; page: number };
 }
 
 /** The account's unfinished move, if any. */
@@ -146,6 +217,10 @@ async function startMove(data: DataAccess, accountNo: string, toShard: string, n
     startedAt: now,
     updatedAt: now,
     switchedAt: null,
+    cursorTable: 0,
+    cursorKey: null,
+    cursorRows: 0,
+    cursorFigures: null,
   };
   // The partial unique index keeps one unfinished move per account: a parallel start finds the other one.
   await data.global.insert(shardMoves).values(row).onConflictDoNothing();
@@ -154,11 +229,18 @@ async function startMove(data: DataAccess, accountNo: string, toShard: string, n
   return made;
 }
 
-/** Records that a move got from one step to the next (compare-and-set: a parallel runner's record stands). */
+const START: Pick<MoveRow, "cursorTable" | "cursorKey" | "cursorRows" | "cursorFigures"> = {
+  cursorTable: 0,
+  cursorKey: null,
+  cursorRows: 0,
+  cursorFigures: null,
+};
+
+/** Records that a move got from one step to the next, its cursor at the start (compare-and-set: a parallel runner's record stands). */
 async function advance(data: DataAccess, move: MoveRow, to: ShardMoveStep, now: Date, extra: Partial<MoveRow> = {}) {
   await data.global
     .update(shardMoves)
-    .set({ step: to, updatedAt: now, ...extra })
+    .set({ step: to, updatedAt: now, ...START, ...extra })
     .where(and(eq(shardMoves.id, move.id), eq(shardMoves.step, move.step)));
   const again = await data.global.select().from(shardMoves).where(eq(shardMoves.id, move.id)).get();
   return again as MoveRow;
@@ -177,30 +259,50 @@ function freeze(db: RegionDb, accountNo: string, moveId: string, state: "frozen"
   ]);
 }
 
-async function deleteAccountRows(db: RegionDb, accountNo: string) {
-  for (const { name, where } of [...ACCOUNT_TABLES].reverse()) {
-    for (;;) {
-      const res = await d1Of(db)
-        .prepare(`DELETE FROM ${name} WHERE rowid IN (SELECT rowid FROM ${name} WHERE ${where} LIMIT ${DELETE_PAGE})`)
-        .bind(accountNo)
-        .run();
-      if ((res.meta.changes ?? 0) < DELETE_PAGE) break;
-    }
-  }
+type Cursor = Pick<MoveRow, "cursorTable" | "cursorKey" | "cursorRows" | "cursorFigures">;
+
+/**
+ * Saves where a step got to, compare-and-set on where it was: null when another runner of the same move saved
+ * first (this call stops; that one goes on).
+ */
+async function saveCursor(data: DataAccess, move: MoveRow, next: Cursor, now: Date): Promise<MoveRow | null> {
+  const res = await d1Of(data.global)
+    .prepare(
+      `UPDATE shard_moves SET cursor_table = ?, cursor_key = ?, cursor_rows = ?, cursor_figures = ?, updated_at = ?
+       WHERE id = ? AND step = ? AND cursor_table = ? AND cursor_key IS ? AND cursor_rows = ?`,
+    )
+    .bind(
+      next.cursorTable,
+      next.cursorKey,
+      next.cursorRows,
+      next.cursorFigures,
+      now.getTime(),
+      move.id,
+      move.step,
+      move.cursorTable,
+      move.cursorKey,
+      move.cursorRows,
+    )
+    .run();
+  return (res.meta.changes ?? 0) === 1 ? { ...move, ...next, updatedAt: now } : null;
 }
 
 const sameFigures = (a: Figures, b: Figures) => Object.keys(a).length > 0 && Object.keys(a).every((k) => Number(a[k]) === Number(b[k]));
 
 /**
- * Moves an account to another shard of its branch, online and exactly once, or resumes its move from the step
- * it got to: freeze the account on the source (its writes get a 503 and are retried), copy every row, verify
- * rows and money sums on both sides, switch the directory row (one global write: reads follow it), then, after
- * a grace period for requests that read the directory before the switch, delete the source rows. Each step is
- * idempotent and recorded once done. Returns the move at the step it reached (`switched` while the grace runs).
+ * Moves an account to another shard of its branch, online and exactly once, or resumes its move from where it got
+ * to: freeze the account on the source (its writes get a 503 and are retried), copy every row, verify rows and
+ * money sums on both sides, switch the directory row (one global write: reads follow it), then, after a grace
+ * period for requests that read the directory before the switch, delete the source rows. Copy, verification and
+ * deletion go a page per query and save their cursor after each page, so a call stops within `maxQueries` D1
+ * queries and the next call goes on from the last saved page (a page done again changes nothing: `INSERT OR
+ * IGNORE`, counts restarted from the saved ones, deletes of what is left). Until the switch every request reads
+ * the account on the source. Returns the move where this call left it: `done`, or a step to resume at `resumeAt`.
  */
 export async function moveAccount(data: DataAccess, accountNo: string, toShard: string, opts: MoveOptions = {}): Promise<MoveView> {
   const now = opts.now ?? new Date();
   const graceMs = opts.graceMs ?? CLEANUP_GRACE_MS;
+  const budget = opts.maxQueries ?? MOVE_QUERY_BUDGET;
   let move = await startMove(data, accountNo, toShard, now);
   if (move.step === "started" && opts.crashAfter === "started") throw new Error("injected crash after started");
   const source = data.shard(move.fromShard as ShardBinding);
@@ -208,6 +310,21 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
   const crash = (step: ShardMoveStep) => {
     if (opts.crashAfter === step) throw new Error(`injected crash after ${step}`);
   };
+  // What this invocation has asked of D1 (a batch's statements each count): a page starts only while it has room.
+  const room = () => Math.max(data.stats.statements, data.stats.roundTrips) + RESERVE <= budget;
+  const pages = new Map<ShardMoveStep, number>();
+  const pageDone = (step: ShardMoveStep) => {
+    const n = (pages.get(step) ?? 0) + 1;
+    pages.set(step, n);
+    if (opts.crashAtPage?.step === step && opts.crashAtPage.page === n) throw new Error(`injected crash at page ${n} of ${step}`);
+  };
+  const save = async (next: Cursor) => {
+    const saved = await saveCursor(data, move, next, now);
+    if (saved) move = saved;
+    return saved !== null;
+  };
+  const stop = async () =>
+    view((await data.global.select().from(shardMoves).where(eq(shardMoves.id, move.id)).get()) ?? move, now, graceMs);
   for (;;) {
     switch (move.step) {
       case "started":
@@ -216,13 +333,55 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
         await freeze(source, accountNo, move.id, "frozen", now);
         move = await advance(data, move, "frozen", now);
         break;
-      case "frozen":
-        for (const { table, where } of ACCOUNT_TABLES) await copyRows(source, target, table, where, accountNo);
+      case "frozen": {
+        while (move.cursorTable < ACCOUNT_TABLES.length) {
+          if (!room()) return view(move, now, graceMs);
+          const t = ACCOUNT_TABLES[move.cursorTable] as AccountTable;
+          const after = move.cursorKey ? (JSON.parse(move.cursorKey) as KeyValue[]) : null;
+          const page = await copyPage(source, target, t.table, t.where, [accountNo], keyOf(t), after);
+          pageDone("frozen");
+          const next = page.last
+            ? { ...move, cursorKey: JSON.stringify(page.last) }
+            : { ...move, cursorTable: move.cursorTable + 1, cursorKey: null };
+          if (!(await save({ ...next, cursorRows: move.cursorRows + page.copied }))) return stop();
+        }
         move = await advance(data, move, "copied", now);
         break;
+      }
       case "copied": {
-        const [before, after] = await Promise.all([accountFigures(source, accountNo), accountFigures(target, accountNo)]);
-        if (!sameFigures(before, after)) {
+        // Each table on the source, then on the target: its rows counted and its money summed, a page at a time.
+        while (move.cursorTable < ACCOUNT_TABLES.length * 2) {
+          if (!room()) return view(move, now, graceMs);
+          const t = ACCOUNT_TABLES[move.cursorTable >> 1] as AccountTable;
+          const side = move.cursorTable % 2 === 0 ? "source" : "target";
+          const after = move.cursorKey ? (JSON.parse(move.cursorKey) as KeyValue[]) : null;
+          const page = await readPage(
+            side === "source" ? source : target,
+            t.name,
+            t.where,
+            [accountNo],
+            keyOf(t),
+            after,
+            VERIFY_PAGE,
+            t.sum ? `${t.sum.column} AS _m` : "0 AS _m",
+          );
+          pageDone("copied");
+          const found = move.cursorFigures ? (JSON.parse(move.cursorFigures) as Record<string, Figures>) : {};
+          const figures: Figures = { ...found[side] };
+          figures[t.name] = (figures[t.name] ?? 0) + page.rows.length;
+          if (t.sum) figures[t.sum.as] = page.rows.reduce((kop, r) => kop + Number(r._m ?? 0), figures[t.sum.as] ?? 0);
+          const more = page.rows.length === VERIFY_PAGE;
+          const next: Cursor = {
+            cursorTable: more ? move.cursorTable : move.cursorTable + 1,
+            cursorKey: more ? JSON.stringify(page.last) : null,
+            cursorRows: move.cursorRows + page.rows.length,
+            cursorFigures: JSON.stringify({ ...found, [side]: figures }),
+          };
+          if (!(await save(next))) return stop();
+        }
+        const found = JSON.parse(move.cursorFigures ?? "{}") as Record<string, Figures>;
+        const before = found.source ?? {};
+        if (!sameFigures(before, found.target ?? {})) {
           log("error", "shard.move_mismatch", { moveId: move.id });
           await advance(data, move, "frozen", now);
           throw new AppError(409, "shard_move_mismatch");
@@ -241,7 +400,9 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
             move.toShard,
           ],
           [
-            "UPDATE shard_moves SET step = 'switched', switched_at = ?, updated_at = ? WHERE id = ? AND step = 'verified'",
+            `UPDATE shard_moves SET step = 'switched', switched_at = ?, updated_at = ?,
+               cursor_table = 0, cursor_key = NULL, cursor_rows = 0, cursor_figures = NULL
+             WHERE id = ? AND step = 'verified'`,
             now.getTime(),
             now.getTime(),
             move.id,
@@ -250,15 +411,33 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
         move = (await data.global.select().from(shardMoves).where(eq(shardMoves.id, move.id)).get()) as MoveRow;
         log("info", "shard.move_switched", { moveId: move.id, from: move.fromShard, to: move.toShard });
         break;
-      case "switched":
-        if (now.getTime() < (move.switchedAt?.getTime() ?? 0) + graceMs) return view(move);
+      case "switched": {
+        if (now.getTime() < (move.switchedAt?.getTime() ?? 0) + graceMs) return view(move, now, graceMs);
+        if (!room()) return view(move, now, graceMs);
         await freeze(source, accountNo, move.id, "moved", now);
-        await deleteAccountRows(source, accountNo);
+        // Children first (the reverse of the copy): each statement deletes a page of what is left of one table.
+        while (move.cursorTable < ACCOUNT_TABLES.length) {
+          if (!room()) return view(move, now, graceMs);
+          const { name, where } = tableAt("switched", move.cursorTable) as AccountTable;
+          const res = await d1Of(source)
+            .prepare(`DELETE FROM ${name} WHERE rowid IN (SELECT rowid FROM ${name} WHERE ${where} LIMIT ${DELETE_PAGE})`)
+            .bind(accountNo)
+            .run();
+          const deleted = res.meta.changes ?? 0;
+          pageDone("switched");
+          const next: Cursor = {
+            ...move,
+            cursorTable: deleted < DELETE_PAGE ? move.cursorTable + 1 : move.cursorTable,
+            cursorRows: move.cursorRows + deleted,
+          };
+          if (!(await save(next))) return stop();
+        }
         move = await advance(data, move, "done", now);
         log("info", "shard.move_done", { moveId: move.id });
         break;
+      }
       case "done":
-        return view(move);
+        return view(move, now, graceMs);
     }
     crash(move.step);
   }
@@ -268,5 +447,5 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
 export async function getMove(data: DataAccess, id: string): Promise<MoveView> {
   const row = await data.global.select().from(shardMoves).where(eq(shardMoves.id, id)).get();
   if (!row) throw new AppError(404, "not_found");
-  return view(row);
+  return view(row, new Date(), CLEANUP_GRACE_MS);
 }

@@ -29,6 +29,13 @@ const MoveDto = z
     verified: z.record(z.string(), z.number()).nullable(),
     startedAt: z.string(),
     switchedAt: z.string().nullable(),
+    progress: z
+      .object({ table: z.string().nullable(), rows: z.number().int() })
+      .openapi({ description: "Where the step got to: the table it is on and the rows it has copied, counted or deleted" }),
+    resumeAt: z
+      .string()
+      .nullable()
+      .openapi({ description: "When to call again to go on: now, or once the source's grace period is over; null when done" }),
   })
   .openapi("ShardMove");
 
@@ -73,13 +80,13 @@ export const moveAccountRoute = createRoute({
   tags: ["Operators"],
   security: operatorToken,
   summary:
-    "Moves an account to another shard of its branch (freeze, copy, verify, switch, clean up), or resumes its move; 202 while the source waits out its grace period — call again",
+    "Moves an account to another shard of its branch (freeze, copy, verify, switch, clean up), or resumes its move. A call does a bounded part (D1's queries per invocation): 202 while the move is under way — call again at `resumeAt` (now, or after the source's grace period)",
   request: {
     body: jsonBody(z.object({ accountNo: z.string().regex(/^\d{12}$/), toShard: Binding })),
   },
   responses: {
     200: jsonResponse("Moved", MoveDto),
-    202: jsonResponse("Switched; the source is cleaned up on a later call", MoveDto),
+    202: jsonResponse("Under way (copying, verifying, or switched with the source cleaned up on a later call)", MoveDto),
     400: problem("Check the fields"),
     401: unauthorized,
     404: problem("No such account or shard"),
