@@ -216,7 +216,7 @@ describe("importing a statement", () => {
       env.DB.prepare("SELECT subscriber_id AS who, body FROM inbox WHERE event_id = ? ORDER BY subscriber_id")
         .bind(key)
         .all<{ who: string; body: string }>();
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 15_000;
     while ((await inboxOf()).results.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     const rows = (await inboxOf()).results;
     expect(rows.map((r) => r.who)).toEqual(["demo-biz-accountant", "demo-biz-admin"]);

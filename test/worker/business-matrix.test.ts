@@ -179,7 +179,7 @@ describe("the business cabinet's authorization matrix", { timeout: 180_000 }, ()
 
 /** The invitation code sent to `to` (the dev outbox, through the real queue). */
 async function inviteCode(to: string, since: number): Promise<string> {
-  const deadline = Date.now() + 8000;
+  const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     const row = await env.DB.prepare("SELECT body FROM outbox WHERE recipient = ? AND created_at >= ? ORDER BY created_at DESC LIMIT 1")
       .bind(to, since)

@@ -499,7 +499,7 @@ describe("renaming sites and moving accounts", () => {
 
 /** The invitation code sent to `to` (the dev outbox, through the real queue). */
 async function inviteCodeSentTo(to: string, since: number): Promise<string> {
-  const deadline = Date.now() + 8000;
+  const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     const row = await env.DB.prepare("SELECT body FROM outbox WHERE recipient = ? AND created_at >= ? ORDER BY created_at DESC LIMIT 1")
       .bind(to, since)

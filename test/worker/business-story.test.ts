@@ -24,7 +24,7 @@ type OrgPayment = { id: string; status: string; amountKop: number; lines: { acco
 
 /** The invitation code sent to `to` after `since` (the dev outbox, through the real queue). */
 async function inviteCode(to: string, since: number): Promise<string> {
-  const deadline = Date.now() + 8000;
+  const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     const row = await env.DB.prepare("SELECT body FROM outbox WHERE recipient = ? AND created_at >= ? ORDER BY created_at DESC LIMIT 1")
       .bind(to, since)

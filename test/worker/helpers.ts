@@ -36,7 +36,7 @@ export async function json<T = Record<string, unknown>>(res: Response): Promise<
 }
 
 /** Waits for the newest code sent to `to` after `since` to reach the dev outbox (through the real queue). */
-export async function codeSentTo(to: string, since: number, timeoutMs = 8000): Promise<string> {
+export async function codeSentTo(to: string, since: number, timeoutMs = 15_000): Promise<string> {
   const { env } = await import("cloudflare:workers");
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

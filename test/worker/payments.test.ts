@@ -421,7 +421,7 @@ describe("saved cards and autopay", () => {
 
 /** Waits for a text message to `to` matching `pattern` in the dev outbox. */
 async function codeOrText(to: string, since: number, pattern: RegExp) {
-  const deadline = Date.now() + 8000;
+  const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     const rows = await env.DB.prepare("SELECT body FROM outbox WHERE recipient = ? AND created_at >= ?")
       .bind(to, since)

@@ -283,7 +283,7 @@ describe("the shard map: two shards of the Moscow branch", () => {
           .bind(service)
           .first<{ status: string }>()
       )?.status;
-    for (let i = 0; i < 50 && (await status()) !== "ended"; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 150 && (await status()) !== "ended"; i++) await new Promise((r) => setTimeout(r, 100));
     expect(await status()).toBe("ended");
   });
   it("sends a low-balance alert for an account on the branch's second shard, reading its balance there", async () => {
@@ -355,7 +355,7 @@ describe("the shard map: two shards of the Moscow branch", () => {
           .bind(other.accountNo)
           .first<{ n: number }>()
       )?.n ?? 0;
-    for (let i = 0; i < 80 && (await inboxed()) === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 150 && (await inboxed()) === 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(await inboxed()).toBe(1);
   });
   it("starts a voluntary block of an account on the second shard at the region's midnight: the service suspended, the fee charged once", async () => {
