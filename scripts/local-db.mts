@@ -78,8 +78,15 @@ async function databasesOnlyConfig(): Promise<string> {
   return path;
 }
 
-/** Migrates and seeds every local database under `persistTo`. */
-export async function prepareLocalDatabases(persistTo: string, log: (line: string) => void = console.log) {
+/**
+ * Migrates and seeds every local database under `persistTo`; `extra` rows (the browser tests' own contracts) go in
+ * after the demo data, per database binding.
+ */
+export async function prepareLocalDatabases(
+  persistTo: string,
+  log: (line: string) => void = console.log,
+  extra: { global: string[]; shards: Record<string, string[]> } = { global: [], shards: {} },
+) {
   const proxy = await getPlatformProxy<Record<string, D1> & { FILES: SeedBucket }>({
     configPath: await databasesOnlyConfig(),
     persist: { path: join(persistTo, "v3") },
@@ -100,6 +107,8 @@ export async function prepareLocalDatabases(persistTo: string, log: (line: strin
     // Demo usage as the ingest stores it: one R2 object per account and month, its daily totals in the shard.
     for (const u of seed.usage) await runAll(env[u.shard] as D1, await seedUsageMonth(files, u));
     log(`  FILES: ${seed.usage.length} usage month(s) of demo accounts`);
+    await runAll(env.DB as D1, extra.global);
+    for (const [binding, statements] of Object.entries(extra.shards)) await runAll(env[binding] as D1, statements);
   } finally {
     await proxy.dispose();
   }

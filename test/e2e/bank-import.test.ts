@@ -12,7 +12,8 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeWindows1251 } from "../../worker/features/bank/bank.decode";
 import { statementText } from "../worker/bank.fixture";
-import { launch, login, newContext, site } from "./browser";
+import { launch, newContext, site } from "./browser";
+import { logInAs, ownSubscriber } from "./subscribers";
 
 const run = promisify(execFile);
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -35,6 +36,8 @@ async function cli(...args: string[]): Promise<string> {
 
 describe("bank statement import", () => {
   it("an operator imports a statement twice; the subscriber sees the payment once in the history", { timeout: 90_000 }, async () => {
+    // A subscriber of this test's own: the payments land in a history no other file reads.
+    const me = await ownSubscriber("bank-import");
     const number = `E${Date.now() % 1_000_000}`;
     const unmatched = `U${Date.now() % 1_000_000}`;
     const dir = await mkdtemp(join(tmpdir(), "kabinet-bank-"));
@@ -44,7 +47,7 @@ describe("bank statement import", () => {
       file,
       encodeWindows1251(
         statementText([
-          { number, date: "01.03.2026", sum: "777.00", purpose: "Оплата услуг связи по л/с 201000000012. Без НДС" },
+          { number, date: "01.03.2026", sum: "777.00", purpose: `Оплата услуг связи по л/с ${me.accountNo}. Без НДС` },
           { number: unmatched, date: "01.03.2026", sum: "55.00", purpose: "За связь, Иванова" },
         ]),
       ),
@@ -55,12 +58,12 @@ describe("bank statement import", () => {
     const queue = await cli("--queue");
     const lineId = new RegExp(`^([0-9a-f]{64})\\n  № ${unmatched} `, "m").exec(queue)?.[1];
     expect(lineId).toBeDefined();
-    expect(await cli("--assign", lineId as string, "201000000012")).toContain("✓ 201000000012: +55.00 ₽");
+    expect(await cli("--assign", lineId as string, me.accountNo)).toContain(`✓ ${me.accountNo}: +55.00 ₽`);
 
     const context = await newContext(browser, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
     const page = await context.newPage();
-    await login(page, "anna");
-    await page.goto(site("msk", "/accounts/201000000012"));
+    await logInAs(page, me);
+    await page.goto(site("msk", `/accounts/${me.accountNo}`));
     const rows = page.locator("table.history tbody tr");
     await expect.poll(() => rows.filter({ hasText: `Оплата по платёжному поручению № ${number} от 01.03.2026` }).count()).toBe(1);
     await expect.poll(() => rows.filter({ hasText: `Оплата по платёжному поручению № ${unmatched} от 01.03.2026` }).count()).toBe(1);

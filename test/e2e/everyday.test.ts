@@ -1,31 +1,19 @@
 import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeAccountNo } from "../../worker/platform/ids";
-import { launch, newContext, site } from "./browser";
-import { codeFromOutbox } from "./http";
+import { launch, login, newContext, site } from "./browser";
 
 /** Olga's Vladivostok account: home internet whose line check fails (no session, demo data), and a mobile number. */
 const OLGA_VL = makeAccountNo("80500000007");
 
 let browser: Browser;
 
-/**
- * Olga, logged in once for this file with a code by email: her password is changed by the recovery test of the
- * same run, and her phone gets codes from the identity tests (one a minute per target).
- */
+/** Olga, logged in once for this file (no file changes her password: identity's tests register people of their own). */
 let olga: BrowserContext;
 async function loginOlga(): Promise<BrowserContext> {
   const context = await newContext(browser);
   const page = await context.newPage();
-  await page.goto(site("msk", "/login"));
-  await page.getByRole("button", { name: "По временному коду" }).click();
-  await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill("olga.kuznetsova@example.com");
-  await page.getByLabel("Письмо на почту").check();
-  await page.getByRole("button", { name: "Получить код" }).click();
-  await page.getByLabel("Код из сообщения").waitFor();
-  await page.getByLabel("Код из сообщения").fill(await codeFromOutbox(site(null, "/dev/outbox"), "olga.kuznetsova@example.com"));
-  await page.getByRole("button", { name: "Войти", exact: true }).click();
-  await page.waitForURL(site("msk", "/accounts"));
+  await login(page, "olga");
   await page.close();
   return context;
 }

@@ -9,6 +9,7 @@ import { prepareLocalDatabases } from "../../scripts/local-db.mts";
 import { generateVapidKeys } from "../../scripts/vapid.mts";
 import { DEMO_IDP_PEOPLE } from "../../worker/data/demo.data.ts";
 import { tlsIdentity } from "../push/local-push-service";
+import { ownContractsSql } from "./own-contracts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -30,7 +31,8 @@ export async function setup(project: TestProject) {
   const port = Number(process.env.E2E_PORT ?? 8799);
   const state = join(ROOT, ".e2e/state");
   await rm(state, { recursive: true, force: true });
-  await prepareLocalDatabases(state, () => {});
+  // The demo data, and the contracts on which tests register subscribers of their own (own-contracts.ts).
+  await prepareLocalDatabases(state, () => {}, ownContractsSql());
   // Identity providers are unreachable here: npm start's demo identity provider stands in for them, sign-in page included.
   const mock = await startIdentityProvider({ people: DEMO_IDP_PEOPLE });
   stopMock = mock.stop;

@@ -4,6 +4,7 @@ import { DEMO_UNREGISTERED } from "../../worker/data/demo.data";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { asReturningVisitor, launch, newContext, site } from "./browser";
 import { codeFromOutbox } from "./http";
+import { logInAs, ownSubscriber } from "./subscribers";
 
 let browser: Browser;
 beforeAll(async () => {
@@ -15,16 +16,24 @@ afterAll(async () => {
 
 const outbox = () => site(null, "/dev/outbox");
 const h1 = (page: Page) => page.getByRole("heading", { level: 1 }).innerText();
+/** The newest code the outbox shows for `to` now (the registration's, for a subscriber just registered), or null. */
+const lastCode = (to: string) => codeFromOutbox(outbox(), to, null, 500).catch(() => null);
+
+// Every test that changes how a person gets in (a code, a new password, a phone, a passkey, a linked identity) does it
+// to a subscriber it registered for itself (subscribers.ts): the demo people other files log in as keep theirs.
 
 describe("every way in, in a real browser", () => {
   it("logs in with a one-time code sent by SMS", async () => {
+    const me = await ownSubscriber("identity-code");
+    const phone = me.phone as string;
+    const registration = await lastCode(phone);
     const page = await (await newContext(browser)).newPage();
     await page.goto(site("kzn", "/login"));
     await page.getByRole("button", { name: "По временному коду" }).click();
-    await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill("+7 900 000-00-03");
+    await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill(phone);
     await page.getByRole("button", { name: "Получить код" }).click();
     await expect.poll(() => page.getByText("Если такой абонент есть, мы отправили код").count()).toBe(1);
-    const code = await codeFromOutbox(outbox(), "+79000000003");
+    const code = await codeFromOutbox(outbox(), phone, registration);
     // Another code is offered, once the server would take one (a minute after this one).
     await expect.poll(() => page.getByRole("button", { name: /Отправить код ещё раз через 0:5\d|1:00/ }).isDisabled()).toBe(true);
     // Asking again at once (after going back to the password and returning) leads to the field for the code just sent,
@@ -37,7 +46,7 @@ describe("every way in, in a real browser", () => {
     await page.getByRole("button", { name: "Войти", exact: true }).click();
     await page.waitForURL(site("kzn", "/accounts"));
     await page.goto(site("kzn", "/profile"));
-    await expect.poll(() => h1(page)).toBe("Ольга Кузнецова");
+    await expect.poll(() => h1(page)).toBe(me.displayName);
   });
 
   it("registers the holder of an account number, who chooses a login and a password", async () => {
@@ -63,46 +72,44 @@ describe("every way in, in a real browser", () => {
   });
 
   it("resets a forgotten password after the bot check, and the old sessions end", async () => {
+    const me = await ownSubscriber("identity-recovery");
+    const email = me.email as string;
+    const registration = await lastCode(email);
     const other = await newContext(browser);
     const otherPage = await other.newPage();
-    await otherPage.goto(site("msk", "/login"));
-    await otherPage.getByLabel("Телефон, почта, логин или лицевой счёт").fill("maria");
-    await otherPage.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
-    await otherPage.getByRole("button", { name: "Войти", exact: true }).click();
-    await otherPage.waitForURL(site("msk", "/accounts"));
+    await logInAs(otherPage, me);
     await otherPage.goto(site("msk", "/profile"));
 
     const page = await (await newContext(browser)).newPage();
     await page.goto(site("spb", "/login"));
     await page.getByRole("link", { name: "Забыли пароль?" }).click();
-    await page.getByLabel("Телефон, почта или логин").fill("maria.ivanova@example.com");
+    await page.getByLabel("Телефон, почта или логин").fill(email);
     await page.getByRole("radio", { name: "Письмо на почту" }).check();
     await page.getByRole("button", { name: "Получить код" }).click();
-    const code = await codeFromOutbox(outbox(), "maria.ivanova@example.com");
+    const code = await codeFromOutbox(outbox(), email, registration);
     await page.getByLabel("Код из сообщения").fill(code);
     await page.getByLabel("Новый пароль").fill("белые ночи над невой");
     await page.getByRole("button", { name: "Сохранить пароль и войти" }).click();
     await page.waitForURL(site("spb", "/accounts"));
     await page.goto(site("spb", "/profile"));
-    await expect.poll(() => h1(page)).toBe("Мария Иванова");
+    await expect.poll(() => h1(page)).toBe(me.displayName);
 
     await otherPage.reload();
     await otherPage.waitForURL(site("msk", "/login"));
   });
 
   it("changes the phone after confirming with a code to the current one", async () => {
+    const me = await ownSubscriber("identity-phone");
+    const phone = me.phone as string;
+    const registration = await lastCode(phone);
     const page = await (await newContext(browser)).newPage();
-    await page.goto(site("msk", "/login"));
-    await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill("petr");
-    await page.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
-    await page.getByRole("button", { name: "Войти", exact: true }).click();
-    await page.waitForURL(site("msk", "/accounts"));
+    await logInAs(page, me);
     await page.goto(site("msk", "/profile"));
     const form = page.locator("form").filter({ has: page.getByRole("heading", { name: "Смена телефона" }) });
     await form.getByLabel("Новый телефон").fill("+7 900 555-44-33");
     await form.getByRole("button", { name: "Получить код" }).click();
     await expect.poll(() => form.getByText("подтвердите операцию кодом из SMS").count()).toBe(1);
-    const stepUp = await codeFromOutbox(outbox(), "+79000000002");
+    const stepUp = await codeFromOutbox(outbox(), phone, registration);
     await form.getByLabel("Код из сообщения").fill(stepUp);
     await form.getByRole("button", { name: "Подтвердить" }).click();
     await expect.poll(() => form.getByText("Мы отправили код на новый контакт.").count()).toBe(1);
@@ -118,12 +125,10 @@ describe("identity providers in a real browser (npm start's demo identity provid
     // Both are returning visitors: the service worker is active and sees the provider's redirects come back.
     const context = await newContext(browser);
     const page = await context.newPage();
+    // The provider's person «Анна Иванова» has no cabinet linked: this test's own subscriber links her.
+    const me = await ownSubscriber("identity-gosuslugi");
     await asReturningVisitor(page, "msk");
-    await page.goto(site("msk", "/login"));
-    await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill("+7 900 000-00-01");
-    await page.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
-    await page.getByRole("button", { name: "Войти", exact: true }).click();
-    await page.waitForURL(site("msk", "/accounts"));
+    await logInAs(page, me, me.phone as string);
     await page.goto(site("msk", "/profile"));
     const row = page.getByRole("listitem").filter({ hasText: "Госуслуги" });
     await row.getByRole("link", { name: "Привязать" }).click();
@@ -146,7 +151,7 @@ describe("identity providers in a real browser (npm start's demo identity provid
     await other.getByRole("link", { name: "Войти через Госуслуги" }).click();
     await other.getByRole("button", { name: /^Анна Иванова/ }).click();
     await other.waitForURL(site("nsk", "/profile"));
-    await expect.poll(() => h1(other)).toBe("Анна Иванова");
+    await expect.poll(() => h1(other)).toBe(me.displayName);
   });
 
   it("logs the demo subscriber petr straight in with T-ID; «Отмена» at the provider comes back with an error", async () => {
@@ -169,6 +174,7 @@ describe("identity providers in a real browser (npm start's demo identity provid
 
 describe("passkeys in a real browser (CDP virtual authenticator)", () => {
   it("adds a passkey in the profile, then logs in with it alone on another regional site", async () => {
+    const me = await ownSubscriber("identity-passkey");
     const context = await newContext(browser);
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
@@ -184,11 +190,7 @@ describe("passkeys in a real browser (CDP virtual authenticator)", () => {
       },
     })) as { authenticatorId: string };
 
-    await page.goto(site("msk", "/login"));
-    await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill("olga");
-    await page.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
-    await page.getByRole("button", { name: "Войти", exact: true }).click();
-    await page.waitForURL(site("msk", "/accounts"));
+    await logInAs(page, me);
     await page.goto(site("msk", "/profile"));
     await page.getByRole("button", { name: "Добавить ключ входа на этом устройстве" }).click();
     await expect.poll(() => page.getByRole("button", { name: /^Удалить ключ/ }).count()).toBe(1);
@@ -201,35 +203,34 @@ describe("passkeys in a real browser (CDP virtual authenticator)", () => {
     await page.getByRole("button", { name: "Войти с ключом входа (passkey)" }).click();
     await page.waitForURL(site("vl", "/accounts"));
     await page.goto(site("vl", "/profile"));
-    await expect.poll(() => h1(page)).toBe("Ольга Кузнецова");
+    await expect.poll(() => h1(page)).toBe(me.displayName);
     await context.close();
   });
 });
 
 describe("password change in a real browser", () => {
   it("is confirmed with an SMS code, and the new password works", async () => {
+    const me = await ownSubscriber("identity-password");
+    const phone = me.phone as string;
     const page = await (await newContext(browser)).newPage();
-    await page.goto(site("msk", "/login"));
-    await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill("olga.kuznetsova@example.com");
-    await page.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
-    await page.getByRole("button", { name: "Войти", exact: true }).click();
-    await page.waitForURL(site("msk", "/accounts"));
+    await logInAs(page, me, phone);
     await page.goto(site("msk", "/profile"));
     const form = page.locator("form").filter({ has: page.getByRole("heading", { name: "Смена пароля" }) });
     await form.getByLabel("Новый пароль").fill("разводные мосты летом");
-    const codeBefore = await codeFromOutbox(outbox(), "+79000000003", null, 500).catch(() => null);
+    const codeBefore = await lastCode(phone);
     await form.getByRole("button", { name: "Сохранить" }).click();
-    const code = await codeFromOutbox(outbox(), "+79000000003", codeBefore);
+    const code = await codeFromOutbox(outbox(), phone, codeBefore);
     await form.getByLabel("Код из сообщения").fill(code);
     await form.getByRole("button", { name: "Подтвердить" }).click();
     await expect.poll(() => form.getByText("Пароль изменён").count()).toBe(1);
     await page.getByRole("button", { name: "Выйти" }).click();
     await page.waitForURL(site("msk", "/login"));
-    await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill("olga");
+    await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill(me.login);
     await page.getByLabel("Пароль", { exact: true }).fill("разводные мосты летом");
     await page.getByRole("button", { name: "Войти", exact: true }).click();
     await page.waitForURL(site("msk", "/accounts"));
     await page.goto(site("msk", "/profile"));
+    await expect.poll(() => h1(page)).toBe(me.displayName);
   });
 });
 

@@ -29,7 +29,7 @@ describe("connecting a service in a real browser", () => {
     await page.waitForURL(site("msk", "/connect"));
 
     // The address check: a house the network does not reach, then one it does.
-    // Other suites count anna's accounts and change petr's phone and olga's password: this one adds a service to an account she has.
+    // Other files count anna's accounts: this one adds a service to an account she has (no new account).
     await page.getByLabel("Улица", { exact: true }).fill("Профсоюзная");
     await page.getByLabel("Дом", { exact: true }).fill("999");
     await page.getByRole("button", { name: "Проверить адрес" }).click();

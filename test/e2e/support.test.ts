@@ -29,7 +29,7 @@ describe("support chat in real browsers", () => {
   it("a subscriber and an operator chat live, through a dropped connection and an offline message", { timeout: 120_000 }, async () => {
     const sub = await newContext(browser, { viewport: { width: 360, height: 800 } });
     const page = await sub.newPage();
-    await login(page, "anna"); // (maria's password is reset by the identity suite)
+    await login(page, "anna");
     await page.getByRole("link", { name: "Поддержка" }).first().click();
     await page.waitForURL(site("msk", "/support"));
     await page.getByRole("combobox", { name: /^Тема/ }).selectOption("internet");
