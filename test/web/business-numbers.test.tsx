@@ -161,6 +161,38 @@ describe("«Корпоративные номера»", () => {
     expect(words(after.textContent)).toContain("из 1 500,50 ₽");
   });
 
+  it("shows the saved limit on the card at once, while the list is still being asked again", async () => {
+    let current = terminal;
+    let release: () => void = () => undefined;
+    serve({
+      "/api/v1/me": { profile },
+      "/api/v1/business/organisations": mineAs("manager"),
+      // The list asked again after the change answers only when released: a slow server.
+      [BASE]: () =>
+        sent.some((r) => r.method === "PUT")
+          ? new Promise((resolve) => {
+              release = () => resolve({ body: list([current]) });
+            })
+          : { body: list([current]) },
+      [`PUT ${BASE}/%2B79160000107`]: (body: unknown) => {
+        current = { ...terminal, limitKop: (body as { limitKop: number }).limitKop, blockAtLimit: true, usedPct: 6 };
+        return { body: current };
+      },
+    });
+    mountNumbers();
+    const card = await screen.findByRole("article", { name: "+7 916 000-01-07" });
+    fireEvent.click(within(card).getByRole("button", { name: "Изменить" }));
+    const form = await within(card).findByRole("form", { name: "Номер +7 916 000-01-07" });
+    fireEvent.input(within(form).getByLabelText("Лимит в месяц, ₽ (пусто — без лимита)"), { target: { value: "1500" } });
+    fireEvent.click(within(form).getByRole("button", { name: "Сохранить" }));
+    expect(await within(card).findByText("Сохранено")).toBeTruthy();
+    await vi.waitFor(() => expect(sent.filter((r) => r.method === "GET" && r.url === BASE)).toHaveLength(2));
+    expect(words(screen.getByRole("article", { name: "+7 916 000-01-07" }).textContent)).toContain("из 1 500 ₽");
+    release();
+    await vi.waitFor(() => expect(screen.getAllByRole("article")).toHaveLength(1));
+    expect(words(screen.getByRole("article", { name: "+7 916 000-01-07" }).textContent)).toContain("из 1 500 ₽");
+  });
+
   it("says what went wrong and offers to try again when the list cannot be loaded, in English too", async () => {
     serve({
       "/api/v1/me": { profile },

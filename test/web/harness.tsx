@@ -10,14 +10,14 @@ import { SessionProvider } from "../../web/src/features/auth/SessionContext";
 import { I18nProvider, type Lang } from "../../web/src/i18n";
 
 export type Answer = { status?: number; body: unknown };
-export type Answers = Record<string, unknown | Answer | ((body: unknown) => Answer)>;
+export type Answers = Record<string, unknown | Answer | ((body: unknown) => Answer | Promise<Answer>)>;
 
 /** What the app sent since the last `serve`: method, path with query, JSON body and headers. */
 export const sent: { method: string; url: string; body: unknown; headers: Record<string, string> }[] = [];
 
 /**
  * The server: "METHOD /path?query", "/path?query" for a GET, then the same without the query → an answer (a body,
- * `{ status, body }`, or a function of the request's body); anything else is a 404 problem.
+ * `{ status, body }`, or a function of the request's body, sync or async); anything else is a 404 problem.
  */
 export function serve(routes: Answers) {
   sent.length = 0;
@@ -36,7 +36,8 @@ export function serve(routes: Answers) {
         get ? url.pathname : "",
       ].find((k) => k && k in routes);
       let answer = key ? routes[key] : undefined;
-      if (typeof answer === "function") answer = (answer as (b: unknown) => Answer)(body);
+      // A function answers from the request's body, and may take its time (a promise): a slow server.
+      if (typeof answer === "function") answer = await (answer as (b: unknown) => Answer | Promise<Answer>)(body);
       if (answer === undefined)
         return new Response(JSON.stringify({ type: "urn:kabinet:problem:not_found", title: "Не найдено", status: 404 }), {
           status: 404,

@@ -35,9 +35,10 @@ function NumbersList(props: { orgId: string }) {
   // The cards keep their state (an open form, a message, focus) while the list is fetched again: one per number.
   const [items, setItems] = createStore<NumberDto[]>([]);
   createEffect(() => {
-    // An errored resource throws when read: the error is Loadable's to show.
-    const l = list.state === "errored" ? undefined : list.latest;
-    if (l) setItems(reconcile(l.items, { key: "msisdn" }));
+    // Only an answer that has come: while the list is asked again ("refreshing") `latest` is the previous answer,
+    // which would undo a change the card has just shown (a limit saved while the list was being fetched). An errored
+    // resource throws when read: the error is Loadable's to show.
+    if (list.state === "ready") setItems(reconcile(list().items, { key: "msisdn" }));
   });
   const changed = (n: NumberDto) => {
     setItems((x) => x.msisdn === n.msisdn, reconcile(n));
