@@ -1,3 +1,4 @@
+import { OPERATOR } from "../../data/operator.data";
 import { formatAccountNoPlain } from "../../platform/format";
 import { percentOfRate, type VatRate, vatIncludedKop, vatRateOn } from "../../platform/vat";
 
@@ -37,10 +38,14 @@ export interface Receipt {
   paymentId: string;
 }
 
+/**
+ * The seller on a receipt: the operator of `operator.data.ts`, the same requisites invoices and closing documents
+ * carry (54-ФЗ ст. 4.7: the user's name and ИНН, the place of settlement — the site for an online payment).
+ */
 export const SELLER = {
-  name: "ООО «Кабинет Телеком»",
-  inn: "7700000000",
-  address: "125009, г. Москва, ул. Тверская, д. 1",
+  name: OPERATOR.name,
+  inn: OPERATOR.inn,
+  address: OPERATOR.legalAddress,
   site: "kabinet.localhost",
   taxation: "ОСН",
 };
