@@ -69,6 +69,17 @@ function digits(seed: string, n: number): string {
 /** The payment method as a receipt names it. */
 export const RECEIPT_METHOD = { card: "Банковская карта", sbp: "СБП", sberpay: "SberPay", tpay: "T-Pay" } as const;
 
+/** The ledger entry's text of a payment and of its refund, by method (ru, en). */
+export const METHOD_TEXT: Record<keyof typeof RECEIPT_METHOD, { paid: [string, string]; refunded: [string, string] }> = {
+  card: { paid: ["Оплата банковской картой", "Bank card payment"], refunded: ["Возврат платежа на карту", "Payment refunded to the card"] },
+  sbp: {
+    paid: ["Оплата через СБП", "Payment by SBP (Faster Payments System)"],
+    refunded: ["Возврат платежа по СБП", "Payment refunded by SBP"],
+  },
+  sberpay: { paid: ["Оплата через SberPay", "SberPay payment"], refunded: ["Возврат платежа в SberPay", "Payment refunded to SberPay"] },
+  tpay: { paid: ["Оплата через T-Pay", "T-Pay payment"], refunded: ["Возврат платежа в T-Pay", "Payment refunded to T-Pay"] },
+};
+
 export function buildReceipt(
   p: {
     id: string;
