@@ -430,6 +430,7 @@ export async function buildSeed(now = new Date()): Promise<SeedSql> {
       shardOf,
       pricePercent,
       priceKop: regionalPriceKop,
+      inline: inlineStatement,
     });
     global.push(...biz.global);
     for (const [shard, rows] of biz.shards) shards[shard].push(...rows);
