@@ -142,19 +142,20 @@ describe("history", () => {
     const balance = (await json<{ balanceKop: number }>(await call("msk", `/api/v1/accounts/${ANNA_MSK}`, { headers: { cookie } })))
       .balanceKop;
     type Page = { items: { id: string; amountKop: number; balanceAfterKop: number; occurredAt: string }[]; nextCursor: string | null };
-    const first = await json<Page>(await call("msk", `/api/v1/accounts/${ANNA_MSK}/history?limit=25`, { headers: { cookie } }));
-    expect(first.items).toHaveLength(25);
+    // The demo's closed months are one rolled-up line per service (and their payments): pages of 8 span several months.
+    const first = await json<Page>(await call("msk", `/api/v1/accounts/${ANNA_MSK}/history?limit=8`, { headers: { cookie } }));
+    expect(first.items).toHaveLength(8);
     expect(first.items[0]?.balanceAfterKop).toBe(balance);
     for (let i = 1; i < first.items.length; i++) {
       const prev = first.items[i - 1];
       expect(first.items[i]?.balanceAfterKop).toBe((prev?.balanceAfterKop ?? 0) - (prev?.amountKop ?? 0));
     }
     const second = await json<Page>(
-      await call("msk", `/api/v1/accounts/${ANNA_MSK}/history?limit=25&cursor=${first.nextCursor}`, { headers: { cookie } }),
+      await call("msk", `/api/v1/accounts/${ANNA_MSK}/history?limit=8&cursor=${first.nextCursor}`, { headers: { cookie } }),
     );
     const last = first.items.at(-1);
     expect(second.items[0]?.balanceAfterKop).toBe((last?.balanceAfterKop ?? 0) - (last?.amountKop ?? 0));
-    expect(new Set([...first.items, ...second.items].map((e) => e.id)).size).toBe(50);
+    expect(new Set([...first.items, ...second.items].map((e) => e.id)).size).toBe(16);
   });
 
   it("filters by type and period", async () => {

@@ -7,12 +7,14 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { XMLParser } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
+import { accounts as accountsTable } from "../../worker/db/schema/region";
 import { appendEntry } from "../../worker/features/billing/ledger.service";
 import type { ClosingMessage } from "../../worker/features/business/closing.messages";
 import { type ClosingDeps, consumeClosing, issueMonth, queueClosingMonth } from "../../worker/features/business/closing.service";
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
 import { assetFonts } from "../../worker/features/usage/usage.consumer";
 import { createDataAccess } from "../../worker/platform/db";
+import { makeAccountNo } from "../../worker/platform/ids";
 import { localDay } from "../../worker/platform/region";
 import { api, call, json, login } from "./helpers";
 
@@ -308,14 +310,31 @@ describe("a change after issue", () => {
 
 describe("the document's totals against the ledger (property)", () => {
   it("random months of charges and payments: the УПД's total is the month's charges, its VAT 20/120 of it in 2025 and 22/122 from 2026", async () => {
-    const accounts = await accountsOf(SMIRNOV);
     const data = createDataAccess(env);
+    // The demo accounts come with their months closed up to the last one (the seed closes them as the period close
+    // does), and an entry for a closed month is booked in the first open one: the 2025 months are checked on an
+    // account of the organisation's opened without closed months, the future ones on the demo accounts.
+    const fresh = makeAccountNo("50490009999");
+    await data.shard("DB_URAL").insert(accountsTable).values({
+      accountNo: fresh,
+      region: "ekb",
+      holderName: "ИП Смирнов Пётр Андреевич",
+      address: "Екатеринбург, ул. Малышева, д. 1",
+      status: "active",
+      createdAt: new Date(),
+    });
+    await env.DB.batch([
+      env.DB.prepare("INSERT INTO account_directory (account_no, region, shard, created_at) VALUES (?, 'ekb', 'DB_URAL', 0)").bind(fresh),
+      env.DB.prepare("INSERT INTO org_accounts (org_id, account_no, site_id, created_at) VALUES (?, ?, NULL, 0)").bind(SMIRNOV, fresh),
+    ]);
+    const all = await accountsOf(SMIRNOV);
+    const demo = all.filter((a) => a.accountNo !== fresh);
     let run = 0;
     await fc.assert(
       fc.asyncProperty(
         fc.array(
           fc.record({
-            account: fc.integer({ min: 0, max: accounts.length - 1 }),
+            account: fc.integer({ min: 0, max: 99 }),
             kind: fc.constantFrom("charge", "payment"),
             kop: fc.integer({ min: 1, max: 2_000_000 }),
             day: fc.integer({ min: 1, max: 28 }),
@@ -329,7 +348,10 @@ describe("the document's totals against the ledger (property)", () => {
           const period = past ? shiftMonth("2025-12", 1 - run / 2) : shiftMonth(thisMonth, 12 + run);
           if (!past) await chargedThrough(["ekb"], lastDay(period));
           for (const [i, e] of entries.entries()) {
-            const a = accounts[e.account] as { accountNo: string; shard: string };
+            const a = (past ? all.find((x) => x.accountNo === fresh) : demo[e.account % demo.length]) as {
+              accountNo: string;
+              shard: string;
+            };
             const day = `${period}-${String(e.day).padStart(2, "0")}`;
             await appendEntry(data.shard(a.shard as "DB_URAL"), {
               accountNo: a.accountNo,

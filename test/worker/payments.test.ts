@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { signWebhook, type WebhookEvent } from "../../worker/adapters/payments";
 import { sandboxAcquirer } from "../../worker/adapters/payments/sandbox";
+import { OPERATOR } from "../../worker/data/operator.data";
 import { AUTOPAY, autopayTick } from "../../worker/features/payments/autopay.service";
 import { expirePromised } from "../../worker/features/payments/promised.service";
 import { buildReceipt } from "../../worker/features/payments/receipts";
@@ -110,15 +111,19 @@ describe("top-up through the sandbox acquirer", () => {
     expect(done.status).toBe("succeeded");
     expect(done.receiptNumber).toMatch(/^\d{8}-\d{10}$/);
     expect(await balance(cookie, PETR_EKB)).toBe(before + 75_000);
-    const receipt = await json<{ totalKop: number; vatKop: number; seller: { inn: string }; payment: { card: string } }>(
-      await call("msk", `/api/v1/accounts/${PETR_EKB}/payments/${payment.id}/receipt`, { headers: { cookie } }),
-    );
+    const receipt = await json<{
+      totalKop: number;
+      vatKop: number;
+      seller: { name: string; inn: string };
+      payment: { card: string };
+    }>(await call("msk", `/api/v1/accounts/${PETR_EKB}/payments/${payment.id}/receipt`, { headers: { cookie } }));
     // VAT at the calculated rate of 2026 and after, 22/122 (20/120 until the end of 2025): 750 ₽ × 22/122 = 135,25 ₽.
     expect(receipt).toMatchObject({
       totalKop: 75_000,
       vatKop: 13_525,
       items: [{ vatRate: "22/122", vatKop: 13_525 }],
-      seller: { inn: "7700000000" },
+      // The seller is the operator whose requisites invoices and closing documents carry (operator.data.ts).
+      seller: { name: OPERATOR.name, inn: OPERATOR.inn, address: OPERATOR.legalAddress },
       payment: { card: "VISA •••• 4242" },
     });
     // And by email to the payer, once, whatever the webhooks that follow.

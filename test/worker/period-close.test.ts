@@ -304,12 +304,37 @@ describe("the monthly period close", () => {
   });
 
   it("shows a subscriber's closed month the same: balance, history totals, a rolled-up line per service, insight by service name", async () => {
-    const anna = makeAccountNo("20100000001");
     const cookie = await login("anna");
     const today = localDay("Europe/Moscow", new Date());
     const [y, m] = today.split("-").map(Number) as [number, number];
     const month = new Date(Date.UTC(y, m - 2, 1)).toISOString().slice(0, 7);
     const last = new Date(Date.UTC(y, m - 1, 0)).toISOString().slice(0, 10);
+    // The demo's own months come closed by the seed: a new account of Anna's with last month still open, charged
+    // daily and paid once, as the demo accounts were before their close.
+    const { accountNo: anna, serviceId, tariff } = await freshAccount("msk");
+    await env.DB.batch([
+      env.DB.prepare("INSERT INTO account_directory (account_no, region, shard, created_at) VALUES (?, 'msk', 'DB_MOSCOW', 0)").bind(anna),
+      env.DB.prepare("INSERT INTO account_links (subscriber_id, account_no, role, created_at) VALUES ('demo-anna', ?, 'owner', 0)").bind(
+        anna,
+      ),
+    ]);
+    const entry = (day: number, kind: "charge" | "payment", amountKop: number) => {
+      const localDay = `${month}-${String(day).padStart(2, "0")}`;
+      return appendEntry(db(), {
+        accountNo: anna,
+        kind,
+        amountKop,
+        occurredAt: new Date(`${localDay}T12:00:00+03:00`),
+        localDay,
+        serviceId: kind === "charge" ? serviceId : null,
+        // The daily charge's line, as the cron writes it: the tariff's name.
+        descriptionRu: kind === "charge" ? `Абонентская плата: ${tariff.nameRu}` : "Оплата банковской картой",
+        descriptionEn: kind === "charge" ? `Subscription fee: ${tariff.nameEn}` : "Card payment",
+        idempotencyKey: kind === "charge" ? `charge:${serviceId}:${localDay}` : `anna-open-month:pay:${anna}`,
+      });
+    };
+    await entry(5, "payment", 90_000);
+    for (let d = 1; d <= Number(last.slice(8, 10)); d++) await entry(d, "charge", -2_500);
     type Line = { kind: string; amountKop: number; balanceAfterKop: number | null; description: { ru: string; en: string } };
     type Insight = {
       balanceKop: number;

@@ -115,4 +115,40 @@ describe("monthly statements of the private cabinet", { timeout: 60_000 }, () =>
     expect((await api(anna, `/accounts/${accountNo}/statements`)).status).toBe(404);
     expect((await api(anna, `/accounts/${accountNo}/statements/2026-10/pdf`)).status).toBe(404);
   });
+
+  it("has last month's statement for a demo subscriber right after seeding (as a running operator's database would), downloadable", async () => {
+    // The month before Moscow's current one, reckoned here from the clock.
+    const [y, m] = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Moscow" }).format(new Date()).split("-").map(Number) as [
+      number,
+      number,
+    ];
+    const lastMonth = new Date(Date.UTC(y, m - 2, 1)).toISOString().slice(0, 7);
+    const monthBefore = new Date(Date.UTC(y, m - 3, 1)).toISOString().slice(0, 7);
+    const anna = await login("anna");
+    const annaMsk = makeAccountNo("20100000001");
+    const list = await api(anna, `/accounts/${annaMsk}/statements`);
+    expect(list.status).toBe(200);
+    const { items } = await json<{
+      items: (Statement & { refundsKop: number; adjustmentsKop: number; promisedKop: number; bonusKop: number })[];
+    }>(list);
+    expect(items[0]?.month).toBe(lastMonth);
+    expect(items[1]?.month).toBe(monthBefore);
+    const [last, before] = items as [(typeof items)[number], (typeof items)[number]];
+    // A month's figures add up, and one month ends where the next begins.
+    expect(last.chargesKop).toBeLessThan(0);
+    expect(last.paymentsKop).toBeGreaterThan(0);
+    expect(
+      last.openingKop + last.chargesKop + last.paymentsKop + last.refundsKop + last.adjustmentsKop + last.promisedKop + last.bonusKop,
+    ).toBe(last.closingKop);
+    expect(last.openingKop).toBe(before.closingKop);
+
+    const pdf = await api(anna, last.pdfUrl.replace("/api/v1", ""));
+    expect(pdf.status).toBe(200);
+    expect(pdf.headers.get("content-type")).toBe("application/pdf");
+    const text = (await pdfText(new Uint8Array(await pdf.arrayBuffer()))).flat().join("\n");
+    const monthRu = new Intl.DateTimeFormat("ru-RU", { month: "long", timeZone: "UTC" }).format(new Date(`${lastMonth}-01T00:00:00Z`));
+    expect(text).toContain(`Выписка по лицевому счёту — ${monthRu} ${lastMonth.slice(0, 4)}`);
+    // Its daily charges were rolled up by the close: one line per service for the month.
+    expect(text).toContain(`Абонентская плата за ${monthRu} ${lastMonth.slice(0, 4)}`);
+  });
 });

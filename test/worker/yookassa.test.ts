@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { yookassaAcquirer } from "../../worker/adapters/payments/yookassa";
+import type { YkReceipt } from "../../worker/adapters/payments/yookassa-api";
 import { cards, subscribers } from "../../worker/db/schema/global";
 import { autopay, payments } from "../../worker/db/schema/region";
 import { balanceOf } from "../../worker/features/billing/billing.service";
@@ -207,6 +208,52 @@ describe("ЮKassa: the 54-ФЗ receipt", () => {
     // A phone is sent as digits only.
     const byPhone = await acquirer().createPayment(card({ customer: { phone: "+7 900 000-00-02" } }));
     expect(fake.payments.get(byPhone.id)?.request.receipt).toMatchObject({ customer: { phone: "79000000002" } });
+  });
+
+  it("states VAT at the rate of the day the payment is made: 20/120 (code 6) to the end of 2025 in Moscow, 22/122 (code 12) from 1 January 2026", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const vatCodeAt = async (iso: string) => {
+        vi.setSystemTime(new Date(iso));
+        const started = await acquirer().createPayment(card());
+        return (fake.payments.get(started.id)?.request.receipt as YkReceipt | undefined)?.items.map((i) => i.vat_code);
+      };
+      // 23:59:59 on 31 December 2025 in Moscow (UTC+3) is still 2025; a second later it is 2026.
+      expect(await vatCodeAt("2025-12-31T20:59:59Z")).toEqual([6]);
+      expect(await vatCodeAt("2025-12-31T21:00:00Z")).toEqual([12]);
+      expect(await vatCodeAt("2025-06-15T12:00:00Z")).toEqual([6]);
+      expect(await vatCodeAt("2026-03-01T12:00:00Z")).toEqual([12]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("returns a 2025 payment in 2026 at the rate it was paid at: the refund's receipt says 20/120 (code 6)", async () => {
+    const started = await acquirer().createPayment(card({ amountKop: 30_000 }));
+    fake.pay(started.id);
+    const refundReceipts: unknown[] = [];
+    const refunding = yookassaAcquirer({
+      shopId: fake.shopId,
+      secretKey: fake.secretKey,
+      fetch: async (req: Request) => {
+        if (req.method === "POST" && new URL(req.url).pathname.endsWith("/refunds"))
+          refundReceipts.push((await req.clone().json<{ receipt?: unknown }>()).receipt);
+        return fake.fetch(req);
+      },
+      sleep: () => Promise.resolve(),
+    });
+    const refund = (paidAt?: Date) =>
+      refunding.refund({
+        acquirerPaymentId: started.id,
+        amountKop: 10_000,
+        description: "Возврат платежа",
+        idempotenceKey: crypto.randomUUID(),
+        customer: payer,
+        ...(paidAt ? { paidAt } : {}),
+      });
+    expect((await refund(new Date("2025-12-20T09:00:00Z"))).status).toBe("succeeded");
+    expect((await refund(new Date("2026-01-02T09:00:00Z"))).status).toBe("succeeded");
+    expect(refundReceipts).toMatchObject([{ items: [{ vat_code: 6 }] }, { items: [{ vat_code: 12 }] }]);
   });
 
   it("is checked by the fake as ЮKassa does: items must add up, VAT codes and subjects must exist", async () => {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AppError } from "../../platform/errors";
 import { log, maskPersonal } from "../../platform/log";
+import { type VatRate, vatRateOn } from "../../platform/vat";
 import type { Acquirer, AcquirerCard, AcquirerPayment, Confirmation, PaymentMethod, ReceiptCustomer, WebhookEvent } from "./index";
 import {
   kopToValue,
@@ -75,17 +76,32 @@ export function failureCodeOf(reason: string | undefined, method: PaymentMethod)
 }
 
 /**
- * 54-ФЗ fields of the receipt: the seller's taxation system (1 — ОСН), VAT at
- * the calculated rate 22/122 (code 12; ЮKassa's codes 11 and 12 are the rates
- * in force from 1 January 2026, 20/120 was code 6) as the cabinet's own
- * receipts state it (`features/payments/receipts.ts`), a service (`service`)
- * paid in advance in full (`full_prepayment`): a top-up of a communication
- * services account.
+ * 54-ФЗ fields of the receipt: the seller's taxation system (1 — ОСН), a
+ * service (`service`) paid in advance in full (`full_prepayment`): a top-up of
+ * a communication services account. VAT is at the calculated rate of the day
+ * (`vatRateOn`, platform/vat), as the cabinet's own receipts state it
+ * (`features/payments/receipts.ts`).
  */
-export const RECEIPT = { taxSystemCode: 1, vatCode: 12, paymentSubject: "service", paymentMode: "full_prepayment" } as const;
+export const RECEIPT = { taxSystemCode: 1, paymentSubject: "service", paymentMode: "full_prepayment" } as const;
 
-/** The receipt of one payment: one item, the whole amount, the payer as the customer. */
-export function buildYooKassaReceipt(p: { amountKop: number; description: string }, customer: ReceiptCustomer): YkReceipt {
+/**
+ * ЮKassa's `vat_code` of each calculated rate. ЮKassa's table of VAT codes
+ * (https://yookassa.ru/developers/54fz/parameters-values, «Коды ставок НДС»):
+ * 6 — НДС по расчетной ставке 20/120; 12 — по расчетной ставке 22/122 (the
+ * codes 11 and 12 are the rates in force from 1 January 2026).
+ */
+export const VAT_CODE: Record<VatRate, number> = { "20/120": 6, "22/122": 12 };
+
+/**
+ * The receipt of one payment (or refund): one item, the whole amount, the payer as the customer, VAT at the rate
+ * of `at` — the moment the money is paid (for a refund, the moment the refunded payment was made: the return of a
+ * 2025 advance is at 2025's rate).
+ */
+export function buildYooKassaReceipt(
+  p: { amountKop: number; description: string },
+  customer: ReceiptCustomer,
+  at: Date = new Date(),
+): YkReceipt {
   const contact = customer.email ? { email: customer.email } : { phone: (customer.phone ?? "").replace(/\D/g, "") };
   return {
     customer: contact,
@@ -95,7 +111,7 @@ export function buildYooKassaReceipt(p: { amountKop: number; description: string
         description: p.description.slice(0, 128),
         quantity: "1.00",
         amount: { value: kopToValue(p.amountKop), currency: "RUB" },
-        vat_code: RECEIPT.vatCode,
+        vat_code: VAT_CODE[vatRateOn(at)],
         payment_subject: RECEIPT.paymentSubject,
         payment_mode: RECEIPT.paymentMode,
       },
@@ -164,6 +180,8 @@ export interface YooKassaAcquirer extends Acquirer {
     description: string;
     idempotenceKey: string;
     customer?: ReceiptCustomer;
+    /** When the refunded payment was made: its receipt's VAT rate is the refund receipt's (now if not given). */
+    paidAt?: Date;
   }): Promise<{
     id: string;
     status: "pending" | "succeeded" | "canceled";
@@ -343,7 +361,7 @@ export function yookassaAcquirer(config: (YooKassaApiConfig | { api: YooKassaApi
             payment_id: p.acquirerPaymentId,
             amount: { value: kopToValue(p.amountKop), currency: "RUB" },
             description: p.description.slice(0, 250),
-            ...(p.customer?.email || p.customer?.phone ? { receipt: buildYooKassaReceipt(p, p.customer) } : {}),
+            ...(p.customer?.email || p.customer?.phone ? { receipt: buildYooKassaReceipt(p, p.customer, p.paidAt) } : {}),
           },
           p.idempotenceKey,
         );

@@ -1,10 +1,18 @@
+import { sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
 import { DEMO_BUSINESS_PEOPLE, DEMO_ORGANISATIONS } from "../../data/business.data";
 import { DEMO_ORG_MANAGERS } from "../../data/business-support.data";
 import { type HomeShardBinding, REGIONS } from "../../data/regions.data";
 import { TARIFF_TEMPLATES } from "../../data/tariffs.data";
-import { makeAccountNo } from "../../platform/ids";
+import type { RawStatement } from "../../features/billing/ledger.service";
+import { type AuditEntry, insertAudit } from "../../features/business/audit.writer";
+import { buildOrgReceipt, lineKey } from "../../features/business/org-payment.rules";
+import { METHOD_TEXT } from "../../features/payments/receipts";
+import { formatAccountNoPlain } from "../../platform/format";
+import { makeAccountNo, newId } from "../../platform/ids";
 import { dailyChargeKop, daysInMonth } from "../../platform/money";
 import { addDays } from "../../platform/region";
+import * as globalSchema from "../schema/global";
 
 type Insert = (table: string, row: Record<string, string | number | boolean | null | undefined>) => string;
 
@@ -40,9 +48,11 @@ export function demoOrgAccounts(orgId: string) {
 }
 
 /**
- * The demo organisations: people, organisations, memberships, and their accounts in the shards with a week of
- * daily charges before `historyTo` and one payment before it (none for every seventh account, so some are below
- * zero). Charges carry the cron's idempotency keys, so the cron goes on from there.
+ * The demo organisations: people, organisations, memberships, and their accounts in the shards with daily charges
+ * from the first day of the month before `historyTo`'s up to it: what was charged before the last week is paid by a
+ * transfer on that first day, the last week by one payment before it (none for every seventh account, so some are
+ * below zero). Charges carry the cron's idempotency keys, so the cron goes on from there; the seed closes the
+ * month before as the period close does (seed.ts).
  */
 export function businessSeed(
   insert: Insert,
@@ -53,6 +63,8 @@ export function businessSeed(
     shardOf: (region: string) => HomeShardBinding;
     pricePercent: (region: string, branch: string) => number;
     priceKop: (baseRub: number, pct: number) => number;
+    /** A built statement as the seed's plain SQL. */
+    inline: (statement: RawStatement) => string;
   },
 ) {
   const global: string[] = [];
@@ -73,6 +85,9 @@ export function businessSeed(
     );
   }
   const firstDay = addDays(opts.historyTo, -6);
+  // The history goes back to the first day of the month before, so that month has its charges (and closing documents).
+  const [hy, hm] = opts.historyTo.split("-").map(Number) as [number, number];
+  const historyFrom = new Date(Date.UTC(hy, hm - 2, 1)).toISOString().slice(0, 10);
   for (const o of DEMO_ORGANISATIONS) {
     global.push(
       insert("organisations", {
@@ -121,6 +136,7 @@ export function businessSeed(
       );
       const pct = opts.pricePercent(a.region, REGIONS.find((r) => r.code === a.region)?.branch ?? "moscow");
       let weekKop = 0;
+      let earlierKop = 0;
       a.tariffs.forEach((code, i) => {
         const t = TARIFF_TEMPLATES.find((x) => x.code === code);
         if (!t) throw new Error(`unknown tariff ${code}`);
@@ -136,11 +152,11 @@ export function businessSeed(
             started_at: opts.seededAt,
           }),
         );
-        for (let d = 0; d < 7; d++) {
-          const day = addDays(firstDay, d);
+        for (let day = historyFrom; day <= opts.historyTo; day = addDays(day, 1)) {
           const kop = dailyChargeKop(priceKop, Number(day.slice(8, 10)), daysInMonth(day));
           if (kop === 0) continue;
-          weekKop += kop;
+          if (day < firstDay) earlierKop += kop;
+          else weekKop += kop;
           const at = Date.parse(`${day}T09:00:00Z`);
           push(
             shard,
@@ -160,7 +176,34 @@ export function businessSeed(
           );
         }
       });
-      if (n % 7 !== 3) {
+      if (earlierKop > 0) {
+        // What was charged before the last week, paid by a bank transfer at the start (the week's balance is as it was).
+        const at = Date.parse(`${historyFrom}T06:00:00Z`);
+        push(
+          shard,
+          insert("ledger_entries", {
+            id: `pay-${a.accountNo}-${historyFrom}`,
+            account_no: a.accountNo,
+            kind: "payment",
+            amount_kop: earlierKop,
+            occurred_at: at,
+            local_day: historyFrom,
+            service_id: null,
+            description_ru: "Оплата по счёту (платёжное поручение)",
+            description_en: "Bank transfer",
+            idempotency_key: `seed:pay:${a.accountNo}:${historyFrom}`,
+            created_at: at,
+          }),
+        );
+      }
+      if (o.id === ACTIVITY_ORG && n === 0) {
+        // This account's last payment is the accountant's top-up through the cabinet (СБП), with its audit entries.
+        const at = Date.parse(`${firstDay}T06:00:00Z`);
+        const amountKop = Math.ceil((weekKop * 5) / 100) * 100;
+        const activity = orgActivity(o, a.accountNo, amountKop, at, opts.historyTo, opts.inline);
+        global.push(...activity.global);
+        push(shard, insert("ledger_entries", activity.ledger));
+      } else if (n % 7 !== 3) {
         const at = Date.parse(`${firstDay}T06:00:00Z`);
         push(
           shard,
@@ -200,4 +243,147 @@ export function businessSeed(
     if (manager) global.push(insert("org_managers", { org_id: o.id, ...manager, updated_at: opts.seededAt }));
   }
   return { global, shards };
+}
+
+/** The demo organisation whose people have a history of actions (its audit log). */
+const ACTIVITY_ORG = "org-demo-veter";
+
+/** A time-ordered id like `newId`'s, but the same every time the seed is built (its tail names the row). */
+function seedId(ms: number, tag: number): string {
+  return `${newId(ms).slice(0, 9)}${String(tag).padStart(17, "0")}`;
+}
+
+/**
+ * What the demo organisation's people did before the seeding, written as the features write it: the
+ * administrator invited the accountant, who accepted; renamed the head office's site; the accountant topped up an
+ * account by СБП (the payment, its line, its receipt and the ledger credit, keyed as the credit is). Each audit
+ * entry is `insertAudit`'s statement, guarded by its id, so seeding again adds nothing.
+ */
+function orgActivity(
+  org: (typeof DEMO_ORGANISATIONS)[number],
+  accountNo: string,
+  amountKop: number,
+  paidAtMs: number,
+  historyTo: string,
+  inline: (statement: RawStatement) => string,
+) {
+  const db = drizzle({} as D1Database, { schema: globalSchema });
+  const memberOf = (role: string) => org.members.find((m) => m.role === role)?.subscriber ?? "";
+  const admin = memberOf("administrator");
+  const accountant = memberOf("accountant");
+  const person = DEMO_BUSINESS_PEOPLE.find((p) => p.id === accountant);
+  const site = demoOrgSites(org.id)[0];
+  const at = (daysBefore: number, moscowTime: string) => new Date(Date.parse(`${addDays(historyTo, -daysBefore)}T${moscowTime}:00+03:00`));
+  const office = "203.0.113.24";
+  const invitedAt = at(20, "10:05");
+  const paidAt = new Date(paidAtMs);
+  const paymentId = seedId(paidAtMs - 60_000, 1);
+  const lines = [{ accountNo, amountKop }];
+  const payment = { paymentId, amountKop, method: "sbp", split: lines };
+  const entries: AuditEntry[] = [
+    {
+      orgId: org.id,
+      actorId: admin,
+      action: "invite.created",
+      target: person?.phone ?? null,
+      details: { role: "accountant", accounts: null, sites: null },
+      address: office,
+      at: invitedAt,
+    },
+    {
+      orgId: org.id,
+      actorId: accountant,
+      action: "invite.accepted",
+      details: { role: "accountant" },
+      address: "198.51.100.7",
+      at: at(20, "11:32"),
+    },
+    ...(site && site.name !== site.address
+      ? [
+          {
+            orgId: org.id,
+            actorId: admin,
+            action: "site.renamed" as const,
+            target: site.address,
+            details: { site: site.id, oldName: site.address, newName: site.name },
+            address: office,
+            at: at(15, "16:48"),
+          },
+        ]
+      : []),
+    {
+      orgId: org.id,
+      actorId: accountant,
+      action: "payment.started",
+      target: formatAccountNoPlain(accountNo),
+      details: payment,
+      address: office,
+      at: new Date(paidAtMs - 60_000),
+    },
+    {
+      orgId: org.id,
+      actorId: accountant,
+      action: "payment.succeeded",
+      target: formatAccountNoPlain(accountNo),
+      details: payment,
+      address: office,
+      at: paidAt,
+    },
+  ];
+  const global = entries.map((e, i) => {
+    const id = seedId(e.at.getTime(), 100 + i);
+    const q = insertAudit(db, e, id, sql`NOT EXISTS (SELECT 1 FROM org_audit WHERE id = ${id})`).toSQL();
+    return inline([q.sql, ...q.params]);
+  });
+  const receipt = buildOrgReceipt(
+    { id: paymentId, amountKop, method: "sbp", cardLast4: null, cardBrand: null },
+    lines,
+    { name: org.name, inn: org.inn },
+    paidAt,
+    false,
+  );
+  const row = (table: string, values: Record<string, string | number | null>) => {
+    const cols = Object.keys(values);
+    return inline([
+      `INSERT OR IGNORE INTO ${table} (${cols.join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`,
+      ...Object.values(values),
+    ]);
+  };
+  global.unshift(
+    row("org_payments", {
+      id: paymentId,
+      org_id: org.id,
+      payer_id: accountant,
+      idempotency_key: `seed-${paymentId}`,
+      request_hash: `seed-${paymentId}`,
+      amount_kop: amountKop,
+      method: "sbp",
+      status: "succeeded",
+      acquirer_payment_id: null,
+      card_last4: null,
+      card_brand: null,
+      failure_code: null,
+      address: office,
+      receipt: JSON.stringify(receipt),
+      created_at: paidAtMs - 60_000,
+      updated_at: paidAtMs,
+      credited_at: paidAtMs,
+    }),
+    row("org_payment_lines", { payment_id: paymentId, account_no: accountNo, amount_kop: amountKop, credited_at: paidAtMs }),
+  );
+  const [ru, en] = METHOD_TEXT.sbp.paid;
+  const ledger = {
+    id: `orgpay-${paymentId}-${accountNo}`,
+    account_no: accountNo,
+    kind: "payment",
+    amount_kop: amountKop,
+    occurred_at: paidAtMs,
+    local_day: addDays(historyTo, -6),
+    service_id: null,
+    description_ru: `${ru} (платёж организации)`,
+    description_en: `${en} (organisation's payment)`,
+    idempotency_key: lineKey(paymentId, accountNo),
+    created_at: paidAtMs,
+  };
+  return { global, ledger };
 }

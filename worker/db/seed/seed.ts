@@ -1,11 +1,13 @@
 import { getTableName } from "drizzle-orm";
 import { BONUS_RULES, pointsForCharges } from "../../data/bonus.data";
+import { DEMO_ORGANISATIONS } from "../../data/business.data";
 import { DEMO_IDP_PEOPLE, DEMO_IDP_PROVIDERS, DEMO_OPERATORS, DEMO_SUBSCRIBERS, DEMO_UNREGISTERED } from "../../data/demo.data";
 import { OFFICES } from "../../data/offices.data";
 import { BRANCHES, FEDERAL_CONTACTS, type HomeShardBinding, REGIONAL_HOTLINES, REGIONS, SHARD_MAP } from "../../data/regions.data";
 import { COVERAGE, DEFAULT_COVERAGE, TECH_MAX_MBPS } from "../../data/services.data";
 import { BRANCH_PRICE_PERCENT, GIGABIT_REGIONS, SERVICE_TEMPLATES, TARIFF_TEMPLATES } from "../../data/tariffs.data";
-import { seedRow } from "../../features/billing/ledger.service";
+import { closeMonthStatements, monthDays, type RawStatement, seedRow } from "../../features/billing/ledger.service";
+import { nextMonth } from "../../features/billing/period-close.service";
 import { normalizeStreet } from "../../platform/address";
 import { makeAccountNo } from "../../platform/ids";
 import { dailyChargeKop, daysInMonth } from "../../platform/money";
@@ -25,6 +27,22 @@ function lit(v: string | number | boolean | null | undefined): string {
 }
 
 const LEDGER_TABLE = getTableName(ledgerEntries);
+
+/** A statement with its `?` parameters written in as literals (outside quoted strings), for the seed's plain SQL. */
+export function inlineStatement([query, ...params]: RawStatement): string {
+  let out = "";
+  let quoted = false;
+  let next = 0;
+  for (const ch of query) {
+    if (ch === "'") quoted = !quoted;
+    if (ch === "?" && !quoted) {
+      if (next >= params.length) throw new Error("inlineStatement: more placeholders than parameters");
+      out += lit(params[next++] as string | number | null);
+    } else out += ch;
+  }
+  if (next !== params.length) throw new Error("inlineStatement: more parameters than placeholders");
+  return `${out};`;
+}
 
 function insert(table: string, row: Record<string, string | number | boolean | null | undefined>): string {
   const cols = Object.keys(row);
@@ -58,7 +76,11 @@ function monthStart(day: string, n: number): string {
  */
 export function demoPeriods(now = new Date()) {
   const historyTo = addDays(localDay("Europe/Moscow", now), -1);
-  return { historyFrom: monthStart(historyTo, 5), historyTo, usageFrom: monthStart(historyTo, 2), usageTo: historyTo };
+  const historyFrom = monthStart(historyTo, 5);
+  // The months of the history before the current one, as the period close would have closed them by now.
+  const closedMonths: string[] = [];
+  for (let m = historyFrom.slice(0, 7); monthDays(m).last <= historyTo; m = nextMonth(m)) closedMonths.push(m);
+  return { historyFrom, historyTo, usageFrom: monthStart(historyTo, 2), usageTo: historyTo, closedMonths };
 }
 
 function* daysBetween(from: string, to: string) {
@@ -408,6 +430,7 @@ export async function buildSeed(now = new Date()): Promise<SeedSql> {
       shardOf,
       pricePercent,
       priceKop: regionalPriceKop,
+      inline: inlineStatement,
     });
     global.push(...biz.global);
     for (const [shard, rows] of biz.shards) shards[shard].push(...rows);
@@ -451,6 +474,26 @@ export async function buildSeed(now = new Date()): Promise<SeedSql> {
       );
     });
   }
+  // The months before the current one closed as the region's daily work closes them (billing/period-close): a
+  // `ledger_periods` row per account and month, the daily charges rolled up into one entry per service; and the
+  // regions' close progress, so the cron goes on from the month after.
+  const demoRegions = new Set([
+    ...DEMO_SUBSCRIBERS.flatMap((s) => s.accounts.map((a) => a.region)),
+    ...DEMO_ORGANISATIONS.flatMap((o) => o.accounts.map((a) => a.region)),
+    DEMO_UNREGISTERED.region,
+  ]);
+  for (const month of periods.closedMonths) {
+    // The close runs in the first night of the month after (never later than the seeding itself).
+    const closedAt = new Date(Math.min(Date.parse(`${monthDays(month).last}T21:30:00Z`), now.getTime()));
+    for (const region of demoRegions)
+      shards[shardOf(region)].push(...closeMonthStatements(region, month, "", "~", closedAt).map(inlineStatement));
+  }
+  const lastClosed = periods.closedMonths.at(-1);
+  if (lastClosed)
+    for (const r of REGIONS)
+      shards[shardOf(r.code)].push(
+        insert("cron_progress", { job: "close", region: r.code, done_day: monthDays(lastClosed).last, updated_at: SEEDED_AT }),
+      );
   // Each shard's account count: what placement weighs (demo-sized, so counted once here).
   global.push("UPDATE shards SET accounts = (SELECT count(*) FROM account_directory d WHERE d.shard = shards.binding);");
   return { global, shards, usage };

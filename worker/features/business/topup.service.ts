@@ -11,13 +11,13 @@ import { newId, parseAccountNo } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { localDay, regionTz } from "../../platform/region";
 import { preread, readWithSession } from "../../platform/session";
-import { percentOfRate, vatIncludedKop, vatRateOn } from "../../platform/vat";
 import { entryIf, type RawStatement } from "../billing/ledger.service";
 import type { NotificationMessage } from "../notifications/notifications.messages";
-import { METHOD_TEXT, RECEIPT_METHOD, type Receipt, receiptText, SELLER } from "../payments/payments.service";
+import { METHOD_TEXT, receiptText } from "../payments/payments.service";
 import type { AuditAction } from "./audit.labels";
 import * as q from "./business.queries";
 import { authorize } from "./business.service";
+import { buildOrgReceipt, lineKey, type OrgReceipt } from "./org-payment.rules";
 
 type Notify = (m: NotificationMessage) => Promise<void>;
 type OrgPaymentRow = typeof orgPayments.$inferSelect;
@@ -41,7 +41,6 @@ export const ORG_PAYMENT_PREFIX = "op-";
 export const isOrgPaymentId = (id: string) => id.startsWith(ORG_PAYMENT_PREFIX);
 
 /** The ledger's idempotency key of one account's share of one payment: credited at most once, whatever replays it. */
-export const lineKey = (paymentId: string, accountNo: string) => `orgpay:${paymentId}:${accountNo}`;
 
 // The GET routes' reads go into the session's batch (one global round trip a request, issue 21): the organisation
 // and payment ids come from the request's path.
@@ -293,66 +292,8 @@ async function withLines(db: GlobalDb, p: OrgPaymentRow) {
   return orgPaymentDto(p, lines);
 }
 
-/**
- * The receipt (54-ФЗ) of an organisation's payment: one item per account, VAT per item, at the rate of the day, and
- * the buyer's name and ИНН (54-ФЗ ст. 4.7 п. 1 asks for them when the buyer is an organisation or an entrepreneur).
- */
-export type OrgReceipt = Omit<Receipt, "accountNo"> & { accountNos: string[]; buyer: { name: string; inn: string } };
-
-export function buildOrgReceipt(
-  p: { id: string; amountKop: number; method: keyof typeof RECEIPT_METHOD; cardLast4: string | null; cardBrand: string | null },
-  lines: PayLine[],
-  buyer: { name: string; inn: string },
-  at: Date,
-  byAcquirer: boolean,
-): OrgReceipt {
-  const rate = vatRateOn(at);
-  const items = lines.map((l) => ({
-    name: `Оплата услуг связи, лицевой счёт ${formatAccountNoPlain(l.accountNo)}`,
-    quantity: 1,
-    priceKop: l.amountKop,
-    amountKop: l.amountKop,
-    vatRate: rate,
-    vatKop: vatIncludedKop(l.amountKop, percentOfRate(rate)),
-    paymentMethod: "Предоплата 100%" as const,
-    subject: "Услуга" as const,
-  }));
-  const digits = (seed: string, n: number) => {
-    let h = 2166136261;
-    for (const ch of seed) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
-    let out = "";
-    while (out.length < n) {
-      h = Math.imul(h ^ (h >>> 15), 2246822507) >>> 0;
-      out += String(h % 10);
-    }
-    return out;
-  };
-  return {
-    number: `${at.toISOString().slice(0, 10).replace(/-/g, "")}-${digits(p.id, 10)}`,
-    issuedAt: at.toISOString(),
-    seller: SELLER,
-    kind: "Приход",
-    items,
-    totalKop: p.amountKop,
-    vatKop: items.reduce((s, i) => s + i.vatKop, 0),
-    payment: {
-      form: "Безналичными",
-      method: RECEIPT_METHOD[p.method],
-      card: p.method === "card" && p.cardLast4 ? `${(p.cardBrand ?? "card").toUpperCase()} •••• ${p.cardLast4}` : null,
-    },
-    fiscal: byAcquirer
-      ? null
-      : {
-          register: digits(`kkt${p.id}`, 16),
-          fiscalDrive: digits("fn", 16),
-          document: Number(digits(`fd${p.id}`, 6)),
-          sign: digits(`fp${p.id}`, 10),
-        },
-    accountNos: lines.map((l) => l.accountNo),
-    buyer,
-    paymentId: p.id,
-  };
-}
+/** The receipt of an organisation's payment (a pure module, so the demo seed builds it the same way). */
+export { buildOrgReceipt, lineKey, type OrgReceipt };
 
 const STATUS_OF: Record<AcquirerPayment["status"], OrgPaymentStatus> = {
   pending: "pending",

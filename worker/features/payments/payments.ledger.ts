@@ -6,21 +6,11 @@ import { log } from "../../platform/log";
 import { recordPayment } from "../../platform/metrics";
 import { localDay, regionTz } from "../../platform/region";
 import { entryIf } from "../billing/ledger.service";
-import { buildReceipt } from "./receipts";
+import { buildReceipt, METHOD_TEXT } from "./receipts";
+
+export { METHOD_TEXT };
 
 export type PaymentRow = typeof payments.$inferSelect;
-type Method = PaymentRow["method"];
-
-/** The ledger entry's text of a payment and of its refund, by method (ru, en). */
-export const METHOD_TEXT: Record<Method, { paid: [string, string]; refunded: [string, string] }> = {
-  card: { paid: ["Оплата банковской картой", "Bank card payment"], refunded: ["Возврат платежа на карту", "Payment refunded to the card"] },
-  sbp: {
-    paid: ["Оплата через СБП", "Payment by SBP (Faster Payments System)"],
-    refunded: ["Возврат платежа по СБП", "Payment refunded by SBP"],
-  },
-  sberpay: { paid: ["Оплата через SberPay", "SberPay payment"], refunded: ["Возврат платежа в SberPay", "Payment refunded to SberPay"] },
-  tpay: { paid: ["Оплата через T-Pay", "T-Pay payment"], refunded: ["Возврат платежа в T-Pay", "Payment refunded to T-Pay"] },
-};
 
 /**
  * The payment state machine. `created` → `pending` → `succeeded` | `failed`;

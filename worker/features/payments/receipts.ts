@@ -1,3 +1,4 @@
+import { OPERATOR } from "../../data/operator.data";
 import { formatAccountNoPlain } from "../../platform/format";
 import { percentOfRate, type VatRate, vatIncludedKop, vatRateOn } from "../../platform/vat";
 
@@ -37,10 +38,14 @@ export interface Receipt {
   paymentId: string;
 }
 
+/**
+ * The seller on a receipt: the operator of `operator.data.ts`, the same requisites invoices and closing documents
+ * carry (54-ФЗ ст. 4.7: the user's name and ИНН, the place of settlement — the site for an online payment).
+ */
 export const SELLER = {
-  name: "ООО «Кабинет Телеком»",
-  inn: "7700000000",
-  address: "125009, г. Москва, ул. Тверская, д. 1",
+  name: OPERATOR.name,
+  inn: OPERATOR.inn,
+  address: OPERATOR.legalAddress,
   site: "kabinet.localhost",
   taxation: "ОСН",
 };
@@ -63,6 +68,17 @@ function digits(seed: string, n: number): string {
 
 /** The payment method as a receipt names it. */
 export const RECEIPT_METHOD = { card: "Банковская карта", sbp: "СБП", sberpay: "SberPay", tpay: "T-Pay" } as const;
+
+/** The ledger entry's text of a payment and of its refund, by method (ru, en). */
+export const METHOD_TEXT: Record<keyof typeof RECEIPT_METHOD, { paid: [string, string]; refunded: [string, string] }> = {
+  card: { paid: ["Оплата банковской картой", "Bank card payment"], refunded: ["Возврат платежа на карту", "Payment refunded to the card"] },
+  sbp: {
+    paid: ["Оплата через СБП", "Payment by SBP (Faster Payments System)"],
+    refunded: ["Возврат платежа по СБП", "Payment refunded by SBP"],
+  },
+  sberpay: { paid: ["Оплата через SberPay", "SberPay payment"], refunded: ["Возврат платежа в SberPay", "Payment refunded to SberPay"] },
+  tpay: { paid: ["Оплата через T-Pay", "T-Pay payment"], refunded: ["Возврат платежа в T-Pay", "Payment refunded to T-Pay"] },
+};
 
 export function buildReceipt(
   p: {
