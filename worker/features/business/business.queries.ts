@@ -12,7 +12,6 @@ import {
 import { accountServices, accounts, ledgerEntries, tariffs } from "../../db/schema/region";
 import type { GlobalDb, RegionDb } from "../../platform/db";
 import { type SessionSubscriber, subscriberIs } from "../../platform/session";
-import type { AuditAction } from "./audit.labels";
 
 /** A person: their id, or the session's subscriber as a subquery (a read made in the session's batch). */
 export type Who = string | SessionSubscriber;
