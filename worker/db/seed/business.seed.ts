@@ -7,7 +7,7 @@ import { TARIFF_TEMPLATES } from "../../data/tariffs.data";
 import type { RawStatement } from "../../features/billing/ledger.service";
 import { type AuditEntry, insertAudit } from "../../features/business/audit.writer";
 import { buildOrgReceipt, lineKey } from "../../features/business/org-payment.rules";
-import { METHOD_TEXT } from "../../features/payments/receipts";
+import { METHOD_TEXT } from "../../features/payments/receipts.service";
 import { formatAccountNoPlain } from "../../platform/format";
 import { makeAccountNo, newId } from "../../platform/ids";
 import { dailyChargeKop, daysInMonth } from "../../platform/money";

@@ -19,7 +19,7 @@ import { newId, parseAccountNo } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { localDay, regionTz } from "../../platform/region";
 import { entryIf, type RawStatement } from "../billing/ledger.service";
-import { auditStatement } from "../business/business.service";
+import { auditStatement } from "../business/audit.service";
 import { decodeStatement } from "./bank.decode";
 import { parseStatement, type StatementDocument, StatementFormatError } from "./bank.parse";
 

@@ -17,15 +17,6 @@ import { checkRequisites, type OrgKind, parseInn } from "./requisites";
 /** The ИНН check (10 or 12 digits, the ФНС check digits) for other features: the business chat of visitors. */
 export { parseInn } from "./requisites";
 
-/**
- * One entry of an organisation's audit log as a statement for another feature's batch (a bank credit): written only
- * when `when` holds at that point of the batch, so it commits, or not, with the change it records.
- */
-export function auditStatement(db: GlobalDb, entry: q.AuditEntry, when: SQL): [string, ...unknown[]] {
-  const { sql: text, params } = q.insertAudit(db, entry, newId(entry.at.getTime()), when).toSQL();
-  return [text, ...params];
-}
-
 /** What each role may do in the cabinet of its organisation. */
 export type Permission = "view" | "people" | "audit" | "pay" | "documents" | "services" | "numbers" | "support";
 const ALLOWED: Record<Permission, readonly OrgRole[]> = {

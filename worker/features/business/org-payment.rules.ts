@@ -1,6 +1,6 @@
 import { formatAccountNoPlain } from "../../platform/format";
 import { percentOfRate, vatIncludedKop, vatRateOn } from "../../platform/vat";
-import { RECEIPT_METHOD, type Receipt, SELLER } from "../payments/receipts";
+import { RECEIPT_METHOD, type Receipt, SELLER } from "../payments/receipts.service";
 
 /** The ledger key of one account's credit from an organisation's payment: each line is credited once. */
 export const lineKey = (paymentId: string, accountNo: string) => `orgpay:${paymentId}:${accountNo}`;
