@@ -1,13 +1,6 @@
-/**
- * Issue 23's authorization matrix: every route of an organisation, read from the served OpenAPI document (so a
- * new route cannot be forgotten), × every role × a member of another organisation. A role without the route's
- * permission gets a 403 naming the role; a member of another organisation, whatever their role there, gets the
- * same 404 as a missing organisation, on every route and every id.
- */
-import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { OrgRole } from "../../worker/db/schema/global";
-import { api, call, codeSentTo, json, login, stepUp } from "./helpers";
+import { api, call, inviteCodeSentTo, json, login, stepUp } from "./helpers";
 import { type Doc, minimal } from "./openapi-body";
 
 const VETER = "org-demo-veter";
@@ -158,7 +151,7 @@ describe("the business cabinet's authorization matrix", { timeout: 180_000 }, ()
       body: JSON.stringify({ contact: "+7 900 000-00-01", role: "accountant" }),
     });
     expect(invited.status).toBe(201);
-    const code = await inviteCode("+79000000001", since);
+    const code = await inviteCodeSentTo("+79000000001", since);
     const anna = await stepUp(await login("anna"), "+79000000001");
     expect((await api(anna, "/business/invites/accept", { method: "POST", body: JSON.stringify({ code }) })).status).toBe(200);
     const missing = await callRoute(anna, { key: "", method: "GET", path: ORG_PREFIX, body: null }, "org-no-such");
@@ -176,17 +169,3 @@ describe("the business cabinet's authorization matrix", { timeout: 180_000 }, ()
     expect(wrong).toEqual([]);
   });
 });
-
-/** The invitation code sent to `to` (the dev outbox, through the real queue). */
-async function inviteCode(to: string, since: number): Promise<string> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const row = await env.DB.prepare("SELECT body FROM outbox WHERE recipient = ? AND created_at >= ? ORDER BY created_at DESC LIMIT 1")
-      .bind(to, since)
-      .first<{ body: string }>();
-    const code = row ? /Код приглашения: ([A-Z0-9]{10})/.exec(row.body)?.[1] : undefined;
-    if (code) return code;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return codeSentTo(to, since);
-}

@@ -6,7 +6,7 @@
 import { env } from "cloudflare:workers";
 import ExcelJS from "exceljs";
 import { describe, expect, it } from "vitest";
-import { api, json, login } from "./helpers";
+import { api, inviteCodeSentTo, json, login } from "./helpers";
 
 const VETER = "org-demo-veter";
 const SMIRNOV = "org-demo-smirnov";
@@ -496,17 +496,3 @@ describe("renaming sites and moving accounts", () => {
     expect(after?.n).toBe(before?.n);
   });
 });
-
-/** The invitation code sent to `to` (the dev outbox, through the real queue). */
-async function inviteCodeSentTo(to: string, since: number): Promise<string> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const row = await env.DB.prepare("SELECT body FROM outbox WHERE recipient = ? AND created_at >= ? ORDER BY created_at DESC LIMIT 1")
-      .bind(to, since)
-      .first<{ body: string }>();
-    const code = row ? /Код приглашения: ([A-Z0-9]{10})/.exec(row.body)?.[1] : undefined;
-    if (code) return code;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no invitation reached ${to}`);
-}

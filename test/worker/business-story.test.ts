@@ -9,7 +9,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ClosingMessage } from "../../worker/features/business/closing.messages";
 import { formatAccountNoPlain } from "../../worker/platform/format";
-import { api, call, json, login, watchWebhooks } from "./helpers";
+import { api, call, inviteCodeSentTo, json, login, watchWebhooks } from "./helpers";
 import { type Doc, minimal } from "./openapi-body";
 
 const VETER = "org-demo-veter";
@@ -22,20 +22,6 @@ type Listed = { accountNo: string; siteId: string | null };
 type ListPage = { items: Listed[]; totals: { count: number }; sites: { id: string | null }[]; nextOffset: number | null };
 type OrgPayment = { id: string; status: string; amountKop: number; lines: { accountNo: string; amountKop: number; credited: boolean }[] };
 
-/** The invitation code sent to `to` after `since` (the dev outbox, through the real queue). */
-async function inviteCode(to: string, since: number): Promise<string> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const row = await env.DB.prepare("SELECT body FROM outbox WHERE recipient = ? AND created_at >= ? ORDER BY created_at DESC LIMIT 1")
-      .bind(to, since)
-      .first<{ body: string }>();
-    const code = row ? /Код приглашения: ([A-Z0-9]{10})/.exec(row.body)?.[1] : undefined;
-    if (code) return code;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no invitation reached ${to}`);
-}
-
 /** An administrator invites `contact`; the invitee accepts with the code. */
 async function inviteAndAccept(admin: string, orgId: string, contact: string, phone: string, body: Record<string, unknown>, who: string) {
   const since = Date.now();
@@ -44,7 +30,7 @@ async function inviteAndAccept(admin: string, orgId: string, contact: string, ph
     body: JSON.stringify({ contact, ...body }),
   });
   expect(invited.status).toBe(201);
-  const code = await inviteCode(phone, since);
+  const code = await inviteCodeSentTo(phone, since);
   const cookie = await login(who);
   const accepted = await api(cookie, "/business/invites/accept", { method: "POST", body: JSON.stringify({ code }) });
   expect(accepted.status).toBe(200);

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { employees, organisationAccounts, organisationCard } from "../../worker/features/business/business.service";
 import { createDataAccess } from "../../worker/platform/db";
 import { AppError } from "../../worker/platform/errors";
-import { api, call, codeSentTo, json, login } from "./helpers";
+import { api, call, codeSentTo, inviteCodeSentTo, json, login } from "./helpers";
 
 const VETER = "org-demo-veter";
 const SMIRNOV = "org-demo-smirnov";
@@ -52,20 +52,6 @@ async function freshOrg(adminPhone: string, contactPhone = "+79000000099") {
   const { id } = await json<{ id: string }>(created);
   expect((await ops(`/business/organisations/${id}/administrators`, { contact: adminPhone })).status).toBe(201);
   return id;
-}
-
-/** The invitation code sent to `to` (the dev outbox, through the real queue). */
-async function inviteCodeSentTo(to: string, since: number): Promise<string> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const row = await env.DB.prepare("SELECT body FROM outbox WHERE recipient = ? AND created_at >= ? ORDER BY created_at DESC LIMIT 1")
-      .bind(to, since)
-      .first<{ body: string }>();
-    const code = row ? /Код приглашения: ([A-Z0-9]{10})/.exec(row.body)?.[1] : undefined;
-    if (code) return code;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no invitation reached ${to}`);
 }
 
 type Problem = { type: string; title: string; detail?: string; errors?: { field: string; message: string }[] };

@@ -36,19 +36,22 @@ export async function json<T = Record<string, unknown>>(res: Response): Promise<
 }
 
 /** Waits for the newest code sent to `to` after `since` to reach the dev outbox (through the real queue). */
-export async function codeSentTo(to: string, since: number, timeoutMs = 15_000): Promise<string> {
+export async function codeSentTo(to: string, since: number, timeoutMs = 15_000, pattern = /(\d{6})/): Promise<string> {
   const { env } = await import("cloudflare:workers");
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const row = await env.DB.prepare("SELECT body FROM outbox WHERE recipient = ? AND created_at >= ? ORDER BY created_at DESC LIMIT 1")
       .bind(to, since)
       .first<{ body: string }>();
-    const code = row ? /(\d{6})/.exec(row.body)?.[1] : undefined;
+    const code = row ? pattern.exec(row.body)?.[1] : undefined;
     if (code) return code;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`no code reached ${to}`);
 }
+
+/** The organisation's invitation code sent to `to` after `since`. */
+export const inviteCodeSentTo = (to: string, since: number) => codeSentTo(to, since, 15_000, /Код приглашения: ([A-Z0-9]{10})/);
 
 export const SAME_ORIGIN = { origin: "http://msk.kabinet.localhost", "sec-fetch-site": "same-origin", "content-type": "application/json" };
 
