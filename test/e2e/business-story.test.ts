@@ -10,7 +10,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launch, login, newContext, site } from "./browser";
-import { localhostAgent } from "./http";
+import { inviteCodeFromOutbox } from "./http";
 
 let browser: Browser;
 beforeAll(async () => {
@@ -23,22 +23,6 @@ afterAll(async () => {
 const PHONE = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true };
 const ORG = "org-demo-veter";
 const SMIRNOV = "org-demo-smirnov";
-
-/** The invitation code the dev outbox shows for `to` (polls: delivery goes through the queue). */
-async function inviteCodeFromOutbox(to: string): Promise<string> {
-  const { fetch } = await import("undici");
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const html = await (await fetch(site(null, "/dev/outbox"), { dispatcher: localhostAgent })).text();
-    for (const row of html.split("<tr>").slice(2)) {
-      if (!row.includes(`<td>${to}</td>`)) continue;
-      const code = /Код приглашения: ([A-Z0-9]{10})/.exec(row)?.[1];
-      if (code) return code;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`no invitation for ${to} in the outbox`);
-}
 
 /** An administrator's invitation by the employees' screen: contact, role, and the sites ticked by keyboard. */
 async function invite(page: Page, orgId: string, contact: string, role: string, sites: RegExp[] = []) {
@@ -96,7 +80,7 @@ describe("issue 23 in a real browser: invite for two sites, top-up in the log, a
     const admin = await adminContext.newPage();
     await login(admin, "biz.admin");
     await invite(admin, ORG, "+7 900 000-00-01", "accountant", [/^Салон на Арбате/, /^Склад на Космонавтов/]);
-    const code = await inviteCodeFromOutbox("+79000000001");
+    const code = await inviteCodeFromOutbox(site(null, "/dev/outbox"), "+79000000001");
 
     // 2. She accepts with the code and sees only her two sites' accounts.
     const annaContext = await newContext(browser, PHONE);
@@ -177,7 +161,7 @@ describe("issue 23 in a real browser: invite for two sites, top-up in the log, a
     const petr = await petrContext.newPage();
     await login(petr, "petr");
     await invite(petr, SMIRNOV, "+7 900 000-00-04", "accountant");
-    const smirnovCode = await inviteCodeFromOutbox("+79000000004");
+    const smirnovCode = await inviteCodeFromOutbox(site(null, "/dev/outbox"), "+79000000004");
     await petrContext.close();
     const mariaContext = await newContext(browser, PHONE);
     const maria = await mariaContext.newPage();

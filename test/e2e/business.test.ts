@@ -1,7 +1,7 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launch, login, newContext, site } from "./browser";
-import { localhostAgent } from "./http";
+import { inviteCodeFromOutbox } from "./http";
 
 let browser: Browser;
 beforeAll(async () => {
@@ -78,7 +78,7 @@ describe("the business cabinet in a real browser, on a 360 px phone", () => {
     await page.keyboard.press("Space");
     await form.getByRole("button", { name: "Отправить приглашение" }).click();
     await expect.poll(() => page.getByText("Приглашение отправлено, действует 72 часа").count()).toBe(1);
-    const code = await inviteCodeFromOutbox("+79000000003");
+    const code = await inviteCodeFromOutbox(site(null, "/dev/outbox"), "+79000000003");
 
     await olga.goto(site("msk", `/business/join?invite=${code}`));
     await olga.getByRole("button", { name: "Принять" }).click();
@@ -122,19 +122,3 @@ describe("the business cabinet in a real browser, on a 360 px phone", () => {
     await context.close();
   });
 });
-
-/** The invitation code the dev outbox shows for `to` (polls: delivery goes through the queue). */
-async function inviteCodeFromOutbox(to: string): Promise<string> {
-  const { fetch } = await import("undici");
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const html = await (await fetch(site(null, "/dev/outbox"), { dispatcher: localhostAgent })).text();
-    for (const row of html.split("<tr>").slice(2)) {
-      if (!row.includes(`<td>${to}</td>`)) continue;
-      const code = /Код приглашения: ([A-Z0-9]{10})/.exec(row)?.[1];
-      if (code) return code;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`no invitation for ${to} in the outbox`);
-}

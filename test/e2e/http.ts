@@ -30,3 +30,19 @@ export async function codeFromOutbox(outboxUrl: string, to: string, notBefore: s
   }
   throw new Error(`no code for ${to} in the outbox`);
 }
+
+/** The invitation code the dev outbox shows for `to` (polls: delivery goes through the queue). */
+export async function inviteCodeFromOutbox(outboxUrl: string, to: string): Promise<string> {
+  const { fetch } = await import("undici");
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const html = await (await fetch(outboxUrl, { dispatcher: localhostAgent })).text();
+    for (const row of html.split("<tr>").slice(2)) {
+      if (!row.includes(`<td>${to}</td>`)) continue;
+      const code = /Код приглашения: ([A-Z0-9]{10})/.exec(row)?.[1];
+      if (code) return code;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`no invitation for ${to} in the outbox`);
+}
