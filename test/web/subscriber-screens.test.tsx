@@ -1,49 +1,14 @@
 import "fake-indexeddb/auto";
-import { createMemoryHistory, MemoryRouter, Route } from "@solidjs/router";
-import { cleanup, render, screen } from "@solidjs/testing-library";
-import type { Component } from "solid-js";
+import { cleanup, screen } from "@solidjs/testing-library";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import AccountsPage from "../../web/src/features/accounts/AccountsPage";
-import { SessionProvider } from "../../web/src/features/auth/SessionContext";
 import BonusPage from "../../web/src/features/bonus/BonusPage";
 import PaymentPage from "../../web/src/features/payments/PaymentPage";
 import { ApplicationPage, ApplicationsPage } from "../../web/src/features/services/ApplicationsPage";
-import { I18nProvider, type Lang, loadLang, loadMoreStrings } from "../../web/src/i18n";
-
-/** The server, as far as these screens ask it: a path → the JSON it answers (anything else: 404 problem). */
-function serve(routes: Record<string, unknown>) {
-  vi.stubGlobal(
-    "fetch",
-    vi.fn(async (input: RequestInfo | URL) => {
-      const path = new URL(String(input), "http://msk.kabinet.localhost").pathname;
-      if (path in routes) return new Response(JSON.stringify(routes[path]), { headers: { "content-type": "application/json" } });
-      return new Response(JSON.stringify({ type: "urn:kabinet:problem:not_found", title: "Не найдено", status: 404 }), {
-        status: 404,
-        headers: { "content-type": "application/problem+json" },
-      });
-    }),
-  );
-}
+import { loadLang, loadMoreStrings } from "../../web/src/i18n";
+import { mount, serve } from "./harness";
 
 const profile = { id: "demo-anna", displayName: "Анна Иванова", phone: "+79000000001", email: null, login: "anna" };
-
-/** Mounts a screen at a path for a logged-in subscriber, in a language. */
-function mount(path: string, pattern: string, page: Component, lang: Lang = "ru") {
-  // The companion cookie the server sets with a session (the app reads it the same way).
-  // biome-ignore lint/suspicious/noDocumentCookie: a test sets what the server would
-  document.cookie = "kab_in=1";
-  const history = createMemoryHistory();
-  history.set({ value: path });
-  render(() => (
-    <I18nProvider initial={lang}>
-      <SessionProvider>
-        <MemoryRouter history={history}>
-          <Route path={pattern} component={page} />
-        </MemoryRouter>
-      </SessionProvider>
-    </I18nProvider>
-  ));
-}
 
 beforeAll(async () => {
   await loadMoreStrings();
