@@ -15,6 +15,7 @@ import { addDays, localDay } from "../../platform/region";
 import { ledgerEntries, type TariffKind } from "../schema/region";
 import { businessSeed } from "./business.seed";
 import { numbersSeed } from "./business-numbers.seed";
+import { compactInserts } from "./compact";
 import { DEMO_OPERATOR_PASSWORD_HASH, DEMO_PASSWORD_HASH } from "./demo-passwords";
 import { type SeedUsageMonth, seedUsageMonths, usageFor } from "./usage.seed";
 
@@ -496,5 +497,7 @@ export async function buildSeed(now = new Date()): Promise<SeedSql> {
       );
   // Each shard's account count: what placement weighs (demo-sized, so counted once here).
   global.push("UPDATE shards SET accounts = (SELECT count(*) FROM account_directory d WHERE d.shard = shards.binding);");
-  return { global, shards, usage };
+  // One statement per table run instead of per row: same rows, a tenth of the statements to load (compact.ts).
+  const compacted = Object.fromEntries(Object.entries(shards).map(([b, statements]) => [b, compactInserts(statements)]));
+  return { global: compactInserts(global), shards: compacted as SeedSql["shards"], usage };
 }
