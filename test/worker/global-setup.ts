@@ -5,7 +5,7 @@ import { buildSeed, demoPeriods, type SeedSql } from "../../worker/db/seed/seed"
 declare module "vitest" {
   export interface ProvidedContext {
     oidcIssuer: string;
-    /** The demo data set as SQL (~5,300 statements) and the last day of its history (test/worker/setup.ts loads it). */
+    /** The demo data set as SQL (~2,000 multi-row statements) and the last day of its history (test/worker/setup.ts loads it). */
     demoSeed: SeedSql & { historyTo: string };
   }
 }
