@@ -286,14 +286,24 @@ export const AREA_PAGE = 500;
 
 /**
  * What one area message may spend: its D1 queries plus its queue sends. A
- * page costs one query on its shard, one on the links, and at most one a
- * shard up to its own for the recipients' earlier accounts, then a send per
+ * page costs one query on its shard, one on the links, at most
+ * AREA_LOOKUPS_PER_PAGE for the recipients' earlier accounts, then a send per
  * 100 events; the message stops before a page could pass the budget and
  * queues the rest of the area from where it got to (a region of a million
  * accounts is a few hundred messages, each far inside an invocation's 1,000
  * D1 queries and subrequests).
  */
 export const AREA_CALLS_PER_MESSAGE = 200;
+
+/**
+ * Shards a page asks whether its subscribers' other accounts are in the area
+ * (the page's own shard and the first ones before it): a branch has hundreds
+ * of shards at scale, and an organisation's accounts may be on all of them. A
+ * subscriber whose earlier account is on a shard not asked gets a second
+ * event from this page; its dedupe keys and the inbox's one row per event
+ * still make that one notification.
+ */
+export const AREA_LOOKUPS_PER_PAGE = 8;
 
 export interface AreaLimits {
   /** Accounts a page reads. */
@@ -367,8 +377,12 @@ async function areaPageEvents(
     }
   }
   // Whether the accounts in question are in the area, one query per shard that holds any.
-  const ask = new Map<ShardBinding, Set<string>>();
-  for (const [s, list] of earlier) if (own.has(s)) for (const a of list) ask.set(a.shard, (ask.get(a.shard) ?? new Set()).add(a.accountNo));
+  const wanted = new Map<ShardBinding, Set<string>>();
+  for (const [s, list] of earlier)
+    if (own.has(s)) for (const a of list) wanted.set(a.shard, (wanted.get(a.shard) ?? new Set()).add(a.accountNo));
+  const ask = [...wanted]
+    .sort(([x], [y]) => (x === cur ? -1 : y === cur ? 1 : shards.indexOf(x) - shards.indexOf(y)))
+    .slice(0, AREA_LOOKUPS_PER_PAGE);
   const before = new Set<string>();
   for (const [shard, nos] of ask) {
     // By the primary key, the region and status checked here: a filter on the region would scan its index instead.
@@ -398,7 +412,7 @@ async function areaPageEvents(
     if ((earlier.get(subscriberId) ?? []).some((a) => before.has(`${a.shard}|${a.accountNo}`))) continue;
     events.push({ channel: "event", eventId: m.eventId, kind: m.kind, subscriberId, accountNo: o.accountNo, params: m.params });
   }
-  return { events, queries: 1 + ask.size };
+  return { events, queries: 1 + ask.length };
 }
 
 /**
@@ -419,9 +433,9 @@ async function fanOutArea(data: DataAccess, dl: Delivery, m: AreaMessage, limits
   let accountsRead = 0;
   let told = 0;
   for (let pages = 0; at < shards.length; pages++) {
-    // The most a page can cost: its query, the links, a lookup per shard up to this one, a send per 100 events.
+    // The most a page can cost: its query, the links, its lookups, a send per 100 events.
     // (Each message works at least one page, so a chain of them always gets to the end.)
-    if (pages > 0 && calls + 2 + (at + 1) + Math.ceil(limits.page / 100) > limits.calls) {
+    if (pages > 0 && calls + 2 + Math.min(at + 1, AREA_LOOKUPS_PER_PAGE) + Math.ceil(limits.page / 100) > limits.calls) {
       const next: AreaMessage = { ...m, resume: { shard: shards[at] as ShardBinding, afterRowid: after } };
       await dl.queue.send(next);
       log("info", "notification.area", {
