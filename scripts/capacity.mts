@@ -26,6 +26,7 @@ import {
   accountBytesBounded,
   accountBytesToday,
   accountsPerShard,
+  areaFanOut,
   type BranchShare,
   bytesOf,
   costPerMillion,
@@ -175,6 +176,19 @@ const ASSUMPTIONS: Assumption[] = [
     value: 200,
     unit: "batches / queue message",
     source: "worker/features/cron/daily.service.ts CHARGE_BATCHES_PER_MESSAGE",
+  },
+  { key: "areaPage", value: 500, unit: "accounts / page", source: "worker/features/notifications/notifications.consumer.ts AREA_PAGE" },
+  {
+    key: "areaCallsPerMessage",
+    value: 200,
+    unit: "D1 queries + sends / message",
+    source: "worker/features/notifications/notifications.consumer.ts AREA_CALLS_PER_MESSAGE",
+  },
+  {
+    key: "areaLookupsPerPage",
+    value: 8,
+    unit: "shards / page",
+    source: "worker/features/notifications/notifications.consumer.ts AREA_LOOKUPS_PER_PAGE",
   },
   { key: "chargeWindowSec", value: 3600, unit: "s", source: "the hourly cron: a region's day charged within the hour after its midnight" },
   {
@@ -992,6 +1006,7 @@ function main() {
   const boundedBytes = mixed(A, (k) => accountBytesBounded(A, m, k, A.months));
   const todayPlan = planShards(A, BRANCH_SHARES, todayBytes);
   const boundedPlan = planShards(A, BRANCH_SHARES, boundedBytes);
+  const area = areaFanOut(A, 1e6);
   const perShardBounded = accountsPerShard(A, boundedBytes);
   const peakList = peaks(A, m, perShardBounded);
   const largest = todayPlan.reduce((x, y) => (y.accounts > x.accounts ? y : x));
@@ -1226,11 +1241,15 @@ the close's delete of it bills them again.
   each branch's shards with a small routing table), the inbox and deliveries
   moved to the subscriber's shard with a retention, and the peaks above
   (outage push, login storm) spread over many databases.
-- **An area's fan-out** (\`fanOutArea\` in features/notifications) reads every account of a
-  region in one query and looks up links 90 at a time in one invocation: for
-  a region of a million accounts that is a result far over D1's 50 MB and
-  ${n0(1e6 / 90)} queries against the limit of 1,000 per invocation (<${D1_LIMITS}>); it must page
-  through the accounts across several queue messages, as the daily charge does.
+- **An area's fan-out** (\`fanOutArea\` in features/notifications) pages: a queue message reads
+  ${n0(A.areaPage)} accounts at a time along \`accounts_region_idx\` (region, rowid) on each shard of the
+  region's branch in turn (as the daily charge pages its services), finds the page's subscribers and
+  their other accounts in one global query (plus a lookup on at most ${n0(A.areaLookupsPerPage)} shards), sends one event per
+  subscriber in batches of 100, and before a page could take it past ${n0(A.areaCallsPerMessage)} D1 queries and
+  queue sends queues the rest (a shard and a rowid on the message, far under 128 KB) before it is acked.
+  A region of a million accounts is ${n0(area.pages)} pages: told whole (an announcement), at most ${n0(area.callsPerPage)} calls a page on the branch's first shard (up to ${n0(area.mostCallsPerPage)} on later ones),
+  at least ${n0(area.pagesPerMessage)} pages (${n0(area.pagesPerMessage * A.areaPage)} accounts) a message, at most ${n0(area.messages)} messages; for one street, at most ${n0(area.streetMessages)}. A
+  subscriber with several accounts in the area is told once, about the first of them.
 - **Platform limits at this size** (<${D1_LIMITS}>): the bounded design needs
   ${n0(boundedPlan.reduce((s, p) => s + p.shards, 0))} databases and ${n0((accountsTotal * boundedBytes) / 1e12)} TB of D1 in all. Each database is a binding of
   the Worker (about 5,000 per script), and the account's D1 storage is
@@ -1242,7 +1261,8 @@ the close's delete of it bills them again.
   Worker's bindings are configuration; thousands of them are at the limit).
 - **Limits that stay true** (<${D1_LIMITS}>, <${QUEUES_LIMITS}>): 100 bound parameters
   per query (the code chunks by 90), 1,000 queries per invocation (the
-  charge works ${n0(A.chargeBatchesPerMessage)} batches of ${n0(A.chargeBatch)} per message: 400 queries), 30 s per query, queue
+  charge works ${n0(A.chargeBatchesPerMessage)} batches of ${n0(A.chargeBatch)} per message: 400 queries; an area message at most
+  ${n0(A.areaCallsPerMessage)} queries and sends), 30 s per query, queue
   messages ≤ 128 KB and batches ≤ 100 (\`sendBatch\` in chunks of 100), Workers' 128 MB.
 `);
   writeFileSync(OUT, `${md.join("\n").trim()}\n`);
