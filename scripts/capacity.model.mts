@@ -58,6 +58,12 @@ export interface Assumptions {
   chargeBatch: number;
   chargeBatchesPerMessage: number;
   chargeWindowSec: number;
+  /** Accounts one page of an area's fan-out reads (AREA_PAGE in worker/features/notifications/notifications.consumer.ts). */
+  areaPage: number;
+  /** D1 queries plus queue sends one area message may make (AREA_CALLS_PER_MESSAGE, same file). */
+  areaCallsPerMessage: number;
+  /** Shards a page asks about its subscribers' other accounts, at most (AREA_LOOKUPS_PER_PAGE, same file). */
+  areaLookupsPerPage: number;
   outageSubscribers: number;
   outageWindowSec: number;
   outageQueueMessagesPerSubscriber: number;
@@ -317,6 +323,42 @@ export function peaks(a: Assumptions, m: Measured, shardAccounts: number): Peak[
 }
 
 /** Published prices (USD) with their source; the free allowances are left out: at this size they are a rounding error. */
+/** An area's fan-out (an outage or an announcement) over a region's accounts, paged over queue messages. */
+export interface AreaFanOut {
+  pages: number;
+  /** The most a page costs on a branch's first shard: its query, the links, one lookup, a send per 100 events. */
+  callsPerPage: number;
+  /** The most a page costs on a later shard: as many lookups as a page may make. */
+  mostCallsPerPage: number;
+  /** Pages a message works at least when everyone on them is in the area (every page at its most). */
+  pagesPerMessage: number;
+  /** Messages at most when everyone is told (an announcement to the region). */
+  messages: number;
+  /** Messages at most when no one on a page is in the area but a few (one street): a page is its query alone. */
+  streetMessages: number;
+}
+
+/**
+ * The fan-out of worker/features/notifications/notifications.consumer.ts: a
+ * message's first call reads the branch's shards, and a page starts only if
+ * its most (`callsPerPage`) still fits the message's budget.
+ */
+export function areaFanOut(a: Assumptions, accounts: number): AreaFanOut {
+  const pages = Math.ceil(accounts / a.areaPage);
+  const callsPerPage = 3 + Math.ceil(a.areaPage / 100);
+  const mostCallsPerPage = 2 + a.areaLookupsPerPage + Math.ceil(a.areaPage / 100);
+  const pagesPerMessage = Math.max(1, Math.floor((a.areaCallsPerMessage - 1) / mostCallsPerPage));
+  const streetPagesPerMessage = Math.max(1, a.areaCallsPerMessage - mostCallsPerPage);
+  return {
+    pages,
+    callsPerPage,
+    mostCallsPerPage,
+    pagesPerMessage,
+    messages: Math.ceil(pages / pagesPerMessage),
+    streetMessages: Math.ceil(pages / streetPagesPerMessage),
+  };
+}
+
 export interface Prices {
   d1RowsReadPerM: number;
   d1RowsWrittenPerM: number;

@@ -26,6 +26,7 @@ import {
   accountBytesBounded,
   accountBytesToday,
   accountsPerShard,
+  areaFanOut,
   type BranchShare,
   bytesOf,
   costPerMillion,
@@ -175,6 +176,19 @@ const ASSUMPTIONS: Assumption[] = [
     value: 200,
     unit: "batches / queue message",
     source: "worker/features/cron/daily.service.ts CHARGE_BATCHES_PER_MESSAGE",
+  },
+  { key: "areaPage", value: 500, unit: "accounts / page", source: "worker/features/notifications/notifications.consumer.ts AREA_PAGE" },
+  {
+    key: "areaCallsPerMessage",
+    value: 200,
+    unit: "D1 queries + sends / message",
+    source: "worker/features/notifications/notifications.consumer.ts AREA_CALLS_PER_MESSAGE",
+  },
+  {
+    key: "areaLookupsPerPage",
+    value: 8,
+    unit: "shards / page",
+    source: "worker/features/notifications/notifications.consumer.ts AREA_LOOKUPS_PER_PAGE",
   },
   { key: "chargeWindowSec", value: 3600, unit: "s", source: "the hourly cron: a region's day charged within the hour after its midnight" },
   {
@@ -864,7 +878,8 @@ function generate(): Sample {
     for (const r of usageByDay.get(day) ?? []) put("usage_records", { ...r });
   }
 
-  // The bounded design's tables, not in the migrations yet: measured on the same rows, with the shape a close would write.
+  // The bounded design's tables: usage aggregates (not in the migrations in this shape) and the period rows a close
+  // writes (migration 0015's ledger_periods), measured on the same rows.
   region.exec(`
     CREATE TABLE usage_daily (
       account_no TEXT NOT NULL, service_id TEXT NOT NULL, local_day TEXT NOT NULL, category TEXT NOT NULL,
@@ -878,12 +893,12 @@ function generate(): Sample {
       PRIMARY KEY (account_no, month, service_id, category)) WITHOUT ROWID;
     INSERT INTO usage_monthly SELECT account_no, service_id, substr(local_day, 1, 7), category, count(*), coalesce(sum(duration_sec), 0),
       coalesce(sum(volume_kb), 0), sum(cost_kop) FROM usage_records GROUP BY account_no, substr(local_day, 1, 7), service_id, category;
-    CREATE TABLE ledger_periods (
-      account_no TEXT NOT NULL, month TEXT NOT NULL, opening_kop INTEGER NOT NULL, closing_kop INTEGER NOT NULL,
-      charges_kop INTEGER NOT NULL, credits_kop INTEGER NOT NULL, closed_at INTEGER NOT NULL,
-      PRIMARY KEY (account_no, month)) WITHOUT ROWID;
-    INSERT INTO ledger_periods SELECT account_no, substr(local_day, 1, 7), 0, sum(amount_kop),
-      sum(CASE WHEN amount_kop < 0 THEN amount_kop ELSE 0 END), sum(CASE WHEN amount_kop > 0 THEN amount_kop ELSE 0 END), ${START}
+    INSERT INTO ledger_periods (account_no, month, opening_kop, closing_kop, charges_kop, payments_kop, refunds_kop,
+      adjustments_kop, promised_kop, bonus_kop, closed_at)
+      SELECT account_no, substr(local_day, 1, 7), 0, sum(amount_kop),
+        sum(CASE WHEN kind = 'charge' THEN amount_kop ELSE 0 END), sum(CASE WHEN kind = 'payment' THEN amount_kop ELSE 0 END),
+        sum(CASE WHEN kind = 'refund' THEN amount_kop ELSE 0 END), sum(CASE WHEN kind = 'adjustment' THEN amount_kop ELSE 0 END),
+        sum(CASE WHEN kind = 'promised_payment' THEN amount_kop ELSE 0 END), sum(CASE WHEN kind = 'bonus' THEN amount_kop ELSE 0 END), ${START}
       FROM ledger_entries GROUP BY account_no, substr(local_day, 1, 7);
   `);
   region.exec("COMMIT");
@@ -991,6 +1006,7 @@ function main() {
   const boundedBytes = mixed(A, (k) => accountBytesBounded(A, m, k, A.months));
   const todayPlan = planShards(A, BRANCH_SHARES, todayBytes);
   const boundedPlan = planShards(A, BRANCH_SHARES, boundedBytes);
+  const area = areaFanOut(A, 1e6);
   const perShardBounded = accountsPerShard(A, boundedBytes);
   const peakList = peaks(A, m, perShardBounded);
   const largest = todayPlan.reduce((x, y) => (y.accounts > x.accounts ? y : x));
@@ -1049,7 +1065,7 @@ ${table(
   ["database", "table", "rows in sample", "table bytes/row", "indexes", "index bytes/row", "**total bytes/row**"],
   sizes.map((s) => [
     regionSizes.includes(s) ? "shard" : "global",
-    `\`${s.table}\`${["usage_daily", "usage_monthly", "ledger_periods"].includes(s.table) ? " (proposed)" : ""}`,
+    `\`${s.table}\`${["usage_daily", "usage_monthly"].includes(s.table) ? " (proposed)" : ""}`,
     n0(s.rows),
     n0(s.tableBytes / s.rows),
     s.indexes,
@@ -1059,10 +1075,10 @@ ${table(
 )}
 
 Tables with a handful of rows (tariffs, the catalogue, cron progress) do not
-grow and are left out of the model. The three *proposed* tables are not in
-the migrations: they are the shapes the bounded design needs (per-day and
-per-month usage aggregates, one period row per account and month), measured
-on the same sample. A mobile number's raw usage record, gzip'd as NDJSON in
+grow and are left out of the model. The two *proposed* tables are not in
+the migrations in this shape: they are the per-day and per-month usage
+aggregates the bounded design needs, measured on the same sample, as is
+\`ledger_periods\` (migration 0015's, one period row per account and month). A mobile number's raw usage record, gzip'd as NDJSON in
 one object per account and month (what R2 would keep), is
 **${n1(m.compressedBytesPerUsageRecord)} bytes**, against ${n0(m.bytesPerRow.usage_records ?? 0)} in D1.
 
@@ -1225,11 +1241,15 @@ the close's delete of it bills them again.
   each branch's shards with a small routing table), the inbox and deliveries
   moved to the subscriber's shard with a retention, and the peaks above
   (outage push, login storm) spread over many databases.
-- **An area's fan-out** (\`fanOutArea\` in features/notifications) reads every account of a
-  region in one query and looks up links 90 at a time in one invocation: for
-  a region of a million accounts that is a result far over D1's 50 MB and
-  ${n0(1e6 / 90)} queries against the limit of 1,000 per invocation (<${D1_LIMITS}>); it must page
-  through the accounts across several queue messages, as the daily charge does.
+- **An area's fan-out** (\`fanOutArea\` in features/notifications) pages: a queue message reads
+  ${n0(A.areaPage)} accounts at a time along \`accounts_region_idx\` (region, rowid) on each shard of the
+  region's branch in turn (as the daily charge pages its services), finds the page's subscribers and
+  their other accounts in one global query (plus a lookup on at most ${n0(A.areaLookupsPerPage)} shards), sends one event per
+  subscriber in batches of 100, and before a page could take it past ${n0(A.areaCallsPerMessage)} D1 queries and
+  queue sends queues the rest (a shard and a rowid on the message, far under 128 KB) before it is acked.
+  A region of a million accounts is ${n0(area.pages)} pages: told whole (an announcement), at most ${n0(area.callsPerPage)} calls a page on the branch's first shard (up to ${n0(area.mostCallsPerPage)} on later ones),
+  at least ${n0(area.pagesPerMessage)} pages (${n0(area.pagesPerMessage * A.areaPage)} accounts) a message, at most ${n0(area.messages)} messages; for one street, at most ${n0(area.streetMessages)}. A
+  subscriber with several accounts in the area is told once, about the first of them.
 - **Platform limits at this size** (<${D1_LIMITS}>): the bounded design needs
   ${n0(boundedPlan.reduce((s, p) => s + p.shards, 0))} databases and ${n0((accountsTotal * boundedBytes) / 1e12)} TB of D1 in all. Each database is a binding of
   the Worker (about 5,000 per script), and the account's D1 storage is
@@ -1241,7 +1261,8 @@ the close's delete of it bills them again.
   Worker's bindings are configuration; thousands of them are at the limit).
 - **Limits that stay true** (<${D1_LIMITS}>, <${QUEUES_LIMITS}>): 100 bound parameters
   per query (the code chunks by 90), 1,000 queries per invocation (the
-  charge works ${n0(A.chargeBatchesPerMessage)} batches of ${n0(A.chargeBatch)} per message: 400 queries), 30 s per query, queue
+  charge works ${n0(A.chargeBatchesPerMessage)} batches of ${n0(A.chargeBatch)} per message: 400 queries; an area message at most
+  ${n0(A.areaCallsPerMessage)} queries and sends), 30 s per query, queue
   messages ≤ 128 KB and batches ≤ 100 (\`sendBatch\` in chunks of 100), Workers' 128 MB.
 `);
   writeFileSync(OUT, `${md.join("\n").trim()}\n`);

@@ -5,6 +5,7 @@ import {
   accountBytesBounded,
   accountBytesToday,
   accountsPerShard,
+  areaFanOut,
   bytesOf,
   costPerMillion,
   d1Busy,
@@ -62,6 +63,9 @@ const zero = Object.fromEntries(
     "chargeBatch",
     "chargeBatchesPerMessage",
     "chargeWindowSec",
+    "areaPage",
+    "areaCallsPerMessage",
+    "areaLookupsPerPage",
     "outageSubscribers",
     "outageWindowSec",
     "outageQueueMessagesPerSubscriber",
@@ -179,6 +183,21 @@ describe("capacity model", () => {
     expect(charging?.d1WritesPerSec).toBeCloseTo(0.04, 12);
     expect(charging?.d1RowsWrittenPerSec).toBeCloseTo(200, 12);
     expect(charging?.d1Busy).toBeCloseTo((0.04 * 1 + 0.04 * 4 + 200 * 0.01) / 1000, 12);
+  });
+
+  it("pages an area's fan-out over queue messages within each message's budget", () => {
+    // Pages of 4 accounts, 12 calls a message, 2 lookups a page: a page costs at most 1 + 1 + 1 + ceil(4 / 100) = 4
+    // calls on the first shard and 1 + 1 + 2 + 1 = 5 on later ones; after the first call (the branch's shards) 11
+    // leave room for 2 pages at 5. 100 accounts are 25 pages: at most 13 messages when everyone is told; when no one
+    // is, a page is one query and a message works 12 − 5 = 7 of them: at most 4 messages.
+    expect(areaFanOut({ ...a, areaPage: 4, areaCallsPerMessage: 12, areaLookupsPerPage: 2 }, 100)).toEqual({
+      pages: 25,
+      callsPerPage: 4,
+      mostCallsPerPage: 5,
+      pagesPerMessage: 2,
+      messages: 13,
+      streetMessages: 4,
+    });
   });
 
   it("prices rows read and queue operations per million accounts", () => {

@@ -1,12 +1,21 @@
-import { and, eq, inArray, lt, ne, or } from "drizzle-orm";
+import { and, eq, gt, inArray, lt, ne, or, sql } from "drizzle-orm";
 import { EmailRejected, type EmailSender } from "../../adapters/email";
 import { emailFor } from "../../adapters/email/select";
 import { type PushSender, PushTransientError, topicFor, webPush } from "../../adapters/push";
 import { SmsRejected, type SmsSender } from "../../adapters/sms";
 import { smsFor } from "../../adapters/sms/select";
-import { accountLinks, type Channel, deadLetters, deliveries, inbox, pushSubscriptions, subscribers } from "../../db/schema/global";
+import {
+  accountDirectory,
+  accountLinks,
+  type Channel,
+  deadLetters,
+  deliveries,
+  inbox,
+  pushSubscriptions,
+  subscribers,
+} from "../../db/schema/global";
 import { accounts } from "../../db/schema/region";
-import { createDataAccess, type DataAccess, type GlobalDb } from "../../platform/db";
+import { createDataAccess, type DataAccess, type GlobalDb, inList, type RegionDb, type ShardBinding } from "../../platform/db";
 import { siteUrlFrom } from "../../platform/host";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
@@ -27,6 +36,8 @@ export interface Delivery {
   queue: NotificationQueue;
   siteUrl: (region: string | null) => string;
   now: () => Date;
+  /** An area's fan-out: accounts a page, calls a message (AREA_PAGE, AREA_CALLS_PER_MESSAGE unless a test sets them). */
+  areaLimits?: AreaLimits;
 }
 
 export function deliveryFor(env: Env, data: DataAccess = createDataAccess(env)): Delivery {
@@ -270,43 +281,187 @@ async function fanOutEvent(data: DataAccess, dl: Delivery, e: EventMessage, atte
   return quietEnd && loud.length ? "deferred" : "fanned-out";
 }
 
-/** An outage or an announcement for an area: one event per subscriber with an account there. */
-async function fanOutArea(data: DataAccess, dl: Delivery, m: AreaMessage): Promise<Outcome> {
-  // The region's accounts are on every shard of its branch (one just moved may be on two for a moment: counted once).
-  const rows = (
-    await Promise.all(
-      (
-        await branchShards(data, m.region)
-      ).map((shard) =>
-        data
-          .shard(shard)
-          .select({ accountNo: accounts.accountNo, address: accounts.address })
-          .from(accounts)
-          .where(and(eq(accounts.region, m.region), ne(accounts.status, "closed"))),
-      ),
-    )
-  ).flat();
-  const inside = [...new Set(rows.filter((r) => inArea(r.address, m.street, m.houses)).map((r) => r.accountNo))];
-  const firstAccount = new Map<string, string>();
-  for (let i = 0; i < inside.length; i += 90) {
-    const links = await data.global
-      .select({ subscriberId: accountLinks.subscriberId, accountNo: accountLinks.accountNo })
-      .from(accountLinks)
-      .where(inArray(accountLinks.accountNo, inside.slice(i, i + 90)));
-    for (const l of links) if (!firstAccount.has(l.subscriberId)) firstAccount.set(l.subscriberId, l.accountNo);
+/** Accounts one page of an area's fan-out reads from a shard: one query, a number and an address a row. */
+export const AREA_PAGE = 500;
+
+/**
+ * What one area message may spend: its D1 queries plus its queue sends. A
+ * page costs one query on its shard, one on the links, at most
+ * AREA_LOOKUPS_PER_PAGE for the recipients' earlier accounts, then a send per
+ * 100 events; the message stops before a page could pass the budget and
+ * queues the rest of the area from where it got to (a region of a million
+ * accounts is a few hundred messages, each far inside an invocation's 1,000
+ * D1 queries and subrequests).
+ */
+export const AREA_CALLS_PER_MESSAGE = 200;
+
+/**
+ * Shards a page asks whether its subscribers' other accounts are in the area
+ * (the page's own shard and the first ones before it): a branch has hundreds
+ * of shards at scale, and an organisation's accounts may be on all of them. A
+ * subscriber whose earlier account is on a shard not asked gets a second
+ * event from this page; its dedupe keys and the inbox's one row per event
+ * still make that one notification.
+ */
+export const AREA_LOOKUPS_PER_PAGE = 8;
+
+export interface AreaLimits {
+  /** Accounts a page reads. */
+  page: number;
+  /** D1 queries plus queue sends one message may make. */
+  calls: number;
+}
+
+const AREA_LIMITS: AreaLimits = { page: AREA_PAGE, calls: AREA_CALLS_PER_MESSAGE };
+
+/**
+ * A page of a region's open accounts on one shard after `afterRowid`, in rowid
+ * order: `accounts_region_idx` is (region, rowid), so the page is a range of
+ * the index, never a sort of the region.
+ */
+export function areaPageQuery(db: RegionDb, region: string, afterRowid: number, size: number) {
+  return db
+    .select({ rowid: sql<number>`${accounts}.rowid`, accountNo: accounts.accountNo, address: accounts.address })
+    .from(accounts)
+    .where(and(eq(accounts.region, region), ne(accounts.status, "closed"), gt(sql`${accounts}.rowid`, afterRowid)))
+    .orderBy(sql`${accounts}.rowid`)
+    .limit(size);
+}
+
+/**
+ * The events of one page: one per subscriber whose first account in the area
+ * (in the fan-out's order: the branch's shards in turn, each by rowid) is on
+ * this page, naming that account. A subscriber with an account in the area
+ * that an earlier page met was told there and is left out here, so a person
+ * with several accounts in the area gets one notification whichever pages
+ * they fall on; the same page worked again gives the same events.
+ */
+async function areaPageEvents(
+  data: DataAccess,
+  m: AreaMessage,
+  shards: readonly ShardBinding[],
+  at: number,
+  rows: { rowid: number; accountNo: string; address: string }[],
+): Promise<{ events: NotificationMessage[]; queries: number }> {
+  const cur = shards[at] as ShardBinding;
+  const inside = new Map(rows.filter((r) => inArea(r.address, m.street, m.houses)).map((r) => [r.accountNo, r.rowid]));
+  if (inside.size === 0) return { events: [], queries: 0 };
+  const onPage = new Set(rows.map((r) => r.accountNo));
+  const firstRowid = rows[0]?.rowid ?? 0;
+  // The holders of the page's accounts in the area, with every account of theirs in the region and its shard.
+  const holders = data.global
+    .select({ id: accountLinks.subscriberId })
+    .from(accountLinks)
+    .where(inList(accountLinks.accountNo, [...inside.keys()]));
+  const links = await data.global
+    .select({ subscriberId: accountLinks.subscriberId, accountNo: accountLinks.accountNo, shard: accountDirectory.shard })
+    .from(accountLinks)
+    .innerJoin(accountDirectory, eq(accountDirectory.accountNo, accountLinks.accountNo))
+    .where(and(eq(accountDirectory.region, m.region), inArray(accountLinks.subscriberId, holders)))
+    .all();
+  const own = new Map<string, { accountNo: string; rowid: number }>();
+  const earlier = new Map<string, { accountNo: string; shard: ShardBinding }[]>();
+  for (const l of links) {
+    const i = shards.indexOf(l.shard as ShardBinding);
+    const rowid = inside.get(l.accountNo);
+    // On this page and held here (or on a shard this fan-out does not visit): a candidate for the subscriber's event.
+    if (rowid !== undefined && (l.shard === cur || i < 0)) {
+      const o = own.get(l.subscriberId);
+      if (!o || rowid < o.rowid) own.set(l.subscriberId, { accountNo: l.accountNo, rowid });
+    } else if (i >= 0 && i < at) {
+      // Held on a shard worked before this one: met there if it is in the area (one on the move may be on both).
+      earlier.set(l.subscriberId, [...(earlier.get(l.subscriberId) ?? []), { accountNo: l.accountNo, shard: l.shard as ShardBinding }]);
+    } else if (l.shard === cur && !onPage.has(l.accountNo)) {
+      // Elsewhere on this shard: before this page if its rowid is, and then only if it is in the area.
+      earlier.set(l.subscriberId, [...(earlier.get(l.subscriberId) ?? []), { accountNo: l.accountNo, shard: cur }]);
+    }
   }
-  await sendAll(
-    dl.queue,
-    [...firstAccount].map(([subscriberId, accountNo]) => ({
-      channel: "event",
-      eventId: m.eventId,
-      kind: m.kind,
-      subscriberId,
-      accountNo,
-      params: m.params,
-    })),
-  );
-  log("info", "notification.area", { eventId: m.eventId, accounts: inside.length, subscribers: firstAccount.size });
+  // Whether the accounts in question are in the area, one query per shard that holds any.
+  const wanted = new Map<ShardBinding, Set<string>>();
+  for (const [s, list] of earlier)
+    if (own.has(s)) for (const a of list) wanted.set(a.shard, (wanted.get(a.shard) ?? new Set()).add(a.accountNo));
+  const ask = [...wanted]
+    .sort(([x], [y]) => (x === cur ? -1 : y === cur ? 1 : shards.indexOf(x) - shards.indexOf(y)))
+    .slice(0, AREA_LOOKUPS_PER_PAGE);
+  const before = new Set<string>();
+  for (const [shard, nos] of ask) {
+    // By the primary key, the region and status checked here: a filter on the region would scan its index instead.
+    const found = await data
+      .shard(shard)
+      .select({
+        rowid: sql<number>`${accounts}.rowid`,
+        accountNo: accounts.accountNo,
+        address: accounts.address,
+        region: accounts.region,
+        status: accounts.status,
+      })
+      .from(accounts)
+      .where(inList(accounts.accountNo, [...nos]))
+      .all();
+    for (const a of found)
+      if (
+        a.region === m.region &&
+        a.status !== "closed" &&
+        inArea(a.address, m.street, m.houses) &&
+        (shard !== cur || a.rowid < firstRowid)
+      )
+        before.add(`${shard}|${a.accountNo}`);
+  }
+  const events: NotificationMessage[] = [];
+  for (const [subscriberId, o] of own) {
+    if ((earlier.get(subscriberId) ?? []).some((a) => before.has(`${a.shard}|${a.accountNo}`))) continue;
+    events.push({ channel: "event", eventId: m.eventId, kind: m.kind, subscriberId, accountNo: o.accountNo, params: m.params });
+  }
+  return { events, queries: 1 + ask.length };
+}
+
+/**
+ * An outage or an announcement for an area: one event per subscriber with an
+ * account there, a page of accounts at a time along each shard of the
+ * region's branch (as the daily charge pages its services). Before a page
+ * could take the message past its budget, the rest goes on in a message of
+ * its own, queued before this one is acked: a message that fails or is
+ * delivered again works its pages again, and the events' dedupe keys (and the
+ * inbox's one row per event) make that a no-op for whoever was told.
+ */
+async function fanOutArea(data: DataAccess, dl: Delivery, m: AreaMessage, limits: AreaLimits = AREA_LIMITS): Promise<Outcome> {
+  // The region's accounts are on every shard of its branch (one just moved may be on two for a moment: told once).
+  const shards = await branchShards(data, m.region);
+  let calls = 1;
+  let at = m.resume ? Math.max(shards.indexOf(m.resume.shard as ShardBinding), 0) : 0;
+  let after = m.resume && shards[at] === m.resume.shard ? m.resume.afterRowid : 0;
+  let accountsRead = 0;
+  let told = 0;
+  for (let pages = 0; at < shards.length; pages++) {
+    // The most a page can cost: its query, the links, its lookups, a send per 100 events.
+    // (Each message works at least one page, so a chain of them always gets to the end.)
+    if (pages > 0 && calls + 2 + Math.min(at + 1, AREA_LOOKUPS_PER_PAGE) + Math.ceil(limits.page / 100) > limits.calls) {
+      const next: AreaMessage = { ...m, resume: { shard: shards[at] as ShardBinding, afterRowid: after } };
+      await dl.queue.send(next);
+      log("info", "notification.area", {
+        eventId: m.eventId,
+        accounts: accountsRead,
+        subscribers: told,
+        next: `${next.resume?.shard}:${next.resume?.afterRowid}`,
+      });
+      return "fanned-out";
+    }
+    const rows = await areaPageQuery(data.shard(shards[at] as ShardBinding), m.region, after, limits.page).all();
+    calls++;
+    if (rows.length > 0) {
+      const page = await areaPageEvents(data, m, shards, at, rows);
+      calls += page.queries + Math.ceil(page.events.length / 100);
+      await sendAll(dl.queue, page.events);
+      accountsRead += rows.length;
+      told += page.events.length;
+      after = rows[rows.length - 1]?.rowid ?? after;
+    }
+    if (rows.length < limits.page) {
+      at++;
+      after = 0;
+    }
+  }
+  log("info", "notification.area", { eventId: m.eventId, accounts: accountsRead, subscribers: told });
   return "fanned-out";
 }
 
@@ -357,7 +512,7 @@ async function handle(data: DataAccess, dl: Delivery, msg: NotificationMessage, 
     case "event":
       return fanOutEvent(data, dl, msg, attempts);
     case "area":
-      return fanOutArea(data, dl, msg);
+      return fanOutArea(data, dl, msg, dl.areaLimits);
   }
 }
 

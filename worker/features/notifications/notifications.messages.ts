@@ -10,7 +10,8 @@ const Origin = { eventId: z.string().max(200).optional(), subscriberId: z.string
  * consumer. Channel messages (sms, email, push) carry a `dedupeKey` that makes
  * delivery idempotent under at-least-once delivery. An `event` is fanned out by
  * the consumer into channel messages according to the subscriber's
- * preferences; an `area` message (an outage or an announcement) into events.
+ * preferences; an `area` message (an outage or an announcement) into events,
+ * a page of accounts at a time (a `resume` cursor on the message that goes on).
  */
 export const NotificationMessage = z.discriminatedUnion("channel", [
   z.object({
@@ -65,8 +66,19 @@ export const NotificationMessage = z.discriminatedUnion("channel", [
     eventId: z.string().min(1).max(200),
     region: z.string().max(8),
     street: z.string().max(200).nullable(),
-    houses: z.array(z.string().max(20)).nullable(),
+    /** As the operators' route takes them (at most 500): the message stays far under a queue message's 128 KB. */
+    houses: z.array(z.string().max(20)).max(500).nullable(),
     params: z.record(z.string(), z.union([z.string().max(2000), z.number()])),
+    /** Set on the message that goes on with an area a message before began: the shard and the last rowid worked. */
+    resume: z
+      .object({
+        shard: z
+          .string()
+          .regex(/^DB_[A-Z0-9_]+$/)
+          .max(64),
+        afterRowid: z.number().int().min(0),
+      })
+      .optional(),
   }),
 ]);
 export type NotificationMessage = z.infer<typeof NotificationMessage>;

@@ -1,0 +1,391 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { localEmail } from "../../worker/adapters/email";
+import { webPush } from "../../worker/adapters/push";
+import { localSms } from "../../worker/adapters/sms";
+import {
+  AREA_CALLS_PER_MESSAGE,
+  AREA_PAGE,
+  type AreaLimits,
+  areaPageQuery,
+  consumeNotifications,
+  type Delivery,
+} from "../../worker/features/notifications/notifications.consumer";
+import { type AreaMessage, NotificationMessage } from "../../worker/features/notifications/notifications.messages";
+import { createDataAccess, d1Of, shardDatabase } from "../../worker/platform/db";
+import { makeAccountNo } from "../../worker/platform/ids";
+
+/** What one invocation asked of D1: every statement run (a batch is one call), over every database binding. */
+function countingEnv() {
+  const count = { d1: 0 };
+  const wrapStatement = (s: D1PreparedStatement): D1PreparedStatement =>
+    new Proxy(s, {
+      get(t, p) {
+        const v = Reflect.get(t, p, t);
+        if (typeof v !== "function") return v;
+        if (p === "bind") return (...a: unknown[]) => wrapStatement(v.apply(t, a));
+        if (p === "all" || p === "run" || p === "first" || p === "raw")
+          return (...a: unknown[]) => {
+            count.d1++;
+            return v.apply(t, a);
+          };
+        return v.bind(t);
+      },
+    });
+  const wrapDb = (db: D1Database): D1Database =>
+    new Proxy(db, {
+      get(t, p) {
+        const v = Reflect.get(t, p, t);
+        if (typeof v !== "function") return v;
+        if (p === "prepare") return (q: string) => wrapStatement(v.call(t, q));
+        if (p === "batch")
+          return (ss: D1PreparedStatement[]) => {
+            count.d1++;
+            return v.call(t, ss);
+          };
+        return v.bind(t);
+      },
+    });
+  const wrapped = new Proxy(env, {
+    get(t, p) {
+      const v = Reflect.get(t, p, t);
+      return typeof p === "string" && /^DB(_|$)/.test(p) && v && typeof (v as D1Database).prepare === "function"
+        ? wrapDb(v as D1Database)
+        : v;
+    },
+  });
+  return { env: wrapped as Env, count };
+}
+
+type Queued = { body: NotificationMessage; delaySeconds?: number };
+
+/**
+ * The real consumer with a recording queue. `drain` works each area message in
+ * an invocation of its own (counting its D1 queries and queue sends) and the
+ * events and channel messages it queues in batches, to the end.
+ */
+function harness(limits?: AreaLimits, failContinuation = 0) {
+  const data = createDataAccess(env);
+  const queued: Queued[] = [];
+  let sends = 0;
+  let toFail = failContinuation;
+  const dl: Delivery = {
+    sms: localSms(data.global),
+    email: localEmail(data.global),
+    push: webPush(
+      { publicKey: env.VAPID_PUBLIC_KEY, privateJwk: env.VAPID_PRIVATE_JWK, subject: env.VAPID_SUBJECT },
+      async () => new Response(null, { status: 201 }),
+    ),
+    queue: {
+      send: async (body, o) => {
+        sends++;
+        // A crash between the page's events and the message that goes on.
+        if (body.channel === "area" && toFail-- > 0) throw new Error("queue unavailable");
+        queued.push({ body, delaySeconds: o?.delaySeconds });
+      },
+      sendBatch: async (ms) => {
+        sends++;
+        queued.push(...ms);
+      },
+    },
+    siteUrl: (r) => `https://${r ?? "www"}.kabinet.example`,
+    now: () => new Date(),
+    areaLimits: limits,
+  };
+  let n = 0;
+  /** One invocation: what it queued, whether each message was acked, its D1 queries and queue sends. */
+  async function run(bodies: NotificationMessage[], attempts = 1) {
+    const acked = bodies.map(() => false);
+    const counted = countingEnv();
+    const from = queued.length;
+    sends = 0;
+    const batch = {
+      queue: "kabinet-notifications",
+      messages: bodies.map((body, i) => ({
+        id: `m${++n}`,
+        body,
+        attempts,
+        timestamp: new Date(),
+        ack: () => {
+          acked[i] = true;
+        },
+        retry: () => {},
+      })),
+      ackAll: () => {},
+      retryAll: () => {},
+    } as unknown as MessageBatch<unknown>;
+    await consumeNotifications(batch, counted.env, dl);
+    return { out: queued.slice(from).map((q) => q.body), acked, queries: counted.count.d1, sends };
+  }
+  const areaRuns: { queries: number; sends: number; bytes: number; events: number }[] = [];
+  async function drain(first: NotificationMessage[]) {
+    let next = first;
+    while (next.length) {
+      const areas = next.filter((m) => m.channel === "area");
+      const rest = next.filter((m) => m.channel !== "area");
+      next = [];
+      for (const a of areas) {
+        const r = await run([a]);
+        expect(r.acked).toEqual([true]);
+        areaRuns.push({
+          queries: r.queries,
+          sends: r.sends,
+          bytes: new TextEncoder().encode(JSON.stringify(a)).length,
+          events: r.out.filter((m) => m.channel === "event").length,
+        });
+        next.push(...r.out);
+      }
+      for (let i = 0; i < rest.length; i += 100) next.push(...(await run(rest.slice(i, i + 100))).out);
+    }
+  }
+  return { run, drain, areaRuns, queued };
+}
+
+const q = <T>(db: D1Database, sql: string, ...args: unknown[]) =>
+  db
+    .prepare(sql)
+    .bind(...args)
+    .all<T>()
+    .then((r) => r.results);
+
+let serial = 0;
+const shardD1 = (binding: string) => shardDatabase(env, binding) as D1Database;
+
+/** A subscriber of its own (a phone for the SMS) and accounts of its own on the given shards, in this order. */
+async function seed(
+  street: string,
+  people: { key: string; accounts: { shard: "DB_MOSCOW" | "DB_MOSCOW_2"; street?: string; status?: string; shared?: string }[] }[],
+) {
+  const now = Date.now();
+  const subscriberOf = new Map<string, string>();
+  const accountsOf = new Map<string, string[]>();
+  const global: D1PreparedStatement[] = [];
+  const shard: Record<string, D1PreparedStatement[]> = { DB_MOSCOW: [], DB_MOSCOW_2: [] };
+  for (const p of people) {
+    const id = `area-${p.key}-${++serial}`;
+    subscriberOf.set(p.key, id);
+    global.push(
+      env.DB.prepare("INSERT INTO subscribers (id, display_name, phone, locale, created_at) VALUES (?, ?, ?, 'ru', ?)").bind(
+        id,
+        p.key,
+        `+7977${String(serial).padStart(7, "0")}`,
+        now,
+      ),
+    );
+  }
+  for (const p of people) {
+    const nos: string[] = [];
+    for (const a of p.accounts) {
+      const no = makeAccountNo(`209${String(++serial).padStart(8, "0")}`);
+      nos.push(no);
+      shard[a.shard]?.push(
+        shardD1(a.shard)
+          .prepare("INSERT INTO accounts (account_no, region, holder_name, address, status, created_at) VALUES (?, 'msk', ?, ?, ?, ?)")
+          .bind(no, p.key, `Москва, ${a.street ?? street}, д. ${serial % 7}, кв. 1`, a.status ?? "active", now),
+      );
+      global.push(
+        env.DB.prepare("INSERT INTO account_directory (account_no, region, shard, created_at) VALUES (?, 'msk', ?, ?)").bind(
+          no,
+          a.shard,
+          now,
+        ),
+        env.DB.prepare("INSERT INTO account_links (subscriber_id, account_no, role, created_at) VALUES (?, ?, 'owner', ?)").bind(
+          subscriberOf.get(p.key),
+          no,
+          now,
+        ),
+      );
+      if (a.shared)
+        global.push(
+          env.DB.prepare("INSERT INTO account_links (subscriber_id, account_no, role, created_at) VALUES (?, ?, 'viewer', ?)").bind(
+            subscriberOf.get(a.shared),
+            no,
+            now,
+          ),
+        );
+    }
+    accountsOf.set(p.key, nos);
+  }
+  await env.DB.batch(global);
+  for (const [name, statements] of Object.entries(shard)) if (statements.length) await shardD1(name).batch(statements);
+  return { subscriberOf, accountsOf };
+}
+
+function outage(street: string, key: string): AreaMessage {
+  return {
+    channel: "area",
+    kind: "outage",
+    eventId: `outage:${key}:declared`,
+    region: "msk",
+    street,
+    houses: null,
+    params: { phase: "declared", title: "Нет интернета", until: new Date(Date.now() + 3_600_000).toISOString() },
+  };
+}
+
+/** What each subscriber got for an event: inbox rows (with the account named) and texts. */
+async function received(eventId: string, ids: Iterable<string>) {
+  const out = new Map<string, { inbox: (string | null)[]; sms: number }>();
+  for (const id of ids) {
+    const inbox = await q<{ account_no: string | null }>(
+      env.DB,
+      "SELECT account_no FROM inbox WHERE event_id = ? AND subscriber_id = ?",
+      eventId,
+      id,
+    );
+    const sms = await q<{ n: number }>(env.DB, "SELECT count(*) AS n FROM outbox WHERE dedupe_key = ?", `${eventId}:${id}:sms`);
+    out.set(id, { inbox: inbox.map((r) => r.account_no), sms: sms[0]?.n ?? 0 });
+  }
+  return out;
+}
+
+// Small pages and a small budget: the demo's Moscow accounts and these make many pages over the branch's two shards.
+const SMALL: AreaLimits = { page: 4, calls: 12 };
+
+const PEOPLE = [
+  // Two accounts on the same shard, far enough apart to be on different pages.
+  { key: "two-pages", accounts: [{ shard: "DB_MOSCOW" as const }] },
+  { key: "a1", accounts: [{ shard: "DB_MOSCOW" as const }] },
+  { key: "a2", accounts: [{ shard: "DB_MOSCOW" as const, shared: "relative" }] },
+  { key: "relative", accounts: [] },
+  // An account outside the area before one inside: told about the one inside.
+  { key: "elsewhere-first", accounts: [{ shard: "DB_MOSCOW" as const, street: "ул. Другая" }, { shard: "DB_MOSCOW_2" as const }] },
+  // A closed account in the area before an open one: told about the open one; closed alone: not told.
+  { key: "closed-first", accounts: [{ shard: "DB_MOSCOW" as const, status: "closed" }, { shard: "DB_MOSCOW_2" as const }] },
+  { key: "closed-only", accounts: [{ shard: "DB_MOSCOW" as const, status: "closed" }] },
+  { key: "a3", accounts: [{ shard: "DB_MOSCOW" as const }, { shard: "DB_MOSCOW" as const }] },
+  { key: "a4", accounts: [{ shard: "DB_MOSCOW" as const }] },
+  { key: "not-here", accounts: [{ shard: "DB_MOSCOW" as const, street: "ул. Другая" }] },
+  // Accounts on both shards of the branch: the home shard is worked first.
+  { key: "both-shards", accounts: [{ shard: "DB_MOSCOW_2" as const }, { shard: "DB_MOSCOW" as const }] },
+  { key: "b1", accounts: [{ shard: "DB_MOSCOW_2" as const }, { shard: "DB_MOSCOW_2" as const, street: "ул. Другая" }] },
+  { key: "b2", accounts: [{ shard: "DB_MOSCOW_2" as const }] },
+  { key: "b3", accounts: [{ shard: "DB_MOSCOW_2" as const }] },
+];
+
+/** Seeds PEOPLE on `street` and gives "two-pages" a second account after the others on DB_MOSCOW. */
+async function seedArea(street: string) {
+  const s = await seed(street, PEOPLE);
+  const more = await seed(street, [{ key: "late", accounts: [{ shard: "DB_MOSCOW", shared: undefined }] }]);
+  const late = more.accountsOf.get("late")?.[0] as string;
+  const twoPages = s.subscriberOf.get("two-pages") as string;
+  await env.DB.prepare("INSERT INTO account_links (subscriber_id, account_no, role, created_at) VALUES (?, ?, 'owner', ?)")
+    .bind(twoPages, late, Date.now())
+    .run();
+  const sub = (k: string) => s.subscriberOf.get(k) ?? (more.subscriberOf.get(k) as string);
+  const acc = (k: string, i = 0) => (s.accountsOf.get(k) ?? more.accountsOf.get(k))?.[i] as string;
+  // Who is told, about which account (the first in the area in the fan-out's order).
+  const expected = new Map<string, string>([
+    [sub("two-pages"), acc("two-pages")],
+    [sub("a1"), acc("a1")],
+    [sub("a2"), acc("a2")],
+    [sub("relative"), acc("a2")],
+    [sub("elsewhere-first"), acc("elsewhere-first", 1)],
+    [sub("closed-first"), acc("closed-first", 1)],
+    [sub("a3"), acc("a3")],
+    [sub("a4"), acc("a4")],
+    [sub("both-shards"), acc("both-shards", 1)],
+    [sub("b1"), acc("b1")],
+    [sub("b2"), acc("b2")],
+    [sub("b3"), acc("b3")],
+    [sub("late"), acc("late")],
+  ]);
+  return { expected, notTold: [sub("closed-only"), sub("not-here")] };
+}
+
+describe("an area's fan-out, a page at a time", () => {
+  it("tells every subscriber in the area once, about their first account there, over many pages and messages", async () => {
+    const street = "ул. Постраничная";
+    const { expected, notTold } = await seedArea(street);
+    const h = harness(SMALL);
+    const m = outage(street, "paged");
+    await h.drain([m]);
+    // Paged: many messages, each within its budget of D1 queries and sends, each small.
+    expect(h.areaRuns.length).toBeGreaterThan(3);
+    for (const r of h.areaRuns) {
+      expect(r.queries + r.sends).toBeLessThanOrEqual(SMALL.calls);
+      expect(r.bytes).toBeLessThan(128 * 1024);
+    }
+    // One event per subscriber over the whole fan-out, naming their first account in the area.
+    const events = h.queued
+      .filter((x) => x.body.channel === "event")
+      .map((x) => x.body as Extract<NotificationMessage, { channel: "event" }>);
+    expect(new Map(events.map((e) => [e.subscriberId, e.accountNo]))).toEqual(expected);
+    expect(events).toHaveLength(expected.size);
+    // What each of them sees: one inbox entry about that account, one text; the others nothing.
+    const got = await received(m.eventId, [...expected.keys(), ...notTold]);
+    for (const [id, accountNo] of expected) expect(got.get(id), id).toEqual({ inbox: [accountNo], sms: 1 });
+    for (const id of notTold) expect(got.get(id), id).toEqual({ inbox: [], sms: 0 });
+  });
+
+  it("a page message delivered twice, or cut short before it queued the rest, tells no one twice and no one is missed", async () => {
+    const street = "ул. Повторная";
+    const { expected } = await seedArea(street);
+    const m = outage(street, "again");
+    // The first message fails after its first page's events, before the rest is queued: it is retried, not acked.
+    const h = harness(SMALL, 1);
+    const failed = await h.run([m]);
+    expect(failed.acked).toEqual([false]);
+    // Its retry, and a second copy of it (at-least-once delivery), each queue the rest; both chains are worked.
+    const retried = await h.run([m], 2);
+    const copy = await h.run([m], 2);
+    expect(retried.acked).toEqual([true]);
+    expect(copy.out).toEqual(retried.out);
+    await h.drain([...failed.out, ...retried.out, ...copy.out]);
+    const got = await received(m.eventId, expected.keys());
+    for (const [id, accountNo] of expected) expect(got.get(id), id).toEqual({ inbox: [accountNo], sms: 1 });
+  });
+
+  it("stays within its budget at the real page size: a region larger than a message goes on in the next", async () => {
+    // 16,000 accounts on one street of a region of their own, each with its own subscriber.
+    const region = "bel";
+    const total = 16_000;
+    const now = Date.now();
+    const cte = `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${total})`;
+    await env.DB.batch([
+      env.DB.prepare(
+        `${cte} INSERT INTO subscribers (id, display_name, locale, created_at) SELECT 'big-' || i, 'big', 'ru', ? FROM n`,
+      ).bind(now),
+      env.DB.prepare(
+        `${cte} INSERT INTO account_directory (account_no, region, shard, created_at) SELECT 'big' || printf('%06d', i), ?, 'DB_CENTER', ? FROM n`,
+      ).bind(region, now),
+      env.DB.prepare(
+        `${cte} INSERT INTO account_links (subscriber_id, account_no, role, created_at) SELECT 'big-' || i, 'big' || printf('%06d', i), 'owner', ? FROM n`,
+      ).bind(now),
+    ]);
+    await env.DB_CENTER.prepare(
+      `${cte} INSERT INTO accounts (account_no, region, holder_name, address, status, created_at)
+       SELECT 'big' || printf('%06d', i), ?, 'big', 'Белгород, ул. Большая, д. ' || (i % 50) || ', кв. 1', 'active', ? FROM n`,
+    )
+      .bind(region, now)
+      .run();
+    const m: AreaMessage = { ...outage("ул. Большая", "big"), region };
+    const h = harness();
+    const first = await h.run([m]);
+    expect(first.acked).toEqual([true]);
+    expect(first.queries + first.sends).toBeLessThanOrEqual(AREA_CALLS_PER_MESSAGE);
+    const rest = first.out.filter((x) => x.channel === "area");
+    expect(rest).toHaveLength(1);
+    // The message that goes on names where (a shard and a rowid), and is far under a queue message's 128 KB
+    // even with the most houses the operators' route takes.
+    const widest = { ...rest[0], houses: Array.from({ length: 500 }, () => "строение 12345678901") } as AreaMessage;
+    expect(NotificationMessage.safeParse(widest).success).toBe(true);
+    expect(new TextEncoder().encode(JSON.stringify(widest)).length).toBeLessThan(128 * 1024);
+    const second = await h.run(rest);
+    expect(second.queries + second.sends).toBeLessThanOrEqual(AREA_CALLS_PER_MESSAGE);
+    expect(second.out.filter((x) => x.channel === "area")).toEqual([]);
+    const events = [...first.out, ...second.out].filter((x) => x.channel === "event");
+    expect(events).toHaveLength(total);
+    expect(new Set(events.map((e) => e.subscriberId)).size).toBe(total);
+  });
+
+  it("reads a page along the region's index, without sorting the region", async () => {
+    const db = createDataAccess(env).shard("DB_MOSCOW");
+    const { sql, params } = areaPageQuery(db, "msk", 1234, AREA_PAGE).toSQL();
+    const plan = await q<{ detail: string }>(d1Of(db), `EXPLAIN QUERY PLAN ${sql}`, ...params);
+    const steps = plan.map((r) => r.detail).join("; ");
+    expect(steps).toMatch(/USING (COVERING )?INDEX accounts_region_idx \(region=\? AND rowid>\?\)/);
+    expect(steps).not.toContain("TEMP B-TREE");
+    expect(steps).not.toMatch(/\bSCAN accounts\b/);
+  });
+});
