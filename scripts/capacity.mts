@@ -864,7 +864,8 @@ function generate(): Sample {
     for (const r of usageByDay.get(day) ?? []) put("usage_records", { ...r });
   }
 
-  // The bounded design's tables, not in the migrations yet: measured on the same rows, with the shape a close would write.
+  // The bounded design's usage aggregates, not in the migrations yet, measured on the same rows; and the period rows
+  // (ledger_periods, migration 0015) as the month close writes them, one per account and month.
   region.exec(`
     CREATE TABLE usage_daily (
       account_no TEXT NOT NULL, service_id TEXT NOT NULL, local_day TEXT NOT NULL, category TEXT NOT NULL,
@@ -878,12 +879,10 @@ function generate(): Sample {
       PRIMARY KEY (account_no, month, service_id, category)) WITHOUT ROWID;
     INSERT INTO usage_monthly SELECT account_no, service_id, substr(local_day, 1, 7), category, count(*), coalesce(sum(duration_sec), 0),
       coalesce(sum(volume_kb), 0), sum(cost_kop) FROM usage_records GROUP BY account_no, substr(local_day, 1, 7), service_id, category;
-    CREATE TABLE ledger_periods (
-      account_no TEXT NOT NULL, month TEXT NOT NULL, opening_kop INTEGER NOT NULL, closing_kop INTEGER NOT NULL,
-      charges_kop INTEGER NOT NULL, credits_kop INTEGER NOT NULL, closed_at INTEGER NOT NULL,
-      PRIMARY KEY (account_no, month)) WITHOUT ROWID;
     INSERT INTO ledger_periods SELECT account_no, substr(local_day, 1, 7), 0, sum(amount_kop),
-      sum(CASE WHEN amount_kop < 0 THEN amount_kop ELSE 0 END), sum(CASE WHEN amount_kop > 0 THEN amount_kop ELSE 0 END), ${START}
+      sum(CASE WHEN kind = 'charge' THEN amount_kop ELSE 0 END), sum(CASE WHEN kind = 'payment' THEN amount_kop ELSE 0 END),
+      sum(CASE WHEN kind = 'refund' THEN amount_kop ELSE 0 END), 0,
+      sum(CASE WHEN kind LIKE 'promised%' THEN amount_kop ELSE 0 END), 0, ${START}
       FROM ledger_entries GROUP BY account_no, substr(local_day, 1, 7);
   `);
   region.exec("COMMIT");
@@ -1049,7 +1048,7 @@ ${table(
   ["database", "table", "rows in sample", "table bytes/row", "indexes", "index bytes/row", "**total bytes/row**"],
   sizes.map((s) => [
     regionSizes.includes(s) ? "shard" : "global",
-    `\`${s.table}\`${["usage_daily", "usage_monthly", "ledger_periods"].includes(s.table) ? " (proposed)" : ""}`,
+    `\`${s.table}\`${["usage_daily", "usage_monthly"].includes(s.table) ? " (proposed)" : ""}`,
     n0(s.rows),
     n0(s.tableBytes / s.rows),
     s.indexes,
@@ -1059,10 +1058,11 @@ ${table(
 )}
 
 Tables with a handful of rows (tariffs, the catalogue, cron progress) do not
-grow and are left out of the model. The three *proposed* tables are not in
+grow and are left out of the model. The two *proposed* tables are not in
 the migrations: they are the shapes the bounded design needs (per-day and
-per-month usage aggregates, one period row per account and month), measured
-on the same sample. A mobile number's raw usage record, gzip'd as NDJSON in
+per-month usage aggregates), measured on the same sample; \`ledger_periods\`
+(one period row per account and month) is the month close's own table,
+filled on the sample as the close writes it. A mobile number's raw usage record, gzip'd as NDJSON in
 one object per account and month (what R2 would keep), is
 **${n1(m.compressedBytesPerUsageRecord)} bytes**, against ${n0(m.bytesPerRow.usage_records ?? 0)} in D1.
 
