@@ -29,7 +29,7 @@ const monthsAgo = (now: number, months: number) => {
   return at;
 };
 
-type InboxDto = { items: { id: string; title: string; read: boolean }[]; unread: number };
+type InboxDto = { items: { id: string; title: string; read: boolean }[]; unread: number; keptMonths: number };
 
 let n = 0;
 function inboxRow(subscriberId: string, createdAt: Date, read = false) {
@@ -114,6 +114,8 @@ describe("retention of the inbox and deliveries", () => {
     const before = await shown();
     expect(before.items.map((i) => i.id)).toEqual([today.id, readLastMonth.id, lastYear.id]);
     expect(before.unread).toBe(2);
+    // The screen says how long messages are kept.
+    expect(before.keptMonths).toBe(12);
 
     await housekeeping(now);
     const after = await shown();

@@ -27,7 +27,17 @@ export const inboxRoute = createRoute({
   path: "/notifications",
   tags: ["Notifications"],
   summary: "The in-app inbox: the newest 50 messages of the last 12 months (older ones expire), and how many of those are unread",
-  responses: { 200: jsonResponse("Inbox", z.object({ items: z.array(InboxItem), unread: z.number().int() })), 401: unauthorized },
+  responses: {
+    200: jsonResponse(
+      "Inbox",
+      z.object({
+        items: z.array(InboxItem),
+        unread: z.number().int(),
+        keptMonths: z.number().int().openapi({ description: "How long a message is kept: older ones are deleted", example: 12 }),
+      }),
+    ),
+    401: unauthorized,
+  },
 });
 
 export const markReadRoute = createRoute({
