@@ -36,6 +36,14 @@ export interface Assumptions {
   notificationsPerMonth: number;
   deliveriesPerNotification: number;
   providerMessagesPerNotification: number;
+  /** How long the inbox keeps a message (INBOX_RETENTION_MONTHS in worker/features/notifications). */
+  inboxRetentionMonths: number;
+  /** How long a delivery row is kept (DELIVERY_RETENTION_MS in worker/features/notifications). */
+  deliveryRetentionDays: number;
+  /** Rows the housekeeping deletes per table and run at most (RETENTION_PAGE × RETENTION_PAGES). */
+  retentionRowsPerRun: number;
+  /** Housekeeping runs a day (its cron). */
+  housekeepingRunsPerDay: number;
   subscribersPerAccount: number;
   linksPerAccount: number;
   liveSessionsPerAccount: number;
@@ -149,8 +157,19 @@ export function staticRows(a: Assumptions, kind: Kind): Record<string, number> {
   };
 }
 
-/** Rows per account in the global database: what stays (directory, logins) and what grows every month (inbox, deliveries). */
-export function globalRows(a: Assumptions): { fixed: Record<string, number>; monthly: Record<string, number> } {
+/**
+ * Rows per account in the global database: what stays (directory, logins), what is written every month (inbox,
+ * deliveries), and what of that is kept after `months` months: the inbox's last 12 months and the deliveries' last
+ * 90 days (features/notifications/notifications.retention.ts), bounded however long the account lives.
+ */
+export function globalRows(
+  a: Assumptions,
+  months = a.months,
+): { fixed: Record<string, number>; monthly: Record<string, number>; retained: Record<string, number> } {
+  const monthly = {
+    inbox: a.notificationsPerMonth,
+    deliveries: a.notificationsPerMonth * a.deliveriesPerNotification,
+  };
   return {
     fixed: {
       account_directory: 1,
@@ -161,11 +180,22 @@ export function globalRows(a: Assumptions): { fixed: Record<string, number>; mon
       // Kept 30 days (PROVIDER_MESSAGE_RETENTION_MS): one month's worth at any time.
       provider_messages: a.notificationsPerMonth * a.providerMessagesPerNotification,
     },
-    monthly: {
-      inbox: a.notificationsPerMonth,
-      deliveries: a.notificationsPerMonth * a.deliveriesPerNotification,
+    monthly,
+    retained: {
+      inbox: monthly.inbox * Math.min(months, a.inboxRetentionMonths),
+      deliveries: monthly.deliveries * Math.min(months, a.deliveryRetentionDays / DAYS_PER_MONTH),
     },
   };
+}
+
+/**
+ * How many accounts one global database's housekeeping keeps up with: each run deletes at most
+ * `retentionRowsPerRun` rows of a table, so a day's deletions must cover a day's new rows of the busier table.
+ */
+export function retentionKeepsUpWith(a: Assumptions): number {
+  const { monthly } = globalRows(a);
+  const perAccountDay = Math.max(...Object.values(monthly)) / DAYS_PER_MONTH;
+  return perAccountDay > 0 ? (a.retentionRowsPerRun * a.housekeepingRunsPerDay) / perAccountDay : Number.POSITIVE_INFINITY;
 }
 
 export function bytesOf(rows: Record<string, number>, m: Measured): number {
@@ -409,14 +439,16 @@ export function costPerMillion(a: Assumptions, m: Measured, p: Prices): CostLine
     return w + close + usageAgg;
   });
   const global = globalRows(a);
+  // Inbox: written once, deleted once at 12 months; deliveries: claimed, recorded, deleted at 90 days (a delete is a row written).
   const globalWritten =
-    (global.monthly.inbox ?? 0) * (1 + (m.indexes.inbox ?? 0)) +
-    (global.monthly.deliveries ?? 0) * 2 * (1 + (m.indexes.deliveries ?? 0)) +
+    (global.monthly.inbox ?? 0) * 2 * (1 + (m.indexes.inbox ?? 0)) +
+    (global.monthly.deliveries ?? 0) * 3 * (1 + (m.indexes.deliveries ?? 0)) +
     (global.fixed.provider_messages ?? 0) * 2 * (1 + (m.indexes.provider_messages ?? 0)) +
     a.loginsPerAccountMonth * (1 + (m.indexes.sessions ?? 0));
   const rowsWritten = n * (writtenPerAccount + globalWritten);
   const rowsRead = n * a.requestsPerAccountMonth * a.rowsReadPerRequest;
   const gb = (n * mixed(a, (k) => accountBytesBounded(a, m, k, a.months))) / 1e9;
+  const globalGb = (n * (bytesOf(global.fixed, m) + bytesOf(global.retained, m))) / 1e9;
   const queueMessages = n * (a.notificationsPerMonth * (1 + a.deliveriesPerNotification) + a.reportsPerMonth + a.paymentsPerMonth);
   const usageRecords = mixed(a, (k) => usagePerAccountMonth(a, m, k));
   const r2Gb = (n * usageRecords * a.months * m.compressedBytesPerUsageRecord) / 1e9;
@@ -427,6 +459,12 @@ export function costPerMillion(a: Assumptions, m: Measured, p: Prices): CostLine
     { item: "D1 rows read", quantity: rowsRead, unit: "rows", usd: (rowsRead / 1e6) * p.d1RowsReadPerM },
     { item: "D1 rows written (tables + indexes)", quantity: rowsWritten, unit: "rows", usd: (rowsWritten / 1e6) * p.d1RowsWrittenPerM },
     { item: `D1 storage at month ${a.months}`, quantity: gb, unit: "GB", usd: gb * p.d1StoragePerGbMonth },
+    {
+      item: "D1 storage, global (directory, logins, inbox 12 months, deliveries 90 days)",
+      quantity: globalGb,
+      unit: "GB",
+      usd: globalGb * p.d1StoragePerGbMonth,
+    },
     {
       item: "Queues operations (3 per message)",
       quantity: queueMessages * 3,

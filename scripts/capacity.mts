@@ -17,6 +17,12 @@ import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import { gzipSync } from "node:zlib";
 import { TARIFF_TEMPLATES } from "../worker/data/tariffs.data.ts";
 import { usageFor } from "../worker/db/seed/usage.seed.ts";
+import {
+  DELIVERY_RETENTION_MS,
+  INBOX_RETENTION_MONTHS,
+  RETENTION_PAGE,
+  RETENTION_PAGES,
+} from "../worker/features/notifications/notifications.retention.ts";
 import { buildReceipt } from "../worker/features/payments/receipts.ts";
 import { makeAccountNo } from "../worker/platform/ids.ts";
 import { daysInMonth } from "../worker/platform/money.ts";
@@ -31,6 +37,7 @@ import {
   bytesOf,
   costPerMillion,
   DAYS_PER_MONTH,
+  d1Busy,
   globalRows,
   type Kind,
   type Measured,
@@ -39,6 +46,7 @@ import {
   type Prices,
   peaks,
   planShards,
+  retentionKeepsUpWith,
   servicesPerAccount,
   staticRows,
   usagePerAccountMonth,
@@ -124,6 +132,25 @@ const ASSUMPTIONS: Assumption[] = [
     unit: "SMS/e-mail / event",
     source: "assumed share of events that go out by SMS or e-mail",
   },
+  {
+    key: "inboxRetentionMonths",
+    value: INBOX_RETENTION_MONTHS,
+    unit: "months",
+    source: "code: INBOX_RETENTION_MONTHS (features/notifications/notifications.retention.ts); the seed states no period",
+  },
+  {
+    key: "deliveryRetentionDays",
+    value: DELIVERY_RETENTION_MS / 86_400_000,
+    unit: "days",
+    source: `code: DELIVERY_RETENTION_MS (notifications.retention.ts), well past ${QUEUES_LIMITS} (a queue keeps a message 14 days at most)`,
+  },
+  {
+    key: "retentionRowsPerRun",
+    value: RETENTION_PAGE * RETENTION_PAGES,
+    unit: "rows / table / run",
+    source: `code: RETENTION_PAGE ${RETENTION_PAGE} rows × RETENTION_PAGES ${RETENTION_PAGES} statements (notifications.retention.ts)`,
+  },
+  { key: "housekeepingRunsPerDay", value: 96, unit: "runs / day", source: "wrangler.toml: housekeeping cron */15 * * * *" },
   { key: "subscribersPerAccount", value: 1, unit: "logins / account", source: "assumed: one login per account (relatives reuse theirs)" },
   { key: "linksPerAccount", value: 1.1, unit: "account_links / account", source: "assumed: owner + one relative in ten" },
   {
@@ -1016,7 +1043,13 @@ function main() {
   const g = globalRows(A);
   const globalFixedBytes = bytesOf(g.fixed, m);
   const globalMonthlyBytes = bytesOf(g.monthly, m);
-  const globalAt = (months: number) => accountsTotal * (globalFixedBytes + months * globalMonthlyBytes);
+  const globalRetainedBytes = (months: number) => bytesOf(globalRows(A, months).retained, m);
+  const globalAt = (months: number) => accountsTotal * (globalFixedBytes + globalRetainedBytes(months));
+  const globalKeptForEver = (months: number) => accountsTotal * (globalFixedBytes + months * globalMonthlyBytes);
+  const globalPerDatabase = accountsPerShard(A, globalFixedBytes + globalRetainedBytes(A.months));
+  // One housekeeping run's deletions on one database: full pages of both tables (each index one more row written).
+  const retentionRows = A.retentionRowsPerRun * (2 + (m.indexes.inbox ?? 0) + (m.indexes.deliveries ?? 0));
+  const retentionBusy = (d1Busy(A, 0, (2 * A.retentionRowsPerRun) / RETENTION_PAGE, retentionRows) * A.housekeepingRunsPerDay) / 86_400;
   const monthsToFill = (bytesPerMonth: number, fixedBytes: number) => (A.shardBytes * A.headroom - fixedBytes) / bytesPerMonth;
   const oneBranch = todayPlan[0];
   const moscowAccounts = oneBranch?.accounts ?? 0;
@@ -1232,11 +1265,21 @@ the close's delete of it bills them again.
 - **Daily charge rows** (${n0(A.months * mixed(A, (k) => monthlyRows(A, m, k).ledger_entries))} ledger rows per account in ${A.months} months): a monthly period close
   rolls a closed month up into one line per service, the period row carries
   the balance, and months older than ${A.months} go to R2 (archive).
-- **The global database**: its fixed part is ${n0(globalFixedBytes)} bytes per account
-  (${gb(accountsTotal * globalFixedBytes)} for ${n0(accountsTotal / 1e6)} M accounts: already past 10 GB),
-  and the inbox and deliveries add ${n0(globalMonthlyBytes)} bytes per account per month
-  and are never deleted (housekeeping clears only sessions, codes, the outbox
-  and provider messages): **${gb(globalAt(A.months))} after ${A.months} months**. It must be split:
+- **The global database**: its fixed part (directory, logins, sessions, push
+  subscriptions, a month of provider messages) is ${n0(globalFixedBytes)} bytes per account
+  (${gb(accountsTotal * globalFixedBytes)} for ${n0(accountsTotal / 1e6)} M accounts: already past 10 GB).
+  The inbox and deliveries are written at ${n0(globalMonthlyBytes)} bytes per account per month
+  but kept only ${A.inboxRetentionMonths} months (inbox) and ${n0(A.deliveryRetentionDays)} days (deliveries; rows of an
+  event still in \`dead_letters\` stay until it is replayed and removed): housekeeping deletes
+  them every 15 minutes in pages of ${n0(RETENTION_PAGE)} rows along their date indexes, at most
+  ${n0(A.retentionRowsPerRun)} rows per table a run (\`worker/features/notifications/notifications.retention.ts\`).
+  So they hold at most ${n0(globalRetainedBytes(A.months))} bytes per account however old it is:
+  **${gb(globalAt(A.months))} after ${A.months} months, and ${gb(globalAt(120))} after 120** (kept for ever they would be
+  ${gb(globalKeptForEver(A.months))} after ${A.months} months and ${gb(globalKeptForEver(120))} after 120).
+  One database holds ${n0(globalPerDatabase)} accounts' global rows at 70 % of 10 GB;
+  its housekeeping keeps up with the new rows of ${n0(retentionKeepsUpWith(A))} accounts
+  (${n0(A.retentionRowsPerRun * A.housekeepingRunsPerDay)} rows per table a day, ${n2(retentionBusy * 100)} % of its
+  single thread when every run deletes full pages). The fixed part must still be split:
   the directory and logins sharded by a hash of the phone/account (or kept in
   each branch's shards with a small routing table), the inbox and deliveries
   moved to the subscriber's shard with a retention, and the peaks above

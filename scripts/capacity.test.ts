@@ -9,12 +9,14 @@ import {
   bytesOf,
   costPerMillion,
   d1Busy,
+  globalRows,
   type Measured,
   mixed,
   monthlyRows,
   type Prices,
   peaks,
   planShards,
+  retentionKeepsUpWith,
 } from "./capacity.model.mts";
 
 /**
@@ -45,6 +47,10 @@ const zero = Object.fromEntries(
     "notificationsPerMonth",
     "deliveriesPerNotification",
     "providerMessagesPerNotification",
+    "inboxRetentionMonths",
+    "deliveryRetentionDays",
+    "retentionRowsPerRun",
+    "housekeepingRunsPerDay",
     "subscribersPerAccount",
     "linksPerAccount",
     "liveSessionsPerAccount",
@@ -101,6 +107,10 @@ const a: Assumptions = {
   rowsReadPerRequest: 5,
   notificationsPerMonth: 2,
   deliveriesPerNotification: 1.5,
+  inboxRetentionMonths: 12,
+  deliveryRetentionDays: 90,
+  retentionRowsPerRun: 100,
+  housekeepingRunsPerDay: 96,
   queueBatchSize: 10,
 };
 
@@ -131,6 +141,15 @@ const m: Measured = {
     ledger_periods: 8,
     usage_daily: 4,
     usage_monthly: 3,
+    // The global database: only the inbox and deliveries weigh anything here.
+    account_directory: 0,
+    account_links: 0,
+    subscribers: 0,
+    sessions: 0,
+    push_subscriptions: 0,
+    provider_messages: 0,
+    inbox: 10,
+    deliveries: 4,
   },
   indexes: { ledger_entries: 4 },
   usagePerServiceMonth: { internet: 10, tv: 0, landline: 0, mobile: 0 },
@@ -210,6 +229,30 @@ describe("capacity model", () => {
     const ops = lines.find((l) => l.item.startsWith("Queues"));
     expect(ops?.quantity).toBeCloseTo(18e6, 6);
     expect(ops?.usd).toBeCloseTo(7.2, 10);
+  });
+
+  it("keeps an account's inbox 12 months and deliveries 90 days: bounded however many months pass", () => {
+    // 2 events a month: inbox 2 × min(months, 12); deliveries 2 × 1.5 × min(months, 90 / 30.4375).
+    expect(globalRows(a, 1).retained).toEqual({ inbox: 2, deliveries: 3 });
+    expect(globalRows(a, 6).retained.inbox).toBe(12);
+    expect(globalRows(a, 6).retained.deliveries).toBeCloseTo((3 * 90) / 30.4375, 10);
+    expect(globalRows(a, 36).retained).toEqual(globalRows(a, 120).retained);
+    expect(globalRows(a, 36).retained.inbox).toBe(24);
+    // What is written each month does not change with the retention.
+    expect(globalRows(a, 36).monthly).toEqual({ inbox: 2, deliveries: 3 });
+  });
+
+  it("says how many accounts one database's housekeeping keeps up with", () => {
+    // 100 rows per table a run × 96 runs = 9,600 a day; deliveries, the busier table, come at 3 / 30.4375 a day per account.
+    expect(retentionKeepsUpWith(a)).toBeCloseTo(9600 / (3 / 30.4375), 6);
+  });
+
+  it("prices the global database's storage with the inbox and deliveries as kept, not as written", () => {
+    const lines = costPerMillion(a, m, { d1StoragePerGbMonth: 0.75 } as Prices);
+    // At month 2: inbox 4 rows × 10 bytes + deliveries 6 rows × 4 bytes = 64 bytes per account; 1 M accounts.
+    const global = lines.find((l) => l.item.startsWith("D1 storage, global"));
+    expect(global?.quantity).toBeCloseTo(0.064, 12);
+    expect(global?.usd).toBeCloseTo(0.048, 12);
   });
 
   it("refuses a table whose size was not measured rather than counting it as nothing", () => {

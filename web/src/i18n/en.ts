@@ -334,6 +334,7 @@ export const en: Dict & MoreDict = {
   "inbox.markAll": "Mark all read",
   "inbox.empty": "No notifications yet. Payments, charges, outages and support replies will appear here.",
   "inbox.unread": "New",
+  "inbox.kept": "Notifications are kept for {n, plural, one {# month} other {# months}}; older ones are deleted.",
   "push.settings": "Notification delivery",
   "push.offer.title": "Push notifications on this device",
   "push.offer.payment": "We'll tell you when money is credited, the balance is low or an autopay is due — even when the app is closed.",

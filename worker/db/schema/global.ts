@@ -223,8 +223,16 @@ export const deadLetters = sqliteTable(
     body: text("body").notNull(),
     attempts: integer("attempts").notNull(),
     failedAt: integer("failed_at", { mode: "timestamp_ms" }).notNull(),
+    /**
+     * The event a stored notification message belongs to (read from its body): its inbox row and deliveries are
+     * kept while it is here and may be replayed (features/notifications/notifications.retention.ts). Virtual: no
+     * storage, only its index (https://developers.cloudflare.com/d1/reference/generated-columns/).
+     */
+    eventId: text("event_id").generatedAlwaysAs(sql`CASE WHEN json_valid(body) THEN json_extract(body, '$.eventId') END`, {
+      mode: "virtual",
+    }),
   },
-  (t) => [index("dead_letters_failed_idx").on(t.failedAt)],
+  (t) => [index("dead_letters_failed_idx").on(t.failedAt), index("dead_letters_event_idx").on(t.eventId)],
 );
 
 /** Accounts at identity providers (Госуслуги, T-ID, VK ID, Яндекс ID, Mail.ru, OK) linked to a subscriber. */
@@ -384,7 +392,12 @@ export const inbox = sqliteTable(
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
     readAt: integer("read_at", { mode: "timestamp_ms" }),
   },
-  (t) => [uniqueIndex("inbox_event_uq").on(t.subscriberId, t.eventId), index("inbox_subscriber_idx").on(t.subscriberId, t.createdAt)],
+  (t) => [
+    uniqueIndex("inbox_event_uq").on(t.subscriberId, t.eventId),
+    index("inbox_subscriber_idx").on(t.subscriberId, t.createdAt),
+    // Housekeeping's retention deletes along it (features/notifications/notifications.retention.ts).
+    index("inbox_created_idx").on(t.createdAt),
+  ],
 );
 
 /**
@@ -428,7 +441,12 @@ export const deliveries = sqliteTable(
     detail: text("detail"),
     updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
   },
-  (t) => [index("deliveries_event_idx").on(t.eventId), index("deliveries_subscriber_idx").on(t.subscriberId, t.updatedAt)],
+  (t) => [
+    index("deliveries_event_idx").on(t.eventId),
+    index("deliveries_subscriber_idx").on(t.subscriberId, t.updatedAt),
+    // Housekeeping's retention deletes along it (features/notifications/notifications.retention.ts).
+    index("deliveries_updated_idx").on(t.updatedAt),
+  ],
 );
 
 /** A declared outage (авария) for an area: a region, optionally a street and houses, with the expected end. */

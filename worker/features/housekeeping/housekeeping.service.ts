@@ -1,6 +1,7 @@
 import { lt } from "drizzle-orm";
 import { authChallenges, oneTimeCodes, operatorSessions, outbox, providerMessages, sessions } from "../../db/schema/global";
 import type { GlobalDb } from "../../platform/db";
+import { expireNotifications } from "../notifications/notifications.retention";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -12,8 +13,9 @@ export const PROVIDER_MESSAGE_RETENTION_MS = 30 * DAY_MS;
 /**
  * Deletes what has expired: sessions (subscribers' and operators') past their absolute expiry, flow challenges, one-time
  * codes a day after expiry (kept briefly for abuse accounting), old dev
- * outbox messages and provider messages a month after their last report. Safe to run any number of times. (Abuse
- * counts expire in their own objects: platform/throttle.do.ts.)
+ * outbox messages and provider messages a month after their last report; then, in bounded pages, inbox messages
+ * past 12 months and delivery rows past 90 days (features/notifications/notifications.retention.ts). Safe to run any
+ * number of times. (Abuse counts expire in their own objects: platform/throttle.do.ts.)
  */
 export async function cleanExpired(db: GlobalDb, now = new Date()) {
   const [s, c, o, a, ops, pm] = await db.batch([
@@ -33,6 +35,7 @@ export async function cleanExpired(db: GlobalDb, now = new Date()) {
       .where(lt(providerMessages.updatedAt, new Date(now.getTime() - PROVIDER_MESSAGE_RETENTION_MS)))
       .returning({ id: providerMessages.id }),
   ]);
+  const notifications = await expireNotifications(db, now);
   return {
     sessions: s.length,
     codes: c.length,
@@ -40,5 +43,7 @@ export async function cleanExpired(db: GlobalDb, now = new Date()) {
     challenges: a.length,
     operatorSessions: ops.length,
     providerMessages: pm.length,
+    inbox: notifications.inbox,
+    deliveries: notifications.deliveries,
   };
 }

@@ -5,6 +5,7 @@ import { AppError } from "../../platform/errors";
 import { requireSession } from "../../platform/session";
 import { requireAccount } from "../accounts/accounts.service";
 import { KINDS, type Rendered, render } from "./notifications.catalog";
+import { INBOX_RETENTION_MONTHS } from "./notifications.retention";
 import type * as r from "./notifications.routes";
 import * as svc from "./notifications.service";
 
@@ -29,6 +30,7 @@ export const inboxHandler: RouteHandler<typeof r.inboxRoute, AppEnv> = async (c)
         read: i.readAt !== null,
       })),
       unread,
+      keptMonths: INBOX_RETENTION_MONTHS,
     },
     200,
   );

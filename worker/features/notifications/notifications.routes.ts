@@ -26,15 +26,25 @@ export const inboxRoute = createRoute({
   method: "get",
   path: "/notifications",
   tags: ["Notifications"],
-  summary: "The in-app inbox (newest 50) and the unread count",
-  responses: { 200: jsonResponse("Inbox", z.object({ items: z.array(InboxItem), unread: z.number().int() })), 401: unauthorized },
+  summary: "The in-app inbox: the newest 50 messages of the last 12 months (older ones expire), and how many of those are unread",
+  responses: {
+    200: jsonResponse(
+      "Inbox",
+      z.object({
+        items: z.array(InboxItem),
+        unread: z.number().int(),
+        keptMonths: z.number().int().openapi({ description: "How long a message is kept: older ones are deleted", example: 12 }),
+      }),
+    ),
+    401: unauthorized,
+  },
 });
 
 export const markReadRoute = createRoute({
   method: "post",
   path: "/notifications/read",
   tags: ["Notifications"],
-  summary: "Marks messages read: the given ids (own only) or all",
+  summary: "Marks messages read: the given ids (own, of the last 12 months) or all",
   request: {
     body: jsonBody(z.union([z.object({ ids: z.array(z.string().max(64)).min(1).max(100) }), z.object({ all: z.literal(true) })])),
   },

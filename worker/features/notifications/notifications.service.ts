@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, isNull, sql } from "drizzle-orm";
 import {
   accountDirectory,
   accountLinks,
@@ -20,6 +20,7 @@ import { preread, readWithSession, type SessionSubscriber, sessionLinks, subscri
 import { requireAccount } from "../accounts/accounts.service";
 import { KINDS } from "./notifications.catalog";
 import type { NotificationMessage } from "./notifications.messages";
+import { inboxCutoff } from "./notifications.retention";
 
 /** Puts messages on the notifications queue (the binding, or a test's recorder). */
 export interface NotificationQueue {
@@ -159,13 +160,20 @@ export function quietUntil(s: Settings, tz: string, at: Date): Date | null {
 // ---------- Inbox ----------
 
 const INBOX_PAGE = 50;
+/** A message is shown and counted for 12 months (INBOX_RETENTION_MONTHS), whether or not housekeeping has deleted it yet. */
+const kept = (at = new Date()) => gte(inbox.createdAt, inboxCutoff(at));
 const selectInbox = (db: GlobalDb, who: string | SessionSubscriber, limit: number) =>
-  db.select().from(inbox).where(subscriberIs(inbox.subscriberId, who)).orderBy(desc(inbox.createdAt), desc(inbox.id)).limit(limit);
+  db
+    .select()
+    .from(inbox)
+    .where(and(subscriberIs(inbox.subscriberId, who), kept()))
+    .orderBy(desc(inbox.createdAt), desc(inbox.id))
+    .limit(limit);
 const selectUnread = (db: GlobalDb, who: string | SessionSubscriber) =>
   db
     .select({ n: sql<number>`count(*)` })
     .from(inbox)
-    .where(and(subscriberIs(inbox.subscriberId, who), isNull(inbox.readAt)));
+    .where(and(subscriberIs(inbox.subscriberId, who), isNull(inbox.readAt), kept()));
 const INBOX_READ = readWithSession(["GET /api/v1/notifications"], (db, who) => selectInbox(db, who, INBOX_PAGE));
 const UNREAD_READ = readWithSession(["GET /api/v1/notifications"], selectUnread);
 
@@ -184,7 +192,12 @@ export async function markRead(db: GlobalDb, subscriberId: string, ids: string[]
     .update(inbox)
     .set({ readAt: now })
     .where(
-      and(eq(inbox.subscriberId, subscriberId), isNull(inbox.readAt), ids === "all" ? undefined : inArray(inbox.id, ids.slice(0, 100))),
+      and(
+        eq(inbox.subscriberId, subscriberId),
+        isNull(inbox.readAt),
+        kept(now),
+        ids === "all" ? undefined : inArray(inbox.id, ids.slice(0, 100)),
+      ),
     )
     .returning({ id: inbox.id });
   return rows.length;

@@ -89,7 +89,7 @@ function applyRead(box: InboxDto, ids: string[]): InboxDto {
   const set = new Set(ids);
   const items = box.items.map((i) => (set.has(i.id) ? { ...i, read: true } : i));
   const newlyRead = box.items.filter((i) => set.has(i.id) && !i.read).length;
-  return { items, unread: Math.max(0, box.unread - newlyRead) };
+  return { ...box, items, unread: Math.max(0, box.unread - newlyRead) };
 }
 
 export function useInbox(): InboxState {

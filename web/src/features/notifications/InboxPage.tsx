@@ -76,6 +76,8 @@ export default function InboxPage() {
               </ul>
             </Match>
           </Switch>
+          {/* Saved before the server said it (an offline copy): nothing rather than a guess. */}
+          <Show when={inbox()?.keptMonths}>{(n) => <p class="muted">{t("inbox.kept", { n: n() })}</p>}</Show>
           <PushOffer reason="inbox" />
         </>
       )}

@@ -1,0 +1,261 @@
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { localEmail } from "../../worker/adapters/email";
+import { webPush } from "../../worker/adapters/push";
+import { localSms } from "../../worker/adapters/sms";
+import { deadLetters, deliveries, inbox, pushSubscriptions } from "../../worker/db/schema/global";
+import { consumeNotifications, type Delivery } from "../../worker/features/notifications/notifications.consumer";
+import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
+import { expireNotifications } from "../../worker/features/notifications/notifications.retention";
+import worker from "../../worker/index";
+import { createDataAccess } from "../../worker/platform/db";
+import { makeAccountNo } from "../../worker/platform/ids";
+import { browserKeys } from "../push/webpush-receiver";
+import { api, json, login } from "./helpers";
+
+const ANNA_MSK = makeAccountNo("20100000001");
+const DAY = 24 * 60 * 60 * 1000;
+const db = () => createDataAccess(env).global;
+const q = <T>(sql: string, ...args: unknown[]) =>
+  env.DB.prepare(sql)
+    .bind(...args)
+    .all<T>()
+    .then((r) => r.results);
+/** The same moment `months` months earlier (UTC), as a calendar counts them. */
+const monthsAgo = (now: number, months: number) => {
+  const at = new Date(now);
+  at.setUTCMonth(at.getUTCMonth() - months);
+  return at;
+};
+
+type InboxDto = { items: { id: string; title: string; read: boolean }[]; unread: number; keptMonths: number };
+
+let n = 0;
+function inboxRow(subscriberId: string, createdAt: Date, read = false) {
+  const id = `ret-${++n}-${crypto.randomUUID()}`;
+  return {
+    id,
+    subscriberId,
+    eventId: `ret-event:${id}`,
+    kind: "payment_credited" as const,
+    accountNo: ANNA_MSK,
+    title: `Сообщение ${n}`,
+    body: "Зачислено",
+    url: "/",
+    params: null,
+    createdAt,
+    readAt: read ? createdAt : null,
+  };
+}
+function deliveryRow(updatedAt: Date, channel: "inapp" | "push" | "sms" = "inapp") {
+  const eventId = `ret-event:${++n}-${crypto.randomUUID()}`;
+  return {
+    dedupeKey: `${eventId}:demo-anna:${channel}`,
+    eventId,
+    subscriberId: "demo-anna",
+    channel,
+    status: "sent" as const,
+    attempts: 1,
+    updatedAt,
+  };
+}
+
+// D1 binds at most 100 parameters per statement: a few rows per INSERT.
+async function insertInbox(rows: ReturnType<typeof inboxRow>[]) {
+  for (let i = 0; i < rows.length; i += 8)
+    await db()
+      .insert(inbox)
+      .values(rows.slice(i, i + 8));
+}
+async function insertDeliveries(rows: ReturnType<typeof deliveryRow>[]) {
+  for (let i = 0; i < rows.length; i += 8)
+    await db()
+      .insert(deliveries)
+      .values(rows.slice(i, i + 8));
+}
+
+/** Runs the 15-minute housekeeping tick as the scheduler fires it. */
+async function housekeeping(at: number) {
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ cron: "*/15 * * * *", scheduledTime: at }), env, ctx);
+  await waitOnExecutionContext(ctx);
+}
+
+describe("retention of the inbox and deliveries", () => {
+  it("the housekeeping tick removes inbox messages past 12 months and deliveries past 90 days, and keeps the recent ones", async () => {
+    const now = Date.now();
+    const old = [inboxRow("demo-petr", monthsAgo(now, 13)), inboxRow("demo-petr", new Date(monthsAgo(now, 12).getTime() - DAY))];
+    const recent = [inboxRow("demo-petr", monthsAgo(now, 11)), inboxRow("demo-petr", new Date(now - DAY))];
+    await insertInbox([...old, ...recent]);
+    const oldDeliveries = [deliveryRow(new Date(now - 91 * DAY)), deliveryRow(new Date(now - 200 * DAY), "push")];
+    const recentDeliveries = [deliveryRow(new Date(now - 89 * DAY)), deliveryRow(new Date(now - 10 * DAY), "sms")];
+    await insertDeliveries([...oldDeliveries, ...recentDeliveries]);
+
+    await housekeeping(now);
+
+    const ids = (await q<{ id: string }>("SELECT id FROM inbox WHERE subscriber_id = 'demo-petr' AND id LIKE 'ret-%'")).map((r) => r.id);
+    expect(ids.sort()).toEqual(recent.map((r) => r.id).sort());
+    const keys = (await q<{ k: string }>("SELECT dedupe_key AS k FROM deliveries WHERE event_id LIKE 'ret-event:%'")).map((r) => r.k);
+    expect(keys.sort()).toEqual(recentDeliveries.map((r) => r.dedupeKey).sort());
+  });
+
+  it("the inbox lists and counts as unread only the last 12 months, before housekeeping has run and after", async () => {
+    const now = Date.now();
+    await env.DB.prepare("DELETE FROM inbox WHERE subscriber_id = 'demo-anna'").run();
+    const expired = inboxRow("demo-anna", monthsAgo(now, 13));
+    const lastYear = inboxRow("demo-anna", monthsAgo(now, 11));
+    const today = inboxRow("demo-anna", new Date(now - 60_000));
+    const readLastMonth = inboxRow("demo-anna", new Date(now - 30 * DAY), true);
+    await db().insert(inbox).values([expired, lastYear, today, readLastMonth]);
+    const anna = await login("anna");
+
+    const shown = async () => json<InboxDto>(await api(anna, "/notifications"));
+    const before = await shown();
+    expect(before.items.map((i) => i.id)).toEqual([today.id, readLastMonth.id, lastYear.id]);
+    expect(before.unread).toBe(2);
+    // The screen says how long messages are kept.
+    expect(before.keptMonths).toBe(12);
+
+    await housekeeping(now);
+    const after = await shown();
+    expect(after).toEqual(before);
+    expect(await q("SELECT 1 FROM inbox WHERE id = ?", expired.id)).toHaveLength(0);
+
+    // «Отметить все прочитанными» marks what the subscriber sees.
+    const marked = await json<{ marked: number; unread: number }>(
+      await api(anna, "/notifications/read", { method: "POST", body: JSON.stringify({ all: true }) }),
+    );
+    expect(marked).toEqual({ marked: 2, unread: 0 });
+  });
+
+  it("an expired message not yet deleted is neither shown, counted nor marked read", async () => {
+    const now = Date.now();
+    await env.DB.prepare("DELETE FROM inbox WHERE subscriber_id = 'demo-olga'").run();
+    const expired = inboxRow("demo-olga", monthsAgo(now, 14));
+    const recent = inboxRow("demo-olga", new Date(now - DAY));
+    await db().insert(inbox).values([expired, recent]);
+    const olga = await login("olga");
+    const shown = await json<InboxDto>(await api(olga, "/notifications"));
+    expect(shown.items.map((i) => i.id)).toEqual([recent.id]);
+    expect(shown.unread).toBe(1);
+    const marked = await json<{ marked: number; unread: number }>(
+      await api(olga, "/notifications/read", { method: "POST", body: JSON.stringify({ ids: [expired.id, recent.id] }) }),
+    );
+    expect(marked).toEqual({ marked: 1, unread: 0 });
+  });
+
+  it("deletes in bounded pages: a backlog larger than a run's pages goes over several runs, recent rows stay", async () => {
+    const now = Date.now();
+    // Anything old already in the database goes first, so the counts below are this test's own rows.
+    while ((await expireNotifications(db(), new Date(now))).statements > 2);
+    const oldInbox = Array.from({ length: 25 }, (_, i) => inboxRow("demo-maria", new Date(monthsAgo(now, 13).getTime() - i * DAY)));
+    const oldDeliveries = Array.from({ length: 25 }, (_, i) => deliveryRow(new Date(now - (100 + i) * DAY)));
+    const keptInbox = inboxRow("demo-maria", new Date(now - DAY));
+    const keptDelivery = deliveryRow(new Date(now - DAY));
+    await insertInbox([...oldInbox, keptInbox]);
+    await insertDeliveries([...oldDeliveries, keptDelivery]);
+
+    const runs = [];
+    for (let i = 0; i < 4; i++) runs.push(await expireNotifications(db(), new Date(now), { page: 4, pages: 3 }));
+    // Each run: at most 3 statements of 4 rows per table; 25 rows take three runs (12 + 12 + 1), the fourth finds nothing.
+    expect(runs).toEqual([
+      { inbox: 12, deliveries: 12, statements: 6 },
+      { inbox: 12, deliveries: 12, statements: 6 },
+      { inbox: 1, deliveries: 1, statements: 2 },
+      { inbox: 0, deliveries: 0, statements: 2 },
+    ]);
+    expect(await q("SELECT id FROM inbox WHERE subscriber_id = 'demo-maria' AND id LIKE 'ret-%'")).toEqual([{ id: keptInbox.id }]);
+    const left = (await q<{ k: string }>("SELECT dedupe_key AS k FROM deliveries WHERE event_id LIKE 'ret-event:%'")).map((r) => r.k);
+    expect(left).toContain(keptDelivery.dedupeKey);
+    expect(left.filter((k) => oldDeliveries.some((d) => d.dedupeKey === k))).toEqual([]);
+  });
+
+  it("keeps an event's inbox row and deliveries while its message waits in the dead letters: a replay sends nothing twice", async () => {
+    const now = Date.now();
+    const sentAt = monthsAgo(now, 13);
+    // Anna's phone, subscribed to pushes; a push service that counts what reaches it.
+    const keys = await browserKeys();
+    const subscriptionId = `ret-sub-${crypto.randomUUID()}`;
+    const endpoint = `https://push.example.net/send/${subscriptionId}`;
+    await db().insert(pushSubscriptions).values({
+      id: subscriptionId,
+      subscriberId: "demo-anna",
+      origin: "http://msk.kabinet.localhost",
+      endpoint,
+      p256dh: keys.p256dh,
+      auth: keys.auth,
+      lang: "ru",
+      createdAt: sentAt,
+    });
+    const pushed: string[] = [];
+    const deliver = (at: Date) => {
+      const data = createDataAccess(env);
+      const queued: NotificationMessage[] = [];
+      const dl: Delivery = {
+        sms: localSms(data.global),
+        email: localEmail(data.global),
+        push: webPush({ publicKey: env.VAPID_PUBLIC_KEY, privateJwk: env.VAPID_PRIVATE_JWK, subject: env.VAPID_SUBJECT }, async (req) => {
+          if (req.url === endpoint) pushed.push(req.url);
+          return new Response(null, { status: 201 });
+        }),
+        queue: { send: async (body) => void queued.push(body), sendBatch: async (ms) => void queued.push(...ms.map((m) => m.body)) },
+        siteUrl: () => "https://msk.kabinet.example",
+        now: () => at,
+      };
+      /** Consumes the messages and everything they fan out into. */
+      return async (bodies: NotificationMessage[]) => {
+        for (let next = bodies; next.length; ) {
+          queued.length = 0;
+          const batch = {
+            queue: "kabinet-notifications",
+            messages: next.map((body, i) => ({ id: `ret-m${i}`, body, attempts: 1, timestamp: at, ack() {}, retry() {} })),
+          } as unknown as MessageBatch<unknown>;
+          await consumeNotifications(batch, env, dl);
+          next = [...queued];
+        }
+      };
+    };
+    // An outage (urgent: no quiet hours) 13 months ago. Its message was dead-lettered once, and an operator replayed
+    // it then (docs/operations.md) but left it in `dead_letters`.
+    const outage: NotificationMessage = {
+      channel: "event",
+      eventId: `ret-outage:${crypto.randomUUID()}`,
+      kind: "outage",
+      subscriberId: "demo-anna",
+      accountNo: ANNA_MSK,
+      params: { phase: "declared", title: "Нет интернета", until: new Date(sentAt.getTime() + 3_600_000).toISOString() },
+    };
+    await db()
+      .insert(deadLetters)
+      .values({ id: `ret-dlq-${crypto.randomUUID()}`, queue: "kabinet-dlq", body: JSON.stringify(outage), attempts: 6, failedAt: sentAt });
+    await deliver(sentAt)([outage]);
+    expect(pushed).toHaveLength(1);
+    const unreadBefore = (await json<InboxDto>(await api(await login("anna"), "/notifications"))).unread;
+
+    await housekeeping(now);
+    // Kept: the replay below must find them.
+    expect(await q("SELECT 1 FROM inbox WHERE event_id = ?", outage.eventId)).toHaveLength(1);
+    expect(await q("SELECT DISTINCT channel FROM deliveries WHERE event_id = ? ORDER BY channel", outage.eventId)).toEqual([
+      { channel: "inapp" },
+      { channel: "push" },
+      { channel: "sms" },
+    ]);
+    const [row] = await q<{ id: string }>("SELECT id FROM inbox WHERE event_id = ?", outage.eventId);
+
+    // A second replay a year later: no second push, and no «new» year-old outage in the inbox.
+    await deliver(new Date(now))([outage]);
+    expect(pushed).toHaveLength(1);
+    const inboxAfter = await json<InboxDto>(await api(await login("anna"), "/notifications"));
+    expect(inboxAfter.unread).toBe(unreadBefore);
+    expect(inboxAfter.items.map((i) => i.id)).not.toContain(row?.id);
+    expect(await q("SELECT id FROM inbox WHERE event_id = ?", outage.eventId)).toEqual([{ id: row?.id }]);
+
+    // Once the operator removes the dead letter, the next run deletes the year-old rows (the replay has just
+    // recorded its in-app and SMS deliveries again: those are recent now).
+    await env.DB.prepare("DELETE FROM dead_letters WHERE json_extract(body, '$.eventId') = ?").bind(outage.eventId).run();
+    await housekeeping(now);
+    expect(await q("SELECT 1 FROM inbox WHERE event_id = ?", outage.eventId)).toHaveLength(0);
+    expect(await q("SELECT channel FROM deliveries WHERE event_id = ? AND updated_at < ?", outage.eventId, now - DAY)).toEqual([]);
+  });
+});
