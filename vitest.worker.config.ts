@@ -82,6 +82,8 @@ export default defineConfig(async () => {
             globalSetup: ["./test/worker/global-setup.ts"],
             // A login hashes with argon2id (~0.1 s of CPU, more on a busy 2-core runner): flows with several logins need more than 5 s.
             testTimeout: 20_000,
+            // The same for a file's beforeAll that logs several people in (10 s by default).
+            hookTimeout: 20_000,
           },
         },
       ],
