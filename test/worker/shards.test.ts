@@ -3,7 +3,9 @@ import { getTableConfig, type SQLiteTable } from "drizzle-orm/sqlite-core";
 import { describe, expect, it } from "vitest";
 import type { ShardMoveStep } from "../../worker/db/schema/global";
 import * as regionSchema from "../../worker/db/schema/region";
+import { chargeDay } from "../../worker/features/billing/billing.service";
 import { balanceOf } from "../../worker/features/billing/ledger.service";
+import { closeMonthPart } from "../../worker/features/billing/period-close.service";
 import { bonusTick } from "../../worker/features/bonus/bonus.service";
 import { closeMonths, isRegionDayMessage, type RegionDayMessage, runRegionDay } from "../../worker/features/cron/daily.service";
 import { balanceAlerts } from "../../worker/features/notifications/alerts.service";
@@ -714,3 +716,75 @@ describe("moving a very large account", () => {
     }
   });
 });
+
+/** Ledger rows of a day's subscription charge of an account on one shard (the midnight charge's keys). */
+async function dayCharges(binding: ShardBinding, accountNo: string, day: string) {
+  return (
+    (
+      await d1Of(createDataAccess(env).shard(binding))
+        .prepare("SELECT count(*) n FROM ledger_entries WHERE account_no = ? AND idempotency_key LIKE 'charge:%:' || ?")
+        .bind(accountNo, day)
+        .first<{ n: number }>()
+    )?.n ?? 0
+  );
+}
+
+describe("an account arriving on a shard while a move copies it", () => {
+  it("is left alone by the target shard's midnight charge and month close until the switch: the move completes, the balance the source's, then charged once a day", {
+    timeout: 60_000,
+  }, async () => {
+    const a = await annaAccount();
+    const from = a.shard;
+    const to: ShardBinding = from === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+    const data = createDataAccess(env);
+    const today = localDay("Europe/Moscow");
+    const yesterday = addDays(today, -1);
+    // Yesterday was charged on the source before the move began.
+    await chargeDay(data.shard(from), "msk", yesterday);
+    expect(await dayCharges(from, a.accountNo, yesterday)).toBe(1);
+    const before = await figures(from, a.accountNo);
+    // The first call stops after a few pages (its D1 budget): the account and its services are on the target already.
+    const paused = await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 });
+    expect(paused.step).toBe("frozen");
+    expect((await figures(to, a.accountNo)).accounts).toBe(1);
+    expect((await figures(to, a.accountNo)).account_services).toBe(1);
+    // Midnight comes on the target shard: its charge and its close of last month run over the region's accounts.
+    await chargeDay(data.shard(to), "msk", today);
+    await closeMonthPart(data.shard(to), "msk", addDays(`${today.slice(0, 7)}-01`, -1).slice(0, 7), "", 10, new Date());
+    expect(await dayCharges(to, a.accountNo, today)).toBe(0);
+    expect((await figures(to, a.accountNo)).ledger_periods).toBe(0);
+    // Until the switch the subscriber reads the account on the source, all its money there.
+    const cookie = await login("anna");
+    const mid = await json<Accounts>(await call("msk", "/api/v1/accounts", { headers: { cookie } }));
+    expect(mid.items.filter((x) => x.accountNo === a.accountNo).map((x) => x.balanceKop)).toEqual([before.ledger_kop]);
+    // The move goes on and verifies: nothing the target's jobs wrote stands in its way.
+    const done = await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 });
+    expect(done.step).toBe("done");
+    expect(await shardOf(a.accountNo)).toBe(to);
+    expect(await figures(to, a.accountNo)).toEqual(before);
+    expect(await balanceOf(data.shard(to), a.accountNo)).toBe(before.ledger_kop);
+    // After the switch the target's next charge of today charges it, once however often it runs; yesterday, charged
+    // on the source and copied, is not charged again.
+    await chargeDay(data.shard(to), "msk", today);
+    await chargeDay(data.shard(to), "msk", today);
+    await chargeDay(data.shard(to), "msk", yesterday);
+    expect(await dayCharges(to, a.accountNo, today)).toBe(1);
+    expect(await dayCharges(to, a.accountNo, yesterday)).toBe(1);
+    const home = await json<Accounts>(await call("msk", "/api/v1/accounts", { headers: { cookie } }));
+    expect(home.items.filter((x) => x.accountNo === a.accountNo).map((x) => x.balanceKop)).toEqual([
+      Number(before.ledger_kop) + (await todaysCharge(to, a.accountNo, today)),
+    ]);
+  });
+});
+
+/** The (negative) sum of an account's charge for a day on a shard. */
+async function todaysCharge(binding: ShardBinding, accountNo: string, day: string) {
+  return (
+    (
+      await d1Of(createDataAccess(env).shard(binding))
+        .prepare("SELECT coalesce(sum(amount_kop), 0) s FROM ledger_entries WHERE account_no = ? AND idempotency_key LIKE 'charge:%:' || ?")
+        .bind(accountNo, day)
+        .first<{ s: number }>()
+    )?.s ?? 0
+  );
+}
