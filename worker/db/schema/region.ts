@@ -748,6 +748,19 @@ export const accountFreezes = sqliteTable("account_freezes", {
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
 });
 
+/**
+ * Accounts a shard move is copying onto this shard (the target): written with the first copied page, removed once
+ * the directory points here. Until then the account belongs to its source shard, and this shard's jobs over its
+ * accounts (the midnight charge, the month close, bonus points, blocks, tariff changes, autopay…) skip it
+ * (`settledHere` in platform/arriving.ts): a charge written on the half-made copy would make the move's
+ * verification refuse it on every retry.
+ */
+export const arrivingAccounts = sqliteTable("arriving_accounts", {
+  accountNo: text("account_no").primaryKey(),
+  moveId: text("move_id").notNull(),
+  since: integer("since", { mode: "timestamp_ms" }).notNull(),
+});
+
 export const NUMBER_ASSIGNEE_KINDS = ["employee", "device"] as const;
 export const NUMBER_STATUSES = ["active", "blocked"] as const;
 
