@@ -707,7 +707,15 @@ describe("moving a very large account", () => {
   it("reads every page of an account's large tables along an index, never sorting all of the account's rows", async () => {
     const db = d1Of(createDataAccess(env).shard("DB_MOSCOW"));
     for (const t of ACCOUNT_TABLES.filter((x) =>
-      ["ledger_entries", "usage_daily_totals", "payments", "bonus_ledger", "corporate_numbers"].includes(x.name),
+      [
+        "ledger_entries",
+        "usage_daily_totals",
+        "payments",
+        "bonus_ledger",
+        "corporate_numbers",
+        "tariff_changes",
+        "voluntary_blocks",
+      ].includes(x.name),
     )) {
       const key = t.key ?? ["rowid"];
       const plan = await db
