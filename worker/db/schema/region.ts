@@ -515,6 +515,8 @@ export const tariffChanges = sqliteTable(
   },
   (t) => [
     index("tariff_changes_day_idx").on(t.status, t.effectiveDay),
+    // The account's changes, in rowid order: the shard move's keyset pages read along it.
+    index("tariff_changes_account_idx").on(t.accountNo),
     // One pending change per service: a second choice replaces the first.
     uniqueIndex("tariff_changes_one_pending_uq").on(t.serviceId).where(sql`status IN ('scheduled', 'waiting')`),
   ],
@@ -560,6 +562,8 @@ export const voluntaryBlocks = sqliteTable(
   (t) => [
     index("voluntary_blocks_start_idx").on(t.region, t.status, t.fromDay),
     index("voluntary_blocks_service_idx").on(t.serviceId, t.status),
+    // The account's blocks, in rowid order: the shard move's keyset pages read along it.
+    index("voluntary_blocks_account_idx").on(t.accountNo),
   ],
 );
 
