@@ -556,6 +556,18 @@ describe("an account arriving on a shard while a move copies it", () => {
     await closeMonthPart(data.shard(to), "msk", addDays(`${today.slice(0, 7)}-01`, -1).slice(0, 7), "", 10, new Date());
     expect(await dayCharges(to, a.accountNo, today)).toBe(0);
     expect((await figures(to, a.accountNo)).ledger_periods).toBe(0);
+    // The balance alerts find the account where the directory has it (the source), once, with the source's balance.
+    await env.DB.prepare("UPDATE account_links SET low_balance_kop = ? WHERE account_no = ?")
+      .bind(Number(before.ledger_kop) + 1, a.accountNo)
+      .run();
+    const alerts: NotificationMessage[] = [];
+    await balanceAlerts(createDataAccess(env), async (m) => void alerts.push(m), new Date(), [regionByCode("msk") as Region]);
+    expect(alerts.filter((m) => m.channel === "event" && m.accountNo === a.accountNo)).toEqual([
+      expect.objectContaining({
+        kind: "low_balance",
+        params: { balanceKop: before.ledger_kop, thresholdKop: Number(before.ledger_kop) + 1 },
+      }),
+    ]);
     // Until the switch the subscriber reads the account on the source, all its money there.
     const cookie = await login("anna");
     const mid = await json<Accounts>(await call("msk", "/api/v1/accounts", { headers: { cookie } }));
