@@ -3,12 +3,16 @@ import { getTableConfig, type SQLiteTable } from "drizzle-orm/sqlite-core";
 import { describe, expect, it } from "vitest";
 import type { ShardMoveStep } from "../../worker/db/schema/global";
 import * as regionSchema from "../../worker/db/schema/region";
+import { chargeDay } from "../../worker/features/billing/billing.service";
 import { balanceOf } from "../../worker/features/billing/ledger.service";
+import { closeMonthPart } from "../../worker/features/billing/period-close.service";
 import { bonusTick } from "../../worker/features/bonus/bonus.service";
 import { closeMonths, isRegionDayMessage, type RegionDayMessage, runRegionDay } from "../../worker/features/cron/daily.service";
 import { balanceAlerts } from "../../worker/features/notifications/alerts.service";
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
+import { expirePromised } from "../../worker/features/payments/promised.service";
 import { applyBlocks } from "../../worker/features/services/blocks.service";
+import { applyTariffChanges } from "../../worker/features/services/tariff-change.service";
 import {
   ACCOUNT_TABLES,
   accountFigures,
@@ -16,7 +20,8 @@ import {
   type MoveOptions,
   moveAccount,
 } from "../../worker/features/shards/move.service";
-import { createDataAccess, d1Of, type ShardBinding } from "../../worker/platform/db";
+import { expireUsage } from "../../worker/features/usage/usage.service";
+import { createDataAccess, type DataAccess, d1Of, type ShardBinding } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { addDays, localDay, type Region, regionByCode } from "../../worker/platform/region";
 import { pageSql, registerAccount } from "../../worker/platform/shard-map";
@@ -512,6 +517,196 @@ describe("moving an account between shards", () => {
   });
 });
 
+/** Ledger rows of a day's subscription charge of an account on one shard (the midnight charge's keys). */
+async function dayCharges(binding: ShardBinding, accountNo: string, day: string) {
+  return (
+    (
+      await d1Of(createDataAccess(env).shard(binding))
+        .prepare("SELECT count(*) n FROM ledger_entries WHERE account_no = ? AND idempotency_key LIKE 'charge:%:' || ?")
+        .bind(accountNo, day)
+        .first<{ n: number }>()
+    )?.n ?? 0
+  );
+}
+
+// Before the large-account tests: one of them leaves a move stuck on purpose (its target made to differ), and an
+// account frozen on a shard makes that shard's midnight charge of the region fail for every account (see the
+// second test here), which would stop these tests' charges too.
+describe("an account arriving on a shard while a move copies it", () => {
+  it("is left alone by the target shard's midnight charge and month close until the switch: the move completes, the balance the source's, then charged once a day", {
+    timeout: 60_000,
+  }, async () => {
+    const a = await annaAccount();
+    const from = a.shard;
+    const to: ShardBinding = from === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+    const data = createDataAccess(env);
+    const today = localDay("Europe/Moscow");
+    const yesterday = addDays(today, -1);
+    // Yesterday was charged on the source before the move began.
+    await chargeDay(data.shard(from), "msk", yesterday);
+    expect(await dayCharges(from, a.accountNo, yesterday)).toBe(1);
+    const before = await figures(from, a.accountNo);
+    // The first call stops after a few pages (its D1 budget): the account and its services are on the target already.
+    const paused = await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 });
+    expect(paused.step).toBe("frozen");
+    expect((await figures(to, a.accountNo)).accounts).toBe(1);
+    expect((await figures(to, a.accountNo)).account_services).toBe(1);
+    // Midnight comes on the target shard: its charge and its close of last month run over the region's accounts.
+    await chargeDay(data.shard(to), "msk", today);
+    await closeMonthPart(data.shard(to), "msk", addDays(`${today.slice(0, 7)}-01`, -1).slice(0, 7), "", 10, new Date());
+    expect(await dayCharges(to, a.accountNo, today)).toBe(0);
+    expect((await figures(to, a.accountNo)).ledger_periods).toBe(0);
+    // The balance alerts find the account where the directory has it (the source), once, with the source's balance.
+    await env.DB.prepare("UPDATE account_links SET low_balance_kop = ? WHERE account_no = ?")
+      .bind(Number(before.ledger_kop) + 1, a.accountNo)
+      .run();
+    const alerts: NotificationMessage[] = [];
+    await balanceAlerts(createDataAccess(env), async (m) => void alerts.push(m), new Date(), [regionByCode("msk") as Region]);
+    expect(alerts.filter((m) => m.channel === "event" && m.accountNo === a.accountNo)).toEqual([
+      expect.objectContaining({
+        kind: "low_balance",
+        params: { balanceKop: before.ledger_kop, thresholdKop: Number(before.ledger_kop) + 1 },
+      }),
+    ]);
+    // Until the switch the subscriber reads the account on the source, all its money there.
+    const cookie = await login("anna");
+    const mid = await json<Accounts>(await call("msk", "/api/v1/accounts", { headers: { cookie } }));
+    expect(mid.items.filter((x) => x.accountNo === a.accountNo).map((x) => x.balanceKop)).toEqual([before.ledger_kop]);
+    // The move goes on and verifies: nothing the target's jobs wrote stands in its way.
+    const done = await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 });
+    expect(done.step).toBe("done");
+    expect(await shardOf(a.accountNo)).toBe(to);
+    expect(await figures(to, a.accountNo)).toEqual(before);
+    expect(await balanceOf(data.shard(to), a.accountNo)).toBe(before.ledger_kop);
+    // After the switch the target's next charge of today charges it, once however often it runs; yesterday, charged
+    // on the source and copied, is not charged again.
+    await chargeDay(data.shard(to), "msk", today);
+    await chargeDay(data.shard(to), "msk", today);
+    await chargeDay(data.shard(to), "msk", yesterday);
+    expect(await dayCharges(to, a.accountNo, today)).toBe(1);
+    expect(await dayCharges(to, a.accountNo, yesterday)).toBe(1);
+    const home = await json<Accounts>(await call("msk", "/api/v1/accounts", { headers: { cookie } }));
+    expect(home.items.filter((x) => x.accountNo === a.accountNo).map((x) => x.balanceKop)).toEqual([
+      Number(before.ledger_kop) + (await todaysCharge(to, a.accountNo, today)),
+    ]);
+  });
+
+  it("stays the source's until the switch: the source's charge is refused while it is frozen (retried, not skipped), and the day it straddles is charged once, on the target after the switch", {
+    timeout: 60_000,
+  }, async () => {
+    const a = await annaAccount();
+    const from = a.shard;
+    const to: ShardBinding = from === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+    const data = createDataAccess(env);
+    const today = localDay("Europe/Moscow");
+    expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
+    // The source does not skip the account: writing its charge is refused by the freeze, so the day's run fails and
+    // is retried (the region's day is not recorded as done) rather than done without it.
+    await expect(chargeDay(data.shard(from), "msk", today)).rejects.toThrow();
+    await chargeDay(data.shard(to), "msk", today);
+    expect((await dayCharges(from, a.accountNo, today)) + (await dayCharges(to, a.accountNo, today))).toBe(0);
+    expect((await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).step).toBe("done");
+    // The retried day: the source has nothing of the account any more, the target charges it, once.
+    await chargeDay(data.shard(from), "msk", today);
+    await chargeDay(data.shard(to), "msk", today);
+    await chargeDay(data.shard(to), "msk", today);
+    expect(await dayCharges(from, a.accountNo, today)).toBe(0);
+    expect(await dayCharges(to, a.accountNo, today)).toBe(1);
+  });
+
+  it("is skipped by the target's other jobs over accounts (a block's start, a tariff change, bonus points, a promised payment's expiry, usage retention) until the switch, then taken by them once", {
+    timeout: 60_000,
+  }, async () => {
+    const other = await annaAccountOnSecond();
+    const from: ShardBinding = "DB_MOSCOW_2";
+    const to: ShardBinding = "DB_MOSCOW";
+    expect(other.shard).toBe(from);
+    const no = other.accountNo;
+    const service = `${no}-s1`;
+    const now = new Date();
+    const today = localDay("Europe/Moscow", now);
+    const yesterday = localDay("Europe/Moscow", new Date(now.getTime() - 24 * 3600_000));
+    const src = d1Of(createDataAccess(env).shard(from));
+    await src.batch([
+      src
+        .prepare(
+          `INSERT INTO voluntary_blocks (id, account_no, service_id, region, from_day, to_day, status, fee_kop, application_id, created_at)
+           VALUES (?, ?, ?, 'msk', ?, ?, 'scheduled', 1500, ?, ?)`,
+        )
+        .bind(`${no}-vb`, no, service, today, addDays(today, 10), `${no}-app`, now.getTime()),
+      src
+        .prepare(
+          `INSERT INTO tariff_changes (id, account_no, service_id, from_tariff_id, to_tariff_id, effective_day, status, application_id, new_service_id, created_at)
+           VALUES (?, ?, ?, 'msk-inet-100', 'msk-inet-300', ?, 'scheduled', NULL, ?, ?)`,
+        )
+        .bind(`${no}-tc`, no, service, today, `${no}-s2`, now.getTime()),
+      src
+        .prepare(
+          `INSERT INTO ledger_entries (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
+           VALUES (?, ?, 'charge', -3000, ?, ?, ?, 'т', 't', ?, ?)`,
+        )
+        .bind(`${no}-y`, no, now.getTime(), yesterday, service, `test-y:${no}`, now.getTime()),
+      src
+        .prepare(
+          "INSERT INTO promised_payments (id, account_no, amount_kop, status, taken_at, due_at) VALUES (?, ?, 20000, 'active', ?, ?)",
+        )
+        .bind(`${no}-pp`, no, now.getTime() - 10 * 86_400_000, now.getTime() - 86_400_000),
+      src
+        .prepare(
+          `INSERT INTO usage_daily_totals (account_no, local_day, service_id, category, direction, count, duration_sec, minutes, volume_kb, cost_kop)
+           VALUES (?, '2020-01-15', ?, 'call_local', 'out', 1, 60, 1, 0, 100)`,
+        )
+        .bind(no, service),
+    ]);
+    const before = await figures(from, no);
+    // Every row copied, the verification not begun: the account is all there on the target, and still arriving.
+    await expect(moveAccount(createDataAccess(env), no, to, { crashAfter: "copied" })).rejects.toThrow("injected crash");
+    expect(await figures(to, no)).toEqual(before);
+    // The target's jobs alone (its shard is the region's home one: the branch's jobs over it go through it only).
+    const data = createDataAccess(env);
+    const target: DataAccess = { ...data, shards: [to] };
+    const msk = regionByCode("msk") as Region;
+    const quiet = async () => undefined;
+    await applyBlocks(target, quiet, "msk", today, now);
+    await applyTariffChanges(data.shard(to), "msk", today, now);
+    await bonusTick(target, now, [msk]);
+    await expirePromised(target, now);
+    await expireUsage(target, env.FILES, [to], now);
+    // None of them wrote a row of the account there (no fee, no new service, no points, no repayment, no deletion).
+    expect(await figures(to, no)).toEqual(before);
+    expect((await moveAccount(createDataAccess(env), no, to, { graceMs: 0 })).step).toBe("done");
+    expect(await figures(to, no)).toEqual(before);
+    // After the switch the target's jobs take the account, each once.
+    for (let i = 0; i < 2; i++) {
+      await applyBlocks(target, quiet, "msk", today, now);
+      await bonusTick(target, now, [msk]);
+    }
+    const dst = d1Of(createDataAccess(env).shard(to));
+    const fee = await dst
+      .prepare("SELECT count(*) n FROM ledger_entries WHERE idempotency_key = ?")
+      .bind(`block:${no}-vb:fee`)
+      .first<{ n: number }>();
+    expect(fee?.n).toBe(1);
+    const earned = await dst
+      .prepare("SELECT count(*) n FROM bonus_ledger WHERE source_key = ?")
+      .bind(`earn:charge:${no}:${yesterday}`)
+      .first<{ n: number }>();
+    expect(earned?.n).toBe(1);
+  });
+});
+
+/** The (negative) sum of an account's charge for a day on a shard. */
+async function todaysCharge(binding: ShardBinding, accountNo: string, day: string) {
+  return (
+    (
+      await d1Of(createDataAccess(env).shard(binding))
+        .prepare("SELECT coalesce(sum(amount_kop), 0) s FROM ledger_entries WHERE account_no = ? AND idempotency_key LIKE 'charge:%:' || ?")
+        .bind(accountNo, day)
+        .first<{ s: number }>()
+    )?.s ?? 0
+  );
+}
+
 describe("what a move copies", () => {
   it("names every regional table that keeps an account's rows (a new one cannot be left behind on the old shard)", () => {
     const tables = Object.values(regionSchema as Record<string, unknown>).filter(
@@ -521,9 +716,10 @@ describe("what a move copies", () => {
       .map((t) => getTableConfig(t))
       .filter((c) => c.columns.some((col) => col.name === "account_no"))
       .map((c) => c.name);
-    // Kept with the region on its home shard, not with the account: the move's own freeze marker, and the
-    // region's operator queues (applications, support chats and tickets name the account they are about).
-    const regionWide = new Set(["account_freezes", "applications", "support_chats", "support_tickets"]);
+    // Kept with the region on its home shard, not with the account: the move's own markers (the source's freeze, the
+    // target's list of arriving accounts), and the region's operator queues (applications, support chats and
+    // tickets name the account they are about).
+    const regionWide = new Set(["account_freezes", "arriving_accounts", "applications", "support_chats", "support_tickets"]);
     const copied = new Set(ACCOUNT_TABLES.map((t) => t.name));
     expect(withAccount.filter((name) => !copied.has(name) && !regionWide.has(name))).toEqual([]);
     expect(withAccount.length).toBeGreaterThan(10);
@@ -701,7 +897,15 @@ describe("moving a very large account", () => {
   it("reads every page of an account's large tables along an index, never sorting all of the account's rows", async () => {
     const db = d1Of(createDataAccess(env).shard("DB_MOSCOW"));
     for (const t of ACCOUNT_TABLES.filter((x) =>
-      ["ledger_entries", "usage_daily_totals", "payments", "bonus_ledger", "corporate_numbers"].includes(x.name),
+      [
+        "ledger_entries",
+        "usage_daily_totals",
+        "payments",
+        "bonus_ledger",
+        "corporate_numbers",
+        "tariff_changes",
+        "voluntary_blocks",
+      ].includes(x.name),
     )) {
       const key = t.key ?? ["rowid"];
       const plan = await db

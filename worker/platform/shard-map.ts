@@ -3,7 +3,7 @@ import { getTableConfig, type SQLiteTable } from "drizzle-orm/sqlite-core";
 import { REGIONS } from "../data/regions.data";
 import { accountDirectory, shards } from "../db/schema/global";
 import { coverage, serviceOptions, tariffs } from "../db/schema/region";
-import { type DataAccess, d1Of, type RegionDb, type ShardBinding, shardOfRegion } from "./db";
+import { type DataAccess, d1Of, type RegionDb, rawBatch, type ShardBinding, shardOfRegion } from "./db";
 import { AppError } from "./errors";
 
 /** The shard map (one module owns it): which shards each branch has, which take new accounts, how full each is. */
@@ -154,6 +154,7 @@ export async function readPage(
 /**
  * Copies one page (at most `COPY_PAGE` rows) of the rows of `table` that match `where` from one shard to the other
  * (`INSERT OR IGNORE`: a page copied again changes nothing); `last` is the cursor for the next page, null at the end.
+ * `alongside`: statements for the target written in the same batch (one transaction) as the page's rows.
  */
 export async function copyPage(
   from: RegionDb,
@@ -163,10 +164,14 @@ export async function copyPage(
   params: readonly KeyValue[],
   key: readonly string[],
   after: readonly KeyValue[] | null,
+  alongside: [string, ...unknown[]][] = [],
 ): Promise<{ copied: number; last: KeyValue[] | null }> {
   const { rows, last } = await readPage(from, table, where, params, key, after, COPY_PAGE);
-  if (rows.length === 0) return { copied: 0, last: null };
-  await d1Of(to).prepare(insertRowsSql(table)).bind(JSON.stringify(rows)).run();
+  if (rows.length === 0) {
+    if (alongside.length > 0) await rawBatch(to, alongside);
+    return { copied: 0, last: null };
+  }
+  await rawBatch(to, [...alongside, [insertRowsSql(table), JSON.stringify(rows)]]);
   return { copied: rows.length, last: rows.length < COPY_PAGE ? null : last };
 }
 

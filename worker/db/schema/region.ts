@@ -515,6 +515,8 @@ export const tariffChanges = sqliteTable(
   },
   (t) => [
     index("tariff_changes_day_idx").on(t.status, t.effectiveDay),
+    // The account's changes, in rowid order: the shard move's keyset pages read along it.
+    index("tariff_changes_account_idx").on(t.accountNo),
     // One pending change per service: a second choice replaces the first.
     uniqueIndex("tariff_changes_one_pending_uq").on(t.serviceId).where(sql`status IN ('scheduled', 'waiting')`),
   ],
@@ -560,6 +562,8 @@ export const voluntaryBlocks = sqliteTable(
   (t) => [
     index("voluntary_blocks_start_idx").on(t.region, t.status, t.fromDay),
     index("voluntary_blocks_service_idx").on(t.serviceId, t.status),
+    // The account's blocks, in rowid order: the shard move's keyset pages read along it.
+    index("voluntary_blocks_account_idx").on(t.accountNo),
   ],
 );
 
@@ -746,6 +750,19 @@ export const accountFreezes = sqliteTable("account_freezes", {
   moveId: text("move_id").notNull(),
   state: text("state", { enum: ["frozen", "moved"] }).notNull(),
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+/**
+ * Accounts a shard move is copying onto this shard (the target): written with the first copied page, removed once
+ * the directory points here. Until then the account belongs to its source shard, and this shard's jobs over its
+ * accounts (the midnight charge, the month close, bonus points, blocks, tariff changes, autopay…) skip it
+ * (`settledHere` in platform/arriving.ts): a charge written on the half-made copy would make the move's
+ * verification refuse it on every retry.
+ */
+export const arrivingAccounts = sqliteTable("arriving_accounts", {
+  accountNo: text("account_no").primaryKey(),
+  moveId: text("move_id").notNull(),
+  since: integer("since", { mode: "timestamp_ms" }).notNull(),
 });
 
 export const NUMBER_ASSIGNEE_KINDS = ["employee", "device"] as const;

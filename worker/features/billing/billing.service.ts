@@ -1,5 +1,6 @@
 import { and, eq, gt, sql } from "drizzle-orm";
 import { accountOptions, accountServices, accounts, serviceOptions, tariffs } from "../../db/schema/region";
+import { settledHere } from "../../platform/arriving";
 import type { RegionDb } from "../../platform/db";
 import { daysInMonth } from "../../platform/money";
 import { localDay, regionsAtHour } from "../../platform/region";
@@ -53,6 +54,7 @@ export async function chargeDayPart(
           eq(accounts.region, region),
           eq(accounts.status, "active"),
           eq(accountServices.status, "active"),
+          settledHere(accounts.accountNo),
           gt(sql`${accountServices}.rowid`, lastRowid),
         ),
       )
@@ -83,6 +85,7 @@ export async function chargeDayPart(
       JOIN ${accounts} a ON a.account_no = s.account_no
       WHERE s.rowid BETWEEN ${from} AND ${to}
         AND a.region = ${region} AND a.status = 'active' AND s.status = 'active'
+        AND ${settledHere(sql`s.account_no`)}
         AND ${dayKop} > 0`,
     );
     lastRowid = to;
@@ -110,6 +113,7 @@ export async function chargeDayPart(
     JOIN ${accountServices} s ON s.id = o.service_id
     JOIN ${accounts} a ON a.account_no = o.account_no
     WHERE o.status = 'active' AND s.status = 'active' AND a.status = 'active' AND a.region = ${region}
+      AND ${settledHere(sql`o.account_no`)}
       AND ${optionKop} > 0`,
   );
   return { charged, next: null };

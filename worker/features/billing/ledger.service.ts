@@ -1,6 +1,7 @@
 import { and, desc, eq, getTableColumns, inArray, is, lt, or, SQL, type SQLWrapper, sql, sum } from "drizzle-orm";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import { accountServices, accounts, type LedgerKind, ledgerEntries, ledgerPeriods, tariffs } from "../../db/schema/region";
+import { settledHere } from "../../platform/arriving";
 import { monthName } from "../../platform/dates";
 import { inList } from "../../platform/db";
 import type { RegionDb } from "../../platform/db.types";
@@ -354,7 +355,7 @@ export function closeMonthStatements(region: string, month: string, afterAccount
   const nameEn = monthName(month, "en");
   const e = sql.identifier("e");
   const p = ledgerPeriods;
-  const page = sql`(SELECT ${accounts.accountNo} FROM ${accounts} WHERE ${accounts.region} = ${region} AND ${accounts.accountNo} > ${afterAccount} AND ${accounts.accountNo} <= ${lastAccount})`;
+  const page = sql`(SELECT ${accounts.accountNo} FROM ${accounts} WHERE ${accounts.region} = ${region} AND ${accounts.accountNo} > ${afterAccount} AND ${accounts.accountNo} <= ${lastAccount} AND ${settledHere(accounts.accountNo)})`;
   const inMonth = sql`${e}.local_day >= ${first} AND ${e}.local_day <= ${last}`;
   const kindSum = (kind: LedgerKind) => sql`sum(CASE WHEN ${e}.kind = ${kind} THEN ${e}.amount_kop ELSE 0 END)`;
   const lastClosing = sql`coalesce((SELECT lp.closing_kop FROM ${p} lp WHERE lp.account_no = a.account_no ORDER BY lp.month DESC LIMIT 1), 0)`;
@@ -408,7 +409,7 @@ export async function closePage(db: RegionDb, region: string, afterAccount: stri
   const rows = await db
     .select({ accountNo: accounts.accountNo })
     .from(accounts)
-    .where(and(eq(accounts.region, region), sql`${accounts.accountNo} > ${afterAccount}`))
+    .where(and(eq(accounts.region, region), sql`${accounts.accountNo} > ${afterAccount}`, settledHere(accounts.accountNo)))
     .orderBy(accounts.accountNo)
     .limit(size)
     .all();
@@ -426,7 +427,7 @@ export async function firstLedgerDay(db: RegionDb, region: string): Promise<stri
   const row = await db
     .select({ d: sql<string | null>`min(${earliest})` })
     .from(accounts)
-    .where(eq(accounts.region, region))
+    .where(and(eq(accounts.region, region), settledHere(accounts.accountNo)))
     .get();
   return row?.d ?? null;
 }

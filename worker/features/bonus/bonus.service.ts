@@ -11,6 +11,7 @@ import {
   type TariffKind,
   tariffs,
 } from "../../db/schema/region";
+import { settledHere } from "../../platform/arriving";
 import type { DataAccess, RegionDb } from "../../platform/db";
 import { rawBatch } from "../../platform/db";
 import { AppError } from "../../platform/errors";
@@ -303,7 +304,7 @@ export async function bonusTick(data: DataAccess, at: Date, regions = regionsAtH
         .select({ accountNo: bonusMembers.accountNo, createdAt: accounts.createdAt, joinedAt: bonusMembers.joinedAt })
         .from(bonusMembers)
         .innerJoin(accounts, eq(accounts.accountNo, bonusMembers.accountNo))
-        .where(and(eq(bonusMembers.status, "active"), eq(accounts.region, r.code)));
+        .where(and(eq(bonusMembers.status, "active"), eq(accounts.region, r.code), settledHere(accounts.accountNo)));
       for (const m of members) {
         const charges = await chargedByTariffKind(db, m.accountNo, yesterday);
         const earn: { key: string; points: number; ru: string; en: string }[] = [];

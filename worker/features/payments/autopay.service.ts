@@ -2,6 +2,7 @@ import { and, eq, gte, inArray, ne, sql } from "drizzle-orm";
 import type { Acquirer, AcquirerStatus } from "../../adapters/payments";
 import { cards } from "../../db/schema/global";
 import { accounts, autopay, payments } from "../../db/schema/region";
+import { settledHere } from "../../platform/arriving";
 import type { DataAccess, RegionDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { formatAccountNoPlain } from "../../platform/format";
@@ -136,7 +137,7 @@ export async function autopayTick(data: DataAccess, acquirer: Acquirer, notify: 
       .select({ a: autopay, region: accounts.region })
       .from(autopay)
       .innerJoin(accounts, eq(accounts.accountNo, autopay.accountNo))
-      .where(eq(autopay.status, "active"))
+      .where(and(eq(autopay.status, "active"), settledHere(accounts.accountNo)))
       .all();
     for (const { a, region } of rows) {
       // This account's attempt, once claimed (chargeAfter null): put back if the charge does not get through.

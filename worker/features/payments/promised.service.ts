@@ -1,5 +1,6 @@
 import { and, eq, lte, sql } from "drizzle-orm";
 import { accountOptions, accountServices, accounts, promisedPayments, serviceOptions, tariffs } from "../../db/schema/region";
+import { settledHere } from "../../platform/arriving";
 import type { DataAccess, RegionDb } from "../../platform/db";
 import { rawBatch } from "../../platform/db";
 import { AppError } from "../../platform/errors";
@@ -179,7 +180,7 @@ export async function expirePromised(data: DataAccess, now = new Date()): Promis
     const due = await db
       .select({ accountNo: promisedPayments.accountNo })
       .from(promisedPayments)
-      .where(and(eq(promisedPayments.status, "active"), lte(promisedPayments.dueAt, now)))
+      .where(and(eq(promisedPayments.status, "active"), lte(promisedPayments.dueAt, now), settledHere(promisedPayments.accountNo)))
       .all();
     for (const d of due) if (await settlePromised(db, d.accountNo, "expiry", now)) n++;
   }

@@ -1,6 +1,7 @@
 import { and, desc, gte, inArray, isNotNull, lte } from "drizzle-orm";
 import type { Acquirer } from "../../adapters/payments";
 import { payments } from "../../db/schema/region";
+import { settledHere } from "../../platform/arriving";
 import type { DataAccess } from "../../platform/db";
 import { log } from "../../platform/log";
 import { type Notify, settleFromAcquirer } from "./payments.service";
@@ -28,6 +29,7 @@ export async function reconcilePending(data: DataAccess, acquirer: Acquirer, not
             isNotNull(payments.acquirerPaymentId),
             lte(payments.createdAt, new Date(now.getTime() - RECONCILE.minAgeMs)),
             gte(payments.createdAt, new Date(now.getTime() - RECONCILE.maxAgeMs)),
+            settledHere(payments.accountNo),
           ),
         )
         .orderBy(desc(payments.createdAt))

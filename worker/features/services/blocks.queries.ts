@@ -1,5 +1,6 @@
 import { and, eq, inArray, lte, type SQL, sql } from "drizzle-orm";
 import { accountServices, voluntaryBlocks } from "../../db/schema/region";
+import { settledHere } from "../../platform/arriving";
 import { type RegionDb, rawBatch } from "../../platform/db";
 import type { RawStatement } from "../billing/ledger.service";
 
@@ -43,11 +44,25 @@ export function selectBlocksDue(db: RegionDb, region: string, day: string) {
     db
       .select()
       .from(voluntaryBlocks)
-      .where(and(eq(voluntaryBlocks.region, region), eq(voluntaryBlocks.status, "scheduled"), lte(voluntaryBlocks.fromDay, day))),
+      .where(
+        and(
+          eq(voluntaryBlocks.region, region),
+          eq(voluntaryBlocks.status, "scheduled"),
+          lte(voluntaryBlocks.fromDay, day),
+          settledHere(voluntaryBlocks.accountNo),
+        ),
+      ),
     db
       .select()
       .from(voluntaryBlocks)
-      .where(and(eq(voluntaryBlocks.region, region), eq(voluntaryBlocks.status, "active"), sql`${voluntaryBlocks.toDay} < ${day}`)),
+      .where(
+        and(
+          eq(voluntaryBlocks.region, region),
+          eq(voluntaryBlocks.status, "active"),
+          sql`${voluntaryBlocks.toDay} < ${day}`,
+          settledHere(voluntaryBlocks.accountNo),
+        ),
+      ),
   ]);
 }
 

@@ -11,6 +11,7 @@ import {
   tariffs,
   usageDailyTotals,
 } from "../../db/schema/region";
+import { settledHere } from "../../platform/arriving";
 import type { RegionDb } from "../../platform/db";
 
 /** One service of an account with its tariff. */
@@ -97,7 +98,14 @@ export function selectDueChanges(db: RegionDb, region: string, day: string) {
     .select({ change: tariffChanges })
     .from(tariffChanges)
     .innerJoin(accounts, eq(accounts.accountNo, tariffChanges.accountNo))
-    .where(and(eq(accounts.region, region), eq(tariffChanges.status, "scheduled"), lte(tariffChanges.effectiveDay, day)))
+    .where(
+      and(
+        eq(accounts.region, region),
+        eq(tariffChanges.status, "scheduled"),
+        lte(tariffChanges.effectiveDay, day),
+        settledHere(accounts.accountNo),
+      ),
+    )
     .all();
 }
 

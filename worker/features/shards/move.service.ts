@@ -21,6 +21,7 @@ import {
   usageReports,
   voluntaryBlocks,
 } from "../../db/schema/region";
+import { arrivedStatement, arrivingStatement } from "../../platform/arriving";
 import { type DataAccess, d1Of, type RegionDb, rawBatch, type ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
@@ -338,7 +339,11 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
           if (!room()) return view(move, now, graceMs);
           const t = ACCOUNT_TABLES[move.cursorTable] as AccountTable;
           const after = move.cursorKey ? (JSON.parse(move.cursorKey) as KeyValue[]) : null;
-          const page = await copyPage(source, target, t.table, t.where, [accountNo], keyOf(t), after);
+          // The first page (the `accounts` row) lists the account as arriving on the target, in the same transaction:
+          // the target's jobs skip it from the moment any of its rows is there until the switch.
+          const first = move.cursorTable === 0 && after === null;
+          const arriving = first ? [arrivingStatement(accountNo, move.id, now)] : [];
+          const page = await copyPage(source, target, t.table, t.where, [accountNo], keyOf(t), after, arriving);
           pageDone("frozen");
           const next = page.last
             ? { ...move, cursorKey: JSON.stringify(page.last) }
@@ -412,6 +417,9 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
         log("info", "shard.move_switched", { moveId: move.id, from: move.fromShard, to: move.toShard });
         break;
       case "switched": {
+        // The directory points at the target now: the account is its own there, its jobs take it (again after a
+        // crash between the switch and this, and harmless to repeat).
+        if (move.cursorTable === 0 && move.cursorRows === 0) await rawBatch(target, [arrivedStatement(accountNo, move.id)]);
         if (now.getTime() < (move.switchedAt?.getTime() ?? 0) + graceMs) return view(move, now, graceMs);
         if (!room()) return view(move, now, graceMs);
         await freeze(source, accountNo, move.id, "moved", now);

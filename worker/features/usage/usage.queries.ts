@@ -1,6 +1,7 @@
 import { and, between, desc, eq, inArray, lt, sql, sum } from "drizzle-orm";
 import { subscribers } from "../../db/schema/global";
 import { accountServices, accounts, tariffs, type UsageCategory, usageDailyTotals, usageReports } from "../../db/schema/region";
+import { settledHere } from "../../platform/arriving";
 import { type GlobalDb, inList, type RegionDb } from "../../platform/db";
 import type { DailyAggregate } from "./usage.store";
 
@@ -64,7 +65,12 @@ export function replaceDayTotals(db: RegionDb, accountNo: string, days: readonly
 /** Up to `limit` accounts with totals of days before `beforeDay`, and each one's such months (what retention removes). */
 export async function selectExpiredMonths(db: RegionDb, beforeDay: string, limit: number) {
   const t = usageDailyTotals;
-  const accounts = await db.selectDistinct({ accountNo: t.accountNo }).from(t).where(lt(t.localDay, beforeDay)).limit(limit).all();
+  const accounts = await db
+    .selectDistinct({ accountNo: t.accountNo })
+    .from(t)
+    .where(and(lt(t.localDay, beforeDay), settledHere(t.accountNo)))
+    .limit(limit)
+    .all();
   if (accounts.length === 0) return [];
   return db
     .select({ accountNo: t.accountNo, month: sql<string>`substr(${t.localDay}, 1, 7)` })
@@ -185,7 +191,7 @@ export function selectExpiredReports(db: RegionDb, now: Date, limit = 100) {
   return db
     .select({ id: usageReports.id, fileKey: usageReports.fileKey })
     .from(usageReports)
-    .where(and(eq(usageReports.status, "ready"), lt(usageReports.expiresAt, now)))
+    .where(and(eq(usageReports.status, "ready"), lt(usageReports.expiresAt, now), settledHere(usageReports.accountNo)))
     .orderBy(usageReports.expiresAt)
     .limit(limit)
     .all();
