@@ -26,13 +26,12 @@ export function compactInserts(statements: readonly string[], maxRows = 200): st
     bytes = 0;
   };
   for (const statement of statements) {
-    const m = HEAD.exec(statement.trim());
-    if (!m || TRAILING_CLAUSE.test(m[2]) || !isOneTuple(m[2])) {
+    const [, h, tuple] = HEAD.exec(statement.trim()) ?? [];
+    if (h === undefined || tuple === undefined || TRAILING_CLAUSE.test(tuple) || !isOneTuple(tuple)) {
       flush();
       out.push(statement);
       continue;
     }
-    const [, h, tuple] = m;
     if (h !== head || tuples.length >= maxRows || bytes + tuple.length > MAX_BYTES) flush();
     head = h;
     tuples.push(tuple);
