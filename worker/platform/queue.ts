@@ -5,3 +5,41 @@ export function retryDelaySeconds(attempts: number): number {
 
 /** The `billing` queue (its role; each environment prefixes it): region days of the daily charge and the sandbox acquirer's webhook deliveries. */
 export const BILLING_QUEUE = "kabinet-billing";
+
+/**
+ * Queues' limits on one `sendBatch` (<https://developers.cloudflare.com/queues/platform/limits/>): 100 messages and
+ * 256 KB in all. The bytes are counted as the body's JSON in UTF-8 plus a margin per message for its metadata, and a
+ * batch stops short of the limit (a Cyrillic letter is two bytes: a hundred messages of 1,500 letters pass it).
+ */
+export const SEND_BATCH_MESSAGES = 100;
+export const SEND_BATCH_BYTES = 240_000;
+const METADATA_BYTES = 128;
+
+const utf8 = new TextEncoder();
+
+/** The messages split into batches that `sendBatch` takes, in order (each message once). */
+export function sendBatches<M extends { body: unknown }>(messages: readonly M[]): M[][] {
+  const batches: M[][] = [];
+  let batch: M[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = utf8.encode(JSON.stringify(m.body)).length + METADATA_BYTES;
+    if (batch.length > 0 && (batch.length >= SEND_BATCH_MESSAGES || bytes + size > SEND_BATCH_BYTES)) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(m);
+    bytes += size;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
+
+/** Sends the messages in as few `sendBatch` calls as Queues' limits allow. */
+export async function sendInBatches<M extends { body: unknown }>(
+  queue: { sendBatch(messages: M[]): Promise<unknown> },
+  messages: readonly M[],
+): Promise<void> {
+  for (const batch of sendBatches(messages)) await queue.sendBatch(batch);
+}

@@ -17,6 +17,7 @@ import { type DataAccess, isShardBinding, rawBatch } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId, parseAccountNo } from "../../platform/ids";
 import { log } from "../../platform/log";
+import { sendInBatches } from "../../platform/queue";
 import { localDay, regionTz } from "../../platform/region";
 import { entryIf, type RawStatement } from "../billing/ledger.service";
 import { auditStatement } from "../business/audit.service";
@@ -391,7 +392,7 @@ async function notifyCredited(data: DataAccess, queue: Queue<unknown>, credits: 
       },
     })),
   );
-  for (let i = 0; i < messages.length; i += 100) await queue.sendBatch(messages.slice(i, i + 100));
+  await sendInBatches(queue, messages);
 }
 
 /** Matches the page's new lines (once: the first decision stays) and credits its matched ones. */

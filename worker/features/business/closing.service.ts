@@ -6,7 +6,7 @@ import { AppError } from "../../platform/errors";
 import { siteUrlFrom } from "../../platform/host";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
-import { retryDelaySeconds } from "../../platform/queue";
+import { retryDelaySeconds, sendInBatches } from "../../platform/queue";
 import { localDay } from "../../platform/region";
 import { vatPercentOn } from "../../platform/vat";
 import { monthChargesByService, monthDays } from "../billing/ledger.service";
@@ -73,8 +73,7 @@ export async function queueClosingMonth(data: DataAccess, queue: Queue, at: Date
         ? await q.selectOrgsWithDocument(data.global, period)
         : [];
   const messages = orgs.map((o) => ({ body: { kind: "closing_documents", orgId: o.id, period } satisfies ClosingMessage }));
-  // sendBatch takes at most 100 messages.
-  for (let i = 0; i < messages.length; i += 100) await queue.sendBatch(messages.slice(i, i + 100));
+  await sendInBatches(queue, messages);
   return messages.length;
 }
 

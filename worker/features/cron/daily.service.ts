@@ -4,6 +4,7 @@ import { cronProgress } from "../../db/schema/region";
 import type { DataAccess } from "../../platform/db";
 import { isShardBinding, SHARDS, type ShardBinding } from "../../platform/db";
 import { log } from "../../platform/log";
+import { sendInBatches } from "../../platform/queue";
 import { addDays, localDay, regionByCode, tzOffsetMs } from "../../platform/region";
 import { branchShards } from "../../platform/shard-map";
 import { chargeDayPart } from "../billing/billing.service";
@@ -138,8 +139,7 @@ export async function queueDueRegions(data: DataAccess, queue: Queue, at: Date):
       if (behind) messages.push({ body: { kind: "cron.region", region: r.code, at: at.getTime() } });
     }
   }
-  // sendBatch takes at most 100 messages.
-  for (let i = 0; i < messages.length; i += 100) await queue.sendBatch(messages.slice(i, i + 100));
+  await sendInBatches(queue, messages);
   return messages.length;
 }
 

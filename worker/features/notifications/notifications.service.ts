@@ -16,6 +16,7 @@ import { accounts } from "../../db/schema/region";
 import { type DataAccess, type GlobalDb, isShardBinding, type ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
+import { sendInBatches } from "../../platform/queue";
 import { preread, readWithSession, type SessionSubscriber, sessionLinks, subscriberIs } from "../../platform/session";
 import { requireAccount } from "../accounts/accounts.service";
 import { KINDS } from "./notifications.catalog";
@@ -28,9 +29,12 @@ export interface NotificationQueue {
   sendBatch(messages: { body: NotificationMessage; delaySeconds?: number }[]): Promise<void>;
 }
 
-/** Queues' sendBatch takes at most 100 messages. */
+/** The messages in as few batches as Queues' limits allow (100 messages and 256 KB a batch). */
 export async function sendAll(queue: NotificationQueue, bodies: NotificationMessage[]): Promise<void> {
-  for (let i = 0; i < bodies.length; i += 100) await queue.sendBatch(bodies.slice(i, i + 100).map((body) => ({ body })));
+  await sendInBatches(
+    queue,
+    bodies.map((body) => ({ body })),
+  );
 }
 
 // ---------- Preferences ----------
