@@ -1,6 +1,6 @@
-import writeXlsxFile from "write-excel-file/node";
 import type { orgAudit } from "../../db/schema/global";
 import type { GlobalDb } from "../../platform/db";
+import { xlsxWriter } from "../../platform/document-libs";
 import type { Lang } from "../../platform/i18n";
 import { newId } from "../../platform/ids";
 import { AUDIT_ACTION_LABELS } from "./audit.labels";
@@ -44,6 +44,7 @@ export async function auditXlsx(rows: readonly Row[], lang: Lang): Promise<Uint8
     HEADERS[lang].map((value) => ({ value, fontWeight: "bold" as const })),
     ...rows.map((r) => cells(r, lang).map((value) => ({ value, type: String }))),
   ];
+  const writeXlsxFile = await xlsxWriter();
   const buffer = await writeXlsxFile([
     {
       data: data as never,

@@ -1,6 +1,6 @@
-import fontkit from "@pdf-lib/fontkit";
-import { PDFDocument, type PDFFont, type PDFPage, rgb } from "pdf-lib";
+import type { PDFFont, PDFPage } from "pdf-lib";
 import { OPERATOR } from "../../data/operator.data";
+import { pdfLibrary } from "../../platform/document-libs";
 import { qrPng } from "../../platform/png";
 import { vatPercentOn } from "../../platform/vat";
 import { type Payee, rubles, ruDate } from "./invoices.rules";
@@ -25,7 +25,6 @@ export interface InvoiceDocument {
 const A4: [number, number] = [595.28, 841.89];
 const MARGIN = 40;
 const WIDTH = A4[0] - 2 * MARGIN;
-const BLACK = rgb(0, 0, 0);
 
 /** "2010 0000 0012" as printed on an account's documents. */
 const accountText = (no: string) => no.replace(/(\d{4})(?=\d)/g, "$1 ");
@@ -36,6 +35,8 @@ const accountText = (no: string) => no.replace(/(\d{4})(?=\d)/g, "$1 ");
  * the payment QR (ГОСТ Р 56042-2014) as a PNG image a banking app — or a test — reads back.
  */
 export async function invoicePdf(fonts: PdfFonts, doc: InvoiceDocument, payee: Payee): Promise<Uint8Array> {
+  const { PDFDocument, rgb, fontkit } = await pdfLibrary();
+  const BLACK = rgb(0, 0, 0);
   const pdf = await PDFDocument.create();
   pdf.registerFontkit(fontkit);
   pdf.setTitle(`Счёт на оплату № ${doc.number} от ${ruDate(doc.date)}`);

@@ -1,5 +1,6 @@
 // The Node build: its zip deflates in this thread (the universal build hands big files to Web Workers, which Workers lack).
-import writeXlsxFile from "write-excel-file/node";
+
+import { xlsxWriter } from "../../platform/document-libs";
 import type { Lang } from "../../platform/i18n";
 import { moneyText, type PdfColumn, type PdfFonts, PdfTableWriter } from "../usage/pdf.service";
 import { type Act, type ActAccount, balanceWording, OPERATOR_NAME, OPERATOR_NAME_EN } from "./reconciliation.act";
@@ -263,6 +264,7 @@ export async function actXlsx(act: Act, party: ActParty, lang: Lang): Promise<Ui
   };
   for (const a of act.accounts) summary.push([{ value: a.accountNo, type: String }, { value: a.region, type: String }, ...totals(a)]);
   summary.push([{ value: l.total, ...bold }, { value: null }, ...totals(act).map((c) => ({ ...c, ...bold }))]);
+  const writeXlsxFile = await xlsxWriter();
   const buffer = await writeXlsxFile([
     {
       data: data as never,

@@ -1,8 +1,8 @@
 import { and, eq, type SQL, sql } from "drizzle-orm";
-import writeXlsxFile from "write-excel-file/node";
 import { REGIONS } from "../../data/regions.data";
 import { orgAccounts, orgSites } from "../../db/schema/global";
 import { type DataAccess, type GlobalDb, isShardBinding, type ShardBinding } from "../../platform/db";
+import { xlsxWriter } from "../../platform/document-libs";
 import { AppError } from "../../platform/errors";
 import type { Lang } from "../../platform/i18n";
 import { newId, parseAccountNo } from "../../platform/ids";
@@ -227,6 +227,7 @@ export async function accountsXlsx(items: readonly ListedAccount[], lang: Lang):
       { value: t.monthlyKop / 100, type: Number, format: money, ...bold },
     ],
   ];
+  const writeXlsxFile = await xlsxWriter();
   const buffer = await writeXlsxFile([
     {
       data: data as never,

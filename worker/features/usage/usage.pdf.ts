@@ -1,5 +1,5 @@
-import fontkit from "@pdf-lib/fontkit";
-import { PDFDocument, type PDFFont, type PDFName, type PDFPage } from "pdf-lib";
+import type { PDFDocument, PDFFont, PDFName, PDFPage } from "pdf-lib";
+import { pdfLibrary } from "../../platform/document-libs";
 
 export interface PdfFonts {
   regular: ArrayBuffer;
@@ -51,6 +51,7 @@ export class PdfTableWriter {
    * right characters.
    */
   static async create(fonts: PdfFonts, meta: { title: string; author: string; lang: string }, opts: { subset?: boolean } = {}) {
+    const { PDFDocument, fontkit } = await pdfLibrary();
     const doc = await PDFDocument.create();
     doc.registerFontkit(fontkit);
     doc.setTitle(meta.title);

@@ -1,6 +1,6 @@
 // The Node build: its zip deflates in this thread (the universal build hands big files to Web Workers, which Workers lack).
-import writeXlsxFile from "write-excel-file/node";
 import type { UsageCategory } from "../../db/schema/region";
+import { xlsxWriter } from "../../platform/document-libs";
 import type { Lang } from "../../platform/i18n";
 import { CATEGORY_LABELS, durationText, isCall, localClock, moneyText, volumeText } from "./usage.format";
 import { type PdfColumn, type PdfFonts, PdfTableWriter } from "./usage.pdf";
@@ -287,6 +287,7 @@ export async function reportXlsx(h: ReportHead, chunks: AsyncIterable<ReportReco
     g.dataKb ? { value: Math.round((g.dataKb / 1024) * 100) / 100, type: Number, format: money, ...bold } : { value: null },
     { value: g.costKop / 100, type: Number, format: money, ...bold },
   ]);
+  const writeXlsxFile = await xlsxWriter();
   const buffer = await writeXlsxFile([
     {
       data: data as never,
