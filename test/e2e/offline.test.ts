@@ -342,6 +342,9 @@ describe("offline gaps (issue 26)", () => {
     const page = await context.newPage();
     await page.goto(site("vl", "/login"));
     const note = page.getByText("Кабинет откроется и без интернета");
+    // The note comes when the service worker has installed (the whole app precached): on a machine busy with two
+    // files at a time that can take longer than a poll, so wait for the worker first, then for the note.
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
     await expect.poll(() => note.count()).toBe(1);
     // Nothing one can type into or press is under it, wherever the page is scrolled to (each field brought to the
     // bottom of the screen, where one types on a phone).
