@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
+import { E2E_ALONE } from "../vitest.e2e.config.ts";
 import { ensureChromium, ensurePdftotext } from "./chromium.mts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -16,7 +17,8 @@ const REPORTS = join(ROOT, ".e2e/reports");
 const suites = [
   { name: "worker (unit tests in Node, the rest in workerd)", config: "vitest.worker.config.ts" },
   { name: "web", config: "vitest.web.config.ts" },
-  { name: "browser (Chromium)", config: "vitest.e2e.config.ts" },
+  // Two files at a time, then the files that time the app (E2E_ALONE) alone: each part's wall time is printed too.
+  { name: "browser (Chromium)", config: "vitest.e2e.config.ts", alone: E2E_ALONE },
 ];
 
 function run(cmd: string, args: string[]): number {
@@ -50,6 +52,8 @@ interface Report {
   numTotalTests: number;
   testResults?: {
     name: string;
+    startTime?: number;
+    endTime?: number;
     message?: string;
     assertionResults?: { status: string; fullName: string; failureMessages?: string[] }[];
   }[];
@@ -68,6 +72,23 @@ function failures(r: Report): string[] {
     for (const a of failed) out.push(`      ${rel} › ${a.fullName}: ${firstLine(a.failureMessages?.[0] ?? "")}`);
   }
   return out;
+}
+
+/**
+ * The wall time of the files run together and of those run alone after them (`alone`, paths from the root), from
+ * the files' start and end times in the report: «(together 4:10, alone 1:45)», or nothing without times.
+ */
+function parts(r: Report, alone: string[]): string {
+  const span = (files: { startTime?: number; endTime?: number }[]) => {
+    const starts = files.map((f) => f.startTime).filter((t) => typeof t === "number");
+    const ends = files.map((f) => f.endTime).filter((t) => typeof t === "number");
+    return starts.length && ends.length ? Math.max(...ends) - Math.min(...starts) : null;
+  };
+  const isAlone = (f: { name: string }) => alone.some((a) => f.name === join(ROOT, a));
+  const together = span((r.testResults ?? []).filter((f) => !isAlone(f)));
+  const apart = span((r.testResults ?? []).filter(isAlone));
+  if (together === null || apart === null) return "";
+  return ` (two at a time ${wall(together)}, alone ${wall(apart)})`;
 }
 
 function firstLine(text: string): string {
@@ -99,7 +120,7 @@ for (const s of suites) {
   const suiteOk = code === 0 && r.numTotalTests > 0 && r.numFailedTests === 0;
   ok &&= suiteOk;
   lines.push(
-    `  ${suiteOk ? "✓" : "✗"} ${s.name}: ${r.numPassedTests} passed, ${r.numFailedTests} failed${code !== 0 && r.numFailedTests === 0 ? ` (exit ${code})` : ""}, ${took}`,
+    `  ${suiteOk ? "✓" : "✗"} ${s.name}: ${r.numPassedTests} passed, ${r.numFailedTests} failed${code !== 0 && r.numFailedTests === 0 ? ` (exit ${code})` : ""}, ${took}${s.alone ? parts(r, s.alone) : ""}`,
     ...failures(r),
   );
 }

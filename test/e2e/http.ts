@@ -14,7 +14,11 @@ export const localhostAgent = new Agent({
   },
 });
 
-/** The newest one-time code the dev outbox shows for `to` (polls: delivery goes through the queue). */
+/**
+ * The newest one-time code the dev outbox shows for `to` (polls: delivery goes through the queue). Other messages to
+ * the same contact (an invitation, an outage, an announcement another file sends at the same time) are passed over:
+ * the newest *code* counts, and while it is still `notBefore` the one asked for has not arrived yet.
+ */
 export async function codeFromOutbox(outboxUrl: string, to: string, notBefore: string | null = null, timeoutMs = 15_000): Promise<string> {
   const { fetch } = await import("undici");
   const deadline = Date.now() + timeoutMs;
@@ -23,7 +27,8 @@ export async function codeFromOutbox(outboxUrl: string, to: string, notBefore: s
     for (const row of html.split("<tr>").slice(2)) {
       if (!row.includes(`<td>${to}</td>`)) continue;
       const code = /(\d{6})\. Действует/.exec(row)?.[1];
-      if (code && code !== notBefore) return code;
+      if (!code) continue;
+      if (code !== notBefore) return code;
       break;
     }
     await new Promise((r) => setTimeout(r, 250));

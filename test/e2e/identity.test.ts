@@ -127,7 +127,11 @@ describe("every way in, in a real browser", () => {
 });
 
 describe("identity providers in a real browser (npm start's demo identity provider)", () => {
-  it("links Госуслуги in the profile on the provider's page, then logs in with it on another regional site", async () => {
+  // Two service-worker installs (two returning visitors), a registration and three trips to the provider: more than
+  // the default minute when another file shares the machine.
+  it("links Госуслуги in the profile on the provider's page, then logs in with it on another regional site", {
+    timeout: 120_000,
+  }, async () => {
     // Both are returning visitors: the service worker is active and sees the provider's redirects come back.
     const context = await newContext(browser);
     const page = await context.newPage();

@@ -3,6 +3,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { launch, login, newContext, site } from "./browser";
+import { logInAs, ownSubscriber } from "./subscribers";
 
 let browser: Browser;
 beforeAll(async () => {
@@ -103,10 +104,11 @@ async function walk(
 }
 
 /**
- * Tops up anna's mobile line with 150 ₽ on the sandbox acquirer's page and waits for the result page. The payment
- * is started with the app's own API call (the top-up dialog has its own browser tests in payments.test.ts).
+ * Tops up `account` (anna's mobile line unless said) with 150 ₽ on the sandbox acquirer's page and waits for the
+ * result page. The payment is started with the app's own API call (the top-up dialog has its own browser tests in
+ * payments.test.ts).
  */
-async function topUp150(page: Page) {
+async function topUp150(page: Page, account = MOBILE) {
   await page.goto(site("msk", "/accounts"));
   const started = await page.evaluate(async (no) => {
     const res = await fetch(`/api/v1/accounts/${no}/payments`, {
@@ -115,13 +117,13 @@ async function topUp150(page: Page) {
       body: JSON.stringify({ amountKop: 15000 }),
     });
     return (await res.json()) as { confirmationUrl: string | null };
-  }, MOBILE);
+  }, account);
   await page.goto(started.confirmationUrl ?? "");
   await page.getByLabel("Номер карты").fill("4242 4242 4242 4242");
   await page.getByLabel("Срок (ММ/ГГ)").fill("12/30");
   await page.getByLabel("CVC").fill("123");
   await page.getByRole("button", { name: /^Оплатить/ }).click();
-  await page.waitForURL(new RegExp(`/accounts/${MOBILE}/payments/`));
+  await page.waitForURL(new RegExp(`/accounts/${account}/payments/`));
 }
 
 /** axe-core's WCAG 2.1 A/AA violations on the page as it is now. */
@@ -186,10 +188,13 @@ describe("a 360 px phone", () => {
   });
 
   it("keeps the header on one line with an unread badge and reaches every section by keyboard", { timeout: 120_000 }, async () => {
+    // A subscriber of this test's own: the unread count is theirs alone (offline.test.ts marks Anna's inbox read
+    // while this file runs).
+    const me = await ownSubscriber("narrow-header");
     const page = await (await newContext(browser, { ...PHONE, bypassCSP: true })).newPage();
-    await login(page, "anna");
+    await logInAs(page, me);
     // A payment credited: the bell shows an unread count.
-    await topUp150(page);
+    await topUp150(page, me.accountNo);
     const bell = page.getByRole("link", { name: /^Уведомления/ });
     await expect
       .poll(async () => {

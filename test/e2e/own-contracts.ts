@@ -1,8 +1,9 @@
 /**
  * Contracts only the browser tests have: global-setup adds them to the e2e databases (never to the demo seed that
  * `npm start` shows), and a test registers its own subscriber on one of them through the real registration flow
- * (`ownSubscriber` in subscribers.ts). Each is used by one test alone, so what that test changes (a password, a
- * phone, a passkey, a linked identity, the history) is nobody else's, and the files run in any order.
+ * (`ownSubscriber` in subscribers.ts). Each is used by one test (or one file's tests, in turn) alone, so what it
+ * changes (a password, a phone, a passkey, a linked identity, the history, a balance, an inbox) is nobody else's,
+ * and the files run in any order and two at a time.
  */
 import { REGIONS, SHARD_MAP } from "../../worker/data/regions.data";
 import { makeAccountNo } from "../../worker/platform/ids";
@@ -20,16 +21,20 @@ export interface OwnContract {
   channel: "sms" | "email";
 }
 
-const msk = (n: number, holderName: string, channel: "sms" | "email" = "sms"): OwnContract => ({
-  body11: `2098000000${n}`,
-  region: "msk",
-  holderName,
-  address: `Москва, ул. Тестовая, д. 54, кв. ${n}`,
-  tariffs: ["inet-300"],
-  phone: `+7900540000${n}`,
-  email: `own.contract.${n}@example.com`,
-  channel,
-});
+/** Holder `n` (1–99) of a Moscow contract on ул. Тестовая: `house` 54 unless a test needs a house of its own. */
+const msk = (n: number, holderName: string, channel: "sms" | "email" = "sms", house = 54): OwnContract => {
+  const nn = String(n).padStart(2, "0");
+  return {
+    body11: `209800000${nn}`,
+    region: "msk",
+    holderName,
+    address: `Москва, ул. Тестовая, д. ${house}, кв. ${n}`,
+    tariffs: ["inet-300"],
+    phone: `+790054000${nn}`,
+    email: `own.contract.${n}@example.com`,
+    channel,
+  };
+};
 
 export const OWN_CONTRACTS = {
   "identity-code": msk(1, "Вера Кодова"),
@@ -39,6 +44,12 @@ export const OWN_CONTRACTS = {
   "identity-passkey": msk(5, "Ольга Ключева"),
   "identity-password": msk(6, "Павел Паролев"),
   "bank-import": msk(7, "Борис Банков"),
+  // Files that run at the same time as others must not share a balance, an inbox or a push subscription:
+  // the SBP top-ups' balance (bonus.test.ts changes petr's Kazan one), the bell's unread count (offline.test.ts
+  // reads Anna's inbox), the pushes and the outage (the only holder in house 55, so nobody else's home shows it).
+  "payment-methods": msk(8, "Семён Быстров"),
+  "narrow-header": msk(9, "Ирина Узкова"),
+  push: msk(10, "Пётр Пушкин", "sms", 55),
 } as const satisfies Record<string, OwnContract>;
 
 export type OwnContractKey = keyof typeof OWN_CONTRACTS;

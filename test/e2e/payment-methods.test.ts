@@ -1,34 +1,36 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeAccountNo } from "../../worker/platform/ids";
 import { asReturningVisitor, launch, newContext, site } from "./browser";
+import { logInAs, type OwnSubscriber, ownSubscriber } from "./subscribers";
 
 let browser: Browser;
+/**
+ * A subscriber of this file's own, on the Kazan site: the balance its tests see go up is nobody else's (bonus.test.ts
+ * changes petr's Kazan balance, and runs at the same time as this file).
+ */
+let me: OwnSubscriber;
 beforeAll(async () => {
   browser = await launch();
+  me = await ownSubscriber("payment-methods");
 });
 afterAll(async () => {
   await browser?.close();
 });
 
-const ACCOUNT = makeAccountNo("40300000005"); // petr's account in Kazan
-const card = (page: Page) => page.locator("article", { hasText: ACCOUNT.replace(/(\d{4})(?=\d)/g, "$1 ") });
+const card = (page: Page) => page.locator("article", { hasText: me.accountNo.replace(/(\d{4})(?=\d)/g, "$1 ") });
 const balanceText = (page: Page) => card(page).locator(".account__balance").innerText();
 const rub = (text: string) => Number(text.replace(/[^\d,-]/g, "").replace(",", "."));
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 
 /**
- * Petr, a returning visitor (the service worker active and controlling the
- * page), logs in, opens the top-up of his account and asks to pay `amount`
- * roubles by СБП; answers the balance before and the create-payment answer.
+ * The file's subscriber, a returning visitor (the service worker active and
+ * controlling the page), logs in on the Kazan site, opens the top-up of their
+ * account and asks to pay `amount` roubles by СБП; answers the balance before
+ * and the create-payment answer.
  */
 async function startSbp(page: Page, amount: number) {
   await asReturningVisitor(page, "kzn");
-  await page.goto(site("kzn", "/login"));
-  await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill("petr");
-  await page.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
-  await page.getByRole("button", { name: "Войти", exact: true }).click();
-  await page.waitForURL(site("kzn", "/accounts"));
+  await logInAs(page, me, me.login, "kzn");
   await expect.poll(() => card(page).count()).toBe(1);
   const before = rub(await balanceText(page));
   await card(page).getByRole("button", { name: "Пополнить" }).click();
@@ -62,7 +64,7 @@ describe("paying by СБП in a real browser", () => {
     await bank.getByRole("button", { name: "Оплатить из приложения банка" }).click();
 
     // The app, polling, sees it paid and shows the payment with its receipt.
-    await page.waitForURL(new RegExp(`/accounts/${ACCOUNT}/payments/`));
+    await page.waitForURL(new RegExp(`/accounts/${me.accountNo}/payments/`));
     await expect.poll(() => page.getByRole("status").filter({ hasText: "Оплачено" }).count()).toBe(1);
     await expect.poll(() => page.getByRole("heading", { name: /^Кассовый чек № / }).count()).toBe(1);
     expect(await page.getByText("СБП", { exact: true }).count()).toBeGreaterThan(0);
@@ -82,7 +84,7 @@ describe("paying by СБП in a real browser", () => {
     await page.waitForURL(/\/sandbox\/acquirer\/sbp\/[^/]+\/banks$/);
     await page.getByRole("link", { name: "Т-Банк" }).click();
     await page.getByRole("button", { name: "Подтвердить оплату" }).click();
-    await page.waitForURL(new RegExp(`/accounts/${ACCOUNT}/payments/`));
+    await page.waitForURL(new RegExp(`/accounts/${me.accountNo}/payments/`));
     await expect.poll(() => page.getByRole("status").filter({ hasText: "Оплачено" }).count()).toBe(1);
     await page.goto(site("kzn", "/accounts"));
     await expect.poll(async () => rub(await balanceText(page))).toBe(before + 300);

@@ -5,6 +5,7 @@ import { type LocalPushService, startPushService } from "../push/local-push-serv
 import { browserKeys } from "../push/webpush-receiver";
 import { launch, newContext, site } from "./browser";
 import { localhostAgent } from "./http";
+import { logInAs, ownSubscriber } from "./subscribers";
 
 let browser: Browser;
 let push: LocalPushService;
@@ -84,18 +85,17 @@ describe("web push in a real browser", () => {
   it("subscribes when asked, receives an outage through the push service, shows it, and a click opens its screen", {
     timeout: 120_000,
   }, async () => {
+    // A subscriber of this test's own, the only one in house 55: every push, the bell's count and the outage's
+    // banner are theirs alone while other files pay, chat and read Anna's inbox at the same time.
+    const me = await ownSubscriber("push");
     const keys = await browserKeys();
-    const endpoint = push.register(`anna-${Date.now()}`, keys);
+    const endpoint = push.register(`${me.login}-${Date.now()}`, keys);
     const context = await newContext(browser);
     await context.grantPermissions(["notifications"], { origin: site("msk", "").replace(/\/$/, "") });
     await stubPushManager(context, endpoint, keys.p256dh, keys.auth);
     const page = await context.newPage();
 
-    await page.goto(site("msk", "/login"));
-    await page.getByLabel("Телефон, почта, логин или лицевой счёт").fill("anna");
-    await page.getByLabel("Пароль", { exact: true }).fill("Kabinet2026");
-    await page.getByRole("button", { name: "Войти", exact: true }).click();
-    await page.waitForURL(site("msk", "/accounts"));
+    await logInAs(page, me);
     await page.evaluate(() => navigator.serviceWorker.ready);
 
     // The permission is asked where it means something, with what it is for.
@@ -106,13 +106,13 @@ describe("web push in a real browser", () => {
     await offer.getByRole("button", { name: "Включить push" }).click();
     await expect.poll(() => offer.getByRole("status").innerText()).toContain("Push-уведомления включены.");
 
-    // An operator declares an outage at Anna's house; the Worker sends it through the push service.
+    // An operator declares an outage at the subscriber's house; the Worker sends it through the push service.
     const until = new Date(Date.now() + 3 * 3600_000).toISOString();
     const declared = await ops("/outages", {
       region: "msk",
-      street: "ул. Профсоюзная",
-      houses: ["12"],
-      title: "Нет интернета в доме 12",
+      street: "ул. Тестовая",
+      houses: ["55"],
+      title: "Нет интернета в доме 55",
       expectedEnd: until,
     });
     expect(declared.status).toBe(201);
@@ -124,7 +124,7 @@ describe("web push in a real browser", () => {
       status: 201,
       urgency: "high",
       ttl: 6 * 3600,
-      payload: { title: "Нет интернета в доме 12", url: "/", kind: "outage", lang: "ru" },
+      payload: { title: "Нет интернета в доме 55", url: "/", kind: "outage", lang: "ru" },
     });
     expect(message?.bytes).toBeLessThanOrEqual(4096);
 
@@ -142,7 +142,7 @@ describe("web push in a real browser", () => {
       );
     await expect.poll(shown, { timeout: 15_000 }).toEqual([
       {
-        title: "Нет интернета в доме 12",
+        title: "Нет интернета в доме 55",
         body: expect.stringMatching(/^Ожидаем восстановление до \d\d\.\d\d \d\d:\d\d/),
         data: { url: "/" },
       },
@@ -164,7 +164,7 @@ describe("web push in a real browser", () => {
       g.dispatchEvent(new g.NotificationEvent("notificationclick", { notification: n as Notification }));
     });
     await page.waitForURL(site("msk", "/"));
-    await expect.poll(() => page.getByText("Нет интернета в доме 12.").isVisible()).toBe(true);
+    await expect.poll(() => page.getByText("Нет интернета в доме 55.").isVisible()).toBe(true);
     expect(await shown()).toEqual([]);
 
     // Resolved: the follow-up comes the same way, and the banner goes.
@@ -173,7 +173,7 @@ describe("web push in a real browser", () => {
       .poll(() => push.received.map((r) => (r.payload as { title?: string })?.title), { timeout: 30_000 })
       .toContain("Авария устранена");
     await page.reload();
-    await expect.poll(() => page.getByText("Нет интернета в доме 12.").count()).toBe(0);
+    await expect.poll(() => page.getByText("Нет интернета в доме 55.").count()).toBe(0);
     await context.close();
   });
 });

@@ -36,7 +36,7 @@ async function post(path: string, body: unknown, address: string) {
 /**
  * Registers the holder of the contract `key` (one of OWN_CONTRACTS, added to the e2e databases only) through the
  * real registration flow over HTTP: a code to the contract's phone or email, read from the dev outbox, then a login
- * and a password. Each key is used by one test, once per run.
+ * and a password. Each key is used by one test (or one file's tests, in turn), registered once per run.
  */
 export async function ownSubscriber(key: OwnContractKey): Promise<OwnSubscriber> {
   const c: OwnContract = OWN_CONTRACTS[key];
