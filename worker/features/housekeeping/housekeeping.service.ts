@@ -1,7 +1,7 @@
 import { lt } from "drizzle-orm";
 import { authChallenges, oneTimeCodes, operatorSessions, outbox, providerMessages, sessions } from "../../db/schema/global";
 import type { GlobalDb } from "../../platform/db";
-import { expireNotifications } from "../notifications/notifications.retention";
+import { expireNotifications } from "../notifications/notifications.service";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

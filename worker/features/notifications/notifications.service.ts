@@ -23,6 +23,9 @@ import { KINDS } from "./notifications.catalog";
 import type { NotificationMessage } from "./notifications.messages";
 import { inboxCutoff } from "./notifications.retention";
 
+/** The inbox and deliveries past their retention, deleted in bounded pages (the housekeeping cron calls it). */
+export { expireNotifications } from "./notifications.retention";
+
 /** Puts messages on the notifications queue (the binding, or a test's recorder). */
 export interface NotificationQueue {
   send(body: NotificationMessage, options?: { delaySeconds?: number }): Promise<void>;
