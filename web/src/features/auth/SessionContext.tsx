@@ -62,11 +62,14 @@ export function SessionProvider(props: ParentProps) {
       // Nothing stays on the device, even when the server cannot be told.
       await wipeCache();
       await refreshPending();
-      mutate(null);
+      // The login screen comes once the server has ended the session (or cannot be reached): shown sooner, a login
+      // made on it could get its new session cookie cleared by this logout's answer arriving after it.
       try {
         await authApi.logout();
       } catch (e) {
         if (!isNetworkError(e)) throw e;
+      } finally {
+        mutate(null);
       }
     },
   };
