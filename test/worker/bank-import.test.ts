@@ -324,6 +324,25 @@ describe("exactly once", () => {
     expect(split.split).toHaveLength(2);
   });
 
+  it("writes a credit's audit entry and pays its invoice once when two imports of the file run at the very same millisecond", async () => {
+    const inv = await invoice([[MSK(22), 70000]]);
+    const docs = [
+      { number: number(), date: "09.03.2026", sum: "123.00", purpose: `л/с ${MSK(23)}` },
+      { number: number(), date: "09.03.2026", sum: "700.00", purpose: `Оплата по счёту ${inv.number}` },
+    ];
+    const bytes = new TextEncoder().encode(statementText(docs));
+    // Two imports with one clock: the lines' marks carry the same time whichever import makes them.
+    const now = new Date();
+    const meta = { fileName: null, uploadedBy: "test", address: null };
+    await Promise.all([importStatement(createDataAccess(env), bytes, meta, now), importStatement(createDataAccess(env), bytes, meta, now)]);
+    expect(await ledger(await keysOf(docs[0] as DocSpec, [MSK(23)]))).toEqual({ entries: 1, sumKop: 12300 });
+    expect(await invoiceState(inv.id)).toEqual({ paidKop: 70000, status: "paid" });
+    const audit = await env.DB.prepare(
+      "SELECT target FROM org_audit WHERE org_id = 'org-demo-veter' AND action = 'payment.bank_credited' AND target LIKE '% от 09.03.2026'",
+    ).all<{ target: string }>();
+    expect(audit.results.map((r) => r.target).sort()).toEqual(docs.map((d) => `№ ${d.number} от 09.03.2026`).sort());
+  });
+
   it("after a crash midway (credits written, lines not yet marked), a re-upload credits the rest and nothing twice", async () => {
     const inv = await invoice([[MSK(20), 150000]]);
     const docs = [

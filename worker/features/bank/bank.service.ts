@@ -298,16 +298,12 @@ async function credit(data: DataAccess, rows: LineRow[], now: Date, notification
   for (const row of creditable) {
     const before = marks.length;
     marks.push(["UPDATE bank_statement_lines SET status = 'credited', credited_at = ? WHERE id = ? AND status = 'matched'", t, row.id]);
-    // The invoice is paid by this line once: only when the mark above changed the row (a parallel upload's did not).
-    if (row.invoiceId)
-      marks.push([
-        `UPDATE invoices SET paid_kop = paid_kop + ?, status = CASE WHEN paid_kop + ? >= total_kop THEN 'paid' ELSE 'part_paid' END
-           WHERE id = ? AND status != 'cancelled' AND changes() = 1`,
-        row.amountKop,
-        row.amountKop,
-        row.invoiceId,
-      ]);
-    // Written only by the batch that marked the line (its credited_at is this batch's), so once per line and organisation.
+    // What follows the mark runs only in the batch whose mark changed the row (a parallel upload's did not): each
+    // statement checks that the one before it changed a row — the mark, then each audit entry written after it —
+    // so the line's audit entries and its invoice payment are written once. (Not by the mark's time: two uploads
+    // in the same millisecond would both match it.)
+    const afterMark = sql`changes() = 1`;
+    // Once per line and organisation.
     const byOrg = new Map<string, Target[]>();
     for (const x of targetsOf.get(row.id) ?? []) {
       const orgId = orgOf.get(x.accountNo);
@@ -331,9 +327,18 @@ async function credit(data: DataAccess, rows: LineRow[], now: Date, notification
             address: null,
             at: now,
           },
-          sql`EXISTS (SELECT 1 FROM bank_statement_lines WHERE id = ${row.id} AND status = 'credited' AND credited_at = ${t})`,
+          afterMark,
         ),
       );
+    // The invoice is paid by this line once: after the mark (and its audit entries) changed rows.
+    if (row.invoiceId)
+      marks.push([
+        `UPDATE invoices SET paid_kop = paid_kop + ?, status = CASE WHEN paid_kop + ? >= total_kop THEN 'paid' ELSE 'part_paid' END
+           WHERE id = ? AND status != 'cancelled' AND changes() = 1`,
+        row.amountKop,
+        row.amountKop,
+        row.invoiceId,
+      ]);
     perRow.push(marks.length - before);
   }
   const results = await rawBatch(data.global, marks);
