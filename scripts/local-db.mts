@@ -97,12 +97,12 @@ export async function prepareLocalDatabases(
     const files = env.FILES;
     const n = await migrate(env.DB as D1, "migrations/global");
     await runAll(env.DB as D1, seed.global);
-    log(`  global: ${n} new migration(s), ${seed.global.length} demo rows`);
+    log(`  global: ${n} new migration(s), ${seed.global.length} demo statements`);
     for (const [binding, statements] of Object.entries(seed.shards)) {
       const db = env[binding] as D1;
       const m = await migrate(db, "migrations/region");
       await runAll(db, statements);
-      log(`  ${binding}: ${m} new migration(s), ${statements.length} demo rows`);
+      log(`  ${binding}: ${m} new migration(s), ${statements.length} demo statements`);
     }
     // Demo usage as the ingest stores it: one R2 object per account and month, its daily totals in the shard.
     for (const u of seed.usage) await runAll(env[u.shard] as D1, await seedUsageMonth(files, u));
