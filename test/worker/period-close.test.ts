@@ -5,6 +5,7 @@ import { accountServices, accounts, type LedgerKind, tariffs } from "../../worke
 import {
   appendEntry,
   balanceOf,
+  closePageQuery,
   type NewEntry,
   periodOf,
   selectHistory,
@@ -440,6 +441,17 @@ describe("the monthly period close", () => {
     expect(await dailyRowsOf(a.accountNo, "2024-02")).toBe(0);
     expect(await dailyRowsOf(a.accountNo, "2026-09")).toBe(0);
     expect(await balanceOf(db(), a.accountNo)).toBe(-5_000);
+  });
+
+  it("reads each page of a region's accounts along an index, without sorting the region (a region of 200,000 is 200 pages)", async () => {
+    const { sql, params } = closePageQuery(db(), "msk", "201000000012", 1000).toSQL();
+    const plan = await d1()
+      .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+      .bind(...params)
+      .all<{ detail: string }>();
+    const steps = plan.results.map((r) => r.detail).join("; ");
+    expect(steps).toMatch(/SEARCH accounts USING (COVERING )?INDEX accounts_region_account_idx \(region=\? AND account_no>\?\)/);
+    expect(steps).not.toContain("TEMP B-TREE");
   });
 
   it("refuses to delete a ledger entry outside a close", async () => {

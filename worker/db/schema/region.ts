@@ -53,7 +53,12 @@ export const accounts = sqliteTable(
     status: text("status", { enum: ["active", "blocked", "closed"] }).notNull(),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
   },
-  (t) => [index("accounts_region_idx").on(t.region)],
+  (t) => [
+    // (region, rowid): the daily charge's and the area fan-out's pages.
+    index("accounts_region_idx").on(t.region),
+    // (region, account_no): the month close's pages, in account order without sorting the region.
+    index("accounts_region_account_idx").on(t.region, t.accountNo),
+  ],
 );
 
 /** What each account has subscribed to. */

@@ -404,15 +404,19 @@ export function closeMonthStatements(region: string, month: string, afterAccount
   return [raw(insertPeriods), raw(rollups), raw(remove)];
 }
 
-/** A page of a region's account numbers after `afterAccount`, in order: what one close batch covers. */
-export async function closePage(db: RegionDb, region: string, afterAccount: string, size: number): Promise<string[]> {
-  const rows = await db
+/** The query of `closePage`: a range of an index on (region, account_no), never a sort of the region. */
+export function closePageQuery(db: RegionDb, region: string, afterAccount: string, size: number) {
+  return db
     .select({ accountNo: accounts.accountNo })
     .from(accounts)
     .where(and(eq(accounts.region, region), sql`${accounts.accountNo} > ${afterAccount}`, settledHere(accounts.accountNo)))
     .orderBy(accounts.accountNo)
-    .limit(size)
-    .all();
+    .limit(size);
+}
+
+/** A page of a region's account numbers after `afterAccount`, in order: what one close batch covers. */
+export async function closePage(db: RegionDb, region: string, afterAccount: string, size: number): Promise<string[]> {
+  const rows = await closePageQuery(db, region, afterAccount, size).all();
   return rows.map((r) => r.accountNo);
 }
 

@@ -1,0 +1,1 @@
+CREATE INDEX `accounts_region_account_idx` ON `accounts` (`region`,`account_no`);
