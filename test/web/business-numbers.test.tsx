@@ -1,10 +1,10 @@
 import "fake-indexeddb/auto";
-import { cleanup, fireEvent, screen, within } from "@solidjs/testing-library";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { fireEvent, screen, within } from "@solidjs/testing-library";
+import { describe, expect, it, vi } from "vitest";
 import NumbersPage from "../../web/src/features/business/NumbersPage";
 import type { NumberDto } from "../../web/src/features/business/numbersApi";
-import { type Lang, loadLang, loadMoreStrings } from "../../web/src/i18n";
-import { mount, sent, serve } from "./harness";
+import type { Lang } from "../../web/src/i18n";
+import { mount, screenTestHooks, sent, serve } from "./harness";
 
 const ORG = "org-demo-veter";
 
@@ -15,14 +15,7 @@ const BASE = `/api/v1/business/organisations/${ORG}/numbers`;
 const profile = { id: "demo-biz-manager", displayName: "Дмитрий Волков", phone: "+79000000012", email: null, login: "biz.manager" };
 const mineAs = (role: string) => ({ items: [{ id: ORG, name: "ООО «Северный ветер»", kind: "legal", inn: "7704123450", role }] });
 
-beforeAll(async () => {
-  await loadMoreStrings();
-  await loadLang("en");
-});
-afterEach(() => {
-  cleanup();
-  vi.unstubAllGlobals();
-});
+screenTestHooks();
 
 const num = (over: Partial<NumberDto> & { msisdn: string }): NumberDto => ({
   accountNo: "201900000018",

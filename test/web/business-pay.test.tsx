@@ -1,11 +1,10 @@
 import "fake-indexeddb/auto";
-import { cleanup, fireEvent, screen, waitFor, within } from "@solidjs/testing-library";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { fireEvent, screen, waitFor, within } from "@solidjs/testing-library";
+import { describe, expect, it, vi } from "vitest";
 import { OrgAccountListPage } from "../../web/src/features/business/AccountList";
 import { OrgPayPage, OrgPayResultPage } from "../../web/src/features/business/PayScreens";
 import { parseRub } from "../../web/src/features/business/topupApi";
-import { loadLang, loadMoreStrings } from "../../web/src/i18n";
-import { mount, sent, serve } from "./harness";
+import { mount, screenTestHooks, sent, serve } from "./harness";
 
 const profile = { id: "demo-biz-accountant", displayName: "Ольга Смирнова", phone: "+79000000011", email: null, login: "biz.accountant" };
 const ORG = "org-demo-veter";
@@ -33,14 +32,7 @@ const accounts = {
 };
 const options = { methods: ["card", "sbp"], minLineKop: 1_000, maxLineKop: 10_000_000, maxTotalKop: 100_000_000, maxAccounts: 500 };
 
-beforeAll(async () => {
-  await loadMoreStrings();
-  await loadLang("en");
-});
-afterEach(() => {
-  cleanup();
-  vi.unstubAllGlobals();
-});
+screenTestHooks();
 
 const common = (role = "accountant") => ({
   "/api/v1/me": { profile },

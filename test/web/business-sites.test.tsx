@@ -1,10 +1,9 @@
 import "fake-indexeddb/auto";
-import { cleanup, fireEvent, screen, within } from "@solidjs/testing-library";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { fireEvent, screen, within } from "@solidjs/testing-library";
+import { describe, expect, it, vi } from "vitest";
 import { OrgAccountListPage } from "../../web/src/features/business/AccountList";
 import { OrgAuditPage, OrgEmployeesPage } from "../../web/src/features/business/OrgScreens";
-import { loadLang, loadMoreStrings } from "../../web/src/i18n";
-import { mount, sent, serve } from "./harness";
+import { mount, screenTestHooks, sent, serve } from "./harness";
 
 const profile = { id: "demo-biz-admin", displayName: "Алексей Соколов", phone: "+79000000010", email: null, login: "biz.admin" };
 const ORG = "org-demo-veter";
@@ -19,14 +18,7 @@ const regions = {
   ],
 };
 
-beforeAll(async () => {
-  await loadMoreStrings();
-  await loadLang("en");
-});
-afterEach(() => {
-  cleanup();
-  vi.unstubAllGlobals();
-});
+screenTestHooks();
 
 const HQ = { id: `${ORG}-msk-1`, name: "Головной офис", address: "Москва, ул. Остоженка, д. 10" };
 const EKB = { id: `${ORG}-ekb-2`, name: "Склад на Космонавтов", address: "Екатеринбург, пр-т Космонавтов, д. 18" };

@@ -1,21 +1,14 @@
 import "fake-indexeddb/auto";
 import { cleanup, fireEvent, screen, within } from "@solidjs/testing-library";
 import type { Component } from "solid-js";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { formatDue } from "../../web/src/features/business/businessSupportApi";
 import { ManagerCard, OrgSupport } from "../../web/src/features/business/OrgSupport";
 import { BusinessChat, BusinessOffices, BusinessTariffs } from "../../web/src/features/business/PublicBusiness";
-import { type Lang, loadLang, loadMoreStrings } from "../../web/src/i18n";
-import { mount, sent, serve } from "./harness";
+import type { Lang } from "../../web/src/i18n";
+import { mount, screenTestHooks, sent, serve } from "./harness";
 
-beforeAll(async () => {
-  await loadMoreStrings();
-  await loadLang("en");
-});
-afterEach(() => {
-  cleanup();
-  vi.unstubAllGlobals();
-});
+screenTestHooks();
 
 const ORG = "org-demo-veter";
 

@@ -1,23 +1,15 @@
 import "fake-indexeddb/auto";
-import { cleanup, fireEvent, screen, within } from "@solidjs/testing-library";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { fireEvent, screen, within } from "@solidjs/testing-library";
+import { describe, expect, it } from "vitest";
 import BusinessPage from "../../web/src/features/business/BusinessPage";
 import { OrgAuditPage, OrgEmployeesPage } from "../../web/src/features/business/OrgScreens";
-import { loadLang, loadMoreStrings } from "../../web/src/i18n";
-import { mount, sent, serve } from "./harness";
+import { mount, screenTestHooks, sent, serve } from "./harness";
 
 const profile = { id: "demo-biz-admin", displayName: "Алексей Соколов", phone: "+79000000010", email: null, login: "biz.admin" };
 const ORG = "org-demo-veter";
 const mine = { items: [{ id: ORG, name: "ООО «Северный ветер»", kind: "legal", inn: "7704123450", role: "administrator" }] };
 
-beforeAll(async () => {
-  await loadMoreStrings();
-  await loadLang("en");
-});
-afterEach(() => {
-  cleanup();
-  vi.unstubAllGlobals();
-});
+screenTestHooks();
 
 describe("«Бизнесу», the public business page", () => {
   const contacts = {

@@ -1,10 +1,11 @@
 import "fake-indexeddb/auto";
 import { createMemoryHistory, MemoryRouter, Route } from "@solidjs/router";
 import { cleanup, render, screen, within } from "@solidjs/testing-library";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { SessionProvider } from "../../web/src/features/auth/SessionContext";
 import ClosingDocumentsPage from "../../web/src/features/business/ClosingDocuments";
-import { I18nProvider, type Lang, loadLang, loadMoreStrings } from "../../web/src/i18n";
+import { I18nProvider, type Lang } from "../../web/src/i18n";
+import { screenTestHooks } from "./harness";
 
 const ORG = "org-demo-veter";
 const profile = { id: "demo-biz-accountant", displayName: "Бухгалтер", phone: "+79000000011", email: null, login: "biz.accountant" };
@@ -105,14 +106,7 @@ function mount(lang: Lang = "ru") {
   ));
 }
 
-beforeAll(async () => {
-  await loadMoreStrings();
-  await loadLang("en");
-});
-afterEach(() => {
-  cleanup();
-  vi.unstubAllGlobals();
-});
+screenTestHooks();
 
 describe("«Закрывающие документы» of an organisation", () => {
   it("lists each month's УПД and its corrections with status, sums and labelled PDF and XML links", async () => {

@@ -1,11 +1,10 @@
 import "fake-indexeddb/auto";
 import { cleanup, fireEvent, screen, within } from "@solidjs/testing-library";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { OrgDocumentsPage } from "../../web/src/features/business/Documents";
 import { parseRubles } from "../../web/src/features/business/invoicesApi";
 import DocumentsPage from "../../web/src/features/documents/DocumentsPage";
-import { loadLang, loadMoreStrings } from "../../web/src/i18n";
-import { mount, sent, serve } from "./harness";
+import { mount, screenTestHooks, sent, serve } from "./harness";
 
 const profile = { id: "demo-biz-accountant", displayName: "Ирина Бухова", phone: "+79000000011", email: null, login: "biz.accountant" };
 const ORG = "org-demo-veter";
@@ -49,14 +48,7 @@ const invoice = (n: number, status = "issued", over: Record<string, unknown> = {
   ...over,
 });
 
-beforeAll(async () => {
-  await loadMoreStrings();
-  await loadLang("en");
-});
-afterEach(() => {
-  cleanup();
-  vi.unstubAllGlobals();
-});
+screenTestHooks();
 
 const base = (invoices: unknown) => ({
   "/api/v1/me": { profile },

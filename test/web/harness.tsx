@@ -3,11 +3,11 @@
  * `mount` renders one routed screen with the providers the app wraps it in.
  */
 import { createMemoryHistory, MemoryRouter, Route } from "@solidjs/router";
-import { render } from "@solidjs/testing-library";
+import { cleanup, render } from "@solidjs/testing-library";
 import type { Component } from "solid-js";
-import { vi } from "vitest";
+import { afterEach, beforeAll, vi } from "vitest";
 import { SessionProvider } from "../../web/src/features/auth/SessionContext";
-import { I18nProvider, type Lang } from "../../web/src/i18n";
+import { I18nProvider, type Lang, loadLang, loadMoreStrings } from "../../web/src/i18n";
 
 export type Answer = { status?: number; body: unknown };
 export type Answers = Record<string, unknown | Answer | ((body: unknown) => Answer | Promise<Answer>)>;
@@ -70,4 +70,19 @@ export function mount(path: string, pattern: string, page: Component, lang: Lang
     </I18nProvider>
   ));
   return history;
+}
+
+/**
+ * A screen test file's hooks: every string of both languages loaded once (the lazily loaded ones too), and after
+ * each test the screen unmounted and the stubbed server removed.
+ */
+export function screenTestHooks() {
+  beforeAll(async () => {
+    await loadMoreStrings();
+    await loadLang("en");
+  });
+  afterEach(() => {
+    cleanup();
+    vi.unstubAllGlobals();
+  });
 }

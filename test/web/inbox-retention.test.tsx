@@ -1,10 +1,9 @@
 import "fake-indexeddb/auto";
 import { cleanup, screen } from "@solidjs/testing-library";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { InboxProvider } from "../../web/src/features/notifications/InboxContext";
 import InboxPage from "../../web/src/features/notifications/InboxPage";
-import { loadLang, loadMoreStrings } from "../../web/src/i18n";
-import { mount, serve } from "./harness";
+import { mount, screenTestHooks, serve } from "./harness";
 
 const profile = { id: "demo-anna", displayName: "Анна Иванова", phone: "+79000000001", email: null, login: "anna" };
 const item = {
@@ -18,14 +17,7 @@ const item = {
   read: false,
 };
 
-beforeAll(async () => {
-  await loadMoreStrings();
-  await loadLang("en");
-});
-afterEach(() => {
-  cleanup();
-  vi.unstubAllGlobals();
-});
+screenTestHooks();
 
 const page = () => (
   <InboxProvider>

@@ -1,13 +1,14 @@
 import "fake-indexeddb/auto";
 import { createMemoryHistory, MemoryRouter, Route } from "@solidjs/router";
-import { cleanup, fireEvent, render, screen } from "@solidjs/testing-library";
+import { fireEvent, render, screen } from "@solidjs/testing-library";
 import { createChallenge, verifySolution } from "altcha-lib";
 import { deriveKey } from "altcha-lib/algorithms/web/pbkdf2";
 import type { Payload } from "altcha-lib/types";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import LoginPage from "../../web/src/features/auth/LoginPage";
 import { SessionProvider } from "../../web/src/features/auth/SessionContext";
-import { I18nProvider, type Lang, loadLang, loadMoreStrings } from "../../web/src/i18n";
+import { I18nProvider, type Lang } from "../../web/src/i18n";
+import { screenTestHooks } from "./harness";
 
 /**
  * The login form while the server is in storm mode (many logins failing): it
@@ -88,14 +89,7 @@ async function submitPassword(identifier: string, password: string) {
   fireEvent.click(screen.getByRole("button", { name: "Войти" }));
 }
 
-beforeAll(async () => {
-  await loadMoreStrings();
-  await loadLang("en");
-});
-afterEach(() => {
-  cleanup();
-  vi.unstubAllGlobals();
-});
+screenTestHooks();
 
 describe("the password login while the server asks for a proof of work", () => {
   it("solves the challenge by itself, says so while it works, and logs in with the solution", async () => {

@@ -1,10 +1,11 @@
 import "fake-indexeddb/auto";
 import { createMemoryHistory, MemoryRouter, Route } from "@solidjs/router";
 import { cleanup, render, screen } from "@solidjs/testing-library";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { SessionProvider } from "../../web/src/features/auth/SessionContext";
 import PaymentPage from "../../web/src/features/payments/PaymentPage";
-import { I18nProvider, type Lang, loadLang, loadMoreStrings } from "../../web/src/i18n";
+import { I18nProvider, type Lang } from "../../web/src/i18n";
+import { screenTestHooks } from "./harness";
 
 const profile = { id: "demo-petr", displayName: "Пётр Смирнов", phone: "+79000000002", email: null, login: "petr" };
 
@@ -47,14 +48,7 @@ function showDeclined(failureCode: string, lang: Lang) {
   ));
 }
 
-beforeAll(async () => {
-  await loadMoreStrings();
-  await loadLang("en");
-});
-afterEach(() => {
-  cleanup();
-  vi.unstubAllGlobals();
-});
+screenTestHooks();
 
 // The reasons ЮKassa gives for a decline (cancellation_details.reason), as the adapter names them.
 describe("a declined payment says why, in the payer's language", () => {

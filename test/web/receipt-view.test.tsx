@@ -1,7 +1,8 @@
 import { cleanup, render, screen } from "@solidjs/testing-library";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ReceiptView } from "../../web/src/features/payments/Receipt";
-import { I18nProvider, type Lang, loadLang, loadMoreStrings } from "../../web/src/i18n";
+import { I18nProvider, type Lang } from "../../web/src/i18n";
+import { screenTestHooks } from "./harness";
 
 const receipt = (fiscal: unknown) => ({
   number: "20261202-0123456789",
@@ -40,14 +41,7 @@ function show(body: unknown, lang: Lang = "ru") {
   ));
 }
 
-beforeAll(async () => {
-  await loadMoreStrings();
-  await loadLang("en");
-});
-afterEach(() => {
-  cleanup();
-  vi.unstubAllGlobals();
-});
+screenTestHooks();
 
 describe("the receipt of a payment", () => {
   it("is the cabinet's «Кассовый чек» with its fiscal data when the cabinet issued it", async () => {

@@ -1,23 +1,15 @@
 import "fake-indexeddb/auto";
-import { cleanup, fireEvent, screen, within } from "@solidjs/testing-library";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { fireEvent, screen, within } from "@solidjs/testing-library";
+import { describe, expect, it } from "vitest";
 import { OrgAuditPage } from "../../web/src/features/business/OrgScreens";
 import Reconciliation from "../../web/src/features/business/Reconciliation";
 import { presetPeriod } from "../../web/src/features/business/reconciliationApi";
-import { loadLang, loadMoreStrings } from "../../web/src/i18n";
-import { mount, sent, serve } from "./harness";
+import { mount, screenTestHooks, sent, serve } from "./harness";
 
 const profile = { id: "demo-biz-admin", displayName: "Алексей Соколов", phone: "+79000000010", email: null, login: "biz.admin" };
 const ORG = "org-demo-veter";
 
-beforeAll(async () => {
-  await loadMoreStrings();
-  await loadLang("en");
-});
-afterEach(() => {
-  cleanup();
-  vi.unstubAllGlobals();
-});
+screenTestHooks();
 
 const PATH = `/business/${ORG}/documents/reconciliation`;
 const PATTERN = "/business/:id/documents/reconciliation";

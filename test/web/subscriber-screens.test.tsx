@@ -1,23 +1,15 @@
 import "fake-indexeddb/auto";
 import { cleanup, screen } from "@solidjs/testing-library";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import AccountsPage from "../../web/src/features/accounts/AccountsPage";
 import BonusPage from "../../web/src/features/bonus/BonusPage";
 import PaymentPage from "../../web/src/features/payments/PaymentPage";
 import { ApplicationPage, ApplicationsPage } from "../../web/src/features/services/ApplicationsPage";
-import { loadLang, loadMoreStrings } from "../../web/src/i18n";
-import { mount, serve } from "./harness";
+import { mount, screenTestHooks, serve } from "./harness";
 
 const profile = { id: "demo-anna", displayName: "Анна Иванова", phone: "+79000000001", email: null, login: "anna" };
 
-beforeAll(async () => {
-  await loadMoreStrings();
-  await loadLang("en");
-});
-afterEach(() => {
-  cleanup();
-  vi.unstubAllGlobals();
-});
+screenTestHooks();
 
 const account = (accountNo: string, role: "owner" | "payer" | "viewer", balanceKop: number) => ({
   accountNo,

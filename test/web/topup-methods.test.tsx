@@ -1,8 +1,9 @@
 import { createMemoryHistory, MemoryRouter, Route } from "@solidjs/router";
-import { cleanup, fireEvent, render, screen } from "@solidjs/testing-library";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { fireEvent, render, screen } from "@solidjs/testing-library";
+import { describe, expect, it, vi } from "vitest";
 import { TopUpForm } from "../../web/src/features/payments/TopUp";
-import { I18nProvider, type Lang, loadLang, loadMoreStrings } from "../../web/src/i18n";
+import { I18nProvider, type Lang } from "../../web/src/i18n";
+import { screenTestHooks } from "./harness";
 
 const NO = "201000000012";
 const PAYLOAD = "https://qr.nspk.ru/AD0000000000000000000000000000AB?type=02&bank=100000000111&sum=50000&cur=RUB&crc=1A2B";
@@ -76,14 +77,7 @@ function mount(lang: Lang = "ru") {
   return history;
 }
 
-beforeAll(async () => {
-  await loadMoreStrings();
-  await loadLang("en");
-});
-afterEach(() => {
-  cleanup();
-  vi.unstubAllGlobals();
-});
+screenTestHooks();
 
 describe("the top-up dialog's payment methods", () => {
   it("offers the methods as one radio group, card first; other methods say one-click and autopay are card-only", async () => {

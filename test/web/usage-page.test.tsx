@@ -1,11 +1,12 @@
 import "fake-indexeddb/auto";
 import { createMemoryHistory, MemoryRouter, Route } from "@solidjs/router";
-import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
+import { describe, expect, it, vi } from "vitest";
 import { SessionProvider } from "../../web/src/features/auth/SessionContext";
 import UsagePage from "../../web/src/features/usage/UsagePage";
 import type { UsageViewDto } from "../../web/src/features/usage/usageApi";
-import { I18nProvider, loadLang, loadMoreStrings } from "../../web/src/i18n";
+import { I18nProvider } from "../../web/src/i18n";
+import { screenTestHooks } from "./harness";
 
 const profile = { id: "demo-anna", displayName: "Анна Иванова", phone: "+79000000001", email: null, login: "anna" };
 const label = (ru: string, en: string) => ({ ru, en });
@@ -95,14 +96,7 @@ function mount() {
   ));
 }
 
-beforeAll(async () => {
-  await loadMoreStrings();
-  await loadLang("en");
-});
-afterEach(() => {
-  cleanup();
-  vi.unstubAllGlobals();
-});
+screenTestHooks();
 
 describe("«Детализация расходов»: «Обновить»", () => {
   it("pressed before the kinds have loaded, sends a valid request and shows the records, not an endless «Загрузка…»", async () => {
