@@ -8,12 +8,14 @@ import {
   AREA_PAGE,
   type AreaLimits,
   areaPageQuery,
+  CALLS_PER_MESSAGE,
   consumeNotifications,
   type Delivery,
 } from "../../worker/features/notifications/notifications.consumer";
 import { type AreaMessage, NotificationMessage } from "../../worker/features/notifications/notifications.messages";
 import { createDataAccess, d1Of, shardDatabase } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
+import { CALLS_PER_INVOCATION } from "../../worker/platform/queue";
 
 /** What one invocation asked of D1: every statement run (a batch is one call), over every database binding. */
 function countingEnv() {
@@ -68,14 +70,16 @@ function harness(limits?: AreaLimits, failContinuation = 0) {
   const data = createDataAccess(env);
   const queued: Queued[] = [];
   let sends = 0;
+  let fetches = 0;
+  let failSendBatch = false;
   let toFail = failContinuation;
   const dl: Delivery = {
     sms: localSms(data.global),
     email: localEmail(data.global),
-    push: webPush(
-      { publicKey: env.VAPID_PUBLIC_KEY, privateJwk: env.VAPID_PRIVATE_JWK, subject: env.VAPID_SUBJECT },
-      async () => new Response(null, { status: 201 }),
-    ),
+    push: webPush({ publicKey: env.VAPID_PUBLIC_KEY, privateJwk: env.VAPID_PRIVATE_JWK, subject: env.VAPID_SUBJECT }, async () => {
+      fetches++;
+      return new Response(null, { status: 201 });
+    }),
     queue: {
       send: async (body, o) => {
         sends++;
@@ -85,6 +89,10 @@ function harness(limits?: AreaLimits, failContinuation = 0) {
       },
       sendBatch: async (ms) => {
         sends++;
+        if (failSendBatch) {
+          failSendBatch = false;
+          throw new Error("queue unavailable");
+        }
         queued.push(...ms);
       },
     },
@@ -96,9 +104,11 @@ function harness(limits?: AreaLimits, failContinuation = 0) {
   /** One invocation: what it queued, whether each message was acked, its D1 queries and queue sends. */
   async function run(bodies: NotificationMessage[], attempts = 1) {
     const acked = bodies.map(() => false);
+    let retried = 0;
     const counted = countingEnv();
     const from = queued.length;
     sends = 0;
+    fetches = 0;
     const batch = {
       queue: "kabinet-notifications",
       messages: bodies.map((body, i) => ({
@@ -109,13 +119,20 @@ function harness(limits?: AreaLimits, failContinuation = 0) {
         ack: () => {
           acked[i] = true;
         },
-        retry: () => {},
+        retry: () => {
+          retried++;
+        },
       })),
       ackAll: () => {},
       retryAll: () => {},
     } as unknown as MessageBatch<unknown>;
     await consumeNotifications(batch, counted.env, dl);
-    return { out: queued.slice(from).map((q) => q.body), acked, queries: counted.count.d1, sends };
+    return { out: queued.slice(from).map((q) => q.body), acked, queries: counted.count.d1, sends, fetches, retried };
+  }
+  /** One invocation whose first `sendBatch` fails (the queue unavailable for a moment). */
+  function runFailingHandOn(bodies: NotificationMessage[]) {
+    failSendBatch = true;
+    return run(bodies);
   }
   const areaRuns: { queries: number; sends: number; bytes: number; events: number }[] = [];
   async function drain(first: NotificationMessage[]) {
@@ -138,7 +155,7 @@ function harness(limits?: AreaLimits, failContinuation = 0) {
       for (let i = 0; i < rest.length; i += 100) next.push(...(await run(rest.slice(i, i + 100))).out);
     }
   }
-  return { run, drain, areaRuns, queued };
+  return { run, runFailingHandOn, drain, areaRuns, queued };
 }
 
 const q = <T>(db: D1Database, sql: string, ...args: unknown[]) =>
@@ -387,5 +404,158 @@ describe("an area's fan-out, a page at a time", () => {
     expect(steps).toMatch(/USING (COVERING )?INDEX accounts_region_idx \(region=\? AND rowid>\?\)/);
     expect(steps).not.toContain("TEMP B-TREE");
     expect(steps).not.toMatch(/\bSCAN accounts\b/);
+  });
+});
+
+/** A subscriber of its own with every contact: a phone, an e-mail, two push subscriptions, all four channels for outages and tariff changes. */
+async function everyChannel(key: string, quiet: { from: number; to: number } | null) {
+  const id = `budget-${key}-${++serial}`;
+  const now = Date.now();
+  await env.DB.batch([
+    env.DB.prepare("INSERT INTO subscribers (id, display_name, phone, email, locale, created_at) VALUES (?, ?, ?, ?, 'ru', ?)").bind(
+      id,
+      key,
+      `+7978${String(serial).padStart(7, "0")}`,
+      `${id}@example.com`,
+      now,
+    ),
+    ...["outage", "tariff_change"].map((kind) =>
+      env.DB.prepare(
+        "INSERT INTO notification_prefs (subscriber_id, account_no, kind, channels, updated_at) VALUES (?, '*', ?, 'inapp,email,sms,push', ?)",
+      ).bind(id, kind, now),
+    ),
+    env.DB.prepare(
+      "INSERT INTO notification_settings (subscriber_id, quiet_from, quiet_to, marketing, updated_at) VALUES (?, ?, ?, 0, ?)",
+    ).bind(id, quiet?.from ?? null, quiet?.to ?? null, now),
+    ...[1, 2].map((n) =>
+      env.DB.prepare(
+        "INSERT INTO push_subscriptions (id, subscriber_id, origin, endpoint, p256dh, auth, lang, created_at) VALUES (?, ?, 'https://msk.kabinet.example', ?, ?, ?, ?, ?)",
+      ).bind(`${id}-push-${n}`, id, `https://push.example/${id}/${n}`, PUSH_KEY, PUSH_AUTH, n === 1 ? "ru" : "en", now),
+    ),
+  ]);
+  return id;
+}
+
+// A browser's push keys (RFC 8291's example): the sender encrypts to them; the fake push service takes anything.
+const PUSH_KEY = "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4";
+const PUSH_AUTH = "BTBZMqHH6r4Tts7J_aSIgg";
+
+function eventFor(subscriberId: string, key: string, kind: "outage" | "tariff_change" = "outage"): NotificationMessage {
+  return {
+    channel: "event",
+    kind,
+    eventId: `${kind}:${key}:declared`,
+    subscriberId,
+    accountNo: null,
+    params: { phase: "declared", title: "Нет интернета", until: new Date(Date.now() + 3_600_000).toISOString() },
+  };
+}
+
+describe("one invocation of the notifications queue", () => {
+  it("makes at most CALLS_PER_MESSAGE calls for a message of each channel, on every path", async () => {
+    const h = harness();
+    const calls = (r: { queries: number; sends: number; fetches: number }) => r.queries + r.sends + r.fetches;
+    // An event for someone with every channel: the inbox, an e-mail, a text and two pushes queued.
+    const loud = await everyChannel("loud", null);
+    const fanned = await h.run([eventFor(loud, "calls-loud")]);
+    expect(fanned.out.map((m) => m.channel).sort()).toEqual(["email", "push", "push", "sms"]);
+    expect(calls(fanned)).toBeLessThanOrEqual(CALLS_PER_MESSAGE.event);
+    // A tariff change (not urgent) in quiet hours all day: the text and pushes deferred (a message for later, a record each).
+    const quiet = await everyChannel("quiet", { from: 0, to: 24 * 60 - 1 });
+    const held = await h.run([eventFor(quiet, "calls-quiet", "tariff_change")]);
+    expect(held.out.map((m) => m.channel).sort()).toEqual(["email", "event"]);
+    expect(calls(held)).toBeLessThanOrEqual(CALLS_PER_MESSAGE.event);
+    // Each channel message it queued, sent, then delivered again (a redelivery finds it done).
+    for (const m of fanned.out) {
+      const channel = m.channel as keyof typeof CALLS_PER_MESSAGE;
+      const first = await h.run([m]);
+      expect(first.acked, channel).toEqual([true]);
+      expect(calls(first), channel).toBeLessThanOrEqual(CALLS_PER_MESSAGE[channel]);
+      const again = await h.run([m], 2);
+      expect(calls(again), channel).toBeLessThanOrEqual(CALLS_PER_MESSAGE[channel]);
+    }
+  });
+
+  it("a batch of areas that would pass an invocation's 1,000 calls is cut: the rest is handed on and everyone is told once", async () => {
+    // A region of its own: 4,000 accounts elsewhere, and five on the street, each with a subscriber of its own.
+    const region = "kostroma";
+    const now = Date.now();
+    const cte = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4000)";
+    await env.DB_CENTER.prepare(
+      `${cte} INSERT INTO accounts (account_no, region, holder_name, address, status, created_at)
+       SELECT 'kos' || printf('%06d', i), ?, 'kos', 'Кострома, ул. Широкая, д. ' || (i % 50) || ', кв. 1', 'active', ? FROM n`,
+    )
+      .bind(region, now)
+      .run();
+    const told = Array.from({ length: 5 }, (_, i) => ({ id: `kos-told-${i}`, no: `kostold${i}` }));
+    await env.DB_CENTER.batch(
+      told.map((t) =>
+        env.DB_CENTER.prepare(
+          "INSERT INTO accounts (account_no, region, holder_name, address, status, created_at) VALUES (?, ?, 'kos', 'Кострома, ул. Бюджетная, д. 1, кв. 1', 'active', ?)",
+        ).bind(t.no, region, now),
+      ),
+    );
+    await env.DB.batch(
+      told.flatMap((t) => [
+        env.DB.prepare("INSERT INTO subscribers (id, display_name, locale, created_at) VALUES (?, 'kos', 'ru', ?)").bind(t.id, now),
+        env.DB.prepare("INSERT INTO account_directory (account_no, region, shard, created_at) VALUES (?, ?, 'DB_CENTER', ?)").bind(
+          t.no,
+          region,
+          now,
+        ),
+        env.DB.prepare("INSERT INTO account_links (subscriber_id, account_no, role, created_at) VALUES (?, ?, 'owner', ?)").bind(
+          t.id,
+          t.no,
+          now,
+        ),
+      ]),
+    );
+    // Ten outages there at once, each able to spend 150 calls on the region's pages: 1,500 in one invocation.
+    const limits: AreaLimits = { page: 20, calls: 150 };
+    const h = harness(limits);
+    const outages = Array.from({ length: 10 }, (_, i) => ({ ...outage("ул. Бюджетная", `budget-${i}`), region }));
+    const first = await h.run(outages);
+    // Every message of the batch is acked (worked, or handed on as a new message): none is retried towards the dead letters.
+    expect(first.acked.every(Boolean)).toBe(true);
+    expect(first.queries + first.sends).toBeLessThanOrEqual(CALLS_PER_INVOCATION);
+    const handedOn = first.out.filter((m) => m.channel === "area" && !m.resume);
+    expect(handedOn.length).toBeGreaterThan(0);
+    expect(handedOn.map((m) => m.eventId)).toEqual(outages.slice(10 - handedOn.length).map((m) => m.eventId));
+    // What was worked did spend its budget: without the cut, the batch would have passed the limit.
+    expect(first.queries + first.sends).toBeGreaterThan((10 - handedOn.length) * (limits.calls - 10));
+    await h.drain(first.out);
+    const rows = await q<{ event_id: string; subscriber_id: string; n: number }>(
+      env.DB,
+      "SELECT event_id, subscriber_id, count(*) AS n FROM inbox WHERE event_id LIKE 'outage:budget-%' GROUP BY event_id, subscriber_id",
+    );
+    expect(rows).toHaveLength(10 * told.length);
+    expect(rows.every((r) => r.n === 1 && told.some((t) => t.id === r.subscriber_id))).toBe(true);
+  });
+
+  it("a hundred events with every channel in one batch stay within it too", async () => {
+    const people = await Promise.all(Array.from({ length: 100 }, (_, i) => everyChannel(`many-${i}`, null)));
+    const h = harness();
+    const r = await h.run(people.map((id) => eventFor(id, `budget-events-${id}`)));
+    expect(r.acked.every(Boolean)).toBe(true);
+    expect(r.queries + r.sends + r.fetches).toBeLessThanOrEqual(CALLS_PER_INVOCATION);
+    await h.drain(r.out);
+    const inbox = await q<{ n: number }>(env.DB, "SELECT count(*) AS n FROM inbox WHERE event_id LIKE 'outage:budget-events-%'");
+    expect(inbox[0]?.n).toBe(100);
+    const texts = await q<{ n: number }>(env.DB, "SELECT count(*) AS n FROM outbox WHERE dedupe_key LIKE 'outage:budget-events-%:sms'");
+    expect(texts[0]?.n).toBe(100);
+  });
+
+  it("a batch whose rest cannot be handed on retries that rest and works the head", async () => {
+    const people = await Promise.all(Array.from({ length: 100 }, (_, i) => everyChannel(`retry-${i}`, null)));
+    const h = harness();
+    const events = people.map((id) => eventFor(id, `budget-retry-${id}`));
+    const r = await h.runFailingHandOn(events);
+    // The head of the batch is worked and acked; the tail that could not be handed on is retried, not lost or acked.
+    const worked = r.acked.indexOf(false);
+    expect(worked).toBeGreaterThan(0);
+    expect(r.acked).toEqual(events.map((_, i) => i < worked));
+    expect(r.retried).toBe(100 - worked);
+    const inbox = await q<{ subscriber_id: string }>(env.DB, "SELECT subscriber_id FROM inbox WHERE event_id LIKE 'outage:budget-retry-%'");
+    expect(new Set(inbox.map((x) => x.subscriber_id))).toEqual(new Set(people.slice(0, worked)));
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SEND_BATCH_BYTES, SEND_BATCH_MESSAGES, sendBatches, sendInBatches } from "./queue";
+import { SEND_BATCH_BYTES, SEND_BATCH_MESSAGES, sendBatches, sendInBatches, splitByBudget } from "./queue";
 
 const bytes = (batch: { body: unknown }[]) => batch.reduce((t, m) => t + new TextEncoder().encode(JSON.stringify(m.body)).length + 128, 0);
 
@@ -33,5 +33,25 @@ describe("sendBatches", () => {
       Array.from({ length: 101 }, (_, i) => ({ body: i })),
     );
     expect(sent.map((b) => b.length)).toEqual([100, 1]);
+  });
+});
+
+describe("an invocation's budget over a batch", () => {
+  it("works the head whose costs fit, in order, and hands on the rest, each message once", () => {
+    const costs = [300, 300, 300, 200, 5];
+    const { work, handOn } = splitByBudget(costs, (c) => c, 1_000);
+    expect(work).toEqual([300, 300, 300]);
+    expect(handOn).toEqual([200, 5]);
+  });
+
+  it("always works the first message, even one that costs more than the budget", () => {
+    expect(splitByBudget([2_000, 1], (c) => c, 1_000)).toEqual({ work: [2_000], handOn: [1] });
+    expect(splitByBudget([], (c: number) => c, 1_000)).toEqual({ work: [], handOn: [] });
+  });
+
+  it("works a whole batch that fits, up to the last call of the budget", () => {
+    const batch = Array.from({ length: 100 }, () => 10);
+    expect(splitByBudget(batch, (c) => c, 1_000).handOn).toEqual([]);
+    expect(splitByBudget(batch, (c) => c, 999).work).toHaveLength(99);
   });
 });

@@ -43,3 +43,27 @@ export async function sendInBatches<M extends { body: unknown }>(
 ): Promise<void> {
   for (const batch of sendBatches(messages)) await queue.sendBatch(batch);
 }
+
+/**
+ * Calls one Worker invocation may make on Workers Paid: D1's queries per invocation and the subrequests per
+ * invocation (queue sends, fetches) are 1,000 each (<https://developers.cloudflare.com/d1/platform/limits/>,
+ * <https://developers.cloudflare.com/workers/platform/limits/>). A consumer counts both against one budget.
+ */
+export const CALLS_PER_INVOCATION = 1_000;
+
+/**
+ * The head of a batch whose most possible calls fit the budget, and the rest. A consumer works the head and hands
+ * the rest on as new messages, so one invocation of a full batch never passes the platform's limit (which would
+ * fail every message of the batch, again on each retry, until all are dead-lettered). Messages keep their order,
+ * and the first is always worked, so a batch always moves.
+ */
+export function splitByBudget<T>(items: readonly T[], cost: (item: T) => number, budget: number): { work: T[]; handOn: T[] } {
+  let spent = 0;
+  let i = 0;
+  for (; i < items.length; i++) {
+    const c = cost(items[i] as T);
+    if (i > 0 && spent + c > budget) break;
+    spent += c;
+  }
+  return { work: items.slice(0, i), handOn: items.slice(i) };
+}

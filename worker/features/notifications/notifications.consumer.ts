@@ -20,7 +20,7 @@ import { siteUrlFrom } from "../../platform/host";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { recordDeadLetter, recordDelivery } from "../../platform/metrics";
-import { retryDelaySeconds } from "../../platform/queue";
+import { CALLS_PER_INVOCATION, retryDelaySeconds, splitByBudget } from "../../platform/queue";
 import { localShort, regionByCode } from "../../platform/region";
 import { branchShards } from "../../platform/shard-map";
 import { KINDS, type Rendered, render } from "./notifications.catalog";
@@ -517,49 +517,83 @@ async function handle(data: DataAccess, dl: Delivery, msg: NotificationMessage, 
 }
 
 /**
+ * The most calls (D1 queries, queue sends, the provider's fetch) one message of
+ * a channel makes, whatever path it takes; an area message spends its own
+ * budget (AreaLimits.calls). notifications-budget.test.ts measures each path
+ * against these.
+ */
+export const CALLS_PER_MESSAGE = { sms: 6, email: 6, push: 7, event: 12 } as const;
+
+/** Kept back from an invocation's budget to hand the rest of a batch on (a `sendBatch` per 100 messages or 240 KB). */
+const HAND_ON_CALLS = 10;
+
+function callsOf(m: NotificationMessage, dl: Delivery): number {
+  return m.channel === "area" ? (dl.areaLimits ?? AREA_LIMITS).calls : CALLS_PER_MESSAGE[m.channel];
+}
+
+/**
  * Delivers each message on its own, concurrently within a batch: a malformed
  * one is acked and recorded as a dead letter at once (retrying cannot fix
  * it); a failed delivery is retried with backoff, and the queue moves it to
  * the dead-letter queue after the last try. Redelivered messages are no-ops
  * (dedupe keys, the inbox's unique event per subscriber).
+ *
+ * A batch of 100 can ask more than an invocation may make (1,000 D1 queries
+ * and subrequests: a hundred events, or a few areas' pages): past the budget,
+ * the rest of the batch is sent again as new messages, to a later invocation,
+ * and acked here; if that send fails they are retried instead.
  */
 export async function consumeNotifications(batch: MessageBatch<unknown>, env: Env, delivery?: Delivery): Promise<void> {
   const data = createDataAccess(env);
   const dl = delivery ?? deliveryFor(env, data);
-  await Promise.all(
-    batch.messages.map(async (message) => {
-      const parsed = NotificationMessage.safeParse(message.body);
-      if (!parsed.success) {
-        await data.global
-          .insert(deadLetters)
-          .values({
-            id: message.id,
-            queue: batch.queue,
-            body: JSON.stringify(message.body),
-            attempts: message.attempts,
-            failedAt: new Date(),
-          })
-          .onConflictDoNothing();
-        recordDeadLetter();
-        log("warn", "notification.malformed", { messageId: message.id });
-        message.ack();
-        return;
-      }
+  const items = batch.messages.map((message) => ({ message, parsed: NotificationMessage.safeParse(message.body) }));
+  const malformed = items.filter((i) => !i.parsed.success);
+  const wellFormed = items.flatMap((i) => (i.parsed.success ? [{ message: i.message, body: i.parsed.data }] : []));
+  const { work, handOn } = splitByBudget(wellFormed, (i) => callsOf(i.body, dl), CALLS_PER_INVOCATION - HAND_ON_CALLS - malformed.length);
+  if (handOn.length) {
+    try {
+      await sendAll(
+        dl.queue,
+        handOn.map((i) => i.body),
+      );
+      for (const i of handOn) i.message.ack();
+      log("info", "notification.handed-on", { messages: handOn.length, worked: work.length });
+    } catch {
+      for (const i of handOn) i.message.retry({ delaySeconds: retryDelaySeconds(1) });
+    }
+  }
+  await Promise.all([
+    ...malformed.map(async ({ message }) => {
+      await data.global
+        .insert(deadLetters)
+        .values({
+          id: message.id,
+          queue: batch.queue,
+          body: JSON.stringify(message.body),
+          attempts: message.attempts,
+          failedAt: new Date(),
+        })
+        .onConflictDoNothing();
+      recordDeadLetter();
+      log("warn", "notification.malformed", { messageId: message.id });
+      message.ack();
+    }),
+    ...work.map(async ({ message, body }) => {
       try {
-        const outcome = await handle(data, dl, parsed.data, message.attempts);
-        log("info", `notification.${outcome}`, { messageId: message.id, channel: parsed.data.channel });
+        const outcome = await handle(data, dl, body, message.attempts);
+        log("info", `notification.${outcome}`, { messageId: message.id, channel: body.channel });
         message.ack();
       } catch (err) {
         log("error", "notification.failed", {
           messageId: message.id,
-          channel: parsed.data.channel,
+          channel: body.channel,
           attempts: message.attempts,
           error: err instanceof Error ? err.name : "unknown",
         });
         message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
       }
     }),
-  );
+  ]);
 }
 
 /** Dead-letter queue: keep what could not be delivered for an operator, mark its delivery failed, then ack. */
