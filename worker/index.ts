@@ -44,7 +44,7 @@ import { log } from "./platform/log";
 import { measuredCron, measuredQueue } from "./platform/metrics";
 import { notifier } from "./platform/notify";
 import { devOnly, requireSecrets, sandboxWebhookDevOnly, unusableConfig } from "./platform/production";
-import { BILLING_QUEUE, retryDelaySeconds } from "./platform/queue";
+import { BILLING_QUEUE, retryDelaySeconds, sendInBatches } from "./platform/queue";
 import { sessionMiddleware } from "./platform/session";
 
 const app = createApp();
@@ -130,6 +130,24 @@ async function consumeBankLines(message: Message<unknown>, data: ReturnType<type
   }
 }
 
+/**
+ * Sends messages again as new ones, for another invocation, and acks them here; if the queue cannot take them now,
+ * they are retried instead (nothing is lost, and a message handed on is worked once more at most: each is idempotent).
+ */
+async function handOn(queue: Queue, messages: readonly Message<unknown>[]) {
+  if (messages.length === 0) return;
+  try {
+    await sendInBatches(
+      queue,
+      messages.map((m) => ({ body: m.body })),
+    );
+    for (const m of messages) m.ack();
+    log("info", "queue.handed_on", { messages: messages.length });
+  } catch {
+    for (const m of messages) m.retry({ delaySeconds: retryDelaySeconds(1) });
+  }
+}
+
 /** A queue's role whatever its environment: `kabinet-staging-billing` → `billing`. */
 const queueRole = (name: string) => name.slice(name.lastIndexOf("-") + 1);
 
@@ -186,14 +204,21 @@ const handlers = {
     if (role === queueRole(USAGE_QUEUE)) return consumeUsage(batch, { data: createDataAccess(env), files: env.FILES });
     if (role === queueRole(BILLING_QUEUE)) {
       const data = createDataAccess(env);
-      const webhooks: Message<unknown>[] = [];
-      for (const message of batch.messages) {
-        if (isRegionDayMessage(message.body))
-          await consumeRegionDay(message, data, notifier(env), env.BILLING, retryDelaySeconds(message.attempts));
-        else if (isBankLinesMessage(message.body)) await consumeBankLines(message, data, env);
-        else webhooks.push(message);
+      // A region's day and the rest of a bank statement each spend up to a whole invocation's 1,000 D1 queries (their
+      // own budgets): one of them is worked here, alone, and everything else in the batch is sent again for another
+      // invocation (a batch of ten regions' midnights would otherwise make ten times the limit and fail them all).
+      const heavy = batch.messages.find((m) => isRegionDayMessage(m.body) || isBankLinesMessage(m.body));
+      if (heavy) {
+        await handOn(
+          env.BILLING,
+          batch.messages.filter((m) => m !== heavy),
+        );
+        if (isRegionDayMessage(heavy.body))
+          await consumeRegionDay(heavy, data, notifier(env), env.BILLING, retryDelaySeconds(heavy.attempts));
+        else await consumeBankLines(heavy, data, env);
+        return;
       }
-      if (webhooks.length === 0) return;
+      const webhooks = batch.messages;
       return deliverSandboxWebhooks({ ...batch, queue: batch.queue, messages: webhooks }, env, (req) =>
         Promise.resolve(app.fetch(req, env, _ctx)),
       );

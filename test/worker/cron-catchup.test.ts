@@ -226,6 +226,65 @@ describe("the billing queue", () => {
     // Kurgan is already past today: nothing more is charged.
     expect(await chargesByDay()).toEqual(before);
   });
+
+  it("works one region's day an invocation, alone, and sends the rest of the batch again: ten midnights are not one invocation", async () => {
+    // Three regions of one branch whose day has not been done, a webhook delivery after them.
+    const regions = REGIONS.filter((r) => r.branch === "volga").slice(0, 3);
+    const db = env[SHARD_MAP.volga];
+    const progress = async () =>
+      (
+        await db
+          .prepare(`SELECT region, done_day FROM cron_progress WHERE job = 'midnight' AND region IN (?, ?, ?) ORDER BY region`)
+          .bind(...regions.map((r) => r.code))
+          .all<{ region: string; done_day: string }>()
+      ).results;
+    await db
+      .prepare("DELETE FROM cron_progress WHERE region IN (?, ?, ?)")
+      .bind(...regions.map((r) => r.code))
+      .run();
+    const at = Date.now();
+    const bodies = [
+      ...regions.map((r) => ({ kind: "cron.region", region: r.code, at })),
+      { kind: "webhook", url: "https://msk.kabinet.localhost/webhooks/sandbox", payload: "{}" },
+    ];
+    const batch = createMessageBatch(
+      "kabinet-billing",
+      bodies.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })),
+    );
+    const handedOn: unknown[] = [];
+    const billing = {
+      send: async (body: unknown) => void handedOn.push(body),
+      sendBatch: async (ms: { body: unknown }[]) => void handedOn.push(...ms.map((m) => m.body)),
+    };
+    const ctx = createExecutionContext();
+    await worker.queue(batch, { ...env, BILLING: billing as unknown as Queue } as Env, ctx);
+    const result = await getQueueResult(batch, ctx);
+    // Every message is acked: the first region's day was done here, the others are new messages for later.
+    expect(result.explicitAcks.sort()).toEqual(["m0", "m1", "m2", "m3"]);
+    expect(result.retryMessages).toEqual([]);
+    expect(await progress()).toEqual([{ region: regions[0]?.code, done_day: dueDay(regions[0]?.tz ?? "", new Date(at), 0) }]);
+    expect(handedOn).toEqual(bodies.slice(1));
+  });
+
+  it("retries the rest of the batch when the queue cannot take it back, and still works the first region", async () => {
+    const [region] = REGIONS.filter((r) => r.branch === "volga").slice(3, 4);
+    const db = env[SHARD_MAP.volga];
+    await db.prepare("DELETE FROM cron_progress WHERE region = ?").bind(region?.code).run();
+    const at = Date.now();
+    const batch = createMessageBatch("kabinet-billing", [
+      { id: "first", timestamp: new Date(), attempts: 1, body: { kind: "cron.region", region: region?.code, at } },
+      { id: "second", timestamp: new Date(), attempts: 1, body: { kind: "cron.region", region: "kurgan", at } },
+    ]);
+    const down = {
+      send: () => Promise.reject(new Error("queue unavailable")),
+      sendBatch: () => Promise.reject(new Error("queue unavailable")),
+    };
+    const ctx = createExecutionContext();
+    await worker.queue(batch, { ...env, BILLING: down as unknown as Queue } as Env, ctx);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks).toEqual(["first"]);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual(["second"]);
+  });
 });
 
 describe("the demo data", () => {
