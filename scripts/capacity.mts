@@ -1304,8 +1304,9 @@ the close's delete of it bills them again.
   Worker's bindings are configuration; thousands of them are at the limit).
 - **Limits that stay true** (<${D1_LIMITS}>, <${QUEUES_LIMITS}>): 100 bound parameters
   per query (the code chunks by 90), 1,000 queries per invocation (the
-  charge works ${n0(A.chargeBatchesPerMessage)} batches of ${n0(A.chargeBatch)} per message: 400 queries; an area message at most
-  ${n0(A.areaCallsPerMessage)} queries and sends), 30 s per query, queue
+  charge works ${n0(A.chargeBatchesPerMessage)} batches of ${n0(A.chargeBatch)} per message: 400 queries, and a region's day is
+  worked alone in its invocation; an area message at most ${n0(A.areaCallsPerMessage)} queries and sends,
+  and a batch of notifications is cut where its messages' most possible calls would pass 1,000), 30 s per query, queue
   messages ≤ 128 KB and batches ≤ 100 (\`sendBatch\` in chunks of 100), Workers' 128 MB.
 `);
   writeFileSync(OUT, `${md.join("\n").trim()}\n`);
