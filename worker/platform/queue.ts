@@ -45,9 +45,11 @@ export async function sendInBatches<M extends { body: unknown }>(
 }
 
 /**
- * Calls one Worker invocation may make on Workers Paid: D1's queries per invocation and the subrequests per
- * invocation (queue sends, fetches) are 1,000 each (<https://developers.cloudflare.com/d1/platform/limits/>,
- * <https://developers.cloudflare.com/workers/platform/limits/>). A consumer counts both against one budget.
+ * Calls one Worker invocation may make on Workers Paid: 1,000 D1 queries
+ * (<https://developers.cloudflare.com/d1/platform/limits/>), and 1,000 operations on Cloudflare's services such as
+ * KV and R2 together (<https://developers.cloudflare.com/kv/platform/limits/>); fetches and queue sends are
+ * subrequests (10,000, <https://developers.cloudflare.com/workers/platform/limits/>). A consumer counts all of them
+ * against the smallest, which keeps it inside each.
  */
 export const CALLS_PER_INVOCATION = 1_000;
 
