@@ -529,9 +529,39 @@ async function dayCharges(binding: ShardBinding, accountNo: string, day: string)
   );
 }
 
-// Before the large-account tests: one of them leaves a move stuck on purpose (its target made to differ), and an
-// account frozen on a shard makes that shard's midnight charge of the region fail for every account (see the
-// second test here), which would stop these tests' charges too.
+/** Whether an account has a month closed (its `ledger_periods` row) on a shard. */
+async function closedMonth(binding: ShardBinding, accountNo: string, month: string) {
+  const row = await d1Of(createDataAccess(env).shard(binding))
+    .prepare("SELECT 1 AS y FROM ledger_periods WHERE account_no = ? AND month = ?")
+    .bind(accountNo, month)
+    .first<{ y: number }>();
+  return row !== null;
+}
+
+/** Moscow's daily jobs as recorded done (`cron_progress` on its home shard). */
+async function mskProgress(): Promise<Record<string, string>> {
+  const rows = await d1Of(createDataAccess(env).shard("DB_MOSCOW"))
+    .prepare("SELECT job, done_day FROM cron_progress WHERE region = 'msk'")
+    .all<{ job: string; done_day: string }>();
+  return Object.fromEntries(rows.results.map((r) => [r.job, r.done_day]));
+}
+
+/** Sets Moscow's jobs as done up to these days (`exact`: only these, the others removed — to put back what was). */
+async function setMskProgress(done: Record<string, string>, exact = false) {
+  const db = d1Of(createDataAccess(env).shard("DB_MOSCOW"));
+  await db.batch([
+    ...(exact ? [db.prepare("DELETE FROM cron_progress WHERE region = 'msk'")] : []),
+    ...Object.entries(done).map(([job, day]) =>
+      db
+        .prepare("INSERT OR REPLACE INTO cron_progress (job, region, done_day, updated_at) VALUES (?, 'msk', ?, ?)")
+        .bind(job, day, Date.now()),
+    ),
+  ]);
+}
+
+// Before the large-account tests: one of them leaves a move stuck on purpose (its target made to differ); the source's
+// jobs skip a frozen account (see the second test here), so it no longer stops these tests' charges, but they charge
+// and close the region with its progress set and put back.
 describe("an account arriving on a shard while a move copies it", () => {
   it("is left alone by the target shard's midnight charge and month close until the switch: the move completes, the balance the source's, then charged once a day", {
     timeout: 60_000,
@@ -591,27 +621,89 @@ describe("an account arriving on a shard while a move copies it", () => {
     ]);
   });
 
-  it("stays the source's until the switch: the source's charge is refused while it is frozen (retried, not skipped), and the day it straddles is charged once, on the target after the switch", {
-    timeout: 60_000,
+  it("is skipped by the SOURCE's midnight run while frozen — the rest of the region is charged and its month closed on time — and the day and month it missed are charged and closed once, on the target after the switch", {
+    timeout: 90_000,
   }, async () => {
-    const a = await annaAccount();
-    const from = a.shard;
-    const to: ShardBinding = from === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+    // Two accounts alike (the same rows, the same service) on the second shard: one is moved, one stays.
+    const a = await annaAccountOnSecond();
+    const b = await annaAccountOnSecond();
+    const from: ShardBinding = "DB_MOSCOW_2";
+    const to: ShardBinding = "DB_MOSCOW";
+    expect([a.shard, b.shard]).toEqual([from, from]);
     const data = createDataAccess(env);
     const today = localDay("Europe/Moscow");
-    expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
-    // The source does not skip the account: writing its charge is refused by the freeze, so the day's run fails and
-    // is retried (the region's day is not recorded as done) rather than done without it.
-    await expect(chargeDay(data.shard(from), "msk", today)).rejects.toThrow();
-    await chargeDay(data.shard(to), "msk", today);
-    expect((await dayCharges(from, a.accountNo, today)) + (await dayCharges(to, a.accountNo, today))).toBe(0);
-    expect((await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).step).toBe("done");
-    // The retried day: the source has nothing of the account any more, the target charges it, once.
-    await chargeDay(data.shard(from), "msk", today);
-    await chargeDay(data.shard(to), "msk", today);
-    await chargeDay(data.shard(to), "msk", today);
-    expect(await dayCharges(from, a.accountNo, today)).toBe(0);
-    expect(await dayCharges(to, a.accountNo, today)).toBe(1);
+    const lastMonth = addDays(`${today.slice(0, 7)}-01`, -1).slice(0, 7);
+    const saved = await mskProgress();
+    try {
+      // The region is charged up to yesterday and closed up to the month before last: its next run charges today and
+      // closes last month (bonus points and alerts are done).
+      await setMskProgress({ midnight: addDays(today, -1), bonus: today, alerts: today, close: addDays(`${lastMonth}-01`, -1) });
+      const before = await figures(from, a.accountNo);
+      expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
+      // The region's run (one queue message): blocks, tariff changes, the charge on both shards, the close.
+      const queue = { send: async () => undefined } as unknown as Queue;
+      const out = await runRegionDay(createDataAccess(env), async () => undefined, queue, { region: "msk", at: Date.now() });
+      expect(out.charged).toEqual([today]);
+      expect(out.closed).toEqual([lastMonth]);
+      expect(out.continued).toBe(false);
+      // The rest of the region is charged and closed on the frozen account's shard.
+      expect(await dayCharges(from, b.accountNo, today)).toBe(1);
+      expect(await closedMonth(from, b.accountNo, lastMonth)).toBe(true);
+      // The frozen account is left as it was, on both shards.
+      expect((await dayCharges(from, a.accountNo, today)) + (await dayCharges(to, a.accountNo, today))).toBe(0);
+      expect(await figures(from, a.accountNo)).toEqual(before);
+      expect(await closedMonth(to, a.accountNo, lastMonth)).toBe(false);
+      // The move completes; its switch charges the day and closes the month the account missed, on the target.
+      expect((await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).step).toBe("done");
+      expect(await dayCharges(to, a.accountNo, today)).toBe(1);
+      expect(await closedMonth(to, a.accountNo, lastMonth)).toBe(true);
+      // Never twice: the region's run again, the target's charge of today again, the move again.
+      await runRegionDay(createDataAccess(env), async () => undefined, queue, { region: "msk", at: Date.now() });
+      await chargeDay(data.shard(to), "msk", today);
+      await expect(moveAccount(createDataAccess(env), a.accountNo, to, LATER())).rejects.toMatchObject({ slug: "shard_move_same" });
+      expect(await dayCharges(to, a.accountNo, today)).toBe(1);
+      // The balance is the one it would have had without the move: the account that stayed has it.
+      const cookie = await login("anna");
+      const home = await json<Accounts>(await call("msk", "/api/v1/accounts", { headers: { cookie } }));
+      const balances = Object.fromEntries(home.items.map((x) => [x.accountNo, x.balanceKop]));
+      expect(balances[a.accountNo]).toBe(balances[b.accountNo]);
+      expect(balances[a.accountNo]).toBe(Number(before.ledger_kop) + (await todaysCharge(to, a.accountNo, today)));
+    } finally {
+      await setMskProgress(saved, true);
+    }
+  });
+
+  it("charges the day a frozen account missed exactly once across a crash right after the switch and one after the catch-up", {
+    timeout: 60_000,
+  }, async () => {
+    const a = await annaAccountOnSecond();
+    const from: ShardBinding = "DB_MOSCOW_2";
+    const to: ShardBinding = "DB_MOSCOW";
+    const data = createDataAccess(env);
+    const today = localDay("Europe/Moscow");
+    const saved = await mskProgress();
+    try {
+      await setMskProgress({ ...saved, midnight: addDays(today, -1) });
+      const before = await figures(from, a.accountNo);
+      expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
+      // The region's midnight charge runs on both shards (each skips the account) and is recorded done.
+      await chargeDay(data.shard(from), "msk", today);
+      await chargeDay(data.shard(to), "msk", today);
+      await setMskProgress({ ...saved, midnight: today });
+      await expect(moveAccount(createDataAccess(env), a.accountNo, to, { crashAfter: "switched" })).rejects.toThrow("injected crash");
+      expect(await shardOf(a.accountNo)).toBe(to);
+      await expect(
+        moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0, crashAtPage: { step: "switched", page: 1 } }),
+      ).rejects.toThrow("injected crash");
+      expect(await dayCharges(to, a.accountNo, today)).toBe(1);
+      expect((await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).step).toBe("done");
+      await chargeDay(data.shard(to), "msk", today);
+      expect(await dayCharges(to, a.accountNo, today)).toBe(1);
+      expect(await balanceOf(data.shard(to), a.accountNo)).toBe(Number(before.ledger_kop) + (await todaysCharge(to, a.accountNo, today)));
+      expect(await todaysCharge(to, a.accountNo, today)).toBeLessThan(0);
+    } finally {
+      await setMskProgress(saved, true);
+    }
   });
 
   it("is skipped by the target's other jobs over accounts (a block's start, a tariff change, bonus points, a promised payment's expiry, usage retention) until the switch, then taken by them once", {

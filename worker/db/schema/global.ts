@@ -768,6 +768,14 @@ export const shardMoves = sqliteTable(
     cursorKey: text("cursor_key"),
     cursorRows: integer("cursor_rows").notNull().default(0),
     cursorFigures: text("cursor_figures"),
+    /**
+     * The region's midnight charge and month close as done (`cron_progress`: a local day, '' when never run) just
+     * before the source was frozen. The source's jobs skip a frozen account, so what the region did after these —
+     * read again when the account is settled on the target after the switch — is done for the account there, once
+     * (the charge's and the close's keys).
+     */
+    chargedTo: text("charged_to"),
+    closedTo: text("closed_to"),
   },
   (t) => [
     uniqueIndex("shard_moves_one_open_uq").on(t.accountNo).where(sql`step != 'done'`),

@@ -1,4 +1,4 @@
-import { and, eq, ne } from "drizzle-orm";
+import { and, eq, isNull, ne } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { accountDirectory, type ShardMoveStep, shardMoves, shards } from "../../db/schema/global";
 import {
@@ -27,6 +27,7 @@ import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { branchOfRegion, copyPage, type KeyValue, readPage } from "../../platform/shard-map";
+import { catchUpAccount, type RegionBillingDone, regionBillingDone } from "../billing/catch-up.service";
 
 const BY_ACCOUNT = "account_no = ?";
 
@@ -195,6 +196,22 @@ async function openMove(data: DataAccess, accountNo: string) {
     .get();
 }
 
+/** The account's region, from the directory (where the region's jobs keep their progress). */
+async function regionOf(data: DataAccess, accountNo: string): Promise<string> {
+  const dir = await data.global
+    .select({ region: accountDirectory.region })
+    .from(accountDirectory)
+    .where(eq(accountDirectory.accountNo, accountNo))
+    .get();
+  if (!dir) throw new AppError(404, "not_found");
+  return dir.region;
+}
+
+/** How far the region's charge and close had got just before the move froze the account (recorded with the freeze). */
+function doneAtFreeze(move: MoveRow): RegionBillingDone {
+  return { chargedTo: move.chargedTo ?? "", closedTo: move.closedTo ?? "" };
+}
+
 /** Starts the account's move to `toShard`, or finds the one under way; checks the target is a shard of its branch. */
 async function startMove(data: DataAccess, accountNo: string, toShard: string, now: Date): Promise<MoveRow> {
   const open = await openMove(data, accountNo);
@@ -222,6 +239,8 @@ async function startMove(data: DataAccess, accountNo: string, toShard: string, n
     cursorKey: null,
     cursorRows: 0,
     cursorFigures: null,
+    chargedTo: null,
+    closedTo: null,
   };
   // The partial unique index keeps one unfinished move per account: a parallel start finds the other one.
   await data.global.insert(shardMoves).values(row).onConflictDoNothing();
@@ -328,12 +347,23 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
     view((await data.global.select().from(shardMoves).where(eq(shardMoves.id, move.id)).get()) ?? move, now, graceMs);
   for (;;) {
     switch (move.step) {
-      case "started":
+      case "started": {
+        // How far the region's charge and close had got before the freeze (read before it, recorded once: a rerun
+        // after a crash may find the source frozen already): from there on the source's jobs skip the account, and
+        // what they did meanwhile is done for it once it is settled (the switch's catch-up).
+        if (move.chargedTo === null) {
+          const done = await regionBillingDone(data, await regionOf(data, accountNo));
+          await data.global
+            .update(shardMoves)
+            .set({ chargedTo: done.chargedTo, closedTo: done.closedTo })
+            .where(and(eq(shardMoves.id, move.id), eq(shardMoves.step, "started"), isNull(shardMoves.chargedTo)));
+        }
         // A tombstone left on the target by an earlier move away from it would refuse the copy.
         await rawBatch(target, [["DELETE FROM account_freezes WHERE account_no = ?", accountNo]]);
         await freeze(source, accountNo, move.id, "frozen", now);
         move = await advance(data, move, "frozen", now);
         break;
+      }
       case "frozen": {
         while (move.cursorTable < ACCOUNT_TABLES.length) {
           if (!room()) return view(move, now, graceMs);
@@ -419,7 +449,26 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
       case "switched": {
         // The directory points at the target now: the account is its own there, its jobs take it (again after a
         // crash between the switch and this, and harmless to repeat).
-        if (move.cursorTable === 0 && move.cursorRows === 0) await rawBatch(target, [arrivedStatement(accountNo, move.id)]);
+        if (move.cursorTable === 0 && move.cursorRows === 0) {
+          await rawBatch(target, [arrivedStatement(accountNo, move.id)]);
+          // The days the region charged and the months it closed while the source skipped the frozen account (and
+          // the target skipped it arriving) are charged and closed here now, once: the region's own keys make a
+          // repeat (a crash before the cursor moves, the grace period's calls) or the region's next run change
+          // nothing. Design: the switch catches up rather than the target's next run, so no month can be closed
+          // on the target before its skipped days are charged.
+          const region = await regionOf(data, accountNo);
+          const caught = await catchUpAccount(
+            target,
+            region,
+            accountNo,
+            doneAtFreeze(move),
+            await regionBillingDone(data, region),
+            move.startedAt,
+            now,
+          );
+          if (caught.days.length + caught.months.length > 0)
+            log("info", "shard.move_caught_up", { moveId: move.id, days: caught.days.join(","), months: caught.months.join(",") });
+        }
         if (now.getTime() < (move.switchedAt?.getTime() ?? 0) + graceMs) return view(move, now, graceMs);
         if (!room()) return view(move, now, graceMs);
         await freeze(source, accountNo, move.id, "moved", now);
