@@ -14,7 +14,9 @@ import { expirePromised } from "../../worker/features/payments/promised.service"
 import { applyBlocks } from "../../worker/features/services/blocks.service";
 import { applyTariffChanges } from "../../worker/features/services/tariff-change.service";
 import {
+  type AbandonStep,
   ACCOUNT_TABLES,
+  abandonMove,
   accountFigures,
   MOVE_QUERY_BUDGET,
   type MoveOptions,
@@ -784,6 +786,250 @@ describe("an account arriving on a shard while a move copies it", () => {
       .bind(`earn:charge:${no}:${yesterday}`)
       .first<{ n: number }>();
     expect(earned?.n).toBe(1);
+  });
+});
+
+/** An operator's abandon of an account's move through the API. */
+function abandon(accountNo: string, lang = "ru") {
+  return ops(`/shard-moves/abandon?lang=${lang}`, { method: "POST", body: JSON.stringify({ accountNo }) });
+}
+
+/** What a move leaves of an account on a shard besides its rows: its freeze (or tombstone) and its arriving mark. */
+async function marks(binding: ShardBinding, accountNo: string) {
+  const row = await d1Of(createDataAccess(env).shard(binding))
+    .prepare(
+      `SELECT (SELECT count(*) FROM account_freezes WHERE account_no = ?1 AND state = 'frozen') AS frozen,
+              (SELECT count(*) FROM arriving_accounts WHERE account_no = ?1) AS arriving`,
+    )
+    .bind(accountNo)
+    .first<{ frozen: number; arriving: number }>();
+  return row ?? { frozen: -1, arriving: -1 };
+}
+
+const empty = (f: Record<string, number>) => Object.values(f).every((n) => n === 0);
+
+/** A top-up of the account by its owner (anna) through the API: 201 unless the account is frozen (503). */
+async function topUp(accountNo: string) {
+  const cookie = await login("anna");
+  return call("msk", `/api/v1/accounts/${accountNo}/payments`, {
+    method: "POST",
+    headers: { ...SAME_ORIGIN, cookie, "idempotency-key": crypto.randomUUID() },
+    body: JSON.stringify({ amountKop: 40_000 }),
+  });
+}
+
+describe("abandoning a move", () => {
+  it("is for operators only (401 without the token), with problems for a malformed or unknown account and for one with no move (ru, en)", async () => {
+    const body = JSON.stringify({ accountNo: ANNA_MSK });
+    const anon = await call(null, "/ops/v1/shard-moves/abandon", { method: "POST", body, headers: { "content-type": "application/json" } });
+    expect(anon.status).toBe(401);
+    expect(anon.headers.get("content-type")).toContain("application/problem+json");
+    const bad = await abandon("12", "en");
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get("content-type")).toContain("application/problem+json");
+    const unknown = await abandon(makeAccountNo("99999999999"));
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get("content-type")).toContain("application/problem+json");
+    expect(await json(unknown)).toMatchObject({ type: "urn:kabinet:problem:not-found" });
+    const fresh = await annaAccount();
+    const none = await abandon(fresh.accountNo, "en");
+    expect(none.status).toBe(404);
+    expect(await json(none)).toMatchObject({ title: "The account has no move to abandon" });
+    expect(await json(await abandon(fresh.accountNo))).toMatchObject({ title: "У счёта нет переноса, который можно отменить" });
+  });
+
+  it("gives up a frozen move: the copy deleted from the target, the source unfrozen and charged the day it missed; a second abandon changes nothing; a new move then completes", {
+    timeout: 60_000,
+  }, async () => {
+    const a = await annaAccountOnSecond();
+    const from: ShardBinding = "DB_MOSCOW_2";
+    const to: ShardBinding = "DB_MOSCOW";
+    const data = createDataAccess(env);
+    const today = localDay("Europe/Moscow");
+    const saved = await mskProgress();
+    try {
+      await setMskProgress({ ...saved, midnight: addDays(today, -1) });
+      const before = await figures(from, a.accountNo);
+      const counts = await shardCounts();
+      expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
+      expect((await figures(to, a.accountNo)).accounts).toBe(1);
+      expect((await topUp(a.accountNo)).status).toBe(503);
+      // The region's midnight charge runs while it is frozen (both shards skip it) and is recorded done.
+      await chargeDay(data.shard(from), "msk", today);
+      await chargeDay(data.shard(to), "msk", today);
+      await setMskProgress({ ...saved, midnight: today });
+      const res = await abandon(a.accountNo);
+      expect(res.status).toBe(200);
+      const move = await json<{ id: string; step: string; resumeAt: string | null }>(res);
+      expect(move).toMatchObject({ step: "abandoned", resumeAt: null });
+      // Nothing of the account is left on the target; the source has it all, its missed day charged once.
+      expect(empty(await figures(to, a.accountNo))).toBe(true);
+      expect(await marks(to, a.accountNo)).toEqual({ frozen: 0, arriving: 0 });
+      expect(await marks(from, a.accountNo)).toEqual({ frozen: 0, arriving: 0 });
+      expect(await shardOf(a.accountNo)).toBe(from);
+      expect(await shardCounts()).toEqual(counts);
+      const day = await todaysCharge(from, a.accountNo, today);
+      expect(day).toBeLessThan(0);
+      expect(await dayCharges(from, a.accountNo, today)).toBe(1);
+      expect(await figures(from, a.accountNo)).toEqual({
+        ...before,
+        ledger_entries: Number(before.ledger_entries) + 1,
+        ledger_kop: Number(before.ledger_kop) + day,
+      });
+      // The subscriber can pay again (the freeze is gone); the region's charge again changes nothing.
+      expect((await topUp(a.accountNo)).status).toBe(201);
+      await chargeDay(data.shard(from), "msk", today);
+      expect(await dayCharges(from, a.accountNo, today)).toBe(1);
+      const whole = await figures(from, a.accountNo);
+      // Abandoned again: the same move, 200, nothing changes.
+      const again = await abandon(a.accountNo);
+      expect(again.status).toBe(200);
+      expect(await json(again)).toMatchObject({ id: move.id, step: "abandoned" });
+      expect(await figures(from, a.accountNo)).toEqual(whole);
+      // A new move of the account starts and completes, with everything it has now.
+      const next = await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 });
+      expect(next.step).toBe("done");
+      expect(next.id).not.toBe(move.id);
+      expect(await figures(to, a.accountNo)).toEqual(whole);
+      expect(empty(await figures(from, a.accountNo))).toBe(true);
+      expect(await dayCharges(to, a.accountNo, today)).toBe(1);
+    } finally {
+      await setMskProgress(saved, true);
+    }
+  });
+
+  const ABANDON_STEPS: AbandonStep[] = ["abandoning", "cleared", "unfrozen"];
+  for (const step of ABANDON_STEPS) {
+    it(`ends the same when it died right after «${step}» and is run again: the account whole on its source, the target empty`, {
+      timeout: 60_000,
+    }, async () => {
+      const a = await annaAccount();
+      const from = a.shard;
+      const to: ShardBinding = from === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+      const before = await figures(from, a.accountNo);
+      expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
+      await expect(abandonMove(createDataAccess(env), a.accountNo, { crashAfter: step })).rejects.toThrow(`injected crash after ${step}`);
+      // Meanwhile the move cannot go on, nor a new one start: the abandon must be finished first.
+      await expect(moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).rejects.toMatchObject({
+        slug: "shard_move_abandoned",
+      });
+      expect((await abandonMove(createDataAccess(env), a.accountNo)).step).toBe("abandoned");
+      expect(await shardOf(a.accountNo)).toBe(from);
+      expect(await figures(from, a.accountNo)).toEqual(before);
+      expect(empty(await figures(to, a.accountNo))).toBe(true);
+      expect(await marks(from, a.accountNo)).toEqual({ frozen: 0, arriving: 0 });
+      expect(await marks(to, a.accountNo)).toEqual({ frozen: 0, arriving: 0 });
+      expect((await abandonMove(createDataAccess(env), a.accountNo)).step).toBe("abandoned");
+      expect((await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).step).toBe("done");
+      expect(await figures(to, a.accountNo)).toEqual(before);
+    });
+  }
+
+  it("is refused once the directory has switched (409, ru, en): the move completes, and is refused after it too", {
+    timeout: 60_000,
+  }, async () => {
+    const a = await annaAccount();
+    const to: ShardBinding = a.shard === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+    const before = await figures(a.shard, a.accountNo);
+    await expect(moveAccount(createDataAccess(env), a.accountNo, to, { crashAfter: "switched" })).rejects.toThrow("injected crash");
+    const en = await abandon(a.accountNo, "en");
+    expect(en.status).toBe(409);
+    expect(en.headers.get("content-type")).toContain("application/problem+json");
+    expect(await json(en)).toMatchObject({
+      type: "urn:kabinet:problem:shard-move-switched",
+      title: "The account has switched to its new shard: the move cannot be abandoned, it must complete",
+    });
+    const ru = await abandon(a.accountNo);
+    expect(await json(ru)).toMatchObject({ title: "Счёт уже переключён на новый шард: перенос нельзя отменить, его нужно завершить" });
+    expect(await shardOf(a.accountNo)).toBe(to);
+    expect((await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).step).toBe("done");
+    expect(await figures(to, a.accountNo)).toEqual(before);
+    expect((await abandon(a.accountNo)).status).toBe(409);
+    expect(await figures(to, a.accountNo)).toEqual(before);
+  });
+
+  it("abandons once when two operators abandon the same move at the same time: both answered 200, the account whole on its source", {
+    timeout: 60_000,
+  }, async () => {
+    const a = await annaAccount();
+    const from = a.shard;
+    const to: ShardBinding = from === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+    const before = await figures(from, a.accountNo);
+    const counts = await shardCounts();
+    expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
+    const both = await Promise.all([abandon(a.accountNo), abandon(a.accountNo)]);
+    expect(both.map((r) => r.status)).toEqual([200, 200]);
+    const moves = await Promise.all(both.map((r) => json<{ id: string; step: string }>(r)));
+    expect(moves[0]?.id).toBe(moves[1]?.id);
+    expect(moves.map((m) => m.step)).toEqual(["abandoned", "abandoned"]);
+    expect(await shardOf(a.accountNo)).toBe(from);
+    expect(await figures(from, a.accountNo)).toEqual(before);
+    expect(empty(await figures(to, a.accountNo))).toBe(true);
+    expect(await marks(from, a.accountNo)).toEqual({ frozen: 0, arriving: 0 });
+    expect(await shardCounts()).toEqual(counts);
+  });
+
+  for (const pause of ["copying", "verified"] as const) {
+    it(`races a resumed move (paused ${pause === "copying" ? "while copying" : "before its switch"}): exactly one wins, the account whole on exactly one shard, its balance intact`, {
+      timeout: 60_000,
+    }, async () => {
+      const a = await annaAccount();
+      const from = a.shard;
+      const to: ShardBinding = from === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+      const before = await figures(from, a.accountNo);
+      const counts = await shardCounts();
+      if (pause === "copying") expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
+      else await expect(moveAccount(createDataAccess(env), a.accountNo, to, { crashAfter: "verified" })).rejects.toThrow("injected crash");
+      const [gaveUp, moved] = await Promise.allSettled([
+        abandonMove(createDataAccess(env), a.accountNo),
+        moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 }),
+      ]);
+      const switched = (await shardOf(a.accountNo)) === to;
+      if (switched) {
+        // The move won: the abandon was refused, and the move completed.
+        expect(gaveUp).toMatchObject({ status: "rejected", reason: { slug: "shard_move_switched" } });
+        expect(moved).toMatchObject({ status: "fulfilled", value: { step: "done" } });
+        expect(await figures(to, a.accountNo)).toEqual(before);
+        expect(empty(await figures(from, a.accountNo))).toBe(true);
+        expect(await shardCounts()).toEqual({ ...counts, [from]: (counts[from] ?? 0) - 1, [to]: (counts[to] ?? 0) + 1 });
+      } else {
+        // The abandon won: the move stopped (refused, or its page refused by the target's tombstone).
+        expect(moved.status).toBe("rejected");
+        expect((await abandonMove(createDataAccess(env), a.accountNo)).step).toBe("abandoned");
+        expect(await figures(from, a.accountNo)).toEqual(before);
+        expect(empty(await figures(to, a.accountNo))).toBe(true);
+        expect(await marks(from, a.accountNo)).toEqual({ frozen: 0, arriving: 0 });
+        expect(await shardCounts()).toEqual(counts);
+      }
+      const cookie = await login("anna");
+      const home = await json<Accounts>(await call("msk", "/api/v1/accounts", { headers: { cookie } }));
+      expect(home.items.filter((x) => x.accountNo === a.accountNo).map((x) => x.balanceKop)).toEqual([before.ledger_kop]);
+    });
+  }
+
+  it("unsticks a move stuck on a verification mismatch: the copy (its stray row too) deleted, the account whole on its source, a new move completes", {
+    timeout: 60_000,
+  }, async () => {
+    const a = await annaAccount();
+    const to: ShardBinding = a.shard === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+    const before = await figures(a.shard, a.accountNo);
+    await expect(moveAccount(createDataAccess(env), a.accountNo, to, { crashAfter: "copied" })).rejects.toThrow("injected crash");
+    await d1Of(createDataAccess(env).shard(to))
+      .prepare(
+        `INSERT INTO ledger_entries (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
+         VALUES (?, ?, 'charge', -500, ?, '2026-11-02', NULL, 'т', 't', ?, ?)`,
+      )
+      .bind(`${a.accountNo}-stray`, a.accountNo, Date.now(), `stray:${a.accountNo}`, Date.now())
+      .run();
+    await expect(moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).rejects.toMatchObject({
+      slug: "shard_move_mismatch",
+    });
+    expect((await abandon(a.accountNo)).status).toBe(200);
+    expect(await shardOf(a.accountNo)).toBe(a.shard);
+    expect(await figures(a.shard, a.accountNo)).toEqual(before);
+    expect(empty(await figures(to, a.accountNo))).toBe(true);
+    expect((await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).step).toBe("done");
+    expect(await figures(to, a.accountNo)).toEqual(before);
   });
 });
 
