@@ -925,6 +925,25 @@ describe("abandoning a move", () => {
     });
   }
 
+  it("changes no money when the move died before it froze the source (right after «started»)", { timeout: 60_000 }, async () => {
+    const a = await annaAccount();
+    const to: ShardBinding = a.shard === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+    const today = localDay("Europe/Moscow");
+    const saved = await mskProgress();
+    try {
+      // The region has charged today (the account, made after its run, was not due): the abandon must not charge it.
+      await setMskProgress({ ...saved, midnight: today });
+      const before = await figures(a.shard, a.accountNo);
+      await expect(moveAccount(createDataAccess(env), a.accountNo, to, { crashAfter: "started" })).rejects.toThrow("injected crash");
+      expect((await abandon(a.accountNo)).status).toBe(200);
+      expect(await figures(a.shard, a.accountNo)).toEqual(before);
+      expect(empty(await figures(to, a.accountNo))).toBe(true);
+      expect((await topUp(a.accountNo)).status).toBe(201);
+    } finally {
+      await setMskProgress(saved, true);
+    }
+  });
+
   it("is refused once the directory has switched (409, ru, en): the move completes, and is refused after it too", {
     timeout: 60_000,
   }, async () => {

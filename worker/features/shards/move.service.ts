@@ -607,15 +607,11 @@ export async function abandonMove(data: DataAccess, accountNo: string, opts: Aba
   crash("cleared");
   await rawBatch(source, [["DELETE FROM account_freezes WHERE account_no = ? AND move_id = ? AND state = 'frozen'", accountNo, move.id]]);
   crash("unfrozen");
-  const caught = await catchUpAccount(
-    source,
-    region,
-    accountNo,
-    doneAtFreeze(move),
-    await regionBillingDone(data, region),
-    move.startedAt,
-    now,
-  );
+  // Nothing to catch up when the move never got to record the region's progress: it never froze the source.
+  const caught =
+    move.chargedTo === null
+      ? { days: [], months: [] }
+      : await catchUpAccount(source, region, accountNo, doneAtFreeze(move), await regionBillingDone(data, region), move.startedAt, now);
   await data.global
     .update(shardMoves)
     .set({ step: "abandoned", updatedAt: now })
