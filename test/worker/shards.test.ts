@@ -675,6 +675,55 @@ describe("an account arriving on a shard while a move copies it", () => {
     }
   });
 
+  it("applies a tariff change due while the account was frozen before charging the day it missed, as the region's run does for an account that stayed", {
+    timeout: 90_000,
+  }, async () => {
+    const a = await annaAccountOnSecond();
+    const b = await annaAccountOnSecond();
+    const from: ShardBinding = "DB_MOSCOW_2";
+    const to: ShardBinding = "DB_MOSCOW";
+    const today = localDay("Europe/Moscow");
+    const src = d1Of(createDataAccess(env).shard(from));
+    // Both switch from 100 to 300 Mbit/s today.
+    await src.batch(
+      [a, b].map(({ accountNo }) =>
+        src
+          .prepare(
+            `INSERT INTO tariff_changes (id, account_no, service_id, from_tariff_id, to_tariff_id, effective_day, status, application_id, new_service_id, created_at)
+             VALUES (?, ?, ?, 'msk-inet-100', 'msk-inet-300', ?, 'scheduled', NULL, ?, ?)`,
+          )
+          .bind(`${accountNo}-tc`, accountNo, `${accountNo}-s1`, today, `${accountNo}-s2`, Date.now()),
+      ),
+    );
+    const saved = await mskProgress();
+    try {
+      await setMskProgress({ ...saved, midnight: addDays(today, -1), bonus: today, alerts: today });
+      expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
+      const queue = { send: async () => undefined } as unknown as Queue;
+      expect((await runRegionDay(createDataAccess(env), async () => undefined, queue, { region: "msk", at: Date.now() })).charged).toEqual([
+        today,
+      ]);
+      const serviceCharges = async (binding: ShardBinding, accountNo: string) =>
+        (
+          await d1Of(createDataAccess(env).shard(binding))
+            .prepare("SELECT service_id s FROM ledger_entries WHERE account_no = ? AND idempotency_key LIKE 'charge:%:' || ? ORDER BY 1")
+            .bind(accountNo, today)
+            .all<{ s: string }>()
+        ).results.map((r) => r.s);
+      // The one that stayed: its new service charged today, the old one not.
+      expect(await serviceCharges(from, b.accountNo)).toEqual([`${b.accountNo}-s2`]);
+      expect((await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).step).toBe("done");
+      // The moved one the same, on the target: the change applied first, then the day charged once.
+      expect(await serviceCharges(to, a.accountNo)).toEqual([`${a.accountNo}-s2`]);
+      const cookie = await login("anna");
+      const home = await json<Accounts>(await call("msk", "/api/v1/accounts", { headers: { cookie } }));
+      const balances = Object.fromEntries(home.items.map((x) => [x.accountNo, x.balanceKop]));
+      expect(balances[a.accountNo]).toBe(balances[b.accountNo]);
+    } finally {
+      await setMskProgress(saved, true);
+    }
+  });
+
   it("charges the day a frozen account missed exactly once across a crash right after the switch and one after the catch-up", {
     timeout: 60_000,
   }, async () => {

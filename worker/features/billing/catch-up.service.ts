@@ -47,6 +47,8 @@ export async function catchUpAccount(
   until: RegionBillingDone,
   frozenAt: Date,
   now: Date,
+  /** What the region's run does before a day's charge (its tariff changes due), done for the account first. */
+  beforeDay?: (day: string, at: Date) => Promise<unknown>,
 ): Promise<{ days: string[]; months: string[] }> {
   const tz = regionTz(region);
   const out = { days: [] as string[], months: [] as string[] };
@@ -56,6 +58,7 @@ export async function catchUpAccount(
     // As the region's run does: "at" the day's local midnight, or now if that is still ahead.
     const midnight = Date.parse(`${day}T00:00:00Z`);
     const at = new Date(Math.min(midnight - tzOffsetMs(tz, new Date(midnight)), now.getTime()));
+    await beforeDay?.(day, at);
     await chargeAccountDay(db, region, accountNo, day, at);
     out.days.push(day);
   }

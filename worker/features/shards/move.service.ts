@@ -28,6 +28,7 @@ import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { branchOfRegion, copyPage, type KeyValue, readPage } from "../../platform/shard-map";
 import { catchUpAccount, type RegionBillingDone, regionBillingDone } from "../billing/catch-up.service";
+import { applyAccountTariffChanges } from "../services/tariff-change.service";
 
 const BY_ACCOUNT = "account_no = ?";
 
@@ -490,6 +491,7 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
             await regionBillingDone(data, region),
             move.startedAt,
             now,
+            (day, at) => applyAccountTariffChanges(target, accountNo, day, at),
           );
           if (caught.days.length + caught.months.length > 0)
             log("info", "shard.move_caught_up", { moveId: move.id, days: caught.days.join(","), months: caught.months.join(",") });
@@ -611,7 +613,16 @@ export async function abandonMove(data: DataAccess, accountNo: string, opts: Aba
   const caught =
     move.chargedTo === null
       ? { days: [], months: [] }
-      : await catchUpAccount(source, region, accountNo, doneAtFreeze(move), await regionBillingDone(data, region), move.startedAt, now);
+      : await catchUpAccount(
+          source,
+          region,
+          accountNo,
+          doneAtFreeze(move),
+          await regionBillingDone(data, region),
+          move.startedAt,
+          now,
+          (day, at) => applyAccountTariffChanges(source, accountNo, day, at),
+        );
   await data.global
     .update(shardMoves)
     .set({ step: "abandoned", updatedAt: now })
