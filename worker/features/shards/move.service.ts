@@ -470,7 +470,8 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
           ],
         ]);
         move = (await data.global.select().from(shardMoves).where(eq(shardMoves.id, move.id)).get()) as MoveRow;
-        log("info", "shard.move_switched", { moveId: move.id, from: move.fromShard, to: move.toShard });
+        // An abandon that got in first leaves the step as it made it (the loop then refuses with 409).
+        if (move.step === "switched") log("info", "shard.move_switched", { moveId: move.id, from: move.fromShard, to: move.toShard });
         break;
       case "switched": {
         // The directory points at the target now: the account is its own there, its jobs take it (again after a
