@@ -47,15 +47,18 @@ if (accountNo === "--list") {
   process.exit(0);
 }
 if (accountNo === "--abandon") {
-  if (!toShard) {
+  const abandonNo = toShard;
+  if (!abandonNo) {
     console.error("usage: npm run shard:move -- --abandon <accountNo>");
     process.exit(2);
   }
   // A large copy is deleted over several calls (202): call again until the move is abandoned.
   for (;;) {
-    const { status, body, retryAfter } = await ops("/shard-moves/abandon", { method: "POST", body: { accountNo: toShard } });
+    const { status, body, retryAfter } = await ops("/shard-moves/abandon", { method: "POST", body: { accountNo: abandonNo } });
     if (status === 200) {
-      console.log(`✓ ${toShard}: move ${body.id} (${body.fromShard} → ${body.toShard}) abandoned; the account stays on ${body.fromShard}`);
+      console.log(
+        `✓ ${abandonNo}: move ${body.id} (${body.fromShard} → ${body.toShard}) abandoned; the account stays on ${body.fromShard}`,
+      );
       process.exit(0);
     }
     if (status === 202 || status === 503) {
