@@ -993,6 +993,28 @@ describe("abandoning a move", () => {
     }
   });
 
+  it("deletes the copy over several calls when one call's D1 queries do not reach (abandoning, then abandoned)", {
+    timeout: 60_000,
+  }, async () => {
+    const a = await annaAccount();
+    const to: ShardBinding = a.shard === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+    const before = await figures(a.shard, a.accountNo);
+    await expect(moveAccount(createDataAccess(env), a.accountNo, to, { crashAfter: "copied" })).rejects.toThrow("injected crash");
+    expect(await figures(to, a.accountNo)).toEqual(before);
+    const steps: string[] = [];
+    for (let i = 0; steps.at(-1) !== "abandoned"; i++) {
+      expect(i).toBeLessThan(20);
+      const data = createDataAccess(env);
+      steps.push((await abandonMove(data, a.accountNo, { maxQueries: 20 })).step);
+      expect(Math.max(data.stats.statements, data.stats.roundTrips)).toBeLessThanOrEqual(20);
+    }
+    expect(steps.length).toBeGreaterThan(1);
+    expect(steps.slice(0, -1).every((x) => x === "abandoning")).toBe(true);
+    expect(empty(await figures(to, a.accountNo))).toBe(true);
+    expect(await figures(a.shard, a.accountNo)).toEqual(before);
+    expect(await marks(a.shard, a.accountNo)).toEqual({ frozen: 0, arriving: 0 });
+  });
+
   it("is refused once the directory has switched (409, ru, en): the move completes, and is refused after it too", {
     timeout: 60_000,
   }, async () => {

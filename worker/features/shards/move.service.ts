@@ -159,11 +159,14 @@ const FINAL: readonly ShardMoveStep[] = ["done", "abandoned"];
 const BEFORE_SWITCH: readonly ShardMoveStep[] = ["started", "frozen", "copied", "verified"];
 const isAbandon = (step: ShardMoveStep) => step === "abandoning" || step === "abandoned";
 
-/** The tables a step pages through, in its order: verification reads each table on the source, then the target. */
+/**
+ * The tables a step pages through, in its order: verification reads each table on the source, then the target;
+ * the source's clean-up after the switch and the target's after an abandon delete children first.
+ */
 function tableAt(step: ShardMoveStep, i: number): AccountTable | undefined {
   if (step === "frozen") return ACCOUNT_TABLES[i];
   if (step === "copied") return ACCOUNT_TABLES[i >> 1];
-  if (step === "switched") return ACCOUNT_TABLES[ACCOUNT_TABLES.length - 1 - i];
+  if (step === "switched" || step === "abandoning") return ACCOUNT_TABLES[ACCOUNT_TABLES.length - 1 - i];
   return undefined;
 }
 
@@ -597,14 +600,24 @@ export async function abandonMove(data: DataAccess, accountNo: string, opts: Aba
   // The tombstone: no row of the account can be written on the target from now on (a runner's page in flight is
   // refused by the freeze triggers); deleting stays allowed. A later move to the target removes it at its start.
   await freeze(target, accountNo, move.id, "moved", now);
-  for (let i = 0; i < ACCOUNT_TABLES.length; ) {
+  // Children first, a page per statement; the table it got to is saved (compare-and-set) when one is done, so the
+  // next call goes on from there. A save another runner made first: go on from where that one got.
+  while (move.cursorTable < ACCOUNT_TABLES.length) {
     if (!room()) return view(move, now, 0);
-    const { name, where } = tableAt("switched", i) as AccountTable;
+    const { name, where } = tableAt("switched", move.cursorTable) as AccountTable;
     const res = await d1Of(target)
       .prepare(`DELETE FROM ${name} WHERE rowid IN (SELECT rowid FROM ${name} WHERE ${where} LIMIT ${DELETE_PAGE})`)
       .bind(accountNo)
       .run();
-    if ((res.meta.changes ?? 0) < DELETE_PAGE) i++;
+    const deleted = res.meta.changes ?? 0;
+    const next: Cursor = {
+      ...move,
+      cursorTable: deleted < DELETE_PAGE ? move.cursorTable + 1 : move.cursorTable,
+      cursorRows: move.cursorRows + deleted,
+    };
+    const saved = await saveCursor(data, move, next, now);
+    move = saved ?? ((await read(move.id)) as MoveRow);
+    if (move.step !== "abandoning") return view(move, now, 0);
   }
   await rawBatch(target, [["DELETE FROM arriving_accounts WHERE account_no = ? AND move_id = ?", accountNo, move.id]]);
   crash("cleared");
