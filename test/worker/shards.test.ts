@@ -747,6 +747,10 @@ describe("an account arriving on a shard while a move copies it", () => {
         moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0, crashAtPage: { step: "switched", page: 1 } }),
       ).rejects.toThrow("injected crash");
       expect(await dayCharges(to, a.accountNo, today)).toBe(1);
+      // The source, its rows half deleted (the account `moved` there), charges the region again without it.
+      expect(await marks(from, a.accountNo)).toEqual({ frozen: 0, arriving: 0 });
+      await chargeDay(data.shard(from), "msk", today);
+      expect(await dayCharges(from, a.accountNo, today)).toBe(0);
       expect((await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).step).toBe("done");
       await chargeDay(data.shard(to), "msk", today);
       expect(await dayCharges(to, a.accountNo, today)).toBe(1);
