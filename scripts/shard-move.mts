@@ -5,6 +5,8 @@
  * calls again until the move is done, printing the step and rows done after each call, waits out the source's
  * grace period after the switch, then prints the move.
  * `npm run shard:move -- --list` prints the shard map.
+ * `npm run shard:move -- --abandon <accountNo>` gives up the account's move before the directory switch (the copy on
+ * the target deleted, the source unfrozen); after the switch it is refused: the move must complete.
  */
 import { lookup as dnsLookup } from "node:dns";
 import { Agent, fetch } from "undici";
@@ -44,8 +46,34 @@ if (accountNo === "--list") {
   console.table(body.items);
   process.exit(0);
 }
+if (accountNo === "--abandon") {
+  const abandonNo = toShard;
+  if (!abandonNo) {
+    console.error("usage: npm run shard:move -- --abandon <accountNo>");
+    process.exit(2);
+  }
+  // A large copy is deleted over several calls (202): call again until the move is abandoned.
+  for (;;) {
+    const { status, body, retryAfter } = await ops("/shard-moves/abandon", { method: "POST", body: { accountNo: abandonNo } });
+    if (status === 200) {
+      console.log(
+        `✓ ${abandonNo}: move ${body.id} (${body.fromShard} → ${body.toShard}) abandoned; the account stays on ${body.fromShard}`,
+      );
+      process.exit(0);
+    }
+    if (status === 202 || status === 503) {
+      console.log("… deleting the copy on the target");
+      await new Promise((r) => setTimeout(r, Math.max(retryAfter, 1) * 1000));
+      continue;
+    }
+    console.error(`✗ ${status} ${body.title ?? ""}${body.detail ? `: ${body.detail}` : ""}`);
+    process.exit(1);
+  }
+}
 if (!accountNo || !toShard) {
-  console.error("usage: npm run shard:move -- <accountNo> <shard>   (e.g. DB_MOSCOW_2)\n       npm run shard:move -- --list");
+  console.error(
+    "usage: npm run shard:move -- <accountNo> <shard>   (e.g. DB_MOSCOW_2)\n       npm run shard:move -- --abandon <accountNo>\n       npm run shard:move -- --list",
+  );
   process.exit(2);
 }
 
@@ -66,6 +94,7 @@ const STEP_TEXT: Record<string, string> = {
   copied: "verifying",
   verified: "switching",
   switched: "switched; cleaning up the source",
+  abandoning: "being abandoned",
 };
 
 // Each call does a bounded part of the move (D1's queries per invocation) and answers 202 with where it got to and

@@ -14,7 +14,9 @@ import { expirePromised } from "../../worker/features/payments/promised.service"
 import { applyBlocks } from "../../worker/features/services/blocks.service";
 import { applyTariffChanges } from "../../worker/features/services/tariff-change.service";
 import {
+  type AbandonStep,
   ACCOUNT_TABLES,
+  abandonMove,
   accountFigures,
   MOVE_QUERY_BUDGET,
   type MoveOptions,
@@ -529,9 +531,39 @@ async function dayCharges(binding: ShardBinding, accountNo: string, day: string)
   );
 }
 
-// Before the large-account tests: one of them leaves a move stuck on purpose (its target made to differ), and an
-// account frozen on a shard makes that shard's midnight charge of the region fail for every account (see the
-// second test here), which would stop these tests' charges too.
+/** Whether an account has a month closed (its `ledger_periods` row) on a shard. */
+async function closedMonth(binding: ShardBinding, accountNo: string, month: string) {
+  const row = await d1Of(createDataAccess(env).shard(binding))
+    .prepare("SELECT 1 AS y FROM ledger_periods WHERE account_no = ? AND month = ?")
+    .bind(accountNo, month)
+    .first<{ y: number }>();
+  return row !== null;
+}
+
+/** Moscow's daily jobs as recorded done (`cron_progress` on its home shard). */
+async function mskProgress(): Promise<Record<string, string>> {
+  const rows = await d1Of(createDataAccess(env).shard("DB_MOSCOW"))
+    .prepare("SELECT job, done_day FROM cron_progress WHERE region = 'msk'")
+    .all<{ job: string; done_day: string }>();
+  return Object.fromEntries(rows.results.map((r) => [r.job, r.done_day]));
+}
+
+/** Sets Moscow's jobs as done up to these days (`exact`: only these, the others removed — to put back what was). */
+async function setMskProgress(done: Record<string, string>, exact = false) {
+  const db = d1Of(createDataAccess(env).shard("DB_MOSCOW"));
+  await db.batch([
+    ...(exact ? [db.prepare("DELETE FROM cron_progress WHERE region = 'msk'")] : []),
+    ...Object.entries(done).map(([job, day]) =>
+      db
+        .prepare("INSERT OR REPLACE INTO cron_progress (job, region, done_day, updated_at) VALUES (?, 'msk', ?, ?)")
+        .bind(job, day, Date.now()),
+    ),
+  ]);
+}
+
+// Before the large-account tests: one of them leaves a move stuck on purpose (its target made to differ); the source's
+// jobs skip a frozen account (see the second test here), so it no longer stops these tests' charges, but they charge
+// and close the region with its progress set and put back.
 describe("an account arriving on a shard while a move copies it", () => {
   it("is left alone by the target shard's midnight charge and month close until the switch: the move completes, the balance the source's, then charged once a day", {
     timeout: 60_000,
@@ -591,27 +623,142 @@ describe("an account arriving on a shard while a move copies it", () => {
     ]);
   });
 
-  it("stays the source's until the switch: the source's charge is refused while it is frozen (retried, not skipped), and the day it straddles is charged once, on the target after the switch", {
-    timeout: 60_000,
+  it("is skipped by the SOURCE's midnight run while frozen — the rest of the region is charged and its month closed on time — and the day and month it missed are charged and closed once, on the target after the switch", {
+    timeout: 90_000,
   }, async () => {
-    const a = await annaAccount();
-    const from = a.shard;
-    const to: ShardBinding = from === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+    // Two accounts alike (the same rows, the same service) on the second shard: one is moved, one stays.
+    const a = await annaAccountOnSecond();
+    const b = await annaAccountOnSecond();
+    const from: ShardBinding = "DB_MOSCOW_2";
+    const to: ShardBinding = "DB_MOSCOW";
+    expect([a.shard, b.shard]).toEqual([from, from]);
     const data = createDataAccess(env);
     const today = localDay("Europe/Moscow");
-    expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
-    // The source does not skip the account: writing its charge is refused by the freeze, so the day's run fails and
-    // is retried (the region's day is not recorded as done) rather than done without it.
-    await expect(chargeDay(data.shard(from), "msk", today)).rejects.toThrow();
-    await chargeDay(data.shard(to), "msk", today);
-    expect((await dayCharges(from, a.accountNo, today)) + (await dayCharges(to, a.accountNo, today))).toBe(0);
-    expect((await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).step).toBe("done");
-    // The retried day: the source has nothing of the account any more, the target charges it, once.
-    await chargeDay(data.shard(from), "msk", today);
-    await chargeDay(data.shard(to), "msk", today);
-    await chargeDay(data.shard(to), "msk", today);
-    expect(await dayCharges(from, a.accountNo, today)).toBe(0);
-    expect(await dayCharges(to, a.accountNo, today)).toBe(1);
+    const lastMonth = addDays(`${today.slice(0, 7)}-01`, -1).slice(0, 7);
+    const saved = await mskProgress();
+    try {
+      // The region is charged up to yesterday and closed up to the month before last: its next run charges today and
+      // closes last month (bonus points and alerts are done).
+      await setMskProgress({ midnight: addDays(today, -1), bonus: today, alerts: today, close: addDays(`${lastMonth}-01`, -1) });
+      const before = await figures(from, a.accountNo);
+      expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
+      // The region's run (one queue message): blocks, tariff changes, the charge on both shards, the close.
+      const queue = { send: async () => undefined } as unknown as Queue;
+      const out = await runRegionDay(createDataAccess(env), async () => undefined, queue, { region: "msk", at: Date.now() });
+      expect(out.charged).toEqual([today]);
+      expect(out.closed).toEqual([lastMonth]);
+      expect(out.continued).toBe(false);
+      // The rest of the region is charged and closed on the frozen account's shard.
+      expect(await dayCharges(from, b.accountNo, today)).toBe(1);
+      expect(await closedMonth(from, b.accountNo, lastMonth)).toBe(true);
+      // The frozen account is left as it was, on both shards.
+      expect((await dayCharges(from, a.accountNo, today)) + (await dayCharges(to, a.accountNo, today))).toBe(0);
+      expect(await figures(from, a.accountNo)).toEqual(before);
+      expect(await closedMonth(to, a.accountNo, lastMonth)).toBe(false);
+      // The move completes; its switch charges the day and closes the month the account missed, on the target.
+      expect((await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).step).toBe("done");
+      expect(await dayCharges(to, a.accountNo, today)).toBe(1);
+      expect(await closedMonth(to, a.accountNo, lastMonth)).toBe(true);
+      // Never twice: the region's run again, the target's charge of today again, the move again.
+      await runRegionDay(createDataAccess(env), async () => undefined, queue, { region: "msk", at: Date.now() });
+      await chargeDay(data.shard(to), "msk", today);
+      await expect(moveAccount(createDataAccess(env), a.accountNo, to, LATER())).rejects.toMatchObject({ slug: "shard_move_same" });
+      expect(await dayCharges(to, a.accountNo, today)).toBe(1);
+      // The balance is the one it would have had without the move: the account that stayed has it.
+      const cookie = await login("anna");
+      const home = await json<Accounts>(await call("msk", "/api/v1/accounts", { headers: { cookie } }));
+      const balances = Object.fromEntries(home.items.map((x) => [x.accountNo, x.balanceKop]));
+      expect(balances[a.accountNo]).toBe(balances[b.accountNo]);
+      expect(balances[a.accountNo]).toBe(Number(before.ledger_kop) + (await todaysCharge(to, a.accountNo, today)));
+    } finally {
+      await setMskProgress(saved, true);
+    }
+  });
+
+  it("applies a tariff change due while the account was frozen before charging the day it missed, as the region's run does for an account that stayed", {
+    timeout: 90_000,
+  }, async () => {
+    const a = await annaAccountOnSecond();
+    const b = await annaAccountOnSecond();
+    const from: ShardBinding = "DB_MOSCOW_2";
+    const to: ShardBinding = "DB_MOSCOW";
+    const today = localDay("Europe/Moscow");
+    const src = d1Of(createDataAccess(env).shard(from));
+    // Both switch from 100 to 300 Mbit/s today.
+    await src.batch(
+      [a, b].map(({ accountNo }) =>
+        src
+          .prepare(
+            `INSERT INTO tariff_changes (id, account_no, service_id, from_tariff_id, to_tariff_id, effective_day, status, application_id, new_service_id, created_at)
+             VALUES (?, ?, ?, 'msk-inet-100', 'msk-inet-300', ?, 'scheduled', NULL, ?, ?)`,
+          )
+          .bind(`${accountNo}-tc`, accountNo, `${accountNo}-s1`, today, `${accountNo}-s2`, Date.now()),
+      ),
+    );
+    const saved = await mskProgress();
+    try {
+      await setMskProgress({ ...saved, midnight: addDays(today, -1), bonus: today, alerts: today });
+      expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
+      const queue = { send: async () => undefined } as unknown as Queue;
+      expect((await runRegionDay(createDataAccess(env), async () => undefined, queue, { region: "msk", at: Date.now() })).charged).toEqual([
+        today,
+      ]);
+      const serviceCharges = async (binding: ShardBinding, accountNo: string) =>
+        (
+          await d1Of(createDataAccess(env).shard(binding))
+            .prepare("SELECT service_id s FROM ledger_entries WHERE account_no = ? AND idempotency_key LIKE 'charge:%:' || ? ORDER BY 1")
+            .bind(accountNo, today)
+            .all<{ s: string }>()
+        ).results.map((r) => r.s);
+      // The one that stayed: its new service charged today, the old one not.
+      expect(await serviceCharges(from, b.accountNo)).toEqual([`${b.accountNo}-s2`]);
+      expect((await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).step).toBe("done");
+      // The moved one the same, on the target: the change applied first, then the day charged once.
+      expect(await serviceCharges(to, a.accountNo)).toEqual([`${a.accountNo}-s2`]);
+      const cookie = await login("anna");
+      const home = await json<Accounts>(await call("msk", "/api/v1/accounts", { headers: { cookie } }));
+      const balances = Object.fromEntries(home.items.map((x) => [x.accountNo, x.balanceKop]));
+      expect(balances[a.accountNo]).toBe(balances[b.accountNo]);
+    } finally {
+      await setMskProgress(saved, true);
+    }
+  });
+
+  it("charges the day a frozen account missed exactly once across a crash right after the switch and one after the catch-up", {
+    timeout: 60_000,
+  }, async () => {
+    const a = await annaAccountOnSecond();
+    const from: ShardBinding = "DB_MOSCOW_2";
+    const to: ShardBinding = "DB_MOSCOW";
+    const data = createDataAccess(env);
+    const today = localDay("Europe/Moscow");
+    const saved = await mskProgress();
+    try {
+      await setMskProgress({ ...saved, midnight: addDays(today, -1) });
+      const before = await figures(from, a.accountNo);
+      expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
+      // The region's midnight charge runs on both shards (each skips the account) and is recorded done.
+      await chargeDay(data.shard(from), "msk", today);
+      await chargeDay(data.shard(to), "msk", today);
+      await setMskProgress({ ...saved, midnight: today });
+      await expect(moveAccount(createDataAccess(env), a.accountNo, to, { crashAfter: "switched" })).rejects.toThrow("injected crash");
+      expect(await shardOf(a.accountNo)).toBe(to);
+      await expect(
+        moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0, crashAtPage: { step: "switched", page: 1 } }),
+      ).rejects.toThrow("injected crash");
+      expect(await dayCharges(to, a.accountNo, today)).toBe(1);
+      // The source, its rows half deleted (the account `moved` there), charges the region again without it.
+      expect(await marks(from, a.accountNo)).toEqual({ frozen: 0, arriving: 0 });
+      await chargeDay(data.shard(from), "msk", today);
+      expect(await dayCharges(from, a.accountNo, today)).toBe(0);
+      expect((await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).step).toBe("done");
+      await chargeDay(data.shard(to), "msk", today);
+      expect(await dayCharges(to, a.accountNo, today)).toBe(1);
+      expect(await balanceOf(data.shard(to), a.accountNo)).toBe(Number(before.ledger_kop) + (await todaysCharge(to, a.accountNo, today)));
+      expect(await todaysCharge(to, a.accountNo, today)).toBeLessThan(0);
+    } finally {
+      await setMskProgress(saved, true);
+    }
   });
 
   it("is skipped by the target's other jobs over accounts (a block's start, a tariff change, bonus points, a promised payment's expiry, usage retention) until the switch, then taken by them once", {
@@ -692,6 +839,291 @@ describe("an account arriving on a shard while a move copies it", () => {
       .bind(`earn:charge:${no}:${yesterday}`)
       .first<{ n: number }>();
     expect(earned?.n).toBe(1);
+  });
+});
+
+/** An operator's abandon of an account's move through the API. */
+function abandon(accountNo: string, lang = "ru") {
+  return ops(`/shard-moves/abandon?lang=${lang}`, { method: "POST", body: JSON.stringify({ accountNo }) });
+}
+
+/** What a move leaves of an account on a shard besides its rows: its freeze (or tombstone) and its arriving mark. */
+async function marks(binding: ShardBinding, accountNo: string) {
+  const row = await d1Of(createDataAccess(env).shard(binding))
+    .prepare(
+      `SELECT (SELECT count(*) FROM account_freezes WHERE account_no = ?1 AND state = 'frozen') AS frozen,
+              (SELECT count(*) FROM arriving_accounts WHERE account_no = ?1) AS arriving`,
+    )
+    .bind(accountNo)
+    .first<{ frozen: number; arriving: number }>();
+  return row ?? { frozen: -1, arriving: -1 };
+}
+
+const empty = (f: Record<string, number>) => Object.values(f).every((n) => n === 0);
+
+/** A top-up of the account by its owner (anna) through the API: 201 unless the account is frozen (503). */
+async function topUp(accountNo: string) {
+  const cookie = await login("anna");
+  return call("msk", `/api/v1/accounts/${accountNo}/payments`, {
+    method: "POST",
+    headers: { ...SAME_ORIGIN, cookie, "idempotency-key": crypto.randomUUID() },
+    body: JSON.stringify({ amountKop: 40_000 }),
+  });
+}
+
+describe("abandoning a move", () => {
+  it("is for operators only (401 without the token), with problems for a malformed or unknown account and for one with no move (ru, en)", async () => {
+    const body = JSON.stringify({ accountNo: ANNA_MSK });
+    const anon = await call(null, "/ops/v1/shard-moves/abandon", { method: "POST", body, headers: { "content-type": "application/json" } });
+    expect(anon.status).toBe(401);
+    expect(anon.headers.get("content-type")).toContain("application/problem+json");
+    const bad = await abandon("12", "en");
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get("content-type")).toContain("application/problem+json");
+    const unknown = await abandon(makeAccountNo("99999999999"));
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get("content-type")).toContain("application/problem+json");
+    expect(await json(unknown)).toMatchObject({ type: "urn:kabinet:problem:not-found" });
+    const fresh = await annaAccount();
+    const none = await abandon(fresh.accountNo, "en");
+    expect(none.status).toBe(404);
+    expect(await json(none)).toMatchObject({ title: "The account has no move to abandon" });
+    expect(await json(await abandon(fresh.accountNo))).toMatchObject({ title: "У счёта нет переноса, который можно отменить" });
+  });
+
+  it("gives up a frozen move: the copy deleted from the target, the source unfrozen and charged the day it missed; a second abandon changes nothing; a new move then completes", {
+    timeout: 60_000,
+  }, async () => {
+    const a = await annaAccountOnSecond();
+    const from: ShardBinding = "DB_MOSCOW_2";
+    const to: ShardBinding = "DB_MOSCOW";
+    const data = createDataAccess(env);
+    const today = localDay("Europe/Moscow");
+    const saved = await mskProgress();
+    try {
+      await setMskProgress({ ...saved, midnight: addDays(today, -1) });
+      const before = await figures(from, a.accountNo);
+      const counts = await shardCounts();
+      expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
+      expect((await figures(to, a.accountNo)).accounts).toBe(1);
+      expect((await topUp(a.accountNo)).status).toBe(503);
+      // The region's midnight charge runs while it is frozen (both shards skip it) and is recorded done.
+      await chargeDay(data.shard(from), "msk", today);
+      await chargeDay(data.shard(to), "msk", today);
+      await setMskProgress({ ...saved, midnight: today });
+      const res = await abandon(a.accountNo);
+      expect(res.status).toBe(200);
+      const move = await json<{ id: string; step: string; resumeAt: string | null }>(res);
+      expect(move).toMatchObject({ step: "abandoned", resumeAt: null });
+      // Nothing of the account is left on the target; the source has it all, its missed day charged once.
+      expect(empty(await figures(to, a.accountNo))).toBe(true);
+      expect(await marks(to, a.accountNo)).toEqual({ frozen: 0, arriving: 0 });
+      expect(await marks(from, a.accountNo)).toEqual({ frozen: 0, arriving: 0 });
+      expect(await shardOf(a.accountNo)).toBe(from);
+      expect(await shardCounts()).toEqual(counts);
+      const day = await todaysCharge(from, a.accountNo, today);
+      expect(day).toBeLessThan(0);
+      expect(await dayCharges(from, a.accountNo, today)).toBe(1);
+      expect(await figures(from, a.accountNo)).toEqual({
+        ...before,
+        ledger_entries: Number(before.ledger_entries) + 1,
+        ledger_kop: Number(before.ledger_kop) + day,
+      });
+      // The subscriber can pay again (the freeze is gone); the region's charge again changes nothing.
+      expect((await topUp(a.accountNo)).status).toBe(201);
+      await chargeDay(data.shard(from), "msk", today);
+      expect(await dayCharges(from, a.accountNo, today)).toBe(1);
+      const whole = await figures(from, a.accountNo);
+      // Abandoned again: the same move, 200, nothing changes.
+      const again = await abandon(a.accountNo);
+      expect(again.status).toBe(200);
+      expect(await json(again)).toMatchObject({ id: move.id, step: "abandoned" });
+      expect(await figures(from, a.accountNo)).toEqual(whole);
+      // A new move of the account starts and completes, with everything it has now.
+      const next = await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 });
+      expect(next.step).toBe("done");
+      expect(next.id).not.toBe(move.id);
+      expect(await figures(to, a.accountNo)).toEqual(whole);
+      expect(empty(await figures(from, a.accountNo))).toBe(true);
+      expect(await dayCharges(to, a.accountNo, today)).toBe(1);
+    } finally {
+      await setMskProgress(saved, true);
+    }
+  });
+
+  const ABANDON_STEPS: AbandonStep[] = ["abandoning", "cleared", "unfrozen"];
+  for (const step of ABANDON_STEPS) {
+    it(`ends the same when it died right after «${step}» and is run again: the account whole on its source, the target empty`, {
+      timeout: 60_000,
+    }, async () => {
+      const a = await annaAccount();
+      const from = a.shard;
+      const to: ShardBinding = from === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+      const before = await figures(from, a.accountNo);
+      expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
+      await expect(abandonMove(createDataAccess(env), a.accountNo, { crashAfter: step })).rejects.toThrow(`injected crash after ${step}`);
+      // Meanwhile the move cannot go on, nor a new one start: the abandon must be finished first.
+      await expect(moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).rejects.toMatchObject({
+        slug: "shard_move_abandoned",
+      });
+      expect((await abandonMove(createDataAccess(env), a.accountNo)).step).toBe("abandoned");
+      expect(await shardOf(a.accountNo)).toBe(from);
+      expect(await figures(from, a.accountNo)).toEqual(before);
+      expect(empty(await figures(to, a.accountNo))).toBe(true);
+      expect(await marks(from, a.accountNo)).toEqual({ frozen: 0, arriving: 0 });
+      expect(await marks(to, a.accountNo)).toEqual({ frozen: 0, arriving: 0 });
+      expect((await abandonMove(createDataAccess(env), a.accountNo)).step).toBe("abandoned");
+      expect((await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).step).toBe("done");
+      expect(await figures(to, a.accountNo)).toEqual(before);
+    });
+  }
+
+  it("changes no money when the move died before it froze the source (right after «started»)", { timeout: 60_000 }, async () => {
+    const a = await annaAccount();
+    const to: ShardBinding = a.shard === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+    const today = localDay("Europe/Moscow");
+    const saved = await mskProgress();
+    try {
+      // The region has charged today (the account, made after its run, was not due): the abandon must not charge it.
+      await setMskProgress({ ...saved, midnight: today });
+      const before = await figures(a.shard, a.accountNo);
+      await expect(moveAccount(createDataAccess(env), a.accountNo, to, { crashAfter: "started" })).rejects.toThrow("injected crash");
+      expect((await abandon(a.accountNo)).status).toBe(200);
+      expect(await figures(a.shard, a.accountNo)).toEqual(before);
+      expect(empty(await figures(to, a.accountNo))).toBe(true);
+      expect((await topUp(a.accountNo)).status).toBe(201);
+    } finally {
+      await setMskProgress(saved, true);
+    }
+  });
+
+  it("deletes the copy over several calls when one call's D1 queries do not reach (abandoning, then abandoned)", {
+    timeout: 60_000,
+  }, async () => {
+    const a = await annaAccount();
+    const to: ShardBinding = a.shard === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+    const before = await figures(a.shard, a.accountNo);
+    await expect(moveAccount(createDataAccess(env), a.accountNo, to, { crashAfter: "copied" })).rejects.toThrow("injected crash");
+    expect(await figures(to, a.accountNo)).toEqual(before);
+    const steps: string[] = [];
+    for (let i = 0; steps.at(-1) !== "abandoned"; i++) {
+      expect(i).toBeLessThan(20);
+      const data = createDataAccess(env);
+      steps.push((await abandonMove(data, a.accountNo, { maxQueries: 20 })).step);
+      expect(Math.max(data.stats.statements, data.stats.roundTrips)).toBeLessThanOrEqual(20);
+    }
+    expect(steps.length).toBeGreaterThan(1);
+    expect(steps.slice(0, -1).every((x) => x === "abandoning")).toBe(true);
+    expect(empty(await figures(to, a.accountNo))).toBe(true);
+    expect(await figures(a.shard, a.accountNo)).toEqual(before);
+    expect(await marks(a.shard, a.accountNo)).toEqual({ frozen: 0, arriving: 0 });
+  });
+
+  it("is refused once the directory has switched (409, ru, en): the move completes, and is refused after it too", {
+    timeout: 60_000,
+  }, async () => {
+    const a = await annaAccount();
+    const to: ShardBinding = a.shard === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+    const before = await figures(a.shard, a.accountNo);
+    await expect(moveAccount(createDataAccess(env), a.accountNo, to, { crashAfter: "switched" })).rejects.toThrow("injected crash");
+    const en = await abandon(a.accountNo, "en");
+    expect(en.status).toBe(409);
+    expect(en.headers.get("content-type")).toContain("application/problem+json");
+    expect(await json(en)).toMatchObject({
+      type: "urn:kabinet:problem:shard-move-switched",
+      title: "The account has switched to its new shard: the move cannot be abandoned, it must complete",
+    });
+    const ru = await abandon(a.accountNo);
+    expect(await json(ru)).toMatchObject({ title: "Счёт уже переключён на новый шард: перенос нельзя отменить, его нужно завершить" });
+    expect(await shardOf(a.accountNo)).toBe(to);
+    expect((await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).step).toBe("done");
+    expect(await figures(to, a.accountNo)).toEqual(before);
+    expect((await abandon(a.accountNo)).status).toBe(409);
+    expect(await figures(to, a.accountNo)).toEqual(before);
+  });
+
+  it("abandons once when two operators abandon the same move at the same time: both answered 200, the account whole on its source", {
+    timeout: 60_000,
+  }, async () => {
+    const a = await annaAccount();
+    const from = a.shard;
+    const to: ShardBinding = from === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+    const before = await figures(from, a.accountNo);
+    const counts = await shardCounts();
+    expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
+    const both = await Promise.all([abandon(a.accountNo), abandon(a.accountNo)]);
+    expect(both.map((r) => r.status)).toEqual([200, 200]);
+    const moves = await Promise.all(both.map((r) => json<{ id: string; step: string }>(r)));
+    expect(moves[0]?.id).toBe(moves[1]?.id);
+    expect(moves.map((m) => m.step)).toEqual(["abandoned", "abandoned"]);
+    expect(await shardOf(a.accountNo)).toBe(from);
+    expect(await figures(from, a.accountNo)).toEqual(before);
+    expect(empty(await figures(to, a.accountNo))).toBe(true);
+    expect(await marks(from, a.accountNo)).toEqual({ frozen: 0, arriving: 0 });
+    expect(await shardCounts()).toEqual(counts);
+  });
+
+  for (const pause of ["copying", "verified"] as const) {
+    it(`races a resumed move (paused ${pause === "copying" ? "while copying" : "before its switch"}): exactly one wins, the account whole on exactly one shard, its balance intact`, {
+      timeout: 60_000,
+    }, async () => {
+      const a = await annaAccount();
+      const from = a.shard;
+      const to: ShardBinding = from === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+      const before = await figures(from, a.accountNo);
+      const counts = await shardCounts();
+      if (pause === "copying") expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
+      else await expect(moveAccount(createDataAccess(env), a.accountNo, to, { crashAfter: "verified" })).rejects.toThrow("injected crash");
+      const [gaveUp, moved] = await Promise.allSettled([
+        abandonMove(createDataAccess(env), a.accountNo),
+        moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 }),
+      ]);
+      const switched = (await shardOf(a.accountNo)) === to;
+      if (switched) {
+        // The move won: the abandon was refused, and the move completed.
+        expect(gaveUp).toMatchObject({ status: "rejected", reason: { slug: "shard_move_switched" } });
+        expect(moved).toMatchObject({ status: "fulfilled", value: { step: "done" } });
+        expect(await figures(to, a.accountNo)).toEqual(before);
+        expect(empty(await figures(from, a.accountNo))).toBe(true);
+        expect(await shardCounts()).toEqual({ ...counts, [from]: (counts[from] ?? 0) - 1, [to]: (counts[to] ?? 0) + 1 });
+      } else {
+        // The abandon won: the move stopped (refused, or its page refused by the target's tombstone).
+        expect(moved.status).toBe("rejected");
+        expect((await abandonMove(createDataAccess(env), a.accountNo)).step).toBe("abandoned");
+        expect(await figures(from, a.accountNo)).toEqual(before);
+        expect(empty(await figures(to, a.accountNo))).toBe(true);
+        expect(await marks(from, a.accountNo)).toEqual({ frozen: 0, arriving: 0 });
+        expect(await shardCounts()).toEqual(counts);
+      }
+      const cookie = await login("anna");
+      const home = await json<Accounts>(await call("msk", "/api/v1/accounts", { headers: { cookie } }));
+      expect(home.items.filter((x) => x.accountNo === a.accountNo).map((x) => x.balanceKop)).toEqual([before.ledger_kop]);
+    });
+  }
+
+  it("unsticks a move stuck on a verification mismatch: the copy (its stray row too) deleted, the account whole on its source, a new move completes", {
+    timeout: 60_000,
+  }, async () => {
+    const a = await annaAccount();
+    const to: ShardBinding = a.shard === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+    const before = await figures(a.shard, a.accountNo);
+    await expect(moveAccount(createDataAccess(env), a.accountNo, to, { crashAfter: "copied" })).rejects.toThrow("injected crash");
+    await d1Of(createDataAccess(env).shard(to))
+      .prepare(
+        `INSERT INTO ledger_entries (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
+         VALUES (?, ?, 'charge', -500, ?, '2026-11-02', NULL, 'т', 't', ?, ?)`,
+      )
+      .bind(`${a.accountNo}-stray`, a.accountNo, Date.now(), `stray:${a.accountNo}`, Date.now())
+      .run();
+    await expect(moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).rejects.toMatchObject({
+      slug: "shard_move_mismatch",
+    });
+    expect((await abandon(a.accountNo)).status).toBe(200);
+    expect(await shardOf(a.accountNo)).toBe(a.shard);
+    expect(await figures(a.shard, a.accountNo)).toEqual(before);
+    expect(empty(await figures(to, a.accountNo))).toBe(true);
+    expect((await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).step).toBe("done");
+    expect(await figures(to, a.accountNo)).toEqual(before);
   });
 });
 

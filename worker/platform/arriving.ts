@@ -1,5 +1,5 @@
 import { type SQL, type SQLWrapper, sql } from "drizzle-orm";
-import { arrivingAccounts } from "../db/schema/region";
+import { accountFreezes, arrivingAccounts } from "../db/schema/region";
 
 /** Lists the account as arriving on this shard (the target), for the batch of the move's first copied page. */
 export function arrivingStatement(accountNo: string, moveId: string, now: Date): [string, ...unknown[]] {
@@ -18,14 +18,19 @@ export function arrivedStatement(accountNo: string, moveId: string): [string, ..
 }
 
 /**
- * SQL condition: the account (a column or an expression naming it) is this shard's own, not one a shard move is
- * still copying here (`arriving_accounts`). Every job that goes over a shard's accounts — the midnight charge, the
- * month close, bonus points, blocks, tariff changes, autopay, promised payments, retention — adds it: until the
- * directory switches, the account is its source shard's, and a row a job wrote on the copy would fail the move's
- * verification. One primary-key probe per row.
+ * SQL condition: the account (a column or an expression naming it) is this shard's own and settled here — neither
+ * one a shard move is still copying here (`arriving_accounts`, the target) nor one frozen for a move off this shard
+ * or moved off it (`account_freezes`, the source). Every job that goes over a shard's accounts — the midnight
+ * charge, the month close, bonus points, blocks, tariff changes, autopay, promised payments, retention — adds it:
+ * until the directory switches the account is its source's, and a row a job wrote on the copy would fail the move's
+ * verification; on the source the freeze triggers refuse every write to it, and one refused row would fail the
+ * job's whole statement (the region's charge of 2,000 services, its close of 200 accounts) for as long as the move
+ * takes. What the region's jobs did while the account was skipped is done for it once it is settled on a shard
+ * (`catchUpAccount` in billing/catch-up.service.ts, called by the move). Two primary-key probes per row.
  */
 export function settledHere(accountNo: SQLWrapper): SQL {
   // The caller's column must come qualified (drizzle renders a table's column as "table"."column"), or it would
-  // name the subquery's own account_no.
-  return sql`NOT EXISTS (SELECT 1 FROM ${arrivingAccounts} WHERE ${arrivingAccounts.accountNo} = ${accountNo})`;
+  // name the subqueries' own account_no.
+  return sql`(NOT EXISTS (SELECT 1 FROM ${arrivingAccounts} WHERE ${arrivingAccounts.accountNo} = ${accountNo})
+    AND NOT EXISTS (SELECT 1 FROM ${accountFreezes} WHERE ${accountFreezes.accountNo} = ${accountNo}))`;
 }

@@ -60,6 +60,18 @@ const messages = {
     ru: "Счёт уже переносится на шард «{shard}»",
     en: "The account is already being moved to shard “{shard}”",
   },
+  "problem.shard_move_abandoned": {
+    ru: "Перенос счёта отменён",
+    en: "The account's move was abandoned",
+  },
+  "problem.shard_move_switched": {
+    ru: "Счёт уже переключён на новый шард: перенос нельзя отменить, его нужно завершить",
+    en: "The account has switched to its new shard: the move cannot be abandoned, it must complete",
+  },
+  "problem.shard_move_none": {
+    ru: "У счёта нет переноса, который можно отменить",
+    en: "The account has no move to abandon",
+  },
   "problem.shard_move_mismatch": {
     ru: "Копия счёта не совпала с источником: перенос повторит копирование",
     en: "The account's copy did not match its source: the move will copy again",

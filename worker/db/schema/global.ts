@@ -735,7 +735,11 @@ export const shards = sqliteTable(
   (t) => [index("shards_branch_idx").on(t.branch, t.open)],
 );
 
-export const SHARD_MOVE_STEPS = ["started", "frozen", "copied", "verified", "switched", "done"] as const;
+/**
+ * A move's steps: forwards to `done`; or, before the directory switch, `abandoning` (an operator gave it up: the
+ * copy is being deleted from the target, the source unfrozen) and then `abandoned`. `done` and `abandoned` are final.
+ */
+export const SHARD_MOVE_STEPS = ["started", "frozen", "copied", "verified", "switched", "done", "abandoning", "abandoned"] as const;
 export type ShardMoveStep = (typeof SHARD_MOVE_STEPS)[number];
 
 /**
@@ -768,9 +772,17 @@ export const shardMoves = sqliteTable(
     cursorKey: text("cursor_key"),
     cursorRows: integer("cursor_rows").notNull().default(0),
     cursorFigures: text("cursor_figures"),
+    /**
+     * The region's midnight charge and month close as done (`cron_progress`: a local day, '' when never run) just
+     * before the source was frozen. The source's jobs skip a frozen account, so what the region did after these —
+     * read again when the account is settled on a shard (the target after the switch, the source after an
+     * abandon) — is done for the account there, once (the charge's and the close's keys).
+     */
+    chargedTo: text("charged_to"),
+    closedTo: text("closed_to"),
   },
   (t) => [
-    uniqueIndex("shard_moves_one_open_uq").on(t.accountNo).where(sql`step != 'done'`),
+    uniqueIndex("shard_moves_one_open_uq").on(t.accountNo).where(sql`step NOT IN ('done', 'abandoned')`),
     index("shard_moves_account_idx").on(t.accountNo, t.startedAt),
   ],
 );

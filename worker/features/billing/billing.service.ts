@@ -1,4 +1,4 @@
-import { and, eq, gt, sql } from "drizzle-orm";
+import { and, eq, gt, type SQL, sql } from "drizzle-orm";
 import { accountOptions, accountServices, accounts, serviceOptions, tariffs } from "../../db/schema/region";
 import { settledHere } from "../../platform/arriving";
 import type { RegionDb } from "../../platform/db";
@@ -35,11 +35,6 @@ export async function chargeDayPart(
   afterRowid: number,
   maxBatches: number,
 ): Promise<{ charged: number; next: number | null }> {
-  const days = daysInMonth(day);
-  const d = Number(day.slice(8, 10));
-  // D1 binds every JavaScript number as REAL: the division must see integers, or a day's charge has fractions of a kopeck.
-  const dayInt = sql`CAST(${d} AS INTEGER)`;
-  const daysInt = sql`CAST(${days} AS INTEGER)`;
   const occurredAt = now.getTime();
   let lastRowid = afterRowid;
   let charged = 0;
@@ -64,36 +59,54 @@ export async function chargeDayPart(
     if (batch.length === 0) break;
     const from = batch[0]?.rowid ?? 0;
     const to = batch[batch.length - 1]?.rowid ?? 0;
-    const dayKop = sql`(t.price_kop * ${dayInt}) / ${daysInt} - (t.price_kop * (${dayInt} - 1)) / ${daysInt}`;
-    charged += await appendSelected(
-      db,
-      {
-        id: sql`'chg-' || s.id || '-' || ${day}`,
-        accountNo: sql`s.account_no`,
-        kind: sql`'charge'`,
-        amountKop: sql`-(${dayKop})`,
-        occurredAt: sql`${occurredAt}`,
-        localDay: sql`${day}`,
-        serviceId: sql`s.id`,
-        descriptionRu: sql`'Абонентская плата: ' || t.name_ru`,
-        descriptionEn: sql`'Subscription fee: ' || t.name_en`,
-        idempotencyKey: sql`'charge:' || s.id || ':' || ${day}`,
-        createdAt: sql`${occurredAt}`,
-      },
-      sql`FROM ${accountServices} s
-      JOIN ${tariffs} t ON t.id = s.tariff_id
-      JOIN ${accounts} a ON a.account_no = s.account_no
-      WHERE s.rowid BETWEEN ${from} AND ${to}
-        AND a.region = ${region} AND a.status = 'active' AND s.status = 'active'
-        AND ${settledHere(sql`s.account_no`)}
-        AND ${dayKop} > 0`,
-    );
+    charged += await chargeServices(db, region, day, occurredAt, sql`s.rowid BETWEEN ${from} AND ${to}`);
     lastRowid = to;
     if (batch.length < CHARGE_BATCH) break;
   }
-  // Options switched on for active services, prorated the same way; key `charge:opt:<option>:<day>`.
-  const optionKop = sql`(so.price_kop * ${dayInt}) / ${daysInt} - (so.price_kop * (${dayInt} - 1)) / ${daysInt}`;
-  charged += await appendSelected(
+  charged += await chargeOptions(db, region, day, occurredAt, sql`true`);
+  return { charged, next: null };
+}
+
+/** A monthly price's share of the day (its 1/days-in-month, the kopecks spread so the month sums to the price). */
+function dayShare(priceKop: SQL, day: string): SQL {
+  // D1 binds every JavaScript number as REAL: the division must see integers, or a day's charge has fractions of a kopeck.
+  const d = sql`CAST(${Number(day.slice(8, 10))} AS INTEGER)`;
+  const days = sql`CAST(${daysInMonth(day)} AS INTEGER)`;
+  return sql`(${priceKop} * ${d}) / ${days} - (${priceKop} * (${d} - 1)) / ${days}`;
+}
+
+/** The day's charge of the region's active services that `scope` (a condition on `s`) picks; key `charge:<service>:<day>`. */
+function chargeServices(db: RegionDb, region: string, day: string, occurredAt: number, scope: SQL): Promise<number> {
+  const dayKop = dayShare(sql`t.price_kop`, day);
+  return appendSelected(
+    db,
+    {
+      id: sql`'chg-' || s.id || '-' || ${day}`,
+      accountNo: sql`s.account_no`,
+      kind: sql`'charge'`,
+      amountKop: sql`-(${dayKop})`,
+      occurredAt: sql`${occurredAt}`,
+      localDay: sql`${day}`,
+      serviceId: sql`s.id`,
+      descriptionRu: sql`'Абонентская плата: ' || t.name_ru`,
+      descriptionEn: sql`'Subscription fee: ' || t.name_en`,
+      idempotencyKey: sql`'charge:' || s.id || ':' || ${day}`,
+      createdAt: sql`${occurredAt}`,
+    },
+    sql`FROM ${accountServices} s
+    JOIN ${tariffs} t ON t.id = s.tariff_id
+    JOIN ${accounts} a ON a.account_no = s.account_no
+    WHERE ${scope}
+      AND a.region = ${region} AND a.status = 'active' AND s.status = 'active'
+      AND ${settledHere(sql`s.account_no`)}
+      AND ${dayKop} > 0`,
+  );
+}
+
+/** The day's charge of the options switched on for active services that `scope` (a condition on `o`) picks, prorated the same way; key `charge:opt:<option>:<day>`. */
+function chargeOptions(db: RegionDb, region: string, day: string, occurredAt: number, scope: SQL): Promise<number> {
+  const optionKop = dayShare(sql`so.price_kop`, day);
+  return appendSelected(
     db,
     {
       id: sql`'chg-opt-' || o.id || '-' || ${day}`,
@@ -112,11 +125,24 @@ export async function chargeDayPart(
     JOIN ${serviceOptions} so ON so.id = o.option_id
     JOIN ${accountServices} s ON s.id = o.service_id
     JOIN ${accounts} a ON a.account_no = o.account_no
-    WHERE o.status = 'active' AND s.status = 'active' AND a.status = 'active' AND a.region = ${region}
+    WHERE ${scope}
+      AND o.status = 'active' AND s.status = 'active' AND a.status = 'active' AND a.region = ${region}
       AND ${settledHere(sql`o.account_no`)}
       AND ${optionKop} > 0`,
   );
-  return { charged, next: null };
+}
+
+/**
+ * One account's charge for a region-local day, exactly as the region's midnight charge makes it (the same entries
+ * and keys, so a day charged either way is charged once): for a day the region's charge passed the account by
+ * while a shard move had it frozen or arriving.
+ */
+export async function chargeAccountDay(db: RegionDb, region: string, accountNo: string, day: string, now: Date): Promise<number> {
+  const at = now.getTime();
+  return (
+    (await chargeServices(db, region, day, at, sql`s.account_no = ${accountNo}`)) +
+    (await chargeOptions(db, region, day, at, sql`o.account_no = ${accountNo}`))
+  );
 }
 
 /** Regions whose local time is in the midnight hour at `at`: their new day is charged now. */

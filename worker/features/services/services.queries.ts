@@ -92,6 +92,22 @@ export function cancelPendingChange(db: RegionDb, serviceId: string) {
 
 export type TariffChange = typeof tariffChanges.$inferSelect;
 
+/** One account's scheduled changes due by `day` (a day its region's run passed it by while a shard move had it). */
+export function selectAccountDueChanges(db: RegionDb, accountNo: string, day: string) {
+  return db
+    .select({ change: tariffChanges })
+    .from(tariffChanges)
+    .where(
+      and(
+        eq(tariffChanges.accountNo, accountNo),
+        eq(tariffChanges.status, "scheduled"),
+        lte(tariffChanges.effectiveDay, day),
+        settledHere(tariffChanges.accountNo),
+      ),
+    )
+    .all();
+}
+
 /** Scheduled changes of a region due by `day`. */
 export function selectDueChanges(db: RegionDb, region: string, day: string) {
   return db

@@ -127,3 +127,13 @@ export async function applyTariffChanges(db: RegionDb, region: string, day: stri
   for (const { change } of await q.selectDueChanges(db, region, day)) applied += await q.applyScheduledChange(db, change, now);
   return applied;
 }
+
+/**
+ * One account's scheduled changes due by `day`, as the region's midnight applies them before its charge: for the
+ * days a shard move had the account frozen, caught up before each day is charged (shards' move and abandon).
+ */
+export async function applyAccountTariffChanges(db: RegionDb, accountNo: string, day: string, now: Date) {
+  let applied = 0;
+  for (const { change } of await q.selectAccountDueChanges(db, accountNo, day)) applied += await q.applyScheduledChange(db, change, now);
+  return applied;
+}

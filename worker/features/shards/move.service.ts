@@ -1,4 +1,4 @@
-import { and, eq, ne } from "drizzle-orm";
+import { and, desc, eq, isNull, notInArray } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { accountDirectory, type ShardMoveStep, shardMoves, shards } from "../../db/schema/global";
 import {
@@ -27,6 +27,8 @@ import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { branchOfRegion, copyPage, type KeyValue, readPage } from "../../platform/shard-map";
+import { catchUpAccount, type RegionBillingDone, regionBillingDone } from "../billing/catch-up.service";
+import { applyAccountTariffChanges } from "../services/tariff-change.service";
 
 const BY_ACCOUNT = "account_no = ?";
 
@@ -151,11 +153,20 @@ export interface MoveView {
 
 type MoveRow = typeof shardMoves.$inferSelect;
 
-/** The tables a step pages through, in its order: verification reads each table on the source, then the target. */
+/** Steps a move ends at: it moved, or it was given up before the switch. */
+const FINAL: readonly ShardMoveStep[] = ["done", "abandoned"];
+/** Steps before the directory switch: a move there may be abandoned. */
+const BEFORE_SWITCH: readonly ShardMoveStep[] = ["started", "frozen", "copied", "verified"];
+const isAbandon = (step: ShardMoveStep) => step === "abandoning" || step === "abandoned";
+
+/**
+ * The tables a step pages through, in its order: verification reads each table on the source, then the target;
+ * the source's clean-up after the switch and the target's after an abandon delete children first.
+ */
 function tableAt(step: ShardMoveStep, i: number): AccountTable | undefined {
   if (step === "frozen") return ACCOUNT_TABLES[i];
   if (step === "copied") return ACCOUNT_TABLES[i >> 1];
-  if (step === "switched") return ACCOUNT_TABLES[ACCOUNT_TABLES.length - 1 - i];
+  if (step === "switched" || step === "abandoning") return ACCOUNT_TABLES[ACCOUNT_TABLES.length - 1 - i];
   return undefined;
 }
 
@@ -171,7 +182,7 @@ function view(m: MoveRow, now: Date, graceMs: number): MoveView {
     startedAt: m.startedAt.toISOString(),
     switchedAt: m.switchedAt?.toISOString() ?? null,
     progress: { table: tableAt(m.step, m.cursorTable)?.name ?? null, rows: m.cursorRows },
-    resumeAt: m.step === "done" ? null : new Date(Math.max(now.getTime(), graceEnd)).toISOString(),
+    resumeAt: FINAL.includes(m.step) ? null : new Date(Math.max(now.getTime(), graceEnd)).toISOString(),
   };
 }
 
@@ -191,8 +202,24 @@ async function openMove(data: DataAccess, accountNo: string) {
   return data.global
     .select()
     .from(shardMoves)
-    .where(and(eq(shardMoves.accountNo, accountNo), ne(shardMoves.step, "done")))
+    .where(and(eq(shardMoves.accountNo, accountNo), notInArray(shardMoves.step, [...FINAL])))
     .get();
+}
+
+/** The account's region, from the directory (where the region's jobs keep their progress). */
+async function regionOf(data: DataAccess, accountNo: string): Promise<string> {
+  const dir = await data.global
+    .select({ region: accountDirectory.region })
+    .from(accountDirectory)
+    .where(eq(accountDirectory.accountNo, accountNo))
+    .get();
+  if (!dir) throw new AppError(404, "not_found");
+  return dir.region;
+}
+
+/** How far the region's charge and close had got just before the move froze the account (recorded with the freeze). */
+function doneAtFreeze(move: MoveRow): RegionBillingDone {
+  return { chargedTo: move.chargedTo ?? "", closedTo: move.closedTo ?? "" };
 }
 
 /** Starts the account's move to `toShard`, or finds the one under way; checks the target is a shard of its branch. */
@@ -222,6 +249,8 @@ async function startMove(data: DataAccess, accountNo: string, toShard: string, n
     cursorKey: null,
     cursorRows: 0,
     cursorFigures: null,
+    chargedTo: null,
+    closedTo: null,
   };
   // The partial unique index keeps one unfinished move per account: a parallel start finds the other one.
   await data.global.insert(shardMoves).values(row).onConflictDoNothing();
@@ -251,7 +280,8 @@ function freeze(db: RegionDb, accountNo: string, moveId: string, state: "frozen"
   return rawBatch(db, [
     [
       `INSERT INTO account_freezes (account_no, move_id, state, updated_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (account_no) DO UPDATE SET move_id = excluded.move_id, state = excluded.state, updated_at = excluded.updated_at`,
+       ON CONFLICT (account_no) DO UPDATE SET move_id = excluded.move_id, state = excluded.state, updated_at = excluded.updated_at
+       WHERE account_freezes.move_id = excluded.move_id OR account_freezes.state = 'moved'`,
       accountNo,
       moveId,
       state,
@@ -324,16 +354,36 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
     if (saved) move = saved;
     return saved !== null;
   };
-  const stop = async () =>
-    view((await data.global.select().from(shardMoves).where(eq(shardMoves.id, move.id)).get()) ?? move, now, graceMs);
+  const stop = async () => {
+    const again = (await data.global.select().from(shardMoves).where(eq(shardMoves.id, move.id)).get()) ?? move;
+    if (isAbandon(again.step)) throw new AppError(409, "shard_move_abandoned");
+    return view(again, now, graceMs);
+  };
   for (;;) {
     switch (move.step) {
-      case "started":
+      case "started": {
+        // How far the region's charge and close had got before the freeze (read before it, recorded once: a rerun
+        // after a crash may find the source frozen already): from there on the source's jobs skip the account, and
+        // what they did meanwhile is done for it once it is settled (the switch's catch-up, or the abandon's).
+        if (move.chargedTo === null) {
+          const done = await regionBillingDone(data, await regionOf(data, accountNo));
+          await data.global
+            .update(shardMoves)
+            .set({ chargedTo: done.chargedTo, closedTo: done.closedTo })
+            .where(and(eq(shardMoves.id, move.id), eq(shardMoves.step, "started"), isNull(shardMoves.chargedTo)));
+        }
         // A tombstone left on the target by an earlier move away from it would refuse the copy.
         await rawBatch(target, [["DELETE FROM account_freezes WHERE account_no = ?", accountNo]]);
         await freeze(source, accountNo, move.id, "frozen", now);
         move = await advance(data, move, "frozen", now);
+        if (isAbandon(move.step)) {
+          // Abandoned meanwhile, perhaps after the abandon unfroze the source: this freeze must not outlive it.
+          await rawBatch(source, [
+            ["DELETE FROM account_freezes WHERE account_no = ? AND move_id = ? AND state = 'frozen'", accountNo, move.id],
+          ]);
+        }
         break;
+      }
       case "frozen": {
         while (move.cursorTable < ACCOUNT_TABLES.length) {
           if (!room()) return view(move, now, graceMs);
@@ -396,8 +446,17 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
       }
       case "verified":
         // One global write: the directory row, both shards' counts and the step, together or not at all.
+        // The directory changes only while the move is still `verified`: an abandon that got in first (its step
+        // recorded) wins, and then nothing here changes.
         await rawBatch(data.global, [
-          ["UPDATE account_directory SET shard = ? WHERE account_no = ? AND shard = ?", move.toShard, accountNo, move.fromShard],
+          [
+            `UPDATE account_directory SET shard = ? WHERE account_no = ? AND shard = ?
+               AND EXISTS (SELECT 1 FROM shard_moves WHERE id = ? AND step = 'verified')`,
+            move.toShard,
+            accountNo,
+            move.fromShard,
+            move.id,
+          ],
           [
             "UPDATE shards SET accounts = max(accounts + CASE binding WHEN ? THEN changes() ELSE -changes() END, 0) WHERE binding IN (?, ?)",
             move.toShard,
@@ -414,12 +473,33 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
           ],
         ]);
         move = (await data.global.select().from(shardMoves).where(eq(shardMoves.id, move.id)).get()) as MoveRow;
-        log("info", "shard.move_switched", { moveId: move.id, from: move.fromShard, to: move.toShard });
+        // An abandon that got in first leaves the step as it made it (the loop then refuses with 409).
+        if (move.step === "switched") log("info", "shard.move_switched", { moveId: move.id, from: move.fromShard, to: move.toShard });
         break;
       case "switched": {
         // The directory points at the target now: the account is its own there, its jobs take it (again after a
         // crash between the switch and this, and harmless to repeat).
-        if (move.cursorTable === 0 && move.cursorRows === 0) await rawBatch(target, [arrivedStatement(accountNo, move.id)]);
+        if (move.cursorTable === 0 && move.cursorRows === 0) {
+          await rawBatch(target, [arrivedStatement(accountNo, move.id)]);
+          // The days the region charged and the months it closed while the source skipped the frozen account (and
+          // the target skipped it arriving) are charged and closed here now, once: the region's own keys make a
+          // repeat (a crash before the cursor moves, the grace period's calls) or the region's next run change
+          // nothing. Design: the switch catches up rather than the target's next run, so no month can be closed
+          // on the target before its skipped days are charged.
+          const region = await regionOf(data, accountNo);
+          const caught = await catchUpAccount(
+            target,
+            region,
+            accountNo,
+            doneAtFreeze(move),
+            await regionBillingDone(data, region),
+            move.startedAt,
+            now,
+            (day, at) => applyAccountTariffChanges(target, accountNo, day, at),
+          );
+          if (caught.days.length + caught.months.length > 0)
+            log("info", "shard.move_caught_up", { moveId: move.id, days: caught.days.join(","), months: caught.months.join(",") });
+        }
         if (now.getTime() < (move.switchedAt?.getTime() ?? 0) + graceMs) return view(move, now, graceMs);
         if (!room()) return view(move, now, graceMs);
         await freeze(source, accountNo, move.id, "moved", now);
@@ -446,6 +526,9 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
       }
       case "done":
         return view(move, now, graceMs);
+      case "abandoning":
+      case "abandoned":
+        throw new AppError(409, "shard_move_abandoned");
     }
     crash(move.step);
   }
@@ -456,4 +539,114 @@ export async function getMove(data: DataAccess, id: string): Promise<MoveView> {
   const row = await data.global.select().from(shardMoves).where(eq(shardMoves.id, id)).get();
   if (!row) throw new AppError(404, "not_found");
   return view(row, new Date(), CLEANUP_GRACE_MS);
+}
+
+/** What `abandonMove` records or finishes in turn (tests inject a crash right after one). */
+export type AbandonStep = "abandoning" | "cleared" | "unfrozen";
+
+export interface AbandonOptions {
+  now?: Date;
+  /** D1 queries this call may reach, its request's included (default `MOVE_QUERY_BUDGET`). */
+  maxQueries?: number;
+  /** Tests: stop as if the Worker died right after this step. */
+  crashAfter?: AbandonStep;
+}
+
+/**
+ * Gives up an account's move before the directory switch (an operator's call, e.g. for a move stuck on a
+ * verification mismatch), or finishes giving it up: records the move `abandoning` (compare-and-set on the step it
+ * was at: the switch checks the step in the same transaction, so exactly one of the two wins), deletes what was
+ * copied to the target (a tombstone there first refuses a page a runner still had in flight; then its rows,
+ * children first, a page per statement; then its `arriving_accounts` row), unfreezes the source, does there what
+ * the region's charge and close did while the account was frozen (`catchUpAccount`), and records it `abandoned`.
+ * Each part is safe to repeat, so a call after a crash (or a second one at the same time) ends the same way.
+ * Abandoning an abandoned move changes nothing and answers it again; after the switch it is refused (409
+ * `shard_move_switched`: the move must complete). Returns `abandoning` when it ran out of `maxQueries` (call again).
+ */
+export async function abandonMove(data: DataAccess, accountNo: string, opts: AbandonOptions = {}): Promise<MoveView> {
+  const now = opts.now ?? new Date();
+  const budget = opts.maxQueries ?? MOVE_QUERY_BUDGET;
+  const region = await regionOf(data, accountNo);
+  const read = (id: string) => data.global.select().from(shardMoves).where(eq(shardMoves.id, id)).get();
+  let move = await openMove(data, accountNo);
+  if (!move) {
+    const last = await data.global
+      .select()
+      .from(shardMoves)
+      .where(eq(shardMoves.accountNo, accountNo))
+      .orderBy(desc(shardMoves.startedAt), desc(shardMoves.id))
+      .limit(1)
+      .get();
+    if (last?.step === "abandoned") return view(last, now, 0);
+    if (last?.step === "done") throw new AppError(409, "shard_move_switched");
+    throw new AppError(404, "shard_move_none");
+  }
+  while (BEFORE_SWITCH.includes(move.step)) {
+    await data.global
+      .update(shardMoves)
+      .set({ step: "abandoning", updatedAt: now, ...START })
+      .where(and(eq(shardMoves.id, move.id), eq(shardMoves.step, move.step)));
+    move = (await read(move.id)) as MoveRow;
+  }
+  if (move.step === "abandoned") return view(move, now, 0);
+  if (move.step !== "abandoning") throw new AppError(409, "shard_move_switched");
+  const crash = (step: AbandonStep) => {
+    if (opts.crashAfter === step) throw new Error(`injected crash after ${step}`);
+  };
+  crash("abandoning");
+  const source = data.shard(move.fromShard as ShardBinding);
+  const target = data.shard(move.toShard as ShardBinding);
+  const room = () => Math.max(data.stats.statements, data.stats.roundTrips) + RESERVE <= budget;
+  // The tombstone: no row of the account can be written on the target from now on (a runner's page in flight is
+  // refused by the freeze triggers); deleting stays allowed. A later move to the target removes it at its start.
+  await freeze(target, accountNo, move.id, "moved", now);
+  // Children first, a page per statement; the table it got to is saved (compare-and-set) when one is done, so the
+  // next call goes on from there. A save another runner made first: go on from where that one got.
+  while (move.cursorTable < ACCOUNT_TABLES.length) {
+    if (!room()) return view(move, now, 0);
+    const { name, where } = tableAt("switched", move.cursorTable) as AccountTable;
+    const res = await d1Of(target)
+      .prepare(`DELETE FROM ${name} WHERE rowid IN (SELECT rowid FROM ${name} WHERE ${where} LIMIT ${DELETE_PAGE})`)
+      .bind(accountNo)
+      .run();
+    const deleted = res.meta.changes ?? 0;
+    const next: Cursor = {
+      ...move,
+      cursorTable: deleted < DELETE_PAGE ? move.cursorTable + 1 : move.cursorTable,
+      cursorRows: move.cursorRows + deleted,
+    };
+    const saved = await saveCursor(data, move, next, now);
+    move = saved ?? ((await read(move.id)) as MoveRow);
+    if (move.step !== "abandoning") return view(move, now, 0);
+  }
+  await rawBatch(target, [["DELETE FROM arriving_accounts WHERE account_no = ? AND move_id = ?", accountNo, move.id]]);
+  crash("cleared");
+  await rawBatch(source, [["DELETE FROM account_freezes WHERE account_no = ? AND move_id = ? AND state = 'frozen'", accountNo, move.id]]);
+  crash("unfrozen");
+  // Nothing to catch up when the move never got to record the region's progress: it never froze the source.
+  const caught =
+    move.chargedTo === null
+      ? { days: [], months: [] }
+      : await catchUpAccount(
+          source,
+          region,
+          accountNo,
+          doneAtFreeze(move),
+          await regionBillingDone(data, region),
+          move.startedAt,
+          now,
+          (day, at) => applyAccountTariffChanges(source, accountNo, day, at),
+        );
+  await data.global
+    .update(shardMoves)
+    .set({ step: "abandoned", updatedAt: now })
+    .where(and(eq(shardMoves.id, move.id), eq(shardMoves.step, "abandoning")));
+  log("info", "shard.move_abandoned", {
+    moveId: move.id,
+    from: move.fromShard,
+    to: move.toShard,
+    days: caught.days.join(","),
+    months: caught.months.join(","),
+  });
+  return view((await read(move.id)) ?? move, now, 0);
 }

@@ -1,7 +1,7 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { listShards, registerShard } from "../../platform/shard-map";
-import { getMove, moveAccount } from "./move.service";
+import { abandonMove, getMove, moveAccount } from "./move.service";
 import type * as r from "./shards.routes";
 
 export const shardsHandler: RouteHandler<typeof r.shardsRoute, AppEnv> = async (c) =>
@@ -18,3 +18,8 @@ export const moveAccountHandler: RouteHandler<typeof r.moveAccountRoute, AppEnv>
 
 export const getMoveHandler: RouteHandler<typeof r.getMoveRoute, AppEnv> = async (c) =>
   c.json(await getMove(c.get("data"), c.req.valid("param").id), 200);
+
+export const abandonMoveHandler: RouteHandler<typeof r.abandonMoveRoute, AppEnv> = async (c) => {
+  const move = await abandonMove(c.get("data"), c.req.valid("json").accountNo);
+  return move.step === "abandoned" ? c.json(move, 200) : c.json(move, 202);
+};

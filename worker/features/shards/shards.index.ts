@@ -13,4 +13,5 @@ opsShardsRouter
   .openapi(r.shardsRoute, h.shardsHandler)
   .openapi(r.putShardRoute, h.putShardHandler)
   .openapi(r.moveAccountRoute, h.moveAccountHandler)
+  .openapi(r.abandonMoveRoute, h.abandonMoveHandler)
   .openapi(r.getMoveRoute, h.getMoveHandler);

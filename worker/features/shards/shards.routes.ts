@@ -103,3 +103,23 @@ export const getMoveRoute = createRoute({
   request: { params: z.object({ id: z.string().max(64) }) },
   responses: { 200: jsonResponse("The move", MoveDto), 401: unauthorized, 404: problem("None") },
 });
+
+export const abandonMoveRoute = createRoute({
+  method: "post",
+  path: "/shard-moves/abandon",
+  tags: ["Operators"],
+  security: operatorToken,
+  summary:
+    "Abandons an account's move before the directory switch: deletes what was copied to the target, unfreezes the source (the region's charges and closes it missed while frozen are done there), marks the move abandoned. Idempotent: an abandoned move answers 200 again. After the switch: 409, the move must complete",
+  request: {
+    body: jsonBody(z.object({ accountNo: z.string().regex(/^\d{12}$/) })),
+  },
+  responses: {
+    200: jsonResponse("Abandoned (now or before)", MoveDto),
+    202: jsonResponse("Still being abandoned (a large copy is deleted over several calls): call again", MoveDto),
+    400: problem("Check the fields"),
+    401: unauthorized,
+    404: problem("No such account, or no move of it"),
+    409: problem("The directory switched already (the move must complete), or the move completed"),
+  },
+});

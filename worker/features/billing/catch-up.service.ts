@@ -1,0 +1,86 @@
+import { asc, eq } from "drizzle-orm";
+import { cronProgress, ledgerEntries } from "../../db/schema/region";
+import { type DataAccess, type RegionDb, rawBatch } from "../../platform/db";
+import { addDays, localDay, regionTz, tzOffsetMs } from "../../platform/region";
+import { chargeAccountDay } from "./billing.service";
+import { closeMonthStatements } from "./ledger.service";
+import { nextMonth } from "./period-close.service";
+
+/** How far a region's midnight charge and month close have got: local days (YYYY-MM-DD), '' for a job never run. */
+export interface RegionBillingDone {
+  chargedTo: string;
+  closedTo: string;
+}
+
+/** The region's midnight charge and month close as recorded done (`cron_progress` on its home shard): one query. */
+export async function regionBillingDone(data: DataAccess, region: string): Promise<RegionBillingDone> {
+  const rows = await data
+    .shardForRegion(region)
+    .select({ job: cronProgress.job, doneDay: cronProgress.doneDay })
+    .from(cronProgress)
+    .where(eq(cronProgress.region, region))
+    .all();
+  const done = (job: string) => rows.find((r) => r.job === job)?.doneDay ?? "";
+  return { chargedTo: done("midnight"), closedTo: done("close") };
+}
+
+/** The account number just before `accountNo` among numbers of its length: a close page of this account alone. */
+function justBefore(accountNo: string): string {
+  return accountNo.slice(0, -1) + String.fromCharCode(accountNo.charCodeAt(accountNo.length - 1) - 1);
+}
+
+/**
+ * Does for one account, on the shard that now holds it (`db`), what its region's midnight charge and month close did
+ * while they passed it by — a shard move had it frozen on its source (or arriving on its target), and every job over
+ * a shard's accounts skips such an account (`settledHere`). `since` is how far the region had got just before the
+ * freeze, `until` how far it has got now: the days charged in between are charged for the account (each with the
+ * region's own entries and keys, `charge:<service>:<day>`), then the months closed in between are closed for it
+ * (oldest first, the region's own statements). Safe to repeat and to race the region's jobs: a day already charged
+ * and a month already closed change nothing, so each is done exactly once whichever runs first. Days after `until`
+ * are the region's jobs', which take the account from now on.
+ */
+export async function catchUpAccount(
+  db: RegionDb,
+  region: string,
+  accountNo: string,
+  since: RegionBillingDone,
+  until: RegionBillingDone,
+  frozenAt: Date,
+  now: Date,
+  /** What the region's run does before a day's charge (its tariff changes due), done for the account first. */
+  beforeDay?: (day: string, at: Date) => Promise<unknown>,
+): Promise<{ days: string[]; months: string[] }> {
+  const tz = regionTz(region);
+  const out = { days: [] as string[], months: [] as string[] };
+  // A region that had never charged before the freeze started with its due day: the day of the freeze at the earliest.
+  const fromDay = since.chargedTo === "" ? localDay(tz, frozenAt) : addDays(since.chargedTo, 1);
+  for (let day = fromDay; until.chargedTo !== "" && day <= until.chargedTo; day = addDays(day, 1)) {
+    // As the region's run does: "at" the day's local midnight, or now if that is still ahead.
+    const midnight = Date.parse(`${day}T00:00:00Z`);
+    const at = new Date(Math.min(midnight - tzOffsetMs(tz, new Date(midnight)), now.getTime()));
+    await beforeDay?.(day, at);
+    await chargeAccountDay(db, region, accountNo, day, at);
+    out.days.push(day);
+  }
+  if (until.closedTo === "" || until.closedTo <= since.closedTo) return out;
+  let month: string;
+  if (since.closedTo !== "") month = nextMonth(since.closedTo.slice(0, 7));
+  else {
+    // A region that had never closed starts at its first entry's month: the account's is where its months begin.
+    const first = await db
+      .select({ day: ledgerEntries.localDay })
+      .from(ledgerEntries)
+      .where(eq(ledgerEntries.accountNo, accountNo))
+      .orderBy(asc(ledgerEntries.occurredAt), asc(ledgerEntries.id))
+      .limit(1)
+      .get();
+    if (!first) return out;
+    month = first.day.slice(0, 7);
+  }
+  const lastMonth = until.closedTo.slice(0, 7);
+  for (; month <= lastMonth; month = nextMonth(month)) {
+    await rawBatch(db, closeMonthStatements(region, month, justBefore(accountNo), accountNo, now));
+    out.months.push(month);
+  }
+  return out;
+}
