@@ -464,8 +464,10 @@ export const outages = sqliteTable(
     expectedEnd: integer("expected_end", { mode: "timestamp_ms" }).notNull(),
     declaredAt: integer("declared_at", { mode: "timestamp_ms" }).notNull(),
     resolvedAt: integer("resolved_at", { mode: "timestamp_ms" }),
+    /** The operator's idempotency key: the same key is the same outage (null on outages declared before keys). */
+    key: text("key"),
   },
-  (t) => [index("outages_region_idx").on(t.region, t.resolvedAt)],
+  (t) => [index("outages_region_idx").on(t.region, t.resolvedAt), uniqueIndex("outages_key_uq").on(t.key)],
 );
 
 /** Where each application lives (it is kept in its region's shard): found by id or by subscriber without asking every shard. */

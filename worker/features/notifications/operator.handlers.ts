@@ -7,8 +7,8 @@ import { announce, declareOutage, resolveOutage } from "./outages.service";
 const queue = (env: Env) => env.NOTIFICATIONS as unknown as NotificationQueue;
 
 export const declareOutageHandler: RouteHandler<typeof r.declareOutageRoute, AppEnv> = async (c) => {
-  const body = c.req.valid("json");
-  return c.json(await declareOutage(c.get("data").global, queue(c.env), body), 201);
+  const { outage, created } = await declareOutage(c.get("data").global, queue(c.env), c.req.valid("json"));
+  return created ? c.json(outage, 201) : c.json(outage, 200);
 };
 
 export const resolveOutageHandler: RouteHandler<typeof r.resolveOutageRoute, AppEnv> = async (c) => {

@@ -6,12 +6,28 @@ const security = [{ operatorToken: [] }];
 const unauthorized = problem("No or a wrong operator token");
 const invalid = problem("Invalid input, with the fields at fault");
 
+/**
+ * An operator's idempotency key (outages and announcements): 1–100 characters, none of them control or format
+ * characters. The same key is the same outage or announcement.
+ */
+const OperatorKey = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[^\p{C}]+$/u)
+  .openapi({
+    description: "Makes a repeated request a no-op: the same key is the same outage or announcement",
+    example: "kzn-2026-12-03-pushkina",
+  });
+
 export const declareOutageRoute = createRoute({
   method: "post",
   path: "/outages",
   tags: ["Operator"],
   security,
   summary: "Declares an outage for an area; subscribers with accounts there get a push and a banner",
+  description:
+    "Idempotent by `key` (required): the same key with the same body answers the outage it declared (200) and tells nobody twice; the same key with another body is a 409.",
   request: {
     body: jsonBody(
       z.object({
@@ -26,10 +42,17 @@ export const declareOutageRoute = createRoute({
           .openapi({ example: ["12", "14"] }),
         title: z.string().min(3).max(120),
         expectedEnd: z.string().datetime(),
+        key: OperatorKey,
       }),
     ),
   },
-  responses: { 201: jsonResponse("Declared", Outage), 400: invalid, 401: unauthorized },
+  responses: {
+    201: jsonResponse("Declared", Outage),
+    200: jsonResponse("Declared before with this key and this body: the same outage, nobody is told twice", Outage),
+    400: invalid,
+    401: unauthorized,
+    409: problem("The key was used for an outage with another body"),
+  },
 });
 
 export const resolveOutageRoute = createRoute({
@@ -60,8 +83,7 @@ export const announceRoute = createRoute({
           .regex(/^\/[^\s]*$/)
           .max(200)
           .optional(),
-        /** Makes a repeated request a no-op: the same key is the same announcement. */
-        key: z.string().min(1).max(100),
+        key: OperatorKey,
       }),
     ),
   },
