@@ -394,7 +394,9 @@ export const inbox = sqliteTable(
   },
   (t) => [
     uniqueIndex("inbox_event_uq").on(t.subscriberId, t.eventId),
-    index("inbox_subscriber_idx").on(t.subscriberId, t.createdAt),
+    // The inbox's pages, newest first, from a (created_at, id) cursor: the id breaks ties within a millisecond, so a
+    // page is a range of this index, never a sort (features/notifications/notifications.service.ts, `selectInbox`).
+    index("inbox_subscriber_idx").on(t.subscriberId, t.createdAt, t.id),
     // Housekeeping's retention deletes along it (features/notifications/notifications.retention.ts).
     index("inbox_created_idx").on(t.createdAt),
   ],

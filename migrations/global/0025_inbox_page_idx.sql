@@ -1,0 +1,2 @@
+DROP INDEX `inbox_subscriber_idx`;--> statement-breakpoint
+CREATE INDEX `inbox_subscriber_idx` ON `inbox` (`subscriber_id`,`created_at`,`id`);
