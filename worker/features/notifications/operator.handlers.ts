@@ -1,5 +1,6 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
+import { replayDeadLetter } from "./dead-letters.service";
 import type { NotificationQueue } from "./notifications.service";
 import type * as r from "./operator.routes";
 import { announce, declareOutage, resolveOutage } from "./outages.service";
@@ -17,4 +18,8 @@ export const resolveOutageHandler: RouteHandler<typeof r.resolveOutageRoute, App
 
 export const announceHandler: RouteHandler<typeof r.announceRoute, AppEnv> = async (c) => {
   return c.json({ eventId: await announce(queue(c.env), c.req.valid("json")) }, 202);
+};
+
+export const replayDeadLetterHandler: RouteHandler<typeof r.replayDeadLetterRoute, AppEnv> = async (c) => {
+  return c.json(await replayDeadLetter(c.get("data").global, queue(c.env), c.req.valid("param").id), 202);
 };

@@ -89,3 +89,21 @@ export const announceRoute = createRoute({
   },
   responses: { 202: jsonResponse("Queued", z.object({ eventId: z.string() })), 400: invalid, 401: unauthorized },
 });
+
+export const replayDeadLetterRoute = createRoute({
+  method: "post",
+  path: "/dead-letters/{id}/replay",
+  tags: ["Operator"],
+  security,
+  summary: "Puts a dead-lettered notification back on its queue and removes it from the dead letters",
+  description:
+    "Deliveries are idempotent by their dedupe keys, and an SMS or email by its provider record, kept 30 days: a dead letter is kept 21 days (then deleted by housekeeping), and one that failed longer ago is refused (409), since replaying it could send its texts a second time.",
+  request: { params: z.object({ id: z.string().max(64) }) },
+  responses: {
+    202: jsonResponse("Queued again", z.object({ id: z.string(), channel: z.string(), eventId: z.string().nullable() })),
+    401: unauthorized,
+    404: problem("No such dead letter"),
+    409: problem("Failed more than 21 days ago: past the window in which a replay cannot send anything twice"),
+    422: problem("Not a notification: replay it through the Queues API (docs/operations.md)"),
+  },
+});
