@@ -173,8 +173,11 @@ describe("dead letters", () => {
 
     const other = await deadLetter({ kind: "usage_report", id: "r1" }, new Date());
     const refused = await replay(other);
-    expect(refused.status).toBe(422);
-    expect((await json<{ title: string }>(refused)).title).toMatch(/Это не уведомление/);
+    expect(refused.status).toBe(409);
+    expect(await json(refused)).toMatchObject({
+      type: "urn:kabinet:problem:dead-letter-not-notification",
+      title: expect.stringMatching(/^Это не уведомление/),
+    });
     expect(await q("SELECT id FROM dead_letters WHERE id = ?", other)).toEqual([{ id: other }]);
 
     for (const bad of ["nope", "x".repeat(65), "' OR 1=1 --"]) {

@@ -33,7 +33,7 @@ export async function replayDeadLetter(db: GlobalDb, queue: NotificationQueue, i
   const parsed = NotificationMessage.safeParse(body);
   try {
     // Only a notification goes back here; another queue's message (billing, reports, usage) is replayed by hand.
-    if (!parsed.success) throw new AppError(422, "dead_letter_not_notification");
+    if (!parsed.success) throw new AppError(409, "dead_letter_not_notification");
     await queue.send(parsed.data);
   } catch (err) {
     const { eventId: _generated, ...stored } = row;

@@ -103,7 +103,8 @@ export const replayDeadLetterRoute = createRoute({
     202: jsonResponse("Queued again", z.object({ id: z.string(), channel: z.string(), eventId: z.string().nullable() })),
     401: unauthorized,
     404: problem("No such dead letter"),
-    409: problem("Failed more than 21 days ago: past the window in which a replay cannot send anything twice"),
-    422: problem("Not a notification: replay it through the Queues API (docs/operations.md)"),
+    409: problem(
+      "Failed more than 21 days ago (dead-letter-expired: past the window in which a replay cannot send anything twice), or not a notification (dead-letter-not-notification: replay it through the Queues API, docs/operations.md)",
+    ),
   },
 });
