@@ -1,14 +1,14 @@
 import "fake-indexeddb/auto";
 import { fireEvent, screen, waitFor } from "@solidjs/testing-library";
 import { describe, expect, it } from "vitest";
-import { InboxProvider } from "../../web/src/features/notifications/InboxContext";
+import { InboxProvider, withOlder } from "../../web/src/features/notifications/InboxContext";
 import InboxPage from "../../web/src/features/notifications/InboxPage";
 import { mount, screenTestHooks, sent, serve } from "./harness";
 
 const profile = { id: "demo-anna", displayName: "Анна Иванова", phone: "+79000000001", email: null, login: "anna" };
 const item = (n: number) => ({
   id: `i${n}`,
-  kind: "payment_credited",
+  kind: "payment_credited" as const,
   accountNo: "201000000012",
   title: `Платёж ${n} зачислен`,
   body: "500,00 ₽",
@@ -87,5 +87,26 @@ describe("«Уведомления»: «Показать ещё»", () => {
     await waitFor(() => expect(titles()).toHaveLength(53));
     expect(screen.queryByRole("alert")).toBeNull();
     expect(screen.queryByRole("button", { name: "Show more" })).toBeNull();
+  });
+});
+
+describe("the inbox refreshed after older pages were shown", () => {
+  const ids = (box: { items: { id: string }[] }) => box.items.map((i) => i.id);
+
+  it("keeps the older pages under the new first page when the two meet, and their cursor", () => {
+    const shown = { ...page(1, 100, "c100") };
+    // One new message: the first page now ends a message higher.
+    const fresh = { ...page(1, 49, "c49"), items: [{ ...item(0), id: "new" }, ...page(1, 49, null).items] };
+    const merged = withOlder(fresh, shown);
+    expect(ids(merged)).toEqual(["new", ...ids(shown)]);
+    expect(merged.nextBefore).toBe("c100");
+  });
+
+  it("starts again from the new first page when more than a page arrived, or when it is the whole inbox", () => {
+    const shown = page(1, 100, "c100");
+    const flood = { ...page(1000, 50, "c1049") };
+    expect(withOlder(flood, shown)).toBe(flood);
+    const whole = page(1, 30, null);
+    expect(withOlder(whole, shown)).toBe(whole);
   });
 });

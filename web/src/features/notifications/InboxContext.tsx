@@ -127,7 +127,7 @@ export function InboxProvider(props: ParentProps) {
  * is on the fresh page): then nothing is between them, and the old list's cursor still leads on. When more than a
  * page arrived since, or the fresh page is the whole inbox, the fresh page alone (paging starts again from it).
  */
-function withOlder(fresh: InboxDto, old: InboxDto): InboxDto {
+export function withOlder(fresh: InboxDto, old: InboxDto): InboxDto {
   const first = old.items[0];
   if (!fresh.nextBefore || !first || !fresh.items.some((i) => i.id === first.id)) return fresh;
   const ids = new Set(fresh.items.map((i) => i.id));
