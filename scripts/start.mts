@@ -169,7 +169,7 @@ ${DEMO_BUSINESS_PEOPLE.map((p) => {
 │  any future expiry and any 3-digit CVC.
 │  Operators (outage for anna's house; bell and banner in her cabinet):
 │    curl -X POST ${url()}ops/v1/outages -H 'authorization: Bearer dev-only-operator-token' \\
-│      -H 'content-type: application/json' -d '{"region":"msk","street":"ул. Профсоюзная","houses":["12"],"title":"Нет интернета","expectedEnd":"2030-01-01T00:00:00Z"}'
+│      -H 'content-type: application/json' -d '{"region":"msk","street":"ул. Профсоюзная","houses":["12"],"title":"Нет интернета","expectedEnd":"2030-01-01T00:00:00Z","key":"demo-profsoyuznaya-12"}'
 │  Connect a service: ${url("msk")}connect (try ул. Тверская, 7); applications are moved by
 │    operators at ${url("msk")}ops/applications (key dev-only-operator-token).
 │  Госуслуги / T-ID / VK ID: a demo identity provider at ${idp.issuer} (this run only)

@@ -106,6 +106,7 @@ async function outage(street: string): Promise<string> {
       houses: ["1"],
       title: "Бенчмарк",
       expectedEnd: new Date(Date.now() + 3600_000).toISOString(),
+      key: crypto.randomUUID(),
     }),
   });
   if (res.status !== 201) throw new Error(`outage: ${res.status} ${await res.text()}`);

@@ -114,6 +114,7 @@ describe("web push in a real browser", () => {
       houses: ["55"],
       title: "Нет интернета в доме 55",
       expectedEnd: until,
+      key: crypto.randomUUID(),
     });
     expect(declared.status).toBe(201);
     const outage = (await declared.json()) as { id: string };

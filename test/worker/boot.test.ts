@@ -80,6 +80,7 @@ describe("data in the first page", () => {
         houses: ["12"],
         title: "Нет интернета",
         expectedEnd: "2030-01-01T00:00:00Z",
+        key: "boot-profsoyuznaya-12",
       }),
     });
     expect(declared.status).toBe(201);

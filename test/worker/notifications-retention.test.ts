@@ -148,7 +148,8 @@ describe("retention of the inbox and deliveries", () => {
   it("deletes in bounded pages: a backlog larger than a run's pages goes over several runs, recent rows stay", async () => {
     const now = Date.now();
     // Anything old already in the database goes first, so the counts below are this test's own rows.
-    while ((await expireNotifications(db(), new Date(now))).statements > 2);
+    // (A run's least: one statement for each of dead letters, inbox and deliveries.)
+    while ((await expireNotifications(db(), new Date(now))).statements > 3);
     const oldInbox = Array.from({ length: 25 }, (_, i) => inboxRow("demo-maria", new Date(monthsAgo(now, 13).getTime() - i * DAY)));
     const oldDeliveries = Array.from({ length: 25 }, (_, i) => deliveryRow(new Date(now - (100 + i) * DAY)));
     const keptInbox = inboxRow("demo-maria", new Date(now - DAY));
@@ -160,10 +161,10 @@ describe("retention of the inbox and deliveries", () => {
     for (let i = 0; i < 4; i++) runs.push(await expireNotifications(db(), new Date(now), { page: 4, pages: 3 }));
     // Each run: at most 3 statements of 4 rows per table; 25 rows take three runs (12 + 12 + 1), the fourth finds nothing.
     expect(runs).toEqual([
-      { inbox: 12, deliveries: 12, statements: 6 },
-      { inbox: 12, deliveries: 12, statements: 6 },
-      { inbox: 1, deliveries: 1, statements: 2 },
-      { inbox: 0, deliveries: 0, statements: 2 },
+      { deadLetters: 0, inbox: 12, deliveries: 12, statements: 7 },
+      { deadLetters: 0, inbox: 12, deliveries: 12, statements: 7 },
+      { deadLetters: 0, inbox: 1, deliveries: 1, statements: 3 },
+      { deadLetters: 0, inbox: 0, deliveries: 0, statements: 3 },
     ]);
     expect(await q("SELECT id FROM inbox WHERE subscriber_id = 'demo-maria' AND id LIKE 'ret-%'")).toEqual([{ id: keptInbox.id }]);
     const left = (await q<{ k: string }>("SELECT dedupe_key AS k FROM deliveries WHERE event_id LIKE 'ret-event:%'")).map((r) => r.k);
@@ -216,8 +217,8 @@ describe("retention of the inbox and deliveries", () => {
         }
       };
     };
-    // An outage (urgent: no quiet hours) 13 months ago. Its message was dead-lettered once, and an operator replayed
-    // it then (docs/operations.md) but left it in `dead_letters`.
+    // An outage (urgent: no quiet hours) 13 months ago, with a message of its event in `dead_letters` that failed
+    // 20 days ago (a dead letter is kept 21 days: DEAD_LETTER_RETENTION_MS), so an operator may still replay it.
     const outage: NotificationMessage = {
       channel: "event",
       eventId: `ret-outage:${crypto.randomUUID()}`,
@@ -228,7 +229,13 @@ describe("retention of the inbox and deliveries", () => {
     };
     await db()
       .insert(deadLetters)
-      .values({ id: `ret-dlq-${crypto.randomUUID()}`, queue: "kabinet-dlq", body: JSON.stringify(outage), attempts: 6, failedAt: sentAt });
+      .values({
+        id: `ret-dlq-${crypto.randomUUID()}`,
+        queue: "kabinet-dlq",
+        body: JSON.stringify(outage),
+        attempts: 6,
+        failedAt: new Date(now - 20 * DAY),
+      });
     await deliver(sentAt)([outage]);
     expect(pushed).toHaveLength(1);
     const unreadBefore = (await json<InboxDto>(await api(await login("anna"), "/notifications"))).unread;
@@ -251,10 +258,10 @@ describe("retention of the inbox and deliveries", () => {
     expect(inboxAfter.items.map((i) => i.id)).not.toContain(row?.id);
     expect(await q("SELECT id FROM inbox WHERE event_id = ?", outage.eventId)).toEqual([{ id: row?.id }]);
 
-    // Once the operator removes the dead letter, the next run deletes the year-old rows (the replay has just
+    // Two days later the dead letter is past 21 days: the run deletes it, then the year-old rows (the replay has just
     // recorded its in-app and SMS deliveries again: those are recent now).
-    await env.DB.prepare("DELETE FROM dead_letters WHERE json_extract(body, '$.eventId') = ?").bind(outage.eventId).run();
-    await housekeeping(now);
+    await housekeeping(now + 2 * DAY);
+    expect(await q("SELECT id FROM dead_letters WHERE json_extract(body, '$.eventId') = ?", outage.eventId)).toEqual([]);
     expect(await q("SELECT 1 FROM inbox WHERE event_id = ?", outage.eventId)).toHaveLength(0);
     expect(await q("SELECT channel FROM deliveries WHERE event_id = ? AND updated_at < ?", outage.eventId, now - DAY)).toEqual([]);
   });

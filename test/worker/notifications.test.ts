@@ -459,18 +459,30 @@ describe("outages", () => {
       });
     const until = new Date(Date.now() + 4 * 3600_000).toISOString();
     expect(
-      (await ops("/outages", { region: "kzn", street: "ул. Пушкина", houses: ["5"], title: "Нет интернета", expectedEnd: until }, "wrong"))
-        .status,
+      (
+        await ops(
+          "/outages",
+          { region: "kzn", street: "ул. Пушкина", houses: ["5"], title: "Нет интернета", expectedEnd: until, key: "k1" },
+          "wrong",
+        )
+      ).status,
     ).toBe(401);
-    const unknownRegion = await ops("/outages", { region: "zz", title: "Нет интернета", expectedEnd: until });
+    const unknownRegion = await ops("/outages", { region: "zz", title: "Нет интернета", expectedEnd: until, key: "k2" });
     expect(unknownRegion.status).toBe(400);
     expect((await json<{ errors: unknown[] }>(unknownRegion)).errors).toEqual([{ field: "region", message: "Такого региона нет" }]);
     const past = new Date(Date.now() - 3600_000).toISOString();
-    const ended = await ops("/outages", { region: "kzn", title: "Нет интернета", expectedEnd: past });
+    const ended = await ops("/outages", { region: "kzn", title: "Нет интернета", expectedEnd: past, key: "k3" });
     expect(ended.status).toBe(400);
     expect((await json<{ errors: unknown[] }>(ended)).errors).toEqual([{ field: "expectedEnd", message: "Время должно быть в будущем" }]);
     const elsewhere = await json<{ id: string }>(
-      await ops("/outages", { region: "kzn", street: "ул. Пушкина", houses: ["7", "9"], title: "Работы на сети", expectedEnd: until }),
+      await ops("/outages", {
+        region: "kzn",
+        street: "ул. Пушкина",
+        houses: ["7", "9"],
+        title: "Работы на сети",
+        expectedEnd: until,
+        key: "k4",
+      }),
     );
     const res = await ops("/outages", {
       region: "kzn",
@@ -478,6 +490,7 @@ describe("outages", () => {
       houses: ["5"],
       title: "Нет интернета на Пушкина, 5",
       expectedEnd: until,
+      key: "k5",
     });
     expect(res.status).toBe(201);
     const outage = await json<{ id: string }>(res);

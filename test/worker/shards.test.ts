@@ -347,6 +347,7 @@ describe("the shard map: two shards of the Moscow branch", () => {
         houses: [other.house],
         title: "Авария на Тестовой",
         expectedEnd: "2030-01-01T00:00:00Z",
+        key: "shards-testovaya",
       }),
     });
     expect(declared.status).toBe(201);

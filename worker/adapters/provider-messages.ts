@@ -5,6 +5,23 @@ import type { GlobalDb } from "../platform/db";
 export type ProviderMessage = typeof providerMessages.$inferSelect;
 type Status = ProviderMessage["status"];
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * How long a message handed to an SMS or email provider keeps its row: 30 days after its last report. The row is the
+ * message's dedupe (`claimMessage`): while it is kept, the same dedupe key is never sent again.
+ */
+export const PROVIDER_MESSAGE_RETENTION_MS = 30 * DAY_MS;
+
+/**
+ * How long a dead-lettered queue message is kept for an operator to replay: 21 days after it failed, well inside the
+ * dedupe window above, so a replay always finds the rows of what its event already sent (a message's texts were sent
+ * before it failed: its tries and their backoff take hours, and the queue keeps a message at most 14 days). An older
+ * one is deleted by the housekeeping cron and refused by the replay (features/notifications/dead-letters.service.ts):
+ * replayed after 30 days, it would send the SMS and the email again.
+ */
+export const DEAD_LETTER_RETENTION_MS = 21 * DAY_MS;
+
 /** A claim on a message goes stale after this long (its consumer died mid-send, or gave it back): then another may take it. */
 export const CLAIM_MS = 60_000;
 

@@ -284,6 +284,18 @@ const messages = {
     en: "Mobile data is of use once the account has a mobile service",
   },
   "problem.outage_resolved": { ru: "Авария уже отмечена устранённой", en: "The outage is already resolved" },
+  "problem.dead_letter_expired": {
+    ru: "Сообщение не доставлено {days} дн. назад: повторять его поздно",
+    en: "The message failed {days} days ago: too late to replay it",
+  },
+  "problem.dead_letter_expired.detail": {
+    ru: "Повтор старше 21 дня мог бы второй раз отправить SMS и письма (их защита от повторов хранится 30 дней). Отправьте уведомление заново, если оно ещё нужно.",
+    en: "A replay older than 21 days could send its SMS and emails a second time (their duplicate protection is kept for 30 days). Send the notification anew if it is still needed.",
+  },
+  "problem.dead_letter_not_notification": {
+    ru: "Это не уведомление: повторите его через Queues API (docs/operations.md)",
+    en: "Not a notification: replay it through the Queues API (docs/operations.md)",
+  },
   "problem.push_unavailable": { ru: "Push-уведомления временно недоступны", en: "Push notifications are unavailable for now" },
   "problem.unhealthy": { ru: "Сервис работает не полностью", en: "The service is not fully working" },
   "problem.unhealthy.detail": { ru: "Не отвечает: {failing}", en: "Not answering: {failing}" },

@@ -394,7 +394,9 @@ export const inbox = sqliteTable(
   },
   (t) => [
     uniqueIndex("inbox_event_uq").on(t.subscriberId, t.eventId),
-    index("inbox_subscriber_idx").on(t.subscriberId, t.createdAt),
+    // The inbox's pages, newest first, from a (created_at, id) cursor: the id breaks ties within a millisecond, so a
+    // page is a range of this index, never a sort (features/notifications/notifications.service.ts, `selectInbox`).
+    index("inbox_subscriber_idx").on(t.subscriberId, t.createdAt, t.id),
     // Housekeeping's retention deletes along it (features/notifications/notifications.retention.ts).
     index("inbox_created_idx").on(t.createdAt),
   ],
@@ -464,8 +466,10 @@ export const outages = sqliteTable(
     expectedEnd: integer("expected_end", { mode: "timestamp_ms" }).notNull(),
     declaredAt: integer("declared_at", { mode: "timestamp_ms" }).notNull(),
     resolvedAt: integer("resolved_at", { mode: "timestamp_ms" }),
+    /** The operator's idempotency key: the same key is the same outage (null on outages declared before keys). */
+    key: text("key"),
   },
-  (t) => [index("outages_region_idx").on(t.region, t.resolvedAt)],
+  (t) => [index("outages_region_idx").on(t.region, t.resolvedAt), uniqueIndex("outages_key_uq").on(t.key)],
 );
 
 /** Where each application lives (it is kept in its region's shard): found by id or by subscriber without asking every shard. */

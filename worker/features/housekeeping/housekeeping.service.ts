@@ -1,4 +1,5 @@
 import { lt } from "drizzle-orm";
+import { PROVIDER_MESSAGE_RETENTION_MS } from "../../adapters/provider-messages";
 import { authChallenges, oneTimeCodes, operatorSessions, outbox, providerMessages, sessions } from "../../db/schema/global";
 import type { GlobalDb } from "../../platform/db";
 import { expireNotifications } from "../notifications/notifications.service";
@@ -8,13 +9,13 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** How long the dev outbox keeps messages. */
 export const OUTBOX_RETENTION_MS = 7 * DAY_MS;
 /** How long a message handed to an SMS or email provider keeps its row (its dedupe claim and delivery status). */
-export const PROVIDER_MESSAGE_RETENTION_MS = 30 * DAY_MS;
+export { PROVIDER_MESSAGE_RETENTION_MS };
 
 /**
  * Deletes what has expired: sessions (subscribers' and operators') past their absolute expiry, flow challenges, one-time
  * codes a day after expiry (kept briefly for abuse accounting), old dev
- * outbox messages and provider messages a month after their last report; then, in bounded pages, inbox messages
- * past 12 months and delivery rows past 90 days (features/notifications/notifications.retention.ts). Safe to run any
+ * outbox messages and provider messages a month after their last report; then, in bounded pages, dead letters past
+ * 21 days, inbox messages past 12 months and delivery rows past 90 days (features/notifications/notifications.retention.ts). Safe to run any
  * number of times. (Abuse counts expire in their own objects: platform/throttle.do.ts.)
  */
 export async function cleanExpired(db: GlobalDb, now = new Date()) {
@@ -43,6 +44,7 @@ export async function cleanExpired(db: GlobalDb, now = new Date()) {
     challenges: a.length,
     operatorSessions: ops.length,
     providerMessages: pm.length,
+    deadLetters: notifications.deadLetters,
     inbox: notifications.inbox,
     deliveries: notifications.deliveries,
   };

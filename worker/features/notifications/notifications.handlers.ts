@@ -16,7 +16,10 @@ const minutes = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5)
 
 /** The inbox in the language it is read in: each message's text is made again from its event's parameters. */
 export const inboxHandler: RouteHandler<typeof r.inboxRoute, AppEnv> = async (c) => {
-  const { items, unread } = await svc.listInbox(c.get("data").global, requireSession(c).subscriberId);
+  const { subscriberId } = requireSession(c);
+  const { before } = c.req.valid("query");
+  const position = before === undefined ? undefined : svc.decodeInboxCursor(before);
+  const { items, next, unread } = await svc.listInbox(c.get("data").global, subscriberId, svc.INBOX_PAGE, position);
   const lang = c.get("lang");
   noStore(c);
   return c.json(
@@ -29,6 +32,7 @@ export const inboxHandler: RouteHandler<typeof r.inboxRoute, AppEnv> = async (c)
         createdAt: i.createdAt.toISOString(),
         read: i.readAt !== null,
       })),
+      nextBefore: next,
       unread,
       keptMonths: INBOX_RETENTION_MONTHS,
     },

@@ -22,7 +22,9 @@ export const operatorRouter = createRouter();
 operatorRouter.use("/outages/*", operatorAuth);
 operatorRouter.use("/outages", operatorAuth);
 operatorRouter.use("/announcements", operatorAuth);
+operatorRouter.use("/dead-letters/*", operatorAuth);
 operatorRouter
   .openapi(or.declareOutageRoute, oh.declareOutageHandler)
   .openapi(or.resolveOutageRoute, oh.resolveOutageHandler)
-  .openapi(or.announceRoute, oh.announceHandler);
+  .openapi(or.announceRoute, oh.announceHandler)
+  .openapi(or.replayDeadLetterRoute, oh.replayDeadLetterHandler);

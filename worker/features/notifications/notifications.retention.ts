@@ -1,4 +1,5 @@
 import { and, eq, inArray, lt, notExists, sql } from "drizzle-orm";
+import { DEAD_LETTER_RETENTION_MS } from "../../adapters/provider-messages";
 import { deadLetters, deliveries, inbox } from "../../db/schema/global";
 import type { GlobalDb } from "../../platform/db";
 
@@ -37,18 +38,38 @@ export function inboxCutoff(now: Date): Date {
 const replayable = (db: GlobalDb, eventId: typeof inbox.eventId | typeof deliveries.eventId) =>
   db.select({ one: sql`1` }).from(deadLetters).where(eq(deadLetters.eventId, eventId));
 
+/** The oldest moment a dead letter may have failed at `now` and still be replayed (DEAD_LETTER_RETENTION_MS). */
+export const deadLetterCutoff = (now: Date) => new Date(now.getTime() - DEAD_LETTER_RETENTION_MS);
+
 /**
- * Deletes inbox messages past 12 months and delivery rows past 90 days, oldest first, in pages of `page` rows
- * (one DELETE … WHERE rowid IN (SELECT … LIMIT) along `inbox_created_idx` / `deliveries_updated_idx`), at most
- * `pages` statements per table: a backlog is worked off over several runs. Safe to run any number of times.
+ * Deletes dead letters past 21 days (first: their events' rows may go in the same run), inbox messages past 12 months
+ * and delivery rows past 90 days, oldest first, in pages of `page` rows (one DELETE … WHERE rowid IN (SELECT … LIMIT)
+ * along `dead_letters_failed_idx` / `inbox_created_idx` / `deliveries_updated_idx`), at most `pages` statements per
+ * table: a backlog is worked off over several runs. Safe to run any number of times.
  */
 export async function expireNotifications(
   db: GlobalDb,
   now = new Date(),
   { page = RETENTION_PAGE, pages = RETENTION_PAGES }: { page?: number; pages?: number } = {},
-): Promise<{ inbox: number; deliveries: number; statements: number }> {
+): Promise<{ deadLetters: number; inbox: number; deliveries: number; statements: number }> {
+  const deadLettersBefore = deadLetterCutoff(now);
   const inboxBefore = inboxCutoff(now);
   const deliveriesBefore = new Date(now.getTime() - DELIVERY_RETENTION_MS);
+  const deadLettersPage = () =>
+    db
+      .delete(deadLetters)
+      .where(
+        inArray(
+          sql`rowid`,
+          db
+            .select({ r: sql`rowid` })
+            .from(deadLetters)
+            .where(lt(deadLetters.failedAt, deadLettersBefore))
+            .orderBy(deadLetters.failedAt)
+            .limit(page),
+        ),
+      )
+      .run();
   const inboxPage = () =>
     db
       .delete(inbox)
@@ -90,7 +111,8 @@ export async function expireNotifications(
     }
     return removed;
   };
+  const removedDeadLetters = await drain(deadLettersPage);
   const removedInbox = await drain(inboxPage);
   const removedDeliveries = await drain(deliveriesPage);
-  return { inbox: removedInbox, deliveries: removedDeliveries, statements };
+  return { deadLetters: removedDeadLetters, inbox: removedInbox, deliveries: removedDeliveries, statements };
 }

@@ -26,16 +26,29 @@ export const inboxRoute = createRoute({
   method: "get",
   path: "/notifications",
   tags: ["Notifications"],
-  summary: "The in-app inbox: the newest 50 messages of the last 12 months (older ones expire), and how many of those are unread",
+  summary:
+    "The in-app inbox, newest first, 50 messages a page, of the last 12 months (older ones expire), and how many of those are unread",
+  request: {
+    query: z.object({
+      before: z.string().max(200).optional().openapi({
+        description: "Where the page starts: the `nextBefore` of the page above (opaque). Without it, the newest messages.",
+      }),
+    }),
+  },
   responses: {
     200: jsonResponse(
       "Inbox",
       z.object({
         items: z.array(InboxItem),
+        nextBefore: z
+          .string()
+          .nullable()
+          .openapi({ description: "The `before` of the next (older) page; null when there are no older messages" }),
         unread: z.number().int(),
         keptMonths: z.number().int().openapi({ description: "How long a message is kept: older ones are deleted", example: 12 }),
       }),
     ),
+    400: problem("An invalid `before`"),
     401: unauthorized,
   },
 });

@@ -166,14 +166,52 @@ export function quietUntil(s: Settings, tz: string, at: Date): Date | null {
 
 // ---------- Inbox ----------
 
-const INBOX_PAGE = 50;
+/** Messages a page of the inbox shows. */
+export const INBOX_PAGE = 50;
 /** A message is shown and counted for 12 months (INBOX_RETENTION_MONTHS), whether or not housekeeping has deleted it yet. */
 const kept = (at = new Date()) => gte(inbox.createdAt, inboxCutoff(at));
-const selectInbox = (db: GlobalDb, who: string | SessionSubscriber, limit: number) =>
+
+/** Where a page of the inbox starts: below this message's (created_at, id), newest first. */
+export interface InboxPosition {
+  at: number;
+  id: string;
+}
+
+/** The position after a page's last message, opaque to the client (base64url of JSON, as the history's cursor). */
+export const encodeInboxCursor = (p: InboxPosition) =>
+  btoa(JSON.stringify([p.at, p.id]))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
+
+/** A cursor back into a position; anything that is not one this API made is a 400 naming `before`. */
+export function decodeInboxCursor(cursor: string): InboxPosition {
+  try {
+    const [at, id] = JSON.parse(atob(cursor.replace(/-/g, "+").replace(/_/g, "/"))) as unknown[];
+    if (Number.isSafeInteger(at) && (at as number) >= 0 && typeof id === "string" && id.length > 0 && id.length <= 64)
+      return { at: at as number, id };
+  } catch {
+    // not base64 or not JSON: refused below
+  }
+  throw new AppError(400, "validation", {}, [{ field: "before", message: "field.bankCursor" }]);
+}
+
+/**
+ * A page of the subscriber's messages, newest first, from `before` on: one range of `inbox_subscriber_idx`
+ * (subscriber, created_at, id) read backwards, `limit` rows (the caller asks one more to learn whether there are more).
+ * The cursor only says where to start within the subscriber's own rows: another's cursor shows nothing of theirs.
+ */
+export const selectInbox = (db: GlobalDb, who: string | SessionSubscriber, limit: number, before?: InboxPosition) =>
   db
     .select()
     .from(inbox)
-    .where(and(subscriberIs(inbox.subscriberId, who), kept()))
+    .where(
+      and(
+        subscriberIs(inbox.subscriberId, who),
+        kept(),
+        before ? sql`(${inbox.createdAt}, ${inbox.id}) < (${before.at}, ${before.id})` : undefined,
+      ),
+    )
     .orderBy(desc(inbox.createdAt), desc(inbox.id))
     .limit(limit);
 const selectUnread = (db: GlobalDb, who: string | SessionSubscriber) =>
@@ -181,16 +219,24 @@ const selectUnread = (db: GlobalDb, who: string | SessionSubscriber) =>
     .select({ n: sql<number>`count(*)` })
     .from(inbox)
     .where(and(subscriberIs(inbox.subscriberId, who), isNull(inbox.readAt), kept()));
-const INBOX_READ = readWithSession(["GET /api/v1/notifications"], (db, who) => selectInbox(db, who, INBOX_PAGE));
+const INBOX_READ = readWithSession(["GET /api/v1/notifications"], (db, who) => selectInbox(db, who, INBOX_PAGE + 1));
 const UNREAD_READ = readWithSession(["GET /api/v1/notifications"], selectUnread);
 
-export async function listInbox(db: GlobalDb, subscriberId: string, limit = INBOX_PAGE) {
-  const preloaded = limit === INBOX_PAGE ? preread(db, subscriberId, INBOX_READ) : undefined;
-  const [items, [unread]] = await Promise.all([
-    preloaded ?? selectInbox(db, subscriberId, limit),
+/**
+ * A page of the inbox (the newest, or the one below `before`), whether older messages follow (`next`: the cursor
+ * for them, null at the end), and the unread count of all 12 months.
+ */
+export async function listInbox(db: GlobalDb, subscriberId: string, limit = INBOX_PAGE, before?: InboxPosition) {
+  // The first page is read with the session (one round trip); a later one by itself.
+  const preloaded = limit === INBOX_PAGE && !before ? preread(db, subscriberId, INBOX_READ) : undefined;
+  const [rows, [unread]] = await Promise.all([
+    preloaded ?? selectInbox(db, subscriberId, limit + 1, before),
     preread(db, subscriberId, UNREAD_READ) ?? selectUnread(db, subscriberId),
   ]);
-  return { items, unread: Number(unread?.n ?? 0) };
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  const next = rows.length > limit && last ? encodeInboxCursor({ at: last.createdAt.getTime(), id: last.id }) : null;
+  return { items, next, unread: Number(unread?.n ?? 0) };
 }
 
 /** Marks the subscriber's own messages read (ids of others are ignored, not revealed); `all` marks everything. */

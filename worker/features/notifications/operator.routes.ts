@@ -6,12 +6,28 @@ const security = [{ operatorToken: [] }];
 const unauthorized = problem("No or a wrong operator token");
 const invalid = problem("Invalid input, with the fields at fault");
 
+/**
+ * An operator's idempotency key (outages and announcements): 1–100 characters, none of them control or format
+ * characters. The same key is the same outage or announcement.
+ */
+const OperatorKey = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[^\p{C}]+$/u)
+  .openapi({
+    description: "Makes a repeated request a no-op: the same key is the same outage or announcement",
+    example: "kzn-2026-12-03-pushkina",
+  });
+
 export const declareOutageRoute = createRoute({
   method: "post",
   path: "/outages",
   tags: ["Operator"],
   security,
   summary: "Declares an outage for an area; subscribers with accounts there get a push and a banner",
+  description:
+    "Idempotent by `key` (required): the same key with the same body answers the outage it declared (200) and tells nobody twice; the same key with another body is a 409.",
   request: {
     body: jsonBody(
       z.object({
@@ -26,10 +42,17 @@ export const declareOutageRoute = createRoute({
           .openapi({ example: ["12", "14"] }),
         title: z.string().min(3).max(120),
         expectedEnd: z.string().datetime(),
+        key: OperatorKey,
       }),
     ),
   },
-  responses: { 201: jsonResponse("Declared", Outage), 400: invalid, 401: unauthorized },
+  responses: {
+    201: jsonResponse("Declared", Outage),
+    200: jsonResponse("Declared before with this key and this body: the same outage, nobody is told twice", Outage),
+    400: invalid,
+    401: unauthorized,
+    409: problem("The key was used for an outage with another body"),
+  },
 });
 
 export const resolveOutageRoute = createRoute({
@@ -60,10 +83,28 @@ export const announceRoute = createRoute({
           .regex(/^\/[^\s]*$/)
           .max(200)
           .optional(),
-        /** Makes a repeated request a no-op: the same key is the same announcement. */
-        key: z.string().min(1).max(100),
+        key: OperatorKey,
       }),
     ),
   },
   responses: { 202: jsonResponse("Queued", z.object({ eventId: z.string() })), 400: invalid, 401: unauthorized },
+});
+
+export const replayDeadLetterRoute = createRoute({
+  method: "post",
+  path: "/dead-letters/{id}/replay",
+  tags: ["Operator"],
+  security,
+  summary: "Puts a dead-lettered notification back on its queue and removes it from the dead letters",
+  description:
+    "Deliveries are idempotent by their dedupe keys, and an SMS or email by its provider record, kept 30 days: a dead letter is kept 21 days (then deleted by housekeeping), and one that failed longer ago is refused (409), since replaying it could send its texts a second time.",
+  request: { params: z.object({ id: z.string().max(64) }) },
+  responses: {
+    202: jsonResponse("Queued again", z.object({ id: z.string(), channel: z.string(), eventId: z.string().nullable() })),
+    401: unauthorized,
+    404: problem("No such dead letter"),
+    409: problem(
+      "Failed more than 21 days ago (dead-letter-expired: past the window in which a replay cannot send anything twice), or not a notification (dead-letter-not-notification: replay it through the Queues API, docs/operations.md)",
+    ),
+  },
 });

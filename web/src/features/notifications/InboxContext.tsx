@@ -12,6 +12,12 @@ interface InboxState {
   staleSince: () => string | null;
   error: () => unknown;
   refresh: () => Promise<void>;
+  /** Appends the next (older) page, when `inbox().nextBefore` says there is one. */
+  more: () => Promise<void>;
+  /** Whether the next page is being loaded. */
+  loadingMore: () => boolean;
+  /** Why the last `more` failed (cleared by the next try). */
+  moreError: () => unknown;
   /** Marks read at once on screen; sent now, or queued until the network returns. */
   markRead: (ids: string[] | "all") => Promise<void>;
 }
@@ -26,12 +32,16 @@ export function InboxProvider(props: ParentProps) {
   const [inbox, setInbox] = createSignal<InboxDto>();
   const [staleSince, setStaleSince] = createSignal<string | null>(null);
   const [error, setError] = createSignal<unknown>();
-  const refresh = async () => {
+  const [loadingMore, setLoadingMore] = createSignal(false);
+  const [moreError, setMoreError] = createSignal<unknown>();
+  /** The newest page again; the older pages already shown stay (`keepOlder`), unless the language changed. */
+  const refresh = async (keepOlder = true) => {
     try {
       const fresh = await notificationsApi.inbox();
       // Changes still waiting to be sent stay applied on screen.
       const waiting = (await loadSnapshot<string[]>("inbox-read-waiting"))?.data ?? [];
-      const shown = applyRead(fresh, waiting);
+      const old = inbox();
+      const shown = applyRead(keepOlder && old ? withOlder(fresh, old) : fresh, waiting);
       setInbox(shown);
       setStaleSince(null);
       setError(undefined);
@@ -59,7 +69,7 @@ export function InboxProvider(props: ParentProps) {
     ),
   );
   // The server writes the messages in the language asked for: another language, the inbox again in it.
-  createEffect(on(lang, () => profile() && void refresh(), { defer: true }));
+  createEffect(on(lang, () => profile() && void refresh(false), { defer: true }));
   // The service worker says a push arrived: the inbox has something new.
   const onMessage = (e: MessageEvent) => {
     if (e.data?.type === "push-received" && profile()) void refresh();
@@ -68,6 +78,29 @@ export function InboxProvider(props: ParentProps) {
     navigator.serviceWorker.addEventListener("message", onMessage);
     onCleanup(() => navigator.serviceWorker.removeEventListener("message", onMessage));
   }
+  const more = async () => {
+    const box = inbox();
+    if (!box?.nextBefore || loadingMore()) return;
+    setLoadingMore(true);
+    setMoreError(undefined);
+    try {
+      const page = await notificationsApi.inbox(box.nextBefore);
+      const waiting = (await loadSnapshot<string[]>("inbox-read-waiting"))?.data ?? [];
+      // The list may have changed meanwhile (a refresh): append to what is shown now.
+      const now = inbox() ?? box;
+      const ids = new Set(now.items.map((i) => i.id));
+      const shown = applyRead(
+        { ...now, items: [...now.items, ...page.items.filter((i) => !ids.has(i.id))], nextBefore: page.nextBefore },
+        waiting,
+      );
+      setInbox(shown);
+      await saveSnapshot(KEY, shown);
+    } catch (e) {
+      setMoreError(e);
+    } finally {
+      setLoadingMore(false);
+    }
+  };
   const markRead = async (ids: string[] | "all") => {
     const box = inbox();
     if (!box) return;
@@ -82,7 +115,23 @@ export function InboxProvider(props: ParentProps) {
     setInbox(shown);
     await flush();
   };
-  return <Ctx.Provider value={{ inbox, staleSince, error, refresh, markRead }}>{props.children}</Ctx.Provider>;
+  return (
+    <Ctx.Provider value={{ inbox, staleSince, error, refresh: () => refresh(), more, loadingMore, moreError, markRead }}>
+      {props.children}
+    </Ctx.Provider>
+  );
+}
+
+/**
+ * The newest page with the older messages already shown below it, when the two meet (the old list's newest message
+ * is on the fresh page): then nothing is between them, and the old list's cursor still leads on. When more than a
+ * page arrived since, or the fresh page is the whole inbox, the fresh page alone (paging starts again from it).
+ */
+export function withOlder(fresh: InboxDto, old: InboxDto): InboxDto {
+  const first = old.items[0];
+  if (!fresh.nextBefore || !first || !fresh.items.some((i) => i.id === first.id)) return fresh;
+  const ids = new Set(fresh.items.map((i) => i.id));
+  return { ...fresh, items: [...fresh.items, ...old.items.filter((i) => !ids.has(i.id))], nextBefore: old.nextBefore };
 }
 
 function applyRead(box: InboxDto, ids: string[]): InboxDto {

@@ -12,8 +12,16 @@ import { PushOffer } from "./PushOffer";
 /** Уведомления: newest first, unread marked; opening one marks it read (offline too) and goes to its screen. */
 export default function InboxPage() {
   const { t, lang } = useI18n();
-  const { inbox, staleSince, error, refresh, markRead } = useInbox();
+  const { inbox, staleSince, error, refresh, markRead, more, loadingMore, moreError } = useInbox();
   const navigate = useNavigate();
+  let list: HTMLUListElement | undefined;
+  /** The next page; then the keyboard goes on from its first message (the button may be gone: the end). */
+  const showMore = async () => {
+    const before = inbox()?.items.length ?? 0;
+    await more();
+    if (moreError()) return;
+    list?.querySelectorAll<HTMLButtonElement>(".inbox__open")[before]?.focus();
+  };
   const open = async (item: InboxItemDto) => {
     if (!item.read) await markRead([item.id]);
     navigate(item.url);
@@ -54,7 +62,7 @@ export default function InboxPage() {
               <p>{t("inbox.empty")}</p>
             </Match>
             <Match when={inbox()}>
-              <ul class="plain inbox" aria-label={t("inbox.title")}>
+              <ul class="plain inbox" aria-label={t("inbox.title")} ref={list}>
                 <For each={inbox()?.items}>
                   {(item) => (
                     <li class="inbox__item" classList={{ "inbox__item--unread": !item.read }}>
@@ -74,6 +82,25 @@ export default function InboxPage() {
                   )}
                 </For>
               </ul>
+              <Show when={moreError()}>
+                <div class="notice notice--error" role="alert">
+                  <p>{moreError() instanceof ApiError ? (moreError() as ApiError).problem.title : t("inbox.moreError")}</p>
+                  <button type="button" class="button" onClick={() => void showMore()}>
+                    {t("common.retry")}
+                  </button>
+                </div>
+              </Show>
+              <Show when={inbox()?.nextBefore && !moreError()}>
+                <button
+                  type="button"
+                  class="button inbox__more"
+                  aria-busy={loadingMore()}
+                  disabled={loadingMore()}
+                  onClick={() => void showMore()}
+                >
+                  {loadingMore() ? t("inbox.moreLoading") : t("inbox.more")}
+                </button>
+              </Show>
             </Match>
           </Switch>
           {/* Saved before the server said it (an offline copy): nothing rather than a guess. */}

@@ -16,7 +16,8 @@ export type { Channel, InboxDto, InboxItemDto, NotificationPrefsDto, OutageDto }
 
 /** The inbox, notification preferences, web push and outages on the subscriber's addresses. */
 export const notificationsApi = {
-  inbox: () => apiRequest<InboxDto>("/api/v1/notifications"),
+  /** The newest page, or the one below `before` (the `nextBefore` of the page above). */
+  inbox: (before?: string) => apiRequest<InboxDto>(`/api/v1/notifications${before ? `?before=${encodeURIComponent(before)}` : ""}`),
   markRead: (ids: string[] | "all") => apiSend<MarkReadDto>("POST", "/api/v1/notifications/read", ids === "all" ? { all: true } : { ids }),
   notificationPrefs: (accountNo = "*") =>
     apiRequest<NotificationPrefsDto>(`/api/v1/notifications/preferences?accountNo=${encodeURIComponent(accountNo)}`),
