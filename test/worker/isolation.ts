@@ -1,0 +1,100 @@
+import { applyD1Migrations, reset } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { vi } from "vitest";
+import worker from "../../worker/index";
+import { createDataAccess, shardBindings, shardDatabase } from "../../worker/platform/db";
+import { forgetIsolateState } from "../../worker/platform/isolate-state";
+import { registerShard } from "../../worker/platform/shard-map";
+import { forgetTestLogins, seedDatabases } from "./helpers";
+
+/**
+ * The Worker test files share one workerd and one isolate per Vitest worker (`isolate: false`, vitest.worker.config.ts):
+ * this module is evaluated once per isolate, and `startFile()` (test/worker/setup.ts, before every file) gives each
+ * file what a new workerd gave it: every binding's storage new, then migrated and seeded; the isolate's module state
+ * forgotten; no message of an earlier file delivered into its data.
+ */
+
+type Migrations = typeof env.TEST_MIGRATIONS_GLOBAL;
+
+/**
+ * The migrations on a new database in one batch (one transaction), with the rows `applyD1Migrations` would record:
+ * the same schema as applying them one by one, in one round trip to the database instead of one per migration.
+ */
+async function migrate(db: D1Database, migrations: Migrations) {
+  const table = `CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)`;
+  await db.prepare(table).run();
+  const applied = await db.prepare("SELECT count(*) AS n FROM d1_migrations").first<number>("n");
+  if (applied) return applyD1Migrations(db, migrations); // not new: only what is missing, one by one
+  const record = db.prepare("INSERT INTO d1_migrations (name) VALUES (?)");
+  await db.batch(migrations.flatMap((m) => [...m.queries.map((q) => db.prepare(q)), record.bind(m.name)]));
+}
+
+/**
+ * Miniflare's queue broker keeps its messages in memory, outside what `reset()` deletes (its namespace is never
+ * evicted): a message a file sent, delayed (`delaySeconds`, the sandbox's late webhooks, quiet hours) or waiting for
+ * a retry, is delivered later to whatever file then runs, into that file's fresh data. So every delivery goes through
+ * this guard: a message sent before the running file started (the broker stamps a message when it is sent, and keeps
+ * the stamp through delays, retries and the dead-letter queue) is acknowledged unprocessed, as if its workerd had
+ * stopped with the file that sent it; and a file starts only when no delivery is still being processed.
+ */
+const queues = {
+  /** Messages stamped at or before this are an earlier file's. */
+  fileStartedAt: Number.NEGATIVE_INFINITY,
+  running: new Set<Promise<unknown>>(),
+  /** Earlier files' messages acknowledged unprocessed (what the isolation test reads). */
+  dropped: [] as { queue: string; body: unknown }[],
+};
+
+const consume = worker.queue;
+worker.queue = (batch, ...rest) => {
+  const stale = batch.messages.filter((m) => m.timestamp.getTime() <= queues.fileStartedAt);
+  for (const m of stale) {
+    m.ack();
+    queues.dropped.push({ queue: batch.queue, body: m.body });
+  }
+  if (stale.length === batch.messages.length) return Promise.resolve();
+  const current = stale.length === 0 ? batch : { ...batch, queue: batch.queue, messages: batch.messages.filter((m) => !stale.includes(m)) };
+  const run = consume(current, ...rest);
+  queues.running.add(run);
+  return run.finally(() => queues.running.delete(run));
+};
+
+/** The earlier files' messages the guard dropped since this file started. */
+export const droppedMessages = () => queues.dropped;
+
+/** What a test left that Vitest itself does not undo between files sharing a worker (it restores mocks only). */
+function restoreGlobals() {
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+  vi.unstubAllEnvs();
+  vi.restoreAllMocks();
+}
+
+/**
+ * Everything a file starts from, as a new workerd gave it: fakes and stubs undone; the earlier file's deliveries
+ * finished and its later ones dropped; every D1 database (global, the shards, DB_MOSCOW_2), R2 bucket and Durable
+ * Object (storage and instance) deleted; the isolate's module state forgotten; then migrated and seeded, with
+ * DB_MOSCOW_2 registered closed.
+ */
+export async function startFile() {
+  restoreGlobals();
+  // A delivery already running finishes first (it may write); none starts in between: what it sends is stamped
+  // before the new start, so dropped too.
+  while (queues.running.size > 0) await Promise.allSettled([...queues.running]);
+  await new Promise((r) => setTimeout(r, 1)); // workerd's clock moves on I/O and timers: now, not the last event's start
+  queues.fileStartedAt = Date.now();
+  queues.dropped = [];
+  // D1, R2 and every Durable Object's storage deleted, the objects' instances aborted (in-memory state gone).
+  await reset();
+  forgetIsolateState();
+  forgetTestLogins();
+  // Every test file starts from migrated, seeded databases (global + each shard); they are separate, so side by side.
+  await Promise.all([
+    migrate(env.DB, env.TEST_MIGRATIONS_GLOBAL),
+    ...shardBindings(env).map((shard) => migrate(shardDatabase(env, shard) as D1Database, env.TEST_MIGRATIONS_REGION)),
+  ]);
+  await seedDatabases();
+  // The Moscow branch's second shard (vitest.worker.config.ts binds it): in the shard map, closed for new accounts
+  // unless a test opens it, so the demo accounts stay where the other suites expect them.
+  await registerShard(createDataAccess(env), "DB_MOSCOW_2", { branch: "moscow", open: false });
+}
