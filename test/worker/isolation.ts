@@ -30,10 +30,11 @@ async function migrate(db: D1Database, migrations: Migrations) {
 }
 
 /**
- * Empties a database that `reset()` left with anything in it. `reset()` resets the SQLite of every Durable Object the
- * workerd has loaded, D1's included; an object evicted after 10 s idle is not loaded, and kept its data (measured:
- * a throttle locked in one file, idle while the file ran on, was still locked in the next). Triggers first (some
- * refuse deletes), then views, then tables, children before parents.
+ * Empties a database that `reset()` left with anything in it. `reset()` resets the SQLite of the Durable Objects the
+ * workerd holds (D1's databases and R2's bucket are Durable Objects in Miniflare); one evicted after 10 s idle seems
+ * not to be held, and keeps its data: a full run without this showed a shard move's frozen accounts in the next
+ * file's seed (account_moving) and a throttle locked by one file still locked in a later one. Triggers first (some
+ * refuse deletes), then views, then tables, newest first, foreign keys checked at the end.
  */
 async function empty(db: D1Database) {
   const { results } = await db
@@ -84,8 +85,14 @@ const queues = {
 };
 
 const consume = worker.queue;
+/**
+ * A message the broker delivers: its id is the broker's (16 random bytes in hex). Tests that hand the handler a batch
+ * of their own (`createMessageBatch`) name their messages and may stamp them in the past: those are theirs to judge.
+ */
+const BROKER_ID = /^[0-9a-f]{32}$/;
+const isStale = (m: Message) => BROKER_ID.test(m.id) && m.timestamp.getTime() <= queues.fileStartedAt;
 worker.queue = (batch, ...rest) => {
-  const stale = batch.messages.filter((m) => m.timestamp.getTime() <= queues.fileStartedAt);
+  const stale = batch.messages.filter(isStale);
   for (const m of stale) {
     m.ack();
     queues.dropped.push({ queue: batch.queue, body: m.body });
