@@ -123,11 +123,15 @@ function restoreGlobals() {
  */
 export async function startFile() {
   restoreGlobals();
-  // A delivery already running finishes first (it may write); none starts in between: what it sends is stamped
-  // before the new start, so dropped too.
-  while (queues.running.size > 0) await Promise.allSettled([...queues.running]);
-  await new Promise((r) => setTimeout(r, 1)); // workerd's clock moves on I/O and timers: now, not the last event's start
-  queues.fileStartedAt = Date.now();
+  // From the stamp on, an earlier message is dropped; a delivery already running finishes first (it may write), and
+  // then the stamp is taken again, so that what it sent is before it. (workerd's clock moves on I/O and timers: the
+  // timer makes Date.now() now, not the start of the last event.)
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 1));
+    queues.fileStartedAt = Date.now();
+    if (queues.running.size === 0) break;
+    await Promise.allSettled([...queues.running]);
+  }
   queues.dropped = [];
   // D1, R2 and every Durable Object's storage deleted, the objects' instances aborted (in-memory state gone).
   await reset();
