@@ -107,6 +107,27 @@ worker.queue = (batch, ...rest) => {
 /** The earlier files' messages the guard dropped since this file started. */
 export const droppedMessages = () => queues.dropped;
 
+/**
+ * From now on no message sent so far is processed: a delivery already running finishes (it may write), and the
+ * stamp is taken again after it, so that what it sent is before the stamp too. (workerd's clock moves on I/O and
+ * timers: the timer makes Date.now() now, not the start of the last event.)
+ */
+async function closeQueues() {
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 1));
+    queues.fileStartedAt = Date.now();
+    if (queues.running.size === 0) return;
+    await Promise.allSettled([...queues.running]);
+  }
+}
+
+/**
+ * The end of a file (test/worker/setup.ts's afterAll): its queue work stops with it, as when its workerd stopped.
+ * Nothing of it runs between files, when Vitest has torn the file's environment down: a delivery that began then
+ * and loaded a module lazily (the PDF library) failed with EnvironmentTeardownError, and the next files with it.
+ */
+export const endFile = closeQueues;
+
 /** What a test left that Vitest itself does not undo between files sharing a worker (it restores mocks only). */
 function restoreGlobals() {
   vi.useRealTimers();
@@ -123,15 +144,7 @@ function restoreGlobals() {
  */
 export async function startFile() {
   restoreGlobals();
-  // From the stamp on, an earlier message is dropped; a delivery already running finishes first (it may write), and
-  // then the stamp is taken again, so that what it sent is before it. (workerd's clock moves on I/O and timers: the
-  // timer makes Date.now() now, not the start of the last event.)
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 1));
-    queues.fileStartedAt = Date.now();
-    if (queues.running.size === 0) break;
-    await Promise.allSettled([...queues.running]);
-  }
+  await closeQueues();
   queues.dropped = [];
   // D1, R2 and every Durable Object's storage deleted, the objects' instances aborted (in-memory state gone).
   await reset();
