@@ -66,6 +66,10 @@ export function sessionCookie(res: Response): string {
 }
 
 let loginIp = 0;
+/** Back to the first test address (test/worker/isolation.ts, before each file). */
+export function forgetTestLogins() {
+  loginIp = 0;
+}
 /** Logs a demo subscriber in (each login from its own test address, so no throttle trips) and returns the session cookie. */
 export async function login(who: string, password = "Kabinet2026"): Promise<string> {
   const res = await call("msk", "/api/v1/auth/login", {

@@ -1,3 +1,11 @@
+import { isolateState } from "./isolate-state";
+
+/** Every cache made here (module-level constants of their modules: they live as long as the isolate). */
+const caches = new Set<Map<string, unknown>>();
+isolateState("platform/isolate-cache", () => {
+  for (const entries of caches) entries.clear();
+});
+
 /**
  * Reference data that does not change per request (a region's catalogue, offices, phone numbers), kept in the
  * isolate's memory for `ttlMs` so that a request does not pay a D1 round trip for it. A change in the database
@@ -7,6 +15,7 @@
  */
 export function isolateCache<T>(ttlMs: number) {
   const entries = new Map<string, { until: number; value: T }>();
+  caches.add(entries);
   return async (key: string, load: () => Promise<T>, now = Date.now()): Promise<T> => {
     const hit = entries.get(key);
     if (hit && hit.until > now) return hit.value;

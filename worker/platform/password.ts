@@ -14,6 +14,7 @@ import noSimdWasm from "argon2id/dist/no-simd.wasm";
 import simdWasm from "argon2id/dist/simd.wasm";
 import setupWasm, { type computeHash } from "argon2id/lib/setup.js";
 import { timingSafeEqual } from "./crypto";
+import { isolateState } from "./isolate-state";
 
 /** OWASP Password Storage Cheat Sheet: m = 19 MiB, t = 2, p = 1. */
 export const ARGON2 = { memoryKib: 19_456, passes: 2, parallelism: 1 } as const;
@@ -126,6 +127,9 @@ export async function hashPassword(
 let hashesChecked = 0;
 /** How many passwords this isolate has hashed to check them (what a login storm costs; its tests' proof that a refusal came first). */
 export const passwordChecksSoFar = () => hashesChecked;
+isolateState("platform/password", () => {
+  hashesChecked = 0;
+});
 
 /** Checks a password against an argon2id or an old PBKDF2 record, comparing in constant time; false for malformed records. */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { problemBody, problemResponse } from "./errors";
+import { isolateState } from "./isolate-state";
 import { log } from "./log";
 import { isDevMode, type SecretProblem, secretProblems } from "./secrets";
 
@@ -31,7 +32,10 @@ const ACQUIRER_WEBHOOK = "/webhooks/acquirer";
 const ACQUIRER_CONFIG = /^(ACQUIRER|ACQUIRER_WEBHOOK_SECRET|YOOKASSA_\w+)$/;
 
 /** What is wrong with this environment's configuration, once per env object (one isolate keeps one env). */
-const checked = new WeakMap<object, SecretProblem[]>();
+let checked = new WeakMap<object, SecretProblem[]>();
+isolateState("platform/production", () => {
+  checked = new WeakMap();
+});
 function configProblems(env: Env): SecretProblem[] {
   let problems = checked.get(env);
   if (!problems) {

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { LOGIN_STORM } from "../data/limits.data";
 import { AppError } from "./errors";
+import { isolateState } from "./isolate-state";
 
 /**
  * Storm mode of the password login: whether a site's failed logins run high
@@ -82,3 +83,4 @@ export const challengeRequired = () =>
 
 /** Forgets this isolate's views (tests that reset the objects, as if the storm had passed). */
 export const forgetLoginStorm = () => views.clear();
+isolateState("platform/throttle-storm", forgetLoginStorm);

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { POLICY } from "../data/limits.data";
 import { sha256Hex } from "./crypto";
 import { AppError } from "./errors";
+import { isolateState } from "./isolate-state";
 import type { Scope } from "./throttle.do";
 
 export type { Scope };
@@ -114,6 +115,7 @@ export function assertNoRefusalFor(alias: string, now = Date.now()) {
 
 /** Forgets the remembered refusals (tests that reset the objects, as if every wait had passed). */
 export const forgetRefusals = () => refusals.clear();
+isolateState("platform/throttle", forgetRefusals);
 
 /**
  * Refuses with 429 while any of the keys must wait, without counting: for the

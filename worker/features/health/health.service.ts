@@ -1,4 +1,5 @@
 import { shardBindings, shardDatabase } from "../../platform/db";
+import { isolateState } from "../../platform/isolate-state";
 import { unusableConfig } from "../../platform/production";
 
 /** Each check has this long; a binding that has not answered by then is failing. */
@@ -90,7 +91,10 @@ async function run(name: string, probe: () => Promise<boolean>, env: Env, timeou
   }
 }
 
-const recent = new WeakMap<Env, { at: number; health: Promise<Health> }>();
+let recent = new WeakMap<Env, { at: number; health: Promise<Health> }>();
+isolateState("health/health.service", () => {
+  recent = new WeakMap();
+});
 
 /** Checks every binding at once, each with its own timeout. */
 export function checkHealth(env: Env, now = Date.now(), timeoutMs = CHECK_TIMEOUT_MS): Promise<Health> {

@@ -6,6 +6,7 @@ import { type BlockRules, blockRulesFor } from "../../data/services.data";
 import type { DataAccess } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import type { Lang } from "../../platform/i18n";
+import { isolateState } from "../../platform/isolate-state";
 import { countOf, DAYS, DAYS_GENITIVE } from "../../platform/plural";
 import type { Region } from "../../platform/region";
 import { regionContacts } from "../regions/regions.service";
@@ -101,6 +102,7 @@ function newIndex(lang: Lang) {
 type Index = ReturnType<typeof newIndex>;
 /** Indexes are tiny (tens of articles) and the same for every request of a region and language: built once per isolate. */
 const indexes = new Map<string, { index: Index; articles: Map<string, HelpArticleView> }>();
+isolateState("help/help.service", () => indexes.clear());
 
 /**
  * Full-text search over the region's articles. Words are stemmed (Snowball,

@@ -1,3 +1,5 @@
+import { isolateState } from "../../platform/isolate-state";
+
 /**
  * The lazy screen's files for the page being opened, as `modulepreload` links: without them the browser
  * learns of the screen's chunk only when the first script has run (HTML, then the script, then the screen: three
@@ -17,6 +19,9 @@ interface Compiled {
 }
 
 let loaded: Promise<Compiled | null> | undefined;
+isolateState("pages/pages.preload", () => {
+  loaded = undefined;
+});
 
 /** Reads and compiles the list once; a build without it (or a broken one) preloads nothing rather than failing the page. */
 function load(assets: Fetcher, origin: string): Promise<Compiled | null> {

@@ -1,3 +1,4 @@
+import { isolateState } from "../../platform/isolate-state";
 import type { UsageCursor, UsageFilter } from "./usage.queries";
 import { compareRecords, decodeMonth, type MonthObject, monthKey, type StoredRecord } from "./usage.store";
 
@@ -11,6 +12,7 @@ export function forgetMonths() {
   cache.clear();
   cachedRecords = 0;
 }
+isolateState("usage/usage.records", forgetMonths);
 
 function forget(key: string) {
   const old = cache.get(key);
