@@ -4,7 +4,7 @@
  * Prints the totals with each stage's wall time and exits non-zero if anything
  * failed or nothing ran.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
@@ -25,8 +25,16 @@ const suites: { name: string; config: string; alone?: string[]; beside?: boolean
 
 const ENV = { ...process.env, WRANGLER_SEND_METRICS: "false" };
 
-function run(cmd: string, args: string[]): number {
-  return spawnSync(cmd, args, { cwd: ROOT, stdio: "inherit", env: ENV }).status ?? 1;
+/**
+ * Runs a command with the terminal's output: the exit code when it ends. Not `spawnSync`: a stage run beside it
+ * must have its end seen when it happens (its wall time), which a blocked event loop would delay.
+ */
+function run(cmd: string, args: string[]): Promise<number> {
+  const child = spawn(cmd, args, { cwd: ROOT, stdio: "inherit", env: ENV });
+  return new Promise((resolve) => {
+    child.on("close", (code) => resolve(code ?? 1));
+    child.on("error", () => resolve(1));
+  });
 }
 
 /** Runs in the background with its output in a file: the exit code when it ends. */
@@ -55,7 +63,7 @@ function wall(ms: number): string {
 
 const started = performance.now();
 console.log("▶ Building the web app…");
-if (run("vite", ["build", "--logLevel", "warn"]) !== 0) process.exit(1);
+if ((await run("vite", ["build", "--logLevel", "warn"])) !== 0) process.exit(1);
 const built = performance.now();
 
 rmSync(REPORTS, { recursive: true, force: true });
@@ -156,7 +164,7 @@ for (const s of suites) {
     ({ code, ended: stageEnded } = done);
     stageStarted = background.started;
   } else {
-    code = run("vitest", vitestArgs(s.config));
+    code = await run("vitest", vitestArgs(s.config));
     stageEnded = performance.now();
   }
   let r: Report = { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0, numTodoTests: 0, numTotalTests: 0 };
