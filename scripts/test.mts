@@ -4,8 +4,8 @@
  * Prints the totals with each stage's wall time and exits non-zero if anything
  * failed or nothing ran.
  */
-import { spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { E2E_ALONE } from "../vitest.e2e.config.ts";
@@ -14,40 +14,15 @@ import { ensureChromium, ensurePdftotext } from "./chromium.mts";
 const ROOT = new URL("..", import.meta.url).pathname;
 const REPORTS = join(ROOT, ".e2e/reports");
 
-const suites: { name: string; config: string; alone?: string[]; beside?: boolean }[] = [
+const suites = [
   { name: "worker (unit tests in Node, the rest in workerd)", config: "vitest.worker.config.ts" },
-  // Beside the worker stage (its output is printed after it): neither times anything, and the worker stage leaves
-  // part of the two cores idle while its files wait on workerd. The browser stage starts only when both are done.
-  { name: "web", config: "vitest.web.config.ts", beside: true },
+  { name: "web", config: "vitest.web.config.ts" },
   // Two files at a time, then the files that time the app (E2E_ALONE) alone: each part's wall time is printed too.
   { name: "browser (Chromium)", config: "vitest.e2e.config.ts", alone: E2E_ALONE },
 ];
 
-const ENV = { ...process.env, WRANGLER_SEND_METRICS: "false" };
-
-/**
- * Runs a command with the terminal's output: the exit code when it ends. Not `spawnSync`: a stage run beside it
- * must have its end seen when it happens (its wall time), which a blocked event loop would delay.
- */
-function run(cmd: string, args: string[]): Promise<number> {
-  const child = spawn(cmd, args, { cwd: ROOT, stdio: "inherit", env: ENV });
-  return new Promise((resolve) => {
-    child.on("close", (code) => resolve(code ?? 1));
-    child.on("error", () => resolve(1));
-  });
-}
-
-/** Runs in the background with its output in a file: the exit code when it ends. */
-function runBeside(cmd: string, args: string[], log: string): Promise<number> {
-  const fd = openSync(log, "w");
-  const child = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", fd, fd], env: { ...ENV, FORCE_COLOR: "1" } });
-  return new Promise((resolve) => {
-    child.on("close", (code) => {
-      closeSync(fd);
-      resolve(code ?? 1);
-    });
-    child.on("error", () => resolve(1));
-  });
+function run(cmd: string, args: string[]): number {
+  return spawnSync(cmd, args, { cwd: ROOT, stdio: "inherit", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } }).status ?? 1;
 }
 
 // Fail early with the install command rather than in the middle of the run.
@@ -63,7 +38,7 @@ function wall(ms: number): string {
 
 const started = performance.now();
 console.log("▶ Building the web app…");
-if ((await run("vite", ["build", "--logLevel", "warn"])) !== 0) process.exit(1);
+if (run("vite", ["build", "--logLevel", "warn"]) !== 0) process.exit(1);
 const built = performance.now();
 
 rmSync(REPORTS, { recursive: true, force: true });
@@ -127,46 +102,11 @@ function firstLine(text: string): string {
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const lines: string[] = [`  ✓ build: ${wall(built - started)}`];
 let ok = true;
-const vitestArgs = (config: string) => [
-  "run",
-  "--config",
-  config,
-  "--reporter=default",
-  "--reporter=json",
-  `--outputFile.json=${join(REPORTS, `${config}.json`)}`,
-];
-// Stages that run beside the next one: started now, their output and results taken in their turn.
-const beside = new Map(
-  suites
-    .filter((s) => s.beside)
-    .map((s) => {
-      const log = join(REPORTS, `${s.config}.log`);
-      return [
-        s.config,
-        {
-          log,
-          started: performance.now(),
-          done: runBeside("vitest", vitestArgs(s.config), log).then((code) => ({ code, ended: performance.now() })),
-        },
-      ];
-    }),
-);
 for (const s of suites) {
-  console.log(`\n▶ ${s.name}${s.beside ? " (ran beside the worker stage)" : ""}`);
+  console.log(`\n▶ ${s.name}`);
   const out = join(REPORTS, `${s.config}.json`);
-  let stageStarted = performance.now();
-  let code: number;
-  let stageEnded: number;
-  const background = beside.get(s.config);
-  if (background) {
-    const done = await background.done;
-    process.stdout.write(readFileSync(background.log, "utf8"));
-    ({ code, ended: stageEnded } = done);
-    stageStarted = background.started;
-  } else {
-    code = await run("vitest", vitestArgs(s.config));
-    stageEnded = performance.now();
-  }
+  const stageStarted = performance.now();
+  const code = run("vitest", ["run", "--config", s.config, "--reporter=default", "--reporter=json", `--outputFile.json=${out}`]);
   let r: Report = { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0, numTodoTests: 0, numTotalTests: 0 };
   try {
     r = JSON.parse(readFileSync(out, "utf8"));
@@ -176,7 +116,7 @@ for (const s of suites) {
   totals.passed += r.numPassedTests;
   totals.failed += r.numFailedTests;
   totals.skipped += r.numPendingTests + r.numTodoTests;
-  const took = wall(stageEnded - stageStarted);
+  const took = wall(performance.now() - stageStarted);
   const suiteOk = code === 0 && r.numTotalTests > 0 && r.numFailedTests === 0;
   ok &&= suiteOk;
   lines.push(
