@@ -13,15 +13,10 @@ import { expireNotifications } from "../../worker/features/notifications/notific
 import worker from "../../worker/index";
 import { createDataAccess } from "../../worker/platform/db";
 import { fakeSmsc } from "./fakes/smsc";
-import { call, json } from "./helpers";
+import { call, globalRows, json } from "./helpers";
 
 const DAY = 24 * 60 * 60 * 1000;
 const db = () => createDataAccess(env).global;
-const q = <T>(sql: string, ...args: unknown[]) =>
-  env.DB.prepare(sql)
-    .bind(...args)
-    .all<T>()
-    .then((r) => r.results);
 
 /** Runs the 15-minute housekeeping tick as the scheduler fires it. */
 async function housekeeping(at: number) {
@@ -105,7 +100,7 @@ describe("dead letters", () => {
       await deadLetter({ not: "a notification" }, new Date(now - 21 * DAY - 60_000)),
     ];
     const young = [await deadLetter(smsMessage(), new Date(now - 21 * DAY + 3_600_000)), await deadLetter(smsMessage(), new Date(now))];
-    const left = async () => (await q<{ id: string }>("SELECT id FROM dead_letters")).map((r) => r.id);
+    const left = async () => (await globalRows<{ id: string }>("SELECT id FROM dead_letters")).map((r) => r.id);
 
     // A run takes at most `pages` statements of `page` rows: the backlog goes over several runs.
     const first = await expireNotifications(db(), new Date(now), { page: 2, pages: 1 });
@@ -138,7 +133,7 @@ describe("dead letters", () => {
     await consume(queued);
     expect(fake.sendRequests()).toHaveLength(1);
     // Replayed once: it leaves the dead letters, and a second replay finds nothing.
-    expect(await q("SELECT id FROM dead_letters WHERE id = ?", id)).toEqual([]);
+    expect(await globalRows("SELECT id FROM dead_letters WHERE id = ?", id)).toEqual([]);
     expect((await replay(id)).status).toBe(404);
   });
 
@@ -155,9 +150,9 @@ describe("dead letters", () => {
     const en = await json<{ title: string }>(await replay(id, "en"));
     expect(en.title).toBe("The message failed 25 days ago: too late to replay it");
     // Still there for the housekeeping to delete; nothing was queued (the consumer would have sent it to the outbox).
-    expect(await q("SELECT id FROM dead_letters WHERE id = ?", id)).toEqual([{ id }]);
+    expect(await globalRows("SELECT id FROM dead_letters WHERE id = ?", id)).toEqual([{ id }]);
     await new Promise((r) => setTimeout(r, 500));
-    expect(await q("SELECT id FROM outbox WHERE dedupe_key = ?", sms.dedupeKey)).toEqual([]);
+    expect(await globalRows("SELECT id FROM outbox WHERE dedupe_key = ?", sms.dedupeKey)).toEqual([]);
   });
 
   it("replays a notification through the operators' API onto the queue, and refuses what is not one or not there", async () => {
@@ -168,7 +163,7 @@ describe("dead letters", () => {
     expect(await json(res)).toEqual({ id, channel: "sms", eventId: sms.eventId });
     // The real queue and consumer (the local SMS adapter: the dev outbox).
     await expect
-      .poll(async () => q("SELECT body FROM outbox WHERE dedupe_key = ?", sms.dedupeKey), { timeout: 10_000 })
+      .poll(async () => globalRows("SELECT body FROM outbox WHERE dedupe_key = ?", sms.dedupeKey), { timeout: 10_000 })
       .toEqual([{ body: sms.text }]);
 
     const other = await deadLetter({ kind: "usage_report", id: "r1" }, new Date());
@@ -178,7 +173,7 @@ describe("dead letters", () => {
       type: "urn:kabinet:problem:dead-letter-not-notification",
       title: expect.stringMatching(/^Это не уведомление/),
     });
-    expect(await q("SELECT id FROM dead_letters WHERE id = ?", other)).toEqual([{ id: other }]);
+    expect(await globalRows("SELECT id FROM dead_letters WHERE id = ?", other)).toEqual([{ id: other }]);
 
     for (const bad of ["nope", "x".repeat(65), "' OR 1=1 --"]) {
       const r = await replay(bad);

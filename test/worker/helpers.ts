@@ -131,3 +131,10 @@ export function watchWebhooks() {
     },
   };
 }
+
+/** Rows of a query on the global database (a test's look at what the Worker stored). */
+export const globalRows = <T>(sql: string, ...args: unknown[]) =>
+  env.DB.prepare(sql)
+    .bind(...args)
+    .all<T>()
+    .then((r) => r.results);

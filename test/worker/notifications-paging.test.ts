@@ -4,16 +4,11 @@ import { inbox } from "../../worker/db/schema/global";
 import { selectInbox } from "../../worker/features/notifications/notifications.service";
 import { createDataAccess } from "../../worker/platform/db";
 import { newId } from "../../worker/platform/ids";
-import { api, json, login } from "./helpers";
+import { api, globalRows, json, login } from "./helpers";
 
 type Page = { items: { id: string; title: string; createdAt: string }[]; nextBefore: string | null; unread: number };
 
 const db = () => createDataAccess(env).global;
-const q = <T>(sql: string, ...args: unknown[]) =>
-  env.DB.prepare(sql)
-    .bind(...args)
-    .all<T>()
-    .then((r) => r.results);
 
 /** `count` messages for the subscriber over the last weeks, newest `from` ago; every fourth shares its neighbour's millisecond. */
 async function fill(subscriberId: string, count: number, from = 60_000) {
@@ -60,7 +55,7 @@ describe("the inbox, page by page", () => {
   it("shows 120 messages in pages of 50, newest first, without duplicates or gaps, even when one arrives between pages", {
     timeout: 30_000,
   }, async () => {
-    const mine = await q<{ id: string }>("SELECT id FROM inbox WHERE subscriber_id = 'demo-olga'");
+    const mine = await globalRows<{ id: string }>("SELECT id FROM inbox WHERE subscriber_id = 'demo-olga'");
     expect(mine).toEqual([]);
     const rows = await fill("demo-olga", 120);
     const olga = await login("olga");
@@ -84,7 +79,7 @@ describe("the inbox, page by page", () => {
 
   it("reads a page as one range of the subscriber's index: no scan, no sort", async () => {
     const { sql, params } = selectInbox(db(), "demo-olga", 51, { at: Date.now(), id: newId() }).toSQL();
-    const plan = (await q<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, ...params)).map((r) => r.detail);
+    const plan = (await globalRows<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, ...params)).map((r) => r.detail);
     expect(plan).toEqual([
       expect.stringMatching(
         /^SEARCH inbox USING INDEX inbox_subscriber_idx \(subscriber_id=\? AND created_at>\? AND \(created_at,id\)<\(\?,\?\)\)$/,
@@ -98,10 +93,12 @@ describe("the inbox, page by page", () => {
     const maria = await login("maria");
     const first = await json<Page>(await api(maria, "/notifications"));
     expect(first.nextBefore).not.toBeNull();
-    const mariaIds = new Set((await q<{ id: string }>("SELECT id FROM inbox WHERE subscriber_id = 'demo-maria'")).map((r) => r.id));
+    const mariaIds = new Set(
+      (await globalRows<{ id: string }>("SELECT id FROM inbox WHERE subscriber_id = 'demo-maria'")).map((r) => r.id),
+    );
 
     const anna = await login("anna");
-    const annaIds = new Set((await q<{ id: string }>("SELECT id FROM inbox WHERE subscriber_id = 'demo-anna'")).map((r) => r.id));
+    const annaIds = new Set((await globalRows<{ id: string }>("SELECT id FROM inbox WHERE subscriber_id = 'demo-anna'")).map((r) => r.id));
     const borrowed = await json<Page>(await api(anna, `/notifications?before=${encodeURIComponent(first.nextBefore ?? "")}`));
     expect(borrowed.items.some((i) => mariaIds.has(i.id))).toBe(false);
     expect(borrowed.items.every((i) => annaIds.has(i.id))).toBe(true);

@@ -12,16 +12,11 @@ import worker from "../../worker/index";
 import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { browserKeys } from "../push/webpush-receiver";
-import { api, json, login } from "./helpers";
+import { api, globalRows, json, login } from "./helpers";
 
 const ANNA_MSK = makeAccountNo("20100000001");
 const DAY = 24 * 60 * 60 * 1000;
 const db = () => createDataAccess(env).global;
-const q = <T>(sql: string, ...args: unknown[]) =>
-  env.DB.prepare(sql)
-    .bind(...args)
-    .all<T>()
-    .then((r) => r.results);
 /** The same moment `months` months earlier (UTC), as a calendar counts them. */
 const monthsAgo = (now: number, months: number) => {
   const at = new Date(now);
@@ -94,9 +89,13 @@ describe("retention of the inbox and deliveries", () => {
 
     await housekeeping(now);
 
-    const ids = (await q<{ id: string }>("SELECT id FROM inbox WHERE subscriber_id = 'demo-petr' AND id LIKE 'ret-%'")).map((r) => r.id);
+    const ids = (await globalRows<{ id: string }>("SELECT id FROM inbox WHERE subscriber_id = 'demo-petr' AND id LIKE 'ret-%'")).map(
+      (r) => r.id,
+    );
     expect(ids.sort()).toEqual(recent.map((r) => r.id).sort());
-    const keys = (await q<{ k: string }>("SELECT dedupe_key AS k FROM deliveries WHERE event_id LIKE 'ret-event:%'")).map((r) => r.k);
+    const keys = (await globalRows<{ k: string }>("SELECT dedupe_key AS k FROM deliveries WHERE event_id LIKE 'ret-event:%'")).map(
+      (r) => r.k,
+    );
     expect(keys.sort()).toEqual(recentDeliveries.map((r) => r.dedupeKey).sort());
   });
 
@@ -120,7 +119,7 @@ describe("retention of the inbox and deliveries", () => {
     await housekeeping(now);
     const after = await shown();
     expect(after).toEqual(before);
-    expect(await q("SELECT 1 FROM inbox WHERE id = ?", expired.id)).toHaveLength(0);
+    expect(await globalRows("SELECT 1 FROM inbox WHERE id = ?", expired.id)).toHaveLength(0);
 
     // «Отметить все прочитанными» marks what the subscriber sees.
     const marked = await json<{ marked: number; unread: number }>(
@@ -166,8 +165,10 @@ describe("retention of the inbox and deliveries", () => {
       { deadLetters: 0, inbox: 1, deliveries: 1, statements: 3 },
       { deadLetters: 0, inbox: 0, deliveries: 0, statements: 3 },
     ]);
-    expect(await q("SELECT id FROM inbox WHERE subscriber_id = 'demo-maria' AND id LIKE 'ret-%'")).toEqual([{ id: keptInbox.id }]);
-    const left = (await q<{ k: string }>("SELECT dedupe_key AS k FROM deliveries WHERE event_id LIKE 'ret-event:%'")).map((r) => r.k);
+    expect(await globalRows("SELECT id FROM inbox WHERE subscriber_id = 'demo-maria' AND id LIKE 'ret-%'")).toEqual([{ id: keptInbox.id }]);
+    const left = (await globalRows<{ k: string }>("SELECT dedupe_key AS k FROM deliveries WHERE event_id LIKE 'ret-event:%'")).map(
+      (r) => r.k,
+    );
     expect(left).toContain(keptDelivery.dedupeKey);
     expect(left.filter((k) => oldDeliveries.some((d) => d.dedupeKey === k))).toEqual([]);
   });
@@ -242,13 +243,13 @@ describe("retention of the inbox and deliveries", () => {
 
     await housekeeping(now);
     // Kept: the replay below must find them.
-    expect(await q("SELECT 1 FROM inbox WHERE event_id = ?", outage.eventId)).toHaveLength(1);
-    expect(await q("SELECT DISTINCT channel FROM deliveries WHERE event_id = ? ORDER BY channel", outage.eventId)).toEqual([
+    expect(await globalRows("SELECT 1 FROM inbox WHERE event_id = ?", outage.eventId)).toHaveLength(1);
+    expect(await globalRows("SELECT DISTINCT channel FROM deliveries WHERE event_id = ? ORDER BY channel", outage.eventId)).toEqual([
       { channel: "inapp" },
       { channel: "push" },
       { channel: "sms" },
     ]);
-    const [row] = await q<{ id: string }>("SELECT id FROM inbox WHERE event_id = ?", outage.eventId);
+    const [row] = await globalRows<{ id: string }>("SELECT id FROM inbox WHERE event_id = ?", outage.eventId);
 
     // A second replay a year later: no second push, and no «new» year-old outage in the inbox.
     await deliver(new Date(now))([outage]);
@@ -256,13 +257,13 @@ describe("retention of the inbox and deliveries", () => {
     const inboxAfter = await json<InboxDto>(await api(await login("anna"), "/notifications"));
     expect(inboxAfter.unread).toBe(unreadBefore);
     expect(inboxAfter.items.map((i) => i.id)).not.toContain(row?.id);
-    expect(await q("SELECT id FROM inbox WHERE event_id = ?", outage.eventId)).toEqual([{ id: row?.id }]);
+    expect(await globalRows("SELECT id FROM inbox WHERE event_id = ?", outage.eventId)).toEqual([{ id: row?.id }]);
 
     // Two days later the dead letter is past 21 days: the run deletes it, then the year-old rows (the replay has just
     // recorded its in-app and SMS deliveries again: those are recent now).
     await housekeeping(now + 2 * DAY);
-    expect(await q("SELECT id FROM dead_letters WHERE json_extract(body, '$.eventId') = ?", outage.eventId)).toEqual([]);
-    expect(await q("SELECT 1 FROM inbox WHERE event_id = ?", outage.eventId)).toHaveLength(0);
-    expect(await q("SELECT channel FROM deliveries WHERE event_id = ? AND updated_at < ?", outage.eventId, now - DAY)).toEqual([]);
+    expect(await globalRows("SELECT id FROM dead_letters WHERE json_extract(body, '$.eventId') = ?", outage.eventId)).toEqual([]);
+    expect(await globalRows("SELECT 1 FROM inbox WHERE event_id = ?", outage.eventId)).toHaveLength(0);
+    expect(await globalRows("SELECT channel FROM deliveries WHERE event_id = ? AND updated_at < ?", outage.eventId, now - DAY)).toEqual([]);
   });
 });

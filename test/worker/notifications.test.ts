@@ -12,7 +12,7 @@ import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { retryDelaySeconds } from "../../worker/platform/queue";
 import { type BrowserKeys, browserKeys, type Received, receive } from "../push/webpush-receiver";
-import { call, json, SAME_ORIGIN } from "./helpers";
+import { call, globalRows, json, SAME_ORIGIN } from "./helpers";
 
 const ANNA_MSK = makeAccountNo("20100000001");
 const OLGA_VL = makeAccountNo("80500000007");
@@ -103,12 +103,6 @@ function harness(opts: { now?: Date; fetcher?: (req: Request) => Promise<Respons
   return { run, drain, queued };
 }
 
-const q = <T>(sql: string, ...args: unknown[]) =>
-  env.DB.prepare(sql)
-    .bind(...args)
-    .all<T>()
-    .then((r) => r.results);
-
 async function subscribePush(cookie: string, lang: "ru" | "en" = "ru") {
   const keys = await browserKeys();
   const endpoint = `https://push.example.net/send/${crypto.randomUUID()}`;
@@ -146,13 +140,17 @@ describe("notification delivery", () => {
     await h.drain([e, e]);
     await h.drain([e]);
 
-    const inbox = await q<{ title: string }>("SELECT title FROM inbox WHERE subscriber_id = ? AND event_id = ?", "demo-anna", e.eventId);
+    const inbox = await globalRows<{ title: string }>(
+      "SELECT title FROM inbox WHERE subscriber_id = ? AND event_id = ?",
+      "demo-anna",
+      e.eventId,
+    );
     expect(inbox.map((r) => r.title)).toEqual(["Баланс ниже 100,00 ₽"]);
-    const sms = await q<{ body: string }>("SELECT body FROM outbox WHERE dedupe_key = ?", `${e.eventId}:demo-anna:sms`);
+    const sms = await globalRows<{ body: string }>("SELECT body FROM outbox WHERE dedupe_key = ?", `${e.eventId}:demo-anna:sms`);
     expect(sms).toHaveLength(1);
     expect(sms[0]?.body).toBe("Счёт …0012: баланс 45,50 ₽, ниже порога");
     // Low balance is not emailed by default.
-    expect(await q("SELECT 1 FROM outbox WHERE dedupe_key = ?", `${e.eventId}:demo-anna:email`)).toHaveLength(0);
+    expect(await globalRows("SELECT 1 FROM outbox WHERE dedupe_key = ?", `${e.eventId}:demo-anna:email`)).toHaveLength(0);
     expect(push.received).toHaveLength(1);
     expect(push.received[0]).toMatchObject({
       status: 201,
@@ -162,7 +160,7 @@ describe("notification delivery", () => {
       payload: { title: "Баланс ниже 100,00 ₽", url: `/accounts/${ANNA_MSK}?topup`, kind: "low_balance", lang: "ru" },
     });
     expect(push.received[0]?.topic).toMatch(/^[A-Za-z0-9_-]{1,32}$/);
-    const statuses = await q<{ channel: string; status: string }>(
+    const statuses = await globalRows<{ channel: string; status: string }>(
       "SELECT channel, status FROM deliveries WHERE event_id = ? ORDER BY channel",
       e.eventId,
     );
@@ -188,23 +186,26 @@ describe("notification delivery", () => {
     const h = harness({ now });
     const vl = event({ subscriberId: "demo-olga", accountNo: OLGA_VL });
     const delayed = await h.drain([vl]);
-    expect(await q("SELECT 1 FROM inbox WHERE event_id = ?", vl.eventId)).toHaveLength(1);
-    expect(await q("SELECT 1 FROM outbox WHERE dedupe_key LIKE ?", `${vl.eventId}%`)).toHaveLength(0);
+    expect(await globalRows("SELECT 1 FROM inbox WHERE event_id = ?", vl.eventId)).toHaveLength(1);
+    expect(await globalRows("SELECT 1 FROM outbox WHERE dedupe_key LIKE ?", `${vl.eventId}%`)).toHaveLength(0);
     // Back on the queue until 08:00 Vladivostok time: 8.5 hours.
     expect(delayed).toHaveLength(1);
     expect(delayed[0]?.delaySeconds).toBe(8.5 * 3600);
     expect(delayed[0]?.body).toMatchObject({ eventId: vl.eventId, afterQuiet: true });
-    const deferred = await q<{ status: string }>("SELECT status FROM deliveries WHERE event_id = ? AND channel = 'sms'", vl.eventId);
+    const deferred = await globalRows<{ status: string }>(
+      "SELECT status FROM deliveries WHERE event_id = ? AND channel = 'sms'",
+      vl.eventId,
+    );
     expect(deferred).toEqual([{ status: "deferred" }]);
     // When it comes back, the text goes and the inbox is not written twice.
     await h.drain([delayed[0]?.body as NotificationMessage]);
-    expect(await q("SELECT 1 FROM outbox WHERE dedupe_key = ?", `${vl.eventId}:demo-olga:sms`)).toHaveLength(1);
-    expect(await q("SELECT 1 FROM inbox WHERE event_id = ?", vl.eventId)).toHaveLength(1);
+    expect(await globalRows("SELECT 1 FROM outbox WHERE dedupe_key = ?", `${vl.eventId}:demo-olga:sms`)).toHaveLength(1);
+    expect(await globalRows("SELECT 1 FROM inbox WHERE event_id = ?", vl.eventId)).toHaveLength(1);
 
     // The same moment is afternoon for the account in the Moscow region: sent now.
     const mo = event({ subscriberId: "demo-olga", accountNo: OLGA_MO });
     expect(await h.drain([mo])).toHaveLength(0);
-    expect(await q("SELECT 1 FROM outbox WHERE dedupe_key = ?", `${mo.eventId}:demo-olga:sms`)).toHaveLength(1);
+    expect(await globalRows("SELECT 1 FROM outbox WHERE dedupe_key = ?", `${mo.eventId}:demo-olga:sms`)).toHaveLength(1);
 
     // An outage is urgent: sent in the night too.
     const outage = event({
@@ -214,7 +215,7 @@ describe("notification delivery", () => {
       params: { phase: "declared", title: "Нет интернета", until: "2026-11-20T20:00:00Z" },
     });
     expect(await h.drain([outage])).toHaveLength(0);
-    const text = await q<{ body: string }>("SELECT body FROM outbox WHERE dedupe_key = ?", `${outage.eventId}:demo-olga:sms`);
+    const text = await globalRows<{ body: string }>("SELECT body FROM outbox WHERE dedupe_key = ?", `${outage.eventId}:demo-olga:sms`);
     // 20:00 UTC is 06:00 the next day in Vladivostok.
     expect(text[0]?.body).toBe("Авария в сети. Восстановим до 21.11 06:00");
   });
@@ -243,10 +244,10 @@ describe("notification delivery", () => {
       params: { amountKop: 50_000, paymentId: "" },
     });
     await h.drain([e]);
-    expect(await q("SELECT 1 FROM push_subscriptions WHERE endpoint = ?", endpoint)).toHaveLength(0);
-    expect(await q<{ status: string }>("SELECT status FROM deliveries WHERE event_id = ? AND channel = 'push'", e.eventId)).toEqual([
-      { status: "gone" },
-    ]);
+    expect(await globalRows("SELECT 1 FROM push_subscriptions WHERE endpoint = ?", endpoint)).toHaveLength(0);
+    expect(
+      await globalRows<{ status: string }>("SELECT status FROM deliveries WHERE event_id = ? AND channel = 'push'", e.eventId),
+    ).toEqual([{ status: "gone" }]);
     const again = pushService(new Map());
     await harness({ fetcher: again.fetcher }).drain([event({ ...e, eventId: `test:${crypto.randomUUID()}` })]);
     expect(again.received).toHaveLength(0);
@@ -258,7 +259,7 @@ describe("notification delivery", () => {
     const h = harness({ fetcher: async () => new Response(null, { status: 503 }) });
     const msg: NotificationMessage = {
       channel: "push",
-      subscriptionId: (await q<{ id: string }>("SELECT id FROM push_subscriptions WHERE endpoint = ?", endpoint))[0]?.id ?? "",
+      subscriptionId: (await globalRows<{ id: string }>("SELECT id FROM push_subscriptions WHERE endpoint = ?", endpoint))[0]?.id ?? "",
       payload: { title: "t", body: "b", url: "/", tag: "x", kind: "payment_credited", lang: "ru" },
       ttl: 3600,
       urgency: "normal",
@@ -281,9 +282,9 @@ describe("notification delivery", () => {
       env,
     );
     expect(acked).toEqual(["dlq-1"]);
-    expect(await q("SELECT 1 FROM dead_letters WHERE id = 'dlq-1'")).toHaveLength(1);
+    expect(await globalRows("SELECT 1 FROM dead_letters WHERE id = 'dlq-1'")).toHaveLength(1);
     expect(
-      await q<{ status: string; attempts: number }>("SELECT status, attempts FROM deliveries WHERE dedupe_key = ?", msg.dedupeKey),
+      await globalRows<{ status: string; attempts: number }>("SELECT status, attempts FROM deliveries WHERE dedupe_key = ?", msg.dedupeKey),
     ).toEqual([{ status: "failed", attempts: 6 }]);
   });
 
@@ -297,14 +298,16 @@ describe("notification delivery", () => {
       params: { title: "Скидка 20%", body: "На роутеры" },
     });
     await h.drain([promo]);
-    expect(await q("SELECT 1 FROM inbox WHERE event_id = ?", promo.eventId)).toHaveLength(0);
-    expect(await q<{ status: string }>("SELECT status FROM deliveries WHERE event_id = ?", promo.eventId)).toEqual([{ status: "skipped" }]);
+    expect(await globalRows("SELECT 1 FROM inbox WHERE event_id = ?", promo.eventId)).toHaveLength(0);
+    expect(await globalRows<{ status: string }>("SELECT status FROM deliveries WHERE event_id = ?", promo.eventId)).toEqual([
+      { status: "skipped" },
+    ]);
     expect(
       (await api(petr, "/notifications/preferences", { method: "PUT", body: JSON.stringify({ kinds: [], marketing: true }) })).status,
     ).toBe(204);
     const promo2 = { ...promo, eventId: `test:${crypto.randomUUID()}` };
     await h.drain([promo2]);
-    expect(await q("SELECT 1 FROM inbox WHERE event_id = ?", promo2.eventId)).toHaveLength(1);
+    expect(await globalRows("SELECT 1 FROM inbox WHERE event_id = ?", promo2.eventId)).toHaveLength(1);
     await api(petr, "/notifications/preferences", { method: "PUT", body: JSON.stringify({ kinds: [], marketing: false }) });
   });
 });
@@ -431,7 +434,7 @@ describe("inbox and push subscriptions", () => {
     });
     expect(foreign.status).toBe(403);
     for (let i = 0; i < 12; i++) expect((await sub(`https://push.example.net/petr/${i}`)).status).toBe(201);
-    const rows = await q<{ endpoint: string; origin: string }>(
+    const rows = await globalRows<{ endpoint: string; origin: string }>(
       "SELECT endpoint, origin FROM push_subscriptions WHERE subscriber_id = 'demo-petr'",
     );
     expect(rows).toHaveLength(10);
@@ -441,7 +444,7 @@ describe("inbox and push subscriptions", () => {
       (await api(petr, "/push/unsubscribe", { method: "POST", body: JSON.stringify({ endpoint: "https://push.example.net/petr/11" }) }))
         .status,
     ).toBe(204);
-    expect(await q("SELECT 1 FROM push_subscriptions WHERE endpoint = 'https://push.example.net/petr/11'")).toHaveLength(0);
+    expect(await globalRows("SELECT 1 FROM push_subscriptions WHERE endpoint = 'https://push.example.net/petr/11'")).toHaveLength(0);
     expect(await json(await call("msk", "/api/v1/push/key"))).toEqual({ publicKey: env.VAPID_PUBLIC_KEY });
     await env.DB.prepare("DELETE FROM push_subscriptions WHERE subscriber_id = 'demo-petr'").run();
   });
