@@ -222,6 +222,24 @@ function doneAtFreeze(move: MoveRow): RegionBillingDone {
   return { chargedTo: move.chargedTo ?? "", closedTo: move.closedTo ?? "" };
 }
 
+/**
+ * What the region's charge and month close did while the move had the account frozen (from how far they had got at
+ * the freeze to how far they have got now), done for it on the shard that holds it now (`db`): its tariff changes due
+ * by each missed day first, as the region's run applies them.
+ */
+async function catchUpMoved(data: DataAccess, db: RegionDb, move: MoveRow, region: string, now: Date) {
+  return catchUpAccount(
+    db,
+    region,
+    move.accountNo,
+    doneAtFreeze(move),
+    await regionBillingDone(data, region),
+    move.startedAt,
+    now,
+    (day, at) => applyAccountTariffChanges(db, move.accountNo, day, at),
+  );
+}
+
 /** Starts the account's move to `toShard`, or finds the one under way; checks the target is a shard of its branch. */
 async function startMove(data: DataAccess, accountNo: string, toShard: string, now: Date): Promise<MoveRow> {
   const open = await openMove(data, accountNo);
@@ -487,16 +505,7 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
           // nothing. Design: the switch catches up rather than the target's next run, so no month can be closed
           // on the target before its skipped days are charged.
           const region = await regionOf(data, accountNo);
-          const caught = await catchUpAccount(
-            target,
-            region,
-            accountNo,
-            doneAtFreeze(move),
-            await regionBillingDone(data, region),
-            move.startedAt,
-            now,
-            (day, at) => applyAccountTariffChanges(target, accountNo, day, at),
-          );
+          const caught = await catchUpMoved(data, target, move, region, now);
           if (caught.days.length + caught.months.length > 0)
             log("info", "shard.move_caught_up", { moveId: move.id, days: caught.days.join(","), months: caught.months.join(",") });
         }
@@ -624,19 +633,7 @@ export async function abandonMove(data: DataAccess, accountNo: string, opts: Aba
   await rawBatch(source, [["DELETE FROM account_freezes WHERE account_no = ? AND move_id = ? AND state = 'frozen'", accountNo, move.id]]);
   crash("unfrozen");
   // Nothing to catch up when the move never got to record the region's progress: it never froze the source.
-  const caught =
-    move.chargedTo === null
-      ? { days: [], months: [] }
-      : await catchUpAccount(
-          source,
-          region,
-          accountNo,
-          doneAtFreeze(move),
-          await regionBillingDone(data, region),
-          move.startedAt,
-          now,
-          (day, at) => applyAccountTariffChanges(source, accountNo, day, at),
-        );
+  const caught = move.chargedTo === null ? { days: [], months: [] } : await catchUpMoved(data, source, move, region, now);
   await data.global
     .update(shardMoves)
     .set({ step: "abandoned", updatedAt: now })
