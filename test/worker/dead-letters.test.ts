@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { localEmail } from "../../worker/adapters/email";
 import { DEAD_LETTER_RETENTION_MS, PROVIDER_MESSAGE_RETENTION_MS } from "../../worker/adapters/provider-messages";
 import { webPush } from "../../worker/adapters/push";
-import { SMSC_DEFAULTS, smscSms } from "../../worker/adapters/sms/smsc";
+import { smscSms } from "../../worker/adapters/sms/smsc";
 import { deadLetters } from "../../worker/db/schema/global";
 import { replayDeadLetter } from "../../worker/features/notifications/dead-letters.service";
 import { consumeNotifications, type Delivery } from "../../worker/features/notifications/notifications.consumer";
@@ -12,7 +12,7 @@ import type { NotificationMessage } from "../../worker/features/notifications/no
 import { expireNotifications } from "../../worker/features/notifications/notifications.retention";
 import worker from "../../worker/index";
 import { createDataAccess } from "../../worker/platform/db";
-import { fakeSmsc } from "./fakes/smsc";
+import { fakeSmsc, fakeSmscConfig } from "./fakes/smsc";
 import { call, globalRows, json } from "./helpers";
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -58,16 +58,7 @@ function smscDelivery() {
   const fake = fakeSmsc({ login: "kabinet", password: "right", senders: ["Kabinet"] });
   const data = createDataAccess(env);
   const dl: Delivery = {
-    sms: smscSms(data.global, {
-      ...SMSC_DEFAULTS,
-      baseUrl: "https://smsc.test",
-      login: "kabinet",
-      password: "right",
-      sender: "Kabinet",
-      timeoutMs: 200,
-      backoffMs: 1,
-      fetch: fake.fetch,
-    }),
+    sms: smscSms(data.global, fakeSmscConfig(fake)),
     email: localEmail(data.global),
     push: webPush({ publicKey: env.VAPID_PUBLIC_KEY, privateJwk: env.VAPID_PRIVATE_JWK, subject: env.VAPID_SUBJECT }, async () => {
       return new Response(null, { status: 201 });

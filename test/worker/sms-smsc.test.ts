@@ -4,15 +4,14 @@ import { describe, expect, it } from "vitest";
 import { SmsRejected, SmsUnavailable } from "../../worker/adapters/sms";
 import { isValidSenderName, smsLength } from "../../worker/adapters/sms/segments";
 import { smsFor } from "../../worker/adapters/sms/select";
-import { SMSC_DEFAULTS, type SmscConfig, smscSms } from "../../worker/adapters/sms/smsc";
+import { type SmscConfig, smscSms } from "../../worker/adapters/sms/smsc";
 import { cleanExpired } from "../../worker/features/housekeeping/housekeeping.service";
 import { consumeNotifications, deliveryFor } from "../../worker/features/notifications/notifications.consumer";
 import { app } from "../../worker/index";
 import { createDataAccess } from "../../worker/platform/db";
-import { fakeSmsc } from "./fakes/smsc";
+import { fakeSmsc, fakeSmscConfig } from "./fakes/smsc";
 
 const SECRET = "test-sms-callback-secret";
-const BASE = "https://smsc.test";
 const db = () => createDataAccess(env).global;
 
 /** The Worker with the callback secret set (as `wrangler secret put SMS_CALLBACK_SECRET` would). */
@@ -35,21 +34,7 @@ function gateway(over: Partial<Parameters<typeof fakeSmsc>[0]> = {}) {
 }
 
 function adapter(fake: ReturnType<typeof fakeSmsc>, over: Partial<SmscConfig> = {}, now?: () => Date) {
-  return smscSms(
-    db(),
-    {
-      ...SMSC_DEFAULTS,
-      baseUrl: BASE,
-      login: "kabinet",
-      password: "right",
-      sender: "Kabinet",
-      timeoutMs: 200,
-      backoffMs: 1,
-      fetch: fake.fetch,
-      ...over,
-    },
-    now,
-  );
+  return smscSms(db(), fakeSmscConfig(fake, over), now);
 }
 
 let n = 0;

@@ -8,6 +8,7 @@
  * (`cnt`) and post delivery reports to the client's handler URL. Faults a
  * network shows (429, 5xx, an answer that never comes) are scripted per request.
  */
+import { SMSC_DEFAULTS, type SmscConfig } from "../../../worker/adapters/sms/smsc";
 
 /** What the next send.php request meets before (or instead of) the gateway. */
 export type Fault =
@@ -152,5 +153,20 @@ export function fakeSmsc(opts: {
         new Request(opts.callbackUrl, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body }),
       );
     },
+  };
+}
+
+/** The adapter's settings for a fake gateway made with the tests' client (login kabinet, password right, sender Kabinet). */
+export function fakeSmscConfig(fake: ReturnType<typeof fakeSmsc>, over: Partial<SmscConfig> = {}): SmscConfig {
+  return {
+    ...SMSC_DEFAULTS,
+    baseUrl: "https://smsc.test",
+    login: "kabinet",
+    password: "right",
+    sender: "Kabinet",
+    timeoutMs: 200,
+    backoffMs: 1,
+    fetch: fake.fetch,
+    ...over,
   };
 }
