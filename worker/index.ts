@@ -44,7 +44,7 @@ import { log } from "./platform/log";
 import { measuredCron, measuredQueue } from "./platform/metrics";
 import { notifier } from "./platform/notify";
 import { devOnly, requireSecrets, sandboxWebhookDevOnly, unusableConfig } from "./platform/production";
-import { BILLING_QUEUE, retryDelaySeconds, sendInBatches } from "./platform/queue";
+import { BILLING_QUEUE, handOn, retryDelaySeconds } from "./platform/queue";
 import { sessionMiddleware } from "./platform/session";
 
 const app = createApp();
@@ -127,24 +127,6 @@ async function consumeBankLines(message: Message<unknown>, data: ReturnType<type
   } catch (err) {
     log("error", "bank.lines_failed", { error: err instanceof Error ? err.message.slice(0, 200) : "unknown" });
     message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
-  }
-}
-
-/**
- * Sends messages again as new ones, for another invocation, and acks them here; if the queue cannot take them now,
- * they are retried instead (nothing is lost, and a message handed on is worked once more at most: each is idempotent).
- */
-async function handOn(queue: Queue, messages: readonly Message<unknown>[]) {
-  if (messages.length === 0) return;
-  try {
-    await sendInBatches(
-      queue,
-      messages.map((m) => ({ body: m.body })),
-    );
-    for (const m of messages) m.ack();
-    log("info", "queue.handed_on", { messages: messages.length });
-  } catch {
-    for (const m of messages) m.retry({ delaySeconds: retryDelaySeconds(1) });
   }
 }
 

@@ -1,3 +1,5 @@
+import { log } from "./log";
+
 /** Backoff for a retried queue message (a delivery, a report, a webhook, a region's day): 10 s, 40 s, 90 s, ... capped at 15 minutes. */
 export function retryDelaySeconds(attempts: number): number {
   return Math.min(900, 10 * attempts * attempts);
@@ -68,4 +70,25 @@ export function splitByBudget<T>(items: readonly T[], cost: (item: T) => number,
     spent += c;
   }
   return { work: items.slice(0, i), handOn: items.slice(i) };
+}
+
+/**
+ * Sends messages again as new ones, for another invocation, and acks them here; if the queue cannot take them now,
+ * they are retried instead (nothing is lost, and a message handed on is worked once more at most: each is idempotent).
+ */
+export async function handOn(
+  queue: { sendBatch(messages: { body: unknown }[]): Promise<unknown> },
+  messages: readonly Message<unknown>[],
+): Promise<void> {
+  if (messages.length === 0) return;
+  try {
+    await sendInBatches(
+      queue,
+      messages.map((m) => ({ body: m.body })),
+    );
+    for (const m of messages) m.ack();
+    log("info", "queue.handed_on", { messages: messages.length });
+  } catch {
+    for (const m of messages) m.retry({ delaySeconds: retryDelaySeconds(1) });
+  }
 }

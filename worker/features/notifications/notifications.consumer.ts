@@ -20,7 +20,7 @@ import { siteUrlFrom } from "../../platform/host";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { recordDeadLetter, recordDelivery } from "../../platform/metrics";
-import { CALLS_PER_INVOCATION, retryDelaySeconds, splitByBudget } from "../../platform/queue";
+import { CALLS_PER_INVOCATION, handOn, retryDelaySeconds, splitByBudget } from "../../platform/queue";
 import { localShort, regionByCode } from "../../platform/region";
 import { branchShards } from "../../platform/shard-map";
 import { KINDS, type Rendered, render } from "./notifications.catalog";
@@ -549,19 +549,15 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
   const items = batch.messages.map((message) => ({ message, parsed: NotificationMessage.safeParse(message.body) }));
   const malformed = items.filter((i) => !i.parsed.success);
   const wellFormed = items.flatMap((i) => (i.parsed.success ? [{ message: i.message, body: i.parsed.data }] : []));
-  const { work, handOn } = splitByBudget(wellFormed, (i) => callsOf(i.body, dl), CALLS_PER_INVOCATION - HAND_ON_CALLS - malformed.length);
-  if (handOn.length) {
-    try {
-      await sendAll(
-        dl.queue,
-        handOn.map((i) => i.body),
-      );
-      for (const i of handOn) i.message.ack();
-      log("info", "notification.handed-on", { messages: handOn.length, worked: work.length });
-    } catch {
-      for (const i of handOn) i.message.retry({ delaySeconds: retryDelaySeconds(1) });
-    }
-  }
+  const { work, handOn: later } = splitByBudget(
+    wellFormed,
+    (i) => callsOf(i.body, dl),
+    CALLS_PER_INVOCATION - HAND_ON_CALLS - malformed.length,
+  );
+  await handOn(
+    dl.queue,
+    later.map((i) => i.message),
+  );
   await Promise.all([
     ...malformed.map(async ({ message }) => {
       await data.global
