@@ -1,17 +1,44 @@
 import { env, exports } from "cloudflare:workers";
 import { expect, onTestFinished, vi } from "vitest";
 import { buildSeed, demoPeriods } from "../../worker/db/seed/seed";
-import { seedUsageMonth } from "../../worker/db/seed/usage.seed";
+import { type SeedBucket, seedUsageMonth } from "../../worker/db/seed/usage.seed";
 import type { HomeShardBinding } from "../../worker/platform/db";
 
+/** The demo usage as `seedUsageMonth` leaves it in an empty bucket: the objects by key, and each month's totals' SQL per shard. */
+type UsageSeed = { objects: Map<string, Uint8Array>; statements: [HomeShardBinding, string[]][] };
+const usageSeeds = new Map<string, UsageSeed>();
+
 /**
- * Loads the demo data set into the global database and every shard at once
- * (idempotent): the run's prebuilt SQL, or built here if Moscow's day has
- * turned since (the history ends yesterday).
+ * The demo usage, made once per isolate and seed: generating and compressing its account-months took about a fifth
+ * of a file's seeding, and every file (test/worker/isolation.ts) writes the same bytes into an empty bucket. The
+ * months go through a bucket in memory in the same order, so an account's services merge into one object as in R2.
+ */
+async function demoUsage(seed: Awaited<ReturnType<typeof buildSeed>>, historyTo: string): Promise<UsageSeed> {
+  const made = usageSeeds.get(historyTo);
+  if (made) return made;
+  const objects = new Map<string, Uint8Array>();
+  const memory: SeedBucket = {
+    get: async (key) => {
+      const bytes = objects.get(key);
+      return bytes ? { arrayBuffer: async () => bytes.slice().buffer } : null;
+    },
+    put: async (key, value) => objects.set(key, value),
+  };
+  const statements: UsageSeed["statements"] = [];
+  for (const m of seed.usage) statements.push([m.shard, await seedUsageMonth(memory, m)]);
+  const usage = { objects, statements };
+  usageSeeds.set(historyTo, usage);
+  return usage;
+}
+
+/**
+ * Loads the demo data set into the empty global database, every shard and the bucket at once: the run's prebuilt
+ * SQL, or built here if Moscow's day has turned since (the history ends yesterday).
  */
 export async function seedDatabases() {
   const prebuilt = env.TEST_DEMO_SEED;
-  const seed = prebuilt.historyTo === demoPeriods().historyTo ? prebuilt : await buildSeed();
+  const historyTo = demoPeriods().historyTo;
+  const seed = prebuilt.historyTo === historyTo ? prebuilt : await buildSeed();
   const run = async (db: D1Database, statements: string[]) => {
     for (let i = 0; i < statements.length; i += 1000) await db.batch(statements.slice(i, i + 1000).map((s) => db.prepare(s)));
   };
@@ -19,8 +46,14 @@ export async function seedDatabases() {
     run(env.DB, seed.global),
     ...Object.entries(seed.shards).map(([binding, statements]) => run(env[binding as HomeShardBinding], statements)),
   ]);
-  // Demo usage as the ingest stores it: month objects in R2, their daily totals in the shard.
-  for (const m of seed.usage) await run(env[m.shard], await seedUsageMonth(env.FILES, m));
+  // Demo usage as the ingest stores it: month objects in R2, their daily totals in the shard (after the shard's rows).
+  const usage = await demoUsage(seed, historyTo);
+  const byShard = new Map<HomeShardBinding, string[]>();
+  for (const [shard, statements] of usage.statements) byShard.set(shard, [...(byShard.get(shard) ?? []), ...statements]);
+  await Promise.all([
+    ...[...usage.objects].map(([key, bytes]) => env.FILES.put(key, bytes)),
+    ...[...byShard].map(([shard, statements]) => run(env[shard], statements)),
+  ]);
 }
 
 export const BASE = "kabinet.localhost";
