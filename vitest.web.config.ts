@@ -16,6 +16,7 @@ export default defineConfig({
     // mostly waiting, and two at a time took the suite from 1:16 to 0:36.
     maxWorkers: Math.max(2, availableParallelism()),
     environment: "jsdom",
+    setupFiles: ["./test/web/setup.ts"],
     include: ["web/**/*.test.{ts,tsx}", "test/web/**/*.test.{ts,tsx}", "scripts/**/*.test.ts"],
   },
 });

@@ -1,29 +1,54 @@
 /**
  * `npm test`: builds the PWA, then runs every suite: the Worker in workerd,
  * the web code, and the browser tests in real Chromium against `wrangler dev`.
+ * The Worker and web suites run beside the browser tests (which mostly wait for
+ * pages), then the browser files that time the app (Lighthouse) run alone.
  * Prints the totals with each stage's wall time and exits non-zero if anything
  * failed or nothing ran.
  */
-import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { stripVTControlCharacters } from "node:util";
-import { E2E_ALONE } from "../vitest.e2e.config.ts";
 import { ensureChromium, ensurePdftotext } from "./chromium.mts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const REPORTS = join(ROOT, ".e2e/reports");
 
-const suites = [
-  { name: "worker (unit tests in Node, the rest in workerd)", config: "vitest.worker.config.ts" },
-  { name: "web", config: "vitest.web.config.ts" },
-  // Two files at a time, then the files that time the app (E2E_ALONE) alone: each part's wall time is printed too.
-  { name: "browser (Chromium)", config: "vitest.e2e.config.ts", alone: E2E_ALONE },
-];
-
-function run(cmd: string, args: string[]): number {
-  return spawnSync(cmd, args, { cwd: ROOT, stdio: "inherit", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } }).status ?? 1;
+interface Stage {
+  name: string;
+  /** Its report's name, and the prefix of its output lines while stages run side by side. */
+  tag: string;
+  config: string;
+  project?: string;
+  /**
+   * Niceness: the Worker and web suites yield the cores to the browser tests beside them (Chromium and the test files
+   * at 0, their `wrangler dev` at 10: test/e2e/global-setup.ts), whose pages, server and polls wait on time; they
+   * take the cycles the browser tests leave idle.
+   */
+  nice?: number;
 }
+
+const worker: Stage = {
+  name: "worker (unit tests in Node, the rest in workerd)",
+  tag: "worker",
+  config: "vitest.worker.config.ts",
+  nice: 15,
+};
+const web: Stage = { name: "web", tag: "web", config: "vitest.web.config.ts", nice: 15 };
+// Two files at a time (vitest.e2e.config.ts, project "e2e").
+const browser: Stage = { name: "browser (Chromium)", tag: "browser", config: "vitest.e2e.config.ts", project: "e2e" };
+// The files that measure how fast the app is (Lighthouse): alone on the machine, after everything else.
+const timed: Stage = {
+  name: "browser, timed alone (Lighthouse)",
+  tag: "timed",
+  config: "vitest.e2e.config.ts",
+  project: "e2e-alone",
+};
+
+const ENV = { ...process.env, WRANGLER_SEND_METRICS: "false" };
+const NICE = process.platform === "linux" && existsSync("/usr/bin/nice") ? "/usr/bin/nice" : null;
 
 // Fail early with the install command rather than in the middle of the run.
 ensureChromium();
@@ -38,7 +63,7 @@ function wall(ms: number): string {
 
 const started = performance.now();
 console.log("▶ Building the web app…");
-if (run("vite", ["build", "--logLevel", "warn"]) !== 0) process.exit(1);
+if ((spawnSync("vite", ["build", "--logLevel", "warn"], { cwd: ROOT, stdio: "inherit", env: ENV }).status ?? 1) !== 0) process.exit(1);
 const built = performance.now();
 
 rmSync(REPORTS, { recursive: true, force: true });
@@ -52,8 +77,6 @@ interface Report {
   numTotalTests: number;
   testResults?: {
     name: string;
-    startTime?: number;
-    endTime?: number;
     message?: string;
     assertionResults?: { status: string; fullName: string; failureMessages?: string[] }[];
   }[];
@@ -74,23 +97,6 @@ function failures(r: Report): string[] {
   return out;
 }
 
-/**
- * The wall time of the files run together and of those run alone after them (`alone`, paths from the root), from
- * the files' start and end times in the report: «(together 4:10, alone 1:45)», or nothing without times.
- */
-function parts(r: Report, alone: string[]): string {
-  const span = (files: { startTime?: number; endTime?: number }[]) => {
-    const starts = files.map((f) => f.startTime).filter((t) => typeof t === "number");
-    const ends = files.map((f) => f.endTime).filter((t) => typeof t === "number");
-    return starts.length && ends.length ? Math.max(...ends) - Math.min(...starts) : null;
-  };
-  const isAlone = (f: { name: string }) => alone.some((a) => f.name === join(ROOT, a));
-  const together = span((r.testResults ?? []).filter((f) => !isAlone(f)));
-  const apart = span((r.testResults ?? []).filter(isAlone));
-  if (together === null || apart === null) return "";
-  return ` (two at a time ${wall(together)}, alone ${wall(apart)})`;
-}
-
 function firstLine(text: string): string {
   const line =
     stripVTControlCharacters(text)
@@ -99,31 +105,74 @@ function firstLine(text: string): string {
   return line.trim().slice(0, 300);
 }
 
+interface Run {
+  code: number;
+  ms: number;
+}
+
+/**
+ * Runs one stage's Vitest with a JSON report. While stages run side by side, each line of its output is prefixed
+ * with its tag (`[worker] …`), so a CI log still reads per stage.
+ */
+function runStage(stage: Stage, prefixed: boolean): Promise<Run> {
+  const stageStarted = performance.now();
+  const args = [
+    "run",
+    "--config",
+    stage.config,
+    ...(stage.project ? ["--project", stage.project] : []),
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=${join(REPORTS, `${stage.tag}.json`)}`,
+  ];
+  const [cmd, argv] = stage.nice && NICE ? [NICE, ["-n", String(stage.nice), "vitest", ...args]] : ["vitest", args];
+  console.log(`\n▶ ${stage.name}`);
+  const output = prefixed ? "pipe" : "inherit";
+  const child = spawn(cmd, argv, { cwd: ROOT, env: ENV, stdio: ["ignore", output, output] });
+  for (const stream of [child.stdout, child.stderr])
+    if (stream) createInterface({ input: stream }).on("line", (line) => console.log(`[${stage.tag}] ${line}`));
+  return new Promise((resolve) => {
+    child.on("error", () => resolve({ code: 1, ms: performance.now() - stageStarted }));
+    child.on("close", (code) => resolve({ code: code ?? 1, ms: performance.now() - stageStarted }));
+  });
+}
+
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const lines: string[] = [`  ✓ build: ${wall(built - started)}`];
 let ok = true;
-for (const s of suites) {
-  console.log(`\n▶ ${s.name}`);
-  const out = join(REPORTS, `${s.config}.json`);
-  const stageStarted = performance.now();
-  const code = run("vitest", ["run", "--config", s.config, "--reporter=default", "--reporter=json", `--outputFile.json=${out}`]);
+
+/** Adds a finished stage's counts, and its line with its failures, to the totals. */
+function record(stage: Stage, { code, ms }: Run, note = "") {
   let r: Report = { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0, numTodoTests: 0, numTotalTests: 0 };
   try {
-    r = JSON.parse(readFileSync(out, "utf8"));
+    r = JSON.parse(readFileSync(join(REPORTS, `${stage.tag}.json`), "utf8"));
   } catch {
     // no report: the run crashed before any test; counted as a failure below
   }
   totals.passed += r.numPassedTests;
   totals.failed += r.numFailedTests;
   totals.skipped += r.numPendingTests + r.numTodoTests;
-  const took = wall(performance.now() - stageStarted);
-  const suiteOk = code === 0 && r.numTotalTests > 0 && r.numFailedTests === 0;
-  ok &&= suiteOk;
+  const stageOk = code === 0 && r.numTotalTests > 0 && r.numFailedTests === 0;
+  ok &&= stageOk;
+  const exit = code !== 0 && r.numFailedTests === 0 ? ` (exit ${code})` : "";
   lines.push(
-    `  ${suiteOk ? "✓" : "✗"} ${s.name}: ${r.numPassedTests} passed, ${r.numFailedTests} failed${code !== 0 && r.numFailedTests === 0 ? ` (exit ${code})` : ""}, ${took}${s.alone ? parts(r, s.alone) : ""}`,
+    `  ${stageOk ? "✓" : "✗"} ${stage.name}: ${r.numPassedTests} passed, ${r.numFailedTests} failed${exit}, ${wall(ms)}${note}`,
     ...failures(r),
   );
 }
+
+// The browser tests, and beside them the Worker suite, then the web suite.
+const sideBySide = performance.now();
+const [browserRun, [workerRun, webRun]] = await Promise.all([
+  runStage(browser, true),
+  runStage(worker, true).then(async (w) => [w, await runStage(web, true)] as const),
+]);
+const together = performance.now() - sideBySide;
+record(browser, browserRun);
+record(worker, workerRun, ", beside the browser tests");
+record(web, webRun, ", after the Worker suite, beside the browser tests");
+lines.push(`    those three side by side: ${wall(together)}`);
+record(timed, await runStage(timed, false));
 
 console.log(`\nTest totals\n${lines.join("\n")}`);
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped in ${wall(performance.now() - started)}`);

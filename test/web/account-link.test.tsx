@@ -1,11 +1,8 @@
-import { cleanup, configure, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
+import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { LinkAccountForm } from "../../web/src/features/accounts/AccountsPage";
 import { accountsApi } from "../../web/src/features/accounts/accountsApi";
 import { I18nProvider, loadMoreStrings } from "../../web/src/i18n";
-
-// Whole screens render in jsdom on a machine shared with other suites: allow them time.
-configure({ asyncUtilTimeout: 5_000 });
 
 beforeAll(() => loadMoreStrings());
 afterEach(() => {

@@ -1,14 +1,11 @@
 import "fake-indexeddb/auto";
 import { Route, Router } from "@solidjs/router";
-import { cleanup, configure, render, screen } from "@solidjs/testing-library";
+import { cleanup, render, screen } from "@solidjs/testing-library";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import AccountPage from "../../web/src/features/accounts/AccountPage";
 import type { AccountDto, InsightDto } from "../../web/src/features/accounts/accountsApi";
 import type { PaymentOptionsDto } from "../../web/src/features/payments/paymentsApi";
 import { I18nProvider, loadMoreStrings } from "../../web/src/i18n";
-
-// Whole screens render in jsdom on a machine shared with other suites: allow them time.
-configure({ asyncUtilTimeout: 5_000 });
 
 /**
  * What breaks "click the label, type in the field" and screen readers: an id

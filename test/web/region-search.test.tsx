@@ -1,12 +1,9 @@
-import { cleanup, configure, fireEvent, render, screen } from "@solidjs/testing-library";
+import { cleanup, fireEvent, render, screen } from "@solidjs/testing-library";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { RegionList, regionMatch } from "../../web/src/features/region/RegionList";
 import { type RegionSummaryDto, regionApi } from "../../web/src/features/region/regionApi";
 import { I18nProvider, loadLang } from "../../web/src/i18n";
 import { BRANCHES, REGION_PLACES, REGIONS } from "../../worker/data/regions.data";
-
-// Whole screens render in jsdom on a machine shared with other suites: allow them time.
-configure({ asyncUtilTimeout: 5_000 });
 
 /** The regions as `/api/v1/regions` lists them, from the same data file. */
 const catalogue: RegionSummaryDto[] = REGIONS.map((r) => {
