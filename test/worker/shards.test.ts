@@ -1157,6 +1157,48 @@ describe("what a move copies", () => {
     expect(withAccount.filter((name) => !copied.has(name) && !regionWide.has(name))).toEqual([]);
     expect(withAccount.length).toBeGreaterThan(10);
   });
+
+  it("freezes every table it copies: a write to a moving account's rows in any of them is refused on the source", async () => {
+    const db = d1Of(createDataAccess(env).shard("DB_MOSCOW"));
+    const { results } = await db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").all<{ name: string }>();
+    const triggers = new Set(results.map((r) => r.name));
+    // Each write is refused by a freeze trigger, or always by an append-only one (payment_events: never updated, and
+    // deleted only once the account has moved).
+    const unfrozen = ACCOUNT_TABLES.flatMap(({ name }) =>
+      ["insert", "update", "delete"]
+        .filter((op) => !triggers.has(`${name}_frozen_${op}`) && !triggers.has(`${name}_no_${op}`))
+        .map((op) => `${name} ${op}`),
+    );
+    expect(unfrozen).toEqual([]);
+
+    // The business cabinet's numbers (the last table to get its triggers): reassigning one of a frozen account's
+    // numbers or adding one to it is refused; once unfrozen the same write goes through.
+    const business = await db
+      .prepare("SELECT msisdn, account_no AS accountNo, assignee_kind AS kind FROM corporate_numbers ORDER BY msisdn LIMIT 1")
+      .first<{ msisdn: string; accountNo: string; kind: string }>();
+    expect(business).not.toBeNull();
+    const { msisdn, accountNo, kind } = business as { msisdn: string; accountNo: string; kind: string };
+    const freeze = db
+      .prepare("INSERT INTO account_freezes (account_no, move_id, state, updated_at) VALUES (?, 'test-move', 'frozen', ?)")
+      .bind(accountNo, Date.now());
+    await freeze.run();
+    const reassign = db.prepare("UPDATE corporate_numbers SET assignee_name = 'Другой сотрудник' WHERE msisdn = ?").bind(msisdn);
+    const add = db
+      .prepare(
+        "INSERT INTO corporate_numbers (msisdn, account_no, assignee_kind, assignee_name, updated_at) VALUES ('+79990009999', ?, ?, 'Новый', ?)",
+      )
+      .bind(accountNo, kind, Date.now());
+    await expect(reassign.run()).rejects.toThrow(/account_moving/);
+    await expect(add.run()).rejects.toThrow(/account_moving/);
+    await db.prepare("DELETE FROM account_freezes WHERE account_no = ?").bind(accountNo).run();
+    await reassign.run();
+    await add.run();
+    const row = await db
+      .prepare("SELECT assignee_name AS name FROM corporate_numbers WHERE msisdn = ?")
+      .bind(msisdn)
+      .first<{ name: string }>();
+    expect(row?.name).toBe("Другой сотрудник");
+  });
 });
 
 /** D1's hard limit of queries per Worker invocation (and so per operator call or queue message). */
