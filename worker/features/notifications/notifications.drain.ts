@@ -26,7 +26,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** Rows a page reads from the global table (each shard's share goes in one statement as one JSON parameter). */
 export const DRAIN_PAGE = 500;
 /** D1 calls one run may spend on the drain, per table (of an invocation's 1,000). */
-export const DRAIN_CALLS = 150;
+export const DRAIN_CALLS = 100;
 /** A delivery row moves once no message queued before the upgrade can claim it in the global table. */
 export const DELIVERY_DRAIN_AFTER_MS = DEAD_LETTER_RETENTION_MS + DAY_MS;
 /** Where a row of no known subscriber goes (a delivery with no subscriber): the column default of `home_shard`. */

@@ -29,12 +29,13 @@ export const RETENTION_PAGE = 1_000;
 /** Statements per table, database and run: at most 10,000 rows of a table deleted from one database a run. */
 export const RETENTION_PAGES = 10;
 /**
- * Statements one run may spend on the shards' inbox and deliveries (of an invocation's 1,000 queries): a run visits
- * RETENTION_STATEMENTS / (2 × pages) shards (15 at the defaults), the next run the next ones, so at 2,542 shards
- * each is visited about every 42 hours and may lose 20,000 rows a table a visit (a shard of 24,844 accounts writes
- * about 140 inbox rows an hour).
+ * Statements one run may spend on the shards' inbox and deliveries (half an invocation's 1,000 queries; the drain
+ * takes 200 more): a run visits RETENTION_STATEMENTS / (2 × pages) shards (25 at the defaults), the next run the
+ * next ones. At the capacity model's 2,874 shards each is visited about every 29 hours and may lose 10,000 rows a
+ * table a visit: about 8,350 a day, where a shard's 21,954 accounts write about 7,200 delivery rows a day
+ * (docs/capacity.md §5).
  */
-export const RETENTION_STATEMENTS = 300;
+export const RETENTION_STATEMENTS = 500;
 /** How often housekeeping runs (its cron, every 15 minutes): the step between two runs' first shards. */
 const RUN_MS = 15 * 60 * 1000;
 /**
