@@ -9,7 +9,7 @@ import { webPush } from "../../worker/adapters/push";
 import { localSms } from "../../worker/adapters/sms";
 import { globalDeliveries, globalInbox } from "../../worker/db/schema/global";
 import { consumeNotifications, type Delivery } from "../../worker/features/notifications/notifications.consumer";
-import { DELIVERY_DRAIN_AFTER_MS, drainLegacyNotifications } from "../../worker/features/notifications/notifications.drain";
+import { DELIVERY_DRAIN_AFTER_MS, drainLegacyNotifications, jsonChunks } from "../../worker/features/notifications/notifications.drain";
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
 import { createDataAccess, type ShardBinding, shardBindings, shardDatabase } from "../../worker/platform/db";
 import { newId } from "../../worker/platform/ids";
@@ -298,5 +298,17 @@ describe("the upgrade's drain of the global inbox and deliveries", () => {
     expect(await globalRows("SELECT 1 FROM deliveries WHERE dedupe_key = ?", young.dedupeKey)).toEqual([]);
     expect(await on("DB_MOSCOW", "SELECT 1 FROM deliveries WHERE dedupe_key = ?", young.dedupeKey)).toHaveLength(1);
     expect(shardBindings(env)).toContain("DB_MOSCOW_2");
+  });
+});
+
+describe("the drain's statements", () => {
+  it("cut a shard's share of a page into JSON parameters under the size D1 takes, every row once", () => {
+    const rows = Array.from({ length: 7 }, (_, i) => ({ _home: "DB_MOSCOW", id: `r${i}`, body: "Ж".repeat(100) }));
+    const chunks = jsonChunks(rows, 500);
+    // Each row is about 230 bytes of UTF-8 (Cyrillic takes two): two a chunk.
+    expect(chunks.length).toBe(4);
+    for (const c of chunks) expect(new TextEncoder().encode(c).length).toBeLessThanOrEqual(500);
+    expect(chunks.flatMap((c) => (JSON.parse(c) as { id: string }[]).map((r) => r.id))).toEqual(rows.map((r) => r.id));
+    expect(jsonChunks(rows)).toHaveLength(1);
   });
 });

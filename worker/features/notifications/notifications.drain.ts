@@ -34,6 +34,30 @@ const FALLBACK_SHARD: ShardBinding = "DB_MOSCOW";
 
 type Row = Record<string, unknown> & { _home: string | null };
 
+/** The most one statement's JSON parameter holds, in UTF-8 bytes (D1: 2 MB a string value). */
+const PARAM_BYTES = 1_000_000;
+
+/** Rows as JSON arrays of at most PARAM_BYTES each (a shard's share of a page is usually one). */
+export function jsonChunks(rows: readonly Row[], max = PARAM_BYTES): string[] {
+  const utf8 = new TextEncoder();
+  const out: string[] = [];
+  let chunk: string[] = [];
+  let size = 2;
+  for (const r of rows) {
+    const json = JSON.stringify(r);
+    const bytes = utf8.encode(json).length + 1;
+    if (chunk.length > 0 && size + bytes > max) {
+      out.push(`[${chunk.join(",")}]`);
+      chunk = [];
+      size = 2;
+    }
+    chunk.push(json);
+    size += bytes;
+  }
+  if (chunk.length > 0) out.push(`[${chunk.join(",")}]`);
+  return out;
+}
+
 const columns = (t: typeof inbox | typeof deliveries) => getTableConfig(t).columns.map((c) => c.name);
 
 /** A copied inbox row keeps whichever copy was read (a message read in either place is read). */
@@ -130,8 +154,12 @@ export async function drainLegacyNotifications(
         if (!data.shards.includes(home)) continue;
         byShard.set(home, [...(byShard.get(home) ?? []), r]);
       }
+      // One batch (one call, one transaction) per shard, in as many statements as its rows' JSON needs.
       for (const [shard, list] of byShard) {
-        await rawBatch(data.shard(shard), [[plan.upsert, JSON.stringify(list)]]);
+        await rawBatch(
+          data.shard(shard),
+          jsonChunks(list).map((json) => [plan.upsert, json]),
+        );
         spent++;
       }
       const copied = [...byShard.values()].flat();
