@@ -44,6 +44,8 @@ export interface Assumptions {
   retentionRowsPerRun: number;
   /** Housekeeping runs a day (its cron). */
   housekeepingRunsPerDay: number;
+  /** Shards one housekeeping run visits for the inbox and deliveries (RETENTION_STATEMENTS / (2 × RETENTION_PAGES)). */
+  retentionShardsPerRun: number;
   subscribersPerAccount: number;
   linksPerAccount: number;
   liveSessionsPerAccount: number;
@@ -75,7 +77,12 @@ export interface Assumptions {
   outageSubscribers: number;
   outageWindowSec: number;
   outageQueueMessagesPerSubscriber: number;
+  /** Write queries per subscriber told, in their home shard (inbox, delivery claims and records). */
+  outageShardWritesPerSubscriber: number;
+  /** Write queries per subscriber told, in the global database (the SMS's provider_messages row). */
   outageGlobalWritesPerSubscriber: number;
+  /** Read queries per subscriber told, in the global database (subscriber, settings, preferences, devices, directory). */
+  outageGlobalReadsPerSubscriber: number;
   statementWindowSec: number;
   statementEmailShare: number;
   stormLogins: number;
@@ -158,18 +165,10 @@ export function staticRows(a: Assumptions, kind: Kind): Record<string, number> {
 }
 
 /**
- * Rows per account in the global database: what stays (directory, logins), what is written every month (inbox,
- * deliveries), and what of that is kept after `months` months: the inbox's last 12 months and the deliveries' last
- * 90 days (features/notifications/notifications.retention.ts), bounded however long the account lives.
+ * Rows per account in the global database: the directory, logins, sessions, push subscriptions and a month of
+ * provider messages (SMSC's callbacks find a row by its id alone). They do not grow with time.
  */
-export function globalRows(
-  a: Assumptions,
-  months = a.months,
-): { fixed: Record<string, number>; monthly: Record<string, number>; retained: Record<string, number> } {
-  const monthly = {
-    inbox: a.notificationsPerMonth,
-    deliveries: a.notificationsPerMonth * a.deliveriesPerNotification,
-  };
+export function globalRows(a: Assumptions): { fixed: Record<string, number> } {
   return {
     fixed: {
       account_directory: 1,
@@ -180,6 +179,20 @@ export function globalRows(
       // Kept 30 days (PROVIDER_MESSAGE_RETENTION_MS): one month's worth at any time.
       provider_messages: a.notificationsPerMonth * a.providerMessagesPerNotification,
     },
+  };
+}
+
+/**
+ * Rows per account in its subscriber's home shard for notifications: what is written every month (inbox, deliveries)
+ * and what of that is kept after `months` months: the inbox's last 12 months and the deliveries' last 90 days
+ * (features/notifications/notifications.retention.ts), bounded however long the account lives.
+ */
+export function notificationRows(a: Assumptions, months = a.months): { monthly: Record<string, number>; retained: Record<string, number> } {
+  const monthly = {
+    inbox: a.notificationsPerMonth,
+    deliveries: a.notificationsPerMonth * a.deliveriesPerNotification,
+  };
+  return {
     monthly,
     retained: {
       inbox: monthly.inbox * Math.min(months, a.inboxRetentionMonths),
@@ -189,13 +202,15 @@ export function globalRows(
 }
 
 /**
- * How many accounts one global database's housekeeping keeps up with: each run deletes at most
- * `retentionRowsPerRun` rows of a table, so a day's deletions must cover a day's new rows of the busier table.
+ * How many accounts one shard's housekeeping keeps up with when there are `shards` of them: each run visits
+ * `retentionShardsPerRun` shards in turn and deletes at most `retentionRowsPerRun` rows of a table from each, so a
+ * shard's deletions a day must cover its accounts' new rows of the busier table.
  */
-export function retentionKeepsUpWith(a: Assumptions): number {
-  const { monthly } = globalRows(a);
+export function retentionKeepsUpWith(a: Assumptions, shards = 1): number {
+  const { monthly } = notificationRows(a);
   const perAccountDay = Math.max(...Object.values(monthly)) / DAYS_PER_MONTH;
-  return perAccountDay > 0 ? (a.retentionRowsPerRun * a.housekeepingRunsPerDay) / perAccountDay : Number.POSITIVE_INFINITY;
+  const visitsPerDay = a.housekeepingRunsPerDay * Math.min(1, a.retentionShardsPerRun / shards);
+  return perAccountDay > 0 ? (a.retentionRowsPerRun * visitsPerDay) / perAccountDay : Number.POSITIVE_INFINITY;
 }
 
 export function bytesOf(rows: Record<string, number>, m: Measured): number {
@@ -210,7 +225,7 @@ export function bytesOf(rows: Record<string, number>, m: Measured): number {
 
 /** Shard bytes of one account after `months` as the design is today. */
 export function accountBytesToday(a: Assumptions, m: Measured, kind: Kind, months: number): number {
-  return bytesOf(staticRows(a, kind), m) + months * bytesOf(monthlyRows(a, m, kind), m);
+  return bytesOf(staticRows(a, kind), m) + months * bytesOf(monthlyRows(a, m, kind), m) + bytesOf(notificationRows(a, months).retained, m);
 }
 
 /**
@@ -229,6 +244,8 @@ export function accountBytesBounded(a: Assumptions, m: Measured, kind: Kind, mon
   const kept: Record<string, number> = { ...monthly, ledger_entries: closedLedger, usage_records: 0 };
   return (
     bytesOf(staticRows(a, kind), m) +
+    // The subscriber's inbox and delivery records (home shard), as retention keeps them.
+    bytesOf(notificationRows(a, months).retained, m) +
     months * bytesOf(kept, m) +
     (months > 0 ? (monthly.ledger_entries - closedLedger) * (m.bytesPerRow.ledger_entries ?? 0) : 0) +
     months * (m.bytesPerRow.ledger_periods ?? 0) +
@@ -295,7 +312,8 @@ export function d1Busy(a: Assumptions, reads: number, writes: number, rows: numb
  * charged in the hour after its local midnight (a branch is mostly in one
  * time zone), CHARGE_BATCH services per INSERT … SELECT after a SELECT of the
  * batch. Outage: one city's subscribers told within the window, through the
- * notifications queue and the global inbox and deliveries. Statements: each
+ * notifications queue, their home shards' inbox and deliveries (a shard's own
+ * accounts at most) and the global database's reads and provider rows. Statements: each
  * account's month closed on the 1st within the window (read the month, write
  * the roll-up and the period row, delete the daily rows). Login storm: a share
  * of everyone signing in within minutes, against the global database.
@@ -313,15 +331,30 @@ export function peaks(a: Assumptions, m: Measured, shardAccounts: number): Peak[
     d1RowsWrittenPerSec: chargeRowsWritten / a.chargeWindowSec,
     d1Busy: d1Busy(a, chargeStatements / a.chargeWindowSec, chargeStatements / a.chargeWindowSec, chargeRowsWritten / a.chargeWindowSec),
   };
+  // The inbox and deliveries are in each subscriber's home shard: a shard's share of the city is at most its own
+  // accounts (every one of them in the city, all told within the window); the global database keeps the reads of
+  // the subscriber and their choices and the SMS's provider row.
+  const outageSubscribersPerShard = Math.min(a.outageSubscribers, shardAccounts * a.subscribersPerAccount);
+  const outageShardWrites = (outageSubscribersPerShard * a.outageShardWritesPerSubscriber) / a.outageWindowSec;
+  const outageShard: Peak = {
+    name: "city-wide outage push",
+    where: "one regional shard",
+    queueMessagesPerSec: (a.outageSubscribers * a.outageQueueMessagesPerSubscriber) / a.outageWindowSec,
+    d1ReadsPerSec: 0,
+    d1WritesPerSec: outageShardWrites,
+    d1RowsWrittenPerSec: outageShardWrites * 2,
+    d1Busy: d1Busy(a, 0, outageShardWrites, 0),
+  };
+  const outageReads = (a.outageSubscribers * a.outageGlobalReadsPerSubscriber) / a.outageWindowSec;
   const outageWrites = (a.outageSubscribers * a.outageGlobalWritesPerSubscriber) / a.outageWindowSec;
   const outage: Peak = {
     name: "city-wide outage push",
     where: "global database",
     queueMessagesPerSec: (a.outageSubscribers * a.outageQueueMessagesPerSubscriber) / a.outageWindowSec,
-    d1ReadsPerSec: a.outageSubscribers / a.outageWindowSec,
+    d1ReadsPerSec: outageReads,
     d1WritesPerSec: outageWrites,
     d1RowsWrittenPerSec: outageWrites * 2,
-    d1Busy: d1Busy(a, a.outageSubscribers / a.outageWindowSec, outageWrites, 0),
+    d1Busy: d1Busy(a, outageReads, outageWrites, 0),
   };
   const closeRowsPerAccount =
     mixed(a, (k) => monthlyRows(a, m, k).ledger_entries) + mixed(a, (k) => servicesPerAccount(a, k)) + a.optionsPerAccount + 1;
@@ -349,7 +382,7 @@ export function peaks(a: Assumptions, m: Measured, shardAccounts: number): Peak[
     d1RowsWrittenPerSec: stormWrites * (1 + (m.indexes.sessions ?? 0)),
     d1Busy: d1Busy(a, stormReads, stormWrites, 0),
   };
-  return [charging, outage, statements, storm];
+  return [charging, outageShard, outage, statements, storm];
 }
 
 /** Published prices (USD) with their source; the free allowances are left out: at this size they are a rounding error. */
@@ -439,16 +472,18 @@ export function costPerMillion(a: Assumptions, m: Measured, p: Prices): CostLine
     return w + close + usageAgg;
   });
   const global = globalRows(a);
-  // Inbox: written once, deleted once at 12 months; deliveries: claimed, recorded, deleted at 90 days (a delete is a row written).
+  const notes = notificationRows(a);
+  // Inbox: written once, deleted once at 12 months; deliveries: claimed, recorded, deleted at 90 days (a delete is a
+  // row written). In the home shard now; billed the same.
   const globalWritten =
-    (global.monthly.inbox ?? 0) * 2 * (1 + (m.indexes.inbox ?? 0)) +
-    (global.monthly.deliveries ?? 0) * 3 * (1 + (m.indexes.deliveries ?? 0)) +
+    (notes.monthly.inbox ?? 0) * 2 * (1 + (m.indexes.inbox ?? 0)) +
+    (notes.monthly.deliveries ?? 0) * 3 * (1 + (m.indexes.deliveries ?? 0)) +
     (global.fixed.provider_messages ?? 0) * 2 * (1 + (m.indexes.provider_messages ?? 0)) +
     a.loginsPerAccountMonth * (1 + (m.indexes.sessions ?? 0));
   const rowsWritten = n * (writtenPerAccount + globalWritten);
   const rowsRead = n * a.requestsPerAccountMonth * a.rowsReadPerRequest;
   const gb = (n * mixed(a, (k) => accountBytesBounded(a, m, k, a.months))) / 1e9;
-  const globalGb = (n * (bytesOf(global.fixed, m) + bytesOf(global.retained, m))) / 1e9;
+  const globalGb = (n * bytesOf(global.fixed, m)) / 1e9;
   const queueMessages = n * (a.notificationsPerMonth * (1 + a.deliveriesPerNotification) + a.reportsPerMonth + a.paymentsPerMonth);
   const usageRecords = mixed(a, (k) => usagePerAccountMonth(a, m, k));
   const r2Gb = (n * usageRecords * a.months * m.compressedBytesPerUsageRecord) / 1e9;
@@ -460,7 +495,7 @@ export function costPerMillion(a: Assumptions, m: Measured, p: Prices): CostLine
     { item: "D1 rows written (tables + indexes)", quantity: rowsWritten, unit: "rows", usd: (rowsWritten / 1e6) * p.d1RowsWrittenPerM },
     { item: `D1 storage at month ${a.months}`, quantity: gb, unit: "GB", usd: gb * p.d1StoragePerGbMonth },
     {
-      item: "D1 storage, global (directory, logins, inbox 12 months, deliveries 90 days)",
+      item: "D1 storage, global (directory, logins, sessions, push subscriptions, provider messages)",
       quantity: globalGb,
       unit: "GB",
       usd: globalGb * p.d1StoragePerGbMonth,

@@ -22,6 +22,7 @@ import {
   INBOX_RETENTION_MONTHS,
   RETENTION_PAGE,
   RETENTION_PAGES,
+  RETENTION_STATEMENTS,
 } from "../worker/features/notifications/notifications.retention.ts";
 import { buildReceipt } from "../worker/features/payments/receipts.ts";
 import { makeAccountNo } from "../worker/platform/ids.ts";
@@ -43,6 +44,7 @@ import {
   type Measured,
   mixed,
   monthlyRows,
+  notificationRows,
   type Prices,
   peaks,
   planShards,
@@ -151,6 +153,12 @@ const ASSUMPTIONS: Assumption[] = [
     source: `code: RETENTION_PAGE ${RETENTION_PAGE} rows × RETENTION_PAGES ${RETENTION_PAGES} statements (notifications.retention.ts)`,
   },
   { key: "housekeepingRunsPerDay", value: 96, unit: "runs / day", source: "wrangler.toml: housekeeping cron */15 * * * *" },
+  {
+    key: "retentionShardsPerRun",
+    value: Math.floor(RETENTION_STATEMENTS / (2 * RETENTION_PAGES)),
+    unit: "shards / run",
+    source: `code: RETENTION_STATEMENTS ${RETENTION_STATEMENTS} / (2 tables × RETENTION_PAGES ${RETENTION_PAGES}) (notifications.retention.ts)`,
+  },
   { key: "subscribersPerAccount", value: 1, unit: "logins / account", source: "assumed: one login per account (relatives reuse theirs)" },
   { key: "linksPerAccount", value: 1.1, unit: "account_links / account", source: "assumed: owner + one relative in ten" },
   {
@@ -232,10 +240,22 @@ const ASSUMPTIONS: Assumption[] = [
     source: "code: 1 event + 1 SMS + push per subscription (outage defaults sms, push, inapp)",
   },
   {
-    key: "outageGlobalWritesPerSubscriber",
-    value: 8,
+    key: "outageShardWritesPerSubscriber",
+    value: 5,
     unit: "write queries",
-    source: "code: inbox 1; deliveries claim + record for sms, push, inapp (6); provider_messages 1",
+    source: "code (home shard): inbox 1; deliveries: inapp record 1, sms record 1, push claim + record 2 (notifications.consumer.ts)",
+  },
+  {
+    key: "outageGlobalWritesPerSubscriber",
+    value: 2,
+    unit: "write queries",
+    source: "code (global): the SMS's provider_messages claim and its «accepted» (adapters/provider-messages.ts)",
+  },
+  {
+    key: "outageGlobalReadsPerSubscriber",
+    value: 5,
+    unit: "read queries",
+    source: "code (global): subscriber with home shard (one batch), settings, preferences, push subscriptions, directory",
   },
   {
     key: "statementWindowSec",
@@ -858,10 +878,11 @@ function generate(): Sample {
             at: t + k * 3_600_000,
           });
       }
-      // Notifications: the inbox row, one deliveries row per channel, SMS/e-mail through the provider.
+      // Notifications: the inbox row and one deliveries row per channel in the subscriber's home shard (here the
+      // account's own), SMS/e-mail through the provider (global).
       if (rnd() < A.notificationsPerMonth / DAYS_PER_MONTH) {
         const eventId = idAt(t);
-        gput("inbox", {
+        put("inbox", {
           id: idAt(t),
           subscriber_id: a.subscriberId,
           event_id: eventId,
@@ -876,7 +897,7 @@ function generate(): Sample {
         });
         const channels = ["inapp", "push", "sms"].slice(0, rnd() < A.deliveriesPerNotification - 2 ? 3 : 2);
         for (const c of channels)
-          gput("deliveries", {
+          put("deliveries", {
             dedupe_key: `${eventId}:${a.subscriberId}:${c}`,
             event_id: eventId,
             subscriber_id: a.subscriberId,
@@ -1042,14 +1063,21 @@ function main() {
   const costTotal = costs.reduce((s, c) => s + c.usd, 0);
   const g = globalRows(A);
   const globalFixedBytes = bytesOf(g.fixed, m);
-  const globalMonthlyBytes = bytesOf(g.monthly, m);
-  const globalRetainedBytes = (months: number) => bytesOf(globalRows(A, months).retained, m);
-  const globalAt = (months: number) => accountsTotal * (globalFixedBytes + globalRetainedBytes(months));
-  const globalKeptForEver = (months: number) => accountsTotal * (globalFixedBytes + months * globalMonthlyBytes);
-  const globalPerDatabase = accountsPerShard(A, globalFixedBytes + globalRetainedBytes(A.months));
-  // One housekeeping run's deletions on one database: full pages of both tables (each index one more row written).
+  const globalPerDatabase = accountsPerShard(A, globalFixedBytes);
+  // The inbox and deliveries, now in the subscriber's home shard: written a month, kept, kept for ever.
+  const notesMonthlyBytes = bytesOf(notificationRows(A).monthly, m);
+  const notesRetainedBytes = (months: number) => bytesOf(notificationRows(A, months).retained, m);
+  const notesAt = (months: number) => accountsTotal * notesRetainedBytes(months);
+  const notesKeptForEver = (months: number) => accountsTotal * months * notesMonthlyBytes;
+  // Before the move (this document's last version): the global database held them with its fixed part.
+  const globalBeforeBytes = globalFixedBytes + notesRetainedBytes(A.months);
+  const shardsBounded = boundedPlan.reduce((s, p) => s + p.shards, 0);
+  // One housekeeping visit's deletions on one shard: full pages of both tables (each index one more row written).
   const retentionRows = A.retentionRowsPerRun * (2 + (m.indexes.inbox ?? 0) + (m.indexes.deliveries ?? 0));
-  const retentionBusy = (d1Busy(A, 0, (2 * A.retentionRowsPerRun) / RETENTION_PAGE, retentionRows) * A.housekeepingRunsPerDay) / 86_400;
+  const visitsPerDay = A.housekeepingRunsPerDay * Math.min(1, A.retentionShardsPerRun / shardsBounded);
+  const retentionBusy = (d1Busy(A, 0, (2 * A.retentionRowsPerRun) / RETENTION_PAGE, retentionRows) * visitsPerDay) / 86_400;
+  const outageShardPeak = peakList.find((p) => p.name.startsWith("city") && p.where === "one regional shard");
+  const outageGlobalPeak = peakList.find((p) => p.name.startsWith("city") && p.where === "global database");
   const monthsToFill = (bytesPerMonth: number, fixedBytes: number) => (A.shardBytes * A.headroom - fixedBytes) / bytesPerMonth;
   const oneBranch = todayPlan[0];
   const moscowAccounts = oneBranch?.accounts ?? 0;
@@ -1213,10 +1241,21 @@ ${table(
   ${n0(Math.ceil((mixed(A, (k) => servicesPerAccount(A, k) + A.optionsPerAccount) * perShardBounded) / A.chargeBatch))} INSERT … SELECT statements of ${n0(A.chargeBatch)}: cheap per database; the
   rows written (each index one more) are what it costs.
 - **Outage push**: the notifications queue is within its limit only when the
-  window is ≥ ${n0((A.outageSubscribers * A.outageQueueMessagesPerSubscriber) / 5000)} s; the **global database** is not: ${n0(A.outageSubscribers * A.outageGlobalWritesPerSubscriber)} write
-  queries (inbox, deliveries, provider messages) on one database take
-  ${n1((A.outageSubscribers * A.outageGlobalWritesPerSubscriber * A.writeQueryMs) / 60_000)} minutes of its single thread; within the window they need
-  ${n0(Math.ceil((peakList.find((p) => p.name.startsWith("city"))?.d1Busy ?? 0) / A.headroom))} databases at ${pct(A.headroom)} busy (the subscriber's shard, not one global one).
+  window is ≥ ${n0((A.outageSubscribers * A.outageQueueMessagesPerSubscriber) / 5000)} s. The inbox and deliveries are written in each
+  subscriber's **home shard** (${n0(A.outageShardWritesPerSubscriber)} write queries a subscriber): the city's
+  ${n0(A.outageSubscribers)} subscribers are spread over at least ${n0(Math.ceil(A.outageSubscribers / perShardBounded))} shards, and one shard whose
+  every account is in the city is ${pct(outageShardPeak?.d1Busy ?? 0)} busy within the window. The **global database** keeps
+  ${n0(A.outageGlobalReadsPerSubscriber)} reads (the subscriber, their choices, devices, the directory) and ${n0(A.outageGlobalWritesPerSubscriber)} writes (the SMS's
+  provider row) a subscriber: ${pct(outageGlobalPeak?.d1Busy ?? 0)} of its thread instead of the ${pct(
+    d1Busy(
+      A,
+      (A.outageSubscribers * A.outageGlobalReadsPerSubscriber) / A.outageWindowSec,
+      (A.outageSubscribers * (A.outageShardWritesPerSubscriber + A.outageGlobalWritesPerSubscriber)) / A.outageWindowSec,
+      0,
+    ),
+  )} it would take with the inbox and
+  deliveries there too, still ${n0(Math.ceil((outageGlobalPeak?.d1Busy ?? 0) / A.headroom))} databases' worth: the preferences and provider rows are the
+  global part left to spread (below).
 - **1st of the month**: every account's month closed (one read, one batch
   that writes the roll-up and period row and deletes the daily rows) and a
   statement message queued (plus an e-mail for ${pct(A.statementEmailShare)}) within ${n0(A.statementWindowSec / 3600)} hours. On
@@ -1265,25 +1304,34 @@ the close's delete of it bills them again.
 - **Daily charge rows** (${n0(A.months * mixed(A, (k) => monthlyRows(A, m, k).ledger_entries))} ledger rows per account in ${A.months} months): a monthly period close
   rolls a closed month up into one line per service, the period row carries
   the balance, and months older than ${A.months} go to R2 (archive).
-- **The global database**: its fixed part (directory, logins, sessions, push
-  subscriptions, a month of provider messages) is ${n0(globalFixedBytes)} bytes per account
-  (${gb(accountsTotal * globalFixedBytes)} for ${n0(accountsTotal / 1e6)} M accounts: already past 10 GB).
-  The inbox and deliveries are written at ${n0(globalMonthlyBytes)} bytes per account per month
+- **The inbox and deliveries: in the subscriber's home shard.** Each subscriber has a home shard
+  (\`subscribers.home_shard\`: their first account's shard, chosen at registration and read with the session, no
+  round trip of its own); the consumer writes the inbox row and the delivery claims and records there, and the inbox,
+  its unread count and «mark read» read only it. They are written at ${n0(notesMonthlyBytes)} bytes per account per month
   but kept only ${A.inboxRetentionMonths} months (inbox) and ${n0(A.deliveryRetentionDays)} days (deliveries; rows of an
-  event still in \`dead_letters\` stay until it is replayed and removed): housekeeping deletes
-  them every 15 minutes in pages of ${n0(RETENTION_PAGE)} rows along their date indexes, at most
-  ${n0(A.retentionRowsPerRun)} rows per table a run (\`worker/features/notifications/notifications.retention.ts\`).
-  So they hold at most ${n0(globalRetainedBytes(A.months))} bytes per account however old it is:
-  **${gb(globalAt(A.months))} after ${A.months} months, and ${gb(globalAt(120))} after 120** (kept for ever they would be
-  ${gb(globalKeptForEver(A.months))} after ${A.months} months and ${gb(globalKeptForEver(120))} after 120).
-  One database holds ${n0(globalPerDatabase)} accounts' global rows at 70 % of 10 GB;
-  its housekeeping keeps up with the new rows of ${n0(retentionKeepsUpWith(A))} accounts
-  (${n0(A.retentionRowsPerRun * A.housekeepingRunsPerDay)} rows per table a day, ${n2(retentionBusy * 100)} % of its
-  single thread when every run deletes full pages). The fixed part must still be split:
-  the directory and logins sharded by a hash of the phone/account (or kept in
-  each branch's shards with a small routing table), the inbox and deliveries
-  moved to the subscriber's shard with a retention, and the peaks above
-  (outage push, login storm) spread over many databases.
+  event still in \`dead_letters\` stay until it is replayed and removed): at most ${n0(notesRetainedBytes(A.months))} bytes per
+  account however old it is, counted in the shard's bytes above — ${gb(notesAt(A.months))} over all shards after ${A.months} months
+  and ${gb(notesAt(120))} after 120 (kept for ever they would be ${gb(notesKeptForEver(A.months))} and ${gb(notesKeptForEver(120))}).
+  Housekeeping deletes them every 15 minutes in pages of ${n0(RETENTION_PAGE)} rows along their date indexes, at most
+  ${n0(A.retentionRowsPerRun)} rows per table and shard a run, visiting ${n0(A.retentionShardsPerRun)} shards a run in turn
+  (\`worker/features/notifications/notifications.retention.ts\`): at ${n0(shardsBounded)} shards each is visited
+  ${n1(visitsPerDay)} times a day, which keeps up with the new rows of ${n0(retentionKeepsUpWith(A, shardsBounded))} accounts a shard
+  (a shard holds ${n0(perShardBounded)}; ${(retentionBusy * 100).toPrecision(2)} % of its single thread when every visit deletes full pages).
+  A deployment that kept them in the global database drains them into the home shards: housekeeping copies a page
+  at a time to each row's home shard and deletes it from the global table only where it is unchanged since the copy,
+  while the inbox reads both and shows each message once (\`notifications.drain.ts\`).
+- **The global database**: what is left in it is its fixed part — the directory, logins, sessions, push
+  subscriptions and a month of provider messages — ${n0(globalFixedBytes)} bytes per account
+  (${gb(accountsTotal * globalFixedBytes)} for ${n0(accountsTotal / 1e6)} M accounts, down from ${gb(accountsTotal * globalBeforeBytes)} with the inbox and deliveries):
+  one database holds ${n0(globalPerDatabase)} accounts' global rows at 70 % of 10 GB (${n0(accountsPerShard(A, globalBeforeBytes))} before the move).
+  \`provider_messages\` stays global: SMSC's delivery reports find a row by its id alone (a 31-bit number the
+  client assigns, no room for a shard in it, and no subscriber in the report), and the e-mail provider's by its
+  Message-ID; a month of them is ${n0(bytesOf({ provider_messages: g.fixed.provider_messages ?? 0 }, m))} bytes per account.
+  \`push_subscriptions\` stays global too: a subscriber's devices are read with their preferences and written by the
+  browser's (un)subscribe on any site, ${n0(bytesOf({ push_subscriptions: g.fixed.push_subscriptions ?? 0 }, m))} bytes per account. The fixed part must still be split —
+  the directory and logins sharded by a hash of the phone/account (or kept in each branch's shards with a small
+  routing table), sessions with them — and with it the peaks left on it above (the outage's reads and provider rows,
+  the login storm).
 - **An area's fan-out** (\`fanOutArea\` in features/notifications) pages: a queue message reads
   ${n0(A.areaPage)} accounts at a time along \`accounts_region_idx\` (region, rowid) on each shard of the
   region's branch in turn (as the daily charge pages its services), finds the page's subscribers and

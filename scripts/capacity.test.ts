@@ -13,6 +13,7 @@ import {
   type Measured,
   mixed,
   monthlyRows,
+  notificationRows,
   type Prices,
   peaks,
   planShards,
@@ -51,6 +52,7 @@ const zero = Object.fromEntries(
     "deliveryRetentionDays",
     "retentionRowsPerRun",
     "housekeepingRunsPerDay",
+    "retentionShardsPerRun",
     "subscribersPerAccount",
     "linksPerAccount",
     "liveSessionsPerAccount",
@@ -75,7 +77,9 @@ const zero = Object.fromEntries(
     "outageSubscribers",
     "outageWindowSec",
     "outageQueueMessagesPerSubscriber",
+    "outageShardWritesPerSubscriber",
     "outageGlobalWritesPerSubscriber",
+    "outageGlobalReadsPerSubscriber",
     "statementWindowSec",
     "statementEmailShare",
     "stormLogins",
@@ -111,6 +115,7 @@ const a: Assumptions = {
   deliveryRetentionDays: 90,
   retentionRowsPerRun: 100,
   housekeepingRunsPerDay: 96,
+  retentionShardsPerRun: 5,
   queueBatchSize: 10,
 };
 
@@ -167,23 +172,24 @@ describe("capacity model", () => {
 
   it("sizes an account after two months as everything kept: fixed rows plus two months of rows", () => {
     // Static: account 100 + service 50 = 150. A month: ledger 31.4375 × 10 + payment 20 + receipt 30 + usage 10 × 5 = 414.375.
-    expect(accountBytesToday(a, m, "fixed", 2)).toBeCloseTo(150 + 2 * 414.375, 10);
+    // The subscriber's inbox and deliveries in the shard (as kept): inbox 4 × 10 + deliveries 6 × 4 = 64.
+    expect(accountBytesToday(a, m, "fixed", 2)).toBeCloseTo(150 + 2 * 414.375 + 64, 10);
   });
 
   it("sizes an account after two months with closed months rolled up and usage aggregated", () => {
     // Static 150; kept per month: ledger 2 lines × 10 + payment 20 + receipt 30 = 70 (× 2 = 140);
     // the open month's daily rows beyond the roll-up (31.4375 − 2) × 10 = 294.375; period rows 2 × 8;
-    // per-day aggregates for 1 month: 6 × 4 = 24; per-month aggregates 2 × 2 × 3 = 12.
-    expect(accountBytesBounded(a, m, "fixed", 2)).toBeCloseTo(150 + 140 + 294.375 + 16 + 24 + 12, 10);
+    // per-day aggregates for 1 month: 6 × 4 = 24; per-month aggregates 2 × 2 × 3 = 12; the inbox and deliveries 64.
+    expect(accountBytesBounded(a, m, "fixed", 2)).toBeCloseTo(150 + 140 + 294.375 + 16 + 24 + 12 + 64, 10);
   });
 
   it("fits accounts into a shard within the headroom and rounds shards up per branch", () => {
-    const bytes = accountBytesToday(a, m, "fixed", 2); // 978.75
-    expect(accountsPerShard(a, bytes)).toBe(715); // floor(700,350 / 978.75 = 715.56)
+    const bytes = accountBytesToday(a, m, "fixed", 2); // 1,042.75
+    expect(accountsPerShard(a, bytes)).toBe(671); // floor(700,350 / 1,042.75 = 671.64)
     const [plan] = planShards(a, [{ code: "x", name: "X", share: 0.25 }], bytes);
     expect(plan?.accounts).toBe(2500);
-    expect(plan?.shards).toBe(4); // ceil(2500 / 715)
-    expect(plan?.gbPerShard).toBeCloseTo((625 * 978.75) / 1e9, 12);
+    expect(plan?.shards).toBe(4); // ceil(2500 / 671)
+    expect(plan?.gbPerShard).toBeCloseTo((625 * 1042.75) / 1e9, 12);
   });
 
   it("weighs fixed-line and mobile accounts by their numbers", () => {
@@ -202,6 +208,30 @@ describe("capacity model", () => {
     expect(charging?.d1WritesPerSec).toBeCloseTo(0.04, 12);
     expect(charging?.d1RowsWrittenPerSec).toBeCloseTo(200, 12);
     expect(charging?.d1Busy).toBeCloseTo((0.04 * 1 + 0.04 * 4 + 200 * 0.01) / 1000, 12);
+  });
+
+  it("spreads an outage's inbox and deliveries over the home shards, its reads and provider rows on the global database", () => {
+    const o = {
+      ...a,
+      subscribersPerAccount: 1,
+      outageSubscribers: 10_000,
+      outageWindowSec: 100,
+      outageShardWritesPerSubscriber: 5,
+      outageGlobalWritesPerSubscriber: 2,
+      outageGlobalReadsPerSubscriber: 5,
+    };
+    const [, shard, global] = peaks(o, m, 4000);
+    // A shard's share is at most its own 4,000 accounts: 4,000 × 5 / 100 s = 200 writes/s, 800 ms of each second.
+    expect(shard?.where).toBe("one regional shard");
+    expect(shard?.d1WritesPerSec).toBeCloseTo(200, 12);
+    expect(shard?.d1Busy).toBeCloseTo(0.8, 12);
+    // The global database: 10,000 × 5 / 100 = 500 reads/s and 10,000 × 2 / 100 = 200 writes/s.
+    expect(global?.where).toBe("global database");
+    expect(global?.d1ReadsPerSec).toBeCloseTo(500, 12);
+    expect(global?.d1WritesPerSec).toBeCloseTo(200, 12);
+    expect(global?.d1Busy).toBeCloseTo((500 * 1 + 200 * 4) / 1000, 12);
+    // A city smaller than a shard is all on one.
+    expect(peaks(o, m, 50_000)[1]?.d1WritesPerSec).toBeCloseTo(500, 12);
   });
 
   it("pages an area's fan-out over queue messages within each message's budget", () => {
@@ -233,26 +263,40 @@ describe("capacity model", () => {
 
   it("keeps an account's inbox 12 months and deliveries 90 days: bounded however many months pass", () => {
     // 2 events a month: inbox 2 × min(months, 12); deliveries 2 × 1.5 × min(months, 90 / 30.4375).
-    expect(globalRows(a, 1).retained).toEqual({ inbox: 2, deliveries: 3 });
-    expect(globalRows(a, 6).retained.inbox).toBe(12);
-    expect(globalRows(a, 6).retained.deliveries).toBeCloseTo((3 * 90) / 30.4375, 10);
-    expect(globalRows(a, 36).retained).toEqual(globalRows(a, 120).retained);
-    expect(globalRows(a, 36).retained.inbox).toBe(24);
+    expect(notificationRows(a, 1).retained).toEqual({ inbox: 2, deliveries: 3 });
+    expect(notificationRows(a, 6).retained.inbox).toBe(12);
+    expect(notificationRows(a, 6).retained.deliveries).toBeCloseTo((3 * 90) / 30.4375, 10);
+    expect(notificationRows(a, 36).retained).toEqual(notificationRows(a, 120).retained);
+    expect(notificationRows(a, 36).retained.inbox).toBe(24);
     // What is written each month does not change with the retention.
-    expect(globalRows(a, 36).monthly).toEqual({ inbox: 2, deliveries: 3 });
+    expect(notificationRows(a, 36).monthly).toEqual({ inbox: 2, deliveries: 3 });
+    // None of it in the global database.
+    expect(Object.keys(globalRows(a).fixed)).not.toContain("inbox");
+    expect(Object.keys(globalRows(a).fixed)).not.toContain("deliveries");
   });
 
   it("says how many accounts one database's housekeeping keeps up with", () => {
     // 100 rows per table a run × 96 runs = 9,600 a day; deliveries, the busier table, come at 3 / 30.4375 a day per account.
     expect(retentionKeepsUpWith(a)).toBeCloseTo(9600 / (3 / 30.4375), 6);
+    // 20 shards, 5 visited a run: each a quarter of the runs.
+    expect(retentionKeepsUpWith(a, 20)).toBeCloseTo(2400 / (3 / 30.4375), 6);
   });
 
-  it("prices the global database's storage with the inbox and deliveries as kept, not as written", () => {
-    const lines = costPerMillion(a, m, { d1StoragePerGbMonth: 0.75 } as Prices);
+  it("prices the inbox and deliveries as kept in the shards' storage, and none of them in the global database's", () => {
+    const storage = (x: Assumptions) => {
+      const lines = costPerMillion(x, m, { d1StoragePerGbMonth: 0.75 } as Prices);
+      return {
+        shards: lines.find((l) => l.item.startsWith("D1 storage at month"))?.quantity ?? Number.NaN,
+        global: lines.find((l) => l.item.startsWith("D1 storage, global"))?.quantity ?? Number.NaN,
+      };
+    };
+    const withNotes = storage(a);
+    const without = storage({ ...a, notificationsPerMonth: 0 });
     // At month 2: inbox 4 rows × 10 bytes + deliveries 6 rows × 4 bytes = 64 bytes per account; 1 M accounts.
-    const global = lines.find((l) => l.item.startsWith("D1 storage, global"));
-    expect(global?.quantity).toBeCloseTo(0.064, 12);
-    expect(global?.usd).toBeCloseTo(0.048, 12);
+    expect(withNotes.shards - without.shards).toBeCloseTo(0.064, 12);
+    // The global database's fixed tables weigh nothing in this measurement; the inbox and deliveries add nothing there.
+    expect(withNotes.global).toBe(0);
+    expect(without.global).toBe(0);
   });
 
   it("refuses a table whose size was not measured rather than counting it as nothing", () => {

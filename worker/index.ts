@@ -219,7 +219,7 @@ const handlers = {
     if (controller.cron === "*/15 * * * *") {
       const at = new Date(controller.scheduledTime);
       const data = createDataAccess(env);
-      const removed = await cleanExpired(data.global, at);
+      const removed = await cleanExpired(data, at);
       const reports = await expireReports(data, env.FILES, data.shards, at);
       const usageMonthsExpired = await expireUsage(data, env.FILES, data.shards, at);
       const ticketsClosed = await autoCloseTickets(data, SHARDS, at);

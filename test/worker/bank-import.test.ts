@@ -15,7 +15,7 @@ import worker from "../../worker/index";
 import { createDataAccess, shardBindings, shardDatabase } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { type DocSpec, PAYER_ACCOUNT, statementText } from "./bank.fixture";
-import { api, call, json, login } from "./helpers";
+import { api, call, json, login, shardRows } from "./helpers";
 
 type Problem = { type: string; title: string; status: number; errors?: { field: string; message: string }[] };
 type ImportResult = { documents: number; incoming: number; newLines: number; lines: { credited: number; queued: number; pending: number } };
@@ -213,9 +213,9 @@ describe("importing a statement", () => {
     await upload(statementText([doc]));
     const [key] = await keysOf(doc, [MSK(7)]);
     const inboxOf = () =>
-      env.DB.prepare("SELECT subscriber_id AS who, body FROM inbox WHERE event_id = ? ORDER BY subscriber_id")
-        .bind(key)
-        .all<{ who: string; body: string }>();
+      shardRows<{ who: string; body: string }>("SELECT subscriber_id AS who, body FROM inbox WHERE event_id = ?", key).then((results) => ({
+        results: results.sort((a, b) => a.who.localeCompare(b.who)),
+      }));
     const deadline = Date.now() + 15_000;
     while ((await inboxOf()).results.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     const rows = (await inboxOf()).results;

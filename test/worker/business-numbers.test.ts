@@ -11,7 +11,7 @@ import type { NotificationMessage } from "../../worker/features/notifications/no
 import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { notifier } from "../../worker/platform/notify";
-import { api, call, json, login } from "./helpers";
+import { api, call, json, login, shardRows } from "./helpers";
 
 const VETER = "org-demo-veter";
 /** The organisation's first Moscow account: its numbers are in the demo data, and the viewer's scope holds it. */
@@ -330,10 +330,9 @@ describe("the monthly spend limit", () => {
     await charge(data, notifier(env), msisdn, 8_500, "inbox-1");
     const eventId = `number-limit:${msisdn}:${monthOf("msk", new Date())}:80`;
     const inbox = () =>
-      env.DB.prepare("SELECT subscriber_id, title FROM inbox WHERE event_id = ? ORDER BY subscriber_id")
-        .bind(eventId)
-        .all<{ subscriber_id: string; title: string }>()
-        .then((r) => r.results);
+      shardRows<{ subscriber_id: string; title: string }>("SELECT subscriber_id, title FROM inbox WHERE event_id = ?", eventId).then((r) =>
+        r.sort((a, b) => a.subscriber_id.localeCompare(b.subscriber_id)),
+      );
     await expect.poll(async () => (await inbox()).length, { timeout: 15_000 }).toBe(2);
     expect(await inbox()).toEqual([
       { subscriber_id: "demo-biz-admin", title: `Номер ${msisdn}: 80% лимита` },

@@ -16,7 +16,7 @@ import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { daysInMonth } from "../../worker/platform/money";
 import { addDays, localDay, tzOffsetMs } from "../../worker/platform/region";
-import { api, json, login } from "./helpers";
+import { api, json, login, shardRows } from "./helpers";
 
 // A Kurgan subscriber with one internet service, a 0 ₽ balance and a low-balance alert at 100 ₽.
 const TZ = "Asia/Yekaterinburg";
@@ -83,11 +83,9 @@ async function lowBalanceAlerts(): Promise<string[]> {
   let ids: string[] = [];
   // The notifications queue delivers them after the cron: wait a little for late ones.
   while (Date.now() < deadline) {
-    ids = (
-      await env.DB.prepare("SELECT event_id FROM inbox WHERE subscriber_id = ? AND kind = 'low_balance' ORDER BY event_id")
-        .bind(SUBSCRIBER)
-        .all<{ event_id: string }>()
-    ).results.map((r) => r.event_id);
+    ids = (await shardRows<{ event_id: string }>("SELECT event_id FROM inbox WHERE subscriber_id = ? AND kind = 'low_balance'", SUBSCRIBER))
+      .map((r) => r.event_id)
+      .sort();
     await new Promise((r) => setTimeout(r, 100));
   }
   return ids;

@@ -94,7 +94,7 @@ describe("dead letters", () => {
     const left = async () => (await globalRows<{ id: string }>("SELECT id FROM dead_letters")).map((r) => r.id);
 
     // A run takes at most `pages` statements of `page` rows: the backlog goes over several runs.
-    const first = await expireNotifications(db(), new Date(now), { page: 2, pages: 1 });
+    const first = await expireNotifications(createDataAccess(env), new Date(now), { page: 2, pages: 1 });
     expect(first.deadLetters).toBe(2);
     expect((await left()).filter((id) => old.includes(id))).toHaveLength(1);
 

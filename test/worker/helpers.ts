@@ -2,7 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { expect, onTestFinished, vi } from "vitest";
 import { buildSeed, demoPeriods } from "../../worker/db/seed/seed";
 import { type SeedBucket, seedUsageMonth } from "../../worker/db/seed/usage.seed";
-import type { HomeShardBinding } from "../../worker/platform/db";
+import { type HomeShardBinding, shardBindings, shardDatabase } from "../../worker/platform/db";
 
 /** The demo usage as `seedUsageMonth` leaves it in an empty bucket: the objects by key, and each month's totals' SQL per shard. */
 type UsageSeed = { objects: Map<string, Uint8Array>; statements: [HomeShardBinding, string[]][] };
@@ -171,3 +171,29 @@ export const globalRows = <T>(sql: string, ...args: unknown[]) =>
     .bind(...args)
     .all<T>()
     .then((r) => r.results);
+
+/**
+ * Rows of a query on every regional shard, one after another (the subscribers' inboxes and delivery records live in
+ * their home shards): a test's look at what the Worker stored, wherever it went.
+ */
+export async function shardRows<T>(sql: string, ...args: unknown[]): Promise<T[]> {
+  const out: T[] = [];
+  for (const binding of shardBindings(env)) {
+    const db = shardDatabase(env, binding) as D1Database;
+    out.push(
+      ...(
+        await db
+          .prepare(sql)
+          .bind(...args)
+          .all<T>()
+      ).results,
+    );
+  }
+  return out;
+}
+
+/** A subscriber's home shard, as the global database keeps it. */
+export async function homeShardOf(subscriberId: string): Promise<D1Database> {
+  const row = await env.DB.prepare("SELECT home_shard FROM subscribers WHERE id = ?").bind(subscriberId).first<{ home_shard: string }>();
+  return shardDatabase(env, row?.home_shard ?? "") as D1Database;
+}

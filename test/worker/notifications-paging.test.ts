@@ -1,14 +1,27 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { inbox } from "../../worker/db/schema/global";
+import { inbox } from "../../worker/db/schema/region";
 import { selectInbox } from "../../worker/features/notifications/notifications.service";
-import { createDataAccess } from "../../worker/platform/db";
+import { createDataAccess, type ShardBinding } from "../../worker/platform/db";
 import { newId } from "../../worker/platform/ids";
-import { api, globalRows, json, login } from "./helpers";
+import { api, globalRows, homeShardOf, json, login } from "./helpers";
 
 type Page = { items: { id: string; title: string; createdAt: string }[]; nextBefore: string | null; unread: number };
 
-const db = () => createDataAccess(env).global;
+/** The subscriber's home shard, where their inbox is. */
+async function homeOf(subscriberId: string) {
+  const [row] = await globalRows<{ shard: ShardBinding }>("SELECT home_shard AS shard FROM subscribers WHERE id = ?", subscriberId);
+  return createDataAccess(env).shard(row?.shard as ShardBinding);
+}
+const rowsOf = async <T>(subscriberId: string, sql: string, ...args: unknown[]) =>
+  (
+    await (
+      await homeShardOf(subscriberId)
+    )
+      .prepare(sql)
+      .bind(...args)
+      .all<T>()
+  ).results;
 
 /** `count` messages for the subscriber over the last weeks, newest `from` ago; every fourth shares its neighbour's millisecond. */
 async function fill(subscriberId: string, count: number, from = 60_000) {
@@ -29,10 +42,8 @@ async function fill(subscriberId: string, count: number, from = 60_000) {
       readAt: null,
     };
   });
-  for (let i = 0; i < rows.length; i += 9)
-    await db()
-      .insert(inbox)
-      .values(rows.slice(i, i + 9));
+  const db = await homeOf(subscriberId);
+  for (let i = 0; i < rows.length; i += 9) await db.insert(inbox).values(rows.slice(i, i + 9));
   return rows;
 }
 
@@ -55,7 +66,7 @@ describe("the inbox, page by page", () => {
   it("shows 120 messages in pages of 50, newest first, without duplicates or gaps, even when one arrives between pages", {
     timeout: 30_000,
   }, async () => {
-    const mine = await globalRows<{ id: string }>("SELECT id FROM inbox WHERE subscriber_id = 'demo-olga'");
+    const mine = await rowsOf<{ id: string }>("demo-olga", "SELECT id FROM inbox WHERE subscriber_id = 'demo-olga'");
     expect(mine).toEqual([]);
     const rows = await fill("demo-olga", 120);
     const olga = await login("olga");
@@ -78,8 +89,8 @@ describe("the inbox, page by page", () => {
   });
 
   it("reads a page as one range of the subscriber's index: no scan, no sort", async () => {
-    const { sql, params } = selectInbox(db(), "demo-olga", 51, { at: Date.now(), id: newId() }).toSQL();
-    const plan = (await globalRows<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, ...params)).map((r) => r.detail);
+    const { sql, params } = selectInbox(await homeOf("demo-olga"), "demo-olga", 51, { at: Date.now(), id: newId() }).toSQL();
+    const plan = (await rowsOf<{ detail: string }>("demo-olga", `EXPLAIN QUERY PLAN ${sql}`, ...params)).map((r) => r.detail);
     expect(plan).toEqual([
       expect.stringMatching(
         /^SEARCH inbox USING INDEX inbox_subscriber_idx \(subscriber_id=\? AND created_at>\? AND \(created_at,id\)<\(\?,\?\)\)$/,
@@ -94,11 +105,13 @@ describe("the inbox, page by page", () => {
     const first = await json<Page>(await api(maria, "/notifications"));
     expect(first.nextBefore).not.toBeNull();
     const mariaIds = new Set(
-      (await globalRows<{ id: string }>("SELECT id FROM inbox WHERE subscriber_id = 'demo-maria'")).map((r) => r.id),
+      (await rowsOf<{ id: string }>("demo-maria", "SELECT id FROM inbox WHERE subscriber_id = 'demo-maria'")).map((r) => r.id),
     );
 
     const anna = await login("anna");
-    const annaIds = new Set((await globalRows<{ id: string }>("SELECT id FROM inbox WHERE subscriber_id = 'demo-anna'")).map((r) => r.id));
+    const annaIds = new Set(
+      (await rowsOf<{ id: string }>("demo-anna", "SELECT id FROM inbox WHERE subscriber_id = 'demo-anna'")).map((r) => r.id),
+    );
     const borrowed = await json<Page>(await api(anna, `/notifications?before=${encodeURIComponent(first.nextBefore ?? "")}`));
     expect(borrowed.items.some((i) => mariaIds.has(i.id))).toBe(false);
     expect(borrowed.items.every((i) => annaIds.has(i.id))).toBe(true);

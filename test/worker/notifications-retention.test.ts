@@ -1,22 +1,29 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { localEmail } from "../../worker/adapters/email";
 import { webPush } from "../../worker/adapters/push";
 import { localSms } from "../../worker/adapters/sms";
-import { deadLetters, deliveries, inbox, pushSubscriptions } from "../../worker/db/schema/global";
+import { deadLetters, pushSubscriptions } from "../../worker/db/schema/global";
+import { deliveries, inbox } from "../../worker/db/schema/region";
 import { consumeNotifications, type Delivery } from "../../worker/features/notifications/notifications.consumer";
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
 import { expireNotifications } from "../../worker/features/notifications/notifications.retention";
 import worker from "../../worker/index";
-import { createDataAccess } from "../../worker/platform/db";
+import { createDataAccess, type ShardBinding } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { browserKeys } from "../push/webpush-receiver";
-import { api, globalRows, json, login } from "./helpers";
+import { api, globalRows, json, login, shardRows } from "./helpers";
 
 const ANNA_MSK = makeAccountNo("20100000001");
 const DAY = 24 * 60 * 60 * 1000;
 const db = () => createDataAccess(env).global;
+/** A subscriber's home shard's binding (their inbox and deliveries). */
+const homeShard = async (subscriberId: string) =>
+  (await globalRows<{ shard: ShardBinding }>("SELECT home_shard AS shard FROM subscribers WHERE id = ?", subscriberId))[0]
+    ?.shard as ShardBinding;
+const home = async (subscriberId: string) => createDataAccess(env).shard(await homeShard(subscriberId));
 /** The same moment `months` months earlier (UTC), as a calendar counts them. */
 const monthsAgo = (now: number, months: number) => {
   const at = new Date(now);
@@ -43,12 +50,12 @@ function inboxRow(subscriberId: string, createdAt: Date, read = false) {
     readAt: read ? createdAt : null,
   };
 }
-function deliveryRow(updatedAt: Date, channel: "inapp" | "push" | "sms" = "inapp") {
+function deliveryRow(updatedAt: Date, channel: "inapp" | "push" | "sms" = "inapp", subscriberId = "demo-anna") {
   const eventId = `ret-event:${++n}-${crypto.randomUUID()}`;
   return {
-    dedupeKey: `${eventId}:demo-anna:${channel}`,
+    dedupeKey: `${eventId}:${subscriberId}:${channel}`,
     eventId,
-    subscriberId: "demo-anna",
+    subscriberId,
     channel,
     status: "sent" as const,
     attempts: 1,
@@ -56,18 +63,12 @@ function deliveryRow(updatedAt: Date, channel: "inapp" | "push" | "sms" = "inapp
   };
 }
 
-// D1 binds at most 100 parameters per statement: a few rows per INSERT.
+// D1 binds at most 100 parameters per statement: a few rows per INSERT, each in its subscriber's home shard.
 async function insertInbox(rows: ReturnType<typeof inboxRow>[]) {
-  for (let i = 0; i < rows.length; i += 8)
-    await db()
-      .insert(inbox)
-      .values(rows.slice(i, i + 8));
+  for (let i = 0; i < rows.length; i += 8) for (const r of rows.slice(i, i + 8)) await (await home(r.subscriberId)).insert(inbox).values(r);
 }
 async function insertDeliveries(rows: ReturnType<typeof deliveryRow>[]) {
-  for (let i = 0; i < rows.length; i += 8)
-    await db()
-      .insert(deliveries)
-      .values(rows.slice(i, i + 8));
+  for (const r of rows) await (await home(r.subscriberId)).insert(deliveries).values(r);
 }
 
 /** Runs the 15-minute housekeeping tick as the scheduler fires it. */
@@ -89,11 +90,11 @@ describe("retention of the inbox and deliveries", () => {
 
     await housekeeping(now);
 
-    const ids = (await globalRows<{ id: string }>("SELECT id FROM inbox WHERE subscriber_id = 'demo-petr' AND id LIKE 'ret-%'")).map(
+    const ids = (await shardRows<{ id: string }>("SELECT id FROM inbox WHERE subscriber_id = 'demo-petr' AND id LIKE 'ret-%'")).map(
       (r) => r.id,
     );
     expect(ids.sort()).toEqual(recent.map((r) => r.id).sort());
-    const keys = (await globalRows<{ k: string }>("SELECT dedupe_key AS k FROM deliveries WHERE event_id LIKE 'ret-event:%'")).map(
+    const keys = (await shardRows<{ k: string }>("SELECT dedupe_key AS k FROM deliveries WHERE event_id LIKE 'ret-event:%'")).map(
       (r) => r.k,
     );
     expect(keys.sort()).toEqual(recentDeliveries.map((r) => r.dedupeKey).sort());
@@ -101,12 +102,12 @@ describe("retention of the inbox and deliveries", () => {
 
   it("the inbox lists and counts as unread only the last 12 months, before housekeeping has run and after", async () => {
     const now = Date.now();
-    await env.DB.prepare("DELETE FROM inbox WHERE subscriber_id = 'demo-anna'").run();
+    await (await home("demo-anna")).delete(inbox).where(eq(inbox.subscriberId, "demo-anna"));
     const expired = inboxRow("demo-anna", monthsAgo(now, 13));
     const lastYear = inboxRow("demo-anna", monthsAgo(now, 11));
     const today = inboxRow("demo-anna", new Date(now - 60_000));
     const readLastMonth = inboxRow("demo-anna", new Date(now - 30 * DAY), true);
-    await db().insert(inbox).values([expired, lastYear, today, readLastMonth]);
+    await (await home("demo-anna")).insert(inbox).values([expired, lastYear, today, readLastMonth]);
     const anna = await login("anna");
 
     const shown = async () => json<InboxDto>(await api(anna, "/notifications"));
@@ -119,7 +120,7 @@ describe("retention of the inbox and deliveries", () => {
     await housekeeping(now);
     const after = await shown();
     expect(after).toEqual(before);
-    expect(await globalRows("SELECT 1 FROM inbox WHERE id = ?", expired.id)).toHaveLength(0);
+    expect(await shardRows("SELECT 1 FROM inbox WHERE id = ?", expired.id)).toHaveLength(0);
 
     // «Отметить все прочитанными» marks what the subscriber sees.
     const marked = await json<{ marked: number; unread: number }>(
@@ -130,10 +131,10 @@ describe("retention of the inbox and deliveries", () => {
 
   it("an expired message not yet deleted is neither shown, counted nor marked read", async () => {
     const now = Date.now();
-    await env.DB.prepare("DELETE FROM inbox WHERE subscriber_id = 'demo-olga'").run();
+    await (await home("demo-olga")).delete(inbox).where(eq(inbox.subscriberId, "demo-olga"));
     const expired = inboxRow("demo-olga", monthsAgo(now, 14));
     const recent = inboxRow("demo-olga", new Date(now - DAY));
-    await db().insert(inbox).values([expired, recent]);
+    await (await home("demo-olga")).insert(inbox).values([expired, recent]);
     const olga = await login("olga");
     const shown = await json<InboxDto>(await api(olga, "/notifications"));
     expect(shown.items.map((i) => i.id)).toEqual([recent.id]);
@@ -146,27 +147,30 @@ describe("retention of the inbox and deliveries", () => {
 
   it("deletes in bounded pages: a backlog larger than a run's pages goes over several runs, recent rows stay", async () => {
     const now = Date.now();
-    // Anything old already in the database goes first, so the counts below are this test's own rows.
-    // (A run's least: one statement for each of dead letters, inbox and deliveries.)
-    while ((await expireNotifications(db(), new Date(now))).statements > 3);
+    // Maria's home shard only (a run visits a share of the shards): anything old already there goes first, so the
+    // counts below are this test's own rows. (A run's least: one statement for the dead letters, one reading the
+    // events they keep, then one for each of the inbox and deliveries in the global tables and in the shard.)
+    const shards = [await homeShard("demo-maria")];
+    while ((await expireNotifications(createDataAccess(env), new Date(now), { shards })).statements > 6);
     const oldInbox = Array.from({ length: 25 }, (_, i) => inboxRow("demo-maria", new Date(monthsAgo(now, 13).getTime() - i * DAY)));
-    const oldDeliveries = Array.from({ length: 25 }, (_, i) => deliveryRow(new Date(now - (100 + i) * DAY)));
+    const oldDeliveries = Array.from({ length: 25 }, (_, i) => deliveryRow(new Date(now - (100 + i) * DAY), "inapp", "demo-maria"));
     const keptInbox = inboxRow("demo-maria", new Date(now - DAY));
-    const keptDelivery = deliveryRow(new Date(now - DAY));
+    const keptDelivery = deliveryRow(new Date(now - DAY), "inapp", "demo-maria");
     await insertInbox([...oldInbox, keptInbox]);
     await insertDeliveries([...oldDeliveries, keptDelivery]);
 
     const runs = [];
-    for (let i = 0; i < 4; i++) runs.push(await expireNotifications(db(), new Date(now), { page: 4, pages: 3 }));
-    // Each run: at most 3 statements of 4 rows per table; 25 rows take three runs (12 + 12 + 1), the fourth finds nothing.
+    for (let i = 0; i < 4; i++) runs.push(await expireNotifications(createDataAccess(env), new Date(now), { page: 4, pages: 3, shards }));
+    // Each run: at most 3 statements of 4 rows per table and database; 25 rows take three runs (12 + 12 + 1), the
+    // fourth finds nothing.
     expect(runs).toEqual([
-      { deadLetters: 0, inbox: 12, deliveries: 12, statements: 7 },
-      { deadLetters: 0, inbox: 12, deliveries: 12, statements: 7 },
-      { deadLetters: 0, inbox: 1, deliveries: 1, statements: 3 },
-      { deadLetters: 0, inbox: 0, deliveries: 0, statements: 3 },
+      { deadLetters: 0, inbox: 12, deliveries: 12, statements: 10 },
+      { deadLetters: 0, inbox: 12, deliveries: 12, statements: 10 },
+      { deadLetters: 0, inbox: 1, deliveries: 1, statements: 6 },
+      { deadLetters: 0, inbox: 0, deliveries: 0, statements: 6 },
     ]);
-    expect(await globalRows("SELECT id FROM inbox WHERE subscriber_id = 'demo-maria' AND id LIKE 'ret-%'")).toEqual([{ id: keptInbox.id }]);
-    const left = (await globalRows<{ k: string }>("SELECT dedupe_key AS k FROM deliveries WHERE event_id LIKE 'ret-event:%'")).map(
+    expect(await shardRows("SELECT id FROM inbox WHERE subscriber_id = 'demo-maria' AND id LIKE 'ret-%'")).toEqual([{ id: keptInbox.id }]);
+    const left = (await shardRows<{ k: string }>("SELECT dedupe_key AS k FROM deliveries WHERE event_id LIKE 'ret-event:%'")).map(
       (r) => r.k,
     );
     expect(left).toContain(keptDelivery.dedupeKey);
@@ -243,13 +247,13 @@ describe("retention of the inbox and deliveries", () => {
 
     await housekeeping(now);
     // Kept: the replay below must find them.
-    expect(await globalRows("SELECT 1 FROM inbox WHERE event_id = ?", outage.eventId)).toHaveLength(1);
-    expect(await globalRows("SELECT DISTINCT channel FROM deliveries WHERE event_id = ? ORDER BY channel", outage.eventId)).toEqual([
+    expect(await shardRows("SELECT 1 FROM inbox WHERE event_id = ?", outage.eventId)).toHaveLength(1);
+    expect(await shardRows("SELECT DISTINCT channel FROM deliveries WHERE event_id = ? ORDER BY channel", outage.eventId)).toEqual([
       { channel: "inapp" },
       { channel: "push" },
       { channel: "sms" },
     ]);
-    const [row] = await globalRows<{ id: string }>("SELECT id FROM inbox WHERE event_id = ?", outage.eventId);
+    const [row] = await shardRows<{ id: string }>("SELECT id FROM inbox WHERE event_id = ?", outage.eventId);
 
     // A second replay a year later: no second push, and no «new» year-old outage in the inbox.
     await deliver(new Date(now))([outage]);
@@ -257,13 +261,13 @@ describe("retention of the inbox and deliveries", () => {
     const inboxAfter = await json<InboxDto>(await api(await login("anna"), "/notifications"));
     expect(inboxAfter.unread).toBe(unreadBefore);
     expect(inboxAfter.items.map((i) => i.id)).not.toContain(row?.id);
-    expect(await globalRows("SELECT id FROM inbox WHERE event_id = ?", outage.eventId)).toEqual([{ id: row?.id }]);
+    expect(await shardRows("SELECT id FROM inbox WHERE event_id = ?", outage.eventId)).toEqual([{ id: row?.id }]);
 
     // Two days later the dead letter is past 21 days: the run deletes it, then the year-old rows (the replay has just
     // recorded its in-app and SMS deliveries again: those are recent now).
     await housekeeping(now + 2 * DAY);
     expect(await globalRows("SELECT id FROM dead_letters WHERE json_extract(body, '$.eventId') = ?", outage.eventId)).toEqual([]);
-    expect(await globalRows("SELECT 1 FROM inbox WHERE event_id = ?", outage.eventId)).toHaveLength(0);
-    expect(await globalRows("SELECT channel FROM deliveries WHERE event_id = ? AND updated_at < ?", outage.eventId, now - DAY)).toEqual([]);
+    expect(await shardRows("SELECT 1 FROM inbox WHERE event_id = ?", outage.eventId)).toHaveLength(0);
+    expect(await shardRows("SELECT channel FROM deliveries WHERE event_id = ? AND updated_at < ?", outage.eventId, now - DAY)).toEqual([]);
   });
 });

@@ -12,7 +12,7 @@ import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { retryDelaySeconds } from "../../worker/platform/queue";
 import { type BrowserKeys, browserKeys, type Received, receive } from "../push/webpush-receiver";
-import { call, globalRows, json, SAME_ORIGIN } from "./helpers";
+import { call, globalRows, json, SAME_ORIGIN, shardRows } from "./helpers";
 
 const ANNA_MSK = makeAccountNo("20100000001");
 const OLGA_VL = makeAccountNo("80500000007");
@@ -140,7 +140,7 @@ describe("notification delivery", () => {
     await h.drain([e, e]);
     await h.drain([e]);
 
-    const inbox = await globalRows<{ title: string }>(
+    const inbox = await shardRows<{ title: string }>(
       "SELECT title FROM inbox WHERE subscriber_id = ? AND event_id = ?",
       "demo-anna",
       e.eventId,
@@ -160,7 +160,7 @@ describe("notification delivery", () => {
       payload: { title: "Баланс ниже 100,00 ₽", url: `/accounts/${ANNA_MSK}?topup`, kind: "low_balance", lang: "ru" },
     });
     expect(push.received[0]?.topic).toMatch(/^[A-Za-z0-9_-]{1,32}$/);
-    const statuses = await globalRows<{ channel: string; status: string }>(
+    const statuses = await shardRows<{ channel: string; status: string }>(
       "SELECT channel, status FROM deliveries WHERE event_id = ? ORDER BY channel",
       e.eventId,
     );
@@ -186,13 +186,13 @@ describe("notification delivery", () => {
     const h = harness({ now });
     const vl = event({ subscriberId: "demo-olga", accountNo: OLGA_VL });
     const delayed = await h.drain([vl]);
-    expect(await globalRows("SELECT 1 FROM inbox WHERE event_id = ?", vl.eventId)).toHaveLength(1);
+    expect(await shardRows("SELECT 1 FROM inbox WHERE event_id = ?", vl.eventId)).toHaveLength(1);
     expect(await globalRows("SELECT 1 FROM outbox WHERE dedupe_key LIKE ?", `${vl.eventId}%`)).toHaveLength(0);
     // Back on the queue until 08:00 Vladivostok time: 8.5 hours.
     expect(delayed).toHaveLength(1);
     expect(delayed[0]?.delaySeconds).toBe(8.5 * 3600);
     expect(delayed[0]?.body).toMatchObject({ eventId: vl.eventId, afterQuiet: true });
-    const deferred = await globalRows<{ status: string }>(
+    const deferred = await shardRows<{ status: string }>(
       "SELECT status FROM deliveries WHERE event_id = ? AND channel = 'sms'",
       vl.eventId,
     );
@@ -200,7 +200,7 @@ describe("notification delivery", () => {
     // When it comes back, the text goes and the inbox is not written twice.
     await h.drain([delayed[0]?.body as NotificationMessage]);
     expect(await globalRows("SELECT 1 FROM outbox WHERE dedupe_key = ?", `${vl.eventId}:demo-olga:sms`)).toHaveLength(1);
-    expect(await globalRows("SELECT 1 FROM inbox WHERE event_id = ?", vl.eventId)).toHaveLength(1);
+    expect(await shardRows("SELECT 1 FROM inbox WHERE event_id = ?", vl.eventId)).toHaveLength(1);
 
     // The same moment is afternoon for the account in the Moscow region: sent now.
     const mo = event({ subscriberId: "demo-olga", accountNo: OLGA_MO });
@@ -245,9 +245,9 @@ describe("notification delivery", () => {
     });
     await h.drain([e]);
     expect(await globalRows("SELECT 1 FROM push_subscriptions WHERE endpoint = ?", endpoint)).toHaveLength(0);
-    expect(
-      await globalRows<{ status: string }>("SELECT status FROM deliveries WHERE event_id = ? AND channel = 'push'", e.eventId),
-    ).toEqual([{ status: "gone" }]);
+    expect(await shardRows<{ status: string }>("SELECT status FROM deliveries WHERE event_id = ? AND channel = 'push'", e.eventId)).toEqual(
+      [{ status: "gone" }],
+    );
     const again = pushService(new Map());
     await harness({ fetcher: again.fetcher }).drain([event({ ...e, eventId: `test:${crypto.randomUUID()}` })]);
     expect(again.received).toHaveLength(0);
@@ -266,6 +266,7 @@ describe("notification delivery", () => {
       dedupeKey: `test:${crypto.randomUUID()}:push`,
       eventId: "test:dlq",
       subscriberId: "demo-maria",
+      homeShard: (await globalRows<{ shard: string }>("SELECT home_shard AS shard FROM subscribers WHERE id = 'demo-maria'"))[0]?.shard,
     };
     for (const attempt of [1, 2, 3]) {
       const [o] = await h.run([msg], attempt);
@@ -284,7 +285,7 @@ describe("notification delivery", () => {
     expect(acked).toEqual(["dlq-1"]);
     expect(await globalRows("SELECT 1 FROM dead_letters WHERE id = 'dlq-1'")).toHaveLength(1);
     expect(
-      await globalRows<{ status: string; attempts: number }>("SELECT status, attempts FROM deliveries WHERE dedupe_key = ?", msg.dedupeKey),
+      await shardRows<{ status: string; attempts: number }>("SELECT status, attempts FROM deliveries WHERE dedupe_key = ?", msg.dedupeKey),
     ).toEqual([{ status: "failed", attempts: 6 }]);
   });
 
@@ -298,8 +299,8 @@ describe("notification delivery", () => {
       params: { title: "Скидка 20%", body: "На роутеры" },
     });
     await h.drain([promo]);
-    expect(await globalRows("SELECT 1 FROM inbox WHERE event_id = ?", promo.eventId)).toHaveLength(0);
-    expect(await globalRows<{ status: string }>("SELECT status FROM deliveries WHERE event_id = ?", promo.eventId)).toEqual([
+    expect(await shardRows("SELECT 1 FROM inbox WHERE event_id = ?", promo.eventId)).toHaveLength(0);
+    expect(await shardRows<{ status: string }>("SELECT status FROM deliveries WHERE event_id = ?", promo.eventId)).toEqual([
       { status: "skipped" },
     ]);
     expect(
@@ -307,7 +308,7 @@ describe("notification delivery", () => {
     ).toBe(204);
     const promo2 = { ...promo, eventId: `test:${crypto.randomUUID()}` };
     await h.drain([promo2]);
-    expect(await globalRows("SELECT 1 FROM inbox WHERE event_id = ?", promo2.eventId)).toHaveLength(1);
+    expect(await shardRows("SELECT 1 FROM inbox WHERE event_id = ?", promo2.eventId)).toHaveLength(1);
     await api(petr, "/notifications/preferences", { method: "PUT", body: JSON.stringify({ kinds: [], marketing: false }) });
   });
 });

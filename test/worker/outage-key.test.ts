@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, json } from "./helpers";
+import { call, json, shardRows } from "./helpers";
 
 const ops = (body: unknown, headers: Record<string, string> = {}) =>
   call(null, "/ops/v1/outages", {
@@ -17,7 +17,7 @@ const rows = <T>(sql: string, ...args: unknown[]) =>
 
 /** Per subscriber: the inbox messages titled `title` and the SMS texts of declared outages sent since `since`. */
 async function told(title: string, since: number) {
-  const inbox = await rows<{ subscriber_id: string; n: number }>(
+  const inbox = await shardRows<{ subscriber_id: string; n: number }>(
     "SELECT subscriber_id, count(*) AS n FROM inbox WHERE title = ? GROUP BY subscriber_id",
     title,
   );

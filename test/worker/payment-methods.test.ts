@@ -6,7 +6,7 @@ import { SANDBOX_SBP_TTL_MS } from "../../worker/adapters/payments/sandbox";
 import { app } from "../../worker/index";
 import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
-import { call, json, login, SAME_ORIGIN, watchWebhooks } from "./helpers";
+import { call, json, login, SAME_ORIGIN, shardRows, watchWebhooks } from "./helpers";
 
 const PETR_EKB = makeAccountNo("50400000006");
 type Payment = { id: string; status: string; method: string; amountKop: number; failureCode: string | null; receiptNumber?: string | null };
@@ -195,9 +195,7 @@ describe("payment methods: card, СБП, SberPay, T-Pay", () => {
     // The credit notification (in-app inbox) says how it was paid.
     await vi.waitFor(
       async () => {
-        const row = await env.DB.prepare("SELECT body FROM inbox WHERE event_id = ? LIMIT 1")
-          .bind(`payment:${payment.id}`)
-          .first<{ body: string }>();
+        const [row] = await shardRows<{ body: string }>("SELECT body FROM inbox WHERE event_id = ? LIMIT 1", `payment:${payment.id}`);
         expect(row?.body).toMatch(/^Платёж через СБП на счёт /);
       },
       { timeout: 8000, interval: 200 },

@@ -317,9 +317,9 @@ describe("SMSC delivery reports", () => {
     const k = key("retention");
     await adapter(fake).send(phone(), "Тест", k);
     const day = 24 * 60 * 60 * 1000;
-    await cleanExpired(db(), new Date(Date.now() + 29 * day));
+    await cleanExpired(createDataAccess(env), new Date(Date.now() + 29 * day));
     expect(await stored(k)).not.toBeNull();
-    const removed = await cleanExpired(db(), new Date(Date.now() + 31 * day));
+    const removed = await cleanExpired(createDataAccess(env), new Date(Date.now() + 31 * day));
     expect(removed.providerMessages).toBeGreaterThanOrEqual(1);
     expect(await stored(k)).toBeNull();
   });

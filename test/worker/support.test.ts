@@ -5,7 +5,7 @@ import { canMoveTicket, TICKET_TRANSITIONS } from "../../worker/features/support
 import { autoCloseTickets } from "../../worker/features/support/tickets.service";
 import { createDataAccess, SHARDS } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
-import { api, call, json, login, SAME_ORIGIN } from "./helpers";
+import { api, call, json, login, SAME_ORIGIN, shardRows } from "./helpers";
 
 type Chat = { id: string; status: string; lastSeq: number; customerReadSeq: number; operatorReadSeq: number; operatorName: string | null };
 type Message = {
@@ -491,12 +491,7 @@ describe("support requests", () => {
     // Every operator move reached the subscriber (in-app inbox through the queue).
     await expect
       .poll(
-        async () =>
-          (
-            await env.DB.prepare("SELECT count(*) AS n FROM inbox WHERE subscriber_id = 'demo-anna' AND title LIKE ?")
-              .bind(`%${t.number}%`)
-              .first<{ n: number }>()
-          )?.n,
+        async () => (await shardRows("SELECT 1 FROM inbox WHERE subscriber_id = 'demo-anna' AND title LIKE ?", `%${t.number}%`)).length,
         { timeout: 8000 },
       )
       .toBe(4);

@@ -15,7 +15,7 @@ import { createDataAccess, SHARDS } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { daysInMonth } from "../../worker/platform/money";
 import { addDays } from "../../worker/platform/region";
-import { api, call, json, login } from "./helpers";
+import { api, call, json, login, shardRows } from "./helpers";
 
 const { usageFrom, usageTo } = demoPeriods();
 // The last whole month of the demo usage (the month before yesterday's), and its last day.
@@ -338,8 +338,7 @@ describe("usage detail reports", () => {
     expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["again"]);
     expect(await makeReport(reportDeps(watched), body as never)).toBe("skipped");
     expect(notified).toEqual([]);
-    const inboxed = async () =>
-      (await env.DB.prepare("SELECT count(*) n FROM inbox WHERE event_id = ?").bind(`report:${queued.id}`).first<{ n: number }>())?.n;
+    const inboxed = async () => (await shardRows("SELECT 1 FROM inbox WHERE event_id = ?", `report:${queued.id}`)).length;
     await expect.poll(inboxed, { timeout: 10_000 }).toBe(1);
   });
 

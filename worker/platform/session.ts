@@ -1,13 +1,13 @@
-import { and, eq, inArray, ne, type SQL } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray, ne, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { serialize } from "hono/utils/cookie";
-import { accountDirectory, accountLinks, sessions } from "../db/schema/global";
+import { accountDirectory, accountLinks, sessions, subscribers } from "../db/schema/global";
 import type { AppEnv } from "../env";
 import { randomToken, sha256Hex, timingSafeEqual } from "./crypto";
-import { type GlobalDb, globalWrites } from "./db";
+import { type GlobalDb, globalWrites, type ShardBinding } from "./db";
 import { AppError } from "./errors";
 
 export const SESSION_COOKIE = "kab_session";
@@ -45,6 +45,8 @@ export interface SessionInfo {
   expiresAt: Date;
   /** The subscriber's account links, read with the session in the same round trip. */
   links: SessionLink[];
+  /** The subscriber's home shard (their inbox and delivery records), read with the session in the same round trip. */
+  homeShard: ShardBinding;
   /** A cookie value with a fresh "last used" stamp, when the browser's is due for renewal. */
   renewedCookie: string | null;
 }
@@ -202,7 +204,12 @@ export async function findSession(
   const idHash = await sha256Hex(token);
   const subscriber = sessionSubscriber(db, idHash);
   const [rows, links, ...results] = await db.batch([
-    db.select().from(sessions).where(eq(sessions.idHash, idHash)),
+    // The subscriber's home shard with the session's row (one primary-key join): no round trip of its own.
+    db
+      .select({ ...getTableColumns(sessions), homeShard: subscribers.homeShard })
+      .from(sessions)
+      .innerJoin(subscribers, eq(subscribers.id, sessions.subscriberId))
+      .where(eq(sessions.idHash, idHash)),
     selectSessionLinks(db, idHash),
     ...reads.map((r) => r.build(db, subscriber, c)),
   ]);
@@ -240,6 +247,7 @@ export async function findSession(
     stepUpAt: row.stepUpAt,
     expiresAt: row.expiresAt,
     links,
+    homeShard: row.homeShard as ShardBinding,
     renewedCookie,
   };
 }

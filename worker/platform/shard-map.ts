@@ -56,6 +56,15 @@ export async function placeAccount(data: DataAccess, regionCode: string): Promis
   return (bound?.binding as ShardBinding | undefined) ?? home;
 }
 
+/**
+ * The home shard of a new subscriber (where their inbox and delivery records live): the shard of their first account
+ * when it is known (its directory row's), else the open shard with the most room in their region's branch.
+ */
+export async function placeSubscriber(data: DataAccess, at: { shard?: string | null; region: string }): Promise<ShardBinding> {
+  if (at.shard && data.shards.includes(at.shard as ShardBinding)) return at.shard as ShardBinding;
+  return placeAccount(data, at.region);
+}
+
 export interface NewAccount {
   accountNo: string;
   region: string;

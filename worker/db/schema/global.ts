@@ -71,6 +71,14 @@ export const subscribers = sqliteTable(
     passwordHash: text("password_hash"),
     locale: text("locale").notNull().default("ru"),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    /**
+     * The regional shard that keeps the subscriber's inbox and delivery records (a D1 binding of the shard map):
+     * their first account's shard, chosen at registration (platform/shard-map.ts, `placeSubscriber`), and never
+     * changed (an account moved later leaves the inbox where it is). Read with the session (one round trip).
+     * Rows from before it were filled from their first linked account (migration 0028); one with no account
+     * keeps the default, the Moscow branch's home shard.
+     */
+    homeShard: text("home_shard").notNull().default("DB_MOSCOW"),
   },
   (t) => [
     uniqueIndex("subscribers_phone_uq").on(t.phone),
@@ -372,8 +380,12 @@ export const notificationSettings = sqliteTable("notification_settings", {
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
 });
 
-/** The in-app inbox: one row per event and subscriber (a redelivered event finds its row). */
-export const inbox = sqliteTable(
+/**
+ * The in-app inbox as it was kept before it moved to the subscribers' home shards (region schema, `inbox`):
+ * read beside the shard's rows and drained into them by housekeeping (features/notifications/notifications.drain.ts);
+ * no new row is written here. Dropped once every deployment has drained it.
+ */
+export const globalInbox = sqliteTable(
   "inbox",
   {
     id: text("id").primaryKey(),
@@ -430,8 +442,11 @@ export const supportCallbacks = sqliteTable(
   ],
 );
 
-/** Every delivery on every channel with its status; `dedupe_key` makes a redelivered message a no-op. */
-export const deliveries = sqliteTable(
+/**
+ * The delivery records as kept before they moved to the subscribers' home shards (region schema, `deliveries`):
+ * claims of messages queued before the upgrade are still taken here; drained into the shards by housekeeping.
+ */
+export const globalDeliveries = sqliteTable(
   "deliveries",
   {
     dedupeKey: text("dedupe_key").primaryKey(),

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { CHANNELS, NOTIFICATION_KINDS } from "./global";
 
 export const TARIFF_KINDS = ["internet", "tv", "landline", "mobile", "bundle"] as const;
 export type TariffKind = (typeof TARIFF_KINDS)[number];
@@ -806,4 +807,59 @@ export const corporateNumbers = sqliteTable(
     updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
   },
   (t) => [index("corporate_numbers_account_idx").on(t.accountNo)],
+);
+
+/**
+ * The in-app inbox, in the subscriber's home shard (`subscribers.home_shard` in the global database): one row per
+ * event and subscriber (a redelivered event finds its row). The subscriber is a global id (no foreign key here).
+ */
+export const inbox = sqliteTable(
+  "inbox",
+  {
+    id: text("id").primaryKey(),
+    subscriberId: text("subscriber_id").notNull(),
+    eventId: text("event_id").notNull(),
+    kind: text("kind", { enum: NOTIFICATION_KINDS }).notNull(),
+    accountNo: text("account_no"),
+    /** As delivered, in the subscriber's language then; shown only when `params` is missing (rows from before it). */
+    title: text("title").notNull(),
+    body: text("body").notNull(),
+    url: text("url").notNull(),
+    /** The event's parameters: the texts are made again in the language the inbox is read in. */
+    params: text("params", { mode: "json" }).$type<Record<string, string | number>>(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    readAt: integer("read_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [
+    uniqueIndex("inbox_event_uq").on(t.subscriberId, t.eventId),
+    // The inbox's pages, newest first, from a (created_at, id) cursor: the id breaks ties within a millisecond, so a
+    // page is a range of this index, never a sort (features/notifications/notifications.service.ts, `selectInbox`).
+    index("inbox_subscriber_idx").on(t.subscriberId, t.createdAt, t.id),
+    // Housekeeping's retention deletes along it (features/notifications/notifications.retention.ts).
+    index("inbox_created_idx").on(t.createdAt),
+  ],
+);
+
+/**
+ * Every delivery of an event to a subscriber on every channel with its status, in the subscriber's home shard;
+ * `dedupe_key` makes a redelivered message a no-op (the push claim, features/notifications/notifications.consumer.ts).
+ */
+export const deliveries = sqliteTable(
+  "deliveries",
+  {
+    dedupeKey: text("dedupe_key").primaryKey(),
+    eventId: text("event_id").notNull(),
+    subscriberId: text("subscriber_id"),
+    channel: text("channel", { enum: CHANNELS }).notNull(),
+    status: text("status", { enum: ["sending", "sent", "deferred", "gone", "failed", "skipped"] }).notNull(),
+    attempts: integer("attempts").notNull(),
+    detail: text("detail"),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [
+    index("deliveries_event_idx").on(t.eventId),
+    index("deliveries_subscriber_idx").on(t.subscriberId, t.updatedAt),
+    // Housekeeping's retention deletes along it (features/notifications/notifications.retention.ts).
+    index("deliveries_updated_idx").on(t.updatedAt),
+  ],
 );

@@ -498,6 +498,12 @@ export async function buildSeed(now = new Date(), { compact = true } = {}): Prom
       );
   // Each shard's account count: what placement weighs (demo-sized, so counted once here).
   global.push("UPDATE shards SET accounts = (SELECT count(*) FROM account_directory d WHERE d.shard = shards.binding);");
+  // Each subscriber's home shard (their inbox and delivery records): their first linked account's, as registration
+  // chooses it; an employee without one of their own takes their organisation's first (migration 0028 for old rows).
+  global.push(
+    "UPDATE subscribers SET home_shard = (SELECT d.shard FROM account_links l JOIN account_directory d ON d.account_no = l.account_no WHERE l.subscriber_id = subscribers.id ORDER BY l.created_at, l.account_no LIMIT 1) WHERE EXISTS (SELECT 1 FROM account_links l WHERE l.subscriber_id = subscribers.id);",
+    "UPDATE subscribers SET home_shard = (SELECT d.shard FROM org_members m JOIN org_accounts a ON a.org_id = m.org_id JOIN account_directory d ON d.account_no = a.account_no WHERE m.subscriber_id = subscribers.id ORDER BY m.created_at, a.created_at, a.account_no LIMIT 1) WHERE NOT EXISTS (SELECT 1 FROM account_links l WHERE l.subscriber_id = subscribers.id) AND EXISTS (SELECT 1 FROM org_members m JOIN org_accounts a ON a.org_id = m.org_id WHERE m.subscriber_id = subscribers.id);",
+  );
   if (!compact) return { global, shards, usage };
   // One statement per run of rows into a table instead of one per row: the same rows, a tenth of the statements (compact.ts).
   const compacted = Object.fromEntries(Object.entries(shards).map(([b, statements]) => [b, compactInserts(statements)]));

@@ -35,7 +35,7 @@ export const startRegistrationHandler: H<typeof r.startRegistrationRoute> = asyn
 };
 
 export const completeRegistrationHandler: H<typeof r.completeRegistrationRoute> = async (c) => {
-  const { subscriber, session } = await flows.completeRegistration(db(c), c.req.valid("json"), clientOf(c));
+  const { subscriber, session } = await flows.completeRegistration(c.get("data"), c.req.valid("json"), clientOf(c));
   setSessionCookie(c, session.token);
   return c.json({ profile: profileOf(subscriber) }, 201);
 };

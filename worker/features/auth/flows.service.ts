@@ -1,12 +1,13 @@
 import { and, eq, or } from "drizzle-orm";
 import { accountDirectory, accountLinks, subscribers } from "../../db/schema/global";
-import type { GlobalDb } from "../../platform/db";
+import type { DataAccess, GlobalDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { type Identifier, normalizeEmail, normalizeLogin, normalizePhone } from "../../platform/identifiers";
 import { newId, parseAccountNo } from "../../platform/ids";
 import { hashPassword, verifyPassword } from "../../platform/password";
 import { checkPassword, passwordFieldError } from "../../platform/password-policy";
 import { endAllSessions, openSession, type SessionInfo, STEP_UP_TTL_MS } from "../../platform/session";
+import { placeSubscriber } from "../../platform/shard-map";
 import { assertNotThrottled, confirmGuards, takeAttempt, throttleKey } from "../../platform/throttle";
 import { type SubscriberRow, selectSubscriberById, selectSubscriberByIdentifier } from "./auth.queries";
 import { type Client, parseIdentifierOrThrow, personOf, throttleKeysFor } from "./auth.service";
@@ -127,10 +128,11 @@ export async function startRegistration(db: GlobalDb, notify: Notify, input: Reg
  * back and the person tries another.
  */
 export async function completeRegistration(
-  db: GlobalDb,
+  data: DataAccess,
   input: RegisterBy & { code: string; login: string; password: string; displayName?: string },
   client: Client,
 ) {
+  const db = data.global;
   const t = await registerTarget(db, input);
   const login = normalizeLogin(input.login);
   if (!login) throw new AppError(400, "validation", {}, [{ field: "login", message: "field.login" }]);
@@ -180,7 +182,7 @@ export async function completeRegistration(
 
   const id = newId();
   const now = new Date();
-  const unowned = [];
+  const unowned: string[] = [];
   for (const c of contracts) {
     const owner = await db
       .select({ id: accountLinks.subscriberId })
@@ -190,6 +192,9 @@ export async function completeRegistration(
     if (!owner) unowned.push(c.accountNo);
   }
   if (unowned.length === 0) throw new AppError(409, "already_registered");
+  // Their inbox and delivery records go to the shard of their first account (its directory row, read above).
+  const first = contracts.find((c) => c.accountNo === unowned[0]);
+  const homeShard = await placeSubscriber(data, { shard: first?.shard, region: first?.region ?? "" });
   await db.batch([
     db.insert(subscribers).values({
       id,
@@ -199,6 +204,7 @@ export async function completeRegistration(
       login,
       passwordHash: await hashPassword(input.password),
       createdAt: now,
+      homeShard,
     }),
     ...unowned.map((accountNo) => db.insert(accountLinks).values({ subscriberId: id, accountNo, role: "owner", createdAt: now })),
   ]);

@@ -1,8 +1,8 @@
 import { lt } from "drizzle-orm";
 import { PROVIDER_MESSAGE_RETENTION_MS } from "../../adapters/provider-messages";
 import { authChallenges, oneTimeCodes, operatorSessions, outbox, providerMessages, sessions } from "../../db/schema/global";
-import type { GlobalDb } from "../../platform/db";
-import { expireNotifications } from "../notifications/notifications.service";
+import type { DataAccess } from "../../platform/db";
+import { drainLegacyNotifications, expireNotifications } from "../notifications/notifications.service";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -15,10 +15,12 @@ export { PROVIDER_MESSAGE_RETENTION_MS };
  * Deletes what has expired: sessions (subscribers' and operators') past their absolute expiry, flow challenges, one-time
  * codes a day after expiry (kept briefly for abuse accounting), old dev
  * outbox messages and provider messages a month after their last report; then, in bounded pages, dead letters past
- * 21 days, inbox messages past 12 months and delivery rows past 90 days (features/notifications/notifications.retention.ts). Safe to run any
- * number of times. (Abuse counts expire in their own objects: platform/throttle.do.ts.)
+ * 21 days, inbox messages past 12 months and delivery rows past 90 days in the subscribers' home shards
+ * (features/notifications/notifications.retention.ts), and a share of the inbox and delivery rows an older deployment
+ * kept in the global database moved to those shards (notifications.drain.ts). Safe to run any number of times. (Abuse counts expire in their own objects: platform/throttle.do.ts.)
  */
-export async function cleanExpired(db: GlobalDb, now = new Date()) {
+export async function cleanExpired(data: DataAccess, now = new Date()) {
+  const db = data.global;
   const [s, c, o, a, ops, pm] = await db.batch([
     db.delete(sessions).where(lt(sessions.expiresAt, now)).returning({ id: sessions.idHash }),
     db
@@ -36,7 +38,8 @@ export async function cleanExpired(db: GlobalDb, now = new Date()) {
       .where(lt(providerMessages.updatedAt, new Date(now.getTime() - PROVIDER_MESSAGE_RETENTION_MS)))
       .returning({ id: providerMessages.id }),
   ]);
-  const notifications = await expireNotifications(db, now);
+  const notifications = await expireNotifications(data, now);
+  const drained = await drainLegacyNotifications(data, now);
   return {
     sessions: s.length,
     codes: c.length,
@@ -47,5 +50,8 @@ export async function cleanExpired(db: GlobalDb, now = new Date()) {
     deadLetters: notifications.deadLetters,
     inbox: notifications.inbox,
     deliveries: notifications.deliveries,
+    inboxMoved: drained.inbox,
+    deliveriesMoved: drained.deliveries,
+    legacyDrained: drained.drained,
   };
 }

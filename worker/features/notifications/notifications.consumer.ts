@@ -9,13 +9,13 @@ import {
   accountLinks,
   type Channel,
   deadLetters,
-  deliveries,
-  inbox,
+  globalDeliveries,
+  globalInbox,
   pushSubscriptions,
   subscribers,
 } from "../../db/schema/global";
-import { accounts } from "../../db/schema/region";
-import { createDataAccess, type DataAccess, type GlobalDb, inList, type RegionDb, type ShardBinding } from "../../platform/db";
+import { accounts, deliveries, inbox } from "../../db/schema/region";
+import { createDataAccess, type DataAccess, inList, isShardBinding, type RegionDb, type ShardBinding } from "../../platform/db";
 import { siteUrlFrom } from "../../platform/host";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
@@ -53,8 +53,23 @@ export function deliveryFor(env: Env, data: DataAccess = createDataAccess(env)):
 
 type Status = (typeof deliveries.$inferInsert)["status"];
 
+/**
+ * Where a message's deliveries are recorded: the subscriber's home shard, or the global table for a message queued
+ * before the records moved (no `homeShard` on it), whose earlier claims are there. The global table has the same
+ * columns and keys (worker/db/schema/global.ts, `globalDeliveries`), so the same statements serve both.
+ */
+export interface DeliveryStore {
+  db: RegionDb;
+  table: typeof deliveries;
+}
+
+export function deliveryStore(data: DataAccess, homeShard: string | undefined): DeliveryStore {
+  if (homeShard && isShardBinding(homeShard) && data.shards.includes(homeShard)) return { db: data.shard(homeShard), table: deliveries };
+  return { db: data.global as unknown as RegionDb, table: globalDeliveries as unknown as typeof deliveries };
+}
+
 async function record(
-  db: GlobalDb,
+  { db, table: deliveries }: DeliveryStore,
   d: { dedupeKey: string; eventId?: string; subscriberId?: string | null; channel: Channel; status: Status; detail?: string },
   attempts: number,
   now: Date,
@@ -85,7 +100,7 @@ const CLAIM_MS = 60_000;
  * (or its target is gone); "busy": another consumer holds a fresh claim.
  */
 async function claimDelivery(
-  db: GlobalDb,
+  { db, table: deliveries }: DeliveryStore,
   dedupeKey: string,
   d: { eventId: string; subscriberId: string; channel: Channel },
   attempts: number,
@@ -117,16 +132,24 @@ async function claimDelivery(
 
 type Outcome = "sent" | "duplicate" | "gone" | "failed" | "skipped" | "fanned-out" | "deferred";
 
-async function sendPush(db: GlobalDb, dl: Delivery, m: PushMessage, attempts: number): Promise<Outcome> {
+async function sendPush(data: DataAccess, dl: Delivery, m: PushMessage, attempts: number): Promise<Outcome> {
+  const db = data.global;
+  const store = deliveryStore(data, m.homeShard);
   const now = dl.now();
-  const claim = await claimDelivery(db, m.dedupeKey, { eventId: m.eventId, subscriberId: m.subscriberId, channel: "push" }, attempts, now);
+  const claim = await claimDelivery(
+    store,
+    m.dedupeKey,
+    { eventId: m.eventId, subscriberId: m.subscriberId, channel: "push" },
+    attempts,
+    now,
+  );
   if (claim === "done") return "duplicate";
   // Another consumer holds this very message (a redelivered copy): try again later; by then it is done or free.
   if (claim === "busy") throw new PushTransientError(409);
   const base = { dedupeKey: m.dedupeKey, eventId: m.eventId, subscriberId: m.subscriberId, channel: "push" as const };
   const sub = await db.select().from(pushSubscriptions).where(eq(pushSubscriptions.id, m.subscriptionId)).get();
   if (!sub) {
-    await record(db, { ...base, status: "gone", detail: "unsubscribed" }, attempts, now);
+    await record(store, { ...base, status: "gone", detail: "unsubscribed" }, attempts, now);
     return "gone";
   }
   let result: Awaited<ReturnType<PushSender["send"]>>;
@@ -134,20 +157,20 @@ async function sendPush(db: GlobalDb, dl: Delivery, m: PushMessage, attempts: nu
     result = await dl.push.send(sub, m.payload, { ttl: m.ttl, urgency: m.urgency, topic: await topicFor(m.dedupeKey) });
   } catch (err) {
     const detail = err instanceof PushTransientError ? `status ${err.status}` : err instanceof Error ? err.name : "error";
-    await record(db, { ...base, status: "failed", detail }, attempts, now);
+    await record(store, { ...base, status: "failed", detail }, attempts, now);
     throw err;
   }
   if (result.outcome === "gone") {
     // The browser dropped the subscription (or the user revoked permission): forget it.
     await db.delete(pushSubscriptions).where(eq(pushSubscriptions.id, sub.id));
-    await record(db, { ...base, status: "gone", detail: `status ${result.status}` }, attempts, now);
+    await record(store, { ...base, status: "gone", detail: `status ${result.status}` }, attempts, now);
     return "gone";
   }
   if (result.outcome === "rejected") {
-    await record(db, { ...base, status: "failed", detail: `rejected ${result.status}` }, attempts, now);
+    await record(store, { ...base, status: "failed", detail: `rejected ${result.status}` }, attempts, now);
     return "failed";
   }
-  await record(db, { ...base, status: "sent", detail: `status ${result.status}` }, attempts, now);
+  await record(store, { ...base, status: "sent", detail: `status ${result.status}` }, attempts, now);
   return "sent";
 }
 
@@ -156,17 +179,27 @@ async function fanOutEvent(data: DataAccess, dl: Delivery, e: EventMessage, atte
   const db = data.global;
   const now = dl.now();
   const info = KINDS[e.kind];
-  const sub = await db
-    .select({ phone: subscribers.phone, email: subscribers.email, locale: subscribers.locale })
-    .from(subscribers)
-    .where(eq(subscribers.id, e.subscriberId))
-    .get();
+  // The subscriber (with their home shard) and whether the event reached their inbox before it moved there: a row
+  // the global table still holds is the one they see (housekeeping drains it), so no second one is made.
+  const [[sub], [delivered]] = await db.batch([
+    db
+      .select({ phone: subscribers.phone, email: subscribers.email, locale: subscribers.locale, homeShard: subscribers.homeShard })
+      .from(subscribers)
+      .where(eq(subscribers.id, e.subscriberId)),
+    db
+      .select({ id: globalInbox.id })
+      .from(globalInbox)
+      .where(and(eq(globalInbox.subscriberId, e.subscriberId), eq(globalInbox.eventId, e.eventId))),
+  ]);
   if (!sub) return "skipped";
+  const store = deliveryStore(data, sub.homeShard);
+  // Carried by the channel messages, so that each records its delivery in the same place.
+  const homeShard = store.table === deliveries ? sub.homeShard : undefined;
   const settings = await getSettings(db, e.subscriberId);
   const key = (c: string) => `${e.eventId}:${e.subscriberId}:${c}`;
   if (info.marketing && !settings.marketing) {
     await record(
-      db,
+      store,
       {
         dedupeKey: key("consent"),
         eventId: e.eventId,
@@ -197,8 +230,8 @@ async function fanOutEvent(data: DataAccess, dl: Delivery, e: EventMessage, atte
   const text: Rendered = render(e.kind, lang, e.accountNo, params);
   const out: NotificationMessage[] = [];
 
-  if (channels.includes("inapp") && !e.afterQuiet) {
-    await db
+  if (channels.includes("inapp") && !e.afterQuiet && !delivered) {
+    await store.db
       .insert(inbox)
       .values({
         id: newId(now.getTime()),
@@ -213,8 +246,10 @@ async function fanOutEvent(data: DataAccess, dl: Delivery, e: EventMessage, atte
         createdAt: now,
       })
       .onConflictDoNothing();
+  }
+  if (channels.includes("inapp") && !e.afterQuiet) {
     await record(
-      db,
+      store,
       { dedupeKey: key("inapp"), eventId: e.eventId, subscriberId: e.subscriberId, channel: "inapp", status: "sent" },
       attempts,
       now,
@@ -231,6 +266,7 @@ async function fanOutEvent(data: DataAccess, dl: Delivery, e: EventMessage, atte
       dedupeKey: key("email"),
       eventId: e.eventId,
       subscriberId: e.subscriberId,
+      homeShard,
     });
   }
   // Texts and pushes wake people up: outside quiet hours only, unless the event is urgent.
@@ -241,7 +277,7 @@ async function fanOutEvent(data: DataAccess, dl: Delivery, e: EventMessage, atte
     await dl.queue.send({ ...e, afterQuiet: true }, { delaySeconds });
     for (const c of loud)
       await record(
-        db,
+        store,
         {
           dedupeKey: key(c),
           eventId: e.eventId,
@@ -255,7 +291,15 @@ async function fanOutEvent(data: DataAccess, dl: Delivery, e: EventMessage, atte
       );
   } else {
     if (loud.includes("sms") && sub.phone)
-      out.push({ channel: "sms", to: sub.phone, text: text.sms, dedupeKey: key("sms"), eventId: e.eventId, subscriberId: e.subscriberId });
+      out.push({
+        channel: "sms",
+        to: sub.phone,
+        text: text.sms,
+        dedupeKey: key("sms"),
+        eventId: e.eventId,
+        subscriberId: e.subscriberId,
+        homeShard,
+      });
     if (loud.includes("push")) {
       const subs = await db
         .select({ id: pushSubscriptions.id, lang: pushSubscriptions.lang })
@@ -273,6 +317,7 @@ async function fanOutEvent(data: DataAccess, dl: Delivery, e: EventMessage, atte
           dedupeKey: key(`push:${s.id}`),
           eventId: e.eventId,
           subscriberId: e.subscriberId,
+          homeShard,
         });
       }
     }
@@ -466,7 +511,6 @@ async function fanOutArea(data: DataAccess, dl: Delivery, m: AreaMessage, limits
 }
 
 async function handle(data: DataAccess, dl: Delivery, msg: NotificationMessage, attempts: number): Promise<Outcome> {
-  const db = data.global;
   switch (msg.channel) {
     case "sms":
     case "email": {
@@ -484,7 +528,7 @@ async function handle(data: DataAccess, dl: Delivery, msg: NotificationMessage, 
         if (!(err instanceof SmsRejected || err instanceof EmailRejected)) throw err;
         if (msg.eventId)
           await record(
-            db,
+            deliveryStore(data, msg.homeShard),
             {
               dedupeKey: msg.dedupeKey,
               eventId: msg.eventId,
@@ -500,7 +544,7 @@ async function handle(data: DataAccess, dl: Delivery, msg: NotificationMessage, 
       }
       if (msg.eventId)
         await record(
-          db,
+          deliveryStore(data, msg.homeShard),
           { dedupeKey: msg.dedupeKey, eventId: msg.eventId, subscriberId: msg.subscriberId, channel: msg.channel, status: "sent" },
           attempts,
           dl.now(),
@@ -508,7 +552,7 @@ async function handle(data: DataAccess, dl: Delivery, msg: NotificationMessage, 
       return sent ? "sent" : "duplicate";
     }
     case "push":
-      return sendPush(db, dl, msg, attempts);
+      return sendPush(data, dl, msg, attempts);
     case "event":
       return fanOutEvent(data, dl, msg, attempts);
     case "area":
@@ -519,8 +563,10 @@ async function handle(data: DataAccess, dl: Delivery, msg: NotificationMessage, 
 /**
  * The most calls (D1 queries, queue sends, the provider's fetch) one message of
  * a channel makes, whatever path it takes; an area message spends its own
- * budget (AreaLimits.calls). notifications-budget.test.ts measures each path
- * against these.
+ * budget (AreaLimits.calls). test/worker/area-fanout.test.ts measures each path
+ * against these: an event reads the subscriber (their home shard with them) and
+ * whether the event reached the global inbox before it moved, in one batch, and
+ * writes its inbox row and delivery records in the home shard.
  */
 export const CALLS_PER_MESSAGE = { sms: 6, email: 6, push: 7, event: 12 } as const;
 
@@ -594,7 +640,8 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
 
 /** Dead-letter queue: keep what could not be delivered for an operator, mark its delivery failed, then ack. */
 export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  const db = createDataAccess(env).global;
+  const data = createDataAccess(env);
+  const db = data.global;
   for (const message of batch.messages) {
     await db
       .insert(deadLetters)
@@ -605,7 +652,7 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
     if (parsed.success && "dedupeKey" in parsed.data && parsed.data.eventId) {
       const m = parsed.data;
       await record(
-        db,
+        deliveryStore(data, m.homeShard),
         {
           dedupeKey: m.dedupeKey,
           eventId: m.eventId,

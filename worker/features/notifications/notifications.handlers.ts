@@ -16,10 +16,10 @@ const minutes = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5)
 
 /** The inbox in the language it is read in: each message's text is made again from its event's parameters. */
 export const inboxHandler: RouteHandler<typeof r.inboxRoute, AppEnv> = async (c) => {
-  const { subscriberId } = requireSession(c);
+  const session = requireSession(c);
   const { before } = c.req.valid("query");
   const position = before === undefined ? undefined : svc.decodeInboxCursor(before);
-  const { items, next, unread } = await svc.listInbox(c.get("data").global, subscriberId, svc.INBOX_PAGE, position);
+  const { items, next, unread } = await svc.listInbox(c.get("data"), session, svc.INBOX_PAGE, position);
   const lang = c.get("lang");
   noStore(c);
   return c.json(
@@ -42,10 +42,7 @@ export const inboxHandler: RouteHandler<typeof r.inboxRoute, AppEnv> = async (c)
 
 export const markReadHandler: RouteHandler<typeof r.markReadRoute, AppEnv> = async (c) => {
   const body = c.req.valid("json");
-  const db = c.get("data").global;
-  const { subscriberId } = requireSession(c);
-  const marked = await svc.markRead(db, subscriberId, "all" in body ? "all" : body.ids);
-  const { unread } = await svc.listInbox(db, subscriberId, 0);
+  const { marked, unread } = await svc.markRead(c.get("data"), requireSession(c), "all" in body ? "all" : body.ids);
   return c.json({ marked, unread }, 200);
 };
 

@@ -2,8 +2,17 @@ import { z } from "zod";
 import { CHANNELS, NOTIFICATION_KINDS } from "../../db/schema/global";
 
 const DedupeKey = z.string().min(1).max(200);
+/**
+ * The subscriber's home shard, where the message's delivery is recorded. Messages queued before the records moved
+ * there have none: theirs are still recorded in the global table (where their earlier attempts are).
+ */
+const HomeShard = z
+  .string()
+  .regex(/^DB_[A-Z0-9_]+$/)
+  .max(64)
+  .optional();
 /** Ties a channel message to the event it came from, for the deliveries record. */
-const Origin = { eventId: z.string().max(200).optional(), subscriberId: z.string().max(64).optional() };
+const Origin = { eventId: z.string().max(200).optional(), subscriberId: z.string().max(64).optional(), homeShard: HomeShard };
 
 /**
  * Messages on the `notifications` queue, declared once for producers and the
@@ -46,6 +55,7 @@ export const NotificationMessage = z.discriminatedUnion("channel", [
     dedupeKey: DedupeKey,
     eventId: z.string().max(200),
     subscriberId: z.string().max(64),
+    homeShard: HomeShard,
   }),
   z.object({
     channel: z.literal("event"),

@@ -1,7 +1,9 @@
-import { and, eq, inArray, lt, notExists, sql } from "drizzle-orm";
+import { and, type Column, inArray, isNotNull, lt, not, sql } from "drizzle-orm";
 import { DEAD_LETTER_RETENTION_MS } from "../../adapters/provider-messages";
-import { deadLetters, deliveries, inbox } from "../../db/schema/global";
-import type { GlobalDb } from "../../platform/db";
+import { deadLetters, globalDeliveries, globalInbox } from "../../db/schema/global";
+import { deliveries, inbox } from "../../db/schema/region";
+import { type DataAccess, inList, type RegionDb, type ShardBinding } from "../../platform/db";
+import { log } from "../../platform/log";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -24,8 +26,24 @@ export const DELIVERY_RETENTION_MS = 90 * DAY_MS;
 
 /** Rows one statement deletes (D1: 30 s per query; a thousand rows and their index entries take milliseconds). */
 export const RETENTION_PAGE = 1_000;
-/** Statements per table and run: 20 of the 1,000 queries an invocation may make, 20,000 rows a run at most. */
+/** Statements per table, database and run: at most 10,000 rows of a table deleted from one database a run. */
 export const RETENTION_PAGES = 10;
+/**
+ * Statements one run may spend on the shards' inbox and deliveries (half an invocation's 1,000 queries; the drain
+ * takes 200 more): a run visits RETENTION_STATEMENTS / (2 × pages) shards (25 at the defaults), the next run the
+ * next ones. At the capacity model's 2,874 shards each is visited about every 29 hours and may lose 10,000 rows a
+ * table a visit: about 8,350 a day, where a shard's 21,954 accounts write about 7,200 delivery rows a day
+ * (docs/capacity.md §5).
+ */
+export const RETENTION_STATEMENTS = 500;
+/** How often housekeeping runs (its cron, every 15 minutes): the step between two runs' first shards. */
+const RUN_MS = 15 * 60 * 1000;
+/**
+ * Events with a dead-lettered message one run protects, at most: their ids go to each shard's delete as one JSON
+ * parameter (D1: 2 MB a value). With more dead letters than this (an incident), the run deletes no inbox or
+ * delivery row and says so; the dead letters expire in 21 days and the deletes resume.
+ */
+export const PROTECTED_EVENTS_MAX = 10_000;
 
 /** The oldest moment an inbox message may be from at `now` (the same day and time 12 months earlier, UTC). */
 export function inboxCutoff(now: Date): Date {
@@ -34,28 +52,46 @@ export function inboxCutoff(now: Date): Date {
   return at;
 }
 
-/** Whether a dead-lettered message of the row's event is still kept (an operator may replay it). */
-const replayable = (db: GlobalDb, eventId: typeof inbox.eventId | typeof deliveries.eventId) =>
-  db.select({ one: sql`1` }).from(deadLetters).where(eq(deadLetters.eventId, eventId));
-
 /** The oldest moment a dead letter may have failed at `now` and still be replayed (DEAD_LETTER_RETENTION_MS). */
 export const deadLetterCutoff = (now: Date) => new Date(now.getTime() - DEAD_LETTER_RETENTION_MS);
 
+/** The shards a run at `now` visits: `count` of them, from where the run before stopped (a rotation by the clock). */
+export function shardsOfRun(shards: readonly ShardBinding[], now: Date, count: number): ShardBinding[] {
+  if (shards.length <= count) return [...shards];
+  const start = (Math.floor(now.getTime() / RUN_MS) * count) % shards.length;
+  return Array.from({ length: count }, (_, i) => shards[(start + i) % shards.length] as ShardBinding);
+}
+
 /**
- * Deletes dead letters past 21 days (first: their events' rows may go in the same run), inbox messages past 12 months
- * and delivery rows past 90 days, oldest first, in pages of `page` rows (one DELETE … WHERE rowid IN (SELECT … LIMIT)
- * along `dead_letters_failed_idx` / `inbox_created_idx` / `deliveries_updated_idx`), at most `pages` statements per
- * table: a backlog is worked off over several runs. Safe to run any number of times.
+ * Deletes dead letters past 21 days (first: their events' rows may go in the same run), then inbox messages past
+ * 12 months and delivery rows past 90 days, oldest first, in pages of `page` rows (one DELETE … WHERE rowid IN
+ * (SELECT … LIMIT) along `inbox_created_idx` / `deliveries_updated_idx`), at most `pages` statements per table and
+ * database: in the subscribers' home shards (a share of them a run: `shardsOfRun`) and in the global tables the
+ * shards' rows came from, until they are drained (notifications.drain.ts). Rows of an event whose message is still
+ * in `dead_letters` stay (an operator may replay it): their ids are read once from the global database. A backlog
+ * is worked off over several runs. Safe to run any number of times.
  */
 export async function expireNotifications(
-  db: GlobalDb,
+  data: DataAccess,
   now = new Date(),
-  { page = RETENTION_PAGE, pages = RETENTION_PAGES }: { page?: number; pages?: number } = {},
+  { page = RETENTION_PAGE, pages = RETENTION_PAGES, shards }: { page?: number; pages?: number; shards?: readonly ShardBinding[] } = {},
 ): Promise<{ deadLetters: number; inbox: number; deliveries: number; statements: number }> {
+  const db = data.global;
   const deadLettersBefore = deadLetterCutoff(now);
   const inboxBefore = inboxCutoff(now);
   const deliveriesBefore = new Date(now.getTime() - DELIVERY_RETENTION_MS);
-  const deadLettersPage = () =>
+  let statements = 0;
+  const drain = async (next: () => Promise<D1Result>) => {
+    let removed = 0;
+    for (let i = 0; i < pages; i++) {
+      const n = (await next()).meta.changes;
+      statements++;
+      removed += n;
+      if (n < page) break;
+    }
+    return removed;
+  };
+  const removedDeadLetters = await drain(() =>
     db
       .delete(deadLetters)
       .where(
@@ -69,50 +105,68 @@ export async function expireNotifications(
             .limit(page),
         ),
       )
-      .run();
-  const inboxPage = () =>
-    db
-      .delete(inbox)
-      .where(
-        inArray(
-          sql`rowid`,
-          db
-            .select({ r: sql`rowid` })
-            .from(inbox)
-            .where(and(lt(inbox.createdAt, inboxBefore), notExists(replayable(db, inbox.eventId))))
-            .orderBy(inbox.createdAt)
-            .limit(page),
-        ),
-      )
-      .run();
-  const deliveriesPage = () =>
-    db
-      .delete(deliveries)
-      .where(
-        inArray(
-          sql`rowid`,
-          db
-            .select({ r: sql`rowid` })
-            .from(deliveries)
-            .where(and(lt(deliveries.updatedAt, deliveriesBefore), notExists(replayable(db, deliveries.eventId))))
-            .orderBy(deliveries.updatedAt)
-            .limit(page),
-        ),
-      )
-      .run();
-  let statements = 0;
-  const drain = async (next: () => Promise<D1Result>) => {
-    let removed = 0;
-    for (let i = 0; i < pages; i++) {
-      const n = (await next()).meta.changes;
-      statements++;
-      removed += n;
-      if (n < page) break;
-    }
-    return removed;
-  };
-  const removedDeadLetters = await drain(deadLettersPage);
-  const removedInbox = await drain(inboxPage);
-  const removedDeliveries = await drain(deliveriesPage);
+      .run(),
+  );
+  const kept = await db
+    .selectDistinct({ eventId: deadLetters.eventId })
+    .from(deadLetters)
+    .where(isNotNull(deadLetters.eventId))
+    .limit(PROTECTED_EVENTS_MAX + 1);
+  statements++;
+  if (kept.length > PROTECTED_EVENTS_MAX) {
+    log("warn", "retention.dead_letters_over_max", { max: PROTECTED_EVENTS_MAX });
+    return { deadLetters: removedDeadLetters, inbox: 0, deliveries: 0, statements };
+  }
+  const protectedEvents = kept.map((k) => k.eventId as string);
+  // The global tables have the shards' columns and indexes (worker/db/schema/global.ts): the same statements serve them.
+  const targets: { db: RegionDb; inbox: typeof inbox; deliveries: typeof deliveries }[] = [
+    {
+      db: db as unknown as RegionDb,
+      inbox: globalInbox as unknown as typeof inbox,
+      deliveries: globalDeliveries as unknown as typeof deliveries,
+    },
+    ...shardsOfRun(shards ?? data.shards, now, Math.max(1, Math.floor(RETENTION_STATEMENTS / (2 * pages)))).map((s) => ({
+      db: data.shard(s),
+      inbox,
+      deliveries,
+    })),
+  ];
+  let removedInbox = 0;
+  let removedDeliveries = 0;
+  for (const t of targets) {
+    const unprotected = (column: Column) => (protectedEvents.length ? not(inList(column, protectedEvents)) : undefined);
+    removedInbox += await drain(() =>
+      t.db
+        .delete(t.inbox)
+        .where(
+          inArray(
+            sql`rowid`,
+            t.db
+              .select({ r: sql`rowid` })
+              .from(t.inbox)
+              .where(and(lt(t.inbox.createdAt, inboxBefore), unprotected(t.inbox.eventId)))
+              .orderBy(t.inbox.createdAt)
+              .limit(page),
+          ),
+        )
+        .run(),
+    );
+    removedDeliveries += await drain(() =>
+      t.db
+        .delete(t.deliveries)
+        .where(
+          inArray(
+            sql`rowid`,
+            t.db
+              .select({ r: sql`rowid` })
+              .from(t.deliveries)
+              .where(and(lt(t.deliveries.updatedAt, deliveriesBefore), unprotected(t.deliveries.eventId)))
+              .orderBy(t.deliveries.updatedAt)
+              .limit(page),
+          ),
+        )
+        .run(),
+    );
+  }
   return { deadLetters: removedDeadLetters, inbox: removedInbox, deliveries: removedDeliveries, statements };
 }

@@ -1,10 +1,11 @@
-import { and, desc, eq, gte, inArray, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, isNull, not, sql } from "drizzle-orm";
+import type { Context } from "hono";
 import {
   accountDirectory,
   accountLinks,
   CHANNELS,
   type Channel,
-  inbox,
+  globalInbox,
   NOTIFICATION_KINDS,
   type NotificationKind,
   notificationPrefs,
@@ -12,8 +13,9 @@ import {
   outages,
   pushSubscriptions,
 } from "../../db/schema/global";
-import { accounts } from "../../db/schema/region";
-import { type DataAccess, type GlobalDb, isShardBinding, type ShardBinding } from "../../platform/db";
+import { accounts, inbox } from "../../db/schema/region";
+import type { AppEnv } from "../../env";
+import { type DataAccess, type GlobalDb, inList, isShardBinding, type RegionDb, type ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { sendInBatches } from "../../platform/queue";
@@ -23,6 +25,8 @@ import { KINDS } from "./notifications.catalog";
 import type { NotificationMessage } from "./notifications.messages";
 import { inboxCutoff } from "./notifications.retention";
 
+/** The global database's inbox and delivery rows moved to the home shards, a share a run (the housekeeping cron). */
+export { drainLegacyNotifications } from "./notifications.drain";
 /** The inbox and deliveries past their retention, deleted in bounded pages (the housekeeping cron calls it). */
 export { expireNotifications } from "./notifications.retention";
 
@@ -168,8 +172,11 @@ export function quietUntil(s: Settings, tz: string, at: Date): Date | null {
 
 /** Messages a page of the inbox shows. */
 export const INBOX_PAGE = 50;
+/** Unread messages of the global table (before the move to the home shards) one request counts, at most. */
+export const LEGACY_UNREAD_MAX = 1_000;
+
 /** A message is shown and counted for 12 months (INBOX_RETENTION_MONTHS), whether or not housekeeping has deleted it yet. */
-const kept = (at = new Date()) => gte(inbox.createdAt, inboxCutoff(at));
+const kept = (column: typeof inbox.createdAt | typeof globalInbox.createdAt, at = new Date()) => gte(column, inboxCutoff(at));
 
 /** Where a page of the inbox starts: below this message's (created_at, id), newest first. */
 export interface InboxPosition {
@@ -184,76 +191,186 @@ export const encodeInboxCursor = (p: InboxPosition) =>
     .replace(/\//g, "_")
     .replace(/=+$/, "");
 
-/** A cursor back into a position; anything that is not one this API made is a 400 naming `before`. */
-export function decodeInboxCursor(cursor: string): InboxPosition {
+/** A cursor back into a position, or null when it is not one this API made. */
+function parseInboxCursor(cursor: string): InboxPosition | null {
   try {
     const [at, id] = JSON.parse(atob(cursor.replace(/-/g, "+").replace(/_/g, "/"))) as unknown[];
     if (Number.isSafeInteger(at) && (at as number) >= 0 && typeof id === "string" && id.length > 0 && id.length <= 64)
       return { at: at as number, id };
   } catch {
-    // not base64 or not JSON: refused below
+    // not base64 or not JSON: null
   }
-  throw new AppError(400, "validation", {}, [{ field: "before", message: "field.bankCursor" }]);
+  return null;
+}
+
+/** A cursor back into a position; anything that is not one this API made is a 400 naming `before`. */
+export function decodeInboxCursor(cursor: string): InboxPosition {
+  const p = parseInboxCursor(cursor);
+  if (!p) throw new AppError(400, "validation", {}, [{ field: "before", message: "field.bankCursor" }]);
+  return p;
+}
+
+/** Whose inbox: the subscriber and the shard that keeps it (the session's `homeShard`). */
+export interface InboxOwner {
+  subscriberId: string;
+  homeShard: ShardBinding;
 }
 
 /**
- * A page of the subscriber's messages, newest first, from `before` on: one range of `inbox_subscriber_idx`
- * (subscriber, created_at, id) read backwards, `limit` rows (the caller asks one more to learn whether there are more).
- * The cursor only says where to start within the subscriber's own rows: another's cursor shows nothing of theirs.
+ * A page of the subscriber's messages in their home shard, newest first, from `before` on: one range of
+ * `inbox_subscriber_idx` (subscriber, created_at, id) read backwards, `limit` rows (the caller asks one more to learn
+ * whether there are more). The cursor only says where to start within the subscriber's own rows.
  */
-export const selectInbox = (db: GlobalDb, who: string | SessionSubscriber, limit: number, before?: InboxPosition) =>
+export const selectInbox = (db: RegionDb, subscriberId: string, limit: number, before?: InboxPosition) =>
   db
     .select()
     .from(inbox)
     .where(
       and(
-        subscriberIs(inbox.subscriberId, who),
-        kept(),
+        eq(inbox.subscriberId, subscriberId),
+        kept(inbox.createdAt),
         before ? sql`(${inbox.createdAt}, ${inbox.id}) < (${before.at}, ${before.id})` : undefined,
       ),
     )
     .orderBy(desc(inbox.createdAt), desc(inbox.id))
     .limit(limit);
-const selectUnread = (db: GlobalDb, who: string | SessionSubscriber) =>
+
+/** The same page of the global table (rows from before the move, until housekeeping has drained them). */
+const selectLegacyInbox = (db: GlobalDb, who: string | SessionSubscriber, limit: number, before?: InboxPosition) =>
+  db
+    .select()
+    .from(globalInbox)
+    .where(
+      and(
+        subscriberIs(globalInbox.subscriberId, who),
+        kept(globalInbox.createdAt),
+        before ? sql`(${globalInbox.createdAt}, ${globalInbox.id}) < (${before.at}, ${before.id})` : undefined,
+      ),
+    )
+    .orderBy(desc(globalInbox.createdAt), desc(globalInbox.id))
+    .limit(limit);
+
+/** The ids of the subscriber's unread messages still in the global table (none once drained). */
+const selectLegacyUnread = (db: GlobalDb, who: string | SessionSubscriber) =>
+  db
+    .select({ id: globalInbox.id })
+    .from(globalInbox)
+    .where(and(subscriberIs(globalInbox.subscriberId, who), isNull(globalInbox.readAt), kept(globalInbox.createdAt)))
+    .limit(LEGACY_UNREAD_MAX);
+
+/** The request's `before` as the session's batch sees it (a malformed one reads the first page; the handler refuses it). */
+const beforeOf = (c?: Context<AppEnv>) => {
+  const before = c?.req.query("before");
+  return before === undefined ? undefined : (parseInboxCursor(before) ?? undefined);
+};
+const INBOX_ROUTE = "GET /api/v1/notifications";
+// The global table's part of the inbox is read with the session (one round trip for both); the home shard's after it.
+const LEGACY_PAGE_READ = readWithSession([INBOX_ROUTE], (db, who, c) => selectLegacyInbox(db, who, INBOX_PAGE + 1, beforeOf(c)));
+const LEGACY_UNREAD_READ = readWithSession([INBOX_ROUTE, "POST /api/v1/notifications/read"], selectLegacyUnread);
+
+type InboxRow = typeof inbox.$inferSelect;
+
+/**
+ * The home shard's rows and the global table's, newest first, each message once: a row being drained is in both
+ * for a moment under the same id (and an event delivered before the move has no second row: the consumer looks
+ * for it), so the two pages merge as one range of (created_at, id).
+ */
+export function mergeInbox(own: readonly InboxRow[], legacy: readonly InboxRow[], limit: number): InboxRow[] {
+  const seen = new Set<string>();
+  const events = new Set<string>();
+  const out: InboxRow[] = [];
+  const all = [...own, ...legacy].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  for (const r of all) {
+    if (seen.has(r.id) || events.has(r.eventId)) continue;
+    seen.add(r.id);
+    events.add(r.eventId);
+    out.push(r);
+    if (out.length === limit) break;
+  }
+  return out;
+}
+
+/** How many of the subscriber's messages in the home shard are unread, those also still in the global table left out. */
+const selectUnread = (db: RegionDb, subscriberId: string, legacyIds: readonly string[]) =>
   db
     .select({ n: sql<number>`count(*)` })
     .from(inbox)
-    .where(and(subscriberIs(inbox.subscriberId, who), isNull(inbox.readAt), kept()));
-const INBOX_READ = readWithSession(["GET /api/v1/notifications"], (db, who) => selectInbox(db, who, INBOX_PAGE + 1));
-const UNREAD_READ = readWithSession(["GET /api/v1/notifications"], selectUnread);
-
-/**
- * A page of the inbox (the newest, or the one below `before`), whether older messages follow (`next`: the cursor
- * for them, null at the end), and the unread count of all 12 months.
- */
-export async function listInbox(db: GlobalDb, subscriberId: string, limit = INBOX_PAGE, before?: InboxPosition) {
-  // The first page is read with the session (one round trip); a later one by itself.
-  const preloaded = limit === INBOX_PAGE && !before ? preread(db, subscriberId, INBOX_READ) : undefined;
-  const [rows, [unread]] = await Promise.all([
-    preloaded ?? selectInbox(db, subscriberId, limit + 1, before),
-    preread(db, subscriberId, UNREAD_READ) ?? selectUnread(db, subscriberId),
-  ]);
-  const items = rows.slice(0, limit);
-  const last = items[items.length - 1];
-  const next = rows.length > limit && last ? encodeInboxCursor({ at: last.createdAt.getTime(), id: last.id }) : null;
-  return { items, next, unread: Number(unread?.n ?? 0) };
-}
-
-/** Marks the subscriber's own messages read (ids of others are ignored, not revealed); `all` marks everything. */
-export async function markRead(db: GlobalDb, subscriberId: string, ids: string[] | "all", now = new Date()): Promise<number> {
-  const rows = await db
-    .update(inbox)
-    .set({ readAt: now })
     .where(
       and(
         eq(inbox.subscriberId, subscriberId),
         isNull(inbox.readAt),
-        kept(now),
-        ids === "all" ? undefined : inArray(inbox.id, ids.slice(0, 100)),
+        kept(inbox.createdAt),
+        legacyIds.length ? not(inList(inbox.id, legacyIds)) : undefined,
       ),
-    )
-    .returning({ id: inbox.id });
-  return rows.length;
+    );
+
+/**
+ * A page of the inbox (the newest, or the one below `before`), whether older messages follow (`next`: the cursor
+ * for them, null at the end), and the unread count of all 12 months. The subscriber's home shard in one round trip
+ * (the page and the count in a batch); the global table's rows not yet drained are read with the session.
+ */
+export async function listInbox(data: DataAccess, owner: InboxOwner, limit = INBOX_PAGE, before?: InboxPosition) {
+  const { subscriberId } = owner;
+  const [legacyRows, legacyUnread] = await Promise.all([
+    limit === 0
+      ? []
+      : limit === INBOX_PAGE
+        ? (preread(data.global, subscriberId, LEGACY_PAGE_READ) ?? selectLegacyInbox(data.global, subscriberId, limit + 1, before))
+        : selectLegacyInbox(data.global, subscriberId, limit + 1, before),
+    preread(data.global, subscriberId, LEGACY_UNREAD_READ) ?? selectLegacyUnread(data.global, subscriberId),
+  ]);
+  const legacyIds = legacyUnread.map((r) => r.id);
+  const home = data.shard(owner.homeShard);
+  const unreadQuery = selectUnread(home, subscriberId, legacyIds);
+  const [rows, [unread]] =
+    limit === 0 ? [[], await unreadQuery] : await home.batch([selectInbox(home, subscriberId, limit + 1, before), unreadQuery]);
+  const merged = mergeInbox(rows, legacyRows, limit + 1);
+  const items = merged.slice(0, limit);
+  const last = items[items.length - 1];
+  const next = merged.length > limit && last ? encodeInboxCursor({ at: last.createdAt.getTime(), id: last.id }) : null;
+  return { items, next, unread: Number(unread?.n ?? 0) + legacyIds.length };
+}
+
+/**
+ * Marks the subscriber's own messages read (ids of others are ignored, not revealed); `all` marks everything. In the
+ * home shard, and in the global table only when it still holds unread messages of theirs (read with the session).
+ * Returns how many messages were marked and how many stay unread.
+ */
+export async function markRead(data: DataAccess, owner: InboxOwner, ids: string[] | "all", now = new Date()) {
+  const { subscriberId } = owner;
+  const chosen = ids === "all" ? undefined : ids.slice(0, 100);
+  const legacyUnread = (
+    preread(data.global, subscriberId, LEGACY_UNREAD_READ) ?? (await selectLegacyUnread(data.global, subscriberId))
+  ).map((r) => r.id);
+  const legacyHit = chosen ? legacyUnread.filter((id) => chosen.includes(id)) : legacyUnread;
+  const home = data.shard(owner.homeShard);
+  const [marked, legacyMarked] = await Promise.all([
+    home
+      .update(inbox)
+      .set({ readAt: now })
+      .where(
+        and(
+          eq(inbox.subscriberId, subscriberId),
+          isNull(inbox.readAt),
+          kept(inbox.createdAt, now),
+          chosen ? inArray(inbox.id, chosen) : undefined,
+        ),
+      )
+      .returning({ id: inbox.id }),
+    legacyHit.length
+      ? data.global
+          .update(globalInbox)
+          .set({ readAt: now })
+          .where(and(eq(globalInbox.subscriberId, subscriberId), isNull(globalInbox.readAt), inList(globalInbox.id, legacyHit)))
+          .returning({ id: globalInbox.id })
+      : [],
+  ]);
+  const legacyLeft = legacyUnread.filter((id) => !legacyMarked.some((r) => r.id === id));
+  const [unread] = await selectUnread(home, subscriberId, legacyLeft);
+  return {
+    marked: new Set([...marked, ...legacyMarked].map((r) => r.id)).size,
+    unread: Number(unread?.n ?? 0) + legacyLeft.length,
+  };
 }
 
 // ---------- Push subscriptions ----------

@@ -1,0 +1,1 @@
+ALTER TABLE `subscribers` ADD `home_shard` text DEFAULT 'DB_MOSCOW' NOT NULL;

@@ -1,0 +1,183 @@
+import { getTableConfig } from "drizzle-orm/sqlite-core";
+import { DEAD_LETTER_RETENTION_MS } from "../../adapters/provider-messages";
+import { deliveries, inbox } from "../../db/schema/region";
+import { type DataAccess, d1Of, rawBatch, type ShardBinding } from "../../platform/db";
+import { insertRowsSql } from "../../platform/shard-map";
+
+/**
+ * The upgrade's drain (issue 20): the inbox and delivery rows a deployment kept in the global database, moved to
+ * their subscribers' home shards a page at a time by the housekeeping cron, until the global tables are empty.
+ *
+ * Each page is copied to its shards first (one upsert per shard, idempotent: a page copied twice changes nothing)
+ * and deleted from the global table only where the row is still what was copied: a message marked read or a
+ * delivery recorded again meanwhile stays and is copied again by the next page. A run that stops anywhere leaves
+ * every row in the global table, the shard or both, never neither; the next run goes on from the first row left.
+ *
+ * While rows are left, nobody sees one twice or misses one: the inbox is read from both places and merged by id
+ * (`listInbox`), counted once (`selectUnread` leaves out the global table's ids), marked read in both (`markRead`),
+ * and the consumer makes no shard row for an event whose row the global table still holds (`fanOutEvent`).
+ * Deliveries are moved only once older than any message that may still claim them there: a message queued before
+ * the upgrade (no `homeShard`) lives at most 14 days in the queue and 21 in `dead_letters`, and records in the
+ * global table.
+ */
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Rows a page reads from the global table (each shard's share goes in one statement as one JSON parameter). */
+export const DRAIN_PAGE = 500;
+/** D1 calls one run may spend on the drain, per table (of an invocation's 1,000). */
+export const DRAIN_CALLS = 100;
+/** A delivery row moves once no message queued before the upgrade can claim it in the global table. */
+export const DELIVERY_DRAIN_AFTER_MS = DEAD_LETTER_RETENTION_MS + DAY_MS;
+/** Where a row of no known subscriber goes (a delivery with no subscriber): the column default of `home_shard`. */
+const FALLBACK_SHARD: ShardBinding = "DB_MOSCOW";
+
+type Row = Record<string, unknown> & { _home: string | null };
+
+/** The most one statement's JSON parameter holds, in UTF-8 bytes (D1: 2 MB a string value). */
+const PARAM_BYTES = 1_000_000;
+
+/** Rows as JSON arrays of at most PARAM_BYTES each (a shard's share of a page is usually one). */
+export function jsonChunks(rows: readonly Row[], max = PARAM_BYTES): string[] {
+  const utf8 = new TextEncoder();
+  const out: string[] = [];
+  let chunk: string[] = [];
+  let size = 2;
+  for (const r of rows) {
+    const json = JSON.stringify(r);
+    const bytes = utf8.encode(json).length + 1;
+    if (chunk.length > 0 && size + bytes > max) {
+      out.push(`[${chunk.join(",")}]`);
+      chunk = [];
+      size = 2;
+    }
+    chunk.push(json);
+    size += bytes;
+  }
+  if (chunk.length > 0) out.push(`[${chunk.join(",")}]`);
+  return out;
+}
+
+const columns = (t: typeof inbox | typeof deliveries) => getTableConfig(t).columns.map((c) => c.name);
+
+/** A copied inbox row keeps whichever copy was read (a message read in either place is read). */
+const INBOX_UPSERT = `${insertRowsSql(inbox)} WHERE true ON CONFLICT(id) DO UPDATE SET read_at = coalesce(inbox.read_at, excluded.read_at) ON CONFLICT(subscriber_id, event_id) DO UPDATE SET read_at = coalesce(inbox.read_at, excluded.read_at)`;
+/** A copied delivery row replaces the shard's only if it is newer. */
+const DELIVERIES_UPSERT = `${insertRowsSql(deliveries)} WHERE true ON CONFLICT(dedupe_key) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, detail = excluded.detail, updated_at = excluded.updated_at WHERE excluded.updated_at > deliveries.updated_at`;
+
+interface TablePlan {
+  name: "inbox" | "deliveries";
+  /** The page after a cursor (rows whose shard is not bound here stay and are passed over). */
+  read: (after: number | null, limit: number, now: Date) => [string, ...unknown[]];
+  upsert: string;
+  /** Deletes the copied rows that are still as copied: a JSON array of the copied rows. */
+  remove: string;
+  /** What identifies a row and its state, for `remove`. */
+  pick: (r: Row) => Record<string, unknown>;
+}
+
+const PLANS: TablePlan[] = [
+  {
+    name: "inbox",
+    read: (after, limit) => [
+      `SELECT i.rowid AS _r, ${columns(inbox)
+        .map((c) => `i.${c}`)
+        .join(
+          ", ",
+        )}, s.home_shard AS _home FROM inbox i LEFT JOIN subscribers s ON s.id = i.subscriber_id WHERE i.rowid > ? ORDER BY i.rowid LIMIT ?`,
+      after ?? 0,
+      limit,
+    ],
+    upsert: INBOX_UPSERT,
+    remove:
+      "DELETE FROM inbox WHERE rowid IN (SELECT i.rowid FROM inbox i JOIN json_each(?) j ON i.id = json_extract(j.value, '$.id') WHERE i.read_at IS json_extract(j.value, '$.read_at'))",
+    pick: (r) => ({ id: r.id, read_at: r.read_at }),
+  },
+  {
+    name: "deliveries",
+    read: (after, limit, now) => [
+      `SELECT d.rowid AS _r, ${columns(deliveries)
+        .map((c) => `d.${c}`)
+        .join(
+          ", ",
+        )}, s.home_shard AS _home FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id WHERE d.rowid > ? AND d.updated_at < ? ORDER BY d.rowid LIMIT ?`,
+      after ?? 0,
+      now.getTime() - DELIVERY_DRAIN_AFTER_MS,
+      limit,
+    ],
+    upsert: DELIVERIES_UPSERT,
+    remove:
+      "DELETE FROM deliveries WHERE rowid IN (SELECT d.rowid FROM deliveries d JOIN json_each(?) j ON d.dedupe_key = json_extract(j.value, '$.dedupe_key') WHERE d.updated_at IS json_extract(j.value, '$.updated_at') AND d.status IS json_extract(j.value, '$.status'))",
+    pick: (r) => ({ dedupe_key: r.dedupe_key, updated_at: r.updated_at, status: r.status }),
+  },
+];
+
+export interface DrainResult {
+  inbox: number;
+  deliveries: number;
+  /** D1 calls made (reads, upserts, deletes). */
+  calls: number;
+  /** Whether both global tables were found drained (nothing left that may move yet). */
+  drained: boolean;
+}
+
+/**
+ * Moves up to `calls` D1 calls' worth of each global table's rows to their subscribers' home shards, `page` rows a
+ * read (see the module's comment). Safe to run any number of times, and at once with itself.
+ */
+export async function drainLegacyNotifications(
+  data: DataAccess,
+  now = new Date(),
+  { page = DRAIN_PAGE, calls = DRAIN_CALLS }: { page?: number; calls?: number } = {},
+): Promise<DrainResult> {
+  const result: DrainResult = { inbox: 0, deliveries: 0, calls: 0, drained: true };
+  const global = d1Of(data.global);
+  for (const plan of PLANS) {
+    let spent = 0;
+    let after: number | null = null;
+    // A page costs its read, one upsert per shard it touches and the delete.
+    while (spent + 2 + Math.min(page, data.shards.length) <= calls) {
+      const [query, ...params] = plan.read(after, page, now);
+      const rows = (
+        await global
+          .prepare(query)
+          .bind(...params)
+          .all<Row & { _r: number }>()
+      ).results;
+      spent++;
+      if (rows.length === 0) break;
+      after = rows[rows.length - 1]?._r ?? after;
+      const byShard = new Map<ShardBinding, Row[]>();
+      for (const r of rows) {
+        const home = (r._home ?? FALLBACK_SHARD) as ShardBinding;
+        // A shard this Worker is not bound to (a removed binding): the row waits in the global table.
+        if (!data.shards.includes(home)) continue;
+        byShard.set(home, [...(byShard.get(home) ?? []), r]);
+      }
+      // One batch (one call, one transaction) per shard, in as many statements as its rows' JSON needs.
+      for (const [shard, list] of byShard) {
+        await rawBatch(
+          data.shard(shard),
+          jsonChunks(list).map((json) => [plan.upsert, json]),
+        );
+        spent++;
+      }
+      const copied = [...byShard.values()].flat();
+      if (copied.length > 0) {
+        const removed = await global
+          .prepare(plan.remove)
+          .bind(JSON.stringify(copied.map(plan.pick)))
+          .run();
+        spent++;
+        result[plan.name] += removed.meta.changes;
+      }
+      if (rows.length < page) break;
+    }
+    result.calls += spent;
+    if (after !== null || spent + 2 + Math.min(page, data.shards.length) > calls) {
+      // Rows were read (moved, or waiting): not known to be drained until a run finds the table empty.
+      result.drained = false;
+    }
+  }
+  return result;
+}
