@@ -106,9 +106,10 @@ function bookedDaySql(localDay: SQLWrapper | string, accountNo: SQLWrapper | str
 
 /**
  * The balance of one account as an SQL expression: the closing balance of its
- * last closed month plus the entries on later days (0 without any).
+ * last closed month plus the entries on later days (0 without any). Exported
+ * for a caller's own SELECT over accounts (`accountNo` its column).
  */
-function balanceSql(accountNo: SQLWrapper | string): SQL {
+export function balanceSql(accountNo: SQLWrapper | string): SQL {
   return sql`(coalesce((SELECT ${ledgerPeriods.closingKop} FROM ${ledgerPeriods} WHERE ${ledgerPeriods.accountNo} = ${accountNo} ORDER BY ${ledgerPeriods.month} DESC LIMIT 1), 0)
     + (SELECT coalesce(sum(${ledgerEntries.amountKop}), 0) FROM ${ledgerEntries} WHERE ${ledgerEntries.accountNo} = ${accountNo} AND ${ledgerEntries.localDay} >= ${openFromSql(accountNo)}))`;
 }
