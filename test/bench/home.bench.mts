@@ -5,9 +5,17 @@
  * goal (#21) is the home route's p99 within 1.5× the trivial route's at 50
  * concurrent clients, both measured in the same run.
  *
+ * Latencies depend on whatever else the machine runs; the CPU time the server's
+ * processes spent per request (user + system, from /proc, Linux only) much
+ * less, so it is printed too, per process: the Worker's workerd (the Worker and
+ * local D1, whose every round trip is served in the same process), wrangler's
+ * proxy workerd (it takes the connections and passes each request on) and
+ * wrangler's own Node process.
+ *
  *   npm run bench:home   (CONCURRENCY, REQUESTS, BENCH_PORT to change the load or the port)
  */
 import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Agent, fetch } from "undici";
@@ -48,7 +56,62 @@ await new Promise<void>((resolve, reject) => {
   });
 });
 
+/** CPU seconds (user + system) of a process and all its descendants, summed by role (see `roleOf`); empty without /proc. */
+function cpuByCommand(root: number): Map<string, number> {
+  const procs: { pid: number; ppid: number; comm: string; cpu: number }[] = [];
+  let pids: string[] = [];
+  try {
+    pids = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+  } catch {
+    return new Map();
+  }
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const close = stat.lastIndexOf(")");
+      const rest = stat.slice(close + 2).split(" ");
+      // proc(5): after "(comm)", field 3 is the state, 4 the parent, 14 and 15 the user and system time in ticks.
+      procs.push({
+        pid: Number(pid),
+        ppid: Number(rest[1]),
+        comm: stat.slice(stat.indexOf("(") + 1, close),
+        cpu: (Number(rest[11]) + Number(rest[12])) / TICKS,
+      });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const tree = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of procs)
+      if (!tree.has(p.pid) && tree.has(p.ppid)) {
+        tree.add(p.pid);
+        grew = true;
+      }
+  }
+  const out = new Map<string, number>();
+  for (const p of procs) {
+    if (!tree.has(p.pid)) continue;
+    const role = roleOf(p.pid, p.comm);
+    out.set(role, (out.get(role) ?? 0) + p.cpu);
+  }
+  return out;
+}
+
+/** The proxy is the workerd that listens on the bench's port; the other one runs the Worker; the rest is wrangler. */
+function roleOf(pid: number, comm: string): "worker" | "proxy" | "wrangler" {
+  if (comm !== "workerd") return "wrangler";
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(`entry=127.0.0.1:${PORT}`) ? "proxy" : "worker";
+  } catch {
+    return "worker";
+  }
+}
+const TICKS = 100; // USER_HZ, the unit of /proc's times on Linux
+
 async function run(path: string, headers: Record<string, string>) {
+  const cpuBefore = cpuByCommand(server.pid ?? -1);
   const latencies: number[] = [];
   let d1 = "";
   let next = 0;
@@ -67,10 +130,25 @@ async function run(path: string, headers: Record<string, string>) {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const cpuAfter = cpuByCommand(server.pid ?? -1);
+  const cpuMs = (name: string) => (((cpuAfter.get(name) ?? 0) - (cpuBefore.get(name) ?? 0)) * 1000) / latencies.length;
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
-  return { p50: pct(50), p95: pct(95), p99: pct(99), rps: latencies.length / seconds, d1: /desc="([^"]+)"/.exec(d1)?.[1] ?? "none" };
+  return {
+    p50: pct(50),
+    p95: pct(95),
+    p99: pct(99),
+    rps: latencies.length / seconds,
+    workerMs: cpuMs("worker"),
+    proxyMs: cpuMs("proxy"),
+    wranglerMs: cpuMs("wrangler"),
+    d1: /desc="([^"]+)"/.exec(d1)?.[1] ?? "none",
+  };
 }
+
+type Cpu = { workerMs: number; proxyMs: number; wranglerMs: number };
+const cpu = (r: Cpu) => `${r.workerMs.toFixed(2)} + ${r.proxyMs.toFixed(2)} + ${r.wranglerMs.toFixed(2)}`;
+const allCpu = (r: Cpu) => r.workerMs + r.proxyMs + r.wranglerMs;
 
 try {
   const login = await fetch(`${origin}/api/v1/auth/login`, {
@@ -81,23 +159,31 @@ try {
   });
   const cookie = /kab_session=[^;]+/.exec(login.headers.get("set-cookie") ?? "")?.[0];
   if (!cookie) throw new Error(`login failed: ${login.status}`);
-  await run("/api/v1/region", {}); // warm up
+  // Warm up both (the first requests compile code and fill caches), then measure.
+  await run("/api/v1/region", {});
+  await run("/api/v1/accounts", { cookie });
   const trivial = await run("/api/v1/region", {});
   const home = await run("/api/v1/accounts", { cookie });
   console.log(`${CONCURRENCY} concurrent clients, ${REQUESTS} requests each route (local wrangler dev, local D1)\n`);
   console.log(
-    `${"route".padEnd(38)}${"p50 ms".padStart(9)}${"p95 ms".padStart(9)}${"p99 ms".padStart(9)}${"req/s".padStart(9)}   D1 per request`,
+    `${"route".padEnd(38)}${"p50 ms".padStart(9)}${"p95 ms".padStart(9)}${"p99 ms".padStart(9)}${"req/s".padStart(9)}${"CPU ms/req".padStart(22)}   D1 per request`,
   );
   for (const [name, r] of [
     ["GET /api/v1/region (trivial)", trivial],
     ["GET /api/v1/accounts (home, 4 accts)", home],
   ] as const) {
     console.log(
-      `${name.padEnd(38)}${r.p50.toFixed(1).padStart(9)}${r.p95.toFixed(1).padStart(9)}${r.p99.toFixed(1).padStart(9)}${r.rps.toFixed(0).padStart(9)}   ${r.d1}`,
+      `${name.padEnd(38)}${r.p50.toFixed(1).padStart(9)}${r.p95.toFixed(1).padStart(9)}${r.p99.toFixed(1).padStart(9)}${r.rps.toFixed(0).padStart(9)}${cpu(r).padStart(22)}   ${r.d1}`,
     );
   }
   console.log(
-    `\nratio home/trivial: p50 ×${(home.p50 / trivial.p50).toFixed(2)}, p95 ×${(home.p95 / trivial.p95).toFixed(2)}, p99 ×${(home.p99 / trivial.p99).toFixed(2)} (goal ≤ 1.5), throughput ×${(home.rps / trivial.rps).toFixed(2)}`,
+    "\nCPU ms/req: user + system time per request over the run, of the Worker's workerd (the Worker and local D1) + wrangler's proxy workerd + wrangler (Node)",
+  );
+  console.log(
+    `ratio home/trivial of CPU per request: the Worker's workerd ×${(home.workerMs / trivial.workerMs).toFixed(2)}, all the server's ×${(allCpu(home) / allCpu(trivial)).toFixed(2)}`,
+  );
+  console.log(
+    `ratio home/trivial: p50 ×${(home.p50 / trivial.p50).toFixed(2)}, p95 ×${(home.p95 / trivial.p95).toFixed(2)}, p99 ×${(home.p99 / trivial.p99).toFixed(2)} (goal ≤ 1.5), throughput ×${(home.rps / trivial.rps).toFixed(2)}`,
   );
 } finally {
   server.kill("SIGINT");

@@ -1,5 +1,16 @@
-import { type Column, eq, type SQL, sql } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
+import {
+  type Column,
+  createTableRelationsHelpers,
+  type ExtractTablesWithRelations,
+  eq,
+  extractTablesRelationalConfig,
+  type RelationalSchemaConfig,
+  type SQL,
+  sql,
+  type TablesRelationalConfig,
+} from "drizzle-orm";
+import { DrizzleD1Database, SQLiteD1Session } from "drizzle-orm/d1";
+import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import { type HomeShardBinding, REGIONS, SHARD_MAP, type ShardBinding } from "../data/regions.data";
 import * as globalSchema from "../db/schema/global";
 import * as regionSchema from "../db/schema/region";
@@ -149,18 +160,39 @@ export interface DataAccess {
   shardForAccount(accountNo: string): Promise<{ db: RegionDb; region: string } | null>;
 }
 
+const relationalConfigs = new Map<Record<string, unknown>, RelationalSchemaConfig<TablesRelationalConfig>>();
+const dialect = new SQLiteAsyncDialect();
+
+/**
+ * A drizzle handle over a D1 binding, as `drizzle(client, { schema })` makes it, but with the schema's relational
+ * config worked out once per isolate: `drizzle()` extracts it again on every call, and a request makes a handle for
+ * each database it touches (about as much CPU as the rest of a trivial request).
+ */
+function drizzleOf<S extends Record<string, unknown>>(client: D1Database, schema: S) {
+  let cached = relationalConfigs.get(schema);
+  if (!cached) {
+    const tables = extractTablesRelationalConfig(schema, createTableRelationsHelpers);
+    cached = { fullSchema: schema, schema: tables.tables, tableNamesMap: tables.tableNamesMap };
+    relationalConfigs.set(schema, cached);
+  }
+  const config = cached as RelationalSchemaConfig<ExtractTablesWithRelations<S>>;
+  const session = new SQLiteD1Session<S, ExtractTablesWithRelations<S>>(client, dialect, config);
+  const db = new DrizzleD1Database<S>("async", dialect, session, config);
+  return Object.assign(db, { $client: client });
+}
+
 export function createDataAccess(env: Env): DataAccess {
   const stats: D1Stats = { statements: 0, roundTrips: 0, byDb: new Map() };
   const shards = new Map<ShardBinding, RegionDb>();
   const globalUse: D1Use = { statements: 0, roundTrips: 0, writes: 0 };
-  const global = drizzle(counted(env.DB, stats, "DB", globalUse), { schema: globalSchema });
+  const global = drizzleOf(counted(env.DB, stats, "DB", globalUse), globalSchema);
   usage.set(global, globalUse);
   const shard = (binding: ShardBinding): RegionDb => {
     let db = shards.get(binding);
     if (!db) {
       const d1 = shardDatabase(env, binding);
       if (!d1) throw new RangeError(`no D1 binding ${binding}`);
-      db = drizzle(counted(d1, stats, binding, { statements: 0, roundTrips: 0, writes: 0 }), { schema: regionSchema });
+      db = drizzleOf(counted(d1, stats, binding, { statements: 0, roundTrips: 0, writes: 0 }), regionSchema);
       shards.set(binding, db);
     }
     return db;

@@ -58,9 +58,17 @@ export function detectRegion(geo: GeoHint | undefined): { region: Region; by: De
   return { region: defaultRegion(), by: "default" };
 }
 
+/** One formatter per time zone and isolate: making an `Intl.DateTimeFormat` costs far more than using one. */
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** The region's local calendar day (YYYY-MM-DD) at an instant. */
 export function localDay(tz: string, at: Date = new Date()): string {
-  return new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" }).format(at);
+  let format = dayFormats.get(tz);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" });
+    dayFormats.set(tz, format);
+  }
+  return format.format(at);
 }
 
 /** "26.11 14:30": a moment in a region's time zone, short enough for a text message. */

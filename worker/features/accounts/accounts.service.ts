@@ -10,7 +10,7 @@ import { type SessionLink, sessionLinks } from "../../platform/session";
 import { confirmGuards, takeAttempt } from "../../platform/throttle";
 import { consumeCode, issueCode, type Notify } from "../auth/codes.service";
 import { selectHistory, selectSpending } from "../billing/ledger.service";
-import { selectLink, selectLinkedAccounts, selectShardSummaries } from "./accounts.queries";
+import { selectAccountSummaries, selectLink, selectLinkedAccounts, selectShardSummaries } from "./accounts.queries";
 
 export type Role = "owner" | "payer" | "viewer";
 const RANK: Record<Role, number> = { viewer: 0, payer: 1, owner: 2 };
@@ -47,29 +47,25 @@ export function shardSummaries(db: RegionDb, accountNos: string[]) {
   return selectShardSummaries(db, accountNos);
 }
 
-/** Accounts with balances and services for the given links: one D1 batch per shard, in parallel. */
+/** Accounts with balances and services for the given links: one statement per shard, the shards in parallel. */
 async function summarizeLinks(data: DataAccess, links: LinkRow[], now: Date) {
   const byShard = new Map<ShardBinding, string[]>();
   for (const l of links) {
     if (!isShardBinding(l.shard)) continue;
     byShard.set(l.shard, [...(byShard.get(l.shard) ?? []), l.accountNo]);
   }
-  const perShard = await Promise.all([...byShard].map(async ([shard, nos]) => selectShardSummaries(data.shard(shard), nos)));
-  const accounts = new Map<string, (typeof perShard)[number][0][number]>();
-  const balances = new Map<string, number>();
-  const services = new Map<string, (typeof perShard)[number][2]>();
-  const points = new Map<string, number>();
-  for (const [accs, sums, svcs, bonus] of perShard) {
-    for (const b of bonus) points.set(b.accountNo, Number(b.points));
-    for (const a of accs) accounts.set(a.accountNo, a);
-    for (const b of sums) balances.set(b.accountNo, b.balanceKop ?? 0);
-    for (const s of svcs) services.set(s.accountNo, [...(services.get(s.accountNo) ?? []), s]);
-  }
+  const perShard = await Promise.all([...byShard].map(([shard, nos]) => selectAccountSummaries(data.shard(shard), nos)));
+  const accounts = new Map(perShard.flat().map((a) => [a.accountNo, a]));
+  // Tomorrow is the same day for every account of a region: worked out once per region.
+  const chargeDays = new Map<string, string>();
   return links.flatMap((l) => {
     const a = accounts.get(l.accountNo);
     if (!a) return [];
-    const svcs = (services.get(l.accountNo) ?? []).filter((s) => s.status !== "ended");
-    const balanceKop = balances.get(l.accountNo) ?? 0;
+    let chargeDay = chargeDays.get(l.region);
+    if (chargeDay === undefined) {
+      chargeDay = nextChargeDay(l.region, now);
+      chargeDays.set(l.region, chargeDay);
+    }
     return [
       {
         accountNo: l.accountNo,
@@ -78,13 +74,13 @@ async function summarizeLinks(data: DataAccess, links: LinkRow[], now: Date) {
         holderName: a.holderName,
         address: a.address,
         status: a.status,
-        balanceKop,
+        balanceKop: a.balanceKop,
         lowBalanceKop: l.lowBalanceKop,
-        lowBalance: l.lowBalanceKop !== null && balanceKop < l.lowBalanceKop,
-        monthlyKop: svcs.filter((s) => s.status === "active").reduce((t, s) => t + s.priceKop, 0),
-        nextChargeDay: nextChargeDay(l.region, now),
-        bonusPoints: points.get(l.accountNo) ?? null,
-        services: svcs.map((s) => ({
+        lowBalance: l.lowBalanceKop !== null && a.balanceKop < l.lowBalanceKop,
+        monthlyKop: a.services.reduce((t, s) => (s.status === "active" ? t + s.priceKop : t), 0),
+        nextChargeDay: chargeDay,
+        bonusPoints: a.bonusPoints,
+        services: a.services.map((s) => ({
           id: s.id,
           tariffId: s.tariffId,
           kind: s.kind,

@@ -94,9 +94,19 @@ function raw(statement: SQL): RawStatement {
   return [q.sql, ...q.params];
 }
 
+const FROM_DAY = sql.identifier("from_day");
+
+/**
+ * The account's first open local day as a one-row query (column `from_day`): the day after its last closed month
+ * ('' when none is closed).
+ */
+function openFromQuery(accountNo: SQLWrapper | string): SQL {
+  return sql`SELECT coalesce(date(max(${ledgerPeriods.month}) || '-01', '+1 month'), '') ${FROM_DAY} FROM ${ledgerPeriods} WHERE ${ledgerPeriods.accountNo} = ${accountNo}`;
+}
+
 /** The account's first open local day: the day after its last closed month ('' when none is closed). */
 function openFromSql(accountNo: SQLWrapper | string): SQL {
-  return sql`coalesce((SELECT date(max(${ledgerPeriods.month}) || '-01', '+1 month') FROM ${ledgerPeriods} WHERE ${ledgerPeriods.accountNo} = ${accountNo}), '')`;
+  return sql`(${openFromQuery(accountNo)})`;
 }
 
 /** A local day as booked: a day of a closed month becomes the account's first open day. */
@@ -106,11 +116,17 @@ function bookedDaySql(localDay: SQLWrapper | string, accountNo: SQLWrapper | str
 
 /**
  * The balance of one account as an SQL expression: the closing balance of its
- * last closed month plus the entries on later days (0 without any).
+ * last closed month plus the entries on later days (0 without any). Exported
+ * for a caller's own SELECT over accounts (`accountNo` its column).
  */
-function balanceSql(accountNo: SQLWrapper | string): SQL {
+export function balanceSql(accountNo: SQLWrapper | string): SQL {
+  // The first open day is a one-row table joined to the entries, so it is worked out once: as a subquery in the
+  // WHERE clause SQLite ran it again for every entry of the account. (An aggregate subquery joined to a table is
+  // never flattened into the join, so it stays one row.)
+  const open = sql.identifier("open");
   return sql`(coalesce((SELECT ${ledgerPeriods.closingKop} FROM ${ledgerPeriods} WHERE ${ledgerPeriods.accountNo} = ${accountNo} ORDER BY ${ledgerPeriods.month} DESC LIMIT 1), 0)
-    + (SELECT coalesce(sum(${ledgerEntries.amountKop}), 0) FROM ${ledgerEntries} WHERE ${ledgerEntries.accountNo} = ${accountNo} AND ${ledgerEntries.localDay} >= ${openFromSql(accountNo)}))`;
+    + (SELECT coalesce(sum(${ledgerEntries.amountKop}), 0) FROM (${openFromQuery(accountNo)}) ${open}, ${ledgerEntries}
+      WHERE ${ledgerEntries.accountNo} = ${accountNo} AND ${ledgerEntries.localDay} >= ${open}.${FROM_DAY}))`;
 }
 
 /**
