@@ -200,7 +200,7 @@ async function offlineJourney(context: BrowserContext, open: (path: string) => P
 
 describe("the app without a network", () => {
   it("in a browser tab on a regional site: shows what it had, queues a setting, keeps nothing after logout", async () => {
-    const context = await newContext(browser);
+    const context = await newContext(browser, { serviceWorkers: "allow" });
     await offlineJourney(
       context,
       async (path) => {
@@ -308,7 +308,7 @@ describe("offline gaps (issue 26)", () => {
   });
 
   it("the app opened offline on screens never opened: still logged in, «нужна сеть» instead of an endless «Загрузка…», top-up disabled and its dialog says there is no network", async () => {
-    const context = await newContext(browser);
+    const context = await newContext(browser, { serviceWorkers: "allow" });
     const page = await context.newPage();
     await page.goto(site("ekb", "/login"));
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
@@ -343,7 +343,7 @@ describe("offline gaps (issue 26)", () => {
   });
 
   it("the «откроется и без интернета» note covers no field or dialog, and shows once per device", async () => {
-    const context = await newContext(browser, { viewport: { width: 360, height: 640 } });
+    const context = await newContext(browser, { viewport: { width: 360, height: 640 }, serviceWorkers: "allow" });
     const page = await context.newPage();
     await page.goto(site("vl", "/login"));
     const note = page.getByText("Кабинет откроется и без интернета");
