@@ -33,7 +33,8 @@ async function violations(page: Page): Promise<string[]> {
 
 describe("accessibility (axe-core, WCAG 2.1 AA)", () => {
   it("finds no violations on the main screens, logged out and logged in", { timeout: 180_000 }, async () => {
-    const page = await (await newContext(browser, { bypassCSP: true })).newPage();
+    // As a person sees them: with the app's service worker, whose install adds its note to the screen.
+    const page = await (await newContext(browser, { bypassCSP: true, serviceWorkers: "allow" })).newPage();
     const found: Record<string, string[]> = {};
     for (const path of [
       "/",

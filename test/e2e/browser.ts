@@ -9,9 +9,19 @@ export async function launch(): Promise<Browser> {
   return chromium.launch({ executablePath: inject("chromium"), args: CHROMIUM_ARGS, headless: true });
 }
 
-/** A fresh browser profile (no cookies, no service worker), Russian by default. */
+/** The contexts whose pages may install the app's service worker: made with `serviceWorkers: "allow"`, or a profile. */
+const serviceWorkersAllowed = new WeakSet<BrowserContext>();
+
+/**
+ * A fresh browser profile (no cookies, no service worker), Russian by default, in which the app's service worker is
+ * not installed (`serviceWorkers: "block"`): its install precaches the whole app (~80 files, 1.5 MB, each through the
+ * Worker of `wrangler dev`) in every context, and most tests never use it. A test of the installed app, push, offline
+ * or a returning visitor (`asReturningVisitor`) asks for it with `{ serviceWorkers: "allow" }`.
+ */
 export async function newContext(browser: Browser, options: Parameters<Browser["newContext"]>[0] = {}): Promise<BrowserContext> {
-  return browser.newContext({ locale: "ru-RU", ...options });
+  const context = await browser.newContext({ locale: "ru-RU", serviceWorkers: "block", ...options });
+  if (options.serviceWorkers === "allow") serviceWorkersAllowed.add(context);
+  return context;
 }
 
 /** Logs a demo subscriber in on the Moscow site through the login form and waits for their accounts. */
@@ -38,6 +48,7 @@ export async function launchProfile(): Promise<{ context: BrowserContext; close:
     headless: true,
     locale: "ru-RU",
   });
+  serviceWorkersAllowed.add(context);
   return {
     context,
     close: async () => {
@@ -55,6 +66,10 @@ export async function launchProfile(): Promise<{ context: BrowserContext; close:
  * is tested as people meet it, not only as on a first visit.
  */
 export async function asReturningVisitor(page: Page, sub: string) {
+  if (!serviceWorkersAllowed.has(page.context()))
+    throw new Error(
+      'asReturningVisitor: the page\'s context blocks service workers; make it with newContext(browser, { serviceWorkers: "allow" })',
+    );
   await page.goto(site(sub, "/"));
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
   await page.reload();

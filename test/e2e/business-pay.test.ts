@@ -25,7 +25,7 @@ describe("paying for the organisation's accounts in a real browser, on a 360 px 
   it("the accountant pays for two accounts of two regions in one payment, and the administrator sees it in the log", {
     timeout: 120_000,
   }, async () => {
-    const context = await newContext(browser, PHONE);
+    const context = await newContext(browser, { ...PHONE, serviceWorkers: "allow" });
     const page = await context.newPage();
     await login(page, "biz.accountant");
     // A returning visitor: the service worker controls the page when the acquirer sends the payer back.

@@ -133,7 +133,7 @@ describe("identity providers in a real browser (npm start's demo identity provid
     timeout: 120_000,
   }, async () => {
     // Both are returning visitors: the service worker is active and sees the provider's redirects come back.
-    const context = await newContext(browser);
+    const context = await newContext(browser, { serviceWorkers: "allow" });
     const page = await context.newPage();
     // The provider's person «Анна Иванова» has no cabinet linked: this test's own subscriber links her.
     const me = await ownSubscriber("identity-gosuslugi");
@@ -150,7 +150,7 @@ describe("identity providers in a real browser (npm start's demo identity provid
     await page.getByRole("button", { name: "Выйти" }).click();
     await page.waitForURL(site("msk", "/login"));
 
-    const other = await (await newContext(browser)).newPage();
+    const other = await (await newContext(browser, { serviceWorkers: "allow" })).newPage();
     await asReturningVisitor(other, "nsk");
     await other.goto(site("nsk", "/login"));
     await other.getByRole("link", { name: "Войти через VK ID" }).click();

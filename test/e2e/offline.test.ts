@@ -150,9 +150,14 @@ async function offlineJourney(context: BrowserContext, open: (path: string) => P
   await expect.poll(() => again.locator("table.history tbody tr").count()).toBeGreaterThanOrEqual(HISTORY_ROWS);
   await again.getByLabel("Тип").selectOption("payment");
   await again.getByRole("button", { name: "Показать", exact: true }).click();
-  await expect.poll(() => again.locator("table.history tbody tr").count()).toBeGreaterThan(0);
-  const kinds = await again.locator("table.history tbody tr td:nth-child(2)").allInnerTexts();
-  expect(kinds.every((k) => k === "Оплата банковской картой")).toBe(true);
+  // The table had rows before the filter too: wait for the filtered ones (some, and only payments).
+  const kinds = () => again.locator("table.history tbody tr td:nth-child(2)").allInnerTexts();
+  await expect
+    .poll(async () => {
+      const shown = await kinds();
+      return { some: shown.length > 0, others: shown.filter((k) => k !== "Оплата банковской картой") };
+    })
+    .toEqual({ some: true, others: [] });
 
   // A setting changed offline waits on the device and is sent when the network returns.
   await again.getByLabel("Предупредить, когда баланс ниже, ₽").fill("321");
@@ -195,7 +200,7 @@ async function offlineJourney(context: BrowserContext, open: (path: string) => P
 
 describe("the app without a network", () => {
   it("in a browser tab on a regional site: shows what it had, queues a setting, keeps nothing after logout", async () => {
-    const context = await newContext(browser);
+    const context = await newContext(browser, { serviceWorkers: "allow" });
     await offlineJourney(
       context,
       async (path) => {
@@ -303,7 +308,7 @@ describe("offline gaps (issue 26)", () => {
   });
 
   it("the app opened offline on screens never opened: still logged in, «нужна сеть» instead of an endless «Загрузка…», top-up disabled and its dialog says there is no network", async () => {
-    const context = await newContext(browser);
+    const context = await newContext(browser, { serviceWorkers: "allow" });
     const page = await context.newPage();
     await page.goto(site("ekb", "/login"));
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
@@ -338,7 +343,7 @@ describe("offline gaps (issue 26)", () => {
   });
 
   it("the «откроется и без интернета» note covers no field or dialog, and shows once per device", async () => {
-    const context = await newContext(browser, { viewport: { width: 360, height: 640 } });
+    const context = await newContext(browser, { viewport: { width: 360, height: 640 }, serviceWorkers: "allow" });
     const page = await context.newPage();
     await page.goto(site("vl", "/login"));
     const note = page.getByText("Кабинет откроется и без интернета");

@@ -48,7 +48,7 @@ async function startSbp(page: Page, amount: number) {
 
 describe("paying by СБП in a real browser", () => {
   it("on a desktop: the dialog shows the QR, the bank app pays it, the app notices and the balance goes up", async () => {
-    const page = await (await newContext(browser, { viewport: { width: 1280, height: 800 } })).newPage();
+    const page = await (await newContext(browser, { viewport: { width: 1280, height: 800 }, serviceWorkers: "allow" })).newPage();
     const { before, started } = await startSbp(page, 400);
     const dialog = page.getByRole("dialog");
     await expect.poll(() => dialog.getByRole("img", { name: "QR-код СБП для оплаты 400 ₽" }).count()).toBe(1);
@@ -73,7 +73,7 @@ describe("paying by СБП in a real browser", () => {
   });
 
   it("on a phone (390 px): the link to the bank list, the bank app confirms, back in the cabinet the balance goes up", async () => {
-    const page = await (await newContext(browser, PHONE)).newPage();
+    const page = await (await newContext(browser, { ...PHONE, serviceWorkers: "allow" })).newPage();
     const { before } = await startSbp(page, 300);
     const dialog = page.getByRole("dialog");
     const link = dialog.getByRole("link", { name: "Оплатить 300 ₽ в приложении банка" });

@@ -50,7 +50,7 @@ const backToResult = (page: Page) => page.waitForURL(new RegExp(`/accounts/${ACC
 
 describe("paying by card in a real browser", () => {
   it("tops up through the acquirer's page, comes back to the result with its receipt, and sees the balance change", async () => {
-    const page = await (await newContext(browser)).newPage();
+    const page = await (await newContext(browser, { serviceWorkers: "allow" })).newPage();
     const before = await startTopUp(page, 500);
     await payWith(page, "4242 4242 4242 4242");
     await backToResult(page);
@@ -64,7 +64,7 @@ describe("paying by card in a real browser", () => {
   });
 
   it("says why a declined card failed and takes no money", async () => {
-    const page = await (await newContext(browser)).newPage();
+    const page = await (await newContext(browser, { serviceWorkers: "allow" })).newPage();
     const before = await startTopUp(page, 300);
     await payWith(page, "4000 0000 0000 0002");
     await backToResult(page);
@@ -74,7 +74,7 @@ describe("paying by card in a real browser", () => {
   });
 
   it("passes the bank's 3-D Secure page (a server page the app must not answer) and is credited", async () => {
-    const page = await (await newContext(browser)).newPage();
+    const page = await (await newContext(browser, { serviceWorkers: "allow" })).newPage();
     const before = await startTopUp(page, 200);
     await payWith(page, "4000 0000 0000 3220");
     await page.waitForURL(/\/sandbox\/acquirer\/3ds\//);

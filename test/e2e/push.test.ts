@@ -90,7 +90,7 @@ describe("web push in a real browser", () => {
     const me = await ownSubscriber("push");
     const keys = await browserKeys();
     const endpoint = push.register(`${me.login}-${Date.now()}`, keys);
-    const context = await newContext(browser);
+    const context = await newContext(browser, { serviceWorkers: "allow" });
     await context.grantPermissions(["notifications"], { origin: site("msk", "").replace(/\/$/, "") });
     await stubPushManager(context, endpoint, keys.p256dh, keys.auth);
     const page = await context.newPage();

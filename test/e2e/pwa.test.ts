@@ -28,7 +28,7 @@ describe("the installable app", () => {
   });
 
   it("opens the shell and the region's tariffs without a network once visited", async () => {
-    const context = await newContext(browser);
+    const context = await newContext(browser, { serviceWorkers: "allow" });
     const page = await context.newPage();
     await page.goto(site("spb", "/tariffs"));
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));

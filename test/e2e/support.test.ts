@@ -27,7 +27,7 @@ const waitText = (page: Page, text: string) =>
 
 describe("support chat in real browsers", () => {
   it("a subscriber and an operator chat live, through a dropped connection and an offline message", { timeout: 120_000 }, async () => {
-    const sub = await newContext(browser, { viewport: { width: 360, height: 800 } });
+    const sub = await newContext(browser, { viewport: { width: 360, height: 800 }, serviceWorkers: "allow" });
     const page = await sub.newPage();
     await login(page, "anna");
     await page.getByRole("link", { name: "Поддержка" }).first().click();
@@ -147,7 +147,7 @@ describe("support chat in real browsers", () => {
 
 describe("help centre in a real browser", () => {
   it("finds «Оплата услуг» for «оплатить», and an article read once opens offline", { timeout: 60_000 }, async () => {
-    const ctx = await newContext(browser, { viewport: { width: 360, height: 800 } });
+    const ctx = await newContext(browser, { viewport: { width: 360, height: 800 }, serviceWorkers: "allow" });
     const page = await ctx.newPage();
     await page.goto(site("spb", "/help"));
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));

@@ -162,7 +162,7 @@ describe("usage detail (детализация) in a real browser", () => {
   });
 
   it("opens the emailed report's link in a browser where the app's service worker is active", { timeout: 120_000 }, async () => {
-    const context = await newContext(browser, { acceptDownloads: true });
+    const context = await newContext(browser, { acceptDownloads: true, serviceWorkers: "allow" });
     const page = await context.newPage();
     await asReturningVisitor(page, "msk");
     await loginAnna(page);

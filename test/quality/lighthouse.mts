@@ -105,15 +105,30 @@ export async function audit(
     logLevel: "silent",
   });
   const results: Record<string, PageAudit> = {};
-  const config = (cpuSlowdownMultiplier: number) => ({
+  const config = (cpuSlowdownMultiplier: number, onlyCategories: string[] = [...CATEGORIES]) => ({
     extends: "lighthouse:default" as const,
     settings: {
-      onlyCategories: [...CATEGORIES],
+      onlyCategories,
       formFactor: "mobile" as const,
       locale: "ru" as const,
       throttling: { ...MOBILE_SLOW_4G, cpuSlowdownMultiplier },
     },
   });
+  /**
+   * Scores a gathered run again from its kept trace (`saved`) at `slowdown`, for `categories`. The kept settings must
+   * equal the audit's (Lighthouse checks), so they are changed to match; simulated throttling applied none while
+   * gathering, and the categories only choose the audits run on the same artifacts.
+   */
+  const rescore = async (saved: string, slowdown: number, categories: string[], output: "html" | "json") => {
+    const artifactsFile = join(saved, "artifacts.json");
+    const artifacts = JSON.parse(await readFile(artifactsFile, "utf8")) as {
+      settings: { throttling: { cpuSlowdownMultiplier: number }; onlyCategories: string[] };
+    };
+    artifacts.settings.throttling.cpuSlowdownMultiplier = slowdown;
+    artifacts.settings.onlyCategories = categories;
+    await writeFile(artifactsFile, JSON.stringify(artifacts));
+    return lighthouse(undefined, { output, logLevel: "error", auditMode: saved }, config(slowdown, categories));
+  };
   try {
     if (options.cookies) await setCookies(chrome.port, options.cookies);
     for (const { name, url } of pages) {
@@ -126,16 +141,15 @@ export async function audit(
       let retries = 2;
       const gather = async (count: number) => {
         while (gathered.length < count) {
-          // Gathered once and kept (-GA), scored at 4× now, and again below from the kept trace at the calibrated slowdown.
+          // Gathered once and kept (-G), scored at 4× now (its performance only: that score is printed, not gated),
+          // and again below from the kept trace at the calibrated slowdown, every category.
           const saved = await mkdtemp(join(tmpdir(), "kabinet-lh-"));
-          const atDefault = await lighthouse(
-            url,
-            { port: chrome.port, output: "html", logLevel: "error", gatherMode: saved, auditMode: saved },
-            config(DEFAULT_CPU_SLOWDOWN),
-          ).catch(async (e: unknown) => {
-            await rm(saved, { recursive: true, force: true });
-            throw e;
-          });
+          const atDefault = await lighthouse(url, { port: chrome.port, logLevel: "error", gatherMode: saved }, config(DEFAULT_CPU_SLOWDOWN))
+            .then(() => rescore(saved, DEFAULT_CPU_SLOWDOWN, ["performance"], "json"))
+            .catch(async (e: unknown) => {
+              await rm(saved, { recursive: true, force: true });
+              throw e;
+            });
           if (!atDefault) throw new Error(`Lighthouse returned nothing for ${url}`);
           const error = atDefault.lhr.runtimeError;
           if (error) await rm(saved, { recursive: true, force: true });
@@ -153,14 +167,7 @@ export async function audit(
         // that noise the spread of the scores.
         const slowdown = calibratedSlowdown(median(gathered.map((g) => g.atDefault.lhr.environment.benchmarkIndex)));
         for (const { saved, atDefault } of gathered) {
-          // The kept settings must equal the audit's (Lighthouse checks); simulated throttling applied none while gathering.
-          const artifactsFile = join(saved, "artifacts.json");
-          const artifacts = JSON.parse(await readFile(artifactsFile, "utf8")) as {
-            settings: { throttling: { cpuSlowdownMultiplier: number } };
-          };
-          artifacts.settings.throttling.cpuSlowdownMultiplier = slowdown;
-          await writeFile(artifactsFile, JSON.stringify(artifacts));
-          const calibrated = await lighthouse(undefined, { output: "html", logLevel: "error", auditMode: saved }, config(slowdown));
+          const calibrated = await rescore(saved, slowdown, [...CATEGORIES], "html");
           if (!calibrated || calibrated.lhr.runtimeError) throw new Error(`Lighthouse could not re-score ${url} at ${slowdown}×`);
           runs.push({ calibrated, default: atDefault, slowdown });
         }
