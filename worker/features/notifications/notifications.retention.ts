@@ -1,4 +1,5 @@
 import { and, type Column, inArray, isNotNull, lt, not, sql } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { DEAD_LETTER_RETENTION_MS } from "../../adapters/provider-messages";
 import { deadLetters, globalDeliveries, globalInbox } from "../../db/schema/global";
 import { deliveries, inbox } from "../../db/schema/region";
@@ -135,38 +136,24 @@ export async function expireNotifications(
   let removedDeliveries = 0;
   for (const t of targets) {
     const unprotected = (column: Column) => (protectedEvents.length ? not(inList(column, protectedEvents)) : undefined);
-    removedInbox += await drain(() =>
+    // One page of the table's rows older than `before` by `at`, oldest first, along that column's index.
+    const oldestPage = (table: typeof inbox | typeof deliveries, at: SQLiteColumn, before: Date, eventId: Column) => () =>
       t.db
-        .delete(t.inbox)
+        .delete(table)
         .where(
           inArray(
             sql`rowid`,
             t.db
               .select({ r: sql`rowid` })
-              .from(t.inbox)
-              .where(and(lt(t.inbox.createdAt, inboxBefore), unprotected(t.inbox.eventId)))
-              .orderBy(t.inbox.createdAt)
+              .from(table)
+              .where(and(lt(at, before), unprotected(eventId)))
+              .orderBy(at)
               .limit(page),
           ),
         )
-        .run(),
-    );
-    removedDeliveries += await drain(() =>
-      t.db
-        .delete(t.deliveries)
-        .where(
-          inArray(
-            sql`rowid`,
-            t.db
-              .select({ r: sql`rowid` })
-              .from(t.deliveries)
-              .where(and(lt(t.deliveries.updatedAt, deliveriesBefore), unprotected(t.deliveries.eventId)))
-              .orderBy(t.deliveries.updatedAt)
-              .limit(page),
-          ),
-        )
-        .run(),
-    );
+        .run();
+    removedInbox += await drain(oldestPage(t.inbox, t.inbox.createdAt, inboxBefore, t.inbox.eventId));
+    removedDeliveries += await drain(oldestPage(t.deliveries, t.deliveries.updatedAt, deliveriesBefore, t.deliveries.eventId));
   }
   return { deadLetters: removedDeadLetters, inbox: removedInbox, deliveries: removedDeliveries, statements };
 }
