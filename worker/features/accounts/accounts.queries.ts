@@ -2,8 +2,8 @@ import { and, eq, sql } from "drizzle-orm";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import { accountDirectory, accountLinks } from "../../db/schema/global";
 import { accountServices, accounts, bonusLedger, bonusMembers, type TariffKind, tariffs } from "../../db/schema/region";
-import { d1Of, type GlobalDb, inList, type RegionDb } from "../../platform/db";
-import { balanceSql, selectBalances } from "../billing/ledger.service";
+import { d1Of, type GlobalDb, type RegionDb } from "../../platform/db";
+import { balanceSql } from "../billing/ledger.service";
 
 const linkColumns = {
   accountNo: accountLinks.accountNo,
@@ -36,37 +36,6 @@ export function selectLink(db: GlobalDb, subscriberId: string, accountNo: string
     .innerJoin(accountDirectory, eq(accountDirectory.accountNo, accountLinks.accountNo))
     .where(and(eq(accountLinks.subscriberId, subscriberId), eq(accountLinks.accountNo, accountNo)))
     .get();
-}
-
-/** Accounts, balances and services of many accounts in one shard: one round trip (a D1 batch). */
-export function selectShardSummaries(db: RegionDb, accountNos: string[]) {
-  return db.batch([
-    db.select().from(accounts).where(inList(accounts.accountNo, accountNos)),
-    selectBalances(db, accountNos),
-    db
-      .select({
-        id: accountServices.id,
-        accountNo: accountServices.accountNo,
-        status: accountServices.status,
-        startedAt: accountServices.startedAt,
-        tariffId: accountServices.tariffId,
-        kind: tariffs.kind,
-        nameRu: tariffs.nameRu,
-        nameEn: tariffs.nameEn,
-        priceKop: tariffs.priceKop,
-      })
-      .from(accountServices)
-      .innerJoin(tariffs, eq(tariffs.id, accountServices.tariffId))
-      .where(inList(accountServices.accountNo, accountNos)),
-    // «Бонус» points of the accounts in the programme.
-    db
-      .select({
-        accountNo: bonusMembers.accountNo,
-        points: sql<number>`coalesce((SELECT sum(points) FROM bonus_ledger b WHERE b.account_no = ${bonusMembers.accountNo}), 0)`,
-      })
-      .from(bonusMembers)
-      .where(and(inList(bonusMembers.accountNo, accountNos), eq(bonusMembers.status, "active"))),
-  ]);
 }
 
 /** What the subscriber sees of one account: its contract, balance, «Бонус» points and services not ended. */

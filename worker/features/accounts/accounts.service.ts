@@ -10,7 +10,7 @@ import { type SessionLink, sessionLinks } from "../../platform/session";
 import { confirmGuards, takeAttempt } from "../../platform/throttle";
 import { consumeCode, issueCode, type Notify } from "../auth/codes.service";
 import { selectHistory, selectSpending } from "../billing/ledger.service";
-import { selectAccountSummaries, selectLink, selectLinkedAccounts, selectShardSummaries } from "./accounts.queries";
+import { selectAccountSummaries, selectLink, selectLinkedAccounts } from "./accounts.queries";
 
 export type Role = "owner" | "payer" | "viewer";
 const RANK: Record<Role, number> = { viewer: 0, payer: 1, owner: 2 };
@@ -40,11 +40,11 @@ function nextChargeDay(region: string, now: Date): string {
 type LinkRow = Pick<SessionLink, "accountNo" | "role" | "lowBalanceKop" | "region" | "shard">;
 
 /**
- * Accounts, balances, services and bonus points of many accounts of one shard
- * in one round trip (a D1 batch): for other features' sweeps (balance alerts).
+ * Accounts of one shard with their balances, bonus points and services not ended, in one statement (the home
+ * screen's read): for other features' sweeps (balance alerts).
  */
-export function shardSummaries(db: RegionDb, accountNos: string[]) {
-  return selectShardSummaries(db, accountNos);
+export function shardSummaries(db: RegionDb, accountNos: readonly string[]) {
+  return selectAccountSummaries(db, accountNos);
 }
 
 /** Accounts with balances and services for the given links: one statement per shard, the shards in parallel. */

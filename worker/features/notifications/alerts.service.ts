@@ -56,10 +56,11 @@ export async function balanceAlerts(
     const charged = new Map<string, number>();
     for (const { binding, chunk } of chunks) {
       const shard = data.shard(binding as ShardBinding);
-      const [accs, balances, services] = await shardSummaries(shard, chunk);
-      for (const b of balances) balance.set(b.accountNo, b.balanceKop);
-      for (const a of accs) if (a.status !== "active") balance.delete(a.accountNo);
-      for (const s of services) if (s.status === "active") monthly.set(s.accountNo, (monthly.get(s.accountNo) ?? 0) + s.priceKop);
+      for (const a of await shardSummaries(shard, chunk)) {
+        if (a.status !== "active") continue;
+        balance.set(a.accountNo, a.balanceKop);
+        for (const s of a.services) if (s.status === "active") monthly.set(a.accountNo, (monthly.get(a.accountNo) ?? 0) + s.priceKop);
+      }
       for (const [accountNo, kop] of await chargedOnDay(shard, chunk, yesterday)) charged.set(accountNo, kop);
     }
     const wantsCharges = new Set(
