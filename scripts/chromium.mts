@@ -62,6 +62,35 @@ export function ensureChromium(): string {
   );
 }
 
+const HEADLESS_SHELL = ["/usr/bin/chromium-headless-shell", "/usr/local/bin/chromium-headless-shell"];
+
+/**
+ * Chromium's headless shell (Debian's `chromium-headless-shell`: the old headless mode, the same Blink and V8 without
+ * the browser's UI layer; what Playwright itself runs for headless tests): most browser tests run in it. It took the
+ * browser suite from 272 s to 201 s of wall time on the 2-core machine and left the Worker suite beside it the cycles
+ * the full browser spent. It has no app install (CDP's `PWA` domain) and no Push API: the installed-app and push
+ * tests use the full Chromium (`launch("full")`, test/e2e/browser.ts), and so does Lighthouse. `$CHROMIUM_HEADLESS_SHELL_PATH`
+ * names another; without one the full Chromium stands in (and, as root, Debian's package is installed).
+ */
+export function ensureHeadlessShell(): string {
+  const configured = process.env.CHROMIUM_HEADLESS_SHELL_PATH;
+  if (configured) {
+    if (existsSync(configured)) return configured;
+    throw new Error(`CHROMIUM_HEADLESS_SHELL_PATH is set to ${configured}, which does not exist.`);
+  }
+  const find = () => HEADLESS_SHELL.find((p) => existsSync(p));
+  let found = find();
+  if (!found && process.getuid?.() === 0 && process.platform === "linux") {
+    try {
+      aptInstall("chromium-headless-shell");
+      found = find();
+    } catch (e) {
+      console.warn(`${(e as Error).message}\nThe full Chromium runs every browser test instead.`);
+    }
+  }
+  return found ?? ensureChromium();
+}
+
 /** Launch flags that work on machines without a network or GPU. */
 export const CHROMIUM_ARGS = [
   "--no-sandbox",

@@ -5,8 +5,13 @@ import { CHROMIUM_ARGS } from "../../scripts/chromium.mts";
 export const port = () => inject("port");
 export const site = (sub: string | null, path = "/") => `http://${sub ? `${sub}.` : ""}kabinet.localhost:${port()}${path}`;
 
-export async function launch(): Promise<Browser> {
-  return chromium.launch({ executablePath: inject("chromium"), args: CHROMIUM_ARGS, headless: true });
+/**
+ * Chromium for a test file: its headless shell (scripts/chromium.mts), lighter on the two cores the Worker suite
+ * shares; `"full"` for what only the full browser has (the Push API: test/e2e/push.test.ts).
+ */
+export async function launch(kind: "shell" | "full" = "shell"): Promise<Browser> {
+  const executablePath = inject(kind === "full" ? "chromium" : "headlessShell");
+  return chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
 }
 
 /** The contexts whose pages may install the app's service worker: made with `serviceWorkers: "allow"`, or a profile. */
@@ -34,8 +39,8 @@ export async function login(page: Page, who: string) {
 }
 
 /**
- * A real (non-incognito) profile in a temporary folder: Chrome refuses to
- * install apps from incognito contexts, so installability is checked here.
+ * A real (non-incognito) profile in a temporary folder, in the full Chromium: Chrome refuses to install apps from
+ * incognito contexts, and the headless shell has no app install at all, so installability is checked here.
  */
 export async function launchProfile(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const { mkdtemp, rm } = await import("node:fs/promises");

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { ensureChromium } from "../../scripts/chromium.mts";
+import { ensureChromium, ensureHeadlessShell } from "../../scripts/chromium.mts";
 import { startIdentityProvider } from "../../scripts/demo-idp.mts";
 import { prepareLocalDatabases } from "../../scripts/local-db.mts";
 import { generateVapidKeys } from "../../scripts/vapid.mts";
@@ -17,6 +17,7 @@ declare module "vitest" {
   export interface ProvidedContext {
     port: number;
     chromium: string;
+    headlessShell: string;
     vapidPublicKey: string;
     pushTls: { certFile: string; keyFile: string };
   }
@@ -28,6 +29,7 @@ let stopMock: (() => Promise<void>) | undefined;
 /** Starts the real Worker with `wrangler dev` on fresh local databases, for the browser tests. */
 export async function setup(project: TestProject) {
   const chromium = ensureChromium();
+  const headlessShell = ensureHeadlessShell();
   const port = Number(process.env.E2E_PORT ?? 8799);
   const state = join(ROOT, ".e2e/state");
   await rm(state, { recursive: true, force: true });
@@ -95,6 +97,7 @@ export async function setup(project: TestProject) {
   project.provide("vapidPublicKey", vapid.publicKey);
   project.provide("pushTls", tls);
   project.provide("chromium", chromium);
+  project.provide("headlessShell", headlessShell);
 }
 
 export async function teardown() {

@@ -10,7 +10,8 @@ import { logInAs, ownSubscriber } from "./subscribers";
 let browser: Browser;
 let push: LocalPushService;
 beforeAll(async () => {
-  browser = await launch();
+  // The full Chromium: the headless shell has no Push API.
+  browser = await launch("full");
   push = await startPushService(inject("pushTls"), inject("vapidPublicKey"));
 });
 afterAll(async () => {
