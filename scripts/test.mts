@@ -7,7 +7,7 @@
  * failed or nothing ran.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { stripVTControlCharacters } from "node:util";
@@ -47,7 +47,28 @@ const timed: Stage = {
   project: "e2e-alone",
 };
 
-const ENV = { ...process.env, WRANGLER_SEND_METRICS: "false" };
+/**
+ * The suites' temporary files in memory where the machine has room for them (tmpfs at /dev/shm, 2 GB free): Miniflare
+ * keeps every D1 database, bucket and Durable Object of the Worker suite in files under the temporary folder, and each
+ * test file writes them anew. On disk that was 11 % of the suite's CPU (its fsyncs and the kernel's writeback: 408 → 364
+ * CPU-seconds, 231 → 203 s alone). Chromium's profiles and Lighthouse's traces go there too. Elsewhere (a container's
+ * 64 MB /dev/shm, another OS) the usual temporary folder.
+ */
+function memoryTmp(): string | undefined {
+  if (process.platform !== "linux") return undefined;
+  try {
+    const fs = statfsSync("/dev/shm");
+    if (fs.bavail * fs.bsize < 2 * 1024 ** 3) return undefined;
+    return mkdtempSync("/dev/shm/kabinet-test-");
+  } catch {
+    return undefined;
+  }
+}
+const TMP = memoryTmp();
+const ENV = { ...process.env, WRANGLER_SEND_METRICS: "false", ...(TMP ? { TMPDIR: TMP } : {}) };
+process.on("exit", () => {
+  if (TMP) rmSync(TMP, { recursive: true, force: true });
+});
 const NICE = process.platform === "linux" && existsSync("/usr/bin/nice") ? "/usr/bin/nice" : null;
 
 // Fail early with the install command rather than in the middle of the run.
