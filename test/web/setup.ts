@@ -1,5 +1,27 @@
 import { configure } from "@solidjs/testing-library";
+import { vi } from "vitest";
 
 // Whole screens render in jsdom while `npm test` runs the Worker and browser suites beside this one on the same
 // cores: a `findBy…`/`waitFor` waits up to 5 s for what a person would see (testing-library's default is 1 s).
 configure({ asyncUtilTimeout: 5_000 });
+
+// The files of a Vitest worker share one jsdom (`isolate: false`, vitest.web.config.ts): each starts as in a new one.
+// Modules are evaluated again (a language chosen, a dictionary loaded or a store filled by an earlier file is not
+// there), storage, cookies and the page are empty, and fakes and stubs are undone.
+vi.resetModules();
+vi.useRealTimers();
+vi.unstubAllGlobals();
+vi.unstubAllEnvs();
+vi.restoreAllMocks();
+// (Files in the Node environment, `// @vitest-environment node`, have no page.)
+if (typeof document !== "undefined") {
+  localStorage.clear();
+  sessionStorage.clear();
+  for (const c of document.cookie.split(";")) {
+    const name = c.split("=")[0]?.trim();
+    if (name) document.cookie = `${name}=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/`;
+  }
+  document.head.innerHTML = "";
+  document.body.innerHTML = "";
+  for (const a of [...document.documentElement.attributes]) document.documentElement.removeAttribute(a.name);
+}
