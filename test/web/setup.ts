@@ -19,6 +19,7 @@ if (typeof document !== "undefined") {
   sessionStorage.clear();
   for (const c of document.cookie.split(";")) {
     const name = c.split("=")[0]?.trim();
+    // biome-ignore lint/suspicious/noDocumentCookie: jsdom has no Cookie Store API; this expires what a file set.
     if (name) document.cookie = `${name}=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/`;
   }
   document.head.innerHTML = "";
