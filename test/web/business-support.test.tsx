@@ -105,8 +105,10 @@ describe("the organisation's requests", () => {
       subject: "Нет интернета",
       text: "В офисе на Остоженке нет интернета",
     });
-    // The list shows it with its answer time.
+    // The list shows it with its answer time, and the confirmation stays when the list is refreshed (it vanished
+    // with the form the refreshed list rebuilt, before a person or the browser test could read it).
     expect(await screen.findByText(`Ответим до ${due}`)).toBeTruthy();
+    expect(screen.getByText(`Обращение T2612-000001 принято. Ответим до ${due}`).getAttribute("role")).toBe("status");
   });
 
   it("marks an overdue request in words, and tells a viewer the requests are not for their role", async () => {

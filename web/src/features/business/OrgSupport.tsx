@@ -184,11 +184,20 @@ function DueBadge(props: { ticket: TicketDto }) {
   );
 }
 
-function NewRequest(props: { orgId: string; categories: RequestCategoryDto[]; onFiled: () => void }) {
+/**
+ * The form for a new request. Its action (busy, problem, the «принято» confirmation) is the list's (`action`): the
+ * refreshed list after filing rebuilds this form, and a confirmation of its own went with it.
+ */
+function NewRequest(props: {
+  orgId: string;
+  categories: RequestCategoryDto[];
+  action: ReturnType<typeof createAction>;
+  onFiled: () => void;
+}) {
   const s = useStrings(businessSupportStrings);
   const { lang } = useI18n();
   const online = useOnline();
-  const a = createAction();
+  const a = props.action;
   const onSubmit = (e: SubmitEvent) => {
     e.preventDefault();
     const form = e.currentTarget as HTMLFormElement;
@@ -247,6 +256,7 @@ function OrgRequests(props: { orgId: string }) {
   const s = useStrings(businessSupportStrings);
   const { lang } = useI18n();
   const [list, { refetch }] = createResource(() => props.orgId, businessSupportApi.requests);
+  const filing = createAction();
   const forbidden = () => list.error instanceof ApiError && list.error.problem.status === 403;
   return (
     <section aria-labelledby="org-requests">
@@ -276,7 +286,7 @@ function OrgRequests(props: { orgId: string }) {
                 </ul>
               </Show>
               <h3>{s("newRequest")}</h3>
-              <NewRequest orgId={props.orgId} categories={r.categories} onFiled={() => void refetch()} />
+              <NewRequest orgId={props.orgId} categories={r.categories} action={filing} onFiled={() => void refetch()} />
             </>
           )}
         </Loadable>
