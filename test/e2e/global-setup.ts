@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { createWriteStream, existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
@@ -78,6 +78,11 @@ export async function setup(project: TestProject) {
     },
   );
   let output = "";
+  // Everything the server says (its request log, queue deliveries and errors) is kept for when a browser test fails.
+  await mkdir(join(ROOT, ".e2e/reports"), { recursive: true });
+  const log = createWriteStream(join(ROOT, ".e2e/reports", `wrangler-${project.name || "e2e"}.log`));
+  server.stdout?.pipe(log);
+  server.stderr?.pipe(log);
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`wrangler dev did not start in 90 s:\n${output}`)), 90_000);
     const onData = (chunk: Buffer) => {
