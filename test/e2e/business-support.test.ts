@@ -63,7 +63,8 @@ describe("business support in a real browser", () => {
     const number = /Обращение (T\d{4}-\d{6}) принято/.exec(text)?.[1];
     expect(number).toBeTruthy();
     // An outage: the answer is due in an hour, in the reader's clock.
-    const [hh, mm] = (/Ответим до (\d{2}):(\d{2})/.exec(text) ?? []).slice(1).map(Number);
+    // (After 23:00 the hour is tomorrow's, and the date comes first: «Ответим до 4 дек., 00:35».)
+    const [hh, mm] = (/Ответим до (?:[^,]+, )?(\d{2}):(\d{2})/.exec(text) ?? []).slice(1).map(Number);
     const due = await member.evaluate(() => {
       const d = new Date(Date.now() + 3_600_000);
       return d.getHours() * 60 + d.getMinutes();

@@ -80,7 +80,9 @@ export async function setup(project: TestProject) {
   let output = "";
   // Everything the server says (its request log, queue deliveries and errors) is kept for when a browser test fails.
   await mkdir(join(ROOT, ".e2e/reports"), { recursive: true });
-  const log = createWriteStream(join(ROOT, ".e2e/reports", `wrangler-${project.name || "e2e"}.log`));
+  // (Appended: `npm test` starts one server for the browser files and another for the timed ones.)
+  const log = createWriteStream(join(ROOT, ".e2e/reports/wrangler.log"), { flags: "a" });
+  log.write(`\n--- wrangler dev on port ${port}, ${new Date().toISOString()} ---\n`);
   server.stdout?.pipe(log);
   server.stderr?.pipe(log);
   await new Promise<void>((resolve, reject) => {
