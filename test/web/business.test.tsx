@@ -1,5 +1,5 @@
 import "fake-indexeddb/auto";
-import { fireEvent, screen, within } from "@solidjs/testing-library";
+import { fireEvent, screen, waitFor, within } from "@solidjs/testing-library";
 import { describe, expect, it } from "vitest";
 import BusinessPage from "../../web/src/features/business/BusinessPage";
 import { OrgAuditPage, OrgEmployeesPage } from "../../web/src/features/business/OrgScreens";
@@ -151,20 +151,27 @@ describe("employees and roles", () => {
     expect(posts[1]?.body).toEqual({ contact: "+7 900 000-00-77", role: "accountant", accountNos: null });
   });
 
-  it("changes an employee's role, keeping their accounts", async () => {
+  it("changes an employee's role, keeping their accounts, and says «Сохранено» in the refreshed list", async () => {
+    let saved = false;
+    const after = { ...employees, members: employees.members.map((m) => (m.role === "viewer" ? { ...m, role: "manager" } : m)) };
     serve({
       "/api/v1/me": { profile },
       "/api/v1/business/organisations": mine,
-      [`/api/v1/business/organisations/${ORG}/employees`]: employees,
+      [`/api/v1/business/organisations/${ORG}/employees`]: () => ({ body: saved ? after : employees }),
       [`PUT /api/v1/business/organisations/${ORG}/employees/demo-biz-viewer`]: { status: 204, body: null },
     });
     mount(`/business/${ORG}/employees`, "/business/:id/employees", OrgEmployeesPage);
     const role = await screen.findByLabelText("Роль сотрудника Ирина Лебедева");
     fireEvent.change(role, { target: { value: "manager" } });
     const row = role.closest("li") as HTMLElement;
+    saved = true;
     fireEvent.click(within(row).getByRole("button", { name: "Сохранить" }));
     expect(await within(row).findByText("Сохранено")).toBeTruthy();
     expect(sent.find((r) => r.method === "PUT")?.body).toEqual({ role: "manager", accountNos: ["201900000016", "201900000024"] });
+    // The list comes again and draws the row anew: «Сохранено» is still there (it went with the old row).
+    await waitFor(() => expect(screen.getByLabelText("Роль сотрудника Ирина Лебедева")).not.toBe(role));
+    const again = screen.getByLabelText("Роль сотрудника Ирина Лебедева").closest("li") as HTMLElement;
+    expect(within(again).getByText("Сохранено").getAttribute("role")).toBe("status");
   });
 
   it("shows a member without the right the server's reason", async () => {

@@ -57,20 +57,32 @@ const callback = {
 
 let signedIn = true;
 let called: string[] = [];
+let refused = false;
+let queueAsked = 0;
 beforeEach(() => {
   signedIn = true;
   called = [];
+  refused = false;
+  queueAsked = 0;
   history.replaceState(null, "", "/ops/support");
   vi.stubGlobal(
     "fetch",
     vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
       const url = String(input);
       if (url.includes("/ops/v1/support/callbacks/") && init?.method === "POST") {
+        if (refused)
+          return new Response(
+            JSON.stringify({ type: "urn:kabinet:problem:conflict", title: "Звонок уже отмечен другим оператором", status: 409 }),
+            {
+              status: 409,
+              headers: { "content-type": "application/problem+json" },
+            },
+          );
         called.push(url);
         return json({ callback: { ...callback, status: "done", operatorName: "Мария Орлова" } });
       }
       if (url.includes("/ops/v1/support/me")) return signedIn ? json(operator) : json({ type: "x", title: "Нужен вход", status: 401 }, 401);
-      if (url.includes("/ops/v1/support/queue"))
+      if (url.includes("/ops/v1/support/queue") && ++queueAsked)
         return json({
           regions: [{ code: "msk", name: "Москва" }],
           chats: [waitingChat],
@@ -94,6 +106,7 @@ beforeEach(() => {
 afterEach(() => {
   cleanup();
   vi.unstubAllGlobals();
+  vi.useRealTimers();
 });
 
 function open() {
@@ -141,5 +154,20 @@ describe("operators' console", () => {
     done.click();
     await waitFor(() => expect(screen.queryByRole("button", { name: "Позвонили: Ирина — готово" })).toBeNull());
     expect(called).toEqual(["/ops/v1/support/callbacks/mo_01jd0000000000000000000009/done"]);
+  });
+
+  it("keeps a refused «Готово» said in its row while the queue is asked again every few seconds", async () => {
+    refused = true;
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    open();
+    (await screen.findByRole("button", { name: "Позвонили: Ирина — готово" })).click();
+    expect((await screen.findByRole("alert")).textContent).toContain("Звонок уже отмечен другим оператором");
+    // The queue's next answer redraws the rows; the refusal went with the row that had it.
+    const before = queueAsked;
+    await vi.advanceTimersByTimeAsync(5000);
+    await waitFor(() => expect(queueAsked).toBeGreaterThan(before));
+    await new Promise((r) => setTimeout(r, 50));
+    const row = screen.getByRole("button", { name: "Позвонили: Ирина — готово" }).closest("li") as HTMLElement;
+    expect(within(row).getByRole("alert").textContent).toContain("Звонок уже отмечен другим оператором");
   });
 });

@@ -1,8 +1,11 @@
-import { cleanup, render, screen } from "@solidjs/testing-library";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import "fake-indexeddb/auto";
+import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import AccountPage from "../../web/src/features/accounts/AccountPage";
 import { PromisedSection } from "../../web/src/features/payments/PaymentsSection";
 import type { PaymentOptionsDto } from "../../web/src/features/payments/paymentsApi";
 import { I18nProvider, type Lang, loadLang, loadMoreStrings } from "../../web/src/i18n";
+import { mount, sent, serve } from "./harness";
 
 const options = (refusals: string[]): PaymentOptionsDto => ({
   minKop: 100,
@@ -36,7 +39,10 @@ beforeAll(async () => {
   await loadMoreStrings();
   await loadLang("en");
 });
-afterEach(cleanup);
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});
 
 describe("promised payment on the account page", () => {
   for (const [reason, text] of Object.entries(REASONS))
@@ -52,5 +58,55 @@ describe("promised payment on the account page", () => {
     show("ru", []);
     expect(screen.getByRole("button", { name: "Взять обещанный платёж" })).toBeTruthy();
     expect(screen.queryByText(/Сейчас недоступен/)).toBeNull();
+  });
+});
+
+describe("promised payment taken on the account page", () => {
+  it("says it is credited, and still says so once the page has loaded the options again", async () => {
+    const NO = "201000000012";
+    const eligible = options([]);
+    let taken = false;
+    serve({
+      "/api/v1/me": { profile: { id: "s1", displayName: "Анна Иванова", phone: "+79000000001", email: null, login: null } },
+      [`/api/v1/accounts/${NO}`]: {
+        accountNo: NO,
+        role: "owner",
+        region: "msk",
+        holderName: "Анна Иванова",
+        address: "Москва, ул. Ленина, д. 1",
+        status: "active",
+        balanceKop: -5_000,
+        lowBalanceKop: 20_000,
+        lowBalance: true,
+        monthlyKop: 45_000,
+        nextChargeDay: "2026-12-03",
+        bonusPoints: null,
+        services: [],
+      },
+      [`/api/v1/accounts/${NO}/payment-options`]: () => ({
+        body: taken
+          ? {
+              ...eligible,
+              promised: {
+                ...eligible.promised,
+                eligible: false,
+                refusals: ["already_open"],
+                open: { amountKop: 75_000, dueAt: "2026-12-08T00:00:00.000Z" },
+              },
+            }
+          : eligible,
+      }),
+      [`POST /api/v1/accounts/${NO}/promised-payment`]: () => {
+        taken = true;
+        return { status: 201, body: { amountKop: 75_000, dueAt: "2026-12-08T00:00:00.000Z" } };
+      },
+    });
+    mount(`/accounts/${NO}`, "/accounts/:no", AccountPage);
+    fireEvent.click(await screen.findByRole("button", { name: "Взять обещанный платёж" }));
+    // The options come again (the form gives way to the payment now open), and the confirmation stays with them: it
+    // went with the section the new options redrew, before the person could read it.
+    await waitFor(() => expect(sent.filter((r) => r.url.endsWith("/payment-options"))).toHaveLength(2));
+    await waitFor(() => expect(screen.queryByRole("button", { name: "Взять обещанный платёж" })).toBeNull());
+    expect(screen.getByText("Обещанный платёж зачислен.").getAttribute("role")).toBe("status");
   });
 });

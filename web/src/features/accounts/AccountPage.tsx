@@ -4,6 +4,7 @@ import { Freshness } from "../../app/Freshness";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { type Problem, problemOf } from "../../lib/api";
+import { createAction } from "../../lib/createAction";
 import { formatAccountNo, formatDay, formatRub } from "../../lib/format";
 import { fetchWithSnapshot, isNetworkError, loadSnapshot, saveSnapshot } from "../../lib/offline";
 import { enqueue, lastRefused, pending } from "../../lib/outbox";
@@ -163,14 +164,17 @@ function History(props: { accountNo: string; services: { id: string; name: { ru:
 /** Payments and receipts, autopay and promised payment: they need the network, and say so offline. */
 function MoneySections(props: { accountNo: string }) {
   const [options, { refetch }] = createResource(() => props.accountNo, paymentsApi.paymentOptions);
+  // Each change loads the options again, which redraws both sections: their messages live here, not in them.
+  const autopay = createAction();
+  const promised = createAction();
   return (
     <>
       <PaymentsSection accountNo={props.accountNo} />
       <Loadable resource={options} onRetry={refetch}>
         {(o) => (
           <>
-            <AutopaySection accountNo={props.accountNo} options={o} onChange={() => void refetch()} />
-            <PromisedSection accountNo={props.accountNo} options={o} onChange={() => void refetch()} />
+            <AutopaySection accountNo={props.accountNo} options={o} action={autopay} onChange={() => void refetch()} />
+            <PromisedSection accountNo={props.accountNo} options={o} action={promised} onChange={() => void refetch()} />
           </>
         )}
       </Loadable>

@@ -190,16 +190,29 @@ function createPaged<P extends { items: unknown[]; nextCursor: string | null }>(
   return { first, refetch, extra, more, next, loadMore };
 }
 
-function EmployeeRow(props: { orgId: string; member: EmployeeDto; sites: SiteDto[] | undefined; onChanged: () => void }) {
+/**
+ * One employee: role, sites, «Сохранить» and «Удалить». The action (busy, problem, «Сохранено») is the list's
+ * (`action`, shown in the row it was for: `acted`): the list is fetched again after a change, which redraws this row.
+ */
+function EmployeeRow(props: {
+  orgId: string;
+  member: EmployeeDto;
+  sites: SiteDto[] | undefined;
+  action: ReturnType<typeof createAction>;
+  acted: boolean;
+  onAct: () => void;
+  onChanged: () => void;
+}) {
   const s = useStrings(businessStrings);
   const ss = useStrings(sitesStrings);
-  const action = createAction();
+  const action = props.action;
   const [role, setRole] = createSignal<OrgRole>(props.member.role);
   // The sites the employee is limited to (none: no site limit); sent as they are, so a role change keeps them.
   const [siteIds, setSiteIds] = createSignal<string[]>([...(props.member.siteIds ?? [])].sort());
   const sitesChanged = () => siteIds().join() !== [...(props.member.siteIds ?? [])].sort().join();
-  const save = () =>
-    action.run(async () => {
+  const save = () => {
+    props.onAct();
+    return action.run(async () => {
       const limited = role() !== "administrator" && siteIds().length > 0;
       await businessApi.changeEmployee(props.orgId, props.member.subscriberId, {
         role: role(),
@@ -209,8 +222,10 @@ function EmployeeRow(props: { orgId: string; member: EmployeeDto; sites: SiteDto
       props.onChanged();
       return s("saved");
     });
+  };
   const remove = () => {
     if (!window.confirm(s("removeConfirm", { name: props.member.name }))) return;
+    props.onAct();
     void action.run(async () => {
       await businessApi.removeEmployee(props.orgId, props.member.subscriberId);
       props.onChanged();
@@ -255,9 +270,11 @@ function EmployeeRow(props: { orgId: string; member: EmployeeDto; sites: SiteDto
         <button type="button" class="button button--small" onClick={remove} disabled={action.busy()}>
           {s("remove")}
         </button>
-        <ProblemAlert problem={action.problem()} />
-        <Show when={action.done()}>
-          <small role="status">{action.done()}</small>
+        <Show when={props.acted}>
+          <ProblemAlert problem={action.problem()} />
+          <Show when={action.done()}>
+            <small role="status">{action.done()}</small>
+          </Show>
         </Show>
       </span>
     </li>
@@ -275,6 +292,10 @@ export function OrgEmployeesPage() {
         const [sites] = createResource(() => orgId, sitesApi.sites);
         const roleId = `invite-role-${createUniqueId()}`;
         const invite = createAction();
+        // A change to an employee (and who it was for) outlives the list drawn again after it; «Сотрудник удалён»,
+        // whose row is gone then, is said above the list.
+        const changing = createAction();
+        const [actedOn, setActedOn] = createSignal<string | null>(null);
         const onInvite = (e: SubmitEvent) => {
           e.preventDefault();
           const form = e.currentTarget as HTMLFormElement;
@@ -302,9 +323,22 @@ export function OrgEmployeesPage() {
               <Loadable resource={list} onRetry={refetch}>
                 {(l) => (
                   <>
+                    <Show when={!l.members.some((m) => m.subscriberId === actedOn()) && changing.done()}>
+                      <p role="status">{changing.done()}</p>
+                    </Show>
                     <ul class="list">
                       <For each={l.members}>
-                        {(m) => <EmployeeRow orgId={orgId} member={m} sites={latestOf(sites)} onChanged={() => void refetch()} />}
+                        {(m) => (
+                          <EmployeeRow
+                            orgId={orgId}
+                            member={m}
+                            sites={latestOf(sites)}
+                            action={changing}
+                            acted={actedOn() === m.subscriberId}
+                            onAct={() => setActedOn(m.subscriberId)}
+                            onChanged={() => void refetch()}
+                          />
+                        )}
                       </For>
                     </ul>
                     <Show when={l.invites.length > 0}>

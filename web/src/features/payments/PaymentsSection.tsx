@@ -57,11 +57,19 @@ export function PaymentsSection(props: { accountNo: string }) {
   );
 }
 
-/** Autopay settings: needs a saved card; turning on or changing asks for an SMS code; stopping does not. */
-export function AutopaySection(props: { accountNo: string; options: PaymentOptionsDto; onChange: () => void }) {
+/**
+ * Autopay settings: needs a saved card; turning on or changing asks for an SMS code; stopping does not. `action`
+ * (busy, problem, «Автоплатёж включён.») is the owner's when `onChange` redraws this section: one of its own went with it.
+ */
+export function AutopaySection(props: {
+  accountNo: string;
+  options: PaymentOptionsDto;
+  onChange: () => void;
+  action?: ReturnType<typeof createAction>;
+}) {
   const { t, lang } = useI18n();
   const online = useOnline();
-  const a = createAction();
+  const a = props.action ?? createAction();
   const current = (): AutopayDto | null => props.options.autopay;
   const [mode, setMode] = createSignal<"threshold" | "monthly">(current()?.mode ?? "threshold");
   const [stage, setStage] = createSignal<"enter" | "code">("enter");
@@ -219,11 +227,19 @@ export function AutopaySection(props: { accountNo: string; options: PaymentOptio
   );
 }
 
-/** Promised payment (обещанный платёж): offered when the balance is low, with the rules and the reason if not. */
-export function PromisedSection(props: { accountNo: string; options: PaymentOptionsDto; onChange: () => void }) {
+/**
+ * Promised payment (обещанный платёж): offered when the balance is low, with the rules and the reason if not.
+ * `action` is the owner's when `onChange` redraws this section (as for autopay).
+ */
+export function PromisedSection(props: {
+  accountNo: string;
+  options: PaymentOptionsDto;
+  onChange: () => void;
+  action?: ReturnType<typeof createAction>;
+}) {
   const { t, lang } = useI18n();
   const online = useOnline();
-  const a = createAction();
+  const a = props.action ?? createAction();
   const key = crypto.randomUUID();
   const p = () => props.options.promised;
   const take = (e: SubmitEvent) => {
@@ -266,12 +282,13 @@ export function PromisedSection(props: { accountNo: string; options: PaymentOpti
         <form class="form narrow" onSubmit={take} aria-busy={a.busy()} novalidate>
           <ProblemAlert problem={a.problem()} />
           <Field label={t("promised.amount")} name="amount" problem={a.problem()} inputmode="decimal" value={String(p().maxKop / 100)} />
-          <p role="status">{a.done()}</p>
           <button type="submit" class="button button--primary" disabled={a.busy() || !online()}>
             {t("promised.take")}
           </button>
         </form>
       </Show>
+      {/* Not in the form: a payment taken is open, and the form gives way to it. */}
+      <p role="status">{a.done()}</p>
     </section>
   );
 }

@@ -247,16 +247,24 @@ function OpsTicket(props: { id: string; onChanged: () => void; regionName: (code
   );
 }
 
-/** A call-back request in the queue: who, their phone (a link that dials), the window in the region's time; «Готово» once called. */
+/**
+ * A call-back request in the queue: who, their phone (a link that dials), the window in the region's time; «Готово»
+ * once called. Its action (busy, the problem) is the queue's, shown in the row it was for (`acted`): the queue is
+ * asked again every few seconds, which redraws this row, and a refusal of its own went with it.
+ */
 function CallbackItem(props: {
   c: CallbackDto;
   regionName: (code: string) => string;
   regionTz: (code: string) => string;
+  action: ReturnType<typeof createAction>;
+  acted: boolean;
+  onAct: () => void;
   onDone: () => void;
 }) {
   const s = useStrings(opsStrings);
   const { lang } = useI18n();
-  const a = createAction();
+  const a = props.action;
+  const busy = () => props.acted && a.busy();
   return (
     <li class="list__row queue-item">
       <span>
@@ -268,19 +276,22 @@ function CallbackItem(props: {
       <button
         type="button"
         class="button button--small"
-        disabled={a.busy()}
-        aria-busy={a.busy()}
+        disabled={busy()}
+        aria-busy={busy()}
         aria-label={s("callbackDoneFor", { name: props.c.name })}
-        onClick={() =>
+        onClick={() => {
+          props.onAct();
           void a.run(async () => {
             await opsSupportApi.callbackDone(props.c.id);
             props.onDone();
-          })
-        }
+          });
+        }}
       >
         {s("callbackDone")}
       </button>
-      <ProblemAlert problem={a.problem()} />
+      <Show when={props.acted}>
+        <ProblemAlert problem={a.problem()} />
+      </Show>
     </li>
   );
 }
@@ -300,6 +311,8 @@ function Console(props: { me: OperatorDto; regionName: (code: string) => string;
   const timer = setInterval(() => void refetch(), QUEUE_MS);
   onCleanup(() => clearInterval(timer));
   const [feedback] = createResource(opsSupportApi.feedback);
+  const calling = createAction();
+  const [calledBack, setCalledBack] = createSignal<string | null>(null);
   return (
     <>
       <div class="row">
@@ -338,7 +351,17 @@ function Console(props: { me: OperatorDto; regionName: (code: string) => string;
                 </QueueList>
                 <Show when={kind() === "private"}>
                   <QueueList title={s("callbacks")} empty={s("empty")} items={q.callbacks ?? []}>
-                    {(c) => <CallbackItem c={c} regionName={props.regionName} regionTz={props.regionTz} onDone={() => void refetch()} />}
+                    {(c) => (
+                      <CallbackItem
+                        c={c}
+                        regionName={props.regionName}
+                        regionTz={props.regionTz}
+                        action={calling}
+                        acted={calledBack() === c.id}
+                        onAct={() => setCalledBack(c.id)}
+                        onDone={() => void refetch()}
+                      />
+                    )}
                   </QueueList>
                 </Show>
                 <QueueList title={s("tickets")} empty={s("empty")} items={q.tickets}>
