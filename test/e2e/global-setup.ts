@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { ensureChromium, ensureHeadlessShell } from "../../scripts/chromium.mts";
@@ -24,6 +25,7 @@ declare module "vitest" {
 }
 
 let server: ChildProcess | undefined;
+let stateDir: string | undefined;
 let stopMock: (() => Promise<void>) | undefined;
 
 /** Starts the real Worker with `wrangler dev` on fresh local databases, for the browser tests. */
@@ -31,7 +33,9 @@ export async function setup(project: TestProject) {
   const chromium = ensureChromium();
   const headlessShell = ensureHeadlessShell();
   const port = Number(process.env.E2E_PORT ?? 8799);
-  const state = join(ROOT, ".e2e/state");
+  // The server's local D1, R2 and queues: under the temporary folder (`npm test` puts that in memory: scripts/test.mts).
+  const state = join(tmpdir(), `kabinet-e2e-state-${port}`);
+  stateDir = state;
   await rm(state, { recursive: true, force: true });
   // The demo data, and the contracts on which tests register subscribers of their own (own-contracts.ts).
   await prepareLocalDatabases(state, () => {}, ownContractsSql());
@@ -114,4 +118,5 @@ export async function teardown() {
   server.kill("SIGINT");
   await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
   if (server.exitCode === null) server.kill("SIGKILL");
+  if (stateDir) await rm(stateDir, { recursive: true, force: true });
 }
