@@ -129,17 +129,20 @@ async function closeQueues() {
 export const endFile = closeQueues;
 
 /**
- * The Worker's request and job logs (`console.log`, one JSON line each: platform/log.ts) are kept in the isolate, the
- * last 2,000 lines, instead of each going to Vitest in Node: the suite logs some hundred thousand lines, and sending
- * them cost 14 % of its CPU (364 → 314 CPU-seconds alone) though only a failed test's are shown. `printLogsOfFailedTest`
- * (test/worker/setup.ts) prints a failed test's lines as Vitest would have. Tests that read the lines spy on
- * `console.log` as before (the spy wraps this; `restoreAllMocks` gives this back). Warnings and errors go out as ever.
+ * The Worker's request and job logs (`console.log`, one JSON line each: platform/log.ts) are kept in the isolate (at
+ * least the last 2,000 lines) instead of each going to Vitest in Node: the suite logs some hundred thousand lines, and
+ * sending them cost 14 % of its CPU (364 → 314 CPU-seconds alone) though only a failed test's are shown.
+ * `printLogsOfFailedTest` (test/worker/setup.ts) prints a failed test's lines as Vitest would have. Tests that read the
+ * lines spy on `console.log` as before (the spy wraps this; `restoreAllMocks` gives this back). Warnings and errors go
+ * out as ever.
  */
 const printLog = console.log.bind(console);
 const kept: unknown[][] = [];
 const keepLog = (...args: unknown[]) => {
   kept.push(args);
-  if (kept.length > 2000) kept.splice(0, kept.length - 2000);
+  // Cut back to the last 2,000 only when it reaches 4,000: cutting one line off the front at each line past 2,000
+  // moved the other 1,999 every time a long test logged.
+  if (kept.length >= 4000) kept.splice(0, kept.length - 2000);
 };
 console.log = keepLog;
 
