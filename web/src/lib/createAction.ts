@@ -31,3 +31,21 @@ export function createAction(initial: Problem | null = null) {
   };
   return { busy, problem, done, run, clear };
 }
+
+/**
+ * One action for the rows of a list that is drawn again after it runs (a `Loadable` rebuilds its rows when the list
+ * comes again): busy, the problem and the message outlive the row that ran it, and `isFor(key)` says which row that
+ * was (`key()`: none yet).
+ */
+export function createRowAction() {
+  const action = createAction();
+  const [key, setKey] = createSignal<string | null>(null);
+  /** Runs `fn` for the row `rowKey`. */
+  const runFor = (rowKey: string, fn: () => Promise<unknown>) => {
+    setKey(rowKey);
+    return action.run(fn);
+  };
+  return { ...action, key, isFor: (rowKey: string) => key() === rowKey, runFor };
+}
+
+export type RowAction = ReturnType<typeof createRowAction>;

@@ -3,7 +3,7 @@ import { createResource, createSignal, createUniqueId, For, type JSX, lazy, Show
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { useStrings } from "../../i18n/local";
-import { createAction } from "../../lib/createAction";
+import { createAction, createRowAction, type RowAction } from "../../lib/createAction";
 import { formatMoment, formatPhone, formatRub } from "../../lib/format";
 import { latestOf } from "../../lib/resource";
 import { Field } from "../auth/fields";
@@ -192,29 +192,27 @@ function createPaged<P extends { items: unknown[]; nextCursor: string | null }>(
 
 /**
  * One employee: role, sites, «Сохранить» and «Удалить». The action (busy, problem, «Сохранено») is the list's
- * (`action`, shown in the row it was for: `acted`): the list is fetched again after a change, which redraws this row.
+ * (`action`, shown in the row it was for): the list is fetched again after a change, which redraws this row.
  */
 function EmployeeRow(props: {
   orgId: string;
   member: EmployeeDto;
   sites: SiteDto[] | undefined;
-  action: ReturnType<typeof createAction>;
-  acted: boolean;
-  onAct: () => void;
+  action: RowAction;
   onChanged: () => void;
 }) {
   const s = useStrings(businessStrings);
   const ss = useStrings(sitesStrings);
   const action = props.action;
+  const id = props.member.subscriberId;
   const [role, setRole] = createSignal<OrgRole>(props.member.role);
   // The sites the employee is limited to (none: no site limit); sent as they are, so a role change keeps them.
   const [siteIds, setSiteIds] = createSignal<string[]>([...(props.member.siteIds ?? [])].sort());
   const sitesChanged = () => siteIds().join() !== [...(props.member.siteIds ?? [])].sort().join();
-  const save = () => {
-    props.onAct();
-    return action.run(async () => {
+  const save = () =>
+    action.runFor(id, async () => {
       const limited = role() !== "administrator" && siteIds().length > 0;
-      await businessApi.changeEmployee(props.orgId, props.member.subscriberId, {
+      await businessApi.changeEmployee(props.orgId, id, {
         role: role(),
         accountNos: role() === "administrator" ? null : props.member.accountNos,
         ...(limited ? { siteIds: siteIds() } : {}),
@@ -222,12 +220,10 @@ function EmployeeRow(props: {
       props.onChanged();
       return s("saved");
     });
-  };
   const remove = () => {
     if (!window.confirm(s("removeConfirm", { name: props.member.name }))) return;
-    props.onAct();
-    void action.run(async () => {
-      await businessApi.removeEmployee(props.orgId, props.member.subscriberId);
+    void action.runFor(id, async () => {
+      await businessApi.removeEmployee(props.orgId, id);
       props.onChanged();
       return s("removed");
     });
@@ -270,7 +266,7 @@ function EmployeeRow(props: {
         <button type="button" class="button button--small" onClick={remove} disabled={action.busy()}>
           {s("remove")}
         </button>
-        <Show when={props.acted}>
+        <Show when={action.isFor(id)}>
           <ProblemAlert problem={action.problem()} />
           <Show when={action.done()}>
             <small role="status">{action.done()}</small>
@@ -294,8 +290,7 @@ export function OrgEmployeesPage() {
         const invite = createAction();
         // A change to an employee (and who it was for) outlives the list drawn again after it; «Сотрудник удалён»,
         // whose row is gone then, is said above the list.
-        const changing = createAction();
-        const [actedOn, setActedOn] = createSignal<string | null>(null);
+        const changing = createRowAction();
         const onInvite = (e: SubmitEvent) => {
           e.preventDefault();
           const form = e.currentTarget as HTMLFormElement;
@@ -323,7 +318,7 @@ export function OrgEmployeesPage() {
               <Loadable resource={list} onRetry={refetch}>
                 {(l) => (
                   <>
-                    <Show when={!l.members.some((m) => m.subscriberId === actedOn()) && changing.done()}>
+                    <Show when={!l.members.some((m) => changing.isFor(m.subscriberId)) && changing.done()}>
                       <p role="status">{changing.done()}</p>
                     </Show>
                     <ul class="list">
@@ -334,8 +329,6 @@ export function OrgEmployeesPage() {
                             member={m}
                             sites={latestOf(sites)}
                             action={changing}
-                            acted={actedOn() === m.subscriberId}
-                            onAct={() => setActedOn(m.subscriberId)}
                             onChanged={() => void refetch()}
                           />
                         )}

@@ -4,7 +4,7 @@ import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { useStrings } from "../../i18n/local";
 import { ApiError } from "../../lib/api";
-import { createAction } from "../../lib/createAction";
+import { createAction, createRowAction, type RowAction } from "../../lib/createAction";
 import { formatMoment, formatPhone } from "../../lib/format";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { useRegion } from "../region/RegionContext";
@@ -249,22 +249,20 @@ function OpsTicket(props: { id: string; onChanged: () => void; regionName: (code
 
 /**
  * A call-back request in the queue: who, their phone (a link that dials), the window in the region's time; «Готово»
- * once called. Its action (busy, the problem) is the queue's, shown in the row it was for (`acted`): the queue is
+ * once called. Its action (busy, the problem) is the queue's, shown in the row it was for: the queue is
  * asked again every few seconds, which redraws this row, and a refusal of its own went with it.
  */
 function CallbackItem(props: {
   c: CallbackDto;
   regionName: (code: string) => string;
   regionTz: (code: string) => string;
-  action: ReturnType<typeof createAction>;
-  acted: boolean;
-  onAct: () => void;
+  action: RowAction;
   onDone: () => void;
 }) {
   const s = useStrings(opsStrings);
   const { lang } = useI18n();
   const a = props.action;
-  const busy = () => props.acted && a.busy();
+  const busy = () => a.isFor(props.c.id) && a.busy();
   return (
     <li class="list__row queue-item">
       <span>
@@ -279,17 +277,16 @@ function CallbackItem(props: {
         disabled={busy()}
         aria-busy={busy()}
         aria-label={s("callbackDoneFor", { name: props.c.name })}
-        onClick={() => {
-          props.onAct();
-          void a.run(async () => {
+        onClick={() =>
+          void a.runFor(props.c.id, async () => {
             await opsSupportApi.callbackDone(props.c.id);
             props.onDone();
-          });
-        }}
+          })
+        }
       >
         {s("callbackDone")}
       </button>
-      <Show when={props.acted}>
+      <Show when={a.isFor(props.c.id)}>
         <ProblemAlert problem={a.problem()} />
       </Show>
     </li>
@@ -311,8 +308,7 @@ function Console(props: { me: OperatorDto; regionName: (code: string) => string;
   const timer = setInterval(() => void refetch(), QUEUE_MS);
   onCleanup(() => clearInterval(timer));
   const [feedback] = createResource(opsSupportApi.feedback);
-  const calling = createAction();
-  const [calledBack, setCalledBack] = createSignal<string | null>(null);
+  const calling = createRowAction();
   return (
     <>
       <div class="row">
@@ -357,8 +353,6 @@ function Console(props: { me: OperatorDto; regionName: (code: string) => string;
                         regionName={props.regionName}
                         regionTz={props.regionTz}
                         action={calling}
-                        acted={calledBack() === c.id}
-                        onAct={() => setCalledBack(c.id)}
                         onDone={() => void refetch()}
                       />
                     )}
