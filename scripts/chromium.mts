@@ -32,15 +32,21 @@ function aptInstall(pkg: string) {
   }
 }
 
+/** The first of `paths` that exists; when none does and this runs as root, after installing Debian's `pkg`. */
+function findOrInstall(paths: string[], pkg: string): string | undefined {
+  const find = () => paths.find((p) => existsSync(p));
+  const found = find();
+  if (found || process.getuid?.() !== 0) return found;
+  aptInstall(pkg);
+  return find();
+}
+
 const PDFTOTEXT = ["/usr/bin/pdftotext", "/usr/local/bin/pdftotext"];
 
 /** pdftotext (poppler-utils): the tests read the usage-detail PDFs with a real reader. */
 export function ensurePdftotext(): string {
-  const found = PDFTOTEXT.find((p) => existsSync(p));
+  const found = findOrInstall(PDFTOTEXT, "poppler-utils");
   if (found) return found;
-  if (process.getuid?.() === 0) aptInstall("poppler-utils");
-  const installed = PDFTOTEXT.find((p) => existsSync(p));
-  if (installed) return installed;
   throw new Error(
     "The tests read PDFs with pdftotext. Install it with:\n\n  sudo apt-get update && sudo apt-get install -y poppler-utils\n",
   );
@@ -52,11 +58,8 @@ export function ensureChromium(): string {
   if (process.env.CHROMIUM_PATH) {
     throw new Error(`CHROMIUM_PATH is set to ${process.env.CHROMIUM_PATH}, which does not exist.`);
   }
-  if (process.getuid?.() === 0) {
-    aptInstall("chromium");
-    const installed = findChromium();
-    if (installed) return installed;
-  }
+  const installed = findOrInstall(CANDIDATES, "chromium");
+  if (installed) return installed;
   throw new Error(
     `The browser tests need Chromium, which is not installed. Install it with:\n\n  ${INSTALL_COMMAND}\n\nor point CHROMIUM_PATH at a Chromium or Chrome binary.`,
   );
@@ -78,17 +81,13 @@ export function ensureHeadlessShell(): string {
     if (existsSync(configured)) return configured;
     throw new Error(`CHROMIUM_HEADLESS_SHELL_PATH is set to ${configured}, which does not exist.`);
   }
-  const find = () => HEADLESS_SHELL.find((p) => existsSync(p));
-  let found = find();
-  if (!found && process.getuid?.() === 0 && process.platform === "linux") {
-    try {
-      aptInstall("chromium-headless-shell");
-      found = find();
-    } catch (e) {
-      console.warn(`${(e as Error).message}\nThe full Chromium runs every browser test instead.`);
-    }
+  try {
+    const found = findOrInstall(HEADLESS_SHELL, "chromium-headless-shell");
+    if (found) return found;
+  } catch (e) {
+    console.warn(`${(e as Error).message}\nThe full Chromium runs every browser test instead.`);
   }
-  return found ?? ensureChromium();
+  return ensureChromium();
 }
 
 /** Launch flags that work on machines without a network or GPU. */
