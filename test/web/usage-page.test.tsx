@@ -56,16 +56,22 @@ const json = (body: unknown, status = 200) =>
 const problem = (status: number, title: string) => json({ type: "urn:kabinet:problem:validation", title, status }, status);
 
 /**
- * The server as the usage page meets it: `categories` must name at least one kind (as the route's schema says: an
- * empty value is a 400). `usage` answers each request for the view, in order.
+ * The server as the usage page meets it: `categories` must name at least one kind (an empty value or list is a 400,
+ * as the usage service says). `usage` answers each request for the view, in order; `orders` collects the reports ordered.
  */
-function serve(usage: Array<(q: URLSearchParams) => Promise<Response>>) {
+function serve(usage: Array<(q: URLSearchParams) => Promise<Response>>, orders: Array<Record<string, unknown>> = []) {
   const asked: URLSearchParams[] = [];
   vi.stubGlobal(
     "fetch",
-    vi.fn(async (input: RequestInfo | URL) => {
+    vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
       const url = new URL(String(input), "http://msk.kabinet.localhost");
       if (url.pathname === "/api/v1/me") return json({ profile });
+      if (url.pathname.endsWith("/usage/reports") && init?.method === "POST") {
+        const body = JSON.parse(String(init.body)) as Record<string, unknown>;
+        if (Array.isArray(body.categories) && body.categories.length === 0) return problem(400, "Проверьте поля формы");
+        orders.push(body);
+        return json({ id: `r${orders.length}`, status: "queued" }, 202);
+      }
       if (url.pathname.endsWith("/usage/reports")) return json({ items: [] });
       if (url.pathname.endsWith("/usage")) {
         asked.push(url.searchParams);
@@ -137,5 +143,39 @@ describe("«Детализация расходов»: «Обновить»", ()
     await waitFor(() => expect(asked.length).toBe(before + 1));
     expect(asked.at(-1)?.get("categories")).toBe("sms");
     expect(screen.queryByText("Выберите хотя бы один вид записей")).toBeNull();
+  });
+});
+
+describe("«Детализация расходов»: «Заказать отчёт»", () => {
+  it("ordered before the kinds have loaded, asks for every kind and says the report is ordered", async () => {
+    const orders: Array<Record<string, unknown>> = [];
+    serve([() => new Promise<Response>(() => {})], orders);
+    mount();
+    const order = await screen.findByRole("button", { name: "Заказать отчёт" });
+    expect(screen.queryByRole("group", { name: "Что показать" })).toBeNull();
+    fireEvent.click(order);
+    await waitFor(() => expect(orders.length).toBe(1));
+    expect(orders[0]?.categories).toBeUndefined();
+    expect(orders[0]?.format).toBe("pdf");
+    expect((await screen.findByText("Отчёт заказан. Он появится в списке ниже.")).getAttribute("role")).toBe("status");
+    expect(screen.queryByRole("alert")).toBeNull();
+  });
+
+  it("with some kinds ticked sends them; with none, says to choose one in the order form and sends nothing", async () => {
+    const orders: Array<Record<string, unknown>> = [];
+    serve([], orders);
+    mount();
+    const kinds = await screen.findByRole("group", { name: "Что показать" });
+    const [sms, internet] = [...kinds.querySelectorAll<HTMLInputElement>("input[type=checkbox]")];
+    fireEvent.click(internet as HTMLInputElement);
+    fireEvent.click(screen.getByRole("button", { name: "Заказать отчёт" }));
+    await waitFor(() => expect(orders.length).toBe(1));
+    expect(orders[0]?.categories).toEqual(["sms"]);
+    await screen.findByText("Отчёт заказан. Он появится в списке ниже.");
+    fireEvent.click(sms as HTMLInputElement);
+    fireEvent.click(screen.getByRole("button", { name: "Заказать отчёт" }));
+    const hint = await screen.findByText("Выберите хотя бы один вид записей");
+    expect(hint.closest("form")?.querySelector("button[type=submit]")?.textContent).toBe("Заказать отчёт");
+    expect(orders.length).toBe(1);
   });
 });

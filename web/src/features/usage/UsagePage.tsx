@@ -204,33 +204,38 @@ export default function UsagePage() {
     return s ? s.categories : [...new Set(services().flatMap((x) => x.categories))];
   });
   const chosen = () => (picked() ?? offered()).filter((c) => offered().includes(c));
-  // Every offered kind unticked: said here, not sent (the server would refuse `categories=` with a 400).
-  const [noKinds, setNoKinds] = createSignal(false);
+  // Every offered kind unticked: said by the form that was sent, never sent (the server refuses no kinds with a 400).
+  const [noKinds, setNoKinds] = createSignal<"filter" | "order" | null>(null);
   const toggle = (c: Category, on: boolean) => {
-    setNoKinds(false);
+    setNoKinds(null);
     setPicked(on ? [...new Set([...chosen(), c])] : chosen().filter((x) => x !== c));
   };
+  /** The kinds to ask for: the ticked ones, or undefined for every kind (the server's default) — also before the first answer offers any. */
+  const kinds = (): Category[] | undefined => (offered().length > 0 && chosen().length !== offered().length ? chosen() : undefined);
+  const noneTicked = () => kinds()?.length === 0;
   const filterParams = () => {
     const p = new URLSearchParams({ from: from(), to: to(), limit: "50" });
     if (serviceId()) p.set("service", serviceId());
-    // Before the first answer nothing is offered yet: ask for every kind (the server's default), never `categories=`.
-    if (offered().length > 0 && (chosen().length !== offered().length || chosen().length === 0)) p.set("categories", chosen().join(","));
+    const k = kinds();
+    if (k) p.set("categories", k.join(","));
     return p;
   };
   const refresh = (e: SubmitEvent) => {
     e.preventDefault();
-    if (offered().length > 0 && chosen().length === 0) return setNoKinds(true);
+    if (noneTicked()) return setNoKinds("filter");
     setQuery(filterParams());
   };
   const submitOrder = (e: SubmitEvent) => {
     e.preventDefault();
+    if (noneTicked()) return setNoKinds("order");
     const email = String(new FormData(e.currentTarget as HTMLFormElement).get("email") ?? "").trim();
+    const k = kinds();
     void order.run(async () => {
       await usageApi.order(params.no, {
         from: from(),
         to: to(),
         ...(serviceId() ? { serviceId: serviceId() } : {}),
-        categories: chosen(),
+        ...(k ? { categories: k } : {}),
         format: format(),
         delivery: delivery(),
         ...(delivery() === "email" && email ? { email } : {}),
@@ -299,9 +304,9 @@ export default function UsagePage() {
             </fieldset>
             <Show when={latestOf(view)}>
               {(v) => (
-                <fieldset class="chips" aria-describedby={noKinds() ? "usage-kinds-none" : undefined}>
+                <fieldset class="chips" aria-describedby={noKinds() === "filter" ? "usage-kinds-none" : undefined}>
                   <legend>{t("usage.kinds")}</legend>
-                  <Show when={noKinds()}>
+                  <Show when={noKinds() === "filter"}>
                     <p class="field__error" role="alert" id="usage-kinds-none">
                       {t("usage.kinds.none")}
                     </p>
@@ -372,6 +377,11 @@ export default function UsagePage() {
                   />
                   <small id="usage-email-hint">{t("usage.emailHint")}</small>
                 </label>
+              </Show>
+              <Show when={noKinds() === "order"}>
+                <p class="field__error" role="alert">
+                  {t("usage.kinds.none")}
+                </p>
               </Show>
               <ProblemAlert problem={order.problem()} />
               <Show when={order.done()}>
