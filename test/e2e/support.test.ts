@@ -65,7 +65,11 @@ describe("support chat in real browsers", () => {
     // (A string, so that the page's own fetch runs, not the test's.)
     const chatId = await page.evaluate<string>("fetch('/api/v1/support/chats').then((r) => r.json()).then((j) => j.items[0].id)");
     const drop = await fetch(site("msk", `/dev/support/chats/${chatId}/drop`), { method: "POST", dispatcher: localhostAgent });
-    expect(((await drop.json()) as { dropped: number }).dropped).toBe(2);
+    // Each side had its socket (a side may briefly hold two: a page redrawn on a busy machine opens its new socket
+    // before the room hears the old one close); each comes back by itself.
+    const dropped = (await drop.json()) as { customers: number; operators: number };
+    expect(dropped.customers).toBeGreaterThanOrEqual(1);
+    expect(dropped.operators).toBeGreaterThanOrEqual(1);
     await expect.poll(() => state(page).innerText(), { timeout: 15_000 }).toContain("На связи");
     await ops.getByLabel("Сообщение").fill("Проверяю линию после переподключения");
     await ops.getByRole("button", { name: "Отправить", exact: true }).click();

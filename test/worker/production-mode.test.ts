@@ -73,7 +73,7 @@ describe("with DEV_MODE off no development route exists", () => {
     expect(visitor.status).toBe(201);
     const { chat } = await json<{ chat: { id: string } }>(visitor);
     const drop = `/dev/support/chats/${chat.id}/drop`;
-    expect(await json(await fetchWith({}, "msk", drop, { method: "POST" }))).toEqual({ dropped: 0 });
+    expect(await json(await fetchWith({}, "msk", drop, { method: "POST" }))).toEqual({ dropped: 0, customers: 0, operators: 0 });
     await expectNotFound(await fetchWith(production(), "msk", drop, { method: "POST" }));
   });
 

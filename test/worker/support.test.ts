@@ -338,7 +338,7 @@ describe("support chat", () => {
     const first = await openSocket(await socket());
     const closed = new Promise<number>((resolve) => first.ws.addEventListener("close", (e) => resolve(e.code)));
     const drop = await call("msk", `/dev/support/chats/${chat.id}/drop`, { method: "POST" });
-    expect(await json(drop)).toEqual({ dropped: 1 });
+    expect(await json(drop)).toEqual({ dropped: 1, customers: 1, operators: 0 });
     expect(await closed).toBe(1012);
     // Meanwhile the operator answers.
     const maria = await operator("operator.msk");

@@ -58,10 +58,13 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   /** Closes every socket, as a deploy or an eviction would (the dev tools use it to test reconnects). */
-  drop(): number {
-    const sockets = this.ctx.getWebSockets();
-    for (const ws of sockets) ws.close(1012, "service restart");
-    return sockets.length;
+  drop(): { dropped: number; customers: number; operators: number } {
+    const counts = { dropped: 0, ...this.presence() };
+    for (const ws of this.ctx.getWebSockets()) {
+      ws.close(1012, "service restart");
+      counts.dropped++;
+    }
+    return counts;
   }
 
   presence(): { operators: number; customers: number } {

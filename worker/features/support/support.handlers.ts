@@ -457,5 +457,5 @@ export async function devDropHandler(c: Context<AppEnv>) {
   const chatId = c.req.param("chatId") ?? "";
   chats.regionOfId(chatId);
   const chatRoom = c.env.CHAT_ROOMS.get(c.env.CHAT_ROOMS.idFromName(chatId));
-  return c.json({ dropped: await chatRoom.drop() }, 200);
+  return c.json(await chatRoom.drop(), 200);
 }
