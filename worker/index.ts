@@ -11,7 +11,8 @@ import { isClosingMessage } from "./features/business/closing.messages";
 import { type ClosingDeps, consumeClosing, queueClosingMonth } from "./features/business/closing.service";
 import { consumeReconciliations, isReconciliationMessage } from "./features/business/reconciliation.service";
 import { sweepOrgPayments } from "./features/business/topup.service";
-import { consumeRegionDay, isRegionDayMessage, queueDueRegions } from "./features/cron/daily.service";
+import { consumeRegionDay, isRegionDayMessage } from "./features/cron/daily.service";
+import { consumeShardTick, isShardTickMessage, queueShardTicks } from "./features/cron/shard-tick.service";
 import { healthRouter } from "./features/health/health.index";
 import { helpRouter } from "./features/help/help.index";
 import { cleanExpired } from "./features/housekeeping/housekeeping.service";
@@ -21,23 +22,17 @@ import { DEAD_LETTER_QUEUE, NOTIFICATIONS_QUEUE } from "./features/notifications
 import { providersRouter } from "./features/notifications/providers.index";
 import { isPageNavigation, withBootData } from "./features/pages/pages.boot";
 import { pagesRouter } from "./features/pages/pages.index";
-import { autopayTick } from "./features/payments/autopay.service";
 import { paymentsRouter, webhookRouter } from "./features/payments/payments.index";
-import { expirePromised } from "./features/payments/promised.service";
-import { reconcilePending } from "./features/payments/reconcile.service";
 import { regionsRouter } from "./features/regions/regions.index";
-import { retryEffects } from "./features/services/applications.service";
 import { opsApplicationsRouter, servicesRouter } from "./features/services/services.index";
 import { opsShardsRouter } from "./features/shards/shards.index";
 import { devDropHandler } from "./features/support/support.handlers";
 import { opsSupportRouter, supportRouter } from "./features/support/support.index";
-import { autoCloseTickets } from "./features/support/tickets.service";
 import { assetFonts, consumeReports, type ReportDeps } from "./features/usage/usage.consumer";
 import { usageFilesRouter, usageRouter } from "./features/usage/usage.index";
 import { consumeUsage, USAGE_QUEUE } from "./features/usage/usage.ingest";
 import { REPORTS_QUEUE } from "./features/usage/usage.messages";
-import { expireReports, expireUsage } from "./features/usage/usage.service";
-import { createDataAccess, SHARDS } from "./platform/db";
+import { createDataAccess } from "./platform/db";
 import { AppError } from "./platform/errors";
 import { apexOrigin } from "./platform/host";
 import { log } from "./platform/log";
@@ -189,7 +184,7 @@ const handlers = {
       // A region's day and the rest of a bank statement each spend up to a whole invocation's 1,000 D1 queries (their
       // own budgets): one of them is worked here, alone, and everything else in the batch is sent again for another
       // invocation (a batch of ten regions' midnights would otherwise make ten times the limit and fail them all).
-      const heavy = batch.messages.find((m) => isRegionDayMessage(m.body) || isBankLinesMessage(m.body));
+      const heavy = batch.messages.find((m) => isRegionDayMessage(m.body) || isBankLinesMessage(m.body) || isShardTickMessage(m.body));
       if (heavy) {
         await handOn(
           env.BILLING,
@@ -197,7 +192,14 @@ const handlers = {
         );
         if (isRegionDayMessage(heavy.body))
           await consumeRegionDay(heavy, data, notifier(env), env.BILLING, retryDelaySeconds(heavy.attempts));
-        else await consumeBankLines(heavy, data, env);
+        else if (isShardTickMessage(heavy.body)) {
+          const acquirer = acquirerFor(env, `https://${env.BASE_DOMAIN}`);
+          await consumeShardTick(
+            heavy,
+            { data, queue: env.BILLING, files: env.FILES, acquirer, notify: notifier(env) },
+            retryDelaySeconds(heavy.attempts),
+          );
+        } else await consumeBankLines(heavy, data, env);
         return;
       }
       const webhooks = batch.messages;
@@ -219,37 +221,28 @@ const handlers = {
     if (controller.cron === "*/15 * * * *") {
       const at = new Date(controller.scheduledTime);
       const data = createDataAccess(env);
+      // The global database's expired rows here; each shard's share (reports, usage months, requests) in a message of its own.
       const removed = await cleanExpired(data, at);
-      const reports = await expireReports(data, env.FILES, data.shards, at);
-      const usageMonthsExpired = await expireUsage(data, env.FILES, data.shards, at);
-      const ticketsClosed = await autoCloseTickets(data, SHARDS, at);
-      log("info", "cron.housekeeping", { ...removed, reportsExpired: reports, usageMonthsExpired, ticketsClosed });
+      const shardsQueued = await queueShardTicks(data, env.BILLING, "quarter", at);
+      log("info", "cron.housekeeping", { ...removed, shardsQueued });
       return;
     }
     if (controller.cron === "0 * * * *") {
       const at = new Date(controller.scheduledTime);
       const data = createDataAccess(env);
-      // Each region's daily work (the new day's tariff changes and blocks, then its charge; bonus points; balance
-      // alerts) goes to the billing queue, a message per region that is behind, however many ticks were missed.
-      const regionsQueued = await queueDueRegions(data, env.BILLING, at);
-      const effects = await retryEffects(data, at);
-      const promised = await expirePromised(data, at);
+      // Each shard's share goes to the billing queue, a message per shard: the regions behind with their daily work
+      // (the new day's tariff changes and blocks, then its charge; bonus points; balance alerts), applications'
+      // effects, promised payments, payments to reconcile, autopay (features/cron/shard-tick.service.ts).
+      const shardsQueued = await queueShardTicks(data, env.BILLING, "hourly", at);
       const acquirer = acquirerFor(env, `https://${env.BASE_DOMAIN}`);
-      const reconciled = await reconcilePending(data, acquirer, notifier(env), at);
       const orgPayments = await sweepOrgPayments(data, acquirer, notifier(env), at);
-      const autopay = await autopayTick(data, acquirer, notifier(env), at);
       // Days 1–5 of a month: each organisation's closing documents for the month before, through the reports queue.
       const closingQueued = await queueClosingMonth(data, env.REPORTS, at);
       // Statement lines an upload left unfinished (a crash midway): matched and credited, exactly once, here too.
       const bankLinesCredited = await processPendingLines(data, env.BILLING, env.NOTIFICATIONS, at);
       log("info", "cron.billing", {
-        regionsQueued,
+        shardsQueued,
         closingQueued,
-        effects,
-        promised,
-        ...autopay,
-        paymentsAsked: reconciled.asked,
-        paymentsSettled: reconciled.settled,
         orgPaymentsAsked: orgPayments.asked,
         orgLinesCredited: orgPayments.credited,
         bankLinesCredited,

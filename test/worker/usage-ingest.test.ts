@@ -1,4 +1,4 @@
-import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { strFromU8, unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
@@ -9,6 +9,7 @@ import worker from "../../worker/index";
 import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { addDays, localDay } from "../../worker/platform/region";
+import { runTick } from "./cron";
 import { api, json, login } from "./helpers";
 
 const ANNA_MOBILE = makeAccountNo("20100000002"); // msk (Moscow time), mobile service `${ANNA_MOBILE}-1`
@@ -210,11 +211,7 @@ describe("usage retention (126-ФЗ: three years)", () => {
     await ingestBatch(deps, batch("ret-old", [call(old, 10, "10:00", 60, 100)]));
     await ingestBatch(deps, batch("ret-kept", [call(kept, 1, "10:00", 60, 100)]));
     expect(await env.FILES.head(monthKey(ANNA_MOBILE, old))).not.toBeNull();
-    await worker.scheduled(
-      createScheduledController({ cron: "*/15 * * * *", scheduledTime: now.getTime() }),
-      env,
-      createExecutionContext(),
-    );
+    await runTick("*/15 * * * *", now.getTime());
     expect(await env.FILES.head(monthKey(ANNA_MOBILE, old))).toBeNull();
     expect(await env.FILES.head(monthKey(ANNA_MOBILE, kept))).not.toBeNull();
     const d1 = (await createDataAccess(env).shardForAccount(ANNA_MOBILE))?.db as unknown as { $client: D1Database };

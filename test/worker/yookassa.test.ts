@@ -1,4 +1,4 @@
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -14,6 +14,7 @@ import { createDataAccess } from "../../worker/platform/db";
 import { AppError } from "../../worker/platform/errors";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { notifier } from "../../worker/platform/notify";
+import { runTick } from "./cron";
 import { FakeYooKassa } from "./fakes/yookassa";
 import { json, login, SAME_ORIGIN, stepUp } from "./helpers";
 
@@ -693,11 +694,7 @@ describe("ЮKassa through the Worker", () => {
     const { payment } = await json<{ payment: Payment }>(await topUp(cookie, 12_300));
     const ykId = acquirerIdOf(payment.id);
     fake.pay(ykId);
-    const hourly = async (at: Date) => {
-      const ctx = createExecutionContext();
-      await worker.scheduled(createScheduledController({ cron: "0 * * * *", scheduledTime: at.getTime() }), ykEnv, ctx);
-      await waitOnExecutionContext(ctx);
-    };
+    const hourly = (at: Date) => runTick("0 * * * *", at.getTime(), ykEnv);
     const gets = () => fake.log.filter((l) => l.method === "GET" && l.path === `/payments/${ykId}`).length;
     const asked = gets();
     await hourly(new Date(Date.now() + 60_000));

@@ -50,6 +50,19 @@ export function shardBindings(env: Env): ShardBinding[] {
   return [...SHARDS, ...(added as ShardBinding[])];
 }
 
+/**
+ * One cron job's share of a tick, given to it by the shard's own queue message (features/cron/shard-tick.ts): the
+ * shards to visit (default: every one it serves), at most `limit` rows of each, from after `after` for a job whose
+ * rows stay due (autopay). The job sets `more` when it stopped at `limit` with rows left, and `next` where to go on.
+ */
+export interface Sweep {
+  shards?: readonly ShardBinding[];
+  limit?: number;
+  after?: string;
+  more?: boolean;
+  next?: string;
+}
+
 /** What one database was asked: statements prepared, round trips made (a batch is one), statements that write. */
 export interface D1Use {
   statements: number;

@@ -119,9 +119,9 @@ async function markDone(data: DataAccess, job: Job, region: string, day: string,
  * the `billing` queue. A region whose ticks were missed is simply behind and
  * is queued again until it has caught up.
  */
-export async function queueDueRegions(data: DataAccess, queue: Queue, at: Date): Promise<number> {
+export async function queueDueRegions(data: DataAccess, queue: Queue, at: Date, shards: readonly ShardBinding[] = SHARDS): Promise<number> {
   const messages: { body: RegionDayMessage }[] = [];
-  for (const binding of SHARDS) {
+  for (const binding of shards) {
     const rows = await data
       .shard(binding)
       .select({ job: cronProgress.job, region: cronProgress.region, doneDay: cronProgress.doneDay })

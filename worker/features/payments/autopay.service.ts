@@ -1,9 +1,9 @@
-import { and, eq, gte, inArray, ne, sql } from "drizzle-orm";
+import { and, eq, gt, gte, inArray, ne, sql } from "drizzle-orm";
 import type { Acquirer, AcquirerStatus } from "../../adapters/payments";
 import { cards } from "../../db/schema/global";
 import { accounts, autopay, payments } from "../../db/schema/region";
 import { settledHere } from "../../platform/arriving";
-import type { DataAccess, RegionDb } from "../../platform/db";
+import type { DataAccess, RegionDb, Sweep } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { formatAccountNoPlain } from "../../platform/format";
 import { newId } from "../../platform/ids";
@@ -129,16 +129,25 @@ function tell(
  * subscriber is told and the cycle ends. Idempotent: the charge of a cycle and
  * attempt has one payment (its idempotency key), and each notice one dedupe key.
  */
-export async function autopayTick(data: DataAccess, acquirer: Acquirer, notify: Notify, now = new Date()) {
+export async function autopayTick(data: DataAccess, acquirer: Acquirer, notify: Notify, now = new Date(), sweep: Sweep = {}) {
   const done = { notices: 0, charged: 0, failed: 0 };
-  for (const binding of data.shards) {
+  for (const binding of sweep.shards ?? data.shards) {
     const db = data.shard(binding);
+    // An active autopay stays active: a sweep in pages goes on after the last account of the page before.
     const rows = await db
       .select({ a: autopay, region: accounts.region })
       .from(autopay)
       .innerJoin(accounts, eq(accounts.accountNo, autopay.accountNo))
-      .where(and(eq(autopay.status, "active"), settledHere(accounts.accountNo)))
+      .where(
+        and(eq(autopay.status, "active"), settledHere(accounts.accountNo), sweep.after ? gt(autopay.accountNo, sweep.after) : undefined),
+      )
+      .orderBy(autopay.accountNo)
+      .limit(sweep.limit ?? -1)
       .all();
+    if (sweep.limit !== undefined && rows.length >= sweep.limit) {
+      sweep.more = true;
+      sweep.next = rows.at(-1)?.a.accountNo;
+    }
     for (const { a, region } of rows) {
       // This account's attempt, once claimed (chargeAfter null): put back if the charge does not get through.
       let claimed = 0;

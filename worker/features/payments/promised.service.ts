@@ -1,7 +1,7 @@
 import { and, eq, lte, sql } from "drizzle-orm";
 import { accountOptions, accountServices, accounts, promisedPayments, serviceOptions, tariffs } from "../../db/schema/region";
 import { settledHere } from "../../platform/arriving";
-import type { DataAccess, RegionDb } from "../../platform/db";
+import type { DataAccess, RegionDb, Sweep } from "../../platform/db";
 import { rawBatch } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { localDay, regionTz } from "../../platform/region";
@@ -173,15 +173,17 @@ export async function settlePromised(db: RegionDb, accountNo: string, by: string
 }
 
 /** Cron: promised payments past their term are repaid from the balance. */
-export async function expirePromised(data: DataAccess, now = new Date()): Promise<number> {
+export async function expirePromised(data: DataAccess, now = new Date(), sweep: Sweep = {}): Promise<number> {
   let n = 0;
-  for (const binding of data.shards) {
+  for (const binding of sweep.shards ?? data.shards) {
     const db = data.shard(binding);
     const due = await db
       .select({ accountNo: promisedPayments.accountNo })
       .from(promisedPayments)
       .where(and(eq(promisedPayments.status, "active"), lte(promisedPayments.dueAt, now), settledHere(promisedPayments.accountNo)))
+      .limit(sweep.limit ?? -1)
       .all();
+    if (sweep.limit !== undefined && due.length >= sweep.limit) sweep.more = true;
     for (const d of due) if (await settlePromised(db, d.accountNo, "expiry", now)) n++;
   }
   return n;

@@ -2,7 +2,7 @@ import { and, desc, gte, inArray, isNotNull, lte } from "drizzle-orm";
 import type { Acquirer } from "../../adapters/payments";
 import { payments } from "../../db/schema/region";
 import { settledHere } from "../../platform/arriving";
-import type { DataAccess } from "../../platform/db";
+import type { DataAccess, Sweep } from "../../platform/db";
 import { log } from "../../platform/log";
 import { type Notify, settleFromAcquirer } from "./payments.service";
 
@@ -15,9 +15,9 @@ export const RECONCILE = { minAgeMs: 15 * 60_000, maxAgeMs: 3 * 24 * 3600_000, b
  * pending) are asked about and applied like a notification: credited once,
  * or failed. Newest first; one shard or payment that fails does not stop the rest.
  */
-export async function reconcilePending(data: DataAccess, acquirer: Acquirer, notify: Notify, now = new Date()) {
+export async function reconcilePending(data: DataAccess, acquirer: Acquirer, notify: Notify, now = new Date(), sweep: Sweep = {}) {
   const done = { asked: 0, settled: 0 };
-  for (const binding of data.shards) {
+  for (const binding of sweep.shards ?? data.shards) {
     try {
       const rows = await data
         .shard(binding)
@@ -33,7 +33,7 @@ export async function reconcilePending(data: DataAccess, acquirer: Acquirer, not
           ),
         )
         .orderBy(desc(payments.createdAt))
-        .limit(RECONCILE.batch)
+        .limit(sweep.limit ?? RECONCILE.batch)
         .all();
       for (const row of rows) {
         if (!row.acquirerPaymentId) continue;

@@ -3,7 +3,7 @@ import { VISIT_CUTOFF_HOUR, visitCapacity } from "../../data/visits.data";
 import { accountLinks, subscribers } from "../../db/schema/global";
 import type { ApplicationKind, ApplicationStatus } from "../../db/schema/region";
 import { randomDigits } from "../../platform/crypto";
-import { type DataAccess, isShardBinding, type RegionDb, rawBatch, SHARDS, shardOfRegion } from "../../platform/db";
+import { type DataAccess, isShardBinding, type RegionDb, rawBatch, SHARDS, type Sweep, shardOfRegion } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { makeAccountNo, newId } from "../../platform/ids";
 import { log } from "../../platform/log";
@@ -413,11 +413,12 @@ async function connectionAccount(data: DataAccess, db: RegionDb, app: q.Applicat
 }
 
 /** Cron: finished applications whose effects did not happen (a failure after the move) are carried out again. */
-export async function retryEffects(data: DataAccess, now = new Date()) {
+export async function retryEffects(data: DataAccess, now = new Date(), sweep: Sweep = {}) {
   let n = 0;
-  for (const shard of SHARDS) {
+  for (const shard of sweep.shards ?? SHARDS) {
     const db = data.shard(shard);
-    const pending = await q.selectUnfinishedEffects(db, new Date(now.getTime() - 60_000));
+    const pending = await q.selectUnfinishedEffects(db, new Date(now.getTime() - 60_000), sweep.limit);
+    if (sweep.limit !== undefined && pending.length >= sweep.limit) sweep.more = true;
     for (const app of pending) {
       try {
         await carryOut(data, db, app, now);

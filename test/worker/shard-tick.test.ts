@@ -1,0 +1,120 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { sandboxAcquirer } from "../../worker/adapters/payments/sandbox";
+import { runShardTick, SHARD_TICK_CALLS, SHARD_TICK_PAGE, type ShardTickMessage } from "../../worker/features/cron/shard-tick.service";
+import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
+import { createDataAccess, shardBindings, shardDatabase } from "../../worker/platform/db";
+import { runTick } from "./cron";
+
+/** A shard that only this file's accounts use (the second Moscow shard: the demo seed puts none there). */
+const SHARD = "DB_MOSCOW_2";
+const shardDb = () => shardDatabase(env, SHARD) as D1Database;
+const AUTOPAYS = 130;
+const PROMISED = 120;
+const accountNo = (i: number) => `7990${String(i).padStart(8, "0")}`;
+
+/** `AUTOPAYS` accounts on the shard, each with a threshold autopay above its balance (so each is due a notice), and `PROMISED` of them with a promised payment past its term. */
+async function crowdedShard(now: number) {
+  const db = shardDb();
+  const statements: D1PreparedStatement[] = [];
+  for (let i = 0; i < AUTOPAYS; i++) {
+    const no = accountNo(i);
+    statements.push(
+      db
+        .prepare(
+          "INSERT INTO accounts (account_no, region, holder_name, address, status, created_at) VALUES (?, 'msk', 'Тест Тестов', 'Москва', 'active', ?)",
+        )
+        .bind(no, now - 86_400_000),
+      db
+        .prepare(
+          `INSERT INTO autopay (account_no, subscriber_id, card_id, mode, threshold_kop, amount_kop, monthly_limit_kop, status, attempts, updated_at)
+           VALUES (?, 'shard-tick-sub', 'card-none', 'threshold', 100000000, 50000, 100000, 'active', 0, ?)`,
+        )
+        .bind(no, now - 86_400_000),
+    );
+    if (i < PROMISED)
+      statements.push(
+        db
+          .prepare(
+            "INSERT INTO promised_payments (id, account_no, amount_kop, status, taken_at, due_at) VALUES (?, ?, 10000, 'active', ?, ?)",
+          )
+          .bind(`pp-tick-${i}`, no, now - 3 * 86_400_000, now - 3_600_000),
+      );
+  }
+  await db.batch(statements);
+}
+
+describe("a cron tick over many shards", () => {
+  it("visits no shard itself: one message per shard, each worked in its own invocation and acked", async () => {
+    const hourly = await runTick("0 * * * *", Date.now());
+    const shards = shardBindings(env);
+    expect(hourly.shardMessages.filter((m) => (m.body.round ?? 0) === 0).map((m) => m.body.shard)).toEqual(shards);
+    expect(hourly.shardMessages.every((m) => m.acked && m.body.tick === "hourly")).toBe(true);
+    const quarter = await runTick("*/15 * * * *", Date.now());
+    expect(quarter.shardMessages.map((m) => [m.body.shard, m.body.tick])).toEqual(shards.map((s) => [s, "quarter"]));
+  });
+
+  it("works a crowded shard in pages, each invocation within its calls, every autopay noticed and every promised payment repaid once", async () => {
+    const now = Date.now();
+    await crowdedShard(now);
+    const sent: ShardTickMessage[] = [];
+    const notices: NotificationMessage[] = [];
+    const acquirer = sandboxAcquirer(env, "http://msk.kabinet.localhost");
+    const rounds: { calls: number; continued: boolean }[] = [];
+    let message: ShardTickMessage | undefined = { kind: "cron.shard", tick: "hourly", shard: SHARD, at: now };
+    while (message) {
+      const data = createDataAccess(env);
+      let calls = 0;
+      const queue = {
+        send: async (body: ShardTickMessage) => {
+          calls++;
+          sent.push(body);
+        },
+        sendBatch: async () => {
+          calls++;
+        },
+      } as unknown as Queue;
+      const notify = async (m: NotificationMessage) => {
+        calls++;
+        notices.push(m);
+      };
+      const before = sent.length;
+      const out = await runShardTick({ data, queue, files: env.FILES, acquirer, notify }, message);
+      rounds.push({ calls: calls + data.stats.roundTrips, continued: out.continued });
+      message = sent.length > before ? sent.at(-1) : undefined;
+      expect(rounds.length).toBeLessThan(20);
+    }
+    // 130 autopays in pages of 40 and 120 promised payments in pages of 50: four messages, the last with nothing left.
+    expect(rounds.length).toBe(Math.ceil(AUTOPAYS / SHARD_TICK_PAGE.autopay));
+    for (const r of rounds) expect(r.calls).toBeLessThanOrEqual(SHARD_TICK_CALLS);
+    expect(SHARD_TICK_CALLS).toBeLessThanOrEqual(1_000);
+    expect(rounds.at(-1)?.continued).toBe(false);
+    // Every account's notice once: none skipped at a page's edge, none twice.
+    const noticed = notices
+      .filter((m) => JSON.stringify(m).includes("autopay-notice:"))
+      .map((m) => JSON.stringify(m).match(/autopay-notice:(\d+)/)?.[1]);
+    expect(new Set(noticed).size).toBe(AUTOPAYS);
+    expect(noticed).toHaveLength(AUTOPAYS);
+    const promised = await shardDb()
+      .prepare("SELECT status, count(*) AS n FROM promised_payments WHERE id LIKE 'pp-tick-%' GROUP BY status")
+      .all<{ status: string; n: number }>();
+    expect(promised.results).toEqual([{ status: "settled", n: PROMISED }]);
+    const repaid = await shardDb()
+      .prepare("SELECT count(*) AS n, sum(amount_kop) AS kop FROM ledger_entries WHERE idempotency_key LIKE 'promised-settle:pp-tick-%'")
+      .first<{ n: number; kop: number }>();
+    expect(repaid).toEqual({ n: PROMISED, kop: -10000 * PROMISED });
+    // A redelivered first message finds nothing left to do.
+    const again: NotificationMessage[] = [];
+    await runShardTick(
+      {
+        data: createDataAccess(env),
+        queue: { send: async () => {}, sendBatch: async () => {} } as unknown as Queue,
+        files: env.FILES,
+        acquirer,
+        notify: async (m) => void again.push(m),
+      },
+      { kind: "cron.shard", tick: "hourly", shard: SHARD, at: now },
+    );
+    expect(again).toEqual([]);
+  });
+});

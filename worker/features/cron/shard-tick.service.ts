@@ -1,0 +1,137 @@
+import type { Acquirer } from "../../adapters/payments";
+import { type DataAccess, isShardBinding, SHARDS, type ShardBinding, type Sweep } from "../../platform/db";
+import { log } from "../../platform/log";
+import { sendInBatches } from "../../platform/queue";
+import type { NotificationMessage } from "../notifications/notifications.messages";
+import { autopayTick } from "../payments/autopay.service";
+import { expirePromised } from "../payments/promised.service";
+import { reconcilePending } from "../payments/reconcile.service";
+import { retryEffects } from "../services/applications.service";
+import { autoCloseTickets } from "../support/tickets.service";
+import { expireReports, expireUsage } from "../usage/usage.service";
+import { queueDueRegions } from "./daily.service";
+
+/** Which cron expression a shard's share belongs to: the hourly billing tick or the 15-minute housekeeping. */
+export type Tick = "hourly" | "quarter";
+
+/**
+ * One shard's share of a cron tick, on the `billing` queue. A tick visits no shard itself: with ~2,900 shards at
+ * the operator's size (docs/capacity.md), one pass over all of them in the scheduled invocation would need
+ * thousands of D1 queries against its 1,000. The tick sends one message per shard (29 `sendBatch` calls then), and
+ * each message has its own invocation: a page of each job on its shard, within {@link SHARD_TICK_CALLS}.
+ */
+export interface ShardTickMessage {
+  kind: "cron.shard";
+  tick: Tick;
+  shard: string;
+  /** The tick's scheduled time (ms): what is due is reckoned from it. */
+  at: number;
+  /** A message cut short by its pages: how many came before it for this tick, and where autopay goes on (or that it is done). */
+  round?: number;
+  autopayAfter?: string;
+  autopayDone?: boolean;
+}
+
+/**
+ * Rows of each job one message takes on its shard, sized so the message's D1 queries, queue sends and acquirer
+ * calls stay under {@link SHARD_TICK_CALLS} at their most: an application's effects ≤ 8 calls each, a promised
+ * payment's repayment 3, a payment asked of the acquirer ≤ 8, an autopay ≤ 8 (its card, the claim or charge, the
+ * notice); the 15-minute jobs are bounded by their own pages (reports 100, usage months 10 × 90, tickets 100).
+ */
+export const SHARD_TICK_PAGE = { effects: 20, promised: 50, reconcile: 25, autopay: 40 } as const;
+export const SHARD_TICK_CALLS = 2 + 1 + 20 * 8 + 1 + 50 * 3 + 1 + 25 * 8 + 1 + 40 * 8;
+
+/** Messages one shard's tick may chain (a page left full sends the next); a shard with more waits for the next tick. */
+export const SHARD_TICK_ROUNDS = 25;
+
+/** Sends one message per shard for a tick: the home shards (the branches' catalogue and cron progress) and every added one. */
+export async function queueShardTicks(data: DataAccess, queue: Queue, tick: Tick, at: Date): Promise<number> {
+  const messages = data.shards.map((shard) => ({ body: { kind: "cron.shard", tick, shard, at: at.getTime() } satisfies ShardTickMessage }));
+  await sendInBatches(queue, messages);
+  return messages.length;
+}
+
+export function isShardTickMessage(body: unknown): body is ShardTickMessage {
+  const m = body as Partial<ShardTickMessage> | null;
+  return (
+    m?.kind === "cron.shard" &&
+    (m.tick === "hourly" || m.tick === "quarter") &&
+    typeof m.shard === "string" &&
+    isShardBinding(m.shard) &&
+    Number.isFinite(m.at) &&
+    (m.round === undefined || Number.isSafeInteger(m.round)) &&
+    (m.autopayAfter === undefined || typeof m.autopayAfter === "string") &&
+    (m.autopayDone === undefined || typeof m.autopayDone === "boolean")
+  );
+}
+
+export interface ShardTickDeps {
+  data: DataAccess;
+  queue: Queue;
+  files: R2Bucket;
+  acquirer: Acquirer;
+  notify: (m: NotificationMessage) => Promise<void>;
+}
+
+/**
+ * A shard's share of a tick. Hourly: the regions of a home shard that are behind (their own messages), applications'
+ * effects, promised payments past their term, payments whose result never came, autopay. Every 15 minutes: expired
+ * reports and usage months, resolved requests nobody answered. Each job takes a page; when a page was full, the next
+ * message goes on (autopay from the last account, the others pick what is still due), up to {@link SHARD_TICK_ROUNDS}.
+ * Each step is idempotent, so a redelivered message does nothing twice.
+ */
+export async function runShardTick(deps: ShardTickDeps, m: ShardTickMessage) {
+  const { data, queue } = deps;
+  const shard = m.shard as ShardBinding;
+  if (!data.shards.includes(shard)) {
+    // A shard removed from this Worker since the tick: nothing to do there.
+    log("warn", "cron.shard_unknown", { shard });
+    return { continued: false };
+  }
+  const at = new Date(m.at);
+  const shards = [shard];
+  const out: Record<string, number> = {};
+  let next: ShardTickMessage | null = null;
+  if (m.tick === "quarter") {
+    out.reportsExpired = await expireReports(data, deps.files, shards, at);
+    out.usageMonthsExpired = await expireUsage(data, deps.files, shards, at);
+    out.ticketsClosed = await autoCloseTickets(data, shards, at);
+  } else {
+    const first = (m.round ?? 0) === 0;
+    // The daily work is reckoned once per tick, by its first message (a region's day is one message of its own).
+    if (first && (SHARDS as readonly ShardBinding[]).includes(shard)) out.regionsQueued = await queueDueRegions(data, queue, at, shards);
+    const effects: Sweep = { shards, limit: SHARD_TICK_PAGE.effects };
+    const promised: Sweep = { shards, limit: SHARD_TICK_PAGE.promised };
+    const autopay: Sweep = { shards, limit: SHARD_TICK_PAGE.autopay, ...(m.autopayAfter ? { after: m.autopayAfter } : {}) };
+    out.effects = await retryEffects(data, at, effects);
+    out.promised = await expirePromised(data, at, promised);
+    if (first) {
+      const reconciled = await reconcilePending(data, deps.acquirer, deps.notify, at, { shards, limit: SHARD_TICK_PAGE.reconcile });
+      out.paymentsAsked = reconciled.asked;
+      out.paymentsSettled = reconciled.settled;
+    }
+    if (!m.autopayDone) Object.assign(out, await autopayTick(data, deps.acquirer, deps.notify, at, autopay));
+    if (effects.more || promised.more || autopay.more) {
+      next = { kind: "cron.shard", tick: "hourly", shard, at: m.at, round: (m.round ?? 0) + 1 };
+      // Autopay goes on after its last account (its autopays stay active, so a page is not picked again by itself).
+      if (autopay.more && autopay.next) next.autopayAfter = autopay.next;
+      else next.autopayDone = true;
+    }
+  }
+  const continued = next !== null && (next.round ?? 0) < SHARD_TICK_ROUNDS;
+  if (next && continued) await queue.send(next);
+  log("info", "cron.shard", { tick: m.tick, shard, round: m.round ?? 0, ...out, continued, d1RoundTrips: data.stats.roundTrips });
+  return { continued, ...out };
+}
+
+/** The `billing` queue's shard messages: acked when the shard's share is done, retried (with backoff) if it failed. */
+export async function consumeShardTick(message: Message<unknown>, deps: ShardTickDeps, retryDelay: number) {
+  const body = message.body as ShardTickMessage;
+  try {
+    await runShardTick(deps, body);
+    message.ack();
+  } catch (e) {
+    log("error", "cron.shard_failed", { shard: body.shard, tick: body.tick, attempts: message.attempts, error: String(e).slice(0, 200) });
+    message.retry({ delaySeconds: retryDelay });
+  }
+}
