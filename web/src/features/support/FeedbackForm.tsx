@@ -6,12 +6,33 @@ import { ProblemAlert } from "../auth/ProblemAlert";
 import { supportStrings } from "./strings";
 import { supportApi } from "./supportApi";
 
+/**
+ * What a feedback form keeps: its action and whether the feedback went. A page that draws the form again (a `Loadable`
+ * rebuilds it when its resource comes again) holds this and passes it to the form: the form's own went with it, and
+ * the form came back, thanks gone, for a rating the server refuses.
+ */
+export function createFeedback() {
+  const action = createAction();
+  const [sent, setSent] = createSignal(false);
+  /** Forgets a sent feedback and the action's problem: the page now shows another chat or request. */
+  const reset = () => {
+    setSent(false);
+    action.clear();
+  };
+  return { action, sent, setSent, reset };
+}
+
 /** «Оставить отзыв»: a rating 1–5 (radio buttons, keyboard friendly) and a comment; about a chat, a request or the service. */
-export function FeedbackForm(props: { chatId?: string; ticketId?: string; legend?: string }) {
+export function FeedbackForm(props: {
+  chatId?: string;
+  ticketId?: string;
+  legend?: string;
+  /** The page's, when it draws the form again (see `createFeedback`). */
+  state?: ReturnType<typeof createFeedback>;
+}) {
   const s = useStrings(supportStrings);
   const online = useOnline();
-  const a = createAction();
-  const [sent, setSent] = createSignal(false);
+  const { action: a, sent, setSent } = props.state ?? createFeedback();
   const onSubmit = (e: SubmitEvent) => {
     e.preventDefault();
     const f = new FormData(e.currentTarget as HTMLFormElement);

@@ -1,5 +1,5 @@
 import { A, useParams } from "@solidjs/router";
-import { createResource, For, Show } from "solid-js";
+import { createEffect, createResource, For, on, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { useStrings } from "../../i18n/local";
@@ -7,7 +7,7 @@ import { createAction } from "../../lib/createAction";
 import { formatAccountNo, formatMoment } from "../../lib/format";
 import { useOnline } from "../../lib/online";
 import { ProblemAlert } from "../auth/ProblemAlert";
-import { FeedbackForm } from "./FeedbackForm";
+import { createFeedback, FeedbackForm } from "./FeedbackForm";
 import { supportStrings } from "./strings";
 import { type PrivateCategory, supportApi, type TicketDto } from "./supportApi";
 
@@ -52,6 +52,9 @@ export default function TicketPage() {
   const params = useParams<{ id: string }>();
   const [ticket, { refetch, mutate }] = createResource(() => params.id, supportApi.ticket);
   const action = createAction();
+  // The rating's state is the page's: a move or a comment draws the request again, which rebuilds the form.
+  const rating = createFeedback();
+  createEffect(on(() => params.id, rating.reset, { defer: true }));
   const move = (to: string) => void action.run(async () => mutate(await supportApi.moveTicket(params.id, to)));
   const onComment = (e: SubmitEvent) => {
     e.preventDefault();
@@ -108,7 +111,7 @@ export default function TicketPage() {
               </form>
             </Show>
             <Show when={t.status === "closed" || t.status === "resolved"}>
-              <FeedbackForm ticketId={t.id} legend={s("rateTicket")} />
+              <FeedbackForm ticketId={t.id} legend={s("rateTicket")} state={rating} />
             </Show>
           </>
         )}
