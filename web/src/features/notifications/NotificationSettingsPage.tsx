@@ -67,18 +67,10 @@ export default function NotificationSettingsPage() {
   const online = useOnline();
   const [accountNo, setAccountNo] = createSignal("*");
   const [accounts] = createResource(() => accountsApi.accounts().then((r) => r.items));
-  const [prefs, { refetch, mutate }] = createResource(accountNo, (no) => notificationsApi.notificationPrefs(no));
+  const [prefs, { refetch }] = createResource(accountNo, (no) => notificationsApi.notificationPrefs(no));
   const a = createAction();
-  const toggle = (kind: string, channel: Channel, on: boolean) => {
-    const p = prefs.latest;
-    if (!p) return;
-    mutate({
-      ...p,
-      kinds: p.kinds.map((k) =>
-        k.kind === kind ? { ...k, channels: on ? [...k.channels, channel] : k.channels.filter((c) => c !== channel) } : k,
-      ),
-    });
-  };
+  // The channels ticked are read from the form, as the quiet hours and the consent are: a tick kept in the preferences
+  // drew the whole form again, which put back the quiet hours typed and not saved yet (and took the focus off the box).
   const save = (e: SubmitEvent, p: NotificationPrefsDto) => {
     e.preventDefault();
     const form = new FormData(e.currentTarget as HTMLFormElement);
@@ -86,7 +78,7 @@ export default function NotificationSettingsPage() {
     void a.run(async () => {
       await notificationsApi.setNotificationPrefs({
         accountNo: p.accountNo,
-        kinds: p.kinds.map((k) => ({ kind: k.kind, channels: k.channels })),
+        kinds: p.kinds.map((k) => ({ kind: k.kind, channels: CHANNELS.filter((c) => form.get(`${k.kind}.${c}`) === "on") })),
         quiet: quietOn ? { from: String(form.get("quietFrom")), to: String(form.get("quietTo")) } : null,
         marketing: form.get("marketing") === "on",
       });
@@ -138,7 +130,6 @@ export default function NotificationSettingsPage() {
                                 name={`${k.kind}.${c}`}
                                 checked={k.channels.includes(c)}
                                 disabled={k.marketing && !p.marketing && c !== "inapp" && !k.channels.includes(c)}
-                                onChange={(e) => toggle(k.kind, c, e.currentTarget.checked)}
                               />
                               {t(`prefs.channel.${c}`)}
                             </label>
