@@ -159,12 +159,21 @@ function OpsTicket(props: { id: string; onChanged: () => void; regionName: (code
   const [ticket, { refetch, mutate }] = createResource(() => props.id, opsSupportApi.ticket);
   const [canned] = createResource(opsSupportApi.canned);
   const a = createAction();
-  let comment!: HTMLTextAreaElement;
+  // The comment typed is the panel's, not the box's: each action («Назначить», a move, an answer) brings the request
+  // back and draws it again, which rebuilt the box empty.
+  const [comment, setComment] = createSignal("");
   let assignee!: HTMLSelectElement;
   const done = (t: TicketDto) => {
     mutate(t);
     props.onChanged();
   };
+  /** Sends the comment with `fn`, then empties the box unless more was typed meanwhile. */
+  const send = (fn: (text: string) => Promise<TicketDto>) =>
+    void a.run(async () => {
+      const text = comment();
+      done(await fn(text));
+      setComment((now) => (now === text ? "" : now));
+    });
   return (
     <Loadable resource={ticket} onRetry={refetch}>
       {(t) => (
@@ -183,7 +192,7 @@ function OpsTicket(props: { id: string; onChanged: () => void; regionName: (code
           <ProblemAlert problem={a.problem()} />
           <label class="field">
             <span>{s("comment")}</span>
-            <textarea ref={comment} rows={2} maxlength={2000} />
+            <textarea rows={2} maxlength={2000} value={comment()} onInput={(e) => setComment(e.currentTarget.value)} />
           </label>
           <div class="row">
             <For each={t.next}>
@@ -192,12 +201,7 @@ function OpsTicket(props: { id: string; onChanged: () => void; regionName: (code
                   type="button"
                   class="button"
                   disabled={a.busy()}
-                  onClick={() =>
-                    void a.run(async () => {
-                      done(await opsSupportApi.moveTicket(t.id, to, comment.value || undefined));
-                      comment.value = "";
-                    })
-                  }
+                  onClick={() => send((text) => opsSupportApi.moveTicket(t.id, to, text || undefined))}
                 >
                   {s(`move.${to as "in_work" | "waiting" | "resolved"}`)}
                 </button>
@@ -208,13 +212,9 @@ function OpsTicket(props: { id: string; onChanged: () => void; regionName: (code
                 type="button"
                 class="button button--primary"
                 disabled={a.busy()}
-                onClick={() =>
-                  void a.run(async () => {
-                    if (!comment.value.trim()) return;
-                    done(await opsSupportApi.commentTicket(t.id, comment.value));
-                    comment.value = "";
-                  })
-                }
+                onClick={() => {
+                  if (comment().trim()) send((text) => opsSupportApi.commentTicket(t.id, text));
+                }}
               >
                 {s("sendAnswer")}
               </button>
