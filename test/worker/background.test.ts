@@ -9,6 +9,7 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { deadLetters, outbox, sessions } from "../../worker/db/schema/global";
+import { cleanExpired } from "../../worker/features/housekeeping/housekeeping.service";
 import worker from "../../worker/index";
 import { createDataAccess } from "../../worker/platform/db";
 
@@ -76,5 +77,25 @@ describe("housekeeping cron", () => {
     const left = (await db().select({ id: sessions.idHash }).from(sessions).all()).map((r) => r.id);
     expect(left).toContain("live");
     expect(left).not.toContain("expired");
+  });
+
+  it("works off a backlog a page at a time, oldest first: each tick deletes at most its page of each table", async () => {
+    const now = Date.UTC(2026, 10, 25, 12, 0, 0);
+    const base = { subscriberId: "demo-anna", createdAt: new Date(now - 1e8), lastSeenAt: new Date(now - 1e6) };
+    await db()
+      .insert(sessions)
+      .values([
+        ...[1, 2, 3, 4, 5].map((i) => ({ idHash: `backlog-${i}`, ...base, expiresAt: new Date(now - i * 60_000) })),
+        { idHash: "backlog-live", ...base, expiresAt: new Date(now + 3_600_000) },
+      ]);
+    const left = async () =>
+      (await db().select({ id: sessions.idHash }).from(sessions).all())
+        .map((r) => r.id)
+        .filter((id) => id.startsWith("backlog-"))
+        .sort();
+    expect((await cleanExpired(createDataAccess(env), new Date(now), 3)).sessions).toBe(3);
+    expect(await left()).toEqual(["backlog-1", "backlog-2", "backlog-live"]);
+    expect((await cleanExpired(createDataAccess(env), new Date(now), 3)).sessions).toBe(2);
+    expect(await left()).toEqual(["backlog-live"]);
   });
 });
