@@ -178,7 +178,7 @@ const handlers = {
       if (reports.length === 0) return;
       return consumeReports({ ...batch, queue: batch.queue, messages: reports }, reportDeps(env));
     }
-    if (role === queueRole(USAGE_QUEUE)) return consumeUsage(batch, { data: createDataAccess(env), files: env.FILES });
+    if (role === queueRole(USAGE_QUEUE)) return consumeUsage(batch, { data: createDataAccess(env), files: env.FILES, queue: env.USAGE });
     if (role === queueRole(BILLING_QUEUE)) {
       const data = createDataAccess(env);
       // A region's day and the rest of a bank statement each spend up to a whole invocation's 1,000 D1 queries (their

@@ -3,7 +3,8 @@ import { env } from "cloudflare:workers";
 import { strFromU8, unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { demoPeriods } from "../../worker/db/seed/seed";
-import { ingestBatch, type UsageBatchRecord } from "../../worker/features/usage/usage.ingest";
+import { ingestBatch, ingestCalls, UsageBatch, type UsageBatchRecord } from "../../worker/features/usage/usage.ingest";
+import { readMonth } from "../../worker/features/usage/usage.records";
 import { decodeMonth, monthKey } from "../../worker/features/usage/usage.store";
 import worker from "../../worker/index";
 import { createDataAccess } from "../../worker/platform/db";
@@ -197,6 +198,40 @@ describe("usage ingest", () => {
     const text =
       strFromU8(zip["xl/sharedStrings.xml"] ?? new Uint8Array()) + strFromU8(zip["xl/worksheets/sheet1.xml"] ?? new Uint8Array());
     expect(text).toContain("+7916***4567");
+  });
+});
+
+describe("usage ingest within an invocation's calls", () => {
+  it("works the head of a full batch that would pass 1,000 calls and hands the rest on, each stored once", async () => {
+    // Months no other test of this file reads: 20 to 22 months before this one, each batch spanning all three.
+    const months = [20, 21, 22].map((n) => monthBefore(localDay("Europe/Moscow").slice(0, 7), n));
+    const bodies = Array.from({ length: 100 }, (_, i) =>
+      batch(
+        `budget-${i}`,
+        months.map((m, k) => call(m, 10 + k, `1${k}:${String(i % 60).padStart(2, "0")}`, 60, 100, `+7900000${String(i).padStart(4, "0")}`)),
+      ),
+    );
+    expect(ingestCalls(UsageBatch.parse(bodies[0]))).toBe(2 + 3 * 4);
+    const handedOn: unknown[] = [];
+    const usageQueue = { sendBatch: async (ms: { body: unknown }[]) => void handedOn.push(...ms.map((m) => m.body)) } as unknown as Queue;
+    const deliverVia = async (list: unknown[]) => {
+      const messages = list.map((body, i) => ({ id: `b${i}-${Math.random()}`, timestamp: new Date(), attempts: 1, body }));
+      const b = createMessageBatch("kabinet-usage", messages);
+      const ctx = createExecutionContext();
+      await worker.queue(b, { ...env, USAGE: usageQueue } as Env, ctx);
+      return (await getQueueResult(b, ctx)).explicitAcks.length;
+    };
+    expect(await deliverVia(bodies)).toBe(100);
+    // 14 calls a batch against 840: 60 worked, 40 handed on (acked here, sent again).
+    expect(handedOn).toHaveLength(40);
+    expect(handedOn).toEqual(bodies.slice(60));
+    expect(await deliverVia(handedOn.splice(0))).toBe(40);
+    expect(handedOn).toEqual([]);
+    for (const m of months) {
+      const obj = await readMonth(env.FILES, ANNA_MOBILE, m);
+      expect(obj?.batches.filter((id) => id.startsWith("budget-")).sort()).toEqual(bodies.map((b) => b.batchId).sort());
+      expect(obj?.records.filter((r) => r.id.startsWith("budget-"))).toHaveLength(100);
+    }
   });
 });
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { USAGE_CATEGORIES } from "../../db/schema/region";
 import type { DataAccess, RegionDb } from "../../platform/db";
 import { log } from "../../platform/log";
+import { CALLS_PER_INVOCATION, handOn, splitByBudget } from "../../platform/queue";
 import { regionTz } from "../../platform/region";
 import * as q from "./usage.queries";
 import { readMonth } from "./usage.records";
@@ -188,10 +189,42 @@ export async function ingestBatch(deps: IngestDeps, b: UsageBatch): Promise<{ re
   return { records: stored.length, months: byMonth.size, duplicate: written === 0 };
 }
 
-/** The `usage` queue: each batch acked when stored (or already stored), retried on a failure, a bad one acked with a log line. */
-export async function consumeUsage(batch: MessageBatch<unknown>, deps: IngestDeps): Promise<void> {
-  for (const message of batch.messages) {
-    const parsed = UsageBatch.safeParse(message.body);
+/**
+ * Calls one batch message makes when nothing conflicts: the directory, the account with its services, the NDJSON
+ * object (read, then delete), and for each account-month its object (read, write) and totals (write, then a head to
+ * check). A record's month is its region's (UTC+2 to UTC+12 in Russia): both ends are counted, so a record near a
+ * month's end counts both months. A batch in an NDJSON object is counted as three months.
+ */
+export function ingestCalls(body: UsageBatch): number {
+  const H = 3_600_000;
+  const monthOf = (t: number) => new Date(t).toISOString().slice(0, 7);
+  const months =
+    "records" in body
+      ? new Set(body.records.flatMap((r) => [monthOf(Date.parse(r.at) + 2 * H), monthOf(Date.parse(r.at) + 12 * H)])).size
+      : 3;
+  return 2 + ("ndjsonKey" in body ? 2 : 0) + months * 4;
+}
+
+/** Kept back from an invocation's budget: handing the rest of a batch on, and the reads and writes again of conflicting merges. */
+const USAGE_RESERVE = 10 + 150;
+
+/**
+ * The `usage` queue: each batch acked when stored (or already stored), retried on a failure, a bad one acked with a
+ * log line. A full batch of 100 can ask more than an invocation may make (1,000 D1 queries and R2 operations): past
+ * the budget, the rest is sent again as new messages for a later invocation and acked here (retried if that fails).
+ */
+export async function consumeUsage(batch: MessageBatch<unknown>, deps: IngestDeps & { queue: Queue }): Promise<void> {
+  const items = batch.messages.map((message) => ({ message, parsed: UsageBatch.safeParse(message.body) }));
+  const { work, handOn: later } = splitByBudget(
+    items,
+    (i) => (i.parsed.success ? ingestCalls(i.parsed.data) : 0),
+    CALLS_PER_INVOCATION - USAGE_RESERVE,
+  );
+  await handOn(
+    deps.queue,
+    later.map((i) => i.message),
+  );
+  for (const { message, parsed } of work) {
     if (!parsed.success) {
       log("warn", "usage.malformed", { messageId: message.id, issue: parsed.error.issues[0]?.message ?? "" });
       message.ack();
