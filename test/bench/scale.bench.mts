@@ -178,10 +178,21 @@ function peek<T>(file: string, q: string, ...params: (string | number)[]): T[] {
   }
 }
 
+/**
+ * The tick's scheduled time: now, or today's 10:05 Moscow time if that is later. A region's month closes once its
+ * balance alerts have run for the month after (their hour is 10:00 local), so a bench run earlier in the day would
+ * wait for them; the tick says the time, as the platform's own scheduled time does.
+ */
+const tickTime = () => Math.max(Date.now(), Date.parse(`${TODAY}T10:05:00+03:00`));
+
 /** Fires the hourly cron (the region day messages) and waits until the region's close has reached `month`. */
 async function closeThrough(month: string, timeoutMs: number): Promise<number> {
   const started = performance.now();
-  const res = await fetch(`http://127.0.0.1:${PORT}/__scheduled?cron=0+*+*+*+*`, { dispatcher, redirect: "manual" });
+  // Miniflare's own route takes the time (wrangler's `/__scheduled` drops it).
+  const res = await fetch(`http://127.0.0.1:${PORT}/cdn-cgi/handler/scheduled?cron=0+*+*+*+*&time=${tickTime()}`, {
+    dispatcher,
+    redirect: "manual",
+  });
   if (res.status !== 200) throw new Error(`/__scheduled answered ${res.status}`);
   await res.arrayBuffer();
   const last = `${month}-${String(daysIn(month)).padStart(2, "0")}`;
