@@ -78,7 +78,9 @@ export function splitByBudget<T>(items: readonly T[], cost: (item: T) => number,
  */
 export async function handOn(
   queue: { sendBatch(messages: { body: unknown }[]): Promise<unknown> },
-  messages: readonly Message<unknown>[],
+  // What a queue message is to this (the Workers `Message` shape), so the web app's type check, which reaches this file
+  // through a feature's schemas, needs no Workers types.
+  messages: readonly { body: unknown; ack(): void; retry(options?: { delaySeconds?: number }): void }[],
 ): Promise<void> {
   if (messages.length === 0) return;
   try {
