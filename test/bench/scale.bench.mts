@@ -29,6 +29,7 @@
  */
 import { spawn } from "node:child_process";
 import { createHash, createHmac } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -168,13 +169,23 @@ async function call(path: string, init: { method?: string; headers?: Record<stri
   return { status: res.status, headers: res.headers, json: () => JSON.parse(text) as Record<string, unknown>, text };
 }
 
-/** Reads one local database while the server may have it open (WAL: a reader never blocks the writer). */
+/**
+ * Reads one local database while the server may have it open (WAL: a reader never blocks the writer). A reader
+ * opening it while the writer checkpoints or recovers the WAL is told SQLITE_BUSY (5, or 261 "locked" in recovery):
+ * it waits for that, as SQLite's busy timeout does, and reads again.
+ */
 function peek<T>(file: string, q: string, ...params: (string | number)[]): T[] {
-  const db = new DatabaseSync(file, { readOnly: true });
-  try {
-    return db.prepare(q).all(...params) as T[];
-  } finally {
-    db.close();
+  for (let attempt = 1; ; attempt++) {
+    const db = new DatabaseSync(file, { readOnly: true, timeout: 5_000 });
+    try {
+      return db.prepare(q).all(...params) as T[];
+    } catch (e) {
+      const code = (e as { errcode?: number }).errcode ?? 0;
+      if ((code & 0xff) !== 5 || attempt >= 20) throw e;
+    } finally {
+      db.close();
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
   }
 }
 
@@ -206,6 +217,41 @@ async function closeThrough(month: string, timeoutMs: number): Promise<number> {
     if (performance.now() - started > timeoutMs) throw new Error(`the close of ${month} did not finish in ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+/** CPU ticks (user + system, USER_HZ) of every workerd process: the server's Worker, its local D1 and queues, its proxy. */
+function workerdTicks(): number {
+  let ticks = 0;
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("workerd")) continue;
+      // proc(5): after "(comm)", fields 14 and 15 are the user and system time.
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ticks;
+}
+
+/**
+ * Waits until the server is idle — under 5 % of a core for three seconds running — so that what a phase measures is
+ * the routes, not the queue work its cron tick left behind (a close's region day goes on to the bonus and the
+ * balance alerts of every account, their notices through the notifications queue). Returns the seconds waited.
+ */
+async function quiet(timeoutMs = 600_000): Promise<number> {
+  const started = performance.now();
+  let calm = 0;
+  let last = workerdTicks();
+  while (calm < 3) {
+    await new Promise((r) => setTimeout(r, 1_000));
+    const now = workerdTicks();
+    calm = now - last < 5 ? calm + 1 : 0;
+    last = now;
+    if (performance.now() - started > timeoutMs) break;
+  }
+  return (performance.now() - started) / 1000;
 }
 
 // ─── measuring ────────────────────────────────────────────────────────────────────────────────────────────────
@@ -689,6 +735,7 @@ try {
     "SELECT s.account_no, s.tariff_id FROM account_services s WHERE s.account_no IN ('201000000012', '201000000020') ORDER BY 1",
   );
   if (demoAccounts.length < 3) throw new Error("anna's Moscow demo accounts are not where the bench expects them");
+  say(`demo: the server was idle after ${(await quiet()).toFixed(0)} s`);
   say(`demo: measuring (${REQUESTS} requests per route, ${CONCURRENCY} at a time, ${REPORTS} reports)`);
   const demoOldest =
     peek<{ m: string }>(FILE.DB_MOSCOW, "SELECT substr(min(local_day), 1, 7) AS m FROM ledger_entries WHERE account_no = '201000000012'")[0]
@@ -740,6 +787,7 @@ try {
     `ledger invariant on ${n0(invariant.checked)} sampled accounts: ${invariant.bad.length === 0 ? "holds" : `${invariant.bad.length} differ`}`,
   );
   for (const b of invariant.bad.slice(0, 10)) say(`  ${b}`);
+  say(`big: the server was idle after ${(await quiet()).toFixed(0)} s (the tick's queue work done)`);
   say(`big: measuring (${REQUESTS} requests per route, ${CONCURRENCY} at a time, ${REPORTS} reports)`);
   const { stats: big, balances } = await measure(gen.fixedNo, gen.mobileNo, addMonths(CURRENT, -30));
   // The measured accounts' balances as home shows them, against what was generated.
