@@ -81,4 +81,16 @@ describe("a subscriber's request", () => {
     expect(screen.getByRole("form", { name: "Оцените решение" })).toBeTruthy();
     expect(screen.queryByText("Спасибо за отзыв!")).toBeNull();
   });
+
+  it("says the rating a request was given on an earlier visit, and does not ask again", async () => {
+    serve({
+      "/api/v1/me": { profile },
+      [`/api/v1/support/tickets/${ID}`]: ticket({ status: "closed", statusLabel: "закрыто", next: [], rating: 5 }),
+    });
+    mount(`/support/tickets/${ID}`, "/support/tickets/:id", TicketPage);
+    const said = await screen.findByText("Ваша оценка решения: 5 — отлично. Спасибо за отзыв!");
+    expect(said.getAttribute("role")).toBe("status");
+    expect(screen.queryByRole("form", { name: "Оцените решение" })).toBeNull();
+    expect(sent.filter((r) => r.method === "POST" && r.url.endsWith("/support/feedback"))).toHaveLength(0);
+  });
 });

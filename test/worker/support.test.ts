@@ -498,10 +498,13 @@ describe("support requests", () => {
     expect((await api(anna, `/support/tickets/${t.id}/comments`, { method: "POST", body: JSON.stringify({ text: "ещё" }) })).status).toBe(
       409,
     );
-    // Rated once.
+    // Rated once; the request then says so (a page reloaded does not offer the rating again).
+    const rating = async () => (await json<Ticket & { rating: number | null }>(await api(anna, `/support/tickets/${t.id}`))).rating;
+    expect(await rating()).toBeNull();
     expect((await api(anna, "/support/feedback", { method: "POST", body: JSON.stringify({ rating: 4, ticketId: t.id }) })).status).toBe(
       201,
     );
+    expect(await rating()).toBe(4);
     expect((await api(anna, "/support/feedback", { method: "POST", body: JSON.stringify({ rating: 4, ticketId: t.id }) })).status).toBe(
       409,
     );

@@ -303,6 +303,11 @@ export function assignTicket(db: RegionDb, ticketId: string, operator: { id: str
     .run();
 }
 
+/** The rating a request's subscriber gave it (one per request: a unique index), if any. */
+export const selectTicketRating = async (db: RegionDb, ticketId: string) =>
+  (await db.select({ rating: supportFeedback.rating }).from(supportFeedback).where(eq(supportFeedback.ticketId, ticketId)).get())?.rating ??
+  null;
+
 export const selectTicketEvents = (db: RegionDb, ticketId: string) =>
   db.select().from(ticketEvents).where(eq(ticketEvents.ticketId, ticketId)).orderBy(asc(ticketEvents.at), asc(ticketEvents.id)).all();
 

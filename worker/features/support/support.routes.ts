@@ -98,6 +98,14 @@ export const Ticket = z
     categoryLabel: z.string().nullable().openapi({ description: "A business request's category, in the caller's language" }),
     dueAt: z.string().nullable().openapi({ description: "A business request's response-time target (UTC instant)" }),
     overdue: z.boolean().openapi({ description: "Past its target and not yet taken into work" }),
+    rating: z
+      .number()
+      .int()
+      .min(1)
+      .max(5)
+      .nullable()
+      .optional()
+      .openapi({ description: "With the history (one request): the subscriber's rating, null until given" }),
   })
   .openapi("SupportTicket");
 

@@ -48,6 +48,8 @@ export interface TicketDto {
   dueAt: string | null;
   /** Past its target and still not taken into work. */
   overdue: boolean;
+  /** With the history: the subscriber's rating of the request (1–5), null until given. */
+  rating?: number | null;
 }
 
 /** A request is overdue when its target has passed and nobody has taken it into work yet. */
@@ -220,7 +222,9 @@ export async function myTickets(data: DataAccess, subscriberId: string, lang: La
 
 export async function ticketWithHistory(data: DataAccess, party: TicketParty, id: string, lang: Lang) {
   const { db, ticket } = await openTicket(data, party, id);
-  return ticketDto(ticket, party, lang, await q.selectTicketEvents(db, id));
+  const [events, rating] = await Promise.all([q.selectTicketEvents(db, id), q.selectTicketRating(db, id)]);
+  // The rating is asked once (the page offers the form only while there is none), so a reload does not offer it again.
+  return { ...ticketDto(ticket, party, lang, events), rating };
 }
 
 async function notifySubscriber(notify: Notify, ticket: q.TicketRow, eventId: string, status: TicketStatus | null) {

@@ -111,7 +111,17 @@ export default function TicketPage() {
               </form>
             </Show>
             <Show when={t.status === "closed" || t.status === "resolved"}>
-              <FeedbackForm ticketId={t.id} legend={s("rateTicket")} state={rating} />
+              {/* A request rated before (another visit, another device) says so instead of asking again. */}
+              <Show
+                when={typeof t.rating !== "number" || rating.sent()}
+                fallback={
+                  <p class="notice" role="status">
+                    {s("ratedTicket", { rating: s(`rating.${t.rating as 1 | 2 | 3 | 4 | 5}`) })}
+                  </p>
+                }
+              >
+                <FeedbackForm ticketId={t.id} legend={s("rateTicket")} state={rating} />
+              </Show>
             </Show>
           </>
         )}
