@@ -1,5 +1,5 @@
 import "fake-indexeddb/auto";
-import { fireEvent, screen, within } from "@solidjs/testing-library";
+import { fireEvent, screen, waitFor, within } from "@solidjs/testing-library";
 import { describe, expect, it } from "vitest";
 import TicketPage from "../../web/src/features/support/TicketPage";
 import { mount, screenTestHooks, sent, serve } from "./harness";
@@ -92,5 +92,25 @@ describe("a subscriber's request", () => {
     expect(said.getAttribute("role")).toBe("status");
     expect(screen.queryByRole("form", { name: "Оцените решение" })).toBeNull();
     expect(sent.filter((r) => r.method === "POST" && r.url.endsWith("/support/feedback"))).toHaveLength(0);
+  });
+
+  it("keeps an answer typed and not sent when the request is reopened, and sends it after", async () => {
+    serve({
+      "/api/v1/me": { profile },
+      [`/api/v1/support/tickets/${ID}`]: ticket(),
+      [`POST /api/v1/support/tickets/${ID}/transition`]: ticket({ status: "in_work", statusLabel: "в работе", next: ["cancelled"] }),
+      [`POST /api/v1/support/tickets/${ID}/comments`]: ticket({ status: "in_work", statusLabel: "в работе", next: ["cancelled"] }),
+    });
+    mount(`/support/tickets/${ID}`, "/support/tickets/:id", TicketPage);
+    const box = await screen.findByRole("textbox", { name: "Ваш ответ" });
+    fireEvent.input(box, { target: { value: "Интернет так и не появился" } });
+    fireEvent.click(screen.getByRole("button", { name: "Вопрос не решён, вернуть в работу" }));
+    expect(await screen.findByText("в работе")).toBeTruthy();
+    const after = screen.getByRole("textbox", { name: "Ваш ответ" }) as HTMLTextAreaElement;
+    expect(after.value).toBe("Интернет так и не появился");
+    fireEvent.submit(after.closest("form") as HTMLFormElement);
+    await waitFor(() => expect(sent.some((r) => r.url.endsWith("/comments"))).toBe(true));
+    expect(sent.find((r) => r.url.endsWith("/comments"))?.body).toEqual({ text: "Интернет так и не появился" });
+    await waitFor(() => expect((screen.getByRole("textbox", { name: "Ваш ответ" }) as HTMLTextAreaElement).value).toBe(""));
   });
 });

@@ -1,5 +1,5 @@
 import { A, useParams } from "@solidjs/router";
-import { createEffect, createResource, For, on, Show } from "solid-js";
+import { createEffect, createResource, createSignal, For, on, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { useStrings } from "../../i18n/local";
@@ -55,14 +55,23 @@ export default function TicketPage() {
   // The rating's state is the page's: a move or a comment draws the request again, which rebuilds the form.
   const rating = createFeedback();
   createEffect(on(() => params.id, rating.reset, { defer: true }));
+  // The answer typed is the page's too: «Не решено, открыть снова» draws the request again, which rebuilt the box empty.
+  const [reply, setReply] = createSignal("");
+  createEffect(
+    on(
+      () => params.id,
+      () => setReply(""),
+      { defer: true },
+    ),
+  );
   const move = (to: string) => void action.run(async () => mutate(await supportApi.moveTicket(params.id, to)));
   const onComment = (e: SubmitEvent) => {
     e.preventDefault();
-    const form = e.currentTarget as HTMLFormElement;
-    const text = String(new FormData(form).get("text") ?? "");
+    const text = reply();
     void action.run(async () => {
       mutate(await supportApi.commentTicket(params.id, text));
-      form.reset();
+      // Emptied once sent, unless more was typed meanwhile.
+      setReply((now) => (now === text ? "" : now));
     });
   };
   return (
@@ -103,7 +112,14 @@ export default function TicketPage() {
               <form class="form" onSubmit={onComment} aria-label={s("ticketComment")}>
                 <label class="field">
                   <span>{s("ticketComment")}</span>
-                  <textarea name="text" rows={3} required maxlength={4000} />
+                  <textarea
+                    name="text"
+                    rows={3}
+                    required
+                    maxlength={4000}
+                    value={reply()}
+                    onInput={(e) => setReply(e.currentTarget.value)}
+                  />
                 </label>
                 <button type="submit" class="button button--primary" disabled={action.busy() || !online()}>
                   {s("ticketSendComment")}
