@@ -56,7 +56,7 @@ beforeEach(() => {
       if (init?.method === "POST") {
         const body = JSON.parse(String(init.body ?? "null"));
         posted.push({ path, body });
-        if (path === `/tickets/${ID}/assign`) return json(ticketOf({ operatorName: colleague.name }));
+        if (path === `/tickets/${ID}/assign`) return json(ticketOf({ operatorName: colleague.name, operatorId: colleague.id }));
         if (path === `/tickets/${ID}/comments`)
           return json(
             ticketOf({
@@ -100,6 +100,9 @@ describe("a request in the operators' console", () => {
     await waitFor(() => expect(posted.map((p) => p.path)).toEqual([`/tickets/${ID}/assign`]));
     await waitFor(() => expect(screen.getByRole("button", { name: "Назначить" }).hasAttribute("disabled")).toBe(false));
     expect((screen.getByLabelText("Комментарий") as HTMLTextAreaElement).value).toBe("Проверили линию, ждём мастера");
+    // «Ответственный» says who has it now (it said «Никому» once the request was drawn again).
+    const now = screen.getByRole("combobox", { name: "Ответственный" }) as HTMLSelectElement;
+    expect(now.selectedOptions[0]?.textContent).toBe(colleague.name);
     fireEvent.click(screen.getByRole("button", { name: "Ответить" }));
     await waitFor(() =>
       expect(posted.at(-1)).toEqual({ path: `/tickets/${ID}/comments`, body: { text: "Проверили линию, ждём мастера" } }),

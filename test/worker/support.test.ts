@@ -558,7 +558,11 @@ describe("support requests", () => {
     const spb = await operator("operator.spb", "spb");
     expect((await spb(`/tickets/${t.id}`)).status).toBe(404);
     expect((await postJson(spb, `/tickets/${t.id}/transition`, { to: "in_work" })).status).toBe(404);
-    expect((await postJson(await operator("operator.msk"), `/tickets/${t.id}/assign`, { operatorId: "op-east" })).status).toBe(400);
+    const maria = await operator("operator.msk");
+    expect((await postJson(maria, `/tickets/${t.id}/assign`, { operatorId: "op-east" })).status).toBe(400);
+    // Who has it is the operators' to see (their console's «Ответственный»), not the subscriber's.
+    expect(await json<Ticket & { operatorId?: string | null }>(await maria(`/tickets/${t.id}`))).toMatchObject({ operatorId: null });
+    expect(await json(await api(anna, `/support/tickets/${t.id}`))).not.toHaveProperty("operatorId");
     const mine = await json<{ items: Ticket[] }>(await api(anna, "/support/tickets"));
     expect(mine.items.map((x) => x.id)).toContain(t.id);
     expect((await json<{ items: Ticket[] }>(await api(petr, "/support/tickets"))).items.map((x) => x.id)).not.toContain(t.id);

@@ -106,6 +106,7 @@ export const Ticket = z
       .nullable()
       .optional()
       .openapi({ description: "With the history (one request): the subscriber's rating, null until given" }),
+    operatorId: z.string().nullable().optional().openapi({ description: "To operators only: the operator who has it, null in the queue" }),
   })
   .openapi("SupportTicket");
 

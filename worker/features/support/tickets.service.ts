@@ -50,6 +50,8 @@ export interface TicketDto {
   overdue: boolean;
   /** With the history: the subscriber's rating of the request (1–5), null until given. */
   rating?: number | null;
+  /** To operators only: who has it (their console's «Ответственный» shows them), null in the queue. */
+  operatorId?: string | null;
 }
 
 /** A request is overdue when its target has passed and nobody has taken it into work yet. */
@@ -99,6 +101,7 @@ export function ticketDto(t: q.TicketRow, party: TicketParty, lang: Lang, events
     categoryLabel: t.queue === "business" ? businessLabel(t.category, lang) : null,
     dueAt: t.dueAt ? t.dueAt.toISOString() : null,
     overdue: isOverdue(t, now),
+    ...(party.side === "operator" ? { operatorId: t.operatorId } : {}),
   };
 }
 

@@ -224,10 +224,17 @@ function OpsTicket(props: { id: string; onChanged: () => void; regionName: (code
             <div class="row">
               <label class="field">
                 <span>{s("assignTo")}</span>
+                {/* Who has it now, also after an action draws the request again (it showed «Никому» then). */}
                 <select ref={assignee}>
-                  <option value="">{s("nobody")}</option>
+                  <option value="" selected={!t.operatorId}>
+                    {s("nobody")}
+                  </option>
                   <For each={canned.latest?.colleagues.filter((c) => c.regions.includes(t.region)) ?? []}>
-                    {(c) => <option value={c.id}>{c.name}</option>}
+                    {(c) => (
+                      <option value={c.id} selected={c.id === t.operatorId}>
+                        {c.name}
+                      </option>
+                    )}
                   </For>
                 </select>
               </label>
