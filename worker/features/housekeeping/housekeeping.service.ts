@@ -1,7 +1,8 @@
 import { inArray, lt } from "drizzle-orm";
+import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { PROVIDER_MESSAGE_RETENTION_MS } from "../../adapters/provider-messages";
 import { authChallenges, oneTimeCodes, operatorSessions, outbox, providerMessages, sessions } from "../../db/schema/global";
-import type { DataAccess } from "../../platform/db";
+import type { DataAccess, GlobalDb } from "../../platform/db";
 import { drainLegacyNotifications, expireNotifications } from "../notifications/notifications.service";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -13,6 +14,12 @@ export const EXPIRE_PAGE = 10_000;
 export const OUTBOX_RETENTION_MS = 7 * DAY_MS;
 /** How long a message handed to an SMS or email provider keeps its row (its dedupe claim and delivery status). */
 export { PROVIDER_MESSAGE_RETENTION_MS };
+
+/** Deletes a table's rows whose `date` is before `before`, at most `pageSize` of them, oldest first; returns their keys. */
+function expiredPage(db: GlobalDb, table: SQLiteTable, key: SQLiteColumn, date: SQLiteColumn, before: Date, pageSize: number) {
+  const page = db.select({ key }).from(table).where(lt(date, before)).orderBy(date).limit(pageSize);
+  return db.delete(table).where(inArray(key, page)).returning({ key });
+}
 
 /**
  * Deletes what has expired: sessions (subscribers' and operators') past their absolute expiry, flow challenges, one-time
@@ -28,85 +35,19 @@ export async function cleanExpired(data: DataAccess, now = new Date(), pageSize 
   // day at the operator's size) is worked off over the next ticks instead of one statement past D1's 30 s that
   // would fail on every tick and never catch up.
   const [s, c, o, a, ops, pm] = await db.batch([
-    db
-      .delete(sessions)
-      .where(
-        inArray(
-          sessions.idHash,
-          db.select({ id: sessions.idHash }).from(sessions).where(lt(sessions.expiresAt, now)).orderBy(sessions.expiresAt).limit(pageSize),
-        ),
-      )
-      .returning({ id: sessions.idHash }),
-    db
-      .delete(oneTimeCodes)
-      .where(
-        inArray(
-          oneTimeCodes.id,
-          db
-            .select({ id: oneTimeCodes.id })
-            .from(oneTimeCodes)
-            .where(lt(oneTimeCodes.expiresAt, new Date(now.getTime() - DAY_MS)))
-            .orderBy(oneTimeCodes.expiresAt)
-            .limit(pageSize),
-        ),
-      )
-      .returning({ id: oneTimeCodes.id }),
-    db
-      .delete(outbox)
-      .where(
-        inArray(
-          outbox.id,
-          db
-            .select({ id: outbox.id })
-            .from(outbox)
-            .where(lt(outbox.createdAt, new Date(now.getTime() - OUTBOX_RETENTION_MS)))
-            .orderBy(outbox.createdAt)
-            .limit(pageSize),
-        ),
-      )
-      .returning({ id: outbox.id }),
-    db
-      .delete(authChallenges)
-      .where(
-        inArray(
-          authChallenges.id,
-          db
-            .select({ id: authChallenges.id })
-            .from(authChallenges)
-            .where(lt(authChallenges.expiresAt, now))
-            .orderBy(authChallenges.expiresAt)
-            .limit(pageSize),
-        ),
-      )
-      .returning({ id: authChallenges.id }),
-    db
-      .delete(operatorSessions)
-      .where(
-        inArray(
-          operatorSessions.idHash,
-          db
-            .select({ id: operatorSessions.idHash })
-            .from(operatorSessions)
-            .where(lt(operatorSessions.expiresAt, now))
-            .orderBy(operatorSessions.expiresAt)
-            .limit(pageSize),
-        ),
-      )
-      .returning({ id: operatorSessions.idHash }),
-    db
-      .delete(providerMessages)
-      .where(
-        inArray(
-          providerMessages.id,
-          db
-            .select({ id: providerMessages.id })
-            .from(providerMessages)
-            .where(lt(providerMessages.updatedAt, new Date(now.getTime() - PROVIDER_MESSAGE_RETENTION_MS)))
-            .orderBy(providerMessages.updatedAt)
-            .limit(pageSize),
-        ),
-      )
-      .returning({ id: providerMessages.id }),
+    expiredPage(db, sessions, sessions.idHash, sessions.expiresAt, now, pageSize),
+    expiredPage(db, oneTimeCodes, oneTimeCodes.id, oneTimeCodes.expiresAt, new Date(now.getTime() - DAY_MS), pageSize),
+    expiredPage(db, outbox, outbox.id, outbox.createdAt, new Date(now.getTime() - OUTBOX_RETENTION_MS), pageSize),
+    expiredPage(db, authChallenges, authChallenges.id, authChallenges.expiresAt, now, pageSize),
+    expiredPage(db, operatorSessions, operatorSessions.idHash, operatorSessions.expiresAt, now, pageSize),
+    expiredPage(
+      db,
+      providerMessages,
+      providerMessages.id,
+      providerMessages.updatedAt,
+      new Date(now.getTime() - PROVIDER_MESSAGE_RETENTION_MS),
+      pageSize,
+    ),
   ]);
   const notifications = await expireNotifications(data, now);
   const drained = await drainLegacyNotifications(data, now);
