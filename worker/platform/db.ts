@@ -63,6 +63,13 @@ export interface Sweep {
   next?: string;
 }
 
+/** A job's page of `rows` under a sweep: marks the sweep `more` when the page was full (rows may be left), and where to go on. */
+export function sweptPage(sweep: Sweep, rows: number, next?: string): void {
+  if (sweep.limit === undefined || rows < sweep.limit) return;
+  sweep.more = true;
+  if (next !== undefined) sweep.next = next;
+}
+
 /** What one database was asked: statements prepared, round trips made (a batch is one), statements that write. */
 export interface D1Use {
   statements: number;

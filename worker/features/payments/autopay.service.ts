@@ -3,7 +3,7 @@ import type { Acquirer, AcquirerStatus } from "../../adapters/payments";
 import { cards } from "../../db/schema/global";
 import { accounts, autopay, payments } from "../../db/schema/region";
 import { settledHere } from "../../platform/arriving";
-import type { DataAccess, RegionDb, Sweep } from "../../platform/db";
+import { type DataAccess, type RegionDb, type Sweep, sweptPage } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { formatAccountNoPlain } from "../../platform/format";
 import { newId } from "../../platform/ids";
@@ -144,10 +144,7 @@ export async function autopayTick(data: DataAccess, acquirer: Acquirer, notify: 
       .orderBy(autopay.accountNo)
       .limit(sweep.limit ?? -1)
       .all();
-    if (sweep.limit !== undefined && rows.length >= sweep.limit) {
-      sweep.more = true;
-      sweep.next = rows.at(-1)?.a.accountNo;
-    }
+    sweptPage(sweep, rows.length, rows.at(-1)?.a.accountNo);
     for (const { a, region } of rows) {
       // This account's attempt, once claimed (chargeAfter null): put back if the charge does not get through.
       let claimed = 0;

@@ -2,7 +2,7 @@ import { and, eq, lte, sql } from "drizzle-orm";
 import { accountOptions, accountServices, accounts, promisedPayments, serviceOptions, tariffs } from "../../db/schema/region";
 import { settledHere } from "../../platform/arriving";
 import type { DataAccess, RegionDb, Sweep } from "../../platform/db";
-import { rawBatch } from "../../platform/db";
+import { rawBatch, sweptPage } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { localDay, regionTz } from "../../platform/region";
 import { requireAccount } from "../accounts/accounts.service";
@@ -183,7 +183,7 @@ export async function expirePromised(data: DataAccess, now = new Date(), sweep: 
       .where(and(eq(promisedPayments.status, "active"), lte(promisedPayments.dueAt, now), settledHere(promisedPayments.accountNo)))
       .limit(sweep.limit ?? -1)
       .all();
-    if (sweep.limit !== undefined && due.length >= sweep.limit) sweep.more = true;
+    sweptPage(sweep, due.length);
     for (const d of due) if (await settlePromised(db, d.accountNo, "expiry", now)) n++;
   }
   return n;

@@ -3,7 +3,7 @@ import { VISIT_CUTOFF_HOUR, visitCapacity } from "../../data/visits.data";
 import { accountLinks, subscribers } from "../../db/schema/global";
 import type { ApplicationKind, ApplicationStatus } from "../../db/schema/region";
 import { randomDigits } from "../../platform/crypto";
-import { type DataAccess, isShardBinding, type RegionDb, rawBatch, SHARDS, type Sweep, shardOfRegion } from "../../platform/db";
+import { type DataAccess, isShardBinding, type RegionDb, rawBatch, SHARDS, type Sweep, shardOfRegion, sweptPage } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { makeAccountNo, newId } from "../../platform/ids";
 import { log } from "../../platform/log";
@@ -418,7 +418,7 @@ export async function retryEffects(data: DataAccess, now = new Date(), sweep: Sw
   for (const shard of sweep.shards ?? SHARDS) {
     const db = data.shard(shard);
     const pending = await q.selectUnfinishedEffects(db, new Date(now.getTime() - 60_000), sweep.limit);
-    if (sweep.limit !== undefined && pending.length >= sweep.limit) sweep.more = true;
+    sweptPage(sweep, pending.length);
     for (const app of pending) {
       try {
         await carryOut(data, db, app, now);
