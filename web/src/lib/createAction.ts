@@ -49,3 +49,14 @@ export function createRowAction() {
 }
 
 export type RowAction = ReturnType<typeof createRowAction>;
+
+/**
+ * Text typed in a box that a redraw must not wipe (a `Loadable` rebuilds the box when what it shows comes again):
+ * kept here, and emptied once sent unless more was typed meanwhile.
+ */
+export function createDraft() {
+  const [text, setText] = createSignal("");
+  /** `was` went out: the box is emptied, unless it holds more than that now. */
+  const sent = (was: string) => setText((now) => (now === was ? "" : now));
+  return { text, setText, sent };
+}

@@ -4,7 +4,7 @@ import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { useStrings } from "../../i18n/local";
 import { ApiError } from "../../lib/api";
-import { createAction, createRowAction, type RowAction } from "../../lib/createAction";
+import { createAction, createDraft, createRowAction, type RowAction } from "../../lib/createAction";
 import { formatMoment, formatPhone } from "../../lib/format";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { useRegion } from "../region/RegionContext";
@@ -161,7 +161,7 @@ function OpsTicket(props: { id: string; onChanged: () => void; regionName: (code
   const a = createAction();
   // The comment typed is the panel's, not the box's: each action («Назначить», a move, an answer) brings the request
   // back and draws it again, which rebuilt the box empty.
-  const [comment, setComment] = createSignal("");
+  const comment = createDraft();
   let assignee!: HTMLSelectElement;
   const done = (t: TicketDto) => {
     mutate(t);
@@ -170,9 +170,9 @@ function OpsTicket(props: { id: string; onChanged: () => void; regionName: (code
   /** Sends the comment with `fn`, then empties the box unless more was typed meanwhile. */
   const send = (fn: (text: string) => Promise<TicketDto>) =>
     void a.run(async () => {
-      const text = comment();
+      const text = comment.text();
       done(await fn(text));
-      setComment((now) => (now === text ? "" : now));
+      comment.sent(text);
     });
   return (
     <Loadable resource={ticket} onRetry={refetch}>
@@ -192,7 +192,7 @@ function OpsTicket(props: { id: string; onChanged: () => void; regionName: (code
           <ProblemAlert problem={a.problem()} />
           <label class="field">
             <span>{s("comment")}</span>
-            <textarea rows={2} maxlength={2000} value={comment()} onInput={(e) => setComment(e.currentTarget.value)} />
+            <textarea rows={2} maxlength={2000} value={comment.text()} onInput={(e) => comment.setText(e.currentTarget.value)} />
           </label>
           <div class="row">
             <For each={t.next}>
@@ -213,7 +213,7 @@ function OpsTicket(props: { id: string; onChanged: () => void; regionName: (code
                 class="button button--primary"
                 disabled={a.busy()}
                 onClick={() => {
-                  if (comment().trim()) send((text) => opsSupportApi.commentTicket(t.id, text));
+                  if (comment.text().trim()) send((text) => opsSupportApi.commentTicket(t.id, text));
                 }}
               >
                 {s("sendAnswer")}

@@ -1,9 +1,9 @@
 import { A, useParams } from "@solidjs/router";
-import { createEffect, createResource, createSignal, For, on, Show } from "solid-js";
+import { createEffect, createResource, For, on, Show } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { useStrings } from "../../i18n/local";
-import { createAction } from "../../lib/createAction";
+import { createAction, createDraft } from "../../lib/createAction";
 import { formatAccountNo, formatMoment } from "../../lib/format";
 import { useOnline } from "../../lib/online";
 import { ProblemAlert } from "../auth/ProblemAlert";
@@ -52,26 +52,28 @@ export default function TicketPage() {
   const params = useParams<{ id: string }>();
   const [ticket, { refetch, mutate }] = createResource(() => params.id, supportApi.ticket);
   const action = createAction();
-  // The rating's state is the page's: a move or a comment draws the request again, which rebuilds the form.
+  // The rating's state and the answer typed are the page's: a move or a comment draws the request again, which
+  // rebuilt the form (the thanks gone) and the answer's box (empty after «Вопрос не решён, вернуть в работу»).
+  // Another request opened on the page starts with neither.
   const rating = createFeedback();
-  createEffect(on(() => params.id, rating.reset, { defer: true }));
-  // The answer typed is the page's too: «Не решено, открыть снова» draws the request again, which rebuilt the box empty.
-  const [reply, setReply] = createSignal("");
+  const reply = createDraft();
   createEffect(
     on(
       () => params.id,
-      () => setReply(""),
+      () => {
+        rating.reset();
+        reply.setText("");
+      },
       { defer: true },
     ),
   );
   const move = (to: string) => void action.run(async () => mutate(await supportApi.moveTicket(params.id, to)));
   const onComment = (e: SubmitEvent) => {
     e.preventDefault();
-    const text = reply();
+    const text = reply.text();
     void action.run(async () => {
       mutate(await supportApi.commentTicket(params.id, text));
-      // Emptied once sent, unless more was typed meanwhile.
-      setReply((now) => (now === text ? "" : now));
+      reply.sent(text);
     });
   };
   return (
@@ -117,8 +119,8 @@ export default function TicketPage() {
                     rows={3}
                     required
                     maxlength={4000}
-                    value={reply()}
-                    onInput={(e) => setReply(e.currentTarget.value)}
+                    value={reply.text()}
+                    onInput={(e) => reply.setText(e.currentTarget.value)}
                   />
                 </label>
                 <button type="submit" class="button button--primary" disabled={action.busy() || !online()}>
