@@ -20,7 +20,7 @@ import { siteUrlFrom } from "../../platform/host";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { recordDeadLetter, recordDelivery } from "../../platform/metrics";
-import { CALLS_PER_INVOCATION, handOn, retryDelaySeconds, splitByBudget } from "../../platform/queue";
+import { CALLS_PER_INVOCATION, HAND_ON_CALLS, handOn, retryDelaySeconds, splitByBudget } from "../../platform/queue";
 import { localShort, regionByCode } from "../../platform/region";
 import { branchShards } from "../../platform/shard-map";
 import { KINDS, type Rendered, render } from "./notifications.catalog";
@@ -569,9 +569,6 @@ async function handle(data: DataAccess, dl: Delivery, msg: NotificationMessage, 
  * writes its inbox row and delivery records in the home shard.
  */
 export const CALLS_PER_MESSAGE = { sms: 6, email: 6, push: 7, event: 12 } as const;
-
-/** Kept back from an invocation's budget to hand the rest of a batch on (a `sendBatch` per 100 messages or 240 KB). */
-const HAND_ON_CALLS = 10;
 
 function callsOf(m: NotificationMessage, dl: Delivery): number {
   return m.channel === "area" ? (dl.areaLimits ?? AREA_LIMITS).calls : CALLS_PER_MESSAGE[m.channel];

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { USAGE_CATEGORIES } from "../../db/schema/region";
 import type { DataAccess, RegionDb } from "../../platform/db";
 import { log } from "../../platform/log";
-import { CALLS_PER_INVOCATION, handOn, splitByBudget } from "../../platform/queue";
+import { CALLS_PER_INVOCATION, HAND_ON_CALLS, handOn, splitByBudget } from "../../platform/queue";
 import { regionTz } from "../../platform/region";
 import * as q from "./usage.queries";
 import { readMonth } from "./usage.records";
@@ -206,7 +206,7 @@ export function ingestCalls(body: UsageBatch): number {
 }
 
 /** Kept back from an invocation's budget: handing the rest of a batch on, and the reads and writes again of conflicting merges. */
-const USAGE_RESERVE = 10 + 150;
+const USAGE_RESERVE = HAND_ON_CALLS + 150;
 
 /**
  * The `usage` queue: each batch acked when stored (or already stored), retried on a failure, a bad one acked with a
