@@ -12,7 +12,7 @@ import { type ClosingDeps, consumeClosing, queueClosingMonth } from "./features/
 import { consumeReconciliations, isReconciliationMessage } from "./features/business/reconciliation.service";
 import { sweepOrgPayments } from "./features/business/topup.service";
 import { consumeRegionDay, isRegionDayMessage } from "./features/cron/daily.service";
-import { consumeShardTick, isShardTickMessage, queueShardTicks, shardTickCalls } from "./features/cron/shard-tick.service";
+import { consumeShardTick, isShardTickMessage, queueShardTicks } from "./features/cron/shard-tick.service";
 import { healthRouter } from "./features/health/health.index";
 import { helpRouter } from "./features/help/help.index";
 import { cleanExpired } from "./features/housekeeping/housekeeping.service";
@@ -39,7 +39,7 @@ import { log } from "./platform/log";
 import { measuredCron, measuredQueue } from "./platform/metrics";
 import { notifier } from "./platform/notify";
 import { devOnly, requireSecrets, sandboxWebhookDevOnly, unusableConfig } from "./platform/production";
-import { BILLING_QUEUE, CALLS_PER_INVOCATION, HAND_ON_CALLS, handOn, retryDelaySeconds, splitByBudget } from "./platform/queue";
+import { BILLING_QUEUE, handOn, retryDelaySeconds } from "./platform/queue";
 import { sessionMiddleware } from "./platform/session";
 
 const app = createApp();
@@ -180,33 +180,26 @@ const handlers = {
     }
     if (role === queueRole(USAGE_QUEUE)) return consumeUsage(batch, { data: createDataAccess(env), files: env.FILES, queue: env.USAGE });
     if (role === queueRole(BILLING_QUEUE)) {
+      const data = createDataAccess(env);
       // A region's day and the rest of a bank statement each spend up to a whole invocation's 1,000 D1 queries (their
-      // own budgets), a shard's share of a cron tick its own bound: the head of them that fits is worked here, each
-      // alone with its own handles, and everything else in the batch is sent again for another invocation (a batch of
-      // ten regions' midnights would otherwise make ten times the limit and fail them all).
-      const heavy = batch.messages.filter((m) => isRegionDayMessage(m.body) || isBankLinesMessage(m.body) || isShardTickMessage(m.body));
-      if (heavy.length > 0) {
-        const { work } = splitByBudget(
-          heavy,
-          (m) => (isShardTickMessage(m.body) ? shardTickCalls(m.body) : CALLS_PER_INVOCATION),
-          CALLS_PER_INVOCATION - HAND_ON_CALLS,
-        );
+      // own budgets): one of them is worked here, alone, and everything else in the batch is sent again for another
+      // invocation (a batch of ten regions' midnights would otherwise make ten times the limit and fail them all).
+      const heavy = batch.messages.find((m) => isRegionDayMessage(m.body) || isBankLinesMessage(m.body) || isShardTickMessage(m.body));
+      if (heavy) {
         await handOn(
           env.BILLING,
-          batch.messages.filter((m) => !work.includes(m)),
+          batch.messages.filter((m) => m !== heavy),
         );
-        for (const m of work) {
-          const data = createDataAccess(env);
-          if (isRegionDayMessage(m.body)) await consumeRegionDay(m, data, notifier(env), env.BILLING, retryDelaySeconds(m.attempts));
-          else if (isShardTickMessage(m.body)) {
-            const acquirer = acquirerFor(env, `https://${env.BASE_DOMAIN}`);
-            await consumeShardTick(
-              m,
-              { data, queue: env.BILLING, files: env.FILES, acquirer, notify: notifier(env) },
-              retryDelaySeconds(m.attempts),
-            );
-          } else await consumeBankLines(m, data, env);
-        }
+        if (isRegionDayMessage(heavy.body))
+          await consumeRegionDay(heavy, data, notifier(env), env.BILLING, retryDelaySeconds(heavy.attempts));
+        else if (isShardTickMessage(heavy.body)) {
+          const acquirer = acquirerFor(env, `https://${env.BASE_DOMAIN}`);
+          await consumeShardTick(
+            heavy,
+            { data, queue: env.BILLING, files: env.FILES, acquirer, notify: notifier(env) },
+            retryDelaySeconds(heavy.attempts),
+          );
+        } else await consumeBankLines(heavy, data, env);
         return;
       }
       const webhooks = batch.messages;

@@ -1,16 +1,8 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sandboxAcquirer } from "../../worker/adapters/payments/sandbox";
-import {
-  runShardTick,
-  SHARD_QUARTER_CALLS,
-  SHARD_TICK_CALLS,
-  SHARD_TICK_PAGE,
-  type ShardTickMessage,
-} from "../../worker/features/cron/shard-tick.service";
+import { runShardTick, SHARD_TICK_CALLS, SHARD_TICK_PAGE, type ShardTickMessage } from "../../worker/features/cron/shard-tick.service";
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
-import worker from "../../worker/index";
 import { createDataAccess, shardBindings, shardDatabase } from "../../worker/platform/db";
 import { runTick } from "./cron";
 
@@ -124,33 +116,5 @@ describe("a cron tick over many shards", () => {
       { kind: "cron.shard", tick: "hourly", shard: SHARD, at: now },
     );
     expect(again).toEqual([]);
-  });
-
-  it("works as many shard messages of a batch as fit an invocation — seven 15-minute ones, one hourly — and hands the rest on", async () => {
-    const at = Date.now();
-    const shards = shardBindings(env);
-    const quarter = shards.map((shard) => ({ kind: "cron.shard", tick: "quarter", shard, at }));
-    const hourly = shards.slice(0, 2).map((shard) => ({ kind: "cron.shard", tick: "hourly", shard, at }));
-    expect(SHARD_QUARTER_CALLS * 7).toBeLessThanOrEqual(990);
-    expect(SHARD_QUARTER_CALLS * 8).toBeGreaterThan(990);
-    for (const bodies of [quarter, hourly]) {
-      const batch = createMessageBatch(
-        "kabinet-billing",
-        bodies.map((body, i) => ({ id: `s${i}`, timestamp: new Date(), attempts: 1, body })),
-      );
-      const handedOn: unknown[] = [];
-      const billing = {
-        send: async (body: unknown) => void handedOn.push(body),
-        sendBatch: async (ms: { body: unknown }[]) => void handedOn.push(...ms.map((m) => m.body)),
-      };
-      const ctx = createExecutionContext();
-      await worker.queue(batch, { ...env, BILLING: billing as unknown as Queue } as Env, ctx);
-      const result = await getQueueResult(batch, ctx);
-      // Every message acked: the head worked here, the rest sent again as new messages.
-      expect(result.explicitAcks).toHaveLength(bodies.length);
-      const worked = bodies === quarter ? Math.min(7, bodies.length) : 1;
-      // (What the worked ones sent themselves, the regions behind with their days, is not handed on.)
-      expect(handedOn.filter((b) => (b as { kind?: string }).kind === "cron.shard")).toEqual(bodies.slice(worked));
-    }
   });
 });

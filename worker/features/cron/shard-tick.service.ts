@@ -40,11 +40,6 @@ export interface ShardTickMessage {
  */
 export const SHARD_TICK_PAGE = { effects: 20, promised: 50, reconcile: 25, autopay: 40 } as const;
 export const SHARD_TICK_CALLS = 2 + 1 + 20 * 8 + 1 + 50 * 3 + 1 + 25 * 8 + 1 + 40 * 8;
-/** The 15-minute share at its most: a page of expired reports (select, R2 delete, mark), 10 rounds of usage months (select, R2 delete, totals), 100 requests closed (one batch each). */
-export const SHARD_QUARTER_CALLS = 3 + 10 * 3 + 1 + 100;
-
-/** Calls a shard's message may make: several 15-minute ones share an invocation, an hourly one has it alone. */
-export const shardTickCalls = (m: ShardTickMessage) => (m.tick === "quarter" ? SHARD_QUARTER_CALLS : SHARD_TICK_CALLS);
 
 /** Messages one shard's tick may chain (a page left full sends the next); a shard with more waits for the next tick. */
 export const SHARD_TICK_ROUNDS = 25;
