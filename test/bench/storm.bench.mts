@@ -12,21 +12,32 @@
  * solution, solves the challenge, logs in.
  *
  *   npm run bench:storm
- *   ATTEMPTS, RATE, IDENTIFIERS, FLOOD_RATE, ADDRESSES, HOME_RATE, QUIET_S, FLOOR_S, FLOOD_S, TIMEOUT_S change the load.
+ *   ATTEMPTS, RATE, IDENTIFIERS, FLOOD_RATE, ADDRESSES, HOME_RATE, QUIET_S, FLOOR_S, FLOOD_S, TIMEOUT_S change the load;
+ *   STORM_WORKER=same sends the attempts to the home requests' Worker process instead of a second one;
+ *   STORM_PIN=1 keeps the attackers to a core of their own; STORM_NICE sets their priority.
+ *
+ * By default the attempts (and the floor's trivial requests) go to a second `wrangler dev` of the same code over the
+ * same persisted D1 files, from a client process of their own, both at nice 19: in
+ * production a storm is served by other isolates on other machines than the subscribers' requests, and what it can
+ * slow for them is the data they share (the global database, the shards, the Throttle objects). The local D1 files
+ * are shared for real: a session opened on one process is read by the other.
  *
  * The home requests and the attempts are sent on a schedule (open loop), not
  * one after another's answer, so a slow server is measured, not waited for.
  */
-import { spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { rm } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { solveChallenge } from "altcha-lib";
 import { deriveKey } from "altcha-lib/algorithms/web/pbkdf2";
 import type { Challenge } from "altcha-lib/types";
 import { Agent, fetch } from "undici";
 import { prepareLocalDatabases } from "../../scripts/local-db.mts";
 
+const run = promisify(execFile);
 const ROOT = new URL("../..", import.meta.url).pathname;
 const PORT = Number(process.env.BENCH_PORT ?? 8798);
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -45,7 +56,6 @@ const FLOOR_S = num("FLOOR_S", ATTEMPTS / RATE);
 /** How long an answer is waited for before it counts as none. */
 const TIMEOUT_S = num("TIMEOUT_S", 900);
 
-const origin = `http://msk.kabinet.localhost:${PORT}`;
 const agent = (connections: number) =>
   new Agent({
     connections,
@@ -60,37 +70,105 @@ const agent = (connections: number) =>
 const homeAgent = agent(64);
 const stormAgent = agent(256);
 
+/**
+ * Where the attempts go. `separate` (the default): a second local Worker — the same code on its own port, with its
+ * own workerd — over the same persisted D1 files, as in production, where a storm's requests are served by other
+ * isolates on other machines than a subscriber's and share with them only the data (D1 and the Durable Objects).
+ * `same`: the attempts and the home requests share one local workerd, and so its one thread.
+ */
+const STORM_WORKER = process.env.STORM_WORKER === "same" ? "same" : "separate";
+const STORM_PORT = STORM_WORKER === "same" ? PORT : PORT + 1;
+/**
+ * The attackers' priority on this machine (`nice`, 0–19), for their Worker process and their client process: 19 by
+ * default when they have a Worker of their own, so that this machine's two cores serve the subscribers first, as the
+ * storm's own machines would be other machines in production. `STORM_NICE=0` shares the cores evenly.
+ */
+const STORM_NICE = num("STORM_NICE", STORM_WORKER === "same" ? 0 : 19);
+/**
+ * `STORM_PIN=1` also gives the attackers (their Worker and client) a core of their own on a machine with more than
+ * one: the last one, and this process and the subscribers' Worker the others (`taskset`). By default every process
+ * may use every core, the attackers' at their lower priority.
+ */
+const CORES = availableParallelism();
+const PIN = STORM_WORKER === "separate" && CORES > 1 && process.env.STORM_PIN === "1";
+const ATTACKER_CORES = String(CORES - 1);
+const SUBSCRIBER_CORES = `0-${CORES - 2}`;
+/** A command line run at the attackers' priority and on their cores. */
+const asAttackers = (command: string[]) => [
+  ...(PIN ? ["taskset", "-c", ATTACKER_CORES] : []),
+  ...(STORM_NICE ? ["nice", "-n", String(STORM_NICE)] : []),
+  ...command,
+];
+/**
+ * Set in a child of this process: the attackers' phase it sends ("floor", "flood" or "storm"), or "subscriber" for
+ * a subscriber's login during the storm, whose proof of work would otherwise stop this process's clock (the home
+ * requests' timing) while it is solved.
+ */
+const ROLE = process.env.STORM_ROLE as "floor" | "flood" | "storm" | "subscriber" | undefined;
 const state = join(ROOT, ".e2e/storm-state");
-await rm(state, { recursive: true, force: true });
-await prepareLocalDatabases(state, () => {});
-const server = spawn(
-  join(ROOT, "node_modules/.bin/wrangler"),
-  ["dev", "--port", String(PORT), "--ip", "127.0.0.1", "--persist-to", state],
-  { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
-);
-// The dev server's own output, to explain any answer that is neither 401 nor 429.
-const serverLog = createWriteStream(join(ROOT, ".e2e/storm-wrangler.log"));
-server.stdout?.pipe(serverLog);
-server.stderr?.pipe(serverLog);
-await new Promise<void>((resolve, reject) => {
-  const timer = setTimeout(() => reject(new Error("wrangler dev did not start")), 90_000);
-  server.stdout?.on("data", (c: Buffer) => {
-    if (/Ready on/.test(c.toString())) {
-      clearTimeout(timer);
-      resolve();
-    }
+/**
+ * Where the attempts go. `separate` (the default): a second local Worker — the same code on its own port, with its
+ * own workerd — over the same persisted D1 files, as in production, where a storm's requests are served by other
+ * isolates on other machines than a subscriber's and share with them only the data (D1 and the Durable Objects).
+ * `same`: the attempts and the home requests share one local workerd, and so its one thread.
+ */
+// The dev servers' own output, to explain any answer that is neither 401 nor 429.
+const serverLog = ROLE ? null : createWriteStream(join(ROOT, ".e2e/storm-wrangler.log"));
+function startServer(port: number, attackers = false) {
+  const args = ["dev", "--port", String(port), "--inspector-port", String(port + 1000), "--ip", "127.0.0.1", "--persist-to", state];
+  // Each dev server needs an inspector port of its own (wrangler's default, 9229, is taken by the first).
+  const [command, ...rest] = attackers
+    ? asAttackers([join(ROOT, "node_modules/.bin/wrangler"), ...args])
+    : [join(ROOT, "node_modules/.bin/wrangler"), ...args];
+  const child = spawn(command as string, rest, {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
   });
-});
+  if (serverLog) {
+    child.stdout?.pipe(serverLog, { end: false });
+    child.stderr?.pipe(serverLog, { end: false });
+  }
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("wrangler dev did not start")), 90_000);
+    child.stdout?.on("data", (c: Buffer) => {
+      if (/Ready on/.test(c.toString())) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  return { child, ready };
+}
+/** The home requests' Worker, and the attackers' when it is another process. */
+const servers: ReturnType<typeof startServer>[] = [];
+if (!ROLE) {
+  // This process and what it starts from here on (the subscribers' Worker) keep off the attackers' core.
+  if (PIN) execFileSync("taskset", ["-a", "-c", "-p", SUBSCRIBER_CORES, String(process.pid)], { stdio: "ignore" });
+  await rm(state, { recursive: true, force: true });
+  await prepareLocalDatabases(state, () => {});
+  // The dev servers go with this process, however it ends.
+  process.on("exit", () => {
+    for (const s of servers) s.child.kill("SIGINT");
+  });
+  servers.push(startServer(PORT));
+  if (STORM_PORT !== PORT) servers.push(startServer(STORM_PORT, true));
+  await Promise.all(servers.map((s) => s.ready));
+}
+
+const origin = `http://msk.kabinet.localhost:${PORT}`;
+const stormOrigin = `http://msk.kabinet.localhost:${STORM_PORT}`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const SAME_ORIGIN = { "content-type": "application/json", origin, "sec-fetch-site": "same-origin" };
+const sameOrigin = (site: string) => ({ "content-type": "application/json", origin: site, "sec-fetch-site": "same-origin" });
 const addressOf = (n: number) => `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
 
-function login(identifier: string, password: string, address: string, captcha?: string) {
-  return fetch(`${origin}/api/v1/auth/login`, {
+/** A login attempt, to the storm's Worker unless `site` says otherwise. */
+function login(identifier: string, password: string, address: string, captcha?: string, site = stormOrigin) {
+  return fetch(`${site}/api/v1/auth/login`, {
     dispatcher: stormAgent,
     method: "POST",
-    headers: { ...SAME_ORIGIN, "cf-connecting-ip": address },
+    headers: { ...sameOrigin(site), "cf-connecting-ip": address },
     body: JSON.stringify({ identifier, password, ...(captcha ? { captcha } : {}) }),
   });
 }
@@ -103,7 +181,7 @@ async function loginAsTheApp(identifier: string, password: string, address: stri
   const first = await login(identifier, password, address);
   const asked = first.status === 429 && ((await first.json()) as { type?: string }).type === CHALLENGE_REQUIRED;
   if (!asked) return { asked, status: first.status, ms: performance.now() - started };
-  const challenge = (await (await fetch(`${origin}/api/v1/auth/captcha`, { dispatcher: homeAgent })).json()) as Challenge;
+  const challenge = (await (await fetch(`${stormOrigin}/api/v1/auth/captcha`, { dispatcher: homeAgent })).json()) as Challenge;
   const solution = await solveChallenge({ challenge, deriveKey });
   const second = await login(identifier, password, address, btoa(JSON.stringify({ challenge, solution })));
   await second.arrayBuffer();
@@ -198,6 +276,99 @@ const FLOOD_SPELLINGS = ["+7 900 000-00-04", "maria", "maria.ivanova@example.com
 const stormIdentifier = (i: number) =>
   `+7 903 ${String(Math.floor(i / 10_000) % 1000).padStart(3, "0")}-${String(i % 10_000).padStart(4, "0")}`;
 
+/** What the attackers' process reports: its phase's attempts (none for the floor). */
+interface AttackReport {
+  sent: number;
+  byStatus: [number, number][];
+  challenged: number;
+  answerMs: number[];
+  unexpected: [string, string][];
+}
+
+/** Sends one phase's load as the attackers do; runs in their own process (see `attackers`). */
+async function attack(phase: "floor" | "flood" | "storm"): Promise<Tally> {
+  const t = tally();
+  if (phase === "floor") {
+    // What the storm's number of requests a second costs here when each is the cheapest the Worker answers
+    // (GET /api/v1/region, no database), so the storm's rows can be read against what the server itself costs.
+    const floorRate = RATE + FLOOD_RATE;
+    await paced(FLOOR_S * floorRate, floorRate, async () => {
+      const res = await fetch(`${stormOrigin}/api/v1/region`, { dispatcher: stormAgent });
+      await res.arrayBuffer();
+    });
+  } else if (phase === "flood") {
+    await paced(FLOOD_S * FLOOD_RATE, FLOOD_RATE, (i) =>
+      attempt(t, FLOOD_SPELLINGS[i % 3] as string, `flood-${i}`, addressOf(100_000 + (i % ADDRESSES))),
+    );
+  } else {
+    await Promise.all([
+      // Round robin over the identifiers: each is tried every IDENTIFIERS/RATE seconds, as a list is worked through.
+      paced(ATTEMPTS, RATE, (i) => attempt(t, stormIdentifier(i % IDENTIFIERS), `guess-${i}`, addressOf(i % ADDRESSES))),
+      paced(Math.round((ATTEMPTS / RATE) * FLOOD_RATE), FLOOD_RATE, (i) =>
+        attempt(t, FLOOD_SPELLINGS[i % 3] as string, `storm-${i}`, addressOf(200_000 + (i % ADDRESSES))),
+      ),
+    ]);
+  }
+  return t;
+}
+
+/**
+ * Runs a phase's attackers in a process of their own (at STORM_NICE), so that sending and reading their thousands of
+ * answers does not delay the home requests' clock in this one: `started` resolves when they begin, `done` with
+ * their tally when every attempt is answered.
+ */
+function attackers(phase: "floor" | "flood" | "storm") {
+  const [command, ...args] = asAttackers([join(ROOT, "node_modules/.bin/tsx"), new URL(import.meta.url).pathname]);
+  const child = spawn(command as string, args, {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, STORM_ROLE: phase, STORM_WORKER, BENCH_PORT: String(PORT) },
+  });
+  let out = "";
+  let markStarted: () => void = () => {};
+  const started = new Promise<void>((resolve) => {
+    markStarted = resolve;
+  });
+  child.stdout?.on("data", (c: Buffer) => {
+    out += c.toString();
+    if (out.includes("started\n")) markStarted();
+  });
+  const done = new Promise<Tally>((resolve, reject) =>
+    child.on("exit", (code) => {
+      markStarted();
+      const line = out.split("\n").find((l) => l.startsWith("{"));
+      if (code !== 0 || !line) return reject(new Error(`the ${phase} attackers' process ended with ${code}`));
+      const r = JSON.parse(line) as AttackReport;
+      for (const [k, v] of r.unexpected) if (!unexpected.has(k)) unexpected.set(k, v);
+      resolve({ sent: r.sent, byStatus: new Map(r.byStatus), challenged: r.challenged, answerMs: r.answerMs });
+    }),
+  );
+  return { started, done };
+}
+
+if (ROLE === "subscriber") {
+  const result = await loginAsTheApp("+7 900 000-00-03", "Kabinet2026", "192.0.2.50");
+  await stormAgent.close();
+  await new Promise<void>((resolve) => process.stdout.write(`${JSON.stringify(result)}\n`, () => resolve()));
+  process.exit(0);
+}
+if (ROLE) {
+  const phase = ROLE;
+  process.stdout.write("started\n");
+  const t = await attack(phase);
+  await stormAgent.close();
+  const report: AttackReport = {
+    sent: t.sent,
+    byStatus: [...t.byStatus],
+    challenged: t.challenged,
+    answerMs: t.answerMs.map((ms) => Math.round(ms)),
+    unexpected: [...unexpected],
+  };
+  // Written whole before the process ends (an exit right after a large write to a pipe loses its tail).
+  await new Promise<void>((resolve) => process.stdout.write(`${JSON.stringify(report)}\n`, () => resolve()));
+  process.exit(0);
+}
+
 try {
   // The home subscribers, each logged in once from an address of its own.
   const cookies: string[] = [];
@@ -220,37 +391,38 @@ try {
 
   const quiet = await homeLoad(cookies, sleep(QUIET_S * 1000));
 
-  // The floor: what the storm's number of requests a second costs here when each is the cheapest the Worker answers
-  // (GET /api/v1/region, no database), so the storm's rows can be read against what the server itself costs.
+  // The floor: the storm's rate of the cheapest route (see `attack`).
   const floorRate = RATE + FLOOD_RATE;
-  const floorSend = paced(FLOOR_S * floorRate, floorRate, async () => {
-    const res = await fetch(`${origin}/api/v1/region`, { dispatcher: stormAgent });
-    await res.arrayBuffer();
-  });
-  const floorHome = await homeLoad(cookies, floorSend);
+  const floorSend = attackers("floor");
+  await floorSend.started;
+  const floorHome = await homeLoad(cookies, floorSend.done);
 
   // The flooded person has had their free attempts (as a flood's first seconds would give them): from here on the
   // throttle lets one through after each doubling delay, so this phase shows what refusals cost everyone else.
   for (let i = 0; i < 5; i++) await (await login(FLOOD_SPELLINGS[i % 3] as string, `prime-${i}`, addressOf(300_000 + i))).arrayBuffer();
-  const flood = tally();
-  const floodSend = paced(FLOOD_S * FLOOD_RATE, FLOOD_RATE, (i) =>
-    attempt(flood, FLOOD_SPELLINGS[i % 3] as string, `flood-${i}`, addressOf(100_000 + (i % ADDRESSES))),
-  );
-  const floodHome = await homeLoad(cookies, floodSend);
+  const floodSend = attackers("flood");
+  await floodSend.started;
+  const floodHome = await homeLoad(cookies, floodSend.done);
+  const flood = await floodSend.done;
 
-  const storm = tally();
+  const stormSend = attackers("storm");
+  await stormSend.started;
   const stormStarted = performance.now();
   const stormSeconds = ATTEMPTS / RATE;
-  const stormSend = Promise.all([
-    // Round robin over the identifiers: each is tried every IDENTIFIERS/RATE seconds, as a list is worked through.
-    paced(ATTEMPTS, RATE, (i) => attempt(storm, stormIdentifier(i % IDENTIFIERS), `guess-${i}`, addressOf(i % ADDRESSES))),
-    paced(Math.round(stormSeconds * FLOOD_RATE), FLOOD_RATE, (i) =>
-      attempt(storm, FLOOD_SPELLINGS[i % 3] as string, `storm-${i}`, addressOf(200_000 + (i % ADDRESSES))),
-    ),
-  ]);
   // Halfway through the storm, a subscriber (olga, not a home one) logs in as the web app does.
-  const subscriberLogin = sleep((stormSeconds / 2) * 1000).then(() => loginAsTheApp("+7 900 000-00-03", "Kabinet2026", "192.0.2.50"));
-  const stormHome = await homeLoad(cookies, stormSend);
+  const subscriberLogin = sleep((stormSeconds / 2) * 1000).then(async () => {
+    // In a process of its own (see ROLE).
+    // A subscriber's device is not the server: on the attackers' core when they have one, ahead of them there.
+    const tsx = [join(ROOT, "node_modules/.bin/tsx"), new URL(import.meta.url).pathname];
+    const [command, ...args] = PIN ? ["taskset", "-c", ATTACKER_CORES, ...tsx] : tsx;
+    const { stdout } = await run(command as string, args, {
+      cwd: ROOT,
+      env: { ...process.env, STORM_ROLE: "subscriber", STORM_WORKER, BENCH_PORT: String(PORT) },
+    });
+    return JSON.parse(stdout.trim().split("\n").pop() as string) as { asked: boolean; status: number; ms: number };
+  });
+  const stormHome = await homeLoad(cookies, stormSend.done);
+  const storm = await stormSend.done;
   const stormWall = (performance.now() - stormStarted) / 1000;
   const during = await subscriberLogin;
 
@@ -261,7 +433,11 @@ try {
         9,
       )}${pct(h.latencies, 99).toFixed(1).padStart(9)}${`×${(pct(h.latencies, 99) / pct(quiet.latencies, 99)).toFixed(2)}`.padStart(9)}${String(h.failures.length).padStart(8)}`;
   console.log(
-    `\nHome API (GET /api/v1/accounts) at ${HOME_RATE}/s from 3 subscribers, local wrangler dev (local D1 and Durable Objects)\n`,
+    `\nHome API (GET /api/v1/accounts) at ${HOME_RATE}/s from 3 subscribers, local wrangler dev (local D1 and Durable Objects); ` +
+      (STORM_WORKER === "same"
+        ? "the attempts and the trivial requests go to the same Worker process (STORM_WORKER=same)\n"
+        : `the attempts and the trivial requests go to a second Worker process over the same D1 files (port ${STORM_PORT}), both on this machine's ${CORES} cores; ` +
+          `the attackers' Worker and client run at nice ${STORM_NICE}${PIN ? ` on core ${ATTACKER_CORES}, the subscribers' Worker and this client on ${SUBSCRIBER_CORES}` : ""}\n`),
   );
   console.log(
     `${"phase".padEnd(44)}${"n".padStart(6)}${"p50 ms".padStart(9)}${"p95 ms".padStart(9)}${"p99 ms".padStart(9)}${"p99 ×".padStart(9)}${"not 200".padStart(8)}`,
@@ -298,9 +474,10 @@ try {
   for (const [what, body] of unexpected) console.log(`first ${what}: ${body}`);
   console.log(
     `ratio home p99 storm/quiet: ×${(pct(stormHome.latencies, 99) / pct(quiet.latencies, 99)).toFixed(2)} (goal ≤ 1.5); ` +
-      `storm/floor (the same number of trivial requests): ×${(pct(stormHome.latencies, 99) / pct(floorHome.latencies, 99)).toFixed(2)}`,
+      `storm/floor (the same number of trivial requests): ×${(pct(stormHome.latencies, 99) / pct(floorHome.latencies, 99)).toFixed(2)}; ` +
+      `p95 storm/quiet ×${(pct(stormHome.latencies, 95) / pct(quiet.latencies, 95)).toFixed(2)}`,
   );
 } finally {
-  server.kill("SIGINT");
+  for (const s of servers) s.child.kill("SIGINT");
   await Promise.all([homeAgent.close(), stormAgent.close()]);
 }
