@@ -60,3 +60,16 @@ export function createDraft() {
   const sent = (was: string) => setText((now) => (now === was ? "" : now));
   return { text, setText, sent };
 }
+
+/**
+ * A value changed in a form and not saved yet, that a redraw must not put back as it was saved (a `Loadable` rebuilds
+ * the form when what it shows comes again): `value()` is undefined until it is changed, when the form shows what was
+ * saved; forgotten once sent unless changed again meanwhile (each change is a new value).
+ */
+export function createEdit<T>() {
+  const [value, setValue] = createSignal<T>();
+  const set = (v: T) => setValue(() => v);
+  /** `was` went out: the form shows what is saved again, unless it was changed since. */
+  const sent = (was: T | undefined) => setValue((now) => (now === was ? undefined : now));
+  return { value, set, sent };
+}

@@ -1,7 +1,7 @@
-import { createResource, createSignal, For, Show } from "solid-js";
+import { createResource, createSignal, For, Show, untrack } from "solid-js";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
-import { createAction } from "../../lib/createAction";
+import { createAction, createEdit } from "../../lib/createAction";
 import { formatAccountNo } from "../../lib/format";
 import { useOnline } from "../../lib/online";
 import { currentSubscription, disablePush, enablePush, permission } from "../../lib/push";
@@ -12,6 +12,9 @@ import { RequireLogin } from "../auth/RequireLogin";
 import { type Channel, type NotificationPrefsDto, notificationsApi } from "./notificationsApi";
 
 const CHANNELS: Channel[] = ["sms", "email", "push", "inapp"];
+
+type Quiet = { on: boolean; from: string; to: string };
+const quietOf = (p: NotificationPrefsDto): Quiet => ({ on: p.quiet !== null, from: p.quiet?.from ?? "22:00", to: p.quiet?.to ?? "08:00" });
 
 /** Push on this device: on, off, blocked by the browser, or not available here. */
 function PushDevice() {
@@ -69,12 +72,23 @@ export default function NotificationSettingsPage() {
   const [accounts] = createResource(() => accountsApi.accounts().then((r) => r.items));
   const [prefs, { refetch }] = createResource(accountNo, (no) => notificationsApi.notificationPrefs(no));
   const a = createAction();
+  // The quiet hours and the consent are the subscriber's, whichever account is chosen (the Worker keeps one row of them
+  // per subscriber and sends it with every account's channels): changed and not saved yet, they are kept here. The form
+  // is drawn again each time the preferences come (another account chosen, a reset, a save), which put back the hours
+  // last saved over those typed. The channels are an account's own: another account chosen shows its channels.
+  const quiet = createEdit<Quiet>();
+  const marketing = createEdit<boolean>();
+  // Read once as the form is drawn: a time box written again as it is typed would lose a half-typed time.
+  const quietShown = (p: NotificationPrefsDto) => untrack(() => quiet.value() ?? quietOf(p));
+  const marketingShown = (p: NotificationPrefsDto) => untrack(() => marketing.value() ?? p.marketing);
+  const changeQuiet = (p: NotificationPrefsDto, change: Partial<Quiet>) => quiet.set({ ...(quiet.value() ?? quietOf(p)), ...change });
   // The channels ticked are read from the form, as the quiet hours and the consent are: a tick kept in the preferences
   // drew the whole form again, which put back the quiet hours typed and not saved yet (and took the focus off the box).
   const save = (e: SubmitEvent, p: NotificationPrefsDto) => {
     e.preventDefault();
     const form = new FormData(e.currentTarget as HTMLFormElement);
     const quietOn = form.get("quietOn") === "on";
+    const was = { quiet: quiet.value(), marketing: marketing.value() };
     void a.run(async () => {
       await notificationsApi.setNotificationPrefs({
         accountNo: p.accountNo,
@@ -83,6 +97,8 @@ export default function NotificationSettingsPage() {
         marketing: form.get("marketing") === "on",
       });
       await refetch();
+      quiet.sent(was.quiet);
+      marketing.sent(was.marketing);
       return t("prefs.saved");
     });
   };
@@ -148,23 +164,45 @@ export default function NotificationSettingsPage() {
                 <fieldset>
                   <legend>{t("prefs.quiet")}</legend>
                   <label class="check">
-                    <input type="checkbox" name="quietOn" checked={p.quiet !== null} />
+                    <input
+                      type="checkbox"
+                      name="quietOn"
+                      checked={quietShown(p).on}
+                      onChange={(e) => changeQuiet(p, { on: e.currentTarget.checked })}
+                    />
                     {t("prefs.quietOn")}
                   </label>
                   <div class="chips">
                     <label class="field">
                       <span>{t("prefs.quietFrom")}</span>
-                      <input type="time" name="quietFrom" value={p.quiet?.from ?? "22:00"} required />
+                      <input
+                        type="time"
+                        name="quietFrom"
+                        value={quietShown(p).from}
+                        onInput={(e) => changeQuiet(p, { from: e.currentTarget.value })}
+                        required
+                      />
                     </label>
                     <label class="field">
                       <span>{t("prefs.quietTo")}</span>
-                      <input type="time" name="quietTo" value={p.quiet?.to ?? "08:00"} required />
+                      <input
+                        type="time"
+                        name="quietTo"
+                        value={quietShown(p).to}
+                        onInput={(e) => changeQuiet(p, { to: e.currentTarget.value })}
+                        required
+                      />
                     </label>
                   </div>
                   <p class="muted small">{t("prefs.quietHelp")}</p>
                 </fieldset>
                 <label class="check">
-                  <input type="checkbox" name="marketing" checked={p.marketing} />
+                  <input
+                    type="checkbox"
+                    name="marketing"
+                    checked={marketingShown(p)}
+                    onChange={(e) => marketing.set(e.currentTarget.checked)}
+                  />
                   {t("prefs.marketing")}
                 </label>
                 <ProblemAlert problem={a.problem()} />
