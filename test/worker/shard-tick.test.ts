@@ -117,4 +117,51 @@ describe("a cron tick over many shards", () => {
     );
     expect(again).toEqual([]);
   });
+  it("expires a full page of reports in one tick (its ids are one parameter: a page bound one by one passed D1's 100)", async () => {
+    const now = Date.now();
+    const db = shardDb();
+    const n = 150;
+    const no = accountNo(900);
+    const statements: D1PreparedStatement[] = [
+      db
+        .prepare(
+          "INSERT INTO accounts (account_no, region, holder_name, address, status, created_at) VALUES (?, 'msk', 'Тест Тестов', 'Москва', 'active', ?)",
+        )
+        .bind(no, now - 86_400_000),
+    ];
+    for (let i = 0; i < n; i++) {
+      const key = `reports/${no}/expired-${i}.pdf`;
+      await env.FILES.put(key, "%PDF-1.7");
+      statements.push(
+        db
+          .prepare(
+            `INSERT INTO usage_reports (id, account_no, subscriber_id, from_day, to_day, categories, format, delivery, lang, status, file_key, created_at, ready_at, expires_at)
+             VALUES (?, ?, 'shard-tick-sub', '2026-01-01', '2026-01-31', 'calls', 'pdf', 'cabinet', 'ru', 'ready', ?, ?, ?, ?)`,
+          )
+          .bind(`expired-report-${String(i).padStart(3, "0")}`, no, key, now - 9 * 86_400_000, now - 9 * 86_400_000, now - 86_400_000 + i),
+      );
+    }
+    await db.batch(statements);
+    const tick = async () =>
+      runShardTick(
+        {
+          data: createDataAccess(env),
+          queue: { send: async () => {}, sendBatch: async () => {} } as unknown as Queue,
+          files: env.FILES,
+          acquirer: sandboxAcquirer(env, "http://msk.kabinet.localhost"),
+          notify: async () => {},
+        },
+        { kind: "cron.shard", tick: "quarter", shard: SHARD, at: now },
+      );
+    // A page of 100, then the 50 left: each page's files removed and its rows marked, none twice.
+    expect((await tick()).reportsExpired).toBe(100);
+    expect((await tick()).reportsExpired).toBe(n - 100);
+    expect((await tick()).reportsExpired).toBe(0);
+    const left = await db
+      .prepare("SELECT status, count(*) AS n, count(file_key) AS files FROM usage_reports WHERE account_no = ? GROUP BY status")
+      .bind(no)
+      .all();
+    expect(left.results).toEqual([{ status: "expired", n, files: 0 }]);
+    expect((await env.FILES.list({ prefix: `reports/${no}/` })).objects).toEqual([]);
+  });
 });

@@ -86,6 +86,13 @@ export interface D1Stats {
 
 const WRITE = /^\s*(insert|update|delete|replace)\b/i;
 
+/**
+ * D1 binds at most 100 parameters per statement and refuses more; the local D1 (SQLite under Miniflare) takes
+ * thousands, so a statement that would fail in production passed every local run. The counted binding refuses the
+ * same statements D1 does, with D1's words, locally and in production alike.
+ */
+export const D1_MAX_PARAMS = 100;
+
 /** Which counted statements write (a batch counts its writes without running them one by one). */
 const writes = new WeakMap<D1PreparedStatement, boolean>();
 
@@ -94,7 +101,13 @@ function countStatement(stmt: D1PreparedStatement, stats: D1Stats, use: D1Use, w
     get(target, prop) {
       const v = Reflect.get(target, prop, target);
       if (typeof v !== "function") return v;
-      if (prop === "bind") return (...args: unknown[]) => countStatement(v.apply(target, args), stats, use, write);
+      if (prop === "bind") {
+        return (...args: unknown[]) => {
+          if (args.length > D1_MAX_PARAMS)
+            throw new Error(`D1_ERROR: too many SQL variables: ${args.length} bound, D1 takes at most ${D1_MAX_PARAMS}`);
+          return countStatement(v.apply(target, args), stats, use, write);
+        };
+      }
       if (prop === "all" || prop === "run" || prop === "first" || prop === "raw") {
         return (...args: unknown[]) => {
           stats.roundTrips++;

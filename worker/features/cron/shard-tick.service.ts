@@ -80,7 +80,10 @@ export interface ShardTickDeps {
  * message goes on (autopay from the last account, the others pick what is still due), up to {@link SHARD_TICK_ROUNDS}.
  * Each step is idempotent, so a redelivered message does nothing twice.
  */
-export async function runShardTick(deps: ShardTickDeps, m: ShardTickMessage) {
+export async function runShardTick(
+  deps: ShardTickDeps,
+  m: ShardTickMessage,
+): Promise<{ continued: boolean; [job: string]: number | boolean }> {
   const { data, queue } = deps;
   const shard = m.shard as ShardBinding;
   if (!data.shards.includes(shard)) {

@@ -197,8 +197,9 @@ export function selectExpiredReports(db: RegionDb, now: Date, limit = 100) {
     .all();
 }
 
+/** Marks the reports expired: the ids go as one parameter (a page of 100 bound one by one, with the two set, were 102). */
 export function markExpired(db: RegionDb, ids: string[]) {
-  return db.update(usageReports).set({ status: "expired", fileKey: null }).where(inArray(usageReports.id, ids)).run();
+  return db.update(usageReports).set({ status: "expired", fileKey: null }).where(inList(usageReports.id, ids)).run();
 }
 
 /** The subscriber's own email: where a report goes when no other address is given. */
