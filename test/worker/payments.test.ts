@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { signWebhook, type WebhookEvent } from "../../worker/adapters/payments";
 import { sandboxAcquirer } from "../../worker/adapters/payments/sandbox";
 import { OPERATOR } from "../../worker/data/operator.data";
-import { AUTOPAY, autopayTick } from "../../worker/features/payments/autopay.service";
+import { AUTOPAY, AUTOPAY_STRANDED_MS, autopayTick } from "../../worker/features/payments/autopay.service";
 import { expirePromised } from "../../worker/features/payments/promised.service";
 import { buildReceipt } from "../../worker/features/payments/receipts";
 import { createDataAccess } from "../../worker/platform/db";
@@ -581,6 +581,94 @@ describe("autopay that fails", () => {
       .bind(PETR_KZN)
       .first<{ n: number }>();
     expect(failed?.n).toBe(3);
+    await assertConsistent(PETR_KZN);
+    await call("msk", `/api/v1/accounts/${PETR_KZN}/autopay`, { method: "DELETE", headers: { ...SAME_ORIGIN, cookie } });
+  });
+});
+
+describe("autopay whose charge was cut short", () => {
+  it("takes up an attempt its invocation never finished after an hour, with the same payment and Idempotence-Key: the card is charged once", {
+    timeout: 30_000,
+  }, async () => {
+    const cookie = await loginPetr(true);
+    const saving = await json<{ payment: Payment; confirmationUrl: string }>(
+      await pay(cookie, PETR_KZN, { amountKop: 10_000, saveCard: true }, crypto.randomUUID()),
+    );
+    await enterCard(saving.confirmationUrl, "4242 4242 4242 4242");
+    expect((await getPayment(cookie, PETR_KZN, saving.payment.id)).status).toBe("succeeded");
+    const { items } = await json<{ items: { id: string; last4: string }[] }>(
+      await call("msk", "/api/v1/me/cards", { headers: { cookie } }),
+    );
+    const card = items.findLast((c) => c.last4 === "4242");
+    const set = await call("msk", `/api/v1/accounts/${PETR_KZN}/autopay`, {
+      method: "PUT",
+      headers: { ...SAME_ORIGIN, cookie },
+      body: JSON.stringify({
+        cardId: card?.id,
+        mode: "threshold",
+        thresholdKop: (await balance(cookie, PETR_KZN)) + 50_000,
+        amountKop: 30_000,
+        monthlyLimitKop: 100_000,
+      }),
+    });
+    expect(set.status).toBe(204);
+    const data = createDataAccess(env);
+    const sandbox = sandboxAcquirer(env, "http://msk.kabinet.localhost");
+    // Two days on: the autopay that failed on this account above ended today's threshold cycle (one a day).
+    const t0 = new Date(Date.now() + 2 * 86_400_000);
+    expect((await autopayTick(data, sandbox, notifier(env), t0)).notices).toBe(1);
+    const before = await balance(cookie, PETR_KZN);
+    // The acquirer charges the card, and the invocation ends there (a deploy, its time up): nothing after it runs,
+    // neither the result nor the catch that would put the attempt back.
+    const keys: string[] = [];
+    const dying = {
+      ...sandbox,
+      methods: sandbox.methods,
+      chargeSavedCard: async (p: Parameters<typeof sandbox.chargeSavedCard>[0]) => {
+        keys.push(p.idempotenceKey);
+        await sandbox.chargeSavedCard(p);
+        return new Promise<never>(() => {});
+      },
+    } as typeof sandbox;
+    const t1 = new Date(t0.getTime() + AUTOPAY.thresholdLeadMs + 1000);
+    void autopayTick(createDataAccess(env), dying, notifier(env), t1);
+    await expect.poll(() => keys.length).toBe(1);
+    const counting = {
+      ...sandbox,
+      methods: sandbox.methods,
+      chargeSavedCard: (p: Parameters<typeof sandbox.chargeSavedCard>[0]) => {
+        keys.push(p.idempotenceKey);
+        return sandbox.chargeSavedCard(p);
+      },
+    } as typeof sandbox;
+    // Claimed a while ago only: it may still be under way, so it is left alone.
+    const soon = await autopayTick(data, counting, notifier(env), new Date(t1.getTime() + 10 * 60_000));
+    expect(soon).toMatchObject({ charged: 0, unstranded: 0 });
+    expect(await balance(cookie, PETR_KZN)).toBe(before);
+    // Past an invocation's life: the same attempt again — its payment, its Idempotence-Key — and the money credited once.
+    const later = new Date(t1.getTime() + AUTOPAY_STRANDED_MS + 1000);
+    const [a, b] = await Promise.all([
+      autopayTick(data, counting, notifier(env), later),
+      autopayTick(createDataAccess(env), counting, notifier(env), later),
+    ]);
+    expect(a.unstranded + b.unstranded).toBe(1);
+    expect(a.charged + b.charged).toBe(1);
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
+    expect(await balance(cookie, PETR_KZN)).toBe(before + 30_000);
+    const shard = await data.shardForAccount(PETR_KZN);
+    if (!shard) throw new Error("no shard");
+    const d1 = (shard.db as unknown as { $client: D1Database }).$client;
+    const rows = await d1
+      .prepare(
+        "SELECT status, count(*) AS n FROM payments WHERE account_no = ? AND purpose = 'autopay' AND created_at >= ? GROUP BY status",
+      )
+      .bind(PETR_KZN, t1.getTime())
+      .all();
+    expect(rows.results).toEqual([{ status: "succeeded", n: 1 }]);
+    const after = await autopayTick(data, counting, notifier(env), new Date(later.getTime() + 2 * 3600_000));
+    expect(after).toMatchObject({ charged: 0, unstranded: 0 });
+    expect(keys).toHaveLength(2);
     await assertConsistent(PETR_KZN);
     await call("msk", `/api/v1/accounts/${PETR_KZN}/autopay`, { method: "DELETE", headers: { ...SAME_ORIGIN, cookie } });
   });

@@ -53,11 +53,14 @@ export function shardBindings(env: Env): ShardBinding[] {
 /**
  * One cron job's share of a tick, given to it by the shard's own queue message (features/cron/shard-tick.ts): the
  * shards to visit (default: every one it serves), at most `limit` rows of each, from after `after` for a job whose
- * rows stay due (autopay). The job sets `more` when it stopped at `limit` with rows left, and `next` where to go on.
+ * rows stay due (autopay), within `budget` calls for a job that counts them. The job sets `more` when it stopped at
+ * `limit` with rows left (or at its budget), and `next` where to go on.
  */
 export interface Sweep {
   shards?: readonly ShardBinding[];
   limit?: number;
+  /** Calls (D1 round trips, outside calls, messages sent) the job may make: it stops before a row that might not fit. */
+  budget?: number;
   after?: string;
   more?: boolean;
   next?: string;

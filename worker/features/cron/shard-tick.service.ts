@@ -35,14 +35,23 @@ export interface ShardTickMessage {
 /**
  * Rows of each job one message takes on its shard, sized so the message's D1 queries, queue sends and acquirer
  * calls stay under {@link SHARD_TICK_CALLS} at their most: an application's effects ≤ 8 calls each, a promised
- * payment's repayment 3, a payment asked of the acquirer ≤ 8, an autopay ≤ 8 (its card, the claim or charge, the
- * notice); the 15-minute jobs are bounded by their own pages (reports 100, usage months 10 × 90, tickets 100).
+ * payment's repayment 3, a payment asked of the acquirer ≤ 8; the 15-minute jobs are bounded by their own pages
+ * (reports 100, usage months 10 × 90, tickets 100). Autopay reads up to 200 of its rows and counts its calls as it
+ * goes: most are not due (none for a monthly one, its balance for a threshold one), a due one costs up to
+ * AUTOPAY_CALLS_MAX (autopay.service.ts); it stops when {@link SHARD_TICK_AUTOPAY_CALLS} might be passed.
  */
-export const SHARD_TICK_PAGE = { effects: 20, promised: 50, reconcile: 25, autopay: 40 } as const;
-export const SHARD_TICK_CALLS = 2 + 1 + 20 * 8 + 1 + 50 * 3 + 1 + 25 * 8 + 1 + 40 * 8;
+export const SHARD_TICK_PAGE = { effects: 20, promised: 50, reconcile: 25, autopay: 200 } as const;
+export const SHARD_TICK_AUTOPAY_CALLS = 360;
+export const SHARD_TICK_CALLS = 2 + 1 + 20 * 8 + 1 + 50 * 3 + 1 + 25 * 8 + 1 + SHARD_TICK_AUTOPAY_CALLS;
 
-/** Messages one shard's tick may chain (a page left full sends the next); a shard with more waits for the next tick. */
+/**
+ * Messages one shard's tick may chain for the jobs that pick what is still due (effects, promised payments): more
+ * wait for the next tick. Autopay goes on past them alone, from its last account, until every one was seen — its
+ * cursor only moves on, so the chain ends (at {@link SHARD_TICK_AUTOPAY_ROUNDS} at the most, an error logged): a
+ * shard's autopays after the first rounds' were otherwise never visited, tick after tick.
+ */
 export const SHARD_TICK_ROUNDS = 25;
+export const SHARD_TICK_AUTOPAY_ROUNDS = 2_000;
 
 /** Sends one message per shard for a tick: the home shards (the branches' catalogue and cron progress) and every added one. */
 export async function queueShardTicks(data: DataAccess, queue: Queue, tick: Tick, at: Date): Promise<number> {
@@ -100,28 +109,43 @@ export async function runShardTick(
     out.usageMonthsExpired = await expireUsage(data, deps.files, shards, at);
     out.ticketsClosed = await autoCloseTickets(data, shards, at);
   } else {
-    const first = (m.round ?? 0) === 0;
+    const round = m.round ?? 0;
+    const first = round === 0;
+    // Past the rounds of the jobs that pick what is still due, a message goes on with autopay alone.
+    const autopayOnly = round >= SHARD_TICK_ROUNDS;
     // The daily work is reckoned once per tick, by its first message (a region's day is one message of its own).
     if (first && (SHARDS as readonly ShardBinding[]).includes(shard)) out.regionsQueued = await queueDueRegions(data, queue, at, shards);
     const effects: Sweep = { shards, limit: SHARD_TICK_PAGE.effects };
     const promised: Sweep = { shards, limit: SHARD_TICK_PAGE.promised };
-    const autopay: Sweep = { shards, limit: SHARD_TICK_PAGE.autopay, ...(m.autopayAfter ? { after: m.autopayAfter } : {}) };
-    out.effects = await retryEffects(data, at, effects);
-    out.promised = await expirePromised(data, at, promised);
+    const autopay: Sweep = {
+      shards,
+      limit: SHARD_TICK_PAGE.autopay,
+      budget: SHARD_TICK_AUTOPAY_CALLS,
+      ...(m.autopayAfter ? { after: m.autopayAfter } : {}),
+    };
+    if (!autopayOnly) {
+      out.effects = await retryEffects(data, at, effects);
+      out.promised = await expirePromised(data, at, promised);
+    }
     if (first) {
       const reconciled = await reconcilePending(data, deps.acquirer, deps.notify, at, { shards, limit: SHARD_TICK_PAGE.reconcile });
       out.paymentsAsked = reconciled.asked;
       out.paymentsSettled = reconciled.settled;
     }
     if (!m.autopayDone) Object.assign(out, await autopayTick(data, deps.acquirer, deps.notify, at, autopay));
-    if (effects.more || promised.more || autopay.more) {
-      next = { kind: "cron.shard", tick: "hourly", shard, at: m.at, round: (m.round ?? 0) + 1 };
+    const autopayOn = autopay.more && autopay.next !== undefined;
+    if (((effects.more || promised.more) && round + 1 < SHARD_TICK_ROUNDS) || autopayOn) {
+      next = { kind: "cron.shard", tick: "hourly", shard, at: m.at, round: round + 1 };
       // Autopay goes on after its last account (its autopays stay active, so a page is not picked again by itself).
-      if (autopay.more && autopay.next) next.autopayAfter = autopay.next;
+      if (autopayOn && autopay.next) next.autopayAfter = autopay.next;
       else next.autopayDone = true;
     }
+    if (next && (next.round ?? 0) >= SHARD_TICK_AUTOPAY_ROUNDS) {
+      log("error", "cron.autopay_unfinished", { shard, rounds: next.round, after: next.autopayAfter });
+      next = null;
+    }
   }
-  const continued = next !== null && (next.round ?? 0) < SHARD_TICK_ROUNDS;
+  const continued = next !== null;
   if (next && continued) await queue.send(next);
   log("info", "cron.shard", { tick: m.tick, shard, round: m.round ?? 0, ...out, continued, d1RoundTrips: data.stats.roundTrips });
   return { continued, ...out };

@@ -8,7 +8,7 @@ import { AppError } from "../../platform/errors";
 import { formatAccountNoPlain } from "../../platform/format";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
-import { localDay, localShort, regionTz } from "../../platform/region";
+import { localDay, localShort, regionTz, tzOffsetMs } from "../../platform/region";
 import type { SessionInfo } from "../../platform/session";
 import { requireAccount } from "../accounts/accounts.service";
 import { balanceOf } from "../billing/ledger.service";
@@ -123,14 +123,43 @@ function tell(
 }
 
 /**
+ * Calls one autopay may make at its most in a tick (D1 round trips, the acquirer, notices): an attempt left pending
+ * asked about and settled, or a charge (its card, the month's spend, the claim, the payment written and read, the
+ * payer's contacts, the acquirer, the payment's transition and credit, the result, the notice). A sweep with a
+ * `budget` stops before an autopay that might not fit in what is left of it, and goes on after the last one worked.
+ */
+export const AUTOPAY_CALLS_MAX = 30;
+
+/** How long an attempt may stay claimed (its charge under way) before a tick takes it for stranded: far past an invocation's life. */
+export const AUTOPAY_STRANDED_MS = 3600_000;
+
+/**
  * Cron (hourly): for every active autopay, announce a due charge (the
  * mandatory notice), then charge it once its notice period has passed;
  * failures are retried every 6 hours, three times in all, then the
  * subscriber is told and the cycle ends. Idempotent: the charge of a cycle and
  * attempt has one payment (its idempotency key), and each notice one dedupe key.
  */
-export async function autopayTick(data: DataAccess, acquirer: Acquirer, notify: Notify, now = new Date(), sweep: Sweep = {}) {
-  const done = { notices: 0, charged: 0, failed: 0 };
+export async function autopayTick(data: DataAccess, acquirerAsked: Acquirer, notifyAsked: Notify, now = new Date(), sweep: Sweep = {}) {
+  const done = { notices: 0, charged: 0, failed: 0, unstranded: 0 };
+  // What this tick has asked so far: its D1 round trips, the acquirer's calls and the notices sent.
+  let asked = 0;
+  const calls = () => data.stats.roundTrips + asked;
+  const start = calls();
+  const notify: Notify = (m) => {
+    asked++;
+    return notifyAsked(m);
+  };
+  const acquirer = new Proxy(acquirerAsked, {
+    get(target, prop) {
+      const v = Reflect.get(target, prop, target);
+      if (typeof v !== "function") return v;
+      return (...args: unknown[]) => {
+        asked++;
+        return v.apply(target, args);
+      };
+    },
+  });
   for (const binding of sweep.shards ?? data.shards) {
     const db = data.shard(binding);
     // An active autopay stays active: a sweep in pages goes on after the last account of the page before.
@@ -145,14 +174,44 @@ export async function autopayTick(data: DataAccess, acquirer: Acquirer, notify: 
       .limit(sweep.limit ?? -1)
       .all();
     sweptPage(sweep, rows.length, rows.at(-1)?.a.accountNo);
-    for (const { a, region } of rows) {
+    let worked: string | undefined;
+    for (const row of rows) {
+      // Out of calls: the next message goes on after the last autopay worked (at least one is, so the sweep moves).
+      if (sweep.budget !== undefined && worked !== undefined && calls() - start + AUTOPAY_CALLS_MAX > sweep.budget) {
+        sweep.more = true;
+        sweep.next = worked;
+        break;
+      }
+      worked = row.a.accountNo;
+      let { a } = row;
       // This account's attempt, once claimed (chargeAfter null): put back if the charge does not get through.
       let claimed = 0;
       try {
-        const tz = regionTz(region);
+        const tz = regionTz(row.region);
         const today = localDay(tz, now);
-        const card = await data.global.select().from(cards).where(eq(cards.id, a.cardId)).get();
+        // The card (global database) is read only for an autopay that is noticed or charged, not for each one every hour.
+        const card = () => data.global.select().from(cards).where(eq(cards.id, a.cardId)).get();
         const accountText = formatAccountNoPlain(a.accountNo);
+        // An attempt claimed and never settled nor put back (its invocation ended mid-charge, or D1 refused its last
+        // writes): tried again with its own number, hence its own payment and Idempotence-Key — never a second charge.
+        if (a.cycle && !a.chargeAfter && a.attempts > 0 && a.updatedAt.getTime() <= now.getTime() - AUTOPAY_STRANDED_MS) {
+          const back = await db
+            .update(autopay)
+            .set({ attempts: a.attempts - 1, chargeAfter: now, lastResult: "retrying", updatedAt: now })
+            .where(
+              and(
+                eq(autopay.accountNo, a.accountNo),
+                eq(autopay.attempts, a.attempts),
+                sql`${autopay.chargeAfter} IS NULL`,
+                eq(autopay.updatedAt, a.updatedAt),
+              ),
+            )
+            .returning();
+          if (!back[0]) continue;
+          log("warn", "autopay.unstranded", { shard: binding, attempt: a.attempts });
+          done.unstranded++;
+          a = back[0];
+        }
         if (!a.cycle) {
           let cycle: string | null = null;
           let lead = 0;
@@ -173,15 +232,15 @@ export async function autopayTick(data: DataAccess, acquirer: Acquirer, notify: 
           }
           if (!cycle) continue;
           const chargeAfter = new Date(now.getTime() + lead);
-          const claimed = await db
+          const noticed = await db
             .update(autopay)
             .set({ cycle, noticeAt: now, chargeAfter, attempts: 0, updatedAt: now })
             .where(and(eq(autopay.accountNo, a.accountNo), sql`${autopay.cycle} IS NULL`, eq(autopay.status, "active")))
             .returning({ accountNo: autopay.accountNo });
-          if (claimed.length === 0) continue;
+          if (noticed.length === 0) continue;
           await tell(notify, a.subscriberId, a.accountNo, "autopay_notice", `autopay-notice:${a.accountNo}:${cycle}`, {
             amountKop: a.amountKop,
-            last4: card?.last4 ?? "",
+            last4: (await card())?.last4 ?? "",
             day: localShort(tz, chargeAfter),
           });
           done.notices++;
@@ -214,7 +273,8 @@ export async function autopayTick(data: DataAccess, acquirer: Acquirer, notify: 
           }
         }
         // The month's limit (region time) is never exceeded: charges not settled yet count too.
-        const monthStart = new Date(`${today.slice(0, 7)}-01T00:00:00Z`);
+        const monthUtc = Date.parse(`${today.slice(0, 7)}-01T00:00:00Z`);
+        const monthStart = new Date(monthUtc - tzOffsetMs(tz, new Date(monthUtc)));
         const spent = await db
           .select({ s: sql<number>`coalesce(sum(${payments.amountKop}), 0)` })
           .from(payments)
@@ -229,15 +289,22 @@ export async function autopayTick(data: DataAccess, acquirer: Acquirer, notify: 
             ),
           )
           .get();
-        if (Number(spent?.s ?? 0) + a.amountKop > a.monthlyLimitKop || !card) {
+        const cardRow = await card();
+        if (Number(spent?.s ?? 0) + a.amountKop > a.monthlyLimitKop || !cardRow) {
           await db
             .update(autopay)
-            .set({ cycle: null, noticeAt: null, chargeAfter: null, lastResult: `${card ? "limit" : "no_card"}:${a.cycle}`, updatedAt: now })
+            .set({
+              cycle: null,
+              noticeAt: null,
+              chargeAfter: null,
+              lastResult: `${cardRow ? "limit" : "no_card"}:${a.cycle}`,
+              updatedAt: now,
+            })
             .where(eq(autopay.accountNo, a.accountNo));
           await tell(notify, a.subscriberId, a.accountNo, "autopay_failed", `autopay-skip:${a.accountNo}:${a.cycle}`, {
             amountKop: a.amountKop,
             attemptsLeft: 0,
-            reason: card ? "limit" : "no_card",
+            reason: cardRow ? "limit" : "no_card",
           });
           continue;
         }
@@ -263,9 +330,9 @@ export async function autopayTick(data: DataAccess, acquirer: Acquirer, notify: 
             purpose: "autopay",
             amountKop: a.amountKop,
             status: "created",
-            cardId: card.id,
-            cardLast4: card.last4,
-            cardBrand: card.brand,
+            cardId: cardRow.id,
+            cardLast4: cardRow.last4,
+            cardBrand: cardRow.brand,
             createdAt: now,
             updatedAt: now,
           })
@@ -276,8 +343,16 @@ export async function autopayTick(data: DataAccess, acquirer: Acquirer, notify: 
           .where(and(eq(payments.payerId, a.subscriberId), eq(payments.idempotencyKey, key)))
           .get();
         if (!payment) continue;
+        // The attempt's payment is already settled (a stranded attempt tried again, the acquirer's notice came first):
+        // its outcome is taken, the card is not charged again.
+        if (payment.status === "succeeded" || payment.status === "refunded" || payment.status === "failed") {
+          const outcome = await settleAttempt(db, notify, a, attempt, payment.status === "failed" ? "canceled" : "succeeded", now);
+          if (outcome === "charged") done.charged++;
+          if (outcome === "failed") done.failed++;
+          continue;
+        }
         const result = await acquirer.chargeSavedCard({
-          token: card.token,
+          token: cardRow.token,
           amountKop: a.amountKop,
           description: `Автоплатёж, лицевой счёт ${accountText}`,
           metadata: { paymentId: payment.id, accountNo: a.accountNo },
