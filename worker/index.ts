@@ -221,9 +221,13 @@ const handlers = {
     if (controller.cron === "*/15 * * * *") {
       const at = new Date(controller.scheduledTime);
       const data = createDataAccess(env);
-      // The global database's expired rows here; each shard's share (reports, usage months, requests) in a message of its own.
-      const removed = await cleanExpired(data, at);
+      // Each shard's share (reports, usage months, requests) in a message of its own, sent first: the global database's
+      // expired rows, cleaned here, failing (D1 busy, a bad row) must not hold back every shard's housekeeping.
       const shardsQueued = await queueShardTicks(data, env.BILLING, "quarter", at);
+      const removed = await cleanExpired(data, at).catch((e: unknown) => {
+        log("error", "cron.clean_failed", { error: e instanceof Error ? e.message.slice(0, 200) : "unknown" });
+        return {};
+      });
       log("info", "cron.housekeeping", { ...removed, shardsQueued });
       return;
     }

@@ -61,6 +61,24 @@ describe("a cron tick over many shards", () => {
     expect(quarter.shardMessages.map((m) => [m.body.shard, m.body.tick])).toEqual(shards.map((s) => [s, "quarter"]));
   });
 
+  it("sends every shard its housekeeping when the global database's clean-up fails first", async () => {
+    let refused = 0;
+    const DB = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === "batch")
+          return async () => {
+            refused++;
+            throw new Error("D1_ERROR: Network connection lost.");
+          };
+        const v = Reflect.get(target, prop, target);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const quarter = await runTick("*/15 * * * *", Date.now(), { ...env, DB } as Env);
+    expect(refused).toBeGreaterThanOrEqual(1);
+    expect(quarter.shardMessages.map((m) => m.body.shard)).toEqual(shardBindings(env));
+  });
+
   it("works a crowded shard in pages, each invocation within its calls, every autopay noticed and every promised payment repaid once", async () => {
     const now = Date.now();
     await crowdedShard(now);
