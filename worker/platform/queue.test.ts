@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SEND_BATCH_BYTES, SEND_BATCH_MESSAGES, sendBatches, sendInBatches, splitByBudget } from "./queue";
+import { handOn, SEND_BATCH_BYTES, SEND_BATCH_MESSAGES, sendBatches, sendInBatches, splitByBudget } from "./queue";
 
 const bytes = (batch: { body: unknown }[]) => batch.reduce((t, m) => t + new TextEncoder().encode(JSON.stringify(m.body)).length + 128, 0);
 
@@ -53,5 +53,39 @@ describe("an invocation's budget over a batch", () => {
     const batch = Array.from({ length: 100 }, () => 10);
     expect(splitByBudget(batch, (c) => c, 1_000).handOn).toEqual([]);
     expect(splitByBudget(batch, (c) => c, 999).work).toHaveLength(99);
+  });
+});
+
+describe("handing messages on to another invocation", () => {
+  const message = (body: number, attempts: number, seen: string[]) => ({
+    body,
+    attempts,
+    ack: () => void seen.push(`ack ${body}`),
+    retry: () => void seen.push(`retry ${body}`),
+  });
+
+  it("sends a fresh message again as a new one, and retries one that failed before so its attempts go on counting to the dead letters", async () => {
+    const seen: string[] = [];
+    const sent: unknown[] = [];
+    await handOn({ sendBatch: async (m: { body: unknown }[]) => void sent.push(...m.map((x) => x.body)) }, [
+      message(1, 1, seen),
+      message(2, 3, seen),
+      message(3, 1, seen),
+    ]);
+    expect(sent).toEqual([1, 3]);
+    expect(seen.sort()).toEqual(["ack 1", "ack 3", "retry 2"]);
+  });
+
+  it("retries the fresh ones too when the queue refuses them: nothing is lost", async () => {
+    const seen: string[] = [];
+    await handOn(
+      {
+        sendBatch: async () => {
+          throw new Error("Queue send failed");
+        },
+      },
+      [message(1, 1, seen)],
+    );
+    expect(seen).toEqual(["retry 1"]);
   });
 });

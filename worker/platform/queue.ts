@@ -78,22 +78,28 @@ export function splitByBudget<T>(items: readonly T[], cost: (item: T) => number,
 /**
  * Sends messages again as new ones, for another invocation, and acks them here; if the queue cannot take them now,
  * they are retried instead (nothing is lost, and a message handed on is worked once more at most: each is idempotent).
+ * A message that failed before (delivered more than once) is retried, not sent again: a new message starts its
+ * attempts at one, so one that fails every time it is worked, and is handed on between, would never be dead-lettered.
  */
 export async function handOn(
   queue: { sendBatch(messages: { body: unknown }[]): Promise<unknown> },
   // What a queue message is to this (the Workers `Message` shape), so the web app's type check, which reaches this file
   // through a feature's schemas, needs no Workers types.
-  messages: readonly { body: unknown; ack(): void; retry(options?: { delaySeconds?: number }): void }[],
+  messages: readonly { body: unknown; attempts: number; ack(): void; retry(options?: { delaySeconds?: number }): void }[],
 ): Promise<void> {
   if (messages.length === 0) return;
+  const failedBefore = messages.filter((m) => m.attempts > 1);
+  for (const m of failedBefore) m.retry({ delaySeconds: retryDelaySeconds(m.attempts) });
+  const fresh = messages.filter((m) => m.attempts <= 1);
+  if (fresh.length === 0) return;
   try {
     await sendInBatches(
       queue,
-      messages.map((m) => ({ body: m.body })),
+      fresh.map((m) => ({ body: m.body })),
     );
-    for (const m of messages) m.ack();
-    log("info", "queue.handed_on", { messages: messages.length });
+    for (const m of fresh) m.ack();
+    log("info", "queue.handed_on", { messages: fresh.length });
   } catch {
-    for (const m of messages) m.retry({ delaySeconds: retryDelaySeconds(1) });
+    for (const m of fresh) m.retry({ delaySeconds: retryDelaySeconds(1) });
   }
 }
