@@ -10,6 +10,7 @@ import {
   type ShardTickMessage,
 } from "../../worker/features/cron/shard-tick.service";
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
+import { AUTOPAY } from "../../worker/features/payments/autopay.service";
 import { createDataAccess, shardBindings, shardDatabase } from "../../worker/platform/db";
 import { runTick } from "./cron";
 
@@ -232,5 +233,31 @@ describe("a cron tick over many shards", () => {
     const expected = Array.from({ length: count }, (_, i) => accountNo(from + i));
     expect([...noticed].sort()).toEqual(expected);
     expect(SHARD_TICK_AUTOPAY_CALLS).toBeLessThan(SHARD_TICK_CALLS);
+  });
+
+  it("reckons a late message from now: an autopay noticed by an hourly message 50 minutes late is charged an hour after its notice", async () => {
+    const now = Date.now();
+    await crowdedShard(now, 3_000, 1);
+    const notices: NotificationMessage[] = [];
+    // The shard's tick, all its messages (the accounts of the tests above come first).
+    let message: ShardTickMessage | undefined = { kind: "cron.shard", tick: "hourly", shard: SHARD, at: now - 50 * 60_000 };
+    while (message) {
+      let sent: ShardTickMessage | undefined;
+      const queue = {
+        send: async (body: ShardTickMessage) => {
+          sent = body;
+        },
+        sendBatch: async () => {},
+      } as unknown as Queue;
+      const deps = { data: createDataAccess(env), queue, files: env.FILES, acquirer: sandboxAcquirer(env, "http://msk.kabinet.localhost") };
+      await runShardTick({ ...deps, notify: async (m) => void notices.push(m) }, message);
+      message = sent;
+    }
+    expect(notices.filter((m) => JSON.stringify(m).includes(`autopay-notice:${accountNo(3_000)}`))).toHaveLength(1);
+    const row = await shardDb()
+      .prepare("SELECT charge_after FROM autopay WHERE account_no = ?")
+      .bind(accountNo(3_000))
+      .first<{ charge_after: number }>();
+    expect(row?.charge_after).toBeGreaterThanOrEqual(now + AUTOPAY.thresholdLeadMs);
   });
 });

@@ -24,7 +24,7 @@ export interface ShardTickMessage {
   kind: "cron.shard";
   tick: Tick;
   shard: string;
-  /** The tick's scheduled time (ms): what is due is reckoned from it. */
+  /** The tick's scheduled time (ms): what is due is reckoned from it (from now when the message comes later). */
   at: number;
   /** A message cut short by its pages: how many came before it for this tick, and where autopay goes on (or that it is done). */
   round?: number;
@@ -100,7 +100,9 @@ export async function runShardTick(
     log("warn", "cron.shard_unknown", { shard });
     return { continued: false };
   }
-  const at = new Date(m.at);
+  // What is due is reckoned from the tick's time, or from now for a message that comes late (a backlog, retries): an
+  // autopay noticed 50 minutes late would otherwise be charged 10 minutes after its notice instead of the hour promised.
+  const at = new Date(Math.max(m.at, Date.now()));
   const shards = [shard];
   const out: Record<string, number> = {};
   let next: ShardTickMessage | null = null;
