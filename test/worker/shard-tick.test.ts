@@ -260,4 +260,40 @@ describe("a cron tick over many shards", () => {
       .first<{ charge_after: number }>();
     expect(row?.charge_after).toBeGreaterThanOrEqual(now + AUTOPAY.thresholdLeadMs);
   });
+
+  it("carries out applications' effects in id order from the page before: ones that fail every time do not take the place of the rest", async () => {
+    const now = Date.now();
+    const db = shardDb();
+    const app = (id: string, details: string) =>
+      db
+        .prepare(
+          `INSERT INTO applications (id, number, region, subscriber_id, kind, status, details, created_at, updated_at)
+           VALUES (?, ?, 'msk', 'shard-tick-sub', 'callout', 'cancelled', ?, ?, ?)`,
+        )
+        .bind(id, `З-${id}`, details, now - 3_600_000, now - 3_600_000);
+    // More broken ones (their details unreadable) than a page, in front of five that are fine.
+    const broken = Array.from({ length: SHARD_TICK_PAGE.effects + 5 }, (_, i) => `eff-a-${String(i).padStart(2, "0")}`);
+    const fine = Array.from({ length: 5 }, (_, i) => `eff-b-${i}`);
+    await db.batch([...broken.map((id) => app(id, "{")), ...fine.map((id) => app(id, "{}"))]);
+    let message: ShardTickMessage | undefined = { kind: "cron.shard", tick: "hourly", shard: SHARD, at: now };
+    let rounds = 0;
+    while (message) {
+      let sent: ShardTickMessage | undefined;
+      const queue = {
+        send: async (body: ShardTickMessage) => {
+          sent = body;
+        },
+        sendBatch: async () => {},
+      } as unknown as Queue;
+      const deps = { data: createDataAccess(env), queue, files: env.FILES, acquirer: sandboxAcquirer(env, "http://msk.kabinet.localhost") };
+      await runShardTick({ ...deps, notify: async () => {} }, message);
+      message = sent;
+      rounds++;
+      expect(rounds).toBeLessThan(SHARD_TICK_ROUNDS);
+    }
+    const done = await db
+      .prepare("SELECT id FROM applications WHERE id LIKE 'eff-%' AND effects_at IS NOT NULL ORDER BY id")
+      .all<{ id: string }>();
+    expect(done.results.map((r) => r.id)).toEqual(fine);
+  });
 });

@@ -479,6 +479,9 @@ export const applications = sqliteTable(
     uniqueIndex("applications_number_uq").on(t.number),
     index("applications_region_status_idx").on(t.region, t.status, t.createdAt),
     index("applications_subscriber_idx").on(t.subscriberId, t.createdAt),
+    // The hourly tick's applications whose effects are still to be carried out, in id order (a cursor): only those
+    // rows, not every application a shard ever closed.
+    index("applications_effects_due_idx").on(t.id).where(sql`${t.effectsAt} IS NULL AND ${t.status} IN ('done', 'rejected', 'cancelled')`),
     // One open request per service and kind (a second disconnection while the first is pending is a 409).
     // Blocks are not here: a service may have several future blocks, their overlap is checked by dates.
     uniqueIndex("applications_one_open_uq")

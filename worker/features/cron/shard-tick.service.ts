@@ -29,6 +29,8 @@ export interface ShardTickMessage {
   /** A message cut short by its pages: how many came before it for this tick, and where autopay goes on (or that it is done). */
   round?: number;
   autopayAfter?: string;
+  /** Where the applications' effects go on: after this application (those before were tried this tick). */
+  effectsAfter?: string;
   autopayDone?: boolean;
 }
 
@@ -70,6 +72,7 @@ export function isShardTickMessage(body: unknown): body is ShardTickMessage {
     Number.isFinite(m.at) &&
     (m.round === undefined || Number.isSafeInteger(m.round)) &&
     (m.autopayAfter === undefined || typeof m.autopayAfter === "string") &&
+    (m.effectsAfter === undefined || typeof m.effectsAfter === "string") &&
     (m.autopayDone === undefined || typeof m.autopayDone === "boolean")
   );
 }
@@ -86,7 +89,8 @@ export interface ShardTickDeps {
  * A shard's share of a tick. Hourly: the regions of a home shard that are behind (their own messages), applications'
  * effects, promised payments past their term, payments whose result never came, autopay. Every 15 minutes: expired
  * reports and usage months, resolved requests nobody answered. Each job takes a page; when a page was full, the next
- * message goes on (autopay from the last account, the others pick what is still due), up to {@link SHARD_TICK_ROUNDS}.
+ * message goes on (autopay and effects from their last row, the others pick what is still due), up to
+ * {@link SHARD_TICK_ROUNDS} (autopay alone past them).
  * Each step is idempotent, so a redelivered message does nothing twice.
  */
 export async function runShardTick(
@@ -117,7 +121,7 @@ export async function runShardTick(
     const autopayOnly = round >= SHARD_TICK_ROUNDS;
     // The daily work is reckoned once per tick, by its first message (a region's day is one message of its own).
     if (first && (SHARDS as readonly ShardBinding[]).includes(shard)) out.regionsQueued = await queueDueRegions(data, queue, at, shards);
-    const effects: Sweep = { shards, limit: SHARD_TICK_PAGE.effects };
+    const effects: Sweep = { shards, limit: SHARD_TICK_PAGE.effects, ...(m.effectsAfter ? { after: m.effectsAfter } : {}) };
     const promised: Sweep = { shards, limit: SHARD_TICK_PAGE.promised };
     const autopay: Sweep = {
       shards,
@@ -141,6 +145,7 @@ export async function runShardTick(
       // Autopay goes on after its last account (its autopays stay active, so a page is not picked again by itself).
       if (autopayOn && autopay.next) next.autopayAfter = autopay.next;
       else next.autopayDone = true;
+      if (effects.more && effects.next) next.effectsAfter = effects.next;
     }
     if (next && (next.round ?? 0) >= SHARD_TICK_AUTOPAY_ROUNDS) {
       log("error", "cron.autopay_unfinished", { shard, rounds: next.round, after: next.autopayAfter });

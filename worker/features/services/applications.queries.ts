@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull, lt } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, lt, sql } from "drizzle-orm";
 import { applicationDirectory } from "../../db/schema/global";
 import { type ApplicationStatus, accountServices, applicationEvents, applications, tariffs } from "../../db/schema/region";
 import { type GlobalDb, type RegionDb, rawBatch } from "../../platform/db";
@@ -188,17 +188,19 @@ export async function moveApplication(
 }
 
 /** Finished applications whose effects are not recorded, last changed before `before`. */
-export function selectUnfinishedEffects(db: RegionDb, before: Date, limit = 50) {
+export function selectUnfinishedEffects(db: RegionDb, before: Date, limit = 50, after?: string) {
   return db
     .select()
     .from(applications)
     .where(
       and(
-        inArray(applications.status, ["done", "rejected", "cancelled"]),
-        isNull(applications.effectsAt),
+        // Spelled as the partial index applications_effects_due_idx is, so SQLite uses it.
+        sql`${applications.effectsAt} IS NULL AND ${applications.status} IN ('done', 'rejected', 'cancelled')`,
         lt(applications.updatedAt, before),
+        after === undefined ? undefined : gt(applications.id, after),
       ),
     )
+    .orderBy(applications.id)
     .limit(limit)
     .all();
 }

@@ -417,8 +417,9 @@ export async function retryEffects(data: DataAccess, now = new Date(), sweep: Sw
   let n = 0;
   for (const shard of sweep.shards ?? SHARDS) {
     const db = data.shard(shard);
-    const pending = await q.selectUnfinishedEffects(db, new Date(now.getTime() - 60_000), sweep.limit);
-    sweptPage(sweep, pending.length);
+    // In id order from after the page before: one that fails every time does not take the place of the rest.
+    const pending = await q.selectUnfinishedEffects(db, new Date(now.getTime() - 60_000), sweep.limit, sweep.after);
+    sweptPage(sweep, pending.length, pending.at(-1)?.id);
     for (const app of pending) {
       try {
         await carryOut(data, db, app, now);

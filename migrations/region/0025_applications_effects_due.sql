@@ -1,0 +1,1 @@
+CREATE INDEX `applications_effects_due_idx` ON `applications` (`id`) WHERE "applications"."effects_at" IS NULL AND "applications"."status" IN ('done', 'rejected', 'cancelled');
