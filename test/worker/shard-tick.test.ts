@@ -12,6 +12,7 @@ import {
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
 import { AUTOPAY } from "../../worker/features/payments/autopay.service";
 import { createDataAccess, shardBindings, shardDatabase } from "../../worker/platform/db";
+import { newId } from "../../worker/platform/ids";
 import { runTick } from "./cron";
 
 /** A shard that only this file's accounts use (the second Moscow shard: the demo seed puts none there). */
@@ -295,5 +296,49 @@ describe("a cron tick over many shards", () => {
       .prepare("SELECT id FROM applications WHERE id LIKE 'eff-%' AND effects_at IS NOT NULL ORDER BY id")
       .all<{ id: string }>();
     expect(done.results.map((r) => r.id)).toEqual(fine);
+  });
+
+  it("asks the acquirer about every payment whose result never came, oldest first and each once a tick, past a page", async () => {
+    const now = Date.now();
+    const db = shardDb();
+    const no = accountNo(900);
+    const count = SHARD_TICK_PAGE.reconcile + 10;
+    const ids = Array.from({ length: count }, (_, i) => newId(now - 2 * 3_600_000 + i * 1000));
+    await db.batch(
+      ids.map((id, i) =>
+        db
+          .prepare(
+            `INSERT INTO payments (id, account_no, payer_id, idempotency_key, request_hash, purpose, amount_kop, status, acquirer_payment_id, created_at, updated_at)
+             VALUES (?, ?, 'shard-tick-sub', ?, 'h', 'topup', 10000, 'pending', ?, ?, ?)`,
+          )
+          .bind(id, no, `reconcile-${i}`, `acq-${id}`, now - 2 * 3_600_000 + i * 1000, now - 2 * 3_600_000 + i * 1000),
+      ),
+    );
+    const sandbox = sandboxAcquirer(env, "http://msk.kabinet.localhost");
+    const asked: string[] = [];
+    // The payer never came back from the acquirer's page: it still says pending.
+    const acquirer = {
+      ...sandbox,
+      methods: sandbox.methods,
+      getPayment: async (id: string) => {
+        asked.push(id);
+        const paymentId = id.replace("acq-", "");
+        return { id, status: "pending" as const, amountKop: 10000, method: "card" as const, metadata: { paymentId, accountNo: no } };
+      },
+    };
+    let message: ShardTickMessage | undefined = { kind: "cron.shard", tick: "hourly", shard: SHARD, at: now };
+    while (message) {
+      let sent: ShardTickMessage | undefined;
+      const queue = {
+        send: async (body: ShardTickMessage) => {
+          sent = body;
+        },
+        sendBatch: async () => {},
+      } as unknown as Queue;
+      await runShardTick({ data: createDataAccess(env), queue, files: env.FILES, acquirer, notify: async () => {} }, message);
+      message = sent;
+    }
+    // Newest first and only in the tick's first message, the ten oldest were never asked (and left the window unasked).
+    expect(asked).toEqual(ids.map((id) => `acq-${id}`));
   });
 });

@@ -31,6 +31,9 @@ export interface ShardTickMessage {
   autopayAfter?: string;
   /** Where the applications' effects go on: after this application (those before were tried this tick). */
   effectsAfter?: string;
+  /** Where asking the acquirer about payments goes on (after this payment), or that it is done for this tick. */
+  reconcileAfter?: string;
+  reconcileDone?: boolean;
   autopayDone?: boolean;
 }
 
@@ -73,6 +76,8 @@ export function isShardTickMessage(body: unknown): body is ShardTickMessage {
     (m.round === undefined || Number.isSafeInteger(m.round)) &&
     (m.autopayAfter === undefined || typeof m.autopayAfter === "string") &&
     (m.effectsAfter === undefined || typeof m.effectsAfter === "string") &&
+    (m.reconcileAfter === undefined || typeof m.reconcileAfter === "string") &&
+    (m.reconcileDone === undefined || typeof m.reconcileDone === "boolean") &&
     (m.autopayDone === undefined || typeof m.autopayDone === "boolean")
   );
 }
@@ -89,8 +94,8 @@ export interface ShardTickDeps {
  * A shard's share of a tick. Hourly: the regions of a home shard that are behind (their own messages), applications'
  * effects, promised payments past their term, payments whose result never came, autopay. Every 15 minutes: expired
  * reports and usage months, resolved requests nobody answered. Each job takes a page; when a page was full, the next
- * message goes on (autopay and effects from their last row, the others pick what is still due), up to
- * {@link SHARD_TICK_ROUNDS} (autopay alone past them).
+ * message goes on (autopay, effects and the payments asked about from their last row, promised payments pick what
+ * is still due), up to {@link SHARD_TICK_ROUNDS} (autopay alone past them).
  * Each step is idempotent, so a redelivered message does nothing twice.
  */
 export async function runShardTick(
@@ -133,19 +138,23 @@ export async function runShardTick(
       out.effects = await retryEffects(data, at, effects);
       out.promised = await expirePromised(data, at, promised);
     }
-    if (first) {
-      const reconciled = await reconcilePending(data, deps.acquirer, deps.notify, at, { shards, limit: SHARD_TICK_PAGE.reconcile });
+    const reconcile: Sweep = { shards, limit: SHARD_TICK_PAGE.reconcile, ...(m.reconcileAfter ? { after: m.reconcileAfter } : {}) };
+    if (!autopayOnly && !m.reconcileDone) {
+      const reconciled = await reconcilePending(data, deps.acquirer, deps.notify, at, reconcile);
       out.paymentsAsked = reconciled.asked;
       out.paymentsSettled = reconciled.settled;
     }
     if (!m.autopayDone) Object.assign(out, await autopayTick(data, deps.acquirer, deps.notify, at, autopay));
     const autopayOn = autopay.more && autopay.next !== undefined;
-    if (((effects.more || promised.more) && round + 1 < SHARD_TICK_ROUNDS) || autopayOn) {
+    if (((effects.more || promised.more || reconcile.more) && round + 1 < SHARD_TICK_ROUNDS) || autopayOn) {
       next = { kind: "cron.shard", tick: "hourly", shard, at: m.at, round: round + 1 };
       // Autopay goes on after its last account (its autopays stay active, so a page is not picked again by itself).
       if (autopayOn && autopay.next) next.autopayAfter = autopay.next;
       else next.autopayDone = true;
       if (effects.more && effects.next) next.effectsAfter = effects.next;
+      // The payments asked about stay pending as often as not: asking goes on after the last one, once a tick.
+      if (reconcile.more && reconcile.next) next.reconcileAfter = reconcile.next;
+      else next.reconcileDone = true;
     }
     if (next && (next.round ?? 0) >= SHARD_TICK_AUTOPAY_ROUNDS) {
       log("error", "cron.autopay_unfinished", { shard, rounds: next.round, after: next.autopayAfter });
