@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { DEMO_SUBSCRIBERS } from "../../worker/data/demo.data";
 import { REGIONS } from "../../worker/data/regions.data";
-import { accountDirectory } from "../../worker/db/schema/global";
+import { accountDirectory, subscribers } from "../../worker/db/schema/global";
 import { accounts } from "../../worker/db/schema/region";
 import { createDataAccess, SHARDS, shardOfRegion } from "../../worker/platform/db";
 import { parseAccountNo } from "../../worker/platform/ids";
@@ -37,7 +38,7 @@ describe("demo data", () => {
     const data = createDataAccess(env);
     const dir = await data.global.select().from(accountDirectory).all();
     expect(dir.every((d) => parseAccountNo(d.accountNo) === d.accountNo)).toBe(true);
-    const anna = await data.global.query.subscribers.findFirst({ where: (s, { eq }) => eq(s.phone, "+79000000001") });
+    const anna = await data.global.select().from(subscribers).where(eq(subscribers.phone, "+79000000001")).get();
     expect(anna?.passwordHash).toBeTruthy();
     expect(await verifyPassword("Kabinet2026", anna?.passwordHash ?? "")).toBe(true);
     expect(DEMO_SUBSCRIBERS.length).toBeGreaterThanOrEqual(3);

@@ -1,5 +1,7 @@
 import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { subscribers } from "../../worker/db/schema/global";
 import { chargeDay } from "../../worker/features/billing/billing.service";
 import { applyBlocks } from "../../worker/features/services/blocks.service";
 import { chargesBetween } from "../../worker/features/services/services.service";
@@ -108,10 +110,10 @@ describe("tariff change", () => {
   it("takes effect on the next local day of the account's region, not the server's", async () => {
     // 15:00 UTC on 1 December: still the 1st in Moscow, already the 2nd in Vladivostok.
     const at = new Date("2026-12-01T15:00:00Z");
-    const olga = (await data().global.query.subscribers.findFirst({ where: (s, { eq }) => eq(s.login, "olga") }))?.id ?? "";
+    const olga = (await data().global.select().from(subscribers).where(eq(subscribers.login, "olga")).get())?.id ?? "";
     const vl = await tariffOffer(data(), olga, OLGA_VL, `${OLGA_VL}-1`, at);
     expect(vl.effectiveDay).toBe("2026-12-03");
-    const anna = (await data().global.query.subscribers.findFirst({ where: (s, { eq }) => eq(s.login, "anna") }))?.id ?? "";
+    const anna = (await data().global.select().from(subscribers).where(eq(subscribers.login, "anna")).get())?.id ?? "";
     const msk = await tariffOffer(data(), anna, ANNA_MOBILE, `${ANNA_MOBILE}-1`, at);
     expect(msk.effectiveDay).toBe("2026-12-02");
   });

@@ -1,14 +1,4 @@
-import {
-  type Column,
-  createTableRelationsHelpers,
-  type ExtractTablesWithRelations,
-  eq,
-  extractTablesRelationalConfig,
-  type RelationalSchemaConfig,
-  type SQL,
-  sql,
-  type TablesRelationalConfig,
-} from "drizzle-orm";
+import { type Column, type ExtractTablesWithRelations, eq, type SQL, sql } from "drizzle-orm";
 import { DrizzleD1Database, SQLiteD1Session } from "drizzle-orm/d1";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import { type HomeShardBinding, REGIONS, SHARD_MAP, type ShardBinding } from "../data/regions.data";
@@ -196,24 +186,17 @@ export interface DataAccess {
   shardForAccount(accountNo: string): Promise<{ db: RegionDb; region: string } | null>;
 }
 
-const relationalConfigs = new Map<Record<string, unknown>, RelationalSchemaConfig<TablesRelationalConfig>>();
 const dialect = new SQLiteAsyncDialect();
 
 /**
- * A drizzle handle over a D1 binding, as `drizzle(client, { schema })` makes it, but with the schema's relational
- * config worked out once per isolate: `drizzle()` extracts it again on every call, and a request makes a handle for
- * each database it touches (about as much CPU as the rest of a trivial request).
+ * A drizzle handle over a D1 binding, typed with its schema as `drizzle(client, { schema })` makes it, but without
+ * the relational query builders (`db.query.*`, which Kabinet does not use): `drizzle()` extracts the schema's
+ * relational config on every call and its database builds a query builder for each of the schema's tables — a request
+ * makes a handle for each database it touches, and the home screen's four spent more CPU on them than on its SQL.
  */
-function drizzleOf<S extends Record<string, unknown>>(client: D1Database, schema: S) {
-  let cached = relationalConfigs.get(schema);
-  if (!cached) {
-    const tables = extractTablesRelationalConfig(schema, createTableRelationsHelpers);
-    cached = { fullSchema: schema, schema: tables.tables, tableNamesMap: tables.tableNamesMap };
-    relationalConfigs.set(schema, cached);
-  }
-  const config = cached as RelationalSchemaConfig<ExtractTablesWithRelations<S>>;
-  const session = new SQLiteD1Session<S, ExtractTablesWithRelations<S>>(client, dialect, config);
-  const db = new DrizzleD1Database<S>("async", dialect, session, config);
+function drizzleOf<S extends Record<string, unknown>>(client: D1Database, _schema: S) {
+  const session = new SQLiteD1Session<S, ExtractTablesWithRelations<S>>(client, dialect, undefined);
+  const db = new DrizzleD1Database<S>("async", dialect, session, undefined);
   return Object.assign(db, { $client: client });
 }
 

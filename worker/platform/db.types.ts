@@ -7,5 +7,8 @@ import type * as regionSchema from "../db/schema/region";
  * runs under Node (the demo seed, through the ledger's row builder) can name
  * them without the Workers runtime's globals that `db.ts` uses.
  */
-export type GlobalDb = DrizzleD1Database<typeof globalSchema>;
-export type RegionDb = DrizzleD1Database<typeof regionSchema>;
+export type GlobalDb = WithoutRelational<DrizzleD1Database<typeof globalSchema>>;
+export type RegionDb = WithoutRelational<DrizzleD1Database<typeof regionSchema>>;
+
+/** A handle has no relational queries (`db.query.*`): platform/db.ts makes it without them, for their CPU. */
+type WithoutRelational<D> = Omit<D, "query">;
