@@ -1356,7 +1356,7 @@ the close's delete of it bills them again.
   worked alone in its invocation; an area message at most ${n0(A.areaCallsPerMessage)} queries and sends,
   and a batch of notifications is cut where its messages' most possible calls would pass 1,000, as is a batch of usage
   records by the account-months it can touch; a cron tick visits no shard itself but sends one message per shard,
-  whose jobs take pages within 836 calls (\`features/cron/shard-tick.service.ts\`); the global tables' expired rows go
+  whose jobs take pages within 876 calls (\`features/cron/shard-tick.service.ts\`); the global tables' expired rows go
   10,000 a table per tick), 30 s per query, queue
   messages ≤ 128 KB and batches ≤ 100 (\`sendBatch\` in chunks of 100), Workers' 128 MB.
 `);
