@@ -39,7 +39,7 @@ import { log } from "./platform/log";
 import { measuredCron, measuredQueue } from "./platform/metrics";
 import { notifier } from "./platform/notify";
 import { devOnly, requireSecrets, sandboxWebhookDevOnly, unusableConfig } from "./platform/production";
-import { BILLING_QUEUE, handOn, retryDelaySeconds } from "./platform/queue";
+import { BILLING_QUEUE, failedFirst, handOn, retryDelaySeconds } from "./platform/queue";
 import { sessionMiddleware } from "./platform/session";
 
 const app = createApp();
@@ -184,7 +184,10 @@ const handlers = {
       // A region's day and the rest of a bank statement each spend up to a whole invocation's 1,000 D1 queries (their
       // own budgets): one of them is worked here, alone, and everything else in the batch is sent again for another
       // invocation (a batch of ten regions' midnights would otherwise make ten times the limit and fail them all).
-      const heavy = batch.messages.find((m) => isRegionDayMessage(m.body) || isBankLinesMessage(m.body) || isShardTickMessage(m.body));
+      // One that failed before goes first (platform/queue.ts failedFirst): its failures count towards the dead letters.
+      const heavy = failedFirst(batch.messages, (m) => m.attempts).find(
+        (m) => isRegionDayMessage(m.body) || isBankLinesMessage(m.body) || isShardTickMessage(m.body),
+      );
       if (heavy) {
         await handOn(
           env.BILLING,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { handOn, SEND_BATCH_BYTES, SEND_BATCH_MESSAGES, sendBatches, sendInBatches, splitByBudget } from "./queue";
+import { failedFirst, handOn, SEND_BATCH_BYTES, SEND_BATCH_MESSAGES, sendBatches, sendInBatches, splitByBudget } from "./queue";
 
 const bytes = (batch: { body: unknown }[]) => batch.reduce((t, m) => t + new TextEncoder().encode(JSON.stringify(m.body)).length + 128, 0);
 
@@ -64,28 +64,38 @@ describe("handing messages on to another invocation", () => {
     retry: () => void seen.push(`retry ${body}`),
   });
 
-  it("sends a fresh message again as a new one, and retries one that failed before so its attempts go on counting to the dead letters", async () => {
+  it("puts the messages that failed before first, the rest in their order, so the ones worked are those whose failures count", () => {
+    const seen: string[] = [];
+    const batch = [message(1, 1, seen), message(2, 3, seen), message(3, 1, seen), message(4, 2, seen)];
+    expect(failedFirst(batch, (m) => m.attempts).map((m) => m.body)).toEqual([2, 4, 1, 3]);
+    // A backlog that all failed once is worked from its head and the rest handed on fresh, none retried unworked.
+    const { work, handOn: later } = splitByBudget(
+      failedFirst(batch, (m) => m.attempts),
+      () => 1,
+      2,
+    );
+    expect(work.map((m) => m.body)).toEqual([2, 4]);
+    expect(later.map((m) => m.body)).toEqual([1, 3]);
+  });
+
+  it("sends the rest again as new messages and acks them; retries them when the queue refuses: nothing is lost", async () => {
     const seen: string[] = [];
     const sent: unknown[] = [];
     await handOn({ sendBatch: async (m: { body: unknown }[]) => void sent.push(...m.map((x) => x.body)) }, [
       message(1, 1, seen),
-      message(2, 3, seen),
-      message(3, 1, seen),
+      message(3, 2, seen),
     ]);
     expect(sent).toEqual([1, 3]);
-    expect(seen.sort()).toEqual(["ack 1", "ack 3", "retry 2"]);
-  });
-
-  it("retries the fresh ones too when the queue refuses them: nothing is lost", async () => {
-    const seen: string[] = [];
+    expect(seen).toEqual(["ack 1", "ack 3"]);
+    const refused: string[] = [];
     await handOn(
       {
         sendBatch: async () => {
           throw new Error("Queue send failed");
         },
       },
-      [message(1, 1, seen)],
+      [message(1, 1, refused)],
     );
-    expect(seen).toEqual(["retry 1"]);
+    expect(refused).toEqual(["retry 1"]);
   });
 });

@@ -76,30 +76,37 @@ export function splitByBudget<T>(items: readonly T[], cost: (item: T) => number,
 }
 
 /**
+ * A batch's messages with those that failed before (delivered more than once) first, the rest in their order: a
+ * consumer that works the head of a batch and hands the rest on works them first. A message handed on is sent again
+ * as a new one, whose attempts start at one; one that failed before and was handed on each time would never reach
+ * the dead letters, and one that was retried instead would use up its attempts without being worked (a backlog after
+ * an outage, all of it failed once, would be dead-lettered unworked). First in line, it is worked, and its
+ * failures count.
+ */
+export function failedFirst<T>(items: readonly T[], attempts: (item: T) => number): T[] {
+  return [...items.filter((i) => attempts(i) > 1), ...items.filter((i) => attempts(i) <= 1)];
+}
+
+/**
  * Sends messages again as new ones, for another invocation, and acks them here; if the queue cannot take them now,
  * they are retried instead (nothing is lost, and a message handed on is worked once more at most: each is idempotent).
- * A message that failed before (delivered more than once) is retried, not sent again: a new message starts its
- * attempts at one, so one that fails every time it is worked, and is handed on between, would never be dead-lettered.
+ * Callers put the messages that failed before at the head of what they work ({@link failedFirst}).
  */
 export async function handOn(
   queue: { sendBatch(messages: { body: unknown }[]): Promise<unknown> },
   // What a queue message is to this (the Workers `Message` shape), so the web app's type check, which reaches this file
   // through a feature's schemas, needs no Workers types.
-  messages: readonly { body: unknown; attempts: number; ack(): void; retry(options?: { delaySeconds?: number }): void }[],
+  messages: readonly { body: unknown; ack(): void; retry(options?: { delaySeconds?: number }): void }[],
 ): Promise<void> {
   if (messages.length === 0) return;
-  const failedBefore = messages.filter((m) => m.attempts > 1);
-  for (const m of failedBefore) m.retry({ delaySeconds: retryDelaySeconds(m.attempts) });
-  const fresh = messages.filter((m) => m.attempts <= 1);
-  if (fresh.length === 0) return;
   try {
     await sendInBatches(
       queue,
-      fresh.map((m) => ({ body: m.body })),
+      messages.map((m) => ({ body: m.body })),
     );
-    for (const m of fresh) m.ack();
-    log("info", "queue.handed_on", { messages: fresh.length });
+    for (const m of messages) m.ack();
+    log("info", "queue.handed_on", { messages: messages.length });
   } catch {
-    for (const m of fresh) m.retry({ delaySeconds: retryDelaySeconds(1) });
+    for (const m of messages) m.retry({ delaySeconds: retryDelaySeconds(1) });
   }
 }

@@ -20,7 +20,7 @@ import { siteUrlFrom } from "../../platform/host";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { recordDeadLetter, recordDelivery } from "../../platform/metrics";
-import { CALLS_PER_INVOCATION, HAND_ON_CALLS, handOn, retryDelaySeconds, splitByBudget } from "../../platform/queue";
+import { CALLS_PER_INVOCATION, failedFirst, HAND_ON_CALLS, handOn, retryDelaySeconds, splitByBudget } from "../../platform/queue";
 import { localShort, regionByCode } from "../../platform/region";
 import { branchShards } from "../../platform/shard-map";
 import { KINDS, type Rendered, render } from "./notifications.catalog";
@@ -589,7 +589,10 @@ function callsOf(m: NotificationMessage, dl: Delivery): number {
 export async function consumeNotifications(batch: MessageBatch<unknown>, env: Env, delivery?: Delivery): Promise<void> {
   const data = createDataAccess(env);
   const dl = delivery ?? deliveryFor(env, data);
-  const items = batch.messages.map((message) => ({ message, parsed: NotificationMessage.safeParse(message.body) }));
+  const items = failedFirst(batch.messages, (m) => m.attempts).map((message) => ({
+    message,
+    parsed: NotificationMessage.safeParse(message.body),
+  }));
   const malformed = items.filter((i) => !i.parsed.success);
   const wellFormed = items.flatMap((i) => (i.parsed.success ? [{ message: i.message, body: i.parsed.data }] : []));
   const { work, handOn: later } = splitByBudget(

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { USAGE_CATEGORIES } from "../../db/schema/region";
 import type { DataAccess, RegionDb } from "../../platform/db";
 import { log } from "../../platform/log";
-import { CALLS_PER_INVOCATION, HAND_ON_CALLS, handOn, splitByBudget } from "../../platform/queue";
+import { CALLS_PER_INVOCATION, failedFirst, HAND_ON_CALLS, handOn, splitByBudget } from "../../platform/queue";
 import { regionTz } from "../../platform/region";
 import * as q from "./usage.queries";
 import { readMonth } from "./usage.records";
@@ -214,7 +214,7 @@ const USAGE_RESERVE = HAND_ON_CALLS + 150;
  * the budget, the rest is sent again as new messages for a later invocation and acked here (retried if that fails).
  */
 export async function consumeUsage(batch: MessageBatch<unknown>, deps: IngestDeps & { queue: Queue }): Promise<void> {
-  const items = batch.messages.map((message) => ({ message, parsed: UsageBatch.safeParse(message.body) }));
+  const items = failedFirst(batch.messages, (m) => m.attempts).map((message) => ({ message, parsed: UsageBatch.safeParse(message.body) }));
   const { work, handOn: later } = splitByBudget(
     items,
     (i) => (i.parsed.success ? ingestCalls(i.parsed.data) : 0),
