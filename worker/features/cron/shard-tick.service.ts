@@ -29,8 +29,9 @@ export interface ShardTickMessage {
   /** A message cut short by its pages: how many came before it for this tick, and where autopay goes on (or that it is done). */
   round?: number;
   autopayAfter?: string;
-  /** Where the applications' effects go on: after this application (those before were tried this tick). */
+  /** Where the applications' effects go on: after this application (those before were tried this tick), or that they are done. */
   effectsAfter?: string;
+  effectsDone?: boolean;
   /** Where asking the acquirer about payments goes on (after this payment), or that it is done for this tick. */
   reconcileAfter?: string;
   reconcileDone?: boolean;
@@ -76,6 +77,7 @@ export function isShardTickMessage(body: unknown): body is ShardTickMessage {
     (m.round === undefined || Number.isSafeInteger(m.round)) &&
     (m.autopayAfter === undefined || typeof m.autopayAfter === "string") &&
     (m.effectsAfter === undefined || typeof m.effectsAfter === "string") &&
+    (m.effectsDone === undefined || typeof m.effectsDone === "boolean") &&
     (m.reconcileAfter === undefined || typeof m.reconcileAfter === "string") &&
     (m.reconcileDone === undefined || typeof m.reconcileDone === "boolean") &&
     (m.autopayDone === undefined || typeof m.autopayDone === "boolean")
@@ -135,7 +137,7 @@ export async function runShardTick(
       ...(m.autopayAfter ? { after: m.autopayAfter } : {}),
     };
     if (!autopayOnly) {
-      out.effects = await retryEffects(data, at, effects);
+      if (!m.effectsDone) out.effects = await retryEffects(data, at, effects);
       out.promised = await expirePromised(data, at, promised);
     }
     const reconcile: Sweep = { shards, limit: SHARD_TICK_PAGE.reconcile, ...(m.reconcileAfter ? { after: m.reconcileAfter } : {}) };
@@ -151,7 +153,9 @@ export async function runShardTick(
       // Autopay goes on after its last account (its autopays stay active, so a page is not picked again by itself).
       if (autopayOn && autopay.next) next.autopayAfter = autopay.next;
       else next.autopayDone = true;
+      // Done with them, the chain kept alive by another job would start them again from the first.
       if (effects.more && effects.next) next.effectsAfter = effects.next;
+      else next.effectsDone = true;
       // The payments asked about stay pending as often as not: asking goes on after the last one, once a tick.
       if (reconcile.more && reconcile.next) next.reconcileAfter = reconcile.next;
       else next.reconcileDone = true;
