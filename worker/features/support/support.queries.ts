@@ -11,7 +11,7 @@ import {
   type TicketStatus,
   ticketEvents,
 } from "../../db/schema/region";
-import { type GlobalDb, type RegionDb, rawBatch } from "../../platform/db";
+import { type GlobalDb, inList, type RegionDb, rawBatch } from "../../platform/db";
 import { preread, readWithSession, type SessionSubscriber, subscriberIs } from "../../platform/session";
 
 export type ChatRow = typeof supportChats.$inferSelect;
@@ -201,11 +201,14 @@ export async function countAttachments(db: RegionDb, chatId: string) {
 }
 export function selectAttachments(db: RegionDb, chatId: string, ids: string[]) {
   if (ids.length === 0) return Promise.resolve([] as AttachmentRow[]);
-  return db
-    .select()
-    .from(supportAttachments)
-    .where(and(eq(supportAttachments.chatId, chatId), inArray(supportAttachments.id, ids)))
-    .all();
+  return (
+    db
+      .select()
+      .from(supportAttachments)
+      // Each file once and as one parameter: a file may be attached to many of the 200 messages read.
+      .where(and(eq(supportAttachments.chatId, chatId), inList(supportAttachments.id, [...new Set(ids)])))
+      .all()
+  );
 }
 
 // Tickets
