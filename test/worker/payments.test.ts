@@ -674,6 +674,99 @@ describe("autopay whose charge was cut short", () => {
   });
 });
 
+describe("autopay whose charge was cut short after the acquirer answered", () => {
+  it("asks the acquirer about the attempt's payment it already knows, credits it once, and neither charges again nor gives it up for a limit lowered since", {
+    timeout: 30_000,
+  }, async () => {
+    const cookie = await loginPetr(true);
+    const { items } = await json<{ items: { id: string; last4: string }[] }>(
+      await call("msk", "/api/v1/me/cards", { headers: { cookie } }),
+    );
+    const card = items.findLast((c) => c.last4 === "4242");
+    expect(card).toBeDefined();
+    const set = await call("msk", `/api/v1/accounts/${PETR_KZN}/autopay`, {
+      method: "PUT",
+      headers: { ...SAME_ORIGIN, cookie },
+      body: JSON.stringify({
+        cardId: card?.id,
+        mode: "threshold",
+        thresholdKop: (await balance(cookie, PETR_KZN)) + 50_000,
+        amountKop: 30_000,
+        monthlyLimitKop: 100_000,
+      }),
+    });
+    expect(set.status).toBe(204);
+    const data = createDataAccess(env);
+    const sandbox = sandboxAcquirer(env, "http://msk.kabinet.localhost");
+    // Four days on: the tests above used today's threshold cycles.
+    const t0 = new Date(Date.now() + 4 * 86_400_000);
+    expect((await autopayTick(data, sandbox, notifier(env), t0)).notices).toBe(1);
+    const shard = await data.shardForAccount(PETR_KZN);
+    if (!shard) throw new Error("no shard");
+    const d1 = (shard.db as unknown as { $client: D1Database }).$client;
+    const row = await d1
+      .prepare("SELECT subscriber_id, cycle, card_id FROM autopay WHERE account_no = ?")
+      .bind(PETR_KZN)
+      .first<{ subscriber_id: string; cycle: string; card_id: string }>();
+    const token = await env.DB.prepare("SELECT token FROM cards WHERE id = ?").bind(row?.card_id).first<string>("token");
+    // The first attempt as an invocation left it: claimed, its payment written and charged, the acquirer's id kept,
+    // and nothing after that (the result never settled, the claim never put back).
+    const t1 = t0.getTime() + AUTOPAY.thresholdLeadMs + 1000;
+    const paymentId = `autopay-cut-${t1}`;
+    const charged = await sandbox.chargeSavedCard({
+      token: token ?? "",
+      amountKop: 30_000,
+      description: "Автоплатёж",
+      metadata: { paymentId, accountNo: PETR_KZN },
+      idempotenceKey: paymentId,
+    });
+    expect(charged.status).toBe("succeeded");
+    await d1.batch([
+      d1
+        .prepare(
+          `INSERT INTO payments (id, account_no, payer_id, idempotency_key, request_hash, purpose, amount_kop, status, acquirer_payment_id, card_id, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, 'autopay', 30000, 'pending', ?, ?, ?, ?)`,
+        )
+        .bind(
+          paymentId,
+          PETR_KZN,
+          row?.subscriber_id,
+          `autopay:${PETR_KZN}:${row?.cycle}:1`,
+          `autopay:${PETR_KZN}:${row?.cycle}:1`,
+          charged.id,
+          row?.card_id,
+          t1,
+          t1,
+        ),
+      // The subscriber lowered the month's limit below the amount meanwhile.
+      d1
+        .prepare("UPDATE autopay SET attempts = 1, charge_after = NULL, updated_at = ?, monthly_limit_kop = 10000 WHERE account_no = ?")
+        .bind(t1, PETR_KZN),
+    ]);
+    const before = await balance(cookie, PETR_KZN);
+    const asked: string[] = [];
+    const watching = {
+      ...sandbox,
+      methods: sandbox.methods,
+      chargeSavedCard: (p: Parameters<typeof sandbox.chargeSavedCard>[0]) => {
+        asked.push("charge");
+        return sandbox.chargeSavedCard(p);
+      },
+      getPayment: (id: string) => {
+        asked.push("get");
+        return sandbox.getPayment(id);
+      },
+    } as typeof sandbox;
+    const later = await autopayTick(data, watching, notifier(env), new Date(t1 + AUTOPAY_STRANDED_MS + 1000));
+    expect(later).toMatchObject({ unstranded: 1, charged: 1 });
+    expect(asked).toEqual(["get"]);
+    expect(await balance(cookie, PETR_KZN)).toBe(before + 30_000);
+    expect((await d1.prepare("SELECT status FROM payments WHERE id = ?").bind(paymentId).first<string>("status")) ?? "").toBe("succeeded");
+    await assertConsistent(PETR_KZN);
+    await call("msk", `/api/v1/accounts/${PETR_KZN}/autopay`, { method: "DELETE", headers: { ...SAME_ORIGIN, cookie } });
+  });
+});
+
 describe("promised payment for an account that needs it", () => {
   it("is given once even to concurrent requests, repaid by the next payment, or at its term if none comes", async () => {
     const cookie = await loginPetr();

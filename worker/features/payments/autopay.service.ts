@@ -211,6 +211,23 @@ export async function autopayTick(data: DataAccess, acquirerAsked: Acquirer, not
           log("warn", "autopay.unstranded", { shard: binding, attempt: a.attempts });
           done.unstranded++;
           a = back[0];
+          // The acquirer already has the attempt's payment (its id was kept): it is asked about, not charged again —
+          // nor given up for a limit or a card changed since, which would leave money taken and never credited.
+          const own = await db
+            .select()
+            .from(payments)
+            .where(
+              and(eq(payments.payerId, a.subscriberId), eq(payments.idempotencyKey, `autopay:${a.accountNo}:${a.cycle}:${a.attempts + 1}`)),
+            )
+            .get();
+          if (own?.acquirerPaymentId && (own.status === "created" || own.status === "pending")) {
+            const seen = await acquirer.getPayment(own.acquirerPaymentId);
+            if (seen) await applyAcquirerPayment(data, notify, seen, "autopay", undefined, now);
+            const outcome = await settleAttempt(db, notify, a, a.attempts + 1, seen?.status ?? "pending", now);
+            if (outcome === "charged") done.charged++;
+            if (outcome === "failed") done.failed++;
+            continue;
+          }
         }
         if (!a.cycle) {
           let cycle: string | null = null;
