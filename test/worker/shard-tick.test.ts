@@ -53,6 +53,48 @@ async function crowdedShard(now: number, from = 0, count = AUTOPAYS) {
   await db.batch(statements);
 }
 
+/** One message of a chain as `workChain` saw it: its round, the calls it made (D1 round trips, queue sends, notices), and whether it sent the next. */
+interface Round {
+  round: number;
+  calls: number;
+  continued: boolean;
+}
+
+/**
+ * A shard's tick from `first` to its last message, each worked in an invocation of its own (a fresh data access), the
+ * next one being what the message sent; `notices` gets every notification sent. At most `cap` messages.
+ */
+async function workChain(
+  first: ShardTickMessage,
+  { acquirer = sandboxAcquirer(env, "http://msk.kabinet.localhost"), notices = [] as NotificationMessage[], cap = 20 } = {},
+): Promise<Round[]> {
+  const rounds: Round[] = [];
+  let message: ShardTickMessage | undefined = first;
+  while (message) {
+    const data = createDataAccess(env);
+    let calls = 0;
+    let sent: ShardTickMessage | undefined;
+    const queue = {
+      send: async (body: ShardTickMessage) => {
+        calls++;
+        sent = body;
+      },
+      sendBatch: async () => {
+        calls++;
+      },
+    } as unknown as Queue;
+    const notify = async (m: NotificationMessage) => {
+      calls++;
+      notices.push(m);
+    };
+    const out = await runShardTick({ data, queue, files: env.FILES, acquirer, notify }, message);
+    rounds.push({ round: message.round ?? 0, calls: calls + data.stats.roundTrips, continued: out.continued });
+    message = sent;
+    expect(rounds.length).toBeLessThan(cap);
+  }
+  return rounds;
+}
+
 describe("a cron tick over many shards", () => {
   it("visits no shard itself: one message per shard, each worked in its own invocation and acked", async () => {
     const hourly = await runTick("0 * * * *", Date.now());
@@ -84,33 +126,9 @@ describe("a cron tick over many shards", () => {
   it("works a crowded shard in pages, each invocation within its calls, every autopay noticed and every promised payment repaid once", async () => {
     const now = Date.now();
     await crowdedShard(now);
-    const sent: ShardTickMessage[] = [];
     const notices: NotificationMessage[] = [];
     const acquirer = sandboxAcquirer(env, "http://msk.kabinet.localhost");
-    const rounds: { calls: number; continued: boolean }[] = [];
-    let message: ShardTickMessage | undefined = { kind: "cron.shard", tick: "hourly", shard: SHARD, at: now };
-    while (message) {
-      const data = createDataAccess(env);
-      let calls = 0;
-      const queue = {
-        send: async (body: ShardTickMessage) => {
-          calls++;
-          sent.push(body);
-        },
-        sendBatch: async () => {
-          calls++;
-        },
-      } as unknown as Queue;
-      const notify = async (m: NotificationMessage) => {
-        calls++;
-        notices.push(m);
-      };
-      const before = sent.length;
-      const out = await runShardTick({ data, queue, files: env.FILES, acquirer, notify }, message);
-      rounds.push({ calls: calls + data.stats.roundTrips, continued: out.continued });
-      message = sent.length > before ? sent.at(-1) : undefined;
-      expect(rounds.length).toBeLessThan(20);
-    }
+    const rounds = await workChain({ kind: "cron.shard", tick: "hourly", shard: SHARD, at: now }, { acquirer, notices });
     // 120 promised payments in pages of 50, and 130 autopays' notices (a few calls each) cut by autopay's calls: at
     // least three messages, the last with nothing left.
     expect(rounds.length).toBeGreaterThanOrEqual(Math.ceil(PROMISED / SHARD_TICK_PAGE.promised));
@@ -200,32 +218,11 @@ describe("a cron tick over many shards", () => {
     const count = 150;
     await crowdedShard(now, from, count);
     const notices: NotificationMessage[] = [];
-    const rounds: { round: number; calls: number; continued: boolean }[] = [];
     // A tick already at its last round for effects and promised payments (a shard that had more of them than it takes).
-    let message: ShardTickMessage | undefined = { kind: "cron.shard", tick: "hourly", shard: SHARD, at: now, round: SHARD_TICK_ROUNDS - 1 };
-    while (message) {
-      const data = createDataAccess(env);
-      let calls = 0;
-      let sent: ShardTickMessage | undefined;
-      const queue = {
-        send: async (body: ShardTickMessage) => {
-          calls++;
-          sent = body;
-        },
-        sendBatch: async () => void calls++,
-      } as unknown as Queue;
-      const notify = async (m: NotificationMessage) => {
-        calls++;
-        notices.push(m);
-      };
-      const out = await runShardTick(
-        { data, queue, files: env.FILES, acquirer: sandboxAcquirer(env, "http://msk.kabinet.localhost"), notify },
-        message,
-      );
-      rounds.push({ round: message.round ?? 0, calls: calls + data.stats.roundTrips, continued: out.continued });
-      message = sent;
-      expect(rounds.length).toBeLessThan(20);
-    }
+    const rounds = await workChain(
+      { kind: "cron.shard", tick: "hourly", shard: SHARD, at: now, round: SHARD_TICK_ROUNDS - 1 },
+      { notices },
+    );
     // Before, the chain stopped at its 25th message: a shard's autopays after the first pages were never visited.
     expect(rounds.length).toBeGreaterThanOrEqual(2);
     expect(Math.max(...rounds.map((r) => r.round))).toBeGreaterThanOrEqual(SHARD_TICK_ROUNDS);
@@ -241,19 +238,7 @@ describe("a cron tick over many shards", () => {
     await crowdedShard(now, 3_000, 1);
     const notices: NotificationMessage[] = [];
     // The shard's tick, all its messages (the accounts of the tests above come first).
-    let message: ShardTickMessage | undefined = { kind: "cron.shard", tick: "hourly", shard: SHARD, at: now - 50 * 60_000 };
-    while (message) {
-      let sent: ShardTickMessage | undefined;
-      const queue = {
-        send: async (body: ShardTickMessage) => {
-          sent = body;
-        },
-        sendBatch: async () => {},
-      } as unknown as Queue;
-      const deps = { data: createDataAccess(env), queue, files: env.FILES, acquirer: sandboxAcquirer(env, "http://msk.kabinet.localhost") };
-      await runShardTick({ ...deps, notify: async (m) => void notices.push(m) }, message);
-      message = sent;
-    }
+    await workChain({ kind: "cron.shard", tick: "hourly", shard: SHARD, at: now - 50 * 60_000 }, { notices });
     expect(notices.filter((m) => JSON.stringify(m).includes(`autopay-notice:${accountNo(3_000)}`))).toHaveLength(1);
     const row = await shardDb()
       .prepare("SELECT charge_after FROM autopay WHERE account_no = ?")
@@ -291,22 +276,7 @@ describe("a cron tick over many shards", () => {
     onTestFinished(() => {
       console.error = logged;
     });
-    let message: ShardTickMessage | undefined = { kind: "cron.shard", tick: "hourly", shard: SHARD, at: now };
-    let rounds = 0;
-    while (message) {
-      let sent: ShardTickMessage | undefined;
-      const queue = {
-        send: async (body: ShardTickMessage) => {
-          sent = body;
-        },
-        sendBatch: async () => {},
-      } as unknown as Queue;
-      const deps = { data: createDataAccess(env), queue, files: env.FILES, acquirer: sandboxAcquirer(env, "http://msk.kabinet.localhost") };
-      await runShardTick({ ...deps, notify: async () => {} }, message);
-      message = sent;
-      rounds++;
-      expect(rounds).toBeLessThan(SHARD_TICK_ROUNDS);
-    }
+    await workChain({ kind: "cron.shard", tick: "hourly", shard: SHARD, at: now }, { cap: SHARD_TICK_ROUNDS });
     const done = await db
       .prepare("SELECT id FROM applications WHERE id LIKE 'eff-%' AND effects_at IS NOT NULL ORDER BY id")
       .all<{ id: string }>();
@@ -345,18 +315,7 @@ describe("a cron tick over many shards", () => {
         return { id, status: "pending" as const, amountKop: 10000, method: "card" as const, metadata: { paymentId, accountNo: no } };
       },
     };
-    let message: ShardTickMessage | undefined = { kind: "cron.shard", tick: "hourly", shard: SHARD, at: now };
-    while (message) {
-      let sent: ShardTickMessage | undefined;
-      const queue = {
-        send: async (body: ShardTickMessage) => {
-          sent = body;
-        },
-        sendBatch: async () => {},
-      } as unknown as Queue;
-      await runShardTick({ data: createDataAccess(env), queue, files: env.FILES, acquirer, notify: async () => {} }, message);
-      message = sent;
-    }
+    await workChain({ kind: "cron.shard", tick: "hourly", shard: SHARD, at: now }, { acquirer });
     // Newest first and only in the tick's first message, the ten oldest were never asked (and left the window unasked).
     expect(asked).toEqual(ids.map((id) => `acq-${id}`));
   });
