@@ -193,11 +193,27 @@ export async function autopayTick(data: DataAccess, acquirerAsked: Acquirer, not
         const card = () => data.global.select().from(cards).where(eq(cards.id, a.cardId)).get();
         const accountText = formatAccountNoPlain(a.accountNo);
         // An attempt claimed and never settled nor put back (its invocation ended mid-charge, or D1 refused its last
-        // writes): tried again with its own number, hence its own payment and Idempotence-Key — never a second charge.
+        // writes). When the acquirer has its payment (its id was kept) or the payment has settled, it becomes an
+        // attempt left pending, which the earlier attempt's check below asks about — never charged again, nor given up
+        // for a limit or a card changed since. Otherwise it is tried again with its own number, hence its own payment
+        // and Idempotence-Key: a second call of the same charge, never a second charge.
         if (a.cycle && !a.chargeAfter && a.attempts > 0 && a.updatedAt.getTime() <= now.getTime() - AUTOPAY_STRANDED_MS) {
+          const own = await db
+            .select()
+            .from(payments)
+            .where(
+              and(eq(payments.payerId, a.subscriberId), eq(payments.idempotencyKey, `autopay:${a.accountNo}:${a.cycle}:${a.attempts}`)),
+            )
+            .get();
+          const known = own !== undefined && (own.acquirerPaymentId !== null || (own.status !== "created" && own.status !== "pending"));
           const back = await db
             .update(autopay)
-            .set({ attempts: a.attempts - 1, chargeAfter: now, lastResult: "retrying", updatedAt: now })
+            .set({
+              attempts: known ? a.attempts : a.attempts - 1,
+              chargeAfter: now,
+              lastResult: known ? "pending" : "retrying",
+              updatedAt: now,
+            })
             .where(
               and(
                 eq(autopay.accountNo, a.accountNo),
@@ -211,23 +227,6 @@ export async function autopayTick(data: DataAccess, acquirerAsked: Acquirer, not
           log("warn", "autopay.unstranded", { shard: binding, attempt: a.attempts });
           done.unstranded++;
           a = back[0];
-          // The acquirer already has the attempt's payment (its id was kept): it is asked about, not charged again —
-          // nor given up for a limit or a card changed since, which would leave money taken and never credited.
-          const own = await db
-            .select()
-            .from(payments)
-            .where(
-              and(eq(payments.payerId, a.subscriberId), eq(payments.idempotencyKey, `autopay:${a.accountNo}:${a.cycle}:${a.attempts + 1}`)),
-            )
-            .get();
-          if (own?.acquirerPaymentId && (own.status === "created" || own.status === "pending")) {
-            const seen = await acquirer.getPayment(own.acquirerPaymentId);
-            if (seen) await applyAcquirerPayment(data, notify, seen, "autopay", undefined, now);
-            const outcome = await settleAttempt(db, notify, a, a.attempts + 1, seen?.status ?? "pending", now);
-            if (outcome === "charged") done.charged++;
-            if (outcome === "failed") done.failed++;
-            continue;
-          }
         }
         if (!a.cycle) {
           let cycle: string | null = null;
