@@ -586,6 +586,25 @@ describe("autopay that fails", () => {
   });
 });
 
+/** Petr's Kazan account: a threshold autopay of 300 ₽ with his last saved card ending 4242, its threshold above the balance. */
+async function setCutShortAutopay(cookie: string) {
+  const { items } = await json<{ items: { id: string; last4: string }[] }>(await call("msk", "/api/v1/me/cards", { headers: { cookie } }));
+  const card = items.findLast((c) => c.last4 === "4242");
+  expect(card).toBeDefined();
+  const set = await call("msk", `/api/v1/accounts/${PETR_KZN}/autopay`, {
+    method: "PUT",
+    headers: { ...SAME_ORIGIN, cookie },
+    body: JSON.stringify({
+      cardId: card?.id,
+      mode: "threshold",
+      thresholdKop: (await balance(cookie, PETR_KZN)) + 50_000,
+      amountKop: 30_000,
+      monthlyLimitKop: 100_000,
+    }),
+  });
+  expect(set.status).toBe(204);
+}
+
 describe("autopay whose charge was cut short", () => {
   it("takes up an attempt its invocation never finished after an hour, with the same payment and Idempotence-Key: the card is charged once", {
     timeout: 30_000,
@@ -596,22 +615,7 @@ describe("autopay whose charge was cut short", () => {
     );
     await enterCard(saving.confirmationUrl, "4242 4242 4242 4242");
     expect((await getPayment(cookie, PETR_KZN, saving.payment.id)).status).toBe("succeeded");
-    const { items } = await json<{ items: { id: string; last4: string }[] }>(
-      await call("msk", "/api/v1/me/cards", { headers: { cookie } }),
-    );
-    const card = items.findLast((c) => c.last4 === "4242");
-    const set = await call("msk", `/api/v1/accounts/${PETR_KZN}/autopay`, {
-      method: "PUT",
-      headers: { ...SAME_ORIGIN, cookie },
-      body: JSON.stringify({
-        cardId: card?.id,
-        mode: "threshold",
-        thresholdKop: (await balance(cookie, PETR_KZN)) + 50_000,
-        amountKop: 30_000,
-        monthlyLimitKop: 100_000,
-      }),
-    });
-    expect(set.status).toBe(204);
+    await setCutShortAutopay(cookie);
     const data = createDataAccess(env);
     const sandbox = sandboxAcquirer(env, "http://msk.kabinet.localhost");
     // Two days on: the autopay that failed on this account above ended today's threshold cycle (one a day).
@@ -679,23 +683,7 @@ describe("autopay whose charge was cut short after the acquirer answered", () =>
     timeout: 30_000,
   }, async () => {
     const cookie = await loginPetr(true);
-    const { items } = await json<{ items: { id: string; last4: string }[] }>(
-      await call("msk", "/api/v1/me/cards", { headers: { cookie } }),
-    );
-    const card = items.findLast((c) => c.last4 === "4242");
-    expect(card).toBeDefined();
-    const set = await call("msk", `/api/v1/accounts/${PETR_KZN}/autopay`, {
-      method: "PUT",
-      headers: { ...SAME_ORIGIN, cookie },
-      body: JSON.stringify({
-        cardId: card?.id,
-        mode: "threshold",
-        thresholdKop: (await balance(cookie, PETR_KZN)) + 50_000,
-        amountKop: 30_000,
-        monthlyLimitKop: 100_000,
-      }),
-    });
-    expect(set.status).toBe(204);
+    await setCutShortAutopay(cookie);
     const data = createDataAccess(env);
     const sandbox = sandboxAcquirer(env, "http://msk.kabinet.localhost");
     // Four days on: the tests above used today's threshold cycles.
