@@ -290,6 +290,7 @@ export async function selectHistory(db: RegionDb, accountNo: string, f: HistoryF
   const conds = [eq(ledgerEntries.accountNo, accountNo)];
   if (f.from) conds.push(sql`${ledgerEntries.localDay} >= ${f.from}`);
   if (f.to) conds.push(sql`${ledgerEntries.localDay} <= ${f.to}`);
+  // Each kind once, as one parameter: `type=bonus,bonus,…` named one a hundred times.
   if (f.kinds?.length) conds.push(inList(ledgerEntries.kind, [...new Set(f.kinds)]));
   if (f.serviceId) conds.push(eq(ledgerEntries.serviceId, f.serviceId));
   if (f.before) {
