@@ -185,7 +185,7 @@ const handlers = {
       // own budgets): one of them is worked here, alone, and everything else in the batch is sent again for another
       // invocation (a batch of ten regions' midnights would otherwise make ten times the limit and fail them all).
       // One that failed before goes first (platform/queue.ts failedFirst): its failures count towards the dead letters.
-      const heavy = failedFirst(batch.messages, (m) => m.attempts).find(
+      const heavy = failedFirst(batch.messages).find(
         (m) => isRegionDayMessage(m.body) || isBankLinesMessage(m.body) || isShardTickMessage(m.body),
       );
       if (heavy) {

@@ -67,13 +67,9 @@ describe("handing messages on to another invocation", () => {
   it("puts the messages that failed before first, the rest in their order, so the ones worked are those whose failures count", () => {
     const seen: string[] = [];
     const batch = [message(1, 1, seen), message(2, 3, seen), message(3, 1, seen), message(4, 2, seen)];
-    expect(failedFirst(batch, (m) => m.attempts).map((m) => m.body)).toEqual([2, 4, 1, 3]);
+    expect(failedFirst(batch).map((m) => m.body)).toEqual([2, 4, 1, 3]);
     // A backlog that all failed once is worked from its head and the rest handed on fresh, none retried unworked.
-    const { work, handOn: later } = splitByBudget(
-      failedFirst(batch, (m) => m.attempts),
-      () => 1,
-      2,
-    );
+    const { work, handOn: later } = splitByBudget(failedFirst(batch), () => 1, 2);
     expect(work.map((m) => m.body)).toEqual([2, 4]);
     expect(later.map((m) => m.body)).toEqual([1, 3]);
   });

@@ -83,8 +83,8 @@ export function splitByBudget<T>(items: readonly T[], cost: (item: T) => number,
  * an outage, all of it failed once, would be dead-lettered unworked). First in line, it is worked, and its
  * failures count.
  */
-export function failedFirst<T>(items: readonly T[], attempts: (item: T) => number): T[] {
-  return [...items.filter((i) => attempts(i) > 1), ...items.filter((i) => attempts(i) <= 1)];
+export function failedFirst<T extends { attempts: number }>(messages: readonly T[]): T[] {
+  return [...messages.filter((m) => m.attempts > 1), ...messages.filter((m) => m.attempts <= 1)];
 }
 
 /**

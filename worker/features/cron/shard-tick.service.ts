@@ -166,7 +166,7 @@ export async function runShardTick(
     }
   }
   const continued = next !== null;
-  if (next && continued) await queue.send(next);
+  if (next) await queue.send(next);
   log("info", "cron.shard", { tick: m.tick, shard, round: m.round ?? 0, ...out, continued, d1RoundTrips: data.stats.roundTrips });
   return { continued, ...out };
 }

@@ -589,7 +589,7 @@ function callsOf(m: NotificationMessage, dl: Delivery): number {
 export async function consumeNotifications(batch: MessageBatch<unknown>, env: Env, delivery?: Delivery): Promise<void> {
   const data = createDataAccess(env);
   const dl = delivery ?? deliveryFor(env, data);
-  const items = failedFirst(batch.messages, (m) => m.attempts).map((message) => ({
+  const items = failedFirst(batch.messages).map((message) => ({
     message,
     parsed: NotificationMessage.safeParse(message.body),
   }));

@@ -214,7 +214,7 @@ const USAGE_RESERVE = HAND_ON_CALLS + 150;
  * the budget, the rest is sent again as new messages for a later invocation and acked here (retried if that fails).
  */
 export async function consumeUsage(batch: MessageBatch<unknown>, deps: IngestDeps & { queue: Queue }): Promise<void> {
-  const items = failedFirst(batch.messages, (m) => m.attempts).map((message) => ({ message, parsed: UsageBatch.safeParse(message.body) }));
+  const items = failedFirst(batch.messages).map((message) => ({ message, parsed: UsageBatch.safeParse(message.body) }));
   const { work, handOn: later } = splitByBudget(
     items,
     (i) => (i.parsed.success ? ingestCalls(i.parsed.data) : 0),
