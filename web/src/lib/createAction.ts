@@ -55,10 +55,9 @@ export type RowAction = ReturnType<typeof createRowAction>;
  * kept here, and emptied once sent unless more was typed meanwhile.
  */
 export function createDraft() {
-  const [text, setText] = createSignal("");
-  /** `was` went out: the box is emptied, unless it holds more than that now. */
-  const sent = (was: string) => setText((now) => (now === was ? "" : now));
-  return { text, setText, sent };
+  const draft = createEdit<string>();
+  /** `sent(was)`: `was` went out, and the box is emptied, unless it holds more than that now. */
+  return { text: () => draft.value() ?? "", setText: draft.set, sent: draft.sent };
 }
 
 /**
