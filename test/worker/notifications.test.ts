@@ -48,7 +48,7 @@ function pushService(keysByEndpoint: Map<string, BrowserKeys>, answer?: (url: st
 }
 
 /** Runs the real consumer on messages, with a recording queue; `drain` follows fan-out to the end. */
-function harness(opts: { now?: Date; fetcher?: (req: Request) => Promise<Response> } = {}) {
+function harness(opts: { now?: Date; fetcher?: (req: Request) => Promise<Response>; pushTimeoutMs?: number } = {}) {
   const data = createDataAccess(env);
   const queued: { body: NotificationMessage; delaySeconds?: number }[] = [];
   const dl: Delivery = {
@@ -57,6 +57,7 @@ function harness(opts: { now?: Date; fetcher?: (req: Request) => Promise<Respons
     push: webPush(
       { publicKey: env.VAPID_PUBLIC_KEY, privateJwk: env.VAPID_PRIVATE_JWK, subject: env.VAPID_SUBJECT },
       opts.fetcher ?? (async () => new Response(null, { status: 201 })),
+      opts.pushTimeoutMs,
     ),
     queue: {
       send: async (body, o) => void queued.push({ body, delaySeconds: o?.delaySeconds }),
@@ -251,6 +252,37 @@ describe("notification delivery", () => {
     const again = pushService(new Map());
     await harness({ fetcher: again.fetcher }).drain([event({ ...e, eventId: `test:${crypto.randomUUID()}` })]);
     expect(again.received).toHaveLength(0);
+  });
+
+  it("gives up waiting for a push service that never answers, retries that push later, and still delivers the rest of the batch", async () => {
+    const maria = await login("maria");
+    const { endpoint } = await subscribePush(maria);
+    // Answers nothing, ever: only the request's own time limit ends the wait.
+    const h = harness({
+      pushTimeoutMs: 200,
+      fetcher: (req) => new Promise<Response>((_, reject) => req.signal.addEventListener("abort", () => reject(req.signal.reason))),
+    });
+    const push: NotificationMessage = {
+      channel: "push",
+      subscriptionId: (await globalRows<{ id: string }>("SELECT id FROM push_subscriptions WHERE endpoint = ?", endpoint))[0]?.id ?? "",
+      payload: { title: "t", body: "b", url: "/", tag: "x", kind: "payment_credited", lang: "ru" },
+      ttl: 3600,
+      urgency: "normal",
+      dedupeKey: `test:${crypto.randomUUID()}:push`,
+      eventId: "test:hung",
+      subscriberId: "demo-maria",
+    };
+    const email: NotificationMessage = {
+      channel: "email",
+      to: "maria@example.com",
+      subject: "s",
+      text: "t",
+      dedupeKey: `test:${crypto.randomUUID()}:email`,
+      eventId: "test:beside",
+      subscriberId: "demo-maria",
+    };
+    expect(await h.run([push, email])).toEqual([{ acked: false, retryDelay: retryDelaySeconds(1) }, { acked: true }]);
+    expect(await globalRows("SELECT 1 FROM outbox WHERE dedupe_key = ?", email.dedupeKey)).toHaveLength(1);
   });
 
   it("retries a failing push service with backoff, then dead-letters the message and records the failure", async () => {

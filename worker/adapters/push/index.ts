@@ -42,9 +42,13 @@ export interface PushSender {
 /** The largest JSON payload we send: 4096-byte record minus the aes128gcm header (86), tag (16) and padding (1), with margin. */
 export const MAX_PAYLOAD_BYTES = 3000;
 
+/** How long a push service may take to answer one message (a timeout is a transient failure). */
+export const PUSH_TIMEOUT_MS = 10_000;
+
 export class PushTransientError extends Error {
+  /** `status` 0: no answer within PUSH_TIMEOUT_MS. */
   constructor(readonly status: number) {
-    super(`push service answered ${status}`);
+    super(status ? `push service answered ${status}` : "push service did not answer in time");
     this.name = "PushTransientError";
   }
 }
@@ -79,6 +83,7 @@ export async function topicFor(eventId: string): Promise<string> {
 export function webPush(
   keys: { publicKey: string; privateJwk: string; subject: string },
   fetcher: (req: Request) => Promise<Response> = (req) => fetch(req),
+  timeoutMs = PUSH_TIMEOUT_MS,
 ): PushSender {
   const vapid = { subject: keys.subject, publicKey: keys.publicKey, privateKey: (JSON.parse(keys.privateJwk || "{}") as JsonWebKey).d };
   // One VAPID JWT per push service (its `aud`), reused for an hour of its 12-hour life: signing per message
@@ -106,7 +111,15 @@ export function webPush(
         "content-encoding": "aes128gcm",
         "content-type": "application/octet-stream",
       };
-      const res = await fetcher(new Request(target.endpoint, { method: "POST", headers, body }));
+      // A push service that never answers would hold the whole batch of deliveries (and, locally, the queue behind it):
+      // past the limit it counts as a transient failure, retried with backoff like a 5xx.
+      let res: Response;
+      try {
+        res = await fetcher(new Request(target.endpoint, { method: "POST", headers, body, signal: AbortSignal.timeout(timeoutMs) }));
+      } catch (e) {
+        if (e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError")) throw new PushTransientError(0);
+        throw e;
+      }
       // The body is never needed; drain it so the connection is reused.
       await res.body?.cancel();
       if (res.status >= 200 && res.status < 300) return { outcome: "sent", status: res.status };
