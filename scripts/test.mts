@@ -119,6 +119,41 @@ function failures(r: Report): string[] {
   return out;
 }
 
+/**
+ * What the browser tests' server logged as warnings and errors in its latest run (test/e2e/global-setup.ts keeps its
+ * output in .e2e/reports/wrangler.log): each kind once, with its count and its last line, so the tail of a CI log
+ * says what the server saw when a browser test failed. The Worker's logs carry ids, never personal data.
+ */
+function serverTrouble(): string[] {
+  let text: string;
+  try {
+    text = readFileSync(join(REPORTS, "wrangler.log"), "utf8");
+  } catch {
+    return [];
+  }
+  const run = text.slice(Math.max(0, text.lastIndexOf("\n--- wrangler dev on port")));
+  const kinds = new Map<string, { n: number; last: string }>();
+  for (const line of run.split("\n")) {
+    // wrangler marks a warning's or an error's line (`▲ [WARNING] {…}`), in colour.
+    const at = line.indexOf('{"level"');
+    if (at < 0) continue;
+    const json = stripVTControlCharacters(line.slice(at));
+    try {
+      const entry = JSON.parse(json) as { level?: string; msg?: string };
+      if (entry.level !== "warn" && entry.level !== "error") continue;
+      const kind = `${entry.level} ${entry.msg}`;
+      kinds.set(kind, { n: (kinds.get(kind)?.n ?? 0) + 1, last: json });
+    } catch {
+      // not one of the Worker's log lines
+    }
+  }
+  if (kinds.size === 0) return ["      the server logged no warnings or errors"];
+  return [
+    "      the server's warnings and errors (count, last one):",
+    ...[...kinds.values()].slice(-15).map(({ n, last }) => `        ${n} × ${last.slice(0, 240)}`),
+  ];
+}
+
 function firstLine(text: string): string {
   const line =
     stripVTControlCharacters(text)
@@ -193,6 +228,7 @@ const webRunning = Promise.race([browserRunning, workerRunning]).then(() => runS
 const [browserRun, workerRun, webRun] = await Promise.all([browserRunning, workerRunning, webRunning]);
 const together = performance.now() - sideBySide;
 record(browser, browserRun);
+if (!ok) lines.push(...serverTrouble());
 record(worker, workerRun, ", beside the browser tests");
 record(web, webRun, ", once the first of those two ended");
 lines.push(`    those three side by side: ${wall(together)}`);
