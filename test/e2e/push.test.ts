@@ -133,16 +133,29 @@ describe("web push in a real browser", () => {
     // The push service delivers it to the browser: the service worker shows it.
     const unreadBefore = await page.getByRole("link", { name: /^Уведомления/ }).getAttribute("aria-label");
     const { cdp, registrationId } = await serviceWorkerSession(page);
-    await cdp.send("ServiceWorker.deliverPushMessage", {
-      origin: site("msk", "").replace(/\/$/, ""),
-      registrationId,
-      data: JSON.stringify(message?.payload),
-    });
+    const deliver = () =>
+      cdp.send("ServiceWorker.deliverPushMessage", {
+        origin: site("msk", "").replace(/\/$/, ""),
+        registrationId,
+        data: JSON.stringify(message?.payload),
+      });
+    await deliver();
+    let delivered = Date.now();
     const shown = () =>
       page.evaluate(async () =>
         (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, body: n.body, data: n.data })),
       );
-    await expect.poll(shown, { timeout: 15_000 }).toEqual([
+    // As a push service does, the message is delivered again while the browser shows nothing (a service worker still
+    // starting on a loaded machine); its tag makes a second one replace the first, never stand beside it.
+    const shownOrAgain = async () => {
+      const now = await shown();
+      if (now.length === 0 && Date.now() - delivered > 5000) {
+        await deliver();
+        delivered = Date.now();
+      }
+      return now;
+    };
+    await expect.poll(shownOrAgain, { timeout: 20_000 }).toEqual([
       {
         title: "Нет интернета в доме 55",
         body: expect.stringMatching(/^Ожидаем восстановление до \d\d\.\d\d \d\d:\d\d/),

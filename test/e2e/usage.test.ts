@@ -132,7 +132,9 @@ describe("usage detail (детализация) in a real browser", () => {
     expect(Number(last?.getCell(6).value)).toBeCloseTo(totalRub, 2);
 
     // The subscriber is told in the cabinet.
-    // The inbox is read when the page opens: look again until the second message has come through the queue.
+    // The inbox is read when the page opens: look again until the second message has come through the queue (a
+    // minute at most: locally one consumer works the notifications queue a batch at a time, behind the other files'
+    // announcements, texts and pushes).
     await expect
       .poll(
         async () => {
@@ -140,7 +142,7 @@ describe("usage detail (детализация) in a real browser", () => {
           await page.getByRole("heading", { level: 1 }).waitFor();
           return page.getByText(`Детализация по счёту …${MOBILE.slice(-4)} готова`).count();
         },
-        { timeout: 30_000, interval: 1000 },
+        { timeout: 60_000, interval: 1000 },
       )
       .toBeGreaterThanOrEqual(2);
 
