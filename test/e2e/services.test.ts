@@ -77,7 +77,9 @@ describe("connecting a service in a real browser", () => {
       .poll(
         async () => {
           await page.goto(site("msk", "/notifications"));
-          await page.getByRole("heading", { level: 1 }).waitFor();
+          // The list itself, not the heading: the heading comes with the page, the messages a moment later (counted
+          // while «Загрузка…» still showed, they were none however long the poll went on).
+          await page.getByRole("list", { name: "Уведомления" }).waitFor();
           const done = await page.getByText(`Заявка № ${number}: выполнена`).count();
           const technician = await page.getByText(`Заявка № ${number}: назначен специалист`).count();
           return `${done}/${technician}`;
