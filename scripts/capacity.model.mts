@@ -165,8 +165,8 @@ export function staticRows(a: Assumptions, kind: Kind): Record<string, number> {
 }
 
 /**
- * Rows per account in the global database: the directory, logins, sessions, push subscriptions and a month of
- * provider messages (SMSC's callbacks find a row by its id alone). They do not grow with time.
+ * Rows per account in the global database: the directory, logins, sessions and a month of provider messages (SMSC's
+ * callbacks find a row by its id alone). They do not grow with time.
  */
 export function globalRows(a: Assumptions): { fixed: Record<string, number> } {
   return {
@@ -175,11 +175,15 @@ export function globalRows(a: Assumptions): { fixed: Record<string, number> } {
       account_links: a.linksPerAccount,
       subscribers: a.subscribersPerAccount,
       sessions: a.liveSessionsPerAccount,
-      push_subscriptions: a.pushSubscriptionsPerAccount,
       // Kept 30 days (PROVIDER_MESSAGE_RETENTION_MS): one month's worth at any time.
       provider_messages: a.notificationsPerMonth * a.providerMessagesPerNotification,
     },
   };
+}
+
+/** Rows per account in its subscriber's home shard that do not grow with time: their browsers' push subscriptions. */
+export function homeRows(a: Assumptions): Record<string, number> {
+  return { push_subscriptions: a.pushSubscriptionsPerAccount };
 }
 
 /**
@@ -225,7 +229,12 @@ export function bytesOf(rows: Record<string, number>, m: Measured): number {
 
 /** Shard bytes of one account after `months` as the design is today. */
 export function accountBytesToday(a: Assumptions, m: Measured, kind: Kind, months: number): number {
-  return bytesOf(staticRows(a, kind), m) + months * bytesOf(monthlyRows(a, m, kind), m) + bytesOf(notificationRows(a, months).retained, m);
+  return (
+    bytesOf(staticRows(a, kind), m) +
+    months * bytesOf(monthlyRows(a, m, kind), m) +
+    bytesOf(notificationRows(a, months).retained, m) +
+    bytesOf(homeRows(a), m)
+  );
 }
 
 /**
@@ -244,8 +253,9 @@ export function accountBytesBounded(a: Assumptions, m: Measured, kind: Kind, mon
   const kept: Record<string, number> = { ...monthly, ledger_entries: closedLedger, usage_records: 0 };
   return (
     bytesOf(staticRows(a, kind), m) +
-    // The subscriber's inbox and delivery records (home shard), as retention keeps them.
+    // The subscriber's inbox and delivery records (home shard), as retention keeps them, and their devices.
     bytesOf(notificationRows(a, months).retained, m) +
+    bytesOf(homeRows(a), m) +
     months * bytesOf(kept, m) +
     (months > 0 ? (monthly.ledger_entries - closedLedger) * (m.bytesPerRow.ledger_entries ?? 0) : 0) +
     months * (m.bytesPerRow.ledger_periods ?? 0) +
@@ -495,7 +505,7 @@ export function costPerMillion(a: Assumptions, m: Measured, p: Prices): CostLine
     { item: "D1 rows written (tables + indexes)", quantity: rowsWritten, unit: "rows", usd: (rowsWritten / 1e6) * p.d1RowsWrittenPerM },
     { item: `D1 storage at month ${a.months}`, quantity: gb, unit: "GB", usd: gb * p.d1StoragePerGbMonth },
     {
-      item: "D1 storage, global (directory, logins, sessions, push subscriptions, provider messages)",
+      item: "D1 storage, global (directory, logins, sessions, provider messages)",
       quantity: globalGb,
       unit: "GB",
       usd: globalGb * p.d1StoragePerGbMonth,

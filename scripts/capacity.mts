@@ -40,6 +40,7 @@ import {
   DAYS_PER_MONTH,
   d1Busy,
   globalRows,
+  homeRows,
   type Kind,
   type Measured,
   mixed,
@@ -253,9 +254,10 @@ const ASSUMPTIONS: Assumption[] = [
   },
   {
     key: "outageGlobalReadsPerSubscriber",
-    value: 5,
+    value: 4,
     unit: "read queries",
-    source: "code (global): subscriber with home shard (one batch), settings, preferences, push subscriptions, directory",
+    source:
+      "code (global): subscriber with home shard (one batch, with the devices not yet drained), settings, preferences, directory; the devices are read in the home shard",
   },
   {
     key: "statementWindowSec",
@@ -568,7 +570,7 @@ function generate(): Sample {
         stamp_key: hex(64),
       });
     if (rnd() < A.pushSubscriptionsPerAccount)
-      gput("push_subscriptions", {
+      put("push_subscriptions", {
         id: idAt(START + i),
         subscriber_id: subscriberId,
         origin: "https://msk.kabinet.example",
@@ -1069,8 +1071,10 @@ function main() {
   const notesRetainedBytes = (months: number) => bytesOf(notificationRows(A, months).retained, m);
   const notesAt = (months: number) => accountsTotal * notesRetainedBytes(months);
   const notesKeptForEver = (months: number) => accountsTotal * months * notesMonthlyBytes;
-  // Before the move (this document's last version): the global database held them with its fixed part.
-  const globalBeforeBytes = globalFixedBytes + notesRetainedBytes(A.months);
+  // The subscribers' devices, now in their home shards too.
+  const devicesBytes = bytesOf(homeRows(A), m);
+  // Before the moves: the global database held them with its fixed part.
+  const globalBeforeBytes = globalFixedBytes + notesRetainedBytes(A.months) + devicesBytes;
   const shardsBounded = boundedPlan.reduce((s, p) => s + p.shards, 0);
   // One housekeeping visit's deletions on one shard: full pages of both tables (each index one more row written).
   const retentionRows = A.retentionRowsPerRun * (2 + (m.indexes.inbox ?? 0) + (m.indexes.deliveries ?? 0));
@@ -1245,7 +1249,7 @@ ${table(
   subscriber's **home shard** (${n0(A.outageShardWritesPerSubscriber)} write queries a subscriber): the city's
   ${n0(A.outageSubscribers)} subscribers are spread over at least ${n0(Math.ceil(A.outageSubscribers / perShardBounded))} shards, and one shard whose
   every account is in the city is ${pct(outageShardPeak?.d1Busy ?? 0)} busy within the window. The **global database** keeps
-  ${n0(A.outageGlobalReadsPerSubscriber)} reads (the subscriber, their choices, devices, the directory) and ${n0(A.outageGlobalWritesPerSubscriber)} writes (the SMS's
+  ${n0(A.outageGlobalReadsPerSubscriber)} reads (the subscriber, their choices, the directory) and ${n0(A.outageGlobalWritesPerSubscriber)} writes (the SMS's
   provider row) a subscriber: ${pct(outageGlobalPeak?.d1Busy ?? 0)} of its thread instead of the ${pct(
     d1Busy(
       A,
@@ -1320,15 +1324,17 @@ the close's delete of it bills them again.
   A deployment that kept them in the global database drains them into the home shards: housekeeping copies a page
   at a time to each row's home shard and deletes it from the global table only where it is unchanged since the copy,
   while the inbox reads both and shows each message once (\`notifications.drain.ts\`).
-- **The global database**: what is left in it is its fixed part — the directory, logins, sessions, push
-  subscriptions and a month of provider messages — ${n0(globalFixedBytes)} bytes per account
-  (${gb(accountsTotal * globalFixedBytes)} for ${n0(accountsTotal / 1e6)} M accounts, down from ${gb(accountsTotal * globalBeforeBytes)} with the inbox and deliveries):
+- **The global database**: what is left in it is its fixed part — the directory, logins, sessions and a month
+  of provider messages — ${n0(globalFixedBytes)} bytes per account
+  (${gb(accountsTotal * globalFixedBytes)} for ${n0(accountsTotal / 1e6)} M accounts, down from ${gb(accountsTotal * globalBeforeBytes)} with the inbox, deliveries and push subscriptions):
   one database holds ${n0(globalPerDatabase)} accounts' global rows at 70 % of 10 GB (${n0(accountsPerShard(A, globalBeforeBytes))} before the move).
   \`provider_messages\` stays global: SMSC's delivery reports find a row by its id alone (a 31-bit number the
   client assigns, no room for a shard in it, and no subscriber in the report), and the e-mail provider's by its
   Message-ID; a month of them is ${n0(bytesOf({ provider_messages: g.fixed.provider_messages ?? 0 }, m))} bytes per account.
-  \`push_subscriptions\` stays global too: a subscriber's devices are read with their preferences and written by the
-  browser's (un)subscribe on any site, ${n0(bytesOf({ push_subscriptions: g.fixed.push_subscriptions ?? 0 }, m))} bytes per account. The fixed part must still be split —
+  \`push_subscriptions\` moved to the subscribers' home shards (${n0(devicesBytes)} bytes per account, in the shard's
+  bytes above): an event reads the devices there, in the shard it writes the inbox to, and the app subscribes afresh
+  each time pushes are turned on, so an endpoint is never another subscriber's to take over (\`web/src/lib/push.ts\`);
+  the rows an older deployment kept are read beside them and drained like the inbox. The fixed part must still be split —
   the directory and logins sharded by a hash of the phone/account (or kept in each branch's shards with a small
   routing table), sessions with them — and with it the peaks left on it above (the outage's reads and provider rows,
   the login storm).

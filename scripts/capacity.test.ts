@@ -10,6 +10,7 @@ import {
   costPerMillion,
   d1Busy,
   globalRows,
+  homeRows,
   type Measured,
   mixed,
   monthlyRows,
@@ -273,6 +274,11 @@ describe("capacity model", () => {
     // None of it in the global database.
     expect(Object.keys(globalRows(a).fixed)).not.toContain("inbox");
     expect(Object.keys(globalRows(a).fixed)).not.toContain("deliveries");
+  });
+
+  it("keeps the subscribers' push subscriptions in their home shards, counted once per account and not globally", () => {
+    expect(homeRows(a)).toEqual({ push_subscriptions: a.pushSubscriptionsPerAccount });
+    expect(Object.keys(globalRows(a).fixed)).not.toContain("push_subscriptions");
   });
 
   it("says how many accounts one database's housekeeping keeps up with", () => {

@@ -427,12 +427,13 @@ async function everyChannel(key: string, quiet: { from: number; to: number } | n
     env.DB.prepare(
       "INSERT INTO notification_settings (subscriber_id, quiet_from, quiet_to, marketing, updated_at) VALUES (?, ?, ?, 0, ?)",
     ).bind(id, quiet?.from ?? null, quiet?.to ?? null, now),
-    ...[1, 2].map((n) =>
-      env.DB.prepare(
-        "INSERT INTO push_subscriptions (id, subscriber_id, origin, endpoint, p256dh, auth, lang, created_at) VALUES (?, ?, 'https://msk.kabinet.example', ?, ?, ?, ?, ?)",
-      ).bind(`${id}-push-${n}`, id, `https://push.example/${id}/${n}`, PUSH_KEY, PUSH_AUTH, n === 1 ? "ru" : "en", now),
-    ),
   ]);
+  // One device in their home shard (Moscow, the column's default), one the global table kept from before the move
+  // (each push then looks in both places: its most expensive path).
+  const device =
+    "INSERT INTO push_subscriptions (id, subscriber_id, origin, endpoint, p256dh, auth, lang, created_at) VALUES (?, ?, 'https://msk.kabinet.example', ?, ?, ?, ?, ?)";
+  await env.DB_MOSCOW.prepare(device).bind(`${id}-push-1`, id, `https://push.example/${id}/1`, PUSH_KEY, PUSH_AUTH, "ru", now).run();
+  await env.DB.prepare(device).bind(`${id}-push-2`, id, `https://push.example/${id}/2`, PUSH_KEY, PUSH_AUTH, "en", now).run();
   return id;
 }
 

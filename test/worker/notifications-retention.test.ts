@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { localEmail } from "../../worker/adapters/email";
 import { webPush } from "../../worker/adapters/push";
 import { localSms } from "../../worker/adapters/sms";
-import { deadLetters, pushSubscriptions } from "../../worker/db/schema/global";
+import { deadLetters, globalPushSubscriptions } from "../../worker/db/schema/global";
 import { deliveries, inbox } from "../../worker/db/schema/region";
 import { consumeNotifications, type Delivery } from "../../worker/features/notifications/notifications.consumer";
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
@@ -184,7 +184,7 @@ describe("retention of the inbox and deliveries", () => {
     const keys = await browserKeys();
     const subscriptionId = `ret-sub-${crypto.randomUUID()}`;
     const endpoint = `https://push.example.net/send/${subscriptionId}`;
-    await db().insert(pushSubscriptions).values({
+    await db().insert(globalPushSubscriptions).values({
       id: subscriptionId,
       subscriberId: "demo-anna",
       origin: "http://msk.kabinet.localhost",

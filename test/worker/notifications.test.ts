@@ -245,7 +245,7 @@ describe("notification delivery", () => {
       params: { amountKop: 50_000, paymentId: "" },
     });
     await h.drain([e]);
-    expect(await globalRows("SELECT 1 FROM push_subscriptions WHERE endpoint = ?", endpoint)).toHaveLength(0);
+    expect(await shardRows("SELECT 1 FROM push_subscriptions WHERE endpoint = ?", endpoint)).toHaveLength(0);
     expect(await shardRows<{ status: string }>("SELECT status FROM deliveries WHERE event_id = ? AND channel = 'push'", e.eventId)).toEqual(
       [{ status: "gone" }],
     );
@@ -264,13 +264,14 @@ describe("notification delivery", () => {
     });
     const push: NotificationMessage = {
       channel: "push",
-      subscriptionId: (await globalRows<{ id: string }>("SELECT id FROM push_subscriptions WHERE endpoint = ?", endpoint))[0]?.id ?? "",
+      subscriptionId: (await shardRows<{ id: string }>("SELECT id FROM push_subscriptions WHERE endpoint = ?", endpoint))[0]?.id ?? "",
       payload: { title: "t", body: "b", url: "/", tag: "x", kind: "payment_credited", lang: "ru" },
       ttl: 3600,
       urgency: "normal",
       dedupeKey: `test:${crypto.randomUUID()}:push`,
       eventId: "test:hung",
       subscriberId: "demo-maria",
+      homeShard: (await globalRows<{ shard: string }>("SELECT home_shard AS shard FROM subscribers WHERE id = 'demo-maria'"))[0]?.shard,
     };
     const email: NotificationMessage = {
       channel: "email",
@@ -291,7 +292,7 @@ describe("notification delivery", () => {
     const h = harness({ fetcher: async () => new Response(null, { status: 503 }) });
     const msg: NotificationMessage = {
       channel: "push",
-      subscriptionId: (await globalRows<{ id: string }>("SELECT id FROM push_subscriptions WHERE endpoint = ?", endpoint))[0]?.id ?? "",
+      subscriptionId: (await shardRows<{ id: string }>("SELECT id FROM push_subscriptions WHERE endpoint = ?", endpoint))[0]?.id ?? "",
       payload: { title: "t", body: "b", url: "/", tag: "x", kind: "payment_credited", lang: "ru" },
       ttl: 3600,
       urgency: "normal",
@@ -467,19 +468,23 @@ describe("inbox and push subscriptions", () => {
     });
     expect(foreign.status).toBe(403);
     for (let i = 0; i < 12; i++) expect((await sub(`https://push.example.net/petr/${i}`)).status).toBe(201);
-    const rows = await globalRows<{ endpoint: string; origin: string }>(
+    // Kept in his home shard, none in the global database.
+    const rows = await shardRows<{ endpoint: string; origin: string }>(
       "SELECT endpoint, origin FROM push_subscriptions WHERE subscriber_id = 'demo-petr'",
     );
     expect(rows).toHaveLength(10);
+    expect(await globalRows("SELECT 1 FROM push_subscriptions WHERE subscriber_id = 'demo-petr'")).toHaveLength(0);
     expect(rows.map((r) => r.endpoint)).not.toContain("https://push.example.net/petr/0");
     expect(rows[0]?.origin).toBe("http://msk.kabinet.localhost");
     expect(
       (await api(petr, "/push/unsubscribe", { method: "POST", body: JSON.stringify({ endpoint: "https://push.example.net/petr/11" }) }))
         .status,
     ).toBe(204);
-    expect(await globalRows("SELECT 1 FROM push_subscriptions WHERE endpoint = 'https://push.example.net/petr/11'")).toHaveLength(0);
+    expect(await shardRows("SELECT 1 FROM push_subscriptions WHERE endpoint = 'https://push.example.net/petr/11'")).toHaveLength(0);
+    expect(await shardRows("SELECT 1 FROM push_subscriptions WHERE subscriber_id = 'demo-petr'")).toHaveLength(9);
     expect(await json(await call("msk", "/api/v1/push/key"))).toEqual({ publicKey: env.VAPID_PUBLIC_KEY });
-    await env.DB.prepare("DELETE FROM push_subscriptions WHERE subscriber_id = 'demo-petr'").run();
+    for (const { endpoint } of rows) await api(petr, "/push/unsubscribe", { method: "POST", body: JSON.stringify({ endpoint }) });
+    expect(await shardRows("SELECT 1 FROM push_subscriptions WHERE subscriber_id = 'demo-petr'")).toHaveLength(0);
   });
 });
 

@@ -27,28 +27,26 @@ const toBytes = (b64url: string) => Uint8Array.from(atob(b64url.replace(/-/g, "+
 
 export type EnableResult = "on" | "denied" | "unsupported";
 
-/** Asks for permission (the caller is a click), subscribes with the server's VAPID key and registers the subscription. */
+/**
+ * Asks for permission (the caller is a click), subscribes afresh with the server's VAPID key and registers the new
+ * subscription. A subscription this browser already holds is dropped first, wherever it came from (another person
+ * signed in here before, or the server's keys were rotated): its endpoint stops working at the push service, so
+ * pushes meant for whoever registered it never reach this device again. The server keeps each subscriber's devices
+ * with the subscriber (their home shard), so it cannot take an endpoint over from another subscriber itself.
+ */
 export async function enablePush(lang: "ru" | "en"): Promise<EnableResult> {
   if (!pushSupported()) return "unsupported";
   const granted = Notification.permission === "granted" || (await Notification.requestPermission()) === "granted";
   if (!granted) return "denied";
   const reg = await registration();
   const key = await notificationsApi.pushKey();
-  let sub = await reg.pushManager.getSubscription();
-  // A subscription made with another key (the server's keys were rotated) cannot be used.
-  const current = sub?.options.applicationServerKey;
-  if (
-    sub &&
-    current &&
-    btoa(String.fromCharCode(...new Uint8Array(current)))
-      .replace(/\+/g, "-")
-      .replace(/\//g, "_")
-      .replace(/=+$/, "") !== key
-  ) {
-    await sub.unsubscribe();
-    sub = null;
+  const old = await reg.pushManager.getSubscription();
+  if (old) {
+    // Ours (this subscriber's, from an earlier "on"): the server forgets it now; another's is forgotten at its next push.
+    await notificationsApi.unsubscribePush(old.endpoint).catch(() => {});
+    await old.unsubscribe();
   }
-  sub ??= await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: toBytes(key) });
+  const sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: toBytes(key) });
   const json = sub.toJSON() as { endpoint: string; keys: { p256dh: string; auth: string } };
   await notificationsApi.subscribePush({ endpoint: json.endpoint, keys: json.keys }, lang);
   return "on";

@@ -335,8 +335,13 @@ export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 export const CHANNELS = ["sms", "email", "push", "inapp"] as const;
 export type Channel = (typeof CHANNELS)[number];
 
-/** A browser's push subscription (RFC 8030): per subscriber and origin (each regional subdomain is its own origin). */
-export const pushSubscriptions = sqliteTable(
+/**
+ * Browsers' push subscriptions as they were kept before they moved to the subscribers' home shards (region schema,
+ * `push_subscriptions`): read beside the shard's rows, forgotten in both places, and drained into the shards by
+ * housekeeping (features/notifications/notifications.drain.ts); no new row is written here. Dropped once every
+ * deployment has drained it.
+ */
+export const globalPushSubscriptions = sqliteTable(
   "push_subscriptions",
   {
     id: text("id").primaryKey(),

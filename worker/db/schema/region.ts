@@ -844,6 +844,27 @@ export const inbox = sqliteTable(
 );
 
 /**
+ * A browser's push subscription (RFC 8030), in the subscriber's home shard: per subscriber and origin (each regional
+ * subdomain is its own origin), at most ten a subscriber. An endpoint is one browser's: the app subscribes afresh
+ * each time push is turned on (web/src/lib/push.ts), so the endpoint another subscriber had there stops working at
+ * the push service (410) and is forgotten at its next push. The subscriber is a global id (no foreign key here).
+ */
+export const pushSubscriptions = sqliteTable(
+  "push_subscriptions",
+  {
+    id: text("id").primaryKey(),
+    subscriberId: text("subscriber_id").notNull(),
+    origin: text("origin").notNull(),
+    endpoint: text("endpoint").notNull(),
+    p256dh: text("p256dh").notNull(),
+    auth: text("auth").notNull(),
+    lang: text("lang").notNull().default("ru"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [uniqueIndex("push_subscriptions_endpoint_uq").on(t.endpoint), index("push_subscriptions_subscriber_idx").on(t.subscriberId)],
+);
+
+/**
  * Every delivery of an event to a subscriber on every channel with its status, in the subscriber's home shard;
  * `dedupe_key` makes a redelivered message a no-op (the push claim, features/notifications/notifications.consumer.ts).
  */

@@ -63,6 +63,7 @@ export async function cleanExpired(data: DataAccess, now = new Date(), pageSize 
     deliveries: notifications.deliveries,
     inboxMoved: drained.inbox,
     deliveriesMoved: drained.deliveries,
+    devicesMoved: drained.pushSubscriptions,
     legacyDrained: drained.drained,
   };
 }

@@ -11,10 +11,10 @@ import {
   deadLetters,
   globalDeliveries,
   globalInbox,
-  pushSubscriptions,
+  globalPushSubscriptions,
   subscribers,
 } from "../../db/schema/global";
-import { accounts, deliveries, inbox } from "../../db/schema/region";
+import { accounts, deliveries, inbox, pushSubscriptions } from "../../db/schema/region";
 import { createDataAccess, type DataAccess, inList, isShardBinding, type RegionDb, type ShardBinding } from "../../platform/db";
 import { siteUrlFrom } from "../../platform/host";
 import { newId } from "../../platform/ids";
@@ -133,7 +133,6 @@ async function claimDelivery(
 type Outcome = "sent" | "duplicate" | "gone" | "failed" | "skipped" | "fanned-out" | "deferred";
 
 async function sendPush(data: DataAccess, dl: Delivery, m: PushMessage, attempts: number): Promise<Outcome> {
-  const db = data.global;
   const store = deliveryStore(data, m.homeShard);
   const now = dl.now();
   const claim = await claimDelivery(
@@ -147,7 +146,11 @@ async function sendPush(data: DataAccess, dl: Delivery, m: PushMessage, attempts
   // Another consumer holds this very message (a redelivered copy): try again later; by then it is done or free.
   if (claim === "busy") throw new PushTransientError(409);
   const base = { dedupeKey: m.dedupeKey, eventId: m.eventId, subscriberId: m.subscriberId, channel: "push" as const };
-  const sub = await db.select().from(pushSubscriptions).where(eq(pushSubscriptions.id, m.subscriptionId)).get();
+  // The device in the subscriber's home shard, or a row from before the move the global table still holds.
+  const home = m.homeShard && isShardBinding(m.homeShard) && data.shards.includes(m.homeShard) ? data.shard(m.homeShard) : null;
+  const own = home ? await home.select().from(pushSubscriptions).where(eq(pushSubscriptions.id, m.subscriptionId)).get() : undefined;
+  const sub =
+    own ?? (await data.global.select().from(globalPushSubscriptions).where(eq(globalPushSubscriptions.id, m.subscriptionId)).get());
   if (!sub) {
     await record(store, { ...base, status: "gone", detail: "unsubscribed" }, attempts, now);
     return "gone";
@@ -161,8 +164,12 @@ async function sendPush(data: DataAccess, dl: Delivery, m: PushMessage, attempts
     throw err;
   }
   if (result.outcome === "gone") {
-    // The browser dropped the subscription (or the user revoked permission): forget it.
-    await db.delete(pushSubscriptions).where(eq(pushSubscriptions.id, sub.id));
+    // The browser dropped the subscription (or the user revoked permission, or subscribed afresh): forget it, in the
+    // global table too when it is found in the home shard (a copy being drained would bring it back).
+    await Promise.all([
+      own && home ? home.delete(pushSubscriptions).where(eq(pushSubscriptions.id, sub.id)) : null,
+      data.global.delete(globalPushSubscriptions).where(eq(globalPushSubscriptions.id, sub.id)),
+    ]);
     await record(store, { ...base, status: "gone", detail: `status ${result.status}` }, attempts, now);
     return "gone";
   }
@@ -181,7 +188,7 @@ async function fanOutEvent(data: DataAccess, dl: Delivery, e: EventMessage, atte
   const info = KINDS[e.kind];
   // The subscriber (with their home shard) and whether the event reached their inbox before it moved there: a row
   // the global table still holds is the one they see (housekeeping drains it), so no second one is made.
-  const [[sub], [delivered]] = await db.batch([
+  const [[sub], [delivered], legacyDevices] = await db.batch([
     db
       .select({ phone: subscribers.phone, email: subscribers.email, locale: subscribers.locale, homeShard: subscribers.homeShard })
       .from(subscribers)
@@ -190,6 +197,11 @@ async function fanOutEvent(data: DataAccess, dl: Delivery, e: EventMessage, atte
       .select({ id: globalInbox.id })
       .from(globalInbox)
       .where(and(eq(globalInbox.subscriberId, e.subscriberId), eq(globalInbox.eventId, e.eventId))),
+    // Their devices the global table still holds from before the move (none once drained), in the same round trip.
+    db
+      .select({ id: globalPushSubscriptions.id, lang: globalPushSubscriptions.lang })
+      .from(globalPushSubscriptions)
+      .where(eq(globalPushSubscriptions.subscriberId, e.subscriberId)),
   ]);
   if (!sub) return "skipped";
   const store = deliveryStore(data, sub.homeShard);
@@ -301,10 +313,15 @@ async function fanOutEvent(data: DataAccess, dl: Delivery, e: EventMessage, atte
         homeShard,
       });
     if (loud.includes("push")) {
-      const subs = await db
-        .select({ id: pushSubscriptions.id, lang: pushSubscriptions.lang })
-        .from(pushSubscriptions)
-        .where(eq(pushSubscriptions.subscriberId, e.subscriberId));
+      // Each device once: the home shard's, and those not yet drained from the global table.
+      const own =
+        store.table === deliveries
+          ? await store.db
+              .select({ id: pushSubscriptions.id, lang: pushSubscriptions.lang })
+              .from(pushSubscriptions)
+              .where(eq(pushSubscriptions.subscriberId, e.subscriberId))
+          : [];
+      const subs = [...own, ...legacyDevices.filter((d) => !own.some((o) => o.id === d.id))];
       for (const s of subs) {
         const l = s.lang === "en" ? "en" : "ru";
         const t = l === lang ? text : render(e.kind, l, e.accountNo, params);
@@ -564,11 +581,13 @@ async function handle(data: DataAccess, dl: Delivery, msg: NotificationMessage, 
  * The most calls (D1 queries, queue sends, the provider's fetch) one message of
  * a channel makes, whatever path it takes; an area message spends its own
  * budget (AreaLimits.calls). test/worker/area-fanout.test.ts measures each path
- * against these: an event reads the subscriber (their home shard with them) and
- * whether the event reached the global inbox before it moved, in one batch, and
- * writes its inbox row and delivery records in the home shard.
+ * against these: an event reads the subscriber (their home shard with them),
+ * whether the event reached the global inbox before it moved and their devices
+ * not yet drained, in one batch, and writes its inbox row and delivery records
+ * in the home shard; a push reads its device in the home shard, else in the
+ * global table, and a device gone is forgotten in both.
  */
-export const CALLS_PER_MESSAGE = { sms: 6, email: 6, push: 7, event: 12 } as const;
+export const CALLS_PER_MESSAGE = { sms: 6, email: 6, push: 8, event: 12 } as const;
 
 function callsOf(m: NotificationMessage, dl: Delivery): number {
   return m.channel === "area" ? (dl.areaLimits ?? AREA_LIMITS).calls : CALLS_PER_MESSAGE[m.channel];

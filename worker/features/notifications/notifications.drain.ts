@@ -1,12 +1,13 @@
 import { getTableConfig } from "drizzle-orm/sqlite-core";
 import { DEAD_LETTER_RETENTION_MS } from "../../adapters/provider-messages";
-import { deliveries, inbox } from "../../db/schema/region";
+import { deliveries, inbox, pushSubscriptions } from "../../db/schema/region";
 import { type DataAccess, d1Of, rawBatch, type ShardBinding } from "../../platform/db";
 import { insertRowsSql } from "../../platform/shard-map";
 
 /**
- * The upgrade's drain (issue 20): the inbox and delivery rows a deployment kept in the global database, moved to
- * their subscribers' home shards a page at a time by the housekeeping cron, until the global tables are empty.
+ * The upgrade's drain (issue 20): the inbox, delivery and push subscription rows a deployment kept in the global
+ * database, moved to their subscribers' home shards a page at a time by the housekeeping cron, until the global tables
+ * are empty.
  *
  * Each page is copied to its shards first (one upsert per shard, idempotent: a page copied twice changes nothing)
  * and deleted from the global table only where the row is still what was copied: a message marked read or a
@@ -58,7 +59,7 @@ export function jsonChunks(rows: readonly Row[], max = PARAM_BYTES): string[] {
   return out;
 }
 
-const columns = (t: typeof inbox | typeof deliveries) => getTableConfig(t).columns.map((c) => c.name);
+const columns = (t: typeof inbox | typeof deliveries | typeof pushSubscriptions) => getTableConfig(t).columns.map((c) => c.name);
 
 /** A copied inbox row keeps whichever copy was read (a message read in either place is read). */
 const INBOX_UPSERT = `${insertRowsSql(inbox)} WHERE true ON CONFLICT(id) DO UPDATE SET read_at = coalesce(inbox.read_at, excluded.read_at) ON CONFLICT(subscriber_id, event_id) DO UPDATE SET read_at = coalesce(inbox.read_at, excluded.read_at)`;
@@ -66,7 +67,7 @@ const INBOX_UPSERT = `${insertRowsSql(inbox)} WHERE true ON CONFLICT(id) DO UPDA
 const DELIVERIES_UPSERT = `${insertRowsSql(deliveries)} WHERE true ON CONFLICT(dedupe_key) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, detail = excluded.detail, updated_at = excluded.updated_at WHERE excluded.updated_at > deliveries.updated_at`;
 
 interface TablePlan {
-  name: "inbox" | "deliveries";
+  name: "inbox" | "deliveries" | "pushSubscriptions";
   /** The page after a cursor (rows whose shard is not bound here stay and are passed over). */
   read: (after: number | null, limit: number, now: Date) => [string, ...unknown[]];
   upsert: string;
@@ -110,14 +111,33 @@ const PLANS: TablePlan[] = [
       "DELETE FROM deliveries WHERE rowid IN (SELECT d.rowid FROM deliveries d JOIN json_each(?) j ON d.dedupe_key = json_extract(j.value, '$.dedupe_key') WHERE d.updated_at IS json_extract(j.value, '$.updated_at') AND d.status IS json_extract(j.value, '$.status'))",
     pick: (r) => ({ dedupe_key: r.dedupe_key, updated_at: r.updated_at, status: r.status }),
   },
+  {
+    // A device is never changed, only forgotten: copied unless its id or endpoint is in the shard already (the
+    // browser subscribed there afresh since), then deleted by id.
+    name: "pushSubscriptions",
+    read: (after, limit) => [
+      `SELECT p.rowid AS _r, ${columns(pushSubscriptions)
+        .map((c) => `p.${c}`)
+        .join(
+          ", ",
+        )}, s.home_shard AS _home FROM push_subscriptions p LEFT JOIN subscribers s ON s.id = p.subscriber_id WHERE p.rowid > ? ORDER BY p.rowid LIMIT ?`,
+      after ?? 0,
+      limit,
+    ],
+    upsert: insertRowsSql(pushSubscriptions),
+    remove: "DELETE FROM push_subscriptions WHERE id IN (SELECT json_extract(value, '$.id') FROM json_each(?))",
+    pick: (r) => ({ id: r.id }),
+  },
 ];
 
 export interface DrainResult {
   inbox: number;
   deliveries: number;
+  /** Push subscriptions (devices) moved. */
+  pushSubscriptions: number;
   /** D1 calls made (reads, upserts, deletes). */
   calls: number;
-  /** Whether both global tables were found drained (nothing left that may move yet). */
+  /** Whether the global tables were found drained (nothing left that may move yet). */
   drained: boolean;
 }
 
@@ -130,14 +150,18 @@ export async function drainLegacyNotifications(
   now = new Date(),
   { page = DRAIN_PAGE, calls = DRAIN_CALLS }: { page?: number; calls?: number } = {},
 ): Promise<DrainResult> {
-  const result: DrainResult = { inbox: 0, deliveries: 0, calls: 0, drained: true };
+  const result: DrainResult = { inbox: 0, deliveries: 0, pushSubscriptions: 0, calls: 0, drained: true };
   const global = d1Of(data.global);
   for (const plan of PLANS) {
     let spent = 0;
     let after: number | null = null;
-    // A page costs its read, one upsert per shard it touches and the delete.
-    while (spent + 2 + Math.min(page, data.shards.length) <= calls) {
-      const [query, ...params] = plan.read(after, page, now);
+    // A page costs its read, one upsert per shard it touches and the delete: where its rows could be on more shards
+    // than the calls left (thousands of shards), it reads only as many rows as there are calls left for them.
+    for (;;) {
+      const room = calls - spent - 2;
+      const limit = data.shards.length <= room ? page : Math.min(page, room);
+      if (limit < 1) break;
+      const [query, ...params] = plan.read(after, limit, now);
       const rows = (
         await global
           .prepare(query)
@@ -171,10 +195,10 @@ export async function drainLegacyNotifications(
         spent++;
         result[plan.name] += removed.meta.changes;
       }
-      if (rows.length < page) break;
+      if (rows.length < limit) break;
     }
     result.calls += spent;
-    if (after !== null || spent + 2 + Math.min(page, data.shards.length) > calls) {
+    if (after !== null || calls - spent - 2 < 1) {
       // Rows were read (moved, or waiting): not known to be drained until a run finds the table empty.
       result.drained = false;
     }

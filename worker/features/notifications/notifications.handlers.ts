@@ -47,7 +47,8 @@ export const markReadHandler: RouteHandler<typeof r.markReadRoute, AppEnv> = asy
 };
 
 export const preferencesHandler: RouteHandler<typeof r.preferencesRoute, AppEnv> = async (c) => {
-  const { subscriberId } = requireSession(c);
+  const session = requireSession(c);
+  const { subscriberId } = session;
   const query = c.req.valid("query").accountNo;
   const db = c.get("data").global;
   // One of the subscriber's accounts (a stranger's is a 404, like every account route), or all of them.
@@ -55,7 +56,7 @@ export const preferencesHandler: RouteHandler<typeof r.preferencesRoute, AppEnv>
   const [kinds, settings, devices] = await Promise.all([
     svc.channelsFor(db, subscriberId, accountNo === svc.ALL_ACCOUNTS ? null : accountNo),
     svc.getSettings(db, subscriberId),
-    svc.pushDeviceCount(db, subscriberId),
+    svc.pushDeviceCount(c.get("data"), session),
   ]);
   const lang = c.get("lang");
   noStore(c);
@@ -104,8 +105,8 @@ export const pushKeyHandler: RouteHandler<typeof r.pushKeyRoute, AppEnv> = async
 export const subscribeHandler: RouteHandler<typeof r.subscribeRoute, AppEnv> = async (c) => {
   const body = c.req.valid("json");
   const result = await svc.subscribe(
-    c.get("data").global,
-    requireSession(c).subscriberId,
+    c.get("data"),
+    requireSession(c),
     new URL(c.req.url).origin,
     { endpoint: body.endpoint, p256dh: body.keys.p256dh, auth: body.keys.auth },
     body.lang,
@@ -114,7 +115,7 @@ export const subscribeHandler: RouteHandler<typeof r.subscribeRoute, AppEnv> = a
 };
 
 export const unsubscribeHandler: RouteHandler<typeof r.unsubscribeRoute, AppEnv> = async (c) => {
-  await svc.unsubscribe(c.get("data").global, requireSession(c).subscriberId, c.req.valid("json").endpoint);
+  await svc.unsubscribe(c.get("data"), requireSession(c), c.req.valid("json").endpoint);
   return c.body(null, 204);
 };
 

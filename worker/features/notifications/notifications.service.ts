@@ -6,14 +6,14 @@ import {
   CHANNELS,
   type Channel,
   globalInbox,
+  globalPushSubscriptions,
   NOTIFICATION_KINDS,
   type NotificationKind,
   notificationPrefs,
   notificationSettings,
   outages,
-  pushSubscriptions,
 } from "../../db/schema/global";
-import { accounts, inbox } from "../../db/schema/region";
+import { accounts, inbox, pushSubscriptions } from "../../db/schema/region";
 import type { AppEnv } from "../../env";
 import { type DataAccess, type GlobalDb, inList, isShardBinding, type RegionDb, type ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
@@ -378,19 +378,47 @@ export async function markRead(data: DataAccess, owner: InboxOwner, ids: string[
 
 export const MAX_SUBSCRIPTIONS = 10;
 
-const selectDeviceCount = (db: GlobalDb, who: string | SessionSubscriber) =>
-  db.select({ n: sql<number>`count(*)` }).from(pushSubscriptions).where(subscriberIs(pushSubscriptions.subscriberId, who));
-const DEVICES_READ = readWithSession([PREFERENCES], selectDeviceCount);
+/** Devices the global table still holds for the subscriber (rows from before the move, until drained). */
+const selectLegacyDeviceCount = (db: GlobalDb, who: string | SessionSubscriber) =>
+  db.select({ n: sql<number>`count(*)` }).from(globalPushSubscriptions).where(subscriberIs(globalPushSubscriptions.subscriberId, who));
+const LEGACY_DEVICES_READ = readWithSession([PREFERENCES], selectLegacyDeviceCount);
 
-/** How many devices receive the subscriber's pushes. */
-export async function pushDeviceCount(db: GlobalDb, subscriberId: string): Promise<number> {
-  const [row] = preread(db, subscriberId, DEVICES_READ) ?? (await selectDeviceCount(db, subscriberId));
-  return Number(row?.n ?? 0);
+/** How many devices receive the subscriber's pushes: their home shard's, and the global table's not yet drained. */
+export async function pushDeviceCount(data: DataAccess, owner: InboxOwner): Promise<number> {
+  const [[legacy], [home]] = await Promise.all([
+    preread(data.global, owner.subscriberId, LEGACY_DEVICES_READ) ?? selectLegacyDeviceCount(data.global, owner.subscriberId),
+    data
+      .shard(owner.homeShard)
+      .select({ n: sql<number>`count(*)` })
+      .from(pushSubscriptions)
+      .where(eq(pushSubscriptions.subscriberId, owner.subscriberId)),
+  ]);
+  return Number(legacy?.n ?? 0) + Number(home?.n ?? 0);
+}
+
+/**
+ * The subscriber's devices, each once: their home shard's, and the global table's rows not yet drained (a row being
+ * drained may be in both for a moment).
+ */
+export async function pushDevices(data: DataAccess, owner: InboxOwner): Promise<{ id: string; lang: string; legacy: boolean }[]> {
+  const [home, legacy] = await Promise.all([
+    data
+      .shard(owner.homeShard)
+      .select({ id: pushSubscriptions.id, lang: pushSubscriptions.lang })
+      .from(pushSubscriptions)
+      .where(eq(pushSubscriptions.subscriberId, owner.subscriberId)),
+    data.global
+      .select({ id: globalPushSubscriptions.id, lang: globalPushSubscriptions.lang })
+      .from(globalPushSubscriptions)
+      .where(eq(globalPushSubscriptions.subscriberId, owner.subscriberId)),
+  ]);
+  const ids = new Set(home.map((d) => d.id));
+  return [...home.map((d) => ({ ...d, legacy: false })), ...legacy.filter((d) => !ids.has(d.id)).map((d) => ({ ...d, legacy: true }))];
 }
 
 export async function subscribe(
-  db: GlobalDb,
-  subscriberId: string,
+  data: DataAccess,
+  owner: InboxOwner,
   origin: string,
   sub: { endpoint: string; p256dh: string; auth: string },
   lang: "ru" | "en",
@@ -411,26 +439,38 @@ export async function subscribe(
   ];
   if (fields.length) throw new AppError(400, "validation", {}, fields);
   const id = newId(now.getTime());
-  // The same browser subscribing again (or another user on it) takes the endpoint over.
-  await db.delete(pushSubscriptions).where(eq(pushSubscriptions.endpoint, sub.endpoint));
-  await db.insert(pushSubscriptions).values({ id, subscriberId, origin, ...sub, lang, createdAt: now });
+  const home = data.shard(owner.homeShard);
+  // The same browser subscribing again takes its endpoint over: in the home shard, and a row from before the move.
+  await Promise.all([
+    home.delete(pushSubscriptions).where(eq(pushSubscriptions.endpoint, sub.endpoint)),
+    data.global.delete(globalPushSubscriptions).where(eq(globalPushSubscriptions.endpoint, sub.endpoint)),
+  ]);
+  await home.insert(pushSubscriptions).values({ id, subscriberId: owner.subscriberId, origin, ...sub, lang, createdAt: now });
   // At most ten devices: the oldest go.
-  const all = await db
+  const all = await home
     .select({ id: pushSubscriptions.id })
     .from(pushSubscriptions)
-    .where(eq(pushSubscriptions.subscriberId, subscriberId))
+    .where(eq(pushSubscriptions.subscriberId, owner.subscriberId))
     .orderBy(desc(pushSubscriptions.createdAt), desc(pushSubscriptions.id));
   const extra = all.slice(MAX_SUBSCRIPTIONS).map((r) => r.id);
-  if (extra.length) await db.delete(pushSubscriptions).where(inArray(pushSubscriptions.id, extra));
+  if (extra.length) await home.delete(pushSubscriptions).where(inList(pushSubscriptions.id, extra));
   return { id };
 }
 
-export async function unsubscribe(db: GlobalDb, subscriberId: string, endpoint: string): Promise<boolean> {
-  const rows = await db
-    .delete(pushSubscriptions)
-    .where(and(eq(pushSubscriptions.subscriberId, subscriberId), eq(pushSubscriptions.endpoint, endpoint)))
-    .returning({ id: pushSubscriptions.id });
-  return rows.length > 0;
+/** Forgets one of the subscriber's devices, wherever it is kept. */
+export async function unsubscribe(data: DataAccess, owner: InboxOwner, endpoint: string): Promise<boolean> {
+  const [home, legacy] = await Promise.all([
+    data
+      .shard(owner.homeShard)
+      .delete(pushSubscriptions)
+      .where(and(eq(pushSubscriptions.subscriberId, owner.subscriberId), eq(pushSubscriptions.endpoint, endpoint)))
+      .returning({ id: pushSubscriptions.id }),
+    data.global
+      .delete(globalPushSubscriptions)
+      .where(and(eq(globalPushSubscriptions.subscriberId, owner.subscriberId), eq(globalPushSubscriptions.endpoint, endpoint)))
+      .returning({ id: globalPushSubscriptions.id }),
+  ]);
+  return home.length + legacy.length > 0;
 }
 
 // ---------- Outages ----------
