@@ -55,7 +55,8 @@ const person = (i: number, street: string, devices: number) => {
   ]);
   for (let d = 0; d < devices; d++) {
     const endpoint = push.register(`b${i}-${d}`, keys);
-    global.push([
+    // In the subscriber's home shard (Moscow, the column's default), where the consumer reads them.
+    shard.push([
       "INSERT INTO push_subscriptions (id, subscriber_id, origin, endpoint, p256dh, auth, lang, created_at) VALUES (?, ?, ?, ?, ?, ?, 'ru', ?)",
       [`ps-${i}-${d}`, id, "http://msk.kabinet.localhost", endpoint, keys.p256dh, keys.auth, now],
     ]);

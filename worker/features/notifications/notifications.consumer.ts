@@ -146,8 +146,13 @@ async function sendPush(data: DataAccess, dl: Delivery, m: PushMessage, attempts
   // Another consumer holds this very message (a redelivered copy): try again later; by then it is done or free.
   if (claim === "busy") throw new PushTransientError(409);
   const base = { dedupeKey: m.dedupeKey, eventId: m.eventId, subscriberId: m.subscriberId, channel: "push" as const };
-  // The device in the subscriber's home shard, or a row from before the move the global table still holds.
-  const home = m.homeShard && isShardBinding(m.homeShard) && data.shards.includes(m.homeShard) ? data.shard(m.homeShard) : null;
+  // The device in the subscriber's home shard, or a row from before the move the global table still holds. A message
+  // queued before the inbox moved (no `homeShard` on it: a late one, or a dead letter replayed) finds the shard
+  // through the subscriber, since the drain may have moved the device since.
+  const homeShard =
+    m.homeShard ??
+    (await data.global.select({ shard: subscribers.homeShard }).from(subscribers).where(eq(subscribers.id, m.subscriberId)).get())?.shard;
+  const home = homeShard && isShardBinding(homeShard) && data.shards.includes(homeShard) ? data.shard(homeShard) : null;
   const own = home ? await home.select().from(pushSubscriptions).where(eq(pushSubscriptions.id, m.subscriptionId)).get() : undefined;
   const sub =
     own ?? (await data.global.select().from(globalPushSubscriptions).where(eq(globalPushSubscriptions.id, m.subscriptionId)).get());
@@ -164,10 +169,10 @@ async function sendPush(data: DataAccess, dl: Delivery, m: PushMessage, attempts
     throw err;
   }
   if (result.outcome === "gone") {
-    // The browser dropped the subscription (or the user revoked permission, or subscribed afresh): forget it, in the
-    // global table too when it is found in the home shard (a copy being drained would bring it back).
+    // The browser dropped the subscription (or the user revoked permission, or subscribed afresh): forget it in both
+    // places, wherever it was found (a copy the drain is moving meanwhile would otherwise come back).
     await Promise.all([
-      own && home ? home.delete(pushSubscriptions).where(eq(pushSubscriptions.id, sub.id)) : null,
+      home ? home.delete(pushSubscriptions).where(eq(pushSubscriptions.id, sub.id)) : null,
       data.global.delete(globalPushSubscriptions).where(eq(globalPushSubscriptions.id, sub.id)),
     ]);
     await record(store, { ...base, status: "gone", detail: `status ${result.status}` }, attempts, now);
@@ -584,10 +589,11 @@ async function handle(data: DataAccess, dl: Delivery, msg: NotificationMessage, 
  * against these: an event reads the subscriber (their home shard with them),
  * whether the event reached the global inbox before it moved and their devices
  * not yet drained, in one batch, and writes its inbox row and delivery records
- * in the home shard; a push reads its device in the home shard, else in the
- * global table, and a device gone is forgotten in both.
+ * in the home shard; a push reads its device in the home shard (found through
+ * the subscriber for a message queued before the move), else in the global
+ * table, and a device gone is forgotten in both.
  */
-export const CALLS_PER_MESSAGE = { sms: 6, email: 6, push: 8, event: 12 } as const;
+export const CALLS_PER_MESSAGE = { sms: 6, email: 6, push: 10, event: 12 } as const;
 
 function callsOf(m: NotificationMessage, dl: Delivery): number {
   return m.channel === "area" ? (dl.areaLimits ?? AREA_LIMITS).calls : CALLS_PER_MESSAGE[m.channel];

@@ -198,7 +198,7 @@ export async function drainLegacyNotifications(
       if (rows.length < limit) break;
     }
     result.calls += spent;
-    if (after !== null || calls - spent - 2 < 1) {
+    if (after !== null || spent === 0) {
       // Rows were read (moved, or waiting): not known to be drained until a run finds the table empty.
       result.drained = false;
     }

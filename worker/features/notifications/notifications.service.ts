@@ -396,26 +396,6 @@ export async function pushDeviceCount(data: DataAccess, owner: InboxOwner): Prom
   return Number(legacy?.n ?? 0) + Number(home?.n ?? 0);
 }
 
-/**
- * The subscriber's devices, each once: their home shard's, and the global table's rows not yet drained (a row being
- * drained may be in both for a moment).
- */
-export async function pushDevices(data: DataAccess, owner: InboxOwner): Promise<{ id: string; lang: string; legacy: boolean }[]> {
-  const [home, legacy] = await Promise.all([
-    data
-      .shard(owner.homeShard)
-      .select({ id: pushSubscriptions.id, lang: pushSubscriptions.lang })
-      .from(pushSubscriptions)
-      .where(eq(pushSubscriptions.subscriberId, owner.subscriberId)),
-    data.global
-      .select({ id: globalPushSubscriptions.id, lang: globalPushSubscriptions.lang })
-      .from(globalPushSubscriptions)
-      .where(eq(globalPushSubscriptions.subscriberId, owner.subscriberId)),
-  ]);
-  const ids = new Set(home.map((d) => d.id));
-  return [...home.map((d) => ({ ...d, legacy: false })), ...legacy.filter((d) => !ids.has(d.id)).map((d) => ({ ...d, legacy: true }))];
-}
-
 export async function subscribe(
   data: DataAccess,
   owner: InboxOwner,
@@ -441,11 +421,14 @@ export async function subscribe(
   const id = newId(now.getTime());
   const home = data.shard(owner.homeShard);
   // The same browser subscribing again takes its endpoint over: in the home shard, and a row from before the move.
+  // In one batch (a transaction): two requests with the same endpoint at once each leave one row, never a 500.
   await Promise.all([
-    home.delete(pushSubscriptions).where(eq(pushSubscriptions.endpoint, sub.endpoint)),
+    home.batch([
+      home.delete(pushSubscriptions).where(eq(pushSubscriptions.endpoint, sub.endpoint)),
+      home.insert(pushSubscriptions).values({ id, subscriberId: owner.subscriberId, origin, ...sub, lang, createdAt: now }),
+    ]),
     data.global.delete(globalPushSubscriptions).where(eq(globalPushSubscriptions.endpoint, sub.endpoint)),
   ]);
-  await home.insert(pushSubscriptions).values({ id, subscriberId: owner.subscriberId, origin, ...sub, lang, createdAt: now });
   // At most ten devices: the oldest go.
   const all = await home
     .select({ id: pushSubscriptions.id })
