@@ -1333,7 +1333,8 @@ the close's delete of it bills them again.
   Message-ID; a month of them is ${n0(bytesOf({ provider_messages: g.fixed.provider_messages ?? 0 }, m))} bytes per account.
   \`push_subscriptions\` moved to the subscribers' home shards (${n0(devicesBytes)} bytes per account, in the shard's
   bytes above): an event reads the devices there, in the shard it writes the inbox to, and the app subscribes afresh
-  each time pushes are turned on, so an endpoint is never another subscriber's to take over (\`web/src/lib/push.ts\`);
+  each time pushes are turned on (and drops the one another subscriber turned on in the same browser when someone
+  else signs in), so an endpoint is never another subscriber's to take over (\`web/src/lib/push.ts\`);
   the rows an older deployment kept are read beside them and drained like the inbox. The fixed part must still be split —
   the directory and logins sharded by a hash of the phone/account (or kept in each branch's shards with a small
   routing table), sessions with them — and with it the peaks left on it above (the outage's reads and provider rows,

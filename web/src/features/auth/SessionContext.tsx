@@ -1,7 +1,7 @@
 import { createContext, createResource, createSignal, type ParentProps, type Resource, useContext } from "solid-js";
 import { claimCache, isNetworkError, loadSnapshot, saveSnapshot, wipeCache } from "../../lib/offline";
 import { refreshPending, startOutbox } from "../../lib/outbox";
-import { disablePush } from "../../lib/push";
+import { claimPush, disablePush } from "../../lib/push";
 import { authApi, type ProfileDto } from "./authApi";
 
 interface SessionState {
@@ -36,6 +36,7 @@ export function SessionProvider(props: ParentProps) {
       // Not awaited: the page is drawn from the server's answer now (waiting for IndexedDB drew it a task
       // later, after a "loading" paint); the device store orders these after the claim itself.
       void claimCache(p.id).catch(() => {});
+      void claimPush(p.id).catch(() => {});
       void saveSnapshot("profile", p).catch(() => {});
       // Online with a session: what was changed offline goes out now.
       startOutbox();
@@ -54,7 +55,10 @@ export function SessionProvider(props: ParentProps) {
     offline,
     setProfile: (p) => {
       mutate(p);
-      if (p) void claimCache(p.id).then(() => saveSnapshot("profile", p));
+      if (p) {
+        void claimCache(p.id).then(() => saveSnapshot("profile", p));
+        void claimPush(p.id).catch(() => {});
+      }
     },
     logout: async () => {
       // This device stops receiving this subscriber's pushes (best effort: offline, the browser still forgets it).

@@ -9,6 +9,7 @@ import { latestOf } from "../../lib/resource";
 import { accountsApi } from "../accounts/accountsApi";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { RequireLogin } from "../auth/RequireLogin";
+import { useSession } from "../auth/SessionContext";
 import { type Channel, type NotificationPrefsDto, notificationsApi } from "./notificationsApi";
 
 const CHANNELS: Channel[] = ["sms", "email", "push", "inapp"];
@@ -19,6 +20,7 @@ const quietOf = (p: NotificationPrefsDto): Quiet => ({ on: p.quiet !== null, fro
 /** Push on this device: on, off, blocked by the browser, or not available here. */
 function PushDevice() {
   const { t, lang } = useI18n();
+  const session = useSession();
   const [sub, { refetch }] = createResource(currentSubscription);
   const a = createAction();
   const state = () => (permission() === "unsupported" ? "unsupported" : permission() === "denied" ? "denied" : sub() ? "on" : "off");
@@ -36,7 +38,7 @@ function PushDevice() {
           disabled={a.busy()}
           onClick={() =>
             a.run(async () => {
-              await enablePush(lang());
+              await enablePush(lang(), session.profile()?.id ?? "");
               await refetch();
             })
           }

@@ -2,6 +2,7 @@ import { A } from "@solidjs/router";
 import { createSignal, onMount, Show } from "solid-js";
 import { useI18n } from "../../i18n";
 import { currentSubscription, enablePush, permission } from "../../lib/push";
+import { useSession } from "../auth/SessionContext";
 
 const DISMISSED = "kab_push_offer_dismissed";
 
@@ -12,6 +13,7 @@ const DISMISSED = "kab_push_offer_dismissed";
  */
 export function PushOffer(props: { reason: "payment" | "inbox" }) {
   const { t, lang } = useI18n();
+  const session = useSession();
   const [state, setState] = createSignal<"ask" | "busy" | "on" | "denied" | "hidden">("hidden");
   // Offered when this device could receive pushes and does not yet (and the person did not say "not now").
   onMount(async () => {
@@ -22,7 +24,7 @@ export function PushOffer(props: { reason: "payment" | "inbox" }) {
   const enable = async () => {
     setState("busy");
     try {
-      const r = await enablePush(lang());
+      const r = await enablePush(lang(), session.profile()?.id ?? "");
       setState(r === "on" ? "on" : r === "denied" ? "denied" : "hidden");
     } catch {
       setState("denied");
