@@ -50,6 +50,8 @@ export interface Assumptions {
   linksPerAccount: number;
   liveSessionsPerAccount: number;
   pushSubscriptionsPerAccount: number;
+  /** D1 calls the upgrade's drain may spend a table a housekeeping run (DRAIN_CALLS). */
+  drainCallsPerTable: number;
   /** Cabinet API requests per account per month (every account, active or not, on average). */
   requestsPerAccountMonth: number;
   rowsReadPerRequest: number;

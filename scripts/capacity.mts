@@ -168,6 +168,12 @@ const ASSUMPTIONS: Assumption[] = [
     unit: "sessions alive",
     source: "assumed; sessions live ≤ 30 days (session.ts ABSOLUTE_TIMEOUT_MS)",
   },
+  {
+    key: "drainCallsPerTable",
+    value: 100,
+    unit: "D1 calls / table / run",
+    source: "code: DRAIN_CALLS (features/notifications/notifications.drain.ts)",
+  },
   { key: "pushSubscriptionsPerAccount", value: 0.5, unit: "/ account", source: "assumed: half install the PWA and allow pushes" },
   {
     key: "requestsPerAccountMonth",
@@ -1323,7 +1329,12 @@ the close's delete of it bills them again.
   (a shard holds ${n0(perShardBounded)}; ${(retentionBusy * 100).toPrecision(2)} % of its single thread when every visit deletes full pages).
   A deployment that kept them in the global database drains them into the home shards: housekeeping copies a page
   at a time to each row's home shard and deletes it from the global table only where it is unchanged since the copy,
-  while the inbox reads both and shows each message once (\`notifications.drain.ts\`).
+  while the inbox reads both and shows each message once (\`notifications.drain.ts\`). Its rows are in no order of
+  shard, so where there are more shards than a run's ${n0(A.drainCallsPerTable)} calls a table, a page is as many rows as calls are
+  left: ${n0(A.drainCallsPerTable - 2)} rows a table a run, ${n0((A.drainCallsPerTable - 2) * A.housekeepingRunsPerDay)} a day at ${n0(shardsBounded)} shards. Where the shards are few a page of 500 costs at
+  most 2 calls more than there are shards (at 10 shards, 8 pages, 4,000 rows a table a run); an upgrade at the
+  target size, whose inbox alone is billions of rows, would drain by shard instead (a queue message per home shard
+  reading its subscribers' rows along an index on \`subscribers.home_shard\`; not built).
 - **The global database**: what is left in it is its fixed part — the directory, logins, sessions and a month
   of provider messages — ${n0(globalFixedBytes)} bytes per account
   (${gb(accountsTotal * globalFixedBytes)} for ${n0(accountsTotal / 1e6)} M accounts, down from ${gb(accountsTotal * globalBeforeBytes)} with the inbox, deliveries and push subscriptions):

@@ -58,6 +58,7 @@ const zero = Object.fromEntries(
     "linksPerAccount",
     "liveSessionsPerAccount",
     "pushSubscriptionsPerAccount",
+    "drainCallsPerTable",
     "requestsPerAccountMonth",
     "rowsReadPerRequest",
     "cpuMsPerRequest",

@@ -354,6 +354,7 @@ describe("push subscriptions in the subscriber's home shard", () => {
       .bind(first?.id, a.id, first?.origin, first?.endpoint, keys.p256dh, keys.auth, "ru", first?.createdAt.getTime())
       .run();
     expect(await pushesOf()).toEqual([endpoint("new"), endpoint("old-1")]);
+    expect(await devices()).toBe(2);
 
     // A third legacy device, also mid-drain in both places, whose browser has since dropped it (410): forgotten in
     // both, so the drain cannot bring it back.

@@ -379,21 +379,28 @@ export async function markRead(data: DataAccess, owner: InboxOwner, ids: string[
 export const MAX_SUBSCRIPTIONS = 10;
 
 /** Devices the global table still holds for the subscriber (rows from before the move, until drained). */
-const selectLegacyDeviceCount = (db: GlobalDb, who: string | SessionSubscriber) =>
-  db.select({ n: sql<number>`count(*)` }).from(globalPushSubscriptions).where(subscriberIs(globalPushSubscriptions.subscriberId, who));
-const LEGACY_DEVICES_READ = readWithSession([PREFERENCES], selectLegacyDeviceCount);
+/** Devices the global table still holds for the subscriber (rows from before the move, until drained): their ids. */
+const selectLegacyDevices = (db: GlobalDb, who: string | SessionSubscriber) =>
+  db
+    .select({ id: globalPushSubscriptions.id })
+    .from(globalPushSubscriptions)
+    .where(subscriberIs(globalPushSubscriptions.subscriberId, who));
+const LEGACY_DEVICES_READ = readWithSession([PREFERENCES], selectLegacyDevices);
 
-/** How many devices receive the subscriber's pushes: their home shard's, and the global table's not yet drained. */
+/**
+ * How many devices receive the subscriber's pushes: their home shard's, and the global table's not yet drained, each
+ * once (a device being drained is in both places for a moment).
+ */
 export async function pushDeviceCount(data: DataAccess, owner: InboxOwner): Promise<number> {
-  const [[legacy], [home]] = await Promise.all([
-    preread(data.global, owner.subscriberId, LEGACY_DEVICES_READ) ?? selectLegacyDeviceCount(data.global, owner.subscriberId),
+  const [legacy, home] = await Promise.all([
+    preread(data.global, owner.subscriberId, LEGACY_DEVICES_READ) ?? selectLegacyDevices(data.global, owner.subscriberId),
     data
       .shard(owner.homeShard)
-      .select({ n: sql<number>`count(*)` })
+      .select({ id: pushSubscriptions.id })
       .from(pushSubscriptions)
       .where(eq(pushSubscriptions.subscriberId, owner.subscriberId)),
   ]);
-  return Number(legacy?.n ?? 0) + Number(home?.n ?? 0);
+  return new Set([...legacy, ...home].map((d) => d.id)).size;
 }
 
 export async function subscribe(
