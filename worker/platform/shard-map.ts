@@ -257,3 +257,14 @@ export async function branchShards(data: DataAccess, regionCode: string): Promis
   const more = rows.map((r) => r.binding as ShardBinding).filter((b) => b !== home && data.shards.includes(b));
   return [home, ...more];
 }
+
+/** Where a paged daily job goes on: after this account rowid on this shard. */
+export interface StepCursor {
+  shard: string;
+  afterRowid: number;
+}
+/** A paged call: from a cursor (the start if none), at most `limit` accounts, then `next` says where to go on. */
+export interface StepPage {
+  from?: StepCursor;
+  limit?: number;
+}

@@ -12,13 +12,13 @@ import {
   tariffs,
 } from "../../db/schema/region";
 import { settledHere } from "../../platform/arriving";
-import type { DataAccess, RegionDb } from "../../platform/db";
+import type { DataAccess, RegionDb, ShardBinding } from "../../platform/db";
 import { rawBatch } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { localDay, regionsAtHour } from "../../platform/region";
 import type { SessionInfo } from "../../platform/session";
-import { branchShards } from "../../platform/shard-map";
+import { branchShards, type StepCursor, type StepPage } from "../../platform/shard-map";
 import { requireAccount } from "../accounts/accounts.service";
 import { chargedByTariffKind, entryIf } from "../billing/ledger.service";
 
@@ -289,94 +289,138 @@ export const EARN_HOUR = 2;
  * anniversary, and the expiry of old points. Every entry has a source key
  * naming the account and the day, so running it twice earns nothing twice.
  */
-export async function bonusTick(data: DataAccess, at: Date, regions = regionsAtHour(at, EARN_HOUR)) {
-  const done = { earned: 0, expired: 0 };
+export async function bonusTick(data: DataAccess, at: Date, regions = regionsAtHour(at, EARN_HOUR), page: StepPage = {}) {
+  const done: { earned: number; expired: number; next: StepCursor | null } = { earned: 0, expired: 0, next: null };
+  let left = page.limit ?? Number.POSITIVE_INFINITY;
   // A region's members may be on every shard of its branch (the home one and those added).
   const placed = (await Promise.all(regions.map(async (r) => (await branchShards(data, r.code)).map((s) => ({ s, r }))))).flat();
-  for (const shard of data.shards) {
+  const first = page.from?.shard ? Math.max(data.shards.indexOf(page.from.shard as ShardBinding), 0) : 0;
+  for (let i = first; i < data.shards.length; i++) {
+    const shard = data.shards[i] as ShardBinding;
     const inShard = placed.filter((p) => p.s === shard).map((p) => p.r);
     if (inShard.length === 0) continue;
     const db = data.shard(shard);
     for (const r of inShard) {
       const today = localDay(r.tz, at);
       const yesterday = localDay(r.tz, new Date(at.getTime() - 24 * 3600_000));
-      const members = await db
-        .select({ accountNo: bonusMembers.accountNo, createdAt: accounts.createdAt, joinedAt: bonusMembers.joinedAt })
-        .from(bonusMembers)
-        .innerJoin(accounts, eq(accounts.accountNo, bonusMembers.accountNo))
-        .where(and(eq(bonusMembers.status, "active"), eq(accounts.region, r.code), settledHere(accounts.accountNo)));
-      for (const m of members) {
-        const charges = await chargedByTariffKind(db, m.accountNo, yesterday);
-        const earn: { key: string; points: number; ru: string; en: string }[] = [];
-        const fromCharges = pointsForCharges(
-          r.code,
-          Object.fromEntries(charges.map((c) => [c.kind, Number(c.kop)])) as Record<TariffKind, number>,
-        );
-        if (fromCharges > 0)
-          earn.push({
-            key: `earn:charge:${m.accountNo}:${yesterday}`,
-            points: fromCharges,
-            ru: `За оплату услуг ${yesterday}`,
-            en: `For services paid ${yesterday}`,
-          });
-        if (today.endsWith("-01")) {
-          const ap = await db.select({ s: autopay.status }).from(autopay).where(eq(autopay.accountNo, m.accountNo)).get();
-          if (ap?.s === "active")
-            earn.push({
-              key: `earn:autopay:${m.accountNo}:${today.slice(0, 7)}`,
-              points: BONUS_RULES.autopayMonthly,
-              ru: "За автоплатёж",
-              en: "For autopay",
-            });
+      // Members a page at a time in the order of the region's accounts (accounts_region_idx), from the cursor on.
+      let after = i === first ? (page.from?.afterRowid ?? 0) : 0;
+      for (;;) {
+        if (left <= 0) {
+          done.next = { shard, afterRowid: after };
+          return done;
         }
-        const since = localDay(r.tz, m.createdAt);
-        const years = Number(today.slice(0, 4)) - Number(since.slice(0, 4));
-        if (years > 0 && today.slice(5) === since.slice(5))
-          earn.push({
-            key: `earn:tenure:${m.accountNo}:${today.slice(0, 4)}`,
-            points: BONUS_RULES.tenureYearly,
-            ru: `${years}-й год с нами`,
-            en: `Year ${years} with us`,
-          });
-        for (const e of earn) {
-          const rows = await db
-            .insert(bonusLedger)
-            .values({
-              id: newId(at.getTime()),
-              accountNo: m.accountNo,
-              kind: "earn",
-              points: e.points,
-              sourceKey: e.key,
-              expiresAt: expiry(at),
-              descriptionRu: e.ru,
-              descriptionEn: e.en,
-              createdAt: at,
-            })
-            .onConflictDoNothing()
-            .returning({ id: bonusLedger.id });
-          done.earned += rows.length ? e.points : 0;
+        const size = Math.min(left, BONUS_PAGE);
+        const members = await db
+          .select({
+            rowid: sql<number>`${accounts}.rowid`,
+            accountNo: bonusMembers.accountNo,
+            createdAt: accounts.createdAt,
+            joinedAt: bonusMembers.joinedAt,
+          })
+          .from(bonusMembers)
+          .innerJoin(accounts, eq(accounts.accountNo, bonusMembers.accountNo))
+          .where(
+            and(
+              eq(bonusMembers.status, "active"),
+              eq(accounts.region, r.code),
+              sql`${accounts}.rowid > ${after}`,
+              settledHere(accounts.accountNo),
+            ),
+          )
+          .orderBy(sql`${accounts}.rowid`)
+          .limit(size);
+        for (const m of members) {
+          after = m.rowid;
+          left--;
+          await earnFor(db, m, r, today, yesterday, at, done);
         }
-        const due = await expiringBy(db, m.accountNo, at);
-        if (due > 0) {
-          const rows = await db
-            .insert(bonusLedger)
-            .values({
-              id: newId(at.getTime()),
-              accountNo: m.accountNo,
-              kind: "expire",
-              points: -due,
-              sourceKey: `expire:${m.accountNo}:${today}`,
-              expiresAt: null,
-              descriptionRu: "Срок действия баллов истёк",
-              descriptionEn: "Points expired",
-              createdAt: at,
-            })
-            .onConflictDoNothing()
-            .returning({ id: bonusLedger.id });
-          done.expired += rows.length ? due : 0;
-        }
+        if (members.length < size) break;
       }
     }
   }
   return done;
+}
+
+/** Members one query reads (each then costs up to 7 D1 calls: its charges, autopay, up to three earnings, expiry). */
+const BONUS_PAGE = 100;
+
+async function earnFor(
+  db: RegionDb,
+  m: { accountNo: string; createdAt: Date; joinedAt: Date },
+  r: { code: string; tz: string },
+  today: string,
+  yesterday: string,
+  at: Date,
+  done: { earned: number; expired: number },
+) {
+  const charges = await chargedByTariffKind(db, m.accountNo, yesterday);
+  const earn: { key: string; points: number; ru: string; en: string }[] = [];
+  const fromCharges = pointsForCharges(
+    r.code,
+    Object.fromEntries(charges.map((c) => [c.kind, Number(c.kop)])) as Record<TariffKind, number>,
+  );
+  if (fromCharges > 0)
+    earn.push({
+      key: `earn:charge:${m.accountNo}:${yesterday}`,
+      points: fromCharges,
+      ru: `За оплату услуг ${yesterday}`,
+      en: `For services paid ${yesterday}`,
+    });
+  if (today.endsWith("-01")) {
+    const ap = await db.select({ s: autopay.status }).from(autopay).where(eq(autopay.accountNo, m.accountNo)).get();
+    if (ap?.s === "active")
+      earn.push({
+        key: `earn:autopay:${m.accountNo}:${today.slice(0, 7)}`,
+        points: BONUS_RULES.autopayMonthly,
+        ru: "За автоплатёж",
+        en: "For autopay",
+      });
+  }
+  const since = localDay(r.tz, m.createdAt);
+  const years = Number(today.slice(0, 4)) - Number(since.slice(0, 4));
+  if (years > 0 && today.slice(5) === since.slice(5))
+    earn.push({
+      key: `earn:tenure:${m.accountNo}:${today.slice(0, 4)}`,
+      points: BONUS_RULES.tenureYearly,
+      ru: `${years}-й год с нами`,
+      en: `Year ${years} with us`,
+    });
+  for (const e of earn) {
+    const rows = await db
+      .insert(bonusLedger)
+      .values({
+        id: newId(at.getTime()),
+        accountNo: m.accountNo,
+        kind: "earn",
+        points: e.points,
+        sourceKey: e.key,
+        expiresAt: expiry(at),
+        descriptionRu: e.ru,
+        descriptionEn: e.en,
+        createdAt: at,
+      })
+      .onConflictDoNothing()
+      .returning({ id: bonusLedger.id });
+    done.earned += rows.length ? e.points : 0;
+  }
+  const due = await expiringBy(db, m.accountNo, at);
+  if (due > 0) {
+    const rows = await db
+      .insert(bonusLedger)
+      .values({
+        id: newId(at.getTime()),
+        accountNo: m.accountNo,
+        kind: "expire",
+        points: -due,
+        sourceKey: `expire:${m.accountNo}:${today}`,
+        expiresAt: null,
+        descriptionRu: "Срок действия баллов истёк",
+        descriptionEn: "Points expired",
+        createdAt: at,
+      })
+      .onConflictDoNothing()
+      .returning({ id: bonusLedger.id });
+    done.expired += rows.length ? due : 0;
+  }
 }

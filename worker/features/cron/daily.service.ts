@@ -28,6 +28,8 @@ export interface RegionDayMessage {
   resume?: { day: string; afterRowid: number; shard?: string };
   /** A month left part-closed by the message before: go on after this account (of this shard; the home one if none). */
   closeResume?: { month: string; afterAccount: string; shard?: string };
+  /** A day's points or alerts left part-done by the message before: go on after this account rowid of this shard. */
+  stepResume?: { job: "bonus" | "alerts"; day: string; shard: string; afterRowid: number };
 }
 
 export type DailyJob = "midnight" | "bonus" | "alerts";
@@ -49,6 +51,16 @@ export const MAX_CATCHUP_DAYS = 7;
  * region's day goes on in a message of its own, from where this one stopped.
  */
 export const CHARGE_BATCHES_PER_MESSAGE = 200;
+
+/**
+ * Bonus members and accounts alerted one message takes, from where the message before stopped: a member costs up to
+ * 7 D1 calls (its charges, autopay, three earnings, the expiry), an account's alerts up to two events a link (a page
+ * of 90 accounts is 5 queries besides). A region of millions of accounts is many messages, each inside an
+ * invocation's 1,000 calls; before, one message earned and alerted the whole region.
+ */
+export const STEP_LIMITS = { bonus: 60, alerts: 90 };
+/** D1 round trips after which a message hands the day's next step to a message of its own (the charge may have spent 400). */
+const STEP_HAND_ON_AFTER = 450;
 
 /** Where a message cut short goes on among a branch's shards: the shard it names (the home one, first, if none or unknown). */
 function resumeShardIndex(shards: readonly ShardBinding[], shard: string | undefined): number {
@@ -155,10 +167,11 @@ export async function runRegionDay(
   data: DataAccess,
   notify: Notify,
   queue: Queue,
-  message: Pick<RegionDayMessage, "region" | "at" | "resume" | "closeResume">,
+  message: Pick<RegionDayMessage, "region" | "at" | "resume" | "closeResume" | "stepResume">,
   now = new Date(),
   chargeBatches = CHARGE_BATCHES_PER_MESSAGE,
   closePages = CLOSE_PAGES_PER_MESSAGE,
+  stepLimits = STEP_LIMITS,
 ) {
   const regionCode = message.region;
   const at = new Date(message.at);
@@ -214,8 +227,27 @@ export async function runRegionDay(
     await markDone(data, "midnight", region.code, day, now);
     log("info", "billing.charged", { region: region.code, day, entries: n });
   }
+  // A step of the day goes on in a message of its own: from where this one stopped, or, when this one has spent much
+  // of its calls already (a charge), from where the step's progress says.
+  const handOn = async (stepResume?: RegionDayMessage["stepResume"]) => {
+    await queue.send({
+      kind: "cron.region",
+      region: region.code,
+      at: message.at,
+      ...(stepResume ? { stepResume } : {}),
+    } satisfies RegionDayMessage);
+    out.continued = true;
+    return out;
+  };
+  const resumeOf = (job: "bonus" | "alerts", day: string) =>
+    message.stepResume?.job === job && message.stepResume.day === day ? message.stepResume : undefined;
   for (const day of daysToDo("bonus", tz, at, progress.get("bonus"))) {
-    await bonusTick(data, localInstant(tz, day, EARN_HOUR), [region]);
+    if (data.stats.roundTrips > STEP_HAND_ON_AFTER) return handOn(resumeOf("bonus", day));
+    const earned = await bonusTick(data, localInstant(tz, day, EARN_HOUR), [region], {
+      from: resumeOf("bonus", day),
+      limit: stepLimits.bonus,
+    });
+    if (earned.next) return handOn({ job: "bonus", day, ...earned.next });
     out.bonusDays++;
     await markDone(data, "bonus", region.code, day, now);
   }
@@ -223,8 +255,10 @@ export async function runRegionDay(
   const chargedTo = out.charged.at(-1) ?? progress.get("midnight") ?? "";
   if (chargedTo >= localDay(tz, at)) {
     for (const day of daysToDo("alerts", tz, at, progress.get("alerts"))) {
-      const sent = await balanceAlerts(data, notify, at, [region]);
+      if (data.stats.roundTrips > STEP_HAND_ON_AFTER) return handOn(resumeOf("alerts", day));
+      const sent = await balanceAlerts(data, notify, at, [region], { from: resumeOf("alerts", day), limit: stepLimits.alerts });
       out.alerts += sent.lowBalance + sent.runsOut + sent.charges;
+      if (sent.next) return handOn({ job: "alerts", day, ...sent.next });
       await markDone(data, "alerts", region.code, day, now);
     }
   }
@@ -323,7 +357,13 @@ export function isRegionDayMessage(body: unknown): body is RegionDayMessage {
       (typeof m.closeResume === "object" &&
         /^\d{4}-\d\d$/.test(String(m.closeResume?.month)) &&
         typeof m.closeResume?.afterAccount === "string" &&
-        (m.closeResume?.shard === undefined || isShardBinding(String(m.closeResume.shard)))))
+        (m.closeResume?.shard === undefined || isShardBinding(String(m.closeResume.shard))))) &&
+    (m.stepResume === undefined ||
+      (typeof m.stepResume === "object" &&
+        (m.stepResume?.job === "bonus" || m.stepResume?.job === "alerts") &&
+        /^\d{4}-\d\d-\d\d$/.test(String(m.stepResume?.day)) &&
+        Number.isSafeInteger(m.stepResume?.afterRowid) &&
+        isShardBinding(String(m.stepResume?.shard))))
   );
 }
 

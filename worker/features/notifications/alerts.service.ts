@@ -1,8 +1,10 @@
-import { and, eq, ne } from "drizzle-orm";
+import { and, eq, ne, sql } from "drizzle-orm";
 import { accountDirectory, accountLinks, notificationPrefs } from "../../db/schema/global";
-import { type DataAccess, isShardBinding, type ShardBinding } from "../../platform/db";
+import { accounts } from "../../db/schema/region";
+import { type DataAccess, inList, type RegionDb, type ShardBinding } from "../../platform/db";
 import { daysInMonth } from "../../platform/money";
 import { localDay, type Region, regionsAtHour } from "../../platform/region";
+import { branchShards, type StepCursor, type StepPage } from "../../platform/shard-map";
 import { shardSummaries } from "../accounts/accounts.service";
 import { chargedOnDay } from "../billing/ledger.service";
 import type { NotificationMessage } from "./notifications.messages";
@@ -12,90 +14,139 @@ export const ALERT_HOUR = 10;
 /** "Money runs out in N days" from this many days on. */
 export const RUNS_OUT_DAYS = 3;
 
+/** Accounts of a region one page reads on a shard (and its balances, in one statement of at most 90 bound values). */
+export const ALERTS_PAGE = 90;
+
 /**
  * Cron, for the regions given (by default those where it is 10:00): low balance (each
  * subscriber's own threshold), the forecast "money runs out in N days", and
  * yesterday's charges for those who asked for them. Event ids name the
  * account and the day, so a cron run repeated in the same hour sends nothing twice.
+ *
+ * A page at a time: the region's accounts on each shard of its branch in the order of accounts_region_idx, then
+ * the page's links (with the directory, so an account being moved is told about where it lives) and the charge
+ * alerts asked for by the page's subscribers, each one query of the global database bound as one JSON value. With
+ * `page.limit`, it stops after that many accounts and says where to go on (`next`); a region of millions of accounts
+ * is then many messages, each within an invocation's D1 queries (at most 5 a page plus its events).
  */
 export async function balanceAlerts(
   data: DataAccess,
   notify: (m: NotificationMessage) => Promise<void>,
   at: Date,
   regions: readonly Region[] = regionsAtHour(at, ALERT_HOUR),
+  page: StepPage = {},
 ) {
-  const done = { lowBalance: 0, runsOut: 0, charges: 0 };
+  const done: { lowBalance: number; runsOut: number; charges: number; next: StepCursor | null } = {
+    lowBalance: 0,
+    runsOut: 0,
+    charges: 0,
+    next: null,
+  };
+  let left = page.limit ?? Number.POSITIVE_INFINITY;
   for (const { code, tz } of regions) {
     const day = localDay(tz, at);
     const yesterday = localDay(tz, new Date(at.getTime() - 24 * 3600_000));
-    const links = await data.global
-      .select({
-        accountNo: accountLinks.accountNo,
-        subscriberId: accountLinks.subscriberId,
-        lowBalanceKop: accountLinks.lowBalanceKop,
-        shard: accountDirectory.shard,
-      })
-      .from(accountLinks)
-      .innerJoin(accountDirectory, eq(accountDirectory.accountNo, accountLinks.accountNo))
-      .where(eq(accountDirectory.region, code));
-    if (links.length === 0) continue;
-    // The region's accounts may be on several shards of its branch: each account is read where the directory has it.
-    const byShard = new Map<string, Set<string>>();
-    for (const l of links) {
-      if (!isShardBinding(l.shard)) continue;
-      const set = byShard.get(l.shard) ?? new Set<string>();
-      set.add(l.accountNo);
-      byShard.set(l.shard, set);
-    }
-    const chunks = [...byShard].flatMap(([binding, set]) => {
-      const nos = [...set];
-      return Array.from({ length: Math.ceil(nos.length / 90) }, (_, i) => ({ binding, chunk: nos.slice(i * 90, i * 90 + 90) }));
-    });
-    const balance = new Map<string, number>();
-    const monthly = new Map<string, number>();
-    const charged = new Map<string, number>();
-    for (const { binding, chunk } of chunks) {
-      const shard = data.shard(binding as ShardBinding);
-      for (const a of await shardSummaries(shard, chunk)) {
-        if (a.status !== "active") continue;
-        balance.set(a.accountNo, a.balanceKop);
-        for (const s of a.services) if (s.status === "active") monthly.set(a.accountNo, (monthly.get(a.accountNo) ?? 0) + s.priceKop);
-      }
-      for (const [accountNo, kop] of await chargedOnDay(shard, chunk, yesterday)) charged.set(accountNo, kop);
-    }
-    const wantsCharges = new Set(
-      (
-        await data.global
-          .select({ s: notificationPrefs.subscriberId, a: notificationPrefs.accountNo })
-          .from(notificationPrefs)
-          .where(and(eq(notificationPrefs.kind, "charge_made"), ne(notificationPrefs.channels, "")))
-      ).map((r) => `${r.s}|${r.a}`),
-    );
-    for (const l of links) {
-      const kop = balance.get(l.accountNo);
-      if (kop === undefined) continue;
-      const event = (kind: "low_balance" | "runs_out" | "charge_made", id: string, params: Record<string, number | string>) =>
-        notify({ channel: "event", eventId: id, kind, subscriberId: l.subscriberId, accountNo: l.accountNo, params });
-      if (l.lowBalanceKop !== null && kop < l.lowBalanceKop) {
-        await event("low_balance", `low_balance:${l.accountNo}:${day}`, { balanceKop: kop, thresholdKop: l.lowBalanceKop });
-        done.lowBalance++;
-      } else {
-        const perDay = (monthly.get(l.accountNo) ?? 0) / daysInMonth(day);
-        const days = perDay > 0 ? Math.floor(kop / perDay) : Number.POSITIVE_INFINITY;
-        if (kop > 0 && days <= RUNS_OUT_DAYS) {
-          await event("runs_out", `runs_out:${l.accountNo}:${day}`, { days, balanceKop: kop });
-          done.runsOut++;
+    const shards = await branchShards(data, code);
+    const first = page.from?.shard ? Math.max(shards.indexOf(page.from.shard as ShardBinding), 0) : 0;
+    for (let i = first; i < shards.length; i++) {
+      const binding = shards[i] as ShardBinding;
+      const shard = data.shard(binding);
+      let after = i === first ? (page.from?.afterRowid ?? 0) : 0;
+      for (;;) {
+        if (left <= 0) {
+          done.next = { shard: binding, afterRowid: after };
+          return done;
         }
-      }
-      const spent = charged.get(l.accountNo) ?? 0;
-      if (spent > 0 && (wantsCharges.has(`${l.subscriberId}|${l.accountNo}`) || wantsCharges.has(`${l.subscriberId}|*`))) {
-        await event("charge_made", `charge_made:${l.accountNo}:${yesterday}`, {
-          amountKop: spent,
-          day: yesterday.split("-").reverse().join("."),
-        });
-        done.charges++;
+        const size = Math.min(left, ALERTS_PAGE);
+        const rows = await shard
+          .select({ rowid: sql<number>`${accounts}.rowid`, accountNo: accounts.accountNo })
+          .from(accounts)
+          .where(and(eq(accounts.region, code), sql`${accounts}.rowid > ${after}`))
+          .orderBy(sql`${accounts}.rowid`)
+          .limit(size);
+        if (rows.length === 0) break;
+        after = rows[rows.length - 1]?.rowid ?? after;
+        left -= rows.length;
+        const links = (
+          await data.global
+            .select({
+              accountNo: accountLinks.accountNo,
+              subscriberId: accountLinks.subscriberId,
+              lowBalanceKop: accountLinks.lowBalanceKop,
+              shard: accountDirectory.shard,
+            })
+            .from(accountLinks)
+            .innerJoin(accountDirectory, eq(accountDirectory.accountNo, accountLinks.accountNo))
+            .where(
+              inList(
+                accountLinks.accountNo,
+                rows.map((r) => r.accountNo),
+              ),
+            )
+        ).filter((l) => l.shard === binding);
+        if (links.length > 0) await alertPage(data, shard, notify, links, day, yesterday, done);
+        if (rows.length < size) break;
       }
     }
   }
   return done;
+}
+
+async function alertPage(
+  data: DataAccess,
+  shard: RegionDb,
+  notify: (m: NotificationMessage) => Promise<void>,
+  links: { accountNo: string; subscriberId: string; lowBalanceKop: number | null }[],
+  day: string,
+  yesterday: string,
+  done: { lowBalance: number; runsOut: number; charges: number },
+) {
+  const nos = [...new Set(links.map((l) => l.accountNo))];
+  const balance = new Map<string, number>();
+  const monthly = new Map<string, number>();
+  for (const a of await shardSummaries(shard, nos)) {
+    if (a.status !== "active") continue;
+    balance.set(a.accountNo, a.balanceKop);
+    for (const s of a.services) if (s.status === "active") monthly.set(a.accountNo, (monthly.get(a.accountNo) ?? 0) + s.priceKop);
+  }
+  const charged = await chargedOnDay(shard, nos, yesterday);
+  const wantsCharges = new Set(
+    (
+      await data.global
+        .select({ s: notificationPrefs.subscriberId, a: notificationPrefs.accountNo })
+        .from(notificationPrefs)
+        .where(
+          and(
+            inList(notificationPrefs.subscriberId, [...new Set(links.map((l) => l.subscriberId))]),
+            eq(notificationPrefs.kind, "charge_made"),
+            ne(notificationPrefs.channels, ""),
+          ),
+        )
+    ).map((r) => `${r.s}|${r.a}`),
+  );
+  for (const l of links) {
+    const kop = balance.get(l.accountNo);
+    if (kop === undefined) continue;
+    const event = (kind: "low_balance" | "runs_out" | "charge_made", id: string, params: Record<string, number | string>) =>
+      notify({ channel: "event", eventId: id, kind, subscriberId: l.subscriberId, accountNo: l.accountNo, params });
+    if (l.lowBalanceKop !== null && kop < l.lowBalanceKop) {
+      await event("low_balance", `low_balance:${l.accountNo}:${day}`, { balanceKop: kop, thresholdKop: l.lowBalanceKop });
+      done.lowBalance++;
+    } else {
+      const perDay = (monthly.get(l.accountNo) ?? 0) / daysInMonth(day);
+      const days = perDay > 0 ? Math.floor(kop / perDay) : Number.POSITIVE_INFINITY;
+      if (kop > 0 && days <= RUNS_OUT_DAYS) {
+        await event("runs_out", `runs_out:${l.accountNo}:${day}`, { days, balanceKop: kop });
+        done.runsOut++;
+      }
+    }
+    const spent = charged.get(l.accountNo) ?? 0;
+    if (spent > 0 && (wantsCharges.has(`${l.subscriberId}|${l.accountNo}`) || wantsCharges.has(`${l.subscriberId}|*`))) {
+      await event("charge_made", `charge_made:${l.accountNo}:${yesterday}`, {
+        amountKop: spent,
+        day: yesterday.split("-").reverse().join("."),
+      });
+      done.charges++;
+    }
+  }
 }
