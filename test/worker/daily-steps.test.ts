@@ -103,6 +103,30 @@ describe("the daily points and alerts of a region, a page at a time", () => {
     expect(pages).toBeGreaterThan(6);
   });
 
+  it("stop alerting before a page whose events might pass the calls allowed, and go on from that page", async () => {
+    const at = new Date();
+    const whole: NotificationMessage[] = [];
+    await balanceAlerts(createDataAccess(env), async (m) => void whole.push(m), at, msk);
+    const paged: NotificationMessage[] = [];
+    let from: StepCursor | undefined;
+    let pages = 0;
+    for (let i = 0; ; i++) {
+      const data = createDataAccess(env);
+      const sends: NotificationMessage[] = [];
+      // 20 calls: a page of 90 accounts with its links' events would pass them, so each call works one page only.
+      const r = await balanceAlerts(data, async (m) => void sends.push(m), at, msk, { from, calls: 20 });
+      paged.push(...sends);
+      pages++;
+      if (!r.next) break;
+      from = r.next;
+      expect(i).toBeLessThan(500);
+    }
+    const ids = (ms: NotificationMessage[]) => ms.map((m) => (m.channel === "event" ? `${m.eventId}|${m.subscriberId}` : m.channel)).sort();
+    expect(ids(paged)).toEqual(ids(whole));
+    // The region's accounts in this test are more than one page of 90: the budget cut the run into calls.
+    expect(pages).toBeGreaterThan(1);
+  });
+
   it("go on in messages of their own from where the one before stopped, and the day is marked done once, at the end", async () => {
     const [region] = msk;
     if (!region) throw new Error("no msk");
@@ -126,6 +150,7 @@ describe("the daily points and alerts of a region, a page at a time", () => {
       const out = await runRegionDay(data, async (m) => void told.push(m), queue, message, new Date(at), undefined, undefined, {
         bonus: 2,
         alerts: 2,
+        alertCalls: 500,
       });
       expect(data.stats.roundTrips).toBeLessThan(100);
       if (!out.continued) break;

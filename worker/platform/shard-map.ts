@@ -263,8 +263,12 @@ export interface StepCursor {
   shard: string;
   afterRowid: number;
 }
-/** A paged call: from a cursor (the start if none), at most `limit` accounts, then `next` says where to go on. */
+/**
+ * A paged call: from a cursor (the start if none), at most `limit` accounts and (where the job counts them) `calls`
+ * D1 queries and queue sends, then `next` says where to go on.
+ */
 export interface StepPage {
   from?: StepCursor;
   limit?: number;
+  calls?: number;
 }

@@ -53,12 +53,12 @@ export const MAX_CATCHUP_DAYS = 7;
 export const CHARGE_BATCHES_PER_MESSAGE = 200;
 
 /**
- * Bonus members and accounts alerted one message takes, from where the message before stopped: a member costs up to
- * 7 D1 calls (its charges, autopay, three earnings, the expiry), an account's alerts up to two events a link (a page
- * of 90 accounts is 5 queries besides). A region of millions of accounts is many messages, each inside an
- * invocation's 1,000 calls; before, one message earned and alerted the whole region.
+ * What one message takes of a day's points and alerts, from where the message before stopped: 60 bonus members (each
+ * up to 7 D1 calls: its charges, autopay, three earnings, the expiry); accounts' alerts a page of 90 at a time while
+ * a page's most possible calls (5 queries, two events a link) fit 500. A region of millions of accounts is many
+ * messages, each inside an invocation's 1,000 calls; before, one message earned and alerted the whole region.
  */
-export const STEP_LIMITS = { bonus: 60, alerts: 90 };
+export const STEP_LIMITS = { bonus: 60, alerts: 20_000, alertCalls: 500 };
 /** D1 round trips after which a message hands the day's next step to a message of its own (the charge may have spent 400). */
 const STEP_HAND_ON_AFTER = 450;
 
@@ -256,7 +256,11 @@ export async function runRegionDay(
   if (chargedTo >= localDay(tz, at)) {
     for (const day of daysToDo("alerts", tz, at, progress.get("alerts"))) {
       if (data.stats.roundTrips > STEP_HAND_ON_AFTER) return handOn(resumeOf("alerts", day));
-      const sent = await balanceAlerts(data, notify, at, [region], { from: resumeOf("alerts", day), limit: stepLimits.alerts });
+      const sent = await balanceAlerts(data, notify, at, [region], {
+        from: resumeOf("alerts", day),
+        limit: stepLimits.alerts,
+        calls: stepLimits.alertCalls,
+      });
       out.alerts += sent.lowBalance + sent.runsOut + sent.charges;
       if (sent.next) return handOn({ job: "alerts", day, ...sent.next });
       await markDone(data, "alerts", region.code, day, now);

@@ -43,6 +43,10 @@ export async function balanceAlerts(
     next: null,
   };
   let left = page.limit ?? Number.POSITIVE_INFINITY;
+  // D1 queries and queue sends made so far: a page is worked only if its most possible calls still fit the budget.
+  const budget = page.calls ?? Number.POSITIVE_INFINITY;
+  let spent = 0;
+  let pages = 0;
   for (const { code, tz } of regions) {
     const day = localDay(tz, at);
     const yesterday = localDay(tz, new Date(at.getTime() - 24 * 3600_000));
@@ -65,8 +69,6 @@ export async function balanceAlerts(
           .orderBy(sql`${accounts}.rowid`)
           .limit(size);
         if (rows.length === 0) break;
-        after = rows[rows.length - 1]?.rowid ?? after;
-        left -= rows.length;
         const links = (
           await data.global
             .select({
@@ -84,7 +86,17 @@ export async function balanceAlerts(
               ),
             )
         ).filter((l) => l.shard === binding);
-        if (links.length > 0) await alertPage(data, shard, notify, links, day, yesterday, done);
+        spent += 2;
+        // Its balances, charges and the charge alerts asked for, then at most two events a link.
+        const cost = links.length > 0 ? 3 + 2 * links.length : 0;
+        if (pages > 0 && spent + cost > budget) {
+          done.next = { shard: binding, afterRowid: after };
+          return done;
+        }
+        after = rows[rows.length - 1]?.rowid ?? after;
+        left -= rows.length;
+        pages++;
+        if (links.length > 0) spent += 3 + (await alertPage(data, shard, notify, links, day, yesterday, done));
         if (rows.length < size) break;
       }
     }
@@ -100,8 +112,9 @@ async function alertPage(
   day: string,
   yesterday: string,
   done: { lowBalance: number; runsOut: number; charges: number },
-) {
+): Promise<number> {
   const nos = [...new Set(links.map((l) => l.accountNo))];
+  let sent = 0;
   const balance = new Map<string, number>();
   const monthly = new Map<string, number>();
   for (const a of await shardSummaries(shard, nos)) {
@@ -127,8 +140,10 @@ async function alertPage(
   for (const l of links) {
     const kop = balance.get(l.accountNo);
     if (kop === undefined) continue;
-    const event = (kind: "low_balance" | "runs_out" | "charge_made", id: string, params: Record<string, number | string>) =>
-      notify({ channel: "event", eventId: id, kind, subscriberId: l.subscriberId, accountNo: l.accountNo, params });
+    const event = (kind: "low_balance" | "runs_out" | "charge_made", id: string, params: Record<string, number | string>) => {
+      sent++;
+      return notify({ channel: "event", eventId: id, kind, subscriberId: l.subscriberId, accountNo: l.accountNo, params });
+    };
     if (l.lowBalanceKop !== null && kop < l.lowBalanceKop) {
       await event("low_balance", `low_balance:${l.accountNo}:${day}`, { balanceKop: kop, thresholdKop: l.lowBalanceKop });
       done.lowBalance++;
@@ -149,4 +164,5 @@ async function alertPage(
       done.charges++;
     }
   }
+  return sent;
 }
