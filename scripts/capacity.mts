@@ -1371,12 +1371,15 @@ the close's delete of it bills them again.
 - **Limits that stay true** (<${D1_LIMITS}>, <${QUEUES_LIMITS}>): 100 bound parameters
   per query (the code chunks by 90), 1,000 queries per invocation (the
   charge works ${n0(A.chargeBatchesPerMessage)} batches of ${n0(A.chargeBatch)} per message: 400 queries, and a region's day is
-  worked alone in its invocation; its points and balance alerts go from a cursor, 60 members a message and pages of
-  90 accounts while a page's most possible calls fit 500, in a message of their own once the message has made 450
-  round trips (\`STEP_LIMITS\` in features/cron/daily.service.ts; before, one message earned and alerted a whole region,
-  a Moscow of 5.6 M accounts in one invocation). The messages follow one another: Moscow's points at the target size
-  are ${n0(Math.ceil((A.bonusShare * 5_645_007) / 60))} of them, hours at about a second a message — chains per shard side by side (as the shard tick's) are
-  what would bring that under an hour, not built; an area message at most ${n0(A.areaCallsPerMessage)} queries and sends,
+  worked alone in its invocation; its points and balance alerts go from a cursor, members while a member's most
+  possible calls (7) fit 450 and pages of 90 accounts while a page's fit 500, in a message of their own once the
+  message has made 450 round trips; the cursor is kept in \`cron_progress\`, so the hourly tick's message leaves a chain
+  that moved in the last 10 minutes alone and takes over one that stalled (\`STEP_LIMITS\`, \`STEP_LEASE_MS\` in
+  features/cron/daily.service.ts; before, one message earned and alerted a whole region, a Moscow of 5.6 M accounts
+  in one invocation). The messages follow one another: Moscow's points at the target size are
+  ${n0(Math.ceil((A.bonusShare * 5_645_007) / 150))}–${n0(Math.ceil((A.bonusShare * 5_645_007) / 64))} of them (150 members a message at a typical 3 calls, 64 at 7), hours at about a second a
+  message — chains per shard side by side (as the shard tick's) are what would bring that under an hour, not built;
+  an area message at most ${n0(A.areaCallsPerMessage)} queries and sends,
   and a batch of notifications is cut where its messages' most possible calls would pass 1,000, as is a batch of usage
   records by the account-months it can touch; a cron tick visits no shard itself but sends one message per shard,
   whose jobs take pages within 876 calls (\`features/cron/shard-tick.service.ts\`); the global tables' expired rows go

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { REGIONS } from "../../worker/data/regions.data";
 import { demoPeriods } from "../../worker/db/seed/seed";
 import { bonusTick, EARN_HOUR } from "../../worker/features/bonus/bonus.service";
-import { dueDay, isRegionDayMessage, type RegionDayMessage, runRegionDay } from "../../worker/features/cron/daily.service";
+import { dueDay, isRegionDayMessage, type RegionDayMessage, runRegionDay, STEP_LEASE_MS } from "../../worker/features/cron/daily.service";
 import { ALERT_HOUR, balanceAlerts } from "../../worker/features/notifications/alerts.service";
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
 import { createDataAccess } from "../../worker/platform/db";
@@ -145,10 +145,52 @@ describe("the daily points and alerts of a region, a page at a time", () => {
     const told: NotificationMessage[] = [];
     let message: RegionDayMessage = { kind: "cron.region", region: "msk", at };
     const steps: string[] = [];
+    const limits = { bonus: 2, bonusCalls: 450, alerts: 2, alertCalls: 500 };
+    const tell = async (m: NotificationMessage) => void told.push(m);
+    // The first message starts the points and hands on; the hourly tick's message meanwhile leaves the chain alone.
+    expect((await runRegionDay(createDataAccess(env), tell, queue, message, new Date(at), undefined, undefined, limits)).continued).toBe(
+      true,
+    );
+    const chain = sent.at(-1) as RegionDayMessage;
+    expect(chain.stepResume?.job).toBe("bonus");
+    const idle = await runRegionDay(
+      createDataAccess(env),
+      tell,
+      queue,
+      { region: "msk", at },
+      new Date(at + 60_000),
+      undefined,
+      undefined,
+      limits,
+    );
+    expect(idle.continued).toBe(false);
+    expect(sent).toHaveLength(1);
+    // A chain whose message was lost (nothing for longer than the lease) is taken over from where it got to.
+    const taken = await runRegionDay(
+      createDataAccess(env),
+      tell,
+      queue,
+      { region: "msk", at },
+      new Date(at + STEP_LEASE_MS + 60_000),
+      undefined,
+      undefined,
+      limits,
+    );
+    expect(taken.continued).toBe(true);
+    const after = sent.at(-1) as RegionDayMessage;
+    expect(after.stepResume?.job).toBe("bonus");
+    expect(
+      after.stepResume?.shard === chain.stepResume?.shard
+        ? (after.stepResume?.afterRowid ?? 0) > (chain.stepResume?.afterRowid ?? 0)
+        : true,
+    ).toBe(true);
+    message = after;
+    steps.push("bonus", "bonus");
     for (let i = 0; ; i++) {
       const data = createDataAccess(env);
-      const out = await runRegionDay(data, async (m) => void told.push(m), queue, message, new Date(at), undefined, undefined, {
+      const out = await runRegionDay(data, tell, queue, message, new Date(at + STEP_LEASE_MS + 60_000), undefined, undefined, {
         bonus: 2,
+        bonusCalls: 450,
         alerts: 2,
         alertCalls: 500,
       });

@@ -745,6 +745,15 @@ export const cronProgress = sqliteTable(
     region: text("region").notNull(),
     doneDay: text("done_day").notNull(),
     updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+    /**
+     * A day of a paged job (points, alerts) under way: the day, and the shard and account rowid it got to, written
+     * by each message of its chain when it hands on. A message the hourly tick sends meanwhile leaves a chain that
+     * moved within STEP_LEASE_MS alone, and takes a stalled one over from here (features/cron/daily.service.ts).
+     */
+    stepDay: text("step_day"),
+    stepShard: text("step_shard"),
+    stepAfter: integer("step_after"),
+    stepAt: integer("step_at", { mode: "timestamp_ms" }),
   },
   (t) => [primaryKey({ columns: [t.job, t.region] })],
 );

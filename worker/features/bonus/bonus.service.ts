@@ -292,9 +292,16 @@ export const EARN_HOUR = 2;
 export async function bonusTick(data: DataAccess, at: Date, regions = regionsAtHour(at, EARN_HOUR), page: StepPage = {}) {
   const done: { earned: number; expired: number; next: StepCursor | null } = { earned: 0, expired: 0, next: null };
   let left = page.limit ?? Number.POSITIVE_INFINITY;
+  // A cursor is one region's: its rowid means nothing in another's pages.
+  if (page.from && regions.length > 1) throw new RangeError("a paged bonus tick is for one region");
+  // Calls this tick has made: a member is started only while its most possible calls fit `page.calls`.
+  const start = data.stats.roundTrips;
   // A region's members may be on every shard of its branch (the home one and those added).
   const placed = (await Promise.all(regions.map(async (r) => (await branchShards(data, r.code)).map((s) => ({ s, r }))))).flat();
-  const first = page.from?.shard ? Math.max(data.shards.indexOf(page.from.shard as ShardBinding), 0) : 0;
+  // A cursor on a shard no longer bound starts the region again (each earning is once by its key): its rowid is another
+  // shard's numbering.
+  const found = page.from ? data.shards.indexOf(page.from.shard as ShardBinding) : -1;
+  const first = Math.max(found, 0);
   for (let i = first; i < data.shards.length; i++) {
     const shard = data.shards[i] as ShardBinding;
     const inShard = placed.filter((p) => p.s === shard).map((p) => p.r);
@@ -304,7 +311,7 @@ export async function bonusTick(data: DataAccess, at: Date, regions = regionsAtH
       const today = localDay(r.tz, at);
       const yesterday = localDay(r.tz, new Date(at.getTime() - 24 * 3600_000));
       // Members a page at a time in the order of the region's accounts (accounts_region_idx), from the cursor on.
-      let after = i === first ? (page.from?.afterRowid ?? 0) : 0;
+      let after = i === first && found >= 0 ? (page.from?.afterRowid ?? 0) : 0;
       for (;;) {
         if (left <= 0) {
           done.next = { shard, afterRowid: after };
@@ -331,9 +338,13 @@ export async function bonusTick(data: DataAccess, at: Date, regions = regionsAtH
           .orderBy(sql`${accounts}.rowid`)
           .limit(size);
         for (const m of members) {
+          if (page.calls !== undefined && data.stats.roundTrips - start + MEMBER_CALLS > page.calls) {
+            done.next = { shard, afterRowid: after };
+            return done;
+          }
+          await earnFor(db, m, r, today, yesterday, at, done);
           after = m.rowid;
           left--;
-          await earnFor(db, m, r, today, yesterday, at, done);
         }
         if (members.length < size) break;
       }
@@ -342,8 +353,10 @@ export async function bonusTick(data: DataAccess, at: Date, regions = regionsAtH
   return done;
 }
 
-/** Members one query reads (each then costs up to 7 D1 calls: its charges, autopay, up to three earnings, expiry). */
+/** Members one query reads. */
 const BONUS_PAGE = 100;
+/** A member's most D1 calls: its charges, autopay, up to three earnings, the expiry read and its row. */
+const MEMBER_CALLS = 7;
 
 async function earnFor(
   db: RegionDb,

@@ -6,7 +6,7 @@ import { isShardBinding, SHARDS, type ShardBinding } from "../../platform/db";
 import { log } from "../../platform/log";
 import { sendInBatches } from "../../platform/queue";
 import { addDays, localDay, regionByCode, tzOffsetMs } from "../../platform/region";
-import { branchShards } from "../../platform/shard-map";
+import { branchShards, type StepCursor } from "../../platform/shard-map";
 import { chargeDayPart } from "../billing/billing.service";
 import { firstLedgerDay, monthDays } from "../billing/ledger.service";
 import { CLOSE_PAGE, CLOSE_PAGES_PER_MESSAGE, closeMonthPart, lastClosableMonth, nextMonth } from "../billing/period-close.service";
@@ -53,12 +53,15 @@ export const MAX_CATCHUP_DAYS = 7;
 export const CHARGE_BATCHES_PER_MESSAGE = 200;
 
 /**
- * What one message takes of a day's points and alerts, from where the message before stopped: 60 bonus members (each
- * up to 7 D1 calls: its charges, autopay, three earnings, the expiry); accounts' alerts a page of 90 at a time while
- * a page's most possible calls (5 queries, two events a link) fit 500. A region of millions of accounts is many
- * messages, each inside an invocation's 1,000 calls; before, one message earned and alerted the whole region.
+ * What one message takes of a day's points and alerts, from where the message before stopped: bonus members while a
+ * member's most possible calls (7: its charges, autopay, three earnings, the expiry) fit 450; accounts' alerts a page
+ * of 90 at a time while a page's most possible calls (5 queries, two events a link) fit 500. A region of millions of
+ * accounts is many messages, each inside an invocation's 1,000 calls; before, one message earned and alerted the
+ * whole region.
  */
-export const STEP_LIMITS = { bonus: 60, alerts: 20_000, alertCalls: 500 };
+export const STEP_LIMITS = { bonus: 20_000, bonusCalls: 450, alerts: 20_000, alertCalls: 500 };
+/** A chain of a paged step that handed on within this long is at work: a message the tick sends meanwhile leaves it. */
+export const STEP_LEASE_MS = 10 * 60_000;
 /** D1 round trips after which a message hands the day's next step to a message of its own (the charge may have spent 400). */
 const STEP_HAND_ON_AFTER = 450;
 
@@ -109,6 +112,53 @@ async function progressOf(data: DataAccess, region: string): Promise<Map<Job, st
     .where(eq(cronProgress.region, region))
     .all();
   return new Map(rows.map((r) => [r.job, r.doneDay]));
+}
+
+type StepJob = "bonus" | "alerts";
+interface StoredStep {
+  day: string;
+  shard: string;
+  afterRowid: number;
+  at: number;
+}
+
+/** Where the region's paged steps got to (written by each message of their chains as it hands on). */
+async function stepsOf(data: DataAccess, region: string): Promise<Map<string, StoredStep>> {
+  const rows = await data
+    .shardForRegion(region)
+    .select({
+      job: cronProgress.job,
+      day: cronProgress.stepDay,
+      shard: cronProgress.stepShard,
+      after: cronProgress.stepAfter,
+      at: cronProgress.stepAt,
+    })
+    .from(cronProgress)
+    .where(eq(cronProgress.region, region))
+    .all();
+  return new Map(
+    rows.flatMap((r) =>
+      r.day && r.shard && r.after !== null && r.at
+        ? [[r.job, { day: r.day, shard: r.shard, afterRowid: r.after, at: r.at.getTime() }]]
+        : [],
+    ),
+  );
+}
+
+/** Records where a paged step's chain got to, before it hands on. */
+async function saveStep(
+  data: DataAccess,
+  job: StepJob,
+  region: string,
+  step: { day: string; shard: string; afterRowid: number },
+  now: Date,
+) {
+  const cursor = { stepDay: step.day, stepShard: step.shard, stepAfter: step.afterRowid, stepAt: now };
+  await data
+    .shardForRegion(region)
+    .insert(cronProgress)
+    .values({ job, region, doneDay: addDays(step.day, -1), updatedAt: now, ...cursor })
+    .onConflictDoUpdate({ target: [cronProgress.job, cronProgress.region], set: cursor });
 }
 
 /** Records that a job finished `day` in a region; never moves back (an overlapping run may have got further). */
@@ -239,15 +289,32 @@ export async function runRegionDay(
     out.continued = true;
     return out;
   };
-  const resumeOf = (job: "bonus" | "alerts", day: string) =>
-    message.stepResume?.job === job && message.stepResume.day === day ? message.stepResume : undefined;
+  // Where a step's day starts: this message's cursor (its chain), or the one its chain left when it handed on last.
+  // A chain that handed on within STEP_LEASE_MS is at work: this message (the tick's) leaves the region to it, and the
+  // chain goes on to the next steps itself. One that stalled longer (its message lost) is taken over from its cursor.
+  let stored: Map<string, StoredStep> | undefined;
+  const startOf = async (job: StepJob, day: string): Promise<{ busy: true } | { busy: false; from?: StepCursor }> => {
+    if (message.stepResume?.job === job && message.stepResume.day === day) return { busy: false, from: message.stepResume };
+    stored ??= await stepsOf(data, region.code);
+    const s = stored.get(job);
+    if (s?.day !== day) return { busy: false };
+    if (now.getTime() - s.at < STEP_LEASE_MS) return { busy: true };
+    return { busy: false, from: { shard: s.shard, afterRowid: s.afterRowid } };
+  };
+  const handOnStep = async (job: StepJob, day: string, next: StepCursor) => {
+    await saveStep(data, job, region.code, { day, ...next }, now);
+    return handOn({ job, day, ...next });
+  };
   for (const day of daysToDo("bonus", tz, at, progress.get("bonus"))) {
-    if (data.stats.roundTrips > STEP_HAND_ON_AFTER) return handOn(resumeOf("bonus", day));
+    const start = await startOf("bonus", day);
+    if (start.busy) return out;
+    if (data.stats.roundTrips > STEP_HAND_ON_AFTER) return start.from ? handOnStep("bonus", day, start.from) : handOn();
     const earned = await bonusTick(data, localInstant(tz, day, EARN_HOUR), [region], {
-      from: resumeOf("bonus", day),
+      from: start.from,
       limit: stepLimits.bonus,
+      calls: stepLimits.bonusCalls,
     });
-    if (earned.next) return handOn({ job: "bonus", day, ...earned.next });
+    if (earned.next) return handOnStep("bonus", day, earned.next);
     out.bonusDays++;
     await markDone(data, "bonus", region.code, day, now);
   }
@@ -255,14 +322,16 @@ export async function runRegionDay(
   const chargedTo = out.charged.at(-1) ?? progress.get("midnight") ?? "";
   if (chargedTo >= localDay(tz, at)) {
     for (const day of daysToDo("alerts", tz, at, progress.get("alerts"))) {
-      if (data.stats.roundTrips > STEP_HAND_ON_AFTER) return handOn(resumeOf("alerts", day));
+      const start = await startOf("alerts", day);
+      if (start.busy) return out;
+      if (data.stats.roundTrips > STEP_HAND_ON_AFTER) return start.from ? handOnStep("alerts", day, start.from) : handOn();
       const sent = await balanceAlerts(data, notify, at, [region], {
-        from: resumeOf("alerts", day),
+        from: start.from,
         limit: stepLimits.alerts,
         calls: stepLimits.alertCalls,
       });
       out.alerts += sent.lowBalance + sent.runsOut + sent.charges;
-      if (sent.next) return handOn({ job: "alerts", day, ...sent.next });
+      if (sent.next) return handOnStep("alerts", day, sent.next);
       await markDone(data, "alerts", region.code, day, now);
     }
   }

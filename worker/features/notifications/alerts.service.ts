@@ -43,6 +43,8 @@ export async function balanceAlerts(
     next: null,
   };
   let left = page.limit ?? Number.POSITIVE_INFINITY;
+  // A cursor is one region's: its rowid means nothing in another's pages.
+  if (page.from && regions.length > 1) throw new RangeError("paged alerts are for one region");
   // D1 queries and queue sends made so far: a page is worked only if its most possible calls still fit the budget.
   const budget = page.calls ?? Number.POSITIVE_INFINITY;
   let spent = 0;
@@ -51,11 +53,13 @@ export async function balanceAlerts(
     const day = localDay(tz, at);
     const yesterday = localDay(tz, new Date(at.getTime() - 24 * 3600_000));
     const shards = await branchShards(data, code);
-    const first = page.from?.shard ? Math.max(shards.indexOf(page.from.shard as ShardBinding), 0) : 0;
+    // A cursor on a shard no longer in the branch starts the region again (each event is once by its id).
+    const found = page.from ? shards.indexOf(page.from.shard as ShardBinding) : -1;
+    const first = Math.max(found, 0);
     for (let i = first; i < shards.length; i++) {
       const binding = shards[i] as ShardBinding;
       const shard = data.shard(binding);
-      let after = i === first ? (page.from?.afterRowid ?? 0) : 0;
+      let after = i === first && found >= 0 ? (page.from?.afterRowid ?? 0) : 0;
       for (;;) {
         if (left <= 0) {
           done.next = { shard: binding, afterRowid: after };
