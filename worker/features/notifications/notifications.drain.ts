@@ -59,7 +59,18 @@ export function jsonChunks(rows: readonly Row[], max = PARAM_BYTES): string[] {
   return out;
 }
 
-const columns = (t: typeof inbox | typeof deliveries | typeof pushSubscriptions) => getTableConfig(t).columns.map((c) => c.name);
+type Drained = typeof inbox | typeof deliveries | typeof pushSubscriptions;
+
+/**
+ * A page of a global table's rows after a rowid (`t`), each with its subscriber's home shard (`_home`); `more`: further
+ * conditions on `t`, whose parameters are bound between the rowid and the limit.
+ */
+const pageWithHome = (table: Drained, more = "") =>
+  `SELECT t.rowid AS _r, ${getTableConfig(table)
+    .columns.map((c) => `t.${c.name}`)
+    .join(
+      ", ",
+    )}, s.home_shard AS _home FROM ${getTableConfig(table).name} t LEFT JOIN subscribers s ON s.id = t.subscriber_id WHERE t.rowid > ?${more} ORDER BY t.rowid LIMIT ?`;
 
 /** A copied inbox row keeps whichever copy was read (a message read in either place is read). */
 const INBOX_UPSERT = `${insertRowsSql(inbox)} WHERE true ON CONFLICT(id) DO UPDATE SET read_at = coalesce(inbox.read_at, excluded.read_at) ON CONFLICT(subscriber_id, event_id) DO UPDATE SET read_at = coalesce(inbox.read_at, excluded.read_at)`;
@@ -80,15 +91,7 @@ interface TablePlan {
 const PLANS: TablePlan[] = [
   {
     name: "inbox",
-    read: (after, limit) => [
-      `SELECT i.rowid AS _r, ${columns(inbox)
-        .map((c) => `i.${c}`)
-        .join(
-          ", ",
-        )}, s.home_shard AS _home FROM inbox i LEFT JOIN subscribers s ON s.id = i.subscriber_id WHERE i.rowid > ? ORDER BY i.rowid LIMIT ?`,
-      after ?? 0,
-      limit,
-    ],
+    read: (after, limit) => [pageWithHome(inbox), after ?? 0, limit],
     upsert: INBOX_UPSERT,
     remove:
       "DELETE FROM inbox WHERE rowid IN (SELECT i.rowid FROM inbox i JOIN json_each(?) j ON i.id = json_extract(j.value, '$.id') WHERE i.read_at IS json_extract(j.value, '$.read_at'))",
@@ -97,11 +100,7 @@ const PLANS: TablePlan[] = [
   {
     name: "deliveries",
     read: (after, limit, now) => [
-      `SELECT d.rowid AS _r, ${columns(deliveries)
-        .map((c) => `d.${c}`)
-        .join(
-          ", ",
-        )}, s.home_shard AS _home FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id WHERE d.rowid > ? AND d.updated_at < ? ORDER BY d.rowid LIMIT ?`,
+      pageWithHome(deliveries, " AND t.updated_at < ?"),
       after ?? 0,
       now.getTime() - DELIVERY_DRAIN_AFTER_MS,
       limit,
@@ -115,15 +114,7 @@ const PLANS: TablePlan[] = [
     // A device is never changed, only forgotten: copied unless its id or endpoint is in the shard already (the
     // browser subscribed there afresh since), then deleted by id.
     name: "pushSubscriptions",
-    read: (after, limit) => [
-      `SELECT p.rowid AS _r, ${columns(pushSubscriptions)
-        .map((c) => `p.${c}`)
-        .join(
-          ", ",
-        )}, s.home_shard AS _home FROM push_subscriptions p LEFT JOIN subscribers s ON s.id = p.subscriber_id WHERE p.rowid > ? ORDER BY p.rowid LIMIT ?`,
-      after ?? 0,
-      limit,
-    ],
+    read: (after, limit) => [pageWithHome(pushSubscriptions), after ?? 0, limit],
     upsert: insertRowsSql(pushSubscriptions),
     remove: "DELETE FROM push_subscriptions WHERE id IN (SELECT json_extract(value, '$.id') FROM json_each(?))",
     pick: (r) => ({ id: r.id }),
