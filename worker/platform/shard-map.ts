@@ -264,6 +264,17 @@ export interface StepCursor {
   afterRowid: number;
 }
 /**
+ * Where a paged job starts among `shards` (in their order): at the cursor's shard, after its rowid there; at the first
+ * shard from its start when there is no cursor, or when its shard is not among them (its rowid is another shard's
+ * numbering: the job starts again, each of its steps being once by its key).
+ */
+export function startAt(shards: readonly string[], from: StepCursor | undefined): { first: number; after: (i: number) => number } {
+  const found = from ? shards.indexOf(from.shard) : -1;
+  const first = Math.max(found, 0);
+  return { first, after: (i) => (i === first && found >= 0 ? (from?.afterRowid ?? 0) : 0) };
+}
+
+/**
  * A paged call: from a cursor (the start if none), at most `limit` accounts and (where the job counts them) `calls`
  * D1 queries and queue sends, then `next` says where to go on.
  */

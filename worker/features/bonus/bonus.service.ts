@@ -18,7 +18,7 @@ import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { localDay, regionsAtHour } from "../../platform/region";
 import type { SessionInfo } from "../../platform/session";
-import { branchShards, type StepCursor, type StepPage } from "../../platform/shard-map";
+import { branchShards, type StepCursor, type StepPage, startAt } from "../../platform/shard-map";
 import { requireAccount } from "../accounts/accounts.service";
 import { chargedByTariffKind, entryIf } from "../billing/ledger.service";
 
@@ -298,10 +298,7 @@ export async function bonusTick(data: DataAccess, at: Date, regions = regionsAtH
   const start = data.stats.roundTrips;
   // A region's members may be on every shard of its branch (the home one and those added).
   const placed = (await Promise.all(regions.map(async (r) => (await branchShards(data, r.code)).map((s) => ({ s, r }))))).flat();
-  // A cursor on a shard no longer bound starts the region again (each earning is once by its key): its rowid is another
-  // shard's numbering.
-  const found = page.from ? data.shards.indexOf(page.from.shard as ShardBinding) : -1;
-  const first = Math.max(found, 0);
+  const { first, after: afterOn } = startAt(data.shards, page.from);
   for (let i = first; i < data.shards.length; i++) {
     const shard = data.shards[i] as ShardBinding;
     const inShard = placed.filter((p) => p.s === shard).map((p) => p.r);
@@ -311,7 +308,7 @@ export async function bonusTick(data: DataAccess, at: Date, regions = regionsAtH
       const today = localDay(r.tz, at);
       const yesterday = localDay(r.tz, new Date(at.getTime() - 24 * 3600_000));
       // Members a page at a time in the order of the region's accounts (accounts_region_idx), from the cursor on.
-      let after = i === first && found >= 0 ? (page.from?.afterRowid ?? 0) : 0;
+      let after = afterOn(i);
       for (;;) {
         if (left <= 0) {
           done.next = { shard, afterRowid: after };
@@ -399,41 +396,36 @@ async function earnFor(
       ru: `${years}-й год с нами`,
       en: `Year ${years} with us`,
     });
+  // Each entry once by its source key: a row written now, or none (the day's run was here before).
+  const once = async (row: Omit<typeof bonusLedger.$inferInsert, "id" | "accountNo" | "createdAt">) =>
+    (
+      await db
+        .insert(bonusLedger)
+        .values({ id: newId(at.getTime()), accountNo: m.accountNo, createdAt: at, ...row })
+        .onConflictDoNothing()
+        .returning({ id: bonusLedger.id })
+    ).length > 0;
   for (const e of earn) {
-    const rows = await db
-      .insert(bonusLedger)
-      .values({
-        id: newId(at.getTime()),
-        accountNo: m.accountNo,
-        kind: "earn",
-        points: e.points,
-        sourceKey: e.key,
-        expiresAt: expiry(at),
-        descriptionRu: e.ru,
-        descriptionEn: e.en,
-        createdAt: at,
-      })
-      .onConflictDoNothing()
-      .returning({ id: bonusLedger.id });
-    done.earned += rows.length ? e.points : 0;
+    const written = await once({
+      kind: "earn",
+      points: e.points,
+      sourceKey: e.key,
+      expiresAt: expiry(at),
+      descriptionRu: e.ru,
+      descriptionEn: e.en,
+    });
+    done.earned += written ? e.points : 0;
   }
   const due = await expiringBy(db, m.accountNo, at);
   if (due > 0) {
-    const rows = await db
-      .insert(bonusLedger)
-      .values({
-        id: newId(at.getTime()),
-        accountNo: m.accountNo,
-        kind: "expire",
-        points: -due,
-        sourceKey: `expire:${m.accountNo}:${today}`,
-        expiresAt: null,
-        descriptionRu: "Срок действия баллов истёк",
-        descriptionEn: "Points expired",
-        createdAt: at,
-      })
-      .onConflictDoNothing()
-      .returning({ id: bonusLedger.id });
-    done.expired += rows.length ? due : 0;
+    const written = await once({
+      kind: "expire",
+      points: -due,
+      sourceKey: `expire:${m.accountNo}:${today}`,
+      expiresAt: null,
+      descriptionRu: "Срок действия баллов истёк",
+      descriptionEn: "Points expired",
+    });
+    done.expired += written ? due : 0;
   }
 }

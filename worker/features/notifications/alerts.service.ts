@@ -4,7 +4,7 @@ import { accounts } from "../../db/schema/region";
 import { type DataAccess, inList, type RegionDb, type ShardBinding } from "../../platform/db";
 import { daysInMonth } from "../../platform/money";
 import { localDay, type Region, regionsAtHour } from "../../platform/region";
-import { branchShards, type StepCursor, type StepPage } from "../../platform/shard-map";
+import { branchShards, type StepCursor, type StepPage, startAt } from "../../platform/shard-map";
 import { shardSummaries } from "../accounts/accounts.service";
 import { chargedOnDay } from "../billing/ledger.service";
 import type { NotificationMessage } from "./notifications.messages";
@@ -53,13 +53,11 @@ export async function balanceAlerts(
     const day = localDay(tz, at);
     const yesterday = localDay(tz, new Date(at.getTime() - 24 * 3600_000));
     const shards = await branchShards(data, code);
-    // A cursor on a shard no longer in the branch starts the region again (each event is once by its id).
-    const found = page.from ? shards.indexOf(page.from.shard as ShardBinding) : -1;
-    const first = Math.max(found, 0);
+    const { first, after: afterOn } = startAt(shards, page.from);
     for (let i = first; i < shards.length; i++) {
       const binding = shards[i] as ShardBinding;
       const shard = data.shard(binding);
-      let after = i === first && found >= 0 ? (page.from?.afterRowid ?? 0) : 0;
+      let after = afterOn(i);
       for (;;) {
         if (left <= 0) {
           done.next = { shard: binding, afterRowid: after };
