@@ -104,16 +104,6 @@ export function daysToDo(job: DailyJob, tz: string, at: Date, doneDay: string | 
   return days;
 }
 
-async function progressOf(data: DataAccess, region: string): Promise<Map<Job, string>> {
-  const rows = await data
-    .shardForRegion(region)
-    .select({ job: cronProgress.job, doneDay: cronProgress.doneDay })
-    .from(cronProgress)
-    .where(eq(cronProgress.region, region))
-    .all();
-  return new Map(rows.map((r) => [r.job, r.doneDay]));
-}
-
 type StepJob = "bonus" | "alerts";
 interface StoredStep {
   day: string;
@@ -122,12 +112,16 @@ interface StoredStep {
   at: number;
 }
 
-/** Where the region's paged steps got to (written by each message of their chains as it hands on). */
-async function stepsOf(data: DataAccess, region: string): Promise<Map<string, StoredStep>> {
+/**
+ * The region's progress: the last day each job finished, and where its paged steps' chains got to (written by each
+ * of their messages as it hands on), in one read.
+ */
+async function progressOf(data: DataAccess, region: string): Promise<{ done: Map<Job, string>; steps: Map<string, StoredStep> }> {
   const rows = await data
     .shardForRegion(region)
     .select({
       job: cronProgress.job,
+      doneDay: cronProgress.doneDay,
       day: cronProgress.stepDay,
       shard: cronProgress.stepShard,
       after: cronProgress.stepAfter,
@@ -136,13 +130,16 @@ async function stepsOf(data: DataAccess, region: string): Promise<Map<string, St
     .from(cronProgress)
     .where(eq(cronProgress.region, region))
     .all();
-  return new Map(
-    rows.flatMap((r) =>
-      r.day && r.shard && r.after !== null && r.at
-        ? [[r.job, { day: r.day, shard: r.shard, afterRowid: r.after, at: r.at.getTime() }]]
-        : [],
+  return {
+    done: new Map(rows.map((r) => [r.job, r.doneDay])),
+    steps: new Map(
+      rows.flatMap((r) =>
+        r.day && r.shard && r.after !== null && r.at
+          ? [[r.job, { day: r.day, shard: r.shard, afterRowid: r.after, at: r.at.getTime() }]]
+          : [],
+      ),
     ),
-  );
+  };
 }
 
 /** Records where a paged step's chain got to, before it hands on. */
@@ -229,7 +226,10 @@ export async function runRegionDay(
   if (!region) throw new RangeError(`unknown region ${regionCode}`);
   const tz = region.tz;
   const db = data.shardForRegion(region.code);
-  const [progress, accountShards] = await Promise.all([progressOf(data, region.code), branchShards(data, region.code)]);
+  const [{ done: progress, steps: stored }, accountShards] = await Promise.all([
+    progressOf(data, region.code),
+    branchShards(data, region.code),
+  ]);
   const out = {
     charged: [] as string[],
     entries: 0,
@@ -292,10 +292,8 @@ export async function runRegionDay(
   // Where a step's day starts: this message's cursor (its chain), or the one its chain left when it handed on last.
   // A chain that handed on within STEP_LEASE_MS is at work: this message (the tick's) leaves the region to it, and the
   // chain goes on to the next steps itself. One that stalled longer (its message lost) is taken over from its cursor.
-  let stored: Map<string, StoredStep> | undefined;
-  const startOf = async (job: StepJob, day: string): Promise<{ busy: true } | { busy: false; from?: StepCursor }> => {
+  const startOf = (job: StepJob, day: string): { busy: true } | { busy: false; from?: StepCursor } => {
     if (message.stepResume?.job === job && message.stepResume.day === day) return { busy: false, from: message.stepResume };
-    stored ??= await stepsOf(data, region.code);
     const s = stored.get(job);
     if (s?.day !== day) return { busy: false };
     if (now.getTime() - s.at < STEP_LEASE_MS) return { busy: true };
@@ -306,7 +304,7 @@ export async function runRegionDay(
     return handOn({ job, day, ...next });
   };
   for (const day of daysToDo("bonus", tz, at, progress.get("bonus"))) {
-    const start = await startOf("bonus", day);
+    const start = startOf("bonus", day);
     if (start.busy) return out;
     if (data.stats.roundTrips > STEP_HAND_ON_AFTER) return start.from ? handOnStep("bonus", day, start.from) : handOn();
     const earned = await bonusTick(data, localInstant(tz, day, EARN_HOUR), [region], {
@@ -322,7 +320,7 @@ export async function runRegionDay(
   const chargedTo = out.charged.at(-1) ?? progress.get("midnight") ?? "";
   if (chargedTo >= localDay(tz, at)) {
     for (const day of daysToDo("alerts", tz, at, progress.get("alerts"))) {
-      const start = await startOf("alerts", day);
+      const start = startOf("alerts", day);
       if (start.busy) return out;
       if (data.stats.roundTrips > STEP_HAND_ON_AFTER) return start.from ? handOnStep("alerts", day, start.from) : handOn();
       const sent = await balanceAlerts(data, notify, at, [region], {
@@ -335,7 +333,7 @@ export async function runRegionDay(
       await markDone(data, "alerts", region.code, day, now);
     }
   }
-  const closing = await closeMonths(data, queue, message, await progressOf(data, region.code), now, closePages);
+  const closing = await closeMonths(data, queue, message, (await progressOf(data, region.code)).done, now, closePages);
   out.closed = closing.closed;
   out.continued = closing.continued;
   return out;
