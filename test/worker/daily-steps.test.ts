@@ -11,7 +11,7 @@ import { bonusTick, EARN_HOUR } from "../../worker/features/bonus/bonus.service"
 import { dueDay, isRegionDayMessage, type RegionDayMessage, runRegionDay, STEP_LEASE_MS } from "../../worker/features/cron/daily.service";
 import { ALERT_HOUR, balanceAlerts } from "../../worker/features/notifications/alerts.service";
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
-import { createDataAccess } from "../../worker/platform/db";
+import { createDataAccess, type DataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { addDays } from "../../worker/platform/region";
 import type { StepCursor } from "../../worker/platform/shard-map";
@@ -48,6 +48,33 @@ beforeAll(async () => {
   }
 });
 
+/** Moscow's alerts in one whole run. */
+async function alertsOf(at: Date): Promise<NotificationMessage[]> {
+  const told: NotificationMessage[] = [];
+  await balanceAlerts(createDataAccess(env), async (m) => void told.push(m), at, msk);
+  return told;
+}
+
+/** Moscow's alerts a call at a time, each call going on from the cursor the one before returned; `each` sees a call's use. */
+async function alertsPaged(at: Date, page: { limit?: number; calls?: number }, each?: (data: DataAccess) => void) {
+  const told: NotificationMessage[] = [];
+  let from: StepCursor | undefined;
+  let pages = 0;
+  for (;;) {
+    const data = createDataAccess(env);
+    const r = await balanceAlerts(data, async (m) => void told.push(m), at, msk, { ...page, from });
+    each?.(data);
+    pages++;
+    if (!r.next) break;
+    from = r.next;
+    expect(pages).toBeLessThan(5000);
+  }
+  return { told, pages };
+}
+
+/** Each event as its id and subscriber, sorted: what was told, whatever the order. */
+const ids = (ms: NotificationMessage[]) => ms.map((m) => (m.channel === "event" ? `${m.eventId}|${m.subscriberId}` : m.channel)).sort();
+
 describe("the daily points and alerts of a region, a page at a time", () => {
   it("earn every member's points over pages of one member, each once; a whole run after them earns nothing more", async () => {
     const { historyTo } = demoPeriods();
@@ -80,51 +107,24 @@ describe("the daily points and alerts of a region, a page at a time", () => {
 
   it("alert the same accounts over pages of one account as in one run, none twice", async () => {
     const at = new Date();
-    const whole: NotificationMessage[] = [];
-    await balanceAlerts(createDataAccess(env), async (m) => void whole.push(m), at, msk);
-    const paged: NotificationMessage[] = [];
-    let from: StepCursor | undefined;
-    let pages = 0;
-    for (;;) {
-      const data = createDataAccess(env);
-      const r = await balanceAlerts(data, async (m) => void paged.push(m), at, msk, { from, limit: 1 });
-      pages++;
-      // A page: its accounts, their links, balances, yesterday's charges and the charge alerts asked for.
-      expect(data.stats.roundTrips).toBeLessThanOrEqual(6);
-      if (!r.next) break;
-      from = r.next;
-      expect(pages).toBeLessThan(5000);
-    }
-    const ids = (ms: NotificationMessage[]) => ms.map((m) => (m.channel === "event" ? `${m.eventId}|${m.subscriberId}` : m.channel)).sort();
+    const whole = await alertsOf(at);
+    // A page: its accounts, their links, balances, yesterday's charges and the charge alerts asked for.
+    const paged = await alertsPaged(at, { limit: 1 }, (data) => expect(data.stats.roundTrips).toBeLessThanOrEqual(6));
     // At least this file's six accounts at 0 ₽ under their 100 ₽ threshold.
     expect(whole.filter((m) => m.channel === "event" && m.subscriberId === "steps-sub" && m.kind === "low_balance")).toHaveLength(6);
-    expect(ids(paged)).toEqual(ids(whole));
-    expect(new Set(ids(paged)).size).toBe(paged.length);
-    expect(pages).toBeGreaterThan(6);
+    expect(ids(paged.told)).toEqual(ids(whole));
+    expect(new Set(ids(paged.told)).size).toBe(paged.told.length);
+    expect(paged.pages).toBeGreaterThan(6);
   });
 
   it("stop alerting before a page whose events might pass the calls allowed, and go on from that page", async () => {
     const at = new Date();
-    const whole: NotificationMessage[] = [];
-    await balanceAlerts(createDataAccess(env), async (m) => void whole.push(m), at, msk);
-    const paged: NotificationMessage[] = [];
-    let from: StepCursor | undefined;
-    let pages = 0;
-    for (let i = 0; ; i++) {
-      const data = createDataAccess(env);
-      const sends: NotificationMessage[] = [];
-      // 20 calls: a page of 90 accounts with its links' events would pass them, so each call works one page only.
-      const r = await balanceAlerts(data, async (m) => void sends.push(m), at, msk, { from, calls: 20 });
-      paged.push(...sends);
-      pages++;
-      if (!r.next) break;
-      from = r.next;
-      expect(i).toBeLessThan(500);
-    }
-    const ids = (ms: NotificationMessage[]) => ms.map((m) => (m.channel === "event" ? `${m.eventId}|${m.subscriberId}` : m.channel)).sort();
-    expect(ids(paged)).toEqual(ids(whole));
+    const whole = await alertsOf(at);
+    // 20 calls: a page of 90 accounts with its links' events would pass them, so each call works one page only.
+    const paged = await alertsPaged(at, { calls: 20 });
+    expect(ids(paged.told)).toEqual(ids(whole));
     // The region's accounts in this test are more than one page of 90: the budget cut the run into calls.
-    expect(pages).toBeGreaterThan(1);
+    expect(paged.pages).toBeGreaterThan(1);
   });
 
   it("go on in messages of their own from where the one before stopped, and the day is marked done once, at the end", async () => {

@@ -115,6 +115,21 @@ async function subscribePush(cookie: string, lang: "ru" | "en" = "ru") {
   return { endpoint, keys };
 }
 
+/** A push to the device of Maria's at `endpoint` (in her home shard), as an event fans it out. */
+async function mariasPush(endpoint: string, eventId: string): Promise<Extract<NotificationMessage, { channel: "push" }>> {
+  return {
+    channel: "push",
+    subscriptionId: (await shardRows<{ id: string }>("SELECT id FROM push_subscriptions WHERE endpoint = ?", endpoint))[0]?.id ?? "",
+    payload: { title: "t", body: "b", url: "/", tag: "x", kind: "payment_credited", lang: "ru" },
+    ttl: 3600,
+    urgency: "normal",
+    dedupeKey: `test:${crypto.randomUUID()}:push`,
+    eventId,
+    subscriberId: "demo-maria",
+    homeShard: (await globalRows<{ shard: string }>("SELECT home_shard AS shard FROM subscribers WHERE id = 'demo-maria'"))[0]?.shard,
+  };
+}
+
 type EventBody = Extract<NotificationMessage, { channel: "event" }>;
 const event = (over: Partial<EventBody>): EventBody => ({
   channel: "event",
@@ -262,17 +277,7 @@ describe("notification delivery", () => {
       pushTimeoutMs: 200,
       fetcher: (req) => new Promise<Response>((_, reject) => req.signal.addEventListener("abort", () => reject(req.signal.reason))),
     });
-    const push: NotificationMessage = {
-      channel: "push",
-      subscriptionId: (await shardRows<{ id: string }>("SELECT id FROM push_subscriptions WHERE endpoint = ?", endpoint))[0]?.id ?? "",
-      payload: { title: "t", body: "b", url: "/", tag: "x", kind: "payment_credited", lang: "ru" },
-      ttl: 3600,
-      urgency: "normal",
-      dedupeKey: `test:${crypto.randomUUID()}:push`,
-      eventId: "test:hung",
-      subscriberId: "demo-maria",
-      homeShard: (await globalRows<{ shard: string }>("SELECT home_shard AS shard FROM subscribers WHERE id = 'demo-maria'"))[0]?.shard,
-    };
+    const push = await mariasPush(endpoint, "test:hung");
     const email: NotificationMessage = {
       channel: "email",
       to: "maria@example.com",
@@ -290,17 +295,7 @@ describe("notification delivery", () => {
     const maria = await login("maria");
     const { endpoint } = await subscribePush(maria);
     const h = harness({ fetcher: async () => new Response(null, { status: 503 }) });
-    const msg: NotificationMessage = {
-      channel: "push",
-      subscriptionId: (await shardRows<{ id: string }>("SELECT id FROM push_subscriptions WHERE endpoint = ?", endpoint))[0]?.id ?? "",
-      payload: { title: "t", body: "b", url: "/", tag: "x", kind: "payment_credited", lang: "ru" },
-      ttl: 3600,
-      urgency: "normal",
-      dedupeKey: `test:${crypto.randomUUID()}:push`,
-      eventId: "test:dlq",
-      subscriberId: "demo-maria",
-      homeShard: (await globalRows<{ shard: string }>("SELECT home_shard AS shard FROM subscribers WHERE id = 'demo-maria'"))[0]?.shard,
-    };
+    const msg = await mariasPush(endpoint, "test:dlq");
     for (const attempt of [1, 2, 3]) {
       const [o] = await h.run([msg], attempt);
       expect(o).toEqual({ acked: false, retryDelay: retryDelaySeconds(attempt) });
