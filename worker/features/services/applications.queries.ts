@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, inArray, isNull, lt, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, lt, sql } from "drizzle-orm";
 import { applicationDirectory } from "../../db/schema/global";
 import { type ApplicationStatus, accountServices, applicationEvents, applications, tariffs } from "../../db/schema/region";
 import { type GlobalDb, type RegionDb, rawBatch } from "../../platform/db";
