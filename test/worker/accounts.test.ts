@@ -4,13 +4,12 @@ import { describe, expect, it } from "vitest";
 import { demoPeriods } from "../../worker/db/seed/seed";
 import { listAccounts, requireAccount, unlinkAccount } from "../../worker/features/accounts/accounts.service";
 import { appendEntry, balanceOf, chargeDay, regionsAtMidnight } from "../../worker/features/billing/billing.service";
-import { sha256Hex } from "../../worker/platform/crypto";
 import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { dailyChargeKop, daysInMonth } from "../../worker/platform/money";
 import { addDays, localDay } from "../../worker/platform/region";
 import { findSession, openSession } from "../../worker/platform/session";
-import { call, codeSentTo, json, post, sessionCookie } from "./helpers";
+import { call, codeSentTo, json, post, sessionCookie, sessionRowOf, subscriberAt } from "./helpers";
 
 const ip = { "cf-connecting-ip": "100.64.4.1" };
 const ANNA_MSK = makeAccountNo("20100000001");
@@ -96,12 +95,16 @@ describe("the home screen's cost", () => {
     const res = await call("msk", "/api/v1/accounts", { headers: { cookie } });
     expect(res.status).toBe(200);
     const { timing, use } = d1Use(res);
-    // The total stays reported too: the session with the links (global) + one statement for each of msk, spb, nsk shards.
-    expect(/d1;desc="(\d+) statements, (\d+) round trips"/.exec(timing)?.slice(1), timing).toEqual(["5", "4"]);
+    // The total stays reported too: the links (global) and the session (anna's home shard, Moscow) side by side, then
+    // one statement for each of msk, spb, nsk shards.
+    expect(/d1;desc="(\d+) statements, (\d+) round trips"/.exec(timing)?.slice(1), timing).toEqual(["5", "5"]);
     expect(use.get("DB"), timing).toMatchObject({ roundTrips: 1, writes: 0 });
     const shards = [...use].filter(([b]) => b !== "DB");
     expect(shards.map(([b]) => b).sort(), timing).toEqual(["DB_MOSCOW", "DB_NORTHWEST", "DB_SIBERIA"]);
-    for (const [binding, u] of shards) expect(u, binding).toEqual({ roundTrips: 1, statements: 1, writes: 0 });
+    for (const [binding, u] of shards) {
+      const session = binding === "DB_MOSCOW" ? 1 : 0;
+      expect(u, binding).toEqual({ roundTrips: 1 + session, statements: 1 + session, writes: 0 });
+    }
   });
 
   it("reads only the account's own shard for one account, and global data once", async () => {
@@ -109,21 +112,23 @@ describe("the home screen's cost", () => {
     const res = await call("msk", `/api/v1/accounts/${ANNA_NSK}`, { headers: { cookie } });
     expect(res.status).toBe(200);
     const { timing, use } = d1Use(res);
-    expect([...use.keys()].sort(), timing).toEqual(["DB", "DB_SIBERIA"]);
+    // The session is read in anna's home shard (Moscow), beside the global read.
+    expect([...use.keys()].sort(), timing).toEqual(["DB", "DB_MOSCOW", "DB_SIBERIA"]);
     expect(use.get("DB"), timing).toMatchObject({ roundTrips: 1, writes: 0 });
+    expect(use.get("DB_MOSCOW"), timing).toEqual({ roundTrips: 1, statements: 1, writes: 0 });
     expect(use.get("DB_SIBERIA"), timing).toEqual({ roundTrips: 1, statements: 1, writes: 0 });
   });
 
   it("keeps a session in use alive without writing global data: the cookie carries the last use", async () => {
     const cookie = await as("anna");
-    const token = cookie.replace(/^kab_session=/, "").split(".")[0] as string;
-    const idHash = await sha256Hex(token);
-    const setLastSeen = (ms: number) => env.DB.prepare("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?").bind(ms, idHash).run();
+    const { db, idHash } = await sessionRowOf(cookie);
+    const setLastSeen = (ms: number) => db.prepare("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?").bind(ms, idHash).run();
     // Ten minutes since the last use: the request is still a read, and the browser gets a cookie saying "used now".
     await setLastSeen(Date.now() - 10 * 60_000);
     const used = await call("msk", "/api/v1/accounts", { headers: { cookie } });
     expect(used.status).toBe(200);
     expect(d1Use(used).use.get("DB")).toMatchObject({ roundTrips: 1, writes: 0 });
+    expect(d1Use(used).use.get("DB_MOSCOW")).toMatchObject({ writes: 0 });
     const renewed = sessionCookie(used);
     expect(renewed).not.toBe(cookie);
     // Eight days later by the database: the renewed cookie proves the use, the old one does not.
@@ -330,8 +335,8 @@ describe("links read with the session", () => {
       .bind(PETR_KZN, Date.now())
       .run();
     const data = createDataAccess(env);
-    const { token } = await openSession(data.global, "demo-olga", "password", null);
-    const session = await findSession(data.global, token);
+    const { token } = await openSession(data, await subscriberAt("demo-olga"), "password", null);
+    const session = await findSession(data, token);
     expect(session?.links.map((l) => l.accountNo)).toContain(PETR_KZN);
     expect((await requireAccount(data.global, "demo-olga", PETR_KZN)).role).toBe("viewer");
     await unlinkAccount(data.global, "demo-olga", PETR_KZN);

@@ -8,8 +8,10 @@ import {
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { deadLetters, outbox, sessions } from "../../worker/db/schema/global";
-import { cleanExpired } from "../../worker/features/housekeeping/housekeeping.service";
+import { deadLetters, outbox, globalSessions as sessions } from "../../worker/db/schema/global";
+import { sessions as shardSessions } from "../../worker/db/schema/region";
+import { runShardTick } from "../../worker/features/cron/shard-tick.service";
+import { cleanExpired, expireShardSessions } from "../../worker/features/housekeeping/housekeeping.service";
 import worker from "../../worker/index";
 import { createDataAccess } from "../../worker/platform/db";
 
@@ -60,7 +62,7 @@ describe("notifications queue", () => {
 });
 
 describe("housekeeping cron", () => {
-  it("removes expired sessions and keeps live ones; running it again changes nothing", async () => {
+  it("removes expired sessions an older deployment left in the global table and keeps live ones; running it again changes nothing", async () => {
     const now = Date.UTC(2026, 10, 25, 12, 0, 0);
     const base = { subscriberId: "demo-anna", createdAt: new Date(now - 1e8), lastSeenAt: new Date(now - 1e6) };
     await db()
@@ -97,5 +99,36 @@ describe("housekeeping cron", () => {
     expect(await left()).toEqual(["backlog-1", "backlog-2", "backlog-live"]);
     expect((await cleanExpired(createDataAccess(env), new Date(now), 3)).sessions).toBe(2);
     expect(await left()).toEqual(["backlog-live"]);
+  });
+
+  it("removes a home shard's expired sessions with the shard's quarter tick, a page at a time, oldest first", async () => {
+    // A shard's tick reckons from now at the earliest (a late message): the sessions are dated from now.
+    const now = Date.now();
+    const data = createDataAccess(env);
+    const shard = data.shard("DB_MOSCOW");
+    const base = { subscriberId: "demo-anna", createdAt: new Date(now - 1e8), lastSeenAt: new Date(now - 1e6), stampKey: "k" };
+    await shard
+      .insert(shardSessions)
+      .values([
+        ...[1, 2, 3, 4, 5].map((i) => ({ idHash: `home-expired-${i}`, ...base, expiresAt: new Date(now - i * 60_000) })),
+        { idHash: "home-live", ...base, expiresAt: new Date(now + 3_600_000) },
+      ]);
+    const left = async () =>
+      (await shard.select({ id: shardSessions.idHash }).from(shardSessions).all())
+        .map((r) => r.id)
+        .filter((id) => id.startsWith("home-"))
+        .sort();
+    expect(await expireShardSessions(data, "DB_MOSCOW", new Date(now), 3)).toBe(3);
+    expect(await left()).toEqual(["home-expired-1", "home-expired-2", "home-live"]);
+    // The shard's quarter tick takes the rest; the other shards' ticks touch none of Moscow's.
+    const deps = { data: createDataAccess(env), queue: env.BILLING, files: env.FILES } as unknown as Parameters<typeof runShardTick>[0];
+    expect(await runShardTick(deps, { kind: "cron.shard", tick: "quarter", shard: "DB_SIBERIA", at: now })).toMatchObject({
+      sessionsExpired: 0,
+    });
+    expect(await left()).toEqual(["home-expired-1", "home-expired-2", "home-live"]);
+    expect(await runShardTick(deps, { kind: "cron.shard", tick: "quarter", shard: "DB_MOSCOW", at: now })).toMatchObject({
+      sessionsExpired: 2,
+    });
+    expect(await left()).toEqual(["home-live"]);
   });
 });

@@ -1,8 +1,6 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { scriptSafeJson } from "../../worker/features/pages/pages.boot";
-import { sha256Hex } from "../../worker/platform/crypto";
-import { call, SAME_ORIGIN } from "./helpers";
+import { call, SAME_ORIGIN, sessionRowOf } from "./helpers";
 
 /** The JSON the server put into the page for the app's first draw. */
 async function bootOf(res: Response): Promise<Record<string, unknown>> {
@@ -97,8 +95,9 @@ describe("data in the first page", () => {
 
   it("renews the session's proof of use on a page too, so a subscriber who only opens pages is not logged out as idle", async () => {
     const session = (await login("maria", "198.51.100.95")).find((c) => c.startsWith("kab_session="))?.split(";")[0] ?? "";
-    const idHash = await sha256Hex(session.replace(/^kab_session=/, ""));
-    await env.DB.prepare("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?")
+    const { db, idHash } = await sessionRowOf(session);
+    await db
+      .prepare("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?")
       .bind(Date.now() - 10 * 60_000, idHash)
       .run();
     const page = await call("msk", "/accounts", { headers: { accept: "text/html", cookie: session } });
@@ -106,7 +105,8 @@ describe("data in the first page", () => {
     const renewed = page.headers.getSetCookie().find((c) => c.startsWith("kab_session="));
     expect(renewed).toMatch(/HttpOnly/i);
     // A week later by the database, the renewed cookie still opens the page as the subscriber.
-    await env.DB.prepare("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?")
+    await db
+      .prepare("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?")
       .bind(Date.now() - 8 * 24 * 3600_000, idHash)
       .run();
     const later = await bootOf(await call("msk", "/", { headers: { accept: "text/html", cookie: renewed?.split(";")[0] ?? "" } }));

@@ -13,7 +13,7 @@ import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { addDays, localDay } from "../../worker/platform/region";
 import { findSession, openSession } from "../../worker/platform/session";
-import { api, call, json, login, stepUp } from "./helpers";
+import { api, call, json, login, stepUp, subscriberAt } from "./helpers";
 
 const ANNA_MSK = makeAccountNo("20100000001");
 const ANNA_NSK = makeAccountNo("60700000003");
@@ -112,18 +112,18 @@ describe("a logged-in subscriber's GET requests", () => {
  * only its account's shard and must write no global data. A new operation must be added to one list or the other.
  */
 const CHANGES_GLOBAL: Record<string, string> = {
-  "POST /api/v1/auth/login": "login: opens a session",
-  "POST /api/v1/auth/logout": "logout: ends the session",
-  "DELETE /api/v1/me/sessions/{id}": "ends one of the subscriber's sessions",
-  "POST /api/v1/me/sessions/end-others": "ends the subscriber's other sessions",
+  "POST /api/v1/auth/login": "login: a password record of an older kind is rehashed (the session goes to the home shard)",
+  "POST /api/v1/auth/logout": "logout: ends a session an older deployment opened in the global table",
+  "DELETE /api/v1/me/sessions/{id}": "ends one of the subscriber's sessions, which may be one an older deployment kept globally",
+  "POST /api/v1/me/sessions/end-others": "ends the subscriber's other sessions, also those an older deployment kept globally",
   "POST /api/v1/auth/code": "login by code: stores the one-time code",
-  "POST /api/v1/auth/code/verify": "login by code: opens a session, spends the code",
+  "POST /api/v1/auth/code/verify": "login by code: spends the code (the session goes to the home shard)",
   "POST /api/v1/auth/register/start": "registration: stores the one-time code",
   "POST /api/v1/auth/register/complete": "registration: creates the subscriber",
   "POST /api/v1/auth/recover/start": "recovery: stores the one-time code",
   "POST /api/v1/auth/recover/complete": "recovery: a new password, every session ended",
   "POST /api/v1/auth/step-up/start": "step-up: stores the one-time code",
-  "POST /api/v1/auth/step-up/verify": "step-up: spends the code and rotates the session",
+  "POST /api/v1/auth/step-up/verify": "step-up: spends the code (the session is rotated in the home shard)",
   "POST /api/v1/me/password": "password change: the hash, other sessions ended, the session rotated",
   "POST /api/v1/me/phone/start": "contact change: stores the one-time code",
   "POST /api/v1/me/phone/verify": "contact change: the profile's phone",
@@ -134,7 +134,7 @@ const CHANGES_GLOBAL: Record<string, string> = {
   "POST /api/v1/me/passkeys": "passkey registration: stores the passkey",
   "DELETE /api/v1/me/passkeys/{id}": "deletes a passkey",
   "POST /api/v1/auth/passkey/options": "passkey login: stores the challenge",
-  "POST /api/v1/auth/passkey/verify": "passkey login: opens a session",
+  "POST /api/v1/auth/passkey/verify": "passkey login: spends the challenge, the passkey's counter (the session goes to the home shard)",
   "POST /api/v1/accounts/link/start": "linking a relative's account: stores the one-time code",
   "POST /api/v1/accounts/link/confirm": "linking a relative's account: the link",
   "PUT /api/v1/accounts/{accountNo}/low-balance": "the low-balance threshold is kept on the subscriber's link",
@@ -322,8 +322,8 @@ describe("a logged-in subscriber's changes", () => {
 describe("what was read with the session", () => {
   it("is not trusted once the request has written global data: the profile is read afresh", async () => {
     const data = createDataAccess(env);
-    const { token } = await openSession(data.global, "demo-maria", "password", null);
-    const session = await findSession(data.global, token, new Date(), [PROFILE_READ]);
+    const { token } = await openSession(data, await subscriberAt("demo-maria"), "password", null);
+    const session = await findSession(data, token, new Date(), [PROFILE_READ]);
     if (!session) throw new Error("no session");
     const before = await currentProfile(data.global, session);
     // Same request, after a write to global data: the profile read with the session is stale and is not used.

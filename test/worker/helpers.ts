@@ -197,3 +197,29 @@ export async function homeShardOf(subscriberId: string): Promise<D1Database> {
   const row = await env.DB.prepare("SELECT home_shard FROM subscribers WHERE id = ?").bind(subscriberId).first<{ home_shard: string }>();
   return shardDatabase(env, row?.home_shard ?? "") as D1Database;
 }
+
+/** A subscriber as `openSession` takes them: their id and home shard, as the global database keeps it. */
+export async function subscriberAt(subscriberId: string): Promise<{ id: string; homeShard: string }> {
+  const row = await env.DB.prepare("SELECT id, home_shard AS homeShard FROM subscribers WHERE id = ?")
+    .bind(subscriberId)
+    .first<{ id: string; homeShard: string }>();
+  if (!row) throw new Error(`no subscriber ${subscriberId}`);
+  return row;
+}
+
+/**
+ * Where a session cookie's row is kept and its key: the home shard the cookie names (`<shard>.<subscriber>.<token>`,
+ * then the stamp) and the SHA-256 of its token; the global database for a legacy cookie (`<token>`).
+ */
+export async function sessionRowOf(cookie: string): Promise<{ db: D1Database; idHash: string }> {
+  const parts =
+    cookie
+      .replace(/^kab_session=/, "")
+      .split(";")[0]
+      ?.split(".") ?? [];
+  const located = shardDatabase(env, parts[0] ?? "");
+  const token = (located ? parts[2] : parts[0]) ?? "";
+  const bytes = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
+  const idHash = [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return { db: located ?? env.DB, idHash };
+}

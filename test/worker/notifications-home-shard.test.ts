@@ -38,7 +38,7 @@ async function subscriberOn(shard: ShardBinding, channels = "inapp,sms") {
       "INSERT INTO notification_prefs (subscriber_id, account_no, kind, channels, updated_at) VALUES (?, '*', 'outage', ?, ?)",
     ).bind(id, channels, now),
   ]);
-  const { token } = await openSession(createDataAccess(env).global, id, "password", null);
+  const { token } = await openSession(createDataAccess(env), { id, homeShard: shard }, "password", null);
   return { id, cookie: `${SESSION_COOKIE}=${token}` };
 }
 

@@ -2,13 +2,14 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createDataAccess } from "../../worker/platform/db";
 import { ABSOLUTE_TIMEOUT_MS, findSession, IDLE_TIMEOUT_MS, openSession } from "../../worker/platform/session";
+import { subscriberAt } from "./helpers";
 
-const db = () => createDataAccess(env).global;
+const db = () => createDataAccess(env);
 
 describe("session timeouts", () => {
   it("end a session unused for longer than the idle timeout", async () => {
     const t0 = new Date("2026-11-01T10:00:00Z");
-    const { token } = await openSession(db(), "demo-anna", "password", null, t0);
+    const { token } = await openSession(db(), await subscriberAt("demo-anna"), "password", null, t0);
     const used = await findSession(db(), token, new Date(t0.getTime() + IDLE_TIMEOUT_MS - 60_000));
     expect(used).not.toBeNull();
     // It was used a minute before the idle limit, so the limit counts from then: the browser keeps the renewed
@@ -23,7 +24,7 @@ describe("session timeouts", () => {
 
   it("end any session at the absolute timeout, however much it is used", async () => {
     const t0 = new Date("2026-10-01T10:00:00Z");
-    const { token } = await openSession(db(), "demo-anna", "password", null, t0);
+    const { token } = await openSession(db(), await subscriberAt("demo-anna"), "password", null, t0);
     let cookie = token;
     for (let at = t0.getTime(); at < t0.getTime() + ABSOLUTE_TIMEOUT_MS - 86_400_000; at += 86_400_000) {
       const session = await findSession(db(), cookie, new Date(at));

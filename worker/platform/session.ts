@@ -4,11 +4,13 @@ import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { serialize } from "hono/utils/cookie";
-import { accountDirectory, accountLinks, sessions, subscribers } from "../db/schema/global";
+import { accountDirectory, accountLinks, globalSessions, subscribers } from "../db/schema/global";
+import { sessions } from "../db/schema/region";
 import type { AppEnv } from "../env";
 import { randomToken, sha256Hex, timingSafeEqual } from "./crypto";
-import { type GlobalDb, globalWrites, type ShardBinding } from "./db";
+import { type DataAccess, type GlobalDb, globalWrites, isShardBinding, type RegionDb, type ShardBinding } from "./db";
 import { AppError } from "./errors";
+import { log } from "./log";
 
 export const SESSION_COOKIE = "kab_session";
 /**
@@ -37,8 +39,16 @@ export interface SessionLink {
   shard: string;
 }
 
+/**
+ * Where a session's row is kept: its subscriber's home shard (every session opened now), or null: the global table,
+ * where an older deployment opened it (honoured until it expires, ends or is rotated into the home shard).
+ */
+export type SessionStore = ShardBinding | null;
+
 export interface SessionInfo {
   idHash: string;
+  /** Where the session's row is (the cookie says so). */
+  store: SessionStore;
   subscriberId: string;
   createdAt: Date;
   stepUpAt: Date | null;
@@ -53,19 +63,47 @@ export interface SessionInfo {
 
 export type AuthMethod = "password" | "code" | "passkey" | `oidc:${string}`;
 
-/** Opens a session: a random token in the cookie, only its SHA-256 in the database. */
+/** A store's database and table. The global table has the shards' columns (db/schema/global.ts): the same statements serve it. */
+function storeOf(data: DataAccess, store: SessionStore): { db: RegionDb; table: typeof sessions } {
+  return store
+    ? { db: data.shard(store), table: sessions }
+    : { db: data.global as unknown as RegionDb, table: globalSessions as unknown as typeof sessions };
+}
+
+/**
+ * Where a subscriber's new session goes: their home shard. One this Worker is not bound to (a configuration error:
+ * home shards are never removed) falls back to the global table, so that logging in still works, and says so.
+ */
+function homeStore(data: DataAccess, homeShard: string): SessionStore {
+  if (isShardBinding(homeShard) && data.shards.includes(homeShard)) return homeShard;
+  log("error", "session.home_shard_unbound", { shard: homeShard });
+  return null;
+}
+
+/**
+ * What the cookie holds before its stamp: `<home shard>.<subscriber id>.<token>`, so that a request reads the
+ * session in the shard while it reads the subscriber's links in the global database, side by side. Neither name is a
+ * secret (the token is the credential), and a session is taken only where its row has that subscriber.
+ */
+function cookieOf(store: SessionStore, subscriberId: string, token: string): string {
+  return store ? `${store}.${subscriberId}.${token}` : token;
+}
+
+/** Opens a session in the subscriber's home shard: a random token in the cookie, only its SHA-256 in the database. */
 export async function openSession(
-  db: GlobalDb,
-  subscriberId: string,
+  data: DataAccess,
+  subscriber: { id: string; homeShard: string },
   method: AuthMethod,
   userAgent: string | null,
   now = new Date(),
 ): Promise<{ token: string; idHash: string }> {
   const token = randomToken(32);
   const idHash = await sha256Hex(token);
-  await db.insert(sessions).values({
+  const store = homeStore(data, subscriber.homeShard);
+  const { db, table } = storeOf(data, store);
+  await db.insert(table).values({
     idHash,
-    subscriberId,
+    subscriberId: subscriber.id,
     createdAt: now,
     lastSeenAt: now,
     expiresAt: new Date(now.getTime() + ABSOLUTE_TIMEOUT_MS),
@@ -73,7 +111,7 @@ export async function openSession(
     authMethod: method,
     stampKey: randomToken(32),
   });
-  return { token, idHash };
+  return { token: cookieOf(store, subscriber.id, token), idHash };
 }
 
 const b64url = (buf: ArrayBuffer) =>
@@ -88,18 +126,35 @@ async function stampMac(stampKey: string, idHash: string, at: number): Promise<s
   return b64url(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${idHash}.${at}`)));
 }
 
+const SUBSCRIBER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
 /**
- * The cookie is `<token>` as issued at login, or `<token>.<last use, ms in base 36>.<mac>` once renewed.
- * The token alone is the credential; the stamp only proves when it was last used.
+ * The cookie is `<home shard>.<subscriber>.<token>` as issued at login (`<token>` alone for a session an older
+ * deployment opened in the global table), followed by `.<last use, ms in base 36>.<mac>` once renewed. The token
+ * alone is the credential; the stamp only proves when it was last used.
  */
-function parseCookie(value: string): { token: string; stamp: { at: number; mac: string } | null } {
-  const [token = "", at, mac] = value.split(".");
+function parseCookie(value: string): {
+  token: string;
+  store: SessionStore;
+  subscriberId: string | null;
+  stamp: { at: number; mac: string } | null;
+} | null {
+  const parts = value.split(".");
+  const located = (parts.length === 3 || parts.length === 5) && isShardBinding(parts[0] ?? "");
+  if (located && !SUBSCRIBER_ID.test(parts[1] ?? "")) return null;
+  const [token = "", at, mac] = located ? parts.slice(2) : parts;
+  if (!token) return null;
   const ms = at ? Number.parseInt(at, 36) : Number.NaN;
-  return { token, stamp: mac && Number.isSafeInteger(ms) ? { at: ms, mac } : null };
+  return {
+    token,
+    store: located ? (parts[0] as ShardBinding) : null,
+    subscriberId: located ? (parts[1] as string) : null,
+    stamp: mac && Number.isSafeInteger(ms) ? { at: ms, mac } : null,
+  };
 }
 
-/** The accounts a subscriber may see, found through the session's own row (so it goes in the session's batch). */
-function selectSessionLinks(db: GlobalDb, idHash: string) {
+/** The accounts a subscriber may see: a known subscriber, or the legacy session's (a subquery in its batch). */
+function selectSessionLinks(db: GlobalDb, who: SessionSubscriber) {
   return db
     .select({
       accountNo: accountLinks.accountNo,
@@ -110,18 +165,22 @@ function selectSessionLinks(db: GlobalDb, idHash: string) {
     })
     .from(accountLinks)
     .innerJoin(accountDirectory, eq(accountDirectory.accountNo, accountLinks.accountNo))
-    .where(inArray(accountLinks.subscriberId, db.select({ id: sessions.subscriberId }).from(sessions).where(eq(sessions.idHash, idHash))))
+    .where(subscriberIs(accountLinks.subscriberId, who))
     .orderBy(accountLinks.createdAt, accountLinks.accountNo);
 }
 
-/** The session's subscriber id as a subquery: what a read in the session's batch filters on (its id is not known yet). */
-function sessionSubscriber(db: GlobalDb, idHash: string) {
-  return db.select({ id: sessions.subscriberId }).from(sessions).where(eq(sessions.idHash, idHash));
+/** A legacy session's subscriber id as a subquery: what a read in its batch filters on (its id is not known yet). */
+function legacySessionSubscriber(db: GlobalDb, idHash: string) {
+  return db.select({ id: globalSessions.subscriberId }).from(globalSessions).where(eq(globalSessions.idHash, idHash));
 }
-export type SessionSubscriber = ReturnType<typeof sessionSubscriber>;
+/**
+ * Who a read in the session's batch is for: the subscriber the cookie names (checked against the session's row
+ * before anything read is used), or, for a legacy session, its subscriber as a subquery.
+ */
+export type SessionSubscriber = string | ReturnType<typeof legacySessionSubscriber>;
 
 /** A filter on a subscriber id column: a known id, or the session's subscriber (in the session's batch). */
-export function subscriberIs(column: SQLiteColumn, who: string | SessionSubscriber): SQL {
+export function subscriberIs(column: SQLiteColumn, who: SessionSubscriber): SQL {
   return typeof who === "string" ? eq(column, who) : inArray(column, who);
 }
 
@@ -186,37 +245,70 @@ export function preread<T>(db: GlobalDb, subscriberId: string, read: SessionRead
   return reads?.has(read) ? (reads.get(read) as T) : undefined;
 }
 
+/** A session's row as read, with the home shard it belongs to. */
+type FoundRow = Omit<typeof sessions.$inferSelect, "stampKey"> & { stampKey: string | null; homeShard: string };
+
+/**
+ * The session's row, the subscriber's links and the route's reads. A session in a home shard: its row there and the
+ * rest in the global database for the subscriber the cookie names, side by side (one round trip's time); the row
+ * must have that subscriber, or nothing read is used. A legacy session: all in one global batch, as before.
+ */
+async function readSession(
+  data: DataAccess,
+  parsed: NonNullable<ReturnType<typeof parseCookie>>,
+  idHash: string,
+  reads: readonly SessionRead<unknown>[],
+  c: Context<AppEnv> | undefined,
+): Promise<{ row: FoundRow; links: SessionLink[]; results: unknown[] } | null> {
+  const db = data.global;
+  const { store, subscriberId } = parsed;
+  if (store && subscriberId) {
+    if (!data.shards.includes(store)) return null;
+    const [rows, [links, ...results]] = await Promise.all([
+      data.shard(store).select().from(sessions).where(eq(sessions.idHash, idHash)),
+      db.batch([selectSessionLinks(db, subscriberId), ...reads.map((r) => r.build(db, subscriberId, c))]),
+    ]);
+    const row = rows[0];
+    return row?.subscriberId === subscriberId ? { row: { ...row, homeShard: store }, links, results } : null;
+  }
+  const [rows, links, ...results] = await db.batch([
+    // The subscriber's home shard with the session's row (one primary-key join): no round trip of its own.
+    db
+      .select({ ...getTableColumns(globalSessions), homeShard: subscribers.homeShard })
+      .from(globalSessions)
+      .innerJoin(subscribers, eq(subscribers.id, globalSessions.subscriberId))
+      .where(eq(globalSessions.idHash, idHash)),
+    selectSessionLinks(db, legacySessionSubscriber(db, idHash)),
+    ...reads.map((r) => r.build(db, legacySessionSubscriber(db, idHash), c)),
+  ]);
+  const row = rows[0];
+  return row ? { row, links, results } : null;
+}
+
 /**
  * The live session for a cookie value, or null (unknown, expired or idle too long), read with the subscriber's
- * account links in one round trip, and never written: the last use is proven by the cookie's signed stamp, which
- * is renewed by a Set-Cookie (`renewedCookie`) at most every five minutes. An idle session is not deleted here
+ * account links in one round trip's time, and never written: the last use is proven by the cookie's signed stamp,
+ * which is renewed by a Set-Cookie (`renewedCookie`) at most every five minutes. An idle session is not deleted here
  * (an old copy of a cookie must not end the session its owner still uses); housekeeping removes it at expiry.
  */
 export async function findSession(
-  db: GlobalDb,
+  data: DataAccess,
   cookie: string,
   now = new Date(),
   reads: readonly SessionRead<unknown>[] = [],
   c?: Context<AppEnv>,
 ): Promise<SessionInfo | null> {
-  const { token, stamp } = parseCookie(cookie);
-  if (!token) return null;
+  const parsed = parseCookie(cookie);
+  if (!parsed) return null;
+  const { token, stamp, store } = parsed;
   const idHash = await sha256Hex(token);
-  const subscriber = sessionSubscriber(db, idHash);
-  const [rows, links, ...results] = await db.batch([
-    // The subscriber's home shard with the session's row (one primary-key join): no round trip of its own.
-    db
-      .select({ ...getTableColumns(sessions), homeShard: subscribers.homeShard })
-      .from(sessions)
-      .innerJoin(subscribers, eq(subscribers.id, sessions.subscriberId))
-      .where(eq(sessions.idHash, idHash)),
-    selectSessionLinks(db, idHash),
-    ...reads.map((r) => r.build(db, subscriber, c)),
-  ]);
-  const row = rows[0];
-  if (!row) return null;
+  const found = await readSession(data, parsed, idHash, reads, c);
+  if (!found) return null;
+  const { row, links, results } = found;
+  const db = data.global;
   if (row.expiresAt <= now) {
-    await db.delete(sessions).where(eq(sessions.idHash, idHash));
+    const { db: at, table } = storeOf(data, store);
+    await at.delete(table).where(eq(table.idHash, idHash));
     return null;
   }
   let lastUse = row.lastSeenAt.getTime();
@@ -232,7 +324,7 @@ export async function findSession(
   if (lastUse + IDLE_TIMEOUT_MS <= now.getTime()) return null;
   const renewedCookie =
     row.stampKey && now.getTime() - lastUse > TOUCH_EVERY_MS
-      ? `${token}.${now.getTime().toString(36)}.${await stampMac(row.stampKey, idHash, now.getTime())}`
+      ? `${cookieOf(store, row.subscriberId, token)}.${now.getTime().toString(36)}.${await stampMac(row.stampKey, idHash, now.getTime())}`
       : null;
   preloaded.set(db, {
     subscriberId: row.subscriberId,
@@ -242,6 +334,7 @@ export async function findSession(
   });
   return {
     idHash,
+    store,
     subscriberId: row.subscriberId,
     createdAt: row.createdAt,
     stepUpAt: row.stepUpAt,
@@ -253,36 +346,50 @@ export async function findSession(
 }
 
 /**
- * Replaces the session's token (privilege change: after a step-up or a
- * password change), keeping its login time and absolute expiry.
+ * Replaces the session's token (privilege change: after a step-up or a password change), keeping its login time and
+ * absolute expiry. A legacy session moves to the home shard on the way: the old row is deleted first, so that a
+ * failure in between ends the session rather than leaving two.
  */
-export async function rotateSession(db: GlobalDb, session: SessionInfo, patch: { stepUpAt?: Date }, now = new Date()) {
-  const row = await db.select().from(sessions).where(eq(sessions.idHash, session.idHash)).get();
+export async function rotateSession(data: DataAccess, session: SessionInfo, patch: { stepUpAt?: Date }, now = new Date()) {
+  const from = storeOf(data, session.store);
+  const row = await from.db.select().from(from.table).where(eq(from.table.idHash, session.idHash)).get();
   if (!row) throw new AppError(401, "unauthorized");
   const token = randomToken(32);
   const idHash = await sha256Hex(token);
-  await db.batch([
-    db.insert(sessions).values({
-      ...row,
-      idHash,
-      lastSeenAt: now,
-      stepUpAt: patch.stepUpAt ?? row.stepUpAt,
-      stampKey: randomToken(32),
+  const store = session.store ?? homeStore(data, session.homeShard);
+  const to = storeOf(data, store);
+  const insert = to.db.insert(to.table).values({
+    ...row,
+    idHash,
+    lastSeenAt: now,
+    stepUpAt: patch.stepUpAt ?? row.stepUpAt,
+    stampKey: randomToken(32),
+  });
+  const remove = from.db.delete(from.table).where(eq(from.table.idHash, session.idHash));
+  if (store === session.store) await from.db.batch([insert, remove]);
+  else {
+    await remove;
+    await insert;
+  }
+  return { token: cookieOf(store, row.subscriberId, token), idHash };
+}
+
+/** Ends one session, where it is kept. */
+export async function endSession(data: DataAccess, session: { idHash: string; store: SessionStore }) {
+  const { db, table } = storeOf(data, session.store);
+  await db.delete(table).where(eq(table.idHash, session.idHash));
+}
+
+/** Ends every session of a subscriber, or every one but `keep`: in their home shard and any left in the global table. */
+export async function endAllSessions(data: DataAccess, subscriber: { id: string; homeShard: string }, keep?: string) {
+  const home = homeStore(data, subscriber.homeShard);
+  await Promise.all(
+    [...new Set([home, null])].map((store) => {
+      const { db, table } = storeOf(data, store);
+      const own = eq(table.subscriberId, subscriber.id);
+      return db.delete(table).where(keep ? and(own, ne(table.idHash, keep)) : own);
     }),
-    db.delete(sessions).where(eq(sessions.idHash, session.idHash)),
-  ]);
-  return { token, idHash };
-}
-
-export function endSession(db: GlobalDb, idHash: string) {
-  return db.delete(sessions).where(eq(sessions.idHash, idHash));
-}
-
-/** Ends every session of a subscriber, or every one but `keep`. */
-export function endAllSessions(db: GlobalDb, subscriberId: string, keep?: string) {
-  return db
-    .delete(sessions)
-    .where(keep ? and(eq(sessions.subscriberId, subscriberId), ne(sessions.idHash, keep)) : eq(sessions.subscriberId, subscriberId));
+  );
 }
 
 /** The session cookie and its readable hint, kept by the browser for `maxAgeMs` (the session's absolute expiry). */
@@ -328,7 +435,7 @@ export function clearSessionCookie(c: Context<AppEnv>) {
 /** Reads the session cookie (if any) into `c.var.session`. */
 export const sessionMiddleware: MiddlewareHandler<AppEnv> = async (c, next) => {
   const cookie = getCookie(c, SESSION_COOKIE);
-  const session = cookie ? await findSession(c.get("data").global, cookie, new Date(), readsForRoute(c.req.method, c.req.path), c) : null;
+  const session = cookie ? await findSession(c.get("data"), cookie, new Date(), readsForRoute(c.req.method, c.req.path), c) : null;
   c.set("session", session);
   await next();
   // The handler's own session cookie (a login, a rotation, a logout) wins over anything said here.

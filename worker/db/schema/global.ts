@@ -124,8 +124,12 @@ export const accountLinks = sqliteTable(
   (t) => [primaryKey({ columns: [t.subscriberId, t.accountNo] }), index("account_links_account_idx").on(t.accountNo)],
 );
 
-/** Sessions: only the SHA-256 of the token is stored. */
-export const sessions = sqliteTable(
+/**
+ * Sessions an older deployment opened here (only the SHA-256 of the token is stored). New sessions live in the
+ * subscriber's home shard (region `sessions`); these are still honoured until they expire (30 days at most), are
+ * ended, or are rotated (a step-up, a password change), which moves one to the home shard.
+ */
+export const globalSessions = sqliteTable(
   "sessions",
   {
     idHash: text("id_hash").primaryKey(),

@@ -896,3 +896,29 @@ export const deliveries = sqliteTable(
     index("deliveries_updated_idx").on(t.updatedAt),
   ],
 );
+
+/**
+ * Sessions, in the subscriber's home shard (only the SHA-256 of the token is stored): the cookie names the shard and
+ * the subscriber beside the token (platform/session.ts), so a request reads its session here while it reads the
+ * subscriber's links in the global database, side by side, and a login writes nothing global. The subscriber is a
+ * global id (no foreign key here). Sessions an older deployment opened stay in the global `sessions` table until
+ * they expire (30 days at most) or are rotated here.
+ */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    idHash: text("id_hash").primaryKey(),
+    subscriberId: text("subscriber_id").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    lastSeenAt: integer("last_seen_at", { mode: "timestamp_ms" }).notNull(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    userAgent: text("user_agent"),
+    /** How the session was opened: password, code, passkey, or an identity provider. */
+    authMethod: text("auth_method").notNull().default("password"),
+    /** When the subscriber last confirmed with a fresh SMS code (step-up for money operations). */
+    stepUpAt: integer("step_up_at", { mode: "timestamp_ms" }),
+    /** The key that signs the cookie's "last used" stamp (HMAC-SHA-256), random per session and never sent. */
+    stampKey: text("stamp_key").notNull(),
+  },
+  (t) => [index("sessions_subscriber_idx").on(t.subscriberId), index("sessions_expires_idx").on(t.expiresAt)],
+);

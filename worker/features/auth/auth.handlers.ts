@@ -14,14 +14,14 @@ export function clientOf(c: Context<AppEnv>): Client {
 export const loginHandler: RouteHandler<typeof loginRoute, AppEnv> = async (c) => {
   const { identifier, password, captcha } = c.req.valid("json");
   const site = c.get("region")?.code ?? "apex";
-  const { subscriber, session } = await loginWithPassword(c.get("data").global, identifier, password, clientOf(c), {
+  const { subscriber, session } = await loginWithPassword(c.get("data"), identifier, password, clientOf(c), {
     site,
     captcha,
     env: c.env,
   });
   // A session from before the login (if any) ends: a new token on every login.
   const previous = c.get("session");
-  if (previous) await endSession(c.get("data").global, previous.idHash);
+  if (previous) await endSession(c.get("data"), previous);
   setSessionCookie(c, session.token);
   c.header("cache-control", "no-store");
   return c.json({ profile: profileOf(subscriber) }, 200);
@@ -29,7 +29,7 @@ export const loginHandler: RouteHandler<typeof loginRoute, AppEnv> = async (c) =
 
 export const logoutHandler: RouteHandler<typeof logoutRoute, AppEnv> = async (c) => {
   const session = c.get("session");
-  if (session) await endSession(c.get("data").global, session.idHash);
+  if (session) await endSession(c.get("data"), session);
   clearSessionCookie(c);
   return c.body(null, 204);
 };
@@ -42,16 +42,16 @@ export const meHandler: RouteHandler<typeof meRoute, AppEnv> = async (c) => {
 
 export const sessionsHandler: RouteHandler<typeof sessionsRoute, AppEnv> = async (c) => {
   c.header("cache-control", "private, no-store");
-  return c.json({ items: await listSessions(c.get("data").global, requireSession(c)) }, 200);
+  return c.json({ items: await listSessions(c.get("data"), requireSession(c)) }, 200);
 };
 
 export const endSessionHandler: RouteHandler<typeof endSessionRoute, AppEnv> = async (c) => {
-  const wasCurrent = await endOneSession(c.get("data").global, requireSession(c), c.req.valid("param").id);
+  const wasCurrent = await endOneSession(c.get("data"), requireSession(c), c.req.valid("param").id);
   if (wasCurrent) clearSessionCookie(c);
   return c.body(null, 204);
 };
 
 export const endOtherSessionsHandler: RouteHandler<typeof endOtherSessionsRoute, AppEnv> = async (c) => {
-  await endOtherSessions(c.get("data").global, requireSession(c));
+  await endOtherSessions(c.get("data"), requireSession(c));
   return c.body(null, 204);
 };

@@ -1,6 +1,7 @@
 import { and, desc, eq, like } from "drizzle-orm";
-import { accountLinks, sessions, subscribers } from "../../db/schema/global";
-import type { GlobalDb } from "../../platform/db";
+import { accountLinks, globalSessions, subscribers } from "../../db/schema/global";
+import { sessions } from "../../db/schema/region";
+import type { GlobalDb, RegionDb } from "../../platform/db";
 import type { Identifier } from "../../platform/identifiers";
 import { type SessionSubscriber, subscriberIs } from "../../platform/session";
 
@@ -45,15 +46,30 @@ export function selectProfileRow(db: GlobalDb, who: string | SessionSubscriber) 
   return db.select().from(subscribers).where(subscriberIs(subscribers.id, who)).limit(1);
 }
 
-export function selectSessions(db: GlobalDb, who: string | SessionSubscriber) {
-  return db.select().from(sessions).where(subscriberIs(sessions.subscriberId, who)).orderBy(desc(sessions.lastSeenAt));
+/** The subscriber's sessions in their home shard, most recently used first. */
+export function selectSessions(db: RegionDb, subscriberId: string) {
+  return db.select().from(sessions).where(eq(sessions.subscriberId, subscriberId)).orderBy(desc(sessions.lastSeenAt));
 }
 
-/** A session of this subscriber by the public id (a prefix of its hash). */
-export function selectSessionByPublicId(db: GlobalDb, subscriberId: string, publicId: string) {
+/** The subscriber's sessions an older deployment opened in the global table (read with the session). */
+export function selectLegacySessions(db: GlobalDb, who: string | SessionSubscriber) {
+  return db.select().from(globalSessions).where(subscriberIs(globalSessions.subscriberId, who)).orderBy(desc(globalSessions.lastSeenAt));
+}
+
+/** A session of this subscriber by the public id (a prefix of its hash), in its home shard. */
+export function selectSessionByPublicId(db: RegionDb, subscriberId: string, publicId: string) {
   return db
     .select({ idHash: sessions.idHash })
     .from(sessions)
     .where(and(eq(sessions.subscriberId, subscriberId), like(sessions.idHash, `${publicId}%`)))
+    .get();
+}
+
+/** The same in the global table (a legacy session). */
+export function selectLegacySessionByPublicId(db: GlobalDb, subscriberId: string, publicId: string) {
+  return db
+    .select({ idHash: globalSessions.idHash })
+    .from(globalSessions)
+    .where(and(eq(globalSessions.subscriberId, subscriberId), like(globalSessions.idHash, `${publicId}%`)))
     .get();
 }

@@ -1,5 +1,5 @@
 import { randomToken } from "../../platform/crypto";
-import type { GlobalDb } from "../../platform/db";
+import type { DataAccess, GlobalDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { type Identifier, parseIdentifier } from "../../platform/identifiers";
 import { hashPassword, needsRehash, verifyPassword } from "../../platform/password";
@@ -8,6 +8,8 @@ import { addressGuard, assertNoRefusalFor, type Guard, takeAttempt, throttleKey 
 import { challengeRequired, loginStormOn, noteLoginFailure } from "../../platform/throttle-storm";
 import {
   type SubscriberRow,
+  selectLegacySessionByPublicId,
+  selectLegacySessions,
   selectProfileRow,
   selectSessionByPublicId,
   selectSessions,
@@ -75,17 +77,18 @@ export interface LoginContext {
  * refused before any database read or hash). Every failure is counted
  * towards the site's storm mode.
  */
-export async function loginWithPassword(db: GlobalDb, identifier: string, password: string, client: Client, ctx: LoginContext) {
+export async function loginWithPassword(data: DataAccess, identifier: string, password: string, client: Client, ctx: LoginContext) {
   const id = parseIdentifierOrThrow(identifier);
   try {
-    return await checkPassword(db, id, password, client, ctx);
+    return await checkPassword(data, id, password, client, ctx);
   } catch (e) {
     if (e instanceof AppError && (e.status === 401 || e.status === 429)) noteLoginFailure(ctx.site);
     throw e;
   }
 }
 
-async function checkPassword(db: GlobalDb, id: Identifier, password: string, client: Client, ctx: LoginContext) {
+async function checkPassword(data: DataAccess, id: Identifier, password: string, client: Client, ctx: LoginContext) {
+  const db = data.global;
   const typed = `${id.kind}:${id.value}`;
   assertNoRefusalFor(typed);
   if (await loginStormOn(ctx.site)) {
@@ -104,7 +107,7 @@ async function checkPassword(db: GlobalDb, id: Identifier, password: string, cli
   if (subscriber.passwordHash && needsRehash(subscriber.passwordHash)) {
     await updateSubscriberPasswordHash(db, subscriber.id, subscriber.passwordHash, await hashPassword(password));
   }
-  const session = await openSession(db, subscriber.id, "password", client.userAgent);
+  const session = await openSession(data, subscriber, "password", client.userAgent);
   return { subscriber, session };
 }
 
@@ -131,7 +134,7 @@ export function profileOf(s: SubscriberRow) {
 
 /** The profile, read with the session on `/me` (and by the pages, which ask for it themselves). */
 export const PROFILE_READ = readWithSession(["GET /api/v1/me"], selectProfileRow);
-const SESSIONS_READ = readWithSession(["GET /api/v1/me/sessions"], selectSessions);
+const LEGACY_SESSIONS_READ = readWithSession(["GET /api/v1/me/sessions"], selectLegacySessions);
 
 export async function currentProfile(db: GlobalDb, session: SessionInfo) {
   const [s] = preread(db, session.subscriberId, PROFILE_READ) ?? (await selectProfileRow(db, session.subscriberId));
@@ -142,8 +145,14 @@ export async function currentProfile(db: GlobalDb, session: SessionInfo) {
 /** Public id of a session: a prefix of its hash (the token itself is never shown). */
 export const publicSessionId = (idHash: string) => idHash.slice(0, 16);
 
-export async function listSessions(db: GlobalDb, session: SessionInfo) {
-  const rows = preread(db, session.subscriberId, SESSIONS_READ) ?? (await selectSessions(db, session.subscriberId));
+/** The subscriber's sessions: in their home shard, and any an older deployment opened in the global table. */
+export async function listSessions(data: DataAccess, session: SessionInfo) {
+  const db = data.global;
+  const [home, legacy] = await Promise.all([
+    selectSessions(data.shard(session.homeShard), session.subscriberId),
+    preread(db, session.subscriberId, LEGACY_SESSIONS_READ) ?? selectLegacySessions(db, session.subscriberId),
+  ]);
+  const rows = [...home, ...legacy].sort((a, b) => b.lastSeenAt.getTime() - a.lastSeenAt.getTime());
   return rows.map((r) => ({
     id: publicSessionId(r.idHash),
     current: r.idHash === session.idHash,
@@ -155,15 +164,20 @@ export async function listSessions(db: GlobalDb, session: SessionInfo) {
 }
 
 /** Ends one of the subscriber's sessions; a foreign or unknown id is a 404. */
-export async function endOneSession(db: GlobalDb, session: SessionInfo, publicId: string) {
-  const row = /^[0-9a-f]{16}$/.test(publicId) ? await selectSessionByPublicId(db, session.subscriberId, publicId) : undefined;
-  if (!row) throw new AppError(404, "not_found");
-  await endSession(db, row.idHash);
-  return row.idHash === session.idHash;
+export async function endOneSession(data: DataAccess, session: SessionInfo, publicId: string) {
+  if (!/^[0-9a-f]{16}$/.test(publicId)) throw new AppError(404, "not_found");
+  const [home, legacy] = await Promise.all([
+    selectSessionByPublicId(data.shard(session.homeShard), session.subscriberId, publicId),
+    selectLegacySessionByPublicId(data.global, session.subscriberId, publicId),
+  ]);
+  const found = home ? { idHash: home.idHash, store: session.homeShard } : legacy ? { idHash: legacy.idHash, store: null } : null;
+  if (!found) throw new AppError(404, "not_found");
+  await endSession(data, found);
+  return found.idHash === session.idHash;
 }
 
-export async function endOtherSessions(db: GlobalDb, session: SessionInfo) {
-  await endAllSessions(db, session.subscriberId, session.idHash);
+export async function endOtherSessions(data: DataAccess, session: SessionInfo) {
+  await endAllSessions(data, { id: session.subscriberId, homeShard: session.homeShard }, session.idHash);
 }
 
 export type Profile = ReturnType<typeof profileOf>;

@@ -25,7 +25,7 @@ export const requestLoginCodeHandler: H<typeof r.requestLoginCodeRoute> = async 
 
 export const verifyLoginCodeHandler: H<typeof r.verifyLoginCodeRoute> = async (c) => {
   const { identifier, code } = c.req.valid("json");
-  const { subscriber, session } = await flows.loginWithCode(db(c), identifier, code, clientOf(c));
+  const { subscriber, session } = await flows.loginWithCode(c.get("data"), identifier, code, clientOf(c));
   setSessionCookie(c, session.token);
   return c.json({ profile: profileOf(subscriber) }, 200);
 };
@@ -54,7 +54,7 @@ export const startRecoveryHandler: H<typeof r.startRecoveryRoute> = async (c) =>
 
 export const completeRecoveryHandler: H<typeof r.completeRecoveryRoute> = async (c) => {
   const { identifier, code, password } = c.req.valid("json");
-  const { subscriber, session } = await flows.completeRecovery(db(c), identifier, code, password, clientOf(c));
+  const { subscriber, session } = await flows.completeRecovery(c.get("data"), identifier, code, password, clientOf(c));
   setSessionCookie(c, session.token);
   return c.json({ profile: profileOf(subscriber) }, 200);
 };
@@ -67,7 +67,7 @@ export const verifyStepUpHandler: H<typeof r.verifyStepUpRoute> = async (c) => {
   const session = requireSession(c);
   await flows.verifyStepUp(db(c), session, c.req.valid("json").code, clientOf(c));
   const now = new Date();
-  const rotated = await rotateSession(db(c), session, { stepUpAt: now });
+  const rotated = await rotateSession(c.get("data"), session, { stepUpAt: now });
   setSessionCookie(c, rotated.token);
   return c.json({ validUntil: new Date(now.getTime() + STEP_UP_TTL_MS).toISOString() }, 200);
 };
@@ -75,8 +75,8 @@ export const verifyStepUpHandler: H<typeof r.verifyStepUpRoute> = async (c) => {
 export const changePasswordHandler: H<typeof r.changePasswordRoute> = async (c) => {
   const session = requireSession(c);
   const { currentPassword, newPassword } = c.req.valid("json");
-  await flows.changePassword(db(c), session, currentPassword, newPassword);
-  const rotated = await rotateSession(db(c), session, {});
+  await flows.changePassword(c.get("data"), session, currentPassword, newPassword);
+  const rotated = await rotateSession(c.get("data"), session, {});
   setSessionCookie(c, rotated.token);
   return c.body(null, 204);
 };

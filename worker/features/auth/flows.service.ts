@@ -65,7 +65,8 @@ async function sendCodeToPerson(
   });
 }
 
-export async function loginWithCode(db: GlobalDb, identifier: string, code: string, client: Client) {
+export async function loginWithCode(data: DataAccess, identifier: string, code: string, client: Client) {
+  const db = data.global;
   const id = parseIdentifierOrThrow(identifier);
   const person = await selectSubscriberByIdentifier(db, id);
   const attempt = await takeAttempt(await throttleKeysFor(personOf(id, person), client));
@@ -73,7 +74,7 @@ export async function loginWithCode(db: GlobalDb, identifier: string, code: stri
   const s = subscriberId ? await selectSubscriberById(db, subscriberId) : undefined;
   if (!s) throw new AppError(400, "invalid_code");
   await attempt.succeeded();
-  return { subscriber: s, session: await openSession(db, s.id, "code", client.userAgent) };
+  return { subscriber: s, session: await openSession(data, s, "code", client.userAgent) };
 }
 
 // ── Registration of an existing subscriber ───────────────────────────────
@@ -209,7 +210,7 @@ export async function completeRegistration(
     ...unowned.map((accountNo) => db.insert(accountLinks).values({ subscriberId: id, accountNo, role: "owner", createdAt: now })),
   ]);
   const s = (await selectSubscriberById(db, id)) as SubscriberRow;
-  return { subscriber: s, session: await openSession(db, id, "code", client.userAgent) };
+  return { subscriber: s, session: await openSession(data, s, "code", client.userAgent) };
 }
 
 // ── Forgotten password ────────────────────────────────────────────────────
@@ -220,7 +221,8 @@ export async function startRecovery(db: GlobalDb, notify: Notify, identifier: st
 }
 
 /** With the code, a new password; every session ends and a fresh one opens here. */
-export async function completeRecovery(db: GlobalDb, identifier: string, code: string, password: string, client: Client) {
+export async function completeRecovery(data: DataAccess, identifier: string, code: string, password: string, client: Client) {
+  const db = data.global;
   const id = parseIdentifierOrThrow(identifier);
   const s = await selectSubscriberByIdentifier(db, id);
   const attempt = await takeAttempt(await throttleKeysFor(personOf(id, s), client));
@@ -237,9 +239,9 @@ export async function completeRecovery(db: GlobalDb, identifier: string, code: s
     .update(subscribers)
     .set({ passwordHash: await hashPassword(password) })
     .where(eq(subscribers.id, s.id));
-  await endAllSessions(db, s.id);
+  await endAllSessions(data, s);
   await attempt.succeeded();
-  return { subscriber: s, session: await openSession(db, s.id, "code", client.userAgent) };
+  return { subscriber: s, session: await openSession(data, s, "code", client.userAgent) };
 }
 
 // ── Step-up (fresh SMS code for money operations) ─────────────────────────
@@ -268,7 +270,8 @@ export async function verifyStepUp(db: GlobalDb, session: SessionInfo, code: str
 // ── Profile changes ───────────────────────────────────────────────────────
 
 /** New password: confirmed by a fresh step-up code (or, for a subscriber without a phone, the current password). Other sessions end. */
-export async function changePassword(db: GlobalDb, session: SessionInfo, current: string | undefined, next: string) {
+export async function changePassword(data: DataAccess, session: SessionInfo, current: string | undefined, next: string) {
+  const db = data.global;
   const s = await selectSubscriberById(db, session.subscriberId);
   if (!s) throw new AppError(401, "unauthorized");
   const fresh = session.stepUpAt && Date.now() - session.stepUpAt.getTime() < STEP_UP_TTL_MS;
@@ -282,7 +285,7 @@ export async function changePassword(db: GlobalDb, session: SessionInfo, current
     .update(subscribers)
     .set({ passwordHash: await hashPassword(next) })
     .where(eq(subscribers.id, s.id));
-  await endAllSessions(db, s.id, session.idHash);
+  await endAllSessions(data, s, session.idHash);
 }
 
 /** A code to the new phone (the caller has passed step-up) or email; confirming it sets the contact. */

@@ -38,7 +38,7 @@ export const oidcStartHandler: RouteHandler<typeof r.oidcStartRoute, AppEnv> = a
 
 export const oidcCallbackHandler: RouteHandler<typeof r.oidcCallbackRoute, AppEnv> = async (c) => {
   const url = new URL(c.req.url);
-  const outcome = await completeFlow(c.env, c.get("data").global, {
+  const outcome = await completeFlow(c.env, c.get("data"), {
     provider: c.req.valid("param").provider,
     url,
     cookieState: getCookie(c, STATE_COOKIE),

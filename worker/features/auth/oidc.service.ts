@@ -9,7 +9,7 @@ import {
   startAuthorization,
 } from "../../adapters/identity";
 import { authChallenges, externalIdentities, passkeys, subscribers } from "../../db/schema/global";
-import type { GlobalDb } from "../../platform/db";
+import type { DataAccess, GlobalDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { log } from "../../platform/log";
 import { openSession, preread, readWithSession, type SessionInfo, type SessionSubscriber, subscriberIs } from "../../platform/session";
@@ -79,9 +79,10 @@ export type FlowOutcome =
  */
 export async function completeFlow(
   env: Env,
-  db: GlobalDb,
+  data: DataAccess,
   args: { provider: string; url: URL; cookieState: string | undefined; session: SessionInfo | null; userAgent: string | null },
 ): Promise<FlowOutcome> {
+  const db = data.global;
   const state = args.url.searchParams.get("state") ?? "";
   if (!state || state !== args.cookieState) return { kind: "error", code: "oidc_failed", returnTo: null };
   const spent = await db
@@ -106,8 +107,9 @@ export async function completeFlow(
     return { kind: "error", code: "oidc_failed", returnTo: flow.returnTo };
   }
   const linked = await db
-    .select()
+    .select({ subscriberId: externalIdentities.subscriberId, homeShard: subscribers.homeShard })
     .from(externalIdentities)
+    .innerJoin(subscribers, eq(subscribers.id, externalIdentities.subscriberId))
     .where(and(eq(externalIdentities.provider, flow.provider), eq(externalIdentities.subject, subject)))
     .get();
 
@@ -127,7 +129,12 @@ export async function completeFlow(
     return { kind: "linked", returnTo: flow.returnTo };
   }
   if (!linked) return { kind: "error", code: "oidc_unlinked", returnTo: flow.returnTo };
-  const session = await openSession(db, linked.subscriberId, `oidc:${flow.provider}`, args.userAgent);
+  const session = await openSession(
+    data,
+    { id: linked.subscriberId, homeShard: linked.homeShard },
+    `oidc:${flow.provider}`,
+    args.userAgent,
+  );
   return { kind: "logged-in", token: session.token, returnTo: flow.returnTo };
 }
 

@@ -36,7 +36,7 @@ export const loginHandler: RouteHandler<typeof r.passkeyLoginRoute, AppEnv> = as
   const { credential } = c.req.valid("json");
   const { subscriber, session } = await svc.loginWithPasskey(
     c.env,
-    c.get("data").global,
+    c.get("data"),
     credential as unknown as AuthenticationResponseJSON,
     c.req.header("user-agent") ?? null,
   );

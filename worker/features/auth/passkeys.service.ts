@@ -10,7 +10,7 @@ import { isoBase64URL } from "@simplewebauthn/server/helpers";
 import { and, eq } from "drizzle-orm";
 import { authChallenges, passkeys } from "../../db/schema/global";
 import { isOwnOrigin } from "../../platform/csrf";
-import type { GlobalDb } from "../../platform/db";
+import type { DataAccess, GlobalDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { log } from "../../platform/log";
 import { openSession, preread, readWithSession, type SessionInfo, type SessionSubscriber, subscriberIs } from "../../platform/session";
@@ -123,7 +123,8 @@ export async function authenticationOptions(env: Env, db: GlobalDb) {
 }
 
 /** Logs in with a passkey; any failure is the same 401, telling nothing about which part failed. */
-export async function loginWithPasskey(env: Env, db: GlobalDb, response: AuthenticationResponseJSON, userAgent: string | null) {
+export async function loginWithPasskey(env: Env, data: DataAccess, response: AuthenticationResponseJSON, userAgent: string | null) {
+  const db = data.global;
   const failed = () => new AppError(401, "passkey_failed");
   const { challenge, origin } = clientData(response);
   if (!(await spendChallenge(db, challenge, "login"))) throw failed();
@@ -155,7 +156,7 @@ export async function loginWithPasskey(env: Env, db: GlobalDb, response: Authent
     .where(eq(passkeys.id, key.id));
   const subscriber = await selectSubscriberById(db, key.subscriberId);
   if (!subscriber) throw failed();
-  return { subscriber, session: await openSession(db, subscriber.id, "passkey", userAgent) };
+  return { subscriber, session: await openSession(data, subscriber, "passkey", userAgent) };
 }
 
 const selectPasskeys = (db: GlobalDb, who: string | SessionSubscriber) =>

@@ -2,6 +2,7 @@ import type { Acquirer } from "../../adapters/payments";
 import { type DataAccess, isShardBinding, SHARDS, type ShardBinding, type Sweep } from "../../platform/db";
 import { log } from "../../platform/log";
 import { sendInBatches } from "../../platform/queue";
+import { expireShardSessions } from "../housekeeping/housekeeping.service";
 import type { NotificationMessage } from "../notifications/notifications.messages";
 import { autopayTick } from "../payments/autopay.service";
 import { expirePromised } from "../payments/promised.service";
@@ -95,7 +96,7 @@ export interface ShardTickDeps {
 /**
  * A shard's share of a tick. Hourly: the regions of a home shard that are behind (their own messages), applications'
  * effects, promised payments past their term, payments whose result never came, autopay. Every 15 minutes: expired
- * reports and usage months, resolved requests nobody answered. Each job takes a page; when a page was full, the next
+ * reports and usage months, resolved requests nobody answered, sessions past their absolute expiry. Each job takes a page; when a page was full, the next
  * message goes on (autopay, effects and the payments asked about from their last row, promised payments pick what
  * is still due), up to {@link SHARD_TICK_ROUNDS} (autopay alone past them).
  * Each step is idempotent, so a redelivered message does nothing twice.
@@ -121,6 +122,7 @@ export async function runShardTick(
     out.reportsExpired = await expireReports(data, deps.files, shards, at);
     out.usageMonthsExpired = await expireUsage(data, deps.files, shards, at);
     out.ticketsClosed = await autoCloseTickets(data, shards, at);
+    out.sessionsExpired = await expireShardSessions(data, shard, at);
   } else {
     const round = m.round ?? 0;
     const first = round === 0;

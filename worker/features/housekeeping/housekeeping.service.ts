@@ -1,8 +1,9 @@
 import { inArray, lt } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { PROVIDER_MESSAGE_RETENTION_MS } from "../../adapters/provider-messages";
-import { authChallenges, oneTimeCodes, operatorSessions, outbox, providerMessages, sessions } from "../../db/schema/global";
-import type { DataAccess, GlobalDb } from "../../platform/db";
+import { authChallenges, globalSessions, oneTimeCodes, operatorSessions, outbox, providerMessages } from "../../db/schema/global";
+import { sessions } from "../../db/schema/region";
+import type { DataAccess, GlobalDb, RegionDb, ShardBinding } from "../../platform/db";
 import { drainLegacyNotifications, expireNotifications } from "../notifications/notifications.service";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -16,7 +17,7 @@ export const OUTBOX_RETENTION_MS = 7 * DAY_MS;
 export { PROVIDER_MESSAGE_RETENTION_MS };
 
 /** Deletes a table's rows whose `date` is before `before`, at most `pageSize` of them, oldest first; returns their keys. */
-function expiredPage(db: GlobalDb, table: SQLiteTable, key: SQLiteColumn, date: SQLiteColumn, before: Date, pageSize: number) {
+function expiredPage(db: GlobalDb | RegionDb, table: SQLiteTable, key: SQLiteColumn, date: SQLiteColumn, before: Date, pageSize: number) {
   const page = db.select({ key }).from(table).where(lt(date, before)).orderBy(date).limit(pageSize);
   return db.delete(table).where(inArray(key, page)).returning({ key });
 }
@@ -35,7 +36,8 @@ export async function cleanExpired(data: DataAccess, now = new Date(), pageSize 
   // day at the operator's size) is worked off over the next ticks instead of one statement past D1's 30 s that
   // would fail on every tick and never catch up.
   const [s, c, o, a, ops, pm] = await db.batch([
-    expiredPage(db, sessions, sessions.idHash, sessions.expiresAt, now, pageSize),
+    // Sessions an older deployment opened here; the home shards' go with each shard's tick (`expireShardSessions`).
+    expiredPage(db, globalSessions, globalSessions.idHash, globalSessions.expiresAt, now, pageSize),
     expiredPage(db, oneTimeCodes, oneTimeCodes.id, oneTimeCodes.expiresAt, new Date(now.getTime() - DAY_MS), pageSize),
     expiredPage(db, outbox, outbox.id, outbox.createdAt, new Date(now.getTime() - OUTBOX_RETENTION_MS), pageSize),
     expiredPage(db, authChallenges, authChallenges.id, authChallenges.expiresAt, now, pageSize),
@@ -66,4 +68,16 @@ export async function cleanExpired(data: DataAccess, now = new Date(), pageSize 
     devicesMoved: drained.pushSubscriptions,
     legacyDrained: drained.drained,
   };
+}
+
+/** Rows of a shard's sessions one 15-minute tick deletes at most (a shard's ≈17,500 sessions end within 30 days). */
+export const SHARD_SESSIONS_PAGE = 1_000;
+
+/**
+ * Deletes a page of a home shard's sessions past their absolute expiry, oldest first along `sessions_expires_idx`
+ * (one statement; 96,000 a day a shard against the ≈600 a day that expire). Sessions idle for a week are refused
+ * when used (platform/session.ts) and go at their absolute expiry.
+ */
+export async function expireShardSessions(data: DataAccess, shard: ShardBinding, now = new Date(), pageSize = SHARD_SESSIONS_PAGE) {
+  return (await expiredPage(data.shard(shard), sessions, sessions.idHash, sessions.expiresAt, now, pageSize)).length;
 }

@@ -55,9 +55,7 @@ export async function withBootData(c: Context<AppEnv>, res: Response): Promise<R
   // Only the pages with the outage banner (home, accounts): the others would pay for a query they do not show.
   // Both are read in the session's batch (one round trip to global data for the page).
   const outagePage = page === "/" || page === "/accounts";
-  const session = token
-    ? await findSession(data.global, token, new Date(), outagePage ? [PROFILE_READ, OUTAGES_READ] : [PROFILE_READ])
-    : null;
+  const session = token ? await findSession(data, token, new Date(), outagePage ? [PROFILE_READ, OUTAGES_READ] : [PROFILE_READ]) : null;
   const [me, accounts, outages] = session
     ? await Promise.all([
         currentProfile(data.global, session),
