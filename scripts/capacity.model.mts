@@ -90,7 +90,7 @@ export interface Assumptions {
   stormLogins: number;
   stormWindowSec: number;
   stormGlobalReadsPerLogin: number;
-  stormGlobalWritesPerLogin: number;
+  stormShardWritesPerLogin: number;
   usageBatchesPerMonth: number;
   /** Messages per queue consumer invocation (one Workers request each). */
   queueBatchSize: number;
@@ -167,8 +167,8 @@ export function staticRows(a: Assumptions, kind: Kind): Record<string, number> {
 }
 
 /**
- * Rows per account in the global database: the directory, logins, sessions and a month of provider messages (SMSC's
- * callbacks find a row by its id alone). They do not grow with time.
+ * Rows per account in the global database: the directory, logins and a month of provider messages (SMSC's callbacks
+ * find a row by its id alone). They do not grow with time.
  */
 export function globalRows(a: Assumptions): { fixed: Record<string, number> } {
   return {
@@ -176,16 +176,18 @@ export function globalRows(a: Assumptions): { fixed: Record<string, number> } {
       account_directory: 1,
       account_links: a.linksPerAccount,
       subscribers: a.subscribersPerAccount,
-      sessions: a.liveSessionsPerAccount,
       // Kept 30 days (PROVIDER_MESSAGE_RETENTION_MS): one month's worth at any time.
       provider_messages: a.notificationsPerMonth * a.providerMessagesPerNotification,
     },
   };
 }
 
-/** Rows per account in its subscriber's home shard that do not grow with time: their browsers' push subscriptions. */
+/**
+ * Rows per account in its subscriber's home shard that do not grow with time: their browsers' push subscriptions and
+ * their sessions (alive at most 30 days).
+ */
 export function homeRows(a: Assumptions): Record<string, number> {
-  return { push_subscriptions: a.pushSubscriptionsPerAccount };
+  return { push_subscriptions: a.pushSubscriptionsPerAccount, sessions: a.liveSessionsPerAccount };
 }
 
 /**
@@ -328,7 +330,7 @@ export function d1Busy(a: Assumptions, reads: number, writes: number, rows: numb
  * accounts at most) and the global database's reads and provider rows. Statements: each
  * account's month closed on the 1st within the window (read the month, write
  * the roll-up and the period row, delete the daily rows). Login storm: a share
- * of everyone signing in within minutes, against the global database.
+ * of everyone signing in within minutes: the global database's reads, and the session rows in the home shards.
  */
 export function peaks(a: Assumptions, m: Measured, shardAccounts: number): Peak[] {
   const services = mixed(a, (k) => servicesPerAccount(a, k) + a.optionsPerAccount) * shardAccounts;
@@ -383,18 +385,31 @@ export function peaks(a: Assumptions, m: Measured, shardAccounts: number): Peak[
     d1RowsWrittenPerSec: statementRows,
     d1Busy: d1Busy(a, statementReads, statementWrites, statementRows),
   };
+  // The logins read the global database; each session row goes to its subscriber's home shard (at most a shard's
+  // own subscribers sign in there within the window).
   const stormReads = (a.stormLogins * a.stormGlobalReadsPerLogin) / a.stormWindowSec;
-  const stormWrites = (a.stormLogins * a.stormGlobalWritesPerLogin) / a.stormWindowSec;
   const storm: Peak = {
     name: "login storm",
     where: "global database",
     queueMessagesPerSec: 0,
     d1ReadsPerSec: stormReads,
-    d1WritesPerSec: stormWrites,
-    d1RowsWrittenPerSec: stormWrites * (1 + (m.indexes.sessions ?? 0)),
-    d1Busy: d1Busy(a, stormReads, stormWrites, 0),
+    d1WritesPerSec: 0,
+    d1RowsWrittenPerSec: 0,
+    d1Busy: d1Busy(a, stormReads, 0, 0),
   };
-  return [charging, outageShard, outage, statements, storm];
+  const stormShardWrites =
+    (Math.min(a.stormLogins, shardAccounts * a.subscribersPerAccount) * a.stormShardWritesPerLogin) / a.stormWindowSec;
+  const stormShardRows = stormShardWrites * (1 + (m.indexes.sessions ?? 0));
+  const stormShard: Peak = {
+    name: "login storm",
+    where: "one regional shard",
+    queueMessagesPerSec: 0,
+    d1ReadsPerSec: 0,
+    d1WritesPerSec: stormShardWrites,
+    d1RowsWrittenPerSec: stormShardRows,
+    d1Busy: d1Busy(a, 0, stormShardWrites, stormShardRows),
+  };
+  return [charging, outageShard, outage, statements, stormShard, storm];
 }
 
 /** Published prices (USD) with their source; the free allowances are left out: at this size they are a rounding error. */
@@ -507,7 +522,7 @@ export function costPerMillion(a: Assumptions, m: Measured, p: Prices): CostLine
     { item: "D1 rows written (tables + indexes)", quantity: rowsWritten, unit: "rows", usd: (rowsWritten / 1e6) * p.d1RowsWrittenPerM },
     { item: `D1 storage at month ${a.months}`, quantity: gb, unit: "GB", usd: gb * p.d1StoragePerGbMonth },
     {
-      item: "D1 storage, global (directory, logins, sessions, provider messages)",
+      item: "D1 storage, global (directory, logins, provider messages)",
       quantity: globalGb,
       unit: "GB",
       usd: globalGb * p.d1StoragePerGbMonth,

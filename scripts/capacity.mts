@@ -285,7 +285,12 @@ const ASSUMPTIONS: Assumption[] = [
     unit: "read queries",
     source: "code: subscriber by phone, links, directory (features/auth)",
   },
-  { key: "stormGlobalWritesPerLogin", value: 1, unit: "write queries", source: "code: the session row" },
+  {
+    key: "stormShardWritesPerLogin",
+    value: 1,
+    unit: "write queries",
+    source: "code: the session row, in the subscriber's home shard (platform/session.ts openSession)",
+  },
   {
     key: "usageBatchesPerMonth",
     value: 30,
@@ -564,7 +569,7 @@ function generate(): Sample {
       created_at: created,
     });
     if (rnd() < A.liveSessionsPerAccount)
-      gput("sessions", {
+      put("sessions", {
         id_hash: hex(64),
         subscriber_id: subscriberId,
         created_at: START,
@@ -1066,7 +1071,8 @@ function main() {
   const perShardBounded = accountsPerShard(A, boundedBytes);
   const peakList = peaks(A, m, perShardBounded);
   const largest = todayPlan.reduce((x, y) => (y.accounts > x.accounts ? y : x));
-  const peakToday = peaks(A, m, largest.accounts).filter((p) => p.where !== "global database");
+  // Today's map: the branch database's own peaks (the login storm's session rows were global then).
+  const peakToday = peaks(A, m, largest.accounts).filter((p) => p.where !== "global database" && p.name !== "login storm");
   const costs = costPerMillion(A, m, PRICES);
   const costTotal = costs.reduce((s, c) => s + c.usd, 0);
   const g = globalRows(A);
@@ -1077,10 +1083,11 @@ function main() {
   const notesRetainedBytes = (months: number) => bytesOf(notificationRows(A, months).retained, m);
   const notesAt = (months: number) => accountsTotal * notesRetainedBytes(months);
   const notesKeptForEver = (months: number) => accountsTotal * months * notesMonthlyBytes;
-  // The subscribers' devices, now in their home shards too.
-  const devicesBytes = bytesOf(homeRows(A), m);
+  // The subscribers' devices and sessions, now in their home shards too.
+  const devicesBytes = bytesOf({ push_subscriptions: homeRows(A).push_subscriptions ?? 0 }, m);
+  const sessionsBytes = bytesOf({ sessions: homeRows(A).sessions ?? 0 }, m);
   // Before the moves: the global database held them with its fixed part.
-  const globalBeforeBytes = globalFixedBytes + notesRetainedBytes(A.months) + devicesBytes;
+  const globalBeforeBytes = globalFixedBytes + notesRetainedBytes(A.months) + devicesBytes + sessionsBytes;
   const shardsBounded = boundedPlan.reduce((s, p) => s + p.shards, 0);
   // One housekeeping visit's deletions on one shard: full pages of both tables (each index one more row written).
   const retentionRows = A.retentionRowsPerRun * (2 + (m.indexes.inbox ?? 0) + (m.indexes.deliveries ?? 0));
@@ -1088,6 +1095,8 @@ function main() {
   const retentionBusy = (d1Busy(A, 0, (2 * A.retentionRowsPerRun) / RETENTION_PAGE, retentionRows) * visitsPerDay) / 86_400;
   const outageShardPeak = peakList.find((p) => p.name.startsWith("city") && p.where === "one regional shard");
   const outageGlobalPeak = peakList.find((p) => p.name.startsWith("city") && p.where === "global database");
+  const stormGlobalPeak = peakList.find((p) => p.name === "login storm" && p.where === "global database");
+  const stormShardPeak = peakList.find((p) => p.name === "login storm" && p.where === "one regional shard");
   const monthsToFill = (bytesPerMonth: number, fixedBytes: number) => (A.shardBytes * A.headroom - fixedBytes) / bytesPerMonth;
   const oneBranch = todayPlan[0];
   const moscowAccounts = oneBranch?.accounts ?? 0;
@@ -1270,9 +1279,12 @@ ${table(
   that writes the roll-up and period row and deletes the daily rows) and a
   statement message queued (plus an e-mail for ${pct(A.statementEmailShare)}) within ${n0(A.statementWindowSec / 3600)} hours. On
   one database per branch this alone is ${pct(peakToday.find((p) => p.name.startsWith("1st"))?.d1Busy ?? 0)} of the database's time.
-- **Login storm**: ${n0(A.stormLogins)} logins in ${n0(A.stormWindowSec / 60)} minutes on the global database
-  (reads of the subscriber, links and directory, one session row each):
-  ${n0(Math.ceil((peakList.find((p) => p.name === "login storm")?.d1Busy ?? 0) / A.headroom))} databases' worth, so logins and sessions must be spread too.
+- **Login storm**: ${n0(A.stormLogins)} logins in ${n0(A.stormWindowSec / 60)} minutes. The global database
+  reads the subscriber, links and directory of each: ${pct(stormGlobalPeak?.d1Busy ?? 0)} of its thread,
+  ${n0(Math.ceil((stormGlobalPeak?.d1Busy ?? 0) / A.headroom))} databases' worth, so the logins must be spread too (below). It writes
+  nothing: each session row goes to its subscriber's home shard (platform/session.ts), where a shard whose every
+  subscriber signs in within the window is ${pct(stormShardPeak?.d1Busy ?? 0)} busy. With the rows in the global database, the same storm was
+  ${pct(d1Busy(A, (A.stormLogins * A.stormGlobalReadsPerLogin) / A.stormWindowSec, (A.stormLogins * A.stormShardWritesPerLogin) / A.stormWindowSec, 0))} of its thread.
 
 ## 4. Cost per 1 M accounts per month (bounded design, month ${A.months})
 
@@ -1315,7 +1327,7 @@ the close's delete of it bills them again.
   rolls a closed month up into one line per service, the period row carries
   the balance, and months older than ${A.months} go to R2 (archive).
 - **The inbox and deliveries: in the subscriber's home shard.** Each subscriber has a home shard
-  (\`subscribers.home_shard\`: their first account's shard, chosen at registration and read with the session, no
+  (\`subscribers.home_shard\`: their first account's shard, chosen at registration and named by the session cookie, no
   round trip of its own); the consumer writes the inbox row and the delivery claims and records there, and the inbox,
   its unread count and «mark read» read only it. They are written at ${n0(notesMonthlyBytes)} bytes per account per month
   but kept only ${A.inboxRetentionMonths} months (inbox) and ${n0(A.deliveryRetentionDays)} days (deliveries; rows of an
@@ -1335,9 +1347,9 @@ the close's delete of it bills them again.
   most 2 calls more than there are shards (at 10 shards, 8 pages, 4,000 rows a table a run); an upgrade at the
   target size, whose inbox alone is billions of rows, would drain by shard instead (a queue message per home shard
   reading its subscribers' rows along an index on \`subscribers.home_shard\`; not built).
-- **The global database**: what is left in it is its fixed part — the directory, logins, sessions and a month
+- **The global database**: what is left in it is its fixed part — the directory, logins and a month
   of provider messages — ${n0(globalFixedBytes)} bytes per account
-  (${gb(accountsTotal * globalFixedBytes)} for ${n0(accountsTotal / 1e6)} M accounts, down from ${gb(accountsTotal * globalBeforeBytes)} with the inbox, deliveries and push subscriptions):
+  (${gb(accountsTotal * globalFixedBytes)} for ${n0(accountsTotal / 1e6)} M accounts, down from ${gb(accountsTotal * globalBeforeBytes)} with the inbox, deliveries, push subscriptions and sessions):
   one database holds ${n0(globalPerDatabase)} accounts' global rows at 70 % of 10 GB (${n0(accountsPerShard(A, globalBeforeBytes))} before the move).
   \`provider_messages\` stays global: SMSC's delivery reports find a row by its id alone (a 31-bit number the
   client assigns, no room for a shard in it, and no subscriber in the report), and the e-mail provider's by its
@@ -1346,10 +1358,15 @@ the close's delete of it bills them again.
   bytes above): an event reads the devices there, in the shard it writes the inbox to, and the app subscribes afresh
   each time pushes are turned on (and drops the one another subscriber turned on in the same browser when someone
   else signs in), so an endpoint is never another subscriber's to take over (\`web/src/lib/push.ts\`);
-  the rows an older deployment kept are read beside them and drained like the inbox. The fixed part must still be split —
+  the rows an older deployment kept are read beside them and drained like the inbox.
+  \`sessions\` moved to the home shards too (${n0(sessionsBytes)} bytes per account): the cookie names the home shard and
+  the subscriber beside the token, so a request reads its session there while it reads the subscriber's links
+  globally, side by side (one round trip's time, as before), and a login writes nothing global; the sessions an older
+  deployment opened stay honoured in the global table until they expire (30 days), end, or are rotated home by a
+  step-up (\`platform/session.ts\`), so an upgrade logs nobody out. The fixed part must still be split —
   the directory and logins sharded by a hash of the phone/account (or kept in each branch's shards with a small
-  routing table), sessions with them — and with it the peaks left on it above (the outage's reads and provider rows,
-  the login storm).
+  routing table) — and with it the reads left on it above (the outage's reads and provider rows, the login storm's
+  reads and every request's links).
 - **An area's fan-out** (\`fanOutArea\` in features/notifications) pages: a queue message reads
   ${n0(A.areaPage)} accounts at a time along \`accounts_region_idx\` (region, rowid) on each shard of the
   region's branch in turn (as the daily charge pages its services), finds the page's subscribers and

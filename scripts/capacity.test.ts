@@ -87,7 +87,7 @@ const zero = Object.fromEntries(
     "stormLogins",
     "stormWindowSec",
     "stormGlobalReadsPerLogin",
-    "stormGlobalWritesPerLogin",
+    "stormShardWritesPerLogin",
     "usageBatchesPerMonth",
     "queueBatchSize",
     "doMsPerRequest",
@@ -236,6 +236,31 @@ describe("capacity model", () => {
     expect(peaks(o, m, 50_000)[1]?.d1WritesPerSec).toBeCloseTo(500, 12);
   });
 
+  it("reads a login storm's subscribers globally and writes its sessions in the home shards", () => {
+    const o = {
+      ...a,
+      subscribersPerAccount: 1,
+      stormLogins: 60_000,
+      stormWindowSec: 600,
+      stormGlobalReadsPerLogin: 3,
+      stormShardWritesPerLogin: 1,
+    };
+    const storms = peaks(o, m, 4000).filter((p) => p.name === "login storm");
+    const shard = storms.find((p) => p.where === "one regional shard");
+    const global = storms.find((p) => p.where === "global database");
+    // The global database: 60,000 × 3 / 600 s = 300 reads/s, no write.
+    expect(global?.d1ReadsPerSec).toBeCloseTo(300, 12);
+    expect(global?.d1WritesPerSec).toBe(0);
+    expect(global?.d1Busy).toBeCloseTo(0.3, 12);
+    // A shard writes at most its own 4,000 subscribers' sessions: 4,000 / 600 s.
+    expect(shard?.d1WritesPerSec).toBeCloseTo(4000 / 600, 12);
+    expect(shard?.d1ReadsPerSec).toBe(0);
+    // A storm smaller than a shard is all on one.
+    expect(
+      peaks({ ...o, stormLogins: 1_000 }, m, 4000).find((p) => p.name === "login storm" && p.where !== "global database")?.d1WritesPerSec,
+    ).toBeCloseTo(1000 / 600, 12);
+  });
+
   it("pages an area's fan-out over queue messages within each message's budget", () => {
     // Pages of 4 accounts, 12 calls a message, 2 lookups a page: a page costs at most 1 + 1 + 1 + ceil(4 / 100) = 4
     // calls on the first shard and 1 + 1 + 2 + 1 = 5 on later ones; after the first call (the branch's shards) 11
@@ -277,9 +302,10 @@ describe("capacity model", () => {
     expect(Object.keys(globalRows(a).fixed)).not.toContain("deliveries");
   });
 
-  it("keeps the subscribers' push subscriptions in their home shards, counted once per account and not globally", () => {
-    expect(homeRows(a)).toEqual({ push_subscriptions: a.pushSubscriptionsPerAccount });
+  it("keeps the subscribers' push subscriptions and sessions in their home shards, counted once per account and not globally", () => {
+    expect(homeRows(a)).toEqual({ push_subscriptions: a.pushSubscriptionsPerAccount, sessions: a.liveSessionsPerAccount });
     expect(Object.keys(globalRows(a).fixed)).not.toContain("push_subscriptions");
+    expect(Object.keys(globalRows(a).fixed)).not.toContain("sessions");
   });
 
   it("says how many accounts one database's housekeeping keeps up with", () => {
