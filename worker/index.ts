@@ -11,7 +11,7 @@ import { isClosingMessage } from "./features/business/closing.messages";
 import { type ClosingDeps, consumeClosing, queueClosingMonth } from "./features/business/closing.service";
 import { consumeReconciliations, isReconciliationMessage } from "./features/business/reconciliation.service";
 import { sweepOrgPayments } from "./features/business/topup.service";
-import { consumeRegionDay, isRegionDayMessage } from "./features/cron/daily.service";
+import { consumeRegionDay, consumeStepShard, isRegionDayMessage, isStepShardMessage } from "./features/cron/daily.service";
 import { consumeShardTick, isShardTickMessage, queueShardTicks } from "./features/cron/shard-tick.service";
 import { healthRouter } from "./features/health/health.index";
 import { helpRouter } from "./features/help/help.index";
@@ -186,7 +186,7 @@ const handlers = {
       // invocation (a batch of ten regions' midnights would otherwise make ten times the limit and fail them all).
       // One that failed before goes first (platform/queue.ts failedFirst): its failures count towards the dead letters.
       const heavy = failedFirst(batch.messages).find(
-        (m) => isRegionDayMessage(m.body) || isBankLinesMessage(m.body) || isShardTickMessage(m.body),
+        (m) => isRegionDayMessage(m.body) || isStepShardMessage(m.body) || isBankLinesMessage(m.body) || isShardTickMessage(m.body),
       );
       if (heavy) {
         await handOn(
@@ -195,6 +195,8 @@ const handlers = {
         );
         if (isRegionDayMessage(heavy.body))
           await consumeRegionDay(heavy, data, notifier(env), env.BILLING, retryDelaySeconds(heavy.attempts));
+        else if (isStepShardMessage(heavy.body))
+          await consumeStepShard(heavy, data, notifier(env), env.BILLING, retryDelaySeconds(heavy.attempts));
         else if (isShardTickMessage(heavy.body)) {
           const acquirer = acquirerFor(env, `https://${env.BASE_DOMAIN}`);
           await consumeShardTick(

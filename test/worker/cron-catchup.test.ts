@@ -261,7 +261,11 @@ describe("the billing queue", () => {
     expect(result.explicitAcks.sort()).toEqual(["m0", "m1", "m2", "m3"]);
     expect(result.retryMessages).toEqual([]);
     expect(await progress()).toEqual([{ region: regions[0]?.code, done_day: dueDay(regions[0]?.tz ?? "", new Date(at), 0) }]);
-    expect(handedOn).toEqual(bodies.slice(1));
+    // The rest of the batch, and the first region's chains of its points (one a shard of its branch) started after its charge.
+    expect(handedOn.filter((m) => (m as { kind: string }).kind !== "cron.step")).toEqual(bodies.slice(1));
+    const chains = handedOn.filter((m) => (m as { kind: string }).kind === "cron.step") as { region: string; job: string }[];
+    expect(chains.length).toBeGreaterThan(0);
+    expect(chains.every((m) => m.region === regions[0]?.code && m.job === "bonus")).toBe(true);
   });
 
   it("retries the rest of the batch when the queue cannot take it back, and still works the first region", async () => {
@@ -282,6 +286,12 @@ describe("the billing queue", () => {
     const result = await getQueueResult(batch, ctx);
     expect(result.explicitAcks).toEqual(["first"]);
     expect(result.retryMessages.map((m) => m.msgId)).toEqual(["second"]);
+    // Its charge was done; its points' chains are recorded as started, for the tick to start again after the lease.
+    const chains = await db
+      .prepare("SELECT count(*) AS n FROM cron_step_shards WHERE region = ? AND done = 0")
+      .bind(region?.code)
+      .first<{ n: number }>();
+    expect(chains?.n).toBeGreaterThan(0);
   });
 });
 

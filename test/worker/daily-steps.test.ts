@@ -8,7 +8,16 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { REGIONS } from "../../worker/data/regions.data";
 import { demoPeriods } from "../../worker/db/seed/seed";
 import { bonusTick, EARN_HOUR } from "../../worker/features/bonus/bonus.service";
-import { dueDay, isRegionDayMessage, type RegionDayMessage, runRegionDay, STEP_LEASE_MS } from "../../worker/features/cron/daily.service";
+import {
+  dueDay,
+  isRegionDayMessage,
+  isStepShardMessage,
+  type RegionDayMessage,
+  runRegionDay,
+  runStepShard,
+  STEP_LEASE_MS,
+  type StepShardMessage,
+} from "../../worker/features/cron/daily.service";
 import { ALERT_HOUR, balanceAlerts } from "../../worker/features/notifications/alerts.service";
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
 import { createDataAccess, type DataAccess } from "../../worker/platform/db";
@@ -18,7 +27,10 @@ import type { StepCursor } from "../../worker/platform/shard-map";
 
 const msk = REGIONS.filter((r) => r.code === "msk");
 
-/** Six Moscow accounts of a subscriber of this file's, at 0 ₽ with a 100 ₽ low-balance alert each, all in «Бонус». */
+/**
+ * Eight Moscow accounts of a subscriber of this file's, at 0 ₽ with a 100 ₽ low-balance alert each, all in «Бонус»: six
+ * on the branch's home shard and two on its second one.
+ */
 beforeAll(async () => {
   const now = Date.now();
   await env.DB.prepare(
@@ -26,24 +38,31 @@ beforeAll(async () => {
   )
     .bind(now)
     .run();
-  for (let i = 0; i < 6; i++) {
+  for (let i = 0; i < 8; i++) {
     const no = makeAccountNo(`2019900000${i}`);
+    const binding = i < 6 ? "DB_MOSCOW" : "DB_MOSCOW_2";
+    const shard = i < 6 ? env.DB_MOSCOW : ((env as unknown as Record<string, D1Database>).DB_MOSCOW_2 as D1Database);
     await env.DB.batch([
-      env.DB.prepare("INSERT INTO account_directory (account_no, region, shard, created_at) VALUES (?, 'msk', 'DB_MOSCOW', ?)").bind(
+      env.DB.prepare("INSERT INTO account_directory (account_no, region, shard, created_at) VALUES (?, 'msk', ?, ?)").bind(
         no,
+        binding,
         now,
       ),
       env.DB.prepare(
         "INSERT INTO account_links (subscriber_id, account_no, role, low_balance_kop, created_at) VALUES ('steps-sub', ?, 'owner', 10000, ?)",
       ).bind(no, now),
     ]);
-    await env.DB_MOSCOW.batch([
-      env.DB_MOSCOW.prepare(
-        "INSERT INTO accounts (account_no, region, holder_name, address, status, created_at) VALUES (?, 'msk', 'Шаги', '—', 'active', ?)",
-      ).bind(no, now),
-      env.DB_MOSCOW.prepare(
-        "INSERT INTO bonus_members (account_no, status, joined_at, joined_by, rules_version) VALUES (?, 'active', ?, 'steps-sub', '1')",
-      ).bind(no, now),
+    await shard.batch([
+      shard
+        .prepare(
+          "INSERT INTO accounts (account_no, region, holder_name, address, status, created_at) VALUES (?, 'msk', 'Шаги', '—', 'active', ?)",
+        )
+        .bind(no, now),
+      shard
+        .prepare(
+          "INSERT INTO bonus_members (account_no, status, joined_at, joined_by, rules_version) VALUES (?, 'active', ?, 'steps-sub', '1')",
+        )
+        .bind(no, now),
     ]);
   }
 });
@@ -95,7 +114,7 @@ describe("the daily points and alerts of a region, a page at a time", () => {
       from = r.next;
       expect(pages).toBeLessThan(500);
     }
-    // This file's six members and the demo's: a page each.
+    // This file's eight members and the demo's: a page each.
     expect(pages).toBeGreaterThan(6);
     expect(earned).toBeGreaterThan(0);
     // The cursor only moves on.
@@ -108,10 +127,11 @@ describe("the daily points and alerts of a region, a page at a time", () => {
   it("alert the same accounts over pages of one account as in one run, none twice", async () => {
     const at = new Date();
     const whole = await alertsOf(at);
-    // A page: its accounts, their links, balances, yesterday's charges and the charge alerts asked for.
-    const paged = await alertsPaged(at, { limit: 1 }, (data) => expect(data.stats.roundTrips).toBeLessThanOrEqual(6));
-    // At least this file's six accounts at 0 ₽ under their 100 ₽ threshold.
-    expect(whole.filter((m) => m.channel === "event" && m.subscriberId === "steps-sub" && m.kind === "low_balance")).toHaveLength(6);
+    // A page: its accounts, their links, balances, yesterday's charges and the charge alerts asked for (and one read
+    // more where the call finds its shard through and goes on to the branch's next).
+    const paged = await alertsPaged(at, { limit: 1 }, (data) => expect(data.stats.roundTrips).toBeLessThanOrEqual(7));
+    // At least this file's eight accounts at 0 ₽ under their 100 ₽ threshold.
+    expect(whole.filter((m) => m.channel === "event" && m.subscriberId === "steps-sub" && m.kind === "low_balance")).toHaveLength(8);
     expect(ids(paged.told)).toEqual(ids(whole));
     expect(new Set(ids(paged.told)).size).toBe(paged.told.length);
     expect(paged.pages).toBeGreaterThan(6);
@@ -127,7 +147,7 @@ describe("the daily points and alerts of a region, a page at a time", () => {
     expect(paged.pages).toBeGreaterThan(1);
   });
 
-  it("go on in messages of their own from where the one before stopped, and the day is marked done once, at the end", async () => {
+  it("go in one chain per shard of the branch, side by side; the chain that finds every shard through marks the day done", async () => {
     const [region] = msk;
     if (!region) throw new Error("no msk");
     const at = Date.now();
@@ -140,74 +160,79 @@ describe("the daily points and alerts of a region, a page at a time", () => {
       .run();
     const progress = async (job: string) =>
       env.DB_MOSCOW.prepare("SELECT done_day FROM cron_progress WHERE job = ? AND region = 'msk'").bind(job).first<string>("done_day");
-    const sent: RegionDayMessage[] = [];
-    const queue = { send: async (m: RegionDayMessage) => void sent.push(m) } as unknown as Queue;
+    type Sent = RegionDayMessage | StepShardMessage;
+    const sent: Sent[] = [];
+    const queue = {
+      send: async (m: Sent) => void sent.push(m),
+      sendBatch: async (ms: { body: Sent }[]) => void sent.push(...ms.map((m) => m.body)),
+    } as unknown as Queue;
     const told: NotificationMessage[] = [];
-    let message: RegionDayMessage = { kind: "cron.region", region: "msk", at };
-    const steps: string[] = [];
-    const limits = { bonus: 2, bonusCalls: 450, alerts: 2, alertCalls: 500 };
     const tell = async (m: NotificationMessage) => void told.push(m);
-    // The first message starts the points and hands on; the hourly tick's message meanwhile leaves the chain alone.
-    expect((await runRegionDay(createDataAccess(env), tell, queue, message, new Date(at), undefined, undefined, limits)).continued).toBe(
-      true,
-    );
-    const chain = sent.at(-1) as RegionDayMessage;
-    expect(chain.stepResume?.job).toBe("bonus");
-    const idle = await runRegionDay(
-      createDataAccess(env),
-      tell,
-      queue,
-      { region: "msk", at },
-      new Date(at + 60_000),
-      undefined,
-      undefined,
-      limits,
-    );
+    const limits = { bonus: 2, bonusCalls: 450, alerts: 2, alertCalls: 500 };
+    const region0 = { region: "msk", at };
+    // The first message starts a chain of points on each shard of the Moscow branch, from its first account.
+    expect((await runRegionDay(createDataAccess(env), tell, queue, region0, new Date(at))).continued).toBe(true);
+    expect(sent.map((m) => (m.kind === "cron.step" ? `${m.job}:${m.shard}:${m.afterRowid}` : m.kind)).sort()).toEqual([
+      "bonus:DB_MOSCOW:0",
+      "bonus:DB_MOSCOW_2:0",
+    ]);
+    expect(sent.every((m) => isStepShardMessage(m))).toBe(true);
+    // The hourly tick's message meanwhile leaves the chains alone.
+    const idle = await runRegionDay(createDataAccess(env), tell, queue, region0, new Date(at + 60_000));
     expect(idle.continued).toBe(false);
-    expect(sent).toHaveLength(1);
-    // A chain whose message was lost (nothing for longer than the lease) is taken over from where it got to.
-    const taken = await runRegionDay(
-      createDataAccess(env),
-      tell,
-      queue,
-      { region: "msk", at },
-      new Date(at + STEP_LEASE_MS + 60_000),
-      undefined,
-      undefined,
-      limits,
-    );
-    expect(taken.continued).toBe(true);
-    const after = sent.at(-1) as RegionDayMessage;
-    expect(after.stepResume?.job).toBe("bonus");
-    expect(
-      after.stepResume?.shard === chain.stepResume?.shard
-        ? (after.stepResume?.afterRowid ?? 0) > (chain.stepResume?.afterRowid ?? 0)
-        : true,
-    ).toBe(true);
-    message = after;
-    steps.push("bonus", "bonus");
-    for (let i = 0; ; i++) {
+    expect(sent).toHaveLength(2);
+    // Moscow's chain takes a page; then both chains go quiet (their messages lost) for longer than the lease, and the
+    // tick's message starts each again from where it got to.
+    const first = sent.find((m) => m.kind === "cron.step" && m.shard === "DB_MOSCOW") as StepShardMessage;
+    const page = await runStepShard(createDataAccess(env), tell, queue, first, new Date(at), limits);
+    expect(page.next?.shard).toBe("DB_MOSCOW");
+    sent.length = 0;
+    const later = at + STEP_LEASE_MS + 60_000;
+    expect((await runRegionDay(createDataAccess(env), tell, queue, region0, new Date(later))).continued).toBe(true);
+    expect(sent.map((m) => (m.kind === "cron.step" ? `${m.shard}:${m.afterRowid}` : m.kind)).sort()).toEqual([
+      `DB_MOSCOW:${page.next?.afterRowid}`,
+      "DB_MOSCOW_2:0",
+    ]);
+    // Every message from there, as the queue would deliver them.
+    const pages: Record<string, number> = {};
+    let dayDone = 0;
+    for (let i = 0; i < sent.length; i++) {
+      const m = sent[i] as Sent;
       const data = createDataAccess(env);
-      const out = await runRegionDay(data, tell, queue, message, new Date(at + STEP_LEASE_MS + 60_000), undefined, undefined, {
-        bonus: 2,
-        bonusCalls: 450,
-        alerts: 2,
-        alertCalls: 500,
-      });
+      if (m.kind === "cron.step") {
+        expect(isStepShardMessage(m)).toBe(true);
+        const out = await runStepShard(data, tell, queue, m, new Date(later), limits);
+        if (out.worked) pages[`${m.job}:${m.shard}`] = (pages[`${m.job}:${m.shard}`] ?? 0) + 1;
+        if (out.dayDone) dayDone++;
+        // Not done while a shard's chain is still at work.
+        else if (m.job === "bonus") expect(await progress("bonus")).toBe(addDays(bonusDue as string, -1));
+      } else {
+        expect(isRegionDayMessage(m)).toBe(true);
+        await runRegionDay(data, tell, queue, m, new Date(later));
+      }
       expect(data.stats.roundTrips).toBeLessThan(100);
-      if (!out.continued) break;
-      message = sent.at(-1) as RegionDayMessage;
-      expect(isRegionDayMessage(message)).toBe(true);
-      if (message.stepResume) steps.push(message.stepResume.job);
-      // Not done until the step's last page.
-      if (message.stepResume?.job === "bonus") expect(await progress("bonus")).toBe(addDays(bonusDue as string, -1));
-      expect(i).toBeLessThan(200);
+      expect(i).toBeLessThan(400);
     }
-    expect(steps.filter((s) => s === "bonus").length).toBeGreaterThanOrEqual(3);
-    expect(steps.filter((s) => s === "alerts").length).toBeGreaterThanOrEqual(3);
+    // Each shard's chain went a page at a time (two members or accounts a message), both days' steps were done once.
+    for (const key of ["bonus:DB_MOSCOW", "bonus:DB_MOSCOW_2", "alerts:DB_MOSCOW", "alerts:DB_MOSCOW_2"]) {
+      expect(pages[key], key).toBeGreaterThanOrEqual(2);
+    }
+    expect(dayDone).toBe(2);
     expect(await progress("bonus")).toBe(bonusDue);
     expect(await progress("alerts")).toBe(alertsDue);
+    // Each account at 0 ₽ was told once, on both shards.
     const lows = told.filter((m) => m.channel === "event" && m.subscriberId === "steps-sub" && m.kind === "low_balance");
-    expect(new Set(lows.map((m) => (m.channel === "event" ? m.eventId : ""))).size).toBe(6);
+    expect(new Set(lows.map((m) => (m.channel === "event" ? m.eventId : ""))).size).toBe(8);
+    expect(lows).toHaveLength(8);
+    // A message of a day the region has moved past (a late copy) does nothing.
+    const late = await runStepShard(
+      createDataAccess(env),
+      tell,
+      queue,
+      { ...first, day: addDays(bonusDue as string, -1) },
+      new Date(later),
+      limits,
+    );
+    expect(late.worked).toBe(false);
   });
 });

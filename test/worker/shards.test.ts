@@ -190,15 +190,18 @@ describe("the shard map: two shards of the Moscow branch", () => {
           .first<{ n: number }>()
       )?.n ?? 0;
     const sent: RegionDayMessage[] = [];
-    const queue = { send: async (m: RegionDayMessage) => void sent.push(m) } as unknown as Queue;
+    // The points' chains the region starts after its charge (one message a shard) are not this test's.
+    const queue = { send: async (m: RegionDayMessage) => void sent.push(m), sendBatch: async () => undefined } as unknown as Queue;
     let message: Pick<RegionDayMessage, "region" | "at" | "resume"> = { region: "msk", at: Date.now() };
     const days: string[] = [];
     // A message charges the home shard's services, then the second shard's (resumed from its own shard when cut short).
     for (let i = 0; ; i++) {
       const out = await runRegionDay(createDataAccess(env), async () => undefined, queue, message, new Date(), 1);
       days.push(...out.charged);
-      if (!out.continued) break;
-      message = sent.at(-1) as RegionDayMessage;
+      // Each message's own continuation (the points' chains it may start last are not this test's).
+      const next = sent.pop();
+      if (!out.continued || !next) break;
+      message = next;
       expect(i).toBeLessThan(10);
     }
     expect(days.length).toBeGreaterThan(0);

@@ -282,4 +282,6 @@ export interface StepPage {
   from?: StepCursor;
   limit?: number;
   calls?: number;
+  /** This shard's accounts only (a chain of its own, beside the other shards' chains); else every shard in turn. */
+  only?: string;
 }

@@ -746,9 +746,8 @@ export const cronProgress = sqliteTable(
     doneDay: text("done_day").notNull(),
     updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
     /**
-     * A day of a paged job (points, alerts) under way: the day, and the shard and account rowid it got to, written
-     * by each message of its chain when it hands on. A message the hourly tick sends meanwhile leaves a chain that
-     * moved within STEP_LEASE_MS alone, and takes a stalled one over from here (features/cron/daily.service.ts).
+     * Where the one chain of a paged job (points, alerts) got to, before the chains went per shard
+     * (`cron_step_shards`, migration 0029): no longer written or read; kept so that a rollback finds its columns.
      */
     stepDay: text("step_day"),
     stepShard: text("step_shard"),
@@ -756,6 +755,27 @@ export const cronProgress = sqliteTable(
     stepAt: integer("step_at", { mode: "timestamp_ms" }),
   },
   (t) => [primaryKey({ columns: [t.job, t.region] })],
+);
+
+/**
+ * The chains of a region's paged daily job (points, alerts), one per shard of its branch, in the region's home shard
+ * beside `cron_progress`: the day under way, the account rowid the shard's chain got to, and whether it is through.
+ * Each message of a chain writes its row before it hands on; the hourly tick's message leaves a chain that moved
+ * within STEP_LEASE_MS alone and takes a stalled one over from here; the chain that finds every row of the day
+ * through marks the day done (features/cron/daily.service.ts).
+ */
+export const cronStepShards = sqliteTable(
+  "cron_step_shards",
+  {
+    job: text("job", { enum: ["bonus", "alerts"] }).notNull(),
+    region: text("region").notNull(),
+    shard: text("shard").notNull(),
+    day: text("day").notNull(),
+    afterRowid: integer("after_rowid").notNull(),
+    done: integer("done", { mode: "boolean" }).notNull(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.job, t.region, t.shard] })],
 );
 
 /**

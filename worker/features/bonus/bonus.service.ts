@@ -302,7 +302,7 @@ export async function bonusTick(data: DataAccess, at: Date, regions = regionsAtH
   for (let i = first; i < data.shards.length; i++) {
     const shard = data.shards[i] as ShardBinding;
     const inShard = placed.filter((p) => p.s === shard).map((p) => p.r);
-    if (inShard.length === 0) continue;
+    if (inShard.length === 0 || (page.only !== undefined && shard !== page.only)) continue;
     const db = data.shard(shard);
     for (const r of inShard) {
       const today = localDay(r.tz, at);

@@ -1,6 +1,6 @@
-import { eq, lt } from "drizzle-orm";
+import { and, eq, lt, sql } from "drizzle-orm";
 import { REGIONS } from "../../data/regions.data";
-import { cronProgress } from "../../db/schema/region";
+import { cronProgress, cronStepShards } from "../../db/schema/region";
 import type { DataAccess } from "../../platform/db";
 import { isShardBinding, SHARDS, type ShardBinding } from "../../platform/db";
 import { log } from "../../platform/log";
@@ -28,8 +28,26 @@ export interface RegionDayMessage {
   resume?: { day: string; afterRowid: number; shard?: string };
   /** A month left part-closed by the message before: go on after this account (of this shard; the home one if none). */
   closeResume?: { month: string; afterAccount: string; shard?: string };
-  /** A day's points or alerts left part-done by the message before: go on after this account rowid of this shard. */
+  /**
+   * From a deployment whose points and alerts went in one chain a region: accepted and ignored (the message then does
+   * what a plain one does: the day's steps start again in chains per shard, each of their steps once by its key).
+   */
   stepResume?: { job: "bonus" | "alerts"; day: string; shard: string; afterRowid: number };
+}
+
+/**
+ * A shard's chain of a region's paged daily job (points or alerts) for a day: its accounts after `afterRowid` on
+ * `shard`, a message at a time, side by side with the chains of the branch's other shards.
+ */
+export interface StepShardMessage {
+  kind: "cron.step";
+  region: string;
+  job: StepJob;
+  day: string;
+  /** The region message's tick time (ms): the alerts reckon today from it. */
+  at: number;
+  shard: string;
+  afterRowid: number;
 }
 
 export type DailyJob = "midnight" | "bonus" | "alerts";
@@ -53,14 +71,14 @@ export const MAX_CATCHUP_DAYS = 7;
 export const CHARGE_BATCHES_PER_MESSAGE = 200;
 
 /**
- * What one message takes of a day's points and alerts, from where the message before stopped: bonus members while a
- * member's most possible calls (7: its charges, autopay, three earnings, the expiry) fit 450; accounts' alerts a page
- * of 90 at a time while a page's most possible calls (5 queries, two events a link) fit 500. A region of millions of
- * accounts is many messages, each inside an invocation's 1,000 calls; before, one message earned and alerted the
- * whole region.
+ * What one message of a shard's chain takes of a day's points and alerts, from where the message before stopped:
+ * bonus members while a member's most possible calls (7: its charges, autopay, three earnings, the expiry) fit 450;
+ * accounts' alerts a page of 90 at a time while a page's most possible calls (5 queries, two events a link) fit 500.
+ * A region of millions of accounts is many messages, each inside an invocation's 1,000 calls, in one chain per shard
+ * of its branch side by side; before, one message earned and alerted the whole region, then one chain did.
  */
 export const STEP_LIMITS = { bonus: 20_000, bonusCalls: 450, alerts: 20_000, alertCalls: 500 };
-/** A chain of a paged step that handed on within this long is at work: a message the tick sends meanwhile leaves it. */
+/** A shard's chain that handed on within this long is at work: a message the tick sends meanwhile leaves it. */
 export const STEP_LEASE_MS = 10 * 60_000;
 /** D1 round trips after which a message hands the day's next step to a message of its own (the charge may have spent 400). */
 const STEP_HAND_ON_AFTER = 450;
@@ -105,57 +123,64 @@ export function daysToDo(job: DailyJob, tz: string, at: Date, doneDay: string | 
 }
 
 type StepJob = "bonus" | "alerts";
-interface StoredStep {
-  day: string;
-  shard: string;
-  afterRowid: number;
-  at: number;
-}
+type StepRow = typeof cronStepShards.$inferSelect;
 
 /**
- * The region's progress: the last day each job finished, and where its paged steps' chains got to (written by each
- * of their messages as it hands on), in one read.
+ * The region's progress: the last day each job finished, and its paged jobs' chains per shard (written by each of
+ * their messages as it hands on), in one round trip.
  */
-async function progressOf(data: DataAccess, region: string): Promise<{ done: Map<Job, string>; steps: Map<string, StoredStep> }> {
-  const rows = await data
-    .shardForRegion(region)
-    .select({
-      job: cronProgress.job,
-      doneDay: cronProgress.doneDay,
-      day: cronProgress.stepDay,
-      shard: cronProgress.stepShard,
-      after: cronProgress.stepAfter,
-      at: cronProgress.stepAt,
-    })
-    .from(cronProgress)
-    .where(eq(cronProgress.region, region))
-    .all();
-  return {
-    done: new Map(rows.map((r) => [r.job, r.doneDay])),
-    steps: new Map(
-      rows.flatMap((r) =>
-        r.day && r.shard && r.after !== null && r.at
-          ? [[r.job, { day: r.day, shard: r.shard, afterRowid: r.after, at: r.at.getTime() }]]
-          : [],
-      ),
-    ),
-  };
+async function progressOf(data: DataAccess, region: string): Promise<{ done: Map<Job, string>; steps: StepRow[] }> {
+  const db = data.shardForRegion(region);
+  const [rows, steps] = await db.batch([
+    db.select({ job: cronProgress.job, doneDay: cronProgress.doneDay }).from(cronProgress).where(eq(cronProgress.region, region)),
+    db.select().from(cronStepShards).where(eq(cronStepShards.region, region)),
+  ]);
+  return { done: new Map(rows.map((r) => [r.job, r.doneDay])), steps };
 }
 
-/** Records where a paged step's chain got to, before it hands on. */
-async function saveStep(
+/** Rows of `cron_step_shards` one statement writes (7 columns: 98 bound parameters of D1's 100). */
+const STEP_ROWS_PER_STATEMENT = 14;
+
+/**
+ * Starts a day of a paged job in a region: a row per shard of its branch (the day, from its first account, not through)
+ * in one batch, then one message per shard, each the start of that shard's chain.
+ */
+async function startStepChains(
   data: DataAccess,
-  job: StepJob,
+  queue: Queue,
   region: string,
-  step: { day: string; shard: string; afterRowid: number },
+  job: StepJob,
+  day: string,
+  at: number,
+  shards: readonly ShardBinding[],
   now: Date,
 ) {
-  const cursor = { stepDay: step.day, stepShard: step.shard, stepAfter: step.afterRowid, stepAt: now };
-  await data
-    .shardForRegion(region)
-    .insert(cronProgress)
-    .values({ job, region, doneDay: addDays(step.day, -1), updatedAt: now, ...cursor })
-    .onConflictDoUpdate({ target: [cronProgress.job, cronProgress.region], set: cursor });
+  const db = data.shardForRegion(region);
+  const rows = shards.map((shard) => ({ job, region, shard, day, afterRowid: 0, done: false, updatedAt: now }));
+  const statements = [];
+  for (let i = 0; i < rows.length; i += STEP_ROWS_PER_STATEMENT) {
+    statements.push(
+      db
+        .insert(cronStepShards)
+        .values(rows.slice(i, i + STEP_ROWS_PER_STATEMENT))
+        .onConflictDoUpdate({
+          target: [cronStepShards.job, cronStepShards.region, cronStepShards.shard],
+          set: { day, afterRowid: 0, done: false, updatedAt: now },
+        }),
+    );
+  }
+  const [first, ...more] = statements;
+  if (first) await db.batch([first, ...more]);
+  try {
+    await sendInBatches(
+      queue,
+      shards.map((shard) => ({ body: { kind: "cron.step", region, job, day, at, shard, afterRowid: 0 } satisfies StepShardMessage })),
+    );
+  } catch (e) {
+    // The rows say the chains are at work: the tick's message after STEP_LEASE_MS starts those that never moved, so
+    // the region's message (its charge done) is not failed and charged again for want of a queue.
+    log("error", "cron.step_start_unsent", { region, job, day, error: String(e).slice(0, 200) });
+  }
 }
 
 /** Records that a job finished `day` in a region; never moves back (an overlapping run may have got further). */
@@ -214,11 +239,10 @@ export async function runRegionDay(
   data: DataAccess,
   notify: Notify,
   queue: Queue,
-  message: Pick<RegionDayMessage, "region" | "at" | "resume" | "closeResume" | "stepResume">,
+  message: Pick<RegionDayMessage, "region" | "at" | "resume" | "closeResume">,
   now = new Date(),
   chargeBatches = CHARGE_BATCHES_PER_MESSAGE,
   closePages = CLOSE_PAGES_PER_MESSAGE,
-  stepLimits = STEP_LIMITS,
 ) {
   const regionCode = message.region;
   const at = new Date(message.at);
@@ -226,7 +250,7 @@ export async function runRegionDay(
   if (!region) throw new RangeError(`unknown region ${regionCode}`);
   const tz = region.tz;
   const db = data.shardForRegion(region.code);
-  const [{ done: progress, steps: stored }, accountShards] = await Promise.all([
+  const [{ done: progress, steps: chains }, accountShards] = await Promise.all([
     progressOf(data, region.code),
     branchShards(data, region.code),
   ]);
@@ -277,42 +301,59 @@ export async function runRegionDay(
     await markDone(data, "midnight", region.code, day, now);
     log("info", "billing.charged", { region: region.code, day, entries: n });
   }
-  // A step of the day goes on in a message of its own: from where this one stopped, or, when this one has spent much
-  // of its calls already (a charge), from where the step's progress says.
-  const handOn = async (stepResume?: RegionDayMessage["stepResume"]) => {
-    await queue.send({
-      kind: "cron.region",
-      region: region.code,
-      at: message.at,
-      ...(stepResume ? { stepResume } : {}),
-    } satisfies RegionDayMessage);
-    out.continued = true;
-    return out;
-  };
-  // Where a step's day starts: this message's cursor (its chain), or the one its chain left when it handed on last.
-  // A chain that handed on within STEP_LEASE_MS is at work: this message (the tick's) leaves the region to it, and the
-  // chain goes on to the next steps itself. One that stalled longer (its message lost) is taken over from its cursor.
-  const startOf = (job: StepJob, day: string): { busy: true } | { busy: false; from?: StepCursor } => {
-    if (message.stepResume?.job === job && message.stepResume.day === day) return { busy: false, from: message.stepResume };
-    const s = stored.get(job);
-    if (s?.day !== day) return { busy: false };
-    if (now.getTime() - s.at < STEP_LEASE_MS) return { busy: true };
-    return { busy: false, from: { shard: s.shard, afterRowid: s.afterRowid } };
-  };
-  const handOnStep = async (job: StepJob, day: string, next: StepCursor) => {
-    await saveStep(data, job, region.code, { day, ...next }, now);
-    return handOn({ job, day, ...next });
+  // The day's points and alerts go in chains, one per shard of the branch, side by side; the chain that finds every
+  // shard through marks the day done and sends the region's next message (the next day, the alerts, the close).
+  // `ready`: every shard's chain of the day is through (then the day is done here); `busy`: chains are at work, or
+  // were started now; a chain that has not handed on for STEP_LEASE_MS (its message lost) is started again from
+  // where it got to.
+  const stepOf = async (job: StepJob, day: string): Promise<"ready" | "busy"> => {
+    const rows = chains.filter((c) => c.job === job && c.day === day);
+    if (rows.length === 0) {
+      // A message that has spent much of its calls already (a charge) leaves the start to a message of its own.
+      if (data.stats.roundTrips > STEP_HAND_ON_AFTER) {
+        await queue.send({ kind: "cron.region", region: region.code, at: message.at } satisfies RegionDayMessage);
+      } else await startStepChains(data, queue, region.code, job, day, message.at, accountShards, now);
+      out.continued = true;
+      return "busy";
+    }
+    const open = rows.filter((c) => !c.done);
+    if (open.length === 0) return "ready";
+    const stalled = open.filter((c) => now.getTime() - c.updatedAt.getTime() >= STEP_LEASE_MS);
+    if (stalled.length > 0) {
+      const db = data.shardForRegion(region.code);
+      await db
+        .update(cronStepShards)
+        .set({ updatedAt: now })
+        .where(
+          and(
+            eq(cronStepShards.job, job),
+            eq(cronStepShards.region, region.code),
+            eq(cronStepShards.day, day),
+            eq(cronStepShards.done, false),
+            lt(cronStepShards.updatedAt, new Date(now.getTime() - STEP_LEASE_MS)),
+          ),
+        );
+      await sendInBatches(
+        queue,
+        stalled.map((c) => ({
+          body: {
+            kind: "cron.step",
+            region: region.code,
+            job,
+            day,
+            at: message.at,
+            shard: c.shard,
+            afterRowid: c.afterRowid,
+          } satisfies StepShardMessage,
+        })),
+      );
+      log("warn", "cron.step_taken_over", { region: region.code, job, day, shards: stalled.length });
+      out.continued = true;
+    }
+    return "busy";
   };
   for (const day of daysToDo("bonus", tz, at, progress.get("bonus"))) {
-    const start = startOf("bonus", day);
-    if (start.busy) return out;
-    if (data.stats.roundTrips > STEP_HAND_ON_AFTER) return start.from ? handOnStep("bonus", day, start.from) : handOn();
-    const earned = await bonusTick(data, localInstant(tz, day, EARN_HOUR), [region], {
-      from: start.from,
-      limit: stepLimits.bonus,
-      calls: stepLimits.bonusCalls,
-    });
-    if (earned.next) return handOnStep("bonus", day, earned.next);
+    if ((await stepOf("bonus", day)) === "busy") return out;
     out.bonusDays++;
     await markDone(data, "bonus", region.code, day, now);
   }
@@ -320,16 +361,7 @@ export async function runRegionDay(
   const chargedTo = out.charged.at(-1) ?? progress.get("midnight") ?? "";
   if (chargedTo >= localDay(tz, at)) {
     for (const day of daysToDo("alerts", tz, at, progress.get("alerts"))) {
-      const start = startOf("alerts", day);
-      if (start.busy) return out;
-      if (data.stats.roundTrips > STEP_HAND_ON_AFTER) return start.from ? handOnStep("alerts", day, start.from) : handOn();
-      const sent = await balanceAlerts(data, notify, at, [region], {
-        from: start.from,
-        limit: stepLimits.alerts,
-        calls: stepLimits.alertCalls,
-      });
-      out.alerts += sent.lowBalance + sent.runsOut + sent.charges;
-      if (sent.next) return handOnStep("alerts", day, sent.next);
+      if ((await stepOf("alerts", day)) === "busy") return out;
       await markDone(data, "alerts", region.code, day, now);
     }
   }
@@ -436,6 +468,122 @@ export function isRegionDayMessage(body: unknown): body is RegionDayMessage {
         Number.isSafeInteger(m.stepResume?.afterRowid) &&
         isShardBinding(String(m.stepResume?.shard))))
   );
+}
+
+/**
+ * A message of a shard's chain: that shard's accounts of the region after the cursor, within the step's limits. When
+ * the shard has more, its row says where the chain got to and the next message goes on from there; when it is
+ * through, its row says so, and the chain that finds every shard of the day through marks the day done and sends the
+ * region's next message. A message whose day the region has moved past (a duplicate, a late one) does nothing.
+ */
+export async function runStepShard(
+  data: DataAccess,
+  notify: Notify,
+  queue: Queue,
+  m: Omit<StepShardMessage, "kind">,
+  now = new Date(),
+  stepLimits = STEP_LIMITS,
+): Promise<{ worked: boolean; earned: number; alerts: number; next: StepCursor | null; dayDone: boolean }> {
+  const out = { worked: false, earned: 0, alerts: 0, next: null as StepCursor | null, dayDone: false };
+  const region = regionByCode(m.region);
+  if (!region) throw new RangeError(`unknown region ${m.region}`);
+  const db = data.shardForRegion(region.code);
+  const row = (key: Pick<StepRow, "job" | "region" | "shard">) =>
+    and(eq(cronStepShards.job, key.job), eq(cronStepShards.region, key.region), eq(cronStepShards.shard, key.shard));
+  const mine = row({ job: m.job, region: region.code, shard: m.shard });
+  const current = await db.select().from(cronStepShards).where(mine).get();
+  if (!current || current.day !== m.day || current.done) return out;
+  out.worked = true;
+  const from = { shard: m.shard, afterRowid: m.afterRowid };
+  if (m.job === "bonus") {
+    const earned = await bonusTick(data, localInstant(region.tz, m.day, EARN_HOUR), [region], {
+      from,
+      only: m.shard,
+      limit: stepLimits.bonus,
+      calls: stepLimits.bonusCalls,
+    });
+    out.earned = earned.earned;
+    out.next = earned.next;
+  } else {
+    const sent = await balanceAlerts(data, notify, new Date(m.at), [region], {
+      from,
+      only: m.shard,
+      limit: stepLimits.alerts,
+      calls: stepLimits.alertCalls,
+    });
+    out.alerts = sent.lowBalance + sent.runsOut + sent.charges;
+    out.next = sent.next;
+  }
+  const ofDay = and(mine, eq(cronStepShards.day, m.day));
+  if (out.next) {
+    await db.update(cronStepShards).set({ afterRowid: out.next.afterRowid, updatedAt: now }).where(ofDay);
+    await queue.send({ ...m, kind: "cron.step", afterRowid: out.next.afterRowid } satisfies StepShardMessage);
+    return out;
+  }
+  // Through: this shard's row says so, and the rows of the day still open are counted after it (in one batch, so a
+  // chain finishing at the same time on another shard sees this one through, or this one sees it).
+  const [, [open]] = await db.batch([
+    db.update(cronStepShards).set({ done: true, updatedAt: now }).where(ofDay),
+    db
+      .select({ n: sql<number>`count(*)` })
+      .from(cronStepShards)
+      .where(
+        and(
+          eq(cronStepShards.job, m.job),
+          eq(cronStepShards.region, region.code),
+          eq(cronStepShards.day, m.day),
+          eq(cronStepShards.done, false),
+        ),
+      ),
+  ]);
+  if ((open?.n ?? 1) === 0) {
+    await markDone(data, m.job, region.code, m.day, now);
+    await queue.send({ kind: "cron.region", region: region.code, at: m.at } satisfies RegionDayMessage);
+    out.dayDone = true;
+  }
+  return out;
+}
+
+/** Whether a queue message is a shard's chain of a region's paged daily job. */
+export function isStepShardMessage(body: unknown): body is StepShardMessage {
+  const m = body as Partial<StepShardMessage> | null;
+  return (
+    m?.kind === "cron.step" &&
+    typeof m.region === "string" &&
+    regionByCode(m.region) !== undefined &&
+    (m.job === "bonus" || m.job === "alerts") &&
+    /^\d{4}-\d\d-\d\d$/.test(String(m.day)) &&
+    Number.isFinite(m.at) &&
+    typeof m.shard === "string" &&
+    isShardBinding(m.shard) &&
+    Number.isSafeInteger(m.afterRowid)
+  );
+}
+
+/** The `billing` queue's chain messages: acked when the page is done, retried (with backoff) if it failed. */
+export async function consumeStepShard(message: Message<unknown>, data: DataAccess, notify: Notify, queue: Queue, retryDelay: number) {
+  const body = message.body as StepShardMessage;
+  try {
+    const out = await runStepShard(data, notify, queue, body);
+    log("info", "cron.step", {
+      region: body.region,
+      job: body.job,
+      day: body.day,
+      shard: body.shard,
+      ...out,
+      next: out.next?.afterRowid ?? null,
+    });
+    message.ack();
+  } catch (e) {
+    log("error", "cron.step_failed", {
+      region: body.region,
+      job: body.job,
+      shard: body.shard,
+      attempts: message.attempts,
+      error: String(e),
+    });
+    message.retry({ delaySeconds: retryDelay });
+  }
 }
 
 /** The `billing` queue's daily-work messages: each acked when its region's work is done, retried (with backoff) if it failed. */

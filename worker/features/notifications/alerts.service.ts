@@ -52,7 +52,7 @@ export async function balanceAlerts(
   for (const { code, tz } of regions) {
     const day = localDay(tz, at);
     const yesterday = localDay(tz, new Date(at.getTime() - 24 * 3600_000));
-    const shards = await branchShards(data, code);
+    const shards = (await branchShards(data, code)).filter((s) => page.only === undefined || s === page.only);
     const { first, after: afterOn } = startAt(shards, page.from);
     for (let i = first; i < shards.length; i++) {
       const binding = shards[i] as ShardBinding;
