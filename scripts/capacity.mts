@@ -1095,6 +1095,7 @@ function main() {
   const retentionBusy = (d1Busy(A, 0, (2 * A.retentionRowsPerRun) / RETENTION_PAGE, retentionRows) * visitsPerDay) / 86_400;
   const outageShardPeak = peakList.find((p) => p.name.startsWith("city") && p.where === "one regional shard");
   const outageGlobalPeak = peakList.find((p) => p.name.startsWith("city") && p.where === "global database");
+  const moscowShards = boundedPlan.find((p) => p.code === "moscow")?.shards ?? 0;
   const stormGlobalPeak = peakList.find((p) => p.name === "login storm" && p.where === "global database");
   const stormShardPeak = peakList.find((p) => p.name === "login storm" && p.where === "one regional shard");
   const monthsToFill = (bytesPerMonth: number, fixedBytes: number) => (A.shardBytes * A.headroom - fixedBytes) / bytesPerMonth;
@@ -1388,14 +1389,17 @@ the close's delete of it bills them again.
 - **Limits that stay true** (<${D1_LIMITS}>, <${QUEUES_LIMITS}>): 100 bound parameters
   per query (the code chunks by 90), 1,000 queries per invocation (the
   charge works ${n0(A.chargeBatchesPerMessage)} batches of ${n0(A.chargeBatch)} per message: 400 queries, and a region's day is
-  worked alone in its invocation; its points and balance alerts go from a cursor, members while a member's most
-  possible calls (7) fit 450 and pages of 90 accounts while a page's fit 500, in a message of their own once the
-  message has made 450 round trips; the cursor is kept in \`cron_progress\`, so the hourly tick's message leaves a chain
-  that moved in the last 10 minutes alone and takes over one that stalled (\`STEP_LIMITS\`, \`STEP_LEASE_MS\` in
-  features/cron/daily.service.ts; before, one message earned and alerted a whole region, a Moscow of 5.6 M accounts
-  in one invocation). The messages follow one another: Moscow's points at the target size are
-  ${n0(Math.ceil((A.bonusShare * 5_645_007) / 150))}–${n0(Math.ceil((A.bonusShare * 5_645_007) / 64))} of them (150 members a message at a typical 3 calls, 64 at 7), hours at about a second a
-  message — chains per shard side by side (as the shard tick's) are what would bring that under an hour, not built;
+  worked alone in its invocation; its points and balance alerts go in chains, one per shard of its branch, side by
+  side, each from its own cursor: members while a member's most possible calls (7) fit 450 and pages of 90 accounts
+  while a page's fit 500, a message at a time; each message writes its shard's row in \`cron_step_shards\` before it
+  hands on, so the hourly tick's message leaves a chain that moved in the last 10 minutes alone and starts one that
+  stalled again from where it got to, and the chain that finds every shard through marks the day done
+  (\`STEP_LIMITS\`, \`STEP_LEASE_MS\`, \`runStepShard\` in features/cron/daily.service.ts). A shard of
+  ${n0(perShardBounded)} accounts is ${n0(Math.ceil((A.bonusShare * perShardBounded) / 150))}–${n0(Math.ceil((A.bonusShare * perShardBounded) / 64))} messages of points (150 members a message at a typical 3 calls, 64 at 7) and
+  ${n0(Math.ceil(perShardBounded / 180))} of alerts (two pages of 90 a message); Moscow's ${n0(moscowShards)} shards' chains go side by side, as many at once as the
+  queue's consumer runs (up to 250 invocations: <https://developers.cloudflare.com/queues/platform/limits/>), minutes
+  at about a second a message where one chain for the region was ${n0(Math.ceil((A.bonusShare * 5_645_007) / 150))}–${n0(Math.ceil((A.bonusShare * 5_645_007) / 64))} messages of points
+  and ${n0(Math.ceil(5_645_007 / 180))} of alerts one after another (${n0((A.bonusShare * 5_645_007) / 150 / 3600)}–${n0((A.bonusShare * 5_645_007) / 64 / 3600)} hours of points, then ${n0(5_645_007 / 180 / 3600)} of alerts);
   an area message at most ${n0(A.areaCallsPerMessage)} queries and sends,
   and a batch of notifications is cut where its messages' most possible calls would pass 1,000, as is a batch of usage
   records by the account-months it can touch; a cron tick visits no shard itself but sends one message per shard,
