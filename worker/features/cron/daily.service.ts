@@ -83,9 +83,17 @@ export const STEP_LEASE_MS = 10 * 60_000;
 /** D1 round trips after which a message hands the day's next step to a message of its own (the charge may have spent 400). */
 const STEP_HAND_ON_AFTER = 450;
 
-/** Where a message cut short goes on among a branch's shards: the shard it names (the home one, first, if none or unknown). */
-function resumeShardIndex(shards: readonly ShardBinding[], shard: string | undefined): number {
-  return shard ? Math.max(shards.indexOf(shard as ShardBinding), 0) : 0;
+/**
+ * Where a message cut short goes on among a branch's shards: at the shard it names, after its cursor (the home one,
+ * first, when it names none: a message from before the shards were named). A shard that is no longer among them
+ * (unbound, or not the branch's) starts the pass again from the home shard's first row, the cursor dropped: its rowid
+ * or account is that shard's, and applied to the home shard it would skip the rows before it there. Each charge and
+ * each account's close is once by its key, so a pass started again does nothing twice.
+ */
+function resumeAt<C extends { shard?: string }>(shards: readonly ShardBinding[], cursor: C | undefined): { from: number; cursor?: C } {
+  if (!cursor?.shard) return { from: 0, cursor };
+  const i = shards.indexOf(cursor.shard as ShardBinding);
+  return i >= 0 ? { from: i, cursor } : { from: 0 };
 }
 
 function localHour(tz: string, at: Date): number {
@@ -268,9 +276,8 @@ export async function runRegionDay(
   for (const day of daysToDo("midnight", tz, at, progress.get("midnight"))) {
     // The day's work happens "at" its local midnight (or now, if that is still ahead of the clock).
     const t = new Date(Math.min(localInstant(tz, day, 0).getTime(), now.getTime()));
-    const resume = message.resume?.day === day ? message.resume : undefined;
     // The region's accounts may be on several shards of its branch: each is charged in turn, the home one first.
-    const from = resumeShardIndex(accountShards, resume?.shard);
+    const { from, cursor: resume } = resumeAt(accountShards, message.resume?.day === day ? message.resume : undefined);
     if (!resume || (resume.afterRowid === 0 && from === 0)) {
       out.tariffChanges += await applyTariffChanges(db, region.code, day, t);
       const blocks = await applyBlocks(data, notify, region.code, day, t);
@@ -410,8 +417,7 @@ export async function closeMonths(
   }
   let pagesLeft = maxPages;
   for (; month <= closable; month = nextMonth(month)) {
-    const resume = message.closeResume?.month === month ? message.closeResume : undefined;
-    const from = resumeShardIndex(accountShards, resume?.shard);
+    const { from, cursor: resume } = resumeAt(accountShards, message.closeResume?.month === month ? message.closeResume : undefined);
     let accounts = 0;
     for (let i = from; i < accountShards.length; i++) {
       const shard = accountShards[i] as ShardBinding;
