@@ -6,5 +6,6 @@ CREATE TABLE `cron_step_shards` (
 	`after_rowid` integer NOT NULL,
 	`done` integer NOT NULL,
 	`updated_at` integer NOT NULL,
+	`seq` integer NOT NULL,
 	PRIMARY KEY(`job`, `region`, `shard`)
 );

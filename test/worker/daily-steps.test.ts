@@ -16,7 +16,9 @@ import {
   runRegionDay,
   runStepShard,
   STEP_LEASE_MS,
+  STEP_ROWS_PER_STATEMENT,
   type StepShardMessage,
+  stepRowsUpsert,
 } from "../../worker/features/cron/daily.service";
 import { ALERT_HOUR, balanceAlerts } from "../../worker/features/notifications/alerts.service";
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
@@ -147,17 +149,18 @@ describe("the daily points and alerts of a region, a page at a time", () => {
     expect(paged.pages).toBeGreaterThan(1);
   });
 
-  it("go in one chain per shard of the branch, side by side; the chain that finds every shard through marks the day done", async () => {
+  it("go in one chain per shard of the branch, side by side, and the day is marked done once every shard is through", async () => {
     const [region] = msk;
     if (!region) throw new Error("no msk");
     const at = Date.now();
     const [charged, bonusDue, alertsDue] = [0, EARN_HOUR, ALERT_HOUR].map((h) => dueDay(region.tz, new Date(at), h));
-    // Charged up to today; the day's points and alerts not yet done.
-    await env.DB_MOSCOW.prepare(
-      "INSERT OR REPLACE INTO cron_progress (job, region, done_day, updated_at) VALUES ('midnight', 'msk', ?1, ?4), ('bonus', 'msk', ?2, ?4), ('alerts', 'msk', ?3, ?4)",
-    )
-      .bind(charged, addDays(bonusDue as string, -1), addDays(alertsDue as string, -1), at)
-      .run();
+    // Charged up to today; the day's points and alerts not yet done, no chain of them yet.
+    await env.DB_MOSCOW.batch([
+      env.DB_MOSCOW.prepare(
+        "INSERT OR REPLACE INTO cron_progress (job, region, done_day, updated_at) VALUES ('midnight', 'msk', ?1, ?4), ('bonus', 'msk', ?2, ?4), ('alerts', 'msk', ?3, ?4)",
+      ).bind(charged, addDays(bonusDue as string, -1), addDays(alertsDue as string, -1), at),
+      env.DB_MOSCOW.prepare("DELETE FROM cron_step_shards WHERE region = 'msk'"),
+    ]);
     const progress = async (job: string) =>
       env.DB_MOSCOW.prepare("SELECT done_day FROM cron_progress WHERE job = ? AND region = 'msk'").bind(job).first<string>("done_day");
     type Sent = RegionDayMessage | StepShardMessage;
@@ -170,54 +173,60 @@ describe("the daily points and alerts of a region, a page at a time", () => {
     const tell = async (m: NotificationMessage) => void told.push(m);
     const limits = { bonus: 2, bonusCalls: 450, alerts: 2, alertCalls: 500 };
     const region0 = { region: "msk", at };
-    // The first message starts a chain of points on each shard of the Moscow branch, from its first account.
-    expect((await runRegionDay(createDataAccess(env), tell, queue, region0, new Date(at))).continued).toBe(true);
-    expect(sent.map((m) => (m.kind === "cron.step" ? `${m.job}:${m.shard}:${m.afterRowid}` : m.kind)).sort()).toEqual([
-      "bonus:DB_MOSCOW:0",
-      "bonus:DB_MOSCOW_2:0",
-    ]);
+    const steps = () => sent.filter((m): m is StepShardMessage => m.kind === "cron.step");
+    // Two messages of the region at once (the tick's and a charge's last) start each shard's chain of points once.
+    const started = await Promise.all([0, 1].map(() => runRegionDay(createDataAccess(env), tell, queue, region0, new Date(at))));
+    expect(started.map((o) => o.continued)).toEqual([true, true]);
+    expect(
+      steps()
+        .map((m) => `${m.job}:${m.shard}:${m.afterRowid}`)
+        .sort(),
+    ).toEqual(["bonus:DB_MOSCOW:0", "bonus:DB_MOSCOW_2:0"]);
     expect(sent.every((m) => isStepShardMessage(m))).toBe(true);
     // The hourly tick's message meanwhile leaves the chains alone.
     const idle = await runRegionDay(createDataAccess(env), tell, queue, region0, new Date(at + 60_000));
     expect(idle.continued).toBe(false);
     expect(sent).toHaveLength(2);
-    // Moscow's chain takes a page; then both chains go quiet (their messages lost) for longer than the lease, and the
-    // tick's message starts each again from where it got to.
-    const first = sent.find((m) => m.kind === "cron.step" && m.shard === "DB_MOSCOW") as StepShardMessage;
-    const page = await runStepShard(createDataAccess(env), tell, queue, first, new Date(at), limits);
+    // Moscow's chain takes a page and hands on; then both chains go quiet for longer than the lease (their messages
+    // slow, not lost), and the tick's message takes each over from where it got to, in a new generation.
+    const moscow = steps().find((m) => m.shard === "DB_MOSCOW") as StepShardMessage;
+    const page = await runStepShard(createDataAccess(env), tell, queue, moscow, new Date(at), limits);
     expect(page.next?.shard).toBe("DB_MOSCOW");
-    sent.length = 0;
+    const live = sent.at(-1) as StepShardMessage;
+    expect(live).toMatchObject({ shard: "DB_MOSCOW", afterRowid: page.next?.afterRowid });
+    // A copy of the first message delivered again does nothing: its row has moved on.
+    expect((await runStepShard(createDataAccess(env), tell, queue, moscow, new Date(at), limits)).worked).toBe(false);
     const later = at + STEP_LEASE_MS + 60_000;
+    const before = sent.length;
     expect((await runRegionDay(createDataAccess(env), tell, queue, region0, new Date(later))).continued).toBe(true);
-    expect(sent.map((m) => (m.kind === "cron.step" ? `${m.shard}:${m.afterRowid}` : m.kind)).sort()).toEqual([
-      `DB_MOSCOW:${page.next?.afterRowid}`,
-      "DB_MOSCOW_2:0",
-    ]);
-    // Every message from there, as the queue would deliver them.
+    const takeovers = sent.slice(before) as StepShardMessage[];
+    expect(takeovers.map((m) => `${m.shard}:${m.afterRowid}`).sort()).toEqual([`DB_MOSCOW:${page.next?.afterRowid}`, "DB_MOSCOW_2:0"]);
+    // The slow message of the live chain, delivered now, finds its chain taken over and stops.
+    expect((await runStepShard(createDataAccess(env), tell, queue, live, new Date(later), limits)).worked).toBe(false);
+    // Every message from the takeover on, as the queue would deliver them.
     const pages: Record<string, number> = {};
-    let dayDone = 0;
-    for (let i = 0; i < sent.length; i++) {
+    let regionMessages = 0;
+    for (let i = before; i < sent.length; i++) {
       const m = sent[i] as Sent;
       const data = createDataAccess(env);
       if (m.kind === "cron.step") {
-        expect(isStepShardMessage(m)).toBe(true);
         const out = await runStepShard(data, tell, queue, m, new Date(later), limits);
         if (out.worked) pages[`${m.job}:${m.shard}`] = (pages[`${m.job}:${m.shard}`] ?? 0) + 1;
-        if (out.dayDone) dayDone++;
-        // Not done while a shard's chain is still at work.
-        else if (m.job === "bonus") expect(await progress("bonus")).toBe(addDays(bonusDue as string, -1));
+        // Not done while a shard's chain is still at work: only the region's message marks it.
+        if (m.job === "bonus") expect(await progress("bonus")).toBe(addDays(bonusDue as string, -1));
       } else {
         expect(isRegionDayMessage(m)).toBe(true);
+        regionMessages++;
         await runRegionDay(data, tell, queue, m, new Date(later));
       }
       expect(data.stats.roundTrips).toBeLessThan(100);
       expect(i).toBeLessThan(400);
     }
-    // Each shard's chain went a page at a time (two members or accounts a message), both days' steps were done once.
+    // Each shard's chain went a page at a time (two members or accounts a message), no page worked twice.
     for (const key of ["bonus:DB_MOSCOW", "bonus:DB_MOSCOW_2", "alerts:DB_MOSCOW", "alerts:DB_MOSCOW_2"]) {
       expect(pages[key], key).toBeGreaterThanOrEqual(2);
     }
-    expect(dayDone).toBe(2);
+    expect(regionMessages).toBeGreaterThanOrEqual(2);
     expect(await progress("bonus")).toBe(bonusDue);
     expect(await progress("alerts")).toBe(alertsDue);
     // Each account at 0 ₽ was told once, on both shards.
@@ -229,10 +238,54 @@ describe("the daily points and alerts of a region, a page at a time", () => {
       createDataAccess(env),
       tell,
       queue,
-      { ...first, day: addDays(bonusDue as string, -1) },
+      { ...moscow, day: addDays(bonusDue as string, -1) },
       new Date(later),
       limits,
     );
     expect(late.worked).toBe(false);
+  });
+
+  it("waits for a shard added after the chains started: it gets its chain before the day is marked done", async () => {
+    const [region] = msk;
+    if (!region) throw new Error("no msk");
+    const at = Date.now();
+    const [charged, bonusDue, alertsDue] = [0, EARN_HOUR, ALERT_HOUR].map((h) => dueDay(region.tz, new Date(at), h));
+    // Points due; the home shard's chain of the day is through, the second shard has none (as if added since).
+    await env.DB_MOSCOW.batch([
+      env.DB_MOSCOW.prepare(
+        "INSERT OR REPLACE INTO cron_progress (job, region, done_day, updated_at) VALUES ('midnight', 'msk', ?1, ?4), ('bonus', 'msk', ?2, ?4), ('alerts', 'msk', ?3, ?4)",
+      ).bind(charged, addDays(bonusDue as string, -1), alertsDue, at),
+      env.DB_MOSCOW.prepare("DELETE FROM cron_step_shards WHERE region = 'msk'"),
+      env.DB_MOSCOW.prepare(
+        "INSERT INTO cron_step_shards (job, region, shard, day, after_rowid, done, updated_at, seq) VALUES ('bonus', 'msk', 'DB_MOSCOW', ?, 0, 1, ?, 1)",
+      ).bind(bonusDue, at),
+    ]);
+    const sent: StepShardMessage[] = [];
+    const queue = {
+      send: async (m: StepShardMessage) => void sent.push(m),
+      sendBatch: async (ms: { body: StepShardMessage }[]) => void sent.push(...ms.map((m) => m.body)),
+    } as unknown as Queue;
+    const out = await runRegionDay(createDataAccess(env), async () => undefined, queue, { region: "msk", at }, new Date(at));
+    expect(out.bonusDays).toBe(0);
+    expect(sent.map((m) => `${m.kind}:${m.job}:${m.shard}`)).toEqual(["cron.step:bonus:DB_MOSCOW_2"]);
+    expect(
+      await env.DB_MOSCOW.prepare("SELECT done_day FROM cron_progress WHERE job = 'bonus' AND region = 'msk'").first<string>("done_day"),
+    ).toBe(addDays(bonusDue as string, -1));
+  });
+
+  it("start chains in statements within D1's 100 bound parameters, however many shards", () => {
+    const db = createDataAccess(env).shard("DB_MOSCOW");
+    const rows = Array.from({ length: STEP_ROWS_PER_STATEMENT }, (_, i) => ({
+      job: "bonus" as const,
+      region: "msk",
+      shard: `DB_SHARD_${i}`,
+      day: "2026-12-04",
+      afterRowid: 0,
+      done: false,
+      updatedAt: new Date(),
+      seq: 0,
+    }));
+    expect(stepRowsUpsert(db, rows).toSQL().params.length).toBeLessThanOrEqual(100);
+    expect(STEP_ROWS_PER_STATEMENT).toBeGreaterThanOrEqual(10);
   });
 });

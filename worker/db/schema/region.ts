@@ -761,8 +761,8 @@ export const cronProgress = sqliteTable(
  * The chains of a region's paged daily job (points, alerts), one per shard of its branch, in the region's home shard
  * beside `cron_progress`: the day under way, the account rowid the shard's chain got to, and whether it is through.
  * Each message of a chain writes its row before it hands on; the hourly tick's message leaves a chain that moved
- * within STEP_LEASE_MS alone and takes a stalled one over from here; the chain that finds every row of the day
- * through marks the day done (features/cron/daily.service.ts).
+ * within STEP_LEASE_MS alone and takes a stalled one over from here; the region's message marks the day done once
+ * every shard of the branch has its row of the day through (features/cron/daily.service.ts).
  */
 export const cronStepShards = sqliteTable(
   "cron_step_shards",
@@ -774,6 +774,12 @@ export const cronStepShards = sqliteTable(
     afterRowid: integer("after_rowid").notNull(),
     done: integer("done", { mode: "boolean" }).notNull(),
     updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+    /**
+     * The chain's generation: each message carries it, and goes on only while the row has it; handing on, finishing
+     * and a takeover each move it on (in the statement that checks it). A redelivered or superseded message finds it
+     * moved and stops, so duplicates of a chain fold back into one.
+     */
+    seq: integer("seq").notNull(),
   },
   (t) => [primaryKey({ columns: [t.job, t.region, t.shard] })],
 );

@@ -1,7 +1,7 @@
 import { and, eq, lt, sql } from "drizzle-orm";
 import { REGIONS } from "../../data/regions.data";
 import { cronProgress, cronStepShards } from "../../db/schema/region";
-import type { DataAccess } from "../../platform/db";
+import type { DataAccess, RegionDb } from "../../platform/db";
 import { isShardBinding, SHARDS, type ShardBinding } from "../../platform/db";
 import { log } from "../../platform/log";
 import { sendInBatches } from "../../platform/queue";
@@ -48,6 +48,8 @@ export interface StepShardMessage {
   at: number;
   shard: string;
   afterRowid: number;
+  /** The chain's generation (its row's `seq`): a message goes on only while its row still has it. */
+  seq: number;
 }
 
 export type DailyJob = "midnight" | "bonus" | "alerts";
@@ -146,12 +148,36 @@ async function progressOf(data: DataAccess, region: string): Promise<{ done: Map
   return { done: new Map(rows.map((r) => [r.job, r.doneDay])), steps };
 }
 
-/** Rows of `cron_step_shards` one statement writes (7 columns: 98 bound parameters of D1's 100). */
-const STEP_ROWS_PER_STATEMENT = 14;
+/** Rows of `cron_step_shards` one statement writes (8 columns: 96 bound parameters of D1's 100; the update binds none). */
+export const STEP_ROWS_PER_STATEMENT = 12;
 
 /**
- * Starts a day of a paged job in a region: a row per shard of its branch (the day, from its first account, not through)
- * in one batch, then one message per shard, each the start of that shard's chain.
+ * The statement that starts chains for `rows` (at most STEP_ROWS_PER_STATEMENT): a row per shard, or a row of an
+ * earlier day made this day's, from its first account, in a new generation; a row already of this day (or a later
+ * one) is left as it is, so two messages that start the same day start each chain once. The rows started are returned.
+ */
+export function stepRowsUpsert(db: RegionDb, rows: (typeof cronStepShards.$inferInsert)[]) {
+  return db
+    .insert(cronStepShards)
+    .values(rows)
+    .onConflictDoUpdate({
+      target: [cronStepShards.job, cronStepShards.region, cronStepShards.shard],
+      set: {
+        day: sql`excluded.day`,
+        afterRowid: sql`excluded.after_rowid`,
+        done: sql`excluded.done`,
+        updatedAt: sql`excluded.updated_at`,
+        seq: sql`${cronStepShards.seq} + 1`,
+      },
+      setWhere: sql`${cronStepShards.day} < excluded.day`,
+    })
+    .returning({ shard: cronStepShards.shard, seq: cronStepShards.seq });
+}
+
+/**
+ * Starts a day of a paged job on shards of a region's branch that have no chain of that day yet: their rows (the day,
+ * from the first account, not through) in one batch, then one message each for the rows this call started, each the
+ * start of that shard's chain.
  */
 async function startStepChains(
   data: DataAccess,
@@ -164,25 +190,19 @@ async function startStepChains(
   now: Date,
 ) {
   const db = data.shardForRegion(region);
-  const rows = shards.map((shard) => ({ job, region, shard, day, afterRowid: 0, done: false, updatedAt: now }));
+  const rows = shards.map((shard) => ({ job, region, shard, day, afterRowid: 0, done: false, updatedAt: now, seq: 0 }));
   const statements = [];
-  for (let i = 0; i < rows.length; i += STEP_ROWS_PER_STATEMENT) {
-    statements.push(
-      db
-        .insert(cronStepShards)
-        .values(rows.slice(i, i + STEP_ROWS_PER_STATEMENT))
-        .onConflictDoUpdate({
-          target: [cronStepShards.job, cronStepShards.region, cronStepShards.shard],
-          set: { day, afterRowid: 0, done: false, updatedAt: now },
-        }),
-    );
-  }
+  for (let i = 0; i < rows.length; i += STEP_ROWS_PER_STATEMENT)
+    statements.push(stepRowsUpsert(db, rows.slice(i, i + STEP_ROWS_PER_STATEMENT)));
   const [first, ...more] = statements;
-  if (first) await db.batch([first, ...more]);
+  if (!first) return;
+  const started = (await db.batch([first, ...more])).flat();
   try {
     await sendInBatches(
       queue,
-      shards.map((shard) => ({ body: { kind: "cron.step", region, job, day, at, shard, afterRowid: 0 } satisfies StepShardMessage })),
+      started.map(({ shard, seq }) => ({
+        body: { kind: "cron.step", region, job, day, at, shard, afterRowid: 0, seq } satisfies StepShardMessage,
+      })),
     );
   } catch (e) {
     // The rows say the chains are at work: the tick's message after STEP_LEASE_MS starts those that never moved, so
@@ -309,52 +329,49 @@ export async function runRegionDay(
     log("info", "billing.charged", { region: region.code, day, entries: n });
   }
   // The day's points and alerts go in chains, one per shard of the branch, side by side; the chain that finds every
-  // shard through marks the day done and sends the region's next message (the next day, the alerts, the close).
+  // row through sends the region's next message, which marks the day done once every shard of the branch has its row
+  // of the day through, and goes on (the next day, the alerts, the close).
   // `ready`: every shard's chain of the day is through (then the day is done here); `busy`: chains are at work, or
   // were started now; a chain that has not handed on for STEP_LEASE_MS (its message lost) is started again from
   // where it got to.
   const stepOf = async (job: StepJob, day: string): Promise<"ready" | "busy"> => {
-    const rows = chains.filter((c) => c.job === job && c.day === day);
-    if (rows.length === 0) {
+    // The rows of the day of the branch's shards (a shard no longer bound is not waited for).
+    const rows = chains.filter((c) => c.job === job && c.day === day && accountShards.includes(c.shard as ShardBinding));
+    // Shards of the branch with no chain of the day: all of them at first, or one added since (its accounts too).
+    const missing = accountShards.filter((shard) => !rows.some((c) => c.shard === shard));
+    if (missing.length > 0) {
       // A message that has spent much of its calls already (a charge) leaves the start to a message of its own.
       if (data.stats.roundTrips > STEP_HAND_ON_AFTER) {
         await queue.send({ kind: "cron.region", region: region.code, at: message.at } satisfies RegionDayMessage);
-      } else await startStepChains(data, queue, region.code, job, day, message.at, accountShards, now);
+      } else await startStepChains(data, queue, region.code, job, day, message.at, missing, now);
       out.continued = true;
       return "busy";
     }
-    const open = rows.filter((c) => !c.done);
-    if (open.length === 0) return "ready";
-    const stalled = open.filter((c) => now.getTime() - c.updatedAt.getTime() >= STEP_LEASE_MS);
-    if (stalled.length > 0) {
-      const db = data.shardForRegion(region.code);
-      await db
-        .update(cronStepShards)
-        .set({ updatedAt: now })
-        .where(
-          and(
-            eq(cronStepShards.job, job),
-            eq(cronStepShards.region, region.code),
-            eq(cronStepShards.day, day),
-            eq(cronStepShards.done, false),
-            lt(cronStepShards.updatedAt, new Date(now.getTime() - STEP_LEASE_MS)),
-          ),
-        );
+    if (rows.every((c) => c.done)) return "ready";
+    // Chains that have not handed on for STEP_LEASE_MS (their message lost, or retried for that long) are taken over
+    // in a new generation: the rows this message moved on, so two messages never take the same chain over twice.
+    const db = data.shardForRegion(region.code);
+    const taken = await db
+      .update(cronStepShards)
+      .set({ updatedAt: now, seq: sql`${cronStepShards.seq} + 1` })
+      .where(
+        and(
+          eq(cronStepShards.job, job),
+          eq(cronStepShards.region, region.code),
+          eq(cronStepShards.day, day),
+          eq(cronStepShards.done, false),
+          lt(cronStepShards.updatedAt, new Date(now.getTime() - STEP_LEASE_MS)),
+        ),
+      )
+      .returning({ shard: cronStepShards.shard, afterRowid: cronStepShards.afterRowid, seq: cronStepShards.seq });
+    if (taken.length > 0) {
       await sendInBatches(
         queue,
-        stalled.map((c) => ({
-          body: {
-            kind: "cron.step",
-            region: region.code,
-            job,
-            day,
-            at: message.at,
-            shard: c.shard,
-            afterRowid: c.afterRowid,
-          } satisfies StepShardMessage,
+        taken.map((c) => ({
+          body: { kind: "cron.step", region: region.code, job, day, at: message.at, ...c } satisfies StepShardMessage,
         })),
       );
-      log("warn", "cron.step_taken_over", { region: region.code, job, day, shards: stalled.length });
+      log("warn", "cron.step_taken_over", { region: region.code, job, day, shards: taken.length });
       out.continued = true;
     }
     return "busy";
@@ -477,10 +494,13 @@ export function isRegionDayMessage(body: unknown): body is RegionDayMessage {
 }
 
 /**
- * A message of a shard's chain: that shard's accounts of the region after the cursor, within the step's limits. When
- * the shard has more, its row says where the chain got to and the next message goes on from there; when it is
- * through, its row says so, and the chain that finds every shard of the day through marks the day done and sends the
- * region's next message. A message whose day the region has moved past (a duplicate, a late one) does nothing.
+ * A message of a shard's chain: that shard's accounts of the region after the cursor, within the step's limits. It
+ * goes on only while its row is of its day, not through, and of its generation (`seq`); a redelivered, late or
+ * superseded copy does nothing. When the shard has more, the row takes the cursor and the next generation in one
+ * statement that checks this one, and the next message goes on from there. When it is through, the row says so; the
+ * message that finds every row of the day through sends the region's message, which marks the day done once every
+ * shard of the branch has its row through (a shard added meanwhile gets its chain first). A retry of that message
+ * (its row through in the generation after its own) counts again and sends again.
  */
 export async function runStepShard(
   data: DataAccess,
@@ -489,16 +509,37 @@ export async function runStepShard(
   m: Omit<StepShardMessage, "kind">,
   now = new Date(),
   stepLimits = STEP_LIMITS,
-): Promise<{ worked: boolean; earned: number; alerts: number; next: StepCursor | null; dayDone: boolean }> {
-  const out = { worked: false, earned: 0, alerts: 0, next: null as StepCursor | null, dayDone: false };
+): Promise<{ worked: boolean; earned: number; alerts: number; next: StepCursor | null; through: boolean }> {
+  const out = { worked: false, earned: 0, alerts: 0, next: null as StepCursor | null, through: false };
   const region = regionByCode(m.region);
   if (!region) throw new RangeError(`unknown region ${m.region}`);
   const db = data.shardForRegion(region.code);
-  const row = (key: Pick<StepRow, "job" | "region" | "shard">) =>
-    and(eq(cronStepShards.job, key.job), eq(cronStepShards.region, key.region), eq(cronStepShards.shard, key.shard));
-  const mine = row({ job: m.job, region: region.code, shard: m.shard });
+  const mine = and(
+    eq(cronStepShards.job, m.job),
+    eq(cronStepShards.region, region.code),
+    eq(cronStepShards.shard, m.shard),
+    eq(cronStepShards.day, m.day),
+  );
+  const openOfDay = and(
+    eq(cronStepShards.job, m.job),
+    eq(cronStepShards.region, region.code),
+    eq(cronStepShards.day, m.day),
+    eq(cronStepShards.done, false),
+  );
+  const tellRegion = async () => {
+    const [open] = await db.select({ n: sql<number>`count(*)` }).from(cronStepShards).where(openOfDay);
+    if ((open?.n ?? 1) > 0) return;
+    await queue.send({ kind: "cron.region", region: region.code, at: m.at } satisfies RegionDayMessage);
+    out.through = true;
+  };
   const current = await db.select().from(cronStepShards).where(mine).get();
-  if (!current || current.day !== m.day || current.done) return out;
+  if (!current) return out;
+  // This message finished the shard and then failed before telling the region: its retry tells it.
+  if (current.done && current.seq === m.seq + 1) {
+    await tellRegion();
+    return out;
+  }
+  if (current.done || current.seq !== m.seq) return out;
   out.worked = true;
   const from = { shard: m.shard, afterRowid: m.afterRowid };
   if (m.job === "bonus") {
@@ -520,33 +561,23 @@ export async function runStepShard(
     out.alerts = sent.lowBalance + sent.runsOut + sent.charges;
     out.next = sent.next;
   }
-  const ofDay = and(mine, eq(cronStepShards.day, m.day));
+  // The row moves on only from this generation: a copy that took over meanwhile keeps the chain, this one stops.
+  const moved = await db
+    .update(cronStepShards)
+    .set({
+      ...(out.next ? { afterRowid: out.next.afterRowid } : { done: true }),
+      updatedAt: now,
+      seq: sql`${cronStepShards.seq} + 1`,
+    })
+    .where(and(mine, eq(cronStepShards.seq, m.seq), eq(cronStepShards.done, false)))
+    .returning({ seq: cronStepShards.seq });
+  const seq = moved[0]?.seq;
+  if (seq === undefined) return out;
   if (out.next) {
-    await db.update(cronStepShards).set({ afterRowid: out.next.afterRowid, updatedAt: now }).where(ofDay);
-    await queue.send({ ...m, kind: "cron.step", afterRowid: out.next.afterRowid } satisfies StepShardMessage);
+    await queue.send({ ...m, kind: "cron.step", afterRowid: out.next.afterRowid, seq } satisfies StepShardMessage);
     return out;
   }
-  // Through: this shard's row says so, and the rows of the day still open are counted after it (in one batch, so a
-  // chain finishing at the same time on another shard sees this one through, or this one sees it).
-  const [, [open]] = await db.batch([
-    db.update(cronStepShards).set({ done: true, updatedAt: now }).where(ofDay),
-    db
-      .select({ n: sql<number>`count(*)` })
-      .from(cronStepShards)
-      .where(
-        and(
-          eq(cronStepShards.job, m.job),
-          eq(cronStepShards.region, region.code),
-          eq(cronStepShards.day, m.day),
-          eq(cronStepShards.done, false),
-        ),
-      ),
-  ]);
-  if ((open?.n ?? 1) === 0) {
-    await markDone(data, m.job, region.code, m.day, now);
-    await queue.send({ kind: "cron.region", region: region.code, at: m.at } satisfies RegionDayMessage);
-    out.dayDone = true;
-  }
+  await tellRegion();
   return out;
 }
 
@@ -562,7 +593,8 @@ export function isStepShardMessage(body: unknown): body is StepShardMessage {
     Number.isFinite(m.at) &&
     typeof m.shard === "string" &&
     isShardBinding(m.shard) &&
-    Number.isSafeInteger(m.afterRowid)
+    Number.isSafeInteger(m.afterRowid) &&
+    Number.isSafeInteger(m.seq)
   );
 }
 
