@@ -124,7 +124,7 @@ describe("the home screen's cost", () => {
     const { db, idHash } = await sessionRowOf(cookie);
     const setLastSeen = (ms: number) => db.prepare("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?").bind(ms, idHash).run();
     // Ten minutes since the last use: the request is still a read, and the browser gets a cookie saying "used now".
-    await setLastSeen(Date.now() - 10 * 60_000);
+    expect((await setLastSeen(Date.now() - 10 * 60_000)).meta.changes).toBe(1);
     const used = await call("msk", "/api/v1/accounts", { headers: { cookie } });
     expect(used.status).toBe(200);
     expect(d1Use(used).use.get("DB")).toMatchObject({ roundTrips: 1, writes: 0 });

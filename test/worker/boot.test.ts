@@ -99,7 +99,8 @@ describe("data in the first page", () => {
     await db
       .prepare("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?")
       .bind(Date.now() - 10 * 60_000, idHash)
-      .run();
+      .run()
+      .then((r) => expect(r.meta.changes).toBe(1));
     const page = await call("msk", "/accounts", { headers: { accept: "text/html", cookie: session } });
     expect(page.status).toBe(200);
     const renewed = page.headers.getSetCookie().find((c) => c.startsWith("kab_session="));

@@ -3,8 +3,8 @@ import { solveChallenge } from "altcha-lib";
 import { deriveKey } from "altcha-lib/algorithms/web/pbkdf2";
 import type { Challenge } from "altcha-lib/types";
 import { describe, expect, it } from "vitest";
-import { shardDatabase } from "../../worker/platform/db";
-import { ABSOLUTE_TIMEOUT_MS } from "../../worker/platform/session";
+import { createDataAccess, shardDatabase } from "../../worker/platform/db";
+import { ABSOLUTE_TIMEOUT_MS, findSession, openSession, rotateSession } from "../../worker/platform/session";
 import { call, codeSentTo, globalRows, json, post, sessionCookie, sessionRowOf, stepUp, subscriberAt } from "./helpers";
 
 const me = (cookie: string) => call("msk", "/api/v1/me", { headers: { cookie } });
@@ -46,7 +46,8 @@ describe("sessions in the subscriber's home shard", () => {
     const petr = await subscriberAt("demo-petr");
     const res = await loginAs("petr", "198.51.100.180");
     expect(res.status).toBe(200);
-    expect(d1Use(res).get("DB")?.writes ?? 0).toBe(0);
+    // The global database was read (the subscriber) and not written.
+    expect(d1Use(res).get("DB")?.writes).toBe(0);
     const cookie = sessionCookie(res);
     expect(cookie).toMatch(new RegExp(`^kab_session=${petr.homeShard}\\.demo-petr\\.[A-Za-z0-9_-]{43}$`));
     const { idHash } = await sessionRowOf(cookie);
@@ -79,6 +80,12 @@ describe("sessions in the subscriber's home shard", () => {
       const res = await me(`kab_session=${value}`);
       expect(res.status, value).toBe(401);
       expect(JSON.stringify(await json(res)), value).not.toMatch(/anna|Анна/i);
+    }
+    // The routes whose reads go with the session's (her links, her accounts' list) are refused the same way.
+    for (const path of ["/api/v1/accounts", "/api/v1/me/sessions", "/api/v1/notifications"]) {
+      const res = await call("msk", path, { headers: { cookie: `kab_session=${shard}.demo-anna.${token}` } });
+      expect(res.status, path).toBe(401);
+      expect(await res.text(), path).not.toMatch(/2010000000|Анна/);
     }
     expect((await me(cookie)).status).toBe(200);
   });
@@ -136,6 +143,40 @@ describe("sessions in the subscriber's home shard", () => {
     expect(left[0]?.n).toBe(0);
     const home = shardDatabase(env, olga.homeShard) as D1Database;
     expect((await home.prepare("SELECT count(*) AS n FROM sessions WHERE subscriber_id = 'demo-olga'").first<{ n: number }>())?.n).toBe(1);
+  });
+
+  it("a password change moves the current legacy session home and ends the others in both places", async () => {
+    const olga = await subscriberAt("demo-olga");
+    const legacy = await legacySession("demo-olga");
+    const otherLegacy = await legacySession("demo-olga");
+    const home = sessionCookie(await loginAs("olga", "198.51.100.188"));
+    const done = await post(
+      "/api/v1/me/password",
+      { currentPassword: "Kabinet2026", newPassword: "a river runs through kazan" },
+      { cookie: legacy },
+    );
+    expect(done.status).toBe(204);
+    const rotated = sessionCookie(done);
+    expect(rotated).toMatch(new RegExp(`^kab_session=${olga.homeShard}\\.demo-olga\\.`));
+    expect((await me(rotated)).status).toBe(200);
+    for (const ended of [otherLegacy, home, legacy]) expect((await me(ended)).status).toBe(401);
+  });
+
+  it("are kept in the global table by a deployment that says so (SESSION_STORE=global), and read and ended either way", async () => {
+    const data = createDataAccess({ ...env, SESSION_STORE: "global" } as Env);
+    const anna = await subscriberAt("demo-anna");
+    const { token, idHash } = await openSession(data, anna, "password", null);
+    // The cookie an older deployment can read: the token alone, its row global.
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await countIn(env.DB, idHash)).toBe(1);
+    expect((await findSession(createDataAccess(env), token))?.subscriberId).toBe("demo-anna");
+    // Rotated, it stays where the deployment keeps new sessions.
+    const session = await findSession(data, token);
+    if (!session) throw new Error("no session");
+    const rotated = await rotateSession(data, session, {});
+    expect(rotated.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await countIn(env.DB, rotated.idHash)).toBe(1);
+    expect(await countIn(env.DB, idHash)).toBe(0);
   });
 
   it("a password recovery ends every session, in the home shard and in the global table", async () => {

@@ -181,7 +181,15 @@ export interface DataAccess {
   /** Every shard binding of this Worker (home shards first): what jobs over all accounts go through. */
   shards: readonly ShardBinding[];
   shard(binding: ShardBinding): RegionDb;
+  /** Whether this Worker is bound to a shard of that name (a name in the shard map need not be bound). */
+  hasShard(binding: string): binding is ShardBinding;
   shardForRegion(regionCode: string): RegionDb;
+  /**
+   * Where new sessions go (`SESSION_STORE`): "home", the subscriber's home shard (unless set otherwise), or
+   * "global", the global table — for the release that first brings the home shards' table, so that a rollback of
+   * it finds no session it cannot read (docs/operations.md). Sessions of either kind are read and ended either way.
+   */
+  sessionStore: "home" | "global";
   /** The shard that holds an account, or null when the directory has no such account. */
   shardForAccount(accountNo: string): Promise<{ db: RegionDb; region: string } | null>;
 }
@@ -225,6 +233,8 @@ export function createDataAccess(env: Env): DataAccess {
       return bindings;
     },
     shard,
+    hasShard: (binding): binding is ShardBinding => shardDatabase(env, binding) !== undefined,
+    sessionStore: (env as { SESSION_STORE?: string }).SESSION_STORE === "global" ? "global" : "home",
     shardForRegion(regionCode) {
       const binding = shardOfRegion(regionCode);
       if (!binding) throw new RangeError(`unknown region ${regionCode}`);

@@ -71,13 +71,21 @@ function storeOf(data: DataAccess, store: SessionStore): { db: RegionDb; table: 
 }
 
 /**
- * Where a subscriber's new session goes: their home shard. One this Worker is not bound to (a configuration error:
- * home shards are never removed) falls back to the global table, so that logging in still works, and says so.
+ * Where a subscriber's new session goes: their home shard, unless this deployment keeps new sessions in the global
+ * table (`SESSION_STORE = "global"`: the release that first brings the shards' table). A home shard this Worker is
+ * not bound to (a configuration error: home shards are never removed) falls back to the global table, so that
+ * logging in still works, and says so.
  */
 function homeStore(data: DataAccess, homeShard: string): SessionStore {
-  if (isShardBinding(homeShard) && data.shards.includes(homeShard)) return homeShard;
+  if (data.sessionStore === "global") return null;
+  if (data.hasShard(homeShard)) return homeShard;
   log("error", "session.home_shard_unbound", { shard: homeShard });
   return null;
+}
+
+/** The subscriber's home shard when this Worker is bound to it (where their sessions may be), else null. */
+function boundHome(data: DataAccess, homeShard: string): ShardBinding | null {
+  return data.hasShard(homeShard) ? homeShard : null;
 }
 
 /**
@@ -263,7 +271,7 @@ async function readSession(
   const db = data.global;
   const { store, subscriberId } = parsed;
   if (store && subscriberId) {
-    if (!data.shards.includes(store)) return null;
+    if (!data.hasShard(store)) return null;
     const [rows, [links, ...results]] = await Promise.all([
       data.shard(store).select().from(sessions).where(eq(sessions.idHash, idHash)),
       db.batch([selectSessionLinks(db, subscriberId), ...reads.map((r) => r.build(db, subscriberId, c))]),
@@ -347,30 +355,25 @@ export async function findSession(
 
 /**
  * Replaces the session's token (privilege change: after a step-up or a password change), keeping its login time and
- * absolute expiry. A legacy session moves to the home shard on the way: the old row is deleted first, so that a
- * failure in between ends the session rather than leaving two.
+ * absolute expiry. The old row is deleted first and the new one made only from the row that delete returned: a
+ * session ended meanwhile (a recovery, "end the others") is not brought back, and a failure in between ends the
+ * session rather than leaving two. A legacy session moves to the home shard on the way.
  */
 export async function rotateSession(data: DataAccess, session: SessionInfo, patch: { stepUpAt?: Date }, now = new Date()) {
   const from = storeOf(data, session.store);
-  const row = await from.db.select().from(from.table).where(eq(from.table.idHash, session.idHash)).get();
+  const [row] = await from.db.delete(from.table).where(eq(from.table.idHash, session.idHash)).returning();
   if (!row) throw new AppError(401, "unauthorized");
   const token = randomToken(32);
   const idHash = await sha256Hex(token);
   const store = session.store ?? homeStore(data, session.homeShard);
   const to = storeOf(data, store);
-  const insert = to.db.insert(to.table).values({
+  await to.db.insert(to.table).values({
     ...row,
     idHash,
     lastSeenAt: now,
     stepUpAt: patch.stepUpAt ?? row.stepUpAt,
     stampKey: randomToken(32),
   });
-  const remove = from.db.delete(from.table).where(eq(from.table.idHash, session.idHash));
-  if (store === session.store) await from.db.batch([insert, remove]);
-  else {
-    await remove;
-    await insert;
-  }
   return { token: cookieOf(store, row.subscriberId, token), idHash };
 }
 
@@ -382,7 +385,7 @@ export async function endSession(data: DataAccess, session: { idHash: string; st
 
 /** Ends every session of a subscriber, or every one but `keep`: in their home shard and any left in the global table. */
 export async function endAllSessions(data: DataAccess, subscriber: { id: string; homeShard: string }, keep?: string) {
-  const home = homeStore(data, subscriber.homeShard);
+  const home = boundHome(data, subscriber.homeShard);
   await Promise.all(
     [...new Set([home, null])].map((store) => {
       const { db, table } = storeOf(data, store);

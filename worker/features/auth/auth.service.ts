@@ -149,7 +149,7 @@ export const publicSessionId = (idHash: string) => idHash.slice(0, 16);
 export async function listSessions(data: DataAccess, session: SessionInfo) {
   const db = data.global;
   const [home, legacy] = await Promise.all([
-    selectSessions(data.shard(session.homeShard), session.subscriberId),
+    data.hasShard(session.homeShard) ? selectSessions(data.shard(session.homeShard), session.subscriberId) : [],
     preread(db, session.subscriberId, LEGACY_SESSIONS_READ) ?? selectLegacySessions(db, session.subscriberId),
   ]);
   const rows = [...home, ...legacy].sort((a, b) => b.lastSeenAt.getTime() - a.lastSeenAt.getTime());
@@ -167,7 +167,7 @@ export async function listSessions(data: DataAccess, session: SessionInfo) {
 export async function endOneSession(data: DataAccess, session: SessionInfo, publicId: string) {
   if (!/^[0-9a-f]{16}$/.test(publicId)) throw new AppError(404, "not_found");
   const [home, legacy] = await Promise.all([
-    selectSessionByPublicId(data.shard(session.homeShard), session.subscriberId, publicId),
+    data.hasShard(session.homeShard) ? selectSessionByPublicId(data.shard(session.homeShard), session.subscriberId, publicId) : undefined,
     selectLegacySessionByPublicId(data.global, session.subscriberId, publicId),
   ]);
   const found = home ? { idHash: home.idHash, store: session.homeShard } : legacy ? { idHash: legacy.idHash, store: null } : null;

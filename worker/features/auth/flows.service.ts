@@ -235,11 +235,13 @@ export async function completeRecovery(data: DataAccess, identifier: string, cod
     throw e;
   }
   await spendCode(db, checked.id);
+  // Every session ends before the password changes: a failure in between leaves the old password and no session
+  // (the person signs in again), never the new password with the old sessions alive.
+  await endAllSessions(data, s);
   await db
     .update(subscribers)
     .set({ passwordHash: await hashPassword(password) })
     .where(eq(subscribers.id, s.id));
-  await endAllSessions(data, s);
   await attempt.succeeded();
   return { subscriber: s, session: await openSession(data, s, "code", client.userAgent) };
 }
@@ -281,11 +283,12 @@ export async function changePassword(data: DataAccess, session: SessionInfo, cur
     }
   }
   assertPassword(next, [s.login, s.phone, s.email], "newPassword");
+  // The other sessions end before the password changes (as in a recovery).
+  await endAllSessions(data, s, session.idHash);
   await db
     .update(subscribers)
     .set({ passwordHash: await hashPassword(next) })
     .where(eq(subscribers.id, s.id));
-  await endAllSessions(data, s, session.idHash);
 }
 
 /** A code to the new phone (the caller has passed step-up) or email; confirming it sets the contact. */
