@@ -91,6 +91,12 @@ export interface Assumptions {
   stormWindowSec: number;
   stormGlobalReadsPerLogin: number;
   stormShardWritesPerLogin: number;
+  /** The share of a day's API requests made in its busiest hour. */
+  busyHourShare: number;
+  /** Global read queries a request makes (the session's batch: the links and the route's declared reads). */
+  globalReadsPerRequest: number;
+  /** Read queries a request makes in shards: its session in the home shard, the account's data. */
+  shardReadsPerRequest: number;
   usageBatchesPerMonth: number;
   /** Messages per queue consumer invocation (one Workers request each). */
   queueBatchSize: number;
@@ -409,7 +415,30 @@ export function peaks(a: Assumptions, m: Measured, shardAccounts: number): Peak[
     d1RowsWrittenPerSec: stormShardRows,
     d1Busy: d1Busy(a, 0, stormShardWrites, stormShardRows),
   };
-  return [charging, outageShard, outage, statements, stormShard, storm];
+  // Everyday traffic at its busiest hour: every request reads the global database once (one batch) and its shards.
+  const accountsAll = a.fixedAccounts + a.mobileAccounts;
+  const busyRequests = (accountsAll * a.requestsPerAccountMonth * a.busyHourShare) / DAYS_PER_MONTH / 3600;
+  const busyGlobalReads = busyRequests * a.globalReadsPerRequest;
+  const busyShardReads = busyRequests * (shardAccounts / Math.max(1, accountsAll)) * a.shardReadsPerRequest;
+  const busy: Peak = {
+    name: "busy hour of the cabinet",
+    where: "global database",
+    queueMessagesPerSec: 0,
+    d1ReadsPerSec: busyGlobalReads,
+    d1WritesPerSec: 0,
+    d1RowsWrittenPerSec: 0,
+    d1Busy: d1Busy(a, busyGlobalReads, 0, 0),
+  };
+  const busyShard: Peak = {
+    name: "busy hour of the cabinet",
+    where: "one regional shard",
+    queueMessagesPerSec: 0,
+    d1ReadsPerSec: busyShardReads,
+    d1WritesPerSec: 0,
+    d1RowsWrittenPerSec: 0,
+    d1Busy: d1Busy(a, busyShardReads, 0, 0),
+  };
+  return [charging, outageShard, outage, statements, stormShard, storm, busyShard, busy];
 }
 
 /** Published prices (USD) with their source; the free allowances are left out: at this size they are a rounding error. */

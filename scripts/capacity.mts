@@ -286,6 +286,24 @@ const ASSUMPTIONS: Assumption[] = [
     source: "code: subscriber by phone, links, directory (features/auth)",
   },
   {
+    key: "busyHourShare",
+    value: 0.1,
+    unit: "of a day's requests",
+    source: "assumed: the evening's busiest hour carries a tenth of the day's requests",
+  },
+  {
+    key: "globalReadsPerRequest",
+    value: 2,
+    unit: "read queries",
+    source: "code: one batch a request, the subscriber's links and the route's declared reads (platform/session.ts readWithSession)",
+  },
+  {
+    key: "shardReadsPerRequest",
+    value: 3,
+    unit: "read queries",
+    source: "code: the session in the home shard; assumed: two reads of the account's data (home screen: one per shard)",
+  },
+  {
     key: "stormShardWritesPerLogin",
     value: 1,
     unit: "write queries",
@@ -1072,7 +1090,9 @@ function main() {
   const peakList = peaks(A, m, perShardBounded);
   const largest = todayPlan.reduce((x, y) => (y.accounts > x.accounts ? y : x));
   // Today's map: the branch database's own peaks (the login storm's session rows were global then).
-  const peakToday = peaks(A, m, largest.accounts).filter((p) => p.where !== "global database" && p.name !== "login storm");
+  const peakToday = peaks(A, m, largest.accounts).filter(
+    (p) => p.where !== "global database" && p.name !== "login storm" && !p.name.startsWith("busy hour"),
+  );
   const costs = costPerMillion(A, m, PRICES);
   const costTotal = costs.reduce((s, c) => s + c.usd, 0);
   const g = globalRows(A);
@@ -1098,6 +1118,8 @@ function main() {
   const moscowShards = boundedPlan.find((p) => p.code === "moscow")?.shards ?? 0;
   const stormGlobalPeak = peakList.find((p) => p.name === "login storm" && p.where === "global database");
   const stormShardPeak = peakList.find((p) => p.name === "login storm" && p.where === "one regional shard");
+  const busyGlobalPeak = peakList.find((p) => p.name.startsWith("busy hour") && p.where === "global database");
+  const busyShardPeak = peakList.find((p) => p.name.startsWith("busy hour") && p.where === "one regional shard");
   const monthsToFill = (bytesPerMonth: number, fixedBytes: number) => (A.shardBytes * A.headroom - fixedBytes) / bytesPerMonth;
   const oneBranch = todayPlan[0];
   const moscowAccounts = oneBranch?.accounts ?? 0;
@@ -1286,6 +1308,14 @@ ${table(
   nothing: each session row goes to its subscriber's home shard (platform/session.ts), where a shard whose every
   subscriber signs in within the window is ${pct(stormShardPeak?.d1Busy ?? 0)} busy. With the rows in the global database, the same storm was
   ${pct(d1Busy(A, (A.stormLogins * A.stormGlobalReadsPerLogin) / A.stormWindowSec, (A.stormLogins * A.stormShardWritesPerLogin) / A.stormWindowSec, 0))} of its thread.
+
+- **Busy hour of the cabinet**: ${n0(accountsTotal * A.requestsPerAccountMonth)} API requests a month, a tenth of a day's in its
+  busiest hour (${rate((accountsTotal * A.requestsPerAccountMonth * A.busyHourShare) / DAYS_PER_MONTH / 3600)} a second). Each reads the global database once, a batch of
+  ${n0(A.globalReadsPerRequest)} queries (the subscriber's links, the route's declared reads): ${pct(busyGlobalPeak?.d1Busy ?? 0)} of its thread, every
+  day, where a shard's share (its session and the account's data) is ${((busyShardPeak?.d1Busy ?? 0) * 100).toFixed(2)} %. The links are the global part of every
+  request; splitting the global database (below) spreads them with it. D1's read replicas
+  (<https://developers.cloudflare.com/d1/best-practices/read-replication/>, one in each of D1's regions) would not: a
+  national operator's subscribers are all nearest the same one, so its reads go to that replica and the primary.
 
 ## 4. Cost per 1 M accounts per month (bounded design, month ${A.months})
 

@@ -88,6 +88,9 @@ const zero = Object.fromEntries(
     "stormWindowSec",
     "stormGlobalReadsPerLogin",
     "stormShardWritesPerLogin",
+    "busyHourShare",
+    "globalReadsPerRequest",
+    "shardReadsPerRequest",
     "usageBatchesPerMonth",
     "queueBatchSize",
     "doMsPerRequest",
@@ -259,6 +262,17 @@ describe("capacity model", () => {
     expect(
       peaks({ ...o, stormLogins: 1_000 }, m, 4000).find((p) => p.name === "login storm" && p.where !== "global database")?.d1WritesPerSec,
     ).toBeCloseTo(1000 / 600, 12);
+  });
+
+  it("reads the global database once a request at the busiest hour, and a shard its share", () => {
+    // 10,000 accounts × 30 requests a month, a tenth of a day's in an hour: 9,856 requests in it, 2.74 a second.
+    const o = { ...a, requestsPerAccountMonth: 30, busyHourShare: 0.1, globalReadsPerRequest: 2, shardReadsPerRequest: 3 };
+    const busy = peaks(o, m, 4000).filter((p) => p.name.startsWith("busy hour"));
+    const perSecond = (10_000 * 30 * 0.1) / 30.4375 / 3600;
+    expect(busy.find((p) => p.where === "global database")?.d1ReadsPerSec).toBeCloseTo(perSecond * 2, 12);
+    // A shard of 4,000 of the 10,000 accounts: their requests' session and account reads.
+    expect(busy.find((p) => p.where === "one regional shard")?.d1ReadsPerSec).toBeCloseTo(perSecond * 0.4 * 3, 12);
+    expect(busy.every((p) => p.d1WritesPerSec === 0)).toBe(true);
   });
 
   it("pages an area's fan-out over queue messages within each message's budget", () => {
