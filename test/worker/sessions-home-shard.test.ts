@@ -179,6 +179,43 @@ describe("sessions in the subscriber's home shard", () => {
     expect(await countIn(env.DB, idHash)).toBe(0);
   });
 
+  it("rotate a session by copying its row (login time and expiry kept), and never bring back one ended before", async () => {
+    const data = createDataAccess(env);
+    const anna = await subscriberAt("demo-anna");
+    const t0 = new Date(Date.now() - 3_600_000);
+    const { token } = await openSession(data, anna, "password", null, t0);
+    const session = await findSession(data, token);
+    if (!session) throw new Error("no session");
+    const stepUpAt = new Date();
+    const rotated = await rotateSession(data, session, { stepUpAt });
+    const home = shardDatabase(env, anna.homeShard) as D1Database;
+    const row = await home
+      .prepare("SELECT * FROM sessions WHERE id_hash = ?")
+      .bind(rotated.idHash)
+      .first<Record<string, number | string>>();
+    expect(row).toMatchObject({
+      subscriber_id: "demo-anna",
+      created_at: t0.getTime(),
+      expires_at: t0.getTime() + ABSOLUTE_TIMEOUT_MS,
+      step_up_at: stepUpAt.getTime(),
+      auth_method: "password",
+    });
+    expect(await countIn(home, session.idHash)).toBe(0);
+    // Ended ("end the others", a recovery) before its rotation ran: the rotation finds nothing to copy and makes nothing.
+    const again = await findSession(data, rotated.token);
+    if (!again) throw new Error("no session");
+    await home.prepare("DELETE FROM sessions WHERE id_hash = ?").bind(rotated.idHash).run();
+    await expect(rotateSession(createDataAccess(env), again, {})).rejects.toMatchObject({ status: 401 });
+    expect(
+      (
+        await home
+          .prepare("SELECT count(*) AS n FROM sessions WHERE subscriber_id = 'demo-anna' AND created_at = ?")
+          .bind(t0.getTime())
+          .first<{ n: number }>()
+      )?.n,
+    ).toBe(0);
+  });
+
   it("a password recovery ends every session, in the home shard and in the global table", async () => {
     const home = sessionCookie(await loginAs("maria", "198.51.100.186"));
     const legacy = await legacySession("demo-maria");

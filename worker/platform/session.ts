@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, inArray, ne, type SQL } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray, ne, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Context, MiddlewareHandler } from "hono";
@@ -355,26 +355,55 @@ export async function findSession(
 
 /**
  * Replaces the session's token (privilege change: after a step-up or a password change), keeping its login time and
- * absolute expiry. The old row is deleted first and the new one made only from the row that delete returned: a
- * session ended meanwhile (a recovery, "end the others") is not brought back, and a failure in between ends the
- * session rather than leaving two. A legacy session moves to the home shard on the way.
+ * absolute expiry. In one store the new row is copied from the old one and the old one deleted in one batch, so a
+ * session ended meanwhile (a recovery, "end the others") has no row to copy and stays ended (401). A legacy session
+ * moves to the home shard: the new row first, then the old one deleted, and the new one removed again if the old was
+ * gone; a failure in between leaves a session the person has no cookie for, ended by the next "end the others".
  */
 export async function rotateSession(data: DataAccess, session: SessionInfo, patch: { stepUpAt?: Date }, now = new Date()) {
-  const from = storeOf(data, session.store);
-  const [row] = await from.db.delete(from.table).where(eq(from.table.idHash, session.idHash)).returning();
-  if (!row) throw new AppError(401, "unauthorized");
   const token = randomToken(32);
   const idHash = await sha256Hex(token);
   const store = session.store ?? homeStore(data, session.homeShard);
+  const from = storeOf(data, session.store);
   const to = storeOf(data, store);
-  await to.db.insert(to.table).values({
-    ...row,
-    idHash,
-    lastSeenAt: now,
-    stepUpAt: patch.stepUpAt ?? row.stepUpAt,
-    stampKey: randomToken(32),
-  });
-  return { token: cookieOf(store, row.subscriberId, token), idHash };
+  const fresh = { idHash, lastSeenAt: now, stampKey: randomToken(32) };
+  const copy = (db: RegionDb, table: typeof sessions, source: typeof sessions) => {
+    const c = getTableColumns(source);
+    return db.insert(table).select(
+      db
+        .select({
+          idHash: sql<string>`${fresh.idHash}`.as("id_hash"),
+          subscriberId: c.subscriberId,
+          createdAt: c.createdAt,
+          lastSeenAt: sql<number>`${now.getTime()}`.as("last_seen_at"),
+          expiresAt: c.expiresAt,
+          userAgent: c.userAgent,
+          authMethod: c.authMethod,
+          stepUpAt: patch.stepUpAt ? sql<number>`${patch.stepUpAt.getTime()}`.as("step_up_at") : c.stepUpAt,
+          stampKey: sql<string>`${fresh.stampKey}`.as("stamp_key"),
+        })
+        .from(source)
+        .where(eq(source.idHash, session.idHash)),
+    );
+  };
+  if (store === session.store) {
+    const [copied] = await from.db.batch([
+      copy(from.db, from.table, from.table).returning({ subscriberId: from.table.subscriberId }),
+      from.db.delete(from.table).where(eq(from.table.idHash, session.idHash)),
+    ]);
+    const row = copied[0];
+    if (!row) throw new AppError(401, "unauthorized");
+    return { token: cookieOf(store, row.subscriberId, token), idHash };
+  }
+  const old = await from.db.select().from(from.table).where(eq(from.table.idHash, session.idHash)).get();
+  if (!old) throw new AppError(401, "unauthorized");
+  await to.db.insert(to.table).values({ ...old, ...fresh, stepUpAt: patch.stepUpAt ?? old.stepUpAt });
+  const [gone] = await from.db.delete(from.table).where(eq(from.table.idHash, session.idHash)).returning({ idHash: from.table.idHash });
+  if (!gone) {
+    await to.db.delete(to.table).where(eq(to.table.idHash, idHash));
+    throw new AppError(401, "unauthorized");
+  }
+  return { token: cookieOf(store, old.subscriberId, token), idHash };
 }
 
 /** Ends one session, where it is kept. */

@@ -235,13 +235,7 @@ export async function completeRecovery(data: DataAccess, identifier: string, cod
     throw e;
   }
   await spendCode(db, checked.id);
-  // Every session ends before the password changes: a failure in between leaves the old password and no session
-  // (the person signs in again), never the new password with the old sessions alive.
-  await endAllSessions(data, s);
-  await db
-    .update(subscribers)
-    .set({ passwordHash: await hashPassword(password) })
-    .where(eq(subscribers.id, s.id));
+  await replacePassword(data, s, await hashPassword(password));
   await attempt.succeeded();
   return { subscriber: s, session: await openSession(data, s, "code", client.userAgent) };
 }
@@ -283,12 +277,19 @@ export async function changePassword(data: DataAccess, session: SessionInfo, cur
     }
   }
   assertPassword(next, [s.login, s.phone, s.email], "newPassword");
-  // The other sessions end before the password changes (as in a recovery).
-  await endAllSessions(data, s, session.idHash);
-  await db
-    .update(subscribers)
-    .set({ passwordHash: await hashPassword(next) })
-    .where(eq(subscribers.id, s.id));
+  await replacePassword(data, s, await hashPassword(next), session.idHash);
+}
+
+/**
+ * Writes a new password record and ends every session but `keep`, in the home shard and the global table: once
+ * before the write, so that a failure after it leaves the old password and no session (never the new password with
+ * the old sessions alive), and once after it, for a session opened with the old password in between (the hash is
+ * made before, so the gap is two round trips).
+ */
+async function replacePassword(data: DataAccess, s: { id: string; homeShard: string }, passwordHash: string, keep?: string) {
+  await endAllSessions(data, s, keep);
+  await data.global.update(subscribers).set({ passwordHash }).where(eq(subscribers.id, s.id));
+  await endAllSessions(data, s, keep);
 }
 
 /** A code to the new phone (the caller has passed step-up) or email; confirming it sets the contact. */
