@@ -1116,6 +1116,10 @@ function main() {
   const outageShardPeak = peakList.find((p) => p.name.startsWith("city") && p.where === "one regional shard");
   const outageGlobalPeak = peakList.find((p) => p.name.startsWith("city") && p.where === "global database");
   const moscowShards = boundedPlan.find((p) => p.code === "moscow")?.shards ?? 0;
+  // A page of balance alerts: its accounts and links, 3 reads, and its events (two a link at most) in batches of 100.
+  const alertPageCalls = 2 + 3 + Math.ceil((2 * 90 * A.linksPerAccount) / 100);
+  const alertPagesPerMessage = Math.floor(500 / alertPageCalls);
+  const alertsPerMessage = Math.min(20_000, alertPagesPerMessage * 90);
   const stormGlobalPeak = peakList.find((p) => p.name === "login storm" && p.where === "global database");
   const stormShardPeak = peakList.find((p) => p.name === "login storm" && p.where === "one regional shard");
   const busyGlobalPeak = peakList.find((p) => p.name.startsWith("busy hour") && p.where === "global database");
@@ -1427,10 +1431,11 @@ the close's delete of it bills them again.
   back into one), and the region's message marks the day done once every shard of the branch has its chain through
   (\`STEP_LIMITS\`, \`STEP_LEASE_MS\`, \`runStepShard\` in features/cron/daily.service.ts). A shard of
   ${n0(perShardBounded)} accounts is ${n0(Math.ceil((A.bonusShare * perShardBounded) / 150))}–${n0(Math.ceil((A.bonusShare * perShardBounded) / 64))} messages of points (150 members a message at a typical 3 calls, 64 at 7) and
-  ${n0(Math.ceil(perShardBounded / 180))} of alerts (two pages of 90 a message); Moscow's ${n0(moscowShards)} shards' chains go side by side, as many at once as the
+  ${n0(Math.ceil(perShardBounded / alertsPerMessage))} of alerts (${n0(alertPagesPerMessage)} pages of 90 a message: a page's events go in batches of 100, so a page is at most
+  ${n0(alertPageCalls)} calls; one event a call, it was two pages a message); Moscow's ${n0(moscowShards)} shards' chains go side by side, as many at once as the
   queue's consumer runs (up to 250 invocations: <https://developers.cloudflare.com/queues/platform/limits/>), minutes
   at about a second a message where one chain for the region was ${n0(Math.ceil((A.bonusShare * 5_645_007) / 150))}–${n0(Math.ceil((A.bonusShare * 5_645_007) / 64))} messages of points
-  and ${n0(Math.ceil(5_645_007 / 180))} of alerts one after another (${n0((A.bonusShare * 5_645_007) / 150 / 3600)}–${n0((A.bonusShare * 5_645_007) / 64 / 3600)} hours of points, then ${n0(5_645_007 / 180 / 3600)} of alerts);
+  and ${n0(Math.ceil(5_645_007 / 180))} of alerts (two pages a message) one after another (${n0((A.bonusShare * 5_645_007) / 150 / 3600)}–${n0((A.bonusShare * 5_645_007) / 64 / 3600)} hours of points, then ${n0(5_645_007 / 180 / 3600)} of alerts);
   an area message at most ${n0(A.areaCallsPerMessage)} queries and sends,
   and a batch of notifications is cut where its messages' most possible calls would pass 1,000, as is a batch of usage
   records by the account-months it can touch; a cron tick visits no shard itself but sends one message per shard,

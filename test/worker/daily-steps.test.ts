@@ -139,6 +139,59 @@ describe("the daily points and alerts of a region, a page at a time", () => {
     expect(paged.pages).toBeGreaterThan(6);
   });
 
+  it("send a page's events in batches where the notifier has them: an account linked to 150 subscribers is two calls, not 150", async () => {
+    const now = Date.now();
+    const no = makeAccountNo("20199000099");
+    const people = Array.from({ length: 150 }, (_, i) => `steps-many-${i}`);
+    await env.DB.batch([
+      env.DB.prepare("INSERT INTO account_directory (account_no, region, shard, created_at) VALUES (?, 'msk', 'DB_MOSCOW', ?)").bind(
+        no,
+        now,
+      ),
+      ...people.flatMap((id) => [
+        env.DB.prepare(
+          "INSERT INTO subscribers (id, display_name, locale, created_at, home_shard) VALUES (?, 'Много', 'ru', ?, 'DB_MOSCOW')",
+        ).bind(id, now),
+        env.DB.prepare(
+          "INSERT INTO account_links (subscriber_id, account_no, role, low_balance_kop, created_at) VALUES (?, ?, 'viewer', 10000, ?)",
+        ).bind(id, no, now),
+      ]),
+    ]);
+    await env.DB_MOSCOW.prepare(
+      "INSERT INTO accounts (account_no, region, holder_name, address, status, created_at) VALUES (?, 'msk', 'Много', '—', 'active', ?)",
+    )
+      .bind(no, now)
+      .run();
+    const told: NotificationMessage[] = [];
+    const batches: number[] = [];
+    const notify = Object.assign(
+      async () => {
+        throw new Error("sent one at a time");
+      },
+      {
+        many: async (ms: readonly NotificationMessage[]) => {
+          told.push(...ms);
+          for (let i = 0; i < ms.length; i += 100) batches.push(Math.min(100, ms.length - i));
+          return Math.ceil(ms.length / 100);
+        },
+      },
+    );
+    let from: StepCursor | undefined;
+    for (let i = 0; ; i++) {
+      const data = createDataAccess(env);
+      const before = batches.length;
+      const r = await balanceAlerts(data, notify, new Date(), msk, { from, calls: 20 });
+      // Within the 20 calls: the D1 round trips and the batches sent.
+      expect(data.stats.roundTrips + batches.length - before).toBeLessThanOrEqual(20);
+      if (!r.next) break;
+      from = r.next;
+      expect(i).toBeLessThan(100);
+    }
+    const many = told.filter((m) => m.channel === "event" && m.accountNo === no && m.kind === "low_balance");
+    expect(new Set(many.map((m) => (m.channel === "event" ? m.subscriberId : ""))).size).toBe(150);
+    expect(batches.every((n) => n <= 100)).toBe(true);
+  });
+
   it("stop alerting before a page whose events might pass the calls allowed, and go on from that page", async () => {
     const at = new Date();
     const whole = await alertsOf(at);

@@ -1,9 +1,9 @@
 import { and, eq, lt, sql } from "drizzle-orm";
 import { REGIONS } from "../../data/regions.data";
 import { cronProgress, cronStepShards } from "../../db/schema/region";
-import type { DataAccess, RegionDb } from "../../platform/db";
-import { isShardBinding, SHARDS, type ShardBinding } from "../../platform/db";
+import { type DataAccess, inList, isShardBinding, type RegionDb, SHARDS, type ShardBinding } from "../../platform/db";
 import { log } from "../../platform/log";
+import type { Notify as NotifyOf } from "../../platform/notify";
 import { sendInBatches } from "../../platform/queue";
 import { addDays, localDay, regionByCode, tzOffsetMs } from "../../platform/region";
 import { branchShards, type StepCursor } from "../../platform/shard-map";
@@ -16,7 +16,7 @@ import type { NotificationMessage } from "../notifications/notifications.message
 import { applyBlocks } from "../services/blocks.service";
 import { applyTariffChanges } from "../services/tariff-change.service";
 
-type Notify = (m: NotificationMessage) => Promise<void>;
+type Notify = NotifyOf<NotificationMessage>;
 
 /** A region's daily work, one message per region on the `billing` queue (each has a whole invocation's budget). */
 export interface RegionDayMessage {
@@ -75,7 +75,8 @@ export const CHARGE_BATCHES_PER_MESSAGE = 200;
 /**
  * What one message of a shard's chain takes of a day's points and alerts, from where the message before stopped:
  * bonus members while a member's most possible calls (7: its charges, autopay, three earnings, the expiry) fit 450;
- * accounts' alerts a page of 90 at a time while a page's most possible calls (5 queries, two events a link) fit 500.
+ * accounts' alerts a page of 90 at a time while a page's most possible calls (5 queries, its events in batches of
+ * 100: two a link at most) fit 500.
  * A region of millions of accounts is many messages, each inside an invocation's 1,000 calls, in one chain per shard
  * of its branch side by side; before, one message earned and alerted the whole region, then one chain did.
  */
@@ -361,6 +362,7 @@ export async function runRegionDay(
           eq(cronStepShards.day, day),
           eq(cronStepShards.done, false),
           lt(cronStepShards.updatedAt, new Date(now.getTime() - STEP_LEASE_MS)),
+          inList(cronStepShards.shard, accountShards),
         ),
       )
       .returning({ shard: cronStepShards.shard, afterRowid: cronStepShards.afterRowid, seq: cronStepShards.seq });
@@ -527,14 +529,20 @@ export async function runStepShard(
     eq(cronStepShards.done, false),
   );
   const tellRegion = async () => {
-    const [open] = await db.select({ n: sql<number>`count(*)` }).from(cronStepShards).where(openOfDay);
-    if ((open?.n ?? 1) > 0) return;
+    // Rows of shards this Worker is no longer bound to are not waited for (the region's message does not either).
+    const open = (await db.select({ shard: cronStepShards.shard }).from(cronStepShards).where(openOfDay)).filter((r) =>
+      data.hasShard(r.shard),
+    );
+    if (open.length > 0) return;
     await queue.send({ kind: "cron.region", region: region.code, at: m.at } satisfies RegionDayMessage);
     out.through = true;
   };
   const current = await db.select().from(cronStepShards).where(mine).get();
   if (!current) return out;
-  // This message finished the shard and then failed before telling the region: its retry tells it.
+  // This message finished the shard and then failed before telling the region: its retry tells it (the region's
+  // message is idempotent). One that handed on and lost its next message is not sent again here: a redelivered copy
+  // could not tell that from a next message already worked, and would start a second chain; the tick takes the
+  // row over once it has been quiet for STEP_LEASE_MS.
   if (current.done && current.seq === m.seq + 1) {
     await tellRegion();
     return out;

@@ -3,6 +3,8 @@ import { accountDirectory, accountLinks, notificationPrefs } from "../../db/sche
 import { accounts } from "../../db/schema/region";
 import { type DataAccess, inList, type RegionDb, type ShardBinding } from "../../platform/db";
 import { daysInMonth } from "../../platform/money";
+import type { Notify } from "../../platform/notify";
+import { SEND_BATCH_MESSAGES } from "../../platform/queue";
 import { localDay, type Region, regionsAtHour } from "../../platform/region";
 import { branchShards, type StepCursor, type StepPage, startAt } from "../../platform/shard-map";
 import { shardSummaries } from "../accounts/accounts.service";
@@ -27,11 +29,12 @@ export const ALERTS_PAGE = 90;
  * the page's links (with the directory, so an account being moved is told about where it lives) and the charge
  * alerts asked for by the page's subscribers, each one query of the global database bound as one JSON value. With
  * `page.limit`, it stops after that many accounts and says where to go on (`next`); a region of millions of accounts
- * is then many messages, each within an invocation's D1 queries (at most 5 a page plus its events).
+ * is then many messages, each within an invocation's D1 queries (at most 5 a page plus its events: in batches of 100
+ * where the notifier sends batches, `notify.many`, else one call each).
  */
 export async function balanceAlerts(
   data: DataAccess,
-  notify: (m: NotificationMessage) => Promise<void>,
+  notify: Notify<NotificationMessage>,
   at: Date,
   regions: readonly Region[] = regionsAtHour(at, ALERT_HOUR),
   page: StepPage = {},
@@ -89,8 +92,10 @@ export async function balanceAlerts(
             )
         ).filter((l) => l.shard === binding);
         spent += 2;
-        // Its balances, charges and the charge alerts asked for, then at most two events a link.
-        const cost = links.length > 0 ? 3 + 2 * links.length : 0;
+        // Its balances, charges and the charge alerts asked for, then at most two events a link: in batches of 100
+        // where the notifier sends batches, else one call each.
+        const events = 2 * links.length;
+        const cost = links.length > 0 ? 3 + (notify.many ? Math.ceil(events / SEND_BATCH_MESSAGES) : events) : 0;
         if (pages > 0 && spent + cost > budget) {
           done.next = { shard: binding, afterRowid: after };
           return done;
@@ -109,14 +114,14 @@ export async function balanceAlerts(
 async function alertPage(
   data: DataAccess,
   shard: RegionDb,
-  notify: (m: NotificationMessage) => Promise<void>,
+  notify: Notify<NotificationMessage>,
   links: { accountNo: string; subscriberId: string; lowBalanceKop: number | null }[],
   day: string,
   yesterday: string,
   done: { lowBalance: number; runsOut: number; charges: number },
 ): Promise<number> {
   const nos = [...new Set(links.map((l) => l.accountNo))];
-  let sent = 0;
+  const out: NotificationMessage[] = [];
   const balance = new Map<string, number>();
   const monthly = new Map<string, number>();
   for (const a of await shardSummaries(shard, nos)) {
@@ -142,29 +147,30 @@ async function alertPage(
   for (const l of links) {
     const kop = balance.get(l.accountNo);
     if (kop === undefined) continue;
-    const event = (kind: "low_balance" | "runs_out" | "charge_made", id: string, params: Record<string, number | string>) => {
-      sent++;
-      return notify({ channel: "event", eventId: id, kind, subscriberId: l.subscriberId, accountNo: l.accountNo, params });
-    };
+    const event = (kind: "low_balance" | "runs_out" | "charge_made", id: string, params: Record<string, number | string>) =>
+      void out.push({ channel: "event", eventId: id, kind, subscriberId: l.subscriberId, accountNo: l.accountNo, params });
     if (l.lowBalanceKop !== null && kop < l.lowBalanceKop) {
-      await event("low_balance", `low_balance:${l.accountNo}:${day}`, { balanceKop: kop, thresholdKop: l.lowBalanceKop });
+      event("low_balance", `low_balance:${l.accountNo}:${day}`, { balanceKop: kop, thresholdKop: l.lowBalanceKop });
       done.lowBalance++;
     } else {
       const perDay = (monthly.get(l.accountNo) ?? 0) / daysInMonth(day);
       const days = perDay > 0 ? Math.floor(kop / perDay) : Number.POSITIVE_INFINITY;
       if (kop > 0 && days <= RUNS_OUT_DAYS) {
-        await event("runs_out", `runs_out:${l.accountNo}:${day}`, { days, balanceKop: kop });
+        event("runs_out", `runs_out:${l.accountNo}:${day}`, { days, balanceKop: kop });
         done.runsOut++;
       }
     }
     const spent = charged.get(l.accountNo) ?? 0;
     if (spent > 0 && (wantsCharges.has(`${l.subscriberId}|${l.accountNo}`) || wantsCharges.has(`${l.subscriberId}|*`))) {
-      await event("charge_made", `charge_made:${l.accountNo}:${yesterday}`, {
+      event("charge_made", `charge_made:${l.accountNo}:${yesterday}`, {
         amountKop: spent,
         day: yesterday.split("-").reverse().join("."),
       });
       done.charges++;
     }
   }
-  return sent;
+  // The page's events: in batches where the notifier sends them (a call or two), else one call each.
+  if (notify.many) return out.length > 0 ? notify.many(out) : 0;
+  for (const m of out) await notify(m);
+  return out.length;
 }
