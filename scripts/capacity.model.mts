@@ -327,7 +327,7 @@ export function d1Busy(a: Assumptions, reads: number, writes: number, rows: numb
 }
 
 /**
- * The four peaks, for one regional shard holding `shardAccounts` accounts and
+ * The peaks, for one regional shard holding `shardAccounts` accounts and
  * for the one global database. Charging: every active service of the shard
  * charged in the hour after its local midnight (a branch is mostly in one
  * time zone), CHARGE_BATCH services per INSERT … SELECT after a SELECT of the
@@ -337,6 +337,7 @@ export function d1Busy(a: Assumptions, reads: number, writes: number, rows: numb
  * account's month closed on the 1st within the window (read the month, write
  * the roll-up and the period row, delete the daily rows). Login storm: a share
  * of everyone signing in within minutes: the global database's reads, and the session rows in the home shards.
+ * Busy hour: everyday requests at the day's busiest hour, each reading the global database once and its shards.
  */
 export function peaks(a: Assumptions, m: Measured, shardAccounts: number): Peak[] {
   const services = mixed(a, (k) => servicesPerAccount(a, k) + a.optionsPerAccount) * shardAccounts;

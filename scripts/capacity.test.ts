@@ -265,7 +265,7 @@ describe("capacity model", () => {
   });
 
   it("reads the global database once a request at the busiest hour, and a shard its share", () => {
-    // 10,000 accounts × 30 requests a month, a tenth of a day's in an hour: 9,856 requests in it, 2.74 a second.
+    // 10,000 accounts × 30 requests a month, a tenth of a day's in an hour: 985.6 requests in it, 0.274 a second.
     const o = { ...a, requestsPerAccountMonth: 30, busyHourShare: 0.1, globalReadsPerRequest: 2, shardReadsPerRequest: 3 };
     const busy = peaks(o, m, 4000).filter((p) => p.name.startsWith("busy hour"));
     const perSecond = (10_000 * 30 * 0.1) / 30.4375 / 3600;

@@ -237,8 +237,9 @@ function workerdTicks(): number {
 
 /**
  * Waits until the server is idle — under 5 % of a core for three seconds running — so that what a phase measures is
- * the routes, not the queue work its cron tick left behind (a close's region day goes on to the bonus and the
- * balance alerts of every account, their notices through the notifications queue). Returns the seconds waited.
+ * the routes, not the queue work its cron tick left behind (a close, and whatever of the region's day is due after
+ * it: the day's points and alerts have run in the demo phase, before the accounts are generated). Returns the seconds
+ * waited.
  */
 async function quiet(timeoutMs = 600_000): Promise<number> {
   const started = performance.now();

@@ -193,8 +193,9 @@ export function subscriberIs(column: SQLiteColumn, who: SessionSubscriber): SQL 
 }
 
 /**
- * A route's own read of global data that goes into the session's batch (one round trip for both), built from the
- * session's subscriber as a subquery. Made by `readWithSession`; its result is taken with `preread`.
+ * A route's own read of global data that goes into the session's global batch (with the links, beside the session's
+ * read in the home shard), built for the subscriber the cookie names, or for a legacy session's subscriber as a
+ * subquery. Made by `readWithSession`; its result is taken with `preread`.
  */
 export interface SessionRead<T> {
   /** `c` is the request, when the read depends on it (the site's region); the pages' reads get none. */
@@ -357,7 +358,7 @@ export async function findSession(
  * Replaces the session's token (privilege change: after a step-up or a password change), keeping its login time and
  * absolute expiry. In one store the new row is copied from the old one and the old one deleted in one batch, so a
  * session ended meanwhile (a recovery, "end the others") has no row to copy and stays ended (401). A legacy session
- * moves to the home shard: the new row first, then the old one deleted, and the new one removed again if the old was
+ * moves to the home shard (unless this deployment keeps new sessions global, `SESSION_STORE`): the new row first, then the old one deleted, and the new one removed again if the old was
  * gone; a failure in between leaves a session the person has no cookie for, ended by the next "end the others".
  */
 export async function rotateSession(data: DataAccess, session: SessionInfo, patch: { stepUpAt?: Date }, now = new Date()) {

@@ -125,9 +125,10 @@ export const accountLinks = sqliteTable(
 );
 
 /**
- * Sessions an older deployment opened here (only the SHA-256 of the token is stored). New sessions live in the
- * subscriber's home shard (region `sessions`); these are still honoured until they expire (30 days at most), are
- * ended, or are rotated (a step-up, a password change), which moves one to the home shard.
+ * Sessions an older deployment opened here, and new ones while a deployment keeps them here (`SESSION_STORE =
+ * "global"`, the release that brings the shards' table); only the SHA-256 of the token is stored. Otherwise new
+ * sessions live in the subscriber's home shard (region `sessions`), and these are honoured until they expire (30 days
+ * at most), are ended, or are rotated (a step-up, a password change), which moves one to the home shard.
  */
 export const globalSessions = sqliteTable(
   "sessions",

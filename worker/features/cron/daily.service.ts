@@ -290,7 +290,6 @@ export async function runRegionDay(
     blocksStarted: 0,
     blocksEnded: 0,
     bonusDays: 0,
-    alerts: 0,
     closed: [] as string[],
     continued: false,
   };
@@ -529,11 +528,13 @@ export async function runStepShard(
     eq(cronStepShards.done, false),
   );
   const tellRegion = async () => {
-    // Rows of shards this Worker is no longer bound to are not waited for (the region's message does not either).
-    const open = (await db.select({ shard: cronStepShards.shard }).from(cronStepShards).where(openOfDay)).filter((r) =>
-      data.hasShard(r.shard),
-    );
-    if (open.length > 0) return;
+    // Rows of shards that are no longer the branch's (or not bound) are not waited for, as the region's message
+    // does not wait for them either.
+    const [rows, branch] = await Promise.all([
+      db.select({ shard: cronStepShards.shard }).from(cronStepShards).where(openOfDay),
+      branchShards(data, region.code),
+    ]);
+    if (rows.some((r) => branch.includes(r.shard as ShardBinding))) return;
     await queue.send({ kind: "cron.region", region: region.code, at: m.at } satisfies RegionDayMessage);
     out.through = true;
   };
