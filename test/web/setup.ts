@@ -1,4 +1,5 @@
 import { configure } from "@solidjs/testing-library";
+import { IDBFactory } from "fake-indexeddb";
 import { vi } from "vitest";
 
 // Whole screens render in jsdom while `npm test` runs the Worker and browser suites beside this one on the same
@@ -13,6 +14,10 @@ vi.useRealTimers();
 vi.unstubAllGlobals();
 vi.unstubAllEnvs();
 vi.restoreAllMocks();
+// And IndexedDB is new: the app does not await its device cache's writes and wipes (web/src/lib/offline.ts), and one
+// still in flight when an earlier file ended landed in the next file's database (`fake-indexeddb/auto` sets one
+// factory for the whole worker): test/web/offline.test.ts once found the copy it had just saved wiped.
+Object.defineProperty(globalThis, "indexedDB", { value: new IDBFactory(), configurable: true, writable: true });
 // (Files in the Node environment, `// @vitest-environment node`, have no page.)
 if (typeof document !== "undefined") {
   localStorage.clear();
