@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, inArray, ne, type SQL, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray, like, ne, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Context, MiddlewareHandler } from "hono";
@@ -368,29 +368,27 @@ export async function rotateSession(data: DataAccess, session: SessionInfo, patc
   const from = storeOf(data, session.store);
   const to = storeOf(data, store);
   const fresh = { idHash, lastSeenAt: now, stampKey: randomToken(32) };
-  const copy = (db: RegionDb, table: typeof sessions, source: typeof sessions) => {
-    const c = getTableColumns(source);
-    return db.insert(table).select(
+  if (store === session.store) {
+    const { db, table } = from;
+    const copy = db.insert(table).select(
       db
         .select({
           idHash: sql<string>`${fresh.idHash}`.as("id_hash"),
-          subscriberId: c.subscriberId,
-          createdAt: c.createdAt,
+          subscriberId: table.subscriberId,
+          createdAt: table.createdAt,
           lastSeenAt: sql<number>`${now.getTime()}`.as("last_seen_at"),
-          expiresAt: c.expiresAt,
-          userAgent: c.userAgent,
-          authMethod: c.authMethod,
-          stepUpAt: patch.stepUpAt ? sql<number>`${patch.stepUpAt.getTime()}`.as("step_up_at") : c.stepUpAt,
+          expiresAt: table.expiresAt,
+          userAgent: table.userAgent,
+          authMethod: table.authMethod,
+          stepUpAt: patch.stepUpAt ? sql<number>`${patch.stepUpAt.getTime()}`.as("step_up_at") : table.stepUpAt,
           stampKey: sql<string>`${fresh.stampKey}`.as("stamp_key"),
         })
-        .from(source)
-        .where(eq(source.idHash, session.idHash)),
+        .from(table)
+        .where(eq(table.idHash, session.idHash)),
     );
-  };
-  if (store === session.store) {
-    const [copied] = await from.db.batch([
-      copy(from.db, from.table, from.table).returning({ subscriberId: from.table.subscriberId }),
-      from.db.delete(from.table).where(eq(from.table.idHash, session.idHash)),
+    const [copied] = await db.batch([
+      copy.returning({ subscriberId: table.subscriberId }),
+      db.delete(table).where(eq(table.idHash, session.idHash)),
     ]);
     const row = copied[0];
     if (!row) throw new AppError(401, "unauthorized");
@@ -413,16 +411,40 @@ export async function endSession(data: DataAccess, session: { idHash: string; st
   await db.delete(table).where(eq(table.idHash, session.idHash));
 }
 
-/** Ends every session of a subscriber, or every one but `keep`: in their home shard and any left in the global table. */
-export async function endAllSessions(data: DataAccess, subscriber: { id: string; homeShard: string }, keep?: string) {
-  const home = boundHome(data, subscriber.homeShard);
-  await Promise.all(
-    [...new Set([home, null])].map((store) => {
+/**
+ * Deletes the subscriber's sessions that `which` picks, in every store they may be in (their home shard where bound,
+ * and the global table), side by side; returns the ids of those deleted.
+ */
+async function endSubscriberSessions(
+  data: DataAccess,
+  subscriber: { id: string; homeShard: string },
+  which: (table: typeof sessions) => SQL | undefined,
+): Promise<string[]> {
+  const ended = await Promise.all(
+    [...new Set([boundHome(data, subscriber.homeShard), null])].map((store) => {
       const { db, table } = storeOf(data, store);
-      const own = eq(table.subscriberId, subscriber.id);
-      return db.delete(table).where(keep ? and(own, ne(table.idHash, keep)) : own);
+      return db
+        .delete(table)
+        .where(and(eq(table.subscriberId, subscriber.id), which(table)))
+        .returning({ idHash: table.idHash });
     }),
   );
+  return ended.flat().map((r) => r.idHash);
+}
+
+/** Ends every session of a subscriber, or every one but `keep`: in their home shard and any left in the global table. */
+export async function endAllSessions(data: DataAccess, subscriber: { id: string; homeShard: string }, keep?: string) {
+  await endSubscriberSessions(data, subscriber, (table) => (keep ? ne(table.idHash, keep) : undefined));
+}
+
+/**
+ * Ends the subscriber's session with this public id (16 hex digits, a prefix of its hash), wherever it is kept; its
+ * hash, or null when the subscriber has none such (another subscriber's is never touched).
+ */
+export async function endSessionByPublicId(data: DataAccess, subscriber: { id: string; homeShard: string }, publicId: string) {
+  if (!/^[0-9a-f]{16}$/.test(publicId)) return null;
+  const [idHash] = await endSubscriberSessions(data, subscriber, (table) => like(table.idHash, `${publicId}%`));
+  return idHash ?? null;
 }
 
 /** The session cookie and its readable hint, kept by the browser for `maxAgeMs` (the session's absolute expiry). */

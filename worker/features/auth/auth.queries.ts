@@ -1,4 +1,4 @@
-import { and, desc, eq, like } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import { accountLinks, globalSessions, subscribers } from "../../db/schema/global";
 import { sessions } from "../../db/schema/region";
 import type { GlobalDb, RegionDb } from "../../platform/db";
@@ -54,22 +54,4 @@ export function selectSessions(db: RegionDb, subscriberId: string) {
 /** The subscriber's sessions an older deployment opened in the global table (read with the session). */
 export function selectLegacySessions(db: GlobalDb, who: string | SessionSubscriber) {
   return db.select().from(globalSessions).where(subscriberIs(globalSessions.subscriberId, who)).orderBy(desc(globalSessions.lastSeenAt));
-}
-
-/** A session of this subscriber by the public id (a prefix of its hash), in its home shard. */
-export function selectSessionByPublicId(db: RegionDb, subscriberId: string, publicId: string) {
-  return db
-    .select({ idHash: sessions.idHash })
-    .from(sessions)
-    .where(and(eq(sessions.subscriberId, subscriberId), like(sessions.idHash, `${publicId}%`)))
-    .get();
-}
-
-/** The same in the global table (a legacy session). */
-export function selectLegacySessionByPublicId(db: GlobalDb, subscriberId: string, publicId: string) {
-  return db
-    .select({ idHash: globalSessions.idHash })
-    .from(globalSessions)
-    .where(and(eq(globalSessions.subscriberId, subscriberId), like(globalSessions.idHash, `${publicId}%`)))
-    .get();
 }

@@ -3,15 +3,13 @@ import type { DataAccess, GlobalDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { type Identifier, parseIdentifier } from "../../platform/identifiers";
 import { hashPassword, needsRehash, verifyPassword } from "../../platform/password";
-import { endAllSessions, endSession, openSession, preread, readWithSession, type SessionInfo } from "../../platform/session";
+import { endAllSessions, endSessionByPublicId, openSession, preread, readWithSession, type SessionInfo } from "../../platform/session";
 import { addressGuard, assertNoRefusalFor, type Guard, takeAttempt, throttleKey } from "../../platform/throttle";
 import { challengeRequired, loginStormOn, noteLoginFailure } from "../../platform/throttle-storm";
 import {
   type SubscriberRow,
-  selectLegacySessionByPublicId,
   selectLegacySessions,
   selectProfileRow,
-  selectSessionByPublicId,
   selectSessions,
   selectSubscriberByIdentifier,
   updateSubscriberPasswordHash,
@@ -165,15 +163,9 @@ export async function listSessions(data: DataAccess, session: SessionInfo) {
 
 /** Ends one of the subscriber's sessions; a foreign or unknown id is a 404. */
 export async function endOneSession(data: DataAccess, session: SessionInfo, publicId: string) {
-  if (!/^[0-9a-f]{16}$/.test(publicId)) throw new AppError(404, "not_found");
-  const [home, legacy] = await Promise.all([
-    data.hasShard(session.homeShard) ? selectSessionByPublicId(data.shard(session.homeShard), session.subscriberId, publicId) : undefined,
-    selectLegacySessionByPublicId(data.global, session.subscriberId, publicId),
-  ]);
-  const found = home ? { idHash: home.idHash, store: session.homeShard } : legacy ? { idHash: legacy.idHash, store: null } : null;
-  if (!found) throw new AppError(404, "not_found");
-  await endSession(data, found);
-  return found.idHash === session.idHash;
+  const ended = await endSessionByPublicId(data, { id: session.subscriberId, homeShard: session.homeShard }, publicId);
+  if (!ended) throw new AppError(404, "not_found");
+  return ended === session.idHash;
 }
 
 export async function endOtherSessions(data: DataAccess, session: SessionInfo) {
