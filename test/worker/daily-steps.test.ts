@@ -93,6 +93,44 @@ async function alertsPaged(at: Date, page: { limit?: number; calls?: number }, e
   return { told, pages };
 }
 
+type Sent = RegionDayMessage | StepShardMessage;
+
+/** A queue that keeps what is sent to it, one message or a batch, in order. */
+function recordingQueue() {
+  const sent: Sent[] = [];
+  const queue = {
+    send: async (m: Sent) => void sent.push(m),
+    sendBatch: async (ms: { body: Sent }[]) => void sent.push(...ms.map((m) => m.body)),
+  } as unknown as Queue;
+  return { sent, queue };
+}
+
+/** Moscow's days due at `at`: the charge's, the points' and the alerts'. */
+function moscowDue(at: number) {
+  const [charged, bonusDue, alertsDue] = [0, EARN_HOUR, ALERT_HOUR].map((h) => dueDay("Europe/Moscow", new Date(at), h)) as [
+    string,
+    string,
+    string,
+  ];
+  return { charged, bonusDue, alertsDue };
+}
+
+/**
+ * Moscow charged up to the day due at `at`, its points not yet done for their day, its alerts done for theirs or not
+ * (`alertsDone`), and no chain of any day; then `more`, in the same batch. Returns the days due.
+ */
+async function setMoscowDay(at: number, alertsDone: boolean, ...more: D1PreparedStatement[]) {
+  const { charged, bonusDue, alertsDue } = moscowDue(at);
+  await env.DB_MOSCOW.batch([
+    env.DB_MOSCOW.prepare(
+      "INSERT OR REPLACE INTO cron_progress (job, region, done_day, updated_at) VALUES ('midnight', 'msk', ?1, ?4), ('bonus', 'msk', ?2, ?4), ('alerts', 'msk', ?3, ?4)",
+    ).bind(charged, addDays(bonusDue, -1), alertsDone ? alertsDue : addDays(alertsDue, -1), at),
+    env.DB_MOSCOW.prepare("DELETE FROM cron_step_shards WHERE region = 'msk'"),
+    ...more,
+  ]);
+  return { bonusDue, alertsDue };
+}
+
 /** Each event as its id and subscriber, sorted: what was told, whatever the order. */
 const ids = (ms: NotificationMessage[]) => ms.map((m) => (m.channel === "event" ? `${m.eventId}|${m.subscriberId}` : m.channel)).sort();
 
@@ -203,25 +241,12 @@ describe("the daily points and alerts of a region, a page at a time", () => {
   });
 
   it("go in one chain per shard of the branch, side by side, and the day is marked done once every shard is through", async () => {
-    const [region] = msk;
-    if (!region) throw new Error("no msk");
     const at = Date.now();
-    const [charged, bonusDue, alertsDue] = [0, EARN_HOUR, ALERT_HOUR].map((h) => dueDay(region.tz, new Date(at), h));
     // Charged up to today; the day's points and alerts not yet done, no chain of them yet.
-    await env.DB_MOSCOW.batch([
-      env.DB_MOSCOW.prepare(
-        "INSERT OR REPLACE INTO cron_progress (job, region, done_day, updated_at) VALUES ('midnight', 'msk', ?1, ?4), ('bonus', 'msk', ?2, ?4), ('alerts', 'msk', ?3, ?4)",
-      ).bind(charged, addDays(bonusDue as string, -1), addDays(alertsDue as string, -1), at),
-      env.DB_MOSCOW.prepare("DELETE FROM cron_step_shards WHERE region = 'msk'"),
-    ]);
+    const { bonusDue, alertsDue } = await setMoscowDay(at, false);
     const progress = async (job: string) =>
       env.DB_MOSCOW.prepare("SELECT done_day FROM cron_progress WHERE job = ? AND region = 'msk'").bind(job).first<string>("done_day");
-    type Sent = RegionDayMessage | StepShardMessage;
-    const sent: Sent[] = [];
-    const queue = {
-      send: async (m: Sent) => void sent.push(m),
-      sendBatch: async (ms: { body: Sent }[]) => void sent.push(...ms.map((m) => m.body)),
-    } as unknown as Queue;
+    const { sent, queue } = recordingQueue();
     const told: NotificationMessage[] = [];
     const tell = async (m: NotificationMessage) => void told.push(m);
     const limits = { bonus: 2, bonusCalls: 450, alerts: 2, alertCalls: 500 };
@@ -266,7 +291,7 @@ describe("the daily points and alerts of a region, a page at a time", () => {
         const out = await runStepShard(data, tell, queue, m, new Date(later), limits);
         if (out.worked) pages[`${m.job}:${m.shard}`] = (pages[`${m.job}:${m.shard}`] ?? 0) + 1;
         // Not done while a shard's chain is still at work: only the region's message marks it.
-        if (m.job === "bonus") expect(await progress("bonus")).toBe(addDays(bonusDue as string, -1));
+        if (m.job === "bonus") expect(await progress("bonus")).toBe(addDays(bonusDue, -1));
       } else {
         expect(isRegionDayMessage(m)).toBe(true);
         regionMessages++;
@@ -287,43 +312,28 @@ describe("the daily points and alerts of a region, a page at a time", () => {
     expect(new Set(lows.map((m) => (m.channel === "event" ? m.eventId : ""))).size).toBe(8);
     expect(lows).toHaveLength(8);
     // A message of a day the region has moved past (a late copy) does nothing.
-    const late = await runStepShard(
-      createDataAccess(env),
-      tell,
-      queue,
-      { ...moscow, day: addDays(bonusDue as string, -1) },
-      new Date(later),
-      limits,
-    );
+    const late = await runStepShard(createDataAccess(env), tell, queue, { ...moscow, day: addDays(bonusDue, -1) }, new Date(later), limits);
     expect(late.worked).toBe(false);
   });
 
   it("waits for a shard added after the chains started: it gets its chain before the day is marked done", async () => {
-    const [region] = msk;
-    if (!region) throw new Error("no msk");
     const at = Date.now();
-    const [charged, bonusDue, alertsDue] = [0, EARN_HOUR, ALERT_HOUR].map((h) => dueDay(region.tz, new Date(at), h));
+    const { bonusDue } = moscowDue(at);
     // Points due; the home shard's chain of the day is through, the second shard has none (as if added since).
-    await env.DB_MOSCOW.batch([
-      env.DB_MOSCOW.prepare(
-        "INSERT OR REPLACE INTO cron_progress (job, region, done_day, updated_at) VALUES ('midnight', 'msk', ?1, ?4), ('bonus', 'msk', ?2, ?4), ('alerts', 'msk', ?3, ?4)",
-      ).bind(charged, addDays(bonusDue as string, -1), alertsDue, at),
-      env.DB_MOSCOW.prepare("DELETE FROM cron_step_shards WHERE region = 'msk'"),
+    await setMoscowDay(
+      at,
+      true,
       env.DB_MOSCOW.prepare(
         "INSERT INTO cron_step_shards (job, region, shard, day, after_rowid, done, updated_at, seq) VALUES ('bonus', 'msk', 'DB_MOSCOW', ?, 0, 1, ?, 1)",
       ).bind(bonusDue, at),
-    ]);
-    const sent: StepShardMessage[] = [];
-    const queue = {
-      send: async (m: StepShardMessage) => void sent.push(m),
-      sendBatch: async (ms: { body: StepShardMessage }[]) => void sent.push(...ms.map((m) => m.body)),
-    } as unknown as Queue;
+    );
+    const { sent, queue } = recordingQueue();
     const out = await runRegionDay(createDataAccess(env), async () => undefined, queue, { region: "msk", at }, new Date(at));
     expect(out.bonusDays).toBe(0);
-    expect(sent.map((m) => `${m.kind}:${m.job}:${m.shard}`)).toEqual(["cron.step:bonus:DB_MOSCOW_2"]);
+    expect(sent.map((m) => (m.kind === "cron.step" ? `${m.kind}:${m.job}:${m.shard}` : m.kind))).toEqual(["cron.step:bonus:DB_MOSCOW_2"]);
     expect(
       await env.DB_MOSCOW.prepare("SELECT done_day FROM cron_progress WHERE job = 'bonus' AND region = 'msk'").first<string>("done_day"),
-    ).toBe(addDays(bonusDue as string, -1));
+    ).toBe(addDays(bonusDue, -1));
   });
 
   it("start chains in statements within D1's 100 bound parameters, however many shards", () => {
