@@ -1,4 +1,4 @@
-import { sendBatches } from "./queue";
+import { sendInBatches } from "./queue";
 
 /**
  * What a producer reaches subscribers through: a message on the `notifications` queue (the consumer fans it out by
@@ -11,10 +11,10 @@ export const notifier = (env: Env): Notify => {
   const one = async (message: unknown): Promise<void> => void (await env.NOTIFICATIONS.send(message));
   return Object.assign(one, {
     /** Sends the messages in batches; returns the calls made. */
-    many: async (messages: readonly unknown[]) => {
-      const batches = sendBatches(messages.map((body) => ({ body })));
-      for (const batch of batches) await env.NOTIFICATIONS.sendBatch(batch);
-      return batches.length;
-    },
+    many: (messages: readonly unknown[]) =>
+      sendInBatches(
+        env.NOTIFICATIONS,
+        messages.map((body) => ({ body })),
+      ),
   });
 };

@@ -26,13 +26,15 @@ describe("sendBatches", () => {
 
   it("sends nothing for no messages, and sends each batch through the queue", async () => {
     const sent: unknown[][] = [];
-    await sendInBatches({ sendBatch: async (m: { body: number }[]) => void sent.push(m) }, []);
+    expect(await sendInBatches({ sendBatch: async (m: { body: number }[]) => void sent.push(m) }, [])).toBe(0);
     expect(sent).toEqual([]);
-    await sendInBatches(
+    const calls = await sendInBatches(
       { sendBatch: async (m: { body: number }[]) => void sent.push(m) },
       Array.from({ length: 101 }, (_, i) => ({ body: i })),
     );
     expect(sent.map((b) => b.length)).toEqual([100, 1]);
+    // The calls it made, as a producer counts them against its budget (a page of balance alerts).
+    expect(calls).toBe(2);
   });
 });
 

@@ -38,12 +38,14 @@ export function sendBatches<M extends { body: unknown }>(messages: readonly M[])
   return batches;
 }
 
-/** Sends the messages in as few `sendBatch` calls as Queues' limits allow. */
+/** Sends the messages in as few `sendBatch` calls as Queues' limits allow; returns the calls made. */
 export async function sendInBatches<M extends { body: unknown }>(
   queue: { sendBatch(messages: M[]): Promise<unknown> },
   messages: readonly M[],
-): Promise<void> {
-  for (const batch of sendBatches(messages)) await queue.sendBatch(batch);
+): Promise<number> {
+  const batches = sendBatches(messages);
+  for (const batch of batches) await queue.sendBatch(batch);
+  return batches.length;
 }
 
 /**
