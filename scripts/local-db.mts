@@ -98,6 +98,11 @@ export async function prepareLocalDatabases(
     const n = await migrate(env.DB as D1, "migrations/global");
     await runAll(env.DB as D1, seed.global);
     log(`  global: ${n} new migration(s), ${seed.global.length} demo statements`);
+    // The message stores: empty until a real SMS or email provider is used (the demo's go to the dev outbox).
+    for (let i = 0; env[`MESSAGES_${i}`]; i++) {
+      const m = await migrate(env[`MESSAGES_${i}`] as D1, "migrations/messages");
+      log(`  MESSAGES_${i}: ${m} new migration(s)`);
+    }
     for (const [binding, statements] of Object.entries(seed.shards)) {
       const db = env[binding] as D1;
       const m = await migrate(db, "migrations/region");

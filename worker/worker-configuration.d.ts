@@ -12,6 +12,8 @@ interface __BaseEnv_Env {
 	DB_URAL: D1Database;
 	DB_SIBERIA: D1Database;
 	DB_FAREAST: D1Database;
+	MESSAGES_0: D1Database;
+	MESSAGES_1: D1Database;
 	METRICS: AnalyticsEngineDataset;
 	NOTIFICATIONS: Queue;
 	BILLING: Queue;

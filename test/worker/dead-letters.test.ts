@@ -2,7 +2,7 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { localEmail } from "../../worker/adapters/email";
-import { DEAD_LETTER_RETENTION_MS, PROVIDER_MESSAGE_RETENTION_MS } from "../../worker/adapters/provider-messages";
+import { DEAD_LETTER_RETENTION_MS, messageRowsOf, PROVIDER_MESSAGE_RETENTION_MS } from "../../worker/adapters/provider-messages";
 import { webPush } from "../../worker/adapters/push";
 import { smscSms } from "../../worker/adapters/sms/smsc";
 import { deadLetters } from "../../worker/db/schema/global";
@@ -13,7 +13,7 @@ import { expireNotifications } from "../../worker/features/notifications/notific
 import worker from "../../worker/index";
 import { createDataAccess } from "../../worker/platform/db";
 import { fakeSmsc, fakeSmscConfig } from "./fakes/smsc";
-import { call, globalRows, json } from "./helpers";
+import { call, globalRows, json, storeOfKey } from "./helpers";
 
 const DAY = 24 * 60 * 60 * 1000;
 const db = () => createDataAccess(env).global;
@@ -58,7 +58,7 @@ function smscDelivery() {
   const fake = fakeSmsc({ login: "kabinet", password: "right", senders: ["Kabinet"] });
   const data = createDataAccess(env);
   const dl: Delivery = {
-    sms: smscSms(data.global, fakeSmscConfig(fake)),
+    sms: smscSms(messageRowsOf(data), fakeSmscConfig(fake)),
     email: localEmail(data.global),
     push: webPush({ publicKey: env.VAPID_PUBLIC_KEY, privateJwk: env.VAPID_PRIVATE_JWK, subject: env.VAPID_SUBJECT }, async () => {
       return new Response(null, { status: 201 });
@@ -110,7 +110,8 @@ describe("dead letters", () => {
     expect(fake.sendRequests()).toHaveLength(1);
     // It was sent 20 days and 23 hours ago; then its message failed for good (say, on recording the delivery).
     const sentAt = Date.now() - DEAD_LETTER_RETENTION_MS + 3_600_000;
-    await env.DB.prepare("UPDATE provider_messages SET created_at = ?, updated_at = ? WHERE dedupe_key = ?")
+    await storeOfKey(sms.dedupeKey)
+      .prepare("UPDATE provider_messages SET created_at = ?, updated_at = ? WHERE dedupe_key = ?")
       .bind(sentAt, sentAt, sms.dedupeKey)
       .run();
     const id = await deadLetter(sms, new Date(sentAt + 60_000));

@@ -5,18 +5,21 @@ import { EmailRejected, EmailUnavailable } from "../../worker/adapters/email";
 import { CLOUDFLARE_EMAIL_DEFAULTS, type CloudflareEmailConfig, cloudflareEmail } from "../../worker/adapters/email/cloudflare";
 import { encodeWords } from "../../worker/adapters/email/mime";
 import { emailFor } from "../../worker/adapters/email/select";
+import { messageRowsOf } from "../../worker/adapters/provider-messages";
 import { consumeNotifications, deliveryFor } from "../../worker/features/notifications/notifications.consumer";
 import { createDataAccess } from "../../worker/platform/db";
+import { messageStores } from "../../worker/platform/message-stores";
 import { decodeWords, fakeEmailService } from "./fakes/email-service";
+import { storeOfKey } from "./helpers";
 
 const FROM = "Личный кабинет <noreply@mail.kabinet.example>";
-const db = () => createDataAccess(env).global;
+const rows = () => messageRowsOf(createDataAccess(env));
 
 function service() {
   return fakeEmailService({ domains: ["mail.kabinet.example"] });
 }
 function adapter(fake: ReturnType<typeof fakeEmailService>, over: Partial<CloudflareEmailConfig> = {}) {
-  return cloudflareEmail(db(), {
+  return cloudflareEmail(rows(), {
     ...CLOUDFLARE_EMAIL_DEFAULTS,
     from: FROM,
     transport: fake.transport,
@@ -84,7 +87,7 @@ describe("Cloudflare Email Service adapter", () => {
     await adapter(fake).send("petr@example.com", "Чек", "Чек", key("other"));
     const [a, b] = fake.received().map((m) => m.headers.get("message-id"));
     expect(a).not.toBe(b);
-    const row = await env.DB.prepare("SELECT status, provider_id FROM provider_messages WHERE dedupe_key = ?").bind(k).first();
+    const row = await storeOfKey(k).prepare("SELECT status, provider_id FROM provider_messages WHERE dedupe_key = ?").bind(k).first();
     expect(row).toEqual({ status: "accepted", provider_id: a });
   });
 
@@ -122,17 +125,24 @@ describe("Cloudflare Email Service adapter", () => {
     };
     // After the send, the first write fails as D1 does when it is briefly unavailable.
     let failed = false;
-    const flaky = new Proxy(db(), {
-      get(target, prop, receiver) {
-        if (prop === "update" && sent && !failed) {
-          failed = true;
-          return () => {
-            throw new Error("D1_ERROR: internal error; reference = x");
-          };
-        }
-        return Reflect.get(target, prop, receiver);
-      },
-    });
+    const flaky = {
+      stores: messageStores(
+        rows().stores.all.map(
+          (store) =>
+            new Proxy(store, {
+              get(target, prop, receiver) {
+                if (prop === "update" && sent && !failed) {
+                  failed = true;
+                  return () => {
+                    throw new Error("D1_ERROR: internal error; reference = x");
+                  };
+                }
+                return Reflect.get(target, prop, receiver);
+              },
+            }),
+        ),
+      ),
+    };
     const warnings = vi.spyOn(console, "warn").mockImplementation(() => {});
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
     try {
@@ -152,7 +162,7 @@ describe("Cloudflare Email Service adapter", () => {
     const warnings = vi.spyOn(console, "warn").mockImplementation(() => {});
     try {
       const cfg = { ...CLOUDFLARE_EMAIL_DEFAULTS, from: FROM, transport, timeoutMs: 200, backoffMs: 1 };
-      await expect(cloudflareEmail(db(), cfg).send("anna.ivanova@example.com", "Чек", "Чек", key("pii"))).rejects.toBeInstanceOf(
+      await expect(cloudflareEmail(rows(), cfg).send("anna.ivanova@example.com", "Чек", "Чек", key("pii"))).rejects.toBeInstanceOf(
         EmailUnavailable,
       );
       const logged = JSON.stringify(warnings.mock.calls);
@@ -179,10 +189,12 @@ describe("Cloudflare Email Service adapter", () => {
     await expect(adapter(fake).send("not an address", "Тест", "Тест", key("bad"))).rejects.toBeInstanceOf(EmailRejected);
     expect(fake.calls()).toBe(0);
     expect(() => adapter(fake, { from: "Кабинет" })).toThrow(/EMAIL_FROM/);
-    expect(() => emailFor({ EMAIL_PROVIDER: "cloudflare", EMAIL_FROM: FROM }, db())).toThrow(
+    expect(() => emailFor({ EMAIL_PROVIDER: "cloudflare", EMAIL_FROM: FROM }, createDataAccess(env).global, rows())).toThrow(
       expect.objectContaining({ status: 503, slug: "not_configured" }),
     );
-    expect(() => emailFor({ EMAIL_PROVIDER: "postmark" }, db())).toThrow(expect.objectContaining({ status: 503, slug: "not_configured" }));
+    expect(() => emailFor({ EMAIL_PROVIDER: "postmark" }, createDataAccess(env).global, rows())).toThrow(
+      expect.objectContaining({ status: 503, slug: "not_configured" }),
+    );
   });
 
   it("marks a notification email with List-Unsubscribe when it comes through the queue, and a code email without", async () => {

@@ -6,6 +6,7 @@ declare global {
     interface Env {
       TEST_MIGRATIONS_GLOBAL: D1Migration[];
       TEST_MIGRATIONS_REGION: D1Migration[];
+      TEST_MIGRATIONS_MESSAGES: D1Migration[];
       /** The demo data set as SQL, built once per run (vitest.worker.config.ts), and the last day of its history. */
       TEST_DEMO_SEED: SeedSql & { historyTo: string };
       /** The fuzzer's request budget ("" for the default); see test/worker/fuzz.test.ts. */

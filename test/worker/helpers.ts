@@ -3,6 +3,7 @@ import { expect, onTestFinished, vi } from "vitest";
 import { buildSeed, demoPeriods } from "../../worker/db/seed/seed";
 import { type SeedBucket, seedUsageMonth } from "../../worker/db/seed/usage.seed";
 import { type HomeShardBinding, shardBindings, shardDatabase } from "../../worker/platform/db";
+import { keyHash, MAX_MESSAGE_STORES, messageStoreDatabases } from "../../worker/platform/message-stores";
 
 /** The demo usage as `seedUsageMonth` leaves it in an empty bucket: the objects by key, and each month's totals' SQL per shard. */
 type UsageSeed = { objects: Map<string, Uint8Array>; statements: [HomeShardBinding, string[]][] };
@@ -222,4 +223,15 @@ export async function sessionRowOf(cookie: string): Promise<{ db: D1Database; id
   const bytes = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
   const idHash = [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
   return { db: located ?? env.DB, idHash };
+}
+
+/** The message store (D1) a dedupe key's provider message is kept in. */
+export function storeOfKey(dedupeKey: string): D1Database {
+  const stores = messageStoreDatabases(env);
+  return stores[keyHash(dedupeKey) % stores.length] as D1Database;
+}
+
+/** The message store (D1) an SMSC id names. */
+export function storeOfId(id: number): D1Database {
+  return messageStoreDatabases(env)[id % MAX_MESSAGE_STORES] as D1Database;
 }

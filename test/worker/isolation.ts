@@ -4,6 +4,7 @@ import { vi } from "vitest";
 import worker from "../../worker/index";
 import { createDataAccess, shardBindings, shardDatabase } from "../../worker/platform/db";
 import { forgetIsolateState } from "../../worker/platform/isolate-state";
+import { messageStoreDatabases } from "../../worker/platform/message-stores";
 import { registerShard } from "../../worker/platform/shard-map";
 import { forgetTestLogins, seedDatabases } from "./helpers";
 
@@ -167,7 +168,7 @@ function restoreGlobals() {
 
 /**
  * Everything a file starts from, as a new workerd gave it: fakes and stubs undone; the earlier file's deliveries
- * finished and its later ones dropped; every D1 database (global, the shards, DB_MOSCOW_2), R2 bucket and Durable
+ * finished and its later ones dropped; every D1 database (global, the shards, DB_MOSCOW_2, the message stores), R2 bucket and Durable
  * Object (storage and instance) deleted; the isolate's module state forgotten; then migrated and seeded, with
  * DB_MOSCOW_2 registered closed.
  */
@@ -177,7 +178,9 @@ export async function startFile() {
   queues.dropped = [];
   // D1, R2 and every Durable Object's storage deleted, the objects' instances aborted (in-memory state gone).
   await reset();
-  await Promise.all([env.DB, ...shardBindings(env).map((b) => shardDatabase(env, b) as D1Database)].map(empty));
+  await Promise.all(
+    [env.DB, ...shardBindings(env).map((b) => shardDatabase(env, b) as D1Database), ...messageStoreDatabases(env)].map(empty),
+  );
   await emptyBucket(env.FILES);
   await Promise.all([emptyObjects(env.THROTTLES), emptyObjects(env.CHAT_ROOMS)]);
   forgetIsolateState();
@@ -186,6 +189,7 @@ export async function startFile() {
   await Promise.all([
     migrate(env.DB, env.TEST_MIGRATIONS_GLOBAL),
     ...shardBindings(env).map((shard) => migrate(shardDatabase(env, shard) as D1Database, env.TEST_MIGRATIONS_REGION)),
+    ...messageStoreDatabases(env).map((store) => migrate(store, env.TEST_MIGRATIONS_MESSAGES)),
   ]);
   await seedDatabases();
   // The Moscow branch's second shard (vitest.worker.config.ts binds it): in the shard map, closed for new accounts

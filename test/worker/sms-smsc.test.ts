@@ -1,6 +1,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { messageRowsOf } from "../../worker/adapters/provider-messages";
 import { SmsRejected, SmsUnavailable } from "../../worker/adapters/sms";
 import { isValidSenderName, smsLength } from "../../worker/adapters/sms/segments";
 import { smsFor } from "../../worker/adapters/sms/select";
@@ -10,9 +11,10 @@ import { consumeNotifications, deliveryFor } from "../../worker/features/notific
 import { app } from "../../worker/index";
 import { createDataAccess } from "../../worker/platform/db";
 import { fakeSmsc, fakeSmscConfig } from "./fakes/smsc";
+import { storeOfId, storeOfKey } from "./helpers";
 
 const SECRET = "test-sms-callback-secret";
-const db = () => createDataAccess(env).global;
+const rows = () => messageRowsOf(createDataAccess(env));
 
 /** The Worker with the callback secret set (as `wrangler secret put SMS_CALLBACK_SECRET` would). */
 async function worker(req: Request): Promise<Response> {
@@ -34,7 +36,7 @@ function gateway(over: Partial<Parameters<typeof fakeSmsc>[0]> = {}) {
 }
 
 function adapter(fake: ReturnType<typeof fakeSmsc>, over: Partial<SmscConfig> = {}, now?: () => Date) {
-  return smscSms(db(), fakeSmscConfig(fake, over), now);
+  return smscSms(rows(), fakeSmscConfig(fake, over), now);
 }
 
 let n = 0;
@@ -44,7 +46,8 @@ const phone = () => `+7901${String(10_000_000 + ++phoneNo).slice(1)}`;
 const digits = (p: string) => p.replace(/\D/g, "");
 
 async function stored(dedupeKey: string) {
-  return env.DB.prepare("SELECT id, status, provider_status, segments FROM provider_messages WHERE dedupe_key = ?")
+  return storeOfKey(dedupeKey)
+    .prepare("SELECT id, status, provider_status, segments FROM provider_messages WHERE dedupe_key = ?")
     .bind(dedupeKey)
     .first<{ id: number; status: string; provider_status: string | null; segments: number }>();
 }
@@ -155,7 +158,9 @@ describe("SMSC.ru adapter", () => {
     expect(() => adapter(fake, { sender: "Кабинет" })).toThrow(/SMS_SENDER/);
     expect(() => adapter(fake, { sender: "KabinetTelecom" })).toThrow(/SMS_SENDER/);
     expect(() => adapter(fake, { password: undefined })).toThrow(/SMSC_API_KEY/);
-    expect(() => smsFor({ SMS_PROVIDER: "smsx" }, db())).toThrow(expect.objectContaining({ status: 503, slug: "not_configured" }));
+    expect(() => smsFor({ SMS_PROVIDER: "smsx" }, createDataAccess(env).global, rows())).toThrow(
+      expect.objectContaining({ status: 503, slug: "not_configured" }),
+    );
   });
 
   it("retries after a 5xx and sends once", async () => {
@@ -262,7 +267,8 @@ describe("SMSC delivery reports", () => {
     const res = await fake.report(id, digits(to), 1);
     expect(res.status).toBe(200);
     expect(await res.text()).toBe("OK");
-    const first = await env.DB.prepare("SELECT status, provider_status, updated_at FROM provider_messages WHERE id = ?")
+    const first = await storeOfId(id)
+      .prepare("SELECT status, provider_status, updated_at FROM provider_messages WHERE id = ?")
       .bind(id)
       .first<{ status: string; provider_status: string; updated_at: number }>();
     expect(first).toMatchObject({ status: "delivered", provider_status: "1" });
@@ -270,7 +276,10 @@ describe("SMSC delivery reports", () => {
     expect((await fake.report(id, digits(to), 1)).status).toBe(200);
     // "Handed to the operator" arriving after "delivered" does not move it back.
     expect((await fake.report(id, digits(to), 0)).status).toBe(200);
-    const after = await env.DB.prepare("SELECT status, provider_status, updated_at FROM provider_messages WHERE id = ?").bind(id).first();
+    const after = await storeOfId(id)
+      .prepare("SELECT status, provider_status, updated_at FROM provider_messages WHERE id = ?")
+      .bind(id)
+      .first();
     expect(after).toEqual(first);
   });
 

@@ -3,11 +3,13 @@ import { DrizzleD1Database, SQLiteD1Session } from "drizzle-orm/d1";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import { type HomeShardBinding, REGIONS, SHARD_MAP, type ShardBinding } from "../data/regions.data";
 import * as globalSchema from "../db/schema/global";
+import * as messagesSchema from "../db/schema/messages";
 import * as regionSchema from "../db/schema/region";
 
-import type { GlobalDb, RegionDb } from "./db.types";
+import type { GlobalDb, MessagesDb, RegionDb } from "./db.types";
+import { type MessageStores, messageStoreDatabases, messageStores } from "./message-stores";
 
-export type { GlobalDb, HomeShardBinding, RegionDb, ShardBinding };
+export type { GlobalDb, HomeShardBinding, MessagesDb, RegionDb, ShardBinding };
 
 const regionShard = new Map(REGIONS.map((r) => [r.code, SHARD_MAP[r.branch]]));
 
@@ -190,6 +192,14 @@ export interface DataAccess {
    * it finds no session it cannot read (docs/operations.md). Sessions of either kind are read and ended either way.
    */
   sessionStore: "home" | "global";
+  /** The message stores (`MESSAGES_<n>`): SMS and emails handed to providers, by dedupe key (platform/message-stores.ts). */
+  messages: MessageStores;
+  /**
+   * Whether provider messages an older deployment wrote to the global table are still looked for there
+   * (`PROVIDER_MESSAGES_LEGACY = "read"`, for the 30 days after the release that brings the message stores): a claim
+   * finds the copy of its message sent before the upgrade, and a late delivery report its row (docs/operations.md).
+   */
+  legacyProviderMessages: boolean;
   /** The shard that holds an account, or null when the directory has no such account. */
   shardForAccount(accountNo: string): Promise<{ db: RegionDb; region: string } | null>;
 }
@@ -225,9 +235,20 @@ export function createDataAccess(env: Env): DataAccess {
     return db;
   };
   let bindings: ShardBinding[] | undefined;
+  let stores: MessageStores | undefined;
   return {
     global,
     stats,
+    get messages() {
+      stores ??= messageStores(
+        messageStoreDatabases(env).map(
+          (d1, i): MessagesDb =>
+            drizzleOf(counted(d1, stats, `MESSAGES_${i}`, { statements: 0, roundTrips: 0, writes: 0 }), messagesSchema),
+        ),
+      );
+      return stores;
+    },
+    legacyProviderMessages: (env as { PROVIDER_MESSAGES_LEGACY?: string }).PROVIDER_MESSAGES_LEGACY === "read",
     get shards() {
       bindings ??= shardBindings(env);
       return bindings;
@@ -253,7 +274,7 @@ export function createDataAccess(env: Env): DataAccess {
 }
 
 /** The D1 binding under a drizzle handle (counted like the rest), for SQL drizzle does not build. */
-export function d1Of(db: RegionDb | GlobalDb): D1Database {
+export function d1Of(db: RegionDb | GlobalDb | MessagesDb): D1Database {
   return (db as unknown as { $client: D1Database }).$client;
 }
 

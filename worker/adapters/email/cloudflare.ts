@@ -1,7 +1,6 @@
 import { sha256Hex } from "../../platform/crypto";
-import type { GlobalDb } from "../../platform/db";
 import { log, maskPersonal } from "../../platform/log";
-import { claimMessage, releaseMessage, settleMessage } from "../provider-messages";
+import { claimMessage, type MessageRows, releaseMessage, settleMessage } from "../provider-messages";
 import { EmailRejected, type EmailSender, EmailUnavailable } from "./index";
 import { buildMime, parseMailbox } from "./mime";
 
@@ -53,15 +52,16 @@ export function checkCloudflareEmailConfig(from: string): { name: string; addres
  * Idempotent by `dedupeKey`: one claim row per key, and a Message-ID made
  * from the key, so a resend after a lost answer is the same message.
  */
-export function cloudflareEmail(db: GlobalDb, cfg: CloudflareEmailConfig, now: () => Date = () => new Date()): EmailSender {
+export function cloudflareEmail(rows: MessageRows, cfg: CloudflareEmailConfig, now: () => Date = () => new Date()): EmailSender {
   const from = checkCloudflareEmailConfig(cfg.from);
   const domain = from.address.split("@")[1] ?? "";
   return {
     async send(to, subject, text, dedupeKey, html, options) {
       if (!ADDRESS.test(to)) throw new EmailRejected("address");
-      const claim = await claimMessage(db, { dedupeKey, channel: "email", provider: "cloudflare", recipient: to }, now());
+      const claim = await claimMessage(rows, { dedupeKey, channel: "email", provider: "cloudflare", recipient: to }, now());
       if (claim.kind === "busy") throw new EmailUnavailable("busy");
       if (claim.kind === "done") return false;
+      const db = claim.db;
       const messageId = `<${(await sha256Hex(`kabinet:${dedupeKey}`)).slice(0, 40)}@${domain}>`;
       const raw = buildMime({
         from,

@@ -2,6 +2,7 @@ import { EmailMessage } from "cloudflare:email";
 import type { GlobalDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { log } from "../../platform/log";
+import type { MessageRows } from "../provider-messages";
 import { CLOUDFLARE_EMAIL_DEFAULTS, cloudflareEmail } from "./cloudflare";
 import { type EmailSender, localEmail } from "./index";
 
@@ -18,7 +19,8 @@ export interface EmailEnv {
 }
 
 /** The email adapter named by `EMAIL_PROVIDER`; an unknown name or a missing binding throw, never fall back quietly. */
-export function emailFor(bindings: object, db: GlobalDb): EmailSender {
+/** `db` keeps the dev outbox; `rows` the messages handed to a real provider. */
+export function emailFor(bindings: object, db: GlobalDb, rows: MessageRows): EmailSender {
   const env = bindings as EmailEnv;
   const provider = env.EMAIL_PROVIDER ?? "local";
   if (provider === "local") return localEmail(db);
@@ -28,7 +30,7 @@ export function emailFor(bindings: object, db: GlobalDb): EmailSender {
       log("error", "config.missing_binding", { binding: "EMAIL" });
       throw new AppError(503, "not_configured", {}, [], { "retry-after": "300" });
     }
-    return cloudflareEmail(db, {
+    return cloudflareEmail(rows, {
       ...CLOUDFLARE_EMAIL_DEFAULTS,
       from: env.EMAIL_FROM ?? "",
       transport: (from, to, raw) => binding.send(new EmailMessage(from, to, raw)),

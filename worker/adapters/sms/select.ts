@@ -1,6 +1,7 @@
 import type { GlobalDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { log } from "../../platform/log";
+import type { MessageRows } from "../provider-messages";
 import { localSms, type SmsSender } from "./index";
 import { SMSC_DEFAULTS, smscSms } from "./smsc";
 
@@ -24,13 +25,14 @@ export interface SmsEnv {
 }
 
 /** The SMS adapter named by `SMS_PROVIDER`; an unknown name or missing credentials throw, never fall back quietly. */
-export function smsFor(bindings: object, db: GlobalDb, fetcher: typeof fetch = fetch): SmsSender {
+/** `db` keeps the dev outbox; `rows` the messages handed to a real provider. */
+export function smsFor(bindings: object, db: GlobalDb, rows: MessageRows, fetcher: typeof fetch = fetch): SmsSender {
   // Secrets are not in wrangler.toml, so not in the generated Env: read as optional.
   const env = bindings as SmsEnv;
   const provider = env.SMS_PROVIDER ?? "local";
   if (provider === "local") return localSms(db);
   if (provider === "smsc")
-    return smscSms(db, {
+    return smscSms(rows, {
       ...SMSC_DEFAULTS,
       login: env.SMSC_LOGIN,
       password: env.SMSC_PASSWORD,

@@ -1,8 +1,5 @@
-import { and, eq } from "drizzle-orm";
-import { providerMessages } from "../../db/schema/global";
-import type { GlobalDb } from "../../platform/db";
 import { log } from "../../platform/log";
-import { claimMessage, releaseMessage, reportStatus, settleMessage } from "../provider-messages";
+import { claimMessage, type MessageRows, messageById, releaseMessage, reportStatus, settleMessage } from "../provider-messages";
 import { SmsRejected, type SmsSender, SmsUnavailable } from "./index";
 import { isValidSenderName, smsLength } from "./segments";
 
@@ -66,7 +63,7 @@ export function checkSmscConfig(cfg: SmscConfig): void {
 }
 
 /** SMS through SMSC.ru. Idempotent by `dedupeKey`, which becomes SMSC's own message id (this table's row id). */
-export function smscSms(db: GlobalDb, cfg: SmscConfig, now: () => Date = () => new Date()): SmsSender {
+export function smscSms(rows: MessageRows, cfg: SmscConfig, now: () => Date = () => new Date()): SmsSender {
   checkSmscConfig(cfg);
   const auth = (): Record<string, string> => (cfg.apiKey ? { apikey: cfg.apiKey } : { login: cfg.login ?? "", psw: cfg.password ?? "" });
 
@@ -113,7 +110,7 @@ export function smscSms(db: GlobalDb, cfg: SmscConfig, now: () => Date = () => n
       if (length.segments > cfg.maxSegments) throw new SmsRejected(`too_long ${length.segments}`);
       const phone = digits(to);
       const claim = await claimMessage(
-        db,
+        rows,
         { dedupeKey, channel: "sms", provider: "smsc", recipient: to, segments: length.segments },
         now(),
       );
@@ -122,6 +119,7 @@ export function smscSms(db: GlobalDb, cfg: SmscConfig, now: () => Date = () => n
         if (claim.row.status === "rejected") throw new SmsRejected(claim.row.providerStatus ?? "rejected");
         return false;
       }
+      const { db } = claim;
       const id = claim.row.id;
       // A message tried before may have reached SMSC even though its answer never came back.
       let check = !claim.fresh;
@@ -188,21 +186,18 @@ export function smscSms(db: GlobalDb, cfg: SmscConfig, now: () => Date = () => n
  * changes nothing. A report for a message we did not send is ignored.
  */
 export async function applySmscReport(
-  db: GlobalDb,
+  rows: MessageRows,
   form: { id?: string; phone?: string; status?: string; err?: string },
   now = new Date(),
 ): Promise<"updated" | "unchanged" | "unknown"> {
   const id = Number(form.id);
   const code = Number(form.status);
   if (!Number.isSafeInteger(id) || id < 1 || !Number.isInteger(code) || !form.phone) return "unknown";
-  const row = await db
-    .select({ id: providerMessages.id, recipient: providerMessages.recipient })
-    .from(providerMessages)
-    .where(and(eq(providerMessages.id, id), eq(providerMessages.provider, "smsc")))
-    .get();
-  if (!row || digits(row.recipient) !== digits(form.phone)) return "unknown";
+  const phone = digits(form.phone);
+  const found = await messageById(rows, id, "smsc", (recipient) => digits(recipient) === phone);
+  if (!found) return "unknown";
   const status = deliveryOf(code);
   if (!status) return "unchanged";
   const detail = form.err && form.err !== "0" ? `${code} err ${form.err}` : String(code);
-  return (await reportStatus(db, id, status, detail, now)) ? "updated" : "unchanged";
+  return (await reportStatus(found.db, id, status, detail, now)) ? "updated" : "unchanged";
 }

@@ -2,8 +2,9 @@ import { inArray, lt } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { PROVIDER_MESSAGE_RETENTION_MS } from "../../adapters/provider-messages";
 import { authChallenges, globalSessions, oneTimeCodes, operatorSessions, outbox, providerMessages } from "../../db/schema/global";
+import { providerMessages as storedMessages } from "../../db/schema/messages";
 import { sessions } from "../../db/schema/region";
-import type { DataAccess, GlobalDb, RegionDb, ShardBinding } from "../../platform/db";
+import type { DataAccess, GlobalDb, MessagesDb, RegionDb, ShardBinding } from "../../platform/db";
 import { drainLegacyNotifications, expireNotifications } from "../notifications/notifications.service";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -17,7 +18,14 @@ export const OUTBOX_RETENTION_MS = 7 * DAY_MS;
 export { PROVIDER_MESSAGE_RETENTION_MS };
 
 /** Deletes a table's rows whose `date` is before `before`, at most `pageSize` of them, oldest first; returns their keys. */
-function expiredPage(db: GlobalDb | RegionDb, table: SQLiteTable, key: SQLiteColumn, date: SQLiteColumn, before: Date, pageSize: number) {
+function expiredPage(
+  db: GlobalDb | RegionDb | MessagesDb,
+  table: SQLiteTable,
+  key: SQLiteColumn,
+  date: SQLiteColumn,
+  before: Date,
+  pageSize: number,
+) {
   const page = db.select({ key }).from(table).where(lt(date, before)).orderBy(date).limit(pageSize);
   return db.delete(table).where(inArray(key, page)).returning({ key });
 }
@@ -25,7 +33,8 @@ function expiredPage(db: GlobalDb | RegionDb, table: SQLiteTable, key: SQLiteCol
 /**
  * Deletes what has expired: sessions (subscribers' and operators') past their absolute expiry, flow challenges, one-time
  * codes a day after expiry (kept briefly for abuse accounting), old dev
- * outbox messages and provider messages a month after their last report; then, in bounded pages, dead letters past
+ * outbox messages and provider messages a month after their last report (in every message store, and those an older
+ * deployment kept in the global table); then, in bounded pages, dead letters past
  * 21 days, inbox messages past 12 months and delivery rows past 90 days in the subscribers' home shards
  * (features/notifications/notifications.retention.ts), and a share of the inbox and delivery rows an older deployment
  * kept in the global database moved to those shards (notifications.drain.ts). Safe to run any number of times. (Abuse counts expire in their own objects: platform/throttle.do.ts.)
@@ -51,6 +60,12 @@ export async function cleanExpired(data: DataAccess, now = new Date(), pageSize 
       pageSize,
     ),
   ]);
+  // Every message store at once, each its own page: the stores share a day's 4.8 M messages at the target size that one
+  // table's 960,000 a day could not keep up with.
+  const before = new Date(now.getTime() - PROVIDER_MESSAGE_RETENTION_MS);
+  const stored = await Promise.all(
+    data.messages.all.map((m) => expiredPage(m, storedMessages, storedMessages.id, storedMessages.updatedAt, before, pageSize)),
+  );
   const notifications = await expireNotifications(data, now);
   const drained = await drainLegacyNotifications(data, now);
   return {
@@ -59,7 +74,7 @@ export async function cleanExpired(data: DataAccess, now = new Date(), pageSize 
     outbox: o.length,
     challenges: a.length,
     operatorSessions: ops.length,
-    providerMessages: pm.length,
+    providerMessages: pm.length + stored.reduce((n, rows) => n + rows.length, 0),
     deadLetters: notifications.deadLetters,
     inbox: notifications.inbox,
     deliveries: notifications.deliveries,

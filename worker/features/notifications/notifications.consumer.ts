@@ -1,6 +1,7 @@
 import { and, eq, gt, inArray, lt, ne, or, sql } from "drizzle-orm";
 import { EmailRejected, type EmailSender } from "../../adapters/email";
 import { emailFor } from "../../adapters/email/select";
+import { messageRowsOf } from "../../adapters/provider-messages";
 import { type PushSender, PushTransientError, topicFor, webPush } from "../../adapters/push";
 import { SmsRejected, type SmsSender } from "../../adapters/sms";
 import { smsFor } from "../../adapters/sms/select";
@@ -42,8 +43,8 @@ export interface Delivery {
 
 export function deliveryFor(env: Env, data: DataAccess = createDataAccess(env)): Delivery {
   return {
-    sms: smsFor(env, data.global),
-    email: emailFor(env, data.global),
+    sms: smsFor(env, data.global, messageRowsOf(data)),
+    email: emailFor(env, data.global, messageRowsOf(data)),
     push: webPush({ publicKey: env.VAPID_PUBLIC_KEY, privateJwk: env.VAPID_PRIVATE_JWK, subject: env.VAPID_SUBJECT }),
     queue: env.NOTIFICATIONS as unknown as NotificationQueue,
     siteUrl: (region) => siteUrlFrom(env.SITE_URL, region),

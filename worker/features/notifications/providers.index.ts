@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { messageRowsOf } from "../../adapters/provider-messages";
 import type { SmsEnv } from "../../adapters/sms/select";
 import { applySmscReport } from "../../adapters/sms/smsc";
 import type { AppEnv } from "../../env";
@@ -23,7 +24,7 @@ export const providersRouter = new Hono<AppEnv>().post("/webhooks/sms/smsc", asy
   const body = await c.req.arrayBuffer();
   if (body.byteLength > 8_000) throw new AppError(413, "payload_too_large");
   const form = new URLSearchParams(new TextDecoder().decode(body));
-  const result = await applySmscReport(c.get("data").global, {
+  const result = await applySmscReport(messageRowsOf(c.get("data")), {
     id: form.get("id") ?? undefined,
     phone: form.get("phone") ?? undefined,
     status: form.get("status") ?? undefined,
