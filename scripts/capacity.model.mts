@@ -81,8 +81,12 @@ export interface Assumptions {
   outageQueueMessagesPerSubscriber: number;
   /** Write queries per subscriber told, in their home shard (inbox, delivery claims and records). */
   outageShardWritesPerSubscriber: number;
-  /** Write queries per subscriber told, in the global database (the SMS's provider_messages row). */
-  outageGlobalWritesPerSubscriber: number;
+  /** Write queries per subscriber told, in the message store of the SMS's dedupe key (its provider_messages row). */
+  outageMessageWritesPerSubscriber: number;
+  /** Rows of a table housekeeping deletes a run (EXPIRE_PAGE): of each global table, and of each message store. */
+  expirePage: number;
+  /** Message stores (`MESSAGES_<n>`) a production deployment has: the provider messages spread over them by key. */
+  messageStores: number;
   /** Read queries per subscriber told, in the global database (subscriber, settings, preferences, devices, directory). */
   outageGlobalReadsPerSubscriber: number;
   statementWindowSec: number;
@@ -172,20 +176,24 @@ export function staticRows(a: Assumptions, kind: Kind): Record<string, number> {
   };
 }
 
-/**
- * Rows per account in the global database: the directory, logins and a month of provider messages (SMSC's callbacks
- * find a row by its id alone). They do not grow with time.
- */
+/** Rows per account in the global database: the directory and logins. They do not grow with time. */
 export function globalRows(a: Assumptions): { fixed: Record<string, number> } {
   return {
     fixed: {
       account_directory: 1,
       account_links: a.linksPerAccount,
       subscribers: a.subscribersPerAccount,
-      // Kept 30 days (PROVIDER_MESSAGE_RETENTION_MS): one month's worth at any time.
-      provider_messages: a.notificationsPerMonth * a.providerMessagesPerNotification,
     },
   };
+}
+
+/**
+ * Rows per account in the message stores, all of them together: a month of provider messages (kept 30 days,
+ * PROVIDER_MESSAGE_RETENTION_MS: one month's worth at any time). Each store has its share, by a hash of each message's
+ * key. They do not grow with time.
+ */
+export function messageRows(a: Assumptions): Record<string, number> {
+  return { provider_messages: a.notificationsPerMonth * a.providerMessagesPerNotification };
 }
 
 /**
@@ -354,7 +362,7 @@ export function peaks(a: Assumptions, m: Measured, shardAccounts: number): Peak[
   };
   // The inbox and deliveries are in each subscriber's home shard: a shard's share of the city is at most its own
   // accounts (every one of them in the city, all told within the window); the global database keeps the reads of
-  // the subscriber and their choices and the SMS's provider row.
+  // the subscriber and their choices; the SMS's provider row is in its key's message store, a share of them each.
   const outageSubscribersPerShard = Math.min(a.outageSubscribers, shardAccounts * a.subscribersPerAccount);
   const outageShardWrites = (outageSubscribersPerShard * a.outageShardWritesPerSubscriber) / a.outageWindowSec;
   const outageShard: Peak = {
@@ -367,15 +375,25 @@ export function peaks(a: Assumptions, m: Measured, shardAccounts: number): Peak[
     d1Busy: d1Busy(a, 0, outageShardWrites, 0),
   };
   const outageReads = (a.outageSubscribers * a.outageGlobalReadsPerSubscriber) / a.outageWindowSec;
-  const outageWrites = (a.outageSubscribers * a.outageGlobalWritesPerSubscriber) / a.outageWindowSec;
   const outage: Peak = {
     name: "city-wide outage push",
     where: "global database",
     queueMessagesPerSec: (a.outageSubscribers * a.outageQueueMessagesPerSubscriber) / a.outageWindowSec,
     d1ReadsPerSec: outageReads,
-    d1WritesPerSec: outageWrites,
-    d1RowsWrittenPerSec: outageWrites * 2,
-    d1Busy: d1Busy(a, outageReads, outageWrites, 0),
+    d1WritesPerSec: 0,
+    d1RowsWrittenPerSec: 0,
+    d1Busy: d1Busy(a, outageReads, 0, 0),
+  };
+  const storeWrites = (a.outageSubscribers * a.outageMessageWritesPerSubscriber) / a.outageWindowSec / Math.max(1, a.messageStores);
+  const outageStore: Peak = {
+    name: "city-wide outage push",
+    where: `one message store of ${a.messageStores}`,
+    queueMessagesPerSec: (a.outageSubscribers * a.outageQueueMessagesPerSubscriber) / a.outageWindowSec,
+    d1ReadsPerSec: 0,
+    d1WritesPerSec: storeWrites,
+    // The row and its two indexes (dedupe key, date).
+    d1RowsWrittenPerSec: storeWrites * 3,
+    d1Busy: d1Busy(a, 0, storeWrites, 0),
   };
   const closeRowsPerAccount =
     mixed(a, (k) => monthlyRows(a, m, k).ledger_entries) + mixed(a, (k) => servicesPerAccount(a, k)) + a.optionsPerAccount + 1;
@@ -439,7 +457,7 @@ export function peaks(a: Assumptions, m: Measured, shardAccounts: number): Peak[
     d1RowsWrittenPerSec: 0,
     d1Busy: d1Busy(a, busyShardReads, 0, 0),
   };
-  return [charging, outageShard, outage, statements, stormShard, storm, busyShard, busy];
+  return [charging, outageShard, outage, outageStore, statements, stormShard, storm, busyShard, busy];
 }
 
 /** Published prices (USD) with their source; the free allowances are left out: at this size they are a rounding error. */
@@ -535,12 +553,13 @@ export function costPerMillion(a: Assumptions, m: Measured, p: Prices): CostLine
   const globalWritten =
     (notes.monthly.inbox ?? 0) * 2 * (1 + (m.indexes.inbox ?? 0)) +
     (notes.monthly.deliveries ?? 0) * 3 * (1 + (m.indexes.deliveries ?? 0)) +
-    (global.fixed.provider_messages ?? 0) * 2 * (1 + (m.indexes.provider_messages ?? 0)) +
+    (messageRows(a).provider_messages ?? 0) * 2 * (1 + (m.indexes.provider_messages ?? 0)) +
     a.loginsPerAccountMonth * (1 + (m.indexes.sessions ?? 0));
   const rowsWritten = n * (writtenPerAccount + globalWritten);
   const rowsRead = n * a.requestsPerAccountMonth * a.rowsReadPerRequest;
   const gb = (n * mixed(a, (k) => accountBytesBounded(a, m, k, a.months))) / 1e9;
   const globalGb = (n * bytesOf(global.fixed, m)) / 1e9;
+  const storesGb = (n * bytesOf(messageRows(a), m)) / 1e9;
   const queueMessages = n * (a.notificationsPerMonth * (1 + a.deliveriesPerNotification) + a.reportsPerMonth + a.paymentsPerMonth);
   const usageRecords = mixed(a, (k) => usagePerAccountMonth(a, m, k));
   const r2Gb = (n * usageRecords * a.months * m.compressedBytesPerUsageRecord) / 1e9;
@@ -552,10 +571,16 @@ export function costPerMillion(a: Assumptions, m: Measured, p: Prices): CostLine
     { item: "D1 rows written (tables + indexes)", quantity: rowsWritten, unit: "rows", usd: (rowsWritten / 1e6) * p.d1RowsWrittenPerM },
     { item: `D1 storage at month ${a.months}`, quantity: gb, unit: "GB", usd: gb * p.d1StoragePerGbMonth },
     {
-      item: "D1 storage, global (directory, logins, provider messages)",
+      item: "D1 storage, global (directory, logins)",
       quantity: globalGb,
       unit: "GB",
       usd: globalGb * p.d1StoragePerGbMonth,
+    },
+    {
+      item: "D1 storage, message stores (provider messages)",
+      quantity: storesGb,
+      unit: "GB",
+      usd: storesGb * p.d1StoragePerGbMonth,
     },
     {
       item: "Queues operations (3 per message)",

@@ -43,6 +43,7 @@ import {
   homeRows,
   type Kind,
   type Measured,
+  messageRows,
   mixed,
   monthlyRows,
   notificationRows,
@@ -57,6 +58,11 @@ import {
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const OUT = join(ROOT, "docs", "capacity.md");
+
+/** Production's message stores: its `MESSAGES_<n>` bindings in wrangler.toml (the count the model spreads them over). */
+const PRODUCTION_MESSAGE_STORES = (
+  readFileSync(join(ROOT, "wrangler.toml"), "utf8").match(/^database_name = "kabinet-production-messages-\d+"$/gm) ?? []
+).length;
 
 const ISSUE = "issue 20";
 const D1_PRICING = "https://developers.cloudflare.com/d1/platform/pricing/";
@@ -154,6 +160,12 @@ const ASSUMPTIONS: Assumption[] = [
     source: `code: RETENTION_PAGE ${RETENTION_PAGE} rows × RETENTION_PAGES ${RETENTION_PAGES} statements (notifications.retention.ts)`,
   },
   { key: "housekeepingRunsPerDay", value: 96, unit: "runs / day", source: "wrangler.toml: housekeeping cron */15 * * * *" },
+  {
+    key: "expirePage",
+    value: 10_000,
+    unit: "rows a table a run",
+    source: "code: EXPIRE_PAGE, what housekeeping deletes of a global table (and of each message store) a run (housekeeping.service.ts)",
+  },
   {
     key: "retentionShardsPerRun",
     value: Math.floor(RETENTION_STATEMENTS / (2 * RETENTION_PAGES)),
@@ -253,10 +265,16 @@ const ASSUMPTIONS: Assumption[] = [
     source: "code (home shard): inbox 1; deliveries: inapp record 1, sms record 1, push claim + record 2 (notifications.consumer.ts)",
   },
   {
-    key: "outageGlobalWritesPerSubscriber",
+    key: "outageMessageWritesPerSubscriber",
     value: 2,
     unit: "write queries",
-    source: "code (global): the SMS's provider_messages claim and its «accepted» (adapters/provider-messages.ts)",
+    source: "code (the key's message store): the SMS's provider_messages claim and its «accepted» (adapters/provider-messages.ts)",
+  },
+  {
+    key: "messageStores",
+    value: PRODUCTION_MESSAGE_STORES,
+    unit: "databases",
+    source: "wrangler.toml: [env.production]'s MESSAGES_<n> bindings (platform/message-stores.ts)",
   },
   {
     key: "outageGlobalReadsPerSubscriber",
@@ -456,6 +474,8 @@ const STREETS = ["ул. Тверская", "Ленинский пр-т", "ул. 
 interface Sample {
   region: DatabaseSync;
   global: DatabaseSync;
+  /** A message store (migrations/messages): the provider messages of the sample's notifications. */
+  messages: DatabaseSync;
   services: SampleService[];
   usageByKind: Record<SampleService["kind"], { records: number; dayCategories: number; categories: number; serviceMonths: number }>;
   compressedBytesPerUsageRecord: number;
@@ -472,12 +492,30 @@ function generate(): Sample {
     CREATE INDEX IF NOT EXISTS usage_account_day_idx ON usage_records (account_no, local_day, started_at, id);
     CREATE INDEX IF NOT EXISTS usage_service_day_idx ON usage_records (service_id, local_day);`);
   const global = open(":memory:", "global");
+  const messages = open(":memory:", "messages");
   const put = inserter(region);
   const gput = inserter(global);
+  const mput = inserter(messages);
+  // SMSC ids as the stores make them: random, the store's index in the low five bits (platform/message-stores.ts);
+  // random order fills the b-tree's pages as the real ones do. A generator of their own (an LCG), so the rest of the
+  // sample draws what it drew before.
+  const messageIds = new Set<number>();
+  let lcg = 12345;
+  const messageId = () => {
+    for (;;) {
+      lcg = (Math.imul(lcg, 1664525) + 1013904223) >>> 0;
+      const id = ((lcg >>> 6) + 1) * 32 + 3;
+      if (!messageIds.has(id)) {
+        messageIds.add(id);
+        return id;
+      }
+    }
+  };
   const created = START - 400 * 86_400_000;
 
   region.exec("BEGIN");
   global.exec("BEGIN");
+  messages.exec("BEGIN");
   for (const t of TARIFF_TEMPLATES)
     put("tariffs", {
       id: `${REGION}-${t.code}`,
@@ -939,7 +977,8 @@ function generate(): Sample {
             updated_at: t,
           });
         if (rnd() < A.providerMessagesPerNotification)
-          gput("provider_messages", {
+          mput("provider_messages", {
+            id: messageId(),
             dedupe_key: `${eventId}:${a.subscriberId}:sms`,
             channel: "sms",
             provider: "smsc",
@@ -982,9 +1021,11 @@ function generate(): Sample {
   `);
   region.exec("COMMIT");
   global.exec("COMMIT");
+  messages.exec("COMMIT");
   return {
     region,
     global,
+    messages,
     services,
     usageByKind,
     compressedBytesPerUsageRecord: gzBytes / gzRecords,
@@ -1048,7 +1089,8 @@ function main() {
   const sample = generate();
   const regionSizes = measure(sample.region);
   const globalSizes = measure(sample.global);
-  const sizes = [...regionSizes, ...globalSizes];
+  const messageSizes = measure(sample.messages);
+  const sizes = [...regionSizes, ...globalSizes, ...messageSizes];
   const perKind = (k: SampleService["kind"], f: "records" | "dayCategories" | "categories") => {
     const u = sample.usageByKind[k];
     return u.serviceMonths > 0 ? u[f] / u.serviceMonths : 0;
@@ -1079,6 +1121,7 @@ function main() {
   const shardFile = sizes.filter((s) => regionSizes.includes(s)).reduce((t, s) => t + s.tableBytes + s.indexBytes, 0);
   sample.region.close();
   sample.global.close();
+  sample.messages.close();
 
   const accountsTotal = A.fixedAccounts + A.mobileAccounts;
   const todayBytes = mixed(A, (k) => accountBytesToday(A, m, k, A.months));
@@ -1091,7 +1134,7 @@ function main() {
   const largest = todayPlan.reduce((x, y) => (y.accounts > x.accounts ? y : x));
   // Today's map: the branch database's own peaks (the login storm's session rows were global then).
   const peakToday = peaks(A, m, largest.accounts).filter(
-    (p) => p.where !== "global database" && p.name !== "login storm" && !p.name.startsWith("busy hour"),
+    (p) => p.where === "one regional shard" && p.name !== "login storm" && !p.name.startsWith("busy hour"),
   );
   const costs = costPerMillion(A, m, PRICES);
   const costTotal = costs.reduce((s, c) => s + c.usd, 0);
@@ -1106,8 +1149,12 @@ function main() {
   // The subscribers' devices and sessions, now in their home shards too.
   const devicesBytes = bytesOf({ push_subscriptions: homeRows(A).push_subscriptions ?? 0 }, m);
   const sessionsBytes = bytesOf({ sessions: homeRows(A).sessions ?? 0 }, m);
+  // The provider messages, now in the message stores (all of them together).
+  const messagesBytes = bytesOf(messageRows(A), m);
+  const messagesPerDay = (accountsTotal * (messageRows(A).provider_messages ?? 0)) / DAYS_PER_MONTH;
+  const storeGb = (accountsTotal * messagesBytes) / Math.max(1, A.messageStores);
   // Before the moves: the global database held them with its fixed part.
-  const globalBeforeBytes = globalFixedBytes + notesRetainedBytes(A.months) + devicesBytes + sessionsBytes;
+  const globalBeforeBytes = globalFixedBytes + notesRetainedBytes(A.months) + devicesBytes + sessionsBytes + messagesBytes;
   const shardsBounded = boundedPlan.reduce((s, p) => s + p.shards, 0);
   // One housekeeping visit's deletions on one shard: full pages of both tables (each index one more row written).
   const retentionRows = A.retentionRowsPerRun * (2 + (m.indexes.inbox ?? 0) + (m.indexes.deliveries ?? 0));
@@ -1115,6 +1162,7 @@ function main() {
   const retentionBusy = (d1Busy(A, 0, (2 * A.retentionRowsPerRun) / RETENTION_PAGE, retentionRows) * visitsPerDay) / 86_400;
   const outageShardPeak = peakList.find((p) => p.name.startsWith("city") && p.where === "one regional shard");
   const outageGlobalPeak = peakList.find((p) => p.name.startsWith("city") && p.where === "global database");
+  const outageStorePeak = peakList.find((p) => p.name.startsWith("city") && p.where.startsWith("one message store"));
   const moscowShards = boundedPlan.find((p) => p.code === "moscow")?.shards ?? 0;
   // A page of balance alerts: its accounts and links, 3 reads, and its events (two a link at most) in batches of 100.
   const alertPageCalls = 2 + 3 + Math.ceil((2 * 90 * A.linksPerAccount) / 100);
@@ -1171,7 +1219,7 @@ ${BRANCH_SHARES.map((b) => `${b.name} ${pct(b.share)}`).join(", ")}.
 ${table(
   ["database", "table", "rows in sample", "table bytes/row", "indexes", "index bytes/row", "**total bytes/row**"],
   sizes.map((s) => [
-    regionSizes.includes(s) ? "shard" : "global",
+    regionSizes.includes(s) ? "shard" : messageSizes.includes(s) ? "messages" : "global",
     `\`${s.table}\`${["usage_daily", "usage_monthly"].includes(s.table) ? " (proposed)" : ""}`,
     n0(s.rows),
     n0(s.tableBytes / s.rows),
@@ -1290,17 +1338,26 @@ ${table(
   window is ≥ ${n0((A.outageSubscribers * A.outageQueueMessagesPerSubscriber) / 5000)} s. The inbox and deliveries are written in each
   subscriber's **home shard** (${n0(A.outageShardWritesPerSubscriber)} write queries a subscriber): the city's
   ${n0(A.outageSubscribers)} subscribers are spread over at least ${n0(Math.ceil(A.outageSubscribers / perShardBounded))} shards, and one shard whose
-  every account is in the city is ${pct(outageShardPeak?.d1Busy ?? 0)} busy within the window. The **global database** keeps
-  ${n0(A.outageGlobalReadsPerSubscriber)} reads (the subscriber, their choices, the directory) and ${n0(A.outageGlobalWritesPerSubscriber)} writes (the SMS's
-  provider row) a subscriber: ${pct(outageGlobalPeak?.d1Busy ?? 0)} of its thread instead of the ${pct(
+  every account is in the city is ${pct(outageShardPeak?.d1Busy ?? 0)} busy within the window. The SMS's provider row
+  (${n0(A.outageMessageWritesPerSubscriber)} writes a subscriber) is in the **message store** its key hashes to: each of production's
+  ${n0(A.messageStores)} is ${pct(outageStorePeak?.d1Busy ?? 0)} busy. The **global database** keeps
+  ${n0(A.outageGlobalReadsPerSubscriber)} reads (the subscriber, their choices, the directory) a subscriber: ${pct(outageGlobalPeak?.d1Busy ?? 0)} of its thread,
+  where it was ${pct(
     d1Busy(
       A,
       (A.outageSubscribers * A.outageGlobalReadsPerSubscriber) / A.outageWindowSec,
-      (A.outageSubscribers * (A.outageShardWritesPerSubscriber + A.outageGlobalWritesPerSubscriber)) / A.outageWindowSec,
+      (A.outageSubscribers * A.outageMessageWritesPerSubscriber) / A.outageWindowSec,
       0,
     ),
-  )} it would take with the inbox and
-  deliveries there too, still ${n0(Math.ceil((outageGlobalPeak?.d1Busy ?? 0) / A.headroom))} databases' worth: the preferences and provider rows are the
+  )} with the provider rows and ${pct(
+    d1Busy(
+      A,
+      (A.outageSubscribers * A.outageGlobalReadsPerSubscriber) / A.outageWindowSec,
+      (A.outageSubscribers * (A.outageShardWritesPerSubscriber + A.outageMessageWritesPerSubscriber)) / A.outageWindowSec,
+      0,
+    ),
+  )} with the inbox and
+  deliveries there too; still ${n0(Math.ceil((outageGlobalPeak?.d1Busy ?? 0) / A.headroom))} databases' worth: the subscriber's rows and preferences are the
   global part left to spread (below).
 - **1st of the month**: every account's month closed (one read, one batch
   that writes the roll-up and period row and deletes the daily rows) and a
@@ -1382,13 +1439,23 @@ the close's delete of it bills them again.
   most 2 calls more than there are shards (at 10 shards, 8 pages, 4,000 rows a table a run); an upgrade at the
   target size, whose inbox alone is billions of rows, would drain by shard instead (a queue message per home shard
   reading its subscribers' rows along an index on \`subscribers.home_shard\`; not built).
-- **The global database**: what is left in it is its fixed part — the directory, logins and a month
-  of provider messages — ${n0(globalFixedBytes)} bytes per account
-  (${gb(accountsTotal * globalFixedBytes)} for ${n0(accountsTotal / 1e6)} M accounts, down from ${gb(accountsTotal * globalBeforeBytes)} with the inbox, deliveries, push subscriptions and sessions):
-  one database holds ${n0(globalPerDatabase)} accounts' global rows at 70 % of 10 GB (${n0(accountsPerShard(A, globalBeforeBytes))} before the move).
-  \`provider_messages\` stays global: SMSC's delivery reports find a row by its id alone (a 31-bit number the
-  client assigns, no room for a shard in it, and no subscriber in the report), and the e-mail provider's by its
-  Message-ID; a month of them is ${n0(bytesOf({ provider_messages: g.fixed.provider_messages ?? 0 }, m))} bytes per account.
+- **The global database**: what is left in it is its fixed part — the directory and logins —
+  ${n0(globalFixedBytes)} bytes per account
+  (${gb(accountsTotal * globalFixedBytes)} for ${n0(accountsTotal / 1e6)} M accounts, down from ${gb(accountsTotal * globalBeforeBytes)} with the inbox, deliveries, push subscriptions, sessions and provider messages):
+  one database holds ${n0(globalPerDatabase)} accounts' global rows at 70 % of 10 GB (${n0(accountsPerShard(A, globalBeforeBytes))} before the moves).
+  \`provider_messages\` moved to the **message stores** (\`MESSAGES_0\` … , \`platform/message-stores.ts\`): a month of
+  them is ${n0(messagesBytes)} bytes per account, ${gb(accountsTotal * messagesBytes)} at the target, ${gb(storeGb)} in each of production's
+  ${n0(A.messageStores)} (${pct(storeGb / A.shardBytes)} of 10 GB). They are not the subscriber's (a login code goes to a number
+  with no subscriber yet), so a message's dedupe key chooses its store by hash: every copy of a queue message claims
+  in the same one. SMSC's delivery report carries nothing but the id we gave the message and the phone, so the id is
+  random with the store's index in its low five bits (up to 32 stores; an id taken by a live row is refused by the
+  store's key and drawn again; the e-mail provider's reports name our Message-ID). Housekeeping expires each store's
+  rows on its own, ${n0(A.expirePage * A.housekeepingRunsPerDay)} a day each, ${n0(A.expirePage * A.housekeepingRunsPerDay * A.messageStores)} in all against the
+  ${n0(messagesPerDay)} sent a day: in one global table it could delete ${n0(A.expirePage * A.housekeepingRunsPerDay)} a day, so the table
+  would have grown for ever, and its autoincremented ids would have run out of SMSC's 2^31 in
+  ${n1(2 ** 31 / messagesPerDay / DAYS_PER_MONTH)} months. The count is fixed for a deployment (a key hashes elsewhere once it
+  changes: docs/operations.md). An older deployment's rows are read beside them for 30 days after the upgrade
+  (\`PROVIDER_MESSAGES_LEGACY\`), so a message it sent is not sent again and its late reports land.
   \`push_subscriptions\` moved to the subscribers' home shards (${n0(devicesBytes)} bytes per account, in the shard's
   bytes above): an event reads the devices there, in the shard it writes the inbox to, and the app subscribes afresh
   each time pushes are turned on (and drops the one another subscriber turned on in the same browser when someone
@@ -1400,7 +1467,7 @@ the close's delete of it bills them again.
   deployment opened stay honoured in the global table until they expire (30 days), end, or are rotated home by a
   step-up (\`platform/session.ts\`), so an upgrade logs nobody out. The fixed part must still be split —
   the directory and logins sharded by a hash of the phone/account (or kept in each branch's shards with a small
-  routing table) — and with it the reads left on it above (the outage's reads and provider rows, the login storm's
+  routing table) — and with it the reads left on it above (the outage's reads, the login storm's
   reads and every request's links).
 - **An area's fan-out** (\`fanOutArea\` in features/notifications) pages: a queue message reads
   ${n0(A.areaPage)} accounts at a time along \`accounts_region_idx\` (region, rowid) on each shard of the

@@ -12,6 +12,7 @@ import {
   globalRows,
   homeRows,
   type Measured,
+  messageRows,
   mixed,
   monthlyRows,
   notificationRows,
@@ -80,7 +81,9 @@ const zero = Object.fromEntries(
     "outageWindowSec",
     "outageQueueMessagesPerSubscriber",
     "outageShardWritesPerSubscriber",
-    "outageGlobalWritesPerSubscriber",
+    "outageMessageWritesPerSubscriber",
+    "messageStores",
+    "expirePage",
     "outageGlobalReadsPerSubscriber",
     "statementWindowSec",
     "statementEmailShare",
@@ -215,26 +218,31 @@ describe("capacity model", () => {
     expect(charging?.d1Busy).toBeCloseTo((0.04 * 1 + 0.04 * 4 + 200 * 0.01) / 1000, 12);
   });
 
-  it("spreads an outage's inbox and deliveries over the home shards, its reads and provider rows on the global database", () => {
+  it("spreads an outage's inbox and deliveries over the home shards and its provider rows over the message stores; its reads stay global", () => {
     const o = {
       ...a,
       subscribersPerAccount: 1,
       outageSubscribers: 10_000,
       outageWindowSec: 100,
       outageShardWritesPerSubscriber: 5,
-      outageGlobalWritesPerSubscriber: 2,
+      outageMessageWritesPerSubscriber: 2,
+      messageStores: 4,
       outageGlobalReadsPerSubscriber: 5,
     };
-    const [, shard, global] = peaks(o, m, 4000);
+    const [, shard, global, store] = peaks(o, m, 4000);
     // A shard's share is at most its own 4,000 accounts: 4,000 × 5 / 100 s = 200 writes/s, 800 ms of each second.
     expect(shard?.where).toBe("one regional shard");
     expect(shard?.d1WritesPerSec).toBeCloseTo(200, 12);
     expect(shard?.d1Busy).toBeCloseTo(0.8, 12);
-    // The global database: 10,000 × 5 / 100 = 500 reads/s and 10,000 × 2 / 100 = 200 writes/s.
+    // The global database: 10,000 × 5 / 100 = 500 reads/s, no write.
     expect(global?.where).toBe("global database");
     expect(global?.d1ReadsPerSec).toBeCloseTo(500, 12);
-    expect(global?.d1WritesPerSec).toBeCloseTo(200, 12);
-    expect(global?.d1Busy).toBeCloseTo((500 * 1 + 200 * 4) / 1000, 12);
+    expect(global?.d1WritesPerSec).toBe(0);
+    expect(global?.d1Busy).toBeCloseTo(0.5, 12);
+    // Each of 4 message stores: 10,000 × 2 / 100 / 4 = 50 writes/s, 200 ms of each second.
+    expect(store?.where).toBe("one message store of 4");
+    expect(store?.d1WritesPerSec).toBeCloseTo(50, 12);
+    expect(store?.d1Busy).toBeCloseTo(0.2, 12);
     // A city smaller than a shard is all on one.
     expect(peaks(o, m, 50_000)[1]?.d1WritesPerSec).toBeCloseTo(500, 12);
   });
@@ -320,6 +328,17 @@ describe("capacity model", () => {
     expect(homeRows(a)).toEqual({ push_subscriptions: a.pushSubscriptionsPerAccount, sessions: a.liveSessionsPerAccount });
     expect(Object.keys(globalRows(a).fixed)).not.toContain("push_subscriptions");
     expect(Object.keys(globalRows(a).fixed)).not.toContain("sessions");
+  });
+
+  it("keeps a month of provider messages in the message stores, none of them in the global database, and prices them apart", () => {
+    const o = { ...a, notificationsPerMonth: 6, providerMessagesPerNotification: 0.5 };
+    expect(messageRows(o)).toEqual({ provider_messages: 3 });
+    expect(Object.keys(globalRows(o).fixed)).not.toContain("provider_messages");
+    const sized = { ...m, bytesPerRow: { ...m.bytesPerRow, provider_messages: 200 } };
+    const item = (name: string) => costPerMillion(o, sized, { d1StoragePerGbMonth: 0.75 } as Prices).find((c) => c.item.startsWith(name));
+    // 1 M accounts × 3 rows × 200 bytes = 0.6 GB, in the stores; the global database's storage is without them.
+    expect(item("D1 storage, message stores")?.quantity).toBeCloseTo(0.6, 12);
+    expect(item("D1 storage, global")?.quantity).toBe(0);
   });
 
   it("says how many accounts one database's housekeeping keeps up with", () => {
