@@ -16,6 +16,12 @@ import { neededSecrets } from "../../worker/platform/secrets";
 
 const TOML = readFileSync(join(process.cwd(), "wrangler.toml"), "utf8");
 const SHARDS = ["global", "center", "moscow", "northwest", "volga", "south", "ural", "siberia", "fareast"];
+/** Message stores an environment has: two in staging, 16 in production (wrangler.toml). */
+const STORES: Record<EnvironmentName, number> = { staging: 2, production: 16 };
+const databasesOf = (env: EnvironmentName) => [
+  ...SHARDS.map((s) => `kabinet-${env}-${s}`),
+  ...Array.from({ length: STORES[env] }, (_, i) => `kabinet-${env}-messages-${i}`),
+];
 
 /**
  * A Cloudflare account as the wrangler CLI shows it, in memory: databases,
@@ -89,11 +95,12 @@ describe("npm run deploy", () => {
       const lines: string[] = [];
       const first = await deploy({ env, dryRun: false, configPath: config, run: account.run, print: (l) => lines.push(l) });
 
-      expect([...account.databases.keys()].sort()).toEqual(SHARDS.map((s) => `kabinet-${env}-${s}`).sort());
+      expect([...account.databases.keys()].sort()).toEqual(databasesOf(env).sort());
       expect([...account.queues].sort()).toEqual(["billing", "dlq", "notifications", "reports", "usage"].map((q) => `kabinet-${env}-${q}`));
       expect([...account.buckets]).toEqual([`kabinet-${env}-files`]);
       expect([...account.migrated].sort()).toEqual([...account.databases.keys()].sort());
-      expect(first.created).toHaveLength(9 + 5 + 1);
+      const dbs = 9 + STORES[env];
+      expect(first.created).toHaveLength(dbs + 5 + 1);
       expect(first.deployed).toBe(true);
       // The real ids are in the environment's bindings now; the other environment and the local ones are untouched.
       const written = readFileSync(config, "utf8");
@@ -105,7 +112,9 @@ describe("npm run deploy", () => {
       expect(written.split("[env.")[0]).toBe(TOML.split("[env.")[0]);
       // The global directory gets the global migrations, a shard the regional ones.
       expect(account.commands).toContain(`wrangler d1 migrations apply kabinet-${env}-global --remote --env ${env} --config ${config}`);
-      expect(lines.join("\n")).toMatch(/Done: 15 created, 9 database ids written, 9 databases migrated, kabinet-\w+ deployed\./);
+      expect(lines.join("\n")).toContain(
+        `Done: ${dbs + 6} created, ${dbs} database ids written, ${dbs} databases migrated, kabinet-${env} deployed.`,
+      );
       expect(account.commands.at(-1)).toBe(`wrangler deploy --env ${env} --config ${config}`);
 
       account.commands.length = 0;
@@ -182,7 +191,8 @@ describe("npm run deploy", () => {
     expect(text).toContain("would create D1 kabinet-staging-global: wrangler d1 create kabinet-staging-global --location eeur");
     expect(text).toContain("would create queue kabinet-staging-dlq");
     expect(text).toContain("would apply migrations/region to kabinet-staging-fareast");
-    expect(text).toMatch(/Dry run done: would create 15, write 0 database ids, migrate 9 databases, then deploy kabinet-staging\./);
+    expect(text).toContain("would apply migrations/messages to kabinet-staging-messages-1");
+    expect(text).toMatch(/Dry run done: would create 17, write 0 database ids, migrate 11 databases, then deploy kabinet-staging\./);
   });
 
   it("--dry-run without access to the account (CI) still prints the whole plan and checks the bundle", async () => {
@@ -201,8 +211,8 @@ describe("npm run deploy", () => {
       print: (l) => lines.push(l),
       outDir: "/tmp/x",
     });
-    expect(report.created).toHaveLength(15);
-    expect(report.migrated).toHaveLength(9);
+    expect(report.created).toHaveLength(9 + 16 + 6);
+    expect(report.migrated).toHaveLength(9 + 16);
     expect(lines.join("\n")).toContain("cannot read the account");
   });
 });
