@@ -59,6 +59,9 @@ import {
 const ROOT = new URL("..", import.meta.url).pathname;
 const OUT = join(ROOT, "docs", "capacity.md");
 
+/** The global queries an outage's event made when each read its own (subscriber batch, settings, choices, directory). */
+const OUTAGE_READS_BEFORE = 4;
+
 /** Production's message stores: its `MESSAGES_<n>` bindings in wrangler.toml (the count the model spreads them over). */
 const PRODUCTION_MESSAGE_STORES = (
   readFileSync(join(ROOT, "wrangler.toml"), "utf8").match(/^database_name = "kabinet-production-messages-\d+"$/gm) ?? []
@@ -278,10 +281,10 @@ const ASSUMPTIONS: Assumption[] = [
   },
   {
     key: "outageGlobalReadsPerSubscriber",
-    value: 4,
+    value: 6 / (100 / 2.5),
     unit: "read queries",
     source:
-      "code (global): subscriber with home shard (one batch, with the devices not yet drained), settings, preferences, directory; the devices are read in the home shard",
+      "code (global): a queue batch's events read together, one batch of 6 queries (subscribers with home shards, the global inbox and devices not yet drained, settings, choices, the accounts' regions; notifications.consumer.ts readForEvents); a batch of 100 messages (wrangler.toml max_batch_size) holds 40 events beside their 1.5 SMS and pushes each",
   },
   {
     key: "statementWindowSec",
@@ -1340,25 +1343,28 @@ ${table(
   ${n0(A.outageSubscribers)} subscribers are spread over at least ${n0(Math.ceil(A.outageSubscribers / perShardBounded))} shards, and one shard whose
   every account is in the city is ${pct(outageShardPeak?.d1Busy ?? 0)} busy within the window. The SMS's provider row
   (${n0(A.outageMessageWritesPerSubscriber)} writes a subscriber) is in the **message store** its key hashes to: each of production's
-  ${n0(A.messageStores)} is ${pct(outageStorePeak?.d1Busy ?? 0)} busy. The **global database** keeps
-  ${n0(A.outageGlobalReadsPerSubscriber)} reads (the subscriber, their choices, the directory) a subscriber: ${pct(outageGlobalPeak?.d1Busy ?? 0)} of its thread,
-  where it was ${pct(
+  ${n0(A.messageStores)} is ${pct(outageStorePeak?.d1Busy ?? 0)} busy. The **global database** keeps the reads: the
+  events of a queue batch read their subscribers (with their home shards), their settings and choices and the
+  accounts' regions together, one round trip of 6 queries for a batch's events (\`readForEvents\`; 40 of a batch of 100 in an outage), ${n2(A.outageGlobalReadsPerSubscriber)}
+  queries a subscriber: ${pct(outageGlobalPeak?.d1Busy ?? 0)} of its thread. Each event reading its own (${OUTAGE_READS_BEFORE} queries) was
+  ${pct(d1Busy(A, (A.outageSubscribers * OUTAGE_READS_BEFORE) / A.outageWindowSec, 0, 0))}; with the provider rows too, ${pct(
     d1Busy(
       A,
-      (A.outageSubscribers * A.outageGlobalReadsPerSubscriber) / A.outageWindowSec,
+      (A.outageSubscribers * OUTAGE_READS_BEFORE) / A.outageWindowSec,
       (A.outageSubscribers * A.outageMessageWritesPerSubscriber) / A.outageWindowSec,
       0,
     ),
-  )} with the provider rows and ${pct(
+  )}, and with the inbox and deliveries as well ${pct(
     d1Busy(
       A,
-      (A.outageSubscribers * A.outageGlobalReadsPerSubscriber) / A.outageWindowSec,
+      (A.outageSubscribers * OUTAGE_READS_BEFORE) / A.outageWindowSec,
       (A.outageSubscribers * (A.outageShardWritesPerSubscriber + A.outageMessageWritesPerSubscriber)) / A.outageWindowSec,
       0,
     ),
-  )} with the inbox and
-  deliveries there too; still ${n0(Math.ceil((outageGlobalPeak?.d1Busy ?? 0) / A.headroom))} databases' worth: the subscriber's rows and preferences are the
-  global part left to spread (below).
+  )}. For the 30 days after the upgrade that brings the message stores, while \`PROVIDER_MESSAGES_LEGACY\` is
+  read, each SMS's claim also looks for its row in the old global table (one read a subscriber): ${pct(
+    d1Busy(A, (A.outageSubscribers * (A.outageGlobalReadsPerSubscriber + 1)) / A.outageWindowSec, 0, 0),
+  )} then.
 - **1st of the month**: every account's month closed (one read, one batch
   that writes the roll-up and period row and deletes the daily rows) and a
   statement message queued (plus an e-mail for ${pct(A.statementEmailShare)}) within ${n0(A.statementWindowSec / 3600)} hours. On
@@ -1467,8 +1473,8 @@ the close's delete of it bills them again.
   deployment opened stay honoured in the global table until they expire (30 days), end, or are rotated home by a
   step-up (\`platform/session.ts\`), so an upgrade logs nobody out. The fixed part must still be split —
   the directory and logins sharded by a hash of the phone/account (or kept in each branch's shards with a small
-  routing table) — and with it the reads left on it above (the outage's reads, the login storm's
-  reads and every request's links).
+  routing table) — and with it the reads left on it above (the login storm's reads and every request's links; an
+  outage's are a batch's at once, ${pct(outageGlobalPeak?.d1Busy ?? 0)}).
 - **An area's fan-out** (\`fanOutArea\` in features/notifications) pages: a queue message reads
   ${n0(A.areaPage)} accounts at a time along \`accounts_region_idx\` (region, rowid) on each shard of the
   region's branch in turn (as the daily charge pages its services), finds the page's subscribers and

@@ -20,30 +20,33 @@ import { shardRows } from "./helpers";
 
 /** What one invocation asked of D1: every statement run (a batch is one call), over every database binding. */
 function countingEnv() {
-  const count = { d1: 0 };
-  const wrapStatement = (s: D1PreparedStatement): D1PreparedStatement =>
+  // Every call, and those of the global database (`DB`) alone.
+  const count = { d1: 0, global: 0 };
+  const wrapStatement = (s: D1PreparedStatement, global: boolean): D1PreparedStatement =>
     new Proxy(s, {
       get(t, p) {
         const v = Reflect.get(t, p, t);
         if (typeof v !== "function") return v;
-        if (p === "bind") return (...a: unknown[]) => wrapStatement(v.apply(t, a));
+        if (p === "bind") return (...a: unknown[]) => wrapStatement(v.apply(t, a), global);
         if (p === "all" || p === "run" || p === "first" || p === "raw")
           return (...a: unknown[]) => {
             count.d1++;
+            if (global) count.global++;
             return v.apply(t, a);
           };
         return v.bind(t);
       },
     });
-  const wrapDb = (db: D1Database): D1Database =>
+  const wrapDb = (db: D1Database, global: boolean): D1Database =>
     new Proxy(db, {
       get(t, p) {
         const v = Reflect.get(t, p, t);
         if (typeof v !== "function") return v;
-        if (p === "prepare") return (q: string) => wrapStatement(v.call(t, q));
+        if (p === "prepare") return (q: string) => wrapStatement(v.call(t, q), global);
         if (p === "batch")
           return (ss: D1PreparedStatement[]) => {
             count.d1++;
+            if (global) count.global++;
             return v.call(t, ss);
           };
         return v.bind(t);
@@ -53,7 +56,7 @@ function countingEnv() {
     get(t, p) {
       const v = Reflect.get(t, p, t);
       return typeof p === "string" && /^DB(_|$)/.test(p) && v && typeof (v as D1Database).prepare === "function"
-        ? wrapDb(v as D1Database)
+        ? wrapDb(v as D1Database, p === "DB")
         : v;
     },
   });
@@ -128,7 +131,15 @@ function harness(limits?: AreaLimits, failContinuation = 0) {
       retryAll: () => {},
     } as unknown as MessageBatch<unknown>;
     await consumeNotifications(batch, counted.env, dl);
-    return { out: queued.slice(from).map((q) => q.body), acked, queries: counted.count.d1, sends, fetches, retried };
+    return {
+      out: queued.slice(from).map((q) => q.body),
+      acked,
+      queries: counted.count.d1,
+      globalQueries: counted.count.global,
+      sends,
+      fetches,
+      retried,
+    };
   }
   /** One invocation whose first `sendBatch` fails (the queue unavailable for a moment). */
   function runFailingHandOn(bodies: NotificationMessage[]) {
@@ -543,6 +554,70 @@ describe("one invocation of the notifications queue", () => {
     expect(inbox).toHaveLength(100);
     const texts = await q<{ n: number }>(env.DB, "SELECT count(*) AS n FROM outbox WHERE dedupe_key LIKE 'outage:budget-events-%:sms'");
     expect(texts[0]?.n).toBe(100);
+  });
+
+  it("a batch of events reads the global database once for all of them, and tells each subscriber what they would be told alone", async () => {
+    const now = Date.now();
+    // Loud ones (every channel), quiet ones told of a tariff change (text and pushes deferred), one with a choice of its
+    // own for one account (the inbox only) beside an all-accounts one, one whose event names an account (its region's
+    // site in the e-mail's link), and a subscriber who no longer exists.
+    const loud = await Promise.all(Array.from({ length: 4 }, (_, i) => everyChannel(`same-loud-${i}`, null)));
+    const quiet = await Promise.all(Array.from({ length: 3 }, (_, i) => everyChannel(`same-quiet-${i}`, { from: 0, to: 24 * 60 - 1 })));
+    const own = await everyChannel("same-own", null);
+    const withAccount = await everyChannel("same-account", null);
+    const ownNo = makeAccountNo(`209${String(++serial).padStart(8, "0")}`);
+    const otherNo = makeAccountNo(`209${String(++serial).padStart(8, "0")}`);
+    await env.DB.batch([
+      ...[ownNo, otherNo].map((no) =>
+        env.DB.prepare("INSERT INTO account_directory (account_no, region, shard, created_at) VALUES (?, 'spb', 'DB_NORTHWEST', ?)").bind(
+          no,
+          now,
+        ),
+      ),
+      env.DB.prepare(
+        "INSERT INTO notification_prefs (subscriber_id, account_no, kind, channels, updated_at) VALUES (?, ?, 'outage', 'inapp', ?)",
+      ).bind(own, ownNo, now),
+    ]);
+    const until = new Date(now + 3_600_000).toISOString();
+    const event = (id: string, key: string, kind?: "tariff_change", accountNo: string | null = null): NotificationMessage => {
+      const e = eventFor(id, key, kind) as Extract<NotificationMessage, { channel: "event" }>;
+      return { ...e, accountNo, params: { ...e.params, until } };
+    };
+    const events = (tag: string): NotificationMessage[] => [
+      ...loud.map((id) => event(id, `${tag}-${id}`)),
+      ...quiet.map((id) => event(id, `${tag}-${id}`, "tariff_change")),
+      event(own, `${tag}-own`, undefined, ownNo),
+      event(withAccount, `${tag}-account`, undefined, otherNo),
+      event("nobody-here", `${tag}-nobody`),
+    ];
+    /** What each subscriber is sent, without the event's own id (the two runs have different ones). */
+    const told = (out: NotificationMessage[], tag: string) => out.map((m) => JSON.stringify(m).replaceAll(tag, "TAG")).sort();
+
+    const together = await harness().run(events("together"));
+    expect(together.acked.every(Boolean)).toBe(true);
+    expect(together.globalQueries).toBe(1);
+    const alone = harness();
+    const each: NotificationMessage[] = [];
+    let aloneGlobal = 0;
+    for (const e of events("alone")) {
+      const r = await alone.run([e]);
+      expect(r.acked).toEqual([true]);
+      each.push(...r.out);
+      aloneGlobal += r.globalQueries;
+    }
+    expect(aloneGlobal).toBe(events("alone").length);
+    expect(told(together.out, "together")).toEqual(told(each, "alone"));
+    // What was told: every channel to the loud ones, the e-mail now and the rest later to the quiet ones, nothing
+    // but the inbox to the one whose account has its own choice, the region's site in the e-mail about an account.
+    expect(together.out.filter((m) => m.channel === "sms")).toHaveLength(loud.length + 1);
+    expect(together.out.filter((m) => m.channel === "event")).toHaveLength(quiet.length);
+    expect(together.out.some((m) => "subscriberId" in m && m.subscriberId === own)).toBe(false);
+    const mail = together.out.find((m) => m.channel === "email" && m.subscriberId === withAccount);
+    expect(mail && "text" in mail ? mail.text : "").toContain("https://spb.kabinet.example/");
+    const inboxOf = await shardRows<{ subscriber_id: string }>(
+      "SELECT subscriber_id FROM inbox WHERE event_id LIKE 'outage:together-%' OR event_id LIKE 'tariff_change:together-%'",
+    );
+    expect(new Set(inboxOf.map((r) => r.subscriber_id))).toEqual(new Set([...loud, ...quiet, own, withAccount]));
   });
 
   it("a batch whose rest cannot be handed on retries that rest and works the head", async () => {

@@ -13,6 +13,8 @@ import {
   globalDeliveries,
   globalInbox,
   globalPushSubscriptions,
+  notificationPrefs,
+  notificationSettings,
   subscribers,
 } from "../../db/schema/global";
 import { accounts, deliveries, inbox, pushSubscriptions } from "../../db/schema/region";
@@ -27,7 +29,7 @@ import { branchShards } from "../../platform/shard-map";
 import { KINDS, type Rendered, render } from "./notifications.catalog";
 import { emailHtml } from "./notifications.email";
 import { type AreaMessage, type EventMessage, NotificationMessage, type PushMessage } from "./notifications.messages";
-import { channelsFor, getSettings, inArea, type NotificationQueue, quietUntil, sendAll } from "./notifications.service";
+import { channelsFrom, inArea, type NotificationQueue, quietUntil, sendAll, settingsFrom } from "./notifications.service";
 
 /** What the consumer delivers through: the adapters (local defaults here) and the queue itself for fan-out. */
 export interface Delivery {
@@ -187,33 +189,90 @@ async function sendPush(data: DataAccess, dl: Delivery, m: PushMessage, attempts
   return "sent";
 }
 
-/** One event for one subscriber: their channels, language, consent and quiet hours decide what is sent. */
-async function fanOutEvent(data: DataAccess, dl: Delivery, e: EventMessage, attempts: number): Promise<Outcome> {
+/**
+ * What the events of a batch need from the global database, read for all of them at once: their subscribers (with
+ * home shards), whether an event reached a subscriber's inbox before it moved to the home shard (a row the global
+ * table still holds is the one they see, so no second one is made), the devices not yet drained from there, the
+ * subscribers' settings and channel choices, and the accounts' regions. One round trip of six queries for a batch of
+ * up to 100 events, where each event read them for itself in four (six queries): a city-wide outage's events read
+ * the global database a hundredth as often (docs/capacity.md). Each list is one bound parameter (`inList`).
+ */
+export interface EventReads {
+  subscribers: Map<string, { phone: string | null; email: string | null; locale: string; homeShard: string }>;
+  /** `${subscriberId} ${eventId}` of the events in the global inbox. */
+  inGlobalInbox: Set<string>;
+  legacyDevices: Map<string, { id: string; lang: string }[]>;
+  settings: Map<string, typeof notificationSettings.$inferSelect>;
+  prefs: Map<string, (typeof notificationPrefs.$inferSelect)[]>;
+  /** The account's region, where the directory has it on a bound shard. */
+  regions: Map<string, string>;
+}
+
+/** The calls `readForEvents` makes: one batch. */
+const EVENT_READS_CALLS = 1;
+
+export async function readForEvents(data: DataAccess, events: readonly EventMessage[]): Promise<EventReads> {
   const db = data.global;
+  const ids = [...new Set(events.map((e) => e.subscriberId))];
+  const eventIds = [...new Set(events.map((e) => e.eventId))];
+  const accountNos = [...new Set(events.flatMap((e) => (e.accountNo ? [e.accountNo] : [])))];
+  const [subs, inboxed, devices, settings, prefs, directory] = await db.batch([
+    db
+      .select({
+        id: subscribers.id,
+        phone: subscribers.phone,
+        email: subscribers.email,
+        locale: subscribers.locale,
+        homeShard: subscribers.homeShard,
+      })
+      .from(subscribers)
+      .where(inList(subscribers.id, ids)),
+    db
+      .select({ subscriberId: globalInbox.subscriberId, eventId: globalInbox.eventId })
+      .from(globalInbox)
+      .where(and(inList(globalInbox.subscriberId, ids), inList(globalInbox.eventId, eventIds))),
+    db
+      .select({ subscriberId: globalPushSubscriptions.subscriberId, id: globalPushSubscriptions.id, lang: globalPushSubscriptions.lang })
+      .from(globalPushSubscriptions)
+      .where(inList(globalPushSubscriptions.subscriberId, ids)),
+    db.select().from(notificationSettings).where(inList(notificationSettings.subscriberId, ids)),
+    db
+      .select()
+      .from(notificationPrefs)
+      .where(and(inList(notificationPrefs.subscriberId, ids), inList(notificationPrefs.accountNo, [...accountNos, "*"]))),
+    db
+      .select({ accountNo: accountDirectory.accountNo, region: accountDirectory.region, shard: accountDirectory.shard })
+      .from(accountDirectory)
+      .where(inList(accountDirectory.accountNo, accountNos)),
+  ]);
+  const byId = <T extends { subscriberId: string }>(rows: T[]) => {
+    const map = new Map<string, T[]>();
+    for (const r of rows) map.set(r.subscriberId, [...(map.get(r.subscriberId) ?? []), r]);
+    return map;
+  };
+  return {
+    subscribers: new Map(subs.map(({ id, ...s }) => [id, s])),
+    inGlobalInbox: new Set(inboxed.map((r) => `${r.subscriberId} ${r.eventId}`)),
+    legacyDevices: byId(devices),
+    settings: new Map(settings.map((r) => [r.subscriberId, r])),
+    prefs: byId(prefs),
+    regions: new Map(directory.filter((d) => isShardBinding(d.shard) && data.hasShard(d.shard)).map((d) => [d.accountNo, d.region])),
+  };
+}
+
+/** One event for one subscriber: their channels, language, consent and quiet hours decide what is sent. */
+async function fanOutEvent(data: DataAccess, dl: Delivery, e: EventMessage, attempts: number, reads?: EventReads): Promise<Outcome> {
   const now = dl.now();
   const info = KINDS[e.kind];
-  // The subscriber (with their home shard) and whether the event reached their inbox before it moved there: a row
-  // the global table still holds is the one they see (housekeeping drains it), so no second one is made.
-  const [[sub], [delivered], legacyDevices] = await db.batch([
-    db
-      .select({ phone: subscribers.phone, email: subscribers.email, locale: subscribers.locale, homeShard: subscribers.homeShard })
-      .from(subscribers)
-      .where(eq(subscribers.id, e.subscriberId)),
-    db
-      .select({ id: globalInbox.id })
-      .from(globalInbox)
-      .where(and(eq(globalInbox.subscriberId, e.subscriberId), eq(globalInbox.eventId, e.eventId))),
-    // Their devices the global table still holds from before the move (none once drained), in the same round trip.
-    db
-      .select({ id: globalPushSubscriptions.id, lang: globalPushSubscriptions.lang })
-      .from(globalPushSubscriptions)
-      .where(eq(globalPushSubscriptions.subscriberId, e.subscriberId)),
-  ]);
+  const read = reads ?? (await readForEvents(data, [e]));
+  const sub = read.subscribers.get(e.subscriberId);
+  const delivered = read.inGlobalInbox.has(`${e.subscriberId} ${e.eventId}`);
+  const legacyDevices = read.legacyDevices.get(e.subscriberId) ?? [];
   if (!sub) return "skipped";
   const store = deliveryStore(data, sub.homeShard);
   // Carried by the channel messages, so that each records its delivery in the same place.
   const homeShard = store.table === deliveries ? sub.homeShard : undefined;
-  const settings = await getSettings(db, e.subscriberId);
+  const settings = settingsFrom(read.settings.get(e.subscriberId));
   const key = (c: string) => `${e.eventId}:${e.subscriberId}:${c}`;
   if (info.marketing && !settings.marketing) {
     await record(
@@ -231,13 +290,13 @@ async function fanOutEvent(data: DataAccess, dl: Delivery, e: EventMessage, atte
     );
     return "skipped";
   }
-  const channels = ((await channelsFor(db, e.subscriberId, e.accountNo)).find((p) => p.kind === e.kind)?.channels ?? []).filter(
+  const channels = (channelsFrom(read.prefs.get(e.subscriberId) ?? [], e.accountNo).find((p) => p.kind === e.kind)?.channels ?? []).filter(
     (c) => !e.skipChannels?.includes(c),
   );
   if (channels.length === 0) return "skipped";
   const lang = sub.locale === "en" ? "en" : "ru";
-  // The account's region (one directory lookup): its time zone for quiet hours and texts, its site for links.
-  const region = e.accountNo ? ((await data.shardForAccount(e.accountNo))?.region ?? null) : null;
+  // The account's region: its time zone for quiet hours and texts, its site for links.
+  const region = e.accountNo ? (read.regions.get(e.accountNo) ?? null) : null;
   const tz = (region && regionByCode(region)?.tz) || "Europe/Moscow";
   const params = {
     ...e.params,
@@ -533,7 +592,7 @@ async function fanOutArea(data: DataAccess, dl: Delivery, m: AreaMessage, limits
   return "fanned-out";
 }
 
-async function handle(data: DataAccess, dl: Delivery, msg: NotificationMessage, attempts: number): Promise<Outcome> {
+async function handle(data: DataAccess, dl: Delivery, msg: NotificationMessage, attempts: number, reads?: EventReads): Promise<Outcome> {
   switch (msg.channel) {
     case "sms":
     case "email": {
@@ -577,7 +636,7 @@ async function handle(data: DataAccess, dl: Delivery, msg: NotificationMessage, 
     case "push":
       return sendPush(data, dl, msg, attempts);
     case "event":
-      return fanOutEvent(data, dl, msg, attempts);
+      return fanOutEvent(data, dl, msg, attempts, reads);
     case "area":
       return fanOutArea(data, dl, msg, dl.areaLimits);
   }
@@ -587,10 +646,10 @@ async function handle(data: DataAccess, dl: Delivery, msg: NotificationMessage, 
  * The most calls (D1 queries, queue sends, the provider's fetch) one message of
  * a channel makes, whatever path it takes; an area message spends its own
  * budget (AreaLimits.calls). test/worker/area-fanout.test.ts measures each path
- * against these: an event reads the subscriber (their home shard with them),
- * whether the event reached the global inbox before it moved and their devices
- * not yet drained, in one batch, and writes its inbox row and delivery records
- * in the home shard; a push reads its device in the home shard (found through
+ * against these: an event alone reads what it needs globally in one batch
+ * (`readForEvents`: in a batch of events, one batch for all of them, counted
+ * once, EVENT_READS_CALLS) and writes its inbox row and delivery records in
+ * the home shard; a push reads its device in the home shard (found through
  * the subscriber for a message queued before the move), else in the global
  * table, and a device gone is forgotten in both.
  */
@@ -624,12 +683,21 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
   const { work, handOn: later } = splitByBudget(
     wellFormed,
     (i) => callsOf(i.body, dl),
-    CALLS_PER_INVOCATION - HAND_ON_CALLS - malformed.length,
+    CALLS_PER_INVOCATION - HAND_ON_CALLS - EVENT_READS_CALLS - malformed.length,
   );
   await handOn(
     dl.queue,
     later.map((i) => i.message),
   );
+  // The events' global reads, for all of them at once. Should that fail, each event reads its own (and fails alone).
+  const events = work.flatMap((i) => (i.body.channel === "event" ? [i.body] : []));
+  const reads =
+    events.length > 1
+      ? await readForEvents(data, events).catch((err: unknown) => {
+          log("warn", "notification.reads_failed", { events: events.length, error: err instanceof Error ? err.name : "unknown" });
+          return undefined;
+        })
+      : undefined;
   await Promise.all([
     ...malformed.map(async ({ message }) => {
       await data.global
@@ -648,7 +716,7 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
     }),
     ...work.map(async ({ message, body }) => {
       try {
-        const outcome = await handle(data, dl, body, message.attempts);
+        const outcome = await handle(data, dl, body, message.attempts, reads);
         log("info", `notification.${outcome}`, { messageId: message.id, channel: body.channel });
         message.ack();
       } catch (err) {

@@ -72,6 +72,11 @@ export async function channelsFor(db: GlobalDb, subscriberId: string, accountNo:
       .select()
       .from(notificationPrefs)
       .where(and(eq(notificationPrefs.subscriberId, subscriberId), inArray(notificationPrefs.accountNo, accountNos))));
+  return channelsFrom(rows, accountNo);
+}
+
+/** The channels per kind for one account, from the subscriber's choice rows (others' and other accounts' are ignored). */
+export function channelsFrom(rows: readonly (typeof notificationPrefs.$inferSelect)[], accountNo: string | null): KindPrefs[] {
   return NOTIFICATION_KINDS.map((kind) => {
     const own = rows.find((r) => r.kind === kind && r.accountNo === accountNo);
     const all = rows.find((r) => r.kind === kind && r.accountNo === ALL_ACCOUNTS);
@@ -130,7 +135,11 @@ const SETTINGS_READ = readWithSession([PREFERENCES], selectSettings);
 
 export async function getSettings(db: GlobalDb, subscriberId: string): Promise<Settings> {
   const [row] = preread(db, subscriberId, SETTINGS_READ) ?? (await selectSettings(db, subscriberId));
-  // Default: quiet from 22:00 to 08:00, no marketing (consent is never assumed).
+  return settingsFrom(row);
+}
+
+/** The subscriber's settings from their row, or the defaults: quiet from 22:00 to 08:00, no marketing (consent is never assumed). */
+export function settingsFrom(row: typeof notificationSettings.$inferSelect | undefined): Settings {
   return row
     ? { quietFrom: row.quietFrom, quietTo: row.quietTo, marketing: row.marketing }
     : { quietFrom: 22 * 60, quietTo: 8 * 60, marketing: false };
