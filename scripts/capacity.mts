@@ -507,7 +507,7 @@ function generate(): Sample {
   const messageId = () => {
     for (;;) {
       lcg = (Math.imul(lcg, 1664525) + 1013904223) >>> 0;
-      const id = ((lcg >>> 6) + 1) * 32 + 3;
+      const id = ((lcg % (2 ** 26 - 1)) + 1) * 32 + 3;
       if (!messageIds.has(id)) {
         messageIds.add(id);
         return id;
@@ -1455,7 +1455,7 @@ the close's delete of it bills them again.
   with no subscriber yet), so a message's dedupe key chooses its store by hash: every copy of a queue message claims
   in the same one. SMSC's delivery report carries nothing but the id we gave the message and the phone, so the id is
   random with the store's index in its low five bits (up to 32 stores; an id taken by a live row is refused by the
-  store's key and drawn again; the e-mail provider's reports name our Message-ID). Housekeeping expires each store's
+  store's key and drawn again). Housekeeping expires each store's
   rows on its own, ${n0(A.expirePage * A.housekeepingRunsPerDay)} a day each, ${n0(A.expirePage * A.housekeepingRunsPerDay * A.messageStores)} in all against the
   ${n0(messagesPerDay)} sent a day: in one global table it could delete ${n0(A.expirePage * A.housekeepingRunsPerDay)} a day, so the table
   would have grown for ever, and its autoincremented ids would have run out of SMSC's 2^31 in

@@ -240,6 +240,23 @@ describe("wrangler.toml's environments are deployable", () => {
     );
   });
 
+  it("wants the message stores bound from MESSAGES_0 without a gap", () => {
+    // Production's MESSAGES_7 gone: 8 … 15 would be bound but never used.
+    const gap = TOML.replace(
+      /binding = "MESSAGES_7"\ndatabase_name = "kabinet-production-messages-7"/,
+      'binding = "MESSAGES_77"\ndatabase_name = "kabinet-production-messages-7"',
+    );
+    expect(gap).not.toBe(TOML);
+    expect(environmentProblems(gap, "production")).toEqual([expect.stringContaining("without a gap")]);
+    const none = TOML.replace(
+      /binding = "MESSAGES_(\d+)"\ndatabase_name = "kabinet-staging-/g,
+      'binding = "STORE_$1"\ndatabase_name = "kabinet-staging-',
+    );
+    expect(environmentProblems(none, "staging")).toEqual(
+      expect.arrayContaining(["[env.staging] has no message store (a d1_databases binding MESSAGES_0)"]),
+    );
+  });
+
   it("refuses an unknown environment", () => {
     expect(() => parseArgs(["--env", "prod"])).toThrow(/usage: npm run deploy -- --env staging\|production/);
     expect(parseArgs(["--env", "staging", "--dry-run"])).toEqual({ env: "staging", dryRun: true });

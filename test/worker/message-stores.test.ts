@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { messageRowsOf } from "../../worker/adapters/provider-messages";
 import { SmsUnavailable } from "../../worker/adapters/sms";
-import { smscSms } from "../../worker/adapters/sms/smsc";
+import { applySmscReport, smscSms } from "../../worker/adapters/sms/smsc";
 import { cleanExpired } from "../../worker/features/housekeeping/housekeeping.service";
 import { app } from "../../worker/index";
 import { createDataAccess } from "../../worker/platform/db";
@@ -34,8 +34,9 @@ function gateway(vars: Record<string, string> = {}) {
   });
 }
 
-const adapter = (fake: ReturnType<typeof fakeSmsc>, vars: Record<string, string> = {}) =>
-  smscSms(messageRowsOf(createDataAccess({ ...env, ...vars } as Env)), fakeSmscConfig(fake));
+const rowsWith = (vars: Record<string, string> = {}) => messageRowsOf(createDataAccess({ ...env, ...vars } as Env));
+const adapter = (fake: ReturnType<typeof fakeSmsc>, vars: Record<string, string> = {}, over: { password?: string } = {}) =>
+  smscSms(rowsWith(vars), fakeSmscConfig(fake, over));
 
 let n = 0;
 const key = (label: string) => `test:${label}:${Date.now()}:${++n}`;
@@ -176,6 +177,48 @@ describe("Message stores", () => {
     // An id whose low bits name a store this deployment does not have (5), and hostile ids.
     for (const id of [id0 - (id0 % 32) + 5, 0, -32, 2 ** 53]) expect((await fake.report(id, digits(to0), 20)).status).toBe(200);
     expect((await rowsOf(STORES[0] as D1Database, k0))[0]).toMatchObject({ status: "accepted" });
+    // What the report handler made of each: only the real one was applied.
+    const report = (id: number, to: string) => applySmscReport(rowsWith(), { id: String(id), phone: digits(to), status: "1" });
+    expect(await report(id1, to1)).toBe("unchanged");
+    expect(await report(id0, to1)).toBe("unknown");
+    for (const id of [id0 - (id0 % 32) + 5, 0, 5, -32, 2 ** 31 + 32, 2 ** 53]) expect(await report(id, to0), String(id)).toBe("unknown");
+    expect(await report(id0, to0)).toBe("updated");
+  });
+
+  it("keeps a claim given back after a «not now» until it expires, so the next try asks the gateway before sending", async () => {
+    const fake = gateway();
+    const k = keyIn(0, "released");
+    const to = phone();
+    await expect(adapter(fake, {}, { password: "wrong" }).send(to, "Тест", k)).rejects.toBeInstanceOf(SmsUnavailable);
+    const [held] = await rowsOf(STORES[0] as D1Database, k);
+    expect(held?.status).toBe("sending");
+    // Housekeeping runs meanwhile: the row is not a month old, and stays (given back to 1970, it was deleted here).
+    await cleanExpired(createDataAccess(env), new Date());
+    expect(await rowsOf(STORES[0] as D1Database, k)).toHaveLength(1);
+    // The next try takes it over as a claim tried before: it asks status.php first, then sends once, under the same id.
+    expect(await adapter(fake).send(to, "Тест", k)).toBe(true);
+    expect(fake.messages()).toHaveLength(1);
+    expect(fake.scripts()).toEqual(["send.php", "status.php", "send.php"]);
+    expect((await rowsOf(STORES[0] as D1Database, k))[0]).toMatchObject({ id: held?.id, status: "accepted" });
+  });
+
+  it("while the upgrade reads the global table: a claim an older deployment left half done is taken over there, asked about, and sent once", async () => {
+    const legacy = { PROVIDER_MESSAGES_LEGACY: "read" };
+    const fake = gateway(legacy);
+    const k = key("legacy-stale");
+    const to = phone();
+    const claimedAt = Date.now() - 10 * 60_000;
+    await env.DB.prepare(
+      "INSERT INTO provider_messages (id, dedupe_key, channel, provider, recipient, status, attempts, created_at, updated_at) VALUES (35, ?, 'sms', 'smsc', ?, 'sending', 1, ?, ?)",
+    )
+      .bind(k, to, claimedAt, claimedAt)
+      .run();
+    expect(await adapter(fake, legacy).send(to, "Тест", k)).toBe(true);
+    expect(fake.messages()).toMatchObject([{ id: 35, phone: digits(to) }]);
+    expect((await rowsOf(env.DB, k))[0]).toMatchObject({ id: 35, status: "accepted" });
+    expect(await rowsOf(storeOfKey(k), k)).toHaveLength(0);
+    expect(await adapter(fake, legacy).send(to, "Тест", k)).toBe(false);
+    expect(fake.messages()).toHaveLength(1);
   });
 
   it("while the upgrade reads the global table: a message an older deployment sent is not sent again, and its late report lands", async () => {

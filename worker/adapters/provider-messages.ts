@@ -123,14 +123,19 @@ export async function settleMessage(
 }
 
 /**
- * Gives a claim back after a failure that certainly sent nothing (the
- * provider answered "not now"): the next try may take it at once.
+ * Gives a claim back after the provider answered "not now": the next try may take it at once. It takes it over as a
+ * stale claim (not a fresh one), so one that may have reached the provider before is asked about first. The row's
+ * date goes back by a claim's length only (not to 1970, which housekeeping would take for a month old and delete,
+ * and with the row the sign that it was tried), and only while this claim still holds it: one taken over by another
+ * consumer meanwhile is left to that one.
  */
-export async function releaseMessage(db: MessagesDb, id: number) {
+export async function releaseMessage(db: MessagesDb, claimed: Pick<ProviderMessage, "id" | "attempts">, now: Date) {
   await db
     .update(providerMessages)
-    .set({ updatedAt: new Date(0) })
-    .where(and(eq(providerMessages.id, id), eq(providerMessages.status, "sending")));
+    .set({ updatedAt: new Date(now.getTime() - CLAIM_MS - 1) })
+    .where(
+      and(eq(providerMessages.id, claimed.id), eq(providerMessages.status, "sending"), eq(providerMessages.attempts, claimed.attempts)),
+    );
 }
 
 /**

@@ -135,6 +135,8 @@ export function fakeSmsc(opts: {
     /** Messages the gateway took. */
     messages: () => [...messages.values()],
     sendRequests: () => requests.filter((r) => r.script === "send.php"),
+    /** Every request, in order: which script. */
+    scripts: () => requests.map((r) => r.script),
     /** Moves the gateway's clock (error 9 is "within a minute"). */
     advance: (ms: number) => {
       now += ms;

@@ -83,7 +83,7 @@ export function cloudflareEmail(rows: MessageRows, cfg: CloudflareEmailConfig, n
           if (!transient(err) || attempt >= cfg.tries) {
             // Not taken: a wrong sender domain, a rate limit, a service down for longer. The queue tries again later.
             log("warn", "email.provider_error", { provider: "cloudflare", detail, attempts: attempt });
-            if (!transient(err)) await releaseMessage(db, claim.row.id);
+            if (!transient(err)) await releaseMessage(db, claim.row, now());
             throw new EmailUnavailable(detail);
           }
           await sleep(cfg.backoffMs * 2 ** (attempt - 1));

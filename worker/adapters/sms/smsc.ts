@@ -162,7 +162,7 @@ export function smscSms(rows: MessageRows, cfg: SmscConfig, now: () => Date = ()
         } catch (err) {
           if (!(err instanceof Ambiguous)) {
             // "Not now" answers (credentials, funds, a blocked address, 429, a status error) sent nothing: the next try may go at once.
-            if (err instanceof SmsUnavailable) await releaseMessage(db, id);
+            if (err instanceof SmsUnavailable) await releaseMessage(db, claim.row, now());
             throw err;
           }
           // 5xx or timeout: SMSC may or may not have the message. Wait, then ask before sending again.

@@ -5,6 +5,7 @@ import { authChallenges, globalSessions, oneTimeCodes, operatorSessions, outbox,
 import { providerMessages as storedMessages } from "../../db/schema/messages";
 import { sessions } from "../../db/schema/region";
 import type { DataAccess, GlobalDb, MessagesDb, RegionDb, ShardBinding } from "../../platform/db";
+import { log } from "../../platform/log";
 import { drainLegacyNotifications, expireNotifications } from "../notifications/notifications.service";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -63,8 +64,14 @@ export async function cleanExpired(data: DataAccess, now = new Date(), pageSize 
   // Every message store at once, each its own page: the stores share a day's 4.8 M messages at the target size that one
   // table's 960,000 a day could not keep up with.
   const before = new Date(now.getTime() - PROVIDER_MESSAGE_RETENTION_MS);
+  // A store that fails (down, not migrated) is logged and left for the next tick; the others and the rest go on.
   const stored = await Promise.all(
-    data.messages.all.map((m) => expiredPage(m, storedMessages, storedMessages.id, storedMessages.updatedAt, before, pageSize)),
+    data.messages.all.map((m, i) =>
+      expiredPage(m, storedMessages, storedMessages.id, storedMessages.updatedAt, before, pageSize).catch((err: unknown) => {
+        log("error", "housekeeping.store_failed", { store: `MESSAGES_${i}`, error: err instanceof Error ? err.name : "unknown" });
+        return [];
+      }),
+    ),
   );
   const notifications = await expireNotifications(data, now);
   const drained = await drainLegacyNotifications(data, now);
