@@ -676,6 +676,60 @@ describe("an account arriving on a shard while a move copies it", () => {
     }
   });
 
+  it("earns the bonus points a frozen account missed (the source's run skips it) once, on the target after the switch", {
+    timeout: 90_000,
+  }, async () => {
+    const a = await annaAccountOnSecond();
+    const from: ShardBinding = "DB_MOSCOW_2";
+    const to: ShardBinding = "DB_MOSCOW";
+    const now = Date.now();
+    const today = localDay("Europe/Moscow");
+    const yesterday = addDays(today, -1);
+    // A member with a charge yesterday: today's run earns on it.
+    const source = d1Of(createDataAccess(env).shard(from));
+    await source.batch([
+      source
+        .prepare(
+          "INSERT OR REPLACE INTO bonus_members (account_no, status, joined_at, joined_by, rules_version) VALUES (?, 'active', ?, 'test', 'v1')",
+        )
+        .bind(a.accountNo, now - 40 * 86_400_000),
+      source
+        .prepare(
+          `INSERT INTO ledger_entries (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
+         VALUES (?, ?, 'charge', -3000, ?, ?, ?, 'т', 't', ?, ?)`,
+        )
+        .bind(`${a.accountNo}-bonus-y`, a.accountNo, now, yesterday, `${a.accountNo}-s1`, `test-bonus-y:${a.accountNo}`, now),
+    ]);
+    const key = `earn:charge:${a.accountNo}:${yesterday}`;
+    const earned = async (shard: ShardBinding) =>
+      (
+        await d1Of(createDataAccess(env).shard(shard))
+          .prepare("SELECT points FROM bonus_ledger WHERE source_key = ?")
+          .bind(key)
+          .all<{ points: number }>()
+      ).results;
+    const saved = await mskProgress();
+    try {
+      await setMskProgress({ ...saved, bonus: yesterday });
+      expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
+      // Today's run, while the account is frozen: both shards pass it by; the day is recorded done.
+      await bonusTick(createDataAccess(env), new Date(), [regionByCode("msk") as Region]);
+      expect([...(await earned(from)), ...(await earned(to))]).toEqual([]);
+      await setMskProgress({ ...saved, bonus: today });
+      // The switch earns them on the target, once; the region's run again and the move again earn nothing more.
+      expect((await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).step).toBe("done");
+      const [points, ...more] = await earned(to);
+      expect(points?.points).toBeGreaterThan(0);
+      expect(more).toEqual([]);
+      await bonusTick(createDataAccess(env), new Date(), [regionByCode("msk") as Region]);
+      await expect(moveAccount(createDataAccess(env), a.accountNo, to, LATER())).rejects.toMatchObject({ slug: "shard_move_same" });
+      expect(await earned(to)).toHaveLength(1);
+      expect(await earned(from)).toEqual([]);
+    } finally {
+      await setMskProgress(saved, true);
+    }
+  });
+
   it("applies a tariff change due while the account was frozen before charging the day it missed, as the region's run does for an account that stayed", {
     timeout: 90_000,
   }, async () => {

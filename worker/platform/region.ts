@@ -126,6 +126,12 @@ export function regionTz(code: string): string {
 
 const DAY_MS = 86_400_000;
 
+/** The instant a region-local day reaches `hour` (Russian zones keep one offset all year). */
+export function localInstant(tz: string, day: string, hour: number): Date {
+  const naive = Date.parse(`${day}T${String(hour).padStart(2, "0")}:00:00Z`);
+  return new Date(naive - tzOffsetMs(tz, new Date(naive)));
+}
+
 /** A calendar day (YYYY-MM-DD) `n` days after `day` (before, when negative). */
 export function addDays(day: string, n: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);

@@ -809,6 +809,11 @@ export const shardMoves = sqliteTable(
      */
     chargedTo: text("charged_to"),
     closedTo: text("closed_to"),
+    /**
+     * The region's bonus run as done at the same moment (`cron_progress` job "bonus"); null for a move an earlier
+     * release started, whose catch-up earns no points.
+     */
+    bonusTo: text("bonus_to"),
   },
   (t) => [
     uniqueIndex("shard_moves_one_open_uq").on(t.accountNo).where(sql`step NOT IN ('done', 'abandoned')`),

@@ -10,6 +10,8 @@ import { nextMonth } from "./period-close.service";
 export interface RegionBillingDone {
   chargedTo: string;
   closedTo: string;
+  /** The region's bonus run (`cron_progress` job "bonus"): the last local day whose points were earned. */
+  bonusTo: string;
 }
 
 /** The region's midnight charge and month close as recorded done (`cron_progress` on its home shard): one query. */
@@ -21,7 +23,7 @@ export async function regionBillingDone(data: DataAccess, region: string): Promi
     .where(eq(cronProgress.region, region))
     .all();
   const done = (job: string) => rows.find((r) => r.job === job)?.doneDay ?? "";
-  return { chargedTo: done("midnight"), closedTo: done("close") };
+  return { chargedTo: done("midnight"), closedTo: done("close"), bonusTo: done("bonus") };
 }
 
 /** The account number just before `accountNo` among numbers of its length: a close page of this account alone. */

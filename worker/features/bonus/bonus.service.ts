@@ -16,7 +16,7 @@ import type { DataAccess, RegionDb, ShardBinding } from "../../platform/db";
 import { rawBatch } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
-import { localDay, regionsAtHour } from "../../platform/region";
+import { addDays, localDay, localInstant, regionsAtHour } from "../../platform/region";
 import type { SessionInfo } from "../../platform/session";
 import { branchShards, type StepCursor, type StepPage, startAt } from "../../platform/shard-map";
 import { requireAccount } from "../accounts/accounts.service";
@@ -348,6 +348,32 @@ export async function bonusTick(data: DataAccess, at: Date, regions = regionsAtH
     }
   }
   return done;
+}
+
+/**
+ * One account's earnings of a region's day (`day`: the local day of the run, which earns for the day before), as the
+ * region's run (`bonusTick`) makes them, on the shard that holds it: for a shard move's catch-up, whose source's run
+ * skipped the account frozen. Nothing for an account that is not an active member; each entry once by its key, so
+ * racing or repeating the region's run earns nothing twice. The points earned.
+ */
+export async function earnForAccountDay(
+  db: RegionDb,
+  accountNo: string,
+  region: { code: string; tz: string },
+  day: string,
+  now: Date,
+): Promise<number> {
+  const member = await db
+    .select({ accountNo: bonusMembers.accountNo, createdAt: accounts.createdAt, joinedAt: bonusMembers.joinedAt })
+    .from(bonusMembers)
+    .innerJoin(accounts, eq(accounts.accountNo, bonusMembers.accountNo))
+    .where(and(eq(bonusMembers.accountNo, accountNo), eq(bonusMembers.status, "active")))
+    .get();
+  if (!member) return 0;
+  const at = new Date(Math.min(localInstant(region.tz, day, EARN_HOUR).getTime(), now.getTime()));
+  const done = { earned: 0, expired: 0 };
+  await earnFor(db, member, region, day, addDays(day, -1), at, done);
+  return done.earned;
 }
 
 /** Members one query reads. */

@@ -5,7 +5,7 @@ import { type DataAccess, inList, isShardBinding, type RegionDb, SHARDS, type Sh
 import { log } from "../../platform/log";
 import type { Notify as NotifyOf } from "../../platform/notify";
 import { sendInBatches } from "../../platform/queue";
-import { addDays, localDay, regionByCode, tzOffsetMs } from "../../platform/region";
+import { addDays, localDay, localInstant, regionByCode, tzOffsetMs } from "../../platform/region";
 import { branchShards, type StepCursor } from "../../platform/shard-map";
 import { chargeDayPart } from "../billing/billing.service";
 import { firstLedgerDay, monthDays } from "../billing/ledger.service";
@@ -107,12 +107,6 @@ function localHour(tz: string, at: Date): number {
 export function dueDay(tz: string, at: Date, hour: number): string {
   const today = localDay(tz, at);
   return localHour(tz, at) >= hour ? today : addDays(today, -1);
-}
-
-/** The instant a region-local day reaches `hour` (Russian zones keep one offset all year). */
-function localInstant(tz: string, day: string, hour: number): Date {
-  const naive = Date.parse(`${day}T${String(hour).padStart(2, "0")}:00:00Z`);
-  return new Date(naive - tzOffsetMs(tz, new Date(naive)));
 }
 
 /**

@@ -26,8 +26,10 @@ import { type DataAccess, d1Of, type RegionDb, rawBatch, type ShardBinding } fro
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
+import { addDays, localDay, regionTz } from "../../platform/region";
 import { branchOfRegion, copyPage, type KeyValue, readPage } from "../../platform/shard-map";
 import { catchUpAccount, type RegionBillingDone, regionBillingDone } from "../billing/catch-up.service";
+import { earnForAccountDay } from "../bonus/bonus.service";
 import { applyAccountTariffChanges } from "../services/tariff-change.service";
 
 const BY_ACCOUNT = "account_no = ?";
@@ -219,7 +221,7 @@ async function regionOf(data: DataAccess, accountNo: string): Promise<string> {
 
 /** How far the region's charge and close had got just before the move froze the account (recorded with the freeze). */
 function doneAtFreeze(move: MoveRow): RegionBillingDone {
-  return { chargedTo: move.chargedTo ?? "", closedTo: move.closedTo ?? "" };
+  return { chargedTo: move.chargedTo ?? "", closedTo: move.closedTo ?? "", bonusTo: move.bonusTo ?? "" };
 }
 
 /**
@@ -228,16 +230,25 @@ function doneAtFreeze(move: MoveRow): RegionBillingDone {
  * by each missed day first, as the region's run applies them.
  */
 async function catchUpMoved(data: DataAccess, db: RegionDb, move: MoveRow, region: string, now: Date) {
-  return catchUpAccount(
-    db,
-    region,
-    move.accountNo,
-    doneAtFreeze(move),
-    await regionBillingDone(data, region),
-    move.startedAt,
-    now,
-    (day, at) => applyAccountTariffChanges(db, move.accountNo, day, at),
+  const since = doneAtFreeze(move);
+  const until = await regionBillingDone(data, region);
+  const caught = await catchUpAccount(db, region, move.accountNo, since, until, move.startedAt, now, (day, at) =>
+    applyAccountTariffChanges(db, move.accountNo, day, at),
   );
+  // The region's bonus runs in between, after the charges they earn on: each day's points for the account, once by
+  // their keys. A move an earlier release started recorded no bonus progress: none (as before).
+  const bonusDays: string[] = [];
+  const tz = regionTz(region);
+  if (move.bonusTo !== null && until.bonusTo !== "")
+    for (
+      let day = since.bonusTo === "" ? localDay(tz, move.startedAt) : addDays(since.bonusTo, 1);
+      day <= until.bonusTo;
+      day = addDays(day, 1)
+    ) {
+      await earnForAccountDay(db, move.accountNo, { code: region, tz }, day, now);
+      bonusDays.push(day);
+    }
+  return { ...caught, bonusDays };
 }
 
 /** Starts the account's move to `toShard`, or finds the one under way; checks the target is a shard of its branch. */
@@ -269,6 +280,7 @@ async function startMove(data: DataAccess, accountNo: string, toShard: string, n
     cursorFigures: null,
     chargedTo: null,
     closedTo: null,
+    bonusTo: null,
   };
   // The partial unique index keeps one unfinished move per account: a parallel start finds the other one.
   await data.global.insert(shardMoves).values(row).onConflictDoNothing();
@@ -387,7 +399,7 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
           const done = await regionBillingDone(data, await regionOf(data, accountNo));
           await data.global
             .update(shardMoves)
-            .set({ chargedTo: done.chargedTo, closedTo: done.closedTo })
+            .set({ chargedTo: done.chargedTo, closedTo: done.closedTo, bonusTo: done.bonusTo })
             .where(and(eq(shardMoves.id, move.id), eq(shardMoves.step, "started"), isNull(shardMoves.chargedTo)));
         }
         // A tombstone left on the target by an earlier move away from it would refuse the copy.
@@ -506,8 +518,13 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
           // on the target before its skipped days are charged.
           const region = await regionOf(data, accountNo);
           const caught = await catchUpMoved(data, target, move, region, now);
-          if (caught.days.length + caught.months.length > 0)
-            log("info", "shard.move_caught_up", { moveId: move.id, days: caught.days.join(","), months: caught.months.join(",") });
+          if (caught.days.length + caught.months.length + caught.bonusDays.length > 0)
+            log("info", "shard.move_caught_up", {
+              moveId: move.id,
+              days: caught.days.join(","),
+              months: caught.months.join(","),
+              bonusDays: caught.bonusDays.join(","),
+            });
         }
         if (now.getTime() < (move.switchedAt?.getTime() ?? 0) + graceMs) return view(move, now, graceMs);
         if (!room()) return view(move, now, graceMs);
@@ -633,7 +650,7 @@ export async function abandonMove(data: DataAccess, accountNo: string, opts: Aba
   await rawBatch(source, [["DELETE FROM account_freezes WHERE account_no = ? AND move_id = ? AND state = 'frozen'", accountNo, move.id]]);
   crash("unfrozen");
   // Nothing to catch up when the move never got to record the region's progress: it never froze the source.
-  const caught = move.chargedTo === null ? { days: [], months: [] } : await catchUpMoved(data, source, move, region, now);
+  const caught = move.chargedTo === null ? { days: [], months: [], bonusDays: [] } : await catchUpMoved(data, source, move, region, now);
   await data.global
     .update(shardMoves)
     .set({ step: "abandoned", updatedAt: now })
@@ -644,6 +661,7 @@ export async function abandonMove(data: DataAccess, accountNo: string, opts: Aba
     to: move.toShard,
     days: caught.days.join(","),
     months: caught.months.join(","),
+    bonusDays: caught.bonusDays.join(","),
   });
   return view((await read(move.id)) ?? move, now, 0);
 }

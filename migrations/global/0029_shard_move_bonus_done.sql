@@ -1,0 +1,1 @@
+ALTER TABLE `shard_moves` ADD `bonus_to` text;
