@@ -272,8 +272,11 @@ describe("the daily points and alerts of a region, a page at a time", () => {
     expect(page.next?.shard).toBe("DB_MOSCOW");
     const live = sent.at(-1) as StepShardMessage;
     expect(live).toMatchObject({ shard: "DB_MOSCOW", afterRowid: page.next?.afterRowid });
-    // A copy of the first message delivered again does nothing: its row has moved on.
+    // A copy of the first message delivered again does nothing: its row has moved on. (A retry of it, delivered a
+    // second time, would hand on again: the next test.)
+    const handedOn = sent.length;
     expect((await runStepShard(createDataAccess(env), tell, queue, moscow, new Date(at), limits)).worked).toBe(false);
+    expect(sent.slice(handedOn)).toEqual([]);
     const later = at + STEP_LEASE_MS + 60_000;
     const before = sent.length;
     expect((await runRegionDay(createDataAccess(env), tell, queue, region0, new Date(later))).continued).toBe(true);
@@ -314,6 +317,35 @@ describe("the daily points and alerts of a region, a page at a time", () => {
     // A message of a day the region has moved past (a late copy) does nothing.
     const late = await runStepShard(createDataAccess(env), tell, queue, { ...moscow, day: addDays(bonusDue, -1) }, new Date(later), limits);
     expect(late.worked).toBe(false);
+  });
+
+  it("hands on again at once when a message's hand-on was lost (the send threw and the queue retried it), and works each page once", async () => {
+    const at = Date.now();
+    await setMoscowDay(at, false);
+    const { sent, queue } = recordingQueue();
+    const tell = async () => {};
+    const limits = { bonus: 2, bonusCalls: 450, alerts: 2, alertCalls: 500 };
+    await runRegionDay(createDataAccess(env), tell, queue, { region: "msk", at }, new Date(at));
+    const first = sent.find((m): m is StepShardMessage => m.kind === "cron.step" && m.shard === "DB_MOSCOW") as StepShardMessage;
+    // The page is worked and the row moved on; then the send of the next message fails, and the message is retried.
+    const failing = { ...queue, send: async () => Promise.reject(new Error("queue unavailable")) } as unknown as Queue;
+    await expect(runStepShard(createDataAccess(env), tell, failing, first, new Date(at), limits)).rejects.toThrow("queue unavailable");
+    const before = sent.length;
+    const retry = await runStepShard(createDataAccess(env), tell, queue, first, new Date(at + 5_000), limits, 2);
+    expect(retry.worked).toBe(false);
+    const [next, ...more] = sent.slice(before) as StepShardMessage[];
+    expect(more).toEqual([]);
+    expect(next).toMatchObject({ kind: "cron.step", shard: "DB_MOSCOW", seq: first.seq + 1 });
+    expect(next?.afterRowid).toBeGreaterThan(first.afterRowid);
+    // The chain goes on from it, with no takeover. A second copy of it (had the failed send got through after all)
+    // works nothing and, a first delivery, sends nothing: no second chain trails the first.
+    const page = await runStepShard(createDataAccess(env), tell, queue, next as StepShardMessage, new Date(at + 6_000), limits);
+    expect(page.worked).toBe(true);
+    const handedOn = sent.length;
+    expect((await runStepShard(createDataAccess(env), tell, queue, next as StepShardMessage, new Date(at + 7_000), limits)).worked).toBe(
+      false,
+    );
+    expect(sent.length).toBe(handedOn);
   });
 
   it("waits for a shard added after the chains started: it gets its chain before the day is marked done", async () => {

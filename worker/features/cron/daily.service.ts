@@ -504,6 +504,8 @@ export async function runStepShard(
   m: Omit<StepShardMessage, "kind">,
   now = new Date(),
   stepLimits = STEP_LIMITS,
+  /** The queue's delivery count of this message: above 1, a retry of one that failed (or whose ack was lost). */
+  attempts = 1,
 ): Promise<{ worked: boolean; earned: number; alerts: number; next: StepCursor | null; through: boolean }> {
   const out = { worked: false, earned: 0, alerts: 0, next: null as StepCursor | null, through: false };
   const region = regionByCode(m.region);
@@ -535,11 +537,19 @@ export async function runStepShard(
   const current = await db.select().from(cronStepShards).where(mine).get();
   if (!current) return out;
   // This message finished the shard and then failed before telling the region: its retry tells it (the region's
-  // message is idempotent). One that handed on and lost its next message is not sent again here: a redelivered copy
-  // could not tell that from a next message already worked, and would start a second chain; the tick takes the
-  // row over once it has been quiet for STEP_LEASE_MS.
+  // message is idempotent).
   if (current.done && current.seq === m.seq + 1) {
     await tellRegion();
+    return out;
+  }
+  // This message moved the row on and then failed to hand on (the send threw; or its ack was lost after the send):
+  // its retry hands on again, at once, rather than leaving the chain to the tick's takeover an hour later. The next
+  // message has not finished its page (the row would be a generation further), so a second copy of it is at most a
+  // duplicate of the same generation: the first to move the row on keeps the chain, the other stops (`seq`), and a
+  // page worked twice earns and tells nothing twice (its keys). Only a retry does this: the copy it sends is a first
+  // delivery, so a copy that finds itself a generation behind does not send another (no second chain trailing).
+  if (attempts > 1 && !current.done && current.seq === m.seq + 1) {
+    await queue.send({ ...m, kind: "cron.step", afterRowid: current.afterRowid, seq: current.seq } satisfies StepShardMessage);
     return out;
   }
   if (current.done || current.seq !== m.seq) return out;
@@ -605,7 +615,7 @@ export function isStepShardMessage(body: unknown): body is StepShardMessage {
 export async function consumeStepShard(message: Message<unknown>, data: DataAccess, notify: Notify, queue: Queue, retryDelay: number) {
   const body = message.body as StepShardMessage;
   try {
-    const out = await runStepShard(data, notify, queue, body);
+    const out = await runStepShard(data, notify, queue, body, new Date(), STEP_LIMITS, message.attempts);
     log("info", "cron.step", {
       region: body.region,
       job: body.job,
