@@ -6,8 +6,8 @@ import * as regionSchema from "../../worker/db/schema/region";
 import { chargeDay } from "../../worker/features/billing/billing.service";
 import { balanceOf } from "../../worker/features/billing/ledger.service";
 import { closeMonthPart } from "../../worker/features/billing/period-close.service";
-import { bonusTick } from "../../worker/features/bonus/bonus.service";
-import { closeMonths, isRegionDayMessage, type RegionDayMessage, runRegionDay } from "../../worker/features/cron/daily.service";
+import { bonusTick, EARN_HOUR } from "../../worker/features/bonus/bonus.service";
+import { closeMonths, dueDay, isRegionDayMessage, type RegionDayMessage, runRegionDay } from "../../worker/features/cron/daily.service";
 import { balanceAlerts } from "../../worker/features/notifications/alerts.service";
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
 import { expirePromised } from "../../worker/features/payments/promised.service";
@@ -25,7 +25,7 @@ import {
 import { expireUsage } from "../../worker/features/usage/usage.service";
 import { createDataAccess, type DataAccess, d1Of, type ShardBinding } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
-import { addDays, localDay, type Region, regionByCode } from "../../worker/platform/region";
+import { addDays, localDay, localInstant, type Region, regionByCode } from "../../worker/platform/region";
 import { pageSql, registerAccount } from "../../worker/platform/shard-map";
 import { call, json, login, SAME_ORIGIN, shardRows } from "./helpers";
 
@@ -676,16 +676,20 @@ describe("an account arriving on a shard while a move copies it", () => {
     }
   });
 
-  it("earns the bonus points a frozen account missed (the source's run skips it) once, on the target after the switch", {
+  it("earns the bonus points a frozen account missed (the source's run skips it) once, on the target after the switch, though the day's run is still under way", {
     timeout: 90_000,
   }, async () => {
     const a = await annaAccountOnSecond();
     const from: ShardBinding = "DB_MOSCOW_2";
     const to: ShardBinding = "DB_MOSCOW";
     const now = Date.now();
-    const today = localDay("Europe/Moscow");
-    const yesterday = addDays(today, -1);
-    // A member with a charge yesterday: today's run earns on it.
+    const tz = "Europe/Moscow";
+    // The region's bonus run due now (02:00 Moscow time of today, or of yesterday before it), earning on the day
+    // before's charges.
+    const due = dueDay(tz, new Date(now), EARN_HOUR);
+    const runAt = localInstant(tz, due, EARN_HOUR);
+    const charged = addDays(due, -1);
+    // A member with a charge that day: the run earns on it.
     const source = d1Of(createDataAccess(env).shard(from));
     await source.batch([
       source
@@ -698,9 +702,9 @@ describe("an account arriving on a shard while a move copies it", () => {
           `INSERT INTO ledger_entries (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
          VALUES (?, ?, 'charge', -3000, ?, ?, ?, 'т', 't', ?, ?)`,
         )
-        .bind(`${a.accountNo}-bonus-y`, a.accountNo, now, yesterday, `${a.accountNo}-s1`, `test-bonus-y:${a.accountNo}`, now),
+        .bind(`${a.accountNo}-bonus-y`, a.accountNo, now, charged, `${a.accountNo}-s1`, `test-bonus-y:${a.accountNo}`, now),
     ]);
-    const key = `earn:charge:${a.accountNo}:${yesterday}`;
+    const key = `earn:charge:${a.accountNo}:${charged}`;
     const earned = async (shard: ShardBinding) =>
       (
         await d1Of(createDataAccess(env).shard(shard))
@@ -710,18 +714,21 @@ describe("an account arriving on a shard while a move copies it", () => {
       ).results;
     const saved = await mskProgress();
     try {
-      await setMskProgress({ ...saved, bonus: yesterday });
+      // The region's runs done through the day before; charged through the day of the run at least.
+      await setMskProgress({ ...saved, bonus: addDays(due, -1), midnight: [saved.midnight ?? due, due].sort().at(-1) ?? due });
       expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
-      // Today's run, while the account is frozen: both shards pass it by; the day is recorded done.
-      await bonusTick(createDataAccess(env), new Date(), [regionByCode("msk") as Region]);
+      // The day's run, while the account is frozen: both shards pass it by. It is not recorded done yet (its chains
+      // go on elsewhere), and the switch comes now.
+      await bonusTick(createDataAccess(env), runAt, [regionByCode("msk") as Region]);
       expect([...(await earned(from)), ...(await earned(to))]).toEqual([]);
-      await setMskProgress({ ...saved, bonus: today });
-      // The switch earns them on the target, once; the region's run again and the move again earn nothing more.
+      // The switch earns them on the target, once; the region's run again, its day marked done and the move again
+      // earn nothing more.
       expect((await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).step).toBe("done");
       const [points, ...more] = await earned(to);
       expect(points?.points).toBeGreaterThan(0);
       expect(more).toEqual([]);
-      await bonusTick(createDataAccess(env), new Date(), [regionByCode("msk") as Region]);
+      await bonusTick(createDataAccess(env), runAt, [regionByCode("msk") as Region]);
+      await setMskProgress({ bonus: due });
       await expect(moveAccount(createDataAccess(env), a.accountNo, to, LATER())).rejects.toMatchObject({ slug: "shard_move_same" });
       expect(await earned(to)).toHaveLength(1);
       expect(await earned(from)).toEqual([]);

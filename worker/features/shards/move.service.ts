@@ -29,7 +29,8 @@ import { log } from "../../platform/log";
 import { addDays, localDay, regionTz } from "../../platform/region";
 import { branchOfRegion, copyPage, type KeyValue, readPage } from "../../platform/shard-map";
 import { catchUpAccount, type RegionBillingDone, regionBillingDone } from "../billing/catch-up.service";
-import { earnForAccountDay } from "../bonus/bonus.service";
+import { EARN_HOUR, earnForAccountDay } from "../bonus/bonus.service";
+import { dueDay } from "../cron/daily.service";
 import { applyAccountTariffChanges } from "../services/tariff-change.service";
 
 const BY_ACCOUNT = "account_no = ?";
@@ -235,14 +236,19 @@ async function catchUpMoved(data: DataAccess, db: RegionDb, move: MoveRow, regio
   const caught = await catchUpAccount(db, region, move.accountNo, since, until, move.startedAt, now, (day, at) =>
     applyAccountTariffChanges(db, move.accountNo, day, at),
   );
-  // The region's bonus runs in between, after the charges they earn on: each day's points for the account, once by
-  // their keys. A move an earlier release started recorded no bonus progress: none (as before).
+  // The region's bonus runs since the freeze, after the charges they earn on: each day's points for the account,
+  // once by their keys. Up to the run due now, not only to the last one recorded done: a day's run goes in chains per
+  // shard and may be under way at the switch, its chain on the target already past the account (then arriving) and
+  // the source's having skipped it frozen; earning it here first, the run's own insert later finds its key. A day
+  // earns on the day before's charges, so never past the day after the last one charged. A move an earlier release
+  // started recorded no bonus progress: none (as before).
   const bonusDays: string[] = [];
   const tz = regionTz(region);
-  if (move.bonusTo !== null && until.bonusTo !== "")
+  const lastBonusDay = until.chargedTo === "" ? until.bonusTo : ([dueDay(tz, now, EARN_HOUR), addDays(until.chargedTo, 1)].sort()[0] ?? "");
+  if (move.bonusTo !== null && lastBonusDay !== "")
     for (
       let day = since.bonusTo === "" ? localDay(tz, move.startedAt) : addDays(since.bonusTo, 1);
-      day <= until.bonusTo;
+      day <= lastBonusDay;
       day = addDays(day, 1)
     ) {
       await earnForAccountDay(db, move.accountNo, { code: region, tz }, day, now);
