@@ -282,8 +282,13 @@ describe("the daily points and alerts of a region, a page at a time", () => {
     expect((await runRegionDay(createDataAccess(env), tell, queue, region0, new Date(later))).continued).toBe(true);
     const takeovers = sent.slice(before) as StepShardMessage[];
     expect(takeovers.map((m) => `${m.shard}:${m.afterRowid}`).sort()).toEqual([`DB_MOSCOW:${page.next?.afterRowid}`, "DB_MOSCOW_2:0"]);
-    // The slow message of the live chain, delivered now, finds its chain taken over and stops.
+    // The slow message of the live chain, delivered now, finds its chain taken over and stops; delivered as a retry
+    // (it failed before its page), it sends nothing either: the takeover moved the generation on, not its cursor, and
+    // the takeover's own message goes on from there.
+    const beforeSlow = sent.length;
     expect((await runStepShard(createDataAccess(env), tell, queue, live, new Date(later), limits)).worked).toBe(false);
+    expect((await runStepShard(createDataAccess(env), tell, queue, live, new Date(later), limits, 3)).worked).toBe(false);
+    expect(sent.length).toBe(beforeSlow);
     // Every message from the takeover on, as the queue would deliver them.
     const pages: Record<string, number> = {};
     let regionMessages = 0;

@@ -548,7 +548,9 @@ export async function runStepShard(
   // duplicate of the same generation: the first to move the row on keeps the chain, the other stops (`seq`), and a
   // page worked twice earns and tells nothing twice (its keys). Only a retry does this: the copy it sends is a first
   // delivery, so a copy that finds itself a generation behind does not send another (no second chain trailing).
-  if (attempts > 1 && !current.done && current.seq === m.seq + 1) {
+  // A takeover (`stepOf`) also moves the generation on, but not the cursor: a row whose cursor is still this
+  // message's was not moved on by it, and the takeover's own message goes on from there.
+  if (attempts > 1 && !current.done && current.seq === m.seq + 1 && current.afterRowid !== m.afterRowid) {
     await queue.send({ ...m, kind: "cron.step", afterRowid: current.afterRowid, seq: current.seq } satisfies StepShardMessage);
     return out;
   }
