@@ -653,7 +653,7 @@ async function handle(data: DataAccess, dl: Delivery, msg: NotificationMessage, 
  * the subscriber for a message queued before the move), else in the global
  * table, and a device gone is forgotten in both.
  */
-export const CALLS_PER_MESSAGE = { sms: 6, email: 6, push: 10, event: 12 } as const;
+export const CALLS_PER_MESSAGE = { sms: 6, email: 6, push: 10, event: 8 } as const;
 
 function callsOf(m: NotificationMessage, dl: Delivery): number {
   return m.channel === "area" ? (dl.areaLimits ?? AREA_LIMITS).calls : CALLS_PER_MESSAGE[m.channel];
