@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { providerMessageColumns } from "./messages";
 
 /** Macro-regional branches and the shard (D1 binding) that holds each one's data. */
 export const branches = sqliteTable("branches", {
@@ -198,31 +199,16 @@ export const outbox = sqliteTable(
 );
 
 /**
- * Each SMS and email handed to a real provider (SMS_PROVIDER / EMAIL_PROVIDER),
- * one row per `dedupeKey`: the claim that makes a redelivered queue message
- * send once, the provider's id (SMSC's `id` is this row's `id`; an email's
- * Message-ID) and the delivery status its callbacks report.
+ * The SMS and emails an older deployment handed to providers, as it kept them here, autoincremented: read while an
+ * upgrade's legacy reads last (`PROVIDER_MESSAGES_LEGACY`), expired by housekeeping, never written by this release.
+ * The message stores keep them now (db/schema/messages.ts).
  */
 export const providerMessages = sqliteTable(
   "provider_messages",
   {
     /** 1…2^31−1: SMSC's client-assigned message id («id» of send.php, a 32-bit number). */
     id: integer("id").primaryKey({ autoIncrement: true }),
-    dedupeKey: text("dedupe_key").notNull(),
-    channel: text("channel", { enum: ["sms", "email"] }).notNull(),
-    provider: text("provider").notNull(),
-    recipient: text("recipient").notNull(),
-    /** sending: claimed, the provider's answer not yet known; accepted: the provider took it; delivered/failed: final. */
-    status: text("status", { enum: ["sending", "accepted", "delivered", "failed", "rejected"] }).notNull(),
-    /** The provider's own status or error code, as it reported it. */
-    providerStatus: text("provider_status"),
-    /** The provider's message id (an email's Message-ID). */
-    providerId: text("provider_id"),
-    /** SMS parts billed (GSM-7 153 / UCS-2 67 characters per part of a long message). */
-    segments: integer("segments"),
-    attempts: integer("attempts").notNull().default(0),
-    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
-    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+    ...providerMessageColumns(),
   },
   (t) => [uniqueIndex("provider_messages_dedupe_uq").on(t.dedupeKey), index("provider_messages_updated_idx").on(t.updatedAt)],
 );

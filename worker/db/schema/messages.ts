@@ -1,19 +1,8 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
-/**
- * Each SMS and email handed to a real provider (SMS_PROVIDER / EMAIL_PROVIDER), one row per `dedupeKey`, in the
- * message store its key hashes to (`MESSAGES_<n>`, platform/message-stores.ts): the claim that makes a redelivered
- * queue message send once, the provider's id (SMSC's `id` is this row's `id`; an email's Message-ID) and the delivery
- * status its callbacks report. Kept 30 days after the last report (housekeeping, in every store).
- */
-export const providerMessages = sqliteTable(
-  "provider_messages",
-  {
-    /**
-     * SMSC's client-assigned message id («id» of send.php, 1…2^31−1): a random number whose low five bits are the
-     * store's index, so a delivery report, which carries only this id and the phone, finds its store.
-     */
-    id: integer("id").primaryKey(),
+/** A provider message's columns but its id: the stores' table and the global one an older deployment wrote share them. */
+export function providerMessageColumns() {
+  return {
     dedupeKey: text("dedupe_key").notNull(),
     channel: text("channel", { enum: ["sms", "email"] }).notNull(),
     provider: text("provider").notNull(),
@@ -29,6 +18,24 @@ export const providerMessages = sqliteTable(
     attempts: integer("attempts").notNull().default(0),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
     updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  };
+}
+
+/**
+ * Each SMS and email handed to a real provider (SMS_PROVIDER / EMAIL_PROVIDER), one row per `dedupeKey`, in the
+ * message store its key hashes to (`MESSAGES_<n>`, platform/message-stores.ts): the claim that makes a redelivered
+ * queue message send once, the provider's id (SMSC's `id` is this row's `id`; an email's Message-ID) and the delivery
+ * status its callbacks report. Kept 30 days after the last report (housekeeping, in every store).
+ */
+export const providerMessages = sqliteTable(
+  "provider_messages",
+  {
+    /**
+     * SMSC's client-assigned message id («id» of send.php, 1…2^31−1): a random number whose low five bits are the
+     * store's index, so a delivery report, which carries only this id and the phone, finds its store.
+     */
+    id: integer("id").primaryKey(),
+    ...providerMessageColumns(),
   },
   (t) => [uniqueIndex("provider_messages_dedupe_uq").on(t.dedupeKey), index("provider_messages_updated_idx").on(t.updatedAt)],
 );
