@@ -5,7 +5,7 @@ import { type DataAccess, inList, isShardBinding, type RegionDb, SHARDS, type Sh
 import { log } from "../../platform/log";
 import type { Notify as NotifyOf } from "../../platform/notify";
 import { sendInBatches } from "../../platform/queue";
-import { addDays, localDay, localInstant, regionByCode, tzOffsetMs } from "../../platform/region";
+import { addDays, localDay, localInstant, regionByCode } from "../../platform/region";
 import { branchShards, type StepCursor } from "../../platform/shard-map";
 import { chargeDayPart } from "../billing/billing.service";
 import { firstLedgerDay, monthDays } from "../billing/ledger.service";
