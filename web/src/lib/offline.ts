@@ -6,7 +6,17 @@ import { clear, createStore, del, get, set } from "idb-keyval";
  * subscriber. Logging out, a session ended elsewhere, or another subscriber
  * logging in wipes it.
  */
-const store = () => createStore("kabinet-offline", "snapshots");
+/**
+ * The store, opened once and kept (idb-keyval's own default store is kept the same way): one connection for the
+ * page's life instead of an `indexedDB.open` per read and write. It also binds every operation to the IndexedDB the
+ * page had when it first used the cache, so a wipe still in flight from an earlier test file (the web suite shares a
+ * worker between files, each with a new IndexedDB: test/web/setup.ts) lands in that file's database, not the next's.
+ */
+let opened: ReturnType<typeof createStore> | undefined;
+const store = () => {
+  opened ??= createStore("kabinet-offline", "snapshots");
+  return opened;
+};
 const OWNER = "owner";
 
 export interface Snapshot<T> {
