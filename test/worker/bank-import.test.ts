@@ -464,11 +464,13 @@ describe("exactly once", () => {
     expect(res.incoming).toBe(150);
     expect(res.lines.credited).toBeGreaterThanOrEqual(120);
     const keys = (await Promise.all(docs.map((d, i) => keysOf(d, [MSK(i % 60)])))).flat();
-    // The queue's pace depends on the machine's load (two test files at a time share it): wait for the result, not a time.
-    const deadline = Date.now() + 50_000;
-    while ((await ledger(keys)).entries < 150 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    // The queue's pace depends on the machine's load: wait for the result, not a time. `npm test` runs this suite at
+    // nice 15 beside the browser tests, which then take nearly all of the two cores: once (stop 40) the rest was not
+    // credited within 50 s, and no delivery had started. 110 s, well inside the test's own limit.
+    const deadline = Date.now() + 110_000;
+    while ((await ledger(keys)).entries < 150 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
     expect(await ledger(keys)).toEqual({ entries: 150, sumKop: 15000 });
-  }, 60_000);
+  }, 150_000);
 });
 
 describe("malformed files", () => {
