@@ -44,9 +44,10 @@ export interface Delivery {
 }
 
 export function deliveryFor(env: Env, data: DataAccess = createDataAccess(env)): Delivery {
+  const rows = messageRowsOf(data);
   return {
-    sms: smsFor(env, data.global, messageRowsOf(data)),
-    email: emailFor(env, data.global, messageRowsOf(data)),
+    sms: smsFor(env, data.global, rows),
+    email: emailFor(env, data.global, rows),
     push: webPush({ publicKey: env.VAPID_PUBLIC_KEY, privateJwk: env.VAPID_PRIVATE_JWK, subject: env.VAPID_SUBJECT }),
     queue: env.NOTIFICATIONS as unknown as NotificationQueue,
     siteUrl: (region) => siteUrlFrom(env.SITE_URL, region),
