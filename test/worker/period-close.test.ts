@@ -6,8 +6,11 @@ import {
   appendEntry,
   balanceOf,
   closePageQuery,
+  historyPageQuery,
   type NewEntry,
   periodOf,
+  runningBalanceQuery,
+  selectBalances,
   selectHistory,
   selectSpending,
 } from "../../worker/features/billing/ledger.service";
@@ -452,6 +455,28 @@ describe("the monthly period close", () => {
     const steps = plan.results.map((r) => r.detail).join("; ");
     expect(steps).toMatch(/SEARCH accounts USING (COVERING )?INDEX accounts_region_account_idx \(region=\? AND account_no>\?\)/);
     expect(steps).not.toContain("TEMP B-TREE");
+  });
+
+  it("reads a month years back, a running balance and a balance from the ledger's index, not a row per entry", async () => {
+    const plan = async (q: { toSQL(): { sql: string; params: unknown[] } }) => {
+      const { sql, params } = q.toSQL();
+      const rows = await d1()
+        .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .bind(...params)
+        .all<{ detail: string }>();
+      return rows.results.map((r) => r.detail).join("; ");
+    };
+    // The month's page walks the account's entries newest first along the index, testing each one's day there
+    // (SQLite reads a row only for an entry of the month): no sort, and no other index.
+    const page = await plan(historyPageQuery(db(), "201000000012", { from: "2024-05-01", to: "2024-05-31", limit: 20 }));
+    expect(page).toMatch(/SEARCH ledger_entries USING INDEX ledger_account_history_idx \(account_no=\?\)/);
+    expect(page).not.toContain("TEMP B-TREE");
+    // The sums read no row at all.
+    const running = await plan(runningBalanceQuery(db(), "201000000012", { occurredAt: new Date("2024-05-31T12:00:00Z"), id: "x" }));
+    expect(running).toMatch(/USING COVERING INDEX ledger_account_history_idx/);
+    expect(running).not.toMatch(/USING INDEX ledger_account_history_idx/);
+    const balances = await plan(selectBalances(db(), ["201000000012"]));
+    expect(balances).toMatch(/SEARCH ledger_entries USING COVERING INDEX ledger_account_history_idx \(account_no=\?\)/);
   });
 
   it("refuses to delete a ledger entry outside a close", async () => {

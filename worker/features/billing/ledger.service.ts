@@ -285,8 +285,12 @@ export interface HistoryFilter {
   limit: number;
 }
 
-/** A page of entries, newest first (one more than the limit, to tell if there is more), plus the balance after the page's first entry. */
-export async function selectHistory(db: RegionDb, accountNo: string, f: HistoryFilter) {
+/**
+ * A page of entries, newest first (one more than the limit, to tell if there is more). It walks
+ * `ledger_account_history_idx` back from the newest entry (or the cursor) and tests each entry's day in the index
+ * itself, so a month years back costs a few index pages, not a row read for every newer entry.
+ */
+export function historyPageQuery(db: RegionDb, accountNo: string, f: HistoryFilter) {
   const conds = [eq(ledgerEntries.accountNo, accountNo)];
   if (f.from) conds.push(sql`${ledgerEntries.localDay} >= ${f.from}`);
   if (f.to) conds.push(sql`${ledgerEntries.localDay} <= ${f.to}`);
@@ -298,32 +302,36 @@ export async function selectHistory(db: RegionDb, accountNo: string, f: HistoryF
     const older = or(lt(ledgerEntries.occurredAt, at), and(eq(ledgerEntries.occurredAt, at), lt(ledgerEntries.id, f.before.id)));
     if (older) conds.push(older);
   }
-  const rows = await db
+  return db
     .select()
     .from(ledgerEntries)
     .where(and(...conds))
     .orderBy(desc(ledgerEntries.occurredAt), desc(ledgerEntries.id))
-    .limit(f.limit + 1)
-    .all();
+    .limit(f.limit + 1);
+}
+
+/** The account's balance after an entry: the sum of every entry up to and including it, from the index alone. */
+export function runningBalanceQuery(db: RegionDb, accountNo: string, upTo: { occurredAt: Date; id: string }) {
+  return db
+    .select({ s: sum(ledgerEntries.amountKop).mapWith(Number) })
+    .from(ledgerEntries)
+    .where(
+      and(
+        eq(ledgerEntries.accountNo, accountNo),
+        or(
+          lt(ledgerEntries.occurredAt, upTo.occurredAt),
+          and(eq(ledgerEntries.occurredAt, upTo.occurredAt), sql`${ledgerEntries.id} <= ${upTo.id}`),
+        ),
+      ),
+    );
+}
+
+/** A page of entries, newest first (one more than the limit, to tell if there is more), plus the balance after the page's first entry. */
+export async function selectHistory(db: RegionDb, accountNo: string, f: HistoryFilter) {
+  const rows = await historyPageQuery(db, accountNo, f).all();
   const first = rows[0];
   // Running balance: the sum of every entry up to and including the page's newest one.
-  const balanceAfterFirst = first
-    ? ((
-        await db
-          .select({ s: sum(ledgerEntries.amountKop).mapWith(Number) })
-          .from(ledgerEntries)
-          .where(
-            and(
-              eq(ledgerEntries.accountNo, accountNo),
-              or(
-                lt(ledgerEntries.occurredAt, first.occurredAt),
-                and(eq(ledgerEntries.occurredAt, first.occurredAt), sql`${ledgerEntries.id} <= ${first.id}`),
-              ),
-            ),
-          )
-          .get()
-      )?.s ?? 0)
-    : 0;
+  const balanceAfterFirst = first ? ((await runningBalanceQuery(db, accountNo, first).get())?.s ?? 0) : 0;
   return { rows, balanceAfterFirst };
 }
 
@@ -440,7 +448,7 @@ export async function closePage(db: RegionDb, region: string, afterAccount: stri
 /**
  * The first local day of a region's ledger, or null without entries: where its
  * first close starts. One index seek per account (its earliest entry by
- * `ledger_account_time_idx`), not a scan of the region's ledger.
+ * `ledger_account_history_idx`), not a scan of the region's ledger.
  */
 export async function firstLedgerDay(db: RegionDb, region: string): Promise<string | null> {
   const e = sql.identifier("e");
