@@ -22,7 +22,9 @@ import {
   type MoveOptions,
   moveAccount,
 } from "../../worker/features/shards/move.service";
+import { makeReport } from "../../worker/features/usage/usage.consumer";
 import { expireUsage } from "../../worker/features/usage/usage.service";
+import { reportDeps } from "../../worker/index";
 import { createDataAccess, type DataAccess, d1Of, type ShardBinding } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { addDays, localDay, localInstant, type Region, regionByCode } from "../../worker/platform/region";
@@ -464,6 +466,44 @@ describe("moving an account between shards", () => {
       expect(await figures(from, a.accountNo)).toEqual(before);
     });
   }
+
+  it("makes a usage report ordered before the move on the shard the account moved to: refused while frozen, ready once after the switch", {
+    timeout: 60_000,
+  }, async () => {
+    const a = await annaAccount();
+    const to: ShardBinding = a.shard === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+    const reportId = `rep-${a.accountNo}`;
+    const day = localDay("Europe/Moscow", new Date());
+    await d1Of(createDataAccess(env).shard(a.shard))
+      .prepare(
+        `INSERT INTO usage_reports (id, account_no, subscriber_id, from_day, to_day, categories, format, delivery, lang, status, created_at)
+         VALUES (?, ?, 'demo-anna', ?, ?, 'internet', 'xlsx', 'cabinet', 'ru', 'queued', ?)`,
+      )
+      .bind(reportId, a.accountNo, addDays(day, -3), addDays(day, -1), Date.now())
+      .run();
+    // The message names the shard it was ordered on.
+    const message = { kind: "usage_report" as const, reportId, accountNo: a.accountNo, shard: a.shard };
+    const status = async (b: ShardBinding) =>
+      (await d1Of(createDataAccess(env).shard(b))
+        .prepare("SELECT status, file_key AS fileKey FROM usage_reports WHERE id = ?")
+        .bind(reportId)
+        .first<{ status: string; fileKey: string | null }>()) ?? null;
+    await expect(moveAccount(createDataAccess(env), a.accountNo, to, { crashAfter: "frozen" })).rejects.toThrow("injected crash");
+    // Frozen: the source refuses the claim, so the queue retries it; nothing is made.
+    await expect(makeReport(reportDeps(env), message)).rejects.toThrow();
+    expect((await status(a.shard))?.status).toBe("queued");
+    const moved = await moveAccount(createDataAccess(env), a.accountNo, to);
+    expect(moved.step).toBe("switched");
+    expect(await makeReport(reportDeps(env), message)).toBe("ready");
+    const made = await status(to);
+    expect(made?.status).toBe("ready");
+    expect(await env.FILES.head(String(made?.fileKey))).not.toBeNull();
+    // A redelivery makes nothing more; the source's copy, gone after the grace period, was never touched.
+    expect(await makeReport(reportDeps(env), message)).toBe("skipped");
+    expect((await status(a.shard))?.status).toBe("queued");
+    expect((await moveAccount(createDataAccess(env), a.accountNo, to, LATER())).step).toBe("done");
+    expect(await status(a.shard)).toBeNull();
+  });
 
   it("refuses a payment while the account is frozen with a 503 and Retry-After (ru, en); the one begun before the move is credited once after it", {
     timeout: 40_000,

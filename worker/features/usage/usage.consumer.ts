@@ -1,6 +1,6 @@
 import type { UsageCategory } from "../../db/schema/region";
 import { dayText } from "../../platform/dates";
-import { type DataAccess, isShardBinding } from "../../platform/db";
+import { type DataAccess, isShardBinding, type RegionDb } from "../../platform/db";
 import { siteUrlFrom } from "../../platform/host";
 import { log } from "../../platform/log";
 import { retryDelaySeconds } from "../../platform/queue";
@@ -52,14 +52,28 @@ export function assetFonts(assets: Fetcher): () => Promise<PdfFonts> {
 }
 
 /**
+ * Where the report's row is now: the account's shard in the directory, which a shard move may have switched since the
+ * report was ordered (the move copies the row; the message still names the shard it was ordered on, which is the
+ * shard only while the directory has no row). While the account is frozen for a move, its source refuses the claim's
+ * update and the message is retried.
+ */
+async function reportShard(deps: ReportDeps, m: ReportMessage): Promise<{ db: RegionDb; region: string } | null> {
+  const found = await deps.data.shardForAccount(m.accountNo);
+  if (found) return found;
+  if (!isShardBinding(m.shard)) return null;
+  return { db: deps.data.shard(m.shard), region: "msk" };
+}
+
+/**
  * Makes one report: claims it (a redelivered message for a finished report
  * does nothing), reads the records a chunk at a time in index order, writes
  * the PDF or XLSX, stores it in R2 with its expiry, marks it ready and tells
  * the subscriber. Returns what happened, for the queue's ack or retry.
  */
 export async function makeReport(deps: ReportDeps, m: ReportMessage): Promise<"ready" | "skipped"> {
-  if (!isShardBinding(m.shard)) return "skipped";
-  const db = deps.data.shard(m.shard);
+  const held = await reportShard(deps, m);
+  if (!held) return "skipped";
+  const db = held.db;
   const now = deps.now?.() ?? new Date();
   const report = await q.claimReport(db, m.reportId, MAX_REPORT_ATTEMPTS);
   if (!report) {
@@ -67,7 +81,7 @@ export async function makeReport(deps: ReportDeps, m: ReportMessage): Promise<"r
     await q.failReport(db, m.reportId, "attempts exhausted", "running");
     return "skipped";
   }
-  const region = (await deps.data.shardForAccount(report.accountNo))?.region ?? "msk";
+  const region = held.region;
   const tz = regionTz(region);
   // The filter was checked when ordered; resolved again here for the account's header and services.
   const { filter, account, service } = await resolveFilter(
@@ -182,8 +196,9 @@ export async function consumeReports(batch: MessageBatch<unknown>, deps: ReportD
     } catch (err) {
       const last = message.attempts >= MAX_REPORT_ATTEMPTS;
       log(last ? "error" : "warn", "reports.error", { reportId: m.reportId, attempts: message.attempts, error: String(err).slice(0, 200) });
-      if (last && isShardBinding(m.shard)) {
-        await q.failReport(deps.data.shard(m.shard), m.reportId, String(err).slice(0, 500));
+      const held = last ? await reportShard(deps, m).catch(() => null) : null;
+      if (held) {
+        await q.failReport(held.db, m.reportId, String(err).slice(0, 500));
         message.ack();
       } else message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     }
