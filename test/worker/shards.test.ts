@@ -777,6 +777,73 @@ describe("an account arriving on a shard while a move copies it", () => {
     }
   });
 
+  it("earns the points of a month's last days on their own day's charges when the month was closed while frozen: before the catch-up closes it", {
+    timeout: 90_000,
+  }, async () => {
+    const a = await annaAccountOnSecond();
+    const from: ShardBinding = "DB_MOSCOW_2";
+    const to: ShardBinding = "DB_MOSCOW";
+    const now = Date.now();
+    // A month well past (any day of the run, the bonus run due now is later than the day after it).
+    const month = addDays(`${localDay("Europe/Moscow", new Date(now)).slice(0, 7)}-01`, -40).slice(0, 7);
+    const last = addDays(`${addDays(`${month}-28`, 5).slice(0, 7)}-01`, -1);
+    const [d1, d2, d3] = [addDays(last, -2), addDays(last, -1), last];
+    const source = d1Of(createDataAccess(env).shard(from));
+    const charge = (day: string) =>
+      source
+        .prepare(
+          `INSERT INTO ledger_entries (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
+           VALUES (?, ?, 'charge', -3000, ?, ?, ?, 'т', 't', ?, ?)`,
+        )
+        .bind(
+          `${a.accountNo}-c-${day}`,
+          a.accountNo,
+          Date.parse(`${day}T00:30:00+03:00`),
+          day,
+          `${a.accountNo}-s1`,
+          `charge:${a.accountNo}-s1:${day}`,
+          now,
+        );
+    await source.batch([
+      source
+        .prepare(
+          "INSERT OR REPLACE INTO bonus_members (account_no, status, joined_at, joined_by, rules_version) VALUES (?, 'active', ?, 'test', 'v1')",
+        )
+        .bind(a.accountNo, now - 200 * 86_400_000),
+      // The month's last three days, charged by the region before the freeze: the same fee each day.
+      charge(d1),
+      charge(d2),
+      charge(d3),
+    ]);
+    const earnedOn = async (shard: ShardBinding) =>
+      (
+        await d1Of(createDataAccess(env).shard(shard))
+          .prepare("SELECT source_key AS k, points FROM bonus_ledger WHERE source_key LIKE ? ORDER BY source_key")
+          .bind(`earn:charge:${a.accountNo}:%`)
+          .all<{ k: string; points: number }>()
+      ).results;
+    const saved = await mskProgress();
+    try {
+      // Frozen when the region had charged the whole month and earned the points of all but its last two days, and
+      // had closed only the month before.
+      await setMskProgress({ midnight: d3, bonus: d2, close: addDays(`${month}-01`, -1) });
+      expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
+      // While frozen the region's runs earned the last two days' points (on the 1st, at night) and closed the month
+      // (that morning), passing the account by.
+      await setMskProgress({ bonus: addDays(d3, 1), close: d3 });
+      expect((await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).step).toBe("done");
+      expect(await closedMonth(to, a.accountNo, month)).toBe(true);
+      // Each day earned on its own day's fee, the same points each, once; the month's roll-up line earned nothing.
+      const earned = await earnedOn(to);
+      expect(earned.map((e) => e.k)).toEqual([`earn:charge:${a.accountNo}:${d2}`, `earn:charge:${a.accountNo}:${d3}`]);
+      expect(earned[0]?.points).toBeGreaterThan(0);
+      expect(earned[1]?.points).toBe(earned[0]?.points);
+      expect(await earnedOn(from)).toEqual([]);
+    } finally {
+      await setMskProgress(saved, true);
+    }
+  });
+
   it("applies a tariff change due while the account was frozen before charging the day it missed, as the region's run does for an account that stayed", {
     timeout: 90_000,
   }, async () => {

@@ -51,6 +51,12 @@ export async function catchUpAccount(
   now: Date,
   /** What the region's run does before a day's charge (its tariff changes due), done for the account first. */
   beforeDay?: (day: string, at: Date) => Promise<unknown>,
+  /**
+   * What the region's runs did between the charges and the month's close (the bonus run earns on the last day's
+   * charge rows at night, the close rolls them up after the morning's alerts), done for the account once its days
+   * are charged and before its months are closed.
+   */
+  beforeClose?: () => Promise<unknown>,
 ): Promise<{ days: string[]; months: string[] }> {
   const tz = regionTz(region);
   const out = { days: [] as string[], months: [] as string[] };
@@ -64,6 +70,7 @@ export async function catchUpAccount(
     await chargeAccountDay(db, region, accountNo, day, at);
     out.days.push(day);
   }
+  await beforeClose?.();
   if (until.closedTo === "" || until.closedTo <= since.closedTo) return out;
   let month: string;
   if (since.closedTo !== "") month = nextMonth(since.closedTo.slice(0, 7));

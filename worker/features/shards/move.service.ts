@@ -233,19 +233,19 @@ function doneAtFreeze(move: MoveRow): RegionBillingDone {
 async function catchUpMoved(data: DataAccess, db: RegionDb, move: MoveRow, region: string, now: Date) {
   const since = doneAtFreeze(move);
   const until = await regionBillingDone(data, region);
-  const caught = await catchUpAccount(db, region, move.accountNo, since, until, move.startedAt, now, (day, at) =>
-    applyAccountTariffChanges(db, move.accountNo, day, at),
-  );
-  // The region's bonus runs since the freeze, after the charges they earn on: each day's points for the account,
-  // once by their keys. Up to the run due now, not only to the last one recorded done: a day's run goes in chains per
-  // shard and may be under way at the switch, its chain on the target already past the account (then arriving) and
-  // the source's having skipped it frozen; earning it here first, the run's own insert later finds its key. A day
-  // earns on the day before's charges, so never past the day after the last one charged. A move an earlier release
-  // started recorded no bonus progress: none (as before).
+  // The region's bonus runs since the freeze, after the charges they earn on and before the months they earn on are
+  // closed (a close rolls a month's daily charges up into one line on its last day, which would earn the whole month
+  // on that day and nothing on the others): each day's points for the account, once by their keys. Up to the run due
+  // now, not only to the last one recorded done: a day's run goes in chains per shard and may be under way at the
+  // switch, its chain on the target already past the account (then arriving) and the source's having skipped it
+  // frozen; earning it here first, the run's own insert later finds its key. A day earns on the day before's charges,
+  // so never past the day after the last one charged. A move an earlier release started recorded no bonus progress:
+  // none (as before).
   const bonusDays: string[] = [];
   const tz = regionTz(region);
   const lastBonusDay = until.chargedTo === "" ? until.bonusTo : ([dueDay(tz, now, EARN_HOUR), addDays(until.chargedTo, 1)].sort()[0] ?? "");
-  if (move.bonusTo !== null && lastBonusDay !== "")
+  const earnMissed = async () => {
+    if (move.bonusTo === null || lastBonusDay === "") return;
     for (
       let day = since.bonusTo === "" ? localDay(tz, move.startedAt) : addDays(since.bonusTo, 1);
       day <= lastBonusDay;
@@ -254,6 +254,18 @@ async function catchUpMoved(data: DataAccess, db: RegionDb, move: MoveRow, regio
       await earnForAccountDay(db, move.accountNo, { code: region, tz }, day, now);
       bonusDays.push(day);
     }
+  };
+  const caught = await catchUpAccount(
+    db,
+    region,
+    move.accountNo,
+    since,
+    until,
+    move.startedAt,
+    now,
+    (day, at) => applyAccountTariffChanges(db, move.accountNo, day, at),
+    earnMissed,
+  );
   return { ...caught, bonusDays };
 }
 
