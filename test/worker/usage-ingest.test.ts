@@ -7,7 +7,7 @@ import { ingestBatch, ingestCalls, UsageBatch, type UsageBatchRecord } from "../
 import { readMonth } from "../../worker/features/usage/usage.records";
 import { decodeMonth, monthKey } from "../../worker/features/usage/usage.store";
 import worker from "../../worker/index";
-import { createDataAccess } from "../../worker/platform/db";
+import { createDataAccess, d1Of } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { addDays, localDay } from "../../worker/platform/region";
 import { runTick } from "./cron";
@@ -259,5 +259,89 @@ describe("usage retention (126-ФЗ: three years)", () => {
     expect(days.results).toEqual([{ m: kept, n: 1 }]);
     // The demo's recent usage is untouched.
     expect(await env.FILES.head(monthKey(ANNA_MOBILE, usageFrom.slice(0, 7)))).not.toBeNull();
+  });
+});
+
+describe("usage days past the screen's months, folded into months", () => {
+  const now = new Date();
+  const thisMonth = localDay("Europe/Moscow", now).slice(0, 7);
+  const monthsAgo = (n: number) => monthBefore(thisMonth, n);
+  const shardDb = async () => {
+    const found = await createDataAccess(env).shardForAccount(ANNA_MOBILE);
+    if (!found) throw new Error("anna's mobile account has no shard");
+    return d1Of(found.db);
+  };
+  type Row = { day: string; category: string; direction: string; count: number; sec: number; minutes: number; kop: number };
+  const rows = async (month: string) =>
+    (
+      await (
+        await shardDb()
+      )
+        .prepare(
+          `SELECT local_day AS day, category, direction, count, duration_sec AS sec, minutes, cost_kop AS kop FROM usage_daily_totals
+           WHERE account_no = ? AND local_day BETWEEN ? AND ? ORDER BY local_day, category, direction`,
+        )
+        .bind(ANNA_MOBILE, month, `${month}-31`)
+        .all<Row>()
+    ).results;
+  /** Day rows as an older release's ingest (or the demo) left them. */
+  const dayRow = (day: string, category: string, direction: string, count: number, sec: number, kop: number) =>
+    `INSERT INTO usage_daily_totals (account_no, local_day, service_id, category, direction, count, duration_sec, minutes, volume_kb, cost_kop)
+     VALUES ('${ANNA_MOBILE}', '${day}', '${SERVICE}', '${category}', '${direction}', ${count}, ${sec}, ${Math.ceil(sec / 60) * count}, 0, ${kop})`;
+
+  it("folds the day rows of a month older than the screen's into one row per category and direction on the 15-minute cron, sums kept, once", async () => {
+    const old = monthsAgo(9);
+    const older = monthsAgo(20);
+    const shown = monthsAgo(6); // the screen's oldest month: its days stay
+    const db = await shardDb();
+    const clear = (month: string) =>
+      `DELETE FROM usage_daily_totals WHERE account_no = '${ANNA_MOBILE}' AND local_day BETWEEN '${month}' AND '${month}-31'`;
+    await db.batch(
+      [
+        clear(old),
+        clear(older),
+        dayRow(`${old}-03`, "call_mobile", "out", 2, 120, 300),
+        dayRow(`${old}-04`, "call_mobile", "out", 1, 60, 150),
+        dayRow(`${old}-04`, "call_mobile", "in", 3, 90, 0),
+        dayRow(`${old}-28`, "sms", "out", 5, 0, 250),
+        dayRow(`${older}-15`, "sms", "out", 1, 0, 50),
+        dayRow(`${shown}-02`, "sms", "out", 4, 0, 200).replace("INSERT INTO", "INSERT OR IGNORE INTO"),
+      ].map((s) => db.prepare(s)),
+    );
+    await runTick("*/15 * * * *", now.getTime());
+    expect(await rows(old)).toEqual([
+      { day: old, category: "call_mobile", direction: "in", count: 3, sec: 90, minutes: 6, kop: 0 },
+      { day: old, category: "call_mobile", direction: "out", count: 3, sec: 180, minutes: 5, kop: 450 },
+      { day: old, category: "sms", direction: "out", count: 5, sec: 0, minutes: 0, kop: 250 },
+    ]);
+    expect(await rows(older)).toEqual([{ day: older, category: "sms", direction: "out", count: 1, sec: 0, minutes: 0, kop: 50 }]);
+    // The screen's oldest month keeps its days (the demo's among them, if it reaches that far).
+    const kept = await rows(shown);
+    expect(kept.map((r) => r.day)).toContain(`${shown}-02`);
+    expect(kept.every((r) => r.day.length === 10)).toBe(true);
+    // Again: nothing changes; a day row beside the month rows (a batch that reckoned the month a moment before it
+    // turned, already in them) goes without being added twice.
+    await db.prepare(dayRow(`${old}-28`, "sms", "out", 5, 0, 250)).run();
+    await runTick("*/15 * * * *", now.getTime() + 15 * 60_000);
+    expect((await rows(old)).map((r) => [r.category, r.direction, r.count, r.kop])).toEqual([
+      ["call_mobile", "in", 3, 0],
+      ["call_mobile", "out", 3, 450],
+      ["sms", "out", 5, 250],
+    ]);
+  });
+
+  it("keeps a late batch of an old month as month rows from its whole object: redelivered once, any order, the R2 object whole", async () => {
+    const old = monthsAgo(8);
+    const deps = { data: createDataAccess(env), files: env.FILES };
+    await ingestBatch(deps, batch("late-a", [call(old, 5, "10:00", 61, 100), call(old, 6, "11:00", 30, 50)]));
+    await ingestBatch(deps, batch("late-b", [call(old, 20, "09:00", 600, 1000)]));
+    await ingestBatch(deps, batch("late-a", [call(old, 5, "10:00", 61, 100), call(old, 6, "11:00", 30, 50)]));
+    expect(await rows(old)).toEqual([{ day: old, category: "call_mobile", direction: "out", count: 3, sec: 691, minutes: 13, kop: 1150 }]);
+    const object = await readMonth(env.FILES, ANNA_MOBILE, old);
+    expect(object?.records.map((r) => r.costKop).sort((a, b) => a - b)).toEqual([50, 100, 1000]);
+    // The screen still refuses a month that old (its detail is in the object, for the three years of 126-ФЗ).
+    const anna = await login("anna");
+    const res = await api(anna, `/accounts/${ANNA_MOBILE}/usage?from=${old}-01&to=${old}-28`);
+    expect(res.status).toBe(400);
   });
 });

@@ -9,7 +9,7 @@ import { expirePromised } from "../payments/promised.service";
 import { reconcilePending } from "../payments/reconcile.service";
 import { retryEffects } from "../services/applications.service";
 import { autoCloseTickets } from "../support/tickets.service";
-import { expireReports, expireUsage } from "../usage/usage.service";
+import { expireReports, expireUsage, foldUsage } from "../usage/usage.service";
 import { queueDueRegions } from "./daily.service";
 
 /** Which cron expression a shard's share belongs to: the hourly billing tick or the 15-minute housekeeping. */
@@ -43,7 +43,7 @@ export interface ShardTickMessage {
  * Rows of each job one message takes on its shard, sized so the message's D1 queries, queue sends and acquirer
  * calls stay under {@link SHARD_TICK_CALLS} at their most: an application's effects ≤ 8 calls each, a promised
  * payment's repayment 3, a payment asked of the acquirer ≤ 8; the 15-minute jobs are bounded by their own pages
- * (reports 100, usage months 10 × 90, tickets 100). Autopay reads up to 200 of its rows and counts its calls as it
+ * (reports 100, usage months 10 × 90, usage folds 10 × 90 accounts, tickets 100). Autopay reads up to 200 of its rows and counts its calls as it
  * goes: most are not due (none for a monthly one, its balance for a threshold one), a due one costs up to
  * AUTOPAY_CALLS_MAX (autopay.service.ts); it stops when {@link SHARD_TICK_AUTOPAY_CALLS} might be passed.
  */
@@ -96,7 +96,7 @@ export interface ShardTickDeps {
 /**
  * A shard's share of a tick. Hourly: the regions of a home shard that are behind (their own messages), applications'
  * effects, promised payments past their term, payments whose result never came, autopay. Every 15 minutes: expired
- * reports and usage months, resolved requests nobody answered, sessions past their absolute expiry. Each job takes a page; when a page was full, the next
+ * reports and usage months, usage days folded into months, resolved requests nobody answered, sessions past their absolute expiry. Each job takes a page; when a page was full, the next
  * message goes on (autopay, effects and the payments asked about from their last row, promised payments pick what
  * is still due), up to {@link SHARD_TICK_ROUNDS} (autopay alone past them).
  * Each step is idempotent, so a redelivered message does nothing twice.
@@ -121,6 +121,7 @@ export async function runShardTick(
   if (m.tick === "quarter") {
     out.reportsExpired = await expireReports(data, deps.files, shards, at);
     out.usageMonthsExpired = await expireUsage(data, deps.files, shards, at);
+    out.usageAccountsFolded = await foldUsage(data, shards, at);
     out.ticketsClosed = await autoCloseTickets(data, shards, at);
     out.sessionsExpired = await expireShardSessions(data, shard, at);
   } else {

@@ -3,10 +3,11 @@ import { USAGE_CATEGORIES } from "../../db/schema/region";
 import type { DataAccess, RegionDb } from "../../platform/db";
 import { log } from "../../platform/log";
 import { CALLS_PER_INVOCATION, failedFirst, HAND_ON_CALLS, handOn, splitByBudget } from "../../platform/queue";
-import { regionTz } from "../../platform/region";
+import { localDay, regionTz } from "../../platform/region";
+import { firstDailyMonth } from "./usage.limits";
 import * as q from "./usage.queries";
 import { readMonth } from "./usage.records";
-import { aggregate, encodeMonth, type MonthObject, mergeRecords, monthKey, type StoredRecord } from "./usage.store";
+import { aggregate, type DailyAggregate, encodeMonth, type MonthObject, mergeRecords, monthKey, type StoredRecord } from "./usage.store";
 
 /** The `usage` queue of each environment (kabinet-usage, kabinet-staging-usage, …). */
 export const USAGE_QUEUE = "kabinet-usage";
@@ -129,6 +130,24 @@ export async function mergeIntoMonth(
   throw new Error(`usage month ${key}: gave up after ${MERGE_ATTEMPTS} conflicting writes`);
 }
 
+/** Day totals summed per service, category and direction: a month's rows (their `localDay` is replaced by the month). */
+function monthTotals(days: DailyAggregate[]): DailyAggregate[] {
+  const byKey = new Map<string, DailyAggregate>();
+  for (const d of days) {
+    const key = `${d.serviceId}|${d.category}|${d.direction}`;
+    const m = byKey.get(key);
+    if (!m) byKey.set(key, { ...d });
+    else {
+      m.count += d.count;
+      m.durationSec += d.durationSec;
+      m.minutes += d.minutes;
+      m.volumeKb += d.volumeKb;
+      m.costKop += d.costKop;
+    }
+  }
+  return [...byKey.values()];
+}
+
 /**
  * Writes the daily totals of the days a batch touched, from the month object,
  * then checks the object is still the one they came from; if another batch
@@ -143,15 +162,24 @@ async function syncTotals(
   month: string,
   days: string[],
   from: MonthObject & { etag: string },
+  /** The oldest month kept per day (usage.limits.ts `firstDailyMonth`): an older one gets month rows, from the whole object. */
+  firstDaily: string,
 ) {
   const touched = new Set(days);
+  const byMonth = month < firstDaily;
   let current = from;
   for (let i = 0; i < MERGE_ATTEMPTS; i++) {
-    const rows = aggregate(
-      accountNo,
-      current.records.filter((r) => touched.has(r.localDay)),
-    );
-    await q.replaceDayTotals(db, accountNo, days, rows);
+    if (byMonth) await q.replaceMonthTotals(db, accountNo, month, monthTotals(aggregate(accountNo, current.records)));
+    else
+      await q.replaceDayTotals(
+        db,
+        accountNo,
+        days,
+        aggregate(
+          accountNo,
+          current.records.filter((r) => touched.has(r.localDay)),
+        ),
+      );
     const head = await files.head(monthKey(accountNo, month));
     if (!head || head.etag === current.etag) return;
     const again = await readMonth(files, accountNo, month);
@@ -179,11 +207,12 @@ export async function ingestBatch(deps: IngestDeps, b: UsageBatch): Promise<{ re
     byMonth.set(m, list);
   }
   let written = 0;
+  const firstDaily = firstDailyMonth(localDay(regionTz(found.region), new Date()));
   for (const [month, records] of byMonth) {
     const obj = await mergeIntoMonth(deps.files, b.accountNo, month, b.batchId, records);
     if (obj.written) written++;
     // Also on a duplicate: a crash between the object and its totals is mended by the redelivery.
-    await syncTotals(found.db, deps.files, b.accountNo, month, [...new Set(records.map((r) => r.localDay))], obj);
+    await syncTotals(found.db, deps.files, b.accountNo, month, [...new Set(records.map((r) => r.localDay))], obj, firstDaily);
   }
   if ("ndjsonKey" in b) await deps.files.delete(b.ndjsonKey);
   return { records: stored.length, months: byMonth.size, duplicate: written === 0 };

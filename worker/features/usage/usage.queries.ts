@@ -2,7 +2,7 @@ import { and, between, desc, eq, inArray, lt, sql, sum } from "drizzle-orm";
 import { subscribers } from "../../db/schema/global";
 import { accountServices, accounts, tariffs, type UsageCategory, usageDailyTotals, usageReports } from "../../db/schema/region";
 import { settledHere } from "../../platform/arriving";
-import { type GlobalDb, inList, type RegionDb } from "../../platform/db";
+import { type GlobalDb, inList, type RegionDb, rawBatch } from "../../platform/db";
 import type { DailyAggregate } from "./usage.store";
 
 /** What a detail view or report selects: one account, a region-local period, optionally one service, some categories. */
@@ -62,13 +62,97 @@ export function replaceDayTotals(db: RegionDb, accountNo: string, days: readonly
   return first ? db.batch([first, ...rest]) : Promise.resolve([]);
 }
 
-/** Up to `limit` accounts with totals of days before `beforeDay`, and each one's such months (what retention removes). */
+/**
+ * Replaces an account-month's totals with month rows (`local_day` = the month, YYYY-MM), computed from its whole
+ * object: its day rows and month rows go, these come, in one D1 transaction (a month past the screen's, whose
+ * late records came in: usage.limits.ts `firstDailyMonth`).
+ */
+export function replaceMonthTotals(db: RegionDb, accountNo: string, month: string, rows: DailyAggregate[]) {
+  const t = usageDailyTotals;
+  const PER = 9; // 11 columns × 9 rows = 99 parameters
+  const inserts = [];
+  for (let i = 0; i < rows.length; i += PER)
+    inserts.push(db.insert(t).values(rows.slice(i, i + PER).map((r) => ({ ...r, localDay: month }))));
+  return db.batch([
+    db.delete(t).where(and(eq(t.accountNo, accountNo), sql`${t.localDay} BETWEEN ${month} AND ${`${month}-31`}`)),
+    ...inserts,
+  ]);
+}
+
+/** Up to `limit` accounts with day rows of a month (YYYY-MM): what folding it takes next, along the day index. */
+export function selectAccountsWithDays(db: RegionDb, month: string, limit: number) {
+  const t = usageDailyTotals;
+  return db
+    .selectDistinct({ accountNo: t.accountNo })
+    .from(t)
+    .where(and(sql`${t.localDay} BETWEEN ${`${month}-01`} AND ${`${month}-31`}`, settledHere(t.accountNo)))
+    .limit(limit)
+    .all();
+}
+
+/**
+ * The oldest month (YYYY-MM) from `fromMonth` on and before `beforeMonth` with day rows, or null: seeks along the
+ * day index, one a month that has month rows only (they sort before their days), `maxSeeks` at most.
+ */
+export async function oldestDayMonth(db: RegionDb, fromMonth: string, beforeMonth: string, maxSeeks: number): Promise<string | null> {
+  const t = usageDailyTotals;
+  let from = fromMonth;
+  for (let seeks = 0; seeks < maxSeeks; seeks++) {
+    const row = await db
+      .select({ day: t.localDay })
+      .from(t)
+      .where(and(sql`${t.localDay} >= ${from}`, lt(t.localDay, beforeMonth)))
+      .orderBy(t.localDay)
+      .limit(1)
+      .get();
+    if (!row) return null;
+    if (row.day.length === 10) return row.day.slice(0, 7);
+    from = `${row.day}-01`;
+  }
+  return null;
+}
+
+/**
+ * Folds these accounts' day rows of a month into month rows, in one D1 transaction: the month's totals per service,
+ * category and direction, unless it has month rows already (the ingest wrote them from the whole object when late
+ * records came, and a day row beside them is one a batch wrote as the month turned: already in them), then the day
+ * rows go. A repeat changes nothing.
+ */
+export function foldMonth(db: RegionDb, accountNos: readonly string[], month: string) {
+  const list = "(SELECT value FROM json_each(?))";
+  const accounts = JSON.stringify(accountNos);
+  const [first, last] = [`${month}-01`, `${month}-31`];
+  return rawBatch(db, [
+    [
+      `INSERT INTO usage_daily_totals (account_no, local_day, service_id, category, direction, count, duration_sec, minutes, volume_kb, cost_kop)
+       SELECT d.account_no, ?, d.service_id, d.category, d.direction, sum(d.count), sum(d.duration_sec), sum(d.minutes), sum(d.volume_kb), sum(d.cost_kop)
+       FROM usage_daily_totals d
+       WHERE d.account_no IN ${list} AND d.local_day BETWEEN ? AND ?
+         AND NOT EXISTS (SELECT 1 FROM usage_daily_totals m WHERE m.account_no = d.account_no AND m.local_day = ?)
+       GROUP BY d.account_no, d.service_id, d.category, d.direction
+       ON CONFLICT DO NOTHING`,
+      month,
+      accounts,
+      first,
+      last,
+      month,
+    ],
+    [`DELETE FROM usage_daily_totals WHERE account_no IN ${list} AND local_day BETWEEN ? AND ?`, accounts, first, last],
+  ]);
+}
+
+/**
+ * Up to `limit` accounts with totals of months before `beforeDay` (a month's first day), and each one's such months
+ * (what retention removes): day rows and month rows alike, compared by month (a month row, YYYY-MM, sorts before its
+ * own first day).
+ */
 export async function selectExpiredMonths(db: RegionDb, beforeDay: string, limit: number) {
   const t = usageDailyTotals;
+  const beforeMonth = beforeDay.slice(0, 7);
   const accounts = await db
     .selectDistinct({ accountNo: t.accountNo })
     .from(t)
-    .where(and(lt(t.localDay, beforeDay), settledHere(t.accountNo)))
+    .where(and(lt(t.localDay, beforeMonth), settledHere(t.accountNo)))
     .limit(limit)
     .all();
   if (accounts.length === 0) return [];
@@ -77,7 +161,7 @@ export async function selectExpiredMonths(db: RegionDb, beforeDay: string, limit
     .from(t)
     .where(
       and(
-        lt(t.localDay, beforeDay),
+        lt(t.localDay, beforeMonth),
         inArray(
           t.accountNo,
           accounts.map((a) => a.accountNo),
@@ -88,12 +172,12 @@ export async function selectExpiredMonths(db: RegionDb, beforeDay: string, limit
     .all();
 }
 
-/** Deletes these accounts' totals of days before `beforeDay`. */
+/** Deletes these accounts' totals of months before `beforeDay` (a month's first day): day rows and month rows. */
 export function deleteTotalsBefore(db: RegionDb, accountNos: string[], beforeDay: string) {
   const t = usageDailyTotals;
   return db
     .delete(t)
-    .where(and(lt(t.localDay, beforeDay), inList(t.accountNo, accountNos)))
+    .where(and(lt(t.localDay, beforeDay.slice(0, 7)), inList(t.accountNo, accountNos)))
     .run();
 }
 

@@ -8,16 +8,15 @@ import { addDays, daysBetween, localDay, regionTz } from "../../platform/region"
 import { guardCount, POLICY } from "../../platform/throttle";
 import { requireAccount } from "../accounts/accounts.service";
 import { CATEGORIES_OF_KIND, CATEGORY_LABELS, localClock } from "./usage.format";
+import { firstDailyMonth, foldBeforeMonth, monthStart, RETENTION_MONTHS, STORAGE_MONTHS } from "./usage.limits";
 import type { ReportMessage } from "./usage.messages";
 import * as q from "./usage.queries";
 import { selectRecords } from "./usage.records";
 import { type CategoryTotal, grandTotal } from "./usage.report";
 import { monthKey } from "./usage.store";
 
-/** Detail is kept and shown for this many months back (the region's calendar). */
-export const RETENTION_MONTHS = 6;
-/** 126-ФЗ art. 64: metadata of calls, messages and data sessions is kept three years, then removed (the 15-minute cron). */
-export const STORAGE_MONTHS = 36;
+export { RETENTION_MONTHS, STORAGE_MONTHS };
+
 /** Accounts whose expired months one shard gives up per round, and rounds per shard per tick (docs/usage-ingest.md). */
 const EXPIRE_ACCOUNTS = 90;
 const EXPIRE_ROUNDS = 10;
@@ -62,7 +61,7 @@ export async function resolveFilter(db: RegionDb, accountNo: string, tz: string,
   const errors: FieldError[] = [];
   if (fromDay > toDay) errors.push({ field: "from", message: "field.usage.order" });
   if (toDay > today) errors.push({ field: "to", message: "field.usage.future" });
-  if (fromDay < addMonths(`${today.slice(0, 8)}01`, -RETENTION_MONTHS)) errors.push({ field: "from", message: "field.usage.too_old" });
+  if (fromDay.slice(0, 7) < firstDailyMonth(today)) errors.push({ field: "from", message: "field.usage.too_old" });
   else if (daysBetween(fromDay, toDay) > MAX_PERIOD_DAYS) errors.push({ field: "to", message: "field.usage.too_long" });
   const [accountRows, services] = await q.selectAccountWithServices(db, accountNo);
   const account = accountRows[0];
@@ -296,6 +295,40 @@ export async function expireReports(data: DataAccess, files: R2Bucket, shards: r
     removed += rows.length;
   }
   return removed;
+}
+
+/** Accounts one fold takes a page, and pages per shard per tick: ≤ 2 D1 calls a page, plus the seeks for a month. */
+export const FOLD_ACCOUNTS = 90;
+export const FOLD_ROUNDS = 10;
+
+/**
+ * Folds the day rows of months the screen no longer shows into month rows (usage.limits.ts `foldBeforeMonth`), a
+ * page of accounts at a time, oldest month first: a mobile number's day rows are ~158 a month, its month rows ~12,
+ * so a shard keeps seven months of days and month rows for the rest of the three years. Returns the accounts folded.
+ */
+export async function foldUsage(data: DataAccess, shards: readonly ShardBinding[], now = new Date()) {
+  const before = foldBeforeMonth(localDay("Europe/Moscow", now));
+  const oldest = monthStart(`${before}-01`, -STORAGE_MONTHS - 1).slice(0, 7);
+  let folded = 0;
+  for (const shard of shards) {
+    const db = data.shard(shard);
+    let month = await q.oldestDayMonth(db, oldest, before, STORAGE_MONTHS + 2);
+    for (let round = 0; month && round < FOLD_ROUNDS; round++) {
+      const page = await q.selectAccountsWithDays(db, month, FOLD_ACCOUNTS);
+      if (page.length > 0) {
+        await q.foldMonth(
+          db,
+          page.map((p) => p.accountNo),
+          month,
+        );
+        folded += page.length;
+      }
+      // The month is done (but for an account a move has frozen: the next tick's), so on from the next one.
+      if (page.length < FOLD_ACCOUNTS)
+        month = await q.oldestDayMonth(db, monthStart(`${month}-01`, 1).slice(0, 7), before, STORAGE_MONTHS + 2);
+    }
+  }
+  return folded;
 }
 
 /**
