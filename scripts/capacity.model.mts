@@ -65,8 +65,10 @@ export interface Assumptions {
   shardBytes: number;
   headroom: number;
   months: number;
-  /** Months of per-day usage aggregates the screen needs (RETENTION_MONTHS in worker/features/usage). */
-  dailyAggregateMonths: number;
+  /** Months the usage totals are kept, as their R2 objects are (STORAGE_MONTHS in worker/features/usage). */
+  usageTotalsMonths: number;
+  /** Months whose usage totals are kept per day (the screen's, this one and the month before the fold: usage.limits.ts); older ones as month rows. */
+  usageDayMonths: number;
   chargeBatch: number;
   chargeBatchesPerMessage: number;
   chargeWindowSec: number;
@@ -118,10 +120,10 @@ export interface Measured {
   indexes: Record<string, number>;
   /** Usage records per service and month of each fixed-line kind, as the demo generator makes them. */
   usagePerServiceMonth: { internet: number; tv: number; landline: number; mobile: number };
-  /** (day, category) pairs per service and month: the per-day aggregate rows that would replace them. */
-  usageDayCategoriesPerServiceMonth: { internet: number; tv: number; landline: number; mobile: number };
-  /** Distinct categories per service and month: the per-month aggregate rows. */
-  usageCategoriesPerServiceMonth: { internet: number; tv: number; landline: number; mobile: number };
+  /** (day, category, direction) per service and month: the day rows of `usage_daily_totals` the records make. */
+  usageTotalsPerServiceMonth: { internet: number; tv: number; landline: number; mobile: number };
+  /** (category, direction) per service and month: the month rows they are folded into. */
+  usageMonthRowsPerServiceMonth: { internet: number; tv: number; landline: number; mobile: number };
   /** One usage record as gzip'd NDJSON in an account-month object. */
   compressedBytesPerUsageRecord: number;
 }
@@ -140,7 +142,7 @@ export function usagePerAccountMonth(a: Assumptions, m: Measured, kind: Kind): n
   return a.internetShare * u.internet + a.tvShare * u.tv + a.landlineShare * u.landline;
 }
 
-function perKindServices(a: Assumptions, kind: Kind, of: Measured["usageDayCategoriesPerServiceMonth"]): number {
+function perKindServices(a: Assumptions, kind: Kind, of: Measured["usageTotalsPerServiceMonth"]): number {
   if (kind === "mobile") return of.mobile;
   return a.internetShare * of.internet + a.tvShare * of.tv + a.landlineShare * of.landline;
 }
@@ -267,7 +269,8 @@ export function accountBytesBounded(a: Assumptions, m: Measured, kind: Kind, mon
   const s = servicesPerAccount(a, kind);
   const monthly = monthlyRows(a, m, kind);
   const closedLedger = s + a.optionsPerAccount + a.paymentsPerMonth + 2 * a.promisedPerMonth;
-  const dailyMonths = Math.min(months, a.dailyAggregateMonths);
+  const dayMonths = Math.min(months, a.usageDayMonths, a.usageTotalsMonths);
+  const monthMonths = Math.max(0, Math.min(months, a.usageTotalsMonths) - dayMonths);
   const kept: Record<string, number> = { ...monthly, ledger_entries: closedLedger, usage_records: 0 };
   return (
     bytesOf(staticRows(a, kind), m) +
@@ -277,8 +280,9 @@ export function accountBytesBounded(a: Assumptions, m: Measured, kind: Kind, mon
     months * bytesOf(kept, m) +
     (months > 0 ? (monthly.ledger_entries - closedLedger) * (m.bytesPerRow.ledger_entries ?? 0) : 0) +
     months * (m.bytesPerRow.ledger_periods ?? 0) +
-    dailyMonths * perKindServices(a, kind, m.usageDayCategoriesPerServiceMonth) * (m.bytesPerRow.usage_daily ?? 0) +
-    months * perKindServices(a, kind, m.usageCategoriesPerServiceMonth) * (m.bytesPerRow.usage_monthly ?? 0)
+    (dayMonths * perKindServices(a, kind, m.usageTotalsPerServiceMonth) +
+      monthMonths * perKindServices(a, kind, m.usageMonthRowsPerServiceMonth)) *
+      (m.bytesPerRow.usage_daily_totals ?? 0)
   );
 }
 
@@ -541,9 +545,12 @@ export function costPerMillion(a: Assumptions, m: Measured, p: Prices): CostLine
       (daily + servicesPerAccount(a, k) + a.optionsPerAccount) * (1 + (m.indexes.ledger_entries ?? 0)) +
       1 +
       (m.indexes.ledger_periods ?? 0);
+    // The usage totals: a month's day rows written once and deleted once by the fold, its month rows written then and
+    // deleted once when the month expires (a delete is a row written).
     const usageAgg =
-      perKindServices(a, k, m.usageDayCategoriesPerServiceMonth) * (1 + (m.indexes.usage_daily ?? 0)) +
-      perKindServices(a, k, m.usageCategoriesPerServiceMonth) * (1 + (m.indexes.usage_monthly ?? 0));
+      2 *
+      (perKindServices(a, k, m.usageTotalsPerServiceMonth) + perKindServices(a, k, m.usageMonthRowsPerServiceMonth)) *
+      (1 + (m.indexes.usage_daily_totals ?? 0));
     return w + close + usageAgg;
   });
   const global = globalRows(a);

@@ -25,6 +25,7 @@ import {
   RETENTION_STATEMENTS,
 } from "../worker/features/notifications/notifications.retention.ts";
 import { buildReceipt } from "../worker/features/payments/receipts.ts";
+import { RETENTION_MONTHS, STORAGE_MONTHS } from "../worker/features/usage/usage.limits.ts";
 import { makeAccountNo } from "../worker/platform/ids.ts";
 import { daysInMonth } from "../worker/platform/money.ts";
 import {
@@ -226,7 +227,19 @@ const ASSUMPTIONS: Assumption[] = [
   { key: "shardBytes", value: 10e9, unit: "bytes", source: `${D1_LIMITS} (10 GB per database, cannot be increased)` },
   { key: "headroom", value: 0.7, unit: "of 10 GB", source: ISSUE },
   { key: "months", value: 36, unit: "months", source: `${ISSUE}; 126-ФЗ art. 64: usage metadata kept 3 years` },
-  { key: "dailyAggregateMonths", value: 6, unit: "months", source: "worker/features/usage/usage.service.ts RETENTION_MONTHS" },
+  {
+    key: "usageTotalsMonths",
+    value: STORAGE_MONTHS,
+    unit: "months",
+    source: "code: STORAGE_MONTHS (worker/features/usage/usage.limits.ts): the totals are kept, and expired, with their month's R2 object",
+  },
+  {
+    key: "usageDayMonths",
+    value: RETENTION_MONTHS + 2,
+    unit: "months",
+    source:
+      "code (worker/features/usage/usage.limits.ts): the screen's RETENTION_MONTHS, this month, and the month before the fold (foldBeforeMonth) keep day rows; housekeeping folds older ones into month rows",
+  },
   { key: "chargeBatch", value: 2000, unit: "services / statement", source: "worker/features/billing/billing.service.ts CHARGE_BATCH" },
   {
     key: "chargeBatchesPerMessage",
@@ -480,7 +493,7 @@ interface Sample {
   /** A message store (migrations/messages): the provider messages of the sample's notifications. */
   messages: DatabaseSync;
   services: SampleService[];
-  usageByKind: Record<SampleService["kind"], { records: number; dayCategories: number; categories: number; serviceMonths: number }>;
+  usageByKind: Record<SampleService["kind"], { records: number; totals: number; monthRows: number; serviceMonths: number }>;
   compressedBytesPerUsageRecord: number;
   localRowMs: number;
 }
@@ -654,10 +667,10 @@ function generate(): Sample {
 
   // Usage records of each service over the sample, from the demo generator (mobile scaled to the issue's rate below).
   const usageByKind: Sample["usageByKind"] = {
-    internet: { records: 0, dayCategories: 0, categories: 0, serviceMonths: 0 },
-    tv: { records: 0, dayCategories: 0, categories: 0, serviceMonths: 0 },
-    landline: { records: 0, dayCategories: 0, categories: 0, serviceMonths: 0 },
-    mobile: { records: 0, dayCategories: 0, categories: 0, serviceMonths: 0 },
+    internet: { records: 0, totals: 0, monthRows: 0, serviceMonths: 0 },
+    tv: { records: 0, totals: 0, monthRows: 0, serviceMonths: 0 },
+    landline: { records: 0, totals: 0, monthRows: 0, serviceMonths: 0 },
+    mobile: { records: 0, totals: 0, monthRows: 0, serviceMonths: 0 },
   };
   const usageByDay = new Map<string, ReturnType<typeof usageFor>>();
   const lastDay = dayOf(SAMPLE.days - 1);
@@ -667,8 +680,10 @@ function generate(): Sample {
     const rows = usageFor(s.accountNo, REGION, { id: s.id, kind: s.kind, code: s.code }, SAMPLE.from, lastDay);
     const u = usageByKind[s.kind];
     u.records += rows.length;
-    u.dayCategories += new Set(rows.map((r) => `${r.local_day}:${r.category}`)).size;
-    u.categories += new Set(rows.map((r) => `${r.local_day.slice(0, 7)}:${r.category}`)).size;
+    // One row of usage_daily_totals per day, category and direction (its primary key with the account and service).
+    u.totals += new Set(rows.map((r) => `${r.local_day}:${r.category}:${r.direction ?? "none"}`)).size;
+    // And one month row per month, category and direction once the month is folded.
+    u.monthRows += new Set(rows.map((r) => `${r.local_day.slice(0, 7)}:${r.category}:${r.direction ?? "none"}`)).size;
     u.serviceMonths += SAMPLE.days / DAYS_PER_MONTH;
     if (s.kind === "mobile") {
       // The raw record as R2 would keep it: one gzip'd NDJSON object per account and month.
@@ -999,21 +1014,14 @@ function generate(): Sample {
     for (const r of usageByDay.get(day) ?? []) put("usage_records", { ...r });
   }
 
-  // The bounded design's tables: usage aggregates (not in the migrations in this shape) and the period rows a close
-  // writes (migration 0015's ledger_periods), measured on the same rows.
+  // The bounded design's tables: the per-day usage totals the ingest keeps (migration 0017's usage_daily_totals, as
+  // it fills them from the records: usage.ingest.ts) and the period rows a close writes (migration 0015's
+  // ledger_periods), measured on the same rows.
   region.exec(`
-    CREATE TABLE usage_daily (
-      account_no TEXT NOT NULL, service_id TEXT NOT NULL, local_day TEXT NOT NULL, category TEXT NOT NULL,
-      records INTEGER NOT NULL, duration_sec INTEGER NOT NULL, volume_kb INTEGER NOT NULL, cost_kop INTEGER NOT NULL,
-      PRIMARY KEY (account_no, local_day, service_id, category)) WITHOUT ROWID;
-    INSERT INTO usage_daily SELECT account_no, service_id, local_day, category, count(*), coalesce(sum(duration_sec), 0),
-      coalesce(sum(volume_kb), 0), sum(cost_kop) FROM usage_records GROUP BY account_no, local_day, service_id, category;
-    CREATE TABLE usage_monthly (
-      account_no TEXT NOT NULL, service_id TEXT NOT NULL, month TEXT NOT NULL, category TEXT NOT NULL,
-      records INTEGER NOT NULL, duration_sec INTEGER NOT NULL, volume_kb INTEGER NOT NULL, cost_kop INTEGER NOT NULL,
-      PRIMARY KEY (account_no, month, service_id, category)) WITHOUT ROWID;
-    INSERT INTO usage_monthly SELECT account_no, service_id, substr(local_day, 1, 7), category, count(*), coalesce(sum(duration_sec), 0),
-      coalesce(sum(volume_kb), 0), sum(cost_kop) FROM usage_records GROUP BY account_no, substr(local_day, 1, 7), service_id, category;
+    INSERT INTO usage_daily_totals (account_no, local_day, service_id, category, direction, count, duration_sec, minutes, volume_kb, cost_kop)
+      SELECT account_no, local_day, service_id, category, coalesce(direction, 'none'), count(*), coalesce(sum(duration_sec), 0),
+        coalesce(sum((coalesce(duration_sec, 0) + 59) / 60), 0), coalesce(sum(volume_kb), 0), sum(cost_kop)
+      FROM usage_records GROUP BY 1, 2, 3, 4, 5;
     INSERT INTO ledger_periods (account_no, month, opening_kop, closing_kop, charges_kop, payments_kop, refunds_kop,
       adjustments_kop, promised_kop, bonus_kop, closed_at)
       SELECT account_no, substr(local_day, 1, 7), 0, sum(amount_kop),
@@ -1094,7 +1102,7 @@ function main() {
   const globalSizes = measure(sample.global);
   const messageSizes = measure(sample.messages);
   const sizes = [...regionSizes, ...globalSizes, ...messageSizes];
-  const perKind = (k: SampleService["kind"], f: "records" | "dayCategories" | "categories") => {
+  const perKind = (k: SampleService["kind"], f: "records" | "totals" | "monthRows") => {
     const u = sample.usageByKind[k];
     return u.serviceMonths > 0 ? u[f] / u.serviceMonths : 0;
   };
@@ -1107,17 +1115,17 @@ function main() {
       landline: perKind("landline", "records"),
       mobile: perKind("mobile", "records"),
     },
-    usageDayCategoriesPerServiceMonth: {
-      internet: perKind("internet", "dayCategories"),
-      tv: perKind("tv", "dayCategories"),
-      landline: perKind("landline", "dayCategories"),
-      mobile: perKind("mobile", "dayCategories"),
+    usageTotalsPerServiceMonth: {
+      internet: perKind("internet", "totals"),
+      tv: perKind("tv", "totals"),
+      landline: perKind("landline", "totals"),
+      mobile: perKind("mobile", "totals"),
     },
-    usageCategoriesPerServiceMonth: {
-      internet: perKind("internet", "categories"),
-      tv: perKind("tv", "categories"),
-      landline: perKind("landline", "categories"),
-      mobile: perKind("mobile", "categories"),
+    usageMonthRowsPerServiceMonth: {
+      internet: perKind("internet", "monthRows"),
+      tv: perKind("tv", "monthRows"),
+      landline: perKind("landline", "monthRows"),
+      mobile: perKind("mobile", "monthRows"),
     },
     compressedBytesPerUsageRecord: sample.compressedBytesPerUsageRecord,
   };
@@ -1223,7 +1231,7 @@ ${table(
   ["database", "table", "rows in sample", "table bytes/row", "indexes", "index bytes/row", "**total bytes/row**"],
   sizes.map((s) => [
     regionSizes.includes(s) ? "shard" : messageSizes.includes(s) ? "messages" : "global",
-    `\`${s.table}\`${["usage_daily", "usage_monthly"].includes(s.table) ? " (proposed)" : ""}`,
+    `\`${s.table}\``,
     n0(s.rows),
     n0(s.tableBytes / s.rows),
     s.indexes,
@@ -1233,10 +1241,9 @@ ${table(
 )}
 
 Tables with a handful of rows (tariffs, the catalogue, cron progress) do not
-grow and are left out of the model. The two *proposed* tables are not in
-the migrations in this shape: they are the per-day and per-month usage
-aggregates the bounded design needs, measured on the same sample, as is
-\`ledger_periods\` (migration 0015's, one period row per account and month). A mobile number's raw usage record, gzip'd as NDJSON in
+grow and are left out of the model. \`usage_daily_totals\` (migration 0017's per-day, per-category and
+per-direction totals, what D1 keeps of usage) is filled from the sample's records as the ingest fills it, and
+\`ledger_periods\` (migration 0015's, one period row per account and month) as the close writes it. A mobile number's raw usage record, gzip'd as NDJSON in
 one object per account and month (what R2 would keep), is
 **${n1(m.compressedBytesPerUsageRecord)} bytes**, against ${n0(m.bytesPerRow.usage_records ?? 0)} in D1.
 
@@ -1292,8 +1299,11 @@ ${table(
 ### Bounded design: raw usage in R2, closed months rolled up
 
 Raw usage records go to R2 (one gzip'd object per account and month); D1
-keeps per-day aggregates for the ${A.dailyAggregateMonths} months the screen shows and per-month ones
-for ${A.months}. Each closed month's daily charges become one line per service and
+keeps their totals in \`usage_daily_totals\`: per day (one row per day, category and direction of a service:
+mobile ${n1(m.usageTotalsPerServiceMonth.mobile)}, internet ${n1(m.usageTotalsPerServiceMonth.internet)}, landline ${n1(m.usageTotalsPerServiceMonth.landline)}, TV ${n1(m.usageTotalsPerServiceMonth.tv)} a month) for the
+${A.usageDayMonths} newest months (the screen's ${RETENTION_MONTHS}, this one, and one before housekeeping folds them), and one month row per
+category and direction (mobile ${n1(m.usageMonthRowsPerServiceMonth.mobile)}, internet ${n1(m.usageMonthRowsPerServiceMonth.internet)} a month) for the rest of the ${A.usageTotalsMonths} months their
+objects are kept; kept per day for all ${A.usageTotalsMonths}, an average account would be ${n0(mixed(A, (k) => accountBytesBounded({ ...A, usageDayMonths: A.usageTotalsMonths }, m, k, A.months)))} bytes. Each closed month's daily charges become one line per service and
 option, payments stay as they are, and a period row carries the balance.
 An average account then takes **${n0(boundedBytes)} bytes after ${A.months} months**
 (fixed-line ${n0(accountBytesBounded(A, m, "fixed", A.months))}, mobile ${n0(accountBytesBounded(A, m, "mobile", A.months))}), and
@@ -1419,11 +1429,23 @@ the close's delete of it bills them again.
 
 - **Raw usage records** (${pct(mixed(A, (k) => usagePerAccountMonth(A, m, k) * (m.bytesPerRow.usage_records ?? 0)) / monthlyToday)} of what grows; ${n0((mixed(A, (k) => usagePerAccountMonth(A, m, k) * (m.bytesPerRow.usage_records ?? 0)) * A.months) / 1e6)} MB per account over ${A.months} months):
   R2, one gzip'd object per account and month (${n1(m.compressedBytesPerUsageRecord)} bytes a record instead
-  of ${n0(m.bytesPerRow.usage_records ?? 0)}); D1 keeps per-day and per-month aggregates for the screen and
-  the tariff advisor; expiry by cron after 3 years (126-ФЗ).
+  of ${n0(m.bytesPerRow.usage_records ?? 0)}); D1 keeps their per-day totals (\`usage_daily_totals\`) for the screen, the reports and
+  the tariff advisor for ${A.usageDayMonths} months, then housekeeping folds a month's days into one row per category and
+  direction (\`foldUsage\`, 10 pages of 90 accounts a shard every 15 minutes); the objects and their totals expire by cron
+  after ${A.usageTotalsMonths} months (126-ФЗ).
 - **Daily charge rows** (${n0(A.months * mixed(A, (k) => monthlyRows(A, m, k).ledger_entries))} ledger rows per account in ${A.months} months): a monthly period close
-  rolls a closed month up into one line per service, the period row carries
-  the balance, and months older than ${A.months} go to R2 (archive).
+  rolls a closed month up into one line per service, and the period row carries
+  the balance. What a closed month keeps (its roll-up lines, payments and period row) is not archived: it stays in
+  D1, so an account still grows with years, but by ${n0(mixed(A, (k) => accountBytesBounded(A, m, k, A.months + 12) - accountBytesBounded(A, m, k, A.months)))} bytes a year after month ${A.months}
+  instead of ${n0(mixed(A, (k) => accountBytesToday(A, m, k, A.months + 12) - accountBytesToday(A, m, k, A.months)))}: after 120 months the average account is
+  ${n0(mixed(A, (k) => accountBytesBounded(A, m, k, 120)))} bytes and a database holds ${n0(
+    accountsPerShard(
+      A,
+      mixed(A, (k) => accountBytesBounded(A, m, k, 120)),
+    ),
+  )} accounts (${n0(perShardBounded)} at ${A.months}). Moving
+  closed months past a horizon to R2 would bound it; the period rows already carry every balance, but the running
+  balance of the history sums every earlier entry, so it would have to start from the period row instead (not built).
 - **The inbox and deliveries: in the subscriber's home shard.** Each subscriber has a home shard
   (\`subscribers.home_shard\`: their first account's shard, chosen at registration and named by the session cookie, no
   round trip of its own); the consumer writes the inbox row and the delivery claims and records there, and the inbox,

@@ -70,7 +70,8 @@ const zero = Object.fromEntries(
     "shardBytes",
     "headroom",
     "months",
-    "dailyAggregateMonths",
+    "usageTotalsMonths",
+    "usageDayMonths",
     "chargeBatch",
     "chargeBatchesPerMessage",
     "chargeWindowSec",
@@ -108,7 +109,8 @@ const a: Assumptions = {
   shardBytes: 1_000_500,
   headroom: 0.7,
   months: 2,
-  dailyAggregateMonths: 1,
+  usageTotalsMonths: 2,
+  usageDayMonths: 1,
   readQueryMs: 1,
   writeQueryMs: 4,
   writeRowMs: 0.01,
@@ -152,8 +154,7 @@ const m: Measured = {
     receipts: 30,
     usage_records: 5,
     ledger_periods: 8,
-    usage_daily: 4,
-    usage_monthly: 3,
+    usage_daily_totals: 4,
     // The global database: only the inbox and deliveries weigh anything here.
     account_directory: 0,
     account_links: 0,
@@ -166,8 +167,8 @@ const m: Measured = {
   },
   indexes: { ledger_entries: 4 },
   usagePerServiceMonth: { internet: 10, tv: 0, landline: 0, mobile: 0 },
-  usageDayCategoriesPerServiceMonth: { internet: 6, tv: 0, landline: 0, mobile: 0 },
-  usageCategoriesPerServiceMonth: { internet: 2, tv: 0, landline: 0, mobile: 0 },
+  usageTotalsPerServiceMonth: { internet: 6, tv: 0, landline: 0, mobile: 0 },
+  usageMonthRowsPerServiceMonth: { internet: 2, tv: 0, landline: 0, mobile: 0 },
   compressedBytesPerUsageRecord: 1,
 };
 
@@ -187,8 +188,8 @@ describe("capacity model", () => {
   it("sizes an account after two months with closed months rolled up and usage aggregated", () => {
     // Static 150; kept per month: ledger 2 lines × 10 + payment 20 + receipt 30 = 70 (× 2 = 140);
     // the open month's daily rows beyond the roll-up (31.4375 − 2) × 10 = 294.375; period rows 2 × 8;
-    // per-day aggregates for 1 month: 6 × 4 = 24; per-month aggregates 2 × 2 × 3 = 12; the inbox and deliveries 64.
-    expect(accountBytesBounded(a, m, "fixed", 2)).toBeCloseTo(150 + 140 + 294.375 + 16 + 24 + 12 + 64, 10);
+    // usage totals: 1 month of day rows (usageDayMonths) 6 × 4 = 24, then 1 of month rows 2 × 4 = 8; the inbox and deliveries 64.
+    expect(accountBytesBounded(a, m, "fixed", 2)).toBeCloseTo(150 + 140 + 294.375 + 16 + 24 + 8 + 64, 10);
   });
 
   it("fits accounts into a shard within the headroom and rounds shards up per branch", () => {

@@ -820,7 +820,7 @@ try {
     account_services: "account_services",
     ledger_entries: "ledger_entries",
     ledger_periods: "ledger_periods",
-    usage_daily_totals: "usage_daily",
+    usage_daily_totals: "usage_daily_totals",
   };
   let predicted = 0;
   console.log(`| shard rows generated | rows | model bytes/row | model bytes |`);
