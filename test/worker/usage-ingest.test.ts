@@ -163,6 +163,15 @@ describe("usage ingest", () => {
     );
     expect(res.acked).toEqual(res.ids);
     expect(await env.FILES.head("usage-inbox/big-1.ndjson")).toBeNull();
+    // An upload spanning four months would pass the calls counted for it: refused whole, acked, and deleted.
+    const spread = [EMPTY3, EMPTY2, EMPTY1, monthBefore(EMPTY3, 1)].map((m, i) =>
+      JSON.stringify({ ...call(m, 10, "10:00", 60, 7), id: `w${i}` }),
+    );
+    await env.FILES.put("usage-inbox/wide-1.ndjson", spread.join("\n"));
+    const wide = await deliver({ ...head, batchId: "wide-1", ndjsonKey: "usage-inbox/wide-1.ndjson" });
+    expect(wide.acked).toEqual(wide.ids);
+    expect(await env.FILES.head("usage-inbox/wide-1.ndjson")).toBeNull();
+    expect(await readMonth(env.FILES, ANNA_MOBILE, monthBefore(EMPTY3, 1))).toBeNull();
     const { total } = await screen(anna, month, 200);
     expect(total.records).toBe(200 + 3000);
     const msk = await json<View>(await api(anna, `/accounts/${ANNA_MSK}/usage?from=${month}-16&to=${month}-16`));

@@ -71,7 +71,20 @@ async function recordsOf(files: R2Bucket, b: UsageBatch): Promise<UsageBatchReco
     out.push(r.data);
   }
   if (out.length === 0) throw new RejectedBatch("empty batch");
+  // Its calls were counted for NDJSON_MONTHS before it was read (ingestCalls): more would pass an invocation's.
+  const months = monthsOf(out).size;
+  if (months > NDJSON_MONTHS) throw new RejectedBatch(`an NDJSON batch may span ${NDJSON_MONTHS} months, this one ${months}`);
   return out;
+}
+
+/** Months an NDJSON batch may span (in any region's calendar): what its calls are counted for before it is read. */
+export const NDJSON_MONTHS = 3;
+
+/** The months a batch's records may fall in: a record's month is its region's (UTC+2 to UTC+12), both ends counted. */
+function monthsOf(records: readonly { at: string }[]): Set<string> {
+  const H = 3_600_000;
+  const monthOf = (t: number) => new Date(t).toISOString().slice(0, 7);
+  return new Set(records.flatMap((r) => [monthOf(Date.parse(r.at) + 2 * H), monthOf(Date.parse(r.at) + 12 * H)]));
 }
 
 /** The stored shape of a batch's records, each named by the batch and its place (a redelivery names them the same). */
@@ -222,15 +235,11 @@ export async function ingestBatch(deps: IngestDeps, b: UsageBatch): Promise<{ re
  * Calls one batch message makes when nothing conflicts: the directory, the account with its services, the NDJSON
  * object (read, then delete), and for each account-month its object (read, write) and totals (write, then a head to
  * check). A record's month is its region's (UTC+2 to UTC+12 in Russia): both ends are counted, so a record near a
- * month's end counts both months. A batch in an NDJSON object is counted as three months.
+ * month's end counts both months. A batch in an NDJSON object is counted as NDJSON_MONTHS, and refused when read if
+ * it spans more.
  */
 export function ingestCalls(body: UsageBatch): number {
-  const H = 3_600_000;
-  const monthOf = (t: number) => new Date(t).toISOString().slice(0, 7);
-  const months =
-    "records" in body
-      ? new Set(body.records.flatMap((r) => [monthOf(Date.parse(r.at) + 2 * H), monthOf(Date.parse(r.at) + 12 * H)])).size
-      : 3;
+  const months = "records" in body ? monthsOf(body.records).size : NDJSON_MONTHS;
   return 2 + ("ndjsonKey" in body ? 2 : 0) + months * 4;
 }
 
@@ -267,6 +276,8 @@ export async function consumeUsage(batch: MessageBatch<unknown>, deps: IngestDep
     } catch (err) {
       if (err instanceof RejectedBatch) {
         log("warn", "usage.rejected", { batchId: b.batchId, reason: err.message.slice(0, 200) });
+        // A refused upload is call records nobody will store: it goes, as a stored one does.
+        if ("ndjsonKey" in b) await deps.files.delete(b.ndjsonKey).catch(() => undefined);
         message.ack();
       } else {
         log("warn", "usage.error", { batchId: b.batchId, attempts: message.attempts, error: String(err).slice(0, 200) });
