@@ -16,9 +16,9 @@ import { queueDueRegions } from "./daily.service";
 export type Tick = "hourly" | "quarter";
 
 /**
- * One shard's share of a cron tick, on the `billing` queue. A tick visits no shard itself: with ~2,900 shards at
+ * One shard's share of a cron tick, on the `billing` queue. A tick visits no shard itself: with ~5,000 shards at
  * the operator's size (docs/capacity.md), one pass over all of them in the scheduled invocation would need
- * thousands of D1 queries against its 1,000. The tick sends one message per shard (29 `sendBatch` calls then), and
+ * thousands of D1 queries against its 1,000. The tick sends one message per shard (50 `sendBatch` calls then), and
  * each message has its own invocation: a page of each job on its shard, within {@link SHARD_TICK_CALLS}.
  */
 export interface ShardTickMessage {
