@@ -163,14 +163,15 @@ describe("usage ingest", () => {
     );
     expect(res.acked).toEqual(res.ids);
     expect(await env.FILES.head("usage-inbox/big-1.ndjson")).toBeNull();
-    // An upload spanning four months would pass the calls counted for it: refused whole, acked, and deleted.
+    // An upload spanning four months would pass the calls counted for it: refused whole and acked; the upload stays
+    // (call records the law keeps) for the billing side to mend and send again.
     const spread = [EMPTY3, EMPTY2, EMPTY1, monthBefore(EMPTY3, 1)].map((m, i) =>
       JSON.stringify({ ...call(m, 10, "10:00", 60, 7), id: `w${i}` }),
     );
     await env.FILES.put("usage-inbox/wide-1.ndjson", spread.join("\n"));
     const wide = await deliver({ ...head, batchId: "wide-1", ndjsonKey: "usage-inbox/wide-1.ndjson" });
     expect(wide.acked).toEqual(wide.ids);
-    expect(await env.FILES.head("usage-inbox/wide-1.ndjson")).toBeNull();
+    expect(await env.FILES.head("usage-inbox/wide-1.ndjson")).not.toBeNull();
     expect(await readMonth(env.FILES, ANNA_MOBILE, monthBefore(EMPTY3, 1))).toBeNull();
     const { total } = await screen(anna, month, 200);
     expect(total.records).toBe(200 + 3000);
@@ -302,6 +303,7 @@ describe("usage days past the screen's months, folded into months", () => {
     const old = monthsAgo(9);
     const older = monthsAgo(20);
     const shown = monthsAgo(6); // the screen's oldest month: its days stay
+    const margin = monthsAgo(7); // and the month before it, until the next month comes
     const db = await shardDb();
     const clear = (month: string) =>
       `DELETE FROM usage_daily_totals WHERE account_no = '${ANNA_MOBILE}' AND local_day BETWEEN '${month}' AND '${month}-31'`;
@@ -315,6 +317,7 @@ describe("usage days past the screen's months, folded into months", () => {
         dayRow(`${old}-28`, "sms", "out", 5, 0, 250),
         dayRow(`${older}-15`, "sms", "out", 1, 0, 50),
         dayRow(`${shown}-02`, "sms", "out", 4, 0, 200).replace("INSERT INTO", "INSERT OR IGNORE INTO"),
+        dayRow(`${margin}-02`, "sms", "out", 4, 0, 200).replace("INSERT INTO", "INSERT OR IGNORE INTO"),
       ].map((s) => db.prepare(s)),
     );
     await runTick("*/15 * * * *", now.getTime());
@@ -328,6 +331,9 @@ describe("usage days past the screen's months, folded into months", () => {
     const kept = await rows(shown);
     expect(kept.map((r) => r.day)).toContain(`${shown}-02`);
     expect(kept.every((r) => r.day.length === 10)).toBe(true);
+    const notYet = await rows(margin);
+    expect(notYet.map((r) => r.day)).toContain(`${margin}-02`);
+    expect(notYet.every((r) => r.day.length === 10)).toBe(true);
     // Again: nothing changes; a day row beside the month rows (a batch that reckoned the month a moment before it
     // turned, already in them) goes without being added twice.
     await db.prepare(dayRow(`${old}-28`, "sms", "out", 5, 0, 250)).run();

@@ -276,8 +276,6 @@ export async function consumeUsage(batch: MessageBatch<unknown>, deps: IngestDep
     } catch (err) {
       if (err instanceof RejectedBatch) {
         log("warn", "usage.rejected", { batchId: b.batchId, reason: err.message.slice(0, 200) });
-        // A refused upload is call records nobody will store: it goes, as a stored one does.
-        if ("ndjsonKey" in b) await deps.files.delete(b.ndjsonKey).catch(() => undefined);
         message.ack();
       } else {
         log("warn", "usage.error", { batchId: b.batchId, attempts: message.attempts, error: String(err).slice(0, 200) });

@@ -17,7 +17,7 @@ export function monthStart(day: string, months: number): string {
  * The oldest month (YYYY-MM) whose usage totals D1 keeps per day on `today` (a region-local day): the oldest the
  * screen, its reports and the advisor may ask for. An older month keeps a **month row** per service, category and
  * direction instead (`usage_daily_totals` with `local_day` = YYYY-MM, which sorts before the month's days and so is
- * never in a range of days): a mobile number's month is ~158 day rows and ~12 month rows. Its records stay whole in
+ * in no range of days that starts in its month or later; nothing reads days before this month): a mobile number's month is ~158 day rows and ~12 month rows. Its records stay whole in
  * its R2 object until it expires.
  */
 export function firstDailyMonth(today: string): string {
