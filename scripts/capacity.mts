@@ -305,7 +305,12 @@ const ASSUMPTIONS: Assumption[] = [
     unit: "s",
     source: "assumed: the month closed and statements made in the 6 hours after local midnight",
   },
-  { key: "statementEmailShare", value: 0.2, unit: "of accounts", source: "assumed: statements sent by e-mail" },
+  {
+    key: "statementEmailShare",
+    value: 0.2,
+    unit: "of accounts",
+    source: "assumed: statements sent by e-mail (not sent by the code yet: counted as an upper bound)",
+  },
   {
     key: "stormLogins",
     value: 2e6,
@@ -1377,7 +1382,9 @@ ${table(
   )} then.
 - **1st of the month**: every account's month closed (one read, one batch
   that writes the roll-up and period row and deletes the daily rows) and a
-  statement message queued (plus an e-mail for ${pct(A.statementEmailShare)}) within ${n0(A.statementWindowSec / 3600)} hours. On
+  statement message queued (plus an e-mail for ${pct(A.statementEmailShare)}) within ${n0(A.statementWindowSec / 3600)} hours. The code sends no
+  statement on the 1st yet (a month's statement is a PDF made when asked for): the messages are counted as the
+  seed's monthly statement would send them, an upper bound. On
   one database per branch this alone is ${pct(peakToday.find((p) => p.name.startsWith("1st"))?.d1Busy ?? 0)} of the database's time.
 - **Login storm**: ${n0(A.stormLogins)} logins in ${n0(A.stormWindowSec / 60)} minutes. The global database
   reads the subscriber, links and directory of each: ${pct(stormGlobalPeak?.d1Busy ?? 0)} of its thread,
