@@ -12,7 +12,8 @@
  *    accounts, prepared statements): accounts and their services; closed months in the form the period close
  *    leaves them (one roll-up charge per service, the month's payment, a `ledger_periods` row with the carried
  *    balance); last month and this month as daily charge rows; one payment a month; per-day usage totals of
- *    the mobile accounts (SCALE_MOBILE_SHARE of them) for the last SCALE_USAGE_MONTHS months; the global
+ *    the mobile accounts (SCALE_MOBILE_SHARE of them) for the last SCALE_USAGE_MONTHS months, and month rows (one per
+ *    category and direction, as the 15-minute fold leaves them) for every older month of the history; the global
  *    directory row of each. anna's two Moscow links move to two generated accounts of the same shape (one on
  *    each shard, 36 months of history; the mobile one with usage objects in R2 as the ingest writes them), so
  *    home has the same 4 accounts in both phases.
@@ -22,7 +23,7 @@
  *    capacity model's bytes per row (docs/capacity.md).
  *
  *   npm run bench:scale
- *   SCALE_ACCOUNTS (200000), SCALE_MONTHS (36), SCALE_MOBILE_SHARE (0.2), SCALE_USAGE_MONTHS (2),
+ *   SCALE_ACCOUNTS (200000), SCALE_MONTHS (36), SCALE_MOBILE_SHARE (0.2), SCALE_USAGE_MONTHS (8),
  *   SCALE_REQUESTS (1000 per route and phase: the p99 of 200 is their second-slowest, of 1,000 their tenth),
  *   SCALE_CONCURRENCY (4), SCALE_REPORTS (4 per phase: the quota is
  *   10 an hour per subscriber), SCALE_SAMPLE (2000 accounts checked), BENCH_PORT (8851), SCALE_KEEP=1 keeps
@@ -46,7 +47,8 @@ const env = (k: string, d: number) => Number(process.env[k] ?? d);
 const ACCOUNTS = env("SCALE_ACCOUNTS", 200_000);
 const MONTHS = env("SCALE_MONTHS", 36);
 const MOBILE_SHARE = env("SCALE_MOBILE_SHARE", 0.2);
-const USAGE_MONTHS = env("SCALE_USAGE_MONTHS", 2);
+/** Months of per-day usage totals (the newest: the screen's six, this one and one before the fold); older months get month rows. */
+const USAGE_MONTHS = env("SCALE_USAGE_MONTHS", 8);
 const REQUESTS = env("SCALE_REQUESTS", 1000);
 const CONCURRENCY = env("SCALE_CONCURRENCY", 4);
 const REPORTS = env("SCALE_REPORTS", 4);
@@ -555,6 +557,10 @@ function generate(chargedTo: string): GenResult {
     const uday = db.prepare("INSERT INTO udays VALUES (?, ?)");
     for (let t = Date.parse(`${usageFrom}T00:00:00Z`), n = 0; new Date(t).toISOString().slice(0, 10) < TODAY; t += 86_400_000, n++)
       uday.run(n, new Date(t).toISOString().slice(0, 10));
+    // The older months of the history, folded: one row per month, category and direction.
+    db.exec("CREATE TEMP TABLE umonths (n INTEGER PRIMARY KEY, month TEXT)");
+    const umonth = db.prepare("INSERT INTO umonths VALUES (?, ?)");
+    for (let m = firstMonth, n = 0; m < usageFrom.slice(0, 7); m = addMonths(m, 1), n++) umonth.run(n, m);
     // The big tables' secondary indexes, built again after the load (a sorted build beats row-by-row upkeep).
     const indexes = db
       .prepare(
@@ -600,20 +606,60 @@ function generate(chargedTo: string): GenResult {
        FROM acc a JOIN account_services s ON s.account_no = a.account_no JOIN tariffs t ON t.id = s.tariff_id JOIN days d
        ORDER BY s.id, d.day`,
     );
-    // A mobile number's per-day usage totals (what the ingest keeps in D1): calls in and out, SMS, internet.
-    const mix = "((a.n * 2654435761 + u.n * 40503) % 1000003)";
-    const usage = (category: string, direction: string, cnt: string, sec: string, kb: string) =>
+    // A mobile number's usage totals (what the ingest keeps in D1): calls in and out, SMS, internet — per day for
+    // the newest months, and a month's worth in one row per category and direction for the older ones (the fold's).
+    const usage = (
+      category: string,
+      direction: string,
+      cnt: (mix: string) => string,
+      sec: (mix: string) => string,
+      kb: (mix: string) => string,
+    ) => {
+      const d = "((a.n * 2654435761 + u.n * 40503) % 1000003)";
       ins(
         "usage_daily_totals",
         `INSERT INTO usage_daily_totals (account_no, local_day, service_id, category, direction, count, duration_sec, minutes, volume_kb, cost_kop)
-         SELECT a.account_no, u.day, s.id, '${category}', '${direction}', ${cnt}, ${sec}, (${sec} + 59) / 60 + ${cnt}, ${kb}, 0
+         SELECT a.account_no, u.day, s.id, '${category}', '${direction}', ${cnt(d)}, ${sec(d)}, (${sec(d)} + 59) / 60 + ${cnt(d)}, ${kb(d)}, 0
          FROM acc a JOIN account_services s ON s.account_no = a.account_no JOIN udays u WHERE a.mobile = 1
          ORDER BY a.account_no, u.day`,
       );
-    usage("call_in", "in", `1 + ${mix} % 5`, `(1 + ${mix} % 5) * (30 + ${mix} % 150)`, "0");
-    usage("call_mobile", "out", `1 + ${mix} % 6`, `(1 + ${mix} % 6) * (30 + ${mix} % 151)`, "0");
-    usage("sms", "out", `${mix} % 4`, "0", "0");
-    usage("internet", "none", `2 + ${mix} % 10`, "0", `100000 + ${mix} % 900000`);
+      const m = "((a.n * 2654435761 + m.n * 40503) % 1000003)";
+      ins(
+        "usage_daily_totals",
+        `INSERT INTO usage_daily_totals (account_no, local_day, service_id, category, direction, count, duration_sec, minutes, volume_kb, cost_kop)
+         SELECT a.account_no, m.month, s.id, '${category}', '${direction}', 30 * (${cnt(m)}), 30 * (${sec(m)}), 30 * ((${sec(m)} + 59) / 60 + ${cnt(m)}), 30 * (${kb(m)}), 0
+         FROM acc a JOIN account_services s ON s.account_no = a.account_no JOIN umonths m WHERE a.mobile = 1
+         ORDER BY a.account_no, m.month`,
+      );
+    };
+    usage(
+      "call_in",
+      "in",
+      (x) => `1 + ${x} % 5`,
+      (x) => `(1 + ${x} % 5) * (30 + ${x} % 150)`,
+      () => "0",
+    );
+    usage(
+      "call_mobile",
+      "out",
+      (x) => `1 + ${x} % 6`,
+      (x) => `(1 + ${x} % 6) * (30 + ${x} % 151)`,
+      () => "0",
+    );
+    usage(
+      "sms",
+      "out",
+      (x) => `${x} % 4`,
+      () => "0",
+      () => "0",
+    );
+    usage(
+      "internet",
+      "none",
+      (x) => `2 + ${x} % 10`,
+      () => "0",
+      (x) => `100000 + ${x} % 900000`,
+    );
     for (const ix of indexes) db.exec(ix.sql);
     db.exec("COMMIT");
     say(`  ${name}: history written and indexed in ${((performance.now() - t) / 1000).toFixed(0)} s`);
