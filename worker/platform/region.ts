@@ -132,6 +132,12 @@ export function localInstant(tz: string, day: string, hour: number): Date {
   return new Date(naive - tzOffsetMs(tz, new Date(naive)));
 }
 
+/** The first day (YYYY-MM-01) of the month `n` months after the month of `day` (YYYY-MM-DD or YYYY-MM; before, when negative). */
+export function monthStart(day: string, n: number): string {
+  const [y, m] = day.split("-").map(Number) as [number, number];
+  return new Date(Date.UTC(y, m - 1 + n, 1)).toISOString().slice(0, 10);
+}
+
 /** A calendar day (YYYY-MM-DD) `n` days after `day` (before, when negative). */
 export function addDays(day: string, n: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);

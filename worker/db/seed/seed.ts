@@ -11,7 +11,7 @@ import { nextMonth } from "../../features/billing/period-close.service";
 import { normalizeStreet } from "../../platform/address";
 import { makeAccountNo } from "../../platform/ids";
 import { dailyChargeKop, daysInMonth } from "../../platform/money";
-import { addDays, localDay } from "../../platform/region";
+import { addDays, localDay, monthStart } from "../../platform/region";
 import { ledgerEntries, type TariffKind } from "../schema/region";
 import { businessSeed } from "./business.seed";
 import { numbersSeed } from "./business-numbers.seed";
@@ -62,12 +62,6 @@ export function regionalPriceKop(baseRub: number, percent: number): number {
   return Math.round((baseRub * percent) / 100) * 100;
 }
 
-/** The first day of the month `n` months before `day`'s. */
-function monthStart(day: string, n: number): string {
-  const [y, m] = day.split("-").map(Number) as [number, number];
-  return new Date(Date.UTC(y, m - 1 - n, 1)).toISOString().slice(0, 10);
-}
-
 /**
  * The demo's region-local days, relative to the day it is seeded (Moscow's
  * calendar): the history (charges daily, a payment on the 5th of each month)
@@ -77,11 +71,11 @@ function monthStart(day: string, n: number): string {
  */
 export function demoPeriods(now = new Date()) {
   const historyTo = addDays(localDay("Europe/Moscow", now), -1);
-  const historyFrom = monthStart(historyTo, 5);
+  const historyFrom = monthStart(historyTo, -5);
   // The months of the history before the current one, as the period close would have closed them by now.
   const closedMonths: string[] = [];
   for (let m = historyFrom.slice(0, 7); monthDays(m).last <= historyTo; m = nextMonth(m)) closedMonths.push(m);
-  return { historyFrom, historyTo, usageFrom: monthStart(historyTo, 2), usageTo: historyTo, closedMonths };
+  return { historyFrom, historyTo, usageFrom: monthStart(historyTo, -2), usageTo: historyTo, closedMonths };
 }
 
 function* daysBetween(from: string, to: string) {

@@ -1,7 +1,7 @@
 import { asc, eq } from "drizzle-orm";
 import { cronProgress, ledgerEntries } from "../../db/schema/region";
 import { type DataAccess, type RegionDb, rawBatch } from "../../platform/db";
-import { addDays, localDay, regionTz, tzOffsetMs } from "../../platform/region";
+import { addDays, localDay, localInstant, regionTz } from "../../platform/region";
 import { chargeAccountDay } from "./billing.service";
 import { closeMonthStatements } from "./ledger.service";
 import { nextMonth } from "./period-close.service";
@@ -64,8 +64,7 @@ export async function catchUpAccount(
   const fromDay = since.chargedTo === "" ? localDay(tz, frozenAt) : addDays(since.chargedTo, 1);
   for (let day = fromDay; until.chargedTo !== "" && day <= until.chargedTo; day = addDays(day, 1)) {
     // As the region's run does: "at" the day's local midnight, or now if that is still ahead.
-    const midnight = Date.parse(`${day}T00:00:00Z`);
-    const at = new Date(Math.min(midnight - tzOffsetMs(tz, new Date(midnight)), now.getTime()));
+    const at = new Date(Math.min(localInstant(tz, day, 0).getTime(), now.getTime()));
     await beforeDay?.(day, at);
     await chargeAccountDay(db, region, accountNo, day, at);
     out.days.push(day);

@@ -1,5 +1,6 @@
 import type { RegionDb } from "../../platform/db";
 import { rawBatch } from "../../platform/db";
+import { monthStart } from "../../platform/region";
 import { closeMonthStatements, closePage } from "./ledger.service";
 
 /** Accounts one close batch covers: three statements with a dozen parameters, whatever the page's size. */
@@ -48,8 +49,7 @@ export async function closeMonthPart(
 
 /** The month (YYYY-MM) after `month`. */
 export function nextMonth(month: string): string {
-  const [y, m] = month.split("-").map(Number) as [number, number];
-  return new Date(Date.UTC(y, m, 1)).toISOString().slice(0, 7);
+  return monthStart(month, 1).slice(0, 7);
 }
 
 /**

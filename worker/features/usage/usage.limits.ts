@@ -1,17 +1,12 @@
 // How long usage is shown and kept, and which months D1 keeps per day: a module of its own, without the Worker's
 // imports, so that `npm run capacity` (Node) reads the same figures the code runs on.
 
+import { monthStart } from "../../platform/region";
+
 /** Detail is kept and shown for this many months back (the region's calendar). */
 export const RETENTION_MONTHS = 6;
 /** 126-ФЗ art. 64: metadata of calls, messages and data sessions is kept three years, then removed (the 15-minute cron). */
 export const STORAGE_MONTHS = 36;
-
-/** The first day (YYYY-MM-01) of the month `months` away from the month of `day` (YYYY-MM-DD). */
-export function monthStart(day: string, months: number): string {
-  const d = new Date(Date.parse(`${day.slice(0, 7)}-01T00:00:00Z`));
-  d.setUTCMonth(d.getUTCMonth() + months);
-  return d.toISOString().slice(0, 10);
-}
 
 /**
  * The oldest month (YYYY-MM) whose usage totals D1 keeps per day on `today` (a region-local day): the oldest the

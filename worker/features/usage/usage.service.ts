@@ -5,11 +5,11 @@ import { AppError, type FieldError } from "../../platform/errors";
 import type { Lang } from "../../platform/i18n";
 import { newId, parseAccountNo } from "../../platform/ids";
 import { log } from "../../platform/log";
-import { addDays, daysBetween, localDay, regionTz } from "../../platform/region";
+import { addDays, daysBetween, localDay, monthStart, regionTz } from "../../platform/region";
 import { guardCount, POLICY } from "../../platform/throttle";
 import { requireAccount } from "../accounts/accounts.service";
 import { CATEGORIES_OF_KIND, CATEGORY_LABELS, localClock } from "./usage.format";
-import { firstDailyMonth, foldBeforeMonth, monthStart, RETENTION_MONTHS, STORAGE_MONTHS } from "./usage.limits";
+import { firstDailyMonth, foldBeforeMonth, RETENTION_MONTHS, STORAGE_MONTHS } from "./usage.limits";
 import type { ReportMessage } from "./usage.messages";
 import * as q from "./usage.queries";
 import { selectRecords } from "./usage.records";
@@ -36,11 +36,6 @@ export interface UsageQuery {
 }
 
 const dayMs = (day: string) => Date.parse(`${day}T00:00:00Z`);
-const addMonths = (day: string, months: number) => {
-  const d = new Date(dayMs(day));
-  d.setUTCMonth(d.getUTCMonth() + months);
-  return d.toISOString().slice(0, 10);
-};
 
 /**
  * The holder's account for usage detail: calls and messages are private by
@@ -309,7 +304,7 @@ export const FOLD_ROUNDS = 10;
  */
 export async function foldUsage(data: DataAccess, shards: readonly ShardBinding[], now = new Date()) {
   const before = foldBeforeMonth(localDay("Europe/Moscow", now));
-  const oldest = monthStart(`${before}-01`, -STORAGE_MONTHS - 1).slice(0, 7);
+  const oldest = monthStart(before, -STORAGE_MONTHS - 1).slice(0, 7);
   let folded = 0;
   for (const shard of shards) {
     const db = data.shard(shard);
@@ -332,8 +327,7 @@ export async function foldUsage(data: DataAccess, shards: readonly ShardBinding[
         folded += page.length;
       }
       // The month is done (but for an account a move has frozen: the next tick's), so on from the next one.
-      if (page.length < FOLD_ACCOUNTS)
-        month = await q.oldestDayMonth(db, monthStart(`${month}-01`, 1).slice(0, 7), before, STORAGE_MONTHS + 2);
+      if (page.length < FOLD_ACCOUNTS) month = await q.oldestDayMonth(db, monthStart(month, 1).slice(0, 7), before, STORAGE_MONTHS + 2);
     }
   }
   return folded;
@@ -347,7 +341,7 @@ export async function foldUsage(data: DataAccess, shards: readonly ShardBinding[
  */
 export async function expireUsage(data: DataAccess, files: R2Bucket, shards: readonly ShardBinding[], now = new Date()) {
   const thisMonth = `${localDay("Europe/Moscow", now).slice(0, 8)}01`;
-  const beforeDay = addMonths(thisMonth, -STORAGE_MONTHS);
+  const beforeDay = monthStart(thisMonth, -STORAGE_MONTHS);
   let months = 0;
   for (const shard of shards) {
     const db = data.shard(shard);
