@@ -7,7 +7,7 @@ import { localDay, regionTz } from "../../platform/region";
 import { firstDailyMonth } from "./usage.limits";
 import * as q from "./usage.queries";
 import { readMonth } from "./usage.records";
-import { aggregate, type DailyAggregate, encodeMonth, type MonthObject, mergeRecords, monthKey, type StoredRecord } from "./usage.store";
+import { aggregate, encodeMonth, type MonthObject, mergeRecords, monthKey, type StoredRecord } from "./usage.store";
 
 /** The `usage` queue of each environment (kabinet-usage, kabinet-staging-usage, …). */
 export const USAGE_QUEUE = "kabinet-usage";
@@ -143,24 +143,6 @@ export async function mergeIntoMonth(
   throw new Error(`usage month ${key}: gave up after ${MERGE_ATTEMPTS} conflicting writes`);
 }
 
-/** Day totals summed per service, category and direction: a month's rows (their `localDay` is replaced by the month). */
-function monthTotals(days: DailyAggregate[]): DailyAggregate[] {
-  const byKey = new Map<string, DailyAggregate>();
-  for (const d of days) {
-    const key = `${d.serviceId}|${d.category}|${d.direction}`;
-    const m = byKey.get(key);
-    if (!m) byKey.set(key, { ...d });
-    else {
-      m.count += d.count;
-      m.durationSec += d.durationSec;
-      m.minutes += d.minutes;
-      m.volumeKb += d.volumeKb;
-      m.costKop += d.costKop;
-    }
-  }
-  return [...byKey.values()];
-}
-
 /**
  * Writes the daily totals of the days a batch touched, from the month object,
  * then checks the object is still the one they came from; if another batch
@@ -182,7 +164,17 @@ async function syncTotals(
   const byMonth = month < firstDaily;
   let current = from;
   for (let i = 0; i < MERGE_ATTEMPTS; i++) {
-    if (byMonth) await q.replaceMonthTotals(db, accountNo, month, monthTotals(aggregate(accountNo, current.records)));
+    // A month row is the aggregate of the month's records as if each were on a day named by the month.
+    if (byMonth)
+      await q.replaceMonthTotals(
+        db,
+        accountNo,
+        month,
+        aggregate(
+          accountNo,
+          current.records.map((r) => ({ ...r, localDay: month })),
+        ),
+      );
     else
       await q.replaceDayTotals(
         db,

@@ -52,9 +52,7 @@ export function selectUsageTotals(db: RegionDb, f: UsageFilter) {
  */
 export function replaceDayTotals(db: RegionDb, accountNo: string, days: readonly string[], rows: DailyAggregate[]) {
   const t = usageDailyTotals;
-  const PER = 9; // 11 columns × 9 rows = 99 parameters
-  const inserts = [];
-  for (let i = 0; i < rows.length; i += PER) inserts.push(db.insert(t).values(rows.slice(i, i + PER)));
+  const inserts = insertTotals(db, rows);
   const deletes = [];
   for (let i = 0; i < days.length; i += 90)
     deletes.push(db.delete(t).where(and(eq(t.accountNo, accountNo), inArray(t.localDay, days.slice(i, i + 90)))));
@@ -62,20 +60,24 @@ export function replaceDayTotals(db: RegionDb, accountNo: string, days: readonly
   return first ? db.batch([first, ...rest]) : Promise.resolve([]);
 }
 
+/** Inserts of totals rows, in statements of ≤ 100 bound parameters (11 columns × 9 rows = 99). */
+function insertTotals(db: RegionDb, rows: DailyAggregate[]) {
+  const PER = 9;
+  const inserts = [];
+  for (let i = 0; i < rows.length; i += PER) inserts.push(db.insert(usageDailyTotals).values(rows.slice(i, i + PER)));
+  return inserts;
+}
+
 /**
- * Replaces an account-month's totals with month rows (`local_day` = the month, YYYY-MM), computed from its whole
- * object: its day rows and month rows go, these come, in one D1 transaction (a month past the screen's, whose
+ * Replaces an account-month's totals with its month rows (`local_day` = the month, YYYY-MM), computed from its
+ * whole object: its day rows and month rows go, these come, in one D1 transaction (a month past the screen's, whose
  * late records came in: usage.limits.ts `firstDailyMonth`).
  */
 export function replaceMonthTotals(db: RegionDb, accountNo: string, month: string, rows: DailyAggregate[]) {
   const t = usageDailyTotals;
-  const PER = 9; // 11 columns × 9 rows = 99 parameters
-  const inserts = [];
-  for (let i = 0; i < rows.length; i += PER)
-    inserts.push(db.insert(t).values(rows.slice(i, i + PER).map((r) => ({ ...r, localDay: month }))));
   return db.batch([
     db.delete(t).where(and(eq(t.accountNo, accountNo), sql`${t.localDay} BETWEEN ${month} AND ${`${month}-31`}`)),
-    ...inserts,
+    ...insertTotals(db, rows),
   ]);
 }
 
