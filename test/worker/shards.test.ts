@@ -602,6 +602,44 @@ async function setMskProgress(done: Record<string, string>, exact = false) {
   ]);
 }
 
+/**
+ * Makes an account an active bonus member since `joinedAt` (ms) with a 30 ₽ charge of its service on each of these
+ * days (each row's id and key given): what the region's bonus run earns on.
+ */
+async function memberCharged(
+  binding: ShardBinding,
+  accountNo: string,
+  joinedAt: number,
+  charges: { id: string; day: string; at: number; key: string }[],
+) {
+  const db = d1Of(createDataAccess(env).shard(binding));
+  await db.batch([
+    db
+      .prepare(
+        "INSERT OR REPLACE INTO bonus_members (account_no, status, joined_at, joined_by, rules_version) VALUES (?, 'active', ?, 'test', 'v1')",
+      )
+      .bind(accountNo, joinedAt),
+    ...charges.map((c) =>
+      db
+        .prepare(
+          `INSERT INTO ledger_entries (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
+           VALUES (?, ?, 'charge', -3000, ?, ?, ?, 'т', 't', ?, ?)`,
+        )
+        .bind(c.id, accountNo, c.at, c.day, `${accountNo}-s1`, c.key, Date.now()),
+    ),
+  ]);
+}
+
+/** The points earned on a shard under the keys `LIKE` this pattern, by key. */
+async function earnedOn(binding: ShardBinding, keys: string) {
+  return (
+    await d1Of(createDataAccess(env).shard(binding))
+      .prepare("SELECT source_key AS k, points FROM bonus_ledger WHERE source_key LIKE ? ORDER BY source_key")
+      .bind(keys)
+      .all<{ k: string; points: number }>()
+  ).results;
+}
+
 // Before the large-account tests: one of them leaves a move stuck on purpose (its target made to differ); the source's
 // jobs skip a frozen account (see the second test here), so it no longer stops these tests' charges, but they charge
 // and close the region with its progress set and put back.
@@ -730,28 +768,10 @@ describe("an account arriving on a shard while a move copies it", () => {
     const runAt = localInstant(tz, due, EARN_HOUR);
     const charged = addDays(due, -1);
     // A member with a charge that day: the run earns on it.
-    const source = d1Of(createDataAccess(env).shard(from));
-    await source.batch([
-      source
-        .prepare(
-          "INSERT OR REPLACE INTO bonus_members (account_no, status, joined_at, joined_by, rules_version) VALUES (?, 'active', ?, 'test', 'v1')",
-        )
-        .bind(a.accountNo, now - 40 * 86_400_000),
-      source
-        .prepare(
-          `INSERT INTO ledger_entries (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
-         VALUES (?, ?, 'charge', -3000, ?, ?, ?, 'т', 't', ?, ?)`,
-        )
-        .bind(`${a.accountNo}-bonus-y`, a.accountNo, now, charged, `${a.accountNo}-s1`, `test-bonus-y:${a.accountNo}`, now),
+    await memberCharged(from, a.accountNo, now - 40 * 86_400_000, [
+      { id: `${a.accountNo}-bonus-y`, day: charged, at: now, key: `test-bonus-y:${a.accountNo}` },
     ]);
-    const key = `earn:charge:${a.accountNo}:${charged}`;
-    const earned = async (shard: ShardBinding) =>
-      (
-        await d1Of(createDataAccess(env).shard(shard))
-          .prepare("SELECT points FROM bonus_ledger WHERE source_key = ?")
-          .bind(key)
-          .all<{ points: number }>()
-      ).results;
+    const earned = (shard: ShardBinding) => earnedOn(shard, `earn:charge:${a.accountNo}:${charged}`);
     const saved = await mskProgress();
     try {
       // The region's runs done through the day before; charged through the day of the run at least.
@@ -788,40 +808,19 @@ describe("an account arriving on a shard while a move copies it", () => {
     const month = addDays(`${localDay("Europe/Moscow", new Date(now)).slice(0, 7)}-01`, -40).slice(0, 7);
     const last = addDays(`${addDays(`${month}-28`, 5).slice(0, 7)}-01`, -1);
     const [d1, d2, d3] = [addDays(last, -2), addDays(last, -1), last];
-    const source = d1Of(createDataAccess(env).shard(from));
-    const charge = (day: string) =>
-      source
-        .prepare(
-          `INSERT INTO ledger_entries (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
-           VALUES (?, ?, 'charge', -3000, ?, ?, ?, 'т', 't', ?, ?)`,
-        )
-        .bind(
-          `${a.accountNo}-c-${day}`,
-          a.accountNo,
-          Date.parse(`${day}T00:30:00+03:00`),
-          day,
-          `${a.accountNo}-s1`,
-          `charge:${a.accountNo}-s1:${day}`,
-          now,
-        );
-    await source.batch([
-      source
-        .prepare(
-          "INSERT OR REPLACE INTO bonus_members (account_no, status, joined_at, joined_by, rules_version) VALUES (?, 'active', ?, 'test', 'v1')",
-        )
-        .bind(a.accountNo, now - 200 * 86_400_000),
-      // The month's last three days, charged by the region before the freeze: the same fee each day.
-      charge(d1),
-      charge(d2),
-      charge(d3),
-    ]);
-    const earnedOn = async (shard: ShardBinding) =>
-      (
-        await d1Of(createDataAccess(env).shard(shard))
-          .prepare("SELECT source_key AS k, points FROM bonus_ledger WHERE source_key LIKE ? ORDER BY source_key")
-          .bind(`earn:charge:${a.accountNo}:%`)
-          .all<{ k: string; points: number }>()
-      ).results;
+    // The month's last three days, charged by the region before the freeze: the same fee each day.
+    await memberCharged(
+      from,
+      a.accountNo,
+      now - 200 * 86_400_000,
+      [d1, d2, d3].map((day) => ({
+        id: `${a.accountNo}-c-${day}`,
+        day,
+        at: Date.parse(`${day}T00:30:00+03:00`),
+        key: `charge:${a.accountNo}-s1:${day}`,
+      })),
+    );
+    const earned = (shard: ShardBinding) => earnedOn(shard, `earn:charge:${a.accountNo}:%`);
     const saved = await mskProgress();
     try {
       // Frozen when the region had charged the whole month and earned the points of all but its last two days, and
@@ -834,11 +833,11 @@ describe("an account arriving on a shard while a move copies it", () => {
       expect((await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).step).toBe("done");
       expect(await closedMonth(to, a.accountNo, month)).toBe(true);
       // Each day earned on its own day's fee, the same points each, once; the month's roll-up line earned nothing.
-      const earned = await earnedOn(to);
-      expect(earned.map((e) => e.k)).toEqual([`earn:charge:${a.accountNo}:${d2}`, `earn:charge:${a.accountNo}:${d3}`]);
-      expect(earned[0]?.points).toBeGreaterThan(0);
-      expect(earned[1]?.points).toBe(earned[0]?.points);
-      expect(await earnedOn(from)).toEqual([]);
+      const points = await earned(to);
+      expect(points.map((e) => e.k)).toEqual([`earn:charge:${a.accountNo}:${d2}`, `earn:charge:${a.accountNo}:${d3}`]);
+      expect(points[0]?.points).toBeGreaterThan(0);
+      expect(points[1]?.points).toBe(points[0]?.points);
+      expect(await earned(from)).toEqual([]);
     } finally {
       await setMskProgress(saved, true);
     }
