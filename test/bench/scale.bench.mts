@@ -608,58 +608,27 @@ function generate(chargedTo: string): GenResult {
     );
     // A mobile number's usage totals (what the ingest keeps in D1): calls in and out, SMS, internet — per day for
     // the newest months, and a month's worth in one row per category and direction for the older ones (the fold's).
-    const usage = (
-      category: string,
-      direction: string,
-      cnt: (mix: string) => string,
-      sec: (mix: string) => string,
-      kb: (mix: string) => string,
-    ) => {
-      const d = "((a.n * 2654435761 + u.n * 40503) % 1000003)";
-      ins(
-        "usage_daily_totals",
-        `INSERT INTO usage_daily_totals (account_no, local_day, service_id, category, direction, count, duration_sec, minutes, volume_kb, cost_kop)
-         SELECT a.account_no, u.day, s.id, '${category}', '${direction}', ${cnt(d)}, ${sec(d)}, (${sec(d)} + 59) / 60 + ${cnt(d)}, ${kb(d)}, 0
-         FROM acc a JOIN account_services s ON s.account_no = a.account_no JOIN udays u WHERE a.mobile = 1
-         ORDER BY a.account_no, u.day`,
-      );
-      const m = "((a.n * 2654435761 + m.n * 40503) % 1000003)";
-      ins(
-        "usage_daily_totals",
-        `INSERT INTO usage_daily_totals (account_no, local_day, service_id, category, direction, count, duration_sec, minutes, volume_kb, cost_kop)
-         SELECT a.account_no, m.month, s.id, '${category}', '${direction}', 30 * (${cnt(m)}), 30 * (${sec(m)}), 30 * ((${sec(m)} + 59) / 60 + ${cnt(m)}), 30 * (${kb(m)}), 0
-         FROM acc a JOIN account_services s ON s.account_no = a.account_no JOIN umonths m WHERE a.mobile = 1
-         ORDER BY a.account_no, m.month`,
-      );
-    };
-    usage(
-      "call_in",
-      "in",
-      (x) => `1 + ${x} % 5`,
-      (x) => `(1 + ${x} % 5) * (30 + ${x} % 150)`,
-      () => "0",
-    );
-    usage(
-      "call_mobile",
-      "out",
-      (x) => `1 + ${x} % 6`,
-      (x) => `(1 + ${x} % 6) * (30 + ${x} % 151)`,
-      () => "0",
-    );
-    usage(
-      "sms",
-      "out",
-      (x) => `${x} % 4`,
-      () => "0",
-      () => "0",
-    );
-    usage(
-      "internet",
-      "none",
-      (x) => `2 + ${x} % 10`,
-      () => "0",
-      (x) => `100000 + ${x} % 900000`,
-    );
+    // Each category's count, seconds and KB of a day, from a mix `x` of the account and the day (a month row: 30 of them).
+    const categories: [string, string, (x: string) => string, (x: string) => string, (x: string) => string][] = [
+      ["call_in", "in", (x) => `1 + ${x} % 5`, (x) => `(1 + ${x} % 5) * (30 + ${x} % 150)`, () => "0"],
+      ["call_mobile", "out", (x) => `1 + ${x} % 6`, (x) => `(1 + ${x} % 6) * (30 + ${x} % 151)`, () => "0"],
+      ["sms", "out", (x) => `${x} % 4`, () => "0", () => "0"],
+      ["internet", "none", (x) => `2 + ${x} % 10`, () => "0", (x) => `100000 + ${x} % 900000`],
+    ];
+    const x = "((a.n * 2654435761 + c.n * 40503) % 1000003)";
+    for (const [calendar, at, times] of [
+      ["udays", "day", 1],
+      ["umonths", "month", 30],
+    ] as const)
+      for (const [category, direction, cnt, sec, kb] of categories)
+        ins(
+          "usage_daily_totals",
+          `INSERT INTO usage_daily_totals (account_no, local_day, service_id, category, direction, count, duration_sec, minutes, volume_kb, cost_kop)
+           SELECT a.account_no, c.${at}, s.id, '${category}', '${direction}', ${times} * (${cnt(x)}), ${times} * (${sec(x)}),
+             ${times} * ((${sec(x)} + 59) / 60 + ${cnt(x)}), ${times} * (${kb(x)}), 0
+           FROM acc a JOIN account_services s ON s.account_no = a.account_no JOIN ${calendar} c WHERE a.mobile = 1
+           ORDER BY a.account_no, c.${at}`,
+        );
     for (const ix of indexes) db.exec(ix.sql);
     db.exec("COMMIT");
     say(`  ${name}: history written and indexed in ${((performance.now() - t) / 1000).toFixed(0)} s`);
