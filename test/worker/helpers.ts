@@ -2,8 +2,9 @@ import { env, exports } from "cloudflare:workers";
 import { expect, onTestFinished, vi } from "vitest";
 import { buildSeed, demoPeriods } from "../../worker/db/seed/seed";
 import { type SeedBucket, seedUsageMonth } from "../../worker/db/seed/usage.seed";
-import { type HomeShardBinding, shardBindings, shardDatabase } from "../../worker/platform/db";
+import { createDataAccess, type HomeShardBinding, shardBindings, shardDatabase } from "../../worker/platform/db";
 import { keyHash, MAX_MESSAGE_STORES, messageStoreDatabases } from "../../worker/platform/message-stores";
+import { forgetSessionLinks } from "../../worker/platform/session";
 
 /** The demo usage as `seedUsageMonth` leaves it in an empty bucket: the objects by key, and each month's totals' SQL per shard. */
 type UsageSeed = { objects: Map<string, Uint8Array>; statements: [HomeShardBinding, string[]][] };
@@ -206,6 +207,14 @@ export async function subscriberAt(subscriberId: string): Promise<{ id: string; 
     .first<{ id: string; homeShard: string }>();
   if (!row) throw new Error(`no subscriber ${subscriberId}`);
   return row;
+}
+
+/**
+ * For a test that writes a subscriber's links (or their accounts' shards) in SQL: their sessions' copy of the links is
+ * forgotten, as every change the product makes forgets it (platform/session.ts `forgetSessionLinks`).
+ */
+export async function forgetLinksOf(subscriberId: string) {
+  await forgetSessionLinks(createDataAccess(env), await subscriberAt(subscriberId));
 }
 
 /**

@@ -406,6 +406,8 @@ describe("voluntary block", () => {
 describe("applications", () => {
   it("goes from the address check to a connected service through every status, notifying each step", async () => {
     const anna = await login("anna");
+    // Her sessions keep a copy of her links from before the new account.
+    expect((await api(anna, "/accounts")).status).toBe(200);
     const tomorrow = addDays(localDay("Europe/Moscow"), 1);
     const body = {
       kind: "connection",

@@ -29,7 +29,7 @@ import { createDataAccess, type DataAccess, d1Of, type ShardBinding } from "../.
 import { makeAccountNo } from "../../worker/platform/ids";
 import { addDays, localDay, localInstant, type Region, regionByCode } from "../../worker/platform/region";
 import { pageSql, registerAccount } from "../../worker/platform/shard-map";
-import { call, json, login, SAME_ORIGIN, shardRows } from "./helpers";
+import { call, forgetLinksOf, json, login, SAME_ORIGIN, shardRows } from "./helpers";
 
 const ANNA_MSK = makeAccountNo("20100000001");
 const OPS = { authorization: `Bearer ${env.OPERATOR_TOKEN}`, "content-type": "application/json" };
@@ -112,6 +112,7 @@ async function annaAccount(): Promise<{ accountNo: string; shard: ShardBinding; 
   await env.DB.prepare("INSERT INTO account_links (subscriber_id, account_no, role, created_at) VALUES ('demo-anna', ?, 'owner', ?)")
     .bind(accountNo, t)
     .run();
+  await forgetLinksOf("demo-anna");
   return { accountNo, shard, house: String(made) };
 }
 
@@ -446,14 +447,21 @@ describe("moving an account between shards", () => {
       const before = await figures(from, a.accountNo);
       const counts = await shardCounts();
       const data = createDataAccess(env);
+      // Anna's sessions keep a copy of her links (with the account's shard) from before the move.
+      const cookie = await login("anna");
+      const balances = async () =>
+        (await json<Accounts>(await call("msk", "/api/v1/accounts", { headers: { cookie } }))).items
+          .filter((x) => x.accountNo === a.accountNo)
+          .map((x) => x.balanceKop);
+      expect(await balances()).toEqual([before.ledger_kop]);
       await expect(moveAccount(data, a.accountNo, to, { crashAfter: step })).rejects.toThrow(`injected crash after ${step}`);
       // Meanwhile the account is there exactly once for a reader: where the directory points, with all its money.
-      const cookie = await login("anna");
-      const mid = await json<Accounts>(await call("msk", "/api/v1/accounts", { headers: { cookie } }));
-      expect(mid.items.filter((x) => x.accountNo === a.accountNo).map((x) => x.balanceKop)).toEqual([before.ledger_kop]);
+      expect(await balances()).toEqual([before.ledger_kop]);
       // Resumed (no grace period here: the test is the only reader).
       const done = await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 });
       expect(done.step).toBe("done");
+      // The source is cleaned: her sessions read the account on the target, all its money there, once.
+      expect(await balances()).toEqual([before.ledger_kop]);
       expect(await shardOf(a.accountNo)).toBe(to);
       expect(await figures(to, a.accountNo)).toEqual(before);
       expect(Object.values(await figures(from, a.accountNo)).every((n) => n === 0)).toBe(true);

@@ -5,12 +5,15 @@ import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { serialize } from "hono/utils/cookie";
 import { accountDirectory, accountLinks, globalSessions, subscribers } from "../db/schema/global";
-import { sessions } from "../db/schema/region";
+import { sessionLinks as linkCopies, sessions } from "../db/schema/region";
 import type { AppEnv } from "../env";
 import { randomToken, sha256Hex, timingSafeEqual } from "./crypto";
 import { type DataAccess, type GlobalDb, globalWrites, isShardBinding, type RegionDb, type ShardBinding } from "./db";
 import { AppError } from "./errors";
 import { log } from "./log";
+import { LINKS_COPY_TTL_MS } from "./session-links";
+
+export { LINKS_COPY_TTL_MS };
 
 export const SESSION_COOKIE = "kab_session";
 /**
@@ -90,8 +93,9 @@ function boundHome(data: DataAccess, homeShard: string): ShardBinding | null {
 
 /**
  * What the cookie holds before its stamp: `<home shard>.<subscriber id>.<token>`, so that a request reads the
- * session in the shard while it reads the subscriber's links in the global database, side by side. Neither name is a
- * secret (the token is the credential), and a session is taken only where its row has that subscriber.
+ * session and the subscriber's links (the shard's copy) in the shard, and global data, when a route reads any, side by
+ * side. Neither name is a secret (the token is the credential), and a session is taken only where its row has that
+ * subscriber.
  */
 function cookieOf(store: SessionStore, subscriberId: string, token: string): string {
   return store ? `${store}.${subscriberId}.${token}` : token;
@@ -254,13 +258,76 @@ export function preread<T>(db: GlobalDb, subscriberId: string, read: SessionRead
   return reads?.has(read) ? (reads.get(read) as T) : undefined;
 }
 
+/** The home shard's copy of the links, when it has them and was made within `LINKS_COPY_TTL_MS`. */
+function trustedCopy(copy: typeof linkCopies.$inferSelect | undefined, now: Date): SessionLink[] | null {
+  if (!copy?.links || !copy.filledAt || now.getTime() - copy.filledAt.getTime() >= LINKS_COPY_TTL_MS) return null;
+  try {
+    const links: unknown = JSON.parse(copy.links);
+    return Array.isArray(links) ? (links as SessionLink[]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Keeps links read from the global database as the home shard's copy, unless a change of them has forgotten the copy
+ * since `gen` was read (before the links were): a copy of links read before a change is never written after it.
+ */
+export async function keepLinksCopy(home: RegionDb, subscriberId: string, gen: number, links: SessionLink[], now: Date) {
+  await home
+    .insert(linkCopies)
+    .values({ subscriberId, gen: 0, links: JSON.stringify(links), filledAt: now })
+    .onConflictDoUpdate({
+      target: linkCopies.subscriberId,
+      set: { links: sql`excluded.links`, filledAt: sql`excluded.filled_at` },
+      setWhere: eq(linkCopies.gen, gen),
+    });
+}
+
+/** The subscriber's links from the global database, kept as the home shard's copy (`gen`: the copy's, read first). */
+async function readAndKeepLinks(db: GlobalDb, home: RegionDb, subscriberId: string, gen: number, now: Date): Promise<SessionLink[]> {
+  const links = await selectSessionLinks(db, subscriberId);
+  await keepLinksCopy(home, subscriberId, gen, links, now);
+  return links;
+}
+
+/**
+ * Forgets the home shard's copy of a subscriber's links: called after every change of their links (made, removed, a
+ * threshold set) and of a linked account's shard (a move's switch), so that their next request reads them afresh.
+ * Raising `gen` also refuses the copy a request is about to write from links it read before the change.
+ */
+export async function forgetSessionLinks(data: DataAccess, subscriber: { id: string; homeShard: string }) {
+  if (!data.hasShard(subscriber.homeShard)) return;
+  await data
+    .shard(subscriber.homeShard)
+    .insert(linkCopies)
+    .values({ subscriberId: subscriber.id, gen: 1, links: null, filledAt: null })
+    .onConflictDoUpdate({ target: linkCopies.subscriberId, set: { gen: sql`${linkCopies.gen} + 1`, links: null, filledAt: null } });
+}
+
+/**
+ * Forgets the copies of every subscriber who holds the account (owner, payer, viewer), in their home shards, side by
+ * side: after the account's shard changed (a move's switch). One global read and a write per holder.
+ */
+export async function forgetHoldersLinks(data: DataAccess, accountNo: string) {
+  const holders = await data.global
+    .select({ id: subscribers.id, homeShard: subscribers.homeShard })
+    .from(accountLinks)
+    .innerJoin(subscribers, eq(subscribers.id, accountLinks.subscriberId))
+    .where(eq(accountLinks.accountNo, accountNo));
+  await Promise.all(holders.map((h) => forgetSessionLinks(data, h)));
+  return holders.length;
+}
+
 /** A session's row as read, with the home shard it belongs to. */
 type FoundRow = Omit<typeof sessions.$inferSelect, "stampKey"> & { stampKey: string | null; homeShard: string };
 
 /**
- * The session's row, the subscriber's links and the route's reads. A session in a home shard: its row there and the
- * rest in the global database for the subscriber the cookie names, side by side (one round trip's time); the row
- * must have that subscriber, or nothing read is used. A legacy session: all in one global batch, as before.
+ * The session's row, the subscriber's links and the route's reads. A session in a home shard: its row there, with the
+ * shard's copy of the links when the route reads nothing global (the links from the global database only when there
+ * is no copy to trust, then kept); with the links and the route's reads in the global database for the subscriber the
+ * cookie names, side by side (one round trip's time), when it does. The row must have that subscriber, or nothing read
+ * is used. A legacy session: all in one global batch, as before.
  */
 async function readSession(
   data: DataAccess,
@@ -268,13 +335,30 @@ async function readSession(
   idHash: string,
   reads: readonly SessionRead<unknown>[],
   c: Context<AppEnv> | undefined,
+  now: Date,
 ): Promise<{ row: FoundRow; links: SessionLink[]; results: unknown[] } | null> {
   const db = data.global;
   const { store, subscriberId } = parsed;
   if (store && subscriberId) {
     if (!data.hasShard(store)) return null;
+    const home = data.shard(store);
+    if (reads.length === 0) {
+      // Nothing global to read but the links: the session and the home shard's copy of the links, and the global
+      // links only when there is no copy to trust (then kept for the next requests).
+      const [rows, copies] = await home.batch([
+        home.select().from(sessions).where(eq(sessions.idHash, idHash)),
+        home.select().from(linkCopies).where(eq(linkCopies.subscriberId, subscriberId)),
+      ]);
+      const row = rows[0];
+      if (row?.subscriberId !== subscriberId) return null;
+      if (row.expiresAt <= now) return { row: { ...row, homeShard: store }, links: [], results: [] };
+      const copy = copies[0];
+      const links = trustedCopy(copy, now) ?? (await readAndKeepLinks(db, home, subscriberId, copy?.gen ?? 0, now));
+      return { row: { ...row, homeShard: store }, links, results: [] };
+    }
+    // The route reads global data too: its reads and the links in one global batch, beside the session's read.
     const [rows, [links, ...results]] = await Promise.all([
-      data.shard(store).select().from(sessions).where(eq(sessions.idHash, idHash)),
+      home.select().from(sessions).where(eq(sessions.idHash, idHash)),
       db.batch([selectSessionLinks(db, subscriberId), ...reads.map((r) => r.build(db, subscriberId, c))]),
     ]);
     const row = rows[0];
@@ -296,7 +380,7 @@ async function readSession(
 
 /**
  * The live session for a cookie value, or null (unknown, expired or idle too long), read with the subscriber's
- * account links in one round trip's time, and never written: the last use is proven by the cookie's signed stamp,
+ * account links in one round trip's time (two when the links' copy must be made again), and never written: the last use is proven by the cookie's signed stamp,
  * which is renewed by a Set-Cookie (`renewedCookie`) at most every five minutes. An idle session is not deleted here
  * (an old copy of a cookie must not end the session its owner still uses); housekeeping removes it at expiry.
  */
@@ -311,7 +395,7 @@ export async function findSession(
   if (!parsed) return null;
   const { token, stamp, store } = parsed;
   const idHash = await sha256Hex(token);
-  const found = await readSession(data, parsed, idHash, reads, c);
+  const found = await readSession(data, parsed, idHash, reads, c, now);
   if (!found) return null;
   const { row, links, results } = found;
   const db = data.global;

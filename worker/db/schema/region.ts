@@ -927,6 +927,23 @@ export const deliveries = sqliteTable(
 );
 
 /**
+ * The subscriber's account links as their sessions read them, kept in their home shard beside the sessions, so that a
+ * request reads nothing global (platform/session.ts). The global `account_links` and `account_directory` stay the
+ * truth: this is their copy, made by the first request that finds none and trusted for `LINKS_COPY_TTL_MS`. Every
+ * change of a link (or of a linked account's shard) forgets it by raising `gen`; a copy is written only where `gen` is
+ * still the one its request read before it read the links, so a copy made from links read before a change is refused.
+ * One row per subscriber who has used a session: bounded by subscribers, not by time.
+ */
+export const sessionLinks = sqliteTable("session_links", {
+  subscriberId: text("subscriber_id").primaryKey(),
+  /** Raised by every change of the subscriber's links (forgetting the copy). */
+  gen: integer("gen").notNull().default(0),
+  /** The links as JSON (`SessionLink[]`), or null: forgotten, to be read again. */
+  links: text("links"),
+  filledAt: integer("filled_at", { mode: "timestamp_ms" }),
+});
+
+/**
  * Sessions, in the subscriber's home shard (only the SHA-256 of the token is stored): the cookie names the shard and
  * the subscriber beside the token (platform/session.ts), so a request reads its session here while it reads the
  * subscriber's links in the global database, side by side, and a login writes nothing global. The subscriber is a

@@ -4,11 +4,16 @@ import type { LedgerKind } from "../../db/schema/region";
 import type { AppEnv } from "../../env";
 import { clientAddress } from "../../platform/client";
 import { notifier } from "../../platform/notify";
-import { requireSession } from "../../platform/session";
+import { forgetSessionLinks, requireSession } from "../../platform/session";
 import type * as r from "./accounts.routes";
 import * as svc from "./accounts.service";
 
 const who = (c: Context<AppEnv>) => requireSession(c).subscriberId;
+/** After a change of the subscriber's links: their sessions' copy of them is forgotten (platform/session.ts). */
+const forgetLinks = (c: Context<AppEnv>) => {
+  const session = requireSession(c);
+  return forgetSessionLinks(c.get("data"), { id: session.subscriberId, homeShard: session.homeShard });
+};
 const noStore = (c: Context<AppEnv>) => c.header("cache-control", "private, no-store");
 
 export const listHandler: RouteHandler<typeof r.listAccountsRoute, AppEnv> = async (c) => {
@@ -40,6 +45,7 @@ export const insightHandler: RouteHandler<typeof r.insightRoute, AppEnv> = async
 
 export const lowBalanceHandler: RouteHandler<typeof r.lowBalanceRoute, AppEnv> = async (c) => {
   await svc.setLowBalance(c.get("data").global, who(c), c.req.valid("param").accountNo, c.req.valid("json").thresholdKop);
+  await forgetLinks(c);
   return c.body(null, 204);
 };
 
@@ -52,10 +58,12 @@ export const linkStartHandler: RouteHandler<typeof r.linkStartRoute, AppEnv> = a
 export const linkConfirmHandler: RouteHandler<typeof r.linkConfirmRoute, AppEnv> = async (c) => {
   const { accountNo, code, role } = c.req.valid("json");
   await svc.confirmLink(c.get("data").global, who(c), accountNo, code, role, clientAddress(c));
+  await forgetLinks(c);
   return c.body(null, 204);
 };
 
 export const unlinkHandler: RouteHandler<typeof r.unlinkRoute, AppEnv> = async (c) => {
   await svc.unlinkAccount(c.get("data").global, who(c), c.req.valid("param").accountNo);
+  await forgetLinks(c);
   return c.body(null, 204);
 };

@@ -27,6 +27,7 @@ import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { addDays, localDay, regionTz } from "../../platform/region";
+import { forgetHoldersLinks } from "../../platform/session";
 import { branchOfRegion, copyPage, type KeyValue, readPage } from "../../platform/shard-map";
 import { catchUpAccount, type RegionBillingDone, regionBillingDone } from "../billing/catch-up.service";
 import { EARN_HOUR, earnForAccountDay } from "../bonus/bonus.service";
@@ -529,6 +530,10 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
         // crash between the switch and this, and harmless to repeat).
         if (move.cursorTable === 0 && move.cursorRows === 0) {
           await rawBatch(target, [arrivedStatement(accountNo, move.id)]);
+          // The holders' sessions kept the account's old shard in their copies of their links: forgotten here, before
+          // any clean-up of the source can start (a crash before it repeats it), so their next requests read the
+          // directory afresh.
+          await forgetHoldersLinks(data, accountNo);
           // The days the region charged and the months it closed while the source skipped the frozen account (and
           // the target skipped it arriving) are charged and closed here now, once: the region's own keys make a
           // repeat (a crash before the cursor moves, the grace period's calls) or the region's next run change
