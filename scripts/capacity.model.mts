@@ -99,10 +99,17 @@ export interface Assumptions {
   stormShardWritesPerLogin: number;
   /** The share of a day's API requests made in its busiest hour. */
   busyHourShare: number;
-  /** Global read queries a request makes (the session's batch: the links and the route's declared reads). */
-  globalReadsPerRequest: number;
-  /** Read queries a request makes in shards: its session in the home shard, the account's data. */
+  /** API requests (and pages) of one visit to the cabinet. */
+  requestsPerVisit: number;
+  /**
+   * Global read queries of a whole visit: the page's boot batch (its profile, outages and links) and the first
+   * request that finds no copy of the links in the home shard; the others read none.
+   */
+  globalReadsPerVisit: number;
+  /** Read queries a request makes in shards: its session and the links' copy in the home shard, the account's data. */
   shardReadsPerRequest: number;
+  /** Writes a visit makes in its subscriber's home shard: the links' copy, kept once. */
+  shardWritesPerVisit: number;
   usageBatchesPerMonth: number;
   /** Messages per queue consumer invocation (one Workers request each). */
   queueBatchSize: number;
@@ -199,11 +206,16 @@ export function messageRows(a: Assumptions): Record<string, number> {
 }
 
 /**
- * Rows per account in its subscriber's home shard that do not grow with time: their browsers' push subscriptions and
- * their sessions (alive at most 30 days).
+ * Rows per account in its subscriber's home shard that do not grow with time: their browsers' push subscriptions,
+ * their sessions (alive at most 30 days) and their sessions' copy of their links.
  */
 export function homeRows(a: Assumptions): Record<string, number> {
-  return { push_subscriptions: a.pushSubscriptionsPerAccount, sessions: a.liveSessionsPerAccount };
+  return {
+    push_subscriptions: a.pushSubscriptionsPerAccount,
+    sessions: a.liveSessionsPerAccount,
+    // The copy of a subscriber's links their sessions read (one row a subscriber, kept: bounded by subscribers).
+    session_links: a.subscribersPerAccount,
+  };
 }
 
 /**
@@ -414,9 +426,9 @@ export function peaks(a: Assumptions, m: Measured, shardAccounts: number): Peak[
     d1RowsWrittenPerSec: statementRows,
     d1Busy: d1Busy(a, statementReads, statementWrites, statementRows),
   };
-  // The logins read the global database; each session row goes to its subscriber's home shard (at most a shard's
-  // own subscribers sign in there within the window).
-  const stormReads = (a.stormLogins * a.stormGlobalReadsPerLogin) / a.stormWindowSec;
+  // The logins, and the visits they open, read the global database; each session row and links' copy goes to its
+  // subscriber's home shard (at most a shard's own subscribers sign in there within the window).
+  const stormReads = (a.stormLogins * (a.stormGlobalReadsPerLogin + a.globalReadsPerVisit)) / a.stormWindowSec;
   const storm: Peak = {
     name: "login storm",
     where: "global database",
@@ -426,9 +438,11 @@ export function peaks(a: Assumptions, m: Measured, shardAccounts: number): Peak[
     d1RowsWrittenPerSec: 0,
     d1Busy: d1Busy(a, stormReads, 0, 0),
   };
-  const stormShardWrites =
-    (Math.min(a.stormLogins, shardAccounts * a.subscribersPerAccount) * a.stormShardWritesPerLogin) / a.stormWindowSec;
-  const stormShardRows = stormShardWrites * (1 + (m.indexes.sessions ?? 0));
+  const stormShardLogins = Math.min(a.stormLogins, shardAccounts * a.subscribersPerAccount) / a.stormWindowSec;
+  const stormShardWrites = stormShardLogins * (a.stormShardWritesPerLogin + a.shardWritesPerVisit);
+  const stormShardRows =
+    stormShardLogins *
+    (a.stormShardWritesPerLogin * (1 + (m.indexes.sessions ?? 0)) + a.shardWritesPerVisit * (1 + (m.indexes.session_links ?? 0)));
   const stormShard: Peak = {
     name: "login storm",
     where: "one regional shard",
@@ -438,11 +452,15 @@ export function peaks(a: Assumptions, m: Measured, shardAccounts: number): Peak[
     d1RowsWrittenPerSec: stormShardRows,
     d1Busy: d1Busy(a, 0, stormShardWrites, stormShardRows),
   };
-  // Everyday traffic at its busiest hour: every request reads the global database once (one batch) and its shards.
+  // Everyday traffic at its busiest hour: a visit reads the global database for its page and for the links once
+  // (kept in the home shard for its other requests), and every request reads its shards.
   const accountsAll = a.fixedAccounts + a.mobileAccounts;
   const busyRequests = (accountsAll * a.requestsPerAccountMonth * a.busyHourShare) / DAYS_PER_MONTH / 3600;
-  const busyGlobalReads = busyRequests * a.globalReadsPerRequest;
-  const busyShardReads = busyRequests * (shardAccounts / Math.max(1, accountsAll)) * a.shardReadsPerRequest;
+  const busyGlobalReads = (busyRequests / a.requestsPerVisit) * a.globalReadsPerVisit;
+  const shardShare = shardAccounts / Math.max(1, accountsAll);
+  const busyShardReads = busyRequests * shardShare * a.shardReadsPerRequest;
+  const busyShardWrites = ((busyRequests * shardShare) / a.requestsPerVisit) * a.shardWritesPerVisit;
+  const busyShardRows = busyShardWrites * (1 + (m.indexes.session_links ?? 0));
   const busy: Peak = {
     name: "busy hour of the cabinet",
     where: "global database",
@@ -457,9 +475,9 @@ export function peaks(a: Assumptions, m: Measured, shardAccounts: number): Peak[
     where: "one regional shard",
     queueMessagesPerSec: 0,
     d1ReadsPerSec: busyShardReads,
-    d1WritesPerSec: 0,
-    d1RowsWrittenPerSec: 0,
-    d1Busy: d1Busy(a, busyShardReads, 0, 0),
+    d1WritesPerSec: busyShardWrites,
+    d1RowsWrittenPerSec: busyShardRows,
+    d1Busy: d1Busy(a, busyShardReads, busyShardWrites, busyShardRows),
   };
   return [charging, outageShard, outage, outageStore, statements, stormShard, storm, busyShard, busy];
 }

@@ -28,6 +28,7 @@ import { buildReceipt } from "../worker/features/payments/receipts.ts";
 import { RETENTION_MONTHS, STORAGE_MONTHS } from "../worker/features/usage/usage.limits.ts";
 import { makeAccountNo } from "../worker/platform/ids.ts";
 import { daysInMonth } from "../worker/platform/money.ts";
+import { LINKS_COPY_TTL_MS } from "../worker/platform/session-links.ts";
 import {
   type Assumption,
   type Assumptions,
@@ -320,9 +321,10 @@ const ASSUMPTIONS: Assumption[] = [
   { key: "stormWindowSec", value: 600, unit: "s", source: "assumed: within 10 minutes" },
   {
     key: "stormGlobalReadsPerLogin",
-    value: 3,
+    value: 1,
     unit: "read queries",
-    source: "code: subscriber by phone, links, directory (features/auth)",
+    source:
+      "code: the subscriber by phone, e-mail or login (features/auth checkPassword); measured by test/worker/sessions-home-shard.test.ts; the visit it opens is globalReadsPerVisit more",
   },
   {
     key: "busyHourShare",
@@ -331,16 +333,30 @@ const ASSUMPTIONS: Assumption[] = [
     source: "assumed: the evening's busiest hour carries a tenth of the day's requests",
   },
   {
-    key: "globalReadsPerRequest",
-    value: 2,
-    unit: "read queries",
-    source: "code: one batch a request, the subscriber's links and the route's declared reads (platform/session.ts readWithSession)",
+    key: "requestsPerVisit",
+    value: 10,
+    unit: "requests / visit",
+    source: "assumed (as in requestsPerAccountMonth): a page and nine API calls",
+  },
+  {
+    key: "globalReadsPerVisit",
+    value: 4,
+    unit: "read queries / visit",
+    source:
+      "code: the page's boot batch (profile, outages, links; pages.boot.ts) and the links read once to be kept in the home shard (platform/session.ts); measured by test/worker/accounts.test.ts «a visit»",
   },
   {
     key: "shardReadsPerRequest",
-    value: 3,
+    value: 4,
     unit: "read queries",
-    source: "code: the session in the home shard; assumed: two reads of the account's data (home screen: one per shard)",
+    source:
+      "code: the session and the links' copy in the home shard (one batch); assumed: two reads of the account's data (home screen: one per shard)",
+  },
+  {
+    key: "shardWritesPerVisit",
+    value: 1,
+    unit: "write queries / visit",
+    source: "code: the links' copy, kept by the visit's first request that finds none (platform/session.ts keepLinksCopy)",
   },
   {
     key: "stormShardWritesPerLogin",
@@ -644,6 +660,13 @@ function generate(): Sample {
       role: "owner",
       low_balance_kop: rnd() < 0.3 ? 10000 : null,
       created_at: created,
+    });
+    // The copy of the subscriber's links their sessions read, in the home shard (platform/session.ts).
+    put("session_links", {
+      subscriber_id: subscriberId,
+      gen: 1,
+      links: JSON.stringify([{ accountNo: no, role: "owner", lowBalanceKop: null, region: REGION, shard: "DB_MOSCOW" }]),
+      filled_at: START,
     });
     if (rnd() < A.liveSessionsPerAccount)
       put("sessions", {
@@ -1188,6 +1211,7 @@ function main() {
   const stormShardPeak = peakList.find((p) => p.name === "login storm" && p.where === "one regional shard");
   const busyGlobalPeak = peakList.find((p) => p.name.startsWith("busy hour") && p.where === "global database");
   const busyShardPeak = peakList.find((p) => p.name.startsWith("busy hour") && p.where === "one regional shard");
+  const busyPerSec = (accountsTotal * A.requestsPerAccountMonth * A.busyHourShare) / DAYS_PER_MONTH / 3600;
   const monthsToFill = (bytesPerMonth: number, fixedBytes: number) => (A.shardBytes * A.headroom - fixedBytes) / bytesPerMonth;
   const oneBranch = todayPlan[0];
   const moscowAccounts = oneBranch?.accounts ?? 0;
@@ -1386,20 +1410,26 @@ ${table(
   statement on the 1st yet (a month's statement is a PDF made when asked for): the messages are counted as the
   seed's monthly statement would send them, an upper bound. On
   one database per branch this alone is ${pct(peakToday.find((p) => p.name.startsWith("1st"))?.d1Busy ?? 0)} of the database's time.
-- **Login storm**: ${n0(A.stormLogins)} logins in ${n0(A.stormWindowSec / 60)} minutes. The global database
-  reads the subscriber, links and directory of each: ${pct(stormGlobalPeak?.d1Busy ?? 0)} of its thread,
+- **Login storm**: ${n0(A.stormLogins)} logins in ${n0(A.stormWindowSec / 60)} minutes, each followed by a visit. The global
+  database reads the subscriber of each login (${n0(A.stormGlobalReadsPerLogin)} query) and ${n0(A.globalReadsPerVisit)} for the visit (above): ${pct(stormGlobalPeak?.d1Busy ?? 0)} of its thread,
   ${n0(Math.ceil((stormGlobalPeak?.d1Busy ?? 0) / A.headroom))} databases' worth, so the logins must be spread too (below). It writes
-  nothing: each session row goes to its subscriber's home shard (platform/session.ts), where a shard whose every
-  subscriber signs in within the window is ${pct(stormShardPeak?.d1Busy ?? 0)} busy. With the rows in the global database, the same storm was
-  ${pct(d1Busy(A, (A.stormLogins * A.stormGlobalReadsPerLogin) / A.stormWindowSec, (A.stormLogins * A.stormShardWritesPerLogin) / A.stormWindowSec, 0))} of its thread.
+  nothing: each session row and links' copy goes to its subscriber's home shard (platform/session.ts), where a shard whose every
+  subscriber signs in within the window is ${pct(stormShardPeak?.d1Busy ?? 0)} busy. With the session rows in the global database, the same storm was
+  ${pct(d1Busy(A, (A.stormLogins * (A.stormGlobalReadsPerLogin + A.globalReadsPerVisit)) / A.stormWindowSec, (A.stormLogins * A.stormShardWritesPerLogin) / A.stormWindowSec, 0))} of its thread.
 
 - **Busy hour of the cabinet**: ${n0(accountsTotal * A.requestsPerAccountMonth)} API requests a month, a tenth of a day's in its
-  busiest hour (${rate((accountsTotal * A.requestsPerAccountMonth * A.busyHourShare) / DAYS_PER_MONTH / 3600)} a second). Each reads the global database once, a batch of
-  ${n0(A.globalReadsPerRequest)} queries (the subscriber's links, the route's declared reads): ${pct(busyGlobalPeak?.d1Busy ?? 0)} of its thread, every
-  day, where a shard's share (its session and the account's data) is ${((busyShardPeak?.d1Busy ?? 0) * 100).toFixed(2)} %. The links are the global part of every
-  request; splitting the global database (below) spreads them with it. D1's read replicas
-  (<https://developers.cloudflare.com/d1/best-practices/read-replication/>, one in each of D1's regions) would not: a
-  national operator's subscribers are all nearest the same one, so its reads go to that replica and the primary.
+  busiest hour (${rate(busyPerSec)} a second), in visits of ${n0(A.requestsPerVisit)}. A visit reads the global database
+  ${n0(A.globalReadsPerVisit)} times in all: the page's boot batch (the profile, outages and the links) and, once, the links to be
+  kept in the subscriber's home shard (\`session_links\`, platform/session.ts); every other request reads its session and
+  that copy in one batch there and nothing global. That is ${pct(busyGlobalPeak?.d1Busy ?? 0)} of the global database's thread,
+  where a shard's share (its sessions, the copies and the accounts' data, and a copy written a visit) is
+  ${((busyShardPeak?.d1Busy ?? 0) * 100).toFixed(2)} %. When every request read the links globally (a batch of 2 queries) it was
+  ${pct(d1Busy(A, busyPerSec * 2, 0, 0))}. Every change of a link forgets the copy (a threshold set, a link made or removed,
+  a connection's new account, the switch of a shard move for every holder of the account); a copy is written only
+  where no change forgot it since its request read the links, and is trusted for ${n0(LINKS_COPY_TTL_MS / 60_000)} minutes at most.
+  D1's read replicas (<https://developers.cloudflare.com/d1/best-practices/read-replication/>, one in each of D1's
+  regions) would not have helped: a national operator's subscribers are all nearest the same one, so its reads go to
+  that replica and the primary.
 
 ## 4. Cost per 1 M accounts per month (bounded design, month ${A.months})
 
@@ -1497,13 +1527,14 @@ the close's delete of it bills them again.
   else signs in), so an endpoint is never another subscriber's to take over (\`web/src/lib/push.ts\`);
   the rows an older deployment kept are read beside them and drained like the inbox.
   \`sessions\` moved to the home shards too (${n0(sessionsBytes)} bytes per account): the cookie names the home shard and
-  the subscriber beside the token, so a request reads its session there while it reads the subscriber's links
-  globally, side by side (one round trip's time, as before), and a login writes nothing global; the sessions an older
+  the subscriber beside the token, so a request reads its session there, with its copy of the subscriber's links
+  (\`session_links\`, ${n0(bytesOf({ session_links: A.subscribersPerAccount }, m))} bytes per account; read from the global
+  database once a visit, above), and a login writes nothing global; the sessions an older
   deployment opened stay honoured in the global table until they expire (30 days), end, or are rotated home by a
   step-up (\`platform/session.ts\`), so an upgrade logs nobody out. The fixed part must still be split —
   the directory and logins sharded by a hash of the phone/account (or kept in each branch's shards with a small
-  routing table) — and with it the reads left on it above (the login storm's reads and every request's links; an
-  outage's are a batch's at once, ${pct(outageGlobalPeak?.d1Busy ?? 0)}).
+  routing table) — and with it the reads left on it above (the login storm's reads, each visit's page and first
+  links; an outage's are a batch's at once, ${pct(outageGlobalPeak?.d1Busy ?? 0)}).
 - **An area's fan-out** (\`fanOutArea\` in features/notifications) pages: a queue message reads
   ${n0(A.areaPage)} accounts at a time along \`accounts_region_idx\` (region, rowid) on each shard of the
   region's branch in turn (as the daily charge pages its services), finds the page's subscribers and

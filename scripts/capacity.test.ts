@@ -93,8 +93,10 @@ const zero = Object.fromEntries(
     "stormGlobalReadsPerLogin",
     "stormShardWritesPerLogin",
     "busyHourShare",
-    "globalReadsPerRequest",
+    "requestsPerVisit",
+    "globalReadsPerVisit",
     "shardReadsPerRequest",
+    "shardWritesPerVisit",
     "usageBatchesPerMonth",
     "queueBatchSize",
     "doMsPerRequest",
@@ -160,6 +162,7 @@ const m: Measured = {
     account_links: 0,
     subscribers: 0,
     sessions: 0,
+    session_links: 0,
     push_subscriptions: 0,
     provider_messages: 0,
     inbox: 10,
@@ -248,40 +251,58 @@ describe("capacity model", () => {
     expect(peaks(o, m, 50_000)[1]?.d1WritesPerSec).toBeCloseTo(500, 12);
   });
 
-  it("reads a login storm's subscribers globally and writes its sessions in the home shards", () => {
+  it("reads a login storm's subscribers (and the visits they open) globally and writes its sessions and links' copies in the home shards", () => {
     const o = {
       ...a,
       subscribersPerAccount: 1,
       stormLogins: 60_000,
       stormWindowSec: 600,
-      stormGlobalReadsPerLogin: 3,
+      stormGlobalReadsPerLogin: 1,
+      globalReadsPerVisit: 4,
       stormShardWritesPerLogin: 1,
+      shardWritesPerVisit: 1,
     };
     const storms = peaks(o, m, 4000).filter((p) => p.name === "login storm");
     const shard = storms.find((p) => p.where === "one regional shard");
     const global = storms.find((p) => p.where === "global database");
-    // The global database: 60,000 × 3 / 600 s = 300 reads/s, no write.
-    expect(global?.d1ReadsPerSec).toBeCloseTo(300, 12);
+    // The global database: 60,000 × (1 + 4) / 600 s = 500 reads/s, no write.
+    expect(global?.d1ReadsPerSec).toBeCloseTo(500, 12);
     expect(global?.d1WritesPerSec).toBe(0);
-    expect(global?.d1Busy).toBeCloseTo(0.3, 12);
-    // A shard writes at most its own 4,000 subscribers' sessions: 4,000 / 600 s.
-    expect(shard?.d1WritesPerSec).toBeCloseTo(4000 / 600, 12);
+    expect(global?.d1Busy).toBeCloseTo(0.5, 12);
+    // A shard writes at most its own 4,000 subscribers' sessions and copies: 4,000 × 2 / 600 s.
+    expect(shard?.d1WritesPerSec).toBeCloseTo(8000 / 600, 12);
     expect(shard?.d1ReadsPerSec).toBe(0);
     // A storm smaller than a shard is all on one.
     expect(
       peaks({ ...o, stormLogins: 1_000 }, m, 4000).find((p) => p.name === "login storm" && p.where !== "global database")?.d1WritesPerSec,
-    ).toBeCloseTo(1000 / 600, 12);
+    ).toBeCloseTo(2000 / 600, 12);
   });
 
-  it("reads the global database once a request at the busiest hour, and a shard its share", () => {
+  it("reads the global database a few times a visit at the busiest hour, and a shard its share, writing the links' copy once a visit", () => {
     // 10,000 accounts × 30 requests a month, a tenth of a day's in an hour: 985.6 requests in it, 0.274 a second.
-    const o = { ...a, requestsPerAccountMonth: 30, busyHourShare: 0.1, globalReadsPerRequest: 2, shardReadsPerRequest: 3 };
-    const busy = peaks(o, m, 4000).filter((p) => p.name.startsWith("busy hour"));
+    const o = {
+      ...a,
+      requestsPerAccountMonth: 30,
+      busyHourShare: 0.1,
+      requestsPerVisit: 10,
+      globalReadsPerVisit: 4,
+      shardReadsPerRequest: 3,
+    };
+    const busy = peaks({ ...o, shardWritesPerVisit: 1 }, m, 4000).filter((p) => p.name.startsWith("busy hour"));
     const perSecond = (10_000 * 30 * 0.1) / 30.4375 / 3600;
-    expect(busy.find((p) => p.where === "global database")?.d1ReadsPerSec).toBeCloseTo(perSecond * 2, 12);
-    // A shard of 4,000 of the 10,000 accounts: their requests' session and account reads.
-    expect(busy.find((p) => p.where === "one regional shard")?.d1ReadsPerSec).toBeCloseTo(perSecond * 0.4 * 3, 12);
-    expect(busy.every((p) => p.d1WritesPerSec === 0)).toBe(true);
+    // A visit of 10 requests reads 4 global queries in all.
+    expect(busy.find((p) => p.where === "global database")?.d1ReadsPerSec).toBeCloseTo((perSecond / 10) * 4, 12);
+    expect(busy.find((p) => p.where === "global database")?.d1WritesPerSec).toBe(0);
+    // A shard of 4,000 of the 10,000 accounts: their requests' session and account reads, and a copy kept a visit.
+    const shard = busy.find((p) => p.where === "one regional shard");
+    expect(shard?.d1ReadsPerSec).toBeCloseTo(perSecond * 0.4 * 3, 12);
+    expect(shard?.d1WritesPerSec).toBeCloseTo((perSecond * 0.4) / 10, 12);
+    // Twice the requests a visit: half the global reads.
+    const longer = peaks({ ...o, shardWritesPerVisit: 1, requestsPerVisit: 20 }, m, 4000);
+    expect(longer.find((p) => p.name.startsWith("busy hour") && p.where === "global database")?.d1ReadsPerSec).toBeCloseTo(
+      (perSecond / 20) * 4,
+      12,
+    );
   });
 
   it("pages an area's fan-out over queue messages within each message's budget", () => {
@@ -325,10 +346,23 @@ describe("capacity model", () => {
     expect(Object.keys(globalRows(a).fixed)).not.toContain("deliveries");
   });
 
-  it("keeps the subscribers' push subscriptions and sessions in their home shards, counted once per account and not globally", () => {
-    expect(homeRows(a)).toEqual({ push_subscriptions: a.pushSubscriptionsPerAccount, sessions: a.liveSessionsPerAccount });
-    expect(Object.keys(globalRows(a).fixed)).not.toContain("push_subscriptions");
-    expect(Object.keys(globalRows(a).fixed)).not.toContain("sessions");
+  it("keeps the subscribers' push subscriptions, sessions and links' copies in their home shards, counted once per account and not globally", () => {
+    expect(homeRows(a)).toEqual({
+      push_subscriptions: a.pushSubscriptionsPerAccount,
+      sessions: a.liveSessionsPerAccount,
+      session_links: a.subscribersPerAccount,
+    });
+    for (const table of ["push_subscriptions", "sessions", "session_links"]) expect(Object.keys(globalRows(a).fixed)).not.toContain(table);
+    // A copy's bytes count in the account's shard bytes, once, however long the account lives.
+    const sized = { ...m, bytesPerRow: { ...m.bytesPerRow, session_links: 100 } };
+    expect(accountBytesBounded(a, sized, "fixed", 2) - accountBytesBounded(a, m, "fixed", 2)).toBeCloseTo(
+      100 * a.subscribersPerAccount,
+      10,
+    );
+    expect(accountBytesBounded(a, sized, "fixed", 30) - accountBytesBounded(a, m, "fixed", 30)).toBeCloseTo(
+      100 * a.subscribersPerAccount,
+      10,
+    );
   });
 
   it("keeps a month of provider messages in the message stores, none of them in the global database, and prices them apart", () => {
