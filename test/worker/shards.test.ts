@@ -1047,6 +1047,92 @@ async function topUp(accountNo: string) {
   });
 }
 
+describe("a move stuck for months", () => {
+  it("catches up five months in as many calls as its budget takes, the account kept from the target's jobs until done: the same money as one call, switched or abandoned", {
+    timeout: 240_000,
+  }, async () => {
+    // Three accounts alike on the second shard (a service, a bonus member each): one moved in calls of the default
+    // budget, one in a single call of an unlimited one (the reference), one abandoned in calls of the default budget.
+    const [a, b, c] = [await annaAccountOnSecond(), await annaAccountOnSecond(), await annaAccountOnSecond()];
+    const from: ShardBinding = "DB_MOSCOW_2";
+    const to: ShardBinding = "DB_MOSCOW";
+    const today = localDay("Europe/Moscow");
+    const frozenDay = addDays(today, -150);
+    const lastMonth = addDays(`${today.slice(0, 7)}-01`, -1).slice(0, 7);
+    const saved = await mskProgress();
+    const arriving = async (binding: ShardBinding, accountNo: string) =>
+      (
+        await d1Of(createDataAccess(env).shard(binding))
+          .prepare("SELECT count(*) AS n FROM arriving_accounts WHERE account_no = ?")
+          .bind(accountNo)
+          .first<{ n: number }>()
+      )?.n;
+    try {
+      // Frozen five months ago, by the region's progress then; since then it has charged, earned and closed on.
+      await setMskProgress({ midnight: frozenDay, bonus: frozenDay, close: addDays(`${frozenDay.slice(0, 7)}-01`, -1) });
+      for (const x of [a, b, c])
+        expect((await moveAccount(createDataAccess(env), x.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
+      await setMskProgress({ midnight: addDays(today, -1), bonus: addDays(today, -1), close: addDays(`${today.slice(0, 7)}-01`, -1) });
+      // One call of the old kind: ~150 days of charges, tariff checks and bonus runs, and five closes, at once.
+      const one = createDataAccess(env);
+      expect((await moveAccount(one, b.accountNo, to, { graceMs: 0, maxQueries: 100_000 })).step).toBe("done");
+      expect(one.stats.statements).toBeGreaterThan(MOVE_QUERY_BUDGET);
+      // In calls of the default budget: each within it, several of them.
+      const calls: number[] = [];
+      let step = "";
+      let midway = false;
+      while (step !== "done" && calls.length < 20) {
+        const data = createDataAccess(env);
+        step = (await moveAccount(data, a.accountNo, to, { graceMs: 0 })).step;
+        calls.push(Math.max(data.stats.statements, data.stats.roundTrips));
+        if (step === "switched" && !midway) {
+          midway = true;
+          // Part-way: the account is the directory's target's, still arriving there, and the target's own charge of a
+          // day leaves it alone (its catch-up does the days the region did).
+          expect(await shardOf(a.accountNo)).toBe(to);
+          expect(await arriving(to, a.accountNo)).toBe(1);
+          const move = await env.DB.prepare("SELECT charged_to FROM shard_moves WHERE account_no = ? AND step = 'switched'")
+            .bind(a.accountNo)
+            .first<{ charged_to: string }>();
+          expect(move?.charged_to && move.charged_to > frozenDay).toBe(true);
+          await chargeDay(createDataAccess(env).shard(to), "msk", today);
+          expect(await dayCharges(to, a.accountNo, today)).toBe(0);
+        }
+      }
+      expect(step).toBe("done");
+      expect(midway).toBe(true);
+      expect(calls.length).toBeGreaterThanOrEqual(3);
+      expect(Math.max(...calls)).toBeLessThanOrEqual(MOVE_QUERY_BUDGET);
+      expect(await arriving(to, a.accountNo)).toBe(0);
+      // Abandoned instead, in calls of the default budget: caught up on its source the same way.
+      const abandonCalls: number[] = [];
+      let abandoned = "";
+      while (abandoned !== "abandoned" && abandonCalls.length < 20) {
+        const data = createDataAccess(env);
+        abandoned = (await abandonMove(data, c.accountNo)).step;
+        abandonCalls.push(Math.max(data.stats.statements, data.stats.roundTrips));
+      }
+      expect(abandoned).toBe("abandoned");
+      expect(abandonCalls.length).toBeGreaterThanOrEqual(3);
+      expect(Math.max(...abandonCalls)).toBeLessThanOrEqual(MOVE_QUERY_BUDGET);
+      expect(await shardOf(c.accountNo)).toBe(from);
+      expect(await arriving(from, c.accountNo)).toBe(0);
+      // Today's charge (the region's) for the two moved ones, on the target: once each.
+      await chargeDay(createDataAccess(env).shard(to), "msk", today);
+      await chargeDay(createDataAccess(env).shard(from), "msk", today);
+      // The same rows and money, however many calls it took and wherever it ended up.
+      const reference = await figures(to, b.accountNo);
+      expect(Number(reference.ledger_periods)).toBeGreaterThanOrEqual(5);
+      expect(await closedMonth(to, a.accountNo, lastMonth)).toBe(true);
+      expect(await figures(to, a.accountNo)).toEqual(reference);
+      expect(await figures(from, c.accountNo)).toEqual(reference);
+      expect(await dayCharges(to, a.accountNo, today)).toBe(1);
+    } finally {
+      await setMskProgress(saved, true);
+    }
+  });
+});
+
 describe("abandoning a move", () => {
   it("is for operators only (401 without the token), with problems for a malformed or unknown account and for one with no move (ru, en)", async () => {
     const body = JSON.stringify({ accountNo: ANNA_MSK });

@@ -34,3 +34,15 @@ export function settledHere(accountNo: SQLWrapper): SQL {
   return sql`(NOT EXISTS (SELECT 1 FROM ${arrivingAccounts} WHERE ${arrivingAccounts.accountNo} = ${accountNo})
     AND NOT EXISTS (SELECT 1 FROM ${accountFreezes} WHERE ${accountFreezes.accountNo} = ${accountNo}))`;
 }
+
+/**
+ * SQL condition for a shard move's own catch-up of one account (`catchUpAccount`): the account is not frozen on this
+ * shard, so its rows may be written, though it may still be arriving — kept from the shard's jobs until the catch-up
+ * is done, in as many calls as its query budget takes.
+ */
+export function writableHere(accountNo: SQLWrapper): SQL {
+  return sql`NOT EXISTS (SELECT 1 FROM ${accountFreezes} WHERE ${accountFreezes.accountNo} = ${accountNo})`;
+}
+
+/** Which accounts a statement takes: the settled ones (the jobs), or also an arriving one (a move's catch-up). */
+export type AccountScope = (accountNo: SQLWrapper) => SQL;

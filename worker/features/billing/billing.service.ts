@@ -1,6 +1,6 @@
 import { and, eq, gt, type SQL, sql } from "drizzle-orm";
 import { accountOptions, accountServices, accounts, serviceOptions, tariffs } from "../../db/schema/region";
-import { settledHere } from "../../platform/arriving";
+import { type AccountScope, settledHere } from "../../platform/arriving";
 import type { RegionDb } from "../../platform/db";
 import { daysInMonth } from "../../platform/money";
 import { localDay, regionsAtHour } from "../../platform/region";
@@ -76,7 +76,14 @@ function dayShare(priceKop: SQL, day: string): SQL {
 }
 
 /** The day's charge of the region's active services that `scope` (a condition on `s`) picks; key `charge:<service>:<day>`. */
-function chargeServices(db: RegionDb, region: string, day: string, occurredAt: number, scope: SQL): Promise<number> {
+function chargeServices(
+  db: RegionDb,
+  region: string,
+  day: string,
+  occurredAt: number,
+  scope: SQL,
+  taken: AccountScope = settledHere,
+): Promise<number> {
   const dayKop = dayShare(sql`t.price_kop`, day);
   return appendSelected(
     db,
@@ -98,13 +105,20 @@ function chargeServices(db: RegionDb, region: string, day: string, occurredAt: n
     JOIN ${accounts} a ON a.account_no = s.account_no
     WHERE ${scope}
       AND a.region = ${region} AND a.status = 'active' AND s.status = 'active'
-      AND ${settledHere(sql`s.account_no`)}
+      AND ${taken(sql`s.account_no`)}
       AND ${dayKop} > 0`,
   );
 }
 
 /** The day's charge of the options switched on for active services that `scope` (a condition on `o`) picks, prorated the same way; key `charge:opt:<option>:<day>`. */
-function chargeOptions(db: RegionDb, region: string, day: string, occurredAt: number, scope: SQL): Promise<number> {
+function chargeOptions(
+  db: RegionDb,
+  region: string,
+  day: string,
+  occurredAt: number,
+  scope: SQL,
+  taken: AccountScope = settledHere,
+): Promise<number> {
   const optionKop = dayShare(sql`so.price_kop`, day);
   return appendSelected(
     db,
@@ -127,7 +141,7 @@ function chargeOptions(db: RegionDb, region: string, day: string, occurredAt: nu
     JOIN ${accounts} a ON a.account_no = o.account_no
     WHERE ${scope}
       AND o.status = 'active' AND s.status = 'active' AND a.status = 'active' AND a.region = ${region}
-      AND ${settledHere(sql`o.account_no`)}
+      AND ${taken(sql`o.account_no`)}
       AND ${optionKop} > 0`,
   );
 }
@@ -137,11 +151,18 @@ function chargeOptions(db: RegionDb, region: string, day: string, occurredAt: nu
  * and keys, so a day charged either way is charged once): for a day the region's charge passed the account by
  * while a shard move had it frozen or arriving.
  */
-export async function chargeAccountDay(db: RegionDb, region: string, accountNo: string, day: string, now: Date): Promise<number> {
+export async function chargeAccountDay(
+  db: RegionDb,
+  region: string,
+  accountNo: string,
+  day: string,
+  now: Date,
+  taken: AccountScope = settledHere,
+): Promise<number> {
   const at = now.getTime();
   return (
-    (await chargeServices(db, region, day, at, sql`s.account_no = ${accountNo}`)) +
-    (await chargeOptions(db, region, day, at, sql`o.account_no = ${accountNo}`))
+    (await chargeServices(db, region, day, at, sql`s.account_no = ${accountNo}`, taken)) +
+    (await chargeOptions(db, region, day, at, sql`o.account_no = ${accountNo}`, taken))
   );
 }
 

@@ -1,7 +1,7 @@
 import { and, desc, eq, getTableColumns, inArray, is, lt, or, SQL, type SQLWrapper, sql, sum } from "drizzle-orm";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import { accountServices, accounts, type LedgerKind, ledgerEntries, ledgerPeriods, tariffs } from "../../db/schema/region";
-import { settledHere } from "../../platform/arriving";
+import { type AccountScope, settledHere } from "../../platform/arriving";
 import { monthName } from "../../platform/dates";
 import { inList } from "../../platform/db";
 import type { RegionDb } from "../../platform/db.types";
@@ -374,13 +374,20 @@ export function monthDays(month: string): { first: string; last: string } {
  *    closed month whose rolled-up entry is there).
  * Run again, it changes nothing: the period exists, the daily rows are gone.
  */
-export function closeMonthStatements(region: string, month: string, afterAccount: string, lastAccount: string, now: Date): RawStatement[] {
+export function closeMonthStatements(
+  region: string,
+  month: string,
+  afterAccount: string,
+  lastAccount: string,
+  now: Date,
+  taken: AccountScope = settledHere,
+): RawStatement[] {
   const { first, last } = monthDays(month);
   const nameRu = monthName(month, "ru");
   const nameEn = monthName(month, "en");
   const e = sql.identifier("e");
   const p = ledgerPeriods;
-  const page = sql`(SELECT ${accounts.accountNo} FROM ${accounts} WHERE ${accounts.region} = ${region} AND ${accounts.accountNo} > ${afterAccount} AND ${accounts.accountNo} <= ${lastAccount} AND ${settledHere(accounts.accountNo)})`;
+  const page = sql`(SELECT ${accounts.accountNo} FROM ${accounts} WHERE ${accounts.region} = ${region} AND ${accounts.accountNo} > ${afterAccount} AND ${accounts.accountNo} <= ${lastAccount} AND ${taken(accounts.accountNo)})`;
   const inMonth = sql`${e}.local_day >= ${first} AND ${e}.local_day <= ${last}`;
   const kindSum = (kind: LedgerKind) => sql`sum(CASE WHEN ${e}.kind = ${kind} THEN ${e}.amount_kop ELSE 0 END)`;
   const lastClosing = sql`coalesce((SELECT lp.closing_kop FROM ${p} lp WHERE lp.account_no = a.account_no ORDER BY lp.month DESC LIMIT 1), 0)`;

@@ -11,7 +11,7 @@ import {
   tariffs,
   usageDailyTotals,
 } from "../../db/schema/region";
-import { settledHere } from "../../platform/arriving";
+import { type AccountScope, settledHere } from "../../platform/arriving";
 import type { RegionDb } from "../../platform/db";
 
 /** One service of an account with its tariff. */
@@ -93,7 +93,7 @@ export function cancelPendingChange(db: RegionDb, serviceId: string) {
 export type TariffChange = typeof tariffChanges.$inferSelect;
 
 /** One account's scheduled changes due by `day` (a day its region's run passed it by while a shard move had it). */
-export function selectAccountDueChanges(db: RegionDb, accountNo: string, day: string) {
+export function selectAccountDueChanges(db: RegionDb, accountNo: string, day: string, taken: AccountScope = settledHere) {
   return db
     .select({ change: tariffChanges })
     .from(tariffChanges)
@@ -102,7 +102,7 @@ export function selectAccountDueChanges(db: RegionDb, accountNo: string, day: st
         eq(tariffChanges.accountNo, accountNo),
         eq(tariffChanges.status, "scheduled"),
         lte(tariffChanges.effectiveDay, day),
-        settledHere(tariffChanges.accountNo),
+        taken(tariffChanges.accountNo),
       ),
     )
     .all();

@@ -1,5 +1,6 @@
 import { TECHNICIAN_ABOVE_MBPS } from "../../data/services.data";
 import type { TariffKind } from "../../db/schema/region";
+import type { AccountScope } from "../../platform/arriving";
 import type { DataAccess, RegionDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
@@ -132,8 +133,9 @@ export async function applyTariffChanges(db: RegionDb, region: string, day: stri
  * One account's scheduled changes due by `day`, as the region's midnight applies them before its charge: for the
  * days a shard move had the account frozen, caught up before each day is charged (shards' move and abandon).
  */
-export async function applyAccountTariffChanges(db: RegionDb, accountNo: string, day: string, now: Date) {
+export async function applyAccountTariffChanges(db: RegionDb, accountNo: string, day: string, now: Date, taken?: AccountScope) {
   let applied = 0;
-  for (const { change } of await q.selectAccountDueChanges(db, accountNo, day)) applied += await q.applyScheduledChange(db, change, now);
+  for (const { change } of await q.selectAccountDueChanges(db, accountNo, day, taken))
+    applied += await q.applyScheduledChange(db, change, now);
   return applied;
 }

@@ -21,7 +21,7 @@ import {
   usageReports,
   voluntaryBlocks,
 } from "../../db/schema/region";
-import { arrivedStatement, arrivingStatement } from "../../platform/arriving";
+import { arrivedStatement, arrivingStatement, writableHere } from "../../platform/arriving";
 import { type DataAccess, d1Of, type RegionDb, rawBatch, type ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
@@ -29,7 +29,7 @@ import { log } from "../../platform/log";
 import { addDays, localDay, regionTz } from "../../platform/region";
 import { forgetHoldersLinks } from "../../platform/session";
 import { branchOfRegion, copyPage, type KeyValue, readPage } from "../../platform/shard-map";
-import { catchUpAccount, type RegionBillingDone, regionBillingDone } from "../billing/catch-up.service";
+import { type CatchUpOptions, catchUpAccount, type RegionBillingDone, regionBillingDone } from "../billing/catch-up.service";
 import { EARN_HOUR, earnForAccountDay } from "../bonus/bonus.service";
 import { dueDay } from "../cron/daily.service";
 import { applyAccountTariffChanges } from "../services/tariff-change.service";
@@ -227,13 +227,23 @@ function doneAtFreeze(move: MoveRow): RegionBillingDone {
 }
 
 /**
- * What the region's charge and month close did while the move had the account frozen (from how far they had got at
- * the freeze to how far they have got now), done for it on the shard that holds it now (`db`): its tariff changes due
- * by each missed day first, as the region's run applies them.
+ * D1 calls one day of a catch-up may take at most: the tariff changes due and their application, the day's charge of
+ * services and of options, and a bonus member's earning (its check, charges, autopay, up to three earnings, the
+ * expiry). A day starts only while a call has this much room left.
  */
-async function catchUpMoved(data: DataAccess, db: RegionDb, move: MoveRow, region: string, now: Date) {
+const CATCH_UP_DAY_CALLS = 14;
+
+/**
+ * What the region's charge and month close did while the move had the account frozen (from how far they had got at
+ * the freeze, or how far an earlier call caught the account up, to how far they have got now), done for it on the
+ * shard that holds it now (`db`): its tariff changes due by each missed day first, as the region's run applies them.
+ * Within `opts.more` (the call's query budget): how far it got is saved on the move (`charged_to`, `bonus_to`,
+ * `closed_to`, only ever moved on), and the next call goes on from there until `done`.
+ */
+async function catchUpMoved(data: DataAccess, db: RegionDb, move: MoveRow, region: string, now: Date, opts: CatchUpOptions = {}) {
   const since = doneAtFreeze(move);
   const until = await regionBillingDone(data, region);
+  const more = opts.more ?? (() => true);
   // The region's bonus runs since the freeze, after the charges they earn on and before the months they earn on are
   // closed (a close rolls a month's daily charges up into one line on its last day, which would earn the whole month
   // on that day and nothing on the others): each day's points for the account, once by their keys. Up to the run due
@@ -243,18 +253,22 @@ async function catchUpMoved(data: DataAccess, db: RegionDb, move: MoveRow, regio
   // so never past the day after the last one charged. A move an earlier release started recorded no bonus progress:
   // none (as before).
   const bonusDays: string[] = [];
+  let bonusTo = since.bonusTo;
   const tz = regionTz(region);
   const lastBonusDay = until.chargedTo === "" ? until.bonusTo : ([dueDay(tz, now, EARN_HOUR), addDays(until.chargedTo, 1)].sort()[0] ?? "");
   const earnMissed = async () => {
-    if (move.bonusTo === null || lastBonusDay === "") return;
+    if (move.bonusTo === null || lastBonusDay === "") return true;
     for (
       let day = since.bonusTo === "" ? localDay(tz, move.startedAt) : addDays(since.bonusTo, 1);
       day <= lastBonusDay;
       day = addDays(day, 1)
     ) {
+      if (!more()) return false;
       await earnForAccountDay(db, move.accountNo, { code: region, tz }, day, now);
       bonusDays.push(day);
+      bonusTo = day;
     }
+    return true;
   };
   const caught = await catchUpAccount(
     db,
@@ -264,10 +278,42 @@ async function catchUpMoved(data: DataAccess, db: RegionDb, move: MoveRow, regio
     until,
     move.startedAt,
     now,
-    (day, at) => applyAccountTariffChanges(db, move.accountNo, day, at),
+    (day, at) => applyAccountTariffChanges(db, move.accountNo, day, at, opts.taken),
     earnMissed,
+    { ...opts, more },
   );
+  const reached = { ...caught.reached, bonusTo };
+  if (
+    move.chargedTo !== null &&
+    (reached.chargedTo !== since.chargedTo || reached.closedTo !== since.closedTo || bonusTo !== since.bonusTo)
+  ) {
+    // Only ever moved on: two calls racing each save the furthest either got.
+    await rawBatch(data.global, [
+      [
+        `UPDATE shard_moves SET charged_to = max(coalesce(charged_to, ''), ?), closed_to = max(coalesce(closed_to, ''), ?),
+           bonus_to = CASE WHEN bonus_to IS NULL THEN NULL ELSE max(bonus_to, ?) END, updated_at = ? WHERE id = ?`,
+        reached.chargedTo,
+        reached.closedTo,
+        bonusTo,
+        now.getTime(),
+        move.id,
+      ],
+    ]);
+    Object.assign(move, { chargedTo: reached.chargedTo, closedTo: reached.closedTo }, move.bonusTo === null ? {} : { bonusTo });
+  }
   return { ...caught, bonusDays };
+}
+
+/** Logs what a catch-up did for the account, if anything. */
+function logCaughtUp(move: MoveRow, caught: { days: string[]; months: string[]; bonusDays: string[]; done: boolean }) {
+  if (caught.days.length + caught.months.length + caught.bonusDays.length === 0) return;
+  log("info", "shard.move_caught_up", {
+    moveId: move.id,
+    days: caught.days.join(","),
+    months: caught.months.join(","),
+    bonusDays: caught.bonusDays.join(","),
+    done: caught.done,
+  });
 }
 
 /** Starts the account's move to `toShard`, or finds the one under way; checks the target is a shard of its branch. */
@@ -391,7 +437,8 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
     if (opts.crashAfter === step) throw new Error(`injected crash after ${step}`);
   };
   // What this invocation has asked of D1 (a batch's statements each count): a page starts only while it has room.
-  const room = () => Math.max(data.stats.statements, data.stats.roundTrips) + RESERVE <= budget;
+  const roomFor = (calls: number) => Math.max(data.stats.statements, data.stats.roundTrips) + RESERVE + calls <= budget;
+  const room = () => roomFor(0);
   const pages = new Map<ShardMoveStep, number>();
   const pageDone = (step: ShardMoveStep) => {
     const n = (pages.get(step) ?? 0) + 1;
@@ -529,7 +576,6 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
         // The directory points at the target now: the account is its own there, its jobs take it (again after a
         // crash between the switch and this, and harmless to repeat).
         if (move.cursorTable === 0 && move.cursorRows === 0) {
-          await rawBatch(target, [arrivedStatement(accountNo, move.id)]);
           // The holders' sessions kept the account's old shard in their copies of their links: forgotten here, before
           // any clean-up of the source can start (a crash before it repeats it), so their next requests read the
           // directory afresh.
@@ -538,16 +584,22 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
           // the target skipped it arriving) are charged and closed here now, once: the region's own keys make a
           // repeat (a crash before the cursor moves, the grace period's calls) or the region's next run change
           // nothing. Design: the switch catches up rather than the target's next run, so no month can be closed
-          // on the target before its skipped days are charged.
+          // on the target before its skipped days are charged. First while the account is still arriving (the
+          // target's jobs leave it alone), within this call's budget and in as many calls as that takes (a move
+          // stuck for months has months to do): how far it got is saved on the move.
           const region = await regionOf(data, accountNo);
-          const caught = await catchUpMoved(data, target, move, region, now);
-          if (caught.days.length + caught.months.length + caught.bonusDays.length > 0)
-            log("info", "shard.move_caught_up", {
-              moveId: move.id,
-              days: caught.days.join(","),
-              months: caught.months.join(","),
-              bonusDays: caught.bonusDays.join(","),
-            });
+          const early = await catchUpMoved(data, target, move, region, now, {
+            more: () => roomFor(CATCH_UP_DAY_CALLS),
+            taken: writableHere,
+          });
+          logCaughtUp(move, early);
+          if (!early.done) return view(move, now, graceMs);
+          // Then the account is the target's own, its jobs take it; what the region did in between (a day at most) is
+          // done here too, as before.
+          await rawBatch(target, [arrivedStatement(accountNo, move.id)]);
+          const late = await catchUpMoved(data, target, move, region, now, { more: () => roomFor(CATCH_UP_DAY_CALLS) });
+          logCaughtUp(move, late);
+          if (!late.done) return view(move, now, graceMs);
         }
         if (now.getTime() < (move.switchedAt?.getTime() ?? 0) + graceMs) return view(move, now, graceMs);
         if (!room()) return view(move, now, graceMs);
@@ -606,8 +658,9 @@ export interface AbandonOptions {
  * verification mismatch), or finishes giving it up: records the move `abandoning` (compare-and-set on the step it
  * was at: the switch checks the step in the same transaction, so exactly one of the two wins), deletes what was
  * copied to the target (a tombstone there first refuses a page a runner still had in flight; then its rows,
- * children first, a page per statement; then its `arriving_accounts` row), unfreezes the source, does there what
- * the region's charge and close did while the account was frozen (`catchUpAccount`), and records it `abandoned`.
+ * children first, a page per statement; then its `arriving_accounts` row), unfreezes the source (arriving there
+ * until it is caught up, so the source's jobs leave it alone), does there what the region's charge and close did while
+ * the account was frozen (`catchUpAccount`, in as many calls as the budget takes), and records it `abandoned`.
  * Each part is safe to repeat, so a call after a crash (or a second one at the same time) ends the same way.
  * Abandoning an abandoned move changes nothing and answers it again; after the switch it is refused (409
  * `shard_move_switched`: the move must complete). Returns `abandoning` when it ran out of `maxQueries` (call again).
@@ -645,7 +698,8 @@ export async function abandonMove(data: DataAccess, accountNo: string, opts: Aba
   crash("abandoning");
   const source = data.shard(move.fromShard as ShardBinding);
   const target = data.shard(move.toShard as ShardBinding);
-  const room = () => Math.max(data.stats.statements, data.stats.roundTrips) + RESERVE <= budget;
+  const roomFor = (calls: number) => Math.max(data.stats.statements, data.stats.roundTrips) + RESERVE + calls <= budget;
+  const room = () => roomFor(0);
   // The tombstone: no row of the account can be written on the target from now on (a runner's page in flight is
   // refused by the freeze triggers); deleting stays allowed. A later move to the target removes it at its start.
   await freeze(target, accountNo, move.id, "moved", now);
@@ -670,21 +724,30 @@ export async function abandonMove(data: DataAccess, accountNo: string, opts: Aba
   }
   await rawBatch(target, [["DELETE FROM arriving_accounts WHERE account_no = ? AND move_id = ?", accountNo, move.id]]);
   crash("cleared");
-  await rawBatch(source, [["DELETE FROM account_freezes WHERE account_no = ? AND move_id = ? AND state = 'frozen'", accountNo, move.id]]);
+  // Unfrozen, but kept from the source's jobs (arriving there again) until what they did meanwhile is done for it.
+  await rawBatch(source, [
+    arrivingStatement(accountNo, move.id, now),
+    ["DELETE FROM account_freezes WHERE account_no = ? AND move_id = ? AND state = 'frozen'", accountNo, move.id],
+  ]);
   crash("unfrozen");
-  // Nothing to catch up when the move never got to record the region's progress: it never froze the source.
-  const caught = move.chargedTo === null ? { days: [], months: [], bonusDays: [] } : await catchUpMoved(data, source, move, region, now);
+  // Nothing to catch up when the move never got to record the region's progress: it never froze the source. Else
+  // first while the source's jobs leave the account alone, in as many calls as the budget takes (a move stuck for
+  // months has months to do), then once it is the source's own again, for what the region did in between.
+  if (move.chargedTo !== null) {
+    const early = await catchUpMoved(data, source, move, region, now, { more: () => roomFor(CATCH_UP_DAY_CALLS), taken: writableHere });
+    logCaughtUp(move, early);
+    if (!early.done) return view(move, now, 0);
+  }
+  await rawBatch(source, [arrivedStatement(accountNo, move.id)]);
+  if (move.chargedTo !== null) {
+    const late = await catchUpMoved(data, source, move, region, now, { more: () => roomFor(CATCH_UP_DAY_CALLS) });
+    logCaughtUp(move, late);
+    if (!late.done) return view(move, now, 0);
+  }
   await data.global
     .update(shardMoves)
     .set({ step: "abandoned", updatedAt: now })
     .where(and(eq(shardMoves.id, move.id), eq(shardMoves.step, "abandoning")));
-  log("info", "shard.move_abandoned", {
-    moveId: move.id,
-    from: move.fromShard,
-    to: move.toShard,
-    days: caught.days.join(","),
-    months: caught.months.join(","),
-    bonusDays: caught.bonusDays.join(","),
-  });
+  log("info", "shard.move_abandoned", { moveId: move.id, from: move.fromShard, to: move.toShard });
   return view((await read(move.id)) ?? move, now, 0);
 }
