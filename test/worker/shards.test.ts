@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { getTableConfig, type SQLiteTable } from "drizzle-orm/sqlite-core";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { ShardMoveStep } from "../../worker/db/schema/global";
 import * as regionSchema from "../../worker/db/schema/region";
 import { chargeDay } from "../../worker/features/billing/billing.service";
@@ -152,6 +152,34 @@ describe("the shard map: two shards of the Moscow branch", () => {
       ["DB_MOSCOW", true],
       ["DB_MOSCOW_2", false],
     ]);
+  });
+
+  it("puts a new account on the open shard least over its size when every open one is full, never on a closed one, and says so", async () => {
+    // The second shard holds at least one account (this test may run alone).
+    if (!(await shardCounts()).DB_MOSCOW_2) await annaAccountOnSecond();
+    const counts = await shardCounts();
+    const map = await json<{ items: { binding: string; maxAccounts: number }[] }>(await ops("/shards"));
+    const size = map.items.find((x) => x.binding === "DB_MOSCOW_2")?.maxAccounts;
+    expect(size).toBeGreaterThan(0);
+    const errors = vi.spyOn(console, "error");
+    try {
+      // The home shard closed, the second open and full: the account goes to the second, with an error for operators.
+      await openShard("DB_MOSCOW", false);
+      await ops("/shards/DB_MOSCOW_2", {
+        method: "PUT",
+        body: JSON.stringify({ branch: "moscow", open: true, maxAccounts: counts.DB_MOSCOW_2 }),
+      });
+      const a = await annaAccount();
+      expect(a.shard).toBe("DB_MOSCOW_2");
+      const full = errors.mock.calls.map(([line]) => JSON.parse(String(line)) as { msg: string; shard?: string; branch?: string });
+      expect(full.filter((l) => l.msg === "shard.branch_full")).toEqual([
+        expect.objectContaining({ msg: "shard.branch_full", branch: "moscow", shard: "DB_MOSCOW_2" }),
+      ]);
+    } finally {
+      errors.mockRestore();
+      await ops("/shards/DB_MOSCOW_2", { method: "PUT", body: JSON.stringify({ branch: "moscow", open: false, maxAccounts: size }) });
+      await openShard("DB_MOSCOW", true);
+    }
   });
 
   it("shows a subscriber's accounts from both shards of one branch on the home page, reading both, each balance its own ledger's", async () => {

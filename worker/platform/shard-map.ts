@@ -5,6 +5,7 @@ import { accountDirectory, shards } from "../db/schema/global";
 import { coverage, serviceOptions, tariffs } from "../db/schema/region";
 import { type DataAccess, d1Of, type RegionDb, rawBatch, type ShardBinding, shardOfRegion } from "./db";
 import { AppError } from "./errors";
+import { log } from "./log";
 
 /** The shard map (one module owns it): which shards each branch has, which take new accounts, how full each is. */
 
@@ -40,7 +41,9 @@ export async function listShards(data: DataAccess): Promise<ShardRow[]> {
 /**
  * The shard a new account of a region goes to: of its branch's open shards that this Worker is bound to, the
  * one with the most room (`maxAccounts − accounts`), the first by name on a tie; the branch's home shard when
- * the map names none.
+ * the map names none. When every open shard is full it still goes to the open one least over its size (logged as an
+ * error, `shard.branch_full`: the branch needs a new shard, docs/operations.md), never to a closed one: `maxAccounts`
+ * is the plan's 70 % of D1's 10 GB, so a few more accounts fit while a shard is added.
  */
 export async function placeAccount(data: DataAccess, regionCode: string): Promise<ShardBinding> {
   const branch = branchOfRegion(regionCode);
@@ -52,8 +55,11 @@ export async function placeAccount(data: DataAccess, regionCode: string): Promis
     .where(and(eq(shards.branch, branch), eq(shards.open, true)))
     .orderBy(sql`${shards.maxAccounts} - ${shards.accounts} DESC`, shards.binding)
     .all();
-  const bound = rows.find((r) => r.room > 0 && data.shards.includes(r.binding as ShardBinding));
-  return (bound?.binding as ShardBinding | undefined) ?? home;
+  const bound = rows.filter((r) => data.shards.includes(r.binding as ShardBinding));
+  const roomy = bound.find((r) => r.room > 0) ?? bound[0];
+  if (!roomy) return home;
+  if (roomy.room <= 0) log("error", "shard.branch_full", { branch, shard: roomy.binding, over: 1 - roomy.room });
+  return roomy.binding as ShardBinding;
 }
 
 /**
