@@ -182,6 +182,74 @@ describe("the shard map: two shards of the Moscow branch", () => {
     }
   });
 
+  it("copies a national branch's catalogue to a new shard over as many calls as D1's queries need (202 until then), placing no account there before it is whole", {
+    timeout: 120_000,
+  }, async () => {
+    const home = d1Of(createDataAccess(env).shard("DB_MOSCOW"));
+    const second = d1Of(createDataAccess(env).shard("DB_MOSCOW_2"));
+    // A branch's coverage as a national operator has it: 20,000 street ranges, 200 pages of the copy.
+    const N = 20_000;
+    await home
+      .prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ? - 1)
+         INSERT INTO coverage (id, region, street_key, street, house_from, house_to, technology, max_mbps, tv)
+         SELECT 'cov-bulk-' || i, 'msk', 'улица ' || i, 'ул. Проверочная ' || i, 1, 99, 'gpon', 1000, 1 FROM n`,
+      )
+      .bind(N)
+      .run();
+    const before = await env.DB.prepare(
+      "SELECT open, accounts, max_accounts AS maxAccounts FROM shards WHERE binding = 'DB_MOSCOW_2'",
+    ).first<{
+      open: number;
+      accounts: number;
+      maxAccounts: number;
+    }>();
+    const bulk = async (db: D1Database) =>
+      (await db.prepare("SELECT count(*) AS n FROM coverage WHERE id LIKE 'cov-bulk-%'").first<{ n: number }>())?.n;
+    try {
+      // The second shard as a new one: not in the map. Added open, with the home shard closed.
+      await env.DB.prepare("DELETE FROM shards WHERE binding = 'DB_MOSCOW_2'").run();
+      await openShard("DB_MOSCOW", false);
+      const first = await ops("/shards/DB_MOSCOW_2", { method: "PUT", body: JSON.stringify({ branch: "moscow", open: true }) });
+      expect(first.status).toBe(202);
+      expect(await json<{ catalogue: string; open: boolean }>(first)).toMatchObject({ catalogue: "copying", open: true });
+      const part = await bulk(second);
+      expect(part).toBeGreaterThan(0);
+      expect(part).toBeLessThan(N);
+      // Meanwhile no account goes there: its services would name tariffs it may not have yet.
+      expect((await annaAccount()).shard).toBe("DB_MOSCOW");
+      // Called again until it is there: each call within its budget, on from where the last got to.
+      let status = 202;
+      for (let i = 0; status === 202 && i < 10; i++) {
+        const again = await ops("/shards/DB_MOSCOW_2", { method: "PUT", body: JSON.stringify({ branch: "moscow", open: true }) });
+        status = again.status;
+        if (status === 200) expect(await json<{ catalogue: string }>(again)).toMatchObject({ catalogue: "ready" });
+      }
+      expect(status).toBe(200);
+      expect(await bulk(second)).toBe(N);
+      for (const table of ["tariffs", "service_options", "coverage"]) {
+        const count = async (db: D1Database) =>
+          (await db.prepare(`SELECT count(*) AS n FROM ${table} WHERE region = 'msk'`).first<{ n: number }>())?.n;
+        expect(await count(second), table).toBe(await count(home));
+      }
+      // Whole: new accounts go there now.
+      expect((await annaAccount()).shard).toBe("DB_MOSCOW_2");
+      // A shard that has its catalogue is not copied to again: opening or closing it is one call.
+      const reopened = await ops("/shards/DB_MOSCOW_2", { method: "PUT", body: JSON.stringify({ branch: "moscow", open: true }) });
+      expect(reopened.status).toBe(200);
+    } finally {
+      await Promise.all([home, second].map((db) => db.prepare("DELETE FROM coverage WHERE id LIKE 'cov-bulk-%'").run()));
+      await ops("/shards/DB_MOSCOW_2", {
+        method: "PUT",
+        body: JSON.stringify({ branch: "moscow", open: false, maxAccounts: before?.maxAccounts }),
+      });
+      await env.DB.prepare("UPDATE shards SET accounts = accounts + ?, catalogue_cursor = NULL WHERE binding = 'DB_MOSCOW_2'")
+        .bind(before?.accounts ?? 0)
+        .run();
+      await openShard("DB_MOSCOW", true);
+    }
+  });
+
   it("shows a subscriber's accounts from both shards of one branch on the home page, reading both, each balance its own ledger's", async () => {
     const other = await annaAccountOnSecond();
     expect(other.shard).toBe("DB_MOSCOW_2");

@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { getTableConfig, type SQLiteTable } from "drizzle-orm/sqlite-core";
 import { REGIONS } from "../data/regions.data";
 import { accountDirectory, shards } from "../db/schema/global";
@@ -15,6 +15,8 @@ export interface ShardRow {
   open: boolean;
   accounts: number;
   maxAccounts: number;
+  /** Whether the branch's catalogue is on the shard ("ready"), or still being copied ("copying": PUT it again). */
+  catalogue: "ready" | "copying";
 }
 
 const regionBranch = new Map(REGIONS.map((r) => [r.code, r.branch]));
@@ -25,17 +27,19 @@ export function branchOfRegion(regionCode: string): string | undefined {
 }
 
 export async function listShards(data: DataAccess): Promise<ShardRow[]> {
-  return data.global
+  const rows = await data.global
     .select({
       binding: shards.binding,
       branch: shards.branch,
       open: shards.open,
       accounts: shards.accounts,
       maxAccounts: shards.maxAccounts,
+      catalogueCursor: shards.catalogueCursor,
     })
     .from(shards)
     .orderBy(shards.branch, shards.binding)
     .all();
+  return rows.map(({ catalogueCursor, ...row }) => ({ ...row, catalogue: catalogueCursor === null ? "ready" : "copying" }));
 }
 
 /**
@@ -52,7 +56,7 @@ export async function placeAccount(data: DataAccess, regionCode: string): Promis
   const rows = await data.global
     .select({ binding: shards.binding, room: sql<number>`${shards.maxAccounts} - ${shards.accounts}` })
     .from(shards)
-    .where(and(eq(shards.branch, branch), eq(shards.open, true)))
+    .where(and(eq(shards.branch, branch), eq(shards.open, true), isNull(shards.catalogueCursor)))
     .orderBy(sql`${shards.maxAccounts} - ${shards.accounts} DESC`, shards.binding)
     .all();
   const bound = rows.filter((r) => data.shards.includes(r.binding as ShardBinding));
@@ -190,29 +194,31 @@ export async function copyPage(
   return { copied: rows.length, last: rows.length < COPY_PAGE ? null : last };
 }
 
-/** Copies every row of `table` that matches `where` (one `?` for `param`) from one shard to another, a page at a time. */
-export async function copyRows(from: RegionDb, to: RegionDb, table: SQLiteTable, where: string, param: string | string[]) {
-  const params = Array.isArray(param) ? param : [param];
-  let after: KeyValue[] | null = null;
-  let copied = 0;
-  for (;;) {
-    const page = await copyPage(from, to, table, where, params, ["rowid"], after);
-    copied += page.copied;
-    if (!page.last) return copied;
-    after = page.last;
-  }
+/** D1 queries one call of `registerShard` may reach before it leaves the rest of the catalogue's copy to the next. */
+export const REGISTER_QUERY_BUDGET = 500;
+
+/** What a branch's shards all need, copied to a new one from the branch's home shard, in this order. */
+const CATALOGUE = [tariffs, serviceOptions, coverage] as const;
+
+interface CatalogueCursor {
+  table: number;
+  after: KeyValue[] | null;
 }
 
 /**
  * Adds a shard to a branch's map (or changes whether it is open and its size): the binding must be bound to this
  * Worker and migrated; the branch's region catalogue (tariffs, add-ons, coverage) is copied to it from the home
- * shard, since an account's services refer to its tariffs. Safe to repeat.
+ * shard, since an account's services refer to its tariffs. A national branch's coverage is many pages, more than one
+ * call's D1 queries (`maxQueries`, default `REGISTER_QUERY_BUDGET`): the copy goes on from where the last call got to
+ * (`catalogue_cursor`), and the shard takes no new account until it is done (`catalogue: "copying"`: call again).
+ * Safe to repeat; a shard that has its catalogue is not copied to again.
  */
 export async function registerShard(
   data: DataAccess,
   binding: string,
   input: { branch: string; open: boolean; maxAccounts?: number },
   now = new Date(),
+  opts: { maxQueries?: number } = {},
 ): Promise<ShardRow> {
   if (!data.shards.includes(binding as ShardBinding)) throw new AppError(404, "shard_not_found", { shard: binding });
   const regions = REGIONS.filter((r) => r.branch === input.branch).map((r) => r.code);
@@ -227,22 +233,42 @@ export async function registerShard(
   } catch {
     throw new AppError(409, "shard_not_migrated", { shard: binding });
   }
-  if (binding !== home) {
-    const marks = regions.map(() => "?").join(", ");
-    for (const table of [tariffs, serviceOptions, coverage])
-      await copyRows(data.shard(home), target, table, `region IN (${marks})`, regions);
-  }
+  const start: CatalogueCursor = { table: 0, after: null };
   const row = {
     binding,
     branch: input.branch,
     open: input.open,
     maxAccounts: input.maxAccounts ?? existing?.maxAccounts ?? 1_000_000,
     createdAt: now,
+    // A new shard's copy not begun yet: no account is placed on it until it is done.
+    catalogueCursor: binding === home ? null : JSON.stringify(start),
   };
   await data.global
     .insert(shards)
     .values(row)
     .onConflictDoUpdate({ target: shards.binding, set: { open: row.open, maxAccounts: row.maxAccounts } });
+  const saved = existing ? existing.catalogueCursor : row.catalogueCursor;
+  let cursor = saved === null ? null : (JSON.parse(saved) as CatalogueCursor);
+  const budget = opts.maxQueries ?? REGISTER_QUERY_BUDGET;
+  // A page is its read, its write and the cursor saved; a few more are kept for the answer.
+  const room = () => Math.max(data.stats.statements, data.stats.roundTrips) + 3 + 3 <= budget;
+  const marks = regions.map(() => "?").join(", ");
+  while (cursor && room()) {
+    const table = CATALOGUE[cursor.table];
+    const page = table
+      ? await copyPage(data.shard(home), target, table, `region IN (${marks})`, regions, ["rowid"], cursor.after)
+      : { last: null };
+    const next: CatalogueCursor | null = page.last
+      ? { table: cursor.table, after: page.last }
+      : cursor.table + 1 < CATALOGUE.length
+        ? { table: cursor.table + 1, after: null }
+        : null;
+    await data.global
+      .update(shards)
+      .set({ catalogueCursor: next ? JSON.stringify(next) : null })
+      .where(eq(shards.binding, binding));
+    cursor = next;
+  }
   return (await listShards(data)).find((s) => s.binding === binding) as ShardRow;
 }
 

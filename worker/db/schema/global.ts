@@ -746,6 +746,12 @@ export const shards = sqliteTable(
     /** How many accounts the shard is sized for (the capacity model's figure for ~70 % of 10 GB). */
     maxAccounts: integer("max_accounts").notNull().default(1_000_000),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    /**
+     * Where the copy of the branch's catalogue (tariffs, add-ons, coverage) to a new shard got to, as JSON
+     * (`{"table": i, "after": [rowid]}`), while it takes more calls than one; null once it is there (or for the
+     * branch's home shard, which has its own). A shard takes no new account before.
+     */
+    catalogueCursor: text("catalogue_cursor"),
   },
   (t) => [index("shards_branch_idx").on(t.branch, t.open)],
 );

@@ -7,8 +7,10 @@ import type * as r from "./shards.routes";
 export const shardsHandler: RouteHandler<typeof r.shardsRoute, AppEnv> = async (c) =>
   c.json({ items: await listShards(c.get("data")) }, 200);
 
-export const putShardHandler: RouteHandler<typeof r.putShardRoute, AppEnv> = async (c) =>
-  c.json(await registerShard(c.get("data"), c.req.valid("param").binding, c.req.valid("json")), 200);
+export const putShardHandler: RouteHandler<typeof r.putShardRoute, AppEnv> = async (c) => {
+  const shard = await registerShard(c.get("data"), c.req.valid("param").binding, c.req.valid("json"));
+  return shard.catalogue === "ready" ? c.json(shard, 200) : c.json(shard, 202);
+};
 
 export const moveAccountHandler: RouteHandler<typeof r.moveAccountRoute, AppEnv> = async (c) => {
   const { accountNo, toShard } = c.req.valid("json");

@@ -16,6 +16,9 @@ const ShardDto = z
     open: z.boolean(),
     accounts: z.number().int(),
     maxAccounts: z.number().int(),
+    catalogue: z.enum(["ready", "copying"]).openapi({
+      description: "Whether the branch's catalogue is on the shard; while it is copied (call PUT again) the shard takes no new account",
+    }),
   })
   .openapi("Shard");
 
@@ -66,7 +69,8 @@ export const putShardRoute = createRoute({
     ),
   },
   responses: {
-    200: jsonResponse("The shard", ShardDto),
+    200: jsonResponse("The shard, its catalogue there", ShardDto),
+    202: jsonResponse("The shard, its catalogue still being copied: call again", ShardDto),
     400: problem("Check the fields"),
     401: unauthorized,
     404: problem("No such D1 binding in this Worker"),

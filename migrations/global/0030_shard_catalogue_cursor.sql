@@ -1,0 +1,1 @@
+ALTER TABLE `shards` ADD `catalogue_cursor` text;
