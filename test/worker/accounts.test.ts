@@ -337,6 +337,8 @@ describe("daily charging", () => {
 describe("relatives' accounts and insight", () => {
   it("links an account with a code sent to its contract's phone, view-only when so chosen", async () => {
     const cookie = await as("olga");
+    // Her sessions keep a copy of her links from before (the new one must show at once all the same).
+    expect((await call("msk", "/api/v1/accounts", { headers: { cookie } })).status).toBe(200);
     const since = Date.now();
     expect((await post("/api/v1/accounts/link/start", { accountNo: PETR_KZN, channel: "sms" }, { ...ip, cookie })).status).toBe(202);
     const code = await codeSentTo("+79000000002", since);
@@ -459,6 +461,51 @@ describe("the sessions' copy of the links in the home shard", () => {
     expect((await copyOf("demo-olga"))?.links).toBeNull();
     expect(await listOf(cookie)).not.toContain(PETR_KZN);
     expect((await call("msk", `/api/v1/accounts/${PETR_KZN}`, { headers: { cookie } })).status).toBe(404);
+  });
+
+  it("is refused when a change lands between a request's read of the links and its keeping them (the generation is read first)", async () => {
+    await olgaViewsPetr();
+    const real = createDataAccess(env);
+    const olga = await subscriberAt("demo-olga");
+    const { token } = await openSession(real, olga, "password", null);
+    // A global database whose read of the links is followed, before the request goes on, by the link's removal and
+    // the copy's forgetting (what the unlink route does): the request keeps links read before a change.
+    let raced = false;
+    const race = async () => {
+      if (raced) return;
+      raced = true;
+      await unlinkAccount(real.global, "demo-olga", PETR_KZN);
+      await forgetSessionLinks(real, olga);
+    };
+    const afterLinks = (stmt: D1PreparedStatement): D1PreparedStatement =>
+      new Proxy(stmt, {
+        get(target, prop) {
+          if (prop === "bind") return (...args: unknown[]) => afterLinks(target.bind(...args));
+          if (prop === "all" || prop === "raw" || prop === "first" || prop === "run")
+            return async (...args: unknown[]) => {
+              const out = await (target[prop] as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+              await race();
+              return out;
+            };
+          const value = Reflect.get(target, prop);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+    const racingDb = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === "prepare")
+          return (query: string) => (/account_links/.test(query) ? afterLinks(target.prepare(query)) : target.prepare(query));
+        const value = Reflect.get(target, prop);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const session = await findSession(createDataAccess({ ...env, DB: racingDb } as typeof env), token);
+    expect(raced).toBe(true);
+    // The request itself had the links as read (Petr's account with them)…
+    expect(session?.links.map((l) => l.accountNo)).toContain(PETR_KZN);
+    // …but kept no copy of them: the next request reads them afresh, without it.
+    expect((await copyOf("demo-olga"))?.links ?? null).toBeNull();
+    expect((await findSession(createDataAccess(env), token))?.links.map((l) => l.accountNo)).not.toContain(PETR_KZN);
   });
 
   it("is trusted for ten minutes at most, and one that is not a list is read afresh: never a 500", async () => {

@@ -29,7 +29,7 @@ import { createDataAccess, type DataAccess, d1Of, type ShardBinding } from "../.
 import { makeAccountNo } from "../../worker/platform/ids";
 import { addDays, localDay, localInstant, type Region, regionByCode } from "../../worker/platform/region";
 import { pageSql, registerAccount } from "../../worker/platform/shard-map";
-import { call, forgetLinksOf, json, login, SAME_ORIGIN, shardRows } from "./helpers";
+import { call, forgetLinksOf, json, login, SAME_ORIGIN, shardRows, subscriberAt } from "./helpers";
 
 const ANNA_MSK = makeAccountNo("20100000001");
 const OPS = { authorization: `Bearer ${env.OPERATOR_TOKEN}`, "content-type": "application/json" };
@@ -551,6 +551,14 @@ describe("moving an account between shards", () => {
           .map((x) => x.balanceKop);
       expect(await balances()).toEqual([before.ledger_kop]);
       await expect(moveAccount(data, a.accountNo, to, { crashAfter: step })).rejects.toThrow(`injected crash after ${step}`);
+      if (step === "switched") {
+        // Switched: her sessions' copy of her links (which named the source) is forgotten already.
+        const anna = await subscriberAt("demo-anna");
+        const copy = await d1Of(createDataAccess(env).shard(anna.homeShard as ShardBinding))
+          .prepare("SELECT links FROM session_links WHERE subscriber_id = 'demo-anna'")
+          .first<{ links: string | null }>();
+        expect(copy?.links ?? null).toBeNull();
+      }
       // Meanwhile the account is there exactly once for a reader: where the directory points, with all its money.
       expect(await balances()).toEqual([before.ledger_kop]);
       // Resumed (no grace period here: the test is the only reader).
@@ -1212,6 +1220,18 @@ describe("a move stuck for months", () => {
       expect(abandonCalls.length).toBeGreaterThanOrEqual(3);
       expect(Math.max(...abandonCalls)).toBeLessThanOrEqual(MOVE_QUERY_BUDGET);
       expect(await shardOf(c.accountNo)).toBe(from);
+      expect(await arriving(from, c.accountNo)).toBe(0);
+      // A call that raced the last one listed it as arriving on its source again and stopped: the next call settles it.
+      const moveId = (
+        await env.DB.prepare("SELECT id FROM shard_moves WHERE account_no = ? AND step = 'abandoned'")
+          .bind(c.accountNo)
+          .first<{ id: string }>()
+      )?.id;
+      await d1Of(createDataAccess(env).shard(from))
+        .prepare("INSERT INTO arriving_accounts (account_no, move_id, since) VALUES (?, ?, ?)")
+        .bind(c.accountNo, moveId, Date.now())
+        .run();
+      expect((await abandonMove(createDataAccess(env), c.accountNo)).step).toBe("abandoned");
       expect(await arriving(from, c.accountNo)).toBe(0);
       // Today's charge (the region's) for the two moved ones, on the target: once each.
       await chargeDay(createDataAccess(env).shard(to), "msk", today);

@@ -287,7 +287,12 @@ export async function keepLinksCopy(home: RegionDb, subscriberId: string, gen: n
 /** The subscriber's links from the global database, kept as the home shard's copy (`gen`: the copy's, read first). */
 async function readAndKeepLinks(db: GlobalDb, home: RegionDb, subscriberId: string, gen: number, now: Date): Promise<SessionLink[]> {
   const links = await selectSessionLinks(db, subscriberId);
-  await keepLinksCopy(home, subscriberId, gen, links, now);
+  try {
+    await keepLinksCopy(home, subscriberId, gen, links, now);
+  } catch (e) {
+    // The request has its links: a copy not kept is read again by the next one.
+    log("warn", "session.links_copy_not_kept", { error: e instanceof Error ? e.message.slice(0, 200) : "unknown" });
+  }
   return links;
 }
 

@@ -174,8 +174,9 @@ function tableAt(step: ShardMoveStep, i: number): AccountTable | undefined {
   return undefined;
 }
 
-function view(m: MoveRow, now: Date, graceMs: number): MoveView {
-  const graceEnd = m.step === "switched" ? (m.switchedAt?.getTime() ?? 0) + graceMs : 0;
+function view(m: MoveRow, now: Date, graceMs: number, catchingUp = false): MoveView {
+  // A switched move still catching up the account goes on at once; one waiting for the source's grace period, after it.
+  const graceEnd = m.step === "switched" && !catchingUp ? (m.switchedAt?.getTime() ?? 0) + graceMs : 0;
   return {
     id: m.id,
     accountNo: m.accountNo,
@@ -227,11 +228,12 @@ function doneAtFreeze(move: MoveRow): RegionBillingDone {
 }
 
 /**
- * D1 calls one day of a catch-up may take at most: the tariff changes due and their application, the day's charge of
- * services and of options, and a bonus member's earning (its check, charges, autopay, up to three earnings, the
- * expiry). A day starts only while a call has this much room left.
+ * D1 calls one day of a catch-up may take: the tariff changes due and their application (four each; two on one day
+ * are already rare), the day's charge of services and of options, and a bonus member's earning (its check, charges,
+ * autopay, up to three earnings, the expiry). A day starts only while a call has this much room left (and the
+ * call's reserve beyond it).
  */
-const CATCH_UP_DAY_CALLS = 14;
+const CATCH_UP_DAY_CALLS = 20;
 
 /**
  * What the region's charge and month close did while the move had the account frozen (from how far they had got at
@@ -243,7 +245,13 @@ const CATCH_UP_DAY_CALLS = 14;
 async function catchUpMoved(data: DataAccess, db: RegionDb, move: MoveRow, region: string, now: Date, opts: CatchUpOptions = {}) {
   const since = doneAtFreeze(move);
   const until = await regionBillingDone(data, region);
-  const more = opts.more ?? (() => true);
+  // The first day or month of a call is always done, so that a call whose budget is nearly spent still moves on.
+  let started = false;
+  const more = () => {
+    const go = !started || (opts.more?.() ?? true);
+    started = true;
+    return go;
+  };
   // The region's bonus runs since the freeze, after the charges they earn on and before the months they earn on are
   // closed (a close rolls a month's daily charges up into one line on its last day, which would earn the whole month
   // on that day and nothing on the others): each day's points for the account, once by their keys. Up to the run due
@@ -283,10 +291,7 @@ async function catchUpMoved(data: DataAccess, db: RegionDb, move: MoveRow, regio
     { ...opts, more },
   );
   const reached = { ...caught.reached, bonusTo };
-  if (
-    move.chargedTo !== null &&
-    (reached.chargedTo !== since.chargedTo || reached.closedTo !== since.closedTo || bonusTo !== since.bonusTo)
-  ) {
+  if (reached.chargedTo !== since.chargedTo || reached.closedTo !== since.closedTo || bonusTo !== since.bonusTo) {
     // Only ever moved on: two calls racing each save the furthest either got.
     await rawBatch(data.global, [
       [
@@ -570,7 +575,11 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
         ]);
         move = (await data.global.select().from(shardMoves).where(eq(shardMoves.id, move.id)).get()) as MoveRow;
         // An abandon that got in first leaves the step as it made it (the loop then refuses with 409).
-        if (move.step === "switched") log("info", "shard.move_switched", { moveId: move.id, from: move.fromShard, to: move.toShard });
+        if (move.step === "switched") {
+          log("info", "shard.move_switched", { moveId: move.id, from: move.fromShard, to: move.toShard });
+          // The holders' copies of their links name the source: forgotten at once (and again below, after a crash).
+          await forgetHoldersLinks(data, accountNo);
+        }
         break;
       case "switched": {
         // The directory points at the target now: the account is its own there, its jobs take it (again after a
@@ -593,13 +602,16 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
             taken: writableHere,
           });
           logCaughtUp(move, early);
-          if (!early.done) return view(move, now, graceMs);
+          if (!early.done) return view(move, now, graceMs, true);
           // Then the account is the target's own, its jobs take it; what the region did in between (a day at most) is
-          // done here too, as before.
+          // done here too, as before; were it cut short, the account is kept from the jobs again until the next call.
           await rawBatch(target, [arrivedStatement(accountNo, move.id)]);
           const late = await catchUpMoved(data, target, move, region, now, { more: () => roomFor(CATCH_UP_DAY_CALLS) });
           logCaughtUp(move, late);
-          if (!late.done) return view(move, now, graceMs);
+          if (!late.done) {
+            await rawBatch(target, [arrivingStatement(accountNo, move.id, now)]);
+            return view(move, now, graceMs, true);
+          }
         }
         if (now.getTime() < (move.switchedAt?.getTime() ?? 0) + graceMs) return view(move, now, graceMs);
         if (!room()) return view(move, now, graceMs);
@@ -679,7 +691,12 @@ export async function abandonMove(data: DataAccess, accountNo: string, opts: Aba
       .orderBy(desc(shardMoves.startedAt), desc(shardMoves.id))
       .limit(1)
       .get();
-    if (last?.step === "abandoned") return view(last, now, 0);
+    if (last?.step === "abandoned") {
+      // A call that raced the one that finished may have listed the account as arriving on its source again after it
+      // (then stopped for its budget or died): it is the source's own.
+      await rawBatch(data.shard(last.fromShard as ShardBinding), [arrivedStatement(accountNo, last.id)]);
+      return view(last, now, 0);
+    }
     if (last?.step === "done") throw new AppError(409, "shard_move_switched");
     throw new AppError(404, "shard_move_none");
   }
@@ -724,6 +741,12 @@ export async function abandonMove(data: DataAccess, accountNo: string, opts: Aba
   }
   await rawBatch(target, [["DELETE FROM arriving_accounts WHERE account_no = ? AND move_id = ?", accountNo, move.id]]);
   crash("cleared");
+  // Stops for the next call; a call that raced this one and finished meanwhile has the account settled again.
+  const stopAbandoning = async () => {
+    const again = (await read(move.id)) ?? move;
+    if (again.step === "abandoned") await rawBatch(source, [arrivedStatement(accountNo, move.id)]);
+    return view(again, now, 0);
+  };
   // Unfrozen, but kept from the source's jobs (arriving there again) until what they did meanwhile is done for it.
   await rawBatch(source, [
     arrivingStatement(accountNo, move.id, now),
@@ -736,13 +759,16 @@ export async function abandonMove(data: DataAccess, accountNo: string, opts: Aba
   if (move.chargedTo !== null) {
     const early = await catchUpMoved(data, source, move, region, now, { more: () => roomFor(CATCH_UP_DAY_CALLS), taken: writableHere });
     logCaughtUp(move, early);
-    if (!early.done) return view(move, now, 0);
+    if (!early.done) return stopAbandoning();
   }
   await rawBatch(source, [arrivedStatement(accountNo, move.id)]);
   if (move.chargedTo !== null) {
     const late = await catchUpMoved(data, source, move, region, now, { more: () => roomFor(CATCH_UP_DAY_CALLS) });
     logCaughtUp(move, late);
-    if (!late.done) return view(move, now, 0);
+    if (!late.done) {
+      await rawBatch(source, [arrivingStatement(accountNo, move.id, now)]);
+      return stopAbandoning();
+    }
   }
   await data.global
     .update(shardMoves)
