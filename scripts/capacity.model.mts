@@ -95,6 +95,8 @@ export interface Assumptions {
   statementEmailShare: number;
   stormLogins: number;
   stormWindowSec: number;
+  /** The accounts of the city a login storm is in: a shard there has this share of its subscribers logging in. */
+  stormCityAccounts: number;
   stormGlobalReadsPerLogin: number;
   stormShardWritesPerLogin: number;
   /** The share of a day's API requests made in its busiest hour. */
@@ -438,19 +440,22 @@ export function peaks(a: Assumptions, m: Measured, shardAccounts: number): Peak[
     d1RowsWrittenPerSec: 0,
     d1Busy: d1Busy(a, stormReads, 0, 0),
   };
-  const stormShardLogins = Math.min(a.stormLogins, shardAccounts * a.subscribersPerAccount) / a.stormWindowSec;
+  const stormShardLogins =
+    (shardAccounts * a.subscribersPerAccount * Math.min(1, a.stormLogins / Math.max(1, a.stormCityAccounts))) / a.stormWindowSec;
   const stormShardWrites = stormShardLogins * (a.stormShardWritesPerLogin + a.shardWritesPerVisit);
   const stormShardRows =
     stormShardLogins *
     (a.stormShardWritesPerLogin * (1 + (m.indexes.sessions ?? 0)) + a.shardWritesPerVisit * (1 + (m.indexes.session_links ?? 0)));
+  // The visits' own reads there: each request's session, links' copy and account data.
+  const stormShardReads = stormShardLogins * a.requestsPerVisit * a.shardReadsPerRequest;
   const stormShard: Peak = {
     name: "login storm",
     where: "one regional shard",
     queueMessagesPerSec: 0,
-    d1ReadsPerSec: 0,
+    d1ReadsPerSec: stormShardReads,
     d1WritesPerSec: stormShardWrites,
     d1RowsWrittenPerSec: stormShardRows,
-    d1Busy: d1Busy(a, 0, stormShardWrites, stormShardRows),
+    d1Busy: d1Busy(a, stormShardReads, stormShardWrites, stormShardRows),
   };
   // Everyday traffic at its busiest hour: a visit reads the global database for its page and for the links once
   // (kept in the home shard for its other requests), and every request reads its shards.

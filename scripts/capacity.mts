@@ -79,6 +79,18 @@ const WORKERS_PRICING = "https://developers.cloudflare.com/workers/platform/pric
 const DO_PRICING = "https://developers.cloudflare.com/durable-objects/platform/pricing/";
 
 /** Every assumption, in the order of the table at the top of the document. */
+/** Branches' shares of the subscribers: the population of their federal districts (Rosstat, 1 Jan 2024, rounded). */
+const BRANCH_SHARES: BranchShare[] = [
+  { code: "moscow", name: "Москва", share: 13.1 / 146.2 },
+  { code: "center", name: "Центр", share: 27.1 / 146.2 },
+  { code: "northwest", name: "Северо-Запад", share: 13.9 / 146.2 },
+  { code: "volga", name: "Волга", share: 28.6 / 146.2 },
+  { code: "south", name: "Юг (ЮФО + СКФО)", share: 26.7 / 146.2 },
+  { code: "ural", name: "Урал", share: 12.3 / 146.2 },
+  { code: "siberia", name: "Сибирь", share: 16.6 / 146.2 },
+  { code: "fareast", name: "Дальний Восток", share: 7.9 / 146.2 },
+];
+
 const ASSUMPTIONS: Assumption[] = [
   { key: "fixedAccounts", value: 15e6, unit: "accounts", source: `${ISSUE}; design.md («≈ 15 M fixed-line accounts»)` },
   {
@@ -320,6 +332,13 @@ const ASSUMPTIONS: Assumption[] = [
   },
   { key: "stormWindowSec", value: 600, unit: "s", source: "assumed: within 10 minutes" },
   {
+    key: "stormCityAccounts",
+    value: Math.round(63e6 * (BRANCH_SHARES.find((b) => b.code === "moscow")?.share ?? 1)),
+    unit: "accounts",
+    source:
+      "assumed: the storm is one big city's, Moscow's (its branch's share of 63 M): a shard's subscribers log in at stormLogins / this, at most all of them",
+  },
+  {
     key: "stormGlobalReadsPerLogin",
     value: 1,
     unit: "read queries",
@@ -402,18 +421,6 @@ const PRICES: Prices & { sources: Record<keyof Prices, string> } = {
     doGbSecondsPerM: DO_PRICING,
   },
 };
-
-/** Branches' shares of the subscribers: the population of their federal districts (Rosstat, 1 Jan 2024, rounded). */
-const BRANCH_SHARES: BranchShare[] = [
-  { code: "moscow", name: "Москва", share: 13.1 / 146.2 },
-  { code: "center", name: "Центр", share: 27.1 / 146.2 },
-  { code: "northwest", name: "Северо-Запад", share: 13.9 / 146.2 },
-  { code: "volga", name: "Волга", share: 28.6 / 146.2 },
-  { code: "south", name: "Юг (ЮФО + СКФО)", share: 26.7 / 146.2 },
-  { code: "ural", name: "Урал", share: 12.3 / 146.2 },
-  { code: "siberia", name: "Сибирь", share: 16.6 / 146.2 },
-  { code: "fareast", name: "Дальний Восток", share: 7.9 / 146.2 },
-];
 
 // ---------- The sample ----------
 
@@ -1413,8 +1420,9 @@ ${table(
 - **Login storm**: ${n0(A.stormLogins)} logins in ${n0(A.stormWindowSec / 60)} minutes, each followed by a visit. The global
   database reads the subscriber of each login (${n0(A.stormGlobalReadsPerLogin)} query) and ${n0(A.globalReadsPerVisit)} for the visit (above): ${pct(stormGlobalPeak?.d1Busy ?? 0)} of its thread,
   ${n0(Math.ceil((stormGlobalPeak?.d1Busy ?? 0) / A.headroom))} databases' worth, so the logins must be spread too (below). It writes
-  nothing: each session row and links' copy goes to its subscriber's home shard (platform/session.ts), where a shard whose every
-  subscriber signs in within the window is ${pct(stormShardPeak?.d1Busy ?? 0)} busy. With the session rows in the global database, the same storm was
+  nothing: each session row and links' copy goes to its subscriber's home shard (platform/session.ts), where a shard in the storm's
+  city, ${pct(Math.min(1, A.stormLogins / A.stormCityAccounts))} of its subscribers signing in and making their visit's requests there, is ${pct(stormShardPeak?.d1Busy ?? 0)} busy. Were the session rows
+  written in the global database too, the same storm would be
   ${pct(d1Busy(A, (A.stormLogins * (A.stormGlobalReadsPerLogin + A.globalReadsPerVisit)) / A.stormWindowSec, (A.stormLogins * A.stormShardWritesPerLogin) / A.stormWindowSec, 0))} of its thread.
 
 - **Busy hour of the cabinet**: ${n0(accountsTotal * A.requestsPerAccountMonth)} API requests a month, a tenth of a day's in its

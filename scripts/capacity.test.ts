@@ -90,6 +90,7 @@ const zero = Object.fromEntries(
     "statementEmailShare",
     "stormLogins",
     "stormWindowSec",
+    "stormCityAccounts",
     "stormGlobalReadsPerLogin",
     "stormShardWritesPerLogin",
     "busyHourShare",
@@ -257,8 +258,11 @@ describe("capacity model", () => {
       subscribersPerAccount: 1,
       stormLogins: 60_000,
       stormWindowSec: 600,
+      stormCityAccounts: 60_000,
       stormGlobalReadsPerLogin: 1,
       globalReadsPerVisit: 4,
+      requestsPerVisit: 10,
+      shardReadsPerRequest: 4,
       stormShardWritesPerLogin: 1,
       shardWritesPerVisit: 1,
     };
@@ -269,12 +273,14 @@ describe("capacity model", () => {
     expect(global?.d1ReadsPerSec).toBeCloseTo(500, 12);
     expect(global?.d1WritesPerSec).toBe(0);
     expect(global?.d1Busy).toBeCloseTo(0.5, 12);
-    // A shard writes at most its own 4,000 subscribers' sessions and copies: 4,000 × 2 / 600 s.
+    // A shard writes at most its own 4,000 subscribers' sessions and copies: 4,000 × 2 / 600 s; and reads their
+    // visits' requests there: 4,000 × 10 requests × 4 reads / 600 s.
     expect(shard?.d1WritesPerSec).toBeCloseTo(8000 / 600, 12);
-    expect(shard?.d1ReadsPerSec).toBe(0);
-    // A storm smaller than a shard is all on one.
+    expect(shard?.d1ReadsPerSec).toBeCloseTo((4000 * 10 * 4) / 600, 12);
+    // A storm in a city of 240,000 accounts: a quarter of a shard's subscribers log in.
     expect(
-      peaks({ ...o, stormLogins: 1_000 }, m, 4000).find((p) => p.name === "login storm" && p.where !== "global database")?.d1WritesPerSec,
+      peaks({ ...o, stormCityAccounts: 240_000 }, m, 4000).find((p) => p.name === "login storm" && p.where !== "global database")
+        ?.d1WritesPerSec,
     ).toBeCloseTo(2000 / 600, 12);
   });
 
