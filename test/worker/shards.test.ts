@@ -216,8 +216,14 @@ describe("the shard map: two shards of the Moscow branch", () => {
       const part = await bulk(second);
       expect(part).toBeGreaterThan(0);
       expect(part).toBeLessThan(N);
-      // Meanwhile no account goes there: its services would name tariffs it may not have yet.
+      // Meanwhile no account goes there, nor is moved there: its services would name tariffs it may not have yet.
       expect((await annaAccount()).shard).toBe("DB_MOSCOW");
+      const early = await ops("/shard-moves?lang=en", {
+        method: "POST",
+        body: JSON.stringify({ accountNo: ANNA_MSK, toShard: "DB_MOSCOW_2" }),
+      });
+      expect(early.status).toBe(409);
+      expect((await json<{ title: string }>(early)).title).toMatch(/catalogue is still being copied to shard “DB_MOSCOW_2”/);
       // Called again until it is there: each call within its budget, on from where the last got to.
       let status = 202;
       for (let i = 0; status === 202 && i < 10; i++) {
@@ -1157,7 +1163,12 @@ describe("a move stuck for months", () => {
   }, async () => {
     // Three accounts alike on the second shard (a service, a bonus member each): one moved in calls of the default
     // budget, one in a single call of an unlimited one (the reference), one abandoned in calls of the default budget.
-    const [a, b, c] = [await annaAccountOnSecond(), await annaAccountOnSecond(), await annaAccountOnSecond()];
+    const [a, b, c, d] = [
+      await annaAccountOnSecond(),
+      await annaAccountOnSecond(),
+      await annaAccountOnSecond(),
+      await annaAccountOnSecond(),
+    ];
     const from: ShardBinding = "DB_MOSCOW_2";
     const to: ShardBinding = "DB_MOSCOW";
     const today = localDay("Europe/Moscow");
@@ -1174,7 +1185,7 @@ describe("a move stuck for months", () => {
     try {
       // Frozen five months ago, by the region's progress then; since then it has charged, earned and closed on.
       await setMskProgress({ midnight: frozenDay, bonus: frozenDay, close: addDays(`${frozenDay.slice(0, 7)}-01`, -1) });
-      for (const x of [a, b, c])
+      for (const x of [a, b, c, d])
         expect((await moveAccount(createDataAccess(env), x.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
       await setMskProgress({ midnight: addDays(today, -1), bonus: addDays(today, -1), close: addDays(`${today.slice(0, 7)}-01`, -1) });
       // One call of the old kind: ~150 days of charges, tariff checks and bonus runs, and five closes, at once.
@@ -1236,12 +1247,35 @@ describe("a move stuck for months", () => {
       // Today's charge (the region's) for the two moved ones, on the target: once each.
       await chargeDay(createDataAccess(env).shard(to), "msk", today);
       await chargeDay(createDataAccess(env).shard(from), "msk", today);
+      // One that died after its catch-up had closed the months, before it saved how far it got: the next calls go
+      // over the same days again, and charge none of the closed months' days twice.
+      const dying = new Proxy(env.DB, {
+        get(target, prop) {
+          if (prop === "prepare")
+            return (query: string) => {
+              if (/UPDATE shard_moves SET charged_to/.test(query)) throw new Error("injected crash before the catch-up's progress");
+              return target.prepare(query);
+            };
+          const value = Reflect.get(target, prop);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+      await expect(
+        moveAccount(createDataAccess({ ...env, DB: dying } as typeof env), d.accountNo, to, { graceMs: 0, maxQueries: 100_000 }),
+      ).rejects.toThrow("injected crash");
+      expect(await closedMonth(to, d.accountNo, lastMonth)).toBe(true);
+      let resumed = "";
+      for (let i = 0; resumed !== "done" && i < 20; i++)
+        resumed = (await moveAccount(createDataAccess(env), d.accountNo, to, { graceMs: 0 })).step;
+      expect(resumed).toBe("done");
+      await chargeDay(createDataAccess(env).shard(to), "msk", today);
       // The same rows and money, however many calls it took and wherever it ended up.
       const reference = await figures(to, b.accountNo);
       expect(Number(reference.ledger_periods)).toBeGreaterThanOrEqual(5);
       expect(await closedMonth(to, a.accountNo, lastMonth)).toBe(true);
       expect(await figures(to, a.accountNo)).toEqual(reference);
       expect(await figures(from, c.accountNo)).toEqual(reference);
+      expect(await figures(to, d.accountNo)).toEqual(reference);
       expect(await dayCharges(to, a.accountNo, today)).toBe(1);
     } finally {
       await setMskProgress(saved, true);

@@ -56,6 +56,10 @@ const messages = {
     en: "Shard “{shard}”'s database is not ready: apply the migrations",
   },
   "problem.shard_move_same": { ru: "Счёт уже на шарде «{shard}»", en: "The account is already on shard “{shard}”" },
+  "problem.shard_catalogue_copying": {
+    ru: "На шард «{shard}» ещё копируется каталог филиала: повторите PUT /ops/v1/shards/{shard}, пока он не будет готов",
+    en: "The branch's catalogue is still being copied to shard “{shard}”: repeat PUT /ops/v1/shards/{shard} until it is ready",
+  },
   "problem.shard_move_in_progress": {
     ru: "Счёт уже переносится на шард «{shard}»",
     en: "The account is already being moved to shard “{shard}”",

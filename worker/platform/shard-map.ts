@@ -61,7 +61,12 @@ export async function placeAccount(data: DataAccess, regionCode: string): Promis
     .all();
   const bound = rows.filter((r) => data.shards.includes(r.binding as ShardBinding));
   const roomy = bound.find((r) => r.room > 0) ?? bound[0];
-  if (!roomy) return home;
+  if (!roomy) {
+    // No open shard with its catalogue: the branch's home shard, whatever it is (said, when the map has the branch).
+    if (rows.length === 0 && (await data.global.select({ b: shards.binding }).from(shards).where(eq(shards.branch, branch)).limit(1).get()))
+      log("error", "shard.branch_no_open_shard", { branch, shard: home });
+    return home;
+  }
   if (roomy.room <= 0) log("error", "shard.branch_full", { branch, shard: roomy.binding, over: 1 - roomy.room });
   return roomy.binding as ShardBinding;
 }
@@ -263,10 +268,14 @@ export async function registerShard(
       : cursor.table + 1 < CATALOGUE.length
         ? { table: cursor.table + 1, after: null }
         : null;
-    await data.global
+    // Compare-and-set: a PUT racing this one that got further (or finished) is not set back; this one stops.
+    const prev = JSON.stringify(cursor);
+    const moved = await data.global
       .update(shards)
       .set({ catalogueCursor: next ? JSON.stringify(next) : null })
-      .where(eq(shards.binding, binding));
+      .where(and(eq(shards.binding, binding), eq(shards.catalogueCursor, prev)))
+      .returning({ binding: shards.binding });
+    if (moved.length === 0) break;
     cursor = next;
   }
   return (await listShards(data)).find((s) => s.binding === binding) as ShardRow;

@@ -4,7 +4,7 @@ import { type AccountScope, settledHere } from "../../platform/arriving";
 import type { RegionDb } from "../../platform/db";
 import { daysInMonth } from "../../platform/money";
 import { localDay, regionsAtHour } from "../../platform/region";
-import { appendSelected } from "./ledger.service";
+import { appendSelected, dayIsOpen } from "./ledger.service";
 
 /** Services charged per statement: keeps each D1 query small, whatever the shard's size. */
 export const CHARGE_BATCH = 2000;
@@ -160,9 +160,12 @@ export async function chargeAccountDay(
   taken: AccountScope = settledHere,
 ): Promise<number> {
   const at = now.getTime();
+  // Never a day of a month already closed for the account (its charges are in the month's roll-up): a catch-up that
+  // closed a month and died before saving how far it got goes over its days again.
+  const open = dayIsOpen(day, accountNo);
   return (
-    (await chargeServices(db, region, day, at, sql`s.account_no = ${accountNo}`, taken)) +
-    (await chargeOptions(db, region, day, at, sql`o.account_no = ${accountNo}`, taken))
+    (await chargeServices(db, region, day, at, sql`s.account_no = ${accountNo} AND ${open}`, taken)) +
+    (await chargeOptions(db, region, day, at, sql`o.account_no = ${accountNo} AND ${open}`, taken))
   );
 }
 

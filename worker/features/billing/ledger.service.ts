@@ -109,6 +109,14 @@ function openFromSql(accountNo: SQLWrapper | string): SQL {
   return sql`(${openFromQuery(accountNo)})`;
 }
 
+/**
+ * SQL condition: `day` is in the account's open months (after its last closed one). A month's close rolled its daily
+ * charges into one line and deleted them, so a day of it charged again would be charged twice.
+ */
+export function dayIsOpen(day: string, accountNo: SQLWrapper | string): SQL {
+  return sql`${day} >= ${openFromSql(accountNo)}`;
+}
+
 /** A local day as booked: a day of a closed month becomes the account's first open day. */
 function bookedDaySql(localDay: SQLWrapper | string, accountNo: SQLWrapper | string): SQL {
   return sql`max(${localDay}, ${openFromSql(accountNo)})`;

@@ -333,6 +333,8 @@ async function startMove(data: DataAccess, accountNo: string, toShard: string, n
   const target = await data.global.select().from(shards).where(eq(shards.binding, toShard)).get();
   if (!target || !data.shards.includes(toShard as ShardBinding)) throw new AppError(404, "shard_not_found", { shard: toShard });
   if (target.branch !== branchOfRegion(dir.region)) throw new AppError(409, "shard_other_branch", { shard: toShard });
+  // Its services name the branch's tariffs and add-ons: not before they are all there (registerShard).
+  if (target.catalogueCursor !== null) throw new AppError(409, "shard_catalogue_copying", { shard: toShard });
   if (dir.shard === toShard) throw new AppError(409, "shard_move_same", { shard: toShard });
   const row: MoveRow = {
     id: newId(now.getTime()),
@@ -610,7 +612,11 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
           logCaughtUp(move, late);
           if (!late.done) {
             await rawBatch(target, [arrivingStatement(accountNo, move.id, now)]);
-            return view(move, now, graceMs, true);
+            // A call that raced this one and began the clean-up (or finished) meanwhile: the account is settled there.
+            const again = (await data.global.select().from(shardMoves).where(eq(shardMoves.id, move.id)).get()) ?? move;
+            if (again.step === "done" || again.cursorTable > 0 || again.cursorRows > 0)
+              await rawBatch(target, [arrivedStatement(accountNo, move.id)]);
+            return view(again, now, graceMs, true);
           }
         }
         if (now.getTime() < (move.switchedAt?.getTime() ?? 0) + graceMs) return view(move, now, graceMs);
@@ -634,6 +640,8 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
           if (!(await save(next))) return stop();
         }
         move = await advance(data, move, "done", now);
+        // Settled on the target (again: a racing call's cut-short last pass may have listed it as arriving).
+        await rawBatch(target, [arrivedStatement(accountNo, move.id)]);
         log("info", "shard.move_done", { moveId: move.id });
         break;
       }
@@ -774,6 +782,8 @@ export async function abandonMove(data: DataAccess, accountNo: string, opts: Aba
     .update(shardMoves)
     .set({ step: "abandoned", updatedAt: now })
     .where(and(eq(shardMoves.id, move.id), eq(shardMoves.step, "abandoning")));
+  // Settled on the source (again, after the step: a racing call that listed it as arriving reads "abandoned" after).
+  await rawBatch(source, [arrivedStatement(accountNo, move.id)]);
   log("info", "shard.move_abandoned", { moveId: move.id, from: move.fromShard, to: move.toShard });
   return view((await read(move.id)) ?? move, now, 0);
 }
