@@ -1219,6 +1219,11 @@ function main() {
   const busyGlobalPeak = peakList.find((p) => p.name.startsWith("busy hour") && p.where === "global database");
   const busyShardPeak = peakList.find((p) => p.name.startsWith("busy hour") && p.where === "one regional shard");
   const busyPerSec = (accountsTotal * A.requestsPerAccountMonth * A.busyHourShare) / DAYS_PER_MONTH / 3600;
+  // The identity stores the global database's fixed part would need (section 5): for its size, and for the login
+  // storm's key reads once its visits read their home shards.
+  const globalStoresForSize = Math.ceil((accountsTotal * globalFixedBytes) / (A.shardBytes * A.headroom));
+  const globalStoresForStorm = Math.ceil(d1Busy(A, (A.stormLogins * A.stormGlobalReadsPerLogin) / A.stormWindowSec, 0, 0) / A.headroom);
+  const globalStores = 2 ** Math.ceil(Math.log2(Math.max(globalStoresForSize, globalStoresForStorm)));
   const monthsToFill = (bytesPerMonth: number, fixedBytes: number) => (A.shardBytes * A.headroom - fixedBytes) / bytesPerMonth;
   const oneBranch = todayPlan[0];
   const moscowAccounts = oneBranch?.accounts ?? 0;
@@ -1539,10 +1544,26 @@ the close's delete of it bills them again.
   (\`session_links\`, ${n0(bytesOf({ session_links: A.subscribersPerAccount }, m))} bytes per account; read from the global
   database once a visit, above), and a login writes nothing global; the sessions an older
   deployment opened stay honoured in the global table until they expire (30 days), end, or are rotated home by a
-  step-up (\`platform/session.ts\`), so an upgrade logs nobody out. The fixed part must still be split —
-  the directory and logins sharded by a hash of the phone/account (or kept in each branch's shards with a small
-  routing table) — and with it the reads left on it above (the login storm's reads, each visit's page and first
-  links; an outage's are a batch's at once, ${pct(outageGlobalPeak?.d1Busy ?? 0)}).
+  step-up (\`platform/session.ts\`), so an upgrade logs nobody out.
+
+  **The fixed part is not split yet, and one database cannot hold it at the target**: ${gb(accountsTotal * globalFixedBytes)} is
+  ${n1((accountsTotal * globalFixedBytes) / (A.shardBytes * A.headroom))} times ${pct(A.headroom)} of 10 GB, and the login storm's reads are ${pct(stormGlobalPeak?.d1Busy ?? 0)} of its thread (an
+  outage's ${pct(outageGlobalPeak?.d1Busy ?? 0)}, the busy hour's ${pct(busyGlobalPeak?.d1Busy ?? 0)}). Where it goes (the design; not built):
+  - **Identity stores** \`IDS_0\` … (D1 databases like the message stores: a key's hash picks the store, and the
+    count is fixed for a deployment): \`login_keys\` (a phone, e-mail, login or account number → the subscriber and their
+    home shard: a login reads one store), \`account_directory\` by account number (→ region and shard; the contract's
+    contacts as keys of their own, for registration's codes) and each account's holders (\`account_links\` by account: an
+    outage's fan-out and a move's forgetting read them).
+  - **The subscriber's own rows in their home shard**: the subscriber (name, contacts, password hash) and their links,
+    the truth that \`session_links\` copies today. A request then reads nothing outside its home shard and the accounts'
+    shards, a page's profile included; a visit's global reads (${n0(A.globalReadsPerVisit)} today) go.
+  - **How many**: at most ${n0(globalFixedBytes)} bytes per account (less: the subscriber's row goes to the home shard) need
+    ${n0(globalStoresForSize)} stores at ${pct(A.headroom)} of 10 GB; the login storm's
+    ${n0((A.stormLogins * A.stormGlobalReadsPerLogin) / A.stormWindowSec)} key reads a second (its visits' reads move to the home shards) need ${n0(globalStoresForStorm)} at ${pct(A.headroom)} of a thread;
+    so ${n0(globalStores)} (a power of two, the store in a subscriber id's low bits, as an SMSC id names its message store).
+  - **Writes across two stores** (a link: the account's holder row and the subscriber's own) go holder first and are
+    removed in the reverse order, each followed by forgetting the links' copy, as links are changed now; an upgrade
+    reads the global tables beside the stores and drains them by pages, as the inbox and the sessions were.
 - **An area's fan-out** (\`fanOutArea\` in features/notifications) pages: a queue message reads
   ${n0(A.areaPage)} accounts at a time along \`accounts_region_idx\` (region, rowid) on each shard of the
   region's branch in turn (as the daily charge pages its services), finds the page's subscribers and
