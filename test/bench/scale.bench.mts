@@ -313,7 +313,8 @@ async function reports(accountNo: string, month: string, cookie: string): Promis
       if (status === "ready") break;
       if (status === "failed" || status === "expired") throw new Error(`report ${id} ${status}`);
       if (performance.now() - t > 120_000) throw new Error(`report ${id} not ready in 120 s`);
-      await new Promise((res) => setTimeout(res, 100));
+      // Polled every 20 ms: at 100 ms the wait for the next poll was most of the difference between two reports.
+      await new Promise((res) => setTimeout(res, 20));
     }
     latencies.push(performance.now() - t);
   }
