@@ -32,7 +32,7 @@ export function settledHere(accountNo: SQLWrapper): SQL {
   // The caller's column must come qualified (drizzle renders a table's column as "table"."column"), or it would
   // name the subqueries' own account_no.
   return sql`(NOT EXISTS (SELECT 1 FROM ${arrivingAccounts} WHERE ${arrivingAccounts.accountNo} = ${accountNo})
-    AND NOT EXISTS (SELECT 1 FROM ${accountFreezes} WHERE ${accountFreezes.accountNo} = ${accountNo}))`;
+    AND ${writableHere(accountNo)})`;
 }
 
 /**
