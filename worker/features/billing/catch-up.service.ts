@@ -4,7 +4,7 @@ import type { AccountScope } from "../../platform/arriving";
 import { type DataAccess, type RegionDb, rawBatch } from "../../platform/db";
 import { addDays, localDay, localInstant, regionTz } from "../../platform/region";
 import { chargeAccountDay } from "./billing.service";
-import { closeMonthStatements } from "./ledger.service";
+import { closeMonthStatements, monthDays } from "./ledger.service";
 import { nextMonth } from "./period-close.service";
 
 /** How far a region's midnight charge and month close have got: local days (YYYY-MM-DD), '' for a job never run. */
@@ -51,9 +51,6 @@ export interface CatchUp {
   reached: RegionBillingDone;
   done: boolean;
 }
-
-/** The last local day of a month (YYYY-MM). */
-const monthEnd = (month: string) => addDays(`${nextMonth(month)}-01`, -1);
 
 /**
  * Does for one account, on the shard that now holds it (`db`), what its region's midnight charge and month close did
@@ -119,7 +116,8 @@ export async function catchUpAccount(
     if (!more()) return out;
     await rawBatch(db, closeMonthStatements(region, month, justBefore(accountNo), accountNo, now, opts.taken));
     out.months.push(month);
-    out.reached.closedTo = monthEnd(month);
+    // As the region's close records it: the month's last day.
+    out.reached.closedTo = monthDays(month).last;
   }
   return { ...out, done: true };
 }
