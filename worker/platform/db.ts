@@ -158,6 +158,14 @@ export function globalWrites(db: GlobalDb): number {
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
 
 /**
+ * D1 queries this invocation has asked for so far, as D1's limit per invocation counts them: a batch's statements each
+ * count, and so does each round trip. What a call that pages its work checks against its budget.
+ */
+export function queriesUsed(stats: D1Stats): number {
+  return Math.max(stats.statements, stats.roundTrips);
+}
+
+/**
  * Server-Timing entries for a request's D1 use: the total (`d1`), then one per
  * database it touched (`d1-DB` is the global one, `d1-DB_MOSCOW` a shard).
  */

@@ -22,7 +22,7 @@ import {
   voluntaryBlocks,
 } from "../../db/schema/region";
 import { arrivedStatement, arrivingStatement, writableHere } from "../../platform/arriving";
-import { type DataAccess, d1Of, type RegionDb, rawBatch, type ShardBinding } from "../../platform/db";
+import { type DataAccess, d1Of, queriesUsed, type RegionDb, rawBatch, type ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
@@ -115,6 +115,14 @@ export const MOVE_QUERY_BUDGET = 500;
 
 /** Queries kept for what a call does besides pages: a step's record, the switch, the freeze. */
 const RESERVE = 10;
+
+/**
+ * Whether this invocation still has room for `calls` more D1 queries within `budget`, keeping `RESERVE` for what a
+ * call does besides pages: a page or a catch-up day starts only then.
+ */
+function roomIn(data: DataAccess, budget: number) {
+  return (calls: number) => queriesUsed(data.stats) + RESERVE + calls <= budget;
+}
 
 /**
  * How long the source keeps a moved account's rows after the switch: a request that read the directory just
@@ -443,8 +451,7 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
   const crash = (step: ShardMoveStep) => {
     if (opts.crashAfter === step) throw new Error(`injected crash after ${step}`);
   };
-  // What this invocation has asked of D1 (a batch's statements each count): a page starts only while it has room.
-  const roomFor = (calls: number) => Math.max(data.stats.statements, data.stats.roundTrips) + RESERVE + calls <= budget;
+  const roomFor = roomIn(data, budget);
   const room = () => roomFor(0);
   const pages = new Map<ShardMoveStep, number>();
   const pageDone = (step: ShardMoveStep) => {
@@ -723,7 +730,7 @@ export async function abandonMove(data: DataAccess, accountNo: string, opts: Aba
   crash("abandoning");
   const source = data.shard(move.fromShard as ShardBinding);
   const target = data.shard(move.toShard as ShardBinding);
-  const roomFor = (calls: number) => Math.max(data.stats.statements, data.stats.roundTrips) + RESERVE + calls <= budget;
+  const roomFor = roomIn(data, budget);
   const room = () => roomFor(0);
   // The tombstone: no row of the account can be written on the target from now on (a runner's page in flight is
   // refused by the freeze triggers); deleting stays allowed. A later move to the target removes it at its start.
