@@ -329,6 +329,33 @@ function logCaughtUp(move: MoveRow, caught: { days: string[]; months: string[]; 
   });
 }
 
+/**
+ * The catch-up of a moved (or abandoned) account on the shard that holds it now (`db`): first while it is still
+ * arriving there (the shard's jobs leave it alone), within the call's budget and in as many calls as that takes ("not
+ * yet": call again); then the account is the shard's own, its jobs take it, and what the region did in between (a day
+ * at most) is done too, as before; were that cut short, it is listed as arriving again until the next call ("arriving
+ * again": the caller checks a racing call did not finish meanwhile).
+ */
+async function catchUpAndSettle(
+  data: DataAccess,
+  db: RegionDb,
+  move: MoveRow,
+  region: string,
+  now: Date,
+  roomFor: (calls: number) => boolean,
+): Promise<"done" | "not yet" | "arriving again"> {
+  const more = () => roomFor(CATCH_UP_DAY_CALLS);
+  const early = await catchUpMoved(data, db, move, region, now, { more, taken: writableHere });
+  logCaughtUp(move, early);
+  if (!early.done) return "not yet";
+  await rawBatch(db, [arrivedStatement(move.accountNo, move.id)]);
+  const late = await catchUpMoved(data, db, move, region, now, { more });
+  logCaughtUp(move, late);
+  if (late.done) return "done";
+  await rawBatch(db, [arrivingStatement(move.accountNo, move.id, now)]);
+  return "arriving again";
+}
+
 /** Starts the account's move to `toShard`, or finds the one under way; checks the target is a shard of its branch. */
 async function startMove(data: DataAccess, accountNo: string, toShard: string, now: Date): Promise<MoveRow> {
   const open = await openMove(data, accountNo);
@@ -602,23 +629,12 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
           // the target skipped it arriving) are charged and closed here now, once: the region's own keys make a
           // repeat (a crash before the cursor moves, the grace period's calls) or the region's next run change
           // nothing. Design: the switch catches up rather than the target's next run, so no month can be closed
-          // on the target before its skipped days are charged. First while the account is still arriving (the
-          // target's jobs leave it alone), within this call's budget and in as many calls as that takes (a move
-          // stuck for months has months to do): how far it got is saved on the move.
+          // on the target before its skipped days are charged (`catchUpAndSettle`: in as many calls as the budget
+          // takes, how far it got saved on the move).
           const region = await regionOf(data, accountNo);
-          const early = await catchUpMoved(data, target, move, region, now, {
-            more: () => roomFor(CATCH_UP_DAY_CALLS),
-            taken: writableHere,
-          });
-          logCaughtUp(move, early);
-          if (!early.done) return view(move, now, graceMs, true);
-          // Then the account is the target's own, its jobs take it; what the region did in between (a day at most) is
-          // done here too, as before; were it cut short, the account is kept from the jobs again until the next call.
-          await rawBatch(target, [arrivedStatement(accountNo, move.id)]);
-          const late = await catchUpMoved(data, target, move, region, now, { more: () => roomFor(CATCH_UP_DAY_CALLS) });
-          logCaughtUp(move, late);
-          if (!late.done) {
-            await rawBatch(target, [arrivingStatement(accountNo, move.id, now)]);
+          const caught = await catchUpAndSettle(data, target, move, region, now, roomFor);
+          if (caught === "not yet") return view(move, now, graceMs, true);
+          if (caught === "arriving again") {
             // A call that raced this one and began the clean-up (or finished) meanwhile: the account is settled there.
             const again = (await data.global.select().from(shardMoves).where(eq(shardMoves.id, move.id)).get()) ?? move;
             if (again.step === "done" || again.cursorTable > 0 || again.cursorRows > 0)
@@ -771,20 +787,8 @@ export async function abandonMove(data: DataAccess, accountNo: string, opts: Aba
   // Nothing to catch up when the move never got to record the region's progress: it never froze the source. Else
   // first while the source's jobs leave the account alone, in as many calls as the budget takes (a move stuck for
   // months has months to do), then once it is the source's own again, for what the region did in between.
-  if (move.chargedTo !== null) {
-    const early = await catchUpMoved(data, source, move, region, now, { more: () => roomFor(CATCH_UP_DAY_CALLS), taken: writableHere });
-    logCaughtUp(move, early);
-    if (!early.done) return stopAbandoning();
-  }
-  await rawBatch(source, [arrivedStatement(accountNo, move.id)]);
-  if (move.chargedTo !== null) {
-    const late = await catchUpMoved(data, source, move, region, now, { more: () => roomFor(CATCH_UP_DAY_CALLS) });
-    logCaughtUp(move, late);
-    if (!late.done) {
-      await rawBatch(source, [arrivingStatement(accountNo, move.id, now)]);
-      return stopAbandoning();
-    }
-  }
+  if (move.chargedTo === null) await rawBatch(source, [arrivedStatement(accountNo, move.id)]);
+  else if ((await catchUpAndSettle(data, source, move, region, now, roomFor)) !== "done") return stopAbandoning();
   await data.global
     .update(shardMoves)
     .set({ step: "abandoned", updatedAt: now })
