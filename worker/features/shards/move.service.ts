@@ -356,6 +356,11 @@ async function catchUpAndSettle(
   return "arriving again";
 }
 
+/** A move's row as it is now (another call may have moved it on). */
+function readMove(data: DataAccess, id: string) {
+  return data.global.select().from(shardMoves).where(eq(shardMoves.id, id)).get();
+}
+
 /** Starts the account's move to `toShard`, or finds the one under way; checks the target is a shard of its branch. */
 async function startMove(data: DataAccess, accountNo: string, toShard: string, now: Date): Promise<MoveRow> {
   const open = await openMove(data, accountNo);
@@ -409,7 +414,7 @@ async function advance(data: DataAccess, move: MoveRow, to: ShardMoveStep, now: 
     .update(shardMoves)
     .set({ step: to, updatedAt: now, ...START, ...extra })
     .where(and(eq(shardMoves.id, move.id), eq(shardMoves.step, move.step)));
-  const again = await data.global.select().from(shardMoves).where(eq(shardMoves.id, move.id)).get();
+  const again = await readMove(data, move.id);
   return again as MoveRow;
 }
 
@@ -492,7 +497,7 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
     return saved !== null;
   };
   const stop = async () => {
-    const again = (await data.global.select().from(shardMoves).where(eq(shardMoves.id, move.id)).get()) ?? move;
+    const again = (await readMove(data, move.id)) ?? move;
     if (isAbandon(again.step)) throw new AppError(409, "shard_move_abandoned");
     return view(again, now, graceMs);
   };
@@ -609,7 +614,7 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
             move.id,
           ],
         ]);
-        move = (await data.global.select().from(shardMoves).where(eq(shardMoves.id, move.id)).get()) as MoveRow;
+        move = (await readMove(data, move.id)) as MoveRow;
         // An abandon that got in first leaves the step as it made it (the loop then refuses with 409).
         if (move.step === "switched") {
           log("info", "shard.move_switched", { moveId: move.id, from: move.fromShard, to: move.toShard });
@@ -636,7 +641,7 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
           if (caught === "not yet") return view(move, now, graceMs, true);
           if (caught === "arriving again") {
             // A call that raced this one and began the clean-up (or finished) meanwhile: the account is settled there.
-            const again = (await data.global.select().from(shardMoves).where(eq(shardMoves.id, move.id)).get()) ?? move;
+            const again = (await readMove(data, move.id)) ?? move;
             if (again.step === "done" || again.cursorTable > 0 || again.cursorRows > 0)
               await rawBatch(target, [arrivedStatement(accountNo, move.id)]);
             return view(again, now, graceMs, true);
@@ -680,7 +685,7 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
 
 /** A move by its id (operators' API). */
 export async function getMove(data: DataAccess, id: string): Promise<MoveView> {
-  const row = await data.global.select().from(shardMoves).where(eq(shardMoves.id, id)).get();
+  const row = await readMove(data, id);
   if (!row) throw new AppError(404, "not_found");
   return view(row, new Date(), CLEANUP_GRACE_MS);
 }
@@ -712,7 +717,6 @@ export async function abandonMove(data: DataAccess, accountNo: string, opts: Aba
   const now = opts.now ?? new Date();
   const budget = opts.maxQueries ?? MOVE_QUERY_BUDGET;
   const region = await regionOf(data, accountNo);
-  const read = (id: string) => data.global.select().from(shardMoves).where(eq(shardMoves.id, id)).get();
   let move = await openMove(data, accountNo);
   if (!move) {
     const last = await data.global
@@ -736,7 +740,7 @@ export async function abandonMove(data: DataAccess, accountNo: string, opts: Aba
       .update(shardMoves)
       .set({ step: "abandoning", updatedAt: now, ...START })
       .where(and(eq(shardMoves.id, move.id), eq(shardMoves.step, move.step)));
-    move = (await read(move.id)) as MoveRow;
+    move = (await readMove(data, move.id)) as MoveRow;
   }
   if (move.step === "abandoned") return view(move, now, 0);
   if (move.step !== "abandoning") throw new AppError(409, "shard_move_switched");
@@ -767,14 +771,14 @@ export async function abandonMove(data: DataAccess, accountNo: string, opts: Aba
       cursorRows: move.cursorRows + deleted,
     };
     const saved = await saveCursor(data, move, next, now);
-    move = saved ?? ((await read(move.id)) as MoveRow);
+    move = saved ?? ((await readMove(data, move.id)) as MoveRow);
     if (move.step !== "abandoning") return view(move, now, 0);
   }
   await rawBatch(target, [["DELETE FROM arriving_accounts WHERE account_no = ? AND move_id = ?", accountNo, move.id]]);
   crash("cleared");
   // Stops for the next call; a call that raced this one and finished meanwhile has the account settled again.
   const stopAbandoning = async () => {
-    const again = (await read(move.id)) ?? move;
+    const again = (await readMove(data, move.id)) ?? move;
     if (again.step === "abandoned") await rawBatch(source, [arrivedStatement(accountNo, move.id)]);
     return view(again, now, 0);
   };
@@ -796,5 +800,5 @@ export async function abandonMove(data: DataAccess, accountNo: string, opts: Aba
   // Settled on the source (again, after the step: a racing call that listed it as arriving reads "abandoned" after).
   await rawBatch(source, [arrivedStatement(accountNo, move.id)]);
   log("info", "shard.move_abandoned", { moveId: move.id, from: move.fromShard, to: move.toShard });
-  return view((await read(move.id)) ?? move, now, 0);
+  return view((await readMove(data, move.id)) ?? move, now, 0);
 }
