@@ -485,6 +485,8 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
   };
   const roomFor = roomIn(data, budget);
   const room = () => roomFor(0);
+  // Whether this call has forgotten the holders' copies of their links since the switch.
+  let forgotten = false;
   const pages = new Map<ShardMoveStep, number>();
   const pageDone = (step: ShardMoveStep) => {
     const n = (pages.get(step) ?? 0) + 1;
@@ -618,8 +620,9 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
         // An abandon that got in first leaves the step as it made it (the loop then refuses with 409).
         if (move.step === "switched") {
           log("info", "shard.move_switched", { moveId: move.id, from: move.fromShard, to: move.toShard });
-          // The holders' copies of their links name the source: forgotten at once (and again below, after a crash).
+          // The holders' copies of their links name the source: forgotten at once (below, by a call after a crash).
           await forgetHoldersLinks(data, accountNo);
+          forgotten = true;
         }
         break;
       case "switched": {
@@ -628,8 +631,8 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
         if (move.cursorTable === 0 && move.cursorRows === 0) {
           // The holders' sessions kept the account's old shard in their copies of their links: forgotten here, before
           // any clean-up of the source can start (a crash before it repeats it), so their next requests read the
-          // directory afresh.
-          await forgetHoldersLinks(data, accountNo);
+          // directory afresh (this call did it already if it made the switch).
+          if (!forgotten) await forgetHoldersLinks(data, accountNo);
           // The days the region charged and the months it closed while the source skipped the frozen account (and
           // the target skipped it arriving) are charged and closed here now, once: the region's own keys make a
           // repeat (a crash before the cursor moves, the grace period's calls) or the region's next run change
