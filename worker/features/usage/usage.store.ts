@@ -1,4 +1,5 @@
 import type { UsageCategory } from "../../db/schema/region";
+import { gunzipText, gzipText } from "../../platform/gzip";
 
 /**
  * Raw usage detail (детализация) at mobile scale: one gzip-compressed NDJSON
@@ -44,22 +45,15 @@ export function compareRecords(a: Pick<StoredRecord, "localDay" | "startedAt" | 
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-/** Bytes through a (de)compression stream; Response does the reading and the joining. */
-async function through(bytes: BodyInit, stream: CompressionStream | DecompressionStream): Promise<Uint8Array> {
-  const body = new Response(bytes).body;
-  if (!body) return new Uint8Array();
-  return new Uint8Array(await new Response(body.pipeThrough(stream)).arrayBuffer());
-}
-
 /** The object's bytes: NDJSON (header line, then records), gzip via CompressionStream. */
 export function encodeMonth(m: MonthObject): Promise<Uint8Array> {
   const lines = [JSON.stringify({ v: MONTH_OBJECT_VERSION, batches: m.batches }), ...m.records.map((r) => JSON.stringify(r))];
-  return through(`${lines.join("\n")}\n`, new CompressionStream("gzip"));
+  return gzipText(`${lines.join("\n")}\n`);
 }
 
 /** Reads an object written by `encodeMonth` (a stream from R2, or bytes). */
 export async function decodeMonth(body: ReadableStream | Uint8Array | ArrayBuffer): Promise<MonthObject> {
-  const text = new TextDecoder().decode(await through(body as BodyInit, new DecompressionStream("gzip")));
+  const text = await gunzipText(body);
   const lines = text.split("\n").filter((l) => l.length > 0);
   const head = JSON.parse(lines[0] ?? "{}") as { v?: number; batches?: string[] };
   if (head.v !== MONTH_OBJECT_VERSION || !Array.isArray(head.batches)) throw new Error("usage month object: unknown format");
