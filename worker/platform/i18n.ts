@@ -555,6 +555,10 @@ const messages = {
   "field.reconOrder": { ru: "Конец периода раньше его начала", en: "The period ends before it starts" },
   "field.reconFuture": { ru: "Период не может заканчиваться в будущем", en: "The period cannot end in the future" },
   "field.reconSpan": { ru: "Период акта сверки — не больше 3 лет", en: "A reconciliation covers at most 3 years" },
+  "field.reconArchived": {
+    ru: "Акт сверки можно составить с 1 января трёхлетней давности; за более ранний период обратитесь к менеджеру",
+    en: "A reconciliation can start no earlier than 1 January three years back; ask your manager for an earlier period",
+  },
   "problem.reconciliation_not_ready": { ru: "Акт сверки ещё формируется", en: "The reconciliation statement is still being made" },
   "problem.reconciliation_failed": { ru: "Акт сверки не удалось сформировать", en: "The reconciliation statement could not be made" },
   "field.orgSites": { ru: "Выберите площадки этой организации", en: "Choose sites of this organisation" },

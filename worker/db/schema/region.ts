@@ -968,3 +968,36 @@ export const sessions = sqliteTable(
   },
   (t) => [index("sessions_subscriber_idx").on(t.subscriberId), index("sessions_expires_idx").on(t.expiresAt)],
 );
+
+/**
+ * The part of an account's money history that lives in R2 (`money/<account>/<year>.json.gz`, one object a year:
+ * billing/archive.service.ts): every ledger entry booked, closed month, payment, its events and its receipt from
+ * `firstYear` to `throughYear`. A year goes there once its December is more than `ARCHIVE_AFTER_MONTHS` months old,
+ * so D1 keeps 37 to 48 months of money an account, however old it is. `closingKop` is the balance at the end of
+ * `throughYear` (the sum of every entry archived); `throughMs` is the instant before which the payments archived
+ * were made (12:00 UTC on 31 December, before any Russian region's new year). One row per account: bounded by
+ * accounts, not by years.
+ */
+export const moneyArchives = sqliteTable("money_archives", {
+  accountNo: text("account_no")
+    .primaryKey()
+    .references(() => accounts.accountNo),
+  firstYear: integer("first_year").notNull(),
+  throughYear: integer("through_year").notNull(),
+  closingKop: integer("closing_kop").notNull(),
+  throughMs: integer("through_ms").notNull(),
+  archivedAt: integer("archived_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+/**
+ * Where a shard's archive pass got to (one row: `job` = 'money'): the year it archives through and the last account
+ * it took. The 15-minute tick takes the next page of accounts from here; a pass for a year is done once it went
+ * past the last account, and the next year's starts from the first.
+ */
+export const archiveProgress = sqliteTable("archive_progress", {
+  job: text("job").primaryKey(),
+  year: integer("year").notNull(),
+  afterAccount: text("after_account").notNull(),
+  done: integer("done", { mode: "boolean" }).notNull(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});

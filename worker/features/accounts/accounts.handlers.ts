@@ -30,7 +30,7 @@ export const historyHandler: RouteHandler<typeof r.historyRoute, AppEnv> = async
   const q = c.req.valid("query");
   noStore(c);
   return c.json(
-    await svc.accountHistory(c.get("data"), who(c), c.req.valid("param").accountNo, {
+    await svc.accountHistory(c.get("data"), c.env.FILES, who(c), c.req.valid("param").accountNo, {
       ...q,
       type: q.type ? (q.type.split(",") as LedgerKind[]) : undefined,
     }),

@@ -9,7 +9,8 @@ import { localDay, regionTz } from "../../platform/region";
 import { type SessionLink, sessionLinks } from "../../platform/session";
 import { confirmGuards, takeAttempt } from "../../platform/throttle";
 import { consumeCode, issueCode, type Notify } from "../auth/codes.service";
-import { selectHistory, selectSpending } from "../billing/ledger.service";
+import { historyWithArchive } from "../billing/archive.service";
+import { selectSpending } from "../billing/ledger.service";
 import { selectAccountSummaries, selectLink, selectLinkedAccounts } from "./accounts.queries";
 
 export type Role = "owner" | "payer" | "viewer";
@@ -137,10 +138,10 @@ function decodeCursor(c: string): { at: number; id: string } {
 }
 
 /** Payments and charges, newest first, with the balance after each entry; cursor-paginated. */
-export async function accountHistory(data: DataAccess, subscriberId: string, accountNo: string, q: HistoryQuery) {
+export async function accountHistory(data: DataAccess, files: R2Bucket, subscriberId: string, accountNo: string, q: HistoryQuery) {
   const acc = await requireAccount(data.global, subscriberId, accountNo);
   const tz = regionTz(acc.region);
-  const { rows, balanceAfterFirst } = await selectHistory(data.shard(acc.shard), acc.accountNo, {
+  const { rows, balanceAfterFirst } = await historyWithArchive(data.shard(acc.shard), files, acc.accountNo, {
     from: q.from,
     to: q.to,
     kinds: q.type,

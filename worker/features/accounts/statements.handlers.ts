@@ -17,6 +17,7 @@ export const statementPdfHandler: RouteHandler<typeof r.statementPdfRoute, AppEn
     requireSession(c).subscriberId,
     accountNo,
     month,
+    c.env.FILES,
     assetFonts(c.env.ASSETS),
     c.get("lang"),
   );

@@ -5,7 +5,8 @@ import type { DataAccess } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { formatAccountNoPlain } from "../../platform/format";
 import type { Lang } from "../../platform/i18n";
-import { monthDays, periodOf, selectHistory, selectPeriods } from "../billing/ledger.service";
+import { historyWithArchive, monthFromArchive } from "../billing/archive.service";
+import { monthDays, periodOf, selectPeriods } from "../billing/ledger.service";
 import { moneyText, type PdfColumn, type PdfFonts, PdfTableWriter } from "../usage/pdf.service";
 import { requireAccount } from "./accounts.service";
 
@@ -84,16 +85,18 @@ export async function statementPdf(
   subscriberId: string,
   accountNo: string,
   month: string,
+  files: R2Bucket,
   fonts: () => Promise<PdfFonts>,
   lang: Lang,
 ) {
   const acc = await requireAccount(data.global, subscriberId, accountNo);
   const db = data.shard(acc.shard);
   const { first, last } = monthDays(month);
+  // A month of a year archived to R2 is read from there (billing/archive.service.ts).
   const [period, account, history] = await Promise.all([
-    periodOf(db, acc.accountNo, month),
+    periodOf(db, acc.accountNo, month).then((p) => p ?? monthFromArchive(db, files, acc.accountNo, month)),
     db.select().from(accounts).where(eq(accounts.accountNo, acc.accountNo)).get(),
-    selectHistory(db, acc.accountNo, { from: first, to: last, limit: MAX_ENTRIES }),
+    historyWithArchive(db, files, acc.accountNo, { from: first, to: last, limit: MAX_ENTRIES }),
   ]);
   if (!period || !account) throw new AppError(404, "not_found");
   const t = T[lang];

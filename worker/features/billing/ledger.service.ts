@@ -1,6 +1,6 @@
 import { and, desc, eq, getTableColumns, inArray, is, lt, or, SQL, type SQLWrapper, sql, sum } from "drizzle-orm";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
-import { accountServices, accounts, type LedgerKind, ledgerEntries, ledgerPeriods, tariffs } from "../../db/schema/region";
+import { accountServices, accounts, type LedgerKind, ledgerEntries, ledgerPeriods, moneyArchives, tariffs } from "../../db/schema/region";
 import { type AccountScope, settledHere } from "../../platform/arriving";
 import { monthName } from "../../platform/dates";
 import { inList } from "../../platform/db";
@@ -318,10 +318,17 @@ export function historyPageQuery(db: RegionDb, accountNo: string, f: HistoryFilt
     .limit(f.limit + 1);
 }
 
-/** The account's balance after an entry: the sum of every entry up to and including it, from the index alone. */
+/**
+ * The account's balance after an entry: the sum of every entry up to and including it, from the index alone, plus
+ * the balance at the end of the years archived to R2 (billing/archive.service.ts; their entries left D1).
+ */
 export function runningBalanceQuery(db: RegionDb, accountNo: string, upTo: { occurredAt: Date; id: string }) {
   return db
-    .select({ s: sum(ledgerEntries.amountKop).mapWith(Number) })
+    .select({
+      s: sql<number>`coalesce(${sum(ledgerEntries.amountKop)}, 0) + coalesce((SELECT ${moneyArchives.closingKop} FROM ${moneyArchives} WHERE ${moneyArchives.accountNo} = ${accountNo}), 0)`.mapWith(
+        Number,
+      ),
+    })
     .from(ledgerEntries)
     .where(
       and(

@@ -9,6 +9,7 @@ import { log } from "../../platform/log";
 import { retryDelaySeconds, sendInBatches } from "../../platform/queue";
 import { localDay } from "../../platform/region";
 import { vatPercentOn } from "../../platform/vat";
+import { archivableYear } from "../billing/archive.service";
 import { monthChargesByService, monthDays } from "../billing/ledger.service";
 import type { NotificationMessage } from "../notifications/notifications.messages";
 import type { PdfFonts } from "../usage/pdf.service";
@@ -339,10 +340,13 @@ export async function closingFile(data: DataAccess, files: R2Bucket, subscriberI
   };
 }
 
-/** An operator asks for a past month's documents now (the demo, a month whose charges were corrected): one queue message. */
+/**
+ * An operator asks for a past month's documents now (the demo, a month whose charges were corrected): one queue
+ * message. Not for a month of a year whose money went to R2 (billing/archive.service.ts): its charges left D1.
+ */
 export async function queueClosing(data: DataAccess, queue: Queue, orgId: string, period: string, now = new Date()) {
   const month = /^\d{4}-(0[1-9]|1[0-2])$/.test(period) ? period : null;
-  if (!month || month >= localDay(MSK, now).slice(0, 7))
+  if (!month || month >= localDay(MSK, now).slice(0, 7) || Number(month.slice(0, 4)) <= archivableYear(now))
     throw new AppError(400, "validation", {}, [{ field: "period", message: "field.closingPeriod" }]);
   if (!validOrgId(orgId)) throw new AppError(404, "not_found");
   const org = await data.global.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, orgId)).get();

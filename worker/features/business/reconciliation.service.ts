@@ -10,6 +10,7 @@ import { log } from "../../platform/log";
 import { retryDelaySeconds } from "../../platform/queue";
 import { localDay } from "../../platform/region";
 import { preread, readWithSession } from "../../platform/session";
+import { archivableYear } from "../billing/archive.service";
 import { selectReconciliation } from "../billing/ledger.service";
 import type { PdfFonts } from "../usage/pdf.service";
 import * as bq from "./business.queries";
@@ -55,7 +56,9 @@ function shiftYears(day: string, years: number): string {
 
 /**
  * The period as asked, or a 400 naming the field: real dates, `to` not before `from`, not after today anywhere
- * in the country, and at most three years (from 01.01.2023 to 31.12.2025 is the longest from that day).
+ * in the country, and at most three years (from 01.01.2023 to 31.12.2025 is the longest from that day); not before
+ * the first day every account still keeps in D1 (the years before go to R2: billing/archive.service.ts), which is
+ * 37 to 48 months back.
  */
 export function checkPeriod(from: string, to: string, now: Date): { from: string; to: string } {
   if (!isDay(from)) throw fieldError("from", "field.reconDay");
@@ -63,6 +66,7 @@ export function checkPeriod(from: string, to: string, now: Date): { from: string
   if (to < from) throw fieldError("to", "field.reconOrder");
   if (to > localDay(EASTERNMOST_TZ, now)) throw fieldError("to", "field.reconFuture");
   if (from <= shiftYears(to, -MAX_YEARS)) throw fieldError("from", "field.reconSpan");
+  if (from <= `${archivableYear(now)}-12-31`) throw fieldError("from", "field.reconArchived");
   return { from, to };
 }
 

@@ -2,6 +2,7 @@ import type { Acquirer } from "../../adapters/payments";
 import { type DataAccess, isShardBinding, SHARDS, type ShardBinding, type Sweep } from "../../platform/db";
 import { log } from "../../platform/log";
 import { sendInBatches } from "../../platform/queue";
+import { archiveMoney } from "../billing/archive.service";
 import { expireShardSessions } from "../housekeeping/housekeeping.service";
 import type { NotificationMessage } from "../notifications/notifications.messages";
 import { autopayTick } from "../payments/autopay.service";
@@ -43,7 +44,8 @@ export interface ShardTickMessage {
  * Rows of each job one message takes on its shard, sized so the message's D1 queries, queue sends and acquirer
  * calls stay under {@link SHARD_TICK_CALLS} at their most: an application's effects ≤ 8 calls each, a promised
  * payment's repayment 3, a payment asked of the acquirer ≤ 8; the 15-minute jobs are bounded by their own pages
- * (reports 100, usage months 10 × 90, usage folds 10 × 90 accounts, tickets 100). Autopay reads up to 200 of its rows and counts its calls as it
+ * (reports 100, usage months 10 × 90, usage folds 10 × 90 accounts, tickets 100, money archived 25 accounts: 2 queries
+ * and a batch, an R2 object an account and year). Autopay reads up to 200 of its rows and counts its calls as it
  * goes: most are not due (none for a monthly one, its balance for a threshold one), a due one costs up to
  * AUTOPAY_CALLS_MAX (autopay.service.ts); it stops when {@link SHARD_TICK_AUTOPAY_CALLS} might be passed.
  */
@@ -96,7 +98,8 @@ export interface ShardTickDeps {
 /**
  * A shard's share of a tick. Hourly: the regions of a home shard that are behind (their own messages), applications'
  * effects, promised payments past their term, payments whose result never came, autopay. Every 15 minutes: expired
- * reports and usage months, usage days folded into months, resolved requests nobody answered, sessions past their absolute expiry. Each job takes a page; when a page was full, the next
+ * reports and usage months, usage days folded into months, resolved requests nobody answered, sessions past their absolute expiry,
+ * a page of accounts whose money older than 36 months goes to R2 (billing/archive.service.ts). Each job takes a page; when a page was full, the next
  * message goes on (autopay, effects and the payments asked about from their last row, promised payments pick what
  * is still due), up to {@link SHARD_TICK_ROUNDS} (autopay alone past them).
  * Each step is idempotent, so a redelivered message does nothing twice.
@@ -124,6 +127,7 @@ export async function runShardTick(
     out.usageAccountsFolded = await foldUsage(data, shards, at);
     out.ticketsClosed = await autoCloseTickets(data, shards, at);
     out.sessionsExpired = await expireShardSessions(data, shard, at);
+    out.moneyArchived = (await archiveMoney(data, deps.files, shard, at)).archived;
   } else {
     const round = m.round ?? 0;
     const first = round === 0;

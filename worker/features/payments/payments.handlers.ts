@@ -75,7 +75,7 @@ export const getPaymentHandler: RouteHandler<typeof r.getPaymentRoute, AppEnv> =
   const { accountNo, paymentId } = c.req.valid("param");
   noStore(c);
   return c.json(
-    await svc.getPayment(c.get("data"), acquirer(c), notifier(c.env), requireSession(c).subscriberId, accountNo, paymentId),
+    await svc.getPayment(c.get("data"), c.env.FILES, acquirer(c), notifier(c.env), requireSession(c).subscriberId, accountNo, paymentId),
     200,
   );
 };
@@ -83,7 +83,7 @@ export const getPaymentHandler: RouteHandler<typeof r.getPaymentRoute, AppEnv> =
 export const receiptHandler: RouteHandler<typeof r.receiptRoute, AppEnv> = async (c) => {
   const { accountNo, paymentId } = c.req.valid("param");
   noStore(c);
-  return c.json(await svc.getReceipt(c.get("data"), requireSession(c).subscriberId, accountNo, paymentId), 200);
+  return c.json(await svc.getReceipt(c.get("data"), c.env.FILES, requireSession(c).subscriberId, accountNo, paymentId), 200);
 };
 
 export const cardsHandler: RouteHandler<typeof r.cardsRoute, AppEnv> = async (c) => {

@@ -10,6 +10,7 @@ import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { preread, readWithSession, type SessionInfo, type SessionSubscriber, subscriberIs } from "../../platform/session";
 import { requireAccount } from "../accounts/accounts.service";
+import { archivedPayment } from "../billing/archive.service";
 import { applyOrgPayment, isOrgPaymentId } from "../business/topup.service";
 
 /** The receipt (54-ФЗ) and the payment methods' words, for the business top-up's receipts. */
@@ -323,9 +324,13 @@ async function afterSuccess(data: DataAccess, db: RegionDb, notify: Notify, paym
   }
 }
 
-/** One payment of an account the subscriber can see; an unfinished one is checked with the acquirer first. */
+/**
+ * One payment of an account the subscriber can see; an unfinished one is checked with the acquirer first. A payment
+ * of a year archived to R2 is read from there (billing/archive.service.ts).
+ */
 export async function getPayment(
   data: DataAccess,
+  files: R2Bucket,
   acquirer: Acquirer,
   notify: Notify,
   subscriberId: string,
@@ -341,7 +346,11 @@ export async function getPayment(
       .where(and(eq(payments.id, paymentId), eq(payments.accountNo, link.accountNo)))
       .get();
   const payment = await find();
-  if (!payment) throw new AppError(404, "not_found");
+  if (!payment) {
+    const archived = await archivedPayment(db, files, link.accountNo, paymentId);
+    if (!archived) throw new AppError(404, "not_found");
+    return { ...paymentDto(archived.payment), receiptNumber: archived.receipt?.number ?? null };
+  }
   if ((payment.status === "created" || payment.status === "pending") && payment.acquirerPaymentId) {
     await settleFromAcquirer(data, acquirer, notify, payment.acquirerPaymentId);
   }
@@ -364,7 +373,13 @@ export async function listPayments(data: DataAccess, subscriberId: string, accou
   return rows.map((r) => ({ ...paymentDto(r.p), receiptNumber: r.receiptNumber ?? null }));
 }
 
-export async function getReceipt(data: DataAccess, subscriberId: string, accountNo: string, paymentId: string): Promise<Receipt> {
+export async function getReceipt(
+  data: DataAccess,
+  files: R2Bucket,
+  subscriberId: string,
+  accountNo: string,
+  paymentId: string,
+): Promise<Receipt> {
   const link = await requireAccount(data.global, subscriberId, accountNo);
   const { db } = shardOf(data, link);
   const row = await db
@@ -372,8 +387,9 @@ export async function getReceipt(data: DataAccess, subscriberId: string, account
     .from(receipts)
     .where(and(eq(receipts.paymentId, paymentId), eq(receipts.accountNo, link.accountNo)))
     .get();
-  if (!row) throw new AppError(404, "not_found");
-  return JSON.parse(row.body) as Receipt;
+  const body = row?.body ?? (await archivedPayment(db, files, link.accountNo, paymentId))?.receipt?.body;
+  if (!body) throw new AppError(404, "not_found");
+  return JSON.parse(body) as Receipt;
 }
 
 const selectCards = (db: GlobalDb, who: string | SessionSubscriber) => db.select().from(cards).where(subscriberIs(cards.subscriberId, who));

@@ -12,6 +12,7 @@ import {
   corporateNumbers,
   ledgerEntries,
   ledgerPeriods,
+  moneyArchives,
   paymentEvents,
   payments,
   promisedPayments,
@@ -75,6 +76,8 @@ export const ACCOUNT_TABLES: readonly AccountTable[] = [
     sum: { column: "amount_kop", as: "ledger_kop" },
   },
   { table: ledgerPeriods, name: "ledger_periods", where: BY_ACCOUNT, key: ["month"] },
+  // Which years of the account are in R2 (their objects are named by the account, not the shard: they stay).
+  { table: moneyArchives, name: "money_archives", where: BY_ACCOUNT },
   { table: autopay, name: "autopay", where: BY_ACCOUNT },
   { table: promisedPayments, name: "promised_payments", where: BY_ACCOUNT },
   { table: bonusMembers, name: "bonus_members", where: BY_ACCOUNT },

@@ -1,0 +1,469 @@
+import { and, asc, eq, gt, sql } from "drizzle-orm";
+import {
+  accounts,
+  archiveProgress,
+  ledgerEntries,
+  ledgerPeriods,
+  moneyArchives,
+  paymentEvents,
+  payments,
+  receipts,
+} from "../../db/schema/region";
+import { settledHere } from "../../platform/arriving";
+import { type DataAccess, inList, rawBatch, type ShardBinding } from "../../platform/db";
+import type { RegionDb } from "../../platform/db.types";
+import { gunzipText, gzipText } from "../../platform/gzip";
+import { log } from "../../platform/log";
+import { ARCHIVE_AFTER_MONTHS } from "./archive.limits";
+import { type HistoryFilter, historyPageQuery, runningBalanceQuery } from "./ledger.service";
+
+/**
+ * The money archive: an account's money history older than {@link ARCHIVE_AFTER_MONTHS} months leaves D1 for R2, a
+ * year at a time, so a shard's size is bounded by its accounts, not by the years they have been there.
+ *
+ * - **What goes.** A year's every ledger entry booked in it (by local day), its closed months (`ledger_periods`),
+ *   the payments made in it that are finished (succeeded, failed, refunded: {@link yearEndMs} divides them), their
+ *   events and receipts. One gzip'd JSON object per account and year, `money/<account>/<year>.json.gz`.
+ * - **When.** Once the year's December is more than 36 months before the current month ({@link archivableYear}): D1
+ *   keeps 37 to 48 months of an account's money, every month a subscriber, a statement or an insight reads online.
+ * - **How, exactly once.** The 15-minute tick of each shard takes a page of its accounts ({@link archiveMoney}):
+ *   reads what goes in one round trip, writes the objects, then one D1 batch records the archive (`money_archives`:
+ *   the years, the balance at their end) and deletes the rows. The record is written only if the rows still count
+ *   and sum as the objects were made from (the payments' last change included), and the deletes take only rows an
+ *   archive record covers (the ledger's triggers allow no other), so an object written and not recorded (a crash,
+ *   a race with a refund) changes nothing, and the next pass writes it again.
+ * - **Reading.** The balance is unchanged (the last closed month carries it). History, its running balance and its
+ *   filters, the monthly statement, and a payment or receipt by id read the objects where D1 has no more
+ *   ({@link historyWithArchive}, {@link monthFromArchive}, {@link archivedPayment}).
+ */
+
+export { ARCHIVE_AFTER_MONTHS };
+/** Accounts one shard tick archives: one read batch, their objects (one a year each), one write batch. */
+export const ARCHIVE_PAGE = 25;
+/**
+ * R2 objects one tick writes at most: the steady state is one a year per account (25), but the first pass over a shard
+ * with years of history behind it would be many more, beside the tick's other jobs' calls. The page stops at the
+ * account that would pass it (the first account always goes), and the next tick goes on from there.
+ */
+export const ARCHIVE_OBJECTS = 100;
+export const ARCHIVE_OBJECT_VERSION = 1;
+/** The payments a year takes: those whose state no longer changes. */
+export const FINISHED_PAYMENT = ["succeeded", "failed", "refunded"] as const;
+/**
+ * How far an entry's time may lie from its booked day (a late refund booked on the month's first open day, a move's
+ * catch-up charging past days): the history reads the archive's newest years as well while its page is this close to
+ * them, so that no archived entry is left out of the order.
+ */
+const ORDER_MARGIN_MS = 93 * 24 * 3600_000;
+
+export const archiveKey = (accountNo: string, year: number) => `money/${accountNo}/${year}.json.gz`;
+
+/** 12:00 UTC on 31 December: a payment made before it was made in that year or earlier in every Russian region (UTC+2 to UTC+12). */
+export function yearEndMs(year: number): number {
+  return Date.UTC(year, 11, 31, 12);
+}
+
+/** The year a payment made at `ms` belongs to (see {@link yearEndMs}). */
+export function paymentYear(ms: number): number {
+  const y = new Date(ms).getUTCFullYear();
+  return ms < yearEndMs(y) ? y : y + 1;
+}
+
+/** The last year whose money may leave D1 at `now`: its December is more than 36 months before now's month. */
+export function archivableYear(now: Date): number {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - ARCHIVE_AFTER_MONTHS, 1)).getUTCFullYear() - 1;
+}
+
+type Entry = typeof ledgerEntries.$inferSelect;
+type Period = typeof ledgerPeriods.$inferSelect;
+type Payment = typeof payments.$inferSelect;
+type PaymentEvent = typeof paymentEvents.$inferSelect;
+type Receipt = typeof receipts.$inferSelect;
+export type MoneyArchive = typeof moneyArchives.$inferSelect;
+
+/** One account's archived year, as its object holds it (times as ISO strings in the JSON). */
+export interface MoneyYear {
+  v: typeof ARCHIVE_OBJECT_VERSION;
+  accountNo: string;
+  year: number;
+  /** The balance before the year's first entry and after its last (every entry booked up to then). */
+  openingKop: number;
+  closingKop: number;
+  entries: Entry[];
+  periods: Period[];
+  payments: Payment[];
+  paymentEvents: PaymentEvent[];
+  receipts: Receipt[];
+}
+
+const dated = <T>(row: T, keys: (keyof T)[]): T => {
+  const out = { ...row };
+  for (const k of keys) if (out[k] != null) out[k] = new Date(out[k] as string) as T[keyof T];
+  return out;
+};
+
+export async function encodeYear(y: MoneyYear): Promise<Uint8Array> {
+  return gzipText(JSON.stringify(y));
+}
+
+export async function decodeYear(body: ReadableStream | Uint8Array | ArrayBuffer): Promise<MoneyYear> {
+  const y = JSON.parse(await gunzipText(body)) as MoneyYear;
+  if (y.v !== ARCHIVE_OBJECT_VERSION) throw new Error("money archive object: unknown format");
+  return {
+    ...y,
+    entries: y.entries.map((e) => dated(e, ["occurredAt", "createdAt"])),
+    periods: y.periods.map((p) => dated(p, ["closedAt"])),
+    payments: y.payments.map((p) => dated(p, ["createdAt", "updatedAt"])),
+    paymentEvents: y.paymentEvents.map((e) => dated(e, ["at"])),
+    receipts: y.receipts.map((r) => dated(r, ["issuedAt"])),
+  };
+}
+
+/** An archived year of an account, or null when its object is missing (logged: the record says it is there). */
+export async function readYear(files: R2Bucket, accountNo: string, year: number): Promise<MoneyYear | null> {
+  const obj = await files.get(archiveKey(accountNo, year));
+  if (!obj) {
+    log("error", "billing.archive_object_missing", { year });
+    return null;
+  }
+  return decodeYear(await obj.arrayBuffer());
+}
+
+/** The account's archive record (none: nothing archived), for a caller's `db.batch`. */
+export function archiveQuery(db: RegionDb, accountNo: string) {
+  return db.select().from(moneyArchives).where(eq(moneyArchives.accountNo, accountNo));
+}
+
+/** Newest first, as the history lists entries: by time, then id. */
+const newestFirst = (a: Entry, b: Entry) => b.occurredAt.getTime() - a.occurredAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+
+/** The year's entries newest first, each with the balance after it (its closing, less every entry after it). */
+function withBalances(y: MoneyYear): { entry: Entry; balanceAfter: number }[] {
+  let balance = y.closingKop;
+  return y.entries.toSorted(newestFirst).map((entry) => {
+    const out = { entry, balanceAfter: balance };
+    balance -= entry.amountKop;
+    return out;
+  });
+}
+
+function matches(e: Entry, f: HistoryFilter): boolean {
+  if (f.from && e.localDay < f.from) return false;
+  if (f.to && e.localDay > f.to) return false;
+  if (f.kinds?.length && !f.kinds.includes(e.kind)) return false;
+  if (f.serviceId && e.serviceId !== f.serviceId) return false;
+  if (f.before) {
+    const at = e.occurredAt.getTime();
+    if (at > f.before.at || (at === f.before.at && e.id >= f.before.id)) return false;
+  }
+  return true;
+}
+
+/**
+ * A page of the account's history (newest first, one more than the limit), D1's rows and, where they run out or come
+ * near the archived years, the archive's, merged in one order; and the balance after the page's first entry. D1's
+ * page and the archive record are one round trip; an account with nothing archived reads no more than before.
+ */
+export async function historyWithArchive(db: RegionDb, files: R2Bucket, accountNo: string, f: HistoryFilter) {
+  const [rows, [archive]] = await db.batch([historyPageQuery(db, accountNo, f), archiveQuery(db, accountNo)]);
+  const running = async (first: Entry | undefined) => (first ? ((await runningBalanceQuery(db, accountNo, first).get())?.s ?? 0) : 0);
+  if (!archive) return { rows, balanceAfterFirst: await running(rows[0]) };
+  const boundary = Date.UTC(archive.throughYear + 1, 0, 1);
+  const last = rows[rows.length - 1];
+  const needed = rows.length <= f.limit || (last !== undefined && last.occurredAt.getTime() < boundary + ORDER_MARGIN_MS);
+  const fromYear = Math.max(archive.firstYear, f.from ? Number(f.from.slice(0, 4)) : archive.firstYear);
+  let year = archive.throughYear;
+  if (f.to) year = Math.min(year, Number(f.to.slice(0, 4)));
+  if (f.before) year = Math.min(year, new Date(f.before.at + ORDER_MARGIN_MS).getUTCFullYear());
+  if (!needed || year < fromYear) return { rows, balanceAfterFirst: await running(rows[0]) };
+  const archived: { entry: Entry; balanceAfter: number }[] = [];
+  // Years newest first, until the page is full and one more year was read (an entry's time may lie past its year's).
+  let fullAt: number | null = null;
+  for (; year >= fromYear && (fullAt === null || year >= fullAt - 1); year--) {
+    const y = await readYear(files, accountNo, year);
+    if (!y) continue;
+    archived.push(...withBalances(y).filter((x) => matches(x.entry, f)));
+    if (fullAt === null && archived.length > f.limit) fullAt = year;
+  }
+  const balances = new Map(archived.map((x) => [x.entry.id, x.balanceAfter]));
+  const merged = [...rows, ...archived.map((x) => x.entry)].toSorted(newestFirst).slice(0, f.limit + 1);
+  const first = merged[0];
+  const balanceAfterFirst = first && balances.has(first.id) ? (balances.get(first.id) as number) : await running(first);
+  return { rows: merged, balanceAfterFirst };
+}
+
+/** A closed month of an archived year: its period row (undefined when the year has none for it). */
+export async function monthFromArchive(db: RegionDb, files: R2Bucket, accountNo: string, month: string) {
+  const archive = await archiveQuery(db, accountNo).get();
+  const year = Number(month.slice(0, 4));
+  if (!archive || year < archive.firstYear || year > archive.throughYear) return undefined;
+  return (await readYear(files, accountNo, year))?.periods.find((p) => p.month === month);
+}
+
+/** A payment that went to the archive, with its receipt: looked for in the year its id was made in, then the others. */
+export async function archivedPayment(db: RegionDb, files: R2Bucket, accountNo: string, paymentId: string) {
+  const archive = await archiveQuery(db, accountNo).get();
+  if (!archive) return null;
+  const years: number[] = [];
+  for (let y = archive.throughYear; y >= archive.firstYear; y--) years.push(y);
+  const made = idYear(paymentId);
+  if (made !== null && years.includes(made)) years.sort((a, b) => (a === made ? -1 : b === made ? 1 : 0));
+  for (const year of years) {
+    const y = await readYear(files, accountNo, year);
+    const payment = y?.payments.find((p) => p.id === paymentId);
+    if (y && payment) return { payment, receipt: y.receipts.find((r) => r.paymentId === paymentId) ?? null };
+  }
+  return null;
+}
+
+/** The year (UTC) a time-ordered id (platform/ids.ts `newId`) was made in, or null for another kind of id. */
+function idYear(id: string): number | null {
+  if (!/^[0-9a-v]{26}$/.test(id)) return null;
+  let ms = 0;
+  // The first 48 bits: 9 characters of 5 bits and 3 bits of the tenth.
+  for (let i = 0; i < 10; i++) ms = ms * 32 + Number.parseInt(id[i] as string, 32);
+  ms = Math.floor(ms / 4);
+  const year = new Date(ms).getUTCFullYear();
+  return year > 2000 && year < 3000 ? paymentYear(ms) : null;
+}
+
+interface Planned {
+  accountNo: string;
+  years: MoneyYear[];
+  firstYear: number;
+  closingKop: number;
+  entries: number;
+  entriesKop: number;
+  payments: number;
+  paymentsStamp: number;
+}
+
+/**
+ * What one account's archive through `year` is, from its rows read: its years' objects, or null when it has nothing
+ * to archive, or may not yet (a month up to the year not closed, no closed month after the year to carry its balance,
+ * the sums not meeting its last closed month's closing — logged).
+ */
+function plan(
+  accountNo: string,
+  year: number,
+  rows: { entries: Entry[]; periods: Period[]; payments: Payment[]; events: PaymentEvent[]; receipts: Receipt[] },
+  archive: MoneyArchive | undefined,
+  latestPeriod: string | undefined,
+): Planned | null {
+  if (archive && archive.throughYear >= year) return null;
+  const lastMonth = `${year}-12`;
+  const december = rows.periods.find((p) => p.month === lastMonth);
+  if (rows.entries.length === 0 && rows.periods.length === 0 && rows.payments.length === 0) return null;
+  if (!december || !latestPeriod || latestPeriod <= lastMonth) {
+    if (rows.entries.length > 0) log("warn", "billing.archive_not_closed", { year });
+    return null;
+  }
+  const yearsOf = new Set<number>([
+    ...rows.entries.map((e) => Number(e.localDay.slice(0, 4))),
+    ...rows.periods.map((p) => Number(p.month.slice(0, 4))),
+    ...rows.payments.map((p) => paymentYear(p.createdAt.getTime())),
+  ]);
+  let balance = archive?.closingKop ?? 0;
+  const years: MoneyYear[] = [];
+  for (const y of [...yearsOf].sort((a, b) => a - b)) {
+    const entries = rows.entries.filter((e) => Number(e.localDay.slice(0, 4)) === y);
+    const pays = rows.payments.filter((p) => paymentYear(p.createdAt.getTime()) === y);
+    const ids = new Set(pays.map((p) => p.id));
+    const opening = balance;
+    balance += entries.reduce((t, e) => t + e.amountKop, 0);
+    years.push({
+      v: ARCHIVE_OBJECT_VERSION,
+      accountNo,
+      year: y,
+      openingKop: opening,
+      closingKop: balance,
+      entries,
+      periods: rows.periods.filter((p) => Number(p.month.slice(0, 4)) === y),
+      payments: pays,
+      paymentEvents: rows.events.filter((e) => ids.has(e.paymentId)),
+      receipts: rows.receipts.filter((r) => ids.has(r.paymentId)),
+    });
+  }
+  if (balance !== december.closingKop) {
+    log("error", "billing.archive_mismatch", { year, entriesKop: balance, closingKop: december.closingKop });
+    return null;
+  }
+  return {
+    accountNo,
+    years,
+    firstYear: archive?.firstYear ?? (years[0] as MoneyYear).year,
+    closingKop: balance,
+    entries: rows.entries.length,
+    entriesKop: rows.entries.reduce((t, e) => t + e.amountKop, 0),
+    payments: rows.payments.length,
+    paymentsStamp: rows.payments.reduce((t, p) => t + p.updatedAt.getTime(), 0),
+  };
+}
+
+export interface ArchiveOptions {
+  /** Accounts a call takes (default {@link ARCHIVE_PAGE}). */
+  page?: number;
+  /** Objects a call writes at most (default {@link ARCHIVE_OBJECTS}). */
+  objects?: number;
+  /** Called after the objects are written and before D1 records them (tests inject a crash or a race there). */
+  afterObjects?: () => Promise<void> | void;
+}
+
+/**
+ * One page of a shard's archive pass (the 15-minute tick): the next accounts after where the pass got to, each
+ * archived through {@link archivableYear}. Returns how many accounts were archived and whether the pass for the
+ * year is done. Safe to run again or twice at once: see the module's comment.
+ */
+export async function archiveMoney(
+  data: DataAccess,
+  files: R2Bucket,
+  shard: ShardBinding,
+  now = new Date(),
+  opts: ArchiveOptions = {},
+): Promise<{ archived: number; objects: number; done: boolean }> {
+  const db = data.shard(shard);
+  const size = opts.page ?? ARCHIVE_PAGE;
+  const year = archivableYear(now);
+  const progress = await db.select().from(archiveProgress).where(eq(archiveProgress.job, "money")).get();
+  if (progress && progress.year === year && progress.done) return { archived: 0, objects: 0, done: true };
+  const after = progress && progress.year === year ? progress.afterAccount : "";
+  const page = (
+    await db
+      .select({ accountNo: accounts.accountNo })
+      .from(accounts)
+      .where(and(gt(accounts.accountNo, after), settledHere(accounts.accountNo)))
+      .orderBy(asc(accounts.accountNo))
+      .limit(size)
+      .all()
+  ).map((r) => r.accountNo);
+  const lastDay = `${year}-12-31`;
+  const cutoff = yearEndMs(year);
+  const finished = sql`${payments.status} IN ('succeeded', 'failed', 'refunded')`;
+  const goingPayments = (list: string[]) =>
+    db
+      .select({ id: payments.id })
+      .from(payments)
+      .where(and(inList(payments.accountNo, list), sql`${payments.createdAt} < ${cutoff}`, finished));
+  let planned: Planned[] = [];
+  if (page.length > 0) {
+    const [entries, periods, pays, events, recs, archives, latest] = await db.batch([
+      db
+        .select()
+        .from(ledgerEntries)
+        .where(and(inList(ledgerEntries.accountNo, page), sql`${ledgerEntries.localDay} <= ${lastDay}`)),
+      db
+        .select()
+        .from(ledgerPeriods)
+        .where(and(inList(ledgerPeriods.accountNo, page), sql`${ledgerPeriods.month} <= ${`${year}-12`}`)),
+      db
+        .select()
+        .from(payments)
+        .where(and(inList(payments.accountNo, page), sql`${payments.createdAt} < ${cutoff}`, finished)),
+      db
+        .select()
+        .from(paymentEvents)
+        .where(sql`${paymentEvents.paymentId} IN ${goingPayments(page)}`),
+      db
+        .select()
+        .from(receipts)
+        .where(sql`${receipts.paymentId} IN ${goingPayments(page)}`),
+      db.select().from(moneyArchives).where(inList(moneyArchives.accountNo, page)),
+      db
+        .select({ accountNo: ledgerPeriods.accountNo, month: sql<string>`max(${ledgerPeriods.month})` })
+        .from(ledgerPeriods)
+        .where(inList(ledgerPeriods.accountNo, page))
+        .groupBy(ledgerPeriods.accountNo),
+    ]);
+    const paymentAccount = new Map(pays.map((p) => [p.id, p.accountNo]));
+    const archiveOf = new Map(archives.map((a) => [a.accountNo, a]));
+    const latestOf = new Map(latest.map((l) => [l.accountNo, l.month]));
+    planned = page.flatMap((no) => {
+      const p = plan(
+        no,
+        year,
+        {
+          entries: entries.filter((e) => e.accountNo === no),
+          periods: periods.filter((x) => x.accountNo === no),
+          payments: pays.filter((x) => x.accountNo === no),
+          events: events.filter((e) => paymentAccount.get(e.paymentId) === no),
+          receipts: recs.filter((r) => paymentAccount.get(r.paymentId) === no),
+        },
+        archiveOf.get(no),
+        latestOf.get(no),
+      );
+      return p ? [p] : [];
+    });
+  }
+  // Within the tick's objects: the page ends at the last account whose years fit.
+  let cut: string | undefined;
+  let count = 0;
+  for (const [i, p] of planned.entries()) {
+    if (i > 0 && count + p.years.length > (opts.objects ?? ARCHIVE_OBJECTS)) {
+      cut = planned[i - 1]?.accountNo;
+      planned = planned.slice(0, i);
+      break;
+    }
+    count += p.years.length;
+  }
+  const objects = planned.flatMap((p) => p.years);
+  for (const y of objects) await files.put(archiveKey(y.accountNo, y.year), await encodeYear(y));
+  await opts.afterObjects?.();
+  const last = cut ?? page[page.length - 1];
+  const done = cut === undefined && page.length < size;
+  const statements: [string, ...unknown[]][] = [];
+  if (planned.length > 0) {
+    const items = JSON.stringify(
+      planned.map((p) => ({
+        a: p.accountNo,
+        first: p.firstYear,
+        closing: p.closingKop,
+        n: p.entries,
+        s: p.entriesKop,
+        pn: p.payments,
+        pu: p.paymentsStamp,
+      })),
+    );
+    const list = JSON.stringify(planned.map((p) => p.accountNo));
+    const field = (f: string) => `json_extract(j.value, '$.${f}')`;
+    statements.push([
+      `INSERT INTO money_archives (account_no, first_year, through_year, closing_kop, through_ms, archived_at)
+       SELECT ${field("a")}, ${field("first")}, ?2, ${field("closing")}, ?3, ?4 FROM json_each(?1) j
+       WHERE (SELECT count(*) FROM ledger_entries e WHERE e.account_no = ${field("a")} AND e.local_day <= ?5) = ${field("n")}
+         AND (SELECT coalesce(sum(e.amount_kop), 0) FROM ledger_entries e WHERE e.account_no = ${field("a")} AND e.local_day <= ?5) = ${field("s")}
+         AND (SELECT count(*) FROM payments p WHERE p.account_no = ${field("a")} AND p.created_at < ?3 AND p.status IN ('succeeded', 'failed', 'refunded')) = ${field("pn")}
+         AND (SELECT coalesce(sum(p.updated_at), 0) FROM payments p WHERE p.account_no = ${field("a")} AND p.created_at < ?3 AND p.status IN ('succeeded', 'failed', 'refunded')) = ${field("pu")}
+         AND NOT EXISTS (SELECT 1 FROM account_freezes f WHERE f.account_no = ${field("a")})
+         AND NOT EXISTS (SELECT 1 FROM arriving_accounts r WHERE r.account_no = ${field("a")})
+       ON CONFLICT (account_no) DO UPDATE SET through_year = excluded.through_year, closing_kop = excluded.closing_kop,
+         through_ms = excluded.through_ms, archived_at = excluded.archived_at
+       WHERE money_archives.through_year < excluded.through_year`,
+      items,
+      year,
+      cutoff,
+      now.getTime(),
+      lastDay,
+    ]);
+    const covered = "SELECT account_no FROM money_archives WHERE account_no IN (SELECT value FROM json_each(?1)) AND through_year >= ?2";
+    const going = `SELECT id FROM payments WHERE account_no IN (${covered}) AND created_at < ?3 AND status IN ('succeeded', 'failed', 'refunded')`;
+    statements.push(
+      [`DELETE FROM receipts WHERE payment_id IN (${going})`, list, year, cutoff],
+      [`DELETE FROM payment_events WHERE payment_id IN (${going})`, list, year, cutoff],
+      [`DELETE FROM payments WHERE id IN (${going})`, list, year, cutoff],
+      [`DELETE FROM ledger_entries WHERE account_no IN (${covered}) AND local_day <= ?3`, list, year, lastDay],
+      [`DELETE FROM ledger_periods WHERE account_no IN (${covered}) AND month <= ?3`, list, year, `${year}-12`],
+    );
+  }
+  statements.push([
+    `INSERT INTO archive_progress (job, year, after_account, done, updated_at) VALUES ('money', ?1, ?2, ?3, ?4)
+     ON CONFLICT (job) DO UPDATE SET year = excluded.year, after_account = excluded.after_account, done = excluded.done,
+       updated_at = excluded.updated_at`,
+    year,
+    last ?? after,
+    done ? 1 : 0,
+    now.getTime(),
+  ]);
+  const results = await rawBatch(db, statements);
+  const archived = planned.length > 0 ? (results[0]?.meta.changes ?? 0) : 0;
+  if (archived < planned.length) log("warn", "billing.archive_changed", { shard, planned: planned.length, archived });
+  return { archived, objects: objects.length, done };
+}
