@@ -67,6 +67,8 @@ export interface Assumptions {
   months: number;
   /** Months the usage totals are kept, as their R2 objects are (STORAGE_MONTHS in worker/features/usage). */
   usageTotalsMonths: number;
+  /** The most months of money (closed months' lines, periods, payments, their events and receipts) D1 keeps; older years go to R2. */
+  moneyKeptMonths: number;
   /** Months whose usage totals are kept per day (the screen's, this one and the month before the fold: usage.limits.ts); older ones as month rows. */
   usageDayMonths: number;
   chargeBatch: number;
@@ -135,6 +137,8 @@ export interface Measured {
   usageMonthRowsPerServiceMonth: { internet: number; tv: number; landline: number; mobile: number };
   /** One usage record as gzip'd NDJSON in an account-month object. */
   compressedBytesPerUsageRecord: number;
+  /** One money row (ledger line, payment, its event or receipt) in an account-year object of the money archive. */
+  compressedBytesPerMoneyRow: number;
 }
 
 /** Days in an average month (365.25 / 12). */
@@ -280,24 +284,47 @@ export function accountBytesToday(a: Assumptions, m: Measured, kind: Kind, month
  * one month of daily charge rows is open at a time.
  */
 export function accountBytesBounded(a: Assumptions, m: Measured, kind: Kind, months: number): number {
-  const s = servicesPerAccount(a, kind);
   const monthly = monthlyRows(a, m, kind);
-  const closedLedger = s + a.optionsPerAccount + a.paymentsPerMonth + 2 * a.promisedPerMonth;
+  const closedLedger = closedMoneyRows(a, kind).ledger_entries ?? 0;
   const dayMonths = Math.min(months, a.usageDayMonths, a.usageTotalsMonths);
   const monthMonths = Math.max(0, Math.min(months, a.usageTotalsMonths) - dayMonths);
-  const kept: Record<string, number> = { ...monthly, ledger_entries: closedLedger, usage_records: 0 };
+  // The money of closed months: kept in D1 for `moneyKeptMonths` at most, older years in R2 (billing/archive.service.ts).
+  const money = closedMoneyRows(a, kind);
+  const rest: Record<string, number> = { ...monthly, usage_records: 0 };
+  for (const t of Object.keys(money)) delete rest[t];
   return (
     bytesOf(staticRows(a, kind), m) +
     // The subscriber's inbox and delivery records (home shard), as retention keeps them, and their devices.
     bytesOf(notificationRows(a, months).retained, m) +
     bytesOf(homeRows(a), m) +
-    months * bytesOf(kept, m) +
+    months * bytesOf(rest, m) +
+    Math.min(months, a.moneyKeptMonths) * bytesOf(money, m) +
     (months > 0 ? (monthly.ledger_entries - closedLedger) * (m.bytesPerRow.ledger_entries ?? 0) : 0) +
-    months * (m.bytesPerRow.ledger_periods ?? 0) +
     (dayMonths * perKindServices(a, kind, m.usageTotalsPerServiceMonth) +
       monthMonths * perKindServices(a, kind, m.usageMonthRowsPerServiceMonth)) *
       (m.bytesPerRow.usage_daily_totals ?? 0)
   );
+}
+
+/**
+ * The money rows a closed month keeps per account, table by table: one rolled-up line per service and option, the
+ * payments and promised payments' lines, the payments with their events and receipts, and the period row. These go to
+ * R2 a year at a time once older than the archive's horizon (billing/archive.service.ts).
+ */
+export function closedMoneyRows(a: Assumptions, kind: Kind): Record<string, number> {
+  return {
+    ledger_entries: servicesPerAccount(a, kind) + a.optionsPerAccount + a.paymentsPerMonth + 2 * a.promisedPerMonth,
+    ledger_periods: 1,
+    payments: a.paymentsPerMonth,
+    payment_events: a.paymentsPerMonth * a.eventsPerPayment,
+    receipts: a.paymentsPerMonth,
+  };
+}
+
+/** Bytes of one account's money in R2 after `months`: the months past what D1 keeps, as gzip'd JSON. */
+export function archivedMoneyBytes(a: Assumptions, m: Measured, kind: Kind, months: number): number {
+  const rows = Object.values(closedMoneyRows(a, kind)).reduce((t, n) => t + n, 0);
+  return Math.max(0, months - a.moneyKeptMonths) * rows * m.compressedBytesPerMoneyRow;
 }
 
 /** The average account of the target: fixed-line and mobile accounts in their proportion. */
@@ -595,6 +622,8 @@ export function costPerMillion(a: Assumptions, m: Measured, p: Prices): CostLine
   const r2Gb = (n * usageRecords * a.months * m.compressedBytesPerUsageRecord) / 1e9;
   const r2Puts = n * mixed(a, (k) => (k === "mobile" ? a.usageBatchesPerMonth : a.usageBatchesPerMonth * servicesPerAccount(a, k)));
   const r2Gets = n * a.reportsPerMonth * 2;
+  // The money archive writes one object an account and year (billing/archive.service.ts).
+  const archivePuts = n / 12;
   const requests = n * a.requestsPerAccountMonth + queueMessages / a.queueBatchSize;
   return [
     { item: "D1 rows read", quantity: rowsRead, unit: "rows", usd: (rowsRead / 1e6) * p.d1RowsReadPerM },
@@ -620,6 +649,12 @@ export function costPerMillion(a: Assumptions, m: Measured, p: Prices): CostLine
     },
     { item: `R2 storage, raw usage ×${a.months} months`, quantity: r2Gb, unit: "GB", usd: r2Gb * p.r2StoragePerGbMonth },
     { item: "R2 class A (usage batches written)", quantity: r2Puts, unit: "ops", usd: (r2Puts / 1e6) * p.r2ClassAPerM },
+    {
+      item: "R2 class A (money archive, an object an account and year)",
+      quantity: archivePuts,
+      unit: "ops",
+      usd: (archivePuts / 1e6) * p.r2ClassAPerM,
+    },
     { item: "R2 class B (reports, usage reads)", quantity: r2Gets, unit: "ops", usd: (r2Gets / 1e6) * p.r2ClassBPerM },
     { item: "Workers requests (API + queue batches)", quantity: requests, unit: "requests", usd: (requests / 1e6) * p.workersRequestsPerM },
     {

@@ -17,6 +17,7 @@ import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import { gzipSync } from "node:zlib";
 import { TARIFF_TEMPLATES } from "../worker/data/tariffs.data.ts";
 import { usageFor } from "../worker/db/seed/usage.seed.ts";
+import { MONEY_KEPT_MONTHS } from "../worker/features/billing/archive.limits.ts";
 import {
   DELIVERY_RETENTION_MS,
   INBOX_RETENTION_MONTHS,
@@ -35,9 +36,11 @@ import {
   accountBytesBounded,
   accountBytesToday,
   accountsPerShard,
+  archivedMoneyBytes,
   areaFanOut,
   type BranchShare,
   bytesOf,
+  closedMoneyRows,
   costPerMillion,
   DAYS_PER_MONTH,
   d1Busy,
@@ -245,6 +248,13 @@ const ASSUMPTIONS: Assumption[] = [
     value: STORAGE_MONTHS,
     unit: "months",
     source: "code: STORAGE_MONTHS (worker/features/usage/usage.limits.ts): the totals are kept, and expired, with their month's R2 object",
+  },
+  {
+    key: "moneyKeptMonths",
+    value: MONEY_KEPT_MONTHS,
+    unit: "months",
+    source:
+      "code: ARCHIVE_AFTER_MONTHS 36 + 12 (worker/features/billing/archive.limits.ts): a year of money goes to R2 once its December is more than 36 months back, so D1 keeps 37 to 48 months",
   },
   {
     key: "usageDayMonths",
@@ -523,6 +533,7 @@ interface Sample {
   services: SampleService[];
   usageByKind: Record<SampleService["kind"], { records: number; totals: number; monthRows: number; serviceMonths: number }>;
   compressedBytesPerUsageRecord: number;
+  compressedBytesPerMoneyRow: number;
   localRowMs: number;
 }
 
@@ -1068,7 +1079,27 @@ function generate(): Sample {
   region.exec("COMMIT");
   global.exec("COMMIT");
   messages.exec("COMMIT");
+  // The money archive's objects (billing/archive.service.ts): one gzip'd JSON object an account and year of its
+  // ledger lines, payments, their events and receipts. Measured on the sample's accounts' money other than the daily
+  // charges (a closed month keeps one line a service instead), each account's rows as one object.
+  let moneyGzBytes = 0;
+  let moneyGzRows = 0;
+  const moneyOf = (q: string, no: string) => region.prepare(q).all(no);
+  for (const { account_no: no } of region.prepare("SELECT account_no FROM accounts ORDER BY account_no LIMIT 300").all() as {
+    account_no: string;
+  }[]) {
+    const year = {
+      entries: moneyOf("SELECT * FROM ledger_entries WHERE account_no = ? AND idempotency_key NOT LIKE 'charge:%'", no),
+      periods: moneyOf("SELECT * FROM ledger_periods WHERE account_no = ?", no),
+      payments: moneyOf("SELECT * FROM payments WHERE account_no = ?", no),
+      paymentEvents: moneyOf("SELECT * FROM payment_events WHERE payment_id IN (SELECT id FROM payments WHERE account_no = ?)", no),
+      receipts: moneyOf("SELECT * FROM receipts WHERE account_no = ?", no),
+    };
+    moneyGzBytes += gzipSync(JSON.stringify(year)).length;
+    moneyGzRows += Object.values(year).reduce((t, rows) => t + rows.length, 0);
+  }
   return {
+    compressedBytesPerMoneyRow: moneyGzBytes / Math.max(1, moneyGzRows),
     region,
     global,
     messages,
@@ -1163,6 +1194,7 @@ function main() {
       mobile: perKind("mobile", "monthRows"),
     },
     compressedBytesPerUsageRecord: sample.compressedBytesPerUsageRecord,
+    compressedBytesPerMoneyRow: sample.compressedBytesPerMoneyRow,
   };
   const shardFile = sizes.filter((s) => regionSizes.includes(s)).reduce((t, s) => t + s.tableBytes + s.indexBytes, 0);
   sample.region.close();
@@ -1485,17 +1517,33 @@ the close's delete of it bills them again.
   after ${A.usageTotalsMonths} months (126-ФЗ).
 - **Daily charge rows** (${n0(A.months * mixed(A, (k) => monthlyRows(A, m, k).ledger_entries))} ledger rows per account in ${A.months} months): a monthly period close
   rolls a closed month up into one line per service, and the period row carries
-  the balance. What a closed month keeps (its roll-up lines, payments and period row) is not archived: it stays in
-  D1, so an account still grows with years, but by ${n0(mixed(A, (k) => accountBytesBounded(A, m, k, A.months + 12) - accountBytesBounded(A, m, k, A.months)))} bytes a year after month ${A.months}
-  instead of ${n0(mixed(A, (k) => accountBytesToday(A, m, k, A.months + 12) - accountBytesToday(A, m, k, A.months)))}: after 120 months the average account is
+  the balance.
+- **Closed months' money past three years: R2** (\`worker/features/billing/archive.service.ts\`). What a closed month
+  keeps (its roll-up lines, payments with their events and receipts, the period row: ${n0(mixed(A, (k) => bytesOf(closedMoneyRows(A, k), m)))} bytes
+  an account a month) goes to R2 a year at a time, once the year's December is more than 36 months back: one gzip'd JSON
+  object an account and year (${n1(m.compressedBytesPerMoneyRow)} bytes a row there, measured on the sample's money, 45 days an object, so an upper bound for a year's; ${n0(mixed(A, (k) => archivedMoneyBytes(A, m, k, 120) - archivedMoneyBytes(A, m, k, 108)))}
+  bytes an account a year), written by each shard's 15-minute tick a page of 25 accounts at a time, then recorded and
+  deleted in one batch only if the rows still count and sum as the objects were made from. D1 keeps ${A.moneyKeptMonths} months at
+  most, so the money no longer grows with years: after month ${A.moneyKeptMonths} an account grows by
+  ${n0(mixed(A, (k) => accountBytesBounded(A, m, k, 120) - accountBytesBounded(A, m, k, 108)))} bytes a year (support, applications, bonus points and promised
+  payments, which are not archived), instead of ${n0(mixed(A, (k) => accountBytesBounded({ ...A, moneyKeptMonths: 1e9 }, m, k, 120) - accountBytesBounded({ ...A, moneyKeptMonths: 1e9 }, m, k, 108)))} with
+  the money kept, and ${n0(mixed(A, (k) => accountBytesToday(A, m, k, A.months + 12) - accountBytesToday(A, m, k, A.months)))} with nothing rolled up. After 120 months the average account is
   ${n0(mixed(A, (k) => accountBytesBounded(A, m, k, 120)))} bytes and a database holds ${n0(
     accountsPerShard(
       A,
       mixed(A, (k) => accountBytesBounded(A, m, k, 120)),
     ),
-  )} accounts (${n0(perShardBounded)} at ${A.months}). Moving
-  closed months past a horizon to R2 would bound it; the period rows already carry every balance, but the running
-  balance of the history sums every earlier entry, so it would have to start from the period row instead (not built).
+  )} accounts
+  (${n0(perShardBounded)} at ${A.months}; with the money kept, ${n0(
+    accountsPerShard(
+      A,
+      mixed(A, (k) => accountBytesBounded({ ...A, moneyKeptMonths: 1e9 }, m, k, 120)),
+    ),
+  )}).
+  The balance is unchanged (the last closed month carries it); the history's running balance adds the archived
+  years' closing balance; its pages, filters and the monthly statement read the objects where D1 has no more, and a
+  payment or receipt by id looks in the year its id was made. An act of reconciliation or a month's closing documents
+  may not start in an archived year (a 400 naming the field).
 - **The inbox and deliveries: in the subscriber's home shard.** Each subscriber has a home shard
   (\`subscribers.home_shard\`: their first account's shard, chosen at registration and named by the session cookie, no
   round trip of its own); the consumer writes the inbox row and the delivery claims and records there, and the inbox,

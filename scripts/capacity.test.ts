@@ -5,6 +5,7 @@ import {
   accountBytesBounded,
   accountBytesToday,
   accountsPerShard,
+  archivedMoneyBytes,
   areaFanOut,
   bytesOf,
   costPerMillion,
@@ -71,6 +72,7 @@ const zero = Object.fromEntries(
     "headroom",
     "months",
     "usageTotalsMonths",
+    "moneyKeptMonths",
     "usageDayMonths",
     "chargeBatch",
     "chargeBatchesPerMessage",
@@ -113,6 +115,7 @@ const a: Assumptions = {
   headroom: 0.7,
   months: 2,
   usageTotalsMonths: 2,
+  moneyKeptMonths: 2,
   usageDayMonths: 1,
   readQueryMs: 1,
   writeQueryMs: 4,
@@ -174,6 +177,7 @@ const m: Measured = {
   usageTotalsPerServiceMonth: { internet: 6, tv: 0, landline: 0, mobile: 0 },
   usageMonthRowsPerServiceMonth: { internet: 2, tv: 0, landline: 0, mobile: 0 },
   compressedBytesPerUsageRecord: 1,
+  compressedBytesPerMoneyRow: 0.5,
 };
 
 describe("capacity model", () => {
@@ -194,6 +198,17 @@ describe("capacity model", () => {
     // the open month's daily rows beyond the roll-up (31.4375 − 2) × 10 = 294.375; period rows 2 × 8;
     // usage totals: 1 month of day rows (usageDayMonths) 6 × 4 = 24, then 1 of month rows 2 × 4 = 8; the inbox and deliveries 64.
     expect(accountBytesBounded(a, m, "fixed", 2)).toBeCloseTo(150 + 140 + 294.375 + 16 + 24 + 8 + 64, 10);
+  });
+
+  it("keeps a closed month's money in D1 only up to the archive's horizon, and the rest in R2", () => {
+    // Money a closed month keeps: ledger 2 lines × 10 + payment 20 + receipt 30 + period 8 = 78. With D1 keeping one
+    // month of it, month 2 has one month less of it than with two kept; the other month is in R2: 5 rows × 0.5 bytes.
+    const kept1 = { ...a, moneyKeptMonths: 1 };
+    expect(accountBytesBounded(a, m, "fixed", 2) - accountBytesBounded(kept1, m, "fixed", 2)).toBeCloseTo(78, 10);
+    expect(archivedMoneyBytes(kept1, m, "fixed", 2)).toBeCloseTo(2.5, 10);
+    expect(archivedMoneyBytes(a, m, "fixed", 2)).toBe(0);
+    // Past the horizon (and the inbox's 12 months) an account grows only by what is not archived: here nothing.
+    expect(accountBytesBounded(kept1, m, "fixed", 20)).toBeCloseTo(accountBytesBounded(kept1, m, "fixed", 13), 10);
   });
 
   it("fits accounts into a shard within the headroom and rounds shards up per branch", () => {
