@@ -32,9 +32,12 @@ import { type HistoryFilter, historyPageQuery, runningBalanceQuery } from "./led
  *   and sum as the objects were made from (the payments' last change included), and the deletes take only rows an
  *   archive record covers (the ledger's triggers allow no other), so an object written and not recorded (a crash,
  *   a race with a refund) changes nothing, and the next pass writes it again.
+ *   A year's object is never written again: a payment of an archived year that finishes later stays in D1. A pass
+ *   over a shard is made again {@link ARCHIVE_PASS_AGAIN_MS} after it ended, for the accounts it skipped.
  * - **Reading.** The balance is unchanged (the last closed month carries it). History, its running balance and its
  *   filters, the monthly statement, and a payment or receipt by id read the objects where D1 has no more
- *   ({@link historyWithArchive}, {@link monthFromArchive}, {@link archivedPayment}).
+ *   ({@link historyWithArchive}, {@link monthFromArchive}, {@link archivedPayment}); an act of reconciliation opens
+ *   with the archived years' closing (billing/ledger.service.ts `selectReconciliation`).
  */
 
 export { ARCHIVE_AFTER_MONTHS };
@@ -46,6 +49,12 @@ export const ARCHIVE_PAGE = 25;
  * account that would pass it (the first account always goes), and the next tick goes on from there.
  */
 export const ARCHIVE_OBJECTS = 100;
+/** A prime below 2^30: the payments' change times summed modulo it stay exact in JavaScript for any number of them. */
+const CHANGE_MODULUS = 1_000_000_007;
+/** Archived years one history request reads at most (R2 reads, each an object of an account's year). */
+export const ARCHIVE_YEARS_PER_PAGE = 4;
+/** A shard's pass, once done for its year, is made again after this long: accounts it skipped (a move under way, a row changed) get their turn. */
+export const ARCHIVE_PASS_AGAIN_MS = 30 * 24 * 3600_000;
 export const ARCHIVE_OBJECT_VERSION = 1;
 /** The payments a year takes: those whose state no longer changes. */
 export const FINISHED_PAYMENT = ["succeeded", "failed", "refunded"] as const;
@@ -137,16 +146,6 @@ export function archiveQuery(db: RegionDb, accountNo: string) {
 /** Newest first, as the history lists entries: by time, then id. */
 const newestFirst = (a: Entry, b: Entry) => b.occurredAt.getTime() - a.occurredAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 
-/** The year's entries newest first, each with the balance after it (its closing, less every entry after it). */
-function withBalances(y: MoneyYear): { entry: Entry; balanceAfter: number }[] {
-  let balance = y.closingKop;
-  return y.entries.toSorted(newestFirst).map((entry) => {
-    const out = { entry, balanceAfter: balance };
-    balance -= entry.amountKop;
-    return out;
-  });
-}
-
 function matches(e: Entry, f: HistoryFilter): boolean {
   if (f.from && e.localDay < f.from) return false;
   if (f.to && e.localDay > f.to) return false;
@@ -159,37 +158,72 @@ function matches(e: Entry, f: HistoryFilter): boolean {
   return true;
 }
 
+const isNewer = (a: Entry, b: Entry) => newestFirst(a, b) < 0;
+
 /**
  * A page of the account's history (newest first, one more than the limit), D1's rows and, where they run out or come
  * near the archived years, the archive's, merged in one order; and the balance after the page's first entry. D1's
  * page and the archive record are one round trip; an account with nothing archived reads no more than before.
+ *
+ * The running balance is exact whatever the order entries were booked in (a late refund, a charge run days after its
+ * day): the balance after an entry is what D1 sums up to it plus the archived years' closing (`runningBalanceQuery`),
+ * less every archived entry that came after it — those of the archived years newer than the ones read (all of them,
+ * by the years' closings) and those of the years read, one year below the page included.
+ *
+ * A request reads at most {@link ARCHIVE_YEARS_PER_PAGE} years: a filter that matches little in a long archive
+ * returns a shorter page and a cursor (`resume`) to go on from, instead of reading every year at once.
  */
-export async function historyWithArchive(db: RegionDb, files: R2Bucket, accountNo: string, f: HistoryFilter) {
+export async function historyWithArchive(
+  db: RegionDb,
+  files: R2Bucket,
+  accountNo: string,
+  f: HistoryFilter,
+): Promise<{ rows: Entry[]; balanceAfterFirst: number; resume?: { at: number; id: string } }> {
   const [rows, [archive]] = await db.batch([historyPageQuery(db, accountNo, f), archiveQuery(db, accountNo)]);
-  const running = async (first: Entry | undefined) => (first ? ((await runningBalanceQuery(db, accountNo, first).get())?.s ?? 0) : 0);
+  const running = async (first: Entry | undefined, later = 0) =>
+    first ? ((await runningBalanceQuery(db, accountNo, first).get())?.s ?? 0) - later : 0;
   if (!archive) return { rows, balanceAfterFirst: await running(rows[0]) };
   const boundary = Date.UTC(archive.throughYear + 1, 0, 1);
   const last = rows[rows.length - 1];
   const needed = rows.length <= f.limit || (last !== undefined && last.occurredAt.getTime() < boundary + ORDER_MARGIN_MS);
   const fromYear = Math.max(archive.firstYear, f.from ? Number(f.from.slice(0, 4)) : archive.firstYear);
   let year = archive.throughYear;
+  // Objects hold a year's entries by booked day, as `from` and `to` filter them; the cursor is by time.
   if (f.to) year = Math.min(year, Number(f.to.slice(0, 4)));
   if (f.before) year = Math.min(year, new Date(f.before.at + ORDER_MARGIN_MS).getUTCFullYear());
-  if (!needed || year < fromYear) return { rows, balanceAfterFirst: await running(rows[0]) };
-  const archived: { entry: Entry; balanceAfter: number }[] = [];
-  // Years newest first, until the page is full and one more year was read (an entry's time may lie past its year's).
+  if (!needed || !(year >= fromYear)) return { rows, balanceAfterFirst: await running(rows[0]) };
+  // Years newest first, until the page is full and one more year was read (an entry's time may lie past its year's),
+  // and one year below `from` for the balance; at most ARCHIVE_YEARS_PER_PAGE of them.
+  const lowest = Math.max(archive.firstYear, fromYear - 1);
+  const matching: Entry[] = [];
+  const read: Entry[] = [];
+  let newestRead: MoneyYear | null = null;
   let fullAt: number | null = null;
-  for (; year >= fromYear && (fullAt === null || year >= fullAt - 1); year--) {
+  let reads = 0;
+  for (; year >= lowest && (fullAt === null || year >= fullAt - 1) && reads < ARCHIVE_YEARS_PER_PAGE; year--) {
+    reads++;
     const y = await readYear(files, accountNo, year);
     if (!y) continue;
-    archived.push(...withBalances(y).filter((x) => matches(x.entry, f)));
-    if (fullAt === null && archived.length > f.limit) fullAt = year;
+    newestRead ??= y;
+    read.push(...y.entries);
+    if (year >= fromYear) matching.push(...y.entries.filter((e) => matches(e, f)));
+    if (fullAt === null && matching.length > f.limit) fullAt = year;
   }
-  const balances = new Map(archived.map((x) => [x.entry.id, x.balanceAfter]));
-  const merged = [...rows, ...archived.map((x) => x.entry)].toSorted(newestFirst).slice(0, f.limit + 1);
+  const merged = [...rows, ...matching].toSorted(newestFirst).slice(0, f.limit + 1);
   const first = merged[0];
-  const balanceAfterFirst = first && balances.has(first.id) ? (balances.get(first.id) as number) : await running(first);
-  return { rows: merged, balanceAfterFirst };
+  // Archived entries after the first: the years newer than those read, and those of the years read.
+  const newerYears = archive.closingKop - (newestRead?.closingKop ?? archive.closingKop);
+  const later = first ? newerYears + read.filter((e) => isNewer(e, first)).reduce((t, e) => t + e.amountKop, 0) : 0;
+  const out = { rows: merged, balanceAfterFirst: await running(first, later) };
+  // Stopped by the limit of reads with years left and the page not full: go on from the oldest entry read.
+  if (merged.length <= f.limit && year >= fromYear && reads >= ARCHIVE_YEARS_PER_PAGE) {
+    const oldest = read.toSorted(newestFirst).at(-1);
+    return {
+      ...out,
+      resume: oldest ? { at: oldest.occurredAt.getTime(), id: oldest.id } : { at: Date.UTC(year + 1, 0, 1) + ORDER_MARGIN_MS, id: "" },
+    };
+  }
+  return out;
 }
 
 /** A closed month of an archived year: its period row (undefined when the year has none for it). */
@@ -200,20 +234,18 @@ export async function monthFromArchive(db: RegionDb, files: R2Bucket, accountNo:
   return (await readYear(files, accountNo, year))?.periods.find((p) => p.month === month);
 }
 
-/** A payment that went to the archive, with its receipt: looked for in the year its id was made in, then the others. */
+/**
+ * A payment that went to the archive, with its receipt: looked for in the year its id was made in (payments go to
+ * the archive by the year they were made in; an id that is not a time-ordered one is in none), one object read.
+ */
 export async function archivedPayment(db: RegionDb, files: R2Bucket, accountNo: string, paymentId: string) {
+  const year = idYear(paymentId);
+  if (year === null) return null;
   const archive = await archiveQuery(db, accountNo).get();
-  if (!archive) return null;
-  const years: number[] = [];
-  for (let y = archive.throughYear; y >= archive.firstYear; y--) years.push(y);
-  const made = idYear(paymentId);
-  if (made !== null && years.includes(made)) years.sort((a, b) => (a === made ? -1 : b === made ? 1 : 0));
-  for (const year of years) {
-    const y = await readYear(files, accountNo, year);
-    const payment = y?.payments.find((p) => p.id === paymentId);
-    if (y && payment) return { payment, receipt: y.receipts.find((r) => r.paymentId === paymentId) ?? null };
-  }
-  return null;
+  if (!archive || year < archive.firstYear || year > archive.throughYear) return null;
+  const y = await readYear(files, accountNo, year);
+  const payment = y?.payments.find((p) => p.id === paymentId);
+  return y && payment ? { payment, receipt: y.receipts.find((r) => r.paymentId === paymentId) ?? null } : null;
 }
 
 /** The year (UTC) a time-ordered id (platform/ids.ts `newId`) was made in, or null for another kind of id. */
@@ -234,8 +266,13 @@ interface Planned {
   closingKop: number;
   entries: number;
   entriesKop: number;
+  /** The lower bound of the payments taken: where the account's archived years ended (0 when none). */
+  paymentsSince: number;
   payments: number;
-  paymentsStamp: number;
+  /** Their times of last change, summed modulo {@link CHANGE_MODULUS}: a change of any (a refund) changes it. */
+  paymentsChanged: number;
+  events: number;
+  receipts: number;
 }
 
 /**
@@ -263,6 +300,11 @@ function plan(
     ...rows.periods.map((p) => Number(p.month.slice(0, 4))),
     ...rows.payments.map((p) => paymentYear(p.createdAt.getTime())),
   ]);
+  // Nothing of a year already archived is written again (its object holds it): such a row means the ledger broke a rule.
+  if (archive && [...yearsOf].some((y) => y <= archive.throughYear)) {
+    log("error", "billing.archive_year_again", { year, through: archive.throughYear });
+    return null;
+  }
   let balance = archive?.closingKop ?? 0;
   const years: MoneyYear[] = [];
   for (const y of [...yearsOf].sort((a, b) => a - b)) {
@@ -295,8 +337,11 @@ function plan(
     closingKop: balance,
     entries: rows.entries.length,
     entriesKop: rows.entries.reduce((t, e) => t + e.amountKop, 0),
+    paymentsSince: archive?.throughMs ?? 0,
     payments: rows.payments.length,
-    paymentsStamp: rows.payments.reduce((t, p) => t + p.updatedAt.getTime(), 0),
+    paymentsChanged: rows.payments.reduce((t, p) => t + (p.updatedAt.getTime() % CHANGE_MODULUS), 0),
+    events: rows.events.length,
+    receipts: rows.receipts.length,
   };
 }
 
@@ -325,8 +370,11 @@ export async function archiveMoney(
   const size = opts.page ?? ARCHIVE_PAGE;
   const year = archivableYear(now);
   const progress = await db.select().from(archiveProgress).where(eq(archiveProgress.job, "money")).get();
-  if (progress && progress.year === year && progress.done) return { archived: 0, objects: 0, done: true };
-  const after = progress && progress.year === year ? progress.afterAccount : "";
+  const sameYear = progress?.year === year;
+  if (progress && sameYear && progress.done && now.getTime() - progress.updatedAt.getTime() < ARCHIVE_PASS_AGAIN_MS)
+    return { archived: 0, objects: 0, done: true };
+  // A pass goes on from its last account; a new year's, or a month after the last pass ended, from the first.
+  const after = progress && sameYear && !progress.done ? progress.afterAccount : "";
   const page = (
     await db
       .select({ accountNo: accounts.accountNo })
@@ -338,12 +386,13 @@ export async function archiveMoney(
   ).map((r) => r.accountNo);
   const lastDay = `${year}-12-31`;
   const cutoff = yearEndMs(year);
-  const finished = sql`${payments.status} IN ('succeeded', 'failed', 'refunded')`;
-  const goingPayments = (list: string[]) =>
-    db
-      .select({ id: payments.id })
-      .from(payments)
-      .where(and(inList(payments.accountNo, list), sql`${payments.createdAt} < ${cutoff}`, finished));
+  // The payments that go: finished, made before the year's end, and not before the account's archived years ended (a
+  // payment of an archived year that finished only later stays in D1: its year's object is never written again).
+  const going = (list: string[]) =>
+    sql`${payments.accountNo} IN (SELECT value FROM json_each(${JSON.stringify(list)})) AND ${payments.createdAt} < ${cutoff}
+      AND ${payments.status} IN ('succeeded', 'failed', 'refunded')
+      AND ${payments.createdAt} >= coalesce((SELECT ma.through_ms FROM money_archives ma WHERE ma.account_no = ${payments.accountNo}), 0)`;
+  const goingIds = (list: string[]) => db.select({ id: payments.id }).from(payments).where(going(list));
   let planned: Planned[] = [];
   if (page.length > 0) {
     const [entries, periods, pays, events, recs, archives, latest] = await db.batch([
@@ -355,18 +404,15 @@ export async function archiveMoney(
         .select()
         .from(ledgerPeriods)
         .where(and(inList(ledgerPeriods.accountNo, page), sql`${ledgerPeriods.month} <= ${`${year}-12`}`)),
-      db
-        .select()
-        .from(payments)
-        .where(and(inList(payments.accountNo, page), sql`${payments.createdAt} < ${cutoff}`, finished)),
+      db.select().from(payments).where(going(page)),
       db
         .select()
         .from(paymentEvents)
-        .where(sql`${paymentEvents.paymentId} IN ${goingPayments(page)}`),
+        .where(sql`${paymentEvents.paymentId} IN ${goingIds(page)}`),
       db
         .select()
         .from(receipts)
-        .where(sql`${receipts.paymentId} IN ${goingPayments(page)}`),
+        .where(sql`${receipts.paymentId} IN ${goingIds(page)}`),
       db.select().from(moneyArchives).where(inList(moneyArchives.accountNo, page)),
       db
         .select({ accountNo: ledgerPeriods.accountNo, month: sql<string>`max(${ledgerPeriods.month})` })
@@ -417,21 +463,28 @@ export async function archiveMoney(
         a: p.accountNo,
         first: p.firstYear,
         closing: p.closingKop,
+        since: p.paymentsSince,
         n: p.entries,
         s: p.entriesKop,
         pn: p.payments,
-        pu: p.paymentsStamp,
+        pu: p.paymentsChanged,
+        en: p.events,
+        rn: p.receipts,
       })),
     );
-    const list = JSON.stringify(planned.map((p) => p.accountNo));
     const field = (f: string) => `json_extract(j.value, '$.${f}')`;
+    // The account's payments that go (as `going` above), for the item `j` of this batch: its own lower bound.
+    const pays = `FROM payments p WHERE p.account_no = ${field("a")} AND p.created_at < ?3 AND p.created_at >= ${field("since")}
+      AND p.status IN ('succeeded', 'failed', 'refunded')`;
     statements.push([
       `INSERT INTO money_archives (account_no, first_year, through_year, closing_kop, through_ms, archived_at)
        SELECT ${field("a")}, ${field("first")}, ?2, ${field("closing")}, ?3, ?4 FROM json_each(?1) j
        WHERE (SELECT count(*) FROM ledger_entries e WHERE e.account_no = ${field("a")} AND e.local_day <= ?5) = ${field("n")}
          AND (SELECT coalesce(sum(e.amount_kop), 0) FROM ledger_entries e WHERE e.account_no = ${field("a")} AND e.local_day <= ?5) = ${field("s")}
-         AND (SELECT count(*) FROM payments p WHERE p.account_no = ${field("a")} AND p.created_at < ?3 AND p.status IN ('succeeded', 'failed', 'refunded')) = ${field("pn")}
-         AND (SELECT coalesce(sum(p.updated_at), 0) FROM payments p WHERE p.account_no = ${field("a")} AND p.created_at < ?3 AND p.status IN ('succeeded', 'failed', 'refunded')) = ${field("pu")}
+         AND (SELECT count(*) ${pays}) = ${field("pn")}
+         AND (SELECT coalesce(sum(p.updated_at % ${CHANGE_MODULUS}), 0) ${pays}) = ${field("pu")}
+         AND (SELECT count(*) FROM payment_events pe WHERE pe.payment_id IN (SELECT p.id ${pays})) = ${field("en")}
+         AND (SELECT count(*) FROM receipts r WHERE r.payment_id IN (SELECT p.id ${pays})) = ${field("rn")}
          AND NOT EXISTS (SELECT 1 FROM account_freezes f WHERE f.account_no = ${field("a")})
          AND NOT EXISTS (SELECT 1 FROM arriving_accounts r WHERE r.account_no = ${field("a")})
        ON CONFLICT (account_no) DO UPDATE SET through_year = excluded.through_year, closing_kop = excluded.closing_kop,
@@ -443,14 +496,17 @@ export async function archiveMoney(
       now.getTime(),
       lastDay,
     ]);
-    const covered = "SELECT account_no FROM money_archives WHERE account_no IN (SELECT value FROM json_each(?1)) AND through_year >= ?2";
-    const going = `SELECT id FROM payments WHERE account_no IN (${covered}) AND created_at < ?3 AND status IN ('succeeded', 'failed', 'refunded')`;
+    // Only accounts whose record now covers the year (written just above, or by a pass before): their rows are in R2.
+    const covered = `EXISTS (SELECT 1 FROM money_archives ma WHERE ma.account_no = ${field("a")} AND ma.through_year >= ?2)`;
+    const goingPays = `SELECT p.id FROM json_each(?1) j, payments p WHERE p.account_no = ${field("a")} AND ${covered}
+      AND p.created_at < ?3 AND p.created_at >= ${field("since")} AND p.status IN ('succeeded', 'failed', 'refunded')`;
+    const accountsCovered = `SELECT ${field("a")} FROM json_each(?1) j WHERE ${covered}`;
     statements.push(
-      [`DELETE FROM receipts WHERE payment_id IN (${going})`, list, year, cutoff],
-      [`DELETE FROM payment_events WHERE payment_id IN (${going})`, list, year, cutoff],
-      [`DELETE FROM payments WHERE id IN (${going})`, list, year, cutoff],
-      [`DELETE FROM ledger_entries WHERE account_no IN (${covered}) AND local_day <= ?3`, list, year, lastDay],
-      [`DELETE FROM ledger_periods WHERE account_no IN (${covered}) AND month <= ?3`, list, year, `${year}-12`],
+      [`DELETE FROM receipts WHERE payment_id IN (${goingPays})`, items, year, cutoff],
+      [`DELETE FROM payment_events WHERE payment_id IN (${goingPays})`, items, year, cutoff],
+      [`DELETE FROM payments WHERE id IN (${goingPays})`, items, year, cutoff],
+      [`DELETE FROM ledger_entries WHERE account_no IN (${accountsCovered}) AND local_day <= ?3`, items, year, lastDay],
+      [`DELETE FROM ledger_periods WHERE account_no IN (${accountsCovered}) AND month <= ?3`, items, year, `${year}-12`],
     );
   }
   statements.push([

@@ -541,6 +541,8 @@ export async function monthChargesByService(db: RegionDb, accountNos: string[], 
  * 1. The opening balance of each account before `from`: the closing balance of its last month closed before
  *    `from`'s month (a closed month's closing is the sum of every entry booked up to its end) plus its entries
  *    from then up to the day before `from` — a long history costs one period row and at most a month of entries.
+ *    With no closed month before `from` left in D1, the balance at the end of the years archived to R2
+ *    (`money_archives`; none: 0) is where it starts.
  * 2. Its charges in the period, one line per account and month (the closed months keep one rolled-up charge per
  *    service, the open ones daily charges): the sum, the last day charged.
  * 3. Every other entry in the period (payments, refunds, adjustments, promised payments, bonuses) as it is.
@@ -552,7 +554,8 @@ export function selectReconciliation(db: RegionDb, accountNos: string[], from: s
   const a = sql.identifier("a");
   const e = sql.identifier("e");
   const lastClosed = sql`(SELECT max(p.month) FROM ${ledgerPeriods} p WHERE p.account_no = ${a}.account_no AND p.month < ${month})`;
-  const closing = sql`coalesce((SELECT p.closing_kop FROM ${ledgerPeriods} p WHERE p.account_no = ${a}.account_no AND p.month = ${lastClosed}), 0)`;
+  const archived = sql`(SELECT ma.closing_kop FROM ${moneyArchives} ma WHERE ma.account_no = ${a}.account_no)`;
+  const closing = sql`coalesce((SELECT p.closing_kop FROM ${ledgerPeriods} p WHERE p.account_no = ${a}.account_no AND p.month = ${lastClosed}), ${archived}, 0)`;
   const after = sql`coalesce(date(${lastClosed} || '-01', '+1 month'), '')`;
   const since = sql`coalesce((SELECT sum(${e}.amount_kop) FROM ${ledgerEntries} ${e} WHERE ${e}.account_no = ${a}.account_no AND ${e}.local_day >= ${after} AND ${e}.local_day < ${from}), 0)`;
   const inPeriod = and(

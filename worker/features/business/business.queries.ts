@@ -9,9 +9,10 @@ import {
   orgSites,
   subscribers,
 } from "../../db/schema/global";
-import { accountServices, accounts, ledgerEntries, tariffs } from "../../db/schema/region";
+import { accountServices, accounts, tariffs } from "../../db/schema/region";
 import type { GlobalDb, RegionDb } from "../../platform/db";
 import { type SessionSubscriber, subscriberIs } from "../../platform/session";
+import { selectBalances } from "../billing/ledger.service";
 
 /** A person: their id, or the session's subscriber as a subquery (a read made in the session's batch). */
 export type Who = string | SessionSubscriber;
@@ -121,11 +122,9 @@ export async function selectShardBalances(db: RegionDb, accountNos: string[]) {
       .select({ accountNo: accounts.accountNo, address: accounts.address, status: accounts.status })
       .from(accounts)
       .where(inArray(accounts.accountNo, nos)),
-    db
-      .select({ accountNo: ledgerEntries.accountNo, balanceKop: sum(ledgerEntries.amountKop).mapWith(Number) })
-      .from(ledgerEntries)
-      .where(inArray(ledgerEntries.accountNo, nos))
-      .groupBy(ledgerEntries.accountNo),
+    // The balance as everywhere (billing/ledger.service.ts): the last closed month's closing plus the later
+    // entries; a sum of the entries alone misses the years archived to R2.
+    selectBalances(db, nos),
     db
       .select({ accountNo: accountServices.accountNo, monthlyKop: sum(tariffs.priceKop).mapWith(Number) })
       .from(accountServices)

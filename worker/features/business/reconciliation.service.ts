@@ -273,6 +273,11 @@ export async function makeReconciliation(deps: ReconciliationDeps, id: string): 
     await q.failReconciliation(db, id, "no organisation");
     return "skipped";
   }
+  // Asked for before a new year, made after it: a period that now starts in a year gone to R2 is not made.
+  if (row.fromDay <= `${archivableYear(now)}-12-31`) {
+    await q.failReconciliation(db, id, "period archived");
+    return "skipped";
+  }
   const accountNos = JSON.parse(row.accountNos) as string[];
   const act = await computeAct(deps.data, accountNos, row.fromDay, row.toDay);
   const party = { name: org.name, inn: org.inn, kpp: org.kpp };
