@@ -49,7 +49,7 @@ WHEN NOT (
   EXISTS (SELECT 1 FROM account_freezes WHERE account_no = (SELECT account_no FROM payments WHERE id = OLD.payment_id) AND state = 'moved')
   OR EXISTS (
     SELECT 1 FROM payments p JOIN money_archives ma ON ma.account_no = p.account_no
-    WHERE p.id = OLD.payment_id AND p.created_at < ma.through_ms AND p.status IN ('succeeded', 'failed', 'refunded')
+    WHERE p.id = OLD.payment_id AND p.created_at < ma.through_ms
   )
 )
 BEGIN

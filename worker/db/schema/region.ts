@@ -987,6 +987,8 @@ export const moneyArchives = sqliteTable("money_archives", {
   closingKop: integer("closing_kop").notNull(),
   throughMs: integer("through_ms").notNull(),
   archivedAt: integer("archived_at", { mode: "timestamp_ms" }).notNull(),
+  /** The pass that wrote the record last: its batch deletes only the rows of records it wrote itself. */
+  passId: text("pass_id"),
 });
 
 /**
@@ -1000,4 +1002,7 @@ export const archiveProgress = sqliteTable("archive_progress", {
   afterAccount: text("after_account").notNull(),
   done: integer("done", { mode: "boolean" }).notNull(),
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  /** The pass at work (one at a time on a shard: a redelivered tick finds the lease taken) and until when it holds. */
+  leaseId: text("lease_id"),
+  leaseUntil: integer("lease_until"),
 });

@@ -141,7 +141,7 @@ function decodeCursor(c: string): { at: number; id: string } {
 export async function accountHistory(data: DataAccess, files: R2Bucket, subscriberId: string, accountNo: string, q: HistoryQuery) {
   const acc = await requireAccount(data.global, subscriberId, accountNo);
   const tz = regionTz(acc.region);
-  const { rows, balanceAfterFirst, resume } = await historyWithArchive(data.shard(acc.shard), files, acc.accountNo, {
+  const { rows, balanceAfterFirst } = await historyWithArchive(data.shard(acc.shard), files, acc.accountNo, {
     from: q.from,
     to: q.to,
     kinds: q.type,
@@ -172,9 +172,7 @@ export async function accountHistory(data: DataAccess, files: R2Bucket, subscrib
     return item;
   });
   const last = page[page.length - 1];
-  // A page cut short by the archived years a request may read goes on from where the reading stopped.
-  const next = rows.length > q.limit && last ? { at: last.occurredAt.getTime(), id: last.id } : resume;
-  return { items, nextCursor: next ? encodeCursor(next.at, next.id) : null };
+  return { items, nextCursor: rows.length > q.limit && last ? encodeCursor(last.occurredAt.getTime(), last.id) : null };
 }
 
 /** Spending per month and service (last 6 months), the daily rate, and how long the money lasts. */

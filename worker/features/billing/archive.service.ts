@@ -12,6 +12,7 @@ import {
 import { settledHere } from "../../platform/arriving";
 import { type DataAccess, inList, rawBatch, type ShardBinding } from "../../platform/db";
 import type { RegionDb } from "../../platform/db.types";
+import { AppError } from "../../platform/errors";
 import { gunzipText, gzipText } from "../../platform/gzip";
 import { log } from "../../platform/log";
 import { ARCHIVE_AFTER_MONTHS } from "./archive.limits";
@@ -49,10 +50,10 @@ export const ARCHIVE_PAGE = 25;
  * account that would pass it (the first account always goes), and the next tick goes on from there.
  */
 export const ARCHIVE_OBJECTS = 100;
+/** How long a pass holds its shard's lease: past a Worker's longest invocation, so a pass never outlives it. */
+export const ARCHIVE_LEASE_MS = 15 * 60_000;
 /** A prime below 2^30: the payments' change times summed modulo it stay exact in JavaScript for any number of them. */
 const CHANGE_MODULUS = 1_000_000_007;
-/** Archived years one history request reads at most (R2 reads, each an object of an account's year). */
-export const ARCHIVE_YEARS_PER_PAGE = 4;
 /** A shard's pass, once done for its year, is made again after this long: accounts it skipped (a move under way, a row changed) get their turn. */
 export const ARCHIVE_PASS_AGAIN_MS = 30 * 24 * 3600_000;
 export const ARCHIVE_OBJECT_VERSION = 1;
@@ -138,6 +139,13 @@ export async function readYear(files: R2Bucket, accountNo: string, year: number)
   return decodeYear(await obj.arrayBuffer());
 }
 
+/** An archived year a record says is there: a missing object is a 503 (logged), never a history or balance without it. */
+export async function requireYear(files: R2Bucket, accountNo: string, year: number): Promise<MoneyYear> {
+  const y = await readYear(files, accountNo, year);
+  if (!y) throw new AppError(503, "internal");
+  return y;
+}
+
 /** The account's archive record (none: nothing archived), for a caller's `db.batch`. */
 export function archiveQuery(db: RegionDb, accountNo: string) {
   return db.select().from(moneyArchives).where(eq(moneyArchives.accountNo, accountNo));
@@ -168,17 +176,15 @@ const isNewer = (a: Entry, b: Entry) => newestFirst(a, b) < 0;
  * The running balance is exact whatever the order entries were booked in (a late refund, a charge run days after its
  * day): the balance after an entry is what D1 sums up to it plus the archived years' closing (`runningBalanceQuery`),
  * less every archived entry that came after it — those of the archived years newer than the ones read (all of them,
- * by the years' closings) and those of the years read, one year below the page included.
- *
- * A request reads at most {@link ARCHIVE_YEARS_PER_PAGE} years: a filter that matches little in a long archive
- * returns a shorter page and a cursor (`resume`) to go on from, instead of reading every year at once.
+ * by the years' closings) and those of the years read, one year beyond the filter's on each side included. A year's
+ * object that is missing is a 503, not a wrong balance.
  */
 export async function historyWithArchive(
   db: RegionDb,
   files: R2Bucket,
   accountNo: string,
   f: HistoryFilter,
-): Promise<{ rows: Entry[]; balanceAfterFirst: number; resume?: { at: number; id: string } }> {
+): Promise<{ rows: Entry[]; balanceAfterFirst: number }> {
   const [rows, [archive]] = await db.batch([historyPageQuery(db, accountNo, f), archiveQuery(db, accountNo)]);
   const running = async (first: Entry | undefined, later = 0) =>
     first ? ((await runningBalanceQuery(db, accountNo, first).get())?.s ?? 0) - later : 0;
@@ -187,23 +193,21 @@ export async function historyWithArchive(
   const last = rows[rows.length - 1];
   const needed = rows.length <= f.limit || (last !== undefined && last.occurredAt.getTime() < boundary + ORDER_MARGIN_MS);
   const fromYear = Math.max(archive.firstYear, f.from ? Number(f.from.slice(0, 4)) : archive.firstYear);
+  // Objects hold a year's entries by booked day, as `from` and `to` filter them, and the cursor is by time: a year
+  // more on each side, for entries whose time lies past their year's.
   let year = archive.throughYear;
-  // Objects hold a year's entries by booked day, as `from` and `to` filter them; the cursor is by time.
-  if (f.to) year = Math.min(year, Number(f.to.slice(0, 4)));
+  if (f.to) year = Math.min(year, new Date(Date.parse(`${f.to}T00:00:00Z`) + ORDER_MARGIN_MS).getUTCFullYear());
   if (f.before) year = Math.min(year, new Date(f.before.at + ORDER_MARGIN_MS).getUTCFullYear());
-  if (!needed || !(year >= fromYear)) return { rows, balanceAfterFirst: await running(rows[0]) };
-  // Years newest first, until the page is full and one more year was read (an entry's time may lie past its year's),
-  // and one year below `from` for the balance; at most ARCHIVE_YEARS_PER_PAGE of them.
+  // A year below `from` is read for the balance alone: its entries may have come after the page's first.
   const lowest = Math.max(archive.firstYear, fromYear - 1);
+  if (!needed || !(year >= lowest)) return { rows, balanceAfterFirst: await running(rows[0]) };
   const matching: Entry[] = [];
   const read: Entry[] = [];
   let newestRead: MoneyYear | null = null;
   let fullAt: number | null = null;
-  let reads = 0;
-  for (; year >= lowest && (fullAt === null || year >= fullAt - 1) && reads < ARCHIVE_YEARS_PER_PAGE; year--) {
-    reads++;
-    const y = await readYear(files, accountNo, year);
-    if (!y) continue;
+  // Years newest first, until the page is full and one more year was read.
+  for (; year >= lowest && (fullAt === null || year >= fullAt - 1); year--) {
+    const y = await requireYear(files, accountNo, year);
     newestRead ??= y;
     read.push(...y.entries);
     if (year >= fromYear) matching.push(...y.entries.filter((e) => matches(e, f)));
@@ -214,16 +218,7 @@ export async function historyWithArchive(
   // Archived entries after the first: the years newer than those read, and those of the years read.
   const newerYears = archive.closingKop - (newestRead?.closingKop ?? archive.closingKop);
   const later = first ? newerYears + read.filter((e) => isNewer(e, first)).reduce((t, e) => t + e.amountKop, 0) : 0;
-  const out = { rows: merged, balanceAfterFirst: await running(first, later) };
-  // Stopped by the limit of reads with years left and the page not full: go on from the oldest entry read.
-  if (merged.length <= f.limit && year >= fromYear && reads >= ARCHIVE_YEARS_PER_PAGE) {
-    const oldest = read.toSorted(newestFirst).at(-1);
-    return {
-      ...out,
-      resume: oldest ? { at: oldest.occurredAt.getTime(), id: oldest.id } : { at: Date.UTC(year + 1, 0, 1) + ORDER_MARGIN_MS, id: "" },
-    };
-  }
-  return out;
+  return { rows: merged, balanceAfterFirst: await running(first, later) };
 }
 
 /** A closed month of an archived year: its period row (undefined when the year has none for it). */
@@ -231,7 +226,7 @@ export async function monthFromArchive(db: RegionDb, files: R2Bucket, accountNo:
   const archive = await archiveQuery(db, accountNo).get();
   const year = Number(month.slice(0, 4));
   if (!archive || year < archive.firstYear || year > archive.throughYear) return undefined;
-  return (await readYear(files, accountNo, year))?.periods.find((p) => p.month === month);
+  return (await requireYear(files, accountNo, year)).periods.find((p) => p.month === month);
 }
 
 /**
@@ -243,9 +238,9 @@ export async function archivedPayment(db: RegionDb, files: R2Bucket, accountNo: 
   if (year === null) return null;
   const archive = await archiveQuery(db, accountNo).get();
   if (!archive || year < archive.firstYear || year > archive.throughYear) return null;
-  const y = await readYear(files, accountNo, year);
-  const payment = y?.payments.find((p) => p.id === paymentId);
-  return y && payment ? { payment, receipt: y.receipts.find((r) => r.paymentId === paymentId) ?? null } : null;
+  const y = await requireYear(files, accountNo, year);
+  const payment = y.payments.find((p) => p.id === paymentId);
+  return payment ? { payment, receipt: y.receipts.find((r) => r.paymentId === paymentId) ?? null } : null;
 }
 
 /** The year (UTC) a time-ordered id (platform/ids.ts `newId`) was made in, or null for another kind of id. */
@@ -373,6 +368,24 @@ export async function archiveMoney(
   const sameYear = progress?.year === year;
   if (progress && sameYear && progress.done && now.getTime() - progress.updatedAt.getTime() < ARCHIVE_PASS_AGAIN_MS)
     return { archived: 0, objects: 0, done: true };
+  // One pass at a time on a shard: a tick redelivered, or come while the last one still works, finds the lease taken.
+  // (Wall-clock time: the lease is about this invocation, not the calendar the pass archives for.)
+  const passId = crypto.randomUUID();
+  const [claim] = await rawBatch(db, [
+    [
+      `INSERT INTO archive_progress (job, year, after_account, done, updated_at, lease_id, lease_until)
+       VALUES ('money', ?1, '', 0, ?2, ?3, ?4 + ?5)
+       ON CONFLICT (job) DO UPDATE SET lease_id = excluded.lease_id, lease_until = excluded.lease_until
+       WHERE archive_progress.lease_id IS NULL OR archive_progress.lease_until <= ?4
+       RETURNING job`,
+      year,
+      now.getTime(),
+      passId,
+      Date.now(),
+      ARCHIVE_LEASE_MS,
+    ],
+  ]);
+  if ((claim?.results.length ?? 0) === 0) return { archived: 0, objects: 0, done: false };
   // A pass goes on from its last account; a new year's, or a month after the last pass ended, from the first.
   const after = progress && sameYear && !progress.done ? progress.afterAccount : "";
   const page = (
@@ -477,8 +490,8 @@ export async function archiveMoney(
     const pays = `FROM payments p WHERE p.account_no = ${field("a")} AND p.created_at < ?3 AND p.created_at >= ${field("since")}
       AND p.status IN ('succeeded', 'failed', 'refunded')`;
     statements.push([
-      `INSERT INTO money_archives (account_no, first_year, through_year, closing_kop, through_ms, archived_at)
-       SELECT ${field("a")}, ${field("first")}, ?2, ${field("closing")}, ?3, ?4 FROM json_each(?1) j
+      `INSERT INTO money_archives (account_no, first_year, through_year, closing_kop, through_ms, archived_at, pass_id)
+       SELECT ${field("a")}, ${field("first")}, ?2, ${field("closing")}, ?3, ?4, ?6 FROM json_each(?1) j
        WHERE (SELECT count(*) FROM ledger_entries e WHERE e.account_no = ${field("a")} AND e.local_day <= ?5) = ${field("n")}
          AND (SELECT coalesce(sum(e.amount_kop), 0) FROM ledger_entries e WHERE e.account_no = ${field("a")} AND e.local_day <= ?5) = ${field("s")}
          AND (SELECT count(*) ${pays}) = ${field("pn")}
@@ -487,36 +500,39 @@ export async function archiveMoney(
          AND (SELECT count(*) FROM receipts r WHERE r.payment_id IN (SELECT p.id ${pays})) = ${field("rn")}
          AND NOT EXISTS (SELECT 1 FROM account_freezes f WHERE f.account_no = ${field("a")})
          AND NOT EXISTS (SELECT 1 FROM arriving_accounts r WHERE r.account_no = ${field("a")})
+         AND EXISTS (SELECT 1 FROM archive_progress ap WHERE ap.job = 'money' AND ap.lease_id = ?6)
        ON CONFLICT (account_no) DO UPDATE SET through_year = excluded.through_year, closing_kop = excluded.closing_kop,
-         through_ms = excluded.through_ms, archived_at = excluded.archived_at
+         through_ms = excluded.through_ms, archived_at = excluded.archived_at, pass_id = excluded.pass_id
        WHERE money_archives.through_year < excluded.through_year`,
       items,
       year,
       cutoff,
       now.getTime(),
       lastDay,
+      passId,
     ]);
-    // Only accounts whose record now covers the year (written just above, or by a pass before): their rows are in R2.
-    const covered = `EXISTS (SELECT 1 FROM money_archives ma WHERE ma.account_no = ${field("a")} AND ma.through_year >= ?2)`;
+    // Only accounts whose record this batch has just written: their rows are the ones its objects were made from.
+    const covered = `EXISTS (SELECT 1 FROM money_archives ma WHERE ma.account_no = ${field("a")} AND ma.through_year = ?2 AND ma.pass_id = ?4)`;
     const goingPays = `SELECT p.id FROM json_each(?1) j, payments p WHERE p.account_no = ${field("a")} AND ${covered}
       AND p.created_at < ?3 AND p.created_at >= ${field("since")} AND p.status IN ('succeeded', 'failed', 'refunded')`;
     const accountsCovered = `SELECT ${field("a")} FROM json_each(?1) j WHERE ${covered}`;
     statements.push(
-      [`DELETE FROM receipts WHERE payment_id IN (${goingPays})`, items, year, cutoff],
-      [`DELETE FROM payment_events WHERE payment_id IN (${goingPays})`, items, year, cutoff],
-      [`DELETE FROM payments WHERE id IN (${goingPays})`, items, year, cutoff],
-      [`DELETE FROM ledger_entries WHERE account_no IN (${accountsCovered}) AND local_day <= ?3`, items, year, lastDay],
-      [`DELETE FROM ledger_periods WHERE account_no IN (${accountsCovered}) AND month <= ?3`, items, year, `${year}-12`],
+      [`DELETE FROM receipts WHERE payment_id IN (${goingPays})`, items, year, cutoff, passId],
+      [`DELETE FROM payment_events WHERE payment_id IN (${goingPays})`, items, year, cutoff, passId],
+      [`DELETE FROM payments WHERE id IN (${goingPays})`, items, year, cutoff, passId],
+      [`DELETE FROM ledger_entries WHERE account_no IN (${accountsCovered}) AND local_day <= ?3`, items, year, lastDay, passId],
+      [`DELETE FROM ledger_periods WHERE account_no IN (${accountsCovered}) AND month <= ?3`, items, year, `${year}-12`, passId],
     );
   }
+  // Where the pass got to, and the lease given back (only by the pass that holds it).
   statements.push([
-    `INSERT INTO archive_progress (job, year, after_account, done, updated_at) VALUES ('money', ?1, ?2, ?3, ?4)
-     ON CONFLICT (job) DO UPDATE SET year = excluded.year, after_account = excluded.after_account, done = excluded.done,
-       updated_at = excluded.updated_at`,
+    `UPDATE archive_progress SET year = ?1, after_account = ?2, done = ?3, updated_at = ?4, lease_id = NULL, lease_until = NULL
+     WHERE job = 'money' AND lease_id = ?5`,
     year,
     last ?? after,
     done ? 1 : 0,
     now.getTime(),
+    passId,
   ]);
   const results = await rawBatch(db, statements);
   const archived = planned.length > 0 ? (results[0]?.meta.changes ?? 0) : 0;
