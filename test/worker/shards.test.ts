@@ -1157,6 +1157,74 @@ async function topUp(accountNo: string) {
   });
 }
 
+describe("a voluntary block due while the account was frozen", () => {
+  it("starts and ends on its own days in the move's catch-up: those days are not charged, the fee once, the holder told", {
+    timeout: 120_000,
+  }, async () => {
+    const a = await annaAccountOnSecond();
+    const to: ShardBinding = "DB_MOSCOW";
+    const service = `${a.accountNo}-s1`;
+    const today = localDay("Europe/Moscow");
+    const frozenDay = addDays(today, -45);
+    // The block is asked for as a subscriber does (40 days: 10 of them paid), then dated into the freeze.
+    await forgetLinksOf("demo-anna");
+    const anna = await login("anna");
+    const asked = await call("msk", `/api/v1/accounts/${a.accountNo}/services/${service}/blocks`, {
+      method: "POST",
+      headers: { ...SAME_ORIGIN, cookie: anna },
+      // Within one calendar year (30 free days a year in Moscow, then 3 ₽ a day).
+      body: JSON.stringify({ from: `${Number(today.slice(0, 4)) + 1}-02-01`, to: addDays(`${Number(today.slice(0, 4)) + 1}-02-01`, 39) }),
+    });
+    expect(asked.status).toBe(201);
+    const block = await json<{ id: string; feeKop: number }>(asked);
+    expect(block.feeKop).toBe(10 * 300);
+    const [fromDay, toDay] = [addDays(frozenDay, 2), addDays(frozenDay, 41)];
+    await d1Of(createDataAccess(env).shard("DB_MOSCOW_2"))
+      .prepare("UPDATE voluntary_blocks SET from_day = ?, to_day = ? WHERE id = ?")
+      .bind(fromDay, toDay, block.id)
+      .run();
+    const saved = await mskProgress();
+    const closedBefore = addDays(`${frozenDay.slice(0, 7)}-01`, -1);
+    try {
+      await setMskProgress({ midnight: frozenDay, bonus: frozenDay, close: closedBefore });
+      expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
+      // The region charged on while the account was frozen (no month closed meanwhile: the daily rows stay to look at).
+      await setMskProgress({ midnight: addDays(today, -1), bonus: addDays(today, -1), close: closedBefore });
+      const notices: NotificationMessage[] = [];
+      const notify = async (m: NotificationMessage) => {
+        notices.push(m);
+      };
+      let step = "";
+      for (let i = 0; i < 20 && step !== "done"; i++)
+        step = (await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0, notify })).step;
+      expect(step).toBe("done");
+      const target = d1Of(createDataAccess(env).shard(to));
+      // Charged the day before the block and the day after it; none of its 40 days.
+      expect(await dayCharges(to, a.accountNo, addDays(fromDay, -1))).toBe(1);
+      expect(await dayCharges(to, a.accountNo, addDays(toDay, 1))).toBe(1);
+      let blockedCharged = 0;
+      for (let day = fromDay; day <= toDay; day = addDays(day, 1)) blockedCharged += await dayCharges(to, a.accountNo, day);
+      expect(blockedCharged).toBe(0);
+      const fee = await target
+        .prepare("SELECT amount_kop AS kop, local_day AS day FROM ledger_entries WHERE idempotency_key = ?")
+        .bind(`block:${block.id}:fee`)
+        .all<{ kop: number; day: string }>();
+      expect(fee.results).toEqual([{ kop: -3000, day: fromDay }]);
+      const after = await target
+        .prepare(
+          "SELECT b.status AS block, s.status AS service FROM voluntary_blocks b JOIN account_services s ON s.id = b.service_id WHERE b.id = ?",
+        )
+        .bind(block.id)
+        .first<{ block: string; service: string }>();
+      expect(after).toEqual({ block: "ended", service: "active" });
+      const told = notices.filter((m) => "kind" in m && m.kind === "block").map((m) => ("params" in m ? m.params?.phase : null));
+      expect(told).toEqual(["start", "end"]);
+    } finally {
+      await setMskProgress(saved, true);
+    }
+  });
+});
+
 describe("a move stuck for months", () => {
   it("catches up five months in as many calls as its budget takes, the account kept from the target's jobs until done: the same money as one call, switched or abandoned", {
     timeout: 240_000,

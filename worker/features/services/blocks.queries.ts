@@ -1,6 +1,6 @@
 import { and, eq, inArray, lte, type SQL, sql } from "drizzle-orm";
 import { accountServices, voluntaryBlocks } from "../../db/schema/region";
-import { settledHere } from "../../platform/arriving";
+import { type AccountScope, settledHere } from "../../platform/arriving";
 import { type RegionDb, rawBatch } from "../../platform/db";
 import type { RawStatement } from "../billing/ledger.service";
 
@@ -38,32 +38,28 @@ export function selectBlock(db: RegionDb, id: string) {
   return db.select().from(voluntaryBlocks).where(eq(voluntaryBlocks.id, id)).get();
 }
 
-/** Blocks of a region to start at `day` (scheduled, begun by then) and to end (active, over before it). */
-export function selectBlocksDue(db: RegionDb, region: string, day: string) {
+/** Blocks to start at `day` (scheduled, begun by then) and to end (active, over before it), among those `which` picks. */
+function blocksDue(db: RegionDb, which: SQL, day: string, taken: AccountScope) {
   return db.batch([
     db
       .select()
       .from(voluntaryBlocks)
-      .where(
-        and(
-          eq(voluntaryBlocks.region, region),
-          eq(voluntaryBlocks.status, "scheduled"),
-          lte(voluntaryBlocks.fromDay, day),
-          settledHere(voluntaryBlocks.accountNo),
-        ),
-      ),
+      .where(and(which, eq(voluntaryBlocks.status, "scheduled"), lte(voluntaryBlocks.fromDay, day), taken(voluntaryBlocks.accountNo))),
     db
       .select()
       .from(voluntaryBlocks)
-      .where(
-        and(
-          eq(voluntaryBlocks.region, region),
-          eq(voluntaryBlocks.status, "active"),
-          sql`${voluntaryBlocks.toDay} < ${day}`,
-          settledHere(voluntaryBlocks.accountNo),
-        ),
-      ),
+      .where(and(which, eq(voluntaryBlocks.status, "active"), sql`${voluntaryBlocks.toDay} < ${day}`, taken(voluntaryBlocks.accountNo))),
   ]);
+}
+
+/** Blocks of a region to start at `day` and to end, on the accounts settled on this shard. */
+export function selectBlocksDue(db: RegionDb, region: string, day: string) {
+  return blocksDue(db, eq(voluntaryBlocks.region, region), day, settledHere);
+}
+
+/** One account's blocks to start at `day` and to end (a shard move's catch-up: the account in the move's scope). */
+export function selectAccountBlocksDue(db: RegionDb, accountNo: string, day: string, taken: AccountScope) {
+  return blocksDue(db, eq(voluntaryBlocks.accountNo, accountNo), day, taken);
 }
 
 /** A scheduled block leaves `scheduled` for `to` (cancelled before it starts, or ended unstarted); nothing if it has moved on. */

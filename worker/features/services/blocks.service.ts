@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { BLOCKABLE_KINDS, blockRulesFor } from "../../data/services.data";
+import { type AccountScope, settledHere } from "../../platform/arriving";
 import type { DataAccess, RegionDb } from "../../platform/db";
 import { AppError, type FieldError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
@@ -207,6 +208,28 @@ export async function applyBlocks(data: DataAccess, notify: Notify, region: stri
 
 async function applyBlocksOn(data: DataAccess, db: RegionDb, notify: Notify, region: string, day: string, now: Date) {
   const [starting, ending] = await bq.selectBlocksDue(db, region, day);
+  return applyDue(data, db, notify, starting, ending, day, now);
+}
+
+/**
+ * One account's blocks due at `day`, started or ended as the region's midnight does (`applyBlocks`): what a shard
+ * move's catch-up does for the days the region's run passed the account by (it was frozen, or arriving), before it
+ * charges the day, so a block that began meanwhile keeps its days from being charged. `taken`: the move's scope.
+ */
+export async function applyAccountBlocks(
+  data: DataAccess,
+  db: RegionDb,
+  notify: Notify,
+  accountNo: string,
+  day: string,
+  now: Date,
+  taken: AccountScope = settledHere,
+) {
+  const [starting, ending] = await bq.selectAccountBlocksDue(db, accountNo, day, taken);
+  return applyDue(data, db, notify, starting, ending, day, now);
+}
+
+async function applyDue(data: DataAccess, db: RegionDb, notify: Notify, starting: bq.Block[], ending: bq.Block[], day: string, now: Date) {
   let started = 0;
   let ended = 0;
   for (const b of starting) {

@@ -33,6 +33,8 @@ import { branchOfRegion, copyPage, type KeyValue, readPage } from "../../platfor
 import { type CatchUpOptions, catchUpAccount, type RegionBillingDone, regionBillingDone } from "../billing/catch-up.service";
 import { EARN_HOUR, earnForAccountDay } from "../bonus/bonus.service";
 import { dueDay } from "../cron/daily.service";
+import type { Notify } from "../services/applications.service";
+import { applyAccountBlocks } from "../services/blocks.service";
 import { applyAccountTariffChanges } from "../services/tariff-change.service";
 
 const BY_ACCOUNT = "account_no = ?";
@@ -211,7 +213,14 @@ export interface MoveOptions {
   crashAfter?: ShardMoveStep;
   /** Tests: stop as if the Worker died after this call's n-th page of a step, before its cursor was saved. */
   crashAtPage?: { step: "frozen" | "copied" | "switched"; page: number };
+  /** Where the catch-up's notices go (a block that started or ended while the account was frozen); none: dropped, logged. */
+  notify?: Notify;
 }
+
+/** A notice of the catch-up's with nowhere to go (a caller that gave no `notify`): logged, not sent. */
+const dropNotice: Notify = async (m) => {
+  log("warn", "shard.move_notice_dropped", { kind: "kind" in m ? m.kind : m.channel });
+};
 
 /** The account's unfinished move, if any. */
 async function openMove(data: DataAccess, accountNo: string) {
@@ -253,7 +262,14 @@ const CATCH_UP_DAY_CALLS = 20;
  * Within `opts.more` (the call's query budget): how far it got is saved on the move (`charged_to`, `bonus_to`,
  * `closed_to`, only ever moved on), and the next call goes on from there until `done`.
  */
-async function catchUpMoved(data: DataAccess, db: RegionDb, move: MoveRow, region: string, now: Date, opts: CatchUpOptions = {}) {
+async function catchUpMoved(
+  data: DataAccess,
+  db: RegionDb,
+  move: MoveRow,
+  region: string,
+  now: Date,
+  opts: CatchUpOptions & { notify?: Notify } = {},
+) {
   const since = doneAtFreeze(move);
   const until = await regionBillingDone(data, region);
   // The first day or month of a call is always done, so that a call whose budget is nearly spent still moves on.
@@ -297,7 +313,11 @@ async function catchUpMoved(data: DataAccess, db: RegionDb, move: MoveRow, regio
     until,
     move.startedAt,
     now,
-    (day, at) => applyAccountTariffChanges(db, move.accountNo, day, at, opts.taken),
+    // As the region's midnight, before the day's charge: tariff changes due, then blocks that start or end.
+    async (day, at) => {
+      await applyAccountTariffChanges(db, move.accountNo, day, at, opts.taken);
+      await applyAccountBlocks(data, db, opts.notify ?? dropNotice, move.accountNo, day, at, opts.taken);
+    },
     earnMissed,
     { ...opts, more },
   );
@@ -346,13 +366,14 @@ async function catchUpAndSettle(
   region: string,
   now: Date,
   roomFor: (calls: number) => boolean,
+  notify?: Notify,
 ): Promise<"done" | "not yet" | "arriving again"> {
   const more = () => roomFor(CATCH_UP_DAY_CALLS);
-  const early = await catchUpMoved(data, db, move, region, now, { more, taken: writableHere });
+  const early = await catchUpMoved(data, db, move, region, now, { more, taken: writableHere, notify });
   logCaughtUp(move, early);
   if (!early.done) return "not yet";
   await rawBatch(db, [arrivedStatement(move.accountNo, move.id)]);
-  const late = await catchUpMoved(data, db, move, region, now, { more });
+  const late = await catchUpMoved(data, db, move, region, now, { more, notify });
   logCaughtUp(move, late);
   if (late.done) return "done";
   await rawBatch(db, [arrivingStatement(move.accountNo, move.id, now)]);
@@ -643,7 +664,7 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
           // on the target before its skipped days are charged (`catchUpAndSettle`: in as many calls as the budget
           // takes, how far it got saved on the move).
           const region = await regionOf(data, accountNo);
-          const caught = await catchUpAndSettle(data, target, move, region, now, roomFor);
+          const caught = await catchUpAndSettle(data, target, move, region, now, roomFor, opts.notify);
           if (caught === "not yet") return view(move, now, graceMs, true);
           if (caught === "arriving again") {
             // A call that raced this one and began the clean-up (or finished) meanwhile: the account is settled there.
@@ -705,6 +726,8 @@ export interface AbandonOptions {
   maxQueries?: number;
   /** Tests: stop as if the Worker died right after this step. */
   crashAfter?: AbandonStep;
+  /** As {@link MoveOptions.notify}. */
+  notify?: Notify;
 }
 
 /**
@@ -798,7 +821,7 @@ export async function abandonMove(data: DataAccess, accountNo: string, opts: Aba
   // first while the source's jobs leave the account alone, in as many calls as the budget takes (a move stuck for
   // months has months to do), then once it is the source's own again, for what the region did in between.
   if (move.chargedTo === null) await rawBatch(source, [arrivedStatement(accountNo, move.id)]);
-  else if ((await catchUpAndSettle(data, source, move, region, now, roomFor)) !== "done") return stopAbandoning();
+  else if ((await catchUpAndSettle(data, source, move, region, now, roomFor, opts.notify)) !== "done") return stopAbandoning();
   await data.global
     .update(shardMoves)
     .set({ step: "abandoned", updatedAt: now })

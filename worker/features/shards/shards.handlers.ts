@@ -1,5 +1,6 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
+import { notifier } from "../../platform/notify";
 import { listShards, registerShard } from "../../platform/shard-map";
 import { abandonMove, getMove, moveAccount } from "./move.service";
 import type * as r from "./shards.routes";
@@ -14,7 +15,7 @@ export const putShardHandler: RouteHandler<typeof r.putShardRoute, AppEnv> = asy
 
 export const moveAccountHandler: RouteHandler<typeof r.moveAccountRoute, AppEnv> = async (c) => {
   const { accountNo, toShard } = c.req.valid("json");
-  const move = await moveAccount(c.get("data"), accountNo, toShard);
+  const move = await moveAccount(c.get("data"), accountNo, toShard, { notify: notifier(c.env) });
   return move.step === "done" ? c.json(move, 200) : c.json(move, 202);
 };
 
@@ -22,6 +23,6 @@ export const getMoveHandler: RouteHandler<typeof r.getMoveRoute, AppEnv> = async
   c.json(await getMove(c.get("data"), c.req.valid("param").id), 200);
 
 export const abandonMoveHandler: RouteHandler<typeof r.abandonMoveRoute, AppEnv> = async (c) => {
-  const move = await abandonMove(c.get("data"), c.req.valid("json").accountNo);
+  const move = await abandonMove(c.get("data"), c.req.valid("json").accountNo, { notify: notifier(c.env) });
   return move.step === "abandoned" ? c.json(move, 200) : c.json(move, 202);
 };
