@@ -1157,6 +1157,54 @@ async function topUp(accountNo: string) {
   });
 }
 
+/** The status of a block's application, on the region's home shard where applications live. */
+async function applicationOfBlock(accountShard: ShardBinding, blockId: string) {
+  const block = await d1Of(createDataAccess(env).shard(accountShard))
+    .prepare("SELECT application_id AS id FROM voluntary_blocks WHERE id = ?")
+    .bind(blockId)
+    .first<{ id: string }>();
+  const app = await d1Of(createDataAccess(env).shard("DB_MOSCOW"))
+    .prepare("SELECT status FROM applications WHERE id = ?")
+    .bind(block?.id ?? "")
+    .first<{ status: string }>();
+  return app?.status;
+}
+
+describe("voluntary blocks of an account on a shard other than its region's home one", () => {
+  it("cancel, start and end with their application (it lives on the home shard): no 404, the status moves", async () => {
+    const a = await annaAccountOnSecond();
+    const service = `${a.accountNo}-s1`;
+    await forgetLinksOf("demo-anna");
+    const anna = await login("anna");
+    const year = Number(localDay("Europe/Moscow").slice(0, 4)) + 1;
+    const ask = async (from: string, to: string) => {
+      const r = await call("msk", `/api/v1/accounts/${a.accountNo}/services/${service}/blocks`, {
+        method: "POST",
+        headers: { ...SAME_ORIGIN, cookie: anna },
+        body: JSON.stringify({ from, to }),
+      });
+      expect(r.status).toBe(201);
+      return (await json<{ id: string }>(r)).id;
+    };
+    // Cancelled before it starts: 200, its application cancelled (was a 404 after the block was already cancelled).
+    const first = await ask(`${year}-03-01`, `${year}-03-10`);
+    const cancel = await call("msk", `/api/v1/accounts/${a.accountNo}/blocks/${first}/end`, {
+      method: "POST",
+      headers: { ...SAME_ORIGIN, cookie: anna },
+    });
+    expect(cancel.status).toBe(200);
+    expect(await applicationOfBlock("DB_MOSCOW_2", first)).toBe("cancelled");
+    // Started and ended by the region's midnight: in work, then done.
+    const second = await ask(`${year}-04-01`, `${year}-04-10`);
+    const notify = async () => {};
+    const midnight = (day: string) => localInstant("Europe/Moscow", day, 0);
+    expect((await applyBlocks(createDataAccess(env), notify, "msk", `${year}-04-01`, midnight(`${year}-04-01`))).started).toBe(1);
+    expect(await applicationOfBlock("DB_MOSCOW_2", second)).toBe("in_work");
+    expect((await applyBlocks(createDataAccess(env), notify, "msk", `${year}-04-11`, midnight(`${year}-04-11`))).ended).toBe(1);
+    expect(await applicationOfBlock("DB_MOSCOW_2", second)).toBe("done");
+  });
+});
+
 describe("a voluntary block due while the account was frozen", () => {
   it("starts and ends on its own days in the move's catch-up: those days are not charged, the fee once, the holder told", {
     timeout: 120_000,
@@ -1219,6 +1267,7 @@ describe("a voluntary block due while the account was frozen", () => {
       expect(after).toEqual({ block: "ended", service: "active" });
       const told = notices.filter((m) => "kind" in m && m.kind === "block").map((m) => ("params" in m ? m.params?.phase : null));
       expect(told).toEqual(["start", "end"]);
+      expect(await applicationOfBlock(to, block.id)).toBe("done");
     } finally {
       await setMskProgress(saved, true);
     }

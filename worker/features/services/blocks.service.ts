@@ -146,8 +146,17 @@ export async function endBlock(
     throw new AppError(404, "not_found");
   if (block.status === "scheduled") {
     await bq.closeScheduledBlock(db, block.id, "cancelled");
-    // A block's application lives on its account's shard.
-    await transition(data, notify, block.applicationId, "cancelled", "subscriber", { subscriberId, db }, now);
+    // A block's application lives with its region's applications, on the region's home shard (createApplication),
+    // wherever the account is.
+    await transition(
+      data,
+      notify,
+      block.applicationId,
+      "cancelled",
+      "subscriber",
+      { subscriberId, db: data.shardForRegion(block.region) },
+      now,
+    );
     return { status: "cancelled" as const };
   }
   await finishBlock(data, notify, db, block, now, "early", subscriberId);
@@ -171,7 +180,8 @@ async function finishBlock(
     block.applicationId,
     "done",
     "system",
-    { comment: why === "early" ? "ended early by the subscriber" : null, db },
+    // The application is on the region's home shard (createApplication), not necessarily the account's.
+    { comment: why === "early" ? "ended early by the subscriber" : null, db: data.shardForRegion(block.region) },
     now,
   ).catch(() => undefined);
   await notify({

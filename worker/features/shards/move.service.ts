@@ -249,11 +249,12 @@ function doneAtFreeze(move: MoveRow): RegionBillingDone {
 
 /**
  * D1 calls one day of a catch-up may take: the tariff changes due and their application (four each; two on one day
- * are already rare), the day's charge of services and of options, and a bonus member's earning (its check, charges,
- * autopay, up to three earnings, the expiry). A day starts only while a call has this much room left (and the
- * call's reserve beyond it).
+ * are already rare), the blocks due (their query, then about 11 for a block that starts — the start's batch, its
+ * application's transition, the holder — and 10 for one that ends), the day's charge of services and of options, and
+ * a bonus member's earning (its check, charges, autopay, up to three earnings, the expiry). A day starts only while a
+ * call has this much room left (and the call's reserve beyond it).
  */
-const CATCH_UP_DAY_CALLS = 20;
+const CATCH_UP_DAY_CALLS = 40;
 
 /**
  * What the region's charge and month close did while the move had the account frozen (from how far they had got at
