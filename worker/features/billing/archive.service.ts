@@ -377,7 +377,7 @@ export async function archiveMoney(
        VALUES ('money', ?1, '', 0, ?2, ?3, ?4 + ?5)
        ON CONFLICT (job) DO UPDATE SET lease_id = excluded.lease_id, lease_until = excluded.lease_until
        WHERE archive_progress.lease_id IS NULL OR archive_progress.lease_until <= ?4
-       RETURNING job`,
+       RETURNING year, after_account, done, updated_at`,
       year,
       now.getTime(),
       passId,
@@ -385,9 +385,16 @@ export async function archiveMoney(
       ARCHIVE_LEASE_MS,
     ],
   ]);
-  if ((claim?.results.length ?? 0) === 0) return { archived: 0, objects: 0, done: false };
-  // A pass goes on from its last account; a new year's, or a month after the last pass ended, from the first.
-  const after = progress && sameYear && !progress.done ? progress.afterAccount : "";
+  const held = claim?.results[0] as { year: number; after_account: string; done: number; updated_at: number } | undefined;
+  if (!held) return { archived: 0, objects: 0, done: false };
+  if (held.year === year && held.done && now.getTime() - held.updated_at < ARCHIVE_PASS_AGAIN_MS) {
+    // A pass ended between the first read and the lease: nothing to do, the lease given back.
+    await rawBatch(db, [["UPDATE archive_progress SET lease_id = NULL, lease_until = NULL WHERE job = 'money' AND lease_id = ?", passId]]);
+    return { archived: 0, objects: 0, done: true };
+  }
+  // A pass goes on from its last account (as the lease's row has it now: a pass that ended since the first read has
+  // moved it on); a new year's, or a month after the last pass ended, from the first.
+  const after = held.year === year && !held.done ? held.after_account : "";
   const page = (
     await db
       .select({ accountNo: accounts.accountNo })
