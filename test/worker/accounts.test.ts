@@ -227,6 +227,14 @@ describe("history", () => {
     expect(res.items.every((e) => e.kind === "payment")).toBe(true);
     expect((await call("msk", `/api/v1/accounts/${ANNA_MSK}/history?type=bribe`, { headers: { cookie } })).status).toBe(400);
     expect((await call("msk", `/api/v1/accounts/${ANNA_MSK}/history?cursor=garbage`, { headers: { cookie } })).status).toBe(400);
+    // A day not on the calendar is a 400 naming the field, in the subscriber's language.
+    for (const q of ["from=2021-13-45", "to=2027-02-30", "from=2026-00-10"]) {
+      const bad = await call("msk", `/api/v1/accounts/${ANNA_MSK}/history?${q}`, { headers: { cookie } });
+      expect(bad.status).toBe(400);
+      expect(bad.headers.get("content-type")).toContain("problem+json");
+      const body = await json<{ errors: { field: string; message: string }[] }>(bad);
+      expect(body.errors[0]).toEqual({ field: q.split("=")[0], message: "Неверное значение" });
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { isCalendarDay } from "./dates";
 
 /** The problem+json schema (RFC 9457) shared by every route contract. */
 export const Problem = z
@@ -37,3 +38,10 @@ export type ResponseOf<R, S extends number = 200> = R extends { responses: { [K 
 
 /** The JSON body a route takes, as a client writes it (before the schema's defaults apply). */
 export type BodyOf<R> = R extends { request: { body: JsonContent<infer T> } } ? z.input<T> : never;
+
+/** A local day as YYYY-MM-DD that is on the calendar (2021-13-45 and 2027-02-30 are a 400 naming the field). */
+export const CalendarDay = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .refine((d) => isCalendarDay(d))
+  .openapi({ description: "A region-local day, YYYY-MM-DD", example: "2026-11-01" });

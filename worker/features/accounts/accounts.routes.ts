@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { LEDGER_KINDS, TARIFF_KINDS } from "../../db/schema/region";
-import { type BodyOf, jsonBody, jsonResponse, problem, type ResponseOf } from "../../platform/openapi";
+import { type BodyOf, CalendarDay, jsonBody, jsonResponse, problem, type ResponseOf } from "../../platform/openapi";
 
 const Localized = z.object({ ru: z.string(), en: z.string() });
 const AccountParam = z.object({
@@ -85,7 +85,7 @@ export const accountRoute = createRoute({
   responses: { 200: jsonResponse("Account", Account), 401: unauthorized, 404: notFound },
 });
 
-const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+const Day = CalendarDay;
 
 export const historyRoute = createRoute({
   method: "get",

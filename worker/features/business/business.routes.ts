@@ -1,7 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ORG_ROLES } from "../../db/schema/global";
-import { isCalendarDay } from "../../platform/dates";
-import { jsonBody, jsonResponse, problem } from "../../platform/openapi";
+import { CalendarDay, jsonBody, jsonResponse, problem } from "../../platform/openapi";
 
 const tags = ["Business"];
 const OrgParam = z.object({ orgId: z.string().max(60).openapi({ example: "org-demo-veter", description: "Organisation id" }) });
@@ -206,10 +205,7 @@ export const removeEmployeeRoute = createRoute({
 });
 
 /** The audit log's filter (`auditFilterOf` in business.service.ts reads the same rules before validation). */
-const Day = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/)
-  .refine((d) => isCalendarDay(d));
+const Day = CalendarDay;
 const AuditFilterQuery = z.object({
   kind: z
     .enum(["people", "money", "numbers", "sites", "documents", "support"])

@@ -1,16 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { VISIT_WINDOWS } from "../../data/visits.data";
 import { APPLICATION_KINDS, APPLICATION_STATUSES, TARIFF_KINDS } from "../../db/schema/region";
-import { type BodyOf, jsonBody, jsonResponse, problem, type ResponseOf } from "../../platform/openapi";
+import { type BodyOf, CalendarDay, jsonBody, jsonResponse, problem, type ResponseOf } from "../../platform/openapi";
 import { Tariff } from "../regions/regions.routes";
 
 const Localized = z.object({ ru: z.string(), en: z.string() });
 const AccountParam = z.object({ accountNo: z.string().max(40).openapi({ example: "201000000012" }) });
 const ServiceParam = AccountParam.extend({ serviceId: z.string().max(100) });
-const Day = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/)
-  .openapi({ description: "A region-local day, YYYY-MM-DD" });
+const Day = CalendarDay;
 const notFound = problem("No such account or service among yours (a stranger's answers the same)");
 const unauthorized = problem("Not logged in");
 const holderOnly = problem("Only the contract holder changes services");

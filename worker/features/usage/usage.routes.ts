@@ -1,14 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { REPORT_FORMATS, REPORT_STATUSES, TARIFF_KINDS, USAGE_CATEGORIES } from "../../db/schema/region";
-import { type BodyOf, jsonBody, jsonResponse, problem } from "../../platform/openapi";
+import { type BodyOf, CalendarDay, jsonBody, jsonResponse, problem } from "../../platform/openapi";
 
 const AccountParam = z.object({ accountNo: z.string().max(40).openapi({ example: "201000000012" }) });
 const ReportParam = AccountParam.extend({ reportId: z.string().max(64) });
-const Day = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/)
-  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), "Not a date")
-  .openapi({ description: "A region-local day, YYYY-MM-DD", example: "2026-11-01" });
+const Day = CalendarDay;
 const Category = z.enum(USAGE_CATEGORIES);
 const Localized = z.object({ ru: z.string(), en: z.string() });
 
