@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { accountServices, accounts, type LedgerKind, tariffs } from "../../worker/db/schema/region";
+import { accountServices, accounts, tariffs } from "../../worker/db/schema/region";
 import {
   ARCHIVE_AFTER_MONTHS,
   archivableYear,
@@ -11,19 +11,14 @@ import {
   paymentYear,
   readYear,
 } from "../../worker/features/billing/archive.service";
-import {
-  appendEntry,
-  balanceOf,
-  type HistoryFilter,
-  type NewEntry,
-  selectReconciliation,
-} from "../../worker/features/billing/ledger.service";
+import { appendEntry, balanceOf, type HistoryFilter, selectReconciliation } from "../../worker/features/billing/ledger.service";
 import { closeMonthPart } from "../../worker/features/billing/period-close.service";
 import { selectShardBalances } from "../../worker/features/business/business.queries";
 import { checkPeriod } from "../../worker/features/business/reconciliation.service";
 import { createDataAccess, shardOfRegion } from "../../worker/platform/db";
 import { makeAccountNo, newId } from "../../worker/platform/ids";
 import { api, forgetLinksOf, json, login } from "./helpers";
+import { type MoneyEvent, writeMoneyEvents } from "./money-events";
 
 /**
  * The money archive (billing/archive.service.ts): years of an account's money older than 36 months leave D1 for R2,
@@ -64,37 +59,11 @@ function months(from: string, to: string): string[] {
   }
 }
 
-interface Event {
-  month: string;
-  day: number;
-  kind: "daily" | "payment" | "refund" | "bonus" | "adjustment";
-  kop: number;
-}
+type Event = MoneyEvent;
 
-/** Money events written as the features write them (daily charges keyed `charge:<service>:<day>`). */
-async function write(accountNo: string, serviceId: string, events: Event[]) {
-  const seen = new Set<string>();
-  for (const [i, e] of events.entries()) {
-    const localDay = `${e.month}-${String(e.day).padStart(2, "0")}`;
-    const kind: LedgerKind = e.kind === "daily" ? "charge" : e.kind;
-    const signed = kind === "charge" ? -e.kop : e.kind === "adjustment" && e.kop % 2 ? -e.kop : e.kop;
-    const key = e.kind === "daily" ? `charge:${serviceId}:${localDay}` : `arch:${e.kind}:${accountNo}:${i}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const entry: NewEntry = {
-      accountNo,
-      kind,
-      amountKop: signed,
-      occurredAt: new Date(`${localDay}T${String(8 + (i % 12)).padStart(2, "0")}:00:00+03:00`),
-      localDay,
-      serviceId: kind === "charge" ? serviceId : null,
-      descriptionRu: e.kind === "daily" ? "Абонентская плата: Тест" : `Тест ${e.kind}`,
-      descriptionEn: e.kind === "daily" ? "Subscription fee: Test" : `Test ${e.kind}`,
-      idempotencyKey: key,
-    };
-    await appendEntry(db(), entry);
-  }
-}
+/** Money events written as the features write them (test/worker/money-events.ts), in the day's working hours. */
+const write = (accountNo: string, serviceId: string, events: Event[]) =>
+  writeMoneyEvents(db(), accountNo, serviceId, events, "arch", (i) => 8 + (i % 12));
 
 /** A succeeded card payment of the account made at `at`, with its ledger entry, two events and a receipt. */
 async function payment(accountNo: string, at: Date, kop: number, status: "succeeded" | "failed" | "pending" = "succeeded") {

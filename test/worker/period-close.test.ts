@@ -1,13 +1,12 @@
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { accountServices, accounts, type LedgerKind, tariffs } from "../../worker/db/schema/region";
+import { accountServices, accounts, tariffs } from "../../worker/db/schema/region";
 import {
   appendEntry,
   balanceOf,
   closePageQuery,
   historyPageQuery,
-  type NewEntry,
   periodOf,
   runningBalanceQuery,
   selectBalances,
@@ -20,6 +19,7 @@ import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { localDay } from "../../worker/platform/region";
 import { api, json, login } from "./helpers";
+import { type MoneyEvent, writeMoneyEvents } from "./money-events";
 
 const data = () => createDataAccess(env);
 const db = () => data().shardForRegion("msk");
@@ -42,11 +42,8 @@ async function freshAccount(region: string) {
 }
 
 /** One generated money event: a day of October 2026 (or of September/November around it), a kind and an amount. */
-interface Event {
+interface Event extends MoneyEvent {
   month: "2026-09" | "2026-10" | "2026-11";
-  day: number;
-  kind: "daily" | "fee" | "payment" | "refund" | "promised_payment" | "bonus" | "adjustment";
-  kop: number;
 }
 
 const event = fc.record<Event>({
@@ -56,30 +53,9 @@ const event = fc.record<Event>({
   kop: fc.integer({ min: 1, max: 500_000 }),
 });
 
-/** Writes the events on an account as the features do (daily charges keyed `charge:<service>:<day>`, one a day). */
-async function write(accountNo: string, serviceId: string, events: Event[], tag: string) {
-  const seen = new Set<string>();
-  for (const [i, e] of events.entries()) {
-    const localDay = `${e.month}-${String(e.day).padStart(2, "0")}`;
-    const kind: LedgerKind = e.kind === "daily" || e.kind === "fee" ? "charge" : e.kind;
-    const signed = kind === "charge" ? -e.kop : e.kind === "adjustment" && e.kop % 2 ? -e.kop : e.kop;
-    const key = e.kind === "daily" ? `charge:${serviceId}:${localDay}` : `${tag}:${e.kind}:${accountNo}:${i}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const entry: NewEntry = {
-      accountNo,
-      kind,
-      amountKop: signed,
-      occurredAt: new Date(`${localDay}T${String(i % 24).padStart(2, "0")}:00:00+03:00`),
-      localDay,
-      serviceId: kind === "charge" ? serviceId : null,
-      descriptionRu: e.kind === "daily" ? "Абонентская плата: Тест" : `Тест ${e.kind}`,
-      descriptionEn: e.kind === "daily" ? "Subscription fee: Test" : `Test ${e.kind}`,
-      idempotencyKey: key,
-    };
-    await appendEntry(db(), entry);
-  }
-}
+/** Writes the events on an account as the features do (test/worker/money-events.ts). */
+const write = (accountNo: string, serviceId: string, events: Event[], tag: string) =>
+  writeMoneyEvents(db(), accountNo, serviceId, events, tag);
 
 /** What a subscriber can see of an account: its balance, every history line (amount, kind, date shown) and the running balance on top. */
 async function seen(accountNo: string) {
