@@ -127,7 +127,13 @@ export async function runShardTick(
     out.usageAccountsFolded = await foldUsage(data, shards, at);
     out.ticketsClosed = await autoCloseTickets(data, shards, at);
     out.sessionsExpired = await expireShardSessions(data, shard, at);
-    out.moneyArchived = (await archiveMoney(data, deps.files, shard, at)).archived;
+    // Last, and on its own: a page that fails (R2 down, a read too big) is logged and tried again next tick, without
+    // retrying the message (the jobs above would run again for nothing) or sending it to the dead letters.
+    try {
+      out.moneyArchived = (await archiveMoney(data, deps.files, shard, at)).archived;
+    } catch (e) {
+      log("error", "billing.archive_failed", { shard, error: String(e).slice(0, 200) });
+    }
   } else {
     const round = m.round ?? 0;
     const first = round === 0;
