@@ -329,6 +329,21 @@ describe("the money archive", () => {
     }
   }, 120_000);
 
+  it("reads a bounded batch a call: a page stops at the account that would take it past its rows (the first always goes)", async () => {
+    const accs = [await accountWithYears(), await accountWithYears(), await accountWithYears()];
+    await d1().prepare("DELETE FROM archive_progress").run();
+    const now = new Date("2018-06-10T00:00:00Z");
+    const archived: number[] = [];
+    for (let i = 0; i < 2_000; i++) {
+      const r = await archiveMoney(data(), files(), SHARD, now, { page: 500, rows: 1 });
+      archived.push(r.archived);
+      if (r.done) break;
+    }
+    expect(Math.max(...archived)).toBe(1);
+    expect(archived.filter((n) => n === 1).length).toBeGreaterThanOrEqual(3);
+    for (const a of accs) expect((await counts(a.accountNo)).periods).toBe(18);
+  }, 120_000);
+
   it("skips an account a shard move holds, and takes it on the pass made again a month later", async () => {
     const a = await accountWithYears();
     const before = await counts(a.accountNo);

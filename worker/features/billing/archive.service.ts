@@ -50,6 +50,8 @@ export const ARCHIVE_PAGE = 25;
  * account that would pass it (the first account always goes), and the next tick goes on from there.
  */
 export const ARCHIVE_OBJECTS = 100;
+/** Ledger rows (to go) of the accounts one tick reads at most: a year of 25 accounts is about 1,200 (a closed month keeps some four lines). */
+export const ARCHIVE_ROWS = 20_000;
 /** How long a pass holds its shard's lease: past a Worker's longest invocation, so a pass never outlives it. */
 export const ARCHIVE_LEASE_MS = 15 * 60_000;
 /** A prime below 2^30: the payments' change times summed modulo it stay exact in JavaScript for any number of them. */
@@ -345,6 +347,8 @@ export interface ArchiveOptions {
   page?: number;
   /** Objects a call writes at most (default {@link ARCHIVE_OBJECTS}). */
   objects?: number;
+  /** Ledger rows a call reads at most, the first account's whatever they are (default {@link ARCHIVE_ROWS}). */
+  rows?: number;
   /** Called after the objects are written and before D1 records them (tests inject a crash or a race there). */
   afterObjects?: () => Promise<void> | void;
 }
@@ -395,16 +399,27 @@ export async function archiveMoney(
   // A pass goes on from its last account (as the lease's row has it now: a pass that ended since the first read has
   // moved it on); a new year's, or a month after the last pass ended, from the first.
   const after = held.year === year && !held.done ? held.after_account : "";
-  const page = (
-    await db
-      .select({ accountNo: accounts.accountNo })
-      .from(accounts)
-      .where(and(gt(accounts.accountNo, after), settledHere(accounts.accountNo)))
-      .orderBy(asc(accounts.accountNo))
-      .limit(size)
-      .all()
-  ).map((r) => r.accountNo);
   const lastDay = `${year}-12-31`;
+  // The page's accounts, each with its ledger rows that would go (from the ledger's index): the page stops at the
+  // account that would take the read past ARCHIVE_ROWS (the first always goes), so a first pass over years of
+  // history reads a bounded batch.
+  const listed = await db
+    .select({
+      accountNo: accounts.accountNo,
+      rows: sql<number>`(SELECT count(*) FROM ${ledgerEntries} e WHERE e.account_no = ${accounts.accountNo} AND e.local_day <= ${lastDay})`,
+    })
+    .from(accounts)
+    .where(and(gt(accounts.accountNo, after), settledHere(accounts.accountNo)))
+    .orderBy(asc(accounts.accountNo))
+    .limit(size)
+    .all();
+  const page: string[] = [];
+  let rowsRead = 0;
+  for (const r of listed) {
+    if (page.length > 0 && rowsRead + Number(r.rows) > (opts.rows ?? ARCHIVE_ROWS)) break;
+    page.push(r.accountNo);
+    rowsRead += Number(r.rows);
+  }
   const cutoff = yearEndMs(year);
   // The payments that go: finished, made before the year's end, and not before the account's archived years ended (a
   // payment of an archived year that finished only later stays in D1: its year's object is never written again).
@@ -475,7 +490,7 @@ export async function archiveMoney(
   for (const y of objects) await files.put(archiveKey(y.accountNo, y.year), await encodeYear(y));
   await opts.afterObjects?.();
   const last = cut ?? page[page.length - 1];
-  const done = cut === undefined && page.length < size;
+  const done = cut === undefined && page.length === listed.length && listed.length < size;
   const statements: [string, ...unknown[]][] = [];
   if (planned.length > 0) {
     const items = JSON.stringify(
