@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { luhnCheckDigit, makeAccountNo, newId, parseAccountNo } from "./ids";
+import { idTime, isId, luhnCheckDigit, makeAccountNo, newId, parseAccountNo } from "./ids";
 
 describe("account numbers", () => {
   it("are 12 digits whose last is the Luhn check digit", () => {
@@ -38,5 +38,14 @@ describe("ids", () => {
     expect(a).not.toBe(newId(1_000));
     expect(a < b).toBe(true);
     expect(a).toMatch(/^[0-9a-v]{26}$/);
+  });
+
+  it("give back the time they were made at; anything else is not an id", () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 48 - 1 }), (t) => idTime(newId(t)) === t));
+    expect(isId(newId())).toBe(true);
+    for (const s of ["", "x", newId().toUpperCase(), `${newId()}0`, "wwwwwwwwwwwwwwwwwwwwwwwwww", "'; DROP TABLE x;--"]) {
+      expect(isId(s)).toBe(false);
+      expect(idTime(s)).toBeNull();
+    }
   });
 });

@@ -23,6 +23,23 @@ export function newId(now = Date.now()): string {
   return out;
 }
 
+/** The shape of the ids `newId` makes: 26 base32hex characters. */
+const ID_SHAPE = /^[0-9a-v]{26}$/;
+
+/** Whether a string has the shape of an id `newId` makes (what a route checks before looking one up). */
+export function isId(s: string): boolean {
+  return ID_SHAPE.test(s);
+}
+
+/** The time (ms) a `newId` id was made at: its first 48 bits; null for a string of another shape. */
+export function idTime(id: string): number | null {
+  if (!isId(id)) return null;
+  let bits = 0;
+  // 9 characters of 5 bits and the tenth's first 3: its last 2 are random.
+  for (let i = 0; i < 10; i++) bits = bits * 32 + Number.parseInt(id[i] as string, 32);
+  return Math.floor(bits / 4);
+}
+
 /** Luhn check digit of a string of digits. */
 export function luhnCheckDigit(digits: string): number {
   let sum = 0;

@@ -14,6 +14,7 @@ import { type DataAccess, inList, rawBatch, type ShardBinding } from "../../plat
 import type { RegionDb } from "../../platform/db.types";
 import { AppError } from "../../platform/errors";
 import { gunzipText, gzipText } from "../../platform/gzip";
+import { idTime } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { ARCHIVE_AFTER_MONTHS } from "./archive.limits";
 import { type HistoryFilter, historyPageQuery, runningBalanceQuery } from "./ledger.service";
@@ -245,13 +246,10 @@ export async function archivedPayment(db: RegionDb, files: R2Bucket, accountNo: 
   return payment ? { payment, receipt: y.receipts.find((r) => r.paymentId === paymentId) ?? null } : null;
 }
 
-/** The year (UTC) a time-ordered id (platform/ids.ts `newId`) was made in, or null for another kind of id. */
+/** The year a payment whose id (platform/ids.ts `newId`) was made then belongs to, or null for another kind of id. */
 function idYear(id: string): number | null {
-  if (!/^[0-9a-v]{26}$/.test(id)) return null;
-  let ms = 0;
-  // The first 48 bits: 9 characters of 5 bits and 3 bits of the tenth.
-  for (let i = 0; i < 10; i++) ms = ms * 32 + Number.parseInt(id[i] as string, 32);
-  ms = Math.floor(ms / 4);
+  const ms = idTime(id);
+  if (ms === null) return null;
   const year = new Date(ms).getUTCFullYear();
   return year > 2000 && year < 3000 ? paymentYear(ms) : null;
 }

@@ -7,7 +7,7 @@ import { isCalendarDay } from "../../platform/dates";
 import { type DataAccess, type GlobalDb, isShardBinding, type ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { normalizeEmail, normalizePhone } from "../../platform/identifiers";
-import { newId, parseAccountNo } from "../../platform/ids";
+import { isId, newId, parseAccountNo } from "../../platform/ids";
 import { preread, readWithSession, type SessionRead } from "../../platform/session";
 import { confirmGuards, takeAttempt } from "../../platform/throttle";
 import { consumeCode, issueCode, type Notify, spendCode } from "../auth/codes.service";
@@ -469,8 +469,7 @@ export async function auditLog(
   filter: q.AuditFilter = {},
 ) {
   guardId(orgId);
-  if (cursor && !/^[0-9a-v]{26}$/.test(cursor))
-    throw new AppError(400, "validation", {}, [{ field: "cursor", message: "problem.validation" }]);
+  if (cursor && !isId(cursor)) throw new AppError(400, "validation", {}, [{ field: "cursor", message: "problem.validation" }]);
   const [member, rows] =
     prereads(db, subscriberId, [MEMBER_READ, AUDIT_READ]) ??
     (await db.batch([q.selectMember(db, orgId, subscriberId), q.selectAudit(db, orgId, cursor ?? null, limit, filter)]));

@@ -4,7 +4,7 @@ import { organisations } from "../../db/schema/global";
 import { type DataAccess, type GlobalDb, isShardBinding, type ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { siteUrlFrom } from "../../platform/host";
-import { newId } from "../../platform/ids";
+import { isId, newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { retryDelaySeconds, sendInBatches } from "../../platform/queue";
 import { localDay } from "../../platform/region";
@@ -323,7 +323,7 @@ export async function listClosingDocuments(db: GlobalDb, subscriberId: string, o
  */
 export async function closingFile(data: DataAccess, files: R2Bucket, subscriberId: string, orgId: string, docId: string, format: string) {
   await documentsMember(data.global, subscriberId, orgId);
-  if (!/^[0-9a-v]{26}$/.test(docId) || (format !== "pdf" && format !== "xml")) throw new AppError(404, "not_found");
+  if (!isId(docId) || (format !== "pdf" && format !== "xml")) throw new AppError(404, "not_found");
   const [row] = await q.selectOrgDocument(data.global, orgId, docId);
   if (!row) throw new AppError(404, "not_found");
   if (format === "xml" && row.kind !== "upd") throw new AppError(404, "not_found");

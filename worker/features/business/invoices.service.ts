@@ -6,7 +6,7 @@ import type { AppEnv } from "../../env";
 import { sha256Hex } from "../../platform/crypto";
 import type { DataAccess, GlobalDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
-import { newId, parseAccountNo } from "../../platform/ids";
+import { isId, newId, parseAccountNo } from "../../platform/ids";
 import { localDay } from "../../platform/region";
 import { preread, readWithSession, type SessionRead } from "../../platform/session";
 import { vatIncludedKop, vatPercentOn } from "../../platform/vat";
@@ -24,7 +24,7 @@ const guardOrg = (id: string) => {
   if (!/^[a-z0-9-]{1,40}$/.test(id)) throw new AppError(404, "not_found");
 };
 const guardInvoice = (id: string) => {
-  if (!/^[0-9a-v]{26}$/.test(id)) throw new AppError(404, "not_found");
+  if (!isId(id)) throw new AppError(404, "not_found");
 };
 const invalid = (field: string, message: string) => new AppError(400, "validation", {}, [{ field, message }]);
 
@@ -181,9 +181,8 @@ function pathOf(c?: Context<AppEnv>) {
 function listPageOf(c?: Context<AppEnv>) {
   const n = Number(c?.req.query("limit") ?? 30);
   const cursor = c?.req.query("cursor") ?? null;
-  return { before: cursor && CURSOR.test(cursor) ? cursor : null, limit: Number.isInteger(n) && n >= 1 && n <= 100 ? n : 30 };
+  return { before: cursor && isId(cursor) ? cursor : null, limit: Number.isInteger(n) && n >= 1 && n <= 100 ? n : 30 };
 }
-const CURSOR = /^[0-9a-v]{26}$/;
 const MEMBER_READ = readWithSession([INVOICES, "POST /api/v1/business/organisations/:orgId/invoices", ...ONE], (db, who, c) =>
   q.selectMember(db, pathOf(c).orgId, who),
 );
@@ -213,7 +212,7 @@ export async function membership(db: GlobalDb, subscriberId: string, orgId: stri
 /** A page of the organisation's invoices, newest first (permission `documents`; a limited employee sees those of their accounts). */
 export async function listInvoices(db: GlobalDb, subscriberId: string, orgId: string, cursor: string | undefined, limit: number) {
   guardOrg(orgId);
-  if (cursor && !CURSOR.test(cursor)) throw invalid("cursor", "problem.validation");
+  if (cursor && !isId(cursor)) throw invalid("cursor", "problem.validation");
   const [member, rows, lines] =
     prereads(db, subscriberId, [MEMBER_READ, PAGE_READ, PAGE_LINES_READ]) ??
     (await db.batch([

@@ -5,7 +5,7 @@ import type { AppEnv } from "../../env";
 import { type DataAccess, type GlobalDb, isShardBinding, type ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import type { Lang } from "../../platform/i18n";
-import { newId, parseAccountNo } from "../../platform/ids";
+import { isId, newId, parseAccountNo } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { retryDelaySeconds } from "../../platform/queue";
 import { localDay } from "../../platform/region";
@@ -38,7 +38,6 @@ export const isReconciliationMessage = (body: unknown): body is ReconciliationMe
   typeof (body as { id?: unknown }).id === "string";
 
 const validOrgId = (id: string) => /^[a-z0-9-]{1,40}$/.test(id);
-const validId = (id: string) => /^[0-9a-v]{26}$/.test(id);
 
 const fieldError = (field: string, message: string) => new AppError(400, "validation", {}, [{ field, message }]);
 
@@ -169,7 +168,7 @@ async function visibleAct(db: GlobalDb, subscriberId: string, orgId: string, id:
       ? [pre[0], pre[1]]
       : await db.batch([bq.selectMember(db, orgId, subscriberId), q.selectReconciliationRow(db, orgId, id)]);
   const me = authorize(member, "documents");
-  const row = validId(id) ? rows[0] : undefined;
+  const row = isId(id) ? rows[0] : undefined;
   if (!row) throw new AppError(404, "not_found");
   const covered = JSON.parse(row.accountNos) as string[];
   if (me.accountScope && covered.some((no) => !me.accountScope?.includes(no))) throw new AppError(404, "not_found");

@@ -5,7 +5,7 @@ import type { ApplicationKind, ApplicationStatus } from "../../db/schema/region"
 import { randomDigits } from "../../platform/crypto";
 import { type DataAccess, isShardBinding, type RegionDb, rawBatch, SHARDS, type Sweep, shardOfRegion, sweptPage } from "../../platform/db";
 import { AppError } from "../../platform/errors";
-import { makeAccountNo, newId } from "../../platform/ids";
+import { isId, makeAccountNo, newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { addDays, localDay, regionTz } from "../../platform/region";
 import { forgetSessionLinks, preread, readWithSession } from "../../platform/session";
@@ -134,7 +134,7 @@ async function notifyStatus(notify: Notify, app: q.Application, status: Applicat
  * (an account's own application lives on the account's shard), which saves the directory's round trip.
  */
 export async function findApplication(data: DataAccess, id: string, known?: RegionDb) {
-  if (!/^[0-9a-v]{26}$/.test(id)) return null;
+  if (!isId(id)) return null;
   let db = known;
   if (!db) {
     const entry = await q.selectDirectoryEntry(data.global, id);

@@ -3,7 +3,7 @@ import { hmacBase64Url, timingSafeEqual } from "../../platform/crypto";
 import type { DataAccess, RegionDb, ShardBinding } from "../../platform/db";
 import { AppError, type FieldError } from "../../platform/errors";
 import type { Lang } from "../../platform/i18n";
-import { newId, parseAccountNo } from "../../platform/ids";
+import { isId, newId, parseAccountNo } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { addDays, daysBetween, localDay, monthStart, regionTz } from "../../platform/region";
 import { guardCount, POLICY } from "../../platform/throttle";
@@ -266,8 +266,7 @@ export async function reportBySignedLink(data: DataAccess, secret: string, token
   const payload = `${accountNoRaw}.${id}.${expRaw}`;
   const expected = await hmacBase64Url(secret, `usage-report:${payload}`);
   const accountNo = parseAccountNo(accountNoRaw);
-  if (!accountNo || !/^[0-9a-v]{26}$/.test(id) || !/^\d{1,12}$/.test(expRaw) || !timingSafeEqual(sig, expected))
-    throw new AppError(404, "not_found");
+  if (!accountNo || !isId(id) || !/^\d{1,12}$/.test(expRaw) || !timingSafeEqual(sig, expected)) throw new AppError(404, "not_found");
   if (Number(expRaw) * 1000 < now.getTime()) throw new AppError(410, "report_expired");
   const found = await data.shardForAccount(accountNo);
   const r = found ? await q.selectReport(found.db, accountNo, id) : undefined;
