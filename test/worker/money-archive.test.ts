@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { accountServices, accounts, tariffs } from "../../worker/db/schema/region";
 import {
   ARCHIVE_AFTER_MONTHS,
+  type ArchiveOptions,
   archivableYear,
   archiveKey,
   archiveMoney,
@@ -108,12 +109,19 @@ async function closeThrough(region: string, from: string, to: string) {
 
 /** Runs the shard's archive pass for `now` to its end, from the first account. */
 async function archiveAll(now: Date) {
-  await d1().prepare("DELETE FROM archive_progress").run();
-  let total = 0;
-  for (let i = 0; i < 100; i++) {
-    const r = await archiveMoney(data(), files(), SHARD, now, { page: 500 });
-    total += r.archived;
-    if (r.done) return total;
+  return (await pass(now)).reduce((t, r) => t + r.archived, 0);
+}
+
+/**
+ * The shard's archive pass for `now` called until it is done, from the first account (or from where the last pass got
+ * to, `fromStart` false): what each call did.
+ */
+async function pass(now: Date, opts: ArchiveOptions = {}, fromStart = true) {
+  if (fromStart) await d1().prepare("DELETE FROM archive_progress").run();
+  const calls: Awaited<ReturnType<typeof archiveMoney>>[] = [];
+  for (let i = 0; i < 2_000; i++) {
+    calls.push(await archiveMoney(data(), files(), SHARD, now, { page: 500, ...opts }));
+    if (calls.at(-1)?.done) return calls;
   }
   throw new Error("the archive pass did not end");
 }
@@ -312,14 +320,7 @@ describe("the money archive", () => {
   it("writes at most its objects a call: a shard's first pass over years of history goes on over several ticks", async () => {
     const accs = [await accountWithYears(), await accountWithYears(), await accountWithYears()];
     const balances = await Promise.all(accs.map((a) => balanceOf(db(), a.accountNo)));
-    await d1().prepare("DELETE FROM archive_progress").run();
-    const now = new Date("2018-06-10T00:00:00Z");
-    const calls: number[] = [];
-    for (let i = 0; i < 50; i++) {
-      const r = await archiveMoney(data(), files(), SHARD, now, { page: 500, objects: 5 });
-      calls.push(r.objects);
-      if (r.done) break;
-    }
+    const calls = (await pass(new Date("2018-06-10T00:00:00Z"), { objects: 5 })).map((r) => r.objects);
     // Each account has four years to go (2011–2014): one account a call, never more than the limit of five.
     expect(Math.max(...calls)).toBeLessThanOrEqual(5);
     expect(calls.filter((n) => n > 0).length).toBeGreaterThanOrEqual(3);
@@ -331,14 +332,7 @@ describe("the money archive", () => {
 
   it("reads a bounded batch a call: a page stops at the account that would take it past its rows (the first always goes)", async () => {
     const accs = [await accountWithYears(), await accountWithYears(), await accountWithYears()];
-    await d1().prepare("DELETE FROM archive_progress").run();
-    const now = new Date("2018-06-10T00:00:00Z");
-    const archived: number[] = [];
-    for (let i = 0; i < 2_000; i++) {
-      const r = await archiveMoney(data(), files(), SHARD, now, { page: 500, rows: 1 });
-      archived.push(r.archived);
-      if (r.done) break;
-    }
+    const archived = (await pass(new Date("2018-06-10T00:00:00Z"), { rows: 1 })).map((r) => r.archived);
     expect(Math.max(...archived)).toBe(1);
     expect(archived.filter((n) => n === 1).length).toBeGreaterThanOrEqual(3);
     for (const a of accs) expect((await counts(a.accountNo)).periods).toBe(18);
@@ -363,8 +357,7 @@ describe("the money archive", () => {
       objects: 0,
     });
     expect(await counts(a.accountNo)).toEqual(before);
-    for (let i = 0; i < 100; i++)
-      if ((await archiveMoney(data(), files(), SHARD, new Date("2018-07-20T00:00:00Z"), { page: 500 })).done) break;
+    await pass(new Date("2018-07-20T00:00:00Z"), {}, false);
     expect((await counts(a.accountNo)).periods).toBe(18);
   }, 120_000);
 
