@@ -330,7 +330,8 @@ type FoundRow = Omit<typeof sessions.$inferSelect, "stampKey"> & { stampKey: str
 /**
  * The session's row, the subscriber's links and the route's reads. A session in a home shard: its row there, with the
  * shard's copy of the links when the route reads nothing global (the links from the global database only when there
- * is no copy to trust, then kept); with the links and the route's reads in the global database for the subscriber the
+ * is no copy to trust, then kept: a function `findSession` calls once the session is found alive, so an expired or
+ * idle one costs no global read); with the links and the route's reads in the global database for the subscriber the
  * cookie names, side by side (one round trip's time), when it does. The row must have that subscriber, or nothing read
  * is used. A legacy session: all in one global batch, as before.
  */
@@ -341,7 +342,7 @@ async function readSession(
   reads: readonly SessionRead<unknown>[],
   c: Context<AppEnv> | undefined,
   now: Date,
-): Promise<{ row: FoundRow; links: SessionLink[]; results: unknown[] } | null> {
+): Promise<{ row: FoundRow; links: SessionLink[] | (() => Promise<SessionLink[]>); results: unknown[] } | null> {
   const db = data.global;
   const { store, subscriberId } = parsed;
   if (store && subscriberId) {
@@ -356,9 +357,9 @@ async function readSession(
       ]);
       const row = rows[0];
       if (row?.subscriberId !== subscriberId) return null;
-      if (row.expiresAt <= now) return { row: { ...row, homeShard: store }, links: [], results: [] };
       const copy = copies[0];
-      const links = trustedCopy(copy, now) ?? (await readAndKeepLinks(db, home, subscriberId, copy?.gen ?? 0, now));
+      // Read globally (and kept) only for a session found alive: `findSession` calls it after its checks.
+      const links = trustedCopy(copy, now) ?? (() => readAndKeepLinks(db, home, subscriberId, copy?.gen ?? 0, now));
       return { row: { ...row, homeShard: store }, links, results: [] };
     }
     // The route reads global data too: its reads and the links in one global batch, beside the session's read.
@@ -402,7 +403,7 @@ export async function findSession(
   const idHash = await sha256Hex(token);
   const found = await readSession(data, parsed, idHash, reads, c, now);
   if (!found) return null;
-  const { row, links, results } = found;
+  const { row, results } = found;
   const db = data.global;
   if (row.expiresAt <= now) {
     const { db: at, table } = storeOf(data, store);
@@ -420,6 +421,7 @@ export async function findSession(
     lastUse = stamp.at;
   }
   if (lastUse + IDLE_TIMEOUT_MS <= now.getTime()) return null;
+  const links = typeof found.links === "function" ? await found.links() : found.links;
   const renewedCookie =
     row.stampKey && now.getTime() - lastUse > TOUCH_EVERY_MS
       ? `${cookieOf(store, row.subscriberId, token)}.${now.getTime().toString(36)}.${await stampMac(row.stampKey, idHash, now.getTime())}`
