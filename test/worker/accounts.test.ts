@@ -8,7 +8,8 @@ import { createDataAccess, type ShardBinding } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { dailyChargeKop, daysInMonth } from "../../worker/platform/money";
 import { addDays, localDay } from "../../worker/platform/region";
-import { findSession, forgetSessionLinks, keepLinksCopy, LINKS_COPY_TTL_MS, openSession } from "../../worker/platform/session";
+import { findSession, forgetSessionLinks, keepLinksCopy, openSession } from "../../worker/platform/session";
+import { LINKS_COPY_TTL_MS } from "../../worker/platform/session-links";
 import { call, codeSentTo, forgetLinksOf, json, post, sessionCookie, sessionRowOf, subscriberAt } from "./helpers";
 
 const ip = { "cf-connecting-ip": "100.64.4.1" };

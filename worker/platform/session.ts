@@ -13,8 +13,6 @@ import { AppError } from "./errors";
 import { log } from "./log";
 import { LINKS_COPY_TTL_MS } from "./session-links";
 
-export { LINKS_COPY_TTL_MS };
-
 export const SESSION_COOKIE = "kab_session";
 /**
  * A companion cookie readable by the page, holding no secret: it only tells
