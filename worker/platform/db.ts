@@ -166,6 +166,14 @@ export function queriesUsed(stats: D1Stats): number {
 }
 
 /**
+ * Whether this invocation still has room for `calls` more D1 queries within `budget`, keeping `reserve` for what the
+ * caller does besides its pages (a page, a catch-up day, starts only then).
+ */
+export function roomIn(stats: D1Stats, budget: number, reserve: number) {
+  return (calls = 0) => queriesUsed(stats) + reserve + calls <= budget;
+}
+
+/**
  * Server-Timing entries for a request's D1 use: the total (`d1`), then one per
  * database it touched (`d1-DB` is the global one, `d1-DB_MOSCOW` a shard).
  */

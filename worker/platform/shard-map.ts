@@ -3,7 +3,7 @@ import { getTableConfig, type SQLiteTable } from "drizzle-orm/sqlite-core";
 import { REGIONS } from "../data/regions.data";
 import { accountDirectory, shards } from "../db/schema/global";
 import { coverage, serviceOptions, tariffs } from "../db/schema/region";
-import { type DataAccess, d1Of, queriesUsed, type RegionDb, rawBatch, type ShardBinding, shardOfRegion } from "./db";
+import { type DataAccess, d1Of, type RegionDb, rawBatch, roomIn, type ShardBinding, shardOfRegion } from "./db";
 import { AppError } from "./errors";
 import { log } from "./log";
 
@@ -200,7 +200,7 @@ export async function copyPage(
 }
 
 /** D1 queries one call of `registerShard` may reach before it leaves the rest of the catalogue's copy to the next. */
-export const REGISTER_QUERY_BUDGET = 500;
+const REGISTER_QUERY_BUDGET = 500;
 
 /** What a branch's shards all need, copied to a new one from the branch's home shard, in this order. */
 const CATALOGUE = [tariffs, serviceOptions, coverage] as const;
@@ -256,7 +256,7 @@ export async function registerShard(
   let cursor = saved === null ? null : (JSON.parse(saved) as CatalogueCursor);
   const budget = opts.maxQueries ?? REGISTER_QUERY_BUDGET;
   // A page is its read, its write and the cursor saved; a few more are kept for the answer.
-  const room = () => queriesUsed(data.stats) + 3 + 3 <= budget;
+  const room = roomIn(data.stats, budget, 3 + 3);
   const marks = regions.map(() => "?").join(", ");
   while (cursor && room()) {
     const table = CATALOGUE[cursor.table];

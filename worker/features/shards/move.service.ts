@@ -23,7 +23,7 @@ import {
   voluntaryBlocks,
 } from "../../db/schema/region";
 import { arrivedStatement, arrivingStatement, writableHere } from "../../platform/arriving";
-import { type DataAccess, d1Of, queriesUsed, type RegionDb, rawBatch, type ShardBinding } from "../../platform/db";
+import { type DataAccess, d1Of, type RegionDb, rawBatch, roomIn, type ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
@@ -120,14 +120,6 @@ export const MOVE_QUERY_BUDGET = 500;
 
 /** Queries kept for what a call does besides pages: a step's record, the switch, the freeze. */
 const RESERVE = 10;
-
-/**
- * Whether this invocation still has room for `calls` more D1 queries within `budget`, keeping `RESERVE` for what a
- * call does besides pages: a page or a catch-up day starts only then.
- */
-function roomIn(data: DataAccess, budget: number) {
-  return (calls: number) => queriesUsed(data.stats) + RESERVE + calls <= budget;
-}
 
 /**
  * How long the source keeps a moved account's rows after the switch: a request that read the directory just
@@ -366,7 +358,7 @@ async function catchUpAndSettle(
   move: MoveRow,
   region: string,
   now: Date,
-  roomFor: (calls: number) => boolean,
+  roomFor: (calls?: number) => boolean,
   notify?: Notify,
 ): Promise<"done" | "not yet" | "arriving again"> {
   const more = () => roomFor(CATCH_UP_DAY_CALLS);
@@ -508,8 +500,7 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
   const crash = (step: ShardMoveStep) => {
     if (opts.crashAfter === step) throw new Error(`injected crash after ${step}`);
   };
-  const roomFor = roomIn(data, budget);
-  const room = () => roomFor(0);
+  const roomFor = roomIn(data.stats, budget, RESERVE);
   // Whether this call has forgotten the holders' copies of their links since the switch.
   let forgotten = false;
   const pages = new Map<ShardMoveStep, number>();
@@ -555,7 +546,7 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
       }
       case "frozen": {
         while (move.cursorTable < ACCOUNT_TABLES.length) {
-          if (!room()) return view(move, now, graceMs);
+          if (!roomFor()) return view(move, now, graceMs);
           const t = ACCOUNT_TABLES[move.cursorTable] as AccountTable;
           const after = move.cursorKey ? (JSON.parse(move.cursorKey) as KeyValue[]) : null;
           // The first page (the `accounts` row) lists the account as arriving on the target, in the same transaction:
@@ -575,7 +566,7 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
       case "copied": {
         // Each table on the source, then on the target: its rows counted and its money summed, a page at a time.
         while (move.cursorTable < ACCOUNT_TABLES.length * 2) {
-          if (!room()) return view(move, now, graceMs);
+          if (!roomFor()) return view(move, now, graceMs);
           const t = ACCOUNT_TABLES[move.cursorTable >> 1] as AccountTable;
           const side = move.cursorTable % 2 === 0 ? "source" : "target";
           const after = move.cursorKey ? (JSON.parse(move.cursorKey) as KeyValue[]) : null;
@@ -676,11 +667,11 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
           }
         }
         if (now.getTime() < (move.switchedAt?.getTime() ?? 0) + graceMs) return view(move, now, graceMs);
-        if (!room()) return view(move, now, graceMs);
+        if (!roomFor()) return view(move, now, graceMs);
         await freeze(source, accountNo, move.id, "moved", now);
         // Children first (the reverse of the copy): each statement deletes a page of what is left of one table.
         while (move.cursorTable < ACCOUNT_TABLES.length) {
-          if (!room()) return view(move, now, graceMs);
+          if (!roomFor()) return view(move, now, graceMs);
           const { name, where } = tableAt("switched", move.cursorTable) as AccountTable;
           const res = await d1Of(source)
             .prepare(`DELETE FROM ${name} WHERE rowid IN (SELECT rowid FROM ${name} WHERE ${where} LIMIT ${DELETE_PAGE})`)
@@ -780,15 +771,14 @@ export async function abandonMove(data: DataAccess, accountNo: string, opts: Aba
   crash("abandoning");
   const source = data.shard(move.fromShard as ShardBinding);
   const target = data.shard(move.toShard as ShardBinding);
-  const roomFor = roomIn(data, budget);
-  const room = () => roomFor(0);
+  const roomFor = roomIn(data.stats, budget, RESERVE);
   // The tombstone: no row of the account can be written on the target from now on (a runner's page in flight is
   // refused by the freeze triggers); deleting stays allowed. A later move to the target removes it at its start.
   await freeze(target, accountNo, move.id, "moved", now);
   // Children first, a page per statement; the table it got to is saved (compare-and-set) when one is done, so the
   // next call goes on from there. A save another runner made first: go on from where that one got.
   while (move.cursorTable < ACCOUNT_TABLES.length) {
-    if (!room()) return view(move, now, 0);
+    if (!roomFor()) return view(move, now, 0);
     const { name, where } = tableAt("switched", move.cursorTable) as AccountTable;
     const res = await d1Of(target)
       .prepare(`DELETE FROM ${name} WHERE rowid IN (SELECT rowid FROM ${name} WHERE ${where} LIMIT ${DELETE_PAGE})`)
@@ -804,7 +794,7 @@ export async function abandonMove(data: DataAccess, accountNo: string, opts: Aba
     move = saved ?? ((await readMove(data, move.id)) as MoveRow);
     if (move.step !== "abandoning") return view(move, now, 0);
   }
-  await rawBatch(target, [["DELETE FROM arriving_accounts WHERE account_no = ? AND move_id = ?", accountNo, move.id]]);
+  await rawBatch(target, [arrivedStatement(accountNo, move.id)]);
   crash("cleared");
   // Stops for the next call; a call that raced this one and finished meanwhile has the account settled again.
   const stopAbandoning = async () => {
