@@ -802,17 +802,17 @@ export async function abandonMove(data: DataAccess, accountNo: string, opts: Aba
     if (again.step === "abandoned") await rawBatch(source, [arrivedStatement(accountNo, move.id)]);
     return view(again, now, 0);
   };
-  // Unfrozen, but kept from the source's jobs (arriving there again) until what they did meanwhile is done for it.
+  // Nothing to catch up when the move never got to record the region's progress: it never froze the source. Else the
+  // account is unfrozen but kept from the source's jobs (arriving there again) until what they did meanwhile is done
+  // for it: first while they leave it alone, in as many calls as the budget takes (a move stuck for months has months
+  // to do), then once it is the source's own again, for what the region did in between.
+  const catchUp = move.chargedTo !== null;
   await rawBatch(source, [
-    arrivingStatement(accountNo, move.id, now),
+    ...(catchUp ? [arrivingStatement(accountNo, move.id, now)] : []),
     ["DELETE FROM account_freezes WHERE account_no = ? AND move_id = ? AND state = 'frozen'", accountNo, move.id],
   ]);
   crash("unfrozen");
-  // Nothing to catch up when the move never got to record the region's progress: it never froze the source. Else
-  // first while the source's jobs leave the account alone, in as many calls as the budget takes (a move stuck for
-  // months has months to do), then once it is the source's own again, for what the region did in between.
-  if (move.chargedTo === null) await rawBatch(source, [arrivedStatement(accountNo, move.id)]);
-  else if ((await catchUpAndSettle(data, source, move, region, now, roomFor, opts.notify)) !== "done") return stopAbandoning();
+  if (catchUp && (await catchUpAndSettle(data, source, move, region, now, roomFor, opts.notify)) !== "done") return stopAbandoning();
   await data.global
     .update(shardMoves)
     .set({ step: "abandoned", updatedAt: now })
