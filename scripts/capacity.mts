@@ -369,10 +369,10 @@ const ASSUMPTIONS: Assumption[] = [
   },
   {
     key: "globalReadsPerVisit",
-    value: 4,
+    value: 1,
     unit: "read queries / visit",
     source:
-      "code: the page's boot batch (profile, outages, links; pages.boot.ts) and the links read once to be kept in the home shard (platform/session.ts); measured by test/worker/accounts.test.ts «a visit»",
+      "code: the profile and links in one query, kept in the home shard by the visit's first request that finds no copy (platform/session.ts selectSessionCopy); a region's outages kept per isolate for 30 s (features/notifications); measured by test/worker/accounts.test.ts «a visit»",
   },
   {
     key: "shardReadsPerRequest",
@@ -385,7 +385,8 @@ const ASSUMPTIONS: Assumption[] = [
     key: "shardWritesPerVisit",
     value: 1,
     unit: "write queries / visit",
-    source: "code: the links' copy, kept by the visit's first request that finds none (platform/session.ts keepLinksCopy)",
+    source:
+      "code: the copy of the links and profile, kept by the visit's first request that finds none (platform/session.ts keepSessionCopy)",
   },
   {
     key: "stormShardWritesPerLogin",
@@ -679,11 +680,19 @@ function generate(): Sample {
       low_balance_kop: rnd() < 0.3 ? 10000 : null,
       created_at: created,
     });
-    // The copy of the subscriber's links their sessions read, in the home shard (platform/session.ts).
+    // The copy of the subscriber's links and profile their sessions read, in the home shard (platform/session.ts).
     put("session_links", {
       subscriber_id: subscriberId,
       gen: 1,
       links: JSON.stringify([{ accountNo: no, role: "owner", lowBalanceKop: null, region: REGION, shard: "DB_MOSCOW" }]),
+      profile: JSON.stringify({
+        id: subscriberId,
+        displayName: "Иванова Анна Сергеевна",
+        phone: "+79161234567",
+        email: "anna.ivanova@example.ru",
+        login: null,
+        hasPassword: true,
+      }),
       filled_at: START,
     });
     if (rnd() < A.liveSessionsPerAccount)
@@ -1455,23 +1464,27 @@ ${table(
   seed's monthly statement would send them, an upper bound. On
   one database per branch this alone is ${pct(peakToday.find((p) => p.name.startsWith("1st"))?.d1Busy ?? 0)} of the database's time.
 - **Login storm**: ${n0(A.stormLogins)} logins in ${n0(A.stormWindowSec / 60)} minutes, each followed by a visit. The global
-  database reads the subscriber of each login (${n0(A.stormGlobalReadsPerLogin)} query) and ${n0(A.globalReadsPerVisit)} for the visit (above): ${pct(stormGlobalPeak?.d1Busy ?? 0)} of its thread,
+  database reads the subscriber of each login (${n0(A.stormGlobalReadsPerLogin)} query) and ${n0(A.globalReadsPerVisit)} for the visit (above; the outage's
+  banner is read once an isolate in 30 s): ${pct(stormGlobalPeak?.d1Busy ?? 0)} of its thread,
   ${n0(Math.ceil((stormGlobalPeak?.d1Busy ?? 0) / A.headroom))} databases' worth, so the logins must be spread too (below). It writes
-  nothing: each session row and links' copy goes to its subscriber's home shard (platform/session.ts), where a shard in the storm's
+  nothing: each session row and copy of the links and profile goes to its subscriber's home shard (platform/session.ts), where a shard in the storm's
   city, ${pct(Math.min(1, A.stormLogins / A.stormCityAccounts))} of its subscribers signing in and making their visit's requests there, is ${pct(stormShardPeak?.d1Busy ?? 0)} busy. Were the session rows
   written in the global database too, the same storm would be
   ${pct(d1Busy(A, (A.stormLogins * (A.stormGlobalReadsPerLogin + A.globalReadsPerVisit)) / A.stormWindowSec, (A.stormLogins * A.stormShardWritesPerLogin) / A.stormWindowSec, 0))} of its thread.
 
 - **Busy hour of the cabinet**: ${n0(accountsTotal * A.requestsPerAccountMonth)} API requests a month, a tenth of a day's in its
   busiest hour (${rate(busyPerSec)} a second), in visits of ${n0(A.requestsPerVisit)}. A visit reads the global database
-  ${n0(A.globalReadsPerVisit)} times in all: the page's boot batch (the profile, outages and the links) and, once, the links to be
-  kept in the subscriber's home shard (\`session_links\`, platform/session.ts); every other request reads its session and
-  that copy in one batch there and nothing global. That is ${pct(busyGlobalPeak?.d1Busy ?? 0)} of the global database's thread,
+  ${A.globalReadsPerVisit === 1 ? "once" : `${n0(A.globalReadsPerVisit)} times`} in all: the subscriber's profile and links, in one query, to be kept in their home shard
+  (\`session_links\`, platform/session.ts) by its first request that finds no copy there; every request, the page's
+  included, reads its session and that copy in one batch there, and the page's outage banner comes from the isolate's
+  copy of the regions' open outages (30 s). That is ${pct(busyGlobalPeak?.d1Busy ?? 0)} of the global database's thread,
   where a shard's share (its sessions, the copies and the accounts' data, and a copy written a visit) is
-  ${((busyShardPeak?.d1Busy ?? 0) * 100).toFixed(2)} %. When every request read the links globally (a batch of 2 queries) it was
-  ${pct(d1Busy(A, busyPerSec * 2, 0, 0))}. Every change of a link forgets the copy (a threshold set, a link made or removed,
-  a connection's new account, the switch of a shard move for every holder of the account); a copy is written only
-  where no change forgot it since its request read the links, and is trusted for ${n0(LINKS_COPY_TTL_MS / 60_000)} minutes at most.
+  ${((busyShardPeak?.d1Busy ?? 0) * 100).toFixed(2)} %. When the page read the profile, outages and links and the copy was
+  kept apart (4 queries a visit) it was ${pct(d1Busy(A, (busyPerSec / A.requestsPerVisit) * 4, 0, 0))}; when every request read the links
+  globally (a batch of 2 queries), ${pct(d1Busy(A, busyPerSec * 2, 0, 0))}. Every change of a link forgets the copy (a threshold set,
+  a link made or removed, a connection's new account, the switch of a shard move for every holder of the account), as
+  does every change of what the profile shows (a contact, the password); a copy is written only
+  where no change forgot it since its request read them, and is trusted for ${n0(LINKS_COPY_TTL_MS / 60_000)} minutes at most.
   D1's read replicas (<https://developers.cloudflare.com/d1/best-practices/read-replication/>, one in each of D1's
   regions) would not have helped: a national operator's subscribers are all nearest the same one, so its reads go to
   that replica and the primary.
@@ -1604,7 +1617,7 @@ the close's delete of it bills them again.
     outage's fan-out and a move's forgetting read them).
   - **The subscriber's own rows in their home shard**: the subscriber (name, contacts, password hash) and their links,
     the truth that \`session_links\` copies today. A request then reads nothing outside its home shard and the accounts'
-    shards, a page's profile included; a visit's global reads (${n0(A.globalReadsPerVisit)} today) go.
+    shards, and a visit's global read (${n0(A.globalReadsPerVisit)} today, to make that copy) goes.
   - **How many**: at most ${n0(globalFixedBytes)} bytes per account (less: the subscriber's row goes to the home shard) need
     ${n0(globalStoresForSize)} stores at ${pct(A.headroom)} of 10 GB; the login storm's
     ${n0((A.stormLogins * A.stormGlobalReadsPerLogin) / A.stormWindowSec)} key reads a second (its visits' reads move to the home shards) need ${n0(globalStoresForStorm)} at ${pct(A.headroom)} of a thread;

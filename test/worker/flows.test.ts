@@ -135,12 +135,19 @@ describe("step-up", () => {
     expect(fresh).not.toBe(cookie);
     expect((await call("msk", "/api/v1/me", { headers: { cookie } })).status).toBe(401);
 
+    // Her two devices have read her profile (kept in her home shard with her links: no global read next time).
+    const other = sessionCookie(await post("/api/v1/auth/login", { identifier: "olga", password: "Kabinet2026" }, ip(41)));
+    const phoneOn = async (cookie: string) =>
+      (await json<{ profile: { phone: string } }>(await call("msk", "/api/v1/me", { headers: { cookie } }))).profile.phone;
+    expect([await phoneOn(fresh), await phoneOn(other)]).toEqual(["+79000000003", "+79000000003"]);
     const since2 = Date.now();
     expect((await post("/api/v1/me/phone/start", { phone: "8 900 111-22-33" }, { ...ip(40), cookie: fresh })).status).toBe(202);
     const code2 = await codeSentTo("+79001112233", since2);
     const changed = await post("/api/v1/me/phone/verify", { code: code2 }, { ...ip(40), cookie: fresh });
     expect(changed.status).toBe(200);
     expect((await json<{ profile: { phone: string } }>(changed)).profile.phone).toBe("+79001112233");
+    // The change forgot that copy: both devices show the new phone on their next request.
+    expect([await phoneOn(fresh), await phoneOn(other)]).toEqual(["+79001112233", "+79001112233"]);
   });
 });
 

@@ -4,7 +4,7 @@ import { buildSeed, demoPeriods } from "../../worker/db/seed/seed";
 import { type SeedBucket, seedUsageMonth } from "../../worker/db/seed/usage.seed";
 import { createDataAccess, type HomeShardBinding, shardBindings, shardDatabase } from "../../worker/platform/db";
 import { keyHash, MAX_MESSAGE_STORES, messageStoreDatabases } from "../../worker/platform/message-stores";
-import { forgetSessionLinks } from "../../worker/platform/session";
+import { forgetSessionCopy } from "../../worker/platform/session";
 
 /** The demo usage as `seedUsageMonth` leaves it in an empty bucket: the objects by key, and each month's totals' SQL per shard. */
 type UsageSeed = { objects: Map<string, Uint8Array>; statements: [HomeShardBinding, string[]][] };
@@ -211,10 +211,10 @@ export async function subscriberAt(subscriberId: string): Promise<{ id: string; 
 
 /**
  * For a test that writes a subscriber's links (or their accounts' shards) in SQL: their sessions' copy of the links is
- * forgotten, as every change the product makes forgets it (platform/session.ts `forgetSessionLinks`).
+ * forgotten, as every change the product makes forgets it (platform/session.ts `forgetSessionCopy`).
  */
 export async function forgetLinksOf(subscriberId: string) {
-  await forgetSessionLinks(createDataAccess(env), await subscriberAt(subscriberId));
+  await forgetSessionCopy(createDataAccess(env), await subscriberAt(subscriberId));
 }
 
 /**

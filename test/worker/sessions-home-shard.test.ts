@@ -53,11 +53,17 @@ describe("sessions in the subscriber's home shard", () => {
     const { idHash } = await sessionRowOf(cookie);
     expect(await countIn(shardDatabase(env, petr.homeShard) as D1Database, idHash)).toBe(1);
     expect(await countIn(env.DB, idHash)).toBe(0);
-    // Each request reads the session there and the links globally, side by side: one round trip each, no writes.
+    // The first request reads the session and its copy of the links and profile there, finds no copy, reads them
+    // globally (one query) and keeps them there; the next reads nothing global: one round trip, no writes.
     const used = await me(cookie);
     expect(used.status).toBe(200);
     expect(d1Use(used).get("DB")).toEqual({ roundTrips: 1, writes: 0 });
-    expect(d1Use(used).get(petr.homeShard)).toEqual({ roundTrips: 1, writes: 0 });
+    expect(d1Use(used).get(petr.homeShard)).toEqual({ roundTrips: 2, writes: 1 });
+    const again = await me(cookie);
+    expect(again.status).toBe(200);
+    expect(await json(again)).toEqual(await json(used));
+    expect(d1Use(again).get("DB")).toBeUndefined();
+    expect(d1Use(again).get(petr.homeShard)).toEqual({ roundTrips: 1, writes: 0 });
   });
 
   it("refuses a cookie whose subscriber, shard or form was changed: 401, never another person's data or a 500", async () => {

@@ -16,11 +16,33 @@ isolateState("platform/isolate-cache", () => {
 export function isolateCache<T>(ttlMs: number) {
   const entries = new Map<string, { until: number; value: T }>();
   caches.add(entries);
-  return async (key: string, load: () => Promise<T>, now = Date.now()): Promise<T> => {
+  const read = async (key: string, load: () => Promise<T>, now = Date.now()): Promise<T> => {
     const hit = entries.get(key);
     if (hit && hit.until > now) return hit.value;
     const value = await load();
     entries.set(key, { until: now + ttlMs, value });
     return value;
   };
+  /**
+   * Several keys at once: those not kept are loaded together (`load` answers each key it is given; one it leaves out
+   * is not kept), so a miss of several costs one round trip.
+   */
+  const many = async (keys: readonly string[], load: (missing: string[]) => Promise<Map<string, T>>, now = Date.now()) => {
+    const found = new Map<string, T>();
+    const missing: string[] = [];
+    for (const key of new Set(keys)) {
+      const hit = entries.get(key);
+      if (hit && hit.until > now) found.set(key, hit.value);
+      else missing.push(key);
+    }
+    if (missing.length === 0) return found;
+    for (const [key, value] of await load(missing)) {
+      if (!missing.includes(key)) continue;
+      entries.set(key, { until: now + ttlMs, value });
+      found.set(key, value);
+    }
+    return found;
+  };
+  /** Drops a key in this isolate (after a change made here: this isolate sees it at once, the others within `ttlMs`). */
+  return Object.assign(read, { many, forget: (key: string) => void entries.delete(key) });
 }

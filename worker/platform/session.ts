@@ -40,6 +40,22 @@ export interface SessionLink {
   shard: string;
 }
 
+/** What the cabinet shows of the subscriber, as their sessions keep it with the links (never the password's hash). */
+export interface SessionProfile {
+  id: string;
+  displayName: string;
+  phone: string | null;
+  email: string | null;
+  login: string | null;
+  hasPassword: boolean;
+}
+
+/** What a session reads of its subscriber's global data: the links and the profile (null: no such subscriber). */
+export interface SessionCopy {
+  links: SessionLink[];
+  profile: SessionProfile | null;
+}
+
 /**
  * Where a session's row is kept: its subscriber's home shard (every session opened now), or null: the global table,
  * where an older deployment opened it (honoured until it expires, ends or is rotated into the home shard).
@@ -179,6 +195,37 @@ function selectSessionLinks(db: GlobalDb, who: SessionSubscriber) {
     .orderBy(accountLinks.createdAt, accountLinks.accountNo);
 }
 
+/**
+ * The subscriber's profile and links in one global query (the links as a JSON array, ordered in `copyOf`): what the
+ * home shard's copy keeps, and what a route that reads global data reads with its session.
+ */
+function selectSessionCopy(db: GlobalDb, subscriberId: string) {
+  return db
+    .select({
+      id: subscribers.id,
+      displayName: subscribers.displayName,
+      phone: subscribers.phone,
+      email: subscribers.email,
+      login: subscribers.login,
+      hasPassword: sql<number>`${subscribers.passwordHash} IS NOT NULL`,
+      // Written out with the tables' names: drizzle leaves a column of a one-table select unqualified.
+      links: sql<string>`(SELECT json_group_array(json_object('accountNo', l.account_no, 'role', l.role, 'lowBalanceKop', l.low_balance_kop, 'region', d.region, 'shard', d.shard, 'createdAt', l.created_at)) FROM account_links l JOIN account_directory d ON d.account_no = l.account_no WHERE l.subscriber_id = subscribers.id)`,
+    })
+    .from(subscribers)
+    .where(eq(subscribers.id, subscriberId));
+}
+
+/** The profile and the links (in the order the links were made) from `selectSessionCopy`'s rows. */
+function copyOf(rows: Awaited<ReturnType<typeof selectSessionCopy>>): SessionCopy {
+  const row = rows[0];
+  if (!row) return { links: [], profile: null };
+  const made = JSON.parse(row.links) as (SessionLink & { createdAt: number })[];
+  made.sort((a, b) => a.createdAt - b.createdAt || (a.accountNo < b.accountNo ? -1 : a.accountNo > b.accountNo ? 1 : 0));
+  const links = made.map(({ createdAt: _, ...link }) => link);
+  const { links: __, hasPassword, ...profile } = row;
+  return { links, profile: { ...profile, hasPassword: Boolean(hasPassword) } };
+}
+
 /** A legacy session's subscriber id as a subquery: what a read in its batch filters on (its id is not known yet). */
 function legacySessionSubscriber(db: GlobalDb, idHash: string) {
   return db.select({ id: globalSessions.subscriberId }).from(globalSessions).where(eq(globalSessions.idHash, idHash));
@@ -230,7 +277,13 @@ export function readsForRoute(method: string, path: string): SessionRead<unknown
 /** What was read with a request's session, per request (its GlobalDb handle), for the handlers to reuse. */
 const preloaded = new WeakMap<
   GlobalDb,
-  { subscriberId: string; links: SessionLink[]; reads: Map<SessionRead<unknown>, unknown>; writes: number }
+  {
+    subscriberId: string;
+    links: SessionLink[];
+    profile: SessionProfile | null | undefined;
+    reads: Map<SessionRead<unknown>, unknown>;
+    writes: number;
+  }
 >();
 
 /** Whether what was read with the session is still current: same subscriber, and no global write since. */
@@ -248,6 +301,14 @@ export function sessionLinks(db: GlobalDb, subscriberId: string): SessionLink[] 
 }
 
 /**
+ * The subscriber's profile as read with this request's session (the home shard's copy, or with the route's global
+ * reads), or undefined: not read (a legacy session), or the request has written global data since.
+ */
+export function sessionProfile(db: GlobalDb, subscriberId: string): SessionProfile | undefined {
+  return current(db, subscriberId)?.profile ?? undefined;
+}
+
+/**
  * A read's result as made in this request's session batch, or undefined (not declared for this route, another
  * subscriber, or the request has written global data since): the caller then runs its own query.
  */
@@ -256,56 +317,67 @@ export function preread<T>(db: GlobalDb, subscriberId: string, read: SessionRead
   return reads?.has(read) ? (reads.get(read) as T) : undefined;
 }
 
-/** The home shard's copy of the links, when it has them and was made within `LINKS_COPY_TTL_MS`. */
-function trustedCopy(copy: typeof linkCopies.$inferSelect | undefined, now: Date): SessionLink[] | null {
-  if (!copy?.links || !copy.filledAt || now.getTime() - copy.filledAt.getTime() >= LINKS_COPY_TTL_MS) return null;
+/**
+ * The home shard's copy of the links and profile, when it has both and was made within `LINKS_COPY_TTL_MS` (a copy
+ * made before the profile was kept has none, and is read again).
+ */
+function trustedCopy(copy: typeof linkCopies.$inferSelect | undefined, now: Date): SessionCopy | null {
+  if (!copy?.links || !copy.profile || !copy.filledAt || now.getTime() - copy.filledAt.getTime() >= LINKS_COPY_TTL_MS) return null;
   try {
     const links: unknown = JSON.parse(copy.links);
-    return Array.isArray(links) ? (links as SessionLink[]) : null;
+    const profile: unknown = JSON.parse(copy.profile);
+    return Array.isArray(links) && profile && typeof profile === "object"
+      ? { links: links as SessionLink[], profile: profile as SessionProfile }
+      : null;
   } catch {
     return null;
   }
 }
 
 /**
- * Keeps links read from the global database as the home shard's copy, unless a change of them has forgotten the copy
- * since `gen` was read (before the links were): a copy of links read before a change is never written after it.
+ * Keeps links and a profile read from the global database as the home shard's copy, unless a change has forgotten
+ * the copy since `gen` was read (before they were): a copy of what was read before a change is never written after it.
  */
-export async function keepLinksCopy(home: RegionDb, subscriberId: string, gen: number, links: SessionLink[], now: Date) {
+export async function keepSessionCopy(home: RegionDb, subscriberId: string, gen: number, copy: SessionCopy, now: Date) {
+  if (!copy.profile) return;
   await home
     .insert(linkCopies)
-    .values({ subscriberId, gen: 0, links: JSON.stringify(links), filledAt: now })
+    .values({ subscriberId, gen: 0, links: JSON.stringify(copy.links), profile: JSON.stringify(copy.profile), filledAt: now })
     .onConflictDoUpdate({
       target: linkCopies.subscriberId,
-      set: { links: sql`excluded.links`, filledAt: sql`excluded.filled_at` },
+      set: { links: sql`excluded.links`, profile: sql`excluded.profile`, filledAt: sql`excluded.filled_at` },
       setWhere: eq(linkCopies.gen, gen),
     });
 }
 
-/** The subscriber's links from the global database, kept as the home shard's copy (`gen`: the copy's, read first). */
-async function readAndKeepLinks(db: GlobalDb, home: RegionDb, subscriberId: string, gen: number, now: Date): Promise<SessionLink[]> {
-  const links = await selectSessionLinks(db, subscriberId);
+/** The subscriber's links and profile from the global database (one query), kept as the home shard's copy (`gen`: the copy's, read first). */
+async function readAndKeepCopy(db: GlobalDb, home: RegionDb, subscriberId: string, gen: number, now: Date): Promise<SessionCopy> {
+  const copy = copyOf(await selectSessionCopy(db, subscriberId));
   try {
-    await keepLinksCopy(home, subscriberId, gen, links, now);
+    await keepSessionCopy(home, subscriberId, gen, copy, now);
   } catch (e) {
-    // The request has its links: a copy not kept is read again by the next one.
+    // The request has what it read: a copy not kept is read again by the next one.
     log("warn", "session.links_copy_not_kept", { error: e instanceof Error ? e.message.slice(0, 200) : "unknown" });
   }
-  return links;
+  return copy;
 }
 
 /**
- * Forgets the home shard's copy of a subscriber's links: called after every change of their links (made, removed, a
- * threshold set) and of a linked account's shard (a move's switch), so that their next request reads them afresh.
- * Raising `gen` also refuses the copy a request is about to write from links it read before the change.
+ * Forgets the home shard's copy of a subscriber's links and profile: called after every change of their links (made,
+ * removed, a threshold set), of a linked account's shard (a move's switch) and of what the profile shows (a contact,
+ * the password), so that their next request reads them afresh. Raising `gen` also refuses the copy a request is about
+ * to write from what it read before the change.
  */
-export async function forgetSessionLinks(data: DataAccess, subscriber: { id: string; homeShard: string }) {
+export async function forgetSessionCopy(data: DataAccess, subscriber: { id: string; homeShard: string }) {
   if (!data.hasShard(subscriber.homeShard)) return;
   await data
     .shard(subscriber.homeShard)
     .insert(linkCopies)
-    .values({ subscriberId: subscriber.id, gen: 1, links: null, filledAt: null })
-    .onConflictDoUpdate({ target: linkCopies.subscriberId, set: { gen: sql`${linkCopies.gen} + 1`, links: null, filledAt: null } });
+    .values({ subscriberId: subscriber.id, gen: 1, links: null, profile: null, filledAt: null })
+    .onConflictDoUpdate({
+      target: linkCopies.subscriberId,
+      set: { gen: sql`${linkCopies.gen} + 1`, links: null, profile: null, filledAt: null },
+    });
 }
 
 /**
@@ -318,7 +390,7 @@ export async function forgetHoldersLinks(data: DataAccess, accountNo: string) {
     .from(accountLinks)
     .innerJoin(subscribers, eq(subscribers.id, accountLinks.subscriberId))
     .where(eq(accountLinks.accountNo, accountNo));
-  await Promise.all(holders.map((h) => forgetSessionLinks(data, h)));
+  await Promise.all(holders.map((h) => forgetSessionCopy(data, h)));
   return holders.length;
 }
 
@@ -326,10 +398,10 @@ export async function forgetHoldersLinks(data: DataAccess, accountNo: string) {
 type FoundRow = Omit<typeof sessions.$inferSelect, "stampKey"> & { stampKey: string | null; homeShard: string };
 
 /**
- * The session's row, the subscriber's links and the route's reads. A session in a home shard: its row there, with the
- * shard's copy of the links when the route reads nothing global (the links from the global database only when there
- * is no copy to trust, then kept: a function `findSession` calls once the session is found alive, so an expired or
- * idle one costs no global read); with the links and the route's reads in the global database for the subscriber the
+ * The session's row, the subscriber's links and profile, and the route's reads. A session in a home shard: its row
+ * there, with the shard's copy of the links and profile when the route reads nothing global (them from the global
+ * database only when there is no copy to trust, then kept: a function `findSession` calls once the session is found
+ * alive, so an expired or idle one costs no global read); with them and the route's reads in the global database for the subscriber the
  * cookie names, side by side (one round trip's time), when it does. The row must have that subscriber, or nothing read
  * is used. A legacy session: all in one global batch, as before.
  */
@@ -340,15 +412,15 @@ async function readSession(
   reads: readonly SessionRead<unknown>[],
   c: Context<AppEnv> | undefined,
   now: Date,
-): Promise<{ row: FoundRow; links: SessionLink[] | (() => Promise<SessionLink[]>); results: unknown[] } | null> {
+): Promise<{ row: FoundRow; copy: SessionCopy | (() => Promise<SessionCopy>); results: unknown[] } | null> {
   const db = data.global;
   const { store, subscriberId } = parsed;
   if (store && subscriberId) {
     if (!data.hasShard(store)) return null;
     const home = data.shard(store);
     if (reads.length === 0) {
-      // Nothing global to read but the links: the session and the home shard's copy of the links, and the global
-      // links only when there is no copy to trust (then kept for the next requests).
+      // Nothing global to read but the links and profile: the session and the home shard's copy of them, and the
+      // global ones only when there is no copy to trust (then kept for the next requests).
       const [rows, copies] = await home.batch([
         home.select().from(sessions).where(eq(sessions.idHash, idHash)),
         home.select().from(linkCopies).where(eq(linkCopies.subscriberId, subscriberId)),
@@ -357,16 +429,16 @@ async function readSession(
       if (row?.subscriberId !== subscriberId) return null;
       const copy = copies[0];
       // Read globally (and kept) only for a session found alive: `findSession` calls it after its checks.
-      const links = trustedCopy(copy, now) ?? (() => readAndKeepLinks(db, home, subscriberId, copy?.gen ?? 0, now));
-      return { row: { ...row, homeShard: store }, links, results: [] };
+      const kept = trustedCopy(copy, now) ?? (() => readAndKeepCopy(db, home, subscriberId, copy?.gen ?? 0, now));
+      return { row: { ...row, homeShard: store }, copy: kept, results: [] };
     }
-    // The route reads global data too: its reads and the links in one global batch, beside the session's read.
-    const [rows, [links, ...results]] = await Promise.all([
+    // The route reads global data too: its reads and the links and profile in one global batch, beside the session's read.
+    const [rows, [read, ...results]] = await Promise.all([
       home.select().from(sessions).where(eq(sessions.idHash, idHash)),
-      db.batch([selectSessionLinks(db, subscriberId), ...reads.map((r) => r.build(db, subscriberId, c))]),
+      db.batch([selectSessionCopy(db, subscriberId), ...reads.map((r) => r.build(db, subscriberId, c))]),
     ]);
     const row = rows[0];
-    return row?.subscriberId === subscriberId ? { row: { ...row, homeShard: store }, links, results } : null;
+    return row?.subscriberId === subscriberId ? { row: { ...row, homeShard: store }, copy: copyOf(read), results } : null;
   }
   const [rows, links, ...results] = await db.batch([
     // The subscriber's home shard with the session's row (one primary-key join): no round trip of its own.
@@ -379,12 +451,12 @@ async function readSession(
     ...reads.map((r) => r.build(db, legacySessionSubscriber(db, idHash), c)),
   ]);
   const row = rows[0];
-  return row ? { row, links, results } : null;
+  return row ? { row, copy: { links, profile: null }, results } : null;
 }
 
 /**
  * The live session for a cookie value, or null (unknown, expired or idle too long), read with the subscriber's
- * account links in one round trip's time (two when the links' copy must be made again), and never written: the last use is proven by the cookie's signed stamp,
+ * account links and profile in one round trip's time (two when their copy must be made again), and never written: the last use is proven by the cookie's signed stamp,
  * which is renewed by a Set-Cookie (`renewedCookie`) at most every five minutes. An idle session is not deleted here
  * (an old copy of a cookie must not end the session its owner still uses); housekeeping removes it at expiry.
  */
@@ -419,7 +491,7 @@ export async function findSession(
     lastUse = stamp.at;
   }
   if (lastUse + IDLE_TIMEOUT_MS <= now.getTime()) return null;
-  const links = typeof found.links === "function" ? await found.links() : found.links;
+  const { links, profile } = typeof found.copy === "function" ? await found.copy() : found.copy;
   const renewedCookie =
     row.stampKey && now.getTime() - lastUse > TOUCH_EVERY_MS
       ? `${cookieOf(store, row.subscriberId, token)}.${now.getTime().toString(36)}.${await stampMac(row.stampKey, idHash, now.getTime())}`
@@ -427,6 +499,7 @@ export async function findSession(
   preloaded.set(db, {
     subscriberId: row.subscriberId,
     links,
+    profile,
     reads: new Map(reads.map((r, i) => [r, results[i]])),
     writes: globalWrites(db),
   });

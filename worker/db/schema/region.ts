@@ -927,7 +927,7 @@ export const deliveries = sqliteTable(
 );
 
 /**
- * The subscriber's account links as their sessions read them, kept in their home shard beside the sessions, so that a
+ * The subscriber's account links and profile as their sessions read them, kept in their home shard beside the sessions, so that a
  * request reads nothing global (platform/session.ts). The global `account_links` and `account_directory` stay the
  * truth: this is their copy, made by the first request that finds none and trusted for `LINKS_COPY_TTL_MS`. Every
  * change of a link (or of a linked account's shard) forgets it by raising `gen`; a copy is written only where `gen` is
@@ -940,6 +940,12 @@ export const sessionLinks = sqliteTable("session_links", {
   gen: integer("gen").notNull().default(0),
   /** The links as JSON (`SessionLink[]`), or null: forgotten, to be read again. */
   links: text("links"),
+  /**
+   * What the cabinet shows of the subscriber (`SessionProfile` as JSON: name, contacts, whether a password is set; never
+   * the password's hash), read with the links and forgotten with them (a contact or the password changed): a page's
+   * profile then reads nothing global. Null in copies made before it: such a copy is read again.
+   */
+  profile: text("profile"),
   filledAt: integer("filled_at", { mode: "timestamp_ms" }),
 });
 

@@ -4,7 +4,7 @@ import type { LedgerKind } from "../../db/schema/region";
 import type { AppEnv } from "../../env";
 import { clientAddress } from "../../platform/client";
 import { notifier } from "../../platform/notify";
-import { forgetSessionLinks, requireSession } from "../../platform/session";
+import { forgetSessionCopy, requireSession } from "../../platform/session";
 import type * as r from "./accounts.routes";
 import * as svc from "./accounts.service";
 
@@ -12,7 +12,7 @@ const who = (c: Context<AppEnv>) => requireSession(c).subscriberId;
 /** After a change of the subscriber's links: their sessions' copy of them is forgotten (platform/session.ts). */
 const forgetLinks = (c: Context<AppEnv>) => {
   const session = requireSession(c);
-  return forgetSessionLinks(c.get("data"), { id: session.subscriberId, homeShard: session.homeShard });
+  return forgetSessionCopy(c.get("data"), { id: session.subscriberId, homeShard: session.homeShard });
 };
 const noStore = (c: Context<AppEnv>) => c.header("cache-control", "private, no-store");
 

@@ -41,9 +41,9 @@ export function updateSubscriberPasswordHash(db: GlobalDb, id: string, current: 
     .run();
 }
 
-/** The subscriber's row, as a list of at most one: by id, or the session's subscriber in the session's batch. */
-export function selectProfileRow(db: GlobalDb, who: string | SessionSubscriber) {
-  return db.select().from(subscribers).where(subscriberIs(subscribers.id, who)).limit(1);
+/** The subscriber's row, for the profile. */
+export function selectProfileRow(db: GlobalDb, id: string) {
+  return db.select().from(subscribers).where(eq(subscribers.id, id)).get();
 }
 
 /** The subscriber's sessions in their home shard, most recently used first. */

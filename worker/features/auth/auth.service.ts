@@ -3,7 +3,16 @@ import type { DataAccess, GlobalDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { type Identifier, parseIdentifier } from "../../platform/identifiers";
 import { hashPassword, needsRehash, verifyPassword } from "../../platform/password";
-import { endAllSessions, endSessionByPublicId, openSession, preread, readWithSession, type SessionInfo } from "../../platform/session";
+import {
+  endAllSessions,
+  endSessionByPublicId,
+  openSession,
+  preread,
+  readWithSession,
+  type SessionInfo,
+  type SessionProfile,
+  sessionProfile,
+} from "../../platform/session";
 import { addressGuard, assertNoRefusalFor, type Guard, takeAttempt, throttleKey } from "../../platform/throttle";
 import { challengeRequired, loginStormOn, noteLoginFailure } from "../../platform/throttle-storm";
 import {
@@ -116,26 +125,28 @@ const maskEmail = (e: string | null) => {
   return `${user.slice(0, 1)}***@${domain}`;
 };
 
-/** What the profile shows. Contacts are the subscriber's own, shown in full to them. */
-export function profileOf(s: SubscriberRow) {
+/** What the profile shows (from the subscriber's row, or the session's copy). Contacts are the subscriber's own, shown in full to them. */
+export function profileOf(s: SubscriberRow | SessionProfile) {
   return {
     id: s.id,
     displayName: s.displayName,
     phone: s.phone,
     email: s.email,
     login: s.login,
-    hasPassword: s.passwordHash != null,
+    hasPassword: "hasPassword" in s ? s.hasPassword : s.passwordHash != null,
     maskedPhone: maskPhone(s.phone),
     maskedEmail: maskEmail(s.email),
   };
 }
 
-/** The profile, read with the session on `/me` (and by the pages, which ask for it themselves). */
-export const PROFILE_READ = readWithSession(["GET /api/v1/me"], selectProfileRow);
 const LEGACY_SESSIONS_READ = readWithSession(["GET /api/v1/me/sessions"], selectLegacySessions);
 
+/**
+ * The profile as read with the session (the home shard's copy, kept with the links), or from the global database
+ * when it was not (a legacy session) or the request has changed global data since.
+ */
 export async function currentProfile(db: GlobalDb, session: SessionInfo) {
-  const [s] = preread(db, session.subscriberId, PROFILE_READ) ?? (await selectProfileRow(db, session.subscriberId));
+  const s = sessionProfile(db, session.subscriberId) ?? (await selectProfileRow(db, session.subscriberId));
   if (!s) throw new AppError(401, "unauthorized");
   return profileOf(s);
 }

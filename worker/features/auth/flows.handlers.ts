@@ -90,7 +90,7 @@ export const startPhoneHandler: H<typeof r.phoneRoutes.start> = async (c) => {
 
 export const verifyPhoneHandler: H<typeof r.phoneRoutes.verify> = async (c) => {
   const session = requireSession(c);
-  await flows.confirmContactChange(db(c), session, "phone", c.req.valid("json").code, clientOf(c));
+  await flows.confirmContactChange(c.get("data"), session, "phone", c.req.valid("json").code, clientOf(c));
   return c.json({ profile: await currentProfile(db(c), session) }, 200);
 };
 
@@ -102,6 +102,6 @@ export const startEmailHandler: H<typeof r.emailRoutes.start> = async (c) => {
 
 export const verifyEmailHandler: H<typeof r.emailRoutes.verify> = async (c) => {
   const session = requireSession(c);
-  await flows.confirmContactChange(db(c), session, "email", c.req.valid("json").code, clientOf(c));
+  await flows.confirmContactChange(c.get("data"), session, "email", c.req.valid("json").code, clientOf(c));
   return c.json({ profile: await currentProfile(db(c), session) }, 200);
 };

@@ -6,7 +6,7 @@ import { type Identifier, normalizeEmail, normalizeLogin, normalizePhone } from 
 import { newId, parseAccountNo } from "../../platform/ids";
 import { hashPassword, verifyPassword } from "../../platform/password";
 import { checkPassword, passwordFieldError } from "../../platform/password-policy";
-import { endAllSessions, openSession, type SessionInfo, STEP_UP_TTL_MS } from "../../platform/session";
+import { endAllSessions, forgetSessionCopy, openSession, type SessionInfo, STEP_UP_TTL_MS } from "../../platform/session";
 import { placeSubscriber } from "../../platform/shard-map";
 import { assertNotThrottled, confirmGuards, takeAttempt, throttleKey } from "../../platform/throttle";
 import { type SubscriberRow, selectSubscriberById, selectSubscriberByIdentifier } from "./auth.queries";
@@ -290,6 +290,8 @@ async function replacePassword(data: DataAccess, s: { id: string; homeShard: str
   await endAllSessions(data, s, keep);
   await data.global.update(subscribers).set({ passwordHash }).where(eq(subscribers.id, s.id));
   await endAllSessions(data, s, keep);
+  // The profile shows whether a password is set: the sessions' copy of it is read again.
+  await forgetSessionCopy(data, s);
 }
 
 /** A code to the new phone (the caller has passed step-up) or email; confirming it sets the contact. */
@@ -313,7 +315,8 @@ export async function startContactChange(
   });
 }
 
-export async function confirmContactChange(db: GlobalDb, session: SessionInfo, kind: "phone" | "email", code: string, client: Client) {
+export async function confirmContactChange(data: DataAccess, session: SessionInfo, kind: "phone" | "email", code: string, client: Client) {
+  const db = data.global;
   const attempt = await takeAttempt(await confirmGuards(session.subscriberId, client.address));
   const { payload } = await consumeCode(db, {
     purpose: kind === "phone" ? "change_phone" : "change_email",
@@ -329,5 +332,7 @@ export async function confirmContactChange(db: GlobalDb, session: SessionInfo, k
     .update(subscribers)
     .set(kind === "phone" ? { phone: value } : { email: value })
     .where(eq(subscribers.id, session.subscriberId));
+  // The sessions' copy of the profile shows the old contact: it is read again.
+  await forgetSessionCopy(data, { id: session.subscriberId, homeShard: session.homeShard });
   return value;
 }

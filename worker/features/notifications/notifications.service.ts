@@ -18,6 +18,7 @@ import type { AppEnv } from "../../env";
 import { type DataAccess, type GlobalDb, inList, isShardBinding, type RegionDb, type ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
+import { isolateCache } from "../../platform/isolate-cache";
 import { sendInBatches } from "../../platform/queue";
 import { preread, readWithSession, type SessionSubscriber, sessionLinks, subscriberIs } from "../../platform/session";
 import { requireAccount } from "../accounts/accounts.service";
@@ -506,28 +507,18 @@ export function outageJson(o: typeof outages.$inferSelect) {
   };
 }
 
-/** The active outages at the addresses of the subscriber's accounts (each with the accounts it hits). */
-/** The unresolved outages in the regions of the subscriber's accounts (batchable: by id or the session's subscriber). */
-const selectActiveOutages = (db: GlobalDb, who: string | SessionSubscriber) =>
-  db
-    .select()
-    .from(outages)
-    .where(
-      and(
-        isNull(outages.resolvedAt),
-        inArray(
-          outages.region,
-          db
-            .select({ region: accountDirectory.region })
-            .from(accountDirectory)
-            .innerJoin(accountLinks, eq(accountLinks.accountNo, accountDirectory.accountNo))
-            .where(subscriberIs(accountLinks.subscriberId, who)),
-        ),
-      ),
-    );
-/** The active outages, read with the session on `/outages` (and by the home and accounts pages, which ask for it). */
-export const OUTAGES_READ = readWithSession(["GET /api/v1/outages"], selectActiveOutages);
+/**
+ * How long an isolate keeps a region's unresolved outages: a city-wide outage's visits (its login storm's) read them
+ * once an isolate and region in this time, not once a visit. An outage declared or resolved through this isolate is
+ * seen here at once, and by the others within this time.
+ */
+export const OUTAGES_TTL_MS = 30_000;
+const activeOutages = isolateCache<(typeof outages.$inferSelect)[]>(OUTAGES_TTL_MS);
 
+/** Forgets this isolate's copy of a region's outages (after declaring or resolving one there). */
+export const forgetOutages = (region: string) => activeOutages.forget(region);
+
+/** The active outages at the addresses of the subscriber's accounts (each with the accounts it hits). */
 export async function myOutages(data: DataAccess, subscriberId: string) {
   // The links read with the request's session, when there is one (no second round trip for them).
   const mine =
@@ -538,14 +529,15 @@ export async function myOutages(data: DataAccess, subscriberId: string) {
       .innerJoin(accountDirectory, eq(accountDirectory.accountNo, accountLinks.accountNo))
       .where(eq(accountLinks.subscriberId, subscriberId)));
   const regionsOfMine = [...new Set(mine.map((m) => m.region))];
-  const active =
-    preread(data.global, subscriberId, OUTAGES_READ) ??
-    (regionsOfMine.length
-      ? await data.global
-          .select()
-          .from(outages)
-          .where(and(inArray(outages.region, regionsOfMine), isNull(outages.resolvedAt)))
-      : []);
+  // The regions this isolate has not kept are read together: one round trip at most.
+  const byRegion = await activeOutages.many(regionsOfMine, async (missing) => {
+    const rows = await data.global
+      .select()
+      .from(outages)
+      .where(and(inList(outages.region, missing), isNull(outages.resolvedAt)));
+    return new Map(missing.map((region) => [region, rows.filter((o) => o.region === region)]));
+  });
+  const active = [...byRegion.values()].flat();
   // The addresses of the subscriber's accounts in the regions hit, read once per shard that holds them.
   const regionsHit = new Set(active.map((o) => o.region));
   const hitShards = [...new Set(mine.filter((m) => regionsHit.has(m.region) && isShardBinding(m.shard)).map((m) => m.shard))];

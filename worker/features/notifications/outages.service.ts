@@ -5,7 +5,7 @@ import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { regionByCode } from "../../platform/region";
-import { type NotificationQueue, outageJson } from "./notifications.service";
+import { forgetOutages, type NotificationQueue, outageJson } from "./notifications.service";
 
 function knownRegion(code: string) {
   if (!regionByCode(code)) throw new AppError(400, "validation", {}, [{ field: "region", message: "field.unknownRegion" }]);
@@ -73,6 +73,7 @@ export async function declareOutage(db: GlobalDb, queue: NotificationQueue, inpu
     houses: row.houses ? (JSON.parse(row.houses) as string[]) : null,
     params: { phase: "declared", title: row.title, until: row.expectedEnd.toISOString() },
   });
+  forgetOutages(row.region);
   log("info", inserted ? "outage.declared" : "outage.repeated", { id: row.id, region: row.region });
   return { outage: outageJson(row), created: Boolean(inserted) };
 }
@@ -97,6 +98,7 @@ export async function resolveOutage(db: GlobalDb, queue: NotificationQueue, id: 
     houses: row.houses ? (JSON.parse(row.houses) as string[]) : null,
     params: { phase: "resolved", title: row.title },
   });
+  forgetOutages(row.region);
   log("info", "outage.resolved", { id: row.id });
   return outageJson(row);
 }

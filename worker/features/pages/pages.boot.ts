@@ -4,8 +4,8 @@ import type { AppEnv } from "../../env";
 import type { GeoHint } from "../../platform/region";
 import { findSession, renewedSessionCookies, SESSION_COOKIE } from "../../platform/session";
 import { listAccounts } from "../accounts/accounts.service";
-import { currentProfile, PROFILE_READ } from "../auth/auth.service";
-import { myOutages, OUTAGES_READ } from "../notifications/notifications.service";
+import { currentProfile } from "../auth/auth.service";
+import { myOutages } from "../notifications/notifications.service";
 import { regionContacts, regionContext, regionServiceOptions, regionTariffs } from "../regions/regions.service";
 import { preloadLinks, preloadsFor } from "./pages.preload";
 
@@ -53,9 +53,9 @@ export async function withBootData(c: Context<AppEnv>, res: Response): Promise<R
   const token = region ? getCookie(c, SESSION_COOKIE) : undefined;
   // Outages too: their banner goes above the page, and drawn after it, it pushed the whole page down (CLS 0.54).
   // Only the pages with the outage banner (home, accounts): the others would pay for a query they do not show.
-  // Both are read in the session's batch (one round trip to global data for the page).
+  // The profile comes with the session (the home shard's copy), the outages from the isolate's copy of the regions'.
   const outagePage = page === "/" || page === "/accounts";
-  const session = token ? await findSession(data, token, new Date(), outagePage ? [PROFILE_READ, OUTAGES_READ] : [PROFILE_READ]) : null;
+  const session = token ? await findSession(data, token, new Date()) : null;
   const [me, accounts, outages] = session
     ? await Promise.all([
         currentProfile(data.global, session),

@@ -8,7 +8,7 @@ import { AppError } from "../../platform/errors";
 import { isId, makeAccountNo, newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { addDays, localDay, regionTz } from "../../platform/region";
-import { forgetSessionLinks, preread, readWithSession } from "../../platform/session";
+import { forgetSessionCopy, preread, readWithSession } from "../../platform/session";
 import { registerAccount } from "../../platform/shard-map";
 import { guardCount, POLICY } from "../../platform/throttle";
 import { debitWholeBalance } from "../billing/ledger.service";
@@ -409,7 +409,7 @@ async function connectionAccount(data: DataAccess, db: RegionDb, app: q.Applicat
     .insert(accountLinks)
     .values({ subscriberId: app.subscriberId, accountNo, role: "owner", createdAt: now })
     .onConflictDoNothing();
-  if (sub) await forgetSessionLinks(data, sub);
+  if (sub) await forgetSessionCopy(data, sub);
   return { accountNo, db: home };
 }
 

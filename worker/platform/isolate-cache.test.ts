@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { isolateCache } from "./isolate-cache";
+
+describe("isolateCache", () => {
+  it("loads the keys it does not keep together, keeps what the load answered for them, and forgets a key on demand", async () => {
+    const cache = isolateCache<number>(1_000);
+    const loads: string[][] = [];
+    const load = async (missing: string[]) => {
+      loads.push(missing);
+      return new Map(missing.filter((k) => k !== "none").map((k) => [k, k.length]));
+    };
+    expect([...(await cache.many(["msk", "spb", "msk"], load, 0))]).toEqual([
+      ["msk", 3],
+      ["spb", 3],
+    ]);
+    // Kept: only the new key is loaded; one the load left out is not kept (asked again next time).
+    expect([...(await cache.many(["msk", "kazan", "none"], load, 500))]).toEqual([
+      ["msk", 3],
+      ["kazan", 5],
+    ]);
+    expect(await cache.many(["none"], load, 600)).toEqual(new Map());
+    expect(loads).toEqual([["msk", "spb"], ["kazan", "none"], ["none"]]);
+    // Nothing to load: no call at all.
+    await cache.many(["msk", "spb"], load, 900);
+    expect(loads).toHaveLength(3);
+    // Past its time, or forgotten, a key is loaded again.
+    cache.forget("spb");
+    await cache.many(["msk", "spb"], load, 1_000);
+    expect(loads.at(-1)).toEqual(["msk", "spb"]);
+    // The single-key read shares the same entries.
+    expect(await cache("spb", async () => 99, 1_100)).toBe(3);
+  });
+});
