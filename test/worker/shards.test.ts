@@ -872,6 +872,97 @@ describe("an account arriving on a shard while a move copies it", () => {
     }
   });
 
+  it("charges the day once when the switch lands while the region's day is under way: the target's charge already past the account, the source's having skipped it", {
+    timeout: 90_000,
+  }, async () => {
+    const a = await annaAccountOnSecond();
+    const from: ShardBinding = "DB_MOSCOW_2";
+    const to: ShardBinding = "DB_MOSCOW";
+    const data = createDataAccess(env);
+    const today = localDay("Europe/Moscow");
+    const saved = await mskProgress();
+    try {
+      // The region recorded done through yesterday; its run for today starts while the account is frozen.
+      await setMskProgress({ ...saved, midnight: addDays(today, -1) });
+      const before = await figures(from, a.accountNo);
+      expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
+      // Today's run is under way, shard by shard: the source's charge skips the frozen account, and the target's is
+      // done before the switch (the account is not there yet); the day is not recorded done until every shard is.
+      await chargeDay(data.shard(from), "msk", today);
+      await chargeDay(data.shard(to), "msk", today);
+      expect((await dayCharges(from, a.accountNo, today)) + (await dayCharges(to, a.accountNo, today))).toBe(0);
+      // The switch: the account is charged for today on the target (before, neither side charged it).
+      expect((await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).step).toBe("done");
+      expect(await dayCharges(to, a.accountNo, today)).toBe(1);
+      // The region's run then finishes the day (and records it done): never a second charge.
+      const queue = { send: async () => undefined } as unknown as Queue;
+      await runRegionDay(createDataAccess(env), async () => undefined, queue, { region: "msk", at: Date.now() });
+      await chargeDay(data.shard(to), "msk", today);
+      expect(await dayCharges(to, a.accountNo, today)).toBe(1);
+      expect((await mskProgress()).midnight).toBe(today);
+      // The money: what the account had, less today's charge.
+      const cookie = await login("anna");
+      const home = await json<Accounts>(await call("msk", "/api/v1/accounts", { headers: { cookie } }));
+      const balance = home.items.find((x) => x.accountNo === a.accountNo)?.balanceKop;
+      expect(balance).toBe(Number(before.ledger_kop) + (await todaysCharge(to, a.accountNo, today)));
+    } finally {
+      await setMskProgress(saved, true);
+    }
+  });
+
+  it("starts a block due on the day under way at the switch before charging it: not charged, the fee once, the block in force", {
+    timeout: 90_000,
+  }, async () => {
+    const a = await annaAccountOnSecond();
+    const from: ShardBinding = "DB_MOSCOW_2";
+    const to: ShardBinding = "DB_MOSCOW";
+    const service = `${a.accountNo}-s1`;
+    const data = createDataAccess(env);
+    const today = localDay("Europe/Moscow");
+    // A block asked for as a subscriber does (40 days: 10 of them paid), then dated to start today.
+    await forgetLinksOf("demo-anna");
+    const asked = await call("msk", `/api/v1/accounts/${a.accountNo}/services/${service}/blocks`, {
+      method: "POST",
+      headers: { ...SAME_ORIGIN, cookie: await login("anna") },
+      body: JSON.stringify({ from: `${Number(today.slice(0, 4)) + 1}-02-01`, to: addDays(`${Number(today.slice(0, 4)) + 1}-02-01`, 39) }),
+    });
+    expect(asked.status).toBe(201);
+    const block = await json<{ id: string }>(asked);
+    await d1Of(data.shard(from))
+      .prepare("UPDATE voluntary_blocks SET from_day = ?, to_day = ? WHERE id = ?")
+      .bind(today, addDays(today, 39), block.id)
+      .run();
+    const saved = await mskProgress();
+    try {
+      await setMskProgress({ ...saved, midnight: addDays(today, -1) });
+      expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
+      // Today's run starts: its blocks (the frozen account's is left alone), then the charge shard by shard.
+      const at = new Date();
+      await applyBlocks(data, async () => undefined, "msk", today, at);
+      await chargeDay(data.shard(from), "msk", today);
+      await chargeDay(data.shard(to), "msk", today);
+      expect((await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).step).toBe("done");
+      const state = () =>
+        d1Of(data.shard(to))
+          .prepare(
+            `SELECT b.status AS block, s.status AS service,
+               (SELECT count(*) FROM ledger_entries WHERE idempotency_key = 'block:' || b.id || ':fee') AS fees
+             FROM voluntary_blocks b JOIN account_services s ON s.id = b.service_id WHERE b.id = ?`,
+          )
+          .bind(block.id)
+          .first<{ block: string; service: string; fees: number }>();
+      expect(await state()).toEqual({ block: "active", service: "suspended", fees: 1 });
+      expect(await dayCharges(to, a.accountNo, today)).toBe(0);
+      // The region's run finishes the day: no charge, no second fee.
+      const queue = { send: async () => undefined } as unknown as Queue;
+      await runRegionDay(createDataAccess(env), async () => undefined, queue, { region: "msk", at: Date.now() });
+      expect(await state()).toEqual({ block: "active", service: "suspended", fees: 1 });
+      expect(await dayCharges(to, a.accountNo, today)).toBe(0);
+    } finally {
+      await setMskProgress(saved, true);
+    }
+  });
+
   it("earns the bonus points a frozen account missed (the source's run skips it) once, on the target after the switch, though the day's run is still under way", {
     timeout: 90_000,
   }, async () => {

@@ -264,7 +264,15 @@ async function catchUpMoved(
   opts: CatchUpOptions & { notify?: Notify } = {},
 ) {
   const since = doneAtFreeze(move);
-  const until = await regionBillingDone(data, region);
+  const tz = regionTz(region);
+  const recorded = await regionBillingDone(data, region);
+  // Days are charged up to the one after the last the region has recorded done, when that one is due: a region's day
+  // is charged shard by shard (over several messages for a big branch) and recorded done at the end, so at the switch
+  // it may be under way, its target shard already past the account (then arriving) and its source's having skipped it
+  // frozen, and its blocks and tariff changes applied at its start without it. Charged here, with its blocks and
+  // tariff changes first, the region's own charge later finds the day's keys. A region that never charged: as before.
+  const underWay = recorded.chargedTo === "" ? "" : [addDays(recorded.chargedTo, 1), localDay(tz, now)].sort()[0];
+  const until = underWay && underWay > recorded.chargedTo ? { ...recorded, chargedTo: underWay } : recorded;
   // The first day or month of a call is always done, so that a call whose budget is nearly spent still moves on.
   let started = false;
   const more = () => {
@@ -282,8 +290,8 @@ async function catchUpMoved(
   // none (as before).
   const bonusDays: string[] = [];
   let bonusTo = since.bonusTo;
-  const tz = regionTz(region);
-  const lastBonusDay = until.chargedTo === "" ? until.bonusTo : ([dueDay(tz, now, EARN_HOUR), addDays(until.chargedTo, 1)].sort()[0] ?? "");
+  const lastBonusDay =
+    recorded.chargedTo === "" ? recorded.bonusTo : ([dueDay(tz, now, EARN_HOUR), addDays(recorded.chargedTo, 1)].sort()[0] ?? "");
   const earnMissed = async () => {
     if (move.bonusTo === null || lastBonusDay === "") return true;
     for (
