@@ -1477,7 +1477,7 @@ ${table(
   ${A.globalReadsPerVisit === 1 ? "once" : `${n0(A.globalReadsPerVisit)} times`} in all: the subscriber's profile and links, in one query, to be kept in their home shard
   (\`session_links\`, platform/session.ts) by its first request that finds no copy there; every request, the page's
   included, reads its session and that copy in one batch there, and the page's outage banner comes from the isolate's
-  copy of the regions' open outages (30 s). That is ${pct(busyGlobalPeak?.d1Busy ?? 0)} of the global database's thread,
+  copy of the regions' open outages (30 s; one opened from an outage's notice reads them afresh, the change may be newer). That is ${pct(busyGlobalPeak?.d1Busy ?? 0)} of the global database's thread,
   where a shard's share (its sessions, the copies and the accounts' data, and a copy written a visit) is
   ${((busyShardPeak?.d1Busy ?? 0) * 100).toFixed(2)} %. When the page read the profile, outages and links and the copy was
   kept apart (4 queries a visit) it was ${pct(d1Busy(A, (busyPerSec / A.requestsPerVisit) * 4, 0, 0))}; when every request read the links

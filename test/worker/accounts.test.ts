@@ -517,6 +517,32 @@ describe("the sessions' copy of the links in the home shard", () => {
     expect((await findSession(createDataAccess(env), token))?.links.map((l) => l.accountNo)).not.toContain(PETR_KZN);
   });
 
+  it("keeps the profile with the links, and trusts it only beside its own fill time (an older release re-stamps the links alone)", async () => {
+    const cookie = await as("olga");
+    const me = async () => {
+      const res = await call("msk", "/api/v1/me", { headers: { cookie } });
+      return { global: d1Use(res).use.has("DB"), profile: (await json<{ profile: { displayName: string } }>(res)).profile };
+    };
+    const fresh = await me();
+    // Kept: the next request reads nothing global, and the copy holds no password hash.
+    expect(await me()).toEqual({ global: false, profile: fresh.profile });
+    const row = await (await olgaHome())
+      .prepare("SELECT profile, filled_at FROM session_links WHERE subscriber_id = 'demo-olga'")
+      .first<{ profile: string; filled_at: number }>();
+    const kept = JSON.parse(row?.profile ?? "{}") as Record<string, unknown>;
+    expect(Object.keys(kept).sort()).toEqual(["at", "displayName", "email", "hasPassword", "id", "login", "phone"]);
+    expect(kept).toMatchObject({ displayName: fresh.profile.displayName, at: row?.filled_at });
+    expect(row?.profile).not.toMatch(/argon|pbkdf|hash/i);
+    // A release before the profile re-stamps `filled_at` with the links it read, beside an older profile: not believed.
+    await (await olgaHome())
+      .prepare(
+        "UPDATE session_links SET profile = json_set(profile, '$.displayName', 'Старое имя'), filled_at = ? WHERE subscriber_id = 'demo-olga'",
+      )
+      .bind(Date.now())
+      .run();
+    expect(await me()).toEqual({ global: true, profile: fresh.profile });
+  });
+
   it("is trusted for ten minutes at most, and one that is not a list is read afresh: never a 500", async () => {
     const cookie = await as("olga");
     const fresh = await listOf(cookie);

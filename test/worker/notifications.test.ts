@@ -557,6 +557,36 @@ describe("outages", () => {
     await ops(`/outages/${elsewhere.id}/resolve`, {});
   });
 
+  it("are read afresh when the app is opened from an outage's notice, though the isolate kept the region's list", async () => {
+    const petr = await login("petr");
+    const ids = async (res: Response) => (await json<{ items: { id: string }[] }>(res)).items.map((o) => o.id);
+    // This isolate keeps Kazan's open outages…
+    await ids(await api(petr, "/outages"));
+    // …when another isolate declares one there (its forgetting is not seen here): written as that isolate would.
+    const id = `outage-elsewhere-${Date.now()}`;
+    const now = Date.now();
+    await env.DB.prepare(
+      "INSERT INTO outages (id, region, street, houses, title, expected_end, declared_at, key) VALUES (?, 'kzn', NULL, NULL, 'Нет связи', ?, ?, ?)",
+    )
+      .bind(id, now + 3_600_000, now, id)
+      .run();
+    try {
+      // The kept list does not have it yet (for 30 s at most)…
+      expect(await ids(await api(petr, "/outages"))).not.toContain(id);
+      // …but the notice opens the home screen asking for a fresh one: the app's request and the page's banner have it.
+      const notice = render("outage", "ru", PETR_KZN, { phase: "declared", id, title: "Нет связи", until: "18:00" });
+      expect(notice.url).toBe(`/?outage=${id}`);
+      expect(await ids(await api(petr, `/outages?outage=${id}`))).toContain(id);
+      const page = await call("msk", notice.url, { headers: { accept: "text/html", cookie: petr } });
+      const boot = /<script type="application\/json" id="kabinet-boot">(.*?)<\/script>/s.exec(await page.text())?.[1] ?? "{}";
+      expect((JSON.parse(boot) as { outages?: { id: string }[] }).outages?.map((o) => o.id)).toContain(id);
+      // And what was read is kept: the next request without the hint has it too.
+      expect(await ids(await api(petr, "/outages"))).toContain(id);
+    } finally {
+      await env.DB.prepare("UPDATE outages SET resolved_at = ? WHERE id = ?").bind(Date.now(), id).run();
+    }
+  });
+
   it("match addresses by street and house, whatever the case or ё", () => {
     const a = "Казань, ул. Пушкина, д. 5, кв. 19";
     expect(inArea(a, null, null)).toBe(true);

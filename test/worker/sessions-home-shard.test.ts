@@ -102,6 +102,8 @@ describe("sessions in the subscriber's home shard", () => {
     const used = await me(legacy);
     expect(used.status).toBe(200);
     expect((await json<{ profile: { login: string } }>(used)).profile.login).toBe("anna");
+    // Its session, links and profile in one global round trip (a deployment that keeps new sessions global has only these).
+    expect(d1Use(used).get("DB")).toEqual({ roundTrips: 1, writes: 0 });
     const home = sessionCookie(await loginAs("anna", "198.51.100.182"));
     const list = await json<{ items: { id: string; current: boolean }[] }>(
       await call("msk", "/api/v1/me/sessions", { headers: { cookie: legacy } }),

@@ -30,4 +30,24 @@ describe("isolateCache", () => {
     // The single-key read shares the same entries.
     expect(await cache("spb", async () => 99, 1_100)).toBe(3);
   });
+
+  it("keeps nothing a load read while a key was forgotten (a change made meanwhile)", async () => {
+    const cache = isolateCache<string>(1_000);
+    let release = () => {};
+    const slow = (value: string) => () =>
+      new Promise<string>((resolve) => {
+        release = () => resolve(value);
+      });
+    const pending = cache("msk", slow("before the change"), 0);
+    cache.forget("msk");
+    release();
+    // The caller gets what it read, but the next reader loads again.
+    expect(await pending).toBe("before the change");
+    expect(await cache("msk", async () => "after", 10)).toBe("after");
+    const many = cache.many(["spb"], () => new Promise((resolve) => (release = () => resolve(new Map([["spb", "old"]])))), 20);
+    cache.forget("spb");
+    release();
+    expect(await many).toEqual(new Map([["spb", "old"]]));
+    expect(await cache.many(["spb"], async () => new Map([["spb", "new"]]), 30)).toEqual(new Map([["spb", "new"]]));
+  });
 });

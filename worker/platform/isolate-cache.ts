@@ -16,11 +16,14 @@ isolateState("platform/isolate-cache", () => {
 export function isolateCache<T>(ttlMs: number) {
   const entries = new Map<string, { until: number; value: T }>();
   caches.add(entries);
+  // Raised by `forget`: a load that began before it does not keep what it read (it may predate the change).
+  let forgotten = 0;
   const read = async (key: string, load: () => Promise<T>, now = Date.now()): Promise<T> => {
     const hit = entries.get(key);
     if (hit && hit.until > now) return hit.value;
+    const began = forgotten;
     const value = await load();
-    entries.set(key, { until: now + ttlMs, value });
+    if (began === forgotten) entries.set(key, { until: now + ttlMs, value });
     return value;
   };
   /**
@@ -36,13 +39,21 @@ export function isolateCache<T>(ttlMs: number) {
       else missing.push(key);
     }
     if (missing.length === 0) return found;
+    const began = forgotten;
     for (const [key, value] of await load(missing)) {
       if (!missing.includes(key)) continue;
-      entries.set(key, { until: now + ttlMs, value });
+      if (began === forgotten) entries.set(key, { until: now + ttlMs, value });
       found.set(key, value);
     }
     return found;
   };
-  /** Drops a key in this isolate (after a change made here: this isolate sees it at once, the others within `ttlMs`). */
-  return Object.assign(read, { many, forget: (key: string) => void entries.delete(key) });
+  /**
+   * Drops a key in this isolate (after a change made here: this isolate sees it at once, the others within `ttlMs`),
+   * and keeps nothing a load still under way read (from before the change, maybe).
+   */
+  const forget = (key: string) => {
+    forgotten++;
+    entries.delete(key);
+  };
+  return Object.assign(read, { many, forget });
 }

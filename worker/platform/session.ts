@@ -179,27 +179,11 @@ function parseCookie(value: string): {
   };
 }
 
-/** The accounts a subscriber may see: a known subscriber, or the legacy session's (a subquery in its batch). */
-function selectSessionLinks(db: GlobalDb, who: SessionSubscriber) {
-  return db
-    .select({
-      accountNo: accountLinks.accountNo,
-      role: accountLinks.role,
-      lowBalanceKop: accountLinks.lowBalanceKop,
-      region: accountDirectory.region,
-      shard: accountDirectory.shard,
-    })
-    .from(accountLinks)
-    .innerJoin(accountDirectory, eq(accountDirectory.accountNo, accountLinks.accountNo))
-    .where(subscriberIs(accountLinks.subscriberId, who))
-    .orderBy(accountLinks.createdAt, accountLinks.accountNo);
-}
-
 /**
  * The subscriber's profile and links in one global query (the links as a JSON array, ordered in `copyOf`): what the
  * home shard's copy keeps, and what a route that reads global data reads with its session.
  */
-function selectSessionCopy(db: GlobalDb, subscriberId: string) {
+function selectSessionCopy(db: GlobalDb, who: SessionSubscriber) {
   return db
     .select({
       id: subscribers.id,
@@ -212,7 +196,7 @@ function selectSessionCopy(db: GlobalDb, subscriberId: string) {
       links: sql<string>`(SELECT json_group_array(json_object('accountNo', l.account_no, 'role', l.role, 'lowBalanceKop', l.low_balance_kop, 'region', d.region, 'shard', d.shard, 'createdAt', l.created_at)) FROM account_links l JOIN account_directory d ON d.account_no = l.account_no WHERE l.subscriber_id = subscribers.id)`,
     })
     .from(subscribers)
-    .where(eq(subscribers.id, subscriberId));
+    .where(subscriberIs(subscribers.id, who));
 }
 
 /** The profile and the links (in the order the links were made) from `selectSessionCopy`'s rows. */
@@ -325,10 +309,10 @@ function trustedCopy(copy: typeof linkCopies.$inferSelect | undefined, now: Date
   if (!copy?.links || !copy.profile || !copy.filledAt || now.getTime() - copy.filledAt.getTime() >= LINKS_COPY_TTL_MS) return null;
   try {
     const links: unknown = JSON.parse(copy.links);
-    const profile: unknown = JSON.parse(copy.profile);
-    return Array.isArray(links) && profile && typeof profile === "object"
-      ? { links: links as SessionLink[], profile: profile as SessionProfile }
-      : null;
+    const kept: unknown = JSON.parse(copy.profile);
+    if (!Array.isArray(links) || !kept || typeof kept !== "object") return null;
+    const { at, ...profile } = kept as SessionProfile & { at?: unknown };
+    return at === copy.filledAt.getTime() ? { links: links as SessionLink[], profile } : null;
   } catch {
     return null;
   }
@@ -340,9 +324,12 @@ function trustedCopy(copy: typeof linkCopies.$inferSelect | undefined, now: Date
  */
 export async function keepSessionCopy(home: RegionDb, subscriberId: string, gen: number, copy: SessionCopy, now: Date) {
   if (!copy.profile) return;
+  // The profile carries its own fill time: trusted only beside the same `filled_at` (a release before it re-stamped
+  // `filled_at` with the links alone, and would leave an older profile beside them during a deployment).
+  const profile = JSON.stringify({ ...copy.profile, at: now.getTime() });
   await home
     .insert(linkCopies)
-    .values({ subscriberId, gen: 0, links: JSON.stringify(copy.links), profile: JSON.stringify(copy.profile), filledAt: now })
+    .values({ subscriberId, gen: 0, links: JSON.stringify(copy.links), profile, filledAt: now })
     .onConflictDoUpdate({
       target: linkCopies.subscriberId,
       set: { links: sql`excluded.links`, profile: sql`excluded.profile`, filledAt: sql`excluded.filled_at` },
@@ -368,16 +355,24 @@ async function readAndKeepCopy(db: GlobalDb, home: RegionDb, subscriberId: strin
  * the password), so that their next request reads them afresh. Raising `gen` also refuses the copy a request is about
  * to write from what it read before the change.
  */
-export async function forgetSessionCopy(data: DataAccess, subscriber: { id: string; homeShard: string }) {
+export async function forgetSessionCopy(data: DataAccess, subscriber: { id: string; homeShard: string }, opts: { quiet?: boolean } = {}) {
   if (!data.hasShard(subscriber.homeShard)) return;
-  await data
-    .shard(subscriber.homeShard)
-    .insert(linkCopies)
-    .values({ subscriberId: subscriber.id, gen: 1, links: null, profile: null, filledAt: null })
-    .onConflictDoUpdate({
-      target: linkCopies.subscriberId,
-      set: { gen: sql`${linkCopies.gen} + 1`, links: null, profile: null, filledAt: null },
-    });
+  try {
+    await data
+      .shard(subscriber.homeShard)
+      .insert(linkCopies)
+      .values({ subscriberId: subscriber.id, gen: 1, links: null, profile: null, filledAt: null })
+      .onConflictDoUpdate({
+        target: linkCopies.subscriberId,
+        set: { gen: sql`${linkCopies.gen} + 1`, links: null, profile: null, filledAt: null },
+      });
+  } catch (e) {
+    // `quiet`: the change itself is made and is not answered as failed (a one-time code already used up); the copy is
+    // trusted for LINKS_COPY_TTL_MS at most, and read afresh after. Otherwise the caller fails and is retried (a
+    // shard move's switch, which must be seen at once).
+    if (!opts.quiet) throw e;
+    log("error", "session.copy_not_forgotten", { error: e instanceof Error ? e.message.slice(0, 200) : "unknown" });
+  }
 }
 
 /**
@@ -440,18 +435,18 @@ async function readSession(
     const row = rows[0];
     return row?.subscriberId === subscriberId ? { row: { ...row, homeShard: store }, copy: copyOf(read), results } : null;
   }
-  const [rows, links, ...results] = await db.batch([
+  const [rows, read, ...results] = await db.batch([
     // The subscriber's home shard with the session's row (one primary-key join): no round trip of its own.
     db
       .select({ ...getTableColumns(globalSessions), homeShard: subscribers.homeShard })
       .from(globalSessions)
       .innerJoin(subscribers, eq(subscribers.id, globalSessions.subscriberId))
       .where(eq(globalSessions.idHash, idHash)),
-    selectSessionLinks(db, legacySessionSubscriber(db, idHash)),
+    selectSessionCopy(db, legacySessionSubscriber(db, idHash)),
     ...reads.map((r) => r.build(db, legacySessionSubscriber(db, idHash), c)),
   ]);
   const row = rows[0];
-  return row ? { row, copy: { links, profile: null }, results } : null;
+  return row ? { row, copy: copyOf(read), results } : null;
 }
 
 /**

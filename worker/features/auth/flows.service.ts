@@ -291,7 +291,7 @@ async function replacePassword(data: DataAccess, s: { id: string; homeShard: str
   await data.global.update(subscribers).set({ passwordHash }).where(eq(subscribers.id, s.id));
   await endAllSessions(data, s, keep);
   // The profile shows whether a password is set: the sessions' copy of it is read again.
-  await forgetSessionCopy(data, s);
+  await forgetSessionCopy(data, s, { quiet: true });
 }
 
 /** A code to the new phone (the caller has passed step-up) or email; confirming it sets the contact. */
@@ -333,6 +333,6 @@ export async function confirmContactChange(data: DataAccess, session: SessionInf
     .set(kind === "phone" ? { phone: value } : { email: value })
     .where(eq(subscribers.id, session.subscriberId));
   // The sessions' copy of the profile shows the old contact: it is read again.
-  await forgetSessionCopy(data, { id: session.subscriberId, homeShard: session.homeShard });
+  await forgetSessionCopy(data, { id: session.subscriberId, homeShard: session.homeShard }, { quiet: true });
   return value;
 }

@@ -348,7 +348,8 @@ export function render(kind: NotificationKind, lang: Lang, accountNo: string | n
           : ru
             ? `Авария в сети. Восстановим до ${str(p, "until")}`
             : `Network outage. Back by ${str(p, "until")}`,
-        url: "/",
+        // The home screen, asked to read the outages afresh (an isolate's copy of them may predate this one).
+        url: str(p, "id") ? `/?outage=${encodeURIComponent(str(p, "id"))}` : "/",
       };
     }
     case "number_limit": {

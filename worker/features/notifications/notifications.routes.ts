@@ -180,6 +180,15 @@ export const myOutagesRoute = createRoute({
   path: "/outages",
   tags: ["Notifications"],
   summary: "Outages now affecting the addresses of the subscriber's accounts (the home screen's banner)",
+  request: {
+    query: z.object({
+      outage: z
+        .string()
+        .max(64)
+        .optional()
+        .openapi({ description: "The outage a notice was about, when the app was opened from it: the list is read afresh" }),
+    }),
+  },
   responses: { 200: jsonResponse("Outages", z.object({ items: z.array(Outage) })), 401: unauthorized },
 });
 

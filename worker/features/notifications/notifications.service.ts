@@ -519,7 +519,11 @@ const activeOutages = isolateCache<(typeof outages.$inferSelect)[]>(OUTAGES_TTL_
 export const forgetOutages = (region: string) => activeOutages.forget(region);
 
 /** The active outages at the addresses of the subscriber's accounts (each with the accounts it hits). */
-export async function myOutages(data: DataAccess, subscriberId: string) {
+/**
+ * `fresh`: read the regions' outages from the database, not the isolate's copy (the page or request was opened from an
+ * outage's notice, which may be newer than the copy), and keep them.
+ */
+export async function myOutages(data: DataAccess, subscriberId: string, fresh = false) {
   // The links read with the request's session, when there is one (no second round trip for them).
   const mine =
     sessionLinks(data.global, subscriberId) ??
@@ -530,6 +534,7 @@ export async function myOutages(data: DataAccess, subscriberId: string) {
       .where(eq(accountLinks.subscriberId, subscriberId)));
   const regionsOfMine = [...new Set(mine.map((m) => m.region))];
   // The regions this isolate has not kept are read together: one round trip at most.
+  if (fresh) for (const region of regionsOfMine) forgetOutages(region);
   const byRegion = await activeOutages.many(regionsOfMine, async (missing) => {
     const rows = await data.global
       .select()
@@ -537,7 +542,7 @@ export async function myOutages(data: DataAccess, subscriberId: string) {
       .where(and(inList(outages.region, missing), isNull(outages.resolvedAt)));
     return new Map(missing.map((region) => [region, rows.filter((o) => o.region === region)]));
   });
-  const active = [...byRegion.values()].flat();
+  const active = [...byRegion.values()].flat().sort((a, b) => a.declaredAt.getTime() - b.declaredAt.getTime() || (a.id < b.id ? -1 : 1));
   // The addresses of the subscriber's accounts in the regions hit, read once per shard that holds them.
   const regionsHit = new Set(active.map((o) => o.region));
   const hitShards = [...new Set(mine.filter((m) => regionsHit.has(m.region) && isShardBinding(m.shard)).map((m) => m.shard))];

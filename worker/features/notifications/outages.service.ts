@@ -64,6 +64,7 @@ export async function declareOutage(db: GlobalDb, queue: NotificationQueue, inpu
   // Neither inserted nor found: the row was deleted between the two statements, which nothing does; say so.
   if (!row) throw new Error("outage key conflict without a row");
   if (!inserted && !sameRequest(row, input)) throw new AppError(409, "idempotency_mismatch");
+  forgetOutages(row.region);
   await queue.send({
     channel: "area",
     kind: "outage",
@@ -71,9 +72,8 @@ export async function declareOutage(db: GlobalDb, queue: NotificationQueue, inpu
     region: row.region,
     street: row.street,
     houses: row.houses ? (JSON.parse(row.houses) as string[]) : null,
-    params: { phase: "declared", title: row.title, until: row.expectedEnd.toISOString() },
+    params: { phase: "declared", id: row.id, title: row.title, until: row.expectedEnd.toISOString() },
   });
-  forgetOutages(row.region);
   log("info", inserted ? "outage.declared" : "outage.repeated", { id: row.id, region: row.region });
   return { outage: outageJson(row), created: Boolean(inserted) };
 }
@@ -89,6 +89,7 @@ export async function resolveOutage(db: GlobalDb, queue: NotificationQueue, id: 
     const exists = await db.select({ id: outages.id }).from(outages).where(eq(outages.id, id)).get();
     throw new AppError(exists ? 409 : 404, exists ? "outage_resolved" : "not_found");
   }
+  forgetOutages(row.region);
   await queue.send({
     channel: "area",
     kind: "outage",
@@ -96,9 +97,8 @@ export async function resolveOutage(db: GlobalDb, queue: NotificationQueue, id: 
     region: row.region,
     street: row.street,
     houses: row.houses ? (JSON.parse(row.houses) as string[]) : null,
-    params: { phase: "resolved", title: row.title },
+    params: { phase: "resolved", id: row.id, title: row.title },
   });
-  forgetOutages(row.region);
   log("info", "outage.resolved", { id: row.id });
   return outageJson(row);
 }

@@ -60,7 +60,8 @@ export async function withBootData(c: Context<AppEnv>, res: Response): Promise<R
     ? await Promise.all([
         currentProfile(data.global, session),
         page === "/accounts" ? listAccounts(data, session.subscriberId) : undefined,
-        outagePage ? myOutages(data, session.subscriberId) : undefined,
+        // Opened from an outage's notice: its banner read afresh, not from the isolate's copy.
+        outagePage ? myOutages(data, session.subscriberId, url.searchParams.has("outage")) : undefined,
       ])
     : [undefined, undefined, undefined];
   const boot = { region: regionContext(region, geo, url, c.env.BASE_DOMAIN), contacts, tariffs, services, me, accounts, outages };

@@ -28,6 +28,9 @@ export const notificationsApi = {
   unsubscribePush: (endpoint: string) => apiSend<void>("POST", "/api/v1/push/unsubscribe", { endpoint }),
   outages: () => {
     const ready = fromBoot("outages");
-    return ready ? Promise.resolve(ready) : apiRequest<Items<OutageDto>>("/api/v1/outages").then((r) => r.items);
+    // Opened from an outage's notice (`/?outage=<id>`): the server reads the outages afresh.
+    const told = new URLSearchParams(location.search).get("outage");
+    const path = told ? `/api/v1/outages?outage=${encodeURIComponent(told)}` : "/api/v1/outages";
+    return ready ? Promise.resolve(ready) : apiRequest<Items<OutageDto>>(path).then((r) => r.items);
   },
 };
