@@ -28,14 +28,20 @@ export function isolateCache<T>(ttlMs: number) {
   };
   /**
    * Several keys at once: those not kept are loaded together (`load` answers each key it is given; one it leaves out
-   * is not kept), so a miss of several costs one round trip.
+   * is not kept), so a miss of several costs one round trip. `stale` may turn a kept value down (given when it was
+   * kept), which is then loaded with the missing ones.
    */
-  const many = async (keys: readonly string[], load: (missing: string[]) => Promise<Map<string, T>>, now = Date.now()) => {
+  const many = async (
+    keys: readonly string[],
+    load: (missing: string[]) => Promise<Map<string, T>>,
+    now = Date.now(),
+    stale?: (key: string, value: T, keptAt: number) => boolean,
+  ) => {
     const found = new Map<string, T>();
     const missing: string[] = [];
     for (const key of new Set(keys)) {
       const hit = entries.get(key);
-      if (hit && hit.until > now) found.set(key, hit.value);
+      if (hit && hit.until > now && !stale?.(key, hit.value, hit.until - ttlMs)) found.set(key, hit.value);
       else missing.push(key);
     }
     if (missing.length === 0) return found;

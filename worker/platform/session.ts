@@ -4,7 +4,7 @@ import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { serialize } from "hono/utils/cookie";
-import { accountDirectory, accountLinks, globalSessions, subscribers } from "../db/schema/global";
+import { accountLinks, globalSessions, subscribers } from "../db/schema/global";
 import { sessionLinks as linkCopies, sessions } from "../db/schema/region";
 import type { AppEnv } from "../env";
 import { randomToken, sha256Hex, timingSafeEqual } from "./crypto";

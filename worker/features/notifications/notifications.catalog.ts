@@ -348,8 +348,8 @@ export function render(kind: NotificationKind, lang: Lang, accountNo: string | n
           : ru
             ? `Авария в сети. Восстановим до ${str(p, "until")}`
             : `Network outage. Back by ${str(p, "until")}`,
-        // The home screen, asked to read the outages afresh (an isolate's copy of them may predate this one).
-        url: str(p, "id") ? `/?outage=${encodeURIComponent(str(p, "id"))}` : "/",
+        // The home screen, naming the notice: an isolate's copy of the outages that predates it is read again.
+        url: str(p, "id") ? `/?${resolved ? "outage-resolved" : "outage"}=${encodeURIComponent(str(p, "id"))}` : "/",
       };
     }
     case "number_limit": {

@@ -122,5 +122,7 @@ export const unsubscribeHandler: RouteHandler<typeof r.unsubscribeRoute, AppEnv>
 export const myOutagesHandler: RouteHandler<typeof r.myOutagesRoute, AppEnv> = async (c) => {
   const { subscriberId } = requireSession(c);
   noStore(c);
-  return c.json({ items: await svc.myOutages(c.get("data"), subscriberId, c.req.valid("query").outage !== undefined) }, 200);
+  const query = c.req.valid("query");
+  const told = { declared: query.outage, resolved: query["outage-resolved"] };
+  return c.json({ items: await svc.myOutages(c.get("data"), subscriberId, told) }, 200);
 };

@@ -186,7 +186,12 @@ export const myOutagesRoute = createRoute({
         .string()
         .max(64)
         .optional()
-        .openapi({ description: "The outage a notice was about, when the app was opened from it: the list is read afresh" }),
+        .openapi({ description: "The outage declared whose notice the app was opened from: a kept list without it is read again" }),
+      "outage-resolved": z
+        .string()
+        .max(64)
+        .optional()
+        .openapi({ description: "The outage resolved whose notice the app was opened from: a kept list with it is read again" }),
     }),
   },
   responses: { 200: jsonResponse("Outages", z.object({ items: z.array(Outage) })), 401: unauthorized },

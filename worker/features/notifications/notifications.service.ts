@@ -520,10 +520,23 @@ export const forgetOutages = (region: string) => activeOutages.forget(region);
 
 /** The active outages at the addresses of the subscriber's accounts (each with the accounts it hits). */
 /**
- * `fresh`: read the regions' outages from the database, not the isolate's copy (the page or request was opened from an
- * outage's notice, which may be newer than the copy), and keep them.
+ * A kept list that disagrees with the outage notice the app was opened from is read again, but not more often than
+ * this per isolate and region (a notice's link with an id that is no outage's cannot make every request read).
  */
-export async function myOutages(data: DataAccess, subscriberId: string, fresh = false) {
+export const OUTAGES_RECHECK_MS = 2_000;
+
+/** The outage notice the app was opened from (`/?outage=<id>`, `/?outage-resolved=<id>`), if any. */
+export interface OutageNotice {
+  declared?: string | undefined;
+  resolved?: string | undefined;
+}
+
+/**
+ * `told`: the outage notice the page or request was opened from. The isolate's copy of a region's outages is read
+ * again where it disagrees with it (the outage declared is not in it, or the one resolved still is): the notice may
+ * be newer than the copy, which another isolate's change does not reach for up to 30 s.
+ */
+export async function myOutages(data: DataAccess, subscriberId: string, told: OutageNotice = {}) {
   // The links read with the request's session, when there is one (no second round trip for them).
   const mine =
     sessionLinks(data.global, subscriberId) ??
@@ -533,15 +546,24 @@ export async function myOutages(data: DataAccess, subscriberId: string, fresh = 
       .innerJoin(accountDirectory, eq(accountDirectory.accountNo, accountLinks.accountNo))
       .where(eq(accountLinks.subscriberId, subscriberId)));
   const regionsOfMine = [...new Set(mine.map((m) => m.region))];
-  // The regions this isolate has not kept are read together: one round trip at most.
-  if (fresh) for (const region of regionsOfMine) forgetOutages(region);
-  const byRegion = await activeOutages.many(regionsOfMine, async (missing) => {
-    const rows = await data.global
-      .select()
-      .from(outages)
-      .where(and(inList(outages.region, missing), isNull(outages.resolvedAt)));
-    return new Map(missing.map((region) => [region, rows.filter((o) => o.region === region)]));
-  });
+  // The regions this isolate has not kept (or whose copy the notice contradicts) are read together: one round trip at most.
+  const now = Date.now();
+  const contradicted = (_region: string, list: (typeof outages.$inferSelect)[], keptAt: number) =>
+    now - keptAt >= OUTAGES_RECHECK_MS &&
+    ((told.declared !== undefined && !list.some((o) => o.id === told.declared)) ||
+      (told.resolved !== undefined && list.some((o) => o.id === told.resolved)));
+  const byRegion = await activeOutages.many(
+    regionsOfMine,
+    async (missing) => {
+      const rows = await data.global
+        .select()
+        .from(outages)
+        .where(and(inList(outages.region, missing), isNull(outages.resolvedAt)));
+      return new Map(missing.map((region) => [region, rows.filter((o) => o.region === region)]));
+    },
+    now,
+    told.declared === undefined && told.resolved === undefined ? undefined : contradicted,
+  );
   const active = [...byRegion.values()].flat().sort((a, b) => a.declaredAt.getTime() - b.declaredAt.getTime() || (a.id < b.id ? -1 : 1));
   // The addresses of the subscriber's accounts in the regions hit, read once per shard that holds them.
   const regionsHit = new Set(active.map((o) => o.region));

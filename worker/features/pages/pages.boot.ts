@@ -60,8 +60,13 @@ export async function withBootData(c: Context<AppEnv>, res: Response): Promise<R
     ? await Promise.all([
         currentProfile(data.global, session),
         page === "/accounts" ? listAccounts(data, session.subscriberId) : undefined,
-        // Opened from an outage's notice: its banner read afresh, not from the isolate's copy.
-        outagePage ? myOutages(data, session.subscriberId, url.searchParams.has("outage")) : undefined,
+        // Opened from an outage's notice: a copy of the outages that contradicts it is read again.
+        outagePage
+          ? myOutages(data, session.subscriberId, {
+              declared: url.searchParams.get("outage") ?? undefined,
+              resolved: url.searchParams.get("outage-resolved") ?? undefined,
+            })
+          : undefined,
       ])
     : [undefined, undefined, undefined];
   const boot = { region: regionContext(region, geo, url, c.env.BASE_DOMAIN), contacts, tariffs, services, me, accounts, outages };

@@ -1,3 +1,4 @@
+import { useLocation } from "@solidjs/router";
 import { createResource, For, Show } from "solid-js";
 import { useI18n } from "../../i18n";
 import { formatMoment } from "../../lib/format";
@@ -9,9 +10,11 @@ import { notificationsApi } from "./notificationsApi";
 export function OutageBanner() {
   const { t, lang } = useI18n();
   const { profile } = useSession();
+  const location = useLocation();
+  // Read again when a notice opens the same screen with another outage named (`?outage=`, `?outage-resolved=`).
   const [outages] = createResource(
-    () => profile()?.id,
-    () => notificationsApi.outages().catch(() => []),
+    () => (profile()?.id ? { id: profile()?.id, search: location.search } : undefined),
+    ({ search }) => notificationsApi.outages(search).catch(() => []),
   );
   return (
     <Show when={(latestOf(outages) ?? []).length > 0}>

@@ -26,11 +26,16 @@ export const notificationsApi = {
   subscribePush: (sub: Omit<PushSubscriptionBody, "lang">, lang: "ru" | "en") =>
     apiSend<PushSubscribedDto>("POST", "/api/v1/push/subscriptions", { ...sub, lang }),
   unsubscribePush: (endpoint: string) => apiSend<void>("POST", "/api/v1/push/unsubscribe", { endpoint }),
-  outages: () => {
+  /** `search`: the page's query; opened from an outage's notice, it names it, and the server checks its copy against it. */
+  outages: (search = "") => {
     const ready = fromBoot("outages");
-    // Opened from an outage's notice (`/?outage=<id>`): the server reads the outages afresh.
-    const told = new URLSearchParams(location.search).get("outage");
-    const path = told ? `/api/v1/outages?outage=${encodeURIComponent(told)}` : "/api/v1/outages";
+    const from = new URLSearchParams(search);
+    const told = new URLSearchParams();
+    for (const key of ["outage", "outage-resolved"]) {
+      const id = from.get(key);
+      if (id) told.set(key, id);
+    }
+    const path = told.size ? `/api/v1/outages?${told}` : "/api/v1/outages";
     return ready ? Promise.resolve(ready) : apiRequest<Items<OutageDto>>(path).then((r) => r.items);
   },
 };
