@@ -910,6 +910,43 @@ describe("an account arriving on a shard while a move copies it", () => {
     }
   });
 
+  it("closes the month once when the switch lands while the region's close is under way: the target's already past the account, the source's having skipped it", {
+    timeout: 90_000,
+  }, async () => {
+    const a = await annaAccountOnSecond();
+    const from: ShardBinding = "DB_MOSCOW_2";
+    const to: ShardBinding = "DB_MOSCOW";
+    const data = createDataAccess(env);
+    const today = localDay("Europe/Moscow");
+    const lastMonth = addDays(`${today.slice(0, 7)}-01`, -1).slice(0, 7);
+    const saved = await mskProgress();
+    try {
+      // Every daily job is past last month, whose close is recorded only up to the month before: it is closable.
+      await setMskProgress({ midnight: today, bonus: today, alerts: today, close: addDays(`${lastMonth}-01`, -1) });
+      expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
+      // The region's close of last month is under way, shard by shard: the source's skips the frozen account, the
+      // target's is through before the switch; it is recorded only when every shard is.
+      const at = new Date();
+      await closeMonthPart(data.shard(from), "msk", lastMonth, "", 100, at);
+      await closeMonthPart(data.shard(to), "msk", lastMonth, "", 100, at);
+      expect((await closedMonth(from, a.accountNo, lastMonth)) || (await closedMonth(to, a.accountNo, lastMonth))).toBe(false);
+      // The switch closes it on the target (before, no one did, and a later month's close made it impossible).
+      expect((await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).step).toBe("done");
+      expect(await closedMonth(to, a.accountNo, lastMonth)).toBe(true);
+      // The region's close then finishes and records the month: one period row, never two.
+      const queue = { send: async () => undefined } as unknown as Queue;
+      await runRegionDay(createDataAccess(env), async () => undefined, queue, { region: "msk", at: Date.now() });
+      expect((await mskProgress()).close).toBe(addDays(`${today.slice(0, 7)}-01`, -1));
+      const periods = await d1Of(data.shard(to))
+        .prepare("SELECT count(*) AS n FROM ledger_periods WHERE account_no = ? AND month = ?")
+        .bind(a.accountNo, lastMonth)
+        .first<{ n: number }>();
+      expect(periods?.n).toBe(1);
+    } finally {
+      await setMskProgress(saved, true);
+    }
+  });
+
   it("starts a block due on the day under way at the switch before charging it: not charged, the fee once, the block in force", {
     timeout: 90_000,
   }, async () => {

@@ -13,6 +13,8 @@ export interface RegionBillingDone {
   closedTo: string;
   /** The region's bonus run (`cron_progress` job "bonus"): the last local day whose points were earned. */
   bonusTo: string;
+  /** The region's balance alerts (job "alerts"), as read now (a month is closed once every daily job is past it). */
+  alertsTo?: string;
 }
 
 /** The region's midnight charge and month close as recorded done (`cron_progress` on its home shard): one query. */
@@ -24,7 +26,7 @@ export async function regionBillingDone(data: DataAccess, region: string): Promi
     .where(eq(cronProgress.region, region))
     .all();
   const done = (job: string) => rows.find((r) => r.job === job)?.doneDay ?? "";
-  return { chargedTo: done("midnight"), closedTo: done("close"), bonusTo: done("bonus") };
+  return { chargedTo: done("midnight"), closedTo: done("close"), bonusTo: done("bonus"), alertsTo: done("alerts") };
 }
 
 /** The account number just before `accountNo` among numbers of its length: a close page of this account alone. */

@@ -31,6 +31,8 @@ import { addDays, localDay, regionTz } from "../../platform/region";
 import { forgetHoldersLinks } from "../../platform/session";
 import { branchOfRegion, copyPage, type KeyValue, readPage } from "../../platform/shard-map";
 import { type CatchUpOptions, catchUpAccount, type RegionBillingDone, regionBillingDone } from "../billing/catch-up.service";
+import { monthDays } from "../billing/ledger.service";
+import { lastClosableMonth, nextMonth } from "../billing/period-close.service";
 import { EARN_HOUR, earnForAccountDay } from "../bonus/bonus.service";
 import { dueDay } from "../cron/daily.service";
 import type { Notify } from "../services/applications.service";
@@ -271,8 +273,18 @@ async function catchUpMoved(
   // it may be under way, its target shard already past the account (then arriving) and its source's having skipped it
   // frozen, and its blocks and tariff changes applied at its start without it. Charged here, with its blocks and
   // tariff changes first, the region's own charge later finds the day's keys. A region that never charged: as before.
-  const underWay = recorded.chargedTo === "" ? "" : [addDays(recorded.chargedTo, 1), localDay(tz, now)].sort()[0];
-  const until = underWay && underWay > recorded.chargedTo ? { ...recorded, chargedTo: underWay } : recorded;
+  // By the clock, not the call's `now`: a call begun before local midnight may end after it.
+  const dueNow = localDay(tz, new Date(Math.max(now.getTime(), Date.now())));
+  const underWay = recorded.chargedTo === "" ? "" : ([addDays(recorded.chargedTo, 1), dueNow].sort()[0] ?? "");
+  // So are months closed up to the one after the last the region has recorded closed, when every daily job is past
+  // it (as the region's close decides): its close too goes shard by shard and is recorded at the end.
+  const closable = lastClosableMonth([recorded.chargedTo, recorded.bonusTo, recorded.alertsTo].map((d) => d || undefined));
+  const closing = recorded.closedTo === "" ? null : nextMonth(recorded.closedTo.slice(0, 7));
+  const until: RegionBillingDone = {
+    ...recorded,
+    chargedTo: [underWay, recorded.chargedTo].sort().at(-1) ?? "",
+    closedTo: closing !== null && closable !== null && closing <= closable ? monthDays(closing).last : recorded.closedTo,
+  };
   // The first day or month of a call is always done, so that a call whose budget is nearly spent still moves on.
   let started = false;
   const more = () => {
