@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { sandboxAcquirer } from "../../worker/adapters/payments/sandbox";
 import {
   runShardTick,
@@ -121,6 +121,41 @@ describe("a cron tick over many shards", () => {
     const quarter = await runTick("*/15 * * * *", Date.now(), { ...env, DB } as Env);
     expect(refused).toBeGreaterThanOrEqual(1);
     expect(quarter.shardMessages.map((m) => m.body.shard)).toEqual(shardBindings(env));
+  });
+
+  it("logs a failing money archive and leaves it to the next tick: the tick's other jobs are done and its message is not retried", async () => {
+    // The shard refuses the archive's statements (its table unreachable, say); every other statement goes through.
+    let refused = 0;
+    const shard = new Proxy(env.DB_SIBERIA, {
+      get(target, prop) {
+        if (prop === "prepare")
+          return (query: string) => {
+            if (/archive_progress/.test(query)) {
+              refused++;
+              throw new Error("D1_ERROR: no such table: archive_progress");
+            }
+            return target.prepare(query);
+          };
+        const v = Reflect.get(target, prop, target);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const errors: string[] = [];
+    const spy = vi.spyOn(console, "error").mockImplementation((line: unknown) => void errors.push(String(line)));
+    onTestFinished(() => spy.mockRestore());
+    const data = createDataAccess({ ...env, DB_SIBERIA: shard } as Env);
+    const queue = { send: async () => undefined, sendBatch: async () => undefined } as unknown as Queue;
+    const out = await runShardTick(
+      { data, queue, files: env.FILES, acquirer: sandboxAcquirer(env, "http://msk.kabinet.localhost"), notify: async () => undefined },
+      { kind: "cron.shard", tick: "quarter", shard: "DB_SIBERIA", at: Date.now() },
+    );
+    expect(refused).toBe(1);
+    // The jobs before it ran and answered; the archive's figure is missing, and the failure is logged with its shard.
+    expect(out).toMatchObject({ reportsExpired: 0, ticketsClosed: expect.any(Number), sessionsExpired: expect.any(Number) });
+    expect(out.moneyArchived).toBeUndefined();
+    expect(errors.map((l) => JSON.parse(l) as { msg: string; shard: string })).toContainEqual(
+      expect.objectContaining({ msg: "billing.archive_failed", shard: "DB_SIBERIA" }),
+    );
   });
 
   it("works a crowded shard in pages, each invocation within its calls, every autopay noticed and every promised payment repaid once", async () => {
