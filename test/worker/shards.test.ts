@@ -947,6 +947,33 @@ describe("an account arriving on a shard while a move copies it", () => {
     }
   });
 
+  it("closes the months of a region's first close under way at the switch (no close recorded yet), up to the last closable", {
+    timeout: 90_000,
+  }, async () => {
+    const a = await annaAccountOnSecond();
+    const from: ShardBinding = "DB_MOSCOW_2";
+    const to: ShardBinding = "DB_MOSCOW";
+    const data = createDataAccess(env);
+    const today = localDay("Europe/Moscow");
+    const lastMonth = addDays(`${today.slice(0, 7)}-01`, -1).slice(0, 7);
+    const saved = await mskProgress();
+    try {
+      // Every daily job is past last month, and the region has never recorded a close.
+      await setMskProgress({ midnight: today, bonus: today, alerts: today }, true);
+      expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
+      const at = new Date();
+      await closeMonthPart(data.shard(from), "msk", lastMonth, "", 100, at);
+      await closeMonthPart(data.shard(to), "msk", lastMonth, "", 100, at);
+      let step = "";
+      for (let i = 0; i < 20 && step !== "done"; i++)
+        step = (await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).step;
+      expect(step).toBe("done");
+      expect(await closedMonth(to, a.accountNo, lastMonth)).toBe(true);
+    } finally {
+      await setMskProgress(saved, true);
+    }
+  });
+
   it("starts a block due on the day under way at the switch before charging it: not charged, the fee once, the block in force", {
     timeout: 90_000,
   }, async () => {

@@ -262,9 +262,12 @@ async function catchUpMoved(
   db: RegionDb,
   move: MoveRow,
   region: string,
-  now: Date,
+  callNow: Date,
   opts: CatchUpOptions & { notify?: Notify } = {},
 ) {
+  // By the clock, not only the call's `now`: a call begun before local midnight (or the bonus run's hour) may read
+  // the region's progress after it. Every day due, charge time and earning below is reckoned from this.
+  const now = new Date(Math.max(callNow.getTime(), Date.now()));
   const since = doneAtFreeze(move);
   const tz = regionTz(region);
   const recorded = await regionBillingDone(data, region);
@@ -273,13 +276,13 @@ async function catchUpMoved(
   // it may be under way, its target shard already past the account (then arriving) and its source's having skipped it
   // frozen, and its blocks and tariff changes applied at its start without it. Charged here, with its blocks and
   // tariff changes first, the region's own charge later finds the day's keys. A region that never charged: as before.
-  // By the clock, not the call's `now`: a call begun before local midnight may end after it.
-  const dueNow = localDay(tz, new Date(Math.max(now.getTime(), Date.now())));
+  const dueNow = localDay(tz, now);
   const underWay = recorded.chargedTo === "" ? "" : ([addDays(recorded.chargedTo, 1), dueNow].sort()[0] ?? "");
   // So are months closed up to the one after the last the region has recorded closed, when every daily job is past
-  // it (as the region's close decides): its close too goes shard by shard and is recorded at the end.
+  // it (as the region's close decides): its close too goes shard by shard and is recorded at the end. A region that
+  // never closed may be at its first close, which goes from its first entry's month up to the last closable one.
   const closable = lastClosableMonth([recorded.chargedTo, recorded.bonusTo, recorded.alertsTo].map((d) => d || undefined));
-  const closing = recorded.closedTo === "" ? null : nextMonth(recorded.closedTo.slice(0, 7));
+  const closing = recorded.closedTo === "" ? closable : nextMonth(recorded.closedTo.slice(0, 7));
   const until: RegionBillingDone = {
     ...recorded,
     chargedTo: [underWay, recorded.chargedTo].sort().at(-1) ?? "",
