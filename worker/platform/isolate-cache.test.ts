@@ -50,4 +50,28 @@ describe("isolateCache", () => {
     expect(await many).toEqual(new Map([["spb", "old"]]));
     expect(await cache.many(["spb"], async () => new Map([["spb", "new"]]), 30)).toEqual(new Map([["spb", "new"]]));
   });
+
+  it("reads a value a request finds stale once, though requests at the same time find it so too", async () => {
+    const cache = isolateCache<string>(30_000);
+    await cache.many(["msk"], async () => new Map([["msk", "old"]]), 0);
+    let loads = 0;
+    let release = () => {};
+    const load = () => {
+      loads++;
+      return new Promise<Map<string, string>>((resolve) => {
+        release = () => resolve(new Map([["msk", "new"]]));
+      });
+    };
+    // Stale once its last check is 2 s old: the first request reads it again; the ones at the same moment take the
+    // kept value (its check has just begun) instead of each reading it too.
+    const stale = (_key: string, value: string, checkedAt: number) => value === "old" && 5_000 - checkedAt >= 2_000;
+    const first = cache.many(["msk"], load, 5_000, stale);
+    const others = await Promise.all(Array.from({ length: 5 }, () => cache.many(["msk"], load, 5_000, stale)));
+    release();
+    expect((await first).get("msk")).toBe("new");
+    expect(others.map((m) => m.get("msk"))).toEqual(["old", "old", "old", "old", "old"]);
+    expect(loads).toBe(1);
+    expect(cache.peek("msk", 6_000)).toBe("new");
+    expect(cache.peek("msk", 40_000)).toBeUndefined();
+  });
 });

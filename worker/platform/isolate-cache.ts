@@ -14,7 +14,8 @@ isolateState("platform/isolate-cache", () => {
  * load is not kept.
  */
 export function isolateCache<T>(ttlMs: number) {
-  const entries = new Map<string, { until: number; value: T }>();
+  // `checked`: when a load of the key last began (a value kept, or a stale one being read again).
+  const entries = new Map<string, { until: number; value: T; checked: number }>();
   caches.add(entries);
   // Raised by `forget`: a load that began before it does not keep what it read (it may predate the change).
   let forgotten = 0;
@@ -23,32 +24,41 @@ export function isolateCache<T>(ttlMs: number) {
     if (hit && hit.until > now) return hit.value;
     const began = forgotten;
     const value = await load();
-    if (began === forgotten) entries.set(key, { until: now + ttlMs, value });
+    if (began === forgotten) entries.set(key, { until: now + ttlMs, value, checked: now });
     return value;
+  };
+  /** The value kept for a key, if any and not past its time, without loading it. */
+  const peek = (key: string, now = Date.now()): T | undefined => {
+    const hit = entries.get(key);
+    return hit && hit.until > now ? hit.value : undefined;
   };
   /**
    * Several keys at once: those not kept are loaded together (`load` answers each key it is given; one it leaves out
-   * is not kept), so a miss of several costs one round trip. `stale` may turn a kept value down (given when it was
-   * kept), which is then loaded with the missing ones.
+   * is not kept), so a miss of several costs one round trip. `stale` may turn a kept value down (given when a load of
+   * it last began), which is then loaded with the missing ones; that it began is noted at once, so requests at the
+   * same time see a recent check and take the kept value rather than each load it too.
    */
   const many = async (
     keys: readonly string[],
     load: (missing: string[]) => Promise<Map<string, T>>,
     now = Date.now(),
-    stale?: (key: string, value: T, keptAt: number) => boolean,
+    stale?: (key: string, value: T, checkedAt: number) => boolean,
   ) => {
     const found = new Map<string, T>();
     const missing: string[] = [];
     for (const key of new Set(keys)) {
       const hit = entries.get(key);
-      if (hit && hit.until > now && !stale?.(key, hit.value, hit.until - ttlMs)) found.set(key, hit.value);
-      else missing.push(key);
+      if (hit && hit.until > now && !stale?.(key, hit.value, hit.checked)) found.set(key, hit.value);
+      else {
+        if (hit) hit.checked = now;
+        missing.push(key);
+      }
     }
     if (missing.length === 0) return found;
     const began = forgotten;
     for (const [key, value] of await load(missing)) {
       if (!missing.includes(key)) continue;
-      if (began === forgotten) entries.set(key, { until: now + ttlMs, value });
+      if (began === forgotten) entries.set(key, { until: now + ttlMs, value, checked: now });
       found.set(key, value);
     }
     return found;
@@ -61,5 +71,5 @@ export function isolateCache<T>(ttlMs: number) {
     forgotten++;
     entries.delete(key);
   };
-  return Object.assign(read, { many, forget });
+  return Object.assign(read, { many, peek, forget });
 }

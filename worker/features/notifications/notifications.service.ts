@@ -547,11 +547,13 @@ export async function myOutages(data: DataAccess, subscriberId: string, told: Ou
       .where(eq(accountLinks.subscriberId, subscriberId)));
   const regionsOfMine = [...new Set(mine.map((m) => m.region))];
   // The regions this isolate has not kept (or whose copy the notice contradicts) are read together: one round trip at most.
+  // A notice contradicts the copy when the outage declared is in none of the kept regions' lists (its region is not
+  // known here: each is read again), or the one resolved is still in a region's.
   const now = Date.now();
-  const contradicted = (_region: string, list: (typeof outages.$inferSelect)[], keptAt: number) =>
-    now - keptAt >= OUTAGES_RECHECK_MS &&
-    ((told.declared !== undefined && !list.some((o) => o.id === told.declared)) ||
-      (told.resolved !== undefined && list.some((o) => o.id === told.resolved)));
+  const kept = regionsOfMine.map((region) => activeOutages.peek(region, now) ?? []);
+  const declaredMissing = told.declared !== undefined && !kept.some((list) => list.some((o) => o.id === told.declared));
+  const contradicted = (_region: string, list: (typeof outages.$inferSelect)[], checkedAt: number) =>
+    now - checkedAt >= OUTAGES_RECHECK_MS && (declaredMissing || (told.resolved !== undefined && list.some((o) => o.id === told.resolved)));
   const byRegion = await activeOutages.many(
     regionsOfMine,
     async (missing) => {

@@ -12,9 +12,10 @@ export function OutageBanner() {
   const { profile } = useSession();
   const location = useLocation();
   // Read again when a notice opens the same screen with another outage named (`?outage=`, `?outage-resolved=`).
+  // (A string key: a profile updated with the same id, or the same query, fetches nothing.)
   const [outages] = createResource(
-    () => (profile()?.id ? { id: profile()?.id, search: location.search } : undefined),
-    ({ search }) => notificationsApi.outages(search).catch(() => []),
+    () => (profile()?.id ? `${profile()?.id}\n${location.search}` : undefined),
+    (key) => notificationsApi.outages(key.slice(key.indexOf("\n") + 1)).catch(() => []),
   );
   return (
     <Show when={(latestOf(outages) ?? []).length > 0}>

@@ -35,7 +35,8 @@ export const notificationsApi = {
       const id = from.get(key);
       if (id) told.set(key, id);
     }
-    const path = told.size ? `/api/v1/outages?${told}` : "/api/v1/outages";
+    // (`toString`, not `size`: Safari before 17 has no `size`.)
+    const path = told.toString() ? `/api/v1/outages?${told}` : "/api/v1/outages";
     return ready ? Promise.resolve(ready) : apiRequest<Items<OutageDto>>(path).then((r) => r.items);
   },
 };
