@@ -55,19 +55,22 @@ describe("isolateCache", () => {
     const cache = isolateCache<string>(30_000);
     await cache.many(["msk"], async () => new Map([["msk", "old"]]), 0);
     let loads = 0;
-    let release = () => {};
-    const load = () => {
+    const waiting: (() => void)[] = [];
+    const release = () => {
+      for (const resolve of waiting.splice(0)) resolve();
+    };
+    const load = async () => {
       loads++;
-      return new Promise<Map<string, string>>((resolve) => {
-        release = () => resolve(new Map([["msk", "new"]]));
-      });
+      await new Promise<void>((resolve) => waiting.push(resolve));
+      return new Map([["msk", "new"]]);
     };
     // Stale once its last check is 2 s old: the first request reads it again; the ones at the same moment take the
     // kept value (its check has just begun) instead of each reading it too.
     const stale = (_key: string, value: string, checkedAt: number) => value === "old" && 5_000 - checkedAt >= 2_000;
     const first = cache.many(["msk"], load, 5_000, stale);
-    const others = await Promise.all(Array.from({ length: 5 }, () => cache.many(["msk"], load, 5_000, stale)));
+    const pending = Array.from({ length: 5 }, () => cache.many(["msk"], load, 5_000, stale));
     release();
+    const others = await Promise.all(pending);
     expect((await first).get("msk")).toBe("new");
     expect(others.map((m) => m.get("msk"))).toEqual(["old", "old", "old", "old", "old"]);
     expect(loads).toBe(1);

@@ -11,7 +11,7 @@ isolateState("platform/isolate-cache", () => {
  * isolate's memory for `ttlMs` so that a request does not pay a D1 round trip for it. A change in the database
  * is seen by every isolate within `ttlMs`. Only settled values are kept, never a pending promise: a promise made
  * in one request must not be awaited by another (workerd ties I/O to the request that started it). A failed
- * load is not kept.
+ * load is not kept (a kept value whose reload fails stays as it was, its check noted: see `many`).
  */
 export function isolateCache<T>(ttlMs: number) {
   // `checked`: when a load of the key last began (a value kept, or a stale one being read again).

@@ -12,9 +12,13 @@ export function OutageBanner() {
   const { profile } = useSession();
   const location = useLocation();
   // Read again when a notice opens the same screen with another outage named (`?outage=`, `?outage-resolved=`).
-  // (A string key: a profile updated with the same id, or the same query, fetches nothing.)
+  // (A string key: a profile updated with the same id, or another query, fetches nothing.)
+  const notice = () => {
+    const search = new URLSearchParams(location.search);
+    return new URLSearchParams([...search].filter(([key]) => key === "outage" || key === "outage-resolved")).toString();
+  };
   const [outages] = createResource(
-    () => (profile()?.id ? `${profile()?.id}\n${location.search}` : undefined),
+    () => (profile()?.id ? `${profile()?.id}\n${notice()}` : undefined),
     (key) => notificationsApi.outages(key.slice(key.indexOf("\n") + 1)).catch(() => []),
   );
   return (
