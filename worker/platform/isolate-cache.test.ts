@@ -77,4 +77,28 @@ describe("isolateCache", () => {
     expect(cache.peek("msk", 6_000)).toBe("new");
     expect(cache.peek("msk", 40_000)).toBeUndefined();
   });
+
+  it("reloads an expired value once, though requests at the same time find it expired too", async () => {
+    const cache = isolateCache<string>(30_000);
+    await cache.many(["msk"], async () => new Map([["msk", "old"]]), 0);
+    let loads = 0;
+    const waiting: (() => void)[] = [];
+    const load = async () => {
+      loads++;
+      await new Promise<void>((resolve) => waiting.push(resolve));
+      return new Map([["msk", "new"]]);
+    };
+    // Past its 30 s: the first request loads it; the others, at the same moment, take the value being refreshed.
+    const first = cache.many(["msk"], load, 31_000);
+    const pending = Array.from({ length: 5 }, () => cache.many(["msk"], load, 31_500));
+    for (const resolve of waiting.splice(0)) resolve();
+    expect((await first).get("msk")).toBe("new");
+    expect((await Promise.all(pending)).map((m) => m.get("msk"))).toEqual(["old", "old", "old", "old", "old"]);
+    expect(loads).toBe(1);
+    // A refresh that never came back (a failed load) is tried again 2 s after it began.
+    await cache.many(["spb"], async () => new Map([["spb", "old"]]), 0);
+    await expect(cache.many(["spb"], () => Promise.reject(new Error("D1 down")), 31_000)).rejects.toThrow("D1 down");
+    expect((await cache.many(["spb"], async () => new Map([["spb", "x"]]), 32_000)).get("spb")).toBe("old");
+    expect((await cache.many(["spb"], async () => new Map([["spb", "new"]]), 33_100)).get("spb")).toBe("new");
+  });
 });

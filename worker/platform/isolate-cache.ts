@@ -13,6 +13,9 @@ isolateState("platform/isolate-cache", () => {
  * in one request must not be awaited by another (workerd ties I/O to the request that started it). A failed
  * load is not kept (a kept value whose reload fails stays as it was, its check noted: see `many`).
  */
+/** How long, from the start of a load of a kept key, other requests of `many` take its old value instead of loading it too. */
+const REFRESH_MS = 2_000;
+
 export function isolateCache<T>(ttlMs: number) {
   // `checked`: when a load of the key last began (a value kept, or a stale one being read again).
   const entries = new Map<string, { until: number; value: T; checked: number }>();
@@ -36,7 +39,9 @@ export function isolateCache<T>(ttlMs: number) {
    * Several keys at once: those not kept are loaded together (`load` answers each key it is given; one it leaves out
    * is not kept), so a miss of several costs one round trip. `stale` may turn a kept value down (given when a load of
    * it last began), which is then loaded with the missing ones; that it began is noted at once, so requests at the
-   * same time see a recent check and take the kept value rather than each load it too.
+   * same time see a recent check and take the kept value rather than each load it too. So it is when a value's time
+   * is up: the first request loads it, and for `REFRESH_MS` the others take the value being refreshed (a city-wide
+   * outage's visits would otherwise each read the database at the moment an isolate's copy expires).
    */
   const many = async (
     keys: readonly string[],
@@ -48,7 +53,9 @@ export function isolateCache<T>(ttlMs: number) {
     const missing: string[] = [];
     for (const key of new Set(keys)) {
       const hit = entries.get(key);
-      if (hit && hit.until > now && !stale?.(key, hit.value, hit.checked)) found.set(key, hit.value);
+      // A load began after the value was kept, and not long ago: another request is refreshing it.
+      const refreshing = hit !== undefined && hit.checked > hit.until - ttlMs && now - hit.checked < REFRESH_MS;
+      if (hit && (hit.until > now ? !stale?.(key, hit.value, hit.checked) : refreshing)) found.set(key, hit.value);
       else {
         if (hit) hit.checked = now;
         missing.push(key);
