@@ -3,12 +3,13 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { subscribers } from "../../worker/db/schema/global";
 import { chargeDay } from "../../worker/features/billing/billing.service";
-import { applyBlocks } from "../../worker/features/services/blocks.service";
+import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
+import { applyBlocks, BLOCK_NOTICE_GRACE_MS, resendBlockNotices } from "../../worker/features/services/blocks.service";
 import { chargesBetween } from "../../worker/features/services/services.service";
 import { servicesAtMidnight } from "../../worker/features/services/services-midnight.service";
 import { applyTariffChanges, tariffOffer } from "../../worker/features/services/tariff-change.service";
 import { decodeMonth, monthKey } from "../../worker/features/usage/usage.store";
-import { createDataAccess } from "../../worker/platform/db";
+import { createDataAccess, type ShardBinding } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { localDay } from "../../worker/platform/region";
 import { api, call, json, login, stepUp } from "./helpers";
@@ -38,6 +39,8 @@ const shard = async (no: string) => {
 };
 const raw = async (no: string) => ((await shard(no)) as unknown as { $client: D1Database }).$client;
 const notify = async () => {};
+const shardBindingOf = async (no: string) =>
+  (await env.DB.prepare("SELECT shard FROM account_directory WHERE account_no = ?").bind(no).first<{ shard: string }>())?.shard;
 const ops = (path: string, init: RequestInit = {}) =>
   call("msk", `/ops/v1${path}`, {
     ...init,
@@ -350,6 +353,43 @@ describe("voluntary block", () => {
       .bind(`block:${block.id}:%`)
       .first<{ n: number }>();
     expect(count?.n).toBe(1);
+  });
+
+  it("gives a block's notice owed by a run that died before giving it, once, from the shard's tick; a run that gives it owes nothing", async () => {
+    const olga = await login("olga");
+    const service = `${OLGA_VL}-1`;
+    const res = await api(olga, `/accounts/${OLGA_VL}/services/${service}/blocks`, {
+      method: "POST",
+      body: JSON.stringify({ from: "2027-08-01", to: "2027-08-20" }),
+    });
+    expect(res.status).toBe(201);
+    const block = await json<{ id: string }>(res);
+    const owed = async () =>
+      (await (await raw(OLGA_VL)).prepare("SELECT status, notice FROM voluntary_blocks WHERE id = ?").bind(block.id).first()) as {
+        status: string;
+        notice: string | null;
+      };
+    // The start's transaction commits, then the Worker dies before the holder is told.
+    const dies = async () => {
+      throw new Error("the Worker died");
+    };
+    const start = new Date("2027-07-31T14:00:00Z");
+    await expect(applyBlocks(data(), dies, "vl", "2027-08-01", start)).rejects.toThrow("the Worker died");
+    expect(await owed()).toEqual({ status: "active", notice: "start" });
+    // The next run has nothing to start; the shard's tick gives the notice once the run had its time.
+    const told: NotificationMessage[] = [];
+    const tell = async (m: NotificationMessage) => void told.push(m);
+    const shardOfVl = (await shardBindingOf(OLGA_VL)) as ShardBinding;
+    expect(await resendBlockNotices(data(), tell, shardOfVl, new Date(start.getTime() + 60_000))).toBe(0);
+    expect(await resendBlockNotices(data(), tell, shardOfVl, new Date(start.getTime() + BLOCK_NOTICE_GRACE_MS + 1000))).toBe(1);
+    expect(told.map((m) => ("eventId" in m ? m.eventId : null))).toContain(`block:${block.id}:start`);
+    expect(await owed()).toEqual({ status: "active", notice: null });
+    expect(await resendBlockNotices(data(), tell, shardOfVl, new Date(start.getTime() + 3_600_000))).toBe(0);
+    // Its end, given by its own run: nothing owed after.
+    await applyBlocks(data(), tell, "vl", "2027-08-21", new Date("2027-08-20T14:00:00Z"));
+    expect(await owed()).toEqual({ status: "ended", notice: null });
+    const ids = told.map((m) => ("eventId" in m ? (m.eventId ?? "") : ""));
+    expect(ids.filter((id) => id.startsWith(`block:${block.id}:`))).toEqual([`block:${block.id}:start`, `block:${block.id}:end`]);
   });
 
   it("starts and ends at each region's own midnight, skips the blocked days' charges, and tells the subscriber", async () => {

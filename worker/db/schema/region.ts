@@ -570,9 +570,17 @@ export const voluntaryBlocks = sqliteTable(
     feeKop: integer("fee_kop").notNull(),
     applicationId: text("application_id").notNull(),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    /**
+     * The holder's notice (and the application's step) still to be given for the block's start or end: set in the
+     * start's or the end's own transaction and cleared once given, so a Worker that dies in between leaves it for
+     * the shard's 15-minute tick (services/blocks.service.ts `resendBlockNotices`). Null when nothing is owed.
+     */
+    notice: text("notice", { enum: ["start", "end"] }),
+    noticeAt: integer("notice_at", { mode: "timestamp_ms" }),
   },
   (t) => [
     index("voluntary_blocks_start_idx").on(t.region, t.status, t.fromDay),
+    index("voluntary_blocks_notice_idx").on(t.noticeAt).where(sql`notice IS NOT NULL`),
     index("voluntary_blocks_service_idx").on(t.serviceId, t.status),
     // The account's blocks, in rowid order: the shard move's keyset pages read along it.
     index("voluntary_blocks_account_idx").on(t.accountNo),

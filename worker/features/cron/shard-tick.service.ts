@@ -9,6 +9,7 @@ import { autopayTick } from "../payments/autopay.service";
 import { expirePromised } from "../payments/promised.service";
 import { reconcilePending } from "../payments/reconcile.service";
 import { retryEffects } from "../services/applications.service";
+import { resendBlockNotices } from "../services/blocks.service";
 import { autoCloseTickets } from "../support/tickets.service";
 import { expireReports, expireUsage, foldUsage } from "../usage/usage.service";
 import { queueDueRegions } from "./daily.service";
@@ -44,8 +45,8 @@ export interface ShardTickMessage {
  * Rows of each job one message takes on its shard, sized so the message's D1 queries, queue sends and acquirer
  * calls stay under {@link SHARD_TICK_CALLS} at their most: an application's effects ≤ 8 calls each, a promised
  * payment's repayment 3, a payment asked of the acquirer ≤ 8; the 15-minute jobs are bounded by their own pages
- * (reports 100, usage months 10 × 90, usage folds 10 × 90 accounts, tickets 100, money archived 25 accounts: 2 queries
- * and a batch, an R2 object an account and year). Autopay reads up to 200 of its rows and counts its calls as it
+ * (reports 100, usage months 10 × 90, usage folds 10 × 90 accounts, tickets 100, block notices owed 20 at about 8
+ * calls each, money archived 25 accounts: 2 queries and a batch, an R2 object an account and year). Autopay reads up to 200 of its rows and counts its calls as it
  * goes: most are not due (none for a monthly one, its balance for a threshold one), a due one costs up to
  * AUTOPAY_CALLS_MAX (autopay.service.ts); it stops when {@link SHARD_TICK_AUTOPAY_CALLS} might be passed.
  */
@@ -99,6 +100,7 @@ export interface ShardTickDeps {
  * A shard's share of a tick. Hourly: the regions of a home shard that are behind (their own messages), applications'
  * effects, promised payments past their term, payments whose result never came, autopay. Every 15 minutes: expired
  * reports and usage months, usage days folded into months, resolved requests nobody answered, sessions past their absolute expiry,
+ * block notices a run died before giving,
  * a page of accounts whose money older than 36 months goes to R2 (billing/archive.service.ts). Each job takes a page; when a page was full, the next
  * message goes on (autopay, effects and the payments asked about from their last row, promised payments pick what
  * is still due), up to {@link SHARD_TICK_ROUNDS} (autopay alone past them).
@@ -127,6 +129,7 @@ export async function runShardTick(
     out.usageAccountsFolded = await foldUsage(data, shards, at);
     out.ticketsClosed = await autoCloseTickets(data, shards, at);
     out.sessionsExpired = await expireShardSessions(data, shard, at);
+    out.blockNotices = await resendBlockNotices(data, deps.notify, shard, at);
     // Last, and on its own: a page that fails (R2 down, a read too big) is logged and tried again next tick, without
     // retrying the message (the jobs above would run again for nothing) or sending it to the dead letters.
     try {

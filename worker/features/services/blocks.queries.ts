@@ -81,12 +81,13 @@ export function blockIsActive(id: string): SQL {
  * active, its service is suspended (only by the run that activated it), and
  * `fee` (the ledger's conditional entry) is written. True for the run that started it.
  */
-export async function startBlock(db: RegionDb, block: Block, fee: RawStatement): Promise<boolean> {
+export async function startBlock(db: RegionDb, block: Block, fee: RawStatement, now: Date): Promise<boolean> {
   const [claimed] = await rawBatch(db, [
     raw(
       db
         .update(voluntaryBlocks)
-        .set({ status: "active" })
+        // The holder's notice is owed from the same transaction (cleared once given).
+        .set({ status: "active", notice: "start", noticeAt: now })
         .where(and(eq(voluntaryBlocks.id, block.id), eq(voluntaryBlocks.status, "scheduled"))),
     ),
     raw(
@@ -101,11 +102,11 @@ export async function startBlock(db: RegionDb, block: Block, fee: RawStatement):
 }
 
 /** Ends an active block and puts its service back, once, in one transaction. True for the run that ended it. */
-export async function finishActiveBlock(db: RegionDb, block: Block): Promise<boolean> {
+export async function finishActiveBlock(db: RegionDb, block: Block, now: Date): Promise<boolean> {
   const [ended] = await db.batch([
     db
       .update(voluntaryBlocks)
-      .set({ status: "ended" })
+      .set({ status: "ended", notice: "end", noticeAt: now })
       .where(and(eq(voluntaryBlocks.id, block.id), eq(voluntaryBlocks.status, "active"))),
     db
       .update(accountServices)
@@ -113,4 +114,22 @@ export async function finishActiveBlock(db: RegionDb, block: Block): Promise<boo
       .where(and(eq(accountServices.id, block.serviceId), eq(accountServices.status, "suspended"), sql`changes() = 1`)),
   ]);
   return (ended.meta.changes ?? 0) === 1;
+}
+
+/** The holder's notice of this phase given: nothing owed any more (a later phase's notice is left alone). */
+export function clearBlockNotice(db: RegionDb, id: string, phase: "start" | "end") {
+  return db
+    .update(voluntaryBlocks)
+    .set({ notice: null, noticeAt: null })
+    .where(and(eq(voluntaryBlocks.id, id), eq(voluntaryBlocks.notice, phase)));
+}
+
+/** Blocks whose notice has been owed since before `before` (their run died in between), oldest first; settled accounts only. */
+export function selectOwedNotices(db: RegionDb, before: Date, limit: number) {
+  return db
+    .select()
+    .from(voluntaryBlocks)
+    .where(and(sql`${voluntaryBlocks.notice} IS NOT NULL`, lte(voluntaryBlocks.noticeAt, before), settledHere(voluntaryBlocks.accountNo)))
+    .orderBy(voluntaryBlocks.noticeAt)
+    .limit(limit);
 }

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { BLOCKABLE_KINDS, blockRulesFor } from "../../data/services.data";
 import { type AccountScope, settledHere } from "../../platform/arriving";
-import type { DataAccess, RegionDb } from "../../platform/db";
+import type { DataAccess, RegionDb, ShardBinding } from "../../platform/db";
 import { AppError, type FieldError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { addDays, daysBetween, localDay } from "../../platform/region";
@@ -173,26 +173,63 @@ async function finishBlock(
   why: "calendar" | "early",
   holderId?: string,
 ) {
-  if (!(await bq.finishActiveBlock(db, block))) return false;
+  if (!(await bq.finishActiveBlock(db, block, now))) return false;
+  await tellBlock(data, notify, db, block, "end", now, why === "early" ? "ended early by the subscriber" : null, holderId);
+  return true;
+}
+
+/**
+ * Moves the block's application on (in work at the start, done at the end) and tells the holder, then clears the
+ * notice the start's or end's transaction left owed. Safe to repeat: the application's step from its own state, the
+ * notice once by its event id.
+ */
+async function tellBlock(
+  data: DataAccess,
+  notify: Notify,
+  db: RegionDb,
+  block: bq.Block,
+  phase: "start" | "end",
+  now: Date,
+  comment: string | null = null,
+  holderId?: string,
+) {
   await transition(
     data,
     notify,
     block.applicationId,
-    "done",
+    phase === "start" ? "in_work" : "done",
     "system",
     // The application is on the region's home shard (createApplication), not necessarily the account's.
-    { comment: why === "early" ? "ended early by the subscriber" : null, db: data.shardForRegion(block.region) },
+    { comment, db: data.shardForRegion(block.region) },
     now,
   ).catch(() => undefined);
   await notify({
     channel: "event",
-    eventId: `block:${block.id}:end`,
+    eventId: `block:${block.id}:${phase}`,
     kind: "block",
     subscriberId: holderId ?? (await holderOf(data, block.applicationId)),
     accountNo: block.accountNo,
-    params: { phase: "end", day: block.toDay },
+    params: { phase, day: block.toDay },
   });
-  return true;
+  await bq.clearBlockNotice(db, block.id, phase);
+}
+
+/** How long a notice owed waits for the run that owes it before the shard's tick gives it. */
+export const BLOCK_NOTICE_GRACE_MS = 5 * 60_000;
+/** Notices a shard's tick gives at most (about 8 calls each). */
+export const BLOCK_NOTICES_PAGE = 20;
+
+/**
+ * The shard's 15-minute tick: notices (and application steps) owed by a block's start or end whose run died before
+ * giving them, given now, oldest first. Returns how many.
+ */
+export async function resendBlockNotices(data: DataAccess, notify: Notify, shard: ShardBinding, now = new Date()) {
+  const db = data.shard(shard);
+  const owed = await bq.selectOwedNotices(db, new Date(now.getTime() - BLOCK_NOTICE_GRACE_MS), BLOCK_NOTICES_PAGE);
+  for (const block of owed) {
+    if (block.notice) await tellBlock(data, notify, db, block, block.notice, now);
+  }
+  return owed.length;
 }
 
 async function holderOf(data: DataAccess, applicationId: string) {
@@ -263,17 +300,9 @@ async function applyDue(data: DataAccess, db: RegionDb, notify: Notify, starting
       // In the start's transaction, once (its key); a block without a fee writes nothing.
       sql`${b.feeKop} > 0 AND ${bq.blockIsActive(b.id)}`,
     );
-    if (!(await bq.startBlock(db, b, fee))) continue;
+    if (!(await bq.startBlock(db, b, fee, now))) continue;
     started++;
-    await transition(data, notify, b.applicationId, "in_work", "system", {}, now).catch(() => undefined);
-    await notify({
-      channel: "event",
-      eventId: `block:${b.id}:start`,
-      kind: "block",
-      subscriberId: await holderOf(data, b.applicationId),
-      accountNo: b.accountNo,
-      params: { phase: "start", day: b.toDay },
-    });
+    await tellBlock(data, notify, db, b, "start", now);
   }
   for (const b of ending) if (await finishBlock(data, notify, db, b, now, "calendar")) ended++;
   return { started, ended };
