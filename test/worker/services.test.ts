@@ -2,14 +2,16 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { subscribers } from "../../worker/db/schema/global";
+import { voluntaryBlocks } from "../../worker/db/schema/region";
 import { chargeDay } from "../../worker/features/billing/billing.service";
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
+import { startBlock } from "../../worker/features/services/blocks.queries";
 import { applyBlocks, BLOCK_NOTICE_GRACE_MS, resendBlockNotices } from "../../worker/features/services/blocks.service";
 import { chargesBetween } from "../../worker/features/services/services.service";
 import { servicesAtMidnight } from "../../worker/features/services/services-midnight.service";
 import { applyTariffChanges, tariffOffer } from "../../worker/features/services/tariff-change.service";
 import { decodeMonth, monthKey } from "../../worker/features/usage/usage.store";
-import { createDataAccess, type ShardBinding } from "../../worker/platform/db";
+import { createDataAccess, d1Of, type ShardBinding } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { localDay } from "../../worker/platform/region";
 import { api, call, json, login, stepUp } from "./helpers";
@@ -39,6 +41,16 @@ const shard = async (no: string) => {
 };
 const raw = async (no: string) => ((await shard(no)) as unknown as { $client: D1Database }).$client;
 const notify = async () => {};
+/** The status of a block's application (the block on its account's shard, the application on its region's home one). */
+async function applicationOf(accountNo: string, blockId: string) {
+  const block = await (await raw(accountNo))
+    .prepare("SELECT application_id AS id, region FROM voluntary_blocks WHERE id = ?")
+    .bind(blockId)
+    .first<{ id: string; region: string }>();
+  if (!block) return null;
+  const home = d1Of(data().shardForRegion(block.region));
+  return (await home.prepare("SELECT status FROM applications WHERE id = ?").bind(block.id).first<{ status: string }>())?.status ?? null;
+}
 const shardBindingOf = async (no: string) =>
   (await env.DB.prepare("SELECT shard FROM account_directory WHERE account_no = ?").bind(no).first<{ shard: string }>())?.shard;
 const ops = (path: string, init: RequestInit = {}) =>
@@ -374,7 +386,8 @@ describe("voluntary block", () => {
       throw new Error("the Worker died");
     };
     const start = new Date("2027-07-31T14:00:00Z");
-    await expect(applyBlocks(data(), dies, "vl", "2027-08-01", start)).rejects.toThrow("the Worker died");
+    // (The run goes on with its other blocks: the notice is left owed.)
+    expect((await applyBlocks(data(), dies, "vl", "2027-08-01", start)).started).toBe(1);
     expect(await owed()).toEqual({ status: "active", notice: "start" });
     // The next run has nothing to start; the shard's tick gives the notice once the run had its time.
     const told: NotificationMessage[] = [];
@@ -390,6 +403,29 @@ describe("voluntary block", () => {
     expect(await owed()).toEqual({ status: "ended", notice: null });
     const ids = told.map((m) => ("eventId" in m ? (m.eventId ?? "") : ""));
     expect(ids.filter((id) => id.startsWith(`block:${block.id}:`))).toEqual([`block:${block.id}:start`, `block:${block.id}:end`]);
+    expect(await applicationOf(OLGA_VL, block.id)).toBe("done");
+  });
+
+  it("moves a block's application through «in work» to «done» at its end when its start's step was never taken", async () => {
+    const olga = await login("olga");
+    const no = makeAccountNo("10600000008");
+    const res = await api(olga, `/accounts/${no}/services/${no}-1/blocks`, {
+      method: "POST",
+      body: JSON.stringify({ from: "2027-09-01", to: "2027-09-20" }),
+    });
+    expect(res.status).toBe(201);
+    const block = await json<{ id: string }>(res);
+    // The start's transaction commits and the run dies at once: neither the application's step nor the notice.
+    const db = await shard(no);
+    const row = await db.select().from(voluntaryBlocks).where(eq(voluntaryBlocks.id, block.id)).get();
+    if (!row) throw new Error("no block");
+    expect(await startBlock(db, row, ["SELECT 1"], new Date("2027-08-31T21:00:00Z"))).toBe(true);
+    expect(await applicationOf(no, block.id)).toBe("received");
+    // Its end comes first (before any tick): the application goes on to «done», not left «received».
+    const told: NotificationMessage[] = [];
+    expect((await applyBlocks(data(), async (m) => void told.push(m), "mo", "2027-09-21", new Date("2027-09-20T21:00:00Z"))).ended).toBe(1);
+    expect(await applicationOf(no, block.id)).toBe("done");
+    expect(told.map((m) => ("eventId" in m ? m.eventId : null))).toContain(`block:${block.id}:end`);
   });
 
   it("starts and ends at each region's own midnight, skips the blocked days' charges, and tells the subscriber", async () => {

@@ -45,7 +45,7 @@ export interface ShardTickMessage {
  * Rows of each job one message takes on its shard, sized so the message's D1 queries, queue sends and acquirer
  * calls stay under {@link SHARD_TICK_CALLS} at their most: an application's effects ≤ 8 calls each, a promised
  * payment's repayment 3, a payment asked of the acquirer ≤ 8; the 15-minute jobs are bounded by their own pages
- * (reports 100, usage months 10 × 90, usage folds 10 × 90 accounts, tickets 100, block notices owed 20 at about 8
+ * (reports 100, usage months 10 × 90, usage folds 10 × 90 accounts, tickets 100, block notices owed 20 at about 10
  * calls each, money archived 25 accounts: 2 queries and a batch, an R2 object an account and year). Autopay reads up to 200 of its rows and counts its calls as it
  * goes: most are not due (none for a monthly one, its balance for a threshold one), a due one costs up to
  * AUTOPAY_CALLS_MAX (autopay.service.ts); it stops when {@link SHARD_TICK_AUTOPAY_CALLS} might be passed.

@@ -87,7 +87,8 @@ export async function startBlock(db: RegionDb, block: Block, fee: RawStatement, 
       db
         .update(voluntaryBlocks)
         // The holder's notice is owed from the same transaction (cleared once given).
-        .set({ status: "active", notice: "start", noticeAt: now })
+        // (The clock's time when the run's own is behind it: a late run's notice gets its grace all the same.)
+        .set({ status: "active", notice: "start", noticeAt: new Date(Math.max(now.getTime(), Date.now())) })
         .where(and(eq(voluntaryBlocks.id, block.id), eq(voluntaryBlocks.status, "scheduled"))),
     ),
     raw(
@@ -106,7 +107,7 @@ export async function finishActiveBlock(db: RegionDb, block: Block, now: Date): 
   const [ended] = await db.batch([
     db
       .update(voluntaryBlocks)
-      .set({ status: "ended", notice: "end", noticeAt: now })
+      .set({ status: "ended", notice: "end", noticeAt: new Date(Math.max(now.getTime(), Date.now())) })
       .where(and(eq(voluntaryBlocks.id, block.id), eq(voluntaryBlocks.status, "active"))),
     db
       .update(accountServices)

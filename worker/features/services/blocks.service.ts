@@ -4,6 +4,7 @@ import { type AccountScope, settledHere } from "../../platform/arriving";
 import type { DataAccess, RegionDb, ShardBinding } from "../../platform/db";
 import { AppError, type FieldError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
+import { log } from "../../platform/log";
 import { addDays, daysBetween, localDay } from "../../platform/region";
 import { branchShards } from "../../platform/shard-map";
 import { requireAccount } from "../accounts/accounts.service";
@@ -174,7 +175,7 @@ async function finishBlock(
   holderId?: string,
 ) {
   if (!(await bq.finishActiveBlock(db, block, now))) return false;
-  await tellBlock(data, notify, db, block, "end", now, why === "early" ? "ended early by the subscriber" : null, holderId);
+  await tellBlockOrOwe(data, notify, db, block, "end", now, why === "early" ? "ended early by the subscriber" : null, holderId);
   return true;
 }
 
@@ -193,16 +194,16 @@ async function tellBlock(
   comment: string | null = null,
   holderId?: string,
 ) {
-  await transition(
-    data,
-    notify,
-    block.applicationId,
-    phase === "start" ? "in_work" : "done",
-    "system",
-    // The application is on the region's home shard (createApplication), not necessarily the account's.
-    { comment, db: data.shardForRegion(block.region) },
-    now,
-  ).catch(() => undefined);
+  // The application is on the region's home shard (createApplication), not necessarily the account's. At the end it
+  // goes through in work first: a start whose step was never taken (its run died) must not leave it received. A step
+  // already taken is a 409 (or a 404 for an application gone): done; anything else leaves the notice owed.
+  const home = data.shardForRegion(block.region);
+  const step = (to: "in_work" | "done", note: string | null) =>
+    transition(data, notify, block.applicationId, to, "system", { comment: note, db: home }, now).catch((e: unknown) => {
+      if (!(e instanceof AppError && (e.status === 409 || e.status === 404))) throw e;
+    });
+  await step("in_work", phase === "start" ? comment : null);
+  if (phase === "end") await step("done", comment);
   await notify({
     channel: "event",
     eventId: `block:${block.id}:${phase}`,
@@ -214,9 +215,21 @@ async function tellBlock(
   await bq.clearBlockNotice(db, block.id, phase);
 }
 
+/**
+ * `tellBlock` from the run that started or ended the block: a failure (a notice not sent, the account frozen by a move
+ * meanwhile) leaves the notice owed for the shard's tick, and the run goes on with its other blocks.
+ */
+async function tellBlockOrOwe(...args: Parameters<typeof tellBlock>) {
+  try {
+    await tellBlock(...args);
+  } catch (e) {
+    log("warn", "block.notice_owed", { blockId: args[3].id, phase: args[4], error: String(e).slice(0, 200) });
+  }
+}
+
 /** How long a notice owed waits for the run that owes it before the shard's tick gives it. */
 export const BLOCK_NOTICE_GRACE_MS = 5 * 60_000;
-/** Notices a shard's tick gives at most (about 8 calls each). */
+/** Notices a shard's tick gives at most (about 10 calls each). */
 export const BLOCK_NOTICES_PAGE = 20;
 
 /**
@@ -226,10 +239,18 @@ export const BLOCK_NOTICES_PAGE = 20;
 export async function resendBlockNotices(data: DataAccess, notify: Notify, shard: ShardBinding, now = new Date()) {
   const db = data.shard(shard);
   const owed = await bq.selectOwedNotices(db, new Date(now.getTime() - BLOCK_NOTICE_GRACE_MS), BLOCK_NOTICES_PAGE);
+  let given = 0;
   for (const block of owed) {
-    if (block.notice) await tellBlock(data, notify, db, block, block.notice, now);
+    if (!block.notice) continue;
+    try {
+      await tellBlock(data, notify, db, block, block.notice, now);
+      given++;
+    } catch (e) {
+      // Left owed for the next tick; the others are given.
+      log("error", "block.notice_failed", { blockId: block.id, phase: block.notice, error: String(e).slice(0, 200) });
+    }
   }
-  return owed.length;
+  return given;
 }
 
 async function holderOf(data: DataAccess, applicationId: string) {
@@ -302,7 +323,7 @@ async function applyDue(data: DataAccess, db: RegionDb, notify: Notify, starting
     );
     if (!(await bq.startBlock(db, b, fee, now))) continue;
     started++;
-    await tellBlock(data, notify, db, b, "start", now);
+    await tellBlockOrOwe(data, notify, db, b, "start", now);
   }
   for (const b of ending) if (await finishBlock(data, notify, db, b, now, "calendar")) ended++;
   return { started, ended };
