@@ -699,6 +699,13 @@ async function closedMonth(binding: ShardBinding, accountNo: string, month: stri
   return row !== null;
 }
 
+/** Moscow's region day as its queue message runs it (blocks, tariff changes, the charge on every shard, the close), now. */
+const runMskDay = () =>
+  runRegionDay(createDataAccess(env), async () => undefined, { send: async () => undefined } as unknown as Queue, {
+    region: "msk",
+    at: Date.now(),
+  });
+
 /** Moscow's daily jobs as recorded done (`cron_progress` on its home shard). */
 async function mskProgress(): Promise<Record<string, string>> {
   const rows = await d1Of(createDataAccess(env).shard("DB_MOSCOW"))
@@ -840,8 +847,7 @@ describe("an account arriving on a shard while a move copies it", () => {
       const before = await figures(from, a.accountNo);
       expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
       // The region's run (one queue message): blocks, tariff changes, the charge on both shards, the close.
-      const queue = { send: async () => undefined } as unknown as Queue;
-      const out = await runRegionDay(createDataAccess(env), async () => undefined, queue, { region: "msk", at: Date.now() });
+      const out = await runMskDay();
       expect(out.charged).toEqual([today]);
       expect(out.closed).toEqual([lastMonth]);
       expect(out.continued).toBe(false);
@@ -857,7 +863,7 @@ describe("an account arriving on a shard while a move copies it", () => {
       expect(await dayCharges(to, a.accountNo, today)).toBe(1);
       expect(await closedMonth(to, a.accountNo, lastMonth)).toBe(true);
       // Never twice: the region's run again, the target's charge of today again, the move again.
-      await runRegionDay(createDataAccess(env), async () => undefined, queue, { region: "msk", at: Date.now() });
+      await runMskDay();
       await chargeDay(data.shard(to), "msk", today);
       await expect(moveAccount(createDataAccess(env), a.accountNo, to, LATER())).rejects.toMatchObject({ slug: "shard_move_same" });
       expect(await dayCharges(to, a.accountNo, today)).toBe(1);
@@ -895,8 +901,7 @@ describe("an account arriving on a shard while a move copies it", () => {
       expect((await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).step).toBe("done");
       expect(await dayCharges(to, a.accountNo, today)).toBe(1);
       // The region's run then finishes the day (and records it done): never a second charge.
-      const queue = { send: async () => undefined } as unknown as Queue;
-      await runRegionDay(createDataAccess(env), async () => undefined, queue, { region: "msk", at: Date.now() });
+      await runMskDay();
       await chargeDay(data.shard(to), "msk", today);
       expect(await dayCharges(to, a.accountNo, today)).toBe(1);
       expect((await mskProgress()).midnight).toBe(today);
@@ -934,8 +939,7 @@ describe("an account arriving on a shard while a move copies it", () => {
       expect((await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).step).toBe("done");
       expect(await closedMonth(to, a.accountNo, lastMonth)).toBe(true);
       // The region's close then finishes and records the month: one period row, never two.
-      const queue = { send: async () => undefined } as unknown as Queue;
-      await runRegionDay(createDataAccess(env), async () => undefined, queue, { region: "msk", at: Date.now() });
+      await runMskDay();
       expect((await mskProgress()).close).toBe(addDays(`${today.slice(0, 7)}-01`, -1));
       const periods = await d1Of(data.shard(to))
         .prepare("SELECT count(*) AS n FROM ledger_periods WHERE account_no = ? AND month = ?")
@@ -1018,8 +1022,7 @@ describe("an account arriving on a shard while a move copies it", () => {
       expect(await state()).toEqual({ block: "active", service: "suspended", fees: 1 });
       expect(await dayCharges(to, a.accountNo, today)).toBe(0);
       // The region's run finishes the day: no charge, no second fee.
-      const queue = { send: async () => undefined } as unknown as Queue;
-      await runRegionDay(createDataAccess(env), async () => undefined, queue, { region: "msk", at: Date.now() });
+      await runMskDay();
       expect(await state()).toEqual({ block: "active", service: "suspended", fees: 1 });
       expect(await dayCharges(to, a.accountNo, today)).toBe(0);
     } finally {
@@ -1140,10 +1143,7 @@ describe("an account arriving on a shard while a move copies it", () => {
     try {
       await setMskProgress({ ...saved, midnight: addDays(today, -1), bonus: today, alerts: today });
       expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
-      const queue = { send: async () => undefined } as unknown as Queue;
-      expect((await runRegionDay(createDataAccess(env), async () => undefined, queue, { region: "msk", at: Date.now() })).charged).toEqual([
-        today,
-      ]);
+      expect((await runMskDay()).charged).toEqual([today]);
       const serviceCharges = async (binding: ShardBinding, accountNo: string) =>
         (
           await d1Of(createDataAccess(env).shard(binding))
