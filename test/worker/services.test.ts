@@ -41,6 +41,9 @@ const shard = async (no: string) => {
 };
 const raw = async (no: string) => ((await shard(no)) as unknown as { $client: D1Database }).$client;
 const notify = async () => {};
+/** A voluntary block asked for as the app asks (by default for the account's first service). */
+const askBlock = (cookie: string, accountNo: string, from: string, to: string, service = `${accountNo}-1`) =>
+  api(cookie, `/accounts/${accountNo}/services/${service}/blocks`, { method: "POST", body: JSON.stringify({ from, to }) });
 /** The status of a block's application (the block on its account's shard, the application on its region's home one). */
 async function applicationOf(accountNo: string, blockId: string) {
   const block = await (await raw(accountNo))
@@ -313,16 +316,10 @@ describe("voluntary block", () => {
       await api(anna, `/accounts/${ANNA_NSK}/services/${ANNA_NSK}-1/block-quote?from=${from}&to=${addDays(from, 2)}`),
     );
     expect(short.errors).toEqual(["field.block.length"]);
-    const mobile = await api(anna, `/accounts/${ANNA_MOBILE}/services/${ANNA_MOBILE}-1/blocks`, {
-      method: "POST",
-      body: JSON.stringify({ from, to: addDays(from, 9) }),
-    });
+    const mobile = await askBlock(anna, ANNA_MOBILE, from, addDays(from, 9));
     expect(mobile.status).toBe(400);
     expect((await json<Problem>(mobile)).errors?.[0]?.message).toBe("Эту услугу нельзя заблокировать добровольно");
-    const past = await api(anna, `/accounts/${ANNA_NSK}/services/${ANNA_NSK}-1/blocks`, {
-      method: "POST",
-      body: JSON.stringify({ from: localDay("Asia/Novosibirsk"), to: addDays(from, 9) }),
-    });
+    const past = await askBlock(anna, ANNA_NSK, localDay("Asia/Novosibirsk"), addDays(from, 9));
     expect(past.status).toBe(400);
   });
 
@@ -330,10 +327,7 @@ describe("voluntary block", () => {
     const anna = await login("anna");
     const service = `${ANNA_MSK}-1`;
     // 40 days in Moscow: 30 free, then 10 days at 3 ₽.
-    const res = await api(anna, `/accounts/${ANNA_MSK}/services/${service}/blocks`, {
-      method: "POST",
-      body: JSON.stringify({ from: "2027-06-01", to: "2027-07-10" }),
-    });
+    const res = await askBlock(anna, ANNA_MSK, "2027-06-01", "2027-07-10", service);
     expect(res.status).toBe(201);
     const block = await json<{ id: string; feeKop: number }>(res);
     expect(block.feeKop).toBe(10 * 300);
@@ -370,10 +364,7 @@ describe("voluntary block", () => {
   it("gives a block's notice owed by a run that died before giving it, once, from the shard's tick; a run that gives it owes nothing", async () => {
     const olga = await login("olga");
     const service = `${OLGA_VL}-1`;
-    const res = await api(olga, `/accounts/${OLGA_VL}/services/${service}/blocks`, {
-      method: "POST",
-      body: JSON.stringify({ from: "2027-08-01", to: "2027-08-20" }),
-    });
+    const res = await askBlock(olga, OLGA_VL, "2027-08-01", "2027-08-20", service);
     expect(res.status).toBe(201);
     const block = await json<{ id: string }>(res);
     const owed = async () =>
@@ -409,10 +400,7 @@ describe("voluntary block", () => {
   it("moves a block's application through «in work» to «done» at its end when its start's step was never taken", async () => {
     const olga = await login("olga");
     const no = makeAccountNo("10600000008");
-    const res = await api(olga, `/accounts/${no}/services/${no}-1/blocks`, {
-      method: "POST",
-      body: JSON.stringify({ from: "2027-09-01", to: "2027-09-20" }),
-    });
+    const res = await askBlock(olga, no, "2027-09-01", "2027-09-20");
     expect(res.status).toBe(201);
     const block = await json<{ id: string }>(res);
     // The start's transaction commits and the run dies at once: neither the application's step nor the notice.
@@ -438,7 +426,7 @@ describe("voluntary block", () => {
       [OLGA_VL, vlService],
       [makeAccountNo("10600000008"), moService],
     ] as const) {
-      const res = await api(olga, `/accounts/${no}/services/${svc}/blocks`, { method: "POST", body: JSON.stringify({ from, to }) });
+      const res = await askBlock(olga, no, from, to, svc);
       expect(res.status).toBe(201);
     }
     const status = async (no: string, svc: string) =>
