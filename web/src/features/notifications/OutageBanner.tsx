@@ -4,7 +4,7 @@ import { useI18n } from "../../i18n";
 import { formatMoment } from "../../lib/format";
 import { latestOf } from "../../lib/resource";
 import { useSession } from "../auth/SessionContext";
-import { notificationsApi } from "./notificationsApi";
+import { notificationsApi, outageNotice } from "./notificationsApi";
 
 /** Outages at the addresses of the subscriber's accounts, with the expected end; nothing when there are none. */
 export function OutageBanner() {
@@ -13,12 +13,8 @@ export function OutageBanner() {
   const location = useLocation();
   // Read again when a notice opens the same screen with another outage named (`?outage=`, `?outage-resolved=`).
   // (A string key: a profile updated with the same id, or another query, fetches nothing.)
-  const notice = () => {
-    const search = new URLSearchParams(location.search);
-    return new URLSearchParams([...search].filter(([key]) => key === "outage" || key === "outage-resolved")).toString();
-  };
   const [outages] = createResource(
-    () => (profile()?.id ? `${profile()?.id}\n${notice()}` : undefined),
+    () => (profile()?.id ? `${profile()?.id}\n${outageNotice(location.search)}` : undefined),
     (key) => notificationsApi.outages(key.slice(key.indexOf("\n") + 1)).catch(() => []),
   );
   return (

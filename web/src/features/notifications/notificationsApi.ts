@@ -26,17 +26,24 @@ export const notificationsApi = {
   subscribePush: (sub: Omit<PushSubscriptionBody, "lang">, lang: "ru" | "en") =>
     apiSend<PushSubscribedDto>("POST", "/api/v1/push/subscriptions", { ...sub, lang }),
   unsubscribePush: (endpoint: string) => apiSend<void>("POST", "/api/v1/push/unsubscribe", { endpoint }),
-  /** `search`: the page's query; opened from an outage's notice, it names it, and the server checks its copy against it. */
-  outages: (search = "") => {
+  /** `notice`: `outageNotice` of the page's query (the server checks its copy of the outages against it). */
+  outages: (notice = "") => {
     const ready = fromBoot("outages");
-    const from = new URLSearchParams(search);
-    const told = new URLSearchParams();
-    for (const key of ["outage", "outage-resolved"]) {
-      const id = from.get(key);
-      if (id) told.set(key, id);
-    }
-    // (`toString`, not `size`: Safari before 17 has no `size`.)
-    const path = told.toString() ? `/api/v1/outages?${told}` : "/api/v1/outages";
+    const path = notice ? `/api/v1/outages?${notice}` : "/api/v1/outages";
     return ready ? Promise.resolve(ready) : apiRequest<Items<OutageDto>>(path).then((r) => r.items);
   },
 };
+
+/**
+ * The outage notice a page's query names, when the app was opened from one (`?outage=<id>`, `?outage-resolved=<id>`),
+ * as a query string ("" for none). (`toString`, not `size`: Safari before 17 has no `size`.)
+ */
+export function outageNotice(search: string): string {
+  const from = new URLSearchParams(search);
+  const told = new URLSearchParams();
+  for (const key of ["outage", "outage-resolved"]) {
+    const id = from.get(key);
+    if (id) told.set(key, id);
+  }
+  return told.toString();
+}
