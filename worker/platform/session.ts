@@ -264,7 +264,7 @@ const preloaded = new WeakMap<
   {
     subscriberId: string;
     links: SessionLink[];
-    profile: SessionProfile | null | undefined;
+    profile: SessionProfile | null;
     reads: Map<SessionRead<unknown>, unknown>;
     writes: number;
   }
@@ -286,7 +286,7 @@ export function sessionLinks(db: GlobalDb, subscriberId: string): SessionLink[] 
 
 /**
  * The subscriber's profile as read with this request's session (the home shard's copy, or with the route's global
- * reads), or undefined: not read (a legacy session), or the request has written global data since.
+ * reads), or undefined: no session read on this handle, no such subscriber, or the request has written global data since.
  */
 export function sessionProfile(db: GlobalDb, subscriberId: string): SessionProfile | undefined {
   return current(db, subscriberId)?.profile ?? undefined;
