@@ -17,7 +17,9 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { SHARD_MAP } from "../worker/data/regions.data.ts";
 import { neededSecrets } from "../worker/platform/secrets.ts";
 
 export const ENVIRONMENTS = ["staging", "production"] as const;
@@ -37,6 +39,8 @@ export interface DeployOptions {
   location?: string;
   /** Where `wrangler deploy --dry-run` writes its bundle. */
   outDir?: string;
+  /** The most bindings one Worker script is given (`BINDINGS_PER_WORKER`; the tests make it small). */
+  bindingsPerWorker?: number;
 }
 
 export interface DeployReport {
@@ -44,6 +48,8 @@ export interface DeployReport {
   idsWritten: string[];
   migrated: string[];
   deployed: boolean;
+  /** The shard gateways deployed (or, in a dry run, checked) before the Worker, by script name. */
+  gateways?: string[];
 }
 
 /** A step that failed: the message says which command, and what it answered. */
@@ -154,6 +160,154 @@ export function environmentProblems(toml: string, env: EnvironmentName): string[
   else if (numbers.some((n, i) => n !== i) || numbers.length > 32)
     problems.push(`[env.${env}] message stores must be MESSAGES_0 … MESSAGES_<n-1> without a gap, at most 32: ${stores.join(", ")}`);
   return problems;
+}
+
+// ── shard gateways: the shards past one Worker's bindings ─────────────────────────────────────────────────
+
+/**
+ * The most bindings Kabinet gives one Worker script. D1's limits page: «you can bind up to ~5,000 D1 databases to a
+ * single Worker script» (each binding is about 150 bytes of the script's 1 MB of metadata,
+ * <https://developers.cloudflare.com/d1/platform/limits/>); 4,500 leaves room for the rest of the metadata.
+ */
+export const BINDINGS_PER_WORKER = 4_500;
+
+/** The largest a variable may be (<https://developers.cloudflare.com/workers/platform/limits/>: 5 KB). */
+const VAR_MAX_BYTES = 5 * 1024;
+
+const SHARD = /^DB_[A-Z0-9_]+$/;
+const HOME_SHARDS: readonly string[] = [...new Set(Object.values(SHARD_MAP))];
+
+export interface GatewayPlan {
+  /** The gateway Worker's script name: `<worker>-shards-<n>`. */
+  script: string;
+  /** Its service binding in the main Worker. */
+  binding: string;
+  databases: EnvironmentConfig["databases"];
+}
+
+export interface ShardPlan {
+  /** The shards the main Worker binds itself: the branches' home shards first, then by name. */
+  direct: string[];
+  gateways: GatewayPlan[];
+  /** The main Worker's `SHARD_GATEWAYS` (platform/shard-gateways.ts), when there are gateways. */
+  shardGateways?: string;
+}
+
+/** Names as `SHARD_GATEWAYS` lists them: runs of consecutive numbers under one prefix as `DB_X_2-300`. */
+export function compressShardNames(names: readonly string[]): string[] {
+  const runs = new Map<string, number[]>();
+  const single: string[] = [];
+  for (const name of names) {
+    const m = /^(DB_[A-Z0-9_]*?)([1-9]\d*|0)$/.exec(name);
+    if (!m?.[1] || m[2] === undefined) single.push(name);
+    else runs.set(m[1], [...(runs.get(m[1]) ?? []), Number(m[2])]);
+  }
+  const out = [...single];
+  for (const [prefix, numbers] of runs) {
+    numbers.sort((a, b) => a - b);
+    for (let i = 0; i < numbers.length; ) {
+      let j = i;
+      while (j + 1 < numbers.length && numbers[j + 1] === (numbers[j] as number) + 1) j++;
+      out.push(j > i ? `${prefix}${numbers[i]}-${numbers[j]}` : `${prefix}${numbers[i]}`);
+      i = j + 1;
+    }
+  }
+  return out;
+}
+
+/**
+ * Which shards the main Worker binds and which go to gateways: the main Worker keeps its other bindings, one service
+ * binding per gateway and as many shards as then fit in `limit` (the home shards first: they hold the branches'
+ * catalogues and cron progress); the rest go to gateways of `limit` shards each, in order of name.
+ */
+export function planShards(cfg: EnvironmentConfig, others: number, limit = BINDINGS_PER_WORKER): ShardPlan {
+  const shards = cfg.databases.filter((d) => SHARD.test(d.binding));
+  const home = (b: string) => (HOME_SHARDS.includes(b) ? HOME_SHARDS.indexOf(b) : HOME_SHARDS.length);
+  shards.sort((a, b) => home(a.binding) - home(b.binding) || (a.binding < b.binding ? -1 : a.binding > b.binding ? 1 : 0));
+  let gateways = 0;
+  for (;;) {
+    const room = limit - others - gateways - (gateways > 0 ? 1 : 0); // the services, and the SHARD_GATEWAYS variable
+    if (room < HOME_SHARDS.length)
+      throw new DeployError(`a Worker of ${limit} bindings has no room for the home shards beside its ${others} other bindings`);
+    const needed = Math.ceil(Math.max(0, shards.length - room) / limit);
+    if (needed === gateways) break;
+    gateways = needed;
+  }
+  const room = limit - others - gateways - (gateways > 0 ? 1 : 0);
+  const direct = shards.slice(0, room).map((d) => d.binding);
+  const plans: GatewayPlan[] = [];
+  for (let i = 0; i < gateways; i++)
+    plans.push({
+      script: `${cfg.workerName}-shards-${i}`,
+      binding: `SHARD_GATEWAY_${i}`,
+      databases: shards.slice(room + i * limit, room + (i + 1) * limit),
+    });
+  if (plans.length === 0) return { direct, gateways: [] };
+  const shardGateways = JSON.stringify(
+    Object.fromEntries(plans.map((g) => [g.binding, compressShardNames(g.databases.map((d) => d.binding))])),
+  );
+  if (new TextEncoder().encode(shardGateways).length > VAR_MAX_BYTES)
+    throw new DeployError(
+      `SHARD_GATEWAYS would be ${shardGateways.length} bytes, over a variable's 5 KB: name the shards <branch>_<number> so that they run together`,
+    );
+  return { direct, gateways: plans, shardGateways };
+}
+
+/** The bindings of `[env.<name>]` besides its shards, each counted as Cloudflare counts bindings (and the secrets). */
+export function otherBindings(toml: string, env: EnvironmentName): number {
+  const cfg = readEnvironment(toml, env);
+  const kinds = ["r2_buckets", "queues.producers", "durable_objects.bindings", "analytics_engine_datasets", "send_email", "services"];
+  const count = blocks(toml).filter((b) => kinds.some((k) => b.header === `env.${env}.${k}`)).length;
+  const databases = cfg.databases.filter((d) => !SHARD.test(d.binding)).length;
+  return count + databases + Object.keys(cfg.vars).length + neededSecrets(cfg.vars).length + 1; // + the assets
+}
+
+/** The gateway source, from where a generated configuration is written. */
+const GATEWAY_MAIN = join(dirname(fileURLToPath(import.meta.url)), "..", "worker", "gateway.ts");
+
+/** A gateway Worker's own wrangler configuration: its script, no route, and its shards. */
+export function gatewayConfig(toml: string, plan: GatewayPlan, at: string): string {
+  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1] ?? "2026-11-01";
+  return [
+    `# Generated by npm run deploy (scripts/deploy.mts): a shard gateway, worker/gateway.ts. Do not edit.`,
+    `name = "${plan.script}"`,
+    `main = "${relative(dirname(at), GATEWAY_MAIN)}"`,
+    `compatibility_date = "${date}"`,
+    `workers_dev = false`,
+    `preview_urls = false`,
+    ...plan.databases.flatMap((d) => [
+      "",
+      "[[d1_databases]]",
+      `binding = "${d.binding}"`,
+      `database_name = "${d.name}"`,
+      `database_id = "${d.id}"`,
+    ]),
+    "",
+  ].join("\n");
+}
+
+/**
+ * The main Worker's configuration as deployed when there are gateways: wrangler.toml with `[env.<name>]`'s shards
+ * that gateways hold left out, a service binding per gateway, and `SHARD_GATEWAYS` among its variables.
+ */
+export function mainConfig(toml: string, env: EnvironmentName, plan: ShardPlan): string {
+  const lines = toml.split("\n");
+  const held = new Set(plan.gateways.flatMap((g) => g.databases.map((d) => d.binding)));
+  const drop = new Set<number>();
+  let varsAt = -1;
+  for (const b of blocks(toml)) {
+    if (b.header === `env.${env}.vars`) varsAt = b.start;
+    if (b.header === `env.${env}.d1_databases` && held.has(b.values.binding ?? "")) for (let i = b.start; i < b.end; i++) drop.add(i);
+  }
+  if (varsAt < 0) throw new DeployError(`wrangler.toml has no [env.${env}.vars]`);
+  const out: string[] = [];
+  lines.forEach((line, i) => {
+    if (drop.has(i)) return;
+    out.push(line);
+    if (i === varsAt) out.push(`SHARD_GATEWAYS = '${plan.shardGateways}'`);
+  });
+  for (const g of plan.gateways) out.push("", `[[env.${env}.services]]`, `binding = "${g.binding}"`, `service = "${g.script}"`);
+  return `${out.join("\n")}\n`;
 }
 
 // ── wrangler's answers ────────────────────────────────────────────────────────────────────────────────
@@ -321,16 +475,44 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
     }
   }
 
-  // 6. Build and deploy.
+  // 6. Build and deploy: the shard gateways first (the Worker's service bindings need them), then the Worker.
   print("Build and deploy");
   await must("vite", ["build", "--logLevel", "warn"]);
   print("  + built dist/");
+  const written = readFileSync(opts.configPath, "utf8"); // with the ids step 1 wrote
+  const plan = planShards(readEnvironment(written, env), otherBindings(written, env), opts.bindingsPerWorker);
+  let workerArgs = envArgs;
+  // Beside wrangler.toml (its paths are relative to it): wrangler.<env>.generated.toml and one per gateway.
+  const generatedPrefix = basename(opts.configPath).replace(/\.toml$/, "");
+  const outDir = dryRun ? (opts.outDir ?? mkdtempSync(join(tmpdir(), `kabinet-${env}-`))) : undefined;
+  if (plan.gateways.length > 0) {
+    print(
+      `  ${plan.direct.length} shards bound to ${cfg.workerName}, ${plan.gateways.reduce((n, g) => n + g.databases.length, 0)} through ${plan.gateways.length} shard gateway(s)`,
+    );
+    report.gateways = [];
+    for (const g of plan.gateways) {
+      const at = join(dirname(opts.configPath), `${generatedPrefix}.${env}.${g.script}.generated.toml`);
+      writeFileSync(at, gatewayConfig(written, g, at));
+      const args = dryRun
+        ? ["deploy", "--dry-run", "--outdir", join(outDir as string, g.script), "--config", at]
+        : ["deploy", "--config", at];
+      await must("wrangler", args);
+      report.gateways.push(g.script);
+      print(
+        dryRun
+          ? `  = ${g.script}: ${g.databases.length} shards (wrangler deploy --dry-run)`
+          : `  + deployed ${g.script}: ${g.databases.length} shards`,
+      );
+    }
+    const main = join(dirname(opts.configPath), `${generatedPrefix}.${env}.generated.toml`);
+    writeFileSync(main, mainConfig(written, env, plan));
+    workerArgs = ["--env", env, "--config", main];
+  }
   if (dryRun) {
-    const outDir = opts.outDir ?? mkdtempSync(join(tmpdir(), `kabinet-${env}-`));
-    await must("wrangler", ["deploy", "--dry-run", "--outdir", outDir, ...envArgs]);
+    await must("wrangler", ["deploy", "--dry-run", "--outdir", outDir as string, ...workerArgs]);
     print(`  = wrangler deploy --dry-run: the configuration and bundle are valid (${outDir})`);
   } else {
-    await must("wrangler", ["deploy", ...envArgs]);
+    await must("wrangler", ["deploy", ...workerArgs]);
     report.deployed = true;
     print(`  + deployed ${cfg.workerName}`);
   }

@@ -1,18 +1,23 @@
 // @vitest-environment node
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import {
+  cliRunner,
+  compressShardNames,
   DeployError,
   deploy,
+  planShards as deployPlan,
   type EnvironmentName,
   environmentProblems,
+  otherBindings,
   parseArgs,
   type Runner,
   readEnvironment,
 } from "../../scripts/deploy.mts";
 import { neededSecrets } from "../../worker/platform/secrets";
+import { parseShardGateways } from "../../worker/platform/shard-gateways";
 
 const TOML = readFileSync(join(process.cwd(), "wrangler.toml"), "utf8");
 const SHARDS = ["global", "center", "moscow", "northwest", "volga", "south", "ural", "siberia", "fareast"];
@@ -214,6 +219,118 @@ describe("npm run deploy", () => {
     expect(report.created).toHaveLength(9 + 16 + 6);
     expect(report.migrated).toHaveLength(9 + 16);
     expect(lines.join("\n")).toContain("cannot read the account");
+  });
+});
+
+describe("npm run deploy past one Worker's bindings", () => {
+  /** Production with Moscow's shards 2 … 7 added (as docs/operations.md adds one), in a directory of its own. */
+  function withShards(count: number) {
+    const added = Array.from({ length: count }, (_, i) =>
+      [
+        "[[env.production.d1_databases]]",
+        `binding = "DB_MOSCOW_${i + 2}"`,
+        `database_name = "kabinet-production-moscow-${i + 2}"`,
+        `database_id = "00000000-0000-4000-8000-0000000001${String(i).padStart(2, "0")}"`,
+        'migrations_dir = "migrations/region"',
+        "",
+      ].join("\n"),
+    );
+    const toml = TOML.replace("[[env.production.r2_buckets]]", `${added.join("\n")}\n[[env.production.r2_buckets]]`);
+    const dir = mkdtempSync(join(tmpdir(), "kabinet-gateways-"));
+    writeFileSync(join(dir, "wrangler.toml"), toml);
+    return { toml, dir, config: join(dir, "wrangler.toml") };
+  }
+
+  it("binds the home shards and what fits to the Worker, deploys the rest in shard gateways first, and tells the Worker where each is", async () => {
+    const { toml, dir, config } = withShards(6);
+    // Room for the Worker's other bindings, its 8 branches' home shards and 3 more: one of them is the gateway's service
+    // and one SHARD_GATEWAYS, so DB_MOSCOW_2 stays and DB_MOSCOW_3 … 7 go to one gateway.
+    const limit = otherBindings(toml, "production") + 8 + 3;
+    const account = fakeAccount({ secrets: neededSecrets(readEnvironment(toml, "production").vars) });
+    const report = await deploy({
+      env: "production",
+      dryRun: false,
+      configPath: config,
+      run: account.run,
+      print: () => {},
+      bindingsPerWorker: limit,
+    });
+
+    expect(report.gateways).toEqual(["kabinet-production-shards-0"]);
+    const gatewayToml = join(dir, "wrangler.production.kabinet-production-shards-0.generated.toml");
+    const mainToml = join(dir, "wrangler.production.generated.toml");
+    const deploys = account.commands.filter((c) => c.startsWith("wrangler deploy"));
+    expect(deploys).toEqual([`wrangler deploy --config ${gatewayToml}`, `wrangler deploy --env production --config ${mainToml}`]);
+
+    // The gateway: its script, no route, and exactly the five shards, with the ids the deploy wrote.
+    const gateway = readFileSync(gatewayToml, "utf8");
+    expect(gateway).toContain('name = "kabinet-production-shards-0"');
+    expect(gateway).toContain("workers_dev = false");
+    expect(gateway).toMatch(/^main = ".*worker\/gateway\.ts"$/m);
+    const held = [...gateway.matchAll(/binding = "([^"]+)"/g)].map((m) => m[1]);
+    expect(held).toEqual(["DB_MOSCOW_3", "DB_MOSCOW_4", "DB_MOSCOW_5", "DB_MOSCOW_6", "DB_MOSCOW_7"]);
+    expect(gateway).toContain(`database_id = "${account.databases.get("kabinet-production-moscow-7")}"`);
+
+    // The Worker: every shard but those five, the gateway as a service, and the map as one short variable.
+    const main = readFileSync(mainToml, "utf8");
+    const bound = readEnvironment(main, "production").databases.map((d) => d.binding);
+    expect(bound).toContain("DB_MOSCOW_2");
+    expect(bound).toContain("DB_FAREAST");
+    expect(bound.filter((b) => held.includes(b))).toEqual([]);
+    expect(main).toContain('[[env.production.services]]\nbinding = "SHARD_GATEWAY_0"\nservice = "kabinet-production-shards-0"');
+    // A TOML literal string (single quotes: the JSON's double quotes as they are), in [env.production.vars].
+    const vars = main.slice(main.indexOf("[env.production.vars]"), main.indexOf("[[env.production.d1_databases]]"));
+    const map = /^SHARD_GATEWAYS = '(.*)'$/m.exec(vars)?.[1];
+    expect(JSON.parse(map ?? "")).toEqual({ SHARD_GATEWAY_0: ["DB_MOSCOW_3-7"] });
+    expect([...parseShardGateways(map).keys()]).toEqual(held);
+    expect(readEnvironment(main, "production").databases.length + held.length + 1).toBeLessThanOrEqual(limit);
+    // Every database is still migrated from wrangler.toml, the gateways' too.
+    expect(account.commands).toContain(
+      `wrangler d1 migrations apply kabinet-production-moscow-7 --remote --env production --config ${config}`,
+    );
+  });
+
+  it("the generated configurations are valid to wrangler itself (wrangler deploy --dry-run)", { timeout: 180_000 }, async () => {
+    const { toml } = withShards(3);
+    // In the checkout, as wrangler.toml is: the Worker's paths (worker/index.ts, dist, migrations) are relative to it.
+    const config = join(process.cwd(), `.deploy-test-${process.pid}.toml`);
+    writeFileSync(config, toml);
+    onTestFinished(() => {
+      for (const f of readdirSync(process.cwd())) if (f.startsWith(`.deploy-test-${process.pid}.`)) rmSync(f);
+    });
+    const limit = otherBindings(toml, "production") + 8 + 2; // the home shards, a service and SHARD_GATEWAYS
+    const out = mkdtempSync(join(tmpdir(), "kabinet-gateways-out-"));
+    // wrangler for real (offline: it reads no account, assumes nothing exists, and bundles); the app is not rebuilt here
+    // (the browser tests may be serving dist/ beside this file): the checkout's build is what the bundle takes.
+    const run: Runner = (tool, args) => (tool === "vite" ? Promise.resolve({ code: 0, stdout: "", stderr: "" }) : cliRunner(tool, args));
+    const report = await deploy({
+      env: "production",
+      dryRun: true,
+      configPath: config,
+      run,
+      print: () => {},
+      outDir: out,
+      bindingsPerWorker: limit,
+    });
+    expect(report.gateways).toEqual(["kabinet-production-shards-0"]);
+    // The gateway's bundle is its one module: nothing of the app comes with it.
+    expect(readFileSync(join(out, "kabinet-production-shards-0", "gateway.js"), "utf8")).toContain("shard gateway: no D1 binding");
+  });
+
+  it("names runs of shards in few bytes, and refuses a map over a variable's 5 KB", () => {
+    const names = ["DB_MOSCOW_3", "DB_MOSCOW_2", "DB_MOSCOW_4", "DB_MOSCOW_9", "DB_VOLGA_ARCHIVE", "DB_SOUTH_07", "DB_SOUTH_08"];
+    const runs = compressShardNames(names);
+    expect(runs).toEqual(["DB_VOLGA_ARCHIVE", "DB_MOSCOW_2-4", "DB_MOSCOW_9", "DB_SOUTH_07-8"]);
+    // The Worker reads them back as the same names.
+    expect([...parseShardGateways(JSON.stringify({ SHARD_GATEWAY_0: runs })).keys()].sort()).toEqual([...names].sort());
+    const cfg = readEnvironment(TOML, "production");
+    const many = Array.from({ length: 4000 }, (_, i) => ({
+      binding: `DB_SHARD_${String.fromCharCode(65 + (i % 26))}${i * 2}`,
+      name: `n${i}`,
+      id: "x",
+      migrationsDir: "migrations/region",
+    }));
+    expect(() => deployPlan({ ...cfg, databases: [...cfg.databases, ...many] }, 100, 1000)).toThrow(/over a variable's 5 KB/);
   });
 });
 

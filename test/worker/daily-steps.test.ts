@@ -22,7 +22,7 @@ import {
 } from "../../worker/features/cron/daily.service";
 import { ALERT_HOUR, balanceAlerts } from "../../worker/features/notifications/alerts.service";
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
-import { createDataAccess, type DataAccess } from "../../worker/platform/db";
+import { createDataAccess, type DataAccess, shardDatabase } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { addDays, localDay, localInstant } from "../../worker/platform/region";
 import type { StepCursor } from "../../worker/platform/shard-map";
@@ -43,7 +43,7 @@ beforeAll(async () => {
   for (let i = 0; i < 8; i++) {
     const no = makeAccountNo(`2019900000${i}`);
     const binding = i < 6 ? "DB_MOSCOW" : "DB_MOSCOW_2";
-    const shard = i < 6 ? env.DB_MOSCOW : ((env as unknown as Record<string, D1Database>).DB_MOSCOW_2 as D1Database);
+    const shard = shardDatabase(env, binding) as D1Database;
     await env.DB.batch([
       env.DB.prepare("INSERT INTO account_directory (account_no, region, shard, created_at) VALUES (?, 'msk', ?, ?)").bind(
         no,

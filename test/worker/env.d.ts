@@ -9,6 +9,9 @@ declare global {
       TEST_MIGRATIONS_MESSAGES: D1Migration[];
       /** The demo data set as SQL, built once per run (vitest.worker.config.ts), and the last day of its history. */
       TEST_DEMO_SEED: SeedSql & { historyTo: string };
+      /** The shard gateway of the tests (vitest.worker.config.ts): it holds DB_MOSCOW_2. */
+      SHARD_GATEWAY_0: import("../../worker/platform/shard-gateways").GatewayStub & { shards(): Promise<string[]> };
+      SHARD_GATEWAYS: string;
       /** The fuzzer's request budget ("" for the default); see test/worker/fuzz.test.ts. */
       FUZZ_REQUESTS: string;
       /** The fuzzer's seed ("" for the fixed default). */

@@ -8,6 +8,7 @@ import * as regionSchema from "../db/schema/region";
 
 import type { GlobalDb, MessagesDb, RegionDb } from "./db.types";
 import { type MessageStores, messageStoreDatabases, messageStores } from "./message-stores";
+import { gatewayOf, remoteD1, shardGateways } from "./shard-gateways";
 
 export type { GlobalDb, HomeShardBinding, MessagesDb, RegionDb, ShardBinding };
 
@@ -28,15 +29,24 @@ export function isShardBinding(name: string): name is ShardBinding {
   return SHARD_NAME.test(name);
 }
 
-/** The D1 database of a shard binding, or undefined when this Worker has no such binding. */
+/**
+ * The D1 database of a shard: this Worker's own binding of that name, else the shard gateway that holds it
+ * (`SHARD_GATEWAYS`, platform/shard-gateways.ts); undefined when it has neither.
+ */
 export function shardDatabase(env: Env, binding: string): D1Database | undefined {
+  if (!isShardBinding(binding)) return undefined;
   const db = (env as unknown as Record<string, unknown>)[binding];
-  return isShardBinding(binding) && db && typeof (db as D1Database).prepare === "function" ? (db as D1Database) : undefined;
+  if (db && typeof (db as D1Database).prepare === "function") return db as D1Database;
+  const gateway = gatewayOf(env, binding);
+  return gateway ? remoteD1(gateway, binding) : undefined;
 }
 
-/** Every regional shard this Worker is bound to: the home shards first, then the ones added (by name). */
+/**
+ * Every regional shard this Worker reaches, bound or through a gateway: the home shards first, then the ones added
+ * (by name).
+ */
 export function shardBindings(env: Env): ShardBinding[] {
-  const added = Object.keys(env)
+  const added = [...new Set([...Object.keys(env), ...shardGateways(env).keys()])]
     .filter((k) => !(SHARDS as readonly string[]).includes(k) && shardDatabase(env, k))
     .sort();
   return [...SHARDS, ...(added as ShardBinding[])];

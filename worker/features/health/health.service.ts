@@ -1,4 +1,4 @@
-import { shardBindings, shardDatabase } from "../../platform/db";
+import { isShardBinding, shardBindings, shardDatabase } from "../../platform/db";
 import { isolateState } from "../../platform/isolate-state";
 import { unusableConfig } from "../../platform/production";
 
@@ -35,7 +35,7 @@ const QUEUE_PRODUCERS = ["NOTIFICATIONS", "BILLING", "REPORTS"] as const;
 
 /**
  * What is checked, one entry per binding: the global database and every
- * shard answer `SELECT 1`; the bucket answers a HEAD of a key that need not
+ * shard answer `SELECT 1` (a shard a gateway holds, through it); the bucket answers a HEAD of a key that need not
  * exist; each queue producer is there (sending would be a write); the chat
  * rooms' namespace answers an RPC that reads nothing; the static assets
  * serve the app's shell. Nothing is written, and nothing read is returned.
@@ -72,9 +72,15 @@ function probes(env: Env): [string, () => Promise<boolean>][] {
   ];
 }
 
+/** Whether the Worker has what a check probes: its binding, or for a shard its binding or the gateway that holds it. */
+function present(name: string, env: Env): boolean {
+  if (name !== "DB" && isShardBinding(name)) return shardDatabase(env, name) !== undefined;
+  return name in env && env[name as keyof Env] != null;
+}
+
 async function run(name: string, probe: () => Promise<boolean>, env: Env, timeoutMs: number): Promise<CheckOutcome> {
   const started = Date.now();
-  if (!(name in env) || env[name as keyof Env] == null) return { ok: false, ms: 0, error: "missing" };
+  if (!present(name, env)) return { ok: false, ms: 0, error: "missing" };
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<"timeout">((resolve) => {
     timer = setTimeout(() => resolve("timeout"), timeoutMs);

@@ -1,0 +1,126 @@
+import { env } from "cloudflare:workers";
+import { eq, sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { accounts } from "../../worker/db/schema/region";
+import { createDataAccess, d1Of, rawBatch, shardBindings, shardDatabase } from "../../worker/platform/db";
+import { isAccountMoving } from "../../worker/platform/errors";
+
+/**
+ * The shard gateway (worker/gateway.ts): the tests' DB_MOSCOW_2 is not a binding of the main Worker but of an
+ * auxiliary Worker, reached over its service binding's RPC (vitest.worker.config.ts), as production reaches the shards
+ * past the main Worker's ~5,000 bindings. Every suite that uses DB_MOSCOW_2 (the moves, the daily steps, the home
+ * shards) goes through it; these tests hold it to D1's own behaviour, statement by statement, on a shard the Worker is
+ * bound to (DB_MOSCOW) and on the gateway's.
+ */
+
+const direct = () => env.DB_MOSCOW;
+const remote = () => shardDatabase(env, "DB_MOSCOW_2") as D1Database;
+
+const TABLE = "CREATE TABLE IF NOT EXISTS gw_probe (id INTEGER PRIMARY KEY, name TEXT UNIQUE, n REAL, b BLOB)";
+
+async function probe(db: D1Database) {
+  await db.prepare(TABLE).run();
+  await db.prepare("DELETE FROM gw_probe").run();
+  const insert = await db
+    .prepare("INSERT INTO gw_probe (id, name, n, b) VALUES (?, ?, ?, ?), (?, ?, ?, ?)")
+    .bind(1, "анна", 1.5, new Uint8Array([1, 2, 255]).buffer, 2, null, -3, null)
+    .run();
+  const all = await db.prepare("SELECT id, name, n, b FROM gw_probe ORDER BY id").all();
+  return {
+    changes: insert.meta.changes,
+    lastRowId: insert.meta.last_row_id,
+    success: insert.success,
+    rows: all.results.map((r) => ({ ...r, b: r.b ? [...new Uint8Array(r.b as ArrayBuffer)] : r.b })),
+    first: await db.prepare("SELECT name FROM gw_probe WHERE id = ?").bind(1).first(),
+    firstColumn: await db.prepare("SELECT name FROM gw_probe WHERE id = ?").bind(1).first("name"),
+    firstNone: await db.prepare("SELECT name FROM gw_probe WHERE id = ?").bind(99).first(),
+    raw: await db.prepare("SELECT id, n FROM gw_probe ORDER BY id").raw(),
+    rawNamed: await db.prepare("SELECT id, n FROM gw_probe ORDER BY id").raw({ columnNames: true }),
+    batch: (await db.batch([db.prepare("SELECT count(*) AS c FROM gw_probe"), db.prepare("SELECT 1 AS one")])).map((r) => r.results),
+  };
+}
+
+describe("a shard reached through a gateway", () => {
+  it("is not a binding of the main Worker, but is one of its shards, held by the gateway", async () => {
+    expect((env as unknown as Record<string, unknown>).DB_MOSCOW_2).toBeUndefined();
+    expect(shardBindings(env)).toContain("DB_MOSCOW_2");
+    expect(await env.SHARD_GATEWAY_0.shards()).toEqual(["DB_MOSCOW_2"]);
+    expect(createDataAccess(env).hasShard("DB_MOSCOW_2")).toBe(true);
+    // Without the gateway's map it is no shard of this Worker.
+    expect(shardDatabase({ ...env, SHARD_GATEWAYS: "{}" } as Env, "DB_MOSCOW_2")).toBeUndefined();
+  });
+
+  it("answers every D1 method as a shard the Worker is bound to does", async () => {
+    const here = await probe(direct());
+    const there = await probe(remote());
+    expect(there).toEqual(here);
+    expect(there.rows[0]).toEqual({ id: 1, name: "анна", n: 1.5, b: [1, 2, 255] });
+    expect(there.rawNamed[0]).toEqual(["id", "n"]);
+  });
+
+  it("runs a batch as one transaction: a statement refused leaves none of it written, with D1's message", async () => {
+    const db = remote();
+    await probe(db);
+    const failed = await db
+      .batch([
+        db.prepare("INSERT INTO gw_probe (id, name) VALUES (3, 'пётр')"),
+        db.prepare("INSERT INTO gw_probe (id, name) VALUES (4, 'анна')"), // the name is taken
+      ])
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(failed).toBeInstanceOf(Error);
+    expect((failed as Error).message).toMatch(/UNIQUE constraint failed: gw_probe\.name/);
+    expect(await db.prepare("SELECT count(*) AS c FROM gw_probe").first("c")).toBe(2);
+  });
+
+  it("goes through drizzle and the request's counted handle, and a moving account's trigger is recognised", async () => {
+    const data = createDataAccess(env);
+    const shard = data.shard("DB_MOSCOW_2");
+    const [row] = await shard.select({ n: sql<number>`count(*)` }).from(accounts).all();
+    expect(row?.n).toBeGreaterThanOrEqual(0);
+    expect(data.stats.byDb.get("DB_MOSCOW_2")?.roundTrips).toBe(1);
+    // A raw batch through the counted proxies (as a shard move writes its pages).
+    const [, count] = await rawBatch(shard, [
+      ["DELETE FROM account_freezes WHERE account_no = ?", "none"],
+      ["SELECT count(*) AS c FROM accounts"],
+    ]);
+    expect(count?.results).toEqual([{ c: row?.n }]);
+    expect(data.stats.byDb.get("DB_MOSCOW_2")?.roundTrips).toBe(2);
+    // The shard-move freeze's trigger refuses a write with `account_moving`, through the gateway as on a binding.
+    await rawBatch(shard, [
+      ["INSERT INTO accounts (account_no, region, holder_name, address, status, created_at) VALUES ('gw-1', 'msk', 'x', 'a', 'active', 1)"],
+      ["INSERT INTO account_freezes (account_no, move_id, state, updated_at) VALUES ('gw-1', 'm-1', 'frozen', 1)"],
+    ]);
+    const refused = await shard
+      .update(accounts)
+      .set({ holderName: "y" })
+      .where(eq(accounts.accountNo, "gw-1"))
+      .run()
+      .then(
+        () => "written",
+        (e: unknown) => e,
+      );
+    expect(isAccountMoving(refused)).toBe(true);
+    expect(await d1Of(shard).prepare("SELECT holder_name FROM accounts WHERE account_no = 'gw-1'").first("holder_name")).toBe("x");
+  });
+
+  it("takes in a batch only statements prepared on its own shard", async () => {
+    const db = remote();
+    await expect(db.batch([direct().prepare("SELECT 1")])).rejects.toThrow(/prepared on that shard/);
+    // Nor one prepared on another shard of a gateway: it would run on this one.
+    const other = shardDatabase({ ...env, SHARD_GATEWAYS: JSON.stringify({ SHARD_GATEWAY_0: ["DB_MOSCOW_9"] }) } as Env, "DB_MOSCOW_9");
+    await expect(db.batch([db.prepare("SELECT 1"), (other as D1Database).prepare("DELETE FROM accounts")])).rejects.toThrow(
+      /prepared on that shard/,
+    );
+  });
+
+  it("answers only for the shards it holds: never the global database, nor a name that is not a shard", async () => {
+    const call = { method: "all" as const, statement: { sql: "SELECT count(*) AS c FROM subscribers", params: [] } };
+    for (const binding of ["DB", "DB_MOSCOW", "SHARD_GATEWAYS", "DB_MOSCOW_2; DROP TABLE accounts"]) {
+      const answer = await env.SHARD_GATEWAY_0.run(binding, call);
+      expect(answer).toEqual({ error: expect.stringMatching(/^shard gateway: no D1 binding/) });
+    }
+  });
+});
