@@ -2,8 +2,9 @@ import { createExecutionContext, createMessageBatch, createScheduledController, 
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { signWebhook, type WebhookEvent } from "../../worker/adapters/payments";
+import { checkHealth, HEALTH_SHARDS } from "../../worker/features/health/health.service";
 import worker, { app } from "../../worker/index";
-import { shardBindings } from "../../worker/platform/db";
+import { SHARDS, shardBindings } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { measuredCron, recordPayment } from "../../worker/platform/metrics";
 import { json, login, SAME_ORIGIN } from "./helpers";
@@ -311,5 +312,29 @@ describe("/healthz", () => {
     const enBody = await json<{ title: string; detail: string }>(en);
     expect(enBody.title).toBe("The service is not fully working");
     expect(enBody.detail).toBe("Not answering: DB_MOSCOW");
+  });
+
+  it("checks at most HEALTH_SHARDS shards a probe: the home shards each time, the others in turn, and every one in the end", async () => {
+    // 300 more shards, held by the tests' gateway in name only: it has none of them, so each check of one fails.
+    const many = { SHARD_GATEWAYS: JSON.stringify({ SHARD_GATEWAY_0: ["DB_MOSCOW_2", "DB_EXTRA_1-300"] }) };
+    const all = shardBindings({ ...env, ...many } as Env);
+    expect(all).toHaveLength(8 + 1 + 300);
+    const seen = new Set<string>();
+    let probes = 0;
+    for (let t = 0; seen.size < all.length - 8 && probes < 10; t += 10_000) {
+      const health = await checkHealth({ ...env, ...many } as Env, Date.now() + t);
+      probes++;
+      const shards = Object.keys(health.checks).filter((n) => n.startsWith("DB_"));
+      expect(shards).toHaveLength(HEALTH_SHARDS);
+      // The home shards every time, and they answer.
+      for (const home of SHARDS) expect(health.checks[home]?.ok, home).toBe(true);
+      for (const s of shards) if (!(SHARDS as readonly string[]).includes(s)) seen.add(s);
+      // A shard the gateway does not hold is failing, with nothing more said.
+      const extra = shards.find((s) => s.startsWith("DB_EXTRA_"));
+      if (extra) expect(health.checks[extra]).toMatchObject({ ok: false, error: "error" });
+    }
+    // 301 others, 56 a probe: all of them within 6 probes.
+    expect(seen.size).toBe(301);
+    expect(probes).toBe(Math.ceil(301 / (HEALTH_SHARDS - 8)));
   });
 });
