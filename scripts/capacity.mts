@@ -18,6 +18,7 @@ import { gzipSync } from "node:zlib";
 import { TARIFF_TEMPLATES } from "../worker/data/tariffs.data.ts";
 import { usageFor } from "../worker/db/seed/usage.seed.ts";
 import { MONEY_KEPT_MONTHS } from "../worker/features/billing/archive.limits.ts";
+import { HEALTH_SHARDS } from "../worker/features/health/health.service.ts";
 import {
   DELIVERY_RETENTION_MS,
   INBOX_RETENTION_MONTHS,
@@ -27,6 +28,7 @@ import {
 } from "../worker/features/notifications/notifications.retention.ts";
 import { buildReceipt } from "../worker/features/payments/receipts.ts";
 import { RETENTION_MONTHS, STORAGE_MONTHS } from "../worker/features/usage/usage.limits.ts";
+import { SHARDS } from "../worker/platform/db.ts";
 import { makeAccountNo } from "../worker/platform/ids.ts";
 import { daysInMonth } from "../worker/platform/money.ts";
 import { LINKS_COPY_TTL_MS } from "../worker/platform/session-links.ts";
@@ -60,6 +62,7 @@ import {
   staticRows,
   usagePerAccountMonth,
 } from "./capacity.model.mts";
+import { BINDINGS_PER_WORKER, otherBindings, planShards as planWorkers, readEnvironment } from "./deploy.mts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const OUT = join(ROOT, "docs", "capacity.md");
@@ -1215,6 +1218,19 @@ function main() {
   const boundedBytes = mixed(A, (k) => accountBytesBounded(A, m, k, A.months));
   const todayPlan = planShards(A, BRANCH_SHARES, todayBytes);
   const boundedPlan = planShards(A, BRANCH_SHARES, boundedBytes);
+  // How npm run deploy would spread the target's shards over Workers (scripts/deploy.mts): production's own bindings,
+  // and each branch's shards beyond its home shard named as docs/operations.md adds them (DB_<BRANCH>_<n>).
+  const toml = readFileSync("wrangler.toml", "utf8");
+  const production = readEnvironment(toml, "production");
+  const targetShards = boundedPlan.flatMap((p) =>
+    Array.from({ length: Math.max(0, p.shards - 1) }, (_, i) => ({
+      binding: `DB_${p.code.toUpperCase()}_${i + 2}`,
+      name: `kabinet-production-${p.code}-${i + 2}`,
+      id: "",
+      migrationsDir: "migrations/region",
+    })),
+  );
+  const workers = planWorkers({ ...production, databases: [...production.databases, ...targetShards] }, otherBindings(toml, "production"));
   const area = areaFanOut(A, 1e6);
   const perShardBounded = accountsPerShard(A, boundedBytes);
   const peakList = peaks(A, m, perShardBounded);
@@ -1635,14 +1651,22 @@ the close's delete of it bills them again.
   at least ${n0(area.pagesPerMessage)} pages (${n0(area.pagesPerMessage * A.areaPage)} accounts) a message, at most ${n0(area.messages)} messages; for one street, at most ${n0(area.streetMessages)}. A
   subscriber with several accounts in the area is told once, about the first of them.
 - **Platform limits at this size** (<${D1_LIMITS}>): the bounded design needs
-  ${n0(boundedPlan.reduce((s, p) => s + p.shards, 0))} databases and ${n0((accountsTotal * boundedBytes) / 1e12)} TB of D1 in all. Each database is a binding of
-  the Worker (about 5,000 per script), and the account's D1 storage is
+  ${n0(boundedPlan.reduce((s, p) => s + p.shards, 0))} databases and ${n0((accountsTotal * boundedBytes) / 1e12)} TB of D1 in all. A Worker script binds about
+  5,000 D1 databases («you can bind up to ~5,000 D1 databases to a single Worker script»), so the shards past one
+  Worker's share are reached through **shard gateways** (\`worker/gateway.ts\`): Workers of their own that bind up to
+  ${n0(BINDINGS_PER_WORKER)} shards each and run the main Worker's statements over a service binding's RPC (a batch stays one
+  transaction; service bindings add no cost and run on the same thread,
+  <https://developers.cloudflare.com/workers/runtime-apis/bindings/service-bindings/>). \`npm run deploy\` plans it from
+  wrangler.toml alone (\`planShards\` in scripts/deploy.mts; adding a shard stays configuration): at the target the
+  Worker keeps its ${n0(otherBindings(toml, "production"))} other bindings, ${n0(workers.gateways.length)} gateway service(s) and the map, and binds
+  ${n0(workers.direct.length)} shards itself (the home shards first); ${workers.gateways.map((g) => `\`${g.script}\` holds ${n0(g.databases.length)}`).join(", ")}. The map
+  (\`SHARD_GATEWAYS\`, runs of numbered names) is ${n0(workers.shardGateways?.length ?? 0)} bytes of a variable's 5 KB. A shard so reached costs one
+  RPC per D1 call (an invocation's queries are budgeted as before; \`/healthz\` checks the home shards and ${n0(HEALTH_SHARDS - SHARDS.length)} others a
+  probe in turn instead of every shard). The account's D1 storage is
   capped (250 GB in one version of the page, 1 TB in a later one; raised on
   request) as is the number of
   databases (the page has said 50,000 and, later, 1,000,000 with the first
-  100,000 included): both must be raised with Cloudflare before the move,
-  and the shard map must not need one binding per shard for ever (the
-  Worker's bindings are configuration; thousands of them are at the limit).
+  100,000 included): both must be raised with Cloudflare before the move.
 - **Limits that stay true** (<${D1_LIMITS}>, <${QUEUES_LIMITS}>): 100 bound parameters
   per query (the code chunks by 90), 1,000 queries per invocation (the
   charge works ${n0(A.chargeBatchesPerMessage)} batches of ${n0(A.chargeBatch)} per message: 400 queries, and a region's day is
