@@ -15,10 +15,11 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import { gzipSync } from "node:zlib";
+import { SHARD_MAP } from "../worker/data/regions.data.ts";
 import { TARIFF_TEMPLATES } from "../worker/data/tariffs.data.ts";
 import { usageFor } from "../worker/db/seed/usage.seed.ts";
 import { MONEY_KEPT_MONTHS } from "../worker/features/billing/archive.limits.ts";
-import { HEALTH_SHARDS } from "../worker/features/health/health.service.ts";
+import { HEALTH_SHARDS } from "../worker/features/health/health.limits.ts";
 import {
   DELIVERY_RETENTION_MS,
   INBOX_RETENTION_MONTHS,
@@ -28,7 +29,6 @@ import {
 } from "../worker/features/notifications/notifications.retention.ts";
 import { buildReceipt } from "../worker/features/payments/receipts.ts";
 import { RETENTION_MONTHS, STORAGE_MONTHS } from "../worker/features/usage/usage.limits.ts";
-import { SHARDS } from "../worker/platform/db.ts";
 import { makeAccountNo } from "../worker/platform/ids.ts";
 import { daysInMonth } from "../worker/platform/money.ts";
 import { LINKS_COPY_TTL_MS } from "../worker/platform/session-links.ts";
@@ -1661,7 +1661,7 @@ the close's delete of it bills them again.
   Worker keeps its ${n0(otherBindings(toml, "production"))} other bindings, ${n0(workers.gateways.length)} gateway service(s) and the map, and binds
   ${n0(workers.direct.length)} shards itself (the home shards first); ${workers.gateways.map((g) => `\`${g.script}\` holds ${n0(g.databases.length)}`).join(", ")}. The map
   (\`SHARD_GATEWAYS\`, runs of numbered names) is ${n0(workers.shardGateways?.length ?? 0)} bytes of a variable's 5 KB. A shard so reached costs one
-  RPC per D1 call (an invocation's queries are budgeted as before; \`/healthz\` checks the home shards and ${n0(HEALTH_SHARDS - SHARDS.length)} others a
+  RPC per D1 call (an invocation's queries are budgeted as before; \`/healthz\` checks the home shards and ${n0(HEALTH_SHARDS - new Set(Object.values(SHARD_MAP)).size)} others a
   probe in turn instead of every shard). The account's D1 storage is
   capped (250 GB in one version of the page, 1 TB in a later one; raised on
   request) as is the number of

@@ -1,12 +1,15 @@
 import { isShardBinding, SHARDS, shardBindings, shardDatabase } from "../../platform/db";
 import { isolateState } from "../../platform/isolate-state";
 import { unusableConfig } from "../../platform/production";
+import { HEALTH_SHARDS } from "./health.limits";
 
 /** Each check has this long; a binding that has not answered by then is failing. */
 export const CHECK_TIMEOUT_MS = 2_000;
 
 /** A repeated probe within this time gets the last answer: /healthz stays cheap whoever calls it how often. */
 const REUSE_MS = 5_000;
+
+export { HEALTH_SHARDS };
 
 export type CheckOutcome =
   | { ok: true; ms: number }
@@ -32,15 +35,6 @@ export interface Health {
 }
 
 const QUEUE_PRODUCERS = ["NOTIFICATIONS", "BILLING", "REPORTS"] as const;
-
-/**
- * The most shards one probe checks. At the target there are 4,980 (docs/capacity.md): one query each would pass the
- * 1,000 D1 queries and subrequests an invocation may make, and load every database with a load balancer's probes. The
- * branches' home shards are checked every time (they hold the catalogues and cron progress); the others take turns,
- * `HEALTH_SHARDS` minus the home shards a probe, each probe going on from where the last stopped, so a failing shard
- * shows within `ceil(others / room)` probes (at the target, 89 probes; a probe is reused for 5 s).
- */
-export const HEALTH_SHARDS = 64;
 
 let turn = 0;
 
