@@ -397,6 +397,39 @@ describe("voluntary block", () => {
     expect(await applicationOf(OLGA_VL, block.id)).toBe("done");
   });
 
+  it("cancels a block once however many taps: the others hear it is already cancelled, and a cancel whose application step was lost is finished", async () => {
+    const petr = await login("petr");
+    const end = (id: string) => api(petr, `/accounts/${PETR_EKB}/blocks/${id}/end`, { method: "POST" });
+    // His internet, whatever its service's id now (an earlier test changes its tariff, which makes a new one).
+    const internet = await (await raw(PETR_EKB))
+      .prepare("SELECT id FROM account_services WHERE account_no = ? AND status = 'active' AND tariff_id LIKE '%inet-%'")
+      .bind(PETR_EKB)
+      .first<string>("id");
+    const asked = await askBlock(petr, PETR_EKB, "2028-03-01", "2028-03-10", internet ?? "");
+    expect(asked.status).toBe(201);
+    const first = await json<{ id: string }>(asked);
+    const taps = await Promise.all(Array.from({ length: 6 }, () => end(first.id)));
+    expect(taps.map((r) => r.status).sort()).toEqual([200, 409, 409, 409, 409, 409]);
+    const refused = await json<Problem>(taps.find((r) => r.status === 409) as Response);
+    expect(refused.title).toBe("Эта блокировка уже отменена");
+    expect(await applicationOf(PETR_EKB, first.id)).toBe("cancelled");
+    // A cancel whose run died after the block's own write, before its application's step: the next tap finishes it.
+    const second = await json<{ id: string }>(await askBlock(petr, PETR_EKB, "2028-04-01", "2028-04-10", internet ?? ""));
+    await (await raw(PETR_EKB)).prepare("UPDATE voluntary_blocks SET status = 'cancelled' WHERE id = ?").bind(second.id).run();
+    expect(await applicationOf(PETR_EKB, second.id)).toBe("received");
+    const again = await end(second.id);
+    expect(again.status).toBe(200);
+    expect(await json<{ status: string }>(again)).toEqual({ status: "cancelled" });
+    expect(await applicationOf(PETR_EKB, second.id)).toBe("cancelled");
+    // An ended block is over: 409 in English too; a stranger's block is still a 404.
+    await (await raw(PETR_EKB)).prepare("UPDATE voluntary_blocks SET status = 'ended' WHERE id = ?").bind(second.id).run();
+    const over = await api(petr, `/accounts/${PETR_EKB}/blocks/${second.id}/end?lang=en`, { method: "POST" });
+    expect(over.status).toBe(409);
+    expect((await json<Problem>(over)).title).toBe("This block is already over");
+    const anna = await login("anna");
+    expect((await api(anna, `/accounts/${PETR_EKB}/blocks/${second.id}/end`, { method: "POST" })).status).toBe(404);
+  });
+
   it("moves a block's application through «in work» to «done» at its end when its start's step was never taken", async () => {
     const olga = await login("olga");
     const no = makeAccountNo("10600000008");

@@ -230,6 +230,7 @@ const messages = {
     ru: "Заявку нельзя перевести из статуса «{from}» в «{to}»",
     en: "The application cannot go from “{from}” to “{to}”",
   },
+  "problem.block_closed": { ru: "Эта блокировка уже {state_ru}", en: "This block is already {state_en}" },
   "problem.visit_cutoff": {
     ru: "Визит можно перенести или отменить до {hour}:00 накануне",
     en: "A visit can be moved or cancelled until {hour}:00 the day before",

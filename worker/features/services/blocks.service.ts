@@ -142,26 +142,45 @@ export async function endBlock(
 ) {
   const link = await requireAccount(data.global, subscriberId, accountNo, "owner");
   const db = data.shard(link.shard);
-  const block = await bq.selectBlock(db, blockId);
-  if (!block || block.accountNo !== link.accountNo || (block.status !== "scheduled" && block.status !== "active"))
-    throw new AppError(404, "not_found");
+  let block = await bq.selectBlock(db, blockId);
+  if (!block || block.accountNo !== link.accountNo) throw new AppError(404, "not_found");
   if (block.status === "scheduled") {
-    await bq.closeScheduledBlock(db, block.id, "cancelled");
+    const closed = await bq.closeScheduledBlock(db, block.id, "cancelled");
+    // Not closed here: another request cancelled it, or midnight started it, in between; answered as it is now.
+    if ((closed.meta.changes ?? 0) === 0) block = (await bq.selectBlock(db, block.id)) ?? block;
+    else block = { ...block, status: "cancelled" };
+  }
+  if (block.status === "cancelled") {
     // A block's application lives with its region's applications, on the region's home shard (createApplication),
-    // wherever the account is.
-    await transition(
-      data,
-      notify,
-      block.applicationId,
-      "cancelled",
-      "subscriber",
-      { subscriberId, db: data.shardForRegion(block.region) },
-      now,
-    );
+    // wherever the account is. Cancelled again: the application's step is taken now if the first cancel's was lost
+    // (its run died after the block's); a step already taken is a repeat (a second tap): 409, the block is cancelled.
+    try {
+      await transition(
+        data,
+        notify,
+        block.applicationId,
+        "cancelled",
+        "subscriber",
+        { subscriberId, db: data.shardForRegion(block.region) },
+        now,
+      );
+    } catch (e) {
+      if (e instanceof AppError && e.status === 409) throw closedBlock("cancelled");
+      throw e;
+    }
     return { status: "cancelled" as const };
   }
-  await finishBlock(data, notify, db, block, now, "early", subscriberId);
-  return { status: "ended" as const };
+  if (block.status === "active" && (await finishBlock(data, notify, db, block, now, "early", subscriberId)))
+    return { status: "ended" as const };
+  throw closedBlock("ended");
+}
+
+/** A block that is over (ended, or cancelled before it started) cannot be ended or cancelled again: a 409 that says which. */
+function closedBlock(state: "cancelled" | "ended") {
+  return new AppError(409, "block_closed", {
+    state_ru: state === "cancelled" ? "отменена" : "завершена",
+    state_en: state === "cancelled" ? "cancelled" : "over",
+  });
 }
 
 /** Ends an active block; `holderId` is the subscriber who ends it early (else found through the directory). */
