@@ -81,7 +81,10 @@ export default defineConfig(async () => {
                 // through a shard gateway (worker/gateway.ts), over RPC, as production reaches the shards past its own
                 // bindings' limit: every suite that uses it goes through the gateway.
                 serviceBindings: { SHARD_GATEWAY_0: { name: "kabinet-shards-0" } },
-                workers: [shardGatewayWorker({ DB_MOSCOW_2: "kabinet-moscow-2" })],
+                // Also a global database and a message store of its own, which it must never answer for.
+                workers: [
+                  shardGatewayWorker({ DB_MOSCOW_2: "kabinet-moscow-2", DB: "gateway-decoy-global", MESSAGES_0: "gateway-decoy-messages" }),
+                ],
                 bindings: {
                   SHARD_GATEWAYS: JSON.stringify({ SHARD_GATEWAY_0: ["DB_MOSCOW_2"] }),
                   TEST_MIGRATIONS_GLOBAL: globalMigrations,

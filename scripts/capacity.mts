@@ -62,7 +62,7 @@ import {
   staticRows,
   usagePerAccountMonth,
 } from "./capacity.model.mts";
-import { BINDINGS_PER_WORKER, otherBindings, planShards as planWorkers, readEnvironment } from "./deploy.mts";
+import { otherBindings, planShards as planWorkers, readEnvironment, SHARD_LIMITS } from "./deploy.mts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const OUT = join(ROOT, "docs", "capacity.md");
@@ -1220,7 +1220,7 @@ function main() {
   const boundedPlan = planShards(A, BRANCH_SHARES, boundedBytes);
   // How npm run deploy would spread the target's shards over Workers (scripts/deploy.mts): production's own bindings,
   // and each branch's shards beyond its home shard named as docs/operations.md adds them (DB_<BRANCH>_<n>).
-  const toml = readFileSync("wrangler.toml", "utf8");
+  const toml = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
   const production = readEnvironment(toml, "production");
   const targetShards = boundedPlan.flatMap((p) =>
     Array.from({ length: Math.max(0, p.shards - 1) }, (_, i) => ({
@@ -1654,15 +1654,19 @@ the close's delete of it bills them again.
   ${n0(boundedPlan.reduce((s, p) => s + p.shards, 0))} databases and ${n0((accountsTotal * boundedBytes) / 1e12)} TB of D1 in all. A Worker script binds about
   5,000 D1 databases («you can bind up to ~5,000 D1 databases to a single Worker script»), so the shards past one
   Worker's share are reached through **shard gateways** (\`worker/gateway.ts\`): Workers of their own that bind up to
-  ${n0(BINDINGS_PER_WORKER)} shards each and run the main Worker's statements over a service binding's RPC (a batch stays one
-  transaction; service bindings add no cost and run on the same thread,
-  <https://developers.cloudflare.com/workers/runtime-apis/bindings/service-bindings/>). \`npm run deploy\` plans it from
-  wrangler.toml alone (\`planShards\` in scripts/deploy.mts; adding a shard stays configuration): at the target the
-  Worker keeps its ${n0(otherBindings(toml, "production"))} other bindings, ${n0(workers.gateways.length)} gateway service(s) and the map, and binds
-  ${n0(workers.direct.length)} shards itself (the home shards first); ${workers.gateways.map((g) => `\`${g.script}\` holds ${n0(g.databases.length)}`).join(", ")}. The map
-  (\`SHARD_GATEWAYS\`, runs of numbered names) is ${n0(workers.shardGateways?.length ?? 0)} bytes of a variable's 5 KB. A shard so reached costs one
-  RPC per D1 call (an invocation's queries are budgeted as before; \`/healthz\` checks the home shards and ${n0(HEALTH_SHARDS - new Set(Object.values(SHARD_MAP)).size)} others a
-  probe in turn instead of every shard). The account's D1 storage is
+  ${n0(SHARD_LIMITS.perGateway)} shards each and run the main Worker's statements over a service binding's RPC (a batch stays one
+  transaction; <https://developers.cloudflare.com/workers/runtime-apis/bindings/service-bindings/>). A request may make
+  at most 32 Worker invocations, each call on a service binding among them, so a request opens one **session** with a
+  gateway (one call on the binding, whatever number of its shards and statements it then uses: they go to the stub the
+  call returns, and run in the invocation that made it; the page names calls on the binding, not on such a stub, so
+  docs/operations.md has a request of 200 statements tried on staging before a gateway carries accounts); the
+  gateway's CPU time counts with the request's. \`npm run deploy\` plans it from
+  wrangler.toml alone (\`planShards\` in scripts/deploy.mts; adding a shard stays configuration), at fixed boundaries,
+  so that no deploy moves a shard from one Worker to another: at the target the Worker binds the first
+  ${n0(workers.direct.length)} shards itself (the home shards first) beside its ${n0(otherBindings(toml, "production"))} other bindings, ${n0(workers.gateways.length)} gateway service(s) and the map;
+  ${workers.gateways.map((g) => `\`${g.script}\` holds ${n0(g.databases.length)}`).join(", ")}. The map
+  (\`SHARD_GATEWAYS\`, runs of numbered names) is ${n0(new TextEncoder().encode(workers.shardGateways ?? "").length)} bytes of a variable's 5 KB. \`/healthz\` checks the home shards and
+  ${n0(HEALTH_SHARDS - new Set(Object.values(SHARD_MAP)).size)} others a probe, the share chosen by the clock, a gateway's in one call to it, instead of every shard. The account's D1 storage is
   capped (250 GB in one version of the page, 1 TB in a later one; raised on
   request) as is the number of
   databases (the page has said 50,000 and, later, 1,000,000 with the first

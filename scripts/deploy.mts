@@ -15,12 +15,13 @@
  * tests drive the script with a fake account).
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, dirname, join, relative } from "node:path";
+import { basename, dirname, join, posix, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SHARD_MAP } from "../worker/data/regions.data.ts";
 import { neededSecrets } from "../worker/platform/secrets.ts";
+import { parseShardGateways } from "../worker/platform/shard-gateways.ts";
 
 export const ENVIRONMENTS = ["staging", "production"] as const;
 export type EnvironmentName = (typeof ENVIRONMENTS)[number];
@@ -39,8 +40,8 @@ export interface DeployOptions {
   location?: string;
   /** Where `wrangler deploy --dry-run` writes its bundle. */
   outDir?: string;
-  /** The most bindings one Worker script is given (`BINDINGS_PER_WORKER`; the tests make it small). */
-  bindingsPerWorker?: number;
+  /** How many shards go where (`SHARD_LIMITS`; the tests make them small). */
+  shardLimits?: ShardLimits;
 }
 
 export interface DeployReport {
@@ -165,11 +166,21 @@ export function environmentProblems(toml: string, env: EnvironmentName): string[
 // ── shard gateways: the shards past one Worker's bindings ─────────────────────────────────────────────────
 
 /**
- * The most bindings Kabinet gives one Worker script. D1's limits page: «you can bind up to ~5,000 D1 databases to a
- * single Worker script» (each binding is about 150 bytes of the script's 1 MB of metadata,
- * <https://developers.cloudflare.com/d1/platform/limits/>); 4,500 leaves room for the rest of the metadata.
+ * How many shards go where. D1's limits page: «you can bind up to ~5,000 D1 databases to a single Worker script»
+ * (each binding is about 150 bytes of the script's 1 MB of metadata, <https://developers.cloudflare.com/d1/platform/limits/>).
+ * The boundaries are fixed, not fitted to what else the Worker binds: a shard once in a gateway stays in it, so a
+ * deploy never moves a shard from one Worker to another (during a deploy, or after a rollback, the running Worker's
+ * map would not find it). The Worker binds the first `direct` shards itself (wrangler.toml's order, the branches'
+ * home shards first) and keeps `perWorker − direct` bindings for everything else; each gateway holds the next
+ * `perGateway`.
  */
-export const BINDINGS_PER_WORKER = 4_500;
+export interface ShardLimits {
+  direct: number;
+  perGateway: number;
+  perWorker: number;
+}
+
+export const SHARD_LIMITS: ShardLimits = { direct: 4_000, perGateway: 4_500, perWorker: 4_500 };
 
 /** The largest a variable may be (<https://developers.cloudflare.com/workers/platform/limits/>: 5 KB). */
 const VAR_MAX_BYTES = 5 * 1024;
@@ -186,7 +197,7 @@ export interface GatewayPlan {
 }
 
 export interface ShardPlan {
-  /** The shards the main Worker binds itself: the branches' home shards first, then by name. */
+  /** The shards the main Worker binds itself: the branches' home shards first, then as wrangler.toml lists them. */
   direct: string[];
   gateways: GatewayPlan[];
   /** The main Worker's `SHARD_GATEWAYS` (platform/shard-gateways.ts), when there are gateways. */
@@ -216,39 +227,45 @@ export function compressShardNames(names: readonly string[]): string[] {
 }
 
 /**
- * Which shards the main Worker binds and which go to gateways: the main Worker keeps its other bindings, one service
- * binding per gateway and as many shards as then fit in `limit` (the home shards first: they hold the branches'
- * catalogues and cron progress); the rest go to gateways of `limit` shards each, in order of name.
+ * Which shards the main Worker binds and which go to gateways (`ShardLimits`): in wrangler.toml's order, so a shard
+ * added at the end of the list goes to the last gateway (or a new one) and none already placed moves. `previous`: the
+ * map of the last deploy, when this checkout has it; a plan that would move one of its shards is refused.
  */
-export function planShards(cfg: EnvironmentConfig, others: number, limit = BINDINGS_PER_WORKER): ShardPlan {
+export function planShards(cfg: EnvironmentConfig, others: number, limits = SHARD_LIMITS, previous?: Map<string, string>): ShardPlan {
   const shards = cfg.databases.filter((d) => SHARD.test(d.binding));
-  const home = (b: string) => (HOME_SHARDS.includes(b) ? HOME_SHARDS.indexOf(b) : HOME_SHARDS.length);
-  shards.sort((a, b) => home(a.binding) - home(b.binding) || (a.binding < b.binding ? -1 : a.binding > b.binding ? 1 : 0));
-  let gateways = 0;
-  for (;;) {
-    const room = limit - others - gateways - (gateways > 0 ? 1 : 0); // the services, and the SHARD_GATEWAYS variable
-    if (room < HOME_SHARDS.length)
-      throw new DeployError(`a Worker of ${limit} bindings has no room for the home shards beside its ${others} other bindings`);
-    const needed = Math.ceil(Math.max(0, shards.length - room) / limit);
-    if (needed === gateways) break;
-    gateways = needed;
-  }
-  const room = limit - others - gateways - (gateways > 0 ? 1 : 0);
-  const direct = shards.slice(0, room).map((d) => d.binding);
+  // The home shards first (in the shard map's order), then the others as listed.
+  const home = HOME_SHARDS.map((b) => shards.find((d) => d.binding === b)).filter((d) => d !== undefined);
+  const ordered = [...home, ...shards.filter((d) => !HOME_SHARDS.includes(d.binding))];
+  const direct = ordered.slice(0, limits.direct).map((d) => d.binding);
+  const rest = ordered.slice(limits.direct);
   const plans: GatewayPlan[] = [];
-  for (let i = 0; i < gateways; i++)
+  for (let i = 0; i * limits.perGateway < rest.length; i++)
     plans.push({
       script: `${cfg.workerName}-shards-${i}`,
       binding: `SHARD_GATEWAY_${i}`,
-      databases: shards.slice(room + i * limit, room + (i + 1) * limit),
+      databases: rest.slice(i * limits.perGateway, (i + 1) * limits.perGateway),
     });
+  const used = others + direct.length + plans.length + (plans.length > 0 ? 1 : 0); // the services, and SHARD_GATEWAYS
+  if (used > limits.perWorker)
+    throw new DeployError(
+      `the Worker would have ${used} bindings, over ${limits.perWorker}: ${others} besides its shards leave room for ${limits.perWorker - (plans.length > 0 ? 1 : 0) - plans.length - others} of them (SHARD_LIMITS in scripts/deploy.mts)`,
+    );
+  const moved = [...(previous ?? [])].filter(([shard, gateway]) => {
+    const now = plans.find((g) => g.databases.some((d) => d.binding === shard))?.binding;
+    return now !== gateway;
+  });
+  if (moved.length > 0)
+    throw new DeployError(
+      `this deploy would move ${moved.map(([s]) => s).join(", ")} from the gateway the running Worker finds it in: add shards at the end of [env.${cfg.workerName.split("-").at(-1)}]'s list and never remove one`,
+    );
   if (plans.length === 0) return { direct, gateways: [] };
   const shardGateways = JSON.stringify(
     Object.fromEntries(plans.map((g) => [g.binding, compressShardNames(g.databases.map((d) => d.binding))])),
   );
-  if (new TextEncoder().encode(shardGateways).length > VAR_MAX_BYTES)
+  const bytes = new TextEncoder().encode(shardGateways).length;
+  if (bytes > VAR_MAX_BYTES)
     throw new DeployError(
-      `SHARD_GATEWAYS would be ${shardGateways.length} bytes, over a variable's 5 KB: name the shards <branch>_<number> so that they run together`,
+      `SHARD_GATEWAYS would be ${bytes} bytes, over a variable's 5 KB: name the shards <branch>_<number> so that they run together`,
     );
   return { direct, gateways: plans, shardGateways };
 }
@@ -262,6 +279,12 @@ export function otherBindings(toml: string, env: EnvironmentName): number {
   return count + databases + Object.keys(cfg.vars).length + neededSecrets(cfg.vars).length + 1; // + the assets
 }
 
+/** The map a generated configuration of the Worker gives it (`SHARD_GATEWAYS = '…'`), as the Worker reads it. */
+export function previousMap(generated: string): Map<string, string> | undefined {
+  const json = /^SHARD_GATEWAYS = '(.*)'$/m.exec(generated)?.[1];
+  return json ? parseShardGateways(json) : undefined;
+}
+
 /** The gateway source, from where a generated configuration is written. */
 const GATEWAY_MAIN = join(dirname(fileURLToPath(import.meta.url)), "..", "worker", "gateway.ts");
 
@@ -271,10 +294,13 @@ export function gatewayConfig(toml: string, plan: GatewayPlan, at: string): stri
   return [
     `# Generated by npm run deploy (scripts/deploy.mts): a shard gateway, worker/gateway.ts. Do not edit.`,
     `name = "${plan.script}"`,
-    `main = "${relative(dirname(at), GATEWAY_MAIN)}"`,
+    `main = "${relative(dirname(at), GATEWAY_MAIN).split(sep).join(posix.sep)}"`,
     `compatibility_date = "${date}"`,
     `workers_dev = false`,
     `preview_urls = false`,
+    // Its invocations in Workers Logs beside the Worker's.
+    "[observability]",
+    "enabled = true",
     ...plan.databases.flatMap((d) => [
       "",
       "[[d1_databases]]",
@@ -302,7 +328,7 @@ export function mainConfig(toml: string, env: EnvironmentName, plan: ShardPlan):
   if (varsAt < 0) throw new DeployError(`wrangler.toml has no [env.${env}.vars]`);
   const out: string[] = [];
   lines.forEach((line, i) => {
-    if (drop.has(i)) return;
+    if (drop.has(i) || /^\s*SHARD_GATEWAYS\s*=/.test(line)) return;
     out.push(line);
     if (i === varsAt) out.push(`SHARD_GATEWAYS = '${plan.shardGateways}'`);
   });
@@ -480,10 +506,16 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
   await must("vite", ["build", "--logLevel", "warn"]);
   print("  + built dist/");
   const written = readFileSync(opts.configPath, "utf8"); // with the ids step 1 wrote
-  const plan = planShards(readEnvironment(written, env), otherBindings(written, env), opts.bindingsPerWorker);
-  let workerArgs = envArgs;
   // Beside wrangler.toml (its paths are relative to it): wrangler.<env>.generated.toml and one per gateway.
   const generatedPrefix = basename(opts.configPath).replace(/\.toml$/, "");
+  const mainGenerated = join(dirname(opts.configPath), `${generatedPrefix}.${env}.generated.toml`);
+  const plan = planShards(
+    readEnvironment(written, env),
+    otherBindings(written, env),
+    opts.shardLimits,
+    existsSync(mainGenerated) ? previousMap(readFileSync(mainGenerated, "utf8")) : undefined,
+  );
+  let workerArgs = envArgs;
   const outDir = dryRun ? (opts.outDir ?? mkdtempSync(join(tmpdir(), `kabinet-${env}-`))) : undefined;
   if (plan.gateways.length > 0) {
     print(
@@ -504,9 +536,8 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
           : `  + deployed ${g.script}: ${g.databases.length} shards`,
       );
     }
-    const main = join(dirname(opts.configPath), `${generatedPrefix}.${env}.generated.toml`);
-    writeFileSync(main, mainConfig(written, env, plan));
-    workerArgs = ["--env", env, "--config", main];
+    writeFileSync(mainGenerated, mainConfig(written, env, plan));
+    workerArgs = ["--env", env, "--config", mainGenerated];
   }
   if (dryRun) {
     await must("wrangler", ["deploy", "--dry-run", "--outdir", outDir as string, ...workerArgs]);
@@ -542,8 +573,8 @@ export const cliRunner: Runner = (tool, args) =>
     child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
   });
 
-/** `--env staging|production`, `--dry-run`, `--location <hint>`. */
-export function parseArgs(argv: string[]): { env: EnvironmentName; dryRun: boolean; location?: string } {
+/** `--env staging|production`, `--dry-run`, `--location <hint>`, `--direct-shards <n>`. */
+export function parseArgs(argv: string[]): { env: EnvironmentName; dryRun: boolean; location?: string; shardLimits?: ShardLimits } {
   const at = (flag: string) => {
     const i = argv.indexOf(flag);
     const eq = argv.find((a) => a.startsWith(`${flag}=`));
@@ -551,9 +582,19 @@ export function parseArgs(argv: string[]): { env: EnvironmentName; dryRun: boole
   };
   const env = at("--env") ?? at("-e");
   if (!ENVIRONMENTS.includes(env as EnvironmentName))
-    throw new DeployError(`usage: npm run deploy -- --env ${ENVIRONMENTS.join("|")} [--dry-run] [--location eeur]`);
+    throw new DeployError(`usage: npm run deploy -- --env ${ENVIRONMENTS.join("|")} [--dry-run] [--location eeur] [--direct-shards <n>]`);
   const location = at("--location");
-  return { env: env as EnvironmentName, dryRun: argv.includes("--dry-run"), ...(location ? { location } : {}) };
+  // How many shards the Worker binds itself (SHARD_LIMITS.direct): lower on staging to try a gateway with few shards.
+  const direct = at("--direct-shards");
+  const home = new Set(Object.values(SHARD_MAP)).size;
+  if (direct !== undefined && !(/^\d+$/.test(direct) && Number(direct) >= home && Number(direct) <= SHARD_LIMITS.direct))
+    throw new DeployError(`--direct-shards takes a number from ${home} (the home shards) to ${SHARD_LIMITS.direct}`);
+  return {
+    env: env as EnvironmentName,
+    dryRun: argv.includes("--dry-run"),
+    ...(location ? { location } : {}),
+    ...(direct !== undefined ? { shardLimits: { ...SHARD_LIMITS, direct: Number(direct) } } : {}),
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -1,4 +1,4 @@
-import { WorkerEntrypoint } from "cloudflare:workers";
+import { RpcTarget, WorkerEntrypoint } from "cloudflare:workers";
 import type { ExecResult, GatewayAnswer, GatewayCall, GatewayStatement } from "./platform/shard-gateways";
 
 /**
@@ -7,13 +7,19 @@ import type { ExecResult, GatewayAnswer, GatewayCall, GatewayStatement } from ".
  *
  * A Worker script binds about 5,000 D1 databases at most (<https://developers.cloudflare.com/d1/platform/limits/>),
  * and the bounded design needs 4,980 shards at the target (docs/capacity.md): past the main Worker's share,
- * `npm run deploy` puts the shards in gateways of up to 4,500 each (scripts/deploy.mts) and tells the main Worker which
- * holds which (`SHARD_GATEWAYS`). A statement, or a batch as one transaction, runs here as it would on the binding
- * itself; D1's errors come back with their message, as an answer (thrown across RPC they would also be logged here as
- * uncaught, once for every refused statement, a constraint the app expects among them).
+ * `npm run deploy` puts the shards in gateways (scripts/deploy.mts) and tells the main Worker which holds which
+ * (`SHARD_GATEWAYS`).
  *
- * It has no route (no `fetch`, no `workers.dev`): only Workers bound to it can call it. Its only bindings are shards,
- * and it answers only for names of shards (`DB_…`) it is bound to. It imports nothing of the app at run time, so a
+ * A request may make at most 32 Worker invocations, and each call on a service binding counts
+ * (<https://developers.cloudflare.com/workers/runtime-apis/bindings/service-bindings/>): so the main Worker does not
+ * call the binding once a statement. It opens one **session** a request (`session()`, one invocation) and sends its
+ * statements to the session's stub, whose calls run in that invocation. A statement, or a batch as one transaction,
+ * runs here as it would on the binding itself; D1's errors come back with their message, as an answer (thrown across
+ * RPC they would also be logged here as uncaught, once for every refused statement, a constraint the app expects among
+ * them).
+ *
+ * It has no route (no `fetch`, no `workers.dev`): only Workers bound to it can call it. It answers only for names of
+ * shards (`DB_…`) it is bound to, whatever else it may be bound to. It imports nothing of the app at run time, so a
  * deploy of it is the same script whatever the app's version.
  */
 export default class ShardGateway extends WorkerEntrypoint<Record<string, unknown>> {
@@ -22,6 +28,34 @@ export default class ShardGateway extends WorkerEntrypoint<Record<string, unknow
     return Object.keys(this.env)
       .filter((k) => database(this.env, k))
       .sort();
+  }
+
+  /** A session for one request of the main Worker: its statements, on any shard of this gateway, in this invocation. */
+  session(): ShardSession {
+    return new ShardSession(this.env);
+  }
+
+  /** `/healthz` for every shard asked at once: whether each answers `SELECT 1` (no detail: a name that is not held is false). */
+  async check(bindings: string[]): Promise<Record<string, boolean>> {
+    const names = Array.isArray(bindings) ? bindings.filter((b) => typeof b === "string").slice(0, 5_000) : [];
+    const answers = await Promise.all(
+      names.map(async (b) => {
+        const db = database(this.env, b);
+        try {
+          return (await db?.prepare("SELECT 1 AS ok").first<{ ok: number }>())?.ok === 1;
+        } catch {
+          return false;
+        }
+      }),
+    );
+    return Object.fromEntries(names.map((b, i) => [b, answers[i] === true]));
+  }
+}
+
+/** What one request of the main Worker does on the gateway's shards (worker/platform/shard-gateways.ts, `remoteD1`). */
+export class ShardSession extends RpcTarget {
+  constructor(private readonly env: Record<string, unknown>) {
+    super();
   }
 
   /** Runs one statement as the D1 method of that name would. */
@@ -68,12 +102,12 @@ async function answer<T>(work: () => Promise<T>): Promise<GatewayAnswer<T>> {
 const SHARD_NAME = /^DB_[A-Z0-9_]+$/;
 
 function database(env: Record<string, unknown>, binding: string): D1Database | undefined {
-  const db = env[binding];
-  return SHARD_NAME.test(binding) && db && typeof (db as D1Database).prepare === "function" ? (db as D1Database) : undefined;
+  const db = typeof binding === "string" && SHARD_NAME.test(binding) ? env[binding] : undefined;
+  return db && typeof (db as D1Database).prepare === "function" ? (db as D1Database) : undefined;
 }
 
 function shardOf(env: Record<string, unknown>, binding: string): D1Database {
-  const db = typeof binding === "string" ? database(env, binding) : undefined;
+  const db = database(env, binding);
   // The caller's shard map names a shard this gateway does not hold: a deploy's configuration is wrong (said by name).
   if (!db) throw new RangeError(`shard gateway: no D1 binding ${String(binding).slice(0, 64)}`);
   return db;

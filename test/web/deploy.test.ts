@@ -223,29 +223,30 @@ describe("npm run deploy", () => {
 });
 
 describe("npm run deploy past one Worker's bindings", () => {
-  /** Production with Moscow's shards 2 … 7 added (as docs/operations.md adds one), in a directory of its own. */
-  function withShards(count: number) {
-    const added = Array.from({ length: count }, (_, i) =>
-      [
-        "[[env.production.d1_databases]]",
-        `binding = "DB_MOSCOW_${i + 2}"`,
-        `database_name = "kabinet-production-moscow-${i + 2}"`,
-        `database_id = "00000000-0000-4000-8000-0000000001${String(i).padStart(2, "0")}"`,
-        'migrations_dir = "migrations/region"',
-        "",
-      ].join("\n"),
-    );
+  /** A production shard binding as docs/operations.md adds one. */
+  const shardBlock = (n: number) =>
+    [
+      "[[env.production.d1_databases]]",
+      `binding = "DB_MOSCOW_${n}"`,
+      `database_name = "kabinet-production-moscow-${n}"`,
+      `database_id = "00000000-0000-4000-8000-0000000001${String(n).padStart(2, "0")}"`,
+      'migrations_dir = "migrations/region"',
+      "",
+    ].join("\n");
+  /** Production with Moscow's shards 2 … count + 1 added in that order (or as `order` lists them), in a directory of its own. */
+  function withShards(count: number, dir = mkdtempSync(join(tmpdir(), "kabinet-gateways-")), order?: number[]) {
+    const added = (order ?? Array.from({ length: count }, (_, i) => i + 2)).map(shardBlock);
     const toml = TOML.replace("[[env.production.r2_buckets]]", `${added.join("\n")}\n[[env.production.r2_buckets]]`);
-    const dir = mkdtempSync(join(tmpdir(), "kabinet-gateways-"));
     writeFileSync(join(dir, "wrangler.toml"), toml);
     return { toml, dir, config: join(dir, "wrangler.toml") };
   }
+  /** The Worker binds its 8 home shards and one more; a gateway holds 5. */
+  const small = (toml: string) => ({ direct: 9, perGateway: 5, perWorker: otherBindings(toml, "production") + 9 + 3 });
 
   it("binds the home shards and what fits to the Worker, deploys the rest in shard gateways first, and tells the Worker where each is", async () => {
     const { toml, dir, config } = withShards(6);
-    // Room for the Worker's other bindings, its 8 branches' home shards and 3 more: one of them is the gateway's service
-    // and one SHARD_GATEWAYS, so DB_MOSCOW_2 stays and DB_MOSCOW_3 … 7 go to one gateway.
-    const limit = otherBindings(toml, "production") + 8 + 3;
+    // DB_MOSCOW_2 stays with the Worker, DB_MOSCOW_3 … 7 go to one gateway.
+    const limits = small(toml);
     const account = fakeAccount({ secrets: neededSecrets(readEnvironment(toml, "production").vars) });
     const report = await deploy({
       env: "production",
@@ -253,7 +254,7 @@ describe("npm run deploy past one Worker's bindings", () => {
       configPath: config,
       run: account.run,
       print: () => {},
-      bindingsPerWorker: limit,
+      shardLimits: limits,
     });
 
     expect(report.gateways).toEqual(["kabinet-production-shards-0"]);
@@ -283,11 +284,44 @@ describe("npm run deploy past one Worker's bindings", () => {
     const map = /^SHARD_GATEWAYS = '(.*)'$/m.exec(vars)?.[1];
     expect(JSON.parse(map ?? "")).toEqual({ SHARD_GATEWAY_0: ["DB_MOSCOW_3-7"] });
     expect([...parseShardGateways(map).keys()]).toEqual(held);
-    expect(readEnvironment(main, "production").databases.length + held.length + 1).toBeLessThanOrEqual(limit);
+    // The Worker's bindings as Cloudflare counts them: its others, its shards, the service and the variable.
+    const services = main.split("[[env.production.services]]").length - 1;
+    const shards = bound.filter((b) => /^DB_/.test(b)).length;
+    expect(shards).toBe(9);
+    expect(otherBindings(toml, "production") + shards + services + 1).toBeLessThanOrEqual(limits.perWorker);
+    // Its invocations in Workers Logs.
+    expect(gateway).toContain("[observability]\nenabled = true");
     // Every database is still migrated from wrangler.toml, the gateways' too.
     expect(account.commands).toContain(
       `wrangler d1 migrations apply kabinet-production-moscow-7 --remote --env production --config ${config}`,
     );
+  });
+
+  it("puts a shard added at the end in the last gateway or a new one, and refuses a deploy that would move one", async () => {
+    const { dir, config } = withShards(6);
+    const account = fakeAccount({ secrets: neededSecrets(readEnvironment(TOML, "production").vars) });
+    const limits = small(readFileSync(config, "utf8"));
+    await deploy({ env: "production", dryRun: false, configPath: config, run: account.run, print: () => {}, shardLimits: limits });
+    // Two shards more, at the end of the list: a second gateway, the first unchanged.
+    withShards(8, dir);
+    const report = await deploy({
+      env: "production",
+      dryRun: false,
+      configPath: config,
+      run: account.run,
+      print: () => {},
+      shardLimits: limits,
+    });
+    expect(report.gateways).toEqual(["kabinet-production-shards-0", "kabinet-production-shards-1"]);
+    const map = /^SHARD_GATEWAYS = '(.*)'$/m.exec(readFileSync(join(dir, "wrangler.production.generated.toml"), "utf8"))?.[1];
+    expect(JSON.parse(map ?? "")).toEqual({ SHARD_GATEWAY_0: ["DB_MOSCOW_3-7"], SHARD_GATEWAY_1: ["DB_MOSCOW_8-9"] });
+    // A shard put in the middle of the list would push DB_MOSCOW_7 into the next gateway: refused before any deploy.
+    withShards(9, dir, [2, 3, 4, 10, 5, 6, 7, 8, 9]);
+    account.commands.length = 0;
+    await expect(
+      deploy({ env: "production", dryRun: false, configPath: config, run: account.run, print: () => {}, shardLimits: limits }),
+    ).rejects.toThrow(/would move DB_MOSCOW_7 from the gateway the running Worker finds it in: add shards at the end/);
+    expect(account.commands.filter((c) => c.startsWith("wrangler deploy"))).toEqual([]);
   });
 
   it("the generated configurations are valid to wrangler itself (wrangler deploy --dry-run)", { timeout: 180_000 }, async () => {
@@ -298,7 +332,7 @@ describe("npm run deploy past one Worker's bindings", () => {
     onTestFinished(() => {
       for (const f of readdirSync(process.cwd())) if (f.startsWith(`.deploy-test-${process.pid}.`)) rmSync(f);
     });
-    const limit = otherBindings(toml, "production") + 8 + 2; // the home shards, a service and SHARD_GATEWAYS
+    const limits = { direct: 8, perGateway: 4_500, perWorker: 4_500 }; // the home shards with the Worker, the rest in a gateway
     const out = mkdtempSync(join(tmpdir(), "kabinet-gateways-out-"));
     // wrangler for real (offline: it reads no account, assumes nothing exists, and bundles); the app is not rebuilt here
     // (the browser tests may be serving dist/ beside this file): the checkout's build is what the bundle takes.
@@ -310,7 +344,7 @@ describe("npm run deploy past one Worker's bindings", () => {
       run,
       print: () => {},
       outDir: out,
-      bindingsPerWorker: limit,
+      shardLimits: limits,
     });
     expect(report.gateways).toEqual(["kabinet-production-shards-0"]);
     // The gateway's bundle is its one module: nothing of the app comes with it.
@@ -330,7 +364,11 @@ describe("npm run deploy past one Worker's bindings", () => {
       id: "x",
       migrationsDir: "migrations/region",
     }));
-    expect(() => deployPlan({ ...cfg, databases: [...cfg.databases, ...many] }, 100, 1000)).toThrow(/over a variable's 5 KB/);
+    expect(() =>
+      deployPlan({ ...cfg, databases: [...cfg.databases, ...many] }, 100, { direct: 8, perGateway: 5_000, perWorker: 10_000 }),
+    ).toThrow(/over a variable's 5 KB/);
+    // Too many other bindings for the Worker's share of shards: said, not deployed.
+    expect(() => deployPlan(cfg, 4_495, { direct: 9, perGateway: 5, perWorker: 4_500 })).toThrow(/the Worker would have 4,?50\d bindings/);
   });
 });
 
@@ -378,5 +416,8 @@ describe("wrangler.toml's environments are deployable", () => {
     expect(() => parseArgs(["--env", "prod"])).toThrow(/usage: npm run deploy -- --env staging\|production/);
     expect(parseArgs(["--env", "staging", "--dry-run"])).toEqual({ env: "staging", dryRun: true });
     expect(parseArgs(["--env=production", "--location", "weur"])).toEqual({ env: "production", dryRun: false, location: "weur" });
+    expect(parseArgs(["--env", "staging", "--direct-shards", "8"]).shardLimits).toEqual({ direct: 8, perGateway: 4_500, perWorker: 4_500 });
+    for (const bad of ["7", "4001", "x", ""])
+      expect(() => parseArgs(["--env", "staging", "--direct-shards", bad])).toThrow(/--direct-shards/);
   });
 });

@@ -116,11 +116,45 @@ describe("a shard reached through a gateway", () => {
     );
   });
 
-  it("answers only for the shards it holds: never the global database, nor a name that is not a shard", async () => {
-    const call = { method: "all" as const, statement: { sql: "SELECT count(*) AS c FROM subscribers", params: [] } };
-    for (const binding of ["DB", "DB_MOSCOW", "SHARD_GATEWAYS", "DB_MOSCOW_2; DROP TABLE accounts"]) {
-      const answer = await env.SHARD_GATEWAY_0.run(binding, call);
-      expect(answer).toEqual({ error: expect.stringMatching(/^shard gateway: no D1 binding/) });
+  it("answers only for the shards it holds: never the global database or another binding it has, nor a name that is not a shard", async () => {
+    const session = await env.SHARD_GATEWAY_0.session();
+    const call = { method: "all" as const, statement: { sql: "SELECT count(*) AS c FROM sqlite_master", params: [] } };
+    // The tests' gateway is also bound to a global database and a message store (vitest.worker.config.ts): its
+    // name guard, not their absence, refuses them.
+    for (const binding of ["DB", "MESSAGES_0", "DB_MOSCOW", "SHARD_GATEWAYS", "DB_MOSCOW_2; DROP TABLE accounts"]) {
+      const answer = await session.run(binding, call);
+      expect(answer, binding).toEqual({ error: expect.stringMatching(/^shard gateway: no D1 binding/) });
     }
+    expect(await env.SHARD_GATEWAY_0.check(["DB", "MESSAGES_0", "DB_MOSCOW_2"])).toEqual({
+      DB: false,
+      MESSAGES_0: false,
+      DB_MOSCOW_2: true,
+    });
+  });
+
+  it("opens one session a request with each gateway, however many statements and shards of it the request touches", async () => {
+    // The Worker's binding to the gateway, counting the service-binding calls (each is a Worker invocation of the
+    // request's 32 at most); the sessions' own calls run in the invocation that opened them.
+    let calls = 0;
+    const gateway = env.SHARD_GATEWAY_0;
+    const counted = {
+      session: () => {
+        calls++;
+        return gateway.session();
+      },
+      shards: () => gateway.shards(),
+      check: (b: string[]) => gateway.check(b),
+    };
+    const counting = { ...env, SHARD_GATEWAY_0: counted } as unknown as Env;
+    const data = createDataAccess(counting);
+    const shard = data.shard("DB_MOSCOW_2");
+    for (let i = 0; i < 40; i++) await d1Of(shard).prepare("SELECT ? AS i").bind(i).first("i");
+    await Promise.all(Array.from({ length: 20 }, () => shard.select({ n: sql<number>`count(*)` }).from(accounts).all()));
+    await rawBatch(shard, [["SELECT 1"], ["SELECT 2"]]);
+    expect(data.stats.byDb.get("DB_MOSCOW_2")?.roundTrips).toBe(61);
+    expect(calls).toBe(1);
+    // Another request opens its own.
+    await createDataAccess(counting).shard("DB_MOSCOW_2").select({ n: sql<number>`count(*)` }).from(accounts).all();
+    expect(calls).toBe(2);
   });
 });

@@ -8,7 +8,7 @@ import * as regionSchema from "../db/schema/region";
 
 import type { GlobalDb, MessagesDb, RegionDb } from "./db.types";
 import { type MessageStores, messageStoreDatabases, messageStores } from "./message-stores";
-import { gatewayOf, remoteD1, shardGateways } from "./shard-gateways";
+import { type GatewaySessions, gatewayOf, remoteD1, shardGateways } from "./shard-gateways";
 
 export type { GlobalDb, HomeShardBinding, MessagesDb, RegionDb, ShardBinding };
 
@@ -33,12 +33,12 @@ export function isShardBinding(name: string): name is ShardBinding {
  * The D1 database of a shard: this Worker's own binding of that name, else the shard gateway that holds it
  * (`SHARD_GATEWAYS`, platform/shard-gateways.ts); undefined when it has neither.
  */
-export function shardDatabase(env: Env, binding: string): D1Database | undefined {
+export function shardDatabase(env: Env, binding: string, sessions?: GatewaySessions): D1Database | undefined {
   if (!isShardBinding(binding)) return undefined;
   const db = (env as unknown as Record<string, unknown>)[binding];
   if (db && typeof (db as D1Database).prepare === "function") return db as D1Database;
   const gateway = gatewayOf(env, binding);
-  return gateway ? remoteD1(gateway, binding) : undefined;
+  return gateway ? remoteD1(gateway, binding, sessions) : undefined;
 }
 
 /**
@@ -250,10 +250,12 @@ export function createDataAccess(env: Env): DataAccess {
   const globalUse: D1Use = { statements: 0, roundTrips: 0, writes: 0 };
   const global = drizzleOf(counted(env.DB, stats, "DB", globalUse), globalSchema);
   usage.set(global, globalUse);
+  // One session a gateway for the whole request, whichever of its shards it touches (platform/shard-gateways.ts).
+  const sessions: GatewaySessions = new Map();
   const shard = (binding: ShardBinding): RegionDb => {
     let db = shards.get(binding);
     if (!db) {
-      const d1 = shardDatabase(env, binding);
+      const d1 = shardDatabase(env, binding, sessions);
       if (!d1) throw new RangeError(`no D1 binding ${binding}`);
       db = drizzleOf(counted(d1, stats, binding, { statements: 0, roundTrips: 0, writes: 0 }), regionSchema);
       shards.set(binding, db);

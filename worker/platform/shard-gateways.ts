@@ -31,12 +31,26 @@ export type GatewayCall =
 /** A gateway's answer: the D1 method's value, or the message of the error it threw. */
 export type GatewayAnswer<T> = { value: T; error?: undefined } | { error: string };
 
-/** What the main Worker calls on a gateway's service binding (worker/gateway.ts implements it). */
-export interface GatewayStub {
+/** A request's session on a gateway (worker/gateway.ts, `ShardSession`): its calls run in the session's one invocation. */
+export interface GatewaySession {
   run(binding: string, call: GatewayCall): Promise<GatewayAnswer<unknown>>;
   batch(binding: string, statements: GatewayStatement[]): Promise<GatewayAnswer<D1Result[]>>;
   exec(binding: string, query: string): Promise<GatewayAnswer<ExecResult>>;
 }
+
+/** What the main Worker calls on a gateway's service binding (worker/gateway.ts implements it). */
+export interface GatewayStub {
+  session(): Promise<GatewaySession>;
+  shards(): Promise<string[]>;
+  check(bindings: string[]): Promise<Record<string, boolean>>;
+}
+
+/**
+ * The sessions one request (one `DataAccess`) has opened, by gateway: every shard of a gateway that the request
+ * touches goes through one session, so a request makes one service-binding call per gateway however many statements
+ * it runs (a request may make at most 32 Worker invocations).
+ */
+export type GatewaySessions = Map<GatewayStub, Promise<GatewaySession>>;
 
 /** The value of a gateway's answer, or D1's error thrown here with the message the gateway's D1 gave. */
 async function answered<T>(answer: Promise<GatewayAnswer<T>>): Promise<T> {
@@ -94,7 +108,10 @@ function expand(entry: string): string[] | undefined {
   return SHARD_NAME.test(entry) ? [entry] : undefined;
 }
 
+/** Maps parsed by this isolate, by the variable's text (one in production; the tests give a few). */
 const parsedOnce = new Map<string, Map<string, string>>();
+/** Gateways the map names that this Worker is not bound to, said once an isolate. */
+const unboundSaid = new Set<string>();
 
 /** `SHARD_GATEWAYS` of this environment, parsed once per isolate. */
 export function shardGateways(env: object): Map<string, string> {
@@ -103,16 +120,31 @@ export function shardGateways(env: object): Map<string, string> {
   let map = parsedOnce.get(text);
   if (!map) {
     map = parseShardGateways(text);
+    if (parsedOnce.size >= 8) parsedOnce.clear();
     parsedOnce.set(text, map);
   }
   return map;
 }
 
-/** The gateway that holds a shard, when this Worker is bound to it. */
+/** The name of the gateway the map gives a shard, bound or not. */
+export function gatewayNameOf(env: object, binding: string): string | undefined {
+  return shardGateways(env).get(binding);
+}
+
+/**
+ * The gateway that holds a shard, when this Worker is bound to it. One the map names but the Worker is not bound to
+ * (a deploy's configuration is wrong) is logged once an isolate: its shards are missing (`/healthz` says so).
+ */
 export function gatewayOf(env: object, binding: string): GatewayStub | undefined {
-  const gateway = shardGateways(env).get(binding);
-  const stub = gateway ? (env as Record<string, unknown>)[gateway] : undefined;
-  return stub && typeof (stub as GatewayStub).run === "function" ? (stub as GatewayStub) : undefined;
+  const gateway = gatewayNameOf(env, binding);
+  if (!gateway) return undefined;
+  const stub = (env as Record<string, unknown>)[gateway];
+  if (stub && typeof (stub as GatewayStub).session === "function") return stub as GatewayStub;
+  if (!unboundSaid.has(gateway)) {
+    unboundSaid.add(gateway);
+    log("error", "config.shard_gateway_unbound", { gateway });
+  }
+  return undefined;
 }
 
 /** Where a remote statement keeps its SQL and values (a symbol: D1's own statements have no such property). */
@@ -131,37 +163,42 @@ function statementOf(stmt: D1PreparedStatement, binding: string): GatewayStateme
 
 /**
  * A shard held by a gateway, as a `D1Database`: `prepare` and `bind` build the statement here (nothing is sent), and
- * `all`, `run`, `first`, `raw`, `batch` and `exec` are one RPC each.
+ * `all`, `run`, `first`, `raw`, `batch` and `exec` are one call each on the request's session with the gateway (opened
+ * by the first of them: `sessions`, shared by the request's shards of the same gateway).
  */
-export function remoteD1(gateway: GatewayStub, binding: string): D1Database {
+export function remoteD1(gateway: GatewayStub, binding: string, sessions: GatewaySessions = new Map()): D1Database {
+  const session = () => {
+    let open = sessions.get(gateway);
+    if (!open) {
+      open = Promise.resolve(gateway.session());
+      sessions.set(gateway, open);
+      // A session that could not be opened is not kept: the next statement tries again.
+      open.catch(() => sessions.get(gateway) === open && sessions.delete(gateway));
+    }
+    return open;
+  };
+  const call = async (c: GatewayCall) => answered((await session()).run(binding, c));
   const statement = (sql: string, params: unknown[]): RemoteStatement => {
     const s: GatewayStatement = { sql, params };
     const stmt = {
       [STATEMENT]: { binding, statement: s },
       bind: (...values: unknown[]) => statement(sql, values),
-      all: () => answered(gateway.run(binding, { method: "all", statement: s })),
-      run: () => answered(gateway.run(binding, { method: "run", statement: s })),
+      all: () => call({ method: "all", statement: s }),
+      run: () => call({ method: "run", statement: s }),
       first: (column?: string) =>
-        answered(
-          gateway.run(binding, column === undefined ? { method: "first", statement: s } : { method: "first", statement: s, column }),
-        ),
+        call(column === undefined ? { method: "first", statement: s } : { method: "first", statement: s, column }),
       raw: (options?: { columnNames?: boolean }) =>
-        answered(
-          gateway.run(binding, options?.columnNames ? { method: "raw", statement: s, columnNames: true } : { method: "raw", statement: s }),
-        ),
+        call(options?.columnNames ? { method: "raw", statement: s, columnNames: true } : { method: "raw", statement: s }),
     };
     return stmt as unknown as RemoteStatement;
   };
   const db = {
     prepare: (sql: string) => statement(sql, []),
-    batch: async (statements: D1PreparedStatement[]) =>
-      answered(
-        gateway.batch(
-          binding,
-          statements.map((stmt) => statementOf(stmt, binding)),
-        ),
-      ),
-    exec: (query: string) => answered(gateway.exec(binding, query)),
+    batch: async (statements: D1PreparedStatement[]) => {
+      const list = statements.map((stmt) => statementOf(stmt, binding));
+      return answered((await session()).batch(binding, list));
+    },
+    exec: async (query: string) => answered((await session()).exec(binding, query)),
     // Read replication is not used on shards (a subscriber's data is written and read in the same place): a session
     // is the database itself, with no bookmark.
     withSession: () => ({ prepare: db.prepare, batch: db.batch, getBookmark: () => null }),

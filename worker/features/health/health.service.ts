@@ -1,6 +1,7 @@
 import { isShardBinding, SHARDS, shardBindings, shardDatabase } from "../../platform/db";
 import { isolateState } from "../../platform/isolate-state";
 import { unusableConfig } from "../../platform/production";
+import { type GatewayStub, gatewayOf, shardGateways } from "../../platform/shard-gateways";
 import { HEALTH_SHARDS } from "./health.limits";
 
 /** Each check has this long; a binding that has not answered by then is failing. */
@@ -36,32 +37,62 @@ export interface Health {
 
 const QUEUE_PRODUCERS = ["NOTIFICATIONS", "BILLING", "REPORTS"] as const;
 
-let turn = 0;
-
-/** The shards this probe checks: every one when they fit, else the home shards and the next share of the others. */
-export function shardsToProbe(all: readonly string[]): string[] {
+/**
+ * The shards this probe checks: every one when they fit, else the home shards and the next share of the others, the
+ * share chosen by the time (`window`: the probe's 5-second slot), so every isolate checks the same ones at a time and
+ * all of them in turn.
+ */
+export function shardsToProbe(all: readonly string[], window: number): string[] {
   if (all.length <= HEALTH_SHARDS) return [...all];
   const home = all.filter((s) => (SHARDS as readonly string[]).includes(s));
   const others = all.filter((s) => !(SHARDS as readonly string[]).includes(s));
   const room = Math.max(1, HEALTH_SHARDS - home.length);
-  const start = (turn * room) % others.length;
-  turn++;
+  const start = (Math.max(0, Math.floor(window)) * room) % others.length;
   return [...home, ...Array.from({ length: Math.min(room, others.length) }, (_, i) => others[(start + i) % others.length] as string)];
 }
 
 /**
+ * Every shard this Worker should reach: those it reaches (bound, or through a bound gateway), then those the gateway
+ * map gives a gateway it is not bound to (reported missing).
+ */
+function shardsNamed(env: Env): string[] {
+  const reached = shardBindings(env);
+  const lost = [...shardGateways(env).keys()].filter((s) => !reached.includes(s as never)).sort();
+  return [...reached, ...lost];
+}
+
+/**
  * What is checked, one entry per binding: the global database and every
- * shard answer `SELECT 1` (a shard a gateway holds, through it; past `HEALTH_SHARDS`, the home shards and a share of
- * the others in turn); the bucket answers a HEAD of a key that need not
+ * shard answer `SELECT 1` (past `HEALTH_SHARDS`, the home shards and a share of the others in turn; a gateway's shards
+ * in one call to it, whatever their number); the bucket answers a HEAD of a key that need not
  * exist; each queue producer is there (sending would be a write); the chat
  * rooms' namespace answers an RPC that reads nothing; the static assets
  * serve the app's shell. Nothing is written, and nothing read is returned.
  */
-function probes(env: Env): [string, () => Promise<boolean>][] {
+function probes(env: Env, now: number): [string, () => Promise<boolean>][] {
   const d1 = (db: D1Database | undefined) => async () => (await db?.prepare("SELECT 1 AS ok").first<{ ok: number }>())?.ok === 1;
+  const chosen = shardsToProbe(shardsNamed(env), now / REUSE_MS);
+  // One call a gateway for all its shards here (a request may make at most 32 Worker invocations).
+  const viaGateway = new Map<GatewayStub, string[]>();
+  for (const s of chosen) {
+    const gateway = (env as unknown as Record<string, unknown>)[s] ? undefined : gatewayOf(env, s);
+    if (gateway) viaGateway.set(gateway, [...(viaGateway.get(gateway) ?? []), s]);
+  }
+  const answers = new Map<GatewayStub, Promise<Record<string, boolean>>>();
+  const viaCheck = (gateway: GatewayStub, s: string) => async () => {
+    let answer = answers.get(gateway);
+    if (!answer) {
+      answer = Promise.resolve(gateway.check(viaGateway.get(gateway) ?? []));
+      answers.set(gateway, answer);
+    }
+    return (await answer)[s] === true;
+  };
   return [
     ["DB", d1(env.DB)],
-    ...shardsToProbe(shardBindings(env)).map((s): [string, () => Promise<boolean>] => [s, d1(shardDatabase(env, s))]),
+    ...chosen.map((s): [string, () => Promise<boolean>] => {
+      const gateway = [...viaGateway].find(([, list]) => list.includes(s))?.[0];
+      return [s, gateway ? viaCheck(gateway, s) : d1(shardDatabase(env, s))];
+    }),
     [
       "FILES",
       async () => {
@@ -91,7 +122,7 @@ function probes(env: Env): [string, () => Promise<boolean>][] {
 
 /** Whether the Worker has what a check probes: its binding, or for a shard its binding or the gateway that holds it. */
 function present(name: string, env: Env): boolean {
-  if (name !== "DB" && isShardBinding(name)) return shardDatabase(env, name) !== undefined;
+  if (isShardBinding(name)) return shardDatabase(env, name) !== undefined;
   return name in env && env[name as keyof Env] != null;
 }
 
@@ -117,7 +148,6 @@ async function run(name: string, probe: () => Promise<boolean>, env: Env, timeou
 let recent = new WeakMap<Env, { at: number; health: Promise<Health> }>();
 isolateState("health/health.service", () => {
   recent = new WeakMap();
-  turn = 0;
 });
 
 /** Checks every binding at once, each with its own timeout. */
@@ -125,7 +155,7 @@ export function checkHealth(env: Env, now = Date.now(), timeoutMs = CHECK_TIMEOU
   const last = recent.get(env);
   if (last && now - last.at < REUSE_MS) return last.health;
   const health = (async () => {
-    const list = probes(env);
+    const list = probes(env, now);
     const outcomes = await Promise.all(list.map(([name, probe]) => run(name, probe, env, timeoutMs)));
     const checks: Record<string, CheckOutcome> = Object.fromEntries(list.map(([name], i) => [name, outcomes[i] as CheckOutcome]));
     checks.config = configCheck(env);
