@@ -109,6 +109,8 @@ export interface Assumptions {
    * Global read queries of a whole visit: the page's boot batch (its profile, outages and links) and the first
    * request that finds no copy of the links in the home shard; the others read none.
    */
+  visitsPerActiveMonth: number;
+  copyChangesPerActiveMonth: number;
   globalReadsPerVisit: number;
   /** Read queries a request makes in shards: its session and the links' copy in the home shard, the account's data. */
   shardReadsPerRequest: number;

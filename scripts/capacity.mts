@@ -31,7 +31,7 @@ import { buildReceipt } from "../worker/features/payments/receipts.ts";
 import { RETENTION_MONTHS, STORAGE_MONTHS } from "../worker/features/usage/usage.limits.ts";
 import { makeAccountNo } from "../worker/platform/ids.ts";
 import { daysInMonth } from "../worker/platform/money.ts";
-import { LINKS_COPY_TTL_MS } from "../worker/platform/session-links.ts";
+import { COPY_CHANGE_WINDOW_MS, LINKS_COPY_TTL_MS } from "../worker/platform/session-links.ts";
 import {
   type Assumption,
   type Assumptions,
@@ -96,6 +96,18 @@ const BRANCH_SHARES: BranchShare[] = [
   { code: "siberia", name: "Сибирь", share: 16.6 / 146.2 },
   { code: "fareast", name: "Дальний Восток", share: 7.9 / 146.2 },
 ];
+
+/** A subscriber who visits at all visits this often a month (requestsPerAccountMonth's 7.5). */
+const VISITS_PER_ACTIVE_MONTH = 7.5;
+/** Changes of what the home shard's copy of the links and profile holds, a month, for such a subscriber. */
+const COPY_CHANGES_PER_ACTIVE_MONTH = 0.5;
+/**
+ * How often a visit finds no copy and reads (then keeps) it: visits as a Poisson stream of rate λ a day and a copy
+ * trusted T days make one visit in 1 + λT the first after the copy's time; each change makes one more.
+ */
+const COPY_READS_PER_VISIT =
+  1 / (1 + (VISITS_PER_ACTIVE_MONTH / DAYS_PER_MONTH) * (LINKS_COPY_TTL_MS / 86_400_000)) +
+  COPY_CHANGES_PER_ACTIVE_MONTH / VISITS_PER_ACTIVE_MONTH;
 
 const ASSUMPTIONS: Assumption[] = [
   { key: "fixedAccounts", value: 15e6, unit: "accounts", source: `${ISSUE}; design.md («≈ 15 M fixed-line accounts»)` },
@@ -371,11 +383,26 @@ const ASSUMPTIONS: Assumption[] = [
     source: "assumed (as in requestsPerAccountMonth): a page and nine API calls",
   },
   {
-    key: "globalReadsPerVisit",
-    value: 1,
-    unit: "read queries / visit",
+    key: "visitsPerActiveMonth",
+    value: VISITS_PER_ACTIVE_MONTH,
+    unit: "visits / active subscriber / month",
+    source: "assumed (as in requestsPerAccountMonth): 7.5 visits a month by a subscriber who visits at all",
+  },
+  {
+    key: "copyChangesPerActiveMonth",
+    value: COPY_CHANGES_PER_ACTIVE_MONTH,
+    unit: "changes / active subscriber / month",
     source:
-      "code: the profile and links in one query, kept in the home shard by the visit's first request that finds no copy (platform/session.ts selectSessionCopy); a region's outages kept per isolate for 30 s (features/notifications); measured by test/worker/accounts.test.ts «a visit»",
+      "assumed: a change of what the home shard's copy holds (a link made or removed, a threshold, a contact, the password, a move of a held account) once in two months",
+  },
+  {
+    key: "globalReadsPerVisit",
+    // A visit reads the global database only when its subscriber's copy is gone: the first visit after the copy's
+    // trust ends (visits as a Poisson stream, rate λ a day, a copy trusted T days: one visit in 1 + λT makes it), or
+    // after a change forgot it.
+    value: COPY_READS_PER_VISIT,
+    unit: "read queries / visit",
+    source: `code: the profile and links in one query, kept in the home shard by the visit's first request that finds no copy (platform/session.ts selectSessionCopy), trusted ${LINKS_COPY_TTL_MS / 86_400_000} days (every change forgets it, before and after: LINKS_COPY_TTL_MS); model: 1 / (1 + visitsPerActiveMonth / 30 × ${LINKS_COPY_TTL_MS / 86_400_000}) + copyChangesPerActiveMonth / visitsPerActiveMonth; a region's outages kept per isolate for 30 s (features/notifications); measured by test/worker/accounts.test.ts «a visit» (1 query when there is no copy) and «is still trusted hours after» (0)`,
   },
   {
     key: "shardReadsPerRequest",
@@ -386,10 +413,10 @@ const ASSUMPTIONS: Assumption[] = [
   },
   {
     key: "shardWritesPerVisit",
-    value: 1,
+    value: COPY_READS_PER_VISIT,
     unit: "write queries / visit",
     source:
-      "code: the copy of the links and profile, kept by the visit's first request that finds none (platform/session.ts keepSessionCopy)",
+      "code: the copy of the links and profile, kept by the visit's first request that finds none (platform/session.ts keepSessionCopy): as often as globalReadsPerVisit",
   },
   {
     key: "stormShardWritesPerLogin",
@@ -1480,18 +1507,20 @@ ${table(
   seed's monthly statement would send them, an upper bound. On
   one database per branch this alone is ${pct(peakToday.find((p) => p.name.startsWith("1st"))?.d1Busy ?? 0)} of the database's time.
 - **Login storm**: ${n0(A.stormLogins)} logins in ${n0(A.stormWindowSec / 60)} minutes, each followed by a visit. The global
-  database reads the subscriber of each login (${n0(A.stormGlobalReadsPerLogin)} query) and ${n0(A.globalReadsPerVisit)} for the visit (above; the outage's
+  database reads the subscriber of each login (${n0(A.stormGlobalReadsPerLogin)} query) and ${n2(A.globalReadsPerVisit)} for the visit (above: the copy of
+  the links and profile outlives sessions, so a visit after a login usually finds it; the outage's
   banner is read once an isolate in 30 s): ${pct(stormGlobalPeak?.d1Busy ?? 0)} of its thread,
   ${n0(Math.ceil((stormGlobalPeak?.d1Busy ?? 0) / A.headroom))} databases' worth, so the logins must be spread too (below). It writes
   nothing: each session row and copy of the links and profile goes to its subscriber's home shard (platform/session.ts), where a shard in the storm's
   city, ${pct(Math.min(1, A.stormLogins / A.stormCityAccounts))} of its subscribers signing in and making their visit's requests there, is ${pct(stormShardPeak?.d1Busy ?? 0)} busy. Were the session rows
   written in the global database too, the same storm would be
-  ${pct(d1Busy(A, (A.stormLogins * (A.stormGlobalReadsPerLogin + A.globalReadsPerVisit)) / A.stormWindowSec, (A.stormLogins * A.stormShardWritesPerLogin) / A.stormWindowSec, 0))} of its thread.
+  ${pct(d1Busy(A, (A.stormLogins * (A.stormGlobalReadsPerLogin + A.globalReadsPerVisit)) / A.stormWindowSec, (A.stormLogins * A.stormShardWritesPerLogin) / A.stormWindowSec, 0))} of its thread; with a copy trusted 10 minutes (the release before this one), every visit read it once: ${pct(d1Busy(A, (A.stormLogins * (A.stormGlobalReadsPerLogin + 1)) / A.stormWindowSec, 0, 0))}.
 
 - **Busy hour of the cabinet**: ${n0(accountsTotal * A.requestsPerAccountMonth)} API requests a month, a tenth of a day's in its
   busiest hour (${rate(busyPerSec)} a second), in visits of ${n0(A.requestsPerVisit)}. A visit reads the global database
-  ${A.globalReadsPerVisit === 1 ? "once" : `${n0(A.globalReadsPerVisit)} times`} in all: the subscriber's profile and links, in one query, to be kept in their home shard
-  (\`session_links\`, platform/session.ts) by its first request that finds no copy there; every request, the page's
+  ${n2(A.globalReadsPerVisit)} times on average: the subscriber's profile and links, in one query, to be kept in their home shard
+  (\`session_links\`, platform/session.ts) by its first request that finds no copy there, which is the first visit
+  after the copy's ${n0(LINKS_COPY_TTL_MS / 86_400_000)} days or after a change forgot it (\`globalReadsPerVisit\` above); every request, the page's
   included, reads its session and that copy in one batch there, and the page's outage banner comes from the isolate's
   copy of the regions' open outages (30 s; one opened from an outage's notice reads them afresh, the change may be newer). That is ${pct(busyGlobalPeak?.d1Busy ?? 0)} of the global database's thread,
   where a shard's share (its sessions, the copies and the accounts' data, and a copy written a visit) is
@@ -1500,7 +1529,10 @@ ${table(
   globally (a batch of 2 queries), ${pct(d1Busy(A, busyPerSec * 2, 0, 0))}. Every change of a link forgets the copy (a threshold set,
   a link made or removed, a connection's new account, the switch of a shard move for every holder of the account), as
   does every change of what the profile shows (a contact, the password); a copy is written only
-  where no change forgot it since its request read them, and is trusted for ${n0(LINKS_COPY_TTL_MS / 60_000)} minutes at most.
+  where no change forgot it since its request read them and no change is under way: a change forgets it before its
+  global write too, opening a window of ${n0(COPY_CHANGE_WINDOW_MS / 60_000)} minutes in which no copy is kept, so a forget lost after a
+  change (a crash between them) leaves no stale copy, and the copy is trusted for ${n0(LINKS_COPY_TTL_MS / 86_400_000)} days (it was 10 minutes, the
+  bound on such a lost forget: then every visit read the global database once, ${pct(d1Busy(A, busyPerSec / A.requestsPerVisit, 0, 0))} of its thread).
   D1's read replicas (<https://developers.cloudflare.com/d1/best-practices/read-replication/>, one in each of D1's
   regions) would not have helped: a national operator's subscribers are all nearest the same one, so its reads go to
   that replica and the primary.
@@ -1633,7 +1665,7 @@ the close's delete of it bills them again.
     outage's fan-out and a move's forgetting read them).
   - **The subscriber's own rows in their home shard**: the subscriber (name, contacts, password hash) and their links,
     the truth that \`session_links\` copies today. A request then reads nothing outside its home shard and the accounts'
-    shards, and a visit's global read (${n0(A.globalReadsPerVisit)} today, to make that copy) goes.
+    shards, and a visit's global read (${n2(A.globalReadsPerVisit)} on average today, to make that copy) goes.
   - **How many**: at most ${n0(globalFixedBytes)} bytes per account (less: the subscriber's row goes to the home shard) need
     ${n0(globalStoresForSize)} stores at ${pct(A.headroom)} of 10 GB; the login storm's
     ${n0((A.stormLogins * A.stormGlobalReadsPerLogin) / A.stormWindowSec)} key reads a second (its visits' reads move to the home shards) need ${n0(globalStoresForStorm)} at ${pct(A.headroom)} of a thread;
@@ -1659,7 +1691,8 @@ the close's delete of it bills them again.
   at most 32 Worker invocations, each call on a service binding among them, so a request opens one **session** with a
   gateway (one call on the binding, whatever number of its shards and statements it then uses: they go to the stub the
   call returns, and run in the invocation that made it; the page names calls on the binding, not on such a stub, so
-  docs/operations.md has a request of 200 statements tried on staging before a gateway carries accounts); the
+  docs/operations.md has a moved account's history and usage paged on staging through a gateway before one carries
+  accounts); the
   gateway's CPU time counts with the request's. \`npm run deploy\` plans it from
   wrangler.toml alone (\`planShards\` in scripts/deploy.mts; adding a shard stays configuration), at fixed boundaries,
   so that no deploy moves a shard from one Worker to another: at the target the Worker binds the first

@@ -8,7 +8,7 @@ import { createDataAccess, type ShardBinding } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { dailyChargeKop, daysInMonth } from "../../worker/platform/money";
 import { addDays, localDay } from "../../worker/platform/region";
-import { findSession, forgetSessionCopy, keepSessionCopy, openSession } from "../../worker/platform/session";
+import { findSession, forgetSessionCopy, keepSessionCopy, markCopyChanging, openSession } from "../../worker/platform/session";
 import { LINKS_COPY_TTL_MS } from "../../worker/platform/session-links";
 import { call, codeSentTo, forgetLinksOf, json, post, sessionCookie, sessionRowOf, subscriberAt } from "./helpers";
 
@@ -543,7 +543,68 @@ describe("the sessions' copy of the links in the home shard", () => {
     expect(await me()).toEqual({ global: true, profile: fresh.profile });
   });
 
-  it("is trusted for ten minutes at most, and one that is not a list is read afresh: never a 500", async () => {
+  it("is still trusted hours after it was made: a visit then reads nothing global", async () => {
+    const cookie = await as("olga");
+    const fresh = await listOf(cookie);
+    // Made six hours ago (its profile's own stamp with it): still the copy, as every change forgets it.
+    const ago = Date.now() - 6 * 3_600_000;
+    await (await olgaHome())
+      .prepare("UPDATE session_links SET filled_at = ?, profile = json_set(profile, '$.at', ?) WHERE subscriber_id = 'demo-olga'")
+      .bind(ago, ago)
+      .run();
+    const later = await call("msk", "/api/v1/accounts", { headers: { cookie } });
+    expect(d1Use(later).use.has("DB"), d1Use(later).timing).toBe(false);
+    expect((await json<Accounts>(later)).items.map((a) => a.accountNo)).toEqual(fresh);
+  });
+
+  it("leaves no stale copy when the forget after a change is lost: none is kept in the change's window, and the change is read after it", async () => {
+    await olgaViewsPetr();
+    const cookie = await as("olga");
+    expect(await listOf(cookie)).toContain(PETR_KZN);
+    const data = createDataAccess(env);
+    const olga = await subscriberAt("demo-olga");
+    // A change begins (what the unlink route does first): the copy is forgotten and its window opened.
+    await markCopyChanging(data, [olga]);
+    // A request in the window reads the links as they still are, and keeps no copy of them…
+    expect(await listOf(cookie)).toContain(PETR_KZN);
+    expect((await copyOf("demo-olga"))?.links ?? null).toBeNull();
+    // …the change is made, and the run dies before the forget after it.
+    await unlinkAccount(data.global, "demo-olga", PETR_KZN);
+    // What a request kept from before the change would have said Petr's account is hers (for 30 days): nothing was.
+    expect(await listOf(cookie)).not.toContain(PETR_KZN);
+    expect((await call("msk", `/api/v1/accounts/${PETR_KZN}`, { headers: { cookie } })).status).toBe(404);
+    expect((await copyOf("demo-olga"))?.links ?? null).toBeNull();
+    // The window lapses: the next request keeps the changed links, and the one after reads nothing global.
+    await (await olgaHome())
+      .prepare("UPDATE session_links SET pending_until = ? WHERE subscriber_id = 'demo-olga'")
+      .bind(Date.now() - 1)
+      .run();
+    expect(await listOf(cookie)).not.toContain(PETR_KZN);
+    expect(JSON.parse((await copyOf("demo-olga"))?.links ?? "null")).not.toBeNull();
+    const kept = await call("msk", "/api/v1/accounts", { headers: { cookie } });
+    expect(d1Use(kept).use.has("DB")).toBe(false);
+    expect((await json<Accounts>(kept)).items.map((a) => a.accountNo)).not.toContain(PETR_KZN);
+  });
+
+  it("is forgotten before a change through the API too: a change that fails there is not made", async () => {
+    await olgaViewsPetr();
+    const cookie = await as("olga");
+    expect(await listOf(cookie)).toContain(PETR_KZN);
+    // Her home shard refuses the forget before the unlink: the unlink is not made (503-class failure, never half done).
+    const home = (await subscriberAt("demo-olga")).homeShard;
+    await (await olgaHome())
+      .prepare("CREATE TRIGGER refuse_forget BEFORE UPDATE ON session_links BEGIN SELECT RAISE(ABORT, 'down'); END")
+      .run();
+    const refused = await call("msk", `/api/v1/accounts/${PETR_KZN}/link`, { method: "DELETE", headers: headers(cookie) });
+    expect(refused.status).toBeGreaterThanOrEqual(500);
+    await (await olgaHome()).prepare("DROP TRIGGER refuse_forget").run();
+    const still = await env.DB.prepare("SELECT count(*) AS n FROM account_links WHERE subscriber_id = 'demo-olga' AND account_no = ?")
+      .bind(PETR_KZN)
+      .first<number>("n");
+    expect(still, home).toBe(1);
+  });
+
+  it("is trusted for LINKS_COPY_TTL_MS (30 days) at most, and one that is not a list is read afresh: never a 500", async () => {
     const cookie = await as("olga");
     const fresh = await listOf(cookie);
     expect(fresh.length).toBeGreaterThan(0);

@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, inArray, like, ne, type SQL, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray, isNull, like, lte, ne, or, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Context, MiddlewareHandler } from "hono";
@@ -11,7 +11,7 @@ import { randomToken, sha256Hex, timingSafeEqual } from "./crypto";
 import { type DataAccess, type GlobalDb, globalWrites, isShardBinding, type RegionDb, type ShardBinding } from "./db";
 import { AppError } from "./errors";
 import { log } from "./log";
-import { LINKS_COPY_TTL_MS } from "./session-links";
+import { COPY_CHANGE_WINDOW_MS, LINKS_COPY_TTL_MS } from "./session-links";
 
 export const SESSION_COOKIE = "kab_session";
 /**
@@ -320,7 +320,8 @@ function trustedCopy(copy: typeof linkCopies.$inferSelect | undefined, now: Date
 
 /**
  * Keeps links and a profile read from the global database as the home shard's copy, unless a change has forgotten
- * the copy since `gen` was read (before they were): a copy of what was read before a change is never written after it.
+ * the copy since `gen` was read (before they were) or one is under way (`pending_until`): a copy of what was read
+ * before a change is never written after it, even when the forget after the change is lost.
  */
 export async function keepSessionCopy(home: RegionDb, subscriberId: string, gen: number, copy: SessionCopy, now: Date) {
   if (!copy.profile) return;
@@ -333,7 +334,7 @@ export async function keepSessionCopy(home: RegionDb, subscriberId: string, gen:
     .onConflictDoUpdate({
       target: linkCopies.subscriberId,
       set: { links: sql`excluded.links`, profile: sql`excluded.profile`, filledAt: sql`excluded.filled_at` },
-      setWhere: eq(linkCopies.gen, gen),
+      setWhere: and(eq(linkCopies.gen, gen), or(isNull(linkCopies.pendingUntil), lte(linkCopies.pendingUntil, now))),
     });
 }
 
@@ -349,42 +350,85 @@ async function readAndKeepCopy(db: GlobalDb, home: RegionDb, subscriberId: strin
   return copy;
 }
 
+/** A subscriber whose copy a change concerns: their id and home shard. */
+export interface CopyHolder {
+  id: string;
+  homeShard: string;
+}
+
 /**
- * Forgets the home shard's copy of a subscriber's links and profile: called after every change of their links (made,
- * removed, a threshold set), of a linked account's shard (a move's switch) and of what the profile shows (a contact,
- * the password), so that their next request reads them afresh. Raising `gen` also refuses the copy a request is about
- * to write from what it read before the change.
+ * Before a change of subscribers' links or profile (its global write): forgets their copies and opens the change's
+ * window (`COPY_CHANGE_WINDOW_MS`), in which no request keeps a copy. Fails loudly, before anything is changed: the
+ * change is then not made (and is asked again). With the forget after the change (`forgetSessionCopy`), which closes
+ * the window, no copy of what was read before a change outlives it, even when that forget is lost.
  */
-export async function forgetSessionCopy(data: DataAccess, subscriber: { id: string; homeShard: string }, opts: { quiet?: boolean } = {}) {
+export async function markCopyChanging(data: DataAccess, holders: readonly CopyHolder[], now = new Date()) {
+  const until = new Date(Math.max(now.getTime(), Date.now()) + COPY_CHANGE_WINDOW_MS);
+  await Promise.all(
+    holders
+      .filter((h) => data.hasShard(h.homeShard))
+      .map((h) =>
+        data
+          .shard(h.homeShard as ShardBinding)
+          .insert(linkCopies)
+          .values({ subscriberId: h.id, gen: 1, links: null, profile: null, filledAt: null, pendingUntil: until })
+          .onConflictDoUpdate({
+            target: linkCopies.subscriberId,
+            set: {
+              gen: sql`${linkCopies.gen} + 1`,
+              links: null,
+              profile: null,
+              filledAt: null,
+              // A later window of another change under way is kept.
+              pendingUntil: sql`max(coalesce(${linkCopies.pendingUntil}, 0), ${until.getTime()})`,
+            },
+          }),
+      ),
+  );
+}
+
+/**
+ * Forgets the home shard's copy of a subscriber's links and profile and closes the change's window: called after every
+ * change of their links (made, removed, a threshold set), of a linked account's shard (a move's switch) and of what the
+ * profile shows (a contact, the password), each opened by `markCopyChanging`, so that their next request reads them
+ * afresh. Raising `gen` also refuses the copy a request is about to write from what it read before the change.
+ */
+export async function forgetSessionCopy(data: DataAccess, subscriber: CopyHolder, opts: { quiet?: boolean } = {}) {
   if (!data.hasShard(subscriber.homeShard)) return;
   try {
     await data
       .shard(subscriber.homeShard)
       .insert(linkCopies)
-      .values({ subscriberId: subscriber.id, gen: 1, links: null, profile: null, filledAt: null })
+      .values({ subscriberId: subscriber.id, gen: 1, links: null, profile: null, filledAt: null, pendingUntil: null })
       .onConflictDoUpdate({
         target: linkCopies.subscriberId,
-        set: { gen: sql`${linkCopies.gen} + 1`, links: null, profile: null, filledAt: null },
+        set: { gen: sql`${linkCopies.gen} + 1`, links: null, profile: null, filledAt: null, pendingUntil: null },
       });
   } catch (e) {
-    // `quiet`: the change itself is made and is not answered as failed (a one-time code already used up); the copy is
-    // trusted for LINKS_COPY_TTL_MS at most, and read afresh after. Otherwise the caller fails and is retried (a
-    // shard move's switch, which must be seen at once).
+    // `quiet`: the change itself is made and is not answered as failed (a one-time code already used up); its window,
+    // opened before it, lapses within COPY_CHANGE_WINDOW_MS and the next request reads the change. Otherwise the
+    // caller fails and is retried (a shard move's switch, which must be seen at once).
     if (!opts.quiet) throw e;
     log("error", "session.copy_not_forgotten", { error: e instanceof Error ? e.message.slice(0, 200) : "unknown" });
   }
 }
 
-/**
- * Forgets the copies of every subscriber who holds the account (owner, payer, viewer), in their home shards, side by
- * side: after the account's shard changed (a move's switch). One global read and a write per holder.
- */
-export async function forgetHoldersLinks(data: DataAccess, accountNo: string) {
-  const holders = await data.global
+/** Every subscriber who holds the account (owner, payer, viewer), with their home shards: one global read. */
+export function holdersOf(data: DataAccess, accountNo: string): Promise<CopyHolder[]> {
+  return data.global
     .select({ id: subscribers.id, homeShard: subscribers.homeShard })
     .from(accountLinks)
     .innerJoin(subscribers, eq(subscribers.id, accountLinks.subscriberId))
     .where(eq(accountLinks.accountNo, accountNo));
+}
+
+/**
+ * Forgets the copies of every subscriber who holds the account, in their home shards, side by side: after the
+ * account's shard changed (a move's switch, whose window `markCopyChanging` opened for the same holders). One global
+ * read and a write per holder.
+ */
+export async function forgetHoldersLinks(data: DataAccess, accountNo: string) {
+  const holders = await holdersOf(data, accountNo);
   await Promise.all(holders.map((h) => forgetSessionCopy(data, h)));
   return holders.length;
 }

@@ -938,9 +938,11 @@ export const deliveries = sqliteTable(
  * The subscriber's account links and profile as their sessions read them, kept in their home shard beside the sessions, so that a
  * request reads nothing global (platform/session.ts). The global `account_links` and `account_directory` stay the
  * truth: this is their copy, made by the first request that finds none and trusted for `LINKS_COPY_TTL_MS`. Every
- * change of a link (or of a linked account's shard) forgets it by raising `gen`; a copy is written only where `gen` is
- * still the one its request read before it read the links, so a copy made from links read before a change is refused.
- * One row per subscriber who has used a session: bounded by subscribers, not by time.
+ * change of a link (or of a linked account's shard) forgets it by raising `gen`, before the change (opening a window,
+ * `pending_until`, in which no copy is kept) and after it; a copy is written only where `gen` is still the one its
+ * request read before it read the links, and no change is under way, so a copy made from links read before a change is
+ * refused even when the forget after it is lost. One row per subscriber who has used a session: bounded by
+ * subscribers, not by time.
  */
 export const sessionLinks = sqliteTable("session_links", {
   subscriberId: text("subscriber_id").primaryKey(),
@@ -955,6 +957,12 @@ export const sessionLinks = sqliteTable("session_links", {
    */
   profile: text("profile"),
   filledAt: integer("filled_at", { mode: "timestamp_ms" }),
+  /**
+   * A change of the links or profile is under way until then (set before its global write, cleared by the forget after
+   * it): no copy is kept meanwhile. A change whose forget after it was lost (its run died) leaves it to lapse, and the
+   * next request reads the changed truth (`COPY_CHANGE_WINDOW_MS`).
+   */
+  pendingUntil: integer("pending_until", { mode: "timestamp_ms" }),
 });
 
 /**

@@ -4,16 +4,23 @@ import type { LedgerKind } from "../../db/schema/region";
 import type { AppEnv } from "../../env";
 import { clientAddress } from "../../platform/client";
 import { notifier } from "../../platform/notify";
-import { forgetSessionCopy, requireSession } from "../../platform/session";
+import { forgetSessionCopy, markCopyChanging, requireSession } from "../../platform/session";
 import type * as r from "./accounts.routes";
 import * as svc from "./accounts.service";
 
 const who = (c: Context<AppEnv>) => requireSession(c).subscriberId;
-/** After a change of the subscriber's links: their sessions' copy of them is forgotten (platform/session.ts). */
-const forgetLinks = (c: Context<AppEnv>) => {
+/**
+ * A change of the subscriber's links: their sessions' copy of them is forgotten before it (a failure there changes
+ * nothing) and after it (platform/session.ts).
+ */
+async function changingLinks<T>(c: Context<AppEnv>, change: () => Promise<T>): Promise<T> {
   const session = requireSession(c);
-  return forgetSessionCopy(c.get("data"), { id: session.subscriberId, homeShard: session.homeShard });
-};
+  const holder = { id: session.subscriberId, homeShard: session.homeShard };
+  await markCopyChanging(c.get("data"), [holder]);
+  const done = await change();
+  await forgetSessionCopy(c.get("data"), holder, { quiet: true });
+  return done;
+}
 const noStore = (c: Context<AppEnv>) => c.header("cache-control", "private, no-store");
 
 export const listHandler: RouteHandler<typeof r.listAccountsRoute, AppEnv> = async (c) => {
@@ -44,8 +51,9 @@ export const insightHandler: RouteHandler<typeof r.insightRoute, AppEnv> = async
 };
 
 export const lowBalanceHandler: RouteHandler<typeof r.lowBalanceRoute, AppEnv> = async (c) => {
-  await svc.setLowBalance(c.get("data").global, who(c), c.req.valid("param").accountNo, c.req.valid("json").thresholdKop);
-  await forgetLinks(c);
+  await changingLinks(c, () =>
+    svc.setLowBalance(c.get("data").global, who(c), c.req.valid("param").accountNo, c.req.valid("json").thresholdKop),
+  );
   return c.body(null, 204);
 };
 
@@ -57,13 +65,11 @@ export const linkStartHandler: RouteHandler<typeof r.linkStartRoute, AppEnv> = a
 
 export const linkConfirmHandler: RouteHandler<typeof r.linkConfirmRoute, AppEnv> = async (c) => {
   const { accountNo, code, role } = c.req.valid("json");
-  await svc.confirmLink(c.get("data").global, who(c), accountNo, code, role, clientAddress(c));
-  await forgetLinks(c);
+  await changingLinks(c, () => svc.confirmLink(c.get("data").global, who(c), accountNo, code, role, clientAddress(c)));
   return c.body(null, 204);
 };
 
 export const unlinkHandler: RouteHandler<typeof r.unlinkRoute, AppEnv> = async (c) => {
-  await svc.unlinkAccount(c.get("data").global, who(c), c.req.valid("param").accountNo);
-  await forgetLinks(c);
+  await changingLinks(c, () => svc.unlinkAccount(c.get("data").global, who(c), c.req.valid("param").accountNo));
   return c.body(null, 204);
 };

@@ -6,7 +6,7 @@ import { type Identifier, normalizeEmail, normalizeLogin, normalizePhone } from 
 import { newId, parseAccountNo } from "../../platform/ids";
 import { hashPassword, verifyPassword } from "../../platform/password";
 import { checkPassword, passwordFieldError } from "../../platform/password-policy";
-import { endAllSessions, forgetSessionCopy, openSession, type SessionInfo, STEP_UP_TTL_MS } from "../../platform/session";
+import { endAllSessions, forgetSessionCopy, markCopyChanging, openSession, type SessionInfo, STEP_UP_TTL_MS } from "../../platform/session";
 import { placeSubscriber } from "../../platform/shard-map";
 import { assertNotThrottled, confirmGuards, takeAttempt, throttleKey } from "../../platform/throttle";
 import { type SubscriberRow, selectSubscriberById, selectSubscriberByIdentifier } from "./auth.queries";
@@ -287,10 +287,11 @@ export async function changePassword(data: DataAccess, session: SessionInfo, cur
  * made before, so the gap is two round trips).
  */
 async function replacePassword(data: DataAccess, s: { id: string; homeShard: string }, passwordHash: string, keep?: string) {
+  // The profile shows whether a password is set: its copy is forgotten before the write and after it.
+  await markCopyChanging(data, [s]);
   await endAllSessions(data, s, keep);
   await data.global.update(subscribers).set({ passwordHash }).where(eq(subscribers.id, s.id));
   await endAllSessions(data, s, keep);
-  // The profile shows whether a password is set: the sessions' copy of it is read again.
   await forgetSessionCopy(data, s, { quiet: true });
 }
 
@@ -318,6 +319,9 @@ export async function startContactChange(
 export async function confirmContactChange(data: DataAccess, session: SessionInfo, kind: "phone" | "email", code: string, client: Client) {
   const db = data.global;
   const attempt = await takeAttempt(await confirmGuards(session.subscriberId, client.address));
+  // The profile's copy shows the contact: forgotten before the change (a failure here uses up no code) and after it.
+  const holder = { id: session.subscriberId, homeShard: session.homeShard };
+  await markCopyChanging(data, [holder]);
   const { payload } = await consumeCode(db, {
     purpose: kind === "phone" ? "change_phone" : "change_email",
     target: `subscriber:${session.subscriberId}`,
@@ -332,7 +336,6 @@ export async function confirmContactChange(data: DataAccess, session: SessionInf
     .update(subscribers)
     .set(kind === "phone" ? { phone: value } : { email: value })
     .where(eq(subscribers.id, session.subscriberId));
-  // The sessions' copy of the profile shows the old contact: it is read again.
-  await forgetSessionCopy(data, { id: session.subscriberId, homeShard: session.homeShard }, { quiet: true });
+  await forgetSessionCopy(data, holder, { quiet: true });
   return value;
 }

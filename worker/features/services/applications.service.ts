@@ -8,7 +8,7 @@ import { AppError } from "../../platform/errors";
 import { isId, makeAccountNo, newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { addDays, localDay, regionTz } from "../../platform/region";
-import { forgetSessionCopy, preread, readWithSession } from "../../platform/session";
+import { forgetSessionCopy, markCopyChanging, preread, readWithSession } from "../../platform/session";
 import { registerAccount } from "../../platform/shard-map";
 import { guardCount, POLICY } from "../../platform/throttle";
 import { debitWholeBalance } from "../billing/ledger.service";
@@ -405,6 +405,8 @@ async function connectionAccount(data: DataAccess, db: RegionDb, app: q.Applicat
       now.getTime(),
     ],
   ]);
+  // Their links' copy is forgotten before the link and after it.
+  if (sub) await markCopyChanging(data, [sub], now);
   await data.global
     .insert(accountLinks)
     .values({ subscriberId: app.subscriberId, accountNo, role: "owner", createdAt: now })

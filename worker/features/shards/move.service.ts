@@ -28,7 +28,7 @@ import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { addDays, localDay, regionTz } from "../../platform/region";
-import { forgetHoldersLinks } from "../../platform/session";
+import { forgetHoldersLinks, holdersOf, markCopyChanging } from "../../platform/session";
 import { branchOfRegion, copyPage, type KeyValue, readPage } from "../../platform/shard-map";
 import { type CatchUpOptions, catchUpAccount, type RegionBillingDone, regionBillingDone } from "../billing/catch-up.service";
 import { monthDays } from "../billing/ledger.service";
@@ -628,6 +628,10 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
         break;
       }
       case "verified":
+        // The holders' copies of their links name the source shard: forgotten before the switch too, opening the
+        // change's window (platform/session.ts), so a copy read before the switch is never kept after it, even if
+        // this call dies before the forget that follows the switch.
+        await markCopyChanging(data, await holdersOf(data, accountNo), now);
         // One global write: the directory row, both shards' counts and the step, together or not at all.
         // The directory changes only while the move is still `verified`: an abandon that got in first (its step
         // recorded) wins, and then nothing here changes.
