@@ -279,12 +279,6 @@ export function otherBindings(toml: string, env: EnvironmentName): number {
   return count + databases + Object.keys(cfg.vars).length + neededSecrets(cfg.vars).length + 1; // + the assets
 }
 
-/** The map a generated configuration of the Worker gives it (`SHARD_GATEWAYS = '…'`), as the Worker reads it. */
-export function previousMap(generated: string): Map<string, string> | undefined {
-  const json = /^SHARD_GATEWAYS = '(.*)'$/m.exec(generated)?.[1];
-  return json ? parseShardGateways(json) : undefined;
-}
-
 /** The gateway source, from where a generated configuration is written. */
 const GATEWAY_MAIN = join(dirname(fileURLToPath(import.meta.url)), "..", "worker", "gateway.ts");
 
@@ -359,6 +353,12 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
   if (problems.length) throw new DeployError(`wrangler.toml is not deployable:\n  ${problems.join("\n  ")}`);
   const envArgs = ["--env", env, "--config", opts.configPath];
   print(`${dryRun ? "Dry run: nothing is created or changed. " : ""}Deploying ${cfg.workerName} (wrangler.toml [env.${env}])`);
+  // Which shards go to gateways, planned before anything is created: a plan that would move a shard the running
+  // Worker finds in a gateway (the map the last deploy committed beside wrangler.toml) stops here.
+  const generatedPrefix = basename(opts.configPath).replace(/\.toml$/, "");
+  const mapFile = join(dirname(opts.configPath), `${generatedPrefix}.${env}.shard-gateways.json`);
+  const previous = existsSync(mapFile) ? parseShardGateways(readFileSync(mapFile, "utf8")) : undefined;
+  planShards(cfg, otherBindings(toml, env), opts.shardLimits, previous);
 
   /** A command that must succeed; its failure stops the deploy with what wrangler said. */
   const must = async (tool: "wrangler" | "vite", args: string[]) => {
@@ -507,14 +507,8 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
   print("  + built dist/");
   const written = readFileSync(opts.configPath, "utf8"); // with the ids step 1 wrote
   // Beside wrangler.toml (its paths are relative to it): wrangler.<env>.generated.toml and one per gateway.
-  const generatedPrefix = basename(opts.configPath).replace(/\.toml$/, "");
   const mainGenerated = join(dirname(opts.configPath), `${generatedPrefix}.${env}.generated.toml`);
-  const plan = planShards(
-    readEnvironment(written, env),
-    otherBindings(written, env),
-    opts.shardLimits,
-    existsSync(mainGenerated) ? previousMap(readFileSync(mainGenerated, "utf8")) : undefined,
-  );
+  const plan = planShards(readEnvironment(written, env), otherBindings(written, env), opts.shardLimits, previous);
   let workerArgs = envArgs;
   const outDir = dryRun ? (opts.outDir ?? mkdtempSync(join(tmpdir(), `kabinet-${env}-`))) : undefined;
   if (plan.gateways.length > 0) {
@@ -546,6 +540,14 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
     await must("wrangler", ["deploy", ...workerArgs]);
     report.deployed = true;
     print(`  + deployed ${cfg.workerName}`);
+    // The map the Worker now runs with, for the next deploy's check (a dry run writes none: it deployed nothing).
+    const map = plan.shardGateways ?? "{}";
+    if ((plan.shardGateways || existsSync(mapFile)) && (!existsSync(mapFile) || readFileSync(mapFile, "utf8").trim() !== map)) {
+      writeFileSync(mapFile, `${map}\n`);
+      print(
+        `  + wrote the shard gateways' map to ${mapFile} (commit it: the next deploy, from any machine, keeps every shard where it is)`,
+      );
+    }
   }
 
   const [c, w, m] = [report.created.length, report.idsWritten.length, report.migrated.length];

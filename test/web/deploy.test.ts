@@ -284,6 +284,8 @@ describe("npm run deploy past one Worker's bindings", () => {
     const map = /^SHARD_GATEWAYS = '(.*)'$/m.exec(vars)?.[1];
     expect(JSON.parse(map ?? "")).toEqual({ SHARD_GATEWAY_0: ["DB_MOSCOW_3-7"] });
     expect([...parseShardGateways(map).keys()]).toEqual(held);
+    // The map the Worker runs with is written beside wrangler.toml, to be committed: the next deploy checks against it.
+    expect(JSON.parse(readFileSync(join(dir, "wrangler.production.shard-gateways.json"), "utf8"))).toEqual(JSON.parse(map ?? ""));
     // The Worker's bindings as Cloudflare counts them: its others, its shards, the service and the variable.
     const services = main.split("[[env.production.services]]").length - 1;
     const shards = bound.filter((b) => /^DB_/.test(b)).length;
@@ -315,13 +317,37 @@ describe("npm run deploy past one Worker's bindings", () => {
     expect(report.gateways).toEqual(["kabinet-production-shards-0", "kabinet-production-shards-1"]);
     const map = /^SHARD_GATEWAYS = '(.*)'$/m.exec(readFileSync(join(dir, "wrangler.production.generated.toml"), "utf8"))?.[1];
     expect(JSON.parse(map ?? "")).toEqual({ SHARD_GATEWAY_0: ["DB_MOSCOW_3-7"], SHARD_GATEWAY_1: ["DB_MOSCOW_8-9"] });
-    // A shard put in the middle of the list would push DB_MOSCOW_7 into the next gateway: refused before any deploy.
+    // A dry run with other limits writes no map: the next real deploy still checks against what runs.
+    await deploy({
+      env: "production",
+      dryRun: true,
+      configPath: config,
+      run: account.run,
+      print: () => {},
+      outDir: "/tmp/x",
+      shardLimits: { ...limits, direct: 8 },
+    }).catch(() => undefined);
+    expect(JSON.parse(readFileSync(join(dir, "wrangler.production.shard-gateways.json"), "utf8"))).toEqual(JSON.parse(map ?? ""));
+    // A shard put in the middle of the list would push DB_MOSCOW_7 into the next gateway: refused before anything is
+    // created, migrated or deployed (the database of DB_MOSCOW_10 is not even created).
     withShards(9, dir, [2, 3, 4, 10, 5, 6, 7, 8, 9]);
     account.commands.length = 0;
     await expect(
       deploy({ env: "production", dryRun: false, configPath: config, run: account.run, print: () => {}, shardLimits: limits }),
     ).rejects.toThrow(/would move DB_MOSCOW_7 from the gateway the running Worker finds it in: add shards at the end/);
-    expect(account.commands.filter((c) => c.startsWith("wrangler deploy"))).toEqual([]);
+    expect(account.commands).toEqual([]);
+    // So would a deploy that binds a gateway's shards to the Worker again (a forgotten --direct-shards): DB_MOSCOW_3 … 9.
+    withShards(8, dir);
+    await expect(
+      deploy({
+        env: "production",
+        dryRun: false,
+        configPath: config,
+        run: account.run,
+        print: () => {},
+        shardLimits: { ...limits, direct: 20, perWorker: limits.perWorker + 20 },
+      }),
+    ).rejects.toThrow(/would move DB_MOSCOW_3, DB_MOSCOW_4/);
   });
 
   it("the generated configurations are valid to wrangler itself (wrangler deploy --dry-run)", { timeout: 180_000 }, async () => {
