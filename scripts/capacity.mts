@@ -1699,7 +1699,7 @@ the close's delete of it bills them again.
   ${n0(workers.direct.length)} shards itself (the home shards first) beside its ${n0(otherBindings(toml, "production"))} other bindings, ${n0(workers.gateways.length)} gateway service(s) and the map;
   ${workers.gateways.map((g) => `\`${g.script}\` holds ${n0(g.databases.length)}`).join(", ")}. The map
   (\`SHARD_GATEWAYS\`, runs of numbered names) is ${n0(new TextEncoder().encode(workers.shardGateways ?? "").length)} bytes of a variable's 5 KB. \`/healthz\` checks the home shards and
-  ${n0(HEALTH_SHARDS - new Set(Object.values(SHARD_MAP)).size)} others a probe, the share chosen by the clock, a gateway's in one call to it, instead of every shard. The account's D1 storage is
+  ${n0(HEALTH_SHARDS - new Set(Object.values(SHARD_MAP)).size)} others a probe, the share drawn from the probe's 5-second slot, a gateway's in one call to it, instead of every shard. The account's D1 storage is
   capped (250 GB in one version of the page, 1 TB in a later one; raised on
   request) as is the number of
   databases (the page has said 50,000 and, later, 1,000,000 with the first

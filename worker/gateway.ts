@@ -35,16 +35,30 @@ export default class ShardGateway extends WorkerEntrypoint<Record<string, unknow
     return new ShardSession(this.env);
   }
 
-  /** `/healthz` for every shard asked at once: whether each answers `SELECT 1` (no detail: a name that is not held is false). */
+  /**
+   * `/healthz` for every shard asked at once: whether each answers `SELECT 1` within `CHECK_MS` (no detail: a name that
+   * is not held, or a shard that hangs, is false), so one slow shard does not fail the others' answers.
+   */
   async check(bindings: string[]): Promise<Record<string, boolean>> {
     const names = Array.isArray(bindings) ? bindings.filter((b) => typeof b === "string").slice(0, 5_000) : [];
     const answers = await Promise.all(
       names.map(async (b) => {
         const db = database(this.env, b);
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const late = new Promise<false>((resolve) => {
+          timer = setTimeout(() => resolve(false), CHECK_MS);
+        });
         try {
-          return (await db?.prepare("SELECT 1 AS ok").first<{ ok: number }>())?.ok === 1;
+          const ok =
+            db
+              ?.prepare("SELECT 1 AS ok")
+              .first<{ ok: number }>()
+              .then((r) => r?.ok === 1) ?? Promise.resolve(false);
+          return await Promise.race([ok, late]);
         } catch {
           return false;
+        } finally {
+          clearTimeout(timer);
         }
       }),
     );
@@ -100,6 +114,9 @@ async function answer<T>(work: () => Promise<T>): Promise<GatewayAnswer<T>> {
 }
 
 const SHARD_NAME = /^DB_[A-Z0-9_]+$/;
+
+/** How long `check` waits for one shard: under the main Worker's 2 s for the whole call (features/health). */
+const CHECK_MS = 1_500;
 
 function database(env: Record<string, unknown>, binding: string): D1Database | undefined {
   const db = typeof binding === "string" && SHARD_NAME.test(binding) ? env[binding] : undefined;

@@ -6,7 +6,7 @@ import { voluntaryBlocks } from "../../worker/db/schema/region";
 import { chargeDay } from "../../worker/features/billing/billing.service";
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
 import { startBlock } from "../../worker/features/services/blocks.queries";
-import { applyBlocks, BLOCK_NOTICE_GRACE_MS, resendBlockNotices } from "../../worker/features/services/blocks.service";
+import { applyBlocks, BLOCK_NOTICE_GRACE_MS, endBlock, resendBlockNotices } from "../../worker/features/services/blocks.service";
 import { chargesBetween } from "../../worker/features/services/services.service";
 import { servicesAtMidnight } from "../../worker/features/services/services-midnight.service";
 import { applyTariffChanges, tariffOffer } from "../../worker/features/services/tariff-change.service";
@@ -428,6 +428,60 @@ describe("voluntary block", () => {
     expect((await json<Problem>(over)).title).toBe("This block is already over");
     const anna = await login("anna");
     expect((await api(anna, `/accounts/${PETR_EKB}/blocks/${second.id}/end`, { method: "POST" })).status).toBe(404);
+  });
+
+  it("does not end a block that midnight started while it was being cancelled: 409 «уже началась», ending it early is asked apart", async () => {
+    const petr = await login("petr");
+    const internet = await (await raw(PETR_EKB))
+      .prepare("SELECT id FROM account_services WHERE account_no = ? AND status = 'active' AND tariff_id LIKE '%inet-%'")
+      .bind(PETR_EKB)
+      .first<string>("id");
+    const block = await json<{ id: string }>(await askBlock(petr, PETR_EKB, "2028-05-01", "2028-05-10", internet ?? ""));
+    // His shard, as the cancel sees it: midnight's start lands between its read of the block and its close.
+    const binding = (await shardBindingOf(PETR_EKB)) as string;
+    const real = (env as unknown as Record<string, D1Database>)[binding] as D1Database;
+    const racing = new Proxy(real, {
+      get(target, prop) {
+        if (prop === "prepare")
+          return (query: string) => {
+            const stmt = target.prepare(query);
+            if (!/^update "voluntary_blocks" set "status"/i.test(query)) return stmt;
+            return new Proxy(stmt, {
+              get(t, p) {
+                if (p === "bind")
+                  return (...args: unknown[]) => {
+                    const bound = t.bind(...args);
+                    return new Proxy(bound, {
+                      get(b, q) {
+                        if (q !== "run") return Reflect.get(b, q, b).bind?.(b) ?? Reflect.get(b, q, b);
+                        return async () => {
+                          await target.prepare("UPDATE voluntary_blocks SET status = 'active' WHERE id = ?").bind(block.id).run();
+                          return b.run();
+                        };
+                      },
+                    });
+                  };
+                const v = Reflect.get(t, p, t);
+                return typeof v === "function" ? v.bind(t) : v;
+              },
+            });
+          };
+        const v = Reflect.get(target, prop, target);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const racingData = createDataAccess({ ...env, [binding]: racing } as unknown as Env);
+    await expect(endBlock(racingData, notify, "demo-petr", PETR_EKB, block.id)).rejects.toMatchObject({
+      status: 409,
+      slug: "block_started",
+    });
+    // Started, not ended: its application not cancelled.
+    const row = await (await raw(PETR_EKB))
+      .prepare("SELECT status FROM voluntary_blocks WHERE id = ?")
+      .bind(block.id)
+      .first<string>("status");
+    expect(row).toBe("active");
+    expect(await applicationOf(PETR_EKB, block.id)).toBe("received");
   });
 
   it("moves a block's application through «in work» to «done» at its end when its start's step was never taken", async () => {

@@ -153,8 +153,51 @@ describe("a shard reached through a gateway", () => {
     await rawBatch(shard, [["SELECT 1"], ["SELECT 2"]]);
     expect(data.stats.byDb.get("DB_MOSCOW_2")?.roundTrips).toBe(61);
     expect(calls).toBe(1);
+    // Another shard of the same gateway in the same request: the same session (its refusal is D1's kind of error,
+    // which keeps the session).
+    const mapped = { ...counting, SHARD_GATEWAYS: JSON.stringify({ SHARD_GATEWAY_0: ["DB_MOSCOW_2", "DB_MOSCOW_9"] }) } as unknown as Env;
+    const both = createDataAccess(mapped);
+    await d1Of(both.shard("DB_MOSCOW_2")).prepare("SELECT 1").run();
+    await expect(
+      d1Of(both.shard("DB_MOSCOW_9" as never))
+        .prepare("SELECT 1")
+        .run(),
+    ).rejects.toThrow(/no D1 binding DB_MOSCOW_9/);
+    await d1Of(both.shard("DB_MOSCOW_2")).prepare("SELECT 2").run();
+    expect(calls).toBe(2);
     // Another request opens its own.
     await createDataAccess(counting).shard("DB_MOSCOW_2").select({ n: sql<number>`count(*)` }).from(accounts).all();
+    expect(calls).toBe(3);
+  });
+
+  it("opens the session again when it is lost mid-request (a call that throws), and at most a few times", async () => {
+    let calls = 0;
+    let broken = 1;
+    const gateway = env.SHARD_GATEWAY_0;
+    const flaky = {
+      session: async () => {
+        calls++;
+        const real = await gateway.session();
+        if (broken-- <= 0) return real;
+        // A session whose invocation ended: every call on it throws (not D1's answer).
+        const lost = () => Promise.reject(new Error("Network connection lost."));
+        return { run: lost, batch: lost, exec: lost };
+      },
+      shards: () => gateway.shards(),
+      check: (b: string[]) => gateway.check(b),
+    };
+    const data = createDataAccess({ ...env, SHARD_GATEWAY_0: flaky } as unknown as Env);
+    const db = d1Of(data.shard("DB_MOSCOW_2"));
+    await expect(db.prepare("SELECT 1 AS one").first("one")).rejects.toThrow(/connection lost/);
+    // The next statement of the same request opens another session, and it answers.
+    expect(await db.prepare("SELECT 1 AS one").first("one")).toBe(1);
+    expect(await db.prepare("SELECT 2 AS two").first("two")).toBe(2);
     expect(calls).toBe(2);
+    // A gateway that loses every session: the request stops opening them after 8 (each is one of its 32 invocations).
+    broken = 1_000;
+    const doomed = d1Of(createDataAccess({ ...env, SHARD_GATEWAY_0: flaky } as unknown as Env).shard("DB_MOSCOW_2"));
+    calls = 0;
+    for (let i = 0; i < 12; i++) await expect(doomed.prepare("SELECT 1").run()).rejects.toThrow();
+    expect(calls).toBe(8);
   });
 });

@@ -231,6 +231,10 @@ const messages = {
     en: "The application cannot go from “{from}” to “{to}”",
   },
   "problem.block_closed": { ru: "Эта блокировка уже {state_ru}", en: "This block is already {state_en}" },
+  "problem.block_started": {
+    ru: "Блокировка уже началась: её можно завершить досрочно",
+    en: "The block has already started: you can end it early",
+  },
   "problem.visit_cutoff": {
     ru: "Визит можно перенести или отменить до {hour}:00 накануне",
     en: "A visit can be moved or cancelled until {hour}:00 the day before",

@@ -52,12 +52,10 @@ export interface GatewayStub {
  */
 export type GatewaySessions = Map<GatewayStub, Promise<GatewaySession>>;
 
-/** The value of a gateway's answer, or D1's error thrown here with the message the gateway's D1 gave. */
-async function answered<T>(answer: Promise<GatewayAnswer<T>>): Promise<T> {
-  const a = await answer;
-  if (a.error !== undefined) throw new Error(a.error);
-  return a.value;
-}
+/** Sessions one request may open in all (a lost one is opened again): a few of its 32 Worker invocations. */
+const MAX_SESSIONS = 8;
+/** How many each request's sessions map has opened. */
+const opened = new WeakMap<GatewaySessions, number>();
 
 const SHARD_NAME = /^DB_[A-Z0-9_]+$/;
 const GATEWAY_NAME = /^SHARD_GATEWAY_\d+$/;
@@ -170,6 +168,8 @@ export function remoteD1(gateway: GatewayStub, binding: string, sessions: Gatewa
   const session = () => {
     let open = sessions.get(gateway);
     if (!open) {
+      if ((opened.get(sessions) ?? 0) >= MAX_SESSIONS) throw new Error(`shard gateway: no session (${binding})`);
+      opened.set(sessions, (opened.get(sessions) ?? 0) + 1);
       open = Promise.resolve(gateway.session());
       sessions.set(gateway, open);
       // A session that could not be opened is not kept: the next statement tries again.
@@ -177,7 +177,24 @@ export function remoteD1(gateway: GatewayStub, binding: string, sessions: Gatewa
     }
     return open;
   };
-  const call = async (c: GatewayCall) => answered((await session()).run(binding, c));
+  /**
+   * A call on the session. D1's own errors come back as answers; a call that throws lost the session (the gateway's
+   * invocation ended, the connection broke): it is dropped, and the request's next statement opens another, up to
+   * `MAX_SESSIONS` a request (each is one of its 32 invocations).
+   */
+  const via = async <T>(work: (s: GatewaySession) => Promise<GatewayAnswer<T>>): Promise<T> => {
+    const open = session();
+    let answer: GatewayAnswer<T>;
+    try {
+      answer = await work(await open);
+    } catch (e) {
+      if (sessions.get(gateway) === open) sessions.delete(gateway);
+      throw e;
+    }
+    if (answer.error !== undefined) throw new Error(answer.error);
+    return answer.value;
+  };
+  const call = (c: GatewayCall) => via((s) => s.run(binding, c));
   const statement = (sql: string, params: unknown[]): RemoteStatement => {
     const s: GatewayStatement = { sql, params };
     const stmt = {
@@ -196,9 +213,9 @@ export function remoteD1(gateway: GatewayStub, binding: string, sessions: Gatewa
     prepare: (sql: string) => statement(sql, []),
     batch: async (statements: D1PreparedStatement[]) => {
       const list = statements.map((stmt) => statementOf(stmt, binding));
-      return answered((await session()).batch(binding, list));
+      return via((s) => s.batch(binding, list));
     },
-    exec: async (query: string) => answered((await session()).exec(binding, query)),
+    exec: async (query: string) => via((s) => s.exec(binding, query)),
     // Read replication is not used on shards (a subscriber's data is written and read in the same place): a session
     // is the database itself, with no bookmark.
     withSession: () => ({ prepare: db.prepare, batch: db.batch, getBookmark: () => null }),

@@ -1,5 +1,6 @@
 import { isShardBinding, SHARDS, shardBindings, shardDatabase } from "../../platform/db";
 import { isolateState } from "../../platform/isolate-state";
+import { keyHash } from "../../platform/message-stores";
 import { unusableConfig } from "../../platform/production";
 import { type GatewayStub, gatewayOf, shardGateways } from "../../platform/shard-gateways";
 import { HEALTH_SHARDS } from "./health.limits";
@@ -38,16 +39,17 @@ export interface Health {
 const QUEUE_PRODUCERS = ["NOTIFICATIONS", "BILLING", "REPORTS"] as const;
 
 /**
- * The shards this probe checks: every one when they fit, else the home shards and the next share of the others, the
- * share chosen by the time (`window`: the probe's 5-second slot), so every isolate checks the same ones at a time and
- * all of them in turn.
+ * The shards this probe checks: every one when they fit, else the home shards and a share of the others that starts
+ * at a place drawn from the probe's 5-second slot (`window`): every isolate checks the same ones in a slot, and a load
+ * balancer probing every n seconds, whatever n, still reaches every shard in turn (a start that only moved on with the
+ * slot would repeat the same share for a prober whose period is a multiple of the shards' cycle).
  */
 export function shardsToProbe(all: readonly string[], window: number): string[] {
   if (all.length <= HEALTH_SHARDS) return [...all];
   const home = all.filter((s) => (SHARDS as readonly string[]).includes(s));
   const others = all.filter((s) => !(SHARDS as readonly string[]).includes(s));
   const room = Math.max(1, HEALTH_SHARDS - home.length);
-  const start = (Math.max(0, Math.floor(window)) * room) % others.length;
+  const start = keyHash(`healthz:${Math.max(0, Math.floor(window))}`) % others.length;
   return [...home, ...Array.from({ length: Math.min(room, others.length) }, (_, i) => others[(start + i) % others.length] as string)];
 }
 
@@ -57,7 +59,8 @@ export function shardsToProbe(all: readonly string[], window: number): string[] 
  */
 function shardsNamed(env: Env): string[] {
   const reached = shardBindings(env);
-  const lost = [...shardGateways(env).keys()].filter((s) => !reached.includes(s as never)).sort();
+  const known = new Set<string>(reached);
+  const lost = [...shardGateways(env).keys()].filter((s) => !known.has(s)).sort();
   return [...reached, ...lost];
 }
 

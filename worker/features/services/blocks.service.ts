@@ -146,9 +146,13 @@ export async function endBlock(
   if (!block || block.accountNo !== link.accountNo) throw new AppError(404, "not_found");
   if (block.status === "scheduled") {
     const closed = await bq.closeScheduledBlock(db, block.id, "cancelled");
-    // Not closed here: another request cancelled it, or midnight started it, in between; answered as it is now.
-    if ((closed.meta.changes ?? 0) === 0) block = (await bq.selectBlock(db, block.id)) ?? block;
-    else block = { ...block, status: "cancelled" };
+    // Not closed here: another request cancelled it, or midnight started it, in between; answered as it is now. One
+    // that started meanwhile is not ended on a cancel the subscriber asked of a block not yet begun: a 409 says so, and
+    // ending it early is theirs to ask.
+    if ((closed.meta.changes ?? 0) === 0) {
+      block = (await bq.selectBlock(db, block.id)) ?? block;
+      if (block.status === "active") throw new AppError(409, "block_started");
+    } else block = { ...block, status: "cancelled" };
   }
   if (block.status === "cancelled") {
     // A block's application lives with its region's applications, on the region's home shard (createApplication),

@@ -293,7 +293,7 @@ export const endBlockRoute = createRoute({
     401: unauthorized,
     403: holderOnly,
     404: notFound,
-    409: problem("The block is already cancelled or over"),
+    409: problem("The block is already cancelled or over, or started while it was being cancelled"),
   },
 });
 
