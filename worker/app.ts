@@ -5,7 +5,7 @@ import type { AppEnv } from "./env";
 import { unknownRegionPage } from "./features/pages/pages.views";
 import { requestContext } from "./platform/context";
 import { csrfGuard } from "./platform/csrf";
-import { d1ServerTiming } from "./platform/db";
+import { d1ServerTiming, failedDatabase } from "./platform/db";
 import { AppError, accountMovingError, isAccountMoving, problemBody, problemResponse } from "./platform/errors";
 import { hasMessage, t } from "./platform/i18n";
 import { log } from "./platform/log";
@@ -94,7 +94,12 @@ export function createApp() {
       return problemResponse(problemBody(lang, err.status, slug, {}, { requestId }), lang);
     }
     // The message names tables or constraints, never bound values.
-    log("error", "unhandled", { requestId, error: err instanceof Error ? `${err.name}: ${err.message.slice(0, 200)}` : "unknown" });
+    // `db`: the binding a failed D1 call ran on (a shard, a message store, "DB"), so a failing shard is found by its errors.
+    log("error", "unhandled", {
+      requestId,
+      error: err instanceof Error ? `${err.name}: ${err.message.slice(0, 200)}` : "unknown",
+      ...(failedDatabase(err) ? { db: failedDatabase(err) } : {}),
+    });
     return problemResponse(problemBody(lang, 500, "internal", {}, { requestId }), lang);
   });
 

@@ -2,9 +2,10 @@ import { createExecutionContext, createMessageBatch, createScheduledController, 
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { signWebhook, type WebhookEvent } from "../../worker/adapters/payments";
+import { accounts } from "../../worker/db/schema/region";
 import { checkHealth, HEALTH_SHARDS } from "../../worker/features/health/health.service";
 import worker, { app } from "../../worker/index";
-import { SHARDS, shardBindings } from "../../worker/platform/db";
+import { createDataAccess, failedDatabase, SHARDS, shardBindings } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { measuredCron, recordPayment } from "../../worker/platform/metrics";
 import { json, login, SAME_ORIGIN } from "./helpers";
@@ -251,6 +252,40 @@ describe("cron metrics", () => {
     ]);
     await measuredCron(async () => {})(controller, { ...env, METRICS: metrics } as Env, createExecutionContext());
     expect(metrics.points).toHaveLength(2);
+  });
+});
+
+describe("a request that fails on a database", () => {
+  it("logs which database it failed on (a shard, or one a gateway holds), never the data", async () => {
+    const cookie = await login("anna");
+    const errors: Record<string, unknown>[] = [];
+    vi.spyOn(console, "error").mockImplementation((line: string) => void errors.push(JSON.parse(String(line))));
+    // Every call to Moscow's shard (anna's home shard and her Moscow account's) fails.
+    const lost = () => Promise.reject(new Error("D1_ERROR: network connection lost"));
+    const stmt = { bind: () => stmt, all: lost, run: lost, first: lost, raw: lost };
+    const failing = { prepare: () => stmt, batch: lost };
+    const res = await fetchWith({ DB_MOSCOW: failing }, `http://msk.kabinet.localhost/api/v1/accounts/${ANNA_MSK}`, {
+      headers: { ...SAME_ORIGIN, cookie },
+    });
+    expect(res.status).toBe(500);
+    const line = errors.find((l) => l.msg === "unhandled");
+    expect(line).toMatchObject({ db: "DB_MOSCOW", error: "Error: D1_ERROR: network connection lost" });
+    expect(JSON.stringify(line)).not.toContain(ANNA_MSK);
+    // The same through the tests' gateway: a shard it holds whose statements fail there is named as well.
+    const failingGateway = {
+      session: async () => ({ run: lost, batch: lost, exec: lost }),
+      shards: async () => ["DB_MOSCOW_2"],
+      check: async () => ({}),
+    };
+    errors.length = 0;
+    const data = createDataAccess({ ...env, SHARD_GATEWAY_0: failingGateway } as unknown as Env);
+    const err = await data
+      .shard("DB_MOSCOW_2")
+      .select()
+      .from(accounts)
+      .all()
+      .catch((e: unknown) => e);
+    expect(failedDatabase(err)).toBe("DB_MOSCOW_2");
   });
 });
 

@@ -101,7 +101,29 @@ export const D1_MAX_PARAMS = 100;
 /** Which counted statements write (a batch counts its writes without running them one by one). */
 const writes = new WeakMap<D1PreparedStatement, boolean>();
 
-function countStatement(stmt: D1PreparedStatement, stats: D1Stats, use: D1Use, write: boolean): D1PreparedStatement {
+/**
+ * The database binding a failed statement ran on, when it went through a request's counted handle: what the
+ * `unhandled` log line names (`db`), so a failing shard is found by its requests' errors.
+ */
+export function failedDatabase(err: unknown): string | undefined {
+  for (let e: unknown = err, i = 0; e instanceof Error && i < 3; e = e.cause, i++) {
+    const db = failedOn.get(e);
+    if (db) return db;
+  }
+  return undefined;
+}
+
+const failedOn = new WeakMap<Error, string>();
+
+/** A D1 call's promise that marks its error with the database's binding name. */
+function marked<T>(promise: Promise<T>, name: string): Promise<T> {
+  return promise.catch((e: unknown) => {
+    if (e instanceof Error && !failedOn.has(e)) failedOn.set(e, name);
+    throw e;
+  });
+}
+
+function countStatement(stmt: D1PreparedStatement, stats: D1Stats, use: D1Use, write: boolean, name: string): D1PreparedStatement {
   const proxy = new Proxy(stmt, {
     get(target, prop) {
       const v = Reflect.get(target, prop, target);
@@ -110,7 +132,7 @@ function countStatement(stmt: D1PreparedStatement, stats: D1Stats, use: D1Use, w
         return (...args: unknown[]) => {
           if (args.length > D1_MAX_PARAMS)
             throw new Error(`D1_ERROR: too many SQL variables: ${args.length} bound, D1 takes at most ${D1_MAX_PARAMS}`);
-          return countStatement(v.apply(target, args), stats, use, write);
+          return countStatement(v.apply(target, args), stats, use, write, name);
         };
       }
       if (prop === "all" || prop === "run" || prop === "first" || prop === "raw") {
@@ -118,7 +140,8 @@ function countStatement(stmt: D1PreparedStatement, stats: D1Stats, use: D1Use, w
           stats.roundTrips++;
           use.roundTrips++;
           if (write) use.writes++;
-          return v.apply(target, args);
+          const out = v.apply(target, args);
+          return out instanceof Promise ? marked(out, name) : out;
         };
       }
       return v.bind(target);
@@ -139,7 +162,7 @@ function counted(db: D1Database, stats: D1Stats, name: string, use: D1Use): D1Da
           stats.statements++;
           use.statements++;
           stats.byDb.set(name, use);
-          return countStatement(v.call(target, query), stats, use, WRITE.test(query));
+          return countStatement(v.call(target, query), stats, use, WRITE.test(query), name);
         };
       }
       if (prop === "batch") {
@@ -147,7 +170,8 @@ function counted(db: D1Database, stats: D1Stats, name: string, use: D1Use): D1Da
           stats.roundTrips++;
           use.roundTrips++;
           use.writes += statements.filter((s) => writes.get(s)).length;
-          return v.call(target, statements);
+          const out = v.call(target, statements);
+          return out instanceof Promise ? marked(out, name) : out;
         };
       }
       return v.bind(target);
