@@ -8,7 +8,7 @@ import { csrfGuard } from "./platform/csrf";
 import { d1ServerTiming, failedDatabase } from "./platform/db";
 import { AppError, accountMovingError, isAccountMoving, problemBody, problemResponse } from "./platform/errors";
 import { hasMessage, t } from "./platform/i18n";
-import { log } from "./platform/log";
+import { errorText, log } from "./platform/log";
 import { metricsSink, withMetrics, writeRequestMetrics } from "./platform/metrics";
 import { securityHeaders } from "./platform/security";
 import { siteRouting } from "./platform/sites";
@@ -93,13 +93,9 @@ export function createApp() {
       const slug = err.status === 413 ? "payload_too_large" : err.status === 405 ? "method_not_allowed" : "bad_json";
       return problemResponse(problemBody(lang, err.status, slug, {}, { requestId }), lang);
     }
-    // The message names tables or constraints, never bound values.
     // `db`: the binding a failed D1 call ran on (a shard, a message store, "DB"), so a failing shard is found by its errors.
-    log("error", "unhandled", {
-      requestId,
-      error: err instanceof Error ? `${err.name}: ${err.message.slice(0, 200)}` : "unknown",
-      ...(failedDatabase(err) ? { db: failedDatabase(err) } : {}),
-    });
+    const db = failedDatabase(err);
+    log("error", "unhandled", { requestId, error: errorText(err), ...(db ? { db } : {}) });
     return problemResponse(problemBody(lang, 500, "internal", {}, { requestId }), lang);
   });
 

@@ -35,7 +35,7 @@ import { REPORTS_QUEUE } from "./features/usage/usage.messages";
 import { createDataAccess } from "./platform/db";
 import { AppError } from "./platform/errors";
 import { apexOrigin } from "./platform/host";
-import { log } from "./platform/log";
+import { errorText, log } from "./platform/log";
 import { measuredCron, measuredQueue } from "./platform/metrics";
 import { notifier } from "./platform/notify";
 import { devOnly, requireSecrets, sandboxWebhookDevOnly, unusableConfig } from "./platform/production";
@@ -120,7 +120,7 @@ async function consumeBankLines(message: Message<unknown>, data: ReturnType<type
     await processPendingLines(data, env.BILLING, env.NOTIFICATIONS);
     message.ack();
   } catch (err) {
-    log("error", "bank.lines_failed", { error: err instanceof Error ? err.message.slice(0, 200) : "unknown" });
+    log("error", "bank.lines_failed", { error: errorText(err) });
     message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
   }
 }
@@ -230,7 +230,7 @@ const handlers = {
       // expired rows, cleaned here, failing (D1 busy, a bad row) must not hold back every shard's housekeeping.
       const shardsQueued = await queueShardTicks(data, env.BILLING, "quarter", at);
       const removed = await cleanExpired(data, at).catch((e: unknown) => {
-        log("error", "cron.clean_failed", { error: e instanceof Error ? e.message.slice(0, 200) : "unknown" });
+        log("error", "cron.clean_failed", { error: errorText(e) });
         return {};
       });
       log("info", "cron.housekeeping", { ...removed, shardsQueued });

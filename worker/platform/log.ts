@@ -22,3 +22,16 @@ export function maskPersonal(text: string, max = 200): string {
     .replace(/\+?\d[\d\s()-]{5,}\d/g, "<number>")
     .slice(0, max);
 }
+
+/**
+ * What a log line says of an error: the innermost cause's name and message (D1's reason, say), never a
+ * wrapper's: drizzle's `Failed query: <sql> params: <values>` would put the values bound to a query (a phone, an
+ * e-mail) in the log. A message that still carries `params:` is cut there.
+ */
+export function errorText(err: unknown): string {
+  let e: unknown = err;
+  for (let i = 0; i < 5 && e instanceof Error && e.cause instanceof Error; i++) e = e.cause;
+  if (!(e instanceof Error)) return "unknown";
+  const message = e.message.split(/\bparams:/)[0]?.trim() ?? "";
+  return `${e.name}: ${message.slice(0, 200)}`;
+}

@@ -5,7 +5,7 @@ import { type DataAccess, type GlobalDb, isShardBinding, type ShardBinding } fro
 import { AppError } from "../../platform/errors";
 import { siteUrlFrom } from "../../platform/host";
 import { isId, newId } from "../../platform/ids";
-import { log } from "../../platform/log";
+import { errorText, log } from "../../platform/log";
 import { retryDelaySeconds, sendInBatches } from "../../platform/queue";
 import { localDay } from "../../platform/region";
 import { vatPercentOn } from "../../platform/vat";
@@ -269,7 +269,7 @@ export async function consumeClosing(messages: readonly Message<unknown>[], deps
       log(last ? "error" : "warn", "closing.error", {
         orgId: parsed.data.orgId,
         attempts: message.attempts,
-        error: String(err).slice(0, 200),
+        error: errorText(err),
       });
       if (last) message.ack();
       else message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });

@@ -6,7 +6,7 @@ import { type DataAccess, type GlobalDb, isShardBinding, type ShardBinding } fro
 import { AppError } from "../../platform/errors";
 import type { Lang } from "../../platform/i18n";
 import { isId, newId, parseAccountNo } from "../../platform/ids";
-import { log } from "../../platform/log";
+import { errorText, log } from "../../platform/log";
 import { retryDelaySeconds } from "../../platform/queue";
 import { localDay } from "../../platform/region";
 import { preread, readWithSession } from "../../platform/session";
@@ -319,7 +319,7 @@ export async function consumeReconciliations(messages: readonly Message<unknown>
       message.ack();
     } catch (err) {
       const last = message.attempts >= MAX_ATTEMPTS;
-      log(last ? "error" : "warn", "reconciliation.error", { id, attempts: message.attempts, error: String(err).slice(0, 200) });
+      log(last ? "error" : "warn", "reconciliation.error", { id, attempts: message.attempts, error: errorText(err) });
       if (last) {
         await q.failReconciliation(deps.data.global, id, String(err).slice(0, 500));
         message.ack();

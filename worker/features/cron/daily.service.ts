@@ -2,7 +2,7 @@ import { and, eq, lt, sql } from "drizzle-orm";
 import { REGIONS } from "../../data/regions.data";
 import { cronProgress, cronStepShards } from "../../db/schema/region";
 import { type DataAccess, inList, isShardBinding, type RegionDb, SHARDS, type ShardBinding } from "../../platform/db";
-import { log } from "../../platform/log";
+import { errorText, log } from "../../platform/log";
 import type { Notify as NotifyOf } from "../../platform/notify";
 import { sendInBatches } from "../../platform/queue";
 import { addDays, localDay, localInstant, regionByCode } from "../../platform/region";
@@ -202,7 +202,7 @@ async function startStepChains(
   } catch (e) {
     // The rows say the chains are at work: the tick's message after STEP_LEASE_MS starts those that never moved, so
     // the region's message (its charge done) is not failed and charged again for want of a queue.
-    log("error", "cron.step_start_unsent", { region, job, day, error: String(e).slice(0, 200) });
+    log("error", "cron.step_start_unsent", { region, job, day, error: errorText(e) });
   }
 }
 
@@ -633,7 +633,7 @@ export async function consumeStepShard(message: Message<unknown>, data: DataAcce
       job: body.job,
       shard: body.shard,
       attempts: message.attempts,
-      error: String(e),
+      error: errorText(e),
     });
     message.retry({ delaySeconds: retryDelay });
   }
@@ -647,7 +647,7 @@ export async function consumeRegionDay(message: Message<unknown>, data: DataAcce
     log("info", "cron.region", { region: body.region, ...out, charged: out.charged.length, closed: out.closed.length });
     message.ack();
   } catch (e) {
-    log("error", "cron.region_failed", { region: body.region, attempts: message.attempts, error: String(e) });
+    log("error", "cron.region_failed", { region: body.region, attempts: message.attempts, error: errorText(e) });
     message.retry({ delaySeconds: retryDelay });
   }
 }

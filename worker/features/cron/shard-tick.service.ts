@@ -1,6 +1,6 @@
 import type { Acquirer } from "../../adapters/payments";
 import { type DataAccess, isShardBinding, SHARDS, type ShardBinding, type Sweep } from "../../platform/db";
-import { log } from "../../platform/log";
+import { errorText, log } from "../../platform/log";
 import { sendInBatches } from "../../platform/queue";
 import { archiveMoney } from "../billing/archive.service";
 import { expireShardSessions } from "../housekeeping/housekeeping.service";
@@ -135,7 +135,7 @@ export async function runShardTick(
     try {
       out.moneyArchived = (await archiveMoney(data, deps.files, shard, at)).archived;
     } catch (e) {
-      log("error", "billing.archive_failed", { shard, error: String(e).slice(0, 200) });
+      log("error", "billing.archive_failed", { shard, error: errorText(e) });
     }
   } else {
     const round = m.round ?? 0;
@@ -194,7 +194,7 @@ export async function consumeShardTick(message: Message<unknown>, deps: ShardTic
     await runShardTick(deps, body);
     message.ack();
   } catch (e) {
-    log("error", "cron.shard_failed", { shard: body.shard, tick: body.tick, attempts: message.attempts, error: String(e).slice(0, 200) });
+    log("error", "cron.shard_failed", { shard: body.shard, tick: body.tick, attempts: message.attempts, error: errorText(e) });
     message.retry({ delaySeconds: retryDelay });
   }
 }

@@ -2,7 +2,7 @@ import type { UsageCategory } from "../../db/schema/region";
 import { dayText } from "../../platform/dates";
 import { type DataAccess, isShardBinding, type RegionDb } from "../../platform/db";
 import { siteUrlFrom } from "../../platform/host";
-import { log } from "../../platform/log";
+import { errorText, log } from "../../platform/log";
 import { retryDelaySeconds } from "../../platform/queue";
 import { localDay, regionTz } from "../../platform/region";
 import type { NotificationMessage } from "../notifications/notifications.messages";
@@ -195,7 +195,7 @@ export async function consumeReports(batch: MessageBatch<unknown>, deps: ReportD
       message.ack();
     } catch (err) {
       const last = message.attempts >= MAX_REPORT_ATTEMPTS;
-      log(last ? "error" : "warn", "reports.error", { reportId: m.reportId, attempts: message.attempts, error: String(err).slice(0, 200) });
+      log(last ? "error" : "warn", "reports.error", { reportId: m.reportId, attempts: message.attempts, error: errorText(err) });
       const held = last ? await reportShard(deps, m).catch(() => null) : null;
       if (held) {
         await q.failReport(held.db, m.reportId, String(err).slice(0, 500));

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { USAGE_CATEGORIES } from "../../db/schema/region";
 import type { DataAccess, RegionDb } from "../../platform/db";
-import { log } from "../../platform/log";
+import { errorText, log } from "../../platform/log";
 import { CALLS_PER_INVOCATION, failedFirst, HAND_ON_CALLS, handOn, splitByBudget } from "../../platform/queue";
 import { localDay, regionTz } from "../../platform/region";
 import { firstDailyMonth } from "./usage.limits";
@@ -270,7 +270,7 @@ export async function consumeUsage(batch: MessageBatch<unknown>, deps: IngestDep
         log("warn", "usage.rejected", { batchId: b.batchId, reason: err.message.slice(0, 200) });
         message.ack();
       } else {
-        log("warn", "usage.error", { batchId: b.batchId, attempts: message.attempts, error: String(err).slice(0, 200) });
+        log("warn", "usage.error", { batchId: b.batchId, attempts: message.attempts, error: errorText(err) });
         message.retry({ delaySeconds: Math.min(300, 5 * message.attempts * message.attempts) });
       }
     }

@@ -4,7 +4,7 @@ import type { DataAccess, RegionDb, ShardBinding } from "../../platform/db";
 import { AppError, type FieldError } from "../../platform/errors";
 import type { Lang } from "../../platform/i18n";
 import { isId, newId, parseAccountNo } from "../../platform/ids";
-import { log } from "../../platform/log";
+import { errorText, log } from "../../platform/log";
 import { addDays, daysBetween, localDay, monthStart, regionTz } from "../../platform/region";
 import { guardCount, POLICY } from "../../platform/throttle";
 import { requireAccount } from "../accounts/accounts.service";
@@ -320,7 +320,7 @@ export async function foldUsage(data: DataAccess, shards: readonly ShardBinding[
         } catch (e) {
           // A move froze one of the page's accounts since it was read (its trigger refuses the batch, which is undone
           // whole): the next tick folds it. The tick's other jobs go on.
-          log("warn", "usage.fold_skipped", { shard, month, error: String(e).slice(0, 200) });
+          log("warn", "usage.fold_skipped", { shard, month, error: errorText(e) });
           break;
         }
         folded += page.length;
