@@ -105,16 +105,19 @@ export interface Assumptions {
   busyHourShare: number;
   /** API requests (and pages) of one visit to the cabinet. */
   requestsPerVisit: number;
-  /**
-   * Global read queries of a whole visit: the page's boot batch (its profile, outages and links) and the first
-   * request that finds no copy of the links in the home shard; the others read none.
-   */
+  /** Visits a month of a subscriber who visits at all. */
   visitsPerActiveMonth: number;
+  /** Changes a month, for such a subscriber, of what the home shard's copy of the links and profile holds. */
   copyChangesPerActiveMonth: number;
+  /**
+   * Global read queries of a whole visit, on average: the links and profile, read by its first request that finds no
+   * copy in the home shard (the first visit after the copy's trust ended, or after a change forgot it); the others
+   * read none.
+   */
   globalReadsPerVisit: number;
   /** Read queries a request makes in shards: its session and the links' copy in the home shard, the account's data. */
   shardReadsPerRequest: number;
-  /** Writes a visit makes in its subscriber's home shard: the links' copy, kept once. */
+  /** Writes a visit makes in its subscriber's home shard, on average: the links' copy, kept when it finds none. */
   shardWritesPerVisit: number;
   usageBatchesPerMonth: number;
   /** Messages per queue consumer invocation (one Workers request each). */

@@ -402,7 +402,7 @@ const ASSUMPTIONS: Assumption[] = [
     // after a change forgot it.
     value: COPY_READS_PER_VISIT,
     unit: "read queries / visit",
-    source: `code: the profile and links in one query, kept in the home shard by the visit's first request that finds no copy (platform/session.ts selectSessionCopy), trusted ${LINKS_COPY_TTL_MS / 86_400_000} days (every change forgets it, before and after: LINKS_COPY_TTL_MS); model: 1 / (1 + visitsPerActiveMonth / 30 × ${LINKS_COPY_TTL_MS / 86_400_000}) + copyChangesPerActiveMonth / visitsPerActiveMonth; a region's outages kept per isolate for 30 s (features/notifications); measured by test/worker/accounts.test.ts «a visit» (1 query when there is no copy) and «is still trusted hours after» (0)`,
+    source: `code: the profile and links in one query, kept in the home shard by the visit's first request that finds no copy (platform/session.ts selectSessionCopy), trusted ${LINKS_COPY_TTL_MS / 86_400_000} days (every change forgets it, before and after: LINKS_COPY_TTL_MS); model: 1 / (1 + visitsPerActiveMonth / 30.44 × ${LINKS_COPY_TTL_MS / 86_400_000}) + copyChangesPerActiveMonth / visitsPerActiveMonth; a region's outages kept per isolate for 30 s (features/notifications); measured by test/worker/accounts.test.ts «a visit» (1 query when there is no copy) and «is still trusted hours after» (0)`,
   },
   {
     key: "shardReadsPerRequest",
@@ -1507,14 +1507,19 @@ ${table(
   seed's monthly statement would send them, an upper bound. On
   one database per branch this alone is ${pct(peakToday.find((p) => p.name.startsWith("1st"))?.d1Busy ?? 0)} of the database's time.
 - **Login storm**: ${n0(A.stormLogins)} logins in ${n0(A.stormWindowSec / 60)} minutes, each followed by a visit. The global
-  database reads the subscriber of each login (${n0(A.stormGlobalReadsPerLogin)} query) and ${n2(A.globalReadsPerVisit)} for the visit (above: the copy of
-  the links and profile outlives sessions, so a visit after a login usually finds it; the outage's
+  database reads the subscriber of each login (${n0(A.stormGlobalReadsPerLogin)} query) and ${n2(A.globalReadsPerVisit)} for the visit (the busy hour's
+  rate, below: the copy of the links and profile outlives sessions, so a visit after a login finds it when its
+  subscriber visited within ${n0(LINKS_COPY_TTL_MS / 86_400_000)} days; a storm of people who had not would read it once a visit, the worst case
+  below; the outage's
   banner is read once an isolate in 30 s): ${pct(stormGlobalPeak?.d1Busy ?? 0)} of its thread,
   ${n0(Math.ceil((stormGlobalPeak?.d1Busy ?? 0) / A.headroom))} databases' worth, so the logins must be spread too (below). It writes
   nothing: each session row and copy of the links and profile goes to its subscriber's home shard (platform/session.ts), where a shard in the storm's
   city, ${pct(Math.min(1, A.stormLogins / A.stormCityAccounts))} of its subscribers signing in and making their visit's requests there, is ${pct(stormShardPeak?.d1Busy ?? 0)} busy. Were the session rows
   written in the global database too, the same storm would be
-  ${pct(d1Busy(A, (A.stormLogins * (A.stormGlobalReadsPerLogin + A.globalReadsPerVisit)) / A.stormWindowSec, (A.stormLogins * A.stormShardWritesPerLogin) / A.stormWindowSec, 0))} of its thread; with a copy trusted 10 minutes (the release before this one), every visit read it once: ${pct(d1Busy(A, (A.stormLogins * (A.stormGlobalReadsPerLogin + 1)) / A.stormWindowSec, 0, 0))}.
+  ${pct(d1Busy(A, (A.stormLogins * (A.stormGlobalReadsPerLogin + A.globalReadsPerVisit)) / A.stormWindowSec, (A.stormLogins * A.stormShardWritesPerLogin) / A.stormWindowSec, 0))} of its thread. **Worst case**, every visit finding no copy (the storm's people idle for
+  over ${n0(LINKS_COPY_TTL_MS / 86_400_000)} days, as with a copy trusted 10 minutes in the release before this one): ${pct(d1Busy(A, (A.stormLogins * (A.stormGlobalReadsPerLogin + 1)) / A.stormWindowSec, 0, 0))}. These figures hold once
+  new sessions live in the home shards: staging and production still keep them in the global table
+  (\`SESSION_STORE = "global"\`), whose sessions read their links globally on every request.
 
 - **Busy hour of the cabinet**: ${n0(accountsTotal * A.requestsPerAccountMonth)} API requests a month, a tenth of a day's in its
   busiest hour (${rate(busyPerSec)} a second), in visits of ${n0(A.requestsPerVisit)}. A visit reads the global database
@@ -1522,8 +1527,11 @@ ${table(
   (\`session_links\`, platform/session.ts) by its first request that finds no copy there, which is the first visit
   after the copy's ${n0(LINKS_COPY_TTL_MS / 86_400_000)} days or after a change forgot it (\`globalReadsPerVisit\` above); every request, the page's
   included, reads its session and that copy in one batch there, and the page's outage banner comes from the isolate's
-  copy of the regions' open outages (30 s; one opened from an outage's notice reads them afresh, the change may be newer). That is ${pct(busyGlobalPeak?.d1Busy ?? 0)} of the global database's thread,
-  where a shard's share (its sessions, the copies and the accounts' data, and a copy written a visit) is
+  copy of the regions' open outages (30 s; one opened from an outage's notice reads them afresh, the change may be newer). That is ${pct(busyGlobalPeak?.d1Busy ?? 0)} of the global database's thread
+  for a visit of the home screen and accounts (what \`test/worker/accounts.test.ts\` «a visit» measures; the inbox,
+  sessions, settings, payments, applications, support and business screens read global data of their own too, a
+  query or two each, not counted here),
+  where a shard's share (its sessions, the copies and the accounts' data, and a copy written when a visit finds none) is
   ${((busyShardPeak?.d1Busy ?? 0) * 100).toFixed(2)} %. When the page read the profile, outages and links and the copy was
   kept apart (4 queries a visit) it was ${pct(d1Busy(A, (busyPerSec / A.requestsPerVisit) * 4, 0, 0))}; when every request read the links
   globally (a batch of 2 queries), ${pct(d1Busy(A, busyPerSec * 2, 0, 0))}. Every change of a link forgets the copy (a threshold set,

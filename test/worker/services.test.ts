@@ -618,6 +618,35 @@ describe("applications", () => {
     expect(refused.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
   });
 
+  it("finishes a new connection's account that an earlier try began and died in (its number kept): made and linked once", async () => {
+    const anna = await login("anna");
+    const body = {
+      kind: "connection",
+      street: "ул. Тверская",
+      house: "7",
+      flat: "14",
+      tariffId: "msk-inet-500",
+      preferredDay: addDays(localDay("Europe/Moscow"), 1),
+      preferredSlot: "09-13",
+      contactPhone: "+7 900 000-00-01",
+    };
+    const app = await json<App>(await api(anna, "/applications", { method: "POST", body: JSON.stringify(body) }));
+    expect((await move(app.id, "in_work")).status).toBe(200);
+    expect((await move(app.id, "technician_assigned", { technician: "Сергей Иванов" })).status).toBe(200);
+    // A try of the «done» step kept its new number on the application, then died before the account or its link.
+    const reserved = makeAccountNo("99887766554");
+    const home = d1Of(data().shardForRegion("msk"));
+    await home
+      .prepare("UPDATE applications SET account_no = ?, details = json_set(details, '$.madeAccount', ?) WHERE id = ?")
+      .bind(reserved, reserved, app.id)
+      .run();
+    expect((await move(app.id, "done", { comment: "Подключено" })).status).toBe(200);
+    const accounts = await json<{ items: { accountNo: string; services: { tariffId: string }[] }[] }>(await api(anna, "/accounts"));
+    expect(accounts.items.find((a) => a.accountNo === reserved)?.services.map((s) => s.tariffId)).toEqual(["msk-inet-500"]);
+    const links = await env.DB.prepare("SELECT role FROM account_links WHERE account_no = ?").bind(reserved).all<{ role: string }>();
+    expect(links.results).toEqual([{ role: "owner" }]);
+  });
+
   it("lets the subscriber withdraw an untouched application, and closes a contract with the balance refunded", async () => {
     const petr = await login("petr");
     const callout = await json<App>(

@@ -10,7 +10,7 @@ import type { AppEnv } from "../env";
 import { randomToken, sha256Hex, timingSafeEqual } from "./crypto";
 import { type DataAccess, type GlobalDb, globalWrites, isShardBinding, type RegionDb, type ShardBinding } from "./db";
 import { AppError } from "./errors";
-import { log } from "./log";
+import { errorText, log } from "./log";
 import { COPY_CHANGE_WINDOW_MS, LINKS_COPY_TTL_MS } from "./session-links";
 
 export const SESSION_COOKIE = "kab_session";
@@ -302,16 +302,29 @@ export function preread<T>(db: GlobalDb, subscriberId: string, read: SessionRead
 }
 
 /**
- * The home shard's copy of the links and profile, when it has both and was made within `LINKS_COPY_TTL_MS` (a copy
- * made before the profile was kept has none, and is read again).
+ * Which release made a copy: this one stamps `v: COPY_VERSION` in the profile it keeps. A copy without it was made by
+ * a release that did not forget copies before a change (nor refuse to keep them while one is under way): trusted for
+ * `LEGACY_COPY_TTL_MS` only, as that release trusted it, so one kept beside a change it did not see outlives no more.
+ */
+const COPY_VERSION = 2;
+const LEGACY_COPY_TTL_MS = 10 * 60 * 1000;
+
+/**
+ * The home shard's copy of the links and profile, when it has both and was made within `LINKS_COPY_TTL_MS` (ten
+ * minutes for a copy an older release made) and not inside a change's window (one an older release kept while a
+ * change was under way: its `filled_at` is before the window's end); a copy made before the profile was kept has none,
+ * and is read again.
  */
 function trustedCopy(copy: typeof linkCopies.$inferSelect | undefined, now: Date): SessionCopy | null {
-  if (!copy?.links || !copy.profile || !copy.filledAt || now.getTime() - copy.filledAt.getTime() >= LINKS_COPY_TTL_MS) return null;
+  if (!copy?.links || !copy.profile || !copy.filledAt) return null;
+  if (copy.pendingUntil && copy.filledAt.getTime() < copy.pendingUntil.getTime()) return null;
   try {
     const links: unknown = JSON.parse(copy.links);
     const kept: unknown = JSON.parse(copy.profile);
     if (!Array.isArray(links) || !kept || typeof kept !== "object") return null;
-    const { at, ...profile } = kept as SessionProfile & { at?: unknown };
+    const { at, v, ...profile } = kept as SessionProfile & { at?: unknown; v?: unknown };
+    const ttl = v === COPY_VERSION ? LINKS_COPY_TTL_MS : LEGACY_COPY_TTL_MS;
+    if (now.getTime() - copy.filledAt.getTime() >= ttl) return null;
     return at === copy.filledAt.getTime() ? { links: links as SessionLink[], profile } : null;
   } catch {
     return null;
@@ -327,7 +340,7 @@ export async function keepSessionCopy(home: RegionDb, subscriberId: string, gen:
   if (!copy.profile) return;
   // The profile carries its own fill time: trusted only beside the same `filled_at` (a release before it re-stamped
   // `filled_at` with the links alone, and would leave an older profile beside them during a deployment).
-  const profile = JSON.stringify({ ...copy.profile, at: now.getTime() });
+  const profile = JSON.stringify({ ...copy.profile, at: now.getTime(), v: COPY_VERSION });
   await home
     .insert(linkCopies)
     .values({ subscriberId, gen: 0, links: JSON.stringify(copy.links), profile, filledAt: now })
@@ -345,7 +358,7 @@ async function readAndKeepCopy(db: GlobalDb, home: RegionDb, subscriberId: strin
     await keepSessionCopy(home, subscriberId, gen, copy, now);
   } catch (e) {
     // The request has what it read: a copy not kept is read again by the next one.
-    log("warn", "session.links_copy_not_kept", { error: e instanceof Error ? e.message.slice(0, 200) : "unknown" });
+    log("warn", "session.links_copy_not_kept", { error: errorText(e) });
   }
   return copy;
 }
@@ -363,27 +376,30 @@ export interface CopyHolder {
  * the window, no copy of what was read before a change outlives it, even when that forget is lost.
  */
 export async function markCopyChanging(data: DataAccess, holders: readonly CopyHolder[], now = new Date()) {
-  const until = new Date(Math.max(now.getTime(), Date.now()) + COPY_CHANGE_WINDOW_MS);
+  const at = Math.max(now.getTime(), Date.now());
+  const until = new Date(at + COPY_CHANGE_WINDOW_MS);
+  // A holder whose home shard this Worker does not reach could not be told: the change is not made.
+  const lost = holders.find((h) => !data.hasShard(h.homeShard));
+  if (lost) throw new Error(`session copy: home shard ${lost.homeShard} is not reachable`);
   await Promise.all(
-    holders
-      .filter((h) => data.hasShard(h.homeShard))
-      .map((h) =>
-        data
-          .shard(h.homeShard as ShardBinding)
-          .insert(linkCopies)
-          .values({ subscriberId: h.id, gen: 1, links: null, profile: null, filledAt: null, pendingUntil: until })
-          .onConflictDoUpdate({
-            target: linkCopies.subscriberId,
-            set: {
-              gen: sql`${linkCopies.gen} + 1`,
-              links: null,
-              profile: null,
-              filledAt: null,
-              // A later window of another change under way is kept.
-              pendingUntil: sql`max(coalesce(${linkCopies.pendingUntil}, 0), ${until.getTime()})`,
-            },
-          }),
-      ),
+    holders.map((h) =>
+      data
+        .shard(h.homeShard as ShardBinding)
+        .insert(linkCopies)
+        .values({ subscriberId: h.id, gen: 1, links: null, profile: null, filledAt: null, pendingUntil: until, pendingChanges: 1 })
+        .onConflictDoUpdate({
+          target: linkCopies.subscriberId,
+          set: {
+            gen: sql`${linkCopies.gen} + 1`,
+            links: null,
+            profile: null,
+            filledAt: null,
+            // Another change under way (its window not lapsed) is counted beside this one; a lapsed one no more.
+            pendingChanges: sql`CASE WHEN coalesce(${linkCopies.pendingUntil}, 0) > ${at} THEN ${linkCopies.pendingChanges} + 1 ELSE 1 END`,
+            pendingUntil: sql`max(coalesce(${linkCopies.pendingUntil}, 0), ${until.getTime()})`,
+          },
+        }),
+    ),
   );
 }
 
@@ -393,23 +409,38 @@ export async function markCopyChanging(data: DataAccess, holders: readonly CopyH
  * profile shows (a contact, the password), each opened by `markCopyChanging`, so that their next request reads them
  * afresh. Raising `gen` also refuses the copy a request is about to write from what it read before the change.
  */
-export async function forgetSessionCopy(data: DataAccess, subscriber: CopyHolder, opts: { quiet?: boolean } = {}) {
+export async function forgetSessionCopy(data: DataAccess, subscriber: CopyHolder, opts: { quiet?: boolean; closes?: boolean } = {}) {
   if (!data.hasShard(subscriber.homeShard)) return;
+  // `closes` (the default): this forget ends one change under way, and the window with the last of them. A forget
+  // repeated for a change already forgotten after (a move's retried switch) closes nothing.
+  const closes = opts.closes !== false;
   try {
     await data
       .shard(subscriber.homeShard)
       .insert(linkCopies)
-      .values({ subscriberId: subscriber.id, gen: 1, links: null, profile: null, filledAt: null, pendingUntil: null })
+      .values({ subscriberId: subscriber.id, gen: 1, links: null, profile: null, filledAt: null, pendingUntil: null, pendingChanges: 0 })
       .onConflictDoUpdate({
         target: linkCopies.subscriberId,
-        set: { gen: sql`${linkCopies.gen} + 1`, links: null, profile: null, filledAt: null, pendingUntil: null },
+        set: {
+          gen: sql`${linkCopies.gen} + 1`,
+          links: null,
+          profile: null,
+          filledAt: null,
+          ...(closes
+            ? {
+                // Both read the row as it was: the window ends with the last change under way.
+                pendingUntil: sql`CASE WHEN ${linkCopies.pendingChanges} <= 1 THEN NULL ELSE ${linkCopies.pendingUntil} END`,
+                pendingChanges: sql`max(${linkCopies.pendingChanges} - 1, 0)`,
+              }
+            : {}),
+        },
       });
   } catch (e) {
     // `quiet`: the change itself is made and is not answered as failed (a one-time code already used up); its window,
     // opened before it, lapses within COPY_CHANGE_WINDOW_MS and the next request reads the change. Otherwise the
     // caller fails and is retried (a shard move's switch, which must be seen at once).
     if (!opts.quiet) throw e;
-    log("error", "session.copy_not_forgotten", { error: e instanceof Error ? e.message.slice(0, 200) : "unknown" });
+    log("error", "session.copy_not_forgotten", { error: errorText(e) });
   }
 }
 
@@ -427,9 +458,9 @@ export function holdersOf(data: DataAccess, accountNo: string): Promise<CopyHold
  * account's shard changed (a move's switch, whose window `markCopyChanging` opened for the same holders). One global
  * read and a write per holder.
  */
-export async function forgetHoldersLinks(data: DataAccess, accountNo: string) {
+export async function forgetHoldersLinks(data: DataAccess, accountNo: string, opts: { closes?: boolean } = {}) {
   const holders = await holdersOf(data, accountNo);
-  await Promise.all(holders.map((h) => forgetSessionCopy(data, h)));
+  await Promise.all(holders.map((h) => forgetSessionCopy(data, h, opts)));
   return holders.length;
 }
 

@@ -963,6 +963,11 @@ export const sessionLinks = sqliteTable("session_links", {
    * next request reads the changed truth (`COPY_CHANGE_WINDOW_MS`).
    */
   pendingUntil: integer("pending_until", { mode: "timestamp_ms" }),
+  /**
+   * How many changes are under way (each forgot the copy before it and not yet after it): the window closes when the
+   * last of them forgets it after, so the forget after one change does not close another's.
+   */
+  pendingChanges: integer("pending_changes").notNull().default(0),
 });
 
 /**

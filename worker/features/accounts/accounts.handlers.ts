@@ -17,9 +17,12 @@ async function changingLinks<T>(c: Context<AppEnv>, change: () => Promise<T>): P
   const session = requireSession(c);
   const holder = { id: session.subscriberId, homeShard: session.homeShard };
   await markCopyChanging(c.get("data"), [holder]);
-  const done = await change();
-  await forgetSessionCopy(c.get("data"), holder, { quiet: true });
-  return done;
+  try {
+    return await change();
+  } finally {
+    // Also after a change that failed (a wrong code): its window closes, copies are kept again.
+    await forgetSessionCopy(c.get("data"), holder, { quiet: true });
+  }
 }
 const noStore = (c: Context<AppEnv>) => c.header("cache-control", "private, no-store");
 

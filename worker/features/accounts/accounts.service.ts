@@ -1,8 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import { accountDirectory, accountLinks } from "../../db/schema/global";
 import type { LedgerKind } from "../../db/schema/region";
-import { type DataAccess, type GlobalDb, isShardBinding, type RegionDb, type ShardBinding } from "../../platform/db";
-import { AppError } from "../../platform/errors";
+import { type DataAccess, type GlobalDb, isShardBinding, type RegionDb, rawBatch, type ShardBinding } from "../../platform/db";
+import { AppError, accountMovingError } from "../../platform/errors";
 import { parseAccountNo } from "../../platform/ids";
 import { daysInMonth } from "../../platform/money";
 import { localDay, regionTz } from "../../platform/region";
@@ -258,7 +258,22 @@ export async function confirmLink(
   const attempt = await takeAttempt(await confirmGuards(subscriberId, address));
   await consumeCode(db, { purpose: "link_account", target: `link:${subscriberId}:${accountNo}`, code });
   await attempt.succeeded();
-  await db.insert(accountLinks).values({ subscriberId, accountNo, role, createdAt: new Date() }).onConflictDoNothing();
+  // Not while the account is being moved between shards: the move forgot its holders' copies of their links before
+  // its switch, and a holder added after that would keep the old shard in theirs (platform/session.ts). The check and
+  // the link are one statement; a link made before the move began is among the holders it tells.
+  const [made] = await rawBatch(db, [
+    [
+      `INSERT INTO account_links (subscriber_id, account_no, role, created_at)
+       SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM shard_moves WHERE account_no = ? AND step NOT IN ('done', 'abandoned'))
+       ON CONFLICT DO NOTHING`,
+      subscriberId,
+      accountNo,
+      role,
+      Date.now(),
+      accountNo,
+    ],
+  ]);
+  if ((made?.meta.changes ?? 0) === 0 && !(await selectLink(db, subscriberId, accountNo))) throw accountMovingError();
 }
 
 /** Removes the subscriber's own link to an account (an owner cannot drop ownership this way). */

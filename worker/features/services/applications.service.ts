@@ -6,7 +6,7 @@ import { randomDigits } from "../../platform/crypto";
 import { type DataAccess, isShardBinding, type RegionDb, rawBatch, SHARDS, type Sweep, shardOfRegion, sweptPage } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { isId, makeAccountNo, newId } from "../../platform/ids";
-import { log } from "../../platform/log";
+import { errorText, log } from "../../platform/log";
 import { addDays, localDay, regionTz } from "../../platform/region";
 import { forgetSessionCopy, markCopyChanging, preread, readWithSession } from "../../platform/session";
 import { registerAccount } from "../../platform/shard-map";
@@ -378,13 +378,24 @@ export async function carryOut(data: DataAccess, db: RegionDb, app: q.Applicatio
  * and the shard that holds it.
  */
 async function connectionAccount(data: DataAccess, db: RegionDb, app: q.Application, details: Record<string, unknown>, now: Date) {
-  if (app.accountNo) {
+  // The account chosen (kept as it is), or the one an earlier try of this step began to make (`madeAccount` on the
+  // application, written with its number): that one goes on being made, each of its rows once (its directory row, its
+  // account row, its owner link), so a try that died in between still links it.
+  if (app.accountNo && details.madeAccount !== app.accountNo) {
     const held = await data.shardForAccount(app.accountNo);
     return { accountNo: app.accountNo, db: held?.db ?? db };
   }
   const candidate = makeAccountNo(`9${randomDigits(10)}`);
-  await rawBatch(db, [["UPDATE applications SET account_no = coalesce(account_no, ?) WHERE id = ?", candidate, app.id]]);
-  const accountNo = (await q.selectApplication(db, app.id))?.accountNo ?? candidate;
+  if (!app.accountNo)
+    await rawBatch(db, [
+      [
+        "UPDATE applications SET details = CASE WHEN account_no IS NULL THEN json_set(details, '$.madeAccount', ?) ELSE details END, account_no = coalesce(account_no, ?) WHERE id = ?",
+        candidate,
+        candidate,
+        app.id,
+      ],
+    ]);
+  const accountNo = app.accountNo ?? (await q.selectApplication(db, app.id))?.accountNo ?? candidate;
   const sub = await data.global.select().from(subscribers).where(eq(subscribers.id, app.subscriberId)).get();
   // The directory row first: a retry finds the shard it chose and makes the account row there.
   const shard = await registerAccount(data, {
@@ -428,7 +439,7 @@ export async function retryEffects(data: DataAccess, now = new Date(), sweep: Sw
         await carryOut(data, db, app, now);
         n++;
       } catch (e) {
-        log("error", "application.effects_failed", { applicationId: app.id, error: String(e).slice(0, 200) });
+        log("error", "application.effects_failed", { applicationId: app.id, error: errorText(e) });
       }
     }
   }

@@ -4,7 +4,7 @@ import { type AccountScope, settledHere } from "../../platform/arriving";
 import type { DataAccess, RegionDb, ShardBinding } from "../../platform/db";
 import { AppError, type FieldError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
-import { log } from "../../platform/log";
+import { errorText, log } from "../../platform/log";
 import { addDays, daysBetween, localDay } from "../../platform/region";
 import { branchShards } from "../../platform/shard-map";
 import { requireAccount } from "../accounts/accounts.service";
@@ -246,7 +246,7 @@ async function tellBlockOrOwe(...args: Parameters<typeof tellBlock>) {
   try {
     await tellBlock(...args);
   } catch (e) {
-    log("warn", "block.notice_owed", { blockId: args[3].id, phase: args[4], error: String(e).slice(0, 200) });
+    log("warn", "block.notice_owed", { blockId: args[3].id, phase: args[4], error: errorText(e) });
   }
 }
 
@@ -270,7 +270,7 @@ export async function resendBlockNotices(data: DataAccess, notify: Notify, shard
       given++;
     } catch (e) {
       // Left owed for the next tick; the others are given.
-      log("error", "block.notice_failed", { blockId: block.id, phase: block.notice, error: String(e).slice(0, 200) });
+      log("error", "block.notice_failed", { blockId: block.id, phase: block.notice, error: errorText(e) });
     }
   }
   return given;

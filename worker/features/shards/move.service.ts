@@ -675,7 +675,9 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
           // The holders' sessions kept the account's old shard in their copies of their links: forgotten here, before
           // any clean-up of the source can start (a crash before it repeats it), so their next requests read the
           // directory afresh (this call did it already if it made the switch).
-          if (!forgotten) await forgetHoldersLinks(data, accountNo);
+          // A repeat (after a crash, or after this call's own forget) closes no window: the switch's forget may have
+          // closed it already, and another change of a holder may have opened one since.
+          if (!forgotten) await forgetHoldersLinks(data, accountNo, { closes: false });
           // The days the region charged and the months it closed while the source skipped the frozen account (and
           // the target skipped it arriving) are charged and closed here now, once: the region's own keys make a
           // repeat (a crash before the cursor moves, the grace period's calls) or the region's next run change
