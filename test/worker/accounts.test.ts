@@ -8,7 +8,14 @@ import { createDataAccess, type ShardBinding } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { dailyChargeKop, daysInMonth } from "../../worker/platform/money";
 import { addDays, localDay } from "../../worker/platform/region";
-import { findSession, forgetSessionCopy, keepSessionCopy, markCopyChanging, openSession } from "../../worker/platform/session";
+import {
+  closesWindow,
+  findSession,
+  forgetSessionCopy,
+  keepSessionCopy,
+  markCopyChanging,
+  openSession,
+} from "../../worker/platform/session";
 import { LINKS_COPY_TTL_MS } from "../../worker/platform/session-links";
 import { call, codeSentTo, forgetLinksOf, json, post, sessionCookie, sessionRowOf, subscriberAt } from "./helpers";
 
@@ -369,11 +376,11 @@ describe("relatives' accounts and insight", () => {
     expect((await call("msk", `/api/v1/accounts/${PETR_KZN}`, { headers: { cookie } })).status).toBe(404);
   });
 
-  it("links no account while it is being moved between shards (its holders' copies were forgotten for the switch): 503, retry later", async () => {
+  it("links no account while a shard move of it is at its switch (its holders' copies were forgotten for it): 503, and the same code links it after", async () => {
     const cookie = await as("olga");
     // A move of Maria's account under way (between its start and its end), as the ops route records it.
     await env.DB.prepare(
-      "INSERT INTO shard_moves (id, account_no, from_shard, to_shard, step, started_at, updated_at) VALUES ('mv-link', ?, 'DB_NORTHWEST', 'DB_NORTHWEST', 'copied', ?, ?)",
+      "INSERT INTO shard_moves (id, account_no, from_shard, to_shard, step, started_at, updated_at) VALUES ('mv-link', ?, 'DB_NORTHWEST', 'DB_NORTHWEST', 'verified', ?, ?)",
     )
       .bind(MARIA_SPB, Date.now(), Date.now())
       .run();
@@ -398,7 +405,16 @@ describe("relatives' accounts and insight", () => {
         .bind(MARIA_SPB)
         .first("n"),
     ).toBe(0);
+    // Asked before the code was used: once the move is past its switch, the same code links it.
+    await env.DB.prepare("UPDATE shard_moves SET step = 'switched' WHERE id = 'mv-link'").run();
+    const again = await post(
+      "/api/v1/accounts/link/confirm",
+      { accountNo: MARIA_SPB, code, role: "viewer" },
+      { "cf-connecting-ip": "100.64.4.77", cookie },
+    );
+    expect(again.status).toBe(204);
     await env.DB.prepare("DELETE FROM shard_moves WHERE id = 'mv-link'").run();
+    await env.DB.prepare("DELETE FROM account_links WHERE subscriber_id = 'demo-olga' AND account_no = ?").bind(MARIA_SPB).run();
   });
 
   it("forecasts how long the money lasts and flags a balance under the threshold", async () => {
@@ -705,6 +721,16 @@ describe("the sessions' copy of the links in the home shard", () => {
     await forgetSessionCopy(data, olga);
     await listOf(cookie);
     expect(JSON.parse((await copyOf("demo-olga"))?.links ?? "null")).not.toBeNull();
+    // A change that outlived its window closes nothing: a newer change opened one since, and keeps it.
+    await markCopyChanging(data, [olga]);
+    // (the first change's window, as `markCopyChanging` answered it, lapsed a moment ago)
+    const lapsed = Date.now() - 1;
+    await (await olgaHome()).prepare("UPDATE session_links SET pending_until = ? WHERE subscriber_id = 'demo-olga'").bind(lapsed).run();
+    await markCopyChanging(data, [olga]);
+    expect(closesWindow(lapsed)).toBe(false);
+    await forgetSessionCopy(data, olga, { closes: closesWindow(lapsed) });
+    await listOf(cookie);
+    expect((await copyOf("demo-olga"))?.links ?? null).toBeNull();
   });
 });
 

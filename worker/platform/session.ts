@@ -375,7 +375,7 @@ export interface CopyHolder {
  * change is then not made (and is asked again). With the forget after the change (`forgetSessionCopy`), which closes
  * the window, no copy of what was read before a change outlives it, even when that forget is lost.
  */
-export async function markCopyChanging(data: DataAccess, holders: readonly CopyHolder[], now = new Date()) {
+export async function markCopyChanging(data: DataAccess, holders: readonly CopyHolder[], now = new Date()): Promise<number> {
   const at = Math.max(now.getTime(), Date.now());
   const until = new Date(at + COPY_CHANGE_WINDOW_MS);
   // A holder whose home shard this Worker does not reach could not be told: the change is not made.
@@ -401,6 +401,16 @@ export async function markCopyChanging(data: DataAccess, holders: readonly CopyH
         }),
     ),
   );
+  return until.getTime();
+}
+
+/**
+ * Whether the forget after a change may close its window: only while that window (`until`, what `markCopyChanging`
+ * answered) is still open. A change that outlived it (it lapsed) closes nothing, or it could close the window a newer
+ * change opened since.
+ */
+export function closesWindow(until: number): boolean {
+  return Date.now() < until;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { log } from "../../platform/log";
+import { errorText, log } from "../../platform/log";
 import { claimMessage, type MessageRows, messageById, releaseMessage, reportStatus, settleMessage } from "../provider-messages";
 import { SmsRejected, type SmsSender, SmsUnavailable } from "./index";
 import { isValidSenderName, smsLength } from "./segments";
@@ -169,7 +169,7 @@ export function smscSms(rows: MessageRows, cfg: SmscConfig, now: () => Date = ()
           check = true;
           if (posted) triedHere = true;
           if (attempt >= cfg.tries) {
-            log("warn", "sms.provider_unavailable", { provider: "smsc", detail: err.message, attempts: attempt });
+            log("warn", "sms.provider_unavailable", { provider: "smsc", detail: errorText(err), attempts: attempt });
             throw new SmsUnavailable(err.message);
           }
           await sleep(cfg.backoffMs * 2 ** (attempt - 1));

@@ -3,8 +3,9 @@ import type { Context } from "hono";
 import type { LedgerKind } from "../../db/schema/region";
 import type { AppEnv } from "../../env";
 import { clientAddress } from "../../platform/client";
+import { AppError } from "../../platform/errors";
 import { notifier } from "../../platform/notify";
-import { forgetSessionCopy, markCopyChanging, requireSession } from "../../platform/session";
+import { closesWindow, forgetSessionCopy, markCopyChanging, requireSession } from "../../platform/session";
 import type * as r from "./accounts.routes";
 import * as svc from "./accounts.service";
 
@@ -16,12 +17,19 @@ const who = (c: Context<AppEnv>) => requireSession(c).subscriberId;
 async function changingLinks<T>(c: Context<AppEnv>, change: () => Promise<T>): Promise<T> {
   const session = requireSession(c);
   const holder = { id: session.subscriberId, homeShard: session.homeShard };
-  await markCopyChanging(c.get("data"), [holder]);
+  const until = await markCopyChanging(c.get("data"), [holder]);
+  // Done, or refused (a wrong code, a throttle, a 404: nothing written): the forget closes the window. Any other
+  // failure (the database lost on the way) may have written yet: the window is left to lapse.
+  let outcome: "done" | "refused" | "unknown" = "unknown";
   try {
-    return await change();
+    const done = await change();
+    outcome = "done";
+    return done;
+  } catch (e) {
+    if (e instanceof AppError) outcome = "refused";
+    throw e;
   } finally {
-    // Also after a change that failed (a wrong code): its window closes, copies are kept again.
-    await forgetSessionCopy(c.get("data"), holder, { quiet: true });
+    await forgetSessionCopy(c.get("data"), holder, { quiet: true, closes: outcome !== "unknown" && closesWindow(until) });
   }
 }
 const noStore = (c: Context<AppEnv>) => c.header("cache-control", "private, no-store");

@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import { accountDirectory, accountLinks } from "../../db/schema/global";
+import { accountDirectory, accountLinks, shardMoves } from "../../db/schema/global";
 import type { LedgerKind } from "../../db/schema/region";
 import { type DataAccess, type GlobalDb, isShardBinding, type RegionDb, rawBatch, type ShardBinding } from "../../platform/db";
 import { AppError, accountMovingError } from "../../platform/errors";
@@ -255,16 +255,18 @@ export async function confirmLink(
 ) {
   const accountNo = parseAccountNo(accountNoInput);
   if (!accountNo) throw new AppError(400, "validation", {}, [{ field: "accountNo", message: "field.accountNo" }]);
+  // Not while a shard move of the account is at its switch (`verified`: it has forgotten its holders' copies of their
+  // links, and a holder added now would keep the old shard in theirs, platform/session.ts): asked before the code is
+  // used, so the retry the 503 asks for can use it; the link's own statement checks again.
+  if (await movingAccount(db, accountNo)) throw accountMovingError();
   const attempt = await takeAttempt(await confirmGuards(subscriberId, address));
   await consumeCode(db, { purpose: "link_account", target: `link:${subscriberId}:${accountNo}`, code });
   await attempt.succeeded();
-  // Not while the account is being moved between shards: the move forgot its holders' copies of their links before
-  // its switch, and a holder added after that would keep the old shard in theirs (platform/session.ts). The check and
-  // the link are one statement; a link made before the move began is among the holders it tells.
+  // A holder linked earlier is among those the move found; one linked after its switch reads the new shard.
   const [made] = await rawBatch(db, [
     [
       `INSERT INTO account_links (subscriber_id, account_no, role, created_at)
-       SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM shard_moves WHERE account_no = ? AND step NOT IN ('done', 'abandoned'))
+       SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM shard_moves WHERE account_no = ? AND step = 'verified')
        ON CONFLICT DO NOTHING`,
       subscriberId,
       accountNo,
@@ -274,6 +276,16 @@ export async function confirmLink(
     ],
   ]);
   if ((made?.meta.changes ?? 0) === 0 && !(await selectLink(db, subscriberId, accountNo))) throw accountMovingError();
+}
+
+/** Whether a shard move of the account is at its switch (platform/session.ts: no holder is added then). */
+export async function movingAccount(db: GlobalDb, accountNo: string): Promise<boolean> {
+  const row = await db
+    .select({ id: shardMoves.id })
+    .from(shardMoves)
+    .where(and(eq(shardMoves.accountNo, accountNo), eq(shardMoves.step, "verified")))
+    .get();
+  return row !== undefined;
 }
 
 /** Removes the subscriber's own link to an account (an owner cannot drop ownership this way). */

@@ -1,14 +1,23 @@
 import { and, eq, or } from "drizzle-orm";
 import { accountDirectory, accountLinks, subscribers } from "../../db/schema/global";
 import type { DataAccess, GlobalDb } from "../../platform/db";
-import { AppError } from "../../platform/errors";
+import { AppError, accountMovingError } from "../../platform/errors";
 import { type Identifier, normalizeEmail, normalizeLogin, normalizePhone } from "../../platform/identifiers";
 import { newId, parseAccountNo } from "../../platform/ids";
 import { hashPassword, verifyPassword } from "../../platform/password";
 import { checkPassword, passwordFieldError } from "../../platform/password-policy";
-import { endAllSessions, forgetSessionCopy, markCopyChanging, openSession, type SessionInfo, STEP_UP_TTL_MS } from "../../platform/session";
+import {
+  closesWindow,
+  endAllSessions,
+  forgetSessionCopy,
+  markCopyChanging,
+  openSession,
+  type SessionInfo,
+  STEP_UP_TTL_MS,
+} from "../../platform/session";
 import { placeSubscriber } from "../../platform/shard-map";
 import { assertNotThrottled, confirmGuards, takeAttempt, throttleKey } from "../../platform/throttle";
+import { movingAccount } from "../accounts/accounts.service";
 import { type SubscriberRow, selectSubscriberById, selectSubscriberByIdentifier } from "./auth.queries";
 import { type Client, parseIdentifierOrThrow, personOf, throttleKeysFor } from "./auth.service";
 import { consumeCode, type Delivery, issueCode, type Notify, refundCodeAttempt, spendCode } from "./codes.service";
@@ -193,6 +202,8 @@ export async function completeRegistration(
     if (!owner) unowned.push(c.accountNo);
   }
   if (unowned.length === 0) throw new AppError(409, "already_registered");
+  // As for any new holder: not while one of the accounts is at a shard move's switch (accounts.service, movingAccount).
+  for (const accountNo of unowned) if (await movingAccount(db, accountNo)) throw accountMovingError();
   // Their inbox and delivery records go to the shard of their first account (its directory row, read above).
   const first = contracts.find((c) => c.accountNo === unowned[0]);
   const homeShard = await placeSubscriber(data, { shard: first?.shard, region: first?.region ?? "" });
@@ -288,11 +299,11 @@ export async function changePassword(data: DataAccess, session: SessionInfo, cur
  */
 async function replacePassword(data: DataAccess, s: { id: string; homeShard: string }, passwordHash: string, keep?: string) {
   // The profile shows whether a password is set: its copy is forgotten before the write and after it.
-  await markCopyChanging(data, [s]);
+  const until = await markCopyChanging(data, [s]);
   await endAllSessions(data, s, keep);
   await data.global.update(subscribers).set({ passwordHash }).where(eq(subscribers.id, s.id));
   await endAllSessions(data, s, keep);
-  await forgetSessionCopy(data, s, { quiet: true });
+  await forgetSessionCopy(data, s, { quiet: true, closes: closesWindow(until) });
 }
 
 /** A code to the new phone (the caller has passed step-up) or email; confirming it sets the contact. */
@@ -321,7 +332,7 @@ export async function confirmContactChange(data: DataAccess, session: SessionInf
   const attempt = await takeAttempt(await confirmGuards(session.subscriberId, client.address));
   // The profile's copy shows the contact: forgotten before the change (a failure here uses up no code) and after it.
   const holder = { id: session.subscriberId, homeShard: session.homeShard };
-  await markCopyChanging(data, [holder]);
+  const until = await markCopyChanging(data, [holder]);
   const { payload } = await consumeCode(db, {
     purpose: kind === "phone" ? "change_phone" : "change_email",
     target: `subscriber:${session.subscriberId}`,
@@ -336,6 +347,6 @@ export async function confirmContactChange(data: DataAccess, session: SessionInf
     .update(subscribers)
     .set(kind === "phone" ? { phone: value } : { email: value })
     .where(eq(subscribers.id, session.subscriberId));
-  await forgetSessionCopy(data, holder, { quiet: true });
+  await forgetSessionCopy(data, holder, { quiet: true, closes: closesWindow(until) });
   return value;
 }

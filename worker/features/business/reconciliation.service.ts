@@ -321,7 +321,7 @@ export async function consumeReconciliations(messages: readonly Message<unknown>
       const last = message.attempts >= MAX_ATTEMPTS;
       log(last ? "error" : "warn", "reconciliation.error", { id, attempts: message.attempts, error: errorText(err) });
       if (last) {
-        await q.failReconciliation(deps.data.global, id, String(err).slice(0, 500));
+        await q.failReconciliation(deps.data.global, id, errorText(err));
         message.ack();
       } else message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     }

@@ -8,7 +8,7 @@ import { AppError } from "../../platform/errors";
 import { isId, makeAccountNo, newId } from "../../platform/ids";
 import { errorText, log } from "../../platform/log";
 import { addDays, localDay, regionTz } from "../../platform/region";
-import { forgetSessionCopy, markCopyChanging, preread, readWithSession } from "../../platform/session";
+import { closesWindow, forgetSessionCopy, markCopyChanging, preread, readWithSession } from "../../platform/session";
 import { registerAccount } from "../../platform/shard-map";
 import { guardCount, POLICY } from "../../platform/throttle";
 import { debitWholeBalance } from "../billing/ledger.service";
@@ -417,12 +417,12 @@ async function connectionAccount(data: DataAccess, db: RegionDb, app: q.Applicat
     ],
   ]);
   // Their links' copy is forgotten before the link and after it.
-  if (sub) await markCopyChanging(data, [sub], now);
+  const until = sub ? await markCopyChanging(data, [sub], now) : 0;
   await data.global
     .insert(accountLinks)
     .values({ subscriberId: app.subscriberId, accountNo, role: "owner", createdAt: now })
     .onConflictDoNothing();
-  if (sub) await forgetSessionCopy(data, sub);
+  if (sub) await forgetSessionCopy(data, sub, { closes: closesWindow(until) });
   return { accountNo, db: home };
 }
 

@@ -28,7 +28,7 @@ import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { addDays, localDay, regionTz } from "../../platform/region";
-import { forgetHoldersLinks, holdersOf, markCopyChanging } from "../../platform/session";
+import { closesWindow, forgetHoldersLinks, holdersOf, markCopyChanging } from "../../platform/session";
 import { branchOfRegion, copyPage, type KeyValue, readPage } from "../../platform/shard-map";
 import { type CatchUpOptions, catchUpAccount, type RegionBillingDone, regionBillingDone } from "../billing/catch-up.service";
 import { monthDays } from "../billing/ledger.service";
@@ -526,6 +526,8 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
   const roomFor = roomIn(data.stats, budget, RESERVE);
   // Whether this call has forgotten the holders' copies of their links since the switch.
   let forgotten = false;
+  // Until when the holders' window this call opened before its switch is open (0: it opened none).
+  let markedUntil = 0;
   const pages = new Map<ShardMoveStep, number>();
   const pageDone = (step: ShardMoveStep) => {
     const n = (pages.get(step) ?? 0) + 1;
@@ -631,7 +633,7 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
         // The holders' copies of their links name the source shard: forgotten before the switch too, opening the
         // change's window (platform/session.ts), so a copy read before the switch is never kept after it, even if
         // this call dies before the forget that follows the switch.
-        await markCopyChanging(data, await holdersOf(data, accountNo), now);
+        markedUntil = await markCopyChanging(data, await holdersOf(data, accountNo), now);
         // One global write: the directory row, both shards' counts and the step, together or not at all.
         // The directory changes only while the move is still `verified`: an abandon that got in first (its step
         // recorded) wins, and then nothing here changes.
@@ -664,7 +666,7 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
         if (move.step === "switched") {
           log("info", "shard.move_switched", { moveId: move.id, from: move.fromShard, to: move.toShard });
           // The holders' copies of their links name the source: forgotten at once (below, by a call after a crash).
-          await forgetHoldersLinks(data, accountNo);
+          await forgetHoldersLinks(data, accountNo, { closes: closesWindow(markedUntil) });
           forgotten = true;
         }
         break;

@@ -198,7 +198,7 @@ export async function consumeReports(batch: MessageBatch<unknown>, deps: ReportD
       log(last ? "error" : "warn", "reports.error", { reportId: m.reportId, attempts: message.attempts, error: errorText(err) });
       const held = last ? await reportShard(deps, m).catch(() => null) : null;
       if (held) {
-        await q.failReport(held.db, m.reportId, String(err).slice(0, 500));
+        await q.failReport(held.db, m.reportId, errorText(err));
         message.ack();
       } else message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     }

@@ -1,0 +1,1 @@
+ALTER TABLE `session_links` ADD `pending_changes` integer DEFAULT 0 NOT NULL;
