@@ -430,6 +430,32 @@ describe("voluntary block", () => {
     expect((await api(anna, `/accounts/${PETR_EKB}/blocks/${second.id}/end`, { method: "POST" })).status).toBe(404);
   });
 
+  it("makes one block and one application of the same request sent many times at once; a cancelled block's days are free again", async () => {
+    const petr = await login("petr");
+    const internet = await (await raw(PETR_EKB))
+      .prepare("SELECT id FROM account_services WHERE account_no = ? AND status = 'active' AND tariff_id LIKE '%inet-%'")
+      .bind(PETR_EKB)
+      .first<string>("id");
+    const ask = () => askBlock(petr, PETR_EKB, "2028-06-01", "2028-06-10", internet ?? "");
+    const answers = await Promise.all(Array.from({ length: 8 }, ask));
+    expect(answers.map((r) => r.status).sort()).toEqual([201, 400, 400, 400, 400, 400, 400, 400]);
+    const refused = await json<Problem>(answers.find((r) => r.status === 400) as Response);
+    expect(refused.errors?.[0]?.field).toBe("from");
+    const rows = await (await raw(PETR_EKB))
+      .prepare("SELECT id, application_id FROM voluntary_blocks WHERE service_id = ? AND from_day = '2028-06-01'")
+      .bind(internet)
+      .all<{ id: string; application_id: string }>();
+    expect(rows.results).toHaveLength(1);
+    const apps = await d1Of(data().shardForRegion("ekb"))
+      .prepare("SELECT count(*) AS n FROM applications WHERE kind = 'block' AND json_extract(details, '$.fromDay') = '2028-06-01'")
+      .first<number>("n");
+    expect(apps).toBe(1);
+    // Cancelled before it began, it took no day: the same days can be blocked again.
+    const [made] = rows.results;
+    expect((await api(petr, `/accounts/${PETR_EKB}/blocks/${made?.id}/end`, { method: "POST" })).status).toBe(200);
+    expect((await ask()).status).toBe(201);
+  });
+
   it("does not end a block that midnight started while it was being cancelled: 409 «уже началась», ending it early is asked apart", async () => {
     const petr = await login("petr");
     const internet = await (await raw(PETR_EKB))

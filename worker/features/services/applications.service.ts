@@ -38,6 +38,8 @@ export interface NewApplicationInput {
   preferredDay?: string | null;
   preferredSlot?: string | null;
   details: Record<string, unknown>;
+  /** Its id, when the caller has written what it is for first (a voluntary block, claimed under it). */
+  id?: string;
 }
 
 /** Records a new application (status «принята») in its region's shard and the global directory; tells the subscriber. */
@@ -48,7 +50,7 @@ export async function createApplication(data: DataAccess, notify: Notify, input:
   // Counted and checked in one statement, so parallel requests cannot slip past the limit.
   await guardCount("applications", input.subscriberId, now.getTime());
   const db = data.shard(shard);
-  const id = newId(now.getTime());
+  const id = input.id ?? newId(now.getTime());
   let row: q.Application | null = null;
   for (let attempt = 0; attempt < 3 && !row; attempt++) {
     const candidate: q.Application = {

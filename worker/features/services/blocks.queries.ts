@@ -34,6 +34,56 @@ export function insertBlock(db: RegionDb, row: typeof voluntaryBlocks.$inferInse
   return db.insert(voluntaryBlocks).values(row).run();
 }
 
+/**
+ * Writes a new scheduled block unless another block of the service, scheduled or under way, overlaps its days: the
+ * check and the write in one statement, so requests at the same moment cannot both pass. True when it was written.
+ */
+export async function claimBlock(
+  db: RegionDb,
+  b: {
+    id: string;
+    accountNo: string;
+    serviceId: string;
+    region: string;
+    fromDay: string;
+    toDay: string;
+    feeKop: number;
+    applicationId: string;
+    createdAt: Date;
+  },
+) {
+  const [done] = await rawBatch(db, [
+    [
+      `INSERT INTO voluntary_blocks (id, account_no, service_id, region, from_day, to_day, status, fee_kop, application_id, created_at)
+       SELECT ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?
+       WHERE NOT EXISTS (
+         SELECT 1 FROM voluntary_blocks WHERE service_id = ? AND status IN ('scheduled', 'active') AND from_day <= ? AND to_day >= ?
+       )`,
+      b.id,
+      b.accountNo,
+      b.serviceId,
+      b.region,
+      b.fromDay,
+      b.toDay,
+      b.feeKop,
+      b.applicationId,
+      b.createdAt.getTime(),
+      b.serviceId,
+      b.toDay,
+      b.fromDay,
+    ],
+  ]);
+  return (done?.meta.changes ?? 0) === 1;
+}
+
+/** Takes back a block claimed for an application that was not made (only while it is still scheduled). */
+export function dropClaimedBlock(db: RegionDb, id: string) {
+  return db
+    .delete(voluntaryBlocks)
+    .where(and(eq(voluntaryBlocks.id, id), eq(voluntaryBlocks.status, "scheduled")))
+    .run();
+}
+
 export function selectBlock(db: RegionDb, id: string) {
   return db.select().from(voluntaryBlocks).where(eq(voluntaryBlocks.id, id)).get();
 }

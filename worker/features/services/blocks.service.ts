@@ -43,7 +43,8 @@ async function blockTerms(db: RegionDb, svc: q.ServiceRow, region: string, from:
   else if (valid && (days < rules.minDays || days > rules.maxDays))
     errors.push({ field: "to", message: "field.block.length", params: { min: rules.minDays, max: rules.maxDays } });
   if (!(BLOCKABLE_KINDS as readonly string[]).includes(svc.tariff.kind)) errors.push({ field: "serviceId", message: "field.block.kind" });
-  const existing = (await bq.selectServiceBlocks(db, svc.service.id)).filter((b) => b.id !== exceptId);
+  // A block cancelled before it began took no day: it neither overlaps nor counts against the year's allowance.
+  const existing = (await bq.selectServiceBlocks(db, svc.service.id)).filter((b) => b.id !== exceptId && b.status !== "cancelled");
   if (valid && existing.some((b) => b.status !== "ended" && b.fromDay <= to && b.toDay >= from))
     errors.push({ field: "from", message: "field.block.overlap" });
   // The yearly allowance is per calendar year: a block over New Year counts each day to its own year.
@@ -93,20 +94,9 @@ export async function createBlock(
   const { link, db, row, tz } = await holderService(data, subscriberId, accountNo, serviceId);
   const terms = await blockTerms(db, row, link.region, from, to, localDay(tz, now));
   if (terms.errors.length) throw new AppError(400, "validation", {}, terms.errors);
-  const app = await createApplication(
-    data,
-    notify,
-    {
-      region: link.region,
-      subscriberId,
-      kind: "block",
-      accountNo: link.accountNo,
-      serviceId,
-      address: row.account.address,
-      details: { fromDay: from, toDay: to, feeKop: terms.feeKop, savingKop: terms.savingKop, service: row.tariff.nameRu },
-    },
-    now,
-  );
+  // The block is claimed first, in one statement that refuses it when another of the service's blocks (scheduled or
+  // under way) overlaps its days: the same request sent many times at once makes one block, and one application.
+  const applicationId = newId(now.getTime());
   const block = {
     id: newId(now.getTime()),
     accountNo: link.accountNo,
@@ -116,10 +106,32 @@ export async function createBlock(
     toDay: to,
     status: "scheduled" as const,
     feeKop: terms.feeKop,
-    applicationId: app.id,
+    applicationId,
     createdAt: now,
   };
-  await bq.insertBlock(db, block);
+  if (!(await bq.claimBlock(db, block))) throw new AppError(400, "validation", {}, [{ field: "from", message: "field.block.overlap" }]);
+  let app: Awaited<ReturnType<typeof createApplication>>;
+  try {
+    app = await createApplication(
+      data,
+      notify,
+      {
+        id: applicationId,
+        region: link.region,
+        subscriberId,
+        kind: "block",
+        accountNo: link.accountNo,
+        serviceId,
+        address: row.account.address,
+        details: { fromDay: from, toDay: to, feeKop: terms.feeKop, savingKop: terms.savingKop, service: row.tariff.nameRu },
+      },
+      now,
+    );
+  } catch (e) {
+    // No application (the day's limit, say): the claim is given back, the days are free again.
+    await bq.dropClaimedBlock(db, block.id);
+    throw e;
+  }
   return { ...block, number: app.number, savingKop: terms.savingKop, createdAt: now.toISOString() };
 }
 
