@@ -714,6 +714,16 @@ async function mskProgress(): Promise<Record<string, string>> {
   return Object.fromEntries(rows.results.map((r) => [r.job, r.done_day]));
 }
 
+/** Runs `work` with Moscow's daily jobs' progress as it is (`saved`), and puts that progress back after, whatever happened. */
+async function withMskProgress(work: (saved: Record<string, string>) => Promise<void>) {
+  const saved = await mskProgress();
+  try {
+    await work(saved);
+  } finally {
+    await setMskProgress(saved, true);
+  }
+}
+
 /** Sets Moscow's jobs as done up to these days (`exact`: only these, the others removed — to put back what was). */
 async function setMskProgress(done: Record<string, string>, exact = false) {
   const db = d1Of(createDataAccess(env).shard("DB_MOSCOW"));
@@ -839,8 +849,7 @@ describe("an account arriving on a shard while a move copies it", () => {
     const data = createDataAccess(env);
     const today = localDay("Europe/Moscow");
     const lastMonth = addDays(`${today.slice(0, 7)}-01`, -1).slice(0, 7);
-    const saved = await mskProgress();
-    try {
+    await withMskProgress(async () => {
       // The region is charged up to yesterday and closed up to the month before last: its next run charges today and
       // closes last month (bonus points and alerts are done).
       await setMskProgress({ midnight: addDays(today, -1), bonus: today, alerts: today, close: addDays(`${lastMonth}-01`, -1) });
@@ -873,9 +882,7 @@ describe("an account arriving on a shard while a move copies it", () => {
       const balances = Object.fromEntries(home.items.map((x) => [x.accountNo, x.balanceKop]));
       expect(balances[a.accountNo]).toBe(balances[b.accountNo]);
       expect(balances[a.accountNo]).toBe(Number(before.ledger_kop) + (await todaysCharge(to, a.accountNo, today)));
-    } finally {
-      await setMskProgress(saved, true);
-    }
+    });
   });
 
   it("charges the day once when the switch lands while the region's day is under way: the target's charge already past the account, the source's having skipped it", {
@@ -886,8 +893,7 @@ describe("an account arriving on a shard while a move copies it", () => {
     const to: ShardBinding = "DB_MOSCOW";
     const data = createDataAccess(env);
     const today = localDay("Europe/Moscow");
-    const saved = await mskProgress();
-    try {
+    await withMskProgress(async (saved) => {
       // The region recorded done through yesterday; its run for today starts while the account is frozen.
       await setMskProgress({ ...saved, midnight: addDays(today, -1) });
       const before = await figures(from, a.accountNo);
@@ -910,9 +916,7 @@ describe("an account arriving on a shard while a move copies it", () => {
       const home = await json<Accounts>(await call("msk", "/api/v1/accounts", { headers: { cookie } }));
       const balance = home.items.find((x) => x.accountNo === a.accountNo)?.balanceKop;
       expect(balance).toBe(Number(before.ledger_kop) + (await todaysCharge(to, a.accountNo, today)));
-    } finally {
-      await setMskProgress(saved, true);
-    }
+    });
   });
 
   it("closes the month once when the switch lands while the region's close is under way: the target's already past the account, the source's having skipped it", {
@@ -924,8 +928,7 @@ describe("an account arriving on a shard while a move copies it", () => {
     const data = createDataAccess(env);
     const today = localDay("Europe/Moscow");
     const lastMonth = addDays(`${today.slice(0, 7)}-01`, -1).slice(0, 7);
-    const saved = await mskProgress();
-    try {
+    await withMskProgress(async () => {
       // Every daily job is past last month, whose close is recorded only up to the month before: it is closable.
       await setMskProgress({ midnight: today, bonus: today, alerts: today, close: addDays(`${lastMonth}-01`, -1) });
       expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
@@ -946,9 +949,7 @@ describe("an account arriving on a shard while a move copies it", () => {
         .bind(a.accountNo, lastMonth)
         .first<{ n: number }>();
       expect(periods?.n).toBe(1);
-    } finally {
-      await setMskProgress(saved, true);
-    }
+    });
   });
 
   it("closes the months of a region's first close under way at the switch (no close recorded yet), up to the last closable", {
@@ -960,8 +961,7 @@ describe("an account arriving on a shard while a move copies it", () => {
     const data = createDataAccess(env);
     const today = localDay("Europe/Moscow");
     const lastMonth = addDays(`${today.slice(0, 7)}-01`, -1).slice(0, 7);
-    const saved = await mskProgress();
-    try {
+    await withMskProgress(async () => {
       // Every daily job is past last month, and the region has never recorded a close.
       await setMskProgress({ midnight: today, bonus: today, alerts: today }, true);
       expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
@@ -973,9 +973,7 @@ describe("an account arriving on a shard while a move copies it", () => {
         step = (await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).step;
       expect(step).toBe("done");
       expect(await closedMonth(to, a.accountNo, lastMonth)).toBe(true);
-    } finally {
-      await setMskProgress(saved, true);
-    }
+    });
   });
 
   it("starts a block due on the day under way at the switch before charging it: not charged, the fee once, the block in force", {
@@ -1000,8 +998,7 @@ describe("an account arriving on a shard while a move copies it", () => {
       .prepare("UPDATE voluntary_blocks SET from_day = ?, to_day = ? WHERE id = ?")
       .bind(today, addDays(today, 39), block.id)
       .run();
-    const saved = await mskProgress();
-    try {
+    await withMskProgress(async (saved) => {
       await setMskProgress({ ...saved, midnight: addDays(today, -1) });
       expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
       // Today's run starts: its blocks (the frozen account's is left alone), then the charge shard by shard.
@@ -1025,9 +1022,7 @@ describe("an account arriving on a shard while a move copies it", () => {
       await runMskDay();
       expect(await state()).toEqual({ block: "active", service: "suspended", fees: 1 });
       expect(await dayCharges(to, a.accountNo, today)).toBe(0);
-    } finally {
-      await setMskProgress(saved, true);
-    }
+    });
   });
 
   it("earns the bonus points a frozen account missed (the source's run skips it) once, on the target after the switch, though the day's run is still under way", {
@@ -1048,8 +1043,7 @@ describe("an account arriving on a shard while a move copies it", () => {
       { id: `${a.accountNo}-bonus-y`, day: charged, at: now, key: `test-bonus-y:${a.accountNo}` },
     ]);
     const earned = (shard: ShardBinding) => earnedOn(shard, `earn:charge:${a.accountNo}:${charged}`);
-    const saved = await mskProgress();
-    try {
+    await withMskProgress(async (saved) => {
       // The region's runs done through the day before; charged through the day of the run at least.
       await setMskProgress({ ...saved, bonus: addDays(due, -1), midnight: [saved.midnight ?? due, due].sort().at(-1) ?? due });
       expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
@@ -1068,9 +1062,7 @@ describe("an account arriving on a shard while a move copies it", () => {
       await expect(moveAccount(createDataAccess(env), a.accountNo, to, LATER())).rejects.toMatchObject({ slug: "shard_move_same" });
       expect(await earned(to)).toHaveLength(1);
       expect(await earned(from)).toEqual([]);
-    } finally {
-      await setMskProgress(saved, true);
-    }
+    });
   });
 
   it("earns the points of a month's last days on their own day's charges when the month was closed while frozen: before the catch-up closes it", {
@@ -1097,8 +1089,7 @@ describe("an account arriving on a shard while a move copies it", () => {
       })),
     );
     const earned = (shard: ShardBinding) => earnedOn(shard, `earn:charge:${a.accountNo}:%`);
-    const saved = await mskProgress();
-    try {
+    await withMskProgress(async () => {
       // Frozen when the region had charged the whole month and earned the points of all but its last two days, and
       // had closed only the month before.
       await setMskProgress({ midnight: d3, bonus: d2, close: addDays(`${month}-01`, -1) });
@@ -1114,9 +1105,7 @@ describe("an account arriving on a shard while a move copies it", () => {
       expect(points[0]?.points).toBeGreaterThan(0);
       expect(points[1]?.points).toBe(points[0]?.points);
       expect(await earned(from)).toEqual([]);
-    } finally {
-      await setMskProgress(saved, true);
-    }
+    });
   });
 
   it("applies a tariff change due while the account was frozen before charging the day it missed, as the region's run does for an account that stayed", {
@@ -1139,8 +1128,7 @@ describe("an account arriving on a shard while a move copies it", () => {
           .bind(`${accountNo}-tc`, accountNo, `${accountNo}-s1`, today, `${accountNo}-s2`, Date.now()),
       ),
     );
-    const saved = await mskProgress();
-    try {
+    await withMskProgress(async (saved) => {
       await setMskProgress({ ...saved, midnight: addDays(today, -1), bonus: today, alerts: today });
       expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
       expect((await runMskDay()).charged).toEqual([today]);
@@ -1160,9 +1148,7 @@ describe("an account arriving on a shard while a move copies it", () => {
       const home = await json<Accounts>(await call("msk", "/api/v1/accounts", { headers: { cookie } }));
       const balances = Object.fromEntries(home.items.map((x) => [x.accountNo, x.balanceKop]));
       expect(balances[a.accountNo]).toBe(balances[b.accountNo]);
-    } finally {
-      await setMskProgress(saved, true);
-    }
+    });
   });
 
   it("charges the day a frozen account missed exactly once across a crash right after the switch and one after the catch-up", {
@@ -1173,8 +1159,7 @@ describe("an account arriving on a shard while a move copies it", () => {
     const to: ShardBinding = "DB_MOSCOW";
     const data = createDataAccess(env);
     const today = localDay("Europe/Moscow");
-    const saved = await mskProgress();
-    try {
+    await withMskProgress(async (saved) => {
       await setMskProgress({ ...saved, midnight: addDays(today, -1) });
       const before = await figures(from, a.accountNo);
       expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
@@ -1197,9 +1182,7 @@ describe("an account arriving on a shard while a move copies it", () => {
       expect(await dayCharges(to, a.accountNo, today)).toBe(1);
       expect(await balanceOf(data.shard(to), a.accountNo)).toBe(Number(before.ledger_kop) + (await todaysCharge(to, a.accountNo, today)));
       expect(await todaysCharge(to, a.accountNo, today)).toBeLessThan(0);
-    } finally {
-      await setMskProgress(saved, true);
-    }
+    });
   });
 
   it("is skipped by the target's other jobs over accounts (a block's start, a tariff change, bonus points, a promised payment's expiry, usage retention) until the switch, then taken by them once", {
@@ -1386,9 +1369,8 @@ describe("a voluntary block due while the account was frozen", () => {
       .prepare("UPDATE voluntary_blocks SET from_day = ?, to_day = ? WHERE id = ?")
       .bind(fromDay, toDay, block.id)
       .run();
-    const saved = await mskProgress();
     const closedBefore = addDays(`${frozenDay.slice(0, 7)}-01`, -1);
-    try {
+    await withMskProgress(async () => {
       await setMskProgress({ midnight: frozenDay, bonus: frozenDay, close: closedBefore });
       expect((await moveAccount(createDataAccess(env), a.accountNo, to, { maxQueries: 45 })).step).toBe("frozen");
       // The region charged on while the account was frozen (no month closed meanwhile: the daily rows stay to look at).
@@ -1423,9 +1405,7 @@ describe("a voluntary block due while the account was frozen", () => {
       const told = notices.filter((m) => "kind" in m && m.kind === "block").map((m) => ("params" in m ? m.params?.phase : null));
       expect(told).toEqual(["start", "end"]);
       expect(await applicationOfBlock(to, block.id)).toBe("done");
-    } finally {
-      await setMskProgress(saved, true);
-    }
+    });
   });
 });
 
@@ -1446,7 +1426,6 @@ describe("a move stuck for months", () => {
     const today = localDay("Europe/Moscow");
     const frozenDay = addDays(today, -150);
     const lastMonth = addDays(`${today.slice(0, 7)}-01`, -1).slice(0, 7);
-    const saved = await mskProgress();
     const arriving = async (binding: ShardBinding, accountNo: string) =>
       (
         await d1Of(createDataAccess(env).shard(binding))
@@ -1454,7 +1433,7 @@ describe("a move stuck for months", () => {
           .bind(accountNo)
           .first<{ n: number }>()
       )?.n;
-    try {
+    await withMskProgress(async () => {
       // Frozen five months ago, by the region's progress then; since then it has charged, earned and closed on.
       await setMskProgress({ midnight: frozenDay, bonus: frozenDay, close: addDays(`${frozenDay.slice(0, 7)}-01`, -1) });
       for (const x of [a, b, c, d])
@@ -1549,9 +1528,7 @@ describe("a move stuck for months", () => {
       expect(await figures(from, c.accountNo)).toEqual(reference);
       expect(await figures(to, d.accountNo)).toEqual(reference);
       expect(await dayCharges(to, a.accountNo, today)).toBe(1);
-    } finally {
-      await setMskProgress(saved, true);
-    }
+    });
   });
 });
 
@@ -1583,8 +1560,7 @@ describe("abandoning a move", () => {
     const to: ShardBinding = "DB_MOSCOW";
     const data = createDataAccess(env);
     const today = localDay("Europe/Moscow");
-    const saved = await mskProgress();
-    try {
+    await withMskProgress(async (saved) => {
       await setMskProgress({ ...saved, midnight: addDays(today, -1) });
       const before = await figures(from, a.accountNo);
       const counts = await shardCounts();
@@ -1630,9 +1606,7 @@ describe("abandoning a move", () => {
       expect(await figures(to, a.accountNo)).toEqual(whole);
       expect(empty(await figures(from, a.accountNo))).toBe(true);
       expect(await dayCharges(to, a.accountNo, today)).toBe(1);
-    } finally {
-      await setMskProgress(saved, true);
-    }
+    });
   });
 
   const ABANDON_STEPS: AbandonStep[] = ["abandoning", "cleared", "unfrozen"];
@@ -1666,8 +1640,7 @@ describe("abandoning a move", () => {
     const a = await annaAccount();
     const to: ShardBinding = a.shard === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
     const today = localDay("Europe/Moscow");
-    const saved = await mskProgress();
-    try {
+    await withMskProgress(async (saved) => {
       // The region has charged today (the account, made after its run, was not due): the abandon must not charge it.
       await setMskProgress({ ...saved, midnight: today });
       const before = await figures(a.shard, a.accountNo);
@@ -1676,9 +1649,7 @@ describe("abandoning a move", () => {
       expect(await figures(a.shard, a.accountNo)).toEqual(before);
       expect(empty(await figures(to, a.accountNo))).toBe(true);
       expect((await topUp(a.accountNo)).status).toBe(201);
-    } finally {
-      await setMskProgress(saved, true);
-    }
+    });
   });
 
   it("deletes the copy over several calls when one call's D1 queries do not reach (abandoning, then abandoned)", {
@@ -2099,8 +2070,7 @@ describe("a region's day cut short on a shard that is gone", () => {
         .prepare("INSERT INTO account_services (id, account_no, tariff_id, status, started_at) VALUES (?, ?, 'msk-inet-100', 'active', 0)")
         .bind(`${accountNo}-1`, accountNo),
     ]);
-    const saved = await mskProgress();
-    try {
+    await withMskProgress(async (saved) => {
       // Charged up to yesterday; a message says the day went on on a shard that is not Moscow's (another branch's, or
       // one unbound since), far into its rows; so does the close's.
       await setMskProgress({
@@ -2124,8 +2094,6 @@ describe("a region's day cut short on a shard that is gone", () => {
       await setMskProgress({ midnight: addDays(today, -1) });
       await runRegionDay(createDataAccess(env), async () => undefined, queue, message);
       expect(await dayCharges("DB_MOSCOW", accountNo, today)).toBe(1);
-    } finally {
-      await setMskProgress(saved, true);
-    }
+    });
   });
 });
