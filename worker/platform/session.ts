@@ -370,6 +370,25 @@ export interface CopyHolder {
 }
 
 /**
+ * Forgets a subscriber's copy in their home shard: `gen` raised, links and profile cleared. The change's window is
+ * written as `fresh` for a subscriber with no row yet, and moved by `window` (SQL on the row as it was) otherwise.
+ */
+function clearCopy(
+  home: RegionDb,
+  subscriberId: string,
+  fresh: { pendingUntil: Date | null; pendingChanges: number },
+  window: { pendingUntil?: SQL; pendingChanges?: SQL },
+) {
+  return home
+    .insert(linkCopies)
+    .values({ subscriberId, gen: 1, links: null, profile: null, filledAt: null, ...fresh })
+    .onConflictDoUpdate({
+      target: linkCopies.subscriberId,
+      set: { gen: sql`${linkCopies.gen} + 1`, links: null, profile: null, filledAt: null, ...window },
+    });
+}
+
+/**
  * Before a change of subscribers' links or profile (its global write): forgets their copies and opens the change's
  * window (`COPY_CHANGE_WINDOW_MS`), in which no request keeps a copy. Fails loudly, before anything is changed: the
  * change is then not made (and is asked again). With the forget after the change (`forgetSessionCopy`), which closes
@@ -383,22 +402,16 @@ export async function markCopyChanging(data: DataAccess, holders: readonly CopyH
   if (lost) throw new Error(`session copy: home shard ${lost.homeShard} is not reachable`);
   await Promise.all(
     holders.map((h) =>
-      data
-        .shard(h.homeShard as ShardBinding)
-        .insert(linkCopies)
-        .values({ subscriberId: h.id, gen: 1, links: null, profile: null, filledAt: null, pendingUntil: until, pendingChanges: 1 })
-        .onConflictDoUpdate({
-          target: linkCopies.subscriberId,
-          set: {
-            gen: sql`${linkCopies.gen} + 1`,
-            links: null,
-            profile: null,
-            filledAt: null,
-            // Another change under way (its window not lapsed) is counted beside this one; a lapsed one no more.
-            pendingChanges: sql`CASE WHEN coalesce(${linkCopies.pendingUntil}, 0) > ${at} THEN ${linkCopies.pendingChanges} + 1 ELSE 1 END`,
-            pendingUntil: sql`max(coalesce(${linkCopies.pendingUntil}, 0), ${until.getTime()})`,
-          },
-        }),
+      clearCopy(
+        data.shard(h.homeShard as ShardBinding),
+        h.id,
+        { pendingUntil: until, pendingChanges: 1 },
+        {
+          // Another change under way (its window not lapsed) is counted beside this one; a lapsed one no more.
+          pendingChanges: sql`CASE WHEN coalesce(${linkCopies.pendingUntil}, 0) > ${at} THEN ${linkCopies.pendingChanges} + 1 ELSE 1 END`,
+          pendingUntil: sql`max(coalesce(${linkCopies.pendingUntil}, 0), ${until.getTime()})`,
+        },
+      ),
     ),
   );
   return until.getTime();
@@ -425,26 +438,18 @@ export async function forgetSessionCopy(data: DataAccess, subscriber: CopyHolder
   // repeated for a change already forgotten after (a move's retried switch) closes nothing.
   const closes = opts.closes !== false;
   try {
-    await data
-      .shard(subscriber.homeShard)
-      .insert(linkCopies)
-      .values({ subscriberId: subscriber.id, gen: 1, links: null, profile: null, filledAt: null, pendingUntil: null, pendingChanges: 0 })
-      .onConflictDoUpdate({
-        target: linkCopies.subscriberId,
-        set: {
-          gen: sql`${linkCopies.gen} + 1`,
-          links: null,
-          profile: null,
-          filledAt: null,
-          ...(closes
-            ? {
-                // Both read the row as it was: the window ends with the last change under way.
-                pendingUntil: sql`CASE WHEN ${linkCopies.pendingChanges} <= 1 THEN NULL ELSE ${linkCopies.pendingUntil} END`,
-                pendingChanges: sql`max(${linkCopies.pendingChanges} - 1, 0)`,
-              }
-            : {}),
-        },
-      });
+    await clearCopy(
+      data.shard(subscriber.homeShard),
+      subscriber.id,
+      { pendingUntil: null, pendingChanges: 0 },
+      closes
+        ? {
+            // Both read the row as it was: the window ends with the last change under way.
+            pendingUntil: sql`CASE WHEN ${linkCopies.pendingChanges} <= 1 THEN NULL ELSE ${linkCopies.pendingUntil} END`,
+            pendingChanges: sql`max(${linkCopies.pendingChanges} - 1, 0)`,
+          }
+        : {},
+    );
   } catch (e) {
     // `quiet`: the change itself is made and is not answered as failed (a one-time code already used up); its window,
     // opened before it, lapses within COPY_CHANGE_WINDOW_MS and the next request reads the change. Otherwise the
