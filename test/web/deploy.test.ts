@@ -15,6 +15,7 @@ import {
   parseArgs,
   type Runner,
   readEnvironment,
+  type ShardLimits,
 } from "../../scripts/deploy.mts";
 import { neededSecrets } from "../../worker/platform/secrets";
 import { parseShardGateways } from "../../worker/platform/shard-gateways";
@@ -240,6 +241,9 @@ describe("npm run deploy past one Worker's bindings", () => {
     writeFileSync(join(dir, "wrangler.toml"), toml);
     return { toml, dir, config: join(dir, "wrangler.toml") };
   }
+  /** A real (not dry) production deploy to the fake account, with these shard limits. */
+  const deployTo = (config: string, account: ReturnType<typeof fakeAccount>, shardLimits: ShardLimits) =>
+    deploy({ env: "production", dryRun: false, configPath: config, run: account.run, print: () => {}, shardLimits });
   /** The Worker binds its 8 home shards and one more; a gateway holds 5. */
   const small = (toml: string) => ({ direct: 9, perGateway: 5, perWorker: otherBindings(toml, "production") + 9 + 3 });
 
@@ -248,14 +252,7 @@ describe("npm run deploy past one Worker's bindings", () => {
     // DB_MOSCOW_2 stays with the Worker, DB_MOSCOW_3 … 7 go to one gateway.
     const limits = small(toml);
     const account = fakeAccount({ secrets: neededSecrets(readEnvironment(toml, "production").vars) });
-    const report = await deploy({
-      env: "production",
-      dryRun: false,
-      configPath: config,
-      run: account.run,
-      print: () => {},
-      shardLimits: limits,
-    });
+    const report = await deployTo(config, account, limits);
 
     expect(report.gateways).toEqual(["kabinet-production-shards-0"]);
     const gatewayToml = join(dir, "wrangler.production.kabinet-production-shards-0.generated.toml");
@@ -303,17 +300,10 @@ describe("npm run deploy past one Worker's bindings", () => {
     const { dir, config } = withShards(6);
     const account = fakeAccount({ secrets: neededSecrets(readEnvironment(TOML, "production").vars) });
     const limits = small(readFileSync(config, "utf8"));
-    await deploy({ env: "production", dryRun: false, configPath: config, run: account.run, print: () => {}, shardLimits: limits });
+    await deployTo(config, account, limits);
     // Two shards more, at the end of the list: a second gateway, the first unchanged.
     withShards(8, dir);
-    const report = await deploy({
-      env: "production",
-      dryRun: false,
-      configPath: config,
-      run: account.run,
-      print: () => {},
-      shardLimits: limits,
-    });
+    const report = await deployTo(config, account, limits);
     expect(report.gateways).toEqual(["kabinet-production-shards-0", "kabinet-production-shards-1"]);
     const map = /^SHARD_GATEWAYS = '(.*)'$/m.exec(readFileSync(join(dir, "wrangler.production.generated.toml"), "utf8"))?.[1];
     expect(JSON.parse(map ?? "")).toEqual({ SHARD_GATEWAY_0: ["DB_MOSCOW_3-7"], SHARD_GATEWAY_1: ["DB_MOSCOW_8-9"] });
@@ -332,22 +322,15 @@ describe("npm run deploy past one Worker's bindings", () => {
     // created, migrated or deployed (the database of DB_MOSCOW_10 is not even created).
     withShards(9, dir, [2, 3, 4, 10, 5, 6, 7, 8, 9]);
     account.commands.length = 0;
-    await expect(
-      deploy({ env: "production", dryRun: false, configPath: config, run: account.run, print: () => {}, shardLimits: limits }),
-    ).rejects.toThrow(/would move DB_MOSCOW_7 from the gateway the running Worker finds it in: add shards at the end/);
+    await expect(deployTo(config, account, limits)).rejects.toThrow(
+      /would move DB_MOSCOW_7 from the gateway the running Worker finds it in: add shards at the end/,
+    );
     expect(account.commands).toEqual([]);
     // So would a deploy that binds a gateway's shards to the Worker again (a forgotten --direct-shards): DB_MOSCOW_3 … 9.
     withShards(8, dir);
-    await expect(
-      deploy({
-        env: "production",
-        dryRun: false,
-        configPath: config,
-        run: account.run,
-        print: () => {},
-        shardLimits: { ...limits, direct: 20, perWorker: limits.perWorker + 20 },
-      }),
-    ).rejects.toThrow(/would move DB_MOSCOW_3, DB_MOSCOW_4/);
+    await expect(deployTo(config, account, { ...limits, direct: 20, perWorker: limits.perWorker + 20 })).rejects.toThrow(
+      /would move DB_MOSCOW_3, DB_MOSCOW_4/,
+    );
   });
 
   it("the generated configurations are valid to wrangler itself (wrangler deploy --dry-run)", { timeout: 180_000 }, async () => {

@@ -358,7 +358,10 @@ describe("/healthz", () => {
     const counted = {
       session: () => gateway.session(),
       shards: () => gateway.shards(),
-      check: (b: string[]) => (checks++, gateway.check(b)),
+      check: (b: string[]) => {
+        checks++;
+        return gateway.check(b);
+      },
     };
     const many = { SHARD_GATEWAYS: JSON.stringify({ SHARD_GATEWAY_0: ["DB_MOSCOW_2", "DB_EXTRA_1-671"] }), SHARD_GATEWAY_0: counted };
     const withMany = () => ({ ...env, ...many }) as unknown as Env;

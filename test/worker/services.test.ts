@@ -44,6 +44,14 @@ const notify = async () => {};
 /** A voluntary block asked for as the app asks (by default for the account's first service). */
 const askBlock = (cookie: string, accountNo: string, from: string, to: string, service = `${accountNo}-1`) =>
   api(cookie, `/accounts/${accountNo}/services/${service}/blocks`, { method: "POST", body: JSON.stringify({ from, to }) });
+/** Petr's internet service in Ekaterinburg, whatever its id now (a test changes its tariff, which makes a new one). */
+const petrInternet = async () =>
+  (await (
+    await raw(PETR_EKB)
+  )
+    .prepare("SELECT id FROM account_services WHERE account_no = ? AND status = 'active' AND tariff_id LIKE '%inet-%'")
+    .bind(PETR_EKB)
+    .first<string>("id")) ?? "";
 /** The status of a block's application (the block on its account's shard, the application on its region's home one). */
 async function applicationOf(accountNo: string, blockId: string) {
   const block = await (await raw(accountNo))
@@ -400,12 +408,8 @@ describe("voluntary block", () => {
   it("cancels a block once however many taps: the others hear it is already cancelled, and a cancel whose application step was lost is finished", async () => {
     const petr = await login("petr");
     const end = (id: string) => api(petr, `/accounts/${PETR_EKB}/blocks/${id}/end`, { method: "POST" });
-    // His internet, whatever its service's id now (an earlier test changes its tariff, which makes a new one).
-    const internet = await (await raw(PETR_EKB))
-      .prepare("SELECT id FROM account_services WHERE account_no = ? AND status = 'active' AND tariff_id LIKE '%inet-%'")
-      .bind(PETR_EKB)
-      .first<string>("id");
-    const asked = await askBlock(petr, PETR_EKB, "2028-03-01", "2028-03-10", internet ?? "");
+    const internet = await petrInternet();
+    const asked = await askBlock(petr, PETR_EKB, "2028-03-01", "2028-03-10", internet);
     expect(asked.status).toBe(201);
     const first = await json<{ id: string }>(asked);
     const taps = await Promise.all(Array.from({ length: 6 }, () => end(first.id)));
@@ -414,7 +418,7 @@ describe("voluntary block", () => {
     expect(refused.title).toBe("Эта блокировка уже отменена");
     expect(await applicationOf(PETR_EKB, first.id)).toBe("cancelled");
     // A cancel whose run died after the block's own write, before its application's step: the next tap finishes it.
-    const second = await json<{ id: string }>(await askBlock(petr, PETR_EKB, "2028-04-01", "2028-04-10", internet ?? ""));
+    const second = await json<{ id: string }>(await askBlock(petr, PETR_EKB, "2028-04-01", "2028-04-10", internet));
     await (await raw(PETR_EKB)).prepare("UPDATE voluntary_blocks SET status = 'cancelled' WHERE id = ?").bind(second.id).run();
     expect(await applicationOf(PETR_EKB, second.id)).toBe("received");
     const again = await end(second.id);
@@ -432,11 +436,8 @@ describe("voluntary block", () => {
 
   it("makes one block and one application of the same request sent many times at once; a cancelled block's days are free again", async () => {
     const petr = await login("petr");
-    const internet = await (await raw(PETR_EKB))
-      .prepare("SELECT id FROM account_services WHERE account_no = ? AND status = 'active' AND tariff_id LIKE '%inet-%'")
-      .bind(PETR_EKB)
-      .first<string>("id");
-    const ask = () => askBlock(petr, PETR_EKB, "2028-06-01", "2028-06-10", internet ?? "");
+    const internet = await petrInternet();
+    const ask = () => askBlock(petr, PETR_EKB, "2028-06-01", "2028-06-10", internet);
     const answers = await Promise.all(Array.from({ length: 8 }, ask));
     expect(answers.map((r) => r.status).sort()).toEqual([201, 400, 400, 400, 400, 400, 400, 400]);
     const refused = await json<Problem>(answers.find((r) => r.status === 400) as Response);
@@ -458,11 +459,8 @@ describe("voluntary block", () => {
 
   it("does not end a block that midnight started while it was being cancelled: 409 «уже началась», ending it early is asked apart", async () => {
     const petr = await login("petr");
-    const internet = await (await raw(PETR_EKB))
-      .prepare("SELECT id FROM account_services WHERE account_no = ? AND status = 'active' AND tariff_id LIKE '%inet-%'")
-      .bind(PETR_EKB)
-      .first<string>("id");
-    const block = await json<{ id: string }>(await askBlock(petr, PETR_EKB, "2028-05-01", "2028-05-10", internet ?? ""));
+    const internet = await petrInternet();
+    const block = await json<{ id: string }>(await askBlock(petr, PETR_EKB, "2028-05-01", "2028-05-10", internet));
     // His shard, as the cancel sees it: midnight's start lands between its read of the block and its close.
     const binding = (await shardBindingOf(PETR_EKB)) as string;
     const real = (env as unknown as Record<string, D1Database>)[binding] as D1Database;
