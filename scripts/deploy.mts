@@ -21,7 +21,7 @@ import { basename, dirname, join, posix, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SHARD_MAP } from "../worker/data/regions.data.ts";
 import { neededSecrets } from "../worker/platform/secrets.ts";
-import { parseShardGateways } from "../worker/platform/shard-gateways.ts";
+import { parseShardGateways, SHARD_NAME } from "../worker/platform/shard-gateways.ts";
 
 export const ENVIRONMENTS = ["staging", "production"] as const;
 export type EnvironmentName = (typeof ENVIRONMENTS)[number];
@@ -185,7 +185,6 @@ export const SHARD_LIMITS: ShardLimits = { direct: 4_000, perGateway: 4_500, per
 /** The largest a variable may be (<https://developers.cloudflare.com/workers/platform/limits/>: 5 KB). */
 const VAR_MAX_BYTES = 5 * 1024;
 
-const SHARD = /^DB_[A-Z0-9_]+$/;
 const HOME_SHARDS: readonly string[] = [...new Set(Object.values(SHARD_MAP))];
 
 export interface GatewayPlan {
@@ -232,7 +231,7 @@ export function compressShardNames(names: readonly string[]): string[] {
  * map of the last deploy, when this checkout has it; a plan that would move one of its shards is refused.
  */
 export function planShards(cfg: EnvironmentConfig, others: number, limits = SHARD_LIMITS, previous?: Map<string, string>): ShardPlan {
-  const shards = cfg.databases.filter((d) => SHARD.test(d.binding));
+  const shards = cfg.databases.filter((d) => SHARD_NAME.test(d.binding));
   // The home shards first (in the shard map's order), then the others as listed.
   const home = HOME_SHARDS.map((b) => shards.find((d) => d.binding === b)).filter((d) => d !== undefined);
   const ordered = [...home, ...shards.filter((d) => !HOME_SHARDS.includes(d.binding))];
@@ -275,7 +274,7 @@ export function otherBindings(toml: string, env: EnvironmentName): number {
   const cfg = readEnvironment(toml, env);
   const kinds = ["r2_buckets", "queues.producers", "durable_objects.bindings", "analytics_engine_datasets", "send_email", "services"];
   const count = blocks(toml).filter((b) => kinds.some((k) => b.header === `env.${env}.${k}`)).length;
-  const databases = cfg.databases.filter((d) => !SHARD.test(d.binding)).length;
+  const databases = cfg.databases.filter((d) => !SHARD_NAME.test(d.binding)).length;
   return count + databases + Object.keys(cfg.vars).length + neededSecrets(cfg.vars).length + 1; // + the assets
 }
 

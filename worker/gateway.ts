@@ -113,6 +113,7 @@ async function answer<T>(work: () => Promise<T>): Promise<GatewayAnswer<T>> {
   }
 }
 
+/** `SHARD_NAME` of platform/shard-gateways.ts, kept here: this script imports nothing of the app at run time. */
 const SHARD_NAME = /^DB_[A-Z0-9_]+$/;
 
 /** How long `check` waits for one shard: under the main Worker's 2 s for the whole call (features/health). */

@@ -8,7 +8,7 @@ import * as regionSchema from "../db/schema/region";
 
 import type { GlobalDb, MessagesDb, RegionDb } from "./db.types";
 import { type MessageStores, messageStoreDatabases, messageStores } from "./message-stores";
-import { type GatewaySessions, gatewayOf, remoteD1, shardGateways } from "./shard-gateways";
+import { type GatewaySessions, gatewayOf, remoteD1, SHARD_NAME, shardGateways } from "./shard-gateways";
 
 export type { GlobalDb, HomeShardBinding, MessagesDb, RegionDb, ShardBinding };
 
@@ -21,8 +21,6 @@ export const SHARDS: readonly HomeShardBinding[] = [...new Set(Object.values(SHA
 export function shardOfRegion(regionCode: string): HomeShardBinding | undefined {
   return regionShard.get(regionCode);
 }
-
-const SHARD_NAME = /^DB_[A-Z0-9_]+$/;
 
 /** Whether a name is a regional shard's binding name (`DB` itself is the global database). */
 export function isShardBinding(name: string): name is ShardBinding {

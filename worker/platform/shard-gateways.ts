@@ -57,7 +57,11 @@ const MAX_SESSIONS = 8;
 /** How many each request's sessions map has opened. */
 const opened = new WeakMap<GatewaySessions, number>();
 
-const SHARD_NAME = /^DB_[A-Z0-9_]+$/;
+/**
+ * A regional shard's binding name (`DB` alone is the global database): the one rule for the app, the map and the
+ * deploy (worker/gateway.ts keeps its own copy: it imports nothing of the app at run time).
+ */
+export const SHARD_NAME = /^DB_[A-Z0-9_]+$/;
 const GATEWAY_NAME = /^SHARD_GATEWAY_\d+$/;
 /** A run: its prefix, then numbers without a leading zero (`DB_X_07-9` is `DB_X_07` … `DB_X_09`: its prefix is `DB_X_0`). */
 const RUN = /^(DB_[A-Z0-9_]*?)([1-9]\d*|0)-([1-9]\d*)$/;

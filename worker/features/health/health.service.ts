@@ -77,9 +77,12 @@ function probes(env: Env, now: number): [string, () => Promise<boolean>][] {
   const chosen = shardsToProbe(shardsNamed(env), now / REUSE_MS);
   // One call a gateway for all its shards here (a request may make at most 32 Worker invocations).
   const viaGateway = new Map<GatewayStub, string[]>();
+  const holder = new Map<string, GatewayStub>();
   for (const s of chosen) {
     const gateway = (env as unknown as Record<string, unknown>)[s] ? undefined : gatewayOf(env, s);
-    if (gateway) viaGateway.set(gateway, [...(viaGateway.get(gateway) ?? []), s]);
+    if (!gateway) continue;
+    viaGateway.set(gateway, [...(viaGateway.get(gateway) ?? []), s]);
+    holder.set(s, gateway);
   }
   const answers = new Map<GatewayStub, Promise<Record<string, boolean>>>();
   const viaCheck = (gateway: GatewayStub, s: string) => async () => {
@@ -93,7 +96,7 @@ function probes(env: Env, now: number): [string, () => Promise<boolean>][] {
   return [
     ["DB", d1(env.DB)],
     ...chosen.map((s): [string, () => Promise<boolean>] => {
-      const gateway = [...viaGateway].find(([, list]) => list.includes(s))?.[0];
+      const gateway = holder.get(s);
       return [s, gateway ? viaCheck(gateway, s) : d1(shardDatabase(env, s))];
     }),
     [
