@@ -457,6 +457,32 @@ describe("voluntary block", () => {
     expect((await ask()).status).toBe(201);
   });
 
+  it("keeps blocks of different days asked for at once within the year's allowance, each with the fee of the free days left to it", async () => {
+    const anna = await login("anna");
+    const service = `${ANNA_MSK}-1`;
+    // Moscow: 90 days a year, the first 30 free, then 3 ₽ a day. Four blocks of 30 days in 2030, none overlapping.
+    const periods = [
+      ["2030-01-10", "2030-02-08"],
+      ["2030-03-01", "2030-03-30"],
+      ["2030-05-01", "2030-05-30"],
+      ["2030-07-01", "2030-07-30"],
+    ] as const;
+    const answers = await Promise.all(periods.map(([from, to]) => askBlock(anna, ANNA_MSK, from, to, service)));
+    expect(answers.map((r) => r.status).sort()).toEqual([201, 201, 201, 400]);
+    const refused = await json<Problem>(answers.find((r) => r.status === 400) as Response);
+    expect(refused.errors).toEqual([{ field: "to", message: "Не больше 90 дней блокировки за календарный год" }]);
+    const made = await (await raw(ANNA_MSK))
+      .prepare(
+        "SELECT from_day, to_day, fee_kop FROM voluntary_blocks WHERE service_id = ? AND from_day LIKE '2030-%' AND status = 'scheduled'",
+      )
+      .bind(service)
+      .all<{ from_day: string; to_day: string; fee_kop: number }>();
+    expect(made.results).toHaveLength(3);
+    // 90 days: 30 of them free, whichever block got them; 60 at 3 ₽.
+    expect(made.results.reduce((t, b) => t + b.fee_kop, 0)).toBe(60 * 300);
+    expect(made.results.map((b) => b.fee_kop).sort((a, b) => a - b)).toEqual([0, 30 * 300, 30 * 300]);
+  });
+
   it("does not end a block that midnight started while it was being cancelled: 409 «уже началась», ending it early is asked apart", async () => {
     const petr = await login("petr");
     const internet = await petrInternet();

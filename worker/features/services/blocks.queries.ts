@@ -35,8 +35,10 @@ export function insertBlock(db: RegionDb, row: typeof voluntaryBlocks.$inferInse
 }
 
 /**
- * Writes a new scheduled block unless another block of the service, scheduled or under way, overlaps its days: the
- * check and the write in one statement, so requests at the same moment cannot both pass. True when it was written.
+ * Writes a new scheduled block unless another block of the service, scheduled or under way, overlaps its days, or
+ * the days the service's blocks take in a year the new one touches are no longer `used` (what its terms, the yearly
+ * allowance and the fee, were worked out from): the checks and the write in one statement, so requests at the same
+ * moment cannot both pass. True when it was written.
  */
 export async function claimBlock(
   db: RegionDb,
@@ -51,14 +53,24 @@ export async function claimBlock(
     applicationId: string;
     createdAt: Date;
   },
+  used: ReadonlyMap<string, number>,
 ) {
+  // A block's days in year Y: from the later of its first day and Y-01-01 to the earlier of its last and Y-12-31
+  // (none when that is empty). Cancelled blocks took no day; ended ones took theirs (as `selectServiceBlocks` reads).
+  const years = [...used];
+  const yearChecks = years.map(
+    () => `AND (SELECT COALESCE(SUM(MAX(0, CAST(julianday(MIN(to_day, ?)) - julianday(MAX(from_day, ?)) AS INTEGER) + 1)), 0)
+         FROM voluntary_blocks WHERE service_id = ? AND status IN ('scheduled', 'active', 'ended')) = ?`,
+  );
+  const yearParams = years.flatMap(([year, days]) => [`${year}-12-31`, `${year}-01-01`, b.serviceId, days]);
   const [done] = await rawBatch(db, [
     [
       `INSERT INTO voluntary_blocks (id, account_no, service_id, region, from_day, to_day, status, fee_kop, application_id, created_at)
        SELECT ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?
        WHERE NOT EXISTS (
          SELECT 1 FROM voluntary_blocks WHERE service_id = ? AND status IN ('scheduled', 'active') AND from_day <= ? AND to_day >= ?
-       )`,
+       )
+       ${yearChecks.join("\n       ")}`,
       b.id,
       b.accountNo,
       b.serviceId,
@@ -71,6 +83,7 @@ export async function claimBlock(
       b.serviceId,
       b.toDay,
       b.fromDay,
+      ...yearParams,
     ],
   ]);
   return (done?.meta.changes ?? 0) === 1;

@@ -62,7 +62,9 @@ async function blockTerms(db: RegionDb, svc: q.ServiceRow, region: string, from:
   let paidDays = 0;
   for (const [y, n] of mine) paidDays += Math.max(0, n - Math.max(0, rules.freeDaysPerYear - (used.get(y) ?? 0)));
   const feeKop = paidDays * rules.feePerDayKop;
-  return { rules, days, savedKop, feeKop, savingKop: savedKop - feeKop, usedThisYear, errors };
+  // The days taken in each year the block touches, as read: its claim holds only while they are still so.
+  const usedByYear = new Map([...mine.keys()].map((y) => [y, used.get(y) ?? 0]));
+  return { rules, days, savedKop, feeKop, savingKop: savedKop - feeKop, usedThisYear, usedByYear, errors };
 }
 
 /** The block calendar's figures for a chosen period, with what is wrong with it (if anything). */
@@ -76,9 +78,15 @@ export async function blockQuote(
   now = new Date(),
 ) {
   const { link, db, row, tz } = await holderService(data, subscriberId, accountNo, serviceId);
-  const terms = await blockTerms(db, row, link.region, from, to, localDay(tz, now));
+  const { usedByYear: _, ...terms } = await blockTerms(db, row, link.region, from, to, localDay(tz, now));
   return { serviceId, from, to, ...terms, errors: terms.errors.map((e) => e.message), earliest: addDays(localDay(tz, now), 1) };
 }
+
+/**
+ * How many times a block's claim is tried against other blocks of its service claimed (or cancelled) at the same
+ * moment: each lost try is another's won, so a subscriber's few taps at once all get their answer.
+ */
+const CLAIM_ATTEMPTS = 8;
 
 /** Orders a voluntary block: an application the calendar carries out (start and end by the cron, in the region's time). */
 export async function createBlock(
@@ -92,24 +100,32 @@ export async function createBlock(
   now = new Date(),
 ) {
   const { link, db, row, tz } = await holderService(data, subscriberId, accountNo, serviceId);
-  const terms = await blockTerms(db, row, link.region, from, to, localDay(tz, now));
-  if (terms.errors.length) throw new AppError(400, "validation", {}, terms.errors);
   // The block is claimed first, in one statement that refuses it when another of the service's blocks (scheduled or
-  // under way) overlaps its days: the same request sent many times at once makes one block, and one application.
+  // under way) overlaps its days, or when the days its terms were worked out from have changed since (another block
+  // claimed meanwhile): the same request sent many times at once makes one block and one application, and blocks of
+  // different days sent at once stay within the year's allowance, each with the fee of the free days left to it.
+  // A claim that lost such a race works its terms out again.
   const applicationId = newId(now.getTime());
-  const block = {
+  let terms: Awaited<ReturnType<typeof blockTerms>> | undefined;
+  let block: Parameters<typeof bq.claimBlock>[1] & { status: "scheduled" } = {
     id: newId(now.getTime()),
     accountNo: link.accountNo,
     serviceId,
     region: link.region,
     fromDay: from,
     toDay: to,
-    status: "scheduled" as const,
-    feeKop: terms.feeKop,
+    status: "scheduled",
+    feeKop: 0,
     applicationId,
     createdAt: now,
   };
-  if (!(await bq.claimBlock(db, block))) throw new AppError(400, "validation", {}, [{ field: "from", message: "field.block.overlap" }]);
+  for (let attempt = 0; ; attempt++) {
+    terms = await blockTerms(db, row, link.region, from, to, localDay(tz, now));
+    if (terms.errors.length) throw new AppError(400, "validation", {}, terms.errors);
+    block = { ...block, feeKop: terms.feeKop };
+    if (await bq.claimBlock(db, block, terms.usedByYear)) break;
+    if (attempt === CLAIM_ATTEMPTS - 1) throw new AppError(409, "block_busy");
+  }
   let app: Awaited<ReturnType<typeof createApplication>>;
   try {
     app = await createApplication(
