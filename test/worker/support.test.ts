@@ -406,6 +406,24 @@ describe("chat attachments", () => {
     expect((await (await operator("operator.spb", "spb"))(`/chats/${chat.id}/attachments/${a.id}`)).status).toBe(404);
   });
 
+  it("keeps a chat to 20 files when 25 are sent at once: the rest are 409 and store nothing", async () => {
+    // Olga's chat (her open one, which has no file yet: anna's has the tests' above).
+    const olga = await login("olga");
+    const { chat } = await json<{ chat: Chat }>(
+      await api(olga, "/support/chats", { method: "POST", body: JSON.stringify({ topic: "internet" }) }),
+    );
+    expect(await shardRows("SELECT id FROM support_attachments WHERE chat_id = ?", chat.id)).toEqual([]);
+    const answers = await Promise.all(Array.from({ length: 25 }, (_, i) => upload(olga, chat.id, PNG, "image/png", `${i}.png`)));
+    expect(answers.filter((r) => r.status === 201)).toHaveLength(20);
+    const refused = answers.filter((r) => r.status !== 201);
+    expect(refused.map((r) => r.status)).toEqual([409, 409, 409, 409, 409]);
+    expect((await json<Problem>(refused[0] as Response)).title).toBe("В чате уже 20 файлов");
+    const files = (env as unknown as { FILES: R2Bucket }).FILES;
+    const stored = await files.list({ prefix: "support/" });
+    expect(stored.objects.filter((o) => o.key.includes(`/${chat.id}/`))).toHaveLength(20);
+    expect(await shardRows("SELECT id FROM support_attachments WHERE chat_id = ?", chat.id)).toHaveLength(20);
+  });
+
   it("cuts a long name at 120 characters, never inside one: the name given back and the download's are the same, whole", async () => {
     // Cut at 120 UTF-16 units, an emoji lost its second half: the answer carried a lone surrogate, the stored name a U+FFFD.
     const anna = await login("anna");

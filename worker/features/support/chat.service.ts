@@ -511,22 +511,32 @@ export async function uploadAttachment(
   const declared = file.declaredType.split(";")[0]?.trim().toLowerCase();
   if (!sniffed || sniffed !== declared || !(ATTACHMENT_TYPES as readonly string[]).includes(sniffed))
     throw new AppError(415, "attachment_type");
-  if ((await q.countAttachments(db, chat.id)) >= ATTACHMENTS_PER_CHAT)
-    throw new AppError(409, "attachment_limit", { n: ATTACHMENTS_PER_CHAT });
   const id = newId(now.getTime());
   const key = `support/${chat.region}/${chat.id}/${id}`;
   const name = cleanFileName(file.name, sniffed);
-  await deps.files.put(key, file.bytes, { httpMetadata: { contentType: sniffed } });
-  await q.insertAttachment(db, {
+  // The row is claimed before the bytes are stored, in one statement with the chat's limit and status: uploads sent
+  // at the same moment cannot pass the limit together, nor store files no row counts.
+  const row = {
     id,
     chatId: chat.id,
     key,
     name,
     contentType: sniffed,
     size: file.bytes.byteLength,
-    uploadedBy: party.side === "operator" ? "operator" : chat.subscriberId ? "subscriber" : "visitor",
+    uploadedBy: party.side === "operator" ? ("operator" as const) : chat.subscriberId ? ("subscriber" as const) : ("visitor" as const),
     createdAt: now,
-  });
+  };
+  if (!(await q.claimAttachment(db, row, ATTACHMENTS_PER_CHAT))) {
+    // Closed meanwhile, or full.
+    if ((await q.selectChat(db, chat.id))?.status === "closed") throw new AppError(409, "chat_closed");
+    throw new AppError(409, "attachment_limit", { n: ATTACHMENTS_PER_CHAT });
+  }
+  try {
+    await deps.files.put(key, file.bytes, { httpMetadata: { contentType: sniffed } });
+  } catch (e) {
+    await q.deleteAttachment(db, chat.id, id);
+    throw e;
+  }
   return { id, name, contentType: sniffed, size: file.bytes.byteLength, url: attachmentUrl(party.side, chat.id, id) };
 }
 

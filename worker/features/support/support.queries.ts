@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, inArray, isNull, lt, ne } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNull, lt, ne } from "drizzle-orm";
 import { accountDirectory, accountLinks, operators, subscribers, supportDirectory } from "../../db/schema/global";
 import {
   type ChatAuthor,
@@ -188,17 +188,44 @@ export function selectQueueChats(db: RegionDb, regions: string[], queue: Support
     .all();
 }
 
-export const insertAttachment = (db: RegionDb, row: typeof supportAttachments.$inferInsert) =>
-  db.insert(supportAttachments).values(row).run();
+/**
+ * Writes a file's row unless its chat is closed or already has `limit` files: the checks and the write in one
+ * statement, so uploads sent at the same moment cannot all pass them. True when it was written.
+ */
+export async function claimAttachment(db: RegionDb, row: typeof supportAttachments.$inferInsert & { createdAt: Date }, limit: number) {
+  const [done] = await rawBatch(db, [
+    [
+      `INSERT INTO support_attachments (id, chat_id, key, name, content_type, size, uploaded_by, created_at)
+       SELECT ?, ?, ?, ?, ?, ?, ?, ?
+       WHERE EXISTS (SELECT 1 FROM support_chats WHERE id = ? AND status != 'closed')
+         AND (SELECT count(*) FROM support_attachments WHERE chat_id = ?) < ?`,
+      row.id,
+      row.chatId,
+      row.key,
+      row.name,
+      row.contentType,
+      row.size,
+      row.uploadedBy,
+      row.createdAt.getTime(),
+      row.chatId,
+      row.chatId,
+      limit,
+    ],
+  ]);
+  return (done?.meta.changes ?? 0) === 1;
+}
+/** Takes back a file's row whose bytes were not stored. */
+export const deleteAttachment = (db: RegionDb, chatId: string, id: string) =>
+  db
+    .delete(supportAttachments)
+    .where(and(eq(supportAttachments.chatId, chatId), eq(supportAttachments.id, id)))
+    .run();
 export const selectAttachment = (db: RegionDb, chatId: string, id: string) =>
   db
     .select()
     .from(supportAttachments)
     .where(and(eq(supportAttachments.chatId, chatId), eq(supportAttachments.id, id)))
     .get();
-export async function countAttachments(db: RegionDb, chatId: string) {
-  return (await db.select({ n: count() }).from(supportAttachments).where(eq(supportAttachments.chatId, chatId)).get())?.n ?? 0;
-}
 export function selectAttachments(db: RegionDb, chatId: string, ids: string[]) {
   if (ids.length === 0) return Promise.resolve([] as AttachmentRow[]);
   return (
