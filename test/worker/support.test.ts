@@ -833,6 +833,20 @@ describe("call-back requests («Перезвоните мне»)", () => {
     expect((await ask({ slotStart: last.start, name: "Гость", phone: "8 (900) 710-00-09" })).status).toBe(400);
   });
 
+  it("does not overbook a window when eight people ask for it at the same moment: three get it", async () => {
+    const offered = (await slots()).slots;
+    const window = offered[offered.length - 2] as Slot;
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => ask({ slotStart: window.start, name: "Гость", phone: `8 (900) 730-00-0${i}` })),
+    );
+    expect(answers.map((r) => r.status).sort()).toEqual([201, 201, 201, 400, 400, 400, 400, 400]);
+    const refused = await json<Problem>(answers.find((r) => r.status === 400) as Response);
+    expect(refused.title).toBe("Это время уже занято или прошло: выберите другое");
+    const denis = await operator("operator.east", "khv");
+    const queue = await json<{ callbacks: Callback[] }>(await denis("/queue"));
+    expect(queue.callbacks.filter((c) => c.slotStart === window.start)).toHaveLength(3);
+  });
+
   it("counts a visitor's address with the throttle: five requests a day, then 429", async () => {
     const offered = (await slots()).slots;
     const ip = nextIp();

@@ -8,7 +8,7 @@ import {
   type ChatTopic,
 } from "../../data/support.data";
 import { supportCallbacks } from "../../db/schema/global";
-import type { GlobalDb } from "../../platform/db";
+import { type GlobalDb, rawBatch } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import type { OperatorInfo } from "../../platform/operator";
@@ -135,9 +135,38 @@ export async function requestCallback(
     createdAt: now,
     doneAt: null,
   };
-  // Two requests of one person at once: the partial unique index lets one in.
-  const inserted = await db.insert(supportCallbacks).values(row).onConflictDoNothing().returning({ id: supportCallbacks.id });
-  if (inserted.length === 0) throw new AppError(409, "callback_open");
+  // One statement checks the window's capacity and writes: requests of different people for one window at once
+  // cannot overbook it. Two requests of one person at once: the partial unique index lets one in.
+  const [inserted] = await rawBatch(db, [
+    [
+      `INSERT INTO support_callbacks (id, region, person, subscriber_id, name, phone, topic, slot_start, slot_end, status, operator_name, created_at, done_at)
+       SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', NULL, ?, NULL
+       WHERE (SELECT count(*) FROM support_callbacks WHERE region = ? AND status = 'open' AND slot_start = ?) < ?
+       ON CONFLICT DO NOTHING`,
+      row.id,
+      row.region,
+      row.person,
+      row.subscriberId,
+      row.name,
+      row.phone,
+      row.topic,
+      row.slotStart.getTime(),
+      row.slotEnd.getTime(),
+      row.createdAt.getTime(),
+      row.region,
+      row.slotStart.getTime(),
+      CALLBACK_SLOT_CAPACITY,
+    ],
+  ]);
+  if ((inserted?.meta.changes ?? 0) === 0) {
+    // The person's own open request (sent at the same moment), or the window filled meanwhile.
+    const mine = await db
+      .select({ id: supportCallbacks.id })
+      .from(supportCallbacks)
+      .where(and(eq(supportCallbacks.person, person), eq(supportCallbacks.status, "open")))
+      .get();
+    throw mine ? new AppError(409, "callback_open") : new AppError(400, "callback_slot");
+  }
   return callbackDto(row);
 }
 
