@@ -265,6 +265,25 @@ describe("support chat", () => {
     expect(list.items.map((c) => c.id)).not.toContain(his.chat.id);
   });
 
+  it("starts one chat when a subscriber's request to start one is sent six times at once: every message lands in it", async () => {
+    const petr = await login("petr");
+    const start = (i: number) =>
+      call("ekb", "/api/v1/support/chats", {
+        method: "POST",
+        headers: { ...SAME_ORIGIN, origin: "http://ekb.kabinet.localhost", cookie: petr },
+        body: JSON.stringify({ topic: "internet", text: `Вопрос ${i}`, clientId: `petr-ekb-${i}` }),
+      });
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => start(i)));
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 201]);
+    const ids = new Set(await Promise.all(answers.map(async (r) => (await json<{ chat: Chat }>(r)).chat.id)));
+    expect(ids.size).toBe(1);
+    const [id] = [...ids];
+    const listed = (await json<{ items: Chat[] }>(await api(petr, "/support/chats"))).items.filter((c) => c.id.startsWith("ekb_"));
+    expect(listed.map((c) => c.id)).toEqual([id]);
+    const texts = (await shardRows<{ text: string }>("SELECT text FROM support_messages WHERE chat_id = ?", id)).map((m) => m.text);
+    expect(texts.sort()).toEqual(Array.from({ length: 6 }, (_, i) => `Вопрос ${i}`));
+  });
+
   it("lets a visitor without a login chat with a name and a phone, by the key in its cookie only", async () => {
     const noName = await call("msk", "/api/v1/support/chats", {
       method: "POST",

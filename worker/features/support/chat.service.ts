@@ -252,14 +252,27 @@ export async function startChat(
   now = new Date(),
 ): Promise<{ chat: ChatDto; visitorKey: string | null; created: boolean }> {
   const db = deps.data.shardForRegion(input.region);
+  const queue = input.business ? "business" : "private";
+  const orgId = input.business?.orgId ?? null;
+  const id = `${input.region}_${newId(now.getTime())}`;
   if ("subscriberId" in who) {
-    const open = await q.selectOpenChatOf(
-      db,
-      who.subscriberId,
-      input.region,
-      input.business ? "business" : "private",
-      input.business?.orgId ?? null,
-    );
+    // The open chat, else a new one claimed in one statement with the check (requests at the same moment start one).
+    const open =
+      (await q.selectOpenChatOf(db, who.subscriberId, input.region, queue, orgId)) ??
+      ((await q.claimSubscriberChat(db, {
+        id,
+        region: input.region,
+        subscriberId: who.subscriberId,
+        visitorName: who.name,
+        accountNo: input.accountNo ?? null,
+        topic: input.topic,
+        queue,
+        orgId,
+        company: input.business?.company ?? null,
+        createdAt: now,
+      }))
+        ? undefined
+        : await q.selectOpenChatOf(db, who.subscriberId, input.region, queue, orgId));
     if (open) {
       if (input.text)
         await postMessage(deps, { side: "customer", subscriberId: who.subscriberId, name: who.name }, open.id, {
@@ -269,24 +282,24 @@ export async function startChat(
       return { chat: chatDto((await q.selectChat(db, open.id)) ?? open), visitorKey: null, created: false };
     }
   }
-  const id = `${input.region}_${newId(now.getTime())}`;
   const visitorKey = "subscriberId" in who ? null : randomToken();
-  await q.insertChat(db, {
-    id,
-    region: input.region,
-    subscriberId: "subscriberId" in who ? who.subscriberId : null,
-    visitorName: "subscriberId" in who ? who.name : who.visitorName,
-    visitorPhone: "subscriberId" in who ? null : who.visitorPhone,
-    visitorKeyHash: visitorKey ? await sha256Hex(visitorKey) : null,
-    accountNo: input.accountNo ?? null,
-    topic: input.topic,
-    status: "waiting",
-    createdAt: now,
-    updatedAt: now,
-    queue: input.business ? "business" : "private",
-    orgId: input.business?.orgId ?? null,
-    company: input.business?.company ?? null,
-  });
+  if (!("subscriberId" in who))
+    await q.insertChat(db, {
+      id,
+      region: input.region,
+      subscriberId: null,
+      visitorName: who.visitorName,
+      visitorPhone: who.visitorPhone,
+      visitorKeyHash: await sha256Hex(visitorKey as string),
+      accountNo: input.accountNo ?? null,
+      topic: input.topic,
+      status: "waiting",
+      createdAt: now,
+      updatedAt: now,
+      queue,
+      orgId,
+      company: input.business?.company ?? null,
+    });
   const shard = shardOfRegion(input.region) as string;
   if ("subscriberId" in who)
     await q.insertDirectory(deps.data.global, {

@@ -33,6 +33,53 @@ export const selectChatsOf = (db: RegionDb, subscriberId: string, ids: string[])
 
 export const insertChat = (db: RegionDb, row: typeof supportChats.$inferInsert) => db.insert(supportChats).values(row).run();
 
+/**
+ * Writes a subscriber's new chat unless they already have an open one of the region in its queue (a business chat:
+ * of its organisation): the check and the write in one statement, so a double tap, two tabs or an offline outbox's
+ * retry at the same moment start one chat. True when it was written.
+ */
+export async function claimSubscriberChat(
+  db: RegionDb,
+  row: {
+    id: string;
+    region: string;
+    subscriberId: string;
+    visitorName: string;
+    accountNo: string | null;
+    topic: string;
+    queue: SupportQueue;
+    orgId: string | null;
+    company: string | null;
+    createdAt: Date;
+  },
+) {
+  const [done] = await rawBatch(db, [
+    [
+      `INSERT INTO support_chats (id, region, subscriber_id, visitor_name, account_no, topic, status, created_at, updated_at, queue, org_id, company)
+       SELECT ?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?, ?, ?
+       WHERE NOT EXISTS (
+         SELECT 1 FROM support_chats WHERE subscriber_id = ? AND region = ? AND status != 'closed' AND queue = ? AND org_id IS ?
+       )`,
+      row.id,
+      row.region,
+      row.subscriberId,
+      row.visitorName,
+      row.accountNo,
+      row.topic,
+      row.createdAt.getTime(),
+      row.createdAt.getTime(),
+      row.queue,
+      row.orgId,
+      row.company,
+      row.subscriberId,
+      row.region,
+      row.queue,
+      row.orgId,
+    ],
+  ]);
+  return (done?.meta.changes ?? 0) === 1;
+}
+
 /** The subscriber's open chat of a region in one queue (a business chat: of that organisation). */
 export function selectOpenChatOf(
   db: RegionDb,
