@@ -1716,14 +1716,14 @@ the close's delete of it bills them again.
   per query (the code chunks by 90), 1,000 queries per invocation (the
   charge works ${n0(A.chargeBatchesPerMessage)} batches of ${n0(A.chargeBatch)} per message: 400 queries, and a region's day is
   worked alone in its invocation; its points and balance alerts go in chains, one per shard of its branch, side by
-  side, each from its own cursor: members while a member's most possible calls (7) fit 450 and pages of 90 accounts
+  side, each from its own cursor: members while a member's most possible calls (6) fit 450 and pages of 90 accounts
   while a page's fit 500, a message at a time; each message writes its shard's row in \`cron_step_shards\` before it
   hands on, and a retry of a message whose hand-on was lost hands on again at once, so the hourly tick's message
   leaves a chain that moved in the last 10 minutes alone and starts one that stalled again from where it got to (each
   row's generation, \`seq\`, checked as it moves on, folds duplicate chains
   back into one), and the region's message marks the day done once every shard of the branch has its chain through
   (\`STEP_LIMITS\`, \`STEP_LEASE_MS\`, \`runStepShard\` in features/cron/daily.service.ts). A shard of
-  ${n0(perShardBounded)} accounts is ${n0(Math.ceil((A.bonusShare * perShardBounded) / 150))}–${n0(Math.ceil((A.bonusShare * perShardBounded) / 64))} messages of points (150 members a message at a typical 3 calls, 64 at 7) and
+  ${n0(perShardBounded)} accounts is ${n0(Math.ceil((A.bonusShare * perShardBounded) / 150))}–${n0(Math.ceil((A.bonusShare * perShardBounded) / 75))} messages of points (150 members a message at a typical 3 calls, 75 at 6) and
   ${n0(Math.ceil(perShardBounded / alertsPerMessage))} of alerts (${n0(alertPagesPerMessage)} pages of 90 a message: a page's events go in batches of 100, so a page is at most
   ${n0(alertPageCalls)} calls; one event a call, it was two pages a message); Moscow's ${n0(moscowShards)} shards' chains go side by side, as many at once as the
   queue's consumer runs (up to 250 invocations: <https://developers.cloudflare.com/queues/platform/limits/>), minutes

@@ -174,6 +174,88 @@ describe("«Бонус» points", () => {
     expect((await json<{ title: string }>(late)).title).toBe("Счёт не участвует в программе «Бонус»");
   });
 
+  it("expires only what a redemption made at the same moment left: the balance never goes below zero", async () => {
+    const maria = await login("maria");
+    // She left in the test above: joined again, with 300 points past their date.
+    expect(
+      (await api(maria, `/accounts/${MARIA_SPB}/bonus/join`, { method: "POST", body: JSON.stringify({ consent: true }) })).status,
+    ).toBe(204);
+    const db = await shardDb(MARIA_SPB);
+    const before = await sum(MARIA_SPB, "SELECT coalesce(sum(points), 0) n FROM bonus_ledger WHERE account_no = ?");
+    expect(before).toBe(0);
+    const now = Date.now();
+    await db
+      .prepare(
+        "INSERT INTO bonus_ledger (id, account_no, kind, points, source_key, expires_at, description_ru, description_en, created_at) VALUES (?, ?, 'earn', 300, ?, ?, 'т', 't', ?)",
+      )
+      .bind(crypto.randomUUID(), MARIA_SPB, `test:${crypto.randomUUID()}`, now - 60_000, now)
+      .run();
+    // Her shard, as the nightly run sees it: she spends the 300 between the run's look at her points and its expiry.
+    const binding = (await env.DB.prepare("SELECT shard FROM account_directory WHERE account_no = ?")
+      .bind(MARIA_SPB)
+      .first<string>("shard")) as string;
+    const real = (env as unknown as Record<string, D1Database>)[binding] as D1Database;
+    let spent = false;
+    const spend = async () => {
+      if (spent) return;
+      spent = true;
+      await real
+        .prepare(
+          "INSERT INTO bonus_ledger (id, account_no, kind, points, source_key, expires_at, description_ru, description_en, created_at) VALUES (?, ?, 'redeem', -300, ?, NULL, 'с', 's', ?)",
+        )
+        .bind(crypto.randomUUID(), MARIA_SPB, `test:${crypto.randomUUID()}`, now)
+        .run();
+    };
+    const isExpiry = (query: string, args: unknown[]) =>
+      /insert into "?bonus_ledger"?/i.test(query) && (query.includes("'expire'") || args.includes("expire"));
+    // Armed when the expiry's statement is bound: it runs next, alone or in a batch.
+    let armed = false;
+    const racing = new Proxy(real, {
+      get(target, prop) {
+        if (prop === "prepare")
+          return (query: string) =>
+            new Proxy(target.prepare(query), {
+              get(t, p) {
+                if (p === "bind")
+                  return (...args: unknown[]) => {
+                    const bound = t.bind(...args);
+                    if (!isExpiry(query, args)) return bound;
+                    armed = true;
+                    return new Proxy(bound, {
+                      get(b, q) {
+                        const v = Reflect.get(b, q, b);
+                        if (typeof v !== "function") return v;
+                        if (q !== "run" && q !== "all" && q !== "raw" && q !== "first") return v.bind(b);
+                        return async (...a: unknown[]) => {
+                          await spend();
+                          return v.apply(b, a);
+                        };
+                      },
+                    });
+                  };
+                const v = Reflect.get(t, p, t);
+                return typeof v === "function" ? v.bind(t) : v;
+              },
+            });
+        if (prop === "batch")
+          return async (stmts: D1PreparedStatement[]) => {
+            if (armed) await spend();
+            return target.batch(stmts);
+          };
+        const v = Reflect.get(target, prop, target);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const spb = REGIONS.filter((r) => r.code === "spb");
+    // Tomorrow's run (today's has been, above: its expiry is written once a day).
+    const ticked = await bonusTick(createDataAccess({ ...env, [binding]: racing } as unknown as Env), new Date(now + 24 * 3600_000), spb);
+    expect(spent).toBe(true);
+    expect(ticked.expired).toBe(0);
+    const after = await sum(MARIA_SPB, "SELECT coalesce(sum(points), 0) n FROM bonus_ledger WHERE account_no = ?");
+    expect(after).toBe(ticked.earned);
+    expect(after).toBeGreaterThanOrEqual(0);
+  });
+
   it("offers mobile data only to an account with a mobile service, and refuses it to one without", async () => {
     const anna = await login("anna");
     const petr = await login("petr");

@@ -378,8 +378,8 @@ export async function earnForAccountDay(
 
 /** Members one query reads. */
 const BONUS_PAGE = 100;
-/** A member's most D1 calls: its charges, autopay, up to three earnings, the expiry read and its row. */
-const MEMBER_CALLS = 7;
+/** A member's most D1 calls: its charges, autopay, up to three earnings and the expiry. */
+const MEMBER_CALLS = 6;
 
 async function earnFor(
   db: RegionDb,
@@ -422,36 +422,49 @@ async function earnFor(
       ru: `${years}-й год с нами`,
       en: `Year ${years} with us`,
     });
-  // Each entry once by its source key: a row written now, or none (the day's run was here before).
-  const once = async (row: Omit<typeof bonusLedger.$inferInsert, "id" | "accountNo" | "createdAt">) =>
-    (
-      await db
-        .insert(bonusLedger)
-        .values({ id: newId(at.getTime()), accountNo: m.accountNo, createdAt: at, ...row })
-        .onConflictDoNothing()
-        .returning({ id: bonusLedger.id })
-    ).length > 0;
+  // Each earning once by its source key (a row written now, or none: the day's run was here before), and only while
+  // the account is still a member: one who left since the page was read keeps nothing after the forfeit.
   for (const e of earn) {
-    const written = await once({
-      kind: "earn",
-      points: e.points,
-      sourceKey: e.key,
-      expiresAt: expiry(at),
-      descriptionRu: e.ru,
-      descriptionEn: e.en,
-    });
-    done.earned += written ? e.points : 0;
+    const [written] = await rawBatch(db, [
+      [
+        `INSERT INTO bonus_ledger (id, account_no, kind, points, source_key, expires_at, description_ru, description_en, created_at)
+         SELECT ?, ?, 'earn', ?, ?, ?, ?, ?, ?
+         WHERE EXISTS (SELECT 1 FROM bonus_members WHERE account_no = ? AND status = 'active')
+         ON CONFLICT DO NOTHING`,
+        newId(at.getTime()),
+        m.accountNo,
+        e.points,
+        e.key,
+        expiry(at).getTime(),
+        e.ru,
+        e.en,
+        at.getTime(),
+        m.accountNo,
+      ],
+    ]);
+    done.earned += (written?.meta.changes ?? 0) === 1 ? e.points : 0;
   }
-  const due = await expiringBy(db, m.accountNo, at);
-  if (due > 0) {
-    const written = await once({
-      kind: "expire",
-      points: -due,
-      sourceKey: `expire:${m.accountNo}:${today}`,
-      expiresAt: null,
-      descriptionRu: "Срок действия баллов истёк",
-      descriptionEn: "Points expired",
-    });
-    done.expired += written ? due : 0;
-  }
+  // The points due to expire are worked out in the statement that writes their expiry: a redemption or a forfeit
+  // made meanwhile is counted (oldest points first), so it is never taken twice.
+  const [expired] = await rawBatch(db, [
+    [
+      `INSERT INTO bonus_ledger (id, account_no, kind, points, source_key, expires_at, description_ru, description_en, created_at)
+       SELECT ?, ?, 'expire', -d.due, ?, NULL, 'Срок действия баллов истёк', 'Points expired', ?
+       FROM (
+         SELECT MAX(0, coalesce(sum(CASE WHEN kind = 'earn' AND expires_at <= ? THEN points ELSE 0 END), 0)
+                     - coalesce(-sum(CASE WHEN points < 0 THEN points ELSE 0 END), 0)) AS due
+         FROM bonus_ledger WHERE account_no = ?
+       ) d
+       WHERE d.due > 0
+       ON CONFLICT DO NOTHING
+       RETURNING -points AS due`,
+      newId(at.getTime()),
+      m.accountNo,
+      `expire:${m.accountNo}:${today}`,
+      at.getTime(),
+      at.getTime(),
+      m.accountNo,
+    ],
+  ]);
+  done.expired += Number((expired?.results[0] as { due?: number } | undefined)?.due ?? 0);
 }
