@@ -1,5 +1,8 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { DEMO_UNREGISTERED } from "../../worker/data/demo.data";
+import { completeRegistration } from "../../worker/features/auth/flows.service";
+import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { call, codeSentTo, json, post, sessionCookie } from "./helpers";
 
@@ -102,6 +105,57 @@ describe("registration of an existing subscriber", () => {
       ip(32),
     );
     expect(again.status).toBe(409);
+  });
+
+  it("answers 409 when another registration takes the login at the same moment, and gives the code back for another login", async () => {
+    // A contract of its own: its phone gets the code.
+    const phone = "+79990001122";
+    const accountNo = makeAccountNo("50499999991");
+    await env.DB.prepare("INSERT INTO account_directory (account_no, region, shard, contact_phone, created_at) VALUES (?, 'ekb', ?, ?, ?)")
+      .bind(
+        accountNo,
+        (await env.DB.prepare("SELECT shard FROM account_directory WHERE region = 'ekb' LIMIT 1").first<string>("shard")) ?? "",
+        phone,
+        Date.now(),
+      )
+      .run();
+    const since = Date.now();
+    expect((await post("/api/v1/auth/register/start", { by: "phone", phone }, ip(34))).status).toBe(202);
+    const code = await codeSentTo(phone, since);
+    // The global database as this registration sees it: someone else's registration writes the login «raced»
+    // between its check and its own write.
+    let raced = false;
+    const racing = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === "batch")
+          return async (stmts: D1PreparedStatement[]) => {
+            if (!raced) {
+              raced = true;
+              await target
+                .prepare("INSERT INTO subscribers (id, display_name, login, locale, created_at) VALUES (?, 'Другой', 'raced', 'ru', ?)")
+                .bind(`other-${crypto.randomUUID()}`, Date.now())
+                .run();
+            }
+            return target.batch(stmts);
+          };
+        const v = Reflect.get(target, prop, target);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const input = { by: "phone" as const, phone, code, login: "raced", password: "lake by the pine forest" };
+    await expect(
+      completeRegistration(createDataAccess({ ...env, DB: racing } as unknown as Env), input, { address: "100.64.0.34", userAgent: null }),
+    ).rejects.toMatchObject({ status: 409, slug: "conflict", fields: [{ field: "login", message: "field.loginTaken" }] });
+    expect(raced).toBe(true);
+    // Nothing of it was written: the same code makes the person with another login.
+    const ok = await post("/api/v1/auth/register/complete", { ...input, login: "raced2" }, ip(34));
+    expect(ok.status).toBe(201);
+    const owner = await env.DB.prepare(
+      "SELECT s.login FROM account_links l JOIN subscribers s ON s.id = l.subscriber_id WHERE l.account_no = ?",
+    )
+      .bind(accountNo)
+      .all<{ login: string }>();
+    expect(owner.results).toEqual([{ login: "raced2" }]);
   });
 
   it("by a phone with no contract: the code works, then 'no contract found'", async () => {

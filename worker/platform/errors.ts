@@ -84,6 +84,19 @@ export function isAccountMoving(err: unknown): boolean {
   return false;
 }
 
+/**
+ * The `table.column` (the first, for an index of several) whose unique index refused a write, or null: another
+ * request wrote the same value at the same moment. D1 says «UNIQUE constraint failed: subscribers.login»; drizzle
+ * wraps it, so its cause is looked at too.
+ */
+export function uniqueViolation(err: unknown): string | null {
+  for (let e: unknown = err, i = 0; e instanceof Error && i < 3; e = e.cause, i++) {
+    const m = /UNIQUE constraint failed: ([\w.]+)/.exec(e.message);
+    if (m) return m[1] ?? null;
+  }
+  return null;
+}
+
 /** The 503 a request gets while its account is frozen for a move: try again after a few seconds. */
 export function accountMovingError(): AppError {
   return new AppError(503, "account_moving", { seconds: ACCOUNT_MOVING_RETRY_S }, [], { "retry-after": String(ACCOUNT_MOVING_RETRY_S) });

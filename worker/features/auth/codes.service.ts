@@ -152,6 +152,17 @@ export async function spendCode(db: GlobalDb, id: string, now = new Date()) {
   if (spent.length === 0) throw new AppError(400, "invalid_code", {}, [{ field: "code", message: "problem.invalid_code" }]);
 }
 
+/**
+ * Gives back a code spent at `at` for a change another request's write then refused (the login taken at the same
+ * moment): the person, who has just proved it, may try again with it. A code spent otherwise stays spent.
+ */
+export async function unspendCode(db: GlobalDb, id: string, at: Date) {
+  await db
+    .update(oneTimeCodes)
+    .set({ usedAt: null })
+    .where(and(eq(oneTimeCodes.id, id), eq(oneTimeCodes.usedAt, at)));
+}
+
 /** Gives back the attempt of a right code whose other fields were refused (the person retries with the same code). */
 export async function refundCodeAttempt(db: GlobalDb, id: string) {
   await db

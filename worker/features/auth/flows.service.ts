@@ -1,7 +1,7 @@
 import { and, eq, or } from "drizzle-orm";
 import { accountDirectory, accountLinks, subscribers } from "../../db/schema/global";
 import type { DataAccess, GlobalDb } from "../../platform/db";
-import { AppError, accountMovingError } from "../../platform/errors";
+import { AppError, accountMovingError, uniqueViolation } from "../../platform/errors";
 import { type Identifier, normalizeEmail, normalizeLogin, normalizePhone } from "../../platform/identifiers";
 import { newId, parseAccountNo } from "../../platform/ids";
 import { hashPassword, verifyPassword } from "../../platform/password";
@@ -20,7 +20,7 @@ import { assertNotThrottled, confirmGuards, takeAttempt, throttleKey } from "../
 import { movingAccount } from "../accounts/accounts.service";
 import { type SubscriberRow, selectSubscriberById, selectSubscriberByIdentifier } from "./auth.queries";
 import { type Client, parseIdentifierOrThrow, personOf, throttleKeysFor } from "./auth.service";
-import { consumeCode, type Delivery, issueCode, type Notify, refundCodeAttempt, spendCode } from "./codes.service";
+import { consumeCode, type Delivery, issueCode, type Notify, refundCodeAttempt, spendCode, unspendCode } from "./codes.service";
 
 const targetOf = (id: Identifier) => `${id.kind}:${id.value}`;
 
@@ -162,7 +162,8 @@ export async function completeRegistration(
     await refundCodeAttempt(db, checked.id);
     throw new AppError(409, "conflict", {}, [{ field: "login", message: "field.loginTaken" }]);
   }
-  await spendCode(db, checked.id);
+  const spentAt = new Date();
+  await spendCode(db, checked.id, spentAt);
   await attempt.succeeded();
   const existing = await db
     .select({ id: subscribers.id })
@@ -207,7 +208,7 @@ export async function completeRegistration(
   // Their inbox and delivery records go to the shard of their first account (its directory row, read above).
   const first = contracts.find((c) => c.accountNo === unowned[0]);
   const homeShard = await placeSubscriber(data, { shard: first?.shard, region: first?.region ?? "" });
-  await db.batch([
+  const made = db.batch([
     db.insert(subscribers).values({
       id,
       displayName: input.displayName?.trim() || login,
@@ -220,6 +221,19 @@ export async function completeRegistration(
     }),
     ...unowned.map((accountNo) => db.insert(accountLinks).values({ subscriberId: id, accountNo, role: "owner", createdAt: now })),
   ]);
+  try {
+    await made;
+  } catch (e) {
+    // Another registration wrote the same login, contact or owner at the same moment (the checks above are reads):
+    // nothing of this one was written. A login taken gives the code back for another login.
+    const column = uniqueViolation(e);
+    if (column === "subscribers.login") {
+      await unspendCode(db, checked.id, spentAt);
+      throw new AppError(409, "conflict", {}, [{ field: "login", message: "field.loginTaken" }]);
+    }
+    if (column) throw new AppError(409, "already_registered");
+    throw e;
+  }
   const s = (await selectSubscriberById(db, id)) as SubscriberRow;
   return { subscriber: s, session: await openSession(data, s, "code", client.userAgent) };
 }
@@ -342,11 +356,18 @@ export async function confirmContactChange(data: DataAccess, session: SessionInf
   const value = (payload as Record<string, string>)[kind] ?? "";
   const column = kind === "phone" ? subscribers.phone : subscribers.email;
   const taken = await db.select({ id: subscribers.id }).from(subscribers).where(eq(column, value)).get();
-  if (taken && taken.id !== session.subscriberId) throw new AppError(409, "conflict", {}, [{ field: kind, message: "field.contactTaken" }]);
-  await db
-    .update(subscribers)
-    .set(kind === "phone" ? { phone: value } : { email: value })
-    .where(eq(subscribers.id, session.subscriberId));
+  const contactTaken = () => new AppError(409, "conflict", {}, [{ field: kind, message: "field.contactTaken" }]);
+  if (taken && taken.id !== session.subscriberId) throw contactTaken();
+  try {
+    await db
+      .update(subscribers)
+      .set(kind === "phone" ? { phone: value } : { email: value })
+      .where(eq(subscribers.id, session.subscriberId));
+  } catch (e) {
+    // Another subscriber took it at the same moment (the check above is a read): nothing was changed.
+    if (uniqueViolation(e)) throw contactTaken();
+    throw e;
+  }
   await forgetSessionCopy(data, holder, { quiet: true, closes: closesWindow(until) });
   return value;
 }
