@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { TICKET_STATUSES } from "../../worker/db/schema/region";
 import { canMoveTicket, TICKET_TRANSITIONS } from "../../worker/features/support/tickets.machine";
-import { autoCloseTickets } from "../../worker/features/support/tickets.service";
+import { autoCloseTickets, commentTicket } from "../../worker/features/support/tickets.service";
 import { createDataAccess, SHARDS } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { api, call, json, login, SAME_ORIGIN, shardRows } from "./helpers";
@@ -603,6 +603,47 @@ describe("support requests", () => {
     const mine = await json<{ items: Ticket[] }>(await api(anna, "/support/tickets"));
     expect(mine.items.map((x) => x.id)).toContain(t.id);
     expect((await json<{ items: Ticket[] }>(await api(petr, "/support/tickets"))).items.map((x) => x.id)).not.toContain(t.id);
+  });
+
+  it("keeps a subscriber's answer sent as the operator resolves the request: a comment, not lost; on a closed one, 409", async () => {
+    const anna = await login("anna");
+    const t = await json<Ticket>(
+      await api(anna, "/support/tickets", {
+        method: "POST",
+        body: JSON.stringify({ category: "other", subject: "Вопрос", text: "Где мой договор?" }),
+      }),
+    );
+    const maria = await operator("operator.msk");
+    await postJson(maria, `/tickets/${t.id}/transition`, { to: "in_work" });
+    await postJson(maria, `/tickets/${t.id}/transition`, { to: "waiting", comment: "Пришлите номер счёта" });
+    // The region's shard as the answer sees it: the operator's «resolved» lands between its read and its move.
+    const binding = (await env.DB.prepare("SELECT shard FROM support_directory WHERE id = ?").bind(t.id).first<string>("shard")) as string;
+    const real = (env as unknown as Record<string, D1Database>)[binding] as D1Database;
+    let status = "resolved";
+    const racing = new Proxy(real, {
+      get(target, prop) {
+        if (prop === "batch")
+          return async (stmts: D1PreparedStatement[]) => {
+            await target.prepare("UPDATE support_tickets SET status = ? WHERE id = ?").bind(status, t.id).run();
+            return target.batch(stmts);
+          };
+        const v = Reflect.get(target, prop, target);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const racingData = createDataAccess({ ...env, [binding]: racing } as unknown as Env);
+    const party = { side: "subscriber" as const, subscriberId: "demo-anna" };
+    const answered = await commentTicket(racingData, async () => {}, party, t.id, "Счёт 201000000011", "ru");
+    expect(answered.status).toBe("resolved");
+    expect(answered.history?.at(-1)).toMatchObject({ from: null, to: null, actor: "subscriber", comment: "Счёт 201000000011" });
+    // Closed meanwhile: refused in the person's language, and nothing written.
+    status = "closed";
+    await expect(commentTicket(racingData, async () => {}, party, t.id, "Ещё вопрос", "ru")).rejects.toMatchObject({
+      status: 409,
+      slug: "ticket_transition",
+    });
+    const history = (await json<Ticket>(await api(anna, `/support/tickets/${t.id}`))).history ?? [];
+    expect(history.filter((e) => e.comment === "Ещё вопрос")).toEqual([]);
   });
 
   it("closes a resolved request nobody answered for a week, once", async () => {

@@ -360,15 +360,27 @@ export async function moveTicket(
 }
 
 /** A comment without a status move (the ticket's `updated_at` moves so queues sort by activity). */
-export function addTicketComment(
+/** A comment on a request that is not over (closed or cancelled), checked in the same transaction. True when written. */
+export async function addTicketComment(
   db: RegionDb,
   ticketId: string,
   event: { id: string; actor: "subscriber" | "operator"; actorName: string | null; comment: string; at: Date },
-) {
-  return db.batch([
-    db.update(supportTickets).set({ updatedAt: event.at }).where(eq(supportTickets.id, ticketId)),
-    db.insert(ticketEvents).values({ ...event, ticketId, fromStatus: null, toStatus: null }),
+): Promise<boolean> {
+  const t = event.at.getTime();
+  const [updated] = await rawBatch(db, [
+    ["UPDATE support_tickets SET updated_at = ? WHERE id = ? AND status NOT IN ('closed', 'cancelled')", t, ticketId],
+    [
+      `INSERT INTO ticket_events (id, ticket_id, from_status, to_status, actor, actor_name, comment, at)
+         SELECT ?, ?, NULL, NULL, ?, ?, ?, ? WHERE changes() = 1`,
+      event.id,
+      ticketId,
+      event.actor,
+      event.actorName,
+      event.comment,
+      t,
+    ],
   ]);
+  return (updated?.meta.changes ?? 0) === 1;
 }
 
 /** Reassigns an open ticket without moving its status. */

@@ -294,22 +294,23 @@ export async function commentTicket(
   now = new Date(),
 ) {
   const { db, ticket } = await openTicket(data, party, id);
-  if (ticket.status === "closed" || ticket.status === "cancelled")
-    throw new AppError(409, "ticket_transition", {
-      from: TICKET_STATUS_LABELS[ticket.status][lang],
-      to: TICKET_STATUS_LABELS[ticket.status][lang],
-    });
+  const over = (status: TicketStatus) =>
+    new AppError(409, "ticket_transition", { from: TICKET_STATUS_LABELS[status][lang], to: TICKET_STATUS_LABELS[status][lang] });
+  if (ticket.status === "closed" || ticket.status === "cancelled") throw over(ticket.status);
   const event = {
     id: newId(now.getTime()),
     actorName: party.side === "operator" ? party.operator.name : null,
     comment: text.trim(),
     at: now,
   };
-  if (party.side === "subscriber" && ticket.status === "waiting") {
-    await q.moveTicket(db, ticket, "in_work", { ...event, actor: "subscriber" });
-  } else {
-    await q.addTicketComment(db, ticket.id, { ...event, actor: party.side === "operator" ? "operator" : "subscriber" });
-  }
+  // A subscriber's answer to a request waiting for them brings it back into work; if it moved meanwhile (an operator
+  // resolved it), the answer is still kept, as a comment. One on a request closed meanwhile is refused, never lost.
+  const moved =
+    party.side === "subscriber" &&
+    ticket.status === "waiting" &&
+    (await q.moveTicket(db, ticket, "in_work", { ...event, actor: "subscriber" }));
+  if (!moved && !(await q.addTicketComment(db, ticket.id, { ...event, actor: party.side === "operator" ? "operator" : "subscriber" })))
+    throw over((await q.selectTicket(db, ticket.id))?.status ?? "closed");
   if (party.side === "operator") await notifySubscriber(notify, ticket, `ticket:${event.id}`, null);
   return ticketWithHistory(data, party, id, lang);
 }
