@@ -443,6 +443,21 @@ describe("chat attachments", () => {
     expect(await shardRows("SELECT id FROM support_attachments WHERE chat_id = ?", chat.id)).toHaveLength(20);
   });
 
+  it("says «ended» once when a chat is closed five times at once", async () => {
+    const olga = await login("olga");
+    const { chat } = await json<{ chat: Chat }>(
+      await api(olga, "/support/chats", { method: "POST", body: JSON.stringify({ topic: "internet" }) }),
+    );
+    const answers = await Promise.all(Array.from({ length: 5 }, () => api(olga, `/support/chats/${chat.id}/close`, { method: "POST" })));
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    const ended = await shardRows(
+      "SELECT id FROM support_messages WHERE chat_id = ? AND author = 'system' AND text LIKE '%ended%'",
+      chat.id,
+    );
+    expect(ended).toHaveLength(1);
+    expect((await json<{ chat: Chat }>(await api(olga, `/support/chats/${chat.id}`))).chat.status).toBe("closed");
+  });
+
   it("cuts a long name at 120 characters, never inside one: the name given back and the download's are the same, whole", async () => {
     // Cut at 120 UTF-16 units, an emoji lost its second half: the answer carried a lone surrogate, the stored name a U+FFFD.
     const anna = await login("anna");

@@ -470,12 +470,28 @@ export async function transferChat(
 
 /** Ends a chat (either side). The subscriber may then rate it. */
 export async function closeChat(deps: ChatDeps, party: Party, chatId: string, now = new Date()) {
-  const { db, chat } = await openChat(deps.data, party, chatId);
-  if (chat.status === "closed") return chat;
-  if (party.side === "operator" && chat.operatorId !== party.operator.id) throw new AppError(409, "chat_not_taken");
-  await systemLine(deps, db, chat.id, { key: "ended" }, now);
-  await q.assignChat(db, chat, { status: "closed", operatorId: chat.operatorId, operatorName: chat.operatorName }, now);
-  return (await publishChat(deps, db, chat.id)) ?? chat;
+  const opened = await openChat(deps.data, party, chatId);
+  const db = opened.db;
+  let chat = opened.chat;
+  // The closing line and the close in one transaction, from the state read: both sides closing at once post one
+  // «ended», and a close that a transfer overtook looks again (an operator's, at a chat no longer theirs, is a 409).
+  for (let attempt = 0; ; attempt++) {
+    if (chat.status === "closed") return chat;
+    if (party.side === "operator" && chat.operatorId !== party.operator.id) throw new AppError(409, "chat_not_taken");
+    const line = {
+      id: newId(now.getTime()),
+      text: JSON.stringify({ key: "ended" } satisfies SystemLine),
+      clientId: `sys:${newId(now.getTime())}`,
+    };
+    if (await q.closeChatWithLine(db, chat, line, now)) {
+      const row = await q.selectMessageByClientId(db, chat.id, line.clientId);
+      if (row) await publish(deps.rooms, chat.id, { type: "message", message: (await messageDtos(db, "customer", [row]))[0] });
+      return (await publishChat(deps, db, chat.id)) ?? chat;
+    }
+    const again = attempt < 2 ? await q.selectChat(db, chat.id) : undefined;
+    if (!again) throw new AppError(409, "chat_closed");
+    chat = again;
+  }
 }
 
 /** The type a file's first bytes say it is, if it is one we take. */

@@ -167,6 +167,39 @@ export async function appendMessage(
   return (updated?.meta.changes ?? 0) === 1;
 }
 
+/**
+ * Ends a chat with its closing line, in one transaction and only from the state the caller saw (its status and
+ * operator): a close that loses to another close or a transfer writes no line. True when it closed it.
+ */
+export async function closeChatWithLine(
+  db: RegionDb,
+  chat: Pick<ChatRow, "id" | "status" | "operatorId">,
+  line: { id: string; text: string; clientId: string },
+  at: Date,
+): Promise<boolean> {
+  const t = at.getTime();
+  const [claimed] = await rawBatch(db, [
+    [
+      "UPDATE support_chats SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? AND status = ? AND coalesce(operator_id, '') = ?",
+      t,
+      chat.id,
+      chat.status,
+      chat.operatorId ?? "",
+    ],
+    [
+      `INSERT INTO support_messages (id, chat_id, seq, author, author_name, text, attachment_id, client_id, created_at)
+         SELECT ?, id, last_seq, 'system', NULL, ?, NULL, ?, ? FROM support_chats WHERE id = ? AND changes() = 1`,
+      line.id,
+      line.text,
+      line.clientId,
+      t,
+      chat.id,
+    ],
+    ["UPDATE support_chats SET status = 'closed', closed_at = ? WHERE id = ? AND changes() = 1", t, chat.id],
+  ]);
+  return (claimed?.meta.changes ?? 0) === 1;
+}
+
 /** Moves a side's read mark forward (never back, never past the last message). */
 export function markRead(db: RegionDb, chatId: string, side: "customer" | "operator", seq: number) {
   const col = side === "operator" ? "operator_read_seq" : "customer_read_seq";
