@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { blockQuote, createBlock } from "../../worker/features/services/blocks.service";
+import { changeTariff } from "../../worker/features/services/tariff-change.service";
 import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { api, json, login, stepUp } from "./helpers";
@@ -89,6 +90,56 @@ describe("one open request per service and kind", () => {
     const { applicationId } = await json<{ applicationId: string }>(second);
     expect((await json<App>(await api(anna, `/applications/${first.applicationId}`))).status).toBe("cancelled");
     expect((await json<App>(await api(anna, `/applications/${applicationId}`))).status).toBe("received");
+  });
+});
+
+describe("tariff changes at the same moment", () => {
+  it("withdraws the technician's application of a change that a change made at the same moment replaced", async () => {
+    const anna = await subscriberId("anna");
+    const service = `${ANNA_NSK}-1`;
+    let technician: { applicationId: string | null } | undefined;
+    // Her shard, as the instant change sees it: the technician change is made between its look for a pending change
+    // and its own write.
+    const binding = (await env.DB.prepare("SELECT shard FROM account_directory WHERE account_no = ?")
+      .bind(ANNA_NSK)
+      .first<string>("shard")) as string;
+    const real = (env as unknown as Record<string, D1Database>)[binding] as D1Database;
+    let armed = false;
+    const racing = new Proxy(real, {
+      get(target, prop) {
+        if (prop === "prepare")
+          return (query: string) => {
+            if (/^update "tariff_changes" set "status"/i.test(query)) armed = true;
+            return target.prepare(query);
+          };
+        if (prop === "batch")
+          return async (stmts: D1PreparedStatement[]) => {
+            if (armed && !technician) technician = await changeTariff(data(), notify, anna, ANNA_NSK, service, "nsk-inet-1000", () => {});
+            return target.batch(stmts);
+          };
+        const v = Reflect.get(target, prop, target);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const instant = await changeTariff(
+      createDataAccess({ ...env, [binding]: racing } as unknown as Env),
+      notify,
+      anna,
+      ANNA_NSK,
+      service,
+      "nsk-inet-300",
+      () => {},
+    );
+    expect(instant).toMatchObject({ status: "scheduled", applicationId: null });
+    expect(technician?.applicationId).toBeTruthy();
+    const app = await env.DB.prepare("SELECT shard FROM application_directory WHERE id = ?")
+      .bind(technician?.applicationId)
+      .first<string>("shard");
+    const status = await (env as unknown as Record<string, D1Database>)[app as string]
+      ?.prepare("SELECT status FROM applications WHERE id = ?")
+      .bind(technician?.applicationId)
+      .first<string>("status");
+    expect(status).toBe("cancelled");
   });
 });
 

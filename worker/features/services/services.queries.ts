@@ -71,14 +71,17 @@ export function selectPendingChange(db: RegionDb, serviceId: string) {
 }
 
 /** Replaces a service's pending change (at most one: a partial unique index) with this one, in one transaction. */
-export function replacePendingChange(db: RegionDb, row: typeof tariffChanges.$inferInsert) {
-  return db.batch([
+/** Writes a service's new pending change in place of any other; gives back the applications of those it cancelled. */
+export async function replacePendingChange(db: RegionDb, row: typeof tariffChanges.$inferInsert): Promise<string[]> {
+  const [cancelled] = await db.batch([
     db
       .update(tariffChanges)
       .set({ status: "cancelled" })
-      .where(and(eq(tariffChanges.serviceId, row.serviceId), inArray(tariffChanges.status, ["scheduled", "waiting"]))),
+      .where(and(eq(tariffChanges.serviceId, row.serviceId), inArray(tariffChanges.status, ["scheduled", "waiting"])))
+      .returning({ applicationId: tariffChanges.applicationId }),
     db.insert(tariffChanges).values(row),
   ]);
+  return cancelled.flatMap((c) => (c.applicationId ? [c.applicationId] : []));
 }
 
 export function cancelPendingChange(db: RegionDb, serviceId: string) {

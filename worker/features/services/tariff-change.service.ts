@@ -73,11 +73,12 @@ export async function changeTariff(
   const technician = needsTechnician(row.tariff, to);
   // The new choice replaces a change still waiting for a technician: its application is withdrawn with it
   // (one open request per service and kind). One the technician already has stays, and the new one is refused.
-  const replaced = await q.selectPendingChange(db, serviceId);
-  if (replaced?.applicationId)
-    await transition(data, notify, replaced.applicationId, "cancelled", "system", {}, now).catch((e: unknown) => {
+  const withdraw = (applicationId: string) =>
+    transition(data, notify, applicationId, "cancelled", "system", {}, now).catch((e: unknown) => {
       if (!(e instanceof AppError && e.status === 409)) throw e;
     });
+  const replaced = await q.selectPendingChange(db, serviceId);
+  if (replaced?.applicationId) await withdraw(replaced.applicationId);
   let applicationId: string | null = null;
   if (technician) {
     const app = await createApplication(
@@ -108,7 +109,10 @@ export async function changeTariff(
     newServiceId: `${serviceId.split("~")[0]}~${newId(now.getTime()).slice(-8)}`,
     createdAt: now,
   };
-  await q.replacePendingChange(db, change);
+  // A change made at the same moment (read above as none) is replaced too: its application is withdrawn with it, so
+  // no technician is sent for a change that will not happen.
+  for (const applicationId of await q.replacePendingChange(db, change))
+    if (applicationId !== replaced?.applicationId) await withdraw(applicationId);
   return { toTariffId: to.id, effectiveDay: technician ? null : effectiveDay, applicationId, status: change.status };
 }
 
