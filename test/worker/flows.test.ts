@@ -158,6 +158,67 @@ describe("registration of an existing subscriber", () => {
     expect(owner.results).toEqual([{ login: "raced2" }]);
   });
 
+  it("links one owner when the contract's phone and e-mail register at the same moment: the other is a 409", async () => {
+    const phone = "+79990003344";
+    const email = "twins@example.com";
+    const accountNo = makeAccountNo("50499999992");
+    await env.DB.prepare(
+      "INSERT INTO account_directory (account_no, region, shard, contact_phone, contact_email, created_at) VALUES (?, 'ekb', ?, ?, ?, ?)",
+    )
+      .bind(
+        accountNo,
+        (await env.DB.prepare("SELECT shard FROM account_directory WHERE region = 'ekb' LIMIT 1").first<string>("shard")) ?? "",
+        phone,
+        email,
+        Date.now(),
+      )
+      .run();
+    const since = Date.now();
+    expect((await post("/api/v1/auth/register/start", { by: "phone", phone }, ip(35))).status).toBe(202);
+    expect((await post("/api/v1/auth/register/start", { by: "email", email }, ip(36))).status).toBe(202);
+    const byPhone = {
+      by: "phone",
+      phone,
+      code: await codeSentTo(phone, since),
+      login: "twin-phone",
+      password: "river under the old bridge",
+    };
+    const byEmail = {
+      by: "email" as const,
+      email,
+      code: await codeSentTo(email, since),
+      login: "twin-mail",
+      password: "hills behind the quiet town",
+    };
+    // The e-mail's registration as the global database sees it: the phone's is made between its owner check and its write.
+    let phoneAnswer: Response | undefined;
+    const racing = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === "batch")
+          return async (stmts: D1PreparedStatement[]) => {
+            phoneAnswer ??= await post("/api/v1/auth/register/complete", byPhone, ip(35));
+            return target.batch(stmts);
+          };
+        const v = Reflect.get(target, prop, target);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    await expect(
+      completeRegistration(createDataAccess({ ...env, DB: racing } as unknown as Env), byEmail, {
+        address: "100.64.0.36",
+        userAgent: null,
+      }),
+    ).rejects.toMatchObject({ status: 409, slug: "already_registered" });
+    expect(phoneAnswer?.status).toBe(201);
+    const owners = await env.DB.prepare(
+      "SELECT s.login FROM account_links l JOIN subscribers s ON s.id = l.subscriber_id WHERE l.account_no = ?",
+    )
+      .bind(accountNo)
+      .all<{ login: string }>();
+    expect(owners.results).toEqual([{ login: "twin-phone" }]);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM subscribers WHERE login = 'twin-mail'").first<number>("n")).toBe(0);
+  });
+
   it("by a phone with no contract: the code works, then 'no contract found'", async () => {
     const since = Date.now();
     await post("/api/v1/auth/register/start", { by: "phone", phone: "+7 999 123-45-67" }, ip(33));

@@ -122,7 +122,12 @@ export const accountLinks = sqliteTable(
     lowBalanceKop: integer("low_balance_kop"),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.subscriberId, t.accountNo] }), index("account_links_account_idx").on(t.accountNo)],
+  (t) => [
+    primaryKey({ columns: [t.subscriberId, t.accountNo] }),
+    index("account_links_account_idx").on(t.accountNo),
+    // One owner an account: registrations at the same moment (by its phone and by its e-mail) both read none.
+    uniqueIndex("account_links_one_owner_uq").on(t.accountNo).where(sql`role = 'owner'`),
+  ],
 );
 
 /**
