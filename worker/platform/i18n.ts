@@ -231,6 +231,10 @@ const messages = {
     en: "The application cannot go from “{from}” to “{to}”",
   },
   "problem.block_closed": { ru: "Эта блокировка уже {state_ru}", en: "This block is already {state_en}" },
+  "problem.chat_changed": {
+    ru: "Чат только что изменился: попробуйте ещё раз",
+    en: "The chat has just changed: please try again",
+  },
   "problem.block_busy": {
     ru: "Другая блокировка этой услуги оформляется прямо сейчас: попробуйте ещё раз",
     en: "Another block of this service is being ordered right now: please try again",

@@ -270,6 +270,7 @@ export const createBlockRoute = createRoute({
     401: unauthorized,
     403: holderOnly,
     404: notFound,
+    409: problem("Another block of this service was being ordered at the same moment (try again), or the service has an open application"),
   },
 });
 

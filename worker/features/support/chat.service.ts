@@ -257,9 +257,18 @@ export async function startChat(
   const id = `${input.region}_${newId(now.getTime())}`;
   if ("subscriberId" in who) {
     // The open chat, else a new one claimed in one statement with the check (requests at the same moment start one).
-    const open =
-      (await q.selectOpenChatOf(db, who.subscriberId, input.region, queue, orgId)) ??
-      ((await q.claimSubscriberChat(db, {
+    // A claim lost to a chat that was closed again before it could be read is tried again.
+    for (let attempt = 0; ; attempt++) {
+      const open = await q.selectOpenChatOf(db, who.subscriberId, input.region, queue, orgId);
+      if (open) {
+        if (input.text)
+          await postMessage(deps, { side: "customer", subscriberId: who.subscriberId, name: who.name }, open.id, {
+            text: input.text,
+            clientId: input.clientId,
+          });
+        return { chat: chatDto((await q.selectChat(db, open.id)) ?? open), visitorKey: null, created: false };
+      }
+      const claimed = await q.claimSubscriberChat(db, {
         id,
         region: input.region,
         subscriberId: who.subscriberId,
@@ -270,16 +279,9 @@ export async function startChat(
         orgId,
         company: input.business?.company ?? null,
         createdAt: now,
-      }))
-        ? undefined
-        : await q.selectOpenChatOf(db, who.subscriberId, input.region, queue, orgId));
-    if (open) {
-      if (input.text)
-        await postMessage(deps, { side: "customer", subscriberId: who.subscriberId, name: who.name }, open.id, {
-          text: input.text,
-          clientId: input.clientId,
-        });
-      return { chat: chatDto((await q.selectChat(db, open.id)) ?? open), visitorKey: null, created: false };
+      });
+      if (claimed) break;
+      if (attempt === 2) throw new AppError(409, "chat_changed");
     }
   }
   const visitorKey = "subscriberId" in who ? null : randomToken();
@@ -488,8 +490,9 @@ export async function closeChat(deps: ChatDeps, party: Party, chatId: string, no
       if (row) await publish(deps.rooms, chat.id, { type: "message", message: (await messageDtos(db, "customer", [row]))[0] });
       return (await publishChat(deps, db, chat.id)) ?? chat;
     }
-    const again = attempt < 2 ? await q.selectChat(db, chat.id) : undefined;
-    if (!again) throw new AppError(409, "chat_closed");
+    const again = await q.selectChat(db, chat.id);
+    if (!again) throw new AppError(404, "not_found");
+    if (attempt === 2 && again.status !== "closed") throw new AppError(409, "chat_changed");
     chat = again;
   }
 }

@@ -152,6 +152,7 @@ export const startChatRoute = createRoute({
     200: jsonResponse("The open chat", z.object({ chat: Chat })),
     400: problem("A visitor without a name or phone"),
     404: problem("A stranger's account"),
+    409: problem("The chat was being started and closed at the same moment: try again"),
     429: problem("Too many chats from this address"),
   },
 });
@@ -280,7 +281,12 @@ export const closeChatRoute = createRoute({
   tags: ["Support"],
   summary: "Ends the chat",
   request: { params: ChatParam },
-  responses: { 200: jsonResponse("Closed", z.object({ chat: Chat })), 401: unauthorized, 404: notFound },
+  responses: {
+    200: jsonResponse("Closed", z.object({ chat: Chat })),
+    401: unauthorized,
+    404: notFound,
+    409: problem("The chat kept changing (taken, passed on) while it was being closed: try again"),
+  },
 });
 
 export const feedbackRoute = createRoute({
@@ -455,7 +461,11 @@ export const opsCloseRoute = createRoute({
   tags: ["Operators"],
   summary: "Ends the chat",
   request: { params: ChatParam },
-  responses: { 200: jsonResponse("Closed", z.object({ chat: OperatorChat })), 404: notFound, 409: problem("Not yours") },
+  responses: {
+    200: jsonResponse("Closed", z.object({ chat: OperatorChat })),
+    404: notFound,
+    409: problem("Not yours, or it kept changing"),
+  },
 });
 
 export const opsMessageRoute = createRoute({
