@@ -297,7 +297,8 @@ async function seedArea(street: string) {
   const more = await seed(street, [{ key: "late", accounts: [{ shard: "DB_MOSCOW", shared: undefined }] }]);
   const late = more.accountsOf.get("late")?.[0] as string;
   const twoPages = s.subscriberOf.get("two-pages") as string;
-  await env.DB.prepare("INSERT INTO account_links (subscriber_id, account_no, role, created_at) VALUES (?, ?, 'owner', ?)")
+  // A holder of it besides its owner (an account has one owner: global migration 0031).
+  await env.DB.prepare("INSERT INTO account_links (subscriber_id, account_no, role, created_at) VALUES (?, ?, 'payer', ?)")
     .bind(twoPages, late, Date.now())
     .run();
   const sub = (k: string) => s.subscriberOf.get(k) ?? (more.subscriberOf.get(k) as string);
