@@ -791,17 +791,23 @@ describe("promised payment for an account that needs it", () => {
         )
       ).promised;
     expect(await offer()).toMatchObject({ eligible: true, refusals: [] });
-    const take = (amountKop: number) =>
+    const take = (amountKop: number, key: string = crypto.randomUUID()) =>
       call("msk", `/api/v1/accounts/${PETR_EKB}/promised-payment`, {
         method: "POST",
-        headers: { ...SAME_ORIGIN, cookie, "idempotency-key": crypto.randomUUID() },
+        headers: { ...SAME_ORIGIN, cookie, "idempotency-key": key },
         body: JSON.stringify({ amountKop }),
       });
     const before = await balance(cookie, PETR_EKB);
     // An amount outside the offer is invalid input (400), like any other invalid amount.
     expect((await take(10)).status).toBe(400);
+    // The same request (one key) sent three times at once: the one promised payment, three times.
+    const key = crypto.randomUUID();
+    const same = await Promise.all([take(10_000, key), take(10_000, key), take(10_000, key)]);
+    expect(same.map((a) => a.status)).toEqual([201, 201, 201]);
+    expect(new Set(await Promise.all(same.map(async (a) => (await json<{ id: string }>(a)).id))).size).toBe(1);
+    // Other requests at once: refused, it is open.
     const answers = await Promise.all([take(10_000), take(10_000), take(10_000)]);
-    expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409]);
+    expect(answers.map((a) => a.status)).toEqual([409, 409, 409]);
     expect(await balance(cookie, PETR_EKB)).toBe(before + 10_000);
     expect((await offer()).refusals).toContain("already_open");
     await assertConsistent(PETR_EKB);

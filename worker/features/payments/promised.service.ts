@@ -3,7 +3,7 @@ import { accountOptions, accountServices, accounts, promisedPayments, serviceOpt
 import { settledHere } from "../../platform/arriving";
 import type { DataAccess, RegionDb, Sweep } from "../../platform/db";
 import { rawBatch, sweptPage } from "../../platform/db";
-import { AppError } from "../../platform/errors";
+import { AppError, uniqueViolation } from "../../platform/errors";
 import { localDay, regionTz } from "../../platform/region";
 import { requireAccount } from "../accounts/accounts.service";
 import { balanceOf, entryIf, insertEntry, lastPaymentAt } from "../billing/ledger.service";
@@ -123,10 +123,12 @@ export async function takePromised(
       }),
     ]);
   } catch (e) {
+    if (!uniqueViolation(e)) throw e;
+    // The same request (its key) sent again at the same moment made it: that one is the answer, as a retry gets.
+    const same = await shard.db.select().from(promisedPayments).where(eq(promisedPayments.id, id)).get();
+    if (same) return same;
     // The partial unique index: another request opened one first.
-    if (String(e).includes("UNIQUE"))
-      throw new AppError(409, "promised_refused", {}, [{ field: "account", message: "promised.already_open" }]);
-    throw e;
+    throw new AppError(409, "promised_refused", {}, [{ field: "account", message: "promised.already_open" }]);
   }
   return (await shard.db.select().from(promisedPayments).where(eq(promisedPayments.id, id)).get()) as typeof promisedPayments.$inferSelect;
 }
