@@ -280,6 +280,13 @@ describe("support chat", () => {
     const [id] = [...ids];
     const listed = (await json<{ items: Chat[] }>(await api(petr, "/support/chats"))).items.filter((c) => c.id.startsWith("ekb_"));
     expect(listed.map((c) => c.id)).toEqual([id]);
+    // The losers' directory entries were taken back: one entry, the chat's.
+    const entries = await env.DB.prepare(
+      "SELECT id FROM support_directory WHERE subscriber_id = 'demo-petr' AND region = 'ekb' AND kind = 'chat'",
+    ).all<{
+      id: string;
+    }>();
+    expect(entries.results.map((e) => e.id)).toEqual([id]);
     const texts = (await shardRows<{ text: string }>("SELECT text FROM support_messages WHERE chat_id = ?", id)).map((m) => m.text);
     expect(texts.sort()).toEqual(Array.from({ length: 6 }, (_, i) => `Вопрос ${i}`));
   });

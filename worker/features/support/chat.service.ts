@@ -255,6 +255,7 @@ export async function startChat(
   const queue = input.business ? "business" : "private";
   const orgId = input.business?.orgId ?? null;
   const id = `${input.region}_${newId(now.getTime())}`;
+  const shard = shardOfRegion(input.region) as string;
   if ("subscriberId" in who) {
     // The open chat, else a new one claimed in one statement with the check (requests at the same moment start one).
     // A claim lost to a chat that was closed again before it could be read is tried again.
@@ -268,6 +269,10 @@ export async function startChat(
           });
         return { chat: chatDto((await q.selectChat(db, open.id)) ?? open), visitorKey: null, created: false };
       }
+      // Its directory entry first: a run that dies after the claim leaves a chat the subscriber's list still finds
+      // (an entry whose chat was never made is left out of the list, and taken back when the claim is lost).
+      const entry = { id, kind: "chat" as const, subscriberId: who.subscriberId, region: input.region, shard, createdAt: now };
+      await q.insertDirectory(deps.data.global, entry);
       const claimed = await q.claimSubscriberChat(db, {
         id,
         region: input.region,
@@ -281,6 +286,7 @@ export async function startChat(
         createdAt: now,
       });
       if (claimed) break;
+      await q.deleteDirectory(deps.data.global, id);
       if (attempt === 2) throw new AppError(409, "chat_changed");
     }
   }
@@ -301,16 +307,6 @@ export async function startChat(
       queue,
       orgId,
       company: input.business?.company ?? null,
-    });
-  const shard = shardOfRegion(input.region) as string;
-  if ("subscriberId" in who)
-    await q.insertDirectory(deps.data.global, {
-      id,
-      kind: "chat",
-      subscriberId: who.subscriberId,
-      region: input.region,
-      shard,
-      createdAt: now,
     });
   const party: Party = "subscriberId" in who ? { side: "customer", ...who } : { side: "customer", visitorKey: visitorKey as string };
   if (input.text) await postMessage(deps, party, id, { text: input.text, clientId: input.clientId }, now);

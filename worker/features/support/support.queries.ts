@@ -471,6 +471,8 @@ export function selectFeedback(db: RegionDb, regions: string[], limit = 50) {
 
 export const insertDirectory = (db: GlobalDb, row: typeof supportDirectory.$inferInsert) =>
   db.insert(supportDirectory).values(row).onConflictDoNothing().run();
+/** Takes back a directory entry whose chat was not made (its claim lost to another request's). */
+export const deleteDirectory = (db: GlobalDb, id: string) => db.delete(supportDirectory).where(eq(supportDirectory.id, id)).run();
 
 /**
  * The rows the directory lists, read with one query per region (not one per row), in the directory's order;
