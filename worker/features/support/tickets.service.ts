@@ -136,8 +136,19 @@ export async function createTicket(data: DataAccess, subscriberId: string, input
     region = link.region;
   }
   await guardCount("tickets", subscriberId, now.getTime());
-  const { id, shard, db } = await insertNewTicket(data, subscriberId, region, input, {}, now);
-  await q.insertDirectory(data.global, { id, kind: "ticket", subscriberId, region, shard, createdAt: now });
+  // Its directory entry first: a run that dies after the request is written leaves it in the subscriber's list (an
+  // entry whose request was never written is left out of the list, and taken back when the write fails).
+  const home = shardOfRegion(region);
+  if (!home) throw new AppError(404, "not_found");
+  const id = `${region}_${newId(now.getTime())}`;
+  await q.insertDirectory(data.global, { id, kind: "ticket", subscriberId, region, shard: home, createdAt: now });
+  let db: RegionDb;
+  try {
+    ({ db } = await insertNewTicket(data, subscriberId, region, input, {}, now, id));
+  } catch (e) {
+    await q.deleteDirectory(data.global, id);
+    throw e;
+  }
   const ticket = await q.selectTicket(db, id);
   if (!ticket) throw new Error("ticket vanished");
   return ticketDto(ticket, { side: "subscriber", subscriberId }, lang, await q.selectTicketEvents(db, id));
@@ -151,11 +162,11 @@ async function insertNewTicket(
   input: Pick<NewTicketInput, "accountNo" | "subject" | "text"> & { category: AnyTicketCategory },
   business: { orgId?: string; dueAt?: Date },
   now: Date,
+  id = `${region}_${newId(now.getTime())}`,
 ) {
   const shard = shardOfRegion(region);
   if (!shard) throw new AppError(404, "not_found");
   const db = data.shard(shard);
-  const id = `${region}_${newId(now.getTime())}`;
   for (let attempt = 0; ; attempt++) {
     try {
       await q.insertTicket(
