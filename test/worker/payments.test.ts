@@ -805,6 +805,10 @@ describe("promised payment for an account that needs it", () => {
     const same = await Promise.all([take(10_000, key), take(10_000, key), take(10_000, key)]);
     expect(same.map((a) => a.status)).toEqual([201, 201, 201]);
     expect(new Set(await Promise.all(same.map(async (a) => (await json<{ id: string }>(a)).id))).size).toBe(1);
+    // The same key for another amount is another request: refused, nothing taken.
+    const other = await take(15_000, key);
+    expect(other.status).toBe(409);
+    expect((await json<{ title: string }>(other)).title).toBe("Ключ уже использован для другого запроса");
     // Other requests at once: refused, it is open.
     const answers = await Promise.all([take(10_000), take(10_000), take(10_000)]);
     expect(answers.map((a) => a.status)).toEqual([409, 409, 409]);

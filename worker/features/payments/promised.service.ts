@@ -95,8 +95,13 @@ export async function takePromised(
   const shard = { db: data.shard(link.shard), region: link.region };
   const offer = await promisedOffer(shard.db, link.accountNo, now);
   const id = `pp-${await keyId(link.accountNo, key)}`;
+  // The key's promised payment, for the request made with it; another amount under the same key is another request.
+  const answer = (row: typeof promisedPayments.$inferSelect) => {
+    if (row.amountKop !== amountKop) throw new AppError(409, "idempotency_mismatch");
+    return row;
+  };
   const existing = await shard.db.select().from(promisedPayments).where(eq(promisedPayments.id, id)).get();
-  if (existing) return existing;
+  if (existing) return answer(existing);
   if (!offer.eligible)
     throw new AppError(
       409,
@@ -126,7 +131,7 @@ export async function takePromised(
     if (!uniqueViolation(e)) throw e;
     // The same request (its key) sent again at the same moment made it: that one is the answer, as a retry gets.
     const same = await shard.db.select().from(promisedPayments).where(eq(promisedPayments.id, id)).get();
-    if (same) return same;
+    if (same) return answer(same);
     // The partial unique index: another request opened one first.
     throw new AppError(409, "promised_refused", {}, [{ field: "account", message: "promised.already_open" }]);
   }

@@ -14,6 +14,7 @@ import * as callbacks from "./callbacks.service";
 import * as chats from "./chat.service";
 import * as ops from "./operators.service";
 import {
+  LISTED,
   selectAccountLink,
   selectChatsOf,
   selectDirectory,
@@ -175,7 +176,11 @@ export const myChatsHandler: RouteHandler<typeof r.myChatsRoute, AppEnv> = async
   }
   if (session) {
     const entries = await selectDirectory(data.global, session.subscriberId, "chat");
-    const rows = await selectListed(entries, (region, ids) => selectChatsOf(data.shardForRegion(region), session.subscriberId, ids));
+    const rows = await selectListed(
+      entries,
+      (region, ids) => selectChatsOf(data.shardForRegion(region), session.subscriberId, ids),
+      LISTED.chat,
+    );
     items.push(...rows.map((row) => chats.chatDto(row)));
   }
   return c.json({ items }, 200);

@@ -481,16 +481,22 @@ export const deleteDirectory = (db: GlobalDb, id: string) => db.delete(supportDi
 export async function selectListed<T extends { id: string }>(
   entries: { id: string; region: string }[],
   load: (region: string, ids: string[]) => Promise<T[]>,
+  limit = Number.POSITIVE_INFINITY,
 ): Promise<T[]> {
   const byRegion = new Map<string, string[]>();
   for (const e of entries) byRegion.set(e.region, [...(byRegion.get(e.region) ?? []), e.id]);
   const found = await Promise.all([...byRegion].map(([region, ids]) => load(region, ids)));
   const rows = new Map(found.flat().map((r) => [r.id, r]));
-  return entries.flatMap((e) => rows.get(e.id) ?? []);
+  return entries.flatMap((e) => rows.get(e.id) ?? []).slice(0, limit);
 }
 
 /** How many chats and tickets the subscriber's lists show. */
 export const LISTED = { chat: 20, ticket: 50 } as const;
+/**
+ * Directory entries read beyond a list's length: an entry whose chat or request was never written (its run died
+ * between the two writes) is left out of the list, and must not push a real one off it.
+ */
+const DIRECTORY_SLACK = 10;
 
 const directoryOf = (db: GlobalDb, who: string | SessionSubscriber, kind: "chat" | "ticket", limit: number) =>
   db
@@ -498,7 +504,7 @@ const directoryOf = (db: GlobalDb, who: string | SessionSubscriber, kind: "chat"
     .from(supportDirectory)
     .where(and(subscriberIs(supportDirectory.subscriberId, who), eq(supportDirectory.kind, kind)))
     .orderBy(desc(supportDirectory.createdAt))
-    .limit(limit);
+    .limit(limit + DIRECTORY_SLACK);
 /** The lists' directory entries, read with the session. */
 const DIRECTORY_READ = {
   chat: readWithSession(["GET /api/v1/support/chats"], (db, who) => directoryOf(db, who, "chat", LISTED.chat)),

@@ -146,7 +146,10 @@ export async function createTicket(data: DataAccess, subscriberId: string, input
   try {
     ({ db } = await insertNewTicket(data, subscriberId, region, input, {}, now, id));
   } catch (e) {
-    await q.deleteDirectory(data.global, id);
+    // Taken back only when the request is surely not written: a failure of unknown outcome (a lost connection after
+    // the write) keeps it, and the list leaves it out if the request is not there.
+    const written = await q.selectTicket(data.shard(home), id).catch(() => "unknown" as const);
+    if (written === undefined) await q.deleteDirectory(data.global, id);
     throw e;
   }
   const ticket = await q.selectTicket(db, id);
@@ -229,7 +232,11 @@ export async function businessTicket(data: DataAccess, orgId: string, id: string
 
 export async function myTickets(data: DataAccess, subscriberId: string, lang: Lang) {
   const entries = await q.selectDirectory(data.global, subscriberId, "ticket");
-  const rows = await q.selectListed(entries, (region, ids) => q.selectTicketsOf(data.shardForRegion(region), subscriberId, ids));
+  const rows = await q.selectListed(
+    entries,
+    (region, ids) => q.selectTicketsOf(data.shardForRegion(region), subscriberId, ids),
+    q.LISTED.ticket,
+  );
   const party: TicketParty = { side: "subscriber", subscriberId };
   return rows.map((t) => ticketDto(t, party, lang, null));
 }
