@@ -17,7 +17,7 @@ import {
   openSession,
 } from "../../worker/platform/session";
 import { LINKS_COPY_TTL_MS } from "../../worker/platform/session-links";
-import { call, codeSentTo, forgetLinksOf, json, post, sessionCookie, sessionRowOf, subscriberAt } from "./helpers";
+import { call, codeSentTo, forgetLinksOf, json, post, SAME_ORIGIN, sessionCookie, sessionRowOf, stepUp, subscriberAt } from "./helpers";
 
 const ip = { "cf-connecting-ip": "100.64.4.1" };
 const ANNA_MSK = makeAccountNo("20100000001");
@@ -589,6 +589,32 @@ describe("the sessions' copy of the links in the home shard", () => {
       .bind(Date.now())
       .run();
     expect(await me()).toEqual({ global: true, profile: fresh.profile });
+  });
+
+  it("is kept again after a contact change refused for a wrong code: the change's window is closed, not left open 10 minutes", async () => {
+    const cookie = sessionCookie(await post("/api/v1/auth/login", { identifier: "olga", password: "Kabinet2026" }, ip));
+    const stepped = await stepUp(cookie, "+79000000003");
+    const since = Date.now();
+    const started = await call("msk", "/api/v1/me/email/start", {
+      method: "POST",
+      headers: { ...SAME_ORIGIN, cookie: stepped },
+      body: JSON.stringify({ email: `olga.${since}@example.com` }),
+    });
+    expect(started.status).toBe(202);
+    await codeSentTo(`olga.${since}@example.com`, since);
+    const wrong = await call("msk", "/api/v1/me/email/verify", {
+      method: "POST",
+      headers: { ...SAME_ORIGIN, cookie: stepped },
+      body: JSON.stringify({ code: "000000" }),
+    });
+    expect(wrong.status).toBe(400);
+    const window = await (await olgaHome())
+      .prepare("SELECT pending_until AS until, pending_changes AS changes FROM session_links WHERE subscriber_id = 'demo-olga'")
+      .first<{ until: number | null; changes: number }>();
+    expect(window).toEqual({ until: null, changes: 0 });
+    // So her next request keeps a copy, and the one after it reads nothing global.
+    await call("msk", "/api/v1/accounts", { headers: { cookie: stepped } });
+    expect(d1Use(await call("msk", "/api/v1/accounts", { headers: { cookie: stepped } })).use.has("DB")).toBe(false);
   });
 
   it("is still trusted hours after it was made: a visit then reads nothing global", async () => {

@@ -418,6 +418,27 @@ export async function markCopyChanging(data: DataAccess, holders: readonly CopyH
 }
 
 /**
+ * A change of one subscriber's links or profile between the two forgets of their copy. Done, or refused (an
+ * `AppError`: a wrong code, a throttle, a 404, a taken contact, where nothing was written), the forget after it closes
+ * the window; a wrong code no longer keeps every request of theirs reading the global database for the window's 10
+ * minutes. Any other failure (the database lost on the way) may have written yet: the window is left to lapse.
+ */
+export async function whileCopyChanging<T>(data: DataAccess, holder: CopyHolder, change: () => Promise<T>): Promise<T> {
+  const until = await markCopyChanging(data, [holder]);
+  let outcome: "done" | "refused" | "unknown" = "unknown";
+  try {
+    const done = await change();
+    outcome = "done";
+    return done;
+  } catch (e) {
+    if (e instanceof AppError) outcome = "refused";
+    throw e;
+  } finally {
+    await forgetSessionCopy(data, holder, { quiet: true, closes: outcome !== "unknown" && closesWindow(until) });
+  }
+}
+
+/**
  * Whether the forget after a change may close its window: only while that window (`until`, what `markCopyChanging`
  * answered) is still open. A change that outlived it (it lapsed) closes nothing, or it could close the window a newer
  * change opened since.

@@ -5,7 +5,7 @@ import type { AppEnv } from "../../env";
 import { clientAddress } from "../../platform/client";
 import { AppError } from "../../platform/errors";
 import { notifier } from "../../platform/notify";
-import { closesWindow, forgetSessionCopy, markCopyChanging, requireSession } from "../../platform/session";
+import { requireSession, whileCopyChanging } from "../../platform/session";
 import type * as r from "./accounts.routes";
 import * as svc from "./accounts.service";
 
@@ -14,23 +14,9 @@ const who = (c: Context<AppEnv>) => requireSession(c).subscriberId;
  * A change of the subscriber's links: their sessions' copy of them is forgotten before it (a failure there changes
  * nothing) and after it (platform/session.ts).
  */
-async function changingLinks<T>(c: Context<AppEnv>, change: () => Promise<T>): Promise<T> {
+function changingLinks<T>(c: Context<AppEnv>, change: () => Promise<T>): Promise<T> {
   const session = requireSession(c);
-  const holder = { id: session.subscriberId, homeShard: session.homeShard };
-  const until = await markCopyChanging(c.get("data"), [holder]);
-  // Done, or refused (a wrong code, a throttle, a 404: nothing written): the forget closes the window. Any other
-  // failure (the database lost on the way) may have written yet: the window is left to lapse.
-  let outcome: "done" | "refused" | "unknown" = "unknown";
-  try {
-    const done = await change();
-    outcome = "done";
-    return done;
-  } catch (e) {
-    if (e instanceof AppError) outcome = "refused";
-    throw e;
-  } finally {
-    await forgetSessionCopy(c.get("data"), holder, { quiet: true, closes: outcome !== "unknown" && closesWindow(until) });
-  }
+  return whileCopyChanging(c.get("data"), { id: session.subscriberId, homeShard: session.homeShard }, change);
 }
 const noStore = (c: Context<AppEnv>) => c.header("cache-control", "private, no-store");
 

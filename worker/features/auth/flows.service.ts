@@ -14,6 +14,7 @@ import {
   openSession,
   type SessionInfo,
   STEP_UP_TTL_MS,
+  whileCopyChanging,
 } from "../../platform/session";
 import { placeSubscriber } from "../../platform/shard-map";
 import { assertNotThrottled, confirmGuards, takeAttempt, throttleKey } from "../../platform/throttle";
@@ -344,30 +345,31 @@ export async function startContactChange(
 export async function confirmContactChange(data: DataAccess, session: SessionInfo, kind: "phone" | "email", code: string, client: Client) {
   const db = data.global;
   const attempt = await takeAttempt(await confirmGuards(session.subscriberId, client.address));
-  // The profile's copy shows the contact: forgotten before the change (a failure here uses up no code) and after it.
+  // The profile's copy shows the contact: forgotten before the change (a failure here uses up no code) and after it,
+  // a wrong code or a taken contact included.
   const holder = { id: session.subscriberId, homeShard: session.homeShard };
-  const until = await markCopyChanging(data, [holder]);
-  const { payload } = await consumeCode(db, {
-    purpose: kind === "phone" ? "change_phone" : "change_email",
-    target: `subscriber:${session.subscriberId}`,
-    code,
+  return whileCopyChanging(data, holder, async () => {
+    const { payload } = await consumeCode(db, {
+      purpose: kind === "phone" ? "change_phone" : "change_email",
+      target: `subscriber:${session.subscriberId}`,
+      code,
+    });
+    await attempt.succeeded();
+    const value = (payload as Record<string, string>)[kind] ?? "";
+    const column = kind === "phone" ? subscribers.phone : subscribers.email;
+    const taken = await db.select({ id: subscribers.id }).from(subscribers).where(eq(column, value)).get();
+    const contactTaken = () => new AppError(409, "conflict", {}, [{ field: kind, message: "field.contactTaken" }]);
+    if (taken && taken.id !== session.subscriberId) throw contactTaken();
+    try {
+      await db
+        .update(subscribers)
+        .set(kind === "phone" ? { phone: value } : { email: value })
+        .where(eq(subscribers.id, session.subscriberId));
+    } catch (e) {
+      // Another subscriber took it at the same moment (the check above is a read): nothing was changed.
+      if (uniqueViolation(e)) throw contactTaken();
+      throw e;
+    }
+    return value;
   });
-  await attempt.succeeded();
-  const value = (payload as Record<string, string>)[kind] ?? "";
-  const column = kind === "phone" ? subscribers.phone : subscribers.email;
-  const taken = await db.select({ id: subscribers.id }).from(subscribers).where(eq(column, value)).get();
-  const contactTaken = () => new AppError(409, "conflict", {}, [{ field: kind, message: "field.contactTaken" }]);
-  if (taken && taken.id !== session.subscriberId) throw contactTaken();
-  try {
-    await db
-      .update(subscribers)
-      .set(kind === "phone" ? { phone: value } : { email: value })
-      .where(eq(subscribers.id, session.subscriberId));
-  } catch (e) {
-    // Another subscriber took it at the same moment (the check above is a read): nothing was changed.
-    if (uniqueViolation(e)) throw contactTaken();
-    throw e;
-  }
-  await forgetSessionCopy(data, holder, { quiet: true, closes: closesWindow(until) });
-  return value;
 }
