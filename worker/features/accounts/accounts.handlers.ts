@@ -3,7 +3,6 @@ import type { Context } from "hono";
 import type { LedgerKind } from "../../db/schema/region";
 import type { AppEnv } from "../../env";
 import { clientAddress } from "../../platform/client";
-import { AppError } from "../../platform/errors";
 import { notifier } from "../../platform/notify";
 import { requireSession, whileCopyChanging } from "../../platform/session";
 import type * as r from "./accounts.routes";
