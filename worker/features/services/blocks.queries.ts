@@ -30,10 +30,6 @@ export function selectAccountBlocks(db: RegionDb, accountNo: string) {
     .all();
 }
 
-export function insertBlock(db: RegionDb, row: typeof voluntaryBlocks.$inferInsert) {
-  return db.insert(voluntaryBlocks).values(row).run();
-}
-
 /**
  * Writes a new scheduled block unless another block of the service, scheduled or under way, overlaps its days, or
  * the days the service's blocks take in a year the new one touches are no longer `used` (what its terms, the yearly
