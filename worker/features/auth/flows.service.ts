@@ -6,16 +6,7 @@ import { type Identifier, normalizeEmail, normalizeLogin, normalizePhone } from 
 import { newId, parseAccountNo } from "../../platform/ids";
 import { hashPassword, verifyPassword } from "../../platform/password";
 import { checkPassword, passwordFieldError } from "../../platform/password-policy";
-import {
-  closesWindow,
-  endAllSessions,
-  forgetSessionCopy,
-  markCopyChanging,
-  openSession,
-  type SessionInfo,
-  STEP_UP_TTL_MS,
-  whileCopyChanging,
-} from "../../platform/session";
+import { endAllSessions, openSession, type SessionInfo, STEP_UP_TTL_MS, whileCopyChanging } from "../../platform/session";
 import { placeSubscriber } from "../../platform/shard-map";
 import { assertNotThrottled, confirmGuards, takeAttempt, throttleKey } from "../../platform/throttle";
 import { movingAccount } from "../accounts/accounts.service";
@@ -314,11 +305,11 @@ export async function changePassword(data: DataAccess, session: SessionInfo, cur
  */
 async function replacePassword(data: DataAccess, s: { id: string; homeShard: string }, passwordHash: string, keep?: string) {
   // The profile shows whether a password is set: its copy is forgotten before the write and after it.
-  const until = await markCopyChanging(data, [s]);
-  await endAllSessions(data, s, keep);
-  await data.global.update(subscribers).set({ passwordHash }).where(eq(subscribers.id, s.id));
-  await endAllSessions(data, s, keep);
-  await forgetSessionCopy(data, s, { quiet: true, closes: closesWindow(until) });
+  await whileCopyChanging(data, s, async () => {
+    await endAllSessions(data, s, keep);
+    await data.global.update(subscribers).set({ passwordHash }).where(eq(subscribers.id, s.id));
+    await endAllSessions(data, s, keep);
+  });
 }
 
 /** A code to the new phone (the caller has passed step-up) or email; confirming it sets the contact. */
