@@ -1,10 +1,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { Applicant } from "../../worker/features/services/applications.service";
 import { blockQuote, createBlock } from "../../worker/features/services/blocks.service";
 import { changeTariff } from "../../worker/features/services/tariff-change.service";
-import { createDataAccess } from "../../worker/platform/db";
+import { createDataAccess, type ShardBinding } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
-import { api, json, login, stepUp } from "./helpers";
+import { api, json, login, shardRows, stepUp } from "./helpers";
 
 const ANNA_MSK = makeAccountNo("20100000001"); // msk, bundle-it + phone-unlim
 const ANNA_NSK = makeAccountNo("60700000003"); // nsk, inet-100
@@ -16,10 +17,14 @@ type App = { id: string; number: string; status: string; kind: string; serviceId
 
 const data = () => createDataAccess(env);
 const notify = async () => {};
-const subscriberId = async (login: string) => {
-  const row = await env.DB.prepare("SELECT id FROM subscribers WHERE login = ?").bind(login).first<{ id: string }>();
+const subscriberId = async (login: string) => (await applicant(login)).subscriberId;
+/** The subscriber and their home shard, as a session names them. */
+const applicant = async (login: string): Promise<Applicant> => {
+  const row = await env.DB.prepare("SELECT id, home_shard FROM subscribers WHERE login = ?")
+    .bind(login)
+    .first<{ id: string; home_shard: ShardBinding }>();
   if (!row) throw new Error(`no subscriber ${login}`);
-  return row.id;
+  return { subscriberId: row.id, homeShard: row.home_shard };
 };
 const disconnect = (cookie: string, serviceId: string, lang = "ru") =>
   api(cookie, `/applications?lang=${lang}`, {
@@ -95,7 +100,6 @@ describe("one open request per service and kind", () => {
 
 describe("tariff changes at the same moment", () => {
   it("withdraws the technician's application of a change that a change made at the same moment replaced", async () => {
-    const anna = await subscriberId("anna");
     const service = `${ANNA_NSK}-1`;
     let technician: { applicationId: string | null } | undefined;
     // Her shard, as the instant change sees it: the technician change is made between its look for a pending change
@@ -114,7 +118,8 @@ describe("tariff changes at the same moment", () => {
           };
         if (prop === "batch")
           return async (stmts: D1PreparedStatement[]) => {
-            if (armed && !technician) technician = await changeTariff(data(), notify, anna, ANNA_NSK, service, "nsk-inet-1000", () => {});
+            if (armed && !technician)
+              technician = await changeTariff(data(), notify, await applicant("anna"), ANNA_NSK, service, "nsk-inet-1000", () => {});
             return target.batch(stmts);
           };
         const v = Reflect.get(target, prop, target);
@@ -124,7 +129,7 @@ describe("tariff changes at the same moment", () => {
     const instant = await changeTariff(
       createDataAccess({ ...env, [binding]: racing } as unknown as Env),
       notify,
-      anna,
+      await applicant("anna"),
       ANNA_NSK,
       service,
       "nsk-inet-300",
@@ -132,9 +137,10 @@ describe("tariff changes at the same moment", () => {
     );
     expect(instant).toMatchObject({ status: "scheduled", applicationId: null });
     expect(technician?.applicationId).toBeTruthy();
-    const app = await env.DB.prepare("SELECT shard FROM application_directory WHERE id = ?")
-      .bind(technician?.applicationId)
-      .first<string>("shard");
+    const [{ shard: app }] = (await shardRows<{ shard: string }>(
+      "SELECT shard FROM application_directory WHERE id = ?",
+      technician?.applicationId,
+    )) as [{ shard: string }];
     const status = await (env as unknown as Record<string, D1Database>)[app as string]
       ?.prepare("SELECT status FROM applications WHERE id = ?")
       .bind(technician?.applicationId)
@@ -150,11 +156,11 @@ describe("voluntary block across New Year", () => {
     const anna = await subscriberId("anna");
     const service = `${ANNA_MSK}-1`;
     const quote = (from: string, to: string) => blockQuote(data(), anna, ANNA_MSK, service, from, to, now);
-    await createBlock(data(), notify, anna, ANNA_MSK, service, "2026-11-25", "2026-12-14", now); // 20 days of 2026
+    await createBlock(data(), notify, await applicant("anna"), ANNA_MSK, service, "2026-11-25", "2026-12-14", now); // 20 days of 2026
     // 20 Dec – 8 Jan: 12 days in 2026 (10 of them still free), 8 in 2027 (free): 2 paid days.
     const crossing = await quote("2026-12-20", "2027-01-08");
     expect(crossing).toMatchObject({ days: 20, usedThisYear: 20, feeKop: 2 * 300, errors: [] });
-    await createBlock(data(), notify, anna, ANNA_MSK, service, "2026-12-20", "2027-01-08", now);
+    await createBlock(data(), notify, await applicant("anna"), ANNA_MSK, service, "2026-12-20", "2027-01-08", now);
     // February 2027: 8 days of 2027 used by the crossing block, 22 free left of 28.
     const february = await quote("2027-02-01", "2027-02-28");
     expect(february).toMatchObject({ days: 28, usedThisYear: 8, feeKop: 6 * 300, errors: [] });

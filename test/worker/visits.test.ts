@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { createApplication, withdrawApplication } from "../../worker/features/services/applications.service";
+import { type Applicant, createApplication, withdrawApplication } from "../../worker/features/services/applications.service";
 import { firstBookableDay, visitCutoff } from "../../worker/features/services/visits.rules";
 import { moveVisit } from "../../worker/features/services/visits.service";
-import { createDataAccess } from "../../worker/platform/db";
+import { createDataAccess, type ShardBinding } from "../../worker/platform/db";
 import { AppError } from "../../worker/platform/errors";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { addDays, localDay } from "../../worker/platform/region";
@@ -21,12 +21,19 @@ type App = {
 type Slots = { cutoffHour: number; days: { day: string; slots: { slot: string; free: number; current: boolean }[] }[] };
 
 const data = () => createDataAccess(env);
-const annaId = async () => (await env.DB.prepare("SELECT id FROM subscribers WHERE login = 'anna'").first<{ id: string }>())?.id ?? "";
+/** Anna as a session names her: her id and her home shard. */
+const annaApplicant = async (): Promise<Applicant> => {
+  const row = await env.DB.prepare("SELECT id, home_shard FROM subscribers WHERE login = 'anna'").first<{
+    id: string;
+    home_shard: ShardBinding;
+  }>();
+  return { subscriberId: row?.id ?? "", homeShard: row?.home_shard ?? "DB_MOSCOW" };
+};
 /** A technician call-out of anna's in Novosibirsk booked for a day and window. */
 async function callout(day: string, slot: string) {
   const app = await createApplication(data(), async () => {}, {
     region: "nsk",
-    subscriberId: await annaId(),
+    ...(await annaApplicant()),
     kind: "callout",
     accountNo: ANNA_NSK,
     contactPhone: "+79000000001",
@@ -103,12 +110,12 @@ describe("technician visits (выезд специалиста)", () => {
     const id = await callout(day, "09-13");
     const cutoff = visitCutoff("nsk", day).getTime();
     const tooLate = new Date(cutoff + 60_000);
-    const err = await moveVisit(data(), await annaId(), id, { day: addDays(day, 1), slot: "09-13" }, tooLate).catch((e) => e);
+    const err = await moveVisit(data(), await annaApplicant(), id, { day: addDays(day, 1), slot: "09-13" }, tooLate).catch((e) => e);
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).slug).toBe("visit_cutoff");
-    const cancel = await withdrawApplication(data(), async () => {}, await annaId(), id, tooLate).catch((e) => e);
+    const cancel = await withdrawApplication(data(), async () => {}, await annaApplicant(), id, tooLate).catch((e) => e);
     expect((cancel as AppError).slug).toBe("visit_cutoff");
-    const moved = await moveVisit(data(), await annaId(), id, { day: addDays(day, 1), slot: "13-17" }, new Date(cutoff - 60_000));
+    const moved = await moveVisit(data(), await annaApplicant(), id, { day: addDays(day, 1), slot: "13-17" }, new Date(cutoff - 60_000));
     expect(moved.visit).toMatchObject({ day: addDays(day, 1), slot: "13-17" });
   });
 

@@ -859,6 +859,43 @@ export const corporateNumbers = sqliteTable(
 );
 
 /**
+ * Where each of the subscriber's applications lives (its region's shard), in the subscriber's home shard: «Мои
+ * заявки» and one's own application by id read it beside the session, and nothing global. One row per application, a
+ * growing table (0.04 an account a month): in the global database it grew with the years and the subscribers
+ * together; here it is in the shard's bytes (docs/capacity.md). Rows an older deployment wrote in the global table
+ * are read beside these and drained into them (features/notifications/notifications.drain.ts). The subscriber is a
+ * global id (no foreign key here).
+ */
+export const homeApplicationDirectory = sqliteTable(
+  "application_directory",
+  {
+    id: text("id").primaryKey(),
+    subscriberId: text("subscriber_id").notNull(),
+    region: text("region").notNull(),
+    shard: text("shard").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("application_directory_subscriber_idx").on(t.subscriberId, t.createdAt)],
+);
+
+/**
+ * Where the subscriber's support chats and requests live (their region's shard), in the subscriber's home shard, as
+ * `application_directory` is (the same reasons, the same drain of the global table's rows).
+ */
+export const homeSupportDirectory = sqliteTable(
+  "support_directory",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind", { enum: ["chat", "ticket"] }).notNull(),
+    subscriberId: text("subscriber_id").notNull(),
+    region: text("region").notNull(),
+    shard: text("shard").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("support_directory_subscriber_idx").on(t.subscriberId, t.kind, t.createdAt)],
+);
+
+/**
  * The in-app inbox, in the subscriber's home shard (`subscribers.home_shard` in the global database): one row per
  * event and subscriber (a redelivered event finds its row). The subscriber is a global id (no foreign key here).
  */

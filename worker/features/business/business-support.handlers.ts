@@ -50,7 +50,13 @@ export const fileOrgRequestHandler: RouteHandler<typeof r.fileOrgRequestRoute, A
 
 export const startOrgChatHandler: RouteHandler<typeof r.startOrgChatRoute, AppEnv> = async (c) => {
   const deps = { data: c.get("data"), rooms: c.env.CHAT_ROOMS, files: c.env.FILES, notify: notifier(c.env) };
-  const started = await svc.startOrgChat(deps, actor(c), c.req.valid("param").orgId, c.get("region") ?? null, c.req.valid("json"));
+  const started = await svc.startOrgChat(
+    deps,
+    { ...actor(c), homeShard: requireSession(c).homeShard },
+    c.req.valid("param").orgId,
+    c.get("region") ?? null,
+    c.req.valid("json"),
+  );
   noStore(c);
   return c.json({ chat: started.chat }, started.created ? 201 : 200);
 };

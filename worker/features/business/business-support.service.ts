@@ -3,7 +3,7 @@ import { BUSINESS_CATEGORIES, BUSINESS_TARIFFS, type BusinessTicketCategory } fr
 import { FEDERAL_CONTACTS } from "../../data/regions.data";
 import { BRANCH_PRICE_PERCENT } from "../../data/tariffs.data";
 import type { AppEnv } from "../../env";
-import type { DataAccess, GlobalDb } from "../../platform/db";
+import type { DataAccess, GlobalDb, ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import type { Lang } from "../../platform/i18n";
 import { normalizeEmail, normalizePhone } from "../../platform/identifiers";
@@ -176,7 +176,7 @@ export async function fileOrgRequest(
 /** Starts (or returns the open) business chat of the member for the organisation (support right), in the business queue. */
 export async function startOrgChat(
   deps: ChatDeps,
-  actor: { subscriberId: string; address: string },
+  actor: { subscriberId: string; homeShard: ShardBinding; address: string },
   orgId: string,
   siteRegion: Region | null,
   input: { text?: string | undefined; clientId?: string | undefined },
@@ -196,7 +196,7 @@ export async function startOrgChat(
   const name = names[0]?.name ?? "";
   const started = await startChat(
     deps,
-    { subscriberId: actor.subscriberId, name },
+    { subscriberId: actor.subscriberId, homeShard: actor.homeShard, name },
     {
       region: siteRegion.code,
       topic: "other",

@@ -88,6 +88,7 @@ export async function cleanExpired(data: DataAccess, now = new Date(), pageSize 
     inboxMoved: drained.inbox,
     deliveriesMoved: drained.deliveries,
     devicesMoved: drained.pushSubscriptions,
+    directoryEntriesMoved: drained.applicationEntries + drained.supportEntries,
     legacyDrained: drained.drained,
   };
 }

@@ -1,13 +1,13 @@
 import { getTableConfig } from "drizzle-orm/sqlite-core";
 import { DEAD_LETTER_RETENTION_MS } from "../../adapters/provider-messages";
-import { deliveries, inbox, pushSubscriptions } from "../../db/schema/region";
+import { deliveries, homeApplicationDirectory, homeSupportDirectory, inbox, pushSubscriptions } from "../../db/schema/region";
 import { type DataAccess, d1Of, rawBatch, type ShardBinding } from "../../platform/db";
 import { insertRowsSql } from "../../platform/shard-map";
 
 /**
  * The upgrade's drain (issue 20): the inbox, delivery and push subscription rows a deployment kept in the global
- * database, moved to their subscribers' home shards a page at a time by the housekeeping cron, until the global tables
- * are empty.
+ * database, and the directories of subscribers' applications, chats and requests, moved to their subscribers' home
+ * shards a page at a time by the housekeeping cron, until the global tables are empty.
  *
  * Each page is copied to its shards first (one upsert per shard, idempotent: a page copied twice changes nothing)
  * and deleted from the global table only where the row is still what was copied: a message marked read or a
@@ -59,7 +59,7 @@ export function jsonChunks(rows: readonly Row[], max = PARAM_BYTES): string[] {
   return out;
 }
 
-type Drained = typeof inbox | typeof deliveries | typeof pushSubscriptions;
+type Drained = typeof inbox | typeof deliveries | typeof pushSubscriptions | typeof homeApplicationDirectory | typeof homeSupportDirectory;
 
 /**
  * A page of a global table's rows after a rowid (`t`), each with its subscriber's home shard (`_home`); `more`: further
@@ -78,7 +78,7 @@ const INBOX_UPSERT = `${insertRowsSql(inbox)} WHERE true ON CONFLICT(id) DO UPDA
 const DELIVERIES_UPSERT = `${insertRowsSql(deliveries)} WHERE true ON CONFLICT(dedupe_key) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, detail = excluded.detail, updated_at = excluded.updated_at WHERE excluded.updated_at > deliveries.updated_at`;
 
 interface TablePlan {
-  name: "inbox" | "deliveries" | "pushSubscriptions";
+  name: "inbox" | "deliveries" | "pushSubscriptions" | "applicationEntries" | "supportEntries";
   /** The page after a cursor (rows whose shard is not bound here stay and are passed over). */
   read: (after: number | null, limit: number, now: Date) => [string, ...unknown[]];
   upsert: string;
@@ -119,6 +119,23 @@ const PLANS: TablePlan[] = [
     remove: "DELETE FROM push_subscriptions WHERE id IN (SELECT json_extract(value, '$.id') FROM json_each(?))",
     pick: (r) => ({ id: r.id }),
   },
+  // A directory entry is never changed, only taken back (a chat whose claim was lost): copied unless its id is there,
+  // deleted by id. A list reads both places and shows each id once (support.queries `selectDirectory`,
+  // applications.queries `selectSubscriberShards`), and one's own application by id falls back to the global table.
+  {
+    name: "applicationEntries",
+    read: (after, limit) => [pageWithHome(homeApplicationDirectory), after ?? 0, limit],
+    upsert: insertRowsSql(homeApplicationDirectory),
+    remove: "DELETE FROM application_directory WHERE id IN (SELECT json_extract(value, '$.id') FROM json_each(?))",
+    pick: (r) => ({ id: r.id }),
+  },
+  {
+    name: "supportEntries",
+    read: (after, limit) => [pageWithHome(homeSupportDirectory), after ?? 0, limit],
+    upsert: insertRowsSql(homeSupportDirectory),
+    remove: "DELETE FROM support_directory WHERE id IN (SELECT json_extract(value, '$.id') FROM json_each(?))",
+    pick: (r) => ({ id: r.id }),
+  },
 ];
 
 export interface DrainResult {
@@ -126,6 +143,9 @@ export interface DrainResult {
   deliveries: number;
   /** Push subscriptions (devices) moved. */
   pushSubscriptions: number;
+  /** Directory entries of applications, and of chats and requests, moved. */
+  applicationEntries: number;
+  supportEntries: number;
   /** D1 calls made (reads, upserts, deletes). */
   calls: number;
   /** Whether the global tables were found drained (nothing left that may move yet). */
@@ -141,7 +161,15 @@ export async function drainLegacyNotifications(
   now = new Date(),
   { page = DRAIN_PAGE, calls = DRAIN_CALLS }: { page?: number; calls?: number } = {},
 ): Promise<DrainResult> {
-  const result: DrainResult = { inbox: 0, deliveries: 0, pushSubscriptions: 0, calls: 0, drained: true };
+  const result: DrainResult = {
+    inbox: 0,
+    deliveries: 0,
+    pushSubscriptions: 0,
+    applicationEntries: 0,
+    supportEntries: 0,
+    calls: 0,
+    drained: true,
+  };
   const global = d1Of(data.global);
   for (const plan of PLANS) {
     let spent = 0;

@@ -1,7 +1,14 @@
 import { and, desc, eq, gt, inArray, lt, sql } from "drizzle-orm";
 import { applicationDirectory } from "../../db/schema/global";
-import { type ApplicationStatus, accountServices, applicationEvents, applications, tariffs } from "../../db/schema/region";
-import { type GlobalDb, type RegionDb, rawBatch } from "../../platform/db";
+import {
+  type ApplicationStatus,
+  accountServices,
+  applicationEvents,
+  applications,
+  homeApplicationDirectory,
+  tariffs,
+} from "../../db/schema/region";
+import { type DataAccess, type GlobalDb, type RegionDb, rawBatch } from "../../platform/db";
 import { preread, readWithSession, type SessionSubscriber, subscriberIs } from "../../platform/session";
 
 export type Application = typeof applications.$inferSelect;
@@ -55,8 +62,11 @@ export function selectRegionApplications(db: RegionDb, region: string, statuses:
     .all();
 }
 
-/** Where one of the subscriber's own applications lives (a list of at most one): batchable with the session. */
-export function selectOwnDirectoryEntry(db: GlobalDb, id: string, who: string | SessionSubscriber) {
+/**
+ * Where one of the subscriber's own applications lives, in the global table an older deployment wrote (a list of at
+ * most one): batchable with the session. Its entries are drained into the home shards (`selectOwnEntry`).
+ */
+export function selectLegacyOwnEntry(db: GlobalDb, id: string, who: string | SessionSubscriber) {
   return db
     .select()
     .from(applicationDirectory)
@@ -64,27 +74,45 @@ export function selectOwnDirectoryEntry(db: GlobalDb, id: string, who: string | 
     .limit(1);
 }
 
-/** Where an application lives, by id (global directory). */
-export function selectDirectoryEntry(db: GlobalDb, id: string) {
+/** Where one of the subscriber's own applications lives, by the directory of their home shard. */
+export function selectOwnEntry(home: RegionDb, id: string, subscriberId: string) {
+  return home
+    .select()
+    .from(homeApplicationDirectory)
+    .where(and(eq(homeApplicationDirectory.id, id), eq(homeApplicationDirectory.subscriberId, subscriberId)))
+    .get();
+}
+
+/** Where an application lives, by id, in the global table an older deployment wrote (until drained). */
+export function selectLegacyEntry(db: GlobalDb, id: string) {
   return db.select().from(applicationDirectory).where(eq(applicationDirectory.id, id)).get();
 }
 
-/** The shards the subscriber has applications in. */
-const shardsOf = (db: GlobalDb, who: string | SessionSubscriber) =>
+/** The shards the subscriber has applications in, by the global table an older deployment wrote (until drained). */
+const legacyShardsOf = (db: GlobalDb, who: string | SessionSubscriber) =>
   db
     .selectDistinct({ shard: applicationDirectory.shard })
     .from(applicationDirectory)
     .where(subscriberIs(applicationDirectory.subscriberId, who));
-/** The shards of the subscriber's applications, read with the session for the list. */
-const SHARDS_READ = readWithSession(["GET /api/v1/applications"], shardsOf);
+/** The global table's shards of the subscriber's applications, read with the session for the list. */
+const LEGACY_SHARDS_READ = readWithSession(["GET /api/v1/applications"], legacyShardsOf);
 
-export async function selectSubscriberShards(db: GlobalDb, subscriberId: string) {
-  const rows = preread(db, subscriberId, SHARDS_READ) ?? (await shardsOf(db, subscriberId));
-  return rows.map((r) => r.shard);
+/** The shards the subscriber has applications in: their home shard's directory and the global table's, each once. */
+export async function selectSubscriberShards(data: DataAccess, subscriberId: string, home: RegionDb) {
+  const [own, legacy] = await Promise.all([
+    home
+      .selectDistinct({ shard: homeApplicationDirectory.shard })
+      .from(homeApplicationDirectory)
+      .where(eq(homeApplicationDirectory.subscriberId, subscriberId))
+      .all(),
+    preread(data.global, subscriberId, LEGACY_SHARDS_READ) ?? legacyShardsOf(data.global, subscriberId),
+  ]);
+  return [...new Set([...own, ...legacy].map((r) => r.shard))];
 }
 
-export function insertDirectoryEntry(db: GlobalDb, row: typeof applicationDirectory.$inferInsert) {
-  return db.insert(applicationDirectory).values(row).onConflictDoNothing().run();
+/** Enters an application in the directory of its subscriber's home shard. */
+export function insertDirectoryEntry(home: RegionDb, row: typeof homeApplicationDirectory.$inferInsert) {
+  return home.insert(homeApplicationDirectory).values(row).onConflictDoNothing().run();
 }
 
 /**

@@ -3,7 +3,17 @@ import { VISIT_CUTOFF_HOUR, visitCapacity } from "../../data/visits.data";
 import { accountLinks, subscribers } from "../../db/schema/global";
 import type { ApplicationKind, ApplicationStatus } from "../../db/schema/region";
 import { randomDigits } from "../../platform/crypto";
-import { type DataAccess, isShardBinding, type RegionDb, rawBatch, SHARDS, type Sweep, shardOfRegion, sweptPage } from "../../platform/db";
+import {
+  type DataAccess,
+  isShardBinding,
+  type RegionDb,
+  rawBatch,
+  SHARDS,
+  type ShardBinding,
+  type Sweep,
+  shardOfRegion,
+  sweptPage,
+} from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { isId, makeAccountNo, newId } from "../../platform/ids";
 import { errorText, log } from "../../platform/log";
@@ -27,9 +37,14 @@ function applicationNumber(now: Date) {
   return `${String(now.getUTCFullYear()).slice(2)}${String(now.getUTCMonth() + 1).padStart(2, "0")}-${randomDigits(6)}`;
 }
 
-export interface NewApplicationInput {
-  region: string;
+/** Who makes an application: the subscriber, and their home shard (their directory of applications). */
+export interface Applicant {
   subscriberId: string;
+  homeShard: ShardBinding;
+}
+
+export interface NewApplicationInput extends Applicant {
+  region: string;
   kind: ApplicationKind;
   accountNo?: string | null;
   serviceId?: string | null;
@@ -42,7 +57,7 @@ export interface NewApplicationInput {
   id?: string;
 }
 
-/** Records a new application (status «принята») in its region's shard and the global directory; tells the subscriber. */
+/** Records a new application (status «принята») in its region's shard and the directory of the subscriber's home shard; tells the subscriber. */
 export async function createApplication(data: DataAccess, notify: Notify, input: NewApplicationInput, now = new Date()) {
   const shard = shardOfRegion(input.region);
   if (!shard) throw new AppError(404, "region_not_found", { code: input.region });
@@ -93,7 +108,13 @@ export async function createApplication(data: DataAccess, notify: Notify, input:
     }
   }
   if (!row) throw new AppError(503, "internal");
-  await q.insertDirectoryEntry(data.global, { id, subscriberId: input.subscriberId, region: input.region, shard, createdAt: now });
+  await q.insertDirectoryEntry(data.shard(input.homeShard), {
+    id,
+    subscriberId: input.subscriberId,
+    region: input.region,
+    shard,
+    createdAt: now,
+  });
   await notifyStatus(notify, row, "received", (await q.selectServiceNames(db, [row])).get(row.id) ?? null);
   return row;
 }
@@ -132,19 +153,20 @@ async function notifyStatus(notify: Notify, app: q.Application, status: Applicat
 }
 
 /**
- * Finds an application wherever it lives (global directory → shard); `known` is its shard when the caller knows it
- * (an account's own application lives on the account's shard), which saves the directory's round trip.
+ * Finds an application wherever it lives; `known` is its shard when the caller knows it (the subscriber's directory
+ * names it, a block's region's home shard keeps it). Else (an operator's id) the branches' home shards, where
+ * applications are made (`createApplication`), are asked side by side: one read of the primary key each.
  */
 export async function findApplication(data: DataAccess, id: string, known?: RegionDb) {
   if (!isId(id)) return null;
-  let db = known;
-  if (!db) {
-    const entry = await q.selectDirectoryEntry(data.global, id);
-    if (!entry || !isShardBinding(entry.shard)) return null;
-    db = data.shard(entry.shard);
+  if (known) {
+    const app = await q.selectApplication(known, id);
+    return app ? { app, db: known } : null;
   }
-  const app = await q.selectApplication(db, id);
-  return app ? { app, db } : null;
+  const homes = SHARDS.filter((s) => data.hasShard(s));
+  const found = await Promise.all(homes.map(async (s) => ({ app: await q.selectApplication(data.shard(s), id), db: data.shard(s) })));
+  const hit = found.find((f) => f.app);
+  return hit?.app ? { app: hit.app, db: hit.db } : null;
 }
 
 export function applicationView(
@@ -189,8 +211,8 @@ export function applicationView(
 }
 
 /** The subscriber's applications, newest first (only the shards the directory names). */
-export async function listMyApplications(data: DataAccess, subscriberId: string) {
-  const shards = (await q.selectSubscriberShards(data.global, subscriberId)).filter(isShardBinding);
+export async function listMyApplications(data: DataAccess, { subscriberId, homeShard }: Applicant) {
+  const shards = (await q.selectSubscriberShards(data, subscriberId, data.shard(homeShard))).filter(isShardBinding);
   const perShard = await Promise.all(
     shards.map(async (s) => {
       const rows = await q.selectSubscriberApplications(data.shard(s), subscriberId);
@@ -204,8 +226,11 @@ export async function listMyApplications(data: DataAccess, subscriberId: string)
     .map(({ a, service }) => applicationView(a, null, "subscriber", service));
 }
 
-/** The directory entry of the subscriber's own application named in the path (`/api/v1/applications/<id>…`). */
-const OWN_ENTRY_READ = readWithSession(
+/**
+ * The global table's entry (an older deployment's, until drained) of the subscriber's own application named in the
+ * path (`/api/v1/applications/<id>…`).
+ */
+const LEGACY_ENTRY_READ = readWithSession(
   [
     "GET /api/v1/applications/:id",
     "POST /api/v1/applications/:id/cancel",
@@ -213,23 +238,28 @@ const OWN_ENTRY_READ = readWithSession(
     "PUT /api/v1/applications/:id/visit",
   ],
   // The path's id as it is (an application id needs no decoding; a hostile one only finds nothing), bounded in length.
-  (db, who, c) => q.selectOwnDirectoryEntry(db, (c?.req.path.split("/")[4] ?? "").slice(0, 64), who),
+  (db, who, c) => q.selectLegacyOwnEntry(db, (c?.req.path.split("/")[4] ?? "").slice(0, 64), who),
 );
 
 /**
- * One of the subscriber's own applications, or a 404 (anyone else's is the same 404 as none). Where it lives was
- * read with the session when the route declared it; else the directory is asked.
+ * One of the subscriber's own applications, or a 404 (anyone else's is the same 404 as none). Where it lives is in
+ * the directory of their home shard, or, for one an older deployment made, in the global table's (read with the
+ * session when the route declared it; until drained).
  */
-export async function findOwnApplication(data: DataAccess, subscriberId: string, id: string) {
-  const entry = preread(data.global, subscriberId, OWN_ENTRY_READ)?.find((e) => e.id === id);
-  const found = await findApplication(data, id, entry && isShardBinding(entry.shard) ? data.shard(entry.shard) : undefined);
+export async function findOwnApplication(data: DataAccess, { subscriberId, homeShard }: Applicant, id: string) {
+  if (!isId(id)) throw new AppError(404, "not_found");
+  const own = await q.selectOwnEntry(data.shard(homeShard), id, subscriberId);
+  const pre = own ? undefined : preread(data.global, subscriberId, LEGACY_ENTRY_READ);
+  const entry = own ?? (pre ? pre.find((e) => e.id === id) : (await q.selectLegacyOwnEntry(data.global, id, subscriberId))[0]);
+  const found =
+    entry && isShardBinding(entry.shard) && data.hasShard(entry.shard) ? await findApplication(data, id, data.shard(entry.shard)) : null;
   if (!found || found.app.subscriberId !== subscriberId) throw new AppError(404, "not_found");
   return found;
 }
 
 /** One of the subscriber's applications with its history; anyone else's is the same 404 as none. */
-export async function myApplication(data: DataAccess, subscriberId: string, id: string) {
-  const found = await findOwnApplication(data, subscriberId, id);
+export async function myApplication(data: DataAccess, who: Applicant, id: string) {
+  const found = await findOwnApplication(data, who, id);
   const [events, names] = await Promise.all([q.selectEvents(found.db, id), q.selectServiceNames(found.db, [found.app])]);
   return applicationView(found.app, events, "subscriber", names.get(id) ?? null);
 }
@@ -278,8 +308,9 @@ export async function transition(
  * author may (anyone else gets the same 404 as for none), and withdrawing
  * again, or twice at once, answers the withdrawn application again.
  */
-export async function withdrawApplication(data: DataAccess, notify: Notify, subscriberId: string, id: string, now = new Date()) {
-  const found = await findOwnApplication(data, subscriberId, id);
+export async function withdrawApplication(data: DataAccess, notify: Notify, who: Applicant, id: string, now = new Date()) {
+  const { subscriberId } = who;
+  const found = await findOwnApplication(data, who, id);
   // A block is withdrawn through the block (it also has to cancel the calendar).
   if (found.app.kind === "block")
     throw new AppError(409, "application_transition", { from: STATUS_LABELS[found.app.status].ru, to: STATUS_LABELS.cancelled.ru });

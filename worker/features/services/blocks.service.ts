@@ -9,8 +9,8 @@ import { addDays, daysBetween, localDay } from "../../platform/region";
 import { branchShards } from "../../platform/shard-map";
 import { requireAccount } from "../accounts/accounts.service";
 import { entryIf } from "../billing/ledger.service";
-import { selectDirectoryEntry } from "./applications.queries";
-import { createApplication, type Notify, transition } from "./applications.service";
+import { selectApplication } from "./applications.queries";
+import { type Applicant, createApplication, type Notify, transition } from "./applications.service";
 import * as bq from "./blocks.queries";
 import * as q from "./services.queries";
 import { chargesBetween, holderService } from "./services.service";
@@ -92,7 +92,7 @@ const CLAIM_ATTEMPTS = 8;
 export async function createBlock(
   data: DataAccess,
   notify: Notify,
-  subscriberId: string,
+  { subscriberId, homeShard }: Applicant,
   accountNo: string,
   serviceId: string,
   from: string,
@@ -135,6 +135,7 @@ export async function createBlock(
         id: applicationId,
         region: link.region,
         subscriberId,
+        homeShard,
         kind: "block",
         accountNo: link.accountNo,
         serviceId,
@@ -259,7 +260,7 @@ async function tellBlock(
     channel: "event",
     eventId: `block:${block.id}:${phase}`,
     kind: "block",
-    subscriberId: holderId ?? (await holderOf(data, block.applicationId)),
+    subscriberId: holderId ?? (await holderOf(home, block.applicationId)),
     accountNo: block.accountNo,
     params: { phase, day: block.toDay },
   });
@@ -304,8 +305,9 @@ export async function resendBlockNotices(data: DataAccess, notify: Notify, shard
   return given;
 }
 
-async function holderOf(data: DataAccess, applicationId: string) {
-  return (await selectDirectoryEntry(data.global, applicationId))?.subscriberId ?? "";
+/** Who made the block's application: on the region's home shard, beside it. */
+async function holderOf(home: RegionDb, applicationId: string) {
+  return (await selectApplication(home, applicationId))?.subscriberId ?? "";
 }
 
 /**

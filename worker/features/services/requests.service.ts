@@ -6,7 +6,7 @@ import { normalizePhone } from "../../platform/identifiers";
 import { addDays, localDay, regionByCode, regionTz } from "../../platform/region";
 import { requireAccount } from "../accounts/accounts.service";
 import { balanceOf } from "../billing/ledger.service";
-import { applicationView, createApplication, type Notify } from "./applications.service";
+import { type Applicant, applicationView, createApplication, type Notify } from "./applications.service";
 import { coverageAt } from "./coverage.service";
 import { lineOf } from "./line-check.service";
 import * as q from "./services.queries";
@@ -42,7 +42,7 @@ export async function terminationQuote(data: DataAccess, subscriberId: string, a
 export async function applyFor(
   data: DataAccess,
   notify: Notify,
-  subscriberId: string,
+  { subscriberId, homeShard }: Applicant,
   siteRegion: string | null,
   body: Body,
   now = new Date(),
@@ -74,6 +74,7 @@ export async function applyFor(
       {
         region: siteRegion,
         subscriberId,
+        homeShard,
         kind: "connection",
         accountNo,
         address,
@@ -103,6 +104,7 @@ export async function applyFor(
       {
         region: link.region,
         subscriberId,
+        homeShard,
         kind: "disconnection",
         accountNo: link.accountNo,
         serviceId: svc.service.id,
@@ -128,6 +130,7 @@ export async function applyFor(
       {
         region: link.region,
         subscriberId,
+        homeShard,
         kind: "termination",
         accountNo: link.accountNo,
         address: null,
@@ -157,6 +160,7 @@ export async function applyFor(
     {
       region: link.region,
       subscriberId,
+      homeShard,
       kind: "callout",
       accountNo: link.accountNo,
       serviceId: line?.row.service.id ?? null,

@@ -23,6 +23,11 @@ import { moveVisit, visitSlots } from "./visits.service";
 
 const noStore = (c: Context<AppEnv>) => c.header("cache-control", "private, no-store");
 const who = (c: Context<AppEnv>) => requireSession(c).subscriberId;
+/** The subscriber and their home shard, where an application they make is entered in their directory. */
+const applicant = (c: Context<AppEnv>): apps.Applicant => {
+  const { subscriberId, homeShard } = requireSession(c);
+  return { subscriberId, homeShard };
+};
 
 function siteRegion(c: Context<AppEnv>): string {
   const region = c.get("region");
@@ -42,7 +47,7 @@ export const changeTariffHandler: RouteHandler<typeof r.changeTariffRoute, AppEn
   const result = await changeTariff(
     c.get("data"),
     notifier(c.env),
-    session.subscriberId,
+    { subscriberId: session.subscriberId, homeShard: session.homeShard },
     accountNo,
     serviceId,
     c.req.valid("json").tariffId,
@@ -94,7 +99,7 @@ export const blockQuoteHandler: RouteHandler<typeof r.blockQuoteRoute, AppEnv> =
 export const createBlockHandler: RouteHandler<typeof r.createBlockRoute, AppEnv> = async (c) => {
   const { accountNo, serviceId } = c.req.valid("param");
   const { from, to } = c.req.valid("json");
-  return c.json(await createBlock(c.get("data"), notifier(c.env), who(c), accountNo, serviceId, from, to), 201);
+  return c.json(await createBlock(c.get("data"), notifier(c.env), applicant(c), accountNo, serviceId, from, to), 201);
 };
 
 export const blocksHandler: RouteHandler<typeof r.blocksRoute, AppEnv> = async (c) => {
@@ -122,7 +127,7 @@ export const createApplicationHandler: RouteHandler<typeof r.createApplicationRo
   const app = await applyFor(
     c.get("data"),
     notifier(c.env),
-    who(c),
+    applicant(c),
     c.get("region")?.code ?? null,
     c.req.valid("json"),
     new Date(),
@@ -140,25 +145,25 @@ export const terminationQuoteHandler: RouteHandler<typeof r.terminationQuoteRout
 
 export const myApplicationsHandler: RouteHandler<typeof r.myApplicationsRoute, AppEnv> = async (c) => {
   noStore(c);
-  return c.json({ items: await apps.listMyApplications(c.get("data"), who(c)) }, 200);
+  return c.json({ items: await apps.listMyApplications(c.get("data"), applicant(c)) }, 200);
 };
 
 export const myApplicationHandler: RouteHandler<typeof r.myApplicationRoute, AppEnv> = async (c) => {
   noStore(c);
-  return c.json(await apps.myApplication(c.get("data"), who(c), c.req.valid("param").id), 200);
+  return c.json(await apps.myApplication(c.get("data"), applicant(c), c.req.valid("param").id), 200);
 };
 
 export const cancelApplicationHandler: RouteHandler<typeof r.cancelApplicationRoute, AppEnv> = async (c) => {
-  return c.json(await apps.withdrawApplication(c.get("data"), notifier(c.env), who(c), c.req.valid("param").id), 200);
+  return c.json(await apps.withdrawApplication(c.get("data"), notifier(c.env), applicant(c), c.req.valid("param").id), 200);
 };
 
 export const visitSlotsHandler: RouteHandler<typeof r.visitSlotsRoute, AppEnv> = async (c) => {
   noStore(c);
-  return c.json(await visitSlots(c.get("data"), who(c), c.req.valid("param").id), 200);
+  return c.json(await visitSlots(c.get("data"), applicant(c), c.req.valid("param").id), 200);
 };
 
 export const moveVisitHandler: RouteHandler<typeof r.moveVisitRoute, AppEnv> = async (c) => {
-  return c.json(await moveVisit(c.get("data"), who(c), c.req.valid("param").id, c.req.valid("json")), 200);
+  return c.json(await moveVisit(c.get("data"), applicant(c), c.req.valid("param").id, c.req.valid("json")), 200);
 };
 
 export const opsApplicationsHandler: RouteHandler<typeof r.opsApplicationsRoute, AppEnv> = async (c) => {

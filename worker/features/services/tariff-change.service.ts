@@ -6,7 +6,7 @@ import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { addDays, localDay } from "../../platform/region";
 import { tariffView } from "../regions/regions.service";
-import { createApplication, type Notify, transition } from "./applications.service";
+import { type Applicant, createApplication, type Notify, transition } from "./applications.service";
 import * as q from "./services.queries";
 import { chargesFrom, holderService } from "./services.service";
 
@@ -56,7 +56,7 @@ export async function tariffOffer(data: DataAccess, subscriberId: string, accoun
 export async function changeTariff(
   data: DataAccess,
   notify: Notify,
-  subscriberId: string,
+  { subscriberId, homeShard }: Applicant,
   accountNo: string,
   serviceId: string,
   tariffId: string,
@@ -87,6 +87,7 @@ export async function changeTariff(
       {
         region: link.region,
         subscriberId,
+        homeShard,
         kind: "tariff_change",
         accountNo: link.accountNo,
         serviceId,

@@ -5,12 +5,12 @@ import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { addDays } from "../../platform/region";
 import * as q from "./applications.queries";
-import { applicationView, findOwnApplication } from "./applications.service";
+import { type Applicant, applicationView, findOwnApplication } from "./applications.service";
 import { firstBookableDay, visitOf } from "./visits.rules";
 
-async function mine(data: DataAccess, subscriberId: string, id: string) {
+async function mine(data: DataAccess, who: Applicant, id: string) {
   // Anyone else's application is the same 404 as none.
-  return findOwnApplication(data, subscriberId, id);
+  return findOwnApplication(data, who, id);
 }
 
 /** Open visits booked in a window: counted from the applications themselves, so the booking and the count cannot drift. */
@@ -18,8 +18,8 @@ const TAKEN_SQL = `SELECT count(*) FROM applications WHERE region = ? AND prefer
   AND status IN ('received', 'in_work', 'technician_assigned')`;
 
 /** Free windows for moving one of the subscriber's visits: each day from the first bookable, with what is left. */
-export async function visitSlots(data: DataAccess, subscriberId: string, id: string, now = new Date()) {
-  const { app, db } = await mine(data, subscriberId, id);
+export async function visitSlots(data: DataAccess, who: Applicant, id: string, now = new Date()) {
+  const { app, db } = await mine(data, who, id);
   const visit = visitOf(app, now);
   if (!visit) throw new AppError(409, "visit_none");
   const first = firstBookableDay(app.region, now);
@@ -56,14 +56,8 @@ export async function visitSlots(data: DataAccess, subscriberId: string, id: str
  * fewer than its capacity are booked there), so parallel moves into the last
  * place cannot both win; moving to where it already is answers the same.
  */
-export async function moveVisit(
-  data: DataAccess,
-  subscriberId: string,
-  id: string,
-  to: { day: string; slot: VisitWindow },
-  now = new Date(),
-) {
-  const { app, db } = await mine(data, subscriberId, id);
+export async function moveVisit(data: DataAccess, who: Applicant, id: string, to: { day: string; slot: VisitWindow }, now = new Date()) {
+  const { app, db } = await mine(data, who, id);
   const visit = visitOf(app, now);
   if (!visit) throw new AppError(409, "visit_none");
   const view = async () => {

@@ -12,7 +12,7 @@ import {
 } from "../../data/support.data";
 import type { ChatAuthor, SupportQueue } from "../../db/schema/region";
 import { randomToken, sha256Hex, timingSafeEqual } from "../../platform/crypto";
-import type { DataAccess, RegionDb } from "../../platform/db";
+import type { DataAccess, RegionDb, ShardBinding } from "../../platform/db";
 import { shardOfRegion } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import type { Lang } from "../../platform/i18n";
@@ -247,7 +247,7 @@ export interface StartChatInput {
  */
 export async function startChat(
   deps: ChatDeps,
-  who: { subscriberId: string; name: string } | { visitorName: string; visitorPhone: string },
+  who: { subscriberId: string; homeShard: ShardBinding; name: string } | { visitorName: string; visitorPhone: string },
   input: StartChatInput,
   now = new Date(),
 ): Promise<{ chat: ChatDto; visitorKey: string | null; created: boolean }> {
@@ -272,7 +272,8 @@ export async function startChat(
       // Its directory entry first: a run that dies after the claim leaves a chat the subscriber's list still finds
       // (an entry whose chat was never made is left out of the list, and taken back when the claim is lost).
       const entry = { id, kind: "chat" as const, subscriberId: who.subscriberId, region: input.region, shard, createdAt: now };
-      await q.insertDirectory(deps.data.global, entry);
+      const home = deps.data.shard(who.homeShard);
+      await q.insertDirectory(home, entry);
       const claimed = await q.claimSubscriberChat(db, {
         id,
         region: input.region,
@@ -286,7 +287,7 @@ export async function startChat(
         createdAt: now,
       });
       if (claimed) break;
-      await q.deleteDirectory(deps.data.global, id);
+      await q.deleteDirectory(home, id);
       if (attempt === 2) throw new AppError(409, "chat_changed");
     }
   }

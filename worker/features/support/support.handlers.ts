@@ -78,7 +78,11 @@ export const startChatHandler: RouteHandler<typeof r.startChatRoute, AppEnv> = a
     if (body.accountNo) {
       if (!(await selectAccountLink(deps.data.global, session.subscriberId, body.accountNo))) throw new AppError(404, "not_found");
     }
-    who = { subscriberId: session.subscriberId, name: await selectSubscriberName(deps.data.global, session.subscriberId) };
+    who = {
+      subscriberId: session.subscriberId,
+      homeShard: session.homeShard,
+      name: await selectSubscriberName(deps.data.global, session.subscriberId),
+    };
   } else {
     const fields = [
       ...(body.name ? [] : [{ field: "name", message: "field.support.name" }]),
@@ -175,7 +179,7 @@ export const myChatsHandler: RouteHandler<typeof r.myChatsRoute, AppEnv> = async
     }
   }
   if (session) {
-    const entries = await selectDirectory(data.global, session.subscriberId, "chat");
+    const entries = await selectDirectory(data, session, "chat");
     const rows = await selectListed(
       entries,
       (region, ids) => selectChatsOf(data.shardForRegion(region), session.subscriberId, ids),
@@ -236,11 +240,17 @@ const subscriberParty = (c: Context<AppEnv>): tickets.TicketParty => {
   return { side: "subscriber", subscriberId: session.subscriberId };
 };
 
+/** The signed-in subscriber and their home shard (their directory of chats and requests), or a 401. */
+const directoryOwner = (c: Context<AppEnv>) => {
+  const session = c.get("session");
+  if (!session) throw new AppError(401, "unauthorized");
+  return { subscriberId: session.subscriberId, homeShard: session.homeShard };
+};
+
 export const createTicketHandler: RouteHandler<typeof r.createTicketRoute, AppEnv> = async (c) => {
-  const party = subscriberParty(c) as { side: "subscriber"; subscriberId: string };
   const ticket = await tickets.createTicket(
     c.get("data"),
-    party.subscriberId,
+    directoryOwner(c),
     { siteRegion: siteRegion(c), ...c.req.valid("json") },
     c.get("lang"),
   );
@@ -248,9 +258,9 @@ export const createTicketHandler: RouteHandler<typeof r.createTicketRoute, AppEn
 };
 
 export const myTicketsHandler: RouteHandler<typeof r.myTicketsRoute, AppEnv> = async (c) => {
-  const party = subscriberParty(c) as { side: "subscriber"; subscriberId: string };
+  const owner = directoryOwner(c);
   noStore(c);
-  return c.json({ items: await tickets.myTickets(c.get("data"), party.subscriberId, c.get("lang")) }, 200);
+  return c.json({ items: await tickets.myTickets(c.get("data"), owner, c.get("lang")) }, 200);
 };
 
 export const ticketHandler: RouteHandler<typeof r.ticketRoute, AppEnv> = async (c) => {

@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gt, inArray, isNull, lt, ne } from "drizzle-orm";
 import { accountDirectory, accountLinks, operators, subscribers, supportDirectory } from "../../db/schema/global";
 import {
   type ChatAuthor,
+  homeSupportDirectory,
   type SupportQueue,
   supportAttachments,
   supportChats,
@@ -11,7 +12,7 @@ import {
   type TicketStatus,
   ticketEvents,
 } from "../../db/schema/region";
-import { type GlobalDb, inList, type RegionDb, rawBatch } from "../../platform/db";
+import { type DataAccess, type GlobalDb, inList, type RegionDb, rawBatch, type ShardBinding } from "../../platform/db";
 import { preread, readWithSession, type SessionSubscriber, subscriberIs } from "../../platform/session";
 
 export type ChatRow = typeof supportChats.$inferSelect;
@@ -467,12 +468,21 @@ export function selectFeedback(db: RegionDb, regions: string[], limit = 50) {
     .all();
 }
 
-// Global: the directory of a subscriber's chats and tickets, operators
+// The directory of a subscriber's chats and tickets (their home shard; the global table's rows of an older
+// deployment read beside it until drained), operators
 
-export const insertDirectory = (db: GlobalDb, row: typeof supportDirectory.$inferInsert) =>
-  db.insert(supportDirectory).values(row).onConflictDoNothing().run();
-/** Takes back a directory entry whose chat was not made (its claim lost to another request's). */
-export const deleteDirectory = (db: GlobalDb, id: string) => db.delete(supportDirectory).where(eq(supportDirectory.id, id)).run();
+/** A subscriber and their home shard, whose directory a list reads and a new chat or request is entered in. */
+export interface DirectoryOwner {
+  subscriberId: string;
+  homeShard: ShardBinding;
+}
+
+/** Enters a chat or request in the directory of the subscriber's home shard. */
+export const insertDirectory = (home: RegionDb, row: typeof homeSupportDirectory.$inferInsert) =>
+  home.insert(homeSupportDirectory).values(row).onConflictDoNothing().run();
+/** Takes back a directory entry whose chat or request was not made. */
+export const deleteDirectory = (home: RegionDb, id: string) =>
+  home.delete(homeSupportDirectory).where(eq(homeSupportDirectory.id, id)).run();
 
 /**
  * The rows the directory lists, read with one query per region (not one per row), in the directory's order;
@@ -498,24 +508,41 @@ export const LISTED = { chat: 20, ticket: 50 } as const;
  */
 const DIRECTORY_SLACK = 10;
 
-const directoryOf = (db: GlobalDb, who: string | SessionSubscriber, kind: "chat" | "ticket", limit: number) =>
+const legacyDirectoryOf = (db: GlobalDb, who: string | SessionSubscriber, kind: "chat" | "ticket", limit: number) =>
   db
     .select()
     .from(supportDirectory)
     .where(and(subscriberIs(supportDirectory.subscriberId, who), eq(supportDirectory.kind, kind)))
     .orderBy(desc(supportDirectory.createdAt))
     .limit(limit + DIRECTORY_SLACK);
-/** The lists' directory entries, read with the session. */
-const DIRECTORY_READ = {
-  chat: readWithSession(["GET /api/v1/support/chats"], (db, who) => directoryOf(db, who, "chat", LISTED.chat)),
-  ticket: readWithSession(["GET /api/v1/support/tickets"], (db, who) => directoryOf(db, who, "ticket", LISTED.ticket)),
+/** The global table's entries (an older deployment's, until drained), read with the session. */
+const LEGACY_DIRECTORY_READ = {
+  chat: readWithSession(["GET /api/v1/support/chats"], (db, who) => legacyDirectoryOf(db, who, "chat", LISTED.chat)),
+  ticket: readWithSession(["GET /api/v1/support/tickets"], (db, who) => legacyDirectoryOf(db, who, "ticket", LISTED.ticket)),
 };
 
-export async function selectDirectory(db: GlobalDb, subscriberId: string, kind: "chat" | "ticket", limit: number = LISTED[kind]) {
-  return (
-    (limit === LISTED[kind] ? preread(db, subscriberId, DIRECTORY_READ[kind]) : undefined) ??
-    (await directoryOf(db, subscriberId, kind, limit))
-  );
+/**
+ * The subscriber's newest directory entries of a kind: their home shard's, and the global table's an older deployment
+ * wrote (read with the session; housekeeping drains them into the home shard), each once, newest first.
+ */
+export async function selectDirectory(data: DataAccess, owner: DirectoryOwner, kind: "chat" | "ticket", limit: number = LISTED[kind]) {
+  const [own, legacy] = await Promise.all([
+    data
+      .shard(owner.homeShard)
+      .select()
+      .from(homeSupportDirectory)
+      .where(and(eq(homeSupportDirectory.subscriberId, owner.subscriberId), eq(homeSupportDirectory.kind, kind)))
+      .orderBy(desc(homeSupportDirectory.createdAt))
+      .limit(limit + DIRECTORY_SLACK)
+      .all(),
+    (limit === LISTED[kind] ? preread(data.global, owner.subscriberId, LEGACY_DIRECTORY_READ[kind]) : undefined) ??
+      legacyDirectoryOf(data.global, owner.subscriberId, kind, limit),
+  ]);
+  const seen = new Set<string>();
+  return [...own, ...legacy]
+    .filter((e) => !seen.has(e.id) && seen.add(e.id))
+    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+    .slice(0, limit + DIRECTORY_SLACK);
 }
 
 export const selectOperatorByLogin = (db: GlobalDb, login: string) => db.select().from(operators).where(eq(operators.login, login)).get();

@@ -128,7 +128,13 @@ export interface NewTicketInput {
  * region (its operators handle it), else to the site's; a stranger's account
  * is the same 404 as a missing one. At most 10 a day per subscriber.
  */
-export async function createTicket(data: DataAccess, subscriberId: string, input: NewTicketInput, lang: Lang, now = new Date()) {
+export async function createTicket(
+  data: DataAccess,
+  { subscriberId, homeShard }: q.DirectoryOwner,
+  input: NewTicketInput,
+  lang: Lang,
+  now = new Date(),
+) {
   let region = input.siteRegion;
   if (input.accountNo) {
     const link = await q.selectAccountLink(data.global, subscriberId, input.accountNo);
@@ -141,7 +147,8 @@ export async function createTicket(data: DataAccess, subscriberId: string, input
   const home = shardOfRegion(region);
   if (!home) throw new AppError(404, "not_found");
   const id = `${region}_${newId(now.getTime())}`;
-  await q.insertDirectory(data.global, { id, kind: "ticket", subscriberId, region, shard: home, createdAt: now });
+  const directory = data.shard(homeShard);
+  await q.insertDirectory(directory, { id, kind: "ticket", subscriberId, region, shard: home, createdAt: now });
   let db: RegionDb;
   try {
     ({ db } = await insertNewTicket(data, subscriberId, region, input, {}, now, id));
@@ -149,7 +156,7 @@ export async function createTicket(data: DataAccess, subscriberId: string, input
     // Taken back only when the request is surely not written: a failure of unknown outcome (a lost connection after
     // the write) keeps it, and the list leaves it out if the request is not there.
     const written = await q.selectTicket(data.shard(home), id).catch(() => "unknown" as const);
-    if (written === undefined) await q.deleteDirectory(data.global, id);
+    if (written === undefined) await q.deleteDirectory(directory, id);
     throw e;
   }
   const ticket = await q.selectTicket(db, id);
@@ -230,8 +237,9 @@ export async function businessTicket(data: DataAccess, orgId: string, id: string
   return { ticket, events: await q.selectTicketEvents(db, id) };
 }
 
-export async function myTickets(data: DataAccess, subscriberId: string, lang: Lang) {
-  const entries = await q.selectDirectory(data.global, subscriberId, "ticket");
+export async function myTickets(data: DataAccess, owner: q.DirectoryOwner, lang: Lang) {
+  const { subscriberId } = owner;
+  const entries = await q.selectDirectory(data, owner, "ticket");
   const rows = await q.selectListed(
     entries,
     (region, ids) => q.selectTicketsOf(data.shardForRegion(region), subscriberId, ids),
