@@ -183,6 +183,9 @@ export function monthlyRows(a: Assumptions, m: Measured, kind: Kind): Record<str
     support_messages: a.chatsPerMonth * a.messagesPerChat,
     support_tickets: a.ticketsPerMonth,
     ticket_events: a.ticketsPerMonth * a.eventsPerTicket,
+    // Their entries in the directories of the subscriber's home shard (the global database's until issue 20's move).
+    application_directory: a.applicationsPerMonth,
+    support_directory: a.chatsPerMonth + a.ticketsPerMonth,
   };
 }
 

@@ -971,6 +971,8 @@ function generate(): Sample {
           created_at: t,
           updated_at: t,
         });
+        // Its entry in the directory of the subscriber's home shard (here the account's own), as for the inbox.
+        put("application_directory", { id, subscriber_id: a.subscriberId, region: REGION, shard: "DB_MOSCOW", created_at: t });
         const flow = [null, "received", "in_work", "technician_assigned", "done"];
         for (let k = 0; k < A.eventsPerApplication; k++)
           put("application_events", {
@@ -1004,6 +1006,7 @@ function generate(): Sample {
           updated_at: t,
           closed_at: t,
         });
+        put("support_directory", { id, kind: "chat", subscriber_id: a.subscriberId, region: REGION, shard: "DB_MOSCOW", created_at: t });
         for (let k = 1; k <= A.messagesPerChat; k++)
           put("support_messages", {
             id: idAt(t),
@@ -1037,6 +1040,7 @@ function generate(): Sample {
           created_at: t,
           updated_at: t,
         });
+        put("support_directory", { id, kind: "ticket", subscriber_id: a.subscriberId, region: REGION, shard: "DB_MOSCOW", created_at: t });
         const flow = [null, "new", "in_work", "resolved", "closed"];
         for (let k = 0; k < A.eventsPerTicket; k++)
           put("ticket_events", {
@@ -1279,6 +1283,11 @@ function main() {
   // The subscribers' devices and sessions, now in their home shards too.
   const devicesBytes = bytesOf({ push_subscriptions: homeRows(A).push_subscriptions ?? 0 }, m);
   const sessionsBytes = bytesOf({ sessions: homeRows(A).sessions ?? 0 }, m);
+  // The directories of applications, chats and requests: written a month, in the home shards since issue 20's move.
+  const directoryMonthBytes = bytesOf(
+    { application_directory: A.applicationsPerMonth, support_directory: A.chatsPerMonth + A.ticketsPerMonth },
+    m,
+  );
   // The provider messages, now in the message stores (all of them together).
   const messagesBytes = bytesOf(messageRows(A), m);
   const messagesPerDay = (accountsTotal * (messageRows(A).provider_messages ?? 0)) / DAYS_PER_MONTH;
@@ -1594,8 +1603,8 @@ the close's delete of it bills them again.
   bytes an account a year), written by each shard's 15-minute tick a page of 25 accounts at a time, then recorded and
   deleted in one batch only if the rows still count and sum as the objects were made from. D1 keeps ${A.moneyKeptMonths} months at
   most, so the money no longer grows with years: after month ${A.moneyKeptMonths} an account grows by
-  ${n0(mixed(A, (k) => accountBytesBounded(A, m, k, 120) - accountBytesBounded(A, m, k, 108)))} bytes a year (support, applications, bonus points and promised
-  payments, which are not archived), instead of ${n0(mixed(A, (k) => accountBytesBounded({ ...A, moneyKeptMonths: 1e9 }, m, k, 120) - accountBytesBounded({ ...A, moneyKeptMonths: 1e9 }, m, k, 108)))} with
+  ${n0(mixed(A, (k) => accountBytesBounded(A, m, k, 120) - accountBytesBounded(A, m, k, 108)))} bytes a year (support, applications and their directory entries, bonus points and
+  promised payments, which are not archived), instead of ${n0(mixed(A, (k) => accountBytesBounded({ ...A, moneyKeptMonths: 1e9 }, m, k, 120) - accountBytesBounded({ ...A, moneyKeptMonths: 1e9 }, m, k, 108)))} with
   the money kept, and ${n0(mixed(A, (k) => accountBytesToday(A, m, k, A.months + 12) - accountBytesToday(A, m, k, A.months)))} with nothing rolled up. After 120 months the average account is
   ${n0(mixed(A, (k) => accountBytesBounded(A, m, k, 120)))} bytes and a database holds ${n0(
     accountsPerShard(
@@ -1662,6 +1671,14 @@ the close's delete of it bills them again.
   database once a visit, above), and a login writes nothing global; the sessions an older
   deployment opened stay honoured in the global table until they expire (30 days), end, or are rotated home by a
   step-up (\`platform/session.ts\`), so an upgrade logs nobody out.
+  \`application_directory\` and \`support_directory\` (where each of a subscriber's applications, chats and requests
+  lives: one row each, ${n2(A.applicationsPerMonth + A.chatsPerMonth + A.ticketsPerMonth)} an account a month, ${n0(directoryMonthBytes)} bytes)
+  moved to the home shards too, read there by the lists and by one's own application's page: in the global database
+  they grew with the years, beside its fixed part, and an earlier version of this model left them out —
+  ${gb(accountsTotal * directoryMonthBytes * A.months)} after ${A.months} months at the target and ${gb(accountsTotal * directoryMonthBytes * 120)} after 120, where the
+  home shards keep them in the bytes above. An older deployment's entries are read beside them and drained like the
+  inbox; an operator's application, found by its id alone, is read from the branches' home shards, where applications
+  are made, side by side (\`findApplication\`, features/services/applications.service.ts).
 
   **The fixed part is not split yet, and one database cannot hold it at the target**: ${gb(accountsTotal * globalFixedBytes)} is
   ${n1((accountsTotal * globalFixedBytes) / (A.shardBytes * A.headroom))} times ${pct(A.headroom)} of 10 GB, and the login storm's reads are ${pct(stormGlobalPeak?.d1Busy ?? 0)} of its thread (an

@@ -146,6 +146,8 @@ const growing = [
   "support_messages",
   "support_tickets",
   "ticket_events",
+  "application_directory",
+  "support_directory",
   "account_options",
   "bonus_members",
 ];
