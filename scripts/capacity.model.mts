@@ -33,6 +33,16 @@ export interface Assumptions {
   messagesPerChat: number;
   ticketsPerMonth: number;
   eventsPerTicket: number;
+  /** Organisations in the business cabinet, and what each makes a month in the global database's business tables. */
+  organisations: number;
+  accountsPerOrg: number;
+  closingDocsPerOrgMonth: number;
+  invoicesPerOrgMonth: number;
+  orgPaymentsPerOrgMonth: number;
+  auditPerOrgMonth: number;
+  bankLinesPerOrgMonth: number;
+  reconciliationsPerOrgMonth: number;
+  orgTicketsPerOrgMonth: number;
   notificationsPerMonth: number;
   deliveriesPerNotification: number;
   providerMessagesPerNotification: number;
@@ -207,6 +217,29 @@ export function globalRows(a: Assumptions): { fixed: Record<string, number> } {
       account_links: a.linksPerAccount,
       subscribers: a.subscribersPerAccount,
     },
+  };
+}
+
+/**
+ * Rows an organisation adds a month to the global database's business tables (features/business, features/bank): the
+ * monthly closing document (УПД, a line per service of each of its accounts: closing.document.ts), invoices on request
+ * (a line per account) with their idempotency rows, payments for its accounts (a line per account), the audit,
+ * the bank statements' lines of its transfers, acts of reconciliation and its requests' directory. None of it is
+ * deleted: they grow with the years.
+ */
+export function businessRows(a: Assumptions): Record<string, number> {
+  return {
+    closing_documents: a.closingDocsPerOrgMonth,
+    closing_lines: a.closingDocsPerOrgMonth * a.accountsPerOrg * servicesPerAccount(a, "fixed"),
+    invoices: a.invoicesPerOrgMonth,
+    invoice_lines: a.invoicesPerOrgMonth * a.accountsPerOrg,
+    invoice_requests: a.invoicesPerOrgMonth,
+    org_payments: a.orgPaymentsPerOrgMonth,
+    org_payment_lines: a.orgPaymentsPerOrgMonth * a.accountsPerOrg,
+    org_audit: a.auditPerOrgMonth,
+    bank_statement_lines: a.bankLinesPerOrgMonth,
+    reconciliations: a.reconciliationsPerOrgMonth,
+    org_tickets: a.orgTicketsPerOrgMonth,
   };
 }
 

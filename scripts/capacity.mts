@@ -15,8 +15,11 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import { gzipSync } from "node:zlib";
+import { is } from "drizzle-orm";
+import { getTableConfig, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { SHARD_MAP } from "../worker/data/regions.data.ts";
 import { TARIFF_TEMPLATES } from "../worker/data/tariffs.data.ts";
+import * as globalSchema from "../worker/db/schema/global.ts";
 import { usageFor } from "../worker/db/seed/usage.seed.ts";
 import { MONEY_KEPT_MONTHS } from "../worker/features/billing/archive.limits.ts";
 import { HEALTH_SHARDS } from "../worker/features/health/health.limits.ts";
@@ -41,6 +44,7 @@ import {
   archivedMoneyBytes,
   areaFanOut,
   type BranchShare,
+  businessRows,
   bytesOf,
   closedMoneyRows,
   costPerMillion,
@@ -65,6 +69,11 @@ import {
 import { otherBindings, planShards as planWorkers, readEnvironment, SHARD_LIMITS } from "./deploy.mts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
+/** Columns of the global schema whose foreign key names `subscribers` or `account_directory` (section 5). */
+const FOREIGN_KEYS_TO_IDENTITY = (Object.values(globalSchema) as unknown[])
+  .filter((t): t is SQLiteTable => is(t, SQLiteTable))
+  .flatMap((t) => getTableConfig(t).foreignKeys)
+  .filter((fk) => ["subscribers", "account_directory"].includes(getTableConfig(fk.reference().foreignTable).name)).length;
 const OUT = join(ROOT, "docs", "capacity.md");
 
 /** The global queries an outage's event made when each read its own (subscriber batch, settings, choices, directory). */
@@ -158,6 +167,20 @@ const ASSUMPTIONS: Assumption[] = [
   { key: "messagesPerChat", value: 10, unit: "messages / chat", source: "assumed" },
   { key: "ticketsPerMonth", value: 0.02, unit: "/ account / month", source: "assumed; seed: «обращения»" },
   { key: "eventsPerTicket", value: 4, unit: "ticket_events / ticket", source: "assumed (new → in_work → resolved → closed)" },
+  { key: "organisations", value: 0.7e6, unit: "organisations", source: `${ISSUE} («≈ … 0.7 M businesses»)` },
+  { key: "accountsPerOrg", value: 2, unit: "accounts / organisation", source: "assumed (most are one office; some have hundreds)" },
+  {
+    key: "closingDocsPerOrgMonth",
+    value: 1,
+    unit: "/ organisation / month",
+    source: "code: the monthly УПД of every organisation with charges (features/business/closing.service.ts)",
+  },
+  { key: "invoicesPerOrgMonth", value: 0.5, unit: "/ organisation / month", source: "assumed; seed: «счёт на оплату» on request" },
+  { key: "orgPaymentsPerOrgMonth", value: 1, unit: "/ organisation / month", source: "assumed: a payment for its accounts a month" },
+  { key: "auditPerOrgMonth", value: 6, unit: "/ organisation / month", source: "assumed: documents, payments, employees' changes" },
+  { key: "bankLinesPerOrgMonth", value: 0.5, unit: "/ organisation / month", source: "assumed: its bank transfers in the statements" },
+  { key: "reconciliationsPerOrgMonth", value: 0.1, unit: "/ organisation / month", source: "assumed; seed: «акт сверки»" },
+  { key: "orgTicketsPerOrgMonth", value: 0.05, unit: "/ organisation / month", source: "assumed" },
   {
     key: "notificationsPerMonth",
     value: 4,
@@ -566,6 +589,261 @@ interface Sample {
   compressedBytesPerUsageRecord: number;
   compressedBytesPerMoneyRow: number;
   localRowMs: number;
+}
+
+/** Organisations measured for the business tables: each with `accountsPerOrg` of the sample's fixed-line accounts. */
+const SAMPLE_ORGS = 300;
+
+/**
+ * The business cabinet's rows in the global database (features/business, features/bank), drawn after the rest of the
+ * sample (which draws what it drew before): `SAMPLE_ORGS` organisations over the sample's days, at the assumptions'
+ * rates, with the columns and JSON the code writes (a closing document's parties are both sides' requisites).
+ */
+function businessSample(
+  gput: ReturnType<typeof inserter>,
+  accountNos: { no: string; kind: Kind; subscriberId: string; phone: string }[],
+  services: SampleService[],
+  created: number,
+) {
+  const perOrg = Math.max(1, Math.round(A.accountsPerOrg));
+  const servicesOf = new Map<string, SampleService[]>();
+  for (const sv of services) servicesOf.set(sv.accountNo, [...(servicesOf.get(sv.accountNo) ?? []), sv]);
+  const requisites = (name: string, inn: string) => ({
+    name,
+    inn,
+    kpp: digits(9),
+    address: `125009, г. Москва, ${STREETS[int(0, STREETS.length - 1)]}, д. ${int(1, 120)}, офис ${int(1, 400)}`,
+    bank: { bik: `04452${digits(4)}`, name: "ПАО Сбербанк", account: `40702810${digits(12)}`, corr: `30101810${digits(12)}` },
+  });
+  const orgs = Array.from({ length: SAMPLE_ORGS }, (_, k) => {
+    const id = idAt(created + k * 7);
+    const inn = digits(10);
+    const name = `ООО «${SURNAMES[k % 10]} и партнёры ${k}»`;
+    const accounts = accountNos.slice(k * perOrg, k * perOrg + perOrg).filter((x) => x.kind === "fixed");
+    gput("organisations", {
+      id,
+      kind: "legal",
+      name,
+      inn,
+      kpp: digits(9),
+      ogrn: digits(13),
+      legal_address: `125009, г. Москва, ${STREETS[k % STREETS.length]}, д. ${int(1, 120)}`,
+      postal_address: `125009, г. Москва, ${STREETS[k % STREETS.length]}, д. ${int(1, 120)}`,
+      bik: `04452${digits(4)}`,
+      bank_name: "ПАО Сбербанк",
+      settlement_account: `40702810${digits(12)}`,
+      contact_phone: `+7495${digits(7)}`,
+      contact_email: `buh@${hex(8)}.ru`,
+      created_at: created,
+    });
+    const admin = accounts[0]?.subscriberId;
+    if (admin)
+      gput("org_members", {
+        org_id: id,
+        subscriber_id: admin,
+        role: "administrator",
+        account_scope: null,
+        created_at: created,
+        site_scope: null,
+      });
+    for (const acc of accounts) gput("org_accounts", { org_id: id, account_no: acc.no, created_at: created, site_id: null });
+    return {
+      id,
+      inn,
+      name,
+      admin,
+      accounts,
+      parties: JSON.stringify({ seller: requisites("ПАО «Ростелеком»", "7707049388"), buyer: requisites(name, inn) }),
+    };
+  });
+  let docSeq = 0;
+  let invoiceSeq = 0;
+  for (let d = 0; d < SAMPLE.days; d++) {
+    const t = START + d * 86_400_000 + 10 * 3_600_000;
+    const day = new Date(t).toISOString().slice(0, 10);
+    // The operator's bank statement of the day, its lines drawn with the organisations' transfers below.
+    const statementId = idAt(t);
+    gput("bank_statements", {
+      id: statementId,
+      file_sha256: hex(64),
+      file_name: `kl_to_1c_${day}.txt`,
+      encoding: "windows-1251",
+      documents: SAMPLE_ORGS,
+      incoming: SAMPLE_ORGS,
+      uploaded_by: "Оператор",
+      address: "192.0.2.10",
+      uploaded_at: t,
+    });
+    for (const org of orgs) {
+      const when = (rate: number) => rnd() < rate / DAYS_PER_MONTH;
+      const audit = (action: string, target: string | null) =>
+        gput("org_audit", {
+          id: idAt(t),
+          org_id: org.id,
+          actor_id: org.admin ?? null,
+          actor_name: "Иванова Анна Сергеевна",
+          action,
+          target,
+          details: JSON.stringify({ amountKop: int(10_000, 900_000), accounts: org.accounts.map((a) => a.no) }),
+          address: `203.0.113.${int(1, 254)}`,
+          created_at: t,
+        });
+      // The monthly УПД on the 3rd (closing.service.ts issues them on days 1–5), a line per service of each account.
+      if (day.endsWith("-03") && A.closingDocsPerOrgMonth > 0) {
+        const docId = idAt(t);
+        docSeq++;
+        gput("closing_documents", {
+          id: docId,
+          org_id: org.id,
+          period: day.slice(0, 7),
+          revision: 1,
+          kind: "upd",
+          number: `УПД-${day.slice(0, 4)}-${String(docSeq).padStart(7, "0")}`,
+          year: Number(day.slice(0, 4)),
+          seq: docSeq,
+          corrects_id: null,
+          doc_date: day,
+          total_kop: int(100_000, 2_000_000),
+          vat_kop: int(10_000, 300_000),
+          parties: org.parties,
+          file_guid: crypto.randomUUID(),
+          status: "ready",
+          pdf_key: `closing/${org.id}/${docId}.pdf`,
+          xml_key: `closing/${org.id}/${docId}.xml`,
+          created_at: t,
+          ready_at: t + 60_000,
+        });
+        let lineNo = 0;
+        for (const acc of org.accounts)
+          for (const sv of servicesOf.get(acc.no) ?? [])
+            gput("closing_lines", {
+              doc_id: docId,
+              line_no: ++lineNo,
+              account_no: acc.no,
+              region: REGION,
+              service_id: sv.id,
+              name_ru: `Услуги связи: ${sv.nameRu}`,
+              before_kop: null,
+              vat_before_kop: null,
+              amount_kop: int(50_000, 500_000),
+              vat_kop: int(8_000, 80_000),
+            });
+        audit("closing.issued", docId);
+      }
+      if (when(A.invoicesPerOrgMonth)) {
+        const invoiceId = idAt(t);
+        gput("invoices", {
+          id: invoiceId,
+          number: `С-${day.slice(0, 4)}-${String(++invoiceSeq).padStart(7, "0")}`,
+          org_id: org.id,
+          issued_by: org.admin ?? "",
+          total_kop: int(100_000, 2_000_000),
+          vat_kop: int(10_000, 300_000),
+          paid_kop: 0,
+          status: "issued",
+          created_at: t,
+        });
+        for (const acc of org.accounts)
+          gput("invoice_lines", { invoice_id: invoiceId, account_no: acc.no, amount_kop: int(50_000, 900_000) });
+        gput("invoice_requests", {
+          org_id: org.id,
+          issued_by: org.admin ?? "",
+          idempotency_key: crypto.randomUUID(),
+          request_hash: hex(64),
+          invoice_id: invoiceId,
+          created_at: t,
+        });
+        audit("invoice.issued", invoiceId);
+      }
+      if (org.admin && when(A.orgPaymentsPerOrgMonth)) {
+        const paymentId = idAt(t);
+        gput("org_payments", {
+          id: paymentId,
+          org_id: org.id,
+          payer_id: org.admin,
+          idempotency_key: crypto.randomUUID(),
+          request_hash: hex(64),
+          amount_kop: int(100_000, 2_000_000),
+          method: "card",
+          status: "succeeded",
+          acquirer_payment_id: crypto.randomUUID(),
+          card_last4: digits(4),
+          card_brand: "MIR",
+          failure_code: null,
+          address: `203.0.113.${int(1, 254)}`,
+          receipt: JSON.stringify({ fiscalNo: digits(16), url: `https://ofd.example/${hex(24)}` }),
+          created_at: t,
+          updated_at: t + 30_000,
+          credited_at: t + 30_000,
+        });
+        for (const acc of org.accounts)
+          gput("org_payment_lines", {
+            payment_id: paymentId,
+            account_no: acc.no,
+            amount_kop: int(50_000, 900_000),
+            credited_at: t + 30_000,
+          });
+        audit("payment.created", paymentId);
+      }
+      if (when(A.auditPerOrgMonth - A.closingDocsPerOrgMonth - A.invoicesPerOrgMonth - A.orgPaymentsPerOrgMonth))
+        audit("employee.role", org.admin ?? null);
+      if (when(A.bankLinesPerOrgMonth))
+        gput("bank_statement_lines", {
+          id: idAt(t),
+          statement_id: statementId,
+          doc_number: digits(6),
+          doc_date: day,
+          received_on: day,
+          amount_kop: int(100_000, 2_000_000),
+          payer_inn: org.inn,
+          payer_account: `40702810${digits(12)}`,
+          payer_name: org.name,
+          payee_account: `40702810${digits(12)}`,
+          purpose: `Оплата по счёту С-${day.slice(0, 4)}-${digits(7)} за услуги связи, в т.ч. НДС 20%`,
+          status: "credited",
+          reason: null,
+          matched_by: "inn",
+          invoice_id: null,
+          targets: JSON.stringify(org.accounts.map((a) => ({ accountNo: a.no, amountKop: int(50_000, 900_000) }))),
+          assigned_by: null,
+          assigned_address: null,
+          created_at: t,
+          matched_at: t,
+          credited_at: t,
+        });
+      if (when(A.reconciliationsPerOrgMonth))
+        gput("reconciliations", {
+          id: idAt(t),
+          org_id: org.id,
+          requested_by: org.admin ?? "",
+          from_day: `${day.slice(0, 4)}-01-01`,
+          to_day: day,
+          account_nos: JSON.stringify(org.accounts.map((a) => a.no)),
+          lang: "ru",
+          status: "ready",
+          attempts: 1,
+          opening_kop: 0,
+          debit_kop: int(100_000, 2_000_000),
+          credit_kop: int(100_000, 2_000_000),
+          closing_kop: int(-100_000, 100_000),
+          pdf_key: `reconciliations/${org.id}/${hex(26)}.pdf`,
+          xlsx_key: `reconciliations/${org.id}/${hex(26)}.xlsx`,
+          error: null,
+          created_at: t,
+          ready_at: t + 60_000,
+        });
+      if (org.admin && when(A.orgTicketsPerOrgMonth))
+        gput("org_tickets", {
+          id: `${REGION}_${idAt(t)}`,
+          org_id: org.id,
+          subscriber_id: org.admin,
+          account_no: org.accounts[0]?.no ?? null,
+          region: REGION,
+          shard: "DB_MOSCOW",
+          created_at: t,
+        });
+    }
+  }
 }
 
 function generate(): Sample {
@@ -1119,6 +1397,7 @@ function generate(): Sample {
         sum(CASE WHEN kind = 'promised_payment' THEN amount_kop ELSE 0 END), sum(CASE WHEN kind = 'bonus' THEN amount_kop ELSE 0 END), ${START}
       FROM ledger_entries GROUP BY account_no, substr(local_day, 1, 7);
   `);
+  businessSample(gput, accountNos, services, created);
   region.exec("COMMIT");
   global.exec("COMMIT");
   messages.exec("COMMIT");
@@ -1283,6 +1562,8 @@ function main() {
   // The subscribers' devices and sessions, now in their home shards too.
   const devicesBytes = bytesOf({ push_subscriptions: homeRows(A).push_subscriptions ?? 0 }, m);
   const sessionsBytes = bytesOf({ sessions: homeRows(A).sessions ?? 0 }, m);
+  // The business cabinet's rows an organisation adds a month, in the global database.
+  const businessMonthBytes = bytesOf(businessRows(A), m);
   // The directories of applications, chats and requests: written a month, in the home shards since issue 20's move.
   const directoryMonthBytes = bytesOf(
     { application_directory: A.applicationsPerMonth, support_directory: A.chatsPerMonth + A.ticketsPerMonth },
@@ -1698,6 +1979,27 @@ the close's delete of it bills them again.
   - **Writes across two stores** (a link: the account's holder row and the subscriber's own) go holder first and are
     removed in the reverse order, each followed by forgetting the links' copy, as links are changed now; an upgrade
     reads the global tables beside the stores and drains them by pages, as the inbox and the sessions were.
+  - **Foreign keys**: ${FOREIGN_KEYS_TO_IDENTITY} columns of global tables refer to \`subscribers\` or \`account_directory\`
+    (links, sessions, cards, passkeys, identities, preferences, organisations' members, accounts, invoices and payments).
+    D1 enforces foreign keys and a migration cannot turn them off for a table, nor drop one without rebuilding the
+    table, which no migration can do to a table of this size within D1's 30 s a query. So the moved rows leave behind
+    their keys (a subscriber's id and home shard, an account's number, region and shard: the rows the foreign keys
+    name) until the tables that name them have moved too, and each move is its own release with its own drain;
+    the links first (nothing refers to them), then the directory, then the subscribers.
+- **The business cabinet's documents, in the global database** (features/business, features/bank; measured on
+  ${n0(SAMPLE_ORGS)} organisations over the sample's ${SAMPLE.days} days, section 1): an organisation adds
+  ${n1(Object.values(businessRows(A)).reduce((x, y) => x + y, 0))} rows a month (its monthly УПД with a line per service of its
+  ${n0(A.accountsPerOrg)} accounts, invoices, payments, the audit, its transfers' lines in the bank statements, acts of reconciliation),
+  ${n0(businessMonthBytes)} bytes, and nothing deletes them. At ${n1(A.organisations / 1e6)} M organisations that is
+  ${gb(A.organisations * businessMonthBytes * 12)} a year, ${gb(A.organisations * businessMonthBytes * A.months)} after ${A.months} months: on their own they fill
+  ${pct(A.headroom)} of one database in ${n1((A.shardBytes * A.headroom) / (A.organisations * businessMonthBytes))} months. The design put invoices in the
+  regional shards; the code put them, with the rest of the business cabinet, in the global database, and an earlier
+  version of this model left them out. **Where they go (not built)**: the organisation's **home shard**, as a
+  subscriber's (the shard of its first account, named by its id, so that its screens find it without a lookup):
+  its documents, invoices, payments and their lines, audit and requests there, bounded per organisation as the
+  money is per account (the closed years' documents to R2 with their PDF and XML, which are there already); the
+  organisation, its members and its accounts stay global (${n0(bytesOf({ organisations: 1 / A.accountsPerOrg, org_accounts: 1, org_members: 1 / A.accountsPerOrg }, m))} bytes per business account,
+  fixed). Its drain is the inbox's.
 - **An area's fan-out** (\`fanOutArea\` in features/notifications) pages: a queue message reads
   ${n0(A.areaPage)} accounts at a time along \`accounts_region_idx\` (region, rowid) on each shard of the
   region's branch in turn (as the daily charge pages its services), finds the page's subscribers and

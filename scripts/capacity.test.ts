@@ -7,6 +7,7 @@ import {
   accountsPerShard,
   archivedMoneyBytes,
   areaFanOut,
+  businessRows,
   bytesOf,
   costPerMillion,
   d1Busy,
@@ -48,6 +49,15 @@ const zero = Object.fromEntries(
     "messagesPerChat",
     "ticketsPerMonth",
     "eventsPerTicket",
+    "organisations",
+    "accountsPerOrg",
+    "closingDocsPerOrgMonth",
+    "invoicesPerOrgMonth",
+    "orgPaymentsPerOrgMonth",
+    "auditPerOrgMonth",
+    "bankLinesPerOrgMonth",
+    "reconciliationsPerOrgMonth",
+    "orgTicketsPerOrgMonth",
     "notificationsPerMonth",
     "deliveriesPerNotification",
     "providerMessagesPerNotification",
@@ -183,6 +193,28 @@ const m: Measured = {
 };
 
 describe("capacity model", () => {
+  it("counts an organisation's monthly document with a line per service of each account, and a line per account of its invoices and payments", () => {
+    const org = {
+      ...a,
+      organisations: 1,
+      accountsPerOrg: 3,
+      closingDocsPerOrgMonth: 1,
+      invoicesPerOrgMonth: 0.5,
+      orgPaymentsPerOrgMonth: 2,
+    };
+    const rows = businessRows(org);
+    // A fixed-line account of `a` has one service (internet): three lines a document.
+    expect(rows).toMatchObject({
+      closing_documents: 1,
+      closing_lines: 3,
+      invoices: 0.5,
+      invoice_lines: 1.5,
+      invoice_requests: 0.5,
+      org_payments: 2,
+      org_payment_lines: 6,
+    });
+  });
+
   it("counts a daily charge per service and day plus the month's payments in the ledger", () => {
     // 1 service × 30.4375 days + 1 payment.
     expect(monthlyRows(a, m, "fixed").ledger_entries).toBeCloseTo(31.4375, 10);
