@@ -101,6 +101,33 @@ describe("housekeeping cron", () => {
     expect(await left()).toEqual(["backlog-live"]);
   });
 
+  it("deletes call-back requests 90 days after their window ended, answered or not, and keeps the rest", async () => {
+    const now = Date.UTC(2026, 10, 25, 12, 0, 0);
+    const DAY = 86_400_000;
+    const callback = (id: string, endedDaysAgo: number, status: "open" | "done") =>
+      env.DB.prepare(
+        "INSERT INTO support_callbacks (id, region, person, subscriber_id, name, phone, topic, slot_start, slot_end, status, operator_name, created_at, done_at) VALUES (?, 'msk', ?, NULL, 'Гость', '+79990000000', 'other', ?, ?, ?, NULL, ?, ?)",
+      )
+        .bind(
+          id,
+          `phone:${id}`,
+          now - endedDaysAgo * DAY - 3_600_000,
+          now - endedDaysAgo * DAY,
+          status,
+          now - endedDaysAgo * DAY - 2 * DAY,
+          status === "done" ? now - endedDaysAgo * DAY : null,
+        )
+        .run();
+    await callback("cb-old-done", 91, "done");
+    await callback("cb-old-open", 120, "open");
+    await callback("cb-recent-done", 89, "done");
+    await callback("cb-today", 0, "open");
+    const result = await cleanExpired(createDataAccess(env), new Date(now));
+    expect(result.callbacks).toBe(2);
+    const { results } = await env.DB.prepare("SELECT id FROM support_callbacks WHERE id LIKE 'cb-%' ORDER BY id").all<{ id: string }>();
+    expect(results.map((r) => r.id)).toEqual(["cb-recent-done", "cb-today"]);
+  });
+
   it("removes a home shard's expired sessions with the shard's quarter tick, a page at a time, oldest first", async () => {
     // A shard's tick reckons from now at the earliest (a late message): the sessions are dated from now.
     const now = Date.now();

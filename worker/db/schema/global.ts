@@ -417,7 +417,8 @@ export const globalInbox = sqliteTable(
 
 /**
  * «Перезвоните мне»: a call-back request for a time window. Kept in the global database (not a region's
- * shard): one open request per person holds across every region with one partial unique index.
+ * shard): one open request per person holds across every region with one partial unique index. Deleted 90 days
+ * after its window ended, answered or not (housekeeping), so the table holds a season's requests, not the years'.
  * `person` is `sub:<subscriber id>` or `phone:<+7…>` for a visitor.
  */
 export const supportCallbacks = sqliteTable(
@@ -440,6 +441,8 @@ export const supportCallbacks = sqliteTable(
   (t) => [
     uniqueIndex("support_callbacks_one_open_uq").on(t.person).where(sql`status = 'open'`),
     index("support_callbacks_queue_idx").on(t.region, t.status, t.slotStart),
+    // Housekeeping deletes along it the requests whose window ended CALLBACK_RETENTION_MS ago (housekeeping.service.ts).
+    index("support_callbacks_slot_end_idx").on(t.slotEnd),
   ],
 );
 

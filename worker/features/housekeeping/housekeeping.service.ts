@@ -1,7 +1,15 @@
 import { inArray, lt } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { PROVIDER_MESSAGE_RETENTION_MS } from "../../adapters/provider-messages";
-import { authChallenges, globalSessions, oneTimeCodes, operatorSessions, outbox, providerMessages } from "../../db/schema/global";
+import {
+  authChallenges,
+  globalSessions,
+  oneTimeCodes,
+  operatorSessions,
+  outbox,
+  providerMessages,
+  supportCallbacks,
+} from "../../db/schema/global";
 import { providerMessages as storedMessages } from "../../db/schema/messages";
 import { sessions } from "../../db/schema/region";
 import type { DataAccess, GlobalDb, MessagesDb, RegionDb, ShardBinding } from "../../platform/db";
@@ -15,6 +23,8 @@ export const EXPIRE_PAGE = 10_000;
 
 /** How long the dev outbox keeps messages. */
 export const OUTBOX_RETENTION_MS = 7 * DAY_MS;
+/** A call-back request is kept this long after its window ended (answered or not): the operators' queue is of days. */
+export const CALLBACK_RETENTION_MS = 90 * DAY_MS;
 /** How long a message handed to an SMS or email provider keeps its row (its dedupe claim and delivery status). */
 export { PROVIDER_MESSAGE_RETENTION_MS };
 
@@ -45,7 +55,7 @@ export async function cleanExpired(data: DataAccess, now = new Date(), pageSize 
   // Each table at most `pageSize` rows a tick, oldest first along its date index: a backlog (ticks missed for a
   // day at the operator's size) is worked off over the next ticks instead of one statement past D1's 30 s that
   // would fail on every tick and never catch up.
-  const [s, c, o, a, ops, pm] = await db.batch([
+  const [s, c, o, a, ops, pm, cb] = await db.batch([
     // Sessions an older deployment opened here; the home shards' go with each shard's tick (`expireShardSessions`).
     expiredPage(db, globalSessions, globalSessions.idHash, globalSessions.expiresAt, now, pageSize),
     expiredPage(db, oneTimeCodes, oneTimeCodes.id, oneTimeCodes.expiresAt, new Date(now.getTime() - DAY_MS), pageSize),
@@ -58,6 +68,14 @@ export async function cleanExpired(data: DataAccess, now = new Date(), pageSize 
       providerMessages.id,
       providerMessages.updatedAt,
       new Date(now.getTime() - PROVIDER_MESSAGE_RETENTION_MS),
+      pageSize,
+    ),
+    expiredPage(
+      db,
+      supportCallbacks,
+      supportCallbacks.id,
+      supportCallbacks.slotEnd,
+      new Date(now.getTime() - CALLBACK_RETENTION_MS),
       pageSize,
     ),
   ]);
@@ -81,6 +99,7 @@ export async function cleanExpired(data: DataAccess, now = new Date(), pageSize 
     outbox: o.length,
     challenges: a.length,
     operatorSessions: ops.length,
+    callbacks: cb.length,
     providerMessages: pm.length + stored.reduce((n, rows) => n + rows.length, 0),
     deadLetters: notifications.deadLetters,
     inbox: notifications.inbox,

@@ -1,0 +1,1 @@
+CREATE INDEX `support_callbacks_slot_end_idx` ON `support_callbacks` (`slot_end`);
