@@ -146,6 +146,62 @@ describe("business requests", () => {
     expect(audit.items.find((a) => a.action === "support.request" && a.target === ticket.number)).toBeTruthy();
   });
 
+  it("keep a request in the organisation's list when the run dies after writing it; take back the entry of one never written", async () => {
+    const entries = async () =>
+      (
+        await env.DB.prepare("SELECT id FROM org_tickets WHERE org_id = ? ORDER BY created_at").bind(VETER).all<{ id: string }>()
+      ).results.map((r) => r.id);
+    const before = await entries();
+    // The global database's second batch (the audit entry, after the request) is lost: the run dies there.
+    let batches = 0;
+    const dying = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === "batch")
+          return async (stmts: D1PreparedStatement[]) => {
+            if (++batches === 2) throw new Error("D1_ERROR: Network connection lost.");
+            return target.batch(stmts);
+          };
+        const v = Reflect.get(target, prop, target);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const filed = await fileOrgRequest(
+      createDataAccess({ ...env, DB: dying } as unknown as Env),
+      { subscriberId: "demo-biz-admin", address: "192.0.2.1" },
+      VETER,
+      regionByCode("msk") ?? null,
+      { category: "other", subject: "Смена тарифа", text: "Хотим перейти на другой тариф" },
+      "ru",
+    ).catch((e: unknown) => e);
+    expect(String(filed)).toContain("Network connection lost");
+    const added = (await entries()).filter((id) => !before.includes(id));
+    expect(added).toHaveLength(1);
+    const admin = await login("biz.admin");
+    const list = await json<{ items: { id: string; subject: string }[] }>(
+      await api(admin, `/business/organisations/${VETER}/support/requests`),
+    );
+    expect(list.items.find((t) => t.id === added[0])?.subject).toBe("Смена тарифа");
+
+    // The region's shard refuses the request itself: nothing of it is left in the organisation's directory.
+    const refusing = new Proxy(env.DB_MOSCOW, {
+      get(target, prop) {
+        if (prop === "batch") return async () => Promise.reject(new Error("D1_ERROR: no such table: support_tickets"));
+        const v = Reflect.get(target, prop, target);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const refused = await fileOrgRequest(
+      createDataAccess({ ...env, DB_MOSCOW: refusing } as unknown as Env),
+      { subscriberId: "demo-biz-admin", address: "192.0.2.1" },
+      VETER,
+      regionByCode("msk") ?? null,
+      { category: "other", subject: "Не записанная", text: "Эта заявка не будет записана" },
+      "ru",
+    ).catch((e: unknown) => e);
+    expect(String(refused)).toContain("no such table");
+    expect((await entries()).filter((id) => !before.includes(id))).toEqual(added);
+  });
+
   it("stand out in the operators' console once overdue: flagged and first, until an operator takes them into work", async () => {
     const data = createDataAccess(env);
     const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);

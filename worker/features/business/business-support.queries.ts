@@ -4,6 +4,8 @@ import type { GlobalDb } from "../../platform/db";
 
 /** How many of an organisation's latest requests its list shows. */
 export const ORG_TICKETS_LISTED = 50;
+/** Entries read beyond the list: an entry whose request was never written (its run died between) must not push a real one off. */
+export const ORG_TICKETS_SLACK = 10;
 
 export const selectManager = (db: GlobalDb, orgId: string) =>
   db
@@ -12,7 +14,7 @@ export const selectManager = (db: GlobalDb, orgId: string) =>
     .where(eq(orgManagers.orgId, orgId));
 
 /** The organisation's latest requests (their shard rows are read after). */
-export const selectOrgTicketEntries = (db: GlobalDb, orgId: string, limit = ORG_TICKETS_LISTED) =>
+export const selectOrgTicketEntries = (db: GlobalDb, orgId: string, limit = ORG_TICKETS_LISTED + ORG_TICKETS_SLACK) =>
   db.select().from(orgTickets).where(eq(orgTickets.orgId, orgId)).orderBy(desc(orgTickets.createdAt), desc(orgTickets.id)).limit(limit);
 
 export const selectOrgTicketEntry = (db: GlobalDb, orgId: string, id: string) =>
@@ -32,7 +34,13 @@ export const selectOrgAccount = (db: GlobalDb, orgId: string, accountNo: string)
 export const selectPersonName = (db: GlobalDb, subscriberId: string) =>
   db.select({ name: subscribers.displayName }).from(subscribers).where(eq(subscribers.id, subscriberId));
 
-export const insertOrgTicket = (db: GlobalDb, row: typeof orgTickets.$inferInsert) => db.insert(orgTickets).values(row);
+export const insertOrgTicket = (db: GlobalDb, row: typeof orgTickets.$inferInsert) => db.insert(orgTickets).values(row).run();
+/** Takes back an organisation's entry whose request was surely not written. */
+export const deleteOrgTicket = (db: GlobalDb, orgId: string, id: string) =>
+  db
+    .delete(orgTickets)
+    .where(and(eq(orgTickets.orgId, orgId), eq(orgTickets.id, id)))
+    .run();
 
 export const upsertManager = (db: GlobalDb, row: typeof orgManagers.$inferInsert) =>
   db

@@ -3,7 +3,7 @@ import { BUSINESS_CATEGORIES, BUSINESS_TARIFFS, type BusinessTicketCategory } fr
 import { FEDERAL_CONTACTS } from "../../data/regions.data";
 import { BRANCH_PRICE_PERCENT } from "../../data/tariffs.data";
 import type { AppEnv } from "../../env";
-import type { DataAccess, GlobalDb, ShardBinding } from "../../platform/db";
+import { type DataAccess, type GlobalDb, type ShardBinding, shardOfRegion } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import type { Lang } from "../../platform/i18n";
 import { normalizeEmail, normalizePhone } from "../../platform/identifiers";
@@ -11,7 +11,15 @@ import { newId, parseAccountNo } from "../../platform/ids";
 import { type Region, regionTz } from "../../platform/region";
 import { preread, readWithSession } from "../../platform/session";
 import { type ChatDeps, startChat } from "../support/chat.service";
-import { businessTicket, businessTickets, createBusinessTicket, type TicketDto, ticketDto } from "../support/tickets.service";
+import { selectTicket } from "../support/support.queries";
+import {
+  businessTicket,
+  businessTicketId,
+  businessTickets,
+  createBusinessTicket,
+  type TicketDto,
+  ticketDto,
+} from "../support/tickets.service";
 import * as bq from "./business.queries";
 import { authorize, type Member } from "./business.service";
 import * as q from "./business-support.queries";
@@ -93,7 +101,8 @@ export async function orgRequests(data: DataAccess, subscriberId: string, orgId:
   const [member, entries] =
     pre && preEntries ? [pre, preEntries] : await db.batch([bq.selectMember(db, orgId, subscriberId), q.selectOrgTicketEntries(db, orgId)]);
   const me = authorize(member, "support");
-  const rows = await businessTickets(data, orgId, entries.filter(visibleTo(me, subscriberId)));
+  // Entries read past the list's length: one whose request was never written (a run that died between) is left out.
+  const rows = (await businessTickets(data, orgId, entries.filter(visibleTo(me, subscriberId)))).slice(0, q.ORG_TICKETS_LISTED);
   const party = { side: "subscriber" as const, subscriberId };
   return { items: rows.map((t) => ticketDto(t, party, lang, null)), categories: categories(lang) };
 }
@@ -147,15 +156,28 @@ export async function fileOrgRequest(
   }
   if (!region) throw new AppError(400, "region_required");
   const dueAt = responseDue(input.category, regionTz(region), now);
-  const { id, shard } = await createBusinessTicket(
-    data,
-    actor.subscriberId,
-    { orgId, region, category: input.category, accountNo, subject: input.subject, text: input.text, dueAt },
-    now,
-  );
+  const shard = shardOfRegion(region);
+  if (!shard) throw new AppError(404, "region_not_found", { code: region });
+  // The organisation's entry first: a run that dies after the request is written leaves it in the organisation's
+  // list (an entry whose request was never written is left out of it, and taken back when the write surely failed).
+  const id = businessTicketId(region, now);
+  await q.insertOrgTicket(db, { id, orgId, subscriberId: actor.subscriberId, accountNo, region, shard, createdAt: now });
+  try {
+    await createBusinessTicket(
+      data,
+      actor.subscriberId,
+      { orgId, region, category: input.category, accountNo, subject: input.subject, text: input.text, dueAt },
+      id,
+      now,
+    );
+  } catch (e) {
+    // A failure of unknown outcome (the connection lost after the write) keeps the entry.
+    const written = await selectTicket(data.shard(shard), id).catch(() => "unknown" as const);
+    if (written === undefined) await q.deleteOrgTicket(db, orgId, id);
+    throw e;
+  }
   const { ticket, events } = await businessTicket(data, orgId, id);
   await db.batch([
-    q.insertOrgTicket(db, { id, orgId, subscriberId: actor.subscriberId, accountNo, region, shard, createdAt: now }),
     bq.insertAudit(
       db,
       {

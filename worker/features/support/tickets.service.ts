@@ -218,11 +218,15 @@ export interface NewBusinessTicket {
  * Files a business request into the business queue of its region (the caller has checked the person's right and
  * the account's organisation, and lists it for the organisation). Counts against the person's 10 requests a day.
  */
-export async function createBusinessTicket(data: DataAccess, subscriberId: string, input: NewBusinessTicket, now = new Date()) {
+/** A business request under `id` (its region's prefix: `businessTicketId`), written into its region's shard. */
+export async function createBusinessTicket(data: DataAccess, subscriberId: string, input: NewBusinessTicket, id: string, now = new Date()) {
   await guardCount("tickets", subscriberId, now.getTime());
-  const { id, shard, db } = await insertNewTicket(data, subscriberId, input.region, input, { orgId: input.orgId, dueAt: input.dueAt }, now);
+  const { shard, db } = await insertNewTicket(data, subscriberId, input.region, input, { orgId: input.orgId, dueAt: input.dueAt }, now, id);
   return { id, shard, db };
 }
+
+/** A new request's id in a region (the region names its shard: `regionOfId`). */
+export const businessTicketId = (region: string, now: Date) => `${region}_${newId(now.getTime())}`;
 
 /** An organisation's requests by id (from its own directory), each of that organisation. */
 export async function businessTickets(data: DataAccess, orgId: string, entries: { id: string; region: string }[]) {
