@@ -1,9 +1,11 @@
 import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { applications } from "../../worker/db/schema/region";
 import type { Applicant } from "../../worker/features/services/applications.service";
 import { blockQuote, createBlock } from "../../worker/features/services/blocks.service";
-import { changeTariff } from "../../worker/features/services/tariff-change.service";
-import { createDataAccess, type ShardBinding } from "../../worker/platform/db";
+import { changeTariff, withdrawOrphanedTariffApplications } from "../../worker/features/services/tariff-change.service";
+import { createDataAccess, d1Of, type ShardBinding, shardOfRegion } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { api, json, login, shardRows, stepUp } from "./helpers";
 
@@ -146,6 +148,37 @@ describe("tariff changes at the same moment", () => {
       .bind(technician?.applicationId)
       .first<string>("status");
     expect(status).toBe("cancelled");
+  });
+});
+
+describe("a technician's tariff-change application left without its change", () => {
+  it("is withdrawn by the home shard's tick once the request that made it is surely over; one with its change stays", async () => {
+    const data = createDataAccess(env);
+    const anna = await applicant("anna");
+    const service = `${ANNA_NSK}-1`;
+    const made = new Date();
+    const change = await changeTariff(data, notify, anna, ANNA_NSK, service, "nsk-inet-1000", () => {}, made);
+    expect(change).toMatchObject({ status: "waiting" });
+    const id = change.applicationId as string;
+    const home = data.shardForRegion("nsk");
+    const status = async () => (await home.select().from(applications).where(eq(applications.id, id)).get())?.status;
+    const shard = shardOfRegion("nsk") as ShardBinding;
+    // With its waiting change the application stays.
+    expect(await withdrawOrphanedTariffApplications(data, notify, shard, new Date(made.getTime() + 20 * 60_000))).toBe(0);
+    expect(await status()).toBe("received");
+    // The request died before its change was written (the change row is not there).
+    const account = await data.shardForAccount(ANNA_NSK);
+    await d1Of(account?.db ?? home)
+      .prepare("DELETE FROM tariff_changes WHERE application_id = ?")
+      .bind(id)
+      .run();
+    // Too young: the request that made it may still be at work.
+    expect(await withdrawOrphanedTariffApplications(data, notify, shard, new Date(made.getTime() + 5 * 60_000))).toBe(0);
+    expect(await status()).toBe("received");
+    expect(await withdrawOrphanedTariffApplications(data, notify, shard, new Date(made.getTime() + 20 * 60_000))).toBe(1);
+    expect(await status()).toBe("cancelled");
+    // Again: nothing more to do.
+    expect(await withdrawOrphanedTariffApplications(data, notify, shard, new Date(made.getTime() + 40 * 60_000))).toBe(0);
   });
 });
 

@@ -10,6 +10,7 @@ import { expirePromised } from "../payments/promised.service";
 import { reconcilePending } from "../payments/reconcile.service";
 import { retryEffects } from "../services/applications.service";
 import { resendBlockNotices } from "../services/blocks.service";
+import { withdrawOrphanedTariffApplications } from "../services/tariff-change.service";
 import { autoCloseTickets } from "../support/tickets.service";
 import { expireReports, expireUsage, foldUsage } from "../usage/usage.service";
 import { queueDueRegions } from "./daily.service";
@@ -130,6 +131,8 @@ export async function runShardTick(
     out.ticketsClosed = await autoCloseTickets(data, shards, at);
     out.sessionsExpired = await expireShardSessions(data, shard, at);
     out.blockNotices = await resendBlockNotices(data, deps.notify, shard, at);
+    if ((SHARDS as readonly ShardBinding[]).includes(shard))
+      out.tariffOrphansWithdrawn = await withdrawOrphanedTariffApplications(data, deps.notify, shard, at);
     // Last, and on its own: a page that fails (R2 down, a read too big) is logged and tried again next tick, without
     // retrying the message (the jobs above would run again for nothing) or sending it to the dead letters.
     try {

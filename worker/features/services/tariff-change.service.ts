@@ -1,9 +1,11 @@
+import { REGIONS } from "../../data/regions.data";
 import { TECHNICIAN_ABOVE_MBPS } from "../../data/services.data";
 import type { TariffKind } from "../../db/schema/region";
 import type { AccountScope } from "../../platform/arriving";
-import type { DataAccess, RegionDb } from "../../platform/db";
+import { type DataAccess, type RegionDb, rawBatch, type ShardBinding, shardOfRegion } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
+import { errorText, log } from "../../platform/log";
 import { addDays, localDay } from "../../platform/region";
 import { tariffView } from "../regions/regions.service";
 import { type Applicant, createApplication, type Notify, transition } from "./applications.service";
@@ -143,4 +145,52 @@ export async function applyAccountTariffChanges(db: RegionDb, accountNo: string,
   for (const { change } of await q.selectAccountDueChanges(db, accountNo, day, taken))
     applied += await q.applyScheduledChange(db, change, now);
   return applied;
+}
+
+/** How long after its making a technician's tariff-change application is looked at for a change it no longer has. */
+export const ORPHAN_CHECK_AFTER_MS = 10 * 60_000;
+/** Until when it is looked at: a few hourly ticks past a crash, then never again (its change is then as it stays). */
+export const ORPHAN_CHECK_UNTIL_MS = 3 * 3_600_000;
+/** Applications one tick looks at most, a home shard: each costs a read of the directory and of the account's shard. */
+export const ORPHAN_CHECK_PAGE = 50;
+
+/**
+ * Withdraws a technician's tariff-change application that has no waiting change behind it: its change was never
+ * written (the request died between the application and the change), or was replaced by a change made at the same
+ * moment whose run died before withdrawing it (`changeTariff`). Without it the technician would come for a change that
+ * will not happen (one a technician already has is the operators' to cancel). On a branch's home shard (where applications are made), for the applications made between
+ * {@link ORPHAN_CHECK_UNTIL_MS} and {@link ORPHAN_CHECK_AFTER_MS} ago: a request still at work is left alone, and
+ * each application is looked at by a few hourly ticks only. Safe to repeat (a withdrawal is a transition from where
+ * the application is).
+ */
+export async function withdrawOrphanedTariffApplications(data: DataAccess, notify: Notify, shard: ShardBinding, now = new Date()) {
+  const regions = REGIONS.filter((r) => shardOfRegion(r.code) === shard).map((r) => r.code);
+  if (regions.length === 0) return 0;
+  const [page] = await rawBatch(data.shard(shard), [
+    [
+      `SELECT id, account_no FROM applications WHERE region IN (SELECT value FROM json_each(?)) AND status IN ('received', 'in_work')
+        AND created_at BETWEEN ? AND ? AND kind = 'tariff_change' ORDER BY created_at, id LIMIT ?`,
+      JSON.stringify(regions),
+      now.getTime() - ORPHAN_CHECK_UNTIL_MS,
+      now.getTime() - ORPHAN_CHECK_AFTER_MS,
+      ORPHAN_CHECK_PAGE,
+    ],
+  ]);
+  const open = (page?.results ?? []) as { id: string; account_no: string | null }[];
+  let withdrawn = 0;
+  for (const app of open) {
+    try {
+      const account = app.account_no ? await data.shardForAccount(app.account_no) : null;
+      if (!account) continue;
+      const [found] = await rawBatch(account.db, [["SELECT status FROM tariff_changes WHERE application_id = ?", app.id]]);
+      if (((found?.results ?? []) as { status: string }[]).some((c) => c.status === "waiting")) continue;
+      await transition(data, notify, app.id, "cancelled", "system", { comment: null, db: data.shard(shard) }, now);
+      log("warn", "tariff.orphan_withdrawn", { applicationId: app.id });
+      withdrawn++;
+    } catch (e) {
+      // Moved meanwhile (409), or a shard unreachable: looked at again by the next tick.
+      log("error", "tariff.orphan_check_failed", { applicationId: app.id, error: errorText(e) });
+    }
+  }
+  return withdrawn;
 }
