@@ -6,7 +6,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { drainLegacyNotifications } from "../../worker/features/notifications/notifications.drain";
-import { createDataAccess } from "../../worker/platform/db";
+import { createApplication } from "../../worker/features/services/applications.service";
+import { createTicket } from "../../worker/features/support/tickets.service";
+import { createDataAccess, type ShardBinding } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { api, homeShardOf, json, login, stepUp } from "./helpers";
 
@@ -28,6 +30,12 @@ async function makeLegacy(table: "application_directory" | "support_directory", 
   await home.prepare(`DELETE FROM ${table} WHERE id = ?`).bind(id).run();
   return row;
 }
+
+/** A subscriber as a session names them: id and home shard. */
+const applicantOf = async (id: string) => {
+  const row = await env.DB.prepare("SELECT home_shard FROM subscribers WHERE id = ?").bind(id).first<{ home_shard: ShardBinding }>();
+  return { subscriberId: id, homeShard: row?.home_shard ?? ("DB_MOSCOW" as ShardBinding) };
+};
 
 const globalCount = async (table: string, id: string) =>
   (await env.DB.prepare(`SELECT count(*) n FROM ${table} WHERE id = ?`).bind(id).first<number>("n")) ?? 0;
@@ -69,6 +77,74 @@ describe("the directories of applications, chats and requests", () => {
     expect(foreign.status).toBe(404);
     expect((await json<{ items: { id: string }[] }>(await api(petr, "/applications"))).items.map((a) => a.id)).not.toContain(app.id);
     expect((await api(petr, `/support/tickets/${ticket.id}`)).status).toBe(404);
+    // A second open request for the same service is refused, and leaves no entry behind (written first, taken back).
+    const entries = async () =>
+      (await home.prepare("SELECT count(*) n FROM application_directory WHERE subscriber_id = 'demo-anna'").first<number>("n")) ?? 0;
+    const before = await entries();
+    const again = await api(anna, "/applications", {
+      method: "POST",
+      body: JSON.stringify({ kind: "disconnection", accountNo: ANNA_NSK, serviceId: `${ANNA_NSK}-1` }),
+    });
+    expect(again.status).toBe(409);
+    expect(await entries()).toBe(before);
+  });
+
+  it("enter an application in the directory before writing it: a directory that fails leaves no application nobody can list", async () => {
+    const anna = await applicantOf("demo-anna");
+    const refusing = new Proxy(env.DB_MOSCOW, {
+      get(target, prop) {
+        if (prop === "prepare")
+          return (query: string) => {
+            if (/insert into "application_directory"/i.test(query)) throw new Error("D1_ERROR: Network connection lost.");
+            return target.prepare(query);
+          };
+        const v = Reflect.get(target, prop, target);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const service = `${ANNA_NSK}-1`;
+    const open = async () =>
+      (await env.DB_SIBERIA.prepare("SELECT count(*) n FROM applications WHERE service_id = ? AND status = 'received'")
+        .bind(service)
+        .first<number>("n")) ?? 0;
+    const before = await open();
+    const made = await createApplication(createDataAccess({ ...env, DB_MOSCOW: refusing } as unknown as Env), async () => {}, {
+      ...anna,
+      region: "nsk",
+      kind: "callout",
+      accountNo: ANNA_NSK,
+      serviceId: service,
+      details: { problem: "Нет интернета" },
+    }).catch((e: unknown) => e);
+    expect(String(made)).toContain("Network connection lost");
+    expect(await open()).toBe(before);
+  });
+
+  it("stay in the global tables while the deployment says so (DIRECTORY_STORE = global), read and not drained; then move", async () => {
+    const anna = await applicantOf("demo-anna");
+    const keeping = createDataAccess({ ...env, DIRECTORY_STORE: "global" } as Env);
+    const ticket = await createTicket(
+      keeping,
+      anna,
+      { siteRegion: "msk", category: "other", subject: "Откат", text: "Запись в глобальную таблицу" },
+      "ru",
+    );
+    expect(await globalCount("support_directory", ticket.id)).toBe(1);
+    expect(await homeCount("support_directory", ticket.id)).toBe(0);
+    // Listed by a release that reads both places.
+    const cookie = await login("anna");
+    const listed = await json<{ items: { id: string }[] }>(await api(cookie, "/support/tickets"));
+    expect(listed.items.map((t) => t.id)).toContain(ticket.id);
+    // Its housekeeping leaves them where they are (an older release, after a rollback, reads only there)…
+    for (let i = 0; i < 5; i++) await drainLegacyNotifications(keeping, new Date());
+    expect(await globalCount("support_directory", ticket.id)).toBe(1);
+    // …and the next release's moves them.
+    let drained = false;
+    for (let i = 0; i < 30 && !drained; i++) drained = (await drainLegacyNotifications(createDataAccess(env), new Date())).drained;
+    expect({ global: await globalCount("support_directory", ticket.id), home: await homeCount("support_directory", ticket.id) }).toEqual({
+      global: 0,
+      home: 1,
+    });
   });
 
   it("read an older deployment's global entries beside the home shard's, once each, and drain them without losing one", async () => {

@@ -7,6 +7,7 @@ import * as messagesSchema from "../db/schema/messages";
 import * as regionSchema from "../db/schema/region";
 
 import type { GlobalDb, MessagesDb, RegionDb } from "./db.types";
+import { log } from "./log";
 import { type MessageStores, messageStoreDatabases, messageStores } from "./message-stores";
 import { type GatewaySessions, gatewayOf, remoteD1, SHARD_NAME, shardGateways } from "./shard-gateways";
 
@@ -240,6 +241,13 @@ export interface DataAccess {
    * it finds no session it cannot read (docs/operations.md). Sessions of either kind are read and ended either way.
    */
   sessionStore: "home" | "global";
+  /**
+   * Where new entries of subscribers' directories of applications, chats and requests go (`DIRECTORY_STORE`): "home",
+   * their home shard (the default), or "global", the global tables — for the release that first brings the home
+   * shards' tables, so that a rollback of it finds every entry (docs/operations.md). Both places are read either way;
+   * housekeeping drains the global tables into the home shards only under "home".
+   */
+  directoryStore: "home" | "global";
   /** The message stores (`MESSAGES_<n>`): SMS and emails handed to providers, by dedupe key (platform/message-stores.ts). */
   messages: MessageStores;
   /**
@@ -306,6 +314,7 @@ export function createDataAccess(env: Env): DataAccess {
     shard,
     hasShard: (binding): binding is ShardBinding => shardDatabase(env, binding) !== undefined,
     sessionStore: (env as { SESSION_STORE?: string }).SESSION_STORE === "global" ? "global" : "home",
+    directoryStore: (env as { DIRECTORY_STORE?: string }).DIRECTORY_STORE === "global" ? "global" : "home",
     shardForRegion(regionCode) {
       const binding = shardOfRegion(regionCode);
       if (!binding) throw new RangeError(`unknown region ${regionCode}`);
@@ -321,6 +330,23 @@ export function createDataAccess(env: Env): DataAccess {
       return { db: shard(row.shard), region: row.region };
     },
   };
+}
+
+/**
+ * The home shard a subscriber's new directory entry (an application, a chat, a request) goes to, or null: the global
+ * table, while the deployment keeps them there (`directoryStore`), or for a home shard this Worker is not bound to (a
+ * configuration error: home shards are never removed; the entry is still read there and drained once it is bound).
+ */
+export function directoryHome(data: DataAccess, homeShard: string): RegionDb | null {
+  if (data.directoryStore === "global") return null;
+  if (data.hasShard(homeShard)) return data.shard(homeShard);
+  log("error", "directory.home_shard_unbound", { shard: homeShard });
+  return null;
+}
+
+/** The home shard's directory to read, or null when this Worker is not bound to it (its global table is read all the same). */
+export function directoryToRead(data: DataAccess, homeShard: string): RegionDb | null {
+  return data.hasShard(homeShard) ? data.shard(homeShard) : null;
 }
 
 /** The D1 binding under a drizzle handle (counted like the rest), for SQL drizzle does not build. */

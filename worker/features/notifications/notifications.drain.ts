@@ -26,8 +26,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Rows a page reads from the global table (each shard's share goes in one statement as one JSON parameter). */
 export const DRAIN_PAGE = 500;
-/** D1 calls one run may spend on the drain, per table (of an invocation's 1,000). */
-export const DRAIN_CALLS = 100;
+/** D1 calls one run may spend on the drain, per table (of an invocation's 1,000): 300 over its five tables. */
+export const DRAIN_CALLS = 60;
 /** A delivery row moves once no message queued before the upgrade can claim it in the global table. */
 export const DELIVERY_DRAIN_AFTER_MS = DEAD_LETTER_RETENTION_MS + DAY_MS;
 /** Where a row of no known subscriber goes (a delivery with no subscriber): the column default of `home_shard`. */
@@ -171,7 +171,11 @@ export async function drainLegacyNotifications(
     drained: true,
   };
   const global = d1Of(data.global);
-  for (const plan of PLANS) {
+  // The directories move only once new entries go to the home shards (`DIRECTORY_STORE`): a deployment that still
+  // writes them to the global tables keeps them there, for a rollback past it to find them.
+  const plans =
+    data.directoryStore === "home" ? PLANS : PLANS.filter((p) => p.name !== "applicationEntries" && p.name !== "supportEntries");
+  for (const plan of plans) {
     let spent = 0;
     let after: number | null = null;
     // A page costs its read, one upsert per shard it touches and the delete: where its rows could be on more shards

@@ -8,7 +8,7 @@ import {
   homeApplicationDirectory,
   tariffs,
 } from "../../db/schema/region";
-import { type DataAccess, type GlobalDb, type RegionDb, rawBatch } from "../../platform/db";
+import { type DataAccess, directoryHome, directoryToRead, type GlobalDb, type RegionDb, rawBatch } from "../../platform/db";
 import { preread, readWithSession, type SessionSubscriber, subscriberIs } from "../../platform/session";
 
 export type Application = typeof applications.$inferSelect;
@@ -83,11 +83,6 @@ export function selectOwnEntry(home: RegionDb, id: string, subscriberId: string)
     .get();
 }
 
-/** Where an application lives, by id, in the global table an older deployment wrote (until drained). */
-export function selectLegacyEntry(db: GlobalDb, id: string) {
-  return db.select().from(applicationDirectory).where(eq(applicationDirectory.id, id)).get();
-}
-
 /** The shards the subscriber has applications in, by the global table an older deployment wrote (until drained). */
 const legacyShardsOf = (db: GlobalDb, who: string | SessionSubscriber) =>
   db
@@ -98,21 +93,33 @@ const legacyShardsOf = (db: GlobalDb, who: string | SessionSubscriber) =>
 const LEGACY_SHARDS_READ = readWithSession(["GET /api/v1/applications"], legacyShardsOf);
 
 /** The shards the subscriber has applications in: their home shard's directory and the global table's, each once. */
-export async function selectSubscriberShards(data: DataAccess, subscriberId: string, home: RegionDb) {
+export async function selectSubscriberShards(data: DataAccess, subscriberId: string, homeShard: string) {
+  const home = directoryToRead(data, homeShard);
   const [own, legacy] = await Promise.all([
     home
-      .selectDistinct({ shard: homeApplicationDirectory.shard })
-      .from(homeApplicationDirectory)
-      .where(eq(homeApplicationDirectory.subscriberId, subscriberId))
-      .all(),
+      ? home
+          .selectDistinct({ shard: homeApplicationDirectory.shard })
+          .from(homeApplicationDirectory)
+          .where(eq(homeApplicationDirectory.subscriberId, subscriberId))
+          .all()
+      : [],
     preread(data.global, subscriberId, LEGACY_SHARDS_READ) ?? legacyShardsOf(data.global, subscriberId),
   ]);
   return [...new Set([...own, ...legacy].map((r) => r.shard))];
 }
 
-/** Enters an application in the directory of its subscriber's home shard. */
-export function insertDirectoryEntry(home: RegionDb, row: typeof homeApplicationDirectory.$inferInsert) {
-  return home.insert(homeApplicationDirectory).values(row).onConflictDoNothing().run();
+/** Enters an application in its subscriber's directory: their home shard's (`directoryHome`), or the global table. */
+export async function insertDirectoryEntry(data: DataAccess, homeShard: string, row: typeof homeApplicationDirectory.$inferInsert) {
+  const home = directoryHome(data, homeShard);
+  if (home) await home.insert(homeApplicationDirectory).values(row).onConflictDoNothing().run();
+  else await data.global.insert(applicationDirectory).values(row).onConflictDoNothing().run();
+}
+
+/** Takes back the entry of an application that was surely not written, from where `insertDirectoryEntry` wrote it. */
+export async function deleteDirectoryEntry(data: DataAccess, homeShard: string, id: string) {
+  const home = directoryHome(data, homeShard);
+  if (home) await home.delete(homeApplicationDirectory).where(eq(homeApplicationDirectory.id, id)).run();
+  else await data.global.delete(applicationDirectory).where(eq(applicationDirectory.id, id)).run();
 }
 
 /**

@@ -5,6 +5,7 @@ import type { ApplicationKind, ApplicationStatus } from "../../db/schema/region"
 import { randomDigits } from "../../platform/crypto";
 import {
   type DataAccess,
+  directoryToRead,
   isShardBinding,
   type RegionDb,
   rawBatch,
@@ -66,55 +67,60 @@ export async function createApplication(data: DataAccess, notify: Notify, input:
   await guardCount("applications", input.subscriberId, now.getTime());
   const db = data.shard(shard);
   const id = input.id ?? newId(now.getTime());
+  // Its directory entry first: a run that dies after the application is written leaves it in the subscriber's list
+  // (an entry whose application was never written finds nothing and is left out, and is taken back when the write
+  // surely failed: refused, or not there).
+  const entry = { id, subscriberId: input.subscriberId, region: input.region, shard, createdAt: now };
+  await q.insertDirectoryEntry(data, input.homeShard, entry);
   let row: q.Application | null = null;
-  for (let attempt = 0; attempt < 3 && !row; attempt++) {
-    const candidate: q.Application = {
-      id,
-      number: applicationNumber(now),
-      region: input.region,
-      subscriberId: input.subscriberId,
-      accountNo: input.accountNo ?? null,
-      serviceId: input.serviceId ?? null,
-      kind: input.kind,
-      status: "received",
-      address: input.address ?? null,
-      contactPhone: input.contactPhone ?? null,
-      preferredDay: input.preferredDay ?? null,
-      preferredSlot: input.preferredSlot ?? null,
-      technician: null,
-      details: JSON.stringify(input.details),
-      effectsAt: null,
-      createdAt: now,
-      updatedAt: now,
-    };
-    try {
-      const booked = await q.insertApplication(db, candidate, newId(now.getTime()), visitCapacity(input.region));
-      if (!booked) throw new AppError(409, "visit_slot_taken");
-      row = candidate;
-    } catch (e) {
-      const message = String(e);
-      if (input.serviceId && message.includes("applications.service_id")) {
-        // The partial unique index refused a second open request for this service and kind (even one sent at the same moment).
-        const open = await q.selectOpenApplication(db, input.serviceId, input.kind);
-        throw new AppError(409, "application_open", {
-          kind_ru: KIND_LABELS[input.kind].ru,
-          kind_en: KIND_LABELS[input.kind].en,
-          number: open?.number ?? "",
-          status_ru: open ? STATUS_LABELS[open.status].ru : "",
-          status_en: open ? STATUS_LABELS[open.status].en : "",
-        });
+  try {
+    for (let attempt = 0; attempt < 3 && !row; attempt++) {
+      const candidate: q.Application = {
+        id,
+        number: applicationNumber(now),
+        region: input.region,
+        subscriberId: input.subscriberId,
+        accountNo: input.accountNo ?? null,
+        serviceId: input.serviceId ?? null,
+        kind: input.kind,
+        status: "received",
+        address: input.address ?? null,
+        contactPhone: input.contactPhone ?? null,
+        preferredDay: input.preferredDay ?? null,
+        preferredSlot: input.preferredSlot ?? null,
+        technician: null,
+        details: JSON.stringify(input.details),
+        effectsAt: null,
+        createdAt: now,
+        updatedAt: now,
+      };
+      try {
+        const booked = await q.insertApplication(db, candidate, newId(now.getTime()), visitCapacity(input.region));
+        if (!booked) throw new AppError(409, "visit_slot_taken");
+        row = candidate;
+      } catch (e) {
+        const message = String(e);
+        if (input.serviceId && message.includes("applications.service_id")) {
+          // The partial unique index refused a second open request for this service and kind (even one sent at the same moment).
+          const open = await q.selectOpenApplication(db, input.serviceId, input.kind);
+          throw new AppError(409, "application_open", {
+            kind_ru: KIND_LABELS[input.kind].ru,
+            kind_en: KIND_LABELS[input.kind].en,
+            number: open?.number ?? "",
+            status_ru: open ? STATUS_LABELS[open.status].ru : "",
+            status_en: open ? STATUS_LABELS[open.status].en : "",
+          });
+        }
+        if (!message.includes("applications_number_uq") && !message.includes("UNIQUE")) throw e;
       }
-      if (!message.includes("applications_number_uq") && !message.includes("UNIQUE")) throw e;
     }
+    if (!row) throw new AppError(503, "internal");
+  } catch (e) {
+    // A failure of unknown outcome (the connection lost after the write) keeps the entry.
+    const written = await q.selectApplication(db, id).catch(() => "unknown" as const);
+    if (written === undefined) await q.deleteDirectoryEntry(data, input.homeShard, id);
+    throw e;
   }
-  if (!row) throw new AppError(503, "internal");
-  await q.insertDirectoryEntry(data.shard(input.homeShard), {
-    id,
-    subscriberId: input.subscriberId,
-    region: input.region,
-    shard,
-    createdAt: now,
-  });
   await notifyStatus(notify, row, "received", (await q.selectServiceNames(db, [row])).get(row.id) ?? null);
   return row;
 }
@@ -164,9 +170,14 @@ export async function findApplication(data: DataAccess, id: string, known?: Regi
     return app ? { app, db: known } : null;
   }
   const homes = SHARDS.filter((s) => data.hasShard(s));
-  const found = await Promise.all(homes.map(async (s) => ({ app: await q.selectApplication(data.shard(s), id), db: data.shard(s) })));
-  const hit = found.find((f) => f.app);
-  return hit?.app ? { app: hit.app, db: hit.db } : null;
+  const asked = await Promise.allSettled(
+    homes.map(async (s) => ({ app: await q.selectApplication(data.shard(s), id), db: data.shard(s) })),
+  );
+  for (const a of asked) if (a.status === "fulfilled" && a.value.app) return { app: a.value.app, db: a.value.db };
+  // Found nowhere that answered: a shard that failed may have it (a 5xx), else there is none (a 404).
+  const failed = asked.find((a): a is PromiseRejectedResult => a.status === "rejected");
+  if (failed) throw failed.reason;
+  return null;
 }
 
 export function applicationView(
@@ -212,7 +223,7 @@ export function applicationView(
 
 /** The subscriber's applications, newest first (only the shards the directory names). */
 export async function listMyApplications(data: DataAccess, { subscriberId, homeShard }: Applicant) {
-  const shards = (await q.selectSubscriberShards(data, subscriberId, data.shard(homeShard))).filter(isShardBinding);
+  const shards = (await q.selectSubscriberShards(data, subscriberId, homeShard)).filter(isShardBinding);
   const perShard = await Promise.all(
     shards.map(async (s) => {
       const rows = await q.selectSubscriberApplications(data.shard(s), subscriberId);
@@ -248,9 +259,13 @@ const LEGACY_ENTRY_READ = readWithSession(
  */
 export async function findOwnApplication(data: DataAccess, { subscriberId, homeShard }: Applicant, id: string) {
   if (!isId(id)) throw new AppError(404, "not_found");
-  const own = await q.selectOwnEntry(data.shard(homeShard), id, subscriberId);
+  const home = directoryToRead(data, homeShard);
+  const ownEntry = async () => (home ? await q.selectOwnEntry(home, id, subscriberId) : undefined);
+  const own = await ownEntry();
   const pre = own ? undefined : preread(data.global, subscriberId, LEGACY_ENTRY_READ);
-  const entry = own ?? (pre ? pre.find((e) => e.id === id) : (await q.selectLegacyOwnEntry(data.global, id, subscriberId))[0]);
+  // Not at home, then not in the global table: the drain may have moved it between the two reads, so home once more.
+  const entry =
+    own ?? (pre ? pre.find((e) => e.id === id) : (await q.selectLegacyOwnEntry(data.global, id, subscriberId))[0]) ?? (await ownEntry());
   const found =
     entry && isShardBinding(entry.shard) && data.hasShard(entry.shard) ? await findApplication(data, id, data.shard(entry.shard)) : null;
   if (!found || found.app.subscriberId !== subscriberId) throw new AppError(404, "not_found");

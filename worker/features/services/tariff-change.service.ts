@@ -76,7 +76,7 @@ export async function changeTariff(
   // The new choice replaces a change still waiting for a technician: its application is withdrawn with it
   // (one open request per service and kind). One the technician already has stays, and the new one is refused.
   const withdraw = (applicationId: string) =>
-    transition(data, notify, applicationId, "cancelled", "system", {}, now).catch((e: unknown) => {
+    transition(data, notify, applicationId, "cancelled", "system", { db: data.shardForRegion(link.region) }, now).catch((e: unknown) => {
       if (!(e instanceof AppError && e.status === 409)) throw e;
     });
   const replaced = await q.selectPendingChange(db, serviceId);

@@ -272,8 +272,7 @@ export async function startChat(
       // Its directory entry first: a run that dies after the claim leaves a chat the subscriber's list still finds
       // (an entry whose chat was never made is left out of the list, and taken back when the claim is lost).
       const entry = { id, kind: "chat" as const, subscriberId: who.subscriberId, region: input.region, shard, createdAt: now };
-      const home = deps.data.shard(who.homeShard);
-      await q.insertDirectory(home, entry);
+      await q.insertDirectory(deps.data, who.homeShard, entry);
       const claimed = await q.claimSubscriberChat(db, {
         id,
         region: input.region,
@@ -287,7 +286,7 @@ export async function startChat(
         createdAt: now,
       });
       if (claimed) break;
-      await q.deleteDirectory(home, id);
+      await q.deleteDirectory(deps.data, who.homeShard, id);
       if (attempt === 2) throw new AppError(409, "chat_changed");
     }
   }

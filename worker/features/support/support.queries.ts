@@ -12,7 +12,16 @@ import {
   type TicketStatus,
   ticketEvents,
 } from "../../db/schema/region";
-import { type DataAccess, type GlobalDb, inList, type RegionDb, rawBatch, type ShardBinding } from "../../platform/db";
+import {
+  type DataAccess,
+  directoryHome,
+  directoryToRead,
+  type GlobalDb,
+  inList,
+  type RegionDb,
+  rawBatch,
+  type ShardBinding,
+} from "../../platform/db";
 import { preread, readWithSession, type SessionSubscriber, subscriberIs } from "../../platform/session";
 
 export type ChatRow = typeof supportChats.$inferSelect;
@@ -477,12 +486,18 @@ export interface DirectoryOwner {
   homeShard: ShardBinding;
 }
 
-/** Enters a chat or request in the directory of the subscriber's home shard. */
-export const insertDirectory = (home: RegionDb, row: typeof homeSupportDirectory.$inferInsert) =>
-  home.insert(homeSupportDirectory).values(row).onConflictDoNothing().run();
-/** Takes back a directory entry whose chat or request was not made. */
-export const deleteDirectory = (home: RegionDb, id: string) =>
-  home.delete(homeSupportDirectory).where(eq(homeSupportDirectory.id, id)).run();
+/** Enters a chat or request in the subscriber's directory: their home shard's (`directoryHome`), or the global table. */
+export async function insertDirectory(data: DataAccess, homeShard: string, row: typeof homeSupportDirectory.$inferInsert) {
+  const home = directoryHome(data, homeShard);
+  if (home) await home.insert(homeSupportDirectory).values(row).onConflictDoNothing().run();
+  else await data.global.insert(supportDirectory).values(row).onConflictDoNothing().run();
+}
+/** Takes back a directory entry whose chat or request was not made, from where `insertDirectory` wrote it. */
+export async function deleteDirectory(data: DataAccess, homeShard: string, id: string) {
+  const home = directoryHome(data, homeShard);
+  if (home) await home.delete(homeSupportDirectory).where(eq(homeSupportDirectory.id, id)).run();
+  else await data.global.delete(supportDirectory).where(eq(supportDirectory.id, id)).run();
+}
 
 /**
  * The rows the directory lists, read with one query per region (not one per row), in the directory's order;
@@ -526,15 +541,17 @@ const LEGACY_DIRECTORY_READ = {
  * wrote (read with the session; housekeeping drains them into the home shard), each once, newest first.
  */
 export async function selectDirectory(data: DataAccess, owner: DirectoryOwner, kind: "chat" | "ticket", limit: number = LISTED[kind]) {
+  const home = directoryToRead(data, owner.homeShard);
   const [own, legacy] = await Promise.all([
-    data
-      .shard(owner.homeShard)
-      .select()
-      .from(homeSupportDirectory)
-      .where(and(eq(homeSupportDirectory.subscriberId, owner.subscriberId), eq(homeSupportDirectory.kind, kind)))
-      .orderBy(desc(homeSupportDirectory.createdAt))
-      .limit(limit + DIRECTORY_SLACK)
-      .all(),
+    home
+      ? home
+          .select()
+          .from(homeSupportDirectory)
+          .where(and(eq(homeSupportDirectory.subscriberId, owner.subscriberId), eq(homeSupportDirectory.kind, kind)))
+          .orderBy(desc(homeSupportDirectory.createdAt))
+          .limit(limit + DIRECTORY_SLACK)
+          .all()
+      : [],
     (limit === LISTED[kind] ? preread(data.global, owner.subscriberId, LEGACY_DIRECTORY_READ[kind]) : undefined) ??
       legacyDirectoryOf(data.global, owner.subscriberId, kind, limit),
   ]);

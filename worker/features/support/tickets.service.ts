@@ -147,8 +147,7 @@ export async function createTicket(
   const home = shardOfRegion(region);
   if (!home) throw new AppError(404, "not_found");
   const id = `${region}_${newId(now.getTime())}`;
-  const directory = data.shard(homeShard);
-  await q.insertDirectory(directory, { id, kind: "ticket", subscriberId, region, shard: home, createdAt: now });
+  await q.insertDirectory(data, homeShard, { id, kind: "ticket", subscriberId, region, shard: home, createdAt: now });
   let db: RegionDb;
   try {
     ({ db } = await insertNewTicket(data, subscriberId, region, input, {}, now, id));
@@ -156,7 +155,7 @@ export async function createTicket(
     // Taken back only when the request is surely not written: a failure of unknown outcome (a lost connection after
     // the write) keeps it, and the list leaves it out if the request is not there.
     const written = await q.selectTicket(data.shard(home), id).catch(() => "unknown" as const);
-    if (written === undefined) await q.deleteDirectory(directory, id);
+    if (written === undefined) await q.deleteDirectory(data, homeShard, id);
     throw e;
   }
   const ticket = await q.selectTicket(db, id);
