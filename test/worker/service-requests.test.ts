@@ -177,6 +177,15 @@ describe("a technician's tariff-change application left without its change", () 
     expect(await status()).toBe("received");
     expect(await withdrawOrphanedTariffApplications(data, notify, shard, new Date(made.getTime() + 20 * 60_000))).toBe(1);
     expect(await status()).toBe("cancelled");
+    // Anna's history says why.
+    const page = await json<{ history: { to: string; actor: string; comment: string | null }[] }>(
+      await api(await login("anna"), `/applications/${id}`),
+    );
+    expect(page.history.at(-1)).toMatchObject({
+      to: "cancelled",
+      actor: "system",
+      comment: "Смена тарифа не была оформлена: выберите тариф ещё раз",
+    });
     // Again: nothing more to do.
     expect(await withdrawOrphanedTariffApplications(data, notify, shard, new Date(made.getTime() + 40 * 60_000))).toBe(0);
   });

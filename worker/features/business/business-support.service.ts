@@ -8,15 +8,17 @@ import { AppError } from "../../platform/errors";
 import type { Lang } from "../../platform/i18n";
 import { normalizeEmail, normalizePhone } from "../../platform/identifiers";
 import { newId, parseAccountNo } from "../../platform/ids";
+import { errorText, log } from "../../platform/log";
 import { type Region, regionTz } from "../../platform/region";
 import { preread, readWithSession } from "../../platform/session";
+import { guardCount } from "../../platform/throttle";
 import { type ChatDeps, startChat } from "../support/chat.service";
-import { selectTicket } from "../support/support.queries";
 import {
   businessTicket,
   businessTicketId,
   businessTickets,
   createBusinessTicket,
+  requestWritten,
   type TicketDto,
   ticketDto,
 } from "../support/tickets.service";
@@ -157,7 +159,9 @@ export async function fileOrgRequest(
   if (!region) throw new AppError(400, "region_required");
   const dueAt = responseDue(input.category, regionTz(region), now);
   const shard = shardOfRegion(region);
-  if (!shard) throw new AppError(404, "region_not_found", { code: region });
+  if (!shard || !data.hasShard(shard)) throw new AppError(404, "region_not_found", { code: region });
+  // The day's limit before anything is written (a refused request leaves nothing to take back).
+  await guardCount("tickets", actor.subscriberId, now.getTime());
   // The organisation's entry first: a run that dies after the request is written leaves it in the organisation's
   // list (an entry whose request was never written is left out of it, and taken back when the write surely failed).
   const id = businessTicketId(region, now);
@@ -171,9 +175,12 @@ export async function fileOrgRequest(
       now,
     );
   } catch (e) {
-    // A failure of unknown outcome (the connection lost after the write) keeps the entry.
-    const written = await selectTicket(data.shard(shard), id).catch(() => "unknown" as const);
-    if (written === undefined) await q.deleteOrgTicket(db, orgId, id);
+    // A failure of unknown outcome (the connection lost after the write) keeps the entry; a take-back that fails
+    // leaves one the list skips, and the request's own error is what is answered.
+    if ((await requestWritten(data, id)) === false)
+      await q
+        .deleteOrgTicket(db, orgId, id)
+        .catch((err: unknown) => log("error", "business.request_entry_left", { error: errorText(err) }));
     throw e;
   }
   const { ticket, events } = await businessTicket(data, orgId, id);

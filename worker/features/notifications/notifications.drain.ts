@@ -175,6 +175,8 @@ export async function drainLegacyNotifications(
   // writes them to the global tables keeps them there, for a rollback past it to find them.
   const plans =
     data.directoryStore === "home" ? PLANS : PLANS.filter((p) => p.name !== "applicationEntries" && p.name !== "supportEntries");
+  // Tables left where they are are not drained.
+  if (plans.length < PLANS.length) result.drained = false;
   for (const plan of plans) {
     let spent = 0;
     let after: number | null = null;

@@ -145,8 +145,10 @@ export async function createBlock(
       now,
     );
   } catch (e) {
-    // No application (the day's limit, say): the claim is given back, the days are free again.
-    await bq.dropClaimedBlock(db, block.id);
+    // No application (the day's limit, say): the claim is given back, the days are free again. One whose write's
+    // outcome is unknown (the connection lost after it) keeps its block: the application may be there, and listed.
+    const written = await selectApplication(data.shardForRegion(link.region), applicationId).catch(() => "unknown" as const);
+    if (written === undefined) await bq.dropClaimedBlock(db, block.id);
     throw e;
   }
   return { ...block, number: app.number, savingKop: terms.savingKop, createdAt: now.toISOString() };

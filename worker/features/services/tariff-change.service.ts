@@ -149,19 +149,22 @@ export async function applyAccountTariffChanges(db: RegionDb, accountNo: string,
 
 /** How long after its making a technician's tariff-change application is looked at for a change it no longer has. */
 export const ORPHAN_CHECK_AFTER_MS = 10 * 60_000;
-/** Until when it is looked at: a few hourly ticks past a crash, then never again (its change is then as it stays). */
-export const ORPHAN_CHECK_UNTIL_MS = 3 * 3_600_000;
-/** Applications one tick looks at most, a home shard: each costs a read of the directory and of the account's shard. */
-export const ORPHAN_CHECK_PAGE = 50;
+/** Until when: two quarter ticks look at each application (a repair, not a scan of every open application). */
+export const ORPHAN_CHECK_UNTIL_MS = 40 * 60_000;
+/** Applications one tick looks at most, a home shard: 2 reads each, a withdrawal some 12 calls more. */
+export const ORPHAN_CHECK_PAGE = 20;
+/** Why the subscriber's application was withdrawn, in its history. */
+const ORPHAN_COMMENT = "Смена тарифа не была оформлена: выберите тариф ещё раз";
 
 /**
  * Withdraws a technician's tariff-change application that has no waiting change behind it: its change was never
  * written (the request died between the application and the change), or was replaced by a change made at the same
  * moment whose run died before withdrawing it (`changeTariff`). Without it the technician would come for a change that
- * will not happen (one a technician already has is the operators' to cancel). On a branch's home shard (where applications are made), for the applications made between
- * {@link ORPHAN_CHECK_UNTIL_MS} and {@link ORPHAN_CHECK_AFTER_MS} ago: a request still at work is left alone, and
- * each application is looked at by a few hourly ticks only. Safe to repeat (a withdrawal is a transition from where
- * the application is).
+ * will not happen. On a branch's home shard (where applications are made), by the quarter tick, for the applications
+ * made between {@link ORPHAN_CHECK_UNTIL_MS} and {@link ORPHAN_CHECK_AFTER_MS} ago and no technician named yet (one a
+ * technician already has is the operators' to cancel): a request still at work is left alone, and each application is
+ * looked at by two ticks. One both miss (its shards down) stays: the subscriber or an operator withdraws it. Safe to
+ * repeat (a withdrawal is a transition from where the application is).
  */
 export async function withdrawOrphanedTariffApplications(data: DataAccess, notify: Notify, shard: ShardBinding, now = new Date()) {
   const regions = REGIONS.filter((r) => shardOfRegion(r.code) === shard).map((r) => r.code);
@@ -169,7 +172,7 @@ export async function withdrawOrphanedTariffApplications(data: DataAccess, notif
   const [page] = await rawBatch(data.shard(shard), [
     [
       `SELECT id, account_no FROM applications WHERE region IN (SELECT value FROM json_each(?)) AND status IN ('received', 'in_work')
-        AND created_at BETWEEN ? AND ? AND kind = 'tariff_change' ORDER BY created_at, id LIMIT ?`,
+        AND created_at BETWEEN ? AND ? AND kind = 'tariff_change' AND technician IS NULL ORDER BY created_at, id LIMIT ?`,
       JSON.stringify(regions),
       now.getTime() - ORPHAN_CHECK_UNTIL_MS,
       now.getTime() - ORPHAN_CHECK_AFTER_MS,
@@ -181,14 +184,19 @@ export async function withdrawOrphanedTariffApplications(data: DataAccess, notif
   for (const app of open) {
     try {
       const account = app.account_no ? await data.shardForAccount(app.account_no) : null;
-      if (!account) continue;
-      const [found] = await rawBatch(account.db, [["SELECT status FROM tariff_changes WHERE application_id = ?", app.id]]);
+      if (!account || !app.account_no) continue;
+      // Along the account's index (the change is the account's).
+      const [found] = await rawBatch(account.db, [
+        ["SELECT status FROM tariff_changes WHERE account_no = ? AND application_id = ?", app.account_no, app.id],
+      ]);
       if (((found?.results ?? []) as { status: string }[]).some((c) => c.status === "waiting")) continue;
-      await transition(data, notify, app.id, "cancelled", "system", { comment: null, db: data.shard(shard) }, now);
+      await transition(data, notify, app.id, "cancelled", "system", { comment: ORPHAN_COMMENT, db: data.shard(shard) }, now);
       log("warn", "tariff.orphan_withdrawn", { applicationId: app.id });
       withdrawn++;
     } catch (e) {
-      // Moved meanwhile (409), or a shard unreachable: looked at again by the next tick.
+      // Moved meanwhile (the subscriber withdrew it, an operator took it): nothing to do.
+      if (e instanceof AppError && (e.status === 409 || e.status === 404)) continue;
+      // A shard unreachable: the next tick looks again.
       log("error", "tariff.orphan_check_failed", { applicationId: app.id, error: errorText(e) });
     }
   }

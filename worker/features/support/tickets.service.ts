@@ -214,14 +214,25 @@ export interface NewBusinessTicket {
 }
 
 /**
- * Files a business request into the business queue of its region (the caller has checked the person's right and
- * the account's organisation, and lists it for the organisation). Counts against the person's 10 requests a day.
+ * Files a business request under `id` (its region's prefix: `businessTicketId`) into the business queue of its
+ * region's shard. The caller has checked the person's right, the account's organisation and the person's 10 requests
+ * a day (`guardCount`), and lists it for the organisation.
  */
-/** A business request under `id` (its region's prefix: `businessTicketId`), written into its region's shard. */
 export async function createBusinessTicket(data: DataAccess, subscriberId: string, input: NewBusinessTicket, id: string, now = new Date()) {
-  await guardCount("tickets", subscriberId, now.getTime());
   const { shard, db } = await insertNewTicket(data, subscriberId, input.region, input, { orgId: input.orgId, dueAt: input.dueAt }, now, id);
   return { id, shard, db };
+}
+
+/**
+ * Whether a request is written, for a caller that took back what it wrote before it (an entry of a list) only when
+ * it surely is not: "unknown" when its shard could not be asked.
+ */
+export async function requestWritten(data: DataAccess, id: string): Promise<boolean | "unknown"> {
+  try {
+    return (await q.selectTicket(data.shardForRegion(regionOfId(id)), id)) !== undefined;
+  } catch {
+    return "unknown";
+  }
 }
 
 /** A new request's id in a region (the region names its shard: `regionOfId`). */
