@@ -58,6 +58,12 @@ export interface Assumptions {
   retentionShardsPerRun: number;
   subscribersPerAccount: number;
   linksPerAccount: number;
+  /** A subscriber's own global rows beside their profile, per account: saved cards, passkeys, identity providers, notification choices. */
+  cardsPerAccount: number;
+  passkeysPerAccount: number;
+  identitiesPerAccount: number;
+  notificationPrefsPerAccount: number;
+  notificationSettingsPerAccount: number;
   liveSessionsPerAccount: number;
   pushSubscriptionsPerAccount: number;
   /** D1 calls the upgrade's drain may spend a table a housekeeping run (DRAIN_CALLS). */
@@ -209,13 +215,21 @@ export function staticRows(a: Assumptions, kind: Kind): Record<string, number> {
   };
 }
 
-/** Rows per account in the global database: the directory and logins. They do not grow with time. */
+/**
+ * Rows per account in the global database: the directory and logins, and what a subscriber keeps beside their profile
+ * (saved cards, passkeys, identity providers linked, notification choices). They do not grow with time.
+ */
 export function globalRows(a: Assumptions): { fixed: Record<string, number> } {
   return {
     fixed: {
       account_directory: 1,
       account_links: a.linksPerAccount,
       subscribers: a.subscribersPerAccount,
+      cards: a.cardsPerAccount,
+      passkeys: a.passkeysPerAccount,
+      external_identities: a.identitiesPerAccount,
+      notification_prefs: a.notificationPrefsPerAccount,
+      notification_settings: a.notificationSettingsPerAccount,
     },
   };
 }
@@ -671,7 +685,7 @@ export function costPerMillion(a: Assumptions, m: Measured, p: Prices): CostLine
     { item: "D1 rows written (tables + indexes)", quantity: rowsWritten, unit: "rows", usd: (rowsWritten / 1e6) * p.d1RowsWrittenPerM },
     { item: `D1 storage at month ${a.months}`, quantity: gb, unit: "GB", usd: gb * p.d1StoragePerGbMonth },
     {
-      item: "D1 storage, global (directory, logins)",
+      item: "D1 storage, global (directory, logins, profiles)",
       quantity: globalGb,
       unit: "GB",
       usd: globalGb * p.d1StoragePerGbMonth,

@@ -232,6 +232,16 @@ const ASSUMPTIONS: Assumption[] = [
   },
   { key: "subscribersPerAccount", value: 1, unit: "logins / account", source: "assumed: one login per account (relatives reuse theirs)" },
   { key: "linksPerAccount", value: 1.1, unit: "account_links / account", source: "assumed: owner + one relative in ten" },
+  { key: "cardsPerAccount", value: 0.4, unit: "saved cards / account", source: "assumed: autopay and «запомнить карту»" },
+  { key: "passkeysPerAccount", value: 0.1, unit: "passkeys / account", source: "assumed" },
+  { key: "identitiesPerAccount", value: 0.3, unit: "linked providers / account", source: "assumed: Госуслуги, T-ID, VK ID" },
+  {
+    key: "notificationPrefsPerAccount",
+    value: 2,
+    unit: "notification_prefs rows / account",
+    source: "assumed: a row per kind whose channels the subscriber changed (defaults need none)",
+  },
+  { key: "notificationSettingsPerAccount", value: 0.3, unit: "/ account", source: "assumed: quiet hours or marketing set" },
   {
     key: "liveSessionsPerAccount",
     value: 0.8,
@@ -589,6 +599,57 @@ interface Sample {
   compressedBytesPerUsageRecord: number;
   compressedBytesPerMoneyRow: number;
   localRowMs: number;
+}
+
+/**
+ * What subscribers keep in the global database beside their profile, drawn after the rest at the assumptions' rates:
+ * saved cards, passkeys, identity providers linked, notification choices (with the columns the code writes).
+ */
+function profileSample(gput: ReturnType<typeof inserter>, accountNos: { no: string; subscriberId: string }[], created: number) {
+  const kinds = ["low_balance", "payment_credited", "charge_made", "autopay_notice", "outage", "promo", "report_ready"];
+  for (const { no, subscriberId } of accountNos) {
+    if (rnd() < A.cardsPerAccount)
+      gput("cards", {
+        id: idAt(created),
+        subscriber_id: subscriberId,
+        token: uuid(),
+        brand: "MIR",
+        last4: digits(4),
+        exp_month: int(1, 12),
+        exp_year: int(2027, 2032),
+        created_at: created,
+      });
+    if (rnd() < A.passkeysPerAccount)
+      gput("passkeys", {
+        id: hex(43),
+        subscriber_id: subscriberId,
+        public_key: hex(174),
+        counter: 0,
+        transports: JSON.stringify(["internal", "hybrid"]),
+        name: "Телефон",
+        created_at: created,
+        last_used_at: created,
+      });
+    if (rnd() < A.identitiesPerAccount)
+      gput("external_identities", {
+        provider: "esia",
+        subject: digits(10),
+        subscriber_id: subscriberId,
+        display_name: "Иванова А. С.",
+        created_at: created,
+      });
+    const prefs = Math.floor(A.notificationPrefsPerAccount) + (rnd() < A.notificationPrefsPerAccount % 1 ? 1 : 0);
+    for (const kind of kinds.slice(0, prefs))
+      gput("notification_prefs", { subscriber_id: subscriberId, account_no: no, kind, channels: "push,inapp", updated_at: created });
+    if (rnd() < A.notificationSettingsPerAccount)
+      gput("notification_settings", {
+        subscriber_id: subscriberId,
+        quiet_from: 23 * 60,
+        quiet_to: 8 * 60,
+        marketing: 0,
+        updated_at: created,
+      });
+  }
 }
 
 /** A UUID's shape from the seeded PRNG (the sample is the same on every run). */
@@ -1401,6 +1462,7 @@ function generate(): Sample {
       FROM ledger_entries GROUP BY account_no, substr(local_day, 1, 7);
   `);
   businessSample(gput, accountNos, services, created);
+  profileSample(gput, accountNos, created);
   region.exec("COMMIT");
   global.exec("COMMIT");
   messages.exec("COMMIT");
@@ -1927,7 +1989,9 @@ the close's delete of it bills them again.
   most 2 calls more than there are shards (at 10 shards, 8 pages, 4,000 rows a table a run); an upgrade at the
   target size, whose inbox alone is billions of rows, would drain by shard instead (a queue message per home shard
   reading its subscribers' rows along an index on \`subscribers.home_shard\`; not built).
-- **The global database**: what is left in it is its fixed part — the directory and logins —
+- **The global database**: what is left in it is its fixed part — the directory and logins, and what a subscriber keeps
+  beside their profile (saved cards, passkeys, identity providers linked, notification choices: ${n0(bytesOf({ cards: A.cardsPerAccount, passkeys: A.passkeysPerAccount, external_identities: A.identitiesPerAccount, notification_prefs: A.notificationPrefsPerAccount, notification_settings: A.notificationSettingsPerAccount }, m))} bytes of it,
+  which an earlier version of this model left out) —
   ${n0(globalFixedBytes)} bytes per account
   (${gb(accountsTotal * globalFixedBytes)} for ${n0(accountsTotal / 1e6)} M accounts, down from ${gb(accountsTotal * globalBeforeBytes)} with the inbox, deliveries, push subscriptions, sessions and provider messages):
   one database holds ${n0(globalPerDatabase)} accounts' global rows at 70 % of 10 GB (${n0(accountsPerShard(A, globalBeforeBytes))} before the moves).
@@ -1972,7 +2036,8 @@ the close's delete of it bills them again.
     home shard: a login reads one store), \`account_directory\` by account number (→ region and shard; the contract's
     contacts as keys of their own, for registration's codes) and each account's holders (\`account_links\` by account: an
     outage's fan-out and a move's forgetting read them).
-  - **The subscriber's own rows in their home shard**: the subscriber (name, contacts, password hash) and their links,
+  - **The subscriber's own rows in their home shard**: the subscriber (name, contacts, password hash), their saved cards,
+    passkeys, identity providers and notification choices (read with their sessions, as the profile is) and their links,
     the truth that \`session_links\` copies today. A request then reads nothing outside its home shard and the accounts'
     shards, and a visit's global read (${n2(A.globalReadsPerVisit)} on average today, to make that copy) goes.
   - **How many**: at most ${n0(globalFixedBytes)} bytes per account (less: the subscriber's row goes to the home shard) need
