@@ -491,18 +491,22 @@ export const outages = sqliteTable(
   (t) => [index("outages_region_idx").on(t.region, t.resolvedAt), uniqueIndex("outages_key_uq").on(t.key)],
 );
 
+/**
+ * The columns of a subscriber's directory of applications: this table, kept by older releases (read beside and drained),
+ * and the home shards' (region schema, `homeApplicationDirectory`), the same so that the drain copies rows as they are.
+ */
+export const applicationDirectoryColumns = () => ({
+  id: text("id").primaryKey(),
+  subscriberId: text("subscriber_id").notNull(),
+  region: text("region").notNull(),
+  shard: text("shard").notNull(),
+  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+});
+
 /** Where each application lives (it is kept in its region's shard): found by id or by subscriber without asking every shard. */
-export const applicationDirectory = sqliteTable(
-  "application_directory",
-  {
-    id: text("id").primaryKey(),
-    subscriberId: text("subscriber_id").notNull(),
-    region: text("region").notNull(),
-    shard: text("shard").notNull(),
-    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
-  },
-  (t) => [index("application_directory_subscriber_idx").on(t.subscriberId, t.createdAt)],
-);
+export const applicationDirectory = sqliteTable("application_directory", applicationDirectoryColumns(), (t) => [
+  index("application_directory_subscriber_idx").on(t.subscriberId, t.createdAt),
+]);
 
 /**
  * Support operators (операторы поддержки): who answers chats and requests of
@@ -536,19 +540,20 @@ export const operatorSessions = sqliteTable(
   (t) => [index("operator_sessions_operator_idx").on(t.operatorId)],
 );
 
+/** The columns of a subscriber's directory of chats and requests, here and in the home shards (as `applicationDirectoryColumns`). */
+export const supportDirectoryColumns = () => ({
+  id: text("id").primaryKey(),
+  kind: text("kind", { enum: ["chat", "ticket"] }).notNull(),
+  subscriberId: text("subscriber_id").notNull(),
+  region: text("region").notNull(),
+  shard: text("shard").notNull(),
+  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+});
+
 /** Where a subscriber's support chats and requests live (they are kept in the region's shard). */
-export const supportDirectory = sqliteTable(
-  "support_directory",
-  {
-    id: text("id").primaryKey(),
-    kind: text("kind", { enum: ["chat", "ticket"] }).notNull(),
-    subscriberId: text("subscriber_id").notNull(),
-    region: text("region").notNull(),
-    shard: text("shard").notNull(),
-    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
-  },
-  (t) => [index("support_directory_subscriber_idx").on(t.subscriberId, t.kind, t.createdAt)],
-);
+export const supportDirectory = sqliteTable("support_directory", supportDirectoryColumns(), (t) => [
+  index("support_directory_subscriber_idx").on(t.subscriberId, t.kind, t.createdAt),
+]);
 
 // ── The business cabinet (корпоративный кабинет) ────────────────────────
 

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { CHANNELS, NOTIFICATION_KINDS } from "./global";
+import { applicationDirectoryColumns, CHANNELS, NOTIFICATION_KINDS, supportDirectoryColumns } from "./global";
 
 export const TARIFF_KINDS = ["internet", "tv", "landline", "mobile", "bundle"] as const;
 export type TariffKind = (typeof TARIFF_KINDS)[number];
@@ -866,34 +866,17 @@ export const corporateNumbers = sqliteTable(
  * are read beside these and drained into them (features/notifications/notifications.drain.ts). The subscriber is a
  * global id (no foreign key here).
  */
-export const homeApplicationDirectory = sqliteTable(
-  "application_directory",
-  {
-    id: text("id").primaryKey(),
-    subscriberId: text("subscriber_id").notNull(),
-    region: text("region").notNull(),
-    shard: text("shard").notNull(),
-    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
-  },
-  (t) => [index("application_directory_subscriber_idx").on(t.subscriberId, t.createdAt)],
-);
+export const homeApplicationDirectory = sqliteTable("application_directory", applicationDirectoryColumns(), (t) => [
+  index("application_directory_subscriber_idx").on(t.subscriberId, t.createdAt),
+]);
 
 /**
  * Where the subscriber's support chats and requests live (their region's shard), in the subscriber's home shard, as
  * `application_directory` is (the same reasons, the same drain of the global table's rows).
  */
-export const homeSupportDirectory = sqliteTable(
-  "support_directory",
-  {
-    id: text("id").primaryKey(),
-    kind: text("kind", { enum: ["chat", "ticket"] }).notNull(),
-    subscriberId: text("subscriber_id").notNull(),
-    region: text("region").notNull(),
-    shard: text("shard").notNull(),
-    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
-  },
-  (t) => [index("support_directory_subscriber_idx").on(t.subscriberId, t.kind, t.createdAt)],
-);
+export const homeSupportDirectory = sqliteTable("support_directory", supportDirectoryColumns(), (t) => [
+  index("support_directory_subscriber_idx").on(t.subscriberId, t.kind, t.createdAt),
+]);
 
 /**
  * The in-app inbox, in the subscriber's home shard (`subscribers.home_shard` in the global database): one row per
