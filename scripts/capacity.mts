@@ -22,6 +22,7 @@ import { TARIFF_TEMPLATES } from "../worker/data/tariffs.data.ts";
 import * as globalSchema from "../worker/db/schema/global.ts";
 import { usageFor } from "../worker/db/seed/usage.seed.ts";
 import { MONEY_KEPT_MONTHS } from "../worker/features/billing/archive.limits.ts";
+import { CLOSING_PAGE } from "../worker/features/business/closing.limits.ts";
 import { HEALTH_SHARDS } from "../worker/features/health/health.limits.ts";
 import {
   DELIVERY_RETENTION_MS,
@@ -2067,7 +2068,11 @@ the close's delete of it bills them again.
   its documents, invoices, payments and their lines, audit and requests there, bounded per organisation as the
   money is per account (the closed years' documents to R2 with their PDF and XML, which are there already); the
   organisation, its members and its accounts stay global (${n0(bytesOf({ organisations: 1 / A.accountsPerOrg, org_accounts: 1, org_members: 1 / A.accountsPerOrg }, m))} bytes per business account,
-  fixed). Its drain is the inbox's.
+  fixed). Its drain is the inbox's. The monthly job that issues the УПД read every organisation in one query and sent
+  their messages from one cron invocation, every hour of the five days: at ${n1(A.organisations / 1e6)} M organisations, all their ids in
+  the invocation's 128 MB and ${n0(Math.ceil(A.organisations / 100))} \`sendBatch\` calls of its 10,000 subrequests
+  (<https://developers.cloudflare.com/workers/platform/limits/>). It now queues them ${n0(CLOSING_PAGE)} a message, a chain of
+  page messages on the reports queue (\`queueClosingPage\`, features/business/closing.service.ts).
 - **An area's fan-out** (\`fanOutArea\` in features/notifications) pages: a queue message reads
   ${n0(A.areaPage)} accounts at a time along \`accounts_region_idx\` (region, rowid) on each shard of the
   region's branch in turn (as the daily charge pages its services), finds the page's subscribers and

@@ -149,7 +149,7 @@ export function reportDeps(env: Env): ReportDeps {
 /** What the closing documents' consumer needs (issue 24): the reports' files, fonts and notices. */
 export function closingDeps(env: Env): ClosingDeps {
   const r = reportDeps(env);
-  return { data: r.data, files: r.files, fonts: r.fonts, notify: r.notify, siteTemplate: r.siteTemplate };
+  return { data: r.data, queue: env.REPORTS, files: r.files, fonts: r.fonts, notify: r.notify, siteTemplate: r.siteTemplate };
 }
 
 const handlers = {

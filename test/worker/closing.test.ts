@@ -9,8 +9,14 @@ import { XMLParser } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import { accounts as accountsTable } from "../../worker/db/schema/region";
 import { appendEntry } from "../../worker/features/billing/ledger.service";
-import type { ClosingMessage } from "../../worker/features/business/closing.messages";
-import { type ClosingDeps, consumeClosing, issueMonth, queueClosingMonth } from "../../worker/features/business/closing.service";
+import type { ClosingMessage, ClosingPageMessage } from "../../worker/features/business/closing.messages";
+import {
+  type ClosingDeps,
+  consumeClosing,
+  issueMonth,
+  queueClosingMonth,
+  queueClosingPage,
+} from "../../worker/features/business/closing.service";
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
 import { assetFonts } from "../../worker/features/usage/usage.consumer";
 import { createDataAccess } from "../../worker/platform/db";
@@ -24,6 +30,7 @@ const SMIRNOV = "org-demo-smirnov";
 function deps(sent: NotificationMessage[] = []): ClosingDeps {
   return {
     data: createDataAccess(env),
+    queue: fakeQueue().queue,
     files: env.FILES,
     fonts: assetFonts(env.ASSETS),
     notify: async (m) => void sent.push(m),
@@ -100,7 +107,15 @@ const xmlParser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: 
 
 function fakeQueue() {
   const sent: { body: ClosingMessage }[] = [];
-  return { sent, queue: { sendBatch: async (m: { body: ClosingMessage }[]) => void sent.push(...m) } as unknown as Queue };
+  const pages: ClosingPageMessage[] = [];
+  return {
+    sent,
+    pages,
+    queue: {
+      sendBatch: async (m: { body: ClosingMessage }[]) => void sent.push(...m),
+      send: async (m: ClosingPageMessage) => void pages.push(m),
+    } as unknown as Queue,
+  };
 }
 
 describe("the monthly job", () => {
@@ -116,6 +131,46 @@ describe("the monthly job", () => {
     );
     const later = fakeQueue();
     expect(await queueClosingMonth(createDataAccess(env), later.queue, new Date(`${thisMonth}-09T09:00:00+03:00`))).toBe(0);
+  });
+
+  it("queues the organisations a page at a time, each page's message carrying on from the last, none twice and none left", async () => {
+    const day2 = new Date(`${thisMonth}-02T09:00:00+03:00`);
+    const whole = fakeQueue();
+    await queueClosingMonth(createDataAccess(env), whole.queue, day2);
+    const all = whole.sent.map((m) => m.body.orgId);
+    expect(all.length).toBeGreaterThanOrEqual(2);
+    expect(whole.pages).toEqual([]);
+    // A page of one: the cron queues the first organisation and the message for the next page.
+    const paged = fakeQueue();
+    expect(await queueClosingMonth(createDataAccess(env), paged.queue, day2, 1)).toBe(1);
+    expect(paged.pages).toEqual([{ kind: "closing_page", period: lastMonth, check: false, after: all[0] }]);
+    // The chain, through the queue's consumer as the page messages arrive (each acked), to its end.
+    const acked: string[] = [];
+    const queuedByPage: number[] = [];
+    for (let i = 0; paged.pages.length > i && i < 100; i++) {
+      const body = paged.pages[i] as ClosingPageMessage;
+      queuedByPage.push(await queueClosingPage(createDataAccess(env), paged.queue, body, 1));
+      acked.push(body.after);
+    }
+    expect(paged.sent.map((m) => m.body.orgId)).toEqual(all);
+    expect(new Set(acked).size).toBe(acked.length);
+    // Every page full but the last, which finds none after the last organisation and ends the chain.
+    expect(queuedByPage).toEqual([...all.slice(1).map(() => 1), 0]);
+    // A page message through the consumer: parsed, its page queued, acked.
+    const chained = fakeQueue();
+    const message = {
+      id: "page",
+      timestamp: new Date(),
+      attempts: 1,
+      body: { kind: "closing_page", period: lastMonth, check: false, after: all[0] },
+      ack: () => acked.push("page"),
+      retry: () => {
+        throw new Error("retried");
+      },
+    } as unknown as Message<unknown>;
+    await consumeClosing([message], { ...deps(), queue: chained.queue });
+    expect(acked.at(-1)).toBe("page");
+    expect(chained.sent.map((m) => m.body.orgId)).toEqual(all.slice(1));
   });
 
   it("issues one УПД for the organisation's accounts on every shard, equal to the ledger's charges, and tells its people", async () => {

@@ -12,5 +12,23 @@ export const ClosingMessage = z.object({
 });
 export type ClosingMessage = z.infer<typeof ClosingMessage>;
 
-/** A message of this kind, whatever else is on the queue (the usage reports). */
-export const isClosingMessage = (body: unknown) => (body as { kind?: unknown } | null)?.kind === "closing_documents";
+/**
+ * A message on the `reports` queue: queue the next page of organisations for a month's documents (the monthly job's
+ * chain: at 0.7 M organisations one cron invocation could not read them nor send their messages).
+ */
+export const ClosingPageMessage = z.object({
+  kind: z.literal("closing_page"),
+  /** YYYY-MM. */
+  period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/),
+  /** The sixth day's check of the organisations that have a document, instead of those that have none. */
+  check: z.boolean(),
+  /** The last organisation of the page before. */
+  after: z.string().min(1).max(60),
+});
+export type ClosingPageMessage = z.infer<typeof ClosingPageMessage>;
+
+/** A message of these kinds, whatever else is on the queue (the usage reports). */
+export const isClosingMessage = (body: unknown) => {
+  const kind = (body as { kind?: unknown } | null)?.kind;
+  return kind === "closing_documents" || kind === "closing_page";
+};

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNotNull, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import {
   accountDirectory,
@@ -130,18 +130,20 @@ export async function markReady(db: GlobalDb, docId: string, keys: { pdfKey: str
  * Organisations with accounts that have no ready УПД for the month yet: what the monthly job queues (a document
  * left `generating` by a run that died is queued again and finished from its rows).
  */
-export function selectOrgsWithoutDocument(db: GlobalDb, period: string) {
+export function selectOrgsWithoutDocument(db: GlobalDb, period: string, after: string | null, limit: number) {
   const d = closingDocuments;
   return db
     .select({ id: organisations.id })
     .from(organisations)
     .where(
       and(
+        after === null ? undefined : gt(organisations.id, after),
         sql`EXISTS (SELECT 1 FROM ${orgAccounts} WHERE ${orgAccounts.orgId} = ${organisations.id})`,
         sql`NOT EXISTS (SELECT 1 FROM ${d} WHERE ${d.orgId} = ${organisations.id} AND ${d.period} = ${period} AND ${d.revision} = 0 AND ${d.status} = 'ready')`,
       ),
     )
     .orderBy(asc(organisations.id))
+    .limit(limit)
     .all();
 }
 
@@ -192,11 +194,18 @@ export function selectDocumentReaders(db: GlobalDb, orgId: string) {
 export const documentExists = (id: string) => sql`EXISTS (SELECT 1 FROM ${closingDocuments} WHERE ${closingDocuments.id} = ${id})`;
 
 /** Organisations with a УПД for the month: what the day after the issue days checks again for changes. */
-export function selectOrgsWithDocument(db: GlobalDb, period: string) {
+export function selectOrgsWithDocument(db: GlobalDb, period: string, after: string | null, limit: number) {
   return db
     .selectDistinct({ id: closingDocuments.orgId })
     .from(closingDocuments)
-    .where(and(eq(closingDocuments.period, period), eq(closingDocuments.revision, 0)))
+    .where(
+      and(
+        eq(closingDocuments.period, period),
+        eq(closingDocuments.revision, 0),
+        after === null ? undefined : gt(closingDocuments.orgId, after),
+      ),
+    )
     .orderBy(asc(closingDocuments.orgId))
+    .limit(limit)
     .all();
 }

@@ -27,7 +27,8 @@ import {
   totalsOf,
   updLines,
 } from "./closing.document";
-import { ClosingMessage } from "./closing.messages";
+import { CLOSING_PAGE } from "./closing.limits";
+import { ClosingMessage, ClosingPageMessage } from "./closing.messages";
 import { closingPdf } from "./closing.pdf";
 import * as q from "./closing.queries";
 import { encodeWindows1251, updFileId, updXml } from "./closing.xml";
@@ -41,6 +42,8 @@ export const MAX_CLOSING_ATTEMPTS = 3;
 
 export interface ClosingDeps {
   data: DataAccess;
+  /** The `reports` queue, where the monthly job's chain queues its next page (`queueClosingPage`). */
+  queue: Queue;
   files: R2Bucket;
   fonts: () => Promise<PdfFonts>;
   notify: (m: NotificationMessage) => Promise<void>;
@@ -61,20 +64,36 @@ function moscowHour(at: Date): number {
  * Cron (hourly): on the first five days of a month, one message on the `reports` queue per organisation whose
  * УПД for the month before is not ready yet; at the first tick of the sixth day, one per organisation that has
  * one, to check the month once more (a charge that reached the month after its УПД becomes a correction). A
- * message is cheap to repeat: the consumer issues each document once.
+ * message is cheap to repeat: the consumer issues each document once. The first page of organisations is queued
+ * here, the rest by a chain of page messages on the same queue (`queueClosingPage`), each from where the last ended.
  */
-export async function queueClosingMonth(data: DataAccess, queue: Queue, at: Date): Promise<number> {
+export async function queueClosingMonth(data: DataAccess, queue: Queue, at: Date, page = CLOSING_PAGE): Promise<number> {
   const today = localDay(MSK, at);
   const day = Number(today.slice(8, 10));
   const period = previousMonth(today.slice(0, 7));
-  const orgs =
-    day <= ISSUE_DAYS
-      ? await q.selectOrgsWithoutDocument(data.global, period)
-      : day === ISSUE_DAYS + 1 && moscowHour(at) === 0
-        ? await q.selectOrgsWithDocument(data.global, period)
-        : [];
-  const messages = orgs.map((o) => ({ body: { kind: "closing_documents", orgId: o.id, period } satisfies ClosingMessage }));
+  if (day <= ISSUE_DAYS) return queueClosingPage(data, queue, { period, check: false, after: null }, page);
+  if (day === ISSUE_DAYS + 1 && moscowHour(at) === 0) return queueClosingPage(data, queue, { period, check: true, after: null }, page);
+  return 0;
+}
+
+/**
+ * One page of the monthly job: a message per organisation of the page, then, when the page was full, the message
+ * for the next one. Redelivered, it queues the same organisations again (cheap: each document is issued once).
+ */
+export async function queueClosingPage(
+  data: DataAccess,
+  queue: Queue,
+  p: { period: string; check: boolean; after: string | null },
+  page = CLOSING_PAGE,
+): Promise<number> {
+  const orgs = p.check
+    ? await q.selectOrgsWithDocument(data.global, p.period, p.after, page)
+    : await q.selectOrgsWithoutDocument(data.global, p.period, p.after, page);
+  const messages = orgs.map((o) => ({ body: { kind: "closing_documents", orgId: o.id, period: p.period } satisfies ClosingMessage }));
   await sendInBatches(queue, messages);
+  const last = orgs.at(-1)?.id;
+  if (orgs.length === page && last)
+    await queue.send({ kind: "closing_page", period: p.period, check: p.check, after: last } satisfies ClosingPageMessage);
   return messages.length;
 }
 
@@ -253,6 +272,18 @@ async function tellReady(deps: ClosingDeps, org: typeof organisations.$inferSele
 /** The `reports` queue's closing messages: each acked when done (or waiting for the charge: the next tick queues it again), retried with backoff on an error. */
 export async function consumeClosing(messages: readonly Message<unknown>[], deps: ClosingDeps): Promise<void> {
   for (const message of messages) {
+    const page = ClosingPageMessage.safeParse(message.body);
+    if (page.success) {
+      try {
+        const queued = await queueClosingPage(deps.data, deps.queue, page.data);
+        log("info", "closing.page", { period: page.data.period, check: page.data.check, queued });
+        message.ack();
+      } catch (err) {
+        log("warn", "closing.page_error", { period: page.data.period, attempts: message.attempts, error: errorText(err) });
+        message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+      }
+      continue;
+    }
     const parsed = ClosingMessage.safeParse(message.body);
     if (!parsed.success) {
       log("warn", "closing.malformed", { messageId: message.id });
