@@ -23,6 +23,7 @@ import * as globalSchema from "../worker/db/schema/global.ts";
 import { usageFor } from "../worker/db/seed/usage.seed.ts";
 import { MONEY_KEPT_MONTHS } from "../worker/features/billing/archive.limits.ts";
 import { CLOSING_PAGE } from "../worker/features/business/closing.limits.ts";
+import { CHARGE_CALLS_PER_MESSAGE } from "../worker/features/cron/daily.limits.ts";
 import { HEALTH_SHARDS } from "../worker/features/health/health.limits.ts";
 import {
   DELIVERY_RETENTION_MS,
@@ -2107,7 +2108,9 @@ the close's delete of it bills them again.
 - **Limits that stay true** (<${D1_LIMITS}>, <${QUEUES_LIMITS}>): 100 bound parameters
   per query (the code chunks by 90), 1,000 queries per invocation (the
   charge works ${n0(A.chargeBatchesPerMessage)} batches of ${n0(A.chargeBatch)} per message: 400 queries, and a region's day is
-  worked alone in its invocation; its points and balance alerts go in chains, one per shard of its branch, side by
+  worked alone in its invocation, its branch's shards one after another within ${n0(CHARGE_CALLS_PER_MESSAGE)} calls a message (each shard's
+  tariff changes, blocks and batches counted together; the next shard in a message of its own, as Moscow's 447 need:
+  \`runRegionDay\`, features/cron/daily.service.ts); its points and balance alerts go in chains, one per shard of its branch, side by
   side, each from its own cursor: members while a member's most possible calls (6) fit 450 and pages of 90 accounts
   while a page's fit 500, a message at a time; each message writes its shard's row in \`cron_step_shards\` before it
   hands on, and a retry of a message whose hand-on was lost hands on again at once, so the hourly tick's message

@@ -7,7 +7,14 @@ import { chargeDay } from "../../worker/features/billing/billing.service";
 import { balanceOf } from "../../worker/features/billing/ledger.service";
 import { closeMonthPart } from "../../worker/features/billing/period-close.service";
 import { bonusTick, EARN_HOUR } from "../../worker/features/bonus/bonus.service";
-import { closeMonths, dueDay, isRegionDayMessage, type RegionDayMessage, runRegionDay } from "../../worker/features/cron/daily.service";
+import {
+  closeMonths,
+  dueDay,
+  isRegionDayMessage,
+  type RegionDayMessage,
+  runRegionDay,
+  SHARD_START_CALLS,
+} from "../../worker/features/cron/daily.service";
 import { balanceAlerts } from "../../worker/features/notifications/alerts.service";
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
 import { expirePromised } from "../../worker/features/payments/promised.service";
@@ -316,6 +323,58 @@ describe("the shard map: two shards of the Moscow branch", () => {
     // two paid services, the moved one one).
     expect(await charges("DB_MOSCOW_2", other.accountNo, days)).toBe(home / 2);
   });
+  it("spends one budget of calls over the branch's shards: a message that has used it hands the next shard to its own message", async () => {
+    const other = await annaAccountOnSecond();
+    const sent: RegionDayMessage[] = [];
+    const queue = { send: async (m: RegionDayMessage) => void sent.push(m), sendBatch: async () => undefined } as unknown as Queue;
+    const charged = async (binding: ShardBinding, accountNo: string, days: string[]) =>
+      (
+        await d1Of(createDataAccess(env).shard(binding))
+          .prepare(
+            "SELECT count(*) n FROM ledger_entries WHERE account_no = ? AND id LIKE 'chg-%' AND local_day IN (SELECT value FROM json_each(?))",
+          )
+          .bind(accountNo, JSON.stringify(days))
+          .first<{ n: number }>()
+      )?.n ?? 0;
+    // A day of its own: the region's midnight done up to the day before (the tests above charge other days).
+    const day = addDays(localDay("Europe/Moscow"), 45);
+    await d1Of(createDataAccess(env).shard("DB_MOSCOW"))
+      .prepare("UPDATE cron_progress SET done_day = ? WHERE job = 'midnight' AND region = 'msk'")
+      .bind(addDays(day, -1))
+      .run();
+    const at = localInstant("Europe/Moscow", day, 12).getTime();
+    let message: Pick<RegionDayMessage, "region" | "at" | "resume"> = { region: "msk", at };
+    const days: string[] = [];
+    const resumes: RegionDayMessage["resume"][] = [];
+    // A budget that starts one shard a message (a branch of hundreds of shards at the target is the same, by the hundred).
+    for (let i = 0; ; i++) {
+      // Calls for one shard's start and no more: the first shard's own calls leave too few for the next.
+      const budget = SHARD_START_CALLS + 1;
+      const out = await runRegionDay(
+        createDataAccess(env),
+        async () => undefined,
+        queue,
+        message,
+        new Date(at),
+        undefined,
+        undefined,
+        budget,
+      );
+      days.push(...out.charged);
+      const next = sent.pop();
+      if (!out.continued || !next) break;
+      resumes.push(next.resume);
+      message = next;
+      expect(i).toBeLessThan(40);
+    }
+    // The second shard went to a message of its own, from its first row; each day still charged once on each shard.
+    expect(resumes).toContainEqual(expect.objectContaining({ shard: "DB_MOSCOW_2", afterRowid: 0 }));
+    expect(days.length).toBeGreaterThan(0);
+    const home = await charged("DB_MOSCOW", ANNA_MSK, days);
+    expect(home).toBeGreaterThan(0);
+    expect(await charged("DB_MOSCOW_2", other.accountNo, days)).toBe(home / 2);
+  });
+
   it("closes a month on every shard of the branch: the second shard's account gets its period and its roll-up, its balance kept", async () => {
     const other = await annaAccountOnSecond();
     const data = createDataAccess(env);

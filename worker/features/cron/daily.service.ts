@@ -13,8 +13,9 @@ import { CLOSE_PAGE, CLOSE_PAGES_PER_MESSAGE, closeMonthPart, lastClosableMonth,
 import { bonusTick, EARN_HOUR } from "../bonus/bonus.service";
 import { ALERT_HOUR, balanceAlerts } from "../notifications/alerts.service";
 import type { NotificationMessage } from "../notifications/notifications.messages";
-import { applyBlocks } from "../services/blocks.service";
+import { applyShardBlocks } from "../services/blocks.service";
 import { applyTariffChanges } from "../services/tariff-change.service";
+import { CHARGE_CALLS_PER_MESSAGE, SHARD_START_CALLS } from "./daily.limits";
 
 type Notify = NotifyOf<NotificationMessage>;
 
@@ -71,6 +72,7 @@ export const MAX_CATCHUP_DAYS = 7;
  * region's day goes on in a message of its own, from where this one stopped.
  */
 export const CHARGE_BATCHES_PER_MESSAGE = 200;
+export { CHARGE_CALLS_PER_MESSAGE, SHARD_START_CALLS };
 
 /**
  * What one message of a shard's chain takes of a day's points and alerts, from where the message before stopped:
@@ -266,7 +268,10 @@ export async function runRegionDay(
   now = new Date(),
   chargeBatches = CHARGE_BATCHES_PER_MESSAGE,
   closePages = CLOSE_PAGES_PER_MESSAGE,
+  chargeCalls = CHARGE_CALLS_PER_MESSAGE,
 ) {
+  const spentBefore = data.stats.roundTrips;
+  const callsLeft = () => chargeCalls - (data.stats.roundTrips - spentBefore);
   const regionCode = message.region;
   const at = new Date(message.at);
   const region = regionByCode(regionCode);
@@ -292,18 +297,32 @@ export async function runRegionDay(
     const t = new Date(Math.min(localInstant(tz, day, 0).getTime(), now.getTime()));
     // The region's accounts may be on several shards of its branch: each is charged in turn, the home one first.
     const { from, cursor: resume } = resumeAt(accountShards, message.resume?.day === day ? message.resume : undefined);
-    if (!resume || (resume.afterRowid === 0 && from === 0)) {
-      out.tariffChanges += await applyTariffChanges(db, region.code, day, t);
-      const blocks = await applyBlocks(data, notify, region.code, day, t);
-      out.blocksStarted += blocks.started;
-      out.blocksEnded += blocks.ended;
-    }
     let n = 0;
     for (let i = from; i < accountShards.length; i++) {
       const shard = accountShards[i] as ShardBinding;
       const afterRowid = resume && i === from ? resume.afterRowid : 0;
-      if (i > 0 && afterRowid === 0) out.tariffChanges += await applyTariffChanges(data.shard(shard), region.code, day, t);
-      const part = await chargeDayPart(data.shard(shard), region.code, day, t, afterRowid, chargeBatches);
+      if (afterRowid === 0) {
+        // Too little left to start a shard: the rest of the day in a message of its own, from this shard.
+        if (i > from && callsLeft() < SHARD_START_CALLS) {
+          await queue.send({
+            kind: "cron.region",
+            region: region.code,
+            at: message.at,
+            resume: { day, afterRowid: 0, shard },
+          } satisfies RegionDayMessage);
+          out.continued = true;
+          return out;
+        }
+        // The shard's day begins with its tariff changes and blocks (a block starting today spares today's charge);
+        // a message resumed at its start does them again, each once.
+        out.tariffChanges += await applyTariffChanges(i === 0 ? db : data.shard(shard), region.code, day, t);
+        const blocks = await applyShardBlocks(data, data.shard(shard), notify, region.code, day, t);
+        out.blocksStarted += blocks.started;
+        out.blocksEnded += blocks.ended;
+      }
+      // Two calls a batch, and the options' one: the batches the message's calls still allow.
+      const batches = Math.max(0, Math.min(chargeBatches, Math.floor((callsLeft() - 4) / 2)));
+      const part = await chargeDayPart(data.shard(shard), region.code, day, t, afterRowid, batches);
       out.entries += part.charged;
       n += part.charged;
       if (part.next !== null) {

@@ -322,14 +322,15 @@ export async function applyBlocks(data: DataAccess, notify: Notify, region: stri
   let ended = 0;
   // A block is kept with its account, on whichever shard of the region's branch holds it.
   for (const shard of await branchShards(data, region)) {
-    const n = await applyBlocksOn(data, data.shard(shard), notify, region, day, now);
+    const n = await applyShardBlocks(data, data.shard(shard), notify, region, day, now);
     started += n.started;
     ended += n.ended;
   }
   return { started, ended };
 }
 
-async function applyBlocksOn(data: DataAccess, db: RegionDb, notify: Notify, region: string, day: string, now: Date) {
+/** `applyBlocks` on one shard of the region's branch: what the region's midnight does before it charges that shard. */
+export async function applyShardBlocks(data: DataAccess, db: RegionDb, notify: Notify, region: string, day: string, now: Date) {
   const [starting, ending] = await bq.selectBlocksDue(db, region, day);
   return applyDue(data, db, notify, starting, ending, day, now);
 }
