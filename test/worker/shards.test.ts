@@ -7,14 +7,8 @@ import { chargeDay } from "../../worker/features/billing/billing.service";
 import { balanceOf } from "../../worker/features/billing/ledger.service";
 import { closeMonthPart } from "../../worker/features/billing/period-close.service";
 import { bonusTick, EARN_HOUR } from "../../worker/features/bonus/bonus.service";
-import {
-  closeMonths,
-  dueDay,
-  isRegionDayMessage,
-  type RegionDayMessage,
-  runRegionDay,
-  SHARD_START_CALLS,
-} from "../../worker/features/cron/daily.service";
+import { SHARD_START_CALLS } from "../../worker/features/cron/daily.limits";
+import { closeMonths, dueDay, isRegionDayMessage, type RegionDayMessage, runRegionDay } from "../../worker/features/cron/daily.service";
 import { balanceAlerts } from "../../worker/features/notifications/alerts.service";
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
 import { expirePromised } from "../../worker/features/payments/promised.service";
@@ -136,6 +130,17 @@ async function annaAccountOnSecond() {
 }
 
 type Accounts = { items: { accountNo: string; balanceKop: number }[] };
+
+/** The daily charge rows of an account on a shard for these days (a charge's id is `chg-…`). */
+const chargesOn = async (binding: ShardBinding, accountNo: string, days: string[]) =>
+  (
+    await d1Of(createDataAccess(env).shard(binding))
+      .prepare(
+        "SELECT count(*) n FROM ledger_entries WHERE account_no = ? AND id LIKE 'chg-%' AND local_day IN (SELECT value FROM json_each(?))",
+      )
+      .bind(accountNo, JSON.stringify(days))
+      .first<{ n: number }>()
+  )?.n ?? 0;
 
 describe("the shard map: two shards of the Moscow branch", () => {
   it("puts a new account on the open shard of its branch with the most room, counted there; a closed shard takes none", async () => {
@@ -292,15 +297,6 @@ describe("the shard map: two shards of the Moscow branch", () => {
     expect(other.shard).toBe("DB_MOSCOW_2");
     // Only the days this run charges are counted: in the first days of a month the same run also closes the month
     // before, whose daily rows become roll-up lines.
-    const charges = async (binding: ShardBinding, accountNo: string, days: string[]) =>
-      (
-        await d1Of(createDataAccess(env).shard(binding))
-          .prepare(
-            "SELECT count(*) n FROM ledger_entries WHERE account_no = ? AND id LIKE 'chg-%' AND local_day IN (SELECT value FROM json_each(?))",
-          )
-          .bind(accountNo, JSON.stringify(days))
-          .first<{ n: number }>()
-      )?.n ?? 0;
     const sent: RegionDayMessage[] = [];
     // The points' chains the region starts after its charge (one message a shard) are not this test's.
     const queue = { send: async (m: RegionDayMessage) => void sent.push(m), sendBatch: async () => undefined } as unknown as Queue;
@@ -317,25 +313,16 @@ describe("the shard map: two shards of the Moscow branch", () => {
       expect(i).toBeLessThan(10);
     }
     expect(days.length).toBeGreaterThan(0);
-    const home = await charges("DB_MOSCOW", ANNA_MSK, days);
+    const home = await chargesOn("DB_MOSCOW", ANNA_MSK, days);
     expect(home).toBeGreaterThan(0);
     // The second shard's account is charged for the same days as the home one's, once each (anna's Moscow account has
     // two paid services, the moved one one).
-    expect(await charges("DB_MOSCOW_2", other.accountNo, days)).toBe(home / 2);
+    expect(await chargesOn("DB_MOSCOW_2", other.accountNo, days)).toBe(home / 2);
   });
   it("spends one budget of calls over the branch's shards: a message that has used it hands the next shard to its own message", async () => {
     const other = await annaAccountOnSecond();
     const sent: RegionDayMessage[] = [];
     const queue = { send: async (m: RegionDayMessage) => void sent.push(m), sendBatch: async () => undefined } as unknown as Queue;
-    const charged = async (binding: ShardBinding, accountNo: string, days: string[]) =>
-      (
-        await d1Of(createDataAccess(env).shard(binding))
-          .prepare(
-            "SELECT count(*) n FROM ledger_entries WHERE account_no = ? AND id LIKE 'chg-%' AND local_day IN (SELECT value FROM json_each(?))",
-          )
-          .bind(accountNo, JSON.stringify(days))
-          .first<{ n: number }>()
-      )?.n ?? 0;
     // A day of its own: the region's midnight done up to the day before (the tests above charge other days).
     const day = addDays(localDay("Europe/Moscow"), 45);
     await d1Of(createDataAccess(env).shard("DB_MOSCOW"))
@@ -370,9 +357,9 @@ describe("the shard map: two shards of the Moscow branch", () => {
     // The second shard went to a message of its own, from its first row; each day still charged once on each shard.
     expect(resumes).toContainEqual(expect.objectContaining({ shard: "DB_MOSCOW_2", afterRowid: 0 }));
     expect(days.length).toBeGreaterThan(0);
-    const home = await charged("DB_MOSCOW", ANNA_MSK, days);
+    const home = await chargesOn("DB_MOSCOW", ANNA_MSK, days);
     expect(home).toBeGreaterThan(0);
-    expect(await charged("DB_MOSCOW_2", other.accountNo, days)).toBe(home / 2);
+    expect(await chargesOn("DB_MOSCOW_2", other.accountNo, days)).toBe(home / 2);
   });
 
   it("closes a month on every shard of the branch: the second shard's account gets its period and its roll-up, its balance kept", async () => {

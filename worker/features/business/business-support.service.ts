@@ -15,9 +15,9 @@ import { guardCount } from "../../platform/throttle";
 import { type ChatDeps, startChat } from "../support/chat.service";
 import {
   businessTicket,
-  businessTicketId,
   businessTickets,
   createBusinessTicket,
+  newRequestId,
   requestWritten,
   type TicketDto,
   ticketDto,
@@ -164,7 +164,7 @@ export async function fileOrgRequest(
   await guardCount("tickets", actor.subscriberId, now.getTime());
   // The organisation's entry first: a run that dies after the request is written leaves it in the organisation's
   // list (an entry whose request was never written is left out of it, and taken back when the write surely failed).
-  const id = businessTicketId(region, now);
+  const id = newRequestId(region, now);
   await q.insertOrgTicket(db, { id, orgId, subscriberId: actor.subscriberId, accountNo, region, shard, createdAt: now });
   try {
     await createBusinessTicket(

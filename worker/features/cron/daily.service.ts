@@ -72,7 +72,6 @@ export const MAX_CATCHUP_DAYS = 7;
  * region's day goes on in a message of its own, from where this one stopped.
  */
 export const CHARGE_BATCHES_PER_MESSAGE = 200;
-export { CHARGE_CALLS_PER_MESSAGE, SHARD_START_CALLS };
 
 /**
  * What one message of a shard's chain takes of a day's points and alerts, from where the message before stopped:

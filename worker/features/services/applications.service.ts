@@ -117,12 +117,24 @@ export async function createApplication(data: DataAccess, notify: Notify, input:
     if (!row) throw new AppError(503, "internal");
   } catch (e) {
     // A failure of unknown outcome (the connection lost after the write) keeps the entry.
-    const written = await q.selectApplication(db, id).catch(() => "unknown" as const);
-    if (written === undefined) await q.deleteDirectoryEntry(data, input.homeShard, id);
+    if ((await applicationWritten(db, id)) === false) await q.deleteDirectoryEntry(data, input.homeShard, id);
     throw e;
   }
   await notifyStatus(notify, row, "received", (await q.selectServiceNames(db, [row])).get(row.id) ?? null);
   return row;
+}
+
+/**
+ * Whether an application is written in its region's shard, for a caller that wrote something for it first (its
+ * directory entry, a block's claimed days) and takes that back only when it surely is not: "unknown" when the shard
+ * could not be asked.
+ */
+export async function applicationWritten(db: RegionDb, id: string): Promise<boolean | "unknown"> {
+  try {
+    return (await q.selectApplication(db, id)) !== undefined;
+  } catch {
+    return "unknown";
+  }
 }
 
 type Names = { ru: string; en: string };

@@ -10,7 +10,7 @@ import { branchShards } from "../../platform/shard-map";
 import { requireAccount } from "../accounts/accounts.service";
 import { entryIf } from "../billing/ledger.service";
 import { selectApplication } from "./applications.queries";
-import { type Applicant, createApplication, type Notify, transition } from "./applications.service";
+import { type Applicant, applicationWritten, createApplication, type Notify, transition } from "./applications.service";
 import * as bq from "./blocks.queries";
 import * as q from "./services.queries";
 import { chargesBetween, holderService } from "./services.service";
@@ -147,8 +147,7 @@ export async function createBlock(
   } catch (e) {
     // No application (the day's limit, say): the claim is given back, the days are free again. One whose write's
     // outcome is unknown (the connection lost after it) keeps its block: the application may be there, and listed.
-    const written = await selectApplication(data.shardForRegion(link.region), applicationId).catch(() => "unknown" as const);
-    if (written === undefined) await bq.dropClaimedBlock(db, block.id);
+    if ((await applicationWritten(data.shardForRegion(link.region), applicationId)) === false) await bq.dropClaimedBlock(db, block.id);
     throw e;
   }
   return { ...block, number: app.number, savingKop: terms.savingKop, createdAt: now.toISOString() };

@@ -146,7 +146,7 @@ export async function createTicket(
   // entry whose request was never written is left out of the list, and taken back when the write fails).
   const home = shardOfRegion(region);
   if (!home) throw new AppError(404, "not_found");
-  const id = `${region}_${newId(now.getTime())}`;
+  const id = newRequestId(region, now);
   await q.insertDirectory(data, homeShard, { id, kind: "ticket", subscriberId, region, shard: home, createdAt: now });
   let db: RegionDb;
   try {
@@ -154,8 +154,7 @@ export async function createTicket(
   } catch (e) {
     // Taken back only when the request is surely not written: a failure of unknown outcome (a lost connection after
     // the write) keeps it, and the list leaves it out if the request is not there.
-    const written = await q.selectTicket(data.shard(home), id).catch(() => "unknown" as const);
-    if (written === undefined) await q.deleteDirectory(data, homeShard, id);
+    if ((await requestWritten(data, id)) === false) await q.deleteDirectory(data, homeShard, id);
     throw e;
   }
   const ticket = await q.selectTicket(db, id);
@@ -171,7 +170,7 @@ async function insertNewTicket(
   input: Pick<NewTicketInput, "accountNo" | "subject" | "text"> & { category: AnyTicketCategory },
   business: { orgId?: string; dueAt?: Date },
   now: Date,
-  id = `${region}_${newId(now.getTime())}`,
+  id = newRequestId(region, now),
 ) {
   const shard = shardOfRegion(region);
   if (!shard) throw new AppError(404, "not_found");
@@ -214,7 +213,7 @@ export interface NewBusinessTicket {
 }
 
 /**
- * Files a business request under `id` (its region's prefix: `businessTicketId`) into the business queue of its
+ * Files a business request under `id` (its region's prefix: `newRequestId`) into the business queue of its
  * region's shard. The caller has checked the person's right, the account's organisation and the person's 10 requests
  * a day (`guardCount`), and lists it for the organisation.
  */
@@ -236,7 +235,7 @@ export async function requestWritten(data: DataAccess, id: string): Promise<bool
 }
 
 /** A new request's id in a region (the region names its shard: `regionOfId`). */
-export const businessTicketId = (region: string, now: Date) => `${region}_${newId(now.getTime())}`;
+export const newRequestId = (region: string, now: Date) => `${region}_${newId(now.getTime())}`;
 
 /** An organisation's requests by id (from its own directory), each of that organisation. */
 export async function businessTickets(data: DataAccess, orgId: string, entries: { id: string; region: string }[]) {
