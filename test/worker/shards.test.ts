@@ -420,6 +420,44 @@ describe("the shard map: two shards of the Moscow branch", () => {
     expect(october).toEqual({ n: 1, s: -3000 });
     expect(await balanceOf(second, other.accountNo)).toBe(before);
   });
+  it("reads a first close's first ledger day a few shards a message, and starts at the earliest of them all", async () => {
+    const other = await annaAccountOnSecond();
+    const data = createDataAccess(env);
+    const db = d1Of(data.shard("DB_MOSCOW_2"));
+    // The branch's earliest entry is on its second shard.
+    await db
+      .prepare(
+        `INSERT INTO ledger_entries (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
+         VALUES (?, ?, 'payment', 5000, ?, '2019-03-05', NULL, 'Оплата', 'Payment', ?, ?)`,
+      )
+      .bind(`${other.accountNo}-early`, other.accountNo, Date.parse("2019-03-05T09:00:00Z"), `test:${other.accountNo}:early`, Date.now())
+      .run();
+    const sent: RegionDayMessage[] = [];
+    const queue = { send: async (m: RegionDayMessage) => void sent.push(m) } as unknown as Queue;
+    // Every daily job done, the region never closed.
+    const progress = new Map([
+      ["midnight", "2026-11-01"],
+      ["bonus", "2026-11-01"],
+      ["alerts", "2026-11-01"],
+    ] as const);
+    const at = Date.parse("2026-11-01T12:00:00Z");
+    // A shard a message: the first reads the home shard only, closes nothing, and hands the scan on.
+    const first = await closeMonths(data, queue, { region: "msk", at }, new Map(progress), new Date(), 1, 1, 1);
+    expect(first).toEqual({ closed: [], continued: true });
+    const scan = sent.at(-1) as RegionDayMessage;
+    expect(isRegionDayMessage(scan)).toBe(true);
+    expect(scan.firstScan?.throughShard).toBe("DB_MOSCOW");
+    expect((scan.firstScan?.earliest ?? "9999") > "2019-03-05").toBe(true);
+    expect(scan.closeResume).toBeUndefined();
+    // The next reads the second shard, and the close starts at its month.
+    const second = await closeMonths(data, queue, scan, new Map(progress), new Date(), 1, 1, 1);
+    expect(second.continued).toBe(true);
+    expect((sent.at(-1) as RegionDayMessage).closeResume?.month).toBe("2019-03");
+    // A hostile scan is not a region message.
+    expect(isRegionDayMessage({ ...scan, firstScan: { throughShard: "DB_X; DROP", earliest: null } })).toBe(false);
+    expect(isRegionDayMessage({ ...scan, firstScan: { throughShard: "DB_MOSCOW", earliest: "yesterday" } })).toBe(false);
+  });
+
   it("carries out a finished application on the shard that holds the account, not on the region's home shard", async () => {
     const other = await annaAccountOnSecond();
     expect(other.shard).toBe("DB_MOSCOW_2");

@@ -7,3 +7,10 @@
 export const CHARGE_CALLS_PER_MESSAGE = 700;
 /** A message starts a shard only with this many calls left (its tariff changes and blocks, and a batch or two). */
 export const SHARD_START_CALLS = 60;
+/**
+ * Shards one region message reads for the region's first ledger day, where its first close starts (one query a shard:
+ * daily.service.ts `closeMonths`). Volga's 976 shards at the target are read over 20 messages, each from the shard
+ * the last got to, with the earliest day so far; with the charge's 700 calls and the close's 50 pages (about 100
+ * calls) a message stays well under an invocation's 1,000.
+ */
+export const FIRST_DAY_SHARDS_PER_MESSAGE = 50;

@@ -15,7 +15,7 @@ import { ALERT_HOUR, balanceAlerts } from "../notifications/alerts.service";
 import type { NotificationMessage } from "../notifications/notifications.messages";
 import { applyShardBlocks } from "../services/blocks.service";
 import { applyTariffChanges } from "../services/tariff-change.service";
-import { CHARGE_CALLS_PER_MESSAGE, SHARD_START_CALLS } from "./daily.limits";
+import { CHARGE_CALLS_PER_MESSAGE, FIRST_DAY_SHARDS_PER_MESSAGE, SHARD_START_CALLS } from "./daily.limits";
 
 type Notify = NotifyOf<NotificationMessage>;
 
@@ -29,6 +29,11 @@ export interface RegionDayMessage {
   resume?: { day: string; afterRowid: number; shard?: string };
   /** A month left part-closed by the message before: go on after this account (of this shard; the home one if none). */
   closeResume?: { month: string; afterAccount: string; shard?: string };
+  /**
+   * A region's first close looking for its first ledger day, shards at a time: the shards up to `throughShard` (in
+   * the branch's order) are read, and `earliest` is the earliest day on them (null: none yet).
+   */
+  firstScan?: { throughShard: string; earliest: string | null };
   /**
    * From a deployment whose points and alerts went in one chain a region: accepted and ignored (the message then does
    * what a plain one does: the day's steps start again in chains per shard, each of their steps once by its key).
@@ -263,7 +268,7 @@ export async function runRegionDay(
   data: DataAccess,
   notify: Notify,
   queue: Queue,
-  message: Pick<RegionDayMessage, "region" | "at" | "resume" | "closeResume">,
+  message: Pick<RegionDayMessage, "region" | "at" | "resume" | "closeResume" | "firstScan">,
   now = new Date(),
   chargeBatches = CHARGE_BATCHES_PER_MESSAGE,
   closePages = CLOSE_PAGES_PER_MESSAGE,
@@ -413,17 +418,20 @@ export async function runRegionDay(
  * first, once every daily job has done the month's last day: each month a
  * page of accounts at a time (billing/period-close.service.ts), recorded as
  * done (`close`, the month's last day) when every account is closed. A region
- * that never closed starts at the month of its first ledger entry. Up to
- * `maxPages` pages per message; the rest of a month goes on in a message of its own.
+ * that never closed starts at the month of its first ledger entry, read
+ * `scanShards` shards a message (the rest in messages of their own, with the
+ * earliest day so far). Up to `maxPages` pages per message; the rest of a month
+ * goes on in a message of its own.
  */
 export async function closeMonths(
   data: DataAccess,
   queue: Queue,
-  message: Pick<RegionDayMessage, "region" | "at" | "closeResume">,
+  message: Pick<RegionDayMessage, "region" | "at" | "closeResume" | "firstScan">,
   progress: Map<Job, string>,
   now: Date,
   maxPages = CLOSE_PAGES_PER_MESSAGE,
   pageSize = CLOSE_PAGE,
+  scanShards = FIRST_DAY_SHARDS_PER_MESSAGE,
 ): Promise<{ closed: string[]; continued: boolean }> {
   const out = { closed: [] as string[], continued: false };
   // The region's accounts may be on several shards of its branch: each month is closed on each, the home one first.
@@ -434,10 +442,25 @@ export async function closeMonths(
   let month: string;
   if (closedTo !== undefined) month = nextMonth(closedTo.slice(0, 7));
   else {
-    const firsts = (await Promise.all(accountShards.map((b) => firstLedgerDay(data.shard(b), message.region)))).filter(
+    // Where the scan got to: after its shard (from the start if that shard is no longer the branch's).
+    const scan = message.firstScan;
+    const from = scan ? accountShards.indexOf(scan.throughShard as ShardBinding) + 1 : 0;
+    const part = accountShards.slice(from, from + scanShards);
+    const firsts = (await Promise.all(part.map((b) => firstLedgerDay(data.shard(b), message.region)))).filter(
       (d): d is string => d !== null,
     );
-    const first = firsts.sort()[0] ?? null;
+    const first = [...firsts, ...(scan?.earliest ? [scan.earliest] : [])].sort()[0] ?? null;
+    const through = part.at(-1);
+    if (through !== undefined && from + part.length < accountShards.length) {
+      await queue.send({
+        kind: "cron.region",
+        region: message.region,
+        at: message.at,
+        firstScan: { throughShard: through, earliest: first },
+      } satisfies RegionDayMessage);
+      out.continued = true;
+      return out;
+    }
     month = first === null ? nextMonth(closable) : first.slice(0, 7);
   }
   if (month > closable) {
@@ -497,6 +520,10 @@ export function isRegionDayMessage(body: unknown): body is RegionDayMessage {
         /^\d{4}-\d\d$/.test(String(m.closeResume?.month)) &&
         typeof m.closeResume?.afterAccount === "string" &&
         (m.closeResume?.shard === undefined || isShardBinding(String(m.closeResume.shard))))) &&
+    (m.firstScan === undefined ||
+      (typeof m.firstScan === "object" &&
+        isShardBinding(String(m.firstScan?.throughShard)) &&
+        (m.firstScan?.earliest === null || /^\d{4}-\d\d-\d\d$/.test(String(m.firstScan?.earliest))))) &&
     (m.stepResume === undefined ||
       (typeof m.stepResume === "object" &&
         (m.stepResume?.job === "bonus" || m.stepResume?.job === "alerts") &&
