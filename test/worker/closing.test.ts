@@ -133,6 +133,38 @@ describe("the monthly job", () => {
     expect(await queueClosingMonth(createDataAccess(env), later.queue, new Date(`${thisMonth}-09T09:00:00+03:00`))).toBe(0);
   });
 
+  it("starts no second chain while one runs: the next hours' ticks queue nothing until it ends, or until it went quiet", async () => {
+    const day2 = new Date(`${thisMonth}-02T09:00:00+03:00`);
+    const first = fakeQueue();
+    expect(await queueClosingMonth(createDataAccess(env), first.queue, day2, 1)).toBe(1);
+    const chain = first.pages[0] as ClosingPageMessage;
+    expect(chain.run).toEqual(expect.any(String));
+    // The next hour, and two ticks at once the hour after: the first chain still runs, nothing is queued twice.
+    const hour = (h: number) => new Date(day2.getTime() + h * 3600_000);
+    const busy = fakeQueue();
+    const ticks = await Promise.all([
+      queueClosingMonth(createDataAccess(env), busy.queue, hour(1), 1),
+      queueClosingMonth(createDataAccess(env), busy.queue, hour(2), 1),
+      queueClosingMonth(createDataAccess(env), busy.queue, hour(2), 1),
+    ]);
+    expect(ticks).toEqual([0, 0, 0]);
+    expect(busy.sent).toEqual([]);
+    // Three hours without a page: the chain is taken over by the next tick, and the old chain's next page stops.
+    const later = fakeQueue();
+    expect(await queueClosingMonth(createDataAccess(env), later.queue, hour(4), 1)).toBe(1);
+    const stale = fakeQueue();
+    expect(await queueClosingPage(createDataAccess(env), stale.queue, chain, 1, hour(4))).toBe(0);
+    expect(stale.sent).toEqual([]);
+    expect(stale.pages).toEqual([]);
+    // The new chain goes on to its end, and gives the lease back.
+    for (let i = 0; i < later.pages.length && i < 100; i++)
+      await queueClosingPage(createDataAccess(env), later.queue, later.pages[i] as ClosingPageMessage, 1, hour(4));
+    expect(later.sent.length).toBeGreaterThanOrEqual(2);
+    expect(await queueClosingMonth(createDataAccess(env), fakeQueue().queue, hour(5), 1)).toBe(1);
+    // (That chain, left running here, is ended for the tests after: its lease given back as its last page would.)
+    await env.DB.prepare("UPDATE job_leases SET beat_at = 0").run();
+  });
+
   it("queues the organisations a page at a time, each page's message carrying on from the last, none twice and none left", async () => {
     const day2 = new Date(`${thisMonth}-02T09:00:00+03:00`);
     const whole = fakeQueue();
@@ -143,7 +175,7 @@ describe("the monthly job", () => {
     // A page of one: the cron queues the first organisation and the message for the next page.
     const paged = fakeQueue();
     expect(await queueClosingMonth(createDataAccess(env), paged.queue, day2, 1)).toBe(1);
-    expect(paged.pages).toEqual([{ kind: "closing_page", period: lastMonth, check: false, after: all[0] }]);
+    expect(paged.pages).toEqual([{ kind: "closing_page", period: lastMonth, check: false, after: all[0], run: expect.any(String) }]);
     // The chain, through the queue's consumer as the page messages arrive (each acked), to its end.
     const acked: string[] = [];
     const queuedByPage: number[] = [];
@@ -156,6 +188,9 @@ describe("the monthly job", () => {
     expect(new Set(acked).size).toBe(acked.length);
     // Every page full but the last, which finds none after the last organisation and ends the chain.
     expect(queuedByPage).toEqual([...all.slice(1).map(() => 1), 0]);
+    // The chain ended, its lease given back: the next tick starts a new one.
+    const again = fakeQueue();
+    expect(await queueClosingMonth(createDataAccess(env), again.queue, day2, 1)).toBe(1);
     // A page message through the consumer: parsed, its page queued, acked.
     const chained = fakeQueue();
     const message = {

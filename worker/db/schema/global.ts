@@ -833,6 +833,16 @@ export const shardMoves = sqliteTable(
  * batch (one transaction) that inserts the invoice, so numbers never repeat and never skip, even when a batch
  * fails (it all rolls back) or many are issued at once (batches run one after another).
  */
+/**
+ * Who runs a global job's chain of queue messages now (platform/lease.ts): the run that took the lease and when it
+ * last reported. The hourly cron starts a chain only when none runs, or the last one went quiet; one row per job.
+ */
+export const jobLeases = sqliteTable("job_leases", {
+  name: text("name").primaryKey(),
+  run: text("run").notNull(),
+  beatAt: integer("beat_at", { mode: "timestamp_ms" }).notNull(),
+});
+
 export const invoiceCounters = sqliteTable("invoice_counters", {
   year: integer("year").primaryKey(),
   last: integer("last").notNull(),

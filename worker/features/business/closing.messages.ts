@@ -24,6 +24,8 @@ export const ClosingPageMessage = z.object({
   check: z.boolean(),
   /** The last organisation of the page before. */
   after: z.string().min(1).max(60),
+  /** The chain's run (its lease: platform/lease.ts); none from a deployment before leases. */
+  run: z.string().min(1).max(60).optional(),
 });
 export type ClosingPageMessage = z.infer<typeof ClosingPageMessage>;
 

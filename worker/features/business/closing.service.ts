@@ -5,6 +5,7 @@ import { type DataAccess, type GlobalDb, isShardBinding, type ShardBinding } fro
 import { AppError } from "../../platform/errors";
 import { siteUrlFrom } from "../../platform/host";
 import { isId, newId } from "../../platform/ids";
+import { beat, release, takeLease } from "../../platform/lease";
 import { errorText, log } from "../../platform/log";
 import { retryDelaySeconds, sendInBatches } from "../../platform/queue";
 import { localDay } from "../../platform/region";
@@ -27,7 +28,7 @@ import {
   totalsOf,
   updLines,
 } from "./closing.document";
-import { CLOSING_PAGE } from "./closing.limits";
+import { CLOSING_LEASE_STALE_MS, CLOSING_PAGE } from "./closing.limits";
 import { ClosingMessage, ClosingPageMessage } from "./closing.messages";
 import { closingPdf } from "./closing.pdf";
 import * as q from "./closing.queries";
@@ -71,21 +72,38 @@ export async function queueClosingMonth(data: DataAccess, queue: Queue, at: Date
   const today = localDay(MSK, at);
   const day = Number(today.slice(8, 10));
   const period = previousMonth(today.slice(0, 7));
-  if (day <= ISSUE_DAYS) return queueClosingPage(data, queue, { period, check: false, after: null }, page);
-  if (day === ISSUE_DAYS + 1 && moscowHour(at) === 0) return queueClosingPage(data, queue, { period, check: true, after: null }, page);
-  return 0;
+  const check = day <= ISSUE_DAYS ? false : day === ISSUE_DAYS + 1 && moscowHour(at) === 0 ? true : null;
+  if (check === null) return 0;
+  // One chain at a time: while the last hour's still queues its pages, this tick starts none.
+  const run = await takeLease(data.global, closingLease(period, check), at, CLOSING_LEASE_STALE_MS);
+  if (run === null) {
+    log("info", "closing.chain_running", { period, check });
+    return 0;
+  }
+  return queueClosingPage(data, queue, { period, check, after: null, run }, page, at);
 }
+
+/** The lease of a month's chain of pages (its issue, or the sixth day's check). */
+const closingLease = (period: string, check: boolean) => `closing:${period}:${check ? "check" : "issue"}`;
 
 /**
  * One page of the monthly job: a message per organisation of the page, then, when the page was full, the message
- * for the next one. Redelivered, it queues the same organisations again (cheap: each document is issued once).
+ * for the next one; the last page gives the chain's lease back. A page of a run that was taken over queues nothing.
+ * Redelivered, it queues the same organisations again (cheap: each document is issued once).
  */
 export async function queueClosingPage(
   data: DataAccess,
   queue: Queue,
-  p: { period: string; check: boolean; after: string | null },
+  p: { period: string; check: boolean; after: string | null; run?: string | undefined },
   page = CLOSING_PAGE,
+  now = new Date(),
 ): Promise<number> {
+  const lease = closingLease(p.period, p.check);
+  // (A page message from before leases has no run: it goes on as it did.)
+  if (p.run !== undefined && p.after !== null && !(await beat(data.global, lease, p.run, now))) {
+    log("info", "closing.chain_superseded", { period: p.period, check: p.check });
+    return 0;
+  }
   const orgs = p.check
     ? await q.selectOrgsWithDocument(data.global, p.period, p.after, page)
     : await q.selectOrgsWithoutDocument(data.global, p.period, p.after, page);
@@ -93,7 +111,14 @@ export async function queueClosingPage(
   await sendInBatches(queue, messages);
   const last = orgs.at(-1)?.id;
   if (orgs.length === page && last)
-    await queue.send({ kind: "closing_page", period: p.period, check: p.check, after: last } satisfies ClosingPageMessage);
+    await queue.send({
+      kind: "closing_page",
+      period: p.period,
+      check: p.check,
+      after: last,
+      ...(p.run !== undefined ? { run: p.run } : {}),
+    } satisfies ClosingPageMessage);
+  else if (p.run !== undefined) await release(data.global, lease, p.run);
   return messages.length;
 }
 

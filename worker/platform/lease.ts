@@ -1,0 +1,46 @@
+import { and, eq, lt } from "drizzle-orm";
+import { jobLeases } from "../db/schema/global";
+import type { GlobalDb } from "./db.types";
+import { newId } from "./ids";
+
+/**
+ * A lease on a global job's chain of queue messages (the closing documents' pages, the bank statement's pending
+ * lines, the organisations' payments to reconcile). The hourly cron starts a chain only by taking the lease: while
+ * the last run still reports (`beat`) within `staleMs`, it starts none, so chains never pile up an hour over
+ * another. Each message of a run reports before its work, and stops when another run took the lease; the last one
+ * gives it back (`release`). A run that died (its message dead-lettered) is taken over once it went quiet.
+ * One statement each, atomic in D1: two crons at once cannot both take it.
+ */
+export async function takeLease(db: GlobalDb, name: string, now: Date, staleMs: number): Promise<string | null> {
+  const run = newId(now.getTime());
+  const row = await db
+    .insert(jobLeases)
+    .values({ name, run, beatAt: now })
+    .onConflictDoUpdate({
+      target: jobLeases.name,
+      set: { run, beatAt: now },
+      setWhere: lt(jobLeases.beatAt, new Date(now.getTime() - staleMs)),
+    })
+    .returning({ run: jobLeases.run })
+    .get();
+  return row?.run === run ? run : null;
+}
+
+/** A run's report that it goes on: false when the lease is another run's (this one was taken over and stops). */
+export async function beat(db: GlobalDb, name: string, run: string, now: Date): Promise<boolean> {
+  const r = await db
+    .update(jobLeases)
+    .set({ beatAt: now })
+    .where(and(eq(jobLeases.name, name), eq(jobLeases.run, run)))
+    .run();
+  return (r.meta.changes ?? 0) === 1;
+}
+
+/** The run is over: the next cron may start another at once. */
+export async function release(db: GlobalDb, name: string, run: string): Promise<void> {
+  await db
+    .update(jobLeases)
+    .set({ beatAt: new Date(0) })
+    .where(and(eq(jobLeases.name, name), eq(jobLeases.run, run)))
+    .run();
+}
