@@ -4,7 +4,7 @@ import { createApp } from "./app";
 import { accountsRouter } from "./features/accounts/accounts.index";
 import { authRouter } from "./features/auth/auth.index";
 import { opsBankRouter } from "./features/bank/bank.index";
-import { isBankLinesMessage, processPendingLines } from "./features/bank/bank.service";
+import { type BankLinesMessage, isBankLinesMessage, processPendingLines, startPendingLines } from "./features/bank/bank.service";
 import { bonusRouter } from "./features/bonus/bonus.index";
 import { businessRouter, opsBusinessRouter } from "./features/business/business.index";
 import { isClosingMessage } from "./features/business/closing.messages";
@@ -117,7 +117,8 @@ app.all("*", async (c) => {
 /** The rest of a large bank statement's lines (bank.service.ts); retried with backoff on its own. */
 async function consumeBankLines(message: Message<unknown>, data: ReturnType<typeof createDataAccess>, env: Env) {
   try {
-    await processPendingLines(data, env.BILLING, env.NOTIFICATIONS);
+    const body = message.body as BankLinesMessage;
+    await processPendingLines(data, env.BILLING, env.NOTIFICATIONS, new Date(), { after: body.after, run: body.run });
     message.ack();
   } catch (err) {
     log("error", "bank.lines_failed", { error: errorText(err) });
@@ -247,14 +248,15 @@ const handlers = {
       const orgPayments = await sweepOrgPayments(data, acquirer, notifier(env), at);
       // Days 1–5 of a month: each organisation's closing documents for the month before, through the reports queue.
       const closingQueued = await queueClosingMonth(data, env.REPORTS, at);
-      // Statement lines an upload left unfinished (a crash midway): matched and credited, exactly once, here too.
-      const bankLinesCredited = await processPendingLines(data, env.BILLING, env.NOTIFICATIONS, at);
+      // Statement lines an upload left unfinished (a crash midway): matched and credited, exactly once, by a chain
+      // of messages on the billing queue (one at a time).
+      const bankLinesStarted = await startPendingLines(data, env.BILLING, at);
       log("info", "cron.billing", {
         shardsQueued,
         closingQueued,
         orgPaymentsAsked: orgPayments.asked,
         orgLinesCredited: orgPayments.credited,
-        bankLinesCredited,
+        bankLinesStarted,
       });
       return;
     }

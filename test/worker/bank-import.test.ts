@@ -4,17 +4,26 @@
  * whatever the uploads (repeated, overlapping, parallel, cut short by a crash); the rest wait in the operators'
  * queue and are credited once when assigned. Malformed files are refused naming the line.
  */
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { OPERATOR_REQUISITES } from "../../worker/data/operator.data";
 import { encodeWindows1251 } from "../../worker/features/bank/bank.decode";
-import { importStatement, lineId } from "../../worker/features/bank/bank.service";
-import worker from "../../worker/index";
-import { createDataAccess, shardBindings, shardDatabase } from "../../worker/platform/db";
+import {
+  type BankLinesMessage,
+  CREDIT_TARGETS,
+  creditCalls,
+  importStatement,
+  isBankLinesMessage,
+  lineId,
+  PAGE,
+  processPendingLines,
+  startPendingLines,
+} from "../../worker/features/bank/bank.service";
+import { createDataAccess, queriesUsed, shardBindings, shardDatabase } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { type DocSpec, PAYER_ACCOUNT, statementText } from "./bank.fixture";
+import { runTick } from "./cron";
 import { api, call, json, login, shardRows } from "./helpers";
 
 type Problem = { type: string; title: string; status: number; errors?: { field: string; message: string }[] };
@@ -410,10 +419,10 @@ describe("exactly once", () => {
     const spb = await keysOf(docs[1] as DocSpec, [SPB(21)]);
     expect(await ledger(msk)).toEqual({ entries: 1, sumKop: 1100 });
     expect(await ledger(spb)).toEqual({ entries: 0, sumKop: 0 });
-    // The hourly cron's pass over pending lines (no upload): the rest is credited, and nothing twice.
-    const ctx = createExecutionContext();
-    await worker.scheduled(createScheduledController({ cron: "0 * * * *", scheduledTime: Date.now() }), env, ctx);
-    await waitOnExecutionContext(ctx);
+    // The hourly cron's pass over pending lines (no upload), its chain through the billing queue: the rest is
+    // credited, and nothing twice.
+    const tick = await runTick("0 * * * *", Date.now());
+    expect(tick.chainMessages).toBeGreaterThanOrEqual(1);
     expect(await ledger(msk)).toEqual({ entries: 1, sumKop: 1100 });
     expect(await ledger(spb)).toEqual({ entries: 1, sumKop: 2200 });
     expect((await json<ImportResult>(await upload(statementText(docs)))).lines).toEqual({ credited: 2, queued: 0, pending: 0 });
@@ -471,6 +480,137 @@ describe("exactly once", () => {
     while ((await ledger(keys)).entries < 150 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
     expect(await ledger(keys)).toEqual({ entries: 150, sumKop: 15000 });
   }, 150_000);
+});
+
+/** A random line id (the import's are SHA-256 hex). */
+const hexId = () => Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("");
+
+/**
+ * Statement lines stored and left pending, as an upload cut short leaves them: `new` ones naming `purpose`, or
+ * `matched` ones crediting `targets`. One statement row for them, each line a millisecond after the last.
+ */
+async function pendingLines(
+  specs: ({ purpose: string; amountKop: number } | { targets: { accountNo: string; amountKop: number }[] })[],
+  from = Date.now(),
+) {
+  const statementId = `st-${hexId().slice(0, 16)}`;
+  await env.DB.prepare(
+    "INSERT INTO bank_statements (id, file_sha256, file_name, encoding, documents, incoming, uploaded_by, address, uploaded_at) VALUES (?, ?, NULL, 'utf-8', ?, ?, 'test', NULL, ?)",
+  )
+    .bind(statementId, hexId(), specs.length, specs.length, from)
+    .run();
+  const lines = specs.map((spec, i) => ({ id: hexId(), docNumber: `P${number()}`, at: from + i, spec }));
+  await env.DB.batch(
+    lines.map(({ id, docNumber, at, spec }) => {
+      const amount = "targets" in spec ? spec.targets.reduce((a, t) => a + t.amountKop, 0) : spec.amountKop;
+      return env.DB.prepare(
+        `INSERT INTO bank_statement_lines (id, statement_id, doc_number, doc_date, received_on, amount_kop, payer_inn, payer_account, payer_name, payee_account, purpose, status, matched_by, targets, created_at)
+         VALUES (?, ?, ?, '2026-03-10', '2026-03-10', ?, '', ?, 'ООО «Плательщик»', ?, ?, ?, ?, ?, ?)`,
+      ).bind(
+        id,
+        statementId,
+        docNumber,
+        amount,
+        PAYER_ACCOUNT,
+        OPERATOR_REQUISITES.settlementAccount,
+        "purpose" in spec ? spec.purpose : "Оплата",
+        "targets" in spec ? "matched" : "new",
+        "targets" in spec ? "account" : null,
+        "targets" in spec ? JSON.stringify(spec.targets) : null,
+        at,
+      );
+    }),
+  );
+  return lines.map((l) => l.id);
+}
+
+/** A chain of pending-line messages worked to its end, as the billing queue would: each message's queries and the count. */
+async function runChain(first: Omit<BankLinesMessage, "kind">, limits?: Parameters<typeof processPendingLines>[5]) {
+  const sent: BankLinesMessage[] = [];
+  const queue = { send: async (m: BankLinesMessage) => void sent.push(m) } as unknown as Queue<unknown>;
+  const queries: number[] = [];
+  let message: Omit<BankLinesMessage, "kind"> | undefined = first;
+  for (let i = 0; message; i++) {
+    expect(i, "the chain ends").toBeLessThan(200);
+    const data = createDataAccess(env);
+    const before = sent.length;
+    await processPendingLines(data, queue, undefined, new Date(), message, limits);
+    queries.push(queriesUsed(data.stats));
+    const next = sent.length > before ? sent.at(-1) : undefined;
+    if (next) expect(isBankLinesMessage(next)).toBe(true);
+    message = next;
+  }
+  return { messages: queries.length, queries };
+}
+
+describe("the queue's chain over pending lines", () => {
+  it("passes over lines it cannot credit (their account gone) and credits the lines after them", async () => {
+    const gone = makeAccountNo("99999999990");
+    // More lines that cannot be credited than a page, all before the one that can.
+    const stuck = await pendingLines(
+      Array.from({ length: PAGE + 5 }, () => ({ targets: [{ accountNo: gone, amountKop: 700 }] })),
+      Date.now() - 60_000,
+    );
+    const [good] = await pendingLines([{ targets: [{ accountNo: MSK(41), amountKop: 4_200 }] }]);
+    await runChain({});
+    expect(await ledger([`bank:${good}:${MSK(41)}`])).toEqual({ entries: 1, sumKop: 4_200 });
+    // The stuck ones are still waiting (logged), and credited nowhere; the next chain passes them again, crediting nothing twice.
+    expect(await ledger(stuck.map((id) => `bank:${id}:${gone}`))).toEqual({ entries: 0, sumKop: 0 });
+    await runChain({});
+    expect(await ledger([`bank:${good}:${MSK(41)}`])).toEqual({ entries: 1, sumKop: 4_200 });
+  });
+
+  it("credits wide invoices a group of targets at a time, each message within its budget, every account once", async () => {
+    const accounts = Array.from({ length: 20 }, (_, i) => MSK(i));
+    const invoices = [];
+    for (let i = 0; i < 6; i++) invoices.push(await invoice(accounts.map((a) => [a, 1_000] as [string, number])));
+    const ids = await pendingLines(
+      invoices.map((inv) => ({ purpose: `Оплата по счёту № ${inv.number}`, amountKop: 20_000 })),
+      Date.now() - 30_000,
+    );
+    // Groups of 40 targets (two lines of 20), and a budget for one group a message.
+    const budget = creditCalls(40, 2) + 20;
+    const chain = await runChain({}, { budget, page: PAGE, groupTargets: 40 });
+    expect(chain.messages).toBeGreaterThanOrEqual(3);
+    // A message's first group goes whatever it costs; none spends more than its budget and that group.
+    for (const q of chain.queries) expect(q).toBeLessThanOrEqual(budget + creditCalls(40, 2));
+    const keys = ids.flatMap((id) => accounts.map((a) => `bank:${id}:${a}`));
+    expect(await ledger(keys)).toEqual({ entries: 120, sumKop: 120_000 });
+    for (const inv of invoices) expect(await invoiceState(inv.id)).toEqual({ paidKop: 20_000, status: "paid" });
+    expect(CREDIT_TARGETS).toBeGreaterThanOrEqual(500);
+  });
+
+  it("runs one cron chain at a time: the next hour starts none while it runs; a taken-over chain's message does nothing", async () => {
+    const [line] = await pendingLines([{ targets: [{ accountNo: MSK(42), amountKop: 1_500 }] }]);
+    const sent: BankLinesMessage[] = [];
+    const queue = { send: async (m: BankLinesMessage) => void sent.push(m) } as unknown as Queue<unknown>;
+    const t0 = new Date();
+    const hour = (h: number) => new Date(t0.getTime() + h * 3600_000);
+    expect(await startPendingLines(createDataAccess(env), queue, t0)).toBe(true);
+    const [started] = sent;
+    expect(started?.run).toEqual(expect.any(String));
+    // Twice at once a minute later: the chain has not reported yet but is not quiet.
+    expect(
+      await Promise.all([
+        startPendingLines(createDataAccess(env), queue, new Date(t0.getTime() + 60_000)),
+        startPendingLines(createDataAccess(env), queue, new Date(t0.getTime() + 60_000)),
+      ]),
+    ).toEqual([false, false]);
+    expect(sent).toHaveLength(1);
+    // Quiet for an hour: taken over; the old chain's message credits nothing, the new one does.
+    expect(await startPendingLines(createDataAccess(env), queue, hour(1))).toBe(true);
+    const taken = sent.at(-1) as BankLinesMessage;
+    expect(await processPendingLines(createDataAccess(env), queue, undefined, hour(1), { run: started?.run })).toBe(0);
+    expect(await ledger([`bank:${line}:${MSK(42)}`])).toEqual({ entries: 0, sumKop: 0 });
+    await runChain({ run: taken.run });
+    expect(await ledger([`bank:${line}:${MSK(42)}`])).toEqual({ entries: 1, sumKop: 1_500 });
+    // Over, its lease given back: the next tick starts a chain at once.
+    expect(await startPendingLines(createDataAccess(env), queue, hour(1))).toBe(true);
+    await runChain({ run: (sent.at(-1) as BankLinesMessage).run });
+    // Hostile messages are not the chain's.
+    for (const bad of [{ after: { at: 1, id: "x' OR 1=1" } }, { after: { at: "1", id: hexId() } }, { run: "" }])
+      expect(isBankLinesMessage({ kind: "bank.lines", ...bad })).toBe(false);
+  });
 });
 
 describe("malformed files", () => {

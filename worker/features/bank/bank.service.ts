@@ -13,9 +13,10 @@ import {
   orgMembers,
 } from "../../db/schema/global";
 import { sha256Hex } from "../../platform/crypto";
-import { type DataAccess, isShardBinding, rawBatch } from "../../platform/db";
+import { type DataAccess, isShardBinding, queriesUsed, rawBatch } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId, parseAccountNo } from "../../platform/ids";
+import { beat, release, takeLease } from "../../platform/lease";
 import { log } from "../../platform/log";
 import { sendInBatches } from "../../platform/queue";
 import { localDay, regionTz } from "../../platform/region";
@@ -39,9 +40,14 @@ import { parseStatement, type StatementDocument, StatementFormatError } from "./
  *    credits it again, which writes nothing twice, and marks it.
  *
  * Each step is bounded: pages of `PAGE` lines, lookups in chunks under D1's 100 bound parameters per statement, writes
- * in `db.batch` round trips (a batch is one of the 1,000 subrequests an invocation may make). An upload stores all its
- * lines (≤ 5,000: 20 batches) and credits `UPLOAD_PAGES` pages (about 10 round trips each); the rest of a large
- * statement is finished by the billing queue (`BankLinesMessage`), `QUEUE_PAGES` pages per message.
+ * in `db.batch` round trips (a batch is one of the 1,000 subrequests an invocation may make). A line credits up to
+ * 500 accounts (an invoice's lines), each maybe on its own shard: its calls grow with its targets, so lines are
+ * credited in groups of at most `CREDIT_TARGETS` targets, each started only while the invocation's budget of calls
+ * allows it (`UPLOAD_CALLS` for an upload, `QUEUE_CALLS` for a queue message). An upload stores all its lines
+ * (≤ 5,000: 20 batches) and credits what its budget allows; the rest is finished by the billing queue
+ * (`BankLinesMessage`): a chain of messages over the pending lines in order, each from the line the last got to, so
+ * a line that cannot be credited (its account gone) is passed over, not worked again by every message. The hourly
+ * cron starts a chain over every pending line, under a lease (platform/lease.ts): one at a time.
  *
  * Matching, in order: an invoice number in the purpose (`СЧ-2026-000123`: the invoice's accounts are credited pro
  * rata to its lines, see `splitProRata`; its `paid_kop` grows by the payment and it becomes `paid` once that reaches
@@ -50,20 +56,55 @@ import { parseStatement, type StatementDocument, StatementFormatError } from "./
  * or an ИНН of an organisation with several accounts: the operators' queue.
  */
 
-/** Lines per page of matching and crediting: about 4 statements per line, a few hundred per page at most. */
+/** Lines per page of matching: one round of lookups for the page. */
 export const PAGE = 40;
-/** Pages an upload processes itself; the rest goes to the queue. */
-export const UPLOAD_PAGES = 3;
-/** Pages one queue message processes. */
-export const QUEUE_PAGES = 5;
+/** Targets (accounts credited) one group of lines credits at most: a line with more (up to 500) is a group alone. */
+export const CREDIT_TARGETS = 500;
+/**
+ * D1 queries an upload's request may have used when it starts crediting a group (storing 5,000 lines takes 1,000 of
+ * them, and then it credits nothing itself); the rest goes to the queue.
+ */
+export const UPLOAD_CALLS = 900;
+/**
+ * D1 queries one queue message spends before it hands on; its first group goes whatever it costs (at most about 650:
+ * 500 targets over a page's 40 lines, see `creditCalls`), so a message stays within an invocation's 1,000.
+ */
+export const QUEUE_CALLS = 600;
+/** A chain started by the cron is taken over when it has not reported for this long (its message dead-lettered). */
+export const LINES_LEASE_STALE_MS = 30 * 60_000;
+const LINES_LEASE = "bank.lines";
 
-/** The billing queue's message that finishes pending statement lines (page after page). */
+/**
+ * D1 queries (platform/db.ts `queriesUsed`: a batch's statements each count) a group of `lines` crediting `targets`
+ * accounts makes at most: a ledger entry a target, in a batch per shard; the directory, owners, subscribers' and
+ * members' lookups in chunks of 90; and a line's mark, its audit entry and its invoice's payment in one batch.
+ */
+export const creditCalls = (targets: number, lines: number) => targets + 3 * lines + 4 * Math.ceil(targets / 90) + 1;
+
+/** Where a chain over the pending lines got to: the last line it passed, in (created, id) order. */
+export interface LinesCursor {
+  at: number;
+  id: string;
+}
+
+/**
+ * The billing queue's message that finishes pending statement lines: those after `after` (all, without it), in
+ * order, within its budget; then the next message from where it stopped. `run`: the cron's chain, under its lease.
+ */
 export interface BankLinesMessage {
   kind: "bank.lines";
+  after?: LinesCursor;
+  run?: string;
 }
 
 export function isBankLinesMessage(body: unknown): body is BankLinesMessage {
-  return (body as Partial<BankLinesMessage> | null)?.kind === "bank.lines";
+  const m = body as Partial<BankLinesMessage> | null;
+  return (
+    m?.kind === "bank.lines" &&
+    (m.after === undefined ||
+      (typeof m.after === "object" && m.after !== null && Number.isSafeInteger(m.after.at) && /^[0-9a-f]{64}$/.test(String(m.after.id)))) &&
+    (m.run === undefined || (typeof m.run === "string" && m.run.length > 0 && m.run.length <= 60))
+  );
 }
 
 export interface Target {
@@ -400,16 +441,21 @@ async function notifyCredited(data: DataAccess, queue: Queue<unknown>, credits: 
   await sendInBatches(queue, messages);
 }
 
-/** Matches the page's new lines (once: the first decision stays) and credits its matched ones. */
-async function processPage(
+/**
+ * Works a page of lines (in their order): matches its new lines (once: the first decision stays), then credits its
+ * matched ones a group of at most `CREDIT_TARGETS` targets at a time, each group only if `fits` its calls. `handled`:
+ * how many of `ids`, from the first, are done with (credited, queued, or passed over); the rest wait for the next.
+ */
+async function workPage(
   data: DataAccess,
   ids: string[],
   now: Date,
+  fits: (calls: number) => boolean,
   notifications?: Queue<unknown>,
-): Promise<{ credited: string[]; changed: number }> {
+  groupTargets = CREDIT_TARGETS,
+): Promise<{ credited: string[]; handled: number }> {
   const rows = await data.global.select().from(bankStatementLines).where(inArray(bankStatementLines.id, ids)).all();
   const fresh = rows.filter((r) => r.status === "new");
-  let changed = 0;
   if (fresh.length > 0) {
     const decisions = await decide(data, fresh);
     const updates = fresh.map((r) => {
@@ -424,16 +470,34 @@ async function processPage(
         .where(and(eq(bankStatementLines.id, r.id), eq(bankStatementLines.status, "new")));
     });
     const [first, ...rest] = updates;
-    if (first) for (const r of await data.global.batch([first, ...rest])) changed += r.meta.changes ?? 0;
+    if (first) await data.global.batch([first, ...rest]);
   }
   // Read back: a parallel upload may have decided first; what is stored is what is credited.
-  const matched = await data.global
-    .select()
-    .from(bankStatementLines)
-    .where(and(inArray(bankStatementLines.id, ids), eq(bankStatementLines.status, "matched")))
-    .all();
-  const credited = await credit(data, matched, now, notifications);
-  return { credited, changed: changed + credited.length };
+  const position = new Map(ids.map((id, i) => [id, i]));
+  const matched = (
+    await data.global
+      .select()
+      .from(bankStatementLines)
+      .where(and(inArray(bankStatementLines.id, ids), eq(bankStatementLines.status, "matched")))
+      .all()
+  ).sort((a, b) => (position.get(a.id) ?? 0) - (position.get(b.id) ?? 0));
+  // Groups of lines in order, each at most CREDIT_TARGETS targets (a line with more alone).
+  const groups: { rows: LineRow[]; targets: number }[] = [];
+  for (const row of matched) {
+    const n = (JSON.parse(row.targets ?? "[]") as Target[]).length;
+    const last = groups.at(-1);
+    if (last && last.targets + n <= groupTargets) {
+      last.rows.push(row);
+      last.targets += n;
+    } else groups.push({ rows: [row], targets: n });
+  }
+  const credited: string[] = [];
+  for (const group of groups) {
+    const firstRow = group.rows[0] as LineRow;
+    if (!fits(creditCalls(group.targets, group.rows.length))) return { credited, handled: position.get(firstRow.id) ?? 0 };
+    credited.push(...(await credit(data, group.rows, now, notifications)));
+  }
+  return { credited, handled: ids.length };
 }
 
 export interface ImportResult {
@@ -516,10 +580,19 @@ export async function importStatement(
     if (first) for (const r of await data.global.batch([first, ...rest])) newLines += r.meta.changes ?? 0;
   }
   let creditedNow = 0;
-  const pages = Math.ceil(ids.length / PAGE);
-  for (let p = 0; p < Math.min(pages, UPLOAD_PAGES); p++)
-    creditedNow += (await processPage(data, ids.slice(p * PAGE, (p + 1) * PAGE), now, meta.notifications)).credited.length;
-  if (pages > UPLOAD_PAGES && meta.queue) await meta.queue.send({ kind: "bank.lines" } satisfies BankLinesMessage);
+  // The upload's own lines, a page at a time, while its invocation's queries allow; the rest to the queue.
+  const fits = (calls: number) => queriesUsed(data.stats) + calls <= UPLOAD_CALLS;
+  let done = true;
+  for (let p = 0; p < ids.length; p += PAGE) {
+    const page = ids.slice(p, p + PAGE);
+    const worked = await workPage(data, page, now, fits, meta.notifications);
+    creditedNow += worked.credited.length;
+    if (worked.handled < page.length) {
+      done = false;
+      break;
+    }
+  }
+  if (!done && meta.queue) await meta.queue.send({ kind: "bank.lines" } satisfies BankLinesMessage);
   const counts = await statusCounts(data, ids);
   return {
     statementId,
@@ -547,34 +620,81 @@ async function statusCounts(data: DataAccess, ids: string[]): Promise<Record<Ban
 }
 
 /**
- * The queue's share of large statements: pending lines (new or matched), oldest first, page after page; another
- * message when a full page is left. A page that changes nothing stops it (a line whose account vanished is logged).
+ * The hourly cron's pass over every pending line: a chain from the first, unless the last hour's still runs (its
+ * lease). Returns whether it started one.
+ */
+export async function startPendingLines(data: DataAccess, queue: Queue<unknown>, now = new Date()): Promise<boolean> {
+  const run = await takeLease(data.global, LINES_LEASE, now, LINES_LEASE_STALE_MS);
+  if (run === null) return false;
+  await queue.send({ kind: "bank.lines", run } satisfies BankLinesMessage);
+  return true;
+}
+
+/**
+ * One message of a chain over the pending lines (new or matched), in (created, id) order from `m.after`: page after
+ * page while its `budget` of D1 calls lasts, then the next message from the line it got to. A line left pending (its
+ * account gone: logged) is passed over; the next chain tries it again. A message of a chain that was taken over does
+ * nothing; the chain's last gives its lease back.
  */
 export async function processPendingLines(
   data: DataAccess,
   queue: Queue<unknown> | null,
   notifications?: Queue<unknown>,
   now = new Date(),
+  m: Omit<BankLinesMessage, "kind"> = {},
+  { budget, page, groupTargets } = { budget: QUEUE_CALLS, page: PAGE, groupTargets: CREDIT_TARGETS },
 ): Promise<number> {
+  if (m.run !== undefined && !(await beat(data.global, LINES_LEASE, m.run, now))) return 0;
+  const start = queriesUsed(data.stats);
+  const spent = () => queriesUsed(data.stats) - start;
+  // The message's first group goes whatever it costs (at most creditCalls(500)): every message gets on.
+  let first = true;
+  const fits = (calls: number) => {
+    const ok = first || spent() + calls <= budget;
+    first = false;
+    return ok;
+  };
   let credited = 0;
-  for (let p = 0; p < QUEUE_PAGES; p++) {
-    const ids = (
-      await data.global
-        .select({ id: bankStatementLines.id })
-        .from(bankStatementLines)
-        .where(inArray(bankStatementLines.status, ["new", "matched"]))
-        .orderBy(asc(bankStatementLines.createdAt), asc(bankStatementLines.id))
-        .limit(PAGE)
-        .all()
-    ).map((r) => r.id);
-    if (ids.length === 0) return credited;
-    const page = await processPage(data, ids, now, notifications);
-    credited += page.credited.length;
-    if (page.changed === 0) return credited;
-    if (ids.length < PAGE) return credited;
+  let after = m.after ?? null;
+  const handOn = async () => {
+    if (queue)
+      await queue.send({ kind: "bank.lines", ...(after ? { after } : {}), ...(m.run ? { run: m.run } : {}) } satisfies BankLinesMessage);
+    return credited;
+  };
+  const end = async () => {
+    if (m.run !== undefined) await release(data.global, LINES_LEASE, m.run);
+    return credited;
+  };
+  for (;;) {
+    if (!first && spent() >= budget) return handOn();
+    const later = after
+      ? or(
+          gt(bankStatementLines.createdAt, new Date(after.at)),
+          and(eq(bankStatementLines.createdAt, new Date(after.at)), gt(bankStatementLines.id, after.id)),
+        )
+      : undefined;
+    const rows = await data.global
+      .select({ id: bankStatementLines.id, createdAt: bankStatementLines.createdAt })
+      .from(bankStatementLines)
+      .where(and(inArray(bankStatementLines.status, ["new", "matched"]), later))
+      .orderBy(asc(bankStatementLines.createdAt), asc(bankStatementLines.id))
+      .limit(page)
+      .all();
+    if (rows.length === 0) return end();
+    const worked = await workPage(
+      data,
+      rows.map((r) => r.id),
+      now,
+      fits,
+      notifications,
+      groupTargets,
+    );
+    credited += worked.credited.length;
+    const last = rows[worked.handled - 1];
+    if (last) after = { at: last.createdAt.getTime(), id: last.id };
+    if (worked.handled < rows.length) return handOn();
+    if (rows.length < page) return end();
   }
-  if (queue) await queue.send({ kind: "bank.lines" } satisfies BankLinesMessage);
-  return credited;
 }
 
 export interface LineDto {
