@@ -10,7 +10,7 @@ import { businessRouter, opsBusinessRouter } from "./features/business/business.
 import { isClosingMessage } from "./features/business/closing.messages";
 import { type ClosingDeps, consumeClosing, queueClosingMonth } from "./features/business/closing.service";
 import { consumeReconciliations, isReconciliationMessage } from "./features/business/reconciliation.service";
-import { sweepOrgPayments } from "./features/business/topup.service";
+import { isOrgSweepMessage, type OrgSweepMessage, startOrgSweep, sweepOrgPayments } from "./features/business/topup.service";
 import { consumeRegionDay, consumeStepShard, isRegionDayMessage, isStepShardMessage } from "./features/cron/daily.service";
 import { consumeShardTick, isShardTickMessage, queueShardTicks } from "./features/cron/shard-tick.service";
 import { healthRouter } from "./features/health/health.index";
@@ -126,6 +126,19 @@ async function consumeBankLines(message: Message<unknown>, data: ReturnType<type
   }
 }
 
+/** A message of the organisations' payments sweep (topup.service.ts); retried with backoff on its own. */
+async function consumeOrgSweep(message: Message<unknown>, body: OrgSweepMessage, data: ReturnType<typeof createDataAccess>, env: Env) {
+  try {
+    const acquirer = acquirerFor(env, `https://${env.BASE_DOMAIN}`);
+    const done = await sweepOrgPayments(data, acquirer, notifier(env), new Date(), body, env.BILLING);
+    log("info", "org_payment.swept", done);
+    message.ack();
+  } catch (err) {
+    log("error", "org_payment.sweep_error", { error: errorText(err) });
+    message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+  }
+}
+
 /** A queue's role whatever its environment: `kabinet-staging-billing` → `billing`. */
 const queueRole = (name: string) => name.slice(name.lastIndexOf("-") + 1);
 
@@ -187,7 +200,12 @@ const handlers = {
       // invocation (a batch of ten regions' midnights would otherwise make ten times the limit and fail them all).
       // One that failed before goes first (platform/queue.ts failedFirst): its failures count towards the dead letters.
       const heavy = failedFirst(batch.messages).find(
-        (m) => isRegionDayMessage(m.body) || isStepShardMessage(m.body) || isBankLinesMessage(m.body) || isShardTickMessage(m.body),
+        (m) =>
+          isRegionDayMessage(m.body) ||
+          isStepShardMessage(m.body) ||
+          isBankLinesMessage(m.body) ||
+          isShardTickMessage(m.body) ||
+          isOrgSweepMessage(m.body),
       );
       if (heavy) {
         await handOn(
@@ -205,7 +223,8 @@ const handlers = {
             { data, queue: env.BILLING, files: env.FILES, acquirer, notify: notifier(env) },
             retryDelaySeconds(heavy.attempts),
           );
-        } else await consumeBankLines(heavy, data, env);
+        } else if (isOrgSweepMessage(heavy.body)) await consumeOrgSweep(heavy, heavy.body, data, env);
+        else await consumeBankLines(heavy, data, env);
         return;
       }
       const webhooks = batch.messages;
@@ -244,8 +263,8 @@ const handlers = {
       // (the new day's tariff changes and blocks, then its charge; bonus points; balance alerts), applications'
       // effects, promised payments, payments to reconcile, autopay (features/cron/shard-tick.service.ts).
       const shardsQueued = await queueShardTicks(data, env.BILLING, "hourly", at);
-      const acquirer = acquirerFor(env, `https://${env.BASE_DOMAIN}`);
-      const orgPayments = await sweepOrgPayments(data, acquirer, notifier(env), at);
+      // Organisations' payments to reconcile: a chain of messages on the billing queue (one at a time).
+      const orgSweepStarted = await startOrgSweep(data, env.BILLING, at);
       // Days 1–5 of a month: each organisation's closing documents for the month before, through the reports queue.
       const closingQueued = await queueClosingMonth(data, env.REPORTS, at);
       // Statement lines an upload left unfinished (a crash midway): matched and credited, exactly once, by a chain
@@ -254,8 +273,7 @@ const handlers = {
       log("info", "cron.billing", {
         shardsQueued,
         closingQueued,
-        orgPaymentsAsked: orgPayments.asked,
-        orgLinesCredited: orgPayments.credited,
+        orgSweepStarted,
         bankLinesStarted,
       });
       return;

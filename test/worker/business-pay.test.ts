@@ -9,8 +9,17 @@ import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it, vi } from "vitest";
 import { type AcquirerPayment, signWebhook, type WebhookEvent } from "../../worker/adapters/payments";
 import { sandboxAcquirer } from "../../worker/adapters/payments/sandbox";
-import { applyOrgPayment, lineKey, refundKey, sweepOrgPayments } from "../../worker/features/business/topup.service";
-import { createDataAccess, type DataAccess, type RegionDb, type ShardBinding } from "../../worker/platform/db";
+import {
+  applyOrgPayment,
+  isOrgSweepMessage,
+  lineKey,
+  type OrgSweepMessage,
+  refundKey,
+  startOrgSweep,
+  sweepCalls,
+  sweepOrgPayments,
+} from "../../worker/features/business/topup.service";
+import { createDataAccess, type DataAccess, queriesUsed, type RegionDb, type ShardBinding } from "../../worker/platform/db";
 import { notifier } from "../../worker/platform/notify";
 import { api, call, json, login, watchWebhooks } from "./helpers";
 
@@ -313,6 +322,94 @@ describe("reports of the payment, however many and however they come", () => {
       .first<{ credited_at: number | null }>();
     expect(marked?.credited_at).not.toBeNull();
     expect(await auditCount(payment.id, "payment.succeeded")).toBe(1);
+  });
+});
+
+describe("the hourly sweep", () => {
+  it("goes over the payments in order a few a message, past one the acquirer cannot answer, crediting each once; one chain at a time", {
+    timeout: 60_000,
+  }, async () => {
+    const [a, b] = await twoShards();
+    if (!a || !b) throw new Error("pair");
+    const real = createDataAccess(env);
+    // B's shard down while each payment is reported: A's share is credited, B's waits for the sweep.
+    const down = drizzle({
+      prepare: (q: string) => shardDb(b.shard).prepare(q),
+      batch: () => Promise.reject(new Error("shard unavailable")),
+    } as unknown as D1Database) as unknown as RegionDb;
+    const crashing: DataAccess = { ...real, shards: real.shards, shard: (s) => (s === b.shard ? down : real.shard(s)) };
+    // First in order: a payment whose result never came, and the acquirer fails when asked.
+    const lost = await started([{ accountNo: a.accountNo, amountKop: 1_000 }]);
+    await env.DB.prepare("UPDATE org_payments SET created_at = ? WHERE id = ?")
+      .bind(Date.now() - 60 * 60_000, lost.payment.id)
+      .run();
+    const payments: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const lines = [
+        { accountNo: a.accountNo, amountKop: 1_000 + i },
+        { accountNo: b.accountNo, amountKop: 2_000 + i },
+      ];
+      const { payment, acquirerId: aid } = await started(lines);
+      const ap: AcquirerPayment = {
+        id: aid,
+        status: "succeeded",
+        amountKop: 3_000 + 2 * i,
+        method: "card",
+        metadata: { paymentId: payment.id, accountNo: a.accountNo },
+      };
+      await expect(applyOrgPayment(crashing, notifier(env), ap, "webhook")).rejects.toThrow();
+      expect(await credited(b.shard, payment.id, b.accountNo)).toEqual({ n: 0, sum: 0 });
+      payments.push(payment.id);
+    }
+    const sandbox = sandboxAcquirer(env, "http://msk.kabinet.localhost");
+    const asked: string[] = [];
+    const acquirer = {
+      ...sandbox,
+      getPayment: async (id: string) => {
+        asked.push(id);
+        if (id === lost.acquirerId) throw new Error("acquirer unavailable");
+        return sandbox.getPayment(id);
+      },
+    } as typeof sandbox;
+    const sent: OrgSweepMessage[] = [];
+    const queue = { send: async (m: OrgSweepMessage) => void sent.push(m) } as unknown as Queue<unknown>;
+    expect(await startOrgSweep(createDataAccess(env), queue)).toBe(true);
+    // A budget for one payment of two lines a message, pages of two.
+    const limits = { budget: sweepCalls(2), page: 2 };
+    const queries: number[] = [];
+    for (let i = 0; i < sent.length; i++) {
+      expect(isOrgSweepMessage(sent[i])).toBe(true);
+      // The next hour's tick while the chain runs starts none.
+      if (i === 1) expect(await startOrgSweep(createDataAccess(env), queue)).toBe(false);
+      const data = createDataAccess(env);
+      await sweepOrgPayments(data, acquirer, notifier(env), new Date(), sent[i], queue, limits);
+      queries.push(queriesUsed(data.stats));
+      expect(i).toBeLessThan(100);
+    }
+    // Each message did one payment or little more: several messages, none far past its budget.
+    expect(queries.length).toBeGreaterThanOrEqual(5);
+    for (const q of queries) expect(q).toBeLessThanOrEqual(limits.budget + sweepCalls(2));
+    // The lost one was asked once and passed; every payment after it is credited, each share once.
+    expect(asked.filter((id) => id === lost.acquirerId)).toHaveLength(1);
+    for (const [i, id] of payments.entries()) {
+      expect(await credited(b.shard, id, b.accountNo)).toEqual({ n: 1, sum: 2_000 + i });
+      expect(await credited(a.shard, id, a.accountNo)).toEqual({ n: 1, sum: 1_000 + i });
+      const row = await env.DB.prepare("SELECT credited_at FROM org_payments WHERE id = ?")
+        .bind(id)
+        .first<{ credited_at: number | null }>();
+      expect(row?.credited_at).not.toBeNull();
+    }
+    // The chain ended and gave its lease back: the next tick starts one; a message of the old run does nothing.
+    expect(await startOrgSweep(createDataAccess(env), queue)).toBe(true);
+    const before = asked.length;
+    expect(await sweepOrgPayments(createDataAccess(env), acquirer, notifier(env), new Date(), sent[0], queue, limits)).toEqual({
+      asked: 0,
+      credited: 0,
+      handedOn: false,
+    });
+    expect(asked).toHaveLength(before);
+    for (const bad of [{ run: "" }, { run: "r", after: { at: 1, id: "x' OR 1=1" } }, { run: "r", after: { at: "1", id: "op-1" } }])
+      expect(isOrgSweepMessage({ kind: "org_payments.sweep", ...bad })).toBe(false);
   });
 });
 

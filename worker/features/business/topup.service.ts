@@ -4,10 +4,11 @@ import type { Acquirer, AcquirerPayment, PaymentMethod } from "../../adapters/pa
 import { accountDirectory, type OrgPaymentStatus, organisations, orgPaymentLines, orgPayments, subscribers } from "../../db/schema/global";
 import type { AppEnv } from "../../env";
 import { sha256Hex } from "../../platform/crypto";
-import { type DataAccess, type GlobalDb, isShardBinding, rawBatch, type ShardBinding } from "../../platform/db";
+import { type DataAccess, type GlobalDb, isShardBinding, queriesUsed, rawBatch, type ShardBinding } from "../../platform/db";
 import { AppError, type FieldError } from "../../platform/errors";
 import { formatAccountNoPlain, rubText } from "../../platform/format";
 import { newId, parseAccountNo } from "../../platform/ids";
+import { beat, release, takeLease } from "../../platform/lease";
 import { log } from "../../platform/log";
 import { localDay, regionTz } from "../../platform/region";
 import { preread, readWithSession } from "../../platform/session";
@@ -435,6 +436,8 @@ export async function creditLines(data: DataAccess, paymentId: string, method: P
   const [ru, en] = METHOD_TEXT[method].paid;
   let credited = 0;
   const failures: unknown[] = [];
+  // The accounts whose entries are written: marked together at the end, one global batch (not a round trip a shard).
+  const written: string[] = [];
   for (const [binding, lines] of byShard) {
     try {
       for (const part of q.chunks(lines, CREDIT_BATCH)) {
@@ -456,13 +459,7 @@ export async function creditLines(data: DataAccess, paymentId: string, method: P
             ),
           ),
         );
-        for (const marks of q.chunks(part.map((l) => l.accountNo)))
-          await db
-            .update(orgPaymentLines)
-            .set({ creditedAt: now })
-            .where(
-              and(eq(orgPaymentLines.paymentId, paymentId), inArray(orgPaymentLines.accountNo, marks), isNull(orgPaymentLines.creditedAt)),
-            );
+        written.push(...part.map((l) => l.accountNo));
         credited += part.length;
       }
     } catch (e) {
@@ -470,6 +467,13 @@ export async function creditLines(data: DataAccess, paymentId: string, method: P
       failures.push(e);
     }
   }
+  const [first, ...rest] = q.chunks(written).map((marks) =>
+    db
+      .update(orgPaymentLines)
+      .set({ creditedAt: now })
+      .where(and(eq(orgPaymentLines.paymentId, paymentId), inArray(orgPaymentLines.accountNo, marks), isNull(orgPaymentLines.creditedAt))),
+  );
+  if (first) await db.batch([first, ...rest]);
   if (failures.length > 0) throw failures[0];
   const left = sql`NOT EXISTS (SELECT 1 FROM ${orgPaymentLines} WHERE ${orgPaymentLines.paymentId} = ${paymentId} AND ${orgPaymentLines.creditedAt} IS NULL)`;
   await db
@@ -584,44 +588,141 @@ export async function getOrgReceipt(data: DataAccess, subscriberId: string, orgI
   return JSON.parse(found.receipt) as OrgReceipt;
 }
 
-/** Which payments the hourly sweep looks at: started 15 minutes to 3 days ago, at most 50 a run. */
-const SWEEP = { minAgeMs: 15 * 60_000, maxAgeMs: 3 * 24 * 3600_000, batch: 50 };
+/**
+ * Which payments the hourly sweep looks at (started 15 minutes to 3 days ago), a page of 50 at a time, within 600 D1
+ * queries a queue message; a chain taken over after 30 quiet minutes.
+ */
+export const SWEEP = { minAgeMs: 15 * 60_000, maxAgeMs: 3 * 24 * 3600_000, page: 50, budget: 600, staleMs: 30 * 60_000 };
+const SWEEP_LEASE = "org_payments.sweep";
 
 /**
- * Cron (hourly): organisations' payments whose result never arrived are asked of the acquirer and applied, and
- * succeeded ones with lines not yet credited (a crash between shards, a shard that was down) are credited. One
- * payment that fails does not stop the rest.
+ * D1 queries a payment of `lines` accounts costs the sweep at most: a refund credits what never was, then debits
+ * each account (a batch a shard, each on its own at worst), marks in one batch, and the reads around them.
  */
-export async function sweepOrgPayments(data: DataAccess, acquirer: Acquirer, notify: Notify, now = new Date()) {
-  const done = { asked: 0, credited: 0 };
-  const rows = await data.global
-    .select({
-      id: orgPayments.id,
-      status: orgPayments.status,
-      method: orgPayments.method,
-      acquirerPaymentId: orgPayments.acquirerPaymentId,
-    })
-    .from(orgPayments)
-    .where(
-      and(
-        sql`(${orgPayments.status} IN ('created', 'pending') AND ${orgPayments.acquirerPaymentId} IS NOT NULL AND ${orgPayments.createdAt} <= ${now.getTime() - SWEEP.minAgeMs})
-          OR (${orgPayments.status} IN ('succeeded', 'refunded') AND ${orgPayments.creditedAt} IS NULL)`,
-        gte(orgPayments.createdAt, new Date(now.getTime() - SWEEP.maxAgeMs)),
-      ),
-    )
-    .limit(SWEEP.batch);
-  for (const r of rows) {
-    try {
-      if (r.status === "succeeded") done.credited += await creditLines(data, r.id, r.method, now);
-      else if (r.status === "refunded") await debitLines(data, r.id, r.method, now);
-      else if (r.acquirerPaymentId) {
-        done.asked++;
-        const ap = await acquirer.getPayment(r.acquirerPaymentId);
-        if (ap && ap.status !== "pending" && ap.status !== "waiting_for_3ds") await applyOrgPayment(data, notify, ap, "sync", now);
+export const sweepCalls = (lines: number) => 2 * lines + 2 * Math.ceil(lines / 90) + 6;
+
+/** Where the sweep's chain got to: the last payment it looked at, in (created, id) order. */
+export interface SweepCursor {
+  at: number;
+  id: string;
+}
+
+/** The billing queue's message of the sweep's chain: the payments after `after`, under the run's lease. */
+export interface OrgSweepMessage {
+  kind: "org_payments.sweep";
+  run: string;
+  after?: SweepCursor;
+}
+
+export function isOrgSweepMessage(body: unknown): body is OrgSweepMessage {
+  const m = body as Partial<OrgSweepMessage> | null;
+  return (
+    m?.kind === "org_payments.sweep" &&
+    typeof m.run === "string" &&
+    m.run.length > 0 &&
+    m.run.length <= 60 &&
+    (m.after === undefined ||
+      (typeof m.after === "object" &&
+        m.after !== null &&
+        Number.isSafeInteger(m.after.at) &&
+        typeof m.after.id === "string" &&
+        /^[\w-]{1,64}$/.test(m.after.id)))
+  );
+}
+
+/** Cron (hourly): the sweep's chain from the first payment, unless the last hour's still runs. Whether it started. */
+export async function startOrgSweep(data: DataAccess, queue: Queue<unknown>, now = new Date()): Promise<boolean> {
+  const run = await takeLease(data.global, SWEEP_LEASE, now, SWEEP.staleMs);
+  if (run === null) return false;
+  await queue.send({ kind: "org_payments.sweep", run } satisfies OrgSweepMessage);
+  return true;
+}
+
+/**
+ * The hourly sweep: organisations' payments whose result never arrived are asked of the acquirer and applied, and
+ * succeeded ones with lines not yet credited (a crash between shards, a shard that was down) are credited. One
+ * payment that fails does not stop the rest, nor hold back the ones after it: the sweep goes over them in order from
+ * `m.after`, a page at a time, while its `budget` of D1 queries lasts (each payment's cost known before it starts,
+ * from its lines; the first goes whatever it costs), then hands on to the next message from where it got to. A
+ * message of a chain that was taken over does nothing; the chain's last gives its lease back. Without `m.run` (a
+ * call of its own) it goes to the end of its budget and stops there.
+ */
+export async function sweepOrgPayments(
+  data: DataAccess,
+  acquirer: Acquirer,
+  notify: Notify,
+  now = new Date(),
+  m: Omit<OrgSweepMessage, "kind" | "run"> & { run?: string } = {},
+  queue: Queue<unknown> | null = null,
+  { budget, page } = { budget: SWEEP.budget, page: SWEEP.page },
+) {
+  const done = { asked: 0, credited: 0, handedOn: false };
+  if (m.run !== undefined && !(await beat(data.global, SWEEP_LEASE, m.run, now))) return done;
+  const start = queriesUsed(data.stats);
+  let first = true;
+  let after = m.after ?? null;
+  const lines = sql<number>`(SELECT count(*) FROM ${orgPaymentLines} WHERE ${orgPaymentLines.paymentId} = ${orgPayments.id})`;
+  for (;;) {
+    const later = after
+      ? sql`(${orgPayments.createdAt} > ${after.at} OR (${orgPayments.createdAt} = ${after.at} AND ${orgPayments.id} > ${after.id}))`
+      : undefined;
+    const rows = await data.global
+      .select({
+        id: orgPayments.id,
+        status: orgPayments.status,
+        method: orgPayments.method,
+        acquirerPaymentId: orgPayments.acquirerPaymentId,
+        createdAt: orgPayments.createdAt,
+        lines,
+      })
+      .from(orgPayments)
+      .where(
+        and(
+          sql`((${orgPayments.status} IN ('created', 'pending') AND ${orgPayments.acquirerPaymentId} IS NOT NULL AND ${orgPayments.createdAt} <= ${now.getTime() - SWEEP.minAgeMs})
+            OR (${orgPayments.status} IN ('succeeded', 'refunded') AND ${orgPayments.creditedAt} IS NULL))`,
+          gte(orgPayments.createdAt, new Date(now.getTime() - SWEEP.maxAgeMs)),
+          later,
+        ),
+      )
+      .orderBy(orgPayments.createdAt, orgPayments.id)
+      .limit(page);
+    for (const r of rows) {
+      if (!first && queriesUsed(data.stats) - start + sweepCalls(Number(r.lines)) > budget) {
+        if (m.run !== undefined && queue) {
+          await queue.send({ kind: "org_payments.sweep", run: m.run, ...(after ? { after } : {}) } satisfies OrgSweepMessage);
+          done.handedOn = true;
+        }
+        return done;
       }
-    } catch (e) {
-      log("warn", "org_payment.sweep_failed", { paymentId: r.id, error: e instanceof Error ? e.name : "unknown" });
+      first = false;
+      await sweepOne(data, acquirer, notify, r, now, done);
+      after = { at: r.createdAt.getTime(), id: r.id };
+    }
+    if (rows.length < page) {
+      if (m.run !== undefined) await release(data.global, SWEEP_LEASE, m.run);
+      return done;
     }
   }
-  return done;
+}
+
+/** One payment of the sweep: asked of the acquirer, or credited, or its refund debited; a failure is logged. */
+async function sweepOne(
+  data: DataAccess,
+  acquirer: Acquirer,
+  notify: Notify,
+  r: { id: string; status: OrgPaymentStatus; method: PaymentMethod; acquirerPaymentId: string | null },
+  now: Date,
+  done: { asked: number; credited: number },
+) {
+  try {
+    if (r.status === "succeeded") done.credited += await creditLines(data, r.id, r.method, now);
+    else if (r.status === "refunded") await debitLines(data, r.id, r.method, now);
+    else if (r.acquirerPaymentId) {
+      done.asked++;
+      const ap = await acquirer.getPayment(r.acquirerPaymentId);
+      if (ap && ap.status !== "pending" && ap.status !== "waiting_for_3ds") await applyOrgPayment(data, notify, ap, "sync", now);
+    }
+  } catch (e) {
+    log("warn", "org_payment.sweep_failed", { paymentId: r.id, error: e instanceof Error ? e.name : "unknown" });
+  }
 }
