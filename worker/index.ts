@@ -34,6 +34,7 @@ import { consumeUsage, USAGE_QUEUE } from "./features/usage/usage.ingest";
 import { REPORTS_QUEUE } from "./features/usage/usage.messages";
 import { createDataAccess } from "./platform/db";
 import { AppError } from "./platform/errors";
+import { sweepGatherRuns } from "./platform/gather";
 import { apexOrigin } from "./platform/host";
 import { errorText, log } from "./platform/log";
 import { measuredCron, measuredQueue } from "./platform/metrics";
@@ -187,7 +188,7 @@ const handlers = {
       const closing = batch.messages.filter((m) => isClosingMessage(m.body));
       const acts = batch.messages.filter((m) => isReconciliationMessage(m.body));
       if (closing.length > 0) await consumeClosing(closing, closingDeps(env));
-      if (acts.length > 0) await consumeReconciliations(acts, reportDeps(env));
+      if (acts.length > 0) await consumeReconciliations(acts, { ...reportDeps(env), queue: env.REPORTS });
       const reports = batch.messages.filter((m) => !closing.includes(m) && !acts.includes(m));
       if (reports.length === 0) return;
       return consumeReports({ ...batch, queue: batch.queue, messages: reports }, reportDeps(env));
@@ -253,7 +254,12 @@ const handlers = {
         log("error", "cron.clean_failed", { error: errorText(e) });
         return {};
       });
-      log("info", "cron.housekeeping", { ...removed, shardsQueued });
+      // What dead chains of reads over many shards left in R2 (platform/gather.ts), a day on.
+      const gatherObjects = await sweepGatherRuns(env.FILES, at).catch((e: unknown) => {
+        log("error", "cron.gather_sweep_failed", { error: errorText(e) });
+        return 0;
+      });
+      log("info", "cron.housekeeping", { ...removed, shardsQueued, gatherObjects });
       return;
     }
     if (controller.cron === "0 * * * *") {

@@ -9,7 +9,7 @@ import { XMLParser } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import { accounts as accountsTable } from "../../worker/db/schema/region";
 import { appendEntry } from "../../worker/features/billing/ledger.service";
-import type { ClosingMessage, ClosingPageMessage } from "../../worker/features/business/closing.messages";
+import { ClosingMessage, type ClosingPageMessage } from "../../worker/features/business/closing.messages";
 import {
   type ClosingDeps,
   consumeClosing,
@@ -20,6 +20,7 @@ import {
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
 import { assetFonts } from "../../worker/features/usage/usage.consumer";
 import { createDataAccess } from "../../worker/platform/db";
+import { sweepGatherRuns } from "../../worker/platform/gather";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { localDay } from "../../worker/platform/region";
 import { api, call, json, login } from "./helpers";
@@ -550,5 +551,77 @@ describe("the business cabinet's closing documents", () => {
     expect((await api(petr, `/business/organisations/${SMIRNOV}/documents/closing/${upd.id}/pdf`)).status).toBe(404);
     expect((await api(admin, `/business/organisations/${VETER}/documents/closing/${upd.id}/txt?lang=en`)).status).toBe(404);
     expect((await api(admin, `/business/organisations/${VETER}/documents/closing/nonsense/pdf`)).status).toBe(404);
+  });
+});
+
+describe("an organisation on many shards", () => {
+  it("reads an organisation on more shards than one message reads over a chain of its messages, and issues one УПД equal to the ledger", async () => {
+    const period = shiftMonth(thisMonth, 4);
+    await chargedThrough(["msk", "spb", "ekb"], lastDay(period));
+    // A charge that month for one account on each of the organisation's shards.
+    const accounts = await accountsOf(VETER);
+    const firstOnShard = [...new Map(accounts.map((a) => [a.shard, a])).values()];
+    for (const [i, a] of firstOnShard.entries())
+      await appendEntry(createDataAccess(env).shard(a.shard as "DB_MOSCOW"), {
+        accountNo: a.accountNo,
+        kind: "charge",
+        amountKop: -(500_00 + i),
+        occurredAt: new Date(`${period}-10T12:00:00+03:00`),
+        localDay: `${period}-10`,
+        serviceId: "svc-gather-test",
+        descriptionRu: "Абонентская плата",
+        descriptionEn: "Subscription fee",
+        idempotencyKey: `gather-test:${period}:${a.accountNo}`,
+      });
+    const chain = fakeQueue();
+    const d = { ...deps(), queue: chain.queue };
+    // A budget of one query a message: each message reads one shard's share (the first always), three shards.
+    const outcomes: string[] = [];
+    let state: ClosingMessage["gather"];
+    for (let i = 0; i < 20; i++) {
+      const out = await issueMonth(d, VETER, period, new Date(), state, 1);
+      outcomes.push(out);
+      if (out !== "gathering") break;
+      const next = ClosingMessage.parse(chain.pages.at(-1));
+      expect(next).toMatchObject({ kind: "closing_documents", orgId: VETER, period });
+      state = next.gather;
+    }
+    const ledger = await ledgerCharges(VETER, period);
+    expect(outcomes).toEqual([...Array.from({ length: ledger.shards.size - 1 }, () => "gathering"), "issued"]);
+    const docs = await docsOf(VETER, period);
+    expect(docs).toHaveLength(1);
+    expect(ledger.total).toBeGreaterThan(0);
+    expect(docs[0]?.total_kop).toBe(ledger.total);
+    const lines = await env.DB.prepare("SELECT count(DISTINCT account_no) AS n, sum(amount_kop) AS s FROM closing_lines WHERE doc_id = ?")
+      .bind(docs[0]?.id)
+      .first<{ n: number; s: number }>();
+    // Every shard's share is in it: at least the account charged on each.
+    expect(lines?.s).toBe(ledger.total);
+    expect(lines?.n).toBeGreaterThanOrEqual(firstOnShard.length);
+    // The run's shares are deleted once the document is made; its last message again makes nothing.
+    expect((await env.FILES.list({ prefix: "gather/" })).objects).toEqual([]);
+    expect(await issueMonth(d, VETER, period, new Date(), state, 1)).toBe("skipped");
+    expect(await docsOf(VETER, period)).toHaveLength(1);
+  });
+
+  it("deletes what a dead chain of shares left a day later; a message of it then makes nothing", async () => {
+    const period = shiftMonth(thisMonth, 5);
+    await chargedThrough(["msk", "spb", "ekb"], lastDay(period));
+    const chain = fakeQueue();
+    expect(await issueMonth({ ...deps(), queue: chain.queue }, VETER, period, new Date(), undefined, 1)).toBe("gathering");
+    const next = ClosingMessage.parse(chain.pages.at(-1));
+    expect((await env.FILES.list({ prefix: "gather/" })).objects.length).toBe(2);
+    // Housekeeping keeps a live run, and deletes it once a day old.
+    expect(await sweepGatherRuns(env.FILES)).toBe(0);
+    expect(await sweepGatherRuns(env.FILES, new Date(Date.now() + 25 * 3600_000))).toBe(2);
+    expect(await issueMonth(deps(), VETER, period, new Date(), next.gather, 1)).toBe("skipped");
+    expect(await docsOf(VETER, period)).toEqual([]);
+    // A hostile message is not a closing message.
+    for (const gather of [
+      { run: "../x", from: 1 },
+      { run: "r", from: -1 },
+      { run: "r", from: 1.5 },
+    ])
+      expect(ClosingMessage.safeParse({ kind: "closing_documents", orgId: VETER, period, gather }).success).toBe(false);
   });
 });

@@ -10,9 +10,15 @@ import { describe, expect, it } from "vitest";
 import { accountDirectory } from "../../worker/db/schema/global";
 import { accounts } from "../../worker/db/schema/region";
 import { appendSelected, balanceOf, closeMonthStatements, insertEntry } from "../../worker/features/billing/ledger.service";
-import { computeAct } from "../../worker/features/business/reconciliation.service";
+import {
+  computeAct,
+  isReconciliationMessage,
+  makeReconciliation,
+  type ReconciliationMessage,
+} from "../../worker/features/business/reconciliation.service";
+import { assetFonts } from "../../worker/features/usage/usage.consumer";
 import { createDataAccess, isShardBinding, rawBatch } from "../../worker/platform/db";
-import { makeAccountNo } from "../../worker/platform/ids";
+import { makeAccountNo, newId } from "../../worker/platform/ids";
 import { addDays, localDay } from "../../worker/platform/region";
 import { pdfText, xlsxCells } from "./doc-text";
 import { api, call, json, login } from "./helpers";
@@ -354,8 +360,25 @@ describe("акт сверки documents", () => {
     }
     const en = await json<Problem>(await order(accountant, VETER, { from: "2020-01-01", to: "2026-01-01" }, "en"));
     expect(en.errors?.[0]).toMatchObject({ field: "from", message: "A reconciliation covers at most 3 years" });
-    // Exactly three years is allowed; wrong types and garbage are 400s too.
-    expect((await order(accountant, VETER, { from: "2023-01-01", to: "2025-12-31" })).status).toBe(202);
+    // An act of 220 accounts × 36 months is more than one act holds: refused naming how many accounts 36 months allow.
+    const big = await order(accountant, VETER, { from: "2023-01-01", to: "2025-12-31" });
+    expect(big.status).toBe(400);
+    expect((await json<Problem>(big)).errors?.[0]).toMatchObject({
+      field: "accounts",
+      message: "За 36 мес. акт сверки составляется не больше чем по 166 лицевым счетам: выберите меньше счетов или сократите период",
+    });
+    const some = (
+      await env.DB.prepare("SELECT account_no FROM org_accounts WHERE org_id = ? ORDER BY account_no LIMIT 167")
+        .bind(VETER)
+        .all<{ account_no: string }>()
+    ).results.map((r) => r.account_no);
+    const over = await json<Problem>(await order(accountant, VETER, { from: "2023-01-01", to: "2025-12-31", accounts: some }, "en"));
+    expect(over.errors?.[0]).toMatchObject({
+      field: "accounts",
+      message: "For 36 months an act covers at most 166 accounts: choose fewer accounts or a shorter period",
+    });
+    // Exactly three years is allowed (for as many accounts as that allows); wrong types and garbage are 400s too.
+    expect((await order(accountant, VETER, { from: "2023-01-01", to: "2025-12-31", accounts: some.slice(0, 166) })).status).toBe(202);
     for (const body of [
       {},
       { from: 1, to: 2 },
@@ -374,6 +397,69 @@ function inn10(body9: string) {
   const w = [2, 4, 10, 3, 5, 9, 4, 6, 8];
   return body9 + String((w.reduce((t, x, i) => t + Number(body9[i]) * x, 0) % 11) % 10);
 }
+
+describe("an organisation on many shards", () => {
+  it("reads its act a share of shards a message, and makes it with the same figures as one read; the shares are then deleted", async () => {
+    const nos = (
+      await env.DB.prepare("SELECT account_no FROM org_accounts WHERE org_id = ? ORDER BY account_no")
+        .bind(VETER)
+        .all<{ account_no: string }>()
+    ).results.map((r) => r.account_no);
+    const shards = await env.DB.prepare(
+      "SELECT count(DISTINCT shard) AS n FROM account_directory WHERE account_no IN (SELECT value FROM json_each(?))",
+    )
+      .bind(JSON.stringify(nos))
+      .first<{ n: number }>();
+    const period = lastMonth();
+    const id = newId();
+    await env.DB.prepare(
+      "INSERT INTO reconciliations (id, org_id, requested_by, from_day, to_day, account_nos, lang, status, attempts, created_at) VALUES (?, ?, 'test', ?, ?, ?, 'ru', 'queued', 0, ?)",
+    )
+      .bind(id, VETER, period.from, period.to, JSON.stringify(nos), Date.now())
+      .run();
+    const sent: ReconciliationMessage[] = [];
+    const queue = { send: async (m: ReconciliationMessage) => void sent.push(m) } as unknown as Queue;
+    // A budget of one shard's batch a message.
+    const deps = { data: data(), files: env.FILES, fonts: assetFonts(env.ASSETS), queue, gatherBudget: 3 };
+    const outcomes: string[] = [];
+    let state: ReconciliationMessage["gather"];
+    for (let i = 0; i < 20; i++) {
+      const out = await makeReconciliation(deps, id, state);
+      outcomes.push(out);
+      if (out !== "gathering") break;
+      const next = sent.at(-1);
+      expect(isReconciliationMessage(next)).toBe(true);
+      state = next?.gather;
+    }
+    expect(shards?.n).toBeGreaterThanOrEqual(2);
+    expect(outcomes).toEqual([...Array.from({ length: (shards?.n ?? 0) - 1 }, () => "gathering"), "ready"]);
+    const row = await env.DB.prepare(
+      "SELECT status, attempts, opening_kop, debit_kop, credit_kop, closing_kop FROM reconciliations WHERE id = ?",
+    )
+      .bind(id)
+      .first();
+    const whole = await computeAct(data(), nos, period.from, period.to);
+    // One attempt, whatever the number of messages; the figures of a read at once.
+    expect(row).toEqual({
+      status: "ready",
+      attempts: 1,
+      opening_kop: whole.openingKop,
+      debit_kop: whole.debitKop,
+      credit_kop: whole.creditKop,
+      closing_kop: whole.closingKop,
+    });
+    expect(whole.debitKop).toBeGreaterThan(0);
+    expect((await env.FILES.list({ prefix: "gather/" })).objects).toEqual([]);
+    // Its last message again: nothing.
+    expect(await makeReconciliation(deps, id, state)).toBe("skipped");
+    for (const gather of [
+      { run: "../x", from: 0 },
+      { run: "r", from: -1 },
+      { run: "r", from: 0.5 },
+    ])
+      expect(isReconciliationMessage({ kind: "reconciliation", id, gather })).toBe(false);
+  });
+});
 
 describe("a large organisation", () => {
   it("makes the act of 500 accounts × 12 months (closed months and daily charges) through the queue, to the kopeck", async () => {

@@ -572,6 +572,10 @@ const messages = {
     ru: "Акт сверки можно составить с 1 января трёхлетней давности; за более ранний период обратитесь к менеджеру",
     en: "A reconciliation can start no earlier than 1 January three years back; ask your manager for an earlier period",
   },
+  "field.reconSize": {
+    ru: "За {months} мес. акт сверки составляется не больше чем по {max} лицевым счетам: выберите меньше счетов или сократите период",
+    en: "For {months} months an act covers at most {max} accounts: choose fewer accounts or a shorter period",
+  },
   "problem.reconciliation_not_ready": { ru: "Акт сверки ещё формируется", en: "The reconciliation statement is still being made" },
   "problem.reconciliation_failed": { ru: "Акт сверки не удалось сформировать", en: "The reconciliation statement could not be made" },
   "field.orgSites": { ru: "Выберите площадки этой организации", en: "Choose sites of this organisation" },

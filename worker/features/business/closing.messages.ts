@@ -9,6 +9,8 @@ export const ClosingMessage = z.object({
   orgId: z.string().min(1).max(60),
   /** YYYY-MM. */
   period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/),
+  /** A read of the month's charges over many shards going on (platform/gather.ts): its run and next shard. */
+  gather: z.object({ run: z.string().regex(/^[\w-]{1,60}$/), from: z.number().int().min(0).max(100_000) }).optional(),
 });
 export type ClosingMessage = z.infer<typeof ClosingMessage>;
 

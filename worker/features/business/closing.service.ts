@@ -3,6 +3,7 @@ import { SELLER } from "../../data/seller.data";
 import { organisations } from "../../db/schema/global";
 import { type DataAccess, type GlobalDb, isShardBinding, type ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
+import { type GatherShard, type GatherState, gather } from "../../platform/gather";
 import { siteUrlFrom } from "../../platform/host";
 import { isId, newId } from "../../platform/ids";
 import { beat, release, takeLease } from "../../platform/lease";
@@ -122,13 +123,21 @@ export async function queueClosingPage(
   return messages.length;
 }
 
-/** The month's charges of these accounts, per service, read from every shard they are on (in parallel). */
-async function monthCharges(data: DataAccess, accounts: { accountNo: string; region: string; shard: string }[], period: string) {
-  const byShard = new Map<ShardBinding, string[]>();
-  for (const a of accounts) if (isShardBinding(a.shard)) byShard.set(a.shard, [...(byShard.get(a.shard) ?? []), a.accountNo]);
-  const regionOf = new Map(accounts.map((a) => [a.accountNo, a.region]));
+type OrgAccount = { accountNo: string; region: string };
+
+/** The organisation's accounts by the shard they are on, in the shards' order: what the month's charges read. */
+function byShardOf(accounts: { accountNo: string; region: string; shard: string }[]): GatherShard<OrgAccount>[] {
+  const byShard = new Map<ShardBinding, OrgAccount[]>();
+  for (const a of accounts)
+    if (isShardBinding(a.shard)) byShard.set(a.shard, [...(byShard.get(a.shard) ?? []), { accountNo: a.accountNo, region: a.region }]);
+  return [...byShard].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([shard, accounts]) => ({ shard, accounts }));
+}
+
+/** One shard's share of the month's charges of the organisation's accounts, per service (a query per 90 accounts). */
+async function shardCharges(data: DataAccess, s: GatherShard<OrgAccount>, period: string): Promise<ChargeLine[]> {
+  const regionOf = new Map(s.accounts.map((a) => [a.accountNo, a.region]));
   const parts = await Promise.all(
-    [...byShard].flatMap(([shard, nos]) => bq.chunks(nos).map((chunk) => monthChargesByService(data.shard(shard), chunk, period))),
+    bq.chunks(s.accounts.map((a) => a.accountNo)).map((chunk) => monthChargesByService(data.shard(s.shard), chunk, period)),
   );
   return parts.flat().map((c): ChargeLine => ({ ...c, region: regionOf.get(c.accountNo) ?? "" }));
 }
@@ -162,27 +171,55 @@ function toDoc(row: DocRow, lines: LineRow[], corrects: DocRow | undefined): Clo
   };
 }
 
-export type ClosingOutcome = "issued" | "corrected" | "unchanged" | "waiting" | "empty" | "skipped";
+export type ClosingOutcome = "issued" | "corrected" | "unchanged" | "waiting" | "empty" | "skipped" | "gathering";
 
 /**
  * Makes an organisation's closing documents for a month, from the ledger: the УПД the first time; later, if the
  * month's charges changed since, a correction (УКД) with the difference that refers to it; otherwise nothing. A
  * document is written once (number, parties, lines and totals in one batch) and its files are then rendered from
  * those rows into R2, so a rerun or a retry yields the same number and content. Waits while any region of the
- * organisation's accounts is not yet charged to the month's last day.
+ * organisation's accounts is not yet charged to the month's last day. An organisation whose accounts are on more
+ * shards than one invocation reads has its month's charges read over a chain of its messages (platform/gather.ts):
+ * each reads its share, and the last makes the document ("gathering" until then).
  */
-export async function issueMonth(deps: ClosingDeps, orgId: string, period: string, now = new Date()): Promise<ClosingOutcome> {
+export async function issueMonth(
+  deps: ClosingDeps,
+  orgId: string,
+  period: string,
+  now = new Date(),
+  state?: GatherState,
+  budget?: number,
+): Promise<ClosingOutcome> {
   const db = deps.data.global;
   const org = await db.select().from(organisations).where(eq(organisations.id, orgId)).get();
   if (!org) return "skipped";
-  const accounts = await q.selectOrgAccounts(db, orgId);
-  if (accounts.length === 0) return "skipped";
   const { last } = monthDays(period);
-  const regions = [...new Set(accounts.map((a) => a.region))];
-  const through = await Promise.all(regions.map((r) => q.chargedThrough(deps.data.shardForRegion(r), r)));
-  if (through.some((d) => d === undefined || d < last)) return "waiting";
-
-  const charges = await monthCharges(deps.data, accounts, period);
+  // What the first message found before reading: no account, or a region not charged through the month yet.
+  const early: { outcome?: ClosingOutcome } = {};
+  const got = await gather({
+    files: deps.files,
+    prefix: `closing/${orgId}/${period}`,
+    state,
+    plan: async () => {
+      const accounts = await q.selectOrgAccounts(db, orgId);
+      if (accounts.length === 0) early.outcome = "skipped";
+      const regions = [...new Set(accounts.map((a) => a.region))];
+      const through = await Promise.all(regions.map((r) => q.chargedThrough(deps.data.shardForRegion(r), r)));
+      if (through.some((d) => d === undefined || d < last)) early.outcome ??= "waiting";
+      return early.outcome ? [] : byShardOf(accounts);
+    },
+    read: (s) => shardCharges(deps.data, s, period),
+    cost: (s) => Math.ceil(s.accounts.length / 90),
+    now,
+    ...(budget !== undefined ? { budget } : {}),
+  });
+  if (early.outcome) return early.outcome;
+  if (got.kind === "gone") return "skipped";
+  if (got.kind === "more") {
+    await deps.queue.send({ kind: "closing_documents", orgId, period, gather: got.next } satisfies ClosingMessage);
+    return "gathering";
+  }
+  const charges = got.rows;
   const existing = await q.selectMonthDocuments(db, orgId, period);
   const existingLines = await q.selectLines(
     db,
@@ -238,8 +275,12 @@ export async function issueMonth(deps: ClosingDeps, orgId: string, period: strin
       ),
     ]);
     outcome = original ? "corrected" : "issued";
-  } else if (!original) return "empty";
+  } else if (!original) {
+    await got.done();
+    return "empty";
+  }
   await renderPending(deps, org, period, now);
+  await got.done();
   return outcome;
 }
 
@@ -317,7 +358,7 @@ export async function consumeClosing(messages: readonly Message<unknown>[], deps
     }
     const started = Date.now();
     try {
-      const outcome = await issueMonth(deps, parsed.data.orgId, parsed.data.period);
+      const outcome = await issueMonth(deps, parsed.data.orgId, parsed.data.period, new Date(), parsed.data.gather);
       log("info", "closing.done", { orgId: parsed.data.orgId, period: parsed.data.period, outcome, ms: Date.now() - started });
       message.ack();
     } catch (err) {

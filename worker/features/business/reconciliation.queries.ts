@@ -49,6 +49,15 @@ export function claimReconciliation(db: GlobalDb, id: string, maxAttempts: numbe
     .returning();
 }
 
+/** An act being made (a later share of its read goes on only while it is). */
+export function selectRunningReconciliation(db: GlobalDb, id: string) {
+  return db
+    .select()
+    .from(reconciliations)
+    .where(and(eq(reconciliations.id, id), eq(reconciliations.status, "running")))
+    .all();
+}
+
 export function finishReconciliation(
   db: GlobalDb,
   id: string,

@@ -4,6 +4,7 @@ import { organisations, reconciliations } from "../../db/schema/global";
 import type { AppEnv } from "../../env";
 import { type DataAccess, type GlobalDb, isShardBinding, type ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
+import { GATHER_QUERIES, type GatherShard, type GatherState, gather } from "../../platform/gather";
 import type { Lang } from "../../platform/i18n";
 import { isId, newId, parseAccountNo } from "../../platform/ids";
 import { errorText, log } from "../../platform/log";
@@ -26,16 +27,43 @@ export const MAX_ATTEMPTS = 3;
 /** The easternmost region's zone: a day that has begun nowhere in the country yet is in the future. */
 const EASTERNMOST_TZ = "Asia/Kamchatka";
 
-/** A message on the reports queue: make this act's files. Declared once for the producer and the consumer. */
+/**
+ * Accounts × months one act covers at most: 500 accounts for a year, 166 for three years (about 200 pages of PDF,
+ * and what one invocation holds in memory to write it). A larger act is refused naming how many accounts the period allows.
+ */
+export const MAX_ACT_ACCOUNT_MONTHS = 6_000;
+
+/**
+ * A message on the reports queue: make this act's files. `gather`: its ledger read over many shards going on
+ * (platform/gather.ts). Declared once for the producer and the consumer.
+ */
 export interface ReconciliationMessage {
   kind: "reconciliation";
   id: string;
+  gather?: GatherState;
 }
-export const isReconciliationMessage = (body: unknown): body is ReconciliationMessage =>
-  typeof body === "object" &&
-  body !== null &&
-  (body as { kind?: unknown }).kind === "reconciliation" &&
-  typeof (body as { id?: unknown }).id === "string";
+export const isReconciliationMessage = (body: unknown): body is ReconciliationMessage => {
+  const m = body as Partial<ReconciliationMessage> | null;
+  return (
+    typeof m === "object" &&
+    m !== null &&
+    m.kind === "reconciliation" &&
+    typeof m.id === "string" &&
+    (m.gather === undefined ||
+      (typeof m.gather === "object" &&
+        m.gather !== null &&
+        /^[\w-]{1,60}$/.test(String(m.gather.run)) &&
+        Number.isSafeInteger(m.gather.from) &&
+        m.gather.from >= 0))
+  );
+};
+
+/** The calendar months a period touches (2025-01-31 to 2025-02-01 is two). */
+export function monthsSpanned(from: string, to: string): number {
+  const [fy, fm] = from.split("-").map(Number) as [number, number];
+  const [ty, tm] = to.split("-").map(Number) as [number, number];
+  return (ty - fy) * 12 + (tm - fm) + 1;
+}
 
 const validOrgId = (id: string) => /^[a-z0-9-]{1,40}$/.test(id);
 
@@ -99,6 +127,11 @@ export async function requestReconciliation(
     chosen = [...new Set(parsed as string[])].sort();
   }
   if (chosen.length === 0) throw fieldError("accounts", "field.orgAccounts");
+  const months = monthsSpanned(period.from, period.to);
+  if (chosen.length * months > MAX_ACT_ACCOUNT_MONTHS)
+    throw new AppError(400, "validation", {}, [
+      { field: "accounts", message: "field.reconSize", params: { months, max: Math.floor(MAX_ACT_ACCOUNT_MONTHS / months) } },
+    ]);
   const id = newId(now.getTime());
   await db.batch([
     db.insert(reconciliations).values({
@@ -222,6 +255,38 @@ export interface ReconciliationDeps {
   files: R2Bucket;
   fonts: () => Promise<PdfFonts>;
   now?: () => Date;
+  /** The reports queue, where an act read over many shards queues its next share (none: read at once). */
+  queue?: Queue;
+  /** D1 queries a message's share of the read may cost (platform/gather.ts). */
+  gatherBudget?: number;
+}
+
+type ActAccountRef = { accountNo: string; region: string };
+
+/** The act's accounts by the shard they are on (the directory's), in the shards' order. */
+async function actPlan(data: DataAccess, accountNos: string[]): Promise<GatherShard<ActAccountRef>[]> {
+  const dir = await q.selectDirectory(data.global, accountNos).all();
+  const where = new Map(dir.map((d) => [d.accountNo, d]));
+  const byShard = new Map<ShardBinding, ActAccountRef[]>();
+  for (const no of accountNos) {
+    const d = where.get(no);
+    if (d && isShardBinding(d.shard)) byShard.set(d.shard, [...(byShard.get(d.shard) ?? []), { accountNo: no, region: d.region }]);
+  }
+  return [...byShard].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([shard, accounts]) => ({ shard, accounts }));
+}
+
+/** One shard's rows of the act: a batch of three statements. */
+async function actRows(data: DataAccess, s: GatherShard<ActAccountRef>, from: string, to: string): Promise<ShardRows> {
+  const db = data.shard(s.shard);
+  const [openings, charges, entries] = await db.batch(
+    selectReconciliation(
+      db,
+      s.accounts.map((a) => a.accountNo),
+      from,
+      to,
+    ),
+  );
+  return { openings, charges, entries };
 }
 
 /**
@@ -229,26 +294,15 @@ export interface ReconciliationDeps {
  * statements whatever the number of accounts), all shards in parallel.
  */
 export async function computeAct(data: DataAccess, accountNos: string[], from: string, to: string) {
-  const dir = await q.selectDirectory(data.global, accountNos).all();
-  const where = new Map(dir.map((d) => [d.accountNo, d]));
-  const byShard = new Map<ShardBinding, string[]>();
-  for (const no of accountNos) {
-    const shard = where.get(no)?.shard;
-    if (shard && isShardBinding(shard)) byShard.set(shard, [...(byShard.get(shard) ?? []), no]);
-  }
-  const rows: ShardRows[] = await Promise.all(
-    [...byShard].map(async ([shard, nos]) => {
-      const db = data.shard(shard);
-      const [openings, charges, entries] = await db.batch(selectReconciliation(db, nos, from, to));
-      return { openings, charges, entries };
-    }),
-  );
-  return buildAct(
-    from,
-    to,
-    accountNos.map((no) => ({ accountNo: no, region: where.get(no)?.region ?? "" })),
-    rows,
-  );
+  const plan = await actPlan(data, accountNos);
+  const rows = await Promise.all(plan.map((s) => actRows(data, s, from, to)));
+  return buildAct(from, to, actAccounts(accountNos, plan), rows);
+}
+
+/** The act's accounts in the order asked, each with its region (an account gone from the directory has none). */
+function actAccounts(accountNos: string[], plan: GatherShard<ActAccountRef>[]): ActAccountRef[] {
+  const region = new Map(plan.flatMap((s) => s.accounts.map((a) => [a.accountNo, a.region] as const)));
+  return accountNos.map((no) => ({ accountNo: no, region: region.get(no) ?? "" }));
 }
 
 /**
@@ -259,12 +313,17 @@ export async function computeAct(data: DataAccess, accountNos: string[], from: s
  * per service and the opening balance comes from `ledger_periods`), the act has one line per account and month
  * of charges plus each payment (≈ 15,000 lines, ≈ 200 pages), which the PDF writer streams as content operators.
  */
-export async function makeReconciliation(deps: ReconciliationDeps, id: string): Promise<"ready" | "skipped"> {
+export async function makeReconciliation(
+  deps: ReconciliationDeps,
+  id: string,
+  state?: GatherState,
+): Promise<"ready" | "skipped" | "gathering"> {
   const db = deps.data.global;
   const now = deps.now?.() ?? new Date();
-  const [row] = await q.claimReconciliation(db, id, MAX_ATTEMPTS);
+  // The first message claims the act (an attempt); the next shares of its read go on while it is being made.
+  const [row] = state ? await q.selectRunningReconciliation(db, id) : await q.claimReconciliation(db, id, MAX_ATTEMPTS);
   if (!row) {
-    await q.failReconciliation(db, id, "attempts exhausted");
+    if (!state) await q.failReconciliation(db, id, "attempts exhausted");
     return "skipped";
   }
   const org = await db.select().from(organisations).where(eq(organisations.id, row.orgId)).get();
@@ -278,7 +337,29 @@ export async function makeReconciliation(deps: ReconciliationDeps, id: string): 
     return "skipped";
   }
   const accountNos = JSON.parse(row.accountNos) as string[];
-  const act = await computeAct(deps.data, accountNos, row.fromDay, row.toDay);
+  // Three statements a shard: an organisation on hundreds of shards is read a share a message.
+  let plan: GatherShard<ActAccountRef>[] = [];
+  const got = await gather({
+    files: deps.files,
+    prefix: `reconciliation/${row.orgId}/${row.id}`,
+    state,
+    plan: async () => {
+      plan = await actPlan(deps.data, accountNos);
+      return plan;
+    },
+    read: async (s) => [await actRows(deps.data, s, row.fromDay, row.toDay)],
+    cost: () => 3,
+    now,
+    budget: deps.queue ? (deps.gatherBudget ?? GATHER_QUERIES) : Number.POSITIVE_INFINITY,
+  });
+  if (got.kind === "gone") return "skipped";
+  if (got.kind === "more") {
+    await deps.queue?.send({ kind: "reconciliation", id: row.id, gather: got.next } satisfies ReconciliationMessage);
+    return "gathering";
+  }
+  // The accounts' regions: from the plan read now, or (a read over many messages) the directory's once more.
+  if (plan.length === 0 && state) plan = await actPlan(deps.data, accountNos);
+  const act = buildAct(row.fromDay, row.toDay, actAccounts(accountNos, plan), got.rows);
   const party = { name: org.name, inn: org.inn, kpp: org.kpp };
   const pdf = await actPdf(await deps.fonts(), act, party, row.lang, now);
   const xlsx = await actXlsx(act, party, row.lang);
@@ -301,6 +382,7 @@ export async function makeReconciliation(deps: ReconciliationDeps, id: string): 
     xlsxKey: `${stem}.xlsx`,
     readyAt: now,
   });
+  await got.done();
   return done.length > 0 ? "ready" : "skipped";
 }
 
@@ -314,7 +396,7 @@ export async function consumeReconciliations(messages: readonly Message<unknown>
     const { id } = message.body;
     const started = Date.now();
     try {
-      const outcome = await makeReconciliation(deps, id);
+      const outcome = await makeReconciliation(deps, id, message.body.gather);
       log("info", "reconciliation.done", { id, outcome, ms: Date.now() - started });
       message.ack();
     } catch (err) {
