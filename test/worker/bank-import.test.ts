@@ -652,3 +652,36 @@ describe("malformed files", () => {
     expect((await ops("/bank-statements/lines", { headers: { authorization: "Bearer wrong" } })).status).toBe(401);
   });
 });
+
+describe("a statement of thousands of lines", () => {
+  it("is stored and matched within one invocation's queries; the queue does the rest", { timeout: 150_000 }, async () => {
+    const docs = Array.from({ length: 2_000 }, (_, i) => ({
+      number: `T${number()}`,
+      date: "11.03.2026",
+      sum: `${(i % 90) + 1}.00`,
+      purpose: `Оплата услуг связи без указания счёта, строка ${i}`,
+    }));
+    const res = await upload(statementText(docs));
+    expect(res.status).toBe(200);
+    const body = await json<ImportResult>(res);
+    expect(body).toMatchObject({ incoming: 2_000, newLines: 2_000 });
+    // Every statement of the request, the batches' each counted: within D1's 1,000 an invocation.
+    const timing = res.headers.get("server-timing") ?? "";
+    const statements = Number(/d1;desc="(\d+) statements/.exec(timing)?.[1] ?? "NaN");
+    expect(statements).toBeLessThanOrEqual(1_000);
+    expect(body.lines.pending).toBeGreaterThan(0);
+    // The queue's chain matches the rest: none is left new (none names an account: all go to the operators' queue).
+    const ids = await Promise.all(docs.map((d) => keysOf(d, ["x"]).then(([k]) => (k as string).split(":")[1] as string)));
+    const pendingOf = async () =>
+      (
+        await env.DB.prepare(
+          "SELECT count(*) AS n FROM bank_statement_lines WHERE status = 'new' AND id IN (SELECT value FROM json_each(?))",
+        )
+          .bind(JSON.stringify(ids))
+          .first<{ n: number }>()
+      )?.n ?? -1;
+    const deadline = Date.now() + 120_000;
+    while ((await pendingOf()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+    expect(await pendingOf()).toBe(0);
+  });
+});
