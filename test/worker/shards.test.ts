@@ -452,7 +452,15 @@ describe("the shard map: two shards of the Moscow branch", () => {
     // The next reads the second shard, and the close starts at its month.
     const second = await closeMonths(data, queue, scan, new Map(progress), new Date(), 1, 1, 1);
     expect(second.continued).toBe(true);
-    expect((sent.at(-1) as RegionDayMessage).closeResume?.month).toBe("2019-03");
+    const resume = sent.at(-1) as RegionDayMessage;
+    expect(resume.closeResume?.month).toBe("2019-03");
+    // Cut short, the close goes on from its resume: the next page of the month, not the scan again.
+    await closeMonths(data, queue, resume, new Map(progress), new Date(), 1, 1, 1);
+    const after = sent.at(-1) as RegionDayMessage;
+    expect(after.firstScan).toBeUndefined();
+    expect(after.closeResume?.month).toBe("2019-03");
+    const place = (m: RegionDayMessage) => `${m.closeResume?.shard ?? ""}/${m.closeResume?.afterAccount ?? ""}`;
+    expect(place(after) > place(resume)).toBe(true);
     // A hostile scan is not a region message.
     expect(isRegionDayMessage({ ...scan, firstScan: { throughShard: "DB_X; DROP", earliest: null } })).toBe(false);
     expect(isRegionDayMessage({ ...scan, firstScan: { throughShard: "DB_MOSCOW", earliest: "yesterday" } })).toBe(false);

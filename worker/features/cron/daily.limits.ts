@@ -10,7 +10,7 @@ export const SHARD_START_CALLS = 60;
 /**
  * Shards one region message reads for the region's first ledger day, where its first close starts (one query a shard:
  * daily.service.ts `closeMonths`). Volga's 976 shards at the target are read over 20 messages, each from the shard
- * the last got to, with the earliest day so far; with the charge's 700 calls and the close's 50 pages (about 100
- * calls) a message stays well under an invocation's 1,000.
+ * the last got to, with the earliest day so far. The scan's messages do nothing else of the close; the month's first
+ * close then goes on from its own resume, never back to the scan.
  */
 export const FIRST_DAY_SHARDS_PER_MESSAGE = 50;

@@ -441,6 +441,8 @@ export async function closeMonths(
   const closedTo = progress.get("close");
   let month: string;
   if (closedTo !== undefined) month = nextMonth(closedTo.slice(0, 7));
+  // The first close under way (its first month found, then cut short): it goes on, not back to the scan.
+  else if (message.closeResume) month = message.closeResume.month;
   else {
     // Where the scan got to: after its shard (from the start if that shard is no longer the branch's).
     const scan = message.firstScan;
