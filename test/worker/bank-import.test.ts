@@ -580,6 +580,24 @@ describe("the queue's chain over pending lines", () => {
     expect(CREDIT_TARGETS).toBeGreaterThanOrEqual(500);
   });
 
+  it("keeps to its budget over pages that credit nothing (lines that go to the operators' queue)", async () => {
+    const ids = await pendingLines(
+      Array.from({ length: 130 }, (_, i) => ({ purpose: `Оплата без указания счёта ${i}`, amountKop: 1_000 + i })),
+      Date.now() - 20_000,
+    );
+    const budget = 100;
+    const chain = await runChain({}, { budget, page: PAGE, groupTargets: CREDIT_TARGETS });
+    expect(chain.messages).toBeGreaterThanOrEqual(2);
+    // A message stops once past its budget: at most one page's matching beyond it.
+    for (const q of chain.queries) expect(q).toBeLessThanOrEqual(budget + PAGE + 12);
+    const left = await env.DB.prepare(
+      "SELECT count(*) AS n FROM bank_statement_lines WHERE status != 'queued' AND id IN (SELECT value FROM json_each(?))",
+    )
+      .bind(JSON.stringify(ids))
+      .first<{ n: number }>();
+    expect(left?.n).toBe(0);
+  });
+
   it("runs one cron chain at a time: the next hour starts none while it runs; a taken-over chain's message does nothing", async () => {
     const [line] = await pendingLines([{ targets: [{ accountNo: MSK(42), amountKop: 1_500 }] }]);
     const sent: BankLinesMessage[] = [];

@@ -44,7 +44,8 @@ import { parseStatement, type StatementDocument, StatementFormatError } from "./
  * 500 accounts (an invoice's lines), each maybe on its own shard: its calls grow with its targets, so lines are
  * credited in groups of at most `CREDIT_TARGETS` targets, each started only while the invocation's budget of calls
  * allows it (`UPLOAD_CALLS` for an upload, `QUEUE_CALLS` for a queue message). An upload stores all its lines
- * (≤ 5,000: 20 batches) and credits what its budget allows; the rest is finished by the billing queue
+ * (≤ 5,000: 50 statements of 100, in one batch) and matches and credits what its budget allows; the rest is
+ * finished by the billing queue
  * (`BankLinesMessage`): a chain of messages over the pending lines in order, each from the line the last got to, so
  * a line that cannot be credited (its account gone) is passed over, not worked again by every message. The hourly
  * cron starts a chain over every pending line, under a lease (platform/lease.ts): one at a time.
@@ -63,15 +64,18 @@ export const PAGE = 40;
 /** Targets (accounts credited) one group of lines credits at most: a line with more (up to 500) is a group alone. */
 export const CREDIT_TARGETS = 500;
 /**
- * D1 queries an upload's request may have used when it starts crediting a group (storing 5,000 lines takes 1,000 of
- * them, and then it credits nothing itself); the rest goes to the queue.
+ * D1 queries an upload's request may have used when it starts a page or a group; the rest goes to the queue. What
+ * follows it (the lines' counts by status: 56 queries for 5,000 lines) and the request's own (its session) stay
+ * under 1,000.
  */
-export const UPLOAD_CALLS = 900;
+export const UPLOAD_CALLS = 850;
 /**
- * D1 queries one queue message spends before it hands on; its first group goes whatever it costs (at most about 650:
- * 500 targets over a page's 40 lines, see `creditCalls`), so a message stays within an invocation's 1,000.
+ * D1 queries one queue message spends before it hands on (a page of matching at most past it: about 50). Its first
+ * group of lines to credit goes even past it, up to `QUEUE_HARD_CALLS` (500 targets over a page's 40 lines cost
+ * about 650, see `creditCalls`), so every message gets on and none passes an invocation's 1,000.
  */
 export const QUEUE_CALLS = 600;
+const QUEUE_HARD_CALLS = 950;
 /** A chain started by the cron is taken over when it has not reported for this long (its message dead-lettered). */
 export const LINES_LEASE_STALE_MS = 30 * 60_000;
 const LINES_LEASE = "bank.lines";
@@ -663,11 +667,12 @@ export async function processPendingLines(
   if (m.run !== undefined && !(await beat(data.global, LINES_LEASE, m.run, now))) return 0;
   const start = queriesUsed(data.stats);
   const spent = () => queriesUsed(data.stats) - start;
-  // The message's first group goes whatever it costs (at most creditCalls(500)): every message gets on.
+  // The message's first group to credit may go past the budget, up to the hard limit (at most creditCalls(500) ≈
+  // 650, after a page or so): so a message that starts with the largest group gets on. Later groups keep to the budget.
   let first = true;
   const fits = (calls: number) => {
-    const ok = first || spent() + calls <= budget;
-    first = false;
+    const ok = spent() + calls <= (first ? Math.max(budget, QUEUE_HARD_CALLS) : budget);
+    if (ok) first = false;
     return ok;
   };
   let credited = 0;
@@ -682,7 +687,7 @@ export async function processPendingLines(
     return credited;
   };
   for (;;) {
-    if (!first && spent() >= budget) return handOn();
+    if (spent() >= budget) return handOn();
     const later = after
       ? or(
           gt(bankStatementLines.createdAt, new Date(after.at)),
