@@ -18,6 +18,7 @@ import {
 } from "../../worker/features/business/reconciliation.service";
 import { assetFonts } from "../../worker/features/usage/usage.consumer";
 import { createDataAccess, isShardBinding, rawBatch } from "../../worker/platform/db";
+import { sweepGatherRuns } from "../../worker/platform/gather";
 import { makeAccountNo, newId } from "../../worker/platform/ids";
 import { addDays, localDay } from "../../worker/platform/region";
 import { pdfText, xlsxCells } from "./doc-text";
@@ -452,6 +453,19 @@ describe("an organisation on many shards", () => {
     expect((await env.FILES.list({ prefix: "gather/" })).objects).toEqual([]);
     // Its last message again: nothing.
     expect(await makeReconciliation(deps, id, state)).toBe("skipped");
+    // A run whose shares were swept (its chain dead a day): the act fails, not left "running" for ever.
+    const lost = newId();
+    await env.DB.prepare(
+      "INSERT INTO reconciliations (id, org_id, requested_by, from_day, to_day, account_nos, lang, status, attempts, created_at) VALUES (?, ?, 'test', ?, ?, ?, 'ru', 'queued', 0, ?)",
+    )
+      .bind(lost, VETER, period.from, period.to, JSON.stringify(nos), Date.now())
+      .run();
+    expect(await makeReconciliation(deps, lost)).toBe("gathering");
+    const cut = sent.at(-1)?.gather;
+    expect(await sweepGatherRuns(env.FILES, new Date(Date.now() + 25 * 3600_000))).toBeGreaterThan(0);
+    expect(await makeReconciliation(deps, lost, cut)).toBe("skipped");
+    const failed = await env.DB.prepare("SELECT status FROM reconciliations WHERE id = ?").bind(lost).first<{ status: string }>();
+    expect(failed?.status).toBe("failed");
     for (const gather of [
       { run: "../x", from: 0 },
       { run: "r", from: -1 },

@@ -7,6 +7,7 @@ import { chargeDay } from "../../worker/features/billing/billing.service";
 import { balanceOf } from "../../worker/features/billing/ledger.service";
 import { closeMonthPart } from "../../worker/features/billing/period-close.service";
 import { bonusTick, EARN_HOUR } from "../../worker/features/bonus/bonus.service";
+import { computeAct, makeReconciliation, type ReconciliationMessage } from "../../worker/features/business/reconciliation.service";
 import { SHARD_START_CALLS } from "../../worker/features/cron/daily.limits";
 import { closeMonths, dueDay, isRegionDayMessage, type RegionDayMessage, runRegionDay } from "../../worker/features/cron/daily.service";
 import { balanceAlerts } from "../../worker/features/notifications/alerts.service";
@@ -23,11 +24,11 @@ import {
   type MoveOptions,
   moveAccount,
 } from "../../worker/features/shards/move.service";
-import { makeReport } from "../../worker/features/usage/usage.consumer";
+import { assetFonts, makeReport } from "../../worker/features/usage/usage.consumer";
 import { expireUsage } from "../../worker/features/usage/usage.service";
 import { reportDeps } from "../../worker/index";
 import { createDataAccess, type DataAccess, d1Of, queriesUsed, type ShardBinding } from "../../worker/platform/db";
-import { makeAccountNo } from "../../worker/platform/ids";
+import { makeAccountNo, newId } from "../../worker/platform/ids";
 import { addDays, localDay, localInstant, type Region, regionByCode } from "../../worker/platform/region";
 import { pageSql, registerAccount } from "../../worker/platform/shard-map";
 import { call, forgetLinksOf, json, login, SAME_ORIGIN, shardRows, subscriberAt } from "./helpers";
@@ -464,6 +465,36 @@ describe("the shard map: two shards of the Moscow branch", () => {
     // A hostile scan is not a region message.
     expect(isRegionDayMessage({ ...scan, firstScan: { throughShard: "DB_X; DROP", earliest: null } })).toBe(false);
     expect(isRegionDayMessage({ ...scan, firstScan: { throughShard: "DB_MOSCOW", earliest: "yesterday" } })).toBe(false);
+  });
+
+  it("reads an act over two shards with an account moved between its messages where the account is now", async () => {
+    const other = await annaAccountOnSecond();
+    const nos = [ANNA_MSK, other.accountNo];
+    const id = newId();
+    await env.DB.prepare(
+      "INSERT INTO reconciliations (id, org_id, requested_by, from_day, to_day, account_nos, lang, status, attempts, created_at) VALUES (?, 'org-demo-veter', 'test', '2026-11-01', '2026-11-01', ?, 'ru', 'queued', 0, ?)",
+    )
+      .bind(id, JSON.stringify(nos), Date.now())
+      .run();
+    const sent: ReconciliationMessage[] = [];
+    const queue = { send: async (m: ReconciliationMessage) => void sent.push(m) } as unknown as Queue;
+    const deps = () => ({ data: createDataAccess(env), files: env.FILES, fonts: assetFonts(env.ASSETS), queue, gatherBudget: 4 });
+    // A shard a message: the first reads the home shard's share, and plans the second's.
+    expect(await makeReconciliation(deps(), id)).toBe("gathering");
+    // The second shard's account moves to the home shard meanwhile (its rows there, gone from the second).
+    expect((await moveAccount(createDataAccess(env), other.accountNo, "DB_MOSCOW", { graceMs: 0 })).step).toBe("done");
+    expect(await makeReconciliation(deps(), id, sent.at(-1)?.gather)).toBe("ready");
+    const whole = await computeAct(createDataAccess(env), nos, "2026-11-01", "2026-11-01");
+    expect(whole.creditKop).toBeGreaterThan(0);
+    const row = await env.DB.prepare("SELECT opening_kop, debit_kop, credit_kop, closing_kop FROM reconciliations WHERE id = ?")
+      .bind(id)
+      .first();
+    expect(row).toEqual({
+      opening_kop: whole.openingKop,
+      debit_kop: whole.debitKop,
+      credit_kop: whole.creditKop,
+      closing_kop: whole.closingKop,
+    });
   });
 
   it("carries out a finished application on the shard that holds the account, not on the region's home shard", async () => {

@@ -52,8 +52,13 @@ export async function gather<A, T>(o: {
   state: GatherState | undefined;
   /** The shards to read and their accounts, asked once, when a read starts. */
   plan: () => Promise<GatherShard<A>[]>;
-  read: (s: GatherShard<A>) => Promise<T[]>;
-  /** The D1 queries a shard's read makes. */
+  /**
+   * One shard's share of the rows. `staged`: the plan was made by an earlier message, so an account may have moved
+   * to another shard since (platform/shard-map.ts moves copy, switch the directory, then delete): read it where the
+   * directory says it is now.
+   */
+  read: (s: GatherShard<A>, staged: boolean) => Promise<T[]>;
+  /** The D1 queries a shard's read makes (staged: with the directory's lookup). */
   cost: (s: GatherShard<A>) => number;
   now: Date;
   budget?: number;
@@ -65,7 +70,7 @@ export async function gather<A, T>(o: {
   if (o.state === undefined) {
     plan = await o.plan();
     if (plan.reduce((n, s) => n + o.cost(s), 0) <= budget)
-      return { kind: "rows", rows: (await Promise.all(plan.map(o.read))).flat(), done: async () => {} };
+      return { kind: "rows", rows: (await Promise.all(plan.map((x) => o.read(x, false)))).flat(), done: async () => {} };
     run = newId(o.now.getTime());
     from = 0;
     await o.files.put(`${ROOT}${o.prefix}/${run}/plan.json`, JSON.stringify(plan));
@@ -84,7 +89,7 @@ export async function gather<A, T>(o: {
     if (spent + next > budget) break;
     spent += next;
   }
-  const rows = (await Promise.all(plan.slice(from, to).map(o.read))).flat();
+  const rows = (await Promise.all(plan.slice(from, to).map((x) => o.read(x, true)))).flat();
   const key = (n: number) => `${ROOT}${o.prefix}/${run}/share-${String(n).padStart(6, "0")}.json`;
   await o.files.put(key(from), JSON.stringify({ from, to, rows } satisfies Share<T>));
   if (to < plan.length) return { kind: "more", next: { run, from: to } };
@@ -116,10 +121,27 @@ export async function gather<A, T>(o: {
   };
 }
 
-/** Housekeeping: deletes the objects of runs a day old (their chains died), up to a thousand a call. */
+/**
+ * Housekeeping: deletes the objects of runs a day old (their chains died), looking at up to ten pages of a thousand
+ * objects a call (live runs' objects may come first), deleting at most a thousand.
+ */
 export async function sweepGatherRuns(files: R2Bucket, now = new Date()): Promise<number> {
-  const page = await files.list({ prefix: ROOT, limit: 1000 });
-  const old = page.objects.filter((x) => x.uploaded.getTime() < now.getTime() - RUN_TTL_MS).map((x) => x.key);
-  if (old.length > 0) await files.delete(old);
-  return old.length;
+  const old: string[] = [];
+  let cursor: string | undefined;
+  for (let pages = 0; pages < 10 && old.length < 1000; pages++) {
+    const page = await files.list({ prefix: ROOT, limit: 1000, ...(cursor ? { cursor } : {}) });
+    old.push(...page.objects.filter((x) => x.uploaded.getTime() < now.getTime() - RUN_TTL_MS).map((x) => x.key));
+    if (!page.truncated) break;
+    cursor = page.cursor;
+  }
+  const gone = old.slice(0, 1000);
+  if (gone.length > 0) await files.delete(gone);
+  return gone.length;
+}
+
+/** Where these accounts are now, by shard (the directory's word): what a staged share reads. */
+export function byCurrentShard(directory: { accountNo: string; shard: string }[]): Map<ShardBinding, string[]> {
+  const byShard = new Map<ShardBinding, string[]>();
+  for (const d of directory) if (isShardBinding(d.shard)) byShard.set(d.shard, [...(byShard.get(d.shard) ?? []), d.accountNo]);
+  return byShard;
 }

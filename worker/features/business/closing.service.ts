@@ -3,7 +3,7 @@ import { SELLER } from "../../data/seller.data";
 import { organisations } from "../../db/schema/global";
 import { type DataAccess, type GlobalDb, isShardBinding, type ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
-import { type GatherShard, type GatherState, gather } from "../../platform/gather";
+import { byCurrentShard, type GatherShard, type GatherState, gather } from "../../platform/gather";
 import { siteUrlFrom } from "../../platform/host";
 import { isId, newId } from "../../platform/ids";
 import { beat, release, takeLease } from "../../platform/lease";
@@ -34,6 +34,7 @@ import { ClosingMessage, ClosingPageMessage } from "./closing.messages";
 import { closingPdf } from "./closing.pdf";
 import * as q from "./closing.queries";
 import { encodeWindows1251, updFileId, updXml } from "./closing.xml";
+import * as rq from "./reconciliation.queries";
 
 /** The calendar of the documents: the seller's, Moscow. */
 const MSK = "Europe/Moscow";
@@ -133,11 +134,16 @@ function byShardOf(accounts: { accountNo: string; region: string; shard: string 
   return [...byShard].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([shard, accounts]) => ({ shard, accounts }));
 }
 
-/** One shard's share of the month's charges of the organisation's accounts, per service (a query per 90 accounts). */
-async function shardCharges(data: DataAccess, s: GatherShard<OrgAccount>, period: string): Promise<ChargeLine[]> {
+/**
+ * One shard's share of the month's charges of the organisation's accounts, per service (a query per 90 accounts).
+ * Staged (read after the plan's message), its accounts are looked up first and read where they are now.
+ */
+async function shardCharges(data: DataAccess, s: GatherShard<OrgAccount>, period: string, staged: boolean): Promise<ChargeLine[]> {
   const regionOf = new Map(s.accounts.map((a) => [a.accountNo, a.region]));
+  const nos = s.accounts.map((a) => a.accountNo);
+  const where = staged ? byCurrentShard(await rq.selectDirectory(data.global, nos).all()) : new Map([[s.shard, nos]]);
   const parts = await Promise.all(
-    bq.chunks(s.accounts.map((a) => a.accountNo)).map((chunk) => monthChargesByService(data.shard(s.shard), chunk, period)),
+    [...where].flatMap(([shard, list]) => bq.chunks(list).map((chunk) => monthChargesByService(data.shard(shard), chunk, period))),
   );
   return parts.flat().map((c): ChargeLine => ({ ...c, region: regionOf.get(c.accountNo) ?? "" }));
 }
@@ -208,8 +214,8 @@ export async function issueMonth(
       if (through.some((d) => d === undefined || d < last)) early.outcome ??= "waiting";
       return early.outcome ? [] : byShardOf(accounts);
     },
-    read: (s) => shardCharges(deps.data, s, period),
-    cost: (s) => Math.ceil(s.accounts.length / 90),
+    read: (s, staged) => shardCharges(deps.data, s, period, staged),
+    cost: (s) => 1 + Math.ceil(s.accounts.length / 90),
     now,
     ...(budget !== undefined ? { budget } : {}),
   });

@@ -4,7 +4,7 @@ import { organisations, reconciliations } from "../../db/schema/global";
 import type { AppEnv } from "../../env";
 import { type DataAccess, type GlobalDb, isShardBinding, type ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
-import { GATHER_QUERIES, type GatherShard, type GatherState, gather } from "../../platform/gather";
+import { byCurrentShard, GATHER_QUERIES, type GatherShard, type GatherState, gather } from "../../platform/gather";
 import type { Lang } from "../../platform/i18n";
 import { isId, newId, parseAccountNo } from "../../platform/ids";
 import { errorText, log } from "../../platform/log";
@@ -275,18 +275,20 @@ async function actPlan(data: DataAccess, accountNos: string[]): Promise<GatherSh
   return [...byShard].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([shard, accounts]) => ({ shard, accounts }));
 }
 
-/** One shard's rows of the act: a batch of three statements. */
-async function actRows(data: DataAccess, s: GatherShard<ActAccountRef>, from: string, to: string): Promise<ShardRows> {
-  const db = data.shard(s.shard);
-  const [openings, charges, entries] = await db.batch(
-    selectReconciliation(
-      db,
-      s.accounts.map((a) => a.accountNo),
-      from,
-      to,
-    ),
+/**
+ * One shard's rows of the act: a batch of three statements. Staged (read after the plan's message), its accounts are
+ * looked up first and read where they are now (a batch on each shard they are on).
+ */
+async function actRows(data: DataAccess, s: GatherShard<ActAccountRef>, from: string, to: string, staged = false): Promise<ShardRows[]> {
+  const nos = s.accounts.map((a) => a.accountNo);
+  const where = staged ? byCurrentShard(await q.selectDirectory(data.global, nos).all()) : new Map([[s.shard, nos]]);
+  return Promise.all(
+    [...where].map(async ([shard, list]) => {
+      const db = data.shard(shard);
+      const [openings, charges, entries] = await db.batch(selectReconciliation(db, list, from, to));
+      return { openings, charges, entries };
+    }),
   );
-  return { openings, charges, entries };
 }
 
 /**
@@ -296,7 +298,7 @@ async function actRows(data: DataAccess, s: GatherShard<ActAccountRef>, from: st
 export async function computeAct(data: DataAccess, accountNos: string[], from: string, to: string) {
   const plan = await actPlan(data, accountNos);
   const rows = await Promise.all(plan.map((s) => actRows(data, s, from, to)));
-  return buildAct(from, to, actAccounts(accountNos, plan), rows);
+  return buildAct(from, to, actAccounts(accountNos, plan), rows.flat());
 }
 
 /** The act's accounts in the order asked, each with its region (an account gone from the directory has none). */
@@ -347,12 +349,16 @@ export async function makeReconciliation(
       plan = await actPlan(deps.data, accountNos);
       return plan;
     },
-    read: async (s) => [await actRows(deps.data, s, row.fromDay, row.toDay)],
-    cost: () => 3,
+    read: (s, staged) => actRows(deps.data, s, row.fromDay, row.toDay, staged),
+    cost: () => 4,
     now,
     budget: deps.queue ? (deps.gatherBudget ?? GATHER_QUERIES) : Number.POSITIVE_INFINITY,
   });
-  if (got.kind === "gone") return "skipped";
+  if (got.kind === "gone") {
+    // A run of the act's read lost (its shares swept): the act fails, as one out of attempts does; asked again, it is made.
+    await q.failReconciliation(db, row.id, "read lost");
+    return "skipped";
+  }
   if (got.kind === "more") {
     await deps.queue?.send({ kind: "reconciliation", id: row.id, gather: got.next } satisfies ReconciliationMessage);
     return "gathering";
