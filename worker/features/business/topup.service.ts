@@ -596,10 +596,11 @@ export const SWEEP = { minAgeMs: 15 * 60_000, maxAgeMs: 3 * 24 * 3600_000, page:
 const SWEEP_LEASE = "org_payments.sweep";
 
 /**
- * D1 queries a payment of `lines` accounts costs the sweep at most: a refund credits what never was, then debits
- * each account (a batch a shard, each on its own at worst), marks in one batch, and the reads around them.
+ * D1 queries a payment of `lines` accounts costs the sweep at most: an entry a line (a batch a shard, each on its own
+ * at worst), the marks in one batch, and the reads around them. A refund whose lines were never all credited is
+ * credited by one pass and debited by the next (`sweepOne`), so no pass writes both.
  */
-export const sweepCalls = (lines: number) => 2 * lines + 2 * Math.ceil(lines / 90) + 6;
+export const sweepCalls = (lines: number) => lines + 2 * Math.ceil(lines / 90) + 8;
 
 /** Where the sweep's chain got to: the last payment it looked at, in (created, id) order. */
 export interface SweepCursor {
@@ -716,7 +717,11 @@ async function sweepOne(
 ) {
   try {
     if (r.status === "succeeded") done.credited += await creditLines(data, r.id, r.method, now);
-    else if (r.status === "refunded") await debitLines(data, r.id, r.method, now);
+    else if (r.status === "refunded") {
+      // Credit what never was first, the debits on the next pass (the payment stays unsettled until then).
+      const credited = await creditLines(data, r.id, r.method, now);
+      if (credited === 0) await debitLines(data, r.id, r.method, now);
+    }
     else if (r.acquirerPaymentId) {
       done.asked++;
       const ap = await acquirer.getPayment(r.acquirerPaymentId);
