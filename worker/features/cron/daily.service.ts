@@ -2,6 +2,7 @@ import { and, eq, lt, sql } from "drizzle-orm";
 import { REGIONS } from "../../data/regions.data";
 import { cronProgress, cronStepShards } from "../../db/schema/region";
 import { type DataAccess, inList, isShardBinding, type RegionDb, SHARDS, type ShardBinding } from "../../platform/db";
+import { beat, release, takeLease } from "../../platform/lease";
 import { errorText, log } from "../../platform/log";
 import type { Notify as NotifyOf } from "../../platform/notify";
 import { sendInBatches } from "../../platform/queue";
@@ -39,7 +40,17 @@ export interface RegionDayMessage {
    * what a plain one does: the day's steps start again in chains per shard, each of their steps once by its key).
    */
   stepResume?: { job: "bonus" | "alerts"; day: string; shard: string; afterRowid: number };
+  /**
+   * The region's chain (its lease, platform/lease.ts `region:<code>`): the hourly tick and a day's last step chain
+   * start one only when none runs; each message of it reports, hands the run on, and the last gives it back. A
+   * message without one (from before leases) works as it did.
+   */
+  run?: string;
 }
+
+/** A region's chain is taken over when none of its messages reported for this long (one was dead-lettered). */
+export const REGION_LEASE_STALE_MS = 15 * 60_000;
+const regionLease = (region: string) => `region:${region}`;
 
 /**
  * A shard's chain of a region's paged daily job (points or alerts) for a day: its accounts after `afterRowid` on
@@ -249,12 +260,72 @@ export async function queueDueRegions(data: DataAccess, queue: Queue, at: Date, 
       const behind =
         jobs.some((job) => daysToDo(job, r.tz, at, done.get(`${job}|${r.code}`)).length > 0) ||
         (closable !== null && (closedTo === undefined || closedTo.slice(0, 7) < closable));
-      if (behind) messages.push({ body: { kind: "cron.region", region: r.code, at: at.getTime() } });
+      if (!behind) continue;
+      // One chain a region: while the last tick's (or a day's steps') still runs, none is started.
+      const run = await takeLease(data.global, regionLease(r.code), at, REGION_LEASE_STALE_MS);
+      if (run === null) log("info", "cron.region_running", { region: r.code });
+      else messages.push({ body: { kind: "cron.region", region: r.code, at: at.getTime(), run } });
     }
   }
   await sendInBatches(queue, messages);
   return messages.length;
 }
+
+/**
+ * A region's daily work (`dayWork`) within its chain: a message of a run reports first and stops when the run was
+ * taken over; every region message it sends carries the run; when it sent none (the region is done, or waits for
+ * its steps' chains), it gives the lease back.
+ */
+export async function runRegionDay(
+  data: DataAccess,
+  notify: Notify,
+  queue: Queue,
+  message: Pick<RegionDayMessage, "region" | "at" | "resume" | "closeResume" | "firstScan" | "run">,
+  now = new Date(),
+  chargeBatches = CHARGE_BATCHES_PER_MESSAGE,
+  closePages = CLOSE_PAGES_PER_MESSAGE,
+  chargeCalls = CHARGE_CALLS_PER_MESSAGE,
+): Promise<DayOutcome> {
+  const run = message.run;
+  if (run === undefined) return dayWork(data, notify, queue, message, now, chargeBatches, closePages, chargeCalls);
+  const lease = regionLease(message.region);
+  if (!(await beat(data.global, lease, run, now))) {
+    log("info", "cron.region_superseded", { region: message.region });
+    return { ...emptyOutcome(), superseded: true };
+  }
+  let handedOn = false;
+  const carry = (body: unknown) => {
+    if ((body as { kind?: unknown } | null)?.kind !== "cron.region") return body;
+    handedOn = true;
+    return { ...(body as RegionDayMessage), run };
+  };
+  const chained = {
+    send: (body: unknown, o?: QueueSendOptions) => queue.send(carry(body), o),
+    sendBatch: (ms: Iterable<MessageSendRequest>, o?: QueueSendBatchOptions) =>
+      queue.sendBatch(
+        [...ms].map((m) => ({ ...m, body: carry(m.body) })),
+        o,
+      ),
+  } as Queue;
+  const out = await dayWork(data, notify, chained, message, now, chargeBatches, closePages, chargeCalls);
+  if (!handedOn) await release(data.global, lease, run);
+  return out;
+}
+
+function emptyOutcome() {
+  return {
+    charged: [] as string[],
+    entries: 0,
+    tariffChanges: 0,
+    blocksStarted: 0,
+    blocksEnded: 0,
+    bonusDays: 0,
+    closed: [] as string[],
+    continued: false,
+    superseded: false,
+  };
+}
+type DayOutcome = ReturnType<typeof emptyOutcome>;
 
 /**
  * A region's daily work due at `at`, each job a day at a time from where it
@@ -264,16 +335,16 @@ export async function queueDueRegions(data: DataAccess, queue: Queue, at: Date, 
  * idempotent and progress is recorded after each day, so a retried or
  * duplicated message, or two at once, does each day once.
  */
-export async function runRegionDay(
+async function dayWork(
   data: DataAccess,
   notify: Notify,
   queue: Queue,
   message: Pick<RegionDayMessage, "region" | "at" | "resume" | "closeResume" | "firstScan">,
-  now = new Date(),
-  chargeBatches = CHARGE_BATCHES_PER_MESSAGE,
-  closePages = CLOSE_PAGES_PER_MESSAGE,
-  chargeCalls = CHARGE_CALLS_PER_MESSAGE,
-) {
+  now: Date,
+  chargeBatches: number,
+  closePages: number,
+  chargeCalls: number,
+): Promise<DayOutcome> {
   const spentBefore = data.stats.roundTrips;
   const callsLeft = () => chargeCalls - (data.stats.roundTrips - spentBefore);
   const regionCode = message.region;
@@ -286,16 +357,7 @@ export async function runRegionDay(
     progressOf(data, region.code),
     branchShards(data, region.code),
   ]);
-  const out = {
-    charged: [] as string[],
-    entries: 0,
-    tariffChanges: 0,
-    blocksStarted: 0,
-    blocksEnded: 0,
-    bonusDays: 0,
-    closed: [] as string[],
-    continued: false,
-  };
+  const out = emptyOutcome();
   for (const day of daysToDo("midnight", tz, at, progress.get("midnight"))) {
     // The day's work happens "at" its local midnight (or now, if that is still ahead of the clock).
     const t = new Date(Math.min(localInstant(tz, day, 0).getTime(), now.getTime()));
@@ -531,7 +593,8 @@ export function isRegionDayMessage(body: unknown): body is RegionDayMessage {
         (m.stepResume?.job === "bonus" || m.stepResume?.job === "alerts") &&
         /^\d{4}-\d\d-\d\d$/.test(String(m.stepResume?.day)) &&
         Number.isSafeInteger(m.stepResume?.afterRowid) &&
-        isShardBinding(String(m.stepResume?.shard))))
+        isShardBinding(String(m.stepResume?.shard)))) &&
+    (m.run === undefined || (typeof m.run === "string" && /^[\w-]{1,60}$/.test(m.run)))
   );
 }
 
@@ -578,8 +641,14 @@ export async function runStepShard(
       branchShards(data, region.code),
     ]);
     if (rows.some((r) => branch.includes(r.shard as ShardBinding))) return;
-    await queue.send({ kind: "cron.region", region: region.code, at: m.at } satisfies RegionDayMessage);
     out.through = true;
+    // The region's next message starts a chain of its own, unless one runs (it, or the next tick, goes on).
+    const run = await takeLease(data.global, regionLease(region.code), now, REGION_LEASE_STALE_MS);
+    if (run === null) {
+      log("info", "cron.region_running", { region: region.code });
+      return;
+    }
+    await queue.send({ kind: "cron.region", region: region.code, at: m.at, run } satisfies RegionDayMessage);
   };
   const current = await db.select().from(cronStepShards).where(mine).get();
   if (!current) return out;
