@@ -225,14 +225,15 @@ export async function ingestBatch(deps: IngestDeps, b: UsageBatch): Promise<{ re
 
 /**
  * Calls one batch message makes when nothing conflicts: the directory, the account with its services, the NDJSON
- * object (read, then delete), and for each account-month its object (read, write) and totals (write, then a head to
- * check). A record's month is its region's (UTC+2 to UTC+12 in Russia): both ends are counted, so a record near a
+ * object (read, then delete), and for each account-month its object (read, write), its totals (a batch of two
+ * statements, each counted by D1: the touched days' rows deleted, the new ones inserted as one JSON value) and a head
+ * to check. A record's month is its region's (UTC+2 to UTC+12 in Russia): both ends are counted, so a record near a
  * month's end counts both months. A batch in an NDJSON object is counted as NDJSON_MONTHS, and refused when read if
  * it spans more.
  */
 export function ingestCalls(body: UsageBatch): number {
   const months = "records" in body ? monthsOf(body.records).size : NDJSON_MONTHS;
-  return 2 + ("ndjsonKey" in body ? 2 : 0) + months * 4;
+  return 2 + ("ndjsonKey" in body ? 2 : 0) + months * 5;
 }
 
 /** Kept back from an invocation's budget: handing the rest of a batch on, and the reads and writes again of conflicting merges. */
