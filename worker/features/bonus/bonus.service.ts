@@ -13,7 +13,7 @@ import {
 } from "../../db/schema/region";
 import { settledHere } from "../../platform/arriving";
 import type { DataAccess, RegionDb, ShardBinding } from "../../platform/db";
-import { rawBatch } from "../../platform/db";
+import { queriesUsed, rawBatch } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { addDays, localDay, localInstant, regionsAtHour } from "../../platform/region";
@@ -295,7 +295,7 @@ export async function bonusTick(data: DataAccess, at: Date, regions = regionsAtH
   // A cursor is one region's: its rowid means nothing in another's pages.
   if (page.from && regions.length > 1) throw new RangeError("a paged bonus tick is for one region");
   // Calls this tick has made: a member is started only while its most possible calls fit `page.calls`.
-  const start = data.stats.roundTrips;
+  const start = queriesUsed(data.stats);
   // A region's members may be on every shard of its branch (the home one and those added).
   const placed = (await Promise.all(regions.map(async (r) => (await branchShards(data, r.code)).map((s) => ({ s, r }))))).flat();
   const { first, after: afterOn } = startAt(data.shards, page.from);
@@ -335,7 +335,7 @@ export async function bonusTick(data: DataAccess, at: Date, regions = regionsAtH
           .orderBy(sql`${accounts}.rowid`)
           .limit(size);
         for (const m of members) {
-          if (page.calls !== undefined && data.stats.roundTrips - start + MEMBER_CALLS > page.calls) {
+          if (page.calls !== undefined && queriesUsed(data.stats) - start + MEMBER_CALLS > page.calls) {
             done.next = { shard, afterRowid: after };
             return done;
           }

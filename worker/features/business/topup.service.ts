@@ -721,8 +721,7 @@ async function sweepOne(
       // Credit what never was first, the debits on the next pass (the payment stays unsettled until then).
       const credited = await creditLines(data, r.id, r.method, now);
       if (credited === 0) await debitLines(data, r.id, r.method, now);
-    }
-    else if (r.acquirerPaymentId) {
+    } else if (r.acquirerPaymentId) {
       done.asked++;
       const ap = await acquirer.getPayment(r.acquirerPaymentId);
       if (ap && ap.status !== "pending" && ap.status !== "waiting_for_3ds") await applyOrgPayment(data, notify, ap, "sync", now);

@@ -1,7 +1,7 @@
 import { and, eq, lt, sql } from "drizzle-orm";
 import { REGIONS } from "../../data/regions.data";
 import { cronProgress, cronStepShards } from "../../db/schema/region";
-import { type DataAccess, inList, isShardBinding, type RegionDb, SHARDS, type ShardBinding } from "../../platform/db";
+import { type DataAccess, inList, isShardBinding, queriesUsed, type RegionDb, SHARDS, type ShardBinding } from "../../platform/db";
 import { beat, release, takeLease } from "../../platform/lease";
 import { errorText, log } from "../../platform/log";
 import type { Notify as NotifyOf } from "../../platform/notify";
@@ -345,8 +345,8 @@ async function dayWork(
   closePages: number,
   chargeCalls: number,
 ): Promise<DayOutcome> {
-  const spentBefore = data.stats.roundTrips;
-  const callsLeft = () => chargeCalls - (data.stats.roundTrips - spentBefore);
+  const spentBefore = queriesUsed(data.stats);
+  const callsLeft = () => chargeCalls - (queriesUsed(data.stats) - spentBefore);
   const regionCode = message.region;
   const at = new Date(message.at);
   const region = regionByCode(regionCode);
@@ -420,7 +420,7 @@ async function dayWork(
     const missing = accountShards.filter((shard) => !rows.some((c) => c.shard === shard));
     if (missing.length > 0) {
       // A message that has spent much of its calls already (a charge) leaves the start to a message of its own.
-      if (data.stats.roundTrips > STEP_HAND_ON_AFTER) {
+      if (queriesUsed(data.stats) > STEP_HAND_ON_AFTER) {
         await queue.send({ kind: "cron.region", region: region.code, at: message.at } satisfies RegionDayMessage);
       } else await startStepChains(data, queue, region.code, job, day, message.at, missing, now);
       out.continued = true;

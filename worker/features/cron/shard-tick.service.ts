@@ -44,16 +44,16 @@ export interface ShardTickMessage {
 
 /**
  * Rows of each job one message takes on its shard, sized so the message's D1 queries, queue sends and acquirer
- * calls stay under {@link SHARD_TICK_CALLS} at their most: an application's effects ≤ 8 calls each, a promised
- * payment's repayment 3, a payment asked of the acquirer ≤ 8; the 15-minute jobs are bounded by their own pages
- * (reports 100, usage months 10 × 90, usage folds 10 × 90 accounts, tickets 100, block notices owed 20 at about 10
+ * calls stay under {@link SHARD_TICK_CALLS} at their most (D1 queries as D1 counts them, a batch's statements each):
+ * an application's effects ≤ 8 calls each, a promised payment's repayment 4, a payment asked of the acquirer ≤ 8; the 15-minute jobs are bounded by their own pages
+ * (reports 100, usage months 10 × 90, usage folds 10 × 90 accounts, tickets 100, block notices owed 10 at about 20
  * calls each, a home shard's technicians' tariff applications 20 at 2 reads each and some 12 calls a withdrawal, money archived 25 accounts: 2 queries and a batch, an R2 object an account and year). Autopay reads up to 200 of its rows and counts its calls as it
  * goes: most are not due (none for a monthly one, its balance for a threshold one), a due one costs up to
  * AUTOPAY_CALLS_MAX (autopay.service.ts); it stops when {@link SHARD_TICK_AUTOPAY_CALLS} might be passed.
  */
-export const SHARD_TICK_PAGE = { effects: 20, promised: 50, reconcile: 25, autopay: 200 } as const;
+export const SHARD_TICK_PAGE = { effects: 20, promised: 40, reconcile: 25, autopay: 200 } as const;
 export const SHARD_TICK_AUTOPAY_CALLS = 360;
-export const SHARD_TICK_CALLS = 2 + 1 + 20 * 8 + 1 + 50 * 3 + 1 + 25 * 8 + 1 + SHARD_TICK_AUTOPAY_CALLS;
+export const SHARD_TICK_CALLS = 2 + 1 + 20 * 8 + 1 + 40 * 4 + 1 + 25 * 8 + 1 + SHARD_TICK_AUTOPAY_CALLS;
 
 /**
  * Messages one shard's tick may chain for the jobs that pick what is still due (effects, promised payments): more

@@ -3,7 +3,7 @@ import type { Acquirer, AcquirerStatus } from "../../adapters/payments";
 import { cards } from "../../db/schema/global";
 import { accounts, autopay, payments } from "../../db/schema/region";
 import { settledHere } from "../../platform/arriving";
-import { type DataAccess, type RegionDb, type Sweep, sweptPage } from "../../platform/db";
+import { type DataAccess, queriesUsed, type RegionDb, type Sweep, sweptPage } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { formatAccountNoPlain } from "../../platform/format";
 import { newId } from "../../platform/ids";
@@ -142,9 +142,9 @@ export const AUTOPAY_STRANDED_MS = 3600_000;
  */
 export async function autopayTick(data: DataAccess, acquirerAsked: Acquirer, notifyAsked: Notify, now = new Date(), sweep: Sweep = {}) {
   const done = { notices: 0, charged: 0, failed: 0, unstranded: 0 };
-  // What this tick has asked so far: its D1 round trips, the acquirer's calls and the notices sent.
+  // What this tick has asked so far: its D1 queries (a batch's statements each), the acquirer's calls and the notices sent.
   let asked = 0;
-  const calls = () => data.stats.roundTrips + asked;
+  const calls = () => queriesUsed(data.stats) + asked;
   const start = calls();
   const notify: Notify = (m) => {
     asked++;

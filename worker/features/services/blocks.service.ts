@@ -282,8 +282,8 @@ async function tellBlockOrOwe(...args: Parameters<typeof tellBlock>) {
 
 /** How long a notice owed waits for the run that owes it before the shard's tick gives it. */
 export const BLOCK_NOTICE_GRACE_MS = 5 * 60_000;
-/** Notices a shard's tick gives at most (about 10 calls each). */
-export const BLOCK_NOTICES_PAGE = 20;
+/** Notices a shard's tick gives at most (up to about 20 D1 queries each, a block's end with its applications' steps). */
+export const BLOCK_NOTICES_PAGE = 10;
 
 /**
  * The shard's 15-minute tick: notices (and application steps) owed by a block's start or end whose run died before
