@@ -15,8 +15,14 @@ import { bonusTick, EARN_HOUR } from "../bonus/bonus.service";
 import { ALERT_HOUR, balanceAlerts } from "../notifications/alerts.service";
 import type { NotificationMessage } from "../notifications/notifications.messages";
 import { applyShardBlocks } from "../services/blocks.service";
-import { applyTariffChanges } from "../services/tariff-change.service";
-import { CHARGE_CALLS_PER_MESSAGE, FIRST_DAY_SHARDS_PER_MESSAGE, SHARD_START_CALLS } from "./daily.limits";
+import { applyTariffChangesPage } from "../services/tariff-change.service";
+import {
+  CHARGE_CALLS_PER_MESSAGE,
+  FIRST_DAY_SHARDS_PER_MESSAGE,
+  MIDNIGHT_BLOCKS_PAGE,
+  MIDNIGHT_CHANGES_PAGE,
+  SHARD_START_CALLS,
+} from "./daily.limits";
 
 type Notify = NotifyOf<NotificationMessage>;
 
@@ -381,10 +387,24 @@ async function dayWork(
         }
         // The shard's day begins with its tariff changes and blocks (a block starting today spares today's charge);
         // a message resumed at its start does them again, each once.
-        out.tariffChanges += await applyTariffChanges(i === 0 ? db : data.shard(shard), region.code, day, t);
-        const blocks = await applyShardBlocks(data, data.shard(shard), notify, region.code, day, t);
+        const changes = await applyTariffChangesPage(i === 0 ? db : data.shard(shard), region.code, day, t, MIDNIGHT_CHANGES_PAGE);
+        const blocks = await applyShardBlocks(data, data.shard(shard), notify, region.code, day, t, MIDNIGHT_BLOCKS_PAGE);
+        out.tariffChanges += changes.applied;
         out.blocksStarted += blocks.started;
         out.blocksEnded += blocks.ended;
+        // A full page that moved something on: more may be due, before the charge. The rest in a message of its own,
+        // from this shard's start again (a page whose rows all stayed as they were is not worked again for ever).
+        const moved = changes.applied + blocks.started + blocks.ended + blocks.missed > 0;
+        if ((changes.full || blocks.full) && moved) {
+          await queue.send({
+            kind: "cron.region",
+            region: region.code,
+            at: message.at,
+            resume: { day, afterRowid: 0, shard },
+          } satisfies RegionDayMessage);
+          out.continued = true;
+          return out;
+        }
       }
       // Two calls a batch, and the options' one: the batches the message's calls still allow.
       const batches = Math.max(0, Math.min(chargeBatches, Math.floor((callsLeft() - 4) / 2)));

@@ -98,22 +98,24 @@ export function selectBlock(db: RegionDb, id: string) {
 }
 
 /** Blocks to start at `day` (scheduled, begun by then) and to end (active, over before it), among those `which` picks. */
-function blocksDue(db: RegionDb, which: SQL, day: string, taken: AccountScope) {
+function blocksDue(db: RegionDb, which: SQL, day: string, taken: AccountScope, limit = -1) {
   return db.batch([
     db
       .select()
       .from(voluntaryBlocks)
-      .where(and(which, eq(voluntaryBlocks.status, "scheduled"), lte(voluntaryBlocks.fromDay, day), taken(voluntaryBlocks.accountNo))),
+      .where(and(which, eq(voluntaryBlocks.status, "scheduled"), lte(voluntaryBlocks.fromDay, day), taken(voluntaryBlocks.accountNo)))
+      .limit(limit),
     db
       .select()
       .from(voluntaryBlocks)
-      .where(and(which, eq(voluntaryBlocks.status, "active"), sql`${voluntaryBlocks.toDay} < ${day}`, taken(voluntaryBlocks.accountNo))),
+      .where(and(which, eq(voluntaryBlocks.status, "active"), sql`${voluntaryBlocks.toDay} < ${day}`, taken(voluntaryBlocks.accountNo)))
+      .limit(limit),
   ]);
 }
 
-/** Blocks of a region to start at `day` and to end, on the accounts settled on this shard. */
-export function selectBlocksDue(db: RegionDb, region: string, day: string) {
-  return blocksDue(db, eq(voluntaryBlocks.region, region), day, settledHere);
+/** Blocks of a region to start at `day` and to end, on the accounts settled on this shard: at most `limit` of each. */
+export function selectBlocksDue(db: RegionDb, region: string, day: string, limit = -1) {
+  return blocksDue(db, eq(voluntaryBlocks.region, region), day, settledHere, limit);
 }
 
 /** One account's blocks to start at `day` and to end (a shard move's catch-up: the account in the move's scope). */

@@ -329,9 +329,11 @@ export async function applyBlocks(data: DataAccess, notify: Notify, region: stri
 }
 
 /** `applyBlocks` on one shard of the region's branch: what the region's midnight does before it charges that shard. */
-export async function applyShardBlocks(data: DataAccess, db: RegionDb, notify: Notify, region: string, day: string, now: Date) {
-  const [starting, ending] = await bq.selectBlocksDue(db, region, day);
-  return applyDue(data, db, notify, starting, ending, day, now);
+export async function applyShardBlocks(data: DataAccess, db: RegionDb, notify: Notify, region: string, day: string, now: Date, limit = -1) {
+  const [starting, ending] = await bq.selectBlocksDue(db, region, day, limit);
+  const done = await applyDue(data, db, notify, starting, ending, day, now);
+  // A full page: more may be due (the caller goes on in a message of its own).
+  return { ...done, full: limit > 0 && (starting.length >= limit || ending.length >= limit) };
 }
 
 /**
@@ -355,10 +357,12 @@ export async function applyAccountBlocks(
 async function applyDue(data: DataAccess, db: RegionDb, notify: Notify, starting: bq.Block[], ending: bq.Block[], day: string, now: Date) {
   let started = 0;
   let ended = 0;
+  let missed = 0;
   for (const b of starting) {
     if (b.toDay < day) {
       // Missed entirely (the cron did not run for its days): nothing to block any more.
       await bq.closeScheduledBlock(db, b.id, "ended");
+      missed++;
       continue;
     }
     const fee = entryIf(
@@ -381,5 +385,5 @@ async function applyDue(data: DataAccess, db: RegionDb, notify: Notify, starting
     await tellBlockOrOwe(data, notify, db, b, "start", now);
   }
   for (const b of ending) if (await finishBlock(data, notify, db, b, now, "calendar")) ended++;
-  return { started, ended };
+  return { started, ended, missed };
 }

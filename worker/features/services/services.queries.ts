@@ -111,8 +111,8 @@ export function selectAccountDueChanges(db: RegionDb, accountNo: string, day: st
     .all();
 }
 
-/** Scheduled changes of a region due by `day`. */
-export function selectDueChanges(db: RegionDb, region: string, day: string) {
+/** Scheduled changes of a region due by `day`, at most `limit`. */
+export function selectDueChanges(db: RegionDb, region: string, day: string, limit = -1) {
   return db
     .select({ change: tariffChanges })
     .from(tariffChanges)
@@ -125,6 +125,7 @@ export function selectDueChanges(db: RegionDb, region: string, day: string) {
         settledHere(accounts.accountNo),
       ),
     )
+    .limit(limit)
     .all();
 }
 

@@ -131,9 +131,18 @@ export async function cancelTariffChange(data: DataAccess, subscriberId: string,
  * move with it), each as one transaction that happens once.
  */
 export async function applyTariffChanges(db: RegionDb, region: string, day: string, now = new Date()) {
+  return (await applyTariffChangesPage(db, region, day, now)).applied;
+}
+
+/**
+ * A page of a region's scheduled changes due by `day` on a shard: at most `limit` (each a batch of four statements).
+ * `full`: the page was full, so more may be due (the caller goes on in a message of its own).
+ */
+export async function applyTariffChangesPage(db: RegionDb, region: string, day: string, now: Date, limit = -1) {
   let applied = 0;
-  for (const { change } of await q.selectDueChanges(db, region, day)) applied += await q.applyScheduledChange(db, change, now);
-  return applied;
+  const due = await q.selectDueChanges(db, region, day, limit);
+  for (const { change } of due) applied += await q.applyScheduledChange(db, change, now);
+  return { applied, full: limit > 0 && due.length >= limit };
 }
 
 /**

@@ -1,0 +1,78 @@
+/**
+ * A shard's day begins with its tariff changes and blocks due, a page at a time: a day with more than a page (the
+ * first of September, when summer blocks end) goes on in a message of its own from the shard's start, and every
+ * block still spares its day's charge, its fee charged once.
+ */
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { MIDNIGHT_BLOCKS_PAGE } from "../../worker/features/cron/daily.limits";
+import { type RegionDayMessage, runRegionDay } from "../../worker/features/cron/daily.service";
+import { createDataAccess } from "../../worker/platform/db";
+import { addDays, localDay } from "../../worker/platform/region";
+
+const ANNA_MSK = "201000000012";
+const quiet = async () => undefined;
+
+describe("a shard's day with more blocks due than a page", () => {
+  it("starts them a page a message, from the shard's start again, and charges none of their services that day", {
+    timeout: 120_000,
+  }, async () => {
+    const db = env.DB_MOSCOW;
+    const today = localDay("Europe/Moscow");
+    const tomorrow = addDays(today, 1);
+    const n = MIDNIGHT_BLOCKS_PAGE + 2;
+    const ids = Array.from({ length: n }, (_, i) => `pages-${i}`);
+    await db.batch(
+      ids.flatMap((id) => [
+        db
+          .prepare(
+            "INSERT INTO account_services (id, account_no, tariff_id, status, started_at) VALUES (?, ?, 'msk-inet-100', 'active', 0)",
+          )
+          .bind(`${id}-svc`, ANNA_MSK),
+        db
+          .prepare(
+            `INSERT INTO voluntary_blocks (id, account_no, service_id, region, from_day, to_day, status, fee_kop, application_id, created_at)
+             VALUES (?, ?, ?, 'msk', ?, ?, 'scheduled', 500, ?, ?)`,
+          )
+          .bind(`${id}-vb`, ANNA_MSK, `${id}-svc`, tomorrow, addDays(tomorrow, 10), `${id}-app`, Date.now()),
+      ]),
+    );
+    // The region's messages as the billing queue would bring them, a day ahead.
+    const at = new Date(`${tomorrow}T12:00:00+03:00`);
+    const sent: RegionDayMessage[] = [];
+    const queue = {
+      send: async (b: unknown) => void ((b as { kind?: string }).kind === "cron.region" && sent.push(b as RegionDayMessage)),
+      sendBatch: async () => undefined,
+    } as unknown as Queue;
+    const started: number[] = [];
+    let message: RegionDayMessage = { kind: "cron.region", region: "msk", at: at.getTime() };
+    for (let i = 0; ; i++) {
+      expect(i, "the day ends").toBeLessThan(60);
+      const before = sent.length;
+      const out = await runRegionDay(createDataAccess(env), quiet, queue, message, at);
+      started.push(out.blocksStarted);
+      const next = sent.slice(before).at(-1);
+      if (!out.continued || !next) break;
+      message = next;
+    }
+    // A page, then the rest: the message after the first page went on from the home shard's start of that day.
+    expect(started.filter((s) => s > 0)).toEqual([MIDNIGHT_BLOCKS_PAGE, 2]);
+    expect(sent).toContainEqual(expect.objectContaining({ resume: { day: tomorrow, afterRowid: 0, shard: "DB_MOSCOW" } }));
+    const blocks = await db
+      .prepare("SELECT count(*) AS n FROM voluntary_blocks WHERE id LIKE 'pages-%' AND status = 'active'")
+      .first<{ n: number }>();
+    expect(blocks?.n).toBe(n);
+    const fees = await db
+      .prepare("SELECT count(*) AS n, sum(amount_kop) AS s FROM ledger_entries WHERE idempotency_key LIKE 'block:pages-%:fee'")
+      .first<{ n: number; s: number }>();
+    expect(fees).toEqual({ n, s: -500 * n });
+    // Not one of the blocked services charged that day.
+    const charged = await db
+      .prepare(
+        "SELECT count(*) AS n FROM ledger_entries WHERE service_id LIKE 'pages-%' AND local_day = ? AND kind = 'charge' AND idempotency_key LIKE 'charge:%'",
+      )
+      .bind(tomorrow)
+      .first<{ n: number }>();
+    expect(charged?.n).toBe(0);
+  });
+});
