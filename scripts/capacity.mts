@@ -22,8 +22,14 @@ import { TARIFF_TEMPLATES } from "../worker/data/tariffs.data.ts";
 import * as globalSchema from "../worker/db/schema/global.ts";
 import { usageFor } from "../worker/db/seed/usage.seed.ts";
 import { MONEY_KEPT_MONTHS } from "../worker/features/billing/archive.limits.ts";
-import { CLOSING_PAGE } from "../worker/features/business/closing.limits.ts";
-import { CHARGE_CALLS_PER_MESSAGE } from "../worker/features/cron/daily.limits.ts";
+import { CLOSING_LEASE_STALE_MS, CLOSING_PAGE } from "../worker/features/business/closing.limits.ts";
+import {
+  CHARGE_CALLS_PER_MESSAGE,
+  FIRST_DAY_SHARDS_PER_MESSAGE,
+  MIDNIGHT_BLOCKS_PAGE,
+  MIDNIGHT_CHANGES_PAGE,
+  SHARD_START_CALLS,
+} from "../worker/features/cron/daily.limits.ts";
 import { HEALTH_SHARDS } from "../worker/features/health/health.limits.ts";
 import {
   DELIVERY_RETENTION_MS,
@@ -1651,6 +1657,8 @@ function main() {
   const outageGlobalPeak = peakList.find((p) => p.name.startsWith("city") && p.where === "global database");
   const outageStorePeak = peakList.find((p) => p.name.startsWith("city") && p.where.startsWith("one message store"));
   const moscowShards = boundedPlan.find((p) => p.code === "moscow")?.shards ?? 0;
+  const volgaShards = boundedPlan.find((p) => p.code === "volga")?.shards ?? 0;
+  const moscowAccountsBounded = boundedPlan.find((p) => p.code === "moscow")?.accounts ?? 0;
   // A page of balance alerts: its accounts and links, 3 reads, and its events (two a link at most) in batches of 100.
   const alertPageCalls = 2 + 3 + Math.ceil((2 * 90 * A.linksPerAccount) / 100);
   const alertPagesPerMessage = Math.floor(500 / alertPageCalls);
@@ -2074,6 +2082,29 @@ the close's delete of it bills them again.
   the invocation's 128 MB and ${n0(Math.ceil(A.organisations / 100))} \`sendBatch\` calls of its 10,000 subrequests
   (<https://developers.cloudflare.com/workers/platform/limits/>). It now queues them ${n0(CLOSING_PAGE)} a message, a chain of
   page messages on the reports queue (\`queueClosingPage\`, features/business/closing.service.ts).
+- **Every chain of messages at the target keeps to an invocation's 1,000 D1 queries, as D1 counts them** (a batch's
+  statements each: \`queriesUsed\`, platform/db.ts), and one runs at a time:
+  - **Leases** (\`job_leases\`, platform/lease.ts: one global row a job, taken in one statement). The hourly tick starts a
+    region's daily chain, the closing documents' pages, the bank statement's pending lines and the organisations'
+    payment sweep only when the last one of its kind has given its lease back or gone quiet (${n0(CLOSING_LEASE_STALE_MS / 3_600_000)} hours for
+    the closing pages, which wait behind the organisations' messages; minutes for the rest). Moscow's month close is
+    ${n0(Math.ceil(moscowAccountsBounded / 200 / 50))} messages or so (200 accounts a page, 50 pages a message), longer than an hour: each tick
+    started another chain redoing its pages.
+  - **A region's first close** reads its first ledger day ${n0(FIRST_DAY_SHARDS_PER_MESSAGE)} shards a message (Volga's ${n0(volgaShards)} were
+    one message of about that many queries).
+  - **A shard's day** starts its tariff changes ${n0(MIDNIGHT_CHANGES_PAGE)} and blocks ${n0(MIDNIGHT_BLOCKS_PAGE)} of each kind at a time, the rest in a
+    message of its own from the shard's start (the first of September ends the summer's blocks); a message starts a
+    shard only with ${n0(SHARD_START_CALLS)} queries left of its ${n0(CHARGE_CALLS_PER_MESSAGE)}.
+  - **Bank statement lines** go in a chain over the pending lines by a cursor (a line that cannot be credited is
+    passed, not worked by every message), a line crediting up to 500 accounts (an invoice's) in groups of at most 500
+    targets; an upload stores 5,000 lines in 50 statements (was 1,000).
+  - **An organisation on hundreds of shards**: its УПД's and its act of reconciliation's reads go a share of shards a
+    message, staged in R2 (\`gather\`, platform/gather.ts), each share reading its accounts where the directory says they
+    are now; an act covers at most 6,000 accounts × months. Its accounts list and numbers still read every shard of its
+    accounts in one request (two queries a shard): past some 450 shards that is more than one request may make, and
+    is not mended yet.
+  - **Usage ingest** writes a month's totals in two statements (one a 9 rows before).
+  - **The billing queue** delivers one message an invocation: most of them are a whole invocation's work.
 - **An area's fan-out** (\`fanOutArea\` in features/notifications) pages: a queue message reads
   ${n0(A.areaPage)} accounts at a time along \`accounts_region_idx\` (region, rowid) on each shard of the
   region's branch in turn (as the daily charge pages its services), finds the page's subscribers and
