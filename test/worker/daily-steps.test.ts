@@ -12,6 +12,7 @@ import {
   dueDay,
   isRegionDayMessage,
   isStepShardMessage,
+  REGION_LEASE_STALE_MS,
   type RegionDayMessage,
   runRegionDay,
   runStepShard,
@@ -24,6 +25,7 @@ import { ALERT_HOUR, balanceAlerts } from "../../worker/features/notifications/a
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
 import { createDataAccess, type DataAccess, shardDatabase } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
+import { release, takeLease } from "../../worker/platform/lease";
 import { addDays, localDay, localInstant } from "../../worker/platform/region";
 import type { StepCursor } from "../../worker/platform/shard-map";
 
@@ -399,5 +401,43 @@ describe("the daily points and alerts of a region, a page at a time", () => {
     }));
     expect(stepRowsUpsert(db, rows).toSQL().params.length).toBeLessThanOrEqual(100);
     expect(STEP_ROWS_PER_STATEMENT).toBeGreaterThanOrEqual(10);
+  });
+});
+
+describe("a day's steps telling their region", () => {
+  it("come back a few minutes later while the region's chain runs, then tell it with a run of their own", async () => {
+    const at = steadyAt();
+    await setMoscowDay(at, true);
+    const sent: { body: Sent; delaySeconds?: number }[] = [];
+    const queue = {
+      send: async (body: Sent, o?: { delaySeconds?: number }) =>
+        void sent.push({ body, ...(o?.delaySeconds ? { delaySeconds: o.delaySeconds } : {}) }),
+      sendBatch: async (ms: { body: Sent }[]) => void sent.push(...ms.map((m) => ({ body: m.body }))),
+    } as unknown as Queue;
+    const tell = async () => undefined;
+    const limits = { bonus: 1_000, bonusCalls: 900, alerts: 1_000, alertCalls: 900 };
+    await runRegionDay(createDataAccess(env), tell, queue, { region: "msk", at }, new Date(at));
+    // A chain of the region runs (it read the steps before they were through).
+    const held = await takeLease(createDataAccess(env).global, "region:msk", new Date(at), REGION_LEASE_STALE_MS);
+    expect(held).toEqual(expect.any(String));
+    // Every step message to the chains' end.
+    for (let i = 0; i < sent.length; i++) {
+      const m = sent[i]?.body as Sent;
+      if (m.kind === "cron.step" && m.tells === undefined) await runStepShard(createDataAccess(env), tell, queue, m, new Date(at), limits);
+      expect(i).toBeLessThan(100);
+    }
+    // The last chain through found the region's chain at work: it comes back in 3 minutes, and tells nothing now.
+    const back = sent.filter((s) => s.body.kind === "cron.step" && s.body.tells === 1);
+    expect(back).toHaveLength(1);
+    expect(back[0]?.delaySeconds).toBe(180);
+    expect(sent.filter((s) => s.body.kind === "cron.region")).toEqual([]);
+    expect(isStepShardMessage(back[0]?.body)).toBe(true);
+    // That chain gave its lease back: the message, back, tells the region with a run of its own.
+    await release(createDataAccess(env).global, "region:msk", held as string);
+    await runStepShard(createDataAccess(env), tell, queue, back[0]?.body as StepShardMessage, new Date(at + 180_000), limits);
+    const told = sent.filter((s) => s.body.kind === "cron.region").map((s) => s.body as RegionDayMessage);
+    expect(told).toHaveLength(1);
+    expect(told[0]?.run).toEqual(expect.any(String));
+    expect(told[0]?.run).not.toBe(held);
   });
 });

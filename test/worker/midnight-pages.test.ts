@@ -75,4 +75,58 @@ describe("a shard's day with more blocks due than a page", () => {
       .first<{ n: number }>();
     expect(charged?.n).toBe(0);
   });
+
+  it("still starts every block before the charge when two messages of the day work the shard at once", { timeout: 120_000 }, async () => {
+    const db = env.DB_MOSCOW;
+    const day = addDays(localDay("Europe/Moscow"), 2);
+    const n = MIDNIGHT_BLOCKS_PAGE + 3;
+    const ids = Array.from({ length: n }, (_, i) => `twice-${i}`);
+    await db.batch(
+      ids.flatMap((id) => [
+        db
+          .prepare(
+            "INSERT INTO account_services (id, account_no, tariff_id, status, started_at) VALUES (?, ?, 'msk-inet-100', 'active', 0)",
+          )
+          .bind(`${id}-svc`, ANNA_MSK),
+        db
+          .prepare(
+            `INSERT INTO voluntary_blocks (id, account_no, service_id, region, from_day, to_day, status, fee_kop, application_id, created_at)
+             VALUES (?, ?, ?, 'msk', ?, ?, 'scheduled', 500, ?, ?)`,
+          )
+          .bind(`${id}-vb`, ANNA_MSK, `${id}-svc`, day, addDays(day, 10), `${id}-app`, Date.now()),
+      ]),
+    );
+    const at = new Date(`${day}T12:00:00+03:00`);
+    const pending: RegionDayMessage[] = [];
+    const queue = {
+      send: async (b: unknown) => void ((b as { kind?: string }).kind === "cron.region" && pending.push(b as RegionDayMessage)),
+      sendBatch: async () => undefined,
+    } as unknown as Queue;
+    const first: RegionDayMessage = { kind: "cron.region", region: "msk", at: at.getTime() };
+    // The same message twice at once (a redelivery), then whatever they hand on, two at a time.
+    await Promise.all([
+      runRegionDay(createDataAccess(env), quiet, queue, first, at),
+      runRegionDay(createDataAccess(env), quiet, queue, first, at),
+    ]);
+    for (let i = 0; pending.length > 0; i++) {
+      expect(i, "the day ends").toBeLessThan(60);
+      const two = pending.splice(0, 2);
+      await Promise.all(two.map((m) => runRegionDay(createDataAccess(env), quiet, queue, m, at)));
+    }
+    const active = await db
+      .prepare("SELECT count(*) AS n FROM voluntary_blocks WHERE id LIKE 'twice-%' AND status = 'active'")
+      .first<{ n: number }>();
+    expect(active?.n).toBe(n);
+    const fees = await db
+      .prepare("SELECT count(*) AS n FROM ledger_entries WHERE idempotency_key LIKE 'block:twice-%:fee'")
+      .first<{ n: number }>();
+    expect(fees?.n).toBe(n);
+    const charged = await db
+      .prepare(
+        "SELECT count(*) AS n FROM ledger_entries WHERE service_id LIKE 'twice-%' AND local_day = ? AND kind = 'charge' AND idempotency_key LIKE 'charge:%'",
+      )
+      .bind(day)
+      .first<{ n: number }>();
+    expect(charged?.n).toBe(0);
+  });
 });

@@ -5,8 +5,10 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { MIDNIGHT_BLOCKS_PAGE } from "../../worker/features/cron/daily.limits";
 import { isRegionDayMessage, queueDueRegions, type RegionDayMessage, runRegionDay } from "../../worker/features/cron/daily.service";
 import { createDataAccess } from "../../worker/platform/db";
+import { addDays, localDay } from "../../worker/platform/region";
 
 function fakeQueue() {
   const sent: unknown[] = [];
@@ -24,8 +26,27 @@ describe("a region's daily chain", () => {
   it("is one at a time: the next tick starts none while it runs, a taken-over message does nothing, its end gives the lease back", {
     timeout: 120_000,
   }, async () => {
-    // A day ahead: every region has a day to charge.
+    // A day ahead: every region has a day to charge; Moscow's home shard with more blocks to start that day than a
+    // page, so its chain hands on at least once.
     const at = new Date(Date.now() + 86_400_000);
+    const day = localDay("Europe/Moscow", at);
+    const ids = Array.from({ length: MIDNIGHT_BLOCKS_PAGE + 1 }, (_, i) => `lease-${i}`);
+    const db = env.DB_MOSCOW;
+    await db.batch(
+      ids.flatMap((id) => [
+        db
+          .prepare(
+            "INSERT INTO account_services (id, account_no, tariff_id, status, started_at) VALUES (?, '201000000012', 'msk-inet-100', 'active', 0)",
+          )
+          .bind(`${id}-svc`),
+        db
+          .prepare(
+            `INSERT INTO voluntary_blocks (id, account_no, service_id, region, from_day, to_day, status, fee_kop, application_id, created_at)
+             VALUES (?, '201000000012', ?, 'msk', ?, ?, 'scheduled', 0, ?, ?)`,
+          )
+          .bind(`${id}-vb`, `${id}-svc`, day, addDays(day, 5), `${id}-app`, Date.now()),
+      ]),
+    );
     const first = fakeQueue();
     await queueDueRegions(createDataAccess(env), first.queue, at);
     const msk = first.regions().find((m) => m.region === "msk");
@@ -51,9 +72,11 @@ describe("a region's daily chain", () => {
     const none = await runRegionDay(createDataAccess(env), quiet, stale.queue, msk as RegionDayMessage, quietFor);
     expect(none).toMatchObject({ superseded: true, charged: [], entries: 0 });
     expect(stale.sent).toEqual([]);
-    // The new run to its end: every region message it sends carries its run.
+    // The new run to its end: every region message it sends carries its run, and while it goes on no tick starts
+    // another.
     const chain = fakeQueue();
     let message: RegionDayMessage = taken;
+    let handedOn = 0;
     for (let i = 0; ; i++) {
       expect(i, "the chain ends").toBeLessThan(100);
       const before = chain.regions().length;
@@ -61,10 +84,14 @@ describe("a region's daily chain", () => {
       expect(out.superseded).toBe(false);
       const next = chain.regions().slice(before).at(-1);
       if (!next) break;
+      handedOn++;
       expect(next.run).toBe(taken.run);
+      const tick = fakeQueue();
+      await queueDueRegions(createDataAccess(env), tick.queue, new Date(quietFor.getTime() + 60_000));
+      expect(tick.regions().filter((m) => m.region === "msk")).toEqual([]);
       message = next;
     }
-    expect(chain.sent.length).toBeGreaterThan(0);
+    expect(handedOn).toBeGreaterThanOrEqual(1);
     // Its last message gave the lease back: the next tick starts a chain for the region at once (its day's steps are
     // still to do: their chains were queued, not run, here).
     const next = fakeQueue();

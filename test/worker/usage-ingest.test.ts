@@ -215,17 +215,40 @@ describe("usage ingest within an invocation's calls", () => {
   it("writes a month's totals in two statements however many days it touches (D1 counts each statement of a batch)", async () => {
     // A month the screen keeps per day, whose other tests (above) are done with it.
     const month = EMPTY3;
+    const sums = async () =>
+      (await d1Of(createDataAccess(env).shard("DB_MOSCOW"))
+        .prepare(
+          "SELECT count(*) AS n, coalesce(sum(count), 0) AS calls, coalesce(sum(duration_sec), 0) AS sec, coalesce(sum(minutes), 0) AS min, coalesce(sum(cost_kop), 0) AS kop FROM usage_daily_totals WHERE account_no = ? AND local_day LIKE ? AND category = 'call_mobile' AND direction = 'out'",
+        )
+        .bind(ANNA_MOBILE, `${month}-%`)
+        .first<{ n: number; calls: number; sec: number; min: number; kop: number }>()) ?? { n: 0, calls: 0, sec: 0, min: 0, kop: 0 };
+    const before = await sums();
     const data = createDataAccess(env);
     // Calls on 28 days: 28 totals rows (9 a statement before: a delete and 4 inserts).
-    await ingestBatch(
+    const stored = await ingestBatch(
       { data, files: env.FILES },
       batch(
         "statements-28",
         Array.from({ length: 28 }, (_, d) => call(month, d + 1, "12:00", 60, 100)),
       ),
     );
+    expect(stored).toEqual({ records: 28, months: 1, duplicate: false });
     // The directory, the account with its services (a batch of two), the totals' delete and insert.
     expect(queriesUsed(data.stats)).toBeLessThanOrEqual(5);
+    // The days' rows hold the calls' figures, in their columns: a call of a minute, 1 ₽, each day.
+    const after = await sums();
+    expect(after.n).toBeGreaterThanOrEqual(28);
+    expect({
+      calls: after.calls - before.calls,
+      sec: after.sec - before.sec,
+      min: after.min - before.min,
+      kop: after.kop - before.kop,
+    }).toEqual({
+      calls: 28,
+      sec: 28 * 60,
+      min: 28,
+      kop: 28 * 100,
+    });
   });
 
   it("works the head of a full batch that would pass 1,000 calls and hands the rest on, each stored once", async () => {

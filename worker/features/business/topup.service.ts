@@ -1,4 +1,4 @@
-import { and, eq, gte, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import type { Acquirer, AcquirerPayment, PaymentMethod } from "../../adapters/payments";
 import { accountDirectory, type OrgPaymentStatus, organisations, orgPaymentLines, orgPayments, subscribers } from "../../db/schema/global";
@@ -589,8 +589,8 @@ export async function getOrgReceipt(data: DataAccess, subscriberId: string, orgI
 }
 
 /**
- * Which payments the hourly sweep looks at (started 15 minutes to 3 days ago), a page of 50 at a time, within 600 D1
- * queries a queue message; a chain taken over after 30 quiet minutes.
+ * Which payments the hourly sweep looks at (asked of the acquirer: started 15 minutes to 3 days ago; to settle in the
+ * ledgers: any), a page of 50 at a time, within 600 D1 queries a queue message; a chain taken over after 30 quiet minutes.
  */
 export const SWEEP = { minAgeMs: 15 * 60_000, maxAgeMs: 3 * 24 * 3600_000, page: 50, budget: 600, staleMs: 30 * 60_000 };
 const SWEEP_LEASE = "org_payments.sweep";
@@ -679,9 +679,11 @@ export async function sweepOrgPayments(
       .from(orgPayments)
       .where(
         and(
-          sql`((${orgPayments.status} IN ('created', 'pending') AND ${orgPayments.acquirerPaymentId} IS NOT NULL AND ${orgPayments.createdAt} <= ${now.getTime() - SWEEP.minAgeMs})
+          // Asked of the acquirer for three days; one succeeded or refunded and not settled in the ledgers, until it is
+          // (a refund is credited on one pass and debited on the next: none is left with its money).
+          sql`((${orgPayments.status} IN ('created', 'pending') AND ${orgPayments.acquirerPaymentId} IS NOT NULL
+              AND ${orgPayments.createdAt} <= ${now.getTime() - SWEEP.minAgeMs} AND ${orgPayments.createdAt} >= ${now.getTime() - SWEEP.maxAgeMs})
             OR (${orgPayments.status} IN ('succeeded', 'refunded') AND ${orgPayments.creditedAt} IS NULL))`,
-          gte(orgPayments.createdAt, new Date(now.getTime() - SWEEP.maxAgeMs)),
           later,
         ),
       )

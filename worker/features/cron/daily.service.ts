@@ -73,7 +73,16 @@ export interface StepShardMessage {
   afterRowid: number;
   /** The chain's generation (its row's `seq`): a message goes on only while its row still has it. */
   seq: number;
+  /**
+   * How many times this finished chain's message has come back to tell the region, which a chain of the region's
+   * held then (`tellRegion`): it tries again a few minutes later, at most STEP_TELLS times.
+   */
+  tells?: number;
 }
+
+/** Times a finished chain comes back to tell its region, STEP_TELL_DELAY_S apart, while the region's chain runs. */
+const STEP_TELLS = 20;
+const STEP_TELL_DELAY_S = 180;
 
 export type DailyJob = "midnight" | "bonus" | "alerts";
 type Job = DailyJob | "close";
@@ -273,7 +282,13 @@ export async function queueDueRegions(data: DataAccess, queue: Queue, at: Date, 
       else messages.push({ body: { kind: "cron.region", region: r.code, at: at.getTime(), run } });
     }
   }
-  await sendInBatches(queue, messages);
+  try {
+    await sendInBatches(queue, messages);
+  } catch (e) {
+    // Not sent: the leases go back, so the tick's retry queues them (not 15 minutes later).
+    await Promise.allSettled(messages.map((m) => release(data.global, regionLease(m.body.region), m.body.run ?? "")));
+    throw e;
+  }
   return messages.length;
 }
 
@@ -375,7 +390,8 @@ async function dayWork(
       const afterRowid = resume && i === from ? resume.afterRowid : 0;
       if (afterRowid === 0) {
         // Too little left to start a shard: the rest of the day in a message of its own, from this shard.
-        if (i > from && callsLeft() < SHARD_START_CALLS) {
+        // (The first shard of a later day too: the day before may have spent the message.)
+        if ((i > from || out.charged.length > 0) && callsLeft() < SHARD_START_CALLS) {
           await queue.send({
             kind: "cron.region",
             region: region.code,
@@ -392,10 +408,10 @@ async function dayWork(
         out.tariffChanges += changes.applied;
         out.blocksStarted += blocks.started;
         out.blocksEnded += blocks.ended;
-        // A full page that moved something on: more may be due, before the charge. The rest in a message of its own,
-        // from this shard's start again (a page whose rows all stayed as they were is not worked again for ever).
-        const moved = changes.applied + blocks.started + blocks.ended + blocks.missed > 0;
-        if ((changes.full || blocks.full) && moved) {
+        // A full page: more may be due, before the charge. The rest in a message of its own, from this shard's start
+        // again. (Each row a page picks leaves the due set in its own transaction, by this message or another at the
+        // same time, so the pages end; a page another message worked first still hands on, never charges past it.)
+        if (changes.full || blocks.full) {
           await queue.send({
             kind: "cron.region",
             region: region.code,
@@ -662,13 +678,22 @@ export async function runStepShard(
     ]);
     if (rows.some((r) => branch.includes(r.shard as ShardBinding))) return;
     out.through = true;
-    // The region's next message starts a chain of its own, unless one runs (it, or the next tick, goes on).
+    // The region's next message starts a chain of its own. While one runs (it may have read the steps before this
+    // one was through), this message comes back a few minutes later to tell it again.
     const run = await takeLease(data.global, regionLease(region.code), now, REGION_LEASE_STALE_MS);
     if (run === null) {
-      log("info", "cron.region_running", { region: region.code });
+      const tells = (m.tells ?? 0) + 1;
+      log("info", "cron.region_running", { region: region.code, tells });
+      if (tells <= STEP_TELLS)
+        await queue.send({ kind: "cron.step", ...m, tells } satisfies StepShardMessage, { delaySeconds: STEP_TELL_DELAY_S });
       return;
     }
-    await queue.send({ kind: "cron.region", region: region.code, at: m.at, run } satisfies RegionDayMessage);
+    try {
+      await queue.send({ kind: "cron.region", region: region.code, at: m.at, run } satisfies RegionDayMessage);
+    } catch (e) {
+      await release(data.global, regionLease(region.code), run);
+      throw e;
+    }
   };
   const current = await db.select().from(cronStepShards).where(mine).get();
   if (!current) return out;
@@ -745,7 +770,8 @@ export function isStepShardMessage(body: unknown): body is StepShardMessage {
     typeof m.shard === "string" &&
     isShardBinding(m.shard) &&
     Number.isSafeInteger(m.afterRowid) &&
-    Number.isSafeInteger(m.seq)
+    Number.isSafeInteger(m.seq) &&
+    (m.tells === undefined || (Number.isSafeInteger(m.tells) && m.tells >= 0))
   );
 }
 
