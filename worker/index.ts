@@ -9,6 +9,7 @@ import { bonusRouter } from "./features/bonus/bonus.index";
 import { businessRouter, opsBusinessRouter } from "./features/business/business.index";
 import { isClosingMessage } from "./features/business/closing.messages";
 import { type ClosingDeps, consumeClosing, queueClosingMonth } from "./features/business/closing.service";
+import { consumeFigures, isOrgFiguresMessage } from "./features/business/figures.service";
 import { consumeReconciliations, isReconciliationMessage } from "./features/business/reconciliation.service";
 import { isOrgSweepMessage, type OrgSweepMessage, startOrgSweep, sweepOrgPayments } from "./features/business/topup.service";
 import { consumeRegionDay, consumeStepShard, isRegionDayMessage, isStepShardMessage } from "./features/cron/daily.service";
@@ -187,9 +188,11 @@ const handlers = {
       // goes to its own consumer.
       const closing = batch.messages.filter((m) => isClosingMessage(m.body));
       const acts = batch.messages.filter((m) => isReconciliationMessage(m.body));
+      const figures = batch.messages.filter((m) => isOrgFiguresMessage(m.body));
       if (closing.length > 0) await consumeClosing(closing, closingDeps(env));
       if (acts.length > 0) await consumeReconciliations(acts, { ...reportDeps(env), queue: env.REPORTS });
-      const reports = batch.messages.filter((m) => !closing.includes(m) && !acts.includes(m));
+      if (figures.length > 0) await consumeFigures(figures, { data: createDataAccess(env), files: env.FILES, queue: env.REPORTS });
+      const reports = batch.messages.filter((m) => !closing.includes(m) && !acts.includes(m) && !figures.includes(m));
       if (reports.length === 0) return;
       return consumeReports({ ...batch, queue: batch.queue, messages: reports }, reportDeps(env));
     }

@@ -6,6 +6,9 @@
 import { env } from "cloudflare:workers";
 import ExcelJS from "exceljs";
 import { describe, expect, it } from "vitest";
+import { isOrgFiguresMessage, makeFigures, type OrgFiguresMessage } from "../../worker/features/business/figures.service";
+import { accountList } from "../../worker/features/business/sites.service";
+import { createDataAccess } from "../../worker/platform/db";
 import { api, inviteCodeSentTo, json, login } from "./helpers";
 
 const VETER = "org-demo-veter";
@@ -208,6 +211,51 @@ describe("the accounts list: search, filters, sorting and totals", () => {
     const en = await json<Problem>(await api(cookie, `${LIST}?sort=bogus&lang=en`));
     expect(ru.title).not.toBe(en.title);
     expect(ru.title).toMatch(/[а-я]/);
+  });
+});
+
+describe("an organisation whose accounts are on more shards than a request reads", () => {
+  it("lists them from a snapshot made a share of shards a message, with its time; the first ask is a 503, then the same figures as a read now", async () => {
+    const admin = "demo-biz-admin";
+    const sent: OrgFiguresMessage[] = [];
+    const queue = { send: async (m: OrgFiguresMessage) => void sent.push(m) } as unknown as Queue;
+    const t0 = new Date();
+    // One shard read at once at most: Северный ветер's accounts are on three.
+    const sources = (now: Date) => ({ files: env.FILES, queue, now, maxShards: 1 });
+    const first = accountList(createDataAccess(env), admin, VETER, {}, 0, 50, sources(t0));
+    await expect(first).rejects.toMatchObject({ status: 503, slug: "figures_preparing", headers: { "retry-after": "60" } });
+    expect(sent).toHaveLength(1);
+    // Asked again meanwhile (twice at once): still a 503, and no second chain.
+    const again = await Promise.allSettled([0, 1].map(() => accountList(createDataAccess(env), admin, VETER, {}, 0, 50, sources(t0))));
+    expect(again.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    expect(sent).toHaveLength(1);
+    // The chain, a shard a message, as the reports queue would bring it.
+    const deps = { data: createDataAccess(env), files: env.FILES, queue };
+    const outcomes: string[] = [];
+    for (let i = 0; i < sent.length; i++) {
+      expect(isOrgFiguresMessage(sent[i])).toBe(true);
+      outcomes.push(await makeFigures({ ...deps, data: createDataAccess(env) }, sent[i] as OrgFiguresMessage, t0, 3));
+      expect(i).toBeLessThan(20);
+    }
+    expect(outcomes).toEqual(["gathering", "gathering", "ready"]);
+    // The same list and totals as read now, and the snapshot's time.
+    const snap = await accountList(createDataAccess(env), admin, VETER, {}, 0, 500, sources(new Date(t0.getTime() + 60_000)));
+    const now = await accountList(createDataAccess(env), admin, VETER, {}, 0, 500);
+    expect(snap.figuresAt).toBe(t0.toISOString());
+    expect(now.figuresAt).toBeNull();
+    expect(snap.totals).toEqual(now.totals);
+    expect(snap.items).toEqual(now.items);
+    expect(snap.totals.count).toBe(220);
+    // Eleven minutes on: the old snapshot is shown with its time while a new one is asked for, once.
+    const later = new Date(t0.getTime() + 11 * 60_000);
+    expect((await accountList(createDataAccess(env), admin, VETER, {}, 0, 50, sources(later))).figuresAt).toBe(t0.toISOString());
+    await accountList(createDataAccess(env), admin, VETER, {}, 0, 50, sources(later));
+    expect(sent.filter((m) => m.since === later.getTime())).toHaveLength(1);
+    // Through the route (three shards, far under what a request reads): read now.
+    const page = await json<ListPage & { figuresAt: string | null }>(await api(await login("biz.admin"), LIST));
+    expect(page.figuresAt).toBeNull();
+    for (const bad of [{ orgId: "../x" }, { since: "now" }, { gather: { run: "r", from: -1 } }])
+      expect(isOrgFiguresMessage({ kind: "org_figures", orgId: VETER, run: "r", since: 1, ...bad })).toBe(false);
   });
 });
 

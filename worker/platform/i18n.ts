@@ -576,6 +576,10 @@ const messages = {
     ru: "За {months} мес. акт сверки составляется не больше чем по {max} лицевым счетам: выберите меньше счетов или сократите период",
     en: "For {months} months an act covers at most {max} accounts: choose fewer accounts or a shorter period",
   },
+  "problem.figures_preparing": {
+    ru: "Балансы счетов организации считаются — обновите страницу через минуту",
+    en: "The organisation's account balances are being read — reload in a minute",
+  },
   "problem.reconciliation_not_ready": { ru: "Акт сверки ещё формируется", en: "The reconciliation statement is still being made" },
   "problem.reconciliation_failed": { ru: "Акт сверки не удалось сформировать", en: "The reconciliation statement could not be made" },
   "field.orgSites": { ru: "Выберите площадки этой организации", en: "Choose sites of this organisation" },

@@ -14,12 +14,23 @@ const noStore = (c: Context<AppEnv>) => c.header("cache-control", "private, no-s
 export const accountListHandler: RouteHandler<typeof r.accountListRoute, AppEnv> = async (c) => {
   const { offset, limit, ...filter } = c.req.valid("query");
   noStore(c);
-  return c.json(await svc.accountList(c.get("data"), who(c), c.req.valid("param").orgId, filter, offset, limit), 200);
+  const sources = { files: c.env.FILES, queue: c.env.REPORTS };
+  return c.json(await svc.accountList(c.get("data"), who(c), c.req.valid("param").orgId, filter, offset, limit, sources), 200);
 };
 
 export const accountListExportHandler: RouteHandler<typeof r.accountListExportRoute, AppEnv> = async (c) => {
   const { format, ...filter } = c.req.valid("query");
-  const file = await svc.exportAccounts(c.get("data"), actor(c), c.req.valid("param").orgId, filter, format, c.get("lang"));
+  const sources = { files: c.env.FILES, queue: c.env.REPORTS };
+  const file = await svc.exportAccounts(
+    c.get("data"),
+    actor(c),
+    c.req.valid("param").orgId,
+    filter,
+    format,
+    c.get("lang"),
+    new Date(),
+    sources,
+  );
   return fileResponse(file.body, format, file.filename) as never;
 };
 

@@ -76,6 +76,10 @@ export const accountListRoute = createRoute({
         totals: Figures,
         sites: z.array(Figures.extend({ id: z.string().nullable(), name: z.string().nullable() })),
         regions: z.array(z.string()).openapi({ description: "The regions of the caller's accounts (for the filter)" }),
+        figuresAt: z.string().datetime().nullable().openapi({
+          description:
+            "For an organisation whose accounts are on many shards: the time of the balances and fees shown (a snapshot, at most 10 minutes old, or older while a new one is made); null when read now",
+        }),
         offset: z.number().int(),
         nextOffset: z.number().int().nullable(),
       }),
@@ -83,6 +87,7 @@ export const accountListRoute = createRoute({
     400: invalid,
     401: unauthorized,
     404: notFound,
+    503: problem("An organisation on many shards whose balances are being read for the first time: try again in a minute"),
   },
 });
 

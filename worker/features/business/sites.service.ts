@@ -9,6 +9,7 @@ import { newId, parseAccountNo } from "../../platform/ids";
 import { readWithSession } from "../../platform/session";
 import * as q from "./business.queries";
 import { authorize, guardId, orgIdOf, prereads } from "./business.service";
+import { type AccountFigures, LIST_SHARDS, shardFigures, snapshotFigures } from "./figures.service";
 import * as sq from "./sites.queries";
 import { csvField, csvFile } from "./spreadsheet";
 
@@ -95,11 +96,21 @@ function figures(list: readonly ListedAccount[]): Figures {
   };
 }
 
+/** Where the list's figures come from when the organisation's accounts are on many shards (figures.service.ts). */
+export interface ListSources {
+  files: R2Bucket;
+  queue: Queue;
+  now?: Date;
+  /** Shards read at once at most (tests set fewer). */
+  maxShards?: number;
+}
+
 /**
  * The member's accounts narrowed by `f`, ordered, with balances and monthly fees: one global round trip (with the
- * session, when the route's reads went into its batch), then one per shard that has any of them, all shards at once.
+ * session, when the route's reads went into its batch), then one per shard that has any of them, all shards at once;
+ * past {@link LIST_SHARDS} shards, from the organisation's snapshot (`figuresAt`: its time).
  */
-async function listed(data: DataAccess, subscriberId: string, orgId: string, f: ListFilter) {
+async function listed(data: DataAccess, subscriberId: string, orgId: string, f: ListFilter, sources?: ListSources) {
   guardId(orgId);
   const db = data.global;
   const [member, rows] =
@@ -109,12 +120,18 @@ async function listed(data: DataAccess, subscriberId: string, orgId: string, f: 
   const inRegion = f.region ? rows.filter((r) => r.region === f.region) : rows;
   const byShard = new Map<ShardBinding, string[]>();
   for (const r of inRegion) if (isShardBinding(r.shard)) byShard.set(r.shard, [...(byShard.get(r.shard) ?? []), r.accountNo]);
-  const perShard = await Promise.all([...byShard].map(([shard, nos]) => sq.selectShardFigures(data.shard(shard), nos)));
+  let figures: AccountFigures[];
+  let figuresAt: string | null = null;
+  if (sources && byShard.size > (sources.maxShards ?? LIST_SHARDS)) {
+    const snapshot = await snapshotFigures(data, sources.files, sources.queue, orgId, sources.now ?? new Date());
+    figures = snapshot.figures;
+    figuresAt = new Date(snapshot.at).toISOString();
+  } else figures = (await Promise.all([...byShard].map(([shard, nos]) => shardFigures(data.shard(shard), nos)))).flat();
   const info = new Map<string, { address: string; status: AccountStatus; balanceKop: number }>();
   const monthly = new Map<string, number>();
-  for (const { rows: accs, fees } of perShard) {
-    for (const a of accs) info.set(a.accountNo, { address: a.address, status: a.status, balanceKop: a.balanceKop ?? 0 });
-    for (const fee of fees) monthly.set(fee.accountNo, fee.monthlyKop ?? 0);
+  for (const a of figures) {
+    info.set(a.accountNo, { address: a.address, status: a.status, balanceKop: a.balanceKop });
+    monthly.set(a.accountNo, a.monthlyKop);
   }
   const all = inRegion.map((r) => ({
     accountNo: r.accountNo,
@@ -133,15 +150,23 @@ async function listed(data: DataAccess, subscriberId: string, orgId: string, f: 
     f.sort ?? "site",
     f.order ?? "asc",
   );
-  return { items, regions: [...new Set(rows.map((r) => r.region))].sort() };
+  return { items, regions: [...new Set(rows.map((r) => r.region))].sort(), figuresAt };
 }
 
 /**
  * A page of the accounts list: the member's accounts found by `f`, grouped by site, with the totals of all of them
  * (not only the page) and of each site, and the regions the member's accounts are in (for the filter).
  */
-export async function accountList(data: DataAccess, subscriberId: string, orgId: string, f: ListFilter, offset: number, limit: number) {
-  const { items, regions } = await listed(data, subscriberId, orgId, f);
+export async function accountList(
+  data: DataAccess,
+  subscriberId: string,
+  orgId: string,
+  f: ListFilter,
+  offset: number,
+  limit: number,
+  sources?: ListSources,
+) {
+  const { items, regions, figuresAt } = await listed(data, subscriberId, orgId, f, sources);
   const sites = new Map<string, { id: string | null; name: string | null; list: ListedAccount[] }>();
   for (const a of items) {
     const key = a.siteId ?? "";
@@ -155,6 +180,7 @@ export async function accountList(data: DataAccess, subscriberId: string, orgId:
     totals: figures(items),
     sites: [...sites.values()].map((s) => ({ id: s.id, name: s.name, ...figures(s.list) })),
     regions,
+    figuresAt,
     offset,
     nextOffset: offset + limit < items.length ? offset + limit : null,
   };
@@ -251,8 +277,9 @@ export async function exportAccounts(
   format: "xlsx" | "csv",
   lang: Lang,
   now = new Date(),
+  sources?: ListSources,
 ) {
-  const { items } = await listed(data, actor.subscriberId, orgId, f);
+  const { items } = await listed(data, actor.subscriberId, orgId, f, sources);
   const body = format === "csv" ? accountsCsv(items, lang) : await accountsXlsx(items, lang);
   const filters = Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined && v !== "" && v !== false));
   await q.insertAudit(

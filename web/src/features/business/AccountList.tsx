@@ -236,6 +236,20 @@ function AccountList(props: { orgId: string }) {
           <>
             <section aria-labelledby="org-account-totals">
               <h3 id="org-account-totals">{s("totals")}</h3>
+              <Show when={p.figuresAt}>
+                {(at) => (
+                  <p class="muted">
+                    {s("figuresAt", {
+                      time: new Date(at()).toLocaleString(lang() === "ru" ? "ru-RU" : "en-GB", {
+                        day: "numeric",
+                        month: "long",
+                        hour: "2-digit",
+                        minute: "2-digit",
+                      }),
+                    })}
+                  </p>
+                )}
+              </Show>
               <dl class="list">
                 <div class="list__row">
                   <dt>{s("count")}</dt>

@@ -1,0 +1,169 @@
+import { type DataAccess, isShardBinding, type ShardBinding } from "../../platform/db";
+import { AppError } from "../../platform/errors";
+import { byCurrentShard, type GatherShard, type GatherState, gather } from "../../platform/gather";
+import { release, takeLease } from "../../platform/lease";
+import { errorText, log } from "../../platform/log";
+import { retryDelaySeconds } from "../../platform/queue";
+import * as cq from "./closing.queries";
+import * as rq from "./reconciliation.queries";
+import * as sq from "./sites.queries";
+
+/**
+ * An organisation's account figures (address, status, balance, monthly fee) read from every shard its accounts are
+ * on. The accounts list reads them at once when they are on at most {@link LIST_SHARDS} shards (two queries a
+ * shard). An organisation on more (a national one whose accounts were opened over years, each on the shard open
+ * then) would ask more than one request may make: its figures come from a snapshot in R2, made by a chain of
+ * messages on the reports queue a share of shards at a time (platform/gather.ts), at most
+ * {@link FIGURES_FRESH_MS} old; an older one is shown with its time while a new one is made.
+ */
+export const LIST_SHARDS = 200;
+export const FIGURES_FRESH_MS = 10 * 60_000;
+const FIGURES_LEASE_STALE_MS = 10 * 60_000;
+
+export interface AccountFigures {
+  accountNo: string;
+  address: string;
+  status: "active" | "blocked" | "closed";
+  balanceKop: number;
+  monthlyKop: number;
+}
+
+export interface FiguresSnapshot {
+  /** When its reads began (ms). */
+  at: number;
+  figures: AccountFigures[];
+}
+
+/** The reports queue's message that makes (or goes on making) an organisation's figures. */
+export interface OrgFiguresMessage {
+  kind: "org_figures";
+  orgId: string;
+  run: string;
+  /** When the chain was asked for (ms): the snapshot's time. */
+  since: number;
+  gather?: GatherState;
+}
+
+export function isOrgFiguresMessage(body: unknown): body is OrgFiguresMessage {
+  const m = body as Partial<OrgFiguresMessage> | null;
+  return (
+    m?.kind === "org_figures" &&
+    typeof m.orgId === "string" &&
+    /^[a-z0-9-]{1,40}$/.test(m.orgId) &&
+    typeof m.run === "string" &&
+    /^[\w-]{1,60}$/.test(m.run) &&
+    Number.isSafeInteger(m.since) &&
+    (m.gather === undefined ||
+      (typeof m.gather === "object" &&
+        m.gather !== null &&
+        /^[\w-]{1,60}$/.test(String(m.gather.run)) &&
+        Number.isSafeInteger(m.gather.from) &&
+        m.gather.from >= 0))
+  );
+}
+
+const key = (orgId: string) => `org-figures/${orgId}.json`;
+const lease = (orgId: string) => `org-figures:${orgId}`;
+
+/** One shard's figures of these accounts: their rows and their active services' fees (a batch of two). */
+export async function shardFigures(db: ReturnType<DataAccess["shard"]>, accountNos: string[]): Promise<AccountFigures[]> {
+  const { rows, fees } = await sq.selectShardFigures(db, accountNos);
+  const monthly = new Map(fees.map((f) => [f.accountNo, f.monthlyKop ?? 0]));
+  return rows.map((r) => ({
+    accountNo: r.accountNo,
+    address: r.address,
+    status: r.status,
+    balanceKop: r.balanceKop ?? 0,
+    monthlyKop: monthly.get(r.accountNo) ?? 0,
+  }));
+}
+
+/**
+ * The figures of an organisation on many shards, for its accounts list: the snapshot, if one is fresh; else a new one
+ * is asked for (one chain at a time: its lease), and the old one is given meanwhile with its time. None yet: a 503
+ * that asks to try again in a minute.
+ */
+export async function snapshotFigures(data: DataAccess, files: R2Bucket, queue: Queue, orgId: string, now: Date): Promise<FiguresSnapshot> {
+  const stored = await files.get(key(orgId));
+  const snapshot = stored ? await stored.json<FiguresSnapshot>() : null;
+  if (snapshot && now.getTime() - snapshot.at < FIGURES_FRESH_MS) return snapshot;
+  const run = await takeLease(data.global, lease(orgId), now, FIGURES_LEASE_STALE_MS);
+  if (run !== null) {
+    try {
+      await queue.send({ kind: "org_figures", orgId, run, since: now.getTime() } satisfies OrgFiguresMessage);
+    } catch (e) {
+      await release(data.global, lease(orgId), run);
+      throw e;
+    }
+  }
+  if (snapshot) return snapshot;
+  throw new AppError(503, "figures_preparing", {}, [], { "retry-after": "60" });
+}
+
+/**
+ * A message of the chain that makes an organisation's figures: its share of the shards (all its accounts, each read
+ * where the directory says it is now); the last share writes the snapshot and gives the lease back.
+ */
+export async function makeFigures(
+  deps: { data: DataAccess; files: R2Bucket; queue: Queue },
+  m: Omit<OrgFiguresMessage, "kind">,
+  now = new Date(),
+  budget?: number,
+): Promise<"ready" | "gathering" | "skipped"> {
+  const got = await gather<{ accountNo: string }, AccountFigures>({
+    files: deps.files,
+    prefix: `figures/${m.orgId}`,
+    state: m.gather,
+    plan: async () => {
+      const accounts = await cq.selectOrgAccounts(deps.data.global, m.orgId);
+      const byShard = new Map<ShardBinding, { accountNo: string }[]>();
+      for (const a of accounts)
+        if (isShardBinding(a.shard)) byShard.set(a.shard, [...(byShard.get(a.shard) ?? []), { accountNo: a.accountNo }]);
+      return [...byShard].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([shard, list]) => ({ shard, accounts: list }));
+    },
+    read: async (s: GatherShard<{ accountNo: string }>, staged: boolean) => {
+      const nos = s.accounts.map((a) => a.accountNo);
+      const where = staged ? byCurrentShard(await rq.selectDirectory(deps.data.global, nos).all()) : new Map([[s.shard, nos]]);
+      return (await Promise.all([...where].map(([shard, list]) => shardFigures(deps.data.shard(shard), list)))).flat();
+    },
+    cost: () => 3,
+    now,
+    ...(budget !== undefined ? { budget } : {}),
+  });
+  if (got.kind === "gone") return "skipped";
+  if (got.kind === "more") {
+    await deps.queue.send({
+      kind: "org_figures",
+      orgId: m.orgId,
+      run: m.run,
+      since: m.since,
+      gather: got.next,
+    } satisfies OrgFiguresMessage);
+    return "gathering";
+  }
+  // The snapshot's time is when it was asked for: a balance in it is at least that fresh.
+  await deps.files.put(key(m.orgId), JSON.stringify({ at: m.since, figures: got.rows } satisfies FiguresSnapshot), {
+    httpMetadata: { contentType: "application/json" },
+  });
+  await got.done();
+  await release(deps.data.global, lease(m.orgId), m.run);
+  return "ready";
+}
+
+/** The reports queue's figures messages: each acked when its share is done, retried with backoff on an error. */
+export async function consumeFigures(messages: readonly Message<unknown>[], deps: { data: DataAccess; files: R2Bucket; queue: Queue }) {
+  for (const message of messages) {
+    if (!isOrgFiguresMessage(message.body)) {
+      message.ack();
+      continue;
+    }
+    try {
+      const outcome = await makeFigures(deps, message.body);
+      log("info", "org_figures.done", { orgId: message.body.orgId, outcome });
+      message.ack();
+    } catch (err) {
+      log("warn", "org_figures.error", { orgId: message.body.orgId, attempts: message.attempts, error: errorText(err) });
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    }
+  }
+}
