@@ -2100,9 +2100,10 @@ the close's delete of it bills them again.
     targets; an upload stores 5,000 lines in 50 statements (was 1,000).
   - **An organisation on hundreds of shards**: its УПД's and its act of reconciliation's reads go a share of shards a
     message, staged in R2 (\`gather\`, platform/gather.ts), each share reading its accounts where the directory says they
-    are now; an act covers at most 6,000 accounts × months. Its accounts list and numbers still read every shard of its
-    accounts in one request (two queries a shard): past some 450 shards that is more than one request may make, and
-    is not mended yet.
+    are now; an act covers at most 6,000 accounts × months. Its accounts list reads at once from at most 200 shards
+    (two queries each), past that from a snapshot in R2 at most 10 minutes old, made by such a chain. Its numbers list
+    and a number's change still read every shard of its accounts in one request (one query a shard, a number's change
+    a primary-key read on each): past some 900 shards that is more than one request may make (not mended yet).
   - **Usage ingest** writes a month's totals in two statements (one a 9 rows before).
   - **The billing queue** delivers one message an invocation: most of them are a whole invocation's work.
 - **An area's fan-out** (\`fanOutArea\` in features/notifications) pages: a queue message reads
