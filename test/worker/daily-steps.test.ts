@@ -432,6 +432,10 @@ describe("a day's steps telling their region", () => {
     expect(back[0]?.delaySeconds).toBe(180);
     expect(sent.filter((s) => s.body.kind === "cron.region")).toEqual([]);
     expect(isStepShardMessage(back[0]?.body)).toBe(true);
+    // One that came back 20 times already gives up (the next hourly tick goes on with the region).
+    const before = sent.length;
+    await runStepShard(createDataAccess(env), tell, queue, { ...(back[0]?.body as StepShardMessage), tells: 20 }, new Date(at), limits);
+    expect(sent.length).toBe(before);
     // That chain gave its lease back: the message, back, tells the region with a run of its own.
     await release(createDataAccess(env).global, "region:msk", held as string);
     await runStepShard(createDataAccess(env), tell, queue, back[0]?.body as StepShardMessage, new Date(at + 180_000), limits);

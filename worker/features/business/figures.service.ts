@@ -1,7 +1,7 @@
 import { type DataAccess, isShardBinding, type ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { byCurrentShard, type GatherShard, type GatherState, gather } from "../../platform/gather";
-import { release, takeLease } from "../../platform/lease";
+import { beat, release, takeLease } from "../../platform/lease";
 import { errorText, log } from "../../platform/log";
 import { retryDelaySeconds } from "../../platform/queue";
 import * as cq from "./closing.queries";
@@ -18,7 +18,10 @@ import * as sq from "./sites.queries";
  */
 export const LIST_SHARDS = 200;
 export const FIGURES_FRESH_MS = 10 * 60_000;
-const FIGURES_LEASE_STALE_MS = 10 * 60_000;
+/** An older snapshot is shown while a new one is made only up to this age; past it, the list waits for the new one. */
+export const FIGURES_SHOWN_MS = 60 * 60_000;
+/** A chain that has not reported (each message does) for this long is taken over by the next view. */
+const FIGURES_LEASE_STALE_MS = 5 * 60_000;
 
 export interface AccountFigures {
   accountNo: string;
@@ -29,7 +32,7 @@ export interface AccountFigures {
 }
 
 export interface FiguresSnapshot {
-  /** When its reads began (ms). */
+  /** When it was asked for (ms): every figure in it was read after that. */
   at: number;
   figures: AccountFigures[];
 }
@@ -96,7 +99,7 @@ export async function snapshotFigures(data: DataAccess, files: R2Bucket, queue: 
       throw e;
     }
   }
-  if (snapshot) return snapshot;
+  if (snapshot && now.getTime() - snapshot.at < FIGURES_SHOWN_MS) return snapshot;
   throw new AppError(503, "figures_preparing", {}, [], { "retry-after": "60" });
 }
 
@@ -110,6 +113,8 @@ export async function makeFigures(
   now = new Date(),
   budget?: number,
 ): Promise<"ready" | "gathering" | "skipped"> {
+  // Each message reports; one of a chain that was taken over (quiet too long) stops.
+  if (!(await beat(deps.data.global, lease(m.orgId), m.run, now))) return "skipped";
   const got = await gather<{ accountNo: string }, AccountFigures>({
     files: deps.files,
     prefix: `figures/${m.orgId}`,
@@ -141,10 +146,14 @@ export async function makeFigures(
     } satisfies OrgFiguresMessage);
     return "gathering";
   }
-  // The snapshot's time is when it was asked for: a balance in it is at least that fresh.
-  await deps.files.put(key(m.orgId), JSON.stringify({ at: m.since, figures: got.rows } satisfies FiguresSnapshot), {
-    httpMetadata: { contentType: "application/json" },
-  });
+  // The snapshot's time is when it was asked for: a balance in it is at least that fresh. One newer already there
+  // (a chain that overtook this one) stays.
+  const stored = await deps.files.get(key(m.orgId));
+  const newer = stored ? (await stored.json<FiguresSnapshot>()).at >= m.since : false;
+  if (!newer)
+    await deps.files.put(key(m.orgId), JSON.stringify({ at: m.since, figures: got.rows } satisfies FiguresSnapshot), {
+      httpMetadata: { contentType: "application/json" },
+    });
   await got.done();
   await release(deps.data.global, lease(m.orgId), m.run);
   return "ready";

@@ -60,7 +60,7 @@ export const accountListRoute = createRoute({
   path: "/business/organisations/{orgId}/account-list",
   tags,
   summary:
-    "The accounts list: search, filters, grouped by site and sorted within each, with totals of the whole filtered set (one round of queries per shard)",
+    "The accounts list: search, filters, grouped by site and sorted within each, with totals of the whole filtered set (one round of queries per shard; past 200 shards, the organisation's snapshot of at most 10 minutes)",
   request: {
     params: OrgParam,
     query: ListQuery.extend({
@@ -108,6 +108,7 @@ export const accountListExportRoute = createRoute({
     400: invalid,
     401: unauthorized,
     404: notFound,
+    503: problem("An organisation on many shards whose balances are being read for the first time: try again in a minute"),
   },
 });
 

@@ -699,6 +699,9 @@ export async function sweepOrgPayments(
       }
       first = false;
       await sweepOne(data, acquirer, notify, r, now, done);
+      // Still not settled three days on (an account gone from the directory, a shard that keeps failing): operators'.
+      if ((r.status === "succeeded" || r.status === "refunded") && r.createdAt.getTime() < now.getTime() - SWEEP.maxAgeMs)
+        log("error", "org_payment.unsettled", { paymentId: r.id, status: r.status });
       after = { at: r.createdAt.getTime(), id: r.id };
     }
     if (rows.length < page) {

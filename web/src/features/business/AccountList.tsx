@@ -3,7 +3,7 @@ import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { useStrings } from "../../i18n/local";
 import { createAction } from "../../lib/createAction";
-import { formatAccountNo, formatRub } from "../../lib/format";
+import { formatAccountNo, formatMoment, formatRub } from "../../lib/format";
 import { latestOf } from "../../lib/resource";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { regionApi } from "../region/regionApi";
@@ -239,14 +239,7 @@ function AccountList(props: { orgId: string }) {
               <Show when={p.figuresAt}>
                 {(at) => (
                   <p class="muted">
-                    {s("figuresAt", {
-                      time: new Date(at()).toLocaleString(lang() === "ru" ? "ru-RU" : "en-GB", {
-                        day: "numeric",
-                        month: "long",
-                        hour: "2-digit",
-                        minute: "2-digit",
-                      }),
-                    })}
+                    <time datetime={at()}>{s("figuresAt", { time: formatMoment(at(), lang()) })}</time>
                   </p>
                 )}
               </Show>
