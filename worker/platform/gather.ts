@@ -1,4 +1,7 @@
+import { sql } from "drizzle-orm";
+import { accountDirectory } from "../db/schema/global";
 import { isShardBinding, type ShardBinding } from "./db";
+import type { GlobalDb } from "./db.types";
 import { newId } from "./ids";
 
 /**
@@ -31,9 +34,15 @@ export interface GatherState {
   from: number;
 }
 
-export type Gathered<T> =
-  /** Every share read: the rows, and `done` to delete the run's objects once they are used. */
-  | { kind: "rows"; rows: T[]; done: () => Promise<void> }
+/** Whether a queue message's field is a run's place (its id, and a shard of its plan). */
+export function isGatherState(x: unknown): x is GatherState {
+  const g = x as Partial<GatherState> | null;
+  return typeof g === "object" && g !== null && /^[\w-]{1,60}$/.test(String(g.run)) && Number.isSafeInteger(g.from) && (g.from ?? -1) >= 0;
+}
+
+export type Gathered<A, T> =
+  /** Every share read: the rows, the plan they were read by, and `done` to delete the run's objects once they are used. */
+  | { kind: "rows"; rows: T[]; plan: GatherShard<A>[]; done: () => Promise<void> }
   /** More to read: the next message goes on from `next`. */
   | { kind: "more"; next: GatherState }
   /** The run's plan is gone: a redelivered message of a run that finished (or was swept). */
@@ -45,32 +54,31 @@ interface Share<T> {
   rows: T[];
 }
 
-export async function gather<A, T>(o: {
+export async function gather<A extends { accountNo: string }, T>(o: {
   files: R2Bucket;
+  /** The global database: where a staged share's accounts are now (its directory). */
+  global: GlobalDb;
   /** The run's objects go under `gather/<prefix>/<run>/`. */
   prefix: string;
   state: GatherState | undefined;
   /** The shards to read and their accounts, asked once, when a read starts. */
   plan: () => Promise<GatherShard<A>[]>;
-  /**
-   * One shard's share of the rows. `staged`: the plan was made by an earlier message, so an account may have moved
-   * to another shard since (platform/shard-map.ts moves copy, switch the directory, then delete): read it where the
-   * directory says it is now.
-   */
-  read: (s: GatherShard<A>, staged: boolean) => Promise<T[]>;
-  /** The D1 queries a shard's read makes (staged: with the directory's lookup). */
+  /** The rows of these accounts on this shard. */
+  read: (s: GatherShard<A>) => Promise<T[]>;
+  /** The D1 queries a shard's read makes (each share counts one more: a staged one's directory lookup). */
   cost: (s: GatherShard<A>) => number;
   now: Date;
   budget?: number;
-}): Promise<Gathered<T>> {
+}): Promise<Gathered<A, T>> {
   const budget = o.budget ?? GATHER_QUERIES;
+  const cost = (s: GatherShard<A>) => o.cost(s) + 1;
   let plan: GatherShard<A>[];
   let run: string;
   let from: number;
   if (o.state === undefined) {
     plan = await o.plan();
-    if (plan.reduce((n, s) => n + o.cost(s), 0) <= budget)
-      return { kind: "rows", rows: (await Promise.all(plan.map((x) => o.read(x, false)))).flat(), done: async () => {} };
+    if (plan.reduce((n, s) => n + cost(s), 0) <= budget)
+      return { kind: "rows", rows: (await Promise.all(plan.map(o.read))).flat(), plan, done: async () => {} };
     run = newId(o.now.getTime());
     from = 0;
     await o.files.put(`${ROOT}${o.prefix}/${run}/plan.json`, JSON.stringify(plan));
@@ -84,12 +92,15 @@ export async function gather<A, T>(o: {
   // This message's share: the shards from `from` while their queries fit, one at least.
   const first = plan[from];
   let to = Math.min(from + 1, plan.length);
-  for (let spent = first ? o.cost(first) : 0; to < plan.length; to++) {
-    const next = o.cost(plan[to] as GatherShard<A>);
+  for (let spent = first ? cost(first) : 0; to < plan.length; to++) {
+    const next = cost(plan[to] as GatherShard<A>);
     if (spent + next > budget) break;
     spent += next;
   }
-  const rows = (await Promise.all(plan.slice(from, to).map((x) => o.read(x, true)))).flat();
+  // The plan was made by an earlier message: an account may have moved to another shard since (platform/shard-map.ts
+  // moves copy, switch the directory, then delete), so each share's accounts are read where the directory says now.
+  const readNow = async (x: GatherShard<A>) => (await Promise.all((await whereNow(o.global, x)).map(o.read))).flat();
+  const rows = (await Promise.all(plan.slice(from, to).map(readNow))).flat();
   const key = (n: number) => `${ROOT}${o.prefix}/${run}/share-${String(n).padStart(6, "0")}.json`;
   await o.files.put(key(from), JSON.stringify({ from, to, rows } satisfies Share<T>));
   if (to < plan.length) return { kind: "more", next: { run, from: to } };
@@ -115,6 +126,7 @@ export async function gather<A, T>(o: {
   return {
     kind: "rows",
     rows: shares.flatMap((s) => s.rows),
+    plan,
     done: async () => {
       await o.files.delete([`${ROOT}${o.prefix}/${run}/plan.json`, ...keys]);
     },
@@ -139,9 +151,21 @@ export async function sweepGatherRuns(files: R2Bucket, now = new Date()): Promis
   return gone.length;
 }
 
-/** Where these accounts are now, by shard (the directory's word): what a staged share reads. */
-export function byCurrentShard(directory: { accountNo: string; shard: string }[]): Map<ShardBinding, string[]> {
-  const byShard = new Map<ShardBinding, string[]>();
-  for (const d of directory) if (isShardBinding(d.shard)) byShard.set(d.shard, [...(byShard.get(d.shard) ?? []), d.accountNo]);
-  return byShard;
+/** A share's accounts where the directory says they are now, by shard (one query whatever their number). */
+async function whereNow<A extends { accountNo: string }>(global: GlobalDb, s: GatherShard<A>): Promise<GatherShard<A>[]> {
+  const d = accountDirectory;
+  const now = await global
+    .select({ accountNo: d.accountNo, shard: d.shard })
+    .from(d)
+    .where(sql`${d.accountNo} IN (SELECT value FROM json_each(${JSON.stringify(s.accounts.map((a) => a.accountNo))}))`)
+    .all();
+  const shardOf = new Map(now.map((r) => [r.accountNo, r.shard]));
+  return shardPlan(s.accounts.map((account) => ({ shard: shardOf.get(account.accountNo) ?? "", account })));
+}
+
+/** A read's plan: the accounts grouped by their shard, in the shards' order (one not a shard's binding is left out). */
+export function shardPlan<A>(items: { shard: string; account: A }[]): GatherShard<A>[] {
+  const byShard = new Map<ShardBinding, A[]>();
+  for (const { shard, account } of items) if (isShardBinding(shard)) byShard.set(shard, [...(byShard.get(shard) ?? []), account]);
+  return [...byShard].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([shard, accounts]) => ({ shard, accounts }));
 }

@@ -26,6 +26,29 @@ export async function takeLease(db: GlobalDb, name: string, now: Date, staleMs: 
   return row?.run === run ? run : null;
 }
 
+/**
+ * Starts a job's chain: takes its lease, then `start(run)` sends the chain's first message; when that fails, the
+ * lease goes back (the next try starts it at once, not once it has gone quiet) and the error is thrown. Null: a run
+ * holds the lease, nothing is started.
+ */
+export async function startChain(
+  db: GlobalDb,
+  name: string,
+  now: Date,
+  staleMs: number,
+  start: (run: string) => Promise<unknown>,
+): Promise<string | null> {
+  const run = await takeLease(db, name, now, staleMs);
+  if (run === null) return null;
+  try {
+    await start(run);
+  } catch (e) {
+    await release(db, name, run);
+    throw e;
+  }
+  return run;
+}
+
 /** A run's report that it goes on: false when the lease is another run's (this one was taken over and stops). */
 export async function beat(db: GlobalDb, name: string, run: string, now: Date): Promise<boolean> {
   const r = await db

@@ -16,7 +16,7 @@ import { sha256Hex } from "../../platform/crypto";
 import { type DataAccess, isShardBinding, queriesUsed, rawBatch } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId, parseAccountNo } from "../../platform/ids";
-import { beat, release, takeLease } from "../../platform/lease";
+import { beat, release, startChain } from "../../platform/lease";
 import { log } from "../../platform/log";
 import { sendInBatches } from "../../platform/queue";
 import { localDay, regionTz } from "../../platform/region";
@@ -644,10 +644,10 @@ async function statusCounts(data: DataAccess, ids: string[]): Promise<Record<Ban
  * lease). Returns whether it started one.
  */
 export async function startPendingLines(data: DataAccess, queue: Queue<unknown>, now = new Date()): Promise<boolean> {
-  const run = await takeLease(data.global, LINES_LEASE, now, LINES_LEASE_STALE_MS);
-  if (run === null) return false;
-  await queue.send({ kind: "bank.lines", run } satisfies BankLinesMessage);
-  return true;
+  const run = await startChain(data.global, LINES_LEASE, now, LINES_LEASE_STALE_MS, (r) =>
+    queue.send({ kind: "bank.lines", run: r } satisfies BankLinesMessage),
+  );
+  return run !== null;
 }
 
 /**

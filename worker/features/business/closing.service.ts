@@ -1,12 +1,12 @@
 import { eq } from "drizzle-orm";
 import { SELLER } from "../../data/seller.data";
 import { organisations } from "../../db/schema/global";
-import { type DataAccess, type GlobalDb, isShardBinding, type ShardBinding } from "../../platform/db";
+import type { DataAccess, GlobalDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
-import { byCurrentShard, type GatherShard, type GatherState, gather } from "../../platform/gather";
+import { type GatherShard, type GatherState, gather, shardPlan } from "../../platform/gather";
 import { siteUrlFrom } from "../../platform/host";
 import { isId, newId } from "../../platform/ids";
-import { beat, release, takeLease } from "../../platform/lease";
+import { beat, release, startChain } from "../../platform/lease";
 import { errorText, log } from "../../platform/log";
 import { retryDelaySeconds, sendInBatches } from "../../platform/queue";
 import { localDay } from "../../platform/region";
@@ -34,7 +34,6 @@ import { ClosingMessage, ClosingPageMessage } from "./closing.messages";
 import { closingPdf } from "./closing.pdf";
 import * as q from "./closing.queries";
 import { encodeWindows1251, updFileId, updXml } from "./closing.xml";
-import * as rq from "./reconciliation.queries";
 
 /** The calendar of the documents: the seller's, Moscow. */
 const MSK = "Europe/Moscow";
@@ -77,12 +76,12 @@ export async function queueClosingMonth(data: DataAccess, queue: Queue, at: Date
   const check = day <= ISSUE_DAYS ? false : day === ISSUE_DAYS + 1 && moscowHour(at) === 0 ? true : null;
   if (check === null) return 0;
   // One chain at a time: while the last hour's still queues its pages, this tick starts none.
-  const run = await takeLease(data.global, closingLease(period, check), at, CLOSING_LEASE_STALE_MS);
-  if (run === null) {
-    log("info", "closing.chain_running", { period, check });
-    return 0;
-  }
-  return queueClosingPage(data, queue, { period, check, after: null, run }, page, at);
+  let queued = 0;
+  const run = await startChain(data.global, closingLease(period, check), at, CLOSING_LEASE_STALE_MS, async (r) => {
+    queued = await queueClosingPage(data, queue, { period, check, after: null, run: r }, page, at);
+  });
+  if (run === null) log("info", "closing.chain_running", { period, check });
+  return queued;
 }
 
 /** The lease of a month's chain of pages (its issue, or the sixth day's check). */
@@ -126,24 +125,11 @@ export async function queueClosingPage(
 
 type OrgAccount = { accountNo: string; region: string };
 
-/** The organisation's accounts by the shard they are on, in the shards' order: what the month's charges read. */
-function byShardOf(accounts: { accountNo: string; region: string; shard: string }[]): GatherShard<OrgAccount>[] {
-  const byShard = new Map<ShardBinding, OrgAccount[]>();
-  for (const a of accounts)
-    if (isShardBinding(a.shard)) byShard.set(a.shard, [...(byShard.get(a.shard) ?? []), { accountNo: a.accountNo, region: a.region }]);
-  return [...byShard].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([shard, accounts]) => ({ shard, accounts }));
-}
-
-/**
- * One shard's share of the month's charges of the organisation's accounts, per service (a query per 90 accounts).
- * Staged (read after the plan's message), its accounts are looked up first and read where they are now.
- */
-async function shardCharges(data: DataAccess, s: GatherShard<OrgAccount>, period: string, staged: boolean): Promise<ChargeLine[]> {
+/** One shard's share of the month's charges of the organisation's accounts, per service (a query per 90 accounts). */
+async function shardCharges(data: DataAccess, s: GatherShard<OrgAccount>, period: string): Promise<ChargeLine[]> {
   const regionOf = new Map(s.accounts.map((a) => [a.accountNo, a.region]));
-  const nos = s.accounts.map((a) => a.accountNo);
-  const where = staged ? byCurrentShard(await rq.selectDirectory(data.global, nos).all()) : new Map([[s.shard, nos]]);
   const parts = await Promise.all(
-    [...where].flatMap(([shard, list]) => bq.chunks(list).map((chunk) => monthChargesByService(data.shard(shard), chunk, period))),
+    bq.chunks(s.accounts.map((a) => a.accountNo)).map((chunk) => monthChargesByService(data.shard(s.shard), chunk, period)),
   );
   return parts.flat().map((c): ChargeLine => ({ ...c, region: regionOf.get(c.accountNo) ?? "" }));
 }
@@ -204,6 +190,7 @@ export async function issueMonth(
   const early: { outcome?: ClosingOutcome } = {};
   const got = await gather({
     files: deps.files,
+    global: db,
     prefix: `closing/${orgId}/${period}`,
     state,
     plan: async () => {
@@ -212,10 +199,12 @@ export async function issueMonth(
       const regions = [...new Set(accounts.map((a) => a.region))];
       const through = await Promise.all(regions.map((r) => q.chargedThrough(deps.data.shardForRegion(r), r)));
       if (through.some((d) => d === undefined || d < last)) early.outcome ??= "waiting";
-      return early.outcome ? [] : byShardOf(accounts);
+      return early.outcome
+        ? []
+        : shardPlan(accounts.map((a) => ({ shard: a.shard, account: { accountNo: a.accountNo, region: a.region } })));
     },
-    read: (s, staged) => shardCharges(deps.data, s, period, staged),
-    cost: (s) => 1 + Math.ceil(s.accounts.length / 90),
+    read: (s) => shardCharges(deps.data, s, period),
+    cost: (s) => Math.ceil(s.accounts.length / 90),
     now,
     ...(budget !== undefined ? { budget } : {}),
   });

@@ -1,11 +1,10 @@
-import { type DataAccess, isShardBinding, type ShardBinding } from "../../platform/db";
+import type { DataAccess } from "../../platform/db";
 import { AppError } from "../../platform/errors";
-import { byCurrentShard, type GatherShard, type GatherState, gather } from "../../platform/gather";
-import { beat, release, takeLease } from "../../platform/lease";
+import { type GatherState, gather, isGatherState, shardPlan } from "../../platform/gather";
+import { beat, release, startChain } from "../../platform/lease";
 import { errorText, log } from "../../platform/log";
 import { retryDelaySeconds } from "../../platform/queue";
 import * as cq from "./closing.queries";
-import * as rq from "./reconciliation.queries";
 import * as sq from "./sites.queries";
 
 /**
@@ -56,12 +55,7 @@ export function isOrgFiguresMessage(body: unknown): body is OrgFiguresMessage {
     typeof m.run === "string" &&
     /^[\w-]{1,60}$/.test(m.run) &&
     Number.isSafeInteger(m.since) &&
-    (m.gather === undefined ||
-      (typeof m.gather === "object" &&
-        m.gather !== null &&
-        /^[\w-]{1,60}$/.test(String(m.gather.run)) &&
-        Number.isSafeInteger(m.gather.from) &&
-        m.gather.from >= 0))
+    (m.gather === undefined || isGatherState(m.gather))
   );
 }
 
@@ -90,15 +84,9 @@ export async function snapshotFigures(data: DataAccess, files: R2Bucket, queue: 
   const stored = await files.get(key(orgId));
   const snapshot = stored ? await stored.json<FiguresSnapshot>() : null;
   if (snapshot && now.getTime() - snapshot.at < FIGURES_FRESH_MS) return snapshot;
-  const run = await takeLease(data.global, lease(orgId), now, FIGURES_LEASE_STALE_MS);
-  if (run !== null) {
-    try {
-      await queue.send({ kind: "org_figures", orgId, run, since: now.getTime() } satisfies OrgFiguresMessage);
-    } catch (e) {
-      await release(data.global, lease(orgId), run);
-      throw e;
-    }
-  }
+  await startChain(data.global, lease(orgId), now, FIGURES_LEASE_STALE_MS, (run) =>
+    queue.send({ kind: "org_figures", orgId, run, since: now.getTime() } satisfies OrgFiguresMessage),
+  );
   if (snapshot && now.getTime() - snapshot.at < FIGURES_SHOWN_MS) return snapshot;
   throw new AppError(503, "figures_preparing", {}, [], { "retry-after": "60" });
 }
@@ -117,21 +105,19 @@ export async function makeFigures(
   if (!(await beat(deps.data.global, lease(m.orgId), m.run, now))) return "skipped";
   const got = await gather<{ accountNo: string }, AccountFigures>({
     files: deps.files,
+    global: deps.data.global,
     prefix: `figures/${m.orgId}`,
     state: m.gather,
-    plan: async () => {
-      const accounts = await cq.selectOrgAccounts(deps.data.global, m.orgId);
-      const byShard = new Map<ShardBinding, { accountNo: string }[]>();
-      for (const a of accounts)
-        if (isShardBinding(a.shard)) byShard.set(a.shard, [...(byShard.get(a.shard) ?? []), { accountNo: a.accountNo }]);
-      return [...byShard].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([shard, list]) => ({ shard, accounts: list }));
-    },
-    read: async (s: GatherShard<{ accountNo: string }>, staged: boolean) => {
-      const nos = s.accounts.map((a) => a.accountNo);
-      const where = staged ? byCurrentShard(await rq.selectDirectory(deps.data.global, nos).all()) : new Map([[s.shard, nos]]);
-      return (await Promise.all([...where].map(([shard, list]) => shardFigures(deps.data.shard(shard), list)))).flat();
-    },
-    cost: () => 3,
+    plan: async () =>
+      shardPlan(
+        (await cq.selectOrgAccounts(deps.data.global, m.orgId)).map((a) => ({ shard: a.shard, account: { accountNo: a.accountNo } })),
+      ),
+    read: (s) =>
+      shardFigures(
+        deps.data.shard(s.shard),
+        s.accounts.map((a) => a.accountNo),
+      ),
+    cost: () => 2,
     now,
     ...(budget !== undefined ? { budget } : {}),
   });

@@ -2,9 +2,9 @@ import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { organisations, reconciliations } from "../../db/schema/global";
 import type { AppEnv } from "../../env";
-import { type DataAccess, type GlobalDb, isShardBinding, type ShardBinding } from "../../platform/db";
+import type { DataAccess, GlobalDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
-import { byCurrentShard, GATHER_QUERIES, type GatherShard, type GatherState, gather } from "../../platform/gather";
+import { GATHER_QUERIES, type GatherShard, type GatherState, gather, isGatherState, shardPlan } from "../../platform/gather";
 import type { Lang } from "../../platform/i18n";
 import { isId, newId, parseAccountNo } from "../../platform/ids";
 import { errorText, log } from "../../platform/log";
@@ -49,12 +49,7 @@ export const isReconciliationMessage = (body: unknown): body is ReconciliationMe
     m !== null &&
     m.kind === "reconciliation" &&
     typeof m.id === "string" &&
-    (m.gather === undefined ||
-      (typeof m.gather === "object" &&
-        m.gather !== null &&
-        /^[\w-]{1,60}$/.test(String(m.gather.run)) &&
-        Number.isSafeInteger(m.gather.from) &&
-        m.gather.from >= 0))
+    (m.gather === undefined || isGatherState(m.gather))
   );
 };
 
@@ -265,30 +260,18 @@ type ActAccountRef = { accountNo: string; region: string };
 
 /** The act's accounts by the shard they are on (the directory's), in the shards' order. */
 async function actPlan(data: DataAccess, accountNos: string[]): Promise<GatherShard<ActAccountRef>[]> {
-  const dir = await q.selectDirectory(data.global, accountNos).all();
-  const where = new Map(dir.map((d) => [d.accountNo, d]));
-  const byShard = new Map<ShardBinding, ActAccountRef[]>();
-  for (const no of accountNos) {
-    const d = where.get(no);
-    if (d && isShardBinding(d.shard)) byShard.set(d.shard, [...(byShard.get(d.shard) ?? []), { accountNo: no, region: d.region }]);
-  }
-  return [...byShard].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([shard, accounts]) => ({ shard, accounts }));
+  const where = new Map((await q.selectDirectory(data.global, accountNos).all()).map((d) => [d.accountNo, d]));
+  return shardPlan(
+    accountNos.map((no) => ({ shard: where.get(no)?.shard ?? "", account: { accountNo: no, region: where.get(no)?.region ?? "" } })),
+  );
 }
 
-/**
- * One shard's rows of the act: a batch of three statements. Staged (read after the plan's message), its accounts are
- * looked up first and read where they are now (a batch on each shard they are on).
- */
-async function actRows(data: DataAccess, s: GatherShard<ActAccountRef>, from: string, to: string, staged = false): Promise<ShardRows[]> {
+/** One shard's rows of the act: a batch of three statements. */
+async function actRows(data: DataAccess, s: GatherShard<ActAccountRef>, from: string, to: string): Promise<ShardRows[]> {
+  const db = data.shard(s.shard);
   const nos = s.accounts.map((a) => a.accountNo);
-  const where = staged ? byCurrentShard(await q.selectDirectory(data.global, nos).all()) : new Map([[s.shard, nos]]);
-  return Promise.all(
-    [...where].map(async ([shard, list]) => {
-      const db = data.shard(shard);
-      const [openings, charges, entries] = await db.batch(selectReconciliation(db, list, from, to));
-      return { openings, charges, entries };
-    }),
-  );
+  const [openings, charges, entries] = await db.batch(selectReconciliation(db, nos, from, to));
+  return [{ openings, charges, entries }];
 }
 
 /**
@@ -340,17 +323,14 @@ export async function makeReconciliation(
   }
   const accountNos = JSON.parse(row.accountNos) as string[];
   // Three statements a shard: an organisation on hundreds of shards is read a share a message.
-  let plan: GatherShard<ActAccountRef>[] = [];
   const got = await gather({
     files: deps.files,
+    global: db,
     prefix: `reconciliation/${row.orgId}/${row.id}`,
     state,
-    plan: async () => {
-      plan = await actPlan(deps.data, accountNos);
-      return plan;
-    },
-    read: (s, staged) => actRows(deps.data, s, row.fromDay, row.toDay, staged),
-    cost: () => 4,
+    plan: () => actPlan(deps.data, accountNos),
+    read: (s) => actRows(deps.data, s, row.fromDay, row.toDay),
+    cost: () => 3,
     now,
     budget: deps.queue ? (deps.gatherBudget ?? GATHER_QUERIES) : Number.POSITIVE_INFINITY,
   });
@@ -363,9 +343,8 @@ export async function makeReconciliation(
     await deps.queue?.send({ kind: "reconciliation", id: row.id, gather: got.next } satisfies ReconciliationMessage);
     return "gathering";
   }
-  // The accounts' regions: from the plan read now, or (a read over many messages) the directory's once more.
-  if (plan.length === 0 && state) plan = await actPlan(deps.data, accountNos);
-  const act = buildAct(row.fromDay, row.toDay, actAccounts(accountNos, plan), got.rows);
+  // The accounts' regions: from the read's plan.
+  const act = buildAct(row.fromDay, row.toDay, actAccounts(accountNos, got.plan), got.rows);
   const party = { name: org.name, inn: org.inn, kpp: org.kpp };
   const pdf = await actPdf(await deps.fonts(), act, party, row.lang, now);
   const xlsx = await actXlsx(act, party, row.lang);

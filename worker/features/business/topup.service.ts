@@ -8,7 +8,7 @@ import { type DataAccess, type GlobalDb, isShardBinding, queriesUsed, rawBatch, 
 import { AppError, type FieldError } from "../../platform/errors";
 import { formatAccountNoPlain, rubText } from "../../platform/format";
 import { newId, parseAccountNo } from "../../platform/ids";
-import { beat, release, takeLease } from "../../platform/lease";
+import { beat, release, startChain } from "../../platform/lease";
 import { log } from "../../platform/log";
 import { localDay, regionTz } from "../../platform/region";
 import { preread, readWithSession } from "../../platform/session";
@@ -633,10 +633,10 @@ export function isOrgSweepMessage(body: unknown): body is OrgSweepMessage {
 
 /** Cron (hourly): the sweep's chain from the first payment, unless the last hour's still runs. Whether it started. */
 export async function startOrgSweep(data: DataAccess, queue: Queue<unknown>, now = new Date()): Promise<boolean> {
-  const run = await takeLease(data.global, SWEEP_LEASE, now, SWEEP.staleMs);
-  if (run === null) return false;
-  await queue.send({ kind: "org_payments.sweep", run } satisfies OrgSweepMessage);
-  return true;
+  const run = await startChain(data.global, SWEEP_LEASE, now, SWEEP.staleMs, (r) =>
+    queue.send({ kind: "org_payments.sweep", run: r } satisfies OrgSweepMessage),
+  );
+  return run !== null;
 }
 
 /**

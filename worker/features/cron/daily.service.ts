@@ -2,7 +2,7 @@ import { and, eq, lt, sql } from "drizzle-orm";
 import { REGIONS } from "../../data/regions.data";
 import { cronProgress, cronStepShards } from "../../db/schema/region";
 import { type DataAccess, inList, isShardBinding, queriesUsed, type RegionDb, SHARDS, type ShardBinding } from "../../platform/db";
-import { beat, release, takeLease } from "../../platform/lease";
+import { beat, release, startChain, takeLease } from "../../platform/lease";
 import { errorText, log } from "../../platform/log";
 import type { Notify as NotifyOf } from "../../platform/notify";
 import { sendInBatches } from "../../platform/queue";
@@ -385,22 +385,24 @@ async function dayWork(
     // The region's accounts may be on several shards of its branch: each is charged in turn, the home one first.
     const { from, cursor: resume } = resumeAt(accountShards, message.resume?.day === day ? message.resume : undefined);
     let n = 0;
+    // The rest of the day (and what follows it) in a message of its own, from this row of this shard.
+    const handOn = async (shard: ShardBinding, afterRowid: number) => {
+      await queue.send({
+        kind: "cron.region",
+        region: region.code,
+        at: message.at,
+        resume: { day, afterRowid, shard },
+      } satisfies RegionDayMessage);
+      out.continued = true;
+      return out;
+    };
     for (let i = from; i < accountShards.length; i++) {
       const shard = accountShards[i] as ShardBinding;
       const afterRowid = resume && i === from ? resume.afterRowid : 0;
       if (afterRowid === 0) {
         // Too little left to start a shard: the rest of the day in a message of its own, from this shard.
         // (The first shard of a later day too: the day before may have spent the message.)
-        if ((i > from || out.charged.length > 0) && callsLeft() < SHARD_START_CALLS) {
-          await queue.send({
-            kind: "cron.region",
-            region: region.code,
-            at: message.at,
-            resume: { day, afterRowid: 0, shard },
-          } satisfies RegionDayMessage);
-          out.continued = true;
-          return out;
-        }
+        if ((i > from || out.charged.length > 0) && callsLeft() < SHARD_START_CALLS) return handOn(shard, 0);
         // The shard's day begins with its tariff changes and blocks (a block starting today spares today's charge);
         // a message resumed at its start does them again, each once.
         const changes = await applyTariffChangesPage(i === 0 ? db : data.shard(shard), region.code, day, t, MIDNIGHT_CHANGES_PAGE);
@@ -411,33 +413,15 @@ async function dayWork(
         // A full page: more may be due, before the charge. The rest in a message of its own, from this shard's start
         // again. (Each row a page picks leaves the due set in its own transaction, by this message or another at the
         // same time, so the pages end; a page another message worked first still hands on, never charges past it.)
-        if (changes.full || blocks.full) {
-          await queue.send({
-            kind: "cron.region",
-            region: region.code,
-            at: message.at,
-            resume: { day, afterRowid: 0, shard },
-          } satisfies RegionDayMessage);
-          out.continued = true;
-          return out;
-        }
+        if (changes.full || blocks.full) return handOn(shard, 0);
       }
       // Two calls a batch, and the options' one: the batches the message's calls still allow.
       const batches = Math.max(0, Math.min(chargeBatches, Math.floor((callsLeft() - 4) / 2)));
       const part = await chargeDayPart(data.shard(shard), region.code, day, t, afterRowid, batches);
       out.entries += part.charged;
       n += part.charged;
-      if (part.next !== null) {
-        // The rest of this day (and what follows it) in a message of its own; the day is not done yet.
-        await queue.send({
-          kind: "cron.region",
-          region: region.code,
-          at: message.at,
-          resume: { day, afterRowid: part.next, shard },
-        } satisfies RegionDayMessage);
-        out.continued = true;
-        return out;
-      }
+      // The day is not done yet.
+      if (part.next !== null) return handOn(shard, part.next);
     }
     out.charged.push(day);
     await markDone(data, "midnight", region.code, day, now);
@@ -680,19 +664,14 @@ export async function runStepShard(
     out.through = true;
     // The region's next message starts a chain of its own. While one runs (it may have read the steps before this
     // one was through), this message comes back a few minutes later to tell it again.
-    const run = await takeLease(data.global, regionLease(region.code), now, REGION_LEASE_STALE_MS);
+    const run = await startChain(data.global, regionLease(region.code), now, REGION_LEASE_STALE_MS, (r) =>
+      queue.send({ kind: "cron.region", region: region.code, at: m.at, run: r } satisfies RegionDayMessage),
+    );
     if (run === null) {
       const tells = (m.tells ?? 0) + 1;
       log("info", "cron.region_running", { region: region.code, tells });
       if (tells <= STEP_TELLS)
         await queue.send({ kind: "cron.step", ...m, tells } satisfies StepShardMessage, { delaySeconds: STEP_TELL_DELAY_S });
-      return;
-    }
-    try {
-      await queue.send({ kind: "cron.region", region: region.code, at: m.at, run } satisfies RegionDayMessage);
-    } catch (e) {
-      await release(data.global, regionLease(region.code), run);
-      throw e;
     }
   };
   const current = await db.select().from(cronStepShards).where(mine).get();

@@ -357,12 +357,10 @@ export async function applyAccountBlocks(
 async function applyDue(data: DataAccess, db: RegionDb, notify: Notify, starting: bq.Block[], ending: bq.Block[], day: string, now: Date) {
   let started = 0;
   let ended = 0;
-  let missed = 0;
   for (const b of starting) {
     if (b.toDay < day) {
       // Missed entirely (the cron did not run for its days): nothing to block any more.
       await bq.closeScheduledBlock(db, b.id, "ended");
-      missed++;
       continue;
     }
     const fee = entryIf(
@@ -385,5 +383,5 @@ async function applyDue(data: DataAccess, db: RegionDb, notify: Notify, starting
     await tellBlockOrOwe(data, notify, db, b, "start", now);
   }
   for (const b of ending) if (await finishBlock(data, notify, db, b, now, "calendar")) ended++;
-  return { started, ended, missed };
+  return { started, ended };
 }
