@@ -86,6 +86,16 @@ async function anotherIn(shard: ShardBinding, not: string[]) {
 
 const shardDb = (shard: ShardBinding) => (env as unknown as Record<string, D1Database>)[shard] as D1Database;
 
+/** The database access with this shard's batches failing (a shard down when a credit is written); its reads work. */
+function withBatchesFailing(shard: ShardBinding): DataAccess {
+  const real = createDataAccess(env);
+  const down = drizzle({
+    prepare: (q: string) => shardDb(shard).prepare(q),
+    batch: () => Promise.reject(new Error("shard unavailable")),
+  } as unknown as D1Database) as unknown as RegionDb;
+  return { ...real, shards: real.shards, shard: (s) => (s === shard ? down : real.shard(s)) };
+}
+
 /** The ledger's entries of this payment for an account: how many, and their sum. */
 async function credited(shard: ShardBinding, paymentId: string, accountNo: string) {
   const row = await shardDb(shard)
@@ -294,13 +304,8 @@ describe("reports of the payment, however many and however they come", () => {
       method: "card",
       metadata: { paymentId: payment.id, accountNo: a.accountNo },
     };
-    const real = createDataAccess(env);
     // B's shard goes down when its credit is written (its batch fails), after A's shard was credited.
-    const down = drizzle({
-      prepare: (q: string) => shardDb(b.shard).prepare(q),
-      batch: () => Promise.reject(new Error("shard unavailable")),
-    } as unknown as D1Database) as unknown as RegionDb;
-    const crashing: DataAccess = { ...real, shards: real.shards, shard: (s) => (s === b.shard ? down : real.shard(s)) };
+    const crashing = withBatchesFailing(b.shard);
     await expect(applyOrgPayment(crashing, notifier(env), ap, "webhook")).rejects.toThrow();
     expect(await credited(a.shard, payment.id, a.accountNo)).toEqual({ n: 1, sum: 2_500 });
     expect(await credited(b.shard, payment.id, b.accountNo)).toEqual({ n: 0, sum: 0 });
@@ -331,13 +336,8 @@ describe("the hourly sweep", () => {
   }, async () => {
     const [a, b] = await twoShards();
     if (!a || !b) throw new Error("pair");
-    const real = createDataAccess(env);
     // B's shard down while each payment is reported: A's share is credited, B's waits for the sweep.
-    const down = drizzle({
-      prepare: (q: string) => shardDb(b.shard).prepare(q),
-      batch: () => Promise.reject(new Error("shard unavailable")),
-    } as unknown as D1Database) as unknown as RegionDb;
-    const crashing: DataAccess = { ...real, shards: real.shards, shard: (s) => (s === b.shard ? down : real.shard(s)) };
+    const crashing = withBatchesFailing(b.shard);
     // First in order: a payment whose result never came, and the acquirer fails when asked.
     const lost = await started([{ accountNo: a.accountNo, amountKop: 1_000 }]);
     await env.DB.prepare("UPDATE org_payments SET created_at = ? WHERE id = ?")

@@ -4,6 +4,7 @@ import { buildSeed, demoPeriods } from "../../worker/db/seed/seed";
 import { type SeedBucket, seedUsageMonth } from "../../worker/db/seed/usage.seed";
 import { createDataAccess, type HomeShardBinding, shardBindings, shardDatabase } from "../../worker/platform/db";
 import { keyHash, MAX_MESSAGE_STORES, messageStoreDatabases } from "../../worker/platform/message-stores";
+import { addDays } from "../../worker/platform/region";
 import { forgetSessionCopy } from "../../worker/platform/session";
 
 /** The demo usage as `seedUsageMonth` leaves it in an empty bucket: the objects by key, and each month's totals' SQL per shard. */
@@ -246,4 +247,26 @@ export function storeOfKey(dedupeKey: string): D1Database {
 /** The message store (D1) an SMSC id names. */
 export function storeOfId(id: number): D1Database {
   return messageStoreDatabases(env)[id % MAX_MESSAGE_STORES] as D1Database;
+}
+
+/**
+ * `n` services of a Moscow account on the home shard, each with a voluntary block scheduled from `day` for ten days
+ * (ids `<prefix>-<i>-svc`, `<prefix>-<i>-vb`): a shard's day with that many blocks to start.
+ */
+export async function scheduleBlocks(prefix: string, accountNo: string, day: string, n: number, feeKop: number) {
+  const db = env.DB_MOSCOW;
+  const to = addDays(day, 10);
+  await db.batch(
+    Array.from({ length: n }, (_, i) => `${prefix}-${i}`).flatMap((id) => [
+      db
+        .prepare("INSERT INTO account_services (id, account_no, tariff_id, status, started_at) VALUES (?, ?, 'msk-inet-100', 'active', 0)")
+        .bind(`${id}-svc`, accountNo),
+      db
+        .prepare(
+          `INSERT INTO voluntary_blocks (id, account_no, service_id, region, from_day, to_day, status, fee_kop, application_id, created_at)
+           VALUES (?, ?, ?, 'msk', ?, ?, 'scheduled', ?, ?, ?)`,
+        )
+        .bind(`${id}-vb`, accountNo, `${id}-svc`, day, to, feeKop, `${id}-app`, Date.now()),
+    ]),
+  );
 }

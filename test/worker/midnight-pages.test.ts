@@ -9,6 +9,7 @@ import { MIDNIGHT_BLOCKS_PAGE } from "../../worker/features/cron/daily.limits";
 import { type RegionDayMessage, runRegionDay } from "../../worker/features/cron/daily.service";
 import { createDataAccess } from "../../worker/platform/db";
 import { addDays, localDay } from "../../worker/platform/region";
+import { scheduleBlocks } from "./helpers";
 
 const ANNA_MSK = "201000000012";
 const quiet = async () => undefined;
@@ -21,22 +22,7 @@ describe("a shard's day with more blocks due than a page", () => {
     const today = localDay("Europe/Moscow");
     const tomorrow = addDays(today, 1);
     const n = MIDNIGHT_BLOCKS_PAGE + 2;
-    const ids = Array.from({ length: n }, (_, i) => `pages-${i}`);
-    await db.batch(
-      ids.flatMap((id) => [
-        db
-          .prepare(
-            "INSERT INTO account_services (id, account_no, tariff_id, status, started_at) VALUES (?, ?, 'msk-inet-100', 'active', 0)",
-          )
-          .bind(`${id}-svc`, ANNA_MSK),
-        db
-          .prepare(
-            `INSERT INTO voluntary_blocks (id, account_no, service_id, region, from_day, to_day, status, fee_kop, application_id, created_at)
-             VALUES (?, ?, ?, 'msk', ?, ?, 'scheduled', 500, ?, ?)`,
-          )
-          .bind(`${id}-vb`, ANNA_MSK, `${id}-svc`, tomorrow, addDays(tomorrow, 10), `${id}-app`, Date.now()),
-      ]),
-    );
+    await scheduleBlocks("pages", ANNA_MSK, tomorrow, n, 500);
     // The region's messages as the billing queue would bring them, a day ahead.
     const at = new Date(`${tomorrow}T12:00:00+03:00`);
     const sent: RegionDayMessage[] = [];
@@ -80,22 +66,7 @@ describe("a shard's day with more blocks due than a page", () => {
     const db = env.DB_MOSCOW;
     const day = addDays(localDay("Europe/Moscow"), 2);
     const n = MIDNIGHT_BLOCKS_PAGE + 3;
-    const ids = Array.from({ length: n }, (_, i) => `twice-${i}`);
-    await db.batch(
-      ids.flatMap((id) => [
-        db
-          .prepare(
-            "INSERT INTO account_services (id, account_no, tariff_id, status, started_at) VALUES (?, ?, 'msk-inet-100', 'active', 0)",
-          )
-          .bind(`${id}-svc`, ANNA_MSK),
-        db
-          .prepare(
-            `INSERT INTO voluntary_blocks (id, account_no, service_id, region, from_day, to_day, status, fee_kop, application_id, created_at)
-             VALUES (?, ?, ?, 'msk', ?, ?, 'scheduled', 500, ?, ?)`,
-          )
-          .bind(`${id}-vb`, ANNA_MSK, `${id}-svc`, day, addDays(day, 10), `${id}-app`, Date.now()),
-      ]),
-    );
+    await scheduleBlocks("twice", ANNA_MSK, day, n, 500);
     const at = new Date(`${day}T12:00:00+03:00`);
     const pending: RegionDayMessage[] = [];
     const queue = {

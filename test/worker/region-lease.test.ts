@@ -8,7 +8,8 @@ import { describe, expect, it } from "vitest";
 import { MIDNIGHT_BLOCKS_PAGE } from "../../worker/features/cron/daily.limits";
 import { isRegionDayMessage, queueDueRegions, type RegionDayMessage, runRegionDay } from "../../worker/features/cron/daily.service";
 import { createDataAccess } from "../../worker/platform/db";
-import { addDays, localDay } from "../../worker/platform/region";
+import { localDay } from "../../worker/platform/region";
+import { scheduleBlocks } from "./helpers";
 
 function fakeQueue() {
   const sent: unknown[] = [];
@@ -30,23 +31,7 @@ describe("a region's daily chain", () => {
     // page, so its chain hands on at least once.
     const at = new Date(Date.now() + 86_400_000);
     const day = localDay("Europe/Moscow", at);
-    const ids = Array.from({ length: MIDNIGHT_BLOCKS_PAGE + 1 }, (_, i) => `lease-${i}`);
-    const db = env.DB_MOSCOW;
-    await db.batch(
-      ids.flatMap((id) => [
-        db
-          .prepare(
-            "INSERT INTO account_services (id, account_no, tariff_id, status, started_at) VALUES (?, '201000000012', 'msk-inet-100', 'active', 0)",
-          )
-          .bind(`${id}-svc`),
-        db
-          .prepare(
-            `INSERT INTO voluntary_blocks (id, account_no, service_id, region, from_day, to_day, status, fee_kop, application_id, created_at)
-             VALUES (?, '201000000012', ?, 'msk', ?, ?, 'scheduled', 0, ?, ?)`,
-          )
-          .bind(`${id}-vb`, `${id}-svc`, day, addDays(day, 5), `${id}-app`, Date.now()),
-      ]),
-    );
+    await scheduleBlocks("lease", "201000000012", day, MIDNIGHT_BLOCKS_PAGE + 1, 0);
     const first = fakeQueue();
     await queueDueRegions(createDataAccess(env), first.queue, at);
     const msk = first.regions().find((m) => m.region === "msk");
