@@ -9,7 +9,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ClosingMessage } from "../../worker/features/business/closing.messages";
 import { formatAccountNoPlain } from "../../worker/platform/format";
-import { api, call, inviteCodeSentTo, json, login, watchWebhooks } from "./helpers";
+import { api, call, inviteCodeSentTo, json, login, orgHomeOf, watchWebhooks } from "./helpers";
 import { type Doc, minimal } from "./openapi-body";
 
 const VETER = "org-demo-veter";
@@ -247,7 +247,10 @@ describe("issue 23's story through HTTP", () => {
 async function closingDocument() {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
-    const row = await env.DB.prepare("SELECT id FROM closing_documents WHERE org_id = ? LIMIT 1").bind(VETER).first<{ id: string }>();
+    const row = await (await orgHomeOf(VETER))
+      .prepare("SELECT id FROM closing_documents WHERE org_id = ? LIMIT 1")
+      .bind(VETER)
+      .first<{ id: string }>();
     if (row) return row;
     await new Promise((r) => setTimeout(r, 200));
   }

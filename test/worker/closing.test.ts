@@ -23,7 +23,7 @@ import { createDataAccess } from "../../worker/platform/db";
 import { sweepGatherRuns } from "../../worker/platform/gather";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { localDay } from "../../worker/platform/region";
-import { api, call, json, login } from "./helpers";
+import { api, call, json, login, orgHomeOf } from "./helpers";
 
 const VETER = "org-demo-veter";
 const SMIRNOV = "org-demo-smirnov";
@@ -62,8 +62,14 @@ type Row = {
   corrects_id: string | null;
 };
 const docsOf = async (orgId: string, period: string) =>
-  (await env.DB.prepare("SELECT * FROM closing_documents WHERE org_id = ? AND period = ? ORDER BY revision").bind(orgId, period).all<Row>())
-    .results;
+  (
+    await (
+      await orgHomeOf(orgId)
+    )
+      .prepare("SELECT * FROM closing_documents WHERE org_id = ? AND period = ? ORDER BY revision")
+      .bind(orgId, period)
+      .all<Row>()
+  ).results;
 
 /** The organisation's accounts with their shard binding, from the directory. */
 async function accountsOf(orgId: string) {
@@ -239,14 +245,14 @@ describe("the monthly job", () => {
     // Services of a 2026 month: VAT 22/122 (425-ФЗ), rounded on the document's total.
     expect(lastMonth >= "2026-01").toBe(true);
     expect(upd.vat_kop).toBe(Math.round((ledger.total * 22) / 122));
-    const lines = await env.DB.prepare(
-      "SELECT count(DISTINCT account_no) AS n, sum(amount_kop) AS s, sum(vat_kop) AS v FROM closing_lines WHERE doc_id = ?",
-    )
+    const lines = await (await orgHomeOf(VETER))
+      .prepare("SELECT count(DISTINCT account_no) AS n, sum(amount_kop) AS s, sum(vat_kop) AS v FROM closing_lines WHERE doc_id = ?")
       .bind(upd.id)
       .first<{ n: number; s: number; v: number }>();
     expect(lines).toEqual({ n: 220, s: ledger.total, v: upd.vat_kop });
     // The organisation's audit log says who made it and when (the system, once).
-    const audit = await env.DB.prepare("SELECT actor_id, actor_name, target FROM org_audit WHERE org_id = ? AND action = 'closing.issued'")
+    const audit = await (await orgHomeOf(VETER))
+      .prepare("SELECT actor_id, actor_name, target FROM org_audit WHERE org_id = ? AND action = 'closing.issued'")
       .bind(VETER)
       .all();
     expect(audit.results).toEqual([{ actor_id: null, actor_name: "Kabinet", target: lastMonth }]);
@@ -269,13 +275,17 @@ describe("the monthly job", () => {
     expect(await issueMonth(deps(), VETER, lastMonth)).toBe("unchanged");
     expect(await docsOf(VETER, lastMonth)).toEqual(before);
     expect((await env.FILES.head(`closing/${VETER}/${before[0]?.id}.pdf`))?.etag).toBe(pdf?.etag);
-    await expect(
-      env.DB.prepare("UPDATE closing_documents SET total_kop = total_kop + 1 WHERE org_id = ?").bind(VETER).run(),
-    ).rejects.toThrow(/never changes/);
-    await expect(env.DB.prepare("UPDATE closing_lines SET amount_kop = 0 WHERE doc_id = ?").bind(before[0]?.id).run()).rejects.toThrow(
+    const home = await orgHomeOf(VETER);
+    await expect(home.prepare("UPDATE closing_documents SET total_kop = total_kop + 1 WHERE org_id = ?").bind(VETER).run()).rejects.toThrow(
+      /never changes/,
+    );
+    await expect(home.prepare("UPDATE closing_lines SET amount_kop = 0 WHERE doc_id = ?").bind(before[0]?.id).run()).rejects.toThrow(
       /append-only/,
     );
-    await expect(env.DB.prepare("DELETE FROM closing_documents WHERE org_id = ?").bind(VETER).run()).rejects.toThrow(/never removed/);
+    await expect(home.prepare("DELETE FROM closing_documents WHERE org_id = ?").bind(VETER).run()).rejects.toThrow(/never removed/);
+    await expect(
+      home.prepare("UPDATE closing_documents SET number = 'УПД-2000-000001' WHERE org_id = ?").bind(VETER).run(),
+    ).rejects.toThrow(/never changes/);
   });
 
   it("waits while a region of the organisation is not charged to the month's last day", async () => {
@@ -367,7 +377,8 @@ describe("a change after issue", () => {
     expect(first).toEqual(upd);
     expect(fix).toMatchObject({ kind: "ukd", revision: 1, corrects_id: upd.id, total_kop: 123_45, status: "ready" });
     expect(fix.number).toMatch(/^УКД-\d{4}-\d{6}$/);
-    const line = await env.DB.prepare("SELECT before_kop, amount_kop, vat_before_kop, vat_kop FROM closing_lines WHERE doc_id = ?")
+    const line = await (await orgHomeOf(VETER))
+      .prepare("SELECT before_kop, amount_kop, vat_before_kop, vat_kop FROM closing_lines WHERE doc_id = ?")
       .bind(fix.id)
       .all();
     // The correction keeps the period's rate: 22/122 of 1 323,45 = 238,65.
@@ -471,7 +482,8 @@ describe("the document's totals against the ledger (property)", () => {
           const p = past ? 20 : 22;
           expect(period < "2026-01").toBe(past);
           expect(docs[0]?.vat_kop).toBe(Math.round((charged * p) / (100 + p)));
-          const sums = await env.DB.prepare("SELECT sum(amount_kop) AS s, sum(vat_kop) AS v FROM closing_lines WHERE doc_id = ?")
+          const sums = await (await orgHomeOf(SMIRNOV))
+            .prepare("SELECT sum(amount_kop) AS s, sum(vat_kop) AS v FROM closing_lines WHERE doc_id = ?")
             .bind(docs[0]?.id)
             .first();
           expect(sums).toEqual({ s: charged, v: docs[0]?.vat_kop });
@@ -592,7 +604,8 @@ describe("an organisation on many shards", () => {
     expect(docs).toHaveLength(1);
     expect(ledger.total).toBeGreaterThan(0);
     expect(docs[0]?.total_kop).toBe(ledger.total);
-    const lines = await env.DB.prepare("SELECT count(DISTINCT account_no) AS n, sum(amount_kop) AS s FROM closing_lines WHERE doc_id = ?")
+    const lines = await (await orgHomeOf(VETER))
+      .prepare("SELECT count(DISTINCT account_no) AS n, sum(amount_kop) AS s FROM closing_lines WHERE doc_id = ?")
       .bind(docs[0]?.id)
       .first<{ n: number; s: number }>();
     // Every shard's share is in it: at least the account charged on each.

@@ -204,6 +204,14 @@ export async function homeShardOf(subscriberId: string): Promise<D1Database> {
   return shardDatabase(env, row?.home_shard ?? "") as D1Database;
 }
 
+/** An organisation's home shard (its documents and moved audit), as the global database keeps it. */
+export async function orgHomeOf(orgId: string): Promise<D1Database> {
+  const row = await env.DB.prepare("SELECT home_shard FROM organisations WHERE id = ?").bind(orgId).first<{ home_shard: string }>();
+  const db = shardDatabase(env, row?.home_shard ?? "");
+  if (!db) throw new Error(`organisation ${orgId} has no home shard`);
+  return db;
+}
+
 /** A subscriber as `openSession` takes them: their id and home shard, as the global database keeps it. */
 export async function subscriberAt(subscriberId: string): Promise<{ id: string; homeShard: string }> {
   const row = await env.DB.prepare("SELECT id, home_shard AS homeShard FROM subscribers WHERE id = ?")

@@ -582,8 +582,16 @@ export const organisations = sqliteTable(
     contactPhone: text("contact_phone"),
     contactEmail: text("contact_email"),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    /**
+     * The shard its documents and audit live on (the shard of its account with the lowest number when it was
+     * registered; never changes: moving an account moves none of them). Null for an organisation of an older
+     * deployment that had no accounts: its documents stay in the global tables.
+     */
+    homeShard: text("home_shard"),
+    /** The last month (YYYY-MM) whose УПД is ready: the monthly job's pages pass the organisations that have theirs. */
+    docsThrough: text("docs_through"),
   },
-  (t) => [uniqueIndex("organisations_inn_kpp_uq").on(t.inn, t.kpp)],
+  (t) => [uniqueIndex("organisations_inn_kpp_uq").on(t.inn, t.kpp), index("organisations_home_idx").on(t.homeShard, t.id)],
 );
 
 /**
@@ -841,6 +849,30 @@ export const jobLeases = sqliteTable("job_leases", {
   name: text("name").primaryKey(),
   run: text("run").notNull(),
   beatAt: integer("beat_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+/**
+ * The closing documents' numbers (УПД-2026-000124): one row a kind and year, the last number taken. The documents
+ * are on their organisations' home shards, so the sequence that keeps their numbers unique is here; a document takes
+ * its number once it is written (a run that dies between the two leaves a number unused, never one used twice).
+ */
+export const closingCounters = sqliteTable(
+  "closing_counters",
+  {
+    kind: text("kind", { enum: ["upd", "ukd"] }).notNull(),
+    year: integer("year").notNull(),
+    last: integer("last").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.year] })],
+);
+
+/**
+ * Audit entries the drain may delete from the global `org_audit` (append-only otherwise: its delete trigger lets an
+ * entry go only with a row here). The drain writes them, deletes the entries it copied to their home shards and
+ * removes them in one batch, so the table is empty between batches.
+ */
+export const orgAuditDrained = sqliteTable("org_audit_drained", {
+  id: text("id").primaryKey(),
 });
 
 export const invoiceCounters = sqliteTable("invoice_counters", {

@@ -1053,3 +1053,88 @@ export const archiveProgress = sqliteTable("archive_progress", {
   leaseId: text("lease_id"),
   leaseUntil: integer("lease_until"),
 });
+
+// ── An organisation's documents, on its home shard (issue 20) ───────────────────────────────────────────
+// An organisation adds some 6 KB a month of documents and audit; in the global database that was 50 GB a year at
+// 0.7 M organisations. They live on the organisation's home shard (`organisations.home_shard`: the shard of its
+// account with the lowest number when it was registered), where they grow with the shard's accounts, not with one
+// database. The tables keep the global ones' names and columns, so one query reads an older deployment's global rows
+// and the home shard's alike (features/business/org-home.ts).
+
+/**
+ * Who did what in an organisation (журнал действий), moved from the global table: an entry written with a change to
+ * the global rows (a member, a role) goes in that change's batch to the global `org_audit` and is moved here by
+ * housekeeping within minutes (`drainOrgAudit`); one written with a change here (a closing document) is written here.
+ * Append-only (triggers); a list reads both places and merges by id.
+ */
+export const homeOrgAudit = sqliteTable(
+  "org_audit",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull(),
+    actorId: text("actor_id"),
+    actorName: text("actor_name").notNull(),
+    action: text("action").notNull(),
+    target: text("target"),
+    details: text("details"),
+    address: text("address"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("org_audit_org_idx").on(t.orgId, t.id)],
+);
+
+/**
+ * An organisation's monthly closing documents (УПД and its corrections, УКД), as the global table of that name
+ * describes. The number is taken from the global counter (`closing_counters`) once the document is written, and
+ * set here once (a trigger refuses any other change to what was issued): unique across every shard, never reused.
+ */
+export const homeClosingDocuments = sqliteTable(
+  "closing_documents",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull(),
+    period: text("period").notNull(),
+    revision: integer("revision").notNull(),
+    kind: text("kind", { enum: ["upd", "ukd"] }).notNull(),
+    /** УПД-<year>-<6 digits>; null between the document's write and its number's (a run that died there is finished by the next). */
+    number: text("number"),
+    year: integer("year").notNull(),
+    seq: integer("seq"),
+    correctsId: text("corrects_id"),
+    docDate: text("doc_date").notNull(),
+    totalKop: integer("total_kop").notNull(),
+    vatKop: integer("vat_kop").notNull(),
+    parties: text("parties").notNull(),
+    fileGuid: text("file_guid").notNull(),
+    status: text("status", { enum: ["generating", "ready"] }).notNull(),
+    pdfKey: text("pdf_key"),
+    xmlKey: text("xml_key"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    readyAt: integer("ready_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [
+    uniqueIndex("closing_documents_revision_uq").on(t.orgId, t.period, t.revision),
+    uniqueIndex("closing_documents_number_uq").on(t.number),
+    index("closing_documents_org_idx").on(t.orgId, t.period),
+  ],
+);
+
+/** A closing document's line (one account's service for the month), as the global table of that name. */
+export const homeClosingLines = sqliteTable(
+  "closing_lines",
+  {
+    docId: text("doc_id")
+      .notNull()
+      .references(() => homeClosingDocuments.id),
+    lineNo: integer("line_no").notNull(),
+    accountNo: text("account_no").notNull(),
+    region: text("region").notNull(),
+    serviceId: text("service_id"),
+    nameRu: text("name_ru").notNull(),
+    beforeKop: integer("before_kop"),
+    vatBeforeKop: integer("vat_before_kop"),
+    amountKop: integer("amount_kop").notNull(),
+    vatKop: integer("vat_kop").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.docId, t.lineNo] })],
+);

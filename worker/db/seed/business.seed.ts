@@ -89,6 +89,9 @@ export function businessSeed(
   const [hy, hm] = opts.historyTo.split("-").map(Number) as [number, number];
   const historyFrom = new Date(Date.UTC(hy, hm - 2, 1)).toISOString().slice(0, 10);
   for (const o of DEMO_ORGANISATIONS) {
+    const accounts = demoOrgAccounts(o.id);
+    // Its documents' and audit's shard: its account with the lowest number's (features/business/org-home.ts).
+    const lowest = [...accounts].sort((a, b) => (a.accountNo < b.accountNo ? -1 : 1))[0];
     global.push(
       insert("organisations", {
         id: o.id,
@@ -105,11 +108,11 @@ export function businessSeed(
         contact_phone: o.contactPhone,
         contact_email: o.contactEmail,
         created_at: opts.seededAt,
+        home_shard: lowest ? opts.shardOf(lowest.region) : null,
       }),
     );
     for (const site of demoOrgSites(o.id))
       global.push(insert("org_sites", { id: site.id, org_id: o.id, name: site.name, address: site.address, created_at: opts.seededAt }));
-    const accounts = demoOrgAccounts(o.id);
     for (const [n, a] of accounts.entries()) {
       const shard = opts.shardOf(a.region);
       global.push(

@@ -61,12 +61,12 @@ export const removeEmployeeHandler: RouteHandler<typeof r.removeEmployeeRoute, A
 export const auditHandler: RouteHandler<typeof r.auditRoute, AppEnv> = async (c) => {
   const { cursor, limit, ...filter } = c.req.valid("query");
   noStore(c);
-  return c.json(await svc.auditLog(c.get("data").global, who(c), c.req.valid("param").orgId, cursor, limit, filter), 200);
+  return c.json(await svc.auditLog(c.get("data"), who(c), c.req.valid("param").orgId, cursor, limit, filter), 200);
 };
 
 export const auditExportHandler: RouteHandler<typeof r.auditExportRoute, AppEnv> = async (c) => {
   const { format, ...filter } = c.req.valid("query");
-  const file = await exportAudit(c.get("data").global, actor(c), c.req.valid("param").orgId, filter, format, c.get("lang"));
+  const file = await exportAudit(c.get("data"), actor(c), c.req.valid("param").orgId, filter, format, c.get("lang"));
   return fileResponse(file.body, format, file.filename) as never;
 };
 
@@ -89,7 +89,7 @@ export const joinConfirmHandler: RouteHandler<typeof r.joinConfirmRoute, AppEnv>
 const OPERATOR_API = "Оператор (API)";
 
 export const opsCreateOrganisationHandler: RouteHandler<typeof r.opsCreateOrganisationRoute, AppEnv> = async (c) => {
-  return c.json(await svc.createOrganisation(c.get("data").global, OPERATOR_API, c.req.valid("json"), clientAddress(c)), 201);
+  return c.json(await svc.createOrganisation(c.get("data"), OPERATOR_API, c.req.valid("json"), clientAddress(c)), 201);
 };
 
 export const opsAddAdministratorHandler: RouteHandler<typeof r.opsAddAdministratorRoute, AppEnv> = async (c) => {

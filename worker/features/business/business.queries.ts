@@ -227,7 +227,8 @@ function auditWhere(orgId: string, before: string | null, f: AuditFilter): SQL {
   ) as SQL;
 }
 
-export function selectAudit(db: GlobalDb, orgId: string, before: string | null, limit: number, f: AuditFilter = {}) {
+/** A page of the audit from the global table or from the home shard's (the same columns: db/schema/region.ts). */
+export function selectAudit(db: GlobalDb | RegionDb, orgId: string, before: string | null, limit: number, f: AuditFilter = {}) {
   return db
     .select()
     .from(orgAudit)

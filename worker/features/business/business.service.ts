@@ -1,6 +1,15 @@
 import { and, eq, gt, isNull, type SQL, sql } from "drizzle-orm";
 import type { Context } from "hono";
-import { type OrgRole, orgAccounts, type orgAudit, organisations, orgInvites, orgMembers, subscribers } from "../../db/schema/global";
+import {
+  accountDirectory,
+  type OrgRole,
+  orgAccounts,
+  type orgAudit,
+  organisations,
+  orgInvites,
+  orgMembers,
+  subscribers,
+} from "../../db/schema/global";
 import type { AppEnv } from "../../env";
 import { sha256Hex } from "../../platform/crypto";
 import { isCalendarDay } from "../../platform/dates";
@@ -9,10 +18,15 @@ import { AppError } from "../../platform/errors";
 import { normalizeEmail, normalizePhone } from "../../platform/identifiers";
 import { isId, newId, parseAccountNo } from "../../platform/ids";
 import { preread, readWithSession, type SessionRead } from "../../platform/session";
+import { placeAccount } from "../../platform/shard-map";
 import { confirmGuards, takeAttempt } from "../../platform/throttle";
 import { consumeCode, issueCode, type Notify, spendCode } from "../auth/codes.service";
 import * as q from "./business.queries";
+import { docHome } from "./org-home";
 import { checkRequisites, type OrgKind, parseInn } from "./requisites";
+
+/** The seller's region (its head office): where an organisation registered with no account yet keeps its documents. */
+const SELLER_REGION = "msk";
 
 /** The ИНН check (10 or 12 digits, the ФНС check digits) for other features: the business chat of visitors. */
 export { parseInn } from "./requisites";
@@ -84,7 +98,7 @@ const MY_ORGS_READ = readWithSession(["GET /api/v1/business/organisations"], (db
 const MEMBER_READ = readWithSession([ORG, `${ORG}/accounts`, `${ORG}/employees`, `${ORG}/audit`], (db, who, c) =>
   q.selectMember(db, orgIdOf(c), who),
 );
-const ORG_READ = readWithSession([ORG], (db, _who, c) => q.selectOrganisation(db, orgIdOf(c)));
+const ORG_READ = readWithSession([ORG, `${ORG}/audit`], (db, _who, c) => q.selectOrganisation(db, orgIdOf(c)));
 const COUNT_READ = readWithSession([ORG, `${ORG}/accounts`], (db, who, c) => q.countScopedAccounts(db, orgIdOf(c), who));
 
 /** `limit` and `cursor` as the route's contract reads them (the session's batch runs before validation). */
@@ -459,9 +473,9 @@ export async function removeEmployee(
   if (removed.length === 0) throw new AppError(409, "last_admin");
 }
 
-/** A page of the audit log, newest first (administrators only). */
+/** A page of the audit log, newest first (administrators only), from the home shard and the global table merged. */
 export async function auditLog(
-  db: GlobalDb,
+  data: DataAccess,
   subscriberId: string,
   orgId: string,
   cursor: string | undefined,
@@ -470,15 +484,41 @@ export async function auditLog(
 ) {
   guardId(orgId);
   if (cursor && !isId(cursor)) throw new AppError(400, "validation", {}, [{ field: "cursor", message: "problem.validation" }]);
-  const [member, rows] =
-    prereads(db, subscriberId, [MEMBER_READ, AUDIT_READ]) ??
-    (await db.batch([q.selectMember(db, orgId, subscriberId), q.selectAudit(db, orgId, cursor ?? null, limit, filter)]));
+  const db = data.global;
+  const [member, [org], staged] =
+    prereads(db, subscriberId, [MEMBER_READ, ORG_READ, AUDIT_READ]) ??
+    (await db.batch([
+      q.selectMember(db, orgId, subscriberId),
+      q.selectOrganisation(db, orgId),
+      q.selectAudit(db, orgId, cursor ?? null, limit, filter),
+    ]));
   authorize(member, "audit");
+  const rows = await withHomeAudit(data, org, staged, cursor ?? null, limit, filter);
   const page = rows.slice(0, limit);
   return {
     items: page.map(auditItem),
     nextCursor: rows.length > limit ? (page[page.length - 1]?.id ?? null) : null,
   };
+}
+
+/**
+ * The audit's next `limit + 1` entries before a cursor: the global table's (`staged`: entries not moved yet) merged
+ * with the home shard's by id, newest first, each once (an entry being moved is in both for a moment). Each place's
+ * first `limit + 1` are enough: the merged page's are among them.
+ */
+export async function withHomeAudit(
+  data: DataAccess,
+  org: { id: string; homeShard: string | null } | undefined,
+  staged: readonly AuditRow[],
+  before: string | null,
+  limit: number,
+  filter: q.AuditFilter,
+): Promise<AuditRow[]> {
+  const home = org ? docHome(data, org) : null;
+  const moved = home?.shard ? await q.selectAudit(home.db, org?.id ?? "", before, limit, filter) : [];
+  const byId = new Map<string, AuditRow>();
+  for (const r of [...moved, ...staged]) if (!byId.has(r.id)) byId.set(r.id, r);
+  return [...byId.values()].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)).slice(0, limit + 1);
 }
 
 type AuditRow = typeof orgAudit.$inferSelect;
@@ -589,7 +629,8 @@ export interface NewOrganisation {
  * An operator registers an organisation from its contract: requisites checked, its accounts (already in the
  * directory, in any region, and no other organisation's) linked.
  */
-export async function createOrganisation(db: GlobalDb, operator: string, input: NewOrganisation, address: string, now = new Date()) {
+export async function createOrganisation(data: DataAccess, operator: string, input: NewOrganisation, address: string, now = new Date()) {
+  const db = data.global;
   const checked = checkRequisites(input);
   const errors = checked.ok ? [] : [...checked.errors];
   const phone = input.contactPhone ? normalizePhone(input.contactPhone) : null;
@@ -609,6 +650,12 @@ export async function createOrganisation(db: GlobalDb, operator: string, input: 
     throw new AppError(400, "validation", {}, [{ field: "accountNos", message: "field.orgAccountsFree" }]);
   if (same.length > 0) throw new AppError(409, "org_exists");
   const id = `org-${newId(now.getTime())}`;
+  // Its documents' and audit's shard (org-home.ts): its account with the lowest number's; with no account yet, the
+  // shard a new account of the seller's region (Moscow) would get.
+  const lowest = [...unique].sort()[0];
+  const homeShard = lowest
+    ? sql`(SELECT ${accountDirectory.shard} FROM ${accountDirectory} WHERE ${accountDirectory.accountNo} = ${lowest})`
+    : await placeAccount(data, SELLER_REGION);
   await db.batch([
     db.insert(organisations).values({
       id,
@@ -621,6 +668,7 @@ export async function createOrganisation(db: GlobalDb, operator: string, input: 
       contactPhone: phone,
       contactEmail: email,
       createdAt: now,
+      homeShard,
     }),
     // Three values a row: 30 rows a statement stay within D1's 100 bound values.
     ...q.chunks(unique, 30).map((nos) => db.insert(orgAccounts).values(nos.map((accountNo) => ({ orgId: id, accountNo, createdAt: now })))),

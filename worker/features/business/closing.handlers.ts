@@ -6,7 +6,7 @@ import * as svc from "./closing.service";
 
 export const closingDocumentsHandler: RouteHandler<typeof r.closingDocumentsRoute, AppEnv> = async (c) => {
   c.header("cache-control", "private, no-store");
-  return c.json(await svc.listClosingDocuments(c.get("data").global, requireSession(c).subscriberId, c.req.valid("param").orgId), 200);
+  return c.json(await svc.listClosingDocuments(c.get("data"), requireSession(c).subscriberId, c.req.valid("param").orgId), 200);
 };
 
 export const closingFileHandler: RouteHandler<typeof r.closingFileRoute, AppEnv> = async (c) => {

@@ -1,15 +1,11 @@
-import { and, asc, desc, eq, gt, inArray, isNotNull, sql } from "drizzle-orm";
-import { alias } from "drizzle-orm/sqlite-core";
+import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
+import { accountDirectory, closingCounters, orgAccounts, organisations, orgMembers, subscribers } from "../../db/schema/global";
 import {
-  accountDirectory,
-  closingDocuments,
-  closingLines,
-  orgAccounts,
-  organisations,
-  orgMembers,
-  subscribers,
-} from "../../db/schema/global";
-import { cronProgress } from "../../db/schema/region";
+  homeClosingDocuments as closingDocuments,
+  homeClosingLines as closingLines,
+  cronProgress,
+  homeOrgAudit,
+} from "../../db/schema/region";
 import type { GlobalDb, RegionDb } from "../../platform/db";
 import type { DocLine } from "./closing.document";
 
@@ -34,8 +30,8 @@ export async function chargedThrough(db: RegionDb, region: string): Promise<stri
   return row?.doneDay;
 }
 
-/** The month's documents of an organisation, oldest revision first. */
-export function selectMonthDocuments(db: GlobalDb, orgId: string, period: string) {
+/** The month's documents of an organisation in one place (its home shard, or the global tables), oldest revision first. */
+export function selectMonthDocuments(db: RegionDb, orgId: string, period: string) {
   return db
     .select()
     .from(closingDocuments)
@@ -44,7 +40,7 @@ export function selectMonthDocuments(db: GlobalDb, orgId: string, period: string
     .all();
 }
 
-export function selectLines(db: GlobalDb, docIds: string[]) {
+export function selectLines(db: RegionDb, docIds: string[]) {
   if (docIds.length === 0) return Promise.resolve([]);
   return db
     .select()
@@ -73,31 +69,45 @@ export interface NewDocument {
 const PREFIX = { upd: "УПД", ukd: "УКД" } as const;
 
 /**
- * The document's insert: its number is the next of its kind and year (УПД-2026-000124), taken by the same
- * statement (D1 runs statements one at a time, and the (kind, year, seq) index is unique, so no two documents
- * share one and none is skipped). A second insert for the same organisation, month and revision does nothing: a
- * rerun or a parallel run keeps the first document and its number.
+ * The document's insert, without its number (`setNumber` gives it one). A second insert for the same organisation,
+ * month and revision does nothing: a rerun or a parallel run keeps the first document and its number.
  */
-export function insertDocument(db: GlobalDb, d: NewDocument) {
-  const c = closingDocuments;
-  const next = sql`(SELECT coalesce(max(${c.seq}), 0) + 1 FROM ${c} WHERE ${c.kind} = ${d.kind} AND ${c.year} = ${d.year})`;
-  // Columns in the table's order: id, org_id, period, revision, kind, number, year, seq, corrects_id, doc_date, total_kop,
-  // vat_kop, parties, file_guid, status, pdf_key, xml_key, created_at, ready_at.
+export function insertDocument(db: RegionDb, d: NewDocument) {
   return db
-    .insert(c)
-    .select(
-      sql`SELECT ${d.id}, ${d.orgId}, ${d.period}, ${d.revision}, ${d.kind}, ${`${PREFIX[d.kind]}-${d.year}-`} || printf('%06d', n.seq), ${d.year}, n.seq,
-      ${d.correctsId}, ${d.docDate}, ${d.totalKop}, ${d.vatKop}, ${d.parties}, ${d.fileGuid}, 'generating', NULL, NULL, ${d.createdAt.getTime()}, NULL
-      FROM (SELECT ${next} AS seq) n WHERE true`,
-    )
-    .onConflictDoNothing({ target: [c.orgId, c.period, c.revision] });
+    .insert(closingDocuments)
+    .values({ ...d, number: null, seq: null, status: "generating", pdfKey: null, xmlKey: null, readyAt: null })
+    .onConflictDoNothing({ target: [closingDocuments.orgId, closingDocuments.period, closingDocuments.revision] });
+}
+
+/**
+ * The next number of a kind and year (УПД-2026-000124), from the one global sequence (the documents are on many
+ * shards): one statement, so no two documents take the same, whichever shards they are on.
+ */
+export async function takeNumber(db: GlobalDb, kind: "upd" | "ukd", year: number): Promise<{ number: string; seq: number }> {
+  const [row] = await db
+    .insert(closingCounters)
+    .values({ kind, year, last: 1 })
+    .onConflictDoUpdate({ target: [closingCounters.kind, closingCounters.year], set: { last: sql`${closingCounters.last} + 1` } })
+    .returning({ last: closingCounters.last });
+  const seq = row?.last ?? 0;
+  return { number: `${PREFIX[kind]}-${year}-${String(seq).padStart(6, "0")}`, seq };
+}
+
+/** Gives a written document the number taken for it; false when it had one (a parallel run's: this one goes unused). */
+export async function setNumber(db: RegionDb, docId: string, n: { number: string; seq: number }): Promise<boolean> {
+  const done = await db
+    .update(closingDocuments)
+    .set(n)
+    .where(and(eq(closingDocuments.id, docId), isNull(closingDocuments.number)))
+    .returning({ id: closingDocuments.id });
+  return done.length > 0;
 }
 
 /** Lines a statement: one JSON parameter each (D1 binds at most 100 values to a statement). */
 const LINES_PER_STATEMENT = 400;
 
 /** The document's lines, written only if the document was (the same batch, after its insert). */
-export function insertLines(db: GlobalDb, docId: string, lines: readonly DocLine[]) {
+export function insertLines(db: RegionDb, docId: string, lines: readonly DocLine[]) {
   const out = [];
   const field = (name: keyof DocLine) => sql`json_extract(j.value, ${`$.${name}`})`;
   for (let i = 0; i < lines.length; i += LINES_PER_STATEMENT) {
@@ -117,7 +127,7 @@ export function insertLines(db: GlobalDb, docId: string, lines: readonly DocLine
 }
 
 /** Marks a document ready with its files; true only for the call that did it (the notice goes once). */
-export async function markReady(db: GlobalDb, docId: string, keys: { pdfKey: string; xmlKey: string | null }, at: Date) {
+export async function markReady(db: RegionDb, docId: string, keys: { pdfKey: string; xmlKey: string | null }, at: Date) {
   const done = await db
     .update(closingDocuments)
     .set({ status: "ready", pdfKey: keys.pdfKey, xmlKey: keys.xmlKey, readyAt: at })
@@ -126,12 +136,20 @@ export async function markReady(db: GlobalDb, docId: string, keys: { pdfKey: str
   return done.length > 0;
 }
 
+/** Notes that the organisation's УПД for the month is ready, for the monthly job's pages (never back to an earlier month). */
+export function markDocsThrough(db: GlobalDb, orgId: string, period: string) {
+  return db
+    .update(organisations)
+    .set({ docsThrough: period })
+    .where(and(eq(organisations.id, orgId), or(isNull(organisations.docsThrough), sql`${organisations.docsThrough} < ${period}`)));
+}
+
 /**
  * Organisations with accounts that have no ready УПД for the month yet: what the monthly job queues (a document
- * left `generating` by a run that died is queued again and finished from its rows).
+ * left `generating` by a run that died is queued again and finished from its rows). The documents are on the
+ * organisations' home shards; `docs_through` says here which month each has its УПД for.
  */
 export function selectOrgsWithoutDocument(db: GlobalDb, period: string, after: string | null, limit: number) {
-  const d = closingDocuments;
   return db
     .select({ id: organisations.id })
     .from(organisations)
@@ -139,7 +157,7 @@ export function selectOrgsWithoutDocument(db: GlobalDb, period: string, after: s
       and(
         after === null ? undefined : gt(organisations.id, after),
         sql`EXISTS (SELECT 1 FROM ${orgAccounts} WHERE ${orgAccounts.orgId} = ${organisations.id})`,
-        sql`NOT EXISTS (SELECT 1 FROM ${d} WHERE ${d.orgId} = ${organisations.id} AND ${d.period} = ${period} AND ${d.revision} = 0 AND ${d.status} = 'ready')`,
+        or(isNull(organisations.docsThrough), sql`${organisations.docsThrough} < ${period}`),
       ),
     )
     .orderBy(asc(organisations.id))
@@ -147,9 +165,8 @@ export function selectOrgsWithoutDocument(db: GlobalDb, period: string, after: s
     .all();
 }
 
-/** The organisation's documents, newest month first, each month's revisions in order, with the number corrected. */
-export function selectOrgDocuments(db: GlobalDb, orgId: string) {
-  const original = alias(closingDocuments, "original");
+/** An organisation's documents in one place, newest month first, each month's revisions in order. */
+export function selectOrgDocuments(db: RegionDb, orgId: string) {
   return db
     .select({
       id: closingDocuments.id,
@@ -162,22 +179,26 @@ export function selectOrgDocuments(db: GlobalDb, orgId: string) {
       vatKop: closingDocuments.vatKop,
       status: closingDocuments.status,
       hasXml: sql<number>`${closingDocuments.xmlKey} IS NOT NULL`.mapWith(Boolean),
-      correctsNumber: original.number,
+      correctsId: closingDocuments.correctsId,
       createdAt: closingDocuments.createdAt,
     })
     .from(closingDocuments)
-    .leftJoin(original, eq(original.id, closingDocuments.correctsId))
     .where(eq(closingDocuments.orgId, orgId))
     .orderBy(desc(closingDocuments.period), asc(closingDocuments.revision))
-    .limit(240);
+    .limit(ORG_DOCUMENTS_SHOWN)
+    .all();
 }
 
-/** One document of the organisation (another organisation's id is simply not found). */
-export function selectOrgDocument(db: GlobalDb, orgId: string, docId: string) {
+/** The documents a list shows: 20 years of months with a correction or so each. */
+export const ORG_DOCUMENTS_SHOWN = 240;
+
+/** One document of the organisation in one place (another organisation's id is simply not found). */
+export function selectOrgDocument(db: RegionDb, orgId: string, docId: string) {
   return db
     .select()
     .from(closingDocuments)
-    .where(and(eq(closingDocuments.orgId, orgId), eq(closingDocuments.id, docId)));
+    .where(and(eq(closingDocuments.orgId, orgId), eq(closingDocuments.id, docId)))
+    .all();
 }
 
 /** Who hears that the month's documents are ready: the organisation's administrators and accountants with an email. */
@@ -190,22 +211,35 @@ export function selectDocumentReaders(db: GlobalDb, orgId: string) {
     .all();
 }
 
-/** True once the document with this id is written (the audit entry goes in the same batch, after it). */
-export const documentExists = (id: string) => sql`EXISTS (SELECT 1 FROM ${closingDocuments} WHERE ${closingDocuments.id} = ${id})`;
+/**
+ * The audit entry of a document, in the batch that writes it on the organisation's home shard, after it: written
+ * only if the document was (a rerun's insert does nothing, and neither does its entry).
+ */
+export function insertDocumentAudit(
+  db: RegionDb,
+  e: {
+    id: string;
+    orgId: string;
+    docId: string;
+    action: "closing.issued" | "closing.corrected";
+    period: string;
+    details: unknown;
+    at: Date;
+  },
+) {
+  return db.insert(homeOrgAudit).select(
+    sql`SELECT ${e.id}, ${e.orgId}, NULL, 'Kabinet', ${e.action}, ${e.period}, ${JSON.stringify(e.details)}, NULL, ${e.at.getTime()}
+      WHERE EXISTS (SELECT 1 FROM ${closingDocuments} WHERE ${closingDocuments.id} = ${e.docId})`,
+  );
+}
 
-/** Organisations with a УПД for the month: what the day after the issue days checks again for changes. */
+/** Organisations with a УПД ready for the month (or a later one): what the day after the issue days checks again for changes. */
 export function selectOrgsWithDocument(db: GlobalDb, period: string, after: string | null, limit: number) {
   return db
-    .selectDistinct({ id: closingDocuments.orgId })
-    .from(closingDocuments)
-    .where(
-      and(
-        eq(closingDocuments.period, period),
-        eq(closingDocuments.revision, 0),
-        after === null ? undefined : gt(closingDocuments.orgId, after),
-      ),
-    )
-    .orderBy(asc(closingDocuments.orgId))
+    .select({ id: organisations.id })
+    .from(organisations)
+    .where(and(sql`${organisations.docsThrough} >= ${period}`, after === null ? undefined : gt(organisations.id, after)))
+    .orderBy(asc(organisations.id))
     .limit(limit)
     .all();
 }

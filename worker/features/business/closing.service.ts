@@ -34,6 +34,7 @@ import { ClosingMessage, ClosingPageMessage } from "./closing.messages";
 import { closingPdf } from "./closing.pdf";
 import * as q from "./closing.queries";
 import { encodeWindows1251, updFileId, updXml } from "./closing.xml";
+import { type DocStore, docHome, docStores } from "./org-home";
 
 /** The calendar of the documents: the seller's, Moscow. */
 const MSK = "Europe/Moscow";
@@ -145,12 +146,32 @@ function partiesOf(org: typeof organisations.$inferSelect): Parties {
 
 type DocRow = Awaited<ReturnType<typeof q.selectMonthDocuments>>[number];
 type LineRow = Awaited<ReturnType<typeof q.selectLines>>[number];
+/** A document with where it is (its home shard, or an older deployment's global tables) and its lines. */
+type Placed = DocRow & { store: DocStore };
+
+/** The month's documents wherever they are, oldest revision first, with their lines. */
+async function monthDocuments(stores: readonly DocStore[], orgId: string, period: string) {
+  const found = await Promise.all(
+    stores.map(async (store) => {
+      const docs = await q.selectMonthDocuments(store.db, orgId, period);
+      const lines = await q.selectLines(
+        store.db,
+        docs.map((d) => d.id),
+      );
+      return { docs: docs.map((d): Placed => ({ ...d, store })), lines };
+    }),
+  );
+  return {
+    docs: found.flatMap((f) => f.docs).sort((a, b) => a.revision - b.revision),
+    lines: found.flatMap((f) => f.lines),
+  };
+}
 
 function toDoc(row: DocRow, lines: LineRow[], corrects: DocRow | undefined): ClosingDoc {
   return {
     id: row.id,
     kind: row.kind,
-    number: row.number,
+    number: row.number ?? "",
     period: row.period,
     docDate: row.docDate,
     totalKop: row.totalKop,
@@ -159,7 +180,7 @@ function toDoc(row: DocRow, lines: LineRow[], corrects: DocRow | undefined): Clo
     fileGuid: row.fileGuid,
     createdAt: row.createdAt,
     lines: lines.map((l): DocLine => ({ ...l })),
-    corrects: corrects ? { number: corrects.number, docDate: corrects.docDate } : null,
+    corrects: corrects ? { number: corrects.number ?? "", docDate: corrects.docDate } : null,
   };
 }
 
@@ -215,11 +236,8 @@ export async function issueMonth(
     return "gathering";
   }
   const charges = got.rows;
-  const existing = await q.selectMonthDocuments(db, orgId, period);
-  const existingLines = await q.selectLines(
-    db,
-    existing.map((d) => d.id),
-  );
+  const stores = docStores(deps.data, org);
+  const { docs: existing, lines: existingLines } = await monthDocuments(stores, orgId, period);
   let outcome: ClosingOutcome = "unchanged";
   const original = existing[0];
   // The rate of the period of the services (its first day), the same for the УПД and every correction of it.
@@ -237,8 +255,10 @@ export async function issueMonth(
     const revision = original ? (existing[existing.length - 1]?.revision ?? 0) + 1 : 0;
     const kind = original ? "ukd" : "upd";
     const totals = totalsOf(lines);
-    await db.batch([
-      q.insertDocument(db, {
+    // On the organisation's home shard, in one batch: the document, its lines and its audit entry, or none of them.
+    const home = docHome(deps.data, org).db;
+    await home.batch([
+      q.insertDocument(home, {
         id,
         orgId,
         period,
@@ -252,22 +272,16 @@ export async function issueMonth(
         fileGuid: crypto.randomUUID(),
         createdAt: now,
       }),
-      ...q.insertLines(db, id, lines),
-      bq.insertAudit(
-        db,
-        {
-          orgId,
-          actorId: null,
-          operatorName: "Kabinet",
-          action: original ? "closing.corrected" : "closing.issued",
-          target: period,
-          details: { revision, lines: lines.length, totalKop: totals.totalKop, vatKop: totals.vatKop },
-          address: null,
-          at: now,
-        },
-        newId(now.getTime()),
-        q.documentExists(id),
-      ),
+      ...q.insertLines(home, id, lines),
+      q.insertDocumentAudit(home, {
+        id: newId(now.getTime()),
+        orgId,
+        docId: id,
+        action: original ? "closing.corrected" : "closing.issued",
+        period,
+        details: { revision, lines: lines.length, totalKop: totals.totalKop, vatKop: totals.vatKop },
+        at: now,
+      }),
     ]);
     outcome = original ? "corrected" : "issued";
   } else if (!original) {
@@ -279,32 +293,43 @@ export async function issueMonth(
   return outcome;
 }
 
-/** Renders the month's documents not rendered yet (a PDF each, the 5.03 XML for a УПД) into R2, marks them ready, tells the organisation. */
+/**
+ * Finishes the month's documents not finished yet, wherever they are: a number from the global sequence for one
+ * written without (`takeNumber`: a run that died after taking one leaves it unused), a PDF each and the 5.03 XML for
+ * a УПД in R2, then ready, and the organisation is told. The month's УПД ready, the organisation's `docs_through`
+ * says so, and the monthly job's pages pass it.
+ */
 async function renderPending(deps: ClosingDeps, org: typeof organisations.$inferSelect, period: string, now: Date) {
-  const db = deps.data.global;
-  const docs = await q.selectMonthDocuments(db, org.id, period);
+  const { docs, lines } = await monthDocuments(docStores(deps.data, org), org.id, period);
   const pending = docs.filter((d) => d.status === "generating");
-  if (pending.length === 0) return;
-  const lines = await q.selectLines(
-    db,
-    pending.map((d) => d.id),
-  );
-  const fonts = await deps.fonts();
-  for (const row of pending) {
-    const doc = toDoc(
-      row,
-      lines.filter((l) => l.docId === row.id),
-      row.correctsId ? docs.find((d) => d.id === row.correctsId) : undefined,
-    );
-    const base = `closing/${org.id}/${doc.id}`;
-    await deps.files.put(`${base}.pdf`, await closingPdf(fonts, doc), { httpMetadata: { contentType: "application/pdf" } });
-    let xmlKey: string | null = null;
-    if (doc.kind === "upd") {
-      xmlKey = `${base}.xml`;
-      await deps.files.put(xmlKey, encodeWindows1251(updXml(doc)), { httpMetadata: { contentType: XML_TYPE } });
+  if (pending.length > 0) {
+    const fonts = await deps.fonts();
+    for (const row of pending) {
+      if (row.number === null) {
+        const n = await q.takeNumber(deps.data.global, row.kind, row.year);
+        if (await q.setNumber(row.store.db, row.id, n)) Object.assign(row, n);
+        else {
+          const [again] = await q.selectOrgDocument(row.store.db, org.id, row.id);
+          if (!again?.number) throw new Error(`closing document ${row.id} has no number`);
+          Object.assign(row, { number: again.number, seq: again.seq });
+        }
+      }
+      const doc = toDoc(
+        row,
+        lines.filter((l) => l.docId === row.id),
+        row.correctsId ? docs.find((d) => d.id === row.correctsId) : undefined,
+      );
+      const base = `closing/${org.id}/${doc.id}`;
+      await deps.files.put(`${base}.pdf`, await closingPdf(fonts, doc), { httpMetadata: { contentType: "application/pdf" } });
+      let xmlKey: string | null = null;
+      if (doc.kind === "upd") {
+        xmlKey = `${base}.xml`;
+        await deps.files.put(xmlKey, encodeWindows1251(updXml(doc)), { httpMetadata: { contentType: XML_TYPE } });
+      }
+      if (await q.markReady(row.store.db, doc.id, { pdfKey: `${base}.pdf`, xmlKey }, now)) await tellReady(deps, org, doc);
     }
-    if (await q.markReady(db, doc.id, { pdfKey: `${base}.pdf`, xmlKey }, now)) await tellReady(deps, org, doc);
   }
+  if (docs.some((d) => d.revision === 0)) await q.markDocsThrough(deps.data.global, org.id, period);
 }
 
 /** An email to each administrator and accountant (and the contract's address): the month's document is ready. */
@@ -386,18 +411,25 @@ async function documentsMember(db: GlobalDb, subscriberId: string, orgId: string
 const fileUrl = (orgId: string, docId: string, format: "pdf" | "xml") =>
   `/api/v1/business/organisations/${encodeURIComponent(orgId)}/documents/closing/${docId}/${format}`;
 
-/** The organisation's closing documents, newest month first (administrators and accountants). */
-export async function listClosingDocuments(db: GlobalDb, subscriberId: string, orgId: string) {
-  await documentsMember(db, subscriberId, orgId);
-  const rows = await q.selectOrgDocuments(db, orgId);
+/** The organisation's closing documents, newest month first (administrators and accountants), wherever they are. */
+export async function listClosingDocuments(data: DataAccess, subscriberId: string, orgId: string) {
+  await documentsMember(data.global, subscriberId, orgId);
+  const org = await bq.selectOrganisation(data.global, orgId).get();
+  if (!org) throw new AppError(404, "not_found");
+  const found = await Promise.all(docStores(data, org).map((s) => q.selectOrgDocuments(s.db, orgId)));
+  const rows = found
+    .flat()
+    .sort((a, b) => (a.period === b.period ? a.revision - b.revision : a.period < b.period ? 1 : -1))
+    .slice(0, q.ORG_DOCUMENTS_SHOWN);
+  const numberOf = new Map(found.flat().map((r) => [r.id, r.number]));
   return {
     items: rows.map((r) => ({
       id: r.id,
       kind: r.kind,
-      number: r.number,
+      number: r.number ?? "",
       period: r.period,
       revision: r.revision,
-      correctsNumber: r.correctsNumber,
+      correctsNumber: r.correctsId ? (numberOf.get(r.correctsId) ?? null) : null,
       docDate: r.docDate,
       totalKop: r.totalKop,
       vatKop: r.vatKop,
@@ -416,19 +448,25 @@ export async function listClosingDocuments(db: GlobalDb, subscriberId: string, o
 export async function closingFile(data: DataAccess, files: R2Bucket, subscriberId: string, orgId: string, docId: string, format: string) {
   await documentsMember(data.global, subscriberId, orgId);
   if (!isId(docId) || (format !== "pdf" && format !== "xml")) throw new AppError(404, "not_found");
-  const [row] = await q.selectOrgDocument(data.global, orgId, docId);
+  const org = await bq.selectOrganisation(data.global, orgId).get();
+  if (!org) throw new AppError(404, "not_found");
+  let row: DocRow | undefined;
+  for (const store of docStores(data, org)) {
+    [row] = await q.selectOrgDocument(store.db, orgId, docId);
+    if (row) break;
+  }
   if (!row) throw new AppError(404, "not_found");
   if (format === "xml" && row.kind !== "upd") throw new AppError(404, "not_found");
   const key = format === "pdf" ? row.pdfKey : row.xmlKey;
   if (row.status !== "ready" || !key) throw new AppError(409, "closing_not_ready");
   const object = await files.get(key);
   if (!object) throw new AppError(409, "closing_not_ready");
-  const ascii = row.number.replace("УПД", "UPD").replace("УКД", "UKD");
+  const ascii = (row.number ?? "").replace("УПД", "UPD").replace("УКД", "UKD");
   const filename = format === "pdf" ? `${ascii}.pdf` : `${updFileId(toDoc(row, [], undefined))}.xml`;
   return {
     body: object.body,
     contentType: format === "pdf" ? "application/pdf" : XML_TYPE,
-    disposition: `attachment; filename="${filename}"; filename*=UTF-8''${encodeURIComponent(format === "pdf" ? `${row.number}.pdf` : filename)}`,
+    disposition: `attachment; filename="${filename}"; filename*=UTF-8''${encodeURIComponent(format === "pdf" ? `${row.number ?? ""}.pdf` : filename)}`,
   };
 }
 

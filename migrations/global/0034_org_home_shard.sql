@@ -1,0 +1,33 @@
+CREATE TABLE `closing_counters` (
+	`kind` text NOT NULL,
+	`year` integer NOT NULL,
+	`last` integer NOT NULL,
+	PRIMARY KEY(`kind`, `year`)
+);
+--> statement-breakpoint
+CREATE TABLE `org_audit_drained` (
+	`id` text PRIMARY KEY NOT NULL
+);
+--> statement-breakpoint
+ALTER TABLE `organisations` ADD `home_shard` text;--> statement-breakpoint
+ALTER TABLE `organisations` ADD `docs_through` text;--> statement-breakpoint
+CREATE INDEX `organisations_home_idx` ON `organisations` (`home_shard`,`id`);--> statement-breakpoint
+-- Each organisation's home shard: the shard of its account with the lowest number (one indexed look-up each).
+UPDATE `organisations` SET `home_shard` = (
+  SELECT d.`shard` FROM `org_accounts` a JOIN `account_directory` d ON d.`account_no` = a.`account_no`
+  WHERE a.`org_id` = `organisations`.`id` ORDER BY a.`account_no` LIMIT 1
+);--> statement-breakpoint
+-- The last month each organisation's УПД is ready for, as the monthly job's pages now ask.
+UPDATE `organisations` SET `docs_through` = (
+  SELECT max(c.`period`) FROM `closing_documents` c
+  WHERE c.`org_id` = `organisations`.`id` AND c.`revision` = 0 AND c.`status` = 'ready'
+);--> statement-breakpoint
+-- The numbers go on from the last one the global table's documents took.
+INSERT INTO `closing_counters` (`kind`, `year`, `last`) SELECT `kind`, `year`, max(`seq`) FROM `closing_documents` GROUP BY `kind`, `year`;--> statement-breakpoint
+-- The audit stays append-only: an entry leaves the global table only as the drain's, which copied it to its home shard.
+DROP TRIGGER `org_audit_no_delete`;--> statement-breakpoint
+CREATE TRIGGER org_audit_no_delete BEFORE DELETE ON org_audit
+WHEN NOT EXISTS (SELECT 1 FROM org_audit_drained WHERE id = OLD.id)
+BEGIN
+  SELECT RAISE(ABORT, 'org_audit is append-only');
+END;

@@ -1,0 +1,89 @@
+import { homeOrgAudit } from "../../db/schema/region";
+import { type DataAccess, rawBatch, type ShardBinding } from "../../platform/db";
+import { log } from "../../platform/log";
+import { insertRowsSql } from "../../platform/shard-map";
+import { jsonChunks } from "../notifications/notifications.drain";
+
+/**
+ * The audit's move home (issue 20). An entry written with a change to the global rows (a member's role, an invoice)
+ * goes in that change's batch to the global `org_audit`, so that both or neither are written; housekeeping then moves
+ * it to its organisation's home shard, where the log is kept (features/business/org-home.ts). The global table holds
+ * only what has not been moved yet: about a day's entries at the target, instead of every year's.
+ *
+ * A run takes the home shards of the oldest entries waiting (at most `AUDIT_DRAIN_SHARDS`), copies each shard's
+ * oldest `AUDIT_DRAIN_PAGE` entries there in one statement (an entry already there is left as it is: entries never
+ * change), then deletes the copied entries from the global table in one batch, with the permits its delete trigger
+ * asks for (`org_audit_drained`: the table stays append-only to anything else). A run that stops anywhere leaves
+ * every entry in the global table, the shard or both; the log reads both and shows each entry once
+ * (`withHomeAudit`), and the next run copies it again (changing nothing) and deletes it.
+ *
+ * At the target (0.7 M organisations, some 124,000 such entries a day over 4,988 shards) a run every 15 minutes
+ * visits 60 shards, 5,760 a day: each shard about once a day, moving the day's 25 or so entries of its
+ * organisations. An older deployment's whole log drains at up to 500 entries a visit, 2.9 M a day.
+ */
+
+/** Shards one run copies to (a statement each, of an invocation's 1,000 queries). */
+export const AUDIT_DRAIN_SHARDS = 60;
+/** Entries a shard's copy takes at most (one JSON parameter, a few hundred KB). */
+export const AUDIT_DRAIN_PAGE = 500;
+/** The oldest entries a run looks at to choose its shards. */
+const LOOK_AT = 2_000;
+
+const COLUMNS = "a.id, a.org_id, a.actor_id, a.actor_name, a.action, a.target, a.details, a.address, a.created_at";
+
+export interface AuditDrained {
+  moved: number;
+  shards: number;
+}
+
+export async function drainOrgAudit(data: DataAccess, shardsPerRun = AUDIT_DRAIN_SHARDS, page = AUDIT_DRAIN_PAGE): Promise<AuditDrained> {
+  const d1 = data.global;
+  const picked = await rawBatch(d1, [
+    [
+      `SELECT DISTINCT o.home_shard AS shard FROM (SELECT org_id FROM org_audit ORDER BY id LIMIT ${LOOK_AT}) a
+       JOIN organisations o ON o.id = a.org_id WHERE o.home_shard IS NOT NULL LIMIT ?`,
+      shardsPerRun,
+    ],
+  ]);
+  const shards = ((picked[0]?.results ?? []) as { shard: string }[])
+    .map((r) => r.shard)
+    .filter((shard) => {
+      if (data.hasShard(shard)) return true;
+      log("error", "audit_drain.shard_unbound", { shard });
+      return false;
+    });
+  const [first, ...rest] = shards.map((shard): [string, ...unknown[]] => [
+    // The shard's organisations (organisations_home_idx), each one's entries along org_audit_org_idx: oldest first.
+    `SELECT ${COLUMNS} FROM organisations o JOIN org_audit a ON a.org_id = o.id WHERE o.home_shard = ? ORDER BY a.id LIMIT ?`,
+    shard,
+    page,
+  ]);
+  if (!first) return { moved: 0, shards: 0 };
+  const pages = await rawBatch(d1, [first, ...rest]);
+  const moved: string[] = [];
+  let visited = 0;
+  for (const [i, shard] of shards.entries()) {
+    const rows = (pages[i]?.results ?? []) as Record<string, unknown>[];
+    if (rows.length === 0) continue;
+    // A shard that fails is logged and left: its entries stay in the global table for the next run.
+    try {
+      await rawBatch(
+        data.shard(shard as ShardBinding),
+        jsonChunks(rows as never).map((json): [string, ...unknown[]] => [insertRowsSql(homeOrgAudit), json]),
+      );
+    } catch (err) {
+      log("error", "audit_drain.shard_failed", { shard, error: err instanceof Error ? err.name : "unknown" });
+      continue;
+    }
+    visited += 1;
+    moved.push(...rows.map((r) => String(r.id)));
+  }
+  if (moved.length === 0) return { moved: 0, shards: visited };
+  const ids = JSON.stringify(moved);
+  await rawBatch(d1, [
+    ["INSERT OR IGNORE INTO org_audit_drained (id) SELECT value FROM json_each(?)", ids],
+    ["DELETE FROM org_audit WHERE id IN (SELECT id FROM org_audit_drained)"],
+    ["DELETE FROM org_audit_drained"],
+  ]);
+  return { moved: moved.length, shards: visited };
+}
