@@ -33,7 +33,7 @@ export interface Assumptions {
   messagesPerChat: number;
   ticketsPerMonth: number;
   eventsPerTicket: number;
-  /** Organisations in the business cabinet, and what each makes a month in the global database's business tables. */
+  /** Organisations in the business cabinet, and what each makes a month in the business tables (home shard and global). */
   organisations: number;
   accountsPerOrg: number;
   closingDocsPerOrgMonth: number;
@@ -258,6 +258,33 @@ export function businessRows(a: Assumptions): Record<string, number> {
 }
 
 /**
+ * The business tables kept on each organisation's home shard (features/business/org-home.ts): its closing documents
+ * with their lines, and its audit (moved there by housekeeping from the global table, which keeps a day or so of it).
+ * The rest of `businessRows` is still in the global database.
+ */
+export const BUSINESS_HOME_TABLES: readonly string[] = ["closing_documents", "closing_lines", "org_audit"];
+
+/** `businessRows` split by where they are: the home shards', and the global database's. */
+export function businessSplit(a: Assumptions): { home: Record<string, number>; global: Record<string, number> } {
+  const all = Object.entries(businessRows(a));
+  return {
+    home: Object.fromEntries(all.filter(([t]) => BUSINESS_HOME_TABLES.includes(t))),
+    global: Object.fromEntries(all.filter(([t]) => !BUSINESS_HOME_TABLES.includes(t))),
+  };
+}
+
+/**
+ * Rows a month the organisations' documents add to the home shards, per account of the target: each organisation's
+ * on its own home shard, spread over every account as the shards are filled by accounts. Kept: they grow with the
+ * months (closed years to R2, as the money goes, is not built).
+ */
+export function businessHomeRowsPerAccount(a: Assumptions): Record<string, number> {
+  const accounts = a.fixedAccounts + a.mobileAccounts;
+  if (a.organisations === 0 || accounts === 0) return {};
+  return Object.fromEntries(Object.entries(businessSplit(a).home).map(([t, n]) => [t, (n * a.organisations) / accounts]));
+}
+
+/**
  * Rows per account in the message stores, all of them together: a month of provider messages (kept 30 days,
  * PROVIDER_MESSAGE_RETENTION_MS: one month's worth at any time). Each store has its share, by a hash of each message's
  * key. They do not grow with time.
@@ -326,7 +353,8 @@ export function accountBytesToday(a: Assumptions, m: Measured, kind: Kind, month
     bytesOf(staticRows(a, kind), m) +
     months * bytesOf(monthlyRows(a, m, kind), m) +
     bytesOf(notificationRows(a, months).retained, m) +
-    bytesOf(homeRows(a), m)
+    bytesOf(homeRows(a), m) +
+    months * bytesOf(businessHomeRowsPerAccount(a), m)
   );
 }
 
@@ -352,6 +380,8 @@ export function accountBytesBounded(a: Assumptions, m: Measured, kind: Kind, mon
     // The subscriber's inbox and delivery records (home shard), as retention keeps them, and their devices.
     bytesOf(notificationRows(a, months).retained, m) +
     bytesOf(homeRows(a), m) +
+    // The organisations' documents and audit on their home shards, their share per account.
+    months * bytesOf(businessHomeRowsPerAccount(a), m) +
     months * bytesOf(rest, m) +
     Math.min(months, a.moneyKeptMonths) * bytesOf(money, m) +
     (months > 0 ? (monthly.ledger_entries - closedLedger) * (m.bytesPerRow.ledger_entries ?? 0) : 0) +

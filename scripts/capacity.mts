@@ -22,6 +22,7 @@ import { TARIFF_TEMPLATES } from "../worker/data/tariffs.data.ts";
 import * as globalSchema from "../worker/db/schema/global.ts";
 import { usageFor } from "../worker/db/seed/usage.seed.ts";
 import { MONEY_KEPT_MONTHS } from "../worker/features/billing/archive.limits.ts";
+import { AUDIT_DRAIN_PAGE, AUDIT_DRAIN_SHARDS } from "../worker/features/business/audit.limits.ts";
 import { CLOSING_LEASE_STALE_MS, CLOSING_PAGE } from "../worker/features/business/closing.limits.ts";
 import {
   CHARGE_CALLS_PER_MESSAGE,
@@ -52,7 +53,9 @@ import {
   archivedMoneyBytes,
   areaFanOut,
   type BranchShare,
+  businessHomeRowsPerAccount,
   businessRows,
+  businessSplit,
   bytesOf,
   closedMoneyRows,
   costPerMillion,
@@ -673,6 +676,8 @@ const SAMPLE_ORGS = 300;
  */
 function businessSample(
   gput: ReturnType<typeof inserter>,
+  /** The regional sample: an organisation's documents and audit are on its home shard. */
+  put: ReturnType<typeof inserter>,
   accountNos: { no: string; kind: Kind; subscriberId: string; phone: string }[],
   services: SampleService[],
   created: number,
@@ -749,7 +754,7 @@ function businessSample(
     for (const org of orgs) {
       const when = (rate: number) => rnd() < rate / DAYS_PER_MONTH;
       const audit = (action: string, target: string | null) =>
-        gput("org_audit", {
+        put("org_audit", {
           id: idAt(t),
           org_id: org.id,
           actor_id: org.admin ?? null,
@@ -764,7 +769,7 @@ function businessSample(
       if (day.endsWith("-03") && A.closingDocsPerOrgMonth > 0) {
         const docId = idAt(t);
         docSeq++;
-        gput("closing_documents", {
+        put("closing_documents", {
           id: docId,
           org_id: org.id,
           period: day.slice(0, 7),
@@ -788,7 +793,7 @@ function businessSample(
         let lineNo = 0;
         for (const acc of org.accounts)
           for (const sv of servicesOf.get(acc.no) ?? [])
-            gput("closing_lines", {
+            put("closing_lines", {
               doc_id: docId,
               line_no: ++lineNo,
               account_no: acc.no,
@@ -1469,7 +1474,7 @@ function generate(): Sample {
         sum(CASE WHEN kind = 'promised_payment' THEN amount_kop ELSE 0 END), sum(CASE WHEN kind = 'bonus' THEN amount_kop ELSE 0 END), ${START}
       FROM ledger_entries GROUP BY account_no, substr(local_day, 1, 7);
   `);
-  businessSample(gput, accountNos, services, created);
+  businessSample(gput, put, accountNos, services, created);
   profileSample(gput, accountNos, created);
   region.exec("COMMIT");
   global.exec("COMMIT");
@@ -1635,8 +1640,13 @@ function main() {
   // The subscribers' devices and sessions, now in their home shards too.
   const devicesBytes = bytesOf({ push_subscriptions: homeRows(A).push_subscriptions ?? 0 }, m);
   const sessionsBytes = bytesOf({ sessions: homeRows(A).sessions ?? 0 }, m);
-  // The business cabinet's rows an organisation adds a month, in the global database.
+  // The business cabinet's rows an organisation adds a month: on its home shard, and in the global database.
   const businessMonthBytes = bytesOf(businessRows(A), m);
+  const businessHomeMonthBytes = bytesOf(businessSplit(A).home, m);
+  const businessGlobalMonthBytes = bytesOf(businessSplit(A).global, m);
+  const businessPerAccountMonth = bytesOf(businessHomeRowsPerAccount(A), m);
+  // The audit entries that go through the global table (all but the closing documents' own): a day's, and its bytes.
+  const stagedAuditPerDay = (Math.max(0, A.auditPerOrgMonth - A.closingDocsPerOrgMonth) * A.organisations) / DAYS_PER_MONTH;
   // The directories of applications, chats and requests: written a month, in the home shards since issue 20's move.
   const directoryMonthBytes = bytesOf(
     { application_directory: A.applicationsPerMonth, support_directory: A.chatsPerMonth + A.ticketsPerMonth },
@@ -2064,24 +2074,43 @@ the close's delete of it bills them again.
     their keys (a subscriber's id and home shard, an account's number, region and shard: the rows the foreign keys
     name) until the tables that name them have moved too, and each move is its own release with its own drain;
     the links first (nothing refers to them), then the directory, then the subscribers.
-- **The business cabinet's documents, in the global database** (features/business, features/bank; measured on
+- **The business cabinet's documents** (features/business, features/bank; measured on
   ${n0(SAMPLE_ORGS)} organisations over the sample's ${SAMPLE.days} days, section 1): an organisation adds
   ${n1(Object.values(businessRows(A)).reduce((x, y) => x + y, 0))} rows a month (its monthly УПД with a line per service of its
   ${n0(A.accountsPerOrg)} accounts, invoices, payments, the audit, its transfers' lines in the bank statements, acts of reconciliation),
   ${n0(businessMonthBytes)} bytes, and nothing deletes them. At ${n1(A.organisations / 1e6)} M organisations that is
-  ${gb(A.organisations * businessMonthBytes * 12)} a year, ${gb(A.organisations * businessMonthBytes * A.months)} after ${A.months} months: on their own they fill
-  ${pct(A.headroom)} of one database in ${n1((A.shardBytes * A.headroom) / (A.organisations * businessMonthBytes))} months. The design put invoices in the
-  regional shards; the code put them, with the rest of the business cabinet, in the global database, and an earlier
-  version of this model left them out. **Where they go (not built)**: the organisation's **home shard**, as a
-  subscriber's (the shard of its first account, named by its id, so that its screens find it without a lookup):
-  its documents, invoices, payments and their lines, audit and requests there, bounded per organisation as the
-  money is per account (the closed years' documents to R2 with their PDF and XML, which are there already); the
-  organisation, its members and its accounts stay global (${n0(bytesOf({ organisations: 1 / A.accountsPerOrg, org_accounts: 1, org_members: 1 / A.accountsPerOrg }, m))} bytes per business account,
-  fixed). Its drain is the inbox's. The monthly job that issues the УПД read every organisation in one query and sent
-  their messages from one cron invocation, every hour of the five days: at ${n1(A.organisations / 1e6)} M organisations, all their ids in
-  the invocation's 128 MB and ${n0(Math.ceil(A.organisations / 100))} \`sendBatch\` calls of its 10,000 subrequests
-  (<https://developers.cloudflare.com/workers/platform/limits/>). It now queues them ${n0(CLOSING_PAGE)} a message, a chain of
-  page messages on the reports queue (\`queueClosingPage\`, features/business/closing.service.ts).
+  ${gb(A.organisations * businessMonthBytes * 12)} a year, ${gb(A.organisations * businessMonthBytes * A.months)} after ${A.months} months: in one database they would fill
+  ${pct(A.headroom)} of it in ${n1((A.shardBytes * A.headroom) / (A.organisations * businessMonthBytes))} months.
+  - **On the organisation's home shard** (features/business/org-home.ts): its closing documents, their lines and its
+    audit, ${n0(businessHomeMonthBytes)} bytes a month (${pct(businessHomeMonthBytes / businessMonthBytes)} of it). The home shard is
+    \`organisations.home_shard\`: the shard of its account with the lowest number when it was registered (with no account, the
+    shard a new Moscow account would get), which never changes. Spread over the shards as their accounts are, that is
+    ${n1(businessPerAccountMonth)} bytes an account a month, counted in the shard's bytes above: they grow with the years there, ${n0(businessPerAccountMonth * A.months)} bytes an
+    account after ${A.months} months and ${n0(businessPerAccountMonth * 120)} after 120 (the closed years to R2 with their files, as the money goes, is not built).
+    A document's number comes from one global sequence (\`closing_counters\`: a row a kind and year, one statement a document, ${n1(A.organisations / 1e6)} M
+    in the first five days of a month), taken after the document is written, so a run that dies between the two leaves a number unused, never one
+    used twice. The monthly job's pages ask the organisation's \`docs_through\` (its last month with a ready УПД) instead of its documents.
+    An entry of the audit written with a change to the global rows (a member, a role, an invoice) goes to the global \`org_audit\` in that change's
+    batch, as before, and housekeeping moves it home (\`drainOrgAudit\`, features/business/audit.drain.ts): each run takes the home shards of the
+    oldest entries, ${n0(AUDIT_DRAIN_SHARDS)} of them, copies each one's oldest ${n0(AUDIT_DRAIN_PAGE)} there and deletes them here in one batch, with a permit
+    an entry each that the table's delete trigger asks for (it stays append-only to anything else). At the target that is
+    ${n0(stagedAuditPerDay)} entries a day against ${n0(AUDIT_DRAIN_SHARDS * A.housekeepingRunsPerDay)} shard visits, so the global table keeps about
+    a day's (${gb(stagedAuditPerDay * (m.bytesPerRow.org_audit ?? 0))}); an older deployment's whole log goes home at up to
+    ${n0(AUDIT_DRAIN_SHARDS * AUDIT_DRAIN_PAGE * A.housekeepingRunsPerDay)} entries a day. The log and its export read both places and show each entry once.
+    An older deployment's documents stay in the global tables, read beside the home shard's (listed, downloaded and corrected: the
+    correction goes home).
+  - **Still in the global database (not moved yet)**: invoices, payments and their lines, the bank statements' lines, acts of
+    reconciliation and requests: ${n0(businessGlobalMonthBytes)} bytes an organisation a month, ${gb(A.organisations * businessGlobalMonthBytes * 12)} a year at
+    ${n1(A.organisations / 1e6)} M organisations, filling ${pct(A.headroom)} of one database in ${n1((A.shardBytes * A.headroom) / Math.max(1, A.organisations * businessGlobalMonthBytes))} months
+    on their own. They go home the same way; what holds them back is that other organisations' work finds them: the bank
+    statement import matches a transfer by the invoice's number alone, and the payments' hourly sweep and the acquirer's webhook
+    find a payment by its id, so each needs the home shard named in the number or id, or a chain per shard.
+    The organisation, its members and its accounts stay global (${n0(bytesOf({ organisations: 1 / A.accountsPerOrg, org_accounts: 1, org_members: 1 / A.accountsPerOrg }, m))} bytes per business account, fixed).
+  - The monthly job that issues the УПД read every organisation in one query and sent
+    their messages from one cron invocation, every hour of the five days: at ${n1(A.organisations / 1e6)} M organisations, all their ids in
+    the invocation's 128 MB and ${n0(Math.ceil(A.organisations / 100))} \`sendBatch\` calls of its 10,000 subrequests
+    (<https://developers.cloudflare.com/workers/platform/limits/>). It now queues them ${n0(CLOSING_PAGE)} a message, a chain of
+    page messages on the reports queue (\`queueClosingPage\`, features/business/closing.service.ts).
 - **Every chain of messages at the target keeps to an invocation's 1,000 D1 queries, as D1 counts them** (a batch's
   statements each: \`queriesUsed\`, platform/db.ts), and one runs at a time:
   - **Leases** (\`job_leases\`, platform/lease.ts: one global row a job, taken in one statement). The hourly tick starts a

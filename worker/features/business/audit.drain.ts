@@ -3,6 +3,7 @@ import { type DataAccess, rawBatch, type ShardBinding } from "../../platform/db"
 import { log } from "../../platform/log";
 import { insertRowsSql } from "../../platform/shard-map";
 import { jsonChunks } from "../notifications/notifications.drain";
+import { AUDIT_DRAIN_PAGE, AUDIT_DRAIN_SHARDS } from "./audit.limits";
 
 /**
  * The audit's move home (issue 20). An entry written with a change to the global rows (a member's role, an invoice)
@@ -17,15 +18,13 @@ import { jsonChunks } from "../notifications/notifications.drain";
  * every entry in the global table, the shard or both; the log reads both and shows each entry once
  * (`withHomeAudit`), and the next run copies it again (changing nothing) and deletes it.
  *
- * At the target (0.7 M organisations, some 124,000 such entries a day over 4,988 shards) a run every 15 minutes
- * visits 60 shards, 5,760 a day: each shard about once a day, moving the day's 25 or so entries of its
+ * At the target (0.7 M organisations, some 115,000 such entries a day over 5,004 shards) a run every 15 minutes
+ * visits 60 shards, 5,760 a day: each shard about once a day, moving the day's 23 or so entries of its
  * organisations. An older deployment's whole log drains at up to 500 entries a visit, 2.9 M a day.
  */
 
-/** Shards one run copies to (a statement each, of an invocation's 1,000 queries). */
-export const AUDIT_DRAIN_SHARDS = 60;
-/** Entries a shard's copy takes at most (one JSON parameter, a few hundred KB). */
-export const AUDIT_DRAIN_PAGE = 500;
+export { AUDIT_DRAIN_PAGE, AUDIT_DRAIN_SHARDS };
+
 /** The oldest entries a run looks at to choose its shards. */
 const LOOK_AT = 2_000;
 
