@@ -2091,7 +2091,7 @@ the close's delete of it bills them again.
     in the first five days of a month), taken after the document is written, so a run that dies between the two leaves a number unused, never one
     used twice. The monthly job's pages ask the organisation's \`docs_through\` (its last month with a ready УПД) instead of its documents.
     An entry of the audit written with a change to the global rows (a member, a role, an invoice) goes to the global \`org_audit\` in that change's
-    batch, as before, and housekeeping moves it home (\`drainOrgAudit\`, features/business/audit.drain.ts): each run takes the home shards of the
+    batch, as before, and housekeeping moves it home (\`drainOrgAudit\`, features/business/audit-drain.service.ts): each run takes the home shards of the
     oldest entries, ${n0(AUDIT_DRAIN_SHARDS)} of them, copies each one's oldest ${n0(AUDIT_DRAIN_PAGE)} there and deletes them here in one batch, with a permit
     an entry each that the table's delete trigger asks for (it stays append-only to anything else). At the target that is
     ${n0(stagedAuditPerDay)} entries a day against ${n0(AUDIT_DRAIN_SHARDS * A.housekeepingRunsPerDay)} shard visits, so the global table keeps about

@@ -17,11 +17,11 @@ UPDATE `organisations` SET `home_shard` = (
   SELECT d.`shard` FROM `org_accounts` a JOIN `account_directory` d ON d.`account_no` = a.`account_no`
   WHERE a.`org_id` = `organisations`.`id` ORDER BY a.`account_no` LIMIT 1
 );--> statement-breakpoint
--- The last month each organisation's УПД is ready for, as the monthly job's pages now ask.
-UPDATE `organisations` SET `docs_through` = (
-  SELECT max(c.`period`) FROM `closing_documents` c
-  WHERE c.`org_id` = `organisations`.`id` AND c.`revision` = 0 AND c.`status` = 'ready'
-);--> statement-breakpoint
+-- One with no account yet: Moscow's home shard (the seller's region, where createOrganisation places such an
+-- organisation's documents). `docs_through` stays empty: the monthly job then asks each organisation once, finds its
+-- УПД ready in the global table and notes the month (a full-table look-up of every document here could pass D1's
+-- 30 s a query at the target).
+UPDATE `organisations` SET `home_shard` = 'DB_MOSCOW' WHERE `home_shard` IS NULL;--> statement-breakpoint
 -- The numbers go on from the last one the global table's documents took.
 INSERT INTO `closing_counters` (`kind`, `year`, `last`) SELECT `kind`, `year`, max(`seq`) FROM `closing_documents` GROUP BY `kind`, `year`;--> statement-breakpoint
 -- The audit stays append-only: an entry leaves the global table only as the drain's, which copied it to its home shard.

@@ -326,3 +326,27 @@ export interface StepPage {
   /** This shard's accounts only (a chain of its own, beside the other shards' chains); else every shard in turn. */
   only?: string;
 }
+
+/** The most one statement's JSON parameter holds, in UTF-8 bytes (D1: 2 MB a string value). */
+const PARAM_BYTES = 1_000_000;
+
+/** Rows as JSON arrays of at most PARAM_BYTES each (a shard's share of a page is usually one). */
+export function jsonChunks(rows: readonly object[], max = PARAM_BYTES): string[] {
+  const utf8 = new TextEncoder();
+  const out: string[] = [];
+  let chunk: string[] = [];
+  let size = 2;
+  for (const r of rows) {
+    const json = JSON.stringify(r);
+    const bytes = utf8.encode(json).length + 1;
+    if (chunk.length > 0 && size + bytes > max) {
+      out.push(`[${chunk.join(",")}]`);
+      chunk = [];
+      size = 2;
+    }
+    chunk.push(json);
+    size += bytes;
+  }
+  if (chunk.length > 0) out.push(`[${chunk.join(",")}]`);
+  return out;
+}

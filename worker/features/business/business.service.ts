@@ -22,7 +22,7 @@ import { placeAccount } from "../../platform/shard-map";
 import { confirmGuards, takeAttempt } from "../../platform/throttle";
 import { consumeCode, issueCode, type Notify, spendCode } from "../auth/codes.service";
 import * as q from "./business.queries";
-import { docHome } from "./org-home";
+import { auditHome } from "./org-home";
 import { checkRequisites, type OrgKind, parseInn } from "./requisites";
 
 /** The seller's region (its head office): where an organisation registered with no account yet keeps its documents. */
@@ -514,8 +514,8 @@ export async function withHomeAudit(
   limit: number,
   filter: q.AuditFilter,
 ): Promise<AuditRow[]> {
-  const home = org ? docHome(data, org) : null;
-  const moved = home?.shard ? await q.selectAudit(home.db, org?.id ?? "", before, limit, filter) : [];
+  const home = org ? auditHome(data, org) : null;
+  const moved = home && org ? await q.selectAudit(home, org.id, before, limit, filter) : [];
   const byId = new Map<string, AuditRow>();
   for (const r of [...moved, ...staged]) if (!byId.has(r.id)) byId.set(r.id, r);
   return [...byId.values()].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)).slice(0, limit + 1);

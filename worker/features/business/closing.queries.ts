@@ -1,5 +1,13 @@
 import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
-import { accountDirectory, closingCounters, orgAccounts, organisations, orgMembers, subscribers } from "../../db/schema/global";
+import {
+  accountDirectory,
+  closingCounters,
+  closingDocuments as legacyClosingDocuments,
+  orgAccounts,
+  organisations,
+  orgMembers,
+  subscribers,
+} from "../../db/schema/global";
 import {
   homeClosingDocuments as closingDocuments,
   homeClosingLines as closingLines,
@@ -81,14 +89,18 @@ export function insertDocument(db: RegionDb, d: NewDocument) {
 
 /**
  * The next number of a kind and year (УПД-2026-000124), from the one global sequence (the documents are on many
- * shards): one statement, so no two documents take the same, whichever shards they are on.
+ * shards): one statement, so no two documents take the same, whichever shards they are on. It goes on past the
+ * global table's highest number too: an older deployment's Worker, still running for a while after the migration
+ * that started the sequence, numbered its documents there.
  */
 export async function takeNumber(db: GlobalDb, kind: "upd" | "ukd", year: number): Promise<{ number: string; seq: number }> {
+  const c = closingCounters;
+  const legacy = sql`coalesce((SELECT max(${legacyClosingDocuments.seq}) FROM ${legacyClosingDocuments} WHERE ${legacyClosingDocuments.kind} = ${kind} AND ${legacyClosingDocuments.year} = ${year}), 0)`;
   const [row] = await db
-    .insert(closingCounters)
-    .values({ kind, year, last: 1 })
-    .onConflictDoUpdate({ target: [closingCounters.kind, closingCounters.year], set: { last: sql`${closingCounters.last} + 1` } })
-    .returning({ last: closingCounters.last });
+    .insert(c)
+    .values({ kind, year, last: sql`${legacy} + 1` })
+    .onConflictDoUpdate({ target: [c.kind, c.year], set: { last: sql`max(${c.last}, ${legacy}) + 1` } })
+    .returning({ last: c.last });
   const seq = row?.last ?? 0;
   return { number: `${PREFIX[kind]}-${year}-${String(seq).padStart(6, "0")}`, seq };
 }
@@ -186,6 +198,16 @@ export function selectOrgDocuments(db: RegionDb, orgId: string) {
     .where(eq(closingDocuments.orgId, orgId))
     .orderBy(desc(closingDocuments.period), asc(closingDocuments.revision))
     .limit(ORG_DOCUMENTS_SHOWN)
+    .all();
+}
+
+/** Documents of the organisation by id in one place: the originals a listed correction refers to. */
+export function selectDocumentsById(db: RegionDb, orgId: string, ids: string[]) {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db
+    .select({ id: closingDocuments.id, number: closingDocuments.number })
+    .from(closingDocuments)
+    .where(and(eq(closingDocuments.orgId, orgId), inArray(closingDocuments.id, ids.slice(0, 90))))
     .all();
 }
 

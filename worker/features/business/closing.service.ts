@@ -416,12 +416,18 @@ export async function listClosingDocuments(data: DataAccess, subscriberId: strin
   await documentsMember(data.global, subscriberId, orgId);
   const org = await bq.selectOrganisation(data.global, orgId).get();
   if (!org) throw new AppError(404, "not_found");
-  const found = await Promise.all(docStores(data, org).map((s) => q.selectOrgDocuments(s.db, orgId)));
+  const stores = docStores(data, org);
+  const found = await Promise.all(stores.map((s) => q.selectOrgDocuments(s.db, orgId)));
   const rows = found
     .flat()
     .sort((a, b) => (a.period === b.period ? a.revision - b.revision : a.period < b.period ? 1 : -1))
     .slice(0, q.ORG_DOCUMENTS_SHOWN);
   const numberOf = new Map(found.flat().map((r) => [r.id, r.number]));
+  // A correction whose original is past the rows read: its number looked up by id (a few, at most 90 a place).
+  const missing = [...new Set(rows.map((r) => r.correctsId).filter((id): id is string => id !== null && !numberOf.has(id)))];
+  if (missing.length > 0)
+    for (const more of await Promise.all(stores.map((s) => q.selectDocumentsById(s.db, orgId, missing))))
+      for (const r of more) numberOf.set(r.id, r.number);
   return {
     items: rows.map((r) => ({
       id: r.id,

@@ -20,18 +20,29 @@ function legacyOf(data: DataAccess): RegionDb {
 }
 
 /**
- * Where the organisation's new documents go: its home shard, or the global tables for an organisation with none (an
- * older deployment's, registered with no account) or a home this Worker is not bound to (a configuration error,
- * logged: home shards are never removed).
+ * Where the organisation's new documents go: its home shard. An organisation without one (none is left after the
+ * migration that gave each its home) or with a home this Worker is not bound to (a configuration error: home shards
+ * are never removed) has its documents' message fail and come back, logged, rather than written anywhere else.
  */
 export function docHome(data: DataAccess, org: { id: string; homeShard: string | null }): DocStore {
   if (org.homeShard && data.hasShard(org.homeShard)) return { db: data.shard(org.homeShard), shard: org.homeShard };
-  if (org.homeShard) log("error", "org.home_shard_unbound", { orgId: org.id, shard: org.homeShard });
-  return { db: legacyOf(data), shard: null };
+  log("error", "org.home_shard_unbound", { orgId: org.id, shard: org.homeShard });
+  throw new Error(`organisation ${org.id}: home shard ${org.homeShard ?? "(none)"} is not bound`);
+}
+
+/** The organisation's home shard to read, or null when it has none this Worker is bound to. */
+function homeToRead(data: DataAccess, org: { id: string; homeShard: string | null }): DocStore | null {
+  return org.homeShard && data.hasShard(org.homeShard) ? { db: data.shard(org.homeShard), shard: org.homeShard } : null;
 }
 
 /** Every place the organisation's documents may be: its home first, then the global tables (an older deployment's). */
 export function docStores(data: DataAccess, org: { id: string; homeShard: string | null }): DocStore[] {
-  const home = docHome(data, org);
-  return home.shard === null ? [home] : [home, { db: legacyOf(data), shard: null }];
+  const home = homeToRead(data, org);
+  const legacy = { db: legacyOf(data), shard: null };
+  return home ? [home, legacy] : [legacy];
+}
+
+/** The home shard's audit to read beside the global table's, or null (no home this Worker is bound to). */
+export function auditHome(data: DataAccess, org: { id: string; homeShard: string | null }): RegionDb | null {
+  return homeToRead(data, org)?.db ?? null;
 }

@@ -14,7 +14,7 @@ import { providerMessages as storedMessages } from "../../db/schema/messages";
 import { sessions } from "../../db/schema/region";
 import type { DataAccess, GlobalDb, MessagesDb, RegionDb, ShardBinding } from "../../platform/db";
 import { log } from "../../platform/log";
-import { drainOrgAudit } from "../business/audit.drain";
+import { drainOrgAudit } from "../business/audit-drain.service";
 import { drainLegacyNotifications, expireNotifications } from "../notifications/notifications.service";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -50,7 +50,7 @@ function expiredPage(
  * 21 days, inbox messages past 12 months and delivery rows past 90 days in the subscribers' home shards
  * (features/notifications/notifications.retention.ts), and a share of the inbox and delivery rows an older deployment
  * kept in the global database moved to those shards (notifications.drain.ts), and organisations' audit entries to
- * their home shards (business/audit.drain.ts). Safe to run any number of times. (Abuse counts expire in their own objects: platform/throttle.do.ts.)
+ * their home shards (business/audit-drain.service.ts). Safe to run any number of times. (Abuse counts expire in their own objects: platform/throttle.do.ts.)
  */
 export async function cleanExpired(data: DataAccess, now = new Date(), pageSize = EXPIRE_PAGE) {
   const db = data.global;

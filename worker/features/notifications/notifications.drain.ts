@@ -2,7 +2,9 @@ import { getTableConfig } from "drizzle-orm/sqlite-core";
 import { DEAD_LETTER_RETENTION_MS } from "../../adapters/provider-messages";
 import { deliveries, homeApplicationDirectory, homeSupportDirectory, inbox, pushSubscriptions } from "../../db/schema/region";
 import { type DataAccess, d1Of, rawBatch, type ShardBinding } from "../../platform/db";
-import { insertRowsSql } from "../../platform/shard-map";
+import { insertRowsSql, jsonChunks } from "../../platform/shard-map";
+
+export { jsonChunks };
 
 /**
  * The upgrade's drain (issue 20): the inbox, delivery and push subscription rows a deployment kept in the global
@@ -34,30 +36,6 @@ export const DELIVERY_DRAIN_AFTER_MS = DEAD_LETTER_RETENTION_MS + DAY_MS;
 const FALLBACK_SHARD: ShardBinding = "DB_MOSCOW";
 
 type Row = Record<string, unknown> & { _home: string | null };
-
-/** The most one statement's JSON parameter holds, in UTF-8 bytes (D1: 2 MB a string value). */
-const PARAM_BYTES = 1_000_000;
-
-/** Rows as JSON arrays of at most PARAM_BYTES each (a shard's share of a page is usually one). */
-export function jsonChunks(rows: readonly Row[], max = PARAM_BYTES): string[] {
-  const utf8 = new TextEncoder();
-  const out: string[] = [];
-  let chunk: string[] = [];
-  let size = 2;
-  for (const r of rows) {
-    const json = JSON.stringify(r);
-    const bytes = utf8.encode(json).length + 1;
-    if (chunk.length > 0 && size + bytes > max) {
-      out.push(`[${chunk.join(",")}]`);
-      chunk = [];
-      size = 2;
-    }
-    chunk.push(json);
-    size += bytes;
-  }
-  if (chunk.length > 0) out.push(`[${chunk.join(",")}]`);
-  return out;
-}
 
 type Drained = typeof inbox | typeof deliveries | typeof pushSubscriptions | typeof homeApplicationDirectory | typeof homeSupportDirectory;
 
