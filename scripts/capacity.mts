@@ -2094,8 +2094,9 @@ the close's delete of it bills them again.
     batch, as before, and housekeeping moves it home (\`drainOrgAudit\`, features/business/audit-drain.service.ts): each run takes the home shards of the
     oldest entries, ${n0(AUDIT_DRAIN_SHARDS)} of them, copies each one's oldest ${n0(AUDIT_DRAIN_PAGE)} there and deletes them here in one batch, with a permit
     an entry each that the table's delete trigger asks for (it stays append-only to anything else). At the target that is
-    ${n0(stagedAuditPerDay)} entries a day against ${n0(AUDIT_DRAIN_SHARDS * A.housekeepingRunsPerDay)} shard visits, so the global table keeps about
-    a day's (${gb(stagedAuditPerDay * (m.bytesPerRow.org_audit ?? 0))}); an older deployment's whole log goes home at up to
+    ${n0(stagedAuditPerDay)} entries a day against ${n0(AUDIT_DRAIN_SHARDS * A.housekeepingRunsPerDay)} shard visits (each of the ${n0(shardsBounded)} shards every
+    ${n1(shardsBounded / (AUDIT_DRAIN_SHARDS * A.housekeepingRunsPerDay))} days, ${n0((stagedAuditPerDay / shardsBounded) * (shardsBounded / (AUDIT_DRAIN_SHARDS * A.housekeepingRunsPerDay)))} entries a visit against a page of ${n0(AUDIT_DRAIN_PAGE)}), so the global table keeps about
+    that many days' (${gb(stagedAuditPerDay * (shardsBounded / (AUDIT_DRAIN_SHARDS * A.housekeepingRunsPerDay)) * (m.bytesPerRow.org_audit ?? 0))}); an older deployment's whole log goes home at up to
     ${n0(AUDIT_DRAIN_SHARDS * AUDIT_DRAIN_PAGE * A.housekeepingRunsPerDay)} entries a day. The log and its export read both places and show each entry once.
     An older deployment's documents stay in the global tables, read beside the home shard's (listed, downloaded and corrected: the
     correction goes home).
