@@ -29,8 +29,9 @@ describe("a region's daily chain", () => {
   }, async () => {
     // A day ahead: every region has a day to charge; Moscow's home shard with more blocks to start that day than a
     // page, so its chain hands on at least once.
-    const at = new Date(Date.now() + 86_400_000);
-    const day = localDay("Europe/Moscow", at);
+    // (At noon Moscow time: a region's day steps wait for the morning, so a tick before it starts no chain for them.)
+    const day = localDay("Europe/Moscow", new Date(Date.now() + 86_400_000));
+    const at = new Date(`${day}T12:00:00+03:00`);
     await scheduleBlocks("lease", "201000000012", day, MIDNIGHT_BLOCKS_PAGE + 1, 0);
     const first = fakeQueue();
     await queueDueRegions(createDataAccess(env), first.queue, at);
