@@ -6,7 +6,8 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { chargeNumber, listNumbers, monthOf } from "../../worker/features/business/numbers.service";
+import { makeFigures, type OrgFiguresMessage } from "../../worker/features/business/figures.service";
+import { blockNumber, changeNumber, chargeNumber, listNumbers, monthOf } from "../../worker/features/business/numbers.service";
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
 import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
@@ -390,5 +391,71 @@ describe("the operators' API", () => {
     expect((await ops(`/business/numbers/${msisdn}/charges`, "POST", { accountNo: "201000000011", amountKop: 100, key: "x" })).status).toBe(
       404,
     );
+  });
+});
+
+describe("an organisation whose accounts are on more shards than a request reads", () => {
+  it("lists its numbers from the snapshot, finds a number's shard by it to change and block it, and reads what the snapshot lacks now", async () => {
+    const admin = "demo-biz-admin";
+    const sent: OrgFiguresMessage[] = [];
+    const queue = { send: async (m: OrgFiguresMessage) => void sent.push(m) } as unknown as Queue;
+    // One shard read at once at most: Северный ветер's accounts are on three.
+    const sources = { files: env.FILES, queue, maxShards: 1 };
+    const t0 = new Date();
+    // A snapshot made before numbers were kept in it (balances only) does not do for the numbers.
+    await env.FILES.put(`org-figures/${VETER}.json`, JSON.stringify({ at: t0.getTime() - 60_000, figures: [] }));
+    await expect(listNumbers(createDataAccess(env), admin, VETER, {}, t0, sources)).rejects.toMatchObject({
+      status: 503,
+      slug: "figures_preparing",
+    });
+    expect(sent).toHaveLength(1);
+    const deps = { data: createDataAccess(env), files: env.FILES, queue };
+    for (let i = 0; i < sent.length && i < 20; i++) await makeFigures(deps, sent[i] as OrgFiguresMessage, t0, 3);
+    const snap = await listNumbers(createDataAccess(env), admin, VETER, {}, t0, sources);
+    const now = await listNumbers(createDataAccess(env), admin, VETER, {}, t0);
+    expect(snap.figuresAt).toBe(t0.toISOString());
+    expect(now.figuresAt).toBeNull();
+    expect(snap.items).toEqual(now.items);
+    expect(snap.total).toBe(now.total);
+    expect(snap.total).toBeGreaterThan(0);
+    // A member limited to a site sees through the snapshot only their accounts' numbers, as read now.
+    const viewerSnap = await listNumbers(createDataAccess(env), "demo-biz-viewer", VETER, {}, t0, { ...sources, maxShards: 0 });
+    const viewerNow = await listNumbers(createDataAccess(env), "demo-biz-viewer", VETER, {}, t0);
+    expect(viewerSnap.items).toEqual(viewerNow.items);
+    expect(viewerSnap.total).toBeLessThan(now.total);
+
+    // A change finds the number's shard by the snapshot and reads it there now.
+    const target = now.items[0] as NumberDto;
+    const actor = { subscriberId: admin, address: "192.0.2.1" };
+    const changed = await changeNumber(
+      createDataAccess(env),
+      recorder().notify,
+      actor,
+      VETER,
+      target.msisdn,
+      { assignee: { kind: "device", name: "Терминал на складе" }, limitKop: 123_00, blockAtLimit: false },
+      undefined,
+      t0,
+      sources,
+    );
+    expect(changed).toMatchObject({ msisdn: target.msisdn, limitKop: 123_00, assignee: { name: "Терминал на складе" } });
+    expect((await listNumbers(createDataAccess(env), admin, VETER, {}, t0)).items.find((n) => n.msisdn === target.msisdn)).toMatchObject({
+      limitKop: 123_00,
+    });
+    // A number the snapshot does not have, of an account it lacks (gained since): listed and blocked all the same.
+    const fresh = await freshNumber(null, false);
+    const stored = (await (await env.FILES.get(`org-figures/${VETER}.json`))?.json()) as { at: number; figures: { accountNo: string }[] };
+    await env.FILES.put(
+      `org-figures/${VETER}.json`,
+      JSON.stringify({ ...stored, figures: stored.figures.filter((f) => f.accountNo !== VETER_MSK) }),
+    );
+    expect((await listNumbers(createDataAccess(env), admin, VETER, {}, t0, sources)).items.map((n) => n.msisdn)).toContain(fresh);
+    const blocked = await blockNumber(createDataAccess(env), actor, VETER, fresh, true, undefined, t0, sources);
+    expect(blocked).toMatchObject({ msisdn: fresh, status: "blocked" });
+    // Another organisation's number, or none at all, is a 404 through the snapshot too.
+    for (const other of ["+79990000000", "+7 900 000-00-00"])
+      await expect(blockNumber(createDataAccess(env), actor, VETER, other, true, undefined, t0, sources)).rejects.toMatchObject({
+        status: 404,
+      });
   });
 });

@@ -5,6 +5,7 @@ import { beat, release, startChain } from "../../platform/lease";
 import { errorText, log } from "../../platform/log";
 import { retryDelaySeconds } from "../../platform/queue";
 import * as cq from "./closing.queries";
+import * as nq from "./numbers.queries";
 import * as sq from "./sites.queries";
 
 /**
@@ -30,10 +31,15 @@ export interface AccountFigures {
   monthlyKop: number;
 }
 
+/** A corporate number as the snapshot keeps it (its row but for the time of its last change). */
+export type SnapshotNumber = Omit<nq.NumberRow, "updatedAt">;
+
 export interface FiguresSnapshot {
   /** When it was asked for (ms): every figure in it was read after that. */
   at: number;
   figures: AccountFigures[];
+  /** The corporate numbers of its accounts, for the numbers list and for finding a number's shard (absent in a snapshot made before they were kept). */
+  numbers?: SnapshotNumber[];
 }
 
 /** The reports queue's message that makes (or goes on making) an organisation's figures. */
@@ -80,9 +86,18 @@ export async function shardFigures(db: ReturnType<DataAccess["shard"]>, accountN
  * is asked for (one chain at a time: its lease), and the old one is given meanwhile with its time. None yet: a 503
  * that asks to try again in a minute.
  */
-export async function snapshotFigures(data: DataAccess, files: R2Bucket, queue: Queue, orgId: string, now: Date): Promise<FiguresSnapshot> {
+export async function snapshotFigures(
+  data: DataAccess,
+  files: R2Bucket,
+  queue: Queue,
+  orgId: string,
+  now: Date,
+  need: "figures" | "numbers" = "figures",
+): Promise<FiguresSnapshot> {
   const stored = await files.get(key(orgId));
-  const snapshot = stored ? await stored.json<FiguresSnapshot>() : null;
+  const read = stored ? await stored.json<FiguresSnapshot>() : null;
+  // The numbers list cannot use a snapshot made before numbers were kept in it.
+  const snapshot = read && (need === "figures" || read.numbers) ? read : null;
   if (snapshot && now.getTime() - snapshot.at < FIGURES_FRESH_MS) return snapshot;
   await startChain(data.global, lease(orgId), now, FIGURES_LEASE_STALE_MS, (run) =>
     queue.send({ kind: "org_figures", orgId, run, since: now.getTime() } satisfies OrgFiguresMessage),
@@ -103,7 +118,7 @@ export async function makeFigures(
 ): Promise<"ready" | "gathering" | "skipped"> {
   // Each message reports; one of a chain that was taken over (quiet too long) stops.
   if (!(await beat(deps.data.global, lease(m.orgId), m.run, now))) return "skipped";
-  const got = await gather<{ accountNo: string }, AccountFigures>({
+  const got = await gather<{ accountNo: string }, AccountFigures | SnapshotNumber>({
     files: deps.files,
     global: deps.data.global,
     prefix: `figures/${m.orgId}`,
@@ -112,12 +127,14 @@ export async function makeFigures(
       shardPlan(
         (await cq.selectOrgAccounts(deps.data.global, m.orgId)).map((a) => ({ shard: a.shard, account: { accountNo: a.accountNo } })),
       ),
-    read: (s) =>
-      shardFigures(
-        deps.data.shard(s.shard),
-        s.accounts.map((a) => a.accountNo),
-      ),
-    cost: () => 2,
+    read: async (s) => {
+      const nos = s.accounts.map((a) => a.accountNo);
+      const db = deps.data.shard(s.shard);
+      const [figures, numbers] = await Promise.all([shardFigures(db, nos), nq.selectNumbersOf(db, nos)]);
+      return [...figures, ...numbers.map(({ updatedAt: _, ...n }): SnapshotNumber => n)];
+    },
+    // Two queries for the figures, and the numbers' one a 90 accounts.
+    cost: (s) => 2 + Math.ceil(s.accounts.length / 90),
     now,
     ...(budget !== undefined ? { budget } : {}),
   });
@@ -137,12 +154,21 @@ export async function makeFigures(
   const stored = await deps.files.get(key(m.orgId));
   const newer = stored ? (await stored.json<FiguresSnapshot>()).at >= m.since : false;
   if (!newer)
-    await deps.files.put(key(m.orgId), JSON.stringify({ at: m.since, figures: got.rows } satisfies FiguresSnapshot), {
+    await deps.files.put(key(m.orgId), JSON.stringify(snapshotOf(m.since, got.rows)), {
       httpMetadata: { contentType: "application/json" },
     });
   await got.done();
   await release(deps.data.global, lease(m.orgId), m.run);
   return "ready";
+}
+
+function snapshotOf(at: number, rows: readonly (AccountFigures | SnapshotNumber)[]): FiguresSnapshot {
+  const figures: AccountFigures[] = [];
+  const numbers: SnapshotNumber[] = [];
+  for (const r of rows)
+    if ("msisdn" in r) numbers.push(r);
+    else figures.push(r);
+  return { at, figures, numbers };
 }
 
 /** The reports queue's figures messages: each acked when its share is done, retried with backoff on an error. */

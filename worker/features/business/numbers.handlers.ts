@@ -10,6 +10,9 @@ import * as svc from "./numbers.service";
 const who = (c: Context<AppEnv>) => requireSession(c).subscriberId;
 const actor = (c: Context<AppEnv>) => ({ subscriberId: who(c), address: clientAddress(c) });
 
+/** Where an organisation on many shards has its numbers listed and found: its snapshot (figures.service.ts). */
+const sourcesOf = (c: Context<AppEnv>): svc.NumbersSources => ({ files: c.env.FILES, queue: c.env.REPORTS });
+
 /** What `numbersAccess` read for a request: the member's accounts. */
 const accessOf = new WeakMap<Request, svc.MemberAccess>();
 
@@ -24,25 +27,44 @@ export const numbersAccess: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 export const numbersHandler: RouteHandler<typeof r.numbersRoute, AppEnv> = async (c) => {
   c.header("cache-control", "private, no-store");
-  return c.json(await svc.listNumbers(c.get("data"), who(c), c.req.valid("param").orgId, c.req.valid("query")), 200);
+  return c.json(
+    await svc.listNumbers(c.get("data"), who(c), c.req.valid("param").orgId, c.req.valid("query"), new Date(), sourcesOf(c)),
+    200,
+  );
 };
 
 export const changeNumberHandler: RouteHandler<typeof r.changeNumberRoute, AppEnv> = async (c) => {
   const { orgId, msisdn } = c.req.valid("param");
   return c.json(
-    await svc.changeNumber(c.get("data"), notifier(c.env), actor(c), orgId, msisdn, c.req.valid("json"), accessOf.get(c.req.raw)),
+    await svc.changeNumber(
+      c.get("data"),
+      notifier(c.env),
+      actor(c),
+      orgId,
+      msisdn,
+      c.req.valid("json"),
+      accessOf.get(c.req.raw),
+      new Date(),
+      sourcesOf(c),
+    ),
     200,
   );
 };
 
 export const blockNumberHandler: RouteHandler<typeof r.blockNumberRoute, AppEnv> = async (c) => {
   const { orgId, msisdn } = c.req.valid("param");
-  return c.json(await svc.blockNumber(c.get("data"), actor(c), orgId, msisdn, true, accessOf.get(c.req.raw)), 200);
+  return c.json(
+    await svc.blockNumber(c.get("data"), actor(c), orgId, msisdn, true, accessOf.get(c.req.raw), new Date(), sourcesOf(c)),
+    200,
+  );
 };
 
 export const unblockNumberHandler: RouteHandler<typeof r.unblockNumberRoute, AppEnv> = async (c) => {
   const { orgId, msisdn } = c.req.valid("param");
-  return c.json(await svc.blockNumber(c.get("data"), actor(c), orgId, msisdn, false, accessOf.get(c.req.raw)), 200);
+  return c.json(
+    await svc.blockNumber(c.get("data"), actor(c), orgId, msisdn, false, accessOf.get(c.req.raw), new Date(), sourcesOf(c)),
+    200,
+  );
 };
 
 /** The operators' API has one shared token, not a person: the audit log says so. */

@@ -14,6 +14,7 @@ const unauthorized = problem("Not logged in");
 const notFound = problem("No such organisation or number among yours (another organisation's answers the same)");
 const forbidden = problem("A member whose role does not allow this (the problem names the role)");
 const invalid = problem("Invalid (a bad number, a negative limit, an empty name)");
+const preparing = problem("An organisation on many shards whose numbers are being read for the first time: try again in a minute");
 
 export const CorporateNumber = z
   .object({
@@ -58,11 +59,16 @@ export const numbersRoute = createRoute({
         unconfirmed: z.number().int(),
         over80: z.number().int(),
         blocked: z.number().int(),
+        figuresAt: z.string().datetime().nullable().openapi({
+          description:
+            "For an organisation on many shards: the time of the snapshot the numbers and their spend come from (at most 10 minutes old); null when read now",
+        }),
       }),
     ),
     400: invalid,
     401: unauthorized,
     404: notFound,
+    503: preparing,
   },
 });
 
@@ -85,7 +91,14 @@ export const changeNumberRoute = createRoute({
       }),
     ),
   },
-  responses: { 200: jsonResponse("Changed", CorporateNumber), 400: invalid, 401: unauthorized, 403: forbidden, 404: notFound },
+  responses: {
+    200: jsonResponse("Changed", CorporateNumber),
+    400: invalid,
+    401: unauthorized,
+    403: forbidden,
+    404: notFound,
+    503: preparing,
+  },
 });
 
 export const blockNumberRoute = createRoute({
@@ -94,7 +107,14 @@ export const blockNumberRoute = createRoute({
   tags,
   summary: "Block a lost SIM (it stops being served and charged until unblocked)",
   request: { params: NumberParam },
-  responses: { 200: jsonResponse("Blocked", CorporateNumber), 400: invalid, 401: unauthorized, 403: forbidden, 404: notFound },
+  responses: {
+    200: jsonResponse("Blocked", CorporateNumber),
+    400: invalid,
+    401: unauthorized,
+    403: forbidden,
+    404: notFound,
+    503: preparing,
+  },
 });
 
 export const unblockNumberRoute = createRoute({
@@ -103,7 +123,14 @@ export const unblockNumberRoute = createRoute({
   tags,
   summary: "Unblock a number blocked as a lost SIM",
   request: { params: NumberParam },
-  responses: { 200: jsonResponse("Unblocked", CorporateNumber), 400: invalid, 401: unauthorized, 403: forbidden, 404: notFound },
+  responses: {
+    200: jsonResponse("Unblocked", CorporateNumber),
+    400: invalid,
+    401: unauthorized,
+    403: forbidden,
+    404: notFound,
+    503: preparing,
+  },
 });
 
 // ── Operators' API (OPERATOR_TOKEN): the billing side's charges of a number, the ЕСИА status ──────────

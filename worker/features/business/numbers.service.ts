@@ -13,6 +13,7 @@ import { entryIf } from "../billing/ledger.service";
 import type { AuditAction } from "./audit.labels";
 import * as bq from "./business.queries";
 import { authorize, type Permission } from "./business.service";
+import { LIST_SHARDS, type SnapshotNumber, snapshotFigures } from "./figures.service";
 import * as q from "./numbers.queries";
 
 /** Every account of an organisation fits one read (the operators' API links at most 5,000). */
@@ -48,7 +49,7 @@ export const monthOf = (region: string, at: Date) => localDay(regionTz(region), 
 export type NumberStatus = "active" | "blocked" | "limit_reached";
 
 /** A number as the cabinet shows it in `month`. */
-export function numberView(r: q.NumberRow, region: string, month: string) {
+export function numberView(r: Omit<q.NumberRow, "updatedAt">, region: string, month: string) {
   const spendKop = r.spendMonth === month ? r.spendKop : 0;
   const status: NumberStatus = r.status === "blocked" ? "blocked" : r.limitBlockedMonth === month ? "limit_reached" : "active";
   return {
@@ -85,11 +86,28 @@ export interface NumberFilter {
   over?: "80";
 }
 
+/** Where the lists of an organisation on many shards read from (features/business/figures.service.ts). */
+export interface NumbersSources {
+  files: R2Bucket;
+  queue: Queue;
+  /** Shards read at once at most (tests set fewer). */
+  maxShards?: number;
+}
+
 /**
  * The organisation's corporate numbers the member may see (those of their accounts), across regions: one global
  * round trip (with the session), then one batch per shard, in parallel. Counts are of all of them, before filters.
+ * Past {@link LIST_SHARDS} shards (more than one request may read), from the organisation's snapshot
+ * (`figuresAt`: its time; accounts it lacks read now), as the accounts list does.
  */
-export async function listNumbers(data: DataAccess, subscriberId: string, orgId: string, filter: NumberFilter, now = new Date()) {
+export async function listNumbers(
+  data: DataAccess,
+  subscriberId: string,
+  orgId: string,
+  filter: NumberFilter,
+  now = new Date(),
+  sources?: NumbersSources,
+) {
   guardId(orgId);
   const db = data.global;
   const member = preread(db, subscriberId, MEMBER_READ);
@@ -100,8 +118,18 @@ export async function listNumbers(data: DataAccess, subscriberId: string, orgId:
       : await db.batch([bq.selectMember(db, orgId, subscriberId), bq.selectScopedAccounts(db, orgId, subscriberId, null, ALL_ACCOUNTS)]);
   authorize(m, "view");
   const { shards, regions } = byShard(accs);
-  const rows = (await Promise.all([...shards].map(([shard, nos]) => q.selectNumbersOf(data.shard(shard), nos)))).flat();
+  let rows: SnapshotNumber[];
+  let figuresAt: string | null = null;
+  if (sources && shards.size > (sources.maxShards ?? LIST_SHARDS)) {
+    const snapshot = await snapshotFigures(data, sources.files, sources.queue, orgId, now, "numbers");
+    figuresAt = new Date(snapshot.at).toISOString();
+    // The snapshot's numbers of the accounts it read, and the numbers of those it did not read now (each account's once).
+    const known = new Set(snapshot.figures.map((a) => a.accountNo));
+    rows = [...(snapshot.numbers ?? []).filter((n) => known.has(n.accountNo)), ...(await numbersNotIn(data, known, shards))];
+  } else rows = (await Promise.all([...shards].map(([shard, nos]) => q.selectNumbersOf(data.shard(shard), nos)))).flat();
   const all = rows
+    // The member's accounts only (a snapshot holds the whole organisation's).
+    .filter((r) => regions.has(r.accountNo))
     .map((r) => {
       const region = regions.get(r.accountNo) ?? "";
       return numberView(r, region, monthOf(region, now));
@@ -115,7 +143,18 @@ export async function listNumbers(data: DataAccess, subscriberId: string, orgId:
     unconfirmed: all.filter((n) => !n.esiaConfirmed).length,
     over80: all.filter(over80).length,
     blocked: all.filter((n) => n.status !== "active").length,
+    figuresAt,
   };
+}
+
+/** The numbers of accounts a snapshot does not have (gained since): read now, from {@link LIST_SHARDS} shards at most. */
+async function numbersNotIn(data: DataAccess, known: ReadonlySet<string>, shards: Map<ShardBinding, string[]>) {
+  const missing: [ShardBinding, string[]][] = [];
+  for (const [shard, nos] of shards) {
+    const left = nos.filter((no) => !known.has(no));
+    if (left.length > 0 && missing.length < LIST_SHARDS) missing.push([shard, left]);
+  }
+  return (await Promise.all(missing.map(([shard, nos]) => q.selectNumbersOf(data.shard(shard), nos)))).flat();
 }
 
 /** The member's accounts (number, region, shard), once their role is known to allow `need`. */
@@ -139,13 +178,36 @@ export async function memberAccess(data: DataAccess, subscriberId: string, orgId
 
 /**
  * The number, if it is one of the accounts the member may see; else a 404. It is looked up on every shard of
- * those accounts at once (a primary-key read each).
+ * those accounts at once (a primary-key read each); past {@link LIST_SHARDS} shards, the organisation's snapshot
+ * says which account (and so which shard) it is on, and that shard is read now (a number of an account the
+ * snapshot lacks is looked for on that account's shard).
  */
-async function memberNumber(data: DataAccess, access: MemberAccess, msisdnInput: string) {
+async function memberNumber(
+  data: DataAccess,
+  orgId: string,
+  access: MemberAccess,
+  msisdnInput: string,
+  sources?: NumbersSources,
+  now = new Date(),
+) {
   const msisdn = parseMsisdn(msisdnInput);
   const { shards, regions } = byShard(access);
+  let look = [...shards.keys()];
+  if (sources && shards.size > (sources.maxShards ?? LIST_SHARDS)) {
+    const snapshot = await snapshotFigures(data, sources.files, sources.queue, orgId, now, "numbers");
+    const shardOf = new Map(access.map((a) => [a.accountNo, a.shard]));
+    const known = new Set(snapshot.figures.map((a) => a.accountNo));
+    const listed = snapshot.numbers?.find((n) => n.msisdn === msisdn);
+    const where = listed ? shardOf.get(listed.accountNo) : undefined;
+    look = where
+      ? [where as ShardBinding]
+      : [...shards]
+          .filter(([, nos]) => nos.some((no) => !known.has(no)))
+          .map(([shard]) => shard)
+          .slice(0, LIST_SHARDS);
+  }
   const found = await Promise.all(
-    [...shards.keys()].map(async (shard) => ({ db: data.shard(shard), row: await q.selectNumber(data.shard(shard), msisdn) })),
+    look.map(async (shard) => ({ db: data.shard(shard), row: await q.selectNumber(data.shard(shard), msisdn) })),
   );
   const hit = found.find((f) => f.row && regions.has(f.row.accountNo));
   if (!hit?.row) throw new AppError(404, "not_found");
@@ -184,9 +246,10 @@ export async function changeNumber(
   input: NumberSettings,
   access?: MemberAccess,
   now = new Date(),
+  sources?: NumbersSources,
 ) {
   const accounts = access ?? (await memberAccess(data, actor.subscriberId, orgId, "numbers"));
-  const { db, row, region, msisdn } = await memberNumber(data, accounts, msisdnInput);
+  const { db, row, region, msisdn } = await memberNumber(data, orgId, accounts, msisdnInput, sources, now);
   const name = input.assignee.name.trim();
   if (name.length === 0) throw new AppError(400, "validation", {}, [{ field: "assignee.name", message: "problem.validation" }]);
   const assigneeId = input.assignee.kind === "employee" ? (input.assignee.subscriberId ?? null) : null;
@@ -240,9 +303,10 @@ export async function blockNumber(
   blocked: boolean,
   access?: MemberAccess,
   now = new Date(),
+  sources?: NumbersSources,
 ) {
   const accounts = access ?? (await memberAccess(data, actor.subscriberId, orgId, "numbers"));
-  const { db, row, region, msisdn } = await memberNumber(data, accounts, msisdnInput);
+  const { db, row, region, msisdn } = await memberNumber(data, orgId, accounts, msisdnInput, sources, now);
   const [changed] = await q.setBlocked(db, msisdn, blocked, now);
   if (changed) await audit(data.global, orgId, actor, blocked ? "number.blocked" : "number.unblocked", msisdn, { reason: "lost_sim" }, now);
   return numberView(changed ?? row, region, monthOf(region, now));

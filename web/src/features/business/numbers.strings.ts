@@ -3,6 +3,7 @@ import type { Strings } from "../../i18n/local";
 const ru = {
   title: "Корпоративные номера",
   summary: "Номеров: {total}, не подтверждены в ЕСИА: {unconfirmed}, расход 80 % лимита и больше: {over80}",
+  figuresAt: "Номера и расход — на {time}: у организации много счетов, поэтому список обновляется не чаще раза в 10 минут",
   esiaWarning: "Не подтверждены в ЕСИА: {n}",
   esiaHint:
     "По закону пользователи корпоративных SIM-карт должны быть подтверждены в ЕСИА (Госуслуги), иначе оператор обязан ограничить связь. Попросите сотрудника подтвердить номер на Госуслугах: «Профиль» → «Номера телефонов». Номер в устройстве организация подтверждает через свою учётную запись юридического лица. Статус обновится, когда оператор получит подтверждение.",
@@ -45,6 +46,7 @@ const ru = {
 const en: typeof ru = {
   title: "Corporate numbers",
   summary: "Numbers: {total}, not confirmed in ESIA: {unconfirmed}, at 80 % of the limit or more: {over80}",
+  figuresAt: "Numbers and spend as of {time}: the organisation has many accounts, so the list is refreshed at most every 10 minutes",
   esiaWarning: "Not confirmed in ESIA: {n}",
   esiaHint:
     "By law the users of corporate SIM cards must be confirmed in ESIA (Gosuslugi), or the operator has to restrict the service. Ask the employee to confirm the number on Gosuslugi: “Profile” → “Phone numbers”. A number in a device is confirmed by the organisation through its legal entity account. The status changes once the operator receives the confirmation.",
