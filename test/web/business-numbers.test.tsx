@@ -115,6 +115,28 @@ describe("«Корпоративные номера»", () => {
     expect(sent.filter((r) => r.method === "POST").map((r) => r.url)).toEqual([`${BASE}/%2B79160000103/block`]);
   });
 
+  it("keeps a number blocked here when the list comes again from a snapshot made before, and says how old the list is", async () => {
+    const asOf = new Date(Date.now() - 5 * 60_000).toISOString();
+    serve({
+      "/api/v1/me": { profile },
+      "/api/v1/business/organisations": mineAs("manager"),
+      // An organisation on many shards: the list is a snapshot of five minutes ago, where the number is still active.
+      [BASE]: () => ({ body: { ...list([near]), figuresAt: asOf } }),
+      [`POST ${BASE}/%2B79160000103/block`]: () => ({ body: { ...near, status: "blocked" } }),
+    });
+    mountNumbers();
+    const card = await screen.findByRole("article", { name: "+7 916 000-01-03" });
+    expect(words(screen.getByText(/Номера и расход — на/).textContent)).toContain("обновляется не чаще раза в 10 минут");
+    fireEvent.click(within(card).getByRole("button", { name: "Заблокировать (утеряна SIM)" }));
+    fireEvent.click(await within(card).findByRole("button", { name: "Да, заблокировать" }));
+    expect(await within(card).findByText("Номер заблокирован")).toBeTruthy();
+    // The list was asked again after the block and came with the number as it was: the card stays blocked.
+    await vi.waitFor(() => expect(sent.filter((r) => r.method === "GET" && r.url === BASE).length).toBeGreaterThanOrEqual(2));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(card.textContent).toContain("Заблокирован: утеряна SIM-карта");
+    expect(within(card).getByRole("button", { name: "Разблокировать" })).toBeTruthy();
+  });
+
   it("sets a limit in roubles and the block at 100 %, refusing a negative limit before asking the server; the card keeps its message and focus when the list comes again", async () => {
     let current = terminal;
     serve({

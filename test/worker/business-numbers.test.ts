@@ -399,18 +399,20 @@ describe("an organisation whose accounts are on more shards than a request reads
     const admin = "demo-biz-admin";
     const sent: OrgFiguresMessage[] = [];
     const queue = { send: async (m: OrgFiguresMessage) => void sent.push(m) } as unknown as Queue;
-    // One shard read at once at most: Северный ветер's accounts are on three.
-    const sources = { files: env.FILES, queue, maxShards: 1 };
+    // One shard read or looked on at once at most: Северный ветер's accounts are on three.
+    const sources = { files: env.FILES, queue, maxShards: 1, maxLookupShards: 1 };
+    const deps = { data: createDataAccess(env), files: env.FILES, queue };
+    const runChain = async (now: Date) => {
+      for (let i = sent.length - 1; i < sent.length && i < 40; i++) await makeFigures(deps, sent[i] as OrgFiguresMessage, now, 3);
+    };
     const t0 = new Date();
-    // A snapshot made before numbers were kept in it (balances only) does not do for the numbers.
-    await env.FILES.put(`org-figures/${VETER}.json`, JSON.stringify({ at: t0.getTime() - 60_000, figures: [] }));
+    // No numbers snapshot yet (a balances snapshot does not carry them): a 503, and one chain.
     await expect(listNumbers(createDataAccess(env), admin, VETER, {}, t0, sources)).rejects.toMatchObject({
       status: 503,
       slug: "figures_preparing",
     });
     expect(sent).toHaveLength(1);
-    const deps = { data: createDataAccess(env), files: env.FILES, queue };
-    for (let i = 0; i < sent.length && i < 20; i++) await makeFigures(deps, sent[i] as OrgFiguresMessage, t0, 3);
+    await runChain(t0);
     const snap = await listNumbers(createDataAccess(env), admin, VETER, {}, t0, sources);
     const now = await listNumbers(createDataAccess(env), admin, VETER, {}, t0);
     expect(snap.figuresAt).toBe(t0.toISOString());
@@ -442,20 +444,53 @@ describe("an organisation whose accounts are on more shards than a request reads
     expect((await listNumbers(createDataAccess(env), admin, VETER, {}, t0)).items.find((n) => n.msisdn === target.msisdn)).toMatchObject({
       limitKop: 123_00,
     });
-    // A number the snapshot does not have, of an account it lacks (gained since): listed and blocked all the same.
+
+    // Another organisation's number on a shard of this one's accounts (the Urals): a 404 through the snapshot too.
+    const smirnovAccount = (
+      await env.DB.prepare("SELECT min(account_no) AS a FROM org_accounts WHERE org_id = 'org-demo-smirnov'").first<{ a: string }>()
+    )?.a;
+    const foreign = "+79997770001";
+    await env.DB_URAL.prepare(
+      "INSERT INTO corporate_numbers (msisdn, account_no, assignee_kind, assignee_name, esia_confirmed, block_at_limit, status, spend_kop, updated_at) VALUES (?, ?, 'employee', 'Пётр', 1, 0, 'active', 0, ?)",
+    )
+      .bind(foreign, smirnovAccount, Date.now())
+      .run();
+    await expect(blockNumber(createDataAccess(env), actor, VETER, foreign, true, undefined, t0, sources)).rejects.toMatchObject({
+      status: 404,
+    });
+    await expect(blockNumber(createDataAccess(env), actor, VETER, "+7 900 000-00-00", true, undefined, t0, sources)).rejects.toMatchObject({
+      status: 404,
+    });
+
+    // A number given since to an account the snapshot has: a minute on, not found where the snapshot says, so a new
+    // snapshot is made (a 503); with it, the number is blocked.
+    const given = await freshNumber(null, false);
+    const later = new Date(t0.getTime() + 2 * 60_000);
+    const before = sent.length;
+    await expect(blockNumber(createDataAccess(env), actor, VETER, given, true, undefined, later, sources)).rejects.toMatchObject({
+      status: 503,
+    });
+    expect(sent.length).toBe(before + 1);
+    await runChain(later);
+    expect(await blockNumber(createDataAccess(env), actor, VETER, given, true, undefined, later, sources)).toMatchObject({
+      msisdn: given,
+      status: "blocked",
+    });
+
+    // An account the snapshot does not have (gained since): its numbers listed once, read now, and found to block.
     const fresh = await freshNumber(null, false);
-    const stored = (await (await env.FILES.get(`org-figures/${VETER}.json`))?.json()) as { at: number; figures: { accountNo: string }[] };
+    const stored = (await (await env.FILES.get(`org-numbers/${VETER}.json`))?.json()) as { at: number; accounts: string[] };
     await env.FILES.put(
-      `org-figures/${VETER}.json`,
-      JSON.stringify({ ...stored, figures: stored.figures.filter((f) => f.accountNo !== VETER_MSK) }),
+      `org-numbers/${VETER}.json`,
+      JSON.stringify({ ...stored, accounts: stored.accounts.filter((a) => a !== VETER_MSK) }),
     );
-    expect((await listNumbers(createDataAccess(env), admin, VETER, {}, t0, sources)).items.map((n) => n.msisdn)).toContain(fresh);
-    const blocked = await blockNumber(createDataAccess(env), actor, VETER, fresh, true, undefined, t0, sources);
-    expect(blocked).toMatchObject({ msisdn: fresh, status: "blocked" });
-    // Another organisation's number, or none at all, is a 404 through the snapshot too.
-    for (const other of ["+79990000000", "+7 900 000-00-00"])
-      await expect(blockNumber(createDataAccess(env), actor, VETER, other, true, undefined, t0, sources)).rejects.toMatchObject({
-        status: 404,
-      });
+    const listed = (await listNumbers(createDataAccess(env), admin, VETER, {}, later, sources)).items.map((n) => n.msisdn);
+    expect(listed).toContain(fresh);
+    expect(new Set(listed).size).toBe(listed.length);
+    expect(listed.length).toBe((await listNumbers(createDataAccess(env), admin, VETER, {}, later)).total);
+    expect(await blockNumber(createDataAccess(env), actor, VETER, fresh, true, undefined, later, sources)).toMatchObject({
+      msisdn: fresh,
+      status: "blocked",
+    });
   });
 });

@@ -38,8 +38,17 @@ export interface FiguresSnapshot {
   /** When it was asked for (ms): every figure in it was read after that. */
   at: number;
   figures: AccountFigures[];
-  /** The corporate numbers of its accounts, for the numbers list and for finding a number's shard (absent in a snapshot made before they were kept). */
-  numbers?: SnapshotNumber[];
+}
+
+/**
+ * The corporate numbers of the organisation's accounts, made by the same chain, in an object of their own (the
+ * accounts list does not download them): for the numbers list and for finding a number's shard.
+ */
+export interface NumbersSnapshot {
+  at: number;
+  /** The accounts whose numbers were read (an account not among them was gained since). */
+  accounts: string[];
+  numbers: SnapshotNumber[];
 }
 
 /** The reports queue's message that makes (or goes on making) an organisation's figures. */
@@ -66,6 +75,7 @@ export function isOrgFiguresMessage(body: unknown): body is OrgFiguresMessage {
 }
 
 const key = (orgId: string) => `org-figures/${orgId}.json`;
+const numbersKey = (orgId: string) => `org-numbers/${orgId}.json`;
 const lease = (orgId: string) => `org-figures:${orgId}`;
 
 /** One shard's figures of these accounts: their rows and their active services' fees (a batch of two). */
@@ -86,19 +96,34 @@ export async function shardFigures(db: ReturnType<DataAccess["shard"]>, accountN
  * is asked for (one chain at a time: its lease), and the old one is given meanwhile with its time. None yet: a 503
  * that asks to try again in a minute.
  */
-export async function snapshotFigures(
+export function snapshotFigures(data: DataAccess, files: R2Bucket, queue: Queue, orgId: string, now: Date): Promise<FiguresSnapshot> {
+  return snapshotOf<FiguresSnapshot>(data, files, queue, orgId, key(orgId), now);
+}
+
+/** The corporate numbers of an organisation on many shards, as {@link snapshotFigures} gives its figures. */
+export function snapshotNumbers(
   data: DataAccess,
   files: R2Bucket,
   queue: Queue,
   orgId: string,
   now: Date,
-  need: "figures" | "numbers" = "figures",
-): Promise<FiguresSnapshot> {
-  const stored = await files.get(key(orgId));
-  const read = stored ? await stored.json<FiguresSnapshot>() : null;
-  // The numbers list cannot use a snapshot made before numbers were kept in it.
-  const snapshot = read && (need === "figures" || read.numbers) ? read : null;
-  if (snapshot && now.getTime() - snapshot.at < FIGURES_FRESH_MS) return snapshot;
+  freshMs = FIGURES_FRESH_MS,
+): Promise<NumbersSnapshot> {
+  return snapshotOf<NumbersSnapshot>(data, files, queue, orgId, numbersKey(orgId), now, freshMs);
+}
+
+async function snapshotOf<T extends { at: number }>(
+  data: DataAccess,
+  files: R2Bucket,
+  queue: Queue,
+  orgId: string,
+  objectKey: string,
+  now: Date,
+  freshMs = FIGURES_FRESH_MS,
+): Promise<T> {
+  const stored = await files.get(objectKey);
+  const snapshot = stored ? await stored.json<T>() : null;
+  if (snapshot && now.getTime() - snapshot.at < freshMs) return snapshot;
   await startChain(data.global, lease(orgId), now, FIGURES_LEASE_STALE_MS, (run) =>
     queue.send({ kind: "org_figures", orgId, run, since: now.getTime() } satisfies OrgFiguresMessage),
   );
@@ -121,7 +146,8 @@ export async function makeFigures(
   const got = await gather<{ accountNo: string }, AccountFigures | SnapshotNumber>({
     files: deps.files,
     global: deps.data.global,
-    prefix: `figures/${m.orgId}`,
+    // (A run of the release before, whose shares had no numbers, is under `figures/`: its next message finds no plan.)
+    prefix: `figures-v2/${m.orgId}`,
     state: m.gather,
     plan: async () =>
       shardPlan(
@@ -149,26 +175,25 @@ export async function makeFigures(
     } satisfies OrgFiguresMessage);
     return "gathering";
   }
-  // The snapshot's time is when it was asked for: a balance in it is at least that fresh. One newer already there
-  // (a chain that overtook this one) stays.
-  const stored = await deps.files.get(key(m.orgId));
-  const newer = stored ? (await stored.json<FiguresSnapshot>()).at >= m.since : false;
-  if (!newer)
-    await deps.files.put(key(m.orgId), JSON.stringify(snapshotOf(m.since, got.rows)), {
-      httpMetadata: { contentType: "application/json" },
-    });
+  // The snapshots' time is when they were asked for: a balance in them is at least that fresh. A newer one already
+  // there (a chain that overtook this one) stays.
+  const figures: AccountFigures[] = [];
+  const numbers: SnapshotNumber[] = [];
+  for (const r of got.rows)
+    if ("msisdn" in r) numbers.push(r);
+    else figures.push(r);
+  const accounts = got.plan.flatMap((s) => s.accounts.map((a) => a.accountNo));
+  await putUnlessNewer<FiguresSnapshot>(deps.files, key(m.orgId), { at: m.since, figures });
+  await putUnlessNewer<NumbersSnapshot>(deps.files, numbersKey(m.orgId), { at: m.since, accounts, numbers });
   await got.done();
   await release(deps.data.global, lease(m.orgId), m.run);
   return "ready";
 }
 
-function snapshotOf(at: number, rows: readonly (AccountFigures | SnapshotNumber)[]): FiguresSnapshot {
-  const figures: AccountFigures[] = [];
-  const numbers: SnapshotNumber[] = [];
-  for (const r of rows)
-    if ("msisdn" in r) numbers.push(r);
-    else figures.push(r);
-  return { at, figures, numbers };
+async function putUnlessNewer<T extends { at: number }>(files: R2Bucket, objectKey: string, snapshot: T) {
+  const stored = await files.get(objectKey);
+  if (stored && (await stored.json<{ at: number }>()).at >= snapshot.at) return;
+  await files.put(objectKey, JSON.stringify(snapshot), { httpMetadata: { contentType: "application/json" } });
 }
 
 /** The reports queue's figures messages: each acked when its share is done, retried with backoff on an error. */

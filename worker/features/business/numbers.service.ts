@@ -13,7 +13,7 @@ import { entryIf } from "../billing/ledger.service";
 import type { AuditAction } from "./audit.labels";
 import * as bq from "./business.queries";
 import { authorize, type Permission } from "./business.service";
-import { LIST_SHARDS, type SnapshotNumber, snapshotFigures } from "./figures.service";
+import { LIST_SHARDS, type SnapshotNumber, snapshotNumbers } from "./figures.service";
 import * as q from "./numbers.queries";
 
 /** Every account of an organisation fits one read (the operators' API links at most 5,000). */
@@ -90,9 +90,19 @@ export interface NumberFilter {
 export interface NumbersSources {
   files: R2Bucket;
   queue: Queue;
-  /** Shards read at once at most (tests set fewer). */
+  /** Shards the list reads at once at most (tests set fewer). */
   maxShards?: number;
+  /** Shards a number is looked for on at once at most (tests set fewer). */
+  maxLookupShards?: number;
 }
+
+/**
+ * Shards a number to change or block is looked for on at once: a primary-key read each, within a request's 1,000
+ * queries with room for the change. Past it, the organisation's snapshot says which account (and shard) it is on.
+ */
+export const LOOKUP_SHARDS = 900;
+/** A number the snapshot does not know is a 404 once the snapshot is this fresh; before, a new one is made (503). */
+const LOOKUP_FRESH_MS = 60_000;
 
 /**
  * The organisation's corporate numbers the member may see (those of their accounts), across regions: one global
@@ -121,11 +131,14 @@ export async function listNumbers(
   let rows: SnapshotNumber[];
   let figuresAt: string | null = null;
   if (sources && shards.size > (sources.maxShards ?? LIST_SHARDS)) {
-    const snapshot = await snapshotFigures(data, sources.files, sources.queue, orgId, now, "numbers");
+    const snapshot = await snapshotNumbers(data, sources.files, sources.queue, orgId, now);
     figuresAt = new Date(snapshot.at).toISOString();
-    // The snapshot's numbers of the accounts it read, and the numbers of those it did not read now (each account's once).
-    const known = new Set(snapshot.figures.map((a) => a.accountNo));
-    rows = [...(snapshot.numbers ?? []).filter((n) => known.has(n.accountNo)), ...(await numbersNotIn(data, known, shards))];
+    // The snapshot's numbers of the accounts it read, and the numbers of those it did not read now; a number that
+    // moved between accounts since is shown once, as read now.
+    const known = new Set(snapshot.accounts);
+    const fresh = await numbersNotIn(data, known, shards);
+    const freshIds = new Set(fresh.map((n) => n.msisdn));
+    rows = [...snapshot.numbers.filter((n) => known.has(n.accountNo) && !freshIds.has(n.msisdn)), ...fresh];
   } else rows = (await Promise.all([...shards].map(([shard, nos]) => q.selectNumbersOf(data.shard(shard), nos)))).flat();
   const all = rows
     // The member's accounts only (a snapshot holds the whole organisation's).
@@ -147,14 +160,24 @@ export async function listNumbers(
   };
 }
 
-/** The numbers of accounts a snapshot does not have (gained since): read now, from {@link LIST_SHARDS} shards at most. */
+/**
+ * The numbers of accounts a snapshot does not have (gained since): read now. More of them than one request reads
+ * (accounts gained on more than {@link LIST_SHARDS} shards since the snapshot) is a 503 until the next snapshot.
+ */
 async function numbersNotIn(data: DataAccess, known: ReadonlySet<string>, shards: Map<ShardBinding, string[]>) {
-  const missing: [ShardBinding, string[]][] = [];
+  const missing = unknownShards(known, shards);
+  if (missing.length > LIST_SHARDS) throw new AppError(503, "figures_preparing", {}, [], { "retry-after": "60" });
+  return (await Promise.all(missing.map(([shard, nos]) => q.selectNumbersOf(data.shard(shard), nos)))).flat();
+}
+
+/** The shards with accounts a snapshot does not have, with those accounts. */
+function unknownShards(known: ReadonlySet<string>, shards: Map<ShardBinding, string[]>): [ShardBinding, string[]][] {
+  const out: [ShardBinding, string[]][] = [];
   for (const [shard, nos] of shards) {
     const left = nos.filter((no) => !known.has(no));
-    if (left.length > 0 && missing.length < LIST_SHARDS) missing.push([shard, left]);
+    if (left.length > 0) out.push([shard, left]);
   }
-  return (await Promise.all(missing.map(([shard, nos]) => q.selectNumbersOf(data.shard(shard), nos)))).flat();
+  return out;
 }
 
 /** The member's accounts (number, region, shard), once their role is known to allow `need`. */
@@ -177,10 +200,11 @@ export async function memberAccess(data: DataAccess, subscriberId: string, orgId
 }
 
 /**
- * The number, if it is one of the accounts the member may see; else a 404. It is looked up on every shard of
- * those accounts at once (a primary-key read each); past {@link LIST_SHARDS} shards, the organisation's snapshot
- * says which account (and so which shard) it is on, and that shard is read now (a number of an account the
- * snapshot lacks is looked for on that account's shard).
+ * The number, if it is one of the accounts the member may see; else a 404. It is looked up on every shard of those
+ * accounts at once (a primary-key read each). Past {@link LOOKUP_SHARDS} shards, the organisation's numbers
+ * snapshot says which account (and so which shard) it is on, and that shard is read now; one it does not know (given
+ * to an account since, moved) is looked for on the shards of accounts the snapshot lacks, then, if the snapshot is
+ * more than a minute old, a new one is made and the answer is a 503 to try again.
  */
 async function memberNumber(
   data: DataAccess,
@@ -192,26 +216,31 @@ async function memberNumber(
 ) {
   const msisdn = parseMsisdn(msisdnInput);
   const { shards, regions } = byShard(access);
-  let look = [...shards.keys()];
-  if (sources && shards.size > (sources.maxShards ?? LIST_SHARDS)) {
-    const snapshot = await snapshotFigures(data, sources.files, sources.queue, orgId, now, "numbers");
-    const shardOf = new Map(access.map((a) => [a.accountNo, a.shard]));
-    const known = new Set(snapshot.figures.map((a) => a.accountNo));
-    const listed = snapshot.numbers?.find((n) => n.msisdn === msisdn);
-    const where = listed ? shardOf.get(listed.accountNo) : undefined;
-    look = where
-      ? [where as ShardBinding]
-      : [...shards]
-          .filter(([, nos]) => nos.some((no) => !known.has(no)))
-          .map(([shard]) => shard)
-          .slice(0, LIST_SHARDS);
+  const lookOn = async (list: ShardBinding[]) => {
+    const found = await Promise.all(
+      list.map(async (shard) => ({ db: data.shard(shard), row: await q.selectNumber(data.shard(shard), msisdn) })),
+    );
+    const hit = found.find((f) => f.row && regions.has(f.row.accountNo));
+    return hit?.row ? { db: hit.db, row: hit.row, msisdn, region: regions.get(hit.row.accountNo) ?? "" } : null;
+  };
+  if (!sources || shards.size <= (sources.maxLookupShards ?? LOOKUP_SHARDS)) {
+    const hit = await lookOn([...shards.keys()]);
+    if (!hit) throw new AppError(404, "not_found");
+    return hit;
   }
-  const found = await Promise.all(
-    look.map(async (shard) => ({ db: data.shard(shard), row: await q.selectNumber(data.shard(shard), msisdn) })),
-  );
-  const hit = found.find((f) => f.row && regions.has(f.row.accountNo));
-  if (!hit?.row) throw new AppError(404, "not_found");
-  return { db: hit.db, row: hit.row, msisdn, region: regions.get(hit.row.accountNo) ?? "" };
+  const snapshot = await snapshotNumbers(data, sources.files, sources.queue, orgId, now);
+  const shardOf = new Map(access.map((a) => [a.accountNo, a.shard as ShardBinding]));
+  const listed = snapshot.numbers.find((n) => n.msisdn === msisdn);
+  const where = listed ? shardOf.get(listed.accountNo) : undefined;
+  const atListed = where ? await lookOn([where]) : null;
+  if (atListed) return atListed;
+  const unknown = unknownShards(new Set(snapshot.accounts), shards).map(([shard]) => shard);
+  const atUnknown = unknown.length <= (sources.maxLookupShards ?? LOOKUP_SHARDS) ? await lookOn(unknown) : null;
+  if (atUnknown) return atUnknown;
+  if (now.getTime() - snapshot.at <= LOOKUP_FRESH_MS) throw new AppError(404, "not_found");
+  // Not where the snapshot says, nor on the accounts it lacks: a snapshot made now finds it, if it is the member's.
+  await snapshotNumbers(data, sources.files, sources.queue, orgId, now, LOOKUP_FRESH_MS);
+  throw new AppError(503, "figures_preparing", {}, [], { "retry-after": "60" });
 }
 
 interface Actor {

@@ -35,13 +35,26 @@ function NumbersList(props: { orgId: string }) {
   };
   // The cards keep their state (an open form, a message, focus) while the list is fetched again: one per number.
   const [items, setItems] = createStore<NumberDto[]>([]);
+  // The numbers as this page changed them, and when: an organisation on many shards gets its list from a snapshot up
+  // to 10 minutes old (`figuresAt`), which must not put back a number as it was before a change made here since
+  // (the card, and the form filled from it, would show and send the old limit or block).
+  const changedHere = new Map<string, { n: NumberDto; at: number }>();
   createEffect(() => {
     // Only an answer that has come: while the list is asked again ("refreshing") `latest` is the previous answer,
     // which would undo a change the card has just shown (a limit saved while the list was being fetched). An errored
     // resource throws when read: the error is Loadable's to show.
-    if (list.state === "ready") setItems(reconcile(list().items, { key: "msisdn" }));
+    if (list.state !== "ready") return;
+    const { items: got, figuresAt } = list();
+    if (!figuresAt) changedHere.clear();
+    const asOf = figuresAt ? Date.parse(figuresAt) : Number.POSITIVE_INFINITY;
+    const shown = got.map((n) => {
+      const local = changedHere.get(n.msisdn);
+      return local && local.at > asOf ? local.n : n;
+    });
+    setItems(reconcile(shown, { key: "msisdn" }));
   });
   const changed = (n: NumberDto) => {
+    changedHere.set(n.msisdn, { n, at: Date.now() });
     setItems((x) => x.msisdn === n.msisdn, reconcile(n));
     // The counts (unconfirmed, over 80 %) and the filters' answer follow from the server.
     void refetch();
