@@ -2131,9 +2131,11 @@ the close's delete of it bills them again.
   - **An organisation on hundreds of shards**: its УПД's and its act of reconciliation's reads go a share of shards a
     message, staged in R2 (\`gather\`, platform/gather.ts), each share reading its accounts where the directory says they
     are now; an act covers at most 6,000 accounts × months. Its accounts list reads at once from at most 200 shards
-    (two queries each), past that from a snapshot in R2 at most 10 minutes old, made by such a chain. Its numbers list
-    and a number's change still read every shard of its accounts in one request (one query a shard, a number's change
-    a primary-key read on each): past some 900 shards that is more than one request may make (not mended yet).
+    (two queries each), past that from a snapshot in R2 at most 10 minutes old, made by such a chain. Its corporate
+    numbers list comes from the same chain's numbers snapshot past 200 shards, and a number to change or block is
+    looked for on every shard of its accounts up to 900 (a primary-key read each), past that on the one shard the
+    snapshot names, read now (before, both read every shard in one request: past some 900 shards more than one request
+    may make).
   - **Usage ingest** writes a month's totals in two statements (one a 9 rows before).
   - **The billing queue** delivers one message an invocation: most of them are a whole invocation's work.
 - **An area's fan-out** (\`fanOutArea\` in features/notifications) pages: a queue message reads
