@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { employees, organisationAccounts, organisationCard } from "../../worker/features/business/business.service";
 import { createDataAccess } from "../../worker/platform/db";
 import { AppError } from "../../worker/platform/errors";
-import { api, call, codeSentTo, inviteCodeSentTo, json, login } from "./helpers";
+import { api, call, codeSentTo, inviteCodeSentTo, json, login, REQUISITES } from "./helpers";
 
 const VETER = "org-demo-veter";
 const SMIRNOV = "org-demo-smirnov";
@@ -18,18 +18,6 @@ function inn10(body9: string) {
   const w = [2, 4, 10, 3, 5, 9, 4, 6, 8];
   return body9 + String((w.reduce((s, x, i) => s + Number(body9[i]) * x, 0) % 11) % 10);
 }
-
-const REQUISITES = {
-  kind: "legal",
-  name: "ООО «Проверка»",
-  kpp: "770401001",
-  ogrn: "1027700132195",
-  legalAddress: "Москва, ул. Остоженка, д. 1",
-  postalAddress: "Москва, ул. Остоженка, д. 1",
-  bik: "044525225",
-  bankName: "ПАО Сбербанк",
-  settlementAccount: "40702810938000000001",
-};
 
 function ops(path: string, body: unknown, lang = "ru") {
   return call(null, `/ops/v1${path}?lang=${lang}`, {

@@ -278,3 +278,16 @@ export async function scheduleBlocks(prefix: string, accountNo: string, day: str
     ]),
   );
 }
+
+/** A legal entity's requisites that pass the checks (its ИНН is given by each test). */
+export const REQUISITES = {
+  kind: "legal",
+  name: "ООО «Проверка»",
+  kpp: "770401001",
+  ogrn: "1027700132195",
+  legalAddress: "Москва, ул. Остоженка, д. 1",
+  postalAddress: "Москва, ул. Остоженка, д. 1",
+  bik: "044525225",
+  bankName: "ПАО Сбербанк",
+  settlementAccount: "40702810938000000001",
+};

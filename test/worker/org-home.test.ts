@@ -16,7 +16,7 @@ import { type ClosingDeps, issueMonth, queueClosingPage } from "../../worker/fea
 import { assetFonts } from "../../worker/features/usage/usage.consumer";
 import { createDataAccess } from "../../worker/platform/db";
 import { localDay } from "../../worker/platform/region";
-import { api, call, json, login, orgHomeOf } from "./helpers";
+import { api, call, json, login, orgHomeOf, REQUISITES } from "./helpers";
 
 const VETER = "org-demo-veter";
 const SMIRNOV = "org-demo-smirnov";
@@ -78,6 +78,34 @@ const counter = async (kind: string, year: number) =>
   (await env.DB.prepare("SELECT last FROM closing_counters WHERE kind = ? AND year = ?").bind(kind, year).first<{ last: number }>())
     ?.last ?? 0;
 
+/**
+ * A month `ahead` months from this one, charged through its last day in the Urals (nothing else of these tests
+ * charges it), and a way to charge Смирнов's first account in it.
+ */
+async function uralMonth(ahead: number) {
+  const [y, m] = thisMonth.split("-").map(Number) as [number, number];
+  const period = new Date(Date.UTC(y, m - 1 + ahead, 1)).toISOString().slice(0, 7);
+  const lastDay = new Date(Date.UTC(y, m + ahead, 0)).toISOString().slice(0, 10);
+  const data = createDataAccess(env);
+  await data.shard("DB_URAL").run(sql`UPDATE cron_progress SET done_day = ${lastDay} WHERE job = 'midnight' AND region = 'ekb'`);
+  const account = (
+    await env.DB.prepare("SELECT min(account_no) AS a FROM org_accounts WHERE org_id = ?").bind(SMIRNOV).first<{ a: string }>()
+  )?.a as string;
+  const charge = (key: string, amountKop: number, day: string) =>
+    appendEntry(data.shard("DB_URAL"), {
+      accountNo: account,
+      kind: "charge",
+      amountKop,
+      occurredAt: new Date(`${period}-${day}T00:00:00+03:00`),
+      localDay: `${period}-${day}`,
+      serviceId: "svc-org-home-test",
+      descriptionRu: "Абонентская плата",
+      descriptionEn: "Subscription fee",
+      idempotencyKey: `org-home-test:${key}:${period}`,
+    });
+  return { period, charge };
+}
+
 describe("closing documents on the organisation's home shard", { timeout: 120_000 }, () => {
   it("are written there, numbered from the one sequence across shards, and the monthly pages then pass the organisation", async () => {
     // The two demo organisations' homes are two shards (Moscow's and the Urals').
@@ -116,31 +144,11 @@ describe("closing documents on the organisation's home shard", { timeout: 120_00
   });
 
   it("a document written by a run that died before its number gets one number from the next run, never two", async () => {
-    // A month ahead, charged through its last day in the Urals (nothing else of these tests charges it).
-    const [y, m] = thisMonth.split("-").map(Number) as [number, number];
-    const period = new Date(Date.UTC(y, m + 2, 1)).toISOString().slice(0, 7);
-    const lastDay = new Date(Date.UTC(y, m + 3, 0)).toISOString().slice(0, 10);
-    const data = createDataAccess(env);
-    await data.shard("DB_URAL").run(sql`UPDATE cron_progress SET done_day = ${lastDay} WHERE job = 'midnight' AND region = 'ekb'`);
-    const smirnovAccount = (
-      await env.DB.prepare("SELECT min(account_no) AS a FROM org_accounts WHERE org_id = ?").bind(SMIRNOV).first<{ a: string }>()
-    )?.a as string;
-    const charge = (key: string, amountKop: number, day: string) =>
-      appendEntry(data.shard("DB_URAL"), {
-        accountNo: smirnovAccount,
-        kind: "charge",
-        amountKop,
-        occurredAt: new Date(`${day}T00:00:00+03:00`),
-        localDay: day,
-        serviceId: "svc-org-home-test",
-        descriptionRu: "Абонентская плата",
-        descriptionEn: "Subscription fee",
-        idempotencyKey: key,
-      });
-    await charge(`org-home-test:1:${period}`, -100_00, `${period}-05`);
+    const { period, charge } = await uralMonth(3);
+    await charge("1", -100_00, "05");
     expect(await issueMonth(deps(), SMIRNOV, period)).toBe("issued");
     // A late charge of the month makes a correction; the run dies loading its fonts, after the write.
-    await charge(`org-home-test:2:${period}`, -50_00, `${period}-20`);
+    await charge("2", -50_00, "20");
     const year = Number(localDay("Europe/Moscow").slice(0, 4));
     const before = await counter("ukd", year);
     await expect(
@@ -195,26 +203,9 @@ describe("the numbers' sequence", () => {
   it("an organisation whose home this Worker is not bound to has its month fail and come back, written nowhere else", async () => {
     await env.DB.prepare("UPDATE organisations SET home_shard = 'DB_NOWHERE' WHERE id = ?").bind(SMIRNOV).run();
     try {
-      // A month ahead with a charge, charged through its last day in the Urals.
-      const [y, m] = thisMonth.split("-").map(Number) as [number, number];
-      const period = new Date(Date.UTC(y, m + 5, 1)).toISOString().slice(0, 7);
-      const lastDay = new Date(Date.UTC(y, m + 6, 0)).toISOString().slice(0, 10);
-      const data = createDataAccess(env);
-      await data.shard("DB_URAL").run(sql`UPDATE cron_progress SET done_day = ${lastDay} WHERE job = 'midnight' AND region = 'ekb'`);
-      const account = (
-        await env.DB.prepare("SELECT min(account_no) AS a FROM org_accounts WHERE org_id = ?").bind(SMIRNOV).first<{ a: string }>()
-      )?.a as string;
-      await appendEntry(data.shard("DB_URAL"), {
-        accountNo: account,
-        kind: "charge",
-        amountKop: -10_00,
-        occurredAt: new Date(`${period}-10T00:00:00+03:00`),
-        localDay: `${period}-10`,
-        serviceId: "svc-org-home-test",
-        descriptionRu: "Абонентская плата",
-        descriptionEn: "Subscription fee",
-        idempotencyKey: `org-home-test:unbound:${period}`,
-      });
+      // A month ahead with a charge.
+      const { period, charge } = await uralMonth(6);
+      await charge("unbound", -10_00, "10");
       const globalBefore = await globalCount("closing_documents", SMIRNOV);
       const outcome = issueMonth(deps(), SMIRNOV, period);
       await expect(outcome).rejects.toThrow(/not bound/);
@@ -385,16 +376,9 @@ describe("the audit's move home", { timeout: 120_000 }, () => {
       method: "POST",
       headers: { authorization: `Bearer ${env.OPERATOR_TOKEN}`, "content-type": "application/json" },
       body: JSON.stringify({
-        kind: "legal",
+        ...REQUISITES,
         name: "ООО «Дом»",
         inn: "7707083893",
-        kpp: "770401001",
-        ogrn: "1027700132195",
-        legalAddress: "Москва, ул. Остоженка, д. 1",
-        postalAddress: "Москва, ул. Остоженка, д. 1",
-        bik: "044525225",
-        bankName: "ПАО Сбербанк",
-        settlementAccount: "40702810938000000001",
         contactPhone: "+79000000098",
         accountNos: [],
       }),

@@ -14,3 +14,20 @@ export function Freshness(props: { stale: boolean; savedAt: string }) {
     </p>
   );
 }
+
+/**
+ * The time of the snapshot a list of an organisation on many shards comes from (`figuresAt`), said in the screen's
+ * words (`text` puts the time in); nothing when the list was read now.
+ */
+export function SnapshotTime(props: { at: string | null | undefined; text: (time: string) => string }) {
+  const { lang } = useI18n();
+  return (
+    <Show when={props.at}>
+      {(at) => (
+        <p class="muted">
+          <time datetime={at()}>{props.text(formatMoment(at(), lang()))}</time>
+        </p>
+      )}
+    </Show>
+  );
+}

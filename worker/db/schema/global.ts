@@ -663,26 +663,35 @@ export const orgInvites = sqliteTable(
 );
 
 /**
+ * The columns of an organisation's audit entry, here and on its home shard (db/schema/region.ts: `homeOrgAudit`),
+ * where `org_id` names no table.
+ */
+export const orgAuditColumns = () => ({
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  actorId: text("actor_id"),
+  actorName: text("actor_name").notNull(),
+  action: text("action").notNull(),
+  /** What was acted on: a person's name, a contact, an account. */
+  target: text("target"),
+  /** JSON: the change (e.g. the role before and after). */
+  details: text("details"),
+  /** The client's address, as the request was made from. */
+  address: text("address"),
+  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+/**
  * Who did what in an organisation (журнал действий): append-only, never updated or deleted. `actorId` is a
  * subscriber, or null for an operator (`actorName` then says which); `id` is time-ordered (newest last).
  */
 export const orgAudit = sqliteTable(
   "org_audit",
   {
-    id: text("id").primaryKey(),
+    ...orgAuditColumns(),
     orgId: text("org_id")
       .notNull()
       .references(() => organisations.id),
-    actorId: text("actor_id"),
-    actorName: text("actor_name").notNull(),
-    action: text("action").notNull(),
-    /** What was acted on: a person's name, a contact, an account. */
-    target: text("target"),
-    /** JSON: the change (e.g. the role before and after). */
-    details: text("details"),
-    /** The client's address, as the request was made from. */
-    address: text("address"),
-    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
   },
   (t) => [index("org_audit_org_idx").on(t.orgId, t.id)],
 );
@@ -901,6 +910,51 @@ export const invoiceRequests = sqliteTable(
 );
 
 /**
+ * The columns of a closing document, here and on its organisation's home shard (db/schema/region.ts:
+ * `homeClosingDocuments`), but for its number, which each table defines (taken with the document here; set once after
+ * it there).
+ */
+export const closingDocumentColumns = () => ({
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  /** The month of the services, YYYY-MM (Moscow calendar). */
+  period: text("period").notNull(),
+  /** 0: the УПД; 1, 2, …: its corrections (УКД), each against the state the one before left. */
+  revision: integer("revision").notNull(),
+  kind: text("kind", { enum: ["upd", "ukd"] }).notNull(),
+  year: integer("year").notNull(),
+  /** The original УПД a correction refers to. */
+  correctsId: text("corrects_id"),
+  /** The document's date (YYYY-MM-DD): the month's last day for a УПД, the day it was made for a УКД. */
+  docDate: text("doc_date").notNull(),
+  /** Totals with VAT included (a УКД: the change, signed); VAT is p/(100+p) of the total at the rate of the period (20 % to 2025, 22 % from 2026), rounded to the kopeck. */
+  totalKop: integer("total_kop").notNull(),
+  vatKop: integer("vat_kop").notNull(),
+  /** JSON: the seller's and the buyer's requisites as they were when the document was made. */
+  parties: text("parties").notNull(),
+  /** The XML file's GUID (its name ON_NSCHFDOPPR_…_<GUID>): fixed with the document, so a rerun names it the same. */
+  fileGuid: text("file_guid").notNull(),
+  status: text("status", { enum: ["generating", "ready"] }).notNull(),
+  pdfKey: text("pdf_key"),
+  xmlKey: text("xml_key"),
+  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  readyAt: integer("ready_at", { mode: "timestamp_ms" }),
+});
+
+/** The columns of a closing document's line, here and on the home shard, but for the document it belongs to. */
+export const closingLineColumns = () => ({
+  lineNo: integer("line_no").notNull(),
+  accountNo: text("account_no").notNull(),
+  region: text("region").notNull(),
+  serviceId: text("service_id"),
+  nameRu: text("name_ru").notNull(),
+  beforeKop: integer("before_kop"),
+  vatBeforeKop: integer("vat_before_kop"),
+  amountKop: integer("amount_kop").notNull(),
+  vatKop: integer("vat_kop").notNull(),
+});
+
+/**
  * Monthly closing documents (issue 24): one УПД (универсальный передаточный документ, статус 1: счёт-фактура and
  * the act of services rendered) per organisation and month — the organisation is the contract (договор) the
  * operator registered with all its accounts in any region — and, when the ledger of an issued month changes, a
@@ -912,35 +966,13 @@ export const invoiceRequests = sqliteTable(
 export const closingDocuments = sqliteTable(
   "closing_documents",
   {
-    id: text("id").primaryKey(),
+    ...closingDocumentColumns(),
     orgId: text("org_id")
       .notNull()
       .references(() => organisations.id),
-    /** The month of the services, YYYY-MM (Moscow calendar). */
-    period: text("period").notNull(),
-    /** 0: the УПД; 1, 2, …: its corrections (УКД), each against the state the one before left. */
-    revision: integer("revision").notNull(),
-    kind: text("kind", { enum: ["upd", "ukd"] }).notNull(),
     /** УПД-<year>-<6 digits> or УКД-<year>-<6 digits>: `seq` within the kind and year, never reused. */
     number: text("number").notNull(),
-    year: integer("year").notNull(),
     seq: integer("seq").notNull(),
-    /** The original УПД a correction refers to. */
-    correctsId: text("corrects_id"),
-    /** The document's date (YYYY-MM-DD): the month's last day for a УПД, the day it was made for a УКД. */
-    docDate: text("doc_date").notNull(),
-    /** Totals with VAT included (a УКД: the change, signed); VAT is p/(100+p) of the total at the rate of the period (20 % to 2025, 22 % from 2026), rounded to the kopeck. */
-    totalKop: integer("total_kop").notNull(),
-    vatKop: integer("vat_kop").notNull(),
-    /** JSON: the seller's and the buyer's requisites as they were when the document was made. */
-    parties: text("parties").notNull(),
-    /** The XML file's GUID (its name ON_NSCHFDOPPR_…_<GUID>): fixed with the document, so a rerun names it the same. */
-    fileGuid: text("file_guid").notNull(),
-    status: text("status", { enum: ["generating", "ready"] }).notNull(),
-    pdfKey: text("pdf_key"),
-    xmlKey: text("xml_key"),
-    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
-    readyAt: integer("ready_at", { mode: "timestamp_ms" }),
   },
   (t) => [
     uniqueIndex("closing_documents_revision_uq").on(t.orgId, t.period, t.revision),
@@ -960,15 +992,7 @@ export const closingLines = sqliteTable(
     docId: text("doc_id")
       .notNull()
       .references(() => closingDocuments.id),
-    lineNo: integer("line_no").notNull(),
-    accountNo: text("account_no").notNull(),
-    region: text("region").notNull(),
-    serviceId: text("service_id"),
-    nameRu: text("name_ru").notNull(),
-    beforeKop: integer("before_kop"),
-    vatBeforeKop: integer("vat_before_kop"),
-    amountKop: integer("amount_kop").notNull(),
-    vatKop: integer("vat_kop").notNull(),
+    ...closingLineColumns(),
   },
   (t) => [primaryKey({ columns: [t.docId, t.lineNo] })],
 );

@@ -1,6 +1,14 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { applicationDirectoryColumns, CHANNELS, NOTIFICATION_KINDS, supportDirectoryColumns } from "./global";
+import {
+  applicationDirectoryColumns,
+  CHANNELS,
+  closingDocumentColumns,
+  closingLineColumns,
+  NOTIFICATION_KINDS,
+  orgAuditColumns,
+  supportDirectoryColumns,
+} from "./global";
 
 export const TARIFF_KINDS = ["internet", "tv", "landline", "mobile", "bundle"] as const;
 export type TariffKind = (typeof TARIFF_KINDS)[number];
@@ -1067,21 +1075,7 @@ export const archiveProgress = sqliteTable("archive_progress", {
  * housekeeping within minutes (`drainOrgAudit`); one written with a change here (a closing document) is written here.
  * Append-only (triggers); a list reads both places and merges by id.
  */
-export const homeOrgAudit = sqliteTable(
-  "org_audit",
-  {
-    id: text("id").primaryKey(),
-    orgId: text("org_id").notNull(),
-    actorId: text("actor_id"),
-    actorName: text("actor_name").notNull(),
-    action: text("action").notNull(),
-    target: text("target"),
-    details: text("details"),
-    address: text("address"),
-    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
-  },
-  (t) => [index("org_audit_org_idx").on(t.orgId, t.id)],
-);
+export const homeOrgAudit = sqliteTable("org_audit", orgAuditColumns(), (t) => [index("org_audit_org_idx").on(t.orgId, t.id)]);
 
 /**
  * An organisation's monthly closing documents (УПД and its corrections, УКД), as the global table of that name
@@ -1091,26 +1085,10 @@ export const homeOrgAudit = sqliteTable(
 export const homeClosingDocuments = sqliteTable(
   "closing_documents",
   {
-    id: text("id").primaryKey(),
-    orgId: text("org_id").notNull(),
-    period: text("period").notNull(),
-    revision: integer("revision").notNull(),
-    kind: text("kind", { enum: ["upd", "ukd"] }).notNull(),
+    ...closingDocumentColumns(),
     /** УПД-<year>-<6 digits>; null between the document's write and its number's (a run that died there is finished by the next). */
     number: text("number"),
-    year: integer("year").notNull(),
     seq: integer("seq"),
-    correctsId: text("corrects_id"),
-    docDate: text("doc_date").notNull(),
-    totalKop: integer("total_kop").notNull(),
-    vatKop: integer("vat_kop").notNull(),
-    parties: text("parties").notNull(),
-    fileGuid: text("file_guid").notNull(),
-    status: text("status", { enum: ["generating", "ready"] }).notNull(),
-    pdfKey: text("pdf_key"),
-    xmlKey: text("xml_key"),
-    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
-    readyAt: integer("ready_at", { mode: "timestamp_ms" }),
   },
   (t) => [
     uniqueIndex("closing_documents_revision_uq").on(t.orgId, t.period, t.revision),
@@ -1126,15 +1104,7 @@ export const homeClosingLines = sqliteTable(
     docId: text("doc_id")
       .notNull()
       .references(() => homeClosingDocuments.id),
-    lineNo: integer("line_no").notNull(),
-    accountNo: text("account_no").notNull(),
-    region: text("region").notNull(),
-    serviceId: text("service_id"),
-    nameRu: text("name_ru").notNull(),
-    beforeKop: integer("before_kop"),
-    vatBeforeKop: integer("vat_before_kop"),
-    amountKop: integer("amount_kop").notNull(),
-    vatKop: integer("vat_kop").notNull(),
+    ...closingLineColumns(),
   },
   (t) => [primaryKey({ columns: [t.docId, t.lineNo] })],
 );

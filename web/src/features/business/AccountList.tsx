@@ -1,9 +1,10 @@
 import { createResource, createSignal, createUniqueId, For, Show } from "solid-js";
+import { SnapshotTime } from "../../app/Freshness";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { useStrings } from "../../i18n/local";
 import { createAction } from "../../lib/createAction";
-import { formatAccountNo, formatMoment, formatRub } from "../../lib/format";
+import { formatAccountNo, formatRub } from "../../lib/format";
 import { latestOf } from "../../lib/resource";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { regionApi } from "../region/regionApi";
@@ -236,13 +237,7 @@ function AccountList(props: { orgId: string }) {
           <>
             <section aria-labelledby="org-account-totals">
               <h3 id="org-account-totals">{s("totals")}</h3>
-              <Show when={p.figuresAt}>
-                {(at) => (
-                  <p class="muted">
-                    <time datetime={at()}>{s("figuresAt", { time: formatMoment(at(), lang()) })}</time>
-                  </p>
-                )}
-              </Show>
+              <SnapshotTime at={p.figuresAt} text={(time) => s("figuresAt", { time })} />
               <dl class="list">
                 <div class="list__row">
                   <dt>{s("count")}</dt>

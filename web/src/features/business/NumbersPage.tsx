@@ -1,11 +1,12 @@
 import { createEffect, createResource, createSignal, createUniqueId, For, Show } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
+import { SnapshotTime } from "../../app/Freshness";
 import { Loadable } from "../../app/Loadable";
 import { useI18n } from "../../i18n";
 import { useStrings } from "../../i18n/local";
 import type { Problem } from "../../lib/api";
 import { createAction } from "../../lib/createAction";
-import { formatMoment, formatPhone, formatRub } from "../../lib/format";
+import { formatPhone, formatRub } from "../../lib/format";
 import { Field } from "../auth/fields";
 import { ProblemAlert } from "../auth/ProblemAlert";
 import { businessApi } from "./business.api";
@@ -21,7 +22,6 @@ export default function NumbersPage() {
 
 function NumbersList(props: { orgId: string }) {
   const s = useStrings(numbersStrings);
-  const { lang } = useI18n();
   const [filter, setFilter] = createSignal<NumberFilter>({ esia: false, over80: false });
   const [list, { refetch }] = createResource(
     () => ({ orgId: props.orgId, ...filter() }),
@@ -87,13 +87,7 @@ function NumbersList(props: { orgId: string }) {
               </div>
             </Show>
             <p>{s("summary", { total: l.total, unconfirmed: l.unconfirmed, over80: l.over80 })}</p>
-            <Show when={l.figuresAt}>
-              {(at) => (
-                <p class="muted">
-                  <time datetime={at()}>{s("figuresAt", { time: formatMoment(at(), lang()) })}</time>
-                </p>
-              )}
-            </Show>
+            <SnapshotTime at={l.figuresAt} text={(time) => s("figuresAt", { time })} />
           </>
         )}
       </Loadable>
