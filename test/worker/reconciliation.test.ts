@@ -22,7 +22,7 @@ import { sweepGatherRuns } from "../../worker/platform/gather";
 import { makeAccountNo, newId } from "../../worker/platform/ids";
 import { addDays, localDay } from "../../worker/platform/region";
 import { pdfText, xlsxCells } from "./doc-text";
-import { api, call, json, login } from "./helpers";
+import { api, call, json, login, REQUISITES } from "./helpers";
 
 const VETER = "org-demo-veter";
 const SMIRNOV = "org-demo-smirnov";
@@ -559,16 +559,9 @@ describe("a large organisation", () => {
       method: "POST",
       headers: { authorization: `Bearer ${env.OPERATOR_TOKEN}`, "content-type": "application/json" },
       body: JSON.stringify({
-        kind: "legal",
+        ...REQUISITES,
         name: "ООО «Большая»",
         inn: inn10("770955501"),
-        kpp: "770401001",
-        ogrn: "1027700132195",
-        legalAddress: "Москва, ул. Остоженка, д. 1",
-        postalAddress: "Москва, ул. Остоженка, д. 1",
-        bik: "044525225",
-        bankName: "ПАО Сбербанк",
-        settlementAccount: "40702810938000000001",
         contactPhone: "+79000000099",
         accountNos: nos,
       }),
