@@ -122,8 +122,11 @@ describe("«Корпоративные номера»", () => {
       "/api/v1/business/organisations": mineAs("manager"),
       // An organisation on many shards: the list is a snapshot of five minutes ago, where the number is still active.
       [BASE]: () => ({ body: { ...list([near]), figuresAt: asOf } }),
-      [`POST ${BASE}/%2B79160000103/block`]: () => ({ body: { ...near, status: "blocked" } }),
+      // The server's time of the block; the browser's clock is ten minutes behind it.
+      [`POST ${BASE}/%2B79160000103/block`]: () => ({ body: { ...near, status: "blocked", changedAt: new Date().toISOString() } }),
     });
+    const realNow = Date.now.bind(Date);
+    vi.spyOn(Date, "now").mockImplementation(() => realNow() - 10 * 60_000);
     mountNumbers();
     const card = await screen.findByRole("article", { name: "+7 916 000-01-03" });
     expect(words(screen.getByText(/Номера и расход — на/).textContent)).toContain("обновляется не чаще раза в 10 минут");
@@ -135,6 +138,7 @@ describe("«Корпоративные номера»", () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(card.textContent).toContain("Заблокирован: утеряна SIM-карта");
     expect(within(card).getByRole("button", { name: "Разблокировать" })).toBeTruthy();
+    vi.restoreAllMocks();
   });
 
   it("sets a limit in roubles and the block at 100 %, refusing a negative limit before asking the server; the card keeps its message and focus when the list comes again", async () => {

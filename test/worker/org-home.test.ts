@@ -198,6 +198,17 @@ describe("the numbers' sequence", () => {
     const taken = await Promise.all(Array.from({ length: 5 }, () => takeNumber(data.global, "ukd", 2031)));
     expect(taken.map((t) => t.seq).sort((x, y) => x - y)).toEqual([42, 43, 44, 45, 46]);
     expect(taken.find((t) => t.seq === 42)?.number).toBe("УКД-2031-000042");
+    // And the other way round: the older Worker's next number (its table's highest + 1 = 42) was given by the
+    // sequence: its insert is refused (its message is retried by the new release); one past the sequence is not.
+    const olderWorker = (seq: number) =>
+      env.DB.prepare(
+        `INSERT INTO closing_documents (id, org_id, period, revision, kind, number, year, seq, corrects_id, doc_date, total_kop, vat_kop, parties, file_guid, status, pdf_key, xml_key, created_at, ready_at)
+         VALUES (?, ?, '2031-02', 0, 'ukd', ?, 2031, ?, NULL, '2031-03-01', 0, 0, '{}', 'g', 'generating', NULL, NULL, 0, NULL)`,
+      )
+        .bind(`0000000000000000000older${seq}`, SMIRNOV, `УКД-2031-0000${seq}`, seq)
+        .run();
+    await expect(olderWorker(42)).rejects.toThrow(/given by the sequence/);
+    await expect(olderWorker(47)).resolves.toBeTruthy();
   });
 
   it("an organisation whose home this Worker is not bound to has its month fail and come back, written nowhere else", async () => {

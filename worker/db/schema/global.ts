@@ -584,8 +584,9 @@ export const organisations = sqliteTable(
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
     /**
      * The shard its documents and audit live on (the shard of its account with the lowest number when it was
-     * registered; never changes: moving an account moves none of them). Null for an organisation of an older
-     * deployment that had no accounts: its documents stay in the global tables.
+     * registered, or the shard a new Moscow account would get for one registered with none; never changes: moving
+     * an account moves none of them). Every organisation has one once migration 0034 has run; without one (a row
+     * written otherwise) its documents cannot be issued (`docHome` refuses) and its audit stays in the global table.
      */
     homeShard: text("home_shard"),
     /** The last month (YYYY-MM) whose УПД is ready: the monthly job's pages pass the organisations that have theirs. */
@@ -682,8 +683,10 @@ export const orgAuditColumns = () => ({
 });
 
 /**
- * Who did what in an organisation (журнал действий): append-only, never updated or deleted. `actorId` is a
- * subscriber, or null for an operator (`actorName` then says which); `id` is time-ordered (newest last).
+ * Who did what in an organisation (журнал действий): append-only, never updated, and deleted only by the move of
+ * its entries to the organisation's home shard (a permit an entry: `org_audit_drained`; features/business/
+ * audit-drain.service.ts), where the log is kept. `actorId` is a subscriber, or null for an operator (`actorName`
+ * then says which); `id` is time-ordered (newest last).
  */
 export const orgAudit = sqliteTable(
   "org_audit",

@@ -1072,7 +1072,7 @@ export const archiveProgress = sqliteTable("archive_progress", {
 /**
  * Who did what in an organisation (журнал действий), moved from the global table: an entry written with a change to
  * the global rows (a member, a role) goes in that change's batch to the global `org_audit` and is moved here by
- * housekeeping within minutes (`drainOrgAudit`); one written with a change here (a closing document) is written here.
+ * housekeeping within two days at the target (`drainOrgAudit`: each shard is visited every 1.7 days); one written with a change here (a closing document) is written here.
  * Append-only (triggers); a list reads both places and merges by id.
  */
 export const homeOrgAudit = sqliteTable("org_audit", orgAuditColumns(), (t) => [index("org_audit_org_idx").on(t.orgId, t.id)]);

@@ -9,7 +9,7 @@ import { AUDIT_DRAIN_PAGE, AUDIT_DRAIN_SHARDS } from "./audit.limits";
  * The audit's move home (issue 20). An entry written with a change to the global rows (a member's role, an invoice)
  * goes in that change's batch to the global `org_audit`, so that both or neither are written; housekeeping then moves
  * it to its organisation's home shard, where the log is kept (features/business/org-home.ts). The global table holds
- * only what has not been moved yet: about a day's entries at the target, instead of every year's.
+ * only what has not been moved yet: about 1.7 days' entries at the target, instead of every year's.
  *
  * A run takes the home shards of the oldest entries waiting (at most `AUDIT_DRAIN_SHARDS`), copies each shard's
  * oldest `AUDIT_DRAIN_PAGE` entries there in one statement (an entry already there is left as it is: entries never

@@ -46,6 +46,8 @@ export interface FiguresSnapshot {
  */
 export interface NumbersSnapshot {
   at: number;
+  /** When its last share was read (ms): a chain over many shards may take minutes after `at`. */
+  madeAt?: number;
   /** The accounts whose numbers were read (an account not among them was gained since). */
   accounts: string[];
   numbers: SnapshotNumber[];
@@ -184,7 +186,7 @@ export async function makeFigures(
     else figures.push(r);
   const accounts = got.plan.flatMap((s) => s.accounts.map((a) => a.accountNo));
   await putUnlessNewer<FiguresSnapshot>(deps.files, key(m.orgId), { at: m.since, figures });
-  await putUnlessNewer<NumbersSnapshot>(deps.files, numbersKey(m.orgId), { at: m.since, accounts, numbers });
+  await putUnlessNewer<NumbersSnapshot>(deps.files, numbersKey(m.orgId), { at: m.since, madeAt: now.getTime(), accounts, numbers });
   await got.done();
   await release(deps.data.global, lease(m.orgId), m.run);
   return "ready";

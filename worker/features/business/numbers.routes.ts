@@ -35,6 +35,10 @@ export const CorporateNumber = z
     status: z.enum(["active", "blocked", "limit_reached"]).openapi({
       description: "blocked: by a person (a lost SIM); limit_reached: blocked at 100 % until next month or a higher limit",
     }),
+    changedAt: z.string().datetime().optional().openapi({
+      description:
+        "In the answer to a change or a block: when the server made it (a list from a snapshot older than this does not show it yet)",
+    }),
   })
   .openapi("CorporateNumber");
 
@@ -61,7 +65,7 @@ export const numbersRoute = createRoute({
         blocked: z.number().int(),
         figuresAt: z.string().datetime().nullable().openapi({
           description:
-            "For an organisation on many shards: the time of the snapshot the numbers and their spend come from (at most 10 minutes old); null when read now",
+            "For an organisation whose accounts are on many shards: the time of the snapshot the numbers and their spend come from (at most 10 minutes old, or older while a new one is made); null when read now",
         }),
       }),
     ),

@@ -136,7 +136,7 @@ export async function listNumbers(
     // The snapshot's numbers of the accounts it read, and the numbers of those it did not read now; a number that
     // moved between accounts since is shown once, as read now.
     const known = new Set(snapshot.accounts);
-    const fresh = await numbersNotIn(data, known, shards);
+    const fresh = await numbersNotIn(data, known, shards, () => snapshotNumbers(data, sources.files, sources.queue, orgId, now, 0));
     const freshIds = new Set(fresh.map((n) => n.msisdn));
     rows = [...snapshot.numbers.filter((n) => known.has(n.accountNo) && !freshIds.has(n.msisdn)), ...fresh];
   } else rows = (await Promise.all([...shards].map(([shard, nos]) => q.selectNumbersOf(data.shard(shard), nos)))).flat();
@@ -164,9 +164,18 @@ export async function listNumbers(
  * The numbers of accounts a snapshot does not have (gained since): read now. More of them than one request reads
  * (accounts gained on more than {@link LIST_SHARDS} shards since the snapshot) is a 503 until the next snapshot.
  */
-async function numbersNotIn(data: DataAccess, known: ReadonlySet<string>, shards: Map<ShardBinding, string[]>) {
+async function numbersNotIn(
+  data: DataAccess,
+  known: ReadonlySet<string>,
+  shards: Map<ShardBinding, string[]>,
+  refresh: () => Promise<unknown>,
+) {
   const missing = unknownShards(known, shards);
-  if (missing.length > LIST_SHARDS) throw new AppError(503, "figures_preparing", {}, [], { "retry-after": "60" });
+  if (missing.length > LIST_SHARDS) {
+    // A snapshot made now has them: one is asked for (one chain at a time), and the list is a 503 meanwhile.
+    await refresh();
+    throw new AppError(503, "figures_preparing", {}, [], { "retry-after": "60" });
+  }
   return (await Promise.all(missing.map(([shard, nos]) => q.selectNumbersOf(data.shard(shard), nos)))).flat();
 }
 
@@ -237,7 +246,8 @@ async function memberNumber(
   const unknown = unknownShards(new Set(snapshot.accounts), shards).map(([shard]) => shard);
   const atUnknown = unknown.length <= (sources.maxLookupShards ?? LOOKUP_SHARDS) ? await lookOn(unknown) : null;
   if (atUnknown) return atUnknown;
-  if (now.getTime() - snapshot.at <= LOOKUP_FRESH_MS) throw new AppError(404, "not_found");
+  // (The snapshot's age from when its last share was read: a chain over many shards takes minutes.)
+  if (now.getTime() - (snapshot.madeAt ?? snapshot.at) <= LOOKUP_FRESH_MS) throw new AppError(404, "not_found");
   // Not where the snapshot says, nor on the accounts it lacks: a snapshot made now finds it, if it is the member's.
   await snapshotNumbers(data, sources.files, sources.queue, orgId, now, LOOKUP_FRESH_MS);
   throw new AppError(503, "figures_preparing", {}, [], { "retry-after": "60" });
@@ -320,7 +330,7 @@ export async function changeNumber(
   const current = (await q.selectNumber(db, msisdn)) ?? after;
   if (!current) throw new AppError(404, "not_found");
   await notifyCrossings(data.global, notify, current, month, crossings as unknown as Crossings);
-  return numberView(current, region, month);
+  return { ...numberView(current, region, month), changedAt: current.updatedAt.toISOString() };
 }
 
 /** Blocks (a lost SIM) or unblocks a number (role `numbers`), audited when it changes; the number as it is after. */
@@ -338,7 +348,8 @@ export async function blockNumber(
   const { db, row, region, msisdn } = await memberNumber(data, orgId, accounts, msisdnInput, sources, now);
   const [changed] = await q.setBlocked(db, msisdn, blocked, now);
   if (changed) await audit(data.global, orgId, actor, blocked ? "number.blocked" : "number.unblocked", msisdn, { reason: "lost_sim" }, now);
-  return numberView(changed ?? row, region, monthOf(region, now));
+  const after = changed ?? row;
+  return { ...numberView(after, region, monthOf(region, now)), changedAt: after.updatedAt.toISOString() };
 }
 
 type Crossings = [{ msisdn: string }[], { spendKop: number; limitKop: number | null }[], { spendKop: number; limitKop: number | null }[]];

@@ -54,7 +54,8 @@ function NumbersList(props: { orgId: string }) {
     setItems(reconcile(shown, { key: "msisdn" }));
   });
   const changed = (n: NumberDto) => {
-    changedHere.set(n.msisdn, { n, at: Date.now() });
+    // The server's time of the change (the snapshot's time is the server's too; the browser's clock may be off).
+    changedHere.set(n.msisdn, { n, at: n.changedAt ? Date.parse(n.changedAt) : Date.now() });
     setItems((x) => x.msisdn === n.msisdn, reconcile(n));
     // The counts (unconfirmed, over 80 %) and the filters' answer follow from the server.
     void refetch();
