@@ -20,7 +20,10 @@ export const ClosingDocument = z
   .object({
     id: z.string(),
     kind: z.enum(["upd", "ukd"]).openapi({ description: "upd: УПД (статус 1); ukd: корректировочный документ to the month's УПД" }),
-    number: z.string().openapi({ example: "УПД-2026-000124" }),
+    number: z.string().nullable().openapi({
+      example: "УПД-2026-000124",
+      description: "Null for a moment while the document is being made: it takes its number once written",
+    }),
     period: z.string().openapi({ description: "The month of the services, YYYY-MM", example: "2026-11" }),
     revision: z.number().int().openapi({ description: "0 for the УПД, 1, 2, … for its corrections" }),
     correctsNumber: z.string().nullable().openapi({ description: "The УПД a correction refers to" }),

@@ -432,7 +432,7 @@ export async function listClosingDocuments(data: DataAccess, subscriberId: strin
     items: rows.map((r) => ({
       id: r.id,
       kind: r.kind,
-      number: r.number ?? "",
+      number: r.number,
       period: r.period,
       revision: r.revision,
       correctsNumber: r.correctsId ? (numberOf.get(r.correctsId) ?? null) : null,

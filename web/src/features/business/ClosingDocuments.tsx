@@ -46,7 +46,7 @@ export function ClosingDocuments(props: { orgId: string }) {
                     {(d) => (
                       <tr>
                         <th scope="row">
-                          {d.number}
+                          {d.number ?? s("numberPending")}
                           <br />
                           <span class="muted">{d.kind === "upd" ? s("upd") : s("ukd", { number: d.correctsNumber ?? "" })}</span>
                         </th>
@@ -62,7 +62,7 @@ export function ClosingDocuments(props: { orgId: string }) {
                         <td data-label={s("files")}>
                           <Show when={d.pdfUrl} fallback={<span class="muted">{s("notYet")}</span>}>
                             {(url) => (
-                              <a href={url()} download="" aria-label={s("pdfOf", { number: d.number })}>
+                              <a href={url()} download="" aria-label={s("pdfOf", { number: d.number ?? "" })}>
                                 {s("pdf")}
                               </a>
                             )}
@@ -71,7 +71,7 @@ export function ClosingDocuments(props: { orgId: string }) {
                             {(url) => (
                               <>
                                 {" · "}
-                                <a href={url()} download="" aria-label={s("xmlOf", { number: d.number })}>
+                                <a href={url()} download="" aria-label={s("xmlOf", { number: d.number ?? "" })}>
                                   {s("xml")}
                                 </a>
                               </>
