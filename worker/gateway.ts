@@ -13,7 +13,7 @@ import type { ExecResult, GatewayAnswer, GatewayCall, GatewayStatement } from ".
  * A request may make at most 32 Worker invocations, and each call on a service binding counts
  * (<https://developers.cloudflare.com/workers/runtime-apis/bindings/service-bindings/>): so the main Worker does not
  * call the binding once a statement. It opens one **session** a request (`session()`, one invocation) and sends its
- * statements to the session's stub, whose calls run in that invocation. A statement, or a batch as one transaction,
+ * statements to the session object that call returns (an RPC target), whose calls run in that invocation. A statement, or a batch as one transaction,
  * runs here as it would on the binding itself; D1's errors come back with their message, as an answer (thrown across
  * RPC they would also be logged here as uncaught, once for every refused statement, a constraint the app expects among
  * them).

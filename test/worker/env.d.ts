@@ -1,6 +1,6 @@
 import type { D1Migration } from "cloudflare:test";
 import type { SeedSql } from "../../worker/db/seed/seed";
-import type { GatewayStub } from "../../worker/platform/shard-gateways";
+import type { GatewayService } from "../../worker/platform/shard-gateways";
 
 declare global {
   namespace Cloudflare {
@@ -11,7 +11,7 @@ declare global {
       /** The demo data set as SQL, built once per run (vitest.worker.config.ts), and the last day of its history. */
       TEST_DEMO_SEED: SeedSql & { historyTo: string };
       /** The shard gateway of the tests (vitest.worker.config.ts): it holds DB_MOSCOW_2. */
-      SHARD_GATEWAY_0: GatewayStub;
+      SHARD_GATEWAY_0: GatewayService;
       SHARD_GATEWAYS: string;
       /** The fuzzer's request budget ("" for the default); see test/worker/fuzz.test.ts. */
       FUZZ_REQUESTS: string;

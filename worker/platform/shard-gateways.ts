@@ -39,7 +39,7 @@ export interface GatewaySession {
 }
 
 /** What the main Worker calls on a gateway's service binding (worker/gateway.ts implements it). */
-export interface GatewayStub {
+export interface GatewayService {
   session(): Promise<GatewaySession>;
   shards(): Promise<string[]>;
   check(bindings: string[]): Promise<Record<string, boolean>>;
@@ -50,7 +50,7 @@ export interface GatewayStub {
  * touches goes through one session, so a request makes one service-binding call per gateway however many statements
  * it runs (a request may make at most 32 Worker invocations).
  */
-export type GatewaySessions = Map<GatewayStub, Promise<GatewaySession>>;
+export type GatewaySessions = Map<GatewayService, Promise<GatewaySession>>;
 
 /** Sessions one request may open in all (a lost one is opened again): a few of its 32 Worker invocations. */
 const MAX_SESSIONS = 8;
@@ -137,11 +137,11 @@ export function gatewayNameOf(env: object, binding: string): string | undefined 
  * The gateway that holds a shard, when this Worker is bound to it. One the map names but the Worker is not bound to
  * (a deploy's configuration is wrong) is logged once an isolate: its shards are missing (`/healthz` says so).
  */
-export function gatewayOf(env: object, binding: string): GatewayStub | undefined {
+export function gatewayOf(env: object, binding: string): GatewayService | undefined {
   const gateway = gatewayNameOf(env, binding);
   if (!gateway) return undefined;
-  const stub = (env as Record<string, unknown>)[gateway];
-  if (stub && typeof (stub as GatewayStub).session === "function") return stub as GatewayStub;
+  const service = (env as Record<string, unknown>)[gateway];
+  if (service && typeof (service as GatewayService).session === "function") return service as GatewayService;
   if (!unboundSaid.has(gateway)) {
     unboundSaid.add(gateway);
     log("error", "config.shard_gateway_unbound", { gateway });
@@ -168,7 +168,7 @@ function statementOf(stmt: D1PreparedStatement, binding: string): GatewayStateme
  * `all`, `run`, `first`, `raw`, `batch` and `exec` are one call each on the request's session with the gateway (opened
  * by the first of them: `sessions`, shared by the request's shards of the same gateway).
  */
-export function remoteD1(gateway: GatewayStub, binding: string, sessions: GatewaySessions = new Map()): D1Database {
+export function remoteD1(gateway: GatewayService, binding: string, sessions: GatewaySessions = new Map()): D1Database {
   const session = () => {
     let open = sessions.get(gateway);
     if (!open) {

@@ -2,7 +2,7 @@ import { isShardBinding, SHARDS, shardBindings, shardDatabase } from "../../plat
 import { isolateState } from "../../platform/isolate-state";
 import { keyHash } from "../../platform/message-stores";
 import { unusableConfig } from "../../platform/production";
-import { type GatewayStub, gatewayOf, shardGateways } from "../../platform/shard-gateways";
+import { type GatewayService, gatewayOf, shardGateways } from "../../platform/shard-gateways";
 import { HEALTH_SHARDS } from "./health.limits";
 
 /** Each check has this long; a binding that has not answered by then is failing. */
@@ -76,16 +76,16 @@ function probes(env: Env, now: number): [string, () => Promise<boolean>][] {
   const d1 = (db: D1Database | undefined) => async () => (await db?.prepare("SELECT 1 AS ok").first<{ ok: number }>())?.ok === 1;
   const chosen = shardsToProbe(shardsNamed(env), now / REUSE_MS);
   // One call a gateway for all its shards here (a request may make at most 32 Worker invocations).
-  const viaGateway = new Map<GatewayStub, string[]>();
-  const holder = new Map<string, GatewayStub>();
+  const viaGateway = new Map<GatewayService, string[]>();
+  const holder = new Map<string, GatewayService>();
   for (const s of chosen) {
     const gateway = (env as unknown as Record<string, unknown>)[s] ? undefined : gatewayOf(env, s);
     if (!gateway) continue;
     viaGateway.set(gateway, [...(viaGateway.get(gateway) ?? []), s]);
     holder.set(s, gateway);
   }
-  const answers = new Map<GatewayStub, Promise<Record<string, boolean>>>();
-  const viaCheck = (gateway: GatewayStub, s: string) => async () => {
+  const answers = new Map<GatewayService, Promise<Record<string, boolean>>>();
+  const viaCheck = (gateway: GatewayService, s: string) => async () => {
     let answer = answers.get(gateway);
     if (!answer) {
       answer = Promise.resolve(gateway.check(viaGateway.get(gateway) ?? []));
