@@ -9,11 +9,12 @@ import { webPush } from "../../worker/adapters/push";
 import { localSms } from "../../worker/adapters/sms";
 import { globalDeliveries, globalInbox, globalPushSubscriptions } from "../../worker/db/schema/global";
 import { consumeNotifications, type Delivery } from "../../worker/features/notifications/notifications.consumer";
-import { DELIVERY_DRAIN_AFTER_MS, drainLegacyNotifications, jsonChunks } from "../../worker/features/notifications/notifications.drain";
+import { DELIVERY_DRAIN_AFTER_MS, drainLegacyNotifications } from "../../worker/features/notifications/notifications.drain";
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
 import { createDataAccess, type ShardBinding, shardBindings, shardDatabase } from "../../worker/platform/db";
 import { newId } from "../../worker/platform/ids";
 import { openSession, SESSION_COOKIE } from "../../worker/platform/session";
+import { jsonChunks } from "../../worker/platform/shard-map";
 import { browserKeys } from "../push/webpush-receiver";
 import { api, globalRows, json } from "./helpers";
 

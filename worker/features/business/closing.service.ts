@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { SELLER } from "../../data/seller.data";
 import { organisations } from "../../db/schema/global";
-import type { DataAccess, GlobalDb } from "../../platform/db";
+import type { DataAccess, GlobalDb, RegionDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { type GatherShard, type GatherState, gather, shardPlan } from "../../platform/gather";
 import { siteUrlFrom } from "../../platform/host";
@@ -34,7 +34,7 @@ import { ClosingMessage, ClosingPageMessage } from "./closing.messages";
 import { closingPdf } from "./closing.pdf";
 import * as q from "./closing.queries";
 import { encodeWindows1251, updFileId, updXml } from "./closing.xml";
-import { type DocStore, docHome, docStores } from "./org-home";
+import { docHome, docStores } from "./org-home";
 
 /** The calendar of the documents: the seller's, Moscow. */
 const MSK = "Europe/Moscow";
@@ -147,18 +147,18 @@ function partiesOf(org: typeof organisations.$inferSelect): Parties {
 type DocRow = Awaited<ReturnType<typeof q.selectMonthDocuments>>[number];
 type LineRow = Awaited<ReturnType<typeof q.selectLines>>[number];
 /** A document with where it is (its home shard, or an older deployment's global tables) and its lines. */
-type Placed = DocRow & { store: DocStore };
+type Placed = DocRow & { db: RegionDb };
 
 /** The month's documents wherever they are, oldest revision first, with their lines. */
-async function monthDocuments(stores: readonly DocStore[], orgId: string, period: string) {
+async function monthDocuments(stores: readonly RegionDb[], orgId: string, period: string) {
   const found = await Promise.all(
-    stores.map(async (store) => {
-      const docs = await q.selectMonthDocuments(store.db, orgId, period);
+    stores.map(async (db) => {
+      const docs = await q.selectMonthDocuments(db, orgId, period);
       const lines = await q.selectLines(
-        store.db,
+        db,
         docs.map((d) => d.id),
       );
-      return { docs: docs.map((d): Placed => ({ ...d, store })), lines };
+      return { docs: docs.map((d): Placed => ({ ...d, db })), lines };
     }),
   );
   return {
@@ -256,7 +256,7 @@ export async function issueMonth(
     const kind = original ? "ukd" : "upd";
     const totals = totalsOf(lines);
     // On the organisation's home shard, in one batch: the document, its lines and its audit entry, or none of them.
-    const home = docHome(deps.data, org).db;
+    const home = docHome(deps.data, org);
     await home.batch([
       q.insertDocument(home, {
         id,
@@ -307,9 +307,9 @@ async function renderPending(deps: ClosingDeps, org: typeof organisations.$infer
     for (const row of pending) {
       if (row.number === null) {
         const n = await q.takeNumber(deps.data.global, row.kind, row.year);
-        if (await q.setNumber(row.store.db, row.id, n)) Object.assign(row, n);
+        if (await q.setNumber(row.db, row.id, n)) Object.assign(row, n);
         else {
-          const [again] = await q.selectOrgDocument(row.store.db, org.id, row.id);
+          const [again] = await q.selectOrgDocument(row.db, org.id, row.id);
           if (!again?.number) throw new Error(`closing document ${row.id} has no number`);
           Object.assign(row, { number: again.number, seq: again.seq });
         }
@@ -326,7 +326,7 @@ async function renderPending(deps: ClosingDeps, org: typeof organisations.$infer
         xmlKey = `${base}.xml`;
         await deps.files.put(xmlKey, encodeWindows1251(updXml(doc)), { httpMetadata: { contentType: XML_TYPE } });
       }
-      if (await q.markReady(row.store.db, doc.id, { pdfKey: `${base}.pdf`, xmlKey }, now)) await tellReady(deps, org, doc);
+      if (await q.markReady(row.db, doc.id, { pdfKey: `${base}.pdf`, xmlKey }, now)) await tellReady(deps, org, doc);
     }
   }
   if (docs.some((d) => d.revision === 0)) await q.markDocsThrough(deps.data.global, org.id, period);
@@ -417,7 +417,7 @@ export async function listClosingDocuments(data: DataAccess, subscriberId: strin
   const org = await bq.selectOrganisation(data.global, orgId).get();
   if (!org) throw new AppError(404, "not_found");
   const stores = docStores(data, org);
-  const found = await Promise.all(stores.map((s) => q.selectOrgDocuments(s.db, orgId)));
+  const found = await Promise.all(stores.map((db) => q.selectOrgDocuments(db, orgId)));
   const rows = found
     .flat()
     .sort((a, b) => (a.period === b.period ? a.revision - b.revision : a.period < b.period ? 1 : -1))
@@ -426,7 +426,7 @@ export async function listClosingDocuments(data: DataAccess, subscriberId: strin
   // A correction whose original is past the rows read: its number looked up by id (a few, at most 90 a place).
   const missing = [...new Set(rows.map((r) => r.correctsId).filter((id): id is string => id !== null && !numberOf.has(id)))];
   if (missing.length > 0)
-    for (const more of await Promise.all(stores.map((s) => q.selectDocumentsById(s.db, orgId, missing))))
+    for (const more of await Promise.all(stores.map((db) => q.selectDocumentsById(db, orgId, missing))))
       for (const r of more) numberOf.set(r.id, r.number);
   return {
     items: rows.map((r) => ({
@@ -457,8 +457,8 @@ export async function closingFile(data: DataAccess, files: R2Bucket, subscriberI
   const org = await bq.selectOrganisation(data.global, orgId).get();
   if (!org) throw new AppError(404, "not_found");
   let row: DocRow | undefined;
-  for (const store of docStores(data, org)) {
-    [row] = await q.selectOrgDocument(store.db, orgId, docId);
+  for (const db of docStores(data, org)) {
+    [row] = await q.selectOrgDocument(db, orgId, docId);
     if (row) break;
   }
   if (!row) throw new AppError(404, "not_found");

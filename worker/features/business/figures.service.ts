@@ -1,4 +1,4 @@
-import type { DataAccess } from "../../platform/db";
+import type { DataAccess, ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { type GatherState, gather, isGatherState, shardPlan } from "../../platform/gather";
 import { beat, release, startChain } from "../../platform/lease";
@@ -74,6 +74,16 @@ export function isOrgFiguresMessage(body: unknown): body is OrgFiguresMessage {
     Number.isSafeInteger(m.since) &&
     (m.gather === undefined || isGatherState(m.gather))
   );
+}
+
+/** The shards with accounts a snapshot does not have (gained since it was made), with those accounts. */
+export function unknownShards(known: ReadonlySet<string>, shards: Map<ShardBinding, string[]>): [ShardBinding, string[]][] {
+  const out: [ShardBinding, string[]][] = [];
+  for (const [shard, nos] of shards) {
+    const left = nos.filter((no) => !known.has(no));
+    if (left.length > 0) out.push([shard, left]);
+  }
+  return out;
 }
 
 const key = (orgId: string) => `org-figures/${orgId}.json`;

@@ -13,7 +13,7 @@ import { entryIf } from "../billing/ledger.service";
 import type { AuditAction } from "./audit.labels";
 import * as bq from "./business.queries";
 import { authorize, type Permission } from "./business.service";
-import { LIST_SHARDS, type SnapshotNumber, snapshotNumbers } from "./figures.service";
+import { LIST_SHARDS, type SnapshotNumber, snapshotNumbers, unknownShards } from "./figures.service";
 import * as q from "./numbers.queries";
 
 /** Every account of an organisation fits one read (the operators' API links at most 5,000). */
@@ -177,16 +177,6 @@ async function numbersNotIn(
     throw new AppError(503, "figures_preparing", {}, [], { "retry-after": "60" });
   }
   return (await Promise.all(missing.map(([shard, nos]) => q.selectNumbersOf(data.shard(shard), nos)))).flat();
-}
-
-/** The shards with accounts a snapshot does not have, with those accounts. */
-function unknownShards(known: ReadonlySet<string>, shards: Map<ShardBinding, string[]>): [ShardBinding, string[]][] {
-  const out: [ShardBinding, string[]][] = [];
-  for (const [shard, nos] of shards) {
-    const left = nos.filter((no) => !known.has(no));
-    if (left.length > 0) out.push([shard, left]);
-  }
-  return out;
 }
 
 /** The member's accounts (number, region, shard), once their role is known to allow `need`. */

@@ -8,15 +8,17 @@ import { log } from "../../platform/log";
  * database is handed to them as a regional handle for that (`legacyOf`), for reading what it kept and finishing what
  * it started, never for new documents of an organisation with a home.
  */
-export interface DocStore {
-  db: RegionDb;
-  /** The home shard's binding, or null for the global tables. */
-  shard: string | null;
-}
+
+type Org = { id: string; homeShard: string | null };
 
 /** The global database's tables of an organisation's documents, read as the home shard's (same names, same columns). */
 function legacyOf(data: DataAccess): RegionDb {
   return data.global as unknown as RegionDb;
+}
+
+/** The organisation's home shard, or null when it has none this Worker is bound to: also the audit's to read. */
+export function auditHome(data: DataAccess, org: Org): RegionDb | null {
+  return org.homeShard && data.hasShard(org.homeShard) ? data.shard(org.homeShard) : null;
 }
 
 /**
@@ -24,25 +26,15 @@ function legacyOf(data: DataAccess): RegionDb {
  * migration that gave each its home) or with a home this Worker is not bound to (a configuration error: home shards
  * are never removed) has its documents' message fail and come back, logged, rather than written anywhere else.
  */
-export function docHome(data: DataAccess, org: { id: string; homeShard: string | null }): DocStore {
-  if (org.homeShard && data.hasShard(org.homeShard)) return { db: data.shard(org.homeShard), shard: org.homeShard };
+export function docHome(data: DataAccess, org: Org): RegionDb {
+  const home = auditHome(data, org);
+  if (home) return home;
   log("error", "org.home_shard_unbound", { orgId: org.id, shard: org.homeShard });
   throw new Error(`organisation ${org.id}: home shard ${org.homeShard ?? "(none)"} is not bound`);
 }
 
-/** The organisation's home shard to read, or null when it has none this Worker is bound to. */
-function homeToRead(data: DataAccess, org: { id: string; homeShard: string | null }): DocStore | null {
-  return org.homeShard && data.hasShard(org.homeShard) ? { db: data.shard(org.homeShard), shard: org.homeShard } : null;
-}
-
 /** Every place the organisation's documents may be: its home first, then the global tables (an older deployment's). */
-export function docStores(data: DataAccess, org: { id: string; homeShard: string | null }): DocStore[] {
-  const home = homeToRead(data, org);
-  const legacy = { db: legacyOf(data), shard: null };
-  return home ? [home, legacy] : [legacy];
-}
-
-/** The home shard's audit to read beside the global table's, or null (no home this Worker is bound to). */
-export function auditHome(data: DataAccess, org: { id: string; homeShard: string | null }): RegionDb | null {
-  return homeToRead(data, org)?.db ?? null;
+export function docStores(data: DataAccess, org: Org): RegionDb[] {
+  const home = auditHome(data, org);
+  return home ? [home, legacyOf(data)] : [legacyOf(data)];
 }

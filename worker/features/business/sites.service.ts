@@ -9,7 +9,7 @@ import { newId, parseAccountNo } from "../../platform/ids";
 import { readWithSession } from "../../platform/session";
 import * as q from "./business.queries";
 import { authorize, guardId, orgIdOf, prereads } from "./business.service";
-import { type AccountFigures, LIST_SHARDS, shardFigures, snapshotFigures } from "./figures.service";
+import { type AccountFigures, LIST_SHARDS, shardFigures, snapshotFigures, unknownShards } from "./figures.service";
 import * as sq from "./sites.queries";
 import { csvField, csvFile } from "./spreadsheet";
 
@@ -128,13 +128,8 @@ async function listed(data: DataAccess, subscriberId: string, orgId: string, f: 
     figures = snapshot.figures;
     figuresAt = new Date(snapshot.at).toISOString();
     // Accounts the organisation gained since (or the snapshot missed): read now, a few shards at most.
-    const known = new Set(figures.map((a) => a.accountNo));
-    const missing = new Map<ShardBinding, string[]>();
-    for (const [shard, nos] of byShard) {
-      const left = nos.filter((no) => !known.has(no));
-      if (left.length > 0 && missing.size < LIST_SHARDS) missing.set(shard, left);
-    }
-    figures = [...figures, ...(await Promise.all([...missing].map(([shard, nos]) => shardFigures(data.shard(shard), nos)))).flat()];
+    const missing = unknownShards(new Set(figures.map((a) => a.accountNo)), byShard).slice(0, LIST_SHARDS);
+    figures = [...figures, ...(await Promise.all(missing.map(([shard, nos]) => shardFigures(data.shard(shard), nos)))).flat()];
   } else figures = (await Promise.all([...byShard].map(([shard, nos]) => shardFigures(data.shard(shard), nos)))).flat();
   const info = new Map<string, { address: string; status: AccountStatus; balanceKop: number }>();
   const monthly = new Map<string, number>();

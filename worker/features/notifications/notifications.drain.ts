@@ -4,8 +4,6 @@ import { deliveries, homeApplicationDirectory, homeSupportDirectory, inbox, push
 import { type DataAccess, d1Of, rawBatch, type ShardBinding } from "../../platform/db";
 import { insertRowsSql, jsonChunks } from "../../platform/shard-map";
 
-export { jsonChunks };
-
 /**
  * The upgrade's drain (issue 20): the inbox, delivery and push subscription rows a deployment kept in the global
  * database, and the directories of subscribers' applications, chats and requests, moved to their subscribers' home
