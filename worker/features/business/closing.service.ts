@@ -399,13 +399,18 @@ export async function consumeClosing(messages: readonly Message<unknown>[], deps
 const XML_TYPE = "application/xml; charset=windows-1251";
 const validOrgId = (id: string) => /^[a-z0-9-]{1,40}$/.test(id);
 
-/** The caller's right to the organisation's closing documents: the `documents` role, over the whole organisation. */
+/**
+ * The caller's right to the organisation's closing documents (the `documents` role, over the whole organisation), and
+ * the organisation (where they are): one round trip.
+ */
 async function documentsMember(db: GlobalDb, subscriberId: string, orgId: string) {
   if (!validOrgId(orgId)) throw new AppError(404, "not_found");
-  const me = authorize(await bq.selectMember(db, orgId, subscriberId), "documents");
+  const [member, [org]] = await db.batch([bq.selectMember(db, orgId, subscriberId), bq.selectOrganisation(db, orgId)]);
+  const me = authorize(member, "documents");
   // A document covers every account of the contract: an employee limited to some accounts does not see it.
   if (me.accountScope !== null) throw new AppError(403, "closing_scope");
-  return me;
+  if (!org) throw new AppError(404, "not_found");
+  return org;
 }
 
 const fileUrl = (orgId: string, docId: string, format: "pdf" | "xml") =>
@@ -413,9 +418,7 @@ const fileUrl = (orgId: string, docId: string, format: "pdf" | "xml") =>
 
 /** The organisation's closing documents, newest month first (administrators and accountants), wherever they are. */
 export async function listClosingDocuments(data: DataAccess, subscriberId: string, orgId: string) {
-  await documentsMember(data.global, subscriberId, orgId);
-  const org = await bq.selectOrganisation(data.global, orgId).get();
-  if (!org) throw new AppError(404, "not_found");
+  const org = await documentsMember(data.global, subscriberId, orgId);
   const stores = docStores(data, org);
   const found = await Promise.all(stores.map((db) => q.selectOrgDocuments(db, orgId)));
   const rows = found
@@ -452,10 +455,8 @@ export async function listClosingDocuments(data: DataAccess, subscriberId: strin
  * another organisation's document is a 404, a document still being made a 409.
  */
 export async function closingFile(data: DataAccess, files: R2Bucket, subscriberId: string, orgId: string, docId: string, format: string) {
-  await documentsMember(data.global, subscriberId, orgId);
+  const org = await documentsMember(data.global, subscriberId, orgId);
   if (!isId(docId) || (format !== "pdf" && format !== "xml")) throw new AppError(404, "not_found");
-  const org = await bq.selectOrganisation(data.global, orgId).get();
-  if (!org) throw new AppError(404, "not_found");
   let row: DocRow | undefined;
   for (const db of docStores(data, org)) {
     [row] = await q.selectOrgDocument(db, orgId, docId);
