@@ -1,8 +1,8 @@
+import { getTableConfig } from "drizzle-orm/sqlite-core";
 import { homeOrgAudit } from "../../db/schema/region";
 import { type DataAccess, rawBatch, type ShardBinding } from "../../platform/db";
 import { log } from "../../platform/log";
 import { insertRowsSql, jsonChunks } from "../../platform/shard-map";
-
 import { AUDIT_DRAIN_PAGE, AUDIT_DRAIN_SHARDS } from "./audit.limits";
 
 /**
@@ -23,12 +23,13 @@ import { AUDIT_DRAIN_PAGE, AUDIT_DRAIN_SHARDS } from "./audit.limits";
  * since. An older deployment's whole log drains at up to 500 entries a visit, 1.4 M a day.
  */
 
-export { AUDIT_DRAIN_PAGE, AUDIT_DRAIN_SHARDS };
-
 /** The oldest entries a run looks at to choose its shards. */
 const LOOK_AT = 2_000;
 
-const COLUMNS = "a.id, a.org_id, a.actor_id, a.actor_name, a.action, a.target, a.details, a.address, a.created_at";
+/** An entry's columns, as the home shard's copy takes them (the global table has the same: `orgAuditColumns`). */
+const COLUMNS = getTableConfig(homeOrgAudit)
+  .columns.map((c) => `a.${c.name}`)
+  .join(", ");
 
 export interface AuditDrained {
   moved: number;
