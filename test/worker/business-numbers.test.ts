@@ -394,6 +394,24 @@ describe("the operators' API", () => {
   });
 });
 
+describe("the same block many times at once", () => {
+  it("answers each with the number blocked, and the audit has the block once", async () => {
+    const msisdn = await freshNumber(null, false);
+    const actor = { subscriberId: "demo-biz-admin", address: "192.0.2.1" };
+    const answers = await Promise.all(Array.from({ length: 10 }, () => blockNumber(createDataAccess(env), actor, VETER, msisdn, true)));
+    expect(answers.map((a) => a.status)).toEqual(Array.from({ length: 10 }, () => "blocked"));
+    const entries = await env.DB.prepare(
+      "SELECT count(*) AS n FROM org_audit WHERE org_id = ? AND action = 'number.blocked' AND target = ?",
+    )
+      .bind(VETER, msisdn)
+      .first<{ n: number }>();
+    expect(entries?.n).toBe(1);
+    // And unblocked twice at once: both answers say active.
+    const unblocked = await Promise.all([0, 1].map(() => blockNumber(createDataAccess(env), actor, VETER, msisdn, false)));
+    expect(unblocked.map((a) => a.status)).toEqual(["active", "active"]);
+  });
+});
+
 describe("an organisation whose accounts are on more shards than a request reads", () => {
   it("lists its numbers from the snapshot, finds a number's shard by it to change and block it, and reads what the snapshot lacks now", async () => {
     const admin = "demo-biz-admin";

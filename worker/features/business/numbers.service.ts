@@ -338,7 +338,9 @@ export async function blockNumber(
   const { db, row, region, msisdn } = await memberNumber(data, orgId, accounts, msisdnInput, sources, now);
   const [changed] = await q.setBlocked(db, msisdn, blocked, now);
   if (changed) await audit(data.global, orgId, actor, blocked ? "number.blocked" : "number.unblocked", msisdn, { reason: "lost_sim" }, now);
-  const after = changed ?? row;
+  // Unchanged (a block of a blocked number, another request's block at the same moment): the number as it is now, not
+  // as it was read before.
+  const after = changed ?? (await q.selectNumber(db, msisdn)) ?? row;
   return { ...numberView(after, region, monthOf(region, now)), changedAt: after.updatedAt.toISOString() };
 }
 
