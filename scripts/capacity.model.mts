@@ -217,7 +217,7 @@ export function staticRows(a: Assumptions, kind: Kind): Record<string, number> {
 
 /**
  * Rows per account in the global database: the directory and logins, and what a subscriber keeps beside their profile
- * (saved cards, passkeys, identity providers linked, notification choices). They do not grow with time.
+ * (saved cards, passkeys, identity providers linked). They do not grow with time.
  */
 export function globalRows(a: Assumptions): { fixed: Record<string, number> } {
   return {
@@ -228,8 +228,6 @@ export function globalRows(a: Assumptions): { fixed: Record<string, number> } {
       cards: a.cardsPerAccount,
       passkeys: a.passkeysPerAccount,
       external_identities: a.identitiesPerAccount,
-      notification_prefs: a.notificationPrefsPerAccount,
-      notification_settings: a.notificationSettingsPerAccount,
     },
   };
 }
@@ -295,11 +293,14 @@ export function messageRows(a: Assumptions): Record<string, number> {
 
 /**
  * Rows per account in its subscriber's home shard that do not grow with time: their browsers' push subscriptions,
- * their sessions (alive at most 30 days) and their sessions' copy of their links.
+ * their sessions (alive at most 30 days), their sessions' copy of their links, and their notification choices and
+ * settings (quiet hours, consent).
  */
 export function homeRows(a: Assumptions): Record<string, number> {
   return {
     push_subscriptions: a.pushSubscriptionsPerAccount,
+    notification_prefs: a.notificationPrefsPerAccount,
+    notification_settings: a.notificationSettingsPerAccount,
     sessions: a.liveSessionsPerAccount,
     // The copy of a subscriber's links their sessions read (one row a subscriber, kept: bounded by subscribers).
     session_links: a.subscribersPerAccount,

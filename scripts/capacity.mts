@@ -32,6 +32,7 @@ import {
   SHARD_START_CALLS,
 } from "../worker/features/cron/daily.limits.ts";
 import { HEALTH_SHARDS } from "../worker/features/health/health.limits.ts";
+import { DRAIN_CALLS, DRAIN_TABLES } from "../worker/features/notifications/drain.limits.ts";
 import {
   DELIVERY_RETENTION_MS,
   INBOX_RETENTION_MONTHS,
@@ -261,9 +262,9 @@ const ASSUMPTIONS: Assumption[] = [
   },
   {
     key: "drainCallsPerTable",
-    value: 60,
+    value: DRAIN_CALLS,
     unit: "D1 calls / table / run",
-    source: "code: DRAIN_CALLS (features/notifications/notifications.drain.ts)",
+    source: `code: DRAIN_CALLS (features/notifications/drain.limits.ts): ${DRAIN_CALLS * DRAIN_TABLES} over its ${DRAIN_TABLES} tables`,
   },
   { key: "pushSubscriptionsPerAccount", value: 0.5, unit: "/ account", source: "assumed: half install the PWA and allow pushes" },
   {
@@ -613,10 +614,16 @@ interface Sample {
 }
 
 /**
- * What subscribers keep in the global database beside their profile, drawn after the rest at the assumptions' rates:
- * saved cards, passkeys, identity providers linked, notification choices (with the columns the code writes).
+ * What subscribers keep beside their profile, drawn after the rest at the assumptions' rates: saved cards, passkeys
+ * and identity providers linked in the global database, notification choices and settings in their home shard (`put`,
+ * the regional sample), with the columns the code writes.
  */
-function profileSample(gput: ReturnType<typeof inserter>, accountNos: { no: string; subscriberId: string }[], created: number) {
+function profileSample(
+  gput: ReturnType<typeof inserter>,
+  put: ReturnType<typeof inserter>,
+  accountNos: { no: string; subscriberId: string }[],
+  created: number,
+) {
   const kinds = ["low_balance", "payment_credited", "charge_made", "autopay_notice", "outage", "promo", "report_ready"];
   for (const { no, subscriberId } of accountNos) {
     if (rnd() < A.cardsPerAccount)
@@ -651,9 +658,9 @@ function profileSample(gput: ReturnType<typeof inserter>, accountNos: { no: stri
       });
     const prefs = Math.floor(A.notificationPrefsPerAccount) + (rnd() < A.notificationPrefsPerAccount % 1 ? 1 : 0);
     for (const kind of kinds.slice(0, prefs))
-      gput("notification_prefs", { subscriber_id: subscriberId, account_no: no, kind, channels: "push,inapp", updated_at: created });
+      put("notification_prefs", { subscriber_id: subscriberId, account_no: no, kind, channels: "push,inapp", updated_at: created });
     if (rnd() < A.notificationSettingsPerAccount)
-      gput("notification_settings", {
+      put("notification_settings", {
         subscriber_id: subscriberId,
         quiet_from: 23 * 60,
         quiet_to: 8 * 60,
@@ -1475,7 +1482,7 @@ function generate(): Sample {
       FROM ledger_entries GROUP BY account_no, substr(local_day, 1, 7);
   `);
   businessSample(gput, put, accountNos, services, created);
-  profileSample(gput, accountNos, created);
+  profileSample(gput, put, accountNos, created);
   region.exec("COMMIT");
   global.exec("COMMIT");
   messages.exec("COMMIT");
@@ -1640,6 +1647,10 @@ function main() {
   // The subscribers' devices and sessions, now in their home shards too.
   const devicesBytes = bytesOf({ push_subscriptions: homeRows(A).push_subscriptions ?? 0 }, m);
   const sessionsBytes = bytesOf({ sessions: homeRows(A).sessions ?? 0 }, m);
+  const choicesBytes = bytesOf(
+    { notification_prefs: homeRows(A).notification_prefs ?? 0, notification_settings: homeRows(A).notification_settings ?? 0 },
+    m,
+  );
   // The business cabinet's rows an organisation adds a month: on its home shard, and in the global database.
   const businessMonthBytes = bytesOf(businessRows(A), m);
   const businessHomeMonthBytes = bytesOf(businessSplit(A).home, m);
@@ -1657,7 +1668,7 @@ function main() {
   const messagesPerDay = (accountsTotal * (messageRows(A).provider_messages ?? 0)) / DAYS_PER_MONTH;
   const storeGb = (accountsTotal * messagesBytes) / Math.max(1, A.messageStores);
   // Before the moves: the global database held them with its fixed part.
-  const globalBeforeBytes = globalFixedBytes + notesRetainedBytes(A.months) + devicesBytes + sessionsBytes + messagesBytes;
+  const globalBeforeBytes = globalFixedBytes + notesRetainedBytes(A.months) + devicesBytes + sessionsBytes + choicesBytes + messagesBytes;
   const shardsBounded = boundedPlan.reduce((s, p) => s + p.shards, 0);
   // One housekeeping visit's deletions on one shard: full pages of both tables (each index one more row written).
   const retentionRows = A.retentionRowsPerRun * (2 + (m.indexes.inbox ?? 0) + (m.indexes.deliveries ?? 0));
@@ -2010,10 +2021,10 @@ the close's delete of it bills them again.
   target size, whose inbox alone is billions of rows, would drain by shard instead (a queue message per home shard
   reading its subscribers' rows along an index on \`subscribers.home_shard\`; not built).
 - **The global database**: what is left in it is its fixed part — the directory and logins, and what a subscriber keeps
-  beside their profile (saved cards, passkeys, identity providers linked, notification choices: ${n0(bytesOf({ cards: A.cardsPerAccount, passkeys: A.passkeysPerAccount, external_identities: A.identitiesPerAccount, notification_prefs: A.notificationPrefsPerAccount, notification_settings: A.notificationSettingsPerAccount }, m))} bytes of it,
+  beside their profile (saved cards, passkeys, identity providers linked: ${n0(bytesOf({ cards: A.cardsPerAccount, passkeys: A.passkeysPerAccount, external_identities: A.identitiesPerAccount }, m))} bytes of it,
   which an earlier version of this model left out) —
   ${n0(globalFixedBytes)} bytes per account
-  (${gb(accountsTotal * globalFixedBytes)} for ${n0(accountsTotal / 1e6)} M accounts, down from ${gb(accountsTotal * globalBeforeBytes)} with the inbox, deliveries, push subscriptions, sessions and provider messages):
+  (${gb(accountsTotal * globalFixedBytes)} for ${n0(accountsTotal / 1e6)} M accounts, down from ${gb(accountsTotal * globalBeforeBytes)} with the inbox, deliveries, push subscriptions, sessions, notification choices and provider messages):
   one database holds ${n0(globalPerDatabase)} accounts' global rows at 70 % of 10 GB (${n0(accountsPerShard(A, globalBeforeBytes))} before the moves).
   \`provider_messages\` moved to the **message stores** (\`MESSAGES_0\` … , \`platform/message-stores.ts\`): a month of
   them is ${n0(messagesBytes)} bytes per account, ${gb(accountsTotal * messagesBytes)} at the target, ${gb(storeGb)} in each of production's
@@ -2033,6 +2044,14 @@ the close's delete of it bills them again.
   each time pushes are turned on (and drops the one another subscriber turned on in the same browser when someone
   else signs in), so an endpoint is never another subscriber's to take over (\`web/src/lib/push.ts\`);
   the rows an older deployment kept are read beside them and drained like the inbox.
+  \`notification_prefs\` and \`notification_settings\` (the subscriber's channels per kind of event, per account or all
+  of them, and their quiet hours and consent) moved there too (${n0(choicesBytes)} bytes per account, in the shard's bytes above; in
+  the global database they were ${pct(choicesBytes / (globalFixedBytes + choicesBytes))} of its fixed part): the preferences page reads and writes them there, a queue
+  batch of events reads them with one batch a home shard of its subscribers (beside the global batch it made already), and
+  the charge notices with one read a home shard of a page's subscribers. The rows an older deployment kept are read
+  beside them, the home shard's winning, deleted by the subscriber's next change, and drained like the inbox; a reset of an
+  account's choices over a row still there leaves a mark of no choice in its place, newer than the drain's copy of it,
+  so the copy cannot bring it back (\`notifications.drain.ts\`).
   \`sessions\` moved to the home shards too (${n0(sessionsBytes)} bytes per account): the cookie names the home shard and
   the subscriber beside the token, so a request reads its session there, with its copy of the subscriber's links
   (\`session_links\`, ${n0(bytesOf({ session_links: A.subscribersPerAccount }, m))} bytes per account; read from the global
@@ -2056,8 +2075,8 @@ the close's delete of it bills them again.
     home shard: a login reads one store), \`account_directory\` by account number (→ region and shard; the contract's
     contacts as keys of their own, for registration's codes) and each account's holders (\`account_links\` by account: an
     outage's fan-out and a move's forgetting read them).
-  - **The subscriber's own rows in their home shard**: the subscriber (name, contacts, password hash), their saved cards,
-    passkeys, identity providers and notification choices (read with their sessions, as the profile is) and their links,
+  - **The subscriber's own rows in their home shard**, where their notification choices already are: the subscriber (name,
+    contacts, password hash), their saved cards, passkeys and identity providers (read with their sessions, as the profile is) and their links,
     the truth that \`session_links\` copies today. A request then reads nothing outside its home shard and the accounts'
     shards, and a visit's global read (${n2(A.globalReadsPerVisit)} on average today, to make that copy) goes.
   - **How many**: at most ${n0(globalFixedBytes)} bytes per account (less: the subscriber's row goes to the home shard) need

@@ -411,13 +411,16 @@ describe("capacity model", () => {
     expect(Object.keys(globalRows(a).fixed)).not.toContain("deliveries");
   });
 
-  it("keeps the subscribers' push subscriptions, sessions and links' copies in their home shards, counted once per account and not globally", () => {
+  it("keeps the subscribers' push subscriptions, sessions, links' copies and notification choices in their home shards, counted once per account and not globally", () => {
     expect(homeRows(a)).toEqual({
       push_subscriptions: a.pushSubscriptionsPerAccount,
+      notification_prefs: a.notificationPrefsPerAccount,
+      notification_settings: a.notificationSettingsPerAccount,
       sessions: a.liveSessionsPerAccount,
       session_links: a.subscribersPerAccount,
     });
-    for (const table of ["push_subscriptions", "sessions", "session_links"]) expect(Object.keys(globalRows(a).fixed)).not.toContain(table);
+    for (const table of ["push_subscriptions", "sessions", "session_links", "notification_prefs", "notification_settings"])
+      expect(Object.keys(globalRows(a).fixed)).not.toContain(table);
     // A copy's bytes count in the account's shard bytes, once, however long the account lives.
     const sized = { ...m, bytesPerRow: { ...m.bytesPerRow, session_links: 100 } };
     expect(accountBytesBounded(a, sized, "fixed", 2) - accountBytesBounded(a, m, "fixed", 2)).toBeCloseTo(

@@ -1929,8 +1929,9 @@ describe("what a move copies", () => {
     // Kept with the region on its home shard, not with the account: the move's own markers (the source's freeze, the
     // target's list of arriving accounts), and the region's operator queues (applications, support chats and
     // tickets name the account they are about); and the subscriber's inbox, kept on their home shard whichever
-    // account an event was about (a move of the account leaves it there); and an organisation's closing documents'
-    // lines, kept with the document on the organisation's home shard (features/business/org-home.ts).
+    // account an event was about (a move of the account leaves it there), and their notification choices, per account
+    // or all of them, kept there too; and an organisation's closing documents' lines, kept with the document on the
+    // organisation's home shard (features/business/org-home.ts).
     const regionWide = new Set([
       "account_freezes",
       "arriving_accounts",
@@ -1938,6 +1939,7 @@ describe("what a move copies", () => {
       "support_chats",
       "support_tickets",
       "inbox",
+      "notification_prefs",
       "closing_lines",
     ]);
     const copied = new Set(ACCOUNT_TABLES.map((t) => t.name));

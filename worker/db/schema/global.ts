@@ -354,31 +354,55 @@ export const globalPushSubscriptions = sqliteTable(
   (t) => [uniqueIndex("push_subscriptions_endpoint_uq").on(t.endpoint), index("push_subscriptions_subscriber_idx").on(t.subscriberId)],
 );
 
-/** The subscriber's channel choice for one kind of event, for one account or (account_no '*') all of them. */
+/**
+ * The columns of a subscriber's channel choice, here (as an older deployment kept them) and on their home shard
+ * (db/schema/region.ts `homeNotificationPrefs`), but for the subscriber's foreign key, which only this table has.
+ */
+export const notificationPrefColumns = () => ({
+  subscriberId: text("subscriber_id").notNull(),
+  accountNo: text("account_no").notNull(),
+  kind: text("kind", { enum: NOTIFICATION_KINDS }).notNull(),
+  /** Comma-separated channels; empty = off. */
+  channels: text("channels").notNull(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+/**
+ * The subscriber's channel choice for one kind of event, for one account or (account_no '*') all of them, as it was
+ * kept before it moved to the subscriber's home shard (region schema, `notification_prefs`): read beside the shard's
+ * rows (the shard's win), deleted when the subscriber changes it, and drained into the shards by housekeeping
+ * (features/notifications/notifications.drain.ts); no new row is written here.
+ */
 export const notificationPrefs = sqliteTable(
   "notification_prefs",
   {
+    ...notificationPrefColumns(),
     subscriberId: text("subscriber_id")
       .notNull()
       .references(() => subscribers.id),
-    accountNo: text("account_no").notNull(),
-    kind: text("kind", { enum: NOTIFICATION_KINDS }).notNull(),
-    /** Comma-separated channels; empty = off. */
-    channels: text("channels").notNull(),
-    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.subscriberId, t.accountNo, t.kind] })],
 );
 
-/** Quiet hours (minutes after local midnight, in the account's region's time zone) and marketing consent. */
-export const notificationSettings = sqliteTable("notification_settings", {
-  subscriberId: text("subscriber_id")
-    .primaryKey()
-    .references(() => subscribers.id),
+/** The columns of a subscriber's quiet hours and consent, here and on their home shard, but for the foreign key. */
+export const notificationSettingColumns = () => ({
+  subscriberId: text("subscriber_id").primaryKey(),
   quietFrom: integer("quiet_from"),
   quietTo: integer("quiet_to"),
   marketing: integer("marketing", { mode: "boolean" }).notNull().default(false),
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+/**
+ * Quiet hours (minutes after local midnight, in the account's region's time zone) and marketing consent, as kept
+ * before they moved to the subscriber's home shard (region schema, `notification_settings`): read, replaced and
+ * drained as `notification_prefs` are.
+ */
+export const notificationSettings = sqliteTable("notification_settings", {
+  ...notificationSettingColumns(),
+  subscriberId: text("subscriber_id")
+    .primaryKey()
+    .references(() => subscribers.id),
 });
 
 /**

@@ -6,6 +6,8 @@ import {
   closingDocumentColumns,
   closingLineColumns,
   NOTIFICATION_KINDS,
+  notificationPrefColumns,
+  notificationSettingColumns,
   orgAuditColumns,
   supportDirectoryColumns,
 } from "./global";
@@ -937,6 +939,22 @@ export const pushSubscriptions = sqliteTable(
   },
   (t) => [uniqueIndex("push_subscriptions_endpoint_uq").on(t.endpoint), index("push_subscriptions_subscriber_idx").on(t.subscriberId)],
 );
+
+/**
+ * The subscriber's channel choice for one kind of event, for one account or (account_no '*') all of them, in their
+ * home shard (issue 20: 304 bytes an account that the global database kept). `channels` null is no choice (the
+ * account follows the all-accounts choice, or the defaults): written by a reset over a choice the global table still
+ * held, so that the drain's copy of it, older, cannot bring it back (features/notifications/notifications.drain.ts).
+ * A move of an account leaves its choices here, with the subscriber.
+ */
+export const homeNotificationPrefs = sqliteTable(
+  "notification_prefs",
+  { ...notificationPrefColumns(), channels: text("channels") },
+  (t) => [primaryKey({ columns: [t.subscriberId, t.accountNo, t.kind] })],
+);
+
+/** Quiet hours and marketing consent, in the subscriber's home shard (one row a subscriber who set them). */
+export const homeNotificationSettings = sqliteTable("notification_settings", notificationSettingColumns());
 
 /**
  * Every delivery of an event to a subscriber on every channel with its status, in the subscriber's home shard;

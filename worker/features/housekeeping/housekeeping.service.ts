@@ -48,8 +48,8 @@ function expiredPage(
  * outbox messages and provider messages a month after their last report (in every message store, and those an older
  * deployment kept in the global table); then, in bounded pages, dead letters past
  * 21 days, inbox messages past 12 months and delivery rows past 90 days in the subscribers' home shards
- * (features/notifications/notifications.retention.ts), and a share of the inbox and delivery rows an older deployment
- * kept in the global database moved to those shards (notifications.drain.ts), and organisations' audit entries to
+ * (features/notifications/notifications.retention.ts), and a share of the inbox, delivery and notification choice rows an
+ * older deployment kept in the global database moved to those shards (notifications.drain.ts), and organisations' audit entries to
  * their home shards (business/audit-drain.service.ts). Safe to run any number of times. (Abuse counts expire in their own objects: platform/throttle.do.ts.)
  */
 export async function cleanExpired(data: DataAccess, now = new Date(), pageSize = EXPIRE_PAGE) {
@@ -111,6 +111,7 @@ export async function cleanExpired(data: DataAccess, now = new Date(), pageSize 
     deliveriesMoved: drained.deliveries,
     devicesMoved: drained.pushSubscriptions,
     directoryEntriesMoved: drained.applicationEntries + drained.supportEntries,
+    choicesMoved: drained.choices + drained.settings,
     legacyDrained: drained.drained,
     auditMoved: audit.moved,
   };

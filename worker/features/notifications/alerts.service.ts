@@ -1,7 +1,7 @@
-import { and, eq, ne, sql } from "drizzle-orm";
-import { accountDirectory, accountLinks, notificationPrefs } from "../../db/schema/global";
-import { accounts } from "../../db/schema/region";
-import { type DataAccess, inList, type RegionDb, type ShardBinding } from "../../platform/db";
+import { and, eq, sql } from "drizzle-orm";
+import { accountDirectory, accountLinks, notificationPrefs, subscribers } from "../../db/schema/global";
+import { accounts, homeNotificationPrefs } from "../../db/schema/region";
+import { type DataAccess, inList, isShardBinding, type RegionDb, type ShardBinding } from "../../platform/db";
 import { daysInMonth } from "../../platform/money";
 import type { Notify } from "../../platform/notify";
 import { SEND_BATCH_MESSAGES } from "../../platform/queue";
@@ -10,6 +10,7 @@ import { branchShards, type StepCursor, type StepPage, startAt } from "../../pla
 import { shardSummaries } from "../accounts/accounts.service";
 import { chargedOnDay } from "../billing/ledger.service";
 import type { NotificationMessage } from "./notifications.messages";
+import { channelsFrom, mergeChoices } from "./notifications.service";
 
 /** The local hour at which balance alerts go out: after the night's charge, well outside quiet hours. */
 export const ALERT_HOUR = 10;
@@ -26,10 +27,12 @@ export const ALERTS_PAGE = 90;
  * account and the day, so a cron run repeated in the same hour sends nothing twice.
  *
  * A page at a time: the region's accounts on each shard of its branch in the order of accounts_region_idx, then
- * the page's links (with the directory, so an account being moved is told about where it lives) and the charge
- * alerts asked for by the page's subscribers, each one query of the global database bound as one JSON value. With
+ * the page's links (with the directory, so an account being moved is told about where it lives, and the subscribers'
+ * home shards) and the charge alerts asked for by the page's subscribers (in their home shards, and those not yet
+ * drained from the global database), each one query bound as one JSON value. With
  * `page.limit`, it stops after that many accounts and says where to go on (`next`); a region of millions of accounts
- * is then many messages, each within an invocation's D1 queries (at most 5 a page plus its events: in batches of 100
+ * is then many messages, each within an invocation's D1 queries (at most 5 a page and one a home shard of its
+ * subscribers, plus its events: in batches of 100
  * where the notifier sends batches, `notify.many`, else one call each).
  */
 export async function balanceAlerts(
@@ -81,9 +84,11 @@ export async function balanceAlerts(
               subscriberId: accountLinks.subscriberId,
               lowBalanceKop: accountLinks.lowBalanceKop,
               shard: accountDirectory.shard,
+              homeShard: subscribers.homeShard,
             })
             .from(accountLinks)
             .innerJoin(accountDirectory, eq(accountDirectory.accountNo, accountLinks.accountNo))
+            .innerJoin(subscribers, eq(subscribers.id, accountLinks.subscriberId))
             .where(
               inList(
                 accountLinks.accountNo,
@@ -92,10 +97,12 @@ export async function balanceAlerts(
             )
         ).filter((l) => l.shard === binding);
         spent += 2;
-        // Its balances, charges and the charge alerts asked for, then at most two events a link: in batches of 100
-        // where the notifier sends batches, else one call each.
+        // Its balances, charges and the charge alerts asked for (those not yet drained from the global table, and one
+        // read a home shard of the page's subscribers), then at most two events a link: in batches of 100 where the
+        // notifier sends batches, else one call each.
         const events = 2 * links.length;
-        const cost = links.length > 0 ? 3 + (notify.many ? Math.ceil(events / SEND_BATCH_MESSAGES) : events) : 0;
+        const cost =
+          links.length > 0 ? 3 + homesOf(data, links).size + (notify.many ? Math.ceil(events / SEND_BATCH_MESSAGES) : events) : 0;
         if (pages > 0 && spent + cost > budget) {
           done.next = { shard: binding, afterRowid: after };
           return done;
@@ -103,7 +110,7 @@ export async function balanceAlerts(
         after = rows[rows.length - 1]?.rowid ?? after;
         left -= rows.length;
         pages++;
-        if (links.length > 0) spent += 3 + (await alertPage(data, shard, notify, links, day, yesterday, done));
+        if (links.length > 0) spent += 3 + homesOf(data, links).size + (await alertPage(data, shard, notify, links, day, yesterday, done));
         if (rows.length < size) break;
       }
     }
@@ -111,11 +118,47 @@ export async function balanceAlerts(
   return done;
 }
 
+type PageLink = { accountNo: string; subscriberId: string; lowBalanceKop: number | null; homeShard: string };
+
+/** The bound home shards of a page's subscribers, each with their ids. */
+function homesOf(data: DataAccess, links: readonly PageLink[]): Map<ShardBinding, string[]> {
+  const homes = new Map<ShardBinding, string[]>();
+  for (const l of links)
+    if (isShardBinding(l.homeShard) && data.hasShard(l.homeShard) && !homes.get(l.homeShard)?.includes(l.subscriberId))
+      homes.set(l.homeShard, [...(homes.get(l.homeShard) ?? []), l.subscriberId]);
+  return homes;
+}
+
+/**
+ * The page's subscribers' choices for yesterday's charges, from their home shards (one read each) and the global
+ * table's rows not yet drained (one), merged as the preferences page merges them: an account's own choice, «off»
+ * included, over the all-accounts one.
+ */
+async function chargeChoices(data: DataAccess, links: readonly PageLink[]) {
+  const ids = [...new Set(links.map((l) => l.subscriberId))];
+  const [legacy, ...home] = await Promise.all([
+    data.global
+      .select()
+      .from(notificationPrefs)
+      .where(and(inList(notificationPrefs.subscriberId, ids), eq(notificationPrefs.kind, "charge_made"))),
+    ...[...homesOf(data, links)].map(([shard, who]) =>
+      data
+        .shard(shard)
+        .select()
+        .from(homeNotificationPrefs)
+        .where(and(inList(homeNotificationPrefs.subscriberId, who), eq(homeNotificationPrefs.kind, "charge_made"))),
+    ),
+  ]);
+  const bySubscriber = new Map<string, (typeof notificationPrefs.$inferSelect)[]>();
+  for (const r of mergeChoices(home.flat(), legacy)) bySubscriber.set(r.subscriberId, [...(bySubscriber.get(r.subscriberId) ?? []), r]);
+  return bySubscriber;
+}
+
 async function alertPage(
   data: DataAccess,
   shard: RegionDb,
   notify: Notify<NotificationMessage>,
-  links: { accountNo: string; subscriberId: string; lowBalanceKop: number | null }[],
+  links: PageLink[],
   day: string,
   yesterday: string,
   done: { lowBalance: number; runsOut: number; charges: number },
@@ -130,20 +173,7 @@ async function alertPage(
     for (const s of a.services) if (s.status === "active") monthly.set(a.accountNo, (monthly.get(a.accountNo) ?? 0) + s.priceKop);
   }
   const charged = await chargedOnDay(shard, nos, yesterday);
-  const wantsCharges = new Set(
-    (
-      await data.global
-        .select({ s: notificationPrefs.subscriberId, a: notificationPrefs.accountNo })
-        .from(notificationPrefs)
-        .where(
-          and(
-            inList(notificationPrefs.subscriberId, [...new Set(links.map((l) => l.subscriberId))]),
-            eq(notificationPrefs.kind, "charge_made"),
-            ne(notificationPrefs.channels, ""),
-          ),
-        )
-    ).map((r) => `${r.s}|${r.a}`),
-  );
+  const wanted = await chargeChoices(data, links);
   for (const l of links) {
     const kop = balance.get(l.accountNo);
     if (kop === undefined) continue;
@@ -161,7 +191,8 @@ async function alertPage(
       }
     }
     const spent = charged.get(l.accountNo) ?? 0;
-    if (spent > 0 && (wantsCharges.has(`${l.subscriberId}|${l.accountNo}`) || wantsCharges.has(`${l.subscriberId}|*`))) {
+    const chosen = channelsFrom(wanted.get(l.subscriberId) ?? [], l.accountNo).find((p) => p.kind === "charge_made");
+    if (spent > 0 && chosen && chosen.channels.length > 0) {
       event("charge_made", `charge_made:${l.accountNo}:${yesterday}`, {
         amountKop: spent,
         day: yesterday.split("-").reverse().join("."),

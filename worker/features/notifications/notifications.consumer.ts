@@ -17,7 +17,7 @@ import {
   notificationSettings,
   subscribers,
 } from "../../db/schema/global";
-import { accounts, deliveries, inbox, pushSubscriptions } from "../../db/schema/region";
+import { accounts, deliveries, homeNotificationPrefs, homeNotificationSettings, inbox, pushSubscriptions } from "../../db/schema/region";
 import { createDataAccess, type DataAccess, inList, isShardBinding, type RegionDb, type ShardBinding } from "../../platform/db";
 import { siteUrlFrom } from "../../platform/host";
 import { newId } from "../../platform/ids";
@@ -29,7 +29,7 @@ import { branchShards } from "../../platform/shard-map";
 import { KINDS, type Rendered, render } from "./notifications.catalog";
 import { emailHtml } from "./notifications.email";
 import { type AreaMessage, type EventMessage, NotificationMessage, type PushMessage } from "./notifications.messages";
-import { channelsFrom, inArea, type NotificationQueue, quietUntil, sendAll, settingsFrom } from "./notifications.service";
+import { channelsFrom, inArea, mergeChoices, type NotificationQueue, quietUntil, sendAll, settingsFrom } from "./notifications.service";
 
 /** What the consumer delivers through: the adapters (local defaults here) and the queue itself for fan-out. */
 export interface Delivery {
@@ -194,9 +194,11 @@ async function sendPush(data: DataAccess, dl: Delivery, m: PushMessage, attempts
  * What the events of a batch need from the global database, read for all of them at once: their subscribers (with
  * home shards), whether an event reached a subscriber's inbox before it moved to the home shard (a row the global
  * table still holds is the one they see, so no second one is made), the devices not yet drained from there, the
- * subscribers' settings and channel choices, and the accounts' regions. One round trip of six queries for a batch of
- * up to 100 events, where each event read them for itself in four (six queries): a city-wide outage's events read
- * the global database a hundredth as often (docs/capacity.md). Each list is one bound parameter (`inList`).
+ * subscribers' settings and channel choices not yet drained from there, and the accounts' regions. One round trip of
+ * six queries for a batch of up to 100 events, where each event read them for itself in four (six queries): a
+ * city-wide outage's events read the global database a hundredth as often (docs/capacity.md). Then the settings and
+ * choices kept in the subscribers' home shards, one batch a shard (the home shard's win over the global rows). Each
+ * list is one bound parameter (`inList`).
  */
 export interface EventReads {
   subscribers: Map<string, { phone: string | null; email: string | null; locale: string; homeShard: string }>;
@@ -251,12 +253,31 @@ export async function readForEvents(data: DataAccess, events: readonly EventMess
     for (const r of rows) map.set(r.subscriberId, [...(map.get(r.subscriberId) ?? []), r]);
     return map;
   };
+  // The choices and settings in the subscribers' home shards (where they are kept since issue 20): one batch a shard.
+  const homes = new Map<ShardBinding, string[]>();
+  for (const s of subs)
+    if (isShardBinding(s.homeShard) && data.hasShard(s.homeShard)) homes.set(s.homeShard, [...(homes.get(s.homeShard) ?? []), s.id]);
+  const homeReads = await Promise.all(
+    [...homes].map(([shard, who]) => {
+      const home = data.shard(shard);
+      return home.batch([
+        home.select().from(homeNotificationSettings).where(inList(homeNotificationSettings.subscriberId, who)),
+        home
+          .select()
+          .from(homeNotificationPrefs)
+          .where(and(inList(homeNotificationPrefs.subscriberId, who), inList(homeNotificationPrefs.accountNo, [...accountNos, "*"]))),
+      ]);
+    }),
+  );
+  const homeSettings = homeReads.flatMap(([s]) => s);
+  const homePrefs = homeReads.flatMap(([, p]) => p);
+  const ownSettings = new Set(homeSettings.map((r) => r.subscriberId));
   return {
     subscribers: new Map(subs.map(({ id, ...s }) => [id, s])),
     inGlobalInbox: new Set(inboxed.map((r) => `${r.subscriberId} ${r.eventId}`)),
     legacyDevices: byId(devices),
-    settings: new Map(settings.map((r) => [r.subscriberId, r])),
-    prefs: byId(prefs),
+    settings: new Map([...settings.filter((r) => !ownSettings.has(r.subscriberId)), ...homeSettings].map((r) => [r.subscriberId, r])),
+    prefs: byId(mergeChoices(homePrefs, prefs)),
     regions: new Map(directory.filter((d) => isShardBinding(d.shard) && data.hasShard(d.shard)).map((d) => [d.accountNo, d.region])),
   };
 }
@@ -647,9 +668,11 @@ async function handle(data: DataAccess, dl: Delivery, msg: NotificationMessage, 
  * The most calls (D1 queries, queue sends, the provider's fetch) one message of
  * a channel makes, whatever path it takes; an area message spends its own
  * budget (AreaLimits.calls). test/worker/area-fanout.test.ts measures each path
- * against these: an event alone reads what it needs globally in one batch
- * (`readForEvents`: in a batch of events, one batch for all of them, counted
- * once, EVENT_READS_CALLS) and writes its inbox row and delivery records in
+ * against these: an event alone reads what it needs globally in one batch and
+ * its subscriber's choices in their home shard in another (`readForEvents`: in
+ * a batch of events, one global batch for all of them, counted once,
+ * EVENT_READS_CALLS, and one a home shard, at most one an event, within the
+ * events' own budgets) and writes its inbox row and delivery records in
  * the home shard; a push reads its device in the home shard (found through
  * the subscriber for a message queued before the move), else in the global
  * table, and a device gone is forgotten in both.

@@ -1,12 +1,22 @@
 import { getTableConfig } from "drizzle-orm/sqlite-core";
 import { DEAD_LETTER_RETENTION_MS } from "../../adapters/provider-messages";
-import { deliveries, homeApplicationDirectory, homeSupportDirectory, inbox, pushSubscriptions } from "../../db/schema/region";
+import {
+  deliveries,
+  homeApplicationDirectory,
+  homeNotificationPrefs,
+  homeNotificationSettings,
+  homeSupportDirectory,
+  inbox,
+  pushSubscriptions,
+} from "../../db/schema/region";
 import { type DataAccess, d1Of, rawBatch, type ShardBinding } from "../../platform/db";
 import { insertRowsSql, jsonChunks } from "../../platform/shard-map";
+import { DRAIN_CALLS, DRAIN_PAGE } from "./drain.limits";
 
 /**
  * The upgrade's drain (issue 20): the inbox, delivery and push subscription rows a deployment kept in the global
- * database, and the directories of subscribers' applications, chats and requests, moved to their subscribers' home
+ * database, the directories of subscribers' applications, chats and requests, and their notification choices and
+ * settings, moved to their subscribers' home
  * shards a page at a time by the housekeeping cron, until the global tables are empty.
  *
  * Each page is copied to its shards first (one upsert per shard, idempotent: a page copied twice changes nothing)
@@ -16,7 +26,9 @@ import { insertRowsSql, jsonChunks } from "../../platform/shard-map";
  *
  * While rows are left, nobody sees one twice or misses one: the inbox is read from both places and merged by id
  * (`listInbox`), counted once (`selectUnread` leaves out the global table's ids), marked read in both (`markRead`),
- * and the consumer makes no shard row for an event whose row the global table still holds (`fanOutEvent`).
+ * and the consumer makes no shard row for an event whose row the global table still holds (`fanOutEvent`). A
+ * subscriber's choices and settings are read from both, the home shard's winning (`mergeChoices`), and a change
+ * writes the home shard and deletes the global row.
  * Deliveries are moved only once older than any message that may still claim them there: a message queued before
  * the upgrade (no `homeShard`) lives at most 14 days in the queue and 21 in `dead_letters`, and records in the
  * global table.
@@ -24,10 +36,6 @@ import { insertRowsSql, jsonChunks } from "../../platform/shard-map";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** Rows a page reads from the global table (each shard's share goes in one statement as one JSON parameter). */
-export const DRAIN_PAGE = 500;
-/** D1 calls one run may spend on the drain, per table (of an invocation's 1,000): 300 over its five tables. */
-export const DRAIN_CALLS = 60;
 /** A delivery row moves once no message queued before the upgrade can claim it in the global table. */
 export const DELIVERY_DRAIN_AFTER_MS = DEAD_LETTER_RETENTION_MS + DAY_MS;
 /** Where a row of no known subscriber goes (a delivery with no subscriber): the column default of `home_shard`. */
@@ -35,7 +43,14 @@ const FALLBACK_SHARD: ShardBinding = "DB_MOSCOW";
 
 type Row = Record<string, unknown> & { _home: string | null };
 
-type Drained = typeof inbox | typeof deliveries | typeof pushSubscriptions | typeof homeApplicationDirectory | typeof homeSupportDirectory;
+type Drained =
+  | typeof inbox
+  | typeof deliveries
+  | typeof pushSubscriptions
+  | typeof homeApplicationDirectory
+  | typeof homeSupportDirectory
+  | typeof homeNotificationPrefs
+  | typeof homeNotificationSettings;
 
 /**
  * A page of a global table's rows after a rowid (`t`), each with its subscriber's home shard (`_home`); `more`: further
@@ -53,8 +68,15 @@ const INBOX_UPSERT = `${insertRowsSql(inbox)} WHERE true ON CONFLICT(id) DO UPDA
 /** A copied delivery row replaces the shard's only if it is newer. */
 const DELIVERIES_UPSERT = `${insertRowsSql(deliveries)} WHERE true ON CONFLICT(dedupe_key) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, detail = excluded.detail, updated_at = excluded.updated_at WHERE excluded.updated_at > deliveries.updated_at`;
 
+/**
+ * A copied choice or setting replaces the shard's only if it is newer: the subscriber's own change since (written in
+ * the shard, with a later time) and a reset's mark of no choice stay.
+ */
+const PREFS_UPSERT = `${insertRowsSql(homeNotificationPrefs)} WHERE true ON CONFLICT(subscriber_id, account_no, kind) DO UPDATE SET channels = excluded.channels, updated_at = excluded.updated_at WHERE excluded.updated_at > notification_prefs.updated_at`;
+const SETTINGS_UPSERT = `${insertRowsSql(homeNotificationSettings)} WHERE true ON CONFLICT(subscriber_id) DO UPDATE SET quiet_from = excluded.quiet_from, quiet_to = excluded.quiet_to, marketing = excluded.marketing, updated_at = excluded.updated_at WHERE excluded.updated_at > notification_settings.updated_at`;
+
 interface TablePlan {
-  name: "inbox" | "deliveries" | "pushSubscriptions" | "applicationEntries" | "supportEntries";
+  name: "inbox" | "deliveries" | "pushSubscriptions" | "applicationEntries" | "supportEntries" | "choices" | "settings";
   /** The page after a cursor (rows whose shard is not bound here stay and are passed over). */
   read: (after: number | null, limit: number, now: Date) => [string, ...unknown[]];
   upsert: string;
@@ -112,6 +134,30 @@ const PLANS: TablePlan[] = [
     remove: "DELETE FROM support_directory WHERE id IN (SELECT json_extract(value, '$.id') FROM json_each(?))",
     pick: (r) => ({ id: r.id }),
   },
+  // A choice or setting is replaced in the global table only by an older deployment (this one writes the home shard
+  // and deletes the global row): deleted where it is still as copied, else copied again by a later page.
+  {
+    name: "choices",
+    read: (after, limit) => [pageWithHome(homeNotificationPrefs), after ?? 0, limit],
+    upsert: PREFS_UPSERT,
+    remove:
+      "DELETE FROM notification_prefs WHERE rowid IN (SELECT p.rowid FROM notification_prefs p JOIN json_each(?) j ON p.subscriber_id = json_extract(j.value, '$.subscriber_id') AND p.account_no = json_extract(j.value, '$.account_no') AND p.kind = json_extract(j.value, '$.kind') WHERE p.updated_at IS json_extract(j.value, '$.updated_at') AND p.channels IS json_extract(j.value, '$.channels'))",
+    pick: (r) => ({
+      subscriber_id: r.subscriber_id,
+      account_no: r.account_no,
+      kind: r.kind,
+      updated_at: r.updated_at,
+      channels: r.channels,
+    }),
+  },
+  {
+    name: "settings",
+    read: (after, limit) => [pageWithHome(homeNotificationSettings), after ?? 0, limit],
+    upsert: SETTINGS_UPSERT,
+    remove:
+      "DELETE FROM notification_settings WHERE rowid IN (SELECT n.rowid FROM notification_settings n JOIN json_each(?) j ON n.subscriber_id = json_extract(j.value, '$.subscriber_id') WHERE n.updated_at IS json_extract(j.value, '$.updated_at'))",
+    pick: (r) => ({ subscriber_id: r.subscriber_id, updated_at: r.updated_at }),
+  },
 ];
 
 export interface DrainResult {
@@ -122,6 +168,9 @@ export interface DrainResult {
   /** Directory entries of applications, and of chats and requests, moved. */
   applicationEntries: number;
   supportEntries: number;
+  /** Notification choices and settings (quiet hours, consent) moved. */
+  choices: number;
+  settings: number;
   /** D1 calls made (reads, upserts, deletes). */
   calls: number;
   /** Whether the global tables were found drained (nothing left that may move yet). */
@@ -135,7 +184,16 @@ export interface DrainResult {
 export async function drainLegacyNotifications(
   data: DataAccess,
   now = new Date(),
-  { page = DRAIN_PAGE, calls = DRAIN_CALLS }: { page?: number; calls?: number } = {},
+  {
+    page = DRAIN_PAGE,
+    calls = DRAIN_CALLS,
+    afterRead,
+  }: {
+    page?: number;
+    calls?: number;
+    /** Runs between a page's read and its copy (tests: a change the subscriber makes meanwhile). */
+    afterRead?: () => Promise<void>;
+  } = {},
 ): Promise<DrainResult> {
   const result: DrainResult = {
     inbox: 0,
@@ -143,6 +201,8 @@ export async function drainLegacyNotifications(
     pushSubscriptions: 0,
     applicationEntries: 0,
     supportEntries: 0,
+    choices: 0,
+    settings: 0,
     calls: 0,
     drained: true,
   };
@@ -171,6 +231,7 @@ export async function drainLegacyNotifications(
       ).results;
       spent++;
       if (rows.length === 0) break;
+      await afterRead?.();
       after = rows[rows.length - 1]?._r ?? after;
       const byShard = new Map<ShardBinding, Row[]>();
       for (const r of rows) {

@@ -54,8 +54,8 @@ export const preferencesHandler: RouteHandler<typeof r.preferencesRoute, AppEnv>
   // One of the subscriber's accounts (a stranger's is a 404, like every account route), or all of them.
   const accountNo = query === svc.ALL_ACCOUNTS ? svc.ALL_ACCOUNTS : (await requireAccount(db, subscriberId, query)).accountNo;
   const [kinds, settings, devices] = await Promise.all([
-    svc.channelsFor(db, subscriberId, accountNo === svc.ALL_ACCOUNTS ? null : accountNo),
-    svc.getSettings(db, subscriberId),
+    svc.channelsFor(c.get("data"), session, accountNo === svc.ALL_ACCOUNTS ? null : accountNo),
+    svc.getSettings(c.get("data"), session),
     svc.pushDeviceCount(c.get("data"), session),
   ]);
   const lang = c.get("lang");
@@ -80,14 +80,14 @@ export const preferencesHandler: RouteHandler<typeof r.preferencesRoute, AppEnv>
 };
 
 export const setPreferencesHandler: RouteHandler<typeof r.setPreferencesRoute, AppEnv> = async (c) => {
-  const { subscriberId } = requireSession(c);
+  const session = requireSession(c);
   const body = c.req.valid("json");
   const data = c.get("data");
-  if (body.reset && body.accountNo !== svc.ALL_ACCOUNTS) await svc.resetChannels(data, subscriberId, body.accountNo);
-  else await svc.setChannels(data, subscriberId, body.accountNo, body.kinds);
+  if (body.reset && body.accountNo !== svc.ALL_ACCOUNTS) await svc.resetChannels(data, session, body.accountNo);
+  else await svc.setChannels(data, session, body.accountNo, body.kinds);
   if (body.quiet !== undefined || body.marketing !== undefined) {
-    const current = await svc.getSettings(data.global, subscriberId);
-    await svc.setSettings(data.global, subscriberId, {
+    const current = await svc.getSettings(data, session);
+    await svc.setSettings(data, session, {
       quietFrom: body.quiet === undefined ? current.quietFrom : body.quiet ? minutes(body.quiet.from) : null,
       quietTo: body.quiet === undefined ? current.quietTo : body.quiet ? minutes(body.quiet.to) : null,
       marketing: body.marketing ?? current.marketing,

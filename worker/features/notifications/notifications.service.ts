@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, isNull, not, sql } from "drizzle-orm";
+import { and, desc, eq, gte, isNull, not, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import {
   accountDirectory,
@@ -13,7 +13,7 @@ import {
   notificationSettings,
   outages,
 } from "../../db/schema/global";
-import { accounts, inbox, pushSubscriptions } from "../../db/schema/region";
+import { accounts, homeNotificationPrefs, homeNotificationSettings, inbox, pushSubscriptions } from "../../db/schema/region";
 import type { AppEnv } from "../../env";
 import { type DataAccess, type GlobalDb, inList, isShardBinding, type RegionDb, type ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
@@ -58,22 +58,54 @@ export interface KindPrefs {
 
 const parseChannels = (s: string) => s.split(",").filter((c): c is Channel => (CHANNELS as readonly string[]).includes(c));
 
-/** The channels per kind for one account (its own choice, else the all-accounts choice, else the defaults). */
+/** A choice row as read from either place: `channels` null is no choice (a reset's mark on the home shard). */
+export type ChoiceRow = Omit<typeof notificationPrefs.$inferSelect, "channels"> & { channels: string | null };
+
+/**
+ * The subscriber's choices from their home shard and from the global table's rows not yet drained: a home row (even a
+ * reset's mark) wins over the global one for the same account and kind; the marks themselves are left out.
+ */
+export function mergeChoices(home: readonly ChoiceRow[], legacy: readonly ChoiceRow[]): (typeof notificationPrefs.$inferSelect)[] {
+  const key = (r: ChoiceRow) => `${r.subscriberId}|${r.accountNo}|${r.kind}`;
+  const mine = new Set(home.map(key));
+  return [...home, ...legacy.filter((r) => !mine.has(key(r)))].flatMap((r) =>
+    r.channels === null ? [] : [{ ...r, channels: r.channels }],
+  );
+}
+
+/** The preferences page's route, whose reads of the global table go with the session. */
 const PREFERENCES = "GET /api/v1/notifications/preferences";
-/** All the subscriber's choices (every account: a few rows a kind), read with the session on the preferences page. */
+/** The global table's choices not yet drained (every account: a few rows a kind), read with the session on the preferences page. */
 const PREFS_READ = readWithSession([PREFERENCES], (db, who) =>
   db.select().from(notificationPrefs).where(subscriberIs(notificationPrefs.subscriberId, who)),
 );
 
-export async function channelsFor(db: GlobalDb, subscriberId: string, accountNo: string | null): Promise<KindPrefs[]> {
-  const accountNos = accountNo ? [accountNo, ALL_ACCOUNTS] : [ALL_ACCOUNTS];
-  const rows =
-    preread(db, subscriberId, PREFS_READ)?.filter((r) => accountNos.includes(r.accountNo)) ??
-    (await db
+/** The subscriber's choices for these accounts ('*' among them), or all of them: the home shard's and the global table's. */
+async function readChoices(data: DataAccess, owner: InboxOwner, accountNos: readonly string[] | null) {
+  const home = data.shard(owner.homeShard);
+  const mine = eq(homeNotificationPrefs.subscriberId, owner.subscriberId);
+  const [own, legacy] = await Promise.all([
+    home
       .select()
-      .from(notificationPrefs)
-      .where(and(eq(notificationPrefs.subscriberId, subscriberId), inArray(notificationPrefs.accountNo, accountNos))));
-  return channelsFrom(rows, accountNo);
+      .from(homeNotificationPrefs)
+      .where(accountNos ? and(mine, inList(homeNotificationPrefs.accountNo, [...accountNos])) : mine),
+    preread(data.global, owner.subscriberId, PREFS_READ) ??
+      data.global
+        .select()
+        .from(notificationPrefs)
+        .where(
+          and(
+            eq(notificationPrefs.subscriberId, owner.subscriberId),
+            accountNos ? inList(notificationPrefs.accountNo, [...accountNos]) : undefined,
+          ),
+        ),
+  ]);
+  return mergeChoices(own, accountNos ? legacy.filter((r) => accountNos.includes(r.accountNo)) : legacy);
+}
+
+/** The channels per kind for one account (its own choice, else the all-accounts choice, else the defaults). */
+export async function channelsFor(data: DataAccess, owner: InboxOwner, accountNo: string | null): Promise<KindPrefs[]> {
+  return channelsFrom(await readChoices(data, owner, accountNo ? [accountNo, ALL_ACCOUNTS] : [ALL_ACCOUNTS]), accountNo);
 }
 
 /** The channels per kind for one account, from the subscriber's choice rows (others' and other accounts' are ignored). */
@@ -86,13 +118,19 @@ export function channelsFrom(rows: readonly (typeof notificationPrefs.$inferSele
   });
 }
 
+/**
+ * Sets the subscriber's channels for an account (or all of them) in their home shard, then deletes the same choices
+ * from the global table (an older deployment's rows): the home row wins meanwhile, so a failure between leaves the
+ * new choice in force.
+ */
 export async function setChannels(
   data: DataAccess,
-  subscriberId: string,
+  owner: InboxOwner,
   accountNoInput: string,
   items: { kind: NotificationKind; channels: Channel[] }[],
   now = new Date(),
 ): Promise<void> {
+  const { subscriberId } = owner;
   const accountNo =
     accountNoInput === ALL_ACCOUNTS ? ALL_ACCOUNTS : (await requireAccount(data.global, subscriberId, accountNoInput)).accountNo;
   for (const { kind, channels } of items) {
@@ -102,25 +140,52 @@ export async function setChannels(
         { field: kind, message: "field.someChannel" },
       ]);
   }
+  const home = data.shard(owner.homeShard);
   const [first, ...rest] = items.map(({ kind, channels }) => {
     const value = CHANNELS.filter((c) => channels.includes(c)).join(",");
-    return data.global
-      .insert(notificationPrefs)
+    return home
+      .insert(homeNotificationPrefs)
       .values({ subscriberId, accountNo, kind, channels: value, updatedAt: now })
       .onConflictDoUpdate({
-        target: [notificationPrefs.subscriberId, notificationPrefs.accountNo, notificationPrefs.kind],
+        target: [homeNotificationPrefs.subscriberId, homeNotificationPrefs.accountNo, homeNotificationPrefs.kind],
         set: { channels: value, updatedAt: now },
       });
   });
-  if (first) await data.global.batch([first, ...rest]);
+  if (!first) return;
+  await home.batch([first, ...rest]);
+  await data.global.delete(notificationPrefs).where(
+    and(
+      eq(notificationPrefs.subscriberId, subscriberId),
+      eq(notificationPrefs.accountNo, accountNo),
+      inList(
+        notificationPrefs.kind,
+        items.map((i) => i.kind),
+      ),
+    ),
+  );
 }
 
-/** Forgets an account's own choices: it follows the all-accounts choice again. */
-export async function resetChannels(data: DataAccess, subscriberId: string, accountNoInput: string): Promise<void> {
+/**
+ * Forgets an account's own choices: it follows the all-accounts choice again. The global table's rows go first; where
+ * there were any, the home shard keeps a mark of no choice in their place (newer than them), so that the drain, which
+ * may have read them just before, cannot bring them back with its copy.
+ */
+export async function resetChannels(data: DataAccess, owner: InboxOwner, accountNoInput: string, now = new Date()): Promise<void> {
+  const { subscriberId } = owner;
   const { accountNo } = await requireAccount(data.global, subscriberId, accountNoInput);
-  await data.global
+  const legacy = await data.global
     .delete(notificationPrefs)
-    .where(and(eq(notificationPrefs.subscriberId, subscriberId), eq(notificationPrefs.accountNo, accountNo)));
+    .where(and(eq(notificationPrefs.subscriberId, subscriberId), eq(notificationPrefs.accountNo, accountNo)))
+    .returning({ kind: notificationPrefs.kind });
+  const home = data.shard(owner.homeShard);
+  await home.batch([
+    home
+      .delete(homeNotificationPrefs)
+      .where(and(eq(homeNotificationPrefs.subscriberId, subscriberId), eq(homeNotificationPrefs.accountNo, accountNo))),
+    ...legacy.map(({ kind }) =>
+      home.insert(homeNotificationPrefs).values({ subscriberId, accountNo, kind, channels: null, updatedAt: now }),
+    ),
+  ]);
 }
 
 export interface Settings {
@@ -132,11 +197,20 @@ export interface Settings {
 
 const selectSettings = (db: GlobalDb, who: string | SessionSubscriber) =>
   db.select().from(notificationSettings).where(subscriberIs(notificationSettings.subscriberId, who)).limit(1);
+/** The global table's row not yet drained, read with the session on the preferences page. */
 const SETTINGS_READ = readWithSession([PREFERENCES], selectSettings);
 
-export async function getSettings(db: GlobalDb, subscriberId: string): Promise<Settings> {
-  const [row] = preread(db, subscriberId, SETTINGS_READ) ?? (await selectSettings(db, subscriberId));
-  return settingsFrom(row);
+/** The subscriber's settings: their home shard's row, else the global table's not yet drained, else the defaults. */
+export async function getSettings(data: DataAccess, owner: InboxOwner): Promise<Settings> {
+  const [[home], [legacy]] = await Promise.all([
+    data
+      .shard(owner.homeShard)
+      .select()
+      .from(homeNotificationSettings)
+      .where(eq(homeNotificationSettings.subscriberId, owner.subscriberId)),
+    preread(data.global, owner.subscriberId, SETTINGS_READ) ?? selectSettings(data.global, owner.subscriberId),
+  ]);
+  return settingsFrom(home ?? legacy);
 }
 
 /** The subscriber's settings from their row, or the defaults: quiet from 22:00 to 08:00, no marketing (consent is never assumed). */
@@ -146,13 +220,16 @@ export function settingsFrom(row: typeof notificationSettings.$inferSelect | und
     : { quietFrom: 22 * 60, quietTo: 8 * 60, marketing: false };
 }
 
-export async function setSettings(db: GlobalDb, subscriberId: string, s: Settings, now = new Date()): Promise<void> {
+/** Sets the settings in the home shard, then deletes the global table's row (the home row wins meanwhile). */
+export async function setSettings(data: DataAccess, owner: InboxOwner, s: Settings, now = new Date()): Promise<void> {
   if ((s.quietFrom === null) !== (s.quietTo === null))
     throw new AppError(400, "validation", {}, [{ field: "quiet", message: "field.quietBoth" }]);
-  await db
-    .insert(notificationSettings)
-    .values({ subscriberId, ...s, updatedAt: now })
-    .onConflictDoUpdate({ target: notificationSettings.subscriberId, set: { ...s, updatedAt: now } });
+  await data
+    .shard(owner.homeShard)
+    .insert(homeNotificationSettings)
+    .values({ subscriberId: owner.subscriberId, ...s, updatedAt: now })
+    .onConflictDoUpdate({ target: homeNotificationSettings.subscriberId, set: { ...s, updatedAt: now } });
+  await data.global.delete(notificationSettings).where(eq(notificationSettings.subscriberId, owner.subscriberId));
 }
 
 /** Minutes after local midnight of `at` in `tz`. */

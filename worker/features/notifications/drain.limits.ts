@@ -1,0 +1,14 @@
+/**
+ * The upgrade's drain of the global notification tables (notifications.drain.ts), as numbers the capacity model reads
+ * too (scripts/capacity.mts imports no Worker code).
+ */
+
+/** Rows a page reads from the global table (each shard's share goes in one statement as one JSON parameter). */
+export const DRAIN_PAGE = 500;
+/**
+ * The tables it drains: the inbox, deliveries, push subscriptions, the directories of applications and of chats and
+ * requests, notification choices and settings.
+ */
+export const DRAIN_TABLES = 7;
+/** D1 calls one run may spend on the drain, per table (of an invocation's 1,000): 294 over its seven tables. */
+export const DRAIN_CALLS = 42;
