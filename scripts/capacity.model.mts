@@ -66,6 +66,8 @@ export interface Assumptions {
   notificationSettingsPerAccount: number;
   liveSessionsPerAccount: number;
   pushSubscriptionsPerAccount: number;
+  /** Home shards of a page of balance alerts' subscribers, each one read of their charge notices' choices. */
+  alertHomeShardsPerPage: number;
   /** D1 calls the upgrade's drain may spend a table a housekeeping run (DRAIN_CALLS). */
   drainCallsPerTable: number;
   /** Cabinet API requests per account per month (every account, active or not, on average). */

@@ -266,6 +266,13 @@ const ASSUMPTIONS: Assumption[] = [
     unit: "D1 calls / table / run",
     source: `code: DRAIN_CALLS (features/notifications/drain.limits.ts): ${DRAIN_CALLS * DRAIN_TABLES} over its ${DRAIN_TABLES} tables`,
   },
+  {
+    key: "alertHomeShardsPerPage",
+    value: 2,
+    unit: "home shards / page of 90 accounts",
+    source:
+      "assumed: a subscriber's home shard is their first account's, mostly the page's own shard; a relative's account adds another (features/notifications/alerts.service.ts chargeChoices: one read a home shard)",
+  },
   { key: "pushSubscriptionsPerAccount", value: 0.5, unit: "/ account", source: "assumed: half install the PWA and allow pushes" },
   {
     key: "requestsPerAccountMonth",
@@ -1680,8 +1687,9 @@ function main() {
   const moscowShards = boundedPlan.find((p) => p.code === "moscow")?.shards ?? 0;
   const volgaShards = boundedPlan.find((p) => p.code === "volga")?.shards ?? 0;
   const moscowAccountsBounded = boundedPlan.find((p) => p.code === "moscow")?.accounts ?? 0;
-  // A page of balance alerts: its accounts and links, 3 reads, and its events (two a link at most) in batches of 100.
-  const alertPageCalls = 2 + 3 + Math.ceil((2 * 90 * A.linksPerAccount) / 100);
+  // A page of balance alerts: its accounts and links, 3 reads, one a home shard of its subscribers (the charge
+  // notices' choices), and its events (two a link at most) in batches of 100.
+  const alertPageCalls = 2 + 3 + A.alertHomeShardsPerPage + Math.ceil((2 * 90 * A.linksPerAccount) / 100);
   const alertPagesPerMessage = Math.floor(500 / alertPageCalls);
   const alertsPerMessage = Math.min(20_000, alertPagesPerMessage * 90);
   const stormGlobalPeak = peakList.find((p) => p.name === "login storm" && p.where === "global database");
@@ -2203,7 +2211,7 @@ the close's delete of it bills them again.
   (\`STEP_LIMITS\`, \`STEP_LEASE_MS\`, \`runStepShard\` in features/cron/daily.service.ts). A shard of
   ${n0(perShardBounded)} accounts is ${n0(Math.ceil((A.bonusShare * perShardBounded) / 150))}–${n0(Math.ceil((A.bonusShare * perShardBounded) / 75))} messages of points (150 members a message at a typical 3 calls, 75 at 6) and
   ${n0(Math.ceil(perShardBounded / alertsPerMessage))} of alerts (${n0(alertPagesPerMessage)} pages of 90 a message: a page's events go in batches of 100, so a page is at most
-  ${n0(alertPageCalls)} calls; one event a call, it was two pages a message); Moscow's ${n0(moscowShards)} shards' chains go side by side, as many at once as the
+  ${n0(alertPageCalls)} calls with its subscribers' choices on ${n0(A.alertHomeShardsPerPage)} home shards, a call each; one event a call, it was two pages a message); Moscow's ${n0(moscowShards)} shards' chains go side by side, as many at once as the
   queue's consumer runs (up to 250 invocations: <https://developers.cloudflare.com/queues/platform/limits/>), minutes
   at about a second a message where one chain for the region was ${n0(Math.ceil((A.bonusShare * 5_645_007) / 150))}–${n0(Math.ceil((A.bonusShare * 5_645_007) / 64))} messages of points
   and ${n0(Math.ceil(5_645_007 / 180))} of alerts (two pages a message) one after another (${n0((A.bonusShare * 5_645_007) / 150 / 3600)}–${n0((A.bonusShare * 5_645_007) / 64 / 3600)} hours of points, then ${n0(5_645_007 / 180 / 3600)} of alerts);

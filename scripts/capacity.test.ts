@@ -75,6 +75,7 @@ const zero = Object.fromEntries(
     "notificationSettingsPerAccount",
     "liveSessionsPerAccount",
     "pushSubscriptionsPerAccount",
+    "alertHomeShardsPerPage",
     "drainCallsPerTable",
     "requestsPerAccountMonth",
     "rowsReadPerRequest",

@@ -11,6 +11,7 @@ import { balanceAlerts } from "../../worker/features/notifications/alerts.servic
 import { readForEvents } from "../../worker/features/notifications/notifications.consumer";
 import { drainLegacyNotifications } from "../../worker/features/notifications/notifications.drain";
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
+import { ALL_ACCOUNTS, resetChannels, setChannels, setSettings } from "../../worker/features/notifications/notifications.service";
 import { createDataAccess, type ShardBinding, shardDatabase } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { localDay } from "../../worker/platform/region";
@@ -207,6 +208,74 @@ describe("notification choices in the subscriber's home shard", () => {
       { account_no: no, kind: "block", channels: null },
       { account_no: no, kind: "outage", channels: null },
     ]);
+  });
+
+  it("keep a reset when two drains copy the same row, and when the reset is sent twice while a drain copies", async () => {
+    const s = await subscriber("DB_MOSCOW_2");
+    const [no] = s.nos as [string];
+    const old = Date.now() - 86_400_000;
+    const reset = async () => expect((await put(s.cookie, { accountNo: no, kinds: [], reset: true })).status).toBe(204);
+    // Two drains at once: the second reads the row, the first copies and deletes it, the reset finds it in the home
+    // shard only, and then the second's copy arrives (before, with no mark written, it put the choice back).
+    await legacyChoice(s.id, no, "block", "inapp,sms", old).run();
+    let inner = false;
+    await drainAll(async () => {
+      if (inner) return;
+      inner = true;
+      expect(await rowsOf(s.home, s.id)).toEqual([]);
+      await drainAll();
+      expect(await rowsOf(s.home, s.id)).toEqual([{ account_no: no, kind: "block", channels: "inapp,sms" }]);
+      await reset();
+    });
+    expect(inner).toBe(true);
+    expect(channelsOf(await prefs(s.cookie, no), "block")?.isDefault).toBe(true);
+    expect(await rowsOf(s.home, s.id)).toEqual([{ account_no: no, kind: "block", channels: null }]);
+    // The reset sent twice while a drain copies a choice of the same account (before, the second reset deleted the
+    // first one's mark).
+    await legacyChoice(s.id, no, "outage", "sms", old).run();
+    let twice = false;
+    await drainAll(async () => {
+      if (twice) return;
+      twice = true;
+      await Promise.all([reset(), reset()]);
+      await reset();
+    });
+    expect(twice).toBe(true);
+    const one = await prefs(s.cookie, no);
+    expect(one.kinds.filter((k) => !k.isDefault)).toEqual([]);
+    expect(await rowsOf(s.home, s.id)).toEqual([
+      { account_no: no, kind: "block", channels: null },
+      { account_no: no, kind: "outage", channels: null },
+    ]);
+    // A choice made after the reset stands over its mark.
+    expect((await put(s.cookie, { accountNo: no, kinds: [{ kind: "block", channels: ["push"] }] })).status).toBe(204);
+    expect(channelsOf(await prefs(s.cookie, no), "block")).toMatchObject({ channels: ["push"], isDefault: false });
+  });
+
+  it("stay in the global table while the deployment keeps them there (CHOICES_STORE), read the same, and are not drained", async () => {
+    const s = await subscriber("DB_URAL");
+    const [no] = s.nos as [string];
+    const data = createDataAccess({ ...env, CHOICES_STORE: "global" } as typeof env);
+    expect(data.choicesStore).toBe("global");
+    const owner = { subscriberId: s.id, homeShard: "DB_URAL" as const };
+    await setChannels(data, owner, ALL_ACCOUNTS, [{ kind: "outage", channels: ["sms", "push"] }]);
+    await setChannels(data, owner, no, [{ kind: "block", channels: ["email"] }]);
+    await setSettings(data, owner, { quietFrom: 60, quietTo: 120, marketing: true });
+    expect(await rowsOf(s.home, s.id)).toEqual([]);
+    expect(await rowsOf(env.DB, s.id)).toEqual([
+      { account_no: "*", kind: "outage", channels: "sms,push" },
+      { account_no: no, kind: "block", channels: "email" },
+    ]);
+    expect(await settingsOf(env.DB, s.id)).toEqual({ quiet_from: 60, quiet_to: 120, marketing: 1 });
+    // The page reads them (the Worker the test calls keeps choices home, and reads both places).
+    expect(channelsOf(await prefs(s.cookie), "outage")?.channels).toEqual(["sms", "push"]);
+    expect((await prefs(s.cookie)).quiet).toEqual({ from: "01:00", to: "02:00" });
+    const kept = await drainLegacyNotifications(data, new Date());
+    expect({ choices: kept.choices, settings: kept.settings, drained: kept.drained }).toEqual({ choices: 0, settings: 0, drained: false });
+    expect(await rowsOf(env.DB, s.id)).toHaveLength(2);
+    await resetChannels(data, owner, no);
+    expect(await rowsOf(env.DB, s.id)).toEqual([{ account_no: "*", kind: "outage", channels: "sms,push" }]);
+    expect(await rowsOf(s.home, s.id)).toEqual([]);
   });
 
   it("decide what an event sends, from the home shard's choices and quiet hours over an older deployment's", async () => {

@@ -248,6 +248,13 @@ export interface DataAccess {
    * housekeeping drains the global tables into the home shards only under "home".
    */
   directoryStore: "home" | "global";
+  /**
+   * Where subscribers' notification choices and settings are written (`CHOICES_STORE`): "home", their home shard (the
+   * default), or "global", the global tables — for the release that first brings the home shards' tables, so that a
+   * rollback of it finds every choice (an opt-out among them). Both places are read either way; housekeeping drains the
+   * global tables into the home shards only under "home".
+   */
+  choicesStore: "home" | "global";
   /** The message stores (`MESSAGES_<n>`): SMS and emails handed to providers, by dedupe key (platform/message-stores.ts). */
   messages: MessageStores;
   /**
@@ -315,6 +322,7 @@ export function createDataAccess(env: Env): DataAccess {
     hasShard: (binding): binding is ShardBinding => shardDatabase(env, binding) !== undefined,
     sessionStore: (env as { SESSION_STORE?: string }).SESSION_STORE === "global" ? "global" : "home",
     directoryStore: (env as { DIRECTORY_STORE?: string }).DIRECTORY_STORE === "global" ? "global" : "home",
+    choicesStore: (env as { CHOICES_STORE?: string }).CHOICES_STORE === "global" ? "global" : "home",
     shardForRegion(regionCode) {
       const binding = shardOfRegion(regionCode);
       if (!binding) throw new RangeError(`unknown region ${regionCode}`);

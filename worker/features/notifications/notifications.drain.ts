@@ -209,8 +209,12 @@ export async function drainLegacyNotifications(
   const global = d1Of(data.global);
   // The directories move only once new entries go to the home shards (`DIRECTORY_STORE`): a deployment that still
   // writes them to the global tables keeps them there, for a rollback past it to find them.
-  const plans =
-    data.directoryStore === "home" ? PLANS : PLANS.filter((p) => p.name !== "applicationEntries" && p.name !== "supportEntries");
+  // So do the notification choices and settings (`CHOICES_STORE`).
+  const plans = PLANS.filter(
+    (p) =>
+      (data.directoryStore === "home" || (p.name !== "applicationEntries" && p.name !== "supportEntries")) &&
+      (data.choicesStore === "home" || (p.name !== "choices" && p.name !== "settings")),
+  );
   // Tables left where they are are not drained.
   if (plans.length < PLANS.length) result.drained = false;
   for (const plan of plans) {

@@ -119,9 +119,9 @@ export function channelsFrom(rows: readonly (typeof notificationPrefs.$inferSele
 }
 
 /**
- * Sets the subscriber's channels for an account (or all of them) in their home shard, then deletes the same choices
- * from the global table (an older deployment's rows): the home row wins meanwhile, so a failure between leaves the
- * new choice in force.
+ * Sets the subscriber's channels for an account (or all of them). In their home shard, then the same choices deleted
+ * from the global table (an older deployment's rows): the home row wins meanwhile, so a failure between leaves the new
+ * choice in force. Where the deployment keeps choices global (`CHOICES_STORE`), in the global table.
  */
 export async function setChannels(
   data: DataAccess,
@@ -140,52 +140,85 @@ export async function setChannels(
         { field: kind, message: "field.someChannel" },
       ]);
   }
+  const rows = items.map(({ kind, channels }) => ({
+    subscriberId,
+    accountNo,
+    kind,
+    channels: CHANNELS.filter((c) => channels.includes(c)).join(","),
+    updatedAt: now,
+  }));
+  if (rows.length === 0) return;
+  if (data.choicesStore === "global") {
+    const [first, ...rest] = rows.map((r) =>
+      data.global
+        .insert(notificationPrefs)
+        .values(r)
+        .onConflictDoUpdate({
+          target: [notificationPrefs.subscriberId, notificationPrefs.accountNo, notificationPrefs.kind],
+          set: { channels: r.channels, updatedAt: now },
+        }),
+    );
+    if (first) await data.global.batch([first, ...rest]);
+    return;
+  }
   const home = data.shard(owner.homeShard);
-  const [first, ...rest] = items.map(({ kind, channels }) => {
-    const value = CHANNELS.filter((c) => channels.includes(c)).join(",");
-    return home
+  const [first, ...rest] = rows.map((r) =>
+    home
       .insert(homeNotificationPrefs)
-      .values({ subscriberId, accountNo, kind, channels: value, updatedAt: now })
+      .values(r)
       .onConflictDoUpdate({
         target: [homeNotificationPrefs.subscriberId, homeNotificationPrefs.accountNo, homeNotificationPrefs.kind],
-        set: { channels: value, updatedAt: now },
-      });
-  });
-  if (!first) return;
-  await home.batch([first, ...rest]);
+        set: { channels: r.channels, updatedAt: now },
+      }),
+  );
+  if (first) await home.batch([first, ...rest]);
   await data.global.delete(notificationPrefs).where(
     and(
       eq(notificationPrefs.subscriberId, subscriberId),
       eq(notificationPrefs.accountNo, accountNo),
       inList(
         notificationPrefs.kind,
-        items.map((i) => i.kind),
+        rows.map((r) => r.kind),
       ),
     ),
   );
 }
 
 /**
- * Forgets an account's own choices: it follows the all-accounts choice again. The global table's rows go first; where
- * there were any, the home shard keeps a mark of no choice in their place (newer than them), so that the drain, which
- * may have read them just before, cannot bring them back with its copy.
+ * Forgets an account's own choices: it follows the all-accounts choice again. In the home shard nothing is deleted:
+ * each kind chosen there or in the global table gets a mark of no choice (`channels` null) dated now, and only then
+ * are the global rows deleted. A copy the drain read before (one drain or two at once, and whether this reset is the
+ * first, a repeated one or a retry) is older than the mark and does not replace it (`PREFS_UPSERT`), so the choice
+ * cannot come back; a failure before the global delete leaves the marks in force, and a retry marks again. Where the
+ * deployment keeps choices global (`CHOICES_STORE`), the global rows are deleted (nothing drains them there).
  */
 export async function resetChannels(data: DataAccess, owner: InboxOwner, accountNoInput: string, now = new Date()): Promise<void> {
   const { subscriberId } = owner;
   const { accountNo } = await requireAccount(data.global, subscriberId, accountNoInput);
-  const legacy = await data.global
-    .delete(notificationPrefs)
-    .where(and(eq(notificationPrefs.subscriberId, subscriberId), eq(notificationPrefs.accountNo, accountNo)))
-    .returning({ kind: notificationPrefs.kind });
+  const legacyRows = and(eq(notificationPrefs.subscriberId, subscriberId), eq(notificationPrefs.accountNo, accountNo));
+  if (data.choicesStore === "global") {
+    await data.global.delete(notificationPrefs).where(legacyRows);
+    return;
+  }
   const home = data.shard(owner.homeShard);
-  await home.batch([
+  // The global table first, then the home shard: the drain copies a row home before it deletes it here, so a row
+  // this read misses is in the home shard by the time the next one reads it.
+  const legacy = await data.global.select({ kind: notificationPrefs.kind }).from(notificationPrefs).where(legacyRows);
+  const own = await home
+    .select({ kind: homeNotificationPrefs.kind })
+    .from(homeNotificationPrefs)
+    .where(and(eq(homeNotificationPrefs.subscriberId, subscriberId), eq(homeNotificationPrefs.accountNo, accountNo)));
+  const [first, ...rest] = [...new Set([...own, ...legacy].map((r) => r.kind))].map((kind) =>
     home
-      .delete(homeNotificationPrefs)
-      .where(and(eq(homeNotificationPrefs.subscriberId, subscriberId), eq(homeNotificationPrefs.accountNo, accountNo))),
-    ...legacy.map(({ kind }) =>
-      home.insert(homeNotificationPrefs).values({ subscriberId, accountNo, kind, channels: null, updatedAt: now }),
-    ),
-  ]);
+      .insert(homeNotificationPrefs)
+      .values({ subscriberId, accountNo, kind, channels: null, updatedAt: now })
+      .onConflictDoUpdate({
+        target: [homeNotificationPrefs.subscriberId, homeNotificationPrefs.accountNo, homeNotificationPrefs.kind],
+        set: { channels: null, updatedAt: now },
+      }),
+  );
+  if (first) await home.batch([first, ...rest]);
+  if (legacy.length > 0) await data.global.delete(notificationPrefs).where(legacyRows);
 }
 
 export interface Settings {
@@ -220,10 +253,20 @@ export function settingsFrom(row: typeof notificationSettings.$inferSelect | und
     : { quietFrom: 22 * 60, quietTo: 8 * 60, marketing: false };
 }
 
-/** Sets the settings in the home shard, then deletes the global table's row (the home row wins meanwhile). */
+/**
+ * Sets the settings in the home shard, then deletes the global table's row (the home row wins meanwhile); where the
+ * deployment keeps choices global (`CHOICES_STORE`), in the global table.
+ */
 export async function setSettings(data: DataAccess, owner: InboxOwner, s: Settings, now = new Date()): Promise<void> {
   if ((s.quietFrom === null) !== (s.quietTo === null))
     throw new AppError(400, "validation", {}, [{ field: "quiet", message: "field.quietBoth" }]);
+  if (data.choicesStore === "global") {
+    await data.global
+      .insert(notificationSettings)
+      .values({ subscriberId: owner.subscriberId, ...s, updatedAt: now })
+      .onConflictDoUpdate({ target: notificationSettings.subscriberId, set: { ...s, updatedAt: now } });
+    return;
+  }
   await data
     .shard(owner.homeShard)
     .insert(homeNotificationSettings)
