@@ -259,10 +259,16 @@ export function businessRows(a: Assumptions): Record<string, number> {
 
 /**
  * The business tables kept on each organisation's home shard (features/business/org-home.ts): its closing documents
- * with their lines, and its audit (moved there by housekeeping from the global table, which keeps a day or so of it).
- * The rest of `businessRows` is still in the global database.
+ * with their lines, its payments with their lines, and its audit (moved there by housekeeping from the global table,
+ * which keeps a day or so of it). The rest of `businessRows` is still in the global database.
  */
-export const BUSINESS_HOME_TABLES: readonly string[] = ["closing_documents", "closing_lines", "org_audit"];
+export const BUSINESS_HOME_TABLES: readonly string[] = [
+  "closing_documents",
+  "closing_lines",
+  "org_payments",
+  "org_payment_lines",
+  "org_audit",
+];
 
 /** `businessRows` split by where they are: the home shards', and the global database's. */
 export function businessSplit(a: Assumptions): { home: Record<string, number>; global: Record<string, number> } {

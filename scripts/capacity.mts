@@ -847,8 +847,9 @@ function businessSample(
         audit("invoice.issued", invoiceId);
       }
       if (org.admin && when(A.orgPaymentsPerOrgMonth)) {
-        const paymentId = idAt(t);
-        gput("org_payments", {
+        // On the organisation's home shard, its id naming it (features/business/org-home.ts newOrgPaymentId).
+        const paymentId = `op-${idAt(t)}-DB_MOSCOW_2`;
+        put("org_payments", {
           id: paymentId,
           org_id: org.id,
           payer_id: org.admin,
@@ -868,7 +869,7 @@ function businessSample(
           credited_at: t + 30_000,
         });
         for (const acc of org.accounts)
-          gput("org_payment_lines", {
+          put("org_payment_lines", {
             payment_id: paymentId,
             account_no: acc.no,
             amount_kop: int(50_000, 900_000),
@@ -2108,8 +2109,8 @@ the close's delete of it bills them again.
   ${n0(businessMonthBytes)} bytes, and nothing deletes them. At ${n1(A.organisations / 1e6)} M organisations that is
   ${gb(A.organisations * businessMonthBytes * 12)} a year, ${gb(A.organisations * businessMonthBytes * A.months)} after ${A.months} months: in one database they would fill
   ${pct(A.headroom)} of it in ${n1((A.shardBytes * A.headroom) / (A.organisations * businessMonthBytes))} months.
-  - **On the organisation's home shard** (features/business/org-home.ts): its closing documents, their lines and its
-    audit, ${n0(businessHomeMonthBytes)} bytes a month (${pct(businessHomeMonthBytes / businessMonthBytes)} of it). The home shard is
+  - **On the organisation's home shard** (features/business/org-home.ts): its closing documents, their lines, its
+    payments with their lines, and its audit, ${n0(businessHomeMonthBytes)} bytes a month (${pct(businessHomeMonthBytes / businessMonthBytes)} of it). The home shard is
     \`organisations.home_shard\`: the shard of its account with the lowest number when it was registered (with no account, the
     shard a new Moscow account would get), which never changes. Spread over the shards as their accounts are, that is
     ${n1(businessPerAccountMonth)} bytes an account a month, counted in the shard's bytes above: they grow with the years there, ${n0(businessPerAccountMonth * A.months)} bytes an
@@ -2127,12 +2128,18 @@ the close's delete of it bills them again.
     ${n0(AUDIT_DRAIN_SHARDS * AUDIT_DRAIN_PAGE * A.housekeepingRunsPerDay)} entries a day. The log and its export read both places and show each entry once.
     An older deployment's documents stay in the global tables, read beside the home shard's (listed, downloaded and corrected: the
     correction goes home).
-  - **Still in the global database (not moved yet)**: invoices, payments and their lines, the bank statements' lines, acts of
+    A payment (\`topup.service.ts\`) is written there with its lines and its audit entry in one batch, and its id names the
+    shard (\`op-<id>-<binding>\`), so the acquirer's report finds it without looking it up. The hourly sweep finds the ones it
+    must still look at through the global \`org_payments_open\`: a row written before the payment and deleted once it is
+    settled in the ledgers, failed, or past the three days it is asked of the acquirer (a refund writes it again), so it
+    holds a few days of payments (${n0((A.orgPaymentsPerOrgMonth * A.organisations * 3) / DAYS_PER_MONTH)} rows at the target, under 10 MB), not the years. An older
+    deployment's payments stay in the global table, where their reports, the sweep and a replay of their key find them.
+  - **Still in the global database (not moved yet)**: invoices and their lines, the bank statements' lines, acts of
     reconciliation and requests: ${n0(businessGlobalMonthBytes)} bytes an organisation a month, ${gb(A.organisations * businessGlobalMonthBytes * 12)} a year at
     ${n1(A.organisations / 1e6)} M organisations, filling ${pct(A.headroom)} of one database in ${n1((A.shardBytes * A.headroom) / Math.max(1, A.organisations * businessGlobalMonthBytes))} months
     on their own. They go home the same way; what holds them back is that other organisations' work finds them: the bank
-    statement import matches a transfer by the invoice's number alone, and the payments' hourly sweep and the acquirer's webhook
-    find a payment by its id, so each needs the home shard named in the number or id, or a chain per shard.
+    statement import matches a transfer by the invoice's number alone, so the number must name its shard, or a global
+    index of numbers stay.
     The organisation, its members and its accounts stay global (${n0(bytesOf({ organisations: 1 / A.accountsPerOrg, org_accounts: 1, org_members: 1 / A.accountsPerOrg }, m))} bytes per business account, fixed).
   - The monthly job that issues the УПД read every organisation in one query and sent
     their messages from one cron invocation, every hour of the five days: at ${n1(A.organisations / 1e6)} M organisations, all their ids in

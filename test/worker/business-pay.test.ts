@@ -19,9 +19,11 @@ import {
   sweepCalls,
   sweepOrgPayments,
 } from "../../worker/features/business/topup.service";
+import { sha256Hex } from "../../worker/platform/crypto";
 import { createDataAccess, type DataAccess, queriesUsed, type RegionDb, type ShardBinding } from "../../worker/platform/db";
+import { newId } from "../../worker/platform/ids";
 import { notifier } from "../../worker/platform/notify";
-import { api, call, json, login, watchWebhooks } from "./helpers";
+import { api, call, json, login, orgHomeOf, watchWebhooks } from "./helpers";
 
 const VETER = "org-demo-veter";
 const SMIRNOV = "org-demo-smirnov";
@@ -113,11 +115,24 @@ async function balance(shard: ShardBinding, accountNo: string) {
   return row?.s ?? 0;
 }
 
+/** The payment's entries of this action in the organisation's audit, on its home shard and in the global table. */
 async function auditCount(paymentId: string, action: string) {
-  const row = await env.DB.prepare("SELECT count(*) AS n FROM org_audit WHERE org_id = ? AND action = ? AND details LIKE ?")
-    .bind(VETER, action, `%"paymentId":"${paymentId}"%`)
-    .first<{ n: number }>();
-  return row?.n ?? 0;
+  let n = 0;
+  for (const db of [await orgHomeOf(VETER), env.DB]) {
+    const row = await db
+      .prepare("SELECT count(*) AS n FROM org_audit WHERE org_id = ? AND action = ? AND json_extract(details, '$.paymentId') = ?")
+      .bind(VETER, action, paymentId)
+      .first<{ n: number }>();
+    n += row?.n ?? 0;
+  }
+  return n;
+}
+
+/** Where the payment is: the shard its id names (`op-<id>-<binding>`), none of it in the global database. */
+function paymentDb(paymentId: string): D1Database {
+  const binding = /^op-[0-9a-v]{26}-([A-Z0-9_]+)$/.exec(paymentId)?.[1];
+  if (!binding) throw new Error(`${paymentId} names no shard`);
+  return shardDb(binding as ShardBinding);
 }
 
 /** Enters a card on the sandbox's hosted page; returns where the payer is sent next. */
@@ -222,8 +237,15 @@ describe("the accountant pays for several accounts in one payment", () => {
     expect(ids[0]).toBe(ids[1]);
     const other = await pay(cookie, VETER, { ...body, items: [{ accountNo: a?.accountNo, amountKop: 6_000 }], totalKop: 6_000 }, key);
     expect(other.status).toBe(409);
-    const rows = await env.DB.prepare("SELECT count(*) AS n FROM org_payments WHERE idempotency_key = ?").bind(key).first<{ n: number }>();
+    const rows = await paymentDb(ids[0] ?? "")
+      .prepare("SELECT count(*) AS n FROM org_payments WHERE idempotency_key = ?")
+      .bind(key)
+      .first<{ n: number }>();
     expect(rows?.n).toBe(1);
+    const global = await env.DB.prepare("SELECT count(*) AS n FROM org_payments WHERE idempotency_key = ?")
+      .bind(key)
+      .first<{ n: number }>();
+    expect(global?.n).toBe(0);
   });
 
   it("a declined card fails the payment once and credits nothing", { timeout: 30_000 }, async () => {
@@ -315,14 +337,15 @@ describe("reports of the payment, however many and however they come", () => {
     expect(mid.lines.every((l) => l.credited)).toBe(true);
     expect(await credited(b.shard, payment.id, b.accountNo)).toEqual({ n: 1, sum: 4_100 });
     // A crash after the ledger write but before the mark: the sweep writes nothing twice.
-    await env.DB.prepare("UPDATE org_payment_lines SET credited_at = NULL WHERE payment_id = ?").bind(payment.id).run();
-    await env.DB.prepare("UPDATE org_payments SET credited_at = NULL WHERE id = ?").bind(payment.id).run();
+    await paymentDb(payment.id).prepare("UPDATE org_payment_lines SET credited_at = NULL WHERE payment_id = ?").bind(payment.id).run();
+    await paymentDb(payment.id).prepare("UPDATE org_payments SET credited_at = NULL WHERE id = ?").bind(payment.id).run();
     const acquirer = sandboxAcquirer(env, "http://msk.kabinet.localhost");
     await sweepOrgPayments(createDataAccess(env), acquirer, notifier(env));
     await applyOrgPayment(createDataAccess(env), notifier(env), ap, "webhook");
     expect(await credited(a.shard, payment.id, a.accountNo)).toEqual({ n: 1, sum: 2_500 });
     expect(await credited(b.shard, payment.id, b.accountNo)).toEqual({ n: 1, sum: 4_100 });
-    const marked = await env.DB.prepare("SELECT credited_at FROM org_payments WHERE id = ?")
+    const marked = await paymentDb(payment.id)
+      .prepare("SELECT credited_at FROM org_payments WHERE id = ?")
       .bind(payment.id)
       .first<{ credited_at: number | null }>();
     expect(marked?.credited_at).not.toBeNull();
@@ -340,7 +363,8 @@ describe("the hourly sweep", () => {
     const crashing = withBatchesFailing(b.shard);
     // First in order: a payment whose result never came, and the acquirer fails when asked.
     const lost = await started([{ accountNo: a.accountNo, amountKop: 1_000 }]);
-    await env.DB.prepare("UPDATE org_payments SET created_at = ? WHERE id = ?")
+    await paymentDb(lost.payment.id)
+      .prepare("UPDATE org_payments SET created_at = ? WHERE id = ?")
       .bind(Date.now() - 60 * 60_000, lost.payment.id)
       .run();
     const payments: string[] = [];
@@ -394,7 +418,8 @@ describe("the hourly sweep", () => {
     for (const [i, id] of payments.entries()) {
       expect(await credited(b.shard, id, b.accountNo)).toEqual({ n: 1, sum: 2_000 + i });
       expect(await credited(a.shard, id, a.accountNo)).toEqual({ n: 1, sum: 1_000 + i });
-      const row = await env.DB.prepare("SELECT credited_at FROM org_payments WHERE id = ?")
+      const row = await paymentDb(id)
+        .prepare("SELECT credited_at FROM org_payments WHERE id = ?")
         .bind(id)
         .first<{ credited_at: number | null }>();
       expect(row?.credited_at).not.toBeNull();
@@ -596,9 +621,177 @@ describe("hostile amounts and splits", () => {
     const noKey = await pay(cookie, VETER, { items: [{ accountNo: A, amountKop: 5_000 }], totalKop: 5_000 }, null);
     expect(noKey.status).toBe(400);
     expect((await json<Problem>(noKey)).errors?.[0]?.field).toBe("Idempotency-Key");
-    const none = await env.DB.prepare("SELECT count(*) AS n FROM org_payments WHERE amount_kop IN (0, 9999, 1) OR amount_kop < 0").first<{
-      n: number;
-    }>();
+    const none = await (await orgHomeOf(VETER))
+      .prepare("SELECT count(*) AS n FROM org_payments WHERE amount_kop IN (0, 9999, 1) OR amount_kop < 0")
+      .first<{ n: number }>();
     expect(none?.n).toBe(0);
+  });
+});
+
+describe("on the organisation's home shard (issue 20)", () => {
+  const homeOf = async () =>
+    (await env.DB.prepare("SELECT home_shard AS s FROM organisations WHERE id = ?").bind(VETER).first<{ s: string }>())?.s ?? "";
+  const openRows = async (id: string) =>
+    (await env.DB.prepare("SELECT count(*) AS n FROM org_payments_open WHERE id = ?").bind(id).first<{ n: number }>())?.n ?? 0;
+  const globalRows = async (id: string) =>
+    (
+      await env.DB.prepare(
+        "SELECT (SELECT count(*) FROM org_payments WHERE id = ?1) + (SELECT count(*) FROM org_payment_lines WHERE payment_id = ?1) AS n",
+      )
+        .bind(id)
+        .first<{ n: number }>()
+    )?.n ?? 0;
+  const report = (payment: { id: string; amountKop: number }, acquirer: string, status: AcquirerPayment["status"], accountNo: string) =>
+    applyOrgPayment(
+      createDataAccess(env),
+      notifier(env),
+      {
+        id: acquirer,
+        status,
+        amountKop: payment.amountKop,
+        method: "card",
+        metadata: { paymentId: payment.id, accountNo },
+      },
+      "webhook",
+    );
+
+  it("is written there, its id naming the shard, and leaves the sweep's rows once settled, failed or refunded and debited", async () => {
+    const [a, b] = await twoShards();
+    if (!a || !b) throw new Error("pair");
+    const home = await homeOf();
+    const lines = [
+      { accountNo: a.accountNo, amountKop: 4_100 },
+      { accountNo: b.accountNo, amountKop: 4_200 },
+    ];
+    const { payment, acquirerId: aid } = await started(lines);
+    expect(payment.id).toMatch(new RegExp(`^op-[0-9a-v]{26}-${home}$`));
+    const db = paymentDb(payment.id);
+    expect(await db.prepare("SELECT status FROM org_payments WHERE id = ?").bind(payment.id).first()).toEqual({ status: "pending" });
+    expect(await db.prepare("SELECT count(*) AS n FROM org_payment_lines WHERE payment_id = ?").bind(payment.id).first()).toEqual({ n: 2 });
+    expect(await globalRows(payment.id)).toBe(0);
+    expect(await auditCount(payment.id, "payment.started")).toBe(1);
+    expect(await openRows(payment.id)).toBe(1);
+    // Succeeded: credited in both accounts' shards, settled, out of the sweep's rows.
+    expect(await report(payment, aid, "succeeded", a.accountNo)).toBe("applied");
+    expect(await credited(a.shard, payment.id, a.accountNo)).toEqual({ n: 1, sum: 4_100 });
+    expect(await credited(b.shard, payment.id, b.accountNo)).toEqual({ n: 1, sum: 4_200 });
+    expect(await openRows(payment.id)).toBe(0);
+    expect(await globalRows(payment.id)).toBe(0);
+    // Refunded: back in the sweep's rows until debited, then out again; each share debited once.
+    await Promise.all([report(payment, aid, "refunded", a.accountNo), report(payment, aid, "refunded", a.accountNo)]);
+    expect(await openRows(payment.id)).toBe(0);
+    const debits = await shardDb(a.shard)
+      .prepare("SELECT count(*) AS n, sum(amount_kop) AS s FROM ledger_entries WHERE idempotency_key = ?")
+      .bind(refundKey(payment.id, a.accountNo))
+      .first();
+    expect(debits).toEqual({ n: 1, s: -4_100 });
+    expect(await auditCount(payment.id, "payment.refunded")).toBe(1);
+    // Failed: nothing credited, out of the sweep's rows.
+    const declined = await started([{ accountNo: a.accountNo, amountKop: 4_300 }]);
+    expect(await report(declined.payment, declined.acquirerId, "canceled", a.accountNo)).toBe("applied");
+    expect(await openRows(declined.payment.id)).toBe(0);
+    expect(await credited(a.shard, declined.payment.id, a.accountNo)).toEqual({ n: 0, sum: 0 });
+    expect(await auditCount(declined.payment.id, "payment.failed")).toBe(1);
+  });
+
+  it("finishes an older deployment's payment where it is: its report credits it, the sweep one left unsettled, and its key's replay returns it", async () => {
+    const [a] = await twoShards();
+    if (!a) throw new Error("pair");
+    const payer = (
+      await env.DB.prepare("SELECT subscriber_id AS id FROM org_members WHERE org_id = ? AND role = 'accountant'").bind(VETER).first<{
+        id: string;
+      }>()
+    )?.id;
+    const legacy = async (status: string, key: string, amountKop: number, acquirer: string | null) => {
+      const id = `op-${newId()}`;
+      const hash = await sha256Hex(JSON.stringify([VETER, "card", [{ accountNo: a.accountNo, amountKop }]]));
+      const now = Date.now() - 60 * 60_000;
+      await env.DB.batch([
+        env.DB.prepare(
+          "INSERT INTO org_payments (id, org_id, payer_id, idempotency_key, request_hash, amount_kop, method, status, acquirer_payment_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'card', ?, ?, ?, ?)",
+        ).bind(id, VETER, payer, key, hash, amountKop, status, acquirer, now, now),
+        env.DB.prepare("INSERT INTO org_payment_lines (payment_id, account_no, amount_kop) VALUES (?, ?, ?)").bind(
+          id,
+          a.accountNo,
+          amountKop,
+        ),
+      ]);
+      return { id, amountKop };
+    };
+    // Its report, however often it comes: credited once, where it is.
+    const reported = await legacy("pending", crypto.randomUUID(), 5_100, "legacy-acq-1");
+    await Promise.all([
+      report(reported, "legacy-acq-1", "succeeded", a.accountNo),
+      report(reported, "legacy-acq-1", "succeeded", a.accountNo),
+    ]);
+    expect(await credited(a.shard, reported.id, a.accountNo)).toEqual({ n: 1, sum: 5_100 });
+    expect(
+      await env.DB.prepare("SELECT status, credited_at IS NOT NULL AS settled FROM org_payments WHERE id = ?").bind(reported.id).first(),
+    ).toEqual({
+      status: "succeeded",
+      settled: 1,
+    });
+    expect(await auditCount(reported.id, "payment.succeeded")).toBe(1);
+    // One succeeded and never credited (a crash before the upgrade): the sweep credits it.
+    const left = await legacy("succeeded", crypto.randomUUID(), 5_200, "legacy-acq-2");
+    await sweepOrgPayments(createDataAccess(env), sandboxAcquirer(env, "http://msk.kabinet.localhost"), notifier(env));
+    expect(await credited(a.shard, left.id, a.accountNo)).toEqual({ n: 1, sum: 5_200 });
+    // The same request again with the key an older deployment took: that payment, not a second one on the home shard.
+    const key = crypto.randomUUID();
+    const replayed = await legacy("succeeded", key, 5_300, "legacy-acq-3");
+    const again = await pay(
+      await as("biz.accountant"),
+      VETER,
+      { items: [{ accountNo: a.accountNo, amountKop: 5_300 }], totalKop: 5_300 },
+      key,
+    );
+    expect(again.status).toBe(201);
+    expect((await json<Started>(again)).payment.id).toBe(replayed.id);
+    const atHome = await (await orgHomeOf(VETER))
+      .prepare("SELECT count(*) AS n FROM org_payments WHERE idempotency_key = ?")
+      .bind(key)
+      .first<{ n: number }>();
+    expect(atHome?.n).toBe(0);
+    const other = await pay(
+      await as("biz.accountant"),
+      VETER,
+      { items: [{ accountNo: a.accountNo, amountKop: 5_400 }], totalKop: 5_400 },
+      key,
+    );
+    expect(other.status).toBe(409);
+  });
+
+  it("the sweep drops the rows it has nothing more to do with, and keeps those of a shard this Worker is not bound to", async () => {
+    const home = await homeOf();
+    const [a] = await twoShards();
+    if (!a) throw new Error("pair");
+    const never = `op-${newId()}-${home}`;
+    const unbound = `op-${newId()}-DB_NOWHERE`;
+    const stale = await started([{ accountNo: a.accountNo, amountKop: 4_400 }]);
+    const fourDaysAgo = Date.now() - 4 * 24 * 3600_000;
+    await paymentDb(stale.payment.id)
+      .prepare("UPDATE org_payments SET created_at = ? WHERE id = ?")
+      .bind(fourDaysAgo, stale.payment.id)
+      .run();
+    const young = await started([{ accountNo: a.accountNo, amountKop: 4_500 }]);
+    await env.DB.batch(
+      [never, unbound].map((id) => env.DB.prepare("INSERT INTO org_payments_open (id, created_at) VALUES (?, ?)").bind(id, fourDaysAgo)),
+    );
+    const r = await sweepOrgPayments(createDataAccess(env), sandboxAcquirer(env, "http://msk.kabinet.localhost"), notifier(env));
+    expect(r.handedOn).toBe(false);
+    expect({ never: await openRows(never), unbound: await openRows(unbound), stale: await openRows(stale.payment.id) }).toEqual({
+      never: 0,
+      unbound: 1,
+      stale: 0,
+    });
+    // A payment started minutes ago stays: it is asked of the acquirer from 15 minutes on.
+    expect(await openRows(young.payment.id)).toBe(1);
+    await env.DB.prepare("DELETE FROM org_payments_open WHERE id = ?").bind(unbound).run();
+  });
+
+  it("a report naming a shard this Worker is not bound to is refused, to come again, not taken for a stranger's", async () => {
+    await expect(report({ id: `op-${newId()}-DB_NOWHERE`, amountKop: 1_000 }, "acq-x", "succeeded", "000000000000")).rejects.toThrow(
+      /not bound/,
+    );
   });
 });

@@ -162,10 +162,11 @@ describe("issue 23's story through HTTP", () => {
     }
     expect((await api(viewer, `${ORG}/payment-options`)).status).toBe(403);
     expect((await api(viewer, `${ORG}/payments/${payment.id}`)).status).toBe(403);
-    const payments = await env.DB.prepare("SELECT count(*) AS n FROM org_payments WHERE payer_id = 'demo-biz-viewer'").first<{
-      n: number;
-    }>();
-    expect(payments?.n).toBe(0);
+    // Nowhere: not on the organisation's home shard, where its payments are, nor in the global table.
+    for (const db of [await orgHomeOf(VETER), env.DB]) {
+      const payments = await db.prepare("SELECT count(*) AS n FROM org_payments WHERE payer_id = 'demo-biz-viewer'").first<{ n: number }>();
+      expect(payments?.n).toBe(0);
+    }
 
     // 6. Real ids of this organisation: Anna's invoice, a support request, an акт сверки; a number, a closing document.
     const invoice = await api(anna, `${ORG}/invoices`, {
@@ -240,6 +241,11 @@ describe("issue 23's story through HTTP", () => {
       .bind(VETER)
       .first<{ n: number }>();
     expect(traces?.n).toBe(0);
+    const homePayments = await (await orgHomeOf(VETER))
+      .prepare("SELECT count(*) AS n FROM org_payments WHERE org_id = ? AND payer_id = 'demo-maria'")
+      .bind(VETER)
+      .first<{ n: number }>();
+    expect(homePayments?.n).toBe(0);
   });
 });
 

@@ -1930,8 +1930,8 @@ describe("what a move copies", () => {
     // target's list of arriving accounts), and the region's operator queues (applications, support chats and
     // tickets name the account they are about); and the subscriber's inbox, kept on their home shard whichever
     // account an event was about (a move of the account leaves it there), and their notification choices, per account
-    // or all of them, kept there too; and an organisation's closing documents' lines, kept with the document on the
-    // organisation's home shard (features/business/org-home.ts).
+    // or all of them, kept there too; and an organisation's closing documents' lines and its payments' lines, kept with
+    // the document or the payment on the organisation's home shard (features/business/org-home.ts).
     const regionWide = new Set([
       "account_freezes",
       "arriving_accounts",
@@ -1941,6 +1941,7 @@ describe("what a move copies", () => {
       "inbox",
       "notification_prefs",
       "closing_lines",
+      "org_payment_lines",
     ]);
     const copied = new Set(ACCOUNT_TABLES.map((t) => t.name));
     expect(withAccount.filter((name) => !copied.has(name) && !regionWide.has(name))).toEqual([]);

@@ -1031,44 +1031,50 @@ export type OrgPaymentStatus = (typeof ORG_PAYMENT_STATUSES)[number];
 
 /**
  * One payment by an employee for one or many of the organisation's accounts (a bulk top-up: one card or СБП
- * payment, split exactly per account in `org_payment_lines`). It lives in the global database, beside the
- * organisation, its accounts and its audit log: the accounts of one payment may sit in several shards, so no
- * shard could own it. Each line is credited in its account's shard under the ledger key
+ * payment, split exactly per account in `org_payment_lines`). Since issue 20 it lives on the organisation's home
+ * shard (db/schema/region.ts `homeOrgPayments`, its id naming the shard: features/business/org-home.ts), with its
+ * audit entries; this table keeps an older deployment's payments, read and finished where they are, none new. Each line is credited in its account's shard under the ledger key
  * `orgpay:<payment>:<account>`, and marked `credited_at` here after; a crash between shards leaves lines
  * unmarked, which the next report of the payment (webhook, return page, the hourly sweep) credits, once.
  */
+export const orgPaymentColumns = () => ({
+  /** `op-` + a time-ordered id (+ `-` + the home shard's binding, since issue 20): the acquirer's metadata tells an organisation's payment from a private one by it. */
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  payerId: text("payer_id").notNull(),
+  idempotencyKey: text("idempotency_key").notNull(),
+  requestHash: text("request_hash").notNull(),
+  /** The whole payment: the sum of its lines. */
+  amountKop: integer("amount_kop").notNull(),
+  method: text("method", { enum: ["card", "sbp", "sberpay", "tpay"] }).notNull(),
+  status: text("status", { enum: ORG_PAYMENT_STATUSES }).notNull(),
+  acquirerPaymentId: text("acquirer_payment_id"),
+  cardLast4: text("card_last4"),
+  cardBrand: text("card_brand"),
+  failureCode: text("failure_code"),
+  /** The payer's address when they started it (the audit log's «from where»). */
+  address: text("address"),
+  /** JSON: the 54-ФЗ receipt, one item per account, written with the success. */
+  receipt: text("receipt"),
+  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  /**
+   * When the ledgers agree with the status: every line credited (succeeded), or credited and debited back
+   * (refunded). Null until then: what the hourly sweep resumes.
+   */
+  creditedAt: integer("credited_at", { mode: "timestamp_ms" }),
+});
+
 export const orgPayments = sqliteTable(
   "org_payments",
   {
-    /** `op-` + a time-ordered id: the acquirer's metadata tells an organisation's payment from a private one by it. */
-    id: text("id").primaryKey(),
+    ...orgPaymentColumns(),
     orgId: text("org_id")
       .notNull()
       .references(() => organisations.id),
     payerId: text("payer_id")
       .notNull()
       .references(() => subscribers.id),
-    idempotencyKey: text("idempotency_key").notNull(),
-    requestHash: text("request_hash").notNull(),
-    /** The whole payment: the sum of its lines. */
-    amountKop: integer("amount_kop").notNull(),
-    method: text("method", { enum: ["card", "sbp", "sberpay", "tpay"] }).notNull(),
-    status: text("status", { enum: ORG_PAYMENT_STATUSES }).notNull(),
-    acquirerPaymentId: text("acquirer_payment_id"),
-    cardLast4: text("card_last4"),
-    cardBrand: text("card_brand"),
-    failureCode: text("failure_code"),
-    /** The payer's address when they started it (the audit log's «from where»). */
-    address: text("address"),
-    /** JSON: the 54-ФЗ receipt, one item per account, written with the success. */
-    receipt: text("receipt"),
-    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
-    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
-    /**
-     * When the ledgers agree with the status: every line credited (succeeded), or credited and debited back
-     * (refunded). Null until then: what the hourly sweep resumes.
-     */
-    creditedAt: integer("credited_at", { mode: "timestamp_ms" }),
   },
   (t) => [
     uniqueIndex("org_payments_idem_uq").on(t.payerId, t.idempotencyKey),
@@ -1077,20 +1083,42 @@ export const orgPayments = sqliteTable(
   ],
 );
 
+/** The columns of a payment's line, here and on the home shard, but for the foreign keys, which only these tables have. */
+export const orgPaymentLineColumns = () => ({
+  paymentId: text("payment_id").notNull(),
+  accountNo: text("account_no").notNull(),
+  amountKop: integer("amount_kop").notNull(),
+  creditedAt: integer("credited_at", { mode: "timestamp_ms" }),
+});
+
 /** How an organisation's payment is split: each account's exact share (the shares sum to the payment). */
 export const orgPaymentLines = sqliteTable(
   "org_payment_lines",
   {
+    ...orgPaymentLineColumns(),
     paymentId: text("payment_id")
       .notNull()
       .references(() => orgPayments.id),
     accountNo: text("account_no")
       .notNull()
       .references(() => accountDirectory.accountNo),
-    amountKop: integer("amount_kop").notNull(),
-    creditedAt: integer("credited_at", { mode: "timestamp_ms" }),
   },
   (t) => [primaryKey({ columns: [t.paymentId, t.accountNo] })],
+);
+
+/**
+ * The organisations' payments on their home shards that the hourly sweep must still look at (issue 20): written
+ * before the payment, deleted once it is settled in the ledgers, failed, or past the three days it is asked of the
+ * acquirer (and written again by a refund). A few days of payments, whatever the years: the sweep pages it in
+ * (created, id) order with the global table's older payments, and reads each payment on the shard its id names.
+ */
+export const orgPaymentsOpen = sqliteTable(
+  "org_payments_open",
+  {
+    id: text("id").primaryKey(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("org_payments_open_time_idx").on(t.createdAt, t.id)],
 );
 
 export const RECONCILIATION_STATUSES = ["queued", "running", "ready", "failed"] as const;

@@ -9,6 +9,8 @@ import {
   notificationPrefColumns,
   notificationSettingColumns,
   orgAuditColumns,
+  orgPaymentColumns,
+  orgPaymentLineColumns,
   supportDirectoryColumns,
 } from "./global";
 
@@ -1126,3 +1128,19 @@ export const homeClosingLines = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.docId, t.lineNo] })],
 );
+
+/**
+ * An organisation's payment for its accounts (a bulk top-up), on its home shard (issue 20: 49 % of the business
+ * tables' growth the global database kept), with its lines and its audit entries in the same batches. Its id names
+ * this shard (`op-<id>-<binding>`: features/business/org-home.ts), so the acquirer's report finds it; the hourly
+ * sweep finds the unsettled ones through the global `org_payments_open`. Each line is credited in its account's shard.
+ */
+export const homeOrgPayments = sqliteTable("org_payments", orgPaymentColumns(), (t) => [
+  uniqueIndex("org_payments_idem_uq").on(t.payerId, t.idempotencyKey),
+  index("org_payments_org_idx").on(t.orgId, t.createdAt),
+]);
+
+/** How an organisation's payment is split, on its home shard: kept with the payment, not with the account. */
+export const homeOrgPaymentLines = sqliteTable("org_payment_lines", orgPaymentLineColumns(), (t) => [
+  primaryKey({ columns: [t.paymentId, t.accountNo] }),
+]);

@@ -1,6 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { orgAudit, subscribers } from "../../db/schema/global";
-import type { GlobalDb } from "../../platform/db.types";
+import { homeOrgAudit } from "../../db/schema/region";
+import type { GlobalDb, RegionDb } from "../../platform/db.types";
 import type { AuditAction } from "./audit.labels";
 
 /**
@@ -38,5 +39,24 @@ export function insertAudit(db: GlobalDb, e: AuditEntry, id: string, when: SQL =
     .insert(orgAudit)
     .select(
       sql`SELECT ${id}, ${e.orgId}, ${e.actorId}, ${actorName}, ${e.action}, ${target}, ${details}, ${e.address}, ${e.at.getTime()} WHERE ${when}`,
+    );
+}
+
+/**
+ * The same entry for a change written where the subscribers are not (an organisation's home shard: its payments),
+ * with the actor's name as read beforehand, in the batch of the change it records and on the same condition.
+ */
+export function insertAuditNamed(
+  db: RegionDb,
+  e: Omit<AuditEntry, "target"> & { target: string | null },
+  actorName: string,
+  id: string,
+  when: SQL = sql`1`,
+) {
+  const details = e.details === undefined ? null : JSON.stringify(e.details);
+  return db
+    .insert(homeOrgAudit)
+    .select(
+      sql`SELECT ${id}, ${e.orgId}, ${e.actorId}, ${actorName}, ${e.action}, ${e.target}, ${details}, ${e.address}, ${e.at.getTime()} WHERE ${when}`,
     );
 }

@@ -237,4 +237,4 @@ export function selectAudit(db: GlobalDb | RegionDb, orgId: string, before: stri
     .limit(limit + 1);
 }
 
-export { type AuditEntry, insertAudit } from "./audit.writer";
+export { type AuditEntry, insertAudit, insertAuditNamed } from "./audit.writer";

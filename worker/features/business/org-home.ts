@@ -1,4 +1,5 @@
-import type { DataAccess, RegionDb } from "../../platform/db";
+import { type DataAccess, isShardBinding, type RegionDb, type ShardBinding } from "../../platform/db";
+import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 
 /**
@@ -37,4 +38,31 @@ export function docHome(data: DataAccess, org: Org): RegionDb {
 export function docStores(data: DataAccess, org: Org): RegionDb[] {
   const home = auditHome(data, org);
   return home ? [home, legacyOf(data)] : [legacyOf(data)];
+}
+
+/** A payment id naming its home shard (since issue 20): `op-`, a time-ordered id, `-` and the shard's binding. */
+const HOME_PAYMENT_ID = /^op-[0-9a-v]{26}-([A-Z][A-Z0-9_]{0,40})$/;
+
+/** The home shard a payment id names, or null (an older deployment's id). */
+export const paymentShard = (paymentId: string): string | null => HOME_PAYMENT_ID.exec(paymentId)?.[1] ?? null;
+
+/** Whether a payment id names its home shard (a payment of this deployment's, which the sweep finds in `org_payments_open`). */
+export const namesHomeShard = (paymentId: string) => HOME_PAYMENT_ID.test(paymentId);
+
+/** A new payment's id, naming the organisation's home shard: the acquirer's report and the sweep find it there. */
+export function newOrgPaymentId(home: ShardBinding, at: number): string {
+  return `op-${newId(at)}-${home}`;
+}
+
+/**
+ * Where an organisation's payment is, from its id: the home shard it names, or the global table for any other id (an
+ * older deployment's, which names no shard; read as a home shard, as the documents are). Null for an id naming a
+ * shard this Worker is not bound to (logged: home shards are never removed).
+ */
+export function paymentStore(data: DataAccess, paymentId: string): RegionDb | null {
+  const shard = HOME_PAYMENT_ID.exec(paymentId)?.[1];
+  if (shard === undefined) return legacyOf(data);
+  if (isShardBinding(shard) && data.hasShard(shard)) return data.shard(shard);
+  log("error", "org.payment_shard_unbound", { shard });
+  return null;
 }

@@ -1,10 +1,21 @@
 import { and, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import type { Acquirer, AcquirerPayment, PaymentMethod } from "../../adapters/payments";
-import { accountDirectory, type OrgPaymentStatus, organisations, orgPaymentLines, orgPayments, subscribers } from "../../db/schema/global";
+import { accountDirectory, type OrgPaymentStatus, organisations, orgPayments, orgPaymentsOpen, subscribers } from "../../db/schema/global";
+import { homeOrgPayments, homeOrgPaymentLines as orgPaymentLines } from "../../db/schema/region";
 import type { AppEnv } from "../../env";
 import { sha256Hex } from "../../platform/crypto";
-import { type DataAccess, type GlobalDb, isShardBinding, queriesUsed, rawBatch, type ShardBinding } from "../../platform/db";
+import {
+  type DataAccess,
+  d1Of,
+  type GlobalDb,
+  inList,
+  isShardBinding,
+  queriesUsed,
+  type RegionDb,
+  rawBatch,
+  type ShardBinding,
+} from "../../platform/db";
 import { AppError, type FieldError } from "../../platform/errors";
 import { formatAccountNoPlain, rubText } from "../../platform/format";
 import { newId, parseAccountNo } from "../../platform/ids";
@@ -18,10 +29,11 @@ import { METHOD_TEXT, receiptText } from "../payments/payments.service";
 import type { AuditAction } from "./audit.labels";
 import * as q from "./business.queries";
 import { authorize } from "./business.service";
+import { docHome, namesHomeShard, newOrgPaymentId, paymentShard, paymentStore } from "./org-home";
 import { buildOrgReceipt, lineKey, type OrgReceipt } from "./org-payment.rules";
 
 type Notify = (m: NotificationMessage) => Promise<void>;
-type OrgPaymentRow = typeof orgPayments.$inferSelect;
+type OrgPaymentRow = typeof homeOrgPayments.$inferSelect;
 
 /**
  * Limits of one payment for an organisation's accounts. Each account's share is at least 10 ₽ (as a private
@@ -59,19 +71,27 @@ const PAYMENT_ROUTES = [`${ORG_ROUTE}/payments/:paymentId`, `${ORG_ROUTE}/paymen
 const MEMBER_READ = readWithSession([`${ORG_ROUTE}/payment-options`, ...PAYMENT_ROUTES], (db, who, c) =>
   q.selectMember(db, idsOf(c).orgId, who),
 );
-const selectPayment = (db: GlobalDb, orgId: string, paymentId: string) =>
-  db
-    .select()
-    .from(orgPayments)
-    .where(and(eq(orgPayments.id, paymentId), eq(orgPayments.orgId, orgId)));
-const PAYMENT_READ = readWithSession(PAYMENT_ROUTES, (db, _who, c) => selectPayment(db, idsOf(c).orgId, idsOf(c).paymentId));
 
-/** The caller's membership and the payment, as read with the session, or in one batch. */
-async function memberAndPayment(db: GlobalDb, subscriberId: string, orgId: string, paymentId: string) {
-  const member = preread(db, subscriberId, MEMBER_READ);
-  const payment = preread(db, subscriberId, PAYMENT_READ);
-  if (member && payment) return [member, payment] as const;
-  return db.batch([q.selectMember(db, orgId, subscriberId), selectPayment(db, orgId, paymentId)]);
+/** Where the payment is (`paymentStore`), or a 404: an id naming a shard this Worker is not bound to. */
+function storeOf(data: DataAccess, paymentId: string): RegionDb {
+  const store = paymentStore(data, paymentId);
+  if (!store) throw new AppError(404, "not_found");
+  return store;
+}
+
+/**
+ * The caller's membership (as read with the session, or now) and the payment of the organisation (on the shard its
+ * id names, or an older deployment's in the global table), side by side.
+ */
+async function memberAndPayment(data: DataAccess, subscriberId: string, orgId: string, paymentId: string) {
+  const store = storeOf(data, paymentId);
+  return Promise.all([
+    preread(data.global, subscriberId, MEMBER_READ) ?? q.selectMember(data.global, orgId, subscriberId),
+    store
+      .select()
+      .from(homeOrgPayments)
+      .where(and(eq(homeOrgPayments.id, paymentId), eq(homeOrgPayments.orgId, orgId))),
+  ]);
 }
 
 /** How the organisation's accounts can be paid (methods and limits), for a member who may pay. */
@@ -129,18 +149,6 @@ export function checkLines(lines: readonly { accountNo: string; amountKop: numbe
   return out;
 }
 
-/** The payer's email and phone, for the receipt the acquirer registers (54-ФЗ), and the organisation's name. */
-async function payerAndOrg(db: GlobalDb, subscriberId: string, orgId: string) {
-  const [[payer], [org]] = await db.batch([
-    db.select({ email: subscribers.email, phone: subscribers.phone }).from(subscribers).where(eq(subscribers.id, subscriberId)),
-    db.select({ name: organisations.name }).from(organisations).where(eq(organisations.id, orgId)),
-  ]);
-  return {
-    customer: { ...(payer?.email ? { email: payer.email } : {}), ...(payer?.phone ? { phone: payer.phone } : {}) },
-    orgName: org?.name ?? "",
-  };
-}
-
 export function orgPaymentDto(p: OrgPaymentRow, lines: { accountNo: string; amountKop: number; creditedAt: Date | null }[]) {
   const receipt = p.receipt ? (JSON.parse(p.receipt) as OrgReceipt) : null;
   return {
@@ -158,16 +166,21 @@ export function orgPaymentDto(p: OrgPaymentRow, lines: { accountNo: string; amou
   };
 }
 
+/**
+ * The audit entry of a payment's step, written with the step on the payment's shard (its home, or the global table for
+ * an older deployment's) under the same condition, with the payer's name read beforehand.
+ */
 const audit = (
-  db: GlobalDb,
+  store: RegionDb,
   p: { id: string; orgId: string; payerId: string; amountKop: number; method: string; address: string | null },
+  payerName: string,
   action: AuditAction,
   lines: PayLine[] | null,
   at: Date,
   when?: SQL,
 ) =>
-  q.insertAudit(
-    db,
+  q.insertAuditNamed(
+    store,
     {
       orgId: p.orgId,
       actorId: p.payerId,
@@ -177,16 +190,24 @@ const audit = (
       address: p.address,
       at,
     },
+    payerName,
     newId(at.getTime()),
     when,
   );
 
+/** The payer's name (the audit's «who»), as their profile has it now. */
+async function payerName(db: GlobalDb, payerId: string): Promise<string> {
+  return (await db.select({ name: subscribers.displayName }).from(subscribers).where(eq(subscribers.id, payerId)).get())?.name ?? "";
+}
+
 /**
  * Starts a payment by an employee with the `pay` permission for one or many of the organisation's accounts within
  * their scope, split exactly as given; the payer finishes on the acquirer's page (card, СБП…). The payment, its
- * lines and the audit entry «payment.started» are written in one global batch, only by the first request with
- * this Idempotency-Key: a replay returns the same payment (and the same page), a key reused for another split is
- * a 409. A stranger, another organisation's id or account, or an account outside the employee's scope: 404.
+ * lines and the audit entry «payment.started» are written in one batch on the organisation's home shard (the id names
+ * it), after its row in the sweep's `org_payments_open`, only by the first request with this Idempotency-Key: a
+ * replay returns the same payment (and the same page), one an older deployment started under the key included; a key
+ * reused for another split is a 409. A stranger, another organisation's id or account, or an account outside the
+ * employee's scope: 404.
  */
 export async function startOrgPayment(
   data: DataAccess,
@@ -204,7 +225,22 @@ export async function startOrgPayment(
 ) {
   guardId(orgId);
   const db = data.global;
-  const [member] = await db.batch([q.selectMember(db, orgId, actor.subscriberId)]);
+  const [member, [payer], [org], [earlier]] = await db.batch([
+    q.selectMember(db, orgId, actor.subscriberId),
+    db
+      .select({ email: subscribers.email, phone: subscribers.phone, name: subscribers.displayName })
+      .from(subscribers)
+      .where(eq(subscribers.id, actor.subscriberId)),
+    db
+      .select({ id: organisations.id, name: organisations.name, homeShard: organisations.homeShard })
+      .from(organisations)
+      .where(eq(organisations.id, orgId)),
+    // A payment an older deployment started with this key, in the global table: the same request's replay.
+    db
+      .select()
+      .from(orgPayments)
+      .where(and(eq(orgPayments.payerId, actor.subscriberId), eq(orgPayments.idempotencyKey, input.idempotencyKey))),
+  ]);
   const me = authorize(member, "pay");
   if (!/^[\w-]{8,100}$/.test(input.idempotencyKey)) throw invalid([{ field: "Idempotency-Key", message: "field.idempotencyKey" }]);
   const method = input.method ?? "card";
@@ -219,45 +255,58 @@ export async function startOrgPayment(
 
   const totalKop = input.totalKop;
   const requestHash = await sha256Hex(JSON.stringify([orgId, method, [...lines].sort((a, b) => a.accountNo.localeCompare(b.accountNo))]));
-  const id = `${ORG_PAYMENT_PREFIX}${newId(now.getTime())}`;
-  const t = now.getTime();
-  const ours = sql`EXISTS (SELECT 1 FROM ${orgPayments} WHERE ${orgPayments.id} = ${id})`;
-  const lineInserts: RawStatement[] = q
-    .chunks(lines, LINE_ROWS)
-    .map((part) => [
-      `INSERT INTO org_payment_lines (payment_id, account_no, amount_kop) SELECT ?, column1, column2 FROM (VALUES ${part
-        .map(() => "(?, ?)")
-        .join(", ")}) WHERE EXISTS (SELECT 1 FROM org_payments WHERE id = ?)`,
-      id,
-      ...part.flatMap((l) => [l.accountNo, l.amountKop]),
-      id,
-    ]);
-  const row = { id, orgId, payerId: actor.subscriberId, amountKop: totalKop, method, address: actor.address };
-  const auditInsert = audit(db, row, "payment.started", lines, now, ours).toSQL();
-  const paymentInsert = db
-    .insert(orgPayments)
-    .values({
-      ...row,
-      idempotencyKey: input.idempotencyKey,
-      requestHash,
-      status: "created",
-      createdAt: now,
-      updatedAt: now,
-    })
-    .onConflictDoNothing()
-    .toSQL();
-  await rawBatch(db, [[paymentInsert.sql, ...paymentInsert.params], ...lineInserts, [auditInsert.sql, ...auditInsert.params]]);
-  const payment = await db
+  const customer = { ...(payer?.email ? { email: payer.email } : {}), ...(payer?.phone ? { phone: payer.phone } : {}) };
+  let store: RegionDb;
+  let id: string;
+  if (earlier) {
+    store = storeOf(data, earlier.id);
+    id = earlier.id;
+  } else {
+    const home = docHome(data, { id: orgId, homeShard: org?.homeShard ?? null });
+    store = home;
+    id = newOrgPaymentId(org?.homeShard as ShardBinding, now.getTime());
+    const ours = sql`EXISTS (SELECT 1 FROM ${homeOrgPayments} WHERE ${homeOrgPayments.id} = ${id})`;
+    const lineInserts: RawStatement[] = q
+      .chunks(lines, LINE_ROWS)
+      .map((part) => [
+        `INSERT INTO org_payment_lines (payment_id, account_no, amount_kop) SELECT ?, column1, column2 FROM (VALUES ${part
+          .map(() => "(?, ?)")
+          .join(", ")}) WHERE EXISTS (SELECT 1 FROM org_payments WHERE id = ?)`,
+        id,
+        ...part.flatMap((l) => [l.accountNo, l.amountKop]),
+        id,
+      ]);
+    const row = { id, orgId, payerId: actor.subscriberId, amountKop: totalKop, method, address: actor.address };
+    const auditInsert = audit(home, row, payer?.name ?? "", "payment.started", lines, now, ours).toSQL();
+    const paymentInsert = home
+      .insert(homeOrgPayments)
+      .values({
+        ...row,
+        idempotencyKey: input.idempotencyKey,
+        requestHash,
+        status: "created",
+        createdAt: now,
+        updatedAt: now,
+      })
+      .onConflictDoNothing()
+      .toSQL();
+    // The sweep's row first: a payment is never on its shard without it (a row whose payment never came is dropped by
+    // the sweep), so one whose result is lost is still asked of the acquirer.
+    await db.insert(orgPaymentsOpen).values({ id, createdAt: now }).onConflictDoNothing();
+    await rawBatch(home, [[paymentInsert.sql, ...paymentInsert.params], ...lineInserts, [auditInsert.sql, ...auditInsert.params]]);
+  }
+  const payment = await store
     .select()
-    .from(orgPayments)
-    .where(and(eq(orgPayments.payerId, actor.subscriberId), eq(orgPayments.idempotencyKey, input.idempotencyKey)))
+    .from(homeOrgPayments)
+    .where(and(eq(homeOrgPayments.payerId, actor.subscriberId), eq(homeOrgPayments.idempotencyKey, input.idempotencyKey)))
     .get();
   if (!payment) throw new AppError(409, "conflict");
-  if (payment.id !== id) {
+  if (payment.id !== id || earlier) {
     if (payment.requestHash !== requestHash) throw new AppError(409, "idempotency_mismatch");
-    if (payment.status !== "created" && payment.status !== "pending") return { payment: await withLines(db, payment), confirmation: null };
+    if (payment.status !== "created" && payment.status !== "pending")
+      return { payment: await withLines(store, payment), confirmation: null };
   }
-  const { customer, orgName } = await payerAndOrg(db, actor.subscriberId, orgId);
+  const orgName = org?.name ?? "";
   const first = lines[0]?.accountNo ?? "";
   const started = await acquirer.createPayment({
     method: payment.method,
@@ -274,18 +323,18 @@ export async function startOrgPayment(
   });
   if (payment.acquirerPaymentId && started.id !== payment.acquirerPaymentId) {
     log("warn", "org_payment.acquirer_restarted", { paymentId: payment.id });
-    return { payment: await withLines(db, payment), confirmation: null };
+    return { payment: await withLines(store, payment), confirmation: null };
   }
-  await db
-    .update(orgPayments)
-    .set({ acquirerPaymentId: started.id, status: "pending", updatedAt: new Date(t) })
-    .where(and(eq(orgPayments.id, payment.id), eq(orgPayments.status, "created"), isNull(orgPayments.acquirerPaymentId)));
-  const after = (await db.select().from(orgPayments).where(eq(orgPayments.id, payment.id)).get()) ?? payment;
-  return { payment: await withLines(db, after), confirmation: started.confirmation };
+  await store
+    .update(homeOrgPayments)
+    .set({ acquirerPaymentId: started.id, status: "pending", updatedAt: new Date(now.getTime()) })
+    .where(and(eq(homeOrgPayments.id, payment.id), eq(homeOrgPayments.status, "created"), isNull(homeOrgPayments.acquirerPaymentId)));
+  const after = (await store.select().from(homeOrgPayments).where(eq(homeOrgPayments.id, payment.id)).get()) ?? payment;
+  return { payment: await withLines(store, after), confirmation: started.confirmation };
 }
 
-async function withLines(db: GlobalDb, p: OrgPaymentRow) {
-  const lines = await db
+async function withLines(store: RegionDb, p: OrgPaymentRow) {
+  const lines = await store
     .select({ accountNo: orgPaymentLines.accountNo, amountKop: orgPaymentLines.amountKop, creditedAt: orgPaymentLines.creditedAt })
     .from(orgPaymentLines)
     .where(eq(orgPaymentLines.paymentId, p.id))
@@ -330,53 +379,71 @@ export async function applyOrgPayment(
   now = new Date(),
 ): Promise<string> {
   const db = data.global;
-  const payment = await db.select().from(orgPayments).where(eq(orgPayments.id, ap.metadata.paymentId)).get();
+  const store = paymentStore(data, ap.metadata.paymentId);
+  // A shard this Worker is not bound to: the report is refused (and comes again) rather than taken for a stranger's.
+  if (!store) throw new Error("org_payment: home shard not bound");
+  const payment = await store.select().from(homeOrgPayments).where(eq(homeOrgPayments.id, ap.metadata.paymentId)).get();
   if (!payment || payment.amountKop !== ap.amountKop || (payment.acquirerPaymentId && payment.acquirerPaymentId !== ap.id)) {
     log("warn", "payment.foreign_event", { source, acquirerPaymentId: ap.id });
     return "foreign";
   }
+  const swept = namesHomeShard(payment.id);
   const to = STATUS_OF[ap.status];
   let result: string;
   if (to === payment.status) result = "same";
   else if (!NEXT[payment.status].includes(to)) result = "refused";
   else if (to === "pending") {
-    const moved = await db
-      .update(orgPayments)
+    const moved = await store
+      .update(homeOrgPayments)
       .set({ status: "pending", acquirerPaymentId: ap.id, updatedAt: now })
-      .where(and(eq(orgPayments.id, payment.id), eq(orgPayments.status, "created")))
-      .returning({ id: orgPayments.id });
+      .where(and(eq(homeOrgPayments.id, payment.id), eq(homeOrgPayments.status, "created")))
+      .returning({ id: homeOrgPayments.id });
     result = moved.length > 0 ? "applied" : "raced";
   } else if (to === "refunded") {
-    const paid = sql`EXISTS (SELECT 1 FROM ${orgPayments} WHERE ${orgPayments.id} = ${payment.id} AND ${orgPayments.status} = 'succeeded')`;
-    const [, moved] = await db.batch([
-      audit(db, payment, "payment.refunded", null, now, paid),
-      db
-        .update(orgPayments)
+    // Back in the sweep's rows first: the refund is debited by this report or, failing that, by the sweep.
+    if (swept) await db.insert(orgPaymentsOpen).values({ id: payment.id, createdAt: payment.createdAt }).onConflictDoNothing();
+    const name = await payerName(db, payment.payerId);
+    const paid = sql`EXISTS (SELECT 1 FROM ${homeOrgPayments} WHERE ${homeOrgPayments.id} = ${payment.id} AND ${homeOrgPayments.status} = 'succeeded')`;
+    const [, moved] = await store.batch([
+      audit(store, payment, name, "payment.refunded", null, now, paid),
+      store
+        .update(homeOrgPayments)
         .set({ status: "refunded", creditedAt: null, updatedAt: now })
-        .where(and(eq(orgPayments.id, payment.id), eq(orgPayments.status, "succeeded")))
-        .returning({ id: orgPayments.id }),
+        .where(and(eq(homeOrgPayments.id, payment.id), eq(homeOrgPayments.status, "succeeded")))
+        .returning({ id: homeOrgPayments.id }),
     ]);
     result = moved.length > 0 ? "applied" : "raced";
   } else {
-    const [lines, [buyer]] = await db.batch([
-      db
+    const [lines, [[buyer], [payer]]] = await Promise.all([
+      store
         .select({ accountNo: orgPaymentLines.accountNo, amountKop: orgPaymentLines.amountKop })
         .from(orgPaymentLines)
         .where(eq(orgPaymentLines.paymentId, payment.id))
         .orderBy(orgPaymentLines.accountNo),
-      db.select({ name: organisations.name, inn: organisations.inn }).from(organisations).where(eq(organisations.id, payment.orgId)),
+      db.batch([
+        db.select({ name: organisations.name, inn: organisations.inn }).from(organisations).where(eq(organisations.id, payment.orgId)),
+        db.select({ name: subscribers.displayName }).from(subscribers).where(eq(subscribers.id, payment.payerId)),
+      ]),
     ]);
     const card = { cardLast4: ap.card?.last4 ?? payment.cardLast4, cardBrand: ap.card?.brand ?? payment.cardBrand };
     const receipt =
       to === "succeeded"
         ? buildOrgReceipt({ ...payment, ...card }, lines, buyer ?? { name: "", inn: "" }, now, ap.receiptByAcquirer === true)
         : null;
-    const unfinished = sql`${orgPayments.status} IN ('created', 'pending')`;
-    const stillOpen = sql`EXISTS (SELECT 1 FROM ${orgPayments} WHERE ${orgPayments.id} = ${payment.id} AND ${unfinished})`;
-    const [, moved] = await db.batch([
-      audit(db, payment, to === "succeeded" ? "payment.succeeded" : "payment.failed", to === "succeeded" ? lines : null, now, stillOpen),
-      db
-        .update(orgPayments)
+    const unfinished = sql`${homeOrgPayments.status} IN ('created', 'pending')`;
+    const stillOpen = sql`EXISTS (SELECT 1 FROM ${homeOrgPayments} WHERE ${homeOrgPayments.id} = ${payment.id} AND ${unfinished})`;
+    const [, moved] = await store.batch([
+      audit(
+        store,
+        payment,
+        payer?.name ?? "",
+        to === "succeeded" ? "payment.succeeded" : "payment.failed",
+        to === "succeeded" ? lines : null,
+        now,
+        stillOpen,
+      ),
+      store
+        .update(homeOrgPayments)
         .set({
           status: to,
           acquirerPaymentId: ap.id,
@@ -385,19 +452,26 @@ export async function applyOrgPayment(
           receipt: receipt ? JSON.stringify(receipt) : null,
           updatedAt: now,
         })
-        .where(and(eq(orgPayments.id, payment.id), unfinished))
-        .returning({ id: orgPayments.id }),
+        .where(and(eq(homeOrgPayments.id, payment.id), unfinished))
+        .returning({ id: homeOrgPayments.id }),
     ]);
     result = moved.length > 0 ? "applied" : "raced";
     if (result === "applied" && receipt?.fiscal) await emailReceipt(db, notify, payment, receipt);
   }
-  const now2 = await db
-    .select({ status: orgPayments.status, creditedAt: orgPayments.creditedAt })
-    .from(orgPayments)
-    .where(eq(orgPayments.id, payment.id))
+  const now2 = await store
+    .select({ status: homeOrgPayments.status, creditedAt: homeOrgPayments.creditedAt })
+    .from(homeOrgPayments)
+    .where(eq(homeOrgPayments.id, payment.id))
     .get();
   if (now2 && !now2.creditedAt) await settleLedgers(data, payment.id, now2.status, payment.method, now);
+  // A failed payment has nothing for the sweep to do.
+  if (swept && now2?.status === "failed") await unswept(data, payment.id);
   return result;
+}
+
+/** The payment leaves the sweep's rows: settled in the ledgers, failed, or no longer asked of the acquirer. */
+async function unswept(data: DataAccess, paymentId: string) {
+  await data.global.delete(orgPaymentsOpen).where(eq(orgPaymentsOpen.id, paymentId));
 }
 
 async function emailReceipt(db: GlobalDb, notify: Notify, payment: OrgPaymentRow, receipt: OrgReceipt) {
@@ -412,31 +486,49 @@ async function emailReceipt(db: GlobalDb, notify: Notify, payment: OrgPaymentRow
   });
 }
 
+/** The lines of a payment (those not yet credited, or all), each with its account's shard and region as the directory has them now. */
+async function linesWhere(data: DataAccess, store: RegionDb, paymentId: string, open: boolean) {
+  const lines = await store
+    .select({ accountNo: orgPaymentLines.accountNo, amountKop: orgPaymentLines.amountKop })
+    .from(orgPaymentLines)
+    .where(and(eq(orgPaymentLines.paymentId, paymentId), open ? isNull(orgPaymentLines.creditedAt) : undefined));
+  if (lines.length === 0) return [];
+  const where = new Map(
+    (
+      await data.global
+        .select({ accountNo: accountDirectory.accountNo, shard: accountDirectory.shard, region: accountDirectory.region })
+        .from(accountDirectory)
+        .where(
+          inList(
+            accountDirectory.accountNo,
+            lines.map((l) => l.accountNo),
+          ),
+        )
+    ).map((d) => [d.accountNo, d]),
+  );
+  return lines.flatMap((l) => {
+    const d = where.get(l.accountNo);
+    return d ? [{ ...l, shard: d.shard, region: d.region }] : [];
+  });
+}
+
 /**
  * Credits each line of a succeeded payment not yet marked credited, in its account's shard (found through the
  * directory now, so an account moved since is credited where it is): ledger entries under `lineKey`, 100 to a
- * batch, then the lines marked in the global database. A line credited but not yet marked (a crash between the
+ * batch, then the lines marked on the payment's shard. A line credited but not yet marked (a crash between the
  * two) is written again as nothing (the key is taken) and then marked. Every shard is tried; if one failed, the
- * error is thrown after the others are done, and the next report of the payment resumes with what is left.
+ * error is thrown after the others are done, and the next report of the payment resumes with what is left. Once
+ * every line is, the payment is settled and leaves the sweep's rows.
  */
 export async function creditLines(data: DataAccess, paymentId: string, method: PaymentMethod, now = new Date()): Promise<number> {
-  const db = data.global;
-  const open = await db
-    .select({
-      accountNo: orgPaymentLines.accountNo,
-      amountKop: orgPaymentLines.amountKop,
-      shard: accountDirectory.shard,
-      region: accountDirectory.region,
-    })
-    .from(orgPaymentLines)
-    .innerJoin(accountDirectory, eq(accountDirectory.accountNo, orgPaymentLines.accountNo))
-    .where(and(eq(orgPaymentLines.paymentId, paymentId), isNull(orgPaymentLines.creditedAt)));
+  const store = storeOf(data, paymentId);
+  const open = await linesWhere(data, store, paymentId, true);
   const byShard = new Map<ShardBinding, typeof open>();
   for (const l of open) if (isShardBinding(l.shard)) byShard.set(l.shard, [...(byShard.get(l.shard) ?? []), l]);
   const [ru, en] = METHOD_TEXT[method].paid;
   let credited = 0;
   const failures: unknown[] = [];
-  // The accounts whose entries are written: marked together at the end, one global batch (not a round trip a shard).
+  // The accounts whose entries are written: marked together at the end, one batch (not a round trip a shard).
   const written: string[] = [];
   for (const [binding, lines] of byShard) {
     try {
@@ -468,18 +560,20 @@ export async function creditLines(data: DataAccess, paymentId: string, method: P
     }
   }
   const [first, ...rest] = q.chunks(written).map((marks) =>
-    db
+    store
       .update(orgPaymentLines)
       .set({ creditedAt: now })
       .where(and(eq(orgPaymentLines.paymentId, paymentId), inArray(orgPaymentLines.accountNo, marks), isNull(orgPaymentLines.creditedAt))),
   );
-  if (first) await db.batch([first, ...rest]);
+  if (first) await store.batch([first, ...rest]);
   if (failures.length > 0) throw failures[0];
   const left = sql`NOT EXISTS (SELECT 1 FROM ${orgPaymentLines} WHERE ${orgPaymentLines.paymentId} = ${paymentId} AND ${orgPaymentLines.creditedAt} IS NULL)`;
-  await db
-    .update(orgPayments)
+  const settled = await store
+    .update(homeOrgPayments)
     .set({ creditedAt: now })
-    .where(and(eq(orgPayments.id, paymentId), eq(orgPayments.status, "succeeded"), isNull(orgPayments.creditedAt), left));
+    .where(and(eq(homeOrgPayments.id, paymentId), eq(homeOrgPayments.status, "succeeded"), isNull(homeOrgPayments.creditedAt), left))
+    .returning({ id: homeOrgPayments.id });
+  if (settled.length > 0 && namesHomeShard(paymentId)) await unswept(data, paymentId);
   return credited;
 }
 
@@ -489,21 +583,12 @@ export const refundKey = (paymentId: string, accountNo: string) => `orgrefund:${
 /**
  * Debits every line of a refunded payment back, in its account's shard, under `refundKey` (so at most once per
  * account, whatever repeats this), after crediting any line that never was: each account ends with its share
- * credited and debited, nothing created or lost. Then the payment is marked settled.
+ * credited and debited, nothing created or lost. Then the payment is marked settled, and leaves the sweep's rows.
  */
 export async function debitLines(data: DataAccess, paymentId: string, method: PaymentMethod, now = new Date()): Promise<void> {
   await creditLines(data, paymentId, method, now);
-  const db = data.global;
-  const lines = await db
-    .select({
-      accountNo: orgPaymentLines.accountNo,
-      amountKop: orgPaymentLines.amountKop,
-      shard: accountDirectory.shard,
-      region: accountDirectory.region,
-    })
-    .from(orgPaymentLines)
-    .innerJoin(accountDirectory, eq(accountDirectory.accountNo, orgPaymentLines.accountNo))
-    .where(eq(orgPaymentLines.paymentId, paymentId));
+  const store = storeOf(data, paymentId);
+  const lines = await linesWhere(data, store, paymentId, false);
   const byShard = new Map<ShardBinding, typeof lines>();
   for (const l of lines) if (isShardBinding(l.shard)) byShard.set(l.shard, [...(byShard.get(l.shard) ?? []), l]);
   const [ru, en] = METHOD_TEXT[method].refunded;
@@ -535,10 +620,12 @@ export async function debitLines(data: DataAccess, paymentId: string, method: Pa
     }
   }
   if (failures.length > 0) throw failures[0];
-  await db
-    .update(orgPayments)
+  const settled = await store
+    .update(homeOrgPayments)
     .set({ creditedAt: now })
-    .where(and(eq(orgPayments.id, paymentId), eq(orgPayments.status, "refunded"), isNull(orgPayments.creditedAt)));
+    .where(and(eq(homeOrgPayments.id, paymentId), eq(homeOrgPayments.status, "refunded"), isNull(homeOrgPayments.creditedAt)))
+    .returning({ id: homeOrgPayments.id });
+  if (settled.length > 0 && namesHomeShard(paymentId)) await unswept(data, paymentId);
 }
 
 /** Brings the ledgers to agree with a finished payment: credits (succeeded) or credits and debits back (refunded). */
@@ -561,10 +648,10 @@ export async function getOrgPayment(
   paymentId: string,
 ) {
   guardId(orgId);
-  const db = data.global;
-  const [member, [found]] = await memberAndPayment(db, subscriberId, orgId, paymentId);
+  const [member, [found]] = await memberAndPayment(data, subscriberId, orgId, paymentId);
   const me = authorize(member, "pay");
   if (!found || (found.payerId !== subscriberId && me.role !== "administrator")) throw new AppError(404, "not_found");
+  const store = storeOf(data, paymentId);
   try {
     if ((found.status === "created" || found.status === "pending") && found.acquirerPaymentId) {
       const ap = await acquirer.getPayment(found.acquirerPaymentId);
@@ -574,15 +661,14 @@ export async function getOrgPayment(
     if (e instanceof AppError) throw e;
     log("warn", "org_payment.settle_failed", { paymentId, error: e instanceof Error ? e.name : "unknown" });
   }
-  const now = (await db.select().from(orgPayments).where(eq(orgPayments.id, paymentId)).get()) ?? found;
-  return withLines(db, now);
+  const now = (await store.select().from(homeOrgPayments).where(eq(homeOrgPayments.id, paymentId)).get()) ?? found;
+  return withLines(store, now);
 }
 
 /** The receipt of a succeeded payment (the payer's, or an administrator's to see). */
 export async function getOrgReceipt(data: DataAccess, subscriberId: string, orgId: string, paymentId: string): Promise<OrgReceipt> {
   guardId(orgId);
-  const db = data.global;
-  const [member, [found]] = await memberAndPayment(db, subscriberId, orgId, paymentId);
+  const [member, [found]] = await memberAndPayment(data, subscriberId, orgId, paymentId);
   const me = authorize(member, "pay");
   if (!found?.receipt || (found.payerId !== subscriberId && me.role !== "administrator")) throw new AppError(404, "not_found");
   return JSON.parse(found.receipt) as OrgReceipt;
@@ -600,7 +686,7 @@ const SWEEP_LEASE = "org_payments.sweep";
  * at worst), the marks in one batch, and the reads around them. A refund whose lines were never all credited is
  * credited by one pass and debited by the next (`sweepOne`), so no pass writes both.
  */
-export const sweepCalls = (lines: number) => lines + 2 * Math.ceil(lines / 90) + 8;
+export const sweepCalls = (lines: number) => lines + 2 * Math.ceil(lines / 90) + 10;
 
 /** Where the sweep's chain got to: the last payment it looked at, in (created, id) order. */
 export interface SweepCursor {
@@ -662,35 +748,24 @@ export async function sweepOrgPayments(
   const start = queriesUsed(data.stats);
   let first = true;
   let after = m.after ?? null;
-  const lines = sql<number>`(SELECT count(*) FROM ${orgPaymentLines} WHERE ${orgPaymentLines.paymentId} = ${orgPayments.id})`;
   for (;;) {
-    const later = after
-      ? sql`(${orgPayments.createdAt} > ${after.at} OR (${orgPayments.createdAt} = ${after.at} AND ${orgPayments.id} > ${after.id}))`
-      : undefined;
-    const rows = await data.global
-      .select({
-        id: orgPayments.id,
-        status: orgPayments.status,
-        method: orgPayments.method,
-        acquirerPaymentId: orgPayments.acquirerPaymentId,
-        createdAt: orgPayments.createdAt,
-        lines,
-      })
-      .from(orgPayments)
-      .where(
-        and(
-          // Asked of the acquirer for three days; one succeeded or refunded and not settled in the ledgers, until it is
-          // (a refund is credited on one pass and debited on the next: none is left with its money).
-          sql`((${orgPayments.status} IN ('created', 'pending') AND ${orgPayments.acquirerPaymentId} IS NOT NULL
-              AND ${orgPayments.createdAt} <= ${now.getTime() - SWEEP.minAgeMs} AND ${orgPayments.createdAt} >= ${now.getTime() - SWEEP.maxAgeMs})
-            OR (${orgPayments.status} IN ('succeeded', 'refunded') AND ${orgPayments.creditedAt} IS NULL))`,
-          later,
-        ),
+    // The payments of the home shards the sweep still has rows of, and an older deployment's in the global table that
+    // are to be asked or settled, in one (created, id) order.
+    const { results: ids } = await d1Of(data.global)
+      .prepare(
+        `SELECT id, created_at AS at FROM (
+           SELECT id, created_at FROM org_payments WHERE (status IN ('created', 'pending') AND acquirer_payment_id IS NOT NULL
+               AND created_at <= ?1 AND created_at >= ?2) OR (status IN ('succeeded', 'refunded') AND credited_at IS NULL)
+           UNION ALL SELECT id, created_at FROM org_payments_open)
+         WHERE ?3 IS NULL OR created_at > ?3 OR (created_at = ?3 AND id > ?4)
+         ORDER BY created_at, id LIMIT ?5`,
       )
-      .orderBy(orgPayments.createdAt, orgPayments.id)
-      .limit(page);
+      .bind(now.getTime() - SWEEP.minAgeMs, now.getTime() - SWEEP.maxAgeMs, after?.at ?? null, after?.id ?? "", page)
+      .all<{ id: string; at: number }>();
+    const rows = await sweepRows(data, ids, now);
     for (const r of rows) {
-      if (!first && queriesUsed(data.stats) - start + sweepCalls(Number(r.lines)) > budget) {
+      if (!r.due) continue;
+      if (!first && queriesUsed(data.stats) - start + sweepCalls(r.lines) > budget) {
         if (m.run !== undefined && queue) {
           await queue.send({ kind: "org_payments.sweep", run: m.run, ...(after ? { after } : {}) } satisfies OrgSweepMessage);
           done.handedOn = true;
@@ -704,11 +779,63 @@ export async function sweepOrgPayments(
         log("error", "org_payment.unsettled", { paymentId: r.id, status: r.status });
       after = { at: r.createdAt.getTime(), id: r.id };
     }
-    if (rows.length < page) {
+    const last = ids[ids.length - 1];
+    if (last) after = { at: last.at, id: last.id };
+    if (ids.length < page) {
       if (m.run !== undefined) await release(data.global, SWEEP_LEASE, m.run);
       return done;
     }
   }
+}
+
+/**
+ * A page of the sweep's ids as payments (read where each is: a read a shard), each with its count of lines and whether
+ * the sweep has something to do with it now; the home shards' rows of payments it has nothing more to do with
+ * (settled, failed, past the days they are asked, or never written) are dropped from `org_payments_open`.
+ */
+async function sweepRows(data: DataAccess, ids: readonly { id: string; at: number }[], now: Date) {
+  // By shard (the global table for an older deployment's); a shard this Worker is not bound to is passed over, its
+  // rows kept for when it is.
+  const byStore = new Map<string, { store: RegionDb; ids: string[] }>();
+  for (const { id } of ids) {
+    const store = paymentStore(data, id);
+    const key = paymentShard(id) ?? "global";
+    if (store) byStore.set(key, { store, ids: [...(byStore.get(key)?.ids ?? []), id] });
+  }
+  const readable = new Set([...byStore.values()].flatMap((s) => s.ids));
+  const lines = sql<number>`(SELECT count(*) FROM ${orgPaymentLines} WHERE ${orgPaymentLines.paymentId} = ${homeOrgPayments.id})`;
+  const found = (
+    await Promise.all(
+      [...byStore.values()].map(({ store, ids: list }) =>
+        store
+          .select({
+            id: homeOrgPayments.id,
+            status: homeOrgPayments.status,
+            method: homeOrgPayments.method,
+            acquirerPaymentId: homeOrgPayments.acquirerPaymentId,
+            createdAt: homeOrgPayments.createdAt,
+            creditedAt: homeOrgPayments.creditedAt,
+            lines,
+          })
+          .from(homeOrgPayments)
+          .where(inList(homeOrgPayments.id, list)),
+      ),
+    )
+  ).flat();
+  const byId = new Map(found.map((p) => [p.id, p]));
+  const rows = [];
+  const done: string[] = [];
+  for (const { id } of ids) {
+    const p = byId.get(id);
+    const unfinished = p?.status === "created" || p?.status === "pending";
+    const ask = !!p && unfinished && p.acquirerPaymentId !== null && p.createdAt.getTime() <= now.getTime() - SWEEP.minAgeMs;
+    const settle = !!p && (p.status === "succeeded" || p.status === "refunded") && p.creditedAt === null;
+    const young = !!p && unfinished && p.createdAt.getTime() >= now.getTime() - SWEEP.maxAgeMs;
+    if (namesHomeShard(id) && readable.has(id) && !settle && !young) done.push(id);
+    if (p) rows.push({ ...p, lines: Number(p.lines), due: (ask && young) || settle });
+  }
+  if (done.length > 0) await data.global.delete(orgPaymentsOpen).where(inList(orgPaymentsOpen.id, done));
+  return rows;
 }
 
 /** One payment of the sweep: asked of the acquirer, or credited, or its refund debited; a failure is logged. */
