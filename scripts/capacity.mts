@@ -2132,7 +2132,7 @@ the close's delete of it bills them again.
     shard (\`op-<id>-<binding>\`), so the acquirer's report finds it without looking it up. The hourly sweep finds the ones it
     must still look at through the global \`org_payments_open\`: a row written before the payment and deleted once it is
     settled in the ledgers, failed, or past the three days it is asked of the acquirer (a refund writes it again), so it
-    holds a few days of payments (${n0((A.orgPaymentsPerOrgMonth * A.organisations * 3) / DAYS_PER_MONTH)} rows at the target, under 10 MB), not the years. An older
+    holds the payments not yet settled (at most three days of them, ${n0((A.orgPaymentsPerOrgMonth * A.organisations * 3) / DAYS_PER_MONTH)} rows at the target, under 10 MB), not the years. An older
     deployment's payments stay in the global table, where their reports, the sweep and a replay of their key find them.
   - **Still in the global database (not moved yet)**: invoices and their lines, the bank statements' lines, acts of
     reconciliation and requests: ${n0(businessGlobalMonthBytes)} bytes an organisation a month, ${gb(A.organisations * businessGlobalMonthBytes * 12)} a year at

@@ -766,6 +766,7 @@ describe("on the organisation's home shard (issue 20)", () => {
     const [a] = await twoShards();
     if (!a) throw new Error("pair");
     const never = `op-${newId()}-${home}`;
+    const writing = `op-${newId()}-${home}`;
     const unbound = `op-${newId()}-DB_NOWHERE`;
     const stale = await started([{ accountNo: a.accountNo, amountKop: 4_400 }]);
     const fourDaysAgo = Date.now() - 4 * 24 * 3600_000;
@@ -777,8 +778,12 @@ describe("on the organisation's home shard (issue 20)", () => {
     await env.DB.batch(
       [never, unbound].map((id) => env.DB.prepare("INSERT INTO org_payments_open (id, created_at) VALUES (?, ?)").bind(id, fourDaysAgo)),
     );
+    // One being written now: its row before its payment (startOrgPayment writes them in that order).
+    await env.DB.prepare("INSERT INTO org_payments_open (id, created_at) VALUES (?, ?)").bind(writing, Date.now()).run();
     const r = await sweepOrgPayments(createDataAccess(env), sandboxAcquirer(env, "http://msk.kabinet.localhost"), notifier(env));
     expect(r.handedOn).toBe(false);
+    expect(await openRows(writing)).toBe(1);
+    await env.DB.prepare("DELETE FROM org_payments_open WHERE id = ?").bind(writing).run();
     expect({ never: await openRows(never), unbound: await openRows(unbound), stale: await openRows(stale.payment.id) }).toEqual({
       never: 0,
       unbound: 1,
@@ -787,6 +792,85 @@ describe("on the organisation's home shard (issue 20)", () => {
     // A payment started minutes ago stays: it is asked of the acquirer from 15 minutes on.
     expect(await openRows(young.payment.id)).toBe(1);
     await env.DB.prepare("DELETE FROM org_payments_open WHERE id = ?").bind(unbound).run();
+  });
+
+  it("a success or a refund whose crediting fails is back in the sweep's rows, and the sweep settles it; a replay writes none", {
+    timeout: 60_000,
+  }, async () => {
+    const [a, b] = await twoShards();
+    if (!a || !b) throw new Error("pair");
+    const down = withBatchesFailing(b.shard);
+    // The demo organisation's home is its lowest account's shard, Moscow's: the payment itself stays readable.
+    expect(await homeOf()).not.toBe(b.shard);
+    const sweep = () => sweepOrgPayments(createDataAccess(env), sandboxAcquirer(env, "http://msk.kabinet.localhost"), notifier(env));
+    const lines = [
+      { accountNo: a.accountNo, amountKop: 4_600 },
+      { accountNo: b.accountNo, amountKop: 4_700 },
+    ];
+    // Asked of the acquirer for three days and dropped from the sweep's rows, then its success comes, with B's shard down.
+    const late = await started(lines);
+    await env.DB.prepare("DELETE FROM org_payments_open WHERE id = ?").bind(late.payment.id).run();
+    const ap = (status: AcquirerPayment["status"]): AcquirerPayment => ({
+      id: late.acquirerId,
+      status,
+      amountKop: 9_300,
+      method: "card",
+      metadata: { paymentId: late.payment.id, accountNo: a.accountNo },
+    });
+    await expect(applyOrgPayment(down, notifier(env), ap("succeeded"), "webhook")).rejects.toThrow();
+    expect(await openRows(late.payment.id)).toBe(1);
+    expect(await credited(b.shard, late.payment.id, b.accountNo)).toEqual({ n: 0, sum: 0 });
+    await sweep();
+    expect(await credited(b.shard, late.payment.id, b.accountNo)).toEqual({ n: 1, sum: 4_700 });
+    expect(await openRows(late.payment.id)).toBe(0);
+    // Refunded once settled (its row gone), with B's shard down: back in the rows, debited by the sweep, once.
+    await expect(applyOrgPayment(down, notifier(env), ap("refunded"), "webhook")).rejects.toThrow();
+    expect(await openRows(late.payment.id)).toBe(1);
+    await sweep();
+    await sweep();
+    for (const [x, amount] of [
+      [a, 4_600],
+      [b, 4_700],
+    ] as const) {
+      const debits = await shardDb(x.shard)
+        .prepare("SELECT count(*) AS n, sum(amount_kop) AS s FROM ledger_entries WHERE idempotency_key = ?")
+        .bind(refundKey(late.payment.id, x.accountNo))
+        .first();
+      expect(debits).toEqual({ n: 1, s: -amount });
+    }
+    expect(await openRows(late.payment.id)).toBe(0);
+    // The same request again: the payment as it is, and no row written for the sweep.
+    const before = (await env.DB.prepare("SELECT count(*) AS n FROM org_payments_open").first<{ n: number }>())?.n;
+    const key = crypto.randomUUID();
+    const body = { items: [{ accountNo: a.accountNo, amountKop: 4_800 }], totalKop: 4_800 };
+    const cookie = await as("biz.accountant");
+    const first = await json<Started>(await pay(cookie, VETER, body, key));
+    const replays = await Promise.all([1, 2, 3].map(() => pay(cookie, VETER, body, key)));
+    expect(replays.every((r) => r.status === 201)).toBe(true);
+    expect((await env.DB.prepare("SELECT count(*) AS n FROM org_payments_open").first<{ n: number }>())?.n).toBe((before ?? 0) + 1);
+    expect(await openRows(first.payment.id)).toBe(1);
+  });
+
+  it("the sweep keeps to its budget over pages of payments it has nothing to do with yet, handing on", async () => {
+    const [a] = await twoShards();
+    if (!a) throw new Error("pair");
+    // Young payments: not asked of the acquirer before 15 minutes, so nothing to do on their pages.
+    for (let i = 0; i < 6; i++) await started([{ accountNo: a.accountNo, amountKop: 4_900 + i }]);
+    const sent: OrgSweepMessage[] = [];
+    const queue = { send: async (m: OrgSweepMessage) => void sent.push(m) } as unknown as Queue<unknown>;
+    await env.DB.prepare("DELETE FROM job_leases WHERE name = 'org_payments.sweep'").run();
+    expect(await startOrgSweep(createDataAccess(env), queue)).toBe(true);
+    const limits = { budget: 12, page: 2 };
+    let messages = 0;
+    for (let i = 0; i < sent.length; i++) {
+      const data = createDataAccess(env);
+      await sweepOrgPayments(data, sandboxAcquirer(env, "http://msk.kabinet.localhost"), notifier(env), new Date(), sent[i], queue, limits);
+      // Before, pages with nothing due were never counted: one message read them all, past any budget.
+      expect(queriesUsed(data.stats)).toBeLessThanOrEqual(limits.budget + 4);
+      messages++;
+      expect(i).toBeLessThan(200);
+    }
+    expect(messages).toBeGreaterThan(2);
   });
 
   it("a report naming a shard this Worker is not bound to is refused, to come again, not taken for a stranger's", async () => {

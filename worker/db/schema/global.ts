@@ -1117,6 +1117,11 @@ export const orgPaymentsOpen = sqliteTable(
   {
     id: text("id").primaryKey(),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    /**
+     * Raised each time the row is written again (a success or a refund to settle): a delete names the revision it
+     * decided on, so one decided before a refund never drops the row the refund needs.
+     */
+    rev: integer("rev").notNull().default(0),
   },
   (t) => [index("org_payments_open_time_idx").on(t.createdAt, t.id)],
 );

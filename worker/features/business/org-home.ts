@@ -41,7 +41,7 @@ export function docStores(data: DataAccess, org: Org): RegionDb[] {
 }
 
 /** A payment id naming its home shard (since issue 20): `op-`, a time-ordered id, `-` and the shard's binding. */
-const HOME_PAYMENT_ID = /^op-[0-9a-v]{26}-([A-Z][A-Z0-9_]{0,40})$/;
+const HOME_PAYMENT_ID = /^op-[0-9a-v]{26}-(DB_[A-Z0-9_]{1,31})$/;
 
 /** The home shard a payment id names, or null (an older deployment's id). */
 export const paymentShard = (paymentId: string): string | null => HOME_PAYMENT_ID.exec(paymentId)?.[1] ?? null;
@@ -57,12 +57,11 @@ export function newOrgPaymentId(home: ShardBinding, at: number): string {
 /**
  * Where an organisation's payment is, from its id: the home shard it names, or the global table for any other id (an
  * older deployment's, which names no shard; read as a home shard, as the documents are). Null for an id naming a
- * shard this Worker is not bound to (logged: home shards are never removed).
+ * shard this Worker is not bound to: a 404 to a person (any id can be typed), a failure to the acquirer's report and
+ * the sweep, which log it (home shards are never removed).
  */
 export function paymentStore(data: DataAccess, paymentId: string): RegionDb | null {
   const shard = HOME_PAYMENT_ID.exec(paymentId)?.[1];
   if (shard === undefined) return legacyOf(data);
-  if (isShardBinding(shard) && data.hasShard(shard)) return data.shard(shard);
-  log("error", "org.payment_shard_unbound", { shard });
-  return null;
+  return isShardBinding(shard) && data.hasShard(shard) ? data.shard(shard) : null;
 }

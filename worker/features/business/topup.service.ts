@@ -38,9 +38,9 @@ type OrgPaymentRow = typeof homeOrgPayments.$inferSelect;
 /**
  * Limits of one payment for an organisation's accounts. Each account's share is at least 10 ₽ (as a private
  * top-up); the whole payment at most 1 000 000 ₽ by card or СБП (more goes by invoice and bank transfer). At most
- * 500 accounts: the split, its audit entry and the lines fit the global database's statement and row limits
- * (lines are written 30 to a statement, 100 bound values at most), and crediting them costs one batch per 100
- * accounts of a shard plus one global update per 90, well inside the 1 000 queries a Worker invocation may make.
+ * 500 accounts: the split, its audit entry and the lines fit D1's statement and row limits on the organisation's
+ * home shard (lines are written 30 to a statement, 100 bound values at most), and crediting them costs one batch per
+ * 100 accounts of a shard plus one update of the marks per 90, well inside the 1 000 queries a Worker invocation may make.
  */
 export const ORG_PAY = { minLineKop: 1_000, maxLineKop: 10_000_000, maxTotalKop: 100_000_000, maxAccounts: 500 } as const;
 
@@ -258,11 +258,19 @@ export async function startOrgPayment(
   const customer = { ...(payer?.email ? { email: payer.email } : {}), ...(payer?.phone ? { phone: payer.phone } : {}) };
   let store: RegionDb;
   let id: string;
-  if (earlier) {
-    store = storeOf(data, earlier.id);
-    id = earlier.id;
+  const home = earlier ? null : docHome(data, { id: orgId, homeShard: org?.homeShard ?? null });
+  // A replay of a payment already on the home shard writes nothing (no row for the sweep to drop again).
+  const before = home
+    ? await home
+        .select({ id: homeOrgPayments.id })
+        .from(homeOrgPayments)
+        .where(and(eq(homeOrgPayments.payerId, actor.subscriberId), eq(homeOrgPayments.idempotencyKey, input.idempotencyKey)))
+        .get()
+    : undefined;
+  if (earlier || before || !home) {
+    id = earlier?.id ?? before?.id ?? "";
+    store = storeOf(data, id);
   } else {
-    const home = docHome(data, { id: orgId, homeShard: org?.homeShard ?? null });
     store = home;
     id = newOrgPaymentId(org?.homeShard as ShardBinding, now.getTime());
     const ours = sql`EXISTS (SELECT 1 FROM ${homeOrgPayments} WHERE ${homeOrgPayments.id} = ${id})`;
@@ -291,8 +299,8 @@ export async function startOrgPayment(
       .onConflictDoNothing()
       .toSQL();
     // The sweep's row first: a payment is never on its shard without it (a row whose payment never came is dropped by
-    // the sweep), so one whose result is lost is still asked of the acquirer.
-    await db.insert(orgPaymentsOpen).values({ id, createdAt: now }).onConflictDoNothing();
+    // the sweep once older than a payment takes to write), so one whose result is lost is still asked of the acquirer.
+    await markOpen(data, { id, createdAt: now });
     await rawBatch(home, [[paymentInsert.sql, ...paymentInsert.params], ...lineInserts, [auditInsert.sql, ...auditInsert.params]]);
   }
   const payment = await store
@@ -301,7 +309,7 @@ export async function startOrgPayment(
     .where(and(eq(homeOrgPayments.payerId, actor.subscriberId), eq(homeOrgPayments.idempotencyKey, input.idempotencyKey)))
     .get();
   if (!payment) throw new AppError(409, "conflict");
-  if (payment.id !== id || earlier) {
+  if (payment.id !== id || earlier || before) {
     if (payment.requestHash !== requestHash) throw new AppError(409, "idempotency_mismatch");
     if (payment.status !== "created" && payment.status !== "pending")
       return { payment: await withLines(store, payment), confirmation: null };
@@ -381,7 +389,10 @@ export async function applyOrgPayment(
   const db = data.global;
   const store = paymentStore(data, ap.metadata.paymentId);
   // A shard this Worker is not bound to: the report is refused (and comes again) rather than taken for a stranger's.
-  if (!store) throw new Error("org_payment: home shard not bound");
+  if (!store) {
+    log("error", "org.payment_shard_unbound", { shard: paymentShard(ap.metadata.paymentId) });
+    throw new Error("org_payment: home shard not bound");
+  }
   const payment = await store.select().from(homeOrgPayments).where(eq(homeOrgPayments.id, ap.metadata.paymentId)).get();
   if (!payment || payment.amountKop !== ap.amountKop || (payment.acquirerPaymentId && payment.acquirerPaymentId !== ap.id)) {
     log("warn", "payment.foreign_event", { source, acquirerPaymentId: ap.id });
@@ -401,7 +412,7 @@ export async function applyOrgPayment(
     result = moved.length > 0 ? "applied" : "raced";
   } else if (to === "refunded") {
     // Back in the sweep's rows first: the refund is debited by this report or, failing that, by the sweep.
-    if (swept) await db.insert(orgPaymentsOpen).values({ id: payment.id, createdAt: payment.createdAt }).onConflictDoNothing();
+    if (swept) await markOpen(data, payment);
     const name = await payerName(db, payment.payerId);
     const paid = sql`EXISTS (SELECT 1 FROM ${homeOrgPayments} WHERE ${homeOrgPayments.id} = ${payment.id} AND ${homeOrgPayments.status} = 'succeeded')`;
     const [, moved] = await store.batch([
@@ -414,6 +425,9 @@ export async function applyOrgPayment(
     ]);
     result = moved.length > 0 ? "applied" : "raced";
   } else {
+    // A success is credited by this report or, failing that, by the sweep: in its rows first (a payment asked of the
+    // acquirer for three days and dropped from them may still succeed).
+    if (swept && to === "succeeded") await markOpen(data, payment);
     const [lines, [[buyer], [payer]]] = await Promise.all([
       store
         .select({ accountNo: orgPaymentLines.accountNo, amountKop: orgPaymentLines.amountKop })
@@ -463,15 +477,45 @@ export async function applyOrgPayment(
     .from(homeOrgPayments)
     .where(eq(homeOrgPayments.id, payment.id))
     .get();
-  if (now2 && !now2.creditedAt) await settleLedgers(data, payment.id, now2.status, payment.method, now);
+  if (now2 && !now2.creditedAt && (now2.status === "succeeded" || now2.status === "refunded")) {
+    // Written again after the change too: a sweep that read the payment before it (settled, say) and drops its row
+    // now drops an older revision, not this one.
+    if (swept) await markOpen(data, payment);
+    await settleLedgers(data, payment.id, now2.status, payment.method, now);
+  }
   // A failed payment has nothing for the sweep to do.
   if (swept && now2?.status === "failed") await unswept(data, payment.id);
   return result;
 }
 
-/** The payment leaves the sweep's rows: settled in the ledgers, failed, or no longer asked of the acquirer. */
-async function unswept(data: DataAccess, paymentId: string) {
-  await data.global.delete(orgPaymentsOpen).where(eq(orgPaymentsOpen.id, paymentId));
+/**
+ * The payment is (again) one the sweep must look at: its row written, or its revision raised if it is there, so that a
+ * delete decided on the row as it was before (the sweep's, a settle's) leaves it.
+ */
+async function markOpen(data: DataAccess, p: { id: string; createdAt: Date }) {
+  await data.global
+    .insert(orgPaymentsOpen)
+    .values({ id: p.id, createdAt: p.createdAt })
+    .onConflictDoUpdate({ target: orgPaymentsOpen.id, set: { rev: sql`${orgPaymentsOpen.rev} + 1` } });
+}
+
+/** The revision of the payment's row in the sweep's rows, read before a settle decides to drop it (null: none). */
+async function openRev(data: DataAccess, paymentId: string): Promise<number | null> {
+  return (
+    (await data.global.select({ rev: orgPaymentsOpen.rev }).from(orgPaymentsOpen).where(eq(orgPaymentsOpen.id, paymentId)).get())?.rev ??
+    null
+  );
+}
+
+/**
+ * The payment leaves the sweep's rows: settled in the ledgers, failed, or no longer asked of the acquirer; only as
+ * the row was at `rev` (none: a failed payment, which nothing moves on from).
+ */
+async function unswept(data: DataAccess, paymentId: string, rev?: number | null) {
+  if (rev === null) return;
+  await data.global
+    .delete(orgPaymentsOpen)
+    .where(and(eq(orgPaymentsOpen.id, paymentId), rev === undefined ? undefined : eq(orgPaymentsOpen.rev, rev)));
 }
 
 async function emailReceipt(db: GlobalDb, notify: Notify, payment: OrgPaymentRow, receipt: OrgReceipt) {
@@ -568,12 +612,13 @@ export async function creditLines(data: DataAccess, paymentId: string, method: P
   if (first) await store.batch([first, ...rest]);
   if (failures.length > 0) throw failures[0];
   const left = sql`NOT EXISTS (SELECT 1 FROM ${orgPaymentLines} WHERE ${orgPaymentLines.paymentId} = ${paymentId} AND ${orgPaymentLines.creditedAt} IS NULL)`;
+  const rev = namesHomeShard(paymentId) ? await openRev(data, paymentId) : null;
   const settled = await store
     .update(homeOrgPayments)
     .set({ creditedAt: now })
     .where(and(eq(homeOrgPayments.id, paymentId), eq(homeOrgPayments.status, "succeeded"), isNull(homeOrgPayments.creditedAt), left))
     .returning({ id: homeOrgPayments.id });
-  if (settled.length > 0 && namesHomeShard(paymentId)) await unswept(data, paymentId);
+  if (settled.length > 0) await unswept(data, paymentId, rev);
   return credited;
 }
 
@@ -620,12 +665,13 @@ export async function debitLines(data: DataAccess, paymentId: string, method: Pa
     }
   }
   if (failures.length > 0) throw failures[0];
+  const rev = namesHomeShard(paymentId) ? await openRev(data, paymentId) : null;
   const settled = await store
     .update(homeOrgPayments)
     .set({ creditedAt: now })
     .where(and(eq(homeOrgPayments.id, paymentId), eq(homeOrgPayments.status, "refunded"), isNull(homeOrgPayments.creditedAt)))
     .returning({ id: homeOrgPayments.id });
-  if (settled.length > 0 && namesHomeShard(paymentId)) await unswept(data, paymentId);
+  if (settled.length > 0) await unswept(data, paymentId, rev);
 }
 
 /** Brings the ledgers to agree with a finished payment: credits (succeeded) or credits and debits back (refunded). */
@@ -686,7 +732,10 @@ const SWEEP_LEASE = "org_payments.sweep";
  * at worst), the marks in one batch, and the reads around them. A refund whose lines were never all credited is
  * credited by one pass and debited by the next (`sweepOne`), so no pass writes both.
  */
-export const sweepCalls = (lines: number) => lines + 2 * Math.ceil(lines / 90) + 10;
+export const sweepCalls = (lines: number) => lines + 2 * Math.ceil(lines / 90) + 11;
+
+/** D1 queries a page of the sweep costs before its payments: its ids, a read a shard at most, the rows it drops. */
+const sweepPageCalls = (page: number) => page + 2;
 
 /** Where the sweep's chain got to: the last payment it looked at, in (created, id) order. */
 export interface SweepCursor {
@@ -748,37 +797,42 @@ export async function sweepOrgPayments(
   const start = queriesUsed(data.stats);
   let first = true;
   let after = m.after ?? null;
+  const handOn = async () => {
+    if (m.run !== undefined && queue) {
+      await queue.send({ kind: "org_payments.sweep", run: m.run, ...(after ? { after } : {}) } satisfies OrgSweepMessage);
+      done.handedOn = true;
+    }
+    return done;
+  };
   for (;;) {
+    // A page only where it and its first payment fit (the first page goes whatever it costs).
+    if (!first && queriesUsed(data.stats) - start + sweepPageCalls(page) + sweepCalls(1) > budget) return handOn();
     // The payments of the home shards the sweep still has rows of, and an older deployment's in the global table that
-    // are to be asked or settled, in one (created, id) order.
+    // are to be asked or settled, in one (created, id) order; each side seeks its index to the cursor.
+    const cursor = "created_at >= ?3 AND (created_at > ?3 OR id > ?4)";
     const { results: ids } = await d1Of(data.global)
       .prepare(
-        `SELECT id, created_at AS at FROM (
-           SELECT id, created_at FROM org_payments WHERE (status IN ('created', 'pending') AND acquirer_payment_id IS NOT NULL
-               AND created_at <= ?1 AND created_at >= ?2) OR (status IN ('succeeded', 'refunded') AND credited_at IS NULL)
-           UNION ALL SELECT id, created_at FROM org_payments_open)
-         WHERE ?3 IS NULL OR created_at > ?3 OR (created_at = ?3 AND id > ?4)
+        `SELECT id, created_at AS at, rev FROM (
+           SELECT id, created_at, NULL AS rev FROM org_payments WHERE ((status IN ('created', 'pending') AND acquirer_payment_id IS NOT NULL
+               AND created_at <= ?1 AND created_at >= ?2) OR (status IN ('succeeded', 'refunded') AND credited_at IS NULL)) AND ${cursor}
+           UNION ALL SELECT id, created_at, rev FROM org_payments_open WHERE ${cursor})
          ORDER BY created_at, id LIMIT ?5`,
       )
-      .bind(now.getTime() - SWEEP.minAgeMs, now.getTime() - SWEEP.maxAgeMs, after?.at ?? null, after?.id ?? "", page)
-      .all<{ id: string; at: number }>();
+      .bind(now.getTime() - SWEEP.minAgeMs, now.getTime() - SWEEP.maxAgeMs, after?.at ?? -1, after?.id ?? "", page)
+      .all<{ id: string; at: number; rev: number | null }>();
     const rows = await sweepRows(data, ids, now);
     for (const r of rows) {
       if (!r.due) continue;
-      if (!first && queriesUsed(data.stats) - start + sweepCalls(r.lines) > budget) {
-        if (m.run !== undefined && queue) {
-          await queue.send({ kind: "org_payments.sweep", run: m.run, ...(after ? { after } : {}) } satisfies OrgSweepMessage);
-          done.handedOn = true;
-        }
-        return done;
-      }
+      if (!first && queriesUsed(data.stats) - start + sweepCalls(r.lines) > budget) return handOn();
       first = false;
       await sweepOne(data, acquirer, notify, r, now, done);
       // Still not settled three days on (an account gone from the directory, a shard that keeps failing): operators'.
       if ((r.status === "succeeded" || r.status === "refunded") && r.createdAt.getTime() < now.getTime() - SWEEP.maxAgeMs)
         log("error", "org_payment.unsettled", { paymentId: r.id, status: r.status });
-      after = { at: r.createdAt.getTime(), id: r.id };
+      // The cursor is the page's own order (the sweep's row's time, which a payment's own never passes).
+      after = { at: r.at, id: r.id };
     }
+    first = false;
     const last = ids[ids.length - 1];
     if (last) after = { at: last.at, id: last.id };
     if (ids.length < page) {
@@ -789,52 +843,67 @@ export async function sweepOrgPayments(
 }
 
 /**
- * A page of the sweep's ids as payments (read where each is: a read a shard), each with its count of lines and whether
- * the sweep has something to do with it now; the home shards' rows of payments it has nothing more to do with
- * (settled, failed, past the days they are asked, or never written) are dropped from `org_payments_open`.
+ * A page of the sweep's ids as payments (read where each is: a read a shard; a shard that cannot be read now is passed
+ * over, its rows kept), each with its count of lines and whether the sweep has something to do with it now. The rows
+ * of home shards' payments it has nothing more to do with (settled, failed, past the days they are asked, or never
+ * written, once older than a payment takes to write) are dropped from `org_payments_open`, each only as it was read.
  */
-async function sweepRows(data: DataAccess, ids: readonly { id: string; at: number }[], now: Date) {
-  // By shard (the global table for an older deployment's); a shard this Worker is not bound to is passed over, its
-  // rows kept for when it is.
+async function sweepRows(data: DataAccess, ids: readonly { id: string; at: number; rev: number | null }[], now: Date) {
   const byStore = new Map<string, { store: RegionDb; ids: string[] }>();
   for (const { id } of ids) {
     const store = paymentStore(data, id);
     const key = paymentShard(id) ?? "global";
     if (store) byStore.set(key, { store, ids: [...(byStore.get(key)?.ids ?? []), id] });
+    else log("error", "org.payment_shard_unbound", { shard: key });
   }
-  const readable = new Set([...byStore.values()].flatMap((s) => s.ids));
   const lines = sql<number>`(SELECT count(*) FROM ${orgPaymentLines} WHERE ${orgPaymentLines.paymentId} = ${homeOrgPayments.id})`;
-  const found = (
-    await Promise.all(
-      [...byStore.values()].map(({ store, ids: list }) =>
-        store
-          .select({
-            id: homeOrgPayments.id,
-            status: homeOrgPayments.status,
-            method: homeOrgPayments.method,
-            acquirerPaymentId: homeOrgPayments.acquirerPaymentId,
-            createdAt: homeOrgPayments.createdAt,
-            creditedAt: homeOrgPayments.creditedAt,
-            lines,
-          })
-          .from(homeOrgPayments)
-          .where(inList(homeOrgPayments.id, list)),
-      ),
-    )
-  ).flat();
+  const reads = await Promise.allSettled(
+    [...byStore.values()].map(({ store, ids: list }) =>
+      store
+        .select({
+          id: homeOrgPayments.id,
+          status: homeOrgPayments.status,
+          method: homeOrgPayments.method,
+          acquirerPaymentId: homeOrgPayments.acquirerPaymentId,
+          createdAt: homeOrgPayments.createdAt,
+          creditedAt: homeOrgPayments.creditedAt,
+          lines,
+        })
+        .from(homeOrgPayments)
+        .where(inList(homeOrgPayments.id, list)),
+    ),
+  );
+  const readable = new Set<string>();
+  const found = [];
+  for (const [i, { ids: list }] of [...byStore.values()].entries()) {
+    const read = reads[i];
+    if (read?.status === "fulfilled") {
+      for (const id of list) readable.add(id);
+      found.push(...read.value);
+    } else log("warn", "org_payment.sweep_shard_failed", { payments: list.length });
+  }
   const byId = new Map(found.map((p) => [p.id, p]));
   const rows = [];
-  const done: string[] = [];
-  for (const { id } of ids) {
+  const drop: { id: string; rev: number }[] = [];
+  for (const { id, at, rev } of ids) {
     const p = byId.get(id);
     const unfinished = p?.status === "created" || p?.status === "pending";
     const ask = !!p && unfinished && p.acquirerPaymentId !== null && p.createdAt.getTime() <= now.getTime() - SWEEP.minAgeMs;
     const settle = !!p && (p.status === "succeeded" || p.status === "refunded") && p.creditedAt === null;
     const young = !!p && unfinished && p.createdAt.getTime() >= now.getTime() - SWEEP.maxAgeMs;
-    if (namesHomeShard(id) && readable.has(id) && !settle && !young) done.push(id);
-    if (p) rows.push({ ...p, lines: Number(p.lines), due: (ask && young) || settle });
+    // A row whose payment is not there yet may be of one being written now: dropped only once it is surely not.
+    const never = !p && at <= now.getTime() - SWEEP.minAgeMs;
+    if (rev !== null && readable.has(id) && (p ? !settle && !young : never)) drop.push({ id, rev });
+    if (p) rows.push({ ...p, at, lines: Number(p.lines), due: (ask && young) || settle });
   }
-  if (done.length > 0) await data.global.delete(orgPaymentsOpen).where(inList(orgPaymentsOpen.id, done));
+  // One statement, the rows as one JSON parameter.
+  if (drop.length > 0)
+    await d1Of(data.global)
+      .prepare(
+        "DELETE FROM org_payments_open WHERE rowid IN (SELECT o.rowid FROM org_payments_open o JOIN json_each(?) j ON o.id = json_extract(j.value, '$.id') AND o.rev = json_extract(j.value, '$.rev'))",
+      )
+      .bind(JSON.stringify(drop))
+      .run();
   return rows;
 }
 

@@ -236,7 +236,7 @@ export async function applyAcquirerPayment(
   eventId?: string,
   now = new Date(),
 ): Promise<string> {
-  // An organisation's payment for its accounts (the business cabinet's top-up) lives in the global database.
+  // An organisation's payment for its accounts (the business cabinet's top-up): on its home shard, which its id names.
   if (isOrgPaymentId(ap.metadata.paymentId)) return applyOrgPayment(data, notify, ap, source === "autopay" ? "sync" : source, now);
   const shard = await data.shardForAccount(ap.metadata.accountNo);
   const payment = shard ? await shard.db.select().from(payments).where(eq(payments.id, ap.metadata.paymentId)).get() : undefined;

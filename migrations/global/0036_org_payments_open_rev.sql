@@ -1,0 +1,1 @@
+ALTER TABLE `org_payments_open` ADD `rev` integer DEFAULT 0 NOT NULL;
