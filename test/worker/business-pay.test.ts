@@ -18,6 +18,7 @@ import {
   startOrgSweep,
   sweepCalls,
   sweepOrgPayments,
+  sweepRows,
 } from "../../worker/features/business/topup.service";
 import { sha256Hex } from "../../worker/platform/crypto";
 import { createDataAccess, type DataAccess, queriesUsed, type RegionDb, type ShardBinding } from "../../worker/platform/db";
@@ -849,6 +850,21 @@ describe("on the organisation's home shard (issue 20)", () => {
     expect(replays.every((r) => r.status === 201)).toBe(true);
     expect((await env.DB.prepare("SELECT count(*) AS n FROM org_payments_open").first<{ n: number }>())?.n).toBe((before ?? 0) + 1);
     expect(await openRows(first.payment.id)).toBe(1);
+  });
+
+  it("the sweep drops a settled payment's row only as it read it: one written again since (a refund) stays", async () => {
+    const [a] = await twoShards();
+    if (!a) throw new Error("pair");
+    const { payment, acquirerId: aid } = await started([{ accountNo: a.accountNo, amountKop: 5_500 }]);
+    expect(await report(payment, aid, "succeeded", a.accountNo)).toBe("applied");
+    expect(await openRows(payment.id)).toBe(0);
+    // Written again since the sweep read it (a refund on its way), at a newer revision.
+    const at = Date.now();
+    await env.DB.prepare("INSERT INTO org_payments_open (id, created_at, rev) VALUES (?, ?, ?)").bind(payment.id, at, 7).run();
+    await sweepRows(createDataAccess(env), [{ id: payment.id, at, rev: 6 }], new Date());
+    expect(await openRows(payment.id)).toBe(1);
+    await sweepRows(createDataAccess(env), [{ id: payment.id, at, rev: 7 }], new Date());
+    expect(await openRows(payment.id)).toBe(0);
   });
 
   it("the sweep keeps to its budget over pages of payments it has nothing to do with yet, handing on", async () => {

@@ -401,6 +401,8 @@ export async function applyOrgPayment(
   const swept = namesHomeShard(payment.id);
   const to = STATUS_OF[ap.status];
   let result: string;
+  // The receipt is mailed once the ledgers are settled (or tried): nothing between the change and its settling fails.
+  let mail: OrgReceipt | null = null;
   if (to === payment.status) result = "same";
   else if (!NEXT[payment.status].includes(to)) result = "refused";
   else if (to === "pending") {
@@ -424,6 +426,7 @@ export async function applyOrgPayment(
         .returning({ id: homeOrgPayments.id }),
     ]);
     result = moved.length > 0 ? "applied" : "raced";
+    if (swept && result === "applied") await markOpen(data, payment);
   } else {
     // A success is credited by this report or, failing that, by the sweep: in its rows first (a payment asked of the
     // acquirer for three days and dropped from them may still succeed).
@@ -470,18 +473,24 @@ export async function applyOrgPayment(
         .returning({ id: homeOrgPayments.id }),
     ]);
     result = moved.length > 0 ? "applied" : "raced";
-    if (result === "applied" && receipt?.fiscal) await emailReceipt(db, notify, payment, receipt);
+    // Written again straight after the change: a sweep that read the payment before it and drops its row now drops an
+    // older revision.
+    if (swept && result === "applied" && to === "succeeded") await markOpen(data, payment);
+    if (result === "applied" && receipt?.fiscal) mail = receipt;
   }
   const now2 = await store
     .select({ status: homeOrgPayments.status, creditedAt: homeOrgPayments.creditedAt })
     .from(homeOrgPayments)
     .where(eq(homeOrgPayments.id, payment.id))
     .get();
-  if (now2 && !now2.creditedAt && (now2.status === "succeeded" || now2.status === "refunded")) {
-    // Written again after the change too: a sweep that read the payment before it (settled, say) and drops its row
-    // now drops an older revision, not this one.
-    if (swept) await markOpen(data, payment);
-    await settleLedgers(data, payment.id, now2.status, payment.method, now);
+  try {
+    if (now2 && !now2.creditedAt && (now2.status === "succeeded" || now2.status === "refunded")) {
+      // Written again before settling (a report of a change made before, its row dropped since by a sweep).
+      if (swept && result !== "applied") await markOpen(data, payment);
+      await settleLedgers(data, payment.id, now2.status, payment.method, now);
+    }
+  } finally {
+    if (mail) await emailReceipt(db, notify, payment, mail);
   }
   // A failed payment has nothing for the sweep to do.
   if (swept && now2?.status === "failed") await unswept(data, payment.id);
@@ -493,10 +502,11 @@ export async function applyOrgPayment(
  * delete decided on the row as it was before (the sweep's, a settle's) leaves it.
  */
 async function markOpen(data: DataAccess, p: { id: string; createdAt: Date }) {
+  // A revision is never used twice, even by a row deleted and written again: it starts from the clock.
   await data.global
     .insert(orgPaymentsOpen)
-    .values({ id: p.id, createdAt: p.createdAt })
-    .onConflictDoUpdate({ target: orgPaymentsOpen.id, set: { rev: sql`${orgPaymentsOpen.rev} + 1` } });
+    .values({ id: p.id, createdAt: p.createdAt, rev: Date.now() })
+    .onConflictDoUpdate({ target: orgPaymentsOpen.id, set: { rev: sql`max(${orgPaymentsOpen.rev} + 1, excluded.rev)` } });
 }
 
 /** The revision of the payment's row in the sweep's rows, read before a settle decides to drop it (null: none). */
@@ -702,7 +712,11 @@ export async function getOrgPayment(
     if ((found.status === "created" || found.status === "pending") && found.acquirerPaymentId) {
       const ap = await acquirer.getPayment(found.acquirerPaymentId);
       if (ap && ap.status !== "pending" && ap.status !== "waiting_for_3ds") await applyOrgPayment(data, notify, ap, "sync");
-    } else if (!found.creditedAt) await settleLedgers(data, found.id, found.status, found.method, new Date());
+    } else if (!found.creditedAt && (found.status === "succeeded" || found.status === "refunded")) {
+      // Back in the sweep's rows first, should a sweep have dropped them: settled here or, failing that, by the sweep.
+      if (namesHomeShard(found.id)) await markOpen(data, found);
+      await settleLedgers(data, found.id, found.status, found.method, new Date());
+    }
   } catch (e) {
     if (e instanceof AppError) throw e;
     log("warn", "org_payment.settle_failed", { paymentId, error: e instanceof Error ? e.name : "unknown" });
@@ -732,7 +746,7 @@ const SWEEP_LEASE = "org_payments.sweep";
  * at worst), the marks in one batch, and the reads around them. A refund whose lines were never all credited is
  * credited by one pass and debited by the next (`sweepOne`), so no pass writes both.
  */
-export const sweepCalls = (lines: number) => lines + 2 * Math.ceil(lines / 90) + 11;
+export const sweepCalls = (lines: number) => lines + 2 * Math.ceil(lines / 90) + 14;
 
 /** D1 queries a page of the sweep costs before its payments: its ids, a read a shard at most, the rows it drops. */
 const sweepPageCalls = (page: number) => page + 2;
@@ -813,8 +827,8 @@ export async function sweepOrgPayments(
     const { results: ids } = await d1Of(data.global)
       .prepare(
         `SELECT id, created_at AS at, rev FROM (
-           SELECT id, created_at, NULL AS rev FROM org_payments WHERE ((status IN ('created', 'pending') AND acquirer_payment_id IS NOT NULL
-               AND created_at <= ?1 AND created_at >= ?2) OR (status IN ('succeeded', 'refunded') AND credited_at IS NULL)) AND ${cursor}
+           SELECT id, created_at, NULL AS rev FROM org_payments WHERE ((status IN ('created', 'pending') AND credited_at IS NULL
+               AND acquirer_payment_id IS NOT NULL AND created_at <= ?1 AND created_at >= ?2) OR (status IN ('succeeded', 'refunded') AND credited_at IS NULL)) AND ${cursor}
            UNION ALL SELECT id, created_at, rev FROM org_payments_open WHERE ${cursor})
          ORDER BY created_at, id LIMIT ?5`,
       )
@@ -848,7 +862,7 @@ export async function sweepOrgPayments(
  * of home shards' payments it has nothing more to do with (settled, failed, past the days they are asked, or never
  * written, once older than a payment takes to write) are dropped from `org_payments_open`, each only as it was read.
  */
-async function sweepRows(data: DataAccess, ids: readonly { id: string; at: number; rev: number | null }[], now: Date) {
+export async function sweepRows(data: DataAccess, ids: readonly { id: string; at: number; rev: number | null }[], now: Date) {
   const byStore = new Map<string, { store: RegionDb; ids: string[] }>();
   for (const { id } of ids) {
     const store = paymentStore(data, id);
