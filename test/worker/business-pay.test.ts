@@ -15,6 +15,7 @@ import {
   lineKey,
   type OrgSweepMessage,
   refundKey,
+  startOrgPayment,
   startOrgSweep,
   sweepCalls,
   sweepOrgPayments,
@@ -887,6 +888,36 @@ describe("on the organisation's home shard (issue 20)", () => {
       expect(i).toBeLessThan(200);
     }
     expect(messages).toBeGreaterThan(2);
+  });
+
+  it("stays in the global table while the deployment keeps payments there (ORG_PAYMENTS_STORE), and is finished there", async () => {
+    const [a] = await twoShards();
+    if (!a) throw new Error("pair");
+    const payer = (
+      await env.DB.prepare("SELECT subscriber_id AS id FROM org_members WHERE org_id = ? AND role = 'accountant'").bind(VETER).first<{
+        id: string;
+      }>()
+    )?.id as string;
+    const data = createDataAccess({ ...env, ORG_PAYMENTS_STORE: "global" } as typeof env);
+    const acquirer = sandboxAcquirer(env, "http://msk.kabinet.localhost");
+    const input = {
+      items: [{ accountNo: a.accountNo, amountKop: 5_600 }],
+      totalKop: 5_600,
+      idempotencyKey: crypto.randomUUID(),
+      returnOrigin: "http://msk.kabinet.localhost",
+    };
+    const { payment } = await startOrgPayment(data, acquirer, { subscriberId: payer, address: "203.0.113.9" }, VETER, input);
+    expect(payment.id).toMatch(/^op-[0-9a-v]{26}$/);
+    expect(await globalRows(payment.id)).toBe(2);
+    expect(await openRows(payment.id)).toBe(0);
+    const again = await startOrgPayment(data, acquirer, { subscriberId: payer, address: "203.0.113.9" }, VETER, input);
+    expect(again.payment.id).toBe(payment.id);
+    const row = await env.DB.prepare("SELECT acquirer_payment_id AS aid FROM org_payments WHERE id = ?")
+      .bind(payment.id)
+      .first<{ aid: string }>();
+    expect(await report(payment, row?.aid ?? "", "succeeded", a.accountNo)).toBe("applied");
+    expect(await credited(a.shard, payment.id, a.accountNo)).toEqual({ n: 1, sum: 5_600 });
+    expect(await auditCount(payment.id, "payment.succeeded")).toBe(1);
   });
 
   it("a report naming a shard this Worker is not bound to is refused, to come again, not taken for a stranger's", async () => {

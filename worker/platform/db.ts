@@ -255,6 +255,12 @@ export interface DataAccess {
    * global tables into the home shards only under "home".
    */
   choicesStore: "home" | "global";
+  /**
+   * Where organisations' new payments are written (`ORG_PAYMENTS_STORE`): "home", the organisation's home shard (the
+   * default), or "global", the global tables — for the release that first brings the home shards' tables, so that a
+   * rollback of it finds every payment. Payments are found where their ids say either way.
+   */
+  orgPaymentsStore: "home" | "global";
   /** The message stores (`MESSAGES_<n>`): SMS and emails handed to providers, by dedupe key (platform/message-stores.ts). */
   messages: MessageStores;
   /**
@@ -323,6 +329,7 @@ export function createDataAccess(env: Env): DataAccess {
     sessionStore: (env as { SESSION_STORE?: string }).SESSION_STORE === "global" ? "global" : "home",
     directoryStore: (env as { DIRECTORY_STORE?: string }).DIRECTORY_STORE === "global" ? "global" : "home",
     choicesStore: (env as { CHOICES_STORE?: string }).CHOICES_STORE === "global" ? "global" : "home",
+    orgPaymentsStore: (env as { ORG_PAYMENTS_STORE?: string }).ORG_PAYMENTS_STORE === "global" ? "global" : "home",
     shardForRegion(regionCode) {
       const binding = shardOfRegion(regionCode);
       if (!binding) throw new RangeError(`unknown region ${regionCode}`);

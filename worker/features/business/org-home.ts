@@ -13,7 +13,7 @@ import { log } from "../../platform/log";
 type Org = { id: string; homeShard: string | null };
 
 /** The global database's tables of an organisation's documents, read as the home shard's (same names, same columns). */
-function legacyOf(data: DataAccess): RegionDb {
+export function legacyOf(data: DataAccess): RegionDb {
   return data.global as unknown as RegionDb;
 }
 

@@ -29,7 +29,7 @@ import { METHOD_TEXT, receiptText } from "../payments/payments.service";
 import type { AuditAction } from "./audit.labels";
 import * as q from "./business.queries";
 import { authorize } from "./business.service";
-import { docHome, namesHomeShard, newOrgPaymentId, paymentShard, paymentStore } from "./org-home";
+import { docHome, legacyOf, namesHomeShard, newOrgPaymentId, paymentShard, paymentStore } from "./org-home";
 import { buildOrgReceipt, lineKey, type OrgReceipt } from "./org-payment.rules";
 
 type Notify = (m: NotificationMessage) => Promise<void>;
@@ -258,7 +258,9 @@ export async function startOrgPayment(
   const customer = { ...(payer?.email ? { email: payer.email } : {}), ...(payer?.phone ? { phone: payer.phone } : {}) };
   let store: RegionDb;
   let id: string;
-  const home = earlier ? null : docHome(data, { id: orgId, homeShard: org?.homeShard ?? null });
+  // Where a new payment goes: the home shard, or the global table while the deployment keeps them there.
+  const keepGlobal = data.orgPaymentsStore === "global";
+  const home = earlier ? null : keepGlobal ? legacyOf(data) : docHome(data, { id: orgId, homeShard: org?.homeShard ?? null });
   // A replay of a payment already on the home shard writes nothing (no row for the sweep to drop again).
   const before = home
     ? await home
@@ -272,7 +274,7 @@ export async function startOrgPayment(
     store = storeOf(data, id);
   } else {
     store = home;
-    id = newOrgPaymentId(org?.homeShard as ShardBinding, now.getTime());
+    id = keepGlobal ? `${ORG_PAYMENT_PREFIX}${newId(now.getTime())}` : newOrgPaymentId(org?.homeShard as ShardBinding, now.getTime());
     const ours = sql`EXISTS (SELECT 1 FROM ${homeOrgPayments} WHERE ${homeOrgPayments.id} = ${id})`;
     const lineInserts: RawStatement[] = q
       .chunks(lines, LINE_ROWS)
@@ -300,7 +302,8 @@ export async function startOrgPayment(
       .toSQL();
     // The sweep's row first: a payment is never on its shard without it (a row whose payment never came is dropped by
     // the sweep once older than a payment takes to write), so one whose result is lost is still asked of the acquirer.
-    await markOpen(data, { id, createdAt: now });
+    // (A payment kept in the global table is found by the sweep's query of that table.)
+    if (!keepGlobal) await markOpen(data, { id, createdAt: now });
     await rawBatch(home, [[paymentInsert.sql, ...paymentInsert.params], ...lineInserts, [auditInsert.sql, ...auditInsert.params]]);
   }
   const payment = await store
