@@ -643,6 +643,13 @@ describe("on the organisation's home shard (issue 20)", () => {
         .bind(id)
         .first<{ n: number }>()
     )?.n ?? 0;
+  /** The demo organisation's accountant, who pays. */
+  const accountant = async () =>
+    (
+      (await env.DB.prepare("SELECT subscriber_id AS id FROM org_members WHERE org_id = ? AND role = 'accountant'")
+        .bind(VETER)
+        .first<{ id: string }>()) ?? { id: "" }
+    ).id;
   const report = (payment: { id: string; amountKop: number }, acquirer: string, status: AcquirerPayment["status"], accountNo: string) =>
     applyOrgPayment(
       createDataAccess(env),
@@ -699,11 +706,7 @@ describe("on the organisation's home shard (issue 20)", () => {
   it("finishes an older deployment's payment where it is: its report credits it, the sweep one left unsettled, and its key's replay returns it", async () => {
     const [a] = await twoShards();
     if (!a) throw new Error("pair");
-    const payer = (
-      await env.DB.prepare("SELECT subscriber_id AS id FROM org_members WHERE org_id = ? AND role = 'accountant'").bind(VETER).first<{
-        id: string;
-      }>()
-    )?.id;
+    const payer = await accountant();
     const legacy = async (status: string, key: string, amountKop: number, acquirer: string | null) => {
       const id = `op-${newId()}`;
       const hash = await sha256Hex(JSON.stringify([VETER, "card", [{ accountNo: a.accountNo, amountKop }]]));
@@ -893,11 +896,7 @@ describe("on the organisation's home shard (issue 20)", () => {
   it("stays in the global table while the deployment keeps payments there (ORG_PAYMENTS_STORE), and is finished there", async () => {
     const [a] = await twoShards();
     if (!a) throw new Error("pair");
-    const payer = (
-      await env.DB.prepare("SELECT subscriber_id AS id FROM org_members WHERE org_id = ? AND role = 'accountant'").bind(VETER).first<{
-        id: string;
-      }>()
-    )?.id as string;
+    const payer = await accountant();
     const data = createDataAccess({ ...env, ORG_PAYMENTS_STORE: "global" } as typeof env);
     const acquirer = sandboxAcquirer(env, "http://msk.kabinet.localhost");
     const input = {
