@@ -110,6 +110,8 @@ export interface Assumptions {
   /** Message stores (`MESSAGES_<n>`) a production deployment has: the provider messages spread over them by key. */
   messageStores: number;
   /** Read queries per subscriber told, in the global database (subscriber, settings, preferences, devices, directory). */
+  /** Reads of a subscriber's home shard for their settings and choices, per subscriber told (a batch's share). */
+  outageShardReadsPerSubscriber: number;
   outageGlobalReadsPerSubscriber: number;
   statementWindowSec: number;
   statementEmailShare: number;
@@ -504,14 +506,15 @@ export function peaks(a: Assumptions, m: Measured, shardAccounts: number): Peak[
   // the subscriber and their choices; the SMS's provider row is in its key's message store, a share of them each.
   const outageSubscribersPerShard = Math.min(a.outageSubscribers, shardAccounts * a.subscribersPerAccount);
   const outageShardWrites = (outageSubscribersPerShard * a.outageShardWritesPerSubscriber) / a.outageWindowSec;
+  const outageShardReads = (outageSubscribersPerShard * a.outageShardReadsPerSubscriber) / a.outageWindowSec;
   const outageShard: Peak = {
     name: "city-wide outage push",
     where: "one regional shard",
     queueMessagesPerSec: (a.outageSubscribers * a.outageQueueMessagesPerSubscriber) / a.outageWindowSec,
-    d1ReadsPerSec: 0,
+    d1ReadsPerSec: outageShardReads,
     d1WritesPerSec: outageShardWrites,
     d1RowsWrittenPerSec: outageShardWrites * 2,
-    d1Busy: d1Busy(a, 0, outageShardWrites, 0),
+    d1Busy: d1Busy(a, outageShardReads, outageShardWrites, 0),
   };
   const outageReads = (a.outageSubscribers * a.outageGlobalReadsPerSubscriber) / a.outageWindowSec;
   const outage: Peak = {

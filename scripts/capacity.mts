@@ -383,6 +383,13 @@ const ASSUMPTIONS: Assumption[] = [
     source: "wrangler.toml: [env.production]'s MESSAGES_<n> bindings (platform/message-stores.ts)",
   },
   {
+    key: "outageShardReadsPerSubscriber",
+    value: 2 / (100 / 2.5),
+    unit: "read queries",
+    source:
+      "code (home shard): a queue batch's events read their subscribers' settings and choices, one batch of 2 queries a home shard (notifications.consumer.ts readForEvents); 40 events a batch of 100 messages, a city's events on a shard mostly its own subscribers'",
+  },
+  {
     key: "outageGlobalReadsPerSubscriber",
     value: 6 / (100 / 2.5),
     unit: "read queries",

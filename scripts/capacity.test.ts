@@ -103,6 +103,7 @@ const zero = Object.fromEntries(
     "outageMessageWritesPerSubscriber",
     "messageStores",
     "expirePage",
+    "outageShardReadsPerSubscriber",
     "outageGlobalReadsPerSubscriber",
     "statementWindowSec",
     "statementEmailShare",
@@ -283,7 +284,7 @@ describe("capacity model", () => {
     expect(charging?.d1Busy).toBeCloseTo((0.04 * 1 + 0.04 * 4 + 200 * 0.01) / 1000, 12);
   });
 
-  it("spreads an outage's inbox and deliveries over the home shards and its provider rows over the message stores; its reads stay global", () => {
+  it("spreads an outage's inbox and deliveries over the home shards and its provider rows over the message stores; its reads of the subscribers stay global, of their choices go home", () => {
     const o = {
       ...a,
       subscribersPerAccount: 1,
@@ -310,6 +311,8 @@ describe("capacity model", () => {
     expect(store?.d1Busy).toBeCloseTo(0.2, 12);
     // A city smaller than a shard is all on one.
     expect(peaks(o, m, 50_000)[1]?.d1WritesPerSec).toBeCloseTo(500, 12);
+    // Its subscribers' settings and choices are read on their home shards: 4,000 × 0.05 / 100 s = 2 reads/s.
+    expect(peaks({ ...o, outageShardReadsPerSubscriber: 0.05 }, m, 4000)[1]?.d1ReadsPerSec).toBeCloseTo(2, 12);
   });
 
   it("reads a login storm's subscribers (and the visits they open) globally and writes its sessions and links' copies in the home shards", () => {
