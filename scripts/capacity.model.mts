@@ -239,7 +239,7 @@ export function globalRows(a: Assumptions): { fixed: Record<string, number> } {
 /**
  * Rows an organisation adds a month to the global database's business tables (features/business, features/bank): the
  * monthly closing document (УПД, a line per service of each of its accounts: closing.document.ts), invoices on request
- * (a line per account) with their idempotency rows, payments for its accounts (a line per account), the audit,
+ * (a line per account; their idempotency rows are kept 30 days, not counted), payments for its accounts (a line per account), the audit,
  * the bank statements' lines of its transfers, acts of reconciliation and its requests' directory. None of it is
  * deleted: they grow with the years.
  */
@@ -249,7 +249,6 @@ export function businessRows(a: Assumptions): Record<string, number> {
     closing_lines: a.closingDocsPerOrgMonth * a.accountsPerOrg * servicesPerAccount(a, "fixed"),
     invoices: a.invoicesPerOrgMonth,
     invoice_lines: a.invoicesPerOrgMonth * a.accountsPerOrg,
-    invoice_requests: a.invoicesPerOrgMonth,
     org_payments: a.orgPaymentsPerOrgMonth,
     org_payment_lines: a.orgPaymentsPerOrgMonth * a.accountsPerOrg,
     org_audit: a.auditPerOrgMonth,

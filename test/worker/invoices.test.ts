@@ -10,6 +10,7 @@ import { decodePDFRawStream, type PDFDict, PDFDocument, PDFName, PDFRawStream, P
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseGostPayload, splitEvenly } from "../../worker/features/business/invoices.rules";
 import { issueInvoice } from "../../worker/features/business/invoices.service";
+import { cleanExpired, INVOICE_REQUEST_RETENTION_MS } from "../../worker/features/housekeeping/housekeeping.service";
 import { createDataAccess } from "../../worker/platform/db";
 import { vatIncludedKop } from "../../worker/platform/vat";
 import { api, json, login } from "./helpers";
@@ -147,6 +148,23 @@ describe("issuing an invoice", () => {
     const entries = audit.items.filter((e) => e.action === "invoice.issued" && e.target === inv.number);
     expect(entries).toHaveLength(1);
     expect(entries[0]?.details).toMatchObject({ totalKop: 1_000_01, vatKop: 180_33, accounts: 2 });
+  });
+
+  it("honours an Idempotency-Key for 30 days: housekeeping then deletes the key (issue 20), never the invoice", async () => {
+    const k = key();
+    const body = { lines: [{ accountNo: accounts[0] }], totalKop: 777_00 };
+    const inv = await json<Invoice>(await issue(accountant, body, k));
+    const requestOf = () =>
+      env.DB.prepare("SELECT count(*) AS n FROM invoice_requests WHERE idempotency_key = ?").bind(k).first<{ n: number }>();
+    // 29 days on, it is still the same request.
+    await cleanExpired(createDataAccess(env), new Date(Date.now() + 29 * 24 * 3600_000));
+    expect((await requestOf())?.n).toBe(1);
+    expect((await json<Invoice>(await issue(accountant, body, k))).number).toBe(inv.number);
+    // 31 days on, the key is gone; the invoice stays, and is listed.
+    await cleanExpired(createDataAccess(env), new Date(Date.now() + INVOICE_REQUEST_RETENTION_MS + 24 * 3600_000));
+    expect((await requestOf())?.n).toBe(0);
+    const list = await json<{ items: Invoice[] }>(await api(accountant, `${BASE}?limit=100`));
+    expect(list.items.filter((i) => i.number === inv.number)).toHaveLength(1);
   });
 
   it("gives 20 invoices issued at once 20 different numbers in one unbroken run", async () => {

@@ -919,7 +919,7 @@ export const invoiceCounters = sqliteTable("invoice_counters", {
 /**
  * An issue request by its Idempotency-Key: the same key from the same person for the same organisation returns
  * the invoice issued the first time (a double click, a retried request), never a second one; with a different
- * request (its hash) it is a 409.
+ * request (its hash) it is a 409. Kept 30 days (housekeeping): a retry comes within minutes, and acquirers keep theirs a day.
  */
 export const invoiceRequests = sqliteTable(
   "invoice_requests",
@@ -933,7 +933,8 @@ export const invoiceRequests = sqliteTable(
     invoiceId: text("invoice_id").notNull(),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.orgId, t.issuedBy, t.idempotencyKey] })],
+  // Housekeeping deletes them along it once past INVOICE_REQUEST_RETENTION_MS; kept, they grew with the years (issue 20).
+  (t) => [primaryKey({ columns: [t.orgId, t.issuedBy, t.idempotencyKey] }), index("invoice_requests_created_idx").on(t.createdAt)],
 );
 
 /**

@@ -1,9 +1,10 @@
-import { inArray, lt } from "drizzle-orm";
+import { inArray, lt, sql } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { PROVIDER_MESSAGE_RETENTION_MS } from "../../adapters/provider-messages";
 import {
   authChallenges,
   globalSessions,
+  invoiceRequests,
   oneTimeCodes,
   operatorSessions,
   outbox,
@@ -26,6 +27,8 @@ export const EXPIRE_PAGE = 10_000;
 export const OUTBOX_RETENTION_MS = 7 * DAY_MS;
 /** A call-back request is kept this long after its window ended (answered or not): the operators' queue is of days. */
 export const CALLBACK_RETENTION_MS = 90 * DAY_MS;
+/** An invoice's Idempotency-Key is honoured this long: a retry comes within minutes (the invoice itself is kept). */
+export const INVOICE_REQUEST_RETENTION_MS = 30 * DAY_MS;
 /** How long a message handed to an SMS or email provider keeps its row (its dedupe claim and delivery status). */
 export { PROVIDER_MESSAGE_RETENTION_MS };
 
@@ -44,7 +47,7 @@ function expiredPage(
 
 /**
  * Deletes what has expired: sessions (subscribers' and operators') past their absolute expiry, flow challenges, one-time
- * codes a day after expiry (kept briefly for abuse accounting), old dev
+ * codes a day after expiry (kept briefly for abuse accounting), invoices' Idempotency-Keys after 30 days, old dev
  * outbox messages and provider messages a month after their last report (in every message store, and those an older
  * deployment kept in the global table); then, in bounded pages, dead letters past
  * 21 days, inbox messages past 12 months and delivery rows past 90 days in the subscribers' home shards
@@ -57,7 +60,7 @@ export async function cleanExpired(data: DataAccess, now = new Date(), pageSize 
   // Each table at most `pageSize` rows a tick, oldest first along its date index: a backlog (ticks missed for a
   // day at the operator's size) is worked off over the next ticks instead of one statement past D1's 30 s that
   // would fail on every tick and never catch up.
-  const [s, c, o, a, ops, pm, cb] = await db.batch([
+  const [s, c, o, a, ops, pm, cb, ir] = await db.batch([
     // Sessions an older deployment opened here; the home shards' go with each shard's tick (`expireShardSessions`).
     expiredPage(db, globalSessions, globalSessions.idHash, globalSessions.expiresAt, now, pageSize),
     expiredPage(db, oneTimeCodes, oneTimeCodes.id, oneTimeCodes.expiresAt, new Date(now.getTime() - DAY_MS), pageSize),
@@ -80,6 +83,13 @@ export async function cleanExpired(data: DataAccess, now = new Date(), pageSize 
       new Date(now.getTime() - CALLBACK_RETENTION_MS),
       pageSize,
     ),
+    // Keyed by three columns: a page of rowids along its date index.
+    db
+      .delete(invoiceRequests)
+      .where(
+        sql`rowid IN (SELECT rowid FROM ${invoiceRequests} WHERE ${invoiceRequests.createdAt} < ${now.getTime() - INVOICE_REQUEST_RETENTION_MS} ORDER BY ${invoiceRequests.createdAt} LIMIT ${pageSize})`,
+      )
+      .returning({ key: invoiceRequests.invoiceId }),
   ]);
   // Every message store at once, each its own page: the stores share a day's 4.8 M messages at the target size that one
   // table's 960,000 a day could not keep up with.
@@ -103,6 +113,7 @@ export async function cleanExpired(data: DataAccess, now = new Date(), pageSize 
     challenges: a.length,
     operatorSessions: ops.length,
     callbacks: cb.length,
+    invoiceRequests: ir.length,
     providerMessages: pm.length + stored.reduce((n, rows) => n + rows.length, 0),
     deadLetters: notifications.deadLetters,
     inbox: notifications.inbox,

@@ -1,0 +1,1 @@
+CREATE INDEX `invoice_requests_created_idx` ON `invoice_requests` (`created_at`);
