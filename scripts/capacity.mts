@@ -2147,7 +2147,7 @@ the close's delete of it bills them again.
     on their own (an invoice's Idempotency-Key row, \`invoice_requests\`, is deleted by housekeeping after 30 days:
     a retry comes within minutes; kept, it was ${n0(bytesOf({ invoice_requests: A.invoicesPerOrgMonth }, m))} bytes an organisation a month more). They go home the same way; what holds them back is that other organisations' work finds them: the bank
     statement import matches a transfer by the invoice's number alone, so the number must name its shard, or a global
-    index of numbers stay.
+    index of numbers must stay.
     The organisation, its members and its accounts stay global (${n0(bytesOf({ organisations: 1 / A.accountsPerOrg, org_accounts: 1, org_members: 1 / A.accountsPerOrg }, m))} bytes per business account, fixed).
   - The monthly job that issues the УПД read every organisation in one query and sent
     their messages from one cron invocation, every hour of the five days: at ${n1(A.organisations / 1e6)} M organisations, all their ids in
