@@ -2145,7 +2145,7 @@ the close's delete of it bills them again.
     reconciliation and requests: ${n0(businessGlobalMonthBytes)} bytes an organisation a month, ${gb(A.organisations * businessGlobalMonthBytes * 12)} a year at
     ${n1(A.organisations / 1e6)} M organisations, filling ${pct(A.headroom)} of one database in ${n1((A.shardBytes * A.headroom) / Math.max(1, A.organisations * businessGlobalMonthBytes))} months
     on their own (an invoice's Idempotency-Key row, \`invoice_requests\`, is deleted by housekeeping after 30 days:
-    a retry comes within minutes; kept, it was ${n0(bytesOf({ invoice_requests: A.invoicesPerOrgMonth }, m))} bytes an organisation a month more). They go home the same way; what holds them back is that other organisations' work finds them: the bank
+    a retry comes within minutes; kept for ever it would be ${n0(bytesOf({ invoice_requests: A.invoicesPerOrgMonth }, m))} bytes an organisation a month more, with the index that now expires it). They go home the same way; what holds them back is that other organisations' work finds them: the bank
     statement import matches a transfer by the invoice's number alone, so the number must name its shard, or a global
     index of numbers must stay.
     The organisation, its members and its accounts stay global (${n0(bytesOf({ organisations: 1 / A.accountsPerOrg, org_accounts: 1, org_members: 1 / A.accountsPerOrg }, m))} bytes per business account, fixed).

@@ -917,6 +917,19 @@ describe("on the organisation's home shard (issue 20)", () => {
     expect(await report(payment, row?.aid ?? "", "succeeded", a.accountNo)).toBe("applied");
     expect(await credited(a.shard, payment.id, a.accountNo)).toEqual({ n: 1, sum: 5_600 });
     expect(await auditCount(payment.id, "payment.succeeded")).toBe(1);
+    // A key a "home" deployment took (the release deployed before the line was put back): its payment, not a second one.
+    const homeInput = { ...input, idempotencyKey: crypto.randomUUID() };
+    const onHome = await startOrgPayment(
+      createDataAccess(env),
+      acquirer,
+      { subscriberId: payer, address: "203.0.113.9" },
+      VETER,
+      homeInput,
+    );
+    expect(onHome.payment.id).toMatch(/-DB_[A-Z0-9_]+$/);
+    const replayed = await startOrgPayment(data, acquirer, { subscriberId: payer, address: "203.0.113.9" }, VETER, homeInput);
+    expect(replayed.payment.id).toBe(onHome.payment.id);
+    expect(await globalRows(onHome.payment.id)).toBe(0);
   });
 
   it("a report naming a shard this Worker is not bound to is refused, to come again, not taken for a stranger's", async () => {

@@ -38,13 +38,16 @@ export const issueInvoiceRoute = createRoute({
   method: "post",
   path: "/business/organisations/{orgId}/invoices",
   tags,
-  summary: "Issues an invoice for payment (счёт на оплату) for one or several accounts, exactly once per Idempotency-Key",
+  summary: "Issues an invoice for payment (счёт на оплату) for one or several accounts, exactly once per Idempotency-Key (kept 30 days)",
   description:
     "Administrators and accountants, for accounts within their scope. Give each line's amount, or a total that is split evenly (to the kopeck) across the lines without one.",
   request: {
     params: OrgParam,
     headers: z.object({
-      "idempotency-key": z.string().max(100).openapi({ description: "A client-made key (UUID): the same key returns the same invoice" }),
+      "idempotency-key": z
+        .string()
+        .max(100)
+        .openapi({ description: "A client-made key (UUID): the same key returns the same invoice for 30 days" }),
     }),
     body: jsonBody(
       z.object({

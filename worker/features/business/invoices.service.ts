@@ -84,7 +84,7 @@ export type InvoiceDto = ReturnType<typeof invoiceDto>;
  * may see (administrators and accountants: permission `pay`). Amounts per line, or a total split evenly across
  * the lines without one (`resolveLines`). The number comes from the year's sequence in the same transaction as
  * the invoice, its lines and the audit entry. The same Idempotency-Key returns the first invoice (`created`
- * false); with another request it is a 409.
+ * false) for 30 days (housekeeping then deletes the key's row); with another request it is a 409.
  */
 export async function issueInvoice(
   data: DataAccess,

@@ -29,7 +29,7 @@ import { METHOD_TEXT, receiptText } from "../payments/payments.service";
 import type { AuditAction } from "./audit.labels";
 import * as q from "./business.queries";
 import { authorize } from "./business.service";
-import { docHome, legacyOf, namesHomeShard, newOrgPaymentId, paymentShard, paymentStore } from "./org-home";
+import { auditHome, docHome, legacyOf, namesHomeShard, newOrgPaymentId, paymentShard, paymentStore } from "./org-home";
 import { buildOrgReceipt, lineKey, type OrgReceipt } from "./org-payment.rules";
 
 type Notify = (m: NotificationMessage) => Promise<void>;
@@ -204,7 +204,8 @@ async function payerName(db: GlobalDb, payerId: string): Promise<string> {
  * Starts a payment by an employee with the `pay` permission for one or many of the organisation's accounts within
  * their scope, split exactly as given; the payer finishes on the acquirer's page (card, СБП…). The payment, its
  * lines and the audit entry «payment.started» are written in one batch on the organisation's home shard (the id names
- * it), after its row in the sweep's `org_payments_open`, only by the first request with this Idempotency-Key: a
+ * it), after its row in the sweep's `org_payments_open` — or, while the deployment keeps new payments global
+ * (`ORG_PAYMENTS_STORE`), in the global tables with an id naming no shard — only by the first request with this Idempotency-Key: a
  * replay returns the same payment (and the same page), one an older deployment started under the key included; a key
  * reused for another split is a 409. A stranger, another organisation's id or account, or an account outside the
  * employee's scope: 404.
@@ -261,9 +262,11 @@ export async function startOrgPayment(
   // Where a new payment goes: the home shard, or the global table while the deployment keeps them there.
   const keepGlobal = data.orgPaymentsStore === "global";
   const home = earlier ? null : keepGlobal ? legacyOf(data) : docHome(data, { id: orgId, homeShard: org?.homeShard ?? null });
-  // A replay of a payment already on the home shard writes nothing (no row for the sweep to drop again).
-  const before = home
-    ? await home
+  // A replay of a payment already on the home shard writes nothing (no row for the sweep to drop again). While new
+  // payments are kept global, the home shard is still asked: one a "home" deployment made under this key is the same request.
+  const onHome = earlier ? null : keepGlobal ? auditHome(data, { id: orgId, homeShard: org?.homeShard ?? null }) : home;
+  const before = onHome
+    ? await onHome
         .select({ id: homeOrgPayments.id })
         .from(homeOrgPayments)
         .where(and(eq(homeOrgPayments.payerId, actor.subscriberId), eq(homeOrgPayments.idempotencyKey, input.idempotencyKey)))
