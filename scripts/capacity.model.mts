@@ -240,8 +240,8 @@ export function globalRows(a: Assumptions): { fixed: Record<string, number> } {
  * Rows an organisation adds a month to the global database's business tables (features/business, features/bank): the
  * monthly closing document (УПД, a line per service of each of its accounts: closing.document.ts), invoices on request
  * (a line per account; their idempotency rows are kept 30 days, not counted), payments for its accounts (a line per account), the audit,
- * the bank statements' lines of its transfers, acts of reconciliation and its requests' directory. None of it is
- * deleted: they grow with the years.
+ * acts of reconciliation and its requests' directory. None of it is deleted: they grow with the years. (The bank
+ * statements' lines of its transfers are kept 400 days, not counted: features/bank/bank.limits.ts.)
  */
 export function businessRows(a: Assumptions): Record<string, number> {
   return {
@@ -252,7 +252,6 @@ export function businessRows(a: Assumptions): Record<string, number> {
     org_payments: a.orgPaymentsPerOrgMonth,
     org_payment_lines: a.orgPaymentsPerOrgMonth * a.accountsPerOrg,
     org_audit: a.auditPerOrgMonth,
-    bank_statement_lines: a.bankLinesPerOrgMonth,
     reconciliations: a.reconciliationsPerOrgMonth,
     org_tickets: a.orgTicketsPerOrgMonth,
   };

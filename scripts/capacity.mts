@@ -21,6 +21,7 @@ import { SHARD_MAP } from "../worker/data/regions.data.ts";
 import { TARIFF_TEMPLATES } from "../worker/data/tariffs.data.ts";
 import * as globalSchema from "../worker/db/schema/global.ts";
 import { usageFor } from "../worker/db/seed/usage.seed.ts";
+import { BANK_LINE_MAX_AGE_DAYS, BANK_LINE_RETENTION_DAYS } from "../worker/features/bank/bank.limits.ts";
 import { MONEY_KEPT_MONTHS } from "../worker/features/billing/archive.limits.ts";
 import { AUDIT_DRAIN_PAGE, AUDIT_DRAIN_SHARDS } from "../worker/features/business/audit.limits.ts";
 import { CLOSING_LEASE_STALE_MS, CLOSING_PAGE } from "../worker/features/business/closing.limits.ts";
@@ -2112,7 +2113,7 @@ the close's delete of it bills them again.
 - **The business cabinet's documents** (features/business, features/bank; measured on
   ${n0(SAMPLE_ORGS)} organisations over the sample's ${SAMPLE.days} days, section 1): an organisation adds
   ${n1(Object.values(businessRows(A)).reduce((x, y) => x + y, 0))} rows a month (its monthly УПД with a line per service of its
-  ${n0(A.accountsPerOrg)} accounts, invoices, payments, the audit, its transfers' lines in the bank statements, acts of reconciliation),
+  ${n0(A.accountsPerOrg)} accounts, invoices, payments, the audit, acts of reconciliation),
   ${n0(businessMonthBytes)} bytes, and nothing deletes them. At ${n1(A.organisations / 1e6)} M organisations that is
   ${gb(A.organisations * businessMonthBytes * 12)} a year, ${gb(A.organisations * businessMonthBytes * A.months)} after ${A.months} months: in one database they would fill
   ${pct(A.headroom)} of it in ${n1((A.shardBytes * A.headroom) / (A.organisations * businessMonthBytes))} months.
@@ -2141,7 +2142,12 @@ the close's delete of it bills them again.
     settled in the ledgers, failed, or past the three days it is asked of the acquirer (a refund writes it again), so it
     holds the payments not yet settled (at most three days of them, ${n0((A.orgPaymentsPerOrgMonth * A.organisations * 3) / DAYS_PER_MONTH)} rows at the target, under 10 MB), not the years. An older
     deployment's payments stay in the global table, where their reports, the sweep and a replay of their key find them.
-  - **Still in the global database (not moved yet)**: invoices and their lines, the bank statements' lines, acts of
+  - **Kept a bounded time in the global database**: the bank statements' lines of its transfers
+    (\`bank_statement_lines\`, ${n2(A.bankLinesPerOrgMonth)} an organisation a month): a credited line is deleted ${n0(BANK_LINE_RETENTION_DAYS)} days after its upload and
+    an upload once no line names it (housekeeping), and a payment dated over ${n0(BANK_LINE_MAX_AGE_DAYS)} days before its upload is not imported, so a
+    deleted line is never imported again (features/bank/bank.limits.ts): ${gb((A.organisations * bytesOf({ bank_statement_lines: A.bankLinesPerOrgMonth }, m) * BANK_LINE_RETENTION_DAYS) / DAYS_PER_MONTH)} at the target
+    however many years, where kept they grew by ${gb(A.organisations * bytesOf({ bank_statement_lines: A.bankLinesPerOrgMonth }, m) * 12)} a year.
+  - **Still in the global database (not moved yet)**: invoices and their lines, acts of
     reconciliation and requests: ${n0(businessGlobalMonthBytes)} bytes an organisation a month, ${gb(A.organisations * businessGlobalMonthBytes * 12)} a year at
     ${n1(A.organisations / 1e6)} M organisations, filling ${pct(A.headroom)} of one database in ${n1((A.shardBytes * A.headroom) / Math.max(1, A.organisations * businessGlobalMonthBytes))} months
     on their own (an invoice's Idempotency-Key row, \`invoice_requests\`, is deleted by housekeeping after 30 days:

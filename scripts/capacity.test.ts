@@ -224,8 +224,9 @@ describe("capacity model", () => {
       org_payments: 2,
       org_payment_lines: 6,
     });
-    // An invoice's Idempotency-Key is kept 30 days (housekeeping), not with the years.
+    // An invoice's Idempotency-Key is kept 30 days (housekeeping), and a bank statement's line 400: not with the years.
     expect(rows).not.toHaveProperty("invoice_requests");
+    expect(rows).not.toHaveProperty("bank_statement_lines");
   });
 
   it("counts a daily charge per service and day plus the month's payments in the ledger", () => {

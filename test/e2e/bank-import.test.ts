@@ -11,7 +11,7 @@ import { promisify } from "node:util";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeWindows1251 } from "../../worker/features/bank/bank.decode";
-import { statementText } from "../worker/bank.fixture";
+import { day, statementText } from "../worker/bank.fixture";
 import { launch, newContext, site } from "./browser";
 import { logInAs, ownSubscriber } from "./subscribers";
 
@@ -47,8 +47,8 @@ describe("bank statement import", () => {
       file,
       encodeWindows1251(
         statementText([
-          { number, date: "01.03.2026", sum: "777.00", purpose: `Оплата услуг связи по л/с ${me.accountNo}. Без НДС` },
-          { number: unmatched, date: "01.03.2026", sum: "55.00", purpose: "За связь, Иванова" },
+          { number, date: day(1), sum: "777.00", purpose: `Оплата услуг связи по л/с ${me.accountNo}. Без НДС` },
+          { number: unmatched, date: day(1), sum: "55.00", purpose: "За связь, Иванова" },
         ]),
       ),
     );
@@ -65,8 +65,8 @@ describe("bank statement import", () => {
     await logInAs(page, me);
     await page.goto(site("msk", `/accounts/${me.accountNo}`));
     const rows = page.locator("table.history tbody tr");
-    await expect.poll(() => rows.filter({ hasText: `Оплата по платёжному поручению № ${number} от 01.03.2026` }).count()).toBe(1);
-    await expect.poll(() => rows.filter({ hasText: `Оплата по платёжному поручению № ${unmatched} от 01.03.2026` }).count()).toBe(1);
+    await expect.poll(() => rows.filter({ hasText: `Оплата по платёжному поручению № ${number} от ${day(1)}` }).count()).toBe(1);
+    await expect.poll(() => rows.filter({ hasText: `Оплата по платёжному поручению № ${unmatched} от ${day(1)}` }).count()).toBe(1);
     await context.close();
   });
 });

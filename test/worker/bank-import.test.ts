@@ -9,6 +9,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { OPERATOR_REQUISITES } from "../../worker/data/operator.data";
 import { encodeWindows1251 } from "../../worker/features/bank/bank.decode";
+import { BANK_LINE_MAX_AGE_DAYS, BANK_LINE_RETENTION_DAYS } from "../../worker/features/bank/bank.limits";
 import {
   type BankLinesMessage,
   CREDIT_TARGETS,
@@ -20,9 +21,10 @@ import {
   processPendingLines,
   startPendingLines,
 } from "../../worker/features/bank/bank.service";
+import { cleanExpired } from "../../worker/features/housekeeping/housekeeping.service";
 import { createDataAccess, queriesUsed, shardBindings, shardDatabase } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
-import { type DocSpec, PAYER_ACCOUNT, statementText } from "./bank.fixture";
+import { type DocSpec, day, isoDay, PAYER_ACCOUNT, statementText } from "./bank.fixture";
 import { runTick } from "./cron";
 import { api, call, json, login, shardRows } from "./helpers";
 
@@ -123,7 +125,7 @@ async function lineOf(doc: DocSpec): Promise<Line | undefined> {
 
 describe("importing a statement", () => {
   it("credits a payment naming an account once, however many times the statement is uploaded, and the history says so", async () => {
-    const doc = { number: number(), date: "01.03.2026", sum: "1234.56", purpose: `Оплата услуг связи, лицевой счёт ${ANNA}, без НДС` };
+    const doc = { number: number(), date: day(1), sum: "1234.56", purpose: `Оплата услуг связи, лицевой счёт ${ANNA}, без НДС` };
     const text = statementText([doc]);
     for (let i = 0; i < 3; i++) {
       const res = await upload(text);
@@ -140,8 +142,8 @@ describe("importing a statement", () => {
       expect.objectContaining({
         amountKop: 123456,
         description: {
-          ru: `Оплата по платёжному поручению № ${doc.number} от 01.03.2026`,
-          en: `Payment by payment order No. ${doc.number} of 01.03.2026`,
+          ru: `Оплата по платёжному поручению № ${doc.number} от ${day(1)}`,
+          en: `Payment by payment order No. ${doc.number} of ${day(1)}`,
         },
       }),
     );
@@ -154,10 +156,10 @@ describe("importing a statement", () => {
     ]);
     const doc = {
       number: number(),
-      date: "02.03.2026",
+      date: day(2),
       sum: "3000.00",
       payerInn: "7704123450",
-      purpose: `Оплата по счёту № ${inv.number} от 01.03.2026, в т.ч. НДС 20% 500-00`,
+      purpose: `Оплата по счёту № ${inv.number} от ${day(1)}, в т.ч. НДС 20% 500-00`,
     };
     await upload(statementText([doc]));
     await upload(statementText([doc]));
@@ -171,12 +173,12 @@ describe("importing a statement", () => {
       [MSK(2), 100000],
       [MSK(3), 200000],
     ]);
-    const first = { number: number(), date: "02.03.2026", sum: "1000.00", purpose: `Частичная оплата по счету ${inv.number}` };
+    const first = { number: number(), date: day(2), sum: "1000.00", purpose: `Частичная оплата по счету ${inv.number}` };
     await upload(statementText([first]));
     expect(await ledger(await keysOf(first, [MSK(2)]))).toEqual({ entries: 1, sumKop: 33333 });
     expect(await ledger(await keysOf(first, [MSK(3)]))).toEqual({ entries: 1, sumKop: 66667 });
     expect(await invoiceState(inv.id)).toEqual({ paidKop: 100000, status: "part_paid" });
-    const second = { number: number(), date: "03.03.2026", sum: "2000.00", purpose: `Доплата по счету ${inv.number}` };
+    const second = { number: number(), date: day(3), sum: "2000.00", purpose: `Доплата по счету ${inv.number}` };
     // Overlapping statements: the first payment again with the second.
     await upload(statementText([first, second]));
     expect(await invoiceState(inv.id)).toEqual({ paidKop: 300000, status: "paid" });
@@ -201,11 +203,11 @@ describe("importing a statement", () => {
       ).bind(inn, Date.now()),
       env.DB.prepare("INSERT INTO org_accounts (org_id, account_no, created_at) VALUES ('org-test-one', ?, ?)").bind(accountNo, Date.now()),
     ]);
-    const byInn = { number: number(), date: "04.03.2026", sum: "500.00", payerInn: inn, purpose: "Оплата за услуги связи за март" };
+    const byInn = { number: number(), date: day(4), sum: "500.00", payerInn: inn, purpose: "Оплата за услуги связи за март" };
     // «Северный ветер» has 200 accounts: its ИНН alone says nothing about which.
     const veter = {
       number: number(),
-      date: "04.03.2026",
+      date: day(4),
       sum: "700.00",
       payerInn: "7704123450",
       purpose: "Оплата за услуги связи за март",
@@ -217,7 +219,7 @@ describe("importing a statement", () => {
   });
 
   it("tells the organisation's administrator and accountant that the payment is credited, once, and not its manager", async () => {
-    const doc = { number: number(), date: "04.03.2026", sum: "321.00", purpose: `л/с ${MSK(7)}` };
+    const doc = { number: number(), date: day(4), sum: "321.00", purpose: `л/с ${MSK(7)}` };
     await upload(statementText([doc]));
     await upload(statementText([doc]));
     const [key] = await keysOf(doc, [MSK(7)]);
@@ -235,7 +237,7 @@ describe("importing a statement", () => {
   });
 
   it("skips payments that are not to the operator's account", async () => {
-    const outgoing = { number: number(), date: "04.03.2026", sum: "10.00", payeeAccount: "40702810000000000099", purpose: `л/с ${ANNA}` };
+    const outgoing = { number: number(), date: day(4), sum: "10.00", payeeAccount: "40702810000000000099", purpose: `л/с ${ANNA}` };
     const res = await json<ImportResult>(await upload(statementText([outgoing])));
     expect(res).toMatchObject({ documents: 1, incoming: 0, lines: { credited: 0, queued: 0, pending: 0 } });
   });
@@ -243,7 +245,7 @@ describe("importing a statement", () => {
 
 describe("the operators' queue", () => {
   it("holds an unmatched payment until it is assigned, credits it once, and refuses a second assignment with 409", async () => {
-    const doc = { number: number(), date: "05.03.2026", sum: "250.00", purpose: "За интернет, Иванов" };
+    const doc = { number: number(), date: day(5), sum: "250.00", purpose: "За интернет, Иванов" };
     expect((await json<ImportResult>(await upload(statementText([doc])))).lines).toEqual({ credited: 0, queued: 1, pending: 0 });
     const line = await lineOf(doc);
     expect(line).toMatchObject({ status: "queued", reason: "no_match" });
@@ -271,7 +273,7 @@ describe("the operators' queue", () => {
 
   it("assigns a payment to an invoice by hand, paying the invoice; an unknown line is a 404", async () => {
     const inv = await invoice([[MSK(6), 40000]]);
-    const doc = { number: number(), date: "05.03.2026", sum: "400.00", purpose: "Оплата по договору" };
+    const doc = { number: number(), date: day(5), sum: "400.00", purpose: "Оплата по договору" };
     await upload(statementText([doc]));
     const id = (await lineOf(doc))?.id as string;
     const res = await ops(`/bank-statements/lines/${id}/assign`, {
@@ -307,11 +309,11 @@ describe("exactly once", () => {
     const docs = [
       ...Array.from({ length: 6 }, (_, i) => ({
         number: number(),
-        date: "06.03.2026",
+        date: day(6),
         sum: `${100 + i}.00`,
         purpose: `л/с ${MSK(10 + i)}`,
       })),
-      { number: number(), date: "06.03.2026", sum: "600.00", purpose: `Оплата по счёту ${inv.number}` },
+      { number: number(), date: day(6), sum: "600.00", purpose: `Оплата по счёту ${inv.number}` },
     ];
     const text = statementText(docs);
     const answers = await Promise.all(Array.from({ length: 5 }, () => upload(text)));
@@ -323,12 +325,12 @@ describe("exactly once", () => {
     expect(await invoiceState(inv.id)).toEqual({ paidKop: 60000, status: "part_paid" });
     // The organisation's audit log has each credit once, with the order's number, its sum and its split.
     const audit = await env.DB.prepare(
-      "SELECT target, actor_name, details FROM org_audit WHERE org_id = 'org-demo-veter' AND action = 'payment.bank_credited' AND target LIKE '% от 06.03.2026'",
+      `SELECT target, actor_name, details FROM org_audit WHERE org_id = 'org-demo-veter' AND action = 'payment.bank_credited' AND target LIKE '% от ${day(6)}'`,
     ).all<{ target: string; actor_name: string; details: string }>();
     const byTarget = new Map(audit.results.map((r) => [r.target, r]));
     expect(audit.results).toHaveLength(7);
-    for (const [i, d] of docs.entries()) expect(byTarget.has(`№ ${d.number} от 06.03.2026`), `line ${i}`).toBe(true);
-    const split = JSON.parse(byTarget.get(`№ ${(docs[6] as DocSpec).number} от 06.03.2026`)?.details ?? "{}");
+    for (const [i, d] of docs.entries()) expect(byTarget.has(`№ ${d.number} от ${day(6)}`), `line ${i}`).toBe(true);
+    const split = JSON.parse(byTarget.get(`№ ${(docs[6] as DocSpec).number} от ${day(6)}`)?.details ?? "{}");
     expect(split).toMatchObject({ amountKop: 60000, matchedBy: "invoice" });
     expect(split.split).toHaveLength(2);
   });
@@ -336,8 +338,8 @@ describe("exactly once", () => {
   it("writes a credit's audit entry and pays its invoice once when two imports of the file run at the very same millisecond", async () => {
     const inv = await invoice([[MSK(22), 70000]]);
     const docs = [
-      { number: number(), date: "09.03.2026", sum: "123.00", purpose: `л/с ${MSK(23)}` },
-      { number: number(), date: "09.03.2026", sum: "700.00", purpose: `Оплата по счёту ${inv.number}` },
+      { number: number(), date: day(9), sum: "123.00", purpose: `л/с ${MSK(23)}` },
+      { number: number(), date: day(9), sum: "700.00", purpose: `Оплата по счёту ${inv.number}` },
     ];
     const bytes = new TextEncoder().encode(statementText(docs));
     // Two imports with one clock: the lines' marks carry the same time whichever import makes them.
@@ -347,16 +349,16 @@ describe("exactly once", () => {
     expect(await ledger(await keysOf(docs[0] as DocSpec, [MSK(23)]))).toEqual({ entries: 1, sumKop: 12300 });
     expect(await invoiceState(inv.id)).toEqual({ paidKop: 70000, status: "paid" });
     const audit = await env.DB.prepare(
-      "SELECT target FROM org_audit WHERE org_id = 'org-demo-veter' AND action = 'payment.bank_credited' AND target LIKE '% от 09.03.2026'",
+      `SELECT target FROM org_audit WHERE org_id = 'org-demo-veter' AND action = 'payment.bank_credited' AND target LIKE '% от ${day(9)}'`,
     ).all<{ target: string }>();
-    expect(audit.results.map((r) => r.target).sort()).toEqual(docs.map((d) => `№ ${d.number} от 09.03.2026`).sort());
+    expect(audit.results.map((r) => r.target).sort()).toEqual(docs.map((d) => `№ ${d.number} от ${day(9)}`).sort());
   });
 
   it("after a crash midway (credits written, lines not yet marked), a re-upload credits the rest and nothing twice", async () => {
     const inv = await invoice([[MSK(20), 150000]]);
     const docs = [
-      { number: number(), date: "07.03.2026", sum: "1500.00", purpose: `Оплата счёта ${inv.number}` },
-      { number: number(), date: "07.03.2026", sum: "77.00", purpose: `л/с ${SPB(20)}` },
+      { number: number(), date: day(7), sum: "1500.00", purpose: `Оплата счёта ${inv.number}` },
+      { number: number(), date: day(7), sum: "77.00", purpose: `л/с ${SPB(20)}` },
     ];
     // The global database fails on the batch that marks lines credited: the shards' credits are in, the marks are not.
     // workerd's D1PreparedStatement keeps its SQL in `statement`.
@@ -395,8 +397,8 @@ describe("exactly once", () => {
 
   it("after a shard fails midway, the hourly pass credits what is left, once, without a re-upload", async () => {
     const docs = [
-      { number: number(), date: "07.03.2026", sum: "11.00", purpose: `л/с ${MSK(21)}` },
-      { number: number(), date: "07.03.2026", sum: "22.00", purpose: `л/с ${SPB(21)}` },
+      { number: number(), date: day(7), sum: "11.00", purpose: `л/с ${MSK(21)}` },
+      { number: number(), date: day(7), sum: "22.00", purpose: `л/с ${SPB(21)}` },
     ];
     // The North-West shard (St Petersburg's accounts) fails its first batch: Moscow's credit is in, St Petersburg's is not.
     let failed = false;
@@ -442,7 +444,7 @@ describe("exactly once", () => {
           const accounts = [MSK(30 + run), SPB(30 + run), MSK(60 + run), SPB(60 + run), MSK(90 + run)];
           const docs = kops.map((kop, i) => ({
             number: `${9000 + run}-${i}`,
-            date: "08.03.2026",
+            date: day(8),
             sum: (kop / 100).toFixed(2),
             purpose: i < 5 ? `Абонентская плата, л/с ${accounts[i]}` : "Оплата без указания счёта",
           }));
@@ -465,7 +467,7 @@ describe("exactly once", () => {
   it("hands a large statement's rest to the queue, which credits every line once", async () => {
     const docs = Array.from({ length: 150 }, (_, i) => ({
       number: `L${number()}`,
-      date: "09.03.2026",
+      date: day(9),
       sum: "1.00",
       purpose: `л/с ${MSK(i % 60)}`,
     }));
@@ -505,7 +507,7 @@ async function pendingLines(
       const amount = "targets" in spec ? spec.targets.reduce((a, t) => a + t.amountKop, 0) : spec.amountKop;
       return env.DB.prepare(
         `INSERT INTO bank_statement_lines (id, statement_id, doc_number, doc_date, received_on, amount_kop, payer_inn, payer_account, payer_name, payee_account, purpose, status, matched_by, targets, created_at)
-         VALUES (?, ?, ?, '2026-03-10', '2026-03-10', ?, '', ?, 'ООО «Плательщик»', ?, ?, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, '${isoDay(10)}', '${isoDay(10)}', ?, '', ?, 'ООО «Плательщик»', ?, ?, ?, ?, ?, ?)`,
       ).bind(
         id,
         statementId,
@@ -632,7 +634,7 @@ describe("the queue's chain over pending lines", () => {
 });
 
 describe("malformed files", () => {
-  const good = statementText([{ number: "1", date: "01.03.2026", sum: "10.00", purpose: "x" }]);
+  const good = statementText([{ number: "1", date: day(1), sum: "10.00", purpose: "x" }]);
   const lines = good.split("\r\n");
   const at = (prefix: string) => lines.findIndex((l) => l.startsWith(prefix)) + 1;
   const cases: [string, string, number, RegExp, RegExp][] = [
@@ -640,7 +642,7 @@ describe("malformed files", () => {
     ["a bad Сумма", good.replace("Сумма=10.00", "Сумма=10,00,5"), at("Сумма="), /Сумма/, /Сумма/],
     ["a wrong header", good.replace("1CClientBankExchange", "1CClientBankExchang"), 1, /1CClientBankExchange/, /1CClientBankExchange/],
     ["a document without Номер", good.replace("Номер=1\r\n", ""), at("СекцияДокумент"), /нет поля «Номер»/, /no field “Номер”/],
-    ["a bad date", good.replace("Дата=01.03.2026", "Дата=31.02.2026"), at("Дата="), /не дата/, /not a date/],
+    ["a bad date", good.replace(`Дата=${day(1)}`, "Дата=31.02.2026"), at("Дата="), /не дата/, /not a date/],
     ["a text after КонецФайла", `${good}мусор\r\n`, lines.length, /после КонецФайла/, /after КонецФайла/],
   ];
   for (const [name, text, line, ru, en] of cases)
@@ -675,7 +677,7 @@ describe("a statement of thousands of lines", () => {
   it("is stored and matched within one invocation's queries; the queue does the rest", { timeout: 150_000 }, async () => {
     const docs = Array.from({ length: 2_000 }, (_, i) => ({
       number: `T${number()}`,
-      date: "11.03.2026",
+      date: day(11),
       sum: `${(i % 90) + 1}.00`,
       purpose: `Оплата услуг связи без указания счёта, строка ${i}`,
     }));
@@ -701,5 +703,56 @@ describe("a statement of thousands of lines", () => {
     const deadline = Date.now() + 120_000;
     while ((await pendingOf()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
     expect(await pendingOf()).toBe(0);
+  });
+});
+
+describe("what the import keeps (issue 20)", () => {
+  /** A day `daysAgo` before `from`, as a statement writes it. */
+  const dmyAgo = (daysAgo: number, from = Date.now()) => {
+    const d = new Date(from - daysAgo * 86_400_000);
+    return `${String(d.getUTCDate()).padStart(2, "0")}.${String(d.getUTCMonth() + 1).padStart(2, "0")}.${d.getUTCFullYear()}`;
+  };
+  const stored = async (docNumber: string) =>
+    (await env.DB.prepare("SELECT count(*) AS n FROM bank_statement_lines WHERE doc_number = ?").bind(docNumber).first<{ n: number }>())?.n;
+
+  it("does not import a payment dated more than a year before the upload: it is counted for the operators, not stored", async () => {
+    const old = { number: number(), date: dmyAgo(BANK_LINE_MAX_AGE_DAYS + 2), sum: "100.00", purpose: `л/с ${ANNA}` };
+    const fresh = { number: number(), date: dmyAgo(2), sum: "100.00", purpose: "За связь, без счёта" };
+    const res = await upload(statementText([old, fresh]));
+    expect(res.status).toBe(200);
+    expect(await json<ImportResult & { tooOld: number }>(res)).toMatchObject({ incoming: 2, newLines: 1, tooOld: 1 });
+    expect(await stored(old.number)).toBe(0);
+    expect(await stored(fresh.number)).toBe(1);
+    expect(await ledger(await keysOf(old, [ANNA]))).toEqual({ entries: 0, sumKop: 0 });
+  });
+
+  it("deletes lines credited 400 days ago and the uploads left with none; a queued line stays; the statement again credits nothing twice", async () => {
+    const credited = { number: number(), date: dmyAgo(1), sum: "321.00", purpose: `л/с ${ANNA}` };
+    const queued = { number: number(), date: dmyAgo(1), sum: "12.00", purpose: "За связь, Иванова" };
+    const alone = { number: number(), date: dmyAgo(1), sum: "45.00", purpose: `л/с ${ANNA}` };
+    const text = statementText([credited, queued]);
+    expect((await json<ImportResult>(await upload(text))).lines).toEqual({ credited: 1, queued: 1, pending: 0 });
+    const other = await json<ImportResult & { statementId: string }>(await upload(statementText([alone])));
+    const keys = [...(await keysOf(credited, [ANNA])), ...(await keysOf(alone, [ANNA]))];
+    expect(await ledger(keys)).toEqual({ entries: 2, sumKop: 36600 });
+    // A day short of the retention: everything stays.
+    const soon = new Date(Date.now() + (BANK_LINE_RETENTION_DAYS - 1) * 86_400_000);
+    await cleanExpired(createDataAccess(env), soon);
+    expect([await stored(credited.number), await stored(queued.number), await stored(alone.number)]).toEqual([1, 1, 1]);
+    // Past it: the credited lines go, the queued one stays, and so does its upload; the other upload goes with its line.
+    const later = new Date(Date.now() + (BANK_LINE_RETENTION_DAYS + 1) * 86_400_000);
+    await cleanExpired(createDataAccess(env), later);
+    expect([await stored(credited.number), await stored(queued.number), await stored(alone.number)]).toEqual([0, 1, 0]);
+    const uploads = await env.DB.prepare("SELECT id FROM bank_statements WHERE id = ?").bind(other.statementId).all();
+    expect(uploads.results).toEqual([]);
+    // The same statement uploaded then: too old to import, so nothing is credited again; the money stays as it was.
+    const again = await importStatement(
+      createDataAccess(env),
+      new TextEncoder().encode(text),
+      { fileName: null, uploadedBy: "test", address: null },
+      later,
+    );
+    expect(again).toMatchObject({ newLines: 0, tooOld: 2 });
+    expect(await ledger(keys)).toEqual({ entries: 2, sumKop: 36600 });
   });
 });

@@ -16,6 +16,19 @@ export interface DocSpec {
 
 export const PAYER_ACCOUNT = "40702810538000123456";
 
+/**
+ * Day `n` of last month as a statement writes it (dd.mm.yyyy): in the past, and within the year the import takes
+ * (features/bank/bank.limits.ts BANK_LINE_MAX_AGE_DAYS), whenever the tests run.
+ */
+export function day(n: number): string {
+  const now = new Date();
+  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, n));
+  return `${String(d.getUTCDate()).padStart(2, "0")}.${String(d.getUTCMonth() + 1).padStart(2, "0")}.${d.getUTCFullYear()}`;
+}
+
+/** The same day as an ISO date (yyyy-mm-dd), as the import stores it. */
+export const isoDay = (n: number) => day(n).split(".").reverse().join("-");
+
 /** One document section (платёжное поручение), incoming to the operator unless `payeeAccount` says otherwise. */
 export function documentLines(d: DocSpec): string[] {
   return [

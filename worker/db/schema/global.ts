@@ -1192,7 +1192,8 @@ export const bankStatements = sqliteTable(
  * `id` is a SHA-256 of its identity (date, number, amount, payer's account and ИНН, the receiving account). Its
  * status only moves forward: `new` → `matched` (the accounts and amounts to credit, fixed once: `targets`) →
  * `credited`, or `new` → `queued` (nothing or more than one thing matched) → `matched` by an operator's assignment.
- * Credits are ledger entries keyed `bank:<id>:<account>`, so crediting a matched line again changes nothing.
+ * Credits are ledger entries keyed `bank:<id>:<account>`, so crediting a matched line again changes nothing. A
+ * credited line is kept 400 days, and one dated over a year before its upload is not imported (bank.limits.ts).
  */
 export const bankStatementLines = sqliteTable(
   "bank_statement_lines",
@@ -1225,7 +1226,11 @@ export const bankStatementLines = sqliteTable(
     matchedAt: integer("matched_at", { mode: "timestamp_ms" }),
     creditedAt: integer("credited_at", { mode: "timestamp_ms" }),
   },
-  (t) => [index("bank_statement_lines_status_idx").on(t.status, t.createdAt)],
+  (t) => [
+    index("bank_statement_lines_status_idx").on(t.status, t.createdAt),
+    // An upload is deleted once no line names it (housekeeping: features/bank/bank.limits.ts).
+    index("bank_statement_lines_statement_idx").on(t.statementId),
+  ],
 );
 
 // ── Business support (поддержка бизнеса) ────────────────────────

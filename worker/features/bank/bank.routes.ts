@@ -44,6 +44,10 @@ const ImportResultDto = z
     newLines: z.number().int(),
     lines: z.object({ credited: z.number().int(), queued: z.number().int(), pending: z.number().int() }),
     creditedNow: z.number().int(),
+    tooOld: z
+      .number()
+      .int()
+      .openapi({ description: "Incoming payments dated more than a year before the upload: not imported, to be handled by hand" }),
   })
   .openapi("BankStatementImport");
 

@@ -13,16 +13,17 @@ import {
   orgMembers,
 } from "../../db/schema/global";
 import { sha256Hex } from "../../platform/crypto";
-import { type DataAccess, isShardBinding, queriesUsed, rawBatch } from "../../platform/db";
+import { type DataAccess, type GlobalDb, isShardBinding, queriesUsed, rawBatch } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId, parseAccountNo } from "../../platform/ids";
 import { beat, release, startChain } from "../../platform/lease";
 import { log } from "../../platform/log";
 import { sendInBatches } from "../../platform/queue";
-import { localDay, regionTz } from "../../platform/region";
+import { addDays, localDay, regionTz } from "../../platform/region";
 import { entryIf, type RawStatement } from "../billing/ledger.service";
 import { auditStatement } from "../business/audit.service";
 import { decodeStatement } from "./bank.decode";
+import { BANK_LINE_MAX_AGE_DAYS, BANK_LINE_RETENTION_DAYS } from "./bank.limits";
 import { parseStatement, type StatementDocument, StatementFormatError } from "./bank.parse";
 
 /**
@@ -506,6 +507,29 @@ async function workPage(
   return { credited, handled: ids.length };
 }
 
+/**
+ * Housekeeping's deletes (in its batch of the global tables' expiry): a page of the lines credited more than
+ * `BANK_LINE_RETENTION_DAYS` ago (a line waiting in the operators' queue stays), along their (status, created) index;
+ * then a page of the uploads no line names any more. Their ledger entries, audit entries and invoice payments stay.
+ */
+export function expiredBankLines(db: GlobalDb, now: Date, pageSize: number) {
+  const before = now.getTime() - BANK_LINE_RETENTION_DAYS * 24 * 3600_000;
+  return [
+    db
+      .delete(bankStatementLines)
+      .where(
+        sql`rowid IN (SELECT rowid FROM ${bankStatementLines} WHERE ${bankStatementLines.status} = 'credited' AND ${bankStatementLines.createdAt} < ${before} ORDER BY ${bankStatementLines.createdAt} LIMIT ${pageSize})`,
+      )
+      .returning({ key: bankStatementLines.id }),
+    db
+      .delete(bankStatements)
+      .where(
+        sql`rowid IN (SELECT s.rowid FROM ${bankStatements} s WHERE s.uploaded_at < ${before} AND NOT EXISTS (SELECT 1 FROM ${bankStatementLines} l WHERE l.statement_id = s.id) ORDER BY s.uploaded_at LIMIT ${pageSize})`,
+      )
+      .returning({ key: bankStatements.id }),
+  ] as const;
+}
+
 export interface ImportResult {
   statementId: string;
   encoding: string;
@@ -516,6 +540,8 @@ export interface ImportResult {
   lines: { credited: number; queued: number; pending: number };
   /** Lines this upload credited itself. */
   creditedNow: number;
+  /** Incoming payments dated more than a year before the upload, not imported (for the operators to handle by hand). */
+  tooOld: number;
 }
 
 /** Imports one bank statement file (its bytes); see the module's comment. */
@@ -537,6 +563,12 @@ export async function importStatement(
     throw err;
   }
   const incoming = parsed.documents.filter(isIncoming);
+  // A payment dated over a year before the upload is a repeat of an old statement: its line may have been deleted
+  // since (BANK_LINE_RETENTION_DAYS), and imported again it would be matched and its invoice paid a second time.
+  const oldest = addDays(localDay("Europe/Moscow", now), -BANK_LINE_MAX_AGE_DAYS);
+  const recent = incoming.filter((doc) => doc.date >= oldest);
+  const tooOld = incoming.length - recent.length;
+  if (tooOld > 0) log("warn", "bank.lines_too_old", { lines: tooOld });
   const statementId = newId(now.getTime());
   const fileSha256 = await sha256Hex(text);
   await data.global.insert(bankStatements).values({
@@ -551,7 +583,7 @@ export async function importStatement(
     uploadedAt: now,
   });
   const rows = new Map<string, typeof bankStatementLines.$inferInsert>();
-  for (const doc of incoming) {
+  for (const doc of recent) {
     const id = await lineId(doc);
     rows.set(id, {
       id,
@@ -622,6 +654,7 @@ export async function importStatement(
     newLines,
     lines: { credited: counts.credited, queued: counts.queued, pending: counts.new + counts.matched },
     creditedNow,
+    tooOld,
   };
 }
 

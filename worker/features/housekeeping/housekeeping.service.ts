@@ -15,6 +15,7 @@ import { providerMessages as storedMessages } from "../../db/schema/messages";
 import { sessions } from "../../db/schema/region";
 import type { DataAccess, GlobalDb, MessagesDb, RegionDb, ShardBinding } from "../../platform/db";
 import { log } from "../../platform/log";
+import { expiredBankLines } from "../bank/bank.service";
 import { drainOrgAudit } from "../business/audit-drain.service";
 import { drainLegacyNotifications, expireNotifications } from "../notifications/notifications.service";
 
@@ -47,7 +48,8 @@ function expiredPage(
 
 /**
  * Deletes what has expired: sessions (subscribers' and operators') past their absolute expiry, flow challenges, one-time
- * codes a day after expiry (kept briefly for abuse accounting), invoices' Idempotency-Keys after 30 days, old dev
+ * codes a day after expiry (kept briefly for abuse accounting), invoices' Idempotency-Keys after 30 days, bank
+ * statement lines credited 400 days ago and the uploads left with none, old dev
  * outbox messages and provider messages a month after their last report (in every message store, and those an older
  * deployment kept in the global table); then, in bounded pages, dead letters past
  * 21 days, inbox messages past 12 months and delivery rows past 90 days in the subscribers' home shards
@@ -60,7 +62,7 @@ export async function cleanExpired(data: DataAccess, now = new Date(), pageSize 
   // Each table at most `pageSize` rows a tick, oldest first along its date index: a backlog (ticks missed for a
   // day at the operator's size) is worked off over the next ticks instead of one statement past D1's 30 s that
   // would fail on every tick and never catch up.
-  const [s, c, o, a, ops, pm, cb, ir] = await db.batch([
+  const [s, c, o, a, ops, pm, cb, ir, bl, bs] = await db.batch([
     // Sessions an older deployment opened here; the home shards' go with each shard's tick (`expireShardSessions`).
     expiredPage(db, globalSessions, globalSessions.idHash, globalSessions.expiresAt, now, pageSize),
     expiredPage(db, oneTimeCodes, oneTimeCodes.id, oneTimeCodes.expiresAt, new Date(now.getTime() - DAY_MS), pageSize),
@@ -90,6 +92,7 @@ export async function cleanExpired(data: DataAccess, now = new Date(), pageSize 
         sql`rowid IN (SELECT rowid FROM ${invoiceRequests} WHERE ${invoiceRequests.createdAt} < ${now.getTime() - INVOICE_REQUEST_RETENTION_MS} ORDER BY ${invoiceRequests.createdAt} LIMIT ${pageSize})`,
       )
       .returning({ key: invoiceRequests.invoiceId }),
+    ...expiredBankLines(db, now, pageSize),
   ]);
   // Every message store at once, each its own page: the stores share a day's 4.8 M messages at the target size that one
   // table's 960,000 a day could not keep up with.
@@ -114,6 +117,8 @@ export async function cleanExpired(data: DataAccess, now = new Date(), pageSize 
     operatorSessions: ops.length,
     callbacks: cb.length,
     invoiceRequests: ir.length,
+    bankLines: bl.length,
+    bankStatements: bs.length,
     providerMessages: pm.length + stored.reduce((n, rows) => n + rows.length, 0),
     deadLetters: notifications.deadLetters,
     inbox: notifications.inbox,

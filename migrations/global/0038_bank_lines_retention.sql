@@ -1,0 +1,1 @@
+CREATE INDEX `bank_statement_lines_statement_idx` ON `bank_statement_lines` (`statement_id`);
