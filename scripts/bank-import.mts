@@ -97,6 +97,13 @@ if (args[0] === "--queue") {
       ? `✓ ${file}: документов ${body.documents}, входящих ${body.incoming} (новых ${body.newLines}); зачислено ${lines.credited}, ждут разноски ${lines.queued}, в работе ${lines.pending}`
       : `✓ ${file}: ${body.documents} documents, ${body.incoming} incoming (${body.newLines} new); credited ${lines.credited}, waiting in the queue ${lines.queued}, in progress ${lines.pending}`,
   );
+  const tooOld = Number(body.tooOld ?? 0);
+  if (tooOld > 0)
+    console.warn(
+      lang === "ru"
+        ? `! не загружено платежей старше года: ${tooOld} (повтор старой выписки или разбор вручную)`
+        : `! not imported, dated over a year before the upload: ${tooOld} (a repeat of an old statement, or one to settle by hand)`,
+    );
 } else {
   console.error(
     "usage: npm run bank:import -- <statement.txt>\n       npm run bank:import -- --queue\n       npm run bank:import -- --assign <lineId> <accountNo | СЧ-2026-000123>",

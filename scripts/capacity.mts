@@ -2144,9 +2144,10 @@ the close's delete of it bills them again.
     deployment's payments stay in the global table, where their reports, the sweep and a replay of their key find them.
   - **Kept a bounded time in the global database**: the bank statements' lines of its transfers
     (\`bank_statement_lines\`, ${n2(A.bankLinesPerOrgMonth)} an organisation a month): a credited line is deleted ${n0(BANK_LINE_RETENTION_DAYS)} days after its upload and
-    an upload once no line names it (housekeeping), and a payment dated over ${n0(BANK_LINE_MAX_AGE_DAYS)} days before its upload is not imported, so a
-    deleted line is never imported again (features/bank/bank.limits.ts): ${gb((A.organisations * bytesOf({ bank_statement_lines: A.bankLinesPerOrgMonth }, m) * BANK_LINE_RETENTION_DAYS) / DAYS_PER_MONTH)} at the target
-    however many years, where kept they grew by ${gb(A.organisations * bytesOf({ bank_statement_lines: A.bankLinesPerOrgMonth }, m) * 12)} a year.
+    its credit, once its payment's date is past what an upload imports, and an upload once no line names it (housekeeping);
+    a payment dated over ${n0(BANK_LINE_MAX_AGE_DAYS)} days before its upload is not imported, so a deleted line is never imported
+    again (features/bank/bank.limits.ts). The credited lines are ${gb((A.organisations * bytesOf({ bank_statement_lines: A.bankLinesPerOrgMonth }, m) * BANK_LINE_RETENTION_DAYS) / DAYS_PER_MONTH)} at the target
+    however many years (a line left in the operators' queue stays until it is credited), where kept they grew by ${gb(A.organisations * bytesOf({ bank_statement_lines: A.bankLinesPerOrgMonth }, m) * 12)} a year.
   - **Still in the global database (not moved yet)**: invoices and their lines, acts of
     reconciliation and requests: ${n0(businessGlobalMonthBytes)} bytes an organisation a month, ${gb(A.organisations * businessGlobalMonthBytes * 12)} a year at
     ${n1(A.organisations / 1e6)} M organisations, filling ${pct(A.headroom)} of one database in ${n1((A.shardBytes * A.headroom) / Math.max(1, A.organisations * businessGlobalMonthBytes))} months

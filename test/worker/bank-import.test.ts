@@ -755,4 +755,24 @@ describe("what the import keeps (issue 20)", () => {
     expect(again).toMatchObject({ newLines: 0, tooOld: 2 });
     expect(await ledger(keys)).toEqual({ entries: 2, sumKop: 36600 });
   });
+
+  it("keeps a line dated after its upload until its date is past what an upload imports, so it too is never imported twice", async () => {
+    const ahead = { number: number(), date: dmyAgo(-100), sum: "54.00", purpose: `л/с ${ANNA}` };
+    const text = statementText([ahead]);
+    expect((await json<ImportResult>(await upload(text))).lines).toEqual({ credited: 1, queued: 0, pending: 0 });
+    const keys = await keysOf(ahead, [ANNA]);
+    const meta = { fileName: null, uploadedBy: "test", address: null };
+    const bytes = new TextEncoder().encode(text);
+    // 401 days on, its date is 301 days back: still importable, so the line stays, and a repeat credits nothing.
+    const at401 = new Date(Date.now() + (BANK_LINE_RETENTION_DAYS + 1) * 86_400_000);
+    await cleanExpired(createDataAccess(env), at401);
+    expect(await stored(ahead.number)).toBe(1);
+    expect(await importStatement(createDataAccess(env), bytes, meta, at401)).toMatchObject({ newLines: 0, tooOld: 0 });
+    // Once its date is over a year back, it goes, and the statement then is refused: credited once in all.
+    const past = new Date(Date.now() + (100 + BANK_LINE_MAX_AGE_DAYS + 2) * 86_400_000);
+    await cleanExpired(createDataAccess(env), past);
+    expect(await stored(ahead.number)).toBe(0);
+    expect(await importStatement(createDataAccess(env), bytes, meta, past)).toMatchObject({ newLines: 0, tooOld: 1 });
+    expect(await ledger(keys)).toEqual({ entries: 1, sumKop: 5400 });
+  });
 });

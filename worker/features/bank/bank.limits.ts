@@ -11,8 +11,8 @@
 export const BANK_LINE_MAX_AGE_DAYS = 365;
 
 /**
- * A credited line is deleted this many days after it was imported (housekeeping), and an upload once it has no line
- * left. Longer than `BANK_LINE_MAX_AGE_DAYS`, so a deleted line can never be imported again: its date is older
- * still. Its ledger entries, audit entry and invoice payment stay where they are.
+ * A line is deleted this many days after it was imported and after it was credited (housekeeping), once its payment's
+ * date is also past `BANK_LINE_MAX_AGE_DAYS` (one dated in the future waits), and an upload once it has no line left:
+ * a deleted line can never be imported again. Its ledger entries, audit entry and invoice payment stay where they are.
  */
 export const BANK_LINE_RETENTION_DAYS = 400;

@@ -508,17 +508,21 @@ async function workPage(
 }
 
 /**
- * Housekeeping's deletes (in its batch of the global tables' expiry): a page of the lines credited more than
- * `BANK_LINE_RETENTION_DAYS` ago (a line waiting in the operators' queue stays), along their (status, created) index;
- * then a page of the uploads no line names any more. Their ledger entries, audit entries and invoice payments stay.
+ * Housekeeping's deletes (in its batch of the global tables' expiry): a page of the lines imported and credited more
+ * than `BANK_LINE_RETENTION_DAYS` ago, along their (status, created) index, and only those whose payment is dated
+ * before the oldest day an upload still imports (so a line deleted is refused if its statement comes again, whatever
+ * date it bore; a line new, matched or in the operators' queue stays); then a page of the uploads no line names any
+ * more. Their ledger entries, audit entries and invoice payments stay.
  */
 export function expiredBankLines(db: GlobalDb, now: Date, pageSize: number) {
   const before = now.getTime() - BANK_LINE_RETENTION_DAYS * 24 * 3600_000;
+  const refused = addDays(localDay("Europe/Moscow", now), -BANK_LINE_MAX_AGE_DAYS - 1);
   return [
     db
       .delete(bankStatementLines)
       .where(
-        sql`rowid IN (SELECT rowid FROM ${bankStatementLines} WHERE ${bankStatementLines.status} = 'credited' AND ${bankStatementLines.createdAt} < ${before} ORDER BY ${bankStatementLines.createdAt} LIMIT ${pageSize})`,
+        sql`rowid IN (SELECT rowid FROM ${bankStatementLines} WHERE ${bankStatementLines.status} = 'credited' AND ${bankStatementLines.createdAt} < ${before}
+          AND ${bankStatementLines.creditedAt} < ${before} AND ${bankStatementLines.docDate} < ${refused} ORDER BY ${bankStatementLines.createdAt} LIMIT ${pageSize})`,
       )
       .returning({ key: bankStatementLines.id }),
     db
