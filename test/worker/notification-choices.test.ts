@@ -276,6 +276,16 @@ describe("notification choices in the subscriber's home shard", () => {
     await resetChannels(data, owner, no);
     expect(await rowsOf(env.DB, s.id)).toEqual([{ account_no: "*", kind: "outage", channels: "sms,push" }]);
     expect(await rowsOf(s.home, s.id)).toEqual([]);
+    // A choice a "home" deployment wrote (the release deployed before the line was put back) does not hide a new one.
+    await setChannels(createDataAccess(env), owner, ALL_ACCOUNTS, [{ kind: "promo", channels: ["email"] }]);
+    await setSettings(createDataAccess(env), owner, { quietFrom: 0, quietTo: 60, marketing: true });
+    await setChannels(data, owner, ALL_ACCOUNTS, [{ kind: "promo", channels: ["push"] }]);
+    await setSettings(data, owner, { quietFrom: 120, quietTo: 180, marketing: false });
+    expect(await rowsOf(s.home, s.id)).toEqual([]);
+    expect(await settingsOf(s.home, s.id)).toBeNull();
+    const seen = await prefs(s.cookie);
+    expect(channelsOf(seen, "promo")?.channels).toEqual(["push"]);
+    expect(seen.quiet).toEqual({ from: "02:00", to: "03:00" });
   });
 
   it("decide what an event sends, from the home shard's choices and quiet hours over an older deployment's", async () => {

@@ -121,7 +121,8 @@ export function channelsFrom(rows: readonly (typeof notificationPrefs.$inferSele
 /**
  * Sets the subscriber's channels for an account (or all of them). In their home shard, then the same choices deleted
  * from the global table (an older deployment's rows): the home row wins meanwhile, so a failure between leaves the new
- * choice in force. Where the deployment keeps choices global (`CHOICES_STORE`), in the global table.
+ * choice in force. Where the deployment keeps choices global (`CHOICES_STORE`), in the global table, and the same
+ * choice on the home shard (a deployment's that wrote them there) deleted, so that it does not hide the new one.
  */
 export async function setChannels(
   data: DataAccess,
@@ -159,6 +160,20 @@ export async function setChannels(
         }),
     );
     if (first) await data.global.batch([first, ...rest]);
+    // A home row of the same choice (left by a deployment that wrote them there) would hide this one: it goes.
+    await data
+      .shard(owner.homeShard)
+      .delete(homeNotificationPrefs)
+      .where(
+        and(
+          eq(homeNotificationPrefs.subscriberId, subscriberId),
+          eq(homeNotificationPrefs.accountNo, accountNo),
+          inList(
+            homeNotificationPrefs.kind,
+            rows.map((r) => r.kind),
+          ),
+        ),
+      );
     return;
   }
   const home = data.shard(owner.homeShard);
@@ -198,6 +213,10 @@ export async function resetChannels(data: DataAccess, owner: InboxOwner, account
   const legacyRows = and(eq(notificationPrefs.subscriberId, subscriberId), eq(notificationPrefs.accountNo, accountNo));
   if (data.choicesStore === "global") {
     await data.global.delete(notificationPrefs).where(legacyRows);
+    await data
+      .shard(owner.homeShard)
+      .delete(homeNotificationPrefs)
+      .where(and(eq(homeNotificationPrefs.subscriberId, subscriberId), eq(homeNotificationPrefs.accountNo, accountNo)));
     return;
   }
   const home = data.shard(owner.homeShard);
@@ -265,6 +284,7 @@ export async function setSettings(data: DataAccess, owner: InboxOwner, s: Settin
       .insert(notificationSettings)
       .values({ subscriberId: owner.subscriberId, ...s, updatedAt: now })
       .onConflictDoUpdate({ target: notificationSettings.subscriberId, set: { ...s, updatedAt: now } });
+    await data.shard(owner.homeShard).delete(homeNotificationSettings).where(eq(homeNotificationSettings.subscriberId, owner.subscriberId));
     return;
   }
   await data
