@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import type { Acquirer, AcquirerPayment, PaymentMethod } from "../../adapters/payments";
-import { accountDirectory, type OrgPaymentStatus, organisations, orgPayments, orgPaymentsOpen, subscribers } from "../../db/schema/global";
+import { type OrgPaymentStatus, organisations, orgPayments, orgPaymentsOpen, subscribers } from "../../db/schema/global";
 import { homeOrgPayments, homeOrgPaymentLines as orgPaymentLines } from "../../db/schema/region";
 import type { AppEnv } from "../../env";
 import { sha256Hex } from "../../platform/crypto";
@@ -31,6 +31,7 @@ import * as q from "./business.queries";
 import { authorize } from "./business.service";
 import { auditHome, docHome, legacyOf, namesHomeShard, newOrgPaymentId, paymentShard, paymentStore } from "./org-home";
 import { buildOrgReceipt, lineKey, type OrgReceipt } from "./org-payment.rules";
+import { selectDirectory } from "./reconciliation.queries";
 
 type Notify = (m: NotificationMessage) => Promise<void>;
 type OrgPaymentRow = typeof homeOrgPayments.$inferSelect;
@@ -555,15 +556,10 @@ async function linesWhere(data: DataAccess, store: RegionDb, paymentId: string, 
   if (lines.length === 0) return [];
   const where = new Map(
     (
-      await data.global
-        .select({ accountNo: accountDirectory.accountNo, shard: accountDirectory.shard, region: accountDirectory.region })
-        .from(accountDirectory)
-        .where(
-          inList(
-            accountDirectory.accountNo,
-            lines.map((l) => l.accountNo),
-          ),
-        )
+      await selectDirectory(
+        data.global,
+        lines.map((l) => l.accountNo),
+      )
     ).map((d) => [d.accountNo, d]),
   );
   return lines.flatMap((l) => {
