@@ -8,13 +8,9 @@ import {
   orgMembers,
   subscribers,
 } from "../../db/schema/global";
-import {
-  homeClosingDocuments as closingDocuments,
-  homeClosingLines as closingLines,
-  cronProgress,
-  homeOrgAudit,
-} from "../../db/schema/region";
+import { homeClosingDocuments as closingDocuments, homeClosingLines as closingLines, cronProgress } from "../../db/schema/region";
 import type { GlobalDb, RegionDb } from "../../platform/db";
+import { insertAuditNamed } from "./audit.writer";
 import type { DocLine } from "./closing.document";
 
 /** The organisation's accounts with each one's region and shard: what a month's document covers. */
@@ -249,9 +245,12 @@ export function insertDocumentAudit(
     at: Date;
   },
 ) {
-  return db.insert(homeOrgAudit).select(
-    sql`SELECT ${e.id}, ${e.orgId}, NULL, 'Kabinet', ${e.action}, ${e.period}, ${JSON.stringify(e.details)}, NULL, ${e.at.getTime()}
-      WHERE EXISTS (SELECT 1 FROM ${closingDocuments} WHERE ${closingDocuments.id} = ${e.docId})`,
+  return insertAuditNamed(
+    db,
+    { orgId: e.orgId, actorId: null, action: e.action, target: e.period, details: e.details, address: null, at: e.at },
+    "Kabinet",
+    e.id,
+    sql`EXISTS (SELECT 1 FROM ${closingDocuments} WHERE ${closingDocuments.id} = ${e.docId})`,
   );
 }
 
