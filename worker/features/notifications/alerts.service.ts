@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { accountDirectory, accountLinks, notificationPrefs, subscribers } from "../../db/schema/global";
 import { accounts, homeNotificationPrefs } from "../../db/schema/region";
-import { type DataAccess, inList, isShardBinding, type RegionDb, type ShardBinding } from "../../platform/db";
+import { type DataAccess, inList, type RegionDb, type ShardBinding } from "../../platform/db";
 import { daysInMonth } from "../../platform/money";
 import type { Notify } from "../../platform/notify";
 import { SEND_BATCH_MESSAGES } from "../../platform/queue";
@@ -10,7 +10,7 @@ import { branchShards, type StepCursor, type StepPage, startAt } from "../../pla
 import { shardSummaries } from "../accounts/accounts.service";
 import { chargedOnDay } from "../billing/ledger.service";
 import type { NotificationMessage } from "./notifications.messages";
-import { channelsFrom, mergeChoices } from "./notifications.service";
+import { byHomeShard, channelsFrom, mergeChoices } from "./notifications.service";
 
 /** The local hour at which balance alerts go out: after the night's charge, well outside quiet hours. */
 export const ALERT_HOUR = 10;
@@ -101,8 +101,8 @@ export async function balanceAlerts(
         // read a home shard of the page's subscribers), then at most two events a link: in batches of 100 where the
         // notifier sends batches, else one call each.
         const events = 2 * links.length;
-        const cost =
-          links.length > 0 ? 3 + homesOf(data, links).size + (notify.many ? Math.ceil(events / SEND_BATCH_MESSAGES) : events) : 0;
+        const homes = byHomeShard(data, links);
+        const cost = links.length > 0 ? 3 + homes.size + (notify.many ? Math.ceil(events / SEND_BATCH_MESSAGES) : events) : 0;
         if (pages > 0 && spent + cost > budget) {
           done.next = { shard: binding, afterRowid: after };
           return done;
@@ -110,7 +110,7 @@ export async function balanceAlerts(
         after = rows[rows.length - 1]?.rowid ?? after;
         left -= rows.length;
         pages++;
-        if (links.length > 0) spent += 3 + homesOf(data, links).size + (await alertPage(data, shard, notify, links, day, yesterday, done));
+        if (links.length > 0) spent += 3 + homes.size + (await alertPage(data, shard, notify, links, homes, day, yesterday, done));
         if (rows.length < size) break;
       }
     }
@@ -120,28 +120,19 @@ export async function balanceAlerts(
 
 type PageLink = { accountNo: string; subscriberId: string; lowBalanceKop: number | null; homeShard: string };
 
-/** The bound home shards of a page's subscribers, each with their ids. */
-function homesOf(data: DataAccess, links: readonly PageLink[]): Map<ShardBinding, string[]> {
-  const homes = new Map<ShardBinding, string[]>();
-  for (const l of links)
-    if (isShardBinding(l.homeShard) && data.hasShard(l.homeShard) && !homes.get(l.homeShard)?.includes(l.subscriberId))
-      homes.set(l.homeShard, [...(homes.get(l.homeShard) ?? []), l.subscriberId]);
-  return homes;
-}
-
 /**
  * The page's subscribers' choices for yesterday's charges, from their home shards (one read each) and the global
  * table's rows not yet drained (one), merged as the preferences page merges them: an account's own choice, «off»
  * included, over the all-accounts one.
  */
-async function chargeChoices(data: DataAccess, links: readonly PageLink[]) {
+async function chargeChoices(data: DataAccess, links: readonly PageLink[], homes: Map<ShardBinding, string[]>) {
   const ids = [...new Set(links.map((l) => l.subscriberId))];
   const [legacy, ...home] = await Promise.all([
     data.global
       .select()
       .from(notificationPrefs)
       .where(and(inList(notificationPrefs.subscriberId, ids), eq(notificationPrefs.kind, "charge_made"))),
-    ...[...homesOf(data, links)].map(([shard, who]) =>
+    ...[...homes].map(([shard, who]) =>
       data
         .shard(shard)
         .select()
@@ -159,6 +150,7 @@ async function alertPage(
   shard: RegionDb,
   notify: Notify<NotificationMessage>,
   links: PageLink[],
+  homes: Map<ShardBinding, string[]>,
   day: string,
   yesterday: string,
   done: { lowBalance: number; runsOut: number; charges: number },
@@ -173,7 +165,7 @@ async function alertPage(
     for (const s of a.services) if (s.status === "active") monthly.set(a.accountNo, (monthly.get(a.accountNo) ?? 0) + s.priceKop);
   }
   const charged = await chargedOnDay(shard, nos, yesterday);
-  const wanted = await chargeChoices(data, links);
+  const wanted = await chargeChoices(data, links, homes);
   for (const l of links) {
     const kop = balance.get(l.accountNo);
     if (kop === undefined) continue;

@@ -29,7 +29,16 @@ import { branchShards } from "../../platform/shard-map";
 import { KINDS, type Rendered, render } from "./notifications.catalog";
 import { emailHtml } from "./notifications.email";
 import { type AreaMessage, type EventMessage, NotificationMessage, type PushMessage } from "./notifications.messages";
-import { channelsFrom, inArea, mergeChoices, type NotificationQueue, quietUntil, sendAll, settingsFrom } from "./notifications.service";
+import {
+  byHomeShard,
+  channelsFrom,
+  inArea,
+  mergeChoices,
+  type NotificationQueue,
+  quietUntil,
+  sendAll,
+  settingsFrom,
+} from "./notifications.service";
 
 /** What the consumer delivers through: the adapters (local defaults here) and the queue itself for fan-out. */
 export interface Delivery {
@@ -254,9 +263,10 @@ export async function readForEvents(data: DataAccess, events: readonly EventMess
     return map;
   };
   // The choices and settings in the subscribers' home shards (where they are kept since issue 20): one batch a shard.
-  const homes = new Map<ShardBinding, string[]>();
-  for (const s of subs)
-    if (isShardBinding(s.homeShard) && data.hasShard(s.homeShard)) homes.set(s.homeShard, [...(homes.get(s.homeShard) ?? []), s.id]);
+  const homes = byHomeShard(
+    data,
+    subs.map((s) => ({ subscriberId: s.id, homeShard: s.homeShard })),
+  );
   const homeReads = await Promise.all(
     [...homes].map(([shard, who]) => {
       const home = data.shard(shard);

@@ -73,6 +73,17 @@ export function mergeChoices(home: readonly ChoiceRow[], legacy: readonly Choice
   );
 }
 
+/**
+ * Subscribers by their home shard, for a read a shard of what they keep there (choices, settings): each once, and only
+ * on shards this Worker is bound to.
+ */
+export function byHomeShard(data: DataAccess, people: readonly { subscriberId: string; homeShard: string }[]): Map<ShardBinding, string[]> {
+  const homes = new Map<ShardBinding, Set<string>>();
+  for (const { subscriberId, homeShard } of people)
+    if (isShardBinding(homeShard) && data.hasShard(homeShard)) homes.set(homeShard, (homes.get(homeShard) ?? new Set()).add(subscriberId));
+  return new Map([...homes].map(([shard, ids]) => [shard, [...ids]]));
+}
+
 /** The preferences page's route, whose reads of the global table go with the session. */
 const PREFERENCES = "GET /api/v1/notifications/preferences";
 /** The global table's choices not yet drained (every account: a few rows a kind), read with the session on the preferences page. */
@@ -117,6 +128,14 @@ export function channelsFrom(rows: readonly (typeof notificationPrefs.$inferSele
     return { kind, channels: chosen ? parseChannels(chosen.channels) : [...KINDS[kind].defaults], isDefault: !chosen };
   });
 }
+
+/** A subscriber's choices for one account (or '*'), of these kinds or all, in either table (the columns are the same). */
+const choicesOf = (
+  t: typeof notificationPrefs | typeof homeNotificationPrefs,
+  subscriberId: string,
+  accountNo: string,
+  kinds?: readonly string[],
+) => and(eq(t.subscriberId, subscriberId), eq(t.accountNo, accountNo), kinds ? inList(t.kind, [...kinds]) : undefined);
 
 /**
  * Sets the subscriber's channels for an account (or all of them). In their home shard, then the same choices deleted
@@ -165,13 +184,11 @@ export async function setChannels(
       .shard(owner.homeShard)
       .delete(homeNotificationPrefs)
       .where(
-        and(
-          eq(homeNotificationPrefs.subscriberId, subscriberId),
-          eq(homeNotificationPrefs.accountNo, accountNo),
-          inList(
-            homeNotificationPrefs.kind,
-            rows.map((r) => r.kind),
-          ),
+        choicesOf(
+          homeNotificationPrefs,
+          subscriberId,
+          accountNo,
+          rows.map((r) => r.kind),
         ),
       );
     return;
@@ -188,13 +205,11 @@ export async function setChannels(
   );
   if (first) await home.batch([first, ...rest]);
   await data.global.delete(notificationPrefs).where(
-    and(
-      eq(notificationPrefs.subscriberId, subscriberId),
-      eq(notificationPrefs.accountNo, accountNo),
-      inList(
-        notificationPrefs.kind,
-        rows.map((r) => r.kind),
-      ),
+    choicesOf(
+      notificationPrefs,
+      subscriberId,
+      accountNo,
+      rows.map((r) => r.kind),
     ),
   );
 }
@@ -210,13 +225,13 @@ export async function setChannels(
 export async function resetChannels(data: DataAccess, owner: InboxOwner, accountNoInput: string, now = new Date()): Promise<void> {
   const { subscriberId } = owner;
   const { accountNo } = await requireAccount(data.global, subscriberId, accountNoInput);
-  const legacyRows = and(eq(notificationPrefs.subscriberId, subscriberId), eq(notificationPrefs.accountNo, accountNo));
+  const legacyRows = choicesOf(notificationPrefs, subscriberId, accountNo);
   if (data.choicesStore === "global") {
     await data.global.delete(notificationPrefs).where(legacyRows);
     await data
       .shard(owner.homeShard)
       .delete(homeNotificationPrefs)
-      .where(and(eq(homeNotificationPrefs.subscriberId, subscriberId), eq(homeNotificationPrefs.accountNo, accountNo)));
+      .where(choicesOf(homeNotificationPrefs, subscriberId, accountNo));
     return;
   }
   const home = data.shard(owner.homeShard);
@@ -226,7 +241,7 @@ export async function resetChannels(data: DataAccess, owner: InboxOwner, account
   const own = await home
     .select({ kind: homeNotificationPrefs.kind })
     .from(homeNotificationPrefs)
-    .where(and(eq(homeNotificationPrefs.subscriberId, subscriberId), eq(homeNotificationPrefs.accountNo, accountNo)));
+    .where(choicesOf(homeNotificationPrefs, subscriberId, accountNo));
   const [first, ...rest] = [...new Set([...own, ...legacy].map((r) => r.kind))].map((kind) =>
     home
       .insert(homeNotificationPrefs)
