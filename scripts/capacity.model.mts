@@ -58,7 +58,7 @@ export interface Assumptions {
   retentionShardsPerRun: number;
   subscribersPerAccount: number;
   linksPerAccount: number;
-  /** A subscriber's own global rows beside their profile, per account: saved cards, passkeys, identity providers, notification choices. */
+  /** A subscriber's own rows beside their profile, per account: saved cards, passkeys, identity providers, notification choices. */
   cardsPerAccount: number;
   passkeysPerAccount: number;
   identitiesPerAccount: number;
@@ -220,8 +220,8 @@ export function staticRows(a: Assumptions, kind: Kind): Record<string, number> {
 }
 
 /**
- * Rows per account in the global database: the directory and logins, and what a subscriber keeps beside their profile
- * (saved cards, passkeys, identity providers linked). They do not grow with time.
+ * Rows per account in the global database: the directory and logins, and the identity providers a subscriber linked
+ * (a login finds them by the provider's subject). They do not grow with time.
  */
 export function globalRows(a: Assumptions): { fixed: Record<string, number> } {
   return {
@@ -229,8 +229,6 @@ export function globalRows(a: Assumptions): { fixed: Record<string, number> } {
       account_directory: 1,
       account_links: a.linksPerAccount,
       subscribers: a.subscribersPerAccount,
-      cards: a.cardsPerAccount,
-      passkeys: a.passkeysPerAccount,
       external_identities: a.identitiesPerAccount,
     },
   };
@@ -301,14 +299,16 @@ export function messageRows(a: Assumptions): Record<string, number> {
 
 /**
  * Rows per account in its subscriber's home shard that do not grow with time: their browsers' push subscriptions,
- * their sessions (alive at most 30 days), their sessions' copy of their links, and their notification choices and
- * settings (quiet hours, consent).
+ * their sessions (alive at most 30 days), their sessions' copy of their links, their notification choices and
+ * settings (quiet hours, consent), and their saved cards and passkeys.
  */
 export function homeRows(a: Assumptions): Record<string, number> {
   return {
     push_subscriptions: a.pushSubscriptionsPerAccount,
     notification_prefs: a.notificationPrefsPerAccount,
     notification_settings: a.notificationSettingsPerAccount,
+    cards: a.cardsPerAccount,
+    passkeys: a.passkeysPerAccount,
     sessions: a.liveSessionsPerAccount,
     // The copy of a subscriber's links their sessions read (one row a subscriber, kept: bounded by subscribers).
     session_links: a.subscribersPerAccount,

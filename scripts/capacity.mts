@@ -629,8 +629,8 @@ interface Sample {
 }
 
 /**
- * What subscribers keep beside their profile, drawn after the rest at the assumptions' rates: saved cards, passkeys
- * and identity providers linked in the global database, notification choices and settings in their home shard (`put`,
+ * What subscribers keep beside their profile, drawn after the rest at the assumptions' rates: identity providers
+ * linked in the global database, saved cards, passkeys, notification choices and settings in their home shard (`put`,
  * the regional sample), with the columns the code writes.
  */
 function profileSample(
@@ -642,7 +642,7 @@ function profileSample(
   const kinds = ["low_balance", "payment_credited", "charge_made", "autopay_notice", "outage", "promo", "report_ready"];
   for (const { no, subscriberId } of accountNos) {
     if (rnd() < A.cardsPerAccount)
-      gput("cards", {
+      put("cards", {
         id: idAt(created),
         subscriber_id: subscriberId,
         token: uuid(),
@@ -653,7 +653,7 @@ function profileSample(
         created_at: created,
       });
     if (rnd() < A.passkeysPerAccount)
-      gput("passkeys", {
+      put("passkeys", {
         id: hex(43),
         subscriber_id: subscriberId,
         public_key: hex(174),
@@ -1667,6 +1667,7 @@ function main() {
     { notification_prefs: homeRows(A).notification_prefs ?? 0, notification_settings: homeRows(A).notification_settings ?? 0 },
     m,
   );
+  const credentialsBytes = bytesOf({ cards: homeRows(A).cards ?? 0, passkeys: homeRows(A).passkeys ?? 0 }, m);
   // The business cabinet's rows an organisation adds a month: on its home shard, and in the global database.
   const businessMonthBytes = bytesOf(businessRows(A), m);
   const businessHomeMonthBytes = bytesOf(businessSplit(A).home, m);
@@ -1684,7 +1685,8 @@ function main() {
   const messagesPerDay = (accountsTotal * (messageRows(A).provider_messages ?? 0)) / DAYS_PER_MONTH;
   const storeGb = (accountsTotal * messagesBytes) / Math.max(1, A.messageStores);
   // Before the moves: the global database held them with its fixed part.
-  const globalBeforeBytes = globalFixedBytes + notesRetainedBytes(A.months) + devicesBytes + sessionsBytes + choicesBytes + messagesBytes;
+  const globalBeforeBytes =
+    globalFixedBytes + notesRetainedBytes(A.months) + devicesBytes + sessionsBytes + choicesBytes + credentialsBytes + messagesBytes;
   const shardsBounded = boundedPlan.reduce((s, p) => s + p.shards, 0);
   // One housekeeping visit's deletions on one shard: full pages of both tables (each index one more row written).
   const retentionRows = A.retentionRowsPerRun * (2 + (m.indexes.inbox ?? 0) + (m.indexes.deliveries ?? 0));
@@ -2038,10 +2040,10 @@ the close's delete of it bills them again.
   target size, whose inbox alone is billions of rows, would drain by shard instead (a queue message per home shard
   reading its subscribers' rows along an index on \`subscribers.home_shard\`; not built).
 - **The global database**: what is left in it is its fixed part — the directory and logins, and what a subscriber keeps
-  beside their profile (saved cards, passkeys, identity providers linked: ${n0(bytesOf({ cards: A.cardsPerAccount, passkeys: A.passkeysPerAccount, external_identities: A.identitiesPerAccount }, m))} bytes of it,
-  which an earlier version of this model left out) —
+  beside their profile (the identity providers linked: ${n0(bytesOf({ external_identities: A.identitiesPerAccount }, m))} bytes of it,
+  which a login finds by the provider's subject) —
   ${n0(globalFixedBytes)} bytes per account
-  (${gb(accountsTotal * globalFixedBytes)} for ${n0(accountsTotal / 1e6)} M accounts, down from ${gb(accountsTotal * globalBeforeBytes)} with the inbox, deliveries, push subscriptions, sessions, notification choices and provider messages):
+  (${gb(accountsTotal * globalFixedBytes)} for ${n0(accountsTotal / 1e6)} M accounts, down from ${gb(accountsTotal * globalBeforeBytes)} with the inbox, deliveries, push subscriptions, sessions, notification choices, saved cards, passkeys and provider messages):
   one database holds ${n0(globalPerDatabase)} accounts' global rows at 70 % of 10 GB (${n0(accountsPerShard(A, globalBeforeBytes))} before the moves).
   \`provider_messages\` moved to the **message stores** (\`MESSAGES_0\` … , \`platform/message-stores.ts\`): a month of
   them is ${n0(messagesBytes)} bytes per account, ${gb(accountsTotal * messagesBytes)} at the target, ${gb(storeGb)} in each of production's
@@ -2069,6 +2071,14 @@ the close's delete of it bills them again.
   beside them, the home shard's winning, deleted by the subscriber's next change, and drained like the inbox; a reset of an
   account's choices over a row still there leaves a mark of no choice in its place, newer than the drain's copy of it,
   so the copy cannot bring it back (\`notifications.drain.ts\`).
+  Saved \`cards\` and \`passkeys\` moved there too (${n0(credentialsBytes)} bytes per account, in the shard's bytes above;
+  ${pct(credentialsBytes / (globalFixedBytes + credentialsBytes))} of the global fixed part): the pages that list them and a payment with a saved card read them
+  there beside the session, an autopay's charge reads its subscriber's home shard (one more read, only for an autopay
+  noticed or charged), and a passkey login finds the subscriber by the credential's user handle (their id, as
+  registration gave it) and the passkey in their home shard, where its counter is written: a login by passkey writes
+  nothing global but its challenge. The rows an older deployment kept are read beside them and drained like the inbox; a removal
+  leaves a mark in the home shard for a day before it deletes the global row, so the drain cannot copy back a card or
+  passkey it read before (\`platform/credentials.ts\`).
   \`sessions\` moved to the home shards too (${n0(sessionsBytes)} bytes per account): the cookie names the home shard and
   the subscriber beside the token, so a request reads its session there, with its copy of the subscriber's links
   (\`session_links\`, ${n0(bytesOf({ session_links: A.subscribersPerAccount }, m))} bytes per account; read from the global
@@ -2092,8 +2102,8 @@ the close's delete of it bills them again.
     home shard: a login reads one store), \`account_directory\` by account number (→ region and shard; the contract's
     contacts as keys of their own, for registration's codes) and each account's holders (\`account_links\` by account: an
     outage's fan-out and a move's forgetting read them).
-  - **The subscriber's own rows in their home shard**, where their notification choices already are: the subscriber (name,
-    contacts, password hash), their saved cards, passkeys and identity providers (read with their sessions, as the profile is) and their links,
+  - **The subscriber's own rows in their home shard**, where their notification choices, saved cards and passkeys already are: the subscriber (name,
+    contacts, password hash), their identity providers (the provider's subject a key of \`login_keys\`) and their links,
     the truth that \`session_links\` copies today. A request then reads nothing outside its home shard and the accounts'
     shards, and a visit's global read (${n2(A.globalReadsPerVisit)} on average today, to make that copy) goes.
   - **How many**: at most ${n0(globalFixedBytes)} bytes per account (less: the subscriber's row goes to the home shard) need

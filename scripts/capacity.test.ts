@@ -417,15 +417,25 @@ describe("capacity model", () => {
     expect(Object.keys(globalRows(a).fixed)).not.toContain("deliveries");
   });
 
-  it("keeps the subscribers' push subscriptions, sessions, links' copies and notification choices in their home shards, counted once per account and not globally", () => {
+  it("keeps the subscribers' push subscriptions, sessions, links' copies, notification choices, saved cards and passkeys in their home shards, counted once per account and not globally", () => {
     expect(homeRows(a)).toEqual({
       push_subscriptions: a.pushSubscriptionsPerAccount,
       notification_prefs: a.notificationPrefsPerAccount,
       notification_settings: a.notificationSettingsPerAccount,
+      cards: a.cardsPerAccount,
+      passkeys: a.passkeysPerAccount,
       sessions: a.liveSessionsPerAccount,
       session_links: a.subscribersPerAccount,
     });
-    for (const table of ["push_subscriptions", "sessions", "session_links", "notification_prefs", "notification_settings"])
+    for (const table of [
+      "push_subscriptions",
+      "sessions",
+      "session_links",
+      "notification_prefs",
+      "notification_settings",
+      "cards",
+      "passkeys",
+    ])
       expect(Object.keys(globalRows(a).fixed)).not.toContain(table);
     // A copy's bytes count in the account's shard bytes, once, however long the account lives.
     const sized = { ...m, bytesPerRow: { ...m.bytesPerRow, session_links: 100 } };

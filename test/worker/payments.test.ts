@@ -6,7 +6,7 @@ import { OPERATOR } from "../../worker/data/operator.data";
 import { AUTOPAY, AUTOPAY_STRANDED_MS, autopayTick } from "../../worker/features/payments/autopay.service";
 import { expirePromised } from "../../worker/features/payments/promised.service";
 import { buildReceipt } from "../../worker/features/payments/receipts";
-import { createDataAccess } from "../../worker/platform/db";
+import { createDataAccess, d1Of, type ShardBinding } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { notifier } from "../../worker/platform/notify";
 import { call, json, login, SAME_ORIGIN, stepUp, watchWebhooks } from "./helpers";
@@ -702,7 +702,14 @@ describe("autopay whose charge was cut short after the acquirer answered", () =>
       .prepare("SELECT subscriber_id, cycle, card_id FROM autopay WHERE account_no = ?")
       .bind(PETR_KZN)
       .first<{ subscriber_id: string; cycle: string; card_id: string }>();
-    const token = await env.DB.prepare("SELECT token FROM cards WHERE id = ?").bind(row?.card_id).first<string>("token");
+    // Petr's saved card is in his home shard (platform/credentials.ts).
+    const home = await env.DB.prepare("SELECT home_shard FROM subscribers WHERE id = ?")
+      .bind(row?.subscriber_id)
+      .first<string>("home_shard");
+    const token = await d1Of(data.shard(home as ShardBinding))
+      .prepare("SELECT token FROM cards WHERE id = ?")
+      .bind(row?.card_id)
+      .first<string>("token");
     // The first attempt as an invocation left it: claimed, its payment written and charged, the acquirer's id kept,
     // and nothing after that (the result never settled, the claim never put back).
     const t1 = t0.getTime() + AUTOPAY.thresholdLeadMs + 1000;

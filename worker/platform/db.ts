@@ -261,6 +261,13 @@ export interface DataAccess {
    * rollback of it finds every payment. Payments are found where their ids say either way.
    */
   orgPaymentsStore: "home" | "global";
+  /**
+   * Where subscribers' new saved cards and passkeys are written (`CREDENTIALS_STORE`): "home", their home shard (the
+   * default), or "global", the global tables — for the release that first brings the home shards' tables, so that a
+   * rollback of it finds every card and passkey. Both places are read either way; housekeeping drains the global tables
+   * into the home shards only under "home".
+   */
+  credentialsStore: "home" | "global";
   /** The message stores (`MESSAGES_<n>`): SMS and emails handed to providers, by dedupe key (platform/message-stores.ts). */
   messages: MessageStores;
   /**
@@ -330,6 +337,7 @@ export function createDataAccess(env: Env): DataAccess {
     directoryStore: (env as { DIRECTORY_STORE?: string }).DIRECTORY_STORE === "global" ? "global" : "home",
     choicesStore: (env as { CHOICES_STORE?: string }).CHOICES_STORE === "global" ? "global" : "home",
     orgPaymentsStore: (env as { ORG_PAYMENTS_STORE?: string }).ORG_PAYMENTS_STORE === "global" ? "global" : "home",
+    credentialsStore: (env as { CREDENTIALS_STORE?: string }).CREDENTIALS_STORE === "global" ? "global" : "home",
     shardForRegion(regionCode) {
       const binding = shardOfRegion(regionCode);
       if (!binding) throw new RangeError(`unknown region ${regionCode}`);

@@ -257,20 +257,35 @@ export const externalIdentities = sqliteTable(
   ],
 );
 
-/** WebAuthn credentials (passkeys). */
+/**
+ * The columns of a WebAuthn credential (passkey), here (as an older deployment kept them) and on the subscriber's home
+ * shard (db/schema/region.ts `homePasskeys`), but for the subscriber's foreign key, which only this table has.
+ */
+export const passkeyColumns = () => ({
+  /** The credential's id (base64url), as the authenticator made it. */
+  id: text("id").primaryKey(),
+  subscriberId: text("subscriber_id").notNull(),
+  publicKey: text("public_key").notNull(),
+  counter: integer("counter").notNull().default(0),
+  transports: text("transports"),
+  name: text("name").notNull(),
+  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  lastUsedAt: integer("last_used_at", { mode: "timestamp_ms" }),
+});
+
+/**
+ * WebAuthn credentials (passkeys) as they were kept before they moved to the subscriber's home shard (region schema,
+ * `passkeys`): read beside the shard's rows, deleted when the subscriber removes one, and drained into the shards by
+ * housekeeping (features/notifications/notifications.drain.ts); a new one is written here only under
+ * `CREDENTIALS_STORE = "global"`.
+ */
 export const passkeys = sqliteTable(
   "passkeys",
   {
-    id: text("id").primaryKey(),
+    ...passkeyColumns(),
     subscriberId: text("subscriber_id")
       .notNull()
       .references(() => subscribers.id),
-    publicKey: text("public_key").notNull(),
-    counter: integer("counter").notNull().default(0),
-    transports: text("transports"),
-    name: text("name").notNull(),
-    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
-    lastUsedAt: integer("last_used_at", { mode: "timestamp_ms" }),
   },
   (t) => [index("passkeys_subscriber_idx").on(t.subscriberId)],
 );
@@ -292,20 +307,34 @@ export const authChallenges = sqliteTable(
   (t) => [index("auth_challenges_expires_idx").on(t.expiresAt)],
 );
 
-/** Cards saved for one-click payments and autopay: the acquirer's token and what the subscriber sees. Never a card number. */
+/**
+ * The columns of a card saved for one-click payments and autopay, here (as an older deployment kept them) and on the
+ * subscriber's home shard (db/schema/region.ts `homeCards`), but for the subscriber's foreign key: the acquirer's
+ * token and what the subscriber sees. Never a card number.
+ */
+export const cardColumns = () => ({
+  id: text("id").primaryKey(),
+  subscriberId: text("subscriber_id").notNull(),
+  token: text("token").notNull(),
+  brand: text("brand").notNull(),
+  last4: text("last4").notNull(),
+  expMonth: integer("exp_month").notNull(),
+  expYear: integer("exp_year").notNull(),
+  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+/**
+ * Saved cards as they were kept before they moved to the subscriber's home shard (region schema, `cards`): read beside
+ * the shard's rows, deleted when the subscriber removes one, and drained into the shards by housekeeping
+ * (features/notifications/notifications.drain.ts); a new one is written here only under `CREDENTIALS_STORE = "global"`.
+ */
 export const cards = sqliteTable(
   "cards",
   {
-    id: text("id").primaryKey(),
+    ...cardColumns(),
     subscriberId: text("subscriber_id")
       .notNull()
       .references(() => subscribers.id),
-    token: text("token").notNull(),
-    brand: text("brand").notNull(),
-    last4: text("last4").notNull(),
-    expMonth: integer("exp_month").notNull(),
-    expYear: integer("exp_year").notNull(),
-    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
   },
   (t) => [index("cards_subscriber_idx").on(t.subscriberId), uniqueIndex("cards_token_uq").on(t.token)],
 );

@@ -3,6 +3,7 @@ import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "driz
 import {
   applicationDirectoryColumns,
   CHANNELS,
+  cardColumns,
   closingDocumentColumns,
   closingLineColumns,
   NOTIFICATION_KINDS,
@@ -11,6 +12,7 @@ import {
   orgAuditColumns,
   orgPaymentColumns,
   orgPaymentLineColumns,
+  passkeyColumns,
   supportDirectoryColumns,
 } from "./global";
 
@@ -957,6 +959,35 @@ export const homeNotificationPrefs = sqliteTable(
 
 /** Quiet hours and marketing consent, in the subscriber's home shard (one row a subscriber who set them). */
 export const homeNotificationSettings = sqliteTable("notification_settings", notificationSettingColumns());
+
+/**
+ * When the subscriber removed a saved card or a passkey kept here: the row stays a day as a mark (and is read as gone),
+ * so that the upgrade's drain, which may have read the row an older deployment kept in the global table before the
+ * removal, cannot copy it back (features/notifications/notifications.drain.ts copies nothing over a row here); the
+ * shard's tick deletes marks older than a day (`CREDENTIAL_MARK_MS`, features/auth/credentials.service.ts).
+ */
+const removedAt = () => integer("removed_at", { mode: "timestamp_ms" });
+
+/**
+ * Cards the subscriber saved for one-click payments and autopay, in their home shard (issue 20: 110 bytes an account
+ * that the global database kept). Read by the subscriber's own pages and by an autopay's charge (the autopay names the
+ * card's subscriber). An account's move leaves them here, with the subscriber.
+ */
+export const homeCards = sqliteTable("cards", { ...cardColumns(), removedAt: removedAt() }, (t) => [
+  index("cards_subscriber_idx").on(t.subscriberId),
+  uniqueIndex("cards_token_uq").on(t.token),
+  index("cards_removed_idx").on(t.removedAt).where(sql`removed_at IS NOT NULL`),
+]);
+
+/**
+ * The subscriber's passkeys (WebAuthn credentials), in their home shard (issue 20: 53 bytes an account that the global
+ * database kept). A login finds them by the credential's user handle (the subscriber's id) and its id, and writes its
+ * counter here, not in the global database.
+ */
+export const homePasskeys = sqliteTable("passkeys", { ...passkeyColumns(), removedAt: removedAt() }, (t) => [
+  index("passkeys_subscriber_idx").on(t.subscriberId),
+  index("passkeys_removed_idx").on(t.removedAt).where(sql`removed_at IS NOT NULL`),
+]);
 
 /**
  * Every delivery of an event to a subscriber on every channel with its status, in the subscriber's home shard;

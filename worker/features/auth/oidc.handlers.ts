@@ -66,6 +66,6 @@ export const identitiesHandler: RouteHandler<typeof r.identitiesRoute, AppEnv> =
 };
 
 export const unlinkHandler: RouteHandler<typeof r.unlinkRoute, AppEnv> = async (c) => {
-  await unlinkIdentity(c.get("data").global, requireSession(c), c.req.valid("param").provider);
+  await unlinkIdentity(c.get("data"), requireSession(c), c.req.valid("param").provider);
   return c.body(null, 204);
 };

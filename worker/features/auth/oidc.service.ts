@@ -8,11 +8,12 @@ import {
   type ProviderId,
   startAuthorization,
 } from "../../adapters/identity";
-import { authChallenges, externalIdentities, passkeys, subscribers } from "../../db/schema/global";
+import { authChallenges, externalIdentities, subscribers } from "../../db/schema/global";
 import type { DataAccess, GlobalDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { log } from "../../platform/log";
 import { openSession, preread, readWithSession, type SessionInfo, type SessionSubscriber, subscriberIs } from "../../platform/session";
+import { passkeysOf } from "./passkeys.service";
 
 const FLOW_TTL_MS = 10 * 60 * 1000;
 
@@ -153,11 +154,14 @@ export async function listIdentities(db: GlobalDb, session: SessionInfo) {
 }
 
 /** Unlinks a provider, unless it is the subscriber's only way in (no password, no passkey, no other provider). */
-export async function unlinkIdentity(db: GlobalDb, session: SessionInfo, providerId: string) {
+export async function unlinkIdentity(data: DataAccess, session: SessionInfo, providerId: string) {
+  const db = data.global;
   const mine = await db.select().from(externalIdentities).where(eq(externalIdentities.subscriberId, session.subscriberId)).all();
   if (!mine.some((m) => m.provider === providerId)) throw new AppError(404, "not_found");
-  const s = await db.select({ hash: subscribers.passwordHash }).from(subscribers).where(eq(subscribers.id, session.subscriberId)).get();
-  const keys = await db.select({ id: passkeys.id }).from(passkeys).where(eq(passkeys.subscriberId, session.subscriberId)).all();
+  const [s, keys] = await Promise.all([
+    db.select({ hash: subscribers.passwordHash }).from(subscribers).where(eq(subscribers.id, session.subscriberId)).get(),
+    passkeysOf(data, { id: session.subscriberId, homeShard: session.homeShard }),
+  ]);
   if (!s?.hash && keys.length === 0 && mine.length === 1) throw new AppError(409, "last_login_method");
   await db
     .delete(externalIdentities)

@@ -7,25 +7,19 @@ import type * as r from "./passkeys.routes";
 import * as svc from "./passkeys.service";
 
 export const registerOptionsHandler: RouteHandler<typeof r.passkeyRegisterOptionsRoute, AppEnv> = async (c) =>
-  c.json(await svc.registrationOptions(c.env, c.get("data").global, requireSession(c)), 200);
+  c.json(await svc.registrationOptions(c.env, c.get("data"), requireSession(c)), 200);
 
 export const registerHandler: RouteHandler<typeof r.passkeyRegisterRoute, AppEnv> = async (c) => {
   const { credential, name } = c.req.valid("json");
-  const saved = await svc.registerPasskey(
-    c.env,
-    c.get("data").global,
-    requireSession(c),
-    credential as unknown as RegistrationResponseJSON,
-    name,
-  );
+  const saved = await svc.registerPasskey(c.env, c.get("data"), requireSession(c), credential as unknown as RegistrationResponseJSON, name);
   return c.json(saved, 201);
 };
 
 export const listHandler: RouteHandler<typeof r.passkeysRoute, AppEnv> = async (c) =>
-  c.json({ items: await svc.listPasskeys(c.get("data").global, requireSession(c)) }, 200);
+  c.json({ items: await svc.listPasskeys(c.get("data"), requireSession(c)) }, 200);
 
 export const deleteHandler: RouteHandler<typeof r.passkeyDeleteRoute, AppEnv> = async (c) => {
-  await svc.deletePasskey(c.get("data").global, requireSession(c), c.req.valid("param").id);
+  await svc.deletePasskey(c.get("data"), requireSession(c), c.req.valid("param").id);
   return c.body(null, 204);
 };
 

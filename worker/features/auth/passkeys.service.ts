@@ -7,8 +7,17 @@ import {
   verifyRegistrationResponse,
 } from "@simplewebauthn/server";
 import { isoBase64URL } from "@simplewebauthn/server/helpers";
-import { and, eq } from "drizzle-orm";
-import { authChallenges, passkeys } from "../../db/schema/global";
+import { and, eq, isNull } from "drizzle-orm";
+import { authChallenges, passkeys, subscribers } from "../../db/schema/global";
+import { homePasskeys } from "../../db/schema/region";
+import {
+  type CredentialOwner,
+  credentialsHome,
+  credentialsShard,
+  homeCredentials,
+  mergeCredentials,
+  removeCredential,
+} from "../../platform/credentials";
 import { isOwnOrigin } from "../../platform/csrf";
 import type { DataAccess, GlobalDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
@@ -62,19 +71,33 @@ function checkedOrigin(env: Env, origin: string): string {
   return origin;
 }
 
-export async function registrationOptions(env: Env, db: GlobalDb, session: SessionInfo) {
-  const s = await selectSubscriberById(db, session.subscriberId);
+/** The subscriber whose passkeys a session reads: they and their home shard, where their passkeys are. */
+const ownerOf = (session: SessionInfo): CredentialOwner => ({ id: session.subscriberId, homeShard: session.homeShard });
+
+const selectPasskeys = (db: GlobalDb, who: string | SessionSubscriber) =>
+  db.select().from(passkeys).where(subscriberIs(passkeys.subscriberId, who));
+/** The passkeys an older deployment kept in the global table, read with the session on the page that lists them. */
+const PASSKEYS_READ = readWithSession(["GET /api/v1/me/passkeys"], selectPasskeys);
+
+/** The subscriber's passkeys, in both places (platform/credentials.ts): the home shard's and the global table's. */
+export async function passkeysOf(data: DataAccess, owner: CredentialOwner) {
+  const [legacy, home] = await Promise.all([
+    preread(data.global, owner.id, PASSKEYS_READ) ?? selectPasskeys(data.global, owner.id),
+    homeCredentials(data, "passkeys", owner),
+  ]);
+  return mergeCredentials<"passkeys">(home, legacy);
+}
+
+export async function registrationOptions(env: Env, data: DataAccess, session: SessionInfo) {
+  const db = data.global;
+  const [s, existing] = await Promise.all([selectSubscriberById(db, session.subscriberId), passkeysOf(data, ownerOf(session))]);
   if (!s) throw new AppError(401, "unauthorized");
-  const existing = await db
-    .select({ id: passkeys.id, transports: passkeys.transports })
-    .from(passkeys)
-    .where(eq(passkeys.subscriberId, s.id))
-    .all();
   const options = await generateRegistrationOptions({
     rpName: rp(env).name,
     rpID: rp(env).id,
     userName: s.login ?? s.phone ?? s.email ?? s.id,
     userDisplayName: s.displayName,
+    // The user handle a login gets back: the subscriber's id, which names their home shard (`loginWithPasskey`).
     userID: new Uint8Array(new TextEncoder().encode(s.id)),
     attestationType: "none",
     excludeCredentials: existing.map((k) => ({ id: k.id, transports: k.transports ? JSON.parse(k.transports) : undefined })),
@@ -84,7 +107,8 @@ export async function registrationOptions(env: Env, db: GlobalDb, session: Sessi
   return options;
 }
 
-export async function registerPasskey(env: Env, db: GlobalDb, session: SessionInfo, response: RegistrationResponseJSON, name: string) {
+export async function registerPasskey(env: Env, data: DataAccess, session: SessionInfo, response: RegistrationResponseJSON, name: string) {
+  const db = data.global;
   const { challenge, origin } = clientData(response);
   const issued = await spendChallenge(db, challenge, "register");
   if (!issued || issued.subscriberId !== session.subscriberId) throw new AppError(400, "passkey_failed");
@@ -103,7 +127,7 @@ export async function registerPasskey(env: Env, db: GlobalDb, session: SessionIn
   }
   if (!verification.verified) throw new AppError(400, "passkey_failed");
   const { credential } = verification.registrationInfo;
-  await db.insert(passkeys).values({
+  const row = {
     id: credential.id,
     subscriberId: session.subscriberId,
     publicKey: isoBase64URL.fromBuffer(credential.publicKey),
@@ -111,7 +135,14 @@ export async function registerPasskey(env: Env, db: GlobalDb, session: SessionIn
     transports: credential.transports ? JSON.stringify(credential.transports) : null,
     name: name.trim().slice(0, 60) || "Passkey",
     createdAt: new Date(),
-  });
+  };
+  // In the home shard (the global table under `CREDENTIALS_STORE = "global"`). A credential id already there (the same
+  // authenticator registered again, or a made-up id) is refused, not a 500.
+  const home = credentialsHome(data, ownerOf(session));
+  const saved = home
+    ? await home.insert(homePasskeys).values(row).onConflictDoNothing().returning({ id: homePasskeys.id })
+    : await db.insert(passkeys).values(row).onConflictDoNothing().returning({ id: passkeys.id });
+  if (saved.length === 0) throw new AppError(400, "passkey_failed");
   return { id: credential.id };
 }
 
@@ -122,14 +153,54 @@ export async function authenticationOptions(env: Env, db: GlobalDb) {
   return options;
 }
 
+/** The subscriber id in a login's user handle (base64url of the id registration gave), or null. */
+function userHandleOf(response: AuthenticationResponseJSON): string | null {
+  if (!response.response.userHandle) return null;
+  try {
+    const id = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(isoBase64URL.toBuffer(response.response.userHandle));
+    return id.length > 0 && id.length <= 64 ? id : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The passkey a login names and its subscriber, or null. The user handle (the subscriber's id, as registration gave
+ * it) names the subscriber and so their home shard, where the passkey is read by its id and that subscriber; one an
+ * older deployment kept is read from the global table beside the subscriber, and must be theirs. A login without a
+ * user handle is found by the global table's row alone.
+ */
+async function passkeyForLogin(data: DataAccess, response: AuthenticationResponseJSON) {
+  const db = data.global;
+  const handle = userHandleOf(response);
+  const [[named], [legacy]] = await db.batch([
+    db
+      .select()
+      .from(subscribers)
+      .where(eq(subscribers.id, handle ?? "")),
+    db.select().from(passkeys).where(eq(passkeys.id, response.id)),
+  ]);
+  const subscriber = named ?? (handle === null && legacy ? await selectSubscriberById(db, legacy.subscriberId) : undefined);
+  if (!subscriber) return null;
+  const home = credentialsShard(data, { id: subscriber.id, homeShard: subscriber.homeShard });
+  const here = await home
+    ?.select()
+    .from(homePasskeys)
+    .where(and(eq(homePasskeys.id, response.id), eq(homePasskeys.subscriberId, subscriber.id)))
+    .get();
+  if (here) return here.removedAt === null ? { subscriber, key: here, home } : null;
+  return legacy?.subscriberId === subscriber.id ? { subscriber, key: legacy, home: null } : null;
+}
+
 /** Logs in with a passkey; any failure is the same 401, telling nothing about which part failed. */
 export async function loginWithPasskey(env: Env, data: DataAccess, response: AuthenticationResponseJSON, userAgent: string | null) {
   const db = data.global;
   const failed = () => new AppError(401, "passkey_failed");
   const { challenge, origin } = clientData(response);
   if (!(await spendChallenge(db, challenge, "login"))) throw failed();
-  const key = await db.select().from(passkeys).where(eq(passkeys.id, response.id)).get();
-  if (!key) throw failed();
+  const found = await passkeyForLogin(data, response);
+  if (!found) throw failed();
+  const { subscriber, key, home } = found;
   let verification: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
   try {
     verification = await verifyAuthenticationResponse({
@@ -150,21 +221,22 @@ export async function loginWithPasskey(env: Env, data: DataAccess, response: Aut
     throw failed();
   }
   if (!verification.verified) throw failed();
-  await db
-    .update(passkeys)
-    .set({ counter: verification.authenticationInfo.newCounter, lastUsedAt: new Date() })
-    .where(eq(passkeys.id, key.id));
-  const subscriber = await selectSubscriberById(db, key.subscriberId);
-  if (!subscriber) throw failed();
+  const used = { counter: verification.authenticationInfo.newCounter, lastUsedAt: new Date() };
+  // Its counter where it was found: in the home shard, not the global database. One the drain moved meanwhile is
+  // updated where it went.
+  const mine = (t: typeof homePasskeys | typeof passkeys) => and(eq(t.id, key.id), eq(t.subscriberId, subscriber.id));
+  const homeShard = home ?? credentialsShard(data, { id: subscriber.id, homeShard: subscriber.homeShard });
+  const moved = home ? [] : await db.update(passkeys).set(used).where(mine(passkeys)).returning({ id: passkeys.id });
+  if (moved.length === 0 && homeShard)
+    await homeShard
+      .update(homePasskeys)
+      .set(used)
+      .where(and(mine(homePasskeys), isNull(homePasskeys.removedAt)));
   return { subscriber, session: await openSession(data, subscriber, "passkey", userAgent) };
 }
 
-const selectPasskeys = (db: GlobalDb, who: string | SessionSubscriber) =>
-  db.select().from(passkeys).where(subscriberIs(passkeys.subscriberId, who));
-const PASSKEYS_READ = readWithSession(["GET /api/v1/me/passkeys"], selectPasskeys);
-
-export async function listPasskeys(db: GlobalDb, session: SessionInfo) {
-  const rows = preread(db, session.subscriberId, PASSKEYS_READ) ?? (await selectPasskeys(db, session.subscriberId));
+export async function listPasskeys(data: DataAccess, session: SessionInfo) {
+  const rows = await passkeysOf(data, ownerOf(session));
   return rows.map((r) => ({
     id: r.id,
     name: r.name,
@@ -173,10 +245,6 @@ export async function listPasskeys(db: GlobalDb, session: SessionInfo) {
   }));
 }
 
-export async function deletePasskey(db: GlobalDb, session: SessionInfo, id: string) {
-  const gone = await db
-    .delete(passkeys)
-    .where(and(eq(passkeys.id, id), eq(passkeys.subscriberId, session.subscriberId)))
-    .returning({ id: passkeys.id });
-  if (gone.length === 0) throw new AppError(404, "not_found");
+export async function deletePasskey(data: DataAccess, session: SessionInfo, id: string) {
+  if (!(await removeCredential(data, "passkeys", ownerOf(session), id))) throw new AppError(404, "not_found");
 }

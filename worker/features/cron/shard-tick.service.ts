@@ -3,7 +3,7 @@ import { type DataAccess, isShardBinding, SHARDS, type ShardBinding, type Sweep 
 import { errorText, log } from "../../platform/log";
 import { sendInBatches } from "../../platform/queue";
 import { archiveMoney } from "../billing/archive.service";
-import { expireShardSessions } from "../housekeeping/housekeeping.service";
+import { expireShardCredentialMarks, expireShardSessions } from "../housekeeping/housekeeping.service";
 import type { NotificationMessage } from "../notifications/notifications.messages";
 import { autopayTick } from "../payments/autopay.service";
 import { expirePromised } from "../payments/promised.service";
@@ -100,7 +100,8 @@ export interface ShardTickDeps {
 /**
  * A shard's share of a tick. Hourly: the regions of a home shard that are behind (their own messages), applications'
  * effects, promised payments past their term, payments whose result never came, autopay. Every 15 minutes: expired
- * reports and usage months, usage days folded into months, resolved requests nobody answered, sessions past their absolute expiry,
+ * reports and usage months, usage days folded into months, resolved requests nobody answered, sessions past their absolute expiry
+ * and removed cards' and passkeys' marks past their day,
  * block notices a run died before giving, technicians' tariff-change applications left without their change (home shards),
  * a page of accounts whose money older than 36 months goes to R2 (billing/archive.service.ts). Each job takes a page; when a page was full, the next
  * message goes on (autopay, effects and the payments asked about from their last row, promised payments pick what
@@ -130,6 +131,7 @@ export async function runShardTick(
     out.usageAccountsFolded = await foldUsage(data, shards, at);
     out.ticketsClosed = await autoCloseTickets(data, shards, at);
     out.sessionsExpired = await expireShardSessions(data, shard, at);
+    out.credentialMarksExpired = await expireShardCredentialMarks(data, shard, at);
     out.blockNotices = await resendBlockNotices(data, deps.notify, shard, at);
     if ((SHARDS as readonly ShardBinding[]).includes(shard))
       out.tariffOrphansWithdrawn = await withdrawOrphanedTariffApplications(data, deps.notify, shard, at);

@@ -13,6 +13,7 @@ import {
 } from "../../db/schema/global";
 import { providerMessages as storedMessages } from "../../db/schema/messages";
 import { sessions } from "../../db/schema/region";
+import { expireCredentialMarks } from "../../platform/credentials";
 import type { DataAccess, GlobalDb, MessagesDb, RegionDb, ShardBinding } from "../../platform/db";
 import { log } from "../../platform/log";
 import { expiredBankLines } from "../bank/bank.service";
@@ -54,7 +55,7 @@ function expiredPage(
  * deployment kept in the global table); then, in bounded pages, dead letters past
  * 21 days, inbox messages past 12 months and delivery rows past 90 days in the subscribers' home shards
  * (features/notifications/notifications.retention.ts), and a share of the inbox, delivery and notification choice rows an
- * older deployment kept in the global database moved to those shards (notifications.drain.ts), and organisations' audit entries to
+ * older deployment kept in the global database moved to those shards (notifications.drain.ts; saved cards and passkeys too), and organisations' audit entries to
  * their home shards (business/audit-drain.service.ts). Safe to run any number of times. (Abuse counts expire in their own objects: platform/throttle.do.ts.)
  */
 export async function cleanExpired(data: DataAccess, now = new Date(), pageSize = EXPIRE_PAGE) {
@@ -128,6 +129,7 @@ export async function cleanExpired(data: DataAccess, now = new Date(), pageSize 
     devicesMoved: drained.pushSubscriptions,
     directoryEntriesMoved: drained.applicationEntries + drained.supportEntries,
     choicesMoved: drained.choices + drained.settings,
+    credentialsMoved: drained.cards + drained.passkeys,
     legacyDrained: drained.drained,
     auditMoved: audit.moved,
   };
@@ -143,4 +145,12 @@ export const SHARD_SESSIONS_PAGE = 1_000;
  */
 export async function expireShardSessions(data: DataAccess, shard: ShardBinding, now = new Date(), pageSize = SHARD_SESSIONS_PAGE) {
   return (await expiredPage(data.shard(shard), sessions, sessions.idHash, sessions.expiresAt, now, pageSize)).length;
+}
+
+/**
+ * Deletes a page of a home shard's marks of removed cards and passkeys, a day after their removal (platform/credentials.ts):
+ * one statement a table along its partial index of marks.
+ */
+export function expireShardCredentialMarks(data: DataAccess, shard: ShardBinding, now = new Date(), pageSize = SHARD_SESSIONS_PAGE) {
+  return expireCredentialMarks(data.shard(shard), now, pageSize);
 }

@@ -1,10 +1,13 @@
 import { getTableConfig } from "drizzle-orm/sqlite-core";
 import { DEAD_LETTER_RETENTION_MS } from "../../adapters/provider-messages";
+import { cards, passkeys } from "../../db/schema/global";
 import {
   deliveries,
   homeApplicationDirectory,
+  homeCards,
   homeNotificationPrefs,
   homeNotificationSettings,
+  homePasskeys,
   homeSupportDirectory,
   inbox,
   pushSubscriptions,
@@ -15,8 +18,8 @@ import { DRAIN_CALLS, DRAIN_PAGE } from "./drain.limits";
 
 /**
  * The upgrade's drain (issue 20): the inbox, delivery and push subscription rows a deployment kept in the global
- * database, the directories of subscribers' applications, chats and requests, and their notification choices and
- * settings, moved to their subscribers' home
+ * database, the directories of subscribers' applications, chats and requests, their notification choices and
+ * settings, and their saved cards and passkeys, moved to their subscribers' home
  * shards a page at a time by the housekeeping cron, until the global tables are empty.
  *
  * Each page is copied to its shards first (one upsert per shard, idempotent: a page copied twice changes nothing)
@@ -50,7 +53,10 @@ type Drained =
   | typeof homeApplicationDirectory
   | typeof homeSupportDirectory
   | typeof homeNotificationPrefs
-  | typeof homeNotificationSettings;
+  | typeof homeNotificationSettings
+  // Saved cards and passkeys: the global tables' columns (their home tables have a removal's mark besides).
+  | typeof cards
+  | typeof passkeys;
 
 /**
  * A page of a global table's rows after a rowid (`t`), each with its subscriber's home shard (`_home`); `more`: further
@@ -75,8 +81,23 @@ const DELIVERIES_UPSERT = `${insertRowsSql(deliveries)} WHERE true ON CONFLICT(d
 const PREFS_UPSERT = `${insertRowsSql(homeNotificationPrefs)} WHERE true ON CONFLICT(subscriber_id, account_no, kind) DO UPDATE SET channels = excluded.channels, updated_at = excluded.updated_at WHERE excluded.updated_at > notification_prefs.updated_at`;
 const SETTINGS_UPSERT = `${insertRowsSql(homeNotificationSettings)} WHERE true ON CONFLICT(subscriber_id) DO UPDATE SET quiet_from = excluded.quiet_from, quiet_to = excluded.quiet_to, marketing = excluded.marketing, updated_at = excluded.updated_at WHERE excluded.updated_at > notification_settings.updated_at`;
 
+/**
+ * A copied passkey keeps the higher counter and the later use (a login may have found it in either place), and is not
+ * copied over a removal's mark (platform/credentials.ts).
+ */
+const PASSKEYS_UPSERT = `${insertRowsSql(homePasskeys)} WHERE true ON CONFLICT(id) DO UPDATE SET counter = max(passkeys.counter, excluded.counter), last_used_at = coalesce(max(passkeys.last_used_at, excluded.last_used_at), passkeys.last_used_at, excluded.last_used_at) WHERE passkeys.removed_at IS NULL AND passkeys.subscriber_id = excluded.subscriber_id`;
+
 interface TablePlan {
-  name: "inbox" | "deliveries" | "pushSubscriptions" | "applicationEntries" | "supportEntries" | "choices" | "settings";
+  name:
+    | "inbox"
+    | "deliveries"
+    | "pushSubscriptions"
+    | "applicationEntries"
+    | "supportEntries"
+    | "choices"
+    | "settings"
+    | "cards"
+    | "passkeys";
   /** The page after a cursor (rows whose shard is not bound here stay and are passed over). */
   read: (after: number | null, limit: number, now: Date) => [string, ...unknown[]];
   upsert: string;
@@ -158,6 +179,25 @@ const PLANS: TablePlan[] = [
       "DELETE FROM notification_settings WHERE rowid IN (SELECT n.rowid FROM notification_settings n JOIN json_each(?) j ON n.subscriber_id = json_extract(j.value, '$.subscriber_id') WHERE n.updated_at IS json_extract(j.value, '$.updated_at'))",
     pick: (r) => ({ subscriber_id: r.subscriber_id, updated_at: r.updated_at }),
   },
+  // A saved card is never changed, only removed: copied unless its id is there (the card, or the mark of its removal),
+  // then deleted by id. A removal writes its mark in the home shard before deleting the global row, so a page read before
+  // it cannot bring the card back (platform/credentials.ts).
+  {
+    name: "cards",
+    read: (after, limit) => [pageWithHome(cards), after ?? 0, limit],
+    upsert: insertRowsSql(homeCards),
+    remove: "DELETE FROM cards WHERE id IN (SELECT json_extract(value, '$.id') FROM json_each(?))",
+    pick: (r) => ({ id: r.id }),
+  },
+  // A passkey an older deployment's login used meanwhile (its counter and last use) stays and is copied again.
+  {
+    name: "passkeys",
+    read: (after, limit) => [pageWithHome(passkeys), after ?? 0, limit],
+    upsert: PASSKEYS_UPSERT,
+    remove:
+      "DELETE FROM passkeys WHERE rowid IN (SELECT p.rowid FROM passkeys p JOIN json_each(?) j ON p.id = json_extract(j.value, '$.id') WHERE p.counter IS json_extract(j.value, '$.counter') AND p.last_used_at IS json_extract(j.value, '$.last_used_at'))",
+    pick: (r) => ({ id: r.id, counter: r.counter, last_used_at: r.last_used_at }),
+  },
 ];
 
 export interface DrainResult {
@@ -171,6 +211,9 @@ export interface DrainResult {
   /** Notification choices and settings (quiet hours, consent) moved. */
   choices: number;
   settings: number;
+  /** Saved cards and passkeys moved. */
+  cards: number;
+  passkeys: number;
   /** D1 calls made (reads, upserts, deletes). */
   calls: number;
   /** Whether the global tables were found drained (nothing left that may move yet). */
@@ -203,17 +246,20 @@ export async function drainLegacyNotifications(
     supportEntries: 0,
     choices: 0,
     settings: 0,
+    cards: 0,
+    passkeys: 0,
     calls: 0,
     drained: true,
   };
   const global = d1Of(data.global);
   // The directories move only once new entries go to the home shards (`DIRECTORY_STORE`): a deployment that still
   // writes them to the global tables keeps them there, for a rollback past it to find them.
-  // So do the notification choices and settings (`CHOICES_STORE`).
+  // So do the notification choices and settings (`CHOICES_STORE`), and saved cards and passkeys (`CREDENTIALS_STORE`).
   const plans = PLANS.filter(
     (p) =>
       (data.directoryStore === "home" || (p.name !== "applicationEntries" && p.name !== "supportEntries")) &&
-      (data.choicesStore === "home" || (p.name !== "choices" && p.name !== "settings")),
+      (data.choicesStore === "home" || (p.name !== "choices" && p.name !== "settings")) &&
+      (data.credentialsStore === "home" || (p.name !== "cards" && p.name !== "passkeys")),
   );
   // Tables left where they are are not drained.
   if (plans.length < PLANS.length) result.drained = false;

@@ -1,8 +1,9 @@
 import { and, eq, gt, gte, inArray, ne, sql } from "drizzle-orm";
 import type { Acquirer, AcquirerStatus } from "../../adapters/payments";
-import { cards } from "../../db/schema/global";
+import { cards, subscribers } from "../../db/schema/global";
 import { accounts, autopay, payments } from "../../db/schema/region";
 import { settledHere } from "../../platform/arriving";
+import { homeCredentials, mergeCredentials } from "../../platform/credentials";
 import { type DataAccess, queriesUsed, type RegionDb, type Sweep, sweptPage } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { formatAccountNoPlain } from "../../platform/format";
@@ -59,7 +60,7 @@ export async function getAutopay(data: DataAccess, subscriberId: string, account
 export async function setAutopay(data: DataAccess, session: SessionInfo, accountNo: string, input: AutopayInput, now = new Date()) {
   const link = await requireAccount(data.global, session.subscriberId, accountNo, "payer");
   validate(input);
-  const card = await savedCard(data.global, session.subscriberId, input.cardId);
+  const card = await savedCard(data, { id: session.subscriberId, homeShard: session.homeShard }, input.cardId);
   if (!card) throw new AppError(400, "validation", {}, [{ field: "cardId", message: "field.unknownCard" }]);
   // The link names the account's shard (read with the session): no directory lookup.
   const shard = { db: data.shard(link.shard), region: link.region };
@@ -124,7 +125,7 @@ function tell(
 
 /**
  * Calls one autopay may make at its most in a tick (D1 round trips, the acquirer, notices): an attempt left pending
- * asked about and settled, or a charge (its card, the month's spend, the claim, the payment written and read, the
+ * asked about and settled, or a charge (its card: the subscriber's home shard and the card there, the month's spend, the claim, the payment written and read, the
  * payer's contacts, the acquirer, the payment's transition and credit, the result, the notice). A sweep with a
  * `budget` stops before an autopay that might not fit in what is left of it, and goes on after the last one worked.
  */
@@ -189,8 +190,19 @@ export async function autopayTick(data: DataAccess, acquirerAsked: Acquirer, not
       try {
         const tz = regionTz(row.region);
         const today = localDay(tz, now);
-        // The card (global database) is read only for an autopay that is noticed or charged, not for each one every hour.
-        const card = () => data.global.select().from(cards).where(eq(cards.id, a.cardId)).get();
+        // The card is read only for an autopay that is noticed or charged, not for each one every hour: in its
+        // subscriber's home shard (named by their row, read beside the global table's card an older deployment kept).
+        const card = async () => {
+          const [[owner], [legacy]] = await data.global.batch([
+            data.global.select({ homeShard: subscribers.homeShard }).from(subscribers).where(eq(subscribers.id, a.subscriberId)),
+            data.global
+              .select()
+              .from(cards)
+              .where(and(eq(cards.id, a.cardId), eq(cards.subscriberId, a.subscriberId))),
+          ]);
+          const home = owner && (await homeCredentials(data, "cards", { id: a.subscriberId, homeShard: owner.homeShard }));
+          return mergeCredentials<"cards">(home || [], legacy ? [legacy] : []).find((c) => c.id === a.cardId);
+        };
         const accountText = formatAccountNoPlain(a.accountNo);
         // An attempt claimed and never settled nor put back (its invocation ended mid-charge, or D1 refused its last
         // writes). When the acquirer has its payment (its id was kept) or the payment has settled, it becomes an

@@ -29,7 +29,7 @@ export const optionsHandler: RouteHandler<typeof r.optionsRoute, AppEnv> = async
   // The link (read with the session) names the account's shard: no directory lookup.
   const link = await requireAccount(data.global, session.subscriberId, detail.accountNo);
   const [cards, autopay, promised] = await Promise.all([
-    svc.listCards(data.global, session.subscriberId),
+    svc.listCards(data, session),
     auto.getAutopay(data, session.subscriberId, detail.accountNo),
     promisedOffer(data.shard(link.shard), detail.accountNo),
   ]);
@@ -88,11 +88,11 @@ export const receiptHandler: RouteHandler<typeof r.receiptRoute, AppEnv> = async
 
 export const cardsHandler: RouteHandler<typeof r.cardsRoute, AppEnv> = async (c) => {
   noStore(c);
-  return c.json({ items: await svc.listCards(c.get("data").global, requireSession(c).subscriberId) }, 200);
+  return c.json({ items: await svc.listCards(c.get("data"), requireSession(c)) }, 200);
 };
 
 export const deleteCardHandler: RouteHandler<typeof r.deleteCardRoute, AppEnv> = async (c) => {
-  await svc.deleteCard(c.get("data"), requireSession(c).subscriberId, c.req.valid("param").cardId);
+  await svc.deleteCard(c.get("data"), requireSession(c), c.req.valid("param").cardId);
   return c.body(null, 204);
 };
 

@@ -1,7 +1,16 @@
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import type { Acquirer, AcquirerPayment, Confirmation, PaymentMethod, ReceiptCustomer } from "../../adapters/payments";
 import { accountLinks, cards, subscribers } from "../../db/schema/global";
-import { type PaymentStatus, payments, receipts } from "../../db/schema/region";
+import { homeCards, type PaymentStatus, payments, receipts } from "../../db/schema/region";
+import {
+  type Credential,
+  type CredentialOwner,
+  credentialsHome,
+  findCredential,
+  homeCredentials,
+  mergeCredentials,
+  removeCredential,
+} from "../../platform/credentials";
 import { sha256Hex } from "../../platform/crypto";
 import type { DataAccess, GlobalDb, RegionDb, ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
@@ -112,13 +121,7 @@ export async function startPayment(
   const requestHash = await sha256Hex(
     JSON.stringify([link.accountNo, input.amountKop, input.saveCard, input.cardId ?? null, ...(method === "card" ? [] : [method])]),
   );
-  const card = input.cardId
-    ? await data.global
-        .select()
-        .from(cards)
-        .where(and(eq(cards.id, input.cardId), eq(cards.subscriberId, session.subscriberId)))
-        .get()
-    : undefined;
+  const card = input.cardId ? await savedCard(data, ownerOf(session), input.cardId) : undefined;
   if (input.cardId && !card) throw new AppError(400, "validation", {}, [{ field: "cardId", message: "field.unknownCard" }]);
 
   const id = newId(now.getTime());
@@ -277,22 +280,8 @@ export async function applyAcquirerPayment(
 
 async function afterSuccess(data: DataAccess, db: RegionDb, notify: Notify, payment: PaymentRow, ap: AcquirerPayment, now: Date) {
   if (payment.saveCard && ap.card?.token) {
-    const cardId = newId(now.getTime());
-    await data.global
-      .insert(cards)
-      .values({
-        id: cardId,
-        subscriberId: payment.payerId,
-        token: ap.card.token,
-        brand: ap.card.brand,
-        last4: ap.card.last4,
-        expMonth: ap.card.expMonth,
-        expYear: ap.card.expYear,
-        createdAt: now,
-      })
-      .onConflictDoNothing();
-    const saved = await data.global.select({ id: cards.id }).from(cards).where(eq(cards.token, ap.card.token)).get();
-    if (saved) await db.update(payments).set({ cardId: saved.id }).where(eq(payments.id, payment.id));
+    const saved = await saveCard(data, payment.payerId, { ...ap.card, token: ap.card.token }, now);
+    if (saved) await db.update(payments).set({ cardId: saved }).where(eq(payments.id, payment.id));
   }
   await settlePromised(db, payment.accountNo, `payment:${payment.id}`, now);
   // Everyone who sees the account hears of the money (each through their own channels).
@@ -393,31 +382,75 @@ export async function getReceipt(
 }
 
 const selectCards = (db: GlobalDb, who: string | SessionSubscriber) => db.select().from(cards).where(subscriberIs(cards.subscriberId, who));
+/** The cards an older deployment kept in the global table, read with the session on the pages that list them. */
 const CARDS_READ = readWithSession(
   ["GET /api/v1/me/cards", "GET /api/v1/accounts/:accountNo/payment-options", "PUT /api/v1/accounts/:accountNo/autopay"],
   selectCards,
 );
 
-/** One of the subscriber's saved cards, or undefined (a stranger's card is the same as none). */
-export async function savedCard(db: GlobalDb, subscriberId: string, cardId: string) {
-  const mine = preread(db, subscriberId, CARDS_READ);
-  if (mine) return mine.find((c) => c.id === cardId);
-  return db
-    .select()
-    .from(cards)
-    .where(and(eq(cards.id, cardId), eq(cards.subscriberId, subscriberId)))
-    .get();
+/** The subscriber whose cards a session reads: they and their home shard, where their cards are (platform/credentials.ts). */
+const ownerOf = (session: SessionInfo): CredentialOwner => ({ id: session.subscriberId, homeShard: session.homeShard });
+
+/** One of the subscriber's saved cards, or undefined (a stranger's card is the same as none, and so is one removed). */
+export async function savedCard(data: DataAccess, owner: CredentialOwner, cardId: string): Promise<Credential<"cards"> | undefined> {
+  const legacy = preread(data.global, owner.id, CARDS_READ);
+  if (!legacy) return findCredential(data, "cards", owner, cardId);
+  return mergeCredentials<"cards">(await homeCredentials(data, "cards", owner), legacy).find((c) => c.id === cardId);
 }
 
-export async function listCards(db: GlobalDb, subscriberId: string) {
-  const rows = preread(db, subscriberId, CARDS_READ) ?? (await selectCards(db, subscriberId));
-  return rows.map((c) => ({ id: c.id, brand: c.brand, last4: c.last4, expMonth: c.expMonth, expYear: c.expYear }));
+/**
+ * Saves the card a payment was made with for its payer, once: in their home shard (the global table under
+ * `CREDENTIALS_STORE = "global"`), unless either place has its token already (a report of the payment sent again, or
+ * one an older deployment saved). Returns the card's id, or undefined when the payer is gone or removed that card.
+ */
+async function saveCard(data: DataAccess, payerId: string, card: NonNullable<AcquirerPayment["card"]> & { token: string }, now: Date) {
+  const [[payer], [legacy]] = await data.global.batch([
+    data.global.select({ homeShard: subscribers.homeShard }).from(subscribers).where(eq(subscribers.id, payerId)),
+    data.global.select({ id: cards.id }).from(cards).where(eq(cards.token, card.token)),
+  ]);
+  if (legacy) return legacy.id;
+  if (!payer) return undefined;
+  const row = {
+    id: newId(now.getTime()),
+    subscriberId: payerId,
+    token: card.token,
+    brand: card.brand,
+    last4: card.last4,
+    expMonth: card.expMonth,
+    expYear: card.expYear,
+    createdAt: now,
+  };
+  const home = credentialsHome(data, { id: payerId, homeShard: payer.homeShard });
+  if (!home) {
+    await data.global.insert(cards).values(row).onConflictDoNothing();
+    return (await data.global.select({ id: cards.id }).from(cards).where(eq(cards.token, card.token)).get())?.id;
+  }
+  const [, [saved]] = await home.batch([
+    home.insert(homeCards).values(row).onConflictDoNothing(),
+    home
+      .select({ id: homeCards.id })
+      .from(homeCards)
+      .where(and(eq(homeCards.token, card.token), isNull(homeCards.removedAt))),
+  ]);
+  return saved?.id;
 }
 
-export async function deleteCard(data: DataAccess, subscriberId: string, cardId: string) {
-  const gone = await data.global
-    .delete(cards)
-    .where(and(eq(cards.id, cardId), eq(cards.subscriberId, subscriberId)))
-    .returning({ id: cards.id });
-  if (gone.length === 0) throw new AppError(404, "not_found");
+/** The subscriber's saved cards, in both places (platform/credentials.ts), as the pages show them. */
+export async function listCards(data: DataAccess, session: SessionInfo) {
+  const owner = ownerOf(session);
+  const [legacy, home] = await Promise.all([
+    preread(data.global, owner.id, CARDS_READ) ?? selectCards(data.global, owner.id),
+    homeCredentials(data, "cards", owner),
+  ]);
+  return mergeCredentials<"cards">(home, legacy).map((c) => ({
+    id: c.id,
+    brand: c.brand,
+    last4: c.last4,
+    expMonth: c.expMonth,
+    expYear: c.expYear,
+  }));
+}
+
+export async function deleteCard(data: DataAccess, session: SessionInfo, cardId: string) {
+  if (!(await removeCredential(data, "cards", ownerOf(session), cardId))) throw new AppError(404, "not_found");
 }
