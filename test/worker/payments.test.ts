@@ -9,7 +9,7 @@ import { buildReceipt } from "../../worker/features/payments/receipts";
 import { createDataAccess, d1Of, type ShardBinding } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { notifier } from "../../worker/platform/notify";
-import { call, json, login, SAME_ORIGIN, stepUp, watchWebhooks } from "./helpers";
+import { call, homeShardOf, json, login, SAME_ORIGIN, stepUp, watchWebhooks } from "./helpers";
 
 const PETR_EKB = makeAccountNo("50400000006");
 const PETR_KZN = makeAccountNo("40300000005");
@@ -366,6 +366,12 @@ describe("saved cards and autopay", () => {
     );
     const card = cards.find((c) => c.last4 === "4242");
     expect(card).toBeDefined();
+    // Saved in Petr's home shard (issue 20), not in the global database.
+    const petrId = await env.DB.prepare("SELECT id FROM subscribers WHERE login = 'petr'").first<string>("id");
+    expect(await (await homeShardOf(petrId ?? "")).prepare("SELECT last4 FROM cards WHERE id = ?").bind(card?.id).first()).toEqual({
+      last4: "4242",
+    });
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM cards WHERE id = ?").bind(card?.id).first()).toEqual({ n: 0 });
 
     // One click with the saved card: charged at once.
     const before = await balance(cookie, PETR_EKB);

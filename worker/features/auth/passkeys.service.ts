@@ -153,14 +153,17 @@ export async function authenticationOptions(env: Env, db: GlobalDb) {
   return options;
 }
 
-/** The subscriber id in a login's user handle (base64url of the id registration gave), or null. */
-function userHandleOf(response: AuthenticationResponseJSON): string | null {
+/**
+ * The subscriber id in a login's user handle (base64url of the id registration gave): null when there is none, and
+ * undefined when it is not one (not UTF-8, empty or too long), which no subscriber has.
+ */
+function userHandleOf(response: AuthenticationResponseJSON): string | null | undefined {
   if (!response.response.userHandle) return null;
   try {
     const id = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(isoBase64URL.toBuffer(response.response.userHandle));
-    return id.length > 0 && id.length <= 64 ? id : null;
+    return id.length > 0 && id.length <= 64 ? id : undefined;
   } catch {
-    return null;
+    return undefined;
   }
 }
 
@@ -173,6 +176,7 @@ function userHandleOf(response: AuthenticationResponseJSON): string | null {
 async function passkeyForLogin(data: DataAccess, response: AuthenticationResponseJSON) {
   const db = data.global;
   const handle = userHandleOf(response);
+  if (handle === undefined) return null;
   const [[named], [legacy]] = await db.batch([
     db
       .select()
