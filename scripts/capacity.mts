@@ -2036,7 +2036,7 @@ the close's delete of it bills them again.
   while the inbox reads both and shows each message once (\`notifications.drain.ts\`). Its rows are in no order of
   shard, so where there are more shards than a run's ${n0(A.drainCallsPerTable)} calls a table, a page is as many rows as calls are
   left: ${n0(A.drainCallsPerTable - 2)} rows a table a run, ${n0((A.drainCallsPerTable - 2) * A.housekeepingRunsPerDay)} a day at ${n0(shardsBounded)} shards. Where the shards are few a page of 500 costs at
-  most 2 calls more than there are shards (at 10 shards, 8 pages, 4,000 rows a table a run); an upgrade at the
+  most 2 calls more than there are shards (at 10 shards, ${n0(Math.floor(A.drainCallsPerTable / 12))} pages, ${n0(Math.floor(A.drainCallsPerTable / 12) * 500)} rows a table a run); an upgrade at the
   target size, whose inbox alone is billions of rows, would drain by shard instead (a queue message per home shard
   reading its subscribers' rows along an index on \`subscribers.home_shard\`; not built).
 - **The global database**: what is left in it is its fixed part — the directory and logins, and what a subscriber keeps

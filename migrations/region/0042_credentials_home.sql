@@ -11,7 +11,7 @@ CREATE TABLE `cards` (
 );
 --> statement-breakpoint
 CREATE INDEX `cards_subscriber_idx` ON `cards` (`subscriber_id`);--> statement-breakpoint
-CREATE UNIQUE INDEX `cards_token_uq` ON `cards` (`token`);--> statement-breakpoint
+CREATE UNIQUE INDEX `cards_token_uq` ON `cards` (`token`) WHERE removed_at IS NULL;--> statement-breakpoint
 CREATE INDEX `cards_removed_idx` ON `cards` (`removed_at`) WHERE removed_at IS NOT NULL;--> statement-breakpoint
 CREATE TABLE `passkeys` (
 	`id` text PRIMARY KEY NOT NULL,

@@ -90,11 +90,19 @@ describe("saved cards in the subscriber's home shard", () => {
     expect(await savedCard(createDataAccess(env), s, old)).toBeUndefined();
     expect((await removeCard(s, old)).status).toBe(404);
     // A day on, the shard's tick deletes the mark.
-    expect(await expireCredentialMarks(createDataAccess(env).shard(s.homeShard), new Date(Date.now() + CREDENTIAL_MARK_MS - 60_000))).toBe(
-      0,
-    );
     expect(
-      await expireCredentialMarks(createDataAccess(env).shard(s.homeShard), new Date(Date.now() + CREDENTIAL_MARK_MS + 60_000)),
+      await expireCredentialMarks(
+        createDataAccess(env),
+        createDataAccess(env).shard(s.homeShard),
+        new Date(Date.now() + CREDENTIAL_MARK_MS - 60_000),
+      ),
+    ).toBe(0);
+    expect(
+      await expireCredentialMarks(
+        createDataAccess(env),
+        createDataAccess(env).shard(s.homeShard),
+        new Date(Date.now() + CREDENTIAL_MARK_MS + 60_000),
+      ),
     ).toBeGreaterThan(0);
     expect(await count(s.home, "SELECT count(*) AS n FROM cards WHERE id = ?", old)).toBe(0);
   });
@@ -119,9 +127,29 @@ describe("saved cards in the subscriber's home shard", () => {
     expect(await count(s.home, "SELECT count(*) AS n FROM cards WHERE id = ?", again)).toBe(1);
     expect(await listed(s)).toEqual(["4444", "6666"]);
     // The mark's day over, nothing brings the removed card back.
-    await expireCredentialMarks(createDataAccess(env).shard(s.homeShard), new Date(Date.now() + CREDENTIAL_MARK_MS + 60_000));
+    await expireCredentialMarks(
+      createDataAccess(env),
+      createDataAccess(env).shard(s.homeShard),
+      new Date(Date.now() + CREDENTIAL_MARK_MS + 60_000),
+    );
     await drainAll();
     expect(await listed(s)).toEqual(["4444", "6666"]);
+  });
+
+  it("a removal whose global delete was lost: the mark hides the card, and its purge a day on deletes the global row first", async () => {
+    const s = await subscriber("DB_FAREAST");
+    const old = await legacyCard(s, "8888");
+    // The mark written, the global delete never made (the invocation died between the two).
+    await s.home
+      .prepare(`${CARD.replace("created_at)", "created_at, removed_at)").replace("?)", "?, ?)")}`)
+      .bind(old, s.id, `pm-${old}`, "8888", Date.now(), Date.now())
+      .run();
+    expect(await listed(s)).toEqual([]);
+    const later = new Date(Date.now() + CREDENTIAL_MARK_MS + 60_000);
+    expect(await expireCredentialMarks(createDataAccess(env), createDataAccess(env).shard(s.homeShard), later)).toBe(1);
+    expect(await count(env.DB, "SELECT count(*) AS n FROM cards WHERE id = ?", old)).toBe(0);
+    expect(await listed(s)).toEqual([]);
+    expect(await savedCard(createDataAccess(env), s, old)).toBeUndefined();
   });
 
   it("stay in the global table while the deployment keeps them there (CREDENTIALS_STORE), and are not drained", async () => {
@@ -256,6 +284,18 @@ describe("passkeys in the subscriber's home shard", () => {
     // Another subscriber cannot remove the attacker's home passkey.
     expect((await api(victim.cookie, `/me/passkeys/${encodeURIComponent(a.id)}`, { method: "DELETE" })).status).toBe(404);
     expect((await json<{ items: { id: string }[] }>(await api(attacker.cookie, "/me/passkeys"))).items.map((k) => k.id)).toEqual([a.id]);
+  });
+
+  it("the drain leaves an older deployment's passkey where it is when the home shard holds its id for someone else", async () => {
+    const victim = await subscriber("DB_CENTER");
+    const squatter = await subscriber("DB_CENTER");
+    const a = await authenticator();
+    await env.DB.prepare(PASSKEY).bind(a.id, victim.id, a.publicKey, Date.now()).run();
+    // Someone else's row of the same id in the victim's home shard (a made-up credential id).
+    await victim.home.prepare(PASSKEY).bind(a.id, squatter.id, "not-a-key", Date.now()).run();
+    await drainAll();
+    expect(await count(env.DB, "SELECT count(*) AS n FROM passkeys WHERE id = ? AND subscriber_id = ?", a.id, victim.id)).toBe(1);
+    expect(await whoAmI(await passkeyLogin(a, victim.id))).toBe(victim.id);
   });
 
   it("an older deployment's passkey logs in before and after the drain, its counter never going back", async () => {

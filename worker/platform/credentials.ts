@@ -1,7 +1,8 @@
-import { and, eq, inArray, isNull, lt, sql } from "drizzle-orm";
+import { and, eq, isNull, lt, sql } from "drizzle-orm";
+import { getTableConfig } from "drizzle-orm/sqlite-core";
 import { cards, passkeys } from "../db/schema/global";
 import { homeCards, homePasskeys } from "../db/schema/region";
-import type { DataAccess, GlobalDb, RegionDb } from "./db";
+import { type DataAccess, d1Of, inList, type RegionDb } from "./db";
 import { log } from "./log";
 
 /**
@@ -45,7 +46,10 @@ export function credentialsHome(data: DataAccess, owner: CredentialOwner): Regio
   return data.credentialsStore === "global" ? null : credentialsShard(data, owner);
 }
 
-/** The owner's rows of a kind in their home shard, marks included (for `mergeCredentials`). */
+/**
+ * The owner's rows of a kind in their home shard, marks included (for `mergeCredentials`). Read after the global
+ * table's rows (as `findCredential` reads them), so that a drain or a removal between the two is seen in one place.
+ */
 export function homeCredentials<K extends CredentialKind>(data: DataAccess, kind: K, owner: CredentialOwner): Promise<HomeCredential<K>[]> {
   const home = credentialsShard(data, owner);
   if (!home) return Promise.resolve([]);
@@ -63,12 +67,6 @@ export function mergeCredentials<K extends CredentialKind>(
   return [...kept, ...legacy.filter((r) => !named.has(r.id))];
 }
 
-/** The global table's rows of the owner (what an older deployment kept), for `mergeCredentials`. */
-export function legacyCredentials<K extends CredentialKind>(db: GlobalDb, kind: K, subscriberId: string): Promise<Credential<K>[]> {
-  const t = globalOf(kind);
-  return db.select().from(t).where(eq(t.subscriberId, subscriberId)).all() as Promise<Credential<K>[]>;
-}
-
 /** One of the owner's rows by id, or undefined (another subscriber's is the same as none; a removed one too). */
 export async function findCredential<K extends CredentialKind>(
   data: DataAccess,
@@ -79,18 +77,18 @@ export async function findCredential<K extends CredentialKind>(
   const home = credentialsShard(data, owner);
   const h = homeOf(kind);
   const g = globalOf(kind);
-  const [here, there] = await Promise.all([
-    home
-      ?.select()
-      .from(h)
-      .where(and(eq(h.id, id), eq(h.subscriberId, owner.id)))
-      .get(),
-    data.global
-      .select()
-      .from(g)
-      .where(and(eq(g.id, id), eq(g.subscriberId, owner.id)))
-      .get(),
-  ]);
+  // The global table first, then the home shard: a drain (copy home, then delete here) or a removal (mark home, then
+  // delete here) between the two reads is seen in one place or the other, never in neither.
+  const there = await data.global
+    .select()
+    .from(g)
+    .where(and(eq(g.id, id), eq(g.subscriberId, owner.id)))
+    .get();
+  const here = await home
+    ?.select()
+    .from(h)
+    .where(and(eq(h.id, id), eq(h.subscriberId, owner.id)))
+    .get();
   if (here) {
     if (here.removedAt !== null) return undefined;
     const { removedAt: _, ...row } = here;
@@ -136,14 +134,46 @@ export async function removeCredential(data: DataAccess, kind: CredentialKind, o
   return true;
 }
 
-/** Deletes a page of a home shard's marks of removed cards and passkeys older than `CREDENTIAL_MARK_MS`; returns how many. */
-export async function expireCredentialMarks(db: RegionDb, now = new Date(), pageSize = 1_000): Promise<number> {
+/**
+ * Deletes a page of a home shard's marks of removed cards and passkeys older than `CREDENTIAL_MARK_MS`; returns how
+ * many. The global rows they hide go first (a removal whose delete there failed after its mark was written): a mark is
+ * never purged while the row it hides could show again.
+ */
+export async function expireCredentialMarks(data: DataAccess, db: RegionDb, now = new Date(), pageSize = 1_000): Promise<number> {
   const before = new Date(now.getTime() - CREDENTIAL_MARK_MS);
   let n = 0;
   for (const kind of Object.keys(CREDENTIALS) as CredentialKind[]) {
     const h = homeOf(kind);
-    const page = db.select({ id: h.id }).from(h).where(lt(h.removedAt, before)).limit(pageSize);
-    n += (await db.delete(h).where(inArray(h.id, page)).returning({ id: h.id })).length;
+    const g = globalOf(kind);
+    const marks = await db
+      .select({ id: h.id, subscriberId: h.subscriberId })
+      .from(h)
+      .where(lt(h.removedAt, before))
+      .orderBy(h.removedAt)
+      .limit(pageSize)
+      .all();
+    if (marks.length === 0) continue;
+    const json = JSON.stringify(marks.map((m) => [m.id, m.subscriberId]));
+    await d1Of(data.global)
+      .prepare(
+        `DELETE FROM ${getTableConfig(g).name} WHERE rowid IN (SELECT t.rowid FROM ${getTableConfig(g).name} t JOIN json_each(?) j ON t.id = json_extract(j.value, '$[0]') AND t.subscriber_id = json_extract(j.value, '$[1]'))`,
+      )
+      .bind(json)
+      .run();
+    n += (
+      await db
+        .delete(h)
+        .where(
+          and(
+            inList(
+              h.id,
+              marks.map((m) => m.id),
+            ),
+            sql`${h.removedAt} IS NOT NULL`,
+          ),
+        )
+        .returning({ id: h.id })
+    ).length;
   }
   return n;
 }

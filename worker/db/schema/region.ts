@@ -964,7 +964,8 @@ export const homeNotificationSettings = sqliteTable("notification_settings", not
  * When the subscriber removed a saved card or a passkey kept here: the row stays a day as a mark (and is read as gone),
  * so that the upgrade's drain, which may have read the row an older deployment kept in the global table before the
  * removal, cannot copy it back (features/notifications/notifications.drain.ts copies nothing over a row here); the
- * shard's tick deletes marks older than a day (`CREDENTIAL_MARK_MS`, features/auth/credentials.service.ts).
+ * shard's tick deletes marks older than a day, and the global rows they hide first (`CREDENTIAL_MARK_MS`,
+ * platform/credentials.ts).
  */
 const removedAt = () => integer("removed_at", { mode: "timestamp_ms" });
 
@@ -975,7 +976,8 @@ const removedAt = () => integer("removed_at", { mode: "timestamp_ms" });
  */
 export const homeCards = sqliteTable("cards", { ...cardColumns(), removedAt: removedAt() }, (t) => [
   index("cards_subscriber_idx").on(t.subscriberId),
-  uniqueIndex("cards_token_uq").on(t.token),
+  // A card's token once among the cards not removed: a mark does not stop the same card being saved again.
+  uniqueIndex("cards_token_uq").on(t.token).where(sql`removed_at IS NULL`),
   index("cards_removed_idx").on(t.removedAt).where(sql`removed_at IS NOT NULL`),
 ]);
 

@@ -81,11 +81,9 @@ const PASSKEYS_READ = readWithSession(["GET /api/v1/me/passkeys"], selectPasskey
 
 /** The subscriber's passkeys, in both places (platform/credentials.ts): the home shard's and the global table's. */
 export async function passkeysOf(data: DataAccess, owner: CredentialOwner) {
-  const [legacy, home] = await Promise.all([
-    preread(data.global, owner.id, PASSKEYS_READ) ?? selectPasskeys(data.global, owner.id),
-    homeCredentials(data, "passkeys", owner),
-  ]);
-  return mergeCredentials<"passkeys">(home, legacy);
+  // The global table first (with the session, where the route reads it there), then the home shard: platform/credentials.ts.
+  const legacy = preread(data.global, owner.id, PASSKEYS_READ) ?? (await selectPasskeys(data.global, owner.id));
+  return mergeCredentials<"passkeys">(await homeCredentials(data, "passkeys", owner), legacy);
 }
 
 export async function registrationOptions(env: Env, data: DataAccess, session: SessionInfo) {
@@ -136,8 +134,10 @@ export async function registerPasskey(env: Env, data: DataAccess, session: Sessi
     name: name.trim().slice(0, 60) || "Passkey",
     createdAt: new Date(),
   };
-  // In the home shard (the global table under `CREDENTIALS_STORE = "global"`). A credential id already there (the same
-  // authenticator registered again, or a made-up id) is refused, not a 500.
+  // In the home shard (the global table under `CREDENTIALS_STORE = "global"`). A credential id already there or in the
+  // global table (the same authenticator registered again, or an id made up to match someone else's: the drain would
+  // not copy theirs over it) is refused, not a 500.
+  if (await db.select({ id: passkeys.id }).from(passkeys).where(eq(passkeys.id, row.id)).get()) throw new AppError(400, "passkey_failed");
   const home = credentialsHome(data, ownerOf(session));
   const saved = home
     ? await home.insert(homePasskeys).values(row).onConflictDoNothing().returning({ id: homePasskeys.id })

@@ -152,5 +152,5 @@ export async function expireShardSessions(data: DataAccess, shard: ShardBinding,
  * one statement a table along its partial index of marks.
  */
 export function expireShardCredentialMarks(data: DataAccess, shard: ShardBinding, now = new Date(), pageSize = SHARD_SESSIONS_PAGE) {
-  return expireCredentialMarks(data.shard(shard), now, pageSize);
+  return expireCredentialMarks(data, data.shard(shard), now, pageSize);
 }

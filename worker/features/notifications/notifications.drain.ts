@@ -87,6 +87,10 @@ const SETTINGS_UPSERT = `${insertRowsSql(homeNotificationSettings)} WHERE true O
  */
 const PASSKEYS_UPSERT = `${insertRowsSql(homePasskeys)} WHERE true ON CONFLICT(id) DO UPDATE SET counter = max(passkeys.counter, excluded.counter), last_used_at = coalesce(max(passkeys.last_used_at, excluded.last_used_at), passkeys.last_used_at, excluded.last_used_at) WHERE passkeys.removed_at IS NULL AND passkeys.subscriber_id = excluded.subscriber_id`;
 
+/** The ids of a copied page's rows the shard holds for the same subscriber (the row, or the mark of its removal). */
+const heldSql = (table: "cards" | "passkeys") =>
+  `SELECT t.id FROM ${table} t JOIN json_each(?) j ON t.id = json_extract(j.value, '$.id') AND t.subscriber_id = json_extract(j.value, '$.subscriber_id')`;
+
 interface TablePlan {
   name:
     | "inbox"
@@ -105,6 +109,12 @@ interface TablePlan {
   remove: string;
   /** What identifies a row and its state, for `remove`. */
   pick: (r: Row) => Record<string, unknown>;
+  /**
+   * For a table whose copy may be refused (a row of the same id there that is not the subscriber's): the ids the shard
+   * holds, after the copy, for the copied rows' subscribers (a JSON array of the copied rows, in the copy's batch);
+   * only those are deleted from the global table.
+   */
+  held?: string;
 }
 
 const PLANS: TablePlan[] = [
@@ -188,6 +198,7 @@ const PLANS: TablePlan[] = [
     upsert: insertRowsSql(homeCards),
     remove: "DELETE FROM cards WHERE id IN (SELECT json_extract(value, '$.id') FROM json_each(?))",
     pick: (r) => ({ id: r.id }),
+    held: heldSql("cards"),
   },
   // A passkey an older deployment's login used meanwhile (its counter and last use) stays and is copied again.
   {
@@ -197,6 +208,7 @@ const PLANS: TablePlan[] = [
     remove:
       "DELETE FROM passkeys WHERE rowid IN (SELECT p.rowid FROM passkeys p JOIN json_each(?) j ON p.id = json_extract(j.value, '$.id') WHERE p.counter IS json_extract(j.value, '$.counter') AND p.last_used_at IS json_extract(j.value, '$.last_used_at'))",
     pick: (r) => ({ id: r.id, counter: r.counter, last_used_at: r.last_used_at }),
+    held: heldSql("passkeys"),
   },
 ];
 
@@ -291,14 +303,21 @@ export async function drainLegacyNotifications(
         byShard.set(home, [...(byShard.get(home) ?? []), r]);
       }
       // One batch (one call, one transaction) per shard, in as many statements as its rows' JSON needs.
+      const copied: Row[] = [];
       for (const [shard, list] of byShard) {
-        await rawBatch(
-          data.shard(shard),
-          jsonChunks(list).map((json) => [plan.upsert, json]),
-        );
+        const chunks = jsonChunks(list);
+        const results = await rawBatch(data.shard(shard), [
+          ...chunks.map((json): [string, string] => [plan.upsert, json]),
+          ...(plan.held ? chunks.map((json): [string, string] => [plan.held as string, json]) : []),
+        ]);
         spent++;
+        if (!plan.held) copied.push(...list);
+        else {
+          // Only the rows the shard now holds for their own subscriber leave the global table.
+          const held = new Set(results.slice(chunks.length).flatMap((r) => (r.results as { id: string }[]).map((x) => x.id)));
+          copied.push(...list.filter((r) => held.has(r.id as string)));
+        }
       }
-      const copied = [...byShard.values()].flat();
       if (copied.length > 0) {
         const removed = await global
           .prepare(plan.remove)

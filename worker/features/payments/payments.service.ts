@@ -406,7 +406,10 @@ export async function savedCard(data: DataAccess, owner: CredentialOwner, cardId
 async function saveCard(data: DataAccess, payerId: string, card: NonNullable<AcquirerPayment["card"]> & { token: string }, now: Date) {
   const [[payer], [legacy]] = await data.global.batch([
     data.global.select({ homeShard: subscribers.homeShard }).from(subscribers).where(eq(subscribers.id, payerId)),
-    data.global.select({ id: cards.id }).from(cards).where(eq(cards.token, card.token)),
+    data.global
+      .select({ id: cards.id })
+      .from(cards)
+      .where(and(eq(cards.token, card.token), eq(cards.subscriberId, payerId))),
   ]);
   if (legacy) return legacy.id;
   if (!payer) return undefined;
@@ -438,11 +441,9 @@ async function saveCard(data: DataAccess, payerId: string, card: NonNullable<Acq
 /** The subscriber's saved cards, in both places (platform/credentials.ts), as the pages show them. */
 export async function listCards(data: DataAccess, session: SessionInfo) {
   const owner = ownerOf(session);
-  const [legacy, home] = await Promise.all([
-    preread(data.global, owner.id, CARDS_READ) ?? selectCards(data.global, owner.id),
-    homeCredentials(data, "cards", owner),
-  ]);
-  return mergeCredentials<"cards">(home, legacy).map((c) => ({
+  // The global table first (with the session, where the route reads it there), then the home shard: platform/credentials.ts.
+  const legacy = preread(data.global, owner.id, CARDS_READ) ?? (await selectCards(data.global, owner.id));
+  return mergeCredentials<"cards">(await homeCredentials(data, "cards", owner), legacy).map((c) => ({
     id: c.id,
     brand: c.brand,
     last4: c.last4,
