@@ -2076,9 +2076,10 @@ the close's delete of it bills them again.
   there beside the session, an autopay's charge reads its subscriber's home shard (one more read, only for an autopay
   noticed or charged), and a passkey login finds the subscriber by the credential's user handle (their id, as
   registration gave it) and the passkey in their home shard, where its counter is written: a login by passkey writes
-  nothing global but its challenge. The rows an older deployment kept are read beside them and drained like the inbox; a removal
-  leaves a mark in the home shard for a day before it deletes the global row, so the drain cannot copy back a card or
-  passkey it read before (\`platform/credentials.ts\`).
+  nothing global but its challenge. The rows an older deployment kept are read beside them and drained like the inbox
+  (a row is deleted here only once the home shard holds it for its subscriber); a removal writes a mark in the home
+  shard, kept a day, then deletes the global row at once, so the drain cannot copy back a card or passkey it read
+  before (\`platform/credentials.ts\`).
   \`sessions\` moved to the home shards too (${n0(sessionsBytes)} bytes per account): the cookie names the home shard and
   the subscriber beside the token, so a request reads its session there, with its copy of the subscriber's links
   (\`session_links\`, ${n0(bytesOf({ session_links: A.subscribersPerAccount }, m))} bytes per account; read from the global

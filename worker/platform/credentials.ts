@@ -136,8 +136,9 @@ export async function removeCredential(data: DataAccess, kind: CredentialKind, o
 
 /**
  * Deletes a page of a home shard's marks of removed cards and passkeys older than `CREDENTIAL_MARK_MS`; returns how
- * many. The global rows they hide go first (a removal whose delete there failed after its mark was written): a mark is
- * never purged while the row it hides could show again.
+ * many. The global rows they hide go first (a removal whose delete there failed after its mark was written), and the
+ * marks of those stay a day more (a drain may have read the row before): a mark is never purged while the row it
+ * hides could show again.
  */
 export async function expireCredentialMarks(data: DataAccess, db: RegionDb, now = new Date(), pageSize = 1_000): Promise<number> {
   const before = new Date(now.getTime() - CREDENTIAL_MARK_MS);
@@ -146,20 +147,29 @@ export async function expireCredentialMarks(data: DataAccess, db: RegionDb, now 
     const h = homeOf(kind);
     const g = globalOf(kind);
     const marks = await db
-      .select({ id: h.id, subscriberId: h.subscriberId })
+      .select({ id: h.id, subscriberId: h.subscriberId, removedAt: h.removedAt })
       .from(h)
       .where(lt(h.removedAt, before))
       .orderBy(h.removedAt)
       .limit(pageSize)
       .all();
     if (marks.length === 0) continue;
-    const json = JSON.stringify(marks.map((m) => [m.id, m.subscriberId]));
-    await d1Of(data.global)
+    const json = JSON.stringify(marks.map((m) => [m.id, m.subscriberId, m.removedAt?.getTime() ?? 0]));
+    // The rows the marks hide, made before their removal (not one registered again with the same id since).
+    const name = getTableConfig(g).name;
+    const hidden = await d1Of(data.global)
       .prepare(
-        `DELETE FROM ${getTableConfig(g).name} WHERE rowid IN (SELECT t.rowid FROM ${getTableConfig(g).name} t JOIN json_each(?) j ON t.id = json_extract(j.value, '$[0]') AND t.subscriber_id = json_extract(j.value, '$[1]'))`,
+        `DELETE FROM ${name} WHERE rowid IN (SELECT t.rowid FROM ${name} t JOIN json_each(?) j ON t.id = json_extract(j.value, '$[0]') AND t.subscriber_id = json_extract(j.value, '$[1]') AND t.created_at <= json_extract(j.value, '$[2]')) RETURNING id`,
       )
       .bind(json)
-      .run();
+      .all<{ id: string }>();
+    // A mark whose row was still there keeps a day more: a drain that read the row before this delete may still copy it.
+    const renewed = new Set(hidden.results.map((r) => r.id));
+    if (renewed.size > 0)
+      await db
+        .update(h)
+        .set({ removedAt: now })
+        .where(inList(h.id, [...renewed]));
     n += (
       await db
         .delete(h)
@@ -167,7 +177,7 @@ export async function expireCredentialMarks(data: DataAccess, db: RegionDb, now 
           and(
             inList(
               h.id,
-              marks.map((m) => m.id),
+              marks.map((m) => m.id).filter((id) => !renewed.has(id)),
             ),
             sql`${h.removedAt} IS NOT NULL`,
           ),

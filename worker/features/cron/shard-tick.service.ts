@@ -131,7 +131,12 @@ export async function runShardTick(
     out.usageAccountsFolded = await foldUsage(data, shards, at);
     out.ticketsClosed = await autoCloseTickets(data, shards, at);
     out.sessionsExpired = await expireShardSessions(data, shard, at);
-    out.credentialMarksExpired = await expireShardCredentialMarks(data, shard, at);
+    // The one step here that also writes the global database: a failure there is logged and left for the next tick,
+    // not a reason to skip the shard's own jobs below.
+    out.credentialMarksExpired = await expireShardCredentialMarks(data, shard, at).catch((e: unknown) => {
+      log("error", "housekeeping.credential_marks_failed", { shard, error: errorText(e) });
+      return 0;
+    });
     out.blockNotices = await resendBlockNotices(data, deps.notify, shard, at);
     if ((SHARDS as readonly ShardBinding[]).includes(shard))
       out.tariffOrphansWithdrawn = await withdrawOrphanedTariffApplications(data, deps.notify, shard, at);

@@ -149,7 +149,8 @@ export async function expireShardSessions(data: DataAccess, shard: ShardBinding,
 
 /**
  * Deletes a page of a home shard's marks of removed cards and passkeys, a day after their removal (platform/credentials.ts):
- * one statement a table along its partial index of marks.
+ * a read a table along its partial index of marks, and for a page of them a delete of the global rows they hide and
+ * one in the shard (at most 8 calls, 2 of them global).
  */
 export function expireShardCredentialMarks(data: DataAccess, shard: ShardBinding, now = new Date(), pageSize = SHARD_SESSIONS_PAGE) {
   return expireCredentialMarks(data, data.shard(shard), now, pageSize);

@@ -201,7 +201,10 @@ export async function autopayTick(data: DataAccess, acquirerAsked: Acquirer, not
               .where(and(eq(cards.id, a.cardId), eq(cards.subscriberId, a.subscriberId))),
           ]);
           // A home shard this Worker is not bound to (a configuration error) is not «no card»: the autopay is tried again.
-          if (owner && !data.hasShard(owner.homeShard)) throw new Error(`home shard ${owner.homeShard} is not bound`);
+          if (owner && !data.hasShard(owner.homeShard)) {
+            log("error", "credentials.home_shard_unbound", { shard: owner.homeShard });
+            throw new Error(`home shard ${owner.homeShard} is not bound`);
+          }
           const home = owner && (await homeCredentials(data, "cards", { id: a.subscriberId, homeShard: owner.homeShard }));
           return mergeCredentials<"cards">(home || [], legacy ? [legacy] : []).find((c) => c.id === a.cardId);
         };

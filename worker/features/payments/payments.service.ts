@@ -401,7 +401,7 @@ export async function savedCard(data: DataAccess, owner: CredentialOwner, cardId
 /**
  * Saves the card a payment was made with for its payer, once: in their home shard (the global table under
  * `CREDENTIALS_STORE = "global"`), unless either place has its token already (a report of the payment sent again, or
- * one an older deployment saved). Returns the card's id, or undefined when the payer is gone or removed that card.
+ * one an older deployment saved). Returns the card's id, or undefined when the payer is gone.
  */
 async function saveCard(data: DataAccess, payerId: string, card: NonNullable<AcquirerPayment["card"]> & { token: string }, now: Date) {
   const [[payer], [legacy]] = await data.global.batch([
@@ -426,14 +426,20 @@ async function saveCard(data: DataAccess, payerId: string, card: NonNullable<Acq
   const home = credentialsHome(data, { id: payerId, homeShard: payer.homeShard });
   if (!home) {
     await data.global.insert(cards).values(row).onConflictDoNothing();
-    return (await data.global.select({ id: cards.id }).from(cards).where(eq(cards.token, card.token)).get())?.id;
+    return (
+      await data.global
+        .select({ id: cards.id })
+        .from(cards)
+        .where(and(eq(cards.token, card.token), eq(cards.subscriberId, payerId)))
+        .get()
+    )?.id;
   }
   const [, [saved]] = await home.batch([
     home.insert(homeCards).values(row).onConflictDoNothing(),
     home
       .select({ id: homeCards.id })
       .from(homeCards)
-      .where(and(eq(homeCards.token, card.token), isNull(homeCards.removedAt))),
+      .where(and(eq(homeCards.token, card.token), eq(homeCards.subscriberId, payerId), isNull(homeCards.removedAt))),
   ]);
   return saved?.id;
 }
