@@ -940,6 +940,18 @@ export const orgAuditDrained = sqliteTable("org_audit_drained", {
   id: text("id").primaryKey(),
 });
 
+/**
+ * Where the upgrade's drain (features/notifications/notifications.drain.ts) goes on in each global table it moves: the
+ * rowid after which its next run reads, back to 0 once a run has reached the table's end. Rows it may not move yet
+ * (their shard not bound, or a row of the same id the home shard holds for someone else) are passed over, not read
+ * first by every run. One row a table.
+ */
+export const drainCursors = sqliteTable("drain_cursors", {
+  plan: text("plan").primaryKey(),
+  after: integer("after").notNull(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});
+
 export const invoiceCounters = sqliteTable("invoice_counters", {
   year: integer("year").primaryKey(),
   last: integer("last").notNull(),

@@ -131,6 +131,7 @@ export async function cleanExpired(data: DataAccess, now = new Date(), pageSize 
     choicesMoved: drained.choices + drained.settings,
     credentialsMoved: drained.cards + drained.passkeys,
     legacyDrained: drained.drained,
+    legacyHeldBack: drained.heldBack,
     auditMoved: audit.moved,
   };
 }

@@ -1,6 +1,6 @@
 import { getTableConfig } from "drizzle-orm/sqlite-core";
 import { DEAD_LETTER_RETENTION_MS } from "../../adapters/provider-messages";
-import { cards, passkeys } from "../../db/schema/global";
+import { cards, drainCursors, passkeys } from "../../db/schema/global";
 import {
   deliveries,
   homeApplicationDirectory,
@@ -13,6 +13,7 @@ import {
   pushSubscriptions,
 } from "../../db/schema/region";
 import { type DataAccess, d1Of, rawBatch, type ShardBinding } from "../../platform/db";
+import { log } from "../../platform/log";
 import { insertRowsSql, jsonChunks } from "../../platform/shard-map";
 import { DRAIN_CALLS, DRAIN_PAGE } from "./drain.limits";
 
@@ -25,7 +26,10 @@ import { DRAIN_CALLS, DRAIN_PAGE } from "./drain.limits";
  * Each page is copied to its shards first (one upsert per shard, idempotent: a page copied twice changes nothing)
  * and deleted from the global table only where the row is still what was copied: a message marked read or a
  * delivery recorded again meanwhile stays and is copied again by the next page. A run that stops anywhere leaves
- * every row in the global table, the shard or both, never neither; the next run goes on from the first row left.
+ * every row in the global table, the shard or both, never neither; the next run goes on after the last row read
+ * (`drain_cursors`), and from the start once a run has reached the table's end, so rows it may not move yet (their shard
+ * not bound, or held back: someone else's row of the same id in the shard) are read again in turn, never first by
+ * every run in place of the rest.
  *
  * While rows are left, nobody sees one twice or misses one: the inbox is read from both places and merged by id
  * (`listInbox`), counted once (`selectUnread` leaves out the global table's ids), marked read in both (`markRead`),
@@ -103,7 +107,7 @@ interface TablePlan {
     | "cards"
     | "passkeys";
   /** The page after a cursor (rows whose shard is not bound here stay and are passed over). */
-  read: (after: number | null, limit: number, now: Date) => [string, ...unknown[]];
+  read: (after: number, limit: number, now: Date) => [string, ...unknown[]];
   upsert: string;
   /** Deletes the copied rows that are still as copied: a JSON array of the copied rows. */
   remove: string;
@@ -120,7 +124,7 @@ interface TablePlan {
 const PLANS: TablePlan[] = [
   {
     name: "inbox",
-    read: (after, limit) => [pageWithHome(inbox), after ?? 0, limit],
+    read: (after, limit) => [pageWithHome(inbox), after, limit],
     upsert: INBOX_UPSERT,
     remove:
       "DELETE FROM inbox WHERE rowid IN (SELECT i.rowid FROM inbox i JOIN json_each(?) j ON i.id = json_extract(j.value, '$.id') WHERE i.read_at IS json_extract(j.value, '$.read_at'))",
@@ -128,12 +132,7 @@ const PLANS: TablePlan[] = [
   },
   {
     name: "deliveries",
-    read: (after, limit, now) => [
-      pageWithHome(deliveries, " AND t.updated_at < ?"),
-      after ?? 0,
-      now.getTime() - DELIVERY_DRAIN_AFTER_MS,
-      limit,
-    ],
+    read: (after, limit, now) => [pageWithHome(deliveries, " AND t.updated_at < ?"), after, now.getTime() - DELIVERY_DRAIN_AFTER_MS, limit],
     upsert: DELIVERIES_UPSERT,
     remove:
       "DELETE FROM deliveries WHERE rowid IN (SELECT d.rowid FROM deliveries d JOIN json_each(?) j ON d.dedupe_key = json_extract(j.value, '$.dedupe_key') WHERE d.updated_at IS json_extract(j.value, '$.updated_at') AND d.status IS json_extract(j.value, '$.status'))",
@@ -143,7 +142,7 @@ const PLANS: TablePlan[] = [
     // A device is never changed, only forgotten: copied unless its id or endpoint is in the shard already (the
     // browser subscribed there afresh since), then deleted by id.
     name: "pushSubscriptions",
-    read: (after, limit) => [pageWithHome(pushSubscriptions), after ?? 0, limit],
+    read: (after, limit) => [pageWithHome(pushSubscriptions), after, limit],
     upsert: insertRowsSql(pushSubscriptions),
     remove: "DELETE FROM push_subscriptions WHERE id IN (SELECT json_extract(value, '$.id') FROM json_each(?))",
     pick: (r) => ({ id: r.id }),
@@ -153,14 +152,14 @@ const PLANS: TablePlan[] = [
   // applications.queries `selectSubscriberShards`), and one's own application by id falls back to the global table.
   {
     name: "applicationEntries",
-    read: (after, limit) => [pageWithHome(homeApplicationDirectory), after ?? 0, limit],
+    read: (after, limit) => [pageWithHome(homeApplicationDirectory), after, limit],
     upsert: insertRowsSql(homeApplicationDirectory),
     remove: "DELETE FROM application_directory WHERE id IN (SELECT json_extract(value, '$.id') FROM json_each(?))",
     pick: (r) => ({ id: r.id }),
   },
   {
     name: "supportEntries",
-    read: (after, limit) => [pageWithHome(homeSupportDirectory), after ?? 0, limit],
+    read: (after, limit) => [pageWithHome(homeSupportDirectory), after, limit],
     upsert: insertRowsSql(homeSupportDirectory),
     remove: "DELETE FROM support_directory WHERE id IN (SELECT json_extract(value, '$.id') FROM json_each(?))",
     pick: (r) => ({ id: r.id }),
@@ -169,7 +168,7 @@ const PLANS: TablePlan[] = [
   // and deletes the global row): deleted where it is still as copied, else copied again by a later page.
   {
     name: "choices",
-    read: (after, limit) => [pageWithHome(homeNotificationPrefs), after ?? 0, limit],
+    read: (after, limit) => [pageWithHome(homeNotificationPrefs), after, limit],
     upsert: PREFS_UPSERT,
     remove:
       "DELETE FROM notification_prefs WHERE rowid IN (SELECT p.rowid FROM notification_prefs p JOIN json_each(?) j ON p.subscriber_id = json_extract(j.value, '$.subscriber_id') AND p.account_no = json_extract(j.value, '$.account_no') AND p.kind = json_extract(j.value, '$.kind') WHERE p.updated_at IS json_extract(j.value, '$.updated_at') AND p.channels IS json_extract(j.value, '$.channels'))",
@@ -183,7 +182,7 @@ const PLANS: TablePlan[] = [
   },
   {
     name: "settings",
-    read: (after, limit) => [pageWithHome(homeNotificationSettings), after ?? 0, limit],
+    read: (after, limit) => [pageWithHome(homeNotificationSettings), after, limit],
     upsert: SETTINGS_UPSERT,
     remove:
       "DELETE FROM notification_settings WHERE rowid IN (SELECT n.rowid FROM notification_settings n JOIN json_each(?) j ON n.subscriber_id = json_extract(j.value, '$.subscriber_id') WHERE n.updated_at IS json_extract(j.value, '$.updated_at'))",
@@ -194,7 +193,7 @@ const PLANS: TablePlan[] = [
   // it cannot bring the card back (platform/credentials.ts).
   {
     name: "cards",
-    read: (after, limit) => [pageWithHome(cards), after ?? 0, limit],
+    read: (after, limit) => [pageWithHome(cards), after, limit],
     upsert: insertRowsSql(homeCards),
     remove: "DELETE FROM cards WHERE id IN (SELECT json_extract(value, '$.id') FROM json_each(?))",
     pick: (r) => ({ id: r.id }),
@@ -203,7 +202,7 @@ const PLANS: TablePlan[] = [
   // A passkey an older deployment's login used meanwhile (its counter and last use) stays and is copied again.
   {
     name: "passkeys",
-    read: (after, limit) => [pageWithHome(passkeys), after ?? 0, limit],
+    read: (after, limit) => [pageWithHome(passkeys), after, limit],
     upsert: PASSKEYS_UPSERT,
     remove:
       "DELETE FROM passkeys WHERE rowid IN (SELECT p.rowid FROM passkeys p JOIN json_each(?) j ON p.id = json_extract(j.value, '$.id') WHERE p.counter IS json_extract(j.value, '$.counter') AND p.last_used_at IS json_extract(j.value, '$.last_used_at'))",
@@ -226,6 +225,11 @@ export interface DrainResult {
   /** Saved cards and passkeys moved. */
   cards: number;
   passkeys: number;
+  /**
+   * Rows read and left in the global table: their home shard is not bound here, or it holds a row of the same id for
+   * someone else (logged as `drain.held_back`; each is read again once the table's cursor comes round).
+   */
+  heldBack: number;
   /** D1 calls made (reads, upserts, deletes). */
   calls: number;
   /** Whether the global tables were found drained (nothing left that may move yet). */
@@ -260,6 +264,7 @@ export async function drainLegacyNotifications(
     settings: 0,
     cards: 0,
     passkeys: 0,
+    heldBack: 0,
     calls: 0,
     drained: true,
   };
@@ -275,9 +280,21 @@ export async function drainLegacyNotifications(
   );
   // Tables left where they are are not drained.
   if (plans.length < PLANS.length) result.drained = false;
+  // Where each table's last run stopped (one read; written back in one batch at the end: 2 calls a run in all).
+  const cursors = new Map(
+    (await data.global.select({ plan: drainCursors.plan, after: drainCursors.after }).from(drainCursors).all()).map((c) => [
+      c.plan,
+      c.after,
+    ]),
+  );
+  result.calls++;
+  const moved: { plan: string; after: number }[] = [];
   for (const plan of plans) {
     let spent = 0;
-    let after: number | null = null;
+    const from = cursors.get(plan.name) ?? 0;
+    let after = from;
+    let read = false;
+    let end = false;
     // A page costs its read, one upsert per shard it touches and the delete: where its rows could be on more shards
     // than the calls left (thousands of shards), it reads only as many rows as there are calls left for them.
     for (;;) {
@@ -292,14 +309,21 @@ export async function drainLegacyNotifications(
           .all<Row & { _r: number }>()
       ).results;
       spent++;
-      if (rows.length === 0) break;
+      if (rows.length === 0) {
+        end = true;
+        break;
+      }
+      read = true;
       await afterRead?.();
       after = rows[rows.length - 1]?._r ?? after;
       const byShard = new Map<ShardBinding, Row[]>();
       for (const r of rows) {
         const home = (r._home ?? FALLBACK_SHARD) as ShardBinding;
         // A shard this Worker is not bound to (a removed binding): the row waits in the global table.
-        if (!data.shards.includes(home)) continue;
+        if (!data.shards.includes(home)) {
+          result.heldBack++;
+          continue;
+        }
         byShard.set(home, [...(byShard.get(home) ?? []), r]);
       }
       // One batch (one call, one transaction) per shard, in as many statements as its rows' JSON needs.
@@ -315,7 +339,9 @@ export async function drainLegacyNotifications(
         else {
           // Only the rows the shard now holds for their own subscriber leave the global table.
           const held = new Set(results.slice(chunks.length).flatMap((r) => (r.results as { id: string }[]).map((x) => x.id)));
-          copied.push(...list.filter((r) => held.has(r.id as string)));
+          const kept = list.filter((r) => held.has(r.id as string));
+          result.heldBack += list.length - kept.length;
+          copied.push(...kept);
         }
       }
       if (copied.length > 0) {
@@ -326,13 +352,30 @@ export async function drainLegacyNotifications(
         spent++;
         result[plan.name] += removed.meta.changes;
       }
-      if (rows.length < limit) break;
+      if (rows.length < limit) {
+        end = true;
+        break;
+      }
     }
     result.calls += spent;
-    if (after !== null || spent === 0) {
-      // Rows were read (moved, or waiting): not known to be drained until a run finds the table empty.
-      result.drained = false;
-    }
+    // The next run goes on after the last row read, or from the start once this one reached the end: rows passed over
+    // (waiting for their shard, or held back) are read again then, not first by every run.
+    const next = end ? 0 : after;
+    if (next !== from) moved.push({ plan: plan.name, after: next });
+    // Rows were read (moved, or waiting), or the run began past some: not known to be drained until a run from the
+    // start finds the table empty.
+    if (read || from > 0 || spent === 0) result.drained = false;
   }
+  const [first, ...rest] = moved.map((m) =>
+    data.global
+      .insert(drainCursors)
+      .values({ plan: m.plan, after: m.after, updatedAt: now })
+      .onConflictDoUpdate({ target: drainCursors.plan, set: { after: m.after, updatedAt: now } }),
+  );
+  if (first) {
+    await data.global.batch([first, ...rest]);
+    result.calls++;
+  }
+  if (result.heldBack > 0) log("warn", "drain.held_back", { rows: result.heldBack });
   return result;
 }

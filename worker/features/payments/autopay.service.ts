@@ -265,6 +265,9 @@ export async function autopayTick(data: DataAccess, acquirerAsked: Acquirer, not
           }
           if (!cycle) continue;
           const chargeAfter = new Date(now.getTime() + lead);
+          // The card before the claim: a card that cannot be read now (its home shard unbound) leaves the autopay
+          // unclaimed, to be noticed by a later tick, not claimed with its notice lost.
+          const last4 = (await card())?.last4 ?? "";
           const noticed = await db
             .update(autopay)
             .set({ cycle, noticeAt: now, chargeAfter, attempts: 0, updatedAt: now })
@@ -273,7 +276,7 @@ export async function autopayTick(data: DataAccess, acquirerAsked: Acquirer, not
           if (noticed.length === 0) continue;
           await tell(notify, a.subscriberId, a.accountNo, "autopay_notice", `autopay-notice:${a.accountNo}:${cycle}`, {
             amountKop: a.amountKop,
-            last4: (await card())?.last4 ?? "",
+            last4,
             day: localShort(tz, chargeAfter),
           });
           done.notices++;
