@@ -47,6 +47,8 @@ const count = async (db: D1Database, sql: string, ...args: unknown[]) =>
 
 /** Drains until a run moves no card and no passkey. */
 async function drainAll(afterRead?: () => Promise<void>) {
+  // From the start of every table: a cursor left mid-table by an earlier case would end the loop early.
+  await env.DB.prepare("DELETE FROM drain_cursors").run();
   for (let i = 0; i < 50; i++) {
     const r = await drainLegacyNotifications(createDataAccess(env), new Date(), { afterRead });
     if (r.cards + r.passkeys === 0) return;
@@ -351,5 +353,31 @@ describe("passkeys in the subscriber's home shard", () => {
     expect(after.status).toBe(200);
     expect(await counterIn(s.home, a.id)).toBe(4);
     expect((await json<{ items: { id: string }[] }>(await api(s.cookie, "/me/passkeys"))).items.map((k) => k.id)).toEqual([a.id]);
+  });
+  it("a row changed between the drain's read and its copy is read again by the next run, not a lap of the cursor later", async () => {
+    await drainAll();
+    // Only this case's passkeys in the global table (earlier cases left rows held back there).
+    await env.DB.prepare("DELETE FROM passkeys").run();
+    const s = await subscriber("DB_SOUTH");
+    const ids = ["a", "b", "c"].map((x) => `again-${x}-${s.id}`);
+    for (const id of ids) await env.DB.prepare(PASSKEY).bind(id, s.id, "key", Date.now()).run();
+    const [first] = ids as [string];
+    let changed = false;
+    const run = () =>
+      drainLegacyNotifications(createDataAccess(env), new Date(), {
+        page: 1,
+        calls: 3,
+        afterRead: async () => {
+          if (changed) return;
+          changed = true;
+          // An older deployment's login uses it meanwhile: the copy is not deleted.
+          await env.DB.prepare("UPDATE passkeys SET counter = 7 WHERE id = ?").bind(first).run();
+        },
+      });
+    expect((await run()).passkeys).toBe(0);
+    expect(await count(env.DB, "SELECT count(*) AS n FROM passkeys WHERE id = ?", first)).toBe(1);
+    expect((await run()).passkeys).toBe(1);
+    expect(await count(env.DB, "SELECT count(*) AS n FROM passkeys WHERE id = ?", first)).toBe(0);
+    expect(await counterIn(s.home, first)).toBe(7);
   });
 });

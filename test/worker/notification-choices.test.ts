@@ -92,6 +92,8 @@ const settingsOf = (db: D1Database, id: string) =>
 
 /** Drains until the global tables have nothing of this subscriber's left. */
 async function drainAll(afterRead?: () => Promise<void>) {
+  // From the start of every table: a cursor left mid-table by an earlier case would end the loop early.
+  await env.DB.prepare("DELETE FROM drain_cursors").run();
   for (let i = 0; i < 50; i++) {
     const r = await drainLegacyNotifications(createDataAccess(env), new Date(), { afterRead });
     if (r.choices + r.settings === 0) return;

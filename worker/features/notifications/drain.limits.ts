@@ -12,7 +12,8 @@ export const DRAIN_PAGE = 500;
 export const DRAIN_TABLES = 9;
 /**
  * D1 calls one run may spend on the drain, per table (of an invocation's 1,000): 288 over its nine tables (up to 348
- * statements: the cards' and passkeys' batches check what the shard holds), and 2 a run for the tables' cursors, beside the
+ * statements: the cards' and passkeys' batches check what the shard holds), and 2 calls a run for the tables' cursors
+ * (up to 10 statements), beside the
  * inbox's retention, the expiry and the audit's move (business/audit.limits.ts).
  */
 export const DRAIN_CALLS = 32;

@@ -1,3 +1,4 @@
+import { eq } from "drizzle-orm";
 import { getTableConfig } from "drizzle-orm/sqlite-core";
 import { DEAD_LETTER_RETENTION_MS } from "../../adapters/provider-messages";
 import { cards, drainCursors, passkeys } from "../../db/schema/global";
@@ -13,7 +14,7 @@ import {
   pushSubscriptions,
 } from "../../db/schema/region";
 import { type DataAccess, d1Of, rawBatch, type ShardBinding } from "../../platform/db";
-import { log } from "../../platform/log";
+import { errorText, log } from "../../platform/log";
 import { insertRowsSql, jsonChunks } from "../../platform/shard-map";
 import { DRAIN_CALLS, DRAIN_PAGE } from "./drain.limits";
 
@@ -280,21 +281,40 @@ export async function drainLegacyNotifications(
   );
   // Tables left where they are are not drained.
   if (plans.length < PLANS.length) result.drained = false;
-  // Where each table's last run stopped (one read; written back in one batch at the end: 2 calls a run in all).
+  // Where each table's last run stopped (one read; written back in one batch at the end: 2 calls a run in all). A failed
+  // read starts every table from the beginning (slower, never wrong).
   const cursors = new Map(
-    (await data.global.select({ plan: drainCursors.plan, after: drainCursors.after }).from(drainCursors).all()).map((c) => [
-      c.plan,
-      c.after,
-    ]),
+    (
+      await data.global
+        .select({ plan: drainCursors.plan, after: drainCursors.after })
+        .from(drainCursors)
+        .all()
+        .catch((e: unknown) => {
+          log("warn", "drain.cursors_unread", { error: errorText(e) });
+          return [];
+        })
+    ).map((c) => [c.plan, c.after]),
   );
   result.calls++;
-  const moved: { plan: string; after: number }[] = [];
-  for (const plan of plans) {
+  const moved: { plan: string; from: number; after: number }[] = [];
+  const heldBy: Record<string, number> = {};
+  try {
+    for (const plan of plans) await drainTable(plan, cursors.get(plan.name) ?? 0);
+  } finally {
+    await saveCursors();
+  }
+  if (result.heldBack > 0) log("warn", "drain.held_back", { rows: result.heldBack, byTable: JSON.stringify(heldBy) });
+  return result;
+
+  /** One table's share of the run, from its cursor; what the next run starts from goes to `moved`. */
+  async function drainTable(plan: TablePlan, from: number) {
     let spent = 0;
-    const from = cursors.get(plan.name) ?? 0;
     let after = from;
     let read = false;
     let end = false;
+    // The first row of a page some of whose copied rows were not deleted (changed meanwhile): the next run reads from
+    // there again, as it would have without the cursor, not a lap later.
+    let retry = Number.POSITIVE_INFINITY;
     // A page costs its read, one upsert per shard it touches and the delete: where its rows could be on more shards
     // than the calls left (thousands of shards), it reads only as many rows as there are calls left for them.
     for (;;) {
@@ -322,6 +342,7 @@ export async function drainLegacyNotifications(
         // A shard this Worker is not bound to (a removed binding): the row waits in the global table.
         if (!data.shards.includes(home)) {
           result.heldBack++;
+          heldBy[plan.name] = (heldBy[plan.name] ?? 0) + 1;
           continue;
         }
         byShard.set(home, [...(byShard.get(home) ?? []), r]);
@@ -341,6 +362,7 @@ export async function drainLegacyNotifications(
           const held = new Set(results.slice(chunks.length).flatMap((r) => (r.results as { id: string }[]).map((x) => x.id)));
           const kept = list.filter((r) => held.has(r.id as string));
           result.heldBack += list.length - kept.length;
+          if (kept.length < list.length) heldBy[plan.name] = (heldBy[plan.name] ?? 0) + list.length - kept.length;
           copied.push(...kept);
         }
       }
@@ -351,6 +373,7 @@ export async function drainLegacyNotifications(
           .run();
         spent++;
         result[plan.name] += removed.meta.changes;
+        if (removed.meta.changes < copied.length) retry = Math.min(retry, (rows[0]?._r ?? 1) - 1);
       }
       if (rows.length < limit) {
         end = true;
@@ -360,22 +383,34 @@ export async function drainLegacyNotifications(
     result.calls += spent;
     // The next run goes on after the last row read, or from the start once this one reached the end: rows passed over
     // (waiting for their shard, or held back) are read again then, not first by every run.
-    const next = end ? 0 : after;
-    if (next !== from) moved.push({ plan: plan.name, after: next });
+    const next = end ? 0 : Math.min(after, retry);
+    if (next !== from) moved.push({ plan: plan.name, from, after: next });
     // Rows were read (moved, or waiting), or the run began past some: not known to be drained until a run from the
     // start finds the table empty.
     if (read || from > 0 || spent === 0) result.drained = false;
   }
-  const [first, ...rest] = moved.map((m) =>
-    data.global
-      .insert(drainCursors)
-      .values({ plan: m.plan, after: m.after, updatedAt: now })
-      .onConflictDoUpdate({ target: drainCursors.plan, set: { after: m.after, updatedAt: now } }),
-  );
-  if (first) {
-    await data.global.batch([first, ...rest]);
+
+  /**
+   * Writes the tables' cursors, each only where it still holds what this run started from (a drain at once with this one
+   * may have moved it): one batch. A failure is logged; the next run then reads again from where this one began.
+   */
+  async function saveCursors() {
+    const [first, ...rest] = moved.map((m) =>
+      data.global
+        .insert(drainCursors)
+        .values({ plan: m.plan, after: m.after, updatedAt: now })
+        .onConflictDoUpdate({
+          target: drainCursors.plan,
+          set: { after: m.after, updatedAt: now },
+          setWhere: eq(drainCursors.after, m.from),
+        }),
+    );
+    if (!first) return;
+    try {
+      await data.global.batch([first, ...rest]);
+    } catch (e) {
+      log("warn", "drain.cursors_unsaved", { error: errorText(e) });
+    }
     result.calls++;
   }
-  if (result.heldBack > 0) log("warn", "drain.held_back", { rows: result.heldBack });
-  return result;
 }
