@@ -1,6 +1,6 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launch, newContext, site } from "./browser";
+import { launch, newContext, orSayWhatShowed, site } from "./browser";
 
 let browser: Browser;
 beforeAll(async () => {
@@ -31,7 +31,7 @@ describe("logging in", () => {
     expect(session).toMatchObject({ domain: ".kabinet.localhost", httpOnly: true, sameSite: "Lax" });
 
     await page.getByRole("button", { name: "Выйти" }).click();
-    await page.waitForURL(site("spb", "/login"));
+    await orSayWhatShowed(page, page.waitForURL(site("spb", "/login")));
     await expect.poll(() => page.getByRole("link", { name: "Войти", exact: true }).count()).toBe(1);
     await context.close();
   });

@@ -80,3 +80,24 @@ export async function asReturningVisitor(page: Page, sub: string) {
   await page.reload();
   await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
 }
+
+/**
+ * Waits for `wait`, and when it fails says what the page showed then (its address, whether it is online and under the
+ * service worker, the start of its text): a few waits have failed now and then in a full run, never alone, and their
+ * error alone says only that the time ran out.
+ */
+export async function orSayWhatShowed<T>(page: Page, wait: Promise<T>): Promise<T> {
+  try {
+    return await wait;
+  } catch (e) {
+    const seen = await page
+      .evaluate(() => ({
+        url: location.href,
+        online: navigator.onLine,
+        controlled: !!navigator.serviceWorker?.controller,
+        text: document.body?.innerText.replace(/\s+/g, " ").slice(0, 300),
+      }))
+      .catch((err: unknown) => String(err));
+    throw new Error(`${e instanceof Error ? e.message : String(e)}; the page showed ${JSON.stringify(seen)}`);
+  }
+}

@@ -1,6 +1,6 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launch, login, newContext, site } from "./browser";
+import { launch, login, newContext, orSayWhatShowed, site } from "./browser";
 
 let browser: Browser;
 beforeAll(async () => {
@@ -21,7 +21,7 @@ describe("corporate numbers in a real browser, on a 360 px phone", () => {
     await login(page, "biz.manager");
     await page.goto(site("msk", "/business/org-demo-veter"));
     await page.getByRole("navigation", { name: "Разделы корпоративного кабинета" }).getByRole("link", { name: "Номера" }).click();
-    await page.waitForURL(site("msk", "/business/org-demo-veter/numbers"));
+    await orSayWhatShowed(page, page.waitForURL(site("msk", "/business/org-demo-veter/numbers")));
     // The unconfirmed ones are called out, with what to do.
     const warning = page.getByRole("note").filter({ hasText: "Не подтверждены в ЕСИА: 6" });
     await expect.poll(() => warning.count()).toBe(1);

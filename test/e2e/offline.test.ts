@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { fetch as nodeFetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launch, launchProfile, newContext, site } from "./browser";
+import { launch, launchProfile, newContext, orSayWhatShowed, site } from "./browser";
 import { localhostAgent } from "./http";
 
 /**
@@ -149,7 +149,10 @@ async function offlineJourney(context: BrowserContext, open: (path: string) => P
   // A new window's first paint offline (the app from the service worker's cache, the account from IndexedDB) took
   // over the default 15 s once, in a full run with the Worker suite beside it on two cores; alone it takes ~2 s. A
   // time limit here finds a window that never shows it, it does not measure speed.
-  await expect.poll(() => again.getByText(/^Нет сети\. Показаны данные на /).count(), { timeout: 45_000 }).toBeGreaterThan(0);
+  await orSayWhatShowed(
+    again,
+    expect.poll(() => again.getByText(/^Нет сети\. Показаны данные на /).count(), { timeout: 45_000 }).toBeGreaterThan(0),
+  );
   await expect.poll(() => again.locator("table.history tbody tr").count()).toBeGreaterThanOrEqual(HISTORY_ROWS);
   await again.getByLabel("Тип").selectOption("payment");
   await again.getByRole("button", { name: "Показать", exact: true }).click();
