@@ -3,7 +3,7 @@
  * the web code, and the browser tests in real Chromium against `wrangler dev`.
  * The Worker and web suites run beside the browser tests (which mostly wait for
  * pages), then the browser files that time the app (Lighthouse) run alone. A browser file that failed beside the
- * others runs again, alone, and counts as that run finds it.
+ * others only by a wait running out runs again after them, and counts as that run finds it.
  * Prints the totals with each stage's wall time and exits non-zero if anything
  * failed or nothing ran.
  */
@@ -102,6 +102,8 @@ interface Report {
   numTotalTests: number;
   testResults?: {
     name: string;
+    /** "failed" also for a file whose hook failed, that failed to load or never finished (no test need have failed). */
+    status?: string;
     message?: string;
     assertionResults?: { status: string; fullName: string; failureMessages?: string[] }[];
   }[];
@@ -168,6 +170,8 @@ function firstLine(text: string): string {
 interface Run {
   code: number;
   ms: number;
+  /** Whether its output reported an error outside the tests (an unhandled error, a global setup's or teardown's). */
+  outside?: boolean;
 }
 
 /**
@@ -190,11 +194,16 @@ function runStage(stage: Stage, prefixed: boolean): Promise<Run> {
   console.log(`\n▶ ${stage.name}`);
   const output = prefixed ? "pipe" : "inherit";
   const child = spawn(cmd, argv, { cwd: ROOT, env: ENV, stdio: ["ignore", output, output] });
+  let outside = false;
   for (const stream of [child.stdout, child.stderr])
-    if (stream) createInterface({ input: stream }).on("line", (line) => console.log(`[${stage.tag}] ${line}`));
+    if (stream)
+      createInterface({ input: stream }).on("line", (line) => {
+        if (/Unhandled (Error|Rejection)|global[- ]?setup|teardown/i.test(stripVTControlCharacters(line))) outside = true;
+        console.log(`[${stage.tag}] ${line}`);
+      });
   return new Promise((resolve) => {
-    child.on("error", () => resolve({ code: 1, ms: performance.now() - stageStarted }));
-    child.on("close", (code) => resolve({ code: code ?? 1, ms: performance.now() - stageStarted }));
+    child.on("error", () => resolve({ code: 1, ms: performance.now() - stageStarted, outside: true }));
+    child.on("close", (code) => resolve({ code: code ?? 1, ms: performance.now() - stageStarted, outside }));
   });
 }
 
@@ -211,11 +220,28 @@ function reportOf(stage: Stage): Report {
   }
 }
 
-/** The files of a report with a failed test (or that failed to load), as paths from the repository's root. */
-function failedFiles(r: Report): string[] {
-  return (r.testResults ?? [])
-    .filter((f) => (f.assertionResults ?? []).some((a) => a.status === "failed") || (f.message && (f.assertionResults ?? []).length === 0))
-    .map((f) => (f.name.startsWith(ROOT) ? f.name.slice(ROOT.length) : f.name));
+/** A report's file as a path from the repository's root. */
+const relative = (name: string) => (name.startsWith(ROOT) ? name.slice(ROOT.length) : name);
+
+/** A failure that is a wait running out: Playwright's timeouts, a poll that never succeeded, a test's own time limit. */
+const WAITED = /Timeout \d+ms exceeded|Test timed out|__VITEST_POLL_CHAIN__|did not succeed in time/;
+/** At most this many browser files are run again: more failing at once is not a slow page but something broken. */
+const AGAIN_MAX = 3;
+
+/**
+ * The browser files to run again alone, or none: every file the report marks failed (a test, a hook, a file that
+ * failed to load or never finished), when each failed only by a test's wait running out, there are at most
+ * AGAIN_MAX of them, and the run reported no error outside its tests. Anything else stays a failure.
+ */
+function filesToRunAgain(r: Report, run: Run): string[] {
+  if (run.code === 0 || run.outside || r.numFailedTests === 0) return [];
+  const failed = (r.testResults ?? []).filter((f) => f.status === "failed");
+  if (failed.length === 0 || failed.length > AGAIN_MAX) return [];
+  const waitedOnly = failed.every((f) => {
+    const tests = (f.assertionResults ?? []).filter((a) => a.status === "failed");
+    return tests.length > 0 && !f.message && tests.every((a) => (a.failureMessages ?? []).some((m) => WAITED.test(m)));
+  });
+  return waitedOnly ? failed.map((f) => relative(f.name)) : [];
 }
 
 /**
@@ -226,22 +252,20 @@ function record(stage: Stage, { code, ms }: Run, note = "", without: readonly st
   const r = reportOf(stage);
   let passed = r.numPassedTests;
   let failed = r.numFailedTests;
-  let skipped = r.numPendingTests + r.numTodoTests;
   for (const file of r.testResults ?? []) {
-    const rel = file.name.startsWith(ROOT) ? file.name.slice(ROOT.length) : file.name;
-    if (!without.includes(rel)) continue;
+    if (!without.includes(relative(file.name))) continue;
     const results = file.assertionResults ?? [];
     passed -= results.filter((a) => a.status === "passed").length;
     failed -= results.filter((a) => a.status === "failed").length;
-    skipped -= results.filter((a) => a.status === "pending" || a.status === "todo" || a.status === "skipped").length;
   }
   totals.passed += passed;
   totals.failed += failed;
-  totals.skipped += skipped;
-  const stageOk = (code === 0 || (without.length > 0 && failed === 0)) && r.numTotalTests > 0 && failed === 0;
+  totals.skipped += r.numPendingTests + r.numTodoTests;
+  // A non-zero exit is forgiven only for the files run again (`filesToRunAgain` chose them as all it failed on).
+  const stageOk = (code === 0 || without.length > 0) && r.numTotalTests > 0 && failed === 0;
   ok &&= stageOk;
   const exit = code !== 0 && r.numFailedTests === 0 ? ` (exit ${code})` : "";
-  const again = without.length > 0 ? ` (${r.numFailedTests} failed beside the other suites, their files run again alone below)` : "";
+  const again = without.length > 0 ? ` (${r.numFailedTests} failed beside the other suites by a wait running out, run again below)` : "";
   lines.push(
     `  ${stageOk ? "✓" : "✗"} ${stage.name}: ${passed} passed, ${failed} failed${exit}${again}, ${wall(ms)}${note}`,
     ...failures(r),
@@ -257,12 +281,13 @@ const workerRunning = runStage(worker, true);
 const webRunning = Promise.race([browserRunning, workerRunning]).then(() => runStage(web, true));
 const [browserRun, workerRun, webRun] = await Promise.all([browserRunning, workerRunning, webRunning]);
 const together = performance.now() - sideBySide;
-// A browser file that failed beside the Worker suite runs once more, alone on the machine, and its tests count as that
-// run finds them: a real failure fails twice (and the run), while one that only the shared cores made slow (a page
-// waited on for 30 s) is named in the first run's lines, for a look, without turning the run red. A file that failed
-// to load, or a stage that crashed, is not run again.
+// A browser file whose tests failed beside the Worker suite only by a wait running out (a page waited on for 30–45 s)
+// runs once more after the other suites, on a fresh server, and its tests count as that run finds them: a real
+// failure fails twice (and the run), while one that only the shared cores made slow is named in the first run's
+// lines, for a look, without turning the run red. Any other failure (an assertion, a hook, a file that failed to
+// load, an error outside the tests, more than AGAIN_MAX files, a crashed stage) is not run again.
 const browserReport = reportOf(browser);
-const again = browserRun.code !== 0 && browserReport.numFailedTests > 0 ? failedFiles(browserReport) : [];
+const again = filesToRunAgain(browserReport, browserRun);
 const trouble = browserRun.code !== 0 ? serverTrouble() : [];
 record(browser, browserRun, "", again);
 if (browserRun.code !== 0) lines.push(...trouble);
@@ -270,8 +295,16 @@ record(worker, workerRun, ", beside the browser tests");
 record(web, webRun, ", once the first of those two ended");
 lines.push(`    those three side by side: ${wall(together)}`);
 if (again.length > 0) {
-  const alone: Stage = { ...browser, name: `browser, ${again.length} failed file(s) again alone`, tag: "browser-again", files: again };
-  record(alone, await runStage(alone, false));
+  const alone: Stage = {
+    ...browser,
+    name: `browser, ${again.length} file(s) whose waits ran out, again without the other suites`,
+    tag: "browser-again",
+    files: again,
+  };
+  const run = await runStage(alone, false);
+  // Exactly those files, or the run is not what it claims to be.
+  const ran = (reportOf(alone).testResults ?? []).map((f) => relative(f.name)).sort();
+  record(alone, ran.join() === [...again].sort().join() ? run : { ...run, code: run.code || 1 });
 }
 record(timed, await runStage(timed, false));
 

@@ -90,14 +90,18 @@ export async function orSayWhatShowed<T>(page: Page, wait: Promise<T>): Promise<
   try {
     return await wait;
   } catch (e) {
-    const seen = await page
-      .evaluate(() => ({
-        url: location.href,
-        online: navigator.onLine,
-        controlled: !!navigator.serviceWorker?.controller,
-        text: document.body?.innerText.replace(/\s+/g, " ").slice(0, 300),
-      }))
-      .catch((err: unknown) => String(err));
-    throw new Error(`${e instanceof Error ? e.message : String(e)}; the page showed ${JSON.stringify(seen)}`);
+    // At most 3 s for the look (a hung page answers nothing): then only its address, which never waits.
+    const seen = await Promise.race([
+      page
+        .evaluate(() => ({
+          url: location.href,
+          online: navigator.onLine,
+          controlled: !!navigator.serviceWorker?.controller,
+          text: document.body?.innerText.replace(/\s+/g, " ").slice(0, 300),
+        }))
+        .catch((err: unknown) => ({ url: page.url(), error: String(err) })),
+      new Promise<{ url: string; unanswered: true }>((resolve) => setTimeout(() => resolve({ url: page.url(), unanswered: true }), 3000)),
+    ]);
+    throw new Error(`${e instanceof Error ? e.message : String(e)}; the page showed ${JSON.stringify(seen)}`, { cause: e });
   }
 }

@@ -205,7 +205,9 @@ async function offlineJourney(context: BrowserContext, open: (path: string) => P
 }
 
 describe("the app without a network", () => {
-  it("in a browser tab on a regional site: shows what it had, queues a setting, keeps nothing after logout", async () => {
+  it("in a browser tab on a regional site: shows what it had, queues a setting, keeps nothing after logout", {
+    timeout: 120_000,
+  }, async () => {
     const context = await newContext(browser, { serviceWorkers: "allow" });
     await offlineJourney(
       context,
@@ -219,7 +221,7 @@ describe("the app without a network", () => {
     await context.close();
   });
 
-  it("as the installed app (installed from the regional site, opened in its own window)", async () => {
+  it("as the installed app (installed from the regional site, opened in its own window)", { timeout: 120_000 }, async () => {
     const { context, close } = await launchProfile();
     const tab = await context.newPage();
     await tab.goto(site("nsk", "/"));
