@@ -2033,7 +2033,10 @@ the close's delete of it bills them again.
   (a shard holds ${n0(perShardBounded)}; ${(retentionBusy * 100).toPrecision(2)} % of its single thread when every visit deletes full pages).
   A deployment that kept them in the global database drains them into the home shards: housekeeping copies a page
   at a time to each row's home shard and deletes it from the global table only where it is unchanged since the copy,
-  while the inbox reads both and shows each message once (\`notifications.drain.ts\`). Its rows are in no order of
+  while the inbox reads both and shows each message once (\`notifications.drain.ts\`). Each table keeps a cursor (\`drain_cursors\`):
+  a run goes on after the last row the previous one read, and from the start once one has reached the table's end, so rows it may not move yet
+  (their shard not bound, or a card's or passkey's id the home shard holds for someone else) are passed over, counted and
+  logged, never read first by every run. Its rows are in no order of
   shard, so where there are more shards than a run's ${n0(A.drainCallsPerTable)} calls a table, a page is as many rows as calls are
   left: ${n0(A.drainCallsPerTable - 2)} rows a table a run, ${n0((A.drainCallsPerTable - 2) * A.housekeepingRunsPerDay)} a day at ${n0(shardsBounded)} shards. Where the shards are few a page of 500 costs at
   most 2 calls more than there are shards (at 10 shards, ${n0(Math.floor(A.drainCallsPerTable / 12))} pages, ${n0(Math.floor(A.drainCallsPerTable / 12) * 500)} rows a table a run); an upgrade at the
