@@ -67,23 +67,29 @@ export function mergeCredentials<K extends CredentialKind>(
   return [...kept, ...legacy.filter((r) => !named.has(r.id))];
 }
 
-/** One of the owner's rows by id, or undefined (another subscriber's is the same as none; a removed one too). */
+/**
+ * One of the owner's rows by id, or undefined (another subscriber's is the same as none; a removed one too). `legacy`:
+ * the owner's global rows when the caller has read them already (with the session, or in its own batch).
+ */
 export async function findCredential<K extends CredentialKind>(
   data: DataAccess,
   kind: K,
   owner: CredentialOwner,
   id: string,
+  legacy?: readonly Credential<K>[],
 ): Promise<Credential<K> | undefined> {
   const home = credentialsShard(data, owner);
   const h = homeOf(kind);
   const g = globalOf(kind);
   // The global table first, then the home shard: a drain (copy home, then delete here) or a removal (mark home, then
   // delete here) between the two reads is seen in one place or the other, never in neither.
-  const there = await data.global
-    .select()
-    .from(g)
-    .where(and(eq(g.id, id), eq(g.subscriberId, owner.id)))
-    .get();
+  const there = legacy
+    ? legacy.find((r) => r.id === id && r.subscriberId === owner.id)
+    : await data.global
+        .select()
+        .from(g)
+        .where(and(eq(g.id, id), eq(g.subscriberId, owner.id)))
+        .get();
   const here = await home
     ?.select()
     .from(h)

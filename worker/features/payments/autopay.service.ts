@@ -3,7 +3,7 @@ import type { Acquirer, AcquirerStatus } from "../../adapters/payments";
 import { cards, subscribers } from "../../db/schema/global";
 import { accounts, autopay, payments } from "../../db/schema/region";
 import { settledHere } from "../../platform/arriving";
-import { homeCredentials, mergeCredentials } from "../../platform/credentials";
+import { findCredential } from "../../platform/credentials";
 import { type DataAccess, queriesUsed, type RegionDb, type Sweep, sweptPage } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { formatAccountNoPlain } from "../../platform/format";
@@ -205,8 +205,9 @@ export async function autopayTick(data: DataAccess, acquirerAsked: Acquirer, not
             log("error", "credentials.home_shard_unbound", { shard: owner.homeShard });
             throw new Error(`home shard ${owner.homeShard} is not bound`);
           }
-          const home = owner && (await homeCredentials(data, "cards", { id: a.subscriberId, homeShard: owner.homeShard }));
-          return mergeCredentials<"cards">(home || [], legacy ? [legacy] : []).find((c) => c.id === a.cardId);
+          return (
+            owner && findCredential(data, "cards", { id: a.subscriberId, homeShard: owner.homeShard }, a.cardId, legacy ? [legacy] : [])
+          );
         };
         const accountText = formatAccountNoPlain(a.accountNo);
         // An attempt claimed and never settled nor put back (its invocation ended mid-charge, or D1 refused its last

@@ -392,10 +392,8 @@ const CARDS_READ = readWithSession(
 const ownerOf = (session: SessionInfo): CredentialOwner => ({ id: session.subscriberId, homeShard: session.homeShard });
 
 /** One of the subscriber's saved cards, or undefined (a stranger's card is the same as none, and so is one removed). */
-export async function savedCard(data: DataAccess, owner: CredentialOwner, cardId: string): Promise<Credential<"cards"> | undefined> {
-  const legacy = preread(data.global, owner.id, CARDS_READ);
-  if (!legacy) return findCredential(data, "cards", owner, cardId);
-  return mergeCredentials<"cards">(await homeCredentials(data, "cards", owner), legacy).find((c) => c.id === cardId);
+export function savedCard(data: DataAccess, owner: CredentialOwner, cardId: string): Promise<Credential<"cards"> | undefined> {
+  return findCredential(data, "cards", owner, cardId, preread(data.global, owner.id, CARDS_READ));
 }
 
 /**
