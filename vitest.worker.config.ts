@@ -57,6 +57,7 @@ export default defineConfig(async () => {
   const globalMigrations = await readD1Migrations("migrations/global");
   const regionMigrations = await readD1Migrations("migrations/region");
   const messagesMigrations = await readD1Migrations("migrations/messages");
+  const identityMigrations = await readD1Migrations("migrations/identity");
   // Web-push keys of this run (production keeps them in secrets; locally .dev.vars).
   const vapid = await generateVapidKeys();
   return {
@@ -90,6 +91,7 @@ export default defineConfig(async () => {
                   TEST_MIGRATIONS_GLOBAL: globalMigrations,
                   TEST_MIGRATIONS_REGION: regionMigrations,
                   TEST_MIGRATIONS_MESSAGES: messagesMigrations,
+                  TEST_MIGRATIONS_IDENTITY: identityMigrations,
                   // The demo data set as SQL, built once for the run in globalSetup, not in every file's setup.
                   TEST_DEMO_SEED: inject("demoSeed"),
                   // Identity providers: the local server started in globalSetup (approves every sign-in as one person).

@@ -153,13 +153,18 @@ export function environmentProblems(toml: string, env: EnvironmentName): string[
   }
   const names = [...cfg.databases.map((d) => d.name), ...cfg.queues, ...cfg.buckets];
   for (const n of names) if (!n.includes(`-${env}-`)) problems.push(`[env.${env}] resource ${n} is not this environment's own`);
-  // The message stores are found from MESSAGES_0 up to the first gap (worker/platform/message-stores.ts): one after a
-  // gap would be bound but never used, and its messages' reports never found.
-  const stores = cfg.databases.map((d) => /^MESSAGES_(\d+)$/.exec(d.binding)?.[1]).filter((n) => n !== undefined);
-  const numbers = stores.map(Number).sort((x, y) => x - y);
-  if (numbers.length === 0) problems.push(`[env.${env}] has no message store (a d1_databases binding MESSAGES_0)`);
-  else if (numbers.some((n, i) => n !== i) || numbers.length > 32)
-    problems.push(`[env.${env}] message stores must be MESSAGES_0 … MESSAGES_<n-1> without a gap, at most 32: ${stores.join(", ")}`);
+  // The message and identity stores are found from <PREFIX>_0 up to the first gap (worker/platform/message-stores.ts,
+  // identity-stores.ts): one after a gap would be bound but never used, and what it holds never found.
+  for (const [prefix, what] of [
+    ["MESSAGES", "message store"],
+    ["IDENTITY", "identity store"],
+  ] as const) {
+    const stores = cfg.databases.map((d) => new RegExp(`^${prefix}_(\\d+)$`).exec(d.binding)?.[1]).filter((n) => n !== undefined);
+    const numbers = stores.map(Number).sort((x, y) => x - y);
+    if (numbers.length === 0) problems.push(`[env.${env}] has no ${what} (a d1_databases binding ${prefix}_0)`);
+    else if (numbers.some((n, i) => n !== i) || numbers.length > 32)
+      problems.push(`[env.${env}] ${what}s must be ${prefix}_0 … ${prefix}_<n-1> without a gap, at most 32: ${stores.join(", ")}`);
+  }
   return problems;
 }
 

@@ -14,6 +14,8 @@ interface __BaseEnv_Env {
 	DB_FAREAST: D1Database;
 	MESSAGES_0: D1Database;
 	MESSAGES_1: D1Database;
+	IDENTITY_0: D1Database;
+	IDENTITY_1: D1Database;
 	METRICS: AnalyticsEngineDataset;
 	NOTIFICATIONS: Queue;
 	BILLING: Queue;

@@ -24,9 +24,12 @@ const TOML = readFileSync(join(process.cwd(), "wrangler.toml"), "utf8");
 const SHARDS = ["global", "center", "moscow", "northwest", "volga", "south", "ural", "siberia", "fareast"];
 /** Message stores an environment has: two in staging, 16 in production (wrangler.toml). */
 const STORES: Record<EnvironmentName, number> = { staging: 2, production: 16 };
+/** Identity stores: two in staging, 8 in production. */
+const IDENTITY_STORES: Record<EnvironmentName, number> = { staging: 2, production: 8 };
 const databasesOf = (env: EnvironmentName) => [
   ...SHARDS.map((s) => `kabinet-${env}-${s}`),
   ...Array.from({ length: STORES[env] }, (_, i) => `kabinet-${env}-messages-${i}`),
+  ...Array.from({ length: IDENTITY_STORES[env] }, (_, i) => `kabinet-${env}-identity-${i}`),
 ];
 
 /**
@@ -105,7 +108,7 @@ describe("npm run deploy", () => {
       expect([...account.queues].sort()).toEqual(["billing", "dlq", "notifications", "reports", "usage"].map((q) => `kabinet-${env}-${q}`));
       expect([...account.buckets]).toEqual([`kabinet-${env}-files`]);
       expect([...account.migrated].sort()).toEqual([...account.databases.keys()].sort());
-      const dbs = 9 + STORES[env];
+      const dbs = 9 + STORES[env] + IDENTITY_STORES[env];
       expect(first.created).toHaveLength(dbs + 5 + 1);
       expect(first.deployed).toBe(true);
       // The real ids are in the environment's bindings now; the other environment and the local ones are untouched.
@@ -198,7 +201,8 @@ describe("npm run deploy", () => {
     expect(text).toContain("would create queue kabinet-staging-dlq");
     expect(text).toContain("would apply migrations/region to kabinet-staging-fareast");
     expect(text).toContain("would apply migrations/messages to kabinet-staging-messages-1");
-    expect(text).toMatch(/Dry run done: would create 17, write 0 database ids, migrate 11 databases, then deploy kabinet-staging\./);
+    expect(text).toContain("would apply migrations/identity to kabinet-staging-identity-1");
+    expect(text).toMatch(/Dry run done: would create 19, write 0 database ids, migrate 13 databases, then deploy kabinet-staging\./);
   });
 
   it("--dry-run without access to the account (CI) still prints the whole plan and checks the bundle", async () => {
@@ -217,8 +221,8 @@ describe("npm run deploy", () => {
       print: (l) => lines.push(l),
       outDir: "/tmp/x",
     });
-    expect(report.created).toHaveLength(9 + 16 + 6);
-    expect(report.migrated).toHaveLength(9 + 16);
+    expect(report.created).toHaveLength(9 + 16 + 8 + 6);
+    expect(report.migrated).toHaveLength(9 + 16 + 8);
     expect(lines.join("\n")).toContain("cannot read the account");
   });
 });
@@ -419,6 +423,24 @@ describe("wrangler.toml's environments are deployable", () => {
     expect(environmentProblems(none, "staging")).toEqual(
       expect.arrayContaining(["[env.staging] has no message store (a d1_databases binding MESSAGES_0)"]),
     );
+  });
+
+  it("wants the identity stores bound from IDENTITY_0 without a gap", () => {
+    // Production's IDENTITY_3 gone: a key hashed to 3 … 7 would be looked for where nothing is bound.
+    const gap = TOML.replace(
+      /binding = "IDENTITY_3"\ndatabase_name = "kabinet-production-identity-3"/,
+      'binding = "IDENTITY_33"\ndatabase_name = "kabinet-production-identity-3"',
+    );
+    expect(gap).not.toBe(TOML);
+    expect(environmentProblems(gap, "production")).toEqual([expect.stringContaining("identity stores must be IDENTITY_0")]);
+    const none = TOML.replace(
+      /binding = "IDENTITY_(\d+)"\ndatabase_name = "kabinet-staging-/g,
+      'binding = "KEYS_$1"\ndatabase_name = "kabinet-staging-',
+    );
+    expect(environmentProblems(none, "staging")).toEqual(
+      expect.arrayContaining(["[env.staging] has no identity store (a d1_databases binding IDENTITY_0)"]),
+    );
+    expect(environmentProblems(TOML, "production")).toEqual([]);
   });
 
   it("refuses an unknown environment", () => {

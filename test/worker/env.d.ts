@@ -8,6 +8,7 @@ declare global {
       TEST_MIGRATIONS_GLOBAL: D1Migration[];
       TEST_MIGRATIONS_REGION: D1Migration[];
       TEST_MIGRATIONS_MESSAGES: D1Migration[];
+      TEST_MIGRATIONS_IDENTITY: D1Migration[];
       /** The demo data set as SQL, built once per run (vitest.worker.config.ts), and the last day of its history. */
       TEST_DEMO_SEED: SeedSql & { historyTo: string };
       /** The shard gateway of the tests (vitest.worker.config.ts): it holds DB_MOSCOW_2. */

@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { vi } from "vitest";
 import worker from "../../worker/index";
 import { createDataAccess, shardBindings, shardDatabase } from "../../worker/platform/db";
+import { identityStoreDatabases } from "../../worker/platform/identity-stores";
 import { forgetIsolateState } from "../../worker/platform/isolate-state";
 import { messageStoreDatabases } from "../../worker/platform/message-stores";
 import { registerShard } from "../../worker/platform/shard-map";
@@ -179,7 +180,12 @@ export async function startFile() {
   // D1, R2 and every Durable Object's storage deleted, the objects' instances aborted (in-memory state gone).
   await reset();
   await Promise.all(
-    [env.DB, ...shardBindings(env).map((b) => shardDatabase(env, b) as D1Database), ...messageStoreDatabases(env)].map(empty),
+    [
+      env.DB,
+      ...shardBindings(env).map((b) => shardDatabase(env, b) as D1Database),
+      ...messageStoreDatabases(env),
+      ...identityStoreDatabases(env),
+    ].map(empty),
   );
   await emptyBucket(env.FILES);
   await Promise.all([emptyObjects(env.THROTTLES), emptyObjects(env.CHAT_ROOMS)]);
@@ -190,6 +196,7 @@ export async function startFile() {
     migrate(env.DB, env.TEST_MIGRATIONS_GLOBAL),
     ...shardBindings(env).map((shard) => migrate(shardDatabase(env, shard) as D1Database, env.TEST_MIGRATIONS_REGION)),
     ...messageStoreDatabases(env).map((store) => migrate(store, env.TEST_MIGRATIONS_MESSAGES)),
+    ...identityStoreDatabases(env).map((store) => migrate(store, env.TEST_MIGRATIONS_IDENTITY)),
   ]);
   await seedDatabases();
   // The Moscow branch's second shard (vitest.worker.config.ts binds it): in the shard map, closed for new accounts

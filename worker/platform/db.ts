@@ -3,15 +3,17 @@ import { DrizzleD1Database, SQLiteD1Session } from "drizzle-orm/d1";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import { type HomeShardBinding, REGIONS, SHARD_MAP, type ShardBinding } from "../data/regions.data";
 import * as globalSchema from "../db/schema/global";
+import * as identitySchema from "../db/schema/identity";
 import * as messagesSchema from "../db/schema/messages";
 import * as regionSchema from "../db/schema/region";
 
-import type { GlobalDb, MessagesDb, RegionDb } from "./db.types";
+import type { GlobalDb, IdentityDb, MessagesDb, RegionDb } from "./db.types";
+import { type IdentityStores, identityStoreDatabases, identityStores } from "./identity-stores";
 import { log } from "./log";
 import { type MessageStores, messageStoreDatabases, messageStores } from "./message-stores";
 import { type GatewaySessions, gatewayOf, remoteD1, SHARD_NAME, shardGateways } from "./shard-gateways";
 
-export type { GlobalDb, HomeShardBinding, MessagesDb, RegionDb, ShardBinding };
+export type { GlobalDb, HomeShardBinding, IdentityDb, MessagesDb, RegionDb, ShardBinding };
 
 const regionShard = new Map(REGIONS.map((r) => [r.code, SHARD_MAP[r.branch]]));
 
@@ -268,6 +270,15 @@ export interface DataAccess {
    * into the home shards only under "home".
    */
   credentialsStore: "home" | "global";
+  /**
+   * Where subscribers' new links to identity providers are written (`IDENTITIES_STORE`): "home", their home shard with a
+   * key in an identity store (the default), or "global", the global table — for the release that first brings them, so
+   * that a rollback of it finds every link. Both places are read either way; housekeeping drains the global table only
+   * under "home".
+   */
+  identitiesStore: "home" | "global";
+  /** The identity stores (`IDENTITY_<n>`): what a login names, by key (platform/identity-stores.ts). */
+  identities: IdentityStores;
   /** The message stores (`MESSAGES_<n>`): SMS and emails handed to providers, by dedupe key (platform/message-stores.ts). */
   messages: MessageStores;
   /**
@@ -314,6 +325,7 @@ export function createDataAccess(env: Env): DataAccess {
   };
   let bindings: ShardBinding[] | undefined;
   let stores: MessageStores | undefined;
+  let ids: IdentityStores | undefined;
   return {
     global,
     stats,
@@ -325,6 +337,15 @@ export function createDataAccess(env: Env): DataAccess {
         ),
       );
       return stores;
+    },
+    get identities() {
+      ids ??= identityStores(
+        identityStoreDatabases(env).map(
+          (d1, i): IdentityDb =>
+            drizzleOf(counted(d1, stats, `IDENTITY_${i}`, { statements: 0, roundTrips: 0, writes: 0 }), identitySchema),
+        ),
+      );
+      return ids;
     },
     legacyProviderMessages: (env as { PROVIDER_MESSAGES_LEGACY?: string }).PROVIDER_MESSAGES_LEGACY === "read",
     get shards() {
@@ -338,6 +359,7 @@ export function createDataAccess(env: Env): DataAccess {
     choicesStore: (env as { CHOICES_STORE?: string }).CHOICES_STORE === "global" ? "global" : "home",
     orgPaymentsStore: (env as { ORG_PAYMENTS_STORE?: string }).ORG_PAYMENTS_STORE === "global" ? "global" : "home",
     credentialsStore: (env as { CREDENTIALS_STORE?: string }).CREDENTIALS_STORE === "global" ? "global" : "home",
+    identitiesStore: (env as { IDENTITIES_STORE?: string }).IDENTITIES_STORE === "global" ? "global" : "home",
     shardForRegion(regionCode) {
       const binding = shardOfRegion(regionCode);
       if (!binding) throw new RangeError(`unknown region ${regionCode}`);
@@ -373,12 +395,12 @@ export function directoryToRead(data: DataAccess, homeShard: string): RegionDb |
 }
 
 /** The D1 binding under a drizzle handle (counted like the rest), for SQL drizzle does not build. */
-export function d1Of(db: RegionDb | GlobalDb | MessagesDb): D1Database {
+export function d1Of(db: RegionDb | GlobalDb | MessagesDb | IdentityDb): D1Database {
   return (db as unknown as { $client: D1Database }).$client;
 }
 
 /** Runs SQL statements as one D1 batch (one transaction) on the database's own binding; the results in order. */
-export function rawBatch(db: RegionDb | GlobalDb, statements: [string, ...unknown[]][]): Promise<D1Result[]> {
+export function rawBatch(db: RegionDb | GlobalDb | IdentityDb, statements: [string, ...unknown[]][]): Promise<D1Result[]> {
   const d1 = (db as unknown as { $client: D1Database }).$client;
   return d1.batch(statements.map(([q, ...params]) => d1.prepare(q).bind(...params)));
 }

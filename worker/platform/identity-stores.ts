@@ -1,0 +1,51 @@
+import type { IdentityDb } from "./db.types";
+import { AppError } from "./errors";
+import { log } from "./log";
+import { keyHash } from "./message-stores";
+
+/**
+ * The identity stores: D1 databases `IDENTITY_0`, `IDENTITY_1`, … (bound from 0 without a gap, at most 32) that keep
+ * what a login names (db/schema/identity.ts `login_keys`), found before anyone knows whose it is. They are hash
+ * partitions as the message stores are: a key's hash (`keyHash`, the same function) chooses its store, so every Worker
+ * reads and writes a key in one place. The count is fixed for a deployment: a key hashes to another store once it
+ * changes (docs/operations.md).
+ *
+ * They take from the global database what every subscriber has and no foreign key needs there (issue 20): its fixed
+ * part did not fit one database at the target, and a login storm's reads were several times its one thread
+ * (docs/capacity.md).
+ */
+export const MAX_IDENTITY_STORES = 32;
+
+export interface IdentityStores {
+  /** Every store, by index. */
+  readonly all: readonly IdentityDb[];
+  /** The store a key belongs in. */
+  forKey(key: string): IdentityDb;
+}
+
+/** The bound identity stores' D1 databases, in order; none when `IDENTITY_0` is not bound. */
+export function identityStoreDatabases(env: object): D1Database[] {
+  const bound: D1Database[] = [];
+  for (let i = 0; i < MAX_IDENTITY_STORES; i++) {
+    const db = (env as Record<string, unknown>)[`IDENTITY_${i}`];
+    if (!db || typeof (db as D1Database).prepare !== "function") break;
+    bound.push(db as D1Database);
+  }
+  return bound;
+}
+
+/** The index of the store a key belongs in, of `count`. */
+export const identityStoreIndex = (key: string, count: number) => keyHash(key) % count;
+
+export function identityStores(dbs: readonly IdentityDb[]): IdentityStores {
+  return {
+    all: dbs,
+    forKey(key) {
+      if (dbs.length === 0) {
+        log("error", "config.missing_binding", { binding: "IDENTITY_0" });
+        throw new AppError(503, "not_configured", {}, [], { "retry-after": "300" });
+      }
+      return dbs[identityStoreIndex(key, dbs.length)] as IdentityDb;
+    },
+  };
+}
