@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import { getPlatformProxy } from "wrangler";
 import { buildSeed } from "../worker/db/seed/seed.ts";
 import { type SeedBucket, seedUsageMonth } from "../worker/db/seed/usage.seed.ts";
+import { identityStoreIndex } from "../worker/platform/identity-stores.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const MIGRATIONS_TABLE = "d1_migrations"; // the table wrangler d1 migrations apply keeps
@@ -102,6 +103,15 @@ export async function prepareLocalDatabases(
     for (let i = 0; env[`MESSAGES_${i}`]; i++) {
       const m = await migrate(env[`MESSAGES_${i}`] as D1, "migrations/messages");
       log(`  MESSAGES_${i}: ${m} new migration(s)`);
+    }
+    // The identity stores: each one's share of the demo's keys (the identity providers' subjects linked).
+    let stores = 0;
+    while (env[`IDENTITY_${stores}`]) stores++;
+    for (let i = 0; i < stores; i++) {
+      const m = await migrate(env[`IDENTITY_${i}`] as D1, "migrations/identity");
+      const statements = seed.identities.filter((r) => identityStoreIndex(r.key, stores) === i).map((r) => r.statement);
+      await runAll(env[`IDENTITY_${i}`] as D1, statements);
+      log(`  IDENTITY_${i}: ${m} new migration(s), ${statements.length} demo statements`);
     }
     for (const [binding, statements] of Object.entries(seed.shards)) {
       const db = env[binding] as D1;

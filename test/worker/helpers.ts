@@ -3,6 +3,7 @@ import { expect, onTestFinished, vi } from "vitest";
 import { buildSeed, demoPeriods } from "../../worker/db/seed/seed";
 import { type SeedBucket, seedUsageMonth } from "../../worker/db/seed/usage.seed";
 import { createDataAccess, type HomeShardBinding, shardBindings, shardDatabase } from "../../worker/platform/db";
+import { identityStoreDatabases, identityStoreIndex } from "../../worker/platform/identity-stores";
 import { keyHash, MAX_MESSAGE_STORES, messageStoreDatabases } from "../../worker/platform/message-stores";
 import { addDays } from "../../worker/platform/region";
 import { forgetSessionCopy } from "../../worker/platform/session";
@@ -45,9 +46,16 @@ export async function seedDatabases() {
   const run = async (db: D1Database, statements: string[]) => {
     for (let i = 0; i < statements.length; i += 1000) await db.batch(statements.slice(i, i + 1000).map((s) => db.prepare(s)));
   };
+  const stores = identityStoreDatabases(env);
   await Promise.all([
     run(env.DB, seed.global),
     ...Object.entries(seed.shards).map(([binding, statements]) => run(env[binding as HomeShardBinding], statements)),
+    ...stores.map((db, i) =>
+      run(
+        db,
+        seed.identities.filter((r) => identityStoreIndex(r.key, stores.length) === i).map((r) => r.statement),
+      ),
+    ),
   ]);
   // Demo usage as the ingest stores it: month objects in R2, their daily totals in the shard (after the shard's rows).
   const usage = await demoUsage(seed, historyTo);
@@ -123,6 +131,24 @@ export async function login(who: string, password = "Kabinet2026"): Promise<stri
 /** A call to the API with a session, from one of our own pages. */
 export function api(cookie: string, path: string, init: RequestInit = {}) {
   return call("msk", `/api/v1${path}`, { ...init, headers: { ...SAME_ORIGIN, cookie, ...(init.headers as Record<string, string>) } });
+}
+
+/**
+ * Runs an identity provider's round trip like a browser: start on msk, the provider (the local OIDC mock, which approves
+ * every sign-in as one person), then the callback on the apex; the callback's answer.
+ */
+export async function oidcRoundTrip(provider: string, mode: "login" | "link", cookie = "") {
+  const start = await call("msk", `/api/v1/auth/oidc/${provider}/start?mode=${mode}`, { headers: { cookie } });
+  expect(start.status).toBe(302);
+  const stateCookie = /kab_oidc_state=([^;]+)/.exec(start.headers.get("set-cookie") ?? "")?.[1];
+  const authorize = new URL(start.headers.get("location") ?? "");
+  expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");
+  expect(authorize.searchParams.get("state")).toBe(stateCookie);
+  const atProvider = await fetch(authorize, { redirect: "manual" });
+  const back = new URL(atProvider.headers.get("location") ?? "");
+  expect(back.host).toBe("kabinet.localhost");
+  const cookies = [cookie, `kab_oidc_state=${stateCookie}`].filter(Boolean).join("; ");
+  return call(null, `${back.pathname}${back.search}`, { headers: { cookie: cookies } });
 }
 
 /** Confirms a fresh SMS code for the session (money and tariff operations need one); returns the renewed cookie. */

@@ -1,22 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { call, json, post, sessionCookie } from "./helpers";
+import { call, json, oidcRoundTrip, post, sessionCookie } from "./helpers";
 
 const ip = { "cf-connecting-ip": "100.64.2.1" };
 
-/** Runs a provider round trip like a browser: start on msk, the provider, then the callback on the apex. */
-async function roundTrip(provider: string, mode: "login" | "link", cookie = "") {
-  const start = await call("msk", `/api/v1/auth/oidc/${provider}/start?mode=${mode}`, { headers: { cookie } });
-  expect(start.status).toBe(302);
-  const stateCookie = /kab_oidc_state=([^;]+)/.exec(start.headers.get("set-cookie") ?? "")?.[1];
-  const authorize = new URL(start.headers.get("location") ?? "");
-  expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");
-  expect(authorize.searchParams.get("state")).toBe(stateCookie);
-  const atProvider = await fetch(authorize, { redirect: "manual" });
-  const back = new URL(atProvider.headers.get("location") ?? "");
-  expect(back.host).toBe("kabinet.localhost");
-  const cookies = [cookie, `kab_oidc_state=${stateCookie}`].filter(Boolean).join("; ");
-  return call(null, `${back.pathname}${back.search}`, { headers: { cookie: cookies } });
-}
+const roundTrip = oidcRoundTrip;
 
 describe("identity providers (local OIDC mock)", () => {
   it("are listed when configured", async () => {

@@ -239,17 +239,32 @@ export const deadLetters = sqliteTable(
   (t) => [index("dead_letters_failed_idx").on(t.failedAt), index("dead_letters_event_idx").on(t.eventId)],
 );
 
-/** Accounts at identity providers (Госуслуги, T-ID, VK ID, Яндекс ID, Mail.ru, OK) linked to a subscriber. */
+/**
+ * The columns of an account at an identity provider linked to a subscriber, here (as an older deployment kept them) and
+ * on the subscriber's home shard (db/schema/region.ts `homeIdentities`), but for the subscriber's foreign key, which only
+ * this table has.
+ */
+export const identityColumns = () => ({
+  /** The provider's id (`gosuslugi`, `tid`, `vkid`, …: adapters/identity.ts). */
+  provider: text("provider").notNull(),
+  /** The provider's `sub` for the person: theirs for good, unlike their name or e-mail. */
+  subject: text("subject").notNull(),
+  subscriberId: text("subscriber_id").notNull(),
+  displayName: text("display_name"),
+  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+/**
+ * Accounts at identity providers (Госуслуги, T-ID, VK ID, Яндекс ID, Mail.ru, OK) linked to a subscriber, as an older
+ * deployment kept them: read beside the home shards' (features/auth/identities.ts) until housekeeping has drained them.
+ */
 export const externalIdentities = sqliteTable(
   "external_identities",
   {
-    provider: text("provider").notNull(),
-    subject: text("subject").notNull(),
+    ...identityColumns(),
     subscriberId: text("subscriber_id")
       .notNull()
       .references(() => subscribers.id),
-    displayName: text("display_name"),
-    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
   },
   (t) => [
     primaryKey({ columns: [t.provider, t.subject] }),

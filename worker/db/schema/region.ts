@@ -6,6 +6,7 @@ import {
   cardColumns,
   closingDocumentColumns,
   closingLineColumns,
+  identityColumns,
   NOTIFICATION_KINDS,
   notificationPrefColumns,
   notificationSettingColumns,
@@ -989,6 +990,19 @@ export const homeCards = sqliteTable("cards", { ...cardColumns(), removedAt: rem
 export const homePasskeys = sqliteTable("passkeys", { ...passkeyColumns(), removedAt: removedAt() }, (t) => [
   index("passkeys_subscriber_idx").on(t.subscriberId),
   index("passkeys_removed_idx").on(t.removedAt).where(sql`removed_at IS NOT NULL`),
+]);
+
+/**
+ * The subscriber's accounts at identity providers, in their home shard (issue 20: 55 bytes an account that the global
+ * database kept). A login finds the subscriber by the provider's subject in an identity store (`login_keys`,
+ * db/schema/identity.ts), then this row, which is the truth: a key whose row is not here (or is a mark) logs nobody in.
+ * One live row a provider for a subscriber; an unlink or a link of another subject leaves a mark (`removed_at`), kept a
+ * day, so that the upgrade's drain, which may have read the global row before, cannot copy it back.
+ */
+export const homeIdentities = sqliteTable("identities", { ...identityColumns(), removedAt: removedAt() }, (t) => [
+  primaryKey({ columns: [t.subscriberId, t.provider, t.subject] }),
+  uniqueIndex("identities_live_uq").on(t.subscriberId, t.provider).where(sql`removed_at IS NULL`),
+  index("identities_removed_idx").on(t.removedAt).where(sql`removed_at IS NOT NULL`),
 ]);
 
 /**

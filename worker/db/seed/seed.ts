@@ -6,6 +6,7 @@ import { OFFICES } from "../../data/offices.data";
 import { BRANCHES, FEDERAL_CONTACTS, type HomeShardBinding, REGIONAL_HOTLINES, REGIONS, SHARD_MAP } from "../../data/regions.data";
 import { COVERAGE, DEFAULT_COVERAGE, TECH_MAX_MBPS } from "../../data/services.data";
 import { BRANCH_PRICE_PERCENT, GIGABIT_REGIONS, SERVICE_TEMPLATES, TARIFF_TEMPLATES } from "../../data/tariffs.data";
+import { identityKey } from "../../features/auth/identity-key";
 import { closeMonthStatements, monthDays, type RawStatement, seedRow } from "../../features/billing/ledger.service";
 import { nextMonth } from "../../features/billing/period-close.service";
 import { normalizeStreet } from "../../platform/address";
@@ -201,6 +202,8 @@ export interface SeedSql {
   shards: Record<HomeShardBinding, string[]>;
   /** Demo usage per account-month and shard: written to R2 and its totals to the shard by `seedUsageMonth` (after `shards`). */
   usage: (SeedUsageMonth & { shard: HomeShardBinding })[];
+  /** The identity stores' rows, each with the key that chooses its store (platform/identity-stores.ts `identityStoreIndex`). */
+  identities: { key: string; statement: string }[];
 }
 
 /**
@@ -213,9 +216,21 @@ export async function buildSeed(now = new Date(), { compact = true } = {}): Prom
   const periods = demoPeriods(now);
   const global: string[] = [];
   const shards = Object.fromEntries(Object.values(SHARD_MAP).map((b) => [b, [] as string[]])) as Record<HomeShardBinding, string[]>;
+  const identities: SeedSql["identities"] = [];
   const usage: SeedSql["usage"] = [];
   const regionBranch = new Map(REGIONS.map((r) => [r.code, r.branch]));
   const shardOf = (region: string) => SHARD_MAP[regionBranch.get(region) ?? "moscow"];
+  // A demo subscriber's home shard as the UPDATE at the end gives it: their first linked account's (all linked at once:
+  // the lowest number). The identity providers' people all have accounts.
+  const homeShardOf = (subscriber: string) => {
+    const linked = DEMO_SUBSCRIBERS.flatMap((s) =>
+      s.accounts
+        .filter((a) => s.id === subscriber || a.sharedWith?.some((x) => x.subscriber === subscriber))
+        .map((a) => ({ accountNo: makeAccountNo(a.body11), region: a.region })),
+    ).sort((a, b) => (a.accountNo < b.accountNo ? -1 : 1))[0];
+    if (!linked) throw new Error(`demo subscriber ${subscriber} has no account`);
+    return shardOf(linked.region);
+  };
 
   for (const b of BRANCHES)
     global.push(insert("branches", { code: b.code, name_ru: b.nameRu, name_en: b.nameEn, shard: SHARD_MAP[b.code] }));
@@ -341,19 +356,21 @@ export async function buildSeed(now = new Date(), { compact = true } = {}): Prom
       }),
     );
   }
-  // The demo identity provider's people who are subscribers: their Госуслуги, T-ID and VK ID are linked.
+  // The demo identity provider's people who are subscribers: their Госуслуги, T-ID and VK ID are linked, in their home
+  // shard, each with its key in an identity store (features/auth/identities.ts).
   for (const p of DEMO_IDP_PEOPLE) {
     if (!p.subscriber) continue;
+    const home = homeShardOf(p.subscriber);
     for (const provider of DEMO_IDP_PROVIDERS) {
-      global.push(
-        insert("external_identities", {
-          provider,
-          subject: p.subjects[provider],
-          subscriber_id: p.subscriber,
-          display_name: p.name,
-          created_at: SEEDED_AT,
-        }),
+      const subject = p.subjects[provider];
+      shards[home].push(
+        insert("identities", { provider, subject, subscriber_id: p.subscriber, display_name: p.name, created_at: SEEDED_AT }),
       );
+      const key = identityKey(provider, subject);
+      identities.push({
+        key,
+        statement: insert("login_keys", { key, subscriber_id: p.subscriber, home_shard: home, created_at: SEEDED_AT }),
+      });
     }
   }
   // Links after every subscriber exists (foreign keys).
@@ -498,8 +515,8 @@ export async function buildSeed(now = new Date(), { compact = true } = {}): Prom
     "UPDATE subscribers SET home_shard = (SELECT d.shard FROM account_links l JOIN account_directory d ON d.account_no = l.account_no WHERE l.subscriber_id = subscribers.id ORDER BY l.created_at, l.account_no LIMIT 1) WHERE EXISTS (SELECT 1 FROM account_links l WHERE l.subscriber_id = subscribers.id);",
     "UPDATE subscribers SET home_shard = (SELECT d.shard FROM org_members m JOIN org_accounts a ON a.org_id = m.org_id JOIN account_directory d ON d.account_no = a.account_no WHERE m.subscriber_id = subscribers.id ORDER BY m.created_at, a.created_at, a.account_no LIMIT 1) WHERE NOT EXISTS (SELECT 1 FROM account_links l WHERE l.subscriber_id = subscribers.id) AND EXISTS (SELECT 1 FROM org_members m JOIN org_accounts a ON a.org_id = m.org_id WHERE m.subscriber_id = subscribers.id);",
   );
-  if (!compact) return { global, shards, usage };
+  if (!compact) return { global, shards, usage, identities };
   // One statement per run of rows into a table instead of one per row: the same rows, a tenth of the statements (compact.ts).
   const compacted = Object.fromEntries(Object.entries(shards).map(([b, statements]) => [b, compactInserts(statements)]));
-  return { global: compactInserts(global), shards: compacted as SeedSql["shards"], usage };
+  return { global: compactInserts(global), shards: compacted as SeedSql["shards"], usage, identities };
 }

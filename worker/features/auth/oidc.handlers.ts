@@ -62,7 +62,7 @@ export const oidcCallbackHandler: RouteHandler<typeof r.oidcCallbackRoute, AppEn
 
 export const identitiesHandler: RouteHandler<typeof r.identitiesRoute, AppEnv> = async (c) => {
   c.header("cache-control", "private, no-store");
-  return c.json({ items: await listIdentities(c.get("data").global, requireSession(c)) }, 200);
+  return c.json({ items: await listIdentities(c.get("data"), requireSession(c)) }, 200);
 };
 
 export const unlinkHandler: RouteHandler<typeof r.unlinkRoute, AppEnv> = async (c) => {

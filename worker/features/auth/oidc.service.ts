@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import {
   type AuthStart,
   configuredProviders,
@@ -13,6 +13,7 @@ import type { DataAccess, GlobalDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { log } from "../../platform/log";
 import { openSession, preread, readWithSession, type SessionInfo, type SessionSubscriber, subscriberIs } from "../../platform/session";
+import { findLinked, identitiesOf, linkIdentity, unlinkProvider } from "./identities";
 import { passkeysOf } from "./passkeys.service";
 
 const FLOW_TTL_MS = 10 * 60 * 1000;
@@ -107,35 +108,17 @@ export async function completeFlow(
     log("warn", "oidc.failed", { provider: flow.provider, error: e instanceof Error ? e.name : "unknown" });
     return { kind: "error", code: "oidc_failed", returnTo: flow.returnTo };
   }
-  const linked = await db
-    .select({ subscriberId: externalIdentities.subscriberId, homeShard: subscribers.homeShard })
-    .from(externalIdentities)
-    .innerJoin(subscribers, eq(subscribers.id, externalIdentities.subscriberId))
-    .where(and(eq(externalIdentities.provider, flow.provider), eq(externalIdentities.subject, subject)))
-    .get();
-
   if (flow.mode === "link") {
     if (!args.session || args.session.subscriberId !== row.subscriberId)
       return { kind: "error", code: "oidc_failed", returnTo: flow.returnTo };
-    if (linked && linked.subscriberId !== args.session.subscriberId) return { kind: "error", code: "oidc_taken", returnTo: flow.returnTo };
-    if (!linked) {
-      await db
-        .insert(externalIdentities)
-        .values({ provider: flow.provider, subject, subscriberId: args.session.subscriberId, displayName: name, createdAt: new Date() })
-        .onConflictDoUpdate({
-          target: [externalIdentities.subscriberId, externalIdentities.provider],
-          set: { subject, displayName: name, createdAt: new Date() },
-        });
-    }
+    const owner = { id: args.session.subscriberId, homeShard: args.session.homeShard };
+    const outcome = await linkIdentity(data, owner, { provider: flow.provider, subject, displayName: name });
+    if (outcome === "taken") return { kind: "error", code: "oidc_taken", returnTo: flow.returnTo };
     return { kind: "linked", returnTo: flow.returnTo };
   }
+  const linked = await findLinked(data, flow.provider, subject);
   if (!linked) return { kind: "error", code: "oidc_unlinked", returnTo: flow.returnTo };
-  const session = await openSession(
-    data,
-    { id: linked.subscriberId, homeShard: linked.homeShard },
-    `oidc:${flow.provider}`,
-    args.userAgent,
-  );
+  const session = await openSession(data, linked, `oidc:${flow.provider}`, args.userAgent);
   return { kind: "logged-in", token: session.token, returnTo: flow.returnTo };
 }
 
@@ -143,8 +126,10 @@ const selectIdentities = (db: GlobalDb, who: string | SessionSubscriber) =>
   db.select().from(externalIdentities).where(subscriberIs(externalIdentities.subscriberId, who));
 const IDENTITIES_READ = readWithSession(["GET /api/v1/me/identities"], selectIdentities);
 
-export async function listIdentities(db: GlobalDb, session: SessionInfo) {
-  const rows = preread(db, session.subscriberId, IDENTITIES_READ) ?? (await selectIdentities(db, session.subscriberId));
+/** The subscriber's linked providers: the global rows with the session (an older deployment's), then the home shard's. */
+export async function listIdentities(data: DataAccess, session: SessionInfo) {
+  const legacy = preread(data.global, session.subscriberId, IDENTITIES_READ);
+  const rows = await identitiesOf(data, { id: session.subscriberId, homeShard: session.homeShard }, legacy);
   return rows.map((r) => ({
     provider: r.provider,
     name: KNOWN_PROVIDERS[r.provider as ProviderId] ?? { ru: r.provider, en: r.provider },
@@ -155,15 +140,13 @@ export async function listIdentities(db: GlobalDb, session: SessionInfo) {
 
 /** Unlinks a provider, unless it is the subscriber's only way in (no password, no passkey, no other provider). */
 export async function unlinkIdentity(data: DataAccess, session: SessionInfo, providerId: string) {
-  const db = data.global;
-  const mine = await db.select().from(externalIdentities).where(eq(externalIdentities.subscriberId, session.subscriberId)).all();
-  if (!mine.some((m) => m.provider === providerId)) throw new AppError(404, "not_found");
-  const [s, keys] = await Promise.all([
-    db.select({ hash: subscribers.passwordHash }).from(subscribers).where(eq(subscribers.id, session.subscriberId)).get(),
-    passkeysOf(data, { id: session.subscriberId, homeShard: session.homeShard }),
+  const owner = { id: session.subscriberId, homeShard: session.homeShard };
+  const [mine, s, keys] = await Promise.all([
+    identitiesOf(data, owner),
+    data.global.select({ hash: subscribers.passwordHash }).from(subscribers).where(eq(subscribers.id, session.subscriberId)).get(),
+    passkeysOf(data, owner),
   ]);
+  if (!mine.some((m) => m.provider === providerId)) throw new AppError(404, "not_found");
   if (!s?.hash && keys.length === 0 && mine.length === 1) throw new AppError(409, "last_login_method");
-  await db
-    .delete(externalIdentities)
-    .where(and(eq(externalIdentities.subscriberId, session.subscriberId), eq(externalIdentities.provider, providerId)));
+  if (!(await unlinkProvider(data, owner, providerId))) throw new AppError(404, "not_found");
 }

@@ -16,6 +16,7 @@ import { sessions } from "../../db/schema/region";
 import { expireCredentialMarks } from "../../platform/credentials";
 import type { DataAccess, GlobalDb, MessagesDb, RegionDb, ShardBinding } from "../../platform/db";
 import { log } from "../../platform/log";
+import { expireIdentityMarks } from "../auth/identities";
 import { expiredBankLines } from "../bank/bank.service";
 import { drainOrgAudit } from "../business/audit-drain.service";
 import { drainLegacyNotifications, expireNotifications } from "../notifications/notifications.service";
@@ -130,6 +131,7 @@ export async function cleanExpired(data: DataAccess, now = new Date(), pageSize 
     directoryEntriesMoved: drained.applicationEntries + drained.supportEntries,
     choicesMoved: drained.choices + drained.settings,
     credentialsMoved: drained.cards + drained.passkeys,
+    identitiesMoved: drained.identities,
     legacyDrained: drained.drained,
     legacyHeldBack: drained.heldBack,
     auditMoved: audit.moved,
@@ -149,10 +151,11 @@ export async function expireShardSessions(data: DataAccess, shard: ShardBinding,
 }
 
 /**
- * Deletes a page of a home shard's marks of removed cards and passkeys, a day after their removal (platform/credentials.ts):
- * a read a table along its partial index of marks, and for a page of them a delete of the global rows they hide and
- * one in the shard (at most 8 calls, 2 of them global).
+ * Deletes a page of a home shard's marks of removed cards, passkeys and links to identity providers, a day after their
+ * removal (platform/credentials.ts, features/auth/identities.ts): a read a table along its partial index of marks, and for
+ * a page of them a delete of the global rows they hide and one in the shard (at most 12 calls, 3 of them global).
  */
-export function expireShardCredentialMarks(data: DataAccess, shard: ShardBinding, now = new Date(), pageSize = SHARD_SESSIONS_PAGE) {
-  return expireCredentialMarks(data, data.shard(shard), now, pageSize);
+export async function expireShardCredentialMarks(data: DataAccess, shard: ShardBinding, now = new Date(), pageSize = SHARD_SESSIONS_PAGE) {
+  const db = data.shard(shard);
+  return (await expireCredentialMarks(data, db, now, pageSize)) + (await expireIdentityMarks(data, db, now, pageSize));
 }

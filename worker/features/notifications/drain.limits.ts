@@ -7,13 +7,13 @@
 export const DRAIN_PAGE = 500;
 /**
  * The tables it drains: the inbox, deliveries, push subscriptions, the directories of applications and of chats and
- * requests, notification choices and settings, saved cards and passkeys.
+ * requests, notification choices and settings, saved cards and passkeys, and links to identity providers.
  */
-export const DRAIN_TABLES = 9;
+export const DRAIN_TABLES = 10;
 /**
- * D1 calls one run may spend on the drain, per table (of an invocation's 1,000): 288 over its nine tables (up to 348
- * statements: the cards' and passkeys' batches check what the shard holds), and 2 calls a run for the tables' cursors
- * (up to 10 statements), beside the
- * inbox's retention, the expiry and the audit's move (business/audit.limits.ts).
+ * D1 calls one run may spend on the drain, per table (of an invocation's 1,000): 290 over its ten tables (up to 377
+ * statements: the cards', passkeys' and links' batches check what the shard holds, and the links' what their identity
+ * stores hold), and 2 calls a run for the tables' cursors (up to 11 statements), beside the inbox's retention, the
+ * expiry and the audit's move (business/audit.limits.ts).
  */
-export const DRAIN_CALLS = 32;
+export const DRAIN_CALLS = 29;

@@ -1,11 +1,12 @@
 import { eq } from "drizzle-orm";
 import { getTableConfig } from "drizzle-orm/sqlite-core";
 import { DEAD_LETTER_RETENTION_MS } from "../../adapters/provider-messages";
-import { cards, drainCursors, passkeys } from "../../db/schema/global";
+import { cards, drainCursors, externalIdentities, passkeys } from "../../db/schema/global";
 import {
   deliveries,
   homeApplicationDirectory,
   homeCards,
+  homeIdentities,
   homeNotificationPrefs,
   homeNotificationSettings,
   homePasskeys,
@@ -13,9 +14,11 @@ import {
   inbox,
   pushSubscriptions,
 } from "../../db/schema/region";
-import { type DataAccess, d1Of, rawBatch, type ShardBinding } from "../../platform/db";
+import { type DataAccess, d1Of, type IdentityDb, rawBatch, type ShardBinding } from "../../platform/db";
+import { identityStoreIndex } from "../../platform/identity-stores";
 import { errorText, log } from "../../platform/log";
 import { insertRowsSql, jsonChunks } from "../../platform/shard-map";
+import { identityKey } from "../auth/identity-key";
 import { DRAIN_CALLS, DRAIN_PAGE } from "./drain.limits";
 
 /**
@@ -61,7 +64,9 @@ type Drained =
   | typeof homeNotificationSettings
   // Saved cards and passkeys: the global tables' columns (their home tables have a removal's mark besides).
   | typeof cards
-  | typeof passkeys;
+  | typeof passkeys
+  // Links to identity providers: the global table's columns (the home table has a removal's mark besides).
+  | typeof externalIdentities;
 
 /**
  * A page of a global table's rows after a rowid (`t`), each with its subscriber's home shard (`_home`); `more`: further
@@ -96,6 +101,22 @@ const PASSKEYS_UPSERT = `${insertRowsSql(homePasskeys)} WHERE true ON CONFLICT(i
 const heldSql = (table: "cards" | "passkeys") =>
   `SELECT t.id FROM ${table} t JOIN json_each(?) j ON t.id = json_extract(j.value, '$.id') AND t.subscriber_id = json_extract(j.value, '$.subscriber_id')`;
 
+/**
+ * The links of a copied page the shard holds for the same subscriber, provider and subject (the link, or the mark of its
+ * removal), and whether each is live (its key is then written before the global row goes).
+ */
+const IDENTITIES_HELD =
+  "SELECT t.subscriber_id || ' ' || t.provider || ' ' || t.subject AS id, t.removed_at IS NULL AS live FROM identities t JOIN json_each(?) j ON t.subscriber_id = json_extract(j.value, '$.subscriber_id') AND t.provider = json_extract(j.value, '$.provider') AND t.subject = json_extract(j.value, '$.subject')";
+
+/**
+ * A drained link's key, written where it is absent or already its subscriber's (never over someone else's: the row then
+ * stays in the global table, where a login still finds it), and the keys that now name the copied rows' subscribers.
+ */
+const KEYS_UPSERT =
+  "INSERT INTO login_keys (key, subscriber_id, home_shard, created_at) SELECT json_extract(value, '$.key'), json_extract(value, '$.subscriber_id'), json_extract(value, '$.home_shard'), json_extract(value, '$.created_at') FROM json_each(?) WHERE true ON CONFLICT(key) DO NOTHING";
+const KEYS_HELD =
+  "SELECT k.key FROM login_keys k JOIN json_each(?) j ON k.key = json_extract(j.value, '$.key') AND k.subscriber_id = json_extract(j.value, '$.subscriber_id')";
+
 interface TablePlan {
   name:
     | "inbox"
@@ -106,7 +127,8 @@ interface TablePlan {
     | "choices"
     | "settings"
     | "cards"
-    | "passkeys";
+    | "passkeys"
+    | "identities";
   /** The page after a cursor (rows whose shard is not bound here stay and are passed over). */
   read: (after: number, limit: number, now: Date) => [string, ...unknown[]];
   upsert: string;
@@ -120,6 +142,13 @@ interface TablePlan {
    * only those are deleted from the global table.
    */
   held?: string;
+  /** What `held` names a row by: its `id` unless said. */
+  heldId?: (r: Row) => string;
+  /**
+   * The identity stores' keys of the held rows that `held` says are live (`live` column): written before the global rows
+   * are deleted, and a row whose key is someone else's stays (held back).
+   */
+  keys?: (r: Row) => string;
 }
 
 const PLANS: TablePlan[] = [
@@ -210,6 +239,20 @@ const PLANS: TablePlan[] = [
     pick: (r) => ({ id: r.id, counter: r.counter, last_used_at: r.last_used_at }),
     held: heldSql("passkeys"),
   },
+  // A link is never changed in place, only removed (or replaced by linking another subject, which deletes it here):
+  // copied unless the shard names it (the link, or the mark of its removal) or holds another live one of the provider
+  // (INSERT OR IGNORE), its key written, then deleted by subscriber, provider and subject (features/auth/identities.ts).
+  {
+    name: "identities",
+    read: (after, limit) => [pageWithHome(externalIdentities), after, limit],
+    upsert: insertRowsSql(homeIdentities),
+    remove:
+      "DELETE FROM external_identities WHERE rowid IN (SELECT t.rowid FROM external_identities t JOIN json_each(?) j ON t.subscriber_id = json_extract(j.value, '$.subscriber_id') AND t.provider = json_extract(j.value, '$.provider') AND t.subject = json_extract(j.value, '$.subject'))",
+    pick: (r) => ({ subscriber_id: r.subscriber_id, provider: r.provider, subject: r.subject }),
+    held: IDENTITIES_HELD,
+    heldId: (r) => `${r.subscriber_id} ${r.provider} ${r.subject}`,
+    keys: (r) => identityKey(r.provider as string, r.subject as string),
+  },
 ];
 
 export interface DrainResult {
@@ -226,6 +269,8 @@ export interface DrainResult {
   /** Saved cards and passkeys moved. */
   cards: number;
   passkeys: number;
+  /** Links to identity providers moved. */
+  identities: number;
   /**
    * Rows read and left in the global table: their home shard is not bound here, or it holds a row of the same id for
    * someone else (logged as `drain.held_back`; each is read again once the table's cursor comes round).
@@ -265,6 +310,7 @@ export async function drainLegacyNotifications(
     settings: 0,
     cards: 0,
     passkeys: 0,
+    identities: 0,
     heldBack: 0,
     calls: 0,
     drained: true,
@@ -272,12 +318,14 @@ export async function drainLegacyNotifications(
   const global = d1Of(data.global);
   // The directories move only once new entries go to the home shards (`DIRECTORY_STORE`): a deployment that still
   // writes them to the global tables keeps them there, for a rollback past it to find them.
-  // So do the notification choices and settings (`CHOICES_STORE`), and saved cards and passkeys (`CREDENTIALS_STORE`).
+  // So do the notification choices and settings (`CHOICES_STORE`), saved cards and passkeys (`CREDENTIALS_STORE`), and
+  // links to identity providers (`IDENTITIES_STORE`).
   const plans = PLANS.filter(
     (p) =>
       (data.directoryStore === "home" || (p.name !== "applicationEntries" && p.name !== "supportEntries")) &&
       (data.choicesStore === "home" || (p.name !== "choices" && p.name !== "settings")) &&
-      (data.credentialsStore === "home" || (p.name !== "cards" && p.name !== "passkeys")),
+      (data.credentialsStore === "home" || (p.name !== "cards" && p.name !== "passkeys")) &&
+      (data.identitiesStore === "home" || p.name !== "identities"),
   );
   // Tables left where they are are not drained.
   if (plans.length < PLANS.length) result.drained = false;
@@ -312,15 +360,28 @@ export async function drainLegacyNotifications(
     let after = from;
     let read = false;
     let end = false;
+    // The held rows the shard holds live (not a removal's mark), by `heldId`: their keys are written.
+    const live = new Set<string>();
+    const holdBack = (n: number) => {
+      if (n <= 0) return;
+      result.heldBack += n;
+      heldBy[plan.name] = (heldBy[plan.name] ?? 0) + n;
+    };
     // The first row of a page some of whose copied rows were not deleted (changed meanwhile): the next run reads from
     // there again, as it would have without the cursor, not a lap later.
     let retry = Number.POSITIVE_INFINITY;
     // A page costs its read, one upsert per shard it touches and the delete: where its rows could be on more shards
     // than the calls left (thousands of shards), it reads only as many rows as there are calls left for them.
+    // A table with keys also writes each identity store its rows' keys hash to: a row costs up to two calls then.
+    const stores = plan.keys ? data.identities.all.length : 0;
     for (;;) {
       const room = calls - spent - 2;
-      const limit = data.shards.length <= room ? page : Math.min(page, room);
-      if (limit < 1) break;
+      const fit = data.shards.length + stores <= room ? page : Math.min(page, Math.floor(room / (stores > 0 ? 2 : 1)));
+      // Too few calls left to move a row with its key (the read, its shard, its store, the delete), enough to see that
+      // none is left: one row is read, and moved by a later run.
+      const probe = fit < 1 && room >= 1;
+      if (fit < 1 && !probe) break;
+      const limit = Math.max(fit, 1);
       const [query, ...params] = plan.read(after, limit, now);
       const rows = (
         await global
@@ -334,6 +395,7 @@ export async function drainLegacyNotifications(
         break;
       }
       read = true;
+      if (probe) break;
       await afterRead?.();
       after = rows[rows.length - 1]?._r ?? after;
       const byShard = new Map<ShardBinding, Row[]>();
@@ -359,12 +421,20 @@ export async function drainLegacyNotifications(
         if (!plan.held) copied.push(...list);
         else {
           // Only the rows the shard now holds for their own subscriber leave the global table.
-          const held = new Set(results.slice(chunks.length).flatMap((r) => (r.results as { id: string }[]).map((x) => x.id)));
-          const kept = list.filter((r) => held.has(r.id as string));
-          result.heldBack += list.length - kept.length;
-          if (kept.length < list.length) heldBy[plan.name] = (heldBy[plan.name] ?? 0) + list.length - kept.length;
+          const heldRows = results.slice(chunks.length).flatMap((r) => r.results as { id: string; live?: number }[]);
+          const held = new Set(heldRows.map((x) => x.id));
+          for (const x of heldRows) if (x.live) live.add(x.id);
+          const idOf = plan.heldId ?? ((r: Row) => r.id as string);
+          const kept = list.filter((r) => held.has(idOf(r)));
+          holdBack(list.length - kept.length);
           copied.push(...kept);
         }
+      }
+      if (plan.keys && copied.length > 0) {
+        const keyed = await writeKeys(plan, copied, live);
+        spent += keyed.calls;
+        holdBack(copied.length - keyed.rows.length);
+        copied.splice(0, copied.length, ...keyed.rows);
       }
       if (copied.length > 0) {
         const removed = await global
@@ -388,6 +458,40 @@ export async function drainLegacyNotifications(
     // Rows were read (moved, or waiting), or the run began past some: not known to be drained until a run from the
     // start finds the table empty.
     if (read || from > 0 || spent === 0) result.drained = false;
+  }
+
+  /**
+   * Writes the keys of a page's live copied rows to their identity stores (one batch a store: the keys, then which of
+   * them name the rows' subscribers), and returns the rows that may leave the global table: the removed ones, and the
+   * live ones whose key is their subscriber's. With no identity store bound, only the removed ones.
+   */
+  async function writeKeys(plan: TablePlan, rows: Row[], live: ReadonlySet<string>): Promise<{ rows: Row[]; calls: number }> {
+    const keyOf = plan.keys as (r: Row) => string;
+    const idOf = plan.heldId ?? ((r: Row) => r.id as string);
+    const stores = data.identities.all;
+    const needing = rows.filter((r) => live.has(idOf(r)));
+    const byStore = new Map<number, object[]>();
+    if (stores.length > 0)
+      for (const r of needing) {
+        const key = keyOf(r);
+        const i = identityStoreIndex(key, stores.length);
+        byStore.set(i, [
+          ...(byStore.get(i) ?? []),
+          { key, subscriber_id: r.subscriber_id, home_shard: r._home, created_at: now.getTime() },
+        ]);
+      }
+    const named = new Set<string>();
+    let calls = 0;
+    for (const [i, list] of byStore) {
+      const chunks = jsonChunks(list);
+      const results = await rawBatch(stores[i] as IdentityDb, [
+        ...chunks.map((json): [string, string] => [KEYS_UPSERT, json]),
+        ...chunks.map((json): [string, string] => [KEYS_HELD, json]),
+      ]);
+      calls++;
+      for (const r of results.slice(chunks.length)) for (const x of r.results as { key: string }[]) named.add(x.key);
+    }
+    return { rows: rows.filter((r) => !live.has(idOf(r)) || named.has(keyOf(r))), calls };
   }
 
   /**

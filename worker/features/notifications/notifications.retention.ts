@@ -31,7 +31,7 @@ export const RETENTION_PAGE = 1_000;
 export const RETENTION_PAGES = 10;
 /**
  * Statements one run may spend on the shards' inbox and deliveries (half an invocation's 1,000 queries; the drain
- * takes at most 290 calls more, 32 a table of its nine and 2 for their cursors (up to 358 statements with the cards' and passkeys' checks), and the audit's move home 64: AUDIT_DRAIN_SHARDS): a run visits RETENTION_STATEMENTS / (2 × pages) shards (25 at the defaults), the next run the
+ * takes at most 292 calls more, 29 a table of its ten and 2 for their cursors (up to 388 statements with the cards', passkeys' and links' checks), and the audit's move home 64: AUDIT_DRAIN_SHARDS): a run visits RETENTION_STATEMENTS / (2 × pages) shards (25 at the defaults), the next run the
  * next ones. At the capacity model's 2,874 shards each is visited about every 29 hours and may lose 10,000 rows a
  * table a visit: about 8,350 a day, where a shard's 21,954 accounts write about 7,200 delivery rows a day
  * (docs/capacity.md §5).

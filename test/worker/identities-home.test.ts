@@ -1,0 +1,291 @@
+/**
+ * Issue 20: a subscriber's links to identity providers live in their home shard, each with a key in the identity store
+ * its provider and subject hash to (`IDENTITY_<n>`), not in the global database (55 bytes an account of its fixed
+ * part). A login finds the key, then the row; the rows an older deployment kept in the global table are read beside
+ * them, logged in with and drained, without a link lost, doubled, brought back after its removal, or another
+ * subscriber's.
+ */
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import {
+  expireIdentityMarks,
+  findLinked,
+  IDENTITY_MARK_MS,
+  identitiesOf,
+  KEY_CLAIM_MS,
+  linkIdentity,
+  unlinkProvider,
+} from "../../worker/features/auth/identities";
+import { identityKey } from "../../worker/features/auth/identity-key";
+import { drainLegacyNotifications } from "../../worker/features/notifications/notifications.drain";
+import { createDataAccess, type ShardBinding, shardDatabase } from "../../worker/platform/db";
+import { identityStoreDatabases, identityStoreIndex } from "../../worker/platform/identity-stores";
+import { openSession, SESSION_COOKIE } from "../../worker/platform/session";
+import { api, call, json, oidcRoundTrip, sessionCookie } from "./helpers";
+
+let serial = 0;
+/** A subscriber with no account and no password whose home shard is `home`, with a session cookie. */
+async function subscriber(home: ShardBinding) {
+  const id = `idp-${++serial}-${crypto.randomUUID().slice(0, 8)}`;
+  await env.DB.prepare("INSERT INTO subscribers (id, display_name, locale, created_at, home_shard) VALUES (?, ?, 'ru', ?, ?)")
+    .bind(id, id, Date.now(), home)
+    .run();
+  const { token } = await openSession(createDataAccess(env), { id, homeShard: home }, "password", null);
+  return { id, homeShard: home, home: shardDatabase(env, home) as D1Database, cookie: `${SESSION_COOKIE}=${token}` };
+}
+type Subscriber = Awaited<ReturnType<typeof subscriber>>;
+
+const stores = () => identityStoreDatabases(env);
+const storeOf = (provider: string, subject: string) => {
+  const all = stores();
+  return all[identityStoreIndex(identityKey(provider, subject), all.length)] as D1Database;
+};
+const keyOf = (provider: string, subject: string) =>
+  storeOf(provider, subject)
+    .prepare("SELECT subscriber_id AS s, home_shard AS h FROM login_keys WHERE key = ?")
+    .bind(identityKey(provider, subject))
+    .first<{ s: string; h: string }>();
+const rows = async (db: D1Database, sql: string, ...args: unknown[]) =>
+  (
+    await db
+      .prepare(sql)
+      .bind(...args)
+      .all<Record<string, unknown>>()
+  ).results;
+/** A link as an older deployment made it, in the global table. */
+const legacyLink = (s: Subscriber, provider: string, subject: string, at = Date.now()) =>
+  env.DB.prepare("INSERT INTO external_identities (provider, subject, subscriber_id, display_name, created_at) VALUES (?, ?, ?, ?, ?)")
+    .bind(provider, subject, s.id, `name of ${s.id}`, at)
+    .run();
+const whose = async (provider: string, subject: string) => (await findLinked(createDataAccess(env), provider, subject))?.id ?? null;
+const providers = async (s: Subscriber) =>
+  (await json<{ items: { provider: string }[] }>(await api(s.cookie, "/me/identities"))).items.map((i) => i.provider).sort();
+const link = (s: Subscriber, provider: string, subject: string, now = new Date()) =>
+  linkIdentity(createDataAccess(env), s, { provider, subject, displayName: s.id }, now);
+
+/** Drains until a run moves no link. */
+async function drainAll(afterRead?: () => Promise<void>) {
+  await env.DB.prepare("DELETE FROM drain_cursors").run();
+  for (let i = 0; i < 50; i++) {
+    const r = await drainLegacyNotifications(createDataAccess(env), new Date(), { afterRead });
+    if (r.identities === 0) return r;
+  }
+  throw new Error("the drain did not finish");
+}
+
+/** Subjects whose keys hash to different identity stores (so a case sees both). */
+function subjectsOnBothStores(provider: string, prefix: string): [string, string] {
+  const n = stores().length;
+  expect(n).toBeGreaterThanOrEqual(2);
+  const first = `${prefix}-0`;
+  const i0 = identityStoreIndex(identityKey(provider, first), n);
+  for (let k = 1; k < 100; k++) {
+    const other = `${prefix}-${k}`;
+    if (identityStoreIndex(identityKey(provider, other), n) !== i0) return [first, other];
+  }
+  throw new Error("no subject on another store");
+}
+
+describe("links to identity providers in the home shard, keyed in the identity stores", () => {
+  it("a link writes its row home and its key in the one store the subject hashes to; a login by the provider reads no global row of it", async () => {
+    const anna = await subscriber("DB_VOLGA");
+    const olga = await subscriber("DB_FAREAST");
+    const [a, b] = subjectsOnBothStores("gosuslugi", `s-${anna.id}`);
+    expect(await link(anna, "gosuslugi", a)).toBe("linked");
+    expect(await link(olga, "gosuslugi", b)).toBe("linked");
+    for (const [s, subject] of [
+      [anna, a],
+      [olga, b],
+    ] as const) {
+      expect(await rows(s.home, "SELECT subject, removed_at FROM identities WHERE subscriber_id = ?", s.id)).toEqual([
+        { subject, removed_at: null },
+      ]);
+      expect(await keyOf("gosuslugi", subject)).toEqual({ s: s.id, h: s.homeShard });
+      // Only in its own store.
+      const elsewhere = stores().filter((db) => db !== storeOf("gosuslugi", subject));
+      for (const db of elsewhere)
+        expect(await rows(db, "SELECT 1 FROM login_keys WHERE key = ?", identityKey("gosuslugi", subject))).toEqual([]);
+    }
+    expect(await rows(env.DB, "SELECT 1 FROM external_identities")).toEqual([]);
+    expect(await whose("gosuslugi", a)).toBe(anna.id);
+    expect(await whose("gosuslugi", b)).toBe(olga.id);
+    expect(await whose("vkid", a)).toBeNull();
+    expect(await providers(anna)).toEqual(["gosuslugi"]);
+
+    // Through the browser's round trip (the mock's person is `johndoe`): linked from the profile, then logged in with.
+    const link2 = await oidcRoundTrip("vkid", "link", anna.cookie);
+    expect(link2.headers.get("location")).toContain("linked=1");
+    expect(await keyOf("vkid", "johndoe")).toEqual({ s: anna.id, h: "DB_VOLGA" });
+    const login = await oidcRoundTrip("vkid", "login");
+    const me = await call("msk", "/api/v1/me", { headers: { cookie: sessionCookie(login) } });
+    expect((await json<{ profile: { id: string } }>(me)).profile.id).toBe(anna.id);
+    expect(await providers(anna)).toEqual(["gosuslugi", "vkid"]);
+  });
+
+  it("one subject, one subscriber: parallel links of it by two people link one; a key whose row never came is free after a minute, not before", async () => {
+    const anna = await subscriber("DB_VOLGA");
+    const olga = await subscriber("DB_SOUTH");
+    const subject = `race-${anna.id}`;
+    const outcomes = await Promise.all(Array.from({ length: 8 }, (_, i) => link(i % 2 ? olga : anna, "tid", subject)));
+    const winner = (await whose("tid", subject)) as string;
+    expect([anna.id, olga.id]).toContain(winner);
+    const won = outcomes.filter((_, i) => (i % 2 ? olga : anna).id === winner);
+    const lost = outcomes.filter((_, i) => (i % 2 ? olga : anna).id !== winner);
+    expect(won.every((o) => o === "linked")).toBe(true);
+    expect(lost.every((o) => o === "taken")).toBe(true);
+    const loser = winner === anna.id ? olga : anna;
+    expect(await rows(loser.home, "SELECT 1 FROM identities WHERE subscriber_id = ?", loser.id)).toEqual([]);
+
+    // A key whose link stopped before its row was written (no row): it logs nobody in, holds the subject a minute, then
+    // gives way.
+    const half = `half-${anna.id}`;
+    const now = Date.now();
+    await storeOf("tid", half)
+      .prepare("INSERT INTO login_keys (key, subscriber_id, home_shard, created_at) VALUES (?, ?, ?, ?)")
+      .bind(identityKey("tid", half), anna.id, anna.homeShard, now)
+      .run();
+    expect(await whose("tid", half)).toBeNull();
+    expect(await link(olga, "tid", half, new Date(now + 1_000))).toBe("taken");
+    expect(await link(olga, "tid", half, new Date(now + KEY_CLAIM_MS + 1_000))).toBe("linked");
+    expect(await whose("tid", half)).toBe(olga.id);
+  });
+
+  it("an unlink leaves a mark, drops the key and logs nobody in; the last way in is kept; linking another subject replaces the old one", async () => {
+    const anna = await subscriber("DB_VOLGA");
+    expect(await link(anna, "gosuslugi", `one-${anna.id}`)).toBe("linked");
+    // Her only way in (no password, no passkey): refused.
+    const last = await api(anna.cookie, "/me/identities/gosuslugi", { method: "DELETE" });
+    expect(last.status).toBe(409);
+    expect(await link(anna, "vkid", `v-${anna.id}`)).toBe("linked");
+    // Another subject of the same provider: replaces the first (its key dropped, its row a mark).
+    expect(await link(anna, "gosuslugi", `two-${anna.id}`)).toBe("linked");
+    expect(await whose("gosuslugi", `one-${anna.id}`)).toBeNull();
+    expect(await keyOf("gosuslugi", `one-${anna.id}`)).toBeNull();
+    expect(await whose("gosuslugi", `two-${anna.id}`)).toBe(anna.id);
+    expect(await providers(anna)).toEqual(["gosuslugi", "vkid"]);
+
+    expect((await api(anna.cookie, "/me/identities/gosuslugi", { method: "DELETE" })).status).toBe(204);
+    expect(await whose("gosuslugi", `two-${anna.id}`)).toBeNull();
+    expect(await keyOf("gosuslugi", `two-${anna.id}`)).toBeNull();
+    expect((await api(anna.cookie, "/me/identities/gosuslugi", { method: "DELETE" })).status).toBe(404);
+    expect(await providers(anna)).toEqual(["vkid"]);
+    expect(
+      await rows(anna.home, "SELECT subject FROM identities WHERE subscriber_id = ? AND removed_at IS NOT NULL ORDER BY subject", anna.id),
+    ).toEqual([{ subject: `one-${anna.id}` }, { subject: `two-${anna.id}` }]);
+    // Someone else's DELETE of her provider is a 404 of theirs.
+    const olga = await subscriber("DB_VOLGA");
+    expect((await api(olga.cookie, "/me/identities/vkid", { method: "DELETE" })).status).toBe(404);
+    expect(await providers(anna)).toEqual(["vkid"]);
+    // Linked again later: live again.
+    expect(await link(anna, "gosuslugi", `two-${anna.id}`)).toBe("linked");
+    expect(await whose("gosuslugi", `two-${anna.id}`)).toBe(anna.id);
+  });
+
+  it("an older deployment's link logs in, is listed once, and is removed for good even when its global delete is lost", async () => {
+    const anna = await subscriber("DB_URAL");
+    await legacyLink(anna, "gosuslugi", `old-${anna.id}`, Date.now() - 1_000);
+    expect(await whose("gosuslugi", `old-${anna.id}`)).toBe(anna.id);
+    expect(await providers(anna)).toEqual(["gosuslugi"]);
+    // Linking it again (the same subject) is a no-op; another subscriber cannot take it.
+    const olga = await subscriber("DB_URAL");
+    expect(await link(olga, "gosuslugi", `old-${anna.id}`)).toBe("taken");
+    expect(await link(anna, "gosuslugi", `old-${anna.id}`)).toBe("linked");
+    expect(await rows(anna.home, "SELECT 1 FROM identities WHERE subscriber_id = ?", anna.id)).toEqual([]);
+
+    // An unlink whose global delete is lost (the global row put back): the mark hides it.
+    const data = createDataAccess(env);
+    const removedAt = new Date();
+    expect(await unlinkProvider(data, anna, "gosuslugi", removedAt)).toBe(true);
+    expect(await rows(env.DB, "SELECT 1 FROM external_identities WHERE subscriber_id = ?", anna.id)).toEqual([]);
+    await legacyLink(anna, "gosuslugi", `old-${anna.id}`, Date.now() - 2_000);
+    expect(await whose("gosuslugi", `old-${anna.id}`)).toBeNull();
+    expect(await providers(anna)).toEqual([]);
+    // The purge, a day on, deletes the row the mark hides and keeps the mark a day more; then the mark goes.
+    expect(await expireIdentityMarks(data, data.shard("DB_URAL"), new Date(removedAt.getTime() + IDENTITY_MARK_MS - 1_000))).toBe(0);
+    expect(await rows(env.DB, "SELECT 1 FROM external_identities WHERE subscriber_id = ?", anna.id)).toHaveLength(1);
+    const dayOn = new Date(removedAt.getTime() + IDENTITY_MARK_MS + 1_000);
+    expect(await expireIdentityMarks(data, data.shard("DB_URAL"), dayOn)).toBe(0);
+    expect(await rows(env.DB, "SELECT 1 FROM external_identities WHERE subscriber_id = ?", anna.id)).toEqual([]);
+    expect(await rows(anna.home, "SELECT 1 FROM identities WHERE subscriber_id = ?", anna.id)).toHaveLength(1);
+    expect(await expireIdentityMarks(data, data.shard("DB_URAL"), new Date(dayOn.getTime() + IDENTITY_MARK_MS + 1_000))).toBe(1);
+    expect(await rows(anna.home, "SELECT 1 FROM identities WHERE subscriber_id = ?", anna.id)).toEqual([]);
+    expect(await whose("gosuslugi", `old-${anna.id}`)).toBeNull();
+  });
+
+  it("the drain moves older links home with their keys; one unlinked between its read and its copy stays unlinked; a key that is someone else's holds the row back", async () => {
+    const anna = await subscriber("DB_VOLGA");
+    const petr = await subscriber("DB_SIBERIA");
+    const olga = await subscriber("DB_SOUTH");
+    await legacyLink(anna, "gosuslugi", `g-${anna.id}`);
+    await legacyLink(anna, "vkid", `v-${anna.id}`);
+    await legacyLink(petr, "tid", `t-${petr.id}`);
+    await legacyLink(olga, "tid", `t-${olga.id}`);
+    // Olga's subject has a key of someone else's (a link of Petr's that stopped before its row): she keeps logging in.
+    await storeOf("tid", `t-${olga.id}`)
+      .prepare("INSERT INTO login_keys (key, subscriber_id, home_shard, created_at) VALUES (?, ?, ?, ?)")
+      .bind(identityKey("tid", `t-${olga.id}`), petr.id, petr.homeShard, Date.now() - 10 * KEY_CLAIM_MS)
+      .run();
+    // Anna unlinks VK ID while the drain holds its page (read before, copied after).
+    let unlinked = false;
+    const r = await drainAll(async () => {
+      if (unlinked) return;
+      unlinked = true;
+      expect(await unlinkProvider(createDataAccess(env), anna, "vkid")).toBe(true);
+    });
+    expect(r.heldBack).toBeGreaterThanOrEqual(1);
+    expect(await rows(env.DB, "SELECT subscriber_id AS s FROM external_identities")).toEqual([{ s: olga.id }]);
+    expect(
+      await rows(
+        anna.home,
+        "SELECT provider, removed_at IS NULL AS live FROM identities WHERE subscriber_id = ? ORDER BY provider",
+        anna.id,
+      ),
+    ).toEqual([
+      { provider: "gosuslugi", live: 1 },
+      { provider: "vkid", live: 0 },
+    ]);
+    expect(await keyOf("gosuslugi", `g-${anna.id}`)).toEqual({ s: anna.id, h: "DB_VOLGA" });
+    expect(await keyOf("vkid", `v-${anna.id}`)).toBeNull();
+    expect(await keyOf("tid", `t-${petr.id}`)).toEqual({ s: petr.id, h: "DB_SIBERIA" });
+    expect(await whose("gosuslugi", `g-${anna.id}`)).toBe(anna.id);
+    expect(await whose("vkid", `v-${anna.id}`)).toBeNull();
+    expect(await whose("tid", `t-${petr.id}`)).toBe(petr.id);
+    expect(await whose("tid", `t-${olga.id}`)).toBe(olga.id);
+    expect(await providers(anna)).toEqual(["gosuslugi"]);
+    expect(await providers(petr)).toEqual(["tid"]);
+    // A second drain moves nothing twice.
+    await drainAll();
+    expect(await rows(anna.home, "SELECT 1 FROM identities WHERE subscriber_id = ?", anna.id)).toHaveLength(2);
+    expect((await identitiesOf(createDataAccess(env), olga)).map((i) => i.subject)).toEqual([`t-${olga.id}`]);
+  });
+
+  it("stay in the global table while the deployment keeps them there (IDENTITIES_STORE), and are not drained", async () => {
+    const keeping = createDataAccess({ ...env, IDENTITIES_STORE: "global" } as typeof env);
+    const anna = await subscriber("DB_VOLGA");
+    expect(await linkIdentity(keeping, anna, { provider: "vkid", subject: `k-${anna.id}`, displayName: null })).toBe("linked");
+    expect(await rows(env.DB, "SELECT subject FROM external_identities WHERE subscriber_id = ?", anna.id)).toEqual([
+      { subject: `k-${anna.id}` },
+    ]);
+    expect(await keyOf("vkid", `k-${anna.id}`)).toBeNull();
+    expect((await findLinked(keeping, "vkid", `k-${anna.id}`))?.id).toBe(anna.id);
+    const r = await drainLegacyNotifications(keeping, new Date());
+    expect(r.identities).toBe(0);
+    expect(await rows(env.DB, "SELECT 1 FROM external_identities WHERE subscriber_id = ?", anna.id)).toHaveLength(1);
+  });
+
+  it("the demo's petr logs in with Госуслуги from his home shard's row and key", async () => {
+    const petr = await env.DB.prepare("SELECT id, home_shard AS h FROM subscribers WHERE login = 'petr'").first<{
+      id: string;
+      h: string;
+    }>();
+    expect(await rows(env.DB, "SELECT 1 FROM external_identities WHERE subscriber_id = ?", petr?.id)).toEqual([]);
+    const id = await rows(
+      shardDatabase(env, petr?.h as ShardBinding) as D1Database,
+      "SELECT provider, subject FROM identities WHERE subscriber_id = ?",
+      petr?.id,
+    );
+    expect(id.map((r) => r.provider).sort()).toEqual(["gosuslugi", "tid", "vkid"]);
+    const gosuslugi = id.find((r) => r.provider === "gosuslugi")?.subject as string;
+    expect(await whose("gosuslugi", gosuslugi)).toBe(petr?.id);
+  });
+});
