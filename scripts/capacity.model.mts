@@ -229,7 +229,6 @@ export function globalRows(a: Assumptions): { fixed: Record<string, number> } {
       account_directory: 1,
       account_links: a.linksPerAccount,
       subscribers: a.subscribersPerAccount,
-      external_identities: a.identitiesPerAccount,
     },
   };
 }
@@ -309,10 +308,20 @@ export function homeRows(a: Assumptions): Record<string, number> {
     notification_settings: a.notificationSettingsPerAccount,
     cards: a.cardsPerAccount,
     passkeys: a.passkeysPerAccount,
+    // Links to identity providers (features/auth/identities.ts); their keys are in the identity stores (identityStoreRows).
+    identities: a.identitiesPerAccount,
     sessions: a.liveSessionsPerAccount,
     // The copy of a subscriber's links their sessions read (one row a subscriber, kept: bounded by subscribers).
     session_links: a.subscribersPerAccount,
   };
+}
+
+/**
+ * Rows per account in the identity stores (`IDENTITY_<n>`, platform/identity-stores.ts), all of them together: a key a
+ * link to an identity provider.
+ */
+export function identityStoreRows(a: Assumptions): Record<string, number> {
+  return { login_keys: a.identitiesPerAccount };
 }
 
 /**
@@ -712,6 +721,7 @@ export function costPerMillion(a: Assumptions, m: Measured, p: Prices): CostLine
   const gb = (n * mixed(a, (k) => accountBytesBounded(a, m, k, a.months))) / 1e9;
   const globalGb = (n * bytesOf(global.fixed, m)) / 1e9;
   const storesGb = (n * bytesOf(messageRows(a), m)) / 1e9;
+  const keysGb = (n * bytesOf(identityStoreRows(a), m)) / 1e9;
   const queueMessages = n * (a.notificationsPerMonth * (1 + a.deliveriesPerNotification) + a.reportsPerMonth + a.paymentsPerMonth);
   const usageRecords = mixed(a, (k) => usagePerAccountMonth(a, m, k));
   const r2Gb = (n * usageRecords * a.months * m.compressedBytesPerUsageRecord) / 1e9;
@@ -735,6 +745,12 @@ export function costPerMillion(a: Assumptions, m: Measured, p: Prices): CostLine
       quantity: storesGb,
       unit: "GB",
       usd: storesGb * p.d1StoragePerGbMonth,
+    },
+    {
+      item: "D1 storage, identity stores (login keys)",
+      quantity: keysGb,
+      unit: "GB",
+      usd: keysGb * p.d1StoragePerGbMonth,
     },
     {
       item: "Queues operations (3 per message)",

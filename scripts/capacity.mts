@@ -65,6 +65,7 @@ import {
   d1Busy,
   globalRows,
   homeRows,
+  identityStoreRows,
   type Kind,
   type Measured,
   messageRows,
@@ -621,6 +622,8 @@ interface Sample {
   global: DatabaseSync;
   /** A message store (migrations/messages): the provider messages of the sample's notifications. */
   messages: DatabaseSync;
+  /** An identity store (migrations/identity): the keys of the sample's links to identity providers. */
+  identity: DatabaseSync;
   services: SampleService[];
   usageByKind: Record<SampleService["kind"], { records: number; totals: number; monthRows: number; serviceMonths: number }>;
   compressedBytesPerUsageRecord: number;
@@ -629,12 +632,14 @@ interface Sample {
 }
 
 /**
- * What subscribers keep beside their profile, drawn after the rest at the assumptions' rates: identity providers
- * linked in the global database, saved cards, passkeys, notification choices and settings in their home shard (`put`,
- * the regional sample), with the columns the code writes.
+ * What subscribers keep beside their profile, drawn after the rest at the assumptions' rates: identity providers linked,
+ * saved cards, passkeys, notification choices and settings in their home shard (`put`, the regional sample), the links'
+ * keys in an identity store (`iput`), with the columns the code writes; the links also in the global table an older
+ * deployment kept them in (`gput`), for what the move took from it.
  */
 function profileSample(
   gput: ReturnType<typeof inserter>,
+  iput: ReturnType<typeof inserter>,
   put: ReturnType<typeof inserter>,
   accountNos: { no: string; subscriberId: string }[],
   created: number,
@@ -663,14 +668,14 @@ function profileSample(
         created_at: created,
         last_used_at: created,
       });
-    if (rnd() < A.identitiesPerAccount)
-      gput("external_identities", {
-        provider: "esia",
-        subject: digits(10),
-        subscriber_id: subscriberId,
-        display_name: "Иванова А. С.",
-        created_at: created,
-      });
+    if (rnd() < A.identitiesPerAccount) {
+      const subject = digits(10);
+      const row = { provider: "gosuslugi", subject, subscriber_id: subscriberId, display_name: "Иванова А. С.", created_at: created };
+      put("identities", row);
+      // The global table an older deployment kept them in, measured for what the move took from the global database.
+      gput("external_identities", row);
+      iput("login_keys", { key: `idp:gosuslugi:${subject}`, subscriber_id: subscriberId, home_shard: "DB_MOSCOW_17", created_at: created });
+    }
     const prefs = Math.floor(A.notificationPrefsPerAccount) + (rnd() < A.notificationPrefsPerAccount % 1 ? 1 : 0);
     for (const kind of kinds.slice(0, prefs))
       put("notification_prefs", { subscriber_id: subscriberId, account_no: no, kind, channels: "push,inapp", updated_at: created });
@@ -957,9 +962,11 @@ function generate(): Sample {
     CREATE INDEX IF NOT EXISTS usage_service_day_idx ON usage_records (service_id, local_day);`);
   const global = open(":memory:", "global");
   const messages = open(":memory:", "messages");
+  const identity = open(":memory:", "identity");
   const put = inserter(region);
   const gput = inserter(global);
   const mput = inserter(messages);
+  const iput = inserter(identity);
   // SMSC ids as the stores make them: random, the store's index in the low five bits (platform/message-stores.ts);
   // random order fills the b-tree's pages as the real ones do. A generator of their own (an LCG), so the rest of the
   // sample draws what it drew before.
@@ -980,6 +987,7 @@ function generate(): Sample {
   region.exec("BEGIN");
   global.exec("BEGIN");
   messages.exec("BEGIN");
+  identity.exec("BEGIN");
   for (const t of TARIFF_TEMPLATES)
     put("tariffs", {
       id: `${REGION}-${t.code}`,
@@ -1498,10 +1506,11 @@ function generate(): Sample {
       FROM ledger_entries GROUP BY account_no, substr(local_day, 1, 7);
   `);
   businessSample(gput, put, accountNos, services, created);
-  profileSample(gput, put, accountNos, created);
+  profileSample(gput, iput, put, accountNos, created);
   region.exec("COMMIT");
   global.exec("COMMIT");
   messages.exec("COMMIT");
+  identity.exec("COMMIT");
   // The money archive's objects (billing/archive.service.ts): one gzip'd JSON object an account and year of its
   // ledger lines, payments, their events and receipts. Measured on the sample's accounts' money other than the daily
   // charges (a closed month keeps one line a service instead), each account's rows as one object.
@@ -1526,6 +1535,7 @@ function generate(): Sample {
     region,
     global,
     messages,
+    identity,
     services,
     usageByKind,
     compressedBytesPerUsageRecord: gzBytes / gzRecords,
@@ -1590,7 +1600,8 @@ function main() {
   const regionSizes = measure(sample.region);
   const globalSizes = measure(sample.global);
   const messageSizes = measure(sample.messages);
-  const sizes = [...regionSizes, ...globalSizes, ...messageSizes];
+  const identitySizes = measure(sample.identity);
+  const sizes = [...regionSizes, ...globalSizes, ...messageSizes, ...identitySizes];
   const perKind = (k: SampleService["kind"], f: "records" | "totals" | "monthRows") => {
     const u = sample.usageByKind[k];
     return u.serviceMonths > 0 ? u[f] / u.serviceMonths : 0;
@@ -1623,6 +1634,7 @@ function main() {
   sample.region.close();
   sample.global.close();
   sample.messages.close();
+  sample.identity.close();
 
   const accountsTotal = A.fixedAccounts + A.mobileAccounts;
   const todayBytes = mixed(A, (k) => accountBytesToday(A, m, k, A.months));
@@ -1668,6 +1680,10 @@ function main() {
     m,
   );
   const credentialsBytes = bytesOf({ cards: homeRows(A).cards ?? 0, passkeys: homeRows(A).passkeys ?? 0 }, m);
+  // Links to identity providers: their rows in the home shards, their keys in the identity stores (all of them together).
+  const identitiesBytes = bytesOf({ identities: homeRows(A).identities ?? 0 }, m);
+  const keysBytes = bytesOf(identityStoreRows(A), m);
+  const identityStoresBuilt = (toml.match(/^database_name = "kabinet-production-identity-\d+"$/gm) ?? []).length;
   // The business cabinet's rows an organisation adds a month: on its home shard, and in the global database.
   const businessMonthBytes = bytesOf(businessRows(A), m);
   const businessHomeMonthBytes = bytesOf(businessSplit(A).home, m);
@@ -1686,7 +1702,14 @@ function main() {
   const storeGb = (accountsTotal * messagesBytes) / Math.max(1, A.messageStores);
   // Before the moves: the global database held them with its fixed part.
   const globalBeforeBytes =
-    globalFixedBytes + notesRetainedBytes(A.months) + devicesBytes + sessionsBytes + choicesBytes + credentialsBytes + messagesBytes;
+    globalFixedBytes +
+    notesRetainedBytes(A.months) +
+    devicesBytes +
+    sessionsBytes +
+    choicesBytes +
+    credentialsBytes +
+    bytesOf({ external_identities: A.identitiesPerAccount }, m) +
+    messagesBytes;
   const shardsBounded = boundedPlan.reduce((s, p) => s + p.shards, 0);
   // One housekeeping visit's deletions on one shard: full pages of both tables (each index one more row written).
   const retentionRows = A.retentionRowsPerRun * (2 + (m.indexes.inbox ?? 0) + (m.indexes.deliveries ?? 0));
@@ -1760,7 +1783,7 @@ ${BRANCH_SHARES.map((b) => `${b.name} ${pct(b.share)}`).join(", ")}.
 ${table(
   ["database", "table", "rows in sample", "table bytes/row", "indexes", "index bytes/row", "**total bytes/row**"],
   sizes.map((s) => [
-    regionSizes.includes(s) ? "shard" : messageSizes.includes(s) ? "messages" : "global",
+    regionSizes.includes(s) ? "shard" : messageSizes.includes(s) ? "messages" : identitySizes.includes(s) ? "identity" : "global",
     `\`${s.table}\``,
     n0(s.rows),
     n0(s.tableBytes / s.rows),
@@ -2042,11 +2065,10 @@ the close's delete of it bills them again.
   most 2 calls more than there are shards (at 10 shards, ${n0(Math.floor(A.drainCallsPerTable / 12))} pages, ${n0(Math.floor(A.drainCallsPerTable / 12) * 500)} rows a table a run); an upgrade at the
   target size, whose inbox alone is billions of rows, would drain by shard instead (a queue message per home shard
   reading its subscribers' rows along an index on \`subscribers.home_shard\`; not built).
-- **The global database**: what is left in it is its fixed part — the directory and logins, and what a subscriber keeps
-  beside their profile (the identity providers linked: ${n0(bytesOf({ external_identities: A.identitiesPerAccount }, m))} bytes of it,
-  which a login finds by the provider's subject) —
+- **The global database**: what is left in it is its fixed part — the directory of accounts, the subscribers and their
+  links to accounts —
   ${n0(globalFixedBytes)} bytes per account
-  (${gb(accountsTotal * globalFixedBytes)} for ${n0(accountsTotal / 1e6)} M accounts, down from ${gb(accountsTotal * globalBeforeBytes)} with the inbox, deliveries, push subscriptions, sessions, notification choices, saved cards, passkeys and provider messages):
+  (${gb(accountsTotal * globalFixedBytes)} for ${n0(accountsTotal / 1e6)} M accounts, down from ${gb(accountsTotal * globalBeforeBytes)} with the inbox, deliveries, push subscriptions, sessions, notification choices, saved cards, passkeys, links to identity providers and provider messages):
   one database holds ${n0(globalPerDatabase)} accounts' global rows at 70 % of 10 GB (${n0(accountsPerShard(A, globalBeforeBytes))} before the moves).
   \`provider_messages\` moved to the **message stores** (\`MESSAGES_0\` … , \`platform/message-stores.ts\`): a month of
   them is ${n0(messagesBytes)} bytes per account, ${gb(accountsTotal * messagesBytes)} at the target, ${gb(storeGb)} in each of production's
@@ -2083,6 +2105,17 @@ the close's delete of it bills them again.
   (a row is deleted here only once the home shard holds it for its subscriber); a removal writes a mark in the home
   shard, kept a day, then deletes the global row at once, so the drain cannot copy back a card or passkey it read
   before (\`platform/credentials.ts\`).
+  Links to identity providers (\`identities\`) moved there too (${n0(identitiesBytes)} bytes per account, in the shard's bytes
+  above; ${n0(bytesOf({ external_identities: A.identitiesPerAccount }, m))} bytes, ${pct(bytesOf({ external_identities: A.identitiesPerAccount }, m) / (globalFixedBytes + bytesOf({ external_identities: A.identitiesPerAccount }, m)))} of the global fixed part, where they were), each with its key in the **identity
+  stores** (\`IDENTITY_0\` … , \`platform/identity-stores.ts\`: D1 databases like the message stores, the store a key's hash
+  picks; ${n0(identityStoresBuilt)} in production): \`login_keys\`, ${n0(keysBytes)} bytes per account, ${gb(accountsTotal * keysBytes)} at the target
+  (${gb((accountsTotal * keysBytes) / Math.max(1, identityStoresBuilt))} a store). A login by a provider reads the key (the provider and subject name no subscriber), then the
+  row in the subscriber's home shard, which is the truth: a key whose row is not there (a link or an unlink that stopped
+  half-way) logs nobody in. A link writes the key first and the row second; an unlink marks the row, then drops the key,
+  then deletes an older deployment's row; one subject is one subscriber's (a key someone else holds is theirs while their
+  row says so, or for a minute while their link is being written). The rows an older deployment kept are read beside
+  them (a removal's mark hides one whose delete failed) and drained with their keys written before the global row goes,
+  never over someone else's key (\`features/auth/identities.ts\`).
   \`sessions\` moved to the home shards too (${n0(sessionsBytes)} bytes per account): the cookie names the home shard and
   the subscriber beside the token, so a request reads its session there, with its copy of the subscriber's links
   (\`session_links\`, ${n0(bytesOf({ session_links: A.subscribersPerAccount }, m))} bytes per account; read from the global
@@ -2101,19 +2134,19 @@ the close's delete of it bills them again.
   **The fixed part is not split yet, and one database cannot hold it at the target**: ${gb(accountsTotal * globalFixedBytes)} is
   ${n1((accountsTotal * globalFixedBytes) / (A.shardBytes * A.headroom))} times ${pct(A.headroom)} of 10 GB, and the login storm's reads are ${pct(stormGlobalPeak?.d1Busy ?? 0)} of its thread (an
   outage's ${pct(outageGlobalPeak?.d1Busy ?? 0)}, the busy hour's ${pct(busyGlobalPeak?.d1Busy ?? 0)}). Where it goes (the design; not built):
-  - **Identity stores** \`IDS_0\` … (D1 databases like the message stores: a key's hash picks the store, and the
-    count is fixed for a deployment): \`login_keys\` (a phone, e-mail, login or account number → the subscriber and their
-    home shard: a login reads one store), \`account_directory\` by account number (→ region and shard; the contract's
+  - **Identity stores** \`IDENTITY_0\` … (built, ${n0(identityStoresBuilt)} in production; they hold the identity providers' keys so far):
+    \`login_keys\` also for a phone, e-mail, login or account number (→ the subscriber and their home shard: a login reads
+    one store), \`account_directory\` by account number (→ region and shard; the contract's
     contacts as keys of their own, for registration's codes) and each account's holders (\`account_links\` by account: an
     outage's fan-out and a move's forgetting read them).
-  - **The subscriber's own rows in their home shard**, where their notification choices, saved cards and passkeys already are: the subscriber (name,
-    contacts, password hash), their identity providers (the provider's subject a key of \`login_keys\`) and their links,
+  - **The subscriber's own rows in their home shard**, where their notification choices, saved cards, passkeys and
+    identity providers already are: the subscriber (name, contacts, password hash) and their links,
     the truth that \`session_links\` copies today. A request then reads nothing outside its home shard and the accounts'
     shards, and a visit's global read (${n2(A.globalReadsPerVisit)} on average today, to make that copy) goes.
   - **How many**: at most ${n0(globalFixedBytes)} bytes per account (less: the subscriber's row goes to the home shard) need
     ${n0(globalStoresForSize)} stores at ${pct(A.headroom)} of 10 GB; the login storm's
     ${n0((A.stormLogins * A.stormGlobalReadsPerLogin) / A.stormWindowSec)} key reads a second (its visits' reads move to the home shards) need ${n0(globalStoresForStorm)} at ${pct(A.headroom)} of a thread;
-    so ${n0(globalStores)} (a power of two, the store in a subscriber id's low bits, as an SMSC id names its message store).
+    so ${n0(globalStores)} (a power of two; production binds ${n0(identityStoresBuilt)}).
   - **Writes across two stores** (a link: the account's holder row and the subscriber's own) go holder first and are
     removed in the reverse order, each followed by forgetting the links' copy, as links are changed now; an upgrade
     reads the global tables beside the stores and drains them by pages, as the inbox and the sessions were.

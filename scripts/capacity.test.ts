@@ -13,6 +13,7 @@ import {
   d1Busy,
   globalRows,
   homeRows,
+  identityStoreRows,
   type Measured,
   messageRows,
   mixed,
@@ -186,7 +187,8 @@ const m: Measured = {
     subscribers: 0,
     cards: 0,
     passkeys: 0,
-    external_identities: 0,
+    identities: 0,
+    login_keys: 0,
     notification_prefs: 0,
     notification_settings: 0,
     sessions: 0,
@@ -417,16 +419,19 @@ describe("capacity model", () => {
     expect(Object.keys(globalRows(a).fixed)).not.toContain("deliveries");
   });
 
-  it("keeps the subscribers' push subscriptions, sessions, links' copies, notification choices, saved cards and passkeys in their home shards, counted once per account and not globally", () => {
+  it("keeps the subscribers' push subscriptions, sessions, links' copies, notification choices, saved cards, passkeys and links to identity providers in their home shards, counted once per account and not globally", () => {
     expect(homeRows(a)).toEqual({
       push_subscriptions: a.pushSubscriptionsPerAccount,
       notification_prefs: a.notificationPrefsPerAccount,
       notification_settings: a.notificationSettingsPerAccount,
       cards: a.cardsPerAccount,
       passkeys: a.passkeysPerAccount,
+      identities: a.identitiesPerAccount,
       sessions: a.liveSessionsPerAccount,
       session_links: a.subscribersPerAccount,
     });
+    // Their keys in the identity stores, not the global database.
+    expect(identityStoreRows(a)).toEqual({ login_keys: a.identitiesPerAccount });
     for (const table of [
       "push_subscriptions",
       "sessions",
@@ -435,6 +440,9 @@ describe("capacity model", () => {
       "notification_settings",
       "cards",
       "passkeys",
+      "identities",
+      "external_identities",
+      "login_keys",
     ])
       expect(Object.keys(globalRows(a).fixed)).not.toContain(table);
     // A copy's bytes count in the account's shard bytes, once, however long the account lives.
@@ -458,6 +466,17 @@ describe("capacity model", () => {
     // 1 M accounts × 3 rows × 200 bytes = 0.6 GB, in the stores; the global database's storage is without them.
     expect(item("D1 storage, message stores")?.quantity).toBeCloseTo(0.6, 12);
     expect(item("D1 storage, global")?.quantity).toBe(0);
+  });
+
+  it("prices the identity stores' keys apart from the global database", () => {
+    const sized = { ...m, bytesPerRow: { ...m.bytesPerRow, login_keys: 100 } };
+    const item = (name: string) =>
+      costPerMillion({ ...a, identitiesPerAccount: 0.5 }, sized, { d1StoragePerGbMonth: 0.75 } as Prices).find((c) =>
+        c.item.startsWith(name),
+      );
+    // 1 M accounts × 0.5 keys × 100 bytes = 0.05 GB.
+    expect(item("D1 storage, identity stores")?.quantity).toBeCloseTo(0.05, 12);
+    expect(item("D1 storage, identity stores")?.usd).toBeCloseTo(0.0375, 12);
   });
 
   it("says how many accounts one database's housekeeping keeps up with", () => {
