@@ -15,11 +15,10 @@ import {
   KEY_CLAIM_MS,
   linkIdentity,
   unlinkProvider,
-} from "../../worker/features/auth/identities";
-import { identityKey } from "../../worker/features/auth/identity-key";
+} from "../../worker/features/auth/identities.service";
 import { drainLegacyNotifications } from "../../worker/features/notifications/notifications.drain";
 import { createDataAccess, type ShardBinding, shardDatabase } from "../../worker/platform/db";
-import { identityStoreDatabases, identityStoreIndex } from "../../worker/platform/identity-stores";
+import { identityKey, identityStoreDatabases, identityStoreIndex } from "../../worker/platform/identity-stores";
 import { openSession, SESSION_COOKIE } from "../../worker/platform/session";
 import { api, call, json, oidcRoundTrip, sessionCookie } from "./helpers";
 
@@ -212,19 +211,25 @@ describe("links to identity providers in the home shard, keyed in the identity s
     expect(await whose("gosuslugi", `old-${anna.id}`)).toBeNull();
   });
 
-  it("the drain moves older links home with their keys; one unlinked between its read and its copy stays unlinked; a key that is someone else's holds the row back", async () => {
+  it("the drain moves older links home with their keys; one unlinked between its read and its copy stays unlinked; a stale key is taken over, a live one's holds the row back", async () => {
     const anna = await subscriber("DB_VOLGA");
     const petr = await subscriber("DB_SIBERIA");
     const olga = await subscriber("DB_SOUTH");
+    const boris = await subscriber("DB_SOUTH");
     await legacyLink(anna, "gosuslugi", `g-${anna.id}`);
     await legacyLink(anna, "vkid", `v-${anna.id}`);
     await legacyLink(petr, "tid", `t-${petr.id}`);
     await legacyLink(olga, "tid", `t-${olga.id}`);
-    // Olga's subject has a key of someone else's (a link of Petr's that stopped before its row): she keeps logging in.
+    // Olga's subject has a key of Petr's with no link of his behind it (his link stopped before its row, long ago): the
+    // drain takes it over for her.
     await storeOf("tid", `t-${olga.id}`)
       .prepare("INSERT INTO login_keys (key, subscriber_id, home_shard, created_at) VALUES (?, ?, ?, ?)")
       .bind(identityKey("tid", `t-${olga.id}`), petr.id, petr.homeShard, Date.now() - 10 * KEY_CLAIM_MS)
       .run();
+    // Boris's subject is linked, live, to Petr in the home shard (an older deployment let Boris link it as well): the key
+    // stays Petr's, and Boris's row stays in the global table, counted as held back.
+    expect(await link(petr, "vkid", `b-${boris.id}`, new Date(Date.now() - 10 * KEY_CLAIM_MS))).toBe("linked");
+    await legacyLink(boris, "vkid", `b-${boris.id}`);
     // Anna unlinks VK ID while the drain holds its page (read before, copied after).
     let unlinked = false;
     const r = await drainAll(async () => {
@@ -232,8 +237,8 @@ describe("links to identity providers in the home shard, keyed in the identity s
       unlinked = true;
       expect(await unlinkProvider(createDataAccess(env), anna, "vkid")).toBe(true);
     });
-    expect(r.heldBack).toBeGreaterThanOrEqual(1);
-    expect(await rows(env.DB, "SELECT subscriber_id AS s FROM external_identities")).toEqual([{ s: olga.id }]);
+    expect(r.heldBack).toBe(1);
+    expect(await rows(env.DB, "SELECT subscriber_id AS s FROM external_identities")).toEqual([{ s: boris.id }]);
     expect(
       await rows(
         anna.home,
@@ -247,16 +252,63 @@ describe("links to identity providers in the home shard, keyed in the identity s
     expect(await keyOf("gosuslugi", `g-${anna.id}`)).toEqual({ s: anna.id, h: "DB_VOLGA" });
     expect(await keyOf("vkid", `v-${anna.id}`)).toBeNull();
     expect(await keyOf("tid", `t-${petr.id}`)).toEqual({ s: petr.id, h: "DB_SIBERIA" });
+    expect(await keyOf("tid", `t-${olga.id}`)).toEqual({ s: olga.id, h: "DB_SOUTH" });
+    expect(await keyOf("vkid", `b-${boris.id}`)).toEqual({ s: petr.id, h: "DB_SIBERIA" });
     expect(await whose("gosuslugi", `g-${anna.id}`)).toBe(anna.id);
     expect(await whose("vkid", `v-${anna.id}`)).toBeNull();
     expect(await whose("tid", `t-${petr.id}`)).toBe(petr.id);
     expect(await whose("tid", `t-${olga.id}`)).toBe(olga.id);
+    expect(await whose("vkid", `b-${boris.id}`)).toBe(petr.id);
     expect(await providers(anna)).toEqual(["gosuslugi"]);
-    expect(await providers(petr)).toEqual(["tid"]);
+    expect(await providers(petr)).toEqual(["tid", "vkid"]);
+    expect(await providers(olga)).toEqual(["tid"]);
     // A second drain moves nothing twice.
     await drainAll();
     expect(await rows(anna.home, "SELECT 1 FROM identities WHERE subscriber_id = ?", anna.id)).toHaveLength(2);
     expect((await identitiesOf(createDataAccess(env), olga)).map((i) => i.subject)).toEqual([`t-${olga.id}`]);
+  });
+
+  it("a link of another subject replaces the older deployment's: the old one logs nobody in, even when its global delete is lost, and the drain takes it away", async () => {
+    const anna = await subscriber("DB_VOLGA");
+    const at = Date.now() - 60_000;
+    await legacyLink(anna, "gosuslugi", `old-${anna.id}`, at);
+    expect(await link(anna, "gosuslugi", `new-${anna.id}`)).toBe("linked");
+    expect(await rows(env.DB, "SELECT 1 FROM external_identities WHERE subscriber_id = ?", anna.id)).toEqual([]);
+    // The global delete lost: the row is back as it was.
+    await legacyLink(anna, "gosuslugi", `old-${anna.id}`, at);
+    expect(await whose("gosuslugi", `old-${anna.id}`)).toBeNull();
+    expect(await whose("gosuslugi", `new-${anna.id}`)).toBe(anna.id);
+    expect(await providers(anna)).toEqual(["gosuslugi"]);
+    expect((await identitiesOf(createDataAccess(env), anna)).map((i) => i.subject)).toEqual([`new-${anna.id}`]);
+    await drainAll();
+    expect(await rows(env.DB, "SELECT 1 FROM external_identities WHERE subscriber_id = ?", anna.id)).toEqual([]);
+    expect(await whose("gosuslugi", `old-${anna.id}`)).toBeNull();
+    expect(await whose("gosuslugi", `new-${anna.id}`)).toBe(anna.id);
+  });
+
+  it("while the deployment keeps links global, an unlink and a link again of the same account log in at once, and the old removal's purge keeps it", async () => {
+    const keeping = createDataAccess({ ...env, IDENTITIES_STORE: "global" } as typeof env);
+    const anna = await subscriber("DB_VOLGA");
+    const olga = await subscriber("DB_VOLGA");
+    const subject = `again-${anna.id}`;
+    const t0 = Date.now() - 5_000;
+    expect(await linkIdentity(keeping, anna, { provider: "vkid", subject, displayName: null }, new Date(t0))).toBe("linked");
+    expect(await linkIdentity(keeping, olga, { provider: "tid", subject: `o-${olga.id}`, displayName: null })).toBe("linked");
+    expect(await unlinkProvider(keeping, anna, "vkid", new Date(t0 + 1_000))).toBe(true);
+    expect((await findLinked(keeping, "vkid", subject))?.id).toBeUndefined();
+    expect(await linkIdentity(keeping, anna, { provider: "vkid", subject, displayName: null }, new Date(t0 + 2_000))).toBe("linked");
+    expect((await findLinked(keeping, "vkid", subject))?.id).toBe(anna.id);
+    expect((await identitiesOf(keeping, anna)).map((i) => i.subject)).toEqual([subject]);
+    // A day on, the purge of the old mark leaves the link made after it.
+    expect(await expireIdentityMarks(keeping, keeping.shard("DB_VOLGA"), new Date(t0 + 2 * IDENTITY_MARK_MS))).toBeGreaterThanOrEqual(1);
+    expect(await rows(anna.home, "SELECT 1 FROM identities WHERE subscriber_id = ?", anna.id)).toEqual([]);
+    expect((await findLinked(keeping, "vkid", subject))?.id).toBe(anna.id);
+    // And a link the home shard would refuse is "taken", not an error: Olga's subject is hers.
+    expect(await linkIdentity(keeping, anna, { provider: "tid", subject: `o-${olga.id}`, displayName: null })).toBe("taken");
+    // Switched to the home shards, the drain moves it there with its key.
+    await drainAll();
+    expect(await keyOf("vkid", subject)).toEqual({ s: anna.id, h: "DB_VOLGA" });
+    expect(await whose("vkid", subject)).toBe(anna.id);
   });
 
   it("stay in the global table while the deployment keeps them there (IDENTITIES_STORE), and are not drained", async () => {

@@ -34,6 +34,12 @@ export function identityStoreDatabases(env: object): D1Database[] {
   return bound;
 }
 
+/**
+ * The key of an account at an identity provider (`login_keys`). Provider ids have no colon, so the key names one
+ * provider and subject whatever the subject holds.
+ */
+export const identityKey = (provider: string, subject: string) => `idp:${provider}:${subject}`;
+
 /** The index of the store a key belongs in, of `count`. */
 export const identityStoreIndex = (key: string, count: number) => keyHash(key) % count;
 

@@ -13,7 +13,7 @@ import type { DataAccess, GlobalDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { log } from "../../platform/log";
 import { openSession, preread, readWithSession, type SessionInfo, type SessionSubscriber, subscriberIs } from "../../platform/session";
-import { findLinked, identitiesOf, linkIdentity, unlinkProvider } from "./identities";
+import { findLinked, identitiesOf, linkIdentity, unlinkProvider } from "./identities.service";
 import { passkeysOf } from "./passkeys.service";
 
 const FLOW_TTL_MS = 10 * 60 * 1000;

@@ -16,7 +16,7 @@ import { sessions } from "../../db/schema/region";
 import { expireCredentialMarks } from "../../platform/credentials";
 import type { DataAccess, GlobalDb, MessagesDb, RegionDb, ShardBinding } from "../../platform/db";
 import { log } from "../../platform/log";
-import { expireIdentityMarks } from "../auth/identities";
+import { expireIdentityMarks } from "../auth/identities.service";
 import { expiredBankLines } from "../bank/bank.service";
 import { drainOrgAudit } from "../business/audit-drain.service";
 import { drainLegacyNotifications, expireNotifications } from "../notifications/notifications.service";
@@ -157,5 +157,11 @@ export async function expireShardSessions(data: DataAccess, shard: ShardBinding,
  */
 export async function expireShardCredentialMarks(data: DataAccess, shard: ShardBinding, now = new Date(), pageSize = SHARD_SESSIONS_PAGE) {
   const db = data.shard(shard);
-  return (await expireCredentialMarks(data, db, now, pageSize)) + (await expireIdentityMarks(data, db, now, pageSize));
+  // Each on its own: a failure of one (logged by the caller) does not keep the other's marks past their day.
+  const [credentials, identities] = await Promise.allSettled([
+    expireCredentialMarks(data, db, now, pageSize),
+    expireIdentityMarks(data, db, now, pageSize),
+  ]);
+  for (const r of [credentials, identities]) if (r.status === "rejected") throw r.reason;
+  return (credentials.status === "fulfilled" ? credentials.value : 0) + (identities.status === "fulfilled" ? identities.value : 0);
 }

@@ -15,10 +15,10 @@ import {
   pushSubscriptions,
 } from "../../db/schema/region";
 import { type DataAccess, d1Of, type IdentityDb, rawBatch, type ShardBinding } from "../../platform/db";
-import { identityStoreIndex } from "../../platform/identity-stores";
+import { identityKey, identityStoreIndex } from "../../platform/identity-stores";
 import { errorText, log } from "../../platform/log";
 import { insertRowsSql, jsonChunks } from "../../platform/shard-map";
-import { identityKey } from "../auth/identity-key";
+import { KEY_CLAIM_MS } from "../auth/identities.service";
 import { DRAIN_CALLS, DRAIN_PAGE } from "./drain.limits";
 
 /**
@@ -102,11 +102,12 @@ const heldSql = (table: "cards" | "passkeys") =>
   `SELECT t.id FROM ${table} t JOIN json_each(?) j ON t.id = json_extract(j.value, '$.id') AND t.subscriber_id = json_extract(j.value, '$.subscriber_id')`;
 
 /**
- * The links of a copied page the shard holds for the same subscriber, provider and subject (the link, or the mark of its
- * removal), and whether each is live (its key is then written before the global row goes).
+ * The links of a copied page the shard holds for the same subscriber, provider and subject (the link, or the mark of a
+ * removal no older than the row: a mark older than it hides nothing, the row was linked again since), and whether each is
+ * live (its key is then written before the global row goes).
  */
 const IDENTITIES_HELD =
-  "SELECT t.subscriber_id || ' ' || t.provider || ' ' || t.subject AS id, t.removed_at IS NULL AS live FROM identities t JOIN json_each(?) j ON t.subscriber_id = json_extract(j.value, '$.subscriber_id') AND t.provider = json_extract(j.value, '$.provider') AND t.subject = json_extract(j.value, '$.subject')";
+  "SELECT t.subscriber_id || ' ' || t.provider || ' ' || t.subject AS id, t.removed_at IS NULL AS live FROM identities t JOIN json_each(?) j ON t.subscriber_id = json_extract(j.value, '$.subscriber_id') AND t.provider = json_extract(j.value, '$.provider') AND t.subject = json_extract(j.value, '$.subject') WHERE t.removed_at IS NULL OR t.removed_at >= json_extract(j.value, '$.created_at')";
 
 /**
  * A drained link's key, written where it is absent or already its subscriber's (never over someone else's: the row then
@@ -115,7 +116,13 @@ const IDENTITIES_HELD =
 const KEYS_UPSERT =
   "INSERT INTO login_keys (key, subscriber_id, home_shard, created_at) SELECT json_extract(value, '$.key'), json_extract(value, '$.subscriber_id'), json_extract(value, '$.home_shard'), json_extract(value, '$.created_at') FROM json_each(?) WHERE true ON CONFLICT(key) DO NOTHING";
 const KEYS_HELD =
-  "SELECT k.key FROM login_keys k JOIN json_each(?) j ON k.key = json_extract(j.value, '$.key') AND k.subscriber_id = json_extract(j.value, '$.subscriber_id')";
+  "SELECT k.key, k.subscriber_id, k.home_shard, k.created_at FROM login_keys k JOIN json_each(?) j ON k.key = json_extract(j.value, '$.key')";
+/** A key taken over from a subscriber whose link it no longer stands for, unless it changed since it was read. */
+const KEY_TAKEOVER =
+  "UPDATE login_keys SET subscriber_id = ?, home_shard = ?, created_at = ? WHERE key = ? AND subscriber_id = ? AND created_at = ? RETURNING key";
+/** Which of these (subscriber, provider, subject) a shard holds live. */
+const LIVE_LINKS =
+  "SELECT t.subscriber_id || ' ' || t.provider || ' ' || t.subject AS id FROM identities t JOIN json_each(?) j ON t.subscriber_id = json_extract(j.value, '$[0]') AND t.provider = json_extract(j.value, '$[1]') AND t.subject = json_extract(j.value, '$[2]') WHERE t.removed_at IS NULL";
 
 interface TablePlan {
   name:
@@ -239,16 +246,17 @@ const PLANS: TablePlan[] = [
     pick: (r) => ({ id: r.id, counter: r.counter, last_used_at: r.last_used_at }),
     held: heldSql("passkeys"),
   },
-  // A link is never changed in place, only removed (or replaced by linking another subject, which deletes it here):
-  // copied unless the shard names it (the link, or the mark of its removal) or holds another live one of the provider
-  // (INSERT OR IGNORE), its key written, then deleted by subscriber, provider and subject (features/auth/identities.ts).
+  // A link is copied unless the shard names it (the link, or the mark of its removal) or holds another live one of the
+  // provider (INSERT OR IGNORE), its key written, then deleted where it is still as copied (a link of another subject
+  // written over it in place, as the global table's unique pair lets an older deployment do, stays and is read again).
+  // features/auth/identities.ts.
   {
     name: "identities",
     read: (after, limit) => [pageWithHome(externalIdentities), after, limit],
     upsert: insertRowsSql(homeIdentities),
     remove:
-      "DELETE FROM external_identities WHERE rowid IN (SELECT t.rowid FROM external_identities t JOIN json_each(?) j ON t.subscriber_id = json_extract(j.value, '$.subscriber_id') AND t.provider = json_extract(j.value, '$.provider') AND t.subject = json_extract(j.value, '$.subject'))",
-    pick: (r) => ({ subscriber_id: r.subscriber_id, provider: r.provider, subject: r.subject }),
+      "DELETE FROM external_identities WHERE rowid IN (SELECT t.rowid FROM external_identities t JOIN json_each(?) j ON t.subscriber_id = json_extract(j.value, '$.subscriber_id') AND t.provider = json_extract(j.value, '$.provider') AND t.subject = json_extract(j.value, '$.subject') WHERE t.created_at IS json_extract(j.value, '$.created_at'))",
+    pick: (r) => ({ subscriber_id: r.subscriber_id, provider: r.provider, subject: r.subject, created_at: r.created_at }),
     held: IDENTITIES_HELD,
     heldId: (r) => `${r.subscriber_id} ${r.provider} ${r.subject}`,
     keys: (r) => identityKey(r.provider as string, r.subject as string),
@@ -360,8 +368,6 @@ export async function drainLegacyNotifications(
     let after = from;
     let read = false;
     let end = false;
-    // The held rows the shard holds live (not a removal's mark), by `heldId`: their keys are written.
-    const live = new Set<string>();
     const holdBack = (n: number) => {
       if (n <= 0) return;
       result.heldBack += n;
@@ -396,6 +402,8 @@ export async function drainLegacyNotifications(
       }
       read = true;
       if (probe) break;
+      // The page's held rows the shard holds live (not a removal's mark), by `heldId`: their keys are written.
+      const live = new Set<string>();
       await afterRead?.();
       after = rows[rows.length - 1]?._r ?? after;
       const byShard = new Map<ShardBinding, Row[]>();
@@ -431,7 +439,8 @@ export async function drainLegacyNotifications(
         }
       }
       if (plan.keys && copied.length > 0) {
-        const keyed = await writeKeys(plan, copied, live);
+        // What is left of the run's calls after the delete: for taking over keys that no live link stands behind.
+        const keyed = await writeKeys(plan, copied, live, calls - spent - 1);
         spent += keyed.calls;
         holdBack(copied.length - keyed.rows.length);
         copied.splice(0, copied.length, ...keyed.rows);
@@ -465,31 +474,80 @@ export async function drainLegacyNotifications(
    * them name the rows' subscribers), and returns the rows that may leave the global table: the removed ones, and the
    * live ones whose key is their subscriber's. With no identity store bound, only the removed ones.
    */
-  async function writeKeys(plan: TablePlan, rows: Row[], live: ReadonlySet<string>): Promise<{ rows: Row[]; calls: number }> {
+  async function writeKeys(
+    plan: TablePlan,
+    rows: Row[],
+    live: ReadonlySet<string>,
+    allowance: number,
+  ): Promise<{ rows: Row[]; calls: number }> {
     const keyOf = plan.keys as (r: Row) => string;
     const idOf = plan.heldId ?? ((r: Row) => r.id as string);
     const stores = data.identities.all;
     const needing = rows.filter((r) => live.has(idOf(r)));
-    const byStore = new Map<number, object[]>();
+    const byStore = new Map<number, Row[]>();
     if (stores.length > 0)
       for (const r of needing) {
-        const key = keyOf(r);
-        const i = identityStoreIndex(key, stores.length);
-        byStore.set(i, [
-          ...(byStore.get(i) ?? []),
-          { key, subscriber_id: r.subscriber_id, home_shard: r._home, created_at: now.getTime() },
-        ]);
+        const i = identityStoreIndex(keyOf(r), stores.length);
+        byStore.set(i, [...(byStore.get(i) ?? []), r]);
       }
     const named = new Set<string>();
+    type Key = { key: string; subscriber_id: string; home_shard: string; created_at: number };
+    const others: { row: Row; key: Key; store: number }[] = [];
     let calls = 0;
     for (const [i, list] of byStore) {
-      const chunks = jsonChunks(list);
+      const chunks = jsonChunks(
+        list.map((r) => ({ key: keyOf(r), subscriber_id: r.subscriber_id, home_shard: r._home, created_at: now.getTime() })),
+      );
       const results = await rawBatch(stores[i] as IdentityDb, [
         ...chunks.map((json): [string, string] => [KEYS_UPSERT, json]),
         ...chunks.map((json): [string, string] => [KEYS_HELD, json]),
       ]);
       calls++;
-      for (const r of results.slice(chunks.length)) for (const x of r.results as { key: string }[]) named.add(x.key);
+      const found = new Map(results.slice(chunks.length).flatMap((r) => (r.results as Key[]).map((k) => [k.key, k] as const)));
+      for (const r of list) {
+        const k = found.get(keyOf(r));
+        if (k?.subscriber_id === r.subscriber_id) named.add(keyOf(r));
+        // Someone else's key, past a link being written: theirs only if their home shard holds the link live.
+        else if (k && k.created_at < now.getTime() - KEY_CLAIM_MS) others.push({ row: r, key: k, store: i });
+      }
+    }
+    // Keys no live link stands behind (a link or an unlink that stopped half-way) are taken over, as a link takes them
+    // (features/auth/identities.ts); within the run's calls: a read a holder's shard, a batch a store.
+    if (others.length > 0) {
+      const holders = new Map<string, typeof others>();
+      for (const o of others)
+        if (data.hasShard(o.key.home_shard)) holders.set(o.key.home_shard, [...(holders.get(o.key.home_shard) ?? []), o]);
+      const free: typeof others = [];
+      for (const [shard, list] of holders) {
+        if (calls + 1 + new Set(free.map((f) => f.store)).size + 1 > allowance) break;
+        const linkOf = (o: (typeof others)[number]) => [o.key.subscriber_id, o.row.provider, o.row.subject];
+        const held = await d1Of(data.shard(shard as ShardBinding))
+          .prepare(LIVE_LINKS)
+          .bind(JSON.stringify(list.map(linkOf)))
+          .all<{ id: string }>();
+        calls++;
+        const liveIds = new Set(held.results.map((x) => x.id));
+        free.push(...list.filter((o) => !liveIds.has(linkOf(o).join(" "))));
+      }
+      const byStoreFree = new Map<number, typeof free>();
+      for (const f of free) byStoreFree.set(f.store, [...(byStoreFree.get(f.store) ?? []), f]);
+      for (const [i, list] of byStoreFree) {
+        if (calls + 1 > allowance) break;
+        const results = await rawBatch(
+          stores[i] as IdentityDb,
+          list.map((f): [string, ...unknown[]] => [
+            KEY_TAKEOVER,
+            f.row.subscriber_id,
+            f.row._home,
+            now.getTime(),
+            f.key.key,
+            f.key.subscriber_id,
+            f.key.created_at,
+          ]),
+        );
+        calls++;
+        for (const r of results) for (const x of r.results as { key: string }[]) named.add(x.key);
+      }
     }
     return { rows: rows.filter((r) => !live.has(idOf(r)) || named.has(keyOf(r))), calls };
   }

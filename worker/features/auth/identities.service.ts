@@ -1,10 +1,10 @@
-import { and, eq, isNull, lt, ne, or, sql } from "drizzle-orm";
+import { and, eq, isNull, lt, lte, ne, or, sql } from "drizzle-orm";
 import { externalIdentities, subscribers } from "../../db/schema/global";
 import { loginKeys } from "../../db/schema/identity";
 import { homeIdentities } from "../../db/schema/region";
 import { CREDENTIAL_MARK_MS, type CredentialOwner, credentialsShard } from "../../platform/credentials";
 import { type DataAccess, d1Of, type RegionDb } from "../../platform/db";
-import { identityKey } from "./identity-key";
+import { identityKey } from "../../platform/identity-stores";
 
 /**
  * A subscriber's accounts at identity providers (issue 20), in their home shard (`identities`), each with a key in an
@@ -29,23 +29,31 @@ export const KEY_CLAIM_MS = 60 * 1000;
 /** How long a removal's mark stays: as long as a card's (a housekeeping run's life, and more). */
 export const IDENTITY_MARK_MS = CREDENTIAL_MARK_MS;
 
-/** Where the owner's new links go: their home shard, or the global table (`IDENTITIES_STORE`, or unbound). */
-function linksHome(data: DataAccess, owner: CredentialOwner): RegionDb | null {
-  return data.identitiesStore === "global" ? null : credentialsShard(data, owner);
-}
-
 const sameRow = (provider: string, subject: string, subscriberId: string) =>
   and(eq(homeIdentities.subscriberId, subscriberId), eq(homeIdentities.provider, provider), eq(homeIdentities.subject, subject));
 
 /**
- * The owner's links: the home shard's but those removed, then the global table's that the home shard neither names (the
- * same provider and subject: a copy, or a mark) nor replaces (a live row of the same provider: linked again since).
+ * Whether an older deployment's global row stands beside the subscriber's home rows (`home`: theirs, of any provider) as
+ * a link of its own: not when the home shard holds it (the same provider and subject, live: the drain's copy), nor when
+ * it was removed (a mark of it no older than the row: an unlink whose global delete failed or is yet to come), nor when
+ * it was replaced (a live row of the same provider and another subject: linked again since). A mark older than the row
+ * hides nothing: the row was linked again after that removal (by a deployment that writes the global table).
  */
+function standsAlone(
+  home: readonly Pick<HomeIdentity, "provider" | "subject" | "removedAt">[],
+  row: Pick<Identity, "provider" | "subject" | "createdAt">,
+) {
+  return !home.some(
+    (h) =>
+      h.provider === row.provider &&
+      (h.removedAt === null || (h.subject === row.subject && h.removedAt.getTime() >= row.createdAt.getTime())),
+  );
+}
+
+/** The owner's links: the home shard's but those removed, then the global table's that stand alone (`standsAlone`). */
 export function mergeIdentities(home: readonly HomeIdentity[], legacy: readonly Identity[]): Identity[] {
-  const named = new Set(home.map((r) => `${r.provider} ${r.subject}`));
   const kept = home.filter((r) => r.removedAt === null).map(({ removedAt: _, ...r }) => r);
-  const live = new Set(kept.map((r) => r.provider));
-  return [...kept, ...legacy.filter((r) => !named.has(`${r.provider} ${r.subject}`) && !live.has(r.provider))];
+  return [...kept, ...legacy.filter((r) => standsAlone(home, r))];
 }
 
 /**
@@ -62,6 +70,8 @@ export async function identitiesOf(data: DataAccess, owner: CredentialOwner, leg
 
 /** The key's subscriber, when their home shard holds the link (not removed). */
 async function viaKey(data: DataAccess, provider: string, subject: string): Promise<CredentialOwner | null> {
+  // No identity store bound (a deployment that keeps the links global): no key anywhere.
+  if (data.identities.all.length === 0) return null;
   const key = await data.identities
     .forKey(identityKey(provider, subject))
     .select()
@@ -80,27 +90,31 @@ async function viaKey(data: DataAccess, provider: string, subject: string): Prom
 
 /**
  * Whose account at a provider this is, or null: by its key and the row in the home shard it names; else an older
- * deployment's global row (unless the home shard has the mark of its removal); else the key again, which the drain writes
- * before it deletes the global row (a drain between the first two reads).
+ * deployment's global row, unless its subscriber's home shard says it was removed or replaced since (`standsAlone`);
+ * else the key again, which the drain writes before it deletes the global row (a drain between the first two reads).
  */
 export async function findLinked(data: DataAccess, provider: string, subject: string): Promise<CredentialOwner | null> {
   const first = await viaKey(data, provider, subject);
   if (first) return first;
   const legacy = await data.global
-    .select({ id: externalIdentities.subscriberId, homeShard: subscribers.homeShard })
+    .select({ id: externalIdentities.subscriberId, homeShard: subscribers.homeShard, createdAt: externalIdentities.createdAt })
     .from(externalIdentities)
     .innerJoin(subscribers, eq(subscribers.id, externalIdentities.subscriberId))
     .where(and(eq(externalIdentities.provider, provider), eq(externalIdentities.subject, subject)))
     .get();
   if (legacy) {
     const home = credentialsShard(data, legacy);
-    const mark = await home
-      ?.select({ removedAt: homeIdentities.removedAt })
-      .from(homeIdentities)
-      .where(sameRow(provider, subject, legacy.id))
-      .get();
-    // Removed (its global delete failed, or is yet to come): the mark hides it.
-    return mark && mark.removedAt !== null ? null : legacy;
+    const mine = home
+      ? await home
+          .select({ provider: homeIdentities.provider, subject: homeIdentities.subject, removedAt: homeIdentities.removedAt })
+          .from(homeIdentities)
+          .where(and(eq(homeIdentities.subscriberId, legacy.id), eq(homeIdentities.provider, provider)))
+          .all()
+      : [];
+    const copied = mine.some((h) => h.subject === subject && h.removedAt === null);
+    return copied || standsAlone(mine, { provider, subject, createdAt: legacy.createdAt })
+      ? { id: legacy.id, homeShard: legacy.homeShard }
+      : null;
   }
   return viaKey(data, provider, subject);
 }
@@ -118,70 +132,108 @@ export async function linkIdentity(
   const { provider, subject } = link;
   const holder = await findLinked(data, provider, subject);
   if (holder) return holder.id === owner.id ? "linked" : "taken";
-  const home = linksHome(data, owner);
-  if (!home) {
-    // The global table, as an older deployment wrote it (`IDENTITIES_STORE = "global"`).
-    await data.global
+  const home = credentialsShard(data, owner);
+  // Where the link goes: the home shard with a key, or the global table (`IDENTITIES_STORE = "global"`, or unbound).
+  const keyed = data.identitiesStore === "home" && home !== null;
+  // 1. The key: ours, or free (no row of its subscriber says otherwise: `findLinked` above), past a link being written.
+  if (keyed) {
+    const key = identityKey(provider, subject);
+    const claimed = await data.identities
+      .forKey(key)
+      .insert(loginKeys)
+      .values({ key, subscriberId: owner.id, homeShard: owner.homeShard, createdAt: now })
+      .onConflictDoUpdate({
+        target: loginKeys.key,
+        set: { subscriberId: owner.id, homeShard: owner.homeShard, createdAt: now },
+        setWhere: or(eq(loginKeys.subscriberId, owner.id), lt(loginKeys.createdAt, new Date(now.getTime() - KEY_CLAIM_MS))),
+      })
+      .returning({ key: loginKeys.key });
+    if (claimed.length === 0) return "taken";
+  }
+  // 2. In the home shard: the owner's other subject of this provider, live there or in the global table, becomes a mark
+  // (a drain that read it can copy nothing over it, and a global row whose delete fails stays hidden); then the link.
+  const legacy = await data.global
+    .select()
+    .from(externalIdentities)
+    .where(and(eq(externalIdentities.subscriberId, owner.id), eq(externalIdentities.provider, provider)))
+    .all();
+  const others = legacy.filter((r) => r.subject !== subject);
+  let replaced: string[] = others.map((r) => r.subject);
+  if (home) {
+    const [marked] = await home.batch([
+      home
+        .update(homeIdentities)
+        .set({ removedAt: now })
+        .where(
+          and(
+            eq(homeIdentities.subscriberId, owner.id),
+            eq(homeIdentities.provider, provider),
+            isNull(homeIdentities.removedAt),
+            ne(homeIdentities.subject, subject),
+          ),
+        )
+        .returning({ subject: homeIdentities.subject }),
+      ...others.map((r) =>
+        home
+          .insert(homeIdentities)
+          .values({ ...r, removedAt: now })
+          .onConflictDoUpdate({
+            target: [homeIdentities.subscriberId, homeIdentities.provider, homeIdentities.subject],
+            set: { removedAt: now },
+          }),
+      ),
+      ...(keyed
+        ? [
+            home
+              .insert(homeIdentities)
+              .values({ provider, subject, subscriberId: owner.id, displayName: link.displayName, createdAt: now, removedAt: null })
+              .onConflictDoUpdate({
+                target: [homeIdentities.subscriberId, homeIdentities.provider, homeIdentities.subject],
+                set: { displayName: link.displayName, createdAt: now, removedAt: null },
+              }),
+          ]
+        : []),
+    ]);
+    replaced = [...replaced, ...marked.map((r) => r.subject)];
+  }
+  // 3. The old subjects' keys (those made before this link), then the global table.
+  await dropKeys(data, owner, provider, replaced, now);
+  if (keyed) {
+    if (legacy.length > 0)
+      await data.global
+        .delete(externalIdentities)
+        .where(and(eq(externalIdentities.subscriberId, owner.id), eq(externalIdentities.provider, provider)));
+    return "linked";
+  }
+  // The global table, as an older deployment wrote it. Someone else's row of this subject that `findLinked` found removed
+  // or replaced (its delete failed) goes first: it would refuse the new one.
+  await data.global.batch([
+    data.global
+      .delete(externalIdentities)
+      .where(
+        and(
+          eq(externalIdentities.provider, provider),
+          eq(externalIdentities.subject, subject),
+          ne(externalIdentities.subscriberId, owner.id),
+          lte(externalIdentities.createdAt, now),
+        ),
+      ),
+    data.global
       .insert(externalIdentities)
       .values({ provider, subject, subscriberId: owner.id, displayName: link.displayName, createdAt: now })
       .onConflictDoUpdate({
         target: [externalIdentities.subscriberId, externalIdentities.provider],
         set: { subject, displayName: link.displayName, createdAt: now },
-      });
-    return "linked";
-  }
-  // 1. The key: ours, or free (no row of its subscriber says otherwise: `findLinked` above), past a link being written.
-  const key = identityKey(provider, subject);
-  const claimed = await data.identities
-    .forKey(key)
-    .insert(loginKeys)
-    .values({ key, subscriberId: owner.id, homeShard: owner.homeShard, createdAt: now })
-    .onConflictDoUpdate({
-      target: loginKeys.key,
-      set: { subscriberId: owner.id, homeShard: owner.homeShard, createdAt: now },
-      setWhere: or(eq(loginKeys.subscriberId, owner.id), lt(loginKeys.createdAt, new Date(now.getTime() - KEY_CLAIM_MS))),
-    })
-    .returning({ key: loginKeys.key });
-  if (claimed.length === 0) return "taken";
-  // 2. The row, in place of the owner's other subject of this provider (its mark left), and the global row it replaces.
-  const legacy = await data.global
-    .select({ subject: externalIdentities.subject })
-    .from(externalIdentities)
-    .where(and(eq(externalIdentities.subscriberId, owner.id), eq(externalIdentities.provider, provider)))
-    .all();
-  const [replaced] = await home.batch([
-    home
-      .update(homeIdentities)
-      .set({ removedAt: now })
-      .where(
-        and(
-          eq(homeIdentities.subscriberId, owner.id),
-          eq(homeIdentities.provider, provider),
-          isNull(homeIdentities.removedAt),
-          ne(homeIdentities.subject, subject),
-        ),
-      )
-      .returning({ subject: homeIdentities.subject }),
-    home
-      .insert(homeIdentities)
-      .values({ provider, subject, subscriberId: owner.id, displayName: link.displayName, createdAt: now, removedAt: null })
-      .onConflictDoUpdate({
-        target: [homeIdentities.subscriberId, homeIdentities.provider, homeIdentities.subject],
-        set: { displayName: link.displayName, createdAt: now, removedAt: null },
       }),
   ]);
-  // 3. The old subject's key, then the older deployment's row (a drain that read it can copy nothing over the live row).
-  const old = [...replaced, ...legacy].map((r) => r.subject).filter((s) => s !== subject);
-  await dropKeys(data, owner, provider, old);
-  if (legacy.length > 0)
-    await data.global
-      .delete(externalIdentities)
-      .where(and(eq(externalIdentities.subscriberId, owner.id), eq(externalIdentities.provider, provider)));
   return "linked";
 }
 
-/** Deletes the owner's keys of these subjects (a key another subscriber holds now is theirs). */
-async function dropKeys(data: DataAccess, owner: CredentialOwner, provider: string, subjects: readonly string[]) {
+/**
+ * Deletes the owner's keys of these subjects made up to `before` (a key another subscriber holds now is theirs, and one
+ * the owner claimed again since, by a link at once with this change, is that link's).
+ */
+async function dropKeys(data: DataAccess, owner: CredentialOwner, provider: string, subjects: readonly string[], before: Date) {
   const keys = [...new Set(subjects)].map((s) => identityKey(provider, s));
   if (keys.length === 0 || data.identities.all.length === 0) return;
   await Promise.all(
@@ -189,7 +241,7 @@ async function dropKeys(data: DataAccess, owner: CredentialOwner, provider: stri
       data.identities
         .forKey(key)
         .delete(loginKeys)
-        .where(and(eq(loginKeys.key, key), eq(loginKeys.subscriberId, owner.id))),
+        .where(and(eq(loginKeys.key, key), eq(loginKeys.subscriberId, owner.id), lte(loginKeys.createdAt, before))),
     ),
   );
 }
@@ -220,14 +272,14 @@ export async function unlinkProvider(data: DataAccess, owner: CredentialOwner, p
           .values({ ...r, removedAt: now })
           .onConflictDoUpdate({
             target: [homeIdentities.subscriberId, homeIdentities.provider, homeIdentities.subject],
-            set: { removedAt: sql`coalesce(${homeIdentities.removedAt}, ${now.getTime()})` },
+            set: { removedAt: now },
           }),
       ),
     ]);
     subjects = [...subjects, ...live.map((r) => r.subject)];
   }
   if (subjects.length === 0) return false;
-  await dropKeys(data, owner, provider, subjects);
+  await dropKeys(data, owner, provider, subjects, now);
   if (legacy.length > 0)
     await data.global
       .delete(externalIdentities)
@@ -270,7 +322,7 @@ export async function expireIdentityMarks(data: DataAccess, db: RegionDb, now = 
   // A mark whose row was still there keeps a day more: a drain that read the row before this delete may still copy it.
   for (const list of [keep, drop]) {
     if (list.length === 0) continue;
-    const where = sql`${homeIdentities.removedAt} IS NOT NULL AND (${homeIdentities.subscriberId}, ${homeIdentities.provider}, ${homeIdentities.subject}) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(${JSON.stringify(list.map((m) => [m.subscriberId, m.provider, m.subject]))}))`;
+    const where = sql`${homeIdentities.removedAt} IS NOT NULL AND ${homeIdentities.removedAt} < ${before.getTime()} AND (${homeIdentities.subscriberId}, ${homeIdentities.provider}, ${homeIdentities.subject}) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(${JSON.stringify(list.map((m) => [m.subscriberId, m.provider, m.subject]))}))`;
     if (list === keep) await db.update(homeIdentities).set({ removedAt: now }).where(where);
     else n += (await db.delete(homeIdentities).where(where).returning({ p: homeIdentities.provider })).length;
   }
