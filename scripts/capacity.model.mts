@@ -308,7 +308,7 @@ export function homeRows(a: Assumptions): Record<string, number> {
     notification_settings: a.notificationSettingsPerAccount,
     cards: a.cardsPerAccount,
     passkeys: a.passkeysPerAccount,
-    // Links to identity providers (features/auth/identities.ts); their keys are in the identity stores (identityStoreRows).
+    // Links to identity providers (features/auth/identities.service.ts); their keys are in the identity stores (identityStoreRows).
     identities: a.identitiesPerAccount,
     sessions: a.liveSessionsPerAccount,
     // The copy of a subscriber's links their sessions read (one row a subscriber, kept: bounded by subscribers).

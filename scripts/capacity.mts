@@ -2114,8 +2114,9 @@ the close's delete of it bills them again.
   half-way) logs nobody in. A link writes the key first and the row second; an unlink marks the row, then drops the key,
   then deletes an older deployment's row; one subject is one subscriber's (a key someone else holds is theirs while their
   row says so, or for a minute while their link is being written). The rows an older deployment kept are read beside
-  them (a removal's mark hides one whose delete failed) and drained with their keys written before the global row goes,
-  never over someone else's key (\`features/auth/identities.ts\`).
+  them (a removal's mark hides one whose delete failed) and drained with their keys written before the global row goes;
+  a key someone else holds is taken over only once no live link of theirs stands behind it, as a link takes it
+  (\`features/auth/identities.service.ts\`).
   \`sessions\` moved to the home shards too (${n0(sessionsBytes)} bytes per account): the cookie names the home shard and
   the subscriber beside the token, so a request reads its session there, with its copy of the subscriber's links
   (\`session_links\`, ${n0(bytesOf({ session_links: A.subscribersPerAccount }, m))} bytes per account; read from the global

@@ -16,6 +16,7 @@ import {
   linkIdentity,
   unlinkProvider,
 } from "../../worker/features/auth/identities.service";
+import { DRAIN_TABLES } from "../../worker/features/notifications/drain.limits";
 import { drainLegacyNotifications } from "../../worker/features/notifications/notifications.drain";
 import { createDataAccess, type ShardBinding, shardDatabase } from "../../worker/platform/db";
 import { identityKey, identityStoreDatabases, identityStoreIndex } from "../../worker/platform/identity-stores";
@@ -323,6 +324,45 @@ describe("links to identity providers in the home shard, keyed in the identity s
     const r = await drainLegacyNotifications(keeping, new Date());
     expect(r.identities).toBe(0);
     expect(await rows(env.DB, "SELECT 1 FROM external_identities WHERE subscriber_id = ?", anna.id)).toHaveLength(1);
+  });
+
+  it("a link under the global table replaces the home shard's live one of the provider: the old subject logs nobody in; an unlink in the same millisecond as the link hides it", async () => {
+    const keeping = createDataAccess({ ...env, IDENTITIES_STORE: "global" } as typeof env);
+    const anna = await subscriber("DB_VOLGA");
+    expect(await link(anna, "vkid", `home-${anna.id}`)).toBe("linked");
+    expect(await linkIdentity(keeping, anna, { provider: "vkid", subject: `glob-${anna.id}`, displayName: null })).toBe("linked");
+    expect(await whose("vkid", `home-${anna.id}`)).toBeNull();
+    expect(await keyOf("vkid", `home-${anna.id}`)).toBeNull();
+    expect(await whose("vkid", `glob-${anna.id}`)).toBe(anna.id);
+    expect((await identitiesOf(keeping, anna)).map((i) => i.subject)).toEqual([`glob-${anna.id}`]);
+    // Linked and unlinked within one millisecond: removed.
+    const t = new Date();
+    expect(await linkIdentity(keeping, anna, { provider: "tid", subject: `tie-${anna.id}`, displayName: null }, t)).toBe("linked");
+    expect(await unlinkProvider(keeping, anna, "tid", t)).toBe(true);
+    expect(await whose("tid", `tie-${anna.id}`)).toBeNull();
+  });
+
+  it("the drain takes over stale keys within a small budget, a run's calls bounded", async () => {
+    const petr = await subscriber("DB_SIBERIA");
+    const owners = await Promise.all([subscriber("DB_SOUTH"), subscriber("DB_URAL"), subscriber("DB_CENTER")]);
+    for (const o of owners) {
+      await legacyLink(o, "gosuslugi", `stale-${o.id}`);
+      await storeOf("gosuslugi", `stale-${o.id}`)
+        .prepare("INSERT INTO login_keys (key, subscriber_id, home_shard, created_at) VALUES (?, ?, ?, ?)")
+        .bind(identityKey("gosuslugi", `stale-${o.id}`), petr.id, petr.homeShard, Date.now() - 10 * KEY_CLAIM_MS)
+        .run();
+    }
+    await env.DB.prepare("DELETE FROM drain_cursors").run();
+    const budget = 6;
+    for (let i = 0; i < 40; i++) {
+      const r = await drainLegacyNotifications(createDataAccess(env), new Date(), { calls: budget });
+      expect(r.calls).toBeLessThanOrEqual(DRAIN_TABLES * budget + 2);
+      if ((await rows(env.DB, "SELECT 1 FROM external_identities WHERE subject LIKE 'stale-%'")).length === 0) break;
+    }
+    for (const o of owners) {
+      expect(await keyOf("gosuslugi", `stale-${o.id}`)).toEqual({ s: o.id, h: o.homeShard });
+      expect(await whose("gosuslugi", `stale-${o.id}`)).toBe(o.id);
+    }
   });
 
   it("the demo's petr logs in with Госуслуги from his home shard's row and key", async () => {

@@ -3,10 +3,10 @@ import { describe, expect, it } from "vitest";
 import { signWebhook, type WebhookEvent } from "../../worker/adapters/payments";
 import { sandboxAcquirer } from "../../worker/adapters/payments/sandbox";
 import { OPERATOR } from "../../worker/data/operator.data";
-import { AUTOPAY, AUTOPAY_STRANDED_MS, autopayTick } from "../../worker/features/payments/autopay.service";
+import { AUTOPAY, AUTOPAY_CALLS_MAX, AUTOPAY_STRANDED_MS, autopayTick } from "../../worker/features/payments/autopay.service";
 import { expirePromised } from "../../worker/features/payments/promised.service";
 import { buildReceipt } from "../../worker/features/payments/receipts";
-import { createDataAccess, d1Of, type ShardBinding } from "../../worker/platform/db";
+import { createDataAccess, d1Of, queriesUsed, type ShardBinding } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { notifier } from "../../worker/platform/notify";
 import { call, homeShardOf, json, login, SAME_ORIGIN, stepUp, watchWebhooks } from "./helpers";
@@ -562,13 +562,36 @@ describe("autopay that fails", () => {
     await autopayTick(data, acquirer, notifier(env), t0);
     let at = t0.getTime() + AUTOPAY.thresholdLeadMs + 1000;
     const results = [];
+    // What a tick asks, as a sweep counts it against AUTOPAY_CALLS_MAX: its D1 queries, the acquirer's calls, the notices.
+    const counted = async (when: Date) => {
+      const fresh = createDataAccess(env);
+      let asked = 0;
+      const counting = new Proxy(acquirer, {
+        get: (t, p) => {
+          const v = Reflect.get(t, p, t);
+          return typeof v === "function" ? (...args: unknown[]) => (asked++, v.apply(t, args)) : v;
+        },
+      });
+      const notify = notifier(env);
+      const result = await autopayTick(fresh, counting, (m) => (asked++, notify(m)), when);
+      return { result, calls: queriesUsed(fresh.stats) + asked };
+    };
+    const perCharge: number[] = [];
     for (let i = 0; i < AUTOPAY.maxAttempts; i++) {
-      results.push(await autopayTick(data, acquirer, notifier(env), new Date(at)));
-      // Before the retry is due nothing happens.
-      expect((await autopayTick(data, acquirer, notifier(env), new Date(at + 60_000))).charged).toBe(0);
+      const charge = await counted(new Date(at));
+      results.push(charge.result);
+      // Before the retry is due nothing happens: the same tick's calls without this autopay's charge.
+      const idle = await counted(new Date(at + 60_000));
+      expect(idle.result.charged).toBe(0);
+      perCharge.push(charge.calls - idle.calls);
       at += AUTOPAY.retryMs;
     }
     expect(results.map((r) => r.failed)).toEqual([0, 0, 1]);
+    // One autopay's charge, its card read in the home shard, declined, the last one told: within what a sweep reserves.
+    for (const n of perCharge) {
+      expect(n).toBeGreaterThan(5);
+      expect(n).toBeLessThanOrEqual(AUTOPAY_CALLS_MAX);
+    }
     expect(await balance(cookie, PETR_KZN)).toBe(before);
     // Told at once in the app (texts wait for the end of quiet hours, whatever the time of this run).
     await expect

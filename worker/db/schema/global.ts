@@ -256,7 +256,7 @@ export const identityColumns = () => ({
 
 /**
  * Accounts at identity providers (Госуслуги, T-ID, VK ID, Яндекс ID, Mail.ru, OK) linked to a subscriber, as an older
- * deployment kept them: read beside the home shards' (features/auth/identities.ts) until housekeeping has drained them.
+ * deployment kept them: read beside the home shards' (features/auth/identities.service.ts) until housekeeping has drained them.
  */
 export const externalIdentities = sqliteTable(
   "external_identities",

@@ -357,7 +357,7 @@ export async function buildSeed(now = new Date(), { compact = true } = {}): Prom
     );
   }
   // The demo identity provider's people who are subscribers: their Госуслуги, T-ID and VK ID are linked, in their home
-  // shard, each with its key in an identity store (features/auth/identities.ts).
+  // shard, each with its key in an identity store (features/auth/identities.service.ts).
   for (const p of DEMO_IDP_PEOPLE) {
     if (!p.subscriber) continue;
     const home = homeShardOf(p.subscriber);

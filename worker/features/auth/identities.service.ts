@@ -136,20 +136,7 @@ export async function linkIdentity(
   // Where the link goes: the home shard with a key, or the global table (`IDENTITIES_STORE = "global"`, or unbound).
   const keyed = data.identitiesStore === "home" && home !== null;
   // 1. The key: ours, or free (no row of its subscriber says otherwise: `findLinked` above), past a link being written.
-  if (keyed) {
-    const key = identityKey(provider, subject);
-    const claimed = await data.identities
-      .forKey(key)
-      .insert(loginKeys)
-      .values({ key, subscriberId: owner.id, homeShard: owner.homeShard, createdAt: now })
-      .onConflictDoUpdate({
-        target: loginKeys.key,
-        set: { subscriberId: owner.id, homeShard: owner.homeShard, createdAt: now },
-        setWhere: or(eq(loginKeys.subscriberId, owner.id), lt(loginKeys.createdAt, new Date(now.getTime() - KEY_CLAIM_MS))),
-      })
-      .returning({ key: loginKeys.key });
-    if (claimed.length === 0) return "taken";
-  }
+  if (keyed && !(await claimKey(data, owner, provider, subject, now))) return "taken";
   // 2. In the home shard: the owner's other subject of this provider, live there or in the global table, becomes a mark
   // (a drain that read it can copy nothing over it, and a global row whose delete fails stays hidden); then the link.
   const legacy = await data.global
@@ -173,15 +160,9 @@ export async function linkIdentity(
           ),
         )
         .returning({ subject: homeIdentities.subject }),
-      ...others.map((r) =>
-        home
-          .insert(homeIdentities)
-          .values({ ...r, removedAt: now })
-          .onConflictDoUpdate({
-            target: [homeIdentities.subscriberId, homeIdentities.provider, homeIdentities.subject],
-            set: { removedAt: now },
-          }),
-      ),
+      ...others.map((r) => markStatement(home, r, now)),
+      // Under the global table, a mark of this subject from an earlier unlink goes: the global row written below is the link.
+      ...(keyed ? [] : [home.delete(homeIdentities).where(sameRow(provider, subject, owner.id))]),
       ...(keyed
         ? [
             home
@@ -196,13 +177,13 @@ export async function linkIdentity(
     ]);
     replaced = [...replaced, ...marked.map((r) => r.subject)];
   }
-  // 3. The old subjects' keys (those made before this link), then the global table.
+  // 3. The old subjects' keys (those made before this link), then the global rows read above (not one written since).
   await dropKeys(data, owner, provider, replaced, now);
   if (keyed) {
-    if (legacy.length > 0)
-      await data.global
-        .delete(externalIdentities)
-        .where(and(eq(externalIdentities.subscriberId, owner.id), eq(externalIdentities.provider, provider)));
+    await deleteGlobalRows(data, legacy);
+    // This link's own key again: an unlink at once with it, which read the row before this link made it live, may have
+    // dropped the key between step 1 and step 2.
+    await claimKey(data, owner, provider, subject, now);
     return "linked";
   }
   // The global table, as an older deployment wrote it. Someone else's row of this subject that `findLinked` found removed
@@ -215,7 +196,6 @@ export async function linkIdentity(
           eq(externalIdentities.provider, provider),
           eq(externalIdentities.subject, subject),
           ne(externalIdentities.subscriberId, owner.id),
-          lte(externalIdentities.createdAt, now),
         ),
       ),
     data.global
@@ -227,6 +207,51 @@ export async function linkIdentity(
       }),
   ]);
   return "linked";
+}
+
+/**
+ * Claims the key of a subject for the owner: absent, theirs already, or held past `KEY_CLAIM_MS` by someone whose row no
+ * longer says so (the caller has found no live link of it); false when another subscriber's link is being written.
+ */
+async function claimKey(data: DataAccess, owner: CredentialOwner, provider: string, subject: string, now: Date) {
+  const key = identityKey(provider, subject);
+  const claimed = await data.identities
+    .forKey(key)
+    .insert(loginKeys)
+    .values({ key, subscriberId: owner.id, homeShard: owner.homeShard, createdAt: now })
+    .onConflictDoUpdate({
+      target: loginKeys.key,
+      set: { subscriberId: owner.id, homeShard: owner.homeShard, createdAt: now },
+      setWhere: or(eq(loginKeys.subscriberId, owner.id), lt(loginKeys.createdAt, new Date(now.getTime() - KEY_CLAIM_MS))),
+    })
+    .returning({ key: loginKeys.key });
+  return claimed.length > 0;
+}
+
+/**
+ * A global row as a mark in the home shard: removed at `now`, or at its own making if that is later (a clock a little
+ * behind another Worker's), so that the mark hides the row it was made from (`standsAlone`).
+ */
+function markStatement(home: RegionDb, r: Identity, now: Date) {
+  const at = new Date(Math.max(now.getTime(), r.createdAt.getTime()));
+  return home
+    .insert(homeIdentities)
+    .values({ ...r, removedAt: at })
+    .onConflictDoUpdate({
+      target: [homeIdentities.subscriberId, homeIdentities.provider, homeIdentities.subject],
+      set: { removedAt: sql`max(${at.getTime()}, excluded.created_at, coalesce(${homeIdentities.removedAt}, 0))` },
+    });
+}
+
+/** Deletes these global rows, each only as it was read (a row written over it since, or again, stays). */
+async function deleteGlobalRows(data: DataAccess, rows: readonly Identity[]) {
+  if (rows.length === 0) return;
+  await d1Of(data.global)
+    .prepare(
+      "DELETE FROM external_identities WHERE rowid IN (SELECT t.rowid FROM external_identities t JOIN json_each(?) j ON t.subscriber_id = json_extract(j.value, '$[0]') AND t.provider = json_extract(j.value, '$[1]') AND t.subject = json_extract(j.value, '$[2]') AND t.created_at = json_extract(j.value, '$[3]'))",
+    )
+    .bind(JSON.stringify(rows.map((r) => [r.subscriberId, r.provider, r.subject, r.createdAt.getTime()])))
+    .run();
 }
 
 /**
@@ -266,24 +291,23 @@ export async function unlinkProvider(data: DataAccess, owner: CredentialOwner, p
         .set({ removedAt: now })
         .where(and(eq(homeIdentities.subscriberId, owner.id), eq(homeIdentities.provider, provider), isNull(homeIdentities.removedAt)))
         .returning({ subject: homeIdentities.subject }),
-      ...legacy.map((r) =>
-        home
-          .insert(homeIdentities)
-          .values({ ...r, removedAt: now })
-          .onConflictDoUpdate({
-            target: [homeIdentities.subscriberId, homeIdentities.provider, homeIdentities.subject],
-            set: { removedAt: now },
-          }),
-      ),
+      ...legacy.map((r) => markStatement(home, r, now)),
     ]);
     subjects = [...subjects, ...live.map((r) => r.subject)];
   }
   if (subjects.length === 0) return false;
   await dropKeys(data, owner, provider, subjects, now);
-  if (legacy.length > 0)
-    await data.global
-      .delete(externalIdentities)
-      .where(and(eq(externalIdentities.subscriberId, owner.id), eq(externalIdentities.provider, provider)));
+  // A link of the provider at once with this unlink, made live after the batch above, may have lost its key to the drop:
+  // it gets it back (its own last step claims it too).
+  if (home && data.identitiesStore === "home") {
+    const relinked = await home
+      .select({ subject: homeIdentities.subject })
+      .from(homeIdentities)
+      .where(and(eq(homeIdentities.subscriberId, owner.id), eq(homeIdentities.provider, provider), isNull(homeIdentities.removedAt)))
+      .all();
+    for (const r of relinked) await claimKey(data, owner, provider, r.subject, new Date());
+  }
+  await deleteGlobalRows(data, legacy);
   return true;
 }
 

@@ -152,7 +152,7 @@ export async function expireShardSessions(data: DataAccess, shard: ShardBinding,
 
 /**
  * Deletes a page of a home shard's marks of removed cards, passkeys and links to identity providers, a day after their
- * removal (platform/credentials.ts, features/auth/identities.ts): a read a table along its partial index of marks, and for
+ * removal (platform/credentials.ts, features/auth/identities.service.ts): a read a table along its partial index of marks, and for
  * a page of them a delete of the global rows they hide and one in the shard (at most 12 calls, 3 of them global).
  */
 export async function expireShardCredentialMarks(data: DataAccess, shard: ShardBinding, now = new Date(), pageSize = SHARD_SESSIONS_PAGE) {

@@ -103,11 +103,12 @@ const heldSql = (table: "cards" | "passkeys") =>
 
 /**
  * The links of a copied page the shard holds for the same subscriber, provider and subject (the link, or the mark of a
- * removal no older than the row: a mark older than it hides nothing, the row was linked again since), and whether each is
- * live (its key is then written before the global row goes).
+ * removal no older than the row: a mark older than it hides nothing, the row was linked again since), or replaces (a live
+ * link of the same subscriber and provider and another subject: the row logs nobody in), and whether each is live (the
+ * same subject, not removed: its key is then written before the global row goes).
  */
 const IDENTITIES_HELD =
-  "SELECT t.subscriber_id || ' ' || t.provider || ' ' || t.subject AS id, t.removed_at IS NULL AS live FROM identities t JOIN json_each(?) j ON t.subscriber_id = json_extract(j.value, '$.subscriber_id') AND t.provider = json_extract(j.value, '$.provider') AND t.subject = json_extract(j.value, '$.subject') WHERE t.removed_at IS NULL OR t.removed_at >= json_extract(j.value, '$.created_at')";
+  "SELECT json_extract(j.value, '$.subscriber_id') || ' ' || json_extract(j.value, '$.provider') || ' ' || json_extract(j.value, '$.subject') AS id, max(t.subject = json_extract(j.value, '$.subject') AND t.removed_at IS NULL) AS live FROM identities t JOIN json_each(?) j ON t.subscriber_id = json_extract(j.value, '$.subscriber_id') AND t.provider = json_extract(j.value, '$.provider') WHERE (t.subject = json_extract(j.value, '$.subject') AND (t.removed_at IS NULL OR t.removed_at >= json_extract(j.value, '$.created_at'))) OR (t.subject != json_extract(j.value, '$.subject') AND t.removed_at IS NULL) GROUP BY 1";
 
 /**
  * A drained link's key, written where it is absent or already its subscriber's (never over someone else's: the row then
@@ -117,9 +118,12 @@ const KEYS_UPSERT =
   "INSERT INTO login_keys (key, subscriber_id, home_shard, created_at) SELECT json_extract(value, '$.key'), json_extract(value, '$.subscriber_id'), json_extract(value, '$.home_shard'), json_extract(value, '$.created_at') FROM json_each(?) WHERE true ON CONFLICT(key) DO NOTHING";
 const KEYS_HELD =
   "SELECT k.key, k.subscriber_id, k.home_shard, k.created_at FROM login_keys k JOIN json_each(?) j ON k.key = json_extract(j.value, '$.key')";
-/** A key taken over from a subscriber whose link it no longer stands for, unless it changed since it was read. */
-const KEY_TAKEOVER =
-  "UPDATE login_keys SET subscriber_id = ?, home_shard = ?, created_at = ? WHERE key = ? AND subscriber_id = ? AND created_at = ? RETURNING key";
+/**
+ * Keys taken over from subscribers whose links they no longer stand for, each unless it changed since it was read: one
+ * statement for a JSON array of them.
+ */
+const KEYS_TAKEOVER =
+  "UPDATE login_keys SET subscriber_id = json_extract(j.value, '$.to'), home_shard = json_extract(j.value, '$.home'), created_at = json_extract(j.value, '$.now') FROM json_each(?) j WHERE login_keys.key = json_extract(j.value, '$.key') AND login_keys.subscriber_id = json_extract(j.value, '$.from') AND login_keys.created_at = json_extract(j.value, '$.at') RETURNING login_keys.key";
 /** Which of these (subscriber, provider, subject) a shard holds live. */
 const LIVE_LINKS =
   "SELECT t.subscriber_id || ' ' || t.provider || ' ' || t.subject AS id FROM identities t JOIN json_each(?) j ON t.subscriber_id = json_extract(j.value, '$[0]') AND t.provider = json_extract(j.value, '$[1]') AND t.subject = json_extract(j.value, '$[2]') WHERE t.removed_at IS NULL";
@@ -249,7 +253,7 @@ const PLANS: TablePlan[] = [
   // A link is copied unless the shard names it (the link, or the mark of its removal) or holds another live one of the
   // provider (INSERT OR IGNORE), its key written, then deleted where it is still as copied (a link of another subject
   // written over it in place, as the global table's unique pair lets an older deployment do, stays and is read again).
-  // features/auth/identities.ts.
+  // features/auth/identities.service.ts.
   {
     name: "identities",
     read: (after, limit) => [pageWithHome(externalIdentities), after, limit],
@@ -378,11 +382,14 @@ export async function drainLegacyNotifications(
     let retry = Number.POSITIVE_INFINITY;
     // A page costs its read, one upsert per shard it touches and the delete: where its rows could be on more shards
     // than the calls left (thousands of shards), it reads only as many rows as there are calls left for them.
-    // A table with keys also writes each identity store its rows' keys hash to: a row costs up to two calls then.
+    // A table with keys also writes each identity store its rows' keys hash to, and may take a key over (a read of its
+    // holder's shard, a write of its store): a row costs up to four calls then, a full page twice its shards and stores.
     const stores = plan.keys ? data.identities.all.length : 0;
+    const fanOut = plan.keys ? 2 * (data.shards.length + stores) : data.shards.length;
+    const perRow = plan.keys ? 4 : 1;
     for (;;) {
       const room = calls - spent - 2;
-      const fit = data.shards.length + stores <= room ? page : Math.min(page, Math.floor(room / (stores > 0 ? 2 : 1)));
+      const fit = fanOut <= room ? page : Math.min(page, Math.floor(room / perRow));
       // Too few calls left to move a row with its key (the read, its shard, its store, the delete), enough to see that
       // none is left: one row is read, and moved by a later run.
       const probe = fit < 1 && room >= 1;
@@ -512,12 +519,13 @@ export async function drainLegacyNotifications(
       }
     }
     // Keys no live link stands behind (a link or an unlink that stopped half-way) are taken over, as a link takes them
-    // (features/auth/identities.ts); within the run's calls: a read a holder's shard, a batch a store.
+    // (features/auth/identities.service.ts); within the run's calls: a read a holder's shard, a batch a store.
     if (others.length > 0) {
       const holders = new Map<string, typeof others>();
       for (const o of others)
         if (data.hasShard(o.key.home_shard)) holders.set(o.key.home_shard, [...(holders.get(o.key.home_shard) ?? []), o]);
-      const free: typeof others = [];
+      // A key naming a shard this Worker is not bound to stands for no link it can find, as a link sees it (`findLinked`).
+      const free: typeof others = others.filter((o) => !data.hasShard(o.key.home_shard));
       for (const [shard, list] of holders) {
         if (calls + 1 + new Set(free.map((f) => f.store)).size + 1 > allowance) break;
         const linkOf = (o: (typeof others)[number]) => [o.key.subscriber_id, o.row.provider, o.row.subject];
@@ -533,17 +541,17 @@ export async function drainLegacyNotifications(
       for (const f of free) byStoreFree.set(f.store, [...(byStoreFree.get(f.store) ?? []), f]);
       for (const [i, list] of byStoreFree) {
         if (calls + 1 > allowance) break;
+        const json = list.map((f) => ({
+          key: f.key.key,
+          to: f.row.subscriber_id,
+          home: f.row._home,
+          now: now.getTime(),
+          from: f.key.subscriber_id,
+          at: f.key.created_at,
+        }));
         const results = await rawBatch(
           stores[i] as IdentityDb,
-          list.map((f): [string, ...unknown[]] => [
-            KEY_TAKEOVER,
-            f.row.subscriber_id,
-            f.row._home,
-            now.getTime(),
-            f.key.key,
-            f.key.subscriber_id,
-            f.key.created_at,
-          ]),
+          jsonChunks(json).map((chunk): [string, string] => [KEYS_TAKEOVER, chunk]),
         );
         calls++;
         for (const r of results) for (const x of r.results as { key: string }[]) named.add(x.key);
