@@ -569,11 +569,23 @@ describe("autopay that fails", () => {
       const counting = new Proxy(acquirer, {
         get: (t, p) => {
           const v = Reflect.get(t, p, t);
-          return typeof v === "function" ? (...args: unknown[]) => (asked++, v.apply(t, args)) : v;
+          if (typeof v !== "function") return v;
+          return (...args: unknown[]) => {
+            asked++;
+            return v.apply(t, args);
+          };
         },
       });
       const notify = notifier(env);
-      const result = await autopayTick(fresh, counting, (m) => (asked++, notify(m)), when);
+      const result = await autopayTick(
+        fresh,
+        counting,
+        (m) => {
+          asked++;
+          return notify(m);
+        },
+        when,
+      );
       return { result, calls: queriesUsed(fresh.stats) + asked };
     };
     const perCharge: number[] = [];
