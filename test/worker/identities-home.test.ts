@@ -16,10 +16,10 @@ import {
   linkIdentity,
   unlinkProvider,
 } from "../../worker/features/auth/identities.service";
-import { DRAIN_TABLES } from "../../worker/features/notifications/drain.limits";
+import { DRAIN_CALLS, DRAIN_TABLES } from "../../worker/features/notifications/drain.limits";
 import { drainLegacyNotifications } from "../../worker/features/notifications/notifications.drain";
 import { createDataAccess, type ShardBinding, shardDatabase } from "../../worker/platform/db";
-import { identityKey, identityStoreDatabases, identityStoreIndex } from "../../worker/platform/identity-stores";
+import { identityKey, identityStoreDatabases, identityStoreIndex, identityStores } from "../../worker/platform/identity-stores";
 import { openSession, SESSION_COOKIE } from "../../worker/platform/session";
 import { api, call, json, oidcRoundTrip, sessionCookie } from "./helpers";
 
@@ -363,6 +363,23 @@ describe("links to identity providers in the home shard, keyed in the identity s
       expect(await keyOf("gosuslugi", `stale-${o.id}`)).toEqual({ s: o.id, h: o.homeShard });
       expect(await whose("gosuslugi", `stale-${o.id}`)).toBe(o.id);
     }
+  });
+
+  it("with production's eight identity stores, a run of the drain moves a whole page of links at once", async () => {
+    const owners = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => subscriber((["DB_VOLGA", "DB_SOUTH", "DB_URAL"] as const)[i % 3] ?? "DB_VOLGA")),
+    );
+    for (const o of owners) await legacyLink(o, "vkid", `page-${o.id}`);
+    await env.DB.prepare("DELETE FROM drain_cursors").run();
+    // Eight stores over the two bound ones: a key's store of eight is its store of two modulo 2, as 8 is a multiple of 2.
+    const data = createDataAccess(env);
+    const two = data.identities.all;
+    const eight = { ...data, identities: identityStores(Array.from({ length: 8 }, (_, i) => two[i % 2] as (typeof two)[number])) };
+    expect(eight.shards.length + 8 + 2).toBeLessThanOrEqual(DRAIN_CALLS - 2);
+    const r = await drainLegacyNotifications(eight, new Date());
+    expect(r.identities).toBeGreaterThanOrEqual(30);
+    expect(r.calls).toBeLessThanOrEqual(DRAIN_TABLES * DRAIN_CALLS + 2);
+    for (const o of owners) expect(await whose("vkid", `page-${o.id}`)).toBe(o.id);
   });
 
   it("the demo's petr logs in with Госуслуги from his home shard's row and key", async () => {

@@ -4,7 +4,8 @@ import { loginKeys } from "../../db/schema/identity";
 import { homeIdentities } from "../../db/schema/region";
 import { CREDENTIAL_MARK_MS, type CredentialOwner, credentialsShard } from "../../platform/credentials";
 import { type DataAccess, d1Of, type RegionDb } from "../../platform/db";
-import { identityKey } from "../../platform/identity-stores";
+import { identityKey, identityStoreIndex } from "../../platform/identity-stores";
+import { log } from "../../platform/log";
 
 /**
  * A subscriber's accounts at identity providers (issue 20), in their home shard (`identities`), each with a key in an
@@ -183,7 +184,11 @@ export async function linkIdentity(
     await deleteGlobalRows(data, legacy);
     // This link's own key again: an unlink at once with it, which read the row before this link made it live, may have
     // dropped the key between step 1 and step 2.
-    await claimKey(data, owner, provider, subject, now);
+    if (!(await claimKey(data, owner, provider, subject, now, false)))
+      log("warn", "identities.key_unclaimed", {
+        provider,
+        store: identityStoreIndex(identityKey(provider, subject), data.identities.all.length),
+      });
     return "linked";
   }
   // The global table, as an older deployment wrote it. Someone else's row of this subject that `findLinked` found removed
@@ -210,10 +215,11 @@ export async function linkIdentity(
 }
 
 /**
- * Claims the key of a subject for the owner: absent, theirs already, or held past `KEY_CLAIM_MS` by someone whose row no
- * longer says so (the caller has found no live link of it); false when another subscriber's link is being written.
+ * Claims the key of a subject for the owner: absent, theirs already, or (`takeOver`) held past `KEY_CLAIM_MS` by someone
+ * whose row no longer says so (the caller has found no live link of it); false when another subscriber holds it. A claim
+ * again at the end of a change (its key dropped by a change at once with it) takes nothing over.
  */
-async function claimKey(data: DataAccess, owner: CredentialOwner, provider: string, subject: string, now: Date) {
+async function claimKey(data: DataAccess, owner: CredentialOwner, provider: string, subject: string, now: Date, takeOver = true) {
   const key = identityKey(provider, subject);
   const claimed = await data.identities
     .forKey(key)
@@ -222,7 +228,9 @@ async function claimKey(data: DataAccess, owner: CredentialOwner, provider: stri
     .onConflictDoUpdate({
       target: loginKeys.key,
       set: { subscriberId: owner.id, homeShard: owner.homeShard, createdAt: now },
-      setWhere: or(eq(loginKeys.subscriberId, owner.id), lt(loginKeys.createdAt, new Date(now.getTime() - KEY_CLAIM_MS))),
+      setWhere: takeOver
+        ? or(eq(loginKeys.subscriberId, owner.id), lt(loginKeys.createdAt, new Date(now.getTime() - KEY_CLAIM_MS)))
+        : eq(loginKeys.subscriberId, owner.id),
     })
     .returning({ key: loginKeys.key });
   return claimed.length > 0;
@@ -305,7 +313,7 @@ export async function unlinkProvider(data: DataAccess, owner: CredentialOwner, p
       .from(homeIdentities)
       .where(and(eq(homeIdentities.subscriberId, owner.id), eq(homeIdentities.provider, provider), isNull(homeIdentities.removedAt)))
       .all();
-    for (const r of relinked) await claimKey(data, owner, provider, r.subject, new Date());
+    for (const r of relinked) await claimKey(data, owner, provider, r.subject, now, false);
   }
   await deleteGlobalRows(data, legacy);
   return true;

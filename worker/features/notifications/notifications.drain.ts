@@ -382,14 +382,16 @@ export async function drainLegacyNotifications(
     let retry = Number.POSITIVE_INFINITY;
     // A page costs its read, one upsert per shard it touches and the delete: where its rows could be on more shards
     // than the calls left (thousands of shards), it reads only as many rows as there are calls left for them.
-    // A table with keys also writes each identity store its rows' keys hash to, and may take a key over (a read of its
-    // holder's shard, a write of its store): a row costs up to four calls then, a full page twice its shards and stores.
+    // A table with keys also writes each identity store its rows' keys hash to (a row costs up to two calls then), and
+    // keeps two calls for taking a key over (a read of its holder's shard, a write of its store): takeovers check what is
+    // left of the run, and a row whose takeover does not fit is held back for a later lap.
     const stores = plan.keys ? data.identities.all.length : 0;
-    const fanOut = plan.keys ? 2 * (data.shards.length + stores) : data.shards.length;
-    const perRow = plan.keys ? 4 : 1;
+    const fanOut = data.shards.length + stores;
+    const perRow = plan.keys ? 2 : 1;
+    const reserve = plan.keys ? 2 : 0;
     for (;;) {
       const room = calls - spent - 2;
-      const fit = fanOut <= room ? page : Math.min(page, Math.floor(room / perRow));
+      const fit = fanOut + reserve <= room ? page : Math.min(page, Math.floor((room - reserve) / perRow));
       // Too few calls left to move a row with its key (the read, its shard, its store, the delete), enough to see that
       // none is left: one row is read, and moved by a later run.
       const probe = fit < 1 && room >= 1;
