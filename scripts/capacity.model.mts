@@ -265,6 +265,7 @@ export const BUSINESS_HOME_TABLES: readonly string[] = [
   "org_payments",
   "org_payment_lines",
   "org_audit",
+  "reconciliations",
 ];
 
 /** `businessRows` split by where they are: the home shards', and the global database's. */

@@ -917,8 +917,9 @@ function businessSample(
           credited_at: t,
         });
       if (when(A.reconciliationsPerOrgMonth))
-        gput("reconciliations", {
-          id: idAt(t),
+        put("reconciliations", {
+          // On the organisation's home shard, its id naming it (features/business/org-home.ts).
+          id: `rc-${idAt(t)}-DB_MOSCOW_17`,
           org_id: org.id,
           requested_by: org.admin ?? "",
           from_day: `${day.slice(0, 4)}-01-01`,
@@ -2166,7 +2167,9 @@ the close's delete of it bills them again.
   ${gb(A.organisations * businessMonthBytes * 12)} a year, ${gb(A.organisations * businessMonthBytes * A.months)} after ${A.months} months: in one database they would fill
   ${pct(A.headroom)} of it in ${n1((A.shardBytes * A.headroom) / (A.organisations * businessMonthBytes))} months.
   - **On the organisation's home shard** (features/business/org-home.ts): its closing documents, their lines, its
-    payments with their lines, and its audit, ${n0(businessHomeMonthBytes)} bytes a month (${pct(businessHomeMonthBytes / businessMonthBytes)} of it). The home shard is
+    payments with their lines, its audit and its acts of reconciliation (an act's id names the shard: \`rc-<id>-<binding>\`,
+    so the reports queue's message and the routes find it without a lookup; an older deployment's acts are read and made
+    where they are), ${n0(businessHomeMonthBytes)} bytes a month (${pct(businessHomeMonthBytes / businessMonthBytes)} of it). The home shard is
     \`organisations.home_shard\`: the shard of its account with the lowest number when it was registered (with no account, the
     shard a new Moscow account would get), which never changes. Spread over the shards as their accounts are, that is
     ${n1(businessPerAccountMonth)} bytes an account a month, counted in the shard's bytes above: they grow with the years there, ${n0(businessPerAccountMonth * A.months)} bytes an
@@ -2196,8 +2199,8 @@ the close's delete of it bills them again.
     a payment dated over ${n0(BANK_LINE_MAX_AGE_DAYS)} days before its upload is not imported, so a deleted line is never imported
     again (features/bank/bank.limits.ts). The credited lines are ${gb((A.organisations * bytesOf({ bank_statement_lines: A.bankLinesPerOrgMonth }, m) * BANK_LINE_RETENTION_DAYS) / DAYS_PER_MONTH)} at the target
     however many years (a line left in the operators' queue stays until it is credited), where kept they grew by ${gb(A.organisations * bytesOf({ bank_statement_lines: A.bankLinesPerOrgMonth }, m) * 12)} a year.
-  - **Still in the global database (not moved yet)**: invoices and their lines, acts of
-    reconciliation and requests: ${n0(businessGlobalMonthBytes)} bytes an organisation a month, ${gb(A.organisations * businessGlobalMonthBytes * 12)} a year at
+  - **Still in the global database (not moved yet)**: invoices and their lines, and requests
+    (\`org_tickets\`: the operators' queue lists them across organisations): ${n0(businessGlobalMonthBytes)} bytes an organisation a month, ${gb(A.organisations * businessGlobalMonthBytes * 12)} a year at
     ${n1(A.organisations / 1e6)} M organisations, filling ${pct(A.headroom)} of one database in ${n1((A.shardBytes * A.headroom) / Math.max(1, A.organisations * businessGlobalMonthBytes))} months
     on their own (an invoice's Idempotency-Key row, \`invoice_requests\`, is deleted by housekeeping after 30 days:
     a retry comes within minutes; kept for ever it would be ${n0(bytesOf({ invoice_requests: A.invoicesPerOrgMonth }, m))} bytes an organisation a month more, with the index that now expires it). They go home the same way; what holds them back is that other organisations' work finds them: the bank

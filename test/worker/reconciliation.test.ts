@@ -17,7 +17,7 @@ import {
   type ReconciliationMessage,
 } from "../../worker/features/business/reconciliation.service";
 import { assetFonts } from "../../worker/features/usage/usage.consumer";
-import { createDataAccess, isShardBinding, rawBatch } from "../../worker/platform/db";
+import { createDataAccess, isShardBinding, rawBatch, type ShardBinding, shardDatabase } from "../../worker/platform/db";
 import { sweepGatherRuns } from "../../worker/platform/gather";
 import { makeAccountNo, newId } from "../../worker/platform/ids";
 import { addDays, localDay } from "../../worker/platform/region";
@@ -181,6 +181,21 @@ describe("акт сверки documents", () => {
     expect(queued.accounts).toBe(220);
     const act = await waitReady(accountant, VETER, queued.id);
     expect(act.status).toBe("ready");
+    // On the organisation's home shard (its id names it) with its audit entry, not in the global database.
+    const veterHome = await env.DB.prepare("SELECT home_shard AS h FROM organisations WHERE id = ?").bind(VETER).first<string>("h");
+    expect(/^rc-[0-9a-v]{26}-(DB_[A-Z0-9_]+)$/.exec(queued.id)?.[1]).toBe(veterHome);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM reconciliations WHERE id = ?").bind(queued.id).first<number>("n")).toBe(0);
+    const onHome = shardDatabase(env, veterHome as ShardBinding) as D1Database;
+    expect(await onHome.prepare("SELECT status FROM reconciliations WHERE id = ?").bind(queued.id).first<string>("status")).toBe("ready");
+    expect(
+      await onHome
+        .prepare("SELECT count(*) AS n FROM org_audit WHERE org_id = ? AND action = 'reconciliation.requested'")
+        .bind(VETER)
+        .first<number>("n"),
+    ).toBe(1);
+    // Another organisation's id, or one naming a shard this Worker has not, is a 404.
+    for (const other of [queued.id.replace(/DB_[A-Z0-9_]+$/, "DB_NOWHERE"), `rc-${newId()}-DB_VOLGA`, "../x"])
+      expect((await api(accountant, `/business/organisations/${VETER}/reconciliations/${encodeURIComponent(other)}`)).status).toBe(404);
     // The ledger's own sums over every account of the organisation, in both shards.
     const nos = (
       await env.DB.prepare("SELECT account_no FROM org_accounts WHERE org_id = ? ORDER BY account_no")
@@ -450,6 +465,11 @@ describe("an organisation on many shards", () => {
       closing_kop: whole.closingKop,
     });
     expect(whole.debitKop).toBeGreaterThan(0);
+    // An older deployment's act (the global table, a plain id) is shown where it is.
+    const accountant = await login("biz.accountant");
+    const shown = await json<Act>(await api(accountant, `/business/organisations/${VETER}/reconciliations/${id}`));
+    expect(shown).toMatchObject({ id, status: "ready", totals: { closingKop: whole.closingKop } });
+    expect((await api(accountant, shown.pdfUrl?.replace("/api/v1", "") ?? "")).status).toBe(200);
     expect((await env.FILES.list({ prefix: "gather/" })).objects).toEqual([]);
     // Its last message again: nothing.
     expect(await makeReconciliation(deps, id, state)).toBe("skipped");

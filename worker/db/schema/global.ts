@@ -1191,30 +1191,44 @@ export type ReconciliationStatus = (typeof RECONCILIATION_STATUSES)[number];
  * the ones chosen within it) over [fromDay, toDay]. Made by the reports queue from the ledger; the PDF and XLSX
  * are kept in R2 under `pdfKey`/`xlsxKey`, and the totals here (ledger sign: positive = the customer's credit).
  */
+/**
+ * The columns of an act of reconciliation (акт сверки), here (as an older deployment kept them) and on the
+ * organisation's home shard (db/schema/region.ts `homeReconciliations`), but for the organisation's foreign key, which
+ * only this table has.
+ */
+export const reconciliationColumns = () => ({
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  requestedBy: text("requested_by").notNull(),
+  fromDay: text("from_day").notNull(),
+  toDay: text("to_day").notNull(),
+  /** JSON array of the account numbers the act covers (already limited to the requester's scope). */
+  accountNos: text("account_nos").notNull(),
+  lang: text("lang", { enum: ["ru", "en"] }).notNull(),
+  status: text("status", { enum: RECONCILIATION_STATUSES }).notNull(),
+  attempts: integer("attempts").notNull().default(0),
+  openingKop: integer("opening_kop"),
+  debitKop: integer("debit_kop"),
+  creditKop: integer("credit_kop"),
+  closingKop: integer("closing_kop"),
+  pdfKey: text("pdf_key"),
+  xlsxKey: text("xlsx_key"),
+  error: text("error"),
+  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  readyAt: integer("ready_at", { mode: "timestamp_ms" }),
+});
+
+/**
+ * Acts of reconciliation an older deployment asked for: read (and made, when still queued) where they are, beside the
+ * organisations' home shards, where new ones go (features/business/org-home.ts `reconciliationStore`).
+ */
 export const reconciliations = sqliteTable(
   "reconciliations",
   {
-    id: text("id").primaryKey(),
+    ...reconciliationColumns(),
     orgId: text("org_id")
       .notNull()
       .references(() => organisations.id),
-    requestedBy: text("requested_by").notNull(),
-    fromDay: text("from_day").notNull(),
-    toDay: text("to_day").notNull(),
-    /** JSON array of the account numbers the act covers (already limited to the requester's scope). */
-    accountNos: text("account_nos").notNull(),
-    lang: text("lang", { enum: ["ru", "en"] }).notNull(),
-    status: text("status", { enum: RECONCILIATION_STATUSES }).notNull(),
-    attempts: integer("attempts").notNull().default(0),
-    openingKop: integer("opening_kop"),
-    debitKop: integer("debit_kop"),
-    creditKop: integer("credit_kop"),
-    closingKop: integer("closing_kop"),
-    pdfKey: text("pdf_key"),
-    xlsxKey: text("xlsx_key"),
-    error: text("error"),
-    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
-    readyAt: integer("ready_at", { mode: "timestamp_ms" }),
   },
   (t) => [index("reconciliations_org_idx").on(t.orgId, t.createdAt)],
 );

@@ -14,6 +14,7 @@ import {
   orgPaymentColumns,
   orgPaymentLineColumns,
   passkeyColumns,
+  reconciliationColumns,
   supportDirectoryColumns,
 } from "./global";
 
@@ -990,6 +991,15 @@ export const homeCards = sqliteTable("cards", { ...cardColumns(), removedAt: rem
 export const homePasskeys = sqliteTable("passkeys", { ...passkeyColumns(), removedAt: removedAt() }, (t) => [
   index("passkeys_subscriber_idx").on(t.subscriberId),
   index("passkeys_removed_idx").on(t.removedAt).where(sql`removed_at IS NOT NULL`),
+]);
+
+/**
+ * Acts of reconciliation (акты сверки) an organisation asked for, on its home shard (issue 20: they grew in the global
+ * database with the years). The id names the shard (`rc-<id>-<binding>`), so the reports queue's message and the
+ * routes find it without a lookup; the act's files are in R2 as before.
+ */
+export const homeReconciliations = sqliteTable("reconciliations", reconciliationColumns(), (t) => [
+  index("reconciliations_org_idx").on(t.orgId, t.createdAt),
 ]);
 
 /**

@@ -1,5 +1,5 @@
 import { type DataAccess, isShardBinding, type RegionDb, type ShardBinding } from "../../platform/db";
-import { newId } from "../../platform/ids";
+import { isId, newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 
 /**
@@ -62,6 +62,27 @@ export function newOrgPaymentId(home: ShardBinding, at: number): string {
  */
 export function paymentStore(data: DataAccess, paymentId: string): RegionDb | null {
   const shard = HOME_PAYMENT_ID.exec(paymentId)?.[1];
+  if (shard === undefined) return legacyOf(data);
+  return isShardBinding(shard) && data.hasShard(shard) ? data.shard(shard) : null;
+}
+
+/** An act of reconciliation's id naming its home shard (since issue 20): `rc-`, a time-ordered id, `-` and the shard's binding. */
+const HOME_ACT_ID = /^rc-[0-9a-v]{26}-(DB_[A-Z0-9_]{1,31})$/;
+
+/** A new act's id, naming the organisation's home shard: the reports queue's message and the routes find it there. */
+export function newReconciliationId(home: ShardBinding, at: number): string {
+  return `rc-${newId(at)}-${home}`;
+}
+
+/** Whether a string is an act's id: one naming its home shard, or an older deployment's plain id. */
+export const isReconciliationId = (id: string) => HOME_ACT_ID.test(id) || isId(id);
+
+/**
+ * Where an act of reconciliation is, from its id: the home shard it names, or the global table for an older
+ * deployment's plain id (read as a home shard). Null for an id naming a shard this Worker is not bound to.
+ */
+export function reconciliationStore(data: DataAccess, id: string): RegionDb | null {
+  const shard = HOME_ACT_ID.exec(id)?.[1];
   if (shard === undefined) return legacyOf(data);
   return isShardBinding(shard) && data.hasShard(shard) ? data.shard(shard) : null;
 }

@@ -22,12 +22,12 @@ export const requestReconciliationHandler: RouteHandler<typeof r.requestReconcil
 export const reconciliationHandler: RouteHandler<typeof r.reconciliationRoute, AppEnv> = async (c) => {
   const { orgId, id } = c.req.valid("param");
   c.header("cache-control", "private, no-store");
-  return c.json(await svc.getReconciliation(c.get("data").global, requireSession(c).subscriberId, orgId, id), 200);
+  return c.json(await svc.getReconciliation(c.get("data"), requireSession(c).subscriberId, orgId, id), 200);
 };
 
 export const reconciliationFileHandler: RouteHandler<typeof r.reconciliationFileRoute, AppEnv> = async (c) => {
   const { orgId, id, format } = c.req.valid("param");
-  const file = await svc.reconciliationFile(c.get("data").global, c.env.FILES, requireSession(c).subscriberId, orgId, id, format);
+  const file = await svc.reconciliationFile(c.get("data"), c.env.FILES, requireSession(c).subscriberId, orgId, id, format);
   return new Response(file.body, {
     status: 200,
     headers: {

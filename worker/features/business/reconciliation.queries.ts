@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
-import { accountDirectory, orgAccounts, orgMembers, reconciliations } from "../../db/schema/global";
-import type { GlobalDb } from "../../platform/db";
+import { accountDirectory, orgAccounts, orgMembers } from "../../db/schema/global";
+import { homeReconciliations as reconciliations } from "../../db/schema/region";
+import type { GlobalDb, RegionDb } from "../../platform/db";
 import { subscriberIs } from "../../platform/session";
 import type { Who } from "./business.queries";
 
@@ -28,7 +29,11 @@ export function selectDirectory(db: GlobalDb, accountNos: string[]) {
     .where(sql`${accountDirectory.accountNo} IN (SELECT value FROM json_each(${JSON.stringify(accountNos)}))`);
 }
 
-export function selectReconciliationRow(db: GlobalDb, orgId: string, id: string) {
+/**
+ * The act's row, where it is: the organisation's home shard its id names, or the global table an older deployment kept
+ * (read as a home shard: the same name and columns, features/business/org-home.ts `reconciliationStore`).
+ */
+export function selectReconciliationRow(db: RegionDb, orgId: string, id: string) {
   return db
     .select()
     .from(reconciliations)
@@ -39,7 +44,7 @@ export function selectReconciliationRow(db: GlobalDb, orgId: string, id: string)
  * Takes a queued (or interrupted) act for making: one more attempt, status running; nothing when it is ready or
  * failed already, or out of attempts.
  */
-export function claimReconciliation(db: GlobalDb, id: string, maxAttempts: number) {
+export function claimReconciliation(db: RegionDb, id: string, maxAttempts: number) {
   return db
     .update(reconciliations)
     .set({ status: "running", attempts: sql`${reconciliations.attempts} + 1` })
@@ -50,7 +55,7 @@ export function claimReconciliation(db: GlobalDb, id: string, maxAttempts: numbe
 }
 
 /** An act being made (a later share of its read goes on only while it is). */
-export function selectRunningReconciliation(db: GlobalDb, id: string) {
+export function selectRunningReconciliation(db: RegionDb, id: string) {
   return db
     .select()
     .from(reconciliations)
@@ -59,7 +64,7 @@ export function selectRunningReconciliation(db: GlobalDb, id: string) {
 }
 
 export function finishReconciliation(
-  db: GlobalDb,
+  db: RegionDb,
   id: string,
   done: { openingKop: number; debitKop: number; creditKop: number; closingKop: number; pdfKey: string; xlsxKey: string; readyAt: Date },
 ) {
@@ -70,7 +75,7 @@ export function finishReconciliation(
     .returning({ id: reconciliations.id });
 }
 
-export function failReconciliation(db: GlobalDb, id: string, error: string) {
+export function failReconciliation(db: RegionDb, id: string, error: string) {
   return db
     .update(reconciliations)
     .set({ status: "failed", error })

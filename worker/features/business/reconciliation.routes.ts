@@ -4,7 +4,7 @@ import { jsonBody, jsonResponse, problem } from "../../platform/openapi";
 
 const tags = ["Business"];
 const OrgParam = z.object({ orgId: z.string().max(60).openapi({ example: "org-demo-veter", description: "Organisation id" }) });
-const ActParam = OrgParam.extend({ id: z.string().max(60).openapi({ description: "The act's id" }) });
+const ActParam = OrgParam.extend({ id: z.string().max(80).openapi({ description: "The act's id" }) });
 // Optional in the schema and checked by the service after the membership (a 400 naming the field), so a stranger
 // gets the same 404 whatever the body says.
 const Day = z.string().max(40).optional().openapi({ example: "2026-01-01", description: "A local day, YYYY-MM-DD (required)" });

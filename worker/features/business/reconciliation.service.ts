@@ -1,12 +1,13 @@
 import { eq } from "drizzle-orm";
 import type { Context } from "hono";
-import { organisations, reconciliations } from "../../db/schema/global";
+import { organisations, subscribers } from "../../db/schema/global";
+import { homeReconciliations } from "../../db/schema/region";
 import type { AppEnv } from "../../env";
-import type { DataAccess, GlobalDb } from "../../platform/db";
+import type { DataAccess, RegionDb, ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { GATHER_QUERIES, type GatherShard, type GatherState, gather, isGatherState, shardPlan } from "../../platform/gather";
 import type { Lang } from "../../platform/i18n";
-import { isId, newId, parseAccountNo } from "../../platform/ids";
+import { newId, parseAccountNo } from "../../platform/ids";
 import { errorText, log } from "../../platform/log";
 import { retryDelaySeconds } from "../../platform/queue";
 import { localDay } from "../../platform/region";
@@ -14,8 +15,10 @@ import { preread, readWithSession } from "../../platform/session";
 import { archivableYear } from "../billing/archive.service";
 import { selectReconciliation } from "../billing/ledger.service";
 import type { PdfFonts } from "../usage/pdf.service";
+import { insertAuditNamed } from "./audit.writer";
 import * as bq from "./business.queries";
 import { authorize } from "./business.service";
+import { docHome, isReconciliationId, newReconciliationId, reconciliationStore } from "./org-home";
 import { buildAct, type ShardRows } from "./reconciliation.act";
 import { actPdf, actXlsx } from "./reconciliation.documents";
 import * as q from "./reconciliation.queries";
@@ -108,11 +111,14 @@ export async function requestReconciliation(
 ) {
   if (!validOrgId(orgId)) throw new AppError(404, "not_found");
   const db = data.global;
-  const [member, scoped] = await db.batch([
+  const [member, scoped, [org], [actor0]] = await db.batch([
     bq.selectMember(db, orgId, actor.subscriberId),
     q.selectScopeAccounts(db, orgId, actor.subscriberId),
+    bq.selectOrganisation(db, orgId),
+    db.select({ name: subscribers.displayName }).from(subscribers).where(eq(subscribers.id, actor.subscriberId)),
   ]);
   authorize(member, "documents");
+  if (!org) throw new AppError(404, "not_found");
   const period = checkPeriod(input.from ?? "", input.to ?? "", now);
   let chosen = scoped.map((a) => a.accountNo);
   if (input.accounts && input.accounts.length > 0) {
@@ -127,9 +133,11 @@ export async function requestReconciliation(
     throw new AppError(400, "validation", {}, [
       { field: "accounts", message: "field.reconSize", params: { months, max: Math.floor(MAX_ACT_ACCOUNT_MONTHS / months) } },
     ]);
-  const id = newId(now.getTime());
-  await db.batch([
-    db.insert(reconciliations).values({
+  // On the organisation's home shard, with its audit entry, in one batch; the id names the shard.
+  const home = docHome(data, org);
+  const id = newReconciliationId(org.homeShard as ShardBinding, now.getTime());
+  await home.batch([
+    home.insert(homeReconciliations).values({
       id,
       orgId,
       requestedBy: actor.subscriberId,
@@ -140,24 +148,26 @@ export async function requestReconciliation(
       status: "queued",
       createdAt: now,
     }),
-    bq.insertAudit(
-      db,
+    insertAuditNamed(
+      home,
       {
         orgId,
         actorId: actor.subscriberId,
         action: "reconciliation.requested",
+        target: null,
         // Not `from`/`to`: the audit screen reads `details.to` as a member's new role.
         details: { period: `${period.from}..${period.to}`, accounts: chosen.length, chosen: Boolean(input.accounts?.length) },
         address: actor.address,
         at: now,
       },
+      actor0?.name ?? "",
       newId(now.getTime()),
     ),
   ]);
   try {
     await queue.send({ kind: "reconciliation", id } satisfies ReconciliationMessage);
   } catch (err) {
-    await q.failReconciliation(db, id, "not queued");
+    await q.failReconciliation(home, id, "not queued");
     throw err;
   }
   return { id, status: "queued" as const, accounts: chosen.length };
@@ -178,9 +188,10 @@ const ROUTES = [
   "GET /api/v1/business/organisations/:orgId/reconciliations/:id/:format",
 ];
 const MEMBER_READ = readWithSession(ROUTES, (db, who, c) => bq.selectMember(db, idsOf(c).orgId, who));
+// An older deployment's act, in the global table (one of this deployment's names its home shard, read there).
 const ROW_READ = readWithSession(ROUTES, (db, _who, c) => {
   const { orgId, id } = idsOf(c);
-  return q.selectReconciliationRow(db, orgId, id);
+  return q.selectReconciliationRow(db as unknown as RegionDb, orgId, id);
 });
 
 /**
@@ -188,15 +199,20 @@ const ROW_READ = readWithSession(ROUTES, (db, _who, c) => {
  * (an employee limited to some accounts does not see an act of others); anyone else, or another organisation's
  * id, gets the same 404 as an act that does not exist.
  */
-async function visibleAct(db: GlobalDb, subscriberId: string, orgId: string, id: string) {
+async function visibleAct(data: DataAccess, subscriberId: string, orgId: string, id: string) {
   if (!validOrgId(orgId)) throw new AppError(404, "not_found");
+  const db = data.global;
   const pre = [preread(db, subscriberId, MEMBER_READ), preread(db, subscriberId, ROW_READ)] as const;
-  const [member, rows] =
+  const [member, legacy] =
     pre[0] !== undefined && pre[1] !== undefined
       ? [pre[0], pre[1]]
-      : await db.batch([bq.selectMember(db, orgId, subscriberId), q.selectReconciliationRow(db, orgId, id)]);
+      : await db.batch([bq.selectMember(db, orgId, subscriberId), q.selectReconciliationRow(db as unknown as RegionDb, orgId, id)]);
   const me = authorize(member, "documents");
-  const row = isId(id) ? rows[0] : undefined;
+  if (!isReconciliationId(id)) throw new AppError(404, "not_found");
+  const store = reconciliationStore(data, id);
+  // A plain id is an older deployment's, read with the session; one naming a shard is read there (one it is not bound
+  // to is the same as none).
+  const row = store === null ? undefined : id.startsWith("rc-") ? (await q.selectReconciliationRow(store, orgId, id))[0] : legacy[0];
   if (!row) throw new AppError(404, "not_found");
   const covered = JSON.parse(row.accountNos) as string[];
   if (me.accountScope && covered.some((no) => !me.accountScope?.includes(no))) throw new AppError(404, "not_found");
@@ -204,8 +220,8 @@ async function visibleAct(db: GlobalDb, subscriberId: string, orgId: string, id:
 }
 
 /** An act's status, its totals when ready and the links to its files. */
-export async function getReconciliation(db: GlobalDb, subscriberId: string, orgId: string, id: string) {
-  const { row, covered } = await visibleAct(db, subscriberId, orgId, id);
+export async function getReconciliation(data: DataAccess, subscriberId: string, orgId: string, id: string) {
+  const { row, covered } = await visibleAct(data, subscriberId, orgId, id);
   const base = `/api/v1/business/organisations/${orgId}/reconciliations/${row.id}`;
   const ready = row.status === "ready";
   return {
@@ -230,8 +246,15 @@ const CONTENT_TYPE = {
 } as const;
 
 /** A ready act's file from R2 (409 while it is being made, 410 when it failed). */
-export async function reconciliationFile(db: GlobalDb, files: R2Bucket, subscriberId: string, orgId: string, id: string, format: string) {
-  const { row } = await visibleAct(db, subscriberId, orgId, id);
+export async function reconciliationFile(
+  data: DataAccess,
+  files: R2Bucket,
+  subscriberId: string,
+  orgId: string,
+  id: string,
+  format: string,
+) {
+  const { row } = await visibleAct(data, subscriberId, orgId, id);
   if (format !== "pdf" && format !== "xlsx") throw new AppError(404, "not_found");
   if (row.status === "failed") throw new AppError(410, "reconciliation_failed");
   const key = format === "pdf" ? row.pdfKey : row.xlsxKey;
@@ -303,15 +326,23 @@ export async function makeReconciliation(
   id: string,
   state?: GatherState,
 ): Promise<"ready" | "skipped" | "gathering"> {
-  const db = deps.data.global;
+  const global = deps.data.global;
   const now = deps.now?.() ?? new Date();
+  // Where the act is: the home shard its id names, or the global table (an older deployment's). A shard this Worker is
+  // not bound to (home shards are never removed: a configuration error) fails the message, which is retried.
+  const store = reconciliationStore(deps.data, id);
+  if (!store) {
+    log("error", "reconciliation.shard_unbound", { id });
+    throw new Error(`act ${id}: its home shard is not bound`);
+  }
+  const db = store;
   // The first message claims the act (an attempt); the next shares of its read go on while it is being made.
   const [row] = state ? await q.selectRunningReconciliation(db, id) : await q.claimReconciliation(db, id, MAX_ATTEMPTS);
   if (!row) {
     if (!state) await q.failReconciliation(db, id, "attempts exhausted");
     return "skipped";
   }
-  const org = await db.select().from(organisations).where(eq(organisations.id, row.orgId)).get();
+  const org = await global.select().from(organisations).where(eq(organisations.id, row.orgId)).get();
   if (!org) {
     await q.failReconciliation(db, id, "no organisation");
     return "skipped";
@@ -325,7 +356,7 @@ export async function makeReconciliation(
   // Three statements a shard: an organisation on hundreds of shards is read a share a message.
   const got = await gather({
     files: deps.files,
-    global: db,
+    global,
     prefix: `reconciliation/${row.orgId}/${row.id}`,
     state,
     plan: () => actPlan(deps.data, accountNos),
@@ -388,7 +419,8 @@ export async function consumeReconciliations(messages: readonly Message<unknown>
       const last = message.attempts >= MAX_ATTEMPTS;
       log(last ? "error" : "warn", "reconciliation.error", { id, attempts: message.attempts, error: errorText(err) });
       if (last) {
-        await q.failReconciliation(deps.data.global, id, errorText(err));
+        const store = reconciliationStore(deps.data, id);
+        if (store) await q.failReconciliation(store, id, errorText(err));
         message.ack();
       } else message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     }
