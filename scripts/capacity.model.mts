@@ -256,8 +256,9 @@ export function businessRows(a: Assumptions): Record<string, number> {
 
 /**
  * The business tables kept on each organisation's home shard (features/business/org-home.ts): its closing documents
- * with their lines, its payments with their lines, and its audit (moved there by housekeeping from the global table,
- * which keeps a day or so of it). The rest of `businessRows` is still in the global database.
+ * with their lines, its payments with their lines, its audit (moved there by housekeeping from the global table,
+ * which keeps a day or so of it) and its acts of reconciliation. The rest of `businessRows` is still in the global
+ * database.
  */
 export const BUSINESS_HOME_TABLES: readonly string[] = [
   "closing_documents",

@@ -155,7 +155,6 @@ const CHANGES_GLOBAL: Record<string, string> = {
     "business documents: the invoice, its lines, the number sequence, the audit entry",
   "POST /api/v1/business/organisations/{orgId}/payments":
     "business cabinet, paying for the organisation's accounts: the payment, its split and the audit entry (global: the accounts span shards)",
-  "POST /api/v1/business/organisations/{orgId}/reconciliations": "business cabinet: the акт сверки's request, the audit entry",
   "PUT /api/v1/business/organisations/{orgId}/numbers/{msisdn}": "business cabinet: a corporate number's audit entry",
   "POST /api/v1/business/organisations/{orgId}/numbers/{msisdn}/block": "business cabinet: a corporate number's audit entry",
   "POST /api/v1/business/organisations/{orgId}/numbers/{msisdn}/unblock": "business cabinet: a corporate number's audit entry",
@@ -204,6 +203,7 @@ describe("a logged-in subscriber's changes", () => {
         }),
       ),
     );
+    const accountant = await login("biz.accountant");
     // A promised payment needs an account that may have one (Petr's in Yekaterinburg).
     const petr = await stepUp(await login("petr"), "+79000000002");
     // …once a month of heavy use has brought its balance below the month's charges (set up through the ledger).
@@ -297,6 +297,13 @@ describe("a logged-in subscriber's changes", () => {
         body: { text: "Здравствуйте", clientId: "budget-0001" },
       },
       { op: "POST /api/v1/support/chats/{chatId}/read", path: `/support/chats/${chatId}/read`, body: { seq: 1 } },
+      // An act of reconciliation and its audit entry are written on the organisation's home shard (issue 20).
+      {
+        op: "POST /api/v1/business/organisations/{orgId}/reconciliations",
+        path: "/business/organisations/org-demo-veter/reconciliations",
+        body: { from: addDays(localDay("Europe/Moscow"), -30), to: addDays(localDay("Europe/Moscow"), -1) },
+        headers: { cookie: accountant },
+      },
       // The inbox is in the subscriber's home shard (issue 20); the global table is written only while it still
       // holds unread messages of theirs from before the move (read with the session), and holds none here.
       { op: "POST /api/v1/notifications/read", path: "/notifications/read", body: { all: true } },

@@ -193,7 +193,12 @@ describe("акт сверки documents", () => {
         .bind(VETER)
         .first<number>("n"),
     ).toBe(1);
-    // Another organisation's id, or one naming a shard this Worker has not, is a 404.
+    // Petr, administrator of another organisation, cannot see it: neither under Veter's id nor under his own.
+    const petr = await login("petr");
+    for (const org of [VETER, SMIRNOV])
+      for (const suffix of ["", "/pdf"])
+        expect((await api(petr, `/business/organisations/${org}/reconciliations/${queued.id}${suffix}`)).status).toBe(404);
+    // An id of no act, or one naming a shard this Worker has not, is a 404.
     for (const other of [queued.id.replace(/DB_[A-Z0-9_]+$/, "DB_NOWHERE"), `rc-${newId()}-DB_VOLGA`, "../x"])
       expect((await api(accountant, `/business/organisations/${VETER}/reconciliations/${encodeURIComponent(other)}`)).status).toBe(404);
     // The ledger's own sums over every account of the organisation, in both shards.

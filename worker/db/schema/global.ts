@@ -1187,14 +1187,11 @@ export const RECONCILIATION_STATUSES = ["queued", "running", "ready", "failed"] 
 export type ReconciliationStatus = (typeof RECONCILIATION_STATUSES)[number];
 
 /**
- * An акт сверки взаимных расчётов asked for by an employee: the organisation's accounts (the caller's scope, or
- * the ones chosen within it) over [fromDay, toDay]. Made by the reports queue from the ledger; the PDF and XLSX
- * are kept in R2 under `pdfKey`/`xlsxKey`, and the totals here (ledger sign: positive = the customer's credit).
- */
-/**
- * The columns of an act of reconciliation (акт сверки), here (as an older deployment kept them) and on the
- * organisation's home shard (db/schema/region.ts `homeReconciliations`), but for the organisation's foreign key, which
- * only this table has.
+ * The columns of an акт сверки взаимных расчётов asked for by an employee: the organisation's accounts (the caller's
+ * scope, or the ones chosen within it) over [fromDay, toDay]. Made by the reports queue from the ledger; the PDF and
+ * XLSX are kept in R2 under `pdfKey`/`xlsxKey`, and the totals here (ledger sign: positive = the customer's credit).
+ * Here (as an older deployment kept them) and on the organisation's home shard (db/schema/region.ts
+ * `homeReconciliations`), but for the organisation's foreign key, which only this table has.
  */
 export const reconciliationColumns = () => ({
   id: text("id").primaryKey(),

@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { organisations, subscribers } from "../../db/schema/global";
 import { homeReconciliations } from "../../db/schema/region";
 import type { AppEnv } from "../../env";
-import type { DataAccess, RegionDb, ShardBinding } from "../../platform/db";
+import type { DataAccess, GlobalDb, RegionDb, ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { GATHER_QUERIES, type GatherShard, type GatherState, gather, isGatherState, shardPlan } from "../../platform/gather";
 import type { Lang } from "../../platform/i18n";
@@ -11,7 +11,7 @@ import { newId, parseAccountNo } from "../../platform/ids";
 import { errorText, log } from "../../platform/log";
 import { retryDelaySeconds } from "../../platform/queue";
 import { localDay } from "../../platform/region";
-import { preread, readWithSession } from "../../platform/session";
+import { preread, readWithSession, type SessionRead, type SessionSubscriber, subscriberIs } from "../../platform/session";
 import { archivableYear } from "../billing/archive.service";
 import { selectReconciliation } from "../billing/ledger.service";
 import type { PdfFonts } from "../usage/pdf.service";
@@ -95,6 +95,26 @@ export function checkPeriod(from: string, to: string, now: Date): { from: string
   return { from, to };
 }
 
+const selectActorName = (db: GlobalDb, who: SessionSubscriber) =>
+  db.select({ name: subscribers.displayName }).from(subscribers).where(subscriberIs(subscribers.id, who));
+
+// The request's reads go into the session's global batch: the organisation comes from the path.
+const REQUEST = ["POST /api/v1/business/organisations/:orgId/reconciliations"];
+const REQUEST_PATH = /^\/api\/v1\/business\/organisations\/([^/]+)\/reconciliations\/?$/;
+function requestOrg(c?: Context<AppEnv>): string {
+  try {
+    return decodeURIComponent(REQUEST_PATH.exec(c?.req.path ?? "")?.[1] ?? "");
+  } catch {
+    return "";
+  }
+}
+const REQUEST_READS = [
+  readWithSession(REQUEST, (db, who, c) => bq.selectMember(db, requestOrg(c), who)),
+  readWithSession(REQUEST, (db, who, c) => q.selectScopeAccounts(db, requestOrg(c), who)),
+  readWithSession(REQUEST, (db, _who, c) => bq.selectOrganisation(db, requestOrg(c))),
+  readWithSession(REQUEST, (db, who) => selectActorName(db, who)),
+] as const;
+
 /**
  * Asks for an act over the period for the caller's accounts (all they may see, or those chosen among them): one
  * global batch reads the membership and the scope, one writes the request and the audit entry; the reports queue
@@ -111,12 +131,23 @@ export async function requestReconciliation(
 ) {
   if (!validOrgId(orgId)) throw new AppError(404, "not_found");
   const db = data.global;
-  const [member, scoped, [org], [actor0]] = await db.batch([
-    bq.selectMember(db, orgId, actor.subscriberId),
-    q.selectScopeAccounts(db, orgId, actor.subscriberId),
-    bq.selectOrganisation(db, orgId),
-    db.select({ name: subscribers.displayName }).from(subscribers).where(eq(subscribers.id, actor.subscriberId)),
-  ]);
+  // Read with the session (one global round trip for the request), or now.
+  const pre = REQUEST_READS.map((r) => preread(db, actor.subscriberId, r as SessionRead<unknown>));
+  const [member, scoped, [org], [actor0]] = (
+    pre.every((p) => p !== undefined)
+      ? pre
+      : await db.batch([
+          bq.selectMember(db, orgId, actor.subscriberId),
+          q.selectScopeAccounts(db, orgId, actor.subscriberId),
+          bq.selectOrganisation(db, orgId),
+          selectActorName(db, actor.subscriberId),
+        ])
+  ) as [
+    Awaited<ReturnType<typeof bq.selectMember>>,
+    Awaited<ReturnType<typeof q.selectScopeAccounts>>,
+    Awaited<ReturnType<typeof bq.selectOrganisation>>,
+    { name: string }[],
+  ];
   authorize(member, "documents");
   if (!org) throw new AppError(404, "not_found");
   const period = checkPeriod(input.from ?? "", input.to ?? "", now);
