@@ -15,6 +15,7 @@ import {
   isReconciliationMessage,
   makeReconciliation,
   type ReconciliationMessage,
+  requestReconciliation,
 } from "../../worker/features/business/reconciliation.service";
 import { assetFonts } from "../../worker/features/usage/usage.consumer";
 import { createDataAccess, isShardBinding, rawBatch, type ShardBinding, shardDatabase } from "../../worker/platform/db";
@@ -357,6 +358,62 @@ describe("акт сверки documents", () => {
         body: JSON.stringify({ role: "viewer", accountNos: [a, b] }),
       });
     }
+  });
+
+  it("limits an accountant of some sites to those sites' accounts, as their act's page does", async () => {
+    const admin = await login("biz.admin");
+    const site = await env.DB.prepare(
+      "SELECT site_id AS s, count(*) AS n FROM org_accounts WHERE org_id = ? AND site_id IS NOT NULL GROUP BY site_id ORDER BY n LIMIT 1",
+    )
+      .bind(VETER)
+      .first<{ s: string; n: number }>();
+    expect(site?.n).toBeGreaterThan(0);
+    const outsider = await env.DB.prepare(
+      "SELECT account_no AS a FROM org_accounts WHERE org_id = ? AND (site_id IS NULL OR site_id != ?) LIMIT 1",
+    )
+      .bind(VETER, site?.s)
+      .first<string>("a");
+    const changed = await api(admin, `/business/organisations/${VETER}/employees/demo-biz-viewer`, {
+      method: "PUT",
+      body: JSON.stringify({ role: "accountant", accountNos: null, siteIds: [site?.s] }),
+    });
+    expect(changed.status).toBe(204);
+    try {
+      const limited = await login("biz.viewer");
+      const period = lastMonth();
+      const mine = await json<{ id: string; accounts: number }>(await order(limited, VETER, period));
+      expect(mine.accounts).toBe(site?.n);
+      expect((await waitReady(limited, VETER, mine.id)).status).toBe("ready");
+      const outside = await order(limited, VETER, { ...period, accounts: [outsider] });
+      expect(outside.status).toBe(400);
+      expect((await json<Problem>(outside)).errors?.[0]?.field).toBe("accounts");
+    } finally {
+      await api(admin, `/business/organisations/${VETER}/employees/demo-biz-viewer`, {
+        method: "PUT",
+        body: JSON.stringify({ role: "viewer", accountNos: null, siteIds: null }),
+      });
+    }
+  });
+
+  it("keeps new acts in the global table while the deployment says so (RECONCILIATIONS_STORE), and makes them there", async () => {
+    const keeping = createDataAccess({ ...env, RECONCILIATIONS_STORE: "global" } as typeof env);
+    const sent: ReconciliationMessage[] = [];
+    const queue = { send: async (m: ReconciliationMessage) => void sent.push(m) } as unknown as Queue;
+    const period = lastMonth();
+    const asked = await requestReconciliation(
+      keeping,
+      queue,
+      { subscriberId: "demo-biz-accountant", address: "127.0.0.1" },
+      VETER,
+      { ...period, accounts: null },
+      "ru",
+    );
+    expect(asked.id).toMatch(/^[0-9a-v]{26}$/);
+    expect(sent).toEqual([{ kind: "reconciliation", id: asked.id }]);
+    expect(await env.DB.prepare("SELECT status FROM reconciliations WHERE id = ?").bind(asked.id).first<string>("status")).toBe("queued");
+    const deps = { data: keeping, files: env.FILES, fonts: assetFonts(env.ASSETS) };
+    expect(await makeReconciliation(deps, asked.id)).toBe("ready");
+    expect(await env.DB.prepare("SELECT status FROM reconciliations WHERE id = ?").bind(asked.id).first<string>("status")).toBe("ready");
   });
 
   it("answers hostile periods with a 400 problem naming the field in Russian or English, never a 500", async () => {

@@ -277,6 +277,12 @@ export interface DataAccess {
    * under "home".
    */
   identitiesStore: "home" | "global";
+  /**
+   * Where organisations' new acts of reconciliation are written (`RECONCILIATIONS_STORE`): "home", the organisation's
+   * home shard (the default), or "global", the global table — for the release that first brings the home shards'
+   * table, so that a rollback of it finds and makes every act. Acts are found where their ids say either way.
+   */
+  reconciliationsStore: "home" | "global";
   /** The identity stores (`IDENTITY_<n>`): what a login names, by key (platform/identity-stores.ts). */
   identities: IdentityStores;
   /** The message stores (`MESSAGES_<n>`): SMS and emails handed to providers, by dedupe key (platform/message-stores.ts). */
@@ -360,6 +366,7 @@ export function createDataAccess(env: Env): DataAccess {
     orgPaymentsStore: (env as { ORG_PAYMENTS_STORE?: string }).ORG_PAYMENTS_STORE === "global" ? "global" : "home",
     credentialsStore: (env as { CREDENTIALS_STORE?: string }).CREDENTIALS_STORE === "global" ? "global" : "home",
     identitiesStore: (env as { IDENTITIES_STORE?: string }).IDENTITIES_STORE === "global" ? "global" : "home",
+    reconciliationsStore: (env as { RECONCILIATIONS_STORE?: string }).RECONCILIATIONS_STORE === "global" ? "global" : "home",
     shardForRegion(regionCode) {
       const binding = shardOfRegion(regionCode);
       if (!binding) throw new RangeError(`unknown region ${regionCode}`);

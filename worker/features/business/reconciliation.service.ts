@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { Context } from "hono";
-import { organisations, subscribers } from "../../db/schema/global";
+import { organisations, reconciliations, subscribers } from "../../db/schema/global";
 import { homeReconciliations } from "../../db/schema/region";
 import type { AppEnv } from "../../env";
 import type { DataAccess, GlobalDb, RegionDb, ShardBinding } from "../../platform/db";
@@ -18,7 +18,7 @@ import type { PdfFonts } from "../usage/pdf.service";
 import { insertAuditNamed } from "./audit.writer";
 import * as bq from "./business.queries";
 import { authorize } from "./business.service";
-import { docHome, isReconciliationId, newReconciliationId, reconciliationStore } from "./org-home";
+import { docHome, isReconciliationId, legacyOf, newReconciliationId, reconciliationStore } from "./org-home";
 import { buildAct, type ShardRows } from "./reconciliation.act";
 import { actPdf, actXlsx } from "./reconciliation.documents";
 import * as q from "./reconciliation.queries";
@@ -116,9 +116,11 @@ const REQUEST_READS = [
 ] as const;
 
 /**
- * Asks for an act over the period for the caller's accounts (all they may see, or those chosen among them): one
- * global batch reads the membership and the scope, one writes the request and the audit entry; the reports queue
- * makes the files. Administrators and accountants only; an account outside the caller's scope is a 400.
+ * Asks for an act over the period for the caller's accounts (all they may see, or those chosen among them): the
+ * membership, the scope and the organisation are read with the session, the request and its audit entry written in
+ * one batch on the organisation's home shard (the global tables under `RECONCILIATIONS_STORE = "global"`); the
+ * reports queue makes the files. Administrators and accountants only; an account outside the caller's scope (their
+ * accounts and their sites' accounts) is a 400.
  */
 export async function requestReconciliation(
   data: DataAccess,
@@ -148,10 +150,12 @@ export async function requestReconciliation(
     Awaited<ReturnType<typeof bq.selectOrganisation>>,
     { name: string }[],
   ];
-  authorize(member, "documents");
-  if (!org) throw new AppError(404, "not_found");
+  const me = authorize(member, "documents");
+  if (!org || org.id !== orgId) throw new AppError(404, "not_found");
   const period = checkPeriod(input.from ?? "", input.to ?? "", now);
-  let chosen = scoped.map((a) => a.accountNo);
+  // The effective scope (its sites' accounts included), as the act's page checks it.
+  const inScope = me.accountScope ? new Set(me.accountScope) : null;
+  let chosen = scoped.map((a) => a.accountNo).filter((no) => !inScope || inScope.has(no));
   if (input.accounts && input.accounts.length > 0) {
     const mine = new Set(chosen);
     const parsed = input.accounts.map((n) => parseAccountNo(n));
@@ -164,37 +168,42 @@ export async function requestReconciliation(
     throw new AppError(400, "validation", {}, [
       { field: "accounts", message: "field.reconSize", params: { months, max: Math.floor(MAX_ACT_ACCOUNT_MONTHS / months) } },
     ]);
-  // On the organisation's home shard, with its audit entry, in one batch; the id names the shard.
-  const home = docHome(data, org);
-  const id = newReconciliationId(org.homeShard as ShardBinding, now.getTime());
-  await home.batch([
-    home.insert(homeReconciliations).values({
-      id,
-      orgId,
-      requestedBy: actor.subscriberId,
-      fromDay: period.from,
-      toDay: period.to,
-      accountNos: JSON.stringify(chosen),
-      lang,
-      status: "queued",
-      createdAt: now,
-    }),
-    insertAuditNamed(
-      home,
-      {
-        orgId,
-        actorId: actor.subscriberId,
-        action: "reconciliation.requested",
-        target: null,
-        // Not `from`/`to`: the audit screen reads `details.to` as a member's new role.
-        details: { period: `${period.from}..${period.to}`, accounts: chosen.length, chosen: Boolean(input.accounts?.length) },
-        address: actor.address,
-        at: now,
-      },
-      actor0?.name ?? "",
-      newId(now.getTime()),
-    ),
-  ]);
+  const row = {
+    orgId,
+    requestedBy: actor.subscriberId,
+    fromDay: period.from,
+    toDay: period.to,
+    accountNos: JSON.stringify(chosen),
+    lang,
+    status: "queued" as const,
+    createdAt: now,
+  };
+  const audit = {
+    orgId,
+    actorId: actor.subscriberId,
+    action: "reconciliation.requested" as const,
+    // Not `from`/`to`: the audit screen reads `details.to` as a member's new role.
+    details: { period: `${period.from}..${period.to}`, accounts: chosen.length, chosen: Boolean(input.accounts?.length) },
+    address: actor.address,
+    at: now,
+  };
+  // On the organisation's home shard, with its audit entry, in one batch; the id names the shard. The release that
+  // brings the home shards' table keeps them global (`RECONCILIATIONS_STORE = "global"`), so that a rollback of it
+  // finds and makes every act.
+  let home: RegionDb;
+  let id: string;
+  if (data.reconciliationsStore === "global") {
+    home = legacyOf(data);
+    id = newId(now.getTime());
+    await db.batch([db.insert(reconciliations).values({ id, ...row }), bq.insertAudit(db, audit, newId(now.getTime()))]);
+  } else {
+    home = docHome(data, org);
+    id = newReconciliationId(org.homeShard as ShardBinding, now.getTime());
+    await home.batch([
+      home.insert(homeReconciliations).values({ id, ...row }),
+      insertAuditNamed(home, { ...audit, target: null }, actor0?.name ?? "", newId(now.getTime())),
+    ]);
+  }
   try {
     await queue.send({ kind: "reconciliation", id } satisfies ReconciliationMessage);
   } catch (err) {
