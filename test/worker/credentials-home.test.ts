@@ -10,20 +10,10 @@ import { describe, expect, it } from "vitest";
 import { drainLegacyNotifications } from "../../worker/features/notifications/notifications.drain";
 import { savedCard } from "../../worker/features/payments/payments.service";
 import { CREDENTIAL_MARK_MS, expireCredentialMarks } from "../../worker/platform/credentials";
-import { createDataAccess, type ShardBinding, shardDatabase } from "../../worker/platform/db";
-import { openSession, SESSION_COOKIE } from "../../worker/platform/session";
-import { api, call, json, SAME_ORIGIN, sessionCookie } from "./helpers";
+import { createDataAccess, type ShardBinding } from "../../worker/platform/db";
+import { api, call, homeSubscriber, json, SAME_ORIGIN, sessionCookie } from "./helpers";
 
-let serial = 0;
-/** A subscriber with no account whose home shard is `home`, with a session cookie. */
-async function subscriber(home: ShardBinding) {
-  const id = `cred-${++serial}-${crypto.randomUUID().slice(0, 8)}`;
-  await env.DB.prepare("INSERT INTO subscribers (id, display_name, locale, created_at, home_shard) VALUES (?, ?, 'ru', ?, ?)")
-    .bind(id, id, Date.now(), home)
-    .run();
-  const { token } = await openSession(createDataAccess(env), { id, homeShard: home }, "password", null);
-  return { id, homeShard: home, home: shardDatabase(env, home) as D1Database, cookie: `${SESSION_COOKIE}=${token}` };
-}
+const subscriber = (home: ShardBinding) => homeSubscriber("cred", home);
 type Subscriber = Awaited<ReturnType<typeof subscriber>>;
 
 const CARD =
@@ -61,10 +51,7 @@ describe("saved cards in the subscriber's home shard", () => {
     const anna = await subscriber("DB_VOLGA");
     const boris = await subscriber("DB_VOLGA");
     const old = await legacyCard(anna, "1111");
-    await anna.home
-      .prepare(CARD)
-      .bind("home-card-" + anna.id, anna.id, `pm-home-${anna.id}`, "2222", Date.now())
-      .run();
+    await anna.home.prepare(CARD).bind(`home-card-${anna.id}`, anna.id, `pm-home-${anna.id}`, "2222", Date.now()).run();
     // The same card copied home by the drain, not yet deleted from the global table: shown once.
     await anna.home.prepare(CARD).bind(old, anna.id, `pm-${old}`, "1111", Date.now()).run();
     expect(await listed(anna)).toEqual(["1111", "2222"]);

@@ -2,11 +2,11 @@ import { env, exports } from "cloudflare:workers";
 import { expect, onTestFinished, vi } from "vitest";
 import { buildSeed, demoPeriods } from "../../worker/db/seed/seed";
 import { type SeedBucket, seedUsageMonth } from "../../worker/db/seed/usage.seed";
-import { createDataAccess, type HomeShardBinding, shardBindings, shardDatabase } from "../../worker/platform/db";
+import { createDataAccess, type HomeShardBinding, type ShardBinding, shardBindings, shardDatabase } from "../../worker/platform/db";
 import { identityStoreDatabases, identityStoreIndex } from "../../worker/platform/identity-stores";
 import { keyHash, MAX_MESSAGE_STORES, messageStoreDatabases } from "../../worker/platform/message-stores";
 import { addDays } from "../../worker/platform/region";
-import { forgetSessionCopy } from "../../worker/platform/session";
+import { forgetSessionCopy, openSession, SESSION_COOKIE } from "../../worker/platform/session";
 
 /** The demo usage as `seedUsageMonth` leaves it in an empty bucket: the objects by key, and each month's totals' SQL per shard. */
 type UsageSeed = { objects: Map<string, Uint8Array>; statements: [HomeShardBinding, string[]][] };
@@ -131,6 +131,17 @@ export async function login(who: string, password = "Kabinet2026"): Promise<stri
 /** A call to the API with a session, from one of our own pages. */
 export function api(cookie: string, path: string, init: RequestInit = {}) {
   return call("msk", `/api/v1${path}`, { ...init, headers: { ...SAME_ORIGIN, cookie, ...(init.headers as Record<string, string>) } });
+}
+
+let homeSerial = 0;
+/** A subscriber with no account and no password whose home shard is `home`, with a session cookie (`prefix`: whose test). */
+export async function homeSubscriber(prefix: string, home: ShardBinding) {
+  const id = `${prefix}-${++homeSerial}-${crypto.randomUUID().slice(0, 8)}`;
+  await env.DB.prepare("INSERT INTO subscribers (id, display_name, locale, created_at, home_shard) VALUES (?, ?, 'ru', ?, ?)")
+    .bind(id, id, Date.now(), home)
+    .run();
+  const { token } = await openSession(createDataAccess(env), { id, homeShard: home }, "password", null);
+  return { id, homeShard: home, home: shardDatabase(env, home) as D1Database, cookie: `${SESSION_COOKIE}=${token}` };
 }
 
 /**

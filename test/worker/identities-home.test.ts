@@ -20,19 +20,9 @@ import { DRAIN_CALLS, DRAIN_TABLES } from "../../worker/features/notifications/d
 import { drainLegacyNotifications } from "../../worker/features/notifications/notifications.drain";
 import { createDataAccess, type ShardBinding, shardDatabase } from "../../worker/platform/db";
 import { identityKey, identityStoreDatabases, identityStoreIndex, identityStores } from "../../worker/platform/identity-stores";
-import { openSession, SESSION_COOKIE } from "../../worker/platform/session";
-import { api, call, json, oidcRoundTrip, sessionCookie } from "./helpers";
+import { api, call, homeSubscriber, json, oidcRoundTrip, sessionCookie } from "./helpers";
 
-let serial = 0;
-/** A subscriber with no account and no password whose home shard is `home`, with a session cookie. */
-async function subscriber(home: ShardBinding) {
-  const id = `idp-${++serial}-${crypto.randomUUID().slice(0, 8)}`;
-  await env.DB.prepare("INSERT INTO subscribers (id, display_name, locale, created_at, home_shard) VALUES (?, ?, 'ru', ?, ?)")
-    .bind(id, id, Date.now(), home)
-    .run();
-  const { token } = await openSession(createDataAccess(env), { id, homeShard: home }, "password", null);
-  return { id, homeShard: home, home: shardDatabase(env, home) as D1Database, cookie: `${SESSION_COOKIE}=${token}` };
-}
+const subscriber = (home: ShardBinding) => homeSubscriber("idp", home);
 type Subscriber = Awaited<ReturnType<typeof subscriber>>;
 
 const stores = () => identityStoreDatabases(env);

@@ -1,7 +1,7 @@
 import type { IdentityDb } from "./db.types";
 import { AppError } from "./errors";
 import { log } from "./log";
-import { keyHash } from "./message-stores";
+import { keyHash, storeDatabases } from "./message-stores";
 
 /**
  * The identity stores: D1 databases `IDENTITY_0`, `IDENTITY_1`, … (bound from 0 without a gap, at most 32) that keep
@@ -24,15 +24,7 @@ export interface IdentityStores {
 }
 
 /** The bound identity stores' D1 databases, in order; none when `IDENTITY_0` is not bound. */
-export function identityStoreDatabases(env: object): D1Database[] {
-  const bound: D1Database[] = [];
-  for (let i = 0; i < MAX_IDENTITY_STORES; i++) {
-    const db = (env as Record<string, unknown>)[`IDENTITY_${i}`];
-    if (!db || typeof (db as D1Database).prepare !== "function") break;
-    bound.push(db as D1Database);
-  }
-  return bound;
-}
+export const identityStoreDatabases = (env: object): D1Database[] => storeDatabases(env, "IDENTITY", MAX_IDENTITY_STORES);
 
 /**
  * The key of an account at an identity provider (`login_keys`). Provider ids have no colon, so the key names one

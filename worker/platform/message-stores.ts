@@ -27,16 +27,22 @@ export interface MessageStores {
   forId(id: number): MessagesDb | undefined;
 }
 
-/** The bound message stores' D1 databases, in order; none when `MESSAGES_0` is not bound. */
-export function messageStoreDatabases(env: object): D1Database[] {
+/**
+ * The D1 databases bound as `<prefix>_0`, `<prefix>_1`, … up to the first gap (at most `max`), in order: the message
+ * stores' and the identity stores' (platform/identity-stores.ts) bindings.
+ */
+export function storeDatabases(env: object, prefix: string, max: number): D1Database[] {
   const bound: D1Database[] = [];
-  for (let i = 0; i < MAX_MESSAGE_STORES; i++) {
-    const db = (env as Record<string, unknown>)[`MESSAGES_${i}`];
+  for (let i = 0; i < max; i++) {
+    const db = (env as Record<string, unknown>)[`${prefix}_${i}`];
     if (!db || typeof (db as D1Database).prepare !== "function") break;
     bound.push(db as D1Database);
   }
   return bound;
 }
+
+/** The bound message stores' D1 databases, in order; none when `MESSAGES_0` is not bound. */
+export const messageStoreDatabases = (env: object): D1Database[] => storeDatabases(env, "MESSAGES", MAX_MESSAGE_STORES);
 
 /** Whether a number is an id a store makes: an integer from 2^5 (the first above the index bits) to 2^31−1. */
 export function isMessageId(id: number): boolean {
