@@ -8,10 +8,10 @@ import type { DataAccess, GlobalDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { isId, newId, parseAccountNo } from "../../platform/ids";
 import { localDay } from "../../platform/region";
-import { preread, readWithSession, type SessionRead } from "../../platform/session";
+import { preread, readWithSession } from "../../platform/session";
 import { vatIncludedKop, vatPercentOn } from "../../platform/vat";
 import * as q from "./business.queries";
-import { authorize } from "./business.service";
+import { authorize, prereads } from "./business.service";
 import type { InvoiceDocument } from "./invoices.pdf";
 import * as iq from "./invoices.queries";
 import { gostPayload, type LineInput, MAX_INVOICE_LINES, purposeOf, resolveLines } from "./invoices.rules";
@@ -197,12 +197,6 @@ const PAGE_LINES_READ = readWithSession([INVOICES], (db, who, c) => {
 const ORG_READ = readWithSession(ONE, (db, _who, c) => q.selectOrganisation(db, pathOf(c).orgId));
 const INVOICE_READ = readWithSession(ONE, (db, who, c) => iq.selectVisibleInvoice(db, pathOf(c).orgId, who, pathOf(c).invoiceId));
 const LINES_READ = readWithSession(ONE, (db, _who, c) => iq.selectLines(db, [pathOf(c).invoiceId]));
-
-/** What was read with the session, if all of it was (this route, this person, nothing written since). */
-function prereads<T extends unknown[]>(db: GlobalDb, subscriberId: string, reads: { [K in keyof T]: SessionRead<T[K]> }): T | undefined {
-  const got = reads.map((r) => preread(db, subscriberId, r as SessionRead<unknown>));
-  return got.every((g) => g !== undefined) ? (got as T) : undefined;
-}
 
 /** The caller's membership of the organisation (as read with the session, or read now). */
 export async function membership(db: GlobalDb, subscriberId: string, orgId: string) {

@@ -17,7 +17,7 @@ import { selectReconciliation } from "../billing/ledger.service";
 import type { PdfFonts } from "../usage/pdf.service";
 import { insertAuditNamed } from "./audit.writer";
 import * as bq from "./business.queries";
-import { authorize } from "./business.service";
+import { authorize, prereads } from "./business.service";
 import { docHome, isReconciliationId, legacyOf, newReconciliationId, reconciliationStore } from "./org-home";
 import { buildAct, type ShardRows } from "./reconciliation.act";
 import { actPdf, actXlsx } from "./reconciliation.documents";
@@ -108,12 +108,17 @@ function requestOrg(c?: Context<AppEnv>): string {
     return "";
   }
 }
-const REQUEST_READS = [
+const REQUEST_READS: [
+  SessionRead<Awaited<ReturnType<typeof bq.selectMember>>>,
+  SessionRead<Awaited<ReturnType<typeof q.selectScopeAccounts>>>,
+  SessionRead<Awaited<ReturnType<typeof bq.selectOrganisation>>>,
+  SessionRead<Awaited<ReturnType<typeof selectActorName>>>,
+] = [
   readWithSession(REQUEST, (db, who, c) => bq.selectMember(db, requestOrg(c), who)),
   readWithSession(REQUEST, (db, who, c) => q.selectScopeAccounts(db, requestOrg(c), who)),
   readWithSession(REQUEST, (db, _who, c) => bq.selectOrganisation(db, requestOrg(c))),
   readWithSession(REQUEST, (db, who) => selectActorName(db, who)),
-] as const;
+];
 
 /**
  * Asks for an act over the period for the caller's accounts (all they may see, or those chosen among them): the
@@ -134,22 +139,14 @@ export async function requestReconciliation(
   if (!validOrgId(orgId)) throw new AppError(404, "not_found");
   const db = data.global;
   // Read with the session (one global round trip for the request), or now.
-  const pre = REQUEST_READS.map((r) => preread(db, actor.subscriberId, r as SessionRead<unknown>));
-  const [member, scoped, [org], [actor0]] = (
-    pre.every((p) => p !== undefined)
-      ? pre
-      : await db.batch([
-          bq.selectMember(db, orgId, actor.subscriberId),
-          q.selectScopeAccounts(db, orgId, actor.subscriberId),
-          bq.selectOrganisation(db, orgId),
-          selectActorName(db, actor.subscriberId),
-        ])
-  ) as [
-    Awaited<ReturnType<typeof bq.selectMember>>,
-    Awaited<ReturnType<typeof q.selectScopeAccounts>>,
-    Awaited<ReturnType<typeof bq.selectOrganisation>>,
-    { name: string }[],
-  ];
+  const [member, scoped, [org], [actor0]] =
+    prereads(db, actor.subscriberId, REQUEST_READS) ??
+    (await db.batch([
+      bq.selectMember(db, orgId, actor.subscriberId),
+      q.selectScopeAccounts(db, orgId, actor.subscriberId),
+      bq.selectOrganisation(db, orgId),
+      selectActorName(db, actor.subscriberId),
+    ]));
   const me = authorize(member, "documents");
   if (!org || org.id !== orgId) throw new AppError(404, "not_found");
   const period = checkPeriod(input.from ?? "", input.to ?? "", now);
