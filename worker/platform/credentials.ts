@@ -175,7 +175,7 @@ export async function expireCredentialMarks(data: DataAccess, db: RegionDb, now 
       await db
         .update(h)
         .set({ removedAt: now })
-        .where(inList(h.id, [...renewed]));
+        .where(and(inList(h.id, [...renewed]), lt(h.removedAt, before)));
     n += (
       await db
         .delete(h)
@@ -185,7 +185,8 @@ export async function expireCredentialMarks(data: DataAccess, db: RegionDb, now 
               h.id,
               marks.map((m) => m.id).filter((id) => !renewed.has(id)),
             ),
-            sql`${h.removedAt} IS NOT NULL`,
+            // Still the mark read above: not one written again since (a removal of a card saved again).
+            lt(h.removedAt, before),
           ),
         )
         .returning({ id: h.id })
