@@ -1,7 +1,5 @@
 import type { IdentityDb } from "./db.types";
-import { AppError } from "./errors";
-import { log } from "./log";
-import { keyHash, storeDatabases } from "./message-stores";
+import { keyHash, storeDatabases, storeForKey } from "./message-stores";
 
 /**
  * The identity stores: D1 databases `IDENTITY_0`, `IDENTITY_1`, … (bound from 0 without a gap, at most 32) that keep
@@ -38,12 +36,6 @@ export const identityStoreIndex = (key: string, count: number) => keyHash(key) %
 export function identityStores(dbs: readonly IdentityDb[]): IdentityStores {
   return {
     all: dbs,
-    forKey(key) {
-      if (dbs.length === 0) {
-        log("error", "config.missing_binding", { binding: "IDENTITY_0" });
-        throw new AppError(503, "not_configured", {}, [], { "retry-after": "300" });
-      }
-      return dbs[identityStoreIndex(key, dbs.length)] as IdentityDb;
-    },
+    forKey: (key) => storeForKey(dbs, key, "IDENTITY_0").db,
   };
 }

@@ -69,17 +69,23 @@ export function keyHash(key: string): number {
   return h >>> 0;
 }
 
+/**
+ * The store a key hashes to, and its index: of the message stores, or the identity stores (platform/identity-stores.ts).
+ * None bound (`first`, the binding that is missing) is a configuration error: logged, and a 503 to the request.
+ */
+export function storeForKey<T>(dbs: readonly T[], key: string, first: string): { index: number; db: T } {
+  if (dbs.length === 0) {
+    log("error", "config.missing_binding", { binding: first });
+    throw new AppError(503, "not_configured", {}, [], { "retry-after": "300" });
+  }
+  const index = keyHash(key) % dbs.length;
+  return { index, db: dbs[index] as T };
+}
+
 export function messageStores(dbs: readonly MessagesDb[]): MessageStores {
   return {
     all: dbs,
-    forKey(dedupeKey) {
-      if (dbs.length === 0) {
-        log("error", "config.missing_binding", { binding: "MESSAGES_0" });
-        throw new AppError(503, "not_configured", {}, [], { "retry-after": "300" });
-      }
-      const index = keyHash(dedupeKey) % dbs.length;
-      return { index, db: dbs[index] as MessagesDb };
-    },
+    forKey: (dedupeKey) => storeForKey(dbs, dedupeKey, "MESSAGES_0"),
     forId(id) {
       return isMessageId(id) ? dbs[id % 2 ** INDEX_BITS] : undefined;
     },

@@ -73,12 +73,8 @@ export async function identitiesOf(data: DataAccess, owner: CredentialOwner, leg
 async function viaKey(data: DataAccess, provider: string, subject: string): Promise<CredentialOwner | null> {
   // No identity store bound (a deployment that keeps the links global): no key anywhere.
   if (data.identities.all.length === 0) return null;
-  const key = await data.identities
-    .forKey(identityKey(provider, subject))
-    .select()
-    .from(loginKeys)
-    .where(eq(loginKeys.key, identityKey(provider, subject)))
-    .get();
+  const name = identityKey(provider, subject);
+  const key = await data.identities.forKey(name).select().from(loginKeys).where(eq(loginKeys.key, name)).get();
   if (!key || !data.hasShard(key.homeShard)) return null;
   const row = await data
     .shard(key.homeShard)

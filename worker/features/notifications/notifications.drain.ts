@@ -53,6 +53,8 @@ export const DELIVERY_DRAIN_AFTER_MS = DEAD_LETTER_RETENTION_MS + DAY_MS;
 const FALLBACK_SHARD: ShardBinding = "DB_MOSCOW";
 
 type Row = Record<string, unknown> & { _home: string | null };
+/** What `held` names a row by, unless its plan says otherwise (`heldId`). */
+const rowId = (r: Row) => r.id as string;
 
 type Drained =
   | typeof inbox
@@ -441,7 +443,7 @@ export async function drainLegacyNotifications(
           const heldRows = results.slice(chunks.length).flatMap((r) => r.results as { id: string; live?: number }[]);
           const held = new Set(heldRows.map((x) => x.id));
           for (const x of heldRows) if (x.live) live.add(x.id);
-          const idOf = plan.heldId ?? ((r: Row) => r.id as string);
+          const idOf = plan.heldId ?? rowId;
           const kept = list.filter((r) => held.has(idOf(r)));
           holdBack(list.length - kept.length);
           copied.push(...kept);
@@ -490,7 +492,7 @@ export async function drainLegacyNotifications(
     allowance: number,
   ): Promise<{ rows: Row[]; calls: number }> {
     const keyOf = plan.keys as (r: Row) => string;
-    const idOf = plan.heldId ?? ((r: Row) => r.id as string);
+    const idOf = plan.heldId ?? rowId;
     const stores = data.identities.all;
     const needing = rows.filter((r) => live.has(idOf(r)));
     const byStore = new Map<number, Row[]>();
