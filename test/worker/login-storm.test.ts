@@ -1,16 +1,17 @@
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { solveChallenge } from "altcha-lib";
 import { deriveKey } from "altcha-lib/algorithms/web/pbkdf2";
 import type { Challenge } from "altcha-lib/types";
 import { beforeEach, describe, expect, it } from "vitest";
 import { LOGIN_STORM } from "../../worker/data/limits.data";
+import { sha256Hex } from "../../worker/platform/crypto";
 import { passwordChecksSoFar } from "../../worker/platform/password";
 import { throttleKey } from "../../worker/platform/throttle";
 import { nextWeather, type StormRow } from "../../worker/platform/throttle.do";
 import { forgetLoginStorm, loginStormOn } from "../../worker/platform/throttle-storm";
 import { call, json, post } from "./helpers";
-import { changeThrottles, storedRow, storedThrottles } from "./throttles";
+import { changeThrottles, storedRow, storedThrottles, throttleObject } from "./throttles";
 
 /**
  * Issue 21's login storm: when a site's failed password logins run high, a
@@ -127,6 +128,29 @@ describe("storm mode of the password login", { timeout: 60_000 }, () => {
     expect(replay.status).toBe(429);
     expect((await json<ProblemJson>(replay)).type).toBe(CHALLENGE);
     expect(passwordChecksSoFar()).toBe(hashed);
+  });
+
+  it("spends a solution in an object of its own, never in D1, and forgets it once the challenge has expired", async () => {
+    await failures(LOGIN_STORM.onAt);
+    const captcha = await solvedCaptcha();
+    const spentBefore = (await storedThrottles()).filter((t) => t.entries.some(([k]) => k === "spent")).length;
+    expect((await attempt("petr", "Kabinet2026", addressOf(922), { captcha })).status).toBe(200);
+    // The global database has no row of it (3,000 logins a second in a storm would be as many writes there).
+    const rows = await env.DB.prepare("SELECT count(*) AS n FROM auth_challenges WHERE id LIKE 'captcha:%'").first<{ n: number }>();
+    expect(rows?.n).toBe(0);
+    const spent = (await storedThrottles()).filter((t) => t.entries.some(([k]) => k === "spent"));
+    expect(spent.length).toBe(spentBefore + 1);
+    // Its alarm forgets it after the challenge's life (here: as if it had passed), and not before.
+    const { signature } = (JSON.parse(atob(captcha)) as { challenge: Challenge }).challenge;
+    const object = throttleObject(`once:${await sha256Hex(`once:captcha:${signature}`)}`);
+    expect(await runDurableObjectAlarm(object)).toBe(true);
+    expect(await runInDurableObject(object, (_, state) => state.storage.kv.get<number>("spent"))).toBeGreaterThan(Date.now());
+    await runInDurableObject(object, async (_, state) => {
+      state.storage.kv.put("spent", Date.now() - 1);
+      await state.storage.setAlarm(Date.now() + 60_000);
+    });
+    expect(await runDurableObjectAlarm(object)).toBe(true);
+    expect(await runInDurableObject(object, (_, state) => state.storage.kv.get<number>("spent"))).toBeUndefined();
   });
 
   it("a solved challenge is checked against the password like any login: a wrong one is a 401", async () => {

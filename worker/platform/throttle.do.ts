@@ -41,6 +41,8 @@ const expiresAt = (row: Row) => Math.max(row.lastFailureAt + POLICY[row.scope].l
 
 const ROW = "row";
 const STORM = "storm";
+/** A one-time token's object: until when it stays spent (ms). */
+const SPENT = "spent";
 
 /** A site's failed logins in `LOGIN_STORM.bucketMs` steps ([bucket start, count], oldest first) and whether storm mode is on. */
 export interface StormRow {
@@ -143,8 +145,26 @@ export class Throttle extends DurableObject<Env> {
     return { on: next.on, failures: next.buckets.reduce((n, [, c]) => n + c, 0) };
   }
 
+  /**
+   * A one-time token's object (a solved captcha's, addressed by its signature): true the first time, false while it
+   * stays spent, until `until`, when its alarm forgets it. One call, no `await` between read and write: two uses at
+   * the same moment cannot both be the first.
+   */
+  async spend(until: number): Promise<boolean> {
+    if (this.ctx.storage.kv.get<number>(SPENT) !== undefined) return false;
+    this.ctx.storage.kv.put(SPENT, until);
+    await this.ctx.storage.setAlarm(until);
+    return true;
+  }
+
   /** The end of the window: the row counts nothing any more and is deleted (a later attempt may have moved it on). */
   override async alarm(): Promise<void> {
+    const spent = this.ctx.storage.kv.get<number>(SPENT);
+    if (spent !== undefined) {
+      if (Date.now() >= spent) this.ctx.storage.kv.delete(SPENT);
+      else await this.ctx.storage.setAlarm(spent);
+      return;
+    }
     const row = this.row();
     if (!row || Date.now() >= expiresAt(row)) await this.forget();
     else await this.ctx.storage.setAlarm(expiresAt(row));

@@ -46,6 +46,15 @@ export async function throttleKey(scope: Scope, value: string): Promise<string> 
 /** The object that counts one key. */
 const counter = (key: string) => env.THROTTLES.get(env.THROTTLES.idFromName(key));
 
+/**
+ * Spends a one-time token (a solved captcha) in an object of its own: true the first time, false for every use after
+ * it, even at the same moment, until `until`. Nothing is written to D1: a storm of logins that each bring a solution
+ * spends them in as many objects.
+ */
+export async function spendOnce(token: string, until: number): Promise<boolean> {
+  return counter(`once:${await sha256Hex(`once:${token}`)}`).spend(until);
+}
+
 function refuse(seconds: number, type = "rate_limited"): never {
   const s = Math.max(1, Math.ceil(seconds));
   throw new AppError(429, type, { seconds: s }, [], { "retry-after": String(s) });

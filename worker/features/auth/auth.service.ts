@@ -100,7 +100,7 @@ async function checkPassword(data: DataAccess, id: Identifier, password: string,
   assertNoRefusalFor(typed);
   if (await loginStormOn(ctx.site)) {
     if (!ctx.captcha) throw challengeRequired();
-    await assertCaptcha(ctx.env, db, ctx.captcha, challengeRequired);
+    await assertCaptcha(ctx.env, ctx.captcha, challengeRequired);
   }
   // The address, then the person: the address stays counted if the person then refuses, as it would in one step
   // (probing locked people is not free).

@@ -1,9 +1,8 @@
 import { createChallenge, verifySolution } from "altcha-lib";
 import { deriveKey } from "altcha-lib/algorithms/web/pbkdf2";
 import type { Challenge, Payload } from "altcha-lib/types";
-import { authChallenges } from "../../db/schema/global";
-import type { GlobalDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
+import { spendOnce } from "../../platform/throttle";
 
 /**
  * Self-hosted proof-of-work captcha (ALTCHA v2, PBKDF2): the browser spends
@@ -34,10 +33,13 @@ const captchaFailed = () => new AppError(400, "captcha_failed", {}, [{ field: "c
 /**
  * Accepts a base64 JSON payload `{challenge, solution}` once; anything else is
  * `failed()` (a 400 by default). The signature is checked first (an HMAC, no
- * database); a valid solution is then spent by one insert that a second use
- * of the same challenge, even at the same moment, cannot repeat.
+ * database); a valid solution is then spent in a Durable Object of its own
+ * (`spendOnce`), which a second use of the same challenge, even at the same
+ * moment, cannot repeat. Nothing is written to D1: in storm mode every login
+ * brings a solution, and 3,000 logins a second would be 3,000 writes a second
+ * to the global database (docs/capacity.md).
  */
-export async function assertCaptcha(env: Env, db: GlobalDb, payloadB64: string, failed: () => AppError = captchaFailed): Promise<void> {
+export async function assertCaptcha(env: Env, payloadB64: string, failed: () => AppError = captchaFailed): Promise<void> {
   let payload: Payload;
   try {
     payload = JSON.parse(atob(payloadB64)) as Payload;
@@ -51,10 +53,5 @@ export async function assertCaptcha(env: Env, db: GlobalDb, payloadB64: string, 
     () => false,
   );
   if (!verified) throw failed();
-  const inserted = await db
-    .insert(authChallenges)
-    .values({ id: `captcha:${payload.challenge.signature}`, kind: "captcha", data: "{}", expiresAt: new Date(Date.now() + TTL_MS) })
-    .onConflictDoNothing()
-    .returning({ id: authChallenges.id });
-  if (inserted.length === 0) throw failed();
+  if (!(await spendOnce(`captcha:${payload.challenge.signature}`, Date.now() + TTL_MS))) throw failed();
 }

@@ -48,7 +48,7 @@ export const captchaHandler: H<typeof r.captchaRoute> = async (c) => {
 
 export const startRecoveryHandler: H<typeof r.startRecoveryRoute> = async (c) => {
   const { identifier, channel, captcha } = c.req.valid("json");
-  await assertCaptcha(c.env, db(c), captcha);
+  await assertCaptcha(c.env, captcha);
   return c.json(sent(await flows.startRecovery(db(c), notifyOf(c), identifier, channel, clientOf(c))), 202);
 };
 
