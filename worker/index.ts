@@ -3,6 +3,7 @@ import { acquirerFor } from "./adapters/payments/select";
 import { createApp } from "./app";
 import { accountsRouter } from "./features/accounts/accounts.index";
 import { authRouter } from "./features/auth/auth.index";
+import { backfillSignIns, isSignInBackfillMessage, startSignInBackfill } from "./features/auth/sign-ins.backfill";
 import { opsBankRouter } from "./features/bank/bank.index";
 import { type BankLinesMessage, isBankLinesMessage, processPendingLines, startPendingLines } from "./features/bank/bank.service";
 import { bonusRouter } from "./features/bonus/bonus.index";
@@ -141,6 +142,18 @@ async function consumeOrgSweep(message: Message<unknown>, body: OrgSweepMessage,
   }
 }
 
+/** A message of the sign-in rows' backfill (features/auth/sign-ins.backfill.ts); retried with backoff on its own. */
+async function consumeSignInBackfill(message: Message<unknown>, run: string, data: ReturnType<typeof createDataAccess>, env: Env) {
+  try {
+    const done = await backfillSignIns(data, new Date(), { run }, env.BILLING);
+    log("info", "sign_in.backfilled", done);
+    message.ack();
+  } catch (err) {
+    log("error", "sign_in.backfill_error", { error: errorText(err) });
+    message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+  }
+}
+
 /** A queue's role whatever its environment: `kabinet-staging-billing` → `billing`. */
 const queueRole = (name: string) => name.slice(name.lastIndexOf("-") + 1);
 
@@ -209,7 +222,8 @@ const handlers = {
           isStepShardMessage(m.body) ||
           isBankLinesMessage(m.body) ||
           isShardTickMessage(m.body) ||
-          isOrgSweepMessage(m.body),
+          isOrgSweepMessage(m.body) ||
+          isSignInBackfillMessage(m.body),
       );
       if (heavy) {
         await handOn(
@@ -228,6 +242,7 @@ const handlers = {
             retryDelaySeconds(heavy.attempts),
           );
         } else if (isOrgSweepMessage(heavy.body)) await consumeOrgSweep(heavy, heavy.body, data, env);
+        else if (isSignInBackfillMessage(heavy.body)) await consumeSignInBackfill(heavy, heavy.body.run, data, env);
         else await consumeBankLines(heavy, data, env);
         return;
       }
@@ -279,11 +294,18 @@ const handlers = {
       // Statement lines an upload left unfinished (a crash midway): matched and credited, exactly once, by a chain
       // of messages on the billing queue (one at a time).
       const bankLinesStarted = await startPendingLines(data, env.BILLING, at);
+      // Sign-in rows and keys for subscribers an older deployment registered: a chain on the billing queue, while any
+      // are left (features/auth/sign-ins.backfill.ts).
+      const signInBackfillStarted = await startSignInBackfill(data, env.BILLING, at).catch((e: unknown) => {
+        log("error", "cron.sign_in_backfill_failed", { error: errorText(e) });
+        return false;
+      });
       log("info", "cron.billing", {
         shardsQueued,
         closingQueued,
         orgSweepStarted,
         bankLinesStarted,
+        signInBackfillStarted,
       });
       return;
     }

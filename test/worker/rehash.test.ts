@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { updateSubscriberPasswordHash } from "../../worker/features/auth/auth.queries";
-import { createDataAccess } from "../../worker/platform/db";
+import { rehashPassword } from "../../worker/features/auth/sign-ins.service";
+import { createDataAccess, shardDatabase } from "../../worker/platform/db";
 import { verifyPassword } from "../../worker/platform/password";
-import { call, post, SAME_ORIGIN } from "./helpers";
+import { call, post, SAME_ORIGIN, subscriberAt } from "./helpers";
 
 /** PBKDF2-SHA-256 records as the previous password code wrote them (salt "kabinet-old-salt"). */
 const OLD_SUBSCRIBER = "pbkdf2-sha256$100000$a2FiaW5ldC1vbGQtc2FsdA==$SRhkqyAJOZabB8fg2jXmRr9EYMKm6JZi0uLm0MmG1tg="; // Kabinet2026
@@ -19,14 +19,33 @@ const operatorLogin = (login: string, password: string) =>
     body: JSON.stringify({ login, password }),
   });
 
-const subscriberHash = async (login: string) =>
-  (await env.DB.prepare("SELECT password_hash AS h FROM subscribers WHERE login = ?").bind(login).first<{ h: string }>())?.h;
+/** A subscriber's password record in their home shard's sign-in row (the truth) and the global column (for a rollback). */
+async function subscriberHashes(login: string) {
+  const { id, homeShard } = await subscriberAt(`demo-${login}`);
+  const home = await shardDatabase(env, homeShard)
+    ?.prepare("SELECT password_hash AS h FROM sign_ins WHERE subscriber_id = ?")
+    .bind(id)
+    .first<{ h: string }>();
+  const global = await env.DB.prepare("SELECT password_hash AS h FROM subscribers WHERE id = ?").bind(id).first<{ h: string }>();
+  return { home: home?.h, global: global?.h };
+}
+const subscriberHash = async (login: string) => {
+  const { home, global } = await subscriberHashes(login);
+  expect(home).toBe(global);
+  return home;
+};
+/** Writes a record where a login reads it, as an older deployment's password code left it. */
+async function setSubscriberHash(login: string, hash: string) {
+  const { id, homeShard } = await subscriberAt(`demo-${login}`);
+  await shardDatabase(env, homeShard)?.prepare("UPDATE sign_ins SET password_hash = ? WHERE subscriber_id = ?").bind(hash, id).run();
+  await env.DB.prepare("UPDATE subscribers SET password_hash = ? WHERE id = ?").bind(hash, id).run();
+}
 const operatorHash = async (login: string) =>
   (await env.DB.prepare("SELECT password_hash AS h FROM operators WHERE login = ?").bind(login).first<{ h: string }>())?.h;
 
 describe("rehashing old password records at login", () => {
   it("stores an argon2id record at a subscriber's next successful login, and the password still works", async () => {
-    await env.DB.prepare("UPDATE subscribers SET password_hash = ? WHERE login = 'anna'").bind(OLD_SUBSCRIBER).run();
+    await setSubscriberHash("anna", OLD_SUBSCRIBER);
 
     expect((await login("anna", "Kabinet2026")).status).toBe(200);
     const stored = await subscriberHash("anna");
@@ -39,15 +58,14 @@ describe("rehashing old password records at login", () => {
   });
 
   it("leaves the old record alone when the password is wrong", async () => {
-    await env.DB.prepare("UPDATE subscribers SET password_hash = ? WHERE login = 'petr'").bind(OLD_SUBSCRIBER).run();
+    await setSubscriberHash("petr", OLD_SUBSCRIBER);
     expect((await login("petr", "Kabinet2025")).status).toBe(401);
     expect(await subscriberHash("petr")).toBe(OLD_SUBSCRIBER);
   });
 
   it("does not overwrite a password changed between the check and the rehash", async () => {
-    await env.DB.prepare("UPDATE subscribers SET password_hash = 'changed meanwhile' WHERE login = 'olga'").run();
-    const olga = await env.DB.prepare("SELECT id FROM subscribers WHERE login = 'olga'").first<{ id: string }>();
-    await updateSubscriberPasswordHash(createDataAccess(env).global, olga?.id ?? "", OLD_SUBSCRIBER, "$argon2id$…");
+    await setSubscriberHash("olga", "changed meanwhile");
+    await rehashPassword(createDataAccess(env), await subscriberAt("demo-olga"), OLD_SUBSCRIBER, "$argon2id$…");
     expect(await subscriberHash("olga")).toBe("changed meanwhile");
   });
 

@@ -30,6 +30,12 @@ export const identityStoreDatabases = (env: object): D1Database[] => storeDataba
  */
 export const identityKey = (provider: string, subject: string) => `idp:${provider}:${subject}`;
 
+/** What a password login names: a phone (E.164), an e-mail or a login, each as `normalize…` spells it. */
+export type SignInKind = "phone" | "email" | "login";
+
+/** The key of a phone, e-mail or login (`login_keys`): its kind, a colon, its normalised value. */
+export const signInKey = (kind: SignInKind, value: string) => `${kind}:${value}`;
+
 /** The index of the store a key belongs in, of `count`. */
 export const identityStoreIndex = (key: string, count: number) => keyHash(key) % count;
 

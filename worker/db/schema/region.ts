@@ -1201,3 +1201,22 @@ export const homeOrgPayments = sqliteTable("org_payments", orgPaymentColumns(), 
 export const homeOrgPaymentLines = sqliteTable("org_payment_lines", orgPaymentLineColumns(), (t) => [
   primaryKey({ columns: [t.paymentId, t.accountNo] }),
 ]);
+
+/**
+ * How the subscriber signs in, in their home shard (issue 20): their phone, e-mail and login as the global row had
+ * them when written, their name, and their password's record. A password login finds the subscriber by the phone,
+ * e-mail or login in an identity store (`login_keys`, db/schema/identity.ts), then this row, and reads nothing in the
+ * global database (a login storm's 3,000 logins a second were 3,000 global reads). This row's password is the truth
+ * once it is here (a change writes it first, then the global column for a rollback); the phone, e-mail and login are a
+ * copy that a key must agree with, or the key is stale (a change that stopped half-way) and the login reads the global
+ * row as before (features/auth/sign-ins.service.ts).
+ */
+export const signIns = sqliteTable("sign_ins", {
+  subscriberId: text("subscriber_id").primaryKey(),
+  displayName: text("display_name").notNull(),
+  phone: text("phone"),
+  email: text("email"),
+  login: text("login"),
+  passwordHash: text("password_hash"),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});

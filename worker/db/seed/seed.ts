@@ -9,7 +9,7 @@ import { BRANCH_PRICE_PERCENT, GIGABIT_REGIONS, SERVICE_TEMPLATES, TARIFF_TEMPLA
 import { closeMonthStatements, monthDays, type RawStatement, seedRow } from "../../features/billing/ledger.service";
 import { nextMonth } from "../../features/billing/period-close.service";
 import { normalizeStreet } from "../../platform/address";
-import { identityKey } from "../../platform/identity-stores";
+import { identityKey, signInKey } from "../../platform/identity-stores";
 import { makeAccountNo } from "../../platform/ids";
 import { dailyChargeKop, daysInMonth } from "../../platform/money";
 import { addDays, localDay, monthStart } from "../../platform/region";
@@ -355,6 +355,29 @@ export async function buildSeed(now = new Date(), { compact = true } = {}): Prom
         created_at: SEEDED_AT,
       }),
     );
+  }
+  // The demo subscribers' sign-in rows in their home shards, with the keys of their phones, e-mails and logins: their
+  // password logins read nothing global (features/auth/sign-ins.service.ts). The business cabinet's people have none:
+  // their first login reads their global row and writes them, as every subscriber's does after the upgrade.
+  for (const s of DEMO_SUBSCRIBERS) {
+    const home = homeShardOf(s.id);
+    shards[home].push(
+      insert("sign_ins", {
+        subscriber_id: s.id,
+        display_name: s.displayName,
+        phone: s.phone,
+        email: s.email,
+        login: s.login,
+        password_hash: DEMO_PASSWORD_HASH,
+        updated_at: SEEDED_AT,
+      }),
+    );
+    for (const kind of ["phone", "email", "login"] as const) {
+      const value = s[kind];
+      if (!value) continue;
+      const key = signInKey(kind, value);
+      identities.push({ key, statement: insert("login_keys", { key, subscriber_id: s.id, home_shard: home, created_at: SEEDED_AT }) });
+    }
   }
   // The demo identity provider's people who are subscribers: their Госуслуги, T-ID and VK ID are linked, in their home
   // shard, each with its key in an identity store (features/auth/identities.service.ts).

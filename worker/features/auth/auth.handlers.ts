@@ -4,7 +4,7 @@ import type { AppEnv } from "../../env";
 import { clientAddress } from "../../platform/client";
 import { clearSessionCookie, endSession, requireSession, setSessionCookie } from "../../platform/session";
 import type { endOtherSessionsRoute, endSessionRoute, loginRoute, logoutRoute, meRoute, sessionsRoute } from "./auth.routes";
-import { type Client, currentProfile, endOneSession, endOtherSessions, listSessions, loginWithPassword, profileOf } from "./auth.service";
+import { type Client, currentProfile, endOneSession, endOtherSessions, listSessions, loginWithPassword } from "./auth.service";
 
 /** The client as the throttle sees it: its address (see `clientAddress`) and browser. */
 export function clientOf(c: Context<AppEnv>): Client {
@@ -14,7 +14,7 @@ export function clientOf(c: Context<AppEnv>): Client {
 export const loginHandler: RouteHandler<typeof loginRoute, AppEnv> = async (c) => {
   const { identifier, password, captcha } = c.req.valid("json");
   const site = c.get("region")?.code ?? "apex";
-  const { subscriber, session } = await loginWithPassword(c.get("data"), identifier, password, clientOf(c), {
+  const { profile, session } = await loginWithPassword(c.get("data"), identifier, password, clientOf(c), {
     site,
     captcha,
     env: c.env,
@@ -24,7 +24,7 @@ export const loginHandler: RouteHandler<typeof loginRoute, AppEnv> = async (c) =
   if (previous) await endSession(c.get("data"), previous);
   setSessionCookie(c, session.token);
   c.header("cache-control", "no-store");
-  return c.json({ profile: profileOf(subscriber) }, 200);
+  return c.json({ profile }, 200);
 };
 
 export const logoutHandler: RouteHandler<typeof logoutRoute, AppEnv> = async (c) => {

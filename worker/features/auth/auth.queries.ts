@@ -32,15 +32,6 @@ export function selectSubscriberById(db: GlobalDb, id: string) {
   return db.select().from(subscribers).where(eq(subscribers.id, id)).get();
 }
 
-/** Replaces a subscriber's password record only if it is still `current` (a password change in between wins). */
-export function updateSubscriberPasswordHash(db: GlobalDb, id: string, current: string, next: string) {
-  return db
-    .update(subscribers)
-    .set({ passwordHash: next })
-    .where(and(eq(subscribers.id, id), eq(subscribers.passwordHash, current)))
-    .run();
-}
-
 /** The subscriber's row, for the profile. */
 export function selectProfileRow(db: GlobalDb, id: string) {
   return db.select().from(subscribers).where(eq(subscribers.id, id)).get();

@@ -15,15 +15,9 @@ import {
 } from "../../platform/session";
 import { addressGuard, assertNoRefusalFor, type Guard, takeAttempt, throttleKey } from "../../platform/throttle";
 import { challengeRequired, loginStormOn, noteLoginFailure } from "../../platform/throttle-storm";
-import {
-  type SubscriberRow,
-  selectLegacySessions,
-  selectProfileRow,
-  selectSessions,
-  selectSubscriberByIdentifier,
-  updateSubscriberPasswordHash,
-} from "./auth.queries";
+import { type SubscriberRow, selectLegacySessions, selectProfileRow, selectSessions } from "./auth.queries";
 import { assertCaptcha } from "./captcha.service";
+import { findSignIn, keepSignInQuietly, rehashPassword } from "./sign-ins.service";
 
 /** A hash of a random secret: verified against when an identifier is unknown, so timing does not tell. */
 let dummyHash: Promise<string> | undefined;
@@ -95,7 +89,6 @@ export async function loginWithPassword(data: DataAccess, identifier: string, pa
 }
 
 async function checkPassword(data: DataAccess, id: Identifier, password: string, client: Client, ctx: LoginContext) {
-  const db = data.global;
   const typed = `${id.kind}:${id.value}`;
   assertNoRefusalFor(typed);
   if (await loginStormOn(ctx.site)) {
@@ -105,17 +98,20 @@ async function checkPassword(data: DataAccess, id: Identifier, password: string,
   // The address, then the person: the address stays counted if the person then refuses, as it would in one step
   // (probing locked people is not free).
   const byAddress = await takeAttempt([await addressGuard(client.address)]);
-  const subscriber = await selectSubscriberByIdentifier(db, id);
-  const attempt = await takeAttempt([await personGuard(personOf(id, subscriber))], Date.now(), { rememberAs: typed });
-  const ok = (await verifyPassword(password, subscriber?.passwordHash ?? (await getDummyHash()))) && subscriber?.passwordHash != null;
-  if (!ok || !subscriber) throw new AppError(401, "invalid_credentials");
+  // By the identifier's key and the home shard's row (no global read), else by the global row (sign-ins.service.ts).
+  const readAt = new Date();
+  const found = await findSignIn(data, id);
+  const attempt = await takeAttempt([await personGuard(personOf(id, found?.owner))], Date.now(), { rememberAs: typed });
+  const hash = found?.passwordHash ?? null;
+  const ok = (await verifyPassword(password, hash ?? (await getDummyHash()))) && hash !== null;
+  if (!ok || !found) throw new AppError(401, "invalid_credentials");
   await Promise.all([attempt.succeeded(), byAddress.succeeded()]);
   // A PBKDF2 (or weaker argon2id) record is replaced while the password is at hand.
-  if (subscriber.passwordHash && needsRehash(subscriber.passwordHash)) {
-    await updateSubscriberPasswordHash(db, subscriber.id, subscriber.passwordHash, await hashPassword(password));
-  }
-  const session = await openSession(data, subscriber, "password", client.userAgent);
-  return { subscriber, session };
+  if (needsRehash(hash)) await rehashPassword(data, found.owner, hash, await hashPassword(password));
+  // Found through the global row: the home row and keys are written, so that the next login reads nothing global.
+  if (found.global) await keepSignInQuietly(data, found.global, readAt);
+  const session = await openSession(data, found.owner, "password", client.userAgent);
+  return { profile: profileOf(found.profile), session };
 }
 
 const maskPhone = (p: string | null) => (p ? `${p.slice(0, 2)} ${p.slice(2, 5)} ***-**-${p.slice(-2)}` : null);

@@ -13,6 +13,7 @@ import { movingAccount } from "../accounts/accounts.service";
 import { type SubscriberRow, selectSubscriberById, selectSubscriberByIdentifier } from "./auth.queries";
 import { type Client, parseIdentifierOrThrow, personOf, throttleKeysFor } from "./auth.service";
 import { consumeCode, type Delivery, issueCode, type Notify, refundCodeAttempt, spendCode, unspendCode } from "./codes.service";
+import { dropSignInKey, keepSignIn, keepSignInQuietly, passwordHashOf, writePassword } from "./sign-ins.service";
 
 const targetOf = (id: Identifier) => `${id.kind}:${id.value}`;
 
@@ -227,6 +228,8 @@ export async function completeRegistration(
     throw e;
   }
   const s = (await selectSubscriberById(db, id)) as SubscriberRow;
+  // The sign-in row and keys, so that a login reads nothing global; a failure leaves it to the first login to write.
+  await keepSignInQuietly(data, s, now);
   return { subscriber: s, session: await openSession(data, s, "code", client.userAgent) };
 }
 
@@ -289,7 +292,8 @@ export async function changePassword(data: DataAccess, session: SessionInfo, cur
   if (!s) throw new AppError(401, "unauthorized");
   const fresh = session.stepUpAt && Date.now() - session.stepUpAt.getTime() < STEP_UP_TTL_MS;
   if (!fresh) {
-    if (!current || !s.passwordHash || !(await verifyPassword(current, s.passwordHash))) {
+    const hash = await passwordHashOf(data, s, s.passwordHash);
+    if (!current || !hash || !(await verifyPassword(current, hash))) {
       throw new AppError(400, "invalid_credentials", {}, [{ field: "currentPassword", message: "problem.invalid_credentials" }]);
     }
   }
@@ -303,11 +307,12 @@ export async function changePassword(data: DataAccess, session: SessionInfo, cur
  * the old sessions alive), and once after it, for a session opened with the old password in between (the hash is
  * made before, so the gap is two round trips).
  */
-async function replacePassword(data: DataAccess, s: { id: string; homeShard: string }, passwordHash: string, keep?: string) {
+async function replacePassword(data: DataAccess, s: SubscriberRow, passwordHash: string, keep?: string) {
   // The profile shows whether a password is set: its copy is forgotten before the write and after it.
   await whileCopyChanging(data, s, async () => {
     await endAllSessions(data, s, keep);
-    await data.global.update(subscribers).set({ passwordHash }).where(eq(subscribers.id, s.id));
+    // The home shard's sign-in row first (what a login reads), then the global column (sign-ins.service.ts).
+    await writePassword(data, s, passwordHash);
     await endAllSessions(data, s, keep);
   });
 }
@@ -348,9 +353,17 @@ export async function confirmContactChange(data: DataAccess, session: SessionInf
     await attempt.succeeded();
     const value = (payload as Record<string, string>)[kind] ?? "";
     const column = kind === "phone" ? subscribers.phone : subscribers.email;
-    const taken = await db.select({ id: subscribers.id }).from(subscribers).where(eq(column, value)).get();
+    const [taken, s] = await Promise.all([
+      db.select({ id: subscribers.id }).from(subscribers).where(eq(column, value)).get(),
+      selectSubscriberById(db, session.subscriberId),
+    ]);
+    if (!s) throw new AppError(401, "unauthorized");
     const contactTaken = () => new AppError(409, "conflict", {}, [{ field: kind, message: "field.contactTaken" }]);
     if (taken && taken.id !== session.subscriberId) throw contactTaken();
+    // The old contact's key goes before the global row changes, the new one's after it (sign-ins.service.ts): a change
+    // that stops half-way leaves no key a login trusts for the old contact.
+    const old = s[kind];
+    if (old && old !== value) await dropSignInKey(data, s, kind, old);
     try {
       await db
         .update(subscribers)
@@ -361,6 +374,8 @@ export async function confirmContactChange(data: DataAccess, session: SessionInf
       if (uniqueViolation(e)) throw contactTaken();
       throw e;
     }
+    const changedAt = new Date();
+    await keepSignIn(data, { ...s, [kind]: value }, changedAt, changedAt);
     return value;
   });
 }

@@ -15,6 +15,7 @@ import { log } from "../../platform/log";
 import { openSession, preread, readWithSession, type SessionInfo, type SessionSubscriber, subscriberIs } from "../../platform/session";
 import { findLinked, identitiesOf, linkIdentity, unlinkProvider } from "./identities.service";
 import { passkeysOf } from "./passkeys.service";
+import { passwordHashOf } from "./sign-ins.service";
 
 const FLOW_TTL_MS = 10 * 60 * 1000;
 
@@ -141,12 +142,18 @@ export async function listIdentities(data: DataAccess, session: SessionInfo) {
 /** Unlinks a provider, unless it is the subscriber's only way in (no password, no passkey, no other provider). */
 export async function unlinkIdentity(data: DataAccess, session: SessionInfo, providerId: string) {
   const owner = { id: session.subscriberId, homeShard: session.homeShard };
-  const [mine, s, keys] = await Promise.all([
+  const [mine, hash, keys] = await Promise.all([
     identitiesOf(data, owner),
-    data.global.select({ hash: subscribers.passwordHash }).from(subscribers).where(eq(subscribers.id, session.subscriberId)).get(),
+    // The password's record: the home shard's sign-in row when there is one (the truth), else the global column.
+    data.global
+      .select({ hash: subscribers.passwordHash })
+      .from(subscribers)
+      .where(eq(subscribers.id, session.subscriberId))
+      .get()
+      .then((r) => passwordHashOf(data, owner, r?.hash ?? null)),
     passkeysOf(data, owner),
   ]);
   if (!mine.some((m) => m.provider === providerId)) throw new AppError(404, "not_found");
-  if (!s?.hash && keys.length === 0 && mine.length === 1) throw new AppError(409, "last_login_method");
+  if (!hash && keys.length === 0 && mine.length === 1) throw new AppError(409, "last_login_method");
   if (!(await unlinkProvider(data, owner, providerId))) throw new AppError(404, "not_found");
 }

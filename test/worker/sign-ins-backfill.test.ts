@@ -1,0 +1,116 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { backfillSignIns, isSignInBackfillMessage, startSignInBackfill } from "../../worker/features/auth/sign-ins.backfill";
+import { createDataAccess, shardDatabase } from "../../worker/platform/db";
+import { identityStoreDatabases, identityStoreIndex, signInKey } from "../../worker/platform/identity-stores";
+import { hashPassword } from "../../worker/platform/password";
+import { post } from "./helpers";
+
+/**
+ * The backfill of the sign-in rows and keys for subscribers an older deployment registered
+ * (features/auth/sign-ins.backfill.ts): every one gets their row and keys, a row written since is left as it is, and the
+ * chain stops at the table's end and is not started again.
+ */
+
+const storeOf = (key: string) => {
+  const stores = identityStoreDatabases(env);
+  return stores[identityStoreIndex(key, stores.length)] as D1Database;
+};
+const keyHolder = async (key: string) =>
+  (await storeOf(key).prepare("SELECT subscriber_id AS id FROM login_keys WHERE key = ?").bind(key).first<{ id: string }>())?.id ?? null;
+const rowOf = (shard: string, id: string) =>
+  (shardDatabase(env, shard) as D1Database)
+    .prepare("SELECT phone, login, password_hash AS hash FROM sign_ins WHERE subscriber_id = ?")
+    .bind(id)
+    .first<{ phone: string | null; login: string | null; hash: string | null }>();
+
+/** A queue that keeps what is sent to it. */
+function keptQueue() {
+  const sent: unknown[] = [];
+  return { sent, queue: { send: async (m: unknown) => void sent.push(m) } as unknown as Queue<unknown> };
+}
+
+let address = 0;
+const loginAs = (identifier: string, password: string) =>
+  post("/api/v1/auth/login", { identifier, password }, { "cf-connecting-ip": `198.51.100.${++address}` });
+
+describe("the sign-in rows' backfill", () => {
+  it("writes every older subscriber's row and keys, page by page, keeping what is there; their logins then read nothing global", async () => {
+    const hash = await hashPassword("an older deployment's words");
+    const shards = ["DB_MOSCOW", "DB_SIBERIA", "DB_VOLGA"];
+    const made: { id: string; shard: string; phone: string; login: string }[] = [];
+    for (let i = 0; i < 7; i++) {
+      const id = `backfill-${i}-${crypto.randomUUID().slice(0, 8)}`;
+      const shard = shards[i % shards.length] as string;
+      const phone = `+7955000000${i}`;
+      const login = `older.${i}`;
+      await env.DB.prepare(
+        "INSERT INTO subscribers (id, display_name, phone, email, login, password_hash, locale, created_at, home_shard) VALUES (?, ?, ?, NULL, ?, ?, 'ru', ?, ?)",
+      )
+        .bind(id, `Старый ${i}`, phone, login, hash, Date.now(), shard)
+        .run();
+      made.push({ id, shard, phone, login });
+    }
+    // One of them changed their password since the backfill's read would have seen: their row is newer and stays.
+    const changed = made[3] as (typeof made)[number];
+    await (shardDatabase(env, changed.shard) as D1Database)
+      .prepare(
+        "INSERT INTO sign_ins (subscriber_id, display_name, phone, email, login, password_hash, updated_at) VALUES (?, 'x', ?, NULL, ?, 'newer', ?)",
+      )
+      .bind(changed.id, changed.phone, changed.login, Date.now())
+      .run();
+    // Before: a login of theirs reads the global row.
+    const data = createDataAccess(env);
+    let pages = 0;
+    for (;;) {
+      const done = await backfillSignIns(data, new Date(), {}, null, 4);
+      pages++;
+      if (done.read < 4) break;
+      expect(pages).toBeLessThan(50);
+    }
+    for (const s of made) {
+      const row = await rowOf(s.shard, s.id);
+      expect(row?.phone, s.id).toBe(s.phone);
+      expect(row?.hash).toBe(s === changed ? "newer" : hash);
+      expect(await keyHolder(signInKey("phone", s.phone))).toBe(s.id);
+      expect(await keyHolder(signInKey("login", s.login))).toBe(s.id);
+    }
+    // The demo's people with rows kept theirs; the business cabinet's got theirs.
+    expect(await keyHolder(signInKey("login", "biz.admin"))).toBe("demo-biz-admin");
+    const res = await loginAs("older.1", "an older deployment's words");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("server-timing") ?? "").not.toMatch(/d1-DB;/);
+    // Another page reads nothing new.
+    expect((await backfillSignIns(data, new Date(), {}, null, 4)).read).toBe(0);
+  });
+
+  it("runs as a chain under a lease, stops at the end, and is not started again until a subscriber appears past it", async () => {
+    const data = createDataAccess(env);
+    const { sent, queue } = keptQueue();
+    // The cursor back to the start, as before a first run.
+    await env.DB.prepare("DELETE FROM drain_cursors WHERE plan = 'sign_ins'").run();
+    expect(await startSignInBackfill(data, queue)).toBe(true);
+    // A second start while the run holds the lease starts nothing.
+    expect(await startSignInBackfill(data, queue)).toBe(false);
+    let messages = 0;
+    while (sent.length > 0) {
+      const m = sent.shift();
+      expect(isSignInBackfillMessage(m)).toBe(true);
+      await backfillSignIns(data, new Date(), m as { run: string }, queue, 5);
+      messages++;
+      expect(messages).toBeLessThan(100);
+    }
+    expect(messages).toBeGreaterThan(1);
+    // At the end, with the lease given back: nothing to start.
+    expect(await startSignInBackfill(data, queue)).toBe(false);
+    expect(sent).toEqual([]);
+    await env.DB.prepare(
+      "INSERT INTO subscribers (id, display_name, locale, created_at, home_shard) VALUES ('backfill-late', 'Поздний', 'ru', ?, 'DB_MOSCOW')",
+    )
+      .bind(Date.now())
+      .run();
+    expect(await startSignInBackfill(data, queue)).toBe(true);
+    // A message of a run that was taken over does nothing.
+    expect(await backfillSignIns(data, new Date(), { run: "not-the-run" }, queue, 5)).toEqual({ read: 0, written: 0, handedOn: false });
+  });
+});

@@ -1,0 +1,160 @@
+import { sql } from "drizzle-orm";
+import { drainCursors, subscribers } from "../../db/schema/global";
+import { loginKeys } from "../../db/schema/identity";
+import { signIns } from "../../db/schema/region";
+import { type DataAccess, d1Of, type ShardBinding } from "../../platform/db";
+import { identityStoreIndex, type SignInKind, signInKey } from "../../platform/identity-stores";
+import { beat, release, startChain } from "../../platform/lease";
+import { log } from "../../platform/log";
+import { insertRowsSql } from "../../platform/shard-map";
+
+/**
+ * The backfill of the sign-in rows and keys (sign-ins.service.ts) for the subscribers an older deployment registered:
+ * without it, each one's first login after the upgrade reads the global row, and a storm right after the upgrade would
+ * read it as often as before. A chain of messages on the billing queue (one at a time, under a lease, as the
+ * organisations' sweep), each a page of the global `subscribers` in rowid order from a cursor (`drain_cursors`, plan
+ * `sign_ins`): the page's rows written to their home shards (one statement a shard) and their keys to the identity
+ * stores (one statement a store), each only where none is there yet — a row or key written since by a registration,
+ * a change or a login is newer than this page's read and stays. The cursor moves on after the writes: a message that
+ * fails is retried from the same page. The hourly cron starts a chain while the cursor is behind the table's end; a
+ * subscriber registered after the upgrade has their row from the registration, so once the chain has reached the end
+ * it is not started again until a new row appears past it.
+ */
+export const BACKFILL = {
+  /**
+   * Subscribers a message: their read, a statement for each home shard among them (300 at worst), one for each store,
+   * the cursor and the lease — well within an invocation's 1,000 queries; at about a message a second, 15 M
+   * subscribers in a day.
+   */
+  page: 300,
+  staleMs: 30 * 60_000,
+};
+const LEASE = "sign_ins.backfill";
+const CURSOR = "sign_ins";
+const NAMED: readonly SignInKind[] = ["phone", "email", "login"];
+
+/** The billing queue's message of the backfill's chain. */
+export interface SignInBackfillMessage {
+  kind: "sign_ins.backfill";
+  run: string;
+}
+
+export function isSignInBackfillMessage(body: unknown): body is SignInBackfillMessage {
+  const m = body as Partial<SignInBackfillMessage> | null;
+  return m?.kind === "sign_ins.backfill" && typeof m.run === "string" && m.run.length > 0 && m.run.length <= 60;
+}
+
+const SIGN_INS_INSERT = insertRowsSql(signIns);
+const KEYS_INSERT = insertRowsSql(loginKeys);
+
+async function cursor(data: DataAccess): Promise<number> {
+  const row = await data.global.select({ after: drainCursors.after }).from(drainCursors).where(sql`${drainCursors.plan} = ${CURSOR}`).get();
+  return row?.after ?? 0;
+}
+
+/** Cron (hourly): the backfill's chain, when subscribers past its cursor are left and no run holds the lease. Whether it started. */
+export async function startSignInBackfill(data: DataAccess, queue: Queue<unknown>, now = new Date()): Promise<boolean> {
+  if (data.identities.all.length === 0) return false;
+  const [after, last] = await Promise.all([
+    cursor(data),
+    data.global.select({ max: sql<number | null>`max(rowid)` }).from(subscribers).get(),
+  ]);
+  if ((last?.max ?? 0) <= after) return false;
+  const run = await startChain(data.global, LEASE, now, BACKFILL.staleMs, (r) =>
+    queue.send({ kind: "sign_ins.backfill", run: r } satisfies SignInBackfillMessage),
+  );
+  return run !== null;
+}
+
+/**
+ * One page of the backfill from its cursor; with `m.run` (a message of the chain), the next message after a full page,
+ * and the lease given back at the end. Without it, one page. How many subscribers it read, and whether it handed on.
+ */
+export async function backfillSignIns(
+  data: DataAccess,
+  now = new Date(),
+  m: { run?: string } = {},
+  queue: Queue<unknown> | null = null,
+  page = BACKFILL.page,
+): Promise<{ read: number; written: number; handedOn: boolean }> {
+  const done = { read: 0, written: 0, handedOn: false };
+  if (m.run !== undefined && !(await beat(data.global, LEASE, m.run, now))) return done;
+  const after = await cursor(data);
+  const readAt = new Date();
+  const rows = await data.global
+    .select({ rowid: sql<number>`rowid`, s: subscribers })
+    .from(subscribers)
+    .where(sql`rowid > ${after}`)
+    .orderBy(sql`rowid`)
+    .limit(page)
+    .all();
+  done.read = rows.length;
+  const byShard = new Map<ShardBinding, Record<string, unknown>[]>();
+  const byStore = new Map<number, Record<string, unknown>[]>();
+  const stores = data.identities.all.length;
+  for (const { s } of rows) {
+    // A subscriber whose home shard is not bound here is passed over (logged): their login reads the global row.
+    if (!data.hasShard(s.homeShard)) {
+      log("error", "sign_in.backfill_shard_unbound", { shard: s.homeShard });
+      continue;
+    }
+    const home = byShard.get(s.homeShard) ?? [];
+    home.push({
+      subscriber_id: s.id,
+      display_name: s.displayName,
+      phone: s.phone,
+      email: s.email,
+      login: s.login,
+      password_hash: s.passwordHash,
+      // As of the read: a change written after it is newer (sign-ins.service.ts keepSignIn).
+      updated_at: readAt.getTime(),
+    });
+    byShard.set(s.homeShard, home);
+    for (const kind of NAMED) {
+      const value = s[kind];
+      if (!value || stores === 0) continue;
+      const key = signInKey(kind, value);
+      const i = identityStoreIndex(key, stores);
+      const keys = byStore.get(i) ?? [];
+      keys.push({ key, subscriber_id: s.id, home_shard: s.homeShard, created_at: readAt.getTime() });
+      byStore.set(i, keys);
+    }
+  }
+  // The rows first, then their keys: a key is trusted only when its row agrees, so a key without its row is harmless.
+  const written = await Promise.all(
+    [...byShard].map(([shard, list]) =>
+      d1Of(data.shard(shard))
+        .prepare(SIGN_INS_INSERT)
+        .bind(JSON.stringify(list))
+        .run()
+        .then((r) => r.meta.changes ?? 0),
+    ),
+  );
+  done.written = written.reduce((n, c) => n + c, 0);
+  await Promise.all(
+    [...byStore].map(([i, list]) =>
+      d1Of(data.identities.all[i] as (typeof data.identities.all)[number])
+        .prepare(KEYS_INSERT)
+        .bind(JSON.stringify(list))
+        .run(),
+    ),
+  );
+  const last = rows.at(-1);
+  if (last) {
+    await data.global
+      .insert(drainCursors)
+      .values({ plan: CURSOR, after: last.rowid, updatedAt: now })
+      .onConflictDoUpdate({
+        target: drainCursors.plan,
+        set: { after: last.rowid, updatedAt: now },
+        setWhere: sql`${drainCursors.after} < ${last.rowid}`,
+      });
+  }
+  if (m.run !== undefined) {
+    if (rows.length === page && queue) {
+      await queue.send({ kind: "sign_ins.backfill", run: m.run } satisfies SignInBackfillMessage);
+      done.handedOn = true;
+    } else await release(data.global, LEASE, m.run);
+  }
+  return done;
+}

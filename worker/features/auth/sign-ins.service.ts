@@ -1,0 +1,205 @@
+import { and, eq, lt } from "drizzle-orm";
+import { subscribers } from "../../db/schema/global";
+import { loginKeys } from "../../db/schema/identity";
+import { signIns } from "../../db/schema/region";
+import { type CredentialOwner, credentialsShard } from "../../platform/credentials";
+import type { DataAccess } from "../../platform/db";
+import type { Identifier } from "../../platform/identifiers";
+import { type SignInKind, signInKey } from "../../platform/identity-stores";
+import { errorText, log } from "../../platform/log";
+import type { SessionProfile } from "../../platform/session";
+import { type SubscriberRow, selectSubscriberByIdentifier } from "./auth.queries";
+
+/**
+ * Password logins that read nothing in the global database (issue 20: a login storm's 3,000 logins a second were as
+ * many global reads, four times its one thread). A subscriber's phone, e-mail and login are keys in the identity
+ * stores (`phone:+79…`, `email:…`, `login:…` → the subscriber and their home shard), and their sign-in row in the
+ * home shard (`sign_ins`) keeps their password's record, their name and the identifiers a key must agree with.
+ *
+ * - **The global row stays the truth of who holds a phone, e-mail or login** (its unique indexes decide a race), and a
+ *   key is an index: a login trusts a key only when the row it names in the home shard holds the identifier typed.
+ *   Any other key (absent, stale, in an unbound shard) sends the login to the global row as before, and a success
+ *   there writes the row and the keys (`keepSignIn`): every subscriber's first login after the upgrade, and the
+ *   backfill, fill them in.
+ * - **The home row's password is the truth once the row is there:** a change writes it first, then the global column
+ *   (kept current for a rollback to a deployment that reads only it).
+ * - **Order of a change:** a phone's or e-mail's old key is dropped before the global row changes, and the new one is
+ *   written after it, so a change that stops half-way leaves no key that a login could trust for the old value.
+ */
+
+/** Who a password login names, and their password's record. */
+export interface SignIn {
+  owner: CredentialOwner;
+  /** The password's record: the home row's when there is one, else the global row's (null: no password). */
+  passwordHash: string | null;
+  profile: SessionProfile;
+  /** Where the record was read: the home row (its key agreed), or the global row, whose success writes the home row and keys. */
+  via: "key" | "global";
+  /** The global row as read (`via: "global"`), for `keepSignIn` after a success. */
+  global: SubscriberRow | null;
+}
+
+const NAMED: readonly SignInKind[] = ["phone", "email", "login"];
+
+const profileOf = (
+  id: string,
+  r: { displayName: string; phone: string | null; email: string | null; login: string | null },
+  hash: string | null,
+) => ({
+  id,
+  displayName: r.displayName,
+  phone: r.phone,
+  email: r.email,
+  login: r.login,
+  hasPassword: hash !== null,
+});
+
+/** The subscriber a key names, when the home row it points to holds the identifier typed. */
+async function viaKey(data: DataAccess, kind: SignInKind, value: string): Promise<SignIn | null> {
+  if (data.identities.all.length === 0) return null;
+  const name = signInKey(kind, value);
+  const key = await data.identities.forKey(name).select().from(loginKeys).where(eq(loginKeys.key, name)).get();
+  if (!key || !data.hasShard(key.homeShard)) return null;
+  const row = await data.shard(key.homeShard).select().from(signIns).where(eq(signIns.subscriberId, key.subscriberId)).get();
+  if (!row || row[kind] !== value) return null;
+  return {
+    owner: { id: key.subscriberId, homeShard: key.homeShard },
+    passwordHash: row.passwordHash,
+    profile: profileOf(key.subscriberId, row, row.passwordHash),
+    via: "key",
+    global: null,
+  };
+}
+
+/**
+ * Whose sign-in an identifier names, or undefined: by its key and the home row (no global read), else by the global
+ * row (an account number always: its owner is a global link), with the home row's password when it has one.
+ */
+export async function findSignIn(data: DataAccess, id: Identifier): Promise<SignIn | undefined> {
+  if (id.kind !== "account") {
+    const keyed = await viaKey(data, id.kind, id.value);
+    if (keyed) return keyed;
+  }
+  const s = await selectSubscriberByIdentifier(data.global, id);
+  if (!s) return undefined;
+  const passwordHash = await passwordHashOf(data, s, s.passwordHash);
+  return { owner: { id: s.id, homeShard: s.homeShard }, passwordHash, profile: profileOf(s.id, s, passwordHash), via: "global", global: s };
+}
+
+/** The owner's password record: their home row's when it is there (the truth), else `globalHash`, the global row's. */
+export async function passwordHashOf(data: DataAccess, owner: CredentialOwner, globalHash: string | null): Promise<string | null> {
+  const home = credentialsShard(data, owner);
+  const row = home
+    ? await home.select({ hash: signIns.passwordHash }).from(signIns).where(eq(signIns.subscriberId, owner.id)).get()
+    : undefined;
+  return row ? row.hash : globalHash;
+}
+
+/**
+ * Writes the subscriber's sign-in row from their global row `s` as read at `readAt` (a new row takes its password; a
+ * row there keeps its own, the truth), unless a change wrote the row after that read; then their keys. False when the
+ * row was left as it was (a newer change, or the home shard unbound).
+ */
+export async function keepSignIn(data: DataAccess, s: SubscriberRow, readAt: Date, now = new Date()): Promise<boolean> {
+  const home = credentialsShard(data, s);
+  if (!home) return false;
+  const kept = await home
+    .insert(signIns)
+    .values({
+      subscriberId: s.id,
+      displayName: s.displayName,
+      phone: s.phone,
+      email: s.email,
+      login: s.login,
+      passwordHash: s.passwordHash,
+      updatedAt: now,
+    })
+    .onConflictDoUpdate({
+      target: signIns.subscriberId,
+      set: { displayName: s.displayName, phone: s.phone, email: s.email, login: s.login, updatedAt: now },
+      setWhere: lt(signIns.updatedAt, readAt),
+    })
+    .returning({ id: signIns.subscriberId });
+  if (kept.length === 0) return false;
+  await claimSignInKeys(data, s, now);
+  return true;
+}
+
+/** `keepSignIn` after a login's success through the global row: failures are logged, the login goes on. */
+export async function keepSignInQuietly(data: DataAccess, s: SubscriberRow, readAt: Date) {
+  await keepSignIn(data, s, readAt).catch((e: unknown) => log("warn", "sign_in.keep_failed", { error: errorText(e) }));
+}
+
+/**
+ * Points the keys of the subscriber's phone, e-mail and login at them (each in its store, at once). The caller has
+ * just read or written them in the global row, whose unique indexes say they are theirs: a key held by someone else is
+ * stale and is taken over (the login checks the home row anyway).
+ */
+async function claimSignInKeys(data: DataAccess, s: SubscriberRow, now: Date) {
+  if (data.identities.all.length === 0) return;
+  await Promise.all(
+    NAMED.flatMap((kind) => {
+      const value = s[kind];
+      if (!value) return [];
+      const key = signInKey(kind, value);
+      return [
+        data.identities
+          .forKey(key)
+          .insert(loginKeys)
+          .values({ key, subscriberId: s.id, homeShard: s.homeShard, createdAt: now })
+          .onConflictDoUpdate({ target: loginKeys.key, set: { subscriberId: s.id, homeShard: s.homeShard, createdAt: now } }),
+      ];
+    }),
+  );
+}
+
+/** Drops the owner's key of an identifier they are giving up (another subscriber's key of it is left alone). */
+export async function dropSignInKey(data: DataAccess, owner: CredentialOwner, kind: SignInKind, value: string) {
+  if (data.identities.all.length === 0) return;
+  const key = signInKey(kind, value);
+  await data.identities
+    .forKey(key)
+    .delete(loginKeys)
+    .where(and(eq(loginKeys.key, key), eq(loginKeys.subscriberId, owner.id)));
+}
+
+/**
+ * A new password record: the home row first (the truth; a row not there yet is written whole from `s`), then the
+ * global column, for a rollback.
+ */
+export async function writePassword(data: DataAccess, s: SubscriberRow, passwordHash: string, now = new Date()) {
+  const home = credentialsShard(data, s);
+  if (home) {
+    await home
+      .insert(signIns)
+      .values({
+        subscriberId: s.id,
+        displayName: s.displayName,
+        phone: s.phone,
+        email: s.email,
+        login: s.login,
+        passwordHash,
+        updatedAt: now,
+      })
+      .onConflictDoUpdate({ target: signIns.subscriberId, set: { passwordHash, updatedAt: now } });
+  }
+  await data.global.update(subscribers).set({ passwordHash }).where(eq(subscribers.id, s.id));
+}
+
+/**
+ * Replaces a password record made with weaker parameters only if it is still `current` (a password change in between
+ * wins): in the home row and in the global column, each where it still holds `current`.
+ */
+export async function rehashPassword(data: DataAccess, owner: CredentialOwner, current: string, next: string) {
+  const home = credentialsShard(data, owner);
+  await Promise.all([
+    home
+      ?.update(signIns)
+      .set({ passwordHash: next })
+      .where(and(eq(signIns.subscriberId, owner.id), eq(signIns.passwordHash, current))),
+    data.global
+      .update(subscribers)
+      .set({ passwordHash: next })
+      .where(and(eq(subscribers.id, owner.id), eq(subscribers.passwordHash, current))),
+  ]);
+}
