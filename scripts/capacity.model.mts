@@ -109,6 +109,10 @@ export interface Assumptions {
   expirePage: number;
   /** Message stores (`MESSAGES_<n>`) a production deployment has: the provider messages spread over them by key. */
   messageStores: number;
+  /** Identity stores (`IDENTITY_<n>`) a production deployment has: the login keys spread over them by key. */
+  identityStores: number;
+  /** Keys of a subscriber's own in the identity stores: their phone, e-mail and login (features/auth/sign-ins.service.ts). */
+  signInKeysPerSubscriber: number;
   /** Read queries per subscriber told, in the global database (subscriber, settings, preferences, devices, directory). */
   /** Reads of a subscriber's home shard for their settings and choices, per subscriber told (a batch's share). */
   outageShardReadsPerSubscriber: number;
@@ -120,6 +124,8 @@ export interface Assumptions {
   /** The accounts of the city a login storm is in: a shard there has this share of its subscribers logging in. */
   stormCityAccounts: number;
   stormGlobalReadsPerLogin: number;
+  /** Reads of an identity store per login (the key of a phone, e-mail or login), and as many of the home shard (its row). */
+  stormKeyReadsPerLogin: number;
   stormShardWritesPerLogin: number;
   /** The share of a day's API requests made in its busiest hour. */
   busyHourShare: number;
@@ -312,6 +318,8 @@ export function homeRows(a: Assumptions): Record<string, number> {
     passkeys: a.passkeysPerAccount,
     // Links to identity providers (features/auth/identities.service.ts); their keys are in the identity stores (identityStoreRows).
     identities: a.identitiesPerAccount,
+    // How the subscriber signs in: their password's record and the identifiers their keys must agree with (one a subscriber).
+    sign_ins: a.subscribersPerAccount,
     sessions: a.liveSessionsPerAccount,
     // The copy of a subscriber's links their sessions read (one row a subscriber, kept: bounded by subscribers).
     session_links: a.subscribersPerAccount,
@@ -320,10 +328,10 @@ export function homeRows(a: Assumptions): Record<string, number> {
 
 /**
  * Rows per account in the identity stores (`IDENTITY_<n>`, platform/identity-stores.ts), all of them together: a key a
- * link to an identity provider.
+ * link to an identity provider, and a key for each of a subscriber's phone, e-mail and login.
  */
 export function identityStoreRows(a: Assumptions): Record<string, number> {
-  return { login_keys: a.identitiesPerAccount };
+  return { login_keys: a.identitiesPerAccount + a.subscribersPerAccount * a.signInKeysPerSubscriber };
 }
 
 /**
@@ -561,9 +569,20 @@ export function peaks(a: Assumptions, m: Measured, shardAccounts: number): Peak[
     d1RowsWrittenPerSec: statementRows,
     d1Busy: d1Busy(a, statementReads, statementWrites, statementRows),
   };
-  // The logins, and the visits they open, read the global database; each session row and links' copy goes to its
-  // subscriber's home shard (at most a shard's own subscribers sign in there within the window).
+  // A login by phone, e-mail or login reads its key in an identity store and its sign-in row in the home shard; one by
+  // account number, and the visits the logins open, read the global database; each session row and links' copy goes to
+  // its subscriber's home shard (at most a shard's own subscribers sign in there within the window).
   const stormReads = (a.stormLogins * (a.stormGlobalReadsPerLogin + a.globalReadsPerVisit)) / a.stormWindowSec;
+  const stormKeyReads = (a.stormLogins * a.stormKeyReadsPerLogin) / a.stormWindowSec / Math.max(1, a.identityStores);
+  const stormStore: Peak = {
+    name: "login storm",
+    where: `one identity store of ${a.identityStores}`,
+    queueMessagesPerSec: 0,
+    d1ReadsPerSec: stormKeyReads,
+    d1WritesPerSec: 0,
+    d1RowsWrittenPerSec: 0,
+    d1Busy: d1Busy(a, stormKeyReads, 0, 0),
+  };
   const storm: Peak = {
     name: "login storm",
     where: "global database",
@@ -579,8 +598,8 @@ export function peaks(a: Assumptions, m: Measured, shardAccounts: number): Peak[
   const stormShardRows =
     stormShardLogins *
     (a.stormShardWritesPerLogin * (1 + (m.indexes.sessions ?? 0)) + a.shardWritesPerVisit * (1 + (m.indexes.session_links ?? 0)));
-  // The visits' own reads there: each request's session, links' copy and account data.
-  const stormShardReads = stormShardLogins * a.requestsPerVisit * a.shardReadsPerRequest;
+  // The logins' sign-in rows, and the visits' own reads there: each request's session, links' copy and account data.
+  const stormShardReads = stormShardLogins * (a.stormKeyReadsPerLogin + a.requestsPerVisit * a.shardReadsPerRequest);
   const stormShard: Peak = {
     name: "login storm",
     where: "one regional shard",
@@ -617,7 +636,7 @@ export function peaks(a: Assumptions, m: Measured, shardAccounts: number): Peak[
     d1RowsWrittenPerSec: busyShardRows,
     d1Busy: d1Busy(a, busyShardReads, busyShardWrites, busyShardRows),
   };
-  return [charging, outageShard, outage, outageStore, statements, stormShard, storm, busyShard, busy];
+  return [charging, outageShard, outage, outageStore, statements, stormShard, storm, stormStore, busyShard, busy];
 }
 
 /** Published prices (USD) with their source; the free allowances are left out: at this size they are a rounding error. */

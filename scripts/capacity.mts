@@ -17,6 +17,7 @@ import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import { gzipSync } from "node:zlib";
 import { is } from "drizzle-orm";
 import { getTableConfig, SQLiteTable } from "drizzle-orm/sqlite-core";
+import { SIGN_IN_BACKFILL } from "../worker/data/limits.data.ts";
 import { SHARD_MAP } from "../worker/data/regions.data.ts";
 import { TARIFF_TEMPLATES } from "../worker/data/tariffs.data.ts";
 import * as globalSchema from "../worker/db/schema/global.ts";
@@ -96,6 +97,9 @@ const OUTAGE_READS_BEFORE = 4;
 /** Production's message stores: its `MESSAGES_<n>` bindings in wrangler.toml (the count the model spreads them over). */
 const PRODUCTION_MESSAGE_STORES = (
   readFileSync(join(ROOT, "wrangler.toml"), "utf8").match(/^database_name = "kabinet-production-messages-\d+"$/gm) ?? []
+).length;
+const PRODUCTION_IDENTITY_STORES = (
+  readFileSync(join(ROOT, "wrangler.toml"), "utf8").match(/^database_name = "kabinet-production-identity-\d+"$/gm) ?? []
 ).length;
 
 const ISSUE = "issue 20";
@@ -385,6 +389,19 @@ const ASSUMPTIONS: Assumption[] = [
     source: "wrangler.toml: [env.production]'s MESSAGES_<n> bindings (platform/message-stores.ts)",
   },
   {
+    key: "identityStores",
+    value: PRODUCTION_IDENTITY_STORES,
+    unit: "databases",
+    source: "wrangler.toml: [env.production]'s IDENTITY_<n> bindings (platform/identity-stores.ts)",
+  },
+  {
+    key: "signInKeysPerSubscriber",
+    value: 2.5,
+    unit: "keys / subscriber",
+    source:
+      "code: a key for each of the phone, e-mail and login a subscriber has (features/auth/sign-ins.service.ts); assumed: every one a login (registration asks for one) and a phone, half an e-mail",
+  },
+  {
     key: "outageShardReadsPerSubscriber",
     value: 2 / (100 / 2.5),
     unit: "read queries",
@@ -426,10 +443,17 @@ const ASSUMPTIONS: Assumption[] = [
   },
   {
     key: "stormGlobalReadsPerLogin",
-    value: 1,
+    value: 0.05,
     unit: "read queries",
     source:
-      "code: the subscriber by phone, e-mail or login (features/auth checkPassword); measured by test/worker/sessions-home-shard.test.ts; the visit it opens is globalReadsPerVisit more",
+      "code: a login by phone, e-mail or login reads nothing global (its key and sign-in row: features/auth/sign-ins.service.ts; measured by test/worker/sessions-home-shard.test.ts and sign-ins.test.ts), one by account number reads its owner's link and row (1 query); assumed: a twentieth of logins type the account number; the visit a login opens is globalReadsPerVisit more",
+  },
+  {
+    key: "stormKeyReadsPerLogin",
+    value: 0.95,
+    unit: "read queries",
+    source:
+      "code: the key of the phone, e-mail or login in its identity store, and as many reads of the sign-in row in the home shard (features/auth/sign-ins.service.ts findSignIn; measured by test/worker/sessions-home-shard.test.ts: 1 round trip in IDENTITY_<n>); the logins not by account number",
   },
   {
     key: "busyHourShare",
@@ -1072,16 +1096,31 @@ function generate(): Sample {
         rules_version: "2026-01",
       });
     // The global side of an account: its login, directory row, links, live session, push subscription.
+    const email = `${hex(8)}@example.ru`;
+    const passwordHash = `$argon2id$v=19$m=19456,t=2,p=1$${hex(22)}$${hex(43)}`;
     gput("subscribers", {
       id: subscriberId,
       display_name: holder,
       phone,
-      email: `${hex(8)}@example.ru`,
+      email,
       login: null,
-      password_hash: `$argon2id$v=19$m=19456,t=2,p=1$${hex(22)}$${hex(43)}`,
+      password_hash: passwordHash,
       locale: "ru",
       created_at: created,
     });
+    // What a password login reads instead (features/auth/sign-ins.service.ts): the sign-in row in the home shard, and
+    // a key for the phone and one for the e-mail in the identity stores.
+    put("sign_ins", {
+      subscriber_id: subscriberId,
+      display_name: holder,
+      phone,
+      email,
+      login: null,
+      password_hash: passwordHash,
+      updated_at: created,
+    });
+    iput("login_keys", { key: `phone:${phone}`, subscriber_id: subscriberId, home_shard: "DB_MOSCOW_17", created_at: created });
+    iput("login_keys", { key: `email:${email}`, subscriber_id: subscriberId, home_shard: "DB_MOSCOW_17", created_at: created });
     gput("account_directory", {
       account_no: no,
       region: REGION,
@@ -1729,13 +1768,16 @@ function main() {
   const alertsPerMessage = Math.min(20_000, alertPagesPerMessage * 90);
   const stormGlobalPeak = peakList.find((p) => p.name === "login storm" && p.where === "global database");
   const stormShardPeak = peakList.find((p) => p.name === "login storm" && p.where === "one regional shard");
+  const stormStorePeak = peakList.find((p) => p.name === "login storm" && p.where.startsWith("one identity store"));
   const busyGlobalPeak = peakList.find((p) => p.name.startsWith("busy hour") && p.where === "global database");
   const busyShardPeak = peakList.find((p) => p.name.startsWith("busy hour") && p.where === "one regional shard");
   const busyPerSec = (accountsTotal * A.requestsPerAccountMonth * A.busyHourShare) / DAYS_PER_MONTH / 3600;
   // The identity stores the global database's fixed part would need (section 5): for its size, and for the login
   // storm's key reads once its visits read their home shards.
   const globalStoresForSize = Math.ceil((accountsTotal * globalFixedBytes) / (A.shardBytes * A.headroom));
-  const globalStoresForStorm = Math.ceil(d1Busy(A, (A.stormLogins * A.stormGlobalReadsPerLogin) / A.stormWindowSec, 0, 0) / A.headroom);
+  const globalStoresForStorm = Math.ceil(
+    d1Busy(A, (A.stormLogins * (A.stormKeyReadsPerLogin + A.stormGlobalReadsPerLogin)) / A.stormWindowSec, 0, 0) / A.headroom,
+  );
   const globalStores = 2 ** Math.ceil(Math.log2(Math.max(globalStoresForSize, globalStoresForStorm)));
   const monthsToFill = (bytesPerMonth: number, fixedBytes: number) => (A.shardBytes * A.headroom - fixedBytes) / bytesPerMonth;
   const oneBranch = todayPlan[0];
@@ -1935,19 +1977,26 @@ ${table(
   statement on the 1st yet (a month's statement is a PDF made when asked for): the messages are counted as the
   seed's monthly statement would send them, an upper bound. On
   one database per branch this alone is ${pct(peakToday.find((p) => p.name.startsWith("1st"))?.d1Busy ?? 0)} of the database's time.
-- **Login storm**: ${n0(A.stormLogins)} logins in ${n0(A.stormWindowSec / 60)} minutes, each followed by a visit. The global
-  database reads the subscriber of each login (${n0(A.stormGlobalReadsPerLogin)} query) and ${n2(A.globalReadsPerVisit)} for the visit (the busy hour's
+- **Login storm**: ${n0(A.stormLogins)} logins in ${n0(A.stormWindowSec / 60)} minutes, each followed by a visit. A login by
+  phone, e-mail or login reads its key in the identity store the key hashes to and the subscriber's sign-in row in their
+  home shard (\`features/auth/sign-ins.service.ts\`): each of the ${n0(A.identityStores)} stores is ${pct(stormStorePeak?.d1Busy ?? 0)} busy. The global
+  database reads only the owner of a login by account number (${pct(A.stormGlobalReadsPerLogin)} of logins, one query) and ${n2(A.globalReadsPerVisit)} for the visit (the busy hour's
   rate, below: the copy of the links and profile outlives sessions, so a visit after a login finds it when its
   subscriber visited within ${n0(LINKS_COPY_TTL_MS / 86_400_000)} days; a storm of people who had not would read it once a visit, the worst case
   below; the outage's
-  banner is read once an isolate in 30 s): ${pct(stormGlobalPeak?.d1Busy ?? 0)} of its thread,
-  ${n0(Math.ceil((stormGlobalPeak?.d1Busy ?? 0) / A.headroom))} databases' worth, so the logins must be spread too (below). It writes
+  banner is read once an isolate in 30 s): ${pct(stormGlobalPeak?.d1Busy ?? 0)} of its thread, within one database but above the
+  ${pct(A.headroom)} headroom: the visits' reads are what is left (section 5). Read by every login, as in the release before this
+  one, the subscriber alone was ${pct(d1Busy(A, (A.stormLogins * (1 + A.globalReadsPerVisit)) / A.stormWindowSec, 0, 0))}. A storm with storm mode on (every login brings a solved
+  captcha, \`features/auth/captcha.service.ts\`) spends each solution in a Durable Object of its own, not a global row:
+  as rows, ${n0(A.stormLogins / A.stormWindowSec)} writes a second, ${pct(d1Busy(A, 0, A.stormLogins / A.stormWindowSec, 0))} of the global database's thread. It writes
   nothing: each session row and copy of the links and profile goes to its subscriber's home shard (platform/session.ts), where a shard in the storm's
   city, ${pct(Math.min(1, A.stormLogins / A.stormCityAccounts))} of its subscribers signing in and making their visit's requests there, is ${pct(stormShardPeak?.d1Busy ?? 0)} busy. Were the session rows
   written in the global database too, the same storm would be
   ${pct(d1Busy(A, (A.stormLogins * (A.stormGlobalReadsPerLogin + A.globalReadsPerVisit)) / A.stormWindowSec, (A.stormLogins * A.stormShardWritesPerLogin) / A.stormWindowSec, 0))} of its thread. **Worst case**, every visit finding no copy (the storm's people idle for
   over ${n0(LINKS_COPY_TTL_MS / 86_400_000)} days, as with a copy trusted 10 minutes in the release before this one): ${pct(d1Busy(A, (A.stormLogins * (A.stormGlobalReadsPerLogin + 1)) / A.stormWindowSec, 0, 0))}. These figures hold once
-  new sessions live in the home shards: staging and production still keep them in the global table
+  new sessions live in the home shards and every subscriber has a sign-in row (the backfill's chain writes them for an
+  older deployment's subscribers, \`features/auth/sign-ins.backfill.ts\`; until then a subscriber's first login reads
+  their global row): staging and production still keep sessions in the global table
   (\`SESSION_STORE = "global"\`), whose sessions read their links globally on every request.
 
 - **Busy hour of the cabinet**: ${n0(accountsTotal * A.requestsPerAccountMonth)} API requests a month, a tenth of a day's in its
@@ -2118,6 +2167,17 @@ the close's delete of it bills them again.
   them (a removal's mark hides one whose delete failed) and drained with their keys written before the global row goes;
   a key someone else holds is taken over only once no live link of theirs stands behind it, as a link takes it
   (\`features/auth/identities.service.ts\`).
+  **Password logins** by phone, e-mail or login read nothing global either (\`features/auth/sign-ins.service.ts\`): the
+  phone's, e-mail's or login's key in its identity store (${n1(A.signInKeysPerSubscriber)} keys a subscriber, in the
+  \`login_keys\` bytes above), then the subscriber's sign-in row in their home shard (\`sign_ins\`,
+  ${n0(bytesOf({ sign_ins: A.subscribersPerAccount }, m))} bytes per account, in the shard's bytes above), which keeps their password's record (the
+  truth: a change writes it first, then the global column, for a rollback), their name, and the identifiers a key must
+  agree with. A key the row does not agree with (a change that stopped half-way) is not trusted: the global row answers
+  that login, and its success writes the row and keys again. The global row stays the truth of who holds a phone,
+  e-mail or login (its unique indexes decide a race) and keeps its columns, so the subscriber's ${n0(bytesOf({ subscribers: A.subscribersPerAccount }, m))} bytes per
+  account are still in the global fixed part: what this move takes off the global database is the login storm's reads,
+  not bytes. An older deployment's subscribers get their rows and keys from a chain of messages
+  (\`features/auth/sign-ins.backfill.ts\`, ${n0(SIGN_IN_BACKFILL.page)} subscribers a message, from the hourly cron while any are left).
   \`sessions\` moved to the home shards too (${n0(sessionsBytes)} bytes per account): the cookie names the home shard and
   the subscriber beside the token, so a request reads its session there, with its copy of the subscriber's links
   (\`session_links\`, ${n0(bytesOf({ session_links: A.subscribersPerAccount }, m))} bytes per account; read from the global
@@ -2136,18 +2196,18 @@ the close's delete of it bills them again.
   **The fixed part is not split yet, and one database cannot hold it at the target**: ${gb(accountsTotal * globalFixedBytes)} is
   ${n1((accountsTotal * globalFixedBytes) / (A.shardBytes * A.headroom))} times ${pct(A.headroom)} of 10 GB, and the login storm's reads are ${pct(stormGlobalPeak?.d1Busy ?? 0)} of its thread (an
   outage's ${pct(outageGlobalPeak?.d1Busy ?? 0)}, the busy hour's ${pct(busyGlobalPeak?.d1Busy ?? 0)}). Where it goes (the design; not built):
-  - **Identity stores** \`IDENTITY_0\` … (built, ${n0(identityStoresBuilt)} in production; they hold the identity providers' keys so far):
-    \`login_keys\` also for a phone, e-mail, login or account number (→ the subscriber and their home shard: a login reads
-    one store), \`account_directory\` by account number (→ region and shard; the contract's
+  - **Identity stores** \`IDENTITY_0\` … (built, ${n0(identityStoresBuilt)} in production; they hold the identity providers' keys
+    and the phones', e-mails' and logins' so far): \`login_keys\` also for an account number (→ its owner and their home
+    shard), \`account_directory\` by account number (→ region and shard; the contract's
     contacts as keys of their own, for registration's codes) and each account's holders (\`account_links\` by account: an
     outage's fan-out and a move's forgetting read them).
-  - **The subscriber's own rows in their home shard**, where their notification choices, saved cards, passkeys and
-    identity providers already are: the subscriber (name, contacts, password hash) and their links,
+  - **The subscriber's own rows in their home shard**, where their notification choices, saved cards, passkeys,
+    identity providers and sign-in row (name, contacts, password's record) already are: the subscriber's row itself and their links,
     the truth that \`session_links\` copies today. A request then reads nothing outside its home shard and the accounts'
     shards, and a visit's global read (${n2(A.globalReadsPerVisit)} on average today, to make that copy) goes.
   - **How many**: at most ${n0(globalFixedBytes)} bytes per account (less: the subscriber's row goes to the home shard) need
     ${n0(globalStoresForSize)} stores at ${pct(A.headroom)} of 10 GB; the login storm's
-    ${n0((A.stormLogins * A.stormGlobalReadsPerLogin) / A.stormWindowSec)} key reads a second (its visits' reads move to the home shards) need ${n0(globalStoresForStorm)} at ${pct(A.headroom)} of a thread;
+    ${n0((A.stormLogins * (A.stormKeyReadsPerLogin + A.stormGlobalReadsPerLogin)) / A.stormWindowSec)} key reads a second (its visits' reads move to the home shards) need ${n0(globalStoresForStorm)} at ${pct(A.headroom)} of a thread;
     so ${n0(globalStores)} (a power of two; production binds ${n0(identityStoresBuilt)}).
   - **Writes across two stores** (a link: the account's holder row and the subscriber's own) go holder first and are
     removed in the reverse order, each followed by forgetting the links' copy, as links are changed now; an upgrade

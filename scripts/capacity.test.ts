@@ -103,6 +103,8 @@ const zero = Object.fromEntries(
     "outageShardWritesPerSubscriber",
     "outageMessageWritesPerSubscriber",
     "messageStores",
+    "identityStores",
+    "signInKeysPerSubscriber",
     "expirePage",
     "outageShardReadsPerSubscriber",
     "outageGlobalReadsPerSubscriber",
@@ -112,6 +114,7 @@ const zero = Object.fromEntries(
     "stormWindowSec",
     "stormCityAccounts",
     "stormGlobalReadsPerLogin",
+    "stormKeyReadsPerLogin",
     "stormShardWritesPerLogin",
     "busyHourShare",
     "requestsPerVisit",
@@ -188,6 +191,7 @@ const m: Measured = {
     cards: 0,
     passkeys: 0,
     identities: 0,
+    sign_ins: 0,
     login_keys: 0,
     notification_prefs: 0,
     notification_settings: 0,
@@ -319,7 +323,7 @@ describe("capacity model", () => {
     expect(peaks({ ...o, outageShardReadsPerSubscriber: 0.05 }, m, 4000)[1]?.d1ReadsPerSec).toBeCloseTo(2, 12);
   });
 
-  it("reads a login storm's subscribers (and the visits they open) globally and writes its sessions and links' copies in the home shards", () => {
+  it("reads a login storm's keys in the identity stores, its sign-in rows in the home shards and only the rest globally, and writes its sessions and links' copies in the home shards", () => {
     const o = {
       ...a,
       subscribersPerAccount: 1,
@@ -327,6 +331,7 @@ describe("capacity model", () => {
       stormWindowSec: 600,
       stormCityAccounts: 60_000,
       stormGlobalReadsPerLogin: 1,
+      stormKeyReadsPerLogin: 0,
       globalReadsPerVisit: 4,
       requestsPerVisit: 10,
       shardReadsPerRequest: 4,
@@ -346,9 +351,19 @@ describe("capacity model", () => {
     expect(shard?.d1ReadsPerSec).toBeCloseTo((4000 * 10 * 4) / 600, 12);
     // A storm in a city of 240,000 accounts: a quarter of a shard's subscribers log in.
     expect(
-      peaks({ ...o, stormCityAccounts: 240_000 }, m, 4000).find((p) => p.name === "login storm" && p.where !== "global database")
+      peaks({ ...o, stormCityAccounts: 240_000 }, m, 4000).find((p) => p.name === "login storm" && p.where === "one regional shard")
         ?.d1WritesPerSec,
     ).toBeCloseTo(2000 / 600, 12);
+    // Logins by key: none of their reads global; each reads its key in one of 4 stores (60,000 × 0.9 / 600 / 4 = 22.5
+    // a second each) and its sign-in row in the home shard (4,000 × 0.9 / 600 more there).
+    const keyed = peaks({ ...o, stormGlobalReadsPerLogin: 0.1, stormKeyReadsPerLogin: 0.9, identityStores: 4 }, m, 4000).filter(
+      (p) => p.name === "login storm",
+    );
+    expect(keyed.find((p) => p.where === "global database")?.d1ReadsPerSec).toBeCloseTo((60_000 * (0.1 + 4)) / 600, 12);
+    const store = keyed.find((p) => p.where === "one identity store of 4");
+    expect(store?.d1ReadsPerSec).toBeCloseTo(22.5, 12);
+    expect(store?.d1WritesPerSec).toBe(0);
+    expect(keyed.find((p) => p.where === "one regional shard")?.d1ReadsPerSec).toBeCloseTo((4000 * (0.9 + 10 * 4)) / 600, 12);
   });
 
   it("reads the global database a few times a visit at the busiest hour, and a shard its share, writing the links' copy once a visit", () => {
@@ -427,11 +442,14 @@ describe("capacity model", () => {
       cards: a.cardsPerAccount,
       passkeys: a.passkeysPerAccount,
       identities: a.identitiesPerAccount,
+      sign_ins: a.subscribersPerAccount,
       sessions: a.liveSessionsPerAccount,
       session_links: a.subscribersPerAccount,
     });
-    // Their keys in the identity stores, not the global database.
-    expect(identityStoreRows(a)).toEqual({ login_keys: a.identitiesPerAccount });
+    // Their keys in the identity stores, not the global database: a link's, and a subscriber's phone's, e-mail's and login's.
+    expect(identityStoreRows({ ...a, signInKeysPerSubscriber: 2.5 })).toEqual({
+      login_keys: a.identitiesPerAccount + a.subscribersPerAccount * 2.5,
+    });
     for (const table of [
       "push_subscriptions",
       "sessions",

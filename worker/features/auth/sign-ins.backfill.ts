@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { SIGN_IN_BACKFILL } from "../../data/limits.data";
 import { drainCursors, subscribers } from "../../db/schema/global";
 import { loginKeys } from "../../db/schema/identity";
 import { signIns } from "../../db/schema/region";
@@ -18,17 +19,8 @@ import { insertRowsSql } from "../../platform/shard-map";
  * a change or a login is newer than this page's read and stays. The cursor moves on after the writes: a message that
  * fails is retried from the same page. The hourly cron starts a chain while the cursor is behind the table's end; a
  * subscriber registered after the upgrade has their row from the registration, so once the chain has reached the end
- * it is not started again until a new row appears past it.
+ * it is not started again until a new row appears past it. Its page and lease: `SIGN_IN_BACKFILL` (data/limits.data.ts).
  */
-export const BACKFILL = {
-  /**
-   * Subscribers a message: their read, a statement for each home shard among them (300 at worst), one for each store,
-   * the cursor and the lease — well within an invocation's 1,000 queries; at about a message a second, 15 M
-   * subscribers in a day.
-   */
-  page: 300,
-  staleMs: 30 * 60_000,
-};
 const LEASE = "sign_ins.backfill";
 const CURSOR = "sign_ins";
 const NAMED: readonly SignInKind[] = ["phone", "email", "login"];
@@ -60,7 +52,7 @@ export async function startSignInBackfill(data: DataAccess, queue: Queue<unknown
     data.global.select({ max: sql<number | null>`max(rowid)` }).from(subscribers).get(),
   ]);
   if ((last?.max ?? 0) <= after) return false;
-  const run = await startChain(data.global, LEASE, now, BACKFILL.staleMs, (r) =>
+  const run = await startChain(data.global, LEASE, now, SIGN_IN_BACKFILL.staleMs, (r) =>
     queue.send({ kind: "sign_ins.backfill", run: r } satisfies SignInBackfillMessage),
   );
   return run !== null;
@@ -75,7 +67,7 @@ export async function backfillSignIns(
   now = new Date(),
   m: { run?: string } = {},
   queue: Queue<unknown> | null = null,
-  page = BACKFILL.page,
+  page: number = SIGN_IN_BACKFILL.page,
 ): Promise<{ read: number; written: number; handedOn: boolean }> {
   const done = { read: 0, written: 0, handedOn: false };
   if (m.run !== undefined && !(await beat(data.global, LEASE, m.run, now))) return done;
