@@ -51,13 +51,22 @@ describe("the sign-in rows' backfill", () => {
         .run();
       made.push({ id, shard, phone, login });
     }
-    // One of them changed their password since the backfill's read would have seen: their row is newer and stays.
+    // One of them has a row written from a read newer than the backfill's will be (a change after its read): it stays.
     const changed = made[3] as (typeof made)[number];
     await (shardDatabase(env, changed.shard) as D1Database)
       .prepare(
         "INSERT INTO sign_ins (subscriber_id, display_name, phone, email, login, password_hash, updated_at) VALUES (?, 'x', ?, NULL, ?, 'newer', ?)",
       )
-      .bind(changed.id, changed.phone, changed.login, Date.now())
+      .bind(changed.id, changed.phone, changed.login, Date.now() + 3_600_000)
+      .run();
+    // Another's row is older than its global row (an older release changed the phone and the password there alone, as
+    // after a rollback past this one): brought up to date, the password too.
+    const behind = made[5] as (typeof made)[number];
+    await (shardDatabase(env, behind.shard) as D1Database)
+      .prepare(
+        "INSERT INTO sign_ins (subscriber_id, display_name, phone, email, login, password_hash, updated_at) VALUES (?, 'x', '+79550009999', NULL, ?, 'older', 1)",
+      )
+      .bind(behind.id, behind.login)
       .run();
     // Before: a login of theirs reads the global row.
     const data = createDataAccess(env);

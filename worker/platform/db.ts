@@ -278,6 +278,14 @@ export interface DataAccess {
    */
   identitiesStore: "home" | "global";
   /**
+   * Where a password login reads the password (`SIGN_INS_STORE`): "home", the subscriber's sign-in row in their home
+   * shard, found by the key of the phone, e-mail or login (the default), or "global", the global row — for the release
+   * that first brings the rows, while an older release that writes only the global row may still run, and after a
+   * rollback past it until the backfill has gone over every subscriber again (features/auth/sign-ins.service.ts). The
+   * rows and keys are written either way.
+   */
+  signInsStore: "home" | "global";
+  /**
    * Where organisations' new acts of reconciliation are written (`RECONCILIATIONS_STORE`): "home", the organisation's
    * home shard (the default), or "global", the global table — for the release that first brings the home shards'
    * table, so that a rollback of it finds and makes every act. Acts are found where their ids say either way.
@@ -366,6 +374,7 @@ export function createDataAccess(env: Env): DataAccess {
     orgPaymentsStore: (env as { ORG_PAYMENTS_STORE?: string }).ORG_PAYMENTS_STORE === "global" ? "global" : "home",
     credentialsStore: (env as { CREDENTIALS_STORE?: string }).CREDENTIALS_STORE === "global" ? "global" : "home",
     identitiesStore: (env as { IDENTITIES_STORE?: string }).IDENTITIES_STORE === "global" ? "global" : "home",
+    signInsStore: (env as { SIGN_INS_STORE?: string }).SIGN_INS_STORE === "global" ? "global" : "home",
     reconciliationsStore: (env as { RECONCILIATIONS_STORE?: string }).RECONCILIATIONS_STORE === "global" ? "global" : "home",
     shardForRegion(regionCode) {
       const binding = shardOfRegion(regionCode);

@@ -106,10 +106,11 @@ async function checkPassword(data: DataAccess, id: Identifier, password: string,
   const ok = (await verifyPassword(password, hash ?? (await getDummyHash()))) && hash !== null;
   if (!ok || !found) throw new AppError(401, "invalid_credentials");
   await Promise.all([attempt.succeeded(), byAddress.succeeded()]);
+  // Found through the global row (and the home row missing or behind it): the home row and keys are written, so that
+  // the next login reads nothing global; before the rehash, which then replaces the record in both places.
+  if (found.global) await keepSignInQuietly(data, found.global, readAt);
   // A PBKDF2 (or weaker argon2id) record is replaced while the password is at hand.
   if (needsRehash(hash)) await rehashPassword(data, found.owner, hash, await hashPassword(password));
-  // Found through the global row: the home row and keys are written, so that the next login reads nothing global.
-  if (found.global) await keepSignInQuietly(data, found.global, readAt);
   const session = await openSession(data, found.owner, "password", client.userAgent);
   return { profile: profileOf(found.profile), session };
 }

@@ -53,5 +53,8 @@ export async function assertCaptcha(env: Env, payloadB64: string, failed: () => 
     () => false,
   );
   if (!verified) throw failed();
-  if (!(await spendOnce(`captcha:${payload.challenge.signature}`, Date.now() + TTL_MS))) throw failed();
+  // Spent until well past the challenge's own expiry (signed in it, in seconds): another Worker whose clock is behind
+  // still takes it for valid a little longer.
+  const expires = (payload.challenge.parameters?.expiresAt ?? 0) * 1000;
+  if (!(await spendOnce(`captcha:${payload.challenge.signature}`, Math.max(Date.now(), expires) + TTL_MS))) throw failed();
 }

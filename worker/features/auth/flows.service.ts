@@ -13,7 +13,7 @@ import { movingAccount } from "../accounts/accounts.service";
 import { type SubscriberRow, selectSubscriberById, selectSubscriberByIdentifier } from "./auth.queries";
 import { type Client, parseIdentifierOrThrow, personOf, throttleKeysFor } from "./auth.service";
 import { consumeCode, type Delivery, issueCode, type Notify, refundCodeAttempt, spendCode, unspendCode } from "./codes.service";
-import { dropSignInKey, keepSignIn, keepSignInQuietly, passwordHashOf, writePassword } from "./sign-ins.service";
+import { dropSignInKey, keepSignInQuietly, passwordHashOf, writePassword } from "./sign-ins.service";
 
 const targetOf = (id: Identifier) => `${id.kind}:${id.value}`;
 
@@ -374,8 +374,12 @@ export async function confirmContactChange(data: DataAccess, session: SessionInf
       if (uniqueViolation(e)) throw contactTaken();
       throw e;
     }
-    const changedAt = new Date();
-    await keepSignIn(data, { ...s, [kind]: value }, changedAt, changedAt);
+    // The home row and the new key from the global row as it is now (read again after the change: a change of the
+    // other contact at the same moment is in it too); a failure is logged, and the next login by the new contact reads
+    // the global row and writes them (the old contact's key is gone already).
+    const readAt = new Date();
+    const now = await selectSubscriberById(db, session.subscriberId);
+    if (now) await keepSignInQuietly(data, now, readAt);
     return value;
   });
 }

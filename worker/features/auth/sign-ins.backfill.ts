@@ -15,8 +15,10 @@ import { insertRowsSql } from "../../platform/shard-map";
  * read it as often as before. A chain of messages on the billing queue (one at a time, under a lease, as the
  * organisations' sweep), each a page of the global `subscribers` in rowid order from a cursor (`drain_cursors`, plan
  * `sign_ins`): the page's rows written to their home shards (one statement a shard) and their keys to the identity
- * stores (one statement a store), each only where none is there yet — a row or key written since by a registration,
- * a change or a login is newer than this page's read and stays. The cursor moves on after the writes: a message that
+ * stores (one statement a store), each where none from a read as new is there — a row or key written since by a
+ * registration, a change or a login is newer than this page's read and stays; an older one (an older release's change
+ * in the global row alone: a rollback past this one) is brought up to date, its password too. Run again from the
+ * start (its cursor deleted), it refreshes every subscriber. The cursor moves on after the writes: a message that
  * fails is retried from the same page. The hourly cron starts a chain while the cursor is behind the table's end; a
  * subscriber registered after the upgrade has their row from the registration, so once the chain has reached the end
  * it is not started again until a new row appears past it. Its page and lease: `SIGN_IN_BACKFILL` (data/limits.data.ts).
@@ -36,8 +38,11 @@ export function isSignInBackfillMessage(body: unknown): body is SignInBackfillMe
   return m?.kind === "sign_ins.backfill" && typeof m.run === "string" && m.run.length > 0 && m.run.length <= 60;
 }
 
-const SIGN_INS_INSERT = insertRowsSql(signIns);
-const KEYS_INSERT = insertRowsSql(loginKeys);
+// A row or key is written unless one from a global read as new or newer is there (sign-ins.service.ts keepSignIn): the
+// page's read brings an older row up to date, the password too (after a rollback past the release that brought the
+// rows, the global row has what the older release wrote).
+const SIGN_INS_UPSERT = `${insertRowsSql(signIns)} WHERE true ON CONFLICT(subscriber_id) DO UPDATE SET display_name = excluded.display_name, phone = excluded.phone, email = excluded.email, login = excluded.login, password_hash = excluded.password_hash, updated_at = excluded.updated_at WHERE sign_ins.updated_at < excluded.updated_at`;
+const KEYS_UPSERT = `${insertRowsSql(loginKeys)} WHERE true ON CONFLICT(key) DO UPDATE SET subscriber_id = excluded.subscriber_id, home_shard = excluded.home_shard, created_at = excluded.created_at WHERE login_keys.created_at < excluded.created_at`;
 
 async function cursor(data: DataAccess): Promise<number> {
   const row = await data.global.select({ after: drainCursors.after }).from(drainCursors).where(sql`${drainCursors.plan} = ${CURSOR}`).get();
@@ -116,7 +121,7 @@ export async function backfillSignIns(
   const written = await Promise.all(
     [...byShard].map(([shard, list]) =>
       d1Of(data.shard(shard))
-        .prepare(SIGN_INS_INSERT)
+        .prepare(SIGN_INS_UPSERT)
         .bind(JSON.stringify(list))
         .run()
         .then((r) => r.meta.changes ?? 0),
@@ -126,7 +131,7 @@ export async function backfillSignIns(
   await Promise.all(
     [...byStore].map(([i, list]) =>
       d1Of(data.identities.all[i] as (typeof data.identities.all)[number])
-        .prepare(KEYS_INSERT)
+        .prepare(KEYS_UPSERT)
         .bind(JSON.stringify(list))
         .run(),
     ),

@@ -73,21 +73,38 @@ async function viaKey(data: DataAccess, kind: SignInKind, value: string): Promis
 
 /**
  * Whose sign-in an identifier names, or undefined: by its key and the home row (no global read), else by the global
- * row (an account number always: its owner is a global link), with the home row's password when it has one.
+ * row (an account number always: its owner is a global link), with the home row's password when it has one. Under
+ * `SIGN_INS_STORE = "global"` (the release that brings the rows, while an older one may still write the global row
+ * alone), the global row and its password only.
  */
 export async function findSignIn(data: DataAccess, id: Identifier): Promise<SignIn | undefined> {
-  if (id.kind !== "account") {
+  const homeRows = data.signInsStore === "home";
+  if (homeRows && id.kind !== "account") {
     const keyed = await viaKey(data, id.kind, id.value);
     if (keyed) return keyed;
   }
   const s = await selectSubscriberByIdentifier(data.global, id);
   if (!s) return undefined;
-  const passwordHash = await passwordHashOf(data, s, s.passwordHash);
-  return { owner: { id: s.id, homeShard: s.homeShard }, passwordHash, profile: profileOf(s.id, s, passwordHash), via: "global", global: s };
+  const owner = { id: s.id, homeShard: s.homeShard };
+  if (!homeRows) return { owner, passwordHash: s.passwordHash, profile: profileOf(s.id, s, s.passwordHash), via: "global", global: null };
+  const home = credentialsShard(data, owner);
+  const row = home ? await home.select().from(signIns).where(eq(signIns.subscriberId, s.id)).get() : undefined;
+  const passwordHash = row ? row.passwordHash : s.passwordHash;
+  // A login by phone, e-mail or login comes here without a key it could trust: the row and keys are written after its
+  // success. One by account number always comes here: it writes only a row that differs from the global row.
+  const agrees = row && row.displayName === s.displayName && NAMED.every((k) => row[k] === s[k]);
+  return {
+    owner,
+    passwordHash,
+    profile: profileOf(s.id, s, passwordHash),
+    via: "global",
+    global: agrees && id.kind === "account" ? null : s,
+  };
 }
 
 /** The owner's password record: their home row's when it is there (the truth), else `globalHash`, the global row's. */
 export async function passwordHashOf(data: DataAccess, owner: CredentialOwner, globalHash: string | null): Promise<string | null> {
+  if (data.signInsStore === "global") return globalHash;
   const home = credentialsShard(data, owner);
   const row = home
     ? await home.select({ hash: signIns.passwordHash }).from(signIns).where(eq(signIns.subscriberId, owner.id)).get()
@@ -97,10 +114,12 @@ export async function passwordHashOf(data: DataAccess, owner: CredentialOwner, g
 
 /**
  * Writes the subscriber's sign-in row from their global row `s` as read at `readAt` (a new row takes its password; a
- * row there keeps its own, the truth), unless a change wrote the row after that read; then their keys. False when the
- * row was left as it was (a newer change, or the home shard unbound).
+ * row there keeps its own, the truth), unless the row holds a read as new or newer; then their keys, each unless one
+ * as new or newer is there. A row's `updated_at` and a key's `created_at` are the time of the global read they were
+ * written from, so a write from an older read (a login's, begun before a change) never undoes a newer one, whichever
+ * lands last. False when the row was left as it was (a newer read, or the home shard unbound).
  */
-export async function keepSignIn(data: DataAccess, s: SubscriberRow, readAt: Date, now = new Date()): Promise<boolean> {
+export async function keepSignIn(data: DataAccess, s: SubscriberRow, readAt: Date): Promise<boolean> {
   const home = credentialsShard(data, s);
   if (!home) return false;
   const kept = await home
@@ -112,30 +131,35 @@ export async function keepSignIn(data: DataAccess, s: SubscriberRow, readAt: Dat
       email: s.email,
       login: s.login,
       passwordHash: s.passwordHash,
-      updatedAt: now,
+      updatedAt: readAt,
     })
     .onConflictDoUpdate({
       target: signIns.subscriberId,
-      set: { displayName: s.displayName, phone: s.phone, email: s.email, login: s.login, updatedAt: now },
+      set: { displayName: s.displayName, phone: s.phone, email: s.email, login: s.login, updatedAt: readAt },
       setWhere: lt(signIns.updatedAt, readAt),
     })
     .returning({ id: signIns.subscriberId });
   if (kept.length === 0) return false;
-  await claimSignInKeys(data, s, now);
+  await claimSignInKeys(data, s, readAt);
   return true;
 }
 
-/** `keepSignIn` after a login's success through the global row: failures are logged, the login goes on. */
+/** `keepSignIn` where the caller's own work is done: a failure is logged, and a later login through the global row writes it. */
 export async function keepSignInQuietly(data: DataAccess, s: SubscriberRow, readAt: Date) {
-  await keepSignIn(data, s, readAt).catch((e: unknown) => log("warn", "sign_in.keep_failed", { error: errorText(e) }));
+  await keepSignIn(data, s, readAt).then(
+    (kept) => {
+      if (!kept) log("info", "sign_in.newer_kept", {});
+    },
+    (e: unknown) => log("warn", "sign_in.keep_failed", { error: errorText(e) }),
+  );
 }
 
 /**
- * Points the keys of the subscriber's phone, e-mail and login at them (each in its store, at once). The caller has
- * just read or written them in the global row, whose unique indexes say they are theirs: a key held by someone else is
- * stale and is taken over (the login checks the home row anyway).
+ * Points the keys of the subscriber's phone, e-mail and login at them (each in its store, at once), as read at
+ * `readAt`: the global row's unique indexes said they were theirs then, so a key someone else holds from an older read
+ * is taken over, and one from a newer read is left (the login checks the home row anyway).
  */
-async function claimSignInKeys(data: DataAccess, s: SubscriberRow, now: Date) {
+async function claimSignInKeys(data: DataAccess, s: SubscriberRow, readAt: Date) {
   if (data.identities.all.length === 0) return;
   await Promise.all(
     NAMED.flatMap((kind) => {
@@ -146,8 +170,12 @@ async function claimSignInKeys(data: DataAccess, s: SubscriberRow, now: Date) {
         data.identities
           .forKey(key)
           .insert(loginKeys)
-          .values({ key, subscriberId: s.id, homeShard: s.homeShard, createdAt: now })
-          .onConflictDoUpdate({ target: loginKeys.key, set: { subscriberId: s.id, homeShard: s.homeShard, createdAt: now } }),
+          .values({ key, subscriberId: s.id, homeShard: s.homeShard, createdAt: readAt })
+          .onConflictDoUpdate({
+            target: loginKeys.key,
+            set: { subscriberId: s.id, homeShard: s.homeShard, createdAt: readAt },
+            setWhere: lt(loginKeys.createdAt, readAt),
+          }),
       ];
     }),
   );
@@ -164,10 +192,11 @@ export async function dropSignInKey(data: DataAccess, owner: CredentialOwner, ki
 }
 
 /**
- * A new password record: the home row first (the truth; a row not there yet is written whole from `s`), then the
- * global column, for a rollback.
+ * A new password record: the home row first (the truth; a row not there yet is written whole from `s`, as of no read
+ * at all, so that the next write from a global read brings its phone, e-mail and login up to date), then the global
+ * column, for a rollback. The row's time stays: it is the time of the identifiers' read, not of the password.
  */
-export async function writePassword(data: DataAccess, s: SubscriberRow, passwordHash: string, now = new Date()) {
+export async function writePassword(data: DataAccess, s: SubscriberRow, passwordHash: string) {
   const home = credentialsShard(data, s);
   if (home) {
     await home
@@ -179,9 +208,9 @@ export async function writePassword(data: DataAccess, s: SubscriberRow, password
         email: s.email,
         login: s.login,
         passwordHash,
-        updatedAt: now,
+        updatedAt: new Date(0),
       })
-      .onConflictDoUpdate({ target: signIns.subscriberId, set: { passwordHash, updatedAt: now } });
+      .onConflictDoUpdate({ target: signIns.subscriberId, set: { passwordHash } });
   }
   await data.global.update(subscribers).set({ passwordHash }).where(eq(subscribers.id, s.id));
 }
