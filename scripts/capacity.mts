@@ -1117,7 +1117,7 @@ function generate(): Sample {
       email,
       login: null,
       password_hash: passwordHash,
-      updated_at: created,
+      password_at: created, updated_at: created,
     });
     iput("login_keys", { key: `phone:${phone}`, subscriber_id: subscriberId, home_shard: "DB_MOSCOW_17", created_at: created });
     iput("login_keys", { key: `email:${email}`, subscriber_id: subscriberId, home_shard: "DB_MOSCOW_17", created_at: created });

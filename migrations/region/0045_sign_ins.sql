@@ -7,5 +7,6 @@ CREATE TABLE `sign_ins` (
 	`email` text,
 	`login` text,
 	`password_hash` text,
+	`password_at` integer NOT NULL,
 	`updated_at` integer NOT NULL
 ) WITHOUT ROWID;

@@ -55,16 +55,25 @@ describe("the sign-in rows' backfill", () => {
     const changed = made[3] as (typeof made)[number];
     await (shardDatabase(env, changed.shard) as D1Database)
       .prepare(
-        "INSERT INTO sign_ins (subscriber_id, display_name, phone, email, login, password_hash, updated_at) VALUES (?, 'x', ?, NULL, ?, 'newer', ?)",
+        "INSERT INTO sign_ins (subscriber_id, display_name, phone, email, login, password_hash, password_at, updated_at) VALUES (?1, 'x', ?2, NULL, ?3, 'newer', ?4, ?4)",
       )
       .bind(changed.id, changed.phone, changed.login, Date.now() + 3_600_000)
       .run();
     // Another's row is older than its global row (an older release changed the phone and the password there alone, as
     // after a rollback past this one): brought up to date, the password too.
     const behind = made[5] as (typeof made)[number];
+    // And a third changed their password while the page was being read: the home row's record is newer than the read
+    // (the global column not written yet), and stays, though the row's phone is brought up to date.
+    const racing = made[6] as (typeof made)[number];
+    await (shardDatabase(env, racing.shard) as D1Database)
+      .prepare(
+        "INSERT INTO sign_ins (subscriber_id, display_name, phone, email, login, password_hash, password_at, updated_at) VALUES (?1, 'x', '+79550008888', NULL, ?2, 'racing', ?3, 0)",
+      )
+      .bind(racing.id, racing.login, Date.now() + 3_600_000)
+      .run();
     await (shardDatabase(env, behind.shard) as D1Database)
       .prepare(
-        "INSERT INTO sign_ins (subscriber_id, display_name, phone, email, login, password_hash, updated_at) VALUES (?, 'x', '+79550009999', NULL, ?, 'older', 1)",
+        "INSERT INTO sign_ins (subscriber_id, display_name, phone, email, login, password_hash, password_at, updated_at) VALUES (?, 'x', '+79550009999', NULL, ?, 'older', 1, 1)",
       )
       .bind(behind.id, behind.login)
       .run();
@@ -80,7 +89,7 @@ describe("the sign-in rows' backfill", () => {
     for (const s of made) {
       const row = await rowOf(s.shard, s.id);
       expect(row?.phone, s.id).toBe(s.phone);
-      expect(row?.hash).toBe(s === changed ? "newer" : hash);
+      expect(row?.hash).toBe(s === changed ? "newer" : s === racing ? "racing" : hash);
       expect(await keyHolder(signInKey("phone", s.phone))).toBe(s.id);
       expect(await keyHolder(signInKey("login", s.login))).toBe(s.id);
     }

@@ -271,17 +271,19 @@ describe("password logins through the identity stores and the home shard", () =>
   it('under SIGN_INS_STORE = "global" a login reads the global row\'s password, whatever the home row says', async () => {
     // As after a rollback past this release: an older release changed the password in the global row alone.
     const hash = await hashPassword("changed by an older release");
+    const kept = (await signInRow("demo-petr"))?.hash;
     await env.DB.prepare("UPDATE subscribers SET password_hash = ? WHERE id = 'demo-petr'").bind(hash).run();
-    const global = createDataAccess({ ...env, SIGN_INS_STORE: "global" } as Env);
-    const found = await findSignIn(global, { kind: "login", value: "petr" });
-    expect(found?.via).toBe("global");
-    expect(found?.passwordHash).toBe(hash);
-    expect(found?.global).toBeNull();
-    // The default reads the home row's, the truth once the whole fleet writes it.
-    expect((await findSignIn(createDataAccess(env), { kind: "login", value: "petr" }))?.passwordHash).not.toBe(hash);
-    await env.DB.prepare("UPDATE subscribers SET password_hash = ? WHERE id = 'demo-petr'")
-      .bind((await signInRow("demo-petr"))?.hash)
-      .run();
+    try {
+      const global = createDataAccess({ ...env, SIGN_INS_STORE: "global" } as Env);
+      const found = await findSignIn(global, { kind: "login", value: "petr" });
+      expect(found?.via).toBe("global");
+      expect(found?.passwordHash).toBe(hash);
+      expect(found?.global).toBeNull();
+      // The default reads the home row's, the truth once the whole fleet writes it.
+      expect((await findSignIn(createDataAccess(env), { kind: "login", value: "petr" }))?.passwordHash).toBe(kept);
+    } finally {
+      await env.DB.prepare("UPDATE subscribers SET password_hash = ? WHERE id = 'demo-petr'").bind(kept).run();
+    }
   });
 
   it("a login's late write from an older read does not undo a newer change of the row", async () => {

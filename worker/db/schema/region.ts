@@ -1218,5 +1218,11 @@ export const signIns = sqliteTable("sign_ins", {
   email: text("email"),
   login: text("login"),
   passwordHash: text("password_hash"),
+  /**
+   * When the password's record was written here: a backfill's page read before it (the global column still old) must
+   * not put the old record back.
+   */
+  passwordAt: integer("password_at", { mode: "timestamp_ms" }).notNull(),
+  /** The time of the global read the name, phone, e-mail and login were written from (a write from an older read is refused). */
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
 });

@@ -369,6 +369,7 @@ export async function buildSeed(now = new Date(), { compact = true } = {}): Prom
         email: s.email,
         login: s.login,
         password_hash: DEMO_PASSWORD_HASH,
+        password_at: SEEDED_AT,
         updated_at: SEEDED_AT,
       }),
     );

@@ -4,6 +4,7 @@ import type { DataAccess, GlobalDb } from "../../platform/db";
 import { AppError, accountMovingError, uniqueViolation } from "../../platform/errors";
 import { type Identifier, normalizeEmail, normalizeLogin, normalizePhone } from "../../platform/identifiers";
 import { newId, parseAccountNo } from "../../platform/ids";
+import { log } from "../../platform/log";
 import { hashPassword, verifyPassword } from "../../platform/password";
 import { checkPassword, passwordFieldError } from "../../platform/password-policy";
 import { endAllSessions, openSession, type SessionInfo, STEP_UP_TTL_MS, whileCopyChanging } from "../../platform/session";
@@ -13,7 +14,7 @@ import { movingAccount } from "../accounts/accounts.service";
 import { type SubscriberRow, selectSubscriberById, selectSubscriberByIdentifier } from "./auth.queries";
 import { type Client, parseIdentifierOrThrow, personOf, throttleKeysFor } from "./auth.service";
 import { consumeCode, type Delivery, issueCode, type Notify, refundCodeAttempt, spendCode, unspendCode } from "./codes.service";
-import { dropSignInKey, keepSignInQuietly, passwordHashOf, writePassword } from "./sign-ins.service";
+import { dropSignInKey, keepSignIn, keepSignInQuietly, passwordHashOf, writePassword } from "./sign-ins.service";
 
 const targetOf = (id: Identifier) => `${id.kind}:${id.value}`;
 
@@ -375,11 +376,12 @@ export async function confirmContactChange(data: DataAccess, session: SessionInf
       throw e;
     }
     // The home row and the new key from the global row as it is now (read again after the change: a change of the
-    // other contact at the same moment is in it too); a failure is logged, and the next login by the new contact reads
-    // the global row and writes them (the old contact's key is gone already).
+    // other contact at the same moment is in it too). Not quietly: a login by login name would trust the row's old
+    // contact, so a failure is the request's (the change is made; the person sees it and the row is written by their
+    // next login through the global row, or by the backfill).
     const readAt = new Date();
     const now = await selectSubscriberById(db, session.subscriberId);
-    if (now) await keepSignInQuietly(data, now, readAt);
+    if (now && !(await keepSignIn(data, now, readAt))) log("info", "sign_in.newer_kept", {});
     return value;
   });
 }

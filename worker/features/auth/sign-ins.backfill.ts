@@ -39,9 +39,10 @@ export function isSignInBackfillMessage(body: unknown): body is SignInBackfillMe
 }
 
 // A row or key is written unless one from a global read as new or newer is there (sign-ins.service.ts keepSignIn): the
-// page's read brings an older row up to date, the password too (after a rollback past the release that brought the
-// rows, the global row has what the older release wrote).
-const SIGN_INS_UPSERT = `${insertRowsSql(signIns)} WHERE true ON CONFLICT(subscriber_id) DO UPDATE SET display_name = excluded.display_name, phone = excluded.phone, email = excluded.email, login = excluded.login, password_hash = excluded.password_hash, updated_at = excluded.updated_at WHERE sign_ins.updated_at < excluded.updated_at`;
+// page's read brings an older row up to date, and the password too unless it was written here after the read (after a
+// rollback past the release that brought the rows, the global row has what the older release wrote; a change made
+// while the page was read has written the home row first).
+const SIGN_INS_UPSERT = `${insertRowsSql(signIns)} WHERE true ON CONFLICT(subscriber_id) DO UPDATE SET display_name = excluded.display_name, phone = excluded.phone, email = excluded.email, login = excluded.login, password_hash = CASE WHEN sign_ins.password_at < excluded.updated_at THEN excluded.password_hash ELSE sign_ins.password_hash END, password_at = max(sign_ins.password_at, excluded.updated_at), updated_at = excluded.updated_at WHERE sign_ins.updated_at < excluded.updated_at`;
 const KEYS_UPSERT = `${insertRowsSql(loginKeys)} WHERE true ON CONFLICT(key) DO UPDATE SET subscriber_id = excluded.subscriber_id, home_shard = excluded.home_shard, created_at = excluded.created_at WHERE login_keys.created_at < excluded.created_at`;
 
 async function cursor(data: DataAccess): Promise<number> {
@@ -103,7 +104,8 @@ export async function backfillSignIns(
       email: s.email,
       login: s.login,
       password_hash: s.passwordHash,
-      // As of the read: a change written after it is newer (sign-ins.service.ts keepSignIn).
+      // As of the read: a change written after it is newer (sign-ins.service.ts keepSignIn, writePassword).
+      password_at: readAt.getTime(),
       updated_at: readAt.getTime(),
     });
     byShard.set(s.homeShard, home);

@@ -131,6 +131,7 @@ export async function keepSignIn(data: DataAccess, s: SubscriberRow, readAt: Dat
       email: s.email,
       login: s.login,
       passwordHash: s.passwordHash,
+      passwordAt: readAt,
       updatedAt: readAt,
     })
     .onConflictDoUpdate({
@@ -194,9 +195,10 @@ export async function dropSignInKey(data: DataAccess, owner: CredentialOwner, ki
 /**
  * A new password record: the home row first (the truth; a row not there yet is written whole from `s`, as of no read
  * at all, so that the next write from a global read brings its phone, e-mail and login up to date), then the global
- * column, for a rollback. The row's time stays: it is the time of the identifiers' read, not of the password.
+ * column, for a rollback. The row's `updated_at` stays (the time of the identifiers' read); `password_at` is now, so
+ * that a backfill's page read before the global column changed does not put the old record back.
  */
-export async function writePassword(data: DataAccess, s: SubscriberRow, passwordHash: string) {
+export async function writePassword(data: DataAccess, s: SubscriberRow, passwordHash: string, now = new Date()) {
   const home = credentialsShard(data, s);
   if (home) {
     await home
@@ -208,9 +210,10 @@ export async function writePassword(data: DataAccess, s: SubscriberRow, password
         email: s.email,
         login: s.login,
         passwordHash,
+        passwordAt: now,
         updatedAt: new Date(0),
       })
-      .onConflictDoUpdate({ target: signIns.subscriberId, set: { passwordHash } });
+      .onConflictDoUpdate({ target: signIns.subscriberId, set: { passwordHash, passwordAt: now } });
   }
   await data.global.update(subscribers).set({ passwordHash }).where(eq(subscribers.id, s.id));
 }
