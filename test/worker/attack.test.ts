@@ -3,10 +3,12 @@ import { env } from "cloudflare:workers";
 import { solveChallenge } from "altcha-lib";
 import { deriveKey } from "altcha-lib/algorithms/web/pbkdf2";
 import type { Challenge } from "altcha-lib/types";
+import { eq } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
 import { DEMO_UNREGISTERED } from "../../worker/data/demo.data";
-import { CODE_MAX_ATTEMPTS, consumeCode, issueCode } from "../../worker/features/auth/codes.service";
+import { CODE_MAX_ATTEMPTS, codeStore, consumeCode, issueCode, targetHash } from "../../worker/features/auth/codes.service";
 import { createDataAccess } from "../../worker/platform/db";
+import { identityStoreDatabases } from "../../worker/platform/identity-stores";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { addDays, localDay } from "../../worker/platform/region";
 import { guardCount, POLICY, takeAttempt, throttleKey } from "../../worker/platform/throttle";
@@ -51,13 +53,18 @@ async function solvedCaptcha(): Promise<string> {
   return btoa(JSON.stringify({ challenge, solution }));
 }
 
-/** Attempts a code's row has had checked (the newest code of the purpose). */
-const checkedAttempts = async (purpose: string) =>
-  (
-    await env.DB.prepare("SELECT attempts FROM one_time_codes WHERE purpose = ? ORDER BY created_at DESC LIMIT 1").bind(purpose).first<{
-      attempts: number;
-    }>()
-  )?.attempts;
+/** Attempts a code's row has had checked (the newest code of the purpose, in whichever identity store it is). */
+async function checkedAttempts(purpose: string) {
+  const rows = await Promise.all(
+    identityStoreDatabases(env).map((store) =>
+      store
+        .prepare("SELECT attempts, created_at AS at FROM one_time_codes WHERE purpose = ? ORDER BY created_at DESC LIMIT 1")
+        .bind(purpose)
+        .first<{ attempts: number; at: number }>(),
+    ),
+  );
+  return rows.filter((r) => r !== null).sort((a, b) => b.at - a.at)[0]?.attempts;
+}
 
 /**
  * Two bursts of guesses, as if the throttle's delay had passed between them.
@@ -101,7 +108,7 @@ describe("one-time codes guessed in parallel", { timeout: 60_000 }, () => {
   });
 
   it("a code itself counts every check in one statement: 50 parallel wrong guesses leave it dead at exactly 5", async () => {
-    const db = createDataAccess(env).global;
+    const db = createDataAccess(env);
     let sent = "";
     await issueCode(
       db,
@@ -117,10 +124,12 @@ describe("one-time codes guessed in parallel", { timeout: 60_000 }, () => {
       ),
     );
     expect(results.every((r) => r === "refused")).toBe(true);
-    const row = await env.DB.prepare("SELECT attempts FROM one_time_codes WHERE purpose = 'login' ORDER BY created_at DESC LIMIT 1").first<{
-      attempts: number;
-    }>();
+    // The code is in the identity store its target hashes to (codes.service.ts), not in the global database.
+    const tHash = await targetHash("login", "t:parallel");
+    const store = codeStore(db, tHash);
+    const row = await store.db.select({ attempts: store.table.attempts }).from(store.table).where(eq(store.table.targetHash, tHash)).get();
     expect(row?.attempts).toBe(CODE_MAX_ATTEMPTS);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM one_time_codes").first("n")).toBe(0);
     await expect(consumeCode(db, { purpose: "login", target: "t:parallel", code: sent })).rejects.toThrow();
   });
 

@@ -2,13 +2,15 @@ import { env } from "cloudflare:workers";
 import { solveChallenge } from "altcha-lib";
 import { deriveKey } from "altcha-lib/algorithms/web/pbkdf2";
 import type { Challenge } from "altcha-lib/types";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { CODE_MAX_ATTEMPTS, CODE_TTL_MS, consumeCode, issueCode } from "../../worker/features/auth/codes.service";
+import { CODE_MAX_ATTEMPTS, CODE_TTL_MS, codeStore, consumeCode, issueCode, targetHash } from "../../worker/features/auth/codes.service";
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
+import { sha256Hex } from "../../worker/platform/crypto";
 import { createDataAccess } from "../../worker/platform/db";
 import { call, codeSentTo, json, post, sessionCookie } from "./helpers";
 
-const db = () => createDataAccess(env).global;
+const db = () => createDataAccess(env);
 
 function capture() {
   const sent: NotificationMessage[] = [];
@@ -52,6 +54,61 @@ describe("one-time codes", () => {
     await expect(consumeCode(db(), { purpose: "login", target: "t:purpose", code: c.code() })).rejects.toThrow();
     expect((await consumeCode(db(), { purpose: "step_up", target: "t:purpose", code: c.code() })).subscriberId).toBe("x");
     await expect(consumeCode(db(), { purpose: "step_up", target: "t:purpose", code: c.code() })).rejects.toThrow();
+  });
+
+  it("are kept in the identity store their target hashes to, and one an older deployment issued in the global table is still taken once", async () => {
+    const c = capture();
+    await issueCode(db(), c.notify, { purpose: "login", target: "t:where", deliver: { channel: "sms", to: "+79000000095" } });
+    const tHash = await targetHash("login", "t:where");
+    const store = codeStore(db(), tHash);
+    expect(await store.db.select().from(store.table).where(eq(store.table.targetHash, tHash)).all()).toHaveLength(1);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM one_time_codes").first("n")).toBe(0);
+    // An older deployment's code, in the global table, for another target.
+    const id = "otc-legacy-1";
+    const now = Date.now();
+    await env.DB.prepare(
+      "INSERT INTO one_time_codes (id, purpose, target_hash, code_hash, channel, subscriber_id, attempts, created_at, expires_at) VALUES (?, 'login', ?, ?, 'sms', 'demo-olga', 0, ?, ?)",
+    )
+      .bind(id, await targetHash("login", "t:legacy"), await sha256Hex(`otc:${id}:424242`), now, now + CODE_TTL_MS)
+      .run();
+    await expect(consumeCode(db(), { purpose: "login", target: "t:legacy", code: "111111" })).rejects.toThrow();
+    expect((await consumeCode(db(), { purpose: "login", target: "t:legacy", code: "424242" })).subscriberId).toBe("demo-olga");
+    await expect(consumeCode(db(), { purpose: "login", target: "t:legacy", code: "424242" })).rejects.toThrow();
+  });
+
+  it("an older release's code in the global table is never checked once the store has a code of the target's, spent or used up", async () => {
+    const legacyCode = async (target: string, id: string) => {
+      const now = Date.now();
+      await env.DB.prepare(
+        "INSERT INTO one_time_codes (id, purpose, target_hash, code_hash, channel, subscriber_id, attempts, created_at, expires_at) VALUES (?, 'login', ?, ?, 'sms', 'demo-olga', 0, ?, ?)",
+      )
+        .bind(id, await targetHash("login", target), await sha256Hex(`otc:${id}:424242`), now - 1000, now + CODE_TTL_MS)
+        .run();
+    };
+    // Used up in the store by five wrong guesses: the global code gets no five more.
+    const c = capture();
+    await legacyCode("t:usedup", "otc-legacy-2");
+    await issueCode(db(), c.notify, { purpose: "login", target: "t:usedup", deliver: { channel: "sms", to: "+79000000094" } });
+    const wrong = c.code() === "111111" ? "222222" : "111111";
+    for (let i = 0; i < CODE_MAX_ATTEMPTS; i++)
+      await expect(consumeCode(db(), { purpose: "login", target: "t:usedup", code: wrong })).rejects.toThrow();
+    await expect(consumeCode(db(), { purpose: "login", target: "t:usedup", code: "424242" })).rejects.toThrow();
+    expect(await env.DB.prepare("SELECT attempts FROM one_time_codes WHERE id = 'otc-legacy-2'").first("attempts")).toBe(0);
+    // Spent in the store: the global one is not taken after it.
+    await legacyCode("t:spent", "otc-legacy-3");
+    await issueCode(db(), c.notify, { purpose: "login", target: "t:spent", deliver: { channel: "sms", to: "+79000000093" } });
+    await consumeCode(db(), { purpose: "login", target: "t:spent", code: c.code() });
+    await expect(consumeCode(db(), { purpose: "login", target: "t:spent", code: "424242" })).rejects.toThrow();
+  });
+
+  it('under CODES_STORE = "global" are issued and checked in the global table, as the release before', async () => {
+    const c = capture();
+    const global = createDataAccess({ ...env, CODES_STORE: "global" } as Env);
+    await issueCode(global, c.notify, { purpose: "login", target: "t:global", deliver: { channel: "sms", to: "+79000000092" } });
+    const tHash = await targetHash("login", "t:global");
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM one_time_codes WHERE target_hash = ?").bind(tHash).first("n")).toBe(1);
+    // A release with the stores finds it there too (the store has none of the target's).
+    expect((await consumeCode(db(), { purpose: "login", target: "t:global", code: c.code() })).channel).toBe("sms");
   });
 
   it("replace the previous code when a new one is issued", async () => {

@@ -281,10 +281,17 @@ export interface DataAccess {
    * Where a password login reads the password (`SIGN_INS_STORE`): "home", the subscriber's sign-in row in their home
    * shard, found by the key of the phone, e-mail or login (the default), or "global", the global row — for the release
    * that first brings the rows, while an older release that writes only the global row may still run, and after a
-   * rollback past it until the backfill has gone over every subscriber again (features/auth/sign-ins.service.ts). The
-   * rows and keys are written either way.
+   * rollback past it until the backfill has gone over every subscriber again (features/auth/sign-ins.service.ts).
+   * Registrations, password and contact changes and the backfill write the rows and keys either way; a login through
+   * the global row writes them only under "home".
    */
   signInsStore: "home" | "global";
+  /**
+   * Where one-time codes are issued and checked (`CODES_STORE`): "identity", the identity store the target hashes to
+   * (the default), or "global", the global table — for the release that first brings the stores' table, while an
+   * older release that issues and checks codes only there may still run (features/auth/codes.service.ts).
+   */
+  codesStore: "identity" | "global";
   /**
    * Where organisations' new acts of reconciliation are written (`RECONCILIATIONS_STORE`): "home", the organisation's
    * home shard (the default), or "global", the global table — for the release that first brings the home shards'
@@ -375,6 +382,7 @@ export function createDataAccess(env: Env): DataAccess {
     credentialsStore: (env as { CREDENTIALS_STORE?: string }).CREDENTIALS_STORE === "global" ? "global" : "home",
     identitiesStore: (env as { IDENTITIES_STORE?: string }).IDENTITIES_STORE === "global" ? "global" : "home",
     signInsStore: (env as { SIGN_INS_STORE?: string }).SIGN_INS_STORE === "global" ? "global" : "home",
+    codesStore: (env as { CODES_STORE?: string }).CODES_STORE === "global" ? "global" : "identity",
     reconciliationsStore: (env as { RECONCILIATIONS_STORE?: string }).RECONCILIATIONS_STORE === "global" ? "global" : "home",
     shardForRegion(regionCode) {
       const binding = shardOfRegion(regionCode);

@@ -160,28 +160,33 @@ export const globalSessions = sqliteTable(
   (t) => [index("sessions_subscriber_idx").on(t.subscriberId), index("sessions_expires_idx").on(t.expiresAt)],
 );
 
-/** One-time codes; only a hash of the code is stored. */
-export const oneTimeCodes = sqliteTable(
-  "one_time_codes",
-  {
-    id: text("id").primaryKey(),
-    purpose: text("purpose").notNull(),
-    targetHash: text("target_hash").notNull(),
-    codeHash: text("code_hash").notNull(),
-    channel: text("channel", { enum: ["sms", "email"] })
-      .notNull()
-      .default("sms"),
-    /** The subscriber the code is for, when known (never revealed to the caller). */
-    subscriberId: text("subscriber_id"),
-    /** JSON: what confirming the code will do (e.g. the new phone to set). */
-    payload: text("payload"),
-    attempts: integer("attempts").notNull().default(0),
-    usedAt: integer("used_at", { mode: "timestamp_ms" }),
-    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
-    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
-  },
-  (t) => [index("otc_target_idx").on(t.targetHash, t.purpose), index("otc_expires_idx").on(t.expiresAt)],
-);
+/** A one-time code's columns: the identity stores' table (features/auth/codes.service.ts) and this older one. */
+export const oneTimeCodeColumns = () => ({
+  id: text("id").primaryKey(),
+  purpose: text("purpose").notNull(),
+  targetHash: text("target_hash").notNull(),
+  codeHash: text("code_hash").notNull(),
+  channel: text("channel", { enum: ["sms", "email"] })
+    .notNull()
+    .default("sms"),
+  /** The subscriber the code is for, when known (never revealed to the caller). */
+  subscriberId: text("subscriber_id"),
+  /** JSON: what confirming the code will do (e.g. the new phone to set). */
+  payload: text("payload"),
+  attempts: integer("attempts").notNull().default(0),
+  usedAt: integer("used_at", { mode: "timestamp_ms" }),
+  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+/**
+ * One-time codes an older deployment issued (only a hash of the code is stored): new ones are in the identity stores
+ * (db/schema/identity.ts), and these are read until they expire.
+ */
+export const oneTimeCodes = sqliteTable("one_time_codes", oneTimeCodeColumns(), (t) => [
+  index("otc_target_idx").on(t.targetHash, t.purpose),
+  index("otc_expires_idx").on(t.expiresAt),
+]);
 
 /**
  * Messages handed to the SMS/email adapters' local default (the dev outbox).

@@ -1,4 +1,5 @@
-import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { oneTimeCodeColumns } from "./global";
 
 /**
  * What a login names, found without knowing whose it is (issue 20): a key → the subscriber and their home shard, in the
@@ -15,3 +16,14 @@ export const loginKeys = sqliteTable("login_keys", {
   homeShard: text("home_shard").notNull(),
   createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
 });
+
+/**
+ * One-time codes (only a hash of each is stored), in the identity store their target's hash picks
+ * (features/auth/codes.service.ts): a code for a login, a registration, a recovery, a step-up or a change is written
+ * and checked there, not in the global database (a storm of logins by SMS code wrote it three times a login). Kept
+ * until they expire (5 minutes), then deleted by housekeeping.
+ */
+export const storeCodes = sqliteTable("one_time_codes", oneTimeCodeColumns(), (t) => [
+  index("otc_target_idx").on(t.targetHash, t.purpose),
+  index("otc_expires_idx").on(t.expiresAt),
+]);

@@ -55,13 +55,13 @@ export const lowBalanceHandler: RouteHandler<typeof r.lowBalanceRoute, AppEnv> =
 
 export const linkStartHandler: RouteHandler<typeof r.linkStartRoute, AppEnv> = async (c) => {
   const { accountNo, channel } = c.req.valid("json");
-  const sent = await svc.startLink(c.get("data").global, notifier(c.env), who(c), accountNo, channel, clientAddress(c));
+  const sent = await svc.startLink(c.get("data"), notifier(c.env), who(c), accountNo, channel, clientAddress(c));
   return c.json({ expiresAt: sent.expiresAt.toISOString() }, 202);
 };
 
 export const linkConfirmHandler: RouteHandler<typeof r.linkConfirmRoute, AppEnv> = async (c) => {
   const { accountNo, code, role } = c.req.valid("json");
-  await changingLinks(c, () => svc.confirmLink(c.get("data").global, who(c), accountNo, code, role, clientAddress(c)));
+  await changingLinks(c, () => svc.confirmLink(c.get("data"), who(c), accountNo, code, role, clientAddress(c)));
   return c.body(null, 204);
 };
 

@@ -221,7 +221,7 @@ export async function setLowBalance(db: GlobalDb, subscriberId: string, accountN
 
 /** Sends a code to the contract's phone (or email) of the account to link. Same answer for unknown accounts. */
 export async function startLink(
-  db: GlobalDb,
+  data: DataAccess,
   notify: Notify,
   subscriberId: string,
   accountNoInput: string,
@@ -230,9 +230,9 @@ export async function startLink(
 ) {
   const accountNo = parseAccountNo(accountNoInput);
   if (!accountNo) throw new AppError(400, "validation", {}, [{ field: "accountNo", message: "field.accountNo" }]);
-  const dir = await db.select().from(accountDirectory).where(eq(accountDirectory.accountNo, accountNo)).get();
+  const dir = await data.global.select().from(accountDirectory).where(eq(accountDirectory.accountNo, accountNo)).get();
   const to = channel === "email" ? dir?.contactEmail : dir?.contactPhone;
-  return issueCode(db, notify, {
+  return issueCode(data, notify, {
     purpose: "link_account",
     target: `link:${subscriberId}:${accountNo}`,
     deliver: to ? { channel, to } : null,
@@ -246,7 +246,7 @@ export async function startLink(
  * address) before the code is checked, whatever the account: trying many accounts is no faster than one.
  */
 export async function confirmLink(
-  db: GlobalDb,
+  data: DataAccess,
   subscriberId: string,
   accountNoInput: string,
   code: string,
@@ -258,9 +258,10 @@ export async function confirmLink(
   // Not while a shard move of the account is at its switch (`verified`: it has forgotten its holders' copies of their
   // links, and a holder added now would keep the old shard in theirs, platform/session.ts): asked before the code is
   // used, so the retry the 503 asks for can use it; the link's own statement checks again.
+  const db = data.global;
   if (await movingAccount(db, accountNo)) throw accountMovingError();
   const attempt = await takeAttempt(await confirmGuards(subscriberId, address));
-  await consumeCode(db, { purpose: "link_account", target: `link:${subscriberId}:${accountNo}`, code });
+  await consumeCode(data, { purpose: "link_account", target: `link:${subscriberId}:${accountNo}`, code });
   await attempt.succeeded();
   // A holder linked earlier is among those the move found; one linked after its switch reads the new shard.
   const [made] = await rawBatch(db, [

@@ -1,7 +1,8 @@
 import { and, desc, eq, gt, inArray, isNull, lt, sql } from "drizzle-orm";
 import { oneTimeCodes } from "../../db/schema/global";
+import { storeCodes } from "../../db/schema/identity";
 import { randomDigits, sha256Hex, timingSafeEqual } from "../../platform/crypto";
-import type { GlobalDb } from "../../platform/db";
+import type { DataAccess, IdentityDb } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { takeAttempt, throttleKey } from "../../platform/throttle";
@@ -35,6 +36,31 @@ const TEXTS: Record<CodePurpose, string> = {
 const codeHash = (id: string, code: string) => sha256Hex(`otc:${id}:${code}`);
 export const targetHash = (purpose: CodePurpose, target: string) => sha256Hex(`target:${purpose}:${target}`);
 
+/** What the codes need of the data access: the identity stores, the global database (an older release's codes) and where codes go. */
+export type CodeData = Pick<DataAccess, "global" | "identities" | "codesStore">;
+
+/** Where a code is: a database and its table of codes (the identity stores' and the global one have the same columns). */
+interface CodeStore {
+  db: IdentityDb;
+  table: typeof storeCodes;
+}
+
+/**
+ * The identity store a target's codes are in (by the hash of `code:<target hash>`, as a login key picks its store): a
+ * code is written and checked in one place, and a storm of logins by SMS code writes nothing global. With no store
+ * bound (a deployment without them), the global table.
+ */
+export function codeStore(data: CodeData, tHash: string): CodeStore {
+  if (data.codesStore === "global" || data.identities.all.length === 0) return legacyStore(data);
+  return { db: data.identities.forKey(`code:${tHash}`), table: storeCodes };
+}
+
+/** The global table, where an older deployment issued codes: checked when the store has none, until they expire. */
+const legacyStore = (data: CodeData): CodeStore => ({
+  db: data.global as unknown as IdentityDb,
+  table: oneTimeCodes as unknown as typeof storeCodes,
+});
+
 /**
  * Issues a 6-digit code for `target` (an identifier, or a subscriber id):
  * at most one a minute, valid 5 minutes, 5 attempts, single use; a new code
@@ -42,7 +68,7 @@ export const targetHash = (purpose: CodePurpose, target: string) => sha256Hex(`t
  * code that nobody receives, so the answer never tells whether the target exists.
  */
 export async function issueCode(
-  db: GlobalDb,
+  data: CodeData,
   notify: Notify,
   args: {
     purpose: CodePurpose;
@@ -68,12 +94,13 @@ export async function issueCode(
   const id = newId(now.getTime());
   const code = randomDigits(CODE_LENGTH);
   const expiresAt = new Date(now.getTime() + CODE_TTL_MS);
+  const { db, table } = codeStore(data, tHash);
   await db.batch([
     db
-      .update(oneTimeCodes)
+      .update(table)
       .set({ usedAt: now })
-      .where(and(eq(oneTimeCodes.targetHash, tHash), eq(oneTimeCodes.purpose, args.purpose), isNull(oneTimeCodes.usedAt))),
-    db.insert(oneTimeCodes).values({
+      .where(and(eq(table.targetHash, tHash), eq(table.purpose, args.purpose), isNull(table.usedAt))),
+    db.insert(table).values({
       id,
       purpose: args.purpose,
       targetHash: tHash,
@@ -98,6 +125,8 @@ export async function issueCode(
 
 export interface CheckedCode {
   id: string;
+  /** Where it is (`spendCode`, `unspendCode` and `refundCodeAttempt` write it there). */
+  store: CodeStore;
   subscriberId: string | null;
   payload: unknown;
   channel: "sms" | "email";
@@ -111,44 +140,77 @@ export interface CheckedCode {
  * spending (the caller spends with `spendCode` once the rest is valid).
  */
 export async function consumeCode(
-  db: GlobalDb,
+  data: CodeData,
   args: { purpose: CodePurpose; target: string; code: string },
   now = new Date(),
   { spend = true }: { spend?: boolean } = {},
 ): Promise<CheckedCode> {
   const tHash = await targetHash(args.purpose, args.target);
+  const store = codeStore(data, tHash);
+  let found = await countAttempt(store, tHash, args.purpose, now);
+  // None to check in the store: one issued in the global table (by the release before, or beside, this one; five
+  // minutes at most), only when the store has no code of the target's at all that has not expired — one spent, used up
+  // or replaced there is newer than any in the global table, which then never gets another five checks. Read first, so
+  // that a wrong or unknown target costs the global database a read, not a write.
+  if (!found && store.table === storeCodes && !(await anyUnexpired(store, tHash, args.purpose, now))) {
+    const legacy = legacyStore(data);
+    if (await anyUnexpired(legacy, tHash, args.purpose, now, true)) found = await countAttempt(legacy, tHash, args.purpose, now);
+  }
+  const invalid = () => new AppError(400, "invalid_code", {}, [{ field: "code", message: "problem.invalid_code" }]);
+  if (!found || !/^\d{6}$/.test(args.code)) throw invalid();
+  const { row, at } = found;
+  if (!timingSafeEqual(await codeHash(row.id, args.code), row.codeHash)) throw invalid();
+  const checked = {
+    id: row.id,
+    store: at,
+    subscriberId: row.subscriberId,
+    payload: row.payload ? JSON.parse(row.payload) : null,
+    channel: row.channel,
+  };
+  if (spend) await spendCode(checked, now);
+  return checked;
+}
+
+/** Whether `at` has a code of the target's for the purpose that has not expired (`live`: nor been spent). */
+async function anyUnexpired(at: CodeStore, tHash: string, purpose: CodePurpose, now: Date, live = false) {
+  const { db, table } = at;
+  const row = await db
+    .select({ id: table.id })
+    .from(table)
+    .where(and(eq(table.targetHash, tHash), eq(table.purpose, purpose), gt(table.expiresAt, now), live ? isNull(table.usedAt) : undefined))
+    .limit(1)
+    .get();
+  return row !== undefined;
+}
+
+/**
+ * Counts one check against the target's live code in `at` by one conditional UPDATE (`attempts < 5`), so parallel
+ * guesses can never get more than 5 checked; the code's row, or null when there is none left to check.
+ */
+async function countAttempt(at: CodeStore, tHash: string, purpose: CodePurpose, now: Date) {
+  const { db, table } = at;
   const live = db
-    .select({ id: oneTimeCodes.id })
-    .from(oneTimeCodes)
-    .where(
-      and(
-        eq(oneTimeCodes.targetHash, tHash),
-        eq(oneTimeCodes.purpose, args.purpose),
-        isNull(oneTimeCodes.usedAt),
-        gt(oneTimeCodes.expiresAt, now),
-      ),
-    )
-    .orderBy(desc(oneTimeCodes.createdAt))
+    .select({ id: table.id })
+    .from(table)
+    .where(and(eq(table.targetHash, tHash), eq(table.purpose, purpose), isNull(table.usedAt), gt(table.expiresAt, now)))
+    .orderBy(desc(table.createdAt))
     .limit(1);
   const [row] = await db
-    .update(oneTimeCodes)
-    .set({ attempts: sql`${oneTimeCodes.attempts} + 1` })
-    .where(and(inArray(oneTimeCodes.id, live), lt(oneTimeCodes.attempts, CODE_MAX_ATTEMPTS)))
+    .update(table)
+    .set({ attempts: sql`${table.attempts} + 1` })
+    .where(and(inArray(table.id, live), lt(table.attempts, CODE_MAX_ATTEMPTS)))
     .returning();
-  const invalid = () => new AppError(400, "invalid_code", {}, [{ field: "code", message: "problem.invalid_code" }]);
-  if (!row || !/^\d{6}$/.test(args.code)) throw invalid();
-  if (!timingSafeEqual(await codeHash(row.id, args.code), row.codeHash)) throw invalid();
-  if (spend) await spendCode(db, row.id, now);
-  return { id: row.id, subscriberId: row.subscriberId, payload: row.payload ? JSON.parse(row.payload) : null, channel: row.channel };
+  return row ? { row, at } : null;
 }
 
 /** Spends a checked code; the condition makes a concurrent second use fail. */
-export async function spendCode(db: GlobalDb, id: string, now = new Date()) {
+export async function spendCode(checked: Pick<CheckedCode, "id" | "store">, now = new Date()) {
+  const { db, table } = checked.store;
   const spent = await db
-    .update(oneTimeCodes)
+    .update(table)
     .set({ usedAt: now })
-    .where(and(eq(oneTimeCodes.id, id), isNull(oneTimeCodes.usedAt)))
-    .returning({ id: oneTimeCodes.id });
+    .where(and(eq(table.id, checked.id), isNull(table.usedAt)))
+    .returning({ id: table.id });
   if (spent.length === 0) throw new AppError(400, "invalid_code", {}, [{ field: "code", message: "problem.invalid_code" }]);
 }
 
@@ -156,17 +218,19 @@ export async function spendCode(db: GlobalDb, id: string, now = new Date()) {
  * Gives back a code spent at `at` for a change another request's write then refused (the login taken at the same
  * moment): the person, who has just proved it, may try again with it. A code spent otherwise stays spent.
  */
-export async function unspendCode(db: GlobalDb, id: string, at: Date) {
+export async function unspendCode(checked: Pick<CheckedCode, "id" | "store">, at: Date) {
+  const { db, table } = checked.store;
   await db
-    .update(oneTimeCodes)
+    .update(table)
     .set({ usedAt: null })
-    .where(and(eq(oneTimeCodes.id, id), eq(oneTimeCodes.usedAt, at)));
+    .where(and(eq(table.id, checked.id), eq(table.usedAt, at)));
 }
 
 /** Gives back the attempt of a right code whose other fields were refused (the person retries with the same code). */
-export async function refundCodeAttempt(db: GlobalDb, id: string) {
+export async function refundCodeAttempt(checked: Pick<CheckedCode, "id" | "store">) {
+  const { db, table } = checked.store;
   await db
-    .update(oneTimeCodes)
-    .set({ attempts: sql`max(${oneTimeCodes.attempts} - 1, 0)` })
-    .where(eq(oneTimeCodes.id, id));
+    .update(table)
+    .set({ attempts: sql`max(${table.attempts} - 1, 0)` })
+    .where(eq(table.id, checked.id));
 }

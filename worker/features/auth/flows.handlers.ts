@@ -20,7 +20,7 @@ const sent = (r: { expiresAt: Date }) => ({ expiresAt: r.expiresAt.toISOString()
 
 export const requestLoginCodeHandler: H<typeof r.requestLoginCodeRoute> = async (c) => {
   const { identifier, channel } = c.req.valid("json");
-  return c.json(sent(await flows.requestLoginCode(db(c), notifyOf(c), identifier, channel, clientOf(c))), 202);
+  return c.json(sent(await flows.requestLoginCode(c.get("data"), notifyOf(c), identifier, channel, clientOf(c))), 202);
 };
 
 export const verifyLoginCodeHandler: H<typeof r.verifyLoginCodeRoute> = async (c) => {
@@ -31,7 +31,7 @@ export const verifyLoginCodeHandler: H<typeof r.verifyLoginCodeRoute> = async (c
 };
 
 export const startRegistrationHandler: H<typeof r.startRegistrationRoute> = async (c) => {
-  return c.json(sent(await flows.startRegistration(db(c), notifyOf(c), c.req.valid("json"), clientOf(c))), 202);
+  return c.json(sent(await flows.startRegistration(c.get("data"), notifyOf(c), c.req.valid("json"), clientOf(c))), 202);
 };
 
 export const completeRegistrationHandler: H<typeof r.completeRegistrationRoute> = async (c) => {
@@ -49,7 +49,7 @@ export const captchaHandler: H<typeof r.captchaRoute> = async (c) => {
 export const startRecoveryHandler: H<typeof r.startRecoveryRoute> = async (c) => {
   const { identifier, channel, captcha } = c.req.valid("json");
   await assertCaptcha(c.env, captcha);
-  return c.json(sent(await flows.startRecovery(db(c), notifyOf(c), identifier, channel, clientOf(c))), 202);
+  return c.json(sent(await flows.startRecovery(c.get("data"), notifyOf(c), identifier, channel, clientOf(c))), 202);
 };
 
 export const completeRecoveryHandler: H<typeof r.completeRecoveryRoute> = async (c) => {
@@ -60,12 +60,12 @@ export const completeRecoveryHandler: H<typeof r.completeRecoveryRoute> = async 
 };
 
 export const startStepUpHandler: H<typeof r.startStepUpRoute> = async (c) => {
-  return c.json(sent(await flows.startStepUp(db(c), notifyOf(c), requireSession(c))), 202);
+  return c.json(sent(await flows.startStepUp(c.get("data"), notifyOf(c), requireSession(c))), 202);
 };
 
 export const verifyStepUpHandler: H<typeof r.verifyStepUpRoute> = async (c) => {
   const session = requireSession(c);
-  await flows.verifyStepUp(db(c), session, c.req.valid("json").code, clientOf(c));
+  await flows.verifyStepUp(c.get("data"), session, c.req.valid("json").code, clientOf(c));
   const now = new Date();
   const rotated = await rotateSession(c.get("data"), session, { stepUpAt: now });
   setSessionCookie(c, rotated.token);
@@ -85,7 +85,7 @@ export const startPhoneHandler: H<typeof r.phoneRoutes.start> = async (c) => {
   // The phone receives step-up codes: changing it needs a step-up on the old one.
   const session = requireStepUp(c);
   const body = c.req.valid("json") as { phone: string };
-  return c.json(sent(await flows.startContactChange(db(c), notifyOf(c), session, "phone", body.phone, clientOf(c))), 202);
+  return c.json(sent(await flows.startContactChange(c.get("data"), notifyOf(c), session, "phone", body.phone, clientOf(c))), 202);
 };
 
 export const verifyPhoneHandler: H<typeof r.phoneRoutes.verify> = async (c) => {
@@ -97,7 +97,7 @@ export const verifyPhoneHandler: H<typeof r.phoneRoutes.verify> = async (c) => {
 export const startEmailHandler: H<typeof r.emailRoutes.start> = async (c) => {
   const session = requireSession(c);
   const body = c.req.valid("json") as { email: string };
-  return c.json(sent(await flows.startContactChange(db(c), notifyOf(c), session, "email", body.email, clientOf(c))), 202);
+  return c.json(sent(await flows.startContactChange(c.get("data"), notifyOf(c), session, "email", body.email, clientOf(c))), 202);
 };
 
 export const verifyEmailHandler: H<typeof r.emailRoutes.verify> = async (c) => {

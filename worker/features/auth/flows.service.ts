@@ -35,13 +35,13 @@ function assertPassword(password: string, personal: (string | null | undefined)[
 
 /** Sends a login code to the subscriber the identifier names; answers the same for unknown identifiers. */
 export async function requestLoginCode(
-  db: GlobalDb,
+  data: DataAccess,
   notify: Notify,
   identifier: string,
   channel: "sms" | "email" | undefined,
   client: Client,
 ) {
-  return sendCodeToPerson(db, notify, "login", identifier, channel, client);
+  return sendCodeToPerson(data, notify, "login", identifier, channel, client);
 }
 
 /**
@@ -49,7 +49,7 @@ export async function requestLoginCode(
  * refused while the person is throttled; an unknown identifier gets the same answer and no code.
  */
 async function sendCodeToPerson(
-  db: GlobalDb,
+  data: DataAccess,
   notify: Notify,
   purpose: "login" | "recover",
   identifier: string,
@@ -57,9 +57,9 @@ async function sendCodeToPerson(
   client: Client,
 ) {
   const id = parseIdentifierOrThrow(identifier);
-  const s = await selectSubscriberByIdentifier(db, id);
+  const s = await selectSubscriberByIdentifier(data.global, id);
   await assertNotThrottled(await throttleKeysFor(personOf(id, s), client));
-  return issueCode(db, notify, {
+  return issueCode(data, notify, {
     purpose,
     target: targetOf(id),
     deliver: deliveryFor(s, channel ?? (id.kind === "email" ? "email" : "sms")),
@@ -73,7 +73,7 @@ export async function loginWithCode(data: DataAccess, identifier: string, code: 
   const id = parseIdentifierOrThrow(identifier);
   const person = await selectSubscriberByIdentifier(db, id);
   const attempt = await takeAttempt(await throttleKeysFor(personOf(id, person), client));
-  const { subscriberId } = await consumeCode(db, { purpose: "login", target: targetOf(id), code });
+  const { subscriberId } = await consumeCode(data, { purpose: "login", target: targetOf(id), code });
   const s = subscriberId ? await selectSubscriberById(db, subscriberId) : undefined;
   if (!s) throw new AppError(400, "invalid_code");
   await attempt.succeeded();
@@ -117,10 +117,16 @@ async function registerTarget(db: GlobalDb, input: RegisterBy): Promise<Register
 }
 
 /** Step 1: a code to the phone or email on the contract (by account number), or to the given phone/email. */
-export async function startRegistration(db: GlobalDb, notify: Notify, input: RegisterBy, client: Client) {
-  const t = await registerTarget(db, input);
+export async function startRegistration(data: DataAccess, notify: Notify, input: RegisterBy, client: Client) {
+  const t = await registerTarget(data.global, input);
   await assertNotThrottled(await throttleKeysFor({ kind: "login", value: t.target }, client));
-  return issueCode(db, notify, { purpose: "register", target: t.target, deliver: t.deliver, payload: t.contact, address: client.address });
+  return issueCode(data, notify, {
+    purpose: "register",
+    target: t.target,
+    deliver: t.deliver,
+    payload: t.contact,
+    address: client.address,
+  });
 }
 
 /**
@@ -141,23 +147,23 @@ export async function completeRegistration(
   const login = normalizeLogin(input.login);
   if (!login) throw new AppError(400, "validation", {}, [{ field: "login", message: "field.login" }]);
   const attempt = await takeAttempt(await throttleKeysFor({ kind: "login", value: t.target }, client));
-  const checked = await consumeCode(db, { purpose: "register", target: t.target, code: input.code }, new Date(), { spend: false });
+  const checked = await consumeCode(data, { purpose: "register", target: t.target, code: input.code }, new Date(), { spend: false });
   const contact = checked.payload as { phone?: string; email?: string };
   try {
     assertPassword(input.password, [login, contact.phone, contact.email]);
   } catch (e) {
     // A weak password tells nothing: the person tries again with the same code, at no cost.
-    await Promise.all([refundCodeAttempt(db, checked.id), attempt.giveBack()]);
+    await Promise.all([refundCodeAttempt(checked), attempt.giveBack()]);
     throw e;
   }
   if (await db.select({ id: subscribers.id }).from(subscribers).where(eq(subscribers.login, login)).get()) {
     // The code survives for another login, but the attempt counts: a code of one's own must not make
     // probing for taken logins free.
-    await refundCodeAttempt(db, checked.id);
+    await refundCodeAttempt(checked);
     throw new AppError(409, "conflict", {}, [{ field: "login", message: "field.loginTaken" }]);
   }
   const spentAt = new Date();
-  await spendCode(db, checked.id, spentAt);
+  await spendCode(checked, spentAt);
   await attempt.succeeded();
   const existing = await db
     .select({ id: subscribers.id })
@@ -222,7 +228,7 @@ export async function completeRegistration(
     // nothing of this one was written. A login taken gives the code back for another login.
     const column = uniqueViolation(e);
     if (column === "subscribers.login") {
-      await unspendCode(db, checked.id, spentAt);
+      await unspendCode(checked, spentAt);
       throw new AppError(409, "conflict", {}, [{ field: "login", message: "field.loginTaken" }]);
     }
     if (column) throw new AppError(409, "already_registered");
@@ -237,8 +243,8 @@ export async function completeRegistration(
 // ── Forgotten password ────────────────────────────────────────────────────
 
 /** After the captcha: a code to the chosen channel, if the identifier exists (same answer otherwise). */
-export async function startRecovery(db: GlobalDb, notify: Notify, identifier: string, channel: "sms" | "email", client: Client) {
-  return sendCodeToPerson(db, notify, "recover", identifier, channel, client);
+export async function startRecovery(data: DataAccess, notify: Notify, identifier: string, channel: "sms" | "email", client: Client) {
+  return sendCodeToPerson(data, notify, "recover", identifier, channel, client);
 }
 
 /** With the code, a new password; every session ends and a fresh one opens here. */
@@ -247,15 +253,15 @@ export async function completeRecovery(data: DataAccess, identifier: string, cod
   const id = parseIdentifierOrThrow(identifier);
   const s = await selectSubscriberByIdentifier(db, id);
   const attempt = await takeAttempt(await throttleKeysFor(personOf(id, s), client));
-  const checked = await consumeCode(db, { purpose: "recover", target: targetOf(id), code }, new Date(), { spend: false });
+  const checked = await consumeCode(data, { purpose: "recover", target: targetOf(id), code }, new Date(), { spend: false });
   if (!checked.subscriberId || checked.subscriberId !== s?.id) throw new AppError(400, "invalid_code");
   try {
     assertPassword(password, [s.login, s.phone, s.email]);
   } catch (e) {
-    await Promise.all([refundCodeAttempt(db, checked.id), attempt.giveBack()]);
+    await Promise.all([refundCodeAttempt(checked), attempt.giveBack()]);
     throw e;
   }
-  await spendCode(db, checked.id);
+  await spendCode(checked);
   await replacePassword(data, s, await hashPassword(password));
   await attempt.succeeded();
   return { subscriber: s, session: await openSession(data, s, "code", client.userAgent) };
@@ -263,10 +269,10 @@ export async function completeRecovery(data: DataAccess, identifier: string, cod
 
 // ── Step-up (fresh SMS code for money operations) ─────────────────────────
 
-export async function startStepUp(db: GlobalDb, notify: Notify, session: SessionInfo) {
-  const s = await selectSubscriberById(db, session.subscriberId);
+export async function startStepUp(data: DataAccess, notify: Notify, session: SessionInfo) {
+  const s = await selectSubscriberById(data.global, session.subscriberId);
   if (!s?.phone) throw new AppError(409, "no_phone");
-  return issueCode(db, notify, {
+  return issueCode(data, notify, {
     purpose: "step_up",
     target: `subscriber:${s.id}`,
     deliver: { channel: "sms", to: s.phone },
@@ -274,12 +280,12 @@ export async function startStepUp(db: GlobalDb, notify: Notify, session: Session
   });
 }
 
-export async function verifyStepUp(db: GlobalDb, session: SessionInfo, code: string, client: Client) {
+export async function verifyStepUp(data: DataAccess, session: SessionInfo, code: string, client: Client) {
   const attempt = await takeAttempt([
     { scope: "step_up", key: await throttleKey("step_up", session.subscriberId) },
     { scope: "address", key: await throttleKey("address", client.address) },
   ]);
-  await consumeCode(db, { purpose: "step_up", target: `subscriber:${session.subscriberId}`, code });
+  await consumeCode(data, { purpose: "step_up", target: `subscriber:${session.subscriberId}`, code });
   await attempt.succeeded();
   return STEP_UP_TTL_MS;
 }
@@ -320,7 +326,7 @@ async function replacePassword(data: DataAccess, s: SubscriberRow, passwordHash:
 
 /** A code to the new phone (the caller has passed step-up) or email; confirming it sets the contact. */
 export async function startContactChange(
-  db: GlobalDb,
+  data: DataAccess,
   notify: Notify,
   session: SessionInfo,
   kind: "phone" | "email",
@@ -329,7 +335,7 @@ export async function startContactChange(
 ) {
   const v = kind === "phone" ? normalizePhone(value) : normalizeEmail(value);
   if (!v) throw new AppError(400, "validation", {}, [{ field: kind, message: `field.${kind}` }]);
-  return issueCode(db, notify, {
+  return issueCode(data, notify, {
     purpose: kind === "phone" ? "change_phone" : "change_email",
     target: `subscriber:${session.subscriberId}`,
     deliver: kind === "phone" ? { channel: "sms", to: v } : { channel: "email", to: v },
@@ -346,7 +352,7 @@ export async function confirmContactChange(data: DataAccess, session: SessionInf
   // a wrong code or a taken contact included.
   const holder = { id: session.subscriberId, homeShard: session.homeShard };
   return whileCopyChanging(data, holder, async () => {
-    const { payload } = await consumeCode(db, {
+    const { payload } = await consumeCode(data, {
       purpose: kind === "phone" ? "change_phone" : "change_email",
       target: `subscriber:${session.subscriberId}`,
       code,

@@ -76,13 +76,13 @@ export const acceptInviteHandler: RouteHandler<typeof r.acceptInviteRoute, AppEn
 
 export const joinStartHandler: RouteHandler<typeof r.joinStartRoute, AppEnv> = async (c) => {
   const { inn, channel } = c.req.valid("json");
-  const sent = await svc.startJoin(c.get("data").global, notifier(c.env), who(c), inn, channel, clientAddress(c));
+  const sent = await svc.startJoin(c.get("data"), notifier(c.env), who(c), inn, channel, clientAddress(c));
   return c.json({ expiresAt: sent.expiresAt.toISOString() }, 202);
 };
 
 export const joinConfirmHandler: RouteHandler<typeof r.joinConfirmRoute, AppEnv> = async (c) => {
   const { inn, code } = c.req.valid("json");
-  return c.json(await svc.confirmJoin(c.get("data").global, who(c), inn, code, clientAddress(c)), 200);
+  return c.json(await svc.confirmJoin(c.get("data"), who(c), inn, code, clientAddress(c)), 200);
 };
 
 /** The operators' API has one shared token, not a person: the audit log says so. */

@@ -20,7 +20,7 @@ import { isId, newId, parseAccountNo } from "../../platform/ids";
 import { preread, readWithSession, type SessionRead } from "../../platform/session";
 import { placeAccount } from "../../platform/shard-map";
 import { confirmGuards, takeAttempt } from "../../platform/throttle";
-import { consumeCode, issueCode, type Notify, spendCode } from "../auth/codes.service";
+import { consumeCode, issueCode, type Notify, spendCode, unspendCode } from "../auth/codes.service";
 import * as q from "./business.queries";
 import { auditHome } from "./org-home";
 import { checkRequisites, type OrgKind, parseInn } from "./requisites";
@@ -547,7 +547,7 @@ function innOrThrow(input: string): string {
  * whether an organisation has this ИНН or not.
  */
 export async function startJoin(
-  db: GlobalDb,
+  data: DataAccess,
   notify: Notify,
   subscriberId: string,
   innInput: string,
@@ -555,9 +555,9 @@ export async function startJoin(
   address: string,
 ) {
   const inn = innOrThrow(innInput);
-  const org = await db.select().from(organisations).where(eq(organisations.inn, inn)).get();
+  const org = await data.global.select().from(organisations).where(eq(organisations.inn, inn)).get();
   const to = channel === "email" ? org?.contactEmail : org?.contactPhone;
-  return issueCode(db, notify, {
+  return issueCode(data, notify, {
     purpose: "join_org",
     target: joinTarget(subscriberId, inn),
     deliver: to ? { channel, to } : null,
@@ -570,42 +570,60 @@ export async function startJoin(
  * With the code from the contract's contact, the person becomes the organisation's administrator, if it has none
  * yet (else they ask an administrator for an invitation: 409).
  */
-export async function confirmJoin(db: GlobalDb, subscriberId: string, innInput: string, code: string, address: string, now = new Date()) {
+export async function confirmJoin(
+  data: DataAccess,
+  subscriberId: string,
+  innInput: string,
+  code: string,
+  address: string,
+  now = new Date(),
+) {
+  const db = data.global;
   const inn = innOrThrow(innInput);
   const attempt = await takeAttempt(await confirmGuards(subscriberId, address));
-  const checked = await consumeCode(db, { purpose: "join_org", target: joinTarget(subscriberId, inn), code }, now, { spend: false });
+  const checked = await consumeCode(data, { purpose: "join_org", target: joinTarget(subscriberId, inn), code }, now, { spend: false });
   const org = await db.select({ id: organisations.id }).from(organisations).where(eq(organisations.inn, inn)).get();
   if (!org) throw new AppError(400, "invalid_code", {}, [{ field: "code", message: "problem.invalid_code" }]);
   await attempt.succeeded();
+  // Spent before the join is written, so that two requests with the code cannot both join; given back when the join
+  // is refused (the organisation has an administrator) or fails, for another try with it.
+  await spendCode(checked, now);
   const noAdmin = sql`NOT EXISTS (SELECT 1 FROM ${orgMembers} WHERE ${orgMembers.orgId} = ${org.id} AND ${orgMembers.role} = 'administrator')`;
-  const [, , joined] = await db.batch([
-    q.insertAudit(
-      db,
-      {
-        orgId: org.id,
-        actorId: subscriberId,
-        action: "member.joined",
-        details: { role: "administrator", by: "contract_code" },
-        address,
-        at: now,
-      },
-      newId(now.getTime()),
-      noAdmin,
-    ),
-    db
-      .insert(orgMembers)
-      .select(sql`SELECT ${org.id}, ${subscriberId}, 'administrator', NULL, ${now.getTime()}, NULL WHERE ${noAdmin}`)
-      .onConflictDoUpdate({
-        target: [orgMembers.orgId, orgMembers.subscriberId],
-        set: { role: "administrator", accountScope: null, siteScope: null },
-      }),
-    db
-      .select({ role: orgMembers.role })
-      .from(orgMembers)
-      .where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.subscriberId, subscriberId))),
-  ]);
-  if (joined[0]?.role !== "administrator") throw new AppError(409, "org_has_admin");
-  await spendCode(db, checked.id, now);
+  const [, , joined] = await db
+    .batch([
+      q.insertAudit(
+        db,
+        {
+          orgId: org.id,
+          actorId: subscriberId,
+          action: "member.joined",
+          details: { role: "administrator", by: "contract_code" },
+          address,
+          at: now,
+        },
+        newId(now.getTime()),
+        noAdmin,
+      ),
+      db
+        .insert(orgMembers)
+        .select(sql`SELECT ${org.id}, ${subscriberId}, 'administrator', NULL, ${now.getTime()}, NULL WHERE ${noAdmin}`)
+        .onConflictDoUpdate({
+          target: [orgMembers.orgId, orgMembers.subscriberId],
+          set: { role: "administrator", accountScope: null, siteScope: null },
+        }),
+      db
+        .select({ role: orgMembers.role })
+        .from(orgMembers)
+        .where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.subscriberId, subscriberId))),
+    ])
+    .catch(async (e: unknown) => {
+      await unspendCode(checked, now);
+      throw e;
+    });
+  if (joined[0]?.role !== "administrator") {
+    await unspendCode(checked, now);
+    throw new AppError(409, "org_has_admin");
+  }
   return { orgId: org.id };
 }
 

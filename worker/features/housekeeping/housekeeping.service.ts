@@ -11,10 +11,11 @@ import {
   providerMessages,
   supportCallbacks,
 } from "../../db/schema/global";
+import { storeCodes } from "../../db/schema/identity";
 import { providerMessages as storedMessages } from "../../db/schema/messages";
 import { sessions } from "../../db/schema/region";
 import { expireCredentialMarks } from "../../platform/credentials";
-import type { DataAccess, GlobalDb, MessagesDb, RegionDb, ShardBinding } from "../../platform/db";
+import type { DataAccess, GlobalDb, IdentityDb, MessagesDb, RegionDb, ShardBinding } from "../../platform/db";
 import { log } from "../../platform/log";
 import { expireIdentityMarks } from "../auth/identities.service";
 import { expiredBankLines } from "../bank/bank.service";
@@ -37,7 +38,7 @@ export { PROVIDER_MESSAGE_RETENTION_MS };
 
 /** Deletes a table's rows whose `date` is before `before`, at most `pageSize` of them, oldest first; returns their keys. */
 function expiredPage(
-  db: GlobalDb | RegionDb | MessagesDb,
+  db: GlobalDb | RegionDb | MessagesDb | IdentityDb,
   table: SQLiteTable,
   key: SQLiteColumn,
   date: SQLiteColumn,
@@ -108,12 +109,23 @@ export async function cleanExpired(data: DataAccess, now = new Date(), pageSize 
       }),
     ),
   );
+  // Codes in every identity store (features/auth/codes.service.ts), a day after they expire, each store its own page.
+  const codes = await Promise.all(
+    data.identities.all.map((store, i) =>
+      expiredPage(store, storeCodes, storeCodes.id, storeCodes.expiresAt, new Date(now.getTime() - DAY_MS), pageSize).catch(
+        (err: unknown) => {
+          log("error", "housekeeping.store_failed", { store: `IDENTITY_${i}`, error: err instanceof Error ? err.name : "unknown" });
+          return [];
+        },
+      ),
+    ),
+  );
   const notifications = await expireNotifications(data, now);
   const drained = await drainLegacyNotifications(data, now);
   const audit = await drainOrgAudit(data);
   return {
     sessions: s.length,
-    codes: c.length,
+    codes: c.length + codes.reduce((n, rows) => n + rows.length, 0),
     outbox: o.length,
     challenges: a.length,
     operatorSessions: ops.length,
