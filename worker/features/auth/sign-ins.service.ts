@@ -112,6 +112,18 @@ export async function passwordHashOf(data: DataAccess, owner: CredentialOwner, g
   return row ? row.hash : globalHash;
 }
 
+/** A sign-in row from the subscriber's global row, with a password's record and the times of it and of the read. */
+const signInRow = (s: SubscriberRow, passwordHash: string | null, passwordAt: Date, updatedAt: Date) => ({
+  subscriberId: s.id,
+  displayName: s.displayName,
+  phone: s.phone,
+  email: s.email,
+  login: s.login,
+  passwordHash,
+  passwordAt,
+  updatedAt,
+});
+
 /**
  * Writes the subscriber's sign-in row from their global row `s` as read at `readAt` (a new row takes its password; a
  * row there keeps its own, the truth), unless the row holds a read as new or newer; then their keys, each unless one
@@ -124,16 +136,7 @@ export async function keepSignIn(data: DataAccess, s: SubscriberRow, readAt: Dat
   if (!home) return false;
   const kept = await home
     .insert(signIns)
-    .values({
-      subscriberId: s.id,
-      displayName: s.displayName,
-      phone: s.phone,
-      email: s.email,
-      login: s.login,
-      passwordHash: s.passwordHash,
-      passwordAt: readAt,
-      updatedAt: readAt,
-    })
+    .values(signInRow(s, s.passwordHash, readAt, readAt))
     .onConflictDoUpdate({
       target: signIns.subscriberId,
       set: { displayName: s.displayName, phone: s.phone, email: s.email, login: s.login, updatedAt: readAt },
@@ -203,16 +206,7 @@ export async function writePassword(data: DataAccess, s: SubscriberRow, password
   if (home) {
     await home
       .insert(signIns)
-      .values({
-        subscriberId: s.id,
-        displayName: s.displayName,
-        phone: s.phone,
-        email: s.email,
-        login: s.login,
-        passwordHash,
-        passwordAt: now,
-        updatedAt: new Date(0),
-      })
+      .values(signInRow(s, passwordHash, now, new Date(0)))
       .onConflictDoUpdate({ target: signIns.subscriberId, set: { passwordHash, passwordAt: now } });
   }
   await data.global.update(subscribers).set({ passwordHash }).where(eq(subscribers.id, s.id));
