@@ -1990,8 +1990,9 @@ ${table(
   one, the subscriber alone was ${pct(d1Busy(A, (A.stormLogins * (1 + A.globalReadsPerVisit)) / A.stormWindowSec, 0, 0))}. A storm with storm mode on (every login brings a solved
   captcha, \`features/auth/captcha.service.ts\`) spends each solution in a Durable Object of its own, not a global row:
   as rows, ${n0(A.stormLogins / A.stormWindowSec)} writes a second, ${pct(d1Busy(A, 0, A.stormLogins / A.stormWindowSec, 0))} of the global database's thread. A login by SMS
-  code writes its code (issued, then checked and spent: three write queries) in the identity store its target hashes
-  to (\`features/auth/codes.service.ts\`), not in the global database, where a storm of such logins would be
+  code finds its person as a password login does (the key and the sign-in row) and writes its code (issued, then
+  checked and spent: three write queries) in the identity store its target hashes to
+  (\`features/auth/codes.service.ts\`), not in the global database, where a storm of such logins would be
   ${pct(d1Busy(A, 0, (3 * A.stormLogins) / A.stormWindowSec, 0))} of its thread; the model counts the storm's logins as password logins. It writes
   nothing: each session row and copy of the links and profile goes to its subscriber's home shard (platform/session.ts), where a shard in the storm's
   city, ${pct(Math.min(1, A.stormLogins / A.stormCityAccounts))} of its subscribers signing in and making their visit's requests there, is ${pct(stormShardPeak?.d1Busy ?? 0)} busy. Were the session rows

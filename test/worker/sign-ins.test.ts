@@ -63,6 +63,27 @@ describe("password logins through the identity stores and the home shard", () =>
     expect((await loginAs("petr", "Kabinet2025")).status).toBe(401);
   });
 
+  it("a login by SMS code reads and writes nothing global either: the person by key, the code in an identity store", async () => {
+    const since = Date.now();
+    const asked = await post("/api/v1/auth/code", { identifier: "8 900 000-00-02" }, { "cf-connecting-ip": "198.51.100.240" });
+    expect(asked.status).toBe(202);
+    expect(readsGlobal(asked), timing(asked)).toBe(false);
+    const code = await codeSentTo("+79000000002", since);
+    const res = await post("/api/v1/auth/code/verify", { identifier: "+79000000002", code }, { "cf-connecting-ip": "198.51.100.240" });
+    expect(res.status).toBe(200);
+    expect(readsGlobal(res), timing(res)).toBe(false);
+    expect((await json<{ profile: { login: string; maskedPhone: string } }>(res)).profile).toMatchObject({
+      login: "petr",
+      maskedPhone: "+7 900 ***-**-02",
+    });
+    // Another person's identifier with Petr's code: refused.
+    const since2 = Date.now();
+    await post("/api/v1/auth/code", { identifier: "petr" }, { "cf-connecting-ip": "198.51.100.241" });
+    const petrCode = await codeSentTo("+79000000002", since2);
+    const other = await post("/api/v1/auth/code/verify", { identifier: "olga", code: petrCode }, { "cf-connecting-ip": "198.51.100.241" });
+    expect(other.status).toBe(400);
+  });
+
   it("a subscriber with no sign-in row yet is read globally once; the success writes the row and the keys, then no global read", async () => {
     const viewer = "demo-biz-viewer";
     expect(await signInRow(viewer)).toBeNull();

@@ -25,9 +25,9 @@ export const requestLoginCodeHandler: H<typeof r.requestLoginCodeRoute> = async 
 
 export const verifyLoginCodeHandler: H<typeof r.verifyLoginCodeRoute> = async (c) => {
   const { identifier, code } = c.req.valid("json");
-  const { subscriber, session } = await flows.loginWithCode(c.get("data"), identifier, code, clientOf(c));
+  const { profile, session } = await flows.loginWithCode(c.get("data"), identifier, code, clientOf(c));
   setSessionCookie(c, session.token);
-  return c.json({ profile: profileOf(subscriber) }, 200);
+  return c.json({ profile }, 200);
 };
 
 export const startRegistrationHandler: H<typeof r.startRegistrationRoute> = async (c) => {

@@ -12,14 +12,14 @@ import { placeSubscriber } from "../../platform/shard-map";
 import { assertNotThrottled, confirmGuards, takeAttempt, throttleKey } from "../../platform/throttle";
 import { movingAccount } from "../accounts/accounts.service";
 import { type SubscriberRow, selectSubscriberById, selectSubscriberByIdentifier } from "./auth.queries";
-import { type Client, parseIdentifierOrThrow, personOf, throttleKeysFor } from "./auth.service";
+import { type Client, parseIdentifierOrThrow, personOf, profileOf, throttleKeysFor } from "./auth.service";
 import { consumeCode, type Delivery, issueCode, type Notify, refundCodeAttempt, spendCode, unspendCode } from "./codes.service";
-import { dropSignInKey, keepSignIn, keepSignInQuietly, passwordHashOf, writePassword } from "./sign-ins.service";
+import { dropSignInKey, findSignIn, keepSignIn, keepSignInQuietly, passwordHashOf, writePassword } from "./sign-ins.service";
 
 const targetOf = (id: Identifier) => `${id.kind}:${id.value}`;
 
 /** Where a subscriber's code goes: the channel asked for if they have it, else the other one. */
-function deliveryFor(s: SubscriberRow | undefined, preferred: "sms" | "email"): Delivery | null {
+function deliveryFor(s: { phone: string | null; email: string | null } | undefined, preferred: "sms" | "email"): Delivery | null {
   if (!s) return null;
   if (preferred === "email" && s.email) return { channel: "email", to: s.email };
   if (s.phone) return { channel: "sms", to: s.phone };
@@ -57,27 +57,30 @@ async function sendCodeToPerson(
   client: Client,
 ) {
   const id = parseIdentifierOrThrow(identifier);
-  const s = await selectSubscriberByIdentifier(data.global, id);
-  await assertNotThrottled(await throttleKeysFor(personOf(id, s), client));
+  // By the identifier's key and the home shard's sign-in row, as a password login (no global read), else the global row.
+  const found = await findSignIn(data, id);
+  await assertNotThrottled(await throttleKeysFor(personOf(id, found?.owner), client));
   return issueCode(data, notify, {
     purpose,
     target: targetOf(id),
-    deliver: deliveryFor(s, channel ?? (id.kind === "email" ? "email" : "sms")),
-    subscriberId: s?.id ?? null,
+    deliver: deliveryFor(found?.profile, channel ?? (id.kind === "email" ? "email" : "sms")),
+    subscriberId: found?.owner.id ?? null,
     address: client.address,
   });
 }
 
 export async function loginWithCode(data: DataAccess, identifier: string, code: string, client: Client) {
-  const db = data.global;
   const id = parseIdentifierOrThrow(identifier);
-  const person = await selectSubscriberByIdentifier(db, id);
-  const attempt = await takeAttempt(await throttleKeysFor(personOf(id, person), client));
+  // Whom the identifier names now (its key and sign-in row, else the global row): the code must have been sent to them.
+  const readAt = new Date();
+  const person = await findSignIn(data, id);
+  const attempt = await takeAttempt(await throttleKeysFor(personOf(id, person?.owner), client));
   const { subscriberId } = await consumeCode(data, { purpose: "login", target: targetOf(id), code });
-  const s = subscriberId ? await selectSubscriberById(db, subscriberId) : undefined;
-  if (!s) throw new AppError(400, "invalid_code");
+  if (!person || !subscriberId || subscriberId !== person.owner.id) throw new AppError(400, "invalid_code");
   await attempt.succeeded();
-  return { subscriber: s, session: await openSession(data, s, "code", client.userAgent) };
+  // Found through the global row: the row and keys are written, so that the next login reads nothing global.
+  if (person.global) await keepSignInQuietly(data, person.global, readAt);
+  return { profile: profileOf(person.profile), session: await openSession(data, person.owner, "code", client.userAgent) };
 }
 
 // ── Registration of an existing subscriber ───────────────────────────────
