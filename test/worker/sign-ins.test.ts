@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { findSignIn, keepSignIn } from "../../worker/features/auth/sign-ins.service";
+import { findSignIn, giveUpContact, keepSignIn } from "../../worker/features/auth/sign-ins.service";
 import { createDataAccess, shardDatabase } from "../../worker/platform/db";
 import { identityStoreDatabases, identityStoreIndex, signInKey } from "../../worker/platform/identity-stores";
 import { hashPassword } from "../../worker/platform/password";
@@ -76,12 +76,86 @@ describe("password logins through the identity stores and the home shard", () =>
       login: "petr",
       maskedPhone: "+7 900 ***-**-02",
     });
-    // Another person's identifier with Petr's code: refused.
-    const since2 = Date.now();
-    await post("/api/v1/auth/code", { identifier: "petr" }, { "cf-connecting-ip": "198.51.100.241" });
-    const petrCode = await codeSentTo("+79000000002", since2);
-    const other = await post("/api/v1/auth/code/verify", { identifier: "olga", code: petrCode }, { "cf-connecting-ip": "198.51.100.241" });
-    expect(other.status).toBe(400);
+  });
+
+  it("a code sent for a phone that then passes to another subscriber logs nobody in", async () => {
+    const since = Date.now();
+    await post("/api/v1/auth/code", { identifier: "+7 900 000-00-03" }, { "cf-connecting-ip": "198.51.100.242" });
+    const code = await codeSentTo("+79000000003", since);
+    // Olga gives the number up and Anna takes it (the global rows, her sign-in row and the key), as a contact
+    // change would leave them.
+    const data = createDataAccess(env);
+    const olga = await subscriberAt("demo-olga");
+    const anna = await subscriberAt("demo-anna");
+    await giveUpContact(data, olga, "phone", "+79000000003", new Date());
+    await env.DB.prepare("UPDATE subscribers SET phone = NULL WHERE id = 'demo-olga'").run();
+    const annaPhone = (await env.DB.prepare("SELECT phone FROM subscribers WHERE id = 'demo-anna'").first<{ phone: string }>())?.phone;
+    await env.DB.prepare("UPDATE subscribers SET phone = '+79000000003' WHERE id = 'demo-anna'").run();
+    const annaRow = await env.DB.prepare("SELECT * FROM subscribers WHERE id = 'demo-anna'").first<Record<string, unknown>>();
+    const asRow = (r: Record<string, unknown> | null) => ({
+      id: r?.id as string,
+      displayName: r?.display_name as string,
+      phone: r?.phone as string | null,
+      email: r?.email as string | null,
+      login: r?.login as string | null,
+      passwordHash: r?.password_hash as string | null,
+      locale: "ru",
+      createdAt: new Date(),
+      homeShard: anna.homeShard,
+    });
+    expect(await keepSignIn(data, asRow(annaRow), new Date())).toBe(true);
+    try {
+      const res = await post("/api/v1/auth/code/verify", { identifier: "+79000000003", code }, { "cf-connecting-ip": "198.51.100.242" });
+      expect(res.status).toBe(400);
+    } finally {
+      await env.DB.prepare("UPDATE subscribers SET phone = ? WHERE id = 'demo-anna'").bind(annaPhone).run();
+      await env.DB.prepare("UPDATE subscribers SET phone = '+79000000003' WHERE id = 'demo-olga'").run();
+      const back = async (id: string, home: string) =>
+        keepSignIn(
+          data,
+          { ...asRow(await env.DB.prepare("SELECT * FROM subscribers WHERE id = ?").bind(id).first()), homeShard: home },
+          new Date(),
+        );
+      await back("demo-anna", anna.homeShard);
+      await back("demo-olga", olga.homeShard);
+    }
+  });
+
+  it("a contact given up leaves the sign-in row before the global row: a code asked for by login never goes to it", async () => {
+    const data = createDataAccess(env);
+    const petr = await subscriberAt("demo-petr");
+    // A change that stopped after the global row changed, before the row was written again.
+    await giveUpContact(data, petr, "phone", "+79000000002", new Date());
+    await env.DB.prepare("UPDATE subscribers SET phone = '+79009998877' WHERE id = 'demo-petr'").run();
+    try {
+      expect((await signInRow("demo-petr"))?.phone).toBeNull();
+      const since = Date.now();
+      expect((await post("/api/v1/auth/code", { identifier: "petr" }, { "cf-connecting-ip": "198.51.100.243" })).status).toBe(202);
+      // No SMS to the number given up; the code goes to his e-mail, the row's other contact.
+      await codeSentTo("petr.smirnov@example.com", since);
+      const sms = await env.DB.prepare("SELECT count(*) AS n FROM outbox WHERE recipient = '+79000000002' AND created_at >= ?")
+        .bind(since)
+        .first("n");
+      expect(sms).toBe(0);
+    } finally {
+      await env.DB.prepare("UPDATE subscribers SET phone = '+79000000002' WHERE id = 'demo-petr'").run();
+      const row = await env.DB.prepare("SELECT * FROM subscribers WHERE id = 'demo-petr'").first<Record<string, unknown>>();
+      await keepSignIn(
+        data,
+        {
+          id: "demo-petr",
+          displayName: row?.display_name as string,
+          phone: "+79000000002",
+          email: row?.email as string,
+          login: "petr",
+          passwordHash: row?.password_hash as string,
+          locale: "ru",
+          createdAt: new Date(),
+          homeShard: petr.homeShard,
+        },
+        new Date(),
+      );
+    }
   });
 
   it("a subscriber with no sign-in row yet is read globally once; the success writes the row and the keys, then no global read", async () => {

@@ -7,14 +7,14 @@ import { newId, parseAccountNo } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { hashPassword, verifyPassword } from "../../platform/password";
 import { checkPassword, passwordFieldError } from "../../platform/password-policy";
-import { endAllSessions, openSession, type SessionInfo, STEP_UP_TTL_MS, whileCopyChanging } from "../../platform/session";
+import { endAllSessions, openSession, type SessionInfo, STEP_UP_TTL_MS, sessionProfile, whileCopyChanging } from "../../platform/session";
 import { placeSubscriber } from "../../platform/shard-map";
 import { assertNotThrottled, confirmGuards, takeAttempt, throttleKey } from "../../platform/throttle";
 import { movingAccount } from "../accounts/accounts.service";
-import { type SubscriberRow, selectSubscriberById, selectSubscriberByIdentifier } from "./auth.queries";
+import { type SubscriberRow, selectSubscriberById } from "./auth.queries";
 import { type Client, parseIdentifierOrThrow, personOf, profileOf, throttleKeysFor } from "./auth.service";
 import { consumeCode, type Delivery, issueCode, type Notify, refundCodeAttempt, spendCode, unspendCode } from "./codes.service";
-import { dropSignInKey, findSignIn, keepSignIn, keepSignInQuietly, passwordHashOf, writePassword } from "./sign-ins.service";
+import { findSignIn, giveUpContact, keepSignIn, keepSignInQuietly, passwordHashOf, writePassword } from "./sign-ins.service";
 
 const targetOf = (id: Identifier) => `${id.kind}:${id.value}`;
 
@@ -254,7 +254,9 @@ export async function startRecovery(data: DataAccess, notify: Notify, identifier
 export async function completeRecovery(data: DataAccess, identifier: string, code: string, password: string, client: Client) {
   const db = data.global;
   const id = parseIdentifierOrThrow(identifier);
-  const s = await selectSubscriberByIdentifier(db, id);
+  // The person found as the code's request found them (sendCodeToPerson), then their global row for the change.
+  const found = await findSignIn(data, id);
+  const s = found ? await selectSubscriberById(db, found.owner.id) : undefined;
   const attempt = await takeAttempt(await throttleKeysFor(personOf(id, s), client));
   const checked = await consumeCode(data, { purpose: "recover", target: targetOf(id), code }, new Date(), { spend: false });
   if (!checked.subscriberId || checked.subscriberId !== s?.id) throw new AppError(400, "invalid_code");
@@ -273,7 +275,9 @@ export async function completeRecovery(data: DataAccess, identifier: string, cod
 // ── Step-up (fresh SMS code for money operations) ─────────────────────────
 
 export async function startStepUp(data: DataAccess, notify: Notify, session: SessionInfo) {
-  const s = await selectSubscriberById(data.global, session.subscriberId);
+  // The phone as read with the session (the home shard's copy of the profile, which a contact change forgets), else
+  // the global row: a payment's step-up reads nothing global.
+  const s = sessionProfile(data.global, session.subscriberId) ?? (await selectSubscriberById(data.global, session.subscriberId));
   if (!s?.phone) throw new AppError(409, "no_phone");
   return issueCode(data, notify, {
     purpose: "step_up",
@@ -370,17 +374,22 @@ export async function confirmContactChange(data: DataAccess, session: SessionInf
     if (!s) throw new AppError(401, "unauthorized");
     const contactTaken = () => new AppError(409, "conflict", {}, [{ field: kind, message: "field.contactTaken" }]);
     if (taken && taken.id !== session.subscriberId) throw contactTaken();
-    // The old contact's key goes before the global row changes, the new one's after it (sign-ins.service.ts): a change
-    // that stops half-way leaves no key a login trusts for the old contact.
+    // The sign-in row forgets the old contact and its key goes before the global row changes, the new one's after it
+    // (sign-ins.service.ts): a change that stops half-way leaves no row that sends a code to the old contact, and no
+    // key a login trusts for it.
     const old = s[kind];
-    if (old && old !== value) await dropSignInKey(data, s, kind, old);
+    if (old && old !== value) await giveUpContact(data, s, kind, old, new Date());
     try {
       await db
         .update(subscribers)
         .set(kind === "phone" ? { phone: value } : { email: value })
         .where(eq(subscribers.id, session.subscriberId));
     } catch (e) {
-      // Another subscriber took it at the same moment (the check above is a read): nothing was changed.
+      // Another subscriber took it at the same moment (the check above is a read): nothing was changed, and the row
+      // and key of the contact kept are written back from the global row.
+      const restoredAt = new Date();
+      const kept = await selectSubscriberById(db, session.subscriberId).catch(() => undefined);
+      if (kept) await keepSignInQuietly(data, kept, restoredAt);
       if (uniqueViolation(e)) throw contactTaken();
       throw e;
     }

@@ -1,4 +1,4 @@
-import { and, eq, lt } from "drizzle-orm";
+import { and, eq, lt, sql } from "drizzle-orm";
 import { subscribers } from "../../db/schema/global";
 import { loginKeys } from "../../db/schema/identity";
 import { signIns } from "../../db/schema/region";
@@ -185,8 +185,20 @@ async function claimSignInKeys(data: DataAccess, s: SubscriberRow, readAt: Date)
   );
 }
 
-/** Drops the owner's key of an identifier they are giving up (another subscriber's key of it is left alone). */
-export async function dropSignInKey(data: DataAccess, owner: CredentialOwner, kind: SignInKind, value: string) {
+/**
+ * Before a contact the owner is giving up leaves their global row: their sign-in row forgets it (a code asked for by
+ * their login would otherwise still go there, and a key of it would still be trusted), dated `at`, so that a login's
+ * write from a global read made before cannot put it back; then their key of it is dropped (another subscriber's is left
+ * alone). Not quietly: the change must not go ahead while the row still names the old contact.
+ */
+export async function giveUpContact(data: DataAccess, owner: CredentialOwner, kind: "phone" | "email", value: string, at: Date) {
+  const home = credentialsShard(data, owner);
+  if (home) {
+    await home
+      .update(signIns)
+      .set({ [kind]: null, updatedAt: sql`max(${signIns.updatedAt}, ${at.getTime()})` })
+      .where(and(eq(signIns.subscriberId, owner.id), eq(kind === "phone" ? signIns.phone : signIns.email, value)));
+  }
   if (data.identities.all.length === 0) return;
   const key = signInKey(kind, value);
   await data.identities
