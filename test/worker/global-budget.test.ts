@@ -116,13 +116,14 @@ const CHANGES_GLOBAL: Record<string, string> = {
   "POST /api/v1/auth/logout": "logout: ends a session an older deployment opened in the global table",
   "DELETE /api/v1/me/sessions/{id}": "ends one of the subscriber's sessions, which may be one an older deployment kept globally",
   "POST /api/v1/me/sessions/end-others": "ends the subscriber's other sessions, also those an older deployment kept globally",
-  "POST /api/v1/auth/code": "login by code: stores the one-time code",
-  "POST /api/v1/auth/code/verify": "login by code: spends the code (the session goes to the home shard)",
-  "POST /api/v1/auth/register/start": "registration: stores the one-time code",
+  "POST /api/v1/auth/code":
+    "not a logged-in subscriber's (login by code: its code is in an identity store, sign-ins.test.ts checks it reads and writes nothing global)",
+  "POST /api/v1/auth/code/verify":
+    "not a logged-in subscriber's (login by code: the code spent in its identity store, the session in the home shard)",
+  "POST /api/v1/auth/register/start": "not a logged-in subscriber's (registration: its code is in an identity store)",
   "POST /api/v1/auth/register/complete": "registration: creates the subscriber",
-  "POST /api/v1/auth/recover/start": "recovery: stores the one-time code",
+  "POST /api/v1/auth/recover/start": "not a logged-in subscriber's (recovery: its code is in an identity store)",
   "POST /api/v1/auth/recover/complete": "recovery: a new password, every session ended",
-  "POST /api/v1/auth/step-up/verify": "step-up: spends the code (the session is rotated in the home shard)",
   "POST /api/v1/me/password": "password change: the hash, other sessions ended, the session rotated",
   "POST /api/v1/me/phone/verify": "contact change: the profile's phone",
   "POST /api/v1/me/email/verify": "contact change: the profile's email",
@@ -294,6 +295,7 @@ describe("a logged-in subscriber's changes", () => {
       { op: "POST /api/v1/support/chats/{chatId}/read", path: `/support/chats/${chatId}/read`, body: { seq: 1 } },
       // One-time codes are kept in the identity stores (issue 20), and the person's phone is read with the session.
       { op: "POST /api/v1/auth/step-up/start", path: "/auth/step-up/start", body: {}, refused: "a code sent under a minute ago" },
+      { op: "POST /api/v1/auth/step-up/verify", path: "/auth/step-up/verify", body: { code: "000000" }, refused: "a wrong code" },
       { op: "POST /api/v1/me/phone/start", path: "/me/phone/start", body: { phone: "+79001230001" } },
       { op: "POST /api/v1/me/email/start", path: "/me/email/start", body: { email: "anna.budget@example.com" } },
       { op: "POST /api/v1/accounts/link/start", path: "/accounts/link/start", body: { accountNo: PETR_EKB, channel: "sms" } },
