@@ -1097,13 +1097,15 @@ function generate(): Sample {
       });
     // The global side of an account: its login, directory row, links, live session, push subscription.
     const email = `${hex(8)}@example.ru`;
+    // A login as registration asks for one (made from the id: the sample draws nothing more for it).
+    const login = `u${subscriberId.slice(-10).toLowerCase()}`;
     const passwordHash = `$argon2id$v=19$m=19456,t=2,p=1$${hex(22)}$${hex(43)}`;
     gput("subscribers", {
       id: subscriberId,
       display_name: holder,
       phone,
       email,
-      login: null,
+      login,
       password_hash: passwordHash,
       locale: "ru",
       created_at: created,
@@ -1115,13 +1117,14 @@ function generate(): Sample {
       display_name: holder,
       phone,
       email,
-      login: null,
+      login,
       password_hash: passwordHash,
       password_at: created,
       updated_at: created,
     });
     iput("login_keys", { key: `phone:${phone}`, subscriber_id: subscriberId, home_shard: "DB_MOSCOW_17", created_at: created });
     iput("login_keys", { key: `email:${email}`, subscriber_id: subscriberId, home_shard: "DB_MOSCOW_17", created_at: created });
+    iput("login_keys", { key: `login:${login}`, subscriber_id: subscriberId, home_shard: "DB_MOSCOW_17", created_at: created });
     gput("account_directory", {
       account_no: no,
       region: REGION,

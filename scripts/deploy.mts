@@ -136,6 +136,15 @@ export function environmentProblems(toml: string, env: EnvironmentName): string[
   const cfg = readEnvironment(toml, env);
   const top = blocks(toml);
   if (cfg.vars.DEV_MODE !== "false") problems.push(`[env.${env}.vars] DEV_MODE must be "false"`);
+  // A rollout flag's other value is its default; a misspelt one would switch it silently.
+  for (const [name, values] of [
+    ["SIGN_INS_STORE", ["global", "home"]],
+    ["CODES_STORE", ["global", "identity"]],
+  ] as const) {
+    const value = cfg.vars[name];
+    if (value !== undefined && !(values as readonly string[]).includes(value))
+      problems.push(`[env.${env}.vars] ${name} must be ${values.map((v) => `"${v}"`).join(" or ")}`);
+  }
   for (const [name, value] of Object.entries(cfg.vars))
     if (/dev-only|localhost/i.test(value))
       problems.push(`[env.${env}.vars] ${name} has a development value; a secret is set with wrangler secret put`);

@@ -408,6 +408,15 @@ describe("wrangler.toml's environments are deployable", () => {
     );
   });
 
+  it("refuses a rollout flag with a value it does not know (it would mean the default)", () => {
+    const misspelt = TOML.replace(/(\[env\.production\.vars\][^[]*?)SIGN_INS_STORE = "global"/, '$1SIGN_INS_STORE = "globl"').replace(
+      /(\[env\.staging\.vars\][^[]*?)CODES_STORE = "global"/,
+      '$1CODES_STORE = "stores"',
+    );
+    expect(environmentProblems(misspelt, "production")).toEqual(['[env.production.vars] SIGN_INS_STORE must be "global" or "home"']);
+    expect(environmentProblems(misspelt, "staging")).toEqual(['[env.staging.vars] CODES_STORE must be "global" or "identity"']);
+  });
+
   it("wants the message stores bound from MESSAGES_0 without a gap", () => {
     // Production's MESSAGES_7 gone: 8 … 15 would be bound but never used.
     const gap = TOML.replace(

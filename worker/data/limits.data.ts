@@ -49,7 +49,7 @@ export const LOGIN_STORM = { windowMs: 60_000, bucketMs: 5_000, onAt: 100, offBe
 /**
  * The sign-in rows' backfill (features/auth/sign-ins.backfill.ts). `page`: subscribers a message — their read, a
  * statement for each home shard among them (300 at worst), one for each identity store, the cursor and the lease, well
- * within an invocation's 1,000 queries; at about a message a second, 15 M subscribers in a day. `staleMs`: a chain
+ * within an invocation's 1,000 queries; at about a message a second, 15 M subscribers in 14 hours. `staleMs`: a chain
  * quiet this long is taken over by the next hourly cron.
  */
 export const SIGN_IN_BACKFILL = { page: 300, staleMs: 30 * 60_000 } as const;

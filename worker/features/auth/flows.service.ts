@@ -378,7 +378,9 @@ export async function confirmContactChange(data: DataAccess, session: SessionInf
     // (sign-ins.service.ts): a change that stops half-way leaves no row that sends a code to the old contact, and no
     // key a login trusts for it.
     const old = s[kind];
-    if (old && old !== value) await giveUpContact(data, s, kind, old, new Date());
+    const heldUntil = old && old !== value ? await giveUpContact(data, s, kind, old, new Date()) : new Date(0);
+    // The change's own writes of the row are dated after the hold (those of logins made meanwhile are refused).
+    const afterHold = () => new Date(Math.max(Date.now(), heldUntil.getTime() + 1));
     try {
       await db
         .update(subscribers)
@@ -387,17 +389,17 @@ export async function confirmContactChange(data: DataAccess, session: SessionInf
     } catch (e) {
       // Another subscriber took it at the same moment (the check above is a read): nothing was changed, and the row
       // and key of the contact kept are written back from the global row.
-      const restoredAt = new Date();
+      const restoredAt = afterHold();
       const kept = await selectSubscriberById(db, session.subscriberId).catch(() => undefined);
       if (kept) await keepSignInQuietly(data, kept, restoredAt);
       if (uniqueViolation(e)) throw contactTaken();
       throw e;
     }
     // The home row and the new key from the global row as it is now (read again after the change: a change of the
-    // other contact at the same moment is in it too). Not quietly: a login by login name would trust the row's old
-    // contact, so a failure is the request's (the change is made; the person sees it and the row is written by their
-    // next login through the global row, or by the backfill).
-    const readAt = new Date();
+    // other contact at the same moment is in it too). A failure is the request's (the change is made, the person sees
+    // it): the row names no phone, e-mail or login since `giveUpContact`, so each login of theirs reads the global row
+    // and, once the hold is over, its success writes the row again.
+    const readAt = afterHold();
     const now = await selectSubscriberById(db, session.subscriberId);
     if (now && !(await keepSignIn(data, now, readAt))) log("info", "sign_in.newer_kept", {});
     return value;

@@ -185,33 +185,42 @@ async function claimSignInKeys(data: DataAccess, s: SubscriberRow, readAt: Date)
   );
 }
 
+/** How long a contact change holds the sign-in row against writes from global reads made before it ends. */
+export const CONTACT_CHANGE_HOLD_MS = 60_000;
+
 /**
- * Before a contact the owner is giving up leaves their global row: their sign-in row forgets it (a code asked for by
- * their login would otherwise still go there, and a key of it would still be trusted), dated `at`, so that a login's
- * write from a global read made before cannot put it back; then their key of it is dropped (another subscriber's is left
- * alone). Not quietly: the change must not go ahead while the row still names the old contact.
+ * Before a contact the owner is giving up leaves their global row: their sign-in row forgets their phone, e-mail and
+ * login (a code asked for by their login would otherwise still go to the old contact, and a key of it would still be
+ * trusted; with none of them, every login of theirs reads the global row until the row is written again), dated
+ * `CONTACT_CHANGE_HOLD_MS` ahead, so that no login's write from a global read made during the change puts the old
+ * contact back; then their key of it is dropped (another subscriber's is left alone). Not quietly: the change must not
+ * go ahead while the row still names the old contact. The time the row is held until: the change's own write of the
+ * row afterwards is dated after it (`keepSignIn`).
  */
 export async function giveUpContact(data: DataAccess, owner: CredentialOwner, kind: "phone" | "email", value: string, at: Date) {
+  const heldUntil = new Date(at.getTime() + CONTACT_CHANGE_HOLD_MS);
   const home = credentialsShard(data, owner);
   if (home) {
     await home
       .update(signIns)
-      .set({ [kind]: null, updatedAt: sql`max(${signIns.updatedAt}, ${at.getTime()})` })
-      .where(and(eq(signIns.subscriberId, owner.id), eq(kind === "phone" ? signIns.phone : signIns.email, value)));
+      .set({ phone: null, email: null, login: null, updatedAt: sql`max(${signIns.updatedAt}, ${heldUntil.getTime()})` })
+      .where(eq(signIns.subscriberId, owner.id));
   }
-  if (data.identities.all.length === 0) return;
+  if (data.identities.all.length === 0) return heldUntil;
   const key = signInKey(kind, value);
   await data.identities
     .forKey(key)
     .delete(loginKeys)
     .where(and(eq(loginKeys.key, key), eq(loginKeys.subscriberId, owner.id)));
+  return heldUntil;
 }
 
 /**
  * A new password record: the home row first (the truth; a row not there yet is written whole from `s`, as of no read
  * at all, so that the next write from a global read brings its phone, e-mail and login up to date), then the global
- * column, for a rollback. The row's `updated_at` stays (the time of the identifiers' read); `password_at` is now, so
- * that a backfill's page read before the global column changed does not put the old record back.
+ * column, for a rollback, then the home row again. The row's `updated_at` stays (the time of the identifiers' read);
+ * `password_at` is the write's, so that a backfill's page read before the global column changed does not put the old
+ * record back.
  */
 export async function writePassword(data: DataAccess, s: SubscriberRow, passwordHash: string, now = new Date()) {
   const home = credentialsShard(data, s);
@@ -222,6 +231,9 @@ export async function writePassword(data: DataAccess, s: SubscriberRow, password
       .onConflictDoUpdate({ target: signIns.subscriberId, set: { passwordHash, passwordAt: now } });
   }
   await data.global.update(subscribers).set({ passwordHash }).where(eq(subscribers.id, s.id));
+  // Once more after the global column: a backfill page that read the global row between the two writes (the old
+  // record, read after `now`) and wrote it back in between is undone, and dated after its read.
+  if (home) await home.update(signIns).set({ passwordHash, passwordAt: new Date() }).where(eq(signIns.subscriberId, s.id));
 }
 
 /**
