@@ -328,10 +328,11 @@ export function homeRows(a: Assumptions): Record<string, number> {
 
 /**
  * Rows per account in the identity stores (`IDENTITY_<n>`, platform/identity-stores.ts), all of them together: a key a
- * link to an identity provider, and a key for each of a subscriber's phone, e-mail and login.
+ * link to an identity provider, a key for each of a subscriber's phone, e-mail and login, and the account number's.
  */
 export function identityStoreRows(a: Assumptions): Record<string, number> {
-  return { login_keys: a.identitiesPerAccount + a.subscribersPerAccount * a.signInKeysPerSubscriber };
+  // A key a link, a key a phone, e-mail and login, and a key an account number (naming its owner).
+  return { login_keys: a.identitiesPerAccount + a.subscribersPerAccount * a.signInKeysPerSubscriber + 1 };
 }
 
 /**

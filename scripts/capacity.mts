@@ -443,17 +443,17 @@ const ASSUMPTIONS: Assumption[] = [
   },
   {
     key: "stormGlobalReadsPerLogin",
-    value: 0.05,
+    value: 0.05 * COPY_READS_PER_VISIT,
     unit: "read queries",
     source:
-      "code: a login by phone, e-mail or login reads nothing global (its key and sign-in row: features/auth/sign-ins.service.ts; measured by test/worker/sessions-home-shard.test.ts and sign-ins.test.ts), one by account number reads its owner's link and row (1 query); assumed: a twentieth of logins type the account number; the visit a login opens is globalReadsPerVisit more",
+      "code: a login reads nothing global when its key is trusted (features/auth/sign-ins.service.ts; measured by test/worker/sessions-home-shard.test.ts and sign-ins.test.ts); one by account number trusts its key only beside its owner's home-shard copy of their links, and reads the owner's link and row (1 query) when they have none (as often as a visit finds none: globalReadsPerVisit); assumed: a twentieth of logins type the account number; the visit a login opens is globalReadsPerVisit more",
   },
   {
     key: "stormKeyReadsPerLogin",
-    value: 0.95,
+    value: 1,
     unit: "read queries",
     source:
-      "code: the key of the phone, e-mail or login in its identity store, and as many reads of the sign-in row in the home shard (features/auth/sign-ins.service.ts findSignIn; measured by test/worker/sessions-home-shard.test.ts: 1 round trip in IDENTITY_<n>); the logins not by account number",
+      "code: the key of the phone, e-mail, login or account number in its identity store, and as many reads of the sign-in row in the home shard (features/auth/sign-ins.service.ts findSignIn; measured by test/worker/sessions-home-shard.test.ts: 1 round trip in IDENTITY_<n>)",
   },
   {
     key: "busyHourShare",
@@ -1125,6 +1125,8 @@ function generate(): Sample {
     iput("login_keys", { key: `phone:${phone}`, subscriber_id: subscriberId, home_shard: "DB_MOSCOW_17", created_at: created });
     iput("login_keys", { key: `email:${email}`, subscriber_id: subscriberId, home_shard: "DB_MOSCOW_17", created_at: created });
     iput("login_keys", { key: `login:${login}`, subscriber_id: subscriberId, home_shard: "DB_MOSCOW_17", created_at: created });
+    // The account number's key, naming its owner (a login by number).
+    iput("login_keys", { key: `account:${no}`, subscriber_id: subscriberId, home_shard: "DB_MOSCOW_17", created_at: created });
     gput("account_directory", {
       account_no: no,
       region: REGION,
@@ -1982,13 +1984,14 @@ ${table(
   seed's monthly statement would send them, an upper bound. On
   one database per branch this alone is ${pct(peakToday.find((p) => p.name.startsWith("1st"))?.d1Busy ?? 0)} of the database's time.
 - **Login storm**: ${n0(A.stormLogins)} logins in ${n0(A.stormWindowSec / 60)} minutes, each followed by a visit. A login by
-  phone, e-mail or login reads its key in the identity store the key hashes to and the subscriber's sign-in row in their
+  phone, e-mail, login or account number reads its key in the identity store the key hashes to and the subscriber's sign-in row in their
   home shard (\`features/auth/sign-ins.service.ts\`): each of the ${n0(A.identityStores)} stores is ${pct(stormStorePeak?.d1Busy ?? 0)} busy. The global
-  database reads only the owner of a login by account number (${pct(A.stormGlobalReadsPerLogin)} of logins, one query) and ${n2(A.globalReadsPerVisit)} for the visit (the busy hour's
+  database reads only the owner of a login by account number whose key it cannot trust (the key names the owner; it is
+  trusted beside the owner's home-shard copy of their links, which says they own it: ${pct(A.stormGlobalReadsPerLogin)} of logins, one query) and ${n2(A.globalReadsPerVisit)} for the visit (the busy hour's
   rate, below: the copy of the links and profile outlives sessions, so a visit after a login finds it when its
   subscriber visited within ${n0(LINKS_COPY_TTL_MS / 86_400_000)} days; a storm of people who had not would read it once a visit, the worst case
   below; the outage's
-  banner is read once an isolate in 30 s): ${pct(stormGlobalPeak?.d1Busy ?? 0)} of its thread, within one database but above the
+  banner is read once an isolate in 30 s): ${pct(stormGlobalPeak?.d1Busy ?? 0)} of its thread, ${(stormGlobalPeak?.d1Busy ?? 0) <= A.headroom ? "within" : "above"} the
   ${pct(A.headroom)} headroom: the visits' reads are what is left (section 5). Read by every login, as in the release before this
   one, the subscriber alone was ${pct(d1Busy(A, (A.stormLogins * (1 + A.globalReadsPerVisit)) / A.stormWindowSec, 0, 0))}. A storm with storm mode on (every login brings a solved
   captcha, \`features/auth/captcha.service.ts\`) spends each solution in a Durable Object of its own, not a global row:

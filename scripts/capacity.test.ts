@@ -448,7 +448,7 @@ describe("capacity model", () => {
     });
     // Their keys in the identity stores, not the global database: a link's, and a subscriber's phone's, e-mail's and login's.
     expect(identityStoreRows({ ...a, signInKeysPerSubscriber: 2.5 })).toEqual({
-      login_keys: a.identitiesPerAccount + a.subscribersPerAccount * 2.5,
+      login_keys: a.identitiesPerAccount + a.subscribersPerAccount * 2.5 + 1,
     });
     for (const table of [
       "push_subscriptions",
@@ -492,9 +492,9 @@ describe("capacity model", () => {
       costPerMillion({ ...a, identitiesPerAccount: 0.5 }, sized, { d1StoragePerGbMonth: 0.75 } as Prices).find((c) =>
         c.item.startsWith(name),
       );
-    // 1 M accounts × 0.5 keys × 100 bytes = 0.05 GB.
-    expect(item("D1 storage, identity stores")?.quantity).toBeCloseTo(0.05, 12);
-    expect(item("D1 storage, identity stores")?.usd).toBeCloseTo(0.0375, 12);
+    // 1 M accounts × (0.5 links' keys + the account number's) × 100 bytes = 0.15 GB.
+    expect(item("D1 storage, identity stores")?.quantity).toBeCloseTo(0.15, 12);
+    expect(item("D1 storage, identity stores")?.usd).toBeCloseTo(0.1125, 12);
   });
 
   it("says how many accounts one database's housekeeping keeps up with", () => {

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { backfillSignIns, isSignInBackfillMessage, startSignInBackfill } from "../../worker/features/auth/sign-ins.backfill";
 import { createDataAccess, shardDatabase } from "../../worker/platform/db";
-import { identityStoreDatabases, identityStoreIndex, signInKey } from "../../worker/platform/identity-stores";
+import { accountKey, identityStoreDatabases, identityStoreIndex, signInKey } from "../../worker/platform/identity-stores";
 import { hashPassword } from "../../worker/platform/password";
 import { post } from "./helpers";
 
@@ -93,8 +93,13 @@ describe("the sign-in rows' backfill", () => {
       expect(await keyHolder(signInKey("phone", s.phone))).toBe(s.id);
       expect(await keyHolder(signInKey("login", s.login))).toBe(s.id);
     }
-    // The demo's people with rows kept theirs; the business cabinet's got theirs.
+    // The demo's people with rows kept theirs; the business cabinet's got theirs; an owner's account numbers theirs.
     expect(await keyHolder(signInKey("login", "biz.admin"))).toBe("demo-biz-admin");
+    const owned = await env.DB.prepare(
+      "SELECT account_no AS n FROM account_links WHERE subscriber_id = 'demo-petr' AND role = 'owner'",
+    ).all<{ n: string }>();
+    expect(owned.results.length).toBeGreaterThan(0);
+    for (const { n } of owned.results) expect(await keyHolder(accountKey(n)), n).toBe("demo-petr");
     const res = await loginAs("older.1", "an older deployment's words");
     expect(res.status).toBe(200);
     expect(res.headers.get("server-timing") ?? "").not.toMatch(/d1-DB;/);

@@ -36,6 +36,9 @@ export type SignInKind = "phone" | "email" | "login";
 /** The key of a phone, e-mail or login (`login_keys`): its kind, a colon, its normalised value. */
 export const signInKey = (kind: SignInKind, value: string) => `${kind}:${value}`;
 
+/** The key of an account number (`login_keys`): its owner, whom a login by the number names. */
+export const accountKey = (accountNo: string) => `account:${accountNo}`;
+
 /** The index of the store a key belongs in, of `count`. */
 export const identityStoreIndex = (key: string, count: number) => keyHash(key) % count;
 

@@ -332,6 +332,17 @@ function trustedCopy(copy: typeof linkCopies.$inferSelect | undefined, now: Date
 }
 
 /**
+ * Whether the subscriber's home-shard copy of their links, trusted as a session trusts it (made within
+ * `LINKS_COPY_TTL_MS`, forgotten by every change of the account's holders), names them the account's owner; null when
+ * there is no trusted copy. A login by account number trusts its key only when this says so
+ * (features/auth/sign-ins.service.ts).
+ */
+export async function ownerByCopy(home: RegionDb, subscriberId: string, accountNo: string, now = new Date()): Promise<boolean | null> {
+  const copy = trustedCopy(await home.select().from(linkCopies).where(eq(linkCopies.subscriberId, subscriberId)).get(), now);
+  return copy ? copy.links.some((l) => l.accountNo === accountNo && l.role === "owner") : null;
+}
+
+/**
  * Keeps links and a profile read from the global database as the home shard's copy, unless a change has forgotten
  * the copy since `gen` was read (before they were) or one is under way (`pending_until`): a copy of what was read
  * before a change is never written after it, even when the forget after the change is lost.

@@ -17,7 +17,7 @@ import { addressGuard, assertNoRefusalFor, type Guard, takeAttempt, throttleKey 
 import { challengeRequired, loginStormOn, noteLoginFailure } from "../../platform/throttle-storm";
 import { type SubscriberRow, selectLegacySessions, selectProfileRow, selectSessions } from "./auth.queries";
 import { assertCaptcha } from "./captcha.service";
-import { findSignIn, keepSignInQuietly, rehashPassword } from "./sign-ins.service";
+import { findSignIn, keepAfterGlobalLogin, rehashPassword } from "./sign-ins.service";
 
 /** A hash of a random secret: verified against when an identifier is unknown, so timing does not tell. */
 let dummyHash: Promise<string> | undefined;
@@ -108,7 +108,7 @@ async function checkPassword(data: DataAccess, id: Identifier, password: string,
   await Promise.all([attempt.succeeded(), byAddress.succeeded()]);
   // Found through the global row (and the home row missing or behind it): the home row and keys are written, so that
   // the next login reads nothing global; before the rehash, which then replaces the record in both places.
-  if (found.global) await keepSignInQuietly(data, found.global, readAt);
+  await keepAfterGlobalLogin(data, found, readAt);
   // A PBKDF2 (or weaker argon2id) record is replaced while the password is at hand.
   if (needsRehash(hash)) await rehashPassword(data, found.owner, hash, await hashPassword(password));
   const session = await openSession(data, found.owner, "password", client.userAgent);

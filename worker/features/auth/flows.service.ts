@@ -4,7 +4,7 @@ import type { DataAccess, GlobalDb } from "../../platform/db";
 import { AppError, accountMovingError, uniqueViolation } from "../../platform/errors";
 import { type Identifier, normalizeEmail, normalizeLogin, normalizePhone } from "../../platform/identifiers";
 import { newId, parseAccountNo } from "../../platform/ids";
-import { log } from "../../platform/log";
+import { errorText, log } from "../../platform/log";
 import { hashPassword, verifyPassword } from "../../platform/password";
 import { checkPassword, passwordFieldError } from "../../platform/password-policy";
 import { endAllSessions, openSession, type SessionInfo, STEP_UP_TTL_MS, sessionProfile, whileCopyChanging } from "../../platform/session";
@@ -14,7 +14,16 @@ import { movingAccount } from "../accounts/accounts.service";
 import { type SubscriberRow, selectSubscriberById } from "./auth.queries";
 import { type Client, parseIdentifierOrThrow, personOf, profileOf, throttleKeysFor } from "./auth.service";
 import { consumeCode, type Delivery, issueCode, type Notify, refundCodeAttempt, spendCode, unspendCode } from "./codes.service";
-import { findSignIn, giveUpContact, keepSignIn, keepSignInQuietly, passwordHashOf, writePassword } from "./sign-ins.service";
+import {
+  claimAccountKeys,
+  findSignIn,
+  giveUpContact,
+  keepAfterGlobalLogin,
+  keepSignIn,
+  keepSignInQuietly,
+  passwordHashOf,
+  writePassword,
+} from "./sign-ins.service";
 
 const targetOf = (id: Identifier) => `${id.kind}:${id.value}`;
 
@@ -79,7 +88,7 @@ export async function loginWithCode(data: DataAccess, identifier: string, code: 
   if (!person || !subscriberId || subscriberId !== person.owner.id) throw new AppError(400, "invalid_code");
   await attempt.succeeded();
   // Found through the global row: the row and keys are written, so that the next login reads nothing global.
-  if (person.global) await keepSignInQuietly(data, person.global, readAt);
+  await keepAfterGlobalLogin(data, person, readAt);
   return { profile: profileOf(person.profile), session: await openSession(data, person.owner, "code", client.userAgent) };
 }
 
@@ -238,8 +247,10 @@ export async function completeRegistration(
     throw e;
   }
   const s = (await selectSubscriberById(db, id)) as SubscriberRow;
-  // The sign-in row and keys, so that a login reads nothing global; a failure leaves it to the first login to write.
+  // The sign-in row and keys (the accounts' numbers' too), so that a login reads nothing global; a failure leaves it to
+  // the first login to write.
   await keepSignInQuietly(data, s, now);
+  await claimAccountKeys(data, s, unowned, now).catch((e: unknown) => log("warn", "sign_in.account_key_failed", { error: errorText(e) }));
   return { subscriber: s, session: await openSession(data, s, "code", client.userAgent) };
 }
 

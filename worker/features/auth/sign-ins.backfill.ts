@@ -1,10 +1,10 @@
-import { sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { SIGN_IN_BACKFILL } from "../../data/limits.data";
-import { drainCursors, subscribers } from "../../db/schema/global";
+import { accountLinks, drainCursors, subscribers } from "../../db/schema/global";
 import { loginKeys } from "../../db/schema/identity";
 import { signIns } from "../../db/schema/region";
 import { type DataAccess, d1Of, type ShardBinding } from "../../platform/db";
-import { identityStoreIndex, type SignInKind, signInKey } from "../../platform/identity-stores";
+import { accountKey, identityStoreIndex, type SignInKind, signInKey } from "../../platform/identity-stores";
 import { beat, release, startChain } from "../../platform/lease";
 import { log } from "../../platform/log";
 import { insertRowsSql } from "../../platform/shard-map";
@@ -87,6 +87,22 @@ export async function backfillSignIns(
     .limit(page)
     .all();
   done.read = rows.length;
+  // The accounts the page's subscribers own: their numbers' keys too (a login by number, sign-ins.service.ts).
+  const owned =
+    rows.length === 0
+      ? []
+      : await data.global
+          .select({ accountNo: accountLinks.accountNo, subscriberId: accountLinks.subscriberId })
+          .from(accountLinks)
+          .where(
+            and(
+              eq(accountLinks.role, "owner"),
+              sql`${accountLinks.subscriberId} IN (SELECT value FROM json_each(${JSON.stringify(rows.map((r) => r.s.id))}))`,
+            ),
+          )
+          .all();
+  const ownedBy = new Map<string, string[]>();
+  for (const o of owned) ownedBy.set(o.subscriberId, [...(ownedBy.get(o.subscriberId) ?? []), o.accountNo]);
   const byShard = new Map<ShardBinding, Record<string, unknown>[]>();
   const byStore = new Map<number, Record<string, unknown>[]>();
   const stores = data.identities.all.length;
@@ -109,14 +125,15 @@ export async function backfillSignIns(
       updated_at: readAt.getTime(),
     });
     byShard.set(s.homeShard, home);
-    for (const kind of NAMED) {
-      const value = s[kind];
-      if (!value || stores === 0) continue;
-      const key = signInKey(kind, value);
+    const keys = [
+      ...NAMED.flatMap((kind) => (s[kind] ? [signInKey(kind, s[kind] as string)] : [])),
+      ...(ownedBy.get(s.id) ?? []).map(accountKey),
+    ];
+    for (const key of stores === 0 ? [] : keys) {
       const i = identityStoreIndex(key, stores);
-      const keys = byStore.get(i) ?? [];
-      keys.push({ key, subscriber_id: s.id, home_shard: s.homeShard, created_at: readAt.getTime() });
-      byStore.set(i, keys);
+      const inStore = byStore.get(i) ?? [];
+      inStore.push({ key, subscriber_id: s.id, home_shard: s.homeShard, created_at: readAt.getTime() });
+      byStore.set(i, inStore);
     }
   }
   // The rows first, then their keys: a key is trusted only when its row agrees, so a key without its row is harmless.

@@ -5,9 +5,9 @@ import { signIns } from "../../db/schema/region";
 import { type CredentialOwner, credentialsShard } from "../../platform/credentials";
 import type { DataAccess } from "../../platform/db";
 import type { Identifier } from "../../platform/identifiers";
-import { type SignInKind, signInKey } from "../../platform/identity-stores";
+import { accountKey, type SignInKind, signInKey } from "../../platform/identity-stores";
 import { errorText, log } from "../../platform/log";
-import type { SessionProfile } from "../../platform/session";
+import { ownerByCopy, type SessionProfile } from "../../platform/session";
 import { type SubscriberRow, selectSubscriberByIdentifier } from "./auth.queries";
 
 /**
@@ -37,6 +37,8 @@ export interface SignIn {
   via: "key" | "global";
   /** The global row as read (`via: "global"`), for `keepSignIn` after a success. */
   global: SubscriberRow | null;
+  /** An account number whose key a success through the global row writes (`claimAccountKeys`). */
+  accountNo?: string;
 }
 
 const NAMED: readonly SignInKind[] = ["phone", "email", "login"];
@@ -72,6 +74,34 @@ async function viaKey(data: DataAccess, kind: SignInKind, value: string): Promis
 }
 
 /**
+ * The owner an account number's key names, when their home shard's copy of their links (as their sessions trust it)
+ * says they own it, and their sign-in row is there: the key alone is never trusted (an owner's link removed since).
+ */
+async function viaAccountKey(data: DataAccess, accountNo: string): Promise<{ found: SignIn | null; holder: CredentialOwner | null }> {
+  if (data.identities.all.length === 0) return { found: null, holder: null };
+  const name = accountKey(accountNo);
+  const key = await data.identities.forKey(name).select().from(loginKeys).where(eq(loginKeys.key, name)).get();
+  const holder = key ? { id: key.subscriberId, homeShard: key.homeShard } : null;
+  if (!key || !data.hasShard(key.homeShard)) return { found: null, holder };
+  const home = data.shard(key.homeShard);
+  const [row, owns] = await Promise.all([
+    home.select().from(signIns).where(eq(signIns.subscriberId, key.subscriberId)).get(),
+    ownerByCopy(home, key.subscriberId, accountNo),
+  ]);
+  if (!row || owns !== true) return { found: null, holder };
+  return {
+    found: {
+      owner: { id: key.subscriberId, homeShard: key.homeShard },
+      passwordHash: row.passwordHash,
+      profile: profileOf(key.subscriberId, row, row.passwordHash),
+      via: "key",
+      global: null,
+    },
+    holder,
+  };
+}
+
+/**
  * Whose sign-in an identifier names, or undefined: by its key and the home row (no global read), else by the global
  * row (an account number always: its owner is a global link), with the home row's password when it has one. Under
  * `SIGN_INS_STORE = "global"` (the release that brings the rows, while an older one may still write the global row
@@ -79,7 +109,13 @@ async function viaKey(data: DataAccess, kind: SignInKind, value: string): Promis
  */
 export async function findSignIn(data: DataAccess, id: Identifier): Promise<SignIn | undefined> {
   const homeRows = data.signInsStore === "home";
-  if (homeRows && id.kind !== "account") {
+  // An account number's key as read: a success through the global row writes it only when it names someone else.
+  let accountHolder: CredentialOwner | null = null;
+  if (homeRows && id.kind === "account") {
+    const keyed = await viaAccountKey(data, id.value);
+    if (keyed.found) return keyed.found;
+    accountHolder = keyed.holder;
+  } else if (homeRows && id.kind !== "account") {
     const keyed = await viaKey(data, id.kind, id.value);
     if (keyed) return keyed;
   }
@@ -90,8 +126,9 @@ export async function findSignIn(data: DataAccess, id: Identifier): Promise<Sign
   const home = credentialsShard(data, owner);
   const row = home ? await home.select().from(signIns).where(eq(signIns.subscriberId, s.id)).get() : undefined;
   const passwordHash = row ? row.passwordHash : s.passwordHash;
-  // A login by phone, e-mail or login comes here without a key it could trust: the row and keys are written after its
-  // success. One by account number always comes here: it writes only a row that differs from the global row.
+  // A login comes here without a key it could trust: the row and keys are written after its success. One by account
+  // number writes the row only when it differs from the global row, and the number's key (its owner has no trusted
+  // copy of their links yet, or the key was not there).
   const agrees = row && row.displayName === s.displayName && NAMED.every((k) => row[k] === s[k]);
   return {
     owner,
@@ -99,6 +136,7 @@ export async function findSignIn(data: DataAccess, id: Identifier): Promise<Sign
     profile: profileOf(s.id, s, passwordHash),
     via: "global",
     global: agrees && id.kind === "account" ? null : s,
+    ...(id.kind === "account" && (accountHolder?.id !== s.id || accountHolder.homeShard !== s.homeShard) ? { accountNo: id.value } : {}),
   };
 }
 
@@ -183,6 +221,38 @@ async function claimSignInKeys(data: DataAccess, s: SubscriberRow, readAt: Date)
       ];
     }),
   );
+}
+
+/**
+ * Points the keys of account numbers at their owner, as read at `readAt` (the global links said they own them then): a
+ * key from an older read is taken over, one from a newer is left. A login by number trusts the key only beside the
+ * owner's copy of their links.
+ */
+export async function claimAccountKeys(data: DataAccess, owner: CredentialOwner, accountNos: readonly string[], readAt: Date) {
+  if (data.identities.all.length === 0) return;
+  await Promise.all(
+    accountNos.map((no) => {
+      const key = accountKey(no);
+      return data.identities
+        .forKey(key)
+        .insert(loginKeys)
+        .values({ key, subscriberId: owner.id, homeShard: owner.homeShard, createdAt: readAt })
+        .onConflictDoUpdate({
+          target: loginKeys.key,
+          set: { subscriberId: owner.id, homeShard: owner.homeShard, createdAt: readAt },
+          setWhere: lt(loginKeys.createdAt, readAt),
+        });
+    }),
+  );
+}
+
+/** After a success through the global row: the sign-in row and keys, and the account number's key; failures logged. */
+export async function keepAfterGlobalLogin(data: DataAccess, found: SignIn, readAt: Date) {
+  if (found.global) await keepSignInQuietly(data, found.global, readAt);
+  if (found.accountNo)
+    await claimAccountKeys(data, found.owner, [found.accountNo], readAt).catch((e: unknown) =>
+      log("warn", "sign_in.account_key_failed", { error: errorText(e) }),
+    );
 }
 
 /** How long a contact change holds the sign-in row against writes from global reads made before it ends. */
