@@ -1,3 +1,5 @@
+import { eq } from "drizzle-orm";
+import { loginKeys } from "../db/schema/identity";
 import type { IdentityDb } from "./db.types";
 import { keyHash, storeDatabases, storeForKey } from "./message-stores";
 
@@ -19,6 +21,8 @@ export interface IdentityStores {
   readonly all: readonly IdentityDb[];
   /** The store a key belongs in. */
   forKey(key: string): IdentityDb;
+  /** A key's row in its store; undefined when it is not there, or no store is bound (no key anywhere). */
+  keyOf(key: string): Promise<typeof loginKeys.$inferSelect | undefined>;
 }
 
 /** The bound identity stores' D1 databases, in order; none when `IDENTITY_0` is not bound. */
@@ -46,5 +50,7 @@ export function identityStores(dbs: readonly IdentityDb[]): IdentityStores {
   return {
     all: dbs,
     forKey: (key) => storeForKey(dbs, key, "IDENTITY_0").db,
+    keyOf: async (key) =>
+      dbs.length === 0 ? undefined : storeForKey(dbs, key, "IDENTITY_0").db.select().from(loginKeys).where(eq(loginKeys.key, key)).get(),
   };
 }

@@ -71,10 +71,8 @@ export async function identitiesOf(data: DataAccess, owner: CredentialOwner, leg
 
 /** The key's subscriber, when their home shard holds the link (not removed). */
 async function viaKey(data: DataAccess, provider: string, subject: string): Promise<CredentialOwner | null> {
-  // No identity store bound (a deployment that keeps the links global): no key anywhere.
-  if (data.identities.all.length === 0) return null;
-  const name = identityKey(provider, subject);
-  const key = await data.identities.forKey(name).select().from(loginKeys).where(eq(loginKeys.key, name)).get();
+  // No identity store bound (a deployment that keeps the links global): no key anywhere, and `keyOf` says so.
+  const key = await data.identities.keyOf(identityKey(provider, subject));
   if (!key || !data.hasShard(key.homeShard)) return null;
   const row = await data
     .shard(key.homeShard)

@@ -58,9 +58,7 @@ const profileOf = (
 
 /** The subscriber a key names, when the home row it points to holds the identifier typed. */
 async function viaKey(data: DataAccess, kind: SignInKind, value: string): Promise<SignIn | null> {
-  if (data.identities.all.length === 0) return null;
-  const name = signInKey(kind, value);
-  const key = await data.identities.forKey(name).select().from(loginKeys).where(eq(loginKeys.key, name)).get();
+  const key = await data.identities.keyOf(signInKey(kind, value));
   if (!key || !data.hasShard(key.homeShard)) return null;
   const row = await data.shard(key.homeShard).select().from(signIns).where(eq(signIns.subscriberId, key.subscriberId)).get();
   if (!row || row[kind] !== value) return null;
@@ -78,9 +76,7 @@ async function viaKey(data: DataAccess, kind: SignInKind, value: string): Promis
  * says they own it, and their sign-in row is there: the key alone is never trusted (an owner's link removed since).
  */
 async function viaAccountKey(data: DataAccess, accountNo: string): Promise<{ found: SignIn | null; holder: CredentialOwner | null }> {
-  if (data.identities.all.length === 0) return { found: null, holder: null };
-  const name = accountKey(accountNo);
-  const key = await data.identities.forKey(name).select().from(loginKeys).where(eq(loginKeys.key, name)).get();
+  const key = await data.identities.keyOf(accountKey(accountNo));
   const holder = key ? { id: key.subscriberId, homeShard: key.homeShard } : null;
   if (!key || !data.hasShard(key.homeShard)) return { found: null, holder };
   const home = data.shard(key.homeShard);
@@ -201,25 +197,12 @@ export async function keepSignInQuietly(data: DataAccess, s: SubscriberRow, read
  * `readAt`: the global row's unique indexes said they were theirs then, so a key someone else holds from an older read
  * is taken over, and one from a newer read is left (the login checks the home row anyway).
  */
-async function claimSignInKeys(data: DataAccess, s: SubscriberRow, readAt: Date) {
-  if (data.identities.all.length === 0) return;
-  await Promise.all(
-    NAMED.flatMap((kind) => {
-      const value = s[kind];
-      if (!value) return [];
-      const key = signInKey(kind, value);
-      return [
-        data.identities
-          .forKey(key)
-          .insert(loginKeys)
-          .values({ key, subscriberId: s.id, homeShard: s.homeShard, createdAt: readAt })
-          .onConflictDoUpdate({
-            target: loginKeys.key,
-            set: { subscriberId: s.id, homeShard: s.homeShard, createdAt: readAt },
-            setWhere: lt(loginKeys.createdAt, readAt),
-          }),
-      ];
-    }),
+function claimSignInKeys(data: DataAccess, s: SubscriberRow, readAt: Date) {
+  return claimKeys(
+    data,
+    s,
+    NAMED.flatMap((kind) => (s[kind] ? [signInKey(kind, s[kind] as string)] : [])),
+    readAt,
   );
 }
 
@@ -228,12 +211,16 @@ async function claimSignInKeys(data: DataAccess, s: SubscriberRow, readAt: Date)
  * key from an older read is taken over, one from a newer is left. A login by number trusts the key only beside the
  * owner's copy of their links.
  */
-export async function claimAccountKeys(data: DataAccess, owner: CredentialOwner, accountNos: readonly string[], readAt: Date) {
+export function claimAccountKeys(data: DataAccess, owner: CredentialOwner, accountNos: readonly string[], readAt: Date) {
+  return claimKeys(data, owner, accountNos.map(accountKey), readAt);
+}
+
+/** Points keys at the owner, each in its store, at once, as read at `readAt`: over a key from an older read only. */
+async function claimKeys(data: DataAccess, owner: CredentialOwner, keys: readonly string[], readAt: Date) {
   if (data.identities.all.length === 0) return;
   await Promise.all(
-    accountNos.map((no) => {
-      const key = accountKey(no);
-      return data.identities
+    keys.map((key) =>
+      data.identities
         .forKey(key)
         .insert(loginKeys)
         .values({ key, subscriberId: owner.id, homeShard: owner.homeShard, createdAt: readAt })
@@ -241,8 +228,8 @@ export async function claimAccountKeys(data: DataAccess, owner: CredentialOwner,
           target: loginKeys.key,
           set: { subscriberId: owner.id, homeShard: owner.homeShard, createdAt: readAt },
           setWhere: lt(loginKeys.createdAt, readAt),
-        });
-    }),
+        }),
+    ),
   );
 }
 
