@@ -171,16 +171,20 @@ export async function consumeCode(
   return checked;
 }
 
-/** Whether `at` has a code of the target's for the purpose that has not expired (`live`: nor been spent). */
-async function anyUnexpired(at: CodeStore, tHash: string, purpose: CodePurpose, now: Date, live = false) {
+/** The target's newest code for the purpose in `at` that has not expired (`live`: nor been spent), as a query. */
+function newestUnexpired(at: CodeStore, tHash: string, purpose: CodePurpose, now: Date, live: boolean) {
   const { db, table } = at;
-  const row = await db
+  return db
     .select({ id: table.id })
     .from(table)
     .where(and(eq(table.targetHash, tHash), eq(table.purpose, purpose), gt(table.expiresAt, now), live ? isNull(table.usedAt) : undefined))
-    .limit(1)
-    .get();
-  return row !== undefined;
+    .orderBy(desc(table.createdAt))
+    .limit(1);
+}
+
+/** Whether `at` has a code of the target's for the purpose that has not expired (`live`: nor been spent). */
+async function anyUnexpired(at: CodeStore, tHash: string, purpose: CodePurpose, now: Date, live = false) {
+  return (await newestUnexpired(at, tHash, purpose, now, live).get()) !== undefined;
 }
 
 /**
@@ -189,12 +193,7 @@ async function anyUnexpired(at: CodeStore, tHash: string, purpose: CodePurpose, 
  */
 async function countAttempt(at: CodeStore, tHash: string, purpose: CodePurpose, now: Date) {
   const { db, table } = at;
-  const live = db
-    .select({ id: table.id })
-    .from(table)
-    .where(and(eq(table.targetHash, tHash), eq(table.purpose, purpose), isNull(table.usedAt), gt(table.expiresAt, now)))
-    .orderBy(desc(table.createdAt))
-    .limit(1);
+  const live = newestUnexpired(at, tHash, purpose, now, true);
   const [row] = await db
     .update(table)
     .set({ attempts: sql`${table.attempts} + 1` })
