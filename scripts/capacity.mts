@@ -1106,7 +1106,9 @@ function generate(): Sample {
       phone,
       email,
       login,
-      password_hash: passwordHash,
+      // The password's record is in the home shard's sign-in row alone; the global column has the mark that it is there
+      // (GLOBAL_PASSWORDS, features/auth/sign-ins.service.ts PASSWORD_AT_HOME).
+      password_hash: "@home",
       locale: "ru",
       created_at: created,
     });
@@ -2182,13 +2184,17 @@ the close's delete of it bills them again.
   phone's, e-mail's or login's key in its identity store (${n1(A.signInKeysPerSubscriber)} keys a subscriber, in the
   \`login_keys\` bytes above), then the subscriber's sign-in row in their home shard (\`sign_ins\`,
   ${n0(bytesOf({ sign_ins: A.subscribersPerAccount }, m))} bytes per account, in the shard's bytes above), which keeps their password's record (the
-  truth: a change writes it first, then the global column, for a rollback), their name, and the identifiers a key must
+  truth: a change writes it there first), their name, and the identifiers a key must
   agree with. A key the row does not agree with (a change that stopped half-way) is not trusted: the global row answers
   that login, and its success writes the row and keys again. The global row stays the truth of who holds a phone,
-  e-mail or login (its unique indexes decide a race) and keeps its columns, so the subscriber's ${n0(bytesOf({ subscribers: A.subscribersPerAccount }, m))} bytes per
-  account are still in the global fixed part: what this move takes off the global database is the login storm's reads,
-  not bytes. An older deployment's subscribers get their rows and keys from a chain of messages
-  (\`features/auth/sign-ins.backfill.ts\`, ${n0(SIGN_IN_BACKFILL.page)} subscribers a message, from the hourly cron while any are left).
+  e-mail or login (its unique indexes decide a race) and keeps those columns, so what this move took off the global
+  database is the login storm's reads and the password's record: the global column keeps only the mark that the home
+  row has it (\`@home\`, \`GLOBAL_PASSWORDS\`; an argon2id record is 97 characters), and the subscriber's row is
+  ${n0(bytesOf({ subscribers: A.subscribersPerAccount }, m))} bytes per account. Production keeps writing the record there too (\`GLOBAL_PASSWORDS = "keep"\`)
+  until no rollback to a release that reads only the global row is wanted. An older deployment's subscribers get their
+  rows and keys from a chain of messages (\`features/auth/sign-ins.backfill.ts\`, ${n0(SIGN_IN_BACKFILL.page)} subscribers a message, from the
+  hourly cron while any are left), whose pass then replaces each global record the home row holds by the mark (a
+  pass under "keep" writes them back).
   \`sessions\` moved to the home shards too (${n0(sessionsBytes)} bytes per account): the cookie names the home shard and
   the subscriber beside the token, so a request reads its session there, with its copy of the subscriber's links
   (\`session_links\`, ${n0(bytesOf({ session_links: A.subscribersPerAccount }, m))} bytes per account; read from the global

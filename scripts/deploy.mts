@@ -140,6 +140,7 @@ export function environmentProblems(toml: string, env: EnvironmentName): string[
   for (const [name, values] of [
     ["SIGN_INS_STORE", ["global", "home"]],
     ["CODES_STORE", ["global", "identity"]],
+    ["GLOBAL_PASSWORDS", ["keep", "drop"]],
   ] as const) {
     const value = cfg.vars[name];
     if (value !== undefined && !(values as readonly string[]).includes(value))

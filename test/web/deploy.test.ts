@@ -415,6 +415,8 @@ describe("wrangler.toml's environments are deployable", () => {
     );
     expect(environmentProblems(misspelt, "production")).toEqual(['[env.production.vars] SIGN_INS_STORE must be "global" or "home"']);
     expect(environmentProblems(misspelt, "staging")).toEqual(['[env.staging.vars] CODES_STORE must be "global" or "identity"']);
+    const dropped = TOML.replace(/(\[env\.production\.vars\][^[]*?)GLOBAL_PASSWORDS = "keep"/, '$1GLOBAL_PASSWORDS = "kept"');
+    expect(environmentProblems(dropped, "production")).toEqual(['[env.production.vars] GLOBAL_PASSWORDS must be "keep" or "drop"']);
   });
 
   it("wants the message stores bound from MESSAGES_0 without a gap", () => {

@@ -1,9 +1,10 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { backfillSignIns, isSignInBackfillMessage, startSignInBackfill } from "../../worker/features/auth/sign-ins.backfill";
+import { findSignIn, PASSWORD_AT_HOME } from "../../worker/features/auth/sign-ins.service";
 import { createDataAccess, shardDatabase } from "../../worker/platform/db";
 import { accountKey, identityStoreDatabases, identityStoreIndex, signInKey } from "../../worker/platform/identity-stores";
-import { hashPassword } from "../../worker/platform/password";
+import { hashPassword, verifyPassword } from "../../worker/platform/password";
 import { post } from "./helpers";
 
 /**
@@ -31,6 +32,8 @@ function keptQueue() {
 }
 
 let address = 0;
+const globalHash = async (id: string) =>
+  (await env.DB.prepare("SELECT password_hash AS h FROM subscribers WHERE id = ?").bind(id).first<{ h: string | null }>())?.h ?? null;
 const loginAs = (identifier: string, password: string) =>
   post("/api/v1/auth/login", { identifier, password }, { "cf-connecting-ip": `198.51.100.${++address}` });
 
@@ -92,6 +95,8 @@ describe("the sign-in rows' backfill", () => {
       expect(row?.hash).toBe(s === changed ? "newer" : s === racing ? "racing" : hash);
       expect(await keyHolder(signInKey("phone", s.phone))).toBe(s.id);
       expect(await keyHolder(signInKey("login", s.login))).toBe(s.id);
+      // The global column keeps only the mark once the home row holds a record (GLOBAL_PASSWORDS is not "keep" here).
+      expect(await globalHash(s.id), s.id).toBe(PASSWORD_AT_HOME);
     }
     // The demo's people with rows kept theirs; the business cabinet's got theirs; an owner's account numbers theirs.
     expect(await keyHolder(signInKey("login", "biz.admin"))).toBe("demo-biz-admin");
@@ -111,7 +116,7 @@ describe("the sign-in rows' backfill", () => {
     const data = createDataAccess(env);
     const { sent, queue } = keptQueue();
     // The cursor back to the start, as before a first run.
-    await env.DB.prepare("DELETE FROM drain_cursors WHERE plan = 'sign_ins'").run();
+    await env.DB.prepare("DELETE FROM drain_cursors WHERE plan IN ('sign_ins', 'sign_ins.passwords')").run();
     expect(await startSignInBackfill(data, queue)).toBe(true);
     // A second start while the run holds the lease starts nothing.
     expect(await startSignInBackfill(data, queue)).toBe(false);
@@ -134,6 +139,51 @@ describe("the sign-in rows' backfill", () => {
       .run();
     expect(await startSignInBackfill(data, queue)).toBe(true);
     // A message of a run that was taken over does nothing.
-    expect(await backfillSignIns(data, new Date(), { run: "not-the-run" }, queue, 5)).toEqual({ read: 0, written: 0, handedOn: false });
+    expect(await backfillSignIns(data, new Date(), { run: "not-the-run" }, queue, 5)).toEqual({
+      read: 0,
+      written: 0,
+      marked: 0,
+      restored: 0,
+      handedOn: false,
+    });
+  });
+  it("moves the global records home and back: a mark is never a password, and a pass under GLOBAL_PASSWORDS = keep gives each mark its record back", async () => {
+    const hash = await hashPassword("records go home");
+    const id = `marks-${crypto.randomUUID().slice(0, 8)}`;
+    const lost = `marks-lost-${crypto.randomUUID().slice(0, 8)}`;
+    const insert = (who: string, login: string, record: string) =>
+      env.DB.prepare(
+        "INSERT INTO subscribers (id, display_name, phone, email, login, password_hash, locale, created_at, home_shard) VALUES (?, 'Метка', NULL, NULL, ?, ?, 'ru', ?, 'DB_SIBERIA')",
+      )
+        .bind(who, login, record, Date.now())
+        .run();
+    await insert(id, "marks.one", hash);
+    // One whose home row was lost (a restore from before it was written) after its record was marked.
+    await insert(lost, "marks.lost", PASSWORD_AT_HOME);
+    const drop = createDataAccess(env);
+    await env.DB.prepare("DELETE FROM drain_cursors WHERE plan IN ('sign_ins', 'sign_ins.passwords')").run();
+    for (let i = 0; (await backfillSignIns(drop, new Date(), {}, null, 50)).read === 50; i++) expect(i).toBeLessThan(50);
+    expect(await globalHash(id)).toBe(PASSWORD_AT_HOME);
+    expect((await rowOf("DB_SIBERIA", id))?.hash).toBe(hash);
+    // The mark is not copied home as a record: the lost row comes back with none, and the password does not log in.
+    expect((await rowOf("DB_SIBERIA", lost))?.hash ?? null).toBeNull();
+    expect((await loginAs("marks.lost", PASSWORD_AT_HOME)).status).toBe(401);
+    expect((await loginAs("marks.one", "records go home")).status).toBe(200);
+    // A rollback ahead: under "keep", the pass (its own cursor) writes the home records back into the global column.
+    const keep = createDataAccess({ ...env, GLOBAL_PASSWORDS: "keep" } as Env);
+    let restored = 0;
+    for (let i = 0; ; i++) {
+      const done = await backfillSignIns(keep, new Date(), {}, null, 50);
+      restored += done.restored;
+      if (done.read < 50) break;
+      expect(i).toBeLessThan(50);
+    }
+    expect(restored).toBeGreaterThan(0);
+    expect(await globalHash(id)).toBe(hash);
+    // The lost one has no record anywhere: their mark stays, and they recover by code.
+    expect(await globalHash(lost)).toBe(PASSWORD_AT_HOME);
+    // What an older release reads (the global row alone, as under SIGN_INS_STORE = "global") is the record again.
+    const older = await findSignIn(createDataAccess({ ...env, SIGN_INS_STORE: "global" } as Env), { kind: "login", value: "marks.one" });
+    expect(await verifyPassword("records go home", older?.passwordHash ?? "")).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { findSignIn, giveUpContact, keepSignIn } from "../../worker/features/auth/sign-ins.service";
+import { findSignIn, giveUpContact, keepSignIn, PASSWORD_AT_HOME, writePassword } from "../../worker/features/auth/sign-ins.service";
 import { createDataAccess, shardDatabase } from "../../worker/platform/db";
 import { accountKey, identityStoreDatabases, identityStoreIndex, signInKey } from "../../worker/platform/identity-stores";
 import { makeAccountNo } from "../../worker/platform/ids";
@@ -261,7 +261,8 @@ describe("password logins through the identity stores and the home shard", () =>
     expect(changed.status).toBe(204);
     const after = (await signInRow(olga.id))?.hash;
     expect(after).not.toBe(before);
-    expect(await globalHash(olga.id)).toBe(after);
+    // The global column has the mark that the home row holds it, not the record (GLOBAL_PASSWORDS is not "keep").
+    expect(await globalHash(olga.id)).toBe(PASSWORD_AT_HOME);
     await env.DB.prepare("UPDATE subscribers SET password_hash = ? WHERE id = ?").bind(before, olga.id).run();
     expect((await loginAs("olga")).status).toBe(401);
     expect((await loginAs("+7 900 000-00-03")).status).toBe(401);
@@ -460,5 +461,35 @@ describe("password logins through the identity stores and the home shard", () =>
     expect(res.status).toBe(200);
     expect(readsGlobal(res)).toBe(false);
     expect(sessionCookie(res)).toBeTruthy();
+    // The record is in the home row alone; the global row has the mark that it is there, and a profile that says so.
+    const id = (await json<{ profile: { id: string; hasPassword: boolean } }>(res)).profile;
+    expect(id.hasPassword).toBe(true);
+    expect(await globalHash(id.id)).toBe(PASSWORD_AT_HOME);
+    expect((await signInRow(id.id))?.hash).toMatch(/^\$argon2id\$/);
+    // Her key lost, a login goes through the global row: the mark is no password there, the home row's record is.
+    await storeOf(signInKey("login", "sergey")).prepare("DELETE FROM login_keys WHERE key = ?").bind(signInKey("login", "sergey")).run();
+    expect((await loginAs("sergey", PASSWORD_AT_HOME)).status).toBe(401);
+    const viaGlobal = await loginAs("sergey", "ural mountains in july");
+    expect(viaGlobal.status).toBe(200);
+    expect(readsGlobal(viaGlobal)).toBe(true);
+  });
+
+  it('under GLOBAL_PASSWORDS = "keep" a new password goes to the global column too (for a rollback), and the home row first', async () => {
+    const s = await globalRow("demo-petr");
+    const kept = (await signInRow("demo-petr"))?.hash as string;
+    const hash = await hashPassword("kept for a rollback");
+    try {
+      await writePassword(createDataAccess({ ...env, GLOBAL_PASSWORDS: "keep" } as Env), s, hash);
+      expect(await globalHash("demo-petr")).toBe(hash);
+      expect((await signInRow("demo-petr"))?.hash).toBe(hash);
+      // The default writes the mark.
+      await writePassword(createDataAccess(env), s, hash);
+      expect(await globalHash("demo-petr")).toBe(PASSWORD_AT_HOME);
+      expect((await signInRow("demo-petr"))?.hash).toBe(hash);
+    } finally {
+      await env.DB.prepare("UPDATE subscribers SET password_hash = ? WHERE id = 'demo-petr'").bind(s.passwordHash).run();
+      await writePassword(createDataAccess({ ...env, GLOBAL_PASSWORDS: "keep" } as Env), s, kept);
+      await env.DB.prepare("UPDATE subscribers SET password_hash = ? WHERE id = 'demo-petr'").bind(s.passwordHash).run();
+    }
   });
 });

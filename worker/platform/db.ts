@@ -287,6 +287,14 @@ export interface DataAccess {
    */
   signInsStore: "home" | "global";
   /**
+   * Whether the global `subscribers.password_hash` column keeps the password's record (`GLOBAL_PASSWORDS`): "keep", for
+   * a rollback to a release that reads only the global row (always under `SIGN_INS_STORE = "global"`), or "drop" (the
+   * default), where the home shard's sign-in row alone holds it and the global column a mark that it is there
+   * (`PASSWORD_AT_HOME`, features/auth/sign-ins.service.ts): 97 bytes an account off the global database. Under "drop"
+   * the sign-ins' backfill marks the records an older release left; under "keep" it writes them back.
+   */
+  globalPasswords: "keep" | "drop";
+  /**
    * Where one-time codes are issued and checked (`CODES_STORE`): "identity", the identity store the target hashes to
    * (the default), or "global", the global table — for the release that first brings the stores' table, while an
    * older release that issues and checks codes only there may still run (features/auth/codes.service.ts).
@@ -382,6 +390,10 @@ export function createDataAccess(env: Env): DataAccess {
     credentialsStore: (env as { CREDENTIALS_STORE?: string }).CREDENTIALS_STORE === "global" ? "global" : "home",
     identitiesStore: (env as { IDENTITIES_STORE?: string }).IDENTITIES_STORE === "global" ? "global" : "home",
     signInsStore: (env as { SIGN_INS_STORE?: string }).SIGN_INS_STORE === "global" ? "global" : "home",
+    globalPasswords:
+      (env as { SIGN_INS_STORE?: string }).SIGN_INS_STORE === "global" || (env as { GLOBAL_PASSWORDS?: string }).GLOBAL_PASSWORDS === "keep"
+        ? "keep"
+        : "drop",
     codesStore: (env as { CODES_STORE?: string }).CODES_STORE === "global" ? "global" : "identity",
     reconciliationsStore: (env as { RECONCILIATIONS_STORE?: string }).RECONCILIATIONS_STORE === "global" ? "global" : "home",
     shardForRegion(regionCode) {

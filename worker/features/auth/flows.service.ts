@@ -1,5 +1,6 @@
 import { and, eq, or } from "drizzle-orm";
 import { accountDirectory, accountLinks, subscribers } from "../../db/schema/global";
+import { signIns } from "../../db/schema/region";
 import type { DataAccess, GlobalDb } from "../../platform/db";
 import { AppError, accountMovingError, uniqueViolation } from "../../platform/errors";
 import { type Identifier, normalizeEmail, normalizeLogin, normalizePhone } from "../../platform/identifiers";
@@ -18,10 +19,12 @@ import {
   claimAccountKeys,
   findSignIn,
   giveUpContact,
+  globalColumn,
   keepAfterGlobalLogin,
   keepSignIn,
   keepSignInQuietly,
   passwordHashOf,
+  stagePassword,
   writePassword,
 } from "./sign-ins.service";
 
@@ -220,24 +223,25 @@ export async function completeRegistration(
   // Their inbox and delivery records go to the shard of their first account (its directory row, read above).
   const first = contracts.find((c) => c.accountNo === unowned[0]);
   const homeShard = await placeSubscriber(data, { shard: first?.shard, region: first?.region ?? "" });
+  const person = { id, displayName: input.displayName?.trim() || login, phone: contact.phone ?? null, email: contact.email ?? null, login };
+  // The password's record goes to the home shard's sign-in row first (the truth), and the global row gets it, or only
+  // the mark that the home row has it (sign-ins.service.ts).
+  const passwordHash = await hashPassword(input.password);
+  const home = await stagePassword(data, { ...person, homeShard }, passwordHash, now);
   const made = db.batch([
-    db.insert(subscribers).values({
-      id,
-      displayName: input.displayName?.trim() || login,
-      phone: contact.phone ?? null,
-      email: contact.email ?? null,
-      login,
-      passwordHash: await hashPassword(input.password),
-      createdAt: now,
-      homeShard,
-    }),
+    db.insert(subscribers).values({ ...person, passwordHash: globalColumn(data, home, passwordHash), createdAt: now, homeShard }),
     ...unowned.map((accountNo) => db.insert(accountLinks).values({ subscriberId: id, accountNo, role: "owner", createdAt: now })),
   ]);
   try {
     await made;
   } catch (e) {
     // Another registration wrote the same login, contact or owner at the same moment (the checks above are reads):
-    // nothing of this one was written. A login taken gives the code back for another login.
+    // nothing of this one was written but its sign-in row, which goes (no key names it). A login taken gives the code
+    // back for another login.
+    await home
+      ?.delete(signIns)
+      .where(eq(signIns.subscriberId, id))
+      .catch((d: unknown) => log("warn", "sign_in.staged_left", { error: errorText(d) }));
     const column = uniqueViolation(e);
     if (column === "subscribers.login") {
       await unspendCode(checked, spentAt);

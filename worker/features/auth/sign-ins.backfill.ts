@@ -8,6 +8,7 @@ import { accountKey, identityStoreIndex, type SignInKind, signInKey } from "../.
 import { beat, release, startChain } from "../../platform/lease";
 import { log } from "../../platform/log";
 import { insertRowsSql } from "../../platform/shard-map";
+import { globalRecord, PASSWORD_AT_HOME } from "./sign-ins.service";
 
 /**
  * The backfill of the sign-in rows and keys (sign-ins.service.ts) for the subscribers an older deployment registered:
@@ -24,7 +25,12 @@ import { insertRowsSql } from "../../platform/shard-map";
  * it is not started again until a new row appears past it. Its page and lease: `SIGN_IN_BACKFILL` (data/limits.data.ts).
  */
 const LEASE = "sign_ins.backfill";
-const CURSOR = "sign_ins";
+/**
+ * Its cursor: a pass of its own under each `GLOBAL_PASSWORDS`, so that a change of it goes over every subscriber again.
+ * Under "drop" each page's global records that their home rows now hold are replaced by the mark that they are there
+ * (`markPage`); under "keep" a mark is replaced by the home row's record again (`restorePage`: a rollback).
+ */
+const cursorOf = (data: DataAccess) => (data.globalPasswords === "drop" ? "sign_ins.passwords" : "sign_ins");
 const NAMED: readonly SignInKind[] = ["phone", "email", "login"];
 
 /** The billing queue's message of the backfill's chain. */
@@ -41,12 +47,24 @@ export function isSignInBackfillMessage(body: unknown): body is SignInBackfillMe
 // A row or key is written unless one from a global read as new or newer is there (sign-ins.service.ts keepSignIn): the
 // page's read brings an older row up to date, and the password too unless it was written here after the read (after a
 // rollback past the release that brought the rows, the global row has what the older release wrote; a change made
-// while the page was read has written the home row first).
-const SIGN_INS_UPSERT = `${insertRowsSql(signIns)} WHERE true ON CONFLICT(subscriber_id) DO UPDATE SET display_name = excluded.display_name, phone = excluded.phone, email = excluded.email, login = excluded.login, password_hash = CASE WHEN sign_ins.password_at < excluded.updated_at THEN excluded.password_hash ELSE sign_ins.password_hash END, password_at = max(sign_ins.password_at, excluded.updated_at), updated_at = excluded.updated_at WHERE sign_ins.updated_at < excluded.updated_at`;
+// while the page was read has written the home row first) or the global row has none to give (its mark, read as null:
+// no release removes a password, so a null never replaces a record).
+const SIGN_INS_UPSERT = `${insertRowsSql(signIns)} WHERE true ON CONFLICT(subscriber_id) DO UPDATE SET display_name = excluded.display_name, phone = excluded.phone, email = excluded.email, login = excluded.login, password_hash = CASE WHEN sign_ins.password_at < excluded.updated_at AND excluded.password_hash IS NOT NULL THEN excluded.password_hash ELSE sign_ins.password_hash END, password_at = max(sign_ins.password_at, excluded.updated_at), updated_at = excluded.updated_at WHERE sign_ins.updated_at < excluded.updated_at`;
+// The page's home rows that hold a record (`markPage`), or the records of the subscribers whose global row has the mark
+// (`restorePage`), as [id, record] pairs.
+const HELD_SQL = `SELECT subscriber_id AS id, password_hash AS hash FROM sign_ins WHERE subscriber_id IN (SELECT value FROM json_each(?)) AND password_hash IS NOT NULL`;
+// A global column replaced where it still holds what the page read (a change since wrote its own): [id, as read] pairs.
+const SWAP_SQL = `UPDATE subscribers SET password_hash = ?1 WHERE id IN (SELECT json_extract(value, '$[0]') FROM json_each(?2)) AND password_hash = (SELECT json_extract(value, '$[1]') FROM json_each(?2) WHERE json_extract(value, '$[0]') = subscribers.id)`;
+// Under "keep": each mark replaced by its home row's record: [id, record] pairs, where the column still has the mark.
+const RESTORE_SQL = `UPDATE subscribers SET password_hash = (SELECT json_extract(value, '$[1]') FROM json_each(?1) WHERE json_extract(value, '$[0]') = subscribers.id) WHERE id IN (SELECT json_extract(value, '$[0]') FROM json_each(?1)) AND password_hash = ?2`;
 const KEYS_UPSERT = `${insertRowsSql(loginKeys)} WHERE true ON CONFLICT(key) DO UPDATE SET subscriber_id = excluded.subscriber_id, home_shard = excluded.home_shard, created_at = excluded.created_at WHERE login_keys.created_at < excluded.created_at`;
 
 async function cursor(data: DataAccess): Promise<number> {
-  const row = await data.global.select({ after: drainCursors.after }).from(drainCursors).where(sql`${drainCursors.plan} = ${CURSOR}`).get();
+  const row = await data.global
+    .select({ after: drainCursors.after })
+    .from(drainCursors)
+    .where(sql`${drainCursors.plan} = ${cursorOf(data)}`)
+    .get();
   return row?.after ?? 0;
 }
 
@@ -74,8 +92,8 @@ export async function backfillSignIns(
   m: { run?: string } = {},
   queue: Queue<unknown> | null = null,
   page: number = SIGN_IN_BACKFILL.page,
-): Promise<{ read: number; written: number; handedOn: boolean }> {
-  const done = { read: 0, written: 0, handedOn: false };
+): Promise<{ read: number; written: number; marked: number; restored: number; handedOn: boolean }> {
+  const done = { read: 0, written: 0, marked: 0, restored: 0, handedOn: false };
   if (m.run !== undefined && !(await beat(data.global, LEASE, m.run, now))) return done;
   const after = await cursor(data);
   const readAt = new Date();
@@ -119,7 +137,7 @@ export async function backfillSignIns(
       phone: s.phone,
       email: s.email,
       login: s.login,
-      password_hash: s.passwordHash,
+      password_hash: globalRecord(s.passwordHash),
       // As of the read: a change written after it is newer (sign-ins.service.ts keepSignIn, writePassword).
       password_at: readAt.getTime(),
       updated_at: readAt.getTime(),
@@ -155,11 +173,15 @@ export async function backfillSignIns(
         .run(),
     ),
   );
+  // The global column after the home rows: marked where the home row holds a record, or a mark given its record back.
+  const atHome = rows.flatMap(({ s }) => (data.hasShard(s.homeShard) ? [s] : []));
+  if (data.globalPasswords === "drop") done.marked = await markPage(data, atHome);
+  else done.restored = await restorePage(data, atHome);
   const last = rows.at(-1);
   if (last) {
     await data.global
       .insert(drainCursors)
-      .values({ plan: CURSOR, after: last.rowid, updatedAt: now })
+      .values({ plan: cursorOf(data), after: last.rowid, updatedAt: now })
       .onConflictDoUpdate({
         target: drainCursors.plan,
         set: { after: last.rowid, updatedAt: now },
@@ -173,4 +195,50 @@ export async function backfillSignIns(
     } else await release(data.global, LEASE, m.run);
   }
   return done;
+}
+
+type Subscriber = typeof subscribers.$inferSelect;
+
+/** The page's home rows that hold a record, by subscriber: one statement a home shard. */
+async function recordsAtHome(data: DataAccess, page: readonly Subscriber[]): Promise<Map<string, string>> {
+  const byShard = new Map<ShardBinding, string[]>();
+  for (const s of page) byShard.set(s.homeShard as ShardBinding, [...(byShard.get(s.homeShard as ShardBinding) ?? []), s.id]);
+  const held = await Promise.all(
+    [...byShard].map(([shard, ids]) =>
+      d1Of(data.shard(shard))
+        .prepare(HELD_SQL)
+        .bind(JSON.stringify(ids))
+        .all<{ id: string; hash: string }>()
+        .then((r) => r.results),
+    ),
+  );
+  return new Map(held.flat().map((r) => [r.id, r.hash]));
+}
+
+/**
+ * Under "drop": the page's global records replaced by the mark where the home row now holds a record (read back after
+ * the page's writes) and the column still has what the page read. A home row without one (not bound, a write that
+ * failed) leaves the global record where it is, for the next pass. How many were marked.
+ */
+async function markPage(data: DataAccess, page: readonly Subscriber[]): Promise<number> {
+  const withRecord = page.filter((s) => s.passwordHash !== null && s.passwordHash !== PASSWORD_AT_HOME);
+  if (withRecord.length === 0) return 0;
+  const home = await recordsAtHome(data, withRecord);
+  const pairs = withRecord.filter((s) => home.has(s.id)).map((s) => [s.id, s.passwordHash]);
+  if (pairs.length === 0) return 0;
+  const r = await d1Of(data.global).prepare(SWAP_SQL).bind(PASSWORD_AT_HOME, JSON.stringify(pairs)).run();
+  return r.meta.changes ?? 0;
+}
+
+/** Under "keep" (a rollback ahead): the page's marks given their home rows' records back. How many were restored. */
+async function restorePage(data: DataAccess, page: readonly Subscriber[]): Promise<number> {
+  const marked = page.filter((s) => s.passwordHash === PASSWORD_AT_HOME);
+  if (marked.length === 0) return 0;
+  const home = await recordsAtHome(data, marked);
+  if (home.size === 0) return 0;
+  const r = await d1Of(data.global)
+    .prepare(RESTORE_SQL)
+    .bind(JSON.stringify([...home]), PASSWORD_AT_HOME)
+    .run();
+  return r.meta.changes ?? 0;
 }

@@ -3,7 +3,7 @@ import { subscribers } from "../../db/schema/global";
 import { loginKeys } from "../../db/schema/identity";
 import { signIns } from "../../db/schema/region";
 import { type CredentialOwner, credentialsShard } from "../../platform/credentials";
-import type { DataAccess } from "../../platform/db";
+import type { DataAccess, RegionDb } from "../../platform/db";
 import type { Identifier } from "../../platform/identifiers";
 import { accountKey, type SignInKind, signInKey } from "../../platform/identity-stores";
 import { errorText, log } from "../../platform/log";
@@ -25,7 +25,18 @@ import { type SubscriberRow, selectSubscriberByIdentifier } from "./auth.queries
  *   (kept current for a rollback to a deployment that reads only it).
  * - **Order of a change:** a phone's or e-mail's old key is dropped before the global row changes, and the new one is
  *   written after it, so a change that stops half-way leaves no key that a login could trust for the old value.
+ * - **The global column keeps a mark, not the record** (`GLOBAL_PASSWORDS`, not "keep"): `PASSWORD_AT_HOME` says the
+ *   home row has it, and whether the subscriber has a password at all (what a profile shows). A record is marked only
+ *   once the home row holds it (a write there first, or the backfill's pass reading it back); a mark is never a
+ *   password (`globalRecord`), so a home row that is lost (a restore) leaves its subscriber to recover by code, never
+ *   a record taken from the mark.
  */
+
+/** What the global `password_hash` holds once the home row alone keeps the record (not a record: it matches nothing). */
+export const PASSWORD_AT_HOME = "@home";
+
+/** The global column's record as a password's record: null for none, and for the mark (the record is in the home row). */
+export const globalRecord = (hash: string | null): string | null => (hash === PASSWORD_AT_HOME ? null : hash);
 
 /** Who a password login names, and their password's record. */
 export interface SignIn {
@@ -118,10 +129,11 @@ export async function findSignIn(data: DataAccess, id: Identifier): Promise<Sign
   const s = await selectSubscriberByIdentifier(data.global, id);
   if (!s) return undefined;
   const owner = { id: s.id, homeShard: s.homeShard };
-  if (!homeRows) return { owner, passwordHash: s.passwordHash, profile: profileOf(s.id, s, s.passwordHash), via: "global", global: null };
+  if (!homeRows)
+    return { owner, passwordHash: globalRecord(s.passwordHash), profile: profileOf(s.id, s, s.passwordHash), via: "global", global: null };
   const home = credentialsShard(data, owner);
   const row = home ? await home.select().from(signIns).where(eq(signIns.subscriberId, s.id)).get() : undefined;
-  const passwordHash = row ? row.passwordHash : s.passwordHash;
+  const passwordHash = row ? row.passwordHash : globalRecord(s.passwordHash);
   // A login comes here without a key it could trust: the row and keys are written after its success. One by account
   // number writes the row only when it differs from the global row, and the number's key (its owner has no trusted
   // copy of their links yet, or the key was not there).
@@ -138,16 +150,19 @@ export async function findSignIn(data: DataAccess, id: Identifier): Promise<Sign
 
 /** The owner's password record: their home row's when it is there (the truth), else `globalHash`, the global row's. */
 export async function passwordHashOf(data: DataAccess, owner: CredentialOwner, globalHash: string | null): Promise<string | null> {
-  if (data.signInsStore === "global") return globalHash;
+  if (data.signInsStore === "global") return globalRecord(globalHash);
   const home = credentialsShard(data, owner);
   const row = home
     ? await home.select({ hash: signIns.passwordHash }).from(signIns).where(eq(signIns.subscriberId, owner.id)).get()
     : undefined;
-  return row ? row.hash : globalHash;
+  return row ? row.hash : globalRecord(globalHash);
 }
 
+/** What a sign-in row copies of the subscriber's global row. */
+type SignInSource = Pick<SubscriberRow, "id" | "displayName" | "phone" | "email" | "login">;
+
 /** A sign-in row from the subscriber's global row, with a password's record and the times of it and of the read. */
-const signInRow = (s: SubscriberRow, passwordHash: string | null, passwordAt: Date, updatedAt: Date) => ({
+const signInRow = (s: SignInSource, passwordHash: string | null, passwordAt: Date, updatedAt: Date) => ({
   subscriberId: s.id,
   displayName: s.displayName,
   phone: s.phone,
@@ -170,7 +185,7 @@ export async function keepSignIn(data: DataAccess, s: SubscriberRow, readAt: Dat
   if (!home) return false;
   const kept = await home
     .insert(signIns)
-    .values(signInRow(s, s.passwordHash, readAt, readAt))
+    .values(signInRow(s, globalRecord(s.passwordHash), readAt, readAt))
     .onConflictDoUpdate({
       target: signIns.subscriberId,
       set: { displayName: s.displayName, phone: s.phone, email: s.email, login: s.login, updatedAt: readAt },
@@ -280,18 +295,37 @@ export async function giveUpContact(data: DataAccess, owner: CredentialOwner, ki
  * record back.
  */
 export async function writePassword(data: DataAccess, s: SubscriberRow, passwordHash: string, now = new Date()) {
-  const home = credentialsShard(data, s);
-  if (home) {
-    await home
-      .insert(signIns)
-      .values(signInRow(s, passwordHash, now, new Date(0)))
-      .onConflictDoUpdate({ target: signIns.subscriberId, set: { passwordHash, passwordAt: now } });
-  }
-  await data.global.update(subscribers).set({ passwordHash }).where(eq(subscribers.id, s.id));
+  const home = await stagePassword(data, s, passwordHash, now);
+  await data.global
+    .update(subscribers)
+    .set({ passwordHash: globalColumn(data, home, passwordHash) })
+    .where(eq(subscribers.id, s.id));
   // Once more after the global column: a backfill page that read the global row between the two writes (the old
   // record, read after `now`) and wrote it back in between is undone, and dated after its read.
   if (home) await home.update(signIns).set({ passwordHash, passwordAt: new Date() }).where(eq(signIns.subscriberId, s.id));
 }
+
+/**
+ * The home row's password record, written before the global row is (a registration's, a change's): a row not there
+ * yet is written whole from `s`, as of no read at all (the next write from a global read brings its identifiers up to
+ * date); one there takes the record, dated `now`. The home shard written, or null when it is not bound here.
+ */
+export async function stagePassword(data: DataAccess, s: SignInSource & CredentialOwner, passwordHash: string, now: Date) {
+  const home = credentialsShard(data, s);
+  if (!home) return null;
+  await home
+    .insert(signIns)
+    .values(signInRow(s, passwordHash, now, new Date(0)))
+    .onConflictDoUpdate({ target: signIns.subscriberId, set: { passwordHash, passwordAt: now } });
+  return home;
+}
+
+/**
+ * What the global column gets of a record the home row holds (`home`, as `stagePassword` wrote it): the record itself
+ * under `GLOBAL_PASSWORDS = "keep"` or when the home shard is not bound (it is the only copy then), else the mark.
+ */
+export const globalColumn = (data: DataAccess, home: RegionDb | null, passwordHash: string) =>
+  data.globalPasswords === "keep" || !home ? passwordHash : PASSWORD_AT_HOME;
 
 /**
  * Replaces a password record made with weaker parameters only if it is still `current` (a password change in between
