@@ -113,6 +113,8 @@ export interface Assumptions {
   identityStores: number;
   /** Keys of a subscriber's own in the identity stores: their phone, e-mail and login (features/auth/sign-ins.service.ts). */
   signInKeysPerSubscriber: number;
+  /** Contacts on an account's contract indexed by the identity stores (platform/contract-contacts.ts): its phone, its e-mail. */
+  contractContactsPerAccount: number;
   /** Read queries per subscriber told, in the global database (subscriber, settings, preferences, devices, directory). */
   /** Reads of a subscriber's home shard for their settings and choices, per subscriber told (a batch's share). */
   outageShardReadsPerSubscriber: number;
@@ -328,11 +330,16 @@ export function homeRows(a: Assumptions): Record<string, number> {
 
 /**
  * Rows per account in the identity stores (`IDENTITY_<n>`, platform/identity-stores.ts), all of them together: a key a
- * link to an identity provider, a key for each of a subscriber's phone, e-mail and login, and the account number's.
+ * link to an identity provider, a key for each of a subscriber's phone, e-mail and login, and the account number's; and
+ * an index row for each contact on the account's contract.
  */
 export function identityStoreRows(a: Assumptions): Record<string, number> {
-  // A key a link, a key a phone, e-mail and login, and a key an account number (naming its owner).
-  return { login_keys: a.identitiesPerAccount + a.subscribersPerAccount * a.signInKeysPerSubscriber + 1 };
+  // A key a link, a key a phone, e-mail and login, and a key an account number (naming its owner); and the contract's
+  // contacts' index (a row a contact).
+  return {
+    login_keys: a.identitiesPerAccount + a.subscribersPerAccount * a.signInKeysPerSubscriber + 1,
+    contract_contacts: a.contractContactsPerAccount,
+  };
 }
 
 /**

@@ -402,6 +402,13 @@ const ASSUMPTIONS: Assumption[] = [
       "code: a key for each of the phone, e-mail and login a subscriber has (features/auth/sign-ins.service.ts); assumed: every one a login (registration asks for one) and a phone, half an e-mail",
   },
   {
+    key: "contractContactsPerAccount",
+    value: 1,
+    unit: "rows / account",
+    source:
+      "sample: the contract's phone (platform/contract-contacts.ts indexes each contact on a contract once: its phone, and its e-mail when it has one)",
+  },
+  {
     key: "outageShardReadsPerSubscriber",
     value: 2 / (100 / 2.5),
     unit: "read queries",
@@ -1048,6 +1055,9 @@ function generate(): Sample {
       address: `г. Москва, ${STREETS[i % STREETS.length]}, д. ${int(1, 120)}, кв. ${int(1, 400)}`,
       status: "active",
       created_at: created,
+      // The contract's phone (registration's and relative-linking's codes go there): the account's row keeps it.
+      contact_phone: phone,
+      contact_email: null,
     });
     const kinds: SampleService["kind"][] =
       kind === "mobile"
@@ -1129,14 +1139,10 @@ function generate(): Sample {
     iput("login_keys", { key: `login:${login}`, subscriber_id: subscriberId, home_shard: "DB_MOSCOW_17", created_at: created });
     // The account number's key, naming its owner (a login by number).
     iput("login_keys", { key: `account:${no}`, subscriber_id: subscriberId, home_shard: "DB_MOSCOW_17", created_at: created });
-    gput("account_directory", {
-      account_no: no,
-      region: REGION,
-      shard: "DB_MOSCOW",
-      contact_phone: phone,
-      contact_email: null,
-      created_at: created,
-    });
+    // The contract's phone is on the account's row (above) and indexed by contact in an identity store, not here
+    // (platform/contract-contacts.ts).
+    gput("account_directory", { account_no: no, region: REGION, shard: "DB_MOSCOW", created_at: created });
+    iput("contract_contacts", { contact: `phone:${phone}`, account_no: no, created_at: created });
     gput("account_links", {
       subscriber_id: subscriberId,
       account_no: no,
@@ -2195,6 +2201,15 @@ the close's delete of it bills them again.
   rows and keys from a chain of messages (\`features/auth/sign-ins.backfill.ts\`, ${n0(SIGN_IN_BACKFILL.page)} subscribers a message, from the
   hourly cron while any are left), whose pass then replaces each global record the home row holds by the mark (a
   pass under "keep" writes them back).
+  **The contacts on a contract** (its phone and e-mail, where registration's and relative-linking's codes go) left the
+  directory too (\`platform/contract-contacts.ts\`): the account's row in its shard keeps them (moved with it), and the
+  identity stores index them by contact (\`contract_contacts\`, ${n0(bytesOf({ contract_contacts: A.contractContactsPerAccount }, m))} bytes an account over all
+  stores), each index row trusted only when the account's row names the same contact. The directory row is
+  ${n0(bytesOf({ account_directory: 1 }, m))} bytes (120 with them); its two indexes of contacts, empty now (their entries of NULL are in that figure), are
+  dropped by a later release's migration, once no release that reads them can run. Production keeps writing and
+  reading them there as well (\`CONTRACT_CONTACTS = "global"\`) until then; a backfill's chain copies an older
+  release's into the accounts' rows and the index, then empties them in the directory (a pass under "global" writes
+  them back).
   \`sessions\` moved to the home shards too (${n0(sessionsBytes)} bytes per account): the cookie names the home shard and
   the subscriber beside the token, so a request reads its session there, with its copy of the subscriber's links
   (\`session_links\`, ${n0(bytesOf({ session_links: A.subscribersPerAccount }, m))} bytes per account; read from the global
@@ -2213,10 +2228,9 @@ the close's delete of it bills them again.
   **The fixed part is not split yet, and one database cannot hold it at the target**: ${gb(accountsTotal * globalFixedBytes)} is
   ${n1((accountsTotal * globalFixedBytes) / (A.shardBytes * A.headroom))} times ${pct(A.headroom)} of 10 GB, and the login storm's reads are ${pct(stormGlobalPeak?.d1Busy ?? 0)} of its thread (an
   outage's ${pct(outageGlobalPeak?.d1Busy ?? 0)}, the busy hour's ${pct(busyGlobalPeak?.d1Busy ?? 0)}). Where it goes (the design; not built):
-  - **Identity stores** \`IDENTITY_0\` … (built, ${n0(identityStoresBuilt)} in production; they hold the identity providers' keys
-    and the phones', e-mails' and logins' so far): \`login_keys\` also for an account number (→ its owner and their home
-    shard), \`account_directory\` by account number (→ region and shard; the contract's
-    contacts as keys of their own, for registration's codes) and each account's holders (\`account_links\` by account: an
+  - **Identity stores** \`IDENTITY_0\` … (built, ${n0(identityStoresBuilt)} in production; they hold the identity providers', phones',
+    e-mails', logins' and account numbers' keys and the contracts' contacts' index so far): \`account_directory\` by
+    account number (→ region and shard) and each account's holders (\`account_links\` by account: an
     outage's fan-out and a move's forgetting read them).
   - **The subscriber's own rows in their home shard**, where their notification choices, saved cards, passkeys,
     identity providers and sign-in row (name, contacts, password's record) already are: the subscriber's row itself and their links,

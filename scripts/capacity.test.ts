@@ -105,6 +105,7 @@ const zero = Object.fromEntries(
     "messageStores",
     "identityStores",
     "signInKeysPerSubscriber",
+    "contractContactsPerAccount",
     "expirePage",
     "outageShardReadsPerSubscriber",
     "outageGlobalReadsPerSubscriber",
@@ -193,6 +194,7 @@ const m: Measured = {
     identities: 0,
     sign_ins: 0,
     login_keys: 0,
+    contract_contacts: 0,
     notification_prefs: 0,
     notification_settings: 0,
     sessions: 0,
@@ -447,8 +449,9 @@ describe("capacity model", () => {
       session_links: a.subscribersPerAccount,
     });
     // Their keys in the identity stores, not the global database: a link's, and a subscriber's phone's, e-mail's and login's.
-    expect(identityStoreRows({ ...a, signInKeysPerSubscriber: 2.5 })).toEqual({
+    expect(identityStoreRows({ ...a, signInKeysPerSubscriber: 2.5, contractContactsPerAccount: 1.5 })).toEqual({
       login_keys: a.identitiesPerAccount + a.subscribersPerAccount * 2.5 + 1,
+      contract_contacts: 1.5,
     });
     for (const table of [
       "push_subscriptions",
@@ -495,6 +498,12 @@ describe("capacity model", () => {
     // 1 M accounts × (0.5 links' keys + the account number's) × 100 bytes = 0.15 GB.
     expect(item("D1 storage, identity stores")?.quantity).toBeCloseTo(0.15, 12);
     expect(item("D1 storage, identity stores")?.usd).toBeCloseTo(0.1125, 12);
+    // The contracts' contacts' index is theirs too: 1 M accounts × 1.5 contacts × 40 bytes = 0.06 GB more.
+    const indexed = { ...sized, bytesPerRow: { ...sized.bytesPerRow, contract_contacts: 40 } };
+    const withContacts = costPerMillion({ ...a, identitiesPerAccount: 0.5, contractContactsPerAccount: 1.5 }, indexed, {
+      d1StoragePerGbMonth: 0.75,
+    } as Prices).find((c) => c.item.startsWith("D1 storage, identity stores"));
+    expect(withContacts?.quantity).toBeCloseTo(0.21, 12);
   });
 
   it("says how many accounts one database's housekeeping keeps up with", () => {

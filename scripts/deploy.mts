@@ -141,6 +141,7 @@ export function environmentProblems(toml: string, env: EnvironmentName): string[
     ["SIGN_INS_STORE", ["global", "home"]],
     ["CODES_STORE", ["global", "identity"]],
     ["GLOBAL_PASSWORDS", ["keep", "drop"]],
+    ["CONTRACT_CONTACTS", ["global", "home"]],
   ] as const) {
     const value = cfg.vars[name];
     if (value !== undefined && !(values as readonly string[]).includes(value))

@@ -86,7 +86,10 @@ async function databasesOnlyConfig(): Promise<string> {
 export async function prepareLocalDatabases(
   persistTo: string,
   log: (line: string) => void = console.log,
-  extra: { global: string[]; shards: Record<string, string[]> } = { global: [], shards: {} },
+  extra: { global: string[]; shards: Record<string, string[]>; identities?: { key: string; statement: string }[] } = {
+    global: [],
+    shards: {},
+  },
 ) {
   const proxy = await getPlatformProxy<Record<string, D1> & { FILES: SeedBucket }>({
     configPath: await databasesOnlyConfig(),
@@ -109,7 +112,9 @@ export async function prepareLocalDatabases(
     while (env[`IDENTITY_${stores}`]) stores++;
     for (let i = 0; i < stores; i++) {
       const m = await migrate(env[`IDENTITY_${i}`] as D1, "migrations/identity");
-      const statements = seed.identities.filter((r) => identityStoreIndex(r.key, stores) === i).map((r) => r.statement);
+      const statements = [...seed.identities, ...(extra.identities ?? [])]
+        .filter((r) => identityStoreIndex(r.key, stores) === i)
+        .map((r) => r.statement);
       await runAll(env[`IDENTITY_${i}`] as D1, statements);
       log(`  IDENTITY_${i}: ${m} new migration(s), ${statements.length} demo statements`);
     }

@@ -2,6 +2,11 @@ import { deliverSandboxWebhooks, sandboxPages } from "./adapters/payments/sandbo
 import { acquirerFor } from "./adapters/payments/select";
 import { createApp } from "./app";
 import { accountsRouter } from "./features/accounts/accounts.index";
+import {
+  backfillContractContacts,
+  isContractContactsBackfillMessage,
+  startContractContactsBackfill,
+} from "./features/accounts/contract-contacts.backfill";
 import { authRouter } from "./features/auth/auth.index";
 import { backfillSignIns, isSignInBackfillMessage, startSignInBackfill } from "./features/auth/sign-ins.backfill";
 import { opsBankRouter } from "./features/bank/bank.index";
@@ -154,6 +159,23 @@ async function consumeSignInBackfill(message: Message<unknown>, run: string, dat
   }
 }
 
+/** A message of the contracts' contacts' backfill (features/accounts/contract-contacts.backfill.ts); retried with backoff. */
+async function consumeContractContactsBackfill(
+  message: Message<unknown>,
+  run: string,
+  data: ReturnType<typeof createDataAccess>,
+  env: Env,
+) {
+  try {
+    const done = await backfillContractContacts(data, new Date(), { run }, env.BILLING);
+    log("info", "contract_contacts.backfilled", done);
+    message.ack();
+  } catch (err) {
+    log("error", "contract_contacts.backfill_error", { error: errorText(err) });
+    message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+  }
+}
+
 /** A queue's role whatever its environment: `kabinet-staging-billing` → `billing`. */
 const queueRole = (name: string) => name.slice(name.lastIndexOf("-") + 1);
 
@@ -223,7 +245,8 @@ const handlers = {
           isBankLinesMessage(m.body) ||
           isShardTickMessage(m.body) ||
           isOrgSweepMessage(m.body) ||
-          isSignInBackfillMessage(m.body),
+          isSignInBackfillMessage(m.body) ||
+          isContractContactsBackfillMessage(m.body),
       );
       if (heavy) {
         await handOn(
@@ -243,6 +266,7 @@ const handlers = {
           );
         } else if (isOrgSweepMessage(heavy.body)) await consumeOrgSweep(heavy, heavy.body, data, env);
         else if (isSignInBackfillMessage(heavy.body)) await consumeSignInBackfill(heavy, heavy.body.run, data, env);
+        else if (isContractContactsBackfillMessage(heavy.body)) await consumeContractContactsBackfill(heavy, heavy.body.run, data, env);
         else await consumeBankLines(heavy, data, env);
         return;
       }
@@ -300,12 +324,19 @@ const handlers = {
         log("error", "cron.sign_in_backfill_failed", { error: errorText(e) });
         return false;
       });
+      // The contracts' contacts of accounts an older deployment made: into the accounts' rows and the identity stores'
+      // index, then out of the directory (features/accounts/contract-contacts.backfill.ts).
+      const contactsBackfillStarted = await startContractContactsBackfill(data, env.BILLING, at).catch((e: unknown) => {
+        log("error", "cron.contract_contacts_backfill_failed", { error: errorText(e) });
+        return false;
+      });
       log("info", "cron.billing", {
         shardsQueued,
         closingQueued,
         orgSweepStarted,
         bankLinesStarted,
         signInBackfillStarted,
+        contactsBackfillStarted,
       });
       return;
     }

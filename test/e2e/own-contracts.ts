@@ -6,6 +6,7 @@
  * and the files run in any order and two at a time.
  */
 import { REGIONS, SHARD_MAP } from "../../worker/data/regions.data";
+import { signInKey } from "../../worker/platform/identity-stores";
 import { makeAccountNo } from "../../worker/platform/ids";
 
 export interface OwnContract {
@@ -63,25 +64,26 @@ function insert(table: string, row: Record<string, string | number>): string {
   return `INSERT OR IGNORE INTO ${table} (${cols.join(", ")}) VALUES (${cols.map((c) => lit(row[c] as string | number)).join(", ")});`;
 }
 
-/** The contracts as SQL: the directory row in the global database, the account and its services in its shard. */
-export function ownContractsSql(createdAt = Date.now()): { global: string[]; shards: Record<string, string[]> } {
+/**
+ * The contracts as SQL: the directory row in the global database, the account (with the contract's contacts) and its
+ * services in its shard, and the contacts' index in the identity stores (worker/platform/contract-contacts.ts).
+ */
+export function ownContractsSql(createdAt = Date.now()): {
+  global: string[];
+  shards: Record<string, string[]>;
+  identities: { key: string; statement: string }[];
+} {
   const global: string[] = [];
   const shards: Record<string, string[]> = {};
+  const identities: { key: string; statement: string }[] = [];
   for (const c of Object.values(OWN_CONTRACTS) as OwnContract[]) {
     const accountNo = makeAccountNo(c.body11);
     const branch = REGIONS.find((r) => r.code === c.region)?.branch;
     if (!branch) throw new Error(`unknown region ${c.region}`);
     const shard = SHARD_MAP[branch];
-    global.push(
-      insert("account_directory", {
-        account_no: accountNo,
-        region: c.region,
-        shard,
-        contact_phone: c.phone,
-        contact_email: c.email,
-        created_at: createdAt,
-      }),
-    );
+    global.push(insert("account_directory", { account_no: accountNo, region: c.region, shard, created_at: createdAt }));
+    for (const key of [signInKey("phone", c.phone), signInKey("email", c.email)])
+      identities.push({ key, statement: insert("contract_contacts", { contact: key, account_no: accountNo, created_at: createdAt }) });
     const rows = shards[shard] ?? [];
     shards[shard] = rows;
     rows.push(
@@ -92,6 +94,8 @@ export function ownContractsSql(createdAt = Date.now()): { global: string[]; sha
         address: c.address,
         status: "active",
         created_at: createdAt,
+        contact_phone: c.phone,
+        contact_email: c.email,
       }),
     );
     c.tariffs.forEach((code, i) => {
@@ -106,5 +110,5 @@ export function ownContractsSql(createdAt = Date.now()): { global: string[]; sha
       );
     });
   }
-  return { global, shards };
+  return { global, shards, identities };
 }

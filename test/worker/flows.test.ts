@@ -4,7 +4,7 @@ import { DEMO_UNREGISTERED } from "../../worker/data/demo.data";
 import { completeRegistration } from "../../worker/features/auth/flows.service";
 import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
-import { call, codeSentTo, json, post, sessionCookie } from "./helpers";
+import { call, codeSentTo, json, makeContract, post, sessionCookie } from "./helpers";
 
 const ip = (n: number) => ({ "cf-connecting-ip": `100.64.0.${n}` });
 
@@ -111,14 +111,7 @@ describe("registration of an existing subscriber", () => {
     // A contract of its own: its phone gets the code.
     const phone = "+79990001122";
     const accountNo = makeAccountNo("50499999991");
-    await env.DB.prepare("INSERT INTO account_directory (account_no, region, shard, contact_phone, created_at) VALUES (?, 'ekb', ?, ?, ?)")
-      .bind(
-        accountNo,
-        (await env.DB.prepare("SELECT shard FROM account_directory WHERE region = 'ekb' LIMIT 1").first<string>("shard")) ?? "",
-        phone,
-        Date.now(),
-      )
-      .run();
+    await makeContract(accountNo, "ekb", { phone });
     const since = Date.now();
     expect((await post("/api/v1/auth/register/start", { by: "phone", phone }, ip(34))).status).toBe(202);
     const code = await codeSentTo(phone, since);
@@ -162,17 +155,7 @@ describe("registration of an existing subscriber", () => {
     const phone = "+79990003344";
     const email = "twins@example.com";
     const accountNo = makeAccountNo("50499999992");
-    await env.DB.prepare(
-      "INSERT INTO account_directory (account_no, region, shard, contact_phone, contact_email, created_at) VALUES (?, 'ekb', ?, ?, ?, ?)",
-    )
-      .bind(
-        accountNo,
-        (await env.DB.prepare("SELECT shard FROM account_directory WHERE region = 'ekb' LIMIT 1").first<string>("shard")) ?? "",
-        phone,
-        email,
-        Date.now(),
-      )
-      .run();
+    await makeContract(accountNo, "ekb", { phone, email });
     const since = Date.now();
     expect((await post("/api/v1/auth/register/start", { by: "phone", phone }, ip(35))).status).toBe(202);
     expect((await post("/api/v1/auth/register/start", { by: "email", email }, ip(36))).status).toBe(202);

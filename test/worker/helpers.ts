@@ -2,6 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { expect, onTestFinished, vi } from "vitest";
 import { buildSeed, demoPeriods } from "../../worker/db/seed/seed";
 import { type SeedBucket, seedUsageMonth } from "../../worker/db/seed/usage.seed";
+import { indexContacts } from "../../worker/platform/contract-contacts";
 import { createDataAccess, type HomeShardBinding, type ShardBinding, shardBindings, shardDatabase } from "../../worker/platform/db";
 import { identityStoreDatabases, identityStoreIndex } from "../../worker/platform/identity-stores";
 import { keyHash, MAX_MESSAGE_STORES, messageStoreDatabases } from "../../worker/platform/message-stores";
@@ -328,3 +329,24 @@ export const REQUISITES = {
   bankName: "ПАО Сбербанк",
   settlementAccount: "40702810938000000001",
 };
+
+/**
+ * A contract as an account is made now (platform/contract-contacts.ts): its directory row (without its contacts), its
+ * account row with the contract's phone and e-mail in the region's shard, and their index in the identity stores.
+ */
+export async function makeContract(accountNo: string, region: string, contacts: { phone?: string | null; email?: string | null }) {
+  const shard =
+    (await env.DB.prepare("SELECT shard FROM account_directory WHERE region = ? LIMIT 1").bind(region).first<string>("shard")) ?? "";
+  const now = Date.now();
+  await env.DB.prepare("INSERT INTO account_directory (account_no, region, shard, created_at) VALUES (?, ?, ?, ?)")
+    .bind(accountNo, region, shard, now)
+    .run();
+  await (shardDatabase(env, shard) as D1Database)
+    .prepare(
+      "INSERT INTO accounts (account_no, region, holder_name, address, status, created_at, contact_phone, contact_email) VALUES (?, ?, 'Абонент', 'ул. Договорная, 1', 'active', ?, ?, ?)",
+    )
+    .bind(accountNo, region, now, contacts.phone ?? null, contacts.email ?? null)
+    .run();
+  await indexContacts(createDataAccess(env), accountNo, { phone: contacts.phone ?? null, email: contacts.email ?? null }, new Date(now));
+  return shard;
+}

@@ -295,6 +295,14 @@ export interface DataAccess {
    */
   globalPasswords: "keep" | "drop";
   /**
+   * Where the contacts on a contract are read by contact (`CONTRACT_CONTACTS`): "home" (the default), the identity
+   * stores' index and the accounts' rows alone, with new accounts' contacts not written to the global directory and the
+   * backfill emptying an older release's there; or "global", the directory's columns too (its indexes), and new ones
+   * written there as well — for the release that brings the accounts' columns, so that a rollback of it finds every
+   * contract (platform/contract-contacts.ts).
+   */
+  contractContacts: "home" | "global";
+  /**
    * Where one-time codes are issued and checked (`CODES_STORE`): "identity", the identity store the target hashes to
    * (the default), or "global", the global table — for the release that first brings the stores' table, while an
    * older release that issues and checks codes only there may still run (features/auth/codes.service.ts).
@@ -390,6 +398,7 @@ export function createDataAccess(env: Env): DataAccess {
     credentialsStore: (env as { CREDENTIALS_STORE?: string }).CREDENTIALS_STORE === "global" ? "global" : "home",
     identitiesStore: (env as { IDENTITIES_STORE?: string }).IDENTITIES_STORE === "global" ? "global" : "home",
     signInsStore: (env as { SIGN_INS_STORE?: string }).SIGN_INS_STORE === "global" ? "global" : "home",
+    contractContacts: (env as { CONTRACT_CONTACTS?: string }).CONTRACT_CONTACTS === "global" ? "global" : "home",
     globalPasswords:
       (env as { SIGN_INS_STORE?: string }).SIGN_INS_STORE === "global" || (env as { GLOBAL_PASSWORDS?: string }).GLOBAL_PASSWORDS === "keep"
         ? "keep"

@@ -3,6 +3,7 @@ import { getTableConfig, type SQLiteTable } from "drizzle-orm/sqlite-core";
 import { REGIONS } from "../data/regions.data";
 import { accountDirectory, shards } from "../db/schema/global";
 import { coverage, serviceOptions, tariffs } from "../db/schema/region";
+import { directoryContacts, indexContacts } from "./contract-contacts";
 import { type DataAccess, d1Of, type RegionDb, rawBatch, roomIn, type ShardBinding, shardOfRegion } from "./db";
 import { AppError } from "./errors";
 import { log } from "./log";
@@ -90,12 +91,17 @@ export interface NewAccount {
 
 /**
  * Puts a new account in the directory on the shard placement chooses, and counts it there, in one global
- * write; an account already in the directory keeps its shard (a retried creation finds it). Returns the shard.
+ * write; an account already in the directory keeps its shard (a retried creation finds it). Returns the shard, where
+ * the caller makes the account's row with its contacts (`accounts.contact_phone`, `contact_email`).
  */
 export async function registerAccount(data: DataAccess, a: NewAccount): Promise<ShardBinding> {
   const existing = await shardOf(data, a.accountNo);
   if (existing) return existing as ShardBinding;
   const shard = await placeAccount(data, a.region);
+  // The contract's contacts: indexed by contact first, then kept by the account's row, which the caller writes
+  // (platform/contract-contacts.ts); the directory keeps them only under CONTRACT_CONTACTS = "global".
+  const contacts = { phone: a.contactPhone, email: a.contactEmail };
+  await indexContacts(data, a.accountNo, contacts, a.now);
   await data.global.batch([
     data.global
       .insert(accountDirectory)
@@ -103,8 +109,7 @@ export async function registerAccount(data: DataAccess, a: NewAccount): Promise<
         accountNo: a.accountNo,
         region: a.region,
         shard,
-        contactPhone: a.contactPhone,
-        contactEmail: a.contactEmail,
+        ...directoryContacts(data, contacts),
         createdAt: a.now,
       })
       .onConflictDoNothing(),

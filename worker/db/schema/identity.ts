@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { oneTimeCodeColumns } from "./global";
 
 /**
@@ -27,3 +27,20 @@ export const storeCodes = sqliteTable("one_time_codes", oneTimeCodeColumns(), (t
   index("otc_target_idx").on(t.targetHash, t.purpose),
   index("otc_expires_idx").on(t.expiresAt),
 ]);
+
+/**
+ * The contracts a phone or e-mail is the contact of (features/accounts/contract-contacts.service.ts): `phone:+79…` or
+ * `email:…` → an account number, in the store the contact's key hashes to; a registration by phone or e-mail finds its
+ * contracts here instead of by the global directory's indexes (issue 20). An index, not the truth: the account's row
+ * in its shard (`accounts.contact_phone`, `contact_email`) must name the same contact. Contacts on a contract are
+ * written once, when the account is made.
+ */
+export const contractContacts = sqliteTable(
+  "contract_contacts",
+  {
+    contact: text("contact").notNull(),
+    accountNo: text("account_no").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.contact, t.accountNo] })],
+);

@@ -69,6 +69,13 @@ export const accounts = sqliteTable(
     address: text("address").notNull(),
     status: text("status", { enum: ["active", "blocked", "closed"] }).notNull(),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    /**
+     * The phone and e-mail on the contract (where registration and relative-linking codes are sent): the truth, which
+     * the identity stores' `contract_contacts` index by contact (features/accounts/contract-contacts.service.ts). Null
+     * in an older release's rows, whose contacts are in the global directory until the backfill copies them here.
+     */
+    contactPhone: text("contact_phone"),
+    contactEmail: text("contact_email"),
   },
   (t) => [
     // (region, rowid): the daily charge's and the area fan-out's pages.

@@ -69,6 +69,8 @@ export function businessSeed(
 ) {
   const global: string[] = [];
   const shards = new Map<HomeShardBinding, string[]>();
+  // The contacts on the accounts' contracts, for the identity stores' index (platform/contract-contacts.ts).
+  const contracts: { accountNo: string; phone: string | null; email: string | null }[] = [];
   const push = (shard: HomeShardBinding, row: string) => shards.set(shard, [...(shards.get(shard) ?? []), row]);
   for (const p of DEMO_BUSINESS_PEOPLE) {
     global.push(
@@ -115,16 +117,8 @@ export function businessSeed(
       global.push(insert("org_sites", { id: site.id, org_id: o.id, name: site.name, address: site.address, created_at: opts.seededAt }));
     for (const [n, a] of accounts.entries()) {
       const shard = opts.shardOf(a.region);
-      global.push(
-        insert("account_directory", {
-          account_no: a.accountNo,
-          region: a.region,
-          shard,
-          contact_phone: o.contactPhone,
-          contact_email: o.contactEmail,
-          created_at: opts.seededAt,
-        }),
-      );
+      global.push(insert("account_directory", { account_no: a.accountNo, region: a.region, shard, created_at: opts.seededAt }));
+      contracts.push({ accountNo: a.accountNo, phone: o.contactPhone, email: o.contactEmail });
       global.push(insert("org_accounts", { org_id: o.id, account_no: a.accountNo, site_id: a.siteId, created_at: opts.seededAt }));
       push(
         shard,
@@ -135,6 +129,8 @@ export function businessSeed(
           address: a.site,
           status: "active",
           created_at: opts.seededAt,
+          contact_phone: o.contactPhone,
+          contact_email: o.contactEmail,
         }),
       );
       const pct = opts.pricePercent(a.region, REGIONS.find((r) => r.code === a.region)?.branch ?? "moscow");
@@ -245,7 +241,7 @@ export function businessSeed(
     const manager = DEMO_ORG_MANAGERS[o.id];
     if (manager) global.push(insert("org_managers", { org_id: o.id, ...manager, updated_at: opts.seededAt }));
   }
-  return { global, shards };
+  return { global, shards, contracts };
 }
 
 /** The demo organisation whose people have a history of actions (its audit log). */

@@ -217,6 +217,8 @@ export async function buildSeed(now = new Date(), { compact = true } = {}): Prom
   const global: string[] = [];
   const shards = Object.fromEntries(Object.values(SHARD_MAP).map((b) => [b, [] as string[]])) as Record<HomeShardBinding, string[]>;
   const identities: SeedSql["identities"] = [];
+  // The contacts on the contracts: in the accounts' rows, and indexed by contact in the identity stores (below).
+  const contracts: { accountNo: string; phone: string | null; email: string | null }[] = [];
   const usage: SeedSql["usage"] = [];
   const regionBranch = new Map(REGIONS.map((r) => [r.code, r.branch]));
   const shardOf = (region: string) => SHARD_MAP[regionBranch.get(region) ?? "moscow"];
@@ -402,16 +404,8 @@ export async function buildSeed(now = new Date(), { compact = true } = {}): Prom
     for (const a of s.accounts) {
       const accountNo = makeAccountNo(a.body11);
       const shard = shardOf(a.region);
-      global.push(
-        insert("account_directory", {
-          account_no: accountNo,
-          region: a.region,
-          shard,
-          contact_phone: s.phone,
-          contact_email: s.email,
-          created_at: SEEDED_AT,
-        }),
-      );
+      global.push(insert("account_directory", { account_no: accountNo, region: a.region, shard, created_at: SEEDED_AT }));
+      contracts.push({ accountNo, phone: s.phone, email: s.email });
       global.push(insert("account_links", { subscriber_id: s.id, account_no: accountNo, role: "owner", created_at: SEEDED_AT }));
       for (const share of a.sharedWith ?? []) {
         global.push(
@@ -426,6 +420,8 @@ export async function buildSeed(now = new Date(), { compact = true } = {}): Prom
           address: a.address,
           status: "active",
           created_at: SEEDED_AT,
+          contact_phone: s.phone,
+          contact_email: s.email,
         }),
       );
       const pct = pricePercent(a.region, REGIONS.find((r) => r.code === a.region)?.branch ?? "moscow");
@@ -471,6 +467,7 @@ export async function buildSeed(now = new Date(), { compact = true } = {}): Prom
     });
     global.push(...biz.global);
     for (const [shard, rows] of biz.shards) shards[shard].push(...rows);
+    contracts.push(...biz.contracts);
   }
   // Its corporate mobile numbers (after the accounts they belong to).
   for (const [shard, rows] of numbersSeed(insert, { seededAt: SEEDED_AT, historyTo: periods.historyTo, shardOf }).shards)
@@ -479,16 +476,8 @@ export async function buildSeed(now = new Date(), { compact = true } = {}): Prom
     const u = DEMO_UNREGISTERED;
     const accountNo = makeAccountNo(u.body11);
     const shard = shardOf(u.region);
-    global.push(
-      insert("account_directory", {
-        account_no: accountNo,
-        region: u.region,
-        shard,
-        contact_phone: u.phone,
-        contact_email: u.email,
-        created_at: SEEDED_AT,
-      }),
-    );
+    global.push(insert("account_directory", { account_no: accountNo, region: u.region, shard, created_at: SEEDED_AT }));
+    contracts.push({ accountNo, phone: u.phone, email: u.email });
     shards[shard].push(
       insert("accounts", {
         account_no: accountNo,
@@ -497,6 +486,8 @@ export async function buildSeed(now = new Date(), { compact = true } = {}): Prom
         address: u.address,
         status: "active",
         created_at: SEEDED_AT,
+        contact_phone: u.phone,
+        contact_email: u.email,
       }),
     );
     u.tariffs.forEach((code, i) => {
@@ -539,6 +530,18 @@ export async function buildSeed(now = new Date(), { compact = true } = {}): Prom
     "UPDATE subscribers SET home_shard = (SELECT d.shard FROM account_links l JOIN account_directory d ON d.account_no = l.account_no WHERE l.subscriber_id = subscribers.id ORDER BY l.created_at, l.account_no LIMIT 1) WHERE EXISTS (SELECT 1 FROM account_links l WHERE l.subscriber_id = subscribers.id);",
     "UPDATE subscribers SET home_shard = (SELECT d.shard FROM org_members m JOIN org_accounts a ON a.org_id = m.org_id JOIN account_directory d ON d.account_no = a.account_no WHERE m.subscriber_id = subscribers.id ORDER BY m.created_at, a.created_at, a.account_no LIMIT 1) WHERE NOT EXISTS (SELECT 1 FROM account_links l WHERE l.subscriber_id = subscribers.id) AND EXISTS (SELECT 1 FROM org_members m JOIN org_accounts a ON a.org_id = m.org_id WHERE m.subscriber_id = subscribers.id);",
   );
+  for (const c of contracts)
+    for (const [kind, value] of [
+      ["phone", c.phone],
+      ["email", c.email],
+    ] as const) {
+      if (!value) continue;
+      const key = signInKey(kind, value);
+      identities.push({
+        key,
+        statement: insert("contract_contacts", { contact: key, account_no: c.accountNo, created_at: SEEDED_AT }),
+      });
+    }
   if (!compact) return { global, shards, usage, identities };
   // One statement per run of rows into a table instead of one per row: the same rows, a tenth of the statements (compact.ts).
   const compacted = Object.fromEntries(Object.entries(shards).map(([b, statements]) => [b, compactInserts(statements)]));

@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { accountDirectory, accountLinks, shardMoves } from "../../db/schema/global";
 import type { LedgerKind } from "../../db/schema/region";
+import { contractContactsOf } from "../../platform/contract-contacts";
 import { type DataAccess, type GlobalDb, isShardBinding, type RegionDb, rawBatch, type ShardBinding } from "../../platform/db";
 import { AppError, accountMovingError } from "../../platform/errors";
 import { parseAccountNo } from "../../platform/ids";
@@ -231,7 +232,9 @@ export async function startLink(
   const accountNo = parseAccountNo(accountNoInput);
   if (!accountNo) throw new AppError(400, "validation", {}, [{ field: "accountNo", message: "field.accountNo" }]);
   const dir = await data.global.select().from(accountDirectory).where(eq(accountDirectory.accountNo, accountNo)).get();
-  const to = channel === "email" ? dir?.contactEmail : dir?.contactPhone;
+  // The contract's contacts: the account's row in its shard (or an older release's directory row).
+  const contacts = await contractContactsOf(data, dir);
+  const to = channel === "email" ? contacts.email : contacts.phone;
   return issueCode(data, notify, {
     purpose: "link_account",
     target: `link:${subscriberId}:${accountNo}`,

@@ -1,7 +1,8 @@
 import { and, eq, or } from "drizzle-orm";
 import { accountDirectory, accountLinks, subscribers } from "../../db/schema/global";
 import { signIns } from "../../db/schema/region";
-import type { DataAccess, GlobalDb } from "../../platform/db";
+import { contractContactsOf, contractsByContact } from "../../platform/contract-contacts";
+import type { DataAccess } from "../../platform/db";
 import { AppError, accountMovingError, uniqueViolation } from "../../platform/errors";
 import { type Identifier, normalizeEmail, normalizeLogin, normalizePhone } from "../../platform/identifiers";
 import { newId, parseAccountNo } from "../../platform/ids";
@@ -108,12 +109,14 @@ interface RegisterTarget {
   contact: { phone?: string; email?: string };
 }
 
-async function registerTarget(db: GlobalDb, input: RegisterBy): Promise<RegisterTarget> {
+async function registerTarget(data: DataAccess, input: RegisterBy): Promise<RegisterTarget> {
   if (input.by === "account") {
     const accountNo = parseAccountNo(input.accountNo);
     if (!accountNo) throw new AppError(400, "validation", {}, [{ field: "accountNo", message: "field.accountNo" }]);
-    const dir = await db.select().from(accountDirectory).where(eq(accountDirectory.accountNo, accountNo)).get();
-    const to = input.channel === "email" ? dir?.contactEmail : dir?.contactPhone;
+    const dir = await data.global.select().from(accountDirectory).where(eq(accountDirectory.accountNo, accountNo)).get();
+    // The contract's contacts: the account's row in its shard (or an older release's directory row).
+    const contacts = await contractContactsOf(data, dir);
+    const to = input.channel === "email" ? contacts.email : contacts.phone;
     const deliver = to ? { channel: input.channel, to } : null;
     return {
       target: `account:${accountNo}`,
@@ -133,7 +136,7 @@ async function registerTarget(db: GlobalDb, input: RegisterBy): Promise<Register
 
 /** Step 1: a code to the phone or email on the contract (by account number), or to the given phone/email. */
 export async function startRegistration(data: DataAccess, notify: Notify, input: RegisterBy, client: Client) {
-  const t = await registerTarget(data.global, input);
+  const t = await registerTarget(data, input);
   await assertNotThrottled(await throttleKeysFor({ kind: "login", value: t.target }, client));
   return issueCode(data, notify, {
     purpose: "register",
@@ -158,7 +161,7 @@ export async function completeRegistration(
   client: Client,
 ) {
   const db = data.global;
-  const t = await registerTarget(db, input);
+  const t = await registerTarget(data, input);
   const login = normalizeLogin(input.login);
   if (!login) throw new AppError(400, "validation", {}, [{ field: "login", message: "field.login" }]);
   const attempt = await takeAttempt(await throttleKeysFor({ kind: "login", value: t.target }, client));
@@ -199,11 +202,8 @@ export async function completeRegistration(
           .from(accountDirectory)
           .where(eq(accountDirectory.accountNo, t.target.slice("account:".length)))
           .all()
-      : await db
-          .select()
-          .from(accountDirectory)
-          .where(contact.phone ? eq(accountDirectory.contactPhone, contact.phone) : eq(accountDirectory.contactEmail, contact.email ?? ""))
-          .all();
+      : // The contracts of the proven contact, by the identity stores' index (platform/contract-contacts.ts).
+        await contractsByContact(data, contact.phone ? "phone" : "email", contact.phone ?? contact.email ?? "");
   if (contracts.length === 0) throw new AppError(404, "no_contract");
 
   const id = newId();

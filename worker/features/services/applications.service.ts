@@ -468,12 +468,15 @@ async function connectionAccount(data: DataAccess, db: RegionDb, app: q.Applicat
   const home = data.shard(shard);
   await rawBatch(home, [
     [
-      "INSERT OR IGNORE INTO accounts (account_no, region, holder_name, address, status, created_at) VALUES (?, ?, ?, ?, 'active', ?)",
+      // With the contract's contacts, their truth (platform/contract-contacts.ts; registerAccount indexed them).
+      "INSERT OR IGNORE INTO accounts (account_no, region, holder_name, address, status, created_at, contact_phone, contact_email) VALUES (?, ?, ?, ?, 'active', ?, ?, ?)",
       accountNo,
       app.region,
       String(details.holderName ?? sub?.displayName ?? ""),
       app.address ?? "",
       now.getTime(),
+      sub?.phone ?? null,
+      sub?.email ?? null,
     ],
   ]);
   // Their links' copy is forgotten before the link and after it.

@@ -1,0 +1,163 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { DEMO_UNREGISTERED } from "../../worker/data/demo.data";
+import { backfillContractContacts } from "../../worker/features/accounts/contract-contacts.backfill";
+import { contractsByContact } from "../../worker/platform/contract-contacts";
+import { createDataAccess, shardDatabase } from "../../worker/platform/db";
+import { identityStoreDatabases, identityStoreIndex, signInKey } from "../../worker/platform/identity-stores";
+import { makeAccountNo } from "../../worker/platform/ids";
+import { registerAccount } from "../../worker/platform/shard-map";
+import { codeSentTo, json, makeContract, post } from "./helpers";
+
+/**
+ * The contacts on a contract off the global directory (issue 20, platform/contract-contacts.ts): the account's row in
+ * its shard keeps them, the identity stores index them by contact, and a registration by phone or e-mail finds its
+ * contracts there; an index row the account's row does not confirm names nothing. The backfill moves an older
+ * release's contacts out of the directory, and back under CONTRACT_CONTACTS = "global".
+ */
+
+const storeOf = (key: string) => {
+  const stores = identityStoreDatabases(env);
+  return stores[identityStoreIndex(key, stores.length)] as D1Database;
+};
+const indexed = async (contact: string) =>
+  (
+    await storeOf(contact)
+      .prepare("SELECT account_no AS n FROM contract_contacts WHERE contact = ? ORDER BY account_no")
+      .bind(contact)
+      .all<{ n: string }>()
+  ).results.map((r) => r.n);
+const directoryContacts = (accountNo: string) =>
+  env.DB.prepare("SELECT contact_phone AS phone, contact_email AS email FROM account_directory WHERE account_no = ?")
+    .bind(accountNo)
+    .first<{ phone: string | null; email: string | null }>();
+
+let address = 0;
+const ip = () => ({ "cf-connecting-ip": `198.51.100.${++address}` });
+
+/** Registers by phone with the code the contract's phone gets: the response. */
+async function registerByPhone(phone: string, login: string) {
+  const since = Date.now();
+  expect((await post("/api/v1/auth/register/start", { by: "phone", phone }, ip())).status).toBe(202);
+  const code = await codeSentTo(phone, since);
+  return post("/api/v1/auth/register/complete", { by: "phone", phone, code, login, password: "contracts live in their shards" }, ip());
+}
+
+describe("the contacts on a contract", () => {
+  it("a new account keeps them in its row and the index, not in the directory; a registration by its phone finds it", async () => {
+    const data = createDataAccess(env);
+    const accountNo = makeAccountNo("50488800001");
+    const phone = "+79990008001";
+    const email = "contract.one@example.com";
+    const shard = await registerAccount(data, { accountNo, region: "msk", contactPhone: phone, contactEmail: email, now: new Date() });
+    // The caller makes the account's row with them (an application's new connection does).
+    await (shardDatabase(env, shard) as D1Database)
+      .prepare(
+        "INSERT INTO accounts (account_no, region, holder_name, address, status, created_at, contact_phone, contact_email) VALUES (?, 'msk', 'Новый', 'ул. Новая, 1', 'active', ?, ?, ?)",
+      )
+      .bind(accountNo, Date.now(), phone, email)
+      .run();
+    expect(await directoryContacts(accountNo)).toEqual({ phone: null, email: null });
+    expect(await indexed(signInKey("phone", phone))).toEqual([accountNo]);
+    expect(await indexed(signInKey("email", email))).toEqual([accountNo]);
+    const made = await registerByPhone(phone, "contract.one");
+    expect(made.status).toBe(201);
+    const owner = await env.DB.prepare(
+      "SELECT s.login FROM account_links l JOIN subscribers s ON s.id = l.subscriber_id WHERE l.account_no = ?",
+    )
+      .bind(accountNo)
+      .first<string>("login");
+    expect(owner).toBe("contract.one");
+  });
+
+  it("an index row the account's row does not confirm names no contract: a planted phone gets nobody's account", async () => {
+    // The demo's unregistered contract (Sergey's), indexed by a stranger's phone as well: its row names Sergey's phone.
+    const accountNo = makeAccountNo(DEMO_UNREGISTERED.body11);
+    const stranger = "+79990008666";
+    await storeOf(signInKey("phone", stranger))
+      .prepare("INSERT INTO contract_contacts (contact, account_no, created_at) VALUES (?, ?, ?)")
+      .bind(signInKey("phone", stranger), accountNo, Date.now())
+      .run();
+    expect(await contractsByContact(createDataAccess(env), "phone", stranger)).toEqual([]);
+    const res = await registerByPhone(stranger, "stranger.one");
+    expect(res.status).toBe(404);
+    expect((await json<{ type: string }>(res)).type).toMatch(/no-contract/);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM account_links WHERE account_no = ?").bind(accountNo).first<number>("n")).toBe(0);
+    // The contract's own phone still finds it.
+    expect((await contractsByContact(createDataAccess(env), "phone", DEMO_UNREGISTERED.phone)).map((d) => d.accountNo)).toEqual([
+      accountNo,
+    ]);
+  });
+
+  it("the backfill moves an older release's contacts out of the directory, and back under CONTRACT_CONTACTS = global", async () => {
+    // As an older release made it: the contacts in the directory row alone.
+    const accountNo = makeAccountNo("50488800002");
+    const phone = "+79990008002";
+    const email = "contract.older@example.com";
+    const shard = await makeContract(accountNo, "spb", {});
+    await env.DB.prepare("UPDATE account_directory SET contact_phone = ?, contact_email = ? WHERE account_no = ?")
+      .bind(phone, email, accountNo)
+      .run();
+    // And one whose account row holds another phone than its directory row: the row is the truth, the directory's kept.
+    const other = makeAccountNo("50488800003");
+    await makeContract(other, "spb", { phone: "+79990008004" });
+    await env.DB.prepare("UPDATE account_directory SET contact_phone = '+79990008003' WHERE account_no = ?").bind(other).run();
+    // Before: a lookup by its phone finds it only where the directory is read (under "global").
+    expect(await contractsByContact(createDataAccess(env), "phone", phone)).toEqual([]);
+    const global = createDataAccess({ ...env, CONTRACT_CONTACTS: "global" } as Env);
+    expect((await contractsByContact(global, "phone", phone)).map((d) => d.accountNo)).toEqual([accountNo]);
+
+    const home = createDataAccess(env);
+    await env.DB.prepare("DELETE FROM drain_cursors WHERE plan IN ('contract_contacts', 'contract_contacts.home')").run();
+    let emptied = 0;
+    for (let i = 0; ; i++) {
+      const done = await backfillContractContacts(home, new Date(), {}, null, 50);
+      emptied += done.emptied;
+      if (done.read < 50) break;
+      expect(i).toBeLessThan(100);
+    }
+    expect(emptied).toBeGreaterThan(0);
+    const row = await (shardDatabase(env, shard) as D1Database)
+      .prepare("SELECT contact_phone AS phone, contact_email AS email FROM accounts WHERE account_no = ?")
+      .bind(accountNo)
+      .first();
+    expect(row).toEqual({ phone, email });
+    expect(await directoryContacts(accountNo)).toEqual({ phone: null, email: null });
+    expect(await indexed(signInKey("phone", phone))).toEqual([accountNo]);
+    expect((await contractsByContact(home, "phone", phone)).map((d) => d.accountNo)).toEqual([accountNo]);
+    // The other keeps its directory phone (not its row's), and only its row's phone finds it.
+    expect((await directoryContacts(other))?.phone).toBe("+79990008003");
+    expect(await contractsByContact(home, "phone", "+79990008003")).toEqual([]);
+    expect((await contractsByContact(home, "phone", "+79990008004")).map((d) => d.accountNo)).toEqual([other]);
+    // The demo's contracts: out of the directory too, and still found by their contacts.
+    expect(await directoryContacts(makeAccountNo(DEMO_UNREGISTERED.body11))).toEqual({ phone: null, email: null });
+
+    // A rollback ahead: under "global" its own pass writes the account rows' contacts back into the directory.
+    let restored = 0;
+    for (let i = 0; ; i++) {
+      const done = await backfillContractContacts(global, new Date(), {}, null, 50);
+      restored += done.restored;
+      if (done.read < 50) break;
+      expect(i).toBeLessThan(100);
+    }
+    expect(restored).toBeGreaterThan(0);
+    expect(await directoryContacts(accountNo)).toEqual({ phone, email });
+    expect(await directoryContacts(makeAccountNo(DEMO_UNREGISTERED.body11))).toEqual({
+      phone: DEMO_UNREGISTERED.phone,
+      email: DEMO_UNREGISTERED.email,
+    });
+    // What an older release reads (the directory's own columns) finds the contract again.
+    const viaDirectory = await env.DB.prepare("SELECT account_no AS n FROM account_directory WHERE contact_phone = ?")
+      .bind(phone)
+      .all<{ n: string }>();
+    expect(viaDirectory.results.map((r) => r.n)).toEqual([accountNo]);
+  });
+
+  it('under CONTRACT_CONTACTS = "global" a new account keeps its contacts in the directory as well', async () => {
+    const global = createDataAccess({ ...env, CONTRACT_CONTACTS: "global" } as Env);
+    const accountNo = makeAccountNo("50488800005");
+    await registerAccount(global, { accountNo, region: "msk", contactPhone: "+79990008005", contactEmail: null, now: new Date() });
+    expect(await directoryContacts(accountNo)).toEqual({ phone: "+79990008005", email: null });
+    expect(await indexed(signInKey("phone", "+79990008005"))).toEqual([accountNo]);
+  });
+});

@@ -1,0 +1,166 @@
+import { sql } from "drizzle-orm";
+import { CONTRACT_CONTACTS_BACKFILL } from "../../data/limits.data";
+import { accountDirectory, drainCursors } from "../../db/schema/global";
+import { type DataAccess, d1Of, isShardBinding } from "../../platform/db";
+import { identityStoreIndex, signInKey } from "../../platform/identity-stores";
+import { beat, release, startChain } from "../../platform/lease";
+import { log } from "../../platform/log";
+
+/**
+ * The backfill of the contracts' contacts (platform/contract-contacts.ts) for the accounts an older release made: their
+ * directory row's phone and e-mail copied into the account's row in its shard (where it has none) and indexed by
+ * contact in the identity stores; then, under `CONTRACT_CONTACTS = "home"`, emptied in the directory where the account's
+ * row holds them (read back after the copy), or, under "global" (before a rollback), written back into the directory
+ * from the account's row where it was emptied. A chain of messages on the billing queue, one at a time under a lease,
+ * each a page of the directory in rowid order from a cursor of its own for each mode (`drain_cursors`, plans
+ * `contract_contacts` and `contract_contacts.home`), started by the hourly cron while rows past the cursor are left.
+ * Contacts on a contract are written once (when the account is made), so a copy never replaces one, and the
+ * directory's are emptied only where they are the account's row's. Its page and lease: `CONTRACT_CONTACTS_BACKFILL`.
+ */
+const LEASE = "contract_contacts.backfill";
+const cursorOf = (data: DataAccess) => (data.contractContacts === "home" ? "contract_contacts.home" : "contract_contacts");
+
+/** The billing queue's message of the backfill's chain. */
+export interface ContractContactsBackfillMessage {
+  kind: "contract_contacts.backfill";
+  run: string;
+}
+
+export function isContractContactsBackfillMessage(body: unknown): body is ContractContactsBackfillMessage {
+  const m = body as Partial<ContractContactsBackfillMessage> | null;
+  return m?.kind === "contract_contacts.backfill" && typeof m.run === "string" && m.run.length > 0 && m.run.length <= 60;
+}
+
+// Each account's row takes the directory's contacts where it has none ([account, phone, email] triples), and answers
+// with what it holds then: in one batch a shard.
+const FILL_SQL = `UPDATE accounts SET contact_phone = coalesce(contact_phone, (SELECT json_extract(value, '$[1]') FROM json_each(?1) WHERE json_extract(value, '$[0]') = accounts.account_no)), contact_email = coalesce(contact_email, (SELECT json_extract(value, '$[2]') FROM json_each(?1) WHERE json_extract(value, '$[0]') = accounts.account_no)) WHERE account_no IN (SELECT json_extract(value, '$[0]') FROM json_each(?1))`;
+const HELD_SQL = `SELECT account_no AS accountNo, contact_phone AS phone, contact_email AS email FROM accounts WHERE account_no IN (SELECT json_extract(value, '$[0]') FROM json_each(?1))`;
+const INDEX_SQL = `INSERT OR IGNORE INTO contract_contacts (contact, account_no, created_at) SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), ?2 FROM json_each(?1)`;
+// Under "home": the directory's contacts emptied where they are still what the page read ([account, phone, email]).
+const EMPTY_SQL = `UPDATE account_directory SET contact_phone = NULL, contact_email = NULL WHERE account_no IN (SELECT json_extract(value, '$[0]') FROM json_each(?1)) AND EXISTS (SELECT 1 FROM json_each(?1) WHERE json_extract(value, '$[0]') = account_directory.account_no AND json_extract(value, '$[1]') IS account_directory.contact_phone AND json_extract(value, '$[2]') IS account_directory.contact_email)`;
+// Under "global": an emptied directory row given its account row's contacts back ([account, phone, email]).
+const RESTORE_SQL = `UPDATE account_directory SET contact_phone = (SELECT json_extract(value, '$[1]') FROM json_each(?1) WHERE json_extract(value, '$[0]') = account_directory.account_no), contact_email = (SELECT json_extract(value, '$[2]') FROM json_each(?1) WHERE json_extract(value, '$[0]') = account_directory.account_no) WHERE account_no IN (SELECT json_extract(value, '$[0]') FROM json_each(?1)) AND contact_phone IS NULL AND contact_email IS NULL`;
+
+async function cursor(data: DataAccess): Promise<number> {
+  const row = await data.global
+    .select({ after: drainCursors.after })
+    .from(drainCursors)
+    .where(sql`${drainCursors.plan} = ${cursorOf(data)}`)
+    .get();
+  return row?.after ?? 0;
+}
+
+/** Cron (hourly): the backfill's chain, when directory rows past its cursor are left and no run holds the lease. */
+export async function startContractContactsBackfill(data: DataAccess, queue: Queue<unknown>, now = new Date()): Promise<boolean> {
+  if (data.identities.all.length === 0) return false;
+  const [after, last] = await Promise.all([
+    cursor(data),
+    data.global.select({ max: sql<number | null>`max(rowid)` }).from(accountDirectory).get(),
+  ]);
+  if ((last?.max ?? 0) <= after) return false;
+  const run = await startChain(data.global, LEASE, now, CONTRACT_CONTACTS_BACKFILL.staleMs, (r) =>
+    queue.send({ kind: "contract_contacts.backfill", run: r } satisfies ContractContactsBackfillMessage),
+  );
+  return run !== null;
+}
+
+type Held = { accountNo: string; phone: string | null; email: string | null };
+
+/**
+ * One page of the backfill from its cursor; with `m.run` (a message of the chain), the next message after a full page
+ * and the lease given back at the end. What it did: rows read, contacts indexed, directory rows emptied or restored.
+ */
+export async function backfillContractContacts(
+  data: DataAccess,
+  now = new Date(),
+  m: { run?: string } = {},
+  queue: Queue<unknown> | null = null,
+  page: number = CONTRACT_CONTACTS_BACKFILL.page,
+): Promise<{ read: number; indexed: number; emptied: number; restored: number; handedOn: boolean }> {
+  const done = { read: 0, indexed: 0, emptied: 0, restored: 0, handedOn: false };
+  if (m.run !== undefined && !(await beat(data.global, LEASE, m.run, now))) return done;
+  const after = await cursor(data);
+  const rows = await data.global
+    .select({ rowid: sql<number>`rowid`, d: accountDirectory })
+    .from(accountDirectory)
+    .where(sql`rowid > ${after}`)
+    .orderBy(sql`rowid`)
+    .limit(page)
+    .all();
+  done.read = rows.length;
+  const byShard = new Map<string, (typeof accountDirectory.$inferSelect)[]>();
+  for (const { d } of rows) {
+    // An account whose shard is not bound here is passed over (logged): its contacts stay in the directory.
+    if (!isShardBinding(d.shard) || !data.hasShard(d.shard)) {
+      log("error", "contract_contacts.backfill_shard_unbound", { shard: d.shard });
+      continue;
+    }
+    byShard.set(d.shard, [...(byShard.get(d.shard) ?? []), d]);
+  }
+  // Each shard's account rows take the directory's contacts where they have none, and say what they hold then.
+  const held = (
+    await Promise.all(
+      [...byShard].map(async ([shard, list]) => {
+        const triples = JSON.stringify(list.map((d) => [d.accountNo, d.contactPhone, d.contactEmail]));
+        const db = d1Of(data.shard(shard as Parameters<DataAccess["shard"]>[0]));
+        const [, read] = await db.batch([db.prepare(FILL_SQL).bind(triples), db.prepare(HELD_SQL).bind(triples)]);
+        return (read?.results ?? []) as Held[];
+      }),
+    )
+  ).flat();
+  // Their index, each contact in its store (a row there already is kept).
+  const stores = data.identities.all.length;
+  const byStore = new Map<number, [string, string][]>();
+  for (const h of held)
+    for (const key of [...(h.phone ? [signInKey("phone", h.phone)] : []), ...(h.email ? [signInKey("email", h.email)] : [])]) {
+      const i = identityStoreIndex(key, stores);
+      byStore.set(i, [...(byStore.get(i) ?? []), [key, h.accountNo]]);
+      done.indexed++;
+    }
+  await Promise.all(
+    [...byStore].map(([i, pairs]) =>
+      d1Of(data.identities.all[i] as (typeof data.identities.all)[number])
+        .prepare(INDEX_SQL)
+        .bind(JSON.stringify(pairs), now.getTime())
+        .run(),
+    ),
+  );
+  // Then the directory: emptied where the account's row holds what it has, or given the row's contacts back.
+  const dirOf = new Map(rows.map(({ d }) => [d.accountNo, d]));
+  if (data.contractContacts === "home") {
+    const emptied = held.flatMap((h) => {
+      const d = dirOf.get(h.accountNo);
+      if (!d || (d.contactPhone === null && d.contactEmail === null)) return [];
+      const holds = (d.contactPhone === null || d.contactPhone === h.phone) && (d.contactEmail === null || d.contactEmail === h.email);
+      return holds ? [[d.accountNo, d.contactPhone, d.contactEmail]] : [];
+    });
+    if (emptied.length > 0)
+      done.emptied = (await d1Of(data.global).prepare(EMPTY_SQL).bind(JSON.stringify(emptied)).run()).meta.changes ?? 0;
+  } else {
+    const restored = held.flatMap((h) => {
+      const d = dirOf.get(h.accountNo);
+      const empty = d && d.contactPhone === null && d.contactEmail === null;
+      return empty && (h.phone !== null || h.email !== null) ? [[h.accountNo, h.phone, h.email]] : [];
+    });
+    if (restored.length > 0)
+      done.restored = (await d1Of(data.global).prepare(RESTORE_SQL).bind(JSON.stringify(restored)).run()).meta.changes ?? 0;
+  }
+  const last = rows.at(-1);
+  if (last) {
+    await data.global
+      .insert(drainCursors)
+      .values({ plan: cursorOf(data), after: last.rowid, updatedAt: now })
+      .onConflictDoUpdate({
+        target: drainCursors.plan,
+        set: { after: last.rowid, updatedAt: now },
+        setWhere: sql`${drainCursors.after} < ${last.rowid}`,
+      });
+  }
+  if (m.run !== undefined) {
+    if (rows.length === page && queue) {
+      await queue.send({ kind: "contract_contacts.backfill", run: m.run } satisfies ContractContactsBackfillMessage);
+      done.handedOn = true;
+    } else await release(data.global, LEASE, m.run);
+  }
+  return done;
+}

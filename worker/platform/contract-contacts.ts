@@ -1,0 +1,124 @@
+import { eq } from "drizzle-orm";
+import { accountDirectory } from "../db/schema/global";
+import { contractContacts } from "../db/schema/identity";
+import { accounts } from "../db/schema/region";
+import { type DataAccess, inList, isShardBinding } from "./db";
+import { signInKey } from "./identity-stores";
+import { log } from "./log";
+
+/**
+ * The contacts on a contract (the phone and e-mail where registration's and relative-linking's codes go), off the
+ * global database (issue 20: the directory's two columns and their indexes were 77 bytes of its fixed part an account).
+ *
+ * - **The truth is the account's row in its shard** (`accounts.contact_phone`, `contact_email`), moved with it by a
+ *   shard move. Contacts on a contract are written once, when the account is made (an application's new connection,
+ *   the seed); nothing changes them.
+ * - **By contact**, the identity stores index them (`contract_contacts`: `phone:+79…` or `email:…` → an account number,
+ *   in the store the key hashes to). An index row is written before the account's row, and trusted only when that row
+ *   (or, for an older release's account not yet backfilled, the directory row) names the same contact.
+ * - **Rollout** (`CONTRACT_CONTACTS`): under "global" the directory keeps them as before and a lookup by contact reads
+ *   its indexes too, so a rollback finds every contract; under "home" (the default) new accounts' contacts are not
+ *   written there, and the backfill (contract-contacts.backfill.ts) empties an older release's once the account's row
+ *   holds them.
+ */
+
+export interface ContractContacts {
+  phone: string | null;
+  email: string | null;
+}
+
+type DirectoryRow = typeof accountDirectory.$inferSelect;
+
+/** What a new account's directory row keeps of its contacts: them under "global", else nothing. */
+export function directoryContacts(data: DataAccess, c: ContractContacts) {
+  return data.contractContacts === "global" ? { contactPhone: c.phone, contactEmail: c.email } : { contactPhone: null, contactEmail: null };
+}
+
+/** The index keys of a contract's contacts. */
+const keysOf = (c: ContractContacts) => [
+  ...(c.phone ? [signInKey("phone", c.phone)] : []),
+  ...(c.email ? [signInKey("email", c.email)] : []),
+];
+
+/**
+ * Indexes an account's contacts by contact, each key in its store (a row there already is kept): before the account's
+ * row names them, so that a contract is never without its index. Nothing when no store is bound.
+ */
+export async function indexContacts(data: DataAccess, accountNo: string, c: ContractContacts, at: Date) {
+  if (data.identities.all.length === 0) return;
+  await Promise.all(
+    keysOf(c).map((contact) =>
+      data.identities.forKey(contact).insert(contractContacts).values({ contact, accountNo, createdAt: at }).onConflictDoNothing(),
+    ),
+  );
+}
+
+/** The account rows of these numbers in one shard, with their contacts. */
+function accountRows(data: DataAccess, shard: string, accountNos: readonly string[]) {
+  if (!isShardBinding(shard) || !data.hasShard(shard)) {
+    log("error", "contract_contacts.shard_unbound", { shard });
+    return Promise.resolve([]);
+  }
+  return data
+    .shard(shard)
+    .select({ accountNo: accounts.accountNo, phone: accounts.contactPhone, email: accounts.contactEmail })
+    .from(accounts)
+    .where(inList(accounts.accountNo, accountNos))
+    .all();
+}
+
+/**
+ * The contacts on an account's contract, from its directory row as read: the account's row in its shard when it has
+ * them, else the directory's (an older release's account the backfill has not reached). Null contacts when neither.
+ */
+export async function contractContactsOf(data: DataAccess, dir: DirectoryRow | undefined): Promise<ContractContacts> {
+  if (!dir) return { phone: null, email: null };
+  const [row] = await accountRows(data, dir.shard, [dir.accountNo]);
+  return { phone: row?.phone ?? dir.contactPhone, email: row?.email ?? dir.contactEmail };
+}
+
+/**
+ * The directory rows of the contracts whose contact is this phone or e-mail: the identity stores' index, each row
+ * confirmed by its account's row (or its directory row, as `contractContactsOf` reads them); under "global" the
+ * directory's own index too. A stale or foreign index row names no contract.
+ */
+export async function contractsByContact(data: DataAccess, kind: "phone" | "email", value: string): Promise<DirectoryRow[]> {
+  const key = signInKey(kind, value);
+  const column = kind === "phone" ? accountDirectory.contactPhone : accountDirectory.contactEmail;
+  const [indexed, direct] = await Promise.all([
+    data.identities.all.length === 0
+      ? []
+      : data.identities
+          .forKey(key)
+          .select({ accountNo: contractContacts.accountNo })
+          .from(contractContacts)
+          .where(eq(contractContacts.contact, key))
+          .all(),
+    data.contractContacts === "global" ? data.global.select().from(accountDirectory).where(eq(column, value)).all() : [],
+  ]);
+  const known = new Set(direct.map((d) => d.accountNo));
+  const candidates = indexed.map((r) => r.accountNo).filter((n) => !known.has(n));
+  if (candidates.length === 0) return direct;
+  const dirs = await data.global.select().from(accountDirectory).where(inList(accountDirectory.accountNo, candidates)).all();
+  const byShard = new Map<string, DirectoryRow[]>();
+  for (const d of dirs) byShard.set(d.shard, [...(byShard.get(d.shard) ?? []), d]);
+  const confirmed = await Promise.all(
+    [...byShard].map(async ([shard, list]) => {
+      const rows = new Map(
+        (
+          await accountRows(
+            data,
+            shard,
+            list.map((d) => d.accountNo),
+          )
+        ).map((r) => [r.accountNo, r]),
+      );
+      return list.filter((d) => {
+        const row = rows.get(d.accountNo);
+        const held = kind === "phone" ? (row?.phone ?? d.contactPhone) : (row?.email ?? d.contactEmail);
+        return held === value;
+      });
+    }),
+  );
+  return [...direct, ...confirmed.flat()].sort((a, b) => (a.accountNo < b.accountNo ? -1 : a.accountNo > b.accountNo ? 1 : 0));
+}
