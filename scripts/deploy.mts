@@ -147,6 +147,9 @@ export function environmentProblems(toml: string, env: EnvironmentName): string[
     if (value !== undefined && !(values as readonly string[]).includes(value))
       problems.push(`[env.${env}.vars] ${name} must be ${values.map((v) => `"${v}"`).join(" or ")}`);
   }
+  // Under SIGN_INS_STORE = "global" the global column keeps the record whatever GLOBAL_PASSWORDS says (platform/db.ts).
+  if (cfg.vars.SIGN_INS_STORE === "global" && cfg.vars.GLOBAL_PASSWORDS === "drop")
+    problems.push(`[env.${env}.vars] GLOBAL_PASSWORDS = "drop" has no effect while SIGN_INS_STORE = "global"`);
   for (const [name, value] of Object.entries(cfg.vars))
     if (/dev-only|localhost/i.test(value))
       problems.push(`[env.${env}.vars] ${name} has a development value; a secret is set with wrangler secret put`);

@@ -417,6 +417,10 @@ describe("wrangler.toml's environments are deployable", () => {
     expect(environmentProblems(misspelt, "staging")).toEqual(['[env.staging.vars] CODES_STORE must be "global" or "identity"']);
     const dropped = TOML.replace(/(\[env\.production\.vars\][^[]*?)GLOBAL_PASSWORDS = "keep"/, '$1GLOBAL_PASSWORDS = "kept"');
     expect(environmentProblems(dropped, "production")).toEqual(['[env.production.vars] GLOBAL_PASSWORDS must be "keep" or "drop"']);
+    const both = TOML.replace(/(\[env\.production\.vars\][^[]*?)GLOBAL_PASSWORDS = "keep"/, '$1GLOBAL_PASSWORDS = "drop"');
+    expect(environmentProblems(both, "production")).toEqual([
+      '[env.production.vars] GLOBAL_PASSWORDS = "drop" has no effect while SIGN_INS_STORE = "global"',
+    ]);
     const contacts = TOML.replace(/(\[env\.staging\.vars\][^[]*?)CONTRACT_CONTACTS = "global"/, '$1CONTRACT_CONTACTS = "directory"');
     expect(environmentProblems(contacts, "staging")).toEqual(['[env.staging.vars] CONTRACT_CONTACTS must be "global" or "home"']);
   });

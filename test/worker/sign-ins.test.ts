@@ -1,6 +1,13 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { findSignIn, giveUpContact, keepSignIn, PASSWORD_AT_HOME, writePassword } from "../../worker/features/auth/sign-ins.service";
+import {
+  findSignIn,
+  giveUpContact,
+  keepSignIn,
+  PASSWORD_AT_HOME,
+  passwordHashOf,
+  writePassword,
+} from "../../worker/features/auth/sign-ins.service";
 import { createDataAccess, shardDatabase } from "../../worker/platform/db";
 import { accountKey, identityStoreDatabases, identityStoreIndex, signInKey } from "../../worker/platform/identity-stores";
 import { makeAccountNo } from "../../worker/platform/ids";
@@ -472,6 +479,33 @@ describe("password logins through the identity stores and the home shard", () =>
     const viaGlobal = await loginAs("sergey", "ural mountains in july");
     expect(viaGlobal.status).toBe(200);
     expect(readsGlobal(viaGlobal)).toBe(true);
+  });
+
+  it("the mark is never a record: read home under SIGN_INS_STORE = global, none without a home row; an unbound home keeps the record global", async () => {
+    const s = await globalRow("demo-petr");
+    const record = (await signInRow("demo-petr"))?.hash as string;
+    expect(record).toMatch(/^\$argon2id\$/);
+    await env.DB.prepare("UPDATE subscribers SET password_hash = ? WHERE id = 'demo-petr'").bind(PASSWORD_AT_HOME).run();
+    try {
+      // A deployment back under SIGN_INS_STORE = "global" after the marks: the record is read from the home row.
+      const global = createDataAccess({ ...env, SIGN_INS_STORE: "global" } as Env);
+      expect((await findSignIn(global, { kind: "login", value: "petr" }))?.passwordHash).toBe(record);
+      expect(await passwordHashOf(global, s, PASSWORD_AT_HOME)).toBe(record);
+      // With no home row (lost in a restore), the mark is no password.
+      expect(await passwordHashOf(createDataAccess(env), { id: "demo-nobody", homeShard: s.homeShard }, PASSWORD_AT_HOME)).toBeNull();
+      // A home shard this Worker is not bound to: the record itself goes to the global column (the only copy).
+      const unbound = { ...s, id: "demo-nobody", homeShard: "DB_NOWHERE" };
+      await env.DB.prepare(
+        "INSERT INTO subscribers (id, display_name, login, password_hash, locale, created_at, home_shard) VALUES ('demo-nobody', 'Никто', 'nobody.unbound', NULL, 'ru', ?, 'DB_NOWHERE')",
+      )
+        .bind(Date.now())
+        .run();
+      await writePassword(createDataAccess(env), unbound, record);
+      expect(await globalHash("demo-nobody")).toBe(record);
+    } finally {
+      await env.DB.prepare("UPDATE subscribers SET password_hash = ? WHERE id = 'demo-petr'").bind(s.passwordHash).run();
+      await env.DB.prepare("DELETE FROM subscribers WHERE id = 'demo-nobody'").run();
+    }
   });
 
   it('under GLOBAL_PASSWORDS = "keep" a new password goes to the global column too (for a rollback), and the home row first', async () => {

@@ -290,7 +290,7 @@ export interface DataAccess {
    * Whether the global `subscribers.password_hash` column keeps the password's record (`GLOBAL_PASSWORDS`): "keep", for
    * a rollback to a release that reads only the global row (always under `SIGN_INS_STORE = "global"`), or "drop" (the
    * default), where the home shard's sign-in row alone holds it and the global column a mark that it is there
-   * (`PASSWORD_AT_HOME`, features/auth/sign-ins.service.ts): 97 bytes an account off the global database. Under "drop"
+   * (`PASSWORD_AT_HOME`, features/auth/sign-ins.service.ts): 98 bytes an account off the global database. Under "drop"
    * the sign-ins' backfill marks the records an older release left; under "keep" it writes them back.
    */
   globalPasswords: "keep" | "drop";

@@ -227,7 +227,12 @@ export async function completeRegistration(
   // The password's record goes to the home shard's sign-in row first (the truth), and the global row gets it, or only
   // the mark that the home row has it (sign-ins.service.ts).
   const passwordHash = await hashPassword(input.password);
-  const home = await stagePassword(data, { ...person, homeShard }, passwordHash, now);
+  // A home shard that fails here leaves the record to the global row alone (`globalColumn`), as an unbound one does: the
+  // code is spent already, and the next password change writes the home row.
+  const home = await stagePassword(data, { ...person, homeShard }, passwordHash, now).catch((e: unknown) => {
+    log("warn", "sign_in.stage_failed", { error: errorText(e) });
+    return null;
+  });
   const made = db.batch([
     db.insert(subscribers).values({ ...person, passwordHash: globalColumn(data, home, passwordHash), createdAt: now, homeShard }),
     ...unowned.map((accountNo) => db.insert(accountLinks).values({ subscriberId: id, accountNo, role: "owner", createdAt: now })),
@@ -237,12 +242,14 @@ export async function completeRegistration(
   } catch (e) {
     // Another registration wrote the same login, contact or owner at the same moment (the checks above are reads):
     // nothing of this one was written but its sign-in row, which goes (no key names it). A login taken gives the code
-    // back for another login.
-    await home
-      ?.delete(signIns)
-      .where(eq(signIns.subscriberId, id))
-      .catch((d: unknown) => log("warn", "sign_in.staged_left", { error: errorText(d) }));
+    // back for another login. Any other error may have come after the batch was written (a lost answer): the row,
+    // perhaps the only copy of the password's record, stays.
     const column = uniqueViolation(e);
+    if (column)
+      await home
+        ?.delete(signIns)
+        .where(eq(signIns.subscriberId, id))
+        .catch((d: unknown) => log("warn", "sign_in.staged_left", { error: errorText(d) }));
     if (column === "subscribers.login") {
       await unspendCode(checked, spentAt);
       throw new AppError(409, "conflict", {}, [{ field: "login", message: "field.loginTaken" }]);

@@ -15,7 +15,7 @@ import { globalRecord, PASSWORD_AT_HOME } from "./sign-ins.service";
  * without it, each one's first login after the upgrade reads the global row, and a storm right after the upgrade would
  * read it as often as before. A chain of messages on the billing queue (one at a time, under a lease, as the
  * organisations' sweep), each a page of the global `subscribers` in rowid order from a cursor (`drain_cursors`, plan
- * `sign_ins`): the page's rows written to their home shards (one statement a shard) and their keys to the identity
+ * `sign_ins`, or `sign_ins.passwords` under `GLOBAL_PASSWORDS = "drop"`): the page's rows written to their home shards (one statement a shard) and their keys to the identity
  * stores (one statement a store), each where none from a read as new is there — a row or key written since by a
  * registration, a change or a login is newer than this page's read and stays; an older one (an older release's change
  * in the global row alone: a rollback past this one) is brought up to date, its password too. Run again from the
@@ -26,9 +26,12 @@ import { globalRecord, PASSWORD_AT_HOME } from "./sign-ins.service";
  */
 const LEASE = "sign_ins.backfill";
 /**
- * Its cursor: a pass of its own under each `GLOBAL_PASSWORDS`, so that a change of it goes over every subscriber again.
- * Under "drop" each page's global records that their home rows now hold are replaced by the mark that they are there
- * (`markPage`); under "keep" a mark is replaced by the home row's record again (`restorePage`: a rollback).
+ * Its cursor: one for each `GLOBAL_PASSWORDS` (plans `sign_ins` and `sign_ins.passwords`), so that the first change to
+ * "drop" starts a pass over every subscriber. Under "drop" each page's global records that their home rows now hold are
+ * replaced by the mark that they are there (`markPage`); under "keep" a mark is replaced by the home row's record again
+ * (`restorePage`: a rollback). A cursor that has reached the end stays there: to go over them again (back to "keep"
+ * for a rollback, or to "drop" after a time under "keep"), delete that mode's row of `drain_cursors`
+ * (docs/operations.md).
  */
 const cursorOf = (data: DataAccess) => (data.globalPasswords === "drop" ? "sign_ins.passwords" : "sign_ins");
 const NAMED: readonly SignInKind[] = ["phone", "email", "login"];
@@ -52,7 +55,7 @@ export function isSignInBackfillMessage(body: unknown): body is SignInBackfillMe
 const SIGN_INS_UPSERT = `${insertRowsSql(signIns)} WHERE true ON CONFLICT(subscriber_id) DO UPDATE SET display_name = excluded.display_name, phone = excluded.phone, email = excluded.email, login = excluded.login, password_hash = CASE WHEN sign_ins.password_at < excluded.updated_at AND excluded.password_hash IS NOT NULL THEN excluded.password_hash ELSE sign_ins.password_hash END, password_at = max(sign_ins.password_at, excluded.updated_at), updated_at = excluded.updated_at WHERE sign_ins.updated_at < excluded.updated_at`;
 // The page's home rows that hold a record (`markPage`), or the records of the subscribers whose global row has the mark
 // (`restorePage`), as [id, record] pairs.
-const HELD_SQL = `SELECT subscriber_id AS id, password_hash AS hash FROM sign_ins WHERE subscriber_id IN (SELECT value FROM json_each(?)) AND password_hash IS NOT NULL`;
+const HELD_SQL = `SELECT subscriber_id AS id, password_hash AS hash FROM sign_ins WHERE subscriber_id IN (SELECT value FROM json_each(?)) AND password_hash IS NOT NULL AND password_hash <> '${PASSWORD_AT_HOME}'`;
 // A global column replaced where it still holds what the page read (a change since wrote its own): [id, as read] pairs.
 const SWAP_SQL = `UPDATE subscribers SET password_hash = ?1 WHERE id IN (SELECT json_extract(value, '$[0]') FROM json_each(?2)) AND password_hash = (SELECT json_extract(value, '$[1]') FROM json_each(?2) WHERE json_extract(value, '$[0]') = subscribers.id)`;
 // Under "keep": each mark replaced by its home row's record: [id, record] pairs, where the column still has the mark.
@@ -216,15 +219,16 @@ async function recordsAtHome(data: DataAccess, page: readonly Subscriber[]): Pro
 }
 
 /**
- * Under "drop": the page's global records replaced by the mark where the home row now holds a record (read back after
- * the page's writes) and the column still has what the page read. A home row without one (not bound, a write that
- * failed) leaves the global record where it is, for the next pass. How many were marked.
+ * Under "drop": the page's global records replaced by the mark where the home row now holds the same record (read back
+ * after the page's writes) and the column still has what the page read. A home row without it (not bound, a write that
+ * failed, a row the page's write left because a newer read wrote it — after a rollback or a restore its record may be
+ * older than the global one) leaves the global record where it is: bytes, never a password lost. How many were marked.
  */
 async function markPage(data: DataAccess, page: readonly Subscriber[]): Promise<number> {
   const withRecord = page.filter((s) => s.passwordHash !== null && s.passwordHash !== PASSWORD_AT_HOME);
   if (withRecord.length === 0) return 0;
   const home = await recordsAtHome(data, withRecord);
-  const pairs = withRecord.filter((s) => home.has(s.id)).map((s) => [s.id, s.passwordHash]);
+  const pairs = withRecord.filter((s) => home.get(s.id) === s.passwordHash).map((s) => [s.id, s.passwordHash]);
   if (pairs.length === 0) return 0;
   const r = await d1Of(data.global).prepare(SWAP_SQL).bind(PASSWORD_AT_HOME, JSON.stringify(pairs)).run();
   return r.meta.changes ?? 0;

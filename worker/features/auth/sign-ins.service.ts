@@ -129,8 +129,11 @@ export async function findSignIn(data: DataAccess, id: Identifier): Promise<Sign
   const s = await selectSubscriberByIdentifier(data.global, id);
   if (!s) return undefined;
   const owner = { id: s.id, homeShard: s.homeShard };
-  if (!homeRows)
-    return { owner, passwordHash: globalRecord(s.passwordHash), profile: profileOf(s.id, s, s.passwordHash), via: "global", global: null };
+  if (!homeRows) {
+    // The global row's record; its mark (a deployment that went on to "drop" before this flag came back) is read home.
+    const passwordHash = s.passwordHash === PASSWORD_AT_HOME ? await passwordHashOf(data, owner, s.passwordHash) : s.passwordHash;
+    return { owner, passwordHash, profile: profileOf(s.id, s, s.passwordHash), via: "global", global: null };
+  }
   const home = credentialsShard(data, owner);
   const row = home ? await home.select().from(signIns).where(eq(signIns.subscriberId, s.id)).get() : undefined;
   const passwordHash = row ? row.passwordHash : globalRecord(s.passwordHash);
@@ -148,9 +151,13 @@ export async function findSignIn(data: DataAccess, id: Identifier): Promise<Sign
   };
 }
 
-/** The owner's password record: their home row's when it is there (the truth), else `globalHash`, the global row's. */
+/**
+ * The owner's password record: their home row's when it is there (the truth), else `globalHash`, the global row's (none
+ * for its mark: a home row lost with the record in it leaves them to recover by code).
+ */
 export async function passwordHashOf(data: DataAccess, owner: CredentialOwner, globalHash: string | null): Promise<string | null> {
-  if (data.signInsStore === "global") return globalRecord(globalHash);
+  // Under SIGN_INS_STORE = "global" the global record, unless it is the mark: the record is in the home row then.
+  if (data.signInsStore === "global" && globalHash !== PASSWORD_AT_HOME) return globalHash;
   const home = credentialsShard(data, owner);
   const row = home
     ? await home.select({ hash: signIns.passwordHash }).from(signIns).where(eq(signIns.subscriberId, owner.id)).get()
