@@ -2192,8 +2192,11 @@ the close's delete of it bills them again.
   ${n0(bytesOf({ sign_ins: A.subscribersPerAccount }, m))} bytes per account, in the shard's bytes above), which keeps their password's record (the
   truth: a change writes it there first), their name, and the identifiers a key must
   agree with. A key the row does not agree with (a change that stopped half-way) is not trusted: the global row answers
-  that login, and its success writes the row and keys again. The global row stays the truth of who holds a phone,
-  e-mail or login (its unique indexes decide a race) and keeps those columns, so what this move took off the global
+  that login, and its success writes the row and keys again. Who holds a phone, e-mail or login is decided by
+  its key: a registration or a contact change claims it before the global row takes the value, and two claims meet in
+  that one row (\`claimIdentifier\`); the global row keeps those columns and their unique indexes behind the keys
+  until a later release drops the indexes (once every holder has a key, and the logins' fallback that reads by them
+  is gone), so what this move took off the global
   database is the login storm's reads and the password's record: the global column keeps only the mark that the home
   row has it (\`@home\`, \`GLOBAL_PASSWORDS\`; an argon2id record is 97 characters), and the subscriber's row is
   ${n0(bytesOf({ subscribers: A.subscribersPerAccount }, m))} bytes per account. Production keeps writing the record there too (\`GLOBAL_PASSWORDS = "keep"\`)

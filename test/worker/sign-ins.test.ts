@@ -126,7 +126,7 @@ describe("password logins through the identity stores and the home shard", () =>
     // would leave them.
     const data = createDataAccess(env);
     const annaPhone = (await globalRow("demo-anna")).phone;
-    await giveUpContact(data, await subscriberAt("demo-olga"), "phone", "+79000000003", new Date());
+    await giveUpContact(data, await subscriberAt("demo-olga"), new Date());
     await env.DB.prepare("UPDATE subscribers SET phone = NULL WHERE id = 'demo-olga'").run();
     await env.DB.prepare("UPDATE subscribers SET phone = '+79000000003' WHERE id = 'demo-anna'").run();
     expect(await keepSignIn(data, await globalRow("demo-anna"), new Date())).toBe(true);
@@ -145,7 +145,7 @@ describe("password logins through the identity stores and the home shard", () =>
     const data = createDataAccess(env);
     const petr = await subscriberAt("demo-petr");
     // A change that stopped after the global row changed, before the row was written again.
-    await giveUpContact(data, petr, "phone", "+79000000002", new Date());
+    await giveUpContact(data, petr, new Date());
     await env.DB.prepare("UPDATE subscribers SET phone = '+79009998877' WHERE id = 'demo-petr'").run();
     try {
       // The row names no identifier any more: every login of his reads the global row.

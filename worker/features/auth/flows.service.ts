@@ -1,10 +1,11 @@
-import { and, eq, or } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { accountDirectory, accountLinks, subscribers } from "../../db/schema/global";
 import { signIns } from "../../db/schema/region";
 import { contractContactsOf, contractsByContact } from "../../platform/contract-contacts";
 import type { DataAccess } from "../../platform/db";
 import { AppError, accountMovingError, uniqueViolation } from "../../platform/errors";
 import { type Identifier, normalizeEmail, normalizeLogin, normalizePhone } from "../../platform/identifiers";
+import type { SignInKind } from "../../platform/identity-stores";
 import { newId, parseAccountNo } from "../../platform/ids";
 import { errorText, log } from "../../platform/log";
 import { hashPassword, verifyPassword } from "../../platform/password";
@@ -18,18 +19,28 @@ import { type Client, parseIdentifierOrThrow, personOf, profileOf, throttleKeysF
 import { consumeCode, type Delivery, issueCode, type Notify, refundCodeAttempt, spendCode, unspendCode } from "./codes.service";
 import {
   claimAccountKeys,
+  claimIdentifier,
+  dropIdentifier,
   findSignIn,
   giveUpContact,
   globalColumn,
+  identifierHolder,
   keepAfterGlobalLogin,
   keepSignIn,
   keepSignInQuietly,
   passwordHashOf,
+  releaseIdentifier,
   stagePassword,
   writePassword,
 } from "./sign-ins.service";
 
 const targetOf = (id: Identifier) => `${id.kind}:${id.value}`;
+
+/** A registration's proven contact as identifiers: its phone, or its e-mail. */
+const contactsOf = (c: { phone?: string; email?: string }): [SignInKind, string][] => [
+  ...(c.phone ? [["phone", c.phone] as [SignInKind, string]] : []),
+  ...(c.email ? [["email", c.email] as [SignInKind, string]] : []),
+];
 
 /** Where a subscriber's code goes: the channel asked for if they have it, else the other one. */
 function deliveryFor(s: { phone: string | null; email: string | null } | undefined, preferred: "sms" | "email"): Delivery | null {
@@ -174,7 +185,8 @@ export async function completeRegistration(
     await Promise.all([refundCodeAttempt(checked), attempt.giveBack()]);
     throw e;
   }
-  if (await db.select({ id: subscribers.id }).from(subscribers).where(eq(subscribers.login, login)).get()) {
+  // Who holds the login: its key, while it stands (sign-ins.service.ts identifierHolder).
+  if (await identifierHolder(data, "login", login)) {
     // The code survives for another login, but the attempt counts: a code of one's own must not make
     // probing for taken logins free.
     await refundCodeAttempt(checked);
@@ -183,17 +195,9 @@ export async function completeRegistration(
   const spentAt = new Date();
   await spendCode(checked, spentAt);
   await attempt.succeeded();
-  const existing = await db
-    .select({ id: subscribers.id })
-    .from(subscribers)
-    .where(
-      or(
-        contact.phone ? eq(subscribers.phone, contact.phone) : undefined,
-        contact.email ? eq(subscribers.email, contact.email) : undefined,
-      ),
-    )
-    .get();
-  if (existing) throw new AppError(409, "already_registered");
+  const proven = contactsOf(contact);
+  const holders = await Promise.all(proven.map(([kind, value]) => identifierHolder(data, kind, value)));
+  if (holders.some((h) => h !== null)) throw new AppError(409, "already_registered");
 
   const contracts =
     input.by === "account"
@@ -224,6 +228,23 @@ export async function completeRegistration(
   const first = contracts.find((c) => c.accountNo === unowned[0]);
   const homeShard = await placeSubscriber(data, { shard: first?.shard, region: first?.region ?? "" });
   const person = { id, displayName: input.displayName?.trim() || login, phone: contact.phone ?? null, email: contact.email ?? null, login };
+  // The login's and the contact's keys are claimed first (sign-ins.service.ts claimIdentifier): two registrations of one
+  // login or phone meet there, and the one that loses is told so before anything of it is written.
+  const claimer = { id, homeShard };
+  const claimed: [SignInKind, string][] = [];
+  const giveBack = () => Promise.all(claimed.map(([kind, value]) => releaseIdentifier(data, claimer, kind, value, now)));
+  for (const [kind, value] of [["login", login] as [SignInKind, string], ...proven]) {
+    if (await claimIdentifier(data, claimer, kind, value, now)) {
+      claimed.push([kind, value]);
+      continue;
+    }
+    await giveBack();
+    if (kind === "login") {
+      await unspendCode(checked, spentAt);
+      throw new AppError(409, "conflict", {}, [{ field: "login", message: "field.loginTaken" }]);
+    }
+    throw new AppError(409, "already_registered");
+  }
   // The password's record goes to the home shard's sign-in row first (the truth), and the global row gets it, or only
   // the mark that the home row has it (sign-ins.service.ts).
   const passwordHash = await hashPassword(input.password);
@@ -245,11 +266,13 @@ export async function completeRegistration(
     // back for another login. Any other error may have come after the batch was written (a lost answer): the row,
     // perhaps the only copy of the password's record, stays.
     const column = uniqueViolation(e);
-    if (column)
+    if (column) {
       await home
         ?.delete(signIns)
         .where(eq(signIns.subscriberId, id))
         .catch((d: unknown) => log("warn", "sign_in.staged_left", { error: errorText(d) }));
+      await giveBack();
+    }
     if (column === "subscribers.login") {
       await unspendCode(checked, spentAt);
       throw new AppError(409, "conflict", {}, [{ field: "login", message: "field.loginTaken" }]);
@@ -388,19 +411,17 @@ export async function confirmContactChange(data: DataAccess, session: SessionInf
     });
     await attempt.succeeded();
     const value = (payload as Record<string, string>)[kind] ?? "";
-    const column = kind === "phone" ? subscribers.phone : subscribers.email;
-    const [taken, s] = await Promise.all([
-      db.select({ id: subscribers.id }).from(subscribers).where(eq(column, value)).get(),
-      selectSubscriberById(db, session.subscriberId),
-    ]);
+    const [taken, s] = await Promise.all([identifierHolder(data, kind, value), selectSubscriberById(db, session.subscriberId)]);
     if (!s) throw new AppError(401, "unauthorized");
     const contactTaken = () => new AppError(409, "conflict", {}, [{ field: kind, message: "field.contactTaken" }]);
-    if (taken && taken.id !== session.subscriberId) throw contactTaken();
-    // The sign-in row forgets the old contact and its key goes before the global row changes, the new one's after it
-    // (sign-ins.service.ts): a change that stops half-way leaves no row that sends a code to the old contact, and no
-    // key a login trusts for it.
+    if (taken && taken !== session.subscriberId) throw contactTaken();
+    // The new contact's key is claimed first (two subscribers changing to it meet there); the sign-in row forgets the
+    // old contact before the global row changes, and the old contact's key goes after it (sign-ins.service.ts): a
+    // change that stops half-way leaves no row that sends a code to the old contact, and no key a login trusts for it.
+    const claimedAt = new Date();
+    if (!(await claimIdentifier(data, s, kind, value, claimedAt))) throw contactTaken();
     const old = s[kind];
-    const heldUntil = old && old !== value ? await giveUpContact(data, s, kind, old, new Date()) : new Date(0);
+    const heldUntil = old && old !== value ? await giveUpContact(data, s, new Date()) : new Date(0);
     // The change's own writes of the row are dated after the hold (those of logins made meanwhile are refused).
     const afterHold = () => new Date(Math.max(Date.now(), heldUntil.getTime() + 1));
     try {
@@ -414,9 +435,13 @@ export async function confirmContactChange(data: DataAccess, session: SessionInf
       const restoredAt = afterHold();
       const kept = await selectSubscriberById(db, session.subscriberId).catch(() => undefined);
       if (kept) await keepSignInQuietly(data, kept, restoredAt);
-      if (uniqueViolation(e)) throw contactTaken();
+      if (uniqueViolation(e)) {
+        await releaseIdentifier(data, s, kind, value, claimedAt);
+        throw contactTaken();
+      }
       throw e;
     }
+    if (old && old !== value) await dropIdentifier(data, s, kind, old);
     // The home row and the new key from the global row as it is now (read again after the change: a change of the
     // other contact at the same moment is in it too). A failure is the request's (the change is made, the person sees
     // it): the row names no phone, e-mail or login since `giveUpContact`, so each login of theirs reads the global row

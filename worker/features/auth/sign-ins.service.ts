@@ -16,8 +16,10 @@ import { type SubscriberRow, selectSubscriberByIdentifier } from "./auth.queries
  * stores (`phone:+79…`, `email:…`, `login:…` → the subscriber and their home shard), and their sign-in row in the
  * home shard (`sign_ins`) keeps their password's record, their name and the identifiers a key must agree with.
  *
- * - **The global row stays the truth of who holds a phone, e-mail or login** (its unique indexes decide a race), and a
- *   key is an index: a login trusts a key only when the row it names in the home shard holds the identifier typed.
+ * - **Who holds a phone, e-mail or login is decided by its key** (`claimIdentifier`: claimed before the global row
+ *   takes the value; the global row's unique indexes still refuse a duplicate behind it, until a later release drops
+ *   them), and for a login a key is an index: it trusts a key only when the row it names in the home shard holds the
+ *   identifier typed.
  *   Any other key (absent, stale, in an unbound shard) sends the login to the global row as before, and a success
  *   there writes the row and the keys (`keepSignIn`): every subscriber's first login after the upgrade, and the
  *   backfill, fill them in.
@@ -270,13 +272,13 @@ export const CONTACT_CHANGE_HOLD_MS = 60_000;
 /**
  * Before a contact the owner is giving up leaves their global row: their sign-in row forgets their phone, e-mail and
  * login (a code asked for by their login would otherwise still go to the old contact, and a key of it would still be
- * trusted; with none of them, every login of theirs reads the global row until the row is written again), dated
- * `CONTACT_CHANGE_HOLD_MS` ahead, so that no login's write from a global read made during the change puts the old
- * contact back; then their key of it is dropped (another subscriber's is left alone). Not quietly: the change must not
- * go ahead while the row still names the old contact. The time the row is held until: the change's own write of the
- * row afterwards is dated after it (`keepSignIn`).
+ * trusted: a key is trusted only where the row agrees; with none of them, every login of theirs reads the global row
+ * until the row is written again), dated `CONTACT_CHANGE_HOLD_MS` ahead, so that no login's write from a global read
+ * made during the change puts the old contact back. Its key goes after the global row has let it go
+ * (`dropIdentifier`). Not quietly: the change must not go ahead while the row still names the old contact. The time
+ * the row is held until: the change's own write of the row afterwards is dated after it (`keepSignIn`).
  */
-export async function giveUpContact(data: DataAccess, owner: CredentialOwner, kind: "phone" | "email", value: string, at: Date) {
+export async function giveUpContact(data: DataAccess, owner: CredentialOwner, at: Date) {
   const heldUntil = new Date(at.getTime() + CONTACT_CHANGE_HOLD_MS);
   const home = credentialsShard(data, owner);
   if (home) {
@@ -285,13 +287,23 @@ export async function giveUpContact(data: DataAccess, owner: CredentialOwner, ki
       .set({ phone: null, email: null, login: null, updatedAt: sql`max(${signIns.updatedAt}, ${heldUntil.getTime()})` })
       .where(eq(signIns.subscriberId, owner.id));
   }
-  if (data.identities.all.length === 0) return heldUntil;
+  return heldUntil;
+}
+
+/**
+ * After the global row has let a phone or e-mail go: its key, if it still names the owner, goes too (another subscriber
+ * may claim it from then on; before, their claim would have met the owner's global row). A failure leaves a key the
+ * owner's global row no longer stands behind, which the next claim takes over (`claimIdentifier`). Logged, not thrown:
+ * the change is made.
+ */
+export async function dropIdentifier(data: DataAccess, owner: CredentialOwner, kind: SignInKind, value: string) {
+  if (data.identities.all.length === 0) return;
   const key = signInKey(kind, value);
   await data.identities
     .forKey(key)
     .delete(loginKeys)
-    .where(and(eq(loginKeys.key, key), eq(loginKeys.subscriberId, owner.id)));
-  return heldUntil;
+    .where(and(eq(loginKeys.key, key), eq(loginKeys.subscriberId, owner.id)))
+    .catch((e: unknown) => log("warn", "sign_in.key_left", { error: errorText(e) }));
 }
 
 /**
@@ -350,4 +362,87 @@ export async function rehashPassword(data: DataAccess, owner: CredentialOwner, c
       .set({ passwordHash: next })
       .where(and(eq(subscribers.id, owner.id), eq(subscribers.passwordHash, current))),
   ]);
+}
+
+// ── Who holds a phone, e-mail or login: the keys decide ──────────────────
+
+/**
+ * How long a key's claim stands for a registration or a change under way (written before the global row is) when the
+ * global row does not have it: past it, a claim whose global write never came is stale and may be taken over.
+ */
+export const CLAIM_WINDOW_MS = 60_000;
+
+type HeldKey = typeof loginKeys.$inferSelect;
+
+/** Whether a key's subscriber holds the identifier: their global row has it, or their claim of it is under way. */
+async function keyStands(data: DataAccess, key: HeldKey, kind: SignInKind, value: string, now: Date): Promise<boolean> {
+  if (key.createdAt.getTime() > now.getTime() - CLAIM_WINDOW_MS) return true;
+  const row = await data.global
+    .select({ phone: subscribers.phone, email: subscribers.email, login: subscribers.login })
+    .from(subscribers)
+    .where(eq(subscribers.id, key.subscriberId))
+    .get();
+  return row?.[kind] === value;
+}
+
+/**
+ * Who holds a phone, e-mail or login (their subscriber id), or null: the subscriber its key names, while that key stands
+ * (`keyStands`); else the global row's unique index — the rollout's net for a subscriber an older release registered
+ * whose key the backfill has not written yet, which the release that drops those indexes takes away.
+ */
+export async function identifierHolder(data: DataAccess, kind: SignInKind, value: string, now = new Date()): Promise<string | null> {
+  const key = await data.identities.keyOf(signInKey(kind, value));
+  if (key && (await keyStands(data, key, kind, value, now))) return key.subscriberId;
+  const column = kind === "phone" ? subscribers.phone : kind === "email" ? subscribers.email : subscribers.login;
+  const row = await data.global.select({ id: subscribers.id }).from(subscribers).where(eq(column, value)).get();
+  return row?.id ?? null;
+}
+
+/**
+ * Claims an identifier's key for the owner before their global row takes it (a registration, a contact change): the
+ * keys are where two subscribers' claims of one phone, e-mail or login meet, in one row of one store. True when the key
+ * is theirs now: it was free, or theirs, or named someone whose claim no longer stands (taken over only if unchanged
+ * since it was read). False when someone else holds it. The global row's unique indexes still refuse a duplicate too:
+ * a claim whose global write is refused is given back (`releaseIdentifier`).
+ */
+export async function claimIdentifier(
+  data: DataAccess,
+  owner: CredentialOwner,
+  kind: SignInKind,
+  value: string,
+  at: Date,
+  tries = 3,
+): Promise<boolean> {
+  if (data.identities.all.length === 0) return true;
+  const key = signInKey(kind, value);
+  const store = data.identities.forKey(key);
+  const mine = { subscriberId: owner.id, homeShard: owner.homeShard, createdAt: at };
+  const made = await store
+    .insert(loginKeys)
+    .values({ key, ...mine })
+    .onConflictDoNothing()
+    .returning({ key: loginKeys.key });
+  if (made.length > 0) return true;
+  const held = await data.identities.keyOf(key);
+  // Gone between the two reads (a claim given back): once more, a few times at most.
+  if (!held) return tries > 1 && claimIdentifier(data, owner, kind, value, at, tries - 1);
+  if (held.subscriberId === owner.id) return true;
+  if (await keyStands(data, held, kind, value, at)) return false;
+  const taken = await store
+    .update(loginKeys)
+    .set(mine)
+    .where(and(eq(loginKeys.key, key), eq(loginKeys.subscriberId, held.subscriberId), eq(loginKeys.createdAt, held.createdAt)))
+    .returning({ key: loginKeys.key });
+  return taken.length > 0;
+}
+
+/** Gives back a claim the global row refused: the key goes only if it is still this claim. Failures are logged. */
+export async function releaseIdentifier(data: DataAccess, owner: CredentialOwner, kind: SignInKind, value: string, at: Date) {
+  if (data.identities.all.length === 0) return;
+  const key = signInKey(kind, value);
+  await data.identities
+    .forKey(key)
+    .delete(loginKeys)
+    .where(and(eq(loginKeys.key, key), eq(loginKeys.subscriberId, owner.id), eq(loginKeys.createdAt, at)))
+    .catch((e: unknown) => log("warn", "sign_in.claim_left", { error: errorText(e) }));
 }

@@ -1,0 +1,109 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { CLAIM_WINDOW_MS, claimIdentifier, identifierHolder } from "../../worker/features/auth/sign-ins.service";
+import { createDataAccess } from "../../worker/platform/db";
+import { identityStoreDatabases, identityStoreIndex, signInKey } from "../../worker/platform/identity-stores";
+import { makeAccountNo } from "../../worker/platform/ids";
+import { codeSentTo, json, login, makeContract, post, stepUp, subscriberAt } from "./helpers";
+
+/**
+ * Who holds a phone, e-mail or login is decided by its key in the identity stores (issue 20: so that the global row's
+ * unique indexes, about 67 bytes an account, can go): a registration or a contact change claims the key before the global
+ * row takes the value, two claims of one value meet in that one row, and a claim whose global write never came is
+ * taken over once it is older than the claim window.
+ */
+
+const storeOf = (key: string) => {
+  const stores = identityStoreDatabases(env);
+  return stores[identityStoreIndex(key, stores.length)] as D1Database;
+};
+const keyHolder = async (key: string) =>
+  (await storeOf(key).prepare("SELECT subscriber_id AS id FROM login_keys WHERE key = ?").bind(key).first<{ id: string }>())?.id ?? null;
+const plantKey = (key: string, subscriberId: string, createdAt: number) =>
+  storeOf(key)
+    .prepare(
+      "INSERT INTO login_keys (key, subscriber_id, home_shard, created_at) VALUES (?1, ?2, 'DB_MOSCOW', ?3) ON CONFLICT(key) DO UPDATE SET subscriber_id = ?2, created_at = ?3",
+    )
+    .bind(key, subscriberId, createdAt)
+    .run();
+
+let address = 0;
+const ip = () => ({ "cf-connecting-ip": `198.51.100.${++address}` });
+
+async function startRegistration(phone: string) {
+  const since = Date.now();
+  expect((await post("/api/v1/auth/register/start", { by: "phone", phone }, ip())).status).toBe(202);
+  return codeSentTo(phone, since);
+}
+const complete = (phone: string, code: string, loginName: string) =>
+  post("/api/v1/auth/register/complete", { by: "phone", phone, code, login: loginName, password: "claims meet in one row" }, ip());
+
+describe("claims of phones, e-mails and logins", () => {
+  it("two registrations of one login at the same moment: one is made, the other is told the login is taken and keeps its code", async () => {
+    const phones = ["+79990007001", "+79990007002"];
+    await makeContract(makeAccountNo("50477700001"), "msk", { phone: phones[0] });
+    await makeContract(makeAccountNo("50477700002"), "msk", { phone: phones[1] });
+    const codes = await Promise.all(phones.map(startRegistration));
+    const answers = await Promise.all(phones.map((p, i) => complete(p, codes[i] as string, "same.login")));
+    const statuses = answers.map((r) => r.status).sort();
+    expect(statuses).toEqual([201, 409]);
+    const lost = answers.findIndex((r) => r.status === 409);
+    expect((await json<{ errors: { message: string }[] }>(answers[lost] as Response)).errors[0]?.message).toBe("Этот логин уже занят");
+    const winner = (await json<{ profile: { id: string } }>(answers[1 - lost] as Response)).profile.id;
+    expect(await keyHolder(signInKey("login", "same.login"))).toBe(winner);
+    expect(await identifierHolder(createDataAccess(env), "login", "same.login")).toBe(winner);
+    // The loser's code is good for another login.
+    expect((await complete(phones[lost] as string, codes[lost] as string, "other.login")).status).toBe(201);
+  });
+
+  it("a fresh claim by someone else stands; a stale one (its global write never came) is taken over", async () => {
+    const data = createDataAccess(env);
+    const me = { id: `claimer-${crypto.randomUUID().slice(0, 8)}`, homeShard: "DB_MOSCOW" };
+    const key = signInKey("login", "claimed.now");
+    // Someone's registration claimed it a moment ago and is writing its global row.
+    await plantKey(key, "someone-else", Date.now());
+    expect(await claimIdentifier(data, me, "login", "claimed.now", new Date())).toBe(false);
+    expect(await identifierHolder(data, "login", "claimed.now")).toBe("someone-else");
+    // The same claim, older than the window, with no global row behind it: stale, and taken over.
+    await plantKey(key, "someone-else", Date.now() - CLAIM_WINDOW_MS - 1_000);
+    expect(await identifierHolder(data, "login", "claimed.now")).toBeNull();
+    expect(await claimIdentifier(data, me, "login", "claimed.now", new Date())).toBe(true);
+    expect(await keyHolder(key)).toBe(me.id);
+    // A key whose subscriber's global row has the login stands however old it is: Petr's.
+    const petrs = signInKey("login", "petr");
+    expect(await claimIdentifier(data, me, "login", "petr", new Date())).toBe(false);
+    expect(await keyHolder(petrs)).toBe("demo-petr");
+  });
+
+  it("a contact change claims the new phone first: one claimed by someone else's change under way is refused", async () => {
+    const cookie = await stepUp(await login("olga"), "+79000000003");
+    const olga = await subscriberAt("demo-olga");
+    const headers = { ...ip(), cookie };
+    const wanted = "+79990007100";
+    // Someone else's change to the same number has just claimed it.
+    await plantKey(signInKey("phone", wanted), "someone-else", Date.now());
+    const since = Date.now();
+    expect((await post("/api/v1/me/phone/start", { phone: wanted }, headers)).status).toBe(202);
+    const code = await codeSentTo(wanted, since);
+    const refused = await post("/api/v1/me/phone/verify", { code }, headers);
+    expect(refused.status).toBe(409);
+    expect(await keyHolder(signInKey("phone", wanted))).toBe("someone-else");
+    // Her own number's key is where it was, and it still logs her in.
+    expect(await keyHolder(signInKey("phone", "+79000000003"))).toBe(olga.id);
+    expect((await post("/api/v1/auth/login", { identifier: "+79000000003", password: "Kabinet2026" }, ip())).status).toBe(200);
+  });
+
+  it("a claim that lapsed without its global write does not stop a change; the old number's key goes after it", async () => {
+    const cookie = await stepUp(await login("maria"), "+79000000004");
+    const maria = await subscriberAt("demo-maria");
+    const headers = { ...ip(), cookie };
+    const wanted = "+79990007101";
+    await plantKey(signInKey("phone", wanted), "someone-else", Date.now() - CLAIM_WINDOW_MS - 1_000);
+    const since = Date.now();
+    expect((await post("/api/v1/me/phone/start", { phone: wanted }, headers)).status).toBe(202);
+    const code = await codeSentTo(wanted, since);
+    expect((await post("/api/v1/me/phone/verify", { code }, headers)).status).toBe(200);
+    expect(await keyHolder(signInKey("phone", wanted))).toBe(maria.id);
+    expect(await keyHolder(signInKey("phone", "+79000000004"))).toBeNull();
+  });
+});
