@@ -94,7 +94,7 @@ export const opsCreateOrganisationHandler: RouteHandler<typeof r.opsCreateOrgani
 
 export const opsAddAdministratorHandler: RouteHandler<typeof r.opsAddAdministratorRoute, AppEnv> = async (c) => {
   const added = await svc.addAdministrator(
-    c.get("data").global,
+    c.get("data"),
     OPERATOR_API,
     c.req.valid("param").orgId,
     c.req.valid("json").contact,

@@ -1,15 +1,6 @@
 import { and, eq, gt, isNull, type SQL, sql } from "drizzle-orm";
 import type { Context } from "hono";
-import {
-  accountDirectory,
-  type OrgRole,
-  orgAccounts,
-  type orgAudit,
-  organisations,
-  orgInvites,
-  orgMembers,
-  subscribers,
-} from "../../db/schema/global";
+import { accountDirectory, type OrgRole, orgAccounts, type orgAudit, organisations, orgInvites, orgMembers } from "../../db/schema/global";
 import type { AppEnv } from "../../env";
 import { sha256Hex } from "../../platform/crypto";
 import { isCalendarDay } from "../../platform/dates";
@@ -21,6 +12,7 @@ import { preread, readWithSession, type SessionRead } from "../../platform/sessi
 import { placeAccount } from "../../platform/shard-map";
 import { confirmGuards, takeAttempt } from "../../platform/throttle";
 import { consumeCode, issueCode, type Notify, spendCode, unspendCode } from "../auth/codes.service";
+import { identifierHolder } from "../auth/sign-ins.service";
 import * as q from "./business.queries";
 import { auditHome } from "./org-home";
 import { checkRequisites, type OrgKind, parseInn } from "./requisites";
@@ -700,18 +692,25 @@ export async function createOrganisation(data: DataAccess, operator: string, inp
 }
 
 /** An operator makes a subscriber (by phone or email) an administrator of the organisation. */
-export async function addAdministrator(db: GlobalDb, operator: string, orgId: string, contact: string, address: string, now = new Date()) {
+export async function addAdministrator(
+  data: DataAccess,
+  operator: string,
+  orgId: string,
+  contact: string,
+  address: string,
+  now = new Date(),
+) {
   guardId(orgId);
+  const db = data.global;
   const phone = normalizePhone(contact);
   const email = phone ? null : normalizeEmail(contact);
   if (!phone && !email) throw new AppError(400, "validation", {}, [{ field: "contact", message: "field.inviteContact" }]);
-  const [[org], [person]] = await db.batch([
+  // The subscriber the phone or e-mail names: its key decides (features/auth/sign-ins.service.ts identifierHolder).
+  const [[org], holder] = await Promise.all([
     q.selectOrganisation(db, orgId),
-    db
-      .select({ id: subscribers.id })
-      .from(subscribers)
-      .where(phone ? eq(subscribers.phone, phone) : eq(subscribers.email, email as string)),
+    identifierHolder(data, phone ? "phone" : "email", (phone ?? email) as string),
   ]);
+  const person = holder ? { id: holder } : undefined;
   if (!org) throw new AppError(404, "not_found");
   if (!person) throw new AppError(400, "validation", {}, [{ field: "contact", message: "field.noSuchSubscriber" }]);
   await db.batch([
