@@ -776,7 +776,7 @@ export function costPerMillion(a: Assumptions, m: Measured, p: Prices): CostLine
       usd: storesGb * p.d1StoragePerGbMonth,
     },
     {
-      item: "D1 storage, identity stores (login keys)",
+      item: "D1 storage, identity stores (login keys, contracts' contacts)",
       quantity: keysGb,
       unit: "GB",
       usd: keysGb * p.d1StoragePerGbMonth,

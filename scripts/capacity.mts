@@ -2177,7 +2177,7 @@ the close's delete of it bills them again.
   Links to identity providers (\`identities\`) moved there too (${n0(identitiesBytes)} bytes per account, in the shard's bytes
   above; ${n0(bytesOf({ external_identities: A.identitiesPerAccount }, m))} bytes, ${pct(bytesOf({ external_identities: A.identitiesPerAccount }, m) / (globalFixedBytes + bytesOf({ external_identities: A.identitiesPerAccount }, m)))} of the global fixed part, where they were), each with its key in the **identity
   stores** (\`IDENTITY_0\` … , \`platform/identity-stores.ts\`: D1 databases like the message stores, the store a key's hash
-  picks; ${n0(identityStoresBuilt)} in production): \`login_keys\`, ${n0(keysBytes)} bytes per account, ${gb(accountsTotal * keysBytes)} at the target
+  picks; ${n0(identityStoresBuilt)} in production): \`login_keys\` and \`contract_contacts\`, ${n0(keysBytes)} bytes per account, ${gb(accountsTotal * keysBytes)} at the target
   (${gb((accountsTotal * keysBytes) / Math.max(1, identityStoresBuilt))} a store). A login by a provider reads the key (the provider and subject name no subscriber), then the
   row in the subscriber's home shard, which is the truth: a key whose row is not there (a link or an unlink that stopped
   half-way) logs nobody in. A link writes the key first and the row second; an unlink marks the row, then drops the key,
@@ -2210,9 +2210,9 @@ the close's delete of it bills them again.
   stores), each index row trusted only when the account's row names the same contact. The directory row is
   ${n0(bytesOf({ account_directory: 1 }, m))} bytes (120 with them); its two indexes of contacts, empty now (their entries of NULL are in that figure), are
   dropped by a later release's migration, once no release that reads them can run. Production keeps writing and
-  reading them there as well (\`CONTRACT_CONTACTS = "global"\`) until then; a backfill's chain copies an older
-  release's into the accounts' rows and the index, then empties them in the directory (a pass under "global" writes
-  them back).
+  reading them there as well (\`CONTRACT_CONTACTS = "global"\`) while a backfill's chain copies an older release's
+  into the accounts' rows and the index; then, the line removed, the chain's next pass empties them in the directory
+  (a pass under "global" writes them back).
   \`sessions\` moved to the home shards too (${n0(sessionsBytes)} bytes per account): the cookie names the home shard and
   the subscriber beside the token, so a request reads its session there, with its copy of the subscriber's links
   (\`session_links\`, ${n0(bytesOf({ session_links: A.subscribersPerAccount }, m))} bytes per account; read from the global

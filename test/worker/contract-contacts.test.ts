@@ -129,8 +129,10 @@ describe("the contacts on a contract", () => {
     expect((await directoryContacts(other))?.phone).toBe("+79990008003");
     expect(await contractsByContact(home, "phone", "+79990008003")).toEqual([]);
     expect((await contractsByContact(home, "phone", "+79990008004")).map((d) => d.accountNo)).toEqual([other]);
-    // The demo's contracts: out of the directory too, and still found by their contacts.
-    expect(await directoryContacts(makeAccountNo(DEMO_UNREGISTERED.body11))).toEqual({ phone: null, email: null });
+    // The demo's contracts (their contacts in the accounts' rows alone, as the seed makes them) are still found.
+    expect((await contractsByContact(home, "phone", DEMO_UNREGISTERED.phone)).map((d) => d.accountNo)).toEqual([
+      makeAccountNo(DEMO_UNREGISTERED.body11),
+    ]);
 
     // A rollback ahead: under "global" its own pass writes the account rows' contacts back into the directory.
     let restored = 0;
@@ -159,5 +161,50 @@ describe("the contacts on a contract", () => {
     await registerAccount(global, { accountNo, region: "msk", contactPhone: "+79990008005", contactEmail: null, now: new Date() });
     expect(await directoryContacts(accountNo)).toEqual({ phone: "+79990008005", email: null });
     expect(await indexed(signInKey("phone", "+79990008005"))).toEqual([accountNo]);
+  });
+
+  it("a contact corrected in the account's row wins over the directory's older one, even where the directory is read", async () => {
+    const accountNo = makeAccountNo("50488800006");
+    const shard = await makeContract(accountNo, "msk", { phone: "+79990008006" });
+    // As after a correction under "global" that left the directory's old phone (and its own index) behind.
+    await env.DB.prepare("UPDATE account_directory SET contact_phone = '+79990008007' WHERE account_no = ?").bind(accountNo).run();
+    const global = createDataAccess({ ...env, CONTRACT_CONTACTS: "global" } as Env);
+    expect(await contractsByContact(global, "phone", "+79990008007")).toEqual([]);
+    expect((await contractsByContact(global, "phone", "+79990008006")).map((d) => d.accountNo)).toEqual([accountNo]);
+    // A registration by the account's number sends its code to the row's phone, not the directory's.
+    const since = Date.now();
+    expect((await post("/api/v1/auth/register/start", { by: "account", accountNo, channel: "sms" }, ip())).status).toBe(202);
+    await codeSentTo("+79990008006", since);
+    const stale = await env.DB.prepare("SELECT count(*) AS n FROM outbox WHERE recipient = '+79990008007' AND created_at >= ?")
+      .bind(since)
+      .first<number>("n");
+    expect(stale).toBe(0);
+    expect(shard).toBeTruthy();
+  });
+
+  it("an account frozen for a shard move stops the pass before it; once the move is over the pass goes on", async () => {
+    const accountNo = makeAccountNo("50488800008");
+    const shard = await makeContract(accountNo, "nsk", {});
+    await env.DB.prepare("UPDATE account_directory SET contact_phone = '+79990008008' WHERE account_no = ?").bind(accountNo).run();
+    const db = shardDatabase(env, shard) as D1Database;
+    await db
+      .prepare("INSERT INTO account_freezes (account_no, move_id, state, updated_at) VALUES (?, 'mv-contacts', 'frozen', ?)")
+      .bind(accountNo, Date.now())
+      .run();
+    const data = createDataAccess(env);
+    await env.DB.prepare("DELETE FROM drain_cursors WHERE plan IN ('contract_contacts', 'contract_contacts.home')").run();
+    // Pages up to it: it is the directory's last row, so every pass ends before it, and its contacts stay.
+    for (let i = 0; i < 100 && (await backfillContractContacts(data, new Date(), {}, null, 50)).read === 50; i++);
+    const before = await backfillContractContacts(data, new Date(), {}, null, 50);
+    expect(before.read).toBeGreaterThan(0);
+    expect(await directoryContacts(accountNo)).toEqual({ phone: "+79990008008", email: null });
+    const cursor = await env.DB.prepare("SELECT after FROM drain_cursors WHERE plan = 'contract_contacts.home'").first<number>("after");
+    const rowid = await env.DB.prepare("SELECT rowid AS r FROM account_directory WHERE account_no = ?").bind(accountNo).first<number>("r");
+    expect(cursor).toBeLessThan(rowid as number);
+    // The move over (undone here): the next pass copies, indexes and empties it.
+    await db.prepare("DELETE FROM account_freezes WHERE account_no = ?").bind(accountNo).run();
+    await backfillContractContacts(data, new Date(), {}, null, 50);
+    expect(await directoryContacts(accountNo)).toEqual({ phone: null, email: null });
+    expect((await contractsByContact(data, "phone", "+79990008008")).map((d) => d.accountNo)).toEqual([accountNo]);
   });
 });

@@ -335,8 +335,8 @@ export const REQUISITES = {
  * account row with the contract's phone and e-mail in the region's shard, and their index in the identity stores.
  */
 export async function makeContract(accountNo: string, region: string, contacts: { phone?: string | null; email?: string | null }) {
-  const shard =
-    (await env.DB.prepare("SELECT shard FROM account_directory WHERE region = ? LIMIT 1").bind(region).first<string>("shard")) ?? "";
+  const shard = await env.DB.prepare("SELECT shard FROM account_directory WHERE region = ? LIMIT 1").bind(region).first<string>("shard");
+  if (!shard) throw new Error(`makeContract: no account of region ${region} to take its shard from`);
   const now = Date.now();
   await env.DB.prepare("INSERT INTO account_directory (account_no, region, shard, created_at) VALUES (?, ?, ?, ?)")
     .bind(accountNo, region, shard, now)

@@ -8,7 +8,8 @@ import { log } from "./log";
 
 /**
  * The contacts on a contract (the phone and e-mail where registration's and relative-linking's codes go), off the
- * global database (issue 20: the directory's two columns and their indexes were 77 bytes of its fixed part an account).
+ * global database (issue 20: the directory's two columns and their two indexes, 27 bytes of its fixed part an account
+ * while the indexes stay, more once a later release drops them).
  *
  * - **The truth is the account's row in its shard** (`accounts.contact_phone`, `contact_email`), moved with it by a
  *   shard move. Contacts on a contract are written once, when the account is made (an application's new connection,
@@ -68,19 +69,28 @@ function accountRows(data: DataAccess, shard: string, accountNos: readonly strin
 }
 
 /**
- * The contacts on an account's contract, from its directory row as read: the account's row in its shard when it has
- * them, else the directory's (an older release's account the backfill has not reached). Null contacts when neither.
+ * The contacts on a contract, from its directory row and its account's row: the account row's when it has any (the
+ * truth, whatever the directory still says), else the directory's (an older release's account the backfill has not
+ * reached). Whole, never a field from each: a contact corrected in the account's row is not brought back by the
+ * directory's older one.
  */
+function contactsFrom(dir: DirectoryRow, row: { phone: string | null; email: string | null } | undefined): ContractContacts {
+  if (row && (row.phone !== null || row.email !== null)) return { phone: row.phone, email: row.email };
+  return { phone: dir.contactPhone, email: dir.contactEmail };
+}
+
+/** The contacts on an account's contract, from its directory row as read (`contactsFrom`). Null contacts when none. */
 export async function contractContactsOf(data: DataAccess, dir: DirectoryRow | undefined): Promise<ContractContacts> {
   if (!dir) return { phone: null, email: null };
   const [row] = await accountRows(data, dir.shard, [dir.accountNo]);
-  return { phone: row?.phone ?? dir.contactPhone, email: row?.email ?? dir.contactEmail };
+  return contactsFrom(dir, row);
 }
 
 /**
- * The directory rows of the contracts whose contact is this phone or e-mail: the identity stores' index, each row
- * confirmed by its account's row (or its directory row, as `contractContactsOf` reads them); under "global" the
- * directory's own index too. A stale or foreign index row names no contract.
+ * The directory rows of the contracts whose contact is this phone or e-mail: those the identity stores' index names
+ * and, under "global", those the directory's own index finds, each confirmed by its contacts as `contactsFrom` reads
+ * them (the account's row first). A stale or foreign index row, or a directory contact the account's row has since
+ * replaced, names no contract.
  */
 export async function contractsByContact(data: DataAccess, kind: "phone" | "email", value: string): Promise<DirectoryRow[]> {
   const key = signInKey(kind, value);
@@ -98,8 +108,12 @@ export async function contractsByContact(data: DataAccess, kind: "phone" | "emai
   ]);
   const known = new Set(direct.map((d) => d.accountNo));
   const candidates = indexed.map((r) => r.accountNo).filter((n) => !known.has(n));
-  if (candidates.length === 0) return direct;
-  const dirs = await data.global.select().from(accountDirectory).where(inList(accountDirectory.accountNo, candidates)).all();
+  const dirs = [
+    ...direct,
+    ...(candidates.length === 0
+      ? []
+      : await data.global.select().from(accountDirectory).where(inList(accountDirectory.accountNo, candidates)).all()),
+  ];
   const byShard = new Map<string, DirectoryRow[]>();
   for (const d of dirs) byShard.set(d.shard, [...(byShard.get(d.shard) ?? []), d]);
   const confirmed = await Promise.all(
@@ -113,12 +127,8 @@ export async function contractsByContact(data: DataAccess, kind: "phone" | "emai
           )
         ).map((r) => [r.accountNo, r]),
       );
-      return list.filter((d) => {
-        const row = rows.get(d.accountNo);
-        const held = kind === "phone" ? (row?.phone ?? d.contactPhone) : (row?.email ?? d.contactEmail);
-        return held === value;
-      });
+      return list.filter((d) => contactsFrom(d, rows.get(d.accountNo))[kind] === value);
     }),
   );
-  return [...direct, ...confirmed.flat()].sort((a, b) => (a.accountNo < b.accountNo ? -1 : a.accountNo > b.accountNo ? 1 : 0));
+  return confirmed.flat().sort((a, b) => (a.accountNo < b.accountNo ? -1 : a.accountNo > b.accountNo ? 1 : 0));
 }

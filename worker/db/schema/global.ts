@@ -92,7 +92,7 @@ export const subscribers = sqliteTable(
  * Account number (лицевой счёт) -> the shard that holds it. The contacts on the contract (where registration and
  * relative-linking codes are sent) were kept here by older releases and are while `CONTRACT_CONTACTS = "global"`;
  * otherwise they are in the account's row in its shard, indexed by the identity stores, and emptied here by the
- * backfill (features/accounts/contract-contacts.service.ts).
+ * backfill (platform/contract-contacts.ts).
  */
 export const accountDirectory = sqliteTable(
   "account_directory",

@@ -29,7 +29,7 @@ export const storeCodes = sqliteTable("one_time_codes", oneTimeCodeColumns(), (t
 ]);
 
 /**
- * The contracts a phone or e-mail is the contact of (features/accounts/contract-contacts.service.ts): `phone:+79…` or
+ * The contracts a phone or e-mail is the contact of (platform/contract-contacts.ts): `phone:+79…` or
  * `email:…` → an account number, in the store the contact's key hashes to; a registration by phone or e-mail finds its
  * contracts here instead of by the global directory's indexes (issue 20). An index, not the truth: the account's row
  * in its shard (`accounts.contact_phone`, `contact_email`) must name the same contact. Contacts on a contract are

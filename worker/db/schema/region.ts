@@ -71,7 +71,7 @@ export const accounts = sqliteTable(
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
     /**
      * The phone and e-mail on the contract (where registration and relative-linking codes are sent): the truth, which
-     * the identity stores' `contract_contacts` index by contact (features/accounts/contract-contacts.service.ts). Null
+     * the identity stores' `contract_contacts` index by contact (platform/contract-contacts.ts). Null
      * in an older release's rows, whose contacts are in the global directory until the backfill copies them here.
      */
     contactPhone: text("contact_phone"),

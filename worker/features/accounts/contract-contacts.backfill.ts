@@ -32,9 +32,12 @@ export function isContractContactsBackfillMessage(body: unknown): body is Contra
 }
 
 // Each account's row takes the directory's contacts where it has none ([account, phone, email] triples), and answers
-// with what it holds then: in one batch a shard.
-const FILL_SQL = `UPDATE accounts SET contact_phone = coalesce(contact_phone, (SELECT json_extract(value, '$[1]') FROM json_each(?1) WHERE json_extract(value, '$[0]') = accounts.account_no)), contact_email = coalesce(contact_email, (SELECT json_extract(value, '$[2]') FROM json_each(?1) WHERE json_extract(value, '$[0]') = accounts.account_no)) WHERE account_no IN (SELECT json_extract(value, '$[0]') FROM json_each(?1))`;
-const HELD_SQL = `SELECT account_no AS accountNo, contact_phone AS phone, contact_email AS email FROM accounts WHERE account_no IN (SELECT json_extract(value, '$[0]') FROM json_each(?1))`;
+// with what it holds then, in one batch a shard; an account frozen for a shard move is left (its rows take no write:
+// migrations/region/0014) and named, and the pass stops before it, to come back to it.
+const NOT_FROZEN = "NOT EXISTS (SELECT 1 FROM account_freezes f WHERE f.account_no = accounts.account_no)";
+const FILL_SQL = `UPDATE accounts SET contact_phone = coalesce(contact_phone, (SELECT json_extract(value, '$[1]') FROM json_each(?1) WHERE json_extract(value, '$[0]') = accounts.account_no)), contact_email = coalesce(contact_email, (SELECT json_extract(value, '$[2]') FROM json_each(?1) WHERE json_extract(value, '$[0]') = accounts.account_no)) WHERE account_no IN (SELECT json_extract(value, '$[0]') FROM json_each(?1)) AND (contact_phone IS NULL OR contact_email IS NULL) AND ${NOT_FROZEN}`;
+const HELD_SQL = `SELECT account_no AS accountNo, contact_phone AS phone, contact_email AS email FROM accounts WHERE account_no IN (SELECT json_extract(value, '$[0]') FROM json_each(?1)) AND ${NOT_FROZEN}`;
+const FROZEN_SQL = `SELECT account_no AS accountNo FROM account_freezes WHERE account_no IN (SELECT json_extract(value, '$[0]') FROM json_each(?1))`;
 const INDEX_SQL = `INSERT OR IGNORE INTO contract_contacts (contact, account_no, created_at) SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), ?2 FROM json_each(?1)`;
 // Under "home": the directory's contacts emptied where they are still what the page read ([account, phone, email]).
 const EMPTY_SQL = `UPDATE account_directory SET contact_phone = NULL, contact_email = NULL WHERE account_no IN (SELECT json_extract(value, '$[0]') FROM json_each(?1)) AND EXISTS (SELECT 1 FROM json_each(?1) WHERE json_extract(value, '$[0]') = account_directory.account_no AND json_extract(value, '$[1]') IS account_directory.contact_phone AND json_extract(value, '$[2]') IS account_directory.contact_email)`;
@@ -98,12 +101,18 @@ export async function backfillContractContacts(
     byShard.set(d.shard, [...(byShard.get(d.shard) ?? []), d]);
   }
   // Each shard's account rows take the directory's contacts where they have none, and say what they hold then.
+  const frozen = new Set<string>();
   const held = (
     await Promise.all(
       [...byShard].map(async ([shard, list]) => {
         const triples = JSON.stringify(list.map((d) => [d.accountNo, d.contactPhone, d.contactEmail]));
         const db = d1Of(data.shard(shard as Parameters<DataAccess["shard"]>[0]));
-        const [, read] = await db.batch([db.prepare(FILL_SQL).bind(triples), db.prepare(HELD_SQL).bind(triples)]);
+        const [, read, freezes] = await db.batch([
+          db.prepare(FILL_SQL).bind(triples),
+          db.prepare(HELD_SQL).bind(triples),
+          db.prepare(FROZEN_SQL).bind(triples),
+        ]);
+        for (const f of (freezes?.results ?? []) as { accountNo: string }[]) frozen.add(f.accountNo);
         return (read?.results ?? []) as Held[];
       }),
     )
@@ -145,7 +154,11 @@ export async function backfillContractContacts(
     if (restored.length > 0)
       done.restored = (await d1Of(data.global).prepare(RESTORE_SQL).bind(JSON.stringify(restored)).run()).meta.changes ?? 0;
   }
-  const last = rows.at(-1);
+  // The cursor stops before an account frozen for a move (its contacts stay where they are until the move ends): the
+  // chain ends there, logged, and the next hourly cron comes back to it. A move stuck frozen holds the pass up.
+  const firstFrozen = rows.findIndex((r) => frozen.has(r.d.accountNo));
+  if (firstFrozen >= 0) log("warn", "contract_contacts.backfill_frozen", { accounts: frozen.size });
+  const last = firstFrozen >= 0 ? (firstFrozen > 0 ? rows[firstFrozen - 1] : undefined) : rows.at(-1);
   if (last) {
     await data.global
       .insert(drainCursors)
@@ -157,7 +170,7 @@ export async function backfillContractContacts(
       });
   }
   if (m.run !== undefined) {
-    if (rows.length === page && queue) {
+    if (rows.length === page && firstFrozen < 0 && queue) {
       await queue.send({ kind: "contract_contacts.backfill", run: m.run } satisfies ContractContactsBackfillMessage);
       done.handedOn = true;
     } else await release(data.global, LEASE, m.run);

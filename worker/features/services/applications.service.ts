@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { VISIT_CUTOFF_HOUR, visitCapacity } from "../../data/visits.data";
 import { accountLinks, subscribers } from "../../db/schema/global";
 import type { ApplicationKind, ApplicationStatus } from "../../db/schema/region";
+import { indexContacts } from "../../platform/contract-contacts";
 import { randomDigits } from "../../platform/crypto";
 import {
   type DataAccess,
@@ -466,9 +467,12 @@ async function connectionAccount(data: DataAccess, db: RegionDb, app: q.Applicat
     now,
   });
   const home = data.shard(shard);
+  // The contacts written below, indexed first on every try (a retry's subscriber may have changed them since the try
+  // that made the directory row: the account's row is the truth, an index row it does not confirm finds nothing).
+  await indexContacts(data, accountNo, { phone: sub?.phone ?? null, email: sub?.email ?? null }, now);
   await rawBatch(home, [
     [
-      // With the contract's contacts, their truth (platform/contract-contacts.ts; registerAccount indexed them).
+      // With the contract's contacts, their truth (platform/contract-contacts.ts).
       "INSERT OR IGNORE INTO accounts (account_no, region, holder_name, address, status, created_at, contact_phone, contact_email) VALUES (?, ?, ?, ?, 'active', ?, ?, ?)",
       accountNo,
       app.region,
