@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { DEMO_UNREGISTERED } from "../../worker/data/demo.data";
 import { completeRegistration } from "../../worker/features/auth/flows.service";
 import { createDataAccess } from "../../worker/platform/db";
+import { identityStoreDatabases, identityStoreIndex, signInKey } from "../../worker/platform/identity-stores";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { call, codeSentTo, json, makeContract, post, sessionCookie } from "./helpers";
 
@@ -140,6 +141,14 @@ describe("registration of an existing subscriber", () => {
       completeRegistration(createDataAccess({ ...env, DB: racing } as unknown as Env), input, { address: "100.64.0.34", userAgent: null }),
     ).rejects.toMatchObject({ status: 409, slug: "conflict", fields: [{ field: "login", message: "field.loginTaken" }] });
     expect(raced).toBe(true);
+    // Its claim of the login was given back (the global row refused it): no key names anyone for «raced».
+    const stores = identityStoreDatabases(env);
+    const key = signInKey("login", "raced");
+    const left = await (stores[identityStoreIndex(key, stores.length)] as D1Database)
+      .prepare("SELECT subscriber_id FROM login_keys WHERE key = ?")
+      .bind(key)
+      .first();
+    expect(left).toBeNull();
     // Nothing of it was written: the same code makes the person with another login.
     const ok = await post("/api/v1/auth/register/complete", { ...input, login: "raced2" }, ip(34));
     expect(ok.status).toBe(201);

@@ -1,9 +1,18 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { CLAIM_WINDOW_MS, claimIdentifier, identifierHolder } from "../../worker/features/auth/sign-ins.service";
+import { DEMO_ORGANISATIONS } from "../../worker/data/business.data";
+import {
+  CLAIM_WINDOW_MS,
+  claimIdentifier,
+  identifierHolder,
+  releaseIdentifier,
+  stagePassword,
+} from "../../worker/features/auth/sign-ins.service";
+import { addAdministrator } from "../../worker/features/business/business.service";
 import { createDataAccess } from "../../worker/platform/db";
 import { identityStoreDatabases, identityStoreIndex, signInKey } from "../../worker/platform/identity-stores";
 import { makeAccountNo } from "../../worker/platform/ids";
+import { hashPassword } from "../../worker/platform/password";
 import { codeSentTo, json, login, makeContract, post, stepUp, subscriberAt } from "./helpers";
 
 /**
@@ -105,5 +114,48 @@ describe("claims of phones, e-mails and logins", () => {
     expect((await post("/api/v1/me/phone/verify", { code }, headers)).status).toBe(200);
     expect(await keyHolder(signInKey("phone", wanted))).toBe(maria.id);
     expect(await keyHolder(signInKey("phone", "+79000000004"))).toBeNull();
+  });
+
+  it("a claim is given back only while it is the claimant's; their own older claim is renewed; a stale key yields to a keyless holder", async () => {
+    const data = createDataAccess(env);
+    const me = { id: `claimer-${crypto.randomUUID().slice(0, 8)}`, homeShard: "DB_MOSCOW" };
+    const other = { id: `other-${crypto.randomUUID().slice(0, 8)}`, homeShard: "DB_MOSCOW" };
+    const key = signInKey("login", "given.back");
+    const at = new Date(Date.now() - CLAIM_WINDOW_MS - 5_000);
+    expect(await claimIdentifier(data, me, "login", "given.back", at)).toBe(true);
+    // Stale now (no global row behind it): someone else takes it over; my late give-back leaves theirs.
+    expect(await claimIdentifier(data, other, "login", "given.back", new Date())).toBe(true);
+    await releaseIdentifier(data, me, "login", "given.back", at);
+    expect(await keyHolder(key)).toBe(other.id);
+    // My own old claim of a value my global row lacks is renewed as a new claim: it stands against another's.
+    const mine = signInKey("login", "renewed.claim");
+    await plantKey(mine, me.id, Date.now() - CLAIM_WINDOW_MS - 5_000);
+    expect(await claimIdentifier(data, me, "login", "renewed.claim", new Date())).toBe(true);
+    expect(await claimIdentifier(data, other, "login", "renewed.claim", new Date())).toBe(false);
+    // A stale key naming someone who no longer has the phone, while another subscriber's global row has it without a
+    // key (an older release's, before the backfill): that subscriber holds it.
+    await plantKey(signInKey("phone", "+79000000002"), "demo-anna", Date.now() - CLAIM_WINDOW_MS - 5_000);
+    expect(await identifierHolder(data, "phone", "+79000000002")).toBe("demo-petr");
+  });
+
+  it("a claim under way gives no rights: an operator's new administrator must hold the phone, not be claiming it", async () => {
+    const data = createDataAccess(env);
+    await plantKey(signInKey("phone", "+79990007200"), "registering-now", Date.now());
+    await expect(
+      addAdministrator(data, "Оператор", DEMO_ORGANISATIONS[0]?.id as string, "+79990007200", "100.64.0.1"),
+    ).rejects.toMatchObject({
+      status: 400,
+      fields: [{ field: "contact", message: "field.noSuchSubscriber" }],
+    });
+  });
+
+  it("a registration whose global write never came cannot be logged into: its staged row names no login", async () => {
+    const data = createDataAccess(env);
+    const ghost = { id: `ghost-${crypto.randomUUID().slice(0, 8)}`, homeShard: "DB_MOSCOW" };
+    expect(await claimIdentifier(data, ghost, "login", "ghost.login", new Date())).toBe(true);
+    const record = await hashPassword("a registration that died");
+    await stagePassword(data, { ...ghost, displayName: "Призрак", phone: null, email: null, login: "ghost.login" }, record, new Date());
+    const res = await post("/api/v1/auth/login", { identifier: "ghost.login", password: "a registration that died" }, ip());
+    expect(res.status).toBe(401);
   });
 });

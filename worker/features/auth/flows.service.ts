@@ -228,13 +228,21 @@ export async function completeRegistration(
   const first = contracts.find((c) => c.accountNo === unowned[0]);
   const homeShard = await placeSubscriber(data, { shard: first?.shard, region: first?.region ?? "" });
   const person = { id, displayName: input.displayName?.trim() || login, phone: contact.phone ?? null, email: contact.email ?? null, login };
+  // The record is made before the claims (argon2 takes its time): a claim stands a minute for the global write.
+  const passwordHash = await hashPassword(input.password);
   // The login's and the contact's keys are claimed first (sign-ins.service.ts claimIdentifier): two registrations of one
   // login or phone meet there, and the one that loses is told so before anything of it is written.
   const claimer = { id, homeShard };
+  const claimedAt = new Date();
   const claimed: [SignInKind, string][] = [];
-  const giveBack = () => Promise.all(claimed.map(([kind, value]) => releaseIdentifier(data, claimer, kind, value, now)));
+  const giveBack = () => Promise.all(claimed.map(([kind, value]) => releaseIdentifier(data, claimer, kind, value, claimedAt)));
   for (const [kind, value] of [["login", login] as [SignInKind, string], ...proven]) {
-    if (await claimIdentifier(data, claimer, kind, value, now)) {
+    const mine = await claimIdentifier(data, claimer, kind, value, claimedAt).catch(async (e: unknown) => {
+      // A store that failed: the claims made so far go back, so that a retry is not told they are taken.
+      await giveBack();
+      throw e;
+    });
+    if (mine) {
       claimed.push([kind, value]);
       continue;
     }
@@ -247,7 +255,6 @@ export async function completeRegistration(
   }
   // The password's record goes to the home shard's sign-in row first (the truth), and the global row gets it, or only
   // the mark that the home row has it (sign-ins.service.ts).
-  const passwordHash = await hashPassword(input.password);
   // A home shard that fails here leaves the record to the global row alone (`globalColumn`), as an unbound one does: the
   // code is spent already, and the next password change writes the home row.
   const home = await stagePassword(data, { ...person, homeShard }, passwordHash, now).catch((e: unknown) => {
@@ -262,8 +269,8 @@ export async function completeRegistration(
     await made;
   } catch (e) {
     // Another registration wrote the same login, contact or owner at the same moment (the checks above are reads):
-    // nothing of this one was written but its sign-in row, which goes (no key names it). A login taken gives the code
-    // back for another login. Any other error may have come after the batch was written (a lost answer): the row,
+    // nothing of this one was written but its sign-in row (which names no identifier yet) and its claims, which go. A
+    // login taken gives the code back for another login. Any other error may have come after the batch was written (a lost answer): the row,
     // perhaps the only copy of the password's record, stays.
     const column = uniqueViolation(e);
     if (column) {
@@ -282,8 +289,9 @@ export async function completeRegistration(
   }
   const s = (await selectSubscriberById(db, id)) as SubscriberRow;
   // The sign-in row and keys (the accounts' numbers' too), so that a login reads nothing global; a failure leaves it to
-  // the first login to write.
-  await keepSignInQuietly(data, s, now);
+  // the first login to write. Dated after the global write: a key someone claimed meanwhile (this one's claim had
+  // lapsed, a slow write) is theirs no longer, as the global row, which took the value, says.
+  await keepSignInQuietly(data, s, new Date());
   await claimAccountKeys(data, s, unowned, now).catch((e: unknown) => log("warn", "sign_in.account_key_failed", { error: errorText(e) }));
   return { subscriber: s, session: await openSession(data, s, "code", client.userAgent) };
 }

@@ -25,8 +25,9 @@ import { type SubscriberRow, selectSubscriberByIdentifier } from "./auth.queries
  *   backfill, fill them in.
  * - **The home row's password is the truth once the row is there:** a change writes it first, then the global column
  *   (kept current for a rollback to a deployment that reads only it).
- * - **Order of a change:** a phone's or e-mail's old key is dropped before the global row changes, and the new one is
- *   written after it, so a change that stops half-way leaves no key that a login could trust for the old value.
+ * - **Order of a change:** the new phone's or e-mail's key is claimed before the global row changes, the sign-in row
+ *   forgets the old one before it too (so a change that stops half-way leaves no row a login could trust for the old
+ *   value, whatever its key says), and the old value's key goes after the global row has let it go.
  * - **The global column keeps a mark, not the record** (`GLOBAL_PASSWORDS`, not "keep"): `PASSWORD_AT_HOME` says the
  *   home row has it, and whether the subscriber has a password at all (what a profile shows). A record is marked only
  *   once the home row holds it (a write there first, or the backfill's pass reading it back); a mark is never a
@@ -326,15 +327,17 @@ export async function writePassword(data: DataAccess, s: SubscriberRow, password
 
 /**
  * The home row's password record, written before the global row is (a registration's, a change's): a row not there
- * yet is written whole from `s`, as of no read at all (the next write from a global read brings its identifiers up to
- * date); one there takes the record, dated `now`. The home shard written, or null when it is not bound here.
+ * yet is written from `s` without its identifiers, as of no read at all (the next write from a global read brings
+ * them in); one there takes the record, dated `now`. The home shard written, or null when it is not bound here.
  */
 export async function stagePassword(data: DataAccess, s: SignInSource & CredentialOwner, passwordHash: string, now: Date) {
   const home = credentialsShard(data, s);
   if (!home) return null;
+  // A new row names no phone, e-mail or login yet: a key claimed for it is trusted only once the global row is written
+  // and `keepSignIn` has brought them in (a registration that never committed is no one to log in as).
   await home
     .insert(signIns)
-    .values(signInRow(s, passwordHash, now, new Date(0)))
+    .values(signInRow({ ...s, phone: null, email: null, login: null }, passwordHash, now, new Date(0)))
     .onConflictDoUpdate({ target: signIns.subscriberId, set: { passwordHash, passwordAt: now } });
   return home;
 }
@@ -375,8 +378,8 @@ export const CLAIM_WINDOW_MS = 60_000;
 type HeldKey = typeof loginKeys.$inferSelect;
 
 /** Whether a key's subscriber holds the identifier: their global row has it, or their claim of it is under way. */
-async function keyStands(data: DataAccess, key: HeldKey, kind: SignInKind, value: string, now: Date): Promise<boolean> {
-  if (key.createdAt.getTime() > now.getTime() - CLAIM_WINDOW_MS) return true;
+async function keyStands(data: DataAccess, key: HeldKey, kind: SignInKind, value: string, now: Date, settled = false): Promise<boolean> {
+  if (!settled && key.createdAt.getTime() > now.getTime() - CLAIM_WINDOW_MS) return true;
   const row = await data.global
     .select({ phone: subscribers.phone, email: subscribers.email, login: subscribers.login })
     .from(subscribers)
@@ -387,12 +390,18 @@ async function keyStands(data: DataAccess, key: HeldKey, kind: SignInKind, value
 
 /**
  * Who holds a phone, e-mail or login (their subscriber id), or null: the subscriber its key names, while that key stands
- * (`keyStands`); else the global row's unique index — the rollout's net for a subscriber an older release registered
+ * (`keyStands`: with `settled`, only when their global row has it — a claim under way is no holder to give rights to,
+ * only one to refuse a second claim for); else the global row's unique index — the rollout's net for a subscriber an older release registered
  * whose key the backfill has not written yet, which the release that drops those indexes takes away.
  */
-export async function identifierHolder(data: DataAccess, kind: SignInKind, value: string, now = new Date()): Promise<string | null> {
+export async function identifierHolder(
+  data: DataAccess,
+  kind: SignInKind,
+  value: string,
+  opts: { now?: Date; settled?: boolean } = {},
+): Promise<string | null> {
   const key = await data.identities.keyOf(signInKey(kind, value));
-  if (key && (await keyStands(data, key, kind, value, now))) return key.subscriberId;
+  if (key && (await keyStands(data, key, kind, value, opts.now ?? new Date(), opts.settled))) return key.subscriberId;
   const column = kind === "phone" ? subscribers.phone : kind === "email" ? subscribers.email : subscribers.login;
   const row = await data.global.select({ id: subscribers.id }).from(subscribers).where(eq(column, value)).get();
   return row?.id ?? null;
@@ -426,14 +435,18 @@ export async function claimIdentifier(
   const held = await data.identities.keyOf(key);
   // Gone between the two reads (a claim given back): once more, a few times at most.
   if (!held) return tries > 1 && claimIdentifier(data, owner, kind, value, at, tries - 1);
-  if (held.subscriberId === owner.id) return true;
-  if (await keyStands(data, held, kind, value, at)) return false;
+  // Theirs already: renewed as this claim unless their global row has it (an earlier change that stopped half-way
+  // left it; as it was, it would look stale to anyone else from the start, and this change's refusal gives it back).
+  const renew = held.subscriberId === owner.id;
+  if (renew && (await keyStands(data, held, kind, value, at, true))) return true;
+  if (!renew && (await keyStands(data, held, kind, value, at))) return false;
   const taken = await store
     .update(loginKeys)
     .set(mine)
     .where(and(eq(loginKeys.key, key), eq(loginKeys.subscriberId, held.subscriberId), eq(loginKeys.createdAt, held.createdAt)))
     .returning({ key: loginKeys.key });
-  return taken.length > 0;
+  // Changed between the read and the update (given back, or claimed by someone else): looked at again.
+  return taken.length > 0 || (tries > 1 && claimIdentifier(data, owner, kind, value, at, tries - 1));
 }
 
 /** Gives back a claim the global row refused: the key goes only if it is still this claim. Failures are logged. */

@@ -708,7 +708,8 @@ export async function addAdministrator(
   // The subscriber the phone or e-mail names: its key decides (features/auth/sign-ins.service.ts identifierHolder).
   const [[org], holder] = await Promise.all([
     q.selectOrganisation(db, orgId),
-    identifierHolder(data, phone ? "phone" : "email", (phone ?? email) as string),
+    // Settled: a claim under way (a registration, a change) is no one to give rights to.
+    identifierHolder(data, phone ? "phone" : "email", (phone ?? email) as string, { settled: true }),
   ]);
   const person = holder ? { id: holder } : undefined;
   if (!org) throw new AppError(404, "not_found");
