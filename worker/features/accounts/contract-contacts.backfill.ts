@@ -1,10 +1,10 @@
 import { sql } from "drizzle-orm";
 import { CONTRACT_CONTACTS_BACKFILL } from "../../data/limits.data";
-import { accountDirectory, drainCursors } from "../../db/schema/global";
+import { accountDirectory } from "../../db/schema/global";
 import { type DataAccess, d1Of, isShardBinding } from "../../platform/db";
 import { identityStoreIndex, signInKey } from "../../platform/identity-stores";
-import { beat, release, startChain } from "../../platform/lease";
 import { log } from "../../platform/log";
+import { endPage, holdsPass, type Pass, passCursor, startPass } from "../../platform/passes";
 
 /**
  * The backfill of the contracts' contacts (platform/contract-contacts.ts) for the accounts an older release made: their
@@ -44,27 +44,19 @@ const EMPTY_SQL = `UPDATE account_directory SET contact_phone = NULL, contact_em
 // Under "global": an emptied directory row given its account row's contacts back ([account, phone, email]).
 const RESTORE_SQL = `UPDATE account_directory SET contact_phone = (SELECT json_extract(value, '$[1]') FROM json_each(?1) WHERE json_extract(value, '$[0]') = account_directory.account_no), contact_email = (SELECT json_extract(value, '$[2]') FROM json_each(?1) WHERE json_extract(value, '$[0]') = account_directory.account_no) WHERE account_no IN (SELECT json_extract(value, '$[0]') FROM json_each(?1)) AND contact_phone IS NULL AND contact_email IS NULL`;
 
-async function cursor(data: DataAccess): Promise<number> {
-  const row = await data.global
-    .select({ after: drainCursors.after })
-    .from(drainCursors)
-    .where(sql`${drainCursors.plan} = ${cursorOf(data)}`)
-    .get();
-  return row?.after ?? 0;
-}
+/** The pass under the deployment's `CONTRACT_CONTACTS` (platform/passes.ts). */
+const passOf = (data: DataAccess): Pass<ContractContactsBackfillMessage> => ({
+  lease: LEASE,
+  plan: cursorOf(data),
+  table: accountDirectory,
+  staleMs: CONTRACT_CONTACTS_BACKFILL.staleMs,
+  message: (run) => ({ kind: "contract_contacts.backfill", run }),
+});
 
 /** Cron (hourly): the backfill's chain, when directory rows past its cursor are left and no run holds the lease. */
 export async function startContractContactsBackfill(data: DataAccess, queue: Queue<unknown>, now = new Date()): Promise<boolean> {
   if (data.identities.all.length === 0) return false;
-  const [after, last] = await Promise.all([
-    cursor(data),
-    data.global.select({ max: sql<number | null>`max(rowid)` }).from(accountDirectory).get(),
-  ]);
-  if ((last?.max ?? 0) <= after) return false;
-  const run = await startChain(data.global, LEASE, now, CONTRACT_CONTACTS_BACKFILL.staleMs, (r) =>
-    queue.send({ kind: "contract_contacts.backfill", run: r } satisfies ContractContactsBackfillMessage),
-  );
-  return run !== null;
+  return startPass(data, queue, passOf(data), now);
 }
 
 type Held = { accountNo: string; phone: string | null; email: string | null };
@@ -81,8 +73,9 @@ export async function backfillContractContacts(
   page: number = CONTRACT_CONTACTS_BACKFILL.page,
 ): Promise<{ read: number; indexed: number; emptied: number; restored: number; handedOn: boolean }> {
   const done = { read: 0, indexed: 0, emptied: 0, restored: 0, handedOn: false };
-  if (m.run !== undefined && !(await beat(data.global, LEASE, m.run, now))) return done;
-  const after = await cursor(data);
+  const pass = passOf(data);
+  if (!(await holdsPass(data, pass, m.run, now))) return done;
+  const after = await passCursor(data, pass.plan);
   const rows = await data.global
     .select({ rowid: sql<number>`rowid`, d: accountDirectory })
     .from(accountDirectory)
@@ -159,21 +152,7 @@ export async function backfillContractContacts(
   const firstFrozen = rows.findIndex((r) => frozen.has(r.d.accountNo));
   if (firstFrozen >= 0) log("warn", "contract_contacts.backfill_frozen", { accounts: frozen.size });
   const last = firstFrozen >= 0 ? (firstFrozen > 0 ? rows[firstFrozen - 1] : undefined) : rows.at(-1);
-  if (last) {
-    await data.global
-      .insert(drainCursors)
-      .values({ plan: cursorOf(data), after: last.rowid, updatedAt: now })
-      .onConflictDoUpdate({
-        target: drainCursors.plan,
-        set: { after: last.rowid, updatedAt: now },
-        setWhere: sql`${drainCursors.after} < ${last.rowid}`,
-      });
-  }
-  if (m.run !== undefined) {
-    if (rows.length === page && firstFrozen < 0 && queue) {
-      await queue.send({ kind: "contract_contacts.backfill", run: m.run } satisfies ContractContactsBackfillMessage);
-      done.handedOn = true;
-    } else await release(data.global, LEASE, m.run);
-  }
+  const more = rows.length === page && firstFrozen < 0;
+  done.handedOn = await endPage(data, pass, { lastRowid: last?.rowid, more, run: m.run, queue }, now);
   return done;
 }

@@ -1,12 +1,12 @@
 import { and, eq, sql } from "drizzle-orm";
 import { SIGN_IN_BACKFILL } from "../../data/limits.data";
-import { accountLinks, drainCursors, subscribers } from "../../db/schema/global";
+import { accountLinks, subscribers } from "../../db/schema/global";
 import { loginKeys } from "../../db/schema/identity";
 import { signIns } from "../../db/schema/region";
 import { type DataAccess, d1Of, type ShardBinding } from "../../platform/db";
 import { accountKey, identityStoreIndex, type SignInKind, signInKey } from "../../platform/identity-stores";
-import { beat, release, startChain } from "../../platform/lease";
 import { log } from "../../platform/log";
+import { endPage, holdsPass, type Pass, passCursor, startPass } from "../../platform/passes";
 import { insertRowsSql } from "../../platform/shard-map";
 import { globalRecord, PASSWORD_AT_HOME } from "./sign-ins.service";
 
@@ -62,27 +62,19 @@ const SWAP_SQL = `UPDATE subscribers SET password_hash = ?1 WHERE id IN (SELECT 
 const RESTORE_SQL = `UPDATE subscribers SET password_hash = (SELECT json_extract(value, '$[1]') FROM json_each(?1) WHERE json_extract(value, '$[0]') = subscribers.id) WHERE id IN (SELECT json_extract(value, '$[0]') FROM json_each(?1)) AND password_hash = ?2`;
 const KEYS_UPSERT = `${insertRowsSql(loginKeys)} WHERE true ON CONFLICT(key) DO UPDATE SET subscriber_id = excluded.subscriber_id, home_shard = excluded.home_shard, created_at = excluded.created_at WHERE login_keys.created_at < excluded.created_at`;
 
-async function cursor(data: DataAccess): Promise<number> {
-  const row = await data.global
-    .select({ after: drainCursors.after })
-    .from(drainCursors)
-    .where(sql`${drainCursors.plan} = ${cursorOf(data)}`)
-    .get();
-  return row?.after ?? 0;
-}
+/** The pass under the deployment's `GLOBAL_PASSWORDS` (platform/passes.ts). */
+const passOf = (data: DataAccess): Pass<SignInBackfillMessage> => ({
+  lease: LEASE,
+  plan: cursorOf(data),
+  table: subscribers,
+  staleMs: SIGN_IN_BACKFILL.staleMs,
+  message: (run) => ({ kind: "sign_ins.backfill", run }),
+});
 
 /** Cron (hourly): the backfill's chain, when subscribers past its cursor are left and no run holds the lease. Whether it started. */
 export async function startSignInBackfill(data: DataAccess, queue: Queue<unknown>, now = new Date()): Promise<boolean> {
   if (data.identities.all.length === 0) return false;
-  const [after, last] = await Promise.all([
-    cursor(data),
-    data.global.select({ max: sql<number | null>`max(rowid)` }).from(subscribers).get(),
-  ]);
-  if ((last?.max ?? 0) <= after) return false;
-  const run = await startChain(data.global, LEASE, now, SIGN_IN_BACKFILL.staleMs, (r) =>
-    queue.send({ kind: "sign_ins.backfill", run: r } satisfies SignInBackfillMessage),
-  );
-  return run !== null;
+  return startPass(data, queue, passOf(data), now);
 }
 
 /**
@@ -97,8 +89,9 @@ export async function backfillSignIns(
   page: number = SIGN_IN_BACKFILL.page,
 ): Promise<{ read: number; written: number; marked: number; restored: number; handedOn: boolean }> {
   const done = { read: 0, written: 0, marked: 0, restored: 0, handedOn: false };
-  if (m.run !== undefined && !(await beat(data.global, LEASE, m.run, now))) return done;
-  const after = await cursor(data);
+  const pass = passOf(data);
+  if (!(await holdsPass(data, pass, m.run, now))) return done;
+  const after = await passCursor(data, pass.plan);
   const readAt = new Date();
   const rows = await data.global
     .select({ rowid: sql<number>`rowid`, s: subscribers })
@@ -180,23 +173,7 @@ export async function backfillSignIns(
   const atHome = rows.flatMap(({ s }) => (data.hasShard(s.homeShard) ? [s] : []));
   if (data.globalPasswords === "drop") done.marked = await markPage(data, atHome);
   else done.restored = await restorePage(data, atHome);
-  const last = rows.at(-1);
-  if (last) {
-    await data.global
-      .insert(drainCursors)
-      .values({ plan: cursorOf(data), after: last.rowid, updatedAt: now })
-      .onConflictDoUpdate({
-        target: drainCursors.plan,
-        set: { after: last.rowid, updatedAt: now },
-        setWhere: sql`${drainCursors.after} < ${last.rowid}`,
-      });
-  }
-  if (m.run !== undefined) {
-    if (rows.length === page && queue) {
-      await queue.send({ kind: "sign_ins.backfill", run: m.run } satisfies SignInBackfillMessage);
-      done.handedOn = true;
-    } else await release(data.global, LEASE, m.run);
-  }
+  done.handedOn = await endPage(data, pass, { lastRowid: rows.at(-1)?.rowid, more: rows.length === page, run: m.run, queue }, now);
   return done;
 }
 
