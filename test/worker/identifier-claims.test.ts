@@ -1,9 +1,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { DEMO_ORGANISATIONS } from "../../worker/data/business.data";
+import { completeRegistration } from "../../worker/features/auth/flows.service";
 import {
   CLAIM_WINDOW_MS,
   claimIdentifier,
+  confirmIdentifier,
   identifierHolder,
   releaseIdentifier,
   stagePassword,
@@ -157,5 +159,47 @@ describe("claims of phones, e-mails and logins", () => {
     await stagePassword(data, { ...ghost, displayName: "Призрак", phone: null, email: null, login: "ghost.login" }, record, new Date());
     const res = await post("/api/v1/auth/login", { identifier: "ghost.login", password: "a registration that died" }, ip());
     expect(res.status).toBe(401);
+  });
+
+  it("a registration whose claim was taken over while its global write was on its way is undone: one holder, the code kept", async () => {
+    const phone = "+79990007300";
+    const accountNo = makeAccountNo("50477700003");
+    await makeContract(accountNo, "msk", { phone });
+    const code = await startRegistration(phone);
+    const key = signInKey("login", "slow.write");
+    // The global database as this registration sees it: its batch lands after its claim had lapsed and someone else's
+    // registration took the login's key over.
+    const slow = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === "batch")
+          return async (stmts: D1PreparedStatement[]) => {
+            if ((await keyHolder(key)) !== "someone-faster") await plantKey(key, "someone-faster", Date.now());
+            return target.batch(stmts);
+          };
+        const v = Reflect.get(target, prop, target);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const input = { by: "phone" as const, phone, code, login: "slow.write", password: "claims meet in one row" };
+    await expect(
+      completeRegistration(createDataAccess({ ...env, DB: slow } as unknown as Env), input, { address: "100.64.0.40", userAgent: null }),
+    ).rejects.toMatchObject({ status: 409, fields: [{ field: "login", message: "field.loginTaken" }] });
+    // Undone: no subscriber with that login, no owner of the contract; the key stays the other's.
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM subscribers WHERE login = 'slow.write'").first<number>("n")).toBe(0);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM account_links WHERE account_no = ?").bind(accountNo).first<number>("n")).toBe(0);
+    expect(await keyHolder(key)).toBe("someone-faster");
+    // The code is good for another login.
+    expect((await complete(phone, code, "slow.write2")).status).toBe(201);
+  });
+
+  it("a confirmation writes the key again if it went meanwhile, and refuses one someone else holds", async () => {
+    const data = createDataAccess(env);
+    const me = { id: `confirmer-${crypto.randomUUID().slice(0, 8)}`, homeShard: "DB_MOSCOW" };
+    const key = signInKey("login", "confirm.me");
+    expect(await confirmIdentifier(data, me, "login", "confirm.me")).toBe(true);
+    expect(await keyHolder(key)).toBe(me.id);
+    await plantKey(key, "another", Date.now());
+    expect(await confirmIdentifier(data, me, "login", "confirm.me")).toBe(false);
+    expect(await keyHolder(key)).toBe("another");
   });
 });

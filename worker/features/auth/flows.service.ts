@@ -20,6 +20,7 @@ import { consumeCode, type Delivery, issueCode, type Notify, refundCodeAttempt, 
 import {
   claimAccountKeys,
   claimIdentifier,
+  confirmIdentifier,
   dropIdentifier,
   findSignIn,
   giveUpContact,
@@ -235,7 +236,9 @@ export async function completeRegistration(
   const claimer = { id, homeShard };
   const claimedAt = new Date();
   const claimed: [SignInKind, string][] = [];
-  const giveBack = () => Promise.all(claimed.map(([kind, value]) => releaseIdentifier(data, claimer, kind, value, claimedAt)));
+  // Given back as claimed, or (`confirmed`) whatever their date: the confirmation re-dates them.
+  const giveBack = (confirmed = false) =>
+    Promise.all(claimed.map(([kind, value]) => releaseIdentifier(data, claimer, kind, value, confirmed ? null : claimedAt)));
   for (const [kind, value] of [["login", login] as [SignInKind, string], ...proven]) {
     const mine = await claimIdentifier(data, claimer, kind, value, claimedAt).catch(async (e: unknown) => {
       // A store that failed: the claims made so far go back, so that a retry is not told they are taken.
@@ -270,8 +273,8 @@ export async function completeRegistration(
   } catch (e) {
     // Another registration wrote the same login, contact or owner at the same moment (the checks above are reads):
     // nothing of this one was written but its sign-in row (which names no identifier yet) and its claims, which go. A
-    // login taken gives the code back for another login. Any other error may have come after the batch was written (a lost answer): the row,
-    // perhaps the only copy of the password's record, stays.
+    // login taken gives the code back for another login. Any other error may have come after the batch was written (a
+    // lost answer): the row, perhaps the only copy of the password's record, stays.
     const column = uniqueViolation(e);
     if (column) {
       await home
@@ -287,10 +290,27 @@ export async function completeRegistration(
     if (column) throw new AppError(409, "already_registered");
     throw e;
   }
+  // The claims confirmed: one taken over while the global write was on its way (it outlasted the claim window) is
+  // someone else's, and this registration is undone, so that the key and the global row name one holder.
+  const confirmed = await Promise.all(claimed.map(([kind, value]) => confirmIdentifier(data, claimer, kind, value)));
+  const lost = claimed.find((_, i) => !confirmed[i]);
+  if (lost) {
+    log("warn", "sign_in.claim_lost", { kind: lost[0] });
+    await db.batch([
+      db.delete(accountLinks).where(eq(accountLinks.subscriberId, id)),
+      db.delete(subscribers).where(eq(subscribers.id, id)),
+    ]);
+    await home?.delete(signIns).where(eq(signIns.subscriberId, id));
+    await giveBack(true);
+    if (lost[0] === "login") {
+      await unspendCode(checked, spentAt);
+      throw new AppError(409, "conflict", {}, [{ field: "login", message: "field.loginTaken" }]);
+    }
+    throw new AppError(409, "already_registered");
+  }
   const s = (await selectSubscriberById(db, id)) as SubscriberRow;
   // The sign-in row and keys (the accounts' numbers' too), so that a login reads nothing global; a failure leaves it to
-  // the first login to write. Dated after the global write: a key someone claimed meanwhile (this one's claim had
-  // lapsed, a slow write) is theirs no longer, as the global row, which took the value, says.
+  // the first login to write.
   await keepSignInQuietly(data, s, new Date());
   await claimAccountKeys(data, s, unowned, now).catch((e: unknown) => log("warn", "sign_in.account_key_failed", { error: errorText(e) }));
   return { subscriber: s, session: await openSession(data, s, "code", client.userAgent) };
@@ -448,6 +468,19 @@ export async function confirmContactChange(data: DataAccess, session: SessionInf
         throw contactTaken();
       }
       throw e;
+    }
+    // The claim confirmed; one taken over while the change was on its way (it outlasted the claim window) is someone
+    // else's: the change is undone (where the global row still has it) and refused, the old contact kept.
+    if (!(await confirmIdentifier(data, s, kind, value))) {
+      log("warn", "sign_in.claim_lost", { kind });
+      const column = kind === "phone" ? subscribers.phone : subscribers.email;
+      await db
+        .update(subscribers)
+        .set(kind === "phone" ? { phone: old } : { email: old })
+        .where(and(eq(subscribers.id, session.subscriberId), eq(column, value)));
+      const kept = await selectSubscriberById(db, session.subscriberId).catch(() => undefined);
+      if (kept) await keepSignInQuietly(data, kept, afterHold());
+      throw contactTaken();
     }
     if (old && old !== value) await dropIdentifier(data, s, kind, old);
     // The home row and the new key from the global row as it is now (read again after the change: a change of the

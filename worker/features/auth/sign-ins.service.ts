@@ -449,13 +449,40 @@ export async function claimIdentifier(
   return taken.length > 0 || (tries > 1 && claimIdentifier(data, owner, kind, value, at, tries - 1));
 }
 
-/** Gives back a claim the global row refused: the key goes only if it is still this claim. Failures are logged. */
-export async function releaseIdentifier(data: DataAccess, owner: CredentialOwner, kind: SignInKind, value: string, at: Date) {
+/**
+ * After the global row has taken the value: the key made sure to name the owner (re-dated `at`, the claim confirmed),
+ * or written again if it went meanwhile (a claim someone else made and gave back). False when it names someone else:
+ * this claim lapsed (its global write took longer than the claim window) and was taken over, and the caller undoes
+ * its global write, so that whoever holds the key holds the value, once the global indexes no longer refuse a second.
+ */
+export async function confirmIdentifier(data: DataAccess, owner: CredentialOwner, kind: SignInKind, value: string, at = new Date()) {
+  if (data.identities.all.length === 0) return true;
+  const key = signInKey(kind, value);
+  const store = data.identities.forKey(key);
+  const kept = await store
+    .update(loginKeys)
+    .set({ homeShard: owner.homeShard, createdAt: at })
+    .where(and(eq(loginKeys.key, key), eq(loginKeys.subscriberId, owner.id)))
+    .returning({ key: loginKeys.key });
+  if (kept.length > 0) return true;
+  const made = await store
+    .insert(loginKeys)
+    .values({ key, subscriberId: owner.id, homeShard: owner.homeShard, createdAt: at })
+    .onConflictDoNothing()
+    .returning({ key: loginKeys.key });
+  return made.length > 0;
+}
+
+/**
+ * Gives back a claim the global row refused: the key goes only if it is still this claim (dated `at`), or, with `at`
+ * null, still the owner's (a claim confirmed before its change was undone). Failures are logged.
+ */
+export async function releaseIdentifier(data: DataAccess, owner: CredentialOwner, kind: SignInKind, value: string, at: Date | null) {
   if (data.identities.all.length === 0) return;
   const key = signInKey(kind, value);
   await data.identities
     .forKey(key)
     .delete(loginKeys)
-    .where(and(eq(loginKeys.key, key), eq(loginKeys.subscriberId, owner.id), eq(loginKeys.createdAt, at)))
+    .where(and(eq(loginKeys.key, key), eq(loginKeys.subscriberId, owner.id), at ? eq(loginKeys.createdAt, at) : undefined))
     .catch((e: unknown) => log("warn", "sign_in.claim_left", { error: errorText(e) }));
 }
