@@ -1633,6 +1633,26 @@ function measure(db: DatabaseSync): TableSize[] {
   return out.filter((x) => x.rows > 0).sort((a, b) => b.tableBytes + b.indexBytes - (a.tableBytes + a.indexBytes));
 }
 
+/** The global database's indexes a later release drops, with the table each belongs to. */
+const DROPPED_INDEXES: Record<string, string> = {
+  subscribers_phone_uq: "subscribers",
+  subscribers_email_uq: "subscribers",
+  subscribers_login_uq: "subscribers",
+  account_directory_phone_idx: "account_directory",
+  account_directory_email_idx: "account_directory",
+};
+
+/** Bytes of each of these indexes (dbstat) a row of its table, by table. */
+function indexBytesPerRow(db: DatabaseSync, indexes: Record<string, string>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, tbl] of Object.entries(indexes)) {
+    const bytes = Number((db.prepare("SELECT coalesce(sum(pgsize), 0) AS b FROM dbstat WHERE name = ?").get(name) as { b: number }).b);
+    const rows = Number((db.prepare(`SELECT count(*) AS n FROM "${tbl}"`).get() as { n: number }).n);
+    out[tbl] = (out[tbl] ?? 0) + (rows > 0 ? bytes / rows : 0);
+  }
+  return out;
+}
+
 // ---------- The document ----------
 
 /** Tables whose sample row counts are compared with what the model's rates predict for the sample. */
@@ -1685,6 +1705,9 @@ function main() {
     compressedBytesPerMoneyRow: sample.compressedBytesPerMoneyRow,
   };
   const shardFile = sizes.filter((s) => regionSizes.includes(s)).reduce((t, s) => t + s.tableBytes + s.indexBytes, 0);
+  // The global indexes a later release drops (docs/operations.md): the keys decide who holds a phone, e-mail or login,
+  // and the contracts' contacts are in the accounts' rows; bytes a row of their table.
+  const droppedIndexes = indexBytesPerRow(sample.global, DROPPED_INDEXES);
   sample.region.close();
   sample.global.close();
   sample.messages.close();
@@ -1720,6 +1743,9 @@ function main() {
   const costTotal = costs.reduce((s, c) => s + c.usd, 0);
   const g = globalRows(A);
   const globalFixedBytes = bytesOf(g.fixed, m);
+  // After the later release that drops those indexes: the fixed part without them.
+  const droppedBytes = Object.entries(droppedIndexes).reduce((s, [tbl, b]) => s + b * (g.fixed[tbl] ?? 0), 0);
+  const globalAfterDrops = globalFixedBytes - droppedBytes;
   const globalPerDatabase = accountsPerShard(A, globalFixedBytes);
   // The inbox and deliveries, now in the subscriber's home shard: written a month, kept, kept for ever.
   const notesMonthlyBytes = bytesOf(notificationRows(A).monthly, m);
@@ -2243,6 +2269,12 @@ the close's delete of it bills them again.
     ${n0(globalStoresForSize)} stores at ${pct(A.headroom)} of 10 GB; the login storm's
     ${n0((A.stormLogins * (A.stormKeyReadsPerLogin + A.stormGlobalReadsPerLogin)) / A.stormWindowSec)} key reads a second (its visits' reads move to the home shards) need ${n0(globalStoresForStorm)} at ${pct(A.headroom)} of a thread;
     so ${n0(globalStores)} (a power of two; production binds ${n0(identityStoresBuilt)}).
+  - **Next, the indexes behind the keys** (built up to their drop): of the ${n0(globalFixedBytes)} bytes, ${n0(droppedBytes)} are five
+    indexes a later release drops — the subscribers' three unique ones on phone, e-mail and login (a registration or a
+    contact change claims the key first and confirms it after its global write, \`claimIdentifier\`) and the directory's
+    two of contracts' contacts (empty once their backfill has been round). Without them the fixed part is
+    ${n0(globalAfterDrops)} bytes per account, ${gb(accountsTotal * globalAfterDrops)},
+    ${n1((accountsTotal * globalAfterDrops) / (A.shardBytes * A.headroom))} times ${pct(A.headroom)} of 10 GB (docs/operations.md says what that release needs).
   - **Writes across two stores** (a link: the account's holder row and the subscriber's own) go holder first and are
     removed in the reverse order, each followed by forgetting the links' copy, as links are changed now; an upgrade
     reads the global tables beside the stores and drains them by pages, as the inbox and the sessions were.

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { DEMO_ORGANISATIONS } from "../../worker/data/business.data";
-import { completeRegistration } from "../../worker/features/auth/flows.service";
+import { completeRegistration, confirmContactChange } from "../../worker/features/auth/flows.service";
 import {
   CLAIM_WINDOW_MS,
   claimIdentifier,
@@ -15,6 +15,7 @@ import { createDataAccess } from "../../worker/platform/db";
 import { identityStoreDatabases, identityStoreIndex, signInKey } from "../../worker/platform/identity-stores";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { hashPassword } from "../../worker/platform/password";
+import type { SessionInfo } from "../../worker/platform/session";
 import { codeSentTo, json, login, makeContract, post, stepUp, subscriberAt } from "./helpers";
 
 /**
@@ -201,5 +202,59 @@ describe("claims of phones, e-mails and logins", () => {
     await plantKey(key, "another", Date.now());
     expect(await confirmIdentifier(data, me, "login", "confirm.me")).toBe(false);
     expect(await keyHolder(key)).toBe("another");
+  });
+
+  it("a contact change whose claim was taken over while its global write was on its way is undone: the old number kept", async () => {
+    const cookie = await stepUp(await login("petr"), "+79000000002");
+    const petr = await subscriberAt("demo-petr");
+    const wanted = "+79990007400";
+    const since = Date.now();
+    expect((await post("/api/v1/me/phone/start", { phone: wanted }, { ...ip(), cookie })).status).toBe(202);
+    const code = await codeSentTo(wanted, since);
+    const key = signInKey("phone", wanted);
+    // The global database as this change sees it: its update lands after someone else's change took the key over.
+    const slow = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === "prepare")
+          return (query: string) => {
+            const statement = target.prepare(query);
+            if (!/^update "subscribers" set "phone"/i.test(query)) return statement;
+            return new Proxy(statement, {
+              get(st, p2) {
+                if (p2 === "bind")
+                  return (...args: unknown[]) => {
+                    const bound = st.bind(...args);
+                    return new Proxy(bound, {
+                      get(b, p3) {
+                        const v = Reflect.get(b, p3, b);
+                        if (typeof v !== "function") return v;
+                        return async (...a: unknown[]) => {
+                          if ((await keyHolder(key)) !== "someone-faster") await plantKey(key, "someone-faster", Date.now());
+                          return v.apply(b, a);
+                        };
+                      },
+                    });
+                  };
+                const v = Reflect.get(st, p2, st);
+                return typeof v === "function" ? v.bind(st) : v;
+              },
+            });
+          };
+        const v = Reflect.get(target, prop, target);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const session = { subscriberId: petr.id, homeShard: petr.homeShard } as unknown as SessionInfo;
+    await expect(
+      confirmContactChange(createDataAccess({ ...env, DB: slow } as unknown as Env), session, "phone", code, {
+        address: "100.64.0.41",
+        userAgent: null,
+      }),
+    ).rejects.toMatchObject({ status: 409 });
+    // Undone: his global row has his old number, whose key is still his; the new number's key is the other's.
+    expect(await env.DB.prepare("SELECT phone FROM subscribers WHERE id = 'demo-petr'").first<string>("phone")).toBe("+79000000002");
+    expect(await keyHolder(signInKey("phone", "+79000000002"))).toBe(petr.id);
+    expect(await keyHolder(key)).toBe("someone-faster");
+    expect((await post("/api/v1/auth/login", { identifier: "+79000000002", password: "Kabinet2026" }, ip())).status).toBe(200);
   });
 });

@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { accountDirectory, accountLinks, subscribers } from "../../db/schema/global";
 import { signIns } from "../../db/schema/region";
 import { contractContactsOf, contractsByContact } from "../../platform/contract-contacts";
-import type { DataAccess } from "../../platform/db";
+import type { DataAccess, RegionDb } from "../../platform/db";
 import { AppError, accountMovingError, uniqueViolation } from "../../platform/errors";
 import { type Identifier, normalizeEmail, normalizeLogin, normalizePhone } from "../../platform/identifiers";
 import type { SignInKind } from "../../platform/identity-stores";
@@ -291,16 +291,21 @@ export async function completeRegistration(
     throw e;
   }
   // The claims confirmed: one taken over while the global write was on its way (it outlasted the claim window) is
-  // someone else's, and this registration is undone, so that the key and the global row name one holder.
-  const confirmed = await Promise.all(claimed.map(([kind, value]) => confirmIdentifier(data, claimer, kind, value)));
+  // someone else's, and this registration is undone, so that the key and the global row name one holder. A store that
+  // fails to answer counts as confirmed (the registration is made; its keys are written again below, and the claim
+  // stands a minute). While the global unique indexes stand, both claimers of such a race may be refused: rare (a
+  // claim that lapsed), and the person tries again.
+  const confirmed = await Promise.all(
+    claimed.map(([kind, value]) =>
+      confirmIdentifier(data, claimer, kind, value).catch((e: unknown) => {
+        log("warn", "sign_in.confirm_failed", { error: errorText(e) });
+        return true;
+      }),
+    ),
+  );
   const lost = claimed.find((_, i) => !confirmed[i]);
-  if (lost) {
+  if (lost && (await undoRegistration(data, id, home))) {
     log("warn", "sign_in.claim_lost", { kind: lost[0] });
-    await db.batch([
-      db.delete(accountLinks).where(eq(accountLinks.subscriberId, id)),
-      db.delete(subscribers).where(eq(subscribers.id, id)),
-    ]);
-    await home?.delete(signIns).where(eq(signIns.subscriberId, id));
     await giveBack(true);
     if (lost[0] === "login") {
       await unspendCode(checked, spentAt);
@@ -314,6 +319,29 @@ export async function completeRegistration(
   await keepSignInQuietly(data, s, new Date());
   await claimAccountKeys(data, s, unowned, now).catch((e: unknown) => log("warn", "sign_in.account_key_failed", { error: errorText(e) }));
   return { subscriber: s, session: await openSession(data, s, "code", client.userAgent) };
+}
+
+/**
+ * Takes back a registration whose claim was lost: its links and global row (one batch), then its staged sign-in row.
+ * False when the batch failed (something refers to the new subscriber already, or the database did not answer): the
+ * registration then stands, logged, and its keys are written again from its global row like any other's.
+ */
+async function undoRegistration(data: DataAccess, id: string, home: RegionDb | null): Promise<boolean> {
+  const db = data.global;
+  try {
+    await db.batch([
+      db.delete(accountLinks).where(eq(accountLinks.subscriberId, id)),
+      db.delete(subscribers).where(eq(subscribers.id, id)),
+    ]);
+  } catch (e) {
+    log("error", "sign_in.undo_failed", { error: errorText(e) });
+    return false;
+  }
+  await home
+    ?.delete(signIns)
+    .where(eq(signIns.subscriberId, id))
+    .catch((d: unknown) => log("warn", "sign_in.staged_left", { error: errorText(d) }));
+  return true;
 }
 
 // ── Forgotten password ────────────────────────────────────────────────────
@@ -471,16 +499,31 @@ export async function confirmContactChange(data: DataAccess, session: SessionInf
     }
     // The claim confirmed; one taken over while the change was on its way (it outlasted the claim window) is someone
     // else's: the change is undone (where the global row still has it) and refused, the old contact kept.
-    if (!(await confirmIdentifier(data, s, kind, value))) {
+    // A store that fails to answer counts as confirmed (the change is made; its key is written again below). An undo
+    // that fails (the old contact taken meanwhile, or no answer) leaves the change made, logged.
+    const mine = await confirmIdentifier(data, s, kind, value).catch((e: unknown) => {
+      log("warn", "sign_in.confirm_failed", { error: errorText(e) });
+      return true;
+    });
+    if (!mine) {
       log("warn", "sign_in.claim_lost", { kind });
       const column = kind === "phone" ? subscribers.phone : subscribers.email;
-      await db
+      const undone = await db
         .update(subscribers)
         .set(kind === "phone" ? { phone: old } : { email: old })
-        .where(and(eq(subscribers.id, session.subscriberId), eq(column, value)));
-      const kept = await selectSubscriberById(db, session.subscriberId).catch(() => undefined);
-      if (kept) await keepSignInQuietly(data, kept, afterHold());
-      throw contactTaken();
+        .where(and(eq(subscribers.id, session.subscriberId), eq(column, value)))
+        .then(
+          () => true,
+          (e: unknown) => {
+            log("error", "sign_in.undo_failed", { error: errorText(e) });
+            return false;
+          },
+        );
+      if (undone) {
+        const kept = await selectSubscriberById(db, session.subscriberId).catch(() => undefined);
+        if (kept) await keepSignInQuietly(data, kept, afterHold());
+        throw contactTaken();
+      }
     }
     if (old && old !== value) await dropIdentifier(data, s, kind, old);
     // The home row and the new key from the global row as it is now (read again after the change: a change of the
