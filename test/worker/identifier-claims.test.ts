@@ -20,7 +20,7 @@ import { codeSentTo, json, login, makeContract, post, stepUp, subscriberAt } fro
 
 /**
  * Who holds a phone, e-mail or login is decided by its key in the identity stores (issue 20: so that the global row's
- * unique indexes, about 67 bytes an account, can go): a registration or a contact change claims the key before the global
+ * unique indexes can go: docs/capacity.md measures them): a registration or a contact change claims the key before the global
  * row takes the value, two claims of one value meet in that one row, and a claim whose global write never came is
  * taken over once it is older than the claim window.
  */
