@@ -531,8 +531,9 @@ export async function confirmContactChange(data: DataAccess, session: SessionInf
     // it): the row names no phone, e-mail or login since `giveUpContact`, so each login of theirs reads the global row
     // and, once the hold is over, its success writes the row again.
     const readAt = afterHold();
+    const keysAt = new Date();
     const now = await selectSubscriberById(db, session.subscriberId);
-    if (now && !(await keepSignIn(data, now, readAt))) log("info", "sign_in.newer_kept", {});
+    if (now && !(await keepSignIn(data, now, readAt, keysAt))) log("info", "sign_in.newer_kept", {});
     return value;
   });
 }

@@ -188,9 +188,11 @@ const signInRow = (s: SignInSource, passwordHash: string | null, passwordAt: Dat
  * row there keeps its own, the truth), unless the row holds a read as new or newer; then their keys, each unless one
  * as new or newer is there. A row's `updated_at` and a key's `created_at` are the time of the global read they were
  * written from, so a write from an older read (a login's, begun before a change) never undoes a newer one, whichever
- * lands last. False when the row was left as it was (a newer read, or the home shard unbound).
+ * lands last. False when the row was left as it was (a newer read, or the home shard unbound). `keysAt`: the keys' date
+ * when it is not the row's (a contact change dates its row past its hold, but its keys at their read: a key dated ahead
+ * would stand against a later claim it has no global row behind).
  */
-export async function keepSignIn(data: DataAccess, s: SubscriberRow, readAt: Date): Promise<boolean> {
+export async function keepSignIn(data: DataAccess, s: SubscriberRow, readAt: Date, keysAt: Date = readAt): Promise<boolean> {
   const home = credentialsShard(data, s);
   if (!home) return false;
   const kept = await home
@@ -203,7 +205,7 @@ export async function keepSignIn(data: DataAccess, s: SubscriberRow, readAt: Dat
     })
     .returning({ id: signIns.subscriberId });
   if (kept.length === 0) return false;
-  await claimSignInKeys(data, s, readAt);
+  await claimSignInKeys(data, s, keysAt);
   return true;
 }
 
