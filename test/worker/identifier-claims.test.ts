@@ -6,12 +6,14 @@ import {
   CLAIM_WINDOW_MS,
   claimIdentifier,
   confirmIdentifier,
+  giveUpContact,
   identifierHolder,
+  keepSignIn,
   releaseIdentifier,
   stagePassword,
 } from "../../worker/features/auth/sign-ins.service";
 import { addAdministrator } from "../../worker/features/business/business.service";
-import { createDataAccess } from "../../worker/platform/db";
+import { createDataAccess, shardDatabase } from "../../worker/platform/db";
 import { identityStoreDatabases, identityStoreIndex, signInKey } from "../../worker/platform/identity-stores";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { hashPassword } from "../../worker/platform/password";
@@ -263,5 +265,36 @@ describe("claims of phones, e-mails and logins", () => {
     expect(await keyHolder(signInKey("phone", "+79000000002"))).toBe(petr.id);
     expect(await keyHolder(key)).toBe("someone-faster");
     expect((await post("/api/v1/auth/login", { identifier: "+79000000002", password: "Kabinet2026" }, ip())).status).toBe(200);
+  });
+
+  it("a contact given up by a subscriber with no sign-in row yet leaves one that holds: a stale write cannot name the old contact", async () => {
+    const data = createDataAccess(env);
+    const id = `rowless-${crypto.randomUUID().slice(0, 8)}`;
+    await env.DB.prepare(
+      "INSERT INTO subscribers (id, display_name, phone, login, password_hash, locale, created_at, home_shard) VALUES (?, 'Без строки', '+79990007500', 'rowless.one', NULL, 'ru', ?, 'DB_MOSCOW')",
+    )
+      .bind(id, Date.now())
+      .run();
+    const s = { id, homeShard: "DB_MOSCOW", displayName: "Без строки", passwordHash: null };
+    const heldUntil = await giveUpContact(data, s, new Date());
+    const row = await (shardDatabase(env, "DB_MOSCOW") as D1Database)
+      .prepare("SELECT phone, login, updated_at AS at FROM sign_ins WHERE subscriber_id = ?")
+      .bind(id)
+      .first<{ phone: string | null; login: string | null; at: number }>();
+    expect(row).toEqual({ phone: null, login: null, at: heldUntil.getTime() });
+    // A login's write from a read made before the change (dated now, before the hold ends) is refused.
+    const global = await env.DB.prepare("SELECT * FROM subscribers WHERE id = ?").bind(id).first<Record<string, unknown>>();
+    const before = {
+      id,
+      displayName: "Без строки",
+      phone: global?.phone as string,
+      email: null,
+      login: "rowless.one",
+      passwordHash: null,
+      locale: "ru",
+      createdAt: new Date(),
+      homeShard: "DB_MOSCOW",
+    };
+    expect(await keepSignIn(data, before, new Date())).toBe(false);
   });
 });

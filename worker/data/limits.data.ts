@@ -47,9 +47,10 @@ export const POLICY = {
 export const LOGIN_STORM = { windowMs: 60_000, bucketMs: 5_000, onAt: 100, offBelow: 20, viewMs: 1_000 } as const;
 
 /**
- * The sign-in rows' backfill (features/auth/sign-ins.backfill.ts). `page`: subscribers a message — their read, a
- * statement for each home shard among them (300 at worst), one for each identity store, the cursor and the lease, well
- * within an invocation's 1,000 queries; at about a message a second, 15 M subscribers in 14 hours. `staleMs`: a chain
+ * The sign-in rows' backfill (features/auth/sign-ins.backfill.ts). `page`: subscribers a message — their read, two
+ * statements for each home shard among them (the rows, and under GLOBAL_PASSWORDS = "drop" the read-back of their
+ * records: 600 at worst), one for each identity store, the global marks, the cursor and the lease, within an
+ * invocation's 1,000 queries; at about a message a second, 15 M subscribers in 14 hours. `staleMs`: a chain
  * quiet this long is taken over by the next hourly cron.
  */
 export const SIGN_IN_BACKFILL = { page: 300, staleMs: 30 * 60_000 } as const;

@@ -36,8 +36,8 @@ export function isContractContactsBackfillMessage(body: unknown): body is Contra
 // migrations/region/0014) and named, and the pass stops before it, to come back to it.
 const NOT_FROZEN = "NOT EXISTS (SELECT 1 FROM account_freezes f WHERE f.account_no = accounts.account_no)";
 const FILL_SQL = `UPDATE accounts SET contact_phone = coalesce(contact_phone, (SELECT json_extract(value, '$[1]') FROM json_each(?1) WHERE json_extract(value, '$[0]') = accounts.account_no)), contact_email = coalesce(contact_email, (SELECT json_extract(value, '$[2]') FROM json_each(?1) WHERE json_extract(value, '$[0]') = accounts.account_no)) WHERE account_no IN (SELECT json_extract(value, '$[0]') FROM json_each(?1)) AND (contact_phone IS NULL OR contact_email IS NULL) AND ${NOT_FROZEN}`;
-const HELD_SQL = `SELECT account_no AS accountNo, contact_phone AS phone, contact_email AS email FROM accounts WHERE account_no IN (SELECT json_extract(value, '$[0]') FROM json_each(?1)) AND ${NOT_FROZEN}`;
-const FROZEN_SQL = `SELECT account_no AS accountNo FROM account_freezes WHERE account_no IN (SELECT json_extract(value, '$[0]') FROM json_each(?1))`;
+// What each account's row holds then, and whether it is frozen (one statement: a page's batch is two a shard).
+const HELD_SQL = `SELECT account_no AS accountNo, contact_phone AS phone, contact_email AS email, NOT ${NOT_FROZEN} AS frozen FROM accounts WHERE account_no IN (SELECT json_extract(value, '$[0]') FROM json_each(?1))`;
 const INDEX_SQL = `INSERT OR IGNORE INTO contract_contacts (contact, account_no, created_at) SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), ?2 FROM json_each(?1)`;
 // Under "home": the directory's contacts emptied where they are still what the page read ([account, phone, email]).
 const EMPTY_SQL = `UPDATE account_directory SET contact_phone = NULL, contact_email = NULL WHERE account_no IN (SELECT json_extract(value, '$[0]') FROM json_each(?1)) AND EXISTS (SELECT 1 FROM json_each(?1) WHERE json_extract(value, '$[0]') = account_directory.account_no AND json_extract(value, '$[1]') IS account_directory.contact_phone AND json_extract(value, '$[2]') IS account_directory.contact_email)`;
@@ -100,13 +100,10 @@ export async function backfillContractContacts(
       [...byShard].map(async ([shard, list]) => {
         const triples = JSON.stringify(list.map((d) => [d.accountNo, d.contactPhone, d.contactEmail]));
         const db = d1Of(data.shard(shard as Parameters<DataAccess["shard"]>[0]));
-        const [, read, freezes] = await db.batch([
-          db.prepare(FILL_SQL).bind(triples),
-          db.prepare(HELD_SQL).bind(triples),
-          db.prepare(FROZEN_SQL).bind(triples),
-        ]);
-        for (const f of (freezes?.results ?? []) as { accountNo: string }[]) frozen.add(f.accountNo);
-        return (read?.results ?? []) as Held[];
+        const [, read] = await db.batch([db.prepare(FILL_SQL).bind(triples), db.prepare(HELD_SQL).bind(triples)]);
+        const rows = (read?.results ?? []) as (Held & { frozen: number })[];
+        for (const r of rows) if (r.frozen) frozen.add(r.accountNo);
+        return rows.filter((r) => !r.frozen).map(({ frozen: _, ...h }) => h);
       }),
     )
   ).flat();

@@ -1,8 +1,8 @@
 import { and, eq } from "drizzle-orm";
-import { accountDirectory, accountLinks, subscribers } from "../../db/schema/global";
+import { accountDirectory, accountLinks, shardMoves, subscribers } from "../../db/schema/global";
 import { signIns } from "../../db/schema/region";
 import { contractContactsOf, contractsByContact } from "../../platform/contract-contacts";
-import type { DataAccess, RegionDb } from "../../platform/db";
+import { type DataAccess, inList, type RegionDb } from "../../platform/db";
 import { AppError, accountMovingError, uniqueViolation } from "../../platform/errors";
 import { type Identifier, normalizeEmail, normalizeLogin, normalizePhone } from "../../platform/identifiers";
 import type { SignInKind } from "../../platform/identity-stores";
@@ -13,7 +13,6 @@ import { checkPassword, passwordFieldError } from "../../platform/password-polic
 import { endAllSessions, openSession, type SessionInfo, STEP_UP_TTL_MS, sessionProfile, whileCopyChanging } from "../../platform/session";
 import { placeSubscriber } from "../../platform/shard-map";
 import { assertNotThrottled, confirmGuards, takeAttempt, throttleKey } from "../../platform/throttle";
-import { movingAccount } from "../accounts/accounts.service";
 import { type SubscriberRow, selectSubscriberById } from "./auth.queries";
 import { type Client, parseIdentifierOrThrow, personOf, profileOf, throttleKeysFor } from "./auth.service";
 import { consumeCode, type Delivery, issueCode, type Notify, refundCodeAttempt, spendCode, unspendCode } from "./codes.service";
@@ -213,18 +212,24 @@ export async function completeRegistration(
 
   const id = newId();
   const now = new Date();
-  const unowned: string[] = [];
-  for (const c of contracts) {
-    const owner = await db
-      .select({ id: accountLinks.subscriberId })
+  // Which of them have an owner, and which are at a shard move's switch, in two queries whatever their number (a
+  // contact on hundreds of contracts, an organisation's, would otherwise take two queries each).
+  const numbers = contracts.map((c) => c.accountNo);
+  const [owned, moving] = await db.batch([
+    db
+      .select({ accountNo: accountLinks.accountNo })
       .from(accountLinks)
-      .where(and(eq(accountLinks.accountNo, c.accountNo), eq(accountLinks.role, "owner")))
-      .get();
-    if (!owner) unowned.push(c.accountNo);
-  }
+      .where(and(inList(accountLinks.accountNo, numbers), eq(accountLinks.role, "owner"))),
+    db
+      .select({ accountNo: shardMoves.accountNo })
+      .from(shardMoves)
+      .where(and(inList(shardMoves.accountNo, numbers), eq(shardMoves.step, "verified"))),
+  ]);
+  const hasOwner = new Set(owned.map((o) => o.accountNo));
+  const unowned = numbers.filter((n) => !hasOwner.has(n));
   if (unowned.length === 0) throw new AppError(409, "already_registered");
   // As for any new holder: not while one of the accounts is at a shard move's switch (accounts.service, movingAccount).
-  for (const accountNo of unowned) if (await movingAccount(db, accountNo)) throw accountMovingError();
+  if (moving.some((m) => unowned.includes(m.accountNo))) throw accountMovingError();
   // Their inbox and delivery records go to the shard of their first account (its directory row, read above).
   const first = contracts.find((c) => c.accountNo === unowned[0]);
   const homeShard = await placeSubscriber(data, { shard: first?.shard, region: first?.region ?? "" });
@@ -490,7 +495,7 @@ export async function confirmContactChange(data: DataAccess, session: SessionInf
       // and key of the contact kept are written back from the global row.
       const restoredAt = afterHold();
       const kept = await selectSubscriberById(db, session.subscriberId).catch(() => undefined);
-      if (kept) await keepSignInQuietly(data, kept, restoredAt);
+      if (kept) await keepSignInQuietly(data, kept, restoredAt, new Date());
       if (uniqueViolation(e)) {
         await releaseIdentifier(data, s, kind, value, claimedAt);
         throw contactTaken();
@@ -521,7 +526,7 @@ export async function confirmContactChange(data: DataAccess, session: SessionInf
         );
       if (undone) {
         const kept = await selectSubscriberById(db, session.subscriberId).catch(() => undefined);
-        if (kept) await keepSignInQuietly(data, kept, afterHold());
+        if (kept) await keepSignInQuietly(data, kept, afterHold(), new Date());
         throw contactTaken();
       }
     }

@@ -24,7 +24,8 @@ import { type SubscriberRow, selectSubscriberByIdentifier } from "./auth.queries
  *   there writes the row and the keys (`keepSignIn`): every subscriber's first login after the upgrade, and the
  *   backfill, fill them in.
  * - **The home row's password is the truth once the row is there:** a change writes it first, then the global column
- *   (kept current for a rollback to a deployment that reads only it).
+ *   (the record itself under `GLOBAL_PASSWORDS = "keep"`, for a rollback to a deployment that reads only it; else the
+ *   mark below).
  * - **Order of a change:** the new phone's or e-mail's key is claimed before the global row changes, the sign-in row
  *   forgets the old one before it too (so a change that stops half-way leaves no row a login could trust for the old
  *   value, whatever its key says), and the old value's key goes after the global row has let it go.
@@ -210,8 +211,8 @@ export async function keepSignIn(data: DataAccess, s: SubscriberRow, readAt: Dat
 }
 
 /** `keepSignIn` where the caller's own work is done: a failure is logged, and a later login through the global row writes it. */
-export async function keepSignInQuietly(data: DataAccess, s: SubscriberRow, readAt: Date) {
-  await keepSignIn(data, s, readAt).then(
+export async function keepSignInQuietly(data: DataAccess, s: SubscriberRow, readAt: Date, keysAt: Date = readAt) {
+  await keepSignIn(data, s, readAt, keysAt).then(
     (kept) => {
       if (!kept) log("info", "sign_in.newer_kept", {});
     },
@@ -281,14 +282,33 @@ export const CONTACT_CHANGE_HOLD_MS = 60_000;
  * (`dropIdentifier`). Not quietly: the change must not go ahead while the row still names the old contact. The time
  * the row is held until: the change's own write of the row afterwards is dated after it (`keepSignIn`).
  */
-export async function giveUpContact(data: DataAccess, owner: CredentialOwner, at: Date) {
+export async function giveUpContact(
+  data: DataAccess,
+  owner: CredentialOwner & { displayName?: string; passwordHash?: string | null },
+  at: Date,
+) {
   const heldUntil = new Date(at.getTime() + CONTACT_CHANGE_HOLD_MS);
   const home = credentialsShard(data, owner);
   if (home) {
+    // A subscriber with no row yet (the backfill has not reached them, or a restore lost it) gets one that holds too,
+    // naming nothing: otherwise a login's or the backfill's write from a read made before the change could put the old
+    // contact into a new row after the change had let it go.
     await home
-      .update(signIns)
-      .set({ phone: null, email: null, login: null, updatedAt: sql`max(${signIns.updatedAt}, ${heldUntil.getTime()})` })
-      .where(eq(signIns.subscriberId, owner.id));
+      .insert(signIns)
+      .values({
+        subscriberId: owner.id,
+        displayName: owner.displayName ?? "",
+        phone: null,
+        email: null,
+        login: null,
+        passwordHash: globalRecord(owner.passwordHash ?? null),
+        passwordAt: new Date(0),
+        updatedAt: heldUntil,
+      })
+      .onConflictDoUpdate({
+        target: signIns.subscriberId,
+        set: { phone: null, email: null, login: null, updatedAt: sql`max(${signIns.updatedAt}, ${heldUntil.getTime()})` },
+      });
   }
   return heldUntil;
 }
@@ -310,9 +330,9 @@ export async function dropIdentifier(data: DataAccess, owner: CredentialOwner, k
 }
 
 /**
- * A new password record: the home row first (the truth; a row not there yet is written whole from `s`, as of no read
- * at all, so that the next write from a global read brings its phone, e-mail and login up to date), then the global
- * column, for a rollback, then the home row again. The row's `updated_at` stays (the time of the identifiers' read);
+ * A new password record: the home row first (the truth; a row not there yet is written from `s` without its
+ * identifiers, as of no read at all, so that the next write from a global read brings them in), then the global column
+ * (the record for a rollback, or its mark: `globalColumn`), then the home row again. The row's `updated_at` stays (the time of the identifiers' read);
  * `password_at` is the write's, so that a backfill's page read before the global column changed does not put the old
  * record back.
  */
@@ -364,6 +384,8 @@ export async function rehashPassword(data: DataAccess, owner: CredentialOwner, c
       .where(and(eq(signIns.subscriberId, owner.id), eq(signIns.passwordHash, current))),
     data.global
       .update(subscribers)
+      // The record itself, not the mark: the home row may not hold it (a first login through the global row, before
+      // its row is written); the backfill's next pass marks it once the home row holds the same.
       .set({ passwordHash: next })
       .where(and(eq(subscribers.id, owner.id), eq(subscribers.passwordHash, current))),
   ]);
