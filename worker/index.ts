@@ -43,7 +43,7 @@ import { createDataAccess } from "./platform/db";
 import { AppError } from "./platform/errors";
 import { sweepGatherRuns } from "./platform/gather";
 import { apexOrigin } from "./platform/host";
-import { errorText, log } from "./platform/log";
+import { errorText, type LogFields, log } from "./platform/log";
 import { measuredCron, measuredQueue } from "./platform/metrics";
 import { notifier } from "./platform/notify";
 import { devOnly, requireSecrets, sandboxWebhookDevOnly, unusableConfig } from "./platform/production";
@@ -147,31 +147,17 @@ async function consumeOrgSweep(message: Message<unknown>, body: OrgSweepMessage,
   }
 }
 
-/** A message of the sign-in rows' backfill (features/auth/sign-ins.backfill.ts); retried with backoff on its own. */
-async function consumeSignInBackfill(message: Message<unknown>, run: string, data: ReturnType<typeof createDataAccess>, env: Env) {
+/**
+ * A message of a backfill's pass (platform/passes.ts: the sign-in rows', features/auth/sign-ins.backfill.ts; the
+ * contracts' contacts', features/accounts/contract-contacts.backfill.ts): its page, logged as `<event>ed`, or retried
+ * with backoff on its own, logged as `<event>_error`.
+ */
+async function consumePassPage(message: Message<unknown>, event: string, page: () => Promise<LogFields>) {
   try {
-    const done = await backfillSignIns(data, new Date(), { run }, env.BILLING);
-    log("info", "sign_in.backfilled", done);
+    log("info", `${event}ed`, await page());
     message.ack();
   } catch (err) {
-    log("error", "sign_in.backfill_error", { error: errorText(err) });
-    message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
-  }
-}
-
-/** A message of the contracts' contacts' backfill (features/accounts/contract-contacts.backfill.ts); retried with backoff. */
-async function consumeContractContactsBackfill(
-  message: Message<unknown>,
-  run: string,
-  data: ReturnType<typeof createDataAccess>,
-  env: Env,
-) {
-  try {
-    const done = await backfillContractContacts(data, new Date(), { run }, env.BILLING);
-    log("info", "contract_contacts.backfilled", done);
-    message.ack();
-  } catch (err) {
-    log("error", "contract_contacts.backfill_error", { error: errorText(err) });
+    log("error", `${event}_error`, { error: errorText(err) });
     message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
   }
 }
@@ -265,9 +251,15 @@ const handlers = {
             retryDelaySeconds(heavy.attempts),
           );
         } else if (isOrgSweepMessage(heavy.body)) await consumeOrgSweep(heavy, heavy.body, data, env);
-        else if (isSignInBackfillMessage(heavy.body)) await consumeSignInBackfill(heavy, heavy.body.run, data, env);
-        else if (isContractContactsBackfillMessage(heavy.body)) await consumeContractContactsBackfill(heavy, heavy.body.run, data, env);
-        else await consumeBankLines(heavy, data, env);
+        else if (isSignInBackfillMessage(heavy.body)) {
+          const run = heavy.body.run;
+          await consumePassPage(heavy, "sign_in.backfill", () => backfillSignIns(data, new Date(), { run }, env.BILLING));
+        } else if (isContractContactsBackfillMessage(heavy.body)) {
+          const run = heavy.body.run;
+          await consumePassPage(heavy, "contract_contacts.backfill", () =>
+            backfillContractContacts(data, new Date(), { run }, env.BILLING),
+          );
+        } else await consumeBankLines(heavy, data, env);
         return;
       }
       const webhooks = batch.messages;
