@@ -5,7 +5,7 @@ import { completeRegistration } from "../../worker/features/auth/flows.service";
 import { createDataAccess } from "../../worker/platform/db";
 import { identityStoreDatabases, identityStoreIndex, signInKey } from "../../worker/platform/identity-stores";
 import { makeAccountNo } from "../../worker/platform/ids";
-import { call, codeSentTo, json, makeContract, post, sessionCookie } from "./helpers";
+import { beforeEachBatch, call, codeSentTo, json, makeContract, post, sessionCookie } from "./helpers";
 
 const ip = (n: number) => ({ "cf-connecting-ip": `100.64.0.${n}` });
 
@@ -119,22 +119,12 @@ describe("registration of an existing subscriber", () => {
     // The global database as this registration sees it: someone else's registration writes the login «raced»
     // between its check and its own write.
     let raced = false;
-    const racing = new Proxy(env.DB, {
-      get(target, prop) {
-        if (prop === "batch")
-          return async (stmts: D1PreparedStatement[]) => {
-            if (!raced) {
-              raced = true;
-              await target
-                .prepare("INSERT INTO subscribers (id, display_name, login, locale, created_at) VALUES (?, 'Другой', 'raced', 'ru', ?)")
-                .bind(`other-${crypto.randomUUID()}`, Date.now())
-                .run();
-            }
-            return target.batch(stmts);
-          };
-        const v = Reflect.get(target, prop, target);
-        return typeof v === "function" ? v.bind(target) : v;
-      },
+    const racing = beforeEachBatch(env.DB, async () => {
+      if (raced) return;
+      raced = true;
+      await env.DB.prepare("INSERT INTO subscribers (id, display_name, login, locale, created_at) VALUES (?, 'Другой', 'raced', 'ru', ?)")
+        .bind(`other-${crypto.randomUUID()}`, Date.now())
+        .run();
     });
     const input = { by: "phone" as const, phone, code, login: "raced", password: "lake by the pine forest" };
     await expect(
@@ -184,16 +174,8 @@ describe("registration of an existing subscriber", () => {
     };
     // The e-mail's registration as the global database sees it: the phone's is made between its owner check and its write.
     let phoneAnswer: Response | undefined;
-    const racing = new Proxy(env.DB, {
-      get(target, prop) {
-        if (prop === "batch")
-          return async (stmts: D1PreparedStatement[]) => {
-            phoneAnswer ??= await post("/api/v1/auth/register/complete", byPhone, ip(35));
-            return target.batch(stmts);
-          };
-        const v = Reflect.get(target, prop, target);
-        return typeof v === "function" ? v.bind(target) : v;
-      },
+    const racing = beforeEachBatch(env.DB, async () => {
+      phoneAnswer ??= await post("/api/v1/auth/register/complete", byPhone, ip(35));
     });
     await expect(
       completeRegistration(createDataAccess({ ...env, DB: racing } as unknown as Env), byEmail, {

@@ -350,3 +350,21 @@ export async function makeContract(accountNo: string, region: string, contacts: 
   await indexContacts(createDataAccess(env), accountNo, { phone: contacts.phone ?? null, email: contacts.email ?? null }, new Date(now));
   return shard;
 }
+
+/**
+ * A D1 database as a request would see it when something else happens just before each of its batches (a race a test
+ * stages between a service's reads and its write): `hook` runs, then the batch; everything else is the database's own.
+ */
+export function beforeEachBatch(db: D1Database, hook: () => Promise<unknown>): D1Database {
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === "batch")
+        return async (stmts: D1PreparedStatement[]) => {
+          await hook();
+          return target.batch(stmts);
+        };
+      const v = Reflect.get(target, prop, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+}
