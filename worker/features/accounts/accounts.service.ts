@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { accountDirectory, accountLinks, shardMoves } from "../../db/schema/global";
 import type { LedgerKind } from "../../db/schema/region";
 import { contractContactsOf } from "../../platform/contract-contacts";
-import { type DataAccess, type GlobalDb, isShardBinding, type RegionDb, rawBatch, type ShardBinding } from "../../platform/db";
+import { type DataAccess, type GlobalDb, inList, isShardBinding, type RegionDb, rawBatch, type ShardBinding } from "../../platform/db";
 import { AppError, accountMovingError } from "../../platform/errors";
 import { parseAccountNo } from "../../platform/ids";
 import { daysInMonth } from "../../platform/money";
@@ -282,14 +282,17 @@ export async function confirmLink(
   if ((made?.meta.changes ?? 0) === 0 && !(await selectLink(db, subscriberId, accountNo))) throw accountMovingError();
 }
 
+/** Those of the accounts a shard move is at the switch of (platform/session.ts: no holder is added then), as a query. */
+export function selectMovingAccounts(db: GlobalDb, accountNos: readonly string[]) {
+  return db
+    .select({ accountNo: shardMoves.accountNo })
+    .from(shardMoves)
+    .where(and(inList(shardMoves.accountNo, accountNos), eq(shardMoves.step, "verified")));
+}
+
 /** Whether a shard move of the account is at its switch (platform/session.ts: no holder is added then). */
 export async function movingAccount(db: GlobalDb, accountNo: string): Promise<boolean> {
-  const row = await db
-    .select({ id: shardMoves.id })
-    .from(shardMoves)
-    .where(and(eq(shardMoves.accountNo, accountNo), eq(shardMoves.step, "verified")))
-    .get();
-  return row !== undefined;
+  return (await selectMovingAccounts(db, [accountNo]).get()) !== undefined;
 }
 
 /** Removes the subscriber's own link to an account (an owner cannot drop ownership this way). */

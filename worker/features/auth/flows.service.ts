@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import { accountDirectory, accountLinks, shardMoves, subscribers } from "../../db/schema/global";
+import { accountDirectory, accountLinks, subscribers } from "../../db/schema/global";
 import { signIns } from "../../db/schema/region";
 import { contractContactsOf, contractsByContact } from "../../platform/contract-contacts";
 import { type DataAccess, inList, type RegionDb } from "../../platform/db";
@@ -13,13 +13,14 @@ import { checkPassword, passwordFieldError } from "../../platform/password-polic
 import { endAllSessions, openSession, type SessionInfo, STEP_UP_TTL_MS, sessionProfile, whileCopyChanging } from "../../platform/session";
 import { placeSubscriber } from "../../platform/shard-map";
 import { assertNotThrottled, confirmGuards, takeAttempt, throttleKey } from "../../platform/throttle";
+import { selectMovingAccounts } from "../accounts/accounts.service";
 import { type SubscriberRow, selectSubscriberById } from "./auth.queries";
 import { type Client, parseIdentifierOrThrow, personOf, profileOf, throttleKeysFor } from "./auth.service";
 import { consumeCode, type Delivery, issueCode, type Notify, refundCodeAttempt, spendCode, unspendCode } from "./codes.service";
 import {
   claimAccountKeys,
   claimIdentifier,
-  confirmIdentifier,
+  confirmIdentifierQuietly,
   dropIdentifier,
   findSignIn,
   giveUpContact,
@@ -220,15 +221,12 @@ export async function completeRegistration(
       .select({ accountNo: accountLinks.accountNo })
       .from(accountLinks)
       .where(and(inList(accountLinks.accountNo, numbers), eq(accountLinks.role, "owner"))),
-    db
-      .select({ accountNo: shardMoves.accountNo })
-      .from(shardMoves)
-      .where(and(inList(shardMoves.accountNo, numbers), eq(shardMoves.step, "verified"))),
+    selectMovingAccounts(db, numbers),
   ]);
   const hasOwner = new Set(owned.map((o) => o.accountNo));
   const unowned = numbers.filter((n) => !hasOwner.has(n));
   if (unowned.length === 0) throw new AppError(409, "already_registered");
-  // As for any new holder: not while one of the accounts is at a shard move's switch (accounts.service, movingAccount).
+  // As for any new holder: not while one of the accounts is at a shard move's switch (accounts.service).
   if (moving.some((m) => unowned.includes(m.accountNo))) throw accountMovingError();
   // Their inbox and delivery records go to the shard of their first account (its directory row, read above).
   const first = contracts.find((c) => c.accountNo === unowned[0]);
@@ -244,6 +242,14 @@ export async function completeRegistration(
   // Given back as claimed, or (`confirmed`) whatever their date: the confirmation re-dates them.
   const giveBack = (confirmed = false) =>
     Promise.all(claimed.map(([kind, value]) => releaseIdentifier(data, claimer, kind, value, confirmed ? null : claimedAt)));
+  // Refused for a login someone holds (the code given back for another login), or for a contact or contract taken.
+  const refuse = async (what: "login" | "contact"): Promise<never> => {
+    if (what === "login") {
+      await unspendCode(checked, spentAt);
+      throw new AppError(409, "conflict", {}, [{ field: "login", message: "field.loginTaken" }]);
+    }
+    throw new AppError(409, "already_registered");
+  };
   for (const [kind, value] of [["login", login] as [SignInKind, string], ...proven]) {
     const mine = await claimIdentifier(data, claimer, kind, value, claimedAt).catch(async (e: unknown) => {
       // A store that failed: the claims made so far go back, so that a retry is not told they are taken.
@@ -255,11 +261,7 @@ export async function completeRegistration(
       continue;
     }
     await giveBack();
-    if (kind === "login") {
-      await unspendCode(checked, spentAt);
-      throw new AppError(409, "conflict", {}, [{ field: "login", message: "field.loginTaken" }]);
-    }
-    throw new AppError(409, "already_registered");
+    return refuse(kind === "login" ? "login" : "contact");
   }
   // The password's record goes to the home shard's sign-in row first (the truth), and the global row gets it, or only
   // the mark that the home row has it (sign-ins.service.ts).
@@ -288,11 +290,7 @@ export async function completeRegistration(
         .catch((d: unknown) => log("warn", "sign_in.staged_left", { error: errorText(d) }));
       await giveBack();
     }
-    if (column === "subscribers.login") {
-      await unspendCode(checked, spentAt);
-      throw new AppError(409, "conflict", {}, [{ field: "login", message: "field.loginTaken" }]);
-    }
-    if (column) throw new AppError(409, "already_registered");
+    if (column) return refuse(column === "subscribers.login" ? "login" : "contact");
     throw e;
   }
   // The claims confirmed: one taken over while the global write was on its way (it outlasted the claim window) is
@@ -300,23 +298,12 @@ export async function completeRegistration(
   // fails to answer counts as confirmed (the registration is made; its keys are written again below, and the claim
   // stands a minute). While the global unique indexes stand, both claimers of such a race may be refused: rare (a
   // claim that lapsed), and the person tries again.
-  const confirmed = await Promise.all(
-    claimed.map(([kind, value]) =>
-      confirmIdentifier(data, claimer, kind, value).catch((e: unknown) => {
-        log("warn", "sign_in.confirm_failed", { error: errorText(e) });
-        return true;
-      }),
-    ),
-  );
+  const confirmed = await Promise.all(claimed.map(([kind, value]) => confirmIdentifierQuietly(data, claimer, kind, value)));
   const lost = claimed.find((_, i) => !confirmed[i]);
   if (lost && (await undoRegistration(data, id, home))) {
     log("warn", "sign_in.claim_lost", { kind: lost[0] });
     await giveBack(true);
-    if (lost[0] === "login") {
-      await unspendCode(checked, spentAt);
-      throw new AppError(409, "conflict", {}, [{ field: "login", message: "field.loginTaken" }]);
-    }
-    throw new AppError(409, "already_registered");
+    return refuse(lost[0] === "login" ? "login" : "contact");
   }
   const s = (await selectSubscriberById(db, id)) as SubscriberRow;
   // The sign-in row and keys (the accounts' numbers' too), so that a login reads nothing global; a failure leaves it to
@@ -485,6 +472,11 @@ export async function confirmContactChange(data: DataAccess, session: SessionInf
     const heldUntil = old && old !== value ? await giveUpContact(data, s, new Date()) : new Date(0);
     // The change's own writes of the row are dated after the hold (those of logins made meanwhile are refused).
     const afterHold = () => new Date(Math.max(Date.now(), heldUntil.getTime() + 1));
+    // A change refused or undone: the row and the kept contact's key written back from the global row as it is.
+    const restoreRow = async () => {
+      const kept = await selectSubscriberById(db, session.subscriberId).catch(() => undefined);
+      if (kept) await keepSignInQuietly(data, kept, afterHold(), new Date());
+    };
     try {
       await db
         .update(subscribers)
@@ -493,9 +485,7 @@ export async function confirmContactChange(data: DataAccess, session: SessionInf
     } catch (e) {
       // Another subscriber took it at the same moment (the check above is a read): nothing was changed, and the row
       // and key of the contact kept are written back from the global row.
-      const restoredAt = afterHold();
-      const kept = await selectSubscriberById(db, session.subscriberId).catch(() => undefined);
-      if (kept) await keepSignInQuietly(data, kept, restoredAt, new Date());
+      await restoreRow();
       if (uniqueViolation(e)) {
         await releaseIdentifier(data, s, kind, value, claimedAt);
         throw contactTaken();
@@ -506,11 +496,7 @@ export async function confirmContactChange(data: DataAccess, session: SessionInf
     // else's: the change is undone (where the global row still has it) and refused, the old contact kept.
     // A store that fails to answer counts as confirmed (the change is made; its key is written again below). An undo
     // that fails (the old contact taken meanwhile, or no answer) leaves the change made, logged.
-    const mine = await confirmIdentifier(data, s, kind, value).catch((e: unknown) => {
-      log("warn", "sign_in.confirm_failed", { error: errorText(e) });
-      return true;
-    });
-    if (!mine) {
+    if (!(await confirmIdentifierQuietly(data, s, kind, value))) {
       log("warn", "sign_in.claim_lost", { kind });
       const column = kind === "phone" ? subscribers.phone : subscribers.email;
       const undone = await db
@@ -525,8 +511,7 @@ export async function confirmContactChange(data: DataAccess, session: SessionInf
           },
         );
       if (undone) {
-        const kept = await selectSubscriberById(db, session.subscriberId).catch(() => undefined);
-        if (kept) await keepSignInQuietly(data, kept, afterHold(), new Date());
+        await restoreRow();
         throw contactTaken();
       }
     }

@@ -498,6 +498,17 @@ export async function confirmIdentifier(data: DataAccess, owner: CredentialOwner
 }
 
 /**
+ * `confirmIdentifier` after a write that is made: an identity store that does not answer counts as confirmed (the claim
+ * stands a minute, and the keys are written again from the global row after it), logged.
+ */
+export function confirmIdentifierQuietly(data: DataAccess, owner: CredentialOwner, kind: SignInKind, value: string) {
+  return confirmIdentifier(data, owner, kind, value).catch((e: unknown) => {
+    log("warn", "sign_in.confirm_failed", { error: errorText(e) });
+    return true;
+  });
+}
+
+/**
  * Gives back a claim the global row refused: the key goes only if it is still this claim (dated `at`), or, with `at`
  * null, still the owner's (a claim confirmed before its change was undone). Failures are logged.
  */
