@@ -221,6 +221,8 @@ export function monthlyRows(a: Assumptions, m: Measured, kind: Kind): Record<str
 export function staticRows(a: Assumptions, kind: Kind): Record<string, number> {
   return {
     accounts: 1,
+    // Who holds it (platform/holders.ts): a row a link, beside the global link until the links by subscriber move home.
+    account_holders: a.linksPerAccount,
     account_services: servicesPerAccount(a, kind),
     account_options: a.optionsPerAccount,
     bonus_members: a.bonusShare,

@@ -1143,12 +1143,24 @@ function generate(): Sample {
     // (platform/contract-contacts.ts).
     gput("account_directory", { account_no: no, region: REGION, shard: "DB_MOSCOW", created_at: created });
     iput("contract_contacts", { contact: `phone:${phone}`, account_no: no, created_at: created });
+    const lowBalance = rnd() < 0.3 ? 10000 : null;
     gput("account_links", {
       subscriber_id: subscriberId,
       account_no: no,
       role: "owner",
-      low_balance_kop: rnd() < 0.3 ? 10000 : null,
+      low_balance_kop: lowBalance,
       created_at: created,
+    });
+    // The same link by account, in the account's shard (platform/holders.ts).
+    put("account_holders", {
+      account_no: no,
+      subscriber_id: subscriberId,
+      role: "owner",
+      low_balance_kop: lowBalance,
+      home_shard: "DB_MOSCOW_17",
+      created_at: created,
+      state: null,
+      changed_at: null,
     });
     // The copy of the subscriber's links and profile their sessions read, in the home shard (platform/session.ts).
     put("session_links", {
@@ -2256,11 +2268,21 @@ the close's delete of it bills them again.
 
   **The fixed part is not split yet, and one database cannot hold it at the target**: ${gb(accountsTotal * globalFixedBytes)} is
   ${n1((accountsTotal * globalFixedBytes) / (A.shardBytes * A.headroom))} times ${pct(A.headroom)} of 10 GB, and the login storm's reads are ${pct(stormGlobalPeak?.d1Busy ?? 0)} of its thread (an
-  outage's ${pct(outageGlobalPeak?.d1Busy ?? 0)}, the busy hour's ${pct(busyGlobalPeak?.d1Busy ?? 0)}). Where it goes (the design; not built):
+  outage's ${pct(outageGlobalPeak?.d1Busy ?? 0)}, the busy hour's ${pct(busyGlobalPeak?.d1Busy ?? 0)}). Where it goes (the design; built so far where it says so):
+  - **The links by account, in the accounts' shards** (built: \`account_holders\`, platform/holders.ts,
+    ${n0(bytesOf({ account_holders: A.linksPerAccount }, m))} bytes an account, in the shard's bytes above, moved with the account):
+    who holds an account, read there by an outage's fan-out, the balance alerts, a payment's and a bank credit's
+    notices and a shard move's forgetting, instead of the global links by their index on the account. Every change of a
+    link writes the account's row first (\`adding\`: one owner an account is its shard's unique index, where two
+    registrations of one contract meet), then the global link, then settles the row; a removal marks the row, deletes
+    the link, then the row; a change that stopped half-way is a row no reader counts, which housekeeping settles or
+    deletes by the global link after 10 minutes. Production reads the global links by account
+    (\`HOLDERS_STORE = "global"\`) while a backfill's chain copies an older release's into the shards. The global
+    links stay the truth of whether a link exists, and what the subscriber's own pages read, until the links by
+    subscriber move home (below): the global table then goes whole.
   - **Identity stores** \`IDENTITY_0\` … (built, ${n0(identityStoresBuilt)} in production; they hold the identity providers', phones',
     e-mails', logins' and account numbers' keys and the contracts' contacts' index so far): \`account_directory\` by
-    account number (→ region and shard) and each account's holders (\`account_links\` by account: an
-    outage's fan-out and a move's forgetting read them).
+    account number (→ region and shard).
   - **The subscriber's own rows in their home shard**, where their notification choices, saved cards, passkeys,
     identity providers and sign-in row (name, contacts, password's record) already are: the subscriber's row itself and their links,
     the truth that \`session_links\` copies today. A request then reads nothing outside its home shard and the accounts'

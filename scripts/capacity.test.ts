@@ -23,6 +23,7 @@ import {
   peaks,
   planShards,
   retentionKeepsUpWith,
+  staticRows,
 } from "./capacity.model.mts";
 
 /**
@@ -178,6 +179,7 @@ const m: Measured = {
   bytesPerRow: {
     ...Object.fromEntries(growing.map((t) => [t, 0])),
     accounts: 100,
+    account_holders: 0,
     account_services: 50,
     ledger_entries: 10,
     payments: 20,
@@ -434,6 +436,17 @@ describe("capacity model", () => {
     // None of it in the global database.
     expect(Object.keys(globalRows(a).fixed)).not.toContain("inbox");
     expect(Object.keys(globalRows(a).fixed)).not.toContain("deliveries");
+  });
+
+  it("counts the links by account in the account's shard, a row a link, beside the global links (the truth until the links by subscriber move home)", () => {
+    expect(staticRows({ ...a, linksPerAccount: 1.25 }, "fixed").account_holders).toBe(1.25);
+    expect(globalRows({ ...a, linksPerAccount: 1.25 }).fixed.account_links).toBe(1.25);
+    // A row's bytes count in the account's bytes in its shard, as its other rows that do not grow.
+    const sized = { ...m, bytesPerRow: { ...m.bytesPerRow, account_holders: 40 } };
+    expect(
+      accountBytesBounded({ ...a, linksPerAccount: 1.25 }, sized, "fixed", 2) -
+        accountBytesBounded({ ...a, linksPerAccount: 1.25 }, m, "fixed", 2),
+    ).toBe(50);
   });
 
   it("keeps the subscribers' push subscriptions, sessions, links' copies, notification choices, saved cards, passkeys and links to identity providers in their home shards, counted once per account and not globally", () => {

@@ -142,6 +142,7 @@ export function environmentProblems(toml: string, env: EnvironmentName): string[
     ["CODES_STORE", ["global", "identity"]],
     ["GLOBAL_PASSWORDS", ["keep", "drop"]],
     ["CONTRACT_CONTACTS", ["global", "home"]],
+    ["HOLDERS_STORE", ["global", "shard"]],
   ] as const) {
     const value = cfg.vars[name];
     if (value !== undefined && !(values as readonly string[]).includes(value))

@@ -7,6 +7,7 @@ import {
   isContractContactsBackfillMessage,
   startContractContactsBackfill,
 } from "./features/accounts/contract-contacts.backfill";
+import { backfillHolders, isHoldersBackfillMessage, startHoldersBackfill } from "./features/accounts/holders.backfill";
 import { authRouter } from "./features/auth/auth.index";
 import { backfillSignIns, isSignInBackfillMessage, startSignInBackfill } from "./features/auth/sign-ins.backfill";
 import { opsBankRouter } from "./features/bank/bank.index";
@@ -149,7 +150,7 @@ async function consumeOrgSweep(message: Message<unknown>, body: OrgSweepMessage,
 
 /**
  * A message of a backfill's pass (platform/passes.ts: the sign-in rows', features/auth/sign-ins.backfill.ts; the
- * contracts' contacts', features/accounts/contract-contacts.backfill.ts): its page, logged as `<event>ed`, or retried
+ * contracts' contacts', features/accounts/contract-contacts.backfill.ts; the holder rows', features/accounts/holders.backfill.ts): its page, logged as `<event>ed`, or retried
  * with backoff on its own, logged as `<event>_error`.
  */
 async function consumePassPage(message: Message<unknown>, event: string, page: () => Promise<LogFields>) {
@@ -254,6 +255,9 @@ const handlers = {
         else if (isSignInBackfillMessage(heavy.body)) {
           const run = heavy.body.run;
           await consumePassPage(heavy, "sign_in.backfill", () => backfillSignIns(data, new Date(), { run }, env.BILLING));
+        } else if (isHoldersBackfillMessage(heavy.body)) {
+          const run = heavy.body.run;
+          await consumePassPage(heavy, "account_holders.backfill", () => backfillHolders(data, new Date(), { run }, env.BILLING));
         } else if (isContractContactsBackfillMessage(heavy.body)) {
           const run = heavy.body.run;
           await consumePassPage(heavy, "contract_contacts.backfill", () =>
@@ -322,7 +326,14 @@ const handlers = {
         log("error", "cron.contract_contacts_backfill_failed", { error: errorText(e) });
         return false;
       });
+      // The accounts' holder rows of links an older deployment made, in the accounts' shards
+      // (features/accounts/holders.backfill.ts).
+      const holdersBackfillStarted = await startHoldersBackfill(data, env.BILLING, at).catch((e: unknown) => {
+        log("error", "cron.holders_backfill_failed", { error: errorText(e) });
+        return false;
+      });
       log("info", "cron.billing", {
+        holdersBackfillStarted,
         shardsQueued,
         closingQueued,
         orgSweepStarted,

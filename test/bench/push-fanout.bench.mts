@@ -49,6 +49,11 @@ const person = (i: number, street: string, devices: number) => {
     [accountNo, now],
   ]);
   global.push(["INSERT INTO account_links (subscriber_id, account_no, role, created_at) VALUES (?, ?, 'owner', ?)", [id, accountNo, now]]);
+  // Its holder row in the account's shard, where the fan-out reads who holds it (platform/holders.ts).
+  shard.push([
+    "INSERT INTO account_holders (account_no, subscriber_id, role, home_shard, created_at) VALUES (?, ?, 'owner', 'DB_MOSCOW', ?)",
+    [accountNo, id, now],
+  ]);
   global.push([
     "INSERT INTO notification_settings (subscriber_id, quiet_from, quiet_to, marketing, updated_at) VALUES (?, NULL, NULL, 0, ?)",
     [id, now],

@@ -463,7 +463,7 @@ describe("links read with the session", () => {
     const session = await findSession(data, token);
     expect(session?.links.map((l) => l.accountNo)).toContain(PETR_KZN);
     expect((await requireAccount(data.global, "demo-olga", PETR_KZN)).role).toBe("viewer");
-    await unlinkAccount(data.global, "demo-olga", PETR_KZN);
+    await unlinkAccount(data, "demo-olga", PETR_KZN);
     await expect(requireAccount(data.global, "demo-olga", PETR_KZN)).rejects.toMatchObject({ status: 404 });
     expect((await listAccounts(data, "demo-olga")).items.map((a) => a.accountNo)).not.toContain(PETR_KZN);
   });
@@ -524,7 +524,7 @@ describe("the sessions' copy of the links in the home shard", () => {
     const before = (await findSession(data, token))?.links ?? [];
     expect(before.map((l) => l.accountNo)).toContain(PETR_KZN);
     // …meanwhile the link is removed and the copy forgotten (what the unlink route does)…
-    await unlinkAccount(data.global, "demo-olga", PETR_KZN);
+    await unlinkAccount(data, "demo-olga", PETR_KZN);
     await forgetSessionCopy(data, olga);
     // …and only then does the request keep what it read: refused.
     const profile = { id: "demo-olga", displayName: "Ольга", phone: null, email: null, login: null, hasPassword: true };
@@ -545,7 +545,7 @@ describe("the sessions' copy of the links in the home shard", () => {
     const race = async () => {
       if (raced) return;
       raced = true;
-      await unlinkAccount(real.global, "demo-olga", PETR_KZN);
+      await unlinkAccount(real, "demo-olga", PETR_KZN);
       await forgetSessionCopy(real, olga);
     };
     const afterLinks = (stmt: D1PreparedStatement): D1PreparedStatement =>
@@ -657,7 +657,7 @@ describe("the sessions' copy of the links in the home shard", () => {
     expect(await listOf(cookie)).toContain(PETR_KZN);
     expect((await copyOf("demo-olga"))?.links ?? null).toBeNull();
     // …the change is made, and the run dies before the forget after it.
-    await unlinkAccount(data.global, "demo-olga", PETR_KZN);
+    await unlinkAccount(data, "demo-olga", PETR_KZN);
     // What a request kept from before the change would have said Petr's account is hers (for 30 days): nothing was.
     expect(await listOf(cookie)).not.toContain(PETR_KZN);
     expect((await call("msk", `/api/v1/accounts/${PETR_KZN}`, { headers: { cookie } })).status).toBe(404);
@@ -755,7 +755,7 @@ describe("the sessions' copy of the links in the home shard", () => {
     expect(await listOf(cookie)).toContain(PETR_KZN);
     expect((await copyOf("demo-olga"))?.links ?? null).toBeNull();
     // The unlink is made and its forget is lost: no stale copy says Petr's account is hers.
-    await unlinkAccount(data.global, "demo-olga", PETR_KZN);
+    await unlinkAccount(data, "demo-olga", PETR_KZN);
     expect(await listOf(cookie)).not.toContain(PETR_KZN);
     // Its own forget, had it come, closes the window: a copy is kept again.
     await forgetSessionCopy(data, olga);

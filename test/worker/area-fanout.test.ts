@@ -16,7 +16,7 @@ import { type AreaMessage, NotificationMessage } from "../../worker/features/not
 import { createDataAccess, d1Of, shardDatabase } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { CALLS_PER_INVOCATION } from "../../worker/platform/queue";
-import { shardRows } from "./helpers";
+import { holdersFromLinks, shardRows } from "./helpers";
 
 /** What one invocation asked of D1: every statement run (a batch is one call), over every database binding. */
 function countingEnv() {
@@ -237,6 +237,7 @@ async function seed(
   }
   await env.DB.batch(global);
   for (const [name, statements] of Object.entries(shard)) if (statements.length) await shardD1(name).batch(statements);
+  await holdersFromLinks();
   return { subscriberOf, accountsOf };
 }
 
@@ -301,6 +302,7 @@ async function seedArea(street: string) {
   await env.DB.prepare("INSERT INTO account_links (subscriber_id, account_no, role, created_at) VALUES (?, ?, 'payer', ?)")
     .bind(twoPages, late, Date.now())
     .run();
+  await holdersFromLinks();
   const sub = (k: string) => s.subscriberOf.get(k) ?? (more.subscriberOf.get(k) as string);
   const acc = (k: string, i = 0) => (s.accountsOf.get(k) ?? more.accountsOf.get(k))?.[i] as string;
   // Who is told, about which account (the first in the area in the fan-out's order).
@@ -387,6 +389,13 @@ describe("an area's fan-out, a page at a time", () => {
        SELECT 'big' || printf('%06d', i), ?, 'big', 'Белгород, ул. Большая, д. ' || (i % 50) || ', кв. 1', 'active', ? FROM n`,
     )
       .bind(region, now)
+      .run();
+    // Each account's holder, in its shard (platform/holders.ts).
+    await env.DB_CENTER.prepare(
+      `${cte} INSERT INTO account_holders (account_no, subscriber_id, role, home_shard, created_at)
+       SELECT 'big' || printf('%06d', i), 'big-' || i, 'owner', 'DB_MOSCOW', ? FROM n`,
+    )
+      .bind(now)
       .run();
     const m: AreaMessage = { ...outage("ул. Большая", "big"), region };
     const h = harness();
@@ -523,6 +532,7 @@ describe("one invocation of the notifications queue", () => {
         ),
       ]),
     );
+    await holdersFromLinks();
     // Ten outages there at once, each able to spend 150 calls on the region's pages: 1,500 in one invocation.
     const limits: AreaLimits = { page: 20, calls: 150 };
     const h = harness(limits);

@@ -16,7 +16,7 @@ import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { daysInMonth } from "../../worker/platform/money";
 import { addDays, localDay, tzOffsetMs } from "../../worker/platform/region";
-import { api, json, login, shardRows } from "./helpers";
+import { api, holdersFromLinks, json, login, shardRows } from "./helpers";
 
 // A Kurgan subscriber with one internet service, a 0 ₽ balance and a low-balance alert at 100 ₽.
 const TZ = "Asia/Yekaterinburg";
@@ -113,6 +113,7 @@ beforeAll(async () => {
       "INSERT INTO account_links (subscriber_id, account_no, role, low_balance_kop, created_at) VALUES (?, ?, 'owner', 10000, ?)",
     ).bind(SUBSCRIBER, ACCOUNT, now),
   ]);
+  await holdersFromLinks();
   await shard().batch([
     shard()
       .prepare(

@@ -28,6 +28,7 @@ import { makeAccountNo } from "../../worker/platform/ids";
 import { release, takeLease } from "../../worker/platform/lease";
 import { addDays, localDay, localInstant } from "../../worker/platform/region";
 import type { StepCursor } from "../../worker/platform/shard-map";
+import { holdersFromLinks } from "./helpers";
 
 const msk = REGIONS.filter((r) => r.code === "msk");
 
@@ -56,6 +57,7 @@ beforeAll(async () => {
         "INSERT INTO account_links (subscriber_id, account_no, role, low_balance_kop, created_at) VALUES ('steps-sub', ?, 'owner', 10000, ?)",
       ).bind(no, now),
     ]);
+    await holdersFromLinks();
     await shard.batch([
       shard
         .prepare(
@@ -210,6 +212,7 @@ describe("the daily points and alerts of a region, a page at a time", () => {
         ).bind(id, no, now),
       ]),
     ]);
+    await holdersFromLinks();
     await env.DB_MOSCOW.prepare(
       "INSERT INTO accounts (account_no, region, holder_name, address, status, created_at) VALUES (?, 'msk', 'Много', '—', 'active', ?)",
     )

@@ -352,6 +352,48 @@ export async function makeContract(accountNo: string, region: string, contacts: 
 }
 
 /**
+ * Links a subscriber to an account as a link's change does (platform/holders.ts): the global link and the account's
+ * settled holder row in its shard (with the subscriber's home shard). A link already there is kept.
+ */
+export async function linkAccount(subscriberId: string, accountNo: string, role: "owner" | "payer" | "viewer", createdAt = Date.now()) {
+  await env.DB.prepare("INSERT OR IGNORE INTO account_links (subscriber_id, account_no, role, created_at) VALUES (?, ?, ?, ?)")
+    .bind(subscriberId, accountNo, role, createdAt)
+    .run();
+  const [shard, home] = await Promise.all([
+    env.DB.prepare("SELECT shard FROM account_directory WHERE account_no = ?").bind(accountNo).first<string>("shard"),
+    env.DB.prepare("SELECT home_shard FROM subscribers WHERE id = ?").bind(subscriberId).first<string>("home_shard"),
+  ]);
+  if (!shard || !home) throw new Error(`linkAccount: no account ${accountNo} or subscriber ${subscriberId}`);
+  await (shardDatabase(env, shard) as D1Database)
+    .prepare("INSERT OR IGNORE INTO account_holders (account_no, subscriber_id, role, home_shard, created_at) VALUES (?, ?, ?, ?, ?)")
+    .bind(accountNo, subscriberId, role, home, createdAt)
+    .run();
+}
+
+/**
+ * The accounts' holder rows (platform/holders.ts) of every global link a test wrote by hand, settled, with the
+ * subscribers' home shards and alerts, in the accounts' shards (a row there already is kept, its alert and role taken
+ * from the link): what every change of a link writes beside it, and the backfill for an older release's links.
+ */
+export async function holdersFromLinks() {
+  const { results } = await env.DB.prepare(
+    `SELECT l.account_no AS a, l.subscriber_id AS s, l.role AS r, l.low_balance_kop AS k, s.home_shard AS h, l.created_at AS c, d.shard AS shard
+     FROM account_links l JOIN account_directory d ON d.account_no = l.account_no JOIN subscribers s ON s.id = l.subscriber_id`,
+  ).all<{ a: string; s: string; r: string; k: number | null; h: string; c: number; shard: string }>();
+  const byShard = new Map<string, unknown[][]>();
+  for (const l of results) byShard.set(l.shard, [...(byShard.get(l.shard) ?? []), [l.a, l.s, l.r, l.k, l.h, l.c]]);
+  for (const [shard, rows] of byShard)
+    await (shardDatabase(env, shard) as D1Database)
+      .prepare(
+        `INSERT INTO account_holders (account_no, subscriber_id, role, low_balance_kop, home_shard, created_at)
+         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 FROM json_each(?) WHERE true
+         ON CONFLICT DO UPDATE SET role = excluded.role, low_balance_kop = excluded.low_balance_kop`,
+      )
+      .bind(JSON.stringify(rows))
+      .run();
+}
+
+/**
  * A D1 database as a request would see it when something else happens just before each of its batches (a race a test
  * stages between a service's reads and its write): `hook` runs, then the batch; everything else is the database's own.
  */

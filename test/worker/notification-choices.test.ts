@@ -16,7 +16,7 @@ import { createDataAccess, type ShardBinding, shardDatabase } from "../../worker
 import { makeAccountNo } from "../../worker/platform/ids";
 import { localDay } from "../../worker/platform/region";
 import { openSession, SESSION_COOKIE } from "../../worker/platform/session";
-import { api, json } from "./helpers";
+import { api, holdersFromLinks, json } from "./helpers";
 
 type Prefs = {
   accountNo: string;
@@ -54,6 +54,7 @@ async function subscriber(home: ShardBinding, accounts = 1) {
       ).bind(id, no, now),
     ]),
   ]);
+  await holdersFromLinks();
   await env.DB_MOSCOW.batch(
     nos.map((no) =>
       env.DB_MOSCOW.prepare(

@@ -303,6 +303,13 @@ export interface DataAccess {
    */
   contractContacts: "home" | "global";
   /**
+   * Where the links are read by account (`HOLDERS_STORE`): "shard" (the default), the accounts' holder rows in their
+   * shards (platform/holders.ts), or "global", the global links by their index on the account — for the release that
+   * brings the rows, while its backfill copies an older release's (features/accounts/holders.backfill.ts). Every change
+   * of a link writes both either way.
+   */
+  holdersStore: "shard" | "global";
+  /**
    * Where one-time codes are issued and checked (`CODES_STORE`): "identity", the identity store the target hashes to
    * (the default), or "global", the global table — for the release that first brings the stores' table, while an
    * older release that issues and checks codes only there may still run (features/auth/codes.service.ts).
@@ -325,7 +332,7 @@ export interface DataAccess {
    */
   legacyProviderMessages: boolean;
   /** The shard that holds an account, or null when the directory has no such account. */
-  shardForAccount(accountNo: string): Promise<{ db: RegionDb; region: string } | null>;
+  shardForAccount(accountNo: string): Promise<{ db: RegionDb; region: string; binding: ShardBinding } | null>;
 }
 
 const dialect = new SQLiteAsyncDialect();
@@ -399,6 +406,7 @@ export function createDataAccess(env: Env): DataAccess {
     identitiesStore: (env as { IDENTITIES_STORE?: string }).IDENTITIES_STORE === "global" ? "global" : "home",
     signInsStore: (env as { SIGN_INS_STORE?: string }).SIGN_INS_STORE === "global" ? "global" : "home",
     contractContacts: (env as { CONTRACT_CONTACTS?: string }).CONTRACT_CONTACTS === "global" ? "global" : "home",
+    holdersStore: (env as { HOLDERS_STORE?: string }).HOLDERS_STORE === "global" ? "global" : "shard",
     globalPasswords:
       (env as { SIGN_INS_STORE?: string }).SIGN_INS_STORE === "global" || (env as { GLOBAL_PASSWORDS?: string }).GLOBAL_PASSWORDS === "keep"
         ? "keep"
@@ -417,7 +425,7 @@ export function createDataAccess(env: Env): DataAccess {
         .where(eq(globalSchema.accountDirectory.accountNo, accountNo))
         .get();
       if (!row || !isShardBinding(row.shard) || !shardDatabase(env, row.shard)) return null;
-      return { db: shard(row.shard), region: row.region };
+      return { db: shard(row.shard), region: row.region, binding: row.shard };
     },
   };
 }

@@ -5,7 +5,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { serialize } from "hono/utils/cookie";
 import { accountLinks, globalSessions, subscribers } from "../db/schema/global";
-import { sessionLinks as linkCopies, sessions } from "../db/schema/region";
+import { accountHolders, sessionLinks as linkCopies, sessions } from "../db/schema/region";
 import type { AppEnv } from "../env";
 import { randomToken, sha256Hex, timingSafeEqual } from "./crypto";
 import { type DataAccess, type GlobalDb, globalWrites, isShardBinding, type RegionDb, type ShardBinding } from "./db";
@@ -491,8 +491,18 @@ export async function forgetSessionCopy(data: DataAccess, subscriber: CopyHolder
   }
 }
 
-/** Every subscriber who holds the account (owner, payer, viewer), with their home shards: one global read. */
-export function holdersOf(data: DataAccess, accountNo: string): Promise<CopyHolder[]> {
+/**
+ * Every subscriber who holds the account (owner, payer, viewer), with their home shards, settled or not (a link being
+ * made or removed may have a copy too): the account's holder rows on `shard` (platform/holders.ts), or the global links
+ * under `HOLDERS_STORE = "global"`. One read.
+ */
+export function holdersOf(data: DataAccess, accountNo: string, shard: ShardBinding): Promise<CopyHolder[]> {
+  if (data.holdersStore === "shard")
+    return data
+      .shard(shard)
+      .select({ id: accountHolders.subscriberId, homeShard: accountHolders.homeShard })
+      .from(accountHolders)
+      .where(eq(accountHolders.accountNo, accountNo));
   return data.global
     .select({ id: subscribers.id, homeShard: subscribers.homeShard })
     .from(accountLinks)
@@ -505,8 +515,8 @@ export function holdersOf(data: DataAccess, accountNo: string): Promise<CopyHold
  * account's shard changed (a move's switch, whose window `markCopyChanging` opened for the same holders). One global
  * read and a write per holder.
  */
-export async function forgetHoldersLinks(data: DataAccess, accountNo: string, opts: { closes?: boolean } = {}) {
-  const holders = await holdersOf(data, accountNo);
+export async function forgetHoldersLinks(data: DataAccess, accountNo: string, shard: ShardBinding, opts: { closes?: boolean } = {}) {
+  const holders = await holdersOf(data, accountNo, shard);
   await Promise.all(holders.map((h) => forgetSessionCopy(data, h, opts)));
   return holders.length;
 }

@@ -1233,3 +1233,39 @@ export const signIns = sqliteTable("sign_ins", {
   /** The time of the global read the name, phone, e-mail and login were written from (a write from an older read is refused). */
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
 });
+
+export const HOLDER_ROLES = ["owner", "payer", "viewer"] as const;
+
+/**
+ * Who holds an account (its owner, payers and viewers), kept in the account's shard and moved with it: the links by
+ * account, where an outage's fan-out, the balance alerts, a payment's notice, a bank credit's notice and a shard move's
+ * forgetting read them (platform/holders.ts), instead of the global `account_links` by its index on the account. The
+ * global row stays the truth of whether a link exists, and what the subscriber's own pages read, until the links by
+ * subscriber move to the home shards: a row here is written before it (`adding`) and settled after it, and marked
+ * (`removing`) before it goes and deleted after, so a change that stopped half-way is a row not settled, which no
+ * reader by account counts and housekeeping settles or deletes by the global row (`reconcileHolders`). One owner an
+ * account: the unique index below, in the one database that holds the account. One row per link: bounded by accounts.
+ */
+export const accountHolders = sqliteTable(
+  "account_holders",
+  {
+    accountNo: text("account_no").notNull(),
+    subscriberId: text("subscriber_id").notNull(),
+    role: text("role", { enum: HOLDER_ROLES }).notNull(),
+    /** The holder's low-balance alert for this account, in kopecks; null = off (written here first, then globally). */
+    lowBalanceKop: integer("low_balance_kop"),
+    /** The holder's home shard (their inbox, sessions and copy of their links), fixed at their registration. */
+    homeShard: text("home_shard").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    /** Null once settled; `adding` before the global link is written, `removing` before it is deleted. */
+    state: text("state", { enum: ["adding", "removing"] }),
+    /** When the state was set: a row not settled within `HOLDER_SETTLE_MS` is housekeeping's. */
+    changedAt: integer("changed_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.accountNo, t.subscriberId] }),
+    // One owner an account: two registrations at the same moment (by its phone and by its e-mail) meet here.
+    uniqueIndex("account_holders_one_owner_uq").on(t.accountNo).where(sql`role = 'owner'`),
+    index("account_holders_unsettled_idx").on(t.changedAt).where(sql`state IS NOT NULL`),
+  ],
+);

@@ -406,10 +406,17 @@ export async function buildSeed(now = new Date(), { compact = true } = {}): Prom
       const shard = shardOf(a.region);
       global.push(insert("account_directory", { account_no: accountNo, region: a.region, shard, created_at: SEEDED_AT }));
       contracts.push({ accountNo, phone: s.phone, email: s.email });
-      global.push(insert("account_links", { subscriber_id: s.id, account_no: accountNo, role: "owner", created_at: SEEDED_AT }));
-      for (const share of a.sharedWith ?? []) {
-        global.push(
-          insert("account_links", { subscriber_id: share.subscriber, account_no: accountNo, role: share.role, created_at: SEEDED_AT }),
+      // Each link globally (the subscriber's pages read it) and as the account's holder in its shard (platform/holders.ts).
+      for (const l of [{ subscriber: s.id, role: "owner" }, ...(a.sharedWith ?? [])]) {
+        global.push(insert("account_links", { subscriber_id: l.subscriber, account_no: accountNo, role: l.role, created_at: SEEDED_AT }));
+        shards[shard].push(
+          insert("account_holders", {
+            account_no: accountNo,
+            subscriber_id: l.subscriber,
+            role: l.role,
+            home_shard: homeShardOf(l.subscriber),
+            created_at: SEEDED_AT,
+          }),
         );
       }
       shards[shard].push(

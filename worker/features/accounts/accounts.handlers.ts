@@ -47,9 +47,7 @@ export const insightHandler: RouteHandler<typeof r.insightRoute, AppEnv> = async
 };
 
 export const lowBalanceHandler: RouteHandler<typeof r.lowBalanceRoute, AppEnv> = async (c) => {
-  await changingLinks(c, () =>
-    svc.setLowBalance(c.get("data").global, who(c), c.req.valid("param").accountNo, c.req.valid("json").thresholdKop),
-  );
+  await changingLinks(c, () => svc.setLowBalance(c.get("data"), who(c), c.req.valid("param").accountNo, c.req.valid("json").thresholdKop));
   return c.body(null, 204);
 };
 
@@ -66,6 +64,6 @@ export const linkConfirmHandler: RouteHandler<typeof r.linkConfirmRoute, AppEnv>
 };
 
 export const unlinkHandler: RouteHandler<typeof r.unlinkRoute, AppEnv> = async (c) => {
-  await changingLinks(c, () => svc.unlinkAccount(c.get("data").global, who(c), c.req.valid("param").accountNo));
+  await changingLinks(c, () => svc.unlinkAccount(c.get("data"), who(c), c.req.valid("param").accountNo));
   return c.body(null, 204);
 };

@@ -1,10 +1,12 @@
 import { and, eq } from "drizzle-orm";
-import { accountDirectory, accountLinks, shardMoves } from "../../db/schema/global";
+import { accountDirectory, accountLinks, shardMoves, subscribers } from "../../db/schema/global";
 import type { LedgerKind } from "../../db/schema/region";
 import { contractContactsOf } from "../../platform/contract-contacts";
 import { type DataAccess, type GlobalDb, inList, isShardBinding, type RegionDb, rawBatch, type ShardBinding } from "../../platform/db";
-import { AppError, accountMovingError } from "../../platform/errors";
+import { AppError, accountMovingError, isAccountMoving } from "../../platform/errors";
+import { addHolders, dropHolders, markRemoving, setHolderLowBalance, settleHolders } from "../../platform/holders";
 import { parseAccountNo } from "../../platform/ids";
+import { errorText, log } from "../../platform/log";
 import { daysInMonth } from "../../platform/money";
 import { localDay, regionTz } from "../../platform/region";
 import { type SessionLink, sessionLinks } from "../../platform/session";
@@ -210,8 +212,14 @@ export async function accountInsight(data: DataAccess, subscriberId: string, acc
   return { balanceKop, dailyKop: Math.round(dailyKop), daysLeft, lastsUntil, lowBalanceKop: acc.lowBalanceKop, months: byMonth };
 }
 
-export async function setLowBalance(db: GlobalDb, subscriberId: string, accountNo: string, kop: number | null) {
+export async function setLowBalance(data: DataAccess, subscriberId: string, accountNo: string, kop: number | null) {
+  const db = data.global;
   const acc = await requireAccount(db, subscriberId, accountNo);
+  // The holder row first (the alerts read it), then the link the subscriber's pages read: a failure between them
+  // shows the old threshold, and the subscriber sets it again.
+  await setHolderLowBalance(data, acc, subscriberId, kop).catch((e: unknown) => {
+    throw isAccountMoving(e) ? accountMovingError() : e;
+  });
   await db
     .update(accountLinks)
     .set({ lowBalanceKop: kop })
@@ -266,6 +274,18 @@ export async function confirmLink(
   const attempt = await takeAttempt(await confirmGuards(subscriberId, address));
   await consumeCode(data, { purpose: "link_account", target: `link:${subscriberId}:${accountNo}`, code });
   await attempt.succeeded();
+  // The holder row in the account's shard first (`adding`, platform/holders.ts), refused while the account is frozen for
+  // a move; then the global link; then the row settled.
+  const [dir, me] = await db.batch([
+    db.select({ shard: accountDirectory.shard }).from(accountDirectory).where(eq(accountDirectory.accountNo, accountNo)),
+    db.select({ homeShard: subscribers.homeShard }).from(subscribers).where(eq(subscribers.id, subscriberId)),
+  ]);
+  const shard = dir[0]?.shard;
+  if (!shard || !isShardBinding(shard) || !me[0]) throw new AppError(404, "not_found");
+  const holder = { accountNo, shard, subscriberId, role, homeShard: me[0].homeShard };
+  await addHolders(data, [holder], new Date()).catch((e: unknown) => {
+    throw isAccountMoving(e) ? accountMovingError() : e;
+  });
   // A holder linked earlier is among those the move found; one linked after its switch reads the new shard.
   const [made] = await rawBatch(db, [
     [
@@ -279,7 +299,11 @@ export async function confirmLink(
       accountNo,
     ],
   ]);
-  if ((made?.meta.changes ?? 0) === 0 && !(await selectLink(db, subscriberId, accountNo))) throw accountMovingError();
+  if ((made?.meta.changes ?? 0) === 0 && !(await selectLink(db, subscriberId, accountNo))) {
+    await dropHolders(data, [holder], subscriberId, "adding").catch((e: unknown) => log("warn", "holders.left", { error: errorText(e) }));
+    throw accountMovingError();
+  }
+  await settleHolders(data, [holder], subscriberId).catch((e: unknown) => log("warn", "holders.settle_failed", { error: errorText(e) }));
 }
 
 /** Those of the accounts a shard move is at the switch of (platform/session.ts: no holder is added then), as a query. */
@@ -296,8 +320,14 @@ export async function movingAccount(db: GlobalDb, accountNo: string): Promise<bo
 }
 
 /** Removes the subscriber's own link to an account (an owner cannot drop ownership this way). */
-export async function unlinkAccount(db: GlobalDb, subscriberId: string, accountNo: string) {
+export async function unlinkAccount(data: DataAccess, subscriberId: string, accountNo: string) {
+  const db = data.global;
   const acc = await requireAccount(db, subscriberId, accountNo);
   if (acc.role === "owner") throw new AppError(409, "owner_unlink");
+  // The holder row marked first (no notice of the account reaches them from now on), then the link, then the row.
+  await markRemoving(data, acc, subscriberId, new Date()).catch((e: unknown) => {
+    throw isAccountMoving(e) ? accountMovingError() : e;
+  });
   await db.delete(accountLinks).where(and(eq(accountLinks.subscriberId, subscriberId), eq(accountLinks.accountNo, acc.accountNo)));
+  await dropHolders(data, [acc], subscriberId, "removing").catch((e: unknown) => log("warn", "holders.left", { error: errorText(e) }));
 }

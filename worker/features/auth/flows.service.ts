@@ -2,8 +2,9 @@ import { and, eq } from "drizzle-orm";
 import { accountDirectory, accountLinks, subscribers } from "../../db/schema/global";
 import { signIns } from "../../db/schema/region";
 import { contractContactsOf, contractsByContact } from "../../platform/contract-contacts";
-import { type DataAccess, inList, type RegionDb } from "../../platform/db";
-import { AppError, accountMovingError, uniqueViolation } from "../../platform/errors";
+import { type DataAccess, inList, type RegionDb, type ShardBinding } from "../../platform/db";
+import { AppError, accountMovingError, isAccountMoving, uniqueViolation } from "../../platform/errors";
+import { addHolders, byShardOf, dropHolders, ownedOn, settleHolders } from "../../platform/holders";
 import { type Identifier, normalizeEmail, normalizeLogin, normalizePhone } from "../../platform/identifiers";
 import type { SignInKind } from "../../platform/identity-stores";
 import { newId, parseAccountNo } from "../../platform/ids";
@@ -223,7 +224,9 @@ export async function completeRegistration(
       .where(and(inList(accountLinks.accountNo, numbers), eq(accountLinks.role, "owner"))),
     selectMovingAccounts(db, numbers),
   ]);
-  const hasOwner = new Set(owned.map((o) => o.accountNo));
+  // And their holder rows (platform/holders.ts), a read a shard: an owner being registered there counts.
+  const onShards = await Promise.all([...byShardOf(contracts)].map(([shard, nos]) => ownedOn(data, shard, nos)));
+  const hasOwner = new Set([...owned.map((o) => o.accountNo), ...onShards.flat()]);
   const unowned = numbers.filter((n) => !hasOwner.has(n));
   if (unowned.length === 0) throw new AppError(409, "already_registered");
   // As for any new holder: not while one of the accounts is at a shard move's switch (accounts.service).
@@ -271,6 +274,28 @@ export async function completeRegistration(
     log("warn", "sign_in.stage_failed", { error: errorText(e) });
     return null;
   });
+  const unstage = () =>
+    home
+      ?.delete(signIns)
+      .where(eq(signIns.subscriberId, id))
+      .catch((d: unknown) => log("warn", "sign_in.staged_left", { error: errorText(d) }));
+  // The contracts' holder rows, `adding`, before the global links: two registrations of one contract at once (by its
+  // phone and by its e-mail) meet in the account's shard's unique index, and the one refused writes nothing else.
+  const owning = unowned.map((accountNo) => ({
+    accountNo,
+    shard: contracts.find((c) => c.accountNo === accountNo)?.shard as ShardBinding,
+    subscriberId: id,
+    role: "owner" as const,
+    homeShard,
+  }));
+  try {
+    await addHolders(data, owning, now);
+  } catch (e) {
+    await unstage();
+    await giveBack();
+    if (uniqueViolation(e)) return refuse("contact");
+    throw isAccountMoving(e) ? accountMovingError() : e;
+  }
   const made = db.batch([
     db.insert(subscribers).values({ ...person, passwordHash: globalColumn(data, home, passwordHash), createdAt: now, homeShard }),
     ...unowned.map((accountNo) => db.insert(accountLinks).values({ subscriberId: id, accountNo, role: "owner", createdAt: now })),
@@ -284,10 +309,8 @@ export async function completeRegistration(
     // lost answer): the row, perhaps the only copy of the password's record, stays.
     const column = uniqueViolation(e);
     if (column) {
-      await home
-        ?.delete(signIns)
-        .where(eq(signIns.subscriberId, id))
-        .catch((d: unknown) => log("warn", "sign_in.staged_left", { error: errorText(d) }));
+      await unstage();
+      await dropHolders(data, owning, id, "adding").catch((d: unknown) => log("warn", "holders.left", { error: errorText(d) }));
       await giveBack();
     }
     if (column) return refuse(column === "subscribers.login" ? "login" : "contact");
@@ -300,11 +323,13 @@ export async function completeRegistration(
   // claim that lapsed), and the person tries again.
   const confirmed = await Promise.all(claimed.map(([kind, value]) => confirmIdentifierQuietly(data, claimer, kind, value)));
   const lost = claimed.find((_, i) => !confirmed[i]);
-  if (lost && (await undoRegistration(data, id, home))) {
+  if (lost && (await undoRegistration(data, id, home, owning))) {
     log("warn", "sign_in.claim_lost", { kind: lost[0] });
     await giveBack(true);
     return refuse(lost[0] === "login" ? "login" : "contact");
   }
+  // The holder rows settled: their global links are written (a failure leaves them to housekeeping, which settles them).
+  await settleHolders(data, owning, id).catch((e: unknown) => log("warn", "holders.settle_failed", { error: errorText(e) }));
   const s = (await selectSubscriberById(db, id)) as SubscriberRow;
   // The sign-in row and keys (the accounts' numbers' too), so that a login reads nothing global; a failure leaves it to
   // the first login to write.
@@ -314,11 +339,17 @@ export async function completeRegistration(
 }
 
 /**
- * Takes back a registration whose claim was lost: its links and global row (one batch), then its staged sign-in row.
- * False when the batch failed (something refers to the new subscriber already, or the database did not answer): the
- * registration then stands, logged, and its keys are written again from its global row like any other's.
+ * Takes back a registration whose claim was lost: its links and global row (one batch), then its staged sign-in row and
+ * its holder rows (still `adding`). False when the batch failed (something refers to the new subscriber already, or the
+ * database did not answer): the registration then stands, logged, and its keys are written again from its global row
+ * like any other's (and housekeeping settles its holder rows).
  */
-async function undoRegistration(data: DataAccess, id: string, home: RegionDb | null): Promise<boolean> {
+async function undoRegistration(
+  data: DataAccess,
+  id: string,
+  home: RegionDb | null,
+  owning: readonly { accountNo: string; shard: ShardBinding }[],
+): Promise<boolean> {
   const db = data.global;
   try {
     await db.batch([
@@ -333,6 +364,7 @@ async function undoRegistration(data: DataAccess, id: string, home: RegionDb | n
     ?.delete(signIns)
     .where(eq(signIns.subscriberId, id))
     .catch((d: unknown) => log("warn", "sign_in.staged_left", { error: errorText(d) }));
+  await dropHolders(data, owning, id, "adding").catch((d: unknown) => log("warn", "holders.left", { error: errorText(d) }));
   return true;
 }
 

@@ -2,7 +2,6 @@ import { and, asc, eq, gt, inArray, or, sql } from "drizzle-orm";
 import { OPERATOR_REQUISITES } from "../../data/operator.data";
 import {
   accountDirectory,
-  accountLinks,
   type BankLineStatus,
   bankStatementLines,
   bankStatements,
@@ -15,6 +14,7 @@ import {
 import { sha256Hex } from "../../platform/crypto";
 import { type DataAccess, type GlobalDb, isShardBinding, queriesUsed, rawBatch } from "../../platform/db";
 import { AppError } from "../../platform/errors";
+import { holdersByNumber } from "../../platform/holders";
 import { newId, parseAccountNo } from "../../platform/ids";
 import { beat, release, startChain } from "../../platform/lease";
 import { log } from "../../platform/log";
@@ -414,13 +414,8 @@ async function credit(data: DataAccess, rows: LineRow[], now: Date, notification
  */
 async function notifyCredited(data: DataAccess, queue: Queue<unknown>, credits: (Target & { lineId: string })[]) {
   const accountNos = credits.map((c) => c.accountNo);
-  const links = await inChunks(accountNos, (chunk) =>
-    data.global
-      .select({ subscriberId: accountLinks.subscriberId, accountNo: accountLinks.accountNo })
-      .from(accountLinks)
-      .where(inArray(accountLinks.accountNo, chunk))
-      .all(),
-  );
+  // The accounts' holders: their rows in the accounts' shards (platform/holders.ts).
+  const links = await holdersByNumber(data, [...new Set(accountNos)]);
   const members = await inChunks(accountNos, (chunk) =>
     data.global
       .select({ subscriberId: orgMembers.subscriberId, accountNo: orgAccounts.accountNo, scope: orgMembers.accountScope })

@@ -1,5 +1,6 @@
 import type { Acquirer } from "../../adapters/payments";
 import { type DataAccess, isShardBinding, SHARDS, type ShardBinding, type Sweep } from "../../platform/db";
+import { reconcileHolders } from "../../platform/holders";
 import { errorText, log } from "../../platform/log";
 import { sendInBatches } from "../../platform/queue";
 import { archiveMoney } from "../billing/archive.service";
@@ -47,7 +48,7 @@ export interface ShardTickMessage {
  * calls stay under {@link SHARD_TICK_CALLS} at their most (D1 queries as D1 counts them, a batch's statements each):
  * an application's effects ≤ 8 calls each, a promised payment's repayment 4, a payment asked of the acquirer ≤ 8; the 15-minute jobs are bounded by their own pages
  * (reports 100, usage months 10 × 90, usage folds 10 × 90 accounts, tickets 100, block notices owed 10 at about 20
- * calls each, a home shard's technicians' tariff applications 20 at 2 reads each and some 12 calls a withdrawal, removed cards', passkeys' and identity providers' links' marks 1,000 a table at up to 4 calls a table (1 of them global), money archived 25 accounts: 2 queries and a batch, an R2 object an account and year). Autopay reads up to 200 of its rows and counts its calls as it
+ * calls each, a home shard's technicians' tariff applications 20 at 2 reads each and some 12 calls a withdrawal, removed cards', passkeys' and identity providers' links' marks 1,000 a table at up to 4 calls a table (1 of them global), unsettled holder rows 100 in 3 (1 of them global), money archived 25 accounts: 2 queries and a batch, an R2 object an account and year). Autopay reads up to 200 of its rows and counts its calls as it
  * goes: most are not due (none for a monthly one, its balance for a threshold one), a due one costs up to
  * AUTOPAY_CALLS_MAX (autopay.service.ts); it stops when {@link SHARD_TICK_AUTOPAY_CALLS} might be passed.
  */
@@ -101,7 +102,7 @@ export interface ShardTickDeps {
  * A shard's share of a tick. Hourly: the regions of a home shard that are behind (their own messages), applications'
  * effects, promised payments past their term, payments whose result never came, autopay. Every 15 minutes: expired
  * reports and usage months, usage days folded into months, resolved requests nobody answered, sessions past their absolute expiry
- * and removed cards', passkeys' and links to identity providers' marks past their day,
+ * and removed cards', passkeys' and links to identity providers' marks past their day, holder rows a change left unsettled,
  * block notices a run died before giving, technicians' tariff-change applications left without their change (home shards),
  * a page of accounts whose money older than 36 months goes to R2 (billing/archive.service.ts). Each job takes a page; when a page was full, the next
  * message goes on (autopay, effects and the payments asked about from their last row, promised payments pick what
@@ -137,6 +138,14 @@ export async function runShardTick(
       log("error", "housekeeping.credential_marks_failed", { shard, error: errorText(e) });
       return 0;
     });
+    // Holder rows a change of a link left unsettled (platform/holders.ts), settled or deleted by the global link (which
+    // this reads): a failure is logged and left for the next tick.
+    out.holdersReconciled = await reconcileHolders(data, shard, at)
+      .then((r) => r.settled + r.deleted)
+      .catch((e: unknown) => {
+        log("error", "holders.reconcile_failed", { shard, error: errorText(e) });
+        return 0;
+      });
     out.blockNotices = await resendBlockNotices(data, deps.notify, shard, at);
     if ((SHARDS as readonly ShardBinding[]).includes(shard))
       out.tariffOrphansWithdrawn = await withdrawOrphanedTariffApplications(data, deps.notify, shard, at);

@@ -1,7 +1,8 @@
 import { and, eq, sql } from "drizzle-orm";
-import { accountDirectory, accountLinks, notificationPrefs, subscribers } from "../../db/schema/global";
+import { notificationPrefs } from "../../db/schema/global";
 import { accounts, homeNotificationPrefs } from "../../db/schema/region";
 import { type DataAccess, inList, type RegionDb, type ShardBinding } from "../../platform/db";
+import { holdersOn } from "../../platform/holders";
 import { daysInMonth } from "../../platform/money";
 import type { Notify } from "../../platform/notify";
 import { SEND_BATCH_MESSAGES } from "../../platform/queue";
@@ -77,25 +78,15 @@ export async function balanceAlerts(
           .orderBy(sql`${accounts}.rowid`)
           .limit(size);
         if (rows.length === 0) break;
+        // Their holders, with their alerts and home shards: the shard's rows of its own accounts (platform/holders.ts).
         const links = (
-          await data.global
-            .select({
-              accountNo: accountLinks.accountNo,
-              subscriberId: accountLinks.subscriberId,
-              lowBalanceKop: accountLinks.lowBalanceKop,
-              shard: accountDirectory.shard,
-              homeShard: subscribers.homeShard,
-            })
-            .from(accountLinks)
-            .innerJoin(accountDirectory, eq(accountDirectory.accountNo, accountLinks.accountNo))
-            .innerJoin(subscribers, eq(subscribers.id, accountLinks.subscriberId))
-            .where(
-              inList(
-                accountLinks.accountNo,
-                rows.map((r) => r.accountNo),
-              ),
-            )
-        ).filter((l) => l.shard === binding);
+          await holdersOn(
+            data,
+            binding,
+            rows.map((r) => r.accountNo),
+            { here: true },
+          )
+        ).map(({ role: _, ...l }) => l);
         spent += 2;
         // Its balances, charges and the charge alerts asked for (those not yet drained from the global table, and one
         // read a home shard of the page's subscribers), then at most two events a link: in batches of 100 where the

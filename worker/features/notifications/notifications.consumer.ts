@@ -19,6 +19,7 @@ import {
 } from "../../db/schema/global";
 import { accounts, deliveries, homeNotificationPrefs, homeNotificationSettings, inbox, pushSubscriptions } from "../../db/schema/region";
 import { createDataAccess, type DataAccess, inList, isShardBinding, type RegionDb, type ShardBinding } from "../../platform/db";
+import { holdersOn } from "../../platform/holders";
 import { siteUrlFrom } from "../../platform/host";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
@@ -507,16 +508,15 @@ async function areaPageEvents(
   if (inside.size === 0) return { events: [], queries: 0 };
   const onPage = new Set(rows.map((r) => r.accountNo));
   const firstRowid = rows[0]?.rowid ?? 0;
-  // The holders of the page's accounts in the area, with every account of theirs in the region and its shard.
-  const holders = data.global
-    .select({ id: accountLinks.subscriberId })
-    .from(accountLinks)
-    .where(inList(accountLinks.accountNo, [...inside.keys()]));
+  // The holders of the page's accounts in the area (their rows on this shard: platform/holders.ts), then every account
+  // of theirs in the region and its shard.
+  const holders = [...new Set((await holdersOn(data, cur, [...inside.keys()])).map((h) => h.subscriberId))];
+  if (holders.length === 0) return { events: [], queries: 1 };
   const links = await data.global
     .select({ subscriberId: accountLinks.subscriberId, accountNo: accountLinks.accountNo, shard: accountDirectory.shard })
     .from(accountLinks)
     .innerJoin(accountDirectory, eq(accountDirectory.accountNo, accountLinks.accountNo))
-    .where(and(eq(accountDirectory.region, m.region), inArray(accountLinks.subscriberId, holders)))
+    .where(and(eq(accountDirectory.region, m.region), inList(accountLinks.subscriberId, holders)))
     .all();
   const own = new Map<string, { accountNo: string; rowid: number }>();
   const earlier = new Map<string, { accountNo: string; shard: ShardBinding }[]>();
@@ -571,7 +571,7 @@ async function areaPageEvents(
     if ((earlier.get(subscriberId) ?? []).some((a) => before.has(`${a.shard}|${a.accountNo}`))) continue;
     events.push({ channel: "event", eventId: m.eventId, kind: m.kind, subscriberId, accountNo: o.accountNo, params: m.params });
   }
-  return { events, queries: 1 + ask.length };
+  return { events, queries: 2 + ask.length };
 }
 
 /**
@@ -594,7 +594,7 @@ async function fanOutArea(data: DataAccess, dl: Delivery, m: AreaMessage, limits
   for (let pages = 0; at < shards.length; pages++) {
     // The most a page can cost: its query, the links, its lookups, a send per 100 events.
     // (Each message works at least one page, so a chain of them always gets to the end.)
-    if (pages > 0 && calls + 2 + Math.min(at + 1, AREA_LOOKUPS_PER_PAGE) + Math.ceil(limits.page / 100) > limits.calls) {
+    if (pages > 0 && calls + 3 + Math.min(at + 1, AREA_LOOKUPS_PER_PAGE) + Math.ceil(limits.page / 100) > limits.calls) {
       const next: AreaMessage = { ...m, resume: { shard: shards[at] as ShardBinding, afterRowid: after } };
       await dl.queue.send(next);
       log("info", "notification.area", {

@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import type { Acquirer, AcquirerPayment, Confirmation, PaymentMethod, ReceiptCustomer } from "../../adapters/payments";
-import { accountLinks, cards, subscribers } from "../../db/schema/global";
+import { cards, subscribers } from "../../db/schema/global";
 import { homeCards, type PaymentStatus, payments, receipts } from "../../db/schema/region";
 import {
   type Credential,
@@ -15,6 +15,7 @@ import { sha256Hex } from "../../platform/crypto";
 import type { DataAccess, GlobalDb, RegionDb, ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { formatAccountNoPlain, rubText } from "../../platform/format";
+import { holdersOn } from "../../platform/holders";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
 import { preread, readWithSession, type SessionInfo, type SessionSubscriber, subscriberIs } from "../../platform/session";
@@ -274,21 +275,26 @@ export async function applyAcquirerPayment(
     },
     now,
   );
-  if (result === "applied" && to === "succeeded") await afterSuccess(data, shard.db, notify, payment, ap, now);
+  if (result === "applied" && to === "succeeded") await afterSuccess(data, shard, notify, payment, ap, now);
   return result;
 }
 
-async function afterSuccess(data: DataAccess, db: RegionDb, notify: Notify, payment: PaymentRow, ap: AcquirerPayment, now: Date) {
+async function afterSuccess(
+  data: DataAccess,
+  shard: { db: RegionDb; binding: ShardBinding },
+  notify: Notify,
+  payment: PaymentRow,
+  ap: AcquirerPayment,
+  now: Date,
+) {
+  const db = shard.db;
   if (payment.saveCard && ap.card?.token) {
     const saved = await saveCard(data, payment.payerId, { ...ap.card, token: ap.card.token }, now);
     if (saved) await db.update(payments).set({ cardId: saved }).where(eq(payments.id, payment.id));
   }
   await settlePromised(db, payment.accountNo, `payment:${payment.id}`, now);
   // Everyone who sees the account hears of the money (each through their own channels).
-  const links = await data.global
-    .select({ s: accountLinks.subscriberId })
-    .from(accountLinks)
-    .where(eq(accountLinks.accountNo, payment.accountNo));
+  const links = (await holdersOn(data, shard.binding, [payment.accountNo])).map((h) => ({ s: h.subscriberId }));
   for (const l of links)
     await notify({
       channel: "event",

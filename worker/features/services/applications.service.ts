@@ -17,6 +17,7 @@ import {
   sweptPage,
 } from "../../platform/db";
 import { AppError } from "../../platform/errors";
+import { addHolders, settleHolders } from "../../platform/holders";
 import { isId, makeAccountNo, newId } from "../../platform/ids";
 import { errorText, log } from "../../platform/log";
 import { addDays, localDay, regionTz } from "../../platform/region";
@@ -485,10 +486,15 @@ async function connectionAccount(data: DataAccess, db: RegionDb, app: q.Applicat
   ]);
   // Their links' copy is forgotten before the link and after it.
   const until = sub ? await markCopyChanging(data, [sub], now) : 0;
+  // The owner's holder row in the account's shard first (`adding`, platform/holders.ts), then the link, then the row
+  // settled; a retry finds the row made and settles it.
+  const holder = { accountNo, shard, subscriberId: app.subscriberId, role: "owner" as const, homeShard: sub?.homeShard ?? "" };
+  if (sub) await addHolders(data, [holder], now);
   await data.global
     .insert(accountLinks)
     .values({ subscriberId: app.subscriberId, accountNo, role: "owner", createdAt: now })
     .onConflictDoNothing();
+  if (sub) await settleHolders(data, [holder], app.subscriberId);
   if (sub) await forgetSessionCopy(data, sub, { closes: closesWindow(until) });
   return { accountNo, db: home };
 }

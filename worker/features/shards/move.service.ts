@@ -2,6 +2,7 @@ import { and, desc, eq, isNull, notInArray } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { accountDirectory, type ShardMoveStep, shardMoves, shards } from "../../db/schema/global";
 import {
+  accountHolders,
   accountOptions,
   accountServices,
   accounts,
@@ -54,6 +55,8 @@ export interface AccountTable {
   key?: readonly string[];
   /** The money column the verification sums, and its name among the figures. */
   sum?: { column: string; as: string };
+  /** The columns that name a row, for a table WITHOUT ROWID (which has no rowid). Default `rowid`. */
+  id?: readonly string[];
 }
 
 /**
@@ -62,6 +65,8 @@ export interface AccountTable {
  */
 export const ACCOUNT_TABLES: readonly AccountTable[] = [
   { table: accounts, name: "accounts", where: BY_ACCOUNT },
+  // Who holds it (platform/holders.ts): a table WITHOUT ROWID, paged by its key.
+  { table: accountHolders, name: "account_holders", where: BY_ACCOUNT, key: ["subscriber_id"], id: ["account_no", "subscriber_id"] },
   { table: accountServices, name: "account_services", where: BY_ACCOUNT },
   {
     table: payments,
@@ -107,6 +112,12 @@ export const ACCOUNT_TABLES: readonly AccountTable[] = [
 ];
 
 const keyOf = (t: AccountTable) => t.key ?? ["rowid"];
+
+/** One statement that deletes a page of the account's rows of a table (one `?`, the account's number). */
+function deletePageSql(t: AccountTable): string {
+  const id = (t.id ?? ["rowid"]).join(", ");
+  return `DELETE FROM ${t.name} WHERE (${id}) IN (SELECT ${id} FROM ${t.name} WHERE ${t.where} LIMIT ${DELETE_PAGE})`;
+}
 
 /** Rows deleted per statement when the source is cleaned up. */
 const DELETE_PAGE = 500;
@@ -633,7 +644,7 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
         // The holders' copies of their links name the source shard: forgotten before the switch too, opening the
         // change's window (platform/session.ts), so a copy read before the switch is never kept after it, even if
         // this call dies before the forget that follows the switch.
-        markedUntil = await markCopyChanging(data, await holdersOf(data, accountNo), now);
+        markedUntil = await markCopyChanging(data, await holdersOf(data, accountNo, move.fromShard as ShardBinding), now);
         // One global write: the directory row, both shards' counts and the step, together or not at all.
         // The directory changes only while the move is still `verified`: an abandon that got in first (its step
         // recorded) wins, and then nothing here changes.
@@ -666,7 +677,7 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
         if (move.step === "switched") {
           log("info", "shard.move_switched", { moveId: move.id, from: move.fromShard, to: move.toShard });
           // The holders' copies of their links name the source: forgotten at once (below, by a call after a crash).
-          await forgetHoldersLinks(data, accountNo, { closes: closesWindow(markedUntil) });
+          await forgetHoldersLinks(data, accountNo, move.fromShard as ShardBinding, { closes: closesWindow(markedUntil) });
           forgotten = true;
         }
         break;
@@ -679,7 +690,7 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
           // directory afresh (this call did it already if it made the switch).
           // A repeat (after a crash, or after this call's own forget) closes no window: the switch's forget may have
           // closed it already, and another change of a holder may have opened one since.
-          if (!forgotten) await forgetHoldersLinks(data, accountNo, { closes: false });
+          if (!forgotten) await forgetHoldersLinks(data, accountNo, move.fromShard as ShardBinding, { closes: false });
           // The days the region charged and the months it closed while the source skipped the frozen account (and
           // the target skipped it arriving) are charged and closed here now, once: the region's own keys make a
           // repeat (a crash before the cursor moves, the grace period's calls) or the region's next run change
@@ -703,9 +714,8 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
         // Children first (the reverse of the copy): each statement deletes a page of what is left of one table.
         while (move.cursorTable < ACCOUNT_TABLES.length) {
           if (!roomFor()) return view(move, now, graceMs);
-          const { name, where } = tableAt("switched", move.cursorTable) as AccountTable;
           const res = await d1Of(source)
-            .prepare(`DELETE FROM ${name} WHERE rowid IN (SELECT rowid FROM ${name} WHERE ${where} LIMIT ${DELETE_PAGE})`)
+            .prepare(deletePageSql(tableAt("switched", move.cursorTable) as AccountTable))
             .bind(accountNo)
             .run();
           const deleted = res.meta.changes ?? 0;
@@ -810,9 +820,8 @@ export async function abandonMove(data: DataAccess, accountNo: string, opts: Aba
   // next call goes on from there. A save another runner made first: go on from where that one got.
   while (move.cursorTable < ACCOUNT_TABLES.length) {
     if (!roomFor()) return view(move, now, 0);
-    const { name, where } = tableAt("switched", move.cursorTable) as AccountTable;
     const res = await d1Of(target)
-      .prepare(`DELETE FROM ${name} WHERE rowid IN (SELECT rowid FROM ${name} WHERE ${where} LIMIT ${DELETE_PAGE})`)
+      .prepare(deletePageSql(tableAt("switched", move.cursorTable) as AccountTable))
       .bind(accountNo)
       .run();
     const deleted = res.meta.changes ?? 0;

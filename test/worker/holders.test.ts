@@ -1,0 +1,268 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { DEMO_UNREGISTERED } from "../../worker/data/demo.data";
+import { backfillHolders } from "../../worker/features/accounts/holders.backfill";
+import { moveAccount } from "../../worker/features/shards/move.service";
+import { createDataAccess, type ShardBinding, shardBindings, shardDatabase } from "../../worker/platform/db";
+import { HOLDER_SETTLE_MS, holdersByNumber, holdersOn, reconcileHolders } from "../../worker/platform/holders";
+import { makeAccountNo } from "../../worker/platform/ids";
+import { api, beforeEachBatch, codeSentTo, json, login, makeContract, post } from "./helpers";
+
+/**
+ * Who holds an account, in the account's shard (issue 20, platform/holders.ts): every change of a link writes the
+ * account's holder row beside the global link (holder first, settled after), and the readers by account (an outage's
+ * fan-out, the balance alerts, a payment's and a bank credit's notices, a shard move's forgetting) read the rows there.
+ * A change that stopped half-way leaves a row no reader counts, which housekeeping settles or deletes by the global
+ * link; the backfill copies an older release's links; a move carries the rows with the account.
+ */
+
+const SERGEY = makeAccountNo(DEMO_UNREGISTERED.body11);
+const PETR_KZN = makeAccountNo("40300000005");
+
+type Row = { subscriberId: string; role: string; state: string | null; lowBalanceKop: number | null; homeShard: string };
+
+const shardOf = async (accountNo: string) =>
+  (await env.DB.prepare("SELECT shard FROM account_directory WHERE account_no = ?").bind(accountNo).first<string>("shard")) as ShardBinding;
+const rowsOf = async (accountNo: string, shard?: string) =>
+  (
+    await (shardDatabase(env, shard ?? (await shardOf(accountNo))) as D1Database)
+      .prepare(
+        `SELECT subscriber_id AS subscriberId, role, state, low_balance_kop AS lowBalanceKop, home_shard AS homeShard
+         FROM account_holders WHERE account_no = ? ORDER BY subscriber_id`,
+      )
+      .bind(accountNo)
+      .all<Row>()
+  ).results;
+const globalLinks = async (accountNo: string) =>
+  (
+    await env.DB.prepare("SELECT subscriber_id AS s, role FROM account_links WHERE account_no = ? ORDER BY subscriber_id")
+      .bind(accountNo)
+      .all<{ s: string; role: string }>()
+  ).results;
+const homeOf = async (id: string) => env.DB.prepare("SELECT home_shard FROM subscribers WHERE id = ?").bind(id).first<string>("home_shard");
+
+let address = 0;
+const ip = () => ({ "cf-connecting-ip": `198.51.100.${++address}` });
+
+async function register(by: "phone" | "email", value: string, login: string) {
+  const since = Date.now();
+  expect((await post("/api/v1/auth/register/start", { by, [by]: value }, ip())).status).toBe(202);
+  const code = await codeSentTo(value, since);
+  return post("/api/v1/auth/register/complete", { by, [by]: value, code, login, password: "holders in their shards" }, ip());
+}
+
+describe("the holders of an account, in its shard", () => {
+  it("a registration makes its owner's row there, settled, with their home shard", async () => {
+    const made = await register("phone", DEMO_UNREGISTERED.phone, "sergey.holder");
+    expect(made.status).toBe(201);
+    const [link] = await globalLinks(SERGEY);
+    expect(link).toMatchObject({ role: "owner" });
+    expect(await rowsOf(SERGEY)).toEqual([
+      { subscriberId: link?.s, role: "owner", state: null, lowBalanceKop: null, homeShard: await homeOf(link?.s ?? "") },
+    ]);
+  });
+
+  it("two registrations of one contract at once (by its phone and by its e-mail): one owner, one row, nothing left unsettled", async () => {
+    const accountNo = makeAccountNo("50488800031");
+    const phone = "+79990008031";
+    const email = "holders.race@example.com";
+    await makeContract(accountNo, "msk", { phone, email });
+    const since = Date.now();
+    expect((await post("/api/v1/auth/register/start", { by: "phone", phone }, ip())).status).toBe(202);
+    expect((await post("/api/v1/auth/register/start", { by: "email", email }, ip())).status).toBe(202);
+    const [byPhone, byEmail] = await Promise.all([codeSentTo(phone, since), codeSentTo(email, since)]);
+    const answers = await Promise.all([
+      post(
+        "/api/v1/auth/register/complete",
+        { by: "phone", phone, code: byPhone, login: "race.phone", password: "holders in their shards" },
+        ip(),
+      ),
+      post(
+        "/api/v1/auth/register/complete",
+        { by: "email", email, code: byEmail, login: "race.email", password: "holders in their shards" },
+        ip(),
+      ),
+    ]);
+    const statuses = answers.map((r) => r.status).sort();
+    expect(statuses).toEqual([201, 409]);
+    const links = await globalLinks(accountNo);
+    expect(links).toHaveLength(1);
+    expect(await rowsOf(accountNo)).toEqual([expect.objectContaining({ subscriberId: links[0]?.s, role: "owner", state: null })]);
+  });
+
+  it("a relative's link, its alert and its removal are written to the account's row as to the global link", async () => {
+    const olga = await login("olga");
+    const since = Date.now();
+    expect((await post("/api/v1/accounts/link/start", { accountNo: PETR_KZN, channel: "sms" }, { ...ip(), cookie: olga })).status).toBe(
+      202,
+    );
+    const code = await codeSentTo("+79000000002", since);
+    expect(
+      (await post("/api/v1/accounts/link/confirm", { accountNo: PETR_KZN, code, role: "payer" }, { ...ip(), cookie: olga })).status,
+    ).toBe(204);
+    expect(await rowsOf(PETR_KZN)).toEqual(
+      expect.arrayContaining([
+        { subscriberId: "demo-olga", role: "payer", state: null, lowBalanceKop: null, homeShard: await homeOf("demo-olga") },
+      ]),
+    );
+    const alert = await api(olga, `/accounts/${PETR_KZN}/low-balance`, { method: "PUT", body: JSON.stringify({ thresholdKop: 25_000 }) });
+    expect(alert.status).toBeLessThan(300);
+    expect((await rowsOf(PETR_KZN)).find((r) => r.subscriberId === "demo-olga")?.lowBalanceKop).toBe(25_000);
+    // Read by account, as a payment's notice reads it: Petr and Olga.
+    const data = createDataAccess(env);
+    expect((await holdersByNumber(data, [PETR_KZN])).map((h) => h.subscriberId).sort()).toEqual(["demo-olga", "demo-petr"]);
+    expect((await api(olga, `/accounts/${PETR_KZN}/link`, { method: "DELETE" })).status).toBe(204);
+    expect((await rowsOf(PETR_KZN)).map((r) => r.subscriberId)).toEqual(["demo-petr"]);
+    expect((await holdersByNumber(data, [PETR_KZN])).map((h) => h.subscriberId)).toEqual(["demo-petr"]);
+  });
+
+  it("a change that stopped half-way is counted by no reader, and housekeeping settles or deletes it by the global link", async () => {
+    const data = createDataAccess(env);
+    const shard = await shardOf(PETR_KZN);
+    const db = shardDatabase(env, shard) as D1Database;
+    const home = (await homeOf("demo-anna")) as string;
+    const long = Date.now() - HOLDER_SETTLE_MS - 1_000;
+    const put = (who: string, state: string, at: number) =>
+      db
+        .prepare(
+          "INSERT INTO account_holders (account_no, subscriber_id, role, home_shard, created_at, state, changed_at) VALUES (?, ?, 'viewer', ?, ?, ?, ?)",
+        )
+        .bind(PETR_KZN, who, home, at, state, at)
+        .run();
+    const link = (who: string) =>
+      env.DB.prepare("INSERT INTO account_links (subscriber_id, account_no, role, created_at) VALUES (?, ?, 'viewer', ?)")
+        .bind(who, PETR_KZN, Date.now())
+        .run();
+    // An add that died before its global link (Anna), one that died after it (Olga), and a removal that died before
+    // its global delete (Maria), each as it was left.
+    await put("demo-anna", "adding", long);
+    await put("demo-olga", "adding", long);
+    await link("demo-olga");
+    await put("demo-maria", "removing", long);
+    await link("demo-maria");
+    // None of them is told of the account, however it ended.
+    expect((await holdersOn(data, shard, [PETR_KZN])).map((h) => h.subscriberId)).toEqual(["demo-petr"]);
+    // A change still within its time is left alone.
+    await db
+      .prepare("UPDATE account_holders SET changed_at = ? WHERE subscriber_id = 'demo-maria' AND account_no = ?")
+      .bind(Date.now(), PETR_KZN)
+      .run();
+    expect(await reconcileHolders(data, shard, new Date())).toEqual({ settled: 1, deleted: 1 });
+    expect((await rowsOf(PETR_KZN)).map((r) => [r.subscriberId, r.state])).toEqual([
+      ["demo-maria", "removing"],
+      ["demo-olga", null],
+      ["demo-petr", null],
+    ]);
+    // Past its time, the removal whose global delete never came is settled back: Maria still holds the account.
+    expect(await reconcileHolders(data, shard, new Date(Date.now() + HOLDER_SETTLE_MS + 1_000))).toEqual({ settled: 1, deleted: 0 });
+    expect((await holdersOn(data, shard, [PETR_KZN])).map((h) => h.subscriberId).sort()).toEqual(["demo-maria", "demo-olga", "demo-petr"]);
+  });
+
+  it("an account's rows go with it to another shard, and none stays behind", async () => {
+    const anna = await login("anna");
+    const accounts = await json<{ items: { accountNo: string; role: string }[] }>(await api(anna, "/accounts"));
+    const data = createDataAccess(env);
+    let moved: { accountNo: string; from: ShardBinding } | null = null;
+    for (const a of accounts.items) {
+      const from = await shardOf(a.accountNo);
+      if (from === "DB_MOSCOW") moved = { accountNo: a.accountNo, from };
+    }
+    if (!moved) throw new Error("Anna has no account on DB_MOSCOW");
+    const before = await rowsOf(moved.accountNo);
+    expect(before.length).toBeGreaterThan(0);
+    const view = await moveAccount(data, moved.accountNo, "DB_MOSCOW_2", { graceMs: 0 });
+    expect(view.step).toBe("done");
+    expect(await rowsOf(moved.accountNo, "DB_MOSCOW_2")).toEqual(before);
+    expect(await rowsOf(moved.accountNo, "DB_MOSCOW")).toEqual([]);
+    expect((await holdersOn(data, "DB_MOSCOW_2", [moved.accountNo], { here: true })).map((h) => h.subscriberId)).toContain("demo-anna");
+  });
+});
+
+describe("the backfill of an older release's links", () => {
+  it("copies each global link to its account's shard, settled, and leaves a row a live change wrote as it is", async () => {
+    const shard = await shardOf(PETR_KZN);
+    const db = shardDatabase(env, shard) as D1Database;
+    // An older release's links: no rows. One of them has a live change under way (its row `adding`).
+    const all = await env.DB.prepare("SELECT account_no AS a FROM account_links").all<{ a: string }>();
+    for (const s of shardBindings(env)) await (shardDatabase(env, s) as D1Database).prepare("DELETE FROM account_holders").run();
+    await db
+      .prepare(
+        "INSERT INTO account_holders (account_no, subscriber_id, role, home_shard, created_at, state, changed_at) VALUES (?, 'demo-petr', 'owner', 'DB_VOLGA', 0, 'adding', ?)",
+      )
+      .bind(PETR_KZN, Date.now())
+      .run();
+    const data = createDataAccess(env);
+    let read = 0;
+    for (let i = 0; i < 20; i++) {
+      const page = await backfillHolders(data, new Date(), {}, null, 3);
+      read += page.read;
+      if (page.read < 3) break;
+    }
+    expect(read).toBe(all.results.length);
+    // Petr's row is the live change's still; Olga's and Maria's (linked by the test before) are copied settled.
+    expect((await rowsOf(PETR_KZN)).map((r) => [r.subscriberId, r.state])).toEqual([
+      ["demo-maria", null],
+      ["demo-olga", null],
+      ["demo-petr", "adding"],
+    ]);
+    const anna = (await env.DB.prepare("SELECT account_no AS a FROM account_links WHERE subscriber_id = 'demo-anna'").all<{ a: string }>())
+      .results;
+    for (const { a } of anna)
+      expect(await rowsOf(a)).toEqual(
+        expect.arrayContaining([expect.objectContaining({ subscriberId: "demo-anna", state: null, homeShard: await homeOf("demo-anna") })]),
+      );
+  });
+
+  it("stops before an account frozen for a move, and deletes the row of a link removed while its page was on its way", async () => {
+    const accountNo = makeAccountNo("50488800032");
+    const shard = (await makeContract(accountNo, "msk", { phone: "+79990008032" })) as ShardBinding;
+    const d1 = shardDatabase(env, shard) as D1Database;
+    const after = await env.DB.prepare("SELECT max(rowid) AS r FROM account_links").first<number>("r");
+    await env.DB.prepare("INSERT OR REPLACE INTO drain_cursors (plan, after, updated_at) VALUES ('account_holders', ?, ?)")
+      .bind(after, Date.now())
+      .run();
+    const cursor = () => env.DB.prepare("SELECT after FROM drain_cursors WHERE plan = 'account_holders'").first<number>("after");
+    // A link of an account frozen for a move: not copied (its rows take no write), and the cursor stays before it.
+    await env.DB.prepare("INSERT INTO account_links (subscriber_id, account_no, role, created_at) VALUES ('demo-maria', ?, 'viewer', ?)")
+      .bind(accountNo, Date.now())
+      .run();
+    await d1
+      .prepare("INSERT INTO account_freezes (account_no, move_id, state, updated_at) VALUES (?, 'm-test', 'frozen', ?)")
+      .bind(accountNo, Date.now())
+      .run();
+    expect(await backfillHolders(createDataAccess(env), new Date(), {}, null, 10)).toMatchObject({ read: 1, copied: 0 });
+    expect(await cursor()).toBe(after);
+    await d1.prepare("DELETE FROM account_freezes WHERE account_no = ?").bind(accountNo).run();
+    expect(await backfillHolders(createDataAccess(env), new Date(), {}, null, 10)).toMatchObject({ read: 1, copied: 1 });
+    expect((await rowsOf(accountNo)).map((r) => r.subscriberId)).toEqual(["demo-maria"]);
+    // Olga's link is removed between the page's read and its copy (the removal found no row to mark).
+    await env.DB.prepare("INSERT INTO account_links (subscriber_id, account_no, role, created_at) VALUES ('demo-olga', ?, 'viewer', ?)")
+      .bind(accountNo, Date.now())
+      .run();
+    const raced = new Proxy(env, {
+      get(t, p) {
+        const v = Reflect.get(t, p, t);
+        if (p !== shard) return v;
+        return beforeEachBatch(v as D1Database, () =>
+          env.DB.prepare("DELETE FROM account_links WHERE subscriber_id = 'demo-olga' AND account_no = ?").bind(accountNo).run(),
+        );
+      },
+    });
+    const page = await backfillHolders(createDataAccess(raced as typeof env), new Date(), {}, null, 10);
+    expect(page).toMatchObject({ read: 1, copied: 1, gone: 1 });
+    expect((await rowsOf(accountNo)).map((r) => r.subscriberId)).toEqual(["demo-maria"]);
+  });
+});
+
+describe("HOLDERS_STORE", () => {
+  it("under 'global' the readers by account read the global links (an older release's, with no row yet); by default, the rows", async () => {
+    const accountNo = makeAccountNo("50488800033");
+    const shard = (await makeContract(accountNo, "msk", { phone: "+79990008033" })) as ShardBinding;
+    await env.DB.prepare("INSERT INTO account_links (subscriber_id, account_no, role, created_at) VALUES ('demo-maria', ?, 'viewer', ?)")
+      .bind(accountNo, Date.now())
+      .run();
+    const global = createDataAccess({ ...env, HOLDERS_STORE: "global" } as typeof env);
+    expect((await holdersOn(global, shard, [accountNo])).map((h) => h.subscriberId)).toEqual(["demo-maria"]);
+    expect(await holdersOn(createDataAccess(env), shard, [accountNo])).toEqual([]);
+  });
+});

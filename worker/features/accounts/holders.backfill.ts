@@ -1,0 +1,145 @@
+import { sql } from "drizzle-orm";
+import { HOLDERS_BACKFILL } from "../../data/limits.data";
+import { accountDirectory, accountLinks, subscribers } from "../../db/schema/global";
+import { type DataAccess, d1Of, isShardBinding, type ShardBinding } from "../../platform/db";
+import { log } from "../../platform/log";
+import { endPage, holdsPass, type Pass, passCursor, startPass } from "../../platform/passes";
+
+/**
+ * The backfill of the accounts' holder rows (platform/holders.ts) for the links an older release made: each global link
+ * copied to its account's shard as a settled row, where none is there (a row a live change wrote is its own). A chain of
+ * messages on the billing queue, one at a time under a lease, each a page of `account_links` in rowid order from its
+ * cursor (`drain_cursors`, plan `account_holders`), started by the hourly cron while links past the cursor are left.
+ *
+ * A link removed while its page was on its way (read, then removed with its row, then copied here) would leave a row
+ * behind: after its copy a page reads its links again, and deletes the settled rows of those gone. A removal marks the
+ * row before the global delete and deletes it after, so whichever order the two take, no row outlives its link. An
+ * account frozen for a shard move takes no write (its rows are copied as they are): the page stops before it, and the
+ * next hourly cron comes back to it. Its page and lease: `HOLDERS_BACKFILL`.
+ */
+const LEASE = "account_holders.backfill";
+
+/** The billing queue's message of the backfill's chain. */
+export interface HoldersBackfillMessage {
+  kind: "account_holders.backfill";
+  run: string;
+}
+
+export function isHoldersBackfillMessage(body: unknown): body is HoldersBackfillMessage {
+  const m = body as Partial<HoldersBackfillMessage> | null;
+  return m?.kind === "account_holders.backfill" && typeof m.run === "string" && m.run.length > 0 && m.run.length <= 60;
+}
+
+const PASS: Pass<HoldersBackfillMessage> = {
+  lease: LEASE,
+  plan: "account_holders",
+  table: accountLinks,
+  staleMs: HOLDERS_BACKFILL.staleMs,
+  message: (run) => ({ kind: "account_holders.backfill", run }),
+};
+
+/** Cron (hourly): the backfill's chain, when links past its cursor are left and no run holds the lease. */
+export function startHoldersBackfill(data: DataAccess, queue: Queue<unknown>, now = new Date()): Promise<boolean> {
+  return startPass(data, queue, PASS, now);
+}
+
+// The page's rows of one shard ([account, subscriber, role, low balance, home shard, created]), written where none is
+// and the account is not frozen, and the page's frozen accounts named (one batch of two statements a shard).
+const NOT_FROZEN = "NOT EXISTS (SELECT 1 FROM account_freezes f WHERE f.account_no = json_extract(value, '$[0]'))";
+const COPY_SQL = `INSERT INTO account_holders (account_no, subscriber_id, role, low_balance_kop, home_shard, created_at)
+  SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
+    json_extract(value, '$[4]'), json_extract(value, '$[5]') FROM json_each(?1) WHERE ${NOT_FROZEN}
+  ON CONFLICT DO NOTHING`;
+const FROZEN_SQL = `SELECT json_extract(value, '$[0]') AS accountNo FROM json_each(?1) WHERE NOT ${NOT_FROZEN}`;
+// The settled rows of links gone since the page read them ([account, subscriber]).
+const GONE_SQL = `DELETE FROM account_holders WHERE state IS NULL AND EXISTS (SELECT 1 FROM json_each(?1)
+  WHERE json_extract(value, '$[0]') = account_holders.account_no AND json_extract(value, '$[1]') = account_holders.subscriber_id)`;
+
+/**
+ * One page of the backfill from its cursor; with `m.run` (a message of the chain), the next message after a full page
+ * and the lease given back at the end. What it did: links read, rows copied, rows of links removed meanwhile deleted.
+ */
+export async function backfillHolders(
+  data: DataAccess,
+  now = new Date(),
+  m: { run?: string } = {},
+  queue: Queue<unknown> | null = null,
+  page: number = HOLDERS_BACKFILL.page,
+): Promise<{ read: number; copied: number; gone: number; handedOn: boolean }> {
+  const done = { read: 0, copied: 0, gone: 0, handedOn: false };
+  if (!(await holdsPass(data, PASS, m.run, now))) return done;
+  const after = await passCursor(data, PASS.plan);
+  const rows = await data.global
+    .select({
+      rowid: sql<number>`${accountLinks}.rowid`,
+      accountNo: accountLinks.accountNo,
+      subscriberId: accountLinks.subscriberId,
+      role: accountLinks.role,
+      lowBalanceKop: accountLinks.lowBalanceKop,
+      createdAt: sql<number>`${accountLinks.createdAt}`,
+      shard: accountDirectory.shard,
+      homeShard: subscribers.homeShard,
+    })
+    .from(accountLinks)
+    .innerJoin(accountDirectory, sql`${accountDirectory.accountNo} = ${accountLinks.accountNo}`)
+    .innerJoin(subscribers, sql`${subscribers.id} = ${accountLinks.subscriberId}`)
+    .where(sql`${accountLinks}.rowid > ${after}`)
+    .orderBy(sql`${accountLinks}.rowid`)
+    .limit(page)
+    .all();
+  done.read = rows.length;
+  const byShard = new Map<ShardBinding, typeof rows>();
+  for (const r of rows) {
+    // A link whose account's shard is not bound here is passed over (logged): it keeps no row.
+    if (!isShardBinding(r.shard) || !data.hasShard(r.shard)) {
+      log("error", "holders.backfill_shard_unbound", { shard: r.shard });
+      continue;
+    }
+    byShard.set(r.shard, [...(byShard.get(r.shard) ?? []), r]);
+  }
+  const frozen = new Set<string>();
+  await Promise.all(
+    [...byShard].map(async ([shard, list]) => {
+      const tuples = JSON.stringify(list.map((r) => [r.accountNo, r.subscriberId, r.role, r.lowBalanceKop, r.homeShard, r.createdAt]));
+      const db = d1Of(data.shard(shard));
+      const [copy, read] = await db.batch([db.prepare(COPY_SQL).bind(tuples), db.prepare(FROZEN_SQL).bind(tuples)]);
+      done.copied += copy?.meta.changes ?? 0;
+      for (const f of (read?.results ?? []) as { accountNo: string }[]) frozen.add(f.accountNo);
+    }),
+  );
+  // The page's links read again: the rows copied for one removed meanwhile are deleted (settled ones only: a row a live
+  // change marks is that change's).
+  if (rows.length > 0) {
+    const pairs = JSON.stringify(rows.map((r) => [r.subscriberId, r.accountNo]));
+    const still = await data.global
+      .select({ subscriberId: accountLinks.subscriberId, accountNo: accountLinks.accountNo })
+      .from(accountLinks)
+      .where(
+        sql`(${accountLinks.subscriberId}, ${accountLinks.accountNo}) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(${pairs}))`,
+      )
+      .all();
+    const kept = new Set(still.map((l) => `${l.subscriberId} ${l.accountNo}`));
+    const gone = new Map<ShardBinding, string[][]>();
+    for (const [shard, list] of byShard)
+      for (const r of list)
+        if (!kept.has(`${r.subscriberId} ${r.accountNo}`)) gone.set(shard, [...(gone.get(shard) ?? []), [r.accountNo, r.subscriberId]]);
+    await Promise.all(
+      [...gone].map(async ([shard, list]) => {
+        const out = await d1Of(data.shard(shard)).prepare(GONE_SQL).bind(JSON.stringify(list)).run();
+        done.gone += out.meta.changes ?? 0;
+      }),
+    );
+  }
+  // The cursor stops before a link of an account frozen for a move: the chain ends there, logged, and the next hourly
+  // cron comes back to it. A move stuck frozen holds the pass up.
+  const firstFrozen = rows.findIndex((r) => frozen.has(r.accountNo));
+  if (firstFrozen >= 0) log("warn", "holders.backfill_frozen", { accounts: frozen.size });
+  const upTo = firstFrozen >= 0 ? rows.slice(0, firstFrozen) : rows;
+  done.handedOn = await endPage(
+    data,
+    PASS,
+    { lastRowid: upTo[upTo.length - 1]?.rowid, more: firstFrozen < 0 && rows.length === page, run: m.run, queue },
+    now,
+  );
+  return done;
+}

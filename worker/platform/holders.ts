@@ -1,0 +1,316 @@
+import { and, eq, sql } from "drizzle-orm";
+import { accountDirectory, accountLinks, subscribers } from "../db/schema/global";
+import { accountHolders, type HOLDER_ROLES } from "../db/schema/region";
+import { type DataAccess, d1Of, inList, isShardBinding, type ShardBinding } from "./db";
+import { log } from "./log";
+
+/**
+ * Who holds an account, by account, in the account's shard (region `account_holders`; issue 20: the links by account
+ * leave the global database). The global `account_links` stays the truth of whether a link exists and what the
+ * subscriber's own pages read (the links by subscriber), until those move to the home shards too.
+ *
+ * - **Writes** go holder first: a new link's row here is written `adding` (an owner's meets any other owner of the
+ *   account in this database's unique index: two registrations of one contract at once), then the global link, then
+ *   the row is settled. A removal marks the row `removing`, deletes the global link, then deletes the row. A low-balance
+ *   alert is written here first, then globally.
+ * - **Readers by account** (an outage's fan-out, the balance alerts, a payment's or a bank credit's notice, a shard
+ *   move's forgetting) count settled rows only. A change that stopped half-way leaves a row not settled, which
+ *   housekeeping settles or deletes, after `HOLDER_SETTLE_MS`, by whether the global link is there (`reconcileHolders`).
+ * - **Rollout** (`HOLDERS_STORE`): under "global" the readers by account read the global links as before, while every
+ *   write keeps the rows here and a backfill's chain (features/accounts/holders.backfill.ts) copies an older release's;
+ *   under "shard" (the default) they read the rows here.
+ */
+
+export type HolderRole = (typeof HOLDER_ROLES)[number];
+
+/** A holder of an account, as the readers by account use it. */
+export interface Holder {
+  accountNo: string;
+  subscriberId: string;
+  role: HolderRole;
+  lowBalanceKop: number | null;
+  homeShard: string;
+}
+
+/** How long a change of a link may take between its row here and its global write before housekeeping looks at it. */
+export const HOLDER_SETTLE_MS = 10 * 60 * 1000;
+
+/** Rows housekeeping looks at a shard a run (`reconcileHolders`): a page, three queries. */
+export const RECONCILE_PAGE = 100;
+
+/**
+ * SQL condition on `account_holders` rows: their account is this shard's own, as the directory says (neither one a move
+ * is still copying here nor one moved off it and not yet cleaned up); one frozen for a move still here is.
+ */
+const OWN_HERE = `NOT EXISTS (SELECT 1 FROM arriving_accounts a WHERE a.account_no = account_holders.account_no)
+  AND NOT EXISTS (SELECT 1 FROM account_freezes f WHERE f.account_no = account_holders.account_no AND f.state = 'moved')`;
+
+/**
+ * The settled holders of these accounts of one shard: its rows (those whose account is the shard's own, when `here`),
+ * or under "global" the global links of those the directory puts on that shard (all of them, without `here`).
+ */
+export async function holdersOn(
+  data: DataAccess,
+  shard: ShardBinding,
+  accountNos: readonly string[],
+  opts: { here?: boolean } = {},
+): Promise<Holder[]> {
+  if (accountNos.length === 0) return [];
+  if (data.holdersStore === "global") {
+    const rows = await data.global
+      .select({
+        accountNo: accountLinks.accountNo,
+        subscriberId: accountLinks.subscriberId,
+        role: accountLinks.role,
+        lowBalanceKop: accountLinks.lowBalanceKop,
+        homeShard: subscribers.homeShard,
+        shard: accountDirectory.shard,
+      })
+      .from(accountLinks)
+      .innerJoin(accountDirectory, eq(accountDirectory.accountNo, accountLinks.accountNo))
+      .innerJoin(subscribers, eq(subscribers.id, accountLinks.subscriberId))
+      .where(inList(accountLinks.accountNo, accountNos))
+      .all();
+    return rows.filter((r) => !opts.here || r.shard === shard).map(({ shard: _, ...h }) => h);
+  }
+  return data
+    .shard(shard)
+    .select({
+      accountNo: accountHolders.accountNo,
+      subscriberId: accountHolders.subscriberId,
+      role: accountHolders.role,
+      lowBalanceKop: accountHolders.lowBalanceKop,
+      homeShard: accountHolders.homeShard,
+    })
+    .from(accountHolders)
+    .where(
+      and(inList(accountHolders.accountNo, accountNos), sql`${accountHolders.state} IS NULL`, opts.here ? sql.raw(OWN_HERE) : undefined),
+    )
+    .all();
+}
+
+/**
+ * The settled holders of accounts on any shards (`[accountNo, shard]` as the directory has them): a read a shard, side
+ * by side, or one global read under "global". An account whose shard is not bound here is passed over, logged.
+ */
+export async function holdersOfAccounts(data: DataAccess, accounts: readonly { accountNo: string; shard: string }[]): Promise<Holder[]> {
+  if (data.holdersStore === "global") return holdersOn(data, "DB_MOSCOW" as ShardBinding, [...new Set(accounts.map((a) => a.accountNo))]);
+  const byShard = new Map<ShardBinding, string[]>();
+  for (const a of accounts) {
+    if (!isShardBinding(a.shard) || !data.hasShard(a.shard)) {
+      log("error", "holders.shard_unbound", { shard: a.shard });
+      continue;
+    }
+    byShard.set(a.shard, [...(byShard.get(a.shard) ?? []), a.accountNo]);
+  }
+  return (await Promise.all([...byShard].map(([shard, nos]) => holdersOn(data, shard, nos)))).flat();
+}
+
+/** The settled holders of accounts known by number alone: their shards from the directory (one global read), then theirs. */
+export async function holdersByNumber(data: DataAccess, accountNos: readonly string[]): Promise<Holder[]> {
+  if (accountNos.length === 0) return [];
+  if (data.holdersStore === "global")
+    return holdersOfAccounts(
+      data,
+      accountNos.map((accountNo) => ({ accountNo, shard: "" })),
+    );
+  const dir = await data.global
+    .select({ accountNo: accountDirectory.accountNo, shard: accountDirectory.shard })
+    .from(accountDirectory)
+    .where(inList(accountDirectory.accountNo, accountNos))
+    .all();
+  return holdersOfAccounts(data, dir);
+}
+
+/** Which of these accounts of one shard have an owner here, settled or not (a registration under way counts). */
+export async function ownedOn(data: DataAccess, shard: ShardBinding, accountNos: readonly string[]): Promise<string[]> {
+  if (accountNos.length === 0) return [];
+  const rows = await data
+    .shard(shard)
+    .select({ accountNo: accountHolders.accountNo })
+    .from(accountHolders)
+    .where(and(inList(accountHolders.accountNo, accountNos), eq(accountHolders.role, "owner")))
+    .all();
+  return rows.map((r) => r.accountNo);
+}
+
+/** A link to be made: its holder row. */
+export interface NewHolder {
+  accountNo: string;
+  shard: ShardBinding;
+  subscriberId: string;
+  role: HolderRole;
+  homeShard: string;
+}
+
+// A new link's row, `adding`; one already there is kept as it is, unless a removal or an add that stopped half-way left it
+// unsettled, which this add takes over (its role, if it was being removed). An owner of the account other than this
+// subscriber fails the statement (the unique index): the caller's refusal.
+const ADD_SQL = `INSERT INTO account_holders (account_no, subscriber_id, role, low_balance_kop, home_shard, created_at, state, changed_at)
+  SELECT json_extract(value, '$[0]'), ?1, json_extract(value, '$[1]'), NULL, ?2, ?3, 'adding', ?3 FROM json_each(?4) WHERE true
+  ON CONFLICT (account_no, subscriber_id) DO UPDATE SET state = 'adding', changed_at = excluded.changed_at,
+    role = CASE WHEN account_holders.state = 'removing' THEN excluded.role ELSE account_holders.role END
+  WHERE account_holders.state IS NOT NULL`;
+
+/** Account numbers grouped by their shard (as the directory names it). */
+export function byShardOf(rows: readonly { accountNo: string; shard: string }[]): Map<ShardBinding, string[]> {
+  const m = new Map<ShardBinding, string[]>();
+  for (const r of rows) m.set(r.shard as ShardBinding, [...(m.get(r.shard as ShardBinding) ?? []), r.accountNo]);
+  return m;
+}
+
+/**
+ * Writes one subscriber's new links' rows, `adding`, before their global write: one statement a shard, side by side.
+ * Throws what a shard throws (an account's other owner: `UNIQUE constraint failed: account_holders.account_no`; a
+ * frozen account: `account_moving`), after deleting the rows this call wrote on the other shards.
+ */
+export async function addHolders(data: DataAccess, rows: readonly NewHolder[], at: Date): Promise<void> {
+  if (rows.length === 0) return;
+  const first = rows[0] as NewHolder;
+  const groups = [...byShardOf(rows)].map(([shard, nos]) => ({
+    shard,
+    nos: nos.map((n) => [n, rows.find((r) => r.accountNo === n)?.role]),
+  }));
+  const results = await Promise.allSettled(
+    groups.map((g) =>
+      d1Of(data.shard(g.shard)).prepare(ADD_SQL).bind(first.subscriberId, first.homeShard, at.getTime(), JSON.stringify(g.nos)).run(),
+    ),
+  );
+  const failed = results.find((r) => r.status === "rejected");
+  if (!failed) return;
+  await dropHolders(
+    data,
+    groups
+      .filter((_, i) => results[i]?.status === "fulfilled")
+      .flatMap((g) => g.nos.map(([n]) => ({ accountNo: n as string, shard: g.shard }))),
+    first.subscriberId,
+    "adding",
+  ).catch((e: unknown) => log("warn", "holders.undo_failed", { error: String(e) }));
+  throw (failed as PromiseRejectedResult).reason;
+}
+
+/** The rows settled once their global links are written (those still `adding`). */
+export async function settleHolders(data: DataAccess, rows: readonly { accountNo: string; shard: ShardBinding }[], subscriberId: string) {
+  await Promise.all(
+    [...byShardOf(rows)].map(([shard, nos]) =>
+      data
+        .shard(shard)
+        .update(accountHolders)
+        .set({ state: null, changedAt: null })
+        .where(
+          and(inList(accountHolders.accountNo, nos), eq(accountHolders.subscriberId, subscriberId), eq(accountHolders.state, "adding")),
+        ),
+    ),
+  );
+}
+
+/** A link's row marked `removing` before its global delete: no reader by account counts it from now on. */
+export async function markRemoving(data: DataAccess, row: { accountNo: string; shard: ShardBinding }, subscriberId: string, at: Date) {
+  await data
+    .shard(row.shard)
+    .update(accountHolders)
+    .set({ state: "removing", changedAt: at })
+    .where(and(eq(accountHolders.accountNo, row.accountNo), eq(accountHolders.subscriberId, subscriberId)));
+}
+
+/**
+ * Rows deleted: an add's undone (only while still `adding`), or a removal's after its global delete (`removing`, or
+ * settled: a backfill's copy of the link may have landed between the mark and the delete).
+ */
+export async function dropHolders(
+  data: DataAccess,
+  rows: readonly { accountNo: string; shard: ShardBinding }[],
+  subscriberId: string,
+  state: "adding" | "removing",
+) {
+  await Promise.all(
+    [...byShardOf(rows)].map(([shard, nos]) =>
+      data
+        .shard(shard)
+        .delete(accountHolders)
+        .where(
+          and(
+            inList(accountHolders.accountNo, nos),
+            eq(accountHolders.subscriberId, subscriberId),
+            state === "adding" ? eq(accountHolders.state, "adding") : sql`coalesce(${accountHolders.state}, 'removing') = 'removing'`,
+          ),
+        ),
+    ),
+  );
+}
+
+/** A holder's low-balance alert, written here before the global link's. */
+export async function setHolderLowBalance(
+  data: DataAccess,
+  row: { accountNo: string; shard: ShardBinding },
+  subscriberId: string,
+  kop: number | null,
+) {
+  await data
+    .shard(row.shard)
+    .update(accountHolders)
+    .set({ lowBalanceKop: kop })
+    .where(and(eq(accountHolders.accountNo, row.accountNo), eq(accountHolders.subscriberId, subscriberId)));
+}
+
+/**
+ * Housekeeping, a shard: rows left unsettled for `HOLDER_SETTLE_MS` (a change that stopped half-way) are settled where
+ * the global link is there (its role and alert taken), and deleted where it is not, each only if unchanged since it was
+ * read; an account frozen for a move is left for later. Three queries. What it did.
+ */
+export async function reconcileHolders(data: DataAccess, shard: ShardBinding, now: Date, page = RECONCILE_PAGE) {
+  const done = { settled: 0, deleted: 0 };
+  const db = data.shard(shard);
+  const rows = await db
+    .select()
+    .from(accountHolders)
+    .where(
+      and(
+        sql`${accountHolders.state} IS NOT NULL`,
+        sql`${accountHolders.changedAt} < ${now.getTime() - HOLDER_SETTLE_MS}`,
+        sql`NOT EXISTS (SELECT 1 FROM account_freezes f WHERE f.account_no = ${accountHolders.accountNo})`,
+      ),
+    )
+    .orderBy(accountHolders.changedAt)
+    .limit(page)
+    .all();
+  if (rows.length === 0) return done;
+  const pairs = JSON.stringify(rows.map((r) => [r.subscriberId, r.accountNo]));
+  const links = await data.global
+    .select({
+      subscriberId: accountLinks.subscriberId,
+      accountNo: accountLinks.accountNo,
+      role: accountLinks.role,
+      lowBalanceKop: accountLinks.lowBalanceKop,
+    })
+    .from(accountLinks)
+    .where(
+      sql`(${accountLinks.subscriberId}, ${accountLinks.accountNo}) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(${pairs}))`,
+    )
+    .all();
+  const linked = new Map(links.map((l) => [`${l.subscriberId} ${l.accountNo}`, l]));
+  const settle = rows.flatMap((r) => {
+    const l = linked.get(`${r.subscriberId} ${r.accountNo}`);
+    return l ? [[r.accountNo, r.subscriberId, r.state, r.changedAt?.getTime() ?? null, l.role, l.lowBalanceKop]] : [];
+  });
+  const drop = rows.flatMap((r) =>
+    linked.has(`${r.subscriberId} ${r.accountNo}`) ? [] : [[r.accountNo, r.subscriberId, r.state, r.changedAt?.getTime() ?? null]],
+  );
+  const d1 = d1Of(db);
+  const MATCH = `EXISTS (SELECT 1 FROM json_each(?1) j WHERE json_extract(j.value, '$[0]') = account_holders.account_no AND json_extract(j.value, '$[1]') = account_holders.subscriber_id AND json_extract(j.value, '$[2]') IS account_holders.state AND json_extract(j.value, '$[3]') IS account_holders.changed_at)`;
+  const [s, d] = await d1.batch([
+    d1
+      .prepare(
+        `UPDATE account_holders SET state = NULL, changed_at = NULL,
+          role = (SELECT json_extract(j.value, '$[4]') FROM json_each(?1) j WHERE json_extract(j.value, '$[0]') = account_holders.account_no AND json_extract(j.value, '$[1]') = account_holders.subscriber_id),
+          low_balance_kop = (SELECT json_extract(j.value, '$[5]') FROM json_each(?1) j WHERE json_extract(j.value, '$[0]') = account_holders.account_no AND json_extract(j.value, '$[1]') = account_holders.subscriber_id)
+         WHERE ${MATCH}`,
+      )
+      .bind(JSON.stringify(settle)),
+    d1.prepare(`DELETE FROM account_holders WHERE ${MATCH}`).bind(JSON.stringify(drop)),
+  ]);
+  done.settled = s?.meta.changes ?? 0;
+  done.deleted = d?.meta.changes ?? 0;
+  if (done.settled + done.deleted > 0) log("info", "holders.reconciled", { shard, ...done });
+  return done;
+}
