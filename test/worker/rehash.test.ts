@@ -48,12 +48,15 @@ describe("rehashing old password records at login", () => {
     await setSubscriberHash("anna", OLD_SUBSCRIBER);
 
     expect((await login("anna", "Kabinet2026")).status).toBe(200);
-    const stored = await subscriberHash("anna");
+    // The home row holds the new record; the global column, as after any password write here (GLOBAL_PASSWORDS is
+    // "drop" by default), only the mark that the home row has it: no record is left behind in the global row.
+    const { home: stored, global } = await subscriberHashes("anna");
     expect(stored).toMatch(ARGON2ID);
+    expect(global).toBe("@home");
     expect(await verifyPassword("Kabinet2026", stored ?? "")).toBe(true);
 
     expect((await login("+7 900 000-00-01", "Kabinet2026")).status).toBe(200);
-    expect(await subscriberHash("anna")).toBe(stored); // already current: not hashed again
+    expect(await subscriberHashes("anna")).toEqual({ home: stored, global: "@home" }); // already current: not hashed again
     expect((await login("anna", "not-the-password")).status).toBe(401);
   });
 
@@ -61,6 +64,13 @@ describe("rehashing old password records at login", () => {
     await setSubscriberHash("petr", OLD_SUBSCRIBER);
     expect((await login("petr", "Kabinet2025")).status).toBe(401);
     expect(await subscriberHash("petr")).toBe(OLD_SUBSCRIBER);
+  });
+
+  it('writes the new record itself to the global column under GLOBAL_PASSWORDS = "keep", for a rollback', async () => {
+    await setSubscriberHash("maria", OLD_SUBSCRIBER);
+    const keep = createDataAccess({ ...env, GLOBAL_PASSWORDS: "keep" } as typeof env);
+    await rehashPassword(keep, await subscriberAt("demo-maria"), OLD_SUBSCRIBER, "$argon2id$kept");
+    expect(await subscriberHashes("maria")).toEqual({ home: "$argon2id$kept", global: "$argon2id$kept" });
   });
 
   it("does not overwrite a password changed between the check and the rehash", async () => {

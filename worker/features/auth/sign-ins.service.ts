@@ -373,22 +373,24 @@ export const globalColumn = (data: DataAccess, home: RegionDb | null, passwordHa
 
 /**
  * Replaces a password record made with weaker parameters only if it is still `current` (a password change in between
- * wins): in the home row and in the global column, each where it still holds `current`.
+ * wins): in the home row, then in the global column, each where it still holds `current`. The global column takes the
+ * mark where the home row took the new record under `GLOBAL_PASSWORDS = "drop"`, else the record itself (the home row
+ * may not hold it: a first login through the global row, before its row is written; the backfill's pass marks it once
+ * the home row holds the same).
  */
 export async function rehashPassword(data: DataAccess, owner: CredentialOwner, current: string, next: string) {
   const home = credentialsShard(data, owner);
-  await Promise.all([
-    home
-      ?.update(signIns)
-      .set({ passwordHash: next })
-      .where(and(eq(signIns.subscriberId, owner.id), eq(signIns.passwordHash, current))),
-    data.global
-      .update(subscribers)
-      // The record itself, not the mark: the home row may not hold it (a first login through the global row, before
-      // its row is written); the backfill's next pass marks it once the home row holds the same.
-      .set({ passwordHash: next })
-      .where(and(eq(subscribers.id, owner.id), eq(subscribers.passwordHash, current))),
-  ]);
+  const kept = home
+    ? await home
+        .update(signIns)
+        .set({ passwordHash: next })
+        .where(and(eq(signIns.subscriberId, owner.id), eq(signIns.passwordHash, current)))
+        .returning({ id: signIns.subscriberId })
+    : [];
+  await data.global
+    .update(subscribers)
+    .set({ passwordHash: globalColumn(data, kept.length > 0 ? home : null, next) })
+    .where(and(eq(subscribers.id, owner.id), eq(subscribers.passwordHash, current)));
 }
 
 // ── Who holds a phone, e-mail or login: the keys decide ──────────────────
