@@ -117,6 +117,17 @@ describe("the contacts on a contract", () => {
       expect(i).toBeLessThan(100);
     }
     expect(emptied).toBeGreaterThan(0);
+    // A pass from the start again writes no account's row: those it filled hold their contacts now, and one that lacks a
+    // contact the directory lacks too (the other's e-mail) has nothing to take, so it is not written on every pass.
+    await env.DB.prepare("DELETE FROM drain_cursors WHERE plan = 'contract_contacts.home'").run();
+    let filled = 0;
+    for (let i = 0; ; i++) {
+      const done = await backfillContractContacts(home, new Date(), {}, null, 50);
+      filled += done.filled;
+      if (done.read < 50) break;
+      expect(i).toBeLessThan(100);
+    }
+    expect(filled).toBe(0);
     const row = await (shardDatabase(env, shard) as D1Database)
       .prepare("SELECT contact_phone AS phone, contact_email AS email FROM accounts WHERE account_no = ?")
       .bind(accountNo)

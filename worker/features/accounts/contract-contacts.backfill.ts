@@ -33,9 +33,10 @@ export function isContractContactsBackfillMessage(body: unknown): body is Contra
 
 // Each account's row takes the directory's contacts where it has none ([account, phone, email] triples), and answers
 // with what it holds then, in one batch a shard; an account frozen for a shard move is left (its rows take no write:
-// migrations/region/0014) and named, and the pass stops before it, to come back to it.
+// migrations/region/0014) and named, and the pass stops before it, to come back to it. A row the directory has nothing
+// to give (it lacks a contact the directory lacks too) is not written: every pass would write it again.
 const NOT_FROZEN = "NOT EXISTS (SELECT 1 FROM account_freezes f WHERE f.account_no = accounts.account_no)";
-const FILL_SQL = `UPDATE accounts SET contact_phone = coalesce(contact_phone, (SELECT json_extract(value, '$[1]') FROM json_each(?1) WHERE json_extract(value, '$[0]') = accounts.account_no)), contact_email = coalesce(contact_email, (SELECT json_extract(value, '$[2]') FROM json_each(?1) WHERE json_extract(value, '$[0]') = accounts.account_no)) WHERE account_no IN (SELECT json_extract(value, '$[0]') FROM json_each(?1)) AND (contact_phone IS NULL OR contact_email IS NULL) AND ${NOT_FROZEN}`;
+const FILL_SQL = `UPDATE accounts SET contact_phone = coalesce(contact_phone, (SELECT json_extract(value, '$[1]') FROM json_each(?1) WHERE json_extract(value, '$[0]') = accounts.account_no)), contact_email = coalesce(contact_email, (SELECT json_extract(value, '$[2]') FROM json_each(?1) WHERE json_extract(value, '$[0]') = accounts.account_no)) WHERE account_no IN (SELECT json_extract(value, '$[0]') FROM json_each(?1)) AND (contact_phone IS NULL OR contact_email IS NULL) AND EXISTS (SELECT 1 FROM json_each(?1) WHERE json_extract(value, '$[0]') = accounts.account_no AND ((accounts.contact_phone IS NULL AND json_extract(value, '$[1]') IS NOT NULL) OR (accounts.contact_email IS NULL AND json_extract(value, '$[2]') IS NOT NULL))) AND ${NOT_FROZEN}`;
 // What each account's row holds then, and whether it is frozen (one statement: a page's batch is two a shard).
 const HELD_SQL = `SELECT account_no AS accountNo, contact_phone AS phone, contact_email AS email, NOT ${NOT_FROZEN} AS frozen FROM accounts WHERE account_no IN (SELECT json_extract(value, '$[0]') FROM json_each(?1))`;
 const INDEX_SQL = `INSERT OR IGNORE INTO contract_contacts (contact, account_no, created_at) SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), ?2 FROM json_each(?1)`;
@@ -63,7 +64,7 @@ type Held = { accountNo: string; phone: string | null; email: string | null };
 
 /**
  * One page of the backfill from its cursor; with `m.run` (a message of the chain), the next message after a full page
- * and the lease given back at the end. What it did: rows read, contacts indexed, directory rows emptied or restored.
+ * and the lease given back at the end. What it did: rows read, account rows given contacts, contacts indexed, directory rows emptied or restored.
  */
 export async function backfillContractContacts(
   data: DataAccess,
@@ -71,8 +72,8 @@ export async function backfillContractContacts(
   m: { run?: string } = {},
   queue: Queue<unknown> | null = null,
   page: number = CONTRACT_CONTACTS_BACKFILL.page,
-): Promise<{ read: number; indexed: number; emptied: number; restored: number; handedOn: boolean }> {
-  const done = { read: 0, indexed: 0, emptied: 0, restored: 0, handedOn: false };
+): Promise<{ read: number; filled: number; indexed: number; emptied: number; restored: number; handedOn: boolean }> {
+  const done = { read: 0, filled: 0, indexed: 0, emptied: 0, restored: 0, handedOn: false };
   const pass = passOf(data);
   if (!(await holdsPass(data, pass, m.run, now))) return done;
   const after = await passCursor(data, pass.plan);
@@ -100,7 +101,8 @@ export async function backfillContractContacts(
       [...byShard].map(async ([shard, list]) => {
         const triples = JSON.stringify(list.map((d) => [d.accountNo, d.contactPhone, d.contactEmail]));
         const db = d1Of(data.shard(shard as Parameters<DataAccess["shard"]>[0]));
-        const [, read] = await db.batch([db.prepare(FILL_SQL).bind(triples), db.prepare(HELD_SQL).bind(triples)]);
+        const [fill, read] = await db.batch([db.prepare(FILL_SQL).bind(triples), db.prepare(HELD_SQL).bind(triples)]);
+        done.filled += fill?.meta.changes ?? 0;
         const rows = (read?.results ?? []) as (Held & { frozen: number })[];
         for (const r of rows) if (r.frozen) frozen.add(r.accountNo);
         return rows.filter((r) => !r.frozen).map(({ frozen: _, ...h }) => h);
