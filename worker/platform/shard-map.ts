@@ -91,17 +91,19 @@ export interface NewAccount {
 
 /**
  * Puts a new account in the directory on the shard placement chooses, and counts it there, in one global
- * write; an account already in the directory keeps its shard (a retried creation finds it). Returns the shard, where
- * the caller makes the account's row with its contacts (`accounts.contact_phone`, `contact_email`).
+ * write; an account already in the directory keeps its shard (a retried creation finds it). Its contacts are indexed
+ * by contact on every call, a retry's too (its subscriber may have changed them since the try that made the directory
+ * row: the account's row is the truth, and an index row it does not confirm finds nothing). Returns the shard, where
+ * the caller then makes the account's row with those contacts (`accounts.contact_phone`, `contact_email`).
  */
 export async function registerAccount(data: DataAccess, a: NewAccount): Promise<ShardBinding> {
-  const existing = await shardOf(data, a.accountNo);
-  if (existing) return existing as ShardBinding;
-  const shard = await placeAccount(data, a.region);
   // The contract's contacts: indexed by contact first, then kept by the account's row, which the caller writes
   // (platform/contract-contacts.ts); the directory keeps them only under CONTRACT_CONTACTS = "global".
   const contacts = { phone: a.contactPhone, email: a.contactEmail };
+  const existing = await shardOf(data, a.accountNo);
   await indexContacts(data, a.accountNo, contacts, a.now);
+  if (existing) return existing as ShardBinding;
+  const shard = await placeAccount(data, a.region);
   await data.global.batch([
     data.global
       .insert(accountDirectory)

@@ -2,7 +2,6 @@ import { eq } from "drizzle-orm";
 import { VISIT_CUTOFF_HOUR, visitCapacity } from "../../data/visits.data";
 import { accountLinks, subscribers } from "../../db/schema/global";
 import type { ApplicationKind, ApplicationStatus } from "../../db/schema/region";
-import { indexContacts } from "../../platform/contract-contacts";
 import { randomDigits } from "../../platform/crypto";
 import {
   type DataAccess,
@@ -459,7 +458,8 @@ async function connectionAccount(data: DataAccess, db: RegionDb, app: q.Applicat
     ]);
   const accountNo = app.accountNo ?? (await q.selectApplication(db, app.id))?.accountNo ?? candidate;
   const sub = await data.global.select().from(subscribers).where(eq(subscribers.id, app.subscriberId)).get();
-  // The directory row first: a retry finds the shard it chose and makes the account row there.
+  // The directory row first (and the contacts written below indexed, on every try): a retry finds the shard it chose
+  // and makes the account row there.
   const shard = await registerAccount(data, {
     accountNo,
     region: app.region,
@@ -468,9 +468,6 @@ async function connectionAccount(data: DataAccess, db: RegionDb, app: q.Applicat
     now,
   });
   const home = data.shard(shard);
-  // The contacts written below, indexed first on every try (a retry's subscriber may have changed them since the try
-  // that made the directory row: the account's row is the truth, an index row it does not confirm finds nothing).
-  await indexContacts(data, accountNo, { phone: sub?.phone ?? null, email: sub?.email ?? null }, now);
   await rawBatch(home, [
     [
       // With the contract's contacts, their truth (platform/contract-contacts.ts).
