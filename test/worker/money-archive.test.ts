@@ -338,6 +338,24 @@ describe("the money archive", () => {
     for (const a of accs) expect((await counts(a.accountNo)).periods).toBe(18);
   }, 120_000);
 
+  it("a page takes as many accounts as its rows allow, each counted by its own rows only", async () => {
+    const accs = [await accountWithYears(), await accountWithYears(), await accountWithYears()];
+    // What the pass of June 2018 archives of each (the year 2014 and before), all three within one call's rows.
+    const own = await Promise.all(
+      accs.map((a) =>
+        d1()
+          .prepare("SELECT count(*) AS n FROM ledger_entries WHERE account_no = ? AND local_day <= '2014-12-31'")
+          .bind(a.accountNo)
+          .first<number>("n"),
+      ),
+    );
+    const rows = own.reduce<number>((t, n) => t + Number(n), 0);
+    expect(rows).toBeGreaterThan(0);
+    const calls = await pass(new Date("2018-06-10T00:00:00Z"), { rows });
+    expect(calls.find((c) => c.archived > 0)?.archived).toBe(3);
+    for (const a of accs) expect((await counts(a.accountNo)).periods).toBe(18);
+  }, 120_000);
+
   it("skips an account a shard move holds, and takes it on the pass made again a month later", async () => {
     const a = await accountWithYears();
     const before = await counts(a.accountNo);

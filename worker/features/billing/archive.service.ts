@@ -404,7 +404,9 @@ export async function archiveMoney(
   const listed = await db
     .select({
       accountNo: accounts.accountNo,
-      rows: sql<number>`(SELECT count(*) FROM ${ledgerEntries} e WHERE e.account_no = ${accounts.accountNo} AND e.local_day <= ${lastDay})`,
+      // Written out with the table's name: drizzle leaves a column of a one-table select unqualified, which the subquery
+      // would read as its own (and count every account's rows).
+      rows: sql<number>`(SELECT count(*) FROM ${ledgerEntries} e WHERE e.account_no = accounts.account_no AND e.local_day <= ${lastDay})`,
     })
     .from(accounts)
     .where(and(gt(accounts.accountNo, after), settledHere(accounts.accountNo)))
