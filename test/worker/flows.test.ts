@@ -5,7 +5,7 @@ import { completeRegistration } from "../../worker/features/auth/flows.service";
 import { createDataAccess } from "../../worker/platform/db";
 import { identityStoreDatabases, identityStoreIndex, signInKey } from "../../worker/platform/identity-stores";
 import { makeAccountNo } from "../../worker/platform/ids";
-import { beforeEachBatch, call, codeSentTo, json, makeContract, post, sessionCookie } from "./helpers";
+import { beforeEachBatch, beforeEachRun, call, codeSentTo, json, makeContract, post, sessionCookie } from "./helpers";
 
 const ip = (n: number) => ({ "cf-connecting-ip": `100.64.0.${n}` });
 
@@ -154,7 +154,7 @@ describe("registration of an existing subscriber", () => {
     const phone = "+79990003344";
     const email = "twins@example.com";
     const accountNo = makeAccountNo("50499999992");
-    await makeContract(accountNo, "ekb", { phone, email });
+    const shard = await makeContract(accountNo, "ekb", { phone, email });
     const since = Date.now();
     expect((await post("/api/v1/auth/register/start", { by: "phone", phone }, ip(35))).status).toBe(202);
     expect((await post("/api/v1/auth/register/start", { by: "email", email }, ip(36))).status).toBe(202);
@@ -172,13 +172,15 @@ describe("registration of an existing subscriber", () => {
       login: "twin-mail",
       password: "hills behind the quiet town",
     };
-    // The e-mail's registration as the global database sees it: the phone's is made between its owner check and its write.
+    // The e-mail's registration as the account's shard sees it: the phone's is made between its owner check and its
+    // claim of the account there (its holder row, written before anything global).
     let phoneAnswer: Response | undefined;
-    const racing = beforeEachBatch(env.DB, async () => {
+    const shardDb = (env as unknown as Record<string, D1Database>)[shard] as D1Database;
+    const racing = beforeEachRun(shardDb, /INSERT INTO account_holders/, async () => {
       phoneAnswer ??= await post("/api/v1/auth/register/complete", byPhone, ip(35));
     });
     await expect(
-      completeRegistration(createDataAccess({ ...env, DB: racing } as unknown as Env), byEmail, {
+      completeRegistration(createDataAccess({ ...env, [shard]: racing } as unknown as Env), byEmail, {
         address: "100.64.0.36",
         userAgent: null,
       }),
@@ -191,6 +193,49 @@ describe("registration of an existing subscriber", () => {
       .all<{ login: string }>();
     expect(owners.results).toEqual([{ login: "twin-phone" }]);
     expect(await env.DB.prepare("SELECT count(*) AS n FROM subscribers WHERE login = 'twin-mail'").first<number>("n")).toBe(0);
+  });
+
+  it("refuses a registration of a contract that another one has claimed in its shard and not yet written globally", async () => {
+    const phone = "+79990003355";
+    const email = "twins.late@example.com";
+    const accountNo = makeAccountNo("50499999993");
+    await makeContract(accountNo, "ekb", { phone, email });
+    const since = Date.now();
+    expect((await post("/api/v1/auth/register/start", { by: "phone", phone }, ip(37))).status).toBe(202);
+    expect((await post("/api/v1/auth/register/start", { by: "email", email }, ip(38))).status).toBe(202);
+    const byPhone = {
+      by: "phone",
+      phone,
+      code: await codeSentTo(phone, since),
+      login: "late-phone",
+      password: "river under the old bridge",
+    };
+    const byEmail = {
+      by: "email" as const,
+      email,
+      code: await codeSentTo(email, since),
+      login: "late-mail",
+      password: "hills behind the quiet town",
+    };
+    // The phone's registration comes while the e-mail's has claimed the account (its holder row `adding`) and is on its
+    // way to the global database: it finds the claim and is refused, and the e-mail's is made.
+    let phoneAnswer: Response | undefined;
+    const racing = beforeEachBatch(env.DB, async () => {
+      phoneAnswer ??= await post("/api/v1/auth/register/complete", byPhone, ip(37));
+    });
+    const made = await completeRegistration(createDataAccess({ ...env, DB: racing } as unknown as Env), byEmail, {
+      address: "100.64.0.38",
+      userAgent: null,
+    });
+    expect(made.subscriber.login).toBe("late-mail");
+    expect(phoneAnswer?.status).toBe(409);
+    const owners = await env.DB.prepare(
+      "SELECT s.login FROM account_links l JOIN subscribers s ON s.id = l.subscriber_id WHERE l.account_no = ?",
+    )
+      .bind(accountNo)
+      .all<{ login: string }>();
+    expect(owners.results).toEqual([{ login: "late-mail" }]);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM subscribers WHERE login = 'late-phone'").first<number>("n")).toBe(0);
   });
 
   it("by a phone with no contract: the code works, then 'no contract found'", async () => {

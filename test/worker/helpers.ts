@@ -394,6 +394,33 @@ export async function holdersFromLinks() {
 }
 
 /**
+ * A D1 database as a request would see it when something else happens just before a statement whose SQL matches
+ * `pattern` runs on its own (`run`, `all`, `first`, `raw`; not in a batch): `hook` runs, then the statement.
+ */
+export function beforeEachRun(db: D1Database, pattern: RegExp, hook: () => Promise<unknown>): D1Database {
+  const wrap = (stmt: D1PreparedStatement): D1PreparedStatement =>
+    new Proxy(stmt, {
+      get(target, prop) {
+        if (prop === "bind") return (...args: unknown[]) => wrap(target.bind(...args));
+        if (prop === "run" || prop === "all" || prop === "first" || prop === "raw")
+          return async (...args: unknown[]) => {
+            await hook();
+            return (target[prop] as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          };
+        const v = Reflect.get(target, prop, target);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === "prepare") return (query: string) => (pattern.test(query) ? wrap(target.prepare(query)) : target.prepare(query));
+      const v = Reflect.get(target, prop, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+}
+
+/**
  * A D1 database as a request would see it when something else happens just before each of its batches (a race a test
  * stages between a service's reads and its write): `hook` runs, then the batch; everything else is the database's own.
  */

@@ -65,8 +65,8 @@ export const CONTRACT_CONTACTS_BACKFILL = { page: 300, staleMs: 30 * 60_000 } as
 
 /**
  * The accounts' holder rows' backfill (features/accounts/holders.backfill.ts). `page`: global links a message — their
- * read, a batch of two statements for each shard among them (300 at worst), their read again, a delete for each shard
- * with a link removed meanwhile (150 at worst), the cursor and the lease: under 460 of an invocation's 1,000 queries; at
- * about a message a second, 69 M links in 5.3 days. `staleMs`: a chain quiet this long is taken over by the next hourly cron.
+ * read, a batch of two statements for each shard among them (300 at worst), their read again, a batch of two (settle,
+ * delete) for each shard it copied to (300 at worst), the cursor and the lease: under 610 of an invocation's 1,000
+ * queries; at about a message a second, 69 M links in 5.3 days. `staleMs`: a chain quiet this long is taken over by the next hourly cron.
  */
 export const HOLDERS_BACKFILL = { page: 150, staleMs: 30 * 60_000 } as const;

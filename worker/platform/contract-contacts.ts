@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { accountDirectory } from "../db/schema/global";
 import { contractContacts } from "../db/schema/identity";
 import { accounts } from "../db/schema/region";
@@ -54,7 +54,10 @@ export async function indexContacts(data: DataAccess, accountNo: string, c: Cont
   );
 }
 
-/** The account rows of these numbers in one shard, with their contacts. */
+/**
+ * The account rows of these numbers in one shard, with their contacts, and whether each has an owner there (its holder
+ * row, platform/holders.ts: a registration under way counts), which a registration reads in the same query.
+ */
 function accountRows(data: DataAccess, shard: string, accountNos: readonly string[]) {
   if (!isShardBinding(shard) || !data.hasShard(shard)) {
     log("error", "contract_contacts.shard_unbound", { shard });
@@ -62,7 +65,14 @@ function accountRows(data: DataAccess, shard: string, accountNos: readonly strin
   }
   return data
     .shard(shard)
-    .select({ accountNo: accounts.accountNo, phone: accounts.contactPhone, email: accounts.contactEmail })
+    .select({
+      accountNo: accounts.accountNo,
+      phone: accounts.contactPhone,
+      email: accounts.contactEmail,
+      // Written out with the table's name: drizzle leaves a column of a one-table select unqualified, which the subquery
+      // would read as its own.
+      owned: sql<number>`EXISTS (SELECT 1 FROM account_holders h WHERE h.account_no = accounts.account_no AND h.role = 'owner')`,
+    })
     .from(accounts)
     .where(inList(accounts.accountNo, accountNos))
     .all();
@@ -89,10 +99,14 @@ export async function contractContactsOf(data: DataAccess, dir: DirectoryRow | u
 /**
  * The directory rows of the contracts whose contact is this phone or e-mail: those the identity stores' index names
  * and, under "global", those the directory's own index finds, each confirmed by its contacts as `contactsFrom` reads
- * them (the account's row first). A stale or foreign index row, or a directory contact the account's row has since
- * replaced, names no contract.
+ * them (the account's row first), with whether it has an owner in its shard (`owned`). A stale or foreign index row, or
+ * a directory contact the account's row has since replaced, names no contract. A read a shard of them.
  */
-export async function contractsByContact(data: DataAccess, kind: "phone" | "email", value: string): Promise<DirectoryRow[]> {
+export async function contractsByContact(
+  data: DataAccess,
+  kind: "phone" | "email",
+  value: string,
+): Promise<(DirectoryRow & { owned: boolean })[]> {
   const key = signInKey(kind, value);
   const column = kind === "phone" ? accountDirectory.contactPhone : accountDirectory.contactEmail;
   const [indexed, direct] = await Promise.all([
@@ -127,7 +141,9 @@ export async function contractsByContact(data: DataAccess, kind: "phone" | "emai
           )
         ).map((r) => [r.accountNo, r]),
       );
-      return list.filter((d) => contactsFrom(d, rows.get(d.accountNo))[kind] === value);
+      return list
+        .filter((d) => contactsFrom(d, rows.get(d.accountNo))[kind] === value)
+        .map((d) => ({ ...d, owned: Boolean(rows.get(d.accountNo)?.owned) }));
     }),
   );
   return confirmed.flat().sort((a, b) => (a.accountNo < b.accountNo ? -1 : a.accountNo > b.accountNo ? 1 : 0));

@@ -57,21 +57,7 @@ export async function holdersOn(
 ): Promise<Holder[]> {
   if (accountNos.length === 0) return [];
   if (data.holdersStore === "global") {
-    const rows = await data.global
-      .select({
-        accountNo: accountLinks.accountNo,
-        subscriberId: accountLinks.subscriberId,
-        role: accountLinks.role,
-        lowBalanceKop: accountLinks.lowBalanceKop,
-        homeShard: subscribers.homeShard,
-        shard: accountDirectory.shard,
-      })
-      .from(accountLinks)
-      .innerJoin(accountDirectory, eq(accountDirectory.accountNo, accountLinks.accountNo))
-      .innerJoin(subscribers, eq(subscribers.id, accountLinks.subscriberId))
-      .where(inList(accountLinks.accountNo, accountNos))
-      .all();
-    return rows.filter((r) => !opts.here || r.shard === shard).map(({ shard: _, ...h }) => h);
+    return withoutShard((await globalHolders(data, accountNos)).filter((r) => !opts.here || r.shard === shard));
   }
   return data
     .shard(shard)
@@ -89,12 +75,30 @@ export async function holdersOn(
     .all();
 }
 
+/** The global links of these accounts, with their holders' home shards and the accounts' shards: one global read. */
+function globalHolders(data: DataAccess, accountNos: readonly string[]) {
+  return data.global
+    .select({
+      accountNo: accountLinks.accountNo,
+      subscriberId: accountLinks.subscriberId,
+      role: accountLinks.role,
+      lowBalanceKop: accountLinks.lowBalanceKop,
+      homeShard: subscribers.homeShard,
+      shard: accountDirectory.shard,
+    })
+    .from(accountLinks)
+    .innerJoin(accountDirectory, eq(accountDirectory.accountNo, accountLinks.accountNo))
+    .innerJoin(subscribers, eq(subscribers.id, accountLinks.subscriberId))
+    .where(inList(accountLinks.accountNo, accountNos))
+    .all();
+}
+
 /**
  * The settled holders of accounts on any shards (`[accountNo, shard]` as the directory has them): a read a shard, side
  * by side, or one global read under "global". An account whose shard is not bound here is passed over, logged.
  */
 export async function holdersOfAccounts(data: DataAccess, accounts: readonly { accountNo: string; shard: string }[]): Promise<Holder[]> {
-  if (data.holdersStore === "global") return holdersOn(data, "DB_MOSCOW" as ShardBinding, [...new Set(accounts.map((a) => a.accountNo))]);
+  if (data.holdersStore === "global") return withoutShard(await globalHolders(data, [...new Set(accounts.map((a) => a.accountNo))]));
   const byShard = new Map<ShardBinding, string[]>();
   for (const a of accounts) {
     if (!isShardBinding(a.shard) || !data.hasShard(a.shard)) {
@@ -106,19 +110,29 @@ export async function holdersOfAccounts(data: DataAccess, accounts: readonly { a
   return (await Promise.all([...byShard].map(([shard, nos]) => holdersOn(data, shard, nos)))).flat();
 }
 
-/** The settled holders of accounts known by number alone: their shards from the directory (one global read), then theirs. */
-export async function holdersByNumber(data: DataAccess, accountNos: readonly string[]): Promise<Holder[]> {
+const withoutShard = (rows: Awaited<ReturnType<typeof globalHolders>>): Holder[] => rows.map(({ shard: _, ...h }) => h);
+
+/**
+ * The settled holders of accounts known by number alone: their shards from the directory (one global read), then a
+ * read a shard. Accounts on more than `maxShards` shards (a bank transfer's hundreds of accounts, whose invocation has
+ * its queries counted) are read from the global links in one read instead, while this release keeps them.
+ */
+export async function holdersByNumber(
+  data: DataAccess,
+  accountNos: readonly string[],
+  opts: { maxShards?: number } = {},
+): Promise<Holder[]> {
   if (accountNos.length === 0) return [];
-  if (data.holdersStore === "global")
-    return holdersOfAccounts(
-      data,
-      accountNos.map((accountNo) => ({ accountNo, shard: "" })),
-    );
+  if (data.holdersStore === "global") return withoutShard(await globalHolders(data, accountNos));
   const dir = await data.global
     .select({ accountNo: accountDirectory.accountNo, shard: accountDirectory.shard })
     .from(accountDirectory)
     .where(inList(accountDirectory.accountNo, accountNos))
     .all();
+  if (opts.maxShards !== undefined && new Set(dir.map((d) => d.shard)).size > opts.maxShards) {
+    log("info", "holders.read_globally", { accounts: dir.length });
+    return withoutShard(await globalHolders(data, accountNos));
+  }
   return holdersOfAccounts(data, dir);
 }
 
@@ -144,12 +158,11 @@ export interface NewHolder {
 }
 
 // A new link's row, `adding`; one already there is kept as it is, unless a removal or an add that stopped half-way left it
-// unsettled, which this add takes over (its role, if it was being removed). An owner of the account other than this
-// subscriber fails the statement (the unique index): the caller's refusal.
+// unsettled, which this add takes over with its role. An owner of the account other than this subscriber fails the
+// statement (the unique index): the caller's refusal.
 const ADD_SQL = `INSERT INTO account_holders (account_no, subscriber_id, role, low_balance_kop, home_shard, created_at, state, changed_at)
   SELECT json_extract(value, '$[0]'), ?1, json_extract(value, '$[1]'), NULL, ?2, ?3, 'adding', ?3 FROM json_each(?4) WHERE true
-  ON CONFLICT (account_no, subscriber_id) DO UPDATE SET state = 'adding', changed_at = excluded.changed_at,
-    role = CASE WHEN account_holders.state = 'removing' THEN excluded.role ELSE account_holders.role END
+  ON CONFLICT (account_no, subscriber_id) DO UPDATE SET state = 'adding', changed_at = excluded.changed_at, role = excluded.role
   WHERE account_holders.state IS NOT NULL`;
 
 /** Account numbers grouped by their shard (as the directory names it). */
@@ -204,13 +217,39 @@ export async function settleHolders(data: DataAccess, rows: readonly { accountNo
   );
 }
 
-/** A link's row marked `removing` before its global delete: no reader by account counts it from now on. */
-export async function markRemoving(data: DataAccess, row: { accountNo: string; shard: ShardBinding }, subscriberId: string, at: Date) {
-  await data
-    .shard(row.shard)
-    .update(accountHolders)
-    .set({ state: "removing", changedAt: at })
-    .where(and(eq(accountHolders.accountNo, row.accountNo), eq(accountHolders.subscriberId, subscriberId)));
+/**
+ * Writes a holder's row where the caller's copy of the links says the account is; a row not there (the copy named a
+ * shard the account has since left) is written on the shard the directory names now, where it is. The shard written.
+ */
+async function onItsShard(
+  data: DataAccess,
+  row: { accountNo: string; shard: ShardBinding },
+  write: (shard: ShardBinding) => Promise<unknown[]>,
+): Promise<ShardBinding> {
+  if ((await write(row.shard)).length > 0 || data.holdersStore === "global") return row.shard;
+  const now = await data.global
+    .select({ shard: accountDirectory.shard })
+    .from(accountDirectory)
+    .where(eq(accountDirectory.accountNo, row.accountNo))
+    .get();
+  if (!now || now.shard === row.shard || !isShardBinding(now.shard) || !data.hasShard(now.shard)) return row.shard;
+  await write(now.shard);
+  return now.shard;
+}
+
+/**
+ * A link's row marked `removing` before its global delete: no reader by account counts it from now on. The shard it is
+ * on (the directory's, where the caller's copy named another), for the delete after.
+ */
+export function markRemoving(data: DataAccess, row: { accountNo: string; shard: ShardBinding }, subscriberId: string, at: Date) {
+  return onItsShard(data, row, (shard) =>
+    data
+      .shard(shard)
+      .update(accountHolders)
+      .set({ state: "removing", changedAt: at })
+      .where(and(eq(accountHolders.accountNo, row.accountNo), eq(accountHolders.subscriberId, subscriberId)))
+      .returning({ n: accountHolders.accountNo }),
+  );
 }
 
 /**
@@ -246,17 +285,20 @@ export async function setHolderLowBalance(
   subscriberId: string,
   kop: number | null,
 ) {
-  await data
-    .shard(row.shard)
-    .update(accountHolders)
-    .set({ lowBalanceKop: kop })
-    .where(and(eq(accountHolders.accountNo, row.accountNo), eq(accountHolders.subscriberId, subscriberId)));
+  await onItsShard(data, row, (shard) =>
+    data
+      .shard(shard)
+      .update(accountHolders)
+      .set({ lowBalanceKop: kop })
+      .where(and(eq(accountHolders.accountNo, row.accountNo), eq(accountHolders.subscriberId, subscriberId)))
+      .returning({ n: accountHolders.accountNo }),
+  );
 }
 
 /**
  * Housekeeping, a shard: rows left unsettled for `HOLDER_SETTLE_MS` (a change that stopped half-way) are settled where
  * the global link is there (its role and alert taken), and deleted where it is not, each only if unchanged since it was
- * read; an account frozen for a move is left for later. Three queries. What it did.
+ * read; an account frozen for a move, or one a move is copying here, is left for later. At most four queries. What it did.
  */
 export async function reconcileHolders(data: DataAccess, shard: ShardBinding, now: Date, page = RECONCILE_PAGE) {
   const done = { settled: 0, deleted: 0 };
@@ -268,7 +310,10 @@ export async function reconcileHolders(data: DataAccess, shard: ShardBinding, no
       and(
         sql`${accountHolders.state} IS NOT NULL`,
         sql`${accountHolders.changedAt} < ${now.getTime() - HOLDER_SETTLE_MS}`,
-        sql`NOT EXISTS (SELECT 1 FROM account_freezes f WHERE f.account_no = ${accountHolders.accountNo})`,
+        // Written out with the table's name: drizzle leaves a column of a one-table select unqualified, which the
+        // subqueries would read as their own.
+        sql.raw("NOT EXISTS (SELECT 1 FROM account_freezes f WHERE f.account_no = account_holders.account_no)"),
+        sql.raw("NOT EXISTS (SELECT 1 FROM arriving_accounts a WHERE a.account_no = account_holders.account_no)"),
       ),
     )
     .orderBy(accountHolders.changedAt)
@@ -298,7 +343,7 @@ export async function reconcileHolders(data: DataAccess, shard: ShardBinding, no
   );
   const d1 = d1Of(db);
   const MATCH = `EXISTS (SELECT 1 FROM json_each(?1) j WHERE json_extract(j.value, '$[0]') = account_holders.account_no AND json_extract(j.value, '$[1]') = account_holders.subscriber_id AND json_extract(j.value, '$[2]') IS account_holders.state AND json_extract(j.value, '$[3]') IS account_holders.changed_at)`;
-  const [s, d] = await d1.batch([
+  const statements = [
     d1
       .prepare(
         `UPDATE account_holders SET state = NULL, changed_at = NULL,
@@ -308,9 +353,10 @@ export async function reconcileHolders(data: DataAccess, shard: ShardBinding, no
       )
       .bind(JSON.stringify(settle)),
     d1.prepare(`DELETE FROM account_holders WHERE ${MATCH}`).bind(JSON.stringify(drop)),
-  ]);
-  done.settled = s?.meta.changes ?? 0;
-  done.deleted = d?.meta.changes ?? 0;
+  ].filter((_, i) => (i === 0 ? settle : drop).length > 0);
+  const results = await d1.batch(statements);
+  done.settled = settle.length > 0 ? (results[0]?.meta.changes ?? 0) : 0;
+  done.deleted = drop.length > 0 ? (results[settle.length > 0 ? 1 : 0]?.meta.changes ?? 0) : 0;
   if (done.settled + done.deleted > 0) log("info", "holders.reconciled", { shard, ...done });
   return done;
 }

@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { accountDirectory, accountLinks, shardMoves, subscribers } from "../../db/schema/global";
 import type { LedgerKind } from "../../db/schema/region";
 import { contractContactsOf } from "../../platform/contract-contacts";
@@ -266,9 +266,10 @@ export async function confirmLink(
 ) {
   const accountNo = parseAccountNo(accountNoInput);
   if (!accountNo) throw new AppError(400, "validation", {}, [{ field: "accountNo", message: "field.accountNo" }]);
-  // Not while a shard move of the account is at its switch (`verified`: it has forgotten its holders' copies of their
-  // links, and a holder added now would keep the old shard in theirs, platform/session.ts): asked before the code is
-  // used, so the retry the 503 asks for can use it; the link's own statement checks again.
+  // Not while a shard move of the account is under way (its source's freeze refuses the holder row; at its switch, its
+  // holders' copies of their links are forgotten, and a holder added then would keep the old shard in theirs,
+  // platform/session.ts): asked before the code is used, so the retry the 503 asks for can use it; the holder row and
+  // the link's own statement refuse again.
   const db = data.global;
   if (await movingAccount(db, accountNo)) throw accountMovingError();
   const attempt = await takeAttempt(await confirmGuards(subscriberId, address));
@@ -306,15 +307,25 @@ export async function confirmLink(
   await settleHolders(data, [holder], subscriberId).catch((e: unknown) => log("warn", "holders.settle_failed", { error: errorText(e) }));
 }
 
-/** Those of the accounts a shard move is at the switch of (platform/session.ts: no holder is added then), as a query. */
+/**
+ * The steps of a shard move in which no holder may be added to its account: from its start to its switch (its source's
+ * freeze refuses the holder row, platform/holders.ts; at the switch its holders' copies are forgotten,
+ * platform/session.ts), and while it is abandoned.
+ */
+const MOVING_STEPS = ["started", "frozen", "copied", "verified", "abandoning"] as const;
+
+/**
+ * Those of the accounts a shard move is under way for (`MOVING_STEPS`), as a query: asked before a code is used, so
+ * that the retry a 503 asks for can use it.
+ */
 export function selectMovingAccounts(db: GlobalDb, accountNos: readonly string[]) {
   return db
     .select({ accountNo: shardMoves.accountNo })
     .from(shardMoves)
-    .where(and(inList(shardMoves.accountNo, accountNos), eq(shardMoves.step, "verified")));
+    .where(and(inList(shardMoves.accountNo, accountNos), inArray(shardMoves.step, [...MOVING_STEPS])));
 }
 
-/** Whether a shard move of the account is at its switch (platform/session.ts: no holder is added then). */
+/** Whether a shard move of the account is under way (`MOVING_STEPS`: no holder is added then). */
 export async function movingAccount(db: GlobalDb, accountNo: string): Promise<boolean> {
   return (await selectMovingAccounts(db, [accountNo]).get()) !== undefined;
 }
@@ -325,9 +336,11 @@ export async function unlinkAccount(data: DataAccess, subscriberId: string, acco
   const acc = await requireAccount(db, subscriberId, accountNo);
   if (acc.role === "owner") throw new AppError(409, "owner_unlink");
   // The holder row marked first (no notice of the account reaches them from now on), then the link, then the row.
-  await markRemoving(data, acc, subscriberId, new Date()).catch((e: unknown) => {
+  const shard = await markRemoving(data, acc, subscriberId, new Date()).catch((e: unknown) => {
     throw isAccountMoving(e) ? accountMovingError() : e;
   });
   await db.delete(accountLinks).where(and(eq(accountLinks.subscriberId, subscriberId), eq(accountLinks.accountNo, acc.accountNo)));
-  await dropHolders(data, [acc], subscriberId, "removing").catch((e: unknown) => log("warn", "holders.left", { error: errorText(e) }));
+  await dropHolders(data, [{ accountNo: acc.accountNo, shard }], subscriberId, "removing").catch((e: unknown) =>
+    log("warn", "holders.left", { error: errorText(e) }),
+  );
 }

@@ -11,11 +11,13 @@ import { endPage, holdsPass, type Pass, passCursor, startPass } from "../../plat
  * messages on the billing queue, one at a time under a lease, each a page of `account_links` in rowid order from its
  * cursor (`drain_cursors`, plan `account_holders`), started by the hourly cron while links past the cursor are left.
  *
- * A link removed while its page was on its way (read, then removed with its row, then copied here) would leave a row
- * behind: after its copy a page reads its links again, and deletes the settled rows of those gone. A removal marks the
- * row before the global delete and deletes it after, so whichever order the two take, no row outlives its link. An
- * account frozen for a shard move takes no write (its rows are copied as they are): the page stops before it, and the
- * next hourly cron comes back to it. Its page and lease: `HOLDERS_BACKFILL`.
+ * A copy is written `adding`, dated as the page read its links, and settled only after the page has read them again
+ * (with their role and alert as they are then), or deleted where the link has gone since (removed while the page was
+ * on its way, when the removal found no row to mark): a page that dies between the two leaves rows no reader counts,
+ * which housekeeping settles or deletes by the global link (platform/holders.ts `reconcileHolders`). A row already
+ * there (a live change's, or the pass's before) is left as it is. An account frozen for a shard move takes no write
+ * (its rows are copied as they are): the page stops before it, and the next hourly cron comes back to it. Its page and
+ * lease: `HOLDERS_BACKFILL`.
  */
 const LEASE = "account_holders.backfill";
 
@@ -43,17 +45,23 @@ export function startHoldersBackfill(data: DataAccess, queue: Queue<unknown>, no
   return startPass(data, queue, PASS, now);
 }
 
-// The page's rows of one shard ([account, subscriber, role, low balance, home shard, created]), written where none is
-// and the account is not frozen, and the page's frozen accounts named (one batch of two statements a shard).
+// The page's rows of one shard ([account, subscriber, role, low balance, home shard, created]), written `adding` and dated
+// as the page's read (?2) where none is and the account is not frozen, and the page's frozen accounts named (one batch
+// of two statements a shard).
 const NOT_FROZEN = "NOT EXISTS (SELECT 1 FROM account_freezes f WHERE f.account_no = json_extract(value, '$[0]'))";
-const COPY_SQL = `INSERT INTO account_holders (account_no, subscriber_id, role, low_balance_kop, home_shard, created_at)
+const COPY_SQL = `INSERT INTO account_holders (account_no, subscriber_id, role, low_balance_kop, home_shard, created_at, state, changed_at)
   SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
-    json_extract(value, '$[4]'), json_extract(value, '$[5]') FROM json_each(?1) WHERE ${NOT_FROZEN}
+    json_extract(value, '$[4]'), json_extract(value, '$[5]'), 'adding', ?2 FROM json_each(?1) WHERE ${NOT_FROZEN}
   ON CONFLICT DO NOTHING`;
 const FROZEN_SQL = `SELECT json_extract(value, '$[0]') AS accountNo FROM json_each(?1) WHERE NOT ${NOT_FROZEN}`;
-// The settled rows of links gone since the page read them ([account, subscriber]).
-const GONE_SQL = `DELETE FROM account_holders WHERE state IS NULL AND EXISTS (SELECT 1 FROM json_each(?1)
+// The page's own copies ([account, subscriber, ...], `adding` and dated ?2), settled with the links' role and alert as
+// read again ([account, subscriber, role, low balance]), or deleted where the link has gone ([account, subscriber]).
+const OWN = `state = 'adding' AND changed_at = ?2 AND EXISTS (SELECT 1 FROM json_each(?1)
   WHERE json_extract(value, '$[0]') = account_holders.account_no AND json_extract(value, '$[1]') = account_holders.subscriber_id)`;
+const FIELD = (i: number) =>
+  `(SELECT json_extract(value, '$[${i}]') FROM json_each(?1) WHERE json_extract(value, '$[0]') = account_holders.account_no AND json_extract(value, '$[1]') = account_holders.subscriber_id)`;
+const SETTLE_SQL = `UPDATE account_holders SET state = NULL, changed_at = NULL, role = ${FIELD(2)}, low_balance_kop = ${FIELD(3)} WHERE ${OWN}`;
+const GONE_SQL = `DELETE FROM account_holders WHERE ${OWN}`;
 
 /**
  * One page of the backfill from its cursor; with `m.run` (a message of the chain), the next message after a full page
@@ -65,10 +73,12 @@ export async function backfillHolders(
   m: { run?: string } = {},
   queue: Queue<unknown> | null = null,
   page: number = HOLDERS_BACKFILL.page,
-): Promise<{ read: number; copied: number; gone: number; handedOn: boolean }> {
-  const done = { read: 0, copied: 0, gone: 0, handedOn: false };
+): Promise<{ read: number; copied: number; settled: number; gone: number; handedOn: boolean }> {
+  const done = { read: 0, copied: 0, settled: 0, gone: 0, handedOn: false };
   if (!(await holdsPass(data, PASS, m.run, now))) return done;
   const after = await passCursor(data, PASS.plan);
+  // The page's copies are dated as its read (distinct from any live change's, which are dated by their own clock).
+  const readAt = Date.now();
   const rows = await data.global
     .select({
       rowid: sql<number>`${accountLinks}.rowid`,
@@ -98,36 +108,51 @@ export async function backfillHolders(
     byShard.set(r.shard, [...(byShard.get(r.shard) ?? []), r]);
   }
   const frozen = new Set<string>();
+  const copiedOn = new Set<ShardBinding>();
   await Promise.all(
     [...byShard].map(async ([shard, list]) => {
       const tuples = JSON.stringify(list.map((r) => [r.accountNo, r.subscriberId, r.role, r.lowBalanceKop, r.homeShard, r.createdAt]));
       const db = d1Of(data.shard(shard));
-      const [copy, read] = await db.batch([db.prepare(COPY_SQL).bind(tuples), db.prepare(FROZEN_SQL).bind(tuples)]);
+      const [copy, read] = await db.batch([db.prepare(COPY_SQL).bind(tuples, readAt), db.prepare(FROZEN_SQL).bind(tuples)]);
       done.copied += copy?.meta.changes ?? 0;
+      if ((copy?.meta.changes ?? 0) > 0) copiedOn.add(shard);
       for (const f of (read?.results ?? []) as { accountNo: string }[]) frozen.add(f.accountNo);
     }),
   );
-  // The page's links read again: the rows copied for one removed meanwhile are deleted (settled ones only: a row a live
-  // change marks is that change's).
-  if (rows.length > 0) {
+  // The page's links read again: its copies settled with them as they are now, or deleted where they have gone (a row a
+  // live change wrote is that change's: its date is not the page's).
+  if (done.copied > 0) {
     const pairs = JSON.stringify(rows.map((r) => [r.subscriberId, r.accountNo]));
     const still = await data.global
-      .select({ subscriberId: accountLinks.subscriberId, accountNo: accountLinks.accountNo })
+      .select({
+        subscriberId: accountLinks.subscriberId,
+        accountNo: accountLinks.accountNo,
+        role: accountLinks.role,
+        lowBalanceKop: accountLinks.lowBalanceKop,
+      })
       .from(accountLinks)
       .where(
         sql`(${accountLinks.subscriberId}, ${accountLinks.accountNo}) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(${pairs}))`,
       )
       .all();
-    const kept = new Set(still.map((l) => `${l.subscriberId} ${l.accountNo}`));
-    const gone = new Map<ShardBinding, string[][]>();
-    for (const [shard, list] of byShard)
-      for (const r of list)
-        if (!kept.has(`${r.subscriberId} ${r.accountNo}`)) gone.set(shard, [...(gone.get(shard) ?? []), [r.accountNo, r.subscriberId]]);
+    const now = new Map(still.map((l) => [`${l.subscriberId} ${l.accountNo}`, l]));
     await Promise.all(
-      [...gone].map(async ([shard, list]) => {
-        const out = await d1Of(data.shard(shard)).prepare(GONE_SQL).bind(JSON.stringify(list)).run();
-        done.gone += out.meta.changes ?? 0;
-      }),
+      [...byShard]
+        .filter(([shard]) => copiedOn.has(shard))
+        .map(async ([shard, list]) => {
+          const settle = list.flatMap((r) => {
+            const l = now.get(`${r.subscriberId} ${r.accountNo}`);
+            return l ? [[r.accountNo, r.subscriberId, l.role, l.lowBalanceKop]] : [];
+          });
+          const gone = list.filter((r) => !now.has(`${r.subscriberId} ${r.accountNo}`)).map((r) => [r.accountNo, r.subscriberId]);
+          const db = d1Of(data.shard(shard));
+          const out = await db.batch([
+            db.prepare(SETTLE_SQL).bind(JSON.stringify(settle), readAt),
+            db.prepare(GONE_SQL).bind(JSON.stringify(gone), readAt),
+          ]);
+          done.settled += out[0]?.meta.changes ?? 0;
+          done.gone += out[1]?.meta.changes ?? 0;
+        }),
     );
   }
   // The cursor stops before a link of an account frozen for a move: the chain ends there, logged, and the next hourly

@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { accountDirectory, accountLinks, subscribers } from "../../db/schema/global";
 import { signIns } from "../../db/schema/region";
 import { contractContactsOf, contractsByContact } from "../../platform/contract-contacts";
-import { type DataAccess, inList, type RegionDb, type ShardBinding } from "../../platform/db";
+import { type DataAccess, inList, isShardBinding, type RegionDb, type ShardBinding } from "../../platform/db";
 import { AppError, accountMovingError, isAccountMoving, uniqueViolation } from "../../platform/errors";
 import { addHolders, byShardOf, dropHolders, ownedOn, settleHolders } from "../../platform/holders";
 import { type Identifier, normalizeEmail, normalizeLogin, normalizePhone } from "../../platform/identifiers";
@@ -201,36 +201,51 @@ export async function completeRegistration(
   const holders = await Promise.all(proven.map(([kind, value]) => identifierHolder(data, kind, value)));
   if (holders.some((h) => h !== null)) throw new AppError(409, "already_registered");
 
+  // The contracts, each with whether it has an owner in its shard (its holder row, platform/holders.ts: an owner being
+  // registered there counts): a read a shard, the contacts' own.
   const contracts =
     input.by === "account"
-      ? await db
-          .select()
-          .from(accountDirectory)
-          .where(eq(accountDirectory.accountNo, t.target.slice("account:".length)))
-          .all()
+      ? await Promise.all(
+          (
+            await db
+              .select()
+              .from(accountDirectory)
+              .where(eq(accountDirectory.accountNo, t.target.slice("account:".length)))
+              .all()
+          ).map(async (d) => ({
+            ...d,
+            owned: isShardBinding(d.shard) && (await ownedOn(data, d.shard, [d.accountNo])).length > 0,
+          })),
+        )
       : // The contracts of the proven contact, by the identity stores' index (platform/contract-contacts.ts).
         await contractsByContact(data, contact.phone ? "phone" : "email", contact.phone ?? contact.email ?? "");
   if (contracts.length === 0) throw new AppError(404, "no_contract");
 
   const id = newId();
   const now = new Date();
-  // Which of them have an owner, and which are at a shard move's switch, in two queries whatever their number (a
-  // contact on hundreds of contracts, an organisation's, would otherwise take two queries each).
+  // Which of them are at a shard move, and under HOLDERS_STORE = "global" which have an owner among the global links
+  // too (an older release's, not yet copied to the shards), in a query each whatever their number (a contact on
+  // hundreds of contracts, an organisation's, would otherwise take two queries each).
   const numbers = contracts.map((c) => c.accountNo);
-  const [owned, moving] = await db.batch([
-    db
-      .select({ accountNo: accountLinks.accountNo })
-      .from(accountLinks)
-      .where(and(inList(accountLinks.accountNo, numbers), eq(accountLinks.role, "owner"))),
-    selectMovingAccounts(db, numbers),
+  const [moving, owned] = await Promise.all([
+    selectMovingAccounts(db, numbers).all(),
+    data.holdersStore === "global"
+      ? db
+          .select({ accountNo: accountLinks.accountNo })
+          .from(accountLinks)
+          .where(and(inList(accountLinks.accountNo, numbers), eq(accountLinks.role, "owner")))
+          .all()
+      : [],
   ]);
-  // And their holder rows (platform/holders.ts), a read a shard: an owner being registered there counts.
-  const onShards = await Promise.all([...byShardOf(contracts)].map(([shard, nos]) => ownedOn(data, shard, nos)));
-  const hasOwner = new Set([...owned.map((o) => o.accountNo), ...onShards.flat()]);
+  const hasOwner = new Set([...owned.map((o) => o.accountNo), ...contracts.filter((c) => c.owned).map((c) => c.accountNo)]);
   const unowned = numbers.filter((n) => !hasOwner.has(n));
   if (unowned.length === 0) throw new AppError(409, "already_registered");
-  // As for any new holder: not while one of the accounts is at a shard move's switch (accounts.service).
-  if (moving.some((m) => unowned.includes(m.accountNo))) throw accountMovingError();
+  // As for any new holder: not while a shard move of one of the accounts is under way (accounts.service).
+  if (moving.some((m) => unowned.includes(m.accountNo))) {
+    // The code is given back for the retry the 503 asks for.
+    await unspendCode(checked, spentAt);
+    throw accountMovingError();
+  }
   // Their inbox and delivery records go to the shard of their first account (its directory row, read above).
   const first = contracts.find((c) => c.accountNo === unowned[0]);
   const homeShard = await placeSubscriber(data, { shard: first?.shard, region: first?.region ?? "" });
@@ -294,7 +309,10 @@ export async function completeRegistration(
     await unstage();
     await giveBack();
     if (uniqueViolation(e)) return refuse("contact");
-    throw isAccountMoving(e) ? accountMovingError() : e;
+    if (!isAccountMoving(e)) throw e;
+    // A move froze one of them since it was asked: the code is given back for the retry the 503 asks for.
+    await unspendCode(checked, spentAt);
+    throw accountMovingError();
   }
   const made = db.batch([
     db.insert(subscribers).values({ ...person, passwordHash: globalColumn(data, home, passwordHash), createdAt: now, homeShard }),

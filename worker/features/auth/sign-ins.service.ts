@@ -4,11 +4,12 @@ import { loginKeys } from "../../db/schema/identity";
 import { signIns } from "../../db/schema/region";
 import { type CredentialOwner, credentialsShard } from "../../platform/credentials";
 import type { DataAccess, RegionDb } from "../../platform/db";
+import { holdersByNumber } from "../../platform/holders";
 import type { Identifier } from "../../platform/identifiers";
 import { accountKey, type SignInKind, signInKey } from "../../platform/identity-stores";
 import { errorText, log } from "../../platform/log";
 import { ownerByCopy, type SessionProfile } from "../../platform/session";
-import { type SubscriberRow, selectSubscriberByIdentifier } from "./auth.queries";
+import { type SubscriberRow, selectSubscriberById, selectSubscriberByIdentifier } from "./auth.queries";
 
 /**
  * Password logins that read nothing in the global database (issue 20: a login storm's 3,000 logins a second were as
@@ -112,6 +113,12 @@ async function viaAccountKey(data: DataAccess, accountNo: string): Promise<{ fou
   };
 }
 
+/** The global row of an account's settled owner, found by the account's holder rows (the directory names its shard). */
+async function ownerOfAccount(data: DataAccess, accountNo: string): Promise<SubscriberRow | undefined> {
+  const owner = (await holdersByNumber(data, [accountNo])).find((h) => h.role === "owner");
+  return owner ? selectSubscriberById(data.global, owner.subscriberId) : undefined;
+}
+
 /**
  * Whose sign-in an identifier names, or undefined: by its key and the home row (no global read), else by the global
  * row (an account number always: its owner is a global link), with the home row's password when it has one. Under
@@ -130,7 +137,12 @@ export async function findSignIn(data: DataAccess, id: Identifier): Promise<Sign
     const keyed = await viaKey(data, id.kind, id.value);
     if (keyed) return keyed;
   }
-  const s = await selectSubscriberByIdentifier(data.global, id);
+  // An account number's owner by its holder row in the account's shard (platform/holders.ts), not the global links by
+  // their index on the account (under HOLDERS_STORE = "global", those).
+  const s =
+    id.kind === "account" && data.holdersStore === "shard"
+      ? await ownerOfAccount(data, id.value)
+      : await selectSubscriberByIdentifier(data.global, id);
   if (!s) return undefined;
   const owner = { id: s.id, homeShard: s.homeShard };
   if (!homeRows) {

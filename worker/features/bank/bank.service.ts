@@ -73,7 +73,7 @@ export const UPLOAD_CALLS = 850;
 /**
  * D1 queries one queue message spends before it hands on (a page of matching at most past it: about 50). Its first
  * group of lines to credit goes even past it, up to `QUEUE_HARD_CALLS` (500 targets over a page's 40 lines cost
- * about 650, see `creditCalls`), so every message gets on and none passes an invocation's 1,000.
+ * about 700, see `creditCalls`), so every message gets on and none passes an invocation's 1,000.
  */
 export const QUEUE_CALLS = 600;
 const QUEUE_HARD_CALLS = 950;
@@ -81,12 +81,17 @@ const QUEUE_HARD_CALLS = 950;
 export const LINES_LEASE_STALE_MS = 30 * 60_000;
 const LINES_LEASE = "bank.lines";
 
+/** Shards a credit's notice reads the accounts' holders on, one read each (platform/holders.ts); past them, one global read. */
+export const NOTICE_SHARDS = 50;
+
 /**
  * D1 queries (platform/db.ts `queriesUsed`: a batch's statements each count) a group of `lines` crediting `targets`
  * accounts makes at most: a ledger entry a target, in a batch per shard; the directory, owners, subscribers' and
- * members' lookups in chunks of 90; and a line's mark, its audit entry and its invoice's payment in one batch.
+ * members' lookups in chunks of 90; a line's mark, its audit entry and its invoice's payment in one batch; and its
+ * notice's reads of the holders (the directory once, then a read a shard up to `NOTICE_SHARDS`).
  */
-export const creditCalls = (targets: number, lines: number) => targets + 3 * lines + 4 * Math.ceil(targets / 90) + 1;
+export const creditCalls = (targets: number, lines: number) =>
+  targets + 3 * lines + 4 * Math.ceil(targets / 90) + 1 + 1 + Math.min(targets, NOTICE_SHARDS);
 
 /** Where a chain over the pending lines got to: the last line it passed, in (created, id) order. */
 export interface LinesCursor {
@@ -414,8 +419,9 @@ async function credit(data: DataAccess, rows: LineRow[], now: Date, notification
  */
 async function notifyCredited(data: DataAccess, queue: Queue<unknown>, credits: (Target & { lineId: string })[]) {
   const accountNos = credits.map((c) => c.accountNo);
-  // The accounts' holders: their rows in the accounts' shards (platform/holders.ts).
-  const links = await holdersByNumber(data, [...new Set(accountNos)]);
+  // The accounts' holders: their rows in the accounts' shards (platform/holders.ts), a read a shard up to
+  // `NOTICE_SHARDS` of them (counted in `creditCalls`), else the global links in one read.
+  const links = await holdersByNumber(data, [...new Set(accountNos)], { maxShards: NOTICE_SHARDS });
   const members = await inChunks(accountNos, (chunk) =>
     data.global
       .select({ subscriberId: orgMembers.subscriberId, accountNo: orgAccounts.accountNo, scope: orgMembers.accountScope })

@@ -65,8 +65,6 @@ export interface AccountTable {
  */
 export const ACCOUNT_TABLES: readonly AccountTable[] = [
   { table: accounts, name: "accounts", where: BY_ACCOUNT },
-  // Who holds it (platform/holders.ts): a table WITHOUT ROWID, paged by its key.
-  { table: accountHolders, name: "account_holders", where: BY_ACCOUNT, key: ["subscriber_id"], id: ["account_no", "subscriber_id"] },
   { table: accountServices, name: "account_services", where: BY_ACCOUNT },
   {
     table: payments,
@@ -109,6 +107,9 @@ export const ACCOUNT_TABLES: readonly AccountTable[] = [
   { table: accountOptions, name: "account_options", where: BY_ACCOUNT },
   { table: voluntaryBlocks, name: "voluntary_blocks", where: BY_ACCOUNT },
   { table: corporateNumbers, name: "corporate_numbers", where: BY_ACCOUNT },
+  // Who holds it (platform/holders.ts): a table WITHOUT ROWID, paged by its key. Last, so that a move under way across
+  // the release that brought it keeps the tables its cursor names (they are by position).
+  { table: accountHolders, name: "account_holders", where: BY_ACCOUNT, key: ["subscriber_id"], id: ["account_no", "subscriber_id"] },
 ];
 
 const keyOf = (t: AccountTable) => t.key ?? ["rowid"];
@@ -640,11 +641,15 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
         move = await advance(data, move, "verified", now, { verified: JSON.stringify(before) });
         break;
       }
-      case "verified":
+      case "verified": {
         // The holders' copies of their links name the source shard: forgotten before the switch too, opening the
         // change's window (platform/session.ts), so a copy read before the switch is never kept after it, even if
-        // this call dies before the forget that follows the switch.
-        markedUntil = await markCopyChanging(data, await holdersOf(data, accountNo, move.fromShard as ShardBinding), now);
+        // this call dies before the forget that follows the switch. The switch and what follows it in this call (a
+        // write a holder twice, the switch's batch of three, its read, the holders read again) only where they fit.
+        if (!roomFor(1)) return view(move, now, graceMs);
+        const holders = await holdersOf(data, accountNo, move.fromShard as ShardBinding);
+        if (!roomFor(6 + 2 * holders.length)) return view(move, now, graceMs);
+        markedUntil = await markCopyChanging(data, holders, now);
         // One global write: the directory row, both shards' counts and the step, together or not at all.
         // The directory changes only while the move is still `verified`: an abandon that got in first (its step
         // recorded) wins, and then nothing here changes.
@@ -681,6 +686,7 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
           forgotten = true;
         }
         break;
+      }
       case "switched": {
         // The directory points at the target now: the account is its own there, its jobs take it (again after a
         // crash between the switch and this, and harmless to repeat).
