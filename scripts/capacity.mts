@@ -2272,7 +2272,8 @@ the close's delete of it bills them again.
   - **The links by account, in the accounts' shards** (built: \`account_holders\`, platform/holders.ts,
     ${n0(bytesOf({ account_holders: A.linksPerAccount }, m))} bytes an account, in the shard's bytes above, moved with the account):
     who holds an account, read there by an outage's fan-out, the balance alerts, a payment's and a bank credit's
-    notices and a shard move's forgetting, instead of the global links by their index on the account. Every change of a
+    notices (one over more than 50 shards reads the global links in one read, while they stay), a login by account
+    number and a shard move's forgetting, instead of the global links by their index on the account. Every change of a
     link writes the account's row first (\`adding\`: one owner an account is its shard's unique index, where two
     registrations of one contract meet), then the global link, then settles the row; a removal marks the row, deletes
     the link, then the row; a change that stopped half-way is a row no reader counts, which housekeeping settles or

@@ -2,9 +2,10 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { DEMO_UNREGISTERED } from "../../worker/data/demo.data";
 import { backfillHolders } from "../../worker/features/accounts/holders.backfill";
+import { REGISTRATION_REACH } from "../../worker/features/auth/flows.service";
 import { moveAccount } from "../../worker/features/shards/move.service";
 import { createDataAccess, type ShardBinding, shardBindings, shardDatabase } from "../../worker/platform/db";
-import { HOLDER_SETTLE_MS, holdersByNumber, holdersOn, markRemoving, reconcileHolders } from "../../worker/platform/holders";
+import { dropHolders, HOLDER_SETTLE_MS, holdersByNumber, holdersOn, markRemoving, reconcileHolders } from "../../worker/platform/holders";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { api, beforeEachBatch, beforeEachRun, codeSentTo, json, login, makeContract, post } from "./helpers";
 
@@ -73,6 +74,75 @@ describe("the holders of an account, in its shard", () => {
     await d1.prepare("DELETE FROM account_freezes WHERE account_no = ?").bind(accountNo).run();
     expect((await post("/api/v1/auth/register/complete", body, ip())).status).toBe(201);
     expect(await rowsOf(accountNo)).toEqual([expect.objectContaining({ role: "owner", state: null })]);
+  });
+
+  it("a registration of more contracts than it can connect at once is refused whole, and its code still works for one", async () => {
+    const phone = "+79990008035";
+    const first = makeAccountNo("50488810000");
+    for (let i = 0; i <= REGISTRATION_REACH.contracts; i++) await makeContract(makeAccountNo(String(50488810000 + i)), "msk", { phone });
+    const since = Date.now();
+    expect((await post("/api/v1/auth/register/start", { by: "phone", phone }, ip())).status).toBe(202);
+    const code = await codeSentTo(phone, since);
+    const many = await post(
+      "/api/v1/auth/register/complete",
+      { by: "phone", phone, code, login: "many.contracts", password: "holders in their shards" },
+      ip(),
+    );
+    expect(many.status).toBe(422);
+    expect(await json<{ type: string; title: string }>(many)).toMatchObject({ title: "Слишком много договоров" });
+    expect(await rowsOf(first)).toEqual([]);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM subscribers WHERE login = 'many.contracts'").first<number>("n")).toBe(0);
+  }, 60_000);
+
+  it("a relative's link refused while the account is frozen for a move gives its code back: the retry once it is over uses it", async () => {
+    const maria = await login("maria");
+    const shard = await shardOf(PETR_KZN);
+    const d1 = shardDatabase(env, shard) as D1Database;
+    const since = Date.now();
+    expect((await post("/api/v1/accounts/link/start", { accountNo: PETR_KZN, channel: "sms" }, { ...ip(), cookie: maria })).status).toBe(
+      202,
+    );
+    const code = await codeSentTo("+79000000002", since);
+    // The freeze lands after the check before the code (no move recorded yet), as a move that starts meanwhile.
+    await d1
+      .prepare("INSERT INTO account_freezes (account_no, move_id, state, updated_at) VALUES (?, 'm-link', 'frozen', ?)")
+      .bind(PETR_KZN, Date.now())
+      .run();
+    const frozen = await post("/api/v1/accounts/link/confirm", { accountNo: PETR_KZN, code, role: "viewer" }, { ...ip(), cookie: maria });
+    expect(frozen.status).toBe(503);
+    expect((await rowsOf(PETR_KZN)).map((r) => r.subscriberId)).toEqual(["demo-petr"]);
+    await d1.prepare("DELETE FROM account_freezes WHERE account_no = ?").bind(PETR_KZN).run();
+    expect(
+      (await post("/api/v1/accounts/link/confirm", { accountNo: PETR_KZN, code, role: "viewer" }, { ...ip(), cookie: maria })).status,
+    ).toBe(204);
+    expect((await rowsOf(PETR_KZN)).map((r) => [r.subscriberId, r.state])).toEqual([
+      ["demo-maria", null],
+      ["demo-petr", null],
+    ]);
+    expect((await api(maria, `/accounts/${PETR_KZN}/link`, { method: "DELETE" })).status).toBe(204);
+  });
+
+  it("a removal deletes a backfill's copy of its link that landed after its mark, settled or not, and spares a later add's", async () => {
+    const shard = await shardOf(PETR_KZN);
+    const db = shardDatabase(env, shard) as D1Database;
+    const data = createDataAccess(env);
+    const markedAt = new Date();
+    const put = (who: string, state: string | null, at: number) =>
+      db
+        .prepare(
+          "INSERT INTO account_holders (account_no, subscriber_id, role, home_shard, created_at, state, changed_at) VALUES (?, ?, 'viewer', 'DB_MOSCOW', 0, ?, ?)",
+        )
+        .bind(PETR_KZN, who, state, at)
+        .run();
+    // Maria's: a page read her link before the removal's mark and copied it after (unsettled); Olga's: settled since;
+    // Anna's: an add of her own, made after the mark.
+    await put("demo-maria", "adding", markedAt.getTime() - 5_000);
+    await put("demo-olga", null, null as unknown as number);
+    await put("demo-anna", "adding", markedAt.getTime() + 5_000);
+    for (const who of ["demo-maria", "demo-olga", "demo-anna"])
+      await dropHolders(data, [{ accountNo: PETR_KZN, shard }], who, "removing", markedAt);
+    expect((await rowsOf(PETR_KZN)).map((r) => r.subscriberId)).toEqual(["demo-anna", "demo-petr"]);
+    await db.prepare("DELETE FROM account_holders WHERE account_no = ? AND subscriber_id = 'demo-anna'").bind(PETR_KZN).run();
   });
 
   it("a registration makes its owner's row there, settled, with their home shard", async () => {

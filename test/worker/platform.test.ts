@@ -76,7 +76,8 @@ describe("OpenAPI", () => {
     const with422: string[] = [];
     for (const [path, operations] of Object.entries(doc.paths))
       for (const [method, op] of Object.entries(operations)) if (op.responses?.["422"]) with422.push(`${method.toUpperCase()} ${path}`);
-    expect(with422).toEqual(["PUT /api/v1/notifications/preferences"]);
+    // A registration of more contracts than it can connect at once has its own problem (too_many_contracts).
+    expect(with422.sort()).toEqual(["POST /api/v1/auth/register/complete", "PUT /api/v1/notifications/preferences"]);
     for (const [method, path] of [
       ["post", "/api/v1/accounts/{accountNo}/payments"],
       ["put", "/api/v1/accounts/{accountNo}/autopay"],

@@ -254,13 +254,15 @@ export function markRemoving(data: DataAccess, row: { accountNo: string; shard: 
 
 /**
  * Rows deleted: an add's undone (only while still `adding`), or a removal's after its global delete (`removing`, or
- * settled: a backfill's copy of the link may have landed between the mark and the delete).
+ * settled, or `adding` since before the mark at `markedAt`: a backfill's copy of the link, read before the removal,
+ * may have landed after the mark, and been settled or not).
  */
 export async function dropHolders(
   data: DataAccess,
   rows: readonly { accountNo: string; shard: ShardBinding }[],
   subscriberId: string,
   state: "adding" | "removing",
+  markedAt?: Date,
 ) {
   await Promise.all(
     [...byShardOf(rows)].map(([shard, nos]) =>
@@ -271,7 +273,9 @@ export async function dropHolders(
           and(
             inList(accountHolders.accountNo, nos),
             eq(accountHolders.subscriberId, subscriberId),
-            state === "adding" ? eq(accountHolders.state, "adding") : sql`coalesce(${accountHolders.state}, 'removing') = 'removing'`,
+            state === "adding"
+              ? eq(accountHolders.state, "adding")
+              : sql`(coalesce(${accountHolders.state}, 'removing') = 'removing' OR (${accountHolders.state} = 'adding' AND ${accountHolders.changedAt} <= ${markedAt?.getTime() ?? 0}))`,
           ),
         ),
     ),

@@ -387,6 +387,11 @@ const messages = {
     ru: "Войдите или восстановите пароль.",
     en: "Log in, or reset your password.",
   },
+  "problem.too_many_contracts": { ru: "Слишком много договоров", en: "Too many contracts" },
+  "problem.too_many_contracts.detail": {
+    ru: "На эти данные оформлено слишком много договоров, чтобы подключить их все сразу. Зарегистрируйтесь по номеру лицевого счёта или обратитесь в поддержку.",
+    en: "Too many contracts are on these details to connect them all at once. Register with an account number, or contact support.",
+  },
   "problem.no_contract": { ru: "Договор не найден", en: "No contract found" },
   "problem.no_contract.detail": {
     ru: "С этими данными нет договора. Зарегистрируйтесь по номеру лицевого счёта.",

@@ -11,7 +11,7 @@ import { daysInMonth } from "../../platform/money";
 import { localDay, regionTz } from "../../platform/region";
 import { type SessionLink, sessionLinks } from "../../platform/session";
 import { confirmGuards, takeAttempt } from "../../platform/throttle";
-import { consumeCode, issueCode, type Notify } from "../auth/codes.service";
+import { consumeCode, issueCode, type Notify, refundCodeAttempt, spendCode, unspendCode } from "../auth/codes.service";
 import { historyWithArchive } from "../billing/archive.service";
 import { selectSpending } from "../billing/ledger.service";
 import { selectAccountSummaries, selectLink, selectLinkedAccounts } from "./accounts.queries";
@@ -273,7 +273,11 @@ export async function confirmLink(
   const db = data.global;
   if (await movingAccount(db, accountNo)) throw accountMovingError();
   const attempt = await takeAttempt(await confirmGuards(subscriberId, address));
-  await consumeCode(data, { purpose: "link_account", target: `link:${subscriberId}:${accountNo}`, code });
+  const checked = await consumeCode(data, { purpose: "link_account", target: `link:${subscriberId}:${accountNo}`, code }, new Date(), {
+    spend: false,
+  });
+  const spentAt = new Date();
+  await spendCode(checked, spentAt);
   await attempt.succeeded();
   // The holder row in the account's shard first (`adding`, platform/holders.ts), refused while the account is frozen for
   // a move; then the global link; then the row settled.
@@ -284,8 +288,12 @@ export async function confirmLink(
   const shard = dir[0]?.shard;
   if (!shard || !isShardBinding(shard) || !me[0]) throw new AppError(404, "not_found");
   const holder = { accountNo, shard, subscriberId, role, homeShard: me[0].homeShard };
-  await addHolders(data, [holder], new Date()).catch((e: unknown) => {
-    throw isAccountMoving(e) ? accountMovingError() : e;
+  await addHolders(data, [holder], new Date()).catch(async (e: unknown) => {
+    if (!isAccountMoving(e)) throw e;
+    // A move froze the account since it was asked: the code and its attempt are given back for the retry the 503 asks for.
+    await unspendCode(checked, spentAt);
+    await refundCodeAttempt(checked);
+    throw accountMovingError();
   });
   // A holder linked earlier is among those the move found; one linked after its switch reads the new shard.
   const [made] = await rawBatch(db, [
@@ -310,9 +318,10 @@ export async function confirmLink(
 /**
  * The steps of a shard move in which no holder may be added to its account: from its start to its switch (its source's
  * freeze refuses the holder row, platform/holders.ts; at the switch its holders' copies are forgotten,
- * platform/session.ts), and while it is abandoned.
+ * platform/session.ts). A move stuck there (a verification that does not match) refuses them until it is resumed or
+ * abandoned (docs/operations.md).
  */
-const MOVING_STEPS = ["started", "frozen", "copied", "verified", "abandoning"] as const;
+const MOVING_STEPS = ["started", "frozen", "copied", "verified"] as const;
 
 /**
  * Those of the accounts a shard move is under way for (`MOVING_STEPS`), as a query: asked before a code is used, so
@@ -336,11 +345,12 @@ export async function unlinkAccount(data: DataAccess, subscriberId: string, acco
   const acc = await requireAccount(db, subscriberId, accountNo);
   if (acc.role === "owner") throw new AppError(409, "owner_unlink");
   // The holder row marked first (no notice of the account reaches them from now on), then the link, then the row.
-  const shard = await markRemoving(data, acc, subscriberId, new Date()).catch((e: unknown) => {
+  const markedAt = new Date();
+  const shard = await markRemoving(data, acc, subscriberId, markedAt).catch((e: unknown) => {
     throw isAccountMoving(e) ? accountMovingError() : e;
   });
   await db.delete(accountLinks).where(and(eq(accountLinks.subscriberId, subscriberId), eq(accountLinks.accountNo, acc.accountNo)));
-  await dropHolders(data, [{ accountNo: acc.accountNo, shard }], subscriberId, "removing").catch((e: unknown) =>
+  await dropHolders(data, [{ accountNo: acc.accountNo, shard }], subscriberId, "removing", markedAt).catch((e: unknown) =>
     log("warn", "holders.left", { error: errorText(e) }),
   );
 }

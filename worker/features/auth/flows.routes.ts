@@ -76,7 +76,9 @@ export const completeRegistrationRoute = createRoute({
     400: invalid,
     404: problem("No contract with the confirmed contact"),
     409: problem("The login is taken, or the subscriber already has a cabinet"),
+    422: problem("More contracts on the contact than one registration connects (register with an account number)"),
     429: limited,
+    503: problem("One of the contracts is being moved between databases: try again in a few seconds (the code still works)"),
   },
 });
 

@@ -240,10 +240,21 @@ export async function completeRegistration(
   const hasOwner = new Set([...owned.map((o) => o.accountNo), ...contracts.filter((c) => c.owned).map((c) => c.accountNo)]);
   const unowned = numbers.filter((n) => !hasOwner.has(n));
   if (unowned.length === 0) throw new AppError(409, "already_registered");
+  // More contracts than one registration's queries hold (`REGISTRATION_REACH`): refused whole, the code given back,
+  // before anything is written; the person registers by an account's number, or the operator links them.
+  if (
+    byShardOf(contracts.filter((c) => unowned.includes(c.accountNo))).size > REGISTRATION_REACH.shards ||
+    unowned.length > REGISTRATION_REACH.contracts
+  ) {
+    await unspendCode(checked, spentAt);
+    await refundCodeAttempt(checked);
+    throw new AppError(422, "too_many_contracts", { contracts: unowned.length });
+  }
   // As for any new holder: not while a shard move of one of the accounts is under way (accounts.service).
   if (moving.some((m) => unowned.includes(m.accountNo))) {
-    // The code is given back for the retry the 503 asks for.
+    // The code and its attempt are given back for the retry the 503 asks for.
     await unspendCode(checked, spentAt);
+    await refundCodeAttempt(checked);
     throw accountMovingError();
   }
   // Their inbox and delivery records go to the shard of their first account (its directory row, read above).
@@ -310,8 +321,9 @@ export async function completeRegistration(
     await giveBack();
     if (uniqueViolation(e)) return refuse("contact");
     if (!isAccountMoving(e)) throw e;
-    // A move froze one of them since it was asked: the code is given back for the retry the 503 asks for.
+    // A move froze one of them since it was asked: the code and its attempt are given back for the retry the 503 asks for.
     await unspendCode(checked, spentAt);
+    await refundCodeAttempt(checked);
     throw accountMovingError();
   }
   const made = db.batch([
@@ -355,6 +367,12 @@ export async function completeRegistration(
   await claimAccountKeys(data, s, unowned, now).catch((e: unknown) => log("warn", "sign_in.account_key_failed", { error: errorText(e) }));
   return { subscriber: s, session: await openSession(data, s, "code", client.userAgent) };
 }
+
+/**
+ * What one registration may take on within its invocation's 1,000 D1 queries: a claim and a settle a shard of its
+ * contracts (beside the read of their contacts, a query a shard), and a global statement a contract.
+ */
+export const REGISTRATION_REACH = { shards: 200, contracts: 300 } as const;
 
 /**
  * Takes back a registration whose claim was lost: its links and global row (one batch), then its staged sign-in row and

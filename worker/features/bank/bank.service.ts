@@ -706,7 +706,7 @@ export async function processPendingLines(
   const start = queriesUsed(data.stats);
   const spent = () => queriesUsed(data.stats) - start;
   // The message's first group to credit may go past the budget, up to the hard limit (at most creditCalls(500) ≈
-  // 650, after a page or so): so a message that starts with the largest group gets on. Later groups keep to the budget.
+  // 700, after a page or so): so a message that starts with the largest group gets on. Later groups keep to the budget.
   let first = true;
   const fits = (calls: number) => {
     const ok = spent() + calls <= (first ? Math.max(budget, QUEUE_HARD_CALLS) : budget);

@@ -24,7 +24,7 @@ import {
   voluntaryBlocks,
 } from "../../db/schema/region";
 import { arrivedStatement, arrivingStatement, writableHere } from "../../platform/arriving";
-import { type DataAccess, d1Of, type RegionDb, rawBatch, roomIn, type ShardBinding } from "../../platform/db";
+import { type DataAccess, d1Of, queriesUsed, type RegionDb, rawBatch, roomIn, type ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
@@ -134,6 +134,9 @@ export const MOVE_QUERY_BUDGET = 500;
 
 /** Queries kept for what a call does besides pages: a step's record, the switch, the freeze. */
 const RESERVE = 10;
+
+/** What a call that starts at the switch has spent before it (the move's reads, its holders'): it switches whatever they number. */
+const SWITCH_ALONE = 6;
 
 /**
  * How long the source keeps a moved account's rows after the switch: a request that read the directory just
@@ -528,6 +531,7 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
   const now = opts.now ?? new Date();
   const graceMs = opts.graceMs ?? CLEANUP_GRACE_MS;
   const budget = opts.maxQueries ?? MOVE_QUERY_BUDGET;
+  const calledAt = queriesUsed(data.stats);
   let move = await startMove(data, accountNo, toShard, now);
   if (move.step === "started" && opts.crashAfter === "started") throw new Error("injected crash after started");
   const source = data.shard(move.fromShard as ShardBinding);
@@ -645,10 +649,12 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
         // The holders' copies of their links name the source shard: forgotten before the switch too, opening the
         // change's window (platform/session.ts), so a copy read before the switch is never kept after it, even if
         // this call dies before the forget that follows the switch. The switch and what follows it in this call (a
-        // write a holder twice, the switch's batch of three, its read, the holders read again) only where they fit.
+        // write a holder twice, the switch's batch of three, its read, the holders read again) only where they fit,
+        // or in a call that has done nothing else (an account with hundreds of holders: within D1's 1,000 queries up
+        // to some 490 of them).
         if (!roomFor(1)) return view(move, now, graceMs);
         const holders = await holdersOf(data, accountNo, move.fromShard as ShardBinding);
-        if (!roomFor(6 + 2 * holders.length)) return view(move, now, graceMs);
+        if (!roomFor(6 + 2 * holders.length) && queriesUsed(data.stats) - calledAt > SWITCH_ALONE) return view(move, now, graceMs);
         markedUntil = await markCopyChanging(data, holders, now);
         // One global write: the directory row, both shards' counts and the step, together or not at all.
         // The directory changes only while the move is still `verified`: an abandon that got in first (its step
