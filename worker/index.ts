@@ -233,7 +233,8 @@ const handlers = {
           isShardTickMessage(m.body) ||
           isOrgSweepMessage(m.body) ||
           isSignInBackfillMessage(m.body) ||
-          isContractContactsBackfillMessage(m.body),
+          isContractContactsBackfillMessage(m.body) ||
+          isHoldersBackfillMessage(m.body),
       );
       if (heavy) {
         await handOn(

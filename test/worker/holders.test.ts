@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { DEMO_UNREGISTERED } from "../../worker/data/demo.data";
-import { backfillHolders } from "../../worker/features/accounts/holders.backfill";
+import { backfillHolders, startHoldersBackfill } from "../../worker/features/accounts/holders.backfill";
 import { REGISTRATION_REACH } from "../../worker/features/auth/flows.service";
 import { moveAccount } from "../../worker/features/shards/move.service";
 import { createDataAccess, type ShardBinding, shardBindings, shardDatabase } from "../../worker/platform/db";
@@ -284,11 +284,27 @@ describe("the holders of an account, in its shard", () => {
 });
 
 describe("the backfill of an older release's links", () => {
+  it("runs as the hourly cron starts it: a chain of messages on the billing queue, whose consumer copies the links", async () => {
+    const shard = await shardOf(PETR_KZN);
+    const db = shardDatabase(env, shard) as D1Database;
+    await db.prepare("DELETE FROM account_holders WHERE account_no = ?").bind(PETR_KZN).run();
+    await env.DB.prepare("DELETE FROM drain_cursors WHERE plan = 'account_holders'").run();
+    expect(await startHoldersBackfill(createDataAccess(env), env.BILLING)).toBe(true);
+    const last = await env.DB.prepare("SELECT max(rowid) AS r FROM account_links").first<number>("r");
+    const cursor = () => env.DB.prepare("SELECT after FROM drain_cursors WHERE plan = 'account_holders'").first<number>("after");
+    for (let i = 0; i < 100 && (await cursor()) !== last; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await cursor()).toBe(last);
+    const rows = await rowsOf(PETR_KZN);
+    expect(rows.map((r) => [r.subscriberId, r.state])).toEqual(expect.arrayContaining([["demo-petr", null]]));
+    expect(rows.every((r) => r.state === null)).toBe(true);
+  });
+
   it("copies each global link to its account's shard, settled, and leaves a row a live change wrote as it is", async () => {
     const shard = await shardOf(PETR_KZN);
     const db = shardDatabase(env, shard) as D1Database;
     // An older release's links: no rows. One of them has a live change under way (its row `adding`).
     const all = await env.DB.prepare("SELECT account_no AS a FROM account_links").all<{ a: string }>();
+    await env.DB.prepare("DELETE FROM drain_cursors WHERE plan = 'account_holders'").run();
     for (const s of shardBindings(env)) await (shardDatabase(env, s) as D1Database).prepare("DELETE FROM account_holders").run();
     await db
       .prepare(
