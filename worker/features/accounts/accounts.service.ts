@@ -288,12 +288,15 @@ export async function confirmLink(
   const shard = dir[0]?.shard;
   if (!shard || !isShardBinding(shard) || !me[0]) throw new AppError(404, "not_found");
   const holder = { accountNo, shard, subscriberId, role, homeShard: me[0].homeShard };
-  await addHolders(data, [holder], new Date()).catch(async (e: unknown) => {
-    if (!isAccountMoving(e)) throw e;
-    // A move froze the account since it was asked: the code and its attempt are given back for the retry the 503 asks for.
+  // Refused before the link is written (a move froze the account or reached its switch since it was asked, or a shard
+  // that failed): the code and its attempt are given back for the retry.
+  const giveBack = async () => {
     await unspendCode(checked, spentAt);
     await refundCodeAttempt(checked);
-    throw accountMovingError();
+  };
+  await addHolders(data, [holder], new Date()).catch(async (e: unknown) => {
+    await giveBack();
+    throw isAccountMoving(e) ? accountMovingError() : e;
   });
   // A holder linked earlier is among those the move found; one linked after its switch reads the new shard.
   const [made] = await rawBatch(db, [
@@ -310,6 +313,7 @@ export async function confirmLink(
   ]);
   if ((made?.meta.changes ?? 0) === 0 && !(await selectLink(db, subscriberId, accountNo))) {
     await dropHolders(data, [holder], subscriberId, "adding").catch((e: unknown) => log("warn", "holders.left", { error: errorText(e) }));
+    await giveBack();
     throw accountMovingError();
   }
   await settleHolders(data, [holder], subscriberId).catch((e: unknown) => log("warn", "holders.settle_failed", { error: errorText(e) }));

@@ -240,16 +240,11 @@ export async function completeRegistration(
   const hasOwner = new Set([...owned.map((o) => o.accountNo), ...contracts.filter((c) => c.owned).map((c) => c.accountNo)]);
   const unowned = numbers.filter((n) => !hasOwner.has(n));
   if (unowned.length === 0) throw new AppError(409, "already_registered");
-  // More contracts than one registration's queries hold (`REGISTRATION_REACH`): refused whole, the code given back,
-  // before anything is written; the person registers by an account's number, or the operator links them.
-  if (
-    byShardOf(contracts.filter((c) => unowned.includes(c.accountNo))).size > REGISTRATION_REACH.shards ||
-    unowned.length > REGISTRATION_REACH.contracts
-  ) {
-    await unspendCode(checked, spentAt);
-    await refundCodeAttempt(checked);
+  // More contracts than one registration's queries hold (`registrationQueries`): refused whole before anything is
+  // written; the person registers by an account's number (a code of its own), or the operator links them. The code
+  // stays used: the same contact would be refused again.
+  if (registrationQueries(byShardOf(contracts).size, unowned.length) > REGISTRATION_QUERIES)
     throw new AppError(422, "too_many_contracts", { contracts: unowned.length });
-  }
   // As for any new holder: not while a shard move of one of the accounts is under way (accounts.service).
   if (moving.some((m) => unowned.includes(m.accountNo))) {
     // The code and its attempt are given back for the retry the 503 asks for.
@@ -369,10 +364,13 @@ export async function completeRegistration(
 }
 
 /**
- * What one registration may take on within its invocation's 1,000 D1 queries: a claim and a settle a shard of its
- * contracts (beside the read of their contacts, a query a shard), and a global statement a contract.
+ * D1 queries a registration makes at most with its contracts on `shards` shards, `contracts` of them unowned: the read
+ * of their contacts, a claim and a settle a shard; a global statement and an account number's key a contract; and some
+ * 30 more (the code, the claims of the login and contacts, the sign-in row, the session). It is refused past
+ * `REGISTRATION_QUERIES`, within an invocation's 1,000.
  */
-export const REGISTRATION_REACH = { shards: 200, contracts: 300 } as const;
+export const registrationQueries = (shards: number, contracts: number) => 3 * shards + 2 * contracts + 30;
+export const REGISTRATION_QUERIES = 950;
 
 /**
  * Takes back a registration whose claim was lost: its links and global row (one batch), then its staged sign-in row and

@@ -651,10 +651,11 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
         // this call dies before the forget that follows the switch. The switch and what follows it in this call (a
         // write a holder twice, the switch's batch of three, its read, the holders read again) only where they fit,
         // or in a call that has done nothing else (an account with hundreds of holders: within D1's 1,000 queries up
-        // to some 490 of them).
+        // to some 490 of them), which then stops after the switch (its catch-up in the next call).
         if (!roomFor(1)) return view(move, now, graceMs);
         const holders = await holdersOf(data, accountNo, move.fromShard as ShardBinding);
-        if (!roomFor(6 + 2 * holders.length) && queriesUsed(data.stats) - calledAt > SWITCH_ALONE) return view(move, now, graceMs);
+        const forced = !roomFor(6 + 2 * holders.length);
+        if (forced && queriesUsed(data.stats) - calledAt > SWITCH_ALONE) return view(move, now, graceMs);
         markedUntil = await markCopyChanging(data, holders, now);
         // One global write: the directory row, both shards' counts and the step, together or not at all.
         // The directory changes only while the move is still `verified`: an abandon that got in first (its step
@@ -690,6 +691,7 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
           // The holders' copies of their links name the source: forgotten at once (below, by a call after a crash).
           await forgetHoldersLinks(data, accountNo, move.fromShard as ShardBinding, { closes: closesWindow(markedUntil) });
           forgotten = true;
+          if (forced) return view(move, now, graceMs, true);
         }
         break;
       }
