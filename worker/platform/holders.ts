@@ -299,6 +299,27 @@ export async function setHolderLowBalance(
   );
 }
 
+/** A link's key in `globalLinksOf`'s map. */
+export const linkKey = (l: { subscriberId: string; accountNo: string }) => `${l.subscriberId} ${l.accountNo}`;
+
+/** The global links of these (subscriber, account) pairs as they are now, by `linkKey`: one global read. */
+export async function globalLinksOf(data: DataAccess, pairs: readonly { subscriberId: string; accountNo: string }[]) {
+  const json = JSON.stringify(pairs.map((r) => [r.subscriberId, r.accountNo]));
+  const links = await data.global
+    .select({
+      subscriberId: accountLinks.subscriberId,
+      accountNo: accountLinks.accountNo,
+      role: accountLinks.role,
+      lowBalanceKop: accountLinks.lowBalanceKop,
+    })
+    .from(accountLinks)
+    .where(
+      sql`(${accountLinks.subscriberId}, ${accountLinks.accountNo}) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(${json}))`,
+    )
+    .all();
+  return new Map(links.map((l) => [linkKey(l), l]));
+}
+
 /**
  * Housekeeping, a shard: rows left unsettled for `HOLDER_SETTLE_MS` (a change that stopped half-way) are settled where
  * the global link is there (its role and alert taken), and deleted where it is not, each only if unchanged since it was
@@ -324,26 +345,13 @@ export async function reconcileHolders(data: DataAccess, shard: ShardBinding, no
     .limit(page)
     .all();
   if (rows.length === 0) return done;
-  const pairs = JSON.stringify(rows.map((r) => [r.subscriberId, r.accountNo]));
-  const links = await data.global
-    .select({
-      subscriberId: accountLinks.subscriberId,
-      accountNo: accountLinks.accountNo,
-      role: accountLinks.role,
-      lowBalanceKop: accountLinks.lowBalanceKop,
-    })
-    .from(accountLinks)
-    .where(
-      sql`(${accountLinks.subscriberId}, ${accountLinks.accountNo}) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(${pairs}))`,
-    )
-    .all();
-  const linked = new Map(links.map((l) => [`${l.subscriberId} ${l.accountNo}`, l]));
+  const linked = await globalLinksOf(data, rows);
   const settle = rows.flatMap((r) => {
-    const l = linked.get(`${r.subscriberId} ${r.accountNo}`);
+    const l = linked.get(linkKey(r));
     return l ? [[r.accountNo, r.subscriberId, r.state, r.changedAt?.getTime() ?? null, l.role, l.lowBalanceKop]] : [];
   });
   const drop = rows.flatMap((r) =>
-    linked.has(`${r.subscriberId} ${r.accountNo}`) ? [] : [[r.accountNo, r.subscriberId, r.state, r.changedAt?.getTime() ?? null]],
+    linked.has(linkKey(r)) ? [] : [[r.accountNo, r.subscriberId, r.state, r.changedAt?.getTime() ?? null]],
   );
   const d1 = d1Of(db);
   const MATCH = `EXISTS (SELECT 1 FROM json_each(?1) j WHERE json_extract(j.value, '$[0]') = account_holders.account_no AND json_extract(j.value, '$[1]') = account_holders.subscriber_id AND json_extract(j.value, '$[2]') IS account_holders.state AND json_extract(j.value, '$[3]') IS account_holders.changed_at)`;

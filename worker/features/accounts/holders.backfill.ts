@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { HOLDERS_BACKFILL } from "../../data/limits.data";
 import { accountDirectory, accountLinks, subscribers } from "../../db/schema/global";
 import { type DataAccess, d1Of, isShardBinding, type ShardBinding } from "../../platform/db";
+import { globalLinksOf, linkKey } from "../../platform/holders";
 import { log } from "../../platform/log";
 import { endPage, holdsPass, type Pass, passCursor, startPass } from "../../platform/passes";
 
@@ -122,29 +123,16 @@ export async function backfillHolders(
   // The page's links read again: its copies settled with them as they are now, or deleted where they have gone (a row a
   // live change wrote is that change's: its date is not the page's).
   if (done.copied > 0) {
-    const pairs = JSON.stringify(rows.map((r) => [r.subscriberId, r.accountNo]));
-    const still = await data.global
-      .select({
-        subscriberId: accountLinks.subscriberId,
-        accountNo: accountLinks.accountNo,
-        role: accountLinks.role,
-        lowBalanceKop: accountLinks.lowBalanceKop,
-      })
-      .from(accountLinks)
-      .where(
-        sql`(${accountLinks.subscriberId}, ${accountLinks.accountNo}) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(${pairs}))`,
-      )
-      .all();
-    const now = new Map(still.map((l) => [`${l.subscriberId} ${l.accountNo}`, l]));
+    const now = await globalLinksOf(data, rows);
     await Promise.all(
       [...byShard]
         .filter(([shard]) => copiedOn.has(shard))
         .map(async ([shard, list]) => {
           const settle = list.flatMap((r) => {
-            const l = now.get(`${r.subscriberId} ${r.accountNo}`);
+            const l = now.get(linkKey(r));
             return l ? [[r.accountNo, r.subscriberId, l.role, l.lowBalanceKop]] : [];
           });
-          const gone = list.filter((r) => !now.has(`${r.subscriberId} ${r.accountNo}`)).map((r) => [r.accountNo, r.subscriberId]);
+          const gone = list.filter((r) => !now.has(linkKey(r))).map((r) => [r.accountNo, r.subscriberId]);
           const db = d1Of(data.shard(shard));
           const out = await db.batch([
             db.prepare(SETTLE_SQL).bind(JSON.stringify(settle), readAt),
