@@ -40,7 +40,7 @@ import { assetFonts, consumeReports, type ReportDeps } from "./features/usage/us
 import { usageFilesRouter, usageRouter } from "./features/usage/usage.index";
 import { consumeUsage, USAGE_QUEUE } from "./features/usage/usage.ingest";
 import { REPORTS_QUEUE } from "./features/usage/usage.messages";
-import { createDataAccess } from "./platform/db";
+import { createDataAccess, type DataAccess } from "./platform/db";
 import { AppError } from "./platform/errors";
 import { sweepGatherRuns } from "./platform/gather";
 import { apexOrigin } from "./platform/host";
@@ -163,6 +163,21 @@ async function consumePassPage(message: Message<unknown>, event: string, page: (
   }
 }
 
+/**
+ * The backfills' passes on the billing queue (platform/passes.ts), each a heavy message of its own invocation: one list,
+ * which both picks the heavy message of a batch and works it, so that a pass cannot be left out of one of the two (a
+ * message no handler takes falls to the sandbox's webhooks, which ack it).
+ */
+const PASS_PAGES: readonly {
+  is: (body: unknown) => boolean;
+  event: string;
+  page: (data: DataAccess, now: Date, m: { run?: string }, queue: Queue<unknown>) => Promise<LogFields>;
+}[] = [
+  { is: isSignInBackfillMessage, event: "sign_in.backfill", page: backfillSignIns },
+  { is: isHoldersBackfillMessage, event: "account_holders.backfill", page: backfillHolders },
+  { is: isContractContactsBackfillMessage, event: "contract_contacts.backfill", page: backfillContractContacts },
+];
+
 /** A queue's role whatever its environment: `kabinet-staging-billing` → `billing`. */
 const queueRole = (name: string) => name.slice(name.lastIndexOf("-") + 1);
 
@@ -232,9 +247,7 @@ const handlers = {
           isBankLinesMessage(m.body) ||
           isShardTickMessage(m.body) ||
           isOrgSweepMessage(m.body) ||
-          isSignInBackfillMessage(m.body) ||
-          isContractContactsBackfillMessage(m.body) ||
-          isHoldersBackfillMessage(m.body),
+          PASS_PAGES.some((p) => p.is(m.body)),
       );
       if (heavy) {
         await handOn(
@@ -253,18 +266,12 @@ const handlers = {
             retryDelaySeconds(heavy.attempts),
           );
         } else if (isOrgSweepMessage(heavy.body)) await consumeOrgSweep(heavy, heavy.body, data, env);
-        else if (isSignInBackfillMessage(heavy.body)) {
-          const run = heavy.body.run;
-          await consumePassPage(heavy, "sign_in.backfill", () => backfillSignIns(data, new Date(), { run }, env.BILLING));
-        } else if (isHoldersBackfillMessage(heavy.body)) {
-          const run = heavy.body.run;
-          await consumePassPage(heavy, "account_holders.backfill", () => backfillHolders(data, new Date(), { run }, env.BILLING));
-        } else if (isContractContactsBackfillMessage(heavy.body)) {
-          const run = heavy.body.run;
-          await consumePassPage(heavy, "contract_contacts.backfill", () =>
-            backfillContractContacts(data, new Date(), { run }, env.BILLING),
-          );
-        } else await consumeBankLines(heavy, data, env);
+        else {
+          const pass = PASS_PAGES.find((p) => p.is(heavy.body));
+          const run = (heavy.body as { run?: string }).run;
+          if (pass) await consumePassPage(heavy, pass.event, () => pass.page(data, new Date(), { run }, env.BILLING));
+          else await consumeBankLines(heavy, data, env);
+        }
         return;
       }
       const webhooks = batch.messages;

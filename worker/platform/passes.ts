@@ -23,6 +23,20 @@ export interface Pass<M> {
   message: (run: string) => M;
 }
 
+/** A pass's message on its queue: its kind, and the run of the chain it belongs to (its lease's holder). */
+export interface PassMessage<K extends string> {
+  kind: K;
+  run: string;
+}
+
+/** Whether a queue message is a pass's of this kind (with a run as the lease names one). */
+export function isPassMessageOf<K extends string>(kind: K) {
+  return (body: unknown): body is PassMessage<K> => {
+    const m = body as Partial<PassMessage<K>> | null;
+    return m?.kind === kind && typeof m.run === "string" && m.run.length > 0 && m.run.length <= 60;
+  };
+}
+
 /** Where the pass is: the rowid its last page ended at (0 before its first). */
 export async function passCursor(data: DataAccess, plan: string): Promise<number> {
   const row = await data.global.select({ after: drainCursors.after }).from(drainCursors).where(sql`${drainCursors.plan} = ${plan}`).get();

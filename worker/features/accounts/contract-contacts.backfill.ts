@@ -4,7 +4,7 @@ import { accountDirectory } from "../../db/schema/global";
 import { type DataAccess, d1Of, isShardBinding } from "../../platform/db";
 import { identityStoreIndex, signInKey } from "../../platform/identity-stores";
 import { log } from "../../platform/log";
-import { endPage, holdsPass, type Pass, passCursor, startPass } from "../../platform/passes";
+import { endPage, holdsPass, isPassMessageOf, type Pass, type PassMessage, passCursor, startPass } from "../../platform/passes";
 
 /**
  * The backfill of the contracts' contacts (platform/contract-contacts.ts) for the accounts an older release made: their
@@ -21,15 +21,9 @@ const LEASE = "contract_contacts.backfill";
 const cursorOf = (data: DataAccess) => (data.contractContacts === "home" ? "contract_contacts.home" : "contract_contacts");
 
 /** The billing queue's message of the backfill's chain. */
-export interface ContractContactsBackfillMessage {
-  kind: "contract_contacts.backfill";
-  run: string;
-}
+export type ContractContactsBackfillMessage = PassMessage<"contract_contacts.backfill">;
 
-export function isContractContactsBackfillMessage(body: unknown): body is ContractContactsBackfillMessage {
-  const m = body as Partial<ContractContactsBackfillMessage> | null;
-  return m?.kind === "contract_contacts.backfill" && typeof m.run === "string" && m.run.length > 0 && m.run.length <= 60;
-}
+export const isContractContactsBackfillMessage = isPassMessageOf("contract_contacts.backfill");
 
 // Each account's row takes the directory's contacts where it has none ([account, phone, email] triples), and answers
 // with what it holds then, in one batch a shard; an account frozen for a shard move is left (its rows take no write:

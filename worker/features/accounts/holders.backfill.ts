@@ -4,7 +4,7 @@ import { accountDirectory, accountLinks, subscribers } from "../../db/schema/glo
 import { type DataAccess, d1Of, isShardBinding, type ShardBinding } from "../../platform/db";
 import { globalLinksOf, linkKey } from "../../platform/holders";
 import { log } from "../../platform/log";
-import { endPage, holdsPass, type Pass, passCursor, startPass } from "../../platform/passes";
+import { endPage, holdsPass, isPassMessageOf, type Pass, type PassMessage, passCursor, startPass } from "../../platform/passes";
 
 /**
  * The backfill of the accounts' holder rows (platform/holders.ts) for the links an older release made: each global link
@@ -23,15 +23,9 @@ import { endPage, holdsPass, type Pass, passCursor, startPass } from "../../plat
 const LEASE = "account_holders.backfill";
 
 /** The billing queue's message of the backfill's chain. */
-export interface HoldersBackfillMessage {
-  kind: "account_holders.backfill";
-  run: string;
-}
+export type HoldersBackfillMessage = PassMessage<"account_holders.backfill">;
 
-export function isHoldersBackfillMessage(body: unknown): body is HoldersBackfillMessage {
-  const m = body as Partial<HoldersBackfillMessage> | null;
-  return m?.kind === "account_holders.backfill" && typeof m.run === "string" && m.run.length > 0 && m.run.length <= 60;
-}
+export const isHoldersBackfillMessage = isPassMessageOf("account_holders.backfill");
 
 const PASS: Pass<HoldersBackfillMessage> = {
   lease: LEASE,

@@ -6,7 +6,7 @@ import { signIns } from "../../db/schema/region";
 import { type DataAccess, d1Of, type ShardBinding } from "../../platform/db";
 import { accountKey, identityStoreIndex, type SignInKind, signInKey } from "../../platform/identity-stores";
 import { log } from "../../platform/log";
-import { endPage, holdsPass, type Pass, passCursor, startPass } from "../../platform/passes";
+import { endPage, holdsPass, isPassMessageOf, type Pass, type PassMessage, passCursor, startPass } from "../../platform/passes";
 import { insertRowsSql } from "../../platform/shard-map";
 import { globalRecord, PASSWORD_AT_HOME } from "./sign-ins.service";
 
@@ -37,15 +37,9 @@ const cursorOf = (data: DataAccess) => (data.globalPasswords === "drop" ? "sign_
 const NAMED: readonly SignInKind[] = ["phone", "email", "login"];
 
 /** The billing queue's message of the backfill's chain. */
-export interface SignInBackfillMessage {
-  kind: "sign_ins.backfill";
-  run: string;
-}
+export type SignInBackfillMessage = PassMessage<"sign_ins.backfill">;
 
-export function isSignInBackfillMessage(body: unknown): body is SignInBackfillMessage {
-  const m = body as Partial<SignInBackfillMessage> | null;
-  return m?.kind === "sign_ins.backfill" && typeof m.run === "string" && m.run.length > 0 && m.run.length <= 60;
-}
+export const isSignInBackfillMessage = isPassMessageOf("sign_ins.backfill");
 
 // A row or key is written unless one from a global read as new or newer is there (sign-ins.service.ts keepSignIn): the
 // page's read brings an older row up to date, and the password too unless it was written here after the read (after a
