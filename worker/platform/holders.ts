@@ -99,15 +99,12 @@ function globalHolders(data: DataAccess, accountNos: readonly string[]) {
  */
 export async function holdersOfAccounts(data: DataAccess, accounts: readonly { accountNo: string; shard: string }[]): Promise<Holder[]> {
   if (data.holdersStore === "global") return withoutShard(await globalHolders(data, [...new Set(accounts.map((a) => a.accountNo))]));
-  const byShard = new Map<ShardBinding, string[]>();
-  for (const a of accounts) {
-    if (!isShardBinding(a.shard) || !data.hasShard(a.shard)) {
-      log("error", "holders.shard_unbound", { shard: a.shard });
-      continue;
-    }
-    byShard.set(a.shard, [...(byShard.get(a.shard) ?? []), a.accountNo]);
-  }
-  return (await Promise.all([...byShard].map(([shard, nos]) => holdersOn(data, shard, nos)))).flat();
+  const bound = [...byShardOf(accounts)].filter(([shard]) => {
+    const ok = isShardBinding(shard) && data.hasShard(shard);
+    if (!ok) log("error", "holders.shard_unbound", { shard });
+    return ok;
+  });
+  return (await Promise.all(bound.map(([shard, nos]) => holdersOn(data, shard, nos)))).flat();
 }
 
 const withoutShard = (rows: Awaited<ReturnType<typeof globalHolders>>): Holder[] => rows.map(({ shard: _, ...h }) => h);
