@@ -310,7 +310,7 @@ export function messageRows(a: Assumptions): Record<string, number> {
 
 /**
  * Rows per account in its subscriber's home shard that do not grow with time: their browsers' push subscriptions,
- * their sessions (alive at most 30 days), their sessions' copy of their links, their notification choices and
+ * their sessions (alive at most 30 days), their links and their sessions' copy of them, their notification choices and
  * settings (quiet hours, consent), and their saved cards and passkeys.
  */
 export function homeRows(a: Assumptions): Record<string, number> {
@@ -327,6 +327,8 @@ export function homeRows(a: Assumptions): Record<string, number> {
     sessions: a.liveSessionsPerAccount,
     // The copy of a subscriber's links their sessions read (one row a subscriber, kept: bounded by subscribers).
     session_links: a.subscribersPerAccount,
+    // The subscriber's links themselves (platform/links.ts): a row a link, the truth the copy is made from.
+    subscriber_links: a.linksPerAccount,
   };
 }
 

@@ -491,10 +491,11 @@ const ASSUMPTIONS: Assumption[] = [
     key: "globalReadsPerVisit",
     // A visit reads the global database only when its subscriber's copy is gone: the first visit after the copy's
     // trust ends (visits as a Poisson stream, rate λ a day, a copy trusted T days: one visit in 1 + λT makes it), or
-    // after a change forgot it.
+    // after a change forgot it. Its links are the home shard's: that request reads their accounts' directory rows with the
+    // profile, in one query.
     value: COPY_READS_PER_VISIT,
     unit: "read queries / visit",
-    source: `code: the profile and links in one query, kept in the home shard by the visit's first request that finds no copy (platform/session.ts selectSessionCopy), trusted ${LINKS_COPY_TTL_MS / 86_400_000} days (every change forgets it, before and after: LINKS_COPY_TTL_MS); model: 1 / (1 + visitsPerActiveMonth / 30.44 × ${LINKS_COPY_TTL_MS / 86_400_000}) + copyChangesPerActiveMonth / visitsPerActiveMonth; a region's outages kept per isolate for 30 s (features/notifications); measured by test/worker/accounts.test.ts «a visit» (1 query when there is no copy) and «is still trusted hours after» (0)`,
+    source: `code: the profile and the links' accounts' directory rows (the links are the home shard's, platform/links.ts) in one query, kept in the home shard by the visit's first request that finds no copy (platform/session.ts selectSessionCopy), trusted ${LINKS_COPY_TTL_MS / 86_400_000} days (every change forgets it, before and after: LINKS_COPY_TTL_MS); model: 1 / (1 + visitsPerActiveMonth / 30.44 × ${LINKS_COPY_TTL_MS / 86_400_000}) + copyChangesPerActiveMonth / visitsPerActiveMonth; a region's outages kept per isolate for 30 s (features/notifications); measured by test/worker/accounts.test.ts «a visit» (1 query when there is no copy) and «is still trusted hours after» (0)`,
   },
   {
     key: "shardReadsPerRequest",
@@ -1161,6 +1162,14 @@ function generate(): Sample {
       created_at: created,
       state: null,
       changed_at: null,
+    });
+    // The same link by subscriber, in their home shard (platform/links.ts).
+    put("subscriber_links", {
+      subscriber_id: subscriberId,
+      account_no: no,
+      role: "owner",
+      low_balance_kop: lowBalance,
+      created_at: created,
     });
     // The copy of the subscriber's links and profile their sessions read, in the home shard (platform/session.ts).
     put("session_links", {
@@ -2058,7 +2067,8 @@ ${table(
 
 - **Busy hour of the cabinet**: ${n0(accountsTotal * A.requestsPerAccountMonth)} API requests a month, a tenth of a day's in its
   busiest hour (${rate(busyPerSec)} a second), in visits of ${n0(A.requestsPerVisit)}. A visit reads the global database
-  ${n2(A.globalReadsPerVisit)} times on average: the subscriber's profile and links, in one query, to be kept in their home shard
+  ${n2(A.globalReadsPerVisit)} times on average: the subscriber's profile and their links' accounts' directory rows (the links
+  themselves are their home shard's), in one query, to be kept in their home shard
   (\`session_links\`, platform/session.ts) by its first request that finds no copy there, which is the first visit
   after the copy's ${n0(LINKS_COPY_TTL_MS / 86_400_000)} days or after a change forgot it (\`globalReadsPerVisit\` above); every request, the page's
   included, reads its session and that copy in one batch there, and the page's outage banner comes from the isolate's
@@ -2278,15 +2288,23 @@ the close's delete of it bills them again.
     registrations of one contract meet), then the global link, then settles the row; a removal marks the row, deletes
     the link, then the row; a change that stopped half-way is a row no reader counts, which housekeeping settles or
     deletes by the global link after 10 minutes. Production reads the global links by account
-    (\`HOLDERS_STORE = "global"\`) while a backfill's chain copies an older release's into the shards. The global
-    links stay the truth of whether a link exists, and what the subscriber's own pages read, until the links by
-    subscriber move home (below): the global table then goes whole.
+    (\`HOLDERS_STORE = "global"\`) while a backfill's chain copies an older release's into the shards.
+  - **The links by subscriber, in their home shards** (built: \`subscriber_links\`, platform/links.ts,
+    ${n0(bytesOf({ subscriber_links: A.linksPerAccount }, m))} bytes an account, in the shard's bytes above): the truth their sessions' copy is
+    made from, read there (with the directory's region and shard) by their pages, access to an account, support's
+    check of an account named, the notification settings, an outage's "their other accounts in the region" and the
+    sign-ins' backfill, instead of the global links by their key. A link is written there when the account's row is
+    settled and deleted before the row is, so housekeeping's look at a row left half-way writes or deletes it too.
+    Production reads the global links by subscriber (\`LINKS_STORE = "global"\`) while a backfill's chain copies an
+    older release's. **Next**: the release after, with no reader of the global links left, stops writing them and
+    drops the table (${n0(bytesOf({ account_links: A.linksPerAccount }, m))} bytes an account off the global database), the account's row then settled by its
+    home link instead of the global one.
   - **Identity stores** \`IDENTITY_0\` … (built, ${n0(identityStoresBuilt)} in production; they hold the identity providers', phones',
     e-mails', logins' and account numbers' keys and the contracts' contacts' index so far): \`account_directory\` by
     account number (→ region and shard).
-  - **The subscriber's own rows in their home shard**, where their notification choices, saved cards, passkeys,
-    identity providers and sign-in row (name, contacts, password's record) already are: the subscriber's row itself and their links,
-    the truth that \`session_links\` copies today. A request then reads nothing outside its home shard and the accounts'
+  - **The subscriber's own rows in their home shard**, where their links, notification choices, saved cards, passkeys,
+    identity providers and sign-in row (name, contacts, password's record) already are: the subscriber's row itself, the
+    profile that \`session_links\` copies with the links. A request then reads nothing outside its home shard and the accounts'
     shards, and a visit's global read (${n2(A.globalReadsPerVisit)} on average today, to make that copy) goes.
   - **How many**: at most ${n0(globalFixedBytes)} bytes per account (less: the subscriber's row goes to the home shard) need
     ${n0(globalStoresForSize)} stores at ${pct(A.headroom)} of 10 GB; the login storm's

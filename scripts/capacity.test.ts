@@ -201,6 +201,7 @@ const m: Measured = {
     notification_settings: 0,
     sessions: 0,
     session_links: 0,
+    subscriber_links: 0,
     push_subscriptions: 0,
     provider_messages: 0,
     inbox: 10,
@@ -449,7 +450,7 @@ describe("capacity model", () => {
     ).toBe(50);
   });
 
-  it("keeps the subscribers' push subscriptions, sessions, links' copies, notification choices, saved cards, passkeys and links to identity providers in their home shards, counted once per account and not globally", () => {
+  it("keeps the subscribers' push subscriptions, sessions, links and their copies, notification choices, saved cards, passkeys and links to identity providers in their home shards, counted once per account and not globally", () => {
     expect(homeRows(a)).toEqual({
       push_subscriptions: a.pushSubscriptionsPerAccount,
       notification_prefs: a.notificationPrefsPerAccount,
@@ -460,6 +461,7 @@ describe("capacity model", () => {
       sign_ins: a.subscribersPerAccount,
       sessions: a.liveSessionsPerAccount,
       session_links: a.subscribersPerAccount,
+      subscriber_links: a.linksPerAccount,
     });
     // Their keys in the identity stores, not the global database: a link's, and a subscriber's phone's, e-mail's and login's.
     expect(identityStoreRows({ ...a, signInKeysPerSubscriber: 2.5, contractContactsPerAccount: 1.5 })).toEqual({
@@ -470,6 +472,7 @@ describe("capacity model", () => {
       "push_subscriptions",
       "sessions",
       "session_links",
+      "subscriber_links",
       "notification_prefs",
       "notification_settings",
       "cards",

@@ -143,6 +143,7 @@ export function environmentProblems(toml: string, env: EnvironmentName): string[
     ["GLOBAL_PASSWORDS", ["keep", "drop"]],
     ["CONTRACT_CONTACTS", ["global", "home"]],
     ["HOLDERS_STORE", ["global", "shard"]],
+    ["LINKS_STORE", ["global", "home"]],
   ] as const) {
     const value = cfg.vars[name];
     if (value !== undefined && !(values as readonly string[]).includes(value))

@@ -8,6 +8,7 @@ import {
   startContractContactsBackfill,
 } from "./features/accounts/contract-contacts.backfill";
 import { backfillHolders, isHoldersBackfillMessage, startHoldersBackfill } from "./features/accounts/holders.backfill";
+import { backfillLinks, isLinksBackfillMessage, startLinksBackfill } from "./features/accounts/links.backfill";
 import { authRouter } from "./features/auth/auth.index";
 import { backfillSignIns, isSignInBackfillMessage, startSignInBackfill } from "./features/auth/sign-ins.backfill";
 import { opsBankRouter } from "./features/bank/bank.index";
@@ -175,6 +176,7 @@ const PASS_PAGES: readonly {
 }[] = [
   { is: isSignInBackfillMessage, event: "sign_in.backfill", page: backfillSignIns },
   { is: isHoldersBackfillMessage, event: "account_holders.backfill", page: backfillHolders },
+  { is: isLinksBackfillMessage, event: "subscriber_links.backfill", page: backfillLinks },
   { is: isContractContactsBackfillMessage, event: "contract_contacts.backfill", page: backfillContractContacts },
 ];
 
@@ -340,8 +342,14 @@ const handlers = {
         log("error", "cron.holders_backfill_failed", { error: errorText(e) });
         return false;
       });
+      // The subscribers' links of an older deployment, in their home shards (features/accounts/links.backfill.ts).
+      const linksBackfillStarted = await startLinksBackfill(data, env.BILLING, at).catch((e: unknown) => {
+        log("error", "cron.links_backfill_failed", { error: errorText(e) });
+        return false;
+      });
       log("info", "cron.billing", {
         holdersBackfillStarted,
+        linksBackfillStarted,
         shardsQueued,
         closingQueued,
         orgSweepStarted,

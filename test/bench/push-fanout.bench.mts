@@ -49,10 +49,15 @@ const person = (i: number, street: string, devices: number) => {
     [accountNo, now],
   ]);
   global.push(["INSERT INTO account_links (subscriber_id, account_no, role, created_at) VALUES (?, ?, 'owner', ?)", [id, accountNo, now]]);
-  // Its holder row in the account's shard, where the fan-out reads who holds it (platform/holders.ts).
+  // Its holder row in the account's shard, where the fan-out reads who holds it (platform/holders.ts), and the link in
+  // the subscriber's home shard (the same, Moscow), where it reads their other accounts in the region (platform/links.ts).
   shard.push([
     "INSERT INTO account_holders (account_no, subscriber_id, role, home_shard, created_at) VALUES (?, ?, 'owner', 'DB_MOSCOW', ?)",
     [accountNo, id, now],
+  ]);
+  shard.push([
+    "INSERT INTO subscriber_links (subscriber_id, account_no, role, created_at) VALUES (?, ?, 'owner', ?)",
+    [id, accountNo, now],
   ]);
   global.push([
     "INSERT INTO notification_settings (subscriber_id, quiet_from, quiet_to, marketing, updated_at) VALUES (?, NULL, NULL, 0, ?)",

@@ -303,9 +303,10 @@ async function timed(path: string, cookie: string): Promise<Stat> {
  * Makes the reporters (once) and links each to `accountNo` as its owner, in the global database's file while the
  * server is stopped: copies of anna's subscriber row (her password hash and home shard) under their own ids and logins.
  * A usage report is the owner's, and a subscriber orders 10 an hour, so the bench's 200 orders a phase need 40 owners
- * of one account: the bench's own state drops the one-owner index (global migration 0031) for them.
+ * of one account: the bench's own state drops the one-owner index (global migration 0031) for them. Their links are
+ * written in their home shard too (anna's, `home`: platform/links.ts), where their sessions read them.
  */
-function addReporters(global: DatabaseSync, accountNo: string) {
+function addReporters(global: DatabaseSync, home: DatabaseSync, accountNo: string) {
   const now = Date.now();
   global.exec("DROP INDEX IF EXISTS account_links_one_owner_uq");
   const subscriber = global.prepare(
@@ -315,9 +316,13 @@ function addReporters(global: DatabaseSync, accountNo: string) {
   const link = global.prepare(
     "INSERT OR IGNORE INTO account_links (subscriber_id, account_no, role, low_balance_kop, created_at) VALUES (?, ?, 'owner', NULL, ?)",
   );
+  const homeLink = home.prepare(
+    "INSERT OR IGNORE INTO subscriber_links (subscriber_id, account_no, role, low_balance_kop, created_at) VALUES (?, ?, 'owner', NULL, ?)",
+  );
   for (const login of reporterLogins) {
     subscriber.run(login, login, login, now);
     link.run(login, accountNo, now);
+    homeLink.run(login, accountNo, now);
   }
 }
 
@@ -683,17 +688,27 @@ function generate(chargedTo: string): GenResult {
       .prepare("UPDATE shards SET accounts = accounts + ? WHERE binding = ?")
       .run(perShard + (k < ACCOUNTS % shardNames.length ? 1 : 0), name);
   // anna's two Moscow accounts become two generated ones of the same shape (linked as the seed links: owner).
-  global
-    .prepare(
-      "DELETE FROM account_links WHERE subscriber_id = 'demo-anna' AND account_no IN (SELECT account_no FROM account_directory WHERE region = ? AND account_no NOT LIKE '7%')",
-    )
-    .run(REGION);
+  const dropped = (
+    global
+      .prepare(
+        "DELETE FROM account_links WHERE subscriber_id = 'demo-anna' AND account_no IN (SELECT account_no FROM account_directory WHERE region = ? AND account_no NOT LIKE '7%') RETURNING account_no AS a",
+      )
+      .all(REGION) as { a: string }[]
+  ).map((r) => r.a);
   const link = global.prepare(
     "INSERT INTO account_links (subscriber_id, account_no, role, low_balance_kop, created_at) VALUES ('demo-anna', ?, 'owner', NULL, ?)",
   );
   for (const no of [fixedNo, mobileNo]) link.run(no, created);
+  // The same in her home shard (Moscow), where her sessions read her links (platform/links.ts).
+  home
+    .prepare("DELETE FROM subscriber_links WHERE subscriber_id = 'demo-anna' AND account_no IN (SELECT value FROM json_each(?))")
+    .run(JSON.stringify(dropped));
+  const homeLink = home.prepare(
+    "INSERT INTO subscriber_links (subscriber_id, account_no, role, low_balance_kop, created_at) VALUES ('demo-anna', ?, 'owner', NULL, ?)",
+  );
+  for (const no of [fixedNo, mobileNo]) homeLink.run(no, created);
   // The reporters own the generated mobile account too (they keep their demo link: home is not measured for them).
-  addReporters(global, mobileNo);
+  addReporters(global, home, mobileNo);
   // Links changed by hand: the sessions' copies of them in the home shards are forgotten, as docs/operations.md says
   // (raise gen), or a session would read the demo links for up to 10 minutes.
   for (const db of Object.values(shardsDb)) db.exec("UPDATE session_links SET gen = gen + 1, links = NULL");
@@ -790,9 +805,12 @@ try {
   await migrateSecond(dbOnly);
   {
     const global = new DatabaseSync(FILE.DB, { enableForeignKeyConstraints: false });
-    addReporters(global, "201000000020");
-    global.exec("PRAGMA wal_checkpoint(TRUNCATE)");
-    global.close();
+    const home = new DatabaseSync(FILE.DB_MOSCOW, { enableForeignKeyConstraints: false });
+    addReporters(global, home, "201000000020");
+    for (const db of [global, home]) {
+      db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      db.close();
+    }
   }
   server = await startServer(full);
   const put = await call(`/ops/v1/shards/${SECOND}`, { method: "PUT", headers: OPS, body: { branch: "moscow", open: false } });

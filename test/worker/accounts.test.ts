@@ -20,7 +20,9 @@ import { LINKS_COPY_TTL_MS } from "../../worker/platform/session-links";
 import {
   call,
   codeSentTo,
+  dropLink,
   forgetLinksOf,
+  holdersFromLinks,
   json,
   post,
   SAME_ORIGIN,
@@ -116,10 +118,11 @@ describe("the home screen's cost", () => {
     const first = await call("msk", "/api/v1/accounts", { headers: { cookie } });
     expect(first.status).toBe(200);
     const cold = d1Use(first);
-    // The session and its copy of the links (none) in anna's home shard (Moscow), in one round trip; then the links
-    // globally, kept as the copy (a write in her home shard), beside the account's own read there.
+    // The session and its copy of the links (none) in anna's home shard (Moscow), in one round trip; then her links
+    // there, their accounts' directory rows with her profile globally (one query), kept as the copy (a write in her
+    // home shard), beside the account's own read there.
     expect(cold.use.get("DB"), cold.timing).toEqual({ roundTrips: 1, statements: 1, writes: 0 });
-    expect(cold.use.get("DB_MOSCOW"), cold.timing).toEqual({ roundTrips: 3, statements: 4, writes: 1 });
+    expect(cold.use.get("DB_MOSCOW"), cold.timing).toEqual({ roundTrips: 4, statements: 5, writes: 1 });
     const res = await call("msk", "/api/v1/accounts", { headers: { cookie } });
     expect(res.status).toBe(200);
     expect(await json(res)).toEqual(await json(first));
@@ -163,7 +166,8 @@ describe("the home screen's cost", () => {
     }
     const sum = (binding: string, key: "roundTrips" | "statements" | "writes") =>
       uses.reduce((t, u) => t + (u.use.get(binding)?.[key] ?? 0), 0);
-    // The page's boot: the profile and the links in one query, kept as the home shard's copy; the API calls use it.
+    // The page's boot: the links in the home shard, then their accounts' directory rows with the profile in one query,
+    // kept as the home shard's copy; the API calls use it.
     expect(uses[0]?.use.get("DB"), uses[0]?.timing).toEqual({ roundTrips: 1, statements: 1, writes: 0 });
     expect(
       uses
@@ -428,7 +432,7 @@ describe("relatives' accounts and insight", () => {
     );
     expect(again.status).toBe(204);
     await env.DB.prepare("DELETE FROM shard_moves WHERE id = 'mv-link'").run();
-    await env.DB.prepare("DELETE FROM account_links WHERE subscriber_id = 'demo-olga' AND account_no = ?").bind(MARIA_SPB).run();
+    await dropLink("demo-olga", MARIA_SPB);
   });
 
   it("forecasts how long the money lasts and flags a balance under the threshold", async () => {
@@ -457,14 +461,15 @@ describe("links read with the session", () => {
     await env.DB.prepare("INSERT INTO account_links (subscriber_id, account_no, role, created_at) VALUES ('demo-olga', ?, 'viewer', ?)")
       .bind(PETR_KZN, Date.now())
       .run();
+    await holdersFromLinks();
     await forgetLinksOf("demo-olga");
     const data = createDataAccess(env);
     const { token } = await openSession(data, await subscriberAt("demo-olga"), "password", null);
     const session = await findSession(data, token);
     expect(session?.links.map((l) => l.accountNo)).toContain(PETR_KZN);
-    expect((await requireAccount(data.global, "demo-olga", PETR_KZN)).role).toBe("viewer");
+    expect((await requireAccount(data, "demo-olga", PETR_KZN)).role).toBe("viewer");
     await unlinkAccount(data, "demo-olga", PETR_KZN);
-    await expect(requireAccount(data.global, "demo-olga", PETR_KZN)).rejects.toMatchObject({ status: 404 });
+    await expect(requireAccount(data, "demo-olga", PETR_KZN)).rejects.toMatchObject({ status: 404 });
     expect((await listAccounts(data, "demo-olga")).items.map((a) => a.accountNo)).not.toContain(PETR_KZN);
   });
 });
@@ -479,6 +484,7 @@ describe("the sessions' copy of the links in the home shard", () => {
     )
       .bind(PETR_KZN, Date.now())
       .run();
+    await holdersFromLinks();
     await forgetLinksOf("demo-olga");
   };
   /** Olga's home shard, where her sessions and their copy of her links are. */
@@ -565,7 +571,9 @@ describe("the sessions' copy of the links in the home shard", () => {
     const racingDb = new Proxy(env.DB, {
       get(target, prop) {
         if (prop === "prepare")
-          return (query: string) => (/account_links/.test(query) ? afterLinks(target.prepare(query)) : target.prepare(query));
+          // The links' global read (by default their accounts' directory rows, after the home shard's rows of them).
+          return (query: string) =>
+            /account_links|account_directory/.test(query) ? afterLinks(target.prepare(query)) : target.prepare(query);
         const value = Reflect.get(target, prop);
         return typeof value === "function" ? value.bind(target) : value;
       },
@@ -809,6 +817,7 @@ describe("a subscriber with many accounts in one shard", () => {
         "INSERT INTO account_links (subscriber_id, account_no, role, created_at) SELECT 'demo-biz-manager', value, 'owner', 0 FROM json_each(?)",
       ).bind(list),
     ]);
+    await holdersFromLinks();
     await forgetLinksOf("demo-biz-manager");
     const res = await call("msk", "/api/v1/accounts", { headers: { cookie: await as("biz.manager") } });
     expect(res.status).toBe(200);

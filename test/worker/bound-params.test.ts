@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { forgetOutages } from "../../worker/features/notifications/notifications.service";
 import { shardBindings, shardDatabase } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
-import { api, forgetLinksOf, json, login } from "./helpers";
+import { api, forgetLinksOf, holdersFromLinks, json, login } from "./helpers";
 
 /**
  * D1 refuses a statement with more than 100 bound parameters (the counted binding in platform/db.ts refuses it
@@ -57,6 +57,7 @@ describe("requests whose lists pass D1's 100 bound parameters", () => {
         ),
       ]),
     );
+    await holdersFromLinks();
     await env.DB.prepare(
       "INSERT INTO outages (id, region, title, expected_end, declared_at) VALUES ('outage-many-accounts', 'msk', 'Нет интернета', ?, ?)",
     )

@@ -102,6 +102,8 @@ function parseCsv(text: string): string[][] {
 describe("the accounts list: search, filters, sorting and totals", () => {
   it("lists all 220 accounts of three regions grouped by 12 sites, totals over every page, in one round trip per database", async () => {
     const cookie = await login("biz.admin");
+    // The session's copy of the admin's links kept by a first request, as a visit's first does.
+    expect((await api(cookie, `${LIST}?limit=1`)).status).toBe(200);
     const res = await api(cookie, `${LIST}?limit=20`);
     expect(res.status).toBe(200);
     const use = d1Use(res);
@@ -153,10 +155,12 @@ describe("the accounts list: search, filters, sorting and totals", () => {
 
   it("filters by region (reading only that region's shard), by status and by a negative balance", async () => {
     const cookie = await login("biz.admin");
+    expect((await api(cookie, `${LIST}?limit=1`)).status).toBe(200);
     const res = await api(cookie, `${LIST}?region=spb&limit=100`);
-    // No shard but St Petersburg's for the list; Moscow only for the session (the admin's home shard).
+    // No shard but St Petersburg's for the list; Moscow only for the session, its copy of the links and the links (the
+    // admin's home shard, one round trip).
     expect(Object.keys(d1Use(res)).sort()).toEqual(["DB", "DB_MOSCOW", "DB_NORTHWEST"]);
-    expect(d1Use(res).DB_MOSCOW).toMatch(/^1 round trip, 1 statement,/);
+    expect(d1Use(res).DB_MOSCOW).toMatch(/^1 round trip, 3 statements,/);
     const spb = await json<ListPage>(res);
     expect(spb.totals.count).toBe(80);
     expect(spb.items.every((a) => a.region === "spb")).toBe(true);

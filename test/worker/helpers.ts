@@ -352,8 +352,9 @@ export async function makeContract(accountNo: string, region: string, contacts: 
 }
 
 /**
- * Links a subscriber to an account as a link's change does (platform/holders.ts): the global link and the account's
- * settled holder row in its shard (with the subscriber's home shard). A link already there is kept.
+ * Links a subscriber to an account as a link's change does (platform/holders.ts): the global link, the account's
+ * settled holder row in its shard (with the subscriber's home shard), and the link in that home shard
+ * (platform/links.ts). A link already there is kept.
  */
 export async function linkAccount(subscriberId: string, accountNo: string, role: "owner" | "payer" | "viewer", createdAt = Date.now()) {
   await env.DB.prepare("INSERT OR IGNORE INTO account_links (subscriber_id, account_no, role, created_at) VALUES (?, ?, ?, ?)")
@@ -368,12 +369,36 @@ export async function linkAccount(subscriberId: string, accountNo: string, role:
     .prepare("INSERT OR IGNORE INTO account_holders (account_no, subscriber_id, role, home_shard, created_at) VALUES (?, ?, ?, ?, ?)")
     .bind(accountNo, subscriberId, role, home, createdAt)
     .run();
+  await (shardDatabase(env, home) as D1Database)
+    .prepare("INSERT OR IGNORE INTO subscriber_links (subscriber_id, account_no, role, created_at) VALUES (?, ?, ?, ?)")
+    .bind(subscriberId, accountNo, role, createdAt)
+    .run();
+}
+
+/** Removes a link a test made, by hand: the global link, the account's holder row and the home shard's link. */
+export async function dropLink(subscriberId: string, accountNo: string) {
+  const [shard, home] = await Promise.all([
+    env.DB.prepare("SELECT shard FROM account_directory WHERE account_no = ?").bind(accountNo).first<string>("shard"),
+    env.DB.prepare("SELECT home_shard FROM subscribers WHERE id = ?").bind(subscriberId).first<string>("home_shard"),
+  ]);
+  await env.DB.prepare("DELETE FROM account_links WHERE subscriber_id = ? AND account_no = ?").bind(subscriberId, accountNo).run();
+  if (shard)
+    await (shardDatabase(env, shard) as D1Database)
+      .prepare("DELETE FROM account_holders WHERE subscriber_id = ? AND account_no = ?")
+      .bind(subscriberId, accountNo)
+      .run();
+  if (home)
+    await (shardDatabase(env, home) as D1Database)
+      .prepare("DELETE FROM subscriber_links WHERE subscriber_id = ? AND account_no = ?")
+      .bind(subscriberId, accountNo)
+      .run();
 }
 
 /**
  * The accounts' holder rows (platform/holders.ts) of every global link a test wrote by hand, settled, with the
- * subscribers' home shards and alerts, in the accounts' shards (a row there already is kept, its alert and role taken
- * from the link): what every change of a link writes beside it, and the backfill for an older release's links.
+ * subscribers' home shards and alerts, in the accounts' shards, and the links in those home shards (platform/links.ts;
+ * a row there already is kept, its alert and role taken from the link): what every change of a link writes beside it,
+ * and the backfills for an older release's links.
  */
 export async function holdersFromLinks() {
   const { results } = await env.DB.prepare(
@@ -381,12 +406,26 @@ export async function holdersFromLinks() {
      FROM account_links l JOIN account_directory d ON d.account_no = l.account_no JOIN subscribers s ON s.id = l.subscriber_id`,
   ).all<{ a: string; s: string; r: string; k: number | null; h: string; c: number; shard: string }>();
   const byShard = new Map<string, unknown[][]>();
-  for (const l of results) byShard.set(l.shard, [...(byShard.get(l.shard) ?? []), [l.a, l.s, l.r, l.k, l.h, l.c]]);
+  const byHome = new Map<string, unknown[][]>();
+  for (const l of results) {
+    byShard.set(l.shard, [...(byShard.get(l.shard) ?? []), [l.a, l.s, l.r, l.k, l.h, l.c]]);
+    byHome.set(l.h, [...(byHome.get(l.h) ?? []), [l.s, l.a, l.r, l.k, l.c]]);
+  }
   for (const [shard, rows] of byShard)
     await (shardDatabase(env, shard) as D1Database)
       .prepare(
         `INSERT INTO account_holders (account_no, subscriber_id, role, low_balance_kop, home_shard, created_at)
          SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 FROM json_each(?) WHERE true
+         ON CONFLICT DO UPDATE SET role = excluded.role, low_balance_kop = excluded.low_balance_kop`,
+      )
+      .bind(JSON.stringify(rows))
+      .run();
+  // And each in its subscriber's home shard (platform/links.ts), where their pages read it.
+  for (const [shard, rows] of byHome)
+    await (shardDatabase(env, shard) as D1Database)
+      .prepare(
+        `INSERT INTO subscriber_links (subscriber_id, account_no, role, low_balance_kop, created_at)
+         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(?) WHERE true
          ON CONFLICT DO UPDATE SET role = excluded.role, low_balance_kop = excluded.low_balance_kop`,
       )
       .bind(JSON.stringify(rows))

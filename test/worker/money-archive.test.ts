@@ -18,7 +18,7 @@ import { selectShardBalances } from "../../worker/features/business/business.que
 import { checkPeriod } from "../../worker/features/business/reconciliation.service";
 import { createDataAccess, shardOfRegion } from "../../worker/platform/db";
 import { makeAccountNo, newId } from "../../worker/platform/ids";
-import { api, forgetLinksOf, json, login } from "./helpers";
+import { api, dropLink, forgetLinksOf, holdersFromLinks, json, login } from "./helpers";
 import { type MoneyEvent, writeMoneyEvents } from "./money-events";
 
 /**
@@ -586,6 +586,7 @@ describe("the money archive through the API", () => {
     await env.DB.prepare("INSERT INTO account_links (subscriber_id, account_no, role, created_at) VALUES ('demo-olga', ?, 'owner', 0)")
       .bind(a.accountNo)
       .run();
+    await holdersFromLinks();
     await forgetLinksOf("demo-olga");
     try {
       await archiveAll(new Date("2018-06-10T00:00:00Z"));
@@ -620,7 +621,7 @@ describe("the money archive through the API", () => {
       // An id that is in no year: 404, not a 500.
       expect((await api(olga, `/accounts/${a.accountNo}/payments/${newId(Date.parse("2012-01-01"))}`)).status).toBe(404);
     } finally {
-      await env.DB.prepare("DELETE FROM account_links WHERE subscriber_id = 'demo-olga' AND account_no = ?").bind(a.accountNo).run();
+      await dropLink("demo-olga", a.accountNo);
       await forgetLinksOf("demo-olga");
     }
   }, 120_000);

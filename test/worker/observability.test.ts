@@ -8,7 +8,7 @@ import worker, { app } from "../../worker/index";
 import { createDataAccess, failedDatabase, SHARDS, shardBindings } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { measuredCron, recordPayment } from "../../worker/platform/metrics";
-import { json, login, SAME_ORIGIN } from "./helpers";
+import { json, login, SAME_ORIGIN, subscriberAt } from "./helpers";
 
 const ANNA_MSK = makeAccountNo("20100000001");
 const PETR_KZN = makeAccountNo("40300000005");
@@ -86,14 +86,17 @@ describe("request metrics", () => {
     expect(blob(metrics.points[0], 4)).toBe("404");
     expect(JSON.stringify(metrics.points[0])).not.toContain(PETR_KZN);
 
-    // A database that fails under a request: the 500 is counted as a server error (double3) of its route.
+    // A database that fails under a request (her home shard, where her session and links are read): the 500 is counted
+    // as a server error (double3) of its route.
     const broken = {
       prepare: () => {
         throw new Error("D1_ERROR: network connection lost");
       },
+      batch: () => Promise.reject(new Error("D1_ERROR: network connection lost")),
     };
     vi.spyOn(console, "error").mockImplementation(() => {});
-    const failed = await fetchWith({ METRICS: metrics, DB: broken }, `http://msk.kabinet.localhost/api/v1/accounts/${ANNA_MSK}`, {
+    const home = (await subscriberAt("demo-olga")).homeShard;
+    const failed = await fetchWith({ METRICS: metrics, [home]: broken }, `http://msk.kabinet.localhost/api/v1/accounts/${ANNA_MSK}`, {
       headers: { ...SAME_ORIGIN, cookie },
     });
     expect(failed.status).toBe(500);

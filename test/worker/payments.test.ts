@@ -9,7 +9,7 @@ import { buildReceipt } from "../../worker/features/payments/receipts";
 import { createDataAccess, d1Of, queriesUsed, type ShardBinding } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { notifier } from "../../worker/platform/notify";
-import { call, homeShardOf, json, login, SAME_ORIGIN, stepUp, watchWebhooks } from "./helpers";
+import { call, holdersFromLinks, homeShardOf, json, login, SAME_ORIGIN, stepUp, watchWebhooks } from "./helpers";
 
 const PETR_EKB = makeAccountNo("50400000006");
 const PETR_KZN = makeAccountNo("40300000005");
@@ -930,6 +930,7 @@ describe("promised payment: each rule refuses with its own reason", () => {
         created,
       ),
     ]);
+    await holdersFromLinks();
     await d1.batch([
       d1
         .prepare(

@@ -18,7 +18,7 @@ import { closeMonths, isRegionDayMessage } from "../../worker/features/cron/dail
 import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { localDay } from "../../worker/platform/region";
-import { api, json, login } from "./helpers";
+import { api, holdersFromLinks, json, login } from "./helpers";
 import { type MoneyEvent, writeMoneyEvents } from "./money-events";
 
 const data = () => createDataAccess(env);
@@ -298,6 +298,7 @@ describe("the monthly period close", () => {
         anna,
       ),
     ]);
+    await holdersFromLinks();
     const entry = (day: number, kind: "charge" | "payment", amountKop: number) => {
       const localDay = `${month}-${String(day).padStart(2, "0")}`;
       return appendEntry(db(), {

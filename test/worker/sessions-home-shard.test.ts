@@ -57,12 +57,13 @@ describe("sessions in the subscriber's home shard", () => {
     const { idHash } = await sessionRowOf(cookie);
     expect(await countIn(shardDatabase(env, petr.homeShard) as D1Database, idHash)).toBe(1);
     expect(await countIn(env.DB, idHash)).toBe(0);
-    // The first request reads the session and its copy of the links and profile there, finds no copy, reads them
-    // globally (one query) and keeps them there; the next reads nothing global: one round trip, no writes.
+    // The first request reads the session and its copy of the links and profile there, finds no copy, reads the links
+    // there and their accounts' directory rows with the profile globally (one query), and keeps them there; the next
+    // reads nothing global: one round trip, no writes.
     const used = await me(cookie);
     expect(used.status).toBe(200);
     expect(d1Use(used).get("DB")).toEqual({ roundTrips: 1, writes: 0 });
-    expect(d1Use(used).get(petr.homeShard)).toEqual({ roundTrips: 2, writes: 1 });
+    expect(d1Use(used).get(petr.homeShard)).toEqual({ roundTrips: 3, writes: 1 });
     const again = await me(cookie);
     expect(again.status).toBe(200);
     expect(await json(again)).toEqual(await json(used));
@@ -106,8 +107,10 @@ describe("sessions in the subscriber's home shard", () => {
     const used = await me(legacy);
     expect(used.status).toBe(200);
     expect((await json<{ profile: { login: string } }>(used)).profile.login).toBe("anna");
-    // Its session, links and profile in one global round trip (a deployment that keeps new sessions global has only these).
-    expect(d1Use(used).get("DB")).toEqual({ roundTrips: 1, writes: 0 });
+    // Its session and profile in one global round trip (a deployment that keeps new sessions global has only these), then
+    // its links in the home shard and their accounts' directory rows in a second.
+    expect(d1Use(used).get("DB")).toEqual({ roundTrips: 2, writes: 0 });
+    expect(d1Use(used).get(anna.homeShard)).toEqual({ roundTrips: 1, writes: 0 });
     const home = sessionCookie(await loginAs("anna", "198.51.100.182"));
     const list = await json<{ items: { id: string; current: boolean }[] }>(
       await call("msk", "/api/v1/me/sessions", { headers: { cookie: legacy } }),

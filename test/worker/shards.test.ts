@@ -1946,6 +1946,8 @@ describe("what a move copies", () => {
       "notification_prefs",
       "closing_lines",
       "org_payment_lines",
+      // A subscriber's links, kept on their home shard whichever shard the account is on (platform/links.ts).
+      "subscriber_links",
     ]);
     const copied = new Set(ACCOUNT_TABLES.map((t) => t.name));
     expect(withAccount.filter((name) => !copied.has(name) && !regionWide.has(name))).toEqual([]);

@@ -10,7 +10,7 @@ import { closeMonthPart } from "../../worker/features/billing/period-close.servi
 import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { pdfText } from "./doc-text";
-import { api, json, login } from "./helpers";
+import { api, holdersFromLinks, json, login } from "./helpers";
 
 const data = () => createDataAccess(env);
 const db = () => data().shardForRegion("msk");
@@ -42,6 +42,7 @@ async function olgasAccount() {
       accountNo,
     ),
   ]);
+  await holdersFromLinks();
   const entry = (key: string, kind: "charge" | "payment", kop: number, day: string, ru: string) =>
     appendEntry(db(), {
       accountNo,

@@ -47,13 +47,14 @@ export const POLICY = {
 export const LOGIN_STORM = { windowMs: 60_000, bucketMs: 5_000, onAt: 100, offBelow: 20, viewMs: 1_000 } as const;
 
 /**
- * The sign-in rows' backfill (features/auth/sign-ins.backfill.ts). `page`: subscribers a message — their read, two
- * statements for each home shard among them (the rows, and under GLOBAL_PASSWORDS = "drop" the read-back of their
- * records: 600 at worst), one for each identity store, the global marks, the cursor and the lease, within an
- * invocation's 1,000 queries; at about a message a second, 15 M subscribers in 14 hours. `staleMs`: a chain
+ * The sign-in rows' backfill (features/auth/sign-ins.backfill.ts). `page`: subscribers a message — their read, three
+ * statements for each home shard among them (the owners' links, the rows, and under GLOBAL_PASSWORDS = "drop" the
+ * read-back of their records: 750 at worst), the directory's read of the owned accounts, one for each identity store,
+ * the global marks, the cursor and the lease, within an invocation's 1,000 queries; at about a message a second, 15 M
+ * subscribers in 17 hours. `staleMs`: a chain
  * quiet this long is taken over by the next hourly cron.
  */
-export const SIGN_IN_BACKFILL = { page: 300, staleMs: 30 * 60_000 } as const;
+export const SIGN_IN_BACKFILL = { page: 250, staleMs: 30 * 60_000 } as const;
 
 /**
  * The contracts' contacts' backfill (features/accounts/contract-contacts.backfill.ts). `page`: directory rows a message
@@ -70,3 +71,12 @@ export const CONTRACT_CONTACTS_BACKFILL = { page: 300, staleMs: 30 * 60_000 } as
  * queries; at about a message a second, 69 M links in 5.3 days. `staleMs`: a chain quiet this long is taken over by the next hourly cron.
  */
 export const HOLDERS_BACKFILL = { page: 150, staleMs: 30 * 60_000 } as const;
+
+/**
+ * The subscribers' home links' backfill (features/accounts/links.backfill.ts). `page`: global links a message — their
+ * read, a statement for each home shard among them (200 at worst), their read again, a batch of two (refresh, delete)
+ * for each home shard it copied to (400 at worst), the cursor and the lease: under 610 of an invocation's 1,000
+ * queries; at about a message a second, 69 M links in 4 days. `staleMs`: a chain quiet this long is taken over by the
+ * next hourly cron.
+ */
+export const LINKS_BACKFILL = { page: 200, staleMs: 30 * 60_000 } as const;

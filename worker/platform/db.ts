@@ -310,6 +310,13 @@ export interface DataAccess {
    */
   holdersStore: "shard" | "global";
   /**
+   * Where the links are read by subscriber (`LINKS_STORE`): "home" (the default), the subscriber's links in their home
+   * shard (platform/links.ts) with the directory's shards, or "global", the global links by their primary key — for the
+   * release that brings the home rows, while its backfill copies an older release's (features/accounts/links.backfill.ts).
+   * Every change of a link writes both either way.
+   */
+  linksStore: "home" | "global";
+  /**
    * Where one-time codes are issued and checked (`CODES_STORE`): "identity", the identity store the target hashes to
    * (the default), or "global", the global table — for the release that first brings the stores' table, while an
    * older release that issues and checks codes only there may still run (features/auth/codes.service.ts).
@@ -407,6 +414,7 @@ export function createDataAccess(env: Env): DataAccess {
     signInsStore: (env as { SIGN_INS_STORE?: string }).SIGN_INS_STORE === "global" ? "global" : "home",
     contractContacts: (env as { CONTRACT_CONTACTS?: string }).CONTRACT_CONTACTS === "global" ? "global" : "home",
     holdersStore: (env as { HOLDERS_STORE?: string }).HOLDERS_STORE === "global" ? "global" : "shard",
+    linksStore: (env as { LINKS_STORE?: string }).LINKS_STORE === "global" ? "global" : "home",
     globalPasswords:
       (env as { SIGN_INS_STORE?: string }).SIGN_INS_STORE === "global" || (env as { GLOBAL_PASSWORDS?: string }).GLOBAL_PASSWORDS === "keep"
         ? "keep"

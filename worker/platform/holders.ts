@@ -2,6 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { accountDirectory, accountLinks, subscribers } from "../db/schema/global";
 import { accountHolders, type HOLDER_ROLES } from "../db/schema/region";
 import { type DataAccess, d1Of, inList, isShardBinding, type ShardBinding } from "./db";
+import { dropHomeLinks, type HomeLink, setHomeLowBalance, writeHomeLinks } from "./links";
 import { log } from "./log";
 
 /**
@@ -199,20 +200,31 @@ export async function addHolders(data: DataAccess, rows: readonly NewHolder[], a
   throw (failed as PromiseRejectedResult).reason;
 }
 
-/** The rows settled once their global links are written (those still `adding`). */
+/**
+ * The rows settled once their global links are written (those still `adding`): their links written in the holder's
+ * home shard first (platform/links.ts), then the rows settled. A failure between leaves rows `adding`, which
+ * housekeeping settles, writing the links again. Two queries a shard and one the home shard.
+ */
 export async function settleHolders(data: DataAccess, rows: readonly { accountNo: string; shard: ShardBinding }[], subscriberId: string) {
+  const adding = (nos: string[]) =>
+    and(inList(accountHolders.accountNo, nos), eq(accountHolders.subscriberId, subscriberId), eq(accountHolders.state, "adding"));
+  const groups = [...byShardOf(rows)];
+  const found = await Promise.all(groups.map(([shard, nos]) => data.shard(shard).select().from(accountHolders).where(adding(nos)).all()));
+  await writeHomeLinks(data, found.flat().map(homeLinkOf));
   await Promise.all(
-    [...byShardOf(rows)].map(([shard, nos]) =>
-      data
-        .shard(shard)
-        .update(accountHolders)
-        .set({ state: null, changedAt: null })
-        .where(
-          and(inList(accountHolders.accountNo, nos), eq(accountHolders.subscriberId, subscriberId), eq(accountHolders.state, "adding")),
-        ),
-    ),
+    groups.map(([shard, nos]) => data.shard(shard).update(accountHolders).set({ state: null, changedAt: null }).where(adding(nos))),
   );
 }
+
+/** A holder row's link, as the holder's home shard keeps it. */
+const homeLinkOf = (r: typeof accountHolders.$inferSelect): HomeLink => ({
+  subscriberId: r.subscriberId,
+  accountNo: r.accountNo,
+  role: r.role,
+  lowBalanceKop: r.lowBalanceKop,
+  createdAt: r.createdAt.getTime(),
+  homeShard: r.homeShard,
+});
 
 /**
  * Writes a holder's row where the caller's copy of the links says the account is; a row not there (the copy named a
@@ -261,39 +273,53 @@ export async function dropHolders(
   state: "adding" | "removing",
   markedAt?: Date,
 ) {
-  await Promise.all(
-    [...byShardOf(rows)].map(([shard, nos]) =>
+  const which = (nos: string[]) =>
+    and(
+      inList(accountHolders.accountNo, nos),
+      eq(accountHolders.subscriberId, subscriberId),
+      state === "adding"
+        ? eq(accountHolders.state, "adding")
+        : sql`(coalesce(${accountHolders.state}, 'removing') = 'removing' OR (${accountHolders.state} = 'adding' AND ${accountHolders.changedAt} <= ${markedAt?.getTime() ?? 0}))`,
+    );
+  // Their links in the holder's home shard go first: a failure between leaves a row housekeeping deletes (its global
+  // link gone), never a link the subscriber still sees without its row.
+  const groups = [...byShardOf(rows)];
+  const found = await Promise.all(
+    groups.map(([shard, nos]) =>
       data
         .shard(shard)
-        .delete(accountHolders)
-        .where(
-          and(
-            inList(accountHolders.accountNo, nos),
-            eq(accountHolders.subscriberId, subscriberId),
-            state === "adding"
-              ? eq(accountHolders.state, "adding")
-              : sql`(coalesce(${accountHolders.state}, 'removing') = 'removing' OR (${accountHolders.state} = 'adding' AND ${accountHolders.changedAt} <= ${markedAt?.getTime() ?? 0}))`,
-          ),
-        ),
+        .select({ accountNo: accountHolders.accountNo, homeShard: accountHolders.homeShard })
+        .from(accountHolders)
+        .where(which(nos))
+        .all(),
     ),
   );
+  await dropHomeLinks(
+    data,
+    found.flat().map((r) => ({ ...r, subscriberId })),
+  );
+  await Promise.all(groups.map(([shard, nos]) => data.shard(shard).delete(accountHolders).where(which(nos))));
 }
 
-/** A holder's low-balance alert, written here before the global link's. */
+/** A holder's low-balance alert, written here, then on their link in their home shard, before the global link's. */
 export async function setHolderLowBalance(
   data: DataAccess,
   row: { accountNo: string; shard: ShardBinding },
   subscriberId: string,
   kop: number | null,
 ) {
-  await onItsShard(data, row, (shard) =>
-    data
+  const homes = new Set<string>();
+  await onItsShard(data, row, async (shard) => {
+    const written = await data
       .shard(shard)
       .update(accountHolders)
       .set({ lowBalanceKop: kop })
       .where(and(eq(accountHolders.accountNo, row.accountNo), eq(accountHolders.subscriberId, subscriberId)))
-      .returning({ n: accountHolders.accountNo }),
-  );
+      .returning({ homeShard: accountHolders.homeShard });
+    for (const w of written) homes.add(w.homeShard);
+    return written;
+  });
+  for (const homeShard of homes) await setHomeLowBalance(data, { subscriberId, accountNo: row.accountNo, homeShard }, kop);
 }
 
 /** A link's key in `globalLinksOf`'s map. */
@@ -320,7 +346,8 @@ export async function globalLinksOf(data: DataAccess, pairs: readonly { subscrib
 /**
  * Housekeeping, a shard: rows left unsettled for `HOLDER_SETTLE_MS` (a change that stopped half-way) are settled where
  * the global link is there (its role and alert taken), and deleted where it is not, each only if unchanged since it was
- * read; an account frozen for a move, or one a move is copying here, is left for later. At most four queries. What it did.
+ * read, their links in the holders' home shards written or deleted first; an account frozen for a move, or one a move is
+ * copying here, is left for later. Four queries and two a home shard at most. What it did.
  */
 export async function reconcileHolders(data: DataAccess, shard: ShardBinding, now: Date, page = RECONCILE_PAGE) {
   const done = { settled: 0, deleted: 0 };
@@ -349,6 +376,19 @@ export async function reconcileHolders(data: DataAccess, shard: ShardBinding, no
   });
   const drop = rows.flatMap((r) =>
     linked.has(linkKey(r)) ? [] : [[r.accountNo, r.subscriberId, r.state, r.changedAt?.getTime() ?? null]],
+  );
+  // The links in the holders' home shards first (platform/links.ts): written as the global link has them for a row to be
+  // settled, deleted for one to be deleted; a row changed since its read is left, and its change writes its own.
+  await writeHomeLinks(
+    data,
+    rows.flatMap((r) => {
+      const l = linked.get(linkKey(r));
+      return l ? [{ ...homeLinkOf(r), role: l.role, lowBalanceKop: l.lowBalanceKop }] : [];
+    }),
+  );
+  await dropHomeLinks(
+    data,
+    rows.filter((r) => !linked.has(linkKey(r))),
   );
   const d1 = d1Of(db);
   const MATCH = `EXISTS (SELECT 1 FROM json_each(?1) j WHERE json_extract(j.value, '$[0]') = account_holders.account_no AND json_extract(j.value, '$[1]') = account_holders.subscriber_id AND json_extract(j.value, '$[2]') IS account_holders.state AND json_extract(j.value, '$[3]') IS account_holders.changed_at)`;

@@ -4,12 +4,13 @@ import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { serialize } from "hono/utils/cookie";
-import { accountLinks, globalSessions, subscribers } from "../db/schema/global";
-import { accountHolders, sessionLinks as linkCopies, sessions } from "../db/schema/region";
+import { accountDirectory, accountLinks, globalSessions, subscribers } from "../db/schema/global";
+import { accountHolders, sessionLinks as linkCopies, sessions, subscriberLinks } from "../db/schema/region";
 import type { AppEnv } from "../env";
 import { randomToken, sha256Hex, timingSafeEqual } from "./crypto";
-import { type DataAccess, type GlobalDb, globalWrites, isShardBinding, type RegionDb, type ShardBinding } from "./db";
+import { type DataAccess, type GlobalDb, globalWrites, inList, isShardBinding, type RegionDb, type ShardBinding } from "./db";
 import { AppError } from "./errors";
+import { type HomeRow, homeRowsOf, type LinksFilter, type LinksHolder, linksOf, type SubscriberLink, withDirectory } from "./links";
 import { errorText, log } from "./log";
 import { COPY_CHANGE_WINDOW_MS, LINKS_COPY_TTL_MS } from "./session-links";
 
@@ -180,10 +181,12 @@ function parseCookie(value: string): {
 }
 
 /**
- * The subscriber's profile and links in one global query (the links as a JSON array, ordered in `copyOf`): what the
- * home shard's copy keeps, and what a route that reads global data reads with its session.
+ * The subscriber's profile and their links in one global query (the links as a JSON array, ordered in `copyOf`): what
+ * the home shard's copy keeps, and what a route that reads global data reads with its session. Under the default
+ * `LINKS_STORE` the links are their home shard's (platform/links.ts), read before: this reads the directory's rows of
+ * their accounts (`home`, their numbers) instead, and with `home` empty only the profile.
  */
-function selectSessionCopy(db: GlobalDb, who: SessionSubscriber) {
+function selectSessionCopy(db: GlobalDb, who: SessionSubscriber, home?: readonly string[]) {
   return db
     .select({
       id: subscribers.id,
@@ -193,20 +196,38 @@ function selectSessionCopy(db: GlobalDb, who: SessionSubscriber) {
       login: subscribers.login,
       hasPassword: sql<number>`${subscribers.passwordHash} IS NOT NULL`,
       // Written out with the tables' names: drizzle leaves a column of a one-table select unqualified.
-      links: sql<string>`(SELECT json_group_array(json_object('accountNo', l.account_no, 'role', l.role, 'lowBalanceKop', l.low_balance_kop, 'region', d.region, 'shard', d.shard, 'createdAt', l.created_at)) FROM account_links l JOIN account_directory d ON d.account_no = l.account_no WHERE l.subscriber_id = subscribers.id)`,
+      links:
+        home === undefined
+          ? sql<string>`(SELECT json_group_array(json_object('accountNo', l.account_no, 'role', l.role, 'lowBalanceKop', l.low_balance_kop, 'region', d.region, 'shard', d.shard, 'createdAt', l.created_at)) FROM account_links l JOIN account_directory d ON d.account_no = l.account_no WHERE l.subscriber_id = subscribers.id)`
+          : sql<string>`'[]'`,
+      directory:
+        home === undefined || home.length === 0
+          ? sql<string>`'[]'`
+          : sql<string>`(SELECT json_group_array(json_object('accountNo', d.account_no, 'region', d.region, 'shard', d.shard)) FROM account_directory d WHERE d.account_no IN (SELECT value FROM json_each(${JSON.stringify(home)})))`,
     })
     .from(subscribers)
     .where(subscriberIs(subscribers.id, who));
 }
 
-/** The profile and the links (in the order the links were made) from `selectSessionCopy`'s rows. */
-function copyOf(rows: Awaited<ReturnType<typeof selectSessionCopy>>): SessionCopy {
+/**
+ * The profile and the links (in the order the links were made) from `selectSessionCopy`'s rows: its links, or the home
+ * shard's rows (`home`) with its directory's, or links read apart (`links`).
+ */
+function copyOf(
+  rows: Awaited<ReturnType<typeof selectSessionCopy>>,
+  from: { home?: readonly HomeRow[]; links?: readonly SubscriberLink[] } = {},
+): SessionCopy {
   const row = rows[0];
   if (!row) return { links: [], profile: null };
-  const made = JSON.parse(row.links) as (SessionLink & { createdAt: number })[];
-  made.sort((a, b) => a.createdAt - b.createdAt || (a.accountNo < b.accountNo ? -1 : a.accountNo > b.accountNo ? 1 : 0));
-  const links = made.map(({ createdAt: _, ...link }) => link);
-  const { links: __, hasPassword, ...profile } = row;
+  const made =
+    from.links ??
+    (from.home
+      ? withDirectory(from.home, JSON.parse(row.directory) as { accountNo: string; region: string; shard: string }[])
+      : (JSON.parse(row.links) as (SessionLink & { createdAt: number })[]));
+  const links = [...made]
+    .sort((a, b) => a.createdAt - b.createdAt || (a.accountNo < b.accountNo ? -1 : a.accountNo > b.accountNo ? 1 : 0))
+    .map((l) => ({ accountNo: l.accountNo, role: l.role, lowBalanceKop: l.lowBalanceKop, region: l.region, shard: l.shard }));
+  const { links: __, directory: ___, hasPassword, ...profile } = row;
   return { links, profile: { ...profile, hasPassword: Boolean(hasPassword) } };
 }
 
@@ -269,6 +290,33 @@ const preloaded = new WeakMap<
     writes: number;
   }
 >();
+
+/** Whose session a request's GlobalDb handle read, and their home shard (which no write of the request changes). */
+const sessionHomes = new WeakMap<GlobalDb, LinksHolder>();
+
+/**
+ * The subscriber whose links are to be read, with their home shard: the request's session's, or from their global row
+ * (one read) when the request has no session of theirs. Under `LINKS_STORE = "global"` no home shard is needed.
+ */
+export async function linksHolderOf(data: DataAccess, subscriberId: string): Promise<LinksHolder> {
+  const known = sessionHomes.get(data.global);
+  if (data.linksStore === "global" || known?.id === subscriberId) return { id: subscriberId, homeShard: known?.homeShard ?? "" };
+  const row = await data.global
+    .select({ homeShard: subscribers.homeShard })
+    .from(subscribers)
+    .where(eq(subscribers.id, subscriberId))
+    .get();
+  return { id: subscriberId, homeShard: row?.homeShard ?? "" };
+}
+
+/**
+ * The subscriber's links as they are now (their home shard's and the directory's, or the global ones under "global"):
+ * all, or those `filter` picks, in the order they were made. What a request reads when its session's are not current.
+ */
+export async function readLinks(data: DataAccess, subscriberId: string, filter: LinksFilter = {}): Promise<SessionLink[]> {
+  const links = await linksOf(data, [await linksHolderOf(data, subscriberId)], filter);
+  return links.map((l) => ({ accountNo: l.accountNo, role: l.role, lowBalanceKop: l.lowBalanceKop, region: l.region, shard: l.shard }));
+}
 
 /** Whether what was read with the session is still current: same subscriber, and no global write since. */
 function current(db: GlobalDb, subscriberId: string) {
@@ -362,9 +410,36 @@ export async function keepSessionCopy(home: RegionDb, subscriberId: string, gen:
     });
 }
 
-/** The subscriber's links and profile from the global database (one query), kept as the home shard's copy (`gen`: the copy's, read first). */
-async function readAndKeepCopy(db: GlobalDb, home: RegionDb, subscriberId: string, gen: number, now: Date): Promise<SessionCopy> {
-  const copy = copyOf(await selectSessionCopy(db, subscriberId));
+/**
+ * The subscriber's profile and links as they are: from the global database in one query under `LINKS_STORE =
+ * "global"`; otherwise the links' rows from the home shard, then the profile and their accounts' directory rows in one
+ * global query.
+ */
+async function readCopy(data: DataAccess, who: LinksHolder): Promise<SessionCopy> {
+  if (data.linksStore === "global") return copyOf(await selectSessionCopy(data.global, who.id));
+  const home = await homeRowsOf(data, [who]);
+  return copyOf(
+    await selectSessionCopy(
+      data.global,
+      who.id,
+      home.map((r) => r.accountNo),
+    ),
+    { home },
+  );
+}
+
+/** The subscriber's links and profile as they are (`readCopy`), kept as the home shard's copy (`gen`: the copy's, read first). */
+async function readAndKeepCopy(
+  data: DataAccess,
+  who: { id: string; homeShard: ShardBinding },
+  gen: number,
+  now: Date,
+): Promise<SessionCopy> {
+  return keepQuietly(data.shard(who.homeShard), who.id, gen, await readCopy(data, who), now);
+}
+
+/** Keeps a copy read as the home shard's; one not kept (logged) is read again by the next request. */
+async function keepQuietly(home: RegionDb, subscriberId: string, gen: number, copy: SessionCopy, now: Date): Promise<SessionCopy> {
   try {
     await keepSessionCopy(home, subscriberId, gen, copy, now);
   } catch (e) {
@@ -556,8 +631,49 @@ async function readSession(
       if (row?.subscriberId !== subscriberId) return null;
       const copy = copies[0];
       // Read globally (and kept) only for a session found alive: `findSession` calls it after its checks.
-      const kept = trustedCopy(copy, now) ?? (() => readAndKeepCopy(db, home, subscriberId, copy?.gen ?? 0, now));
+      const kept = trustedCopy(copy, now) ?? (() => readAndKeepCopy(data, { id: subscriberId, homeShard: store }, copy?.gen ?? 0, now));
       return { row: { ...row, homeShard: store }, copy: kept, results: [] };
+    }
+    if (data.linksStore === "home") {
+      // The route's reads and the profile in one global batch, beside the session, the copy of the links and the links
+      // themselves in the home shard; the links' accounts' directory rows read only when the copy is not to be trusted.
+      const [[rows, copies, mine], [read, ...results]] = await Promise.all([
+        home.batch([
+          home.select().from(sessions).where(eq(sessions.idHash, idHash)),
+          home.select().from(linkCopies).where(eq(linkCopies.subscriberId, subscriberId)),
+          home.select().from(subscriberLinks).where(eq(subscriberLinks.subscriberId, subscriberId)),
+        ]),
+        db.batch([selectSessionCopy(db, subscriberId, []), ...reads.map((r) => r.build(db, subscriberId, c))]),
+      ]);
+      const row = rows[0];
+      if (row?.subscriberId !== subscriberId) return null;
+      const profile = copyOf(read).profile;
+      const trusted = trustedCopy(copies[0], now);
+      const copy = trusted
+        ? { links: trusted.links, profile }
+        : async () => {
+            // (None for one who holds no account: an organisation's employee.)
+            const dir =
+              mine.length === 0
+                ? []
+                : await db
+                    .select({ accountNo: accountDirectory.accountNo, region: accountDirectory.region, shard: accountDirectory.shard })
+                    .from(accountDirectory)
+                    .where(
+                      inList(
+                        accountDirectory.accountNo,
+                        mine.map((l) => l.accountNo),
+                      ),
+                    );
+            return keepQuietly(
+              home,
+              subscriberId,
+              copies[0]?.gen ?? 0,
+              { links: copyOf(read, { links: withDirectory(mine, dir) }).links, profile },
+              now,
+            );
+          };
+      return { row: { ...row, homeShard: store }, copy, results };
     }
     // The route reads global data too: its reads and the links and profile in one global batch, beside the session's read.
     const [rows, [read, ...results]] = await Promise.all([
@@ -578,7 +694,13 @@ async function readSession(
     ...reads.map((r) => r.build(db, legacySessionSubscriber(db, idHash), c)),
   ]);
   const row = rows[0];
-  return row ? { row, copy: copyOf(read), results } : null;
+  if (!row) return null;
+  // Under "home" the links are the home shard's: read (once the session is found alive) with the directory's shards.
+  const copy =
+    data.linksStore === "global"
+      ? copyOf(read)
+      : async () => copyOf(read, { links: await linksOf(data, [{ id: row.subscriberId, homeShard: row.homeShard }]) });
+  return { row, copy, results };
 }
 
 /**
@@ -623,6 +745,7 @@ export async function findSession(
     row.stampKey && now.getTime() - lastUse > TOUCH_EVERY_MS
       ? `${cookieOf(store, row.subscriberId, token)}.${now.getTime().toString(36)}.${await stampMac(row.stampKey, idHash, now.getTime())}`
       : null;
+  sessionHomes.set(db, { id: row.subscriberId, homeShard: row.homeShard });
   preloaded.set(db, {
     subscriberId: row.subscriberId,
     links,

@@ -1269,3 +1269,25 @@ export const accountHolders = sqliteTable(
     index("account_holders_unsettled_idx").on(t.changedAt).where(sql`state IS NOT NULL`),
   ],
 );
+
+/**
+ * The subscriber's links (their own accounts and their relatives'), kept in their home shard: the links by subscriber,
+ * which their sessions' copy is made from and what their own pages and access are checked against
+ * (platform/links.ts), instead of the global `account_links` by its primary key. The account's shard and region are
+ * the directory's (read with them), so a shard move changes nothing here. Written when the account's holder row is
+ * settled (platform/holders.ts `settleHolders`) and deleted before that row is: a change that stopped half-way leaves
+ * a holder row not settled, and housekeeping writes or deletes the link here with it (`reconcileHolders`). The global
+ * row stays the truth of whether a link exists until its table is dropped. One row per link: bounded by accounts.
+ */
+export const subscriberLinks = sqliteTable(
+  "subscriber_links",
+  {
+    subscriberId: text("subscriber_id").notNull(),
+    accountNo: text("account_no").notNull(),
+    role: text("role", { enum: HOLDER_ROLES }).notNull(),
+    /** The subscriber's low-balance alert for this account, in kopecks; null = off. */
+    lowBalanceKop: integer("low_balance_kop"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.subscriberId, t.accountNo] })],
+);

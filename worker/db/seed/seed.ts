@@ -406,9 +406,13 @@ export async function buildSeed(now = new Date(), { compact = true } = {}): Prom
       const shard = shardOf(a.region);
       global.push(insert("account_directory", { account_no: accountNo, region: a.region, shard, created_at: SEEDED_AT }));
       contracts.push({ accountNo, phone: s.phone, email: s.email });
-      // Each link globally (the subscriber's pages read it) and as the account's holder in its shard (platform/holders.ts).
+      // Each link globally, as the account's holder in its shard (platform/holders.ts) and in the subscriber's home shard
+      // (platform/links.ts: their pages read it there).
       for (const l of [{ subscriber: s.id, role: "owner" }, ...(a.sharedWith ?? [])]) {
         global.push(insert("account_links", { subscriber_id: l.subscriber, account_no: accountNo, role: l.role, created_at: SEEDED_AT }));
+        shards[homeShardOf(l.subscriber)].push(
+          insert("subscriber_links", { subscriber_id: l.subscriber, account_no: accountNo, role: l.role, created_at: SEEDED_AT }),
+        );
         shards[shard].push(
           insert("account_holders", {
             account_no: accountNo,

@@ -5,25 +5,10 @@ import { accountServices, accounts, bonusLedger, bonusMembers, type TariffKind, 
 import { d1Of, type GlobalDb, type RegionDb } from "../../platform/db";
 import { balanceSql } from "../billing/ledger.service";
 
-const linkColumns = {
-  accountNo: accountLinks.accountNo,
-  role: accountLinks.role,
-  lowBalanceKop: accountLinks.lowBalanceKop,
-  region: accountDirectory.region,
-  shard: accountDirectory.shard,
-};
-
-/** The accounts a subscriber may see, with their shard, in one query. */
-export function selectLinkedAccounts(db: GlobalDb, subscriberId: string) {
-  return db
-    .select(linkColumns)
-    .from(accountLinks)
-    .innerJoin(accountDirectory, eq(accountDirectory.accountNo, accountLinks.accountNo))
-    .where(eq(accountLinks.subscriberId, subscriberId))
-    .orderBy(accountLinks.createdAt, accountLinks.accountNo)
-    .all();
-}
-
+/**
+ * The subscriber's global link to an account, with its region and shard: whether a link's global write found it made
+ * (the links the subscriber's pages read are their home shard's: platform/links.ts).
+ */
 export function selectLink(db: GlobalDb, subscriberId: string, accountNo: string) {
   return db
     .select({

@@ -9,12 +9,12 @@ import { parseAccountNo } from "../../platform/ids";
 import { errorText, log } from "../../platform/log";
 import { daysInMonth } from "../../platform/money";
 import { localDay, regionTz } from "../../platform/region";
-import { type SessionLink, sessionLinks } from "../../platform/session";
+import { readLinks, type SessionLink, sessionLinks } from "../../platform/session";
 import { confirmGuards, takeAttempt } from "../../platform/throttle";
 import { consumeCode, issueCode, type Notify, refundCodeAttempt, spendCode, unspendCode } from "../auth/codes.service";
 import { historyWithArchive } from "../billing/archive.service";
 import { selectSpending } from "../billing/ledger.service";
-import { selectAccountSummaries, selectLink, selectLinkedAccounts } from "./accounts.queries";
+import { selectAccountSummaries, selectLink } from "./accounts.queries";
 
 export type Role = "owner" | "payer" | "viewer";
 const RANK: Record<Role, number> = { viewer: 0, payer: 1, owner: 2 };
@@ -23,16 +23,17 @@ const RANK: Record<Role, number> = { viewer: 0, payer: 1, owner: 2 };
  * The subscriber's link to an account, or a 404 identical to a missing
  * account (a stranger learns nothing); a link with too weak a role is a 403.
  */
-export async function requireAccount(db: GlobalDb, subscriberId: string, accountNoInput: string, need: Role = "viewer") {
+export async function requireAccount(data: DataAccess, subscriberId: string, accountNoInput: string, need: Role = "viewer") {
   const accountNo = parseAccountNo(accountNoInput);
   // The links read with this request's session answer without another round trip; an account not among them
   // is asked for (a link made earlier in this very request), so a miss is still exactly a missing account.
   const link = accountNo
-    ? (sessionLinks(db, subscriberId)?.find((l) => l.accountNo === accountNo) ?? (await selectLink(db, subscriberId, accountNo)))
+    ? (sessionLinks(data.global, subscriberId)?.find((l) => l.accountNo === accountNo) ??
+      (await readLinks(data, subscriberId, { accountNos: [accountNo] }))[0])
     : undefined;
   if (!accountNo || !link || !isShardBinding(link.shard)) throw new AppError(404, "not_found");
   if (RANK[link.role] < RANK[need]) throw new AppError(403, "forbidden");
-  return { accountNo, ...link, shard: link.shard as ShardBinding };
+  return { ...link, accountNo, shard: link.shard as ShardBinding };
 }
 
 /** Tomorrow in the region: when the next daily charge is made. */
@@ -104,7 +105,7 @@ async function summarizeLinks(data: DataAccess, links: LinkRow[], now: Date) {
  * relatives' money is not theirs to count, so it is summed apart.
  */
 export async function listAccounts(data: DataAccess, subscriberId: string, now = new Date()) {
-  const links = sessionLinks(data.global, subscriberId) ?? (await selectLinkedAccounts(data.global, subscriberId));
+  const links = sessionLinks(data.global, subscriberId) ?? (await readLinks(data, subscriberId));
   const items = await summarizeLinks(data, links, now);
   const sum = (list: typeof items) => list.reduce((t, a) => t + a.balanceKop, 0);
   return { items, totalKop: sum(items.filter((a) => a.role !== "viewer")), viewOnlyKop: sum(items.filter((a) => a.role === "viewer")) };
@@ -112,7 +113,7 @@ export async function listAccounts(data: DataAccess, subscriberId: string, now =
 
 /** One account: only its own shard is read. */
 export async function accountDetail(data: DataAccess, subscriberId: string, accountNo: string, now = new Date()) {
-  const acc = await requireAccount(data.global, subscriberId, accountNo);
+  const acc = await requireAccount(data, subscriberId, accountNo);
   const [item] = await summarizeLinks(data, [acc], now);
   if (!item) throw new AppError(404, "not_found");
   return item;
@@ -142,7 +143,7 @@ function decodeCursor(c: string): { at: number; id: string } {
 
 /** Payments and charges, newest first, with the balance after each entry; cursor-paginated. */
 export async function accountHistory(data: DataAccess, files: R2Bucket, subscriberId: string, accountNo: string, q: HistoryQuery) {
-  const acc = await requireAccount(data.global, subscriberId, accountNo);
+  const acc = await requireAccount(data, subscriberId, accountNo);
   const tz = regionTz(acc.region);
   const { rows, balanceAfterFirst } = await historyWithArchive(data.shard(acc.shard), files, acc.accountNo, {
     from: q.from,
@@ -180,7 +181,7 @@ export async function accountHistory(data: DataAccess, files: R2Bucket, subscrib
 
 /** Spending per month and service (last 6 months), the daily rate, and how long the money lasts. */
 export async function accountInsight(data: DataAccess, subscriberId: string, accountNo: string, now = new Date()) {
-  const acc = await requireAccount(data.global, subscriberId, accountNo);
+  const acc = await requireAccount(data, subscriberId, accountNo);
   const tz = regionTz(acc.region);
   const today = localDay(tz, now);
   const [y, m] = today.split("-").map(Number) as [number, number];
@@ -214,7 +215,7 @@ export async function accountInsight(data: DataAccess, subscriberId: string, acc
 
 export async function setLowBalance(data: DataAccess, subscriberId: string, accountNo: string, kop: number | null) {
   const db = data.global;
-  const acc = await requireAccount(db, subscriberId, accountNo);
+  const acc = await requireAccount(data, subscriberId, accountNo);
   // The holder row first (the alerts read it), then the link the subscriber's pages read: a failure between them
   // shows the old threshold, and the subscriber sets it again.
   await setHolderLowBalance(data, acc, subscriberId, kop).catch((e: unknown) => {
@@ -346,7 +347,7 @@ export async function movingAccount(db: GlobalDb, accountNo: string): Promise<bo
 /** Removes the subscriber's own link to an account (an owner cannot drop ownership this way). */
 export async function unlinkAccount(data: DataAccess, subscriberId: string, accountNo: string) {
   const db = data.global;
-  const acc = await requireAccount(db, subscriberId, accountNo);
+  const acc = await requireAccount(data, subscriberId, accountNo);
   if (acc.role === "owner") throw new AppError(409, "owner_unlink");
   // The holder row marked first (no notice of the account reaches them from now on), then the link, then the row.
   const markedAt = new Date();

@@ -17,7 +17,7 @@ const pdfUrl = (accountNo: string, month: string) => `/api/v1/accounts/${account
 
 /** The account's closed months, newest first: the monthly statements there are. */
 export async function statements(data: DataAccess, subscriberId: string, accountNo: string) {
-  const acc = await requireAccount(data.global, subscriberId, accountNo);
+  const acc = await requireAccount(data, subscriberId, accountNo);
   const rows = await selectPeriods(data.shard(acc.shard), acc.accountNo);
   return {
     items: rows.map((p) => ({
@@ -89,7 +89,7 @@ export async function statementPdf(
   fonts: () => Promise<PdfFonts>,
   lang: Lang,
 ) {
-  const acc = await requireAccount(data.global, subscriberId, accountNo);
+  const acc = await requireAccount(data, subscriberId, accountNo);
   const db = data.shard(acc.shard);
   const { first, last } = monthDays(month);
   // A month of a year archived to R2 is read from there (billing/archive.service.ts).

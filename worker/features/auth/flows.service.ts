@@ -365,11 +365,11 @@ export async function completeRegistration(
 
 /**
  * D1 queries a registration makes at most with its contracts on `shards` shards, `contracts` of them unowned: the read
- * of their contacts, a claim and a settle a shard; a global statement and an account number's key a contract; and some
- * 30 more (the code, the claims of the login and contacts, the sign-in row, the session). It is refused past
- * `REGISTRATION_QUERIES`, within an invocation's 1,000.
+ * of their contacts, a claim, and a settle's read and write a shard; a global statement and an account number's key a
+ * contract; and some 30 more (the code, the claims of the login and contacts, the sign-in row, the links in the home
+ * shard, the session). It is refused past `REGISTRATION_QUERIES`, within an invocation's 1,000.
  */
-export const registrationQueries = (shards: number, contracts: number) => 3 * shards + 2 * contracts + 30;
+export const registrationQueries = (shards: number, contracts: number) => 4 * shards + 2 * contracts + 31;
 export const REGISTRATION_QUERIES = 950;
 
 /**

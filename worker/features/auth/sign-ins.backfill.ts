@@ -1,10 +1,11 @@
-import { and, eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { SIGN_IN_BACKFILL } from "../../data/limits.data";
-import { accountLinks, subscribers } from "../../db/schema/global";
+import { subscribers } from "../../db/schema/global";
 import { loginKeys } from "../../db/schema/identity";
 import { signIns } from "../../db/schema/region";
 import { type DataAccess, d1Of, type ShardBinding } from "../../platform/db";
 import { accountKey, identityStoreIndex, type SignInKind, signInKey } from "../../platform/identity-stores";
+import { linksOf } from "../../platform/links";
 import { log } from "../../platform/log";
 import { endPage, holdsPass, isPassMessageOf, type Pass, type PassMessage, passCursor, startPass } from "../../platform/passes";
 import { insertRowsSql } from "../../platform/shard-map";
@@ -95,20 +96,13 @@ export async function backfillSignIns(
     .limit(page)
     .all();
   done.read = rows.length;
-  // The accounts the page's subscribers own: their numbers' keys too (a login by number, sign-ins.service.ts).
-  const owned =
-    rows.length === 0
-      ? []
-      : await data.global
-          .select({ accountNo: accountLinks.accountNo, subscriberId: accountLinks.subscriberId })
-          .from(accountLinks)
-          .where(
-            and(
-              eq(accountLinks.role, "owner"),
-              sql`${accountLinks.subscriberId} IN (SELECT value FROM json_each(${JSON.stringify(rows.map((r) => r.s.id))}))`,
-            ),
-          )
-          .all();
+  // The accounts the page's subscribers own: their numbers' keys too (a login by number, sign-ins.service.ts). From
+  // their home shards (platform/links.ts), a read a shard.
+  const owned = await linksOf(
+    data,
+    rows.map((r) => ({ id: r.s.id, homeShard: r.s.homeShard })),
+    { role: "owner" },
+  );
   const ownedBy = new Map<string, string[]>();
   for (const o of owned) ownedBy.set(o.subscriberId, [...(ownedBy.get(o.subscriberId) ?? []), o.accountNo]);
   const byShard = new Map<ShardBinding, Record<string, unknown>[]>();

@@ -35,7 +35,7 @@ export async function bonusBalance(db: RegionDb, accountNo: string): Promise<num
 }
 
 async function shardOf(data: DataAccess, subscriberId: string, accountNo: string, need: "viewer" | "owner") {
-  const link = await requireAccount(data.global, subscriberId, accountNo, need);
+  const link = await requireAccount(data, subscriberId, accountNo, need);
   return { accountNo: link.accountNo, db: data.shard(link.shard), region: link.region as string };
 }
 

@@ -7,7 +7,6 @@ import { SmsRejected, type SmsSender } from "../../adapters/sms";
 import { smsFor } from "../../adapters/sms/select";
 import {
   accountDirectory,
-  accountLinks,
   type Channel,
   deadLetters,
   globalDeliveries,
@@ -22,6 +21,7 @@ import { createDataAccess, type DataAccess, inList, isShardBinding, type RegionD
 import { holdersOn } from "../../platform/holders";
 import { siteUrlFrom } from "../../platform/host";
 import { newId } from "../../platform/ids";
+import { linksOf, linksQueries } from "../../platform/links";
 import { log } from "../../platform/log";
 import { recordDeadLetter, recordDelivery } from "../../platform/metrics";
 import { CALLS_PER_INVOCATION, failedFirst, HAND_ON_CALLS, handOn, retryDelaySeconds, splitByBudget } from "../../platform/queue";
@@ -465,6 +465,13 @@ export const AREA_CALLS_PER_MESSAGE = 200;
  */
 export const AREA_LOOKUPS_PER_PAGE = 8;
 
+/**
+ * Home shards a page reads its subscribers' links from (its own shard first), to know their other accounts in the
+ * area: a subscriber whose home shard is past them gets this page's event whatever an earlier page told them, and its
+ * dedupe key makes the two one notification.
+ */
+export const AREA_HOME_READS = 8;
+
 export interface AreaLimits {
   /** Accounts a page reads. */
   page: number;
@@ -508,25 +515,34 @@ async function areaPageEvents(
   if (inside.size === 0) return { events: [], queries: 0 };
   const onPage = new Set(rows.map((r) => r.accountNo));
   const firstRowid = rows[0]?.rowid ?? 0;
-  // The holders of the page's accounts in the area (their rows on this shard: platform/holders.ts), then every account
-  // of theirs in the region and its shard.
-  const holders = [...new Set((await holdersOn(data, cur, [...inside.keys()])).map((h) => h.subscriberId))];
+  // The holders of the page's accounts in the area (their rows on this shard: platform/holders.ts): each one's event
+  // names the first of them on the page.
+  const holders = await holdersOn(data, cur, [...inside.keys()]);
   if (holders.length === 0) return { events: [], queries: 1 };
-  const links = await data.global
-    .select({ subscriberId: accountLinks.subscriberId, accountNo: accountLinks.accountNo, shard: accountDirectory.shard })
-    .from(accountLinks)
-    .innerJoin(accountDirectory, eq(accountDirectory.accountNo, accountLinks.accountNo))
-    .where(and(eq(accountDirectory.region, m.region), inList(accountLinks.subscriberId, holders)))
-    .all();
   const own = new Map<string, { accountNo: string; rowid: number }>();
+  for (const h of holders) {
+    const rowid = inside.get(h.accountNo) as number;
+    const o = own.get(h.subscriberId);
+    if (!o || rowid < o.rowid) own.set(h.subscriberId, { accountNo: h.accountNo, rowid });
+  }
+  // Then every account in the region of those whose home shard is among the first `AREA_HOME_READS` (this shard's
+  // first: most holders live where their first account is), from their home shards (platform/links.ts). One whose home
+  // shard is not read gets this page's event even when an earlier page told them: its dedupe key makes it one notice.
+  const homes = [...new Set(holders.map((h) => h.homeShard))]
+    .sort((x, y) => (x === cur ? -1 : y === cur ? 1 : 0))
+    .slice(0, AREA_HOME_READS);
+  const asked = [
+    ...new Map(
+      holders.filter((h) => homes.includes(h.homeShard)).map((h) => [h.subscriberId, { id: h.subscriberId, homeShard: h.homeShard }]),
+    ).values(),
+  ];
+  const links = await linksOf(data, asked, { region: m.region });
+  const readLinks = linksQueries(data, asked);
   const earlier = new Map<string, { accountNo: string; shard: ShardBinding }[]>();
   for (const l of links) {
     const i = shards.indexOf(l.shard as ShardBinding);
-    const rowid = inside.get(l.accountNo);
-    // On this page and held here (or on a shard this fan-out does not visit): a candidate for the subscriber's event.
-    if (rowid !== undefined && (l.shard === cur || i < 0)) {
-      const o = own.get(l.subscriberId);
-      if (!o || rowid < o.rowid) own.set(l.subscriberId, { accountNo: l.accountNo, rowid });
+    if (inside.has(l.accountNo) && (l.shard === cur || i < 0)) {
+      // On this page: counted above.
     } else if (i >= 0 && i < at) {
       // Held on a shard worked before this one: met there if it is in the area (one on the move may be on both).
       earlier.set(l.subscriberId, [...(earlier.get(l.subscriberId) ?? []), { accountNo: l.accountNo, shard: l.shard as ShardBinding }]);
@@ -571,7 +587,7 @@ async function areaPageEvents(
     if ((earlier.get(subscriberId) ?? []).some((a) => before.has(`${a.shard}|${a.accountNo}`))) continue;
     events.push({ channel: "event", eventId: m.eventId, kind: m.kind, subscriberId, accountNo: o.accountNo, params: m.params });
   }
-  return { events, queries: 2 + ask.length };
+  return { events, queries: 1 + readLinks + ask.length };
 }
 
 /**
@@ -592,9 +608,9 @@ async function fanOutArea(data: DataAccess, dl: Delivery, m: AreaMessage, limits
   let accountsRead = 0;
   let told = 0;
   for (let pages = 0; at < shards.length; pages++) {
-    // The most a page can cost: its query, the links, its lookups, a send per 100 events.
-    // (Each message works at least one page, so a chain of them always gets to the end.)
-    if (pages > 0 && calls + 3 + Math.min(at + 1, AREA_LOOKUPS_PER_PAGE) + Math.ceil(limits.page / 100) > limits.calls) {
+    // The most a page can cost: its query, the holders, the links (a home shard each and the directory), its lookups, a
+    // send per 100 events. (Each message works at least one page, so a chain of them always gets to the end.)
+    if (pages > 0 && calls + 3 + AREA_HOME_READS + Math.min(at + 1, AREA_LOOKUPS_PER_PAGE) + Math.ceil(limits.page / 100) > limits.calls) {
       const next: AreaMessage = { ...m, resume: { shard: shards[at] as ShardBinding, afterRowid: after } };
       await dl.queue.send(next);
       log("info", "notification.area", {

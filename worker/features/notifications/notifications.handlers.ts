@@ -50,9 +50,8 @@ export const preferencesHandler: RouteHandler<typeof r.preferencesRoute, AppEnv>
   const session = requireSession(c);
   const { subscriberId } = session;
   const query = c.req.valid("query").accountNo;
-  const db = c.get("data").global;
   // One of the subscriber's accounts (a stranger's is a 404, like every account route), or all of them.
-  const accountNo = query === svc.ALL_ACCOUNTS ? svc.ALL_ACCOUNTS : (await requireAccount(db, subscriberId, query)).accountNo;
+  const accountNo = query === svc.ALL_ACCOUNTS ? svc.ALL_ACCOUNTS : (await requireAccount(c.get("data"), subscriberId, query)).accountNo;
   const [kinds, settings, devices] = await Promise.all([
     svc.channelsFor(c.get("data"), session, accountNo === svc.ALL_ACCOUNTS ? null : accountNo),
     svc.getSettings(c.get("data"), session),

@@ -1,8 +1,6 @@
 import { and, desc, eq, gte, isNull, not, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import {
-  accountDirectory,
-  accountLinks,
   CHANNELS,
   type Channel,
   globalInbox,
@@ -20,7 +18,7 @@ import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { isolateCache } from "../../platform/isolate-cache";
 import { sendInBatches } from "../../platform/queue";
-import { preread, readWithSession, type SessionSubscriber, sessionLinks, subscriberIs } from "../../platform/session";
+import { preread, readLinks, readWithSession, type SessionSubscriber, sessionLinks, subscriberIs } from "../../platform/session";
 import { requireAccount } from "../accounts/accounts.service";
 import { KINDS } from "./notifications.catalog";
 import type { NotificationMessage } from "./notifications.messages";
@@ -151,8 +149,7 @@ export async function setChannels(
   now = new Date(),
 ): Promise<void> {
   const { subscriberId } = owner;
-  const accountNo =
-    accountNoInput === ALL_ACCOUNTS ? ALL_ACCOUNTS : (await requireAccount(data.global, subscriberId, accountNoInput)).accountNo;
+  const accountNo = accountNoInput === ALL_ACCOUNTS ? ALL_ACCOUNTS : (await requireAccount(data, subscriberId, accountNoInput)).accountNo;
   for (const { kind, channels } of items) {
     const required = KINDS[kind].required;
     if (required && !channels.some((c) => required.includes(c)))
@@ -224,7 +221,7 @@ export async function setChannels(
  */
 export async function resetChannels(data: DataAccess, owner: InboxOwner, accountNoInput: string, now = new Date()): Promise<void> {
   const { subscriberId } = owner;
-  const { accountNo } = await requireAccount(data.global, subscriberId, accountNoInput);
+  const { accountNo } = await requireAccount(data, subscriberId, accountNoInput);
   const legacyRows = choicesOf(notificationPrefs, subscriberId, accountNo);
   if (data.choicesStore === "global") {
     await data.global.delete(notificationPrefs).where(legacyRows);
@@ -693,13 +690,7 @@ export interface OutageNotice {
  */
 export async function myOutages(data: DataAccess, subscriberId: string, told: OutageNotice = {}) {
   // The links read with the request's session, when there is one (no second round trip for them).
-  const mine =
-    sessionLinks(data.global, subscriberId) ??
-    (await data.global
-      .select({ accountNo: accountLinks.accountNo, region: accountDirectory.region, shard: accountDirectory.shard })
-      .from(accountLinks)
-      .innerJoin(accountDirectory, eq(accountDirectory.accountNo, accountLinks.accountNo))
-      .where(eq(accountLinks.subscriberId, subscriberId)));
+  const mine = sessionLinks(data.global, subscriberId) ?? (await readLinks(data, subscriberId));
   const regionsOfMine = [...new Set(mine.map((m) => m.region))];
   // The regions this isolate has not kept (or whose copy the notice contradicts) are read together: one round trip at most.
   // A notice contradicts the copy when the outage declared is in none of the kept regions' lists (its region is not

@@ -41,7 +41,7 @@ function validate(i: AutopayInput) {
 }
 
 export async function getAutopay(data: DataAccess, subscriberId: string, accountNo: string) {
-  const link = await requireAccount(data.global, subscriberId, accountNo);
+  const link = await requireAccount(data, subscriberId, accountNo);
   const row = await data.shard(link.shard).select().from(autopay).where(eq(autopay.accountNo, link.accountNo)).get();
   if (row?.status !== "active") return null;
   return {
@@ -58,7 +58,7 @@ export async function getAutopay(data: DataAccess, subscriberId: string, account
 
 /** Turns autopay on or changes it (needs a fresh SMS code, checked by the caller): the card must be the subscriber's. */
 export async function setAutopay(data: DataAccess, session: SessionInfo, accountNo: string, input: AutopayInput, now = new Date()) {
-  const link = await requireAccount(data.global, session.subscriberId, accountNo, "payer");
+  const link = await requireAccount(data, session.subscriberId, accountNo, "payer");
   validate(input);
   const card = await savedCard(data, { id: session.subscriberId, homeShard: session.homeShard }, input.cardId);
   if (!card) throw new AppError(400, "validation", {}, [{ field: "cardId", message: "field.unknownCard" }]);
@@ -102,7 +102,7 @@ export async function setAutopay(data: DataAccess, session: SessionInfo, account
 
 /** Stops autopay at once, including a charge that was announced (no code needed to stop paying). */
 export async function stopAutopay(data: DataAccess, subscriberId: string, accountNo: string, now = new Date()) {
-  const link = await requireAccount(data.global, subscriberId, accountNo, "payer");
+  const link = await requireAccount(data, subscriberId, accountNo, "payer");
   // The link names the account's shard (read with the session): no directory lookup.
   const shard = { db: data.shard(link.shard), region: link.region };
   await shard.db

@@ -27,7 +27,7 @@ export const optionsHandler: RouteHandler<typeof r.optionsRoute, AppEnv> = async
   const { accountNo } = c.req.valid("param");
   const detail = await accountDetail(data, session.subscriberId, accountNo);
   // The link (read with the session) names the account's shard: no directory lookup.
-  const link = await requireAccount(data.global, session.subscriberId, detail.accountNo);
+  const link = await requireAccount(data, session.subscriberId, detail.accountNo);
   const [cards, autopay, promised] = await Promise.all([
     svc.listCards(data, session),
     auto.getAutopay(data, session.subscriberId, detail.accountNo),

@@ -107,7 +107,7 @@ export async function startPayment(
   },
   now = new Date(),
 ): Promise<{ payment: ReturnType<typeof paymentDto>; confirmationUrl: string | null; confirmation: Confirmation | null }> {
-  const link = await requireAccount(data.global, session.subscriberId, input.accountNo, "payer");
+  const link = await requireAccount(data, session.subscriberId, input.accountNo, "payer");
   const method = input.method ?? "card";
   if (!acquirer.methods.includes(method))
     throw new AppError(400, "validation", {}, [{ field: "method", message: "field.methodNotOffered" }]);
@@ -332,7 +332,7 @@ export async function getPayment(
   accountNo: string,
   paymentId: string,
 ) {
-  const link = await requireAccount(data.global, subscriberId, accountNo);
+  const link = await requireAccount(data, subscriberId, accountNo);
   const { db } = shardOf(data, link);
   const find = () =>
     db
@@ -355,7 +355,7 @@ export async function getPayment(
 }
 
 export async function listPayments(data: DataAccess, subscriberId: string, accountNo: string) {
-  const link = await requireAccount(data.global, subscriberId, accountNo);
+  const link = await requireAccount(data, subscriberId, accountNo);
   const { db } = shardOf(data, link);
   const rows = await db
     .select({ p: payments, receiptNumber: receipts.number })
@@ -375,7 +375,7 @@ export async function getReceipt(
   accountNo: string,
   paymentId: string,
 ): Promise<Receipt> {
-  const link = await requireAccount(data.global, subscriberId, accountNo);
+  const link = await requireAccount(data, subscriberId, accountNo);
   const { db } = shardOf(data, link);
   const row = await db
     .select()

@@ -90,7 +90,7 @@ export async function takePromised(
   key: string,
   now = new Date(),
 ) {
-  const link = await requireAccount(data.global, subscriberId, accountNoInput, "payer");
+  const link = await requireAccount(data, subscriberId, accountNoInput, "payer");
   // The link names the account's shard (read with the session): no directory lookup.
   const shard = { db: data.shard(link.shard), region: link.region };
   const offer = await promisedOffer(shard.db, link.accountNo, now);

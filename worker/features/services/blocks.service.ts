@@ -154,7 +154,7 @@ export async function createBlock(
 }
 
 export async function listBlocks(data: DataAccess, subscriberId: string, accountNo: string) {
-  const link = await requireAccount(data.global, subscriberId, accountNo);
+  const link = await requireAccount(data, subscriberId, accountNo);
   return (await bq.selectAccountBlocks(data.shard(link.shard), link.accountNo)).map((b) => ({
     ...b,
     createdAt: b.createdAt.toISOString(),
@@ -170,7 +170,7 @@ export async function endBlock(
   blockId: string,
   now = new Date(),
 ) {
-  const link = await requireAccount(data.global, subscriberId, accountNo, "owner");
+  const link = await requireAccount(data, subscriberId, accountNo, "owner");
   const db = data.shard(link.shard);
   let block = await bq.selectBlock(db, blockId);
   if (!block || block.accountNo !== link.accountNo) throw new AppError(404, "not_found");

@@ -19,7 +19,7 @@ const NEXT_STEPS: Record<LineCheckResult["verdict"], Step[]> = {
 
 /** The home internet line of a service (internet or a bundle with internet), or a 404 / 400 problem. */
 export async function lineOf(data: DataAccess, subscriberId: string, accountNo: string, serviceId: string) {
-  const link = await requireAccount(data.global, subscriberId, accountNo);
+  const link = await requireAccount(data, subscriberId, accountNo);
   const db = data.shard(link.shard);
   const row = await q.selectService(db, link.accountNo, serviceId);
   if (!row || row.service.status === "ended") throw new AppError(404, "not_found");

@@ -9,7 +9,7 @@ import { chargesFrom, holderService } from "./services.service";
 
 /** The options each service of the account can have, which are on, and what they cost (monthly and per day now). */
 export async function accountOptions(data: DataAccess, subscriberId: string, accountNo: string, now = new Date()) {
-  const link = await requireAccount(data.global, subscriberId, accountNo);
+  const link = await requireAccount(data, subscriberId, accountNo);
   const db = data.shard(link.shard);
   const [services, options, active] = await Promise.all([
     q.selectServices(db, link.accountNo),

@@ -18,7 +18,7 @@ function allowance(total: number, used: number) {
  * tariff's (SMS from the tariff template, by the tariff's code).
  */
 export async function accountPackages(data: DataAccess, subscriberId: string, accountNo: string, now = new Date()) {
-  const link = await requireAccount(data.global, subscriberId, accountNo);
+  const link = await requireAccount(data, subscriberId, accountNo);
   const db = data.shard(link.shard);
   const today = localDay(regionTz(link.region), now);
   const month = today.slice(0, 7);

@@ -24,7 +24,7 @@ function checkVisit(region: string, day: string, phone: string, now: Date, error
 
 /** «Расторжение договора» before confirming: what is left on the account and the card a refund goes back to. */
 export async function terminationQuote(data: DataAccess, subscriberId: string, accountNo: string) {
-  const link = await requireAccount(data.global, subscriberId, accountNo, "owner");
+  const link = await requireAccount(data, subscriberId, accountNo, "owner");
   const db = data.shard(link.shard);
   const [balanceKop, card] = await Promise.all([balanceOf(db, link.accountNo), q.selectLastPaymentCard(db, link.accountNo)]);
   return {
@@ -60,7 +60,7 @@ export async function applyFor(
     else if (!cov.tariffs.some((t) => t.id === body.tariffId)) errors.push({ field: "tariffId", message: "field.tariff.unavailable" });
     let accountNo: string | null = null;
     if (body.accountNo) {
-      const link = await requireAccount(data.global, subscriberId, body.accountNo, "owner");
+      const link = await requireAccount(data, subscriberId, body.accountNo, "owner");
       if (link.region !== siteRegion) errors.push({ field: "accountNo", message: "field.application.region" });
       accountNo = link.accountNo;
     }
@@ -93,7 +93,7 @@ export async function applyFor(
     );
     return applicationView(app, null, "subscriber");
   }
-  const link = await requireAccount(data.global, subscriberId, body.accountNo, "owner");
+  const link = await requireAccount(data, subscriberId, body.accountNo, "owner");
   const db = data.shard(link.shard);
   if (body.kind === "disconnection") {
     const svc = await q.selectService(db, link.accountNo, body.serviceId);

@@ -29,7 +29,7 @@ export function chargesBetween(priceKop: number, from: string, to: string): numb
 
 /** The holder's service (only the contract holder changes what the account has); a stranger's is a 404. */
 export async function holderService(data: DataAccess, subscriberId: string, accountNo: string, serviceId: string) {
-  const link = await requireAccount(data.global, subscriberId, accountNo, "owner");
+  const link = await requireAccount(data, subscriberId, accountNo, "owner");
   const db = data.shard(link.shard);
   const row = await q.selectService(db, link.accountNo, serviceId);
   if (!row || row.service.status === "ended") throw new AppError(404, "not_found");

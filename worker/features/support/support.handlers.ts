@@ -76,7 +76,8 @@ export const startChatHandler: RouteHandler<typeof r.startChatRoute, AppEnv> = a
   let who: Parameters<typeof chats.startChat>[1];
   if (session) {
     if (body.accountNo) {
-      if (!(await selectAccountLink(deps.data.global, session.subscriberId, body.accountNo))) throw new AppError(404, "not_found");
+      if (!(await selectAccountLink(deps.data, { id: session.subscriberId, homeShard: session.homeShard }, body.accountNo)))
+        throw new AppError(404, "not_found");
     }
     who = {
       subscriberId: session.subscriberId,

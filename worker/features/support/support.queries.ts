@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gt, inArray, isNull, lt, ne } from "drizzle-orm";
-import { accountDirectory, accountLinks, operators, subscribers, supportDirectory } from "../../db/schema/global";
+import { operators, subscribers, supportDirectory } from "../../db/schema/global";
 import {
   type ChatAuthor,
   homeSupportDirectory,
@@ -22,6 +22,7 @@ import {
   rawBatch,
   type ShardBinding,
 } from "../../platform/db";
+import { type LinksHolder, linkOf } from "../../platform/links";
 import { preread, readWithSession, type SessionSubscriber, subscriberIs } from "../../platform/session";
 
 export type ChatRow = typeof supportChats.$inferSelect;
@@ -574,14 +575,13 @@ export const updateOperatorPasswordHash = (db: GlobalDb, id: string, current: st
     .where(and(eq(operators.id, id), eq(operators.passwordHash, current)))
     .run();
 
-/** The subscriber's link to an account (owner, payer or viewer), with the account's region; undefined for a stranger's. */
-export function selectAccountLink(db: GlobalDb, subscriberId: string, accountNo: string) {
-  return db
-    .select({ role: accountLinks.role, region: accountDirectory.region })
-    .from(accountLinks)
-    .innerJoin(accountDirectory, eq(accountDirectory.accountNo, accountLinks.accountNo))
-    .where(and(eq(accountLinks.subscriberId, subscriberId), eq(accountLinks.accountNo, accountNo)))
-    .get();
+/**
+ * The subscriber's link to an account (owner, payer or viewer), with the account's region; undefined for a stranger's.
+ * From their home shard and the directory (platform/links.ts).
+ */
+export async function selectAccountLink(data: DataAccess, who: LinksHolder, accountNo: string) {
+  const link = await linkOf(data, who, accountNo);
+  return link ? { role: link.role, region: link.region } : undefined;
 }
 
 /** A subscriber's name and phone: whom a call-back request calls. */

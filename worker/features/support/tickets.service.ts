@@ -137,7 +137,7 @@ export async function createTicket(
 ) {
   let region = input.siteRegion;
   if (input.accountNo) {
-    const link = await q.selectAccountLink(data.global, subscriberId, input.accountNo);
+    const link = await q.selectAccountLink(data, { id: subscriberId, homeShard }, input.accountNo);
     if (!link) throw new AppError(404, "not_found");
     region = link.region;
   }

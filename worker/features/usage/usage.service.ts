@@ -43,7 +43,7 @@ const dayMs = (day: string) => Date.parse(`${day}T00:00:00Z`);
  * relatives who may pay or view get a 403 saying so.
  */
 export async function requireHolder(data: DataAccess, subscriberId: string, accountNo: string) {
-  const link = await requireAccount(data.global, subscriberId, accountNo);
+  const link = await requireAccount(data, subscriberId, accountNo);
   if (link.role !== "owner") throw new AppError(403, "usage_owner_only");
   const tz = regionTz(link.region);
   return { ...link, tz, db: data.shard(link.shard) };
