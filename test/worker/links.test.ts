@@ -4,7 +4,7 @@ import { requireAccount } from "../../worker/features/accounts/accounts.service"
 import { backfillLinks, startLinksBackfill } from "../../worker/features/accounts/links.backfill";
 import { moveAccount } from "../../worker/features/shards/move.service";
 import { createDataAccess, type ShardBinding, shardDatabase } from "../../worker/platform/db";
-import { HOLDER_SETTLE_MS, reconcileHolders } from "../../worker/platform/holders";
+import { HOLDER_SETTLE_MS, reconcileHolders, sweepHomeLinks } from "../../worker/platform/holders";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { linksOf } from "../../worker/platform/links";
 import { findSession, openSession } from "../../worker/platform/session";
@@ -31,6 +31,14 @@ const homeLinks = async (id: string) =>
       .bind(id)
       .all<Home>()
   ).results;
+/** The account numbers in the subscriber's sessions' copy of their links, or null when there is none. */
+const copiedLinks = async (id: string) => {
+  const row = await (shardDatabase(env, await homeOf(id)) as D1Database)
+    .prepare("SELECT links FROM session_links WHERE subscriber_id = ?")
+    .bind(id)
+    .first<{ links: string | null }>();
+  return row?.links ? (JSON.parse(row.links) as { accountNo: string }[]).map((l) => l.accountNo) : null;
+};
 const shardOf = async (accountNo: string) =>
   (await env.DB.prepare("SELECT shard FROM account_directory WHERE account_no = ?").bind(accountNo).first<string>("shard")) as ShardBinding;
 const accountNos = async (cookie: string) =>
@@ -170,12 +178,62 @@ describe("the links by subscriber, in their home shards", () => {
       .prepare("INSERT INTO subscriber_links (subscriber_id, account_no, role, created_at) VALUES ('demo-maria', ?, 'viewer', ?)")
       .bind(PETR_KZN, long)
       .run();
+    // Maria's session kept a copy of her links meanwhile (Petr's account in it, as her home shard had it).
+    await forgetLinksOf("demo-maria");
+    const maria = await login("maria");
+    expect(await accountNos(maria)).toContain(PETR_KZN);
+    expect(await copiedLinks("demo-maria")).toContain(PETR_KZN);
     expect(await reconcileHolders(data, shard, new Date())).toEqual({ settled: 1, deleted: 1 });
     expect((await homeLinks("demo-olga")).find((l) => l.accountNo === PETR_KZN)).toMatchObject({ role: "payer" });
     expect((await homeLinks("demo-maria")).map((l) => l.accountNo)).not.toContain(PETR_KZN);
+    // Her copy is forgotten with it: the account is a 404 at once, not for the copy's 30 days.
+    expect(await copiedLinks("demo-maria")).toBeNull();
+    expect((await api(maria, `/accounts/${PETR_KZN}`)).status).toBe(404);
     const olga = await login("olga");
     expect((await api(olga, `/accounts/${PETR_KZN}`)).status).toBe(200);
     expect((await api(olga, `/accounts/${PETR_KZN}/link`, { method: "DELETE" })).status).toBe(204);
+  });
+
+  it("housekeeping deletes a home link whose global link is gone (a change that raced another), and forgets the copy that had it", async () => {
+    const accountNo = makeAccountNo("50488800044");
+    await makeContract(accountNo, "msk", { phone: "+79990008044" });
+    const home = shardDatabase(env, await homeOf("demo-olga")) as D1Database;
+    // Olga's home row of a link that no longer exists anywhere else; and a live link of hers beside it.
+    await home
+      .prepare("INSERT INTO subscriber_links (subscriber_id, account_no, role, created_at) VALUES ('demo-olga', ?, 'payer', ?)")
+      .bind(accountNo, Date.now() - 3_600_000)
+      .run();
+    await forgetLinksOf("demo-olga");
+    const olga = await login("olga");
+    expect(await accountNos(olga)).toContain(accountNo);
+    const before = (await homeLinks("demo-olga")).length;
+    const shard = await homeOf("demo-olga");
+    expect(await sweepHomeLinks(createDataAccess(env), shard, 10_000)).toBe(1);
+    expect((await homeLinks("demo-olga")).map((l) => l.accountNo)).not.toContain(accountNo);
+    expect((await homeLinks("demo-olga")).length).toBe(before - 1);
+    expect(await copiedLinks("demo-olga")).toBeNull();
+    expect((await api(olga, `/accounts/${accountNo}`)).status).toBe(404);
+    // Nothing else to sweep: a page from a random place finds every other link alive.
+    expect(await sweepHomeLinks(createDataAccess(env), shard, 10_000)).toBe(0);
+    expect(await sweepHomeLinks(createDataAccess(env), shard, 3)).toBe(0);
+  });
+
+  it("an unlink of a link an older release made (no holder row yet) deletes its home row too: access ends at once", async () => {
+    const accountNo = makeAccountNo("50488800045");
+    await makeContract(accountNo, "msk", { phone: "+79990008045" });
+    await env.DB.prepare("INSERT INTO account_links (subscriber_id, account_no, role, created_at) VALUES ('demo-maria', ?, 'viewer', ?)")
+      .bind(accountNo, Date.now())
+      .run();
+    await (shardDatabase(env, await homeOf("demo-maria")) as D1Database)
+      .prepare("INSERT INTO subscriber_links (subscriber_id, account_no, role, created_at) VALUES ('demo-maria', ?, 'viewer', ?)")
+      .bind(accountNo, Date.now())
+      .run();
+    await forgetLinksOf("demo-maria");
+    const maria = await login("maria");
+    expect((await api(maria, `/accounts/${accountNo}`)).status).toBe(200);
+    expect((await api(maria, `/accounts/${accountNo}/link`, { method: "DELETE" })).status).toBe(204);
+    expect((await homeLinks("demo-maria")).map((l) => l.accountNo)).not.toContain(accountNo);
+    expect((await api(maria, `/accounts/${accountNo}`)).status).toBe(404);
   });
 
   it("an account moved to another shard is read there through the directory: the home link names no shard", async () => {

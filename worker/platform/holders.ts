@@ -4,6 +4,7 @@ import { accountHolders, type HOLDER_ROLES } from "../db/schema/region";
 import { type DataAccess, d1Of, inList, isShardBinding, type ShardBinding } from "./db";
 import { dropHomeLinks, type HomeLink, setHomeLowBalance, writeHomeLinks } from "./links";
 import { log } from "./log";
+import { type CopyHolder, closesWindow, forgetSessionCopy, markCopyChanging } from "./session";
 
 /**
  * Who holds an account, by account, in the account's shard (region `account_holders`; issue 20: the links by account
@@ -36,8 +37,17 @@ export interface Holder {
 /** How long a change of a link may take between its row here and its global write before housekeeping looks at it. */
 export const HOLDER_SETTLE_MS = 10 * 60 * 1000;
 
-/** Rows housekeeping looks at a shard a run (`reconcileHolders`): a page, three queries. */
-export const RECONCILE_PAGE = 100;
+/**
+ * Rows housekeeping looks at a shard a run (`reconcileHolders`): a page, four queries, and three a holder whose home
+ * link it writes or deletes (the link, and their copy of their links forgotten before and after).
+ */
+export const RECONCILE_PAGE = 50;
+
+/**
+ * Home links the sweep looks at in a shard a run (`sweepHomeLinks`): a page from a random place, two or three reads, and
+ * for each it deletes (rare: a change that stopped half-way, or raced another) three writes.
+ */
+export const SWEEP_PAGE = 50;
 
 /**
  * SQL condition on `account_holders` rows: their account is this shard's own, as the directory says (neither one a move
@@ -156,11 +166,13 @@ export interface NewHolder {
 }
 
 // A new link's row, `adding`; one already there is kept as it is, unless a removal or an add that stopped half-way left it
-// unsettled, which this add takes over with its role. An owner of the account other than this subscriber fails the
+// unsettled, which this add takes over with its role and date (a link made anew: its home shard's row is dated so, and a
+// backfill's copy of the link that was removed is not taken for it, features/accounts/links.backfill.ts). An owner of the account other than this subscriber fails the
 // statement (the unique index): the caller's refusal.
 const ADD_SQL = `INSERT INTO account_holders (account_no, subscriber_id, role, low_balance_kop, home_shard, created_at, state, changed_at)
   SELECT json_extract(value, '$[0]'), ?1, json_extract(value, '$[1]'), NULL, ?2, ?3, 'adding', ?3 FROM json_each(?4) WHERE true
-  ON CONFLICT (account_no, subscriber_id) DO UPDATE SET state = 'adding', changed_at = excluded.changed_at, role = excluded.role
+  ON CONFLICT (account_no, subscriber_id) DO UPDATE SET state = 'adding', changed_at = excluded.changed_at, role = excluded.role,
+    created_at = excluded.created_at
   WHERE account_holders.state IS NOT NULL`;
 
 /** Account numbers grouped by their shard (as the directory names it). */
@@ -378,18 +390,27 @@ export async function reconcileHolders(data: DataAccess, shard: ShardBinding, no
     linked.has(linkKey(r)) ? [] : [[r.accountNo, r.subscriberId, r.state, r.changedAt?.getTime() ?? null]],
   );
   // The links in the holders' home shards first (platform/links.ts): written as the global link has them for a row to be
-  // settled, deleted for one to be deleted; a row changed since its read is left, and its change writes its own.
-  await writeHomeLinks(
-    data,
-    rows.flatMap((r) => {
-      const l = linked.get(linkKey(r));
-      return l ? [{ ...homeLinkOf(r), role: l.role, lowBalanceKop: l.lowBalanceKop }] : [];
-    }),
-  );
-  await dropHomeLinks(
-    data,
-    rows.filter((r) => !linked.has(linkKey(r))),
-  );
+  // settled, deleted for one to be deleted; a row changed since its read is left, and its change writes its own. Their
+  // copies of their links are forgotten around it, as for any change of a link (platform/session.ts): a copy made from
+  // the home link as it was is not trusted after.
+  const holders = [
+    ...new Map(
+      rows.filter((r) => data.hasShard(r.homeShard)).map((r) => [r.subscriberId, { id: r.subscriberId, homeShard: r.homeShard }]),
+    ).values(),
+  ];
+  await whileCopiesChange(data, holders, async () => {
+    await writeHomeLinks(
+      data,
+      rows.flatMap((r) => {
+        const l = linked.get(linkKey(r));
+        return l ? [{ ...homeLinkOf(r), role: l.role, lowBalanceKop: l.lowBalanceKop }] : [];
+      }),
+    );
+    await dropHomeLinks(
+      data,
+      rows.filter((r) => !linked.has(linkKey(r))),
+    );
+  });
   const d1 = d1Of(db);
   const MATCH = `EXISTS (SELECT 1 FROM json_each(?1) j WHERE json_extract(j.value, '$[0]') = account_holders.account_no AND json_extract(j.value, '$[1]') = account_holders.subscriber_id AND json_extract(j.value, '$[2]') IS account_holders.state AND json_extract(j.value, '$[3]') IS account_holders.changed_at)`;
   const statements = [
@@ -408,4 +429,58 @@ export async function reconcileHolders(data: DataAccess, shard: ShardBinding, no
   done.deleted = drop.length > 0 ? (results[settle.length > 0 ? 1 : 0]?.meta.changes ?? 0) : 0;
   if (done.settled + done.deleted > 0) log("info", "holders.reconciled", { shard, ...done });
   return done;
+}
+
+/**
+ * A change of these subscribers' home links between the two forgets of their copies of their links (platform/session.ts
+ * `markCopyChanging`, `forgetSessionCopy`): the window it opens closes after it, or lapses if the change failed.
+ */
+async function whileCopiesChange(data: DataAccess, holders: readonly CopyHolder[], change: () => Promise<void>) {
+  if (holders.length === 0) return change();
+  const until = await markCopyChanging(data, holders);
+  await change();
+  await Promise.all(holders.map((h) => forgetSessionCopy(data, h, { quiet: true, closes: closesWindow(until) })));
+}
+
+/**
+ * Housekeeping, a home shard: a page of its subscribers' links from a random place (so that every run looks elsewhere and
+ * the whole table is gone over in time, with no cursor to keep), each checked against the global link, the truth; one
+ * that has none (a link removed while a change that stopped half-way, or a backfill's page that died, left its home
+ * row) is deleted, only as it was read (a link made again since is dated anew), the subscriber's copy of their links
+ * forgotten around it. What it deleted.
+ */
+export async function sweepHomeLinks(data: DataAccess, shard: ShardBinding, page = SWEEP_PAGE): Promise<number> {
+  const d1 = d1Of(data.shard(shard));
+  const pick = (offset: string) =>
+    d1
+      .prepare(
+        `SELECT subscriber_id AS subscriberId, account_no AS accountNo, created_at AS createdAt FROM subscriber_links
+         ORDER BY subscriber_id, account_no LIMIT ?1 OFFSET ${offset}`,
+      )
+      .bind(page)
+      .all<{ subscriberId: string; accountNo: string; createdAt: number }>()
+      .then((r) => r.results);
+  // From a random row on (an offset into the key's order: a count and a walk of the table's b-tree, no sort), and past
+  // the end of the table on from its start.
+  const after = await pick("abs(random()) % max((SELECT count(*) FROM subscriber_links), 1)");
+  const rows =
+    after.length < page ? [...new Map([...after, ...(await pick("0"))].map((r) => [linkKey(r), r])).values()].slice(0, page) : after;
+  if (rows.length === 0) return 0;
+  const linked = await globalLinksOf(data, rows);
+  const gone = rows.filter((r) => !linked.has(linkKey(r)));
+  if (gone.length === 0) return 0;
+  const holders = [...new Set(gone.map((r) => r.subscriberId))].map((id) => ({ id, homeShard: shard }));
+  let deleted = 0;
+  await whileCopiesChange(data, holders, async () => {
+    const out = await d1
+      .prepare(
+        `DELETE FROM subscriber_links WHERE (subscriber_id, account_no, created_at) IN
+          (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?1))`,
+      )
+      .bind(JSON.stringify(gone.map((r) => [r.subscriberId, r.accountNo, r.createdAt])))
+      .run();
+    deleted = out.meta.changes ?? 0;
+  });
+  if (deleted > 0) log("warn", "links.swept", { shard, deleted });
+  return deleted;
 }

@@ -188,7 +188,8 @@ function byHome<T extends { homeShard: string }>(data: DataAccess, rows: readonl
 const WRITE_SQL = `INSERT INTO subscriber_links (subscriber_id, account_no, role, low_balance_kop, created_at)
   SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
     json_extract(value, '$[4]') FROM json_each(?1) WHERE true
-  ON CONFLICT (subscriber_id, account_no) DO UPDATE SET role = excluded.role, low_balance_kop = excluded.low_balance_kop`;
+  ON CONFLICT (subscriber_id, account_no) DO UPDATE SET role = excluded.role, low_balance_kop = excluded.low_balance_kop,
+    created_at = excluded.created_at`;
 // The links ([subscriber, account]) deleted.
 const DROP_SQL = `DELETE FROM subscriber_links WHERE (subscriber_id, account_no) IN
   (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1))`;

@@ -295,12 +295,12 @@ const preloaded = new WeakMap<
 const sessionHomes = new WeakMap<GlobalDb, LinksHolder>();
 
 /**
- * The subscriber whose links are to be read, with their home shard: the request's session's, or from their global row
- * (one read) when the request has no session of theirs. Under `LINKS_STORE = "global"` no home shard is needed.
+ * The subscriber whose links are to be read or written, with their home shard: the request's session's, or from their
+ * global row (one read) when the request has no session of theirs.
  */
 export async function linksHolderOf(data: DataAccess, subscriberId: string): Promise<LinksHolder> {
   const known = sessionHomes.get(data.global);
-  if (data.linksStore === "global" || known?.id === subscriberId) return { id: subscriberId, homeShard: known?.homeShard ?? "" };
+  if (known?.id === subscriberId) return known;
   const row = await data.global
     .select({ homeShard: subscribers.homeShard })
     .from(subscribers)
@@ -314,7 +314,9 @@ export async function linksHolderOf(data: DataAccess, subscriberId: string): Pro
  * all, or those `filter` picks, in the order they were made. What a request reads when its session's are not current.
  */
 export async function readLinks(data: DataAccess, subscriberId: string, filter: LinksFilter = {}): Promise<SessionLink[]> {
-  const links = await linksOf(data, [await linksHolderOf(data, subscriberId)], filter);
+  // Under `LINKS_STORE = "global"` no home shard is needed.
+  const who = data.linksStore === "global" ? { id: subscriberId, homeShard: "" } : await linksHolderOf(data, subscriberId);
+  const links = await linksOf(data, [who], filter);
   return links.map((l) => ({ accountNo: l.accountNo, role: l.role, lowBalanceKop: l.lowBalanceKop, region: l.region, shard: l.shard }));
 }
 
@@ -690,7 +692,8 @@ async function readSession(
       .from(globalSessions)
       .innerJoin(subscribers, eq(subscribers.id, globalSessions.subscriberId))
       .where(eq(globalSessions.idHash, idHash)),
-    selectSessionCopy(db, legacySessionSubscriber(db, idHash)),
+    // The links too under "global"; otherwise the profile alone (the links are the home shard's, read after).
+    selectSessionCopy(db, legacySessionSubscriber(db, idHash), data.linksStore === "global" ? undefined : []),
     ...reads.map((r) => r.build(db, legacySessionSubscriber(db, idHash), c)),
   ]);
   const row = rows[0];

@@ -6,10 +6,11 @@ import { type DataAccess, type GlobalDb, inList, isShardBinding, type RegionDb, 
 import { AppError, accountMovingError, isAccountMoving } from "../../platform/errors";
 import { addHolders, dropHolders, markRemoving, setHolderLowBalance, settleHolders } from "../../platform/holders";
 import { parseAccountNo } from "../../platform/ids";
+import { dropHomeLinks } from "../../platform/links";
 import { errorText, log } from "../../platform/log";
 import { daysInMonth } from "../../platform/money";
 import { localDay, regionTz } from "../../platform/region";
-import { readLinks, type SessionLink, sessionLinks } from "../../platform/session";
+import { linksHolderOf, readLinks, type SessionLink, sessionLinks } from "../../platform/session";
 import { confirmGuards, takeAttempt } from "../../platform/throttle";
 import { consumeCode, issueCode, type Notify, refundCodeAttempt, spendCode, unspendCode } from "../auth/codes.service";
 import { historyWithArchive } from "../billing/archive.service";
@@ -355,7 +356,10 @@ export async function unlinkAccount(data: DataAccess, subscriberId: string, acco
     throw isAccountMoving(e) ? accountMovingError() : e;
   });
   await db.delete(accountLinks).where(and(eq(accountLinks.subscriberId, subscriberId), eq(accountLinks.accountNo, acc.accountNo)));
+  // The link in their home shard goes with the row (platform/holders.ts), and on its own where the account had no row (a
+  // link an older release made, its row not yet copied): their access ends here either way.
   await dropHolders(data, [{ accountNo: acc.accountNo, shard }], subscriberId, "removing", markedAt).catch((e: unknown) =>
     log("warn", "holders.left", { error: errorText(e) }),
   );
+  await dropHomeLinks(data, [{ subscriberId, accountNo: acc.accountNo, homeShard: (await linksHolderOf(data, subscriberId)).homeShard }]);
 }

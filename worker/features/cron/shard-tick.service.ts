@@ -1,6 +1,6 @@
 import type { Acquirer } from "../../adapters/payments";
 import { type DataAccess, isShardBinding, SHARDS, type ShardBinding, type Sweep } from "../../platform/db";
-import { reconcileHolders } from "../../platform/holders";
+import { reconcileHolders, sweepHomeLinks } from "../../platform/holders";
 import { errorText, log } from "../../platform/log";
 import { sendInBatches } from "../../platform/queue";
 import { archiveMoney } from "../billing/archive.service";
@@ -48,7 +48,7 @@ export interface ShardTickMessage {
  * calls stay under {@link SHARD_TICK_CALLS} at their most (D1 queries as D1 counts them, a batch's statements each):
  * an application's effects ≤ 8 calls each, a promised payment's repayment 4, a payment asked of the acquirer ≤ 8; the 15-minute jobs are bounded by their own pages
  * (reports 100, usage months 10 × 90, usage folds 10 × 90 accounts, tickets 100, block notices owed 10 at about 20
- * calls each, a home shard's technicians' tariff applications 20 at 2 reads each and some 12 calls a withdrawal, removed cards', passkeys' and identity providers' links' marks 1,000 a table at up to 4 calls a table (1 of them global), unsettled holder rows 100 in 4 at most (1 of them global), money archived 25 accounts: 2 queries and a batch, an R2 object an account and year). Autopay reads up to 200 of its rows and counts its calls as it
+ * calls each, a home shard's technicians' tariff applications 20 at 2 reads each and some 12 calls a withdrawal, removed cards', passkeys' and identity providers' links' marks 1,000 a table at up to 4 calls a table (1 of them global), unsettled holder rows 50 in 4 and 3 a holder at most (1 of them global), home links 50 in 3 and 3 a subscriber whose link is deleted (1 of them global), money archived 25 accounts: 2 queries and a batch, an R2 object an account and year). Autopay reads up to 200 of its rows and counts its calls as it
  * goes: most are not due (none for a monthly one, its balance for a threshold one), a due one costs up to
  * AUTOPAY_CALLS_MAX (autopay.service.ts); it stops when {@link SHARD_TICK_AUTOPAY_CALLS} might be passed.
  */
@@ -146,6 +146,11 @@ export async function runShardTick(
         log("error", "holders.reconcile_failed", { shard, error: errorText(e) });
         return 0;
       });
+    // Its subscribers' home links whose global link is gone (platform/holders.ts `sweepHomeLinks`): a page a run.
+    out.homeLinksSwept = await sweepHomeLinks(data, shard).catch((e: unknown) => {
+      log("error", "links.sweep_failed", { shard, error: errorText(e) });
+      return 0;
+    });
     out.blockNotices = await resendBlockNotices(data, deps.notify, shard, at);
     if ((SHARDS as readonly ShardBinding[]).includes(shard))
       out.tariffOrphansWithdrawn = await withdrawOrphanedTariffApplications(data, deps.notify, shard, at);

@@ -472,6 +472,9 @@ export const AREA_LOOKUPS_PER_PAGE = 8;
  */
 export const AREA_HOME_READS = 8;
 
+/** The most a page's read of its subscribers' links costs: a home shard each and the directory's, or one global read. */
+const linksReads = (data: DataAccess) => (data.linksStore === "global" ? 1 : AREA_HOME_READS + 1);
+
 export interface AreaLimits {
   /** Accounts a page reads. */
   page: number;
@@ -515,9 +518,9 @@ async function areaPageEvents(
   if (inside.size === 0) return { events: [], queries: 0 };
   const onPage = new Set(rows.map((r) => r.accountNo));
   const firstRowid = rows[0]?.rowid ?? 0;
-  // The holders of the page's accounts in the area (their rows on this shard: platform/holders.ts): each one's event
-  // names the first of them on the page.
-  const holders = await holdersOn(data, cur, [...inside.keys()]);
+  // The holders of the page's accounts in the area that are this shard's own (their rows here: platform/holders.ts; an
+  // account a move is copying here, or moved off it, is the other shard's): each one's event names the first of them.
+  const holders = await holdersOn(data, cur, [...inside.keys()], { here: true });
   if (holders.length === 0) return { events: [], queries: 1 };
   const own = new Map<string, { accountNo: string; rowid: number }>();
   for (const h of holders) {
@@ -526,11 +529,12 @@ async function areaPageEvents(
     if (!o || rowid < o.rowid) own.set(h.subscriberId, { accountNo: h.accountNo, rowid });
   }
   // Then every account in the region of those whose home shard is among the first `AREA_HOME_READS` (this shard's
-  // first: most holders live where their first account is), from their home shards (platform/links.ts). One whose home
-  // shard is not read gets this page's event even when an earlier page told them: its dedupe key makes it one notice.
+  // first: most holders live where their first account is), from their home shards (platform/links.ts; all of them in
+  // one global read under LINKS_STORE = "global"). One whose home shard is not read gets this page's event even when an
+  // earlier page told them: its dedupe key makes it one notice.
   const homes = [...new Set(holders.map((h) => h.homeShard))]
     .sort((x, y) => (x === cur ? -1 : y === cur ? 1 : 0))
-    .slice(0, AREA_HOME_READS);
+    .slice(0, data.linksStore === "global" ? undefined : AREA_HOME_READS);
   const asked = [
     ...new Map(
       holders.filter((h) => homes.includes(h.homeShard)).map((h) => [h.subscriberId, { id: h.subscriberId, homeShard: h.homeShard }]),
@@ -610,7 +614,7 @@ async function fanOutArea(data: DataAccess, dl: Delivery, m: AreaMessage, limits
   for (let pages = 0; at < shards.length; pages++) {
     // The most a page can cost: its query, the holders, the links (a home shard each and the directory), its lookups, a
     // send per 100 events. (Each message works at least one page, so a chain of them always gets to the end.)
-    if (pages > 0 && calls + 3 + AREA_HOME_READS + Math.min(at + 1, AREA_LOOKUPS_PER_PAGE) + Math.ceil(limits.page / 100) > limits.calls) {
+    if (pages > 0 && calls + 2 + linksReads(data) + Math.min(at + 1, AREA_LOOKUPS_PER_PAGE) + Math.ceil(limits.page / 100) > limits.calls) {
       const next: AreaMessage = { ...m, resume: { shard: shards[at] as ShardBinding, afterRowid: after } };
       await dl.queue.send(next);
       log("info", "notification.area", {
