@@ -2294,7 +2294,9 @@ the close's delete of it bills them again.
     made from, read there (with the directory's region and shard) by their pages, access to an account, support's
     check of an account named, the notification settings, an outage's "their other accounts in the region" and the
     sign-ins' backfill, instead of the global links by their key. A link is written there when the account's row is
-    settled and deleted before the row is, so housekeeping's look at a row left half-way writes or deletes it too.
+    settled and deleted before the row is, so housekeeping's look at a row left half-way writes or deletes it too; and
+    its sweep goes over each home shard's links, 50 a run after a cursor, deleting one whose global link is gone (a
+    change that raced another): one global read a shard a run, ${n1((shardsBounded * A.housekeepingRunsPerDay) / 86_400)} a second at ${n0(shardsBounded)} shards.
     Production reads the global links by subscriber (\`LINKS_STORE = "global"\`) while a backfill's chain copies an
     older release's. **Next**: the release after, with no reader of the global links left, stops writing them and
     drops the table (${n0(bytesOf({ account_links: A.linksPerAccount }, m))} bytes an account off the global database), the account's row then settled by its

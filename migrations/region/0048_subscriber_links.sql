@@ -10,3 +10,11 @@ CREATE TABLE `subscriber_links` (
 	`created_at` integer NOT NULL,
 	PRIMARY KEY(`subscriber_id`, `account_no`)
 ) WITHOUT ROWID;
+--> statement-breakpoint
+-- Where housekeeping's sweeps of this shard got to (the home links checked against the global links).
+CREATE TABLE `sweep_cursors` (
+	`sweep` text PRIMARY KEY NOT NULL,
+	`after_subscriber` text NOT NULL,
+	`after_account` text NOT NULL,
+	`updated_at` integer NOT NULL
+);

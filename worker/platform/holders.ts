@@ -3,7 +3,7 @@ import { accountDirectory, accountLinks, subscribers } from "../db/schema/global
 import { accountHolders, type HOLDER_ROLES } from "../db/schema/region";
 import { type DataAccess, d1Of, inList, isShardBinding, type ShardBinding } from "./db";
 import { dropHomeLinks, type HomeLink, setHomeLowBalance, writeHomeLinks } from "./links";
-import { log } from "./log";
+import { errorText, log } from "./log";
 import { type CopyHolder, closesWindow, forgetSessionCopy, markCopyChanging } from "./session";
 
 /**
@@ -44,8 +44,9 @@ export const HOLDER_SETTLE_MS = 10 * 60 * 1000;
 export const RECONCILE_PAGE = 50;
 
 /**
- * Home links the sweep looks at in a shard a run (`sweepHomeLinks`): a page from a random place, two or three reads, and
- * for each it deletes (rare: a change that stopped half-way, or raced another) three writes.
+ * Home links the sweep looks at in a shard a run (`sweepHomeLinks`): a page after its cursor, three reads and a write, and
+ * three writes a subscriber whose link it deletes (rare: a change that stopped half-way, or raced another). A shard's
+ * 14,000 links are gone over in about three days.
  */
 export const SWEEP_PAGE = 50;
 
@@ -300,7 +301,7 @@ export async function dropHolders(
     groups.map(([shard, nos]) =>
       data
         .shard(shard)
-        .select({ accountNo: accountHolders.accountNo, homeShard: accountHolders.homeShard })
+        .select({ accountNo: accountHolders.accountNo, homeShard: accountHolders.homeShard, createdAt: accountHolders.createdAt })
         .from(accountHolders)
         .where(which(nos))
         .all(),
@@ -382,35 +383,43 @@ export async function reconcileHolders(data: DataAccess, shard: ShardBinding, no
     .all();
   if (rows.length === 0) return done;
   const linked = await globalLinksOf(data, rows);
-  const settle = rows.flatMap((r) => {
+  // The links in the holders' home shards first (platform/links.ts), a home shard at a time: written as the global link
+  // has them for a row to be settled, deleted (as the row dates them) for one to be deleted. Their copies of their links
+  // are forgotten around it, as for any change of a link (platform/session.ts): a copy made from the home link as it was
+  // is not trusted after. A home shard that fails leaves its holders' rows as they are, for the next run; the others go
+  // on (a row whose home shard is not bound here has no home link to keep: it is settled or deleted alone).
+  const byHomeShard = new Map<string, typeof rows>();
+  for (const r of rows) byHomeShard.set(r.homeShard, [...(byHomeShard.get(r.homeShard) ?? []), r]);
+  const homes = await Promise.allSettled(
+    [...byHomeShard].map(async ([homeShard, list]) => {
+      if (!data.hasShard(homeShard)) return list;
+      const holders = [...new Set(list.map((r) => r.subscriberId))].map((id) => ({ id, homeShard }));
+      await whileCopiesChange(data, holders, async () => {
+        await writeHomeLinks(
+          data,
+          list.flatMap((r) => {
+            const l = linked.get(linkKey(r));
+            return l ? [{ ...homeLinkOf(r), role: l.role, lowBalanceKop: l.lowBalanceKop }] : [];
+          }),
+        );
+        await dropHomeLinks(
+          data,
+          list.filter((r) => !linked.has(linkKey(r))),
+        );
+      });
+      return list;
+    }),
+  );
+  for (const h of homes) if (h.status === "rejected") log("warn", "holders.home_unreachable", { shard, error: errorText(h.reason) });
+  const ready = homes.flatMap((h) => (h.status === "fulfilled" ? h.value : []));
+  const settle = ready.flatMap((r) => {
     const l = linked.get(linkKey(r));
     return l ? [[r.accountNo, r.subscriberId, r.state, r.changedAt?.getTime() ?? null, l.role, l.lowBalanceKop]] : [];
   });
-  const drop = rows.flatMap((r) =>
+  const drop = ready.flatMap((r) =>
     linked.has(linkKey(r)) ? [] : [[r.accountNo, r.subscriberId, r.state, r.changedAt?.getTime() ?? null]],
   );
-  // The links in the holders' home shards first (platform/links.ts): written as the global link has them for a row to be
-  // settled, deleted for one to be deleted; a row changed since its read is left, and its change writes its own. Their
-  // copies of their links are forgotten around it, as for any change of a link (platform/session.ts): a copy made from
-  // the home link as it was is not trusted after.
-  const holders = [
-    ...new Map(
-      rows.filter((r) => data.hasShard(r.homeShard)).map((r) => [r.subscriberId, { id: r.subscriberId, homeShard: r.homeShard }]),
-    ).values(),
-  ];
-  await whileCopiesChange(data, holders, async () => {
-    await writeHomeLinks(
-      data,
-      rows.flatMap((r) => {
-        const l = linked.get(linkKey(r));
-        return l ? [{ ...homeLinkOf(r), role: l.role, lowBalanceKop: l.lowBalanceKop }] : [];
-      }),
-    );
-    await dropHomeLinks(
-      data,
-      rows.filter((r) => !linked.has(linkKey(r))),
-    );
-  });
+  if (settle.length + drop.length === 0) return done;
   const d1 = d1Of(db);
   const MATCH = `EXISTS (SELECT 1 FROM json_each(?1) j WHERE json_extract(j.value, '$[0]') = account_holders.account_no AND json_extract(j.value, '$[1]') = account_holders.subscriber_id AND json_extract(j.value, '$[2]') IS account_holders.state AND json_extract(j.value, '$[3]') IS account_holders.changed_at)`;
   const statements = [
@@ -443,32 +452,47 @@ async function whileCopiesChange(data: DataAccess, holders: readonly CopyHolder[
 }
 
 /**
- * Housekeeping, a home shard: a page of its subscribers' links from a random place (so that every run looks elsewhere and
- * the whole table is gone over in time, with no cursor to keep), each checked against the global link, the truth; one
- * that has none (a link removed while a change that stopped half-way, or a backfill's page that died, left its home
- * row) is deleted, only as it was read (a link made again since is dated anew), the subscriber's copy of their links
- * forgotten around it. What it deleted.
+ * Housekeeping, a home shard: a page of its subscribers' links after where the last run got to (`sweep_cursors`; past
+ * the end, from the start again), each checked against the global link, the truth; one that has none (a link removed
+ * while a change that stopped half-way, or a backfill's page that died, left its home row) is deleted, only as it was
+ * read (a link made again since is dated anew), the subscriber's copy of their links forgotten around it. Three
+ * queries a run (the cursor, the page, the global links) and a write of the cursor, and three a subscriber whose link
+ * it deletes (rare). What it deleted.
  */
-export async function sweepHomeLinks(data: DataAccess, shard: ShardBinding, page = SWEEP_PAGE): Promise<number> {
+export async function sweepHomeLinks(data: DataAccess, shard: ShardBinding, page = SWEEP_PAGE, now = new Date()): Promise<number> {
   const d1 = d1Of(data.shard(shard));
-  const pick = (offset: string) =>
-    d1
+  const cursor = await d1
+    .prepare("SELECT after_subscriber AS s, after_account AS a FROM sweep_cursors WHERE sweep = 'home_links'")
+    .first<{ s: string; a: string }>();
+  const rows = (
+    await d1
       .prepare(
         `SELECT subscriber_id AS subscriberId, account_no AS accountNo, created_at AS createdAt FROM subscriber_links
-         ORDER BY subscriber_id, account_no LIMIT ?1 OFFSET ${offset}`,
+         WHERE (subscriber_id, account_no) > (?1, ?2) ORDER BY subscriber_id, account_no LIMIT ?3`,
       )
-      .bind(page)
+      .bind(cursor?.s ?? "", cursor?.a ?? "", page)
       .all<{ subscriberId: string; accountNo: string; createdAt: number }>()
-      .then((r) => r.results);
-  // From a random row on (an offset into the key's order: a count and a walk of the table's b-tree, no sort), and past
-  // the end of the table on from its start.
-  const after = await pick("abs(random()) % max((SELECT count(*) FROM subscriber_links), 1)");
-  const rows =
-    after.length < page ? [...new Map([...after, ...(await pick("0"))].map((r) => [linkKey(r), r])).values()].slice(0, page) : after;
-  if (rows.length === 0) return 0;
+  ).results;
+  // The end of the table: the next run starts again from its beginning.
+  const last = rows.length < page ? { subscriberId: "", accountNo: "" } : (rows.at(-1) as { subscriberId: string; accountNo: string });
+  const moveOn = () =>
+    d1
+      .prepare(
+        `INSERT INTO sweep_cursors (sweep, after_subscriber, after_account, updated_at) VALUES ('home_links', ?1, ?2, ?3)
+         ON CONFLICT (sweep) DO UPDATE SET after_subscriber = excluded.after_subscriber, after_account = excluded.after_account, updated_at = excluded.updated_at`,
+      )
+      .bind(last.subscriberId, last.accountNo, now.getTime())
+      .run();
+  if (rows.length === 0) {
+    if (cursor) await moveOn();
+    return 0;
+  }
   const linked = await globalLinksOf(data, rows);
   const gone = rows.filter((r) => !linked.has(linkKey(r)));
-  if (gone.length === 0) return 0;
+  if (gone.length === 0) {
+    await moveOn();
+    return 0;
+  }
   const holders = [...new Set(gone.map((r) => r.subscriberId))].map((id) => ({ id, homeShard: shard }));
   let deleted = 0;
   await whileCopiesChange(data, holders, async () => {
@@ -481,6 +505,7 @@ export async function sweepHomeLinks(data: DataAccess, shard: ShardBinding, page
       .run();
     deleted = out.meta.changes ?? 0;
   });
+  await moveOn();
   if (deleted > 0) log("warn", "links.swept", { shard, deleted });
   return deleted;
 }

@@ -190,9 +190,12 @@ const WRITE_SQL = `INSERT INTO subscriber_links (subscriber_id, account_no, role
     json_extract(value, '$[4]') FROM json_each(?1) WHERE true
   ON CONFLICT (subscriber_id, account_no) DO UPDATE SET role = excluded.role, low_balance_kop = excluded.low_balance_kop,
     created_at = excluded.created_at`;
-// The links ([subscriber, account]) deleted.
+// The links ([subscriber, account, created or null]) deleted: only as dated, where a date is given (a link made again since
+// is dated anew, and is not the one its holder row's removal meant).
 const DROP_SQL = `DELETE FROM subscriber_links WHERE (subscriber_id, account_no) IN
-  (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1))`;
+  (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1))
+  AND created_at = coalesce((SELECT json_extract(value, '$[2]') FROM json_each(?1)
+    WHERE json_extract(value, '$[0]') = subscriber_links.subscriber_id AND json_extract(value, '$[1]') = subscriber_links.account_no), created_at)`;
 
 /** Writes links in their holders' home shards (a statement a home shard, side by side), as their holder rows have them. */
 export async function writeHomeLinks(data: DataAccess, rows: readonly HomeLink[]): Promise<void> {
@@ -206,13 +209,27 @@ export async function writeHomeLinks(data: DataAccess, rows: readonly HomeLink[]
   );
 }
 
-/** Deletes links from their holders' home shards (a statement a home shard, side by side). */
-export async function dropHomeLinks(data: DataAccess, rows: readonly { subscriberId: string; accountNo: string; homeShard: string }[]) {
+/**
+ * Deletes links from their holders' home shards (a statement a home shard, side by side): those made at `createdAt` (ms),
+ * where it is given (their holder rows'), any otherwise.
+ */
+export async function dropHomeLinks(
+  data: DataAccess,
+  rows: readonly { subscriberId: string; accountNo: string; homeShard: string; createdAt?: number | Date }[],
+) {
   await Promise.all(
     [...byHome(data, rows)].map(([shard, list]) =>
       d1Of(data.shard(shard))
         .prepare(DROP_SQL)
-        .bind(JSON.stringify(list.map((r) => [r.subscriberId, r.accountNo])))
+        .bind(
+          JSON.stringify(
+            list.map((r) => [
+              r.subscriberId,
+              r.accountNo,
+              r.createdAt === undefined ? null : r.createdAt instanceof Date ? r.createdAt.getTime() : r.createdAt,
+            ]),
+          ),
+        )
         .run(),
     ),
   );

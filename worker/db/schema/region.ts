@@ -1291,3 +1291,15 @@ export const subscriberLinks = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.subscriberId, t.accountNo] })],
 );
+
+/**
+ * Where a housekeeping sweep of this shard got to, by its name (`home_links`: the home links checked against the global
+ * links, platform/holders.ts `sweepHomeLinks`): the last key it looked at, so that each run goes on after it and the
+ * whole table is gone over in turn. One row per sweep.
+ */
+export const sweepCursors = sqliteTable("sweep_cursors", {
+  sweep: text("sweep").primaryKey(),
+  afterSubscriber: text("after_subscriber").notNull(),
+  afterAccount: text("after_account").notNull(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});

@@ -361,5 +361,8 @@ export async function unlinkAccount(data: DataAccess, subscriberId: string, acco
   await dropHolders(data, [{ accountNo: acc.accountNo, shard }], subscriberId, "removing", markedAt).catch((e: unknown) =>
     log("warn", "holders.left", { error: errorText(e) }),
   );
-  await dropHomeLinks(data, [{ subscriberId, accountNo: acc.accountNo, homeShard: (await linksHolderOf(data, subscriberId)).homeShard }]);
+  // A failure is logged: the link is removed (its global row is gone), and housekeeping's sweep deletes the home row left.
+  await dropHomeLinks(data, [
+    { subscriberId, accountNo: acc.accountNo, homeShard: (await linksHolderOf(data, subscriberId)).homeShard },
+  ]).catch((e: unknown) => log("warn", "links.left", { error: errorText(e) }));
 }
