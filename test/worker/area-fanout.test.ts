@@ -21,7 +21,7 @@ import { CALLS_PER_INVOCATION } from "../../worker/platform/queue";
 import { holdersFromLinks, shardRows } from "./helpers";
 
 /** What one invocation asked of D1: every statement run (a batch is one call), over every database binding. */
-function countingEnv() {
+function countingEnv(vars: Record<string, string> = {}) {
   // Every call, and those of the global database (`DB`) alone.
   const count = { d1: 0, global: 0 };
   const wrapStatement = (s: D1PreparedStatement, global: boolean): D1PreparedStatement =>
@@ -56,6 +56,7 @@ function countingEnv() {
     });
   const wrapped = new Proxy(env, {
     get(t, p) {
+      if (typeof p === "string" && p in vars) return vars[p];
       const v = Reflect.get(t, p, t);
       return typeof p === "string" && /^DB(_|$)/.test(p) && v && typeof (v as D1Database).prepare === "function"
         ? wrapDb(v as D1Database, p === "DB")
@@ -72,7 +73,7 @@ type Queued = { body: NotificationMessage; delaySeconds?: number };
  * an invocation of its own (counting its D1 queries and queue sends) and the
  * events and channel messages it queues in batches, to the end.
  */
-function harness(limits?: AreaLimits, failContinuation = 0) {
+function harness(limits?: AreaLimits, failContinuation = 0, vars: Record<string, string> = {}) {
   const data = createDataAccess(env);
   const queued: Queued[] = [];
   let sends = 0;
@@ -111,7 +112,7 @@ function harness(limits?: AreaLimits, failContinuation = 0) {
   async function run(bodies: NotificationMessage[], attempts = 1) {
     const acked = bodies.map(() => false);
     let retried = 0;
-    const counted = countingEnv();
+    const counted = countingEnv(vars);
     const from = queued.length;
     sends = 0;
     fetches = 0;
@@ -349,6 +350,22 @@ describe("an area's fan-out, a page at a time", () => {
     const got = await received(m.eventId, [...expected.keys(), ...notTold]);
     for (const [id, accountNo] of expected) expect(got.get(id), id).toEqual({ inbox: [accountNo], sms: 1 });
     for (const id of notTold) expect(got.get(id), id).toEqual({ inbox: [], sms: 0 });
+  });
+
+  it("under LINKS_STORE = 'global' (production's, while the home links are copied) tells the same people once, reading the links in one global read a page", async () => {
+    const street = "ул. Глобальная";
+    const { expected, notTold } = await seedArea(street);
+    const h = harness(SMALL, 0, { LINKS_STORE: "global" });
+    const m = outage(street, "paged-global");
+    await h.drain([m]);
+    for (const r of h.areaRuns) expect(r.queries + r.sends).toBeLessThanOrEqual(SMALL.calls);
+    const events = h.queued
+      .filter((x) => x.body.channel === "event")
+      .map((x) => x.body as Extract<NotificationMessage, { channel: "event" }>);
+    expect(new Map(events.map((e) => [e.subscriberId, e.accountNo]))).toEqual(expected);
+    expect(events).toHaveLength(expected.size);
+    const got = await received(m.eventId, [...expected.keys(), ...notTold]);
+    for (const [id, accountNo] of expected) expect(got.get(id), id).toEqual({ inbox: [accountNo], sms: 1 });
   });
 
   it("a page message delivered twice, or cut short before it queued the rest, tells no one twice and no one is missed", async () => {

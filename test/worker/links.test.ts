@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { requireAccount } from "../../worker/features/accounts/accounts.service";
+import { requireAccount, unlinkAccount } from "../../worker/features/accounts/accounts.service";
 import { backfillLinks, startLinksBackfill } from "../../worker/features/accounts/links.backfill";
 import { moveAccount } from "../../worker/features/shards/move.service";
 import { createDataAccess, type ShardBinding, shardDatabase } from "../../worker/platform/db";
@@ -150,6 +150,10 @@ describe("the links by subscriber, in their home shards", () => {
     expect(await linksOf(createDataAccess(env), [await subscriberAt("demo-maria")], { accountNos: [accountNo] })).toEqual([
       expect.objectContaining({ accountNo, role: "viewer", region: "msk", shard: await shardOf(accountNo) }),
     ]);
+    // Its removal under "global" (with no holder row yet: the holders' backfill has not reached it) takes both rows.
+    await unlinkAccount(global, "demo-maria", accountNo);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM account_links WHERE account_no = ?").bind(accountNo).first("n")).toBe(0);
+    expect((await homeLinks("demo-maria")).map((l) => l.accountNo)).not.toContain(accountNo);
   });
 
   it("a change that stopped half-way: housekeeping writes or deletes the home link with the holder row", async () => {
