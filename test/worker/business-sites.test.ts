@@ -102,7 +102,7 @@ function parseCsv(text: string): string[][] {
 describe("the accounts list: search, filters, sorting and totals", () => {
   it("lists all 220 accounts of three regions grouped by 12 sites, totals over every page, in one round trip per database", async () => {
     const cookie = await login("biz.admin");
-    // The session's copy of the admin's links kept by a first request, as a visit's first does.
+    // A visit's first request before the one measured (it would keep the session's copy of the links of one who holds any).
     expect((await api(cookie, `${LIST}?limit=1`)).status).toBe(200);
     const res = await api(cookie, `${LIST}?limit=20`);
     expect(res.status).toBe(200);

@@ -338,6 +338,10 @@ describe("the backfill of an older release's links to the home shards", () => {
         .bind(who, accountNo, made)
         .run();
     const olgaHome = await homeOf("demo-olga");
+    // Olga's sessions keep a copy of her links meanwhile.
+    await forgetLinksOf("demo-olga");
+    expect((await api(await login("olga"), "/accounts")).status).toBe(200);
+    expect(await copiedLinks("demo-olga")).not.toBeNull();
     // Between the page's read and its copies: Olga's link removed; Maria's alert set (her link had no home row yet).
     const raced = new Proxy(env, {
       get(t, p) {
@@ -354,6 +358,8 @@ describe("the backfill of an older release's links to the home shards", () => {
     const page = await backfillLinks(createDataAccess(raced as typeof env), new Date(), {}, null, 10);
     expect(page).toMatchObject({ read: 2, gone: 1 });
     expect((await homeLinks("demo-olga")).map((l) => l.accountNo)).not.toContain(accountNo);
+    // Her copy is forgotten: one kept between the page's copy and its delete would have held the removed link.
+    expect(await copiedLinks("demo-olga")).toBeNull();
     expect((await homeLinks("demo-maria")).find((l) => l.accountNo === accountNo)).toMatchObject({ role: "viewer", lowBalanceKop: 9900 });
   });
 });

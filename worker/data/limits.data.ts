@@ -74,9 +74,9 @@ export const HOLDERS_BACKFILL = { page: 150, staleMs: 30 * 60_000 } as const;
 
 /**
  * The subscribers' home links' backfill (features/accounts/links.backfill.ts). `page`: global links a message — their
- * read, a statement for each home shard among them (200 at worst), their read again, a batch of two (refresh, delete)
- * for each home shard it copied to (400 at worst), the cursor and the lease: under 610 of an invocation's 1,000
- * queries; at about a message a second, 69 M links in 4 days. `staleMs`: a chain quiet this long is taken over by the
- * next hourly cron.
+ * read, a statement for each home shard among them (150 at worst), their read again, a batch of two (refresh, delete)
+ * for each home shard it copied to (300 at worst), a forget of the copy of each subscriber it copied for (150 at worst),
+ * the cursor and the lease: under 610 of an invocation's 1,000 queries; at about a message a second, 69 M links in 5.3
+ * days. `staleMs`: a chain quiet this long is taken over by the next hourly cron.
  */
-export const LINKS_BACKFILL = { page: 200, staleMs: 30 * 60_000 } as const;
+export const LINKS_BACKFILL = { page: 150, staleMs: 30 * 60_000 } as const;

@@ -312,6 +312,7 @@ export async function dropHolders(
     found.flat().map((r) => ({ ...r, subscriberId })),
   );
   await Promise.all(groups.map(([shard, nos]) => data.shard(shard).delete(accountHolders).where(which(nos))));
+  return found.flat().length;
 }
 
 /** A holder's low-balance alert, written here, then on their link in their home shard, before the global link's. */

@@ -4,11 +4,11 @@ import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { serialize } from "hono/utils/cookie";
-import { accountDirectory, accountLinks, globalSessions, subscribers } from "../db/schema/global";
+import { accountLinks, globalSessions, subscribers } from "../db/schema/global";
 import { accountHolders, sessionLinks as linkCopies, sessions, subscriberLinks } from "../db/schema/region";
 import type { AppEnv } from "../env";
 import { randomToken, sha256Hex, timingSafeEqual } from "./crypto";
-import { type DataAccess, type GlobalDb, globalWrites, inList, isShardBinding, type RegionDb, type ShardBinding } from "./db";
+import { type DataAccess, type GlobalDb, globalWrites, isShardBinding, type RegionDb, type ShardBinding } from "./db";
 import { AppError } from "./errors";
 import { type HomeRow, homeRowsOf, type LinksFilter, type LinksHolder, linksOf, type SubscriberLink, withDirectory } from "./links";
 import { errorText, log } from "./log";
@@ -654,26 +654,17 @@ async function readSession(
       const copy = trusted
         ? { links: trusted.links, profile }
         : async () => {
-            // (None for one who holds no account: an organisation's employee.)
-            const dir =
-              mine.length === 0
-                ? []
-                : await db
-                    .select({ accountNo: accountDirectory.accountNo, region: accountDirectory.region, shard: accountDirectory.shard })
-                    .from(accountDirectory)
-                    .where(
-                      inList(
-                        accountDirectory.accountNo,
-                        mine.map((l) => l.accountNo),
-                      ),
-                    );
-            return keepQuietly(
-              home,
+            // One who holds no account (an organisation's employee) has no links to look up: the batch's profile, no copy
+            // kept (a request that reads no global data of its own keeps it).
+            if (mine.length === 0) return { links: [], profile };
+            // The profile again, with the links' accounts' directory rows, in one query read after the copy's `gen`: the
+            // profile the global batch read beside it may be older than a change that gen already counts.
+            const fresh = await selectSessionCopy(
+              db,
               subscriberId,
-              copies[0]?.gen ?? 0,
-              { links: copyOf(read, { links: withDirectory(mine, dir) }).links, profile },
-              now,
+              mine.map((l) => l.accountNo),
             );
+            return keepQuietly(home, subscriberId, copies[0]?.gen ?? 0, copyOf(fresh, { home: mine }), now);
           };
       return { row: { ...row, homeShard: store }, copy, results };
     }
@@ -708,7 +699,8 @@ async function readSession(
 
 /**
  * The live session for a cookie value, or null (unknown, expired or idle too long), read with the subscriber's
- * account links and profile in one round trip's time (two when their copy must be made again), and never written: the last use is proven by the cookie's signed stamp,
+ * account links and profile in one round trip's time (three when their copy must be made again: the home shard's links,
+ * then their directory rows with the profile), and never written: the last use is proven by the cookie's signed stamp,
  * which is renewed by a Set-Cookie (`renewedCookie`) at most every five minutes. An idle session is not deleted here
  * (an old copy of a cookie must not end the session its owner still uses); housekeeping removes it at expiry.
  */

@@ -356,13 +356,15 @@ export async function unlinkAccount(data: DataAccess, subscriberId: string, acco
     throw isAccountMoving(e) ? accountMovingError() : e;
   });
   await db.delete(accountLinks).where(and(eq(accountLinks.subscriberId, subscriberId), eq(accountLinks.accountNo, acc.accountNo)));
-  // The link in their home shard goes with the row (platform/holders.ts), and on its own where the account had no row (a
-  // link an older release made, its row not yet copied): their access ends here either way.
-  await dropHolders(data, [{ accountNo: acc.accountNo, shard }], subscriberId, "removing", markedAt).catch((e: unknown) =>
-    log("warn", "holders.left", { error: errorText(e) }),
-  );
-  // A failure is logged: the link is removed (its global row is gone), and housekeeping's sweep deletes the home row left.
-  await dropHomeLinks(data, [
-    { subscriberId, accountNo: acc.accountNo, homeShard: (await linksHolderOf(data, subscriberId)).homeShard },
-  ]).catch((e: unknown) => log("warn", "links.left", { error: errorText(e) }));
+  // The link in their home shard goes with the row (platform/holders.ts), dated as the row; on its own where the account
+  // had no row (a link an older release made, its row not yet copied): their access ends here either way. A failure is
+  // logged: the link is removed (its global row is gone), and housekeeping deletes what is left.
+  const rows = await dropHolders(data, [{ accountNo: acc.accountNo, shard }], subscriberId, "removing", markedAt).catch((e: unknown) => {
+    log("warn", "holders.left", { error: errorText(e) });
+    return -1;
+  });
+  if (rows === 0)
+    await dropHomeLinks(data, [
+      { subscriberId, accountNo: acc.accountNo, homeShard: (await linksHolderOf(data, subscriberId)).homeShard },
+    ]).catch((e: unknown) => log("warn", "links.left", { error: errorText(e) }));
 }

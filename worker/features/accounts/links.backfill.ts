@@ -5,6 +5,7 @@ import { type DataAccess, d1Of, isShardBinding, type ShardBinding } from "../../
 import { globalLinksOf, linkKey } from "../../platform/holders";
 import { log } from "../../platform/log";
 import { endPage, holdsPass, isPassMessageOf, type Pass, type PassMessage, passCursor, startPass } from "../../platform/passes";
+import { forgetSessionCopy } from "../../platform/session";
 
 /**
  * The backfill of the subscribers' links in their home shards (platform/links.ts) for the links an older release made:
@@ -40,11 +41,12 @@ export function startLinksBackfill(data: DataAccess, queue: Queue<unknown>, now 
   return startPass(data, queue, PASS, now);
 }
 
-// The page's links of one home shard ([subscriber, account, role, low balance, created]), written where none is.
+// The page's links of one home shard ([subscriber, account, role, low balance, created]), written where none is: the
+// subscribers of those written.
 const COPY_SQL = `INSERT INTO subscriber_links (subscriber_id, account_no, role, low_balance_kop, created_at)
   SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
     json_extract(value, '$[4]') FROM json_each(?1) WHERE true
-  ON CONFLICT DO NOTHING`;
+  ON CONFLICT DO NOTHING RETURNING subscriber_id AS s`;
 // The page's links as read again ([subscriber, account, created, role, low balance]): their rows given the role and
 // alert they have now (one changed while the page was on its way found no row here to change).
 const MATCHES = `json_extract(value, '$[0]') = subscriber_links.subscriber_id AND json_extract(value, '$[1]') = subscriber_links.account_no
@@ -52,7 +54,8 @@ const MATCHES = `json_extract(value, '$[0]') = subscriber_links.subscriber_id AN
 const REFRESH_SQL = `UPDATE subscriber_links SET
   role = (SELECT json_extract(value, '$[3]') FROM json_each(?1) WHERE ${MATCHES}),
   low_balance_kop = (SELECT json_extract(value, '$[4]') FROM json_each(?1) WHERE ${MATCHES})
-  WHERE EXISTS (SELECT 1 FROM json_each(?1) WHERE ${MATCHES})`;
+  WHERE (subscriber_id, account_no) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1))
+    AND EXISTS (SELECT 1 FROM json_each(?1) WHERE ${MATCHES})`;
 // The page's copies of links gone since ([subscriber, account, created]), deleted as the page wrote them.
 const GONE_SQL = `DELETE FROM subscriber_links WHERE (subscriber_id, account_no, created_at) IN
   (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?1))`;
@@ -98,12 +101,14 @@ export async function backfillLinks(
     byHome.set(r.homeShard, [...(byHome.get(r.homeShard) ?? []), r]);
   }
   const copiedOn = new Set<ShardBinding>();
+  const copiedFor = new Map<string, ShardBinding>();
   await Promise.all(
     [...byHome].map(async ([shard, list]) => {
       const tuples = JSON.stringify(list.map((r) => [r.subscriberId, r.accountNo, r.role, r.lowBalanceKop, r.createdAt]));
-      const copy = await d1Of(data.shard(shard)).prepare(COPY_SQL).bind(tuples).run();
-      done.copied += copy.meta.changes ?? 0;
-      if ((copy.meta.changes ?? 0) > 0) copiedOn.add(shard);
+      const copy = (await d1Of(data.shard(shard)).prepare(COPY_SQL).bind(tuples).all<{ s: string }>()).results;
+      done.copied += copy.length;
+      if (copy.length > 0) copiedOn.add(shard);
+      for (const c of copy) copiedFor.set(c.s, shard);
     }),
   );
   // The page's links read again: the copies of those gone since are deleted (a live removal deleted its home row
@@ -127,6 +132,10 @@ export async function backfillLinks(
           done.gone += out?.meta.changes ?? 0;
         }),
     );
+    // The copies of their links the subscribers' sessions keep are forgotten: one kept between this page's copy and its
+    // delete of a link removed meanwhile would hold that link for the copy's 30 days (platform/session.ts). A page that
+    // dies before this leaves its copy to housekeeping's sweep, which forgets it too.
+    await Promise.all([...copiedFor].map(([id, homeShard]) => forgetSessionCopy(data, { id, homeShard }, { quiet: true, closes: false })));
   }
   done.handedOn = await endPage(data, PASS, { lastRowid: rows.at(-1)?.rowid, more: rows.length === page, run: m.run, queue }, now);
   return done;
