@@ -422,7 +422,9 @@ export async function reconcileHolders(data: DataAccess, shard: ShardBinding, no
   );
   if (settle.length + drop.length === 0) return done;
   const d1 = d1Of(db);
-  const MATCH = `EXISTS (SELECT 1 FROM json_each(?1) j WHERE json_extract(j.value, '$[0]') = account_holders.account_no AND json_extract(j.value, '$[1]') = account_holders.subscriber_id AND json_extract(j.value, '$[2]') IS account_holders.state AND json_extract(j.value, '$[3]') IS account_holders.changed_at)`;
+  // By the table's key first (a correlated EXISTS alone would test every row of the shard's table).
+  const MATCH = `(account_no, subscriber_id) IN (SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]') FROM json_each(?1) j)
+    AND EXISTS (SELECT 1 FROM json_each(?1) j WHERE json_extract(j.value, '$[0]') = account_holders.account_no AND json_extract(j.value, '$[1]') = account_holders.subscriber_id AND json_extract(j.value, '$[2]') IS account_holders.state AND json_extract(j.value, '$[3]') IS account_holders.changed_at)`;
   const statements = [
     d1
       .prepare(
