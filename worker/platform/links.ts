@@ -172,7 +172,7 @@ export interface HomeLink {
 }
 
 /** Groups rows by their home shard, passing over (logged) those whose home shard is not bound here. */
-function byHome<T extends { homeShard: string }>(data: DataAccess, rows: readonly T[]): Map<ShardBinding, T[]> {
+export function byHome<T extends { homeShard: string }>(data: DataAccess, rows: readonly T[]): Map<ShardBinding, T[]> {
   const m = new Map<ShardBinding, T[]>();
   for (const r of rows) {
     if (!data.hasShard(r.homeShard)) {

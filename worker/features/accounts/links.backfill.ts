@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
 import { LINKS_BACKFILL } from "../../data/limits.data";
 import { accountLinks, subscribers } from "../../db/schema/global";
-import { type DataAccess, d1Of, isShardBinding, type ShardBinding } from "../../platform/db";
+import { type DataAccess, d1Of, type ShardBinding } from "../../platform/db";
 import { globalLinksOf, linkKey } from "../../platform/holders";
-import { log } from "../../platform/log";
+import { byHome as homesOf } from "../../platform/links";
 import { endPage, holdsPass, isPassMessageOf, type Pass, type PassMessage, passCursor, startPass } from "../../platform/passes";
 import { forgetSessionCopy } from "../../platform/session";
 
@@ -91,15 +91,8 @@ export async function backfillLinks(
     .limit(page)
     .all();
   done.read = rows.length;
-  const byHome = new Map<ShardBinding, typeof rows>();
-  for (const r of rows) {
-    // A subscriber whose home shard is not bound here is passed over (logged): their links stay global only.
-    if (!isShardBinding(r.homeShard) || !data.hasShard(r.homeShard)) {
-      log("error", "links.backfill_shard_unbound", { shard: r.homeShard });
-      continue;
-    }
-    byHome.set(r.homeShard, [...(byHome.get(r.homeShard) ?? []), r]);
-  }
+  // A subscriber whose home shard is not bound here is passed over (logged): their links stay global only.
+  const byHome = homesOf(data, rows);
   const copiedOn = new Set<ShardBinding>();
   const copiedFor = new Map<string, ShardBinding>();
   await Promise.all(
