@@ -221,7 +221,7 @@ export function monthlyRows(a: Assumptions, m: Measured, kind: Kind): Record<str
 export function staticRows(a: Assumptions, kind: Kind): Record<string, number> {
   return {
     accounts: 1,
-    // Who holds it (platform/holders.ts): a row a link, beside the global link until the links by subscriber move home.
+    // Who holds it (platform/holders.ts): a row a link (the global links are no longer written: GLOBAL_LINKS).
     account_holders: a.linksPerAccount,
     account_services: servicesPerAccount(a, kind),
     account_options: a.optionsPerAccount,
@@ -230,17 +230,23 @@ export function staticRows(a: Assumptions, kind: Kind): Record<string, number> {
 }
 
 /**
- * Rows per account in the global database: the directory and logins, and the identity providers a subscriber linked
- * (a login finds them by the provider's subject). They do not grow with time.
+ * Rows per account in the global database: the directory and the subscribers. They do not grow with time. The links
+ * (`account_links`) are not among them: they are the accounts' holder rows and the subscribers' home links, and the
+ * table an older release kept is emptied by housekeeping once it is no longer written (`GLOBAL_LINKS = "drop"`);
+ * `keptGlobalRows` is the fixed part while it still is.
  */
 export function globalRows(a: Assumptions): { fixed: Record<string, number> } {
   return {
     fixed: {
       account_directory: 1,
-      account_links: a.linksPerAccount,
       subscribers: a.subscribersPerAccount,
     },
   };
+}
+
+/** The global rows per account while production still writes the global links (`GLOBAL_LINKS = "keep"`). */
+export function keptGlobalRows(a: Assumptions): { fixed: Record<string, number> } {
+  return { fixed: { ...globalRows(a).fixed, account_links: a.linksPerAccount } };
 }
 
 /**

@@ -68,6 +68,7 @@ import {
   homeRows,
   identityStoreRows,
   type Kind,
+  keptGlobalRows,
   type Measured,
   messageRows,
   mixed,
@@ -1764,6 +1765,9 @@ function main() {
   const costTotal = costs.reduce((s, c) => s + c.usd, 0);
   const g = globalRows(A);
   const globalFixedBytes = bytesOf(g.fixed, m);
+  // While production still writes the global links (GLOBAL_LINKS = "keep"), and what dropping them takes off.
+  const globalKeptBytes = bytesOf(keptGlobalRows(A).fixed, m);
+  const linksGlobalBytes = globalKeptBytes - globalFixedBytes;
   // After the later release that drops those indexes: the fixed part without them.
   const droppedBytes = Object.entries(droppedIndexes).reduce((s, [tbl, b]) => s + b * (g.fixed[tbl] ?? 0), 0);
   const globalAfterDrops = globalFixedBytes - droppedBytes;
@@ -1803,7 +1807,7 @@ function main() {
   const storeGb = (accountsTotal * messagesBytes) / Math.max(1, A.messageStores);
   // Before the moves: the global database held them with its fixed part.
   const globalBeforeBytes =
-    globalFixedBytes +
+    globalKeptBytes +
     notesRetainedBytes(A.months) +
     devicesBytes +
     sessionsBytes +
@@ -2182,10 +2186,10 @@ the close's delete of it bills them again.
   most 2 calls more than there are shards (at 10 shards, ${n0(Math.floor(A.drainCallsPerTable / 12))} pages, ${n0(Math.floor(A.drainCallsPerTable / 12) * 500)} rows a table a run); an upgrade at the
   target size, whose inbox alone is billions of rows, would drain by shard instead (a queue message per home shard
   reading its subscribers' rows along an index on \`subscribers.home_shard\`; not built).
-- **The global database**: what is left in it is its fixed part — the directory of accounts, the subscribers and their
-  links to accounts —
-  ${n0(globalFixedBytes)} bytes per account
-  (${gb(accountsTotal * globalFixedBytes)} for ${n0(accountsTotal / 1e6)} M accounts, down from ${gb(accountsTotal * globalBeforeBytes)} with the inbox, deliveries, push subscriptions, sessions, notification choices, saved cards, passkeys, links to identity providers and provider messages):
+- **The global database**: what is left in it is its fixed part — the directory of accounts and the subscribers
+  (their links to accounts are the accounts' holder rows and their own home links now: below) —
+  ${n0(globalFixedBytes)} bytes per account (${n0(globalKeptBytes)} while production still writes the global links)
+  (${gb(accountsTotal * globalFixedBytes)} for ${n0(accountsTotal / 1e6)} M accounts, down from ${gb(accountsTotal * globalBeforeBytes)} with the links to accounts, inbox, deliveries, push subscriptions, sessions, notification choices, saved cards, passkeys, links to identity providers and provider messages):
   one database holds ${n0(globalPerDatabase)} accounts' global rows at 70 % of 10 GB (${n0(accountsPerShard(A, globalBeforeBytes))} before the moves).
   \`provider_messages\` moved to the **message stores** (\`MESSAGES_0\` … , \`platform/message-stores.ts\`): a month of
   them is ${n0(messagesBytes)} bytes per account, ${gb(accountsTotal * messagesBytes)} at the target, ${gb(storeGb)} in each of production's
@@ -2282,12 +2286,13 @@ the close's delete of it bills them again.
   - **The links by account, in the accounts' shards** (built: \`account_holders\`, platform/holders.ts,
     ${n0(bytesOf({ account_holders: A.linksPerAccount }, m))} bytes an account, in the shard's bytes above, moved with the account):
     who holds an account, read there by an outage's fan-out, the balance alerts, a payment's and a bank credit's
-    notices (one over more than 50 shards reads the global links in one read, while they stay), a login by account
-    number and a shard move's forgetting, instead of the global links by their index on the account. Every change of a
-    link writes the account's row first (\`adding\`: one owner an account is its shard's unique index, where two
-    registrations of one contract meet), then the global link, then settles the row; a removal marks the row, deletes
-    the link, then the row; a change that stopped half-way is a row no reader counts, which housekeeping settles or
-    deletes by the global link after 10 minutes. Production reads the global links by account
+    notices (one over more than 50 shards reads the first 50 and hands the rest to the notifications queue, a
+    \`holders\` message a shard and 50 accounts), a login by account number and a shard move's forgetting, instead of
+    the global links by their index on the account. Every change of a link writes the account's row first
+    (\`adding\`: one owner an account is its shard's unique index, where two registrations of one contract meet),
+    then the subscriber's home link, then settles the row; a removal marks the row, deletes the home link, then the
+    row; a change that stopped half-way is a row no reader counts, which housekeeping settles (its home link written)
+    or deletes (a removal finished) after 10 minutes. Production reads the global links by account
     (\`HOLDERS_STORE = "global"\`) while a backfill's chain copies an older release's into the shards.
   - **The links by subscriber, in their home shards** (built: \`subscriber_links\`, platform/links.ts,
     ${n0(bytesOf({ subscriber_links: A.linksPerAccount }, m))} bytes an account, in the shard's bytes above): the truth their sessions' copy is
@@ -2295,12 +2300,16 @@ the close's delete of it bills them again.
     check of an account named, the notification settings, an outage's "their other accounts in the region" and the
     sign-ins' backfill, instead of the global links by their key. A link is written there when the account's row is
     settled and deleted before the row is, so housekeeping's look at a row left half-way writes or deletes it too; and
-    its sweep goes over each home shard's links, 50 a run after a cursor, deleting one whose global link is gone (a
-    change that raced another): one global read a shard a run, ${n1((shardsBounded * A.housekeepingRunsPerDay) / 86_400)} a second at ${n0(shardsBounded)} shards.
+    its sweep goes over each home shard's links, 50 a run after a cursor, deleting one whose account's shard has no
+    holder row for it (a change that raced another): one global read (the directory) a shard a run, ${n1((shardsBounded * A.housekeepingRunsPerDay) / 86_400)} a second at ${n0(shardsBounded)} shards,
+    and a read of the accounts' shards (most of them the home shard itself).
     Production reads the global links by subscriber (\`LINKS_STORE = "global"\`) while a backfill's chain copies an
-    older release's. **Next**: the release after, with no reader of the global links left, stops writing them and
-    drops the table (${n0(bytesOf({ account_links: A.linksPerAccount }, m))} bytes an account off the global database), the account's row then settled by its
-    home link instead of the global one.
+    older release's.
+  - **The global links themselves** (built: \`GLOBAL_LINKS\`): with both readers above moved, no change of a link
+    writes \`account_links\` (production keeps writing it, \`"keep"\`, until no older release that needs it is left),
+    nothing reads it, and housekeeping deletes the rows an older release left, ${n0(A.expirePage)} a tick
+    (${n0(Math.ceil((accountsTotal * A.linksPerAccount) / (A.expirePage * A.housekeepingRunsPerDay)))} days for the target's ${n0((accountsTotal * A.linksPerAccount) / 1e6)} M): ${n0(linksGlobalBytes)} bytes an account off the global
+    database, whose fixed part is ${n0(globalFixedBytes)} bytes an account without them. A later release drops the empty table.
   - **Identity stores** \`IDENTITY_0\` … (built, ${n0(identityStoresBuilt)} in production; they hold the identity providers', phones',
     e-mails', logins' and account numbers' keys and the contracts' contacts' index so far): \`account_directory\` by
     account number (→ region and shard).

@@ -144,11 +144,15 @@ export function environmentProblems(toml: string, env: EnvironmentName): string[
     ["CONTRACT_CONTACTS", ["global", "home"]],
     ["HOLDERS_STORE", ["global", "shard"]],
     ["LINKS_STORE", ["global", "home"]],
+    ["GLOBAL_LINKS", ["keep", "drop"]],
   ] as const) {
     const value = cfg.vars[name];
     if (value !== undefined && !(values as readonly string[]).includes(value))
       problems.push(`[env.${env}.vars] ${name} must be ${values.map((v) => `"${v}"`).join(" or ")}`);
   }
+  // The global links are written while either store reads them (platform/db.ts).
+  if (cfg.vars.GLOBAL_LINKS === "drop" && (cfg.vars.HOLDERS_STORE === "global" || cfg.vars.LINKS_STORE === "global"))
+    problems.push(`[env.${env}.vars] GLOBAL_LINKS = "drop" has no effect while HOLDERS_STORE or LINKS_STORE = "global"`);
   // Under SIGN_INS_STORE = "global" the global column keeps the record whatever GLOBAL_PASSWORDS says (platform/db.ts).
   if (cfg.vars.SIGN_INS_STORE === "global" && cfg.vars.GLOBAL_PASSWORDS === "drop")
     problems.push(`[env.${env}.vars] GLOBAL_PASSWORDS = "drop" has no effect while SIGN_INS_STORE = "global"`);

@@ -423,6 +423,18 @@ describe("wrangler.toml's environments are deployable", () => {
     ]);
     const contacts = TOML.replace(/(\[env\.staging\.vars\][^[]*?)CONTRACT_CONTACTS = "global"/, '$1CONTRACT_CONTACTS = "directory"');
     expect(environmentProblems(contacts, "staging")).toEqual(['[env.staging.vars] CONTRACT_CONTACTS must be "global" or "home"']);
+    const links = TOML.replace(/(\[env\.production\.vars\][^[]*?)GLOBAL_LINKS = "keep"/, '$1GLOBAL_LINKS = "kept"');
+    expect(environmentProblems(links, "production")).toEqual(['[env.production.vars] GLOBAL_LINKS must be "keep" or "drop"']);
+    // Dropped while the links are still read from the global table: refused (it would have no effect).
+    const early = TOML.replace(/(\[env\.production\.vars\][^[]*?)GLOBAL_LINKS = "keep"/, '$1GLOBAL_LINKS = "drop"');
+    expect(environmentProblems(early, "production")).toEqual([
+      '[env.production.vars] GLOBAL_LINKS = "drop" has no effect while HOLDERS_STORE or LINKS_STORE = "global"',
+    ]);
+    // Once both are the stores' (their lines removed), it is deployable.
+    const ready = early
+      .replace(/(\[env\.production\.vars\][^[]*?)HOLDERS_STORE = "global"\n/, "$1")
+      .replace(/(\[env\.production\.vars\][^[]*?)LINKS_STORE = "global"\n/, "$1");
+    expect(environmentProblems(ready, "production")).toEqual([]);
   });
 
   it("wants the message stores bound from MESSAGES_0 without a gap", () => {

@@ -7,7 +7,7 @@ import { createDataAccess, shardDatabase } from "../../worker/platform/db";
 import { identityStoreDatabases, identityStoreIndex, signInKey } from "../../worker/platform/identity-stores";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { registerAccount } from "../../worker/platform/shard-map";
-import { codeSentTo, json, makeContract, post } from "./helpers";
+import { codeSentTo, holdersOfAccount, json, makeContract, post } from "./helpers";
 
 /**
  * The contacts on a contract off the global directory (issue 20, platform/contract-contacts.ts): the account's row in
@@ -62,12 +62,7 @@ describe("the contacts on a contract", () => {
     expect(await indexed(signInKey("email", email))).toEqual([accountNo]);
     const made = await registerByPhone(phone, "contract.one");
     expect(made.status).toBe(201);
-    const owner = await env.DB.prepare(
-      "SELECT s.login FROM account_links l JOIN subscribers s ON s.id = l.subscriber_id WHERE l.account_no = ?",
-    )
-      .bind(accountNo)
-      .first<string>("login");
-    expect(owner).toBe("contract.one");
+    expect(await holdersOfAccount(accountNo)).toEqual([{ login: "contract.one", role: "owner", state: null }]);
   });
 
   it("an index row the account's row does not confirm names no contract: a planted phone gets nobody's account", async () => {
@@ -82,7 +77,7 @@ describe("the contacts on a contract", () => {
     const res = await registerByPhone(stranger, "stranger.one");
     expect(res.status).toBe(404);
     expect((await json<{ type: string }>(res)).type).toMatch(/no-contract/);
-    expect(await env.DB.prepare("SELECT count(*) AS n FROM account_links WHERE account_no = ?").bind(accountNo).first<number>("n")).toBe(0);
+    expect(await holdersOfAccount(accountNo)).toEqual([]);
     // The contract's own phone still finds it.
     expect((await contractsByContact(createDataAccess(env), "phone", DEMO_UNREGISTERED.phone)).map((d) => d.accountNo)).toEqual([
       accountNo,

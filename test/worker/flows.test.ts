@@ -5,7 +5,7 @@ import { completeRegistration } from "../../worker/features/auth/flows.service";
 import { createDataAccess } from "../../worker/platform/db";
 import { identityStoreDatabases, identityStoreIndex, signInKey } from "../../worker/platform/identity-stores";
 import { makeAccountNo } from "../../worker/platform/ids";
-import { beforeEachBatch, beforeEachRun, call, codeSentTo, json, makeContract, post, sessionCookie } from "./helpers";
+import { beforeEachBatch, beforeEachRun, call, codeSentTo, holdersOfAccount, json, makeContract, post, sessionCookie } from "./helpers";
 
 const ip = (n: number) => ({ "cf-connecting-ip": `100.64.0.${n}` });
 
@@ -142,12 +142,8 @@ describe("registration of an existing subscriber", () => {
     // Nothing of it was written: the same code makes the person with another login.
     const ok = await post("/api/v1/auth/register/complete", { ...input, login: "raced2" }, ip(34));
     expect(ok.status).toBe(201);
-    const owner = await env.DB.prepare(
-      "SELECT s.login FROM account_links l JOIN subscribers s ON s.id = l.subscriber_id WHERE l.account_no = ?",
-    )
-      .bind(accountNo)
-      .all<{ login: string }>();
-    expect(owner.results).toEqual([{ login: "raced2" }]);
+    const owner = await holdersOfAccount(accountNo);
+    expect(owner.map((h) => ({ login: h.login }))).toEqual([{ login: "raced2" }]);
   });
 
   it("links one owner when the contract's phone and e-mail register at the same moment: the other is a 409", async () => {
@@ -186,12 +182,8 @@ describe("registration of an existing subscriber", () => {
       }),
     ).rejects.toMatchObject({ status: 409, slug: "already_registered" });
     expect(phoneAnswer?.status).toBe(201);
-    const owners = await env.DB.prepare(
-      "SELECT s.login FROM account_links l JOIN subscribers s ON s.id = l.subscriber_id WHERE l.account_no = ?",
-    )
-      .bind(accountNo)
-      .all<{ login: string }>();
-    expect(owners.results).toEqual([{ login: "twin-phone" }]);
+    const owners = await holdersOfAccount(accountNo);
+    expect(owners.map((h) => ({ login: h.login }))).toEqual([{ login: "twin-phone" }]);
     expect(await env.DB.prepare("SELECT count(*) AS n FROM subscribers WHERE login = 'twin-mail'").first<number>("n")).toBe(0);
   });
 
@@ -229,12 +221,8 @@ describe("registration of an existing subscriber", () => {
     });
     expect(made.subscriber.login).toBe("late-mail");
     expect(phoneAnswer?.status).toBe(409);
-    const owners = await env.DB.prepare(
-      "SELECT s.login FROM account_links l JOIN subscribers s ON s.id = l.subscriber_id WHERE l.account_no = ?",
-    )
-      .bind(accountNo)
-      .all<{ login: string }>();
-    expect(owners.results).toEqual([{ login: "late-mail" }]);
+    const owners = await holdersOfAccount(accountNo);
+    expect(owners.map((h) => ({ login: h.login }))).toEqual([{ login: "late-mail" }]);
     expect(await env.DB.prepare("SELECT count(*) AS n FROM subscribers WHERE login = 'late-phone'").first<number>("n")).toBe(0);
   });
 

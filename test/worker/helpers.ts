@@ -376,6 +376,31 @@ export async function linkAccount(subscriberId: string, accountNo: string, role:
 }
 
 /** Removes a link a test made, by hand: the global link, the account's holder row and the home shard's link. */
+/**
+ * The holders of an account as its shard keeps them (platform/holders.ts: the links, with the subscribers' home links),
+ * by login: who owns or was given it, and whether the change that made their link is settled.
+ */
+export async function holdersOfAccount(accountNo: string): Promise<{ login: string | null; role: string; state: string | null }[]> {
+  const shard = await env.DB.prepare("SELECT shard FROM account_directory WHERE account_no = ?").bind(accountNo).first<string>("shard");
+  if (!shard) return [];
+  const rows = (
+    await (shardDatabase(env, shard as ShardBinding) as D1Database)
+      .prepare("SELECT subscriber_id AS id, role, state FROM account_holders WHERE account_no = ?")
+      .bind(accountNo)
+      .all<{ id: string; role: string; state: string | null }>()
+  ).results;
+  const logins = new Map(
+    (
+      await env.DB.prepare("SELECT id, login FROM subscribers WHERE id IN (SELECT value FROM json_each(?))")
+        .bind(JSON.stringify(rows.map((r) => r.id)))
+        .all<{ id: string; login: string | null }>()
+    ).results.map((s) => [s.id, s.login]),
+  );
+  return rows
+    .map((r) => ({ login: logins.get(r.id) ?? null, role: r.role, state: r.state }))
+    .sort((a, b) => String(a.login).localeCompare(String(b.login)));
+}
+
 export async function dropLink(subscriberId: string, accountNo: string) {
   const [shard, home] = await Promise.all([
     env.DB.prepare("SELECT shard FROM account_directory WHERE account_no = ?").bind(accountNo).first<string>("shard"),

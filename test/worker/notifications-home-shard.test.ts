@@ -11,7 +11,7 @@ import { globalDeliveries, globalInbox, globalPushSubscriptions } from "../../wo
 import { DRAIN_TABLES } from "../../worker/features/notifications/drain.limits";
 import { consumeNotifications, type Delivery } from "../../worker/features/notifications/notifications.consumer";
 import { DELIVERY_DRAIN_AFTER_MS, drainLegacyNotifications } from "../../worker/features/notifications/notifications.drain";
-import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
+import type { EventMessage, NotificationMessage } from "../../worker/features/notifications/notifications.messages";
 import { createDataAccess, type ShardBinding, shardBindings, shardDatabase } from "../../worker/platform/db";
 import { newId } from "../../worker/platform/ids";
 import { openSession, SESSION_COOKIE } from "../../worker/platform/session";
@@ -79,7 +79,7 @@ async function deliver(bodies: NotificationMessage[], pushed: string[] = [], sta
   return { acked, out: queued };
 }
 
-function outageFor(subscriberId: string, eventId = `outage:home-${crypto.randomUUID()}:declared`): NotificationMessage {
+function outageFor(subscriberId: string, eventId = `outage:home-${crypto.randomUUID()}:declared`): EventMessage {
   return {
     channel: "event",
     eventId,

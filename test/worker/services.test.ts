@@ -14,7 +14,7 @@ import { decodeMonth, monthKey } from "../../worker/features/usage/usage.store";
 import { createDataAccess, d1Of, type ShardBinding } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { localDay } from "../../worker/platform/region";
-import { api, call, json, login, stepUp } from "./helpers";
+import { api, call, holdersOfAccount, json, login, stepUp } from "./helpers";
 
 const ANNA_MOBILE = makeAccountNo("20100000002"); // msk, mob-m
 const ANNA_NSK = makeAccountNo("60700000003"); // nsk, inet-100
@@ -693,8 +693,7 @@ describe("applications", () => {
     expect((await move(app.id, "done", { comment: "Подключено" })).status).toBe(200);
     const accounts = await json<{ items: { accountNo: string; services: { tariffId: string }[] }[] }>(await api(anna, "/accounts"));
     expect(accounts.items.find((a) => a.accountNo === reserved)?.services.map((s) => s.tariffId)).toEqual(["msk-inet-500"]);
-    const links = await env.DB.prepare("SELECT role FROM account_links WHERE account_no = ?").bind(reserved).all<{ role: string }>();
-    expect(links.results).toEqual([{ role: "owner" }]);
+    expect((await holdersOfAccount(reserved)).map((h) => ({ role: h.role, state: h.state }))).toEqual([{ role: "owner", state: null }]);
   });
 
   it("lets the subscriber withdraw an untouched application, and closes a contract with the balance refunded", async () => {

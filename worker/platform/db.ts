@@ -181,13 +181,23 @@ function counted(db: D1Database, stats: D1Stats, name: string, use: D1Use): D1Da
 }
 
 const usage = new WeakMap<GlobalDb, D1Use>();
+const changes = new WeakMap<GlobalDb, number>();
 
 /**
- * How many statements that write this request's global database handle has run so far (0 for a handle not made
- * by `createDataAccess`): what was read earlier in the request is still current while it has not changed.
+ * Notes a change this request makes outside the global database to what its session read with the global data (a
+ * subscriber's link in their home shard: platform/links.ts), so that `globalWrites` moves as for a global write.
+ */
+export function noteChange(db: GlobalDb): void {
+  changes.set(db, (changes.get(db) ?? 0) + 1);
+}
+
+/**
+ * How many statements that write this request's global database handle has run so far, and changes noted beside
+ * them (`noteChange`; 0 for a handle not made by `createDataAccess`): what was read earlier in the request is still
+ * current while it has not changed.
  */
 export function globalWrites(db: GlobalDb): number {
-  return usage.get(db)?.writes ?? 0;
+  return (usage.get(db)?.writes ?? 0) + (changes.get(db) ?? 0);
 }
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
@@ -317,6 +327,14 @@ export interface DataAccess {
    */
   linksStore: "home" | "global";
   /**
+   * Whether a change of a link still writes the global `account_links` (`GLOBAL_LINKS`): "drop" (the default), no —
+   * the accounts' holder rows and the subscribers' home links are the links, housekeeping settles a change that stopped
+   * half-way by the home link, and nothing reads or copies the global table; or "keep", every change writes it too, as
+   * the releases before — while any of them may still run (their housekeeping deletes a holder row that has no global
+   * link) and while either store above is read "global", which keeps it whatever this says.
+   */
+  globalLinks: "keep" | "drop";
+  /**
    * Where one-time codes are issued and checked (`CODES_STORE`): "identity", the identity store the target hashes to
    * (the default), or "global", the global table — for the release that first brings the stores' table, while an
    * older release that issues and checks codes only there may still run (features/auth/codes.service.ts).
@@ -415,6 +433,12 @@ export function createDataAccess(env: Env): DataAccess {
     contractContacts: (env as { CONTRACT_CONTACTS?: string }).CONTRACT_CONTACTS === "global" ? "global" : "home",
     holdersStore: (env as { HOLDERS_STORE?: string }).HOLDERS_STORE === "global" ? "global" : "shard",
     linksStore: (env as { LINKS_STORE?: string }).LINKS_STORE === "global" ? "global" : "home",
+    globalLinks:
+      (env as { HOLDERS_STORE?: string }).HOLDERS_STORE === "global" ||
+      (env as { LINKS_STORE?: string }).LINKS_STORE === "global" ||
+      (env as { GLOBAL_LINKS?: string }).GLOBAL_LINKS === "keep"
+        ? "keep"
+        : "drop",
     globalPasswords:
       (env as { SIGN_INS_STORE?: string }).SIGN_INS_STORE === "global" || (env as { GLOBAL_PASSWORDS?: string }).GLOBAL_PASSWORDS === "keep"
         ? "keep"

@@ -2,22 +2,23 @@ import { and, eq, sql } from "drizzle-orm";
 import { accountDirectory, accountLinks, subscribers } from "../db/schema/global";
 import { accountHolders, type HOLDER_ROLES } from "../db/schema/region";
 import { type DataAccess, d1Of, inList, isShardBinding, type ShardBinding } from "./db";
-import { dropHomeLinks, type HomeLink, setHomeLowBalance, writeHomeLinks } from "./links";
+import { dropHomeLinks, type HomeLink, homeRowsOf, setHomeLowBalance, writeHomeLinks } from "./links";
 import { errorText, log } from "./log";
 import { type CopyHolder, closesWindow, forgetSessionCopy, markCopyChanging } from "./session";
 
 /**
  * Who holds an account, by account, in the account's shard (region `account_holders`; issue 20: the links by account
- * leave the global database). The global `account_links` stays the truth of whether a link exists and what the
- * subscriber's own pages read (the links by subscriber), until those move to the home shards too.
+ * leave the global database). With the subscriber's own link in their home shard (platform/links.ts) it is the link;
+ * the global `account_links` is written too only while `GLOBAL_LINKS = "keep"` (a release before may still run).
  *
  * - **Writes** go holder first: a new link's row here is written `adding` (an owner's meets any other owner of the
- *   account in this database's unique index: two registrations of one contract at once), then the global link, then
- *   the row is settled. A removal marks the row `removing`, deletes the global link, then deletes the row. A low-balance
- *   alert is written here first, then globally.
+ *   account in this database's unique index: two registrations of one contract at once), then the global link (kept),
+ *   then the row is settled: its home link written, then the row. A removal marks the row `removing`, deletes the global
+ *   link (kept), then the home link, then the row. A low-balance alert is written here first, then at home (and globally).
  * - **Readers by account** (an outage's fan-out, the balance alerts, a payment's or a bank credit's notice, a shard
  *   move's forgetting) count settled rows only. A change that stopped half-way leaves a row not settled, which
- *   housekeeping settles or deletes, after `HOLDER_SETTLE_MS`, by whether the global link is there (`reconcileHolders`).
+ *   housekeeping settles or deletes, after `HOLDER_SETTLE_MS` (`reconcileHolders`): by whether the global link is
+ *   there while they are kept, as the releases before; else by whether its settle wrote the home link.
  * - **Rollout** (`HOLDERS_STORE`): under "global" the readers by account read the global links as before, while every
  *   write keeps the rows here and a backfill's chain (features/accounts/holders.backfill.ts) copies an older release's;
  *   under "shard" (the default) they read the rows here.
@@ -121,28 +122,41 @@ export async function holdersOfAccounts(data: DataAccess, accounts: readonly { a
 
 const withoutShard = (rows: Awaited<ReturnType<typeof globalHolders>>): Holder[] => rows.map(({ shard: _, ...h }) => h);
 
+/** The settled holders of accounts known by number alone: their shards from the directory (one global read), then a read a shard. */
+export async function holdersByNumber(data: DataAccess, accountNos: readonly string[]): Promise<Holder[]> {
+  return (await holdersWithin(data, accountNos, Number.POSITIVE_INFINITY)).holders;
+}
+
 /**
- * The settled holders of accounts known by number alone: their shards from the directory (one global read), then a
- * read a shard. Accounts on more than `maxShards` shards (a bank transfer's hundreds of accounts, whose invocation has
- * its queries counted) are read from the global links in one read instead, while this release keeps them.
+ * `holdersByNumber` for an invocation that counts its queries: the holders of the accounts on the first `maxShards` of
+ * their shards (by the directory), and the accounts on the others (a bank transfer's hundreds), for the caller to hand on
+ * (a `holders` message a shard, features/notifications). Under "global", all of them from the global links in one read.
  */
-export async function holdersByNumber(
+export async function holdersWithin(
   data: DataAccess,
   accountNos: readonly string[],
-  opts: { maxShards?: number } = {},
-): Promise<Holder[]> {
-  if (accountNos.length === 0) return [];
-  if (data.holdersStore === "global") return withoutShard(await globalHolders(data, accountNos));
+  maxShards: number,
+): Promise<{ holders: Holder[]; beyond: { accountNo: string; shard: ShardBinding }[] }> {
+  if (accountNos.length === 0) return { holders: [], beyond: [] };
+  if (data.holdersStore === "global") return { holders: withoutShard(await globalHolders(data, accountNos)), beyond: [] };
   const dir = await data.global
     .select({ accountNo: accountDirectory.accountNo, shard: accountDirectory.shard })
     .from(accountDirectory)
     .where(inList(accountDirectory.accountNo, accountNos))
     .all();
-  if (opts.maxShards !== undefined && new Set(dir.map((d) => d.shard)).size > opts.maxShards) {
-    log("info", "holders.read_globally", { accounts: dir.length });
-    return withoutShard(await globalHolders(data, accountNos));
-  }
-  return holdersOfAccounts(data, dir);
+  const shards = [...new Set(dir.map((d) => d.shard))];
+  const within = new Set(shards.slice(0, maxShards));
+  const beyond = dir.flatMap((d) =>
+    within.has(d.shard) || !isShardBinding(d.shard) ? [] : [{ accountNo: d.accountNo, shard: d.shard as ShardBinding }],
+  );
+  if (beyond.length > 0) log("info", "holders.handed_on", { accounts: beyond.length });
+  return {
+    holders: await holdersOfAccounts(
+      data,
+      dir.filter((d) => within.has(d.shard)),
+    ),
+    beyond,
+  };
 }
 
 /** Which of these accounts of one shard have an owner here, settled or not (a registration under way counts). */
@@ -359,7 +373,8 @@ export async function globalLinksOf(data: DataAccess, pairs: readonly { subscrib
 
 /**
  * Housekeeping, a shard: rows left unsettled for `HOLDER_SETTLE_MS` (a change that stopped half-way) are settled where
- * the global link is there (its role and alert taken), and deleted where it is not, each only if unchanged since it was
+ * the global link is there (its role and alert taken; under "drop": a row `adding` whose home link its settle wrote),
+ * and deleted where it is not, each only if unchanged since it was
  * read, their links in the holders' home shards written or deleted first; an account frozen for a move, or one a move is
  * copying here, is left for later. Four queries and two a home shard at most. What it did.
  */
@@ -383,7 +398,12 @@ export async function reconcileHolders(data: DataAccess, shard: ShardBinding, no
     .limit(page)
     .all();
   if (rows.length === 0) return done;
-  const linked = await globalLinksOf(data, rows);
+  // What each row's change reached: the global link while they are kept (GLOBAL_LINKS = "keep", as the releases before
+  // decide), else the home link the row's settle writes, with the row's date (below, a home shard at a time): a row
+  // `adding` whose home link is there is settled, with its own role and alert; any other is deleted (a removal that
+  // stopped half-way is finished).
+  const keep = data.globalLinks === "keep";
+  const linked: Map<string, { role: HolderRole; lowBalanceKop: number | null }> = keep ? await globalLinksOf(data, rows) : new Map();
   // The links in the holders' home shards first (platform/links.ts), a home shard at a time: written as the global link
   // has them for a row to be settled, deleted (as the row dates them) for one to be deleted. Their copies of their links
   // are forgotten around it, as for any change of a link (platform/session.ts): a copy made from the home link as it was
@@ -393,7 +413,22 @@ export async function reconcileHolders(data: DataAccess, shard: ShardBinding, no
   for (const r of rows) byHomeShard.set(r.homeShard, [...(byHomeShard.get(r.homeShard) ?? []), r]);
   const homes = await Promise.allSettled(
     [...byHomeShard].map(async ([homeShard, list]) => {
-      if (!data.hasShard(homeShard)) return list;
+      if (!data.hasShard(homeShard)) {
+        // Without global links the home link is the truth, and this one cannot be read: the rows wait (logged).
+        if (!keep) log("error", "links.home_unbound", { shard: homeShard });
+        return keep ? list : [];
+      }
+      if (!keep) {
+        const made = await homeRowsOf(
+          data,
+          list.map((r) => ({ id: r.subscriberId, homeShard })),
+          { accountNos: [...new Set(list.map((r) => r.accountNo))] },
+        );
+        const dated = new Set(made.map((h) => `${linkKey(h)} ${h.createdAt.getTime()}`));
+        for (const r of list)
+          if (r.state === "adding" && dated.has(`${linkKey(r)} ${r.createdAt.getTime()}`))
+            linked.set(linkKey(r), { role: r.role, lowBalanceKop: r.lowBalanceKop });
+      }
       const holders = [...new Set(list.map((r) => r.subscriberId))].map((id) => ({ id, homeShard }));
       await whileCopiesChange(data, holders, async () => {
         await writeHomeLinks(
@@ -455,12 +490,65 @@ async function whileCopiesChange(data: DataAccess, holders: readonly CopyHolder[
 }
 
 /**
+ * Of these home links, those whose account's shard has no holder row for them, in any state (a link removed while a
+ * change that stopped half-way, or a backfill's page that died, left its home row): the accounts' shards from the
+ * directory (one global read), a read a shard, side by side, and the directory once more for those found (an account a
+ * move switched and cleaned up in between is not taken for one without its row). An account the directory lacks has
+ * no rows; one whose shard is not bound here, or does not answer, is passed over.
+ */
+async function withoutHolderRows<T extends { subscriberId: string; accountNo: string }>(
+  data: DataAccess,
+  rows: readonly T[],
+): Promise<T[]> {
+  if (rows.length === 0) return [];
+  const shardsOf = async (nos: readonly string[]) =>
+    new Map(
+      (
+        await data.global
+          .select({ accountNo: accountDirectory.accountNo, shard: accountDirectory.shard })
+          .from(accountDirectory)
+          .where(inList(accountDirectory.accountNo, [...new Set(nos)]))
+          .all()
+      ).map((d) => [d.accountNo, d.shard]),
+    );
+  const dir = await shardsOf(rows.map((r) => r.accountNo));
+  const byShard = new Map<ShardBinding, T[]>();
+  const orphans: T[] = [];
+  for (const r of rows) {
+    const shard = dir.get(r.accountNo);
+    if (shard === undefined) orphans.push(r);
+    else if (isShardBinding(shard) && data.hasShard(shard)) byShard.set(shard, [...(byShard.get(shard) ?? []), r]);
+    else log("error", "holders.shard_unbound", { shard });
+  }
+  const read = await Promise.allSettled(
+    [...byShard].map(async ([shard, list]) => {
+      const held = await d1Of(data.shard(shard))
+        .prepare(
+          `SELECT subscriber_id AS s, account_no AS a FROM account_holders WHERE (account_no, subscriber_id) IN
+            (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1))`,
+        )
+        .bind(JSON.stringify(list.map((r) => [r.accountNo, r.subscriberId])))
+        .all<{ s: string; a: string }>();
+      const has = new Set(held.results.map((h) => linkKey({ subscriberId: h.s, accountNo: h.a })));
+      return list.filter((r) => !has.has(linkKey(r))).map((r) => ({ r, shard }));
+    }),
+  );
+  for (const x of read) if (x.status === "rejected") log("warn", "links.sweep_shard_failed", { error: errorText(x.reason) });
+  const missing = read.flatMap((x) => (x.status === "fulfilled" ? x.value : []));
+  if (missing.length === 0) return orphans;
+  const now = await shardsOf(missing.map((m) => m.r.accountNo));
+  return [...orphans, ...missing.filter((m) => now.get(m.r.accountNo) === m.shard).map((m) => m.r)];
+}
+
+/**
  * Housekeeping, a home shard: a page of its subscribers' links after where the last run got to (`sweep_cursors`; past
- * the end, from the start again), each checked against the global link, the truth; one that has none (a link removed
- * while a change that stopped half-way, or a backfill's page that died, left its home row) is deleted, only as it was
- * read (a link made again since is dated anew), the subscriber's copy of their links forgotten around it. Three
- * queries a run (the cursor, the page, the global links) and a write of the cursor, and three a subscriber whose link
- * it deletes (rare). What it deleted.
+ * the end, from the start again), each checked against its account's holder row (and while they are kept, first
+ * against the global link: only one without it is looked for); one with neither (a link removed while a change that
+ * stopped half-way, or a backfill's page that died, left its home row) is deleted, only as it was read (a link made
+ * again since is dated anew), the subscriber's copy of their links forgotten around it. A run: the cursor, the page,
+ * the directory (under "keep", the global links instead, and those only for a link without one), a read an account's
+ * shard (most are this one), the directory again for a link found without its row (rare), a write of the cursor; and
+ * three a subscriber whose link it deletes (rare). What it deleted.
  */
 export async function sweepHomeLinks(data: DataAccess, shard: ShardBinding, page = SWEEP_PAGE, now = new Date()): Promise<number> {
   const d1 = d1Of(data.shard(shard));
@@ -490,8 +578,13 @@ export async function sweepHomeLinks(data: DataAccess, shard: ShardBinding, page
     if (cursor) await moveOn();
     return 0;
   }
-  const linked = await globalLinksOf(data, rows);
-  const gone = rows.filter((r) => !linked.has(linkKey(r)));
+  // Under "keep" those with no global link (rare) are the candidates; under "drop" all of them.
+  const keep = data.globalLinks === "keep";
+  const linked = keep ? await globalLinksOf(data, rows) : new Map();
+  const gone = await withoutHolderRows(
+    data,
+    rows.filter((r) => !linked.has(linkKey(r))),
+  );
   if (gone.length === 0) {
     await moveOn();
     return 0;

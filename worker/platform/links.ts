@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { accountDirectory, accountLinks } from "../db/schema/global";
 import { subscriberLinks } from "../db/schema/region";
-import { type DataAccess, d1Of, inList, type ShardBinding } from "./db";
+import { type DataAccess, d1Of, inList, noteChange, type ShardBinding } from "./db";
 import type { HolderRole } from "./holders";
 import { log } from "./log";
 
@@ -199,6 +199,7 @@ const DROP_SQL = `DELETE FROM subscriber_links WHERE (subscriber_id, account_no)
 
 /** Writes links in their holders' home shards (a statement a home shard, side by side), as their holder rows have them. */
 export async function writeHomeLinks(data: DataAccess, rows: readonly HomeLink[]): Promise<void> {
+  if (rows.length > 0) noteChange(data.global);
   await Promise.all(
     [...byHome(data, rows)].map(([shard, list]) =>
       d1Of(data.shard(shard))
@@ -217,6 +218,7 @@ export async function dropHomeLinks(
   data: DataAccess,
   rows: readonly { subscriberId: string; accountNo: string; homeShard: string; createdAt?: number | Date }[],
 ) {
+  if (rows.length > 0) noteChange(data.global);
   await Promise.all(
     [...byHome(data, rows)].map(([shard, list]) =>
       d1Of(data.shard(shard))
@@ -242,6 +244,7 @@ export async function setHomeLowBalance(
   kop: number | null,
 ) {
   if (!data.hasShard(row.homeShard)) return;
+  noteChange(data.global);
   await data
     .shard(row.homeShard)
     .update(subscriberLinks)

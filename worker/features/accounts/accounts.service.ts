@@ -222,10 +222,11 @@ export async function setLowBalance(data: DataAccess, subscriberId: string, acco
   await setHolderLowBalance(data, acc, subscriberId, kop).catch((e: unknown) => {
     throw isAccountMoving(e) ? accountMovingError() : e;
   });
-  await db
-    .update(accountLinks)
-    .set({ lowBalanceKop: kop })
-    .where(and(eq(accountLinks.subscriberId, subscriberId), eq(accountLinks.accountNo, acc.accountNo)));
+  if (data.globalLinks === "keep")
+    await db
+      .update(accountLinks)
+      .set({ lowBalanceKop: kop })
+      .where(and(eq(accountLinks.subscriberId, subscriberId), eq(accountLinks.accountNo, acc.accountNo)));
 }
 
 // ── Relatives' accounts (привязка лицевого счёта) ─────────────────────────
@@ -300,20 +301,30 @@ export async function confirmLink(
     await giveBack();
     throw isAccountMoving(e) ? accountMovingError() : e;
   });
-  // A holder linked earlier is among those the move found; one linked after its switch reads the new shard.
-  const [made] = await rawBatch(db, [
-    [
-      `INSERT INTO account_links (subscriber_id, account_no, role, created_at)
-       SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM shard_moves WHERE account_no = ? AND step = 'verified')
-       ON CONFLICT DO NOTHING`,
-      subscriberId,
-      accountNo,
-      role,
-      Date.now(),
-      accountNo,
-    ],
-  ]);
-  if ((made?.meta.changes ?? 0) === 0 && !(await selectLink(db, subscriberId, accountNo))) {
+  // A holder linked earlier is among those the move found; one linked after its switch reads the new shard. Without
+  // global links (GLOBAL_LINKS = "drop") the same question is a read.
+  const refused =
+    data.globalLinks === "keep"
+      ? ((
+          await rawBatch(db, [
+            [
+              `INSERT INTO account_links (subscriber_id, account_no, role, created_at)
+               SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM shard_moves WHERE account_no = ? AND step = 'verified')
+               ON CONFLICT DO NOTHING`,
+              subscriberId,
+              accountNo,
+              role,
+              Date.now(),
+              accountNo,
+            ],
+          ])
+        )[0]?.meta.changes ?? 0) === 0 && !(await selectLink(db, subscriberId, accountNo))
+      : (await db
+          .select({ step: shardMoves.step })
+          .from(shardMoves)
+          .where(and(eq(shardMoves.accountNo, accountNo), eq(shardMoves.step, "verified")))
+          .get()) !== undefined;
+  if (refused) {
     await dropHolders(data, [holder], subscriberId, "adding").catch((e: unknown) => log("warn", "holders.left", { error: errorText(e) }));
     await giveBack();
     throw accountMovingError();
@@ -355,7 +366,8 @@ export async function unlinkAccount(data: DataAccess, subscriberId: string, acco
   const shard = await markRemoving(data, acc, subscriberId, markedAt).catch((e: unknown) => {
     throw isAccountMoving(e) ? accountMovingError() : e;
   });
-  await db.delete(accountLinks).where(and(eq(accountLinks.subscriberId, subscriberId), eq(accountLinks.accountNo, acc.accountNo)));
+  if (data.globalLinks === "keep")
+    await db.delete(accountLinks).where(and(eq(accountLinks.subscriberId, subscriberId), eq(accountLinks.accountNo, acc.accountNo)));
   // The link in their home shard goes with the row (platform/holders.ts), dated as the row; on its own where the account
   // had no row (a link an older release made, its row not yet copied): their access ends here either way. A failure is
   // logged: the link is removed (its global row is gone), and housekeeping deletes what is left.

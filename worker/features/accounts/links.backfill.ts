@@ -37,7 +37,10 @@ const PASS: Pass<LinksBackfillMessage> = {
 };
 
 /** Cron (hourly): the backfill's chain, when links past its cursor are left and no run holds the lease. */
-export function startLinksBackfill(data: DataAccess, queue: Queue<unknown>, now = new Date()): Promise<boolean> {
+export async function startLinksBackfill(data: DataAccess, queue: Queue<unknown>, now = new Date()): Promise<boolean> {
+  // Without global links (GLOBAL_LINKS = "drop") there is nothing to copy: what the table still holds is as a release
+  // that kept it left it, and a copy would bring back a link removed since.
+  if (data.globalLinks === "drop") return false;
   return startPass(data, queue, PASS, now);
 }
 
@@ -72,7 +75,8 @@ export async function backfillLinks(
   page: number = LINKS_BACKFILL.page,
 ): Promise<{ read: number; copied: number; gone: number; handedOn: boolean }> {
   const done = { read: 0, copied: 0, gone: 0, handedOn: false };
-  if (!(await holdsPass(data, PASS, m.run, now))) return done;
+  // A page queued before the global links were dropped does nothing (above).
+  if (data.globalLinks === "drop" || !(await holdsPass(data, PASS, m.run, now))) return done;
   const after = await passCursor(data, PASS.plan);
   const rows = await data.global
     .select({

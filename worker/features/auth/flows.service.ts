@@ -323,7 +323,10 @@ export async function completeRegistration(
   }
   const made = db.batch([
     db.insert(subscribers).values({ ...person, passwordHash: globalColumn(data, home, passwordHash), createdAt: now, homeShard }),
-    ...unowned.map((accountNo) => db.insert(accountLinks).values({ subscriberId: id, accountNo, role: "owner", createdAt: now })),
+    // The global links only while they are kept (GLOBAL_LINKS): the holder rows above are the owners either way.
+    ...(data.globalLinks === "keep"
+      ? unowned.map((accountNo) => db.insert(accountLinks).values({ subscriberId: id, accountNo, role: "owner", createdAt: now }))
+      : []),
   ]);
   try {
     await made;

@@ -12,9 +12,9 @@ import {
   orgMembers,
 } from "../../db/schema/global";
 import { sha256Hex } from "../../platform/crypto";
-import { type DataAccess, type GlobalDb, isShardBinding, queriesUsed, rawBatch } from "../../platform/db";
+import { type DataAccess, type GlobalDb, isShardBinding, queriesUsed, rawBatch, type ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
-import { holdersByNumber } from "../../platform/holders";
+import { holdersWithin } from "../../platform/holders";
 import { newId, parseAccountNo } from "../../platform/ids";
 import { beat, release, startChain } from "../../platform/lease";
 import { log } from "../../platform/log";
@@ -22,6 +22,7 @@ import { sendInBatches } from "../../platform/queue";
 import { addDays, localDay, regionTz } from "../../platform/region";
 import { entryIf, type RawStatement } from "../billing/ledger.service";
 import { auditStatement } from "../business/audit.service";
+import { HOLDERS_EVENTS, type HoldersMessage } from "../notifications/notifications.messages";
 import { decodeStatement } from "./bank.decode";
 import { BANK_LINE_MAX_AGE_DAYS, BANK_LINE_RETENTION_DAYS } from "./bank.limits";
 import { parseStatement, type StatementDocument, StatementFormatError } from "./bank.parse";
@@ -81,7 +82,10 @@ const QUEUE_HARD_CALLS = 950;
 export const LINES_LEASE_STALE_MS = 30 * 60_000;
 const LINES_LEASE = "bank.lines";
 
-/** Shards a credit's notice reads the accounts' holders on, one read each (platform/holders.ts); past them, one global read. */
+/**
+ * Shards a credit's notice reads the accounts' holders on, one read each (platform/holders.ts); the accounts on others
+ * are handed to the notifications queue, a `holders` message a shard and 50 accounts, whose consumer reads them.
+ */
 export const NOTICE_SHARDS = 50;
 
 /**
@@ -420,8 +424,9 @@ async function credit(data: DataAccess, rows: LineRow[], now: Date, notification
 async function notifyCredited(data: DataAccess, queue: Queue<unknown>, credits: (Target & { lineId: string })[]) {
   const accountNos = credits.map((c) => c.accountNo);
   // The accounts' holders: their rows in the accounts' shards (platform/holders.ts), a read a shard up to
-  // `NOTICE_SHARDS` of them (counted in `creditCalls`), else the global links in one read.
-  const links = await holdersByNumber(data, [...new Set(accountNos)], { maxShards: NOTICE_SHARDS });
+  // `NOTICE_SHARDS` of them (counted in `creditCalls`); those on the others are told by the notifications consumer.
+  const { holders: links, beyond } = await holdersWithin(data, [...new Set(accountNos)], NOTICE_SHARDS);
+  const elsewhere = new Map(beyond.map((b) => [b.accountNo, b.shard]));
   const members = await inChunks(accountNos, (chunk) =>
     data.global
       .select({ subscriberId: orgMembers.subscriberId, accountNo: orgAccounts.accountNo, scope: orgMembers.accountScope })
@@ -446,7 +451,28 @@ async function notifyCredited(data: DataAccess, queue: Queue<unknown>, credits: 
       },
     })),
   );
-  await sendInBatches(queue, messages);
+  // The holders of the accounts on the shards not read: a message a shard and `HOLDERS_EVENTS` accounts (someone who is
+  // also the organisation's member, told above, is told once: the event's dedupe key).
+  const handed = new Map<ShardBinding, HoldersMessage["events"]>();
+  for (const c of credits) {
+    const shard = elsewhere.get(c.accountNo);
+    if (!shard) continue;
+    handed.set(shard, [
+      ...(handed.get(shard) ?? []),
+      {
+        eventId: `bank:${c.lineId}:${c.accountNo}`,
+        kind: "payment_credited",
+        accountNo: c.accountNo,
+        params: { amountKop: c.amountKop, method: "bank" },
+      },
+    ]);
+  }
+  const forHolders = [...handed].flatMap(([shard, events]) =>
+    Array.from({ length: Math.ceil(events.length / HOLDERS_EVENTS) }, (_, i) => ({
+      body: { channel: "holders" as const, shard, events: events.slice(i * HOLDERS_EVENTS, (i + 1) * HOLDERS_EVENTS) },
+    })),
+  );
+  await sendInBatches(queue, [...messages, ...forHolders]);
 }
 
 /**

@@ -138,15 +138,16 @@ export async function runShardTick(
       log("error", "housekeeping.credential_marks_failed", { shard, error: errorText(e) });
       return 0;
     });
-    // Holder rows a change of a link left unsettled (platform/holders.ts), settled or deleted by the global link (which
-    // this reads): a failure is logged and left for the next tick.
+    // Holder rows a change of a link left unsettled (platform/holders.ts), settled or deleted by the global link while
+    // they are kept (which this reads), else by the home link: a failure is logged and left for the next tick.
     out.holdersReconciled = await reconcileHolders(data, shard, at)
       .then((r) => r.settled + r.deleted)
       .catch((e: unknown) => {
         log("error", "holders.reconcile_failed", { shard, error: errorText(e) });
         return 0;
       });
-    // Its subscribers' home links whose global link is gone (platform/holders.ts `sweepHomeLinks`): a page a run.
+    // Its subscribers' home links whose holder row (and global link, while kept) is gone (platform/holders.ts
+    // `sweepHomeLinks`): a page a run.
     out.homeLinksSwept = await sweepHomeLinks(data, shard).catch((e: unknown) => {
       log("error", "links.sweep_failed", { shard, error: errorText(e) });
       return 0;

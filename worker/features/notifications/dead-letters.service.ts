@@ -41,5 +41,5 @@ export async function replayDeadLetter(db: GlobalDb, queue: NotificationQueue, i
     throw err;
   }
   log("info", "dead_letter.replayed", { id: row.id, channel: parsed.data.channel });
-  return { id: row.id, channel: parsed.data.channel, eventId: parsed.data.eventId ?? null };
+  return { id: row.id, channel: parsed.data.channel, eventId: "eventId" in parsed.data ? (parsed.data.eventId ?? null) : null };
 }

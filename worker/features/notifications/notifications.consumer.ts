@@ -24,12 +24,27 @@ import { newId } from "../../platform/ids";
 import { linksOf, linksQueries } from "../../platform/links";
 import { log } from "../../platform/log";
 import { recordDeadLetter, recordDelivery } from "../../platform/metrics";
-import { CALLS_PER_INVOCATION, failedFirst, HAND_ON_CALLS, handOn, retryDelaySeconds, splitByBudget } from "../../platform/queue";
+import {
+  CALLS_PER_INVOCATION,
+  failedFirst,
+  HAND_ON_CALLS,
+  handOn,
+  retryDelaySeconds,
+  sendInBatches,
+  splitByBudget,
+} from "../../platform/queue";
 import { localShort, regionByCode } from "../../platform/region";
 import { branchShards } from "../../platform/shard-map";
 import { KINDS, type Rendered, render } from "./notifications.catalog";
 import { emailHtml } from "./notifications.email";
-import { type AreaMessage, type EventMessage, NotificationMessage, type PushMessage } from "./notifications.messages";
+import {
+  type AreaMessage,
+  type EventMessage,
+  HOLDERS_EVENTS,
+  type HoldersMessage,
+  NotificationMessage,
+  type PushMessage,
+} from "./notifications.messages";
 import {
   byHomeShard,
   channelsFrom,
@@ -691,7 +706,44 @@ async function handle(data: DataAccess, dl: Delivery, msg: NotificationMessage, 
       return fanOutEvent(data, dl, msg, attempts, reads);
     case "area":
       return fanOutArea(data, dl, msg, dl.areaLimits);
+    case "holders":
+      return fanOutHolders(data, dl, msg);
   }
+}
+
+/**
+ * Most holders an account of a `holders` message is told for within its budget (CALLS_PER_MESSAGE.holders: a read and
+ * sends of 100): an owner and relatives, far fewer in practice.
+ */
+export const HOLDERS_PER_ACCOUNT = 10;
+
+/**
+ * A `holders` message: its accounts' settled holders on its shard (one read), one event each, sent in batches of 100. An
+ * account a shard move took off that shard since the message was queued, and cleaned up there, is told to nobody
+ * (logged); a redelivered message sends the same events, which their dedupe keys make one notice.
+ */
+async function fanOutHolders(data: DataAccess, dl: Delivery, m: HoldersMessage): Promise<Outcome> {
+  // A shard not bound here (a deployment without it): retried, then kept with the dead letters for an operator.
+  if (!isShardBinding(m.shard) || !data.hasShard(m.shard)) throw new Error(`holders: shard ${m.shard} is not bound`);
+  const holders = await holdersOn(data, m.shard, [...new Set(m.events.map((e) => e.accountNo))]);
+  const of = new Map<string, string[]>();
+  for (const h of holders) of.set(h.accountNo, [...(of.get(h.accountNo) ?? []), h.subscriberId]);
+  const events: NotificationMessage[] = m.events.flatMap((e) =>
+    (of.get(e.accountNo) ?? []).slice(0, HOLDERS_PER_ACCOUNT).map((subscriberId) => ({
+      channel: "event" as const,
+      eventId: e.eventId,
+      kind: e.kind,
+      subscriberId,
+      accountNo: e.accountNo,
+      params: e.params,
+    })),
+  );
+  if (holders.length === 0) log("warn", "holders.none_found", { shard: m.shard, accounts: m.events.length });
+  await sendInBatches(
+    dl.queue,
+    events.map((body) => ({ body })),
+  );
+  return "fanned-out";
 }
 
 /**
@@ -710,7 +762,13 @@ async function handle(data: DataAccess, dl: Delivery, msg: NotificationMessage, 
  * that a batch's shared reads spent before failing, when each event then reads
  * for itself.
  */
-export const CALLS_PER_MESSAGE = { sms: 6, email: 6, push: 10, event: 9 } as const;
+export const CALLS_PER_MESSAGE = {
+  sms: 6,
+  email: 6,
+  push: 10,
+  event: 9,
+  holders: 1 + Math.ceil((HOLDERS_EVENTS * HOLDERS_PER_ACCOUNT) / 100),
+} as const;
 
 function callsOf(m: NotificationMessage, dl: Delivery): number {
   return m.channel === "area" ? (dl.areaLimits ?? AREA_LIMITS).calls : CALLS_PER_MESSAGE[m.channel];

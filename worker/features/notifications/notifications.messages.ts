@@ -2,6 +2,8 @@ import { z } from "zod";
 import { CHANNELS, NOTIFICATION_KINDS } from "../../db/schema/global";
 
 const DedupeKey = z.string().min(1).max(200);
+/** Accounts' events a `holders` message carries (each some 300 bytes: 15 KB, far under a queue message's 128 KB). */
+export const HOLDERS_EVENTS = 50;
 /**
  * The subscriber's home shard, where the message's delivery is recorded. Messages queued before the records moved
  * there have none: theirs are still recorded in the global table (where their earlier attempts are).
@@ -70,6 +72,28 @@ export const NotificationMessage = z.discriminatedUnion("channel", [
     skipChannels: z.array(z.enum(CHANNELS)).optional(),
   }),
   z.object({
+    /**
+     * Events for whoever holds these accounts of one shard, read from its holder rows by the consumer: a producer whose
+     * accounts are on more shards than its invocation may read (a bank transfer's hundreds) names the rest this way.
+     */
+    channel: z.literal("holders"),
+    shard: z
+      .string()
+      .regex(/^DB_[A-Z0-9_]+$/)
+      .max(64),
+    events: z
+      .array(
+        z.object({
+          eventId: z.string().min(1).max(200),
+          kind: z.enum(NOTIFICATION_KINDS),
+          accountNo: z.string().max(40),
+          params: z.record(z.string(), z.union([z.string().max(500), z.number()])),
+        }),
+      )
+      .min(1)
+      .max(HOLDERS_EVENTS),
+  }),
+  z.object({
     channel: z.literal("area"),
     /** outage: declared or resolved; announcement: a tariff change or a promotion for a region. */
     kind: z.enum(["outage", "tariff_change", "promo"]),
@@ -95,6 +119,7 @@ export type NotificationMessage = z.infer<typeof NotificationMessage>;
 export type EventMessage = Extract<NotificationMessage, { channel: "event" }>;
 export type PushMessage = Extract<NotificationMessage, { channel: "push" }>;
 export type AreaMessage = Extract<NotificationMessage, { channel: "area" }>;
+export type HoldersMessage = Extract<NotificationMessage, { channel: "holders" }>;
 
 export const NOTIFICATIONS_QUEUE = "kabinet-notifications";
 export const DEAD_LETTER_QUEUE = "kabinet-dlq";

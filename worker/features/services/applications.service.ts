@@ -487,10 +487,11 @@ async function connectionAccount(data: DataAccess, db: RegionDb, app: q.Applicat
   // settled; a retry finds the row made and settles it.
   const holder = { accountNo, shard, subscriberId: app.subscriberId, role: "owner" as const, homeShard: sub?.homeShard ?? "" };
   if (sub) await addHolders(data, [holder], now);
-  await data.global
-    .insert(accountLinks)
-    .values({ subscriberId: app.subscriberId, accountNo, role: "owner", createdAt: now })
-    .onConflictDoNothing();
+  if (data.globalLinks === "keep")
+    await data.global
+      .insert(accountLinks)
+      .values({ subscriberId: app.subscriberId, accountNo, role: "owner", createdAt: now })
+      .onConflictDoNothing();
   if (sub) await settleHolders(data, [holder], app.subscriberId);
   if (sub) await forgetSessionCopy(data, sub, { closes: closesWindow(until) });
   return { accountNo, db: home };

@@ -1,0 +1,344 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { backfillHolders, startHoldersBackfill } from "../../worker/features/accounts/holders.backfill";
+import { cleanExpired } from "../../worker/features/housekeeping/housekeeping.service";
+import { consumeNotifications, type Delivery } from "../../worker/features/notifications/notifications.consumer";
+import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
+import { createDataAccess, type ShardBinding, shardDatabase } from "../../worker/platform/db";
+import { HOLDER_SETTLE_MS, holdersWithin, reconcileHolders, sweepHomeLinks } from "../../worker/platform/holders";
+import { makeAccountNo } from "../../worker/platform/ids";
+import { api, codeSentTo, forgetLinksOf, json, login, makeContract, post, subscriberAt } from "./helpers";
+
+/**
+ * The release without global links (`GLOBAL_LINKS = "drop"`, the default; issue 20): a link is the account's holder row
+ * and the subscriber's home link alone. No change of a link writes `account_links`; housekeeping settles a change that
+ * stopped half-way by the home link its settle wrote and finishes a removal; the sweep deletes a home link with no
+ * holder row; the backfills, which copy from the global table, never start; a bank credit's accounts past the shards
+ * its invocation reads are told through `holders` messages.
+ */
+
+const PETR_KZN = makeAccountNo("40300000005");
+const keeping = () => createDataAccess({ ...env, GLOBAL_LINKS: "keep" } as typeof env);
+
+const globalLinks = () => env.DB.prepare("SELECT count(*) AS n FROM account_links").first<number>("n");
+const homeOf = async (id: string) => (await subscriberAt(id)).homeShard as ShardBinding;
+const shardDb = (shard: string) => shardDatabase(env, shard as ShardBinding) as D1Database;
+const homeLink = async (id: string, accountNo: string) =>
+  shardDb(await homeOf(id))
+    .prepare(
+      "SELECT role, low_balance_kop AS lowBalanceKop, created_at AS createdAt FROM subscriber_links WHERE subscriber_id = ? AND account_no = ?",
+    )
+    .bind(id, accountNo)
+    .first<{ role: string; lowBalanceKop: number | null; createdAt: number }>();
+const holderRow = (shard: string, id: string, accountNo: string) =>
+  shardDb(shard)
+    .prepare("SELECT role, state, low_balance_kop AS lowBalanceKop FROM account_holders WHERE subscriber_id = ? AND account_no = ?")
+    .bind(id, accountNo)
+    .first<{ role: string; state: string | null; lowBalanceKop: number | null }>();
+const accountNos = async (cookie: string) =>
+  (await json<{ items: { accountNo: string }[] }>(await api(cookie, "/accounts"))).items.map((a) => a.accountNo);
+
+let address = 0;
+const ip = () => ({ "cf-connecting-ip": `198.51.100.${200 + ++address}` });
+
+/** A holder row as a change that stopped `ago` ms ago left it, and (with `home`) the home link its settle wrote. */
+async function leftHalfWay(
+  shard: string,
+  id: string,
+  accountNo: string,
+  state: "adding" | "removing",
+  opts: { home?: number; at?: number; role?: string } = {},
+) {
+  const at = opts.at ?? Date.now() - HOLDER_SETTLE_MS - 1_000;
+  await shardDb(shard)
+    .prepare(
+      "INSERT INTO account_holders (account_no, subscriber_id, role, home_shard, created_at, state, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(accountNo, id, opts.role ?? "viewer", await homeOf(id), at, state, at)
+    .run();
+  if (opts.home !== undefined)
+    await shardDb(await homeOf(id))
+      .prepare("INSERT INTO subscriber_links (subscriber_id, account_no, role, created_at) VALUES (?, ?, ?, ?)")
+      .bind(id, accountNo, opts.role ?? "viewer", opts.home)
+      .run();
+}
+
+describe("the links without the global table (GLOBAL_LINKS = drop)", () => {
+  it("a registration, a relative's link, its alert and its removal write no global link, and each still works", async () => {
+    const before = await globalLinks();
+    // A registration: its owner's holder row settled, their home link, their pages.
+    const accountNo = makeAccountNo("50488800061");
+    const phone = "+79990008061";
+    const shard = await makeContract(accountNo, "msk", { phone });
+    const since = Date.now();
+    expect((await post("/api/v1/auth/register/start", { by: "phone", phone }, ip())).status).toBe(202);
+    const code = await codeSentTo(phone, since);
+    const made = await post(
+      "/api/v1/auth/register/complete",
+      { by: "phone", phone, code, login: "links.dropped", password: "no global links here" },
+      ip(),
+    );
+    expect(made.status).toBe(201);
+    const id = (await env.DB.prepare("SELECT id FROM subscribers WHERE login = 'links.dropped'").first<string>("id")) as string;
+    expect(await holderRow(shard, id, accountNo)).toEqual({ role: "owner", state: null, lowBalanceKop: null });
+    expect(await homeLink(id, accountNo)).toMatchObject({ role: "owner" });
+    expect(await accountNos(await login("links.dropped", "no global links here"))).toEqual([accountNo]);
+    // Olga links Petr's Kazan account, sets an alert on it, and removes it.
+    const olga = await login("olga");
+    const asked = Date.now();
+    expect((await post("/api/v1/accounts/link/start", { accountNo: PETR_KZN, channel: "sms" }, { ...ip(), cookie: olga })).status).toBe(
+      202,
+    );
+    const linkCode = await codeSentTo("+79000000002", asked);
+    expect(
+      (await post("/api/v1/accounts/link/confirm", { accountNo: PETR_KZN, code: linkCode, role: "payer" }, { ...ip(), cookie: olga }))
+        .status,
+    ).toBe(204);
+    const kzn = (await env.DB.prepare("SELECT shard FROM account_directory WHERE account_no = ?")
+      .bind(PETR_KZN)
+      .first<string>("shard")) as string;
+    expect(await holderRow(kzn, "demo-olga", PETR_KZN)).toMatchObject({ role: "payer", state: null });
+    const alert = await api(olga, `/accounts/${PETR_KZN}/low-balance`, { method: "PUT", body: JSON.stringify({ thresholdKop: 31_000 }) });
+    expect(alert.status).toBeLessThan(300);
+    expect(await holderRow(kzn, "demo-olga", PETR_KZN)).toMatchObject({ lowBalanceKop: 31_000 });
+    expect(await homeLink("demo-olga", PETR_KZN)).toMatchObject({ lowBalanceKop: 31_000 });
+    expect((await api(olga, `/accounts/${PETR_KZN}/insight`)).status).toBe(200);
+    expect((await api(olga, `/accounts/${PETR_KZN}/link`, { method: "DELETE" })).status).toBe(204);
+    expect(await holderRow(kzn, "demo-olga", PETR_KZN)).toBeNull();
+    expect(await homeLink("demo-olga", PETR_KZN)).toBeNull();
+    expect((await api(olga, `/accounts/${PETR_KZN}`)).status).toBe(404);
+    // Not one global link was written or deleted.
+    expect(await globalLinks()).toBe(before);
+  });
+
+  it("housekeeping settles a row whose settle wrote its home link, deletes the rest, finishes a removal, and ignores the global table", async () => {
+    const accountNo = makeAccountNo("50488800062");
+    const shard = (await makeContract(accountNo, "msk", { phone: "+79990008062" })) as ShardBinding;
+    const long = Date.now() - HOLDER_SETTLE_MS - 1_000;
+    // Olga's add died after its home link, before the row was settled: settled.
+    await leftHalfWay(shard, "demo-olga", accountNo, "adding", { home: long, at: long, role: "payer" });
+    // Maria's died before its home link (a global link an older release wrote is there: not the truth now): deleted.
+    await leftHalfWay(shard, "demo-maria", accountNo, "adding", { at: long });
+    await env.DB.prepare("INSERT INTO account_links (subscriber_id, account_no, role, created_at) VALUES ('demo-maria', ?, 'viewer', ?)")
+      .bind(accountNo, long)
+      .run();
+    // Petr's home link is an older one's (another date): his row is deleted, the link left to the sweep.
+    await leftHalfWay(shard, "demo-petr", accountNo, "adding", { home: long - 5_000, at: long });
+    // Anna's removal died before her home link went: finished, her copy of her links forgotten.
+    await leftHalfWay(shard, "demo-anna", accountNo, "removing", { home: long, at: long });
+    await forgetLinksOf("demo-anna");
+    const anna = await login("anna");
+    expect(await accountNos(anna)).toContain(accountNo);
+    // Not yet: a change may take its time.
+    expect(await reconcileHolders(createDataAccess(env), shard, new Date(Date.now() - HOLDER_SETTLE_MS))).toEqual({
+      settled: 0,
+      deleted: 0,
+    });
+    expect(await reconcileHolders(createDataAccess(env), shard, new Date())).toEqual({ settled: 1, deleted: 3 });
+    expect(await holderRow(shard, "demo-olga", accountNo)).toMatchObject({ role: "payer", state: null });
+    expect(await homeLink("demo-olga", accountNo)).toMatchObject({ role: "payer" });
+    expect(await accountNos(await login("olga"))).toContain(accountNo);
+    expect(await holderRow(shard, "demo-maria", accountNo)).toBeNull();
+    expect(await homeLink("demo-maria", accountNo)).toBeNull();
+    expect(await holderRow(shard, "demo-petr", accountNo)).toBeNull();
+    expect(await homeLink("demo-petr", accountNo)).toMatchObject({ createdAt: long - 5_000 });
+    expect(await holderRow(shard, "demo-anna", accountNo)).toBeNull();
+    expect(await homeLink("demo-anna", accountNo)).toBeNull();
+    expect((await api(anna, `/accounts/${accountNo}`)).status).toBe(404);
+    // A second run finds nothing left.
+    expect(await reconcileHolders(createDataAccess(env), shard, new Date())).toEqual({ settled: 0, deleted: 0 });
+  });
+
+  it("a row whose home shard is not bound here waits (logged) rather than being deleted", async () => {
+    const accountNo = makeAccountNo("50488800063");
+    const shard = (await makeContract(accountNo, "msk", { phone: "+79990008063" })) as ShardBinding;
+    const long = Date.now() - HOLDER_SETTLE_MS - 1_000;
+    await shardDb(shard)
+      .prepare(
+        "INSERT INTO account_holders (account_no, subscriber_id, role, home_shard, created_at, state, changed_at) VALUES (?, 'demo-olga', 'viewer', 'DB_NOWHERE', ?, 'adding', ?)",
+      )
+      .bind(accountNo, long, long)
+      .run();
+    expect(await reconcileHolders(createDataAccess(env), shard, new Date())).toEqual({ settled: 0, deleted: 0 });
+    expect(await holderRow(shard, "demo-olga", accountNo)).toMatchObject({ state: "adding" });
+    await shardDb(shard).prepare("DELETE FROM account_holders WHERE account_no = ?").bind(accountNo).run();
+  });
+
+  it("the sweep deletes a home link with no holder row (a global link notwithstanding) and keeps one whose row is there in any state", async () => {
+    const home = await homeOf("demo-olga");
+    const orphan = makeAccountNo("50488800064");
+    const adding = makeAccountNo("50488800065");
+    const unknown = makeAccountNo("50488800066");
+    await makeContract(orphan, "msk", { phone: "+79990008064" });
+    const addingShard = await makeContract(adding, "msk", { phone: "+79990008065" });
+    const at = Date.now() - 3_600_000;
+    // No holder row, but a global link an older release left: deleted.
+    await shardDb(home)
+      .prepare("INSERT INTO subscriber_links (subscriber_id, account_no, role, created_at) VALUES ('demo-olga', ?, 'viewer', ?)")
+      .bind(orphan, at)
+      .run();
+    await env.DB.prepare("INSERT INTO account_links (subscriber_id, account_no, role, created_at) VALUES ('demo-olga', ?, 'viewer', ?)")
+      .bind(orphan, at)
+      .run();
+    // A change under way (its row `adding`, just written): kept.
+    await leftHalfWay(addingShard, "demo-olga", adding, "adding", { home: Date.now(), at: Date.now() });
+    // An account the directory does not know: deleted.
+    await shardDb(home)
+      .prepare("INSERT INTO subscriber_links (subscriber_id, account_no, role, created_at) VALUES ('demo-olga', ?, 'viewer', ?)")
+      .bind(unknown, at)
+      .run();
+    const mine = (
+      await shardDb(home).prepare("SELECT account_no AS a FROM subscriber_links WHERE subscriber_id = 'demo-olga'").all<{ a: string }>()
+    ).results
+      .map((r) => r.a)
+      .filter((a) => ![orphan, unknown].includes(a));
+    await shardDb(home).prepare("DELETE FROM sweep_cursors").run();
+    const total = (await shardDb(home).prepare("SELECT count(*) AS n FROM subscriber_links").first<number>("n")) as number;
+    expect(await sweepHomeLinks(createDataAccess(env), home, total + 1)).toBe(2);
+    expect(await homeLink("demo-olga", orphan)).toBeNull();
+    expect(await homeLink("demo-olga", unknown)).toBeNull();
+    // Everything else of hers (the demo's links, the one under way) is there still.
+    const left = (
+      await shardDb(home).prepare("SELECT account_no AS a FROM subscriber_links WHERE subscriber_id = 'demo-olga'").all<{ a: string }>()
+    ).results.map((r) => r.a);
+    expect(left.sort()).toEqual(mine.sort());
+    expect(left).toContain(adding);
+    // Nothing else in the shard was taken.
+    expect(await shardDb(home).prepare("SELECT count(*) AS n FROM subscriber_links").first<number>("n")).toBe(total - 2);
+    await shardDb(addingShard).prepare("DELETE FROM account_holders WHERE account_no = ?").bind(adding).run();
+    await shardDb(home).prepare("DELETE FROM subscriber_links WHERE account_no = ?").bind(adding).run();
+  });
+
+  it("while the global links are kept, the sweep spares a home link whose holder row is there though its global link is not", async () => {
+    const home = await homeOf("demo-maria");
+    const held = makeAccountNo("50488800067");
+    const gone = makeAccountNo("50488800068");
+    const heldShard = await makeContract(held, "msk", { phone: "+79990008067" });
+    await makeContract(gone, "msk", { phone: "+79990008068" });
+    const at = Date.now() - 3_600_000;
+    // A link made under "drop" by a newer Worker beside this one (a flip under way): its row and home link, no global link.
+    await shardDb(heldShard)
+      .prepare(
+        "INSERT INTO account_holders (account_no, subscriber_id, role, home_shard, created_at) VALUES (?, 'demo-maria', 'viewer', ?, ?)",
+      )
+      .bind(held, home, at)
+      .run();
+    for (const a of [held, gone])
+      await shardDb(home)
+        .prepare("INSERT INTO subscriber_links (subscriber_id, account_no, role, created_at) VALUES ('demo-maria', ?, 'viewer', ?)")
+        .bind(a, at)
+        .run();
+    await shardDb(home).prepare("DELETE FROM sweep_cursors").run();
+    const total = (await shardDb(home).prepare("SELECT count(*) AS n FROM subscriber_links").first<number>("n")) as number;
+    expect(await sweepHomeLinks(keeping(), home, total + 1)).toBe(1);
+    expect(await homeLink("demo-maria", held)).not.toBeNull();
+    expect(await homeLink("demo-maria", gone)).toBeNull();
+    expect(await accountNos(await login("maria"))).toContain(held);
+    await shardDb(heldShard).prepare("DELETE FROM account_holders WHERE account_no = ?").bind(held).run();
+    await shardDb(home).prepare("DELETE FROM subscriber_links WHERE account_no = ?").bind(held).run();
+  });
+
+  it("the holders' backfill, which copies the global table, never starts, and a page queued before does nothing", async () => {
+    await env.DB.prepare("DELETE FROM drain_cursors WHERE plan = 'account_holders'").run();
+    expect(await startHoldersBackfill(createDataAccess(env), env.BILLING)).toBe(false);
+    expect(await backfillHolders(createDataAccess(env), new Date(), { run: "queued-before" }, null, 10)).toEqual({
+      read: 0,
+      copied: 0,
+      settled: 0,
+      gone: 0,
+      handedOn: false,
+    });
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM drain_cursors WHERE plan = 'account_holders'").first("n")).toBe(0);
+  });
+});
+
+describe("a notice for accounts on more shards than an invocation reads", () => {
+  /** Consumes one batch, as the queue would, and returns what it queued. */
+  async function consumeOnce(bodies: NotificationMessage[]) {
+    const queued: NotificationMessage[] = [];
+    const acked: boolean[] = [];
+    const dl = {
+      queue: {
+        send: async (body: NotificationMessage) => void queued.push(body),
+        sendBatch: async (ms: { body: NotificationMessage }[]) => void queued.push(...ms.map((m) => m.body)),
+      },
+      now: () => new Date(),
+    } as unknown as Delivery;
+    const batch = {
+      queue: "kabinet-notifications",
+      messages: bodies.map((body, i) => ({
+        id: `holders-m${i}`,
+        body,
+        attempts: 1,
+        timestamp: new Date(),
+        ack: () => acked.push(true),
+        retry: () => acked.push(false),
+      })),
+    } as unknown as MessageBatch<unknown>;
+    await consumeNotifications(batch, env, dl);
+    return { queued, acked };
+  }
+
+  it("reads the holders on the first shards and names the accounts on the others, whose `holders` message tells each holder once", async () => {
+    const data = createDataAccess(env);
+    // Anna's and Petr's accounts, on their shards (at least two of them).
+    const rows = (
+      await env.DB.prepare(
+        "SELECT d.account_no AS accountNo, d.shard FROM account_directory d WHERE d.account_no IN (SELECT account_no FROM account_links WHERE subscriber_id IN ('demo-anna', 'demo-petr')) ORDER BY d.shard, d.account_no",
+      ).all<{ accountNo: string; shard: string }>()
+    ).results;
+    const shards = [...new Set(rows.map((r) => r.shard))];
+    expect(shards.length).toBeGreaterThan(1);
+    const nos = rows.map((r) => r.accountNo);
+    const all = await holdersWithin(data, nos, Number.POSITIVE_INFINITY);
+    expect(all.beyond).toEqual([]);
+    const one = await holdersWithin(data, nos, 1);
+    const first = new Set(one.holders.map((h) => h.accountNo));
+    // Each account is either read or named, never both, never neither.
+    expect(one.beyond.every((b) => !first.has(b.accountNo))).toBe(true);
+    expect(new Set([...one.beyond.map((b) => b.accountNo), ...first]).size).toBe(new Set(all.holders.map((h) => h.accountNo)).size);
+    expect(new Set(one.beyond.map((b) => b.shard)).size).toBe(shards.length - 1);
+    // The `holders` message of one named shard: an event for each of its accounts' holders, with the producer's id.
+    const shard = one.beyond[0]?.shard as ShardBinding;
+    const named = one.beyond.filter((b) => b.shard === shard);
+    const events = named.map((b) => ({
+      eventId: `bank:test-line:${b.accountNo}`,
+      kind: "payment_credited" as const,
+      accountNo: b.accountNo,
+      params: { amountKop: 150_00, method: "bank" },
+    }));
+    const { queued, acked } = await consumeOnce([{ channel: "holders", shard, events }]);
+    expect(acked).toEqual([true]);
+    const expected = all.holders
+      .filter((h) => named.some((b) => b.accountNo === h.accountNo))
+      .map((h) => `${h.subscriberId} bank:test-line:${h.accountNo}`)
+      .sort();
+    expect(expected.length).toBeGreaterThan(0);
+    expect(queued.map((m) => (m.channel === "event" ? `${m.subscriberId} ${m.eventId}` : m.channel)).sort()).toEqual(expected);
+    // A shard this deployment does not bind is retried (then kept with the dead letters), not dropped.
+    const lost = await consumeOnce([{ channel: "holders", shard: "DB_NOWHERE", events }]);
+    expect(lost.acked).toEqual([false]);
+    expect(lost.queued).toEqual([]);
+    // A malformed one (too many accounts for a message) is refused as such.
+    const many = Array.from({ length: 51 }, (_, i) => ({ ...events[0], eventId: `bank:x:${i}` })) as typeof events;
+    const refused = await consumeOnce([{ channel: "holders", shard, events: many }]);
+    expect(refused.queued).toEqual([]);
+  });
+});
+
+describe("the global table left behind", () => {
+  it("is emptied by housekeeping a page a tick without global links, and left alone while they are kept", async () => {
+    const n = (await globalLinks()) as number;
+    expect(n).toBeGreaterThan(3);
+    expect((await cleanExpired(keeping(), new Date(), 3)).globalLinksDeleted).toBe(0);
+    expect(await globalLinks()).toBe(n);
+    expect((await cleanExpired(createDataAccess(env), new Date(), 3)).globalLinksDeleted).toBe(3);
+    expect(await globalLinks()).toBe(n - 3);
+    let ticks = 0;
+    while (((await globalLinks()) as number) > 0 && ticks++ < 100) await cleanExpired(createDataAccess(env));
+    expect(await globalLinks()).toBe(0);
+    // The demo's subscribers still see every account of theirs: the table was read by nothing.
+    await forgetLinksOf("demo-anna");
+    expect((await accountNos(await login("anna"))).length).toBeGreaterThan(1);
+  });
+});
