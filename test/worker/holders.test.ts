@@ -22,6 +22,8 @@ const PETR_KZN = makeAccountNo("40300000005");
 
 /** Data access as the release that still writes the global links runs (`GLOBAL_LINKS = "keep"`, production's until its flip). */
 const keeping = () => createDataAccess({ ...env, GLOBAL_LINKS: "keep" } as typeof env);
+/** As production runs while its backfill copies the links (`HOLDERS_STORE = "global"`, which keeps the global links). */
+const rollout = () => createDataAccess({ ...env, HOLDERS_STORE: "global" } as typeof env);
 /** The subscriber a login names. */
 const idOf = (login: string) => env.DB.prepare("SELECT id FROM subscribers WHERE login = ?").bind(login).first<string>("id");
 
@@ -291,7 +293,7 @@ describe("the holders of an account, in its shard", () => {
 });
 
 describe("the backfill of an older release's links", () => {
-  it("while the global links are kept, goes over them a page at a time and copies the links (without them it never starts)", async () => {
+  it("while the readers read the global links (HOLDERS_STORE = global), goes over them a page at a time and copies the links; after, it never starts", async () => {
     const shard = await shardOf(PETR_KZN);
     const db = shardDatabase(env, shard) as D1Database;
     await db.prepare("DELETE FROM account_holders WHERE account_no = ?").bind(PETR_KZN).run();
@@ -299,7 +301,7 @@ describe("the backfill of an older release's links", () => {
     expect(await startHoldersBackfill(createDataAccess(env), env.BILLING)).toBe(false);
     const last = await env.DB.prepare("SELECT max(rowid) AS r FROM account_links").first<number>("r");
     const cursor = () => env.DB.prepare("SELECT after FROM drain_cursors WHERE plan = 'account_holders'").first<number>("after");
-    for (let page = 0; page < 100 && (await cursor()) !== last; page++) await backfillHolders(keeping(), new Date(), {}, null, 10);
+    for (let page = 0; page < 100 && (await cursor()) !== last; page++) await backfillHolders(rollout(), new Date(), {}, null, 10);
     expect(await cursor()).toBe(last);
     const rows = await rowsOf(PETR_KZN);
     expect(rows.map((r) => [r.subscriberId, r.state])).toEqual(expect.arrayContaining([["demo-petr", null]]));
@@ -319,7 +321,7 @@ describe("the backfill of an older release's links", () => {
       )
       .bind(PETR_KZN, Date.now())
       .run();
-    const data = keeping();
+    const data = rollout();
     let read = 0;
     for (let i = 0; i < 20; i++) {
       const page = await backfillHolders(data, new Date(), {}, null, 3);
@@ -358,10 +360,10 @@ describe("the backfill of an older release's links", () => {
       .prepare("INSERT INTO account_freezes (account_no, move_id, state, updated_at) VALUES (?, 'm-test', 'frozen', ?)")
       .bind(accountNo, Date.now())
       .run();
-    expect(await backfillHolders(keeping(), new Date(), {}, null, 10)).toMatchObject({ read: 1, copied: 0 });
+    expect(await backfillHolders(rollout(), new Date(), {}, null, 10)).toMatchObject({ read: 1, copied: 0 });
     expect(await cursor()).toBe(after);
     await d1.prepare("DELETE FROM account_freezes WHERE account_no = ?").bind(accountNo).run();
-    expect(await backfillHolders(keeping(), new Date(), {}, null, 10)).toMatchObject({ read: 1, copied: 1 });
+    expect(await backfillHolders(rollout(), new Date(), {}, null, 10)).toMatchObject({ read: 1, copied: 1 });
     expect((await rowsOf(accountNo)).map((r) => r.subscriberId)).toEqual(["demo-maria"]);
     // Olga's link is removed between the page's read and its copy (the removal found no row to mark).
     await env.DB.prepare("INSERT INTO account_links (subscriber_id, account_no, role, created_at) VALUES ('demo-olga', ?, 'viewer', ?)")
@@ -369,7 +371,7 @@ describe("the backfill of an older release's links", () => {
       .run();
     const raced = new Proxy(env, {
       get(t, p) {
-        if (p === "GLOBAL_LINKS") return "keep";
+        if (p === "HOLDERS_STORE") return "global";
         const v = Reflect.get(t, p, t);
         if (p !== shard) return v;
         return beforeEachBatch(v as D1Database, () =>
@@ -389,7 +391,7 @@ describe("the backfill of an older release's links", () => {
     await env.DB.prepare("UPDATE drain_cursors SET after = ? WHERE plan = 'account_holders'").bind(after).run();
     const dying = new Proxy(env, {
       get(t, p) {
-        if (p === "GLOBAL_LINKS") return "keep";
+        if (p === "HOLDERS_STORE") return "global";
         const v = Reflect.get(t, p, t);
         if (p !== "DB") return v;
         return beforeEachRun(v as D1Database, /json_each[\s\S]*account_links|account_links[\s\S]*json_each/, async () => {

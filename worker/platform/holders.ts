@@ -373,10 +373,11 @@ export async function globalLinksOf(data: DataAccess, pairs: readonly { subscrib
 
 /**
  * Housekeeping, a shard: rows left unsettled for `HOLDER_SETTLE_MS` (a change that stopped half-way) are settled where
- * the global link is there (its role and alert taken; under "drop": a row `adding` whose home link its settle wrote),
- * and deleted where it is not, each only if unchanged since it was
- * read, their links in the holders' home shards written or deleted first; an account frozen for a move, or one a move is
- * copying here, is left for later. Four queries and two a home shard at most. What it did.
+ * the global link is there (its role and alert taken; under "drop": a row `adding` whose home link its settle wrote, or
+ * whose change `madeElsewhere` finds made), and deleted where it is not (a removal finished), each only if unchanged
+ * since it was read, their links in the holders' home shards written or deleted first; an account frozen for a move, or
+ * one a move is copying here, is left for later. Five queries (two of them global), and a read and two writes a home
+ * shard, at most. What it did.
  */
 export async function reconcileHolders(data: DataAccess, shard: ShardBinding, now: Date, page = RECONCILE_PAGE) {
   const done = { settled: 0, deleted: 0 };
@@ -403,7 +404,12 @@ export async function reconcileHolders(data: DataAccess, shard: ShardBinding, no
   // `adding` whose home link is there is settled, with its own role and alert; any other is deleted (a removal that
   // stopped half-way is finished).
   const keep = data.globalLinks === "keep";
-  const linked: Map<string, { role: HolderRole; lowBalanceKop: number | null }> = keep ? await globalLinksOf(data, rows) : new Map();
+  const linked: Map<string, { role: HolderRole; lowBalanceKop: number | null }> = keep
+    ? await globalLinksOf(data, rows)
+    : await madeElsewhere(
+        data,
+        rows.filter((r) => r.state === "adding"),
+      );
   // The links in the holders' home shards first (platform/links.ts), a home shard at a time: written as the global link
   // has them for a row to be settled, deleted (as the row dates them) for one to be deleted. Their copies of their links
   // are forgotten around it, as for any change of a link (platform/session.ts): a copy made from the home link as it was
@@ -413,10 +419,10 @@ export async function reconcileHolders(data: DataAccess, shard: ShardBinding, no
   for (const r of rows) byHomeShard.set(r.homeShard, [...(byHomeShard.get(r.homeShard) ?? []), r]);
   const homes = await Promise.allSettled(
     [...byHomeShard].map(async ([homeShard, list]) => {
+      // No home link can have been written there: decided by what else there is, as the rows of a shard that is bound.
       if (!data.hasShard(homeShard)) {
-        // Without global links the home link is the truth, and this one cannot be read: the rows wait (logged).
-        if (!keep) log("error", "links.home_unbound", { shard: homeShard });
-        return keep ? list : [];
+        log("error", "links.home_unbound", { shard: homeShard });
+        return list;
       }
       if (!keep) {
         const made = await homeRowsOf(
@@ -476,6 +482,34 @@ export async function reconcileHolders(data: DataAccess, shard: ShardBinding, no
   done.deleted = drop.length > 0 ? (results[settle.length > 0 ? 1 : 0]?.meta.changes ?? 0) : 0;
   if (done.settled + done.deleted > 0) log("info", "holders.reconciled", { shard, ...done });
   return done;
+}
+
+/**
+ * Without global links (`GLOBAL_LINKS = "drop"`), the rows `adding` whose change was made though no home link shows it
+ * (by key, as `globalLinksOf`, with the role and alert to settle them with): a registration's owner whose subscriber's
+ * row was written with the holder row's date (the registration stands: its settle failed, or its answer was lost), and
+ * a link whose global link a release that kept them wrote (a change that stopped half-way just before the flip: the
+ * table is emptied only of links a day old). Two global reads, side by side.
+ */
+async function madeElsewhere(data: DataAccess, adding: readonly (typeof accountHolders.$inferSelect)[]) {
+  const made = new Map<string, { role: HolderRole; lowBalanceKop: number | null }>();
+  if (adding.length === 0) return made;
+  const owners = adding.filter((r) => r.role === "owner");
+  const [links, registered] = await Promise.all([
+    globalLinksOf(data, adding),
+    owners.length === 0
+      ? []
+      : data.global
+          .select({ id: subscribers.id, createdAt: sql<number>`${subscribers.createdAt}` })
+          .from(subscribers)
+          .where(inList(subscribers.id, [...new Set(owners.map((r) => r.subscriberId))]))
+          .all(),
+  ]);
+  const since = new Map(registered.map((s) => [s.id, Number(s.createdAt)]));
+  for (const r of owners)
+    if (since.get(r.subscriberId) === r.createdAt.getTime()) made.set(linkKey(r), { role: r.role, lowBalanceKop: r.lowBalanceKop });
+  for (const [key, l] of links) made.set(key, l);
+  return made;
 }
 
 /**

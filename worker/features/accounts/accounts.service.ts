@@ -329,7 +329,15 @@ export async function confirmLink(
     await giveBack();
     throw accountMovingError();
   }
-  await settleHolders(data, [holder], subscriberId).catch((e: unknown) => log("warn", "holders.settle_failed", { error: errorText(e) }));
+  // While the global links are kept, the link is made: a settle that fails is housekeeping's (it settles by the global
+  // link). Without them the settle's home link is what makes it: one that fails is undone, and the code given back.
+  await settleHolders(data, [holder], subscriberId).catch(async (e: unknown) => {
+    log("warn", "holders.settle_failed", { error: errorText(e) });
+    if (data.globalLinks === "keep") return;
+    await dropHolders(data, [holder], subscriberId, "adding").catch((d: unknown) => log("warn", "holders.left", { error: errorText(d) }));
+    await giveBack();
+    throw e;
+  });
 }
 
 /**
@@ -366,8 +374,10 @@ export async function unlinkAccount(data: DataAccess, subscriberId: string, acco
   const shard = await markRemoving(data, acc, subscriberId, markedAt).catch((e: unknown) => {
     throw isAccountMoving(e) ? accountMovingError() : e;
   });
-  if (data.globalLinks === "keep")
-    await db.delete(accountLinks).where(and(eq(accountLinks.subscriberId, subscriberId), eq(accountLinks.accountNo, acc.accountNo)));
+  // The global link is deleted even where they are no longer written (GLOBAL_LINKS = "drop"): one an older release made
+  // would otherwise outlive the removal while a Worker that still decides by them may run (a flip under way), and
+  // housekeeping empties the table only of links a day old.
+  await db.delete(accountLinks).where(and(eq(accountLinks.subscriberId, subscriberId), eq(accountLinks.accountNo, acc.accountNo)));
   // The link in their home shard goes with the row (platform/holders.ts), dated as the row; on its own where the account
   // had no row (a link an older release made, its row not yet copied): their access ends here either way. A failure is
   // logged: the link is removed (its global row is gone), and housekeeping deletes what is left.
@@ -375,7 +385,9 @@ export async function unlinkAccount(data: DataAccess, subscriberId: string, acco
     log("warn", "holders.left", { error: errorText(e) });
     return -1;
   });
-  if (rows === 0)
+  // Without global links every link has its row: none found is a relink in another tab that took the row over, whose
+  // home link is not this removal's.
+  if (rows === 0 && data.globalLinks === "keep")
     await dropHomeLinks(data, [
       { subscriberId, accountNo: acc.accountNo, homeShard: (await linksHolderOf(data, subscriberId)).homeShard },
     ]).catch((e: unknown) => log("warn", "links.left", { error: errorText(e) }));

@@ -37,9 +37,10 @@ const PASS: Pass<HoldersBackfillMessage> = {
 
 /** Cron (hourly): the backfill's chain, when links past its cursor are left and no run holds the lease. */
 export async function startHoldersBackfill(data: DataAccess, queue: Queue<unknown>, now = new Date()): Promise<boolean> {
-  // Without global links (GLOBAL_LINKS = "drop") there is nothing to copy: what the table still holds is as a release
-  // that kept it left it, and a copy would bring back a link removed since.
-  if (data.globalLinks === "drop") return false;
+  // Only while the readers still read the global links (HOLDERS_STORE = "global"): once they read the rows every change
+  // writes, there is nothing left to copy, and without global links (GLOBAL_LINKS = "drop", which needs that) a copy
+  // would bring back a link a Worker that no longer deletes them removed.
+  if (data.holdersStore !== "global") return false;
   return startPass(data, queue, PASS, now);
 }
 
@@ -73,8 +74,8 @@ export async function backfillHolders(
   page: number = HOLDERS_BACKFILL.page,
 ): Promise<{ read: number; copied: number; settled: number; gone: number; handedOn: boolean }> {
   const done = { read: 0, copied: 0, settled: 0, gone: 0, handedOn: false };
-  // A page queued before the global links were dropped does nothing (above).
-  if (data.globalLinks === "drop" || !(await holdsPass(data, PASS, m.run, now))) return done;
+  // A page queued before the readers moved does nothing (above).
+  if (data.holdersStore !== "global" || !(await holdsPass(data, PASS, m.run, now))) return done;
   const after = await passCursor(data, PASS.plan);
   // The page's copies are dated as its read (distinct from any live change's, which are dated by their own clock).
   const readAt = Date.now();

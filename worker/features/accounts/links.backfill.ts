@@ -38,9 +38,10 @@ const PASS: Pass<LinksBackfillMessage> = {
 
 /** Cron (hourly): the backfill's chain, when links past its cursor are left and no run holds the lease. */
 export async function startLinksBackfill(data: DataAccess, queue: Queue<unknown>, now = new Date()): Promise<boolean> {
-  // Without global links (GLOBAL_LINKS = "drop") there is nothing to copy: what the table still holds is as a release
-  // that kept it left it, and a copy would bring back a link removed since.
-  if (data.globalLinks === "drop") return false;
+  // Only while the readers still read the global links (LINKS_STORE = "global"): once they read the rows every change
+  // writes, there is nothing left to copy, and without global links (GLOBAL_LINKS = "drop", which needs that) a copy
+  // would bring back a link a Worker that no longer deletes them removed.
+  if (data.linksStore !== "global") return false;
   return startPass(data, queue, PASS, now);
 }
 
@@ -75,8 +76,8 @@ export async function backfillLinks(
   page: number = LINKS_BACKFILL.page,
 ): Promise<{ read: number; copied: number; gone: number; handedOn: boolean }> {
   const done = { read: 0, copied: 0, gone: 0, handedOn: false };
-  // A page queued before the global links were dropped does nothing (above).
-  if (data.globalLinks === "drop" || !(await holdsPass(data, PASS, m.run, now))) return done;
+  // A page queued before the readers moved does nothing (above).
+  if (data.linksStore !== "global" || !(await holdsPass(data, PASS, m.run, now))) return done;
   const after = await passCursor(data, PASS.plan);
   const rows = await data.global
     .select({

@@ -124,7 +124,7 @@ export async function cleanExpired(data: DataAccess, now = new Date(), pageSize 
   const notifications = await expireNotifications(data, now);
   const drained = await drainLegacyNotifications(data, now);
   const audit = await drainOrgAudit(data);
-  const linksEmptied = await emptyGlobalLinks(data, pageSize);
+  const linksEmptied = await emptyGlobalLinks(data, now, pageSize);
   return {
     sessions: s.length,
     codes: c.length + codes.reduce((n, rows) => n + rows.length, 0),
@@ -153,17 +153,21 @@ export async function cleanExpired(data: DataAccess, now = new Date(), pageSize 
   };
 }
 
+/** How old a global link is before housekeeping deletes it without global links (`emptyGlobalLinks`). */
+export const GLOBAL_LINKS_GRACE_MS = DAY_MS;
+
 /**
  * Without global links (`GLOBAL_LINKS = "drop"`: platform/holders.ts), a page of the table an older release kept
- * deleted, in its rowids' order (nothing reads or writes it now; a later release drops it once empty, where a `DROP
- * TABLE` of its size would outlast D1's 30 s a query). 960,000 a day: the target's 69 M in 72 days. A failure is
- * logged and left for the next tick.
+ * deleted, in its rowids' order (nothing writes it now; a later release drops it once empty, where a `DROP TABLE` of its
+ * size would outlast D1's 30 s a query). Only links a day old: a change a release that kept them left half-way just
+ * before the flip is settled by its global link (`reconcileHolders`). 960,000 a day: the target's 69 M in 73 days. A
+ * failure is logged and left for the next tick.
  */
-async function emptyGlobalLinks(data: DataAccess, pageSize: number): Promise<number> {
+async function emptyGlobalLinks(data: DataAccess, now: Date, pageSize: number): Promise<number> {
   if (data.globalLinks !== "drop") return 0;
   try {
     const out = await data.global.run(
-      sql`DELETE FROM ${accountLinks} WHERE rowid IN (SELECT rowid FROM ${accountLinks} ORDER BY rowid LIMIT ${pageSize})`,
+      sql`DELETE FROM ${accountLinks} WHERE rowid IN (SELECT rowid FROM ${accountLinks} WHERE ${accountLinks.createdAt} < ${now.getTime() - GLOBAL_LINKS_GRACE_MS} ORDER BY rowid LIMIT ${pageSize})`,
     );
     return out.meta.changes ?? 0;
   } catch (err) {

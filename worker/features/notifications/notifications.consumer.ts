@@ -718,9 +718,10 @@ async function handle(data: DataAccess, dl: Delivery, msg: NotificationMessage, 
 export const HOLDERS_PER_ACCOUNT = 10;
 
 /**
- * A `holders` message: its accounts' settled holders on its shard (one read), one event each, sent in batches of 100. An
- * account a shard move took off that shard since the message was queued, and cleaned up there, is told to nobody
- * (logged); a redelivered message sends the same events, which their dedupe keys make one notice.
+ * A `holders` message: its accounts' settled holders on its shard (one read), one event each, sent in batches of 100.
+ * Accounts with no holder there are looked up in the directory (one read): one a shard move took elsewhere since the
+ * message was queued goes on in a `holders` message for its shard now (one send). A redelivered message sends the same
+ * events, which their dedupe keys make one notice.
  */
 async function fanOutHolders(data: DataAccess, dl: Delivery, m: HoldersMessage): Promise<Outcome> {
   // A shard not bound here (a deployment without it): retried, then kept with the dead letters for an operator.
@@ -728,6 +729,23 @@ async function fanOutHolders(data: DataAccess, dl: Delivery, m: HoldersMessage):
   const holders = await holdersOn(data, m.shard, [...new Set(m.events.map((e) => e.accountNo))]);
   const of = new Map<string, string[]>();
   for (const h of holders) of.set(h.accountNo, [...(of.get(h.accountNo) ?? []), h.subscriberId]);
+  const none = m.events.filter((e) => !of.has(e.accountNo));
+  const moved =
+    none.length === 0
+      ? []
+      : await data.global
+          .select({ accountNo: accountDirectory.accountNo, shard: accountDirectory.shard })
+          .from(accountDirectory)
+          .where(inList(accountDirectory.accountNo, [...new Set(none.map((e) => e.accountNo))]))
+          .all();
+  const elsewhere = new Map<string, HoldersMessage["events"]>();
+  for (const e of none) {
+    const shard = moved.find((d) => d.accountNo === e.accountNo)?.shard;
+    if (shard && shard !== m.shard && isShardBinding(shard)) elsewhere.set(shard, [...(elsewhere.get(shard) ?? []), e]);
+  }
+  // More holders than the budget tells (an account held by dozens): the first ones are told, and it is logged.
+  for (const subscribers of of.values())
+    if (subscribers.length > HOLDERS_PER_ACCOUNT) log("warn", "holders.too_many", { shard: m.shard, holders: subscribers.length });
   const events: NotificationMessage[] = m.events.flatMap((e) =>
     (of.get(e.accountNo) ?? []).slice(0, HOLDERS_PER_ACCOUNT).map((subscriberId) => ({
       channel: "event" as const,
@@ -738,10 +756,15 @@ async function fanOutHolders(data: DataAccess, dl: Delivery, m: HoldersMessage):
       params: e.params,
     })),
   );
-  if (holders.length === 0) log("warn", "holders.none_found", { shard: m.shard, accounts: m.events.length });
+  const handOnMoved: NotificationMessage[] = [...elsewhere].map(([shard, list]) => ({ channel: "holders", shard, events: list }));
+  if (handOnMoved.length > 0)
+    log("info", "holders.moved_on", {
+      shard: m.shard,
+      accounts: handOnMoved.reduce((n, x) => n + (x.channel === "holders" ? x.events.length : 0), 0),
+    });
   await sendInBatches(
     dl.queue,
-    events.map((body) => ({ body })),
+    [...events, ...handOnMoved].map((body) => ({ body })),
   );
   return "fanned-out";
 }
@@ -767,7 +790,8 @@ export const CALLS_PER_MESSAGE = {
   email: 6,
   push: 10,
   event: 9,
-  holders: 1 + Math.ceil((HOLDERS_EVENTS * HOLDERS_PER_ACCOUNT) / 100),
+  // Its shard's holders and the directory for accounts with none there; sends of 100 events and the accounts moved on.
+  holders: 2 + Math.ceil((HOLDERS_EVENTS * HOLDERS_PER_ACCOUNT + HOLDERS_EVENTS) / 100),
 } as const;
 
 function callsOf(m: NotificationMessage, dl: Delivery): number {
