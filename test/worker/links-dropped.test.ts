@@ -7,7 +7,7 @@ import { cleanExpired, GLOBAL_LINKS_GRACE_MS } from "../../worker/features/house
 import { consumeNotifications, type Delivery } from "../../worker/features/notifications/notifications.consumer";
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
 import { createDataAccess, type ShardBinding, shardDatabase } from "../../worker/platform/db";
-import { HOLDER_SETTLE_MS, holdersWithin, reconcileHolders, sweepHomeLinks } from "../../worker/platform/holders";
+import { dropHolders, HOLDER_SETTLE_MS, holdersWithin, reconcileHolders, sweepHomeLinks } from "../../worker/platform/holders";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { api, beforeEachRun, codeSentTo, forgetLinksOf, json, login, makeContract, post, subscriberAt } from "./helpers";
 
@@ -139,6 +139,12 @@ describe("the links without the global table (GLOBAL_LINKS = drop)", () => {
     await leftHalfWay(shard, "demo-maria", owned, "adding", { at: since, role: "owner" });
     await shardDb(shard).prepare("UPDATE account_holders SET changed_at = ? WHERE account_no = ?").bind(long, owned).run();
     await leftHalfWay(shard, "demo-petr", unowned, "adding", { at: long, role: "owner" });
+    // Olga's relink of a link removed while its global delete failed: the global link is older than her row (not the
+    // change's): deleted.
+    await leftHalfWay(shard, "demo-olga", unowned, "adding", { at: long });
+    await env.DB.prepare("INSERT INTO account_links (subscriber_id, account_no, role, created_at) VALUES ('demo-olga', ?, 'payer', ?)")
+      .bind(unowned, long - 86_400_000)
+      .run();
     await forgetLinksOf("demo-anna");
     const anna = await login("anna");
     expect(await accountNos(anna)).toContain(accountNo);
@@ -147,7 +153,9 @@ describe("the links without the global table (GLOBAL_LINKS = drop)", () => {
       settled: 0,
       deleted: 0,
     });
-    expect(await reconcileHolders(createDataAccess(env), shard, new Date())).toEqual({ settled: 3, deleted: 3 });
+    expect(await reconcileHolders(createDataAccess(env), shard, new Date())).toEqual({ settled: 3, deleted: 4 });
+    expect(await holderRow(shard, "demo-olga", unowned)).toBeNull();
+    expect(await homeLink("demo-olga", unowned)).toBeNull();
     expect(await holderRow(shard, "demo-olga", accountNo)).toMatchObject({ role: "payer", state: null });
     expect(await homeLink("demo-olga", accountNo)).toMatchObject({ role: "payer" });
     expect(await accountNos(await login("olga"))).toContain(accountNo);
@@ -178,6 +186,34 @@ describe("the links without the global table (GLOBAL_LINKS = drop)", () => {
       .bind(accountNo, long, long)
       .run();
     expect(await reconcileHolders(createDataAccess(env), shard, new Date())).toEqual({ settled: 0, deleted: 1 });
+    expect(await holderRow(shard, "demo-olga", accountNo)).toBeNull();
+  });
+
+  it("an owner whose registration's settle failed, linking their contract as a relative, stays its owner", async () => {
+    const accountNo = makeAccountNo("50488800076");
+    const shard = (await makeContract(accountNo, "msk", { phone: "+79990008076" })) as ShardBinding;
+    const at = Date.now() - 60_000;
+    await leftHalfWay(shard, "demo-maria", accountNo, "adding", { at, role: "owner" });
+    const maria = await login("maria");
+    const asked = Date.now();
+    expect((await post("/api/v1/accounts/link/start", { accountNo, channel: "sms" }, { ...ip(), cookie: maria })).status).toBe(202);
+    const code = await codeSentTo("+79990008076", asked);
+    expect((await post("/api/v1/accounts/link/confirm", { accountNo, code, role: "payer" }, { ...ip(), cookie: maria })).status).toBe(204);
+    expect(await holderRow(shard, "demo-maria", accountNo)).toMatchObject({ role: "owner", state: null });
+    expect(await homeLink("demo-maria", accountNo)).toMatchObject({ role: "owner" });
+    expect((await api(maria, `/accounts/${accountNo}/link`, { method: "DELETE" })).status).toBe(409);
+  });
+
+  it("an add's undo takes only the row that add wrote, not one another add of the link took over since", async () => {
+    const accountNo = makeAccountNo("50488800077");
+    const shard = (await makeContract(accountNo, "msk", { phone: "+79990008077" })) as ShardBinding;
+    const mine = new Date(Date.now() - 5_000);
+    const theirs = Date.now();
+    await leftHalfWay(shard, "demo-olga", accountNo, "adding", { at: theirs });
+    const row = { accountNo, shard };
+    expect(await dropHolders(createDataAccess(env), [row], "demo-olga", "adding", mine)).toBe(0);
+    expect(await holderRow(shard, "demo-olga", accountNo)).toMatchObject({ state: "adding" });
+    expect(await dropHolders(createDataAccess(env), [row], "demo-olga", "adding", new Date(theirs))).toBe(1);
     expect(await holderRow(shard, "demo-olga", accountNo)).toBeNull();
   });
 
@@ -343,6 +379,17 @@ describe("while the global links are kept (GLOBAL_LINKS = keep, production's unt
     expect(await homeLink("demo-olga", relative)).toBeNull();
   });
 
+  it("housekeeping settles a row whose home link a Worker without them wrote (the flip under way), though it has no global link", async () => {
+    const accountNo = makeAccountNo("50488800078");
+    const shard = (await makeContract(accountNo, "msk", { phone: "+79990008078" })) as ShardBinding;
+    const long = Date.now() - HOLDER_SETTLE_MS - 1_000;
+    await leftHalfWay(shard, "demo-olga", accountNo, "adding", { home: long, at: long, role: "payer" });
+    await leftHalfWay(shard, "demo-maria", accountNo, "adding", { at: long });
+    expect(await reconcileHolders(keeping(), shard, new Date())).toEqual({ settled: 1, deleted: 1 });
+    expect(await holderRow(shard, "demo-olga", accountNo)).toMatchObject({ role: "payer", state: null });
+    expect(await holderRow(shard, "demo-maria", accountNo)).toBeNull();
+  });
+
   it("without them an unlink still deletes the global link an older release made, which would outlive it beside a Worker that keeps them", async () => {
     const relative = makeAccountNo("50488800075");
     await makeContract(relative, "msk", { phone: "+79990008075" });
@@ -428,6 +475,14 @@ describe("a notice for accounts on more shards than an invocation reads", () => 
     const movedOn = await consumeOnce([{ channel: "holders", shard: elsewhere, events: [events[0] as (typeof events)[number]] }]);
     expect(movedOn.acked).toEqual([true]);
     expect(movedOn.queued).toEqual([{ channel: "holders", shard, events: [events[0]] }]);
+    // An account with no holder on the shard the directory names (a contract nobody registered): nobody, nothing handed on.
+    const nobody = makeAccountNo("50488800079");
+    const nobodyShard = (await makeContract(nobody, "msk", { phone: "+79990008079" })) as ShardBinding;
+    const none = await consumeOnce([
+      { channel: "holders", shard: nobodyShard, events: [{ ...(events[0] as (typeof events)[number]), accountNo: nobody }] },
+    ]);
+    expect(none.acked).toEqual([true]);
+    expect(none.queued).toEqual([]);
     // A shard this deployment does not bind is retried (then kept with the dead letters), not dropped.
     const lost = await consumeOnce([{ channel: "holders", shard: "DB_NOWHERE", events }]);
     expect(lost.acked).toEqual([false]);

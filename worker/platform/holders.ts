@@ -181,13 +181,14 @@ export interface NewHolder {
 }
 
 // A new link's row, `adding`; one already there is kept as it is, unless a removal or an add that stopped half-way left it
-// unsettled, which this add takes over with its role and date (a link made anew: its home shard's row is dated so, and a
+// unsettled, which this add takes over with its role (an owner's stays the owner's: a registration whose settle failed,
+// its owner then linking the account as a relative, keeps the account) and date (a link made anew: its home shard's row is dated so, and a
 // backfill's copy of the link that was removed is not taken for it, features/accounts/links.backfill.ts). An owner of the account other than this subscriber fails the
 // statement (the unique index): the caller's refusal.
 const ADD_SQL = `INSERT INTO account_holders (account_no, subscriber_id, role, low_balance_kop, home_shard, created_at, state, changed_at)
   SELECT json_extract(value, '$[0]'), ?1, json_extract(value, '$[1]'), NULL, ?2, ?3, 'adding', ?3 FROM json_each(?4) WHERE true
-  ON CONFLICT (account_no, subscriber_id) DO UPDATE SET state = 'adding', changed_at = excluded.changed_at, role = excluded.role,
-    created_at = excluded.created_at
+  ON CONFLICT (account_no, subscriber_id) DO UPDATE SET state = 'adding', changed_at = excluded.changed_at,
+    role = CASE WHEN account_holders.role = 'owner' THEN 'owner' ELSE excluded.role END, created_at = excluded.created_at
   WHERE account_holders.state IS NOT NULL`;
 
 /** Account numbers grouped by their shard (as the directory names it). */
@@ -289,7 +290,8 @@ export function markRemoving(data: DataAccess, row: { accountNo: string; shard: 
 }
 
 /**
- * Rows deleted: an add's undone (only while still `adding`), or a removal's after its global delete (`removing`, or
+ * Rows deleted: an add's undone (only while still `adding`, and with `markedAt` only as that add wrote them: not one
+ * another add of the same link took over since), or a removal's after its global delete (`removing`, or
  * settled, or `adding` since before the mark at `markedAt`: a backfill's copy of the link, read before the removal,
  * may have landed after the mark, and been settled or not).
  */
@@ -305,7 +307,7 @@ export async function dropHolders(
       inList(accountHolders.accountNo, nos),
       eq(accountHolders.subscriberId, subscriberId),
       state === "adding"
-        ? eq(accountHolders.state, "adding")
+        ? and(eq(accountHolders.state, "adding"), markedAt ? eq(accountHolders.changedAt, markedAt) : undefined)
         : sql`(coalesce(${accountHolders.state}, 'removing') = 'removing' OR (${accountHolders.state} = 'adding' AND ${accountHolders.changedAt} <= ${markedAt?.getTime() ?? 0}))`,
     );
   // Their links in the holder's home shard go first: a failure between leaves a row housekeeping deletes (its global
@@ -362,6 +364,7 @@ export async function globalLinksOf(data: DataAccess, pairs: readonly { subscrib
       accountNo: accountLinks.accountNo,
       role: accountLinks.role,
       lowBalanceKop: accountLinks.lowBalanceKop,
+      createdAt: sql<number>`${accountLinks.createdAt}`,
     })
     .from(accountLinks)
     .where(
@@ -404,12 +407,7 @@ export async function reconcileHolders(data: DataAccess, shard: ShardBinding, no
   // `adding` whose home link is there is settled, with its own role and alert; any other is deleted (a removal that
   // stopped half-way is finished).
   const keep = data.globalLinks === "keep";
-  const linked: Map<string, { role: HolderRole; lowBalanceKop: number | null }> = keep
-    ? await globalLinksOf(data, rows)
-    : await madeElsewhere(
-        data,
-        rows.filter((r) => r.state === "adding"),
-      );
+  const linked = await madeElsewhere(data, rows, keep);
   // The links in the holders' home shards first (platform/links.ts), a home shard at a time: written as the global link
   // has them for a row to be settled, deleted (as the row dates them) for one to be deleted. Their copies of their links
   // are forgotten around it, as for any change of a link (platform/session.ts): a copy made from the home link as it was
@@ -424,16 +422,18 @@ export async function reconcileHolders(data: DataAccess, shard: ShardBinding, no
         log("error", "links.home_unbound", { shard: homeShard });
         return list;
       }
-      if (!keep) {
+      // A row `adding` whose settle wrote its home link (with the row's date) was made, in either mode: under "keep"
+      // only a Worker without global links beside it (the flip) writes one without the global link.
+      const adding = list.filter((r) => r.state === "adding" && !linked.has(linkKey(r)));
+      if (adding.length > 0) {
         const made = await homeRowsOf(
           data,
-          list.map((r) => ({ id: r.subscriberId, homeShard })),
-          { accountNos: [...new Set(list.map((r) => r.accountNo))] },
+          adding.map((r) => ({ id: r.subscriberId, homeShard })),
+          { accountNos: [...new Set(adding.map((r) => r.accountNo))] },
         );
         const dated = new Set(made.map((h) => `${linkKey(h)} ${h.createdAt.getTime()}`));
-        for (const r of list)
-          if (r.state === "adding" && dated.has(`${linkKey(r)} ${r.createdAt.getTime()}`))
-            linked.set(linkKey(r), { role: r.role, lowBalanceKop: r.lowBalanceKop });
+        for (const r of adding)
+          if (dated.has(`${linkKey(r)} ${r.createdAt.getTime()}`)) linked.set(linkKey(r), { role: r.role, lowBalanceKop: r.lowBalanceKop });
       }
       const holders = [...new Set(list.map((r) => r.subscriberId))].map((id) => ({ id, homeShard }));
       await whileCopiesChange(data, holders, async () => {
@@ -485,18 +485,19 @@ export async function reconcileHolders(data: DataAccess, shard: ShardBinding, no
 }
 
 /**
- * Without global links (`GLOBAL_LINKS = "drop"`), the rows `adding` whose change was made though no home link shows it
- * (by key, as `globalLinksOf`, with the role and alert to settle them with): a registration's owner whose subscriber's
- * row was written with the holder row's date (the registration stands: its settle failed, or its answer was lost), and
- * a link whose global link a release that kept them wrote (a change that stopped half-way just before the flip: the
- * table is emptied only of links a day old). Two global reads, side by side.
+ * The rows whose change was made, by what else than a home link shows it (by key, with the role and alert to settle
+ * them with): while the global links are kept, the global link, as the releases before decide (a row `removing`
+ * whose link is still there is settled back); without them, a row `adding` whose global link a Worker that kept them
+ * wrote with or after the row (a change left half-way just before the flip; an older one is a link removed whose
+ * global delete failed). Either way, a registration's owner row dated as its subscriber's row (the registration stands:
+ * its settle failed, or its answer was lost). Two global reads, side by side.
  */
-async function madeElsewhere(data: DataAccess, adding: readonly (typeof accountHolders.$inferSelect)[]) {
+async function madeElsewhere(data: DataAccess, rows: readonly (typeof accountHolders.$inferSelect)[], keep: boolean) {
   const made = new Map<string, { role: HolderRole; lowBalanceKop: number | null }>();
-  if (adding.length === 0) return made;
+  const adding = rows.filter((r) => r.state === "adding");
   const owners = adding.filter((r) => r.role === "owner");
   const [links, registered] = await Promise.all([
-    globalLinksOf(data, adding),
+    keep || adding.length > 0 ? globalLinksOf(data, keep ? rows : adding) : new Map<string, never>(),
     owners.length === 0
       ? []
       : data.global
@@ -506,9 +507,13 @@ async function madeElsewhere(data: DataAccess, adding: readonly (typeof accountH
           .all(),
   ]);
   const since = new Map(registered.map((s) => [s.id, Number(s.createdAt)]));
-  for (const r of owners)
-    if (since.get(r.subscriberId) === r.createdAt.getTime()) made.set(linkKey(r), { role: r.role, lowBalanceKop: r.lowBalanceKop });
-  for (const [key, l] of links) made.set(key, l);
+  for (const r of rows) {
+    const l = links.get(linkKey(r));
+    if (l && (keep || (r.state === "adding" && Number(l.createdAt) >= r.createdAt.getTime())))
+      made.set(linkKey(r), { role: l.role, lowBalanceKop: l.lowBalanceKop });
+    else if (r.state === "adding" && r.role === "owner" && since.get(r.subscriberId) === r.createdAt.getTime())
+      made.set(linkKey(r), { role: r.role, lowBalanceKop: r.lowBalanceKop });
+  }
   return made;
 }
 

@@ -297,7 +297,8 @@ export async function confirmLink(
     await unspendCode(checked, spentAt);
     await refundCodeAttempt(checked);
   };
-  await addHolders(data, [holder], new Date()).catch(async (e: unknown) => {
+  const addedAt = new Date();
+  await addHolders(data, [holder], addedAt).catch(async (e: unknown) => {
     await giveBack();
     throw isAccountMoving(e) ? accountMovingError() : e;
   });
@@ -325,7 +326,9 @@ export async function confirmLink(
           .where(and(eq(shardMoves.accountNo, accountNo), eq(shardMoves.step, "verified")))
           .get()) !== undefined;
   if (refused) {
-    await dropHolders(data, [holder], subscriberId, "adding").catch((e: unknown) => log("warn", "holders.left", { error: errorText(e) }));
+    await dropHolders(data, [holder], subscriberId, "adding", addedAt).catch((e: unknown) =>
+      log("warn", "holders.left", { error: errorText(e) }),
+    );
     await giveBack();
     throw accountMovingError();
   }
@@ -334,7 +337,9 @@ export async function confirmLink(
   await settleHolders(data, [holder], subscriberId).catch(async (e: unknown) => {
     log("warn", "holders.settle_failed", { error: errorText(e) });
     if (data.globalLinks === "keep") return;
-    await dropHolders(data, [holder], subscriberId, "adding").catch((d: unknown) => log("warn", "holders.left", { error: errorText(d) }));
+    await dropHolders(data, [holder], subscriberId, "adding", addedAt).catch((d: unknown) =>
+      log("warn", "holders.left", { error: errorText(d) }),
+    );
     await giveBack();
     throw e;
   });
@@ -377,7 +382,13 @@ export async function unlinkAccount(data: DataAccess, subscriberId: string, acco
   // The global link is deleted even where they are no longer written (GLOBAL_LINKS = "drop"): one an older release made
   // would otherwise outlive the removal while a Worker that still decides by them may run (a flip under way), and
   // housekeeping empties the table only of links a day old.
-  await db.delete(accountLinks).where(and(eq(accountLinks.subscriberId, subscriberId), eq(accountLinks.accountNo, acc.accountNo)));
+  // Where they are no longer written it is a leftover: a failure is logged (housekeeping empties the table, and the
+  // settle of a row by a global link takes only one written with or after the row).
+  const deleteGlobal = db
+    .delete(accountLinks)
+    .where(and(eq(accountLinks.subscriberId, subscriberId), eq(accountLinks.accountNo, acc.accountNo)));
+  if (data.globalLinks === "keep") await deleteGlobal;
+  else await deleteGlobal.catch((e: unknown) => log("warn", "links.global_left", { error: errorText(e) }));
   // The link in their home shard goes with the row (platform/holders.ts), dated as the row; on its own where the account
   // had no row (a link an older release made, its row not yet copied): their access ends here either way. A failure is
   // logged: the link is removed (its global row is gone), and housekeeping deletes what is left.

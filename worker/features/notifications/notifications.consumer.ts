@@ -726,7 +726,9 @@ export const HOLDERS_PER_ACCOUNT = 10;
 async function fanOutHolders(data: DataAccess, dl: Delivery, m: HoldersMessage): Promise<Outcome> {
   // A shard not bound here (a deployment without it): retried, then kept with the dead letters for an operator.
   if (!isShardBinding(m.shard) || !data.hasShard(m.shard)) throw new Error(`holders: shard ${m.shard} is not bound`);
-  const holders = await holdersOn(data, m.shard, [...new Set(m.events.map((e) => e.accountNo))]);
+  // Only accounts the directory has on this shard (not one a move left here and has not cleaned up, nor one being copied
+  // here): the others are handed on below.
+  const holders = await holdersOn(data, m.shard, [...new Set(m.events.map((e) => e.accountNo))], { here: true });
   const of = new Map<string, string[]>();
   for (const h of holders) of.set(h.accountNo, [...(of.get(h.accountNo) ?? []), h.subscriberId]);
   const none = m.events.filter((e) => !of.has(e.accountNo));
