@@ -113,7 +113,7 @@ describe("the links without the global table (GLOBAL_LINKS = drop)", () => {
     expect(await globalLinks()).toBe(before);
   });
 
-  it("housekeeping settles a row whose change was made (its home link, a registration's subscriber, a global link a day old), deletes the rest, finishes a removal", async () => {
+  it("housekeeping settles a row whose change was made (its home link, a registration's subscriber, a global link written with or after it), deletes the rest, finishes a removal", async () => {
     const accountNo = makeAccountNo("50488800062");
     const owned = makeAccountNo("50488800069");
     const unowned = makeAccountNo("50488800070");
