@@ -501,3 +501,21 @@ export function beforeEachBatch(db: D1Database, hook: () => Promise<unknown>): D
     },
   });
 }
+
+/**
+ * A batch of the notifications queue as the queue hands it to its consumer, each message's ack (true) or retry (false)
+ * pushed on `acked` in the order they come.
+ */
+export function notificationBatch(bodies: readonly unknown[], acked: boolean[], idPrefix = "m"): MessageBatch<unknown> {
+  return {
+    queue: "kabinet-notifications",
+    messages: bodies.map((body, i) => ({
+      id: `${idPrefix}${i}`,
+      body,
+      attempts: 1,
+      timestamp: new Date(),
+      ack: () => acked.push(true),
+      retry: () => acked.push(false),
+    })),
+  } as unknown as MessageBatch<unknown>;
+}

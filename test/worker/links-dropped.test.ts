@@ -9,7 +9,7 @@ import type { NotificationMessage } from "../../worker/features/notifications/no
 import { createDataAccess, type ShardBinding, shardDatabase } from "../../worker/platform/db";
 import { dropHolders, HOLDER_SETTLE_MS, holdersWithin, reconcileHolders, sweepHomeLinks } from "../../worker/platform/holders";
 import { makeAccountNo } from "../../worker/platform/ids";
-import { api, beforeEachRun, codeSentTo, forgetLinksOf, json, login, makeContract, post, subscriberAt } from "./helpers";
+import { api, beforeEachRun, codeSentTo, forgetLinksOf, json, login, makeContract, notificationBatch, post, subscriberAt } from "./helpers";
 
 /**
  * The release without global links (`GLOBAL_LINKS = "drop"`, the default; issue 20): a link is the account's holder row
@@ -419,18 +419,7 @@ describe("a notice for accounts on more shards than an invocation reads", () => 
       },
       now: () => new Date(),
     } as unknown as Delivery;
-    const batch = {
-      queue: "kabinet-notifications",
-      messages: bodies.map((body, i) => ({
-        id: `holders-m${i}`,
-        body,
-        attempts: 1,
-        timestamp: new Date(),
-        ack: () => acked.push(true),
-        retry: () => acked.push(false),
-      })),
-    } as unknown as MessageBatch<unknown>;
-    await consumeNotifications(batch, env, dl);
+    await consumeNotifications(notificationBatch(bodies, acked, "holders-m"), env, dl);
     return { queued, acked };
   }
 

@@ -17,7 +17,7 @@ import { newId } from "../../worker/platform/ids";
 import { openSession, SESSION_COOKIE } from "../../worker/platform/session";
 import { jsonChunks } from "../../worker/platform/shard-map";
 import { browserKeys } from "../push/webpush-receiver";
-import { api, globalRows, json } from "./helpers";
+import { api, globalRows, json, notificationBatch } from "./helpers";
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -62,18 +62,7 @@ async function deliver(bodies: NotificationMessage[], pushed: string[] = [], sta
   const acked: boolean[] = [];
   for (let next = bodies; next.length; ) {
     queued.length = 0;
-    const batch = {
-      queue: "kabinet-notifications",
-      messages: next.map((body, i) => ({
-        id: `home-m${i}`,
-        body,
-        attempts: 1,
-        timestamp: new Date(),
-        ack: () => acked.push(true),
-        retry: () => acked.push(false),
-      })),
-    } as unknown as MessageBatch<unknown>;
-    await consumeNotifications(batch, env, dl);
+    await consumeNotifications(notificationBatch(next, acked, "home-m"), env, dl);
     next = [...queued];
   }
   return { acked, out: queued };
