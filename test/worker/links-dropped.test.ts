@@ -251,6 +251,21 @@ describe("the links without the global table (GLOBAL_LINKS = drop)", () => {
     expect((await api(olga, `/accounts/${relative}/link`, { method: "DELETE" })).status).toBe(204);
   });
 
+  it("an unlink of a home link left without its holder row (a change that raced another) ends access at once", async () => {
+    const accountNo = makeAccountNo("50488800080");
+    await makeContract(accountNo, "msk", { phone: "+79990008080" });
+    await shardDb(await homeOf("demo-olga"))
+      .prepare("INSERT INTO subscriber_links (subscriber_id, account_no, role, created_at) VALUES ('demo-olga', ?, 'viewer', ?)")
+      .bind(accountNo, Date.now() - 3_600_000)
+      .run();
+    await forgetLinksOf("demo-olga");
+    const olga = await login("olga");
+    expect((await api(olga, `/accounts/${accountNo}`)).status).toBe(200);
+    expect((await api(olga, `/accounts/${accountNo}/link`, { method: "DELETE" })).status).toBe(204);
+    expect(await homeLink("demo-olga", accountNo)).toBeNull();
+    expect((await api(olga, `/accounts/${accountNo}`)).status).toBe(404);
+  });
+
   it("the sweep deletes a home link with no holder row (a global link notwithstanding) and keeps one whose row is there in any state", async () => {
     const home = await homeOf("demo-olga");
     const orphan = makeAccountNo("50488800064");

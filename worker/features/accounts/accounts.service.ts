@@ -1,12 +1,12 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { accountDirectory, accountLinks, shardMoves, subscribers } from "../../db/schema/global";
-import type { LedgerKind } from "../../db/schema/region";
+import { accountHolders, type LedgerKind } from "../../db/schema/region";
 import { contractContactsOf } from "../../platform/contract-contacts";
 import { type DataAccess, type GlobalDb, inList, isShardBinding, type RegionDb, rawBatch, type ShardBinding } from "../../platform/db";
 import { AppError, accountMovingError, isAccountMoving } from "../../platform/errors";
 import { addHolders, dropHolders, markRemoving, setHolderLowBalance, settleHolders } from "../../platform/holders";
 import { parseAccountNo } from "../../platform/ids";
-import { dropHomeLinks } from "../../platform/links";
+import { dropHomeLinks, homeRowsOf } from "../../platform/links";
 import { errorText, log } from "../../platform/log";
 import { daysInMonth } from "../../platform/money";
 import { localDay, regionTz } from "../../platform/region";
@@ -396,10 +396,30 @@ export async function unlinkAccount(data: DataAccess, subscriberId: string, acco
     log("warn", "holders.left", { error: errorText(e) });
     return -1;
   });
-  // Without global links every link has its row: none found is a relink in another tab that took the row over, whose
-  // home link is not this removal's.
+  // Without global links, none found is either a relink in another tab that took the row over (its home link is not
+  // this removal's) or a home link left without its row by a change that raced another (the sweep's, days away): the
+  // latter, only where the account's shard has no row for it at all, is deleted as it is dated now, so a relink that
+  // writes its link after this read (dated anew) is spared.
   if (rows === 0 && data.globalLinks === "keep")
     await dropHomeLinks(data, [
       { subscriberId, accountNo: acc.accountNo, homeShard: (await linksHolderOf(data, subscriberId)).homeShard },
     ]).catch((e: unknown) => log("warn", "links.left", { error: errorText(e) }));
+  else if (rows === 0)
+    await dropOrphanHomeLink(data, subscriberId, acc.accountNo, shard).catch((e: unknown) =>
+      log("warn", "links.left", { error: errorText(e) }),
+    );
+}
+
+/** `unlinkAccount`'s end for a home link whose account's shard has no holder row for it (see there). */
+async function dropOrphanHomeLink(data: DataAccess, subscriberId: string, accountNo: string, shard: ShardBinding) {
+  const held = await data
+    .shard(shard)
+    .select({ state: accountHolders.state })
+    .from(accountHolders)
+    .where(and(eq(accountHolders.accountNo, accountNo), eq(accountHolders.subscriberId, subscriberId)))
+    .get();
+  if (held) return;
+  const who = await linksHolderOf(data, subscriberId);
+  const [home] = await homeRowsOf(data, [who], { accountNos: [accountNo] });
+  if (home) await dropHomeLinks(data, [{ subscriberId, accountNo, homeShard: who.homeShard, createdAt: home.createdAt }]);
 }
