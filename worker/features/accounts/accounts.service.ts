@@ -398,8 +398,8 @@ export async function unlinkAccount(data: DataAccess, subscriberId: string, acco
   });
   // Without global links, none found is either a relink in another tab that took the row over (its home link is not
   // this removal's) or a home link left without its row by a change that raced another (the sweep's, days away): the
-  // latter, only where the account's shard has no row for it at all, is deleted as it is dated now, so a relink that
-  // writes its link after this read (dated anew) is spared.
+  // latter, only where the account's shard has no row for it at all, is deleted as it was dated before that was read,
+  // so a relink that writes its link after (dated anew) is spared.
   if (rows === 0 && data.globalLinks === "keep")
     await dropHomeLinks(data, [
       { subscriberId, accountNo: acc.accountNo, homeShard: (await linksHolderOf(data, subscriberId)).homeShard },
@@ -412,14 +412,16 @@ export async function unlinkAccount(data: DataAccess, subscriberId: string, acco
 
 /** `unlinkAccount`'s end for a home link whose account's shard has no holder row for it (see there). */
 async function dropOrphanHomeLink(data: DataAccess, subscriberId: string, accountNo: string, shard: ShardBinding) {
+  // The home link first, then the row: a relink writes its row before its link, so either its row is seen here (and
+  // nothing is deleted) or its link, written after, is dated anew and spared by the dated delete.
+  const who = await linksHolderOf(data, subscriberId);
+  const [home] = await homeRowsOf(data, [who], { accountNos: [accountNo] });
+  if (!home) return;
   const held = await data
     .shard(shard)
     .select({ state: accountHolders.state })
     .from(accountHolders)
     .where(and(eq(accountHolders.accountNo, accountNo), eq(accountHolders.subscriberId, subscriberId)))
     .get();
-  if (held) return;
-  const who = await linksHolderOf(data, subscriberId);
-  const [home] = await homeRowsOf(data, [who], { accountNos: [accountNo] });
-  if (home) await dropHomeLinks(data, [{ subscriberId, accountNo, homeShard: who.homeShard, createdAt: home.createdAt }]);
+  if (!held) await dropHomeLinks(data, [{ subscriberId, accountNo, homeShard: who.homeShard, createdAt: home.createdAt }]);
 }

@@ -730,7 +730,9 @@ async function fanOutHolders(data: DataAccess, dl: Delivery, m: HoldersMessage):
   // here): the others are handed on below.
   const holders = await holdersOn(data, m.shard, [...new Set(m.events.map((e) => e.accountNo))], { here: true });
   const of = new Map<string, string[]>();
-  for (const h of holders) of.set(h.accountNo, [...(of.get(h.accountNo) ?? []), h.subscriberId]);
+  // The owner first: past `HOLDERS_PER_ACCOUNT` the budget tells the first ones.
+  for (const h of holders.toSorted((a, b) => Number(b.role === "owner") - Number(a.role === "owner")))
+    of.set(h.accountNo, [...(of.get(h.accountNo) ?? []), h.subscriberId]);
   const none = m.events.filter((e) => !of.has(e.accountNo));
   const moved =
     none.length === 0
