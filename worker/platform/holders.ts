@@ -122,6 +122,16 @@ export async function holdersOfAccounts(data: DataAccess, accounts: readonly { a
 
 const withoutShard = (rows: Awaited<ReturnType<typeof globalHolders>>): Holder[] => rows.map(({ shard: _, ...h }) => h);
 
+/** Where the directory has these accounts: account number → shard (one global read; an account it lacks is absent). */
+export async function directoryShards(data: DataAccess, accountNos: readonly string[]): Promise<Map<string, string>> {
+  const rows = await data.global
+    .select({ accountNo: accountDirectory.accountNo, shard: accountDirectory.shard })
+    .from(accountDirectory)
+    .where(inList(accountDirectory.accountNo, [...new Set(accountNos)]))
+    .all();
+  return new Map(rows.map((d) => [d.accountNo, d.shard]));
+}
+
 /** The settled holders of accounts known by number alone: their shards from the directory (one global read), then a read a shard. */
 export async function holdersByNumber(data: DataAccess, accountNos: readonly string[]): Promise<Holder[]> {
   return (await holdersWithin(data, accountNos, Number.POSITIVE_INFINITY)).holders;
@@ -139,11 +149,7 @@ export async function holdersWithin(
 ): Promise<{ holders: Holder[]; beyond: { accountNo: string; shard: ShardBinding }[] }> {
   if (accountNos.length === 0) return { holders: [], beyond: [] };
   if (data.holdersStore === "global") return { holders: withoutShard(await globalHolders(data, accountNos)), beyond: [] };
-  const dir = await data.global
-    .select({ accountNo: accountDirectory.accountNo, shard: accountDirectory.shard })
-    .from(accountDirectory)
-    .where(inList(accountDirectory.accountNo, accountNos))
-    .all();
+  const dir = [...(await directoryShards(data, accountNos))].map(([accountNo, shard]) => ({ accountNo, shard }));
   const shards = [...new Set(dir.map((d) => d.shard))];
   const within = new Set(shards.slice(0, maxShards));
   const beyond = dir.flatMap((d) =>
@@ -540,17 +546,10 @@ async function withoutHolderRows<T extends { subscriberId: string; accountNo: st
   rows: readonly T[],
 ): Promise<T[]> {
   if (rows.length === 0) return [];
-  const shardsOf = async (nos: readonly string[]) =>
-    new Map(
-      (
-        await data.global
-          .select({ accountNo: accountDirectory.accountNo, shard: accountDirectory.shard })
-          .from(accountDirectory)
-          .where(inList(accountDirectory.accountNo, [...new Set(nos)]))
-          .all()
-      ).map((d) => [d.accountNo, d.shard]),
-    );
-  const dir = await shardsOf(rows.map((r) => r.accountNo));
+  const dir = await directoryShards(
+    data,
+    rows.map((r) => r.accountNo),
+  );
   const byShard = new Map<ShardBinding, T[]>();
   const orphans: T[] = [];
   for (const r of rows) {
@@ -575,7 +574,10 @@ async function withoutHolderRows<T extends { subscriberId: string; accountNo: st
   for (const x of read) if (x.status === "rejected") log("warn", "links.sweep_shard_failed", { error: errorText(x.reason) });
   const missing = read.flatMap((x) => (x.status === "fulfilled" ? x.value : []));
   if (missing.length === 0) return orphans;
-  const now = await shardsOf(missing.map((m) => m.r.accountNo));
+  const now = await directoryShards(
+    data,
+    missing.map((m) => m.r.accountNo),
+  );
   return [...orphans, ...missing.filter((m) => now.get(m.r.accountNo) === m.shard).map((m) => m.r)];
 }
 

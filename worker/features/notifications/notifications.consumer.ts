@@ -18,7 +18,7 @@ import {
 } from "../../db/schema/global";
 import { accounts, deliveries, homeNotificationPrefs, homeNotificationSettings, inbox, pushSubscriptions } from "../../db/schema/region";
 import { createDataAccess, type DataAccess, inList, isShardBinding, type RegionDb, type ShardBinding } from "../../platform/db";
-import { holdersOn } from "../../platform/holders";
+import { directoryShards, holdersOn } from "../../platform/holders";
 import { siteUrlFrom } from "../../platform/host";
 import { newId } from "../../platform/ids";
 import { linksOf, linksQueries } from "../../platform/links";
@@ -736,15 +736,14 @@ async function fanOutHolders(data: DataAccess, dl: Delivery, m: HoldersMessage):
   const none = m.events.filter((e) => !of.has(e.accountNo));
   const moved =
     none.length === 0
-      ? []
-      : await data.global
-          .select({ accountNo: accountDirectory.accountNo, shard: accountDirectory.shard })
-          .from(accountDirectory)
-          .where(inList(accountDirectory.accountNo, [...new Set(none.map((e) => e.accountNo))]))
-          .all();
+      ? new Map<string, string>()
+      : await directoryShards(
+          data,
+          none.map((e) => e.accountNo),
+        );
   const elsewhere = new Map<string, HoldersMessage["events"]>();
   for (const e of none) {
-    const shard = moved.find((d) => d.accountNo === e.accountNo)?.shard;
+    const shard = moved.get(e.accountNo);
     if (shard && shard !== m.shard && isShardBinding(shard)) elsewhere.set(shard, [...(elsewhere.get(shard) ?? []), e]);
   }
   // More holders than the budget tells (an account held by dozens): the first ones are told, and it is logged.
