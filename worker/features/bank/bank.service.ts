@@ -12,7 +12,7 @@ import {
   orgMembers,
 } from "../../db/schema/global";
 import { sha256Hex } from "../../platform/crypto";
-import { type DataAccess, type GlobalDb, isShardBinding, queriesUsed, rawBatch, type ShardBinding } from "../../platform/db";
+import { type DataAccess, type GlobalDb, isShardBinding, queriesUsed, rawBatch } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { holdersWithin } from "../../platform/holders";
 import { newId, parseAccountNo } from "../../platform/ids";
@@ -22,7 +22,7 @@ import { sendInBatches } from "../../platform/queue";
 import { addDays, localDay, regionTz } from "../../platform/region";
 import { entryIf, type RawStatement } from "../billing/ledger.service";
 import { auditStatement } from "../business/audit.service";
-import { HOLDERS_EVENTS, type HoldersMessage } from "../notifications/notifications.messages";
+import { holdersMessages } from "../notifications/notifications.messages";
 import { decodeStatement } from "./bank.decode";
 import { BANK_LINE_MAX_AGE_DAYS, BANK_LINE_RETENTION_DAYS } from "./bank.limits";
 import { parseStatement, type StatementDocument, StatementFormatError } from "./bank.parse";
@@ -439,39 +439,23 @@ async function notifyCredited(data: DataAccess, queue: Queue<unknown>, credits: 
   const add = (accountNo: string, subscriberId: string) => who.set(accountNo, (who.get(accountNo) ?? new Set()).add(subscriberId));
   for (const l of links) add(l.accountNo, l.subscriberId);
   for (const m of members) if (!m.scope || (JSON.parse(m.scope) as string[]).includes(m.accountNo)) add(m.accountNo, m.subscriberId);
-  const messages = credits.flatMap((c) =>
-    [...(who.get(c.accountNo) ?? [])].map((subscriberId) => ({
-      body: {
-        channel: "event" as const,
-        eventId: `bank:${c.lineId}:${c.accountNo}`,
-        kind: "payment_credited" as const,
-        subscriberId,
-        accountNo: c.accountNo,
-        params: { amountKop: c.amountKop, method: "bank" },
-      },
-    })),
+  const events = credits.map((c) => ({
+    eventId: `bank:${c.lineId}:${c.accountNo}`,
+    kind: "payment_credited" as const,
+    accountNo: c.accountNo,
+    params: { amountKop: c.amountKop, method: "bank" },
+  }));
+  const messages = events.flatMap((e) =>
+    [...(who.get(e.accountNo) ?? [])].map((subscriberId) => ({ body: { channel: "event" as const, subscriberId, ...e } })),
   );
-  // The holders of the accounts on the shards not read: a message a shard and `HOLDERS_EVENTS` accounts (someone who is
-  // also the organisation's member, told above, is told once: the event's dedupe key).
-  const handed = new Map<ShardBinding, HoldersMessage["events"]>();
-  for (const c of credits) {
-    const shard = elsewhere.get(c.accountNo);
-    if (!shard) continue;
-    handed.set(shard, [
-      ...(handed.get(shard) ?? []),
-      {
-        eventId: `bank:${c.lineId}:${c.accountNo}`,
-        kind: "payment_credited",
-        accountNo: c.accountNo,
-        params: { amountKop: c.amountKop, method: "bank" },
-      },
-    ]);
-  }
-  const forHolders = [...handed].flatMap(([shard, events]) =>
-    Array.from({ length: Math.ceil(events.length / HOLDERS_EVENTS) }, (_, i) => ({
-      body: { channel: "holders" as const, shard, events: events.slice(i * HOLDERS_EVENTS, (i + 1) * HOLDERS_EVENTS) },
-    })),
-  );
+  // The holders of the accounts on the shards not read (someone who is also the organisation's member, told above, is
+  // told once: the event's dedupe key).
+  const forHolders = holdersMessages(
+    events.flatMap((event) => {
+      const shard = elsewhere.get(event.accountNo);
+      return shard ? [{ shard, event }] : [];
+    }),
+  ).map((body) => ({ body }));
   await sendInBatches(queue, [...messages, ...forHolders]);
 }
 

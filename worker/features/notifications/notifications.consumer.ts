@@ -42,6 +42,7 @@ import {
   type EventMessage,
   HOLDERS_EVENTS,
   type HoldersMessage,
+  holdersMessages,
   NotificationMessage,
   type PushMessage,
 } from "./notifications.messages";
@@ -741,11 +742,12 @@ async function fanOutHolders(data: DataAccess, dl: Delivery, m: HoldersMessage):
           data,
           none.map((e) => e.accountNo),
         );
-  const elsewhere = new Map<string, HoldersMessage["events"]>();
-  for (const e of none) {
-    const shard = moved.get(e.accountNo);
-    if (shard && shard !== m.shard && isShardBinding(shard)) elsewhere.set(shard, [...(elsewhere.get(shard) ?? []), e]);
-  }
+  const handOnMoved = holdersMessages(
+    none.flatMap((event) => {
+      const shard = moved.get(event.accountNo);
+      return shard && shard !== m.shard && isShardBinding(shard) ? [{ shard, event }] : [];
+    }),
+  );
   // More holders than the budget tells (an account held by dozens): the first ones are told, and it is logged.
   for (const subscribers of of.values())
     if (subscribers.length > HOLDERS_PER_ACCOUNT) log("warn", "holders.too_many", { shard: m.shard, holders: subscribers.length });
@@ -759,12 +761,8 @@ async function fanOutHolders(data: DataAccess, dl: Delivery, m: HoldersMessage):
       params: e.params,
     })),
   );
-  const handOnMoved: NotificationMessage[] = [...elsewhere].map(([shard, list]) => ({ channel: "holders", shard, events: list }));
   if (handOnMoved.length > 0)
-    log("info", "holders.moved_on", {
-      shard: m.shard,
-      accounts: handOnMoved.reduce((n, x) => n + (x.channel === "holders" ? x.events.length : 0), 0),
-    });
+    log("info", "holders.moved_on", { shard: m.shard, accounts: handOnMoved.reduce((n, x) => n + x.events.length, 0) });
   await sendInBatches(
     dl.queue,
     [...events, ...handOnMoved].map((body) => ({ body })),

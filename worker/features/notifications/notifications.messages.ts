@@ -121,5 +121,18 @@ export type PushMessage = Extract<NotificationMessage, { channel: "push" }>;
 export type AreaMessage = Extract<NotificationMessage, { channel: "area" }>;
 export type HoldersMessage = Extract<NotificationMessage, { channel: "holders" }>;
 
+/** `holders` messages for events of accounts on other shards: a message a shard and `HOLDERS_EVENTS` accounts. */
+export function holdersMessages(events: readonly { shard: string; event: HoldersMessage["events"][number] }[]): HoldersMessage[] {
+  const byShard = new Map<string, HoldersMessage["events"]>();
+  for (const e of events) byShard.set(e.shard, [...(byShard.get(e.shard) ?? []), e.event]);
+  return [...byShard].flatMap(([shard, list]) =>
+    Array.from({ length: Math.ceil(list.length / HOLDERS_EVENTS) }, (_, i) => ({
+      channel: "holders" as const,
+      shard,
+      events: list.slice(i * HOLDERS_EVENTS, (i + 1) * HOLDERS_EVENTS),
+    })),
+  );
+}
+
 export const NOTIFICATIONS_QUEUE = "kabinet-notifications";
 export const DEAD_LETTER_QUEUE = "kabinet-dlq";
