@@ -380,18 +380,16 @@ export async function unlinkAccount(data: DataAccess, subscriberId: string, acco
     throw isAccountMoving(e) ? accountMovingError() : e;
   });
   // The global link is deleted even where they are no longer written (GLOBAL_LINKS = "drop"): one an older release made
-  // would otherwise outlive the removal while a Worker that still decides by them may run (a flip under way), and
-  // housekeeping empties the table only of links a day old.
-  // Where they are no longer written it is a leftover: a failure is logged (housekeeping empties the table, and the
-  // settle of a row by a global link takes only one written with or after the row).
+  // would otherwise outlive the removal while a Worker that still decides by them may run (a flip under way). There it
+  // is a leftover, so a failure is only logged: housekeeping empties the table, and a row is settled by a global link
+  // only if it was written with or after the row.
   const deleteGlobal = db
     .delete(accountLinks)
     .where(and(eq(accountLinks.subscriberId, subscriberId), eq(accountLinks.accountNo, acc.accountNo)));
   if (data.globalLinks === "keep") await deleteGlobal;
   else await deleteGlobal.catch((e: unknown) => log("warn", "links.global_left", { error: errorText(e) }));
   // The link in their home shard goes with the row (platform/holders.ts), dated as the row; on its own where the account
-  // had no row (a link an older release made, its row not yet copied): their access ends here either way. A failure is
-  // logged: the link is removed (its global row is gone), and housekeeping deletes what is left.
+  // had no row (below). A failure is logged: the row is marked, and housekeeping finishes the removal.
   const rows = await dropHolders(data, [{ accountNo: acc.accountNo, shard }], subscriberId, "removing", markedAt).catch((e: unknown) => {
     log("warn", "holders.left", { error: errorText(e) });
     return -1;
