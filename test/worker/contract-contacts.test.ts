@@ -7,7 +7,7 @@ import { createDataAccess, shardDatabase } from "../../worker/platform/db";
 import { identityStoreDatabases, identityStoreIndex, signInKey } from "../../worker/platform/identity-stores";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { registerAccount } from "../../worker/platform/shard-map";
-import { codeSentTo, holdersOfAccount, json, makeContract, post } from "./helpers";
+import { codeSentTo, holdersOfAccount, json, makeContract, post, registerBy } from "./helpers";
 
 /**
  * The contacts on a contract off the global directory (issue 20, platform/contract-contacts.ts): the account's row in
@@ -36,12 +36,7 @@ let address = 0;
 const ip = () => ({ "cf-connecting-ip": `198.51.100.${++address}` });
 
 /** Registers by phone with the code the contract's phone gets: the response. */
-async function registerByPhone(phone: string, login: string) {
-  const since = Date.now();
-  expect((await post("/api/v1/auth/register/start", { by: "phone", phone }, ip())).status).toBe(202);
-  const code = await codeSentTo(phone, since);
-  return post("/api/v1/auth/register/complete", { by: "phone", phone, code, login, password: "contracts live in their shards" }, ip());
-}
+const registerByPhone = (phone: string, login: string) => registerBy("phone", phone, login, "contracts live in their shards", ip);
 
 describe("the contacts on a contract", () => {
   it("a new account keeps them in its row and the index, not in the directory; a registration by its phone finds it", async () => {

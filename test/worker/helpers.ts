@@ -519,3 +519,20 @@ export function notificationBatch(bodies: readonly unknown[], acked: boolean[], 
     })),
   } as unknown as MessageBatch<unknown>;
 }
+
+/**
+ * Registers by phone or e-mail as a person does: asks for the code (202 expected), reads it from the outbox, completes
+ * with this login and password. `ip` gives each request its client address (a file's own range). The response.
+ */
+export async function registerBy(
+  by: "phone" | "email",
+  value: string,
+  login: string,
+  password: string,
+  ip: () => Record<string, string>,
+): Promise<Response> {
+  const since = Date.now();
+  expect((await post("/api/v1/auth/register/start", { by, [by]: value }, ip())).status).toBe(202);
+  const code = await codeSentTo(value, since);
+  return post("/api/v1/auth/register/complete", { by, [by]: value, code, login, password }, ip());
+}

@@ -7,7 +7,7 @@ import { moveAccount } from "../../worker/features/shards/move.service";
 import { createDataAccess, type ShardBinding, shardBindings, shardDatabase } from "../../worker/platform/db";
 import { dropHolders, HOLDER_SETTLE_MS, holdersByNumber, holdersOn, markRemoving, reconcileHolders } from "../../worker/platform/holders";
 import { makeAccountNo } from "../../worker/platform/ids";
-import { api, beforeEachBatch, beforeEachRun, codeSentTo, json, login, makeContract, post } from "./helpers";
+import { api, beforeEachBatch, beforeEachRun, codeSentTo, json, login, makeContract, post, registerBy } from "./helpers";
 
 /**
  * Who holds an account, in the account's shard (issue 20, platform/holders.ts): every change of a link writes the
@@ -52,12 +52,7 @@ const homeOf = async (id: string) => env.DB.prepare("SELECT home_shard FROM subs
 let address = 0;
 const ip = () => ({ "cf-connecting-ip": `198.51.100.${++address}` });
 
-async function register(by: "phone" | "email", value: string, login: string) {
-  const since = Date.now();
-  expect((await post("/api/v1/auth/register/start", { by, [by]: value }, ip())).status).toBe(202);
-  const code = await codeSentTo(value, since);
-  return post("/api/v1/auth/register/complete", { by, [by]: value, code, login, password: "holders in their shards" }, ip());
-}
+const register = (by: "phone" | "email", value: string, login: string) => registerBy(by, value, login, "holders in their shards", ip);
 
 describe("the holders of an account, in its shard", () => {
   it("a registration refused while its contract is frozen for a move gives its code back: the retry once the move is over uses it", async () => {

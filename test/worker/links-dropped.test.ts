@@ -9,7 +9,19 @@ import type { NotificationMessage } from "../../worker/features/notifications/no
 import { createDataAccess, type ShardBinding, shardDatabase } from "../../worker/platform/db";
 import { dropHolders, HOLDER_SETTLE_MS, holdersWithin, reconcileHolders, sweepHomeLinks } from "../../worker/platform/holders";
 import { makeAccountNo } from "../../worker/platform/ids";
-import { api, beforeEachRun, codeSentTo, forgetLinksOf, json, login, makeContract, notificationBatch, post, subscriberAt } from "./helpers";
+import {
+  api,
+  beforeEachRun,
+  codeSentTo,
+  forgetLinksOf,
+  json,
+  login,
+  makeContract,
+  notificationBatch,
+  post,
+  registerBy,
+  subscriberAt,
+} from "./helpers";
 
 /**
  * The release without global links (`GLOBAL_LINKS = "drop"`, the default; issue 20): a link is the account's holder row
@@ -43,6 +55,13 @@ const accountNos = async (cookie: string) =>
 let address = 0;
 const ip = () => ({ "cf-connecting-ip": `198.51.100.${200 + ++address}` });
 
+/** Asks for a relative's link code as a subscriber does (202 expected) and reads it where the contract's phone gets it. */
+async function askLinkCode(cookie: string, accountNo: string, phone: string) {
+  const asked = Date.now();
+  expect((await post("/api/v1/accounts/link/start", { accountNo, channel: "sms" }, { ...ip(), cookie })).status).toBe(202);
+  return codeSentTo(phone, asked);
+}
+
 /** A holder row as a change that stopped `ago` ms ago left it, and (with `home`) the home link its settle wrote. */
 async function leftHalfWay(
   shard: string,
@@ -72,14 +91,7 @@ describe("the links without the global table (GLOBAL_LINKS = drop)", () => {
     const accountNo = makeAccountNo("50488800061");
     const phone = "+79990008061";
     const shard = await makeContract(accountNo, "msk", { phone });
-    const since = Date.now();
-    expect((await post("/api/v1/auth/register/start", { by: "phone", phone }, ip())).status).toBe(202);
-    const code = await codeSentTo(phone, since);
-    const made = await post(
-      "/api/v1/auth/register/complete",
-      { by: "phone", phone, code, login: "links.dropped", password: "no global links here" },
-      ip(),
-    );
+    const made = await registerBy("phone", phone, "links.dropped", "no global links here", ip);
     expect(made.status).toBe(201);
     const id = (await env.DB.prepare("SELECT id FROM subscribers WHERE login = 'links.dropped'").first<string>("id")) as string;
     expect(await holderRow(shard, id, accountNo)).toEqual({ role: "owner", state: null, lowBalanceKop: null });
@@ -87,11 +99,7 @@ describe("the links without the global table (GLOBAL_LINKS = drop)", () => {
     expect(await accountNos(await login("links.dropped", "no global links here"))).toEqual([accountNo]);
     // Olga links Petr's Kazan account, sets an alert on it, and removes it.
     const olga = await login("olga");
-    const asked = Date.now();
-    expect((await post("/api/v1/accounts/link/start", { accountNo: PETR_KZN, channel: "sms" }, { ...ip(), cookie: olga })).status).toBe(
-      202,
-    );
-    const linkCode = await codeSentTo("+79000000002", asked);
+    const linkCode = await askLinkCode(olga, PETR_KZN, "+79000000002");
     expect(
       (await post("/api/v1/accounts/link/confirm", { accountNo: PETR_KZN, code: linkCode, role: "payer" }, { ...ip(), cookie: olga }))
         .status,
@@ -195,9 +203,7 @@ describe("the links without the global table (GLOBAL_LINKS = drop)", () => {
     const at = Date.now() - 60_000;
     await leftHalfWay(shard, "demo-maria", accountNo, "adding", { at, role: "owner" });
     const maria = await login("maria");
-    const asked = Date.now();
-    expect((await post("/api/v1/accounts/link/start", { accountNo, channel: "sms" }, { ...ip(), cookie: maria })).status).toBe(202);
-    const code = await codeSentTo("+79990008076", asked);
+    const code = await askLinkCode(maria, accountNo, "+79990008076");
     expect((await post("/api/v1/accounts/link/confirm", { accountNo, code, role: "payer" }, { ...ip(), cookie: maria })).status).toBe(204);
     expect(await holderRow(shard, "demo-maria", accountNo)).toMatchObject({ role: "owner", state: null });
     expect(await homeLink("demo-maria", accountNo)).toMatchObject({ role: "owner" });
@@ -221,11 +227,7 @@ describe("the links without the global table (GLOBAL_LINKS = drop)", () => {
     const relative = makeAccountNo("50488800073");
     await makeContract(relative, "msk", { phone: "+79990008073" });
     const olga = await login("olga");
-    const asked = Date.now();
-    expect((await post("/api/v1/accounts/link/start", { accountNo: relative, channel: "sms" }, { ...ip(), cookie: olga })).status).toBe(
-      202,
-    );
-    const code = await codeSentTo("+79990008073", asked);
+    const code = await askLinkCode(olga, relative, "+79990008073");
     const home = await homeOf("demo-olga");
     const down = new Proxy(env, {
       get(t, p) {
@@ -378,11 +380,7 @@ describe("while the global links are kept (GLOBAL_LINKS = keep, production's unt
     expect(await holderRow(shard, made.subscriber.id, accountNo)).toMatchObject({ role: "owner", state: null });
     expect(await homeLink(made.subscriber.id, accountNo)).toMatchObject({ role: "owner" });
     const olga = await login("olga");
-    const asked = Date.now();
-    expect((await post("/api/v1/accounts/link/start", { accountNo: relative, channel: "sms" }, { ...ip(), cookie: olga })).status).toBe(
-      202,
-    );
-    const linkCode = await codeSentTo("+79990008074", asked);
+    const linkCode = await askLinkCode(olga, relative, "+79990008074");
     await confirmLink(keeping(), "demo-olga", relative, linkCode, "viewer", "198.51.100.252");
     expect(await globalLink("demo-olga", relative)).toEqual({ role: "viewer", lowBalanceKop: null });
     expect(await homeLink("demo-olga", relative)).toMatchObject({ role: "viewer" });
@@ -409,11 +407,7 @@ describe("while the global links are kept (GLOBAL_LINKS = keep, production's unt
     const relative = makeAccountNo("50488800075");
     await makeContract(relative, "msk", { phone: "+79990008075" });
     const olga = await login("olga");
-    const asked = Date.now();
-    expect((await post("/api/v1/accounts/link/start", { accountNo: relative, channel: "sms" }, { ...ip(), cookie: olga })).status).toBe(
-      202,
-    );
-    const linkCode = await codeSentTo("+79990008075", asked);
+    const linkCode = await askLinkCode(olga, relative, "+79990008075");
     await confirmLink(keeping(), "demo-olga", relative, linkCode, "payer", "198.51.100.253");
     expect(await globalLink("demo-olga", relative)).toMatchObject({ role: "payer" });
     await unlinkAccount(createDataAccess(env), "demo-olga", relative);

@@ -8,7 +8,7 @@ import { HOLDER_SETTLE_MS, reconcileHolders, sweepHomeLinks } from "../../worker
 import { makeAccountNo } from "../../worker/platform/ids";
 import { linksOf } from "../../worker/platform/links";
 import { findSession, openSession } from "../../worker/platform/session";
-import { api, beforeEachRun, codeSentTo, forgetLinksOf, json, login, makeContract, post, subscriberAt } from "./helpers";
+import { api, beforeEachRun, codeSentTo, forgetLinksOf, json, login, makeContract, post, registerBy, subscriberAt } from "./helpers";
 
 /**
  * The links by subscriber, in their home shards (issue 20, platform/links.ts): every change of a link writes the
@@ -74,14 +74,7 @@ describe("the links by subscriber, in their home shards", () => {
     const accountNo = makeAccountNo("50488800041");
     const phone = "+79990008041";
     await makeContract(accountNo, "ekb", { phone });
-    const since = Date.now();
-    expect((await post("/api/v1/auth/register/start", { by: "phone", phone }, ip())).status).toBe(202);
-    const code = await codeSentTo(phone, since);
-    const made = await post(
-      "/api/v1/auth/register/complete",
-      { by: "phone", phone, code, login: "links.home", password: "links in their home" },
-      ip(),
-    );
+    const made = await registerBy("phone", phone, "links.home", "links in their home", ip);
     expect(made.status).toBe(201);
     const id = (await env.DB.prepare("SELECT id FROM subscribers WHERE login = 'links.home'").first<string>("id")) as string;
     expect(await homeLinks(id)).toEqual([expect.objectContaining({ accountNo, role: "owner", lowBalanceKop: null })]);
