@@ -1946,6 +1946,7 @@ describe("what a move copies", () => {
       "notification_prefs",
       "closing_lines",
       "org_payment_lines",
+      "invoice_lines",
       // A subscriber's links, kept on their home shard whichever shard the account is on (platform/links.ts).
       "subscriber_links",
     ]);

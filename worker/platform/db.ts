@@ -346,6 +346,13 @@ export interface DataAccess {
    * table, so that a rollback of it finds and makes every act. Acts are found where their ids say either way.
    */
   reconciliationsStore: "home" | "global";
+  /**
+   * Where organisations' new invoices are written (`INVOICES_STORE`): "home", the organisation's home shard with the
+   * number in the global `invoice_numbers` (the default), or "global", the global tables — for the release that first
+   * brings the home shards' tables, so that a rollback of it finds every invoice and its bank import matches every
+   * number. Invoices are found where their ids say either way, and the import looks numbers up in both places.
+   */
+  invoicesStore: "home" | "global";
   /** The identity stores (`IDENTITY_<n>`): what a login names, by key (platform/identity-stores.ts). */
   identities: IdentityStores;
   /** The message stores (`MESSAGES_<n>`): SMS and emails handed to providers, by dedupe key (platform/message-stores.ts). */
@@ -445,6 +452,7 @@ export function createDataAccess(env: Env): DataAccess {
         : "drop",
     codesStore: (env as { CODES_STORE?: string }).CODES_STORE === "global" ? "global" : "identity",
     reconciliationsStore: (env as { RECONCILIATIONS_STORE?: string }).RECONCILIATIONS_STORE === "global" ? "global" : "home",
+    invoicesStore: (env as { INVOICES_STORE?: string }).INVOICES_STORE === "global" ? "global" : "home",
     shardForRegion(regionCode) {
       const binding = shardOfRegion(regionCode);
       if (!binding) throw new RangeError(`unknown region ${regionCode}`);

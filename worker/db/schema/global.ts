@@ -798,26 +798,44 @@ export const orgSites = sqliteTable(
  * № СЧ-2026-000123 …»): the bank statement import matches incoming payments by it. Never edited once issued,
  * except its `status` (issued → paid / part_paid, or cancelled) and `paidKop` as payments are matched.
  */
+export const invoiceColumns = () => ({
+  id: text("id").primaryKey(),
+  /** СЧ-<year>-<6-digit sequence>, unique. */
+  number: text("number").notNull(),
+  orgId: text("org_id").notNull(),
+  /** Who issued it: a subscriber id (an employee), or `operator:<name>`. */
+  issuedBy: text("issued_by").notNull(),
+  totalKop: integer("total_kop").notNull(),
+  /** VAT included in the total (22/122 of it from 2026, 20/120 before, at the issue day's rate; rounded to the kopeck). */
+  vatKop: integer("vat_kop").notNull(),
+  paidKop: integer("paid_kop").notNull().default(0),
+  status: text("status", { enum: ["issued", "part_paid", "paid", "cancelled"] }).notNull(),
+  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+});
+
 export const invoices = sqliteTable(
   "invoices",
   {
-    id: text("id").primaryKey(),
-    /** СЧ-<year>-<6-digit sequence>, unique. */
-    number: text("number").notNull(),
+    ...invoiceColumns(),
     orgId: text("org_id")
       .notNull()
       .references(() => organisations.id),
-    /** Who issued it: a subscriber id (an employee), or `operator:<name>`. */
-    issuedBy: text("issued_by").notNull(),
-    totalKop: integer("total_kop").notNull(),
-    /** VAT included in the total (22/122 of it from 2026, 20/120 before, at the issue day's rate; rounded to the kopeck). */
-    vatKop: integer("vat_kop").notNull(),
-    paidKop: integer("paid_kop").notNull().default(0),
-    status: text("status", { enum: ["issued", "part_paid", "paid", "cancelled"] }).notNull(),
-    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
   },
   (t) => [uniqueIndex("invoices_number_uq").on(t.number), index("invoices_org_idx").on(t.orgId, t.createdAt)],
 );
+
+/**
+ * Where an invoice issued on its organisation's home shard is, by its number (issue 20): the bank statement import
+ * matches a transfer by the number in its purpose alone, across organisations, so the number must be found without
+ * knowing the organisation. The row is written with the number, in the batch that takes it from the year's sequence;
+ * the invoice id names its home shard (`iv-<id>-<binding>`, features/business/org-home.ts). Housekeeping deletes the
+ * numbers of years more than `INVOICE_NUMBER_YEARS` back along the key (the year is in the number), so the table holds
+ * a few years of invoices, not every year's: a transfer naming an older invoice goes to the operators' queue.
+ */
+export const invoiceNumbers = sqliteTable("invoice_numbers", {
+  number: text("number").primaryKey(),
+  invoiceId: text("invoice_id").notNull(),
+});
 
 /** How an invoice's total is split across the organisation's accounts (sums to `invoices.total_kop`). */
 export const invoiceLines = sqliteTable(
@@ -1299,6 +1317,11 @@ export const bankStatementLines = sqliteTable(
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
     matchedAt: integer("matched_at", { mode: "timestamp_ms" }),
     creditedAt: integer("credited_at", { mode: "timestamp_ms" }),
+    /**
+     * The invoice on its organisation's home shard (issue 20) that it pays, in place of `invoice_id`, whose foreign key
+     * names the global table's (a table this size cannot be rebuilt to drop it): features/bank/bank.invoices.ts.
+     */
+    homeInvoiceId: text("home_invoice_id"),
   },
   (t) => [
     index("bank_statement_lines_status_idx").on(t.status, t.createdAt),

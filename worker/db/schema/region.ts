@@ -7,6 +7,7 @@ import {
   closingDocumentColumns,
   closingLineColumns,
   identityColumns,
+  invoiceColumns,
   NOTIFICATION_KINDS,
   notificationPrefColumns,
   notificationSettingColumns,
@@ -1208,6 +1209,45 @@ export const homeOrgPayments = sqliteTable("org_payments", orgPaymentColumns(), 
 export const homeOrgPaymentLines = sqliteTable("org_payment_lines", orgPaymentLineColumns(), (t) => [
   primaryKey({ columns: [t.paymentId, t.accountNo] }),
 ]);
+
+/**
+ * An organisation's invoices for payment (счета на оплату), on its home shard (issue 20: in the global database they
+ * grew by 2.7 GB a year at 0.7 M organisations), as the global table of that name describes. The id names this shard
+ * (`iv-<id>-<binding>`: features/business/org-home.ts); the number is taken from the global sequence in the batch that
+ * writes its row in `invoice_numbers` (where the bank statement import finds it), before the invoice is written here.
+ */
+export const homeInvoices = sqliteTable("invoices", invoiceColumns(), (t) => [index("invoices_org_idx").on(t.orgId, t.id)]);
+
+/**
+ * How a home invoice's total is split across the organisation's accounts, with each account's region (the directory
+ * is not on this shard; an account's region never changes, a move between shards keeps it).
+ */
+export const homeInvoiceLines = sqliteTable(
+  "invoice_lines",
+  {
+    invoiceId: text("invoice_id").notNull(),
+    accountNo: text("account_no").notNull(),
+    amountKop: integer("amount_kop").notNull(),
+    region: text("region").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.invoiceId, t.accountNo] })],
+);
+
+/**
+ * What each bank statement line paid of a home invoice: one row a line (its key), written before the line is marked
+ * credited in the global database, so a retry writes nothing twice; the invoice's `paid_kop` is their sum, set again in
+ * the same batch. Append-only (triggers).
+ */
+export const homeInvoicePayments = sqliteTable(
+  "invoice_payments",
+  {
+    invoiceId: text("invoice_id").notNull(),
+    lineId: text("line_id").notNull(),
+    amountKop: integer("amount_kop").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.invoiceId, t.lineId] })],
+);
 
 /**
  * How the subscriber signs in, in their home shard (issue 20): their phone, e-mail and login as the global row had

@@ -5,7 +5,6 @@ import {
   type BankLineStatus,
   bankStatementLines,
   bankStatements,
-  invoiceLines,
   invoices,
   orgAccounts,
   organisations,
@@ -24,6 +23,7 @@ import { entryIf, type RawStatement } from "../billing/ledger.service";
 import { auditStatement } from "../business/audit.service";
 import { holdersMessages } from "../notifications/notifications.messages";
 import { decodeStatement } from "./bank.decode";
+import { invoiceIdsByNumber, invoicesById, lineInvoice, numbersOf, payHomeInvoices } from "./bank.invoices";
 import { BANK_LINE_MAX_AGE_DAYS, BANK_LINE_RETENTION_DAYS } from "./bank.limits";
 import { parseStatement, type StatementDocument, StatementFormatError } from "./bank.parse";
 
@@ -72,7 +72,7 @@ export const CREDIT_TARGETS = 500;
  */
 export const UPLOAD_CALLS = 850;
 /**
- * D1 queries one queue message spends before it hands on (a page of matching at most past it: about 50). Its first
+ * D1 queries one queue message spends before it hands on (a page of matching at most past it: `MATCH_CALLS`). Its first
  * group of lines to credit goes even past it, up to `QUEUE_HARD_CALLS` (500 targets over a page's 40 lines cost
  * about 700, see `creditCalls`), so every message gets on and none passes an invocation's 1,000.
  */
@@ -91,11 +91,19 @@ export const NOTICE_SHARDS = 50;
 /**
  * D1 queries (platform/db.ts `queriesUsed`: a batch's statements each count) a group of `lines` crediting `targets`
  * accounts makes at most: a ledger entry a target, in a batch per shard; the directory, owners, subscribers' and
- * members' lookups in chunks of 90; a line's mark, its audit entry and its invoice's payment in one batch; and its
+ * members' lookups in chunks of 90; a home invoice's payment (its row and its sum: two statements a line, in a batch
+ * on its shard); a line's mark, its audit entry and an older deployment's invoice's payment in one batch; and its
  * notice's reads of the holders (the directory once, then a read a shard up to `NOTICE_SHARDS`).
  */
 export const creditCalls = (targets: number, lines: number) =>
-  targets + 3 * lines + 4 * Math.ceil(targets / 90) + 1 + 1 + Math.min(targets, NOTICE_SHARDS);
+  targets + 4 * lines + 4 * Math.ceil(targets / 90) + 1 + 1 + Math.min(targets, NOTICE_SHARDS);
+
+/**
+ * D1 queries a page of matching makes at most: the page's read; the invoice numbers (two a chunk of 90, both places),
+ * an older deployment's invoices with their lines (two a chunk), a home invoice's with its lines (two a shard, a line
+ * naming one at most); the accounts' and organisations' lookups; and an update a line.
+ */
+export const MATCH_CALLS = 3 * PAGE + 10 + 10;
 
 /** Where a chain over the pending lines got to: the last line it passed, in (created, id) order. */
 export interface LinesCursor {
@@ -198,26 +206,20 @@ type Decision =
 /** What each new line credits, from one round of lookups for the whole page. */
 async function decide(data: DataAccess, rows: LineRow[]): Promise<Map<string, Decision>> {
   const refs = new Map(rows.map((r) => [r.id, referencesIn(r.purpose, r.payerInn)]));
-  const allInvoiceNos = [...refs.values()].flatMap((r) => r.invoiceNos);
-  const foundInvoices = await inChunks(allInvoiceNos, (chunk) =>
-    data.global
-      .select({ id: invoices.id, number: invoices.number, status: invoices.status })
-      .from(invoices)
-      .where(inArray(invoices.number, chunk))
-      .all(),
+  // Invoices by number, in the global tables (an older deployment's) and through `invoice_numbers` (on home shards);
+  // read, with their lines, only for a line naming exactly one that exists (two are the operators' queue anyway), so a
+  // page reads at most a home shard a line.
+  const idByNo = await invoiceIdsByNumber(
+    data,
+    [...refs.values()].flatMap((r) => r.invoiceNos),
   );
-  const invoiceByNo = new Map(foundInvoices.map((i) => [i.number, i]));
-  const linesOf = new Map<string, Target[]>();
-  for (const l of await inChunks(
-    foundInvoices.map((i) => i.id),
-    (chunk) =>
-      data.global
-        .select({ invoiceId: invoiceLines.invoiceId, accountNo: invoiceLines.accountNo, amountKop: invoiceLines.amountKop })
-        .from(invoiceLines)
-        .where(inArray(invoiceLines.invoiceId, chunk))
-        .all(),
-  ))
-    linesOf.set(l.invoiceId, [...(linesOf.get(l.invoiceId) ?? []), { accountNo: l.accountNo, amountKop: l.amountKop }]);
+  const namedIds = (ref: { invoiceNos: string[] }) => [
+    ...new Set(ref.invoiceNos.map((n) => idByNo.get(n)).filter((id) => id !== undefined)),
+  ];
+  const found = await invoicesById(
+    data,
+    [...refs.values()].map(namedIds).flatMap((ids) => (ids.length === 1 ? ids : [])),
+  );
   const knownAccounts = new Set(
     (
       await inChunks(
@@ -243,14 +245,14 @@ async function decide(data: DataAccess, rows: LineRow[]): Promise<Map<string, De
   const decisions = new Map<string, Decision>();
   for (const row of rows) {
     const ref = refs.get(row.id) ?? { invoiceNos: [], accountNos: [] };
-    const named = ref.invoiceNos.map((n) => invoiceByNo.get(n)).filter((i) => i !== undefined);
+    const named = namedIds(ref);
     if (named.length > 1) {
       decisions.set(row.id, { status: "queued", reason: "ambiguous" });
       continue;
     }
-    const invoice = named[0];
+    const invoice = found.get(named[0] ?? "");
     if (invoice) {
-      const split = splitProRata(row.amountKop, linesOf.get(invoice.id) ?? []);
+      const split = splitProRata(row.amountKop, invoice.lines);
       if (invoice.status === "cancelled") decisions.set(row.id, { status: "queued", reason: "invoice_cancelled" });
       else if (split.length === 0) decisions.set(row.id, { status: "queued", reason: "ambiguous" });
       else decisions.set(row.id, { status: "matched", matchedBy: "invoice", invoiceId: invoice.id, targets: split });
@@ -340,6 +342,12 @@ async function credit(data: DataAccess, rows: LineRow[], now: Date, notification
     await rawBatch(data.shard(shard), statements);
   }
   if (creditable.length === 0) return [];
+  // A home invoice's payment by each line, on its shard, before the lines are marked (written once by the line's key).
+  await payHomeInvoices(
+    data,
+    creditable.flatMap((r) => (r.homeInvoiceId ? [{ invoiceId: r.homeInvoiceId, lineId: r.id, amountKop: r.amountKop }] : [])),
+    now,
+  );
   const t = now.getTime();
   // The organisations whose accounts a line credits: each gets the credit in its audit log, with the line's mark.
   const owners = await inChunks([...new Set(creditable.flatMap((r) => (targetsOf.get(r.id) ?? []).map((x) => x.accountNo)))], (chunk) =>
@@ -387,7 +395,7 @@ async function credit(data: DataAccess, rows: LineRow[], now: Date, notification
           afterMark,
         ),
       );
-    // The invoice is paid by this line once: after the mark (and its audit entries) changed rows.
+    // An older deployment's invoice is paid by this line once: after the mark (and its audit entries) changed rows.
     if (row.invoiceId)
       marks.push([
         `UPDATE invoices SET paid_kop = paid_kop + ?, status = CASE WHEN paid_kop + ? >= total_kop THEN 'paid' ELSE 'part_paid' END
@@ -482,7 +490,13 @@ async function workPage(
         .update(bankStatementLines)
         .set(
           d.status === "matched"
-            ? { status: "matched", matchedBy: d.matchedBy, invoiceId: d.invoiceId, targets: JSON.stringify(d.targets), matchedAt: now }
+            ? {
+                status: "matched",
+                matchedBy: d.matchedBy,
+                ...lineInvoice(data, d.invoiceId),
+                targets: JSON.stringify(d.targets),
+                matchedAt: now,
+              }
             : { status: "queued", reason: d.reason },
         )
         .where(and(eq(bankStatementLines.id, r.id), eq(bankStatementLines.status, "new")));
@@ -631,7 +645,7 @@ export async function importStatement(
         .select(
           sql`SELECT ${field("id")}, ${statementId}, ${field("docNumber")}, ${field("docDate")}, ${field("receivedOn")}, ${field("amountKop")},
             ${field("payerInn")}, ${field("payerAccount")}, ${field("payerName")}, ${field("payeeAccount")}, ${field("purpose")}, 'new',
-            NULL, NULL, NULL, NULL, NULL, NULL, ${field("createdAt")}, NULL, NULL
+            NULL, NULL, NULL, NULL, NULL, NULL, ${field("createdAt")}, NULL, NULL, NULL
           FROM json_each(${json}) j WHERE true`,
         )
         .onConflictDoNothing(),
@@ -647,7 +661,7 @@ export async function importStatement(
   let done = true;
   for (let p = 0; p < ids.length; p += PAGE) {
     // A page's matching: its read and lookups, and an update a line.
-    if (!fits(PAGE + 10)) {
+    if (!fits(MATCH_CALLS)) {
       done = false;
       break;
     }
@@ -835,8 +849,13 @@ export async function listLines(data: DataAccess, status: BankLineStatus, limit:
     .all();
   const page = rows.slice(0, limit);
   const last = page.at(-1);
+  // A home invoice's number is on its shard (the join above finds an older deployment's).
+  const homeNumbers = await numbersOf(
+    data,
+    page.flatMap((r) => (r.line.homeInvoiceId ? [r.line.homeInvoiceId] : [])),
+  );
   return {
-    items: page.map((r) => toDto(r.line, r.invoiceNumber)),
+    items: page.map((r) => toDto(r.line, r.invoiceNumber ?? homeNumbers.get(r.line.homeInvoiceId ?? "") ?? null)),
     next: rows.length > limit && last ? `${last.line.createdAt.getTime()}:${last.line.id}` : null,
   };
 }
@@ -860,15 +879,11 @@ export async function assignLine(
   let invoiceId: string | null = null;
   if (to.invoiceNumber) {
     const number = to.invoiceNumber.trim().toUpperCase().replace(/^C/, "С");
-    const invoice = await data.global.select().from(invoices).where(eq(invoices.number, number)).get();
+    const id = (await invoiceIdsByNumber(data, [number])).get(number);
+    const invoice = id ? (await invoicesById(data, [id])).get(id) : undefined;
     if (!invoice || invoice.status === "cancelled")
       throw new AppError(400, "validation", {}, [{ field: "invoiceNumber", message: "field.bankInvoice" }]);
-    const lines = await data.global
-      .select({ accountNo: invoiceLines.accountNo, amountKop: invoiceLines.amountKop })
-      .from(invoiceLines)
-      .where(eq(invoiceLines.invoiceId, invoice.id))
-      .all();
-    targets = splitProRata(line.amountKop, lines);
+    targets = splitProRata(line.amountKop, invoice.lines);
     if (targets.length === 0) throw new AppError(400, "validation", {}, [{ field: "invoiceNumber", message: "field.bankInvoice" }]);
     invoiceId = invoice.id;
   } else {
@@ -888,7 +903,7 @@ export async function assignLine(
     .set({
       status: "matched",
       matchedBy: "operator",
-      invoiceId,
+      ...lineInvoice(data, invoiceId),
       targets: JSON.stringify(targets),
       assignedBy: by.name,
       assignedAddress: by.address,
@@ -901,8 +916,6 @@ export async function assignLine(
   if (!row) throw new AppError(409, "bank_line_not_queued", { status: "matched" });
   await credit(data, [row], now, notifications);
   const after = await data.global.select().from(bankStatementLines).where(eq(bankStatementLines.id, id)).get();
-  const invoiceNumber = invoiceId
-    ? ((await data.global.select({ n: invoices.number }).from(invoices).where(eq(invoices.id, invoiceId)).get())?.n ?? null)
-    : null;
+  const invoiceNumber = invoiceId ? ((await numbersOf(data, [invoiceId])).get(invoiceId) ?? null) : null;
   return toDto(after ?? row, invoiceNumber);
 }

@@ -35,13 +35,13 @@ export const issueInvoiceHandler: RouteHandler<typeof r.issueInvoiceRoute, AppEn
 export const invoicesHandler: RouteHandler<typeof r.invoicesRoute, AppEnv> = async (c) => {
   const { cursor, limit } = c.req.valid("query");
   noStore(c);
-  return c.json(await svc.listInvoices(c.get("data").global, who(c), c.req.valid("param").orgId, cursor, limit), 200);
+  return c.json(await svc.listInvoices(c.get("data"), who(c), c.req.valid("param").orgId, cursor, limit), 200);
 };
 
 export const invoiceHandler: RouteHandler<typeof r.invoiceRoute, AppEnv> = async (c) => {
   const { orgId, invoiceId } = c.req.valid("param");
   noStore(c);
-  return c.json((await svc.getInvoice(c.get("data").global, who(c), orgId, invoiceId)).invoice, 200);
+  return c.json((await svc.getInvoice(c.get("data"), who(c), orgId, invoiceId)).invoice, 200);
 };
 
 let fontCache: Promise<PdfFonts> | undefined;
@@ -68,7 +68,7 @@ function fonts(assets: Fetcher): Promise<PdfFonts> {
  */
 export const invoicePdfHandler: RouteHandler<typeof r.invoicePdfRoute, AppEnv> = async (c) => {
   const { orgId, invoiceId } = c.req.valid("param");
-  const { invoice, org } = await svc.getInvoice(c.get("data").global, who(c), orgId, invoiceId);
+  const { invoice, org } = await svc.getInvoice(c.get("data"), who(c), orgId, invoiceId);
   const key = `invoices/${orgId}/${invoice.id}.pdf`;
   let bytes: ArrayBuffer | Uint8Array;
   const stored = await c.env.FILES.get(key);

@@ -3,20 +3,22 @@ import {
   accountDirectory,
   invoiceCounters,
   invoiceLines,
+  invoiceNumbers,
   invoiceRequests,
   invoices,
   orgAudit,
   orgMembers,
   subscribers,
 } from "../../db/schema/global";
-import type { GlobalDb } from "../../platform/db";
+import { homeInvoiceLines, homeInvoices } from "../../db/schema/region";
+import type { GlobalDb, RegionDb } from "../../platform/db";
 import { subscriberIs } from "../../platform/session";
 import type { Who } from "./business.queries";
 
 /** The issue request of this key by this person in this organisation (empty when none). */
 export function selectRequest(db: GlobalDb, orgId: string, issuedBy: string, key: string) {
   return db
-    .select({ requestHash: invoiceRequests.requestHash, invoiceId: invoiceRequests.invoiceId })
+    .select({ requestHash: invoiceRequests.requestHash, invoiceId: invoiceRequests.invoiceId, createdAt: invoiceRequests.createdAt })
     .from(invoiceRequests)
     .where(and(eq(invoiceRequests.orgId, orgId), eq(invoiceRequests.issuedBy, issuedBy), eq(invoiceRequests.idempotencyKey, key)));
 }
@@ -157,4 +159,127 @@ export function selectVisibleInvoice(db: GlobalDb, orgId: string, who: Who, invo
     .select()
     .from(invoices)
     .where(and(eq(invoices.orgId, orgId), eq(invoices.id, invoiceId), withinScope(orgId, who)));
+}
+
+// ── Invoices on the organisation's home shard (issue 20) ─────────────────────────────────────────────────────────
+
+/**
+ * The global half of a home invoice's issue, for one D1 batch: the request recorded under its key, the year's
+ * sequence advanced and the number's row written (`invoice_numbers`, naming the invoice id), each only if this
+ * request's row is the one recorded (`mine`), as `issueStatements` does for an invoice kept here. The invoice itself is
+ * written on the home shard after it (`homeIssueStatements`), from the number read back here.
+ */
+export function numberStatements(db: GlobalDb, n: Omit<NewInvoice, "totalKop" | "vatKop" | "lines">) {
+  const mine = sql`EXISTS (SELECT 1 FROM ${invoiceRequests} WHERE ${invoiceRequests.orgId} = ${n.orgId} AND ${invoiceRequests.issuedBy} = ${n.issuedBy} AND ${invoiceRequests.idempotencyKey} = ${n.key} AND ${invoiceRequests.invoiceId} = ${n.id})`;
+  return [
+    db
+      .insert(invoiceRequests)
+      .values({ orgId: n.orgId, issuedBy: n.issuedBy, idempotencyKey: n.key, requestHash: n.requestHash, invoiceId: n.id, createdAt: n.at })
+      .onConflictDoNothing(),
+    db
+      .insert(invoiceCounters)
+      .select(sql`SELECT ${n.year}, 1 WHERE ${mine}`)
+      .onConflictDoUpdate({ target: invoiceCounters.year, set: { last: sql`${invoiceCounters.last} + 1` } }),
+    db
+      .insert(invoiceNumbers)
+      .select(
+        sql`SELECT 'СЧ-' || ${invoiceCounters.year} || '-' || printf('%06d', ${invoiceCounters.last}), ${n.id} FROM ${invoiceCounters} WHERE ${invoiceCounters.year} = ${n.year} AND ${mine}`,
+      ),
+  ] as const;
+}
+
+/** The number an invoice id took (its row in `invoice_numbers`). */
+export function selectNumberOf(db: GlobalDb, invoiceId: string) {
+  return db.select({ number: invoiceNumbers.number }).from(invoiceNumbers).where(eq(invoiceNumbers.invoiceId, invoiceId));
+}
+
+/**
+ * The home half of an issue: the invoice and its lines, written once (a retry of the same request writes nothing: the
+ * invoice's key, and the lines only with an invoice written by this batch). The audit entry goes before them with
+ * `homeIssued` as its condition.
+ */
+export function homeIssueStatements(
+  home: RegionDb,
+  n: { id: string; number: string; orgId: string; issuedBy: string; totalKop: number; vatKop: number; at: Date },
+  lines: { accountNo: string; amountKop: number; region: string }[],
+) {
+  return [
+    home
+      .insert(homeInvoices)
+      .values({
+        id: n.id,
+        number: n.number,
+        orgId: n.orgId,
+        issuedBy: n.issuedBy,
+        totalKop: n.totalKop,
+        vatKop: n.vatKop,
+        paidKop: 0,
+        status: "issued",
+        createdAt: n.at,
+      })
+      .onConflictDoNothing(),
+    // The lines as one JSON parameter (up to 500 lines in one statement, within D1's 100 bound values).
+    home
+      .insert(homeInvoiceLines)
+      .select(
+        sql`SELECT ${n.id}, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(${JSON.stringify(lines.map((l) => [l.accountNo, l.amountKop, l.region]))}) WHERE changes() = 1`,
+      )
+      .onConflictDoNothing(),
+  ] as const;
+}
+
+/** Whether the home invoice is not written yet: the condition of its audit entry, put before it in the same batch. */
+export const homeNotIssued = (invoiceId: string) => sql`NOT EXISTS (SELECT 1 FROM ${homeInvoices} WHERE ${homeInvoices.id} = ${invoiceId})`;
+
+/** An employee limited to `scope` sees a home invoice only if every one of its accounts is in it (null: all). */
+const homeWithinScope = (scope: string[] | null): SQL | undefined =>
+  scope === null
+    ? undefined
+    : sql`NOT EXISTS (SELECT 1 FROM ${homeInvoiceLines} WHERE ${homeInvoiceLines.invoiceId} = ${homeInvoices.id} AND ${homeInvoiceLines.accountNo} NOT IN (SELECT value FROM json_each(${JSON.stringify(scope)})))`;
+
+/** A page of the organisation's home invoices the member may see, newest first, before the key `before` (`invoiceKey`). */
+export function selectHomeInvoices(home: RegionDb, orgId: string, scope: string[] | null, before: string | null, limit: number) {
+  return home
+    .select()
+    .from(homeInvoices)
+    .where(and(eq(homeInvoices.orgId, orgId), homeWithinScope(scope), before ? lt(homeInvoices.id, `iv-${before}`) : undefined))
+    .orderBy(desc(homeInvoices.id))
+    .limit(limit + 1);
+}
+
+/** One home invoice if the member may see it. */
+export function selectHomeInvoice(home: RegionDb, orgId: string, scope: string[] | null, invoiceId: string) {
+  return home
+    .select()
+    .from(homeInvoices)
+    .where(and(eq(homeInvoices.orgId, orgId), eq(homeInvoices.id, invoiceId), homeWithinScope(scope)));
+}
+
+/** The lines of that same page of home invoices, by the same condition as a subquery: read in one batch with it. */
+export function selectHomePageLines(home: RegionDb, orgId: string, scope: string[] | null, before: string | null, limit: number) {
+  const ids = sql`(SELECT ${homeInvoices.id} FROM ${homeInvoices} WHERE ${and(eq(homeInvoices.orgId, orgId), homeWithinScope(scope), before ? lt(homeInvoices.id, `iv-${before}`) : undefined)} ORDER BY ${homeInvoices.id} DESC LIMIT ${limit + 1})`;
+  return home
+    .select({
+      invoiceId: homeInvoiceLines.invoiceId,
+      accountNo: homeInvoiceLines.accountNo,
+      amountKop: homeInvoiceLines.amountKop,
+      region: homeInvoiceLines.region,
+    })
+    .from(homeInvoiceLines)
+    .where(sql`${homeInvoiceLines.invoiceId} IN ${ids}`)
+    .orderBy(asc(homeInvoiceLines.invoiceId), asc(homeInvoiceLines.accountNo));
+}
+
+/** The lines of these home invoices, with their accounts' regions. */
+export function selectHomeLines(home: RegionDb, invoiceIds: string[]) {
+  return home
+    .select({
+      invoiceId: homeInvoiceLines.invoiceId,
+      accountNo: homeInvoiceLines.accountNo,
+      amountKop: homeInvoiceLines.amountKop,
+      region: homeInvoiceLines.region,
+    })
+    .from(homeInvoiceLines)
+    .where(inArray(homeInvoiceLines.invoiceId, invoiceIds.length > 0 ? invoiceIds : [""]))
+    .orderBy(asc(homeInvoiceLines.invoiceId), asc(homeInvoiceLines.accountNo));
 }

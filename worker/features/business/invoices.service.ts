@@ -1,10 +1,11 @@
 import type { InferSelectModel } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import type { Context } from "hono";
 import { OPERATOR } from "../../data/operator.data";
-import type { invoices } from "../../db/schema/global";
+import { accountDirectory, type invoices, subscribers } from "../../db/schema/global";
 import type { AppEnv } from "../../env";
 import { sha256Hex } from "../../platform/crypto";
-import type { DataAccess, GlobalDb } from "../../platform/db";
+import type { DataAccess, GlobalDb, RegionDb, ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { isId, newId, parseAccountNo } from "../../platform/ids";
 import { localDay } from "../../platform/region";
@@ -15,6 +16,7 @@ import { authorize, prereads } from "./business.service";
 import type { InvoiceDocument } from "./invoices.pdf";
 import * as iq from "./invoices.queries";
 import { gostPayload, type LineInput, MAX_INVOICE_LINES, purposeOf, resolveLines } from "./invoices.rules";
+import { auditHome, docHome, invoiceKey, invoiceStore, isInvoiceId, newInvoiceId } from "./org-home";
 
 /** Invoices are dated by Moscow's calendar (the operator's seat), whatever the payer's region. */
 const INVOICE_TZ = "Europe/Moscow";
@@ -24,7 +26,7 @@ const guardOrg = (id: string) => {
   if (!/^[a-z0-9-]{1,40}$/.test(id)) throw new AppError(404, "not_found");
 };
 const guardInvoice = (id: string) => {
-  if (!isId(id)) throw new AppError(404, "not_found");
+  if (!isInvoiceId(id)) throw new AppError(404, "not_found");
 };
 const invalid = (field: string, message: string) => new AppError(400, "validation", {}, [{ field, message }]);
 
@@ -82,9 +84,16 @@ export type InvoiceDto = ReturnType<typeof invoiceDto>;
 /**
  * Issues an invoice for payment (счёт на оплату) for one or several of the organisation's accounts the employee
  * may see (administrators and accountants: permission `pay`). Amounts per line, or a total split evenly across
- * the lines without one (`resolveLines`). The number comes from the year's sequence in the same transaction as
- * the invoice, its lines and the audit entry. The same Idempotency-Key returns the first invoice (`created`
- * false) for 30 days (housekeeping then deletes the key's row); with another request it is a 409.
+ * the lines without one (`resolveLines`). The same Idempotency-Key returns the first invoice (`created` false) for 30
+ * days (housekeeping then deletes the key's row); with another request it is a 409.
+ *
+ * Where it is written (issue 20): on the organisation's home shard, its id naming the shard. The number comes from the
+ * year's sequence in one global batch with the key's row and the number's row in `invoice_numbers` (where the bank
+ * import finds it); then the invoice, its lines and its audit entry are written on the home shard in one batch, once.
+ * A failure between the two leaves the number taken and no invoice: the same request again (its key) writes the
+ * invoice with that number, and a number nobody retries is one the bank import finds no invoice for (the operators'
+ * queue), never a number used twice. While `INVOICES_STORE = "global"` it is written in the global tables as before:
+ * number, invoice, lines and audit entry in one transaction.
  */
 export async function issueInvoice(
   data: DataAccess,
@@ -110,24 +119,45 @@ export async function issueInvoice(
   if (ofOrg.length !== nos.length || (scope && !nos.every((n) => scope.has(n as string)))) throw invalid("lines", "field.invoiceAccounts");
 
   const requestHash = await sha256Hex(JSON.stringify([resolved.totalKop, resolved.lines.map((l) => [l.accountNo, l.amountKop])]));
-  const replay = async (found: { requestHash: string; invoiceId: string }) => {
+  const totalKop = resolved.totalKop;
+  // The rate of the invoice's issue day (Moscow), the day its number and purpose carry.
+  const vatOn = (at: Date) => vatIncludedKop(totalKop, vatPercentOn(localDay(INVOICE_TZ, at)));
+  const replay = async (found: { requestHash: string; invoiceId: string; createdAt: Date }) => {
     if (found.requestHash !== requestHash) throw new AppError(409, "idempotency_mismatch");
-    return { invoice: await readInvoice(db, orgId, found.invoiceId), created: false };
+    const store = invoiceStore(data, found.invoiceId);
+    if (store?.home) {
+      // The same request: the invoice it took a number for is written now if its home write did not get through.
+      const at = found.createdAt;
+      await writeHome(data, store.db, { id: found.invoiceId, orgId, actor, totalKop, vatKop: vatOn(at), lines: resolved.lines, at });
+    }
+    return { invoice: await readInvoice(data, orgId, found.invoiceId), created: false };
   };
   const [earlier] = await iq.selectRequest(db, orgId, actor.subscriberId, idempotencyKey);
   if (earlier) return replay(earlier);
 
+  const vatKop = vatOn(now);
+  const year = Number(localDay(INVOICE_TZ, now).slice(0, 4));
+  if (data.invoicesStore === "home") {
+    const org = (await q.selectOrganisation(db, orgId))[0];
+    const home = docHome(data, { id: orgId, homeShard: org?.homeShard ?? null });
+    const id = newInvoiceId(org?.homeShard as ShardBinding, now.getTime());
+    const n = { id, orgId, issuedBy: actor.subscriberId, key: idempotencyKey, requestHash, year, at: now };
+    const results = await db.batch([...iq.numberStatements(db, n), iq.selectRequest(db, orgId, actor.subscriberId, idempotencyKey)]);
+    const recorded = (results[results.length - 1] as { requestHash: string; invoiceId: string; createdAt: Date }[])[0];
+    if (!recorded) throw new Error("invoice request not recorded");
+    if (recorded.invoiceId !== id) return replay(recorded);
+    await writeHome(data, home, { id, orgId, actor, totalKop, vatKop, lines: resolved.lines, at: now });
+    return { invoice: await readInvoice(data, orgId, id), created: true };
+  }
+
   const id = newId(now.getTime());
-  const totalKop = resolved.totalKop;
-  // The rate of the invoice's issue day (Moscow), the day its number and purpose carry.
-  const vatKop = vatIncludedKop(totalKop, vatPercentOn(localDay(INVOICE_TZ, now)));
   const { mine, statements } = iq.issueStatements(db, {
     id,
     orgId,
     issuedBy: actor.subscriberId,
     key: idempotencyKey,
     requestHash,
-    year: Number(localDay(INVOICE_TZ, now).slice(0, 4)),
+    year,
     totalKop,
     vatKop,
     lines: resolved.lines,
@@ -150,13 +180,85 @@ export async function issueInvoice(
     ),
     iq.selectRequest(db, orgId, actor.subscriberId, idempotencyKey),
   ]);
-  const recorded = (results[results.length - 1] as { requestHash: string; invoiceId: string }[])[0];
+  const recorded = (results[results.length - 1] as { requestHash: string; invoiceId: string; createdAt: Date }[])[0];
   if (!recorded) throw new Error("invoice request not recorded");
   if (recorded.invoiceId !== id) return replay(recorded);
-  return { invoice: await readInvoice(db, orgId, id), created: true };
+  return { invoice: await readInvoice(data, orgId, id), created: true };
 }
 
-async function readInvoice(db: GlobalDb, orgId: string, invoiceId: string): Promise<InvoiceDto> {
+/**
+ * The home half of an issue: the invoice with the number its id took, its lines with their accounts' regions, and its
+ * audit entry, in one batch on the home shard, written once (a second call writes nothing).
+ */
+async function writeHome(
+  data: DataAccess,
+  home: RegionDb,
+  n: {
+    id: string;
+    orgId: string;
+    actor: Actor;
+    totalKop: number;
+    vatKop: number;
+    lines: { accountNo: string; amountKop: number }[];
+    at: Date;
+  },
+) {
+  const db = data.global;
+  const nos = n.lines.map((l) => l.accountNo);
+  const chunks = q
+    .chunks(nos, 90)
+    .map((part) =>
+      db
+        .select({ accountNo: accountDirectory.accountNo, region: accountDirectory.region })
+        .from(accountDirectory)
+        .where(inArray(accountDirectory.accountNo, part)),
+    );
+  const [numbered, actorName, ...regions] = await db.batch([
+    iq.selectNumberOf(db, n.id),
+    db.select({ name: subscribers.displayName }).from(subscribers).where(eq(subscribers.id, n.actor.subscriberId)),
+    ...(chunks as [(typeof chunks)[number]]),
+  ]);
+  const number = numbered[0]?.number;
+  if (!number) throw new Error(`invoice ${n.id}: no number recorded`);
+  const regionOf = new Map(regions.flat().map((r) => [r.accountNo, r.region]));
+  if (nos.some((no) => !regionOf.has(no))) throw new Error(`invoice ${n.id}: an account is not in the directory`);
+  await home.batch([
+    q.insertAuditNamed(
+      home,
+      {
+        orgId: n.orgId,
+        actorId: n.actor.subscriberId,
+        action: "invoice.issued",
+        target: number,
+        details: { totalKop: n.totalKop, vatKop: n.vatKop, accounts: n.lines.length },
+        address: n.actor.address,
+        at: n.at,
+      },
+      actorName[0]?.name ?? "",
+      newId(n.at.getTime()),
+      iq.homeNotIssued(n.id),
+    ),
+    ...iq.homeIssueStatements(
+      home,
+      { id: n.id, number, orgId: n.orgId, issuedBy: n.actor.subscriberId, totalKop: n.totalKop, vatKop: n.vatKop, at: n.at },
+      n.lines.map((l) => ({ ...l, region: regionOf.get(l.accountNo) as string })),
+    ),
+  ]);
+}
+
+/** An invoice as issued, where its id says it is (the issuer's own read: no scope). */
+async function readInvoice(data: DataAccess, orgId: string, invoiceId: string): Promise<InvoiceDto> {
+  const store = invoiceStore(data, invoiceId);
+  if (!store) throw new AppError(404, "not_found");
+  if (store.home) {
+    const [[row], lines] = await store.db.batch([
+      iq.selectHomeInvoice(store.db, orgId, null, invoiceId),
+      iq.selectHomeLines(store.db, [invoiceId]),
+    ]);
+    if (!row) throw new AppError(404, "not_found");
+    return invoiceDto(row, lines);
+  }
+  const db = data.global;
   const [[row], lines] = await db.batch([iq.selectInvoice(db, orgId, invoiceId), iq.selectLines(db, [invoiceId])]);
   if (!row) throw new AppError(404, "not_found");
   return invoiceDto(row, lines);
@@ -194,7 +296,7 @@ const PAGE_LINES_READ = readWithSession([INVOICES], (db, who, c) => {
   const { before, limit } = listPageOf(c);
   return iq.selectPageLines(db, pathOf(c).orgId, who, before, limit);
 });
-const ORG_READ = readWithSession(ONE, (db, _who, c) => q.selectOrganisation(db, pathOf(c).orgId));
+const ORG_READ = readWithSession([INVOICES, ...ONE], (db, _who, c) => q.selectOrganisation(db, pathOf(c).orgId));
 const INVOICE_READ = readWithSession(ONE, (db, who, c) => iq.selectVisibleInvoice(db, pathOf(c).orgId, who, pathOf(c).invoiceId));
 const LINES_READ = readWithSession(ONE, (db, _who, c) => iq.selectLines(db, [pathOf(c).invoiceId]));
 
@@ -203,29 +305,48 @@ export async function membership(db: GlobalDb, subscriberId: string, orgId: stri
   return preread(db, subscriberId, MEMBER_READ) ?? (await q.selectMember(db, orgId, subscriberId));
 }
 
-/** A page of the organisation's invoices, newest first (permission `documents`; a limited employee sees those of their accounts). */
-export async function listInvoices(db: GlobalDb, subscriberId: string, orgId: string, cursor: string | undefined, limit: number) {
+/**
+ * A page of the organisation's invoices, newest first (permission `documents`; a limited employee sees those of their
+ * accounts): those on its home shard and those an older deployment kept in the global tables (read with the session),
+ * merged by the time in their ids. The cursor is that time-ordered part (`invoiceKey`) of the page's last invoice.
+ */
+export async function listInvoices(data: DataAccess, subscriberId: string, orgId: string, cursor: string | undefined, limit: number) {
   guardOrg(orgId);
+  const db = data.global;
   if (cursor && !isId(cursor)) throw invalid("cursor", "problem.validation");
-  const [member, rows, lines] =
-    prereads(db, subscriberId, [MEMBER_READ, PAGE_READ, PAGE_LINES_READ]) ??
+  const [member, rows, lines, [org]] =
+    prereads(db, subscriberId, [MEMBER_READ, PAGE_READ, PAGE_LINES_READ, ORG_READ]) ??
     (await db.batch([
       q.selectMember(db, orgId, subscriberId),
       iq.selectInvoices(db, orgId, subscriberId, cursor ?? null, limit),
       iq.selectPageLines(db, orgId, subscriberId, cursor ?? null, limit),
+      q.selectOrganisation(db, orgId),
     ]));
-  allowed(member, "documents");
-  const page = rows.slice(0, limit);
+  const me = allowed(member, "documents");
+  const home = auditHome(data, { id: orgId, homeShard: org?.homeShard ?? null });
+  const [homeRows, homeLines] = home
+    ? await home.batch([
+        iq.selectHomeInvoices(home, orgId, me.accountScope, cursor ?? null, limit),
+        iq.selectHomePageLines(home, orgId, me.accountScope, cursor ?? null, limit),
+      ])
+    : [[], []];
+  const all = [...rows, ...homeRows].sort((a, b) => (invoiceKey(a.id) < invoiceKey(b.id) ? 1 : -1));
+  const page = all.slice(0, limit);
+  const last = page[page.length - 1];
   return {
-    items: page.map((r) => invoiceDto(r, lines)),
-    nextCursor: rows.length > limit ? (page[page.length - 1]?.id ?? null) : null,
+    items: page.map((r) => invoiceDto(r, [...lines, ...homeLines])),
+    nextCursor: all.length > limit && last ? invoiceKey(last.id) : null,
   };
 }
 
-/** One invoice the employee may see (permission `documents`), with the organisation as payer. */
-export async function getInvoice(db: GlobalDb, subscriberId: string, orgId: string, invoiceId: string) {
+/**
+ * One invoice the employee may see (permission `documents`), with the organisation as payer: on the home shard its id
+ * names, or an older deployment's in the global tables (read with the session).
+ */
+export async function getInvoice(data: DataAccess, subscriberId: string, orgId: string, invoiceId: string) {
   guardOrg(orgId);
-  const [member, [org], [row], lines] =
+  const db = data.global;
+  const [member, [org], [legacyRow], legacyLines] =
     prereads(db, subscriberId, [MEMBER_READ, ORG_READ, INVOICE_READ, LINES_READ]) ??
     (await db.batch([
       q.selectMember(db, orgId, subscriberId),
@@ -233,9 +354,14 @@ export async function getInvoice(db: GlobalDb, subscriberId: string, orgId: stri
       iq.selectVisibleInvoice(db, orgId, subscriberId, invoiceId),
       iq.selectLines(db, [invoiceId]),
     ]));
-  allowed(member, "documents");
+  const me = allowed(member, "documents");
   guardInvoice(invoiceId);
-  if (!org || !row) throw new AppError(404, "not_found");
+  const store = invoiceStore(data, invoiceId);
+  if (!org || !store) throw new AppError(404, "not_found");
+  const [[row], lines] = store.home
+    ? await store.db.batch([iq.selectHomeInvoice(store.db, orgId, me.accountScope, invoiceId), iq.selectHomeLines(store.db, [invoiceId])])
+    : [[legacyRow], legacyLines];
+  if (!row) throw new AppError(404, "not_found");
   return { invoice: invoiceDto(row, lines), org };
 }
 

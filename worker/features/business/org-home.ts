@@ -66,6 +66,34 @@ export function paymentStore(data: DataAccess, paymentId: string): RegionDb | nu
   return isShardBinding(shard) && data.hasShard(shard) ? data.shard(shard) : null;
 }
 
+/** An invoice id naming its home shard (since issue 20): `iv-`, a time-ordered id, `-` and the shard's binding. */
+const HOME_INVOICE_ID = /^iv-([0-9a-v]{26})-(DB_[A-Z0-9_]{1,31})$/;
+
+/** A new invoice's id, naming the organisation's home shard: the bank import and the routes find it there. */
+export function newInvoiceId(home: ShardBinding, at: number): string {
+  return `iv-${newId(at)}-${home}`;
+}
+
+/** Whether a string is an invoice id: one naming its home shard, or an older deployment's plain id. */
+export const isInvoiceId = (id: string) => HOME_INVOICE_ID.test(id) || isId(id);
+
+/**
+ * The time-ordered part of an invoice id, by which a list of both places' invoices is ordered and paged: the id itself
+ * for an older deployment's, the middle of one naming its shard.
+ */
+export const invoiceKey = (id: string) => HOME_INVOICE_ID.exec(id)?.[1] ?? id;
+
+/**
+ * Where an invoice is, from its id: the home shard it names, or the global tables for an older deployment's (read as
+ * a home shard, as the documents are). Null for an id naming a shard this Worker is not bound to (a 404 to a person:
+ * any id can be typed; the bank import logs it and passes the line over).
+ */
+export function invoiceStore(data: DataAccess, invoiceId: string): { db: RegionDb; home: ShardBinding | null } | null {
+  const shard = HOME_INVOICE_ID.exec(invoiceId)?.[2];
+  if (shard === undefined) return { db: legacyOf(data), home: null };
+  return isShardBinding(shard) && data.hasShard(shard) ? { db: data.shard(shard), home: shard } : null;
+}
+
 /** An act of reconciliation's id naming its home shard (since issue 20): `rc-`, a time-ordered id, `-` and the shard's binding. */
 const HOME_ACT_ID = /^rc-[0-9a-v]{26}-(DB_[A-Z0-9_]{1,31})$/;
 

@@ -5,6 +5,7 @@ import {
   accountLinks,
   authChallenges,
   globalSessions,
+  invoiceNumbers,
   invoiceRequests,
   oneTimeCodes,
   operatorSessions,
@@ -18,6 +19,7 @@ import { sessions } from "../../db/schema/region";
 import { expireCredentialMarks } from "../../platform/credentials";
 import type { DataAccess, GlobalDb, IdentityDb, MessagesDb, RegionDb, ShardBinding } from "../../platform/db";
 import { log } from "../../platform/log";
+import { localDay } from "../../platform/region";
 import { expireIdentityMarks } from "../auth/identities.service";
 import { expiredBankLines } from "../bank/bank.service";
 import { drainOrgAudit } from "../business/audit-drain.service";
@@ -34,6 +36,13 @@ export const OUTBOX_RETENTION_MS = 7 * DAY_MS;
 export const CALLBACK_RETENTION_MS = 90 * DAY_MS;
 /** An invoice's Idempotency-Key is honoured this long: a retry comes within minutes (the invoice itself is kept). */
 export const INVOICE_REQUEST_RETENTION_MS = 30 * DAY_MS;
+/**
+ * The years of invoice numbers `invoice_numbers` keeps before this one (issue 20): the numbers of earlier years are
+ * deleted along the key (their year is in them), so the bank import no longer finds those invoices by number (a
+ * transfer naming one goes to the operators' queue, who assign it by hand; past the three-year limitation period of a
+ * claim). The invoices themselves stay on their home shards.
+ */
+export const INVOICE_NUMBER_YEARS = 3;
 /** How long a message handed to an SMS or email provider keeps its row (its dedupe claim and delivery status). */
 export { PROVIDER_MESSAGE_RETENTION_MS };
 
@@ -53,7 +62,8 @@ function expiredPage(
 /**
  * Deletes what has expired: sessions (subscribers' and operators') past their absolute expiry, flow challenges, one-time
  * codes a day after expiry (kept briefly for abuse accounting), invoices' Idempotency-Keys after 30 days, bank
- * statement lines credited 400 days ago and the uploads left with none, old dev
+ * statement lines credited 400 days ago and the uploads left with none, invoice numbers of years past
+ * `INVOICE_NUMBER_YEARS`, old dev
  * outbox messages and provider messages a month after their last report (in every message store, and those an older
  * deployment kept in the global table); then, in bounded pages, dead letters past
  * 21 days, inbox messages past 12 months and delivery rows past 90 days in the subscribers' home shards
@@ -66,7 +76,9 @@ export async function cleanExpired(data: DataAccess, now = new Date(), pageSize 
   // Each table at most `pageSize` rows a tick, oldest first along its date index: a backlog (ticks missed for a
   // day at the operator's size) is worked off over the next ticks instead of one statement past D1's 30 s that
   // would fail on every tick and never catch up.
-  const [s, c, o, a, ops, pm, cb, ir, bl, bs] = await db.batch([
+  // Numbers of years before the kept ones sort before this (`СЧ-<year>-<6 digits>`).
+  const firstKept = `СЧ-${Number(localDay("Europe/Moscow", now).slice(0, 4)) - INVOICE_NUMBER_YEARS}-`;
+  const [s, c, o, a, ops, pm, cb, ir, bl, bs, inos] = await db.batch([
     // Sessions an older deployment opened here; the home shards' go with each shard's tick (`expireShardSessions`).
     expiredPage(db, globalSessions, globalSessions.idHash, globalSessions.expiresAt, now, pageSize),
     expiredPage(db, oneTimeCodes, oneTimeCodes.id, oneTimeCodes.expiresAt, new Date(now.getTime() - DAY_MS), pageSize),
@@ -97,6 +109,20 @@ export async function cleanExpired(data: DataAccess, now = new Date(), pageSize 
       )
       .returning({ key: invoiceRequests.invoiceId }),
     ...expiredBankLines(db, now, pageSize),
+    db
+      .delete(invoiceNumbers)
+      .where(
+        inArray(
+          invoiceNumbers.number,
+          db
+            .select({ n: invoiceNumbers.number })
+            .from(invoiceNumbers)
+            .where(lt(invoiceNumbers.number, firstKept))
+            .orderBy(invoiceNumbers.number)
+            .limit(pageSize),
+        ),
+      )
+      .returning({ key: invoiceNumbers.number }),
   ]);
   // Every message store at once, each its own page: the stores share a day's 4.8 M messages at the target size that one
   // table's 960,000 a day could not keep up with.
@@ -133,6 +159,7 @@ export async function cleanExpired(data: DataAccess, now = new Date(), pageSize 
     operatorSessions: ops.length,
     callbacks: cb.length,
     invoiceRequests: ir.length,
+    invoiceNumbers: inos.length,
     bankLines: bl.length,
     bankStatements: bs.length,
     providerMessages: pm.length + stored.reduce((n, rows) => n + rows.length, 0),

@@ -1,0 +1,153 @@
+import { inArray } from "drizzle-orm";
+import { invoiceLines, invoiceNumbers, invoices } from "../../db/schema/global";
+import { homeInvoiceLines, homeInvoices } from "../../db/schema/region";
+import { type DataAccess, type RegionDb, rawBatch } from "../../platform/db";
+import { log } from "../../platform/log";
+import { invoiceStore } from "../business/org-home";
+
+/**
+ * The invoices the bank statement import pays (issue 20): an older deployment's in the global tables, found by their
+ * unique number, and those on the organisations' home shards, found by their number's row in the global
+ * `invoice_numbers`, whose invoice id names the shard. Every lookup goes in chunks under D1's 100 bound parameters.
+ */
+
+/** An invoice as the import matches and pays it: its status and its lines (what a payment is split over). */
+export interface FoundInvoice {
+  id: string;
+  number: string;
+  status: "issued" | "part_paid" | "paid" | "cancelled";
+  lines: { accountNo: string; amountKop: number }[];
+}
+
+const CHUNK = 90;
+const chunked = <T>(values: T[]) => {
+  const unique = [...new Set(values)];
+  return Array.from({ length: Math.ceil(unique.length / CHUNK) }, (_, i) => unique.slice(i * CHUNK, (i + 1) * CHUNK));
+};
+
+/** Home invoice ids grouped by the shard their ids name (an id naming a shard this Worker has not is an error). */
+function byShard(data: DataAccess, ids: string[]): Map<RegionDb, string[]> {
+  const out = new Map<RegionDb, string[]>();
+  const dbs = new Map<string, RegionDb>();
+  for (const id of new Set(ids)) {
+    const store = invoiceStore(data, id);
+    if (!store) {
+      // Home shards are never removed: a configuration error, which the line's retry finds mended.
+      log("error", "bank.invoice_shard_unbound", { invoiceId: id });
+      throw new Error(`invoice ${id}: its home shard is not bound`);
+    }
+    if (store.home) {
+      const db = dbs.get(store.home) ?? store.db;
+      dbs.set(store.home, db);
+      out.set(db, [...(out.get(db) ?? []), id]);
+    }
+  }
+  return out;
+}
+
+/** Which invoice each number is, in either place: its id (an older deployment's plain one, or one naming its shard). */
+export async function invoiceIdsByNumber(data: DataAccess, numbers: string[]): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  for (const chunk of chunked(numbers)) {
+    const [legacy, numbered] = await data.global.batch([
+      data.global.select({ id: invoices.id, number: invoices.number }).from(invoices).where(inArray(invoices.number, chunk)),
+      data.global
+        .select({ id: invoiceNumbers.invoiceId, number: invoiceNumbers.number })
+        .from(invoiceNumbers)
+        .where(inArray(invoiceNumbers.number, chunk)),
+    ]);
+    for (const r of [...legacy, ...numbered]) found.set(r.number, r.id);
+  }
+  return found;
+}
+
+/**
+ * These invoices with their status and lines, by id: an older deployment's from the global tables, a home one from its
+ * shard (one batch a shard). An id with no invoice behind it (a number taken by an issue whose home write never got
+ * through, and never retried) is left out: the import finds no invoice for its number.
+ */
+export async function invoicesById(data: DataAccess, ids: string[]): Promise<Map<string, FoundInvoice>> {
+  const out = new Map<string, FoundInvoice>();
+  const add = (
+    rows: { id: string; number: string; status: FoundInvoice["status"] }[],
+    lines: { invoiceId: string; accountNo: string; amountKop: number }[],
+  ) => {
+    for (const r of rows) out.set(r.id, { ...r, lines: [] });
+    for (const l of lines) out.get(l.invoiceId)?.lines.push({ accountNo: l.accountNo, amountKop: l.amountKop });
+  };
+  const homes = byShard(data, ids);
+  const homeIds = new Set([...homes.values()].flat());
+  for (const chunk of chunked(ids.filter((id) => !homeIds.has(id)))) {
+    const g = data.global;
+    const [rows, lines] = await g.batch([
+      g.select({ id: invoices.id, number: invoices.number, status: invoices.status }).from(invoices).where(inArray(invoices.id, chunk)),
+      g
+        .select({ invoiceId: invoiceLines.invoiceId, accountNo: invoiceLines.accountNo, amountKop: invoiceLines.amountKop })
+        .from(invoiceLines)
+        .where(inArray(invoiceLines.invoiceId, chunk)),
+    ]);
+    add(rows, lines);
+  }
+  for (const [home, shardIds] of homes)
+    for (const chunk of chunked(shardIds)) {
+      const [rows, lines] = await home.batch([
+        home
+          .select({ id: homeInvoices.id, number: homeInvoices.number, status: homeInvoices.status })
+          .from(homeInvoices)
+          .where(inArray(homeInvoices.id, chunk)),
+        home
+          .select({ invoiceId: homeInvoiceLines.invoiceId, accountNo: homeInvoiceLines.accountNo, amountKop: homeInvoiceLines.amountKop })
+          .from(homeInvoiceLines)
+          .where(inArray(homeInvoiceLines.invoiceId, chunk)),
+      ]);
+      add(rows, lines);
+    }
+  for (const inv of out.values()) inv.lines.sort((a, b) => (a.accountNo < b.accountNo ? -1 : a.accountNo > b.accountNo ? 1 : 0));
+  return out;
+}
+
+/** The numbers of these invoices (a page of statement lines names them by id), from wherever each is. */
+export async function numbersOf(data: DataAccess, ids: string[]): Promise<Map<string, string>> {
+  const found = await invoicesById(data, ids).catch(() => new Map<string, FoundInvoice>());
+  return new Map([...found.values()].map((i) => [i.id, i.number]));
+}
+
+/** The invoice a statement line pays, in either of its columns (`home_invoice_id` for one on a home shard). */
+export const invoiceOfLine = (line: { invoiceId: string | null; homeInvoiceId: string | null }) => line.invoiceId ?? line.homeInvoiceId;
+
+/** A line's columns naming the invoice it pays: an older deployment's by the foreign key, a home one beside it. */
+export const lineInvoice = (data: DataAccess, invoiceId: string | null) =>
+  invoiceId && isHomeInvoice(data, invoiceId) ? { invoiceId: null, homeInvoiceId: invoiceId } : { invoiceId, homeInvoiceId: null };
+
+/** Whether an invoice id is a home one (its payment is written on its shard, not in the global line's mark batch). */
+export const isHomeInvoice = (data: DataAccess, id: string) => Boolean(invoiceStore(data, id)?.home);
+
+/**
+ * A statement line's payment of a home invoice, on its shard, before the line is marked credited: the line's row in
+ * `invoice_payments` (once: its key), then the invoice's paid amount set to the sum of its rows and its status from it,
+ * in one batch. A retry (the mark failed, or a parallel upload credits the same line) writes the same figures again.
+ */
+export async function payHomeInvoices(data: DataAccess, payments: { invoiceId: string; lineId: string; amountKop: number }[], now: Date) {
+  for (const [home, ids] of byShard(
+    data,
+    payments.map((p) => p.invoiceId),
+  )) {
+    const list: [string, ...unknown[]][] = [];
+    for (const p of payments.filter((x) => ids.includes(x.invoiceId))) {
+      list.push([
+        `INSERT INTO invoice_payments (invoice_id, line_id, amount_kop, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+        p.invoiceId,
+        p.lineId,
+        p.amountKop,
+        now.getTime(),
+      ]);
+      list.push([
+        `UPDATE invoices SET paid_kop = (SELECT coalesce(sum(amount_kop), 0) FROM invoice_payments WHERE invoice_id = ?1),
+           status = CASE WHEN (SELECT coalesce(sum(amount_kop), 0) FROM invoice_payments WHERE invoice_id = ?1) >= total_kop THEN 'paid' ELSE 'part_paid' END
+         WHERE id = ?1 AND status != 'cancelled'`,
+        p.invoiceId,
+      ]);
+    }
+    await rawBatch(home, list);
+  }
+}
