@@ -262,6 +262,8 @@ export function businessRows(a: Assumptions): Record<string, number> {
     closing_lines: a.closingDocsPerOrgMonth * a.accountsPerOrg * servicesPerAccount(a, "fixed"),
     invoices: a.invoicesPerOrgMonth,
     invoice_lines: a.invoicesPerOrgMonth * a.accountsPerOrg,
+    // A home invoice's payments, a row a statement line that pays it (one a paid invoice, typically).
+    invoice_payments: a.invoicesPerOrgMonth,
     org_payments: a.orgPaymentsPerOrgMonth,
     org_payment_lines: a.orgPaymentsPerOrgMonth * a.accountsPerOrg,
     org_audit: a.auditPerOrgMonth,
@@ -273,8 +275,8 @@ export function businessRows(a: Assumptions): Record<string, number> {
 /**
  * The business tables kept on each organisation's home shard (features/business/org-home.ts): its closing documents
  * with their lines, its payments with their lines, its audit (moved there by housekeeping from the global table,
- * which keeps a day or so of it) and its acts of reconciliation. The rest of `businessRows` is still in the global
- * database.
+ * which keeps a day or so of it), its acts of reconciliation, and its invoices with their lines and payments. The rest
+ * of `businessRows` is still in the global database.
  */
 export const BUSINESS_HOME_TABLES: readonly string[] = [
   "closing_documents",
@@ -283,7 +285,16 @@ export const BUSINESS_HOME_TABLES: readonly string[] = [
   "org_payment_lines",
   "org_audit",
   "reconciliations",
+  "invoices",
+  "invoice_lines",
+  "invoice_payments",
 ];
+
+/**
+ * Rows an organisation keeps in the global `invoice_numbers` at most: a row an invoice, for this year's and the
+ * `years` before (housekeeping deletes earlier years' along the key). Bounded: they do not grow with the years.
+ */
+export const invoiceNumberRows = (a: Assumptions, years: number) => a.invoicesPerOrgMonth * 12 * (years + 1);
 
 /** `businessRows` split by where they are: the home shards', and the global database's. */
 export function businessSplit(a: Assumptions): { home: Record<string, number>; global: Record<string, number> } {

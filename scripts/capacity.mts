@@ -26,6 +26,7 @@ import { BANK_LINE_MAX_AGE_DAYS, BANK_LINE_RETENTION_DAYS } from "../worker/feat
 import { MONEY_KEPT_MONTHS } from "../worker/features/billing/archive.limits.ts";
 import { AUDIT_DRAIN_PAGE, AUDIT_DRAIN_SHARDS } from "../worker/features/business/audit.limits.ts";
 import { CLOSING_LEASE_STALE_MS, CLOSING_PAGE } from "../worker/features/business/closing.limits.ts";
+import { INVOICE_NUMBER_YEARS } from "../worker/features/business/invoices.limits.ts";
 import {
   CHARGE_CALLS_PER_MESSAGE,
   FIRST_DAY_SHARDS_PER_MESSAGE,
@@ -67,6 +68,7 @@ import {
   globalRows,
   homeRows,
   identityStoreRows,
+  invoiceNumberRows,
   type Kind,
   keptGlobalRows,
   type Measured,
@@ -868,10 +870,14 @@ function businessSample(
         audit("closing.issued", docId);
       }
       if (when(A.invoicesPerOrgMonth)) {
-        const invoiceId = idAt(t);
-        gput("invoices", {
+        // On the organisation's home shard, its id naming it (features/business/org-home.ts newInvoiceId); its number's
+        // row in the global invoice_numbers, its payment by a statement line in invoice_payments.
+        const invoiceId = `iv-${idAt(t)}-DB_MOSCOW_2`;
+        const number = `СЧ-${day.slice(0, 4)}-${String(++invoiceSeq).padStart(6, "0")}`;
+        gput("invoice_numbers", { number, invoice_id: invoiceId });
+        put("invoices", {
           id: invoiceId,
-          number: `С-${day.slice(0, 4)}-${String(++invoiceSeq).padStart(7, "0")}`,
+          number,
           org_id: org.id,
           issued_by: org.admin ?? "",
           total_kop: int(100_000, 2_000_000),
@@ -881,7 +887,13 @@ function businessSample(
           created_at: t,
         });
         for (const acc of org.accounts)
-          gput("invoice_lines", { invoice_id: invoiceId, account_no: acc.no, amount_kop: int(50_000, 900_000) });
+          put("invoice_lines", { invoice_id: invoiceId, account_no: acc.no, amount_kop: int(50_000, 900_000), region: REGION });
+        put("invoice_payments", {
+          invoice_id: invoiceId,
+          line_id: hex(64),
+          amount_kop: int(100_000, 2_000_000),
+          created_at: t + 86_400_000,
+        });
         gput("invoice_requests", {
           org_id: org.id,
           issued_by: org.admin ?? "",
@@ -2345,9 +2357,9 @@ the close's delete of it bills them again.
   ${gb(A.organisations * businessMonthBytes * 12)} a year, ${gb(A.organisations * businessMonthBytes * A.months)} after ${A.months} months: in one database they would fill
   ${pct(A.headroom)} of it in ${n1((A.shardBytes * A.headroom) / (A.organisations * businessMonthBytes))} months.
   - **On the organisation's home shard** (features/business/org-home.ts): its closing documents, their lines, its
-    payments with their lines, its audit and its acts of reconciliation (an act's id names the shard: \`rc-<id>-<binding>\`,
+    payments with their lines, its audit, its acts of reconciliation (an act's id names the shard: \`rc-<id>-<binding>\`,
     so the reports queue's message and the routes find it without a lookup; an older deployment's acts are read and made
-    where they are), ${n0(businessHomeMonthBytes)} bytes a month (${pct(businessHomeMonthBytes / businessMonthBytes)} of it). The home shard is
+    where they are) and its invoices for payment with their lines and payments (below), ${n0(businessHomeMonthBytes)} bytes a month (${pct(businessHomeMonthBytes / businessMonthBytes)} of it). The home shard is
     \`organisations.home_shard\`: the shard of its account with the lowest number when it was registered (with no account, the
     shard a new Moscow account would get), which never changes. Spread over the shards as their accounts are, that is
     ${n1(businessPerAccountMonth)} bytes an account a month, counted in the shard's bytes above: they grow with the years there, ${n0(businessPerAccountMonth * A.months)} bytes an
@@ -2377,13 +2389,26 @@ the close's delete of it bills them again.
     a payment dated over ${n0(BANK_LINE_MAX_AGE_DAYS)} days before its upload is not imported, so a deleted line is never imported
     again (features/bank/bank.limits.ts). The credited lines are ${gb((A.organisations * bytesOf({ bank_statement_lines: A.bankLinesPerOrgMonth }, m) * BANK_LINE_RETENTION_DAYS) / DAYS_PER_MONTH)} at the target
     however many years (a line left in the operators' queue stays until it is credited), where kept they grew by ${gb(A.organisations * bytesOf({ bank_statement_lines: A.bankLinesPerOrgMonth }, m) * 12)} a year.
-  - **Still in the global database (not moved yet)**: invoices and their lines, and requests
-    (\`org_tickets\`: the operators' queue lists them across organisations): ${n0(businessGlobalMonthBytes)} bytes an organisation a month, ${gb(A.organisations * businessGlobalMonthBytes * 12)} a year at
+  - **Invoices for payment** (features/business/invoices.service.ts; ${n0(bytesOf({ invoices: A.invoicesPerOrgMonth, invoice_lines: A.invoicesPerOrgMonth * A.accountsPerOrg, invoice_payments: A.invoicesPerOrgMonth }, m))} bytes an
+    organisation a month, in the home bytes above): in the global database they grew by ${gb(A.organisations * bytesOf({ invoices: A.invoicesPerOrgMonth, invoice_lines: A.invoicesPerOrgMonth * A.accountsPerOrg }, m) * 12)} a year at the target. A new
+    invoice's id names its home shard (\`iv-<id>-<binding>\`). What held them back is that other organisations' work finds
+    them: the bank statement import matches a transfer by the invoice's number alone. So the number keeps a global row,
+    \`invoice_numbers\` (number → invoice id), written in the batch that takes the number from the year's sequence, before
+    the invoice is written at home (a failure between the two leaves a number with no invoice, which the same request's
+    retry fills in and the import takes for none; never a number used twice). Housekeeping deletes the numbers of years
+    more than ${INVOICE_NUMBER_YEARS} back along the key, whose year is in it (a transfer naming an older invoice goes to the
+    operators' queue): at most ${n0(invoiceNumberRows(A, INVOICE_NUMBER_YEARS))} rows an organisation, ${gb(A.organisations * bytesOf({ invoice_numbers: invoiceNumberRows(A, INVOICE_NUMBER_YEARS) }, m))} at the target however many years.
+    A statement line pays a home invoice on its shard before the line is marked credited (a row a line in
+    \`invoice_payments\`, append-only, and the invoice's paid sum recomputed from them, so a retry or a parallel upload
+    pays nothing twice); the line names it in \`bank_statement_lines.home_invoice_id\` (\`invoice_id\` has a foreign key to the
+    global table, which a table this size cannot be rebuilt to drop). An invoice's Idempotency-Key row (\`invoice_requests\`)
+    stays global and is deleted by housekeeping after 30 days (a retry comes within minutes; kept for ever it would be
+    ${n0(bytesOf({ invoice_requests: A.invoicesPerOrgMonth }, m))} bytes an organisation a month more). An older deployment's invoices stay in the global
+    tables, listed, read and paid beside the home shards'.
+  - **Still in the global database (not moved yet)**: the directory of an organisation's requests
+    (\`org_tickets\`: a row a request, naming the shard its chat is on): ${n0(businessGlobalMonthBytes)} bytes an organisation a month, ${gb(A.organisations * businessGlobalMonthBytes * 12)} a year at
     ${n1(A.organisations / 1e6)} M organisations, filling ${pct(A.headroom)} of one database in ${n1((A.shardBytes * A.headroom) / Math.max(1, A.organisations * businessGlobalMonthBytes))} months
-    on their own (an invoice's Idempotency-Key row, \`invoice_requests\`, is deleted by housekeeping after 30 days:
-    a retry comes within minutes; kept for ever it would be ${n0(bytesOf({ invoice_requests: A.invoicesPerOrgMonth }, m))} bytes an organisation a month more, with the index that now expires it). They go home the same way; what holds them back is that other organisations' work finds them: the bank
-    statement import matches a transfer by the invoice's number alone, so the number must name its shard, or a global
-    index of numbers must stay.
+    on their own.
     The organisation, its members and its accounts stay global (${n0(bytesOf({ organisations: 1 / A.accountsPerOrg, org_accounts: 1, org_members: 1 / A.accountsPerOrg }, m))} bytes per business account, fixed).
   - The monthly job that issues the УПД read every organisation in one query and sent
     their messages from one cron invocation, every hour of the five days: at ${n1(A.organisations / 1e6)} M organisations, all their ids in

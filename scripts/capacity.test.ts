@@ -233,6 +233,7 @@ describe("capacity model", () => {
       closing_lines: 3,
       invoices: 0.5,
       invoice_lines: 1.5,
+      invoice_payments: 0.5,
       org_payments: 2,
       org_payment_lines: 6,
     });

@@ -23,6 +23,7 @@ import { localDay } from "../../platform/region";
 import { expireIdentityMarks } from "../auth/identities.service";
 import { expiredBankLines } from "../bank/bank.service";
 import { drainOrgAudit } from "../business/audit-drain.service";
+import { INVOICE_NUMBER_YEARS } from "../business/invoices.limits";
 import { drainLegacyNotifications, expireNotifications } from "../notifications/notifications.service";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -36,13 +37,7 @@ export const OUTBOX_RETENTION_MS = 7 * DAY_MS;
 export const CALLBACK_RETENTION_MS = 90 * DAY_MS;
 /** An invoice's Idempotency-Key is honoured this long: a retry comes within minutes (the invoice itself is kept). */
 export const INVOICE_REQUEST_RETENTION_MS = 30 * DAY_MS;
-/**
- * The years of invoice numbers `invoice_numbers` keeps before this one (issue 20): the numbers of earlier years are
- * deleted along the key (their year is in them), so the bank import no longer finds those invoices by number (a
- * transfer naming one goes to the operators' queue, who assign it by hand; past the three-year limitation period of a
- * claim). The invoices themselves stay on their home shards.
- */
-export const INVOICE_NUMBER_YEARS = 3;
+
 /** How long a message handed to an SMS or email provider keeps its row (its dedupe claim and delivery status). */
 export { PROVIDER_MESSAGE_RETENTION_MS };
 
