@@ -291,10 +291,11 @@ export const BUSINESS_HOME_TABLES: readonly string[] = [
 ];
 
 /**
- * Rows an organisation keeps in the global `invoice_numbers` at most: a row an invoice, for this year's and the
- * `years` before (housekeeping deletes earlier years' along the key). Bounded: they do not grow with the years.
+ * Rows an organisation keeps in the global `invoice_numbers` at most: a row an invoice, for the `years` before the
+ * year of the oldest payment an upload imports (a year back), that year and this one (housekeeping deletes earlier
+ * years' along the key). Bounded: they do not grow with the years.
  */
-export const invoiceNumberRows = (a: Assumptions, years: number) => a.invoicesPerOrgMonth * 12 * (years + 1);
+export const invoiceNumberRows = (a: Assumptions, years: number) => a.invoicesPerOrgMonth * 12 * (years + 2);
 
 /** `businessRows` split by where they are: the home shards', and the global database's. */
 export function businessSplit(a: Assumptions): { home: Record<string, number>; global: Record<string, number> } {

@@ -2396,8 +2396,8 @@ the close's delete of it bills them again.
     \`invoice_numbers\` (number → invoice id), written in the batch that takes the number from the year's sequence, before
     the invoice is written at home (a failure between the two leaves a number with no invoice, which the same request's
     retry fills in and the import takes for none; never a number used twice). Housekeeping deletes the numbers of years
-    more than ${INVOICE_NUMBER_YEARS} back along the key, whose year is in it (a transfer naming an older invoice goes to the
-    operators' queue): at most ${n0(invoiceNumberRows(A, INVOICE_NUMBER_YEARS))} rows an organisation, ${gb(A.organisations * bytesOf({ invoice_numbers: invoiceNumberRows(A, INVOICE_NUMBER_YEARS) }, m))} at the target however many years.
+    more than ${INVOICE_NUMBER_YEARS} before the oldest payment an upload imports (a year back) along the key, whose year is in it (a
+    transfer naming an older invoice goes to the operators' queue): at most ${n0(invoiceNumberRows(A, INVOICE_NUMBER_YEARS))} rows an organisation, ${gb(A.organisations * bytesOf({ invoice_numbers: invoiceNumberRows(A, INVOICE_NUMBER_YEARS) }, m))} at the target however many years.
     A statement line pays a home invoice on its shard before the line is marked credited (a row a line in
     \`invoice_payments\`, append-only, and the invoice's paid sum recomputed from them, so a retry or a parallel upload
     pays nothing twice); the line names it in \`bank_statement_lines.home_invoice_id\` (\`invoice_id\` has a foreign key to the

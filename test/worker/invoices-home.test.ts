@@ -7,7 +7,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { OPERATOR_REQUISITES } from "../../worker/data/operator.data";
-import { lineId } from "../../worker/features/bank/bank.service";
+import { importStatement, lineId } from "../../worker/features/bank/bank.service";
 import { issueInvoice } from "../../worker/features/business/invoices.service";
 import { cleanExpired } from "../../worker/features/housekeeping/housekeeping.service";
 import { createDataAccess, type DataAccess, type RegionDb } from "../../worker/platform/db";
@@ -298,6 +298,12 @@ describe("reading both places", () => {
     const ids = seen.map((i) => i.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.slice(0, 3)).toEqual([newer.id, legacyId, older.id]);
+    // Nothing skipped: every invoice of the organisation in either place, and no other.
+    const everyId = [
+      ...(await home.prepare("SELECT id FROM invoices WHERE org_id = ?").bind(VETER).all<{ id: string }>()).results,
+      ...(await env.DB.prepare("SELECT id FROM invoices WHERE org_id = ?").bind(VETER).all<{ id: string }>()).results,
+    ].map((r) => r.id);
+    expect([...ids].sort()).toEqual(everyId.sort());
     const keyOf = (id: string) => /^iv-([0-9a-v]{26})-/.exec(id)?.[1] ?? id;
     expect(ids.map(keyOf)).toEqual([...ids.map(keyOf)].sort().reverse());
     // The older deployment's invoice reads and pays as before.
@@ -352,22 +358,151 @@ describe("while the deployment keeps them global (INVOICES_STORE)", () => {
 });
 
 describe("housekeeping of invoice numbers", () => {
-  it("forgets the numbers of years more than three back, along the key, and keeps the later ones and their invoices", async () => {
-    const now = new Date("2026-06-01T12:00:00Z");
+  it("forgets the numbers of years more than three before the oldest payment an upload imports, along the key, and keeps the rest", async () => {
     await env.DB.batch(
-      ["СЧ-2021-000001", "СЧ-2022-000777", "СЧ-2023-000001"].map((n) =>
+      ["СЧ-2020-000001", "СЧ-2021-000777", "СЧ-2022-000001", "СЧ-2023-000001", "СЧ-2026-1000001"].map((n) =>
         env.DB.prepare("INSERT INTO invoice_numbers (number, invoice_id) VALUES (?, ?)").bind(n, `iv-${newId()}-${homeShard}`),
       ),
     );
-    const result = await cleanExpired(createDataAccess(env), now);
-    expect(result.invoiceNumbers).toBe(2);
-    const left = await env.DB.prepare("SELECT number FROM invoice_numbers WHERE number < 'СЧ-2024-' ORDER BY number").all<{
-      number: string;
-    }>();
-    expect(left.results.map((r) => r.number)).toEqual(["СЧ-2023-000001"]);
-    // This year's stay.
+    const numbers = async () =>
+      (
+        await env.DB.prepare(
+          "SELECT number FROM invoice_numbers WHERE number < 'СЧ-2024-' OR number = 'СЧ-2026-1000001' ORDER BY number",
+        ).all<{
+          number: string;
+        }>()
+      ).results.map((r) => r.number);
+    // In June 2026 an upload imports payments back to June 2025: invoices of 2022 on are kept.
+    expect((await cleanExpired(createDataAccess(env), new Date("2026-06-01T12:00:00Z"))).invoiceNumbers).toBe(2);
+    expect(await numbers()).toEqual(["СЧ-2022-000001", "СЧ-2023-000001", "СЧ-2026-1000001"]);
+    // On 5 January 2027, a transfer of 30 December 2026 for an invoice of 2023 still finds it; 2022's go.
+    expect((await cleanExpired(createDataAccess(env), new Date("2027-01-05T09:00:00Z"))).invoiceNumbers).toBe(1);
+    expect(await numbers()).toEqual(["СЧ-2023-000001", "СЧ-2026-1000001"]);
+  });
+});
+
+describe("a home invoice's payment and the line's mark", () => {
+  it("after a crash between them (the invoice paid on its shard, the line not marked), a re-upload marks it and pays nothing twice", async () => {
+    const inv = await json<Invoice>(await issue({ lines: [{ accountNo: accounts[3], amountKop: 321_00 }] }));
+    const doc = { number: docNumber(), date: day(9), sum: "321.00", purpose: `Оплата по счёту № ${inv.number}` };
+    // The global database fails on the batch that marks lines credited (workerd's D1PreparedStatement keeps its SQL).
+    const sqlOf = (s: D1PreparedStatement) => (s as unknown as { statement?: string }).statement ?? "";
+    let crashed = false;
+    const db = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === "batch")
+          return (statements: D1PreparedStatement[]) => {
+            if (!crashed && statements.some((s) => sqlOf(s).includes("status = 'credited'"))) {
+              crashed = true;
+              return Promise.reject(new Error("injected crash"));
+            }
+            return target.batch(statements);
+          };
+        const v = Reflect.get(target, prop, target);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const failing = createDataAccess(new Proxy(env, { get: (t, p) => (p === "DB" ? db : Reflect.get(t, p)) }) as Env);
+    const bytes = new TextEncoder().encode(statementText([doc]));
+    await expect(importStatement(failing, bytes, { fileName: null, uploadedBy: "test", address: null })).rejects.toThrow("injected crash");
+    expect(crashed).toBe(true);
+    expect(await homeInvoice(inv.id)).toMatchObject({ paidKop: 321_00, status: "paid" });
+    expect(await lineOf(doc)).toMatchObject({ status: "matched" });
+    const credits = async () => {
+      const ln = await lineOf(doc);
+      const shard = (
+        await env.DB.prepare("SELECT shard FROM account_directory WHERE account_no = ?").bind(accounts[3]).first<{ shard: string }>()
+      )?.shard as string;
+      return (env as unknown as Record<string, D1Database>)[shard]
+        ?.prepare("SELECT count(*) AS n, sum(amount_kop) AS s FROM ledger_entries WHERE idempotency_key = ?")
+        .bind(`bank:${ln.id}:${accounts[3]}`)
+        .first();
+    };
+    expect(await credits()).toEqual({ n: 1, s: 321_00 });
+    // Uploaded again, twice at once: the line is marked, the invoice and the account are paid once.
+    await Promise.all([upload([doc]), upload([doc])]);
+    expect(await lineOf(doc)).toMatchObject({ status: "credited", invoiceNumber: inv.number });
+    expect(await credits()).toEqual({ n: 1, s: 321_00 });
     expect(
-      (await env.DB.prepare("SELECT count(*) AS n FROM invoice_numbers WHERE number >= 'СЧ-2026-'").first<{ n: number }>())?.n,
-    ).toBeGreaterThan(0);
+      await home.prepare("SELECT count(*) AS n, sum(amount_kop) AS s FROM invoice_payments WHERE invoice_id = ?").bind(inv.id).first(),
+    ).toEqual({
+      n: 1,
+      s: 321_00,
+    });
+    expect(await homeInvoice(inv.id)).toMatchObject({ paidKop: 321_00, status: "paid" });
+  });
+});
+
+describe("a replay that finishes a home write", () => {
+  it("writes the invoice with the date, VAT and number of the first request, across New Year's change of the rate", async () => {
+    const data = createDataAccess(env);
+    const input = { lines: [{ accountNo: accounts[0] as string, amountKop: 120_00 }] };
+    const k = key();
+    // 23:30 in Moscow on 31 December 2025: 20 % VAT, a number of 2025.
+    await expect(issueInvoice(homeFailingOnce(data), ACTOR, VETER, input, k, new Date("2025-12-31T20:30:00Z"))).rejects.toThrow(/injected/);
+    const again = await issueInvoice(data, ACTOR, VETER, input, k, new Date("2026-01-02T09:00:00Z"));
+    expect(again.created).toBe(false);
+    expect(again.invoice).toMatchObject({ date: "2025-12-31", vatKop: 20_00, totalKop: 120_00 });
+    expect(again.invoice.number).toMatch(/^СЧ-2025-\d{6}$/);
+    expect(again.invoice.purpose).toContain("НДС 20%");
+    // The same key under the other mode reads the same invoice, and writes nothing.
+    const keeping = createDataAccess({ ...env, INVOICES_STORE: "global" } as typeof env);
+    expect((await issueInvoice(keeping, ACTOR, VETER, input, k)).invoice).toMatchObject({
+      id: again.invoice.id,
+      number: again.invoice.number,
+    });
+    // Another body under the key is refused.
+    await expect(
+      issueInvoice(data, ACTOR, VETER, { lines: [{ accountNo: accounts[0] as string, amountKop: 121_00 }] }, k),
+    ).rejects.toMatchObject({ status: 409 });
+  });
+});
+
+describe("an employee limited to a site", () => {
+  it("lists and reads only the invoices of the site's accounts, in both places", async () => {
+    const admin = await login("biz.admin");
+    const sites = await env.DB.prepare(
+      "SELECT s.id, a.account_no AS accountNo FROM org_sites s JOIN org_accounts a ON a.site_id = s.id WHERE s.org_id = ?",
+    )
+      .bind(VETER)
+      .all<{ id: string; accountNo: string }>();
+    const site = sites.results[0] as { id: string; accountNo: string };
+    const inSite = sites.results.filter((r) => r.id === site.id).map((r) => r.accountNo);
+    const outside = accounts.find((a) => !inSite.includes(a)) as string;
+    const data = createDataAccess(env);
+    const t = Date.now();
+    const ok = (
+      await issueInvoice(data, ACTOR, VETER, { lines: [{ accountNo: inSite[0] as string, amountKop: 5_00 }] }, key(), new Date(t))
+    ).invoice;
+    const not = (await issueInvoice(data, ACTOR, VETER, { lines: [{ accountNo: outside, amountKop: 5_00 }] }, key(), new Date(t + 1)))
+      .invoice;
+    // An older deployment's invoices of each kind, in the global tables.
+    const legacy = async (accountNo: string, n: number) => {
+      const id = newId(t + 10 + n);
+      await env.DB.batch([
+        env.DB.prepare(
+          "INSERT INTO invoices (id, number, org_id, issued_by, total_kop, vat_kop, paid_kop, status, created_at) VALUES (?, ?, ?, 'demo-biz-accountant', 500, 90, 0, 'issued', ?)",
+        ).bind(id, `СЧ-2026-99810${n}`, VETER, t + 10 + n),
+        env.DB.prepare("INSERT INTO invoice_lines (invoice_id, account_no, amount_kop) VALUES (?, ?, 500)").bind(id, accountNo),
+      ]);
+      return id;
+    };
+    const oldOk = await legacy(inSite[0] as string, 1);
+    const oldNot = await legacy(outside, 2);
+    const promote = (body: unknown) =>
+      api(admin, `/business/organisations/${VETER}/employees/demo-biz-viewer`, { method: "PUT", body: JSON.stringify(body) });
+    expect((await promote({ role: "accountant", accountNos: null, siteIds: [site.id] })).status).toBe(204);
+    try {
+      const limited = await login("biz.viewer");
+      const { items } = await json<{ items: Invoice[] }>(await api(limited, `${BASE}?limit=100`));
+      const ids = items.map((i) => i.id);
+      expect(ids).toEqual(expect.arrayContaining([ok.id, oldOk]));
+      expect(ids).not.toContain(not.id);
+      expect(ids).not.toContain(oldNot);
+      for (const id of [ok.id, oldOk]) expect((await api(limited, `${BASE}/${id}`)).status).toBe(200);
+      for (const id of [not.id, oldNot]) expect((await api(limited, `${BASE}/${id}`)).status).toBe(404);
+    } finally {
+      expect((await promote({ role: "viewer", accountNos: null, siteIds: null })).status).toBe(204);
+    }
   });
 });

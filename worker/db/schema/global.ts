@@ -1013,6 +1013,11 @@ export const invoiceRequests = sqliteTable(
     requestHash: text("request_hash").notNull(),
     invoiceId: text("invoice_id").notNull(),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    /**
+     * The number the request's invoice took, for one kept on its home shard (written in the batch that takes it; what a
+     * replay writes the invoice with if its home write did not get through). Null for one kept here (its row has it).
+     */
+    number: text("number"),
   },
   // Housekeeping deletes them along it once past INVOICE_REQUEST_RETENTION_MS; kept, they grew with the years (issue 20).
   (t) => [primaryKey({ columns: [t.orgId, t.issuedBy, t.idempotencyKey] }), index("invoice_requests_created_idx").on(t.createdAt)],

@@ -25,15 +25,20 @@ const chunked = <T>(values: T[]) => {
   return Array.from({ length: Math.ceil(unique.length / CHUNK) }, (_, i) => unique.slice(i * CHUNK, (i + 1) * CHUNK));
 };
 
-/** Home invoice ids grouped by the shard their ids name (an id naming a shard this Worker has not is an error). */
-function byShard(data: DataAccess, ids: string[]): Map<RegionDb, string[]> {
+/**
+ * Home invoice ids grouped by the shard their ids name. An id naming a shard this Worker has not (a configuration error:
+ * home shards are never removed) is logged, and left out when `skipUnbound` (matching: the line finds no invoice and
+ * waits in the operators' queue, rather than holding up every line after it), else an error (a payment: the line stays
+ * matched, retried once the shard is bound).
+ */
+function byShard(data: DataAccess, ids: string[], skipUnbound = false): Map<RegionDb, string[]> {
   const out = new Map<RegionDb, string[]>();
   const dbs = new Map<string, RegionDb>();
   for (const id of new Set(ids)) {
     const store = invoiceStore(data, id);
     if (!store) {
-      // Home shards are never removed: a configuration error, which the line's retry finds mended.
       log("error", "bank.invoice_shard_unbound", { invoiceId: id });
+      if (skipUnbound) continue;
       throw new Error(`invoice ${id}: its home shard is not bound`);
     }
     if (store.home) {
@@ -75,9 +80,8 @@ export async function invoicesById(data: DataAccess, ids: string[]): Promise<Map
     for (const r of rows) out.set(r.id, { ...r, lines: [] });
     for (const l of lines) out.get(l.invoiceId)?.lines.push({ accountNo: l.accountNo, amountKop: l.amountKop });
   };
-  const homes = byShard(data, ids);
-  const homeIds = new Set([...homes.values()].flat());
-  for (const chunk of chunked(ids.filter((id) => !homeIds.has(id)))) {
+  const homes = byShard(data, ids, true);
+  for (const chunk of chunked(ids.filter((id) => invoiceStore(data, id)?.home === null))) {
     const g = data.global;
     const [rows, lines] = await g.batch([
       g.select({ id: invoices.id, number: invoices.number, status: invoices.status }).from(invoices).where(inArray(invoices.id, chunk)),
@@ -108,12 +112,9 @@ export async function invoicesById(data: DataAccess, ids: string[]): Promise<Map
 
 /** The numbers of these invoices (a page of statement lines names them by id), from wherever each is. */
 export async function numbersOf(data: DataAccess, ids: string[]): Promise<Map<string, string>> {
-  const found = await invoicesById(data, ids).catch(() => new Map<string, FoundInvoice>());
+  const found = await invoicesById(data, ids);
   return new Map([...found.values()].map((i) => [i.id, i.number]));
 }
-
-/** The invoice a statement line pays, in either of its columns (`home_invoice_id` for one on a home shard). */
-export const invoiceOfLine = (line: { invoiceId: string | null; homeInvoiceId: string | null }) => line.invoiceId ?? line.homeInvoiceId;
 
 /** A line's columns naming the invoice it pays: an older deployment's by the foreign key, a home one beside it. */
 export const lineInvoice = (data: DataAccess, invoiceId: string | null) =>

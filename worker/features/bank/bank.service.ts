@@ -92,11 +92,12 @@ export const NOTICE_SHARDS = 50;
  * D1 queries (platform/db.ts `queriesUsed`: a batch's statements each count) a group of `lines` crediting `targets`
  * accounts makes at most: a ledger entry a target, in a batch per shard; the directory, owners, subscribers' and
  * members' lookups in chunks of 90; a home invoice's payment (its row and its sum: two statements a line, in a batch
- * on its shard); a line's mark, its audit entry and an older deployment's invoice's payment in one batch; and its
+ * on its shard); a line's mark, its audit entries (one an organisation: two at most, typically) and an older
+ * deployment's invoice's payment in one batch; and its
  * notice's reads of the holders (the directory once, then a read a shard up to `NOTICE_SHARDS`).
  */
 export const creditCalls = (targets: number, lines: number) =>
-  targets + 4 * lines + 4 * Math.ceil(targets / 90) + 1 + 1 + Math.min(targets, NOTICE_SHARDS);
+  targets + 5 * lines + 4 * Math.ceil(targets / 90) + 1 + 1 + Math.min(targets, NOTICE_SHARDS);
 
 /**
  * D1 queries a page of matching makes at most: the page's read; the invoice numbers (two a chunk of 90, both places),
@@ -149,7 +150,8 @@ export function isIncoming(doc: StatementDocument): boolean {
   return (doc.payeeAccount === ours || doc.payeeSettlementAccount === ours) && doc.payerAccount !== ours;
 }
 
-const INVOICE_NO = /[СC]Ч-(\d{4})-(\d{6})(?!\d)/giu;
+// Six digits, or seven once a year's sequence passes 999,999 (printf's width is a minimum: 4.2 M invoices a year at the target).
+const INVOICE_NO = /[СC]Ч-(\d{4})-(\d{6,7})(?!\d)/giu;
 const ACCOUNT_NO = /(?<!\d)\d{12}(?!\d)/g;
 
 /** Invoice numbers (`СЧ-2026-000123`, a Latin C too) and valid account numbers named in a payment's purpose. */

@@ -21,7 +21,7 @@ export type Who = string | SessionSubscriber;
  * The accounts a membership is limited to, as a JSON array of account numbers (NULL: every account): those of its
  * account scope and those now at the sites of its site scope (a site's accounts follow it).
  */
-const effectiveScope = sql<
+export const effectiveScope = sql<
   string | null
 >`CASE WHEN ${orgMembers.siteScope} IS NULL THEN ${orgMembers.accountScope} ELSE (SELECT json_group_array(${orgAccounts.accountNo}) FROM ${orgAccounts} WHERE ${orgAccounts.orgId} = ${orgMembers.orgId} AND (${orgAccounts.siteId} IN (SELECT value FROM json_each(${orgMembers.siteScope})) OR ${orgAccounts.accountNo} IN (SELECT value FROM json_each(coalesce(${orgMembers.accountScope}, '[]'))))) END`;
 

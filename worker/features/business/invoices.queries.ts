@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, lt, type SQL, sql } from "drizzle-orm";
 import {
   accountDirectory,
   invoiceCounters,
@@ -13,12 +13,17 @@ import {
 import { homeInvoiceLines, homeInvoices } from "../../db/schema/region";
 import type { GlobalDb, RegionDb } from "../../platform/db";
 import { subscriberIs } from "../../platform/session";
-import type { Who } from "./business.queries";
+import { effectiveScope, type Who } from "./business.queries";
 
 /** The issue request of this key by this person in this organisation (empty when none). */
 export function selectRequest(db: GlobalDb, orgId: string, issuedBy: string, key: string) {
   return db
-    .select({ requestHash: invoiceRequests.requestHash, invoiceId: invoiceRequests.invoiceId, createdAt: invoiceRequests.createdAt })
+    .select({
+      requestHash: invoiceRequests.requestHash,
+      invoiceId: invoiceRequests.invoiceId,
+      createdAt: invoiceRequests.createdAt,
+      number: invoiceRequests.number,
+    })
     .from(invoiceRequests)
     .where(and(eq(invoiceRequests.orgId, orgId), eq(invoiceRequests.issuedBy, issuedBy), eq(invoiceRequests.idempotencyKey, key)));
 }
@@ -130,7 +135,8 @@ export function selectLines(db: GlobalDb, invoiceIds: string[] | SQL) {
  * read by the same statement, as for the accounts list).
  */
 function withinScope(orgId: string, who: Who): SQL {
-  const scope = sql`(SELECT ${orgMembers.accountScope} FROM ${orgMembers} WHERE ${orgMembers.orgId} = ${orgId} AND ${subscriberIs(orgMembers.subscriberId, who)})`;
+  // The effective scope, as the membership's read gives it (the accounts of the member's sites are in it).
+  const scope = sql`(SELECT ${effectiveScope} FROM ${orgMembers} WHERE ${orgMembers.orgId} = ${orgId} AND ${subscriberIs(orgMembers.subscriberId, who)})`;
   return sql`(${scope} IS NULL OR NOT EXISTS (SELECT 1 FROM ${invoiceLines} WHERE ${invoiceLines.invoiceId} = ${invoices.id} AND ${invoiceLines.accountNo} NOT IN (SELECT value FROM json_each(${scope}))))`;
 }
 
@@ -165,9 +171,10 @@ export function selectVisibleInvoice(db: GlobalDb, orgId: string, who: Who, invo
 
 /**
  * The global half of a home invoice's issue, for one D1 batch: the request recorded under its key, the year's
- * sequence advanced and the number's row written (`invoice_numbers`, naming the invoice id), each only if this
- * request's row is the one recorded (`mine`), as `issueStatements` does for an invoice kept here. The invoice itself is
- * written on the home shard after it (`homeIssueStatements`), from the number read back here.
+ * sequence advanced, the number it took written on the request's row and in `invoice_numbers` (naming the invoice id),
+ * each only if this request's row is the one recorded (`mine`), as `issueStatements` does for an invoice kept here. The
+ * invoice itself is written on the home shard after it (`homeIssueStatements`), with the number the request's row
+ * gives back (`selectRequest`, also what a replay reads).
  */
 export function numberStatements(db: GlobalDb, n: Omit<NewInvoice, "totalKop" | "vatKop" | "lines">) {
   const mine = sql`EXISTS (SELECT 1 FROM ${invoiceRequests} WHERE ${invoiceRequests.orgId} = ${n.orgId} AND ${invoiceRequests.issuedBy} = ${n.issuedBy} AND ${invoiceRequests.idempotencyKey} = ${n.key} AND ${invoiceRequests.invoiceId} = ${n.id})`;
@@ -181,16 +188,26 @@ export function numberStatements(db: GlobalDb, n: Omit<NewInvoice, "totalKop" | 
       .select(sql`SELECT ${n.year}, 1 WHERE ${mine}`)
       .onConflictDoUpdate({ target: invoiceCounters.year, set: { last: sql`${invoiceCounters.last} + 1` } }),
     db
+      .update(invoiceRequests)
+      .set({
+        number: sql`(SELECT 'СЧ-' || ${invoiceCounters.year} || '-' || printf('%06d', ${invoiceCounters.last}) FROM ${invoiceCounters} WHERE ${invoiceCounters.year} = ${n.year})`,
+      })
+      .where(
+        and(
+          eq(invoiceRequests.orgId, n.orgId),
+          eq(invoiceRequests.issuedBy, n.issuedBy),
+          eq(invoiceRequests.idempotencyKey, n.key),
+          eq(invoiceRequests.invoiceId, n.id),
+          isNull(invoiceRequests.number),
+        ),
+      ),
+    db
       .insert(invoiceNumbers)
       .select(
-        sql`SELECT 'СЧ-' || ${invoiceCounters.year} || '-' || printf('%06d', ${invoiceCounters.last}), ${n.id} FROM ${invoiceCounters} WHERE ${invoiceCounters.year} = ${n.year} AND ${mine}`,
-      ),
+        sql`SELECT ${invoiceRequests.number}, ${invoiceRequests.invoiceId} FROM ${invoiceRequests} WHERE ${invoiceRequests.orgId} = ${n.orgId} AND ${invoiceRequests.issuedBy} = ${n.issuedBy} AND ${invoiceRequests.idempotencyKey} = ${n.key} AND ${invoiceRequests.invoiceId} = ${n.id} AND ${invoiceRequests.number} IS NOT NULL`,
+      )
+      .onConflictDoNothing(),
   ] as const;
-}
-
-/** The number an invoice id took (its row in `invoice_numbers`). */
-export function selectNumberOf(db: GlobalDb, invoiceId: string) {
-  return db.select({ number: invoiceNumbers.number }).from(invoiceNumbers).where(eq(invoiceNumbers.invoiceId, invoiceId));
 }
 
 /**

@@ -49,6 +49,8 @@ export interface Actor {
 }
 
 type InvoiceRow = InferSelectModel<typeof invoices>;
+/** An issue request's row as recorded under its key: the number is there for an invoice kept on its home shard. */
+type Recorded = { requestHash: string; invoiceId: string; createdAt: Date; number: string | null };
 type LineRow = { invoiceId: string; accountNo: string; amountKop: number; region: string };
 
 export const PAYEE = {
@@ -122,13 +124,27 @@ export async function issueInvoice(
   const totalKop = resolved.totalKop;
   // The rate of the invoice's issue day (Moscow), the day its number and purpose carry.
   const vatOn = (at: Date) => vatIncludedKop(totalKop, vatPercentOn(localDay(INVOICE_TZ, at)));
-  const replay = async (found: { requestHash: string; invoiceId: string; createdAt: Date }) => {
+  const replay = async (found: Recorded) => {
     if (found.requestHash !== requestHash) throw new AppError(409, "idempotency_mismatch");
     const store = invoiceStore(data, found.invoiceId);
+    const written = await readInvoice(data, orgId, found.invoiceId).catch((e: unknown) => {
+      if (e instanceof AppError && e.status === 404 && store?.home) return null;
+      throw e;
+    });
+    if (written) return { invoice: written, created: false };
     if (store?.home) {
-      // The same request: the invoice it took a number for is written now if its home write did not get through.
+      // The same request: the invoice it took a number for is written now, its home write not having got through.
       const at = found.createdAt;
-      await writeHome(data, store.db, { id: found.invoiceId, orgId, actor, totalKop, vatKop: vatOn(at), lines: resolved.lines, at });
+      await writeHome(data, store.db, {
+        id: found.invoiceId,
+        number: found.number,
+        orgId,
+        actor,
+        totalKop,
+        vatKop: vatOn(at),
+        lines: resolved.lines,
+        at,
+      });
     }
     return { invoice: await readInvoice(data, orgId, found.invoiceId), created: false };
   };
@@ -143,10 +159,10 @@ export async function issueInvoice(
     const id = newInvoiceId(org?.homeShard as ShardBinding, now.getTime());
     const n = { id, orgId, issuedBy: actor.subscriberId, key: idempotencyKey, requestHash, year, at: now };
     const results = await db.batch([...iq.numberStatements(db, n), iq.selectRequest(db, orgId, actor.subscriberId, idempotencyKey)]);
-    const recorded = (results[results.length - 1] as { requestHash: string; invoiceId: string; createdAt: Date }[])[0];
+    const recorded = (results[results.length - 1] as Recorded[])[0];
     if (!recorded) throw new Error("invoice request not recorded");
     if (recorded.invoiceId !== id) return replay(recorded);
-    await writeHome(data, home, { id, orgId, actor, totalKop, vatKop, lines: resolved.lines, at: now });
+    await writeHome(data, home, { id, number: recorded.number, orgId, actor, totalKop, vatKop, lines: resolved.lines, at: now });
     return { invoice: await readInvoice(data, orgId, id), created: true };
   }
 
@@ -180,7 +196,7 @@ export async function issueInvoice(
     ),
     iq.selectRequest(db, orgId, actor.subscriberId, idempotencyKey),
   ]);
-  const recorded = (results[results.length - 1] as { requestHash: string; invoiceId: string; createdAt: Date }[])[0];
+  const recorded = (results[results.length - 1] as Recorded[])[0];
   if (!recorded) throw new Error("invoice request not recorded");
   if (recorded.invoiceId !== id) return replay(recorded);
   return { invoice: await readInvoice(data, orgId, id), created: true };
@@ -195,6 +211,7 @@ async function writeHome(
   home: RegionDb,
   n: {
     id: string;
+    number: string | null;
     orgId: string;
     actor: Actor;
     totalKop: number;
@@ -213,13 +230,12 @@ async function writeHome(
         .from(accountDirectory)
         .where(inArray(accountDirectory.accountNo, part)),
     );
-  const [numbered, actorName, ...regions] = await db.batch([
-    iq.selectNumberOf(db, n.id),
+  const number = n.number;
+  if (!number) throw new Error(`invoice ${n.id}: no number recorded`);
+  const [actorName, ...regions] = await db.batch([
     db.select({ name: subscribers.displayName }).from(subscribers).where(eq(subscribers.id, n.actor.subscriberId)),
     ...(chunks as [(typeof chunks)[number]]),
   ]);
-  const number = numbered[0]?.number;
-  if (!number) throw new Error(`invoice ${n.id}: no number recorded`);
   const regionOf = new Map(regions.flat().map((r) => [r.accountNo, r.region]));
   if (nos.some((no) => !regionOf.has(no))) throw new Error(`invoice ${n.id}: an account is not in the directory`);
   await home.batch([

@@ -21,6 +21,7 @@ import type { DataAccess, GlobalDb, IdentityDb, MessagesDb, RegionDb, ShardBindi
 import { log } from "../../platform/log";
 import { localDay } from "../../platform/region";
 import { expireIdentityMarks } from "../auth/identities.service";
+import { BANK_LINE_MAX_AGE_DAYS } from "../bank/bank.limits";
 import { expiredBankLines } from "../bank/bank.service";
 import { drainOrgAudit } from "../business/audit-drain.service";
 import { INVOICE_NUMBER_YEARS } from "../business/invoices.limits";
@@ -71,8 +72,10 @@ export async function cleanExpired(data: DataAccess, now = new Date(), pageSize 
   // Each table at most `pageSize` rows a tick, oldest first along its date index: a backlog (ticks missed for a
   // day at the operator's size) is worked off over the next ticks instead of one statement past D1's 30 s that
   // would fail on every tick and never catch up.
-  // Numbers of years before the kept ones sort before this (`СЧ-<year>-<6 digits>`).
-  const firstKept = `СЧ-${Number(localDay("Europe/Moscow", now).slice(0, 4)) - INVOICE_NUMBER_YEARS}-`;
+  // Numbers of years before the kept ones sort before this (`СЧ-<year>-<6 digits>`), counted from the oldest payment an
+  // upload still imports: a transfer made on 30 December for an invoice three years back, uploaded in January, finds it.
+  const oldestImported = new Date(now.getTime() - BANK_LINE_MAX_AGE_DAYS * DAY_MS);
+  const firstKept = `СЧ-${Number(localDay("Europe/Moscow", oldestImported).slice(0, 4)) - INVOICE_NUMBER_YEARS}-`;
   const [s, c, o, a, ops, pm, cb, ir, bl, bs, inos] = await db.batch([
     // Sessions an older deployment opened here; the home shards' go with each shard's tick (`expireShardSessions`).
     expiredPage(db, globalSessions, globalSessions.idHash, globalSessions.expiresAt, now, pageSize),
