@@ -275,8 +275,8 @@ export function businessRows(a: Assumptions): Record<string, number> {
 /**
  * The business tables kept on each organisation's home shard (features/business/org-home.ts): its closing documents
  * with their lines, its payments with their lines, its audit (moved there by housekeeping from the global table,
- * which keeps a day or so of it), its acts of reconciliation, and its invoices with their lines and payments. The rest
- * of `businessRows` is still in the global database.
+ * which keeps a day or so of it), its acts of reconciliation, its invoices with their lines and payments, and the list
+ * of its requests. Nothing of `businessRows` is left in the global database (an older deployment's rows stay there).
  */
 export const BUSINESS_HOME_TABLES: readonly string[] = [
   "closing_documents",
@@ -288,6 +288,7 @@ export const BUSINESS_HOME_TABLES: readonly string[] = [
   "invoices",
   "invoice_lines",
   "invoice_payments",
+  "org_tickets",
 ];
 
 /**

@@ -984,7 +984,8 @@ function businessSample(
           ready_at: t + 60_000,
         });
       if (org.admin && when(A.orgTicketsPerOrgMonth))
-        gput("org_tickets", {
+        // On the organisation's home shard (features/business/business-support.service.ts).
+        put("org_tickets", {
           id: `${REGION}_${idAt(t)}`,
           org_id: org.id,
           subscriber_id: org.admin,
@@ -2405,10 +2406,11 @@ the close's delete of it bills them again.
     stays global and is deleted by housekeeping after 30 days (a retry comes within minutes; kept for ever it would be
     ${n0(bytesOf({ invoice_requests: A.invoicesPerOrgMonth }, m))} bytes an organisation a month more). An older deployment's invoices stay in the global
     tables, listed, read and paid beside the home shards'.
-  - **Still in the global database (not moved yet)**: the directory of an organisation's requests
-    (\`org_tickets\`: a row a request, naming the shard its chat is on): ${n0(businessGlobalMonthBytes)} bytes an organisation a month, ${gb(A.organisations * businessGlobalMonthBytes * 12)} a year at
-    ${n1(A.organisations / 1e6)} M organisations, filling ${pct(A.headroom)} of one database in ${n1((A.shardBytes * A.headroom) / Math.max(1, A.organisations * businessGlobalMonthBytes))} months
-    on their own.
+  - **The list of an organisation's requests** (\`org_tickets\`: a row a request, naming the shard its chat is on, read by
+    the organisation's list of requests alone) is on its home shard too, ${n0(bytesOf({ org_tickets: A.orgTicketsPerOrgMonth }, m))} bytes an organisation a month
+    (${gb(A.organisations * bytesOf({ org_tickets: A.orgTicketsPerOrgMonth }, m) * 12)} a year at the target in the global database); an older deployment's entries are listed beside them.
+    So the business tables left in the global database grow by ${n0(businessGlobalMonthBytes)} bytes an organisation a month: nothing of theirs
+    grows with the years there any more.
     The organisation, its members and its accounts stay global (${n0(bytesOf({ organisations: 1 / A.accountsPerOrg, org_accounts: 1, org_members: 1 / A.accountsPerOrg }, m))} bytes per business account, fixed).
   - The monthly job that issues the УПД read every organisation in one query and sent
     their messages from one cron invocation, every hour of the five days: at ${n1(A.organisations / 1e6)} M organisations, all their ids in

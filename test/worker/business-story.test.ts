@@ -246,6 +246,11 @@ describe("issue 23's story through HTTP", () => {
       .bind(VETER)
       .first<{ n: number }>();
     expect(homePayments?.n).toBe(0);
+    const homeRequests = await (await orgHomeOf(VETER))
+      .prepare("SELECT count(*) AS n FROM org_tickets WHERE org_id = ? AND subscriber_id = 'demo-maria'")
+      .bind(VETER)
+      .first<{ n: number }>();
+    expect(homeRequests?.n).toBe(0);
   });
 });
 

@@ -11,7 +11,7 @@ import { addWorkingHours, responseDue } from "../../worker/features/business/res
 import { createDataAccess } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { regionByCode } from "../../worker/platform/region";
-import { api, call, json, login, SAME_ORIGIN } from "./helpers";
+import { api, call, json, login, orgHomeOf, SAME_ORIGIN } from "./helpers";
 
 const VETER = "org-demo-veter";
 const SMIRNOV = "org-demo-smirnov";
@@ -147,10 +147,16 @@ describe("business requests", () => {
   });
 
   it("keep a request in the organisation's list when the run dies after writing it; take back the entry of one never written", async () => {
+    // The organisation's entries, on its home shard (issue 20) and in the global table (an older deployment's).
+    const home = await orgHomeOf(VETER);
     const entries = async () =>
       (
-        await env.DB.prepare("SELECT id FROM org_tickets WHERE org_id = ? ORDER BY created_at").bind(VETER).all<{ id: string }>()
-      ).results.map((r) => r.id);
+        await Promise.all(
+          [home, env.DB].map((db) =>
+            db.prepare("SELECT id FROM org_tickets WHERE org_id = ? ORDER BY created_at").bind(VETER).all<{ id: string }>(),
+          ),
+        )
+      ).flatMap((r) => r.results.map((x) => x.id));
     const before = await entries();
     // The global database's second batch (the audit entry, after the request) is lost: the run dies there.
     let batches = 0;
@@ -431,5 +437,33 @@ describe("the public business pages' data", () => {
     const apex = await call(null, "/api/v1/region/business-tariffs");
     expect(apex.status).toBe(404);
     expect(apex.headers.get("content-type")).toContain("application/problem+json");
+  });
+});
+
+describe("the organisation's list of requests on its home shard (issue 20)", () => {
+  it("writes a new entry there, lists an older deployment's global ones beside it, and keeps new ones global while the deployment says so", async () => {
+    const home = await orgHomeOf(VETER);
+    const actor = { subscriberId: "demo-biz-admin", address: "192.0.2.1" };
+    const file = (data: ReturnType<typeof createDataAccess>, subject: string) =>
+      fileOrgRequest(data, actor, VETER, regionByCode("msk") ?? null, { category: "other", subject, text: "Текст заявки" }, "ru");
+    const here = await file(createDataAccess(env), "На домашнем шарде");
+    expect(await home.prepare("SELECT count(*) AS n FROM org_tickets WHERE id = ?").bind(here.id).first()).toEqual({ n: 1 });
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM org_tickets WHERE id = ?").bind(here.id).first()).toEqual({ n: 0 });
+    const kept = await file(createDataAccess({ ...env, ORG_TICKETS_STORE: "global" } as typeof env), "В глобальной таблице");
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM org_tickets WHERE id = ?").bind(kept.id).first()).toEqual({ n: 1 });
+    expect(await home.prepare("SELECT count(*) AS n FROM org_tickets WHERE id = ?").bind(kept.id).first()).toEqual({ n: 0 });
+    // Both are listed, newest first, each once.
+    const admin = await login("biz.admin");
+    const list = await json<{ items: { id: string; subject: string }[] }>(
+      await api(admin, `/business/organisations/${VETER}/support/requests`),
+    );
+    const ids = list.items.map((t) => t.id);
+    expect(ids.indexOf(kept.id)).toBeGreaterThanOrEqual(0);
+    expect(ids.indexOf(here.id)).toBeGreaterThan(ids.indexOf(kept.id));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect((await api(admin, `/business/organisations/${VETER}/support/requests/${here.id}`)).status).toBe(200);
+    // Another organisation's member sees neither.
+    const petr = await login("petr");
+    expect((await api(petr, `/business/organisations/${VETER}/support/requests`)).status).toBe(404);
   });
 });

@@ -1947,6 +1947,8 @@ describe("what a move copies", () => {
       "closing_lines",
       "org_payment_lines",
       "invoice_lines",
+      // The organisation's list of its requests, on its home shard (naming the account a request is about).
+      "org_tickets",
       // A subscriber's links, kept on their home shard whichever shard the account is on (platform/links.ts).
       "subscriber_links",
     ]);

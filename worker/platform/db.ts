@@ -353,6 +353,12 @@ export interface DataAccess {
    * number. Invoices are found where their ids say either way, and the import looks numbers up in both places.
    */
   invoicesStore: "home" | "global";
+  /**
+   * Where the entries of organisations' new requests are written (`ORG_TICKETS_STORE`): "home", the organisation's home
+   * shard (the default), or "global", the global table — for the release that first brings the home shards' table, so
+   * that a rollback of it lists every request. Both places are read either way.
+   */
+  orgTicketsStore: "home" | "global";
   /** The identity stores (`IDENTITY_<n>`): what a login names, by key (platform/identity-stores.ts). */
   identities: IdentityStores;
   /** The message stores (`MESSAGES_<n>`): SMS and emails handed to providers, by dedupe key (platform/message-stores.ts). */
@@ -453,6 +459,7 @@ export function createDataAccess(env: Env): DataAccess {
     codesStore: (env as { CODES_STORE?: string }).CODES_STORE === "global" ? "global" : "identity",
     reconciliationsStore: (env as { RECONCILIATIONS_STORE?: string }).RECONCILIATIONS_STORE === "global" ? "global" : "home",
     invoicesStore: (env as { INVOICES_STORE?: string }).INVOICES_STORE === "global" ? "global" : "home",
+    orgTicketsStore: (env as { ORG_TICKETS_STORE?: string }).ORG_TICKETS_STORE === "global" ? "global" : "home",
     shardForRegion(regionCode) {
       const binding = shardOfRegion(regionCode);
       if (!binding) throw new RangeError(`unknown region ${regionCode}`);

@@ -1342,18 +1342,23 @@ export const bankStatementLines = sqliteTable(
  * queue): the organisation's list reads here first, then each shard once. `accountNo` is copied so a member limited
  * to some accounts is shown only theirs.
  */
+export const orgTicketColumns = () => ({
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  subscriberId: text("subscriber_id").notNull(),
+  accountNo: text("account_no"),
+  region: text("region").notNull(),
+  shard: text("shard").notNull(),
+  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+});
+
 export const orgTickets = sqliteTable(
   "org_tickets",
   {
-    id: text("id").primaryKey(),
+    ...orgTicketColumns(),
     orgId: text("org_id")
       .notNull()
       .references(() => organisations.id),
-    subscriberId: text("subscriber_id").notNull(),
-    accountNo: text("account_no"),
-    region: text("region").notNull(),
-    shard: text("shard").notNull(),
-    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
   },
   (t) => [index("org_tickets_org_idx").on(t.orgId, t.createdAt)],
 );

@@ -14,6 +14,7 @@ import {
   orgAuditColumns,
   orgPaymentColumns,
   orgPaymentLineColumns,
+  orgTicketColumns,
   passkeyColumns,
   reconciliationColumns,
   supportDirectoryColumns,
@@ -1248,6 +1249,14 @@ export const homeInvoicePayments = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.invoiceId, t.lineId] })],
 );
+
+/**
+ * Where an organisation's requests live, on its home shard (issue 20: in the global database the list grew with the
+ * years), as the global table of that name describes; the list reads both (an older deployment's entries stay there).
+ */
+export const homeOrgTickets = sqliteTable("org_tickets", orgTicketColumns(), (t) => [
+  index("org_tickets_org_idx").on(t.orgId, t.createdAt),
+]);
 
 /**
  * How the subscriber signs in, in their home shard (issue 20): their phone, e-mail and login as the global row had

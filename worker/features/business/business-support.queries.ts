@@ -1,6 +1,7 @@
 import { and, desc, eq } from "drizzle-orm";
 import { accountDirectory, orgAccounts, orgManagers, orgTickets, subscribers } from "../../db/schema/global";
-import type { GlobalDb } from "../../platform/db";
+import { homeOrgTickets } from "../../db/schema/region";
+import type { GlobalDb, RegionDb } from "../../platform/db";
 
 /** How many of an organisation's latest requests its list shows. */
 export const ORG_TICKETS_LISTED = 50;
@@ -34,12 +35,25 @@ export const selectOrgAccount = (db: GlobalDb, orgId: string, accountNo: string)
 export const selectPersonName = (db: GlobalDb, subscriberId: string) =>
   db.select({ name: subscribers.displayName }).from(subscribers).where(eq(subscribers.id, subscriberId));
 
-export const insertOrgTicket = (db: GlobalDb, row: typeof orgTickets.$inferInsert) => db.insert(orgTickets).values(row).run();
+/** The organisation's latest requests on its home shard (issue 20), as `selectOrgTicketEntries` reads the global table. */
+export const selectHomeTicketEntries = (home: RegionDb, orgId: string, limit = ORG_TICKETS_LISTED + ORG_TICKETS_SLACK) =>
+  home
+    .select()
+    .from(homeOrgTickets)
+    .where(eq(homeOrgTickets.orgId, orgId))
+    .orderBy(desc(homeOrgTickets.createdAt), desc(homeOrgTickets.id))
+    .limit(limit);
+
+/**
+ * An organisation's entry, where new ones go: its home shard, or the global table (read as a home shard: same name and
+ * columns) while the deployment keeps them there (`ORG_TICKETS_STORE`).
+ */
+export const insertOrgTicket = (db: RegionDb, row: typeof homeOrgTickets.$inferInsert) => db.insert(homeOrgTickets).values(row).run();
 /** Takes back an organisation's entry whose request was surely not written. */
-export const deleteOrgTicket = (db: GlobalDb, orgId: string, id: string) =>
+export const deleteOrgTicket = (db: RegionDb, orgId: string, id: string) =>
   db
-    .delete(orgTickets)
-    .where(and(eq(orgTickets.orgId, orgId), eq(orgTickets.id, id)))
+    .delete(homeOrgTickets)
+    .where(and(eq(homeOrgTickets.orgId, orgId), eq(homeOrgTickets.id, id)))
     .run();
 
 export const upsertManager = (db: GlobalDb, row: typeof orgManagers.$inferInsert) =>

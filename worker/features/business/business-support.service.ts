@@ -25,6 +25,7 @@ import {
 import * as bq from "./business.queries";
 import { authorize, type Member } from "./business.service";
 import * as q from "./business-support.queries";
+import { auditHome, docHome, legacyOf } from "./org-home";
 import { responseDue } from "./response-target";
 
 /** The business lines (8 800 200-16-61; SME 8 800 302-87-10; large business 8 800 200-67-86): who answers without a manager. */
@@ -52,6 +53,7 @@ const MEMBER_READ = readWithSession([`${ORG}/manager`, `${ORG}/support/requests`
 );
 const MANAGER_READ = readWithSession([`${ORG}/manager`], (db, _who, c) => q.selectManager(db, orgIdOf(c)));
 const ENTRIES_READ = readWithSession([`${ORG}/support/requests`], (db, _who, c) => q.selectOrgTicketEntries(db, orgIdOf(c)));
+const ORG_READ = readWithSession([`${ORG}/support/requests`], (db, _who, c) => bq.selectOrganisation(db, orgIdOf(c)));
 
 /** What a member limited to some accounts sees of the organisation's requests: their own, and those about their accounts. */
 function visibleTo(me: Member, subscriberId: string) {
@@ -94,15 +96,25 @@ export function categories(lang: Lang) {
   }));
 }
 
-/** The organisation's latest requests the member may see (support right), newest first: one global round trip, one read a shard. */
+/**
+ * The organisation's latest requests the member may see (support right), newest first: their entries on its home shard
+ * and those an older deployment kept in the global table (read with the session), then one read a shard.
+ */
 export async function orgRequests(data: DataAccess, subscriberId: string, orgId: string, lang: Lang) {
   guardId(orgId);
   const db = data.global;
   const pre = preread(db, subscriberId, MEMBER_READ);
   const preEntries = preread(db, subscriberId, ENTRIES_READ);
-  const [member, entries] =
-    pre && preEntries ? [pre, preEntries] : await db.batch([bq.selectMember(db, orgId, subscriberId), q.selectOrgTicketEntries(db, orgId)]);
+  const preOrg = preread(db, subscriberId, ORG_READ);
+  const [member, legacy, [org]] =
+    pre && preEntries && preOrg
+      ? [pre, preEntries, preOrg]
+      : await db.batch([bq.selectMember(db, orgId, subscriberId), q.selectOrgTicketEntries(db, orgId), bq.selectOrganisation(db, orgId)]);
   const me = authorize(member, "support");
+  const home = auditHome(data, { id: orgId, homeShard: org?.homeShard ?? null });
+  const entries = [...legacy, ...(home ? await q.selectHomeTicketEntries(home, orgId) : [])]
+    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+    .slice(0, q.ORG_TICKETS_LISTED + q.ORG_TICKETS_SLACK);
   // Entries read past the list's length: one whose request was never written (a run that died between) is left out.
   const rows = (await businessTickets(data, orgId, entries.filter(visibleTo(me, subscriberId)))).slice(0, q.ORG_TICKETS_LISTED);
   const party = { side: "subscriber" as const, subscriberId };
@@ -145,9 +157,10 @@ export async function fileOrgRequest(
   const db = data.global;
   const accountNo = input.accountNo ? parseAccountNo(input.accountNo) : null;
   if (input.accountNo && !accountNo) throw new AppError(400, "validation", {}, [{ field: "accountNo", message: "field.accountNo" }]);
-  const [member, account] = await db.batch([
+  const [member, account, [org]] = await db.batch([
     bq.selectMember(db, orgId, actor.subscriberId),
     q.selectOrgAccount(db, orgId, accountNo ?? ""),
+    bq.selectOrganisation(db, orgId),
   ]);
   const me = authorize(member, "support");
   let region = siteRegion?.code ?? null;
@@ -165,7 +178,9 @@ export async function fileOrgRequest(
   // The organisation's entry first: a run that dies after the request is written leaves it in the organisation's
   // list (an entry whose request was never written is left out of it, and taken back when the write surely failed).
   const id = newRequestId(region, now);
-  await q.insertOrgTicket(db, { id, orgId, subscriberId: actor.subscriberId, accountNo, region, shard, createdAt: now });
+  // On the organisation's home shard, or in the global table while the deployment keeps the entries there.
+  const entries = data.orgTicketsStore === "global" ? legacyOf(data) : docHome(data, { id: orgId, homeShard: org?.homeShard ?? null });
+  await q.insertOrgTicket(entries, { id, orgId, subscriberId: actor.subscriberId, accountNo, region, shard, createdAt: now });
   try {
     await createBusinessTicket(
       data,
@@ -179,7 +194,7 @@ export async function fileOrgRequest(
     // leaves one the list skips, and the request's own error is what is answered.
     if ((await requestWritten(data, id)) === false)
       await q
-        .deleteOrgTicket(db, orgId, id)
+        .deleteOrgTicket(entries, orgId, id)
         .catch((err: unknown) => log("error", "business.request_entry_left", { error: errorText(err) }));
     throw e;
   }
