@@ -6,7 +6,7 @@ import { completeRegistration } from "../../worker/features/auth/flows.service";
 import { cleanExpired, GLOBAL_LINKS_GRACE_MS } from "../../worker/features/housekeeping/housekeeping.service";
 import { consumeNotifications, type Delivery } from "../../worker/features/notifications/notifications.consumer";
 import type { NotificationMessage } from "../../worker/features/notifications/notifications.messages";
-import { createDataAccess, type ShardBinding, shardDatabase } from "../../worker/platform/db";
+import { createDataAccess, d1Of, type ShardBinding, shardDatabase } from "../../worker/platform/db";
 import { dropHolders, HOLDER_SETTLE_MS, holdersWithin, reconcileHolders, sweepHomeLinks } from "../../worker/platform/holders";
 import { makeAccountNo } from "../../worker/platform/ids";
 import {
@@ -489,6 +489,43 @@ describe("a notice for accounts on more shards than an invocation reads", () => 
     const many = Array.from({ length: 51 }, (_, i) => ({ ...events[0], eventId: `bank:x:${i}` })) as typeof events;
     const refused = await consumeOnce([{ channel: "holders", shard, events: many }]);
     expect(refused.queued).toEqual([]);
+  });
+
+  it("tells every holder of an account held by more than a message's room, the owner first, going on in a message of its own", async () => {
+    const crowded = makeAccountNo("50488800081");
+    const shard = (await makeContract(crowded, "msk", { phone: "+79990008081" })) as ShardBinding;
+    const db = d1Of(createDataAccess(env).shard(shard));
+    // 503 settled holders: an owner (whose id sorts last) and 502 viewers.
+    const ids = ["zz-owner", ...Array.from({ length: 502 }, (_, i) => `crowd-${String(i).padStart(3, "0")}`)];
+    for (let i = 0; i < ids.length; i += 50)
+      await db.batch(
+        ids
+          .slice(i, i + 50)
+          .map((id) =>
+            db
+              .prepare("INSERT INTO account_holders (account_no, subscriber_id, role, home_shard, created_at) VALUES (?, ?, ?, ?, ?)")
+              .bind(crowded, id, id === "zz-owner" ? "owner" : "viewer", shard, Date.now()),
+          ),
+      );
+    const event = {
+      eventId: "bank:crowd-line:1",
+      kind: "payment_credited" as const,
+      accountNo: crowded,
+      params: { amountKop: 1_00, method: "bank" },
+    };
+    const first = await consumeOnce([{ channel: "holders", shard, events: [event] }]);
+    expect(first.acked).toEqual([true]);
+    const told = (q: NotificationMessage[]) => q.flatMap((m) => (m.channel === "event" ? [m.subscriberId] : []));
+    expect(told(first.queued)).toHaveLength(500);
+    expect(told(first.queued)[0]).toBe("zz-owner");
+    const next = first.queued.filter((m) => m.channel === "holders");
+    expect(next).toEqual([{ channel: "holders", shard, events: [{ ...event, told: 500 }] }]);
+    const second = await consumeOnce(next);
+    expect(second.queued.filter((m) => m.channel === "holders")).toEqual([]);
+    expect(new Set([...told(first.queued), ...told(second.queued)])).toEqual(new Set(ids));
+    expect(told(second.queued)).toHaveLength(3);
+    // A redelivery of the second tells the same three (their dedupe keys make one notice each), nobody else.
+    expect(told((await consumeOnce(next)).queued)).toEqual(told(second.queued));
   });
 });
 

@@ -713,16 +713,19 @@ async function handle(data: DataAccess, dl: Delivery, msg: NotificationMessage, 
 }
 
 /**
- * Most holders an account of a `holders` message is told for within its budget (CALLS_PER_MESSAGE.holders: a read and
- * sends of 100): an owner and relatives, far fewer in practice.
+ * Holders a `holders` message tells an account's event to on average within its budget (CALLS_PER_MESSAGE.holders: a
+ * read and sends of 100): `HOLDERS_EVENTS` × this events a message at most, an owner and relatives each, far fewer in
+ * practice. An account with more takes the room others left; past the message's room, the rest go on in another.
  */
 export const HOLDERS_PER_ACCOUNT = 10;
 
 /**
  * A `holders` message: its accounts' settled holders on its shard (one read), one event each, sent in batches of 100.
  * Accounts with no holder there are looked up in the directory (one read): one a shard move took elsewhere since the
- * message was queued goes on in a `holders` message for its shard now (one send). A redelivered message sends the same
- * events, which their dedupe keys make one notice.
+ * message was queued goes on in a `holders` message for its shard now (one send). Holders past the message's room
+ * (`HOLDERS_EVENTS` × `HOLDERS_PER_ACCOUNT` events) go on in a `holders` message of this shard, each event saying how
+ * many of its account's holders were told (`told`: the holders in a fixed order, the owner first, then by id). A
+ * redelivered message sends the same events, which their dedupe keys make one notice.
  */
 async function fanOutHolders(data: DataAccess, dl: Delivery, m: HoldersMessage): Promise<Outcome> {
   // A shard not bound here (a deployment without it): retried, then kept with the dead letters for an operator.
@@ -731,8 +734,12 @@ async function fanOutHolders(data: DataAccess, dl: Delivery, m: HoldersMessage):
   // here): the others are handed on below.
   const holders = await holdersOn(data, m.shard, [...new Set(m.events.map((e) => e.accountNo))], { here: true });
   const of = new Map<string, string[]>();
-  // The owner first: past `HOLDERS_PER_ACCOUNT` the budget tells the first ones.
-  for (const h of holders.toSorted((a, b) => Number(b.role === "owner") - Number(a.role === "owner")))
+  // In a fixed order, the owner first, then by id: a message that goes on from `told` skips those told before it.
+  for (const h of holders.toSorted(
+    (a, b) =>
+      Number(b.role === "owner") - Number(a.role === "owner") ||
+      (a.subscriberId < b.subscriberId ? -1 : a.subscriberId > b.subscriberId ? 1 : 0),
+  ))
     of.set(h.accountNo, [...(of.get(h.accountNo) ?? []), h.subscriberId]);
   const none = m.events.filter((e) => !of.has(e.accountNo));
   const moved =
@@ -748,24 +755,26 @@ async function fanOutHolders(data: DataAccess, dl: Delivery, m: HoldersMessage):
       return shard && shard !== m.shard && isShardBinding(shard) ? [{ shard, event }] : [];
     }),
   );
-  // More holders than the budget tells (an account held by dozens): the first ones are told, and it is logged.
-  for (const subscribers of of.values())
-    if (subscribers.length > HOLDERS_PER_ACCOUNT) log("warn", "holders.too_many", { shard: m.shard, holders: subscribers.length });
-  const events: NotificationMessage[] = m.events.flatMap((e) =>
-    (of.get(e.accountNo) ?? []).slice(0, HOLDERS_PER_ACCOUNT).map((subscriberId) => ({
-      channel: "event" as const,
-      eventId: e.eventId,
-      kind: e.kind,
-      subscriberId,
-      accountNo: e.accountNo,
-      params: e.params,
-    })),
-  );
+  // One event a holder, within the message's room; an account's holders past it go on from where this one got to.
+  let room = HOLDERS_EVENTS * HOLDERS_PER_ACCOUNT;
+  const events: NotificationMessage[] = [];
+  const rest: { shard: string; event: HoldersMessage["events"][number] }[] = [];
+  for (const e of m.events) {
+    const told = e.told ?? 0;
+    const left = (of.get(e.accountNo) ?? []).slice(told);
+    const now = left.slice(0, room);
+    room -= now.length;
+    for (const subscriberId of now)
+      events.push({ channel: "event", eventId: e.eventId, kind: e.kind, subscriberId, accountNo: e.accountNo, params: e.params });
+    if (now.length < left.length) rest.push({ shard: m.shard, event: { ...e, told: told + now.length } });
+  }
+  const handOnRest = holdersMessages(rest);
   if (handOnMoved.length > 0)
     log("info", "holders.moved_on", { shard: m.shard, accounts: handOnMoved.reduce((n, x) => n + x.events.length, 0) });
+  if (handOnRest.length > 0) log("info", "holders.handed_on", { shard: m.shard, accounts: rest.length });
   await sendInBatches(
     dl.queue,
-    [...events, ...handOnMoved].map((body) => ({ body })),
+    [...events, ...handOnMoved, ...handOnRest].map((body) => ({ body })),
   );
   return "fanned-out";
 }
@@ -791,7 +800,8 @@ export const CALLS_PER_MESSAGE = {
   email: 6,
   push: 10,
   event: 9,
-  // Its shard's holders and the directory for accounts with none there; sends of 100 events and the accounts moved on.
+  // Its shard's holders and the directory for accounts with none there; sends of 100: its events, and the messages that
+  // go on (for accounts moved since, or holders past its room: at most one an account, each one account's event).
   holders: 2 + Math.ceil((HOLDERS_EVENTS * HOLDERS_PER_ACCOUNT + HOLDERS_EVENTS) / 100),
 } as const;
 

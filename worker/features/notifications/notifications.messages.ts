@@ -88,6 +88,11 @@ export const NotificationMessage = z.discriminatedUnion("channel", [
           kind: z.enum(NOTIFICATION_KINDS),
           accountNo: z.string().max(40),
           params: z.record(z.string(), z.union([z.string().max(500), z.number()])),
+          /**
+           * How many of the account's holders (owner first, then by id) a message before this one told: an account
+           * with more than a message's budget is told by a chain of messages, each going on from where the last got to.
+           */
+          told: z.number().int().min(1).max(100_000).optional(),
         }),
       )
       .min(1)
