@@ -5,5 +5,4 @@ CREATE TABLE `invoice_numbers` (
 	`invoice_id` text NOT NULL
 ) WITHOUT ROWID;
 --> statement-breakpoint
-ALTER TABLE `bank_statement_lines` ADD `home_invoice_id` text;--> statement-breakpoint
-ALTER TABLE `invoice_requests` ADD `number` text;
+ALTER TABLE `bank_statement_lines` ADD `home_invoice_id` text;

@@ -444,12 +444,22 @@ describe("the organisation's list of requests on its home shard (issue 20)", () 
   it("writes a new entry there, lists an older deployment's global ones beside it, and keeps new ones global while the deployment says so", async () => {
     const home = await orgHomeOf(VETER);
     const actor = { subscriberId: "demo-biz-admin", address: "192.0.2.1" };
-    const file = (data: ReturnType<typeof createDataAccess>, subject: string) =>
-      fileOrgRequest(data, actor, VETER, regionByCode("msk") ?? null, { category: "other", subject, text: "Текст заявки" }, "ru");
-    const here = await file(createDataAccess(env), "На домашнем шарде");
+    // A second apart: the list's order does not rest on the ids' random part within one millisecond.
+    const t = Date.now();
+    const file = (data: ReturnType<typeof createDataAccess>, subject: string, at: number) =>
+      fileOrgRequest(
+        data,
+        actor,
+        VETER,
+        regionByCode("msk") ?? null,
+        { category: "other", subject, text: "Текст заявки" },
+        "ru",
+        new Date(at),
+      );
+    const here = await file(createDataAccess(env), "На домашнем шарде", t);
     expect(await home.prepare("SELECT count(*) AS n FROM org_tickets WHERE id = ?").bind(here.id).first()).toEqual({ n: 1 });
     expect(await env.DB.prepare("SELECT count(*) AS n FROM org_tickets WHERE id = ?").bind(here.id).first()).toEqual({ n: 0 });
-    const kept = await file(createDataAccess({ ...env, ORG_TICKETS_STORE: "global" } as typeof env), "В глобальной таблице");
+    const kept = await file(createDataAccess({ ...env, ORG_TICKETS_STORE: "global" } as typeof env), "В глобальной таблице", t + 1_000);
     expect(await env.DB.prepare("SELECT count(*) AS n FROM org_tickets WHERE id = ?").bind(kept.id).first()).toEqual({ n: 1 });
     expect(await home.prepare("SELECT count(*) AS n FROM org_tickets WHERE id = ?").bind(kept.id).first()).toEqual({ n: 0 });
     // Both are listed, newest first, each once.

@@ -271,6 +271,17 @@ describe("the bank pays a home invoice", () => {
   });
 });
 
+describe("an invoice whose home shard is not bound", () => {
+  it("sends its payment to the operators' queue, not to an account the purpose names beside it", async () => {
+    await env.DB.prepare("INSERT INTO invoice_numbers (number, invoice_id) VALUES ('СЧ-2026-998777', ?)")
+      .bind(`iv-${newId()}-DB_NOWHERE`)
+      .run();
+    const doc = { number: docNumber(), date: day(10), sum: "40.00", purpose: `Оплата по счёту № СЧ-2026-998777, л/с ${accounts[0]}` };
+    expect((await upload([doc])).status).toBe(200);
+    expect(await lineOf(doc)).toMatchObject({ status: "queued", reason: "invoice_unavailable", targets: [] });
+  });
+});
+
 describe("reading both places", () => {
   it("lists an older deployment's global invoices among the home shard's, newest first by the time in their ids, paging across both without repeats", async () => {
     const data = createDataAccess(env);

@@ -20,10 +20,10 @@ export const BankLineDto = z
     payerAccount: z.string(),
     purpose: z.string(),
     status: z.enum(BANK_LINE_STATUSES),
-    reason: z
-      .string()
-      .nullable()
-      .openapi({ description: "Why it waits for an operator: no_match, ambiguous, invoice_not_found, invoice_cancelled" }),
+    reason: z.string().nullable().openapi({
+      description:
+        "Why it waits for an operator: no_match, ambiguous, invoice_not_found, invoice_cancelled, invoice_unavailable (its home shard not bound)",
+    }),
     matchedBy: z.string().nullable(),
     invoiceNumber: z.string().nullable(),
     targets: z.array(Target),

@@ -16,15 +16,26 @@ import { AppError } from "../../platform/errors";
 import { holdersWithin } from "../../platform/holders";
 import { newId, parseAccountNo } from "../../platform/ids";
 import { beat, release, startChain } from "../../platform/lease";
-import { log } from "../../platform/log";
+import { errorText, log } from "../../platform/log";
 import { sendInBatches } from "../../platform/queue";
 import { addDays, localDay, regionTz } from "../../platform/region";
 import { entryIf, type RawStatement } from "../billing/ledger.service";
 import { auditStatement } from "../business/audit.service";
+import {
+  invoiceIdsByNumber,
+  invoicesById,
+  invoiceUnavailable,
+  lineInvoice,
+  numbersOf,
+  payHomeInvoices,
+} from "../business/invoice-payments.service";
 import { holdersMessages } from "../notifications/notifications.messages";
 import { decodeStatement } from "./bank.decode";
-import { invoiceIdsByNumber, invoicesById, lineInvoice, numbersOf, payHomeInvoices } from "./bank.invoices";
 import { BANK_LINE_MAX_AGE_DAYS, BANK_LINE_RETENTION_DAYS } from "./bank.limits";
+
+/** How old a payment an upload still imports is, for housekeeping's keeping of invoice numbers. */
+export { BANK_LINE_MAX_AGE_DAYS };
+
 import { parseStatement, type StatementDocument, StatementFormatError } from "./bank.parse";
 
 /**
@@ -151,7 +162,7 @@ export function isIncoming(doc: StatementDocument): boolean {
 }
 
 // Six digits, or seven once a year's sequence passes 999,999 (printf's width is a minimum: 4.2 M invoices a year at the target).
-const INVOICE_NO = /[СC]Ч-(\d{4})-(\d{6,7})(?!\d)/giu;
+const INVOICE_NO = /[СC]Ч-(\d{4})-(\d{6}|[1-9]\d{6})(?!\d)/giu;
 const ACCOUNT_NO = /(?<!\d)\d{12}(?!\d)/g;
 
 /** Invoice numbers (`СЧ-2026-000123`, a Latin C too) and valid account numbers named in a payment's purpose. */
@@ -258,6 +269,12 @@ async function decide(data: DataAccess, rows: LineRow[]): Promise<Map<string, De
       if (invoice.status === "cancelled") decisions.set(row.id, { status: "queued", reason: "invoice_cancelled" });
       else if (split.length === 0) decisions.set(row.id, { status: "queued", reason: "ambiguous" });
       else decisions.set(row.id, { status: "matched", matchedBy: "invoice", invoiceId: invoice.id, targets: split });
+      continue;
+    }
+    // An invoice whose home shard this Worker has not (a configuration error, logged): the operators', not an account's
+    // named beside it, which would leave the invoice unpaid.
+    if (named[0] !== undefined && invoiceUnavailable(data, named[0])) {
+      decisions.set(row.id, { status: "queued", reason: "invoice_unavailable" });
       continue;
     }
     const accountsNamed = ref.accountNos.filter((a) => knownAccounts.has(a));
@@ -918,6 +935,14 @@ export async function assignLine(
   if (!row) throw new AppError(409, "bank_line_not_queued", { status: "matched" });
   await credit(data, [row], now, notifications);
   const after = await data.global.select().from(bankStatementLines).where(eq(bankStatementLines.id, id)).get();
-  const invoiceNumber = invoiceId ? ((await numbersOf(data, [invoiceId])).get(invoiceId) ?? null) : null;
+  // The assignment is made: a failure to read the number back (its home shard, briefly) is not the answer's.
+  const invoiceNumber = invoiceId
+    ? ((
+        await numbersOf(data, [invoiceId]).catch((e: unknown) => {
+          log("warn", "bank.invoice_number_unread", { error: errorText(e) });
+          return new Map<string, string>();
+        })
+      ).get(invoiceId) ?? null)
+    : null;
   return toDto(after ?? row, invoiceNumber);
 }

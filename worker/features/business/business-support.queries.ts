@@ -18,12 +18,6 @@ export const selectManager = (db: GlobalDb, orgId: string) =>
 export const selectOrgTicketEntries = (db: GlobalDb, orgId: string, limit = ORG_TICKETS_LISTED + ORG_TICKETS_SLACK) =>
   db.select().from(orgTickets).where(eq(orgTickets.orgId, orgId)).orderBy(desc(orgTickets.createdAt), desc(orgTickets.id)).limit(limit);
 
-export const selectOrgTicketEntry = (db: GlobalDb, orgId: string, id: string) =>
-  db
-    .select()
-    .from(orgTickets)
-    .where(and(eq(orgTickets.orgId, orgId), eq(orgTickets.id, id)));
-
 /** One of the organisation's accounts with its region; empty for any other account. */
 export const selectOrgAccount = (db: GlobalDb, orgId: string, accountNo: string) =>
   db

@@ -112,7 +112,8 @@ export async function orgRequests(data: DataAccess, subscriberId: string, orgId:
       : await db.batch([bq.selectMember(db, orgId, subscriberId), q.selectOrgTicketEntries(db, orgId), bq.selectOrganisation(db, orgId)]);
   const me = authorize(member, "support");
   const home = auditHome(data, { id: orgId, homeShard: org?.homeShard ?? null });
-  const entries = [...legacy, ...(home ? await q.selectHomeTicketEntries(home, orgId) : [])]
+  // Each entry once (a later drain of the global entries home would copy one before it deletes it).
+  const entries = [...new Map([...legacy, ...(home ? await q.selectHomeTicketEntries(home, orgId) : [])].map((e) => [e.id, e])).values()]
     .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
     .slice(0, q.ORG_TICKETS_LISTED + q.ORG_TICKETS_SLACK);
   // Entries read past the list's length: one whose request was never written (a run that died between) is left out.

@@ -1,9 +1,11 @@
-import { inArray } from "drizzle-orm";
+import { inArray, lt } from "drizzle-orm";
 import { invoiceLines, invoiceNumbers, invoices } from "../../db/schema/global";
 import { homeInvoiceLines, homeInvoices } from "../../db/schema/region";
-import { type DataAccess, type RegionDb, rawBatch } from "../../platform/db";
+import { type DataAccess, type GlobalDb, type RegionDb, rawBatch } from "../../platform/db";
 import { log } from "../../platform/log";
-import { invoiceStore } from "../business/org-home";
+import { localDay } from "../../platform/region";
+import { INVOICE_NUMBER_YEARS } from "./invoices.limits";
+import { invoiceStore } from "./org-home";
 
 /**
  * The invoices the bank statement import pays (issue 20): an older deployment's in the global tables, found by their
@@ -151,4 +153,30 @@ export async function payHomeInvoices(data: DataAccess, payments: { invoiceId: s
     }
     await rawBatch(home, list);
   }
+}
+
+/** Whether an invoice id names a home shard this Worker has not (its invoice cannot be read or paid here). */
+export const invoiceUnavailable = (data: DataAccess, id: string) => invoiceStore(data, id) === null;
+
+/**
+ * Housekeeping's delete of a page of `invoice_numbers` of years more than `INVOICE_NUMBER_YEARS` before the year of the
+ * oldest payment an upload still imports (`oldestImported`), along the key: a number sorts by its year
+ * (`СЧ-<year>-<digits>`), so the rows before `СЧ-<first kept year>-` are those years'.
+ */
+export function expiredInvoiceNumbers(db: GlobalDb, oldestImported: Date, pageSize: number) {
+  const firstKept = `СЧ-${Number(localDay("Europe/Moscow", oldestImported).slice(0, 4)) - INVOICE_NUMBER_YEARS}-`;
+  return db
+    .delete(invoiceNumbers)
+    .where(
+      inArray(
+        invoiceNumbers.number,
+        db
+          .select({ n: invoiceNumbers.number })
+          .from(invoiceNumbers)
+          .where(lt(invoiceNumbers.number, firstKept))
+          .orderBy(invoiceNumbers.number)
+          .limit(pageSize),
+      ),
+    )
+    .returning({ key: invoiceNumbers.number });
 }

@@ -205,8 +205,7 @@ export function numberStatements(db: GlobalDb, n: Omit<NewInvoice, "totalKop" | 
       .insert(invoiceNumbers)
       .select(
         sql`SELECT ${invoiceRequests.number}, ${invoiceRequests.invoiceId} FROM ${invoiceRequests} WHERE ${invoiceRequests.orgId} = ${n.orgId} AND ${invoiceRequests.issuedBy} = ${n.issuedBy} AND ${invoiceRequests.idempotencyKey} = ${n.key} AND ${invoiceRequests.invoiceId} = ${n.id} AND ${invoiceRequests.number} IS NOT NULL`,
-      )
-      .onConflictDoNothing(),
+      ),
   ] as const;
 }
 
@@ -221,20 +220,17 @@ export function homeIssueStatements(
   lines: { accountNo: string; amountKop: number; region: string }[],
 ) {
   return [
-    home
-      .insert(homeInvoices)
-      .values({
-        id: n.id,
-        number: n.number,
-        orgId: n.orgId,
-        issuedBy: n.issuedBy,
-        totalKop: n.totalKop,
-        vatKop: n.vatKop,
-        paidKop: 0,
-        status: "issued",
-        createdAt: n.at,
-      })
-      .onConflictDoNothing(),
+    home.insert(homeInvoices).values({
+      id: n.id,
+      number: n.number,
+      orgId: n.orgId,
+      issuedBy: n.issuedBy,
+      totalKop: n.totalKop,
+      vatKop: n.vatKop,
+      paidKop: 0,
+      status: "issued",
+      createdAt: n.at,
+    }),
     // The lines as one JSON parameter (up to 500 lines in one statement, within D1's 100 bound values).
     home
       .insert(homeInvoiceLines)

@@ -5,7 +5,6 @@ import {
   accountLinks,
   authChallenges,
   globalSessions,
-  invoiceNumbers,
   invoiceRequests,
   oneTimeCodes,
   operatorSessions,
@@ -19,12 +18,10 @@ import { sessions } from "../../db/schema/region";
 import { expireCredentialMarks } from "../../platform/credentials";
 import type { DataAccess, GlobalDb, IdentityDb, MessagesDb, RegionDb, ShardBinding } from "../../platform/db";
 import { log } from "../../platform/log";
-import { localDay } from "../../platform/region";
 import { expireIdentityMarks } from "../auth/identities.service";
-import { BANK_LINE_MAX_AGE_DAYS } from "../bank/bank.limits";
-import { expiredBankLines } from "../bank/bank.service";
+import { BANK_LINE_MAX_AGE_DAYS, expiredBankLines } from "../bank/bank.service";
 import { drainOrgAudit } from "../business/audit-drain.service";
-import { INVOICE_NUMBER_YEARS } from "../business/invoices.limits";
+import { expiredInvoiceNumbers } from "../business/invoice-payments.service";
 import { drainLegacyNotifications, expireNotifications } from "../notifications/notifications.service";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -72,10 +69,9 @@ export async function cleanExpired(data: DataAccess, now = new Date(), pageSize 
   // Each table at most `pageSize` rows a tick, oldest first along its date index: a backlog (ticks missed for a
   // day at the operator's size) is worked off over the next ticks instead of one statement past D1's 30 s that
   // would fail on every tick and never catch up.
-  // Numbers of years before the kept ones sort before this (`СЧ-<year>-<6 digits>`), counted from the oldest payment an
-  // upload still imports: a transfer made on 30 December for an invoice three years back, uploaded in January, finds it.
+  // Invoice numbers are kept counting from the oldest payment an upload still imports: a transfer made on 30 December
+  // for an invoice three years back, uploaded in January, finds it.
   const oldestImported = new Date(now.getTime() - BANK_LINE_MAX_AGE_DAYS * DAY_MS);
-  const firstKept = `СЧ-${Number(localDay("Europe/Moscow", oldestImported).slice(0, 4)) - INVOICE_NUMBER_YEARS}-`;
   const [s, c, o, a, ops, pm, cb, ir, bl, bs, inos] = await db.batch([
     // Sessions an older deployment opened here; the home shards' go with each shard's tick (`expireShardSessions`).
     expiredPage(db, globalSessions, globalSessions.idHash, globalSessions.expiresAt, now, pageSize),
@@ -107,20 +103,7 @@ export async function cleanExpired(data: DataAccess, now = new Date(), pageSize 
       )
       .returning({ key: invoiceRequests.invoiceId }),
     ...expiredBankLines(db, now, pageSize),
-    db
-      .delete(invoiceNumbers)
-      .where(
-        inArray(
-          invoiceNumbers.number,
-          db
-            .select({ n: invoiceNumbers.number })
-            .from(invoiceNumbers)
-            .where(lt(invoiceNumbers.number, firstKept))
-            .orderBy(invoiceNumbers.number)
-            .limit(pageSize),
-        ),
-      )
-      .returning({ key: invoiceNumbers.number }),
+    expiredInvoiceNumbers(db, oldestImported, pageSize),
   ]);
   // Every message store at once, each its own page: the stores share a day's 4.8 M messages at the target size that one
   // table's 960,000 a day could not keep up with.
