@@ -507,24 +507,42 @@ describe("a notice for accounts on more shards than an invocation reads", () => 
               .bind(crowded, id, id === "zz-owner" ? "owner" : "viewer", shard, Date.now()),
           ),
       );
+    // An ordinary account of the same shard after it in the message: the room is spent on the crowded one first.
+    const ordinary = makeAccountNo("50488800083");
+    await makeContract(ordinary, "msk", { phone: "+79990008083" });
+    await db
+      .prepare(
+        "INSERT INTO account_holders (account_no, subscriber_id, role, home_shard, created_at) VALUES (?, 'plain-owner', 'owner', ?, ?)",
+      )
+      .bind(ordinary, shard, Date.now())
+      .run();
     const event = {
       eventId: "bank:crowd-line:1",
       kind: "payment_credited" as const,
       accountNo: crowded,
       params: { amountKop: 1_00, method: "bank" },
     };
-    const first = await consumeOnce([{ channel: "holders", shard, events: [event] }]);
+    const plain = { ...event, eventId: "bank:crowd-line:2", accountNo: ordinary };
+    const first = await consumeOnce([{ channel: "holders", shard, events: [event, plain] }]);
     expect(first.acked).toEqual([true]);
     const told = (q: NotificationMessage[]) => q.flatMap((m) => (m.channel === "event" ? [m.subscriberId] : []));
     expect(told(first.queued)).toHaveLength(500);
     expect(told(first.queued)[0]).toBe("zz-owner");
     const next = first.queued.filter((m) => m.channel === "holders");
-    expect(next).toEqual([{ channel: "holders", shard, events: [{ ...event, told: 500 }] }]);
+    const last = told(first.queued).at(-1);
+    // The crowded account goes on after the last holder told; the ordinary one, told nobody yet, goes whole.
+    expect(next).toEqual([{ channel: "holders", shard, events: [{ ...event, after: `1:${last}` }, plain] }]);
+    // One of those not yet told leaves before the next message: nobody past them is skipped.
+    const leaving = ids.filter((id) => !told(first.queued).includes(id))[0] as string;
+    await db.prepare("DELETE FROM account_holders WHERE account_no = ? AND subscriber_id = ?").bind(crowded, leaving).run();
     const second = await consumeOnce(next);
+    expect(second.acked).toEqual([true]);
     expect(second.queued.filter((m) => m.channel === "holders")).toEqual([]);
-    expect(new Set([...told(first.queued), ...told(second.queued)])).toEqual(new Set(ids));
+    expect(new Set([...told(first.queued), ...told(second.queued)])).toEqual(
+      new Set([...ids.filter((id) => id !== leaving), "plain-owner"]),
+    );
     expect(told(second.queued)).toHaveLength(3);
-    // A redelivery of the second tells the same three (their dedupe keys make one notice each), nobody else.
+    // A redelivery of the second tells the same ones (their dedupe keys make one notice each), nobody else.
     expect(told((await consumeOnce(next)).queued)).toEqual(told(second.queued));
   });
 });

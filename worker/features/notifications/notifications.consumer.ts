@@ -42,6 +42,7 @@ import {
   type EventMessage,
   HOLDERS_EVENTS,
   type HoldersMessage,
+  holderKey,
   holdersMessages,
   NotificationMessage,
   type PushMessage,
@@ -723,9 +724,9 @@ export const HOLDERS_PER_ACCOUNT = 10;
  * A `holders` message: its accounts' settled holders on its shard (one read), one event each, sent in batches of 100.
  * Accounts with no holder there are looked up in the directory (one read): one a shard move took elsewhere since the
  * message was queued goes on in a `holders` message for its shard now (one send). Holders past the message's room
- * (`HOLDERS_EVENTS` × `HOLDERS_PER_ACCOUNT` events) go on in a `holders` message of this shard, each event saying how
- * many of its account's holders were told (`told`: the holders in a fixed order, the owner first, then by id). A
- * redelivered message sends the same events, which their dedupe keys make one notice.
+ * (`HOLDERS_EVENTS` × `HOLDERS_PER_ACCOUNT` events) go on in a `holders` message of this shard, each event naming the
+ * last holder told (`after`: the holders in a fixed order, the owner first, then by id, `holderKey`). A redelivered
+ * message sends the same events, which their dedupe keys make one notice.
  */
 async function fanOutHolders(data: DataAccess, dl: Delivery, m: HoldersMessage): Promise<Outcome> {
   // A shard not bound here (a deployment without it): retried, then kept with the dead letters for an operator.
@@ -733,14 +734,10 @@ async function fanOutHolders(data: DataAccess, dl: Delivery, m: HoldersMessage):
   // Only accounts the directory has on this shard (not one a move left here and has not cleaned up, nor one being copied
   // here): the others are handed on below.
   const holders = await holdersOn(data, m.shard, [...new Set(m.events.map((e) => e.accountNo))], { here: true });
-  const of = new Map<string, string[]>();
-  // In a fixed order, the owner first, then by id: a message that goes on from `told` skips those told before it.
-  for (const h of holders.toSorted(
-    (a, b) =>
-      Number(b.role === "owner") - Number(a.role === "owner") ||
-      (a.subscriberId < b.subscriberId ? -1 : a.subscriberId > b.subscriberId ? 1 : 0),
-  ))
-    of.set(h.accountNo, [...(of.get(h.accountNo) ?? []), h.subscriberId]);
+  const of = new Map<string, { key: string; subscriberId: string }[]>();
+  // In a fixed order, the owner first, then by id: a message that goes on `after` a holder tells those past them.
+  for (const h of holders.map((x) => ({ ...x, key: holderKey(x) })).toSorted((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)))
+    of.set(h.accountNo, [...(of.get(h.accountNo) ?? []), { key: h.key, subscriberId: h.subscriberId }]);
   const none = m.events.filter((e) => !of.has(e.accountNo));
   const moved =
     none.length === 0
@@ -760,13 +757,13 @@ async function fanOutHolders(data: DataAccess, dl: Delivery, m: HoldersMessage):
   const events: NotificationMessage[] = [];
   const rest: { shard: string; event: HoldersMessage["events"][number] }[] = [];
   for (const e of m.events) {
-    const told = e.told ?? 0;
-    const left = (of.get(e.accountNo) ?? []).slice(told);
+    const left = (of.get(e.accountNo) ?? []).filter((h) => e.after === undefined || h.key > e.after);
     const now = left.slice(0, room);
     room -= now.length;
-    for (const subscriberId of now)
+    for (const { subscriberId } of now)
       events.push({ channel: "event", eventId: e.eventId, kind: e.kind, subscriberId, accountNo: e.accountNo, params: e.params });
-    if (now.length < left.length) rest.push({ shard: m.shard, event: { ...e, told: told + now.length } });
+    const last = now.at(-1);
+    if (now.length < left.length) rest.push({ shard: m.shard, event: last ? { ...e, after: last.key } : e });
   }
   const handOnRest = holdersMessages(rest);
   if (handOnMoved.length > 0)

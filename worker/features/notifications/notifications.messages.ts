@@ -89,10 +89,11 @@ export const NotificationMessage = z.discriminatedUnion("channel", [
           accountNo: z.string().max(40),
           params: z.record(z.string(), z.union([z.string().max(500), z.number()])),
           /**
-           * How many of the account's holders (owner first, then by id) a message before this one told: an account
-           * with more than a message's budget is told by a chain of messages, each going on from where the last got to.
+           * The last of the account's holders a message before this one told, as they are ordered (`holderKey`: the
+           * owner first, then by id): an account with more than a message's room is told by a chain of messages, each
+           * going on after it (a holder who left meanwhile moves nobody past it).
            */
-          told: z.number().int().min(1).max(100_000).optional(),
+          after: z.string().max(200).optional(),
         }),
       )
       .min(1)
@@ -125,6 +126,9 @@ export type EventMessage = Extract<NotificationMessage, { channel: "event" }>;
 export type PushMessage = Extract<NotificationMessage, { channel: "push" }>;
 export type AreaMessage = Extract<NotificationMessage, { channel: "area" }>;
 export type HoldersMessage = Extract<NotificationMessage, { channel: "holders" }>;
+
+/** Where a holder stands in the order a `holders` message tells them: the owner first, then by id. */
+export const holderKey = (h: { role: string; subscriberId: string }) => `${h.role === "owner" ? "0" : "1"}:${h.subscriberId}`;
 
 /** `holders` messages for events of accounts on other shards: a message a shard and `HOLDERS_EVENTS` accounts. */
 export function holdersMessages(events: readonly { shard: string; event: HoldersMessage["events"][number] }[]): HoldersMessage[] {
