@@ -250,11 +250,13 @@ export function keptGlobalRows(a: Assumptions): { fixed: Record<string, number> 
 }
 
 /**
- * Rows an organisation adds a month to the global database's business tables (features/business, features/bank): the
- * monthly closing document (УПД, a line per service of each of its accounts: closing.document.ts), invoices on request
- * (a line per account; their idempotency rows are kept 30 days, not counted), payments for its accounts (a line per account), the audit,
- * acts of reconciliation and its requests' directory. None of it is deleted: they grow with the years. (The bank
- * statements' lines of its transfers are kept 400 days, not counted: features/bank/bank.limits.ts.)
+ * Rows an organisation adds a month to the business tables (features/business, features/bank), wherever they are
+ * (`businessSplit`: its home shard, or the global database): the monthly closing document (УПД, a line per service of
+ * each of its accounts: closing.document.ts), invoices on request (a line per account, and their payments; their
+ * idempotency rows are kept 30 days, and their numbers' global rows some five years, not counted), payments for its
+ * accounts (a line per account), the audit, acts of reconciliation and its requests' list. None of it is deleted: they
+ * grow with the years. (The bank statements' lines of its transfers are kept 400 days, not counted:
+ * features/bank/bank.limits.ts.)
  */
 export function businessRows(a: Assumptions): Record<string, number> {
   return {

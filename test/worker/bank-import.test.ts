@@ -16,7 +16,6 @@ import {
   creditCalls,
   importStatement,
   isBankLinesMessage,
-  lineId,
   PAGE,
   processPendingLines,
   startPendingLines,
@@ -25,6 +24,7 @@ import { cleanExpired } from "../../worker/features/housekeeping/housekeeping.se
 import { createDataAccess, queriesUsed, shardBindings, shardDatabase } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { type DocSpec, day, isoDay, PAYER_ACCOUNT, statementText } from "./bank.fixture";
+import { crashingOnMark, docLineId } from "./bank.helpers";
 import { runTick } from "./cron";
 import { api, call, json, login, shardRows } from "./helpers";
 
@@ -78,15 +78,7 @@ async function ledger(keys: string[]): Promise<{ entries: number; sumKop: number
 
 /** Every credit a statement document can make: one key per account it might go to. */
 async function keysOf(doc: DocSpec, accounts: string[]): Promise<string[]> {
-  const [d, m, y] = doc.date.split(".");
-  const id = await lineId({
-    date: `${y}-${m}-${d}`,
-    number: doc.number,
-    amountKop: Math.round(Number(doc.sum) * 100),
-    payerAccount: doc.payerAccount ?? PAYER_ACCOUNT,
-    payerInn: doc.payerInn ?? "",
-    payeeAccount: OPERATOR_REQUISITES.settlementAccount,
-  });
+  const id = await docLineId(doc);
   return accounts.map((a) => `bank:${id}:${a}`);
 }
 
@@ -361,28 +353,11 @@ describe("exactly once", () => {
       { number: number(), date: day(7), sum: "77.00", purpose: `л/с ${SPB(20)}` },
     ];
     // The global database fails on the batch that marks lines credited: the shards' credits are in, the marks are not.
-    // workerd's D1PreparedStatement keeps its SQL in `statement`.
-    const sqlOf = (s: D1PreparedStatement) => (s as unknown as { statement?: string }).statement ?? "";
-    let crashed = false;
-    const db = new Proxy(env.DB, {
-      get(target, prop) {
-        if (prop === "batch")
-          return (statements: D1PreparedStatement[]) => {
-            if (!crashed && statements.some((s) => sqlOf(s).includes("status = 'credited'"))) {
-              crashed = true;
-              return Promise.reject(new Error("injected crash"));
-            }
-            return target.batch(statements);
-          };
-        const v = Reflect.get(target, prop, target);
-        return typeof v === "function" ? v.bind(target) : v;
-      },
-    });
-    const failing = createDataAccess(new Proxy(env, { get: (t, p) => (p === "DB" ? db : Reflect.get(t, p)) }) as Env);
+    const { data: failing, crashed: didCrash } = crashingOnMark(env);
     await expect(
       importStatement(failing, encodeWindows1251(statementText(docs)), { fileName: null, uploadedBy: "test", address: null }),
     ).rejects.toThrow("injected crash");
-    expect(crashed).toBe(true);
+    expect(didCrash()).toBe(true);
     const keys = [...(await keysOf(docs[0] as DocSpec, [MSK(20)])), ...(await keysOf(docs[1] as DocSpec, [SPB(20)]))];
     expect(await ledger(keys)).toEqual({ entries: 2, sumKop: 157700 });
     expect(await invoiceState(inv.id)).toEqual({ paidKop: 0, status: "issued" });

@@ -6,13 +6,13 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { OPERATOR_REQUISITES } from "../../worker/data/operator.data";
-import { importStatement, lineId } from "../../worker/features/bank/bank.service";
+import { importStatement } from "../../worker/features/bank/bank.service";
 import { issueInvoice } from "../../worker/features/business/invoices.service";
 import { cleanExpired } from "../../worker/features/housekeeping/housekeeping.service";
 import { createDataAccess, type DataAccess, type RegionDb } from "../../worker/platform/db";
 import { newId } from "../../worker/platform/ids";
-import { type DocSpec, day, PAYER_ACCOUNT, statementText } from "./bank.fixture";
+import { type DocSpec, day, statementText } from "./bank.fixture";
+import { crashingOnMark, docLineId } from "./bank.helpers";
 import { api, call, json, login } from "./helpers";
 
 const VETER = "org-demo-veter";
@@ -79,15 +79,7 @@ function ops(path: string, init: RequestInit = {}) {
 }
 
 async function lineOf(doc: DocSpec): Promise<Line> {
-  const [d, m, y] = doc.date.split(".");
-  const id = await lineId({
-    date: `${y}-${m}-${d}`,
-    number: doc.number,
-    amountKop: Math.round(Number(doc.sum) * 100),
-    payerAccount: doc.payerAccount ?? PAYER_ACCOUNT,
-    payerInn: doc.payerInn ?? "",
-    payeeAccount: OPERATOR_REQUISITES.settlementAccount,
-  });
+  const id = await docLineId(doc);
   for (const status of ["credited", "queued", "matched", "new"]) {
     const page = await json<{ items: Line[] }>(await ops(`/bank-statements/lines?status=${status}&limit=200`));
     const found = page.items.find((l) => l.id === id);
@@ -188,6 +180,12 @@ describe("a new invoice on the organisation's home shard", () => {
     expect(await counter()).toEqual(before);
     const third = await issueInvoice(data, ACTOR, VETER, input, k);
     expect(third.invoice.id).toBe(taken?.id);
+    // Two retries of a failed home write at once (a double click): both answer the one invoice, written once.
+    const k3 = key();
+    await expect(issueInvoice(homeFailingOnce(data), ACTOR, VETER, input, k3)).rejects.toThrow(/injected/);
+    const both = await Promise.all([issueInvoice(data, ACTOR, VETER, input, k3), issueInvoice(data, ACTOR, VETER, input, k3)]);
+    expect(both[0].invoice.id).toBe(both[1].invoice.id);
+    expect(await home.prepare("SELECT count(*) AS n FROM invoices WHERE id = ?").bind(both[0].invoice.id).first()).toEqual({ n: 1 });
     expect(await home.prepare("SELECT count(*) AS n FROM invoices WHERE number = ?").bind(taken?.number).first()).toEqual({ n: 1 });
     expect(
       await home.prepare("SELECT count(*) AS n FROM org_audit WHERE action = 'invoice.issued' AND target = ?").bind(taken?.number).first(),
@@ -200,7 +198,7 @@ describe("a new invoice on the organisation's home shard", () => {
     )
       .bind(k2)
       .first<{ number: string }>();
-    const doc = { number: docNumber(), date: day(3), sum: "500.00", purpose: `Оплата по счёту № ${orphan?.number}` };
+    const doc = { number: docNumber(), date: day(3), sum: "500.00", purpose: `Оплата по счёту № ${orphan?.number}, л/с ${accounts[0]}` };
     expect((await upload([doc])).status).toBe(200);
     expect(await lineOf(doc)).toMatchObject({ status: "queued", reason: "invoice_not_found" });
   });
@@ -396,27 +394,11 @@ describe("a home invoice's payment and the line's mark", () => {
   it("after a crash between them (the invoice paid on its shard, the line not marked), a re-upload marks it and pays nothing twice", async () => {
     const inv = await json<Invoice>(await issue({ lines: [{ accountNo: accounts[3], amountKop: 321_00 }] }));
     const doc = { number: docNumber(), date: day(9), sum: "321.00", purpose: `Оплата по счёту № ${inv.number}` };
-    // The global database fails on the batch that marks lines credited (workerd's D1PreparedStatement keeps its SQL).
-    const sqlOf = (s: D1PreparedStatement) => (s as unknown as { statement?: string }).statement ?? "";
-    let crashed = false;
-    const db = new Proxy(env.DB, {
-      get(target, prop) {
-        if (prop === "batch")
-          return (statements: D1PreparedStatement[]) => {
-            if (!crashed && statements.some((s) => sqlOf(s).includes("status = 'credited'"))) {
-              crashed = true;
-              return Promise.reject(new Error("injected crash"));
-            }
-            return target.batch(statements);
-          };
-        const v = Reflect.get(target, prop, target);
-        return typeof v === "function" ? v.bind(target) : v;
-      },
-    });
-    const failing = createDataAccess(new Proxy(env, { get: (t, p) => (p === "DB" ? db : Reflect.get(t, p)) }) as Env);
+    // The global database fails on the batch that marks lines credited.
+    const { data: failing, crashed: didCrash } = crashingOnMark(env);
     const bytes = new TextEncoder().encode(statementText([doc]));
     await expect(importStatement(failing, bytes, { fileName: null, uploadedBy: "test", address: null })).rejects.toThrow("injected crash");
-    expect(crashed).toBe(true);
+    expect(didCrash()).toBe(true);
     expect(await homeInvoice(inv.id)).toMatchObject({ paidKop: 321_00, status: "paid" });
     expect(await lineOf(doc)).toMatchObject({ status: "matched" });
     const credits = async () => {

@@ -800,7 +800,7 @@ export const orgSites = sqliteTable(
  */
 export const invoiceColumns = () => ({
   id: text("id").primaryKey(),
-  /** СЧ-<year>-<6-digit sequence>, unique. */
+  /** СЧ-<year>-<sequence: 6 digits, 7 past 999,999>, unique. */
   number: text("number").notNull(),
   orgId: text("org_id").notNull(),
   /** Who issued it: a subscriber id (an employee), or `operator:<name>`. */
@@ -829,8 +829,9 @@ export const invoices = sqliteTable(
  * matches a transfer by the number in its purpose alone, across organisations, so the number must be found without
  * knowing the organisation. The row is written with the number, in the batch that takes it from the year's sequence;
  * the invoice id names its home shard (`iv-<id>-<binding>`, features/business/org-home.ts). Housekeeping deletes the
- * numbers of years more than `INVOICE_NUMBER_YEARS` back along the key (the year is in the number), so the table holds
- * a few years of invoices, not every year's: a transfer naming an older invoice goes to the operators' queue.
+ * numbers of years more than `INVOICE_NUMBER_YEARS` before the year of the oldest payment an upload imports, along the
+ * key (the year is in the number), so the table holds some five years of invoices, not every year's: a transfer naming
+ * an older invoice is matched as one naming none would be.
  */
 export const invoiceNumbers = sqliteTable("invoice_numbers", {
   number: text("number").primaryKey(),

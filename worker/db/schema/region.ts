@@ -1213,7 +1213,7 @@ export const homeOrgPaymentLines = sqliteTable("org_payment_lines", orgPaymentLi
 
 /**
  * An organisation's invoices for payment (счета на оплату), on its home shard (issue 20: in the global database they
- * grew by 2.7 GB a year at 0.7 M organisations), as the global table of that name describes. The id names this shard
+ * grew by 2.9 GB a year at 0.7 M organisations), as the global table of that name describes. The id names this shard
  * (`iv-<id>-<binding>`: features/business/org-home.ts); the number is taken from the global sequence in the batch that
  * writes its row in `invoice_numbers` (where the bank statement import finds it), before the invoice is written here.
  */

@@ -277,6 +277,12 @@ async function decide(data: DataAccess, rows: LineRow[]): Promise<Map<string, De
       decisions.set(row.id, { status: "queued", reason: "invoice_unavailable" });
       continue;
     }
+    // A number taken whose invoice was never written (its issue's home write failed and was not retried): the operators'
+    // too, so that an account named beside it is not credited for an invoice the payer meant.
+    if (named[0] !== undefined) {
+      decisions.set(row.id, { status: "queued", reason: "invoice_not_found" });
+      continue;
+    }
     const accountsNamed = ref.accountNos.filter((a) => knownAccounts.has(a));
     if (accountsNamed.length > 1) {
       decisions.set(row.id, { status: "queued", reason: "ambiguous" });

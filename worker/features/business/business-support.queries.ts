@@ -1,5 +1,5 @@
 import { and, desc, eq } from "drizzle-orm";
-import { accountDirectory, orgAccounts, orgManagers, orgTickets, subscribers } from "../../db/schema/global";
+import { accountDirectory, orgAccounts, orgManagers, subscribers } from "../../db/schema/global";
 import { homeOrgTickets } from "../../db/schema/region";
 import type { GlobalDb, RegionDb } from "../../platform/db";
 
@@ -14,10 +14,6 @@ export const selectManager = (db: GlobalDb, orgId: string) =>
     .from(orgManagers)
     .where(eq(orgManagers.orgId, orgId));
 
-/** The organisation's latest requests (their shard rows are read after). */
-export const selectOrgTicketEntries = (db: GlobalDb, orgId: string, limit = ORG_TICKETS_LISTED + ORG_TICKETS_SLACK) =>
-  db.select().from(orgTickets).where(eq(orgTickets.orgId, orgId)).orderBy(desc(orgTickets.createdAt), desc(orgTickets.id)).limit(limit);
-
 /** One of the organisation's accounts with its region; empty for any other account. */
 export const selectOrgAccount = (db: GlobalDb, orgId: string, accountNo: string) =>
   db
@@ -29,9 +25,12 @@ export const selectOrgAccount = (db: GlobalDb, orgId: string, accountNo: string)
 export const selectPersonName = (db: GlobalDb, subscriberId: string) =>
   db.select({ name: subscribers.displayName }).from(subscribers).where(eq(subscribers.id, subscriberId));
 
-/** The organisation's latest requests on its home shard (issue 20), as `selectOrgTicketEntries` reads the global table. */
-export const selectHomeTicketEntries = (home: RegionDb, orgId: string, limit = ORG_TICKETS_LISTED + ORG_TICKETS_SLACK) =>
-  home
+/**
+ * The organisation's latest requests' entries (their shard rows are read after): on its home shard (issue 20), or in the
+ * global table an older deployment wrote (read as a home shard: same name and columns, `legacyOf`).
+ */
+export const selectOrgTicketEntries = (db: RegionDb, orgId: string, limit = ORG_TICKETS_LISTED + ORG_TICKETS_SLACK) =>
+  db
     .select()
     .from(homeOrgTickets)
     .where(eq(homeOrgTickets.orgId, orgId))

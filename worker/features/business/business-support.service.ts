@@ -3,7 +3,7 @@ import { BUSINESS_CATEGORIES, BUSINESS_TARIFFS, type BusinessTicketCategory } fr
 import { FEDERAL_CONTACTS } from "../../data/regions.data";
 import { BRANCH_PRICE_PERCENT } from "../../data/tariffs.data";
 import type { AppEnv } from "../../env";
-import { type DataAccess, type GlobalDb, type ShardBinding, shardOfRegion } from "../../platform/db";
+import { type DataAccess, type GlobalDb, type RegionDb, type ShardBinding, shardOfRegion } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import type { Lang } from "../../platform/i18n";
 import { normalizeEmail, normalizePhone } from "../../platform/identifiers";
@@ -52,7 +52,9 @@ const MEMBER_READ = readWithSession([`${ORG}/manager`, `${ORG}/support/requests`
   bq.selectMember(db, orgIdOf(c), who),
 );
 const MANAGER_READ = readWithSession([`${ORG}/manager`], (db, _who, c) => q.selectManager(db, orgIdOf(c)));
-const ENTRIES_READ = readWithSession([`${ORG}/support/requests`], (db, _who, c) => q.selectOrgTicketEntries(db, orgIdOf(c)));
+const ENTRIES_READ = readWithSession([`${ORG}/support/requests`], (db, _who, c) =>
+  q.selectOrgTicketEntries(db as unknown as RegionDb, orgIdOf(c)),
+);
 const ORG_READ = readWithSession([`${ORG}/support/requests`], (db, _who, c) => bq.selectOrganisation(db, orgIdOf(c)));
 
 /** What a member limited to some accounts sees of the organisation's requests: their own, and those about their accounts. */
@@ -109,11 +111,15 @@ export async function orgRequests(data: DataAccess, subscriberId: string, orgId:
   const [member, legacy, [org]] =
     pre && preEntries && preOrg
       ? [pre, preEntries, preOrg]
-      : await db.batch([bq.selectMember(db, orgId, subscriberId), q.selectOrgTicketEntries(db, orgId), bq.selectOrganisation(db, orgId)]);
+      : await db.batch([
+          bq.selectMember(db, orgId, subscriberId),
+          q.selectOrgTicketEntries(legacyOf(data), orgId),
+          bq.selectOrganisation(db, orgId),
+        ]);
   const me = authorize(member, "support");
   const home = auditHome(data, { id: orgId, homeShard: org?.homeShard ?? null });
   // Each entry once (a later drain of the global entries home would copy one before it deletes it).
-  const entries = [...new Map([...legacy, ...(home ? await q.selectHomeTicketEntries(home, orgId) : [])].map((e) => [e.id, e])).values()]
+  const entries = [...new Map([...legacy, ...(home ? await q.selectOrgTicketEntries(home, orgId) : [])].map((e) => [e.id, e])).values()]
     .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
     .slice(0, q.ORG_TICKETS_LISTED + q.ORG_TICKETS_SLACK);
   // Entries read past the list's length: one whose request was never written (a run that died between) is left out.

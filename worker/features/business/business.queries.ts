@@ -102,14 +102,21 @@ export async function selectAccountFacts(db: GlobalDb, orgId: string, accountNos
       .select({ accountNo: orgAccounts.accountNo })
       .from(orgAccounts)
       .where(and(eq(orgAccounts.orgId, orgId), inArray(orgAccounts.accountNo, nos))),
-    db.select({ accountNo: accountDirectory.accountNo }).from(accountDirectory).where(inArray(accountDirectory.accountNo, nos)),
+    db
+      .select({ accountNo: accountDirectory.accountNo, region: accountDirectory.region })
+      .from(accountDirectory)
+      .where(inArray(accountDirectory.accountNo, nos)),
     db.select({ accountNo: orgAccounts.accountNo }).from(orgAccounts).where(inArray(orgAccounts.accountNo, nos)),
   ]);
   const [first, ...rest] = statements;
   if (!first) return { ofOrg: [], inDirectory: [], taken: [] };
-  const results = (await db.batch([first, ...rest])) as { accountNo: string }[][];
+  const results = (await db.batch([first, ...rest])) as { accountNo: string; region?: string }[][];
   const pick = (k: number) => results.filter((_, i) => i % 3 === k).flat();
-  return { ofOrg: pick(0), inDirectory: pick(1), taken: pick(2) };
+  return {
+    ofOrg: pick(0),
+    inDirectory: pick(1) as { accountNo: string; region: string }[],
+    taken: pick(2),
+  };
 }
 
 /**

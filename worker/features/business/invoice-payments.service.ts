@@ -1,10 +1,12 @@
 import { inArray, lt } from "drizzle-orm";
 import { invoiceLines, invoiceNumbers, invoices } from "../../db/schema/global";
-import { homeInvoiceLines, homeInvoices } from "../../db/schema/region";
+import { homeInvoices } from "../../db/schema/region";
 import { type DataAccess, type GlobalDb, type RegionDb, rawBatch } from "../../platform/db";
 import { log } from "../../platform/log";
 import { localDay } from "../../platform/region";
+import { chunks } from "./business.queries";
 import { INVOICE_NUMBER_YEARS } from "./invoices.limits";
+import { selectHomeLines } from "./invoices.queries";
 import { invoiceStore } from "./org-home";
 
 /**
@@ -21,11 +23,8 @@ export interface FoundInvoice {
   lines: { accountNo: string; amountKop: number }[];
 }
 
-const CHUNK = 90;
-const chunked = <T>(values: T[]) => {
-  const unique = [...new Set(values)];
-  return Array.from({ length: Math.ceil(unique.length / CHUNK) }, (_, i) => unique.slice(i * CHUNK, (i + 1) * CHUNK));
-};
+/** Distinct values in chunks under D1's 100 bound parameters a statement. */
+const chunked = (values: string[]) => chunks([...new Set(values)]);
 
 /**
  * Home invoice ids grouped by the shard their ids name. An id naming a shard this Worker has not (a configuration error:
@@ -69,11 +68,11 @@ export async function invoiceIdsByNumber(data: DataAccess, numbers: string[]): P
 }
 
 /**
- * These invoices with their status and lines, by id: an older deployment's from the global tables, a home one from its
- * shard (one batch a shard). An id with no invoice behind it (a number taken by an issue whose home write never got
- * through, and never retried) is left out: the import finds no invoice for its number.
+ * These invoices with their status and lines (`withLines`), by id: an older deployment's from the global tables, a home
+ * one from its shard (one batch a shard). An id with no invoice behind it (a number taken by an issue whose home write
+ * never got through, and never retried) is left out: the import finds no invoice for its number.
  */
-export async function invoicesById(data: DataAccess, ids: string[]): Promise<Map<string, FoundInvoice>> {
+export async function invoicesById(data: DataAccess, ids: string[], withLines = true): Promise<Map<string, FoundInvoice>> {
   const out = new Map<string, FoundInvoice>();
   const add = (
     rows: { id: string; number: string; status: FoundInvoice["status"] }[],
@@ -85,28 +84,33 @@ export async function invoicesById(data: DataAccess, ids: string[]): Promise<Map
   const homes = byShard(data, ids, true);
   for (const chunk of chunked(ids.filter((id) => invoiceStore(data, id)?.home === null))) {
     const g = data.global;
-    const [rows, lines] = await g.batch([
-      g.select({ id: invoices.id, number: invoices.number, status: invoices.status }).from(invoices).where(inArray(invoices.id, chunk)),
-      g
-        .select({ invoiceId: invoiceLines.invoiceId, accountNo: invoiceLines.accountNo, amountKop: invoiceLines.amountKop })
-        .from(invoiceLines)
-        .where(inArray(invoiceLines.invoiceId, chunk)),
-    ]);
-    add(rows, lines);
+    const rows = g
+      .select({ id: invoices.id, number: invoices.number, status: invoices.status })
+      .from(invoices)
+      .where(inArray(invoices.id, chunk));
+    if (!withLines) add(await rows, []);
+    else {
+      const [found, lines] = await g.batch([
+        rows,
+        g
+          .select({ invoiceId: invoiceLines.invoiceId, accountNo: invoiceLines.accountNo, amountKop: invoiceLines.amountKop })
+          .from(invoiceLines)
+          .where(inArray(invoiceLines.invoiceId, chunk)),
+      ]);
+      add(found, lines);
+    }
   }
   for (const [home, shardIds] of homes)
     for (const chunk of chunked(shardIds)) {
-      const [rows, lines] = await home.batch([
-        home
-          .select({ id: homeInvoices.id, number: homeInvoices.number, status: homeInvoices.status })
-          .from(homeInvoices)
-          .where(inArray(homeInvoices.id, chunk)),
-        home
-          .select({ invoiceId: homeInvoiceLines.invoiceId, accountNo: homeInvoiceLines.accountNo, amountKop: homeInvoiceLines.amountKop })
-          .from(homeInvoiceLines)
-          .where(inArray(homeInvoiceLines.invoiceId, chunk)),
-      ]);
-      add(rows, lines);
+      const rows = home
+        .select({ id: homeInvoices.id, number: homeInvoices.number, status: homeInvoices.status })
+        .from(homeInvoices)
+        .where(inArray(homeInvoices.id, chunk));
+      if (!withLines) add(await rows, []);
+      else {
+        const [found, lines] = await home.batch([rows, selectHomeLines(home, chunk)]);
+        add(found, lines);
+      }
     }
   for (const inv of out.values()) inv.lines.sort((a, b) => (a.accountNo < b.accountNo ? -1 : a.accountNo > b.accountNo ? 1 : 0));
   return out;
@@ -114,7 +118,7 @@ export async function invoicesById(data: DataAccess, ids: string[]): Promise<Map
 
 /** The numbers of these invoices (a page of statement lines names them by id), from wherever each is. */
 export async function numbersOf(data: DataAccess, ids: string[]): Promise<Map<string, string>> {
-  const found = await invoicesById(data, ids);
+  const found = await invoicesById(data, ids, false);
   return new Map([...found.values()].map((i) => [i.id, i.number]));
 }
 

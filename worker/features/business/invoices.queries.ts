@@ -47,9 +47,25 @@ export interface NewInvoice {
  * row is the one recorded (`mine`), so the sequence advances exactly when an invoice is inserted, by one, and the
  * invoice takes the number it advanced to. Put the audit entry after these with the same `mine` condition.
  */
-export function issueStatements(db: GlobalDb, n: NewInvoice) {
-  const mine = sql`EXISTS (SELECT 1 FROM ${invoiceRequests} WHERE ${invoiceRequests.orgId} = ${n.orgId} AND ${invoiceRequests.issuedBy} = ${n.issuedBy} AND ${invoiceRequests.idempotencyKey} = ${n.key} AND ${invoiceRequests.invoiceId} = ${n.id})`;
-  const at = n.at.getTime();
+/** The request's row under its key, naming this invoice: what every statement after its insert is conditional on. */
+const requestIs = (n: Pick<NewInvoice, "orgId" | "issuedBy" | "key" | "id">) =>
+  and(
+    eq(invoiceRequests.orgId, n.orgId),
+    eq(invoiceRequests.issuedBy, n.issuedBy),
+    eq(invoiceRequests.idempotencyKey, n.key),
+    eq(invoiceRequests.invoiceId, n.id),
+  );
+
+/** The number the year's sequence stands at: `СЧ-<year>-<6 digits>` (7 past 999,999: printf's width is a minimum). */
+const NUMBER = sql`'СЧ-' || ${invoiceCounters.year} || '-' || printf('%06d', ${invoiceCounters.last})`;
+
+/**
+ * The first two statements of an issue, in either place: the request recorded under its key (a second request with
+ * the same key records nothing), then the year's sequence advanced only if this request's row is the one recorded
+ * (`mine`).
+ */
+function takeNumber(db: GlobalDb, n: Omit<NewInvoice, "totalKop" | "vatKop" | "lines">) {
+  const mine = sql`EXISTS (SELECT 1 FROM ${invoiceRequests} WHERE ${requestIs(n)})`;
   return {
     mine,
     statements: [
@@ -69,11 +85,22 @@ export function issueStatements(db: GlobalDb, n: NewInvoice) {
         .insert(invoiceCounters)
         .select(sql`SELECT ${n.year}, 1 WHERE ${mine}`)
         .onConflictDoUpdate({ target: invoiceCounters.year, set: { last: sql`${invoiceCounters.last} + 1` } }),
+    ] as const,
+  };
+}
+
+export function issueStatements(db: GlobalDb, n: NewInvoice) {
+  const { mine, statements: taken } = takeNumber(db, n);
+  const at = n.at.getTime();
+  return {
+    mine,
+    statements: [
+      ...taken,
       // Columns in the table's order: id, number, org_id, issued_by, total_kop, vat_kop, paid_kop, status, created_at.
       db
         .insert(invoices)
         .select(
-          sql`SELECT ${n.id}, 'СЧ-' || ${invoiceCounters.year} || '-' || printf('%06d', ${invoiceCounters.last}), ${n.orgId}, ${n.issuedBy}, ${n.totalKop}, ${n.vatKop}, 0, 'issued', ${at} FROM ${invoiceCounters} WHERE ${invoiceCounters.year} = ${n.year} AND ${mine}`,
+          sql`SELECT ${n.id}, ${NUMBER}, ${n.orgId}, ${n.issuedBy}, ${n.totalKop}, ${n.vatKop}, 0, 'issued', ${at} FROM ${invoiceCounters} WHERE ${invoiceCounters.year} = ${n.year} AND ${mine}`,
         ),
       // The lines as one JSON parameter (up to 500 lines in one statement, within D1's 100 bound values).
       db
@@ -177,34 +204,16 @@ export function selectVisibleInvoice(db: GlobalDb, orgId: string, who: Who, invo
  * gives back (`selectRequest`, also what a replay reads).
  */
 export function numberStatements(db: GlobalDb, n: Omit<NewInvoice, "totalKop" | "vatKop" | "lines">) {
-  const mine = sql`EXISTS (SELECT 1 FROM ${invoiceRequests} WHERE ${invoiceRequests.orgId} = ${n.orgId} AND ${invoiceRequests.issuedBy} = ${n.issuedBy} AND ${invoiceRequests.idempotencyKey} = ${n.key} AND ${invoiceRequests.invoiceId} = ${n.id})`;
   return [
-    db
-      .insert(invoiceRequests)
-      .values({ orgId: n.orgId, issuedBy: n.issuedBy, idempotencyKey: n.key, requestHash: n.requestHash, invoiceId: n.id, createdAt: n.at })
-      .onConflictDoNothing(),
-    db
-      .insert(invoiceCounters)
-      .select(sql`SELECT ${n.year}, 1 WHERE ${mine}`)
-      .onConflictDoUpdate({ target: invoiceCounters.year, set: { last: sql`${invoiceCounters.last} + 1` } }),
+    ...takeNumber(db, n).statements,
     db
       .update(invoiceRequests)
-      .set({
-        number: sql`(SELECT 'СЧ-' || ${invoiceCounters.year} || '-' || printf('%06d', ${invoiceCounters.last}) FROM ${invoiceCounters} WHERE ${invoiceCounters.year} = ${n.year})`,
-      })
-      .where(
-        and(
-          eq(invoiceRequests.orgId, n.orgId),
-          eq(invoiceRequests.issuedBy, n.issuedBy),
-          eq(invoiceRequests.idempotencyKey, n.key),
-          eq(invoiceRequests.invoiceId, n.id),
-          isNull(invoiceRequests.number),
-        ),
-      ),
+      .set({ number: sql`(SELECT ${NUMBER} FROM ${invoiceCounters} WHERE ${invoiceCounters.year} = ${n.year})` })
+      .where(and(requestIs(n), isNull(invoiceRequests.number))),
     db
       .insert(invoiceNumbers)
       .select(
-        sql`SELECT ${invoiceRequests.number}, ${invoiceRequests.invoiceId} FROM ${invoiceRequests} WHERE ${invoiceRequests.orgId} = ${n.orgId} AND ${invoiceRequests.issuedBy} = ${n.issuedBy} AND ${invoiceRequests.idempotencyKey} = ${n.key} AND ${invoiceRequests.invoiceId} = ${n.id} AND ${invoiceRequests.number} IS NOT NULL`,
+        sql`SELECT ${invoiceRequests.number}, ${invoiceRequests.invoiceId} FROM ${invoiceRequests} WHERE ${requestIs(n)} AND ${invoiceRequests.number} IS NOT NULL`,
       ),
   ] as const;
 }
@@ -220,17 +229,21 @@ export function homeIssueStatements(
   lines: { accountNo: string; amountKop: number; region: string }[],
 ) {
   return [
-    home.insert(homeInvoices).values({
-      id: n.id,
-      number: n.number,
-      orgId: n.orgId,
-      issuedBy: n.issuedBy,
-      totalKop: n.totalKop,
-      vatKop: n.vatKop,
-      paidKop: 0,
-      status: "issued",
-      createdAt: n.at,
-    }),
+    // Two requests of one key at once (a double click) may both write it: the second writes nothing.
+    home
+      .insert(homeInvoices)
+      .values({
+        id: n.id,
+        number: n.number,
+        orgId: n.orgId,
+        issuedBy: n.issuedBy,
+        totalKop: n.totalKop,
+        vatKop: n.vatKop,
+        paidKop: 0,
+        status: "issued",
+        createdAt: n.at,
+      })
+      .onConflictDoNothing(),
     // The lines as one JSON parameter (up to 500 lines in one statement, within D1's 100 bound values).
     home
       .insert(homeInvoiceLines)
@@ -268,9 +281,8 @@ export function selectHomeInvoice(home: RegionDb, orgId: string, scope: string[]
     .where(and(eq(homeInvoices.orgId, orgId), eq(homeInvoices.id, invoiceId), homeWithinScope(scope)));
 }
 
-/** The lines of that same page of home invoices, by the same condition as a subquery: read in one batch with it. */
-export function selectHomePageLines(home: RegionDb, orgId: string, scope: string[] | null, before: string | null, limit: number) {
-  const ids = sql`(SELECT ${homeInvoices.id} FROM ${homeInvoices} WHERE ${and(eq(homeInvoices.orgId, orgId), homeWithinScope(scope), before ? lt(homeInvoices.id, `iv-${before}`) : undefined)} ORDER BY ${homeInvoices.id} DESC LIMIT ${limit + 1})`;
+/** The lines of these home invoices (a list of ids, or a subquery of them), with their accounts' regions. */
+export function selectHomeLines(home: RegionDb, invoiceIds: string[] | SQL) {
   return home
     .select({
       invoiceId: homeInvoiceLines.invoiceId,
@@ -279,20 +291,16 @@ export function selectHomePageLines(home: RegionDb, orgId: string, scope: string
       region: homeInvoiceLines.region,
     })
     .from(homeInvoiceLines)
-    .where(sql`${homeInvoiceLines.invoiceId} IN ${ids}`)
+    .where(
+      Array.isArray(invoiceIds)
+        ? inArray(homeInvoiceLines.invoiceId, invoiceIds.length > 0 ? invoiceIds : [""])
+        : sql`${homeInvoiceLines.invoiceId} IN ${invoiceIds}`,
+    )
     .orderBy(asc(homeInvoiceLines.invoiceId), asc(homeInvoiceLines.accountNo));
 }
 
-/** The lines of these home invoices, with their accounts' regions. */
-export function selectHomeLines(home: RegionDb, invoiceIds: string[]) {
-  return home
-    .select({
-      invoiceId: homeInvoiceLines.invoiceId,
-      accountNo: homeInvoiceLines.accountNo,
-      amountKop: homeInvoiceLines.amountKop,
-      region: homeInvoiceLines.region,
-    })
-    .from(homeInvoiceLines)
-    .where(inArray(homeInvoiceLines.invoiceId, invoiceIds.length > 0 ? invoiceIds : [""]))
-    .orderBy(asc(homeInvoiceLines.invoiceId), asc(homeInvoiceLines.accountNo));
+/** The lines of that same page of home invoices, by the same condition as a subquery: read in one batch with it. */
+export function selectHomePageLines(home: RegionDb, orgId: string, scope: string[] | null, before: string | null, limit: number) {
+  const ids = sql`(SELECT ${homeInvoices.id} FROM ${homeInvoices} WHERE ${and(eq(homeInvoices.orgId, orgId), homeWithinScope(scope), before ? lt(homeInvoices.id, `iv-${before}`) : undefined)} ORDER BY ${homeInvoices.id} DESC LIMIT ${limit + 1})`;
+  return selectHomeLines(home, ids);
 }

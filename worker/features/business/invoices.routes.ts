@@ -14,7 +14,9 @@ const forbidden = problem("A member whose role does not allow this (the problem 
 export const Invoice = z
   .object({
     id: z.string(),
-    number: z.string().openapi({ example: "СЧ-2026-000123", description: "СЧ-<year>-<6-digit sequence>, unique, never reused" }),
+    number: z
+      .string()
+      .openapi({ example: "СЧ-2026-000123", description: "СЧ-<year>-<sequence: 6 digits, 7 past 999,999>, unique, never reused" }),
     date: z.string().openapi({ description: "Date of issue, YYYY-MM-DD (Moscow)" }),
     totalKop: z.number().int(),
     vatKop: z.number().int().openapi({
@@ -78,7 +80,11 @@ export const invoicesRoute = createRoute({
   request: {
     params: OrgParam,
     query: z.object({
-      cursor: z.string().max(40).optional(),
+      cursor: z
+        .string()
+        .max(60)
+        .optional()
+        .openapi({ description: "The page's `nextCursor` as it came (an invoice's id is taken for the position just after it, too)" }),
       limit: z.coerce.number().int().min(1).max(100).default(30),
     }),
   },

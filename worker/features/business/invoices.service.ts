@@ -1,13 +1,13 @@
 import type { InferSelectModel } from "drizzle-orm";
-import { eq, inArray } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { OPERATOR } from "../../data/operator.data";
-import { accountDirectory, type invoices, subscribers } from "../../db/schema/global";
+import { type invoices, subscribers } from "../../db/schema/global";
 import type { AppEnv } from "../../env";
 import { sha256Hex } from "../../platform/crypto";
 import type { DataAccess, GlobalDb, RegionDb, ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
-import { isId, newId, parseAccountNo } from "../../platform/ids";
+import { newId, parseAccountNo } from "../../platform/ids";
 import { localDay } from "../../platform/region";
 import { preread, readWithSession } from "../../platform/session";
 import { vatIncludedKop, vatPercentOn } from "../../platform/vat";
@@ -116,7 +116,9 @@ export async function issueInvoice(
   const resolved = resolveLines(lines, input.totalKop);
   if (!resolved.ok) throw invalid(resolved.field, resolved.message);
   // Only the organisation's accounts, and of those only the employee's scope.
-  const { ofOrg } = await q.selectAccountFacts(db, orgId, nos as string[]);
+  const { ofOrg, inDirectory } = await q.selectAccountFacts(db, orgId, nos as string[]);
+  // The accounts' regions, which a home invoice's lines keep (the directory is not on its shard).
+  const regionOf = new Map(inDirectory.map((r) => [r.accountNo, r.region]));
   const scope = me.accountScope ? new Set(me.accountScope) : null;
   if (ofOrg.length !== nos.length || (scope && !nos.every((n) => scope.has(n as string)))) throw invalid("lines", "field.invoiceAccounts");
 
@@ -143,6 +145,7 @@ export async function issueInvoice(
         totalKop,
         vatKop: vatOn(at),
         lines: resolved.lines,
+        regionOf,
         at,
       });
     }
@@ -162,7 +165,7 @@ export async function issueInvoice(
     const recorded = (results[results.length - 1] as Recorded[])[0];
     if (!recorded) throw new Error("invoice request not recorded");
     if (recorded.invoiceId !== id) return replay(recorded);
-    await writeHome(data, home, { id, number: recorded.number, orgId, actor, totalKop, vatKop, lines: resolved.lines, at: now });
+    await writeHome(data, home, { id, number: recorded.number, orgId, actor, totalKop, vatKop, lines: resolved.lines, regionOf, at: now });
     return { invoice: await readInvoice(data, orgId, id), created: true };
   }
 
@@ -217,27 +220,16 @@ async function writeHome(
     totalKop: number;
     vatKop: number;
     lines: { accountNo: string; amountKop: number }[];
+    regionOf: Map<string, string>;
     at: Date;
   },
 ) {
   const db = data.global;
-  const nos = n.lines.map((l) => l.accountNo);
-  const chunks = q
-    .chunks(nos, 90)
-    .map((part) =>
-      db
-        .select({ accountNo: accountDirectory.accountNo, region: accountDirectory.region })
-        .from(accountDirectory)
-        .where(inArray(accountDirectory.accountNo, part)),
-    );
   const number = n.number;
   if (!number) throw new Error(`invoice ${n.id}: no number recorded`);
-  const [actorName, ...regions] = await db.batch([
-    db.select({ name: subscribers.displayName }).from(subscribers).where(eq(subscribers.id, n.actor.subscriberId)),
-    ...(chunks as [(typeof chunks)[number]]),
-  ]);
-  const regionOf = new Map(regions.flat().map((r) => [r.accountNo, r.region]));
-  if (nos.some((no) => !regionOf.has(no))) throw new Error(`invoice ${n.id}: an account is not in the directory`);
+  const { regionOf } = n;
+  if (n.lines.some((l) => !regionOf.has(l.accountNo))) throw new Error(`invoice ${n.id}: an account is not in the directory`);
+  const actorName = await db.select({ name: subscribers.displayName }).from(subscribers).where(eq(subscribers.id, n.actor.subscriberId));
   await home.batch([
     q.insertAuditNamed(
       home,
@@ -299,7 +291,7 @@ function pathOf(c?: Context<AppEnv>) {
 function listPageOf(c?: Context<AppEnv>) {
   const n = Number(c?.req.query("limit") ?? 30);
   const cursor = c?.req.query("cursor") ?? null;
-  return { before: cursor && isId(cursor) ? cursor : null, limit: Number.isInteger(n) && n >= 1 && n <= 100 ? n : 30 };
+  return { before: cursor && isInvoiceId(cursor) ? invoiceKey(cursor) : null, limit: Number.isInteger(n) && n >= 1 && n <= 100 ? n : 30 };
 }
 const MEMBER_READ = readWithSession([INVOICES, "POST /api/v1/business/organisations/:orgId/invoices", ...ONE], (db, who, c) =>
   q.selectMember(db, pathOf(c).orgId, who),
@@ -329,21 +321,23 @@ export async function membership(db: GlobalDb, subscriberId: string, orgId: stri
 export async function listInvoices(data: DataAccess, subscriberId: string, orgId: string, cursor: string | undefined, limit: number) {
   guardOrg(orgId);
   const db = data.global;
-  if (cursor && !isId(cursor)) throw invalid("cursor", "problem.validation");
+  if (cursor && !isInvoiceId(cursor)) throw invalid("cursor", "problem.validation");
+  // An id (what a client kept of the last item) stands for the position its time-ordered part names.
+  const before = cursor ? invoiceKey(cursor) : null;
   const [member, rows, lines, [org]] =
     prereads(db, subscriberId, [MEMBER_READ, PAGE_READ, PAGE_LINES_READ, ORG_READ]) ??
     (await db.batch([
       q.selectMember(db, orgId, subscriberId),
-      iq.selectInvoices(db, orgId, subscriberId, cursor ?? null, limit),
-      iq.selectPageLines(db, orgId, subscriberId, cursor ?? null, limit),
+      iq.selectInvoices(db, orgId, subscriberId, before, limit),
+      iq.selectPageLines(db, orgId, subscriberId, before, limit),
       q.selectOrganisation(db, orgId),
     ]));
   const me = allowed(member, "documents");
   const home = auditHome(data, { id: orgId, homeShard: org?.homeShard ?? null });
   const [homeRows, homeLines] = home
     ? await home.batch([
-        iq.selectHomeInvoices(home, orgId, me.accountScope, cursor ?? null, limit),
-        iq.selectHomePageLines(home, orgId, me.accountScope, cursor ?? null, limit),
+        iq.selectHomeInvoices(home, orgId, me.accountScope, before, limit),
+        iq.selectHomePageLines(home, orgId, me.accountScope, before, limit),
       ])
     : [[], []];
   const all = [...rows, ...homeRows].sort((a, b) => (invoiceKey(a.id) < invoiceKey(b.id) ? 1 : -1));

@@ -61,9 +61,16 @@ export function newOrgPaymentId(home: ShardBinding, at: number): string {
  * the sweep, which log it (home shards are never removed).
  */
 export function paymentStore(data: DataAccess, paymentId: string): RegionDb | null {
-  const shard = HOME_PAYMENT_ID.exec(paymentId)?.[1];
-  if (shard === undefined) return legacyOf(data);
-  return isShardBinding(shard) && data.hasShard(shard) ? data.shard(shard) : null;
+  return namedStore(data, HOME_PAYMENT_ID.exec(paymentId)?.[1])?.db ?? null;
+}
+
+/**
+ * The store an id's shard names: that shard (null if this Worker has not bound it), or the global tables for an id
+ * that names none (an older deployment's; read as a home shard).
+ */
+function namedStore(data: DataAccess, shard: string | undefined): { db: RegionDb; home: ShardBinding | null } | null {
+  if (shard === undefined) return { db: legacyOf(data), home: null };
+  return isShardBinding(shard) && data.hasShard(shard) ? { db: data.shard(shard), home: shard } : null;
 }
 
 /** An invoice id naming its home shard (since issue 20): `iv-`, a time-ordered id, `-` and the shard's binding. */
@@ -86,12 +93,10 @@ export const invoiceKey = (id: string) => HOME_INVOICE_ID.exec(id)?.[1] ?? id;
 /**
  * Where an invoice is, from its id: the home shard it names, or the global tables for an older deployment's (read as
  * a home shard, as the documents are). Null for an id naming a shard this Worker is not bound to (a 404 to a person:
- * any id can be typed; the bank import logs it and passes the line over).
+ * any id can be typed; the bank import logs it and leaves the line to the operators, `invoice_unavailable`).
  */
 export function invoiceStore(data: DataAccess, invoiceId: string): { db: RegionDb; home: ShardBinding | null } | null {
-  const shard = HOME_INVOICE_ID.exec(invoiceId)?.[2];
-  if (shard === undefined) return { db: legacyOf(data), home: null };
-  return isShardBinding(shard) && data.hasShard(shard) ? { db: data.shard(shard), home: shard } : null;
+  return namedStore(data, HOME_INVOICE_ID.exec(invoiceId)?.[2]);
 }
 
 /** An act of reconciliation's id naming its home shard (since issue 20): `rc-`, a time-ordered id, `-` and the shard's binding. */
@@ -110,7 +115,5 @@ export const isReconciliationId = (id: string) => HOME_ACT_ID.test(id) || isId(i
  * deployment's plain id (read as a home shard). Null for an id naming a shard this Worker is not bound to.
  */
 export function reconciliationStore(data: DataAccess, id: string): RegionDb | null {
-  const shard = HOME_ACT_ID.exec(id)?.[1];
-  if (shard === undefined) return legacyOf(data);
-  return isShardBinding(shard) && data.hasShard(shard) ? data.shard(shard) : null;
+  return namedStore(data, HOME_ACT_ID.exec(id)?.[1])?.db ?? null;
 }
