@@ -41,12 +41,6 @@ export interface NewInvoice {
   at: Date;
 }
 
-/**
- * The statements that issue an invoice, for one D1 batch (one transaction): the request is recorded first under
- * its key (a second request with the same key records nothing); every later statement runs only if this request's
- * row is the one recorded (`mine`), so the sequence advances exactly when an invoice is inserted, by one, and the
- * invoice takes the number it advanced to. Put the audit entry after these with the same `mine` condition.
- */
 /** The request's row under its key, naming this invoice: what every statement after its insert is conditional on. */
 const requestIs = (n: Pick<NewInvoice, "orgId" | "issuedBy" | "key" | "id">) =>
   and(
@@ -89,6 +83,12 @@ function takeNumber(db: GlobalDb, n: Omit<NewInvoice, "totalKop" | "vatKop" | "l
   };
 }
 
+/**
+ * The statements that issue an invoice, for one D1 batch (one transaction): the request is recorded first under
+ * its key (a second request with the same key records nothing); every later statement runs only if this request's
+ * row is the one recorded (`mine`), so the sequence advances exactly when an invoice is inserted, by one, and the
+ * invoice takes the number it advanced to. Put the audit entry after these with the same `mine` condition.
+ */
 export function issueStatements(db: GlobalDb, n: NewInvoice) {
   const { mine, statements: taken } = takeNumber(db, n);
   const at = n.at.getTime();
@@ -221,7 +221,7 @@ export function numberStatements(db: GlobalDb, n: Omit<NewInvoice, "totalKop" | 
 /**
  * The home half of an issue: the invoice and its lines, written once (a retry of the same request writes nothing: the
  * invoice's key, and the lines only with an invoice written by this batch). The audit entry goes before them with
- * `homeIssued` as its condition.
+ * `homeNotIssued` as its condition.
  */
 export function homeIssueStatements(
   home: RegionDb,

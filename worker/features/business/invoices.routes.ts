@@ -82,7 +82,7 @@ export const invoicesRoute = createRoute({
     query: z.object({
       cursor: z
         .string()
-        .max(60)
+        .max(64)
         .optional()
         .openapi({ description: "The page's `nextCursor` as it came (an invoice's id is taken for the position just after it, too)" }),
       limit: z.coerce.number().int().min(1).max(100).default(30),

@@ -725,7 +725,7 @@ export const HOLDERS_PER_ACCOUNT = 10;
  * Accounts with no holder there are looked up in the directory (one read): one a shard move took elsewhere since the
  * message was queued goes on in a `holders` message for its shard now (one send). Holders past the message's room
  * (`HOLDERS_EVENTS` × `HOLDERS_PER_ACCOUNT` events) go on in a `holders` message of this shard, each event naming the
- * last holder told (`after`: the holders in a fixed order, the owner first, then by id, `holderKey`). A redelivered
+ * last holder told (`after`: the holders in a fixed order, by id, `holderKey`). A redelivered
  * message sends the same events, which their dedupe keys make one notice.
  */
 async function fanOutHolders(data: DataAccess, dl: Delivery, m: HoldersMessage): Promise<Outcome> {
@@ -735,7 +735,7 @@ async function fanOutHolders(data: DataAccess, dl: Delivery, m: HoldersMessage):
   // here): the others are handed on below.
   const holders = await holdersOn(data, m.shard, [...new Set(m.events.map((e) => e.accountNo))], { here: true });
   const of = new Map<string, { key: string; subscriberId: string }[]>();
-  // In a fixed order, the owner first, then by id: a message that goes on `after` a holder tells those past them.
+  // In a fixed order, by id: a message that goes on `after` a holder tells those past them.
   for (const h of holders.map((x) => ({ ...x, key: holderKey(x) })).toSorted((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)))
     of.set(h.accountNo, [...(of.get(h.accountNo) ?? []), { key: h.key, subscriberId: h.subscriberId }]);
   const none = m.events.filter((e) => !of.has(e.accountNo));

@@ -89,9 +89,9 @@ export const NotificationMessage = z.discriminatedUnion("channel", [
           accountNo: z.string().max(40),
           params: z.record(z.string(), z.union([z.string().max(500), z.number()])),
           /**
-           * The last of the account's holders a message before this one told, as they are ordered (`holderKey`: the
-           * owner first, then by id): an account with more than a message's room is told by a chain of messages, each
-           * going on after it (a holder who left meanwhile moves nobody past it).
+           * The last of the account's holders a message before this one told, as they are ordered (`holderKey`: by
+           * id): an account with more than a message's room is told by a chain of messages, each going on after it (a
+           * holder who left meanwhile moves nobody past it).
            */
           after: z.string().max(200).optional(),
         }),
@@ -127,8 +127,11 @@ export type PushMessage = Extract<NotificationMessage, { channel: "push" }>;
 export type AreaMessage = Extract<NotificationMessage, { channel: "area" }>;
 export type HoldersMessage = Extract<NotificationMessage, { channel: "holders" }>;
 
-/** Where a holder stands in the order a `holders` message tells them: the owner first, then by id. */
-export const holderKey = (h: { role: string; subscriberId: string }) => `${h.role === "owner" ? "0" : "1"}:${h.subscriberId}`;
+/**
+ * Where a holder stands in the order a `holders` message tells them: by their id alone (not by role, which may change
+ * between two messages of a chain and move a holder behind the last one told).
+ */
+export const holderKey = (h: { subscriberId: string }) => h.subscriberId;
 
 /** `holders` messages for events of accounts on other shards: a message a shard and `HOLDERS_EVENTS` accounts. */
 export function holdersMessages(events: readonly { shard: string; event: HoldersMessage["events"][number] }[]): HoldersMessage[] {
