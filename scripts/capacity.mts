@@ -1829,6 +1829,44 @@ function main() {
     bytesOf({ external_identities: A.identitiesPerAccount }, m) +
     messagesBytes;
   const shardsBounded = boundedPlan.reduce((s, p) => s + p.shards, 0);
+  // Everything the global database holds at the target, by part: the fixed part by accounts, the business rows by
+  // organisations, and what is kept a bounded time. None of it grows with the years.
+  const globalParts: { part: string; bound: string; bytes: number }[] = [
+    {
+      part: "the directory of accounts and the subscribers (the fixed part)",
+      bound: "an account",
+      bytes: accountsTotal * globalFixedBytes,
+    },
+    {
+      part: "organisations, their members and accounts",
+      bound: "a business account",
+      bytes:
+        A.organisations *
+        A.accountsPerOrg *
+        bytesOf({ organisations: 1 / A.accountsPerOrg, org_accounts: 1, org_members: 1 / A.accountsPerOrg }, m),
+    },
+    {
+      part: "credited bank statement lines",
+      bound: `${n0(BANK_LINE_RETENTION_DAYS)} days`,
+      bytes: (A.organisations * bytesOf({ bank_statement_lines: A.bankLinesPerOrgMonth }, m) * BANK_LINE_RETENTION_DAYS) / DAYS_PER_MONTH,
+    },
+    {
+      part: "invoice numbers (`invoice_numbers`)",
+      bound: `${INVOICE_NUMBER_YEARS + 2} years`,
+      bytes: A.organisations * bytesOf({ invoice_numbers: invoiceNumberRows(A, INVOICE_NUMBER_YEARS) }, m),
+    },
+    {
+      part: "invoices' Idempotency-Keys (`invoice_requests`)",
+      bound: "30 days",
+      bytes: (A.organisations * bytesOf({ invoice_requests: A.invoicesPerOrgMonth }, m) * 30) / DAYS_PER_MONTH,
+    },
+    {
+      part: "audit entries on their way home (`org_audit`)",
+      bound: "about 2 days",
+      bytes: stagedAuditPerDay * (shardsBounded / (AUDIT_DRAIN_SHARDS * A.housekeepingRunsPerDay)) * (m.bytesPerRow.org_audit ?? 0),
+    },
+  ];
+  const globalTotal = globalParts.reduce((s, p) => s + p.bytes, 0);
   // One housekeeping visit's deletions on one shard: full pages of both tables (each index one more row written).
   const retentionRows = A.retentionRowsPerRun * (2 + (m.indexes.inbox ?? 0) + (m.indexes.deliveries ?? 0));
   const visitsPerDay = A.housekeepingRunsPerDay * Math.min(1, A.retentionShardsPerRun / shardsBounded);
@@ -2292,6 +2330,16 @@ the close's delete of it bills them again.
   home shards keep them in the bytes above. An older deployment's entries are read beside them and drained like the
   inbox; an operator's application, found by its id alone, is read from the branches' home shards, where applications
   are made, side by side (\`findApplication\`, features/services/applications.service.ts).
+
+  What the global database holds at the target, all of it bounded (by accounts, organisations or days; the tables of a
+  handful of rows, the catalogue, leases, cursors and codes of the last minutes, left out):
+
+${table(
+  ["part", "kept for", "at the target"],
+  [...globalParts.map((p) => [p.part, p.bound, gb(p.bytes)]), ["**total**", "", `**${gb(globalTotal)}**`]],
+)}
+
+  That is ${n1(globalTotal / (A.shardBytes * A.headroom))} times ${pct(A.headroom)} of one database; without the fixed part, ${gb(globalTotal - accountsTotal * globalFixedBytes)} (${n1((globalTotal - accountsTotal * globalFixedBytes) / (A.shardBytes * A.headroom))} times).
 
   **The fixed part is not split yet, and one database cannot hold it at the target**: ${gb(accountsTotal * globalFixedBytes)} is
   ${n1((accountsTotal * globalFixedBytes) / (A.shardBytes * A.headroom))} times ${pct(A.headroom)} of 10 GB, and the login storm's reads are ${pct(stormGlobalPeak?.d1Busy ?? 0)} of its thread (an
