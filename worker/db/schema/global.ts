@@ -1325,7 +1325,7 @@ export const bankStatementLines = sqliteTable(
     creditedAt: integer("credited_at", { mode: "timestamp_ms" }),
     /**
      * The invoice on its organisation's home shard (issue 20) that it pays, in place of `invoice_id`, whose foreign key
-     * names the global table's (a table this size cannot be rebuilt to drop it): features/bank/bank.invoices.ts.
+     * names the global table's (a table this size cannot be rebuilt to drop it): features/business/invoice-payments.service.ts.
      */
     homeInvoiceId: text("home_invoice_id"),
   },
