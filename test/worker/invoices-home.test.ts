@@ -6,7 +6,7 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { importStatement } from "../../worker/features/bank/bank.service";
+import { importStatement, processPendingLines } from "../../worker/features/bank/bank.service";
 import { issueInvoice } from "../../worker/features/business/invoices.service";
 import { cleanExpired } from "../../worker/features/housekeeping/housekeeping.service";
 import { createDataAccess, type DataAccess, type RegionDb } from "../../worker/platform/db";
@@ -539,5 +539,43 @@ describe("an employee limited to a site", () => {
     } finally {
       expect((await promote({ role: "viewer", accountNos: null, siteIds: null })).status).toBe(204);
     }
+  });
+});
+
+describe("a home shard that fails to take an invoice's payment", () => {
+  it("leaves that line matched for the next pass and credits the others of the upload, then the next pass credits it once", async () => {
+    const inv = await json<Invoice>(await issue({ lines: [{ accountNo: accounts[4], amountKop: 77_70 }] }));
+    const paying = { number: docNumber(), date: day(11), sum: "77.70", purpose: `Оплата по счёту № ${inv.number}` };
+    const other = { number: docNumber(), date: day(11), sum: "12.00", purpose: `л/с ${accounts[5]}` };
+    // The home shard refuses the batch that writes the invoice's payment (workerd keeps a statement's SQL in `statement`).
+    const sqlOf = (s: D1PreparedStatement) => (s as unknown as { statement?: string }).statement ?? "";
+    const binding = homeShard;
+    const real = (env as unknown as Record<string, D1Database>)[binding] as D1Database;
+    const refusing = new Proxy(real, {
+      get(target, prop) {
+        if (prop === "batch")
+          return (statements: D1PreparedStatement[]) =>
+            statements.some((s) => sqlOf(s).includes("invoice_payments"))
+              ? Promise.reject(new Error("injected: home shard down"))
+              : target.batch(statements);
+        const v = Reflect.get(target, prop, target);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const failing = createDataAccess(new Proxy(env, { get: (t, p) => (p === binding ? refusing : Reflect.get(t, p)) }) as Env);
+    const result = await importStatement(failing, new TextEncoder().encode(statementText([paying, other])), {
+      fileName: null,
+      uploadedBy: "test",
+      address: null,
+    });
+    expect(result.lines).toEqual({ credited: 1, queued: 0, pending: 1 });
+    expect(await lineOf(other)).toMatchObject({ status: "credited" });
+    expect(await lineOf(paying)).toMatchObject({ status: "matched" });
+    expect(await homeInvoice(inv.id)).toMatchObject({ paidKop: 0, status: "issued" });
+    // The next pass (the hourly chain) with the shard back: credited, the invoice paid, once.
+    await processPendingLines(createDataAccess(env), null);
+    expect(await lineOf(paying)).toMatchObject({ status: "credited", invoiceNumber: inv.number });
+    expect(await homeInvoice(inv.id)).toMatchObject({ paidKop: 77_70, status: "paid" });
+    expect(await home.prepare("SELECT count(*) AS n FROM invoice_payments WHERE invoice_id = ?").bind(inv.id).first()).toEqual({ n: 1 });
   });
 });

@@ -368,11 +368,15 @@ async function credit(data: DataAccess, rows: LineRow[], now: Date, notification
   }
   if (creditable.length === 0) return [];
   // A home invoice's payment by each line, on its shard, before the lines are marked (written once by the line's key).
-  await payHomeInvoices(
+  // A line whose invoice could not be paid (its shard not bound, or failing now) is not marked: it stays matched for
+  // the next pass, and does not hold up the others (as a line whose account is gone).
+  const unpaid = await payHomeInvoices(
     data,
     creditable.flatMap((r) => (r.homeInvoiceId ? [{ invoiceId: r.homeInvoiceId, lineId: r.id, amountKop: r.amountKop }] : [])),
     now,
   );
+  if (unpaid.size > 0) creditable.splice(0, creditable.length, ...creditable.filter((r) => !unpaid.has(r.id)));
+  if (creditable.length === 0) return [];
   const t = now.getTime();
   // The organisations whose accounts a line credits: each gets the credit in its audit log, with the line's mark.
   const owners = await inChunks([...new Set(creditable.flatMap((r) => (targetsOf.get(r.id) ?? []).map((x) => x.accountNo)))], (chunk) =>

@@ -2,7 +2,7 @@ import { inArray, lt } from "drizzle-orm";
 import { invoiceLines, invoiceNumbers, invoices } from "../../db/schema/global";
 import { homeInvoices } from "../../db/schema/region";
 import { type DataAccess, type GlobalDb, type RegionDb, rawBatch } from "../../platform/db";
-import { log } from "../../platform/log";
+import { errorText, log } from "../../platform/log";
 import { localDay } from "../../platform/region";
 import { chunks } from "./business.queries";
 import { INVOICE_NUMBER_YEARS } from "./invoices.limits";
@@ -28,9 +28,8 @@ const chunked = (values: string[]) => chunks([...new Set(values)]);
 
 /**
  * Home invoice ids grouped by the shard their ids name. An id naming a shard this Worker has not (a configuration error:
- * home shards are never removed) is logged, and left out when `skipUnbound` (matching: the line finds no invoice and
- * waits in the operators' queue, rather than holding up every line after it), else an error (a payment: the line stays
- * matched, retried once the shard is bound).
+ * home shards are never removed) is logged, and left out when `skipUnbound` (matching: the line waits in the operators'
+ * queue; a payment: the line stays matched, retried once the shard is bound), else an error.
  */
 function byShard(data: DataAccess, ids: string[], skipUnbound = false): Map<RegionDb, string[]> {
   const out = new Map<RegionDb, string[]>();
@@ -132,12 +131,20 @@ export const isHomeInvoice = (data: DataAccess, id: string) => Boolean(invoiceSt
 /**
  * A statement line's payment of a home invoice, on its shard, before the line is marked credited: the line's row in
  * `invoice_payments` (once: its key), then the invoice's paid amount set to the sum of its rows and its status from it,
- * in one batch. A retry (the mark failed, or a parallel upload credits the same line) writes the same figures again.
+ * in one batch a shard. A retry (the mark failed, or a parallel upload credits the same line) writes the same figures
+ * again. Returns the lines whose invoice could not be paid (its shard not bound, or failing now), logged: they are not
+ * to be marked, and stay matched for the next pass, while the others go on.
  */
-export async function payHomeInvoices(data: DataAccess, payments: { invoiceId: string; lineId: string; amountKop: number }[], now: Date) {
+export async function payHomeInvoices(
+  data: DataAccess,
+  payments: { invoiceId: string; lineId: string; amountKop: number }[],
+  now: Date,
+): Promise<Set<string>> {
+  const unpaid = new Set(payments.filter((p) => invoiceStore(data, p.invoiceId) === null).map((p) => p.lineId));
   for (const [home, ids] of byShard(
     data,
     payments.map((p) => p.invoiceId),
+    true,
   )) {
     const list: [string, ...unknown[]][] = [];
     for (const p of payments.filter((x) => ids.includes(x.invoiceId))) {
@@ -155,8 +162,12 @@ export async function payHomeInvoices(data: DataAccess, payments: { invoiceId: s
         p.invoiceId,
       ]);
     }
-    await rawBatch(home, list);
+    await rawBatch(home, list).catch((e: unknown) => {
+      log("error", "bank.invoice_payment_failed", { invoices: ids.length, error: errorText(e) });
+      for (const p of payments) if (ids.includes(p.invoiceId)) unpaid.add(p.lineId);
+    });
   }
+  return unpaid;
 }
 
 /** Whether an invoice id names a home shard this Worker has not (its invoice cannot be read or paid here). */

@@ -117,8 +117,10 @@ export async function issueInvoice(
   if (!resolved.ok) throw invalid(resolved.field, resolved.message);
   // Only the organisation's accounts, and of those only the employee's scope.
   const { ofOrg, inDirectory } = await q.selectAccountFacts(db, orgId, nos as string[]);
-  // The accounts' regions, which a home invoice's lines keep (the directory is not on its shard).
+  // The accounts' regions, which a home invoice's lines keep (the directory is not on its shard): each must be there
+  // before a number is taken, or a retry would fail after it again.
   const regionOf = new Map(inDirectory.map((r) => [r.accountNo, r.region]));
+  if (nos.some((n) => !regionOf.has(n as string))) throw invalid("lines", "field.invoiceAccounts");
   const scope = me.accountScope ? new Set(me.accountScope) : null;
   if (ofOrg.length !== nos.length || (scope && !nos.every((n) => scope.has(n as string)))) throw invalid("lines", "field.invoiceAccounts");
 
