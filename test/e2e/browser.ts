@@ -102,6 +102,11 @@ export async function orSayWhatShowed<T>(page: Page, wait: Promise<T>): Promise<
         .catch((err: unknown) => ({ url: page.url(), error: String(err) })),
       new Promise<{ url: string; unanswered: true }>((resolve) => setTimeout(() => resolve({ url: page.url(), unanswered: true }), 3000)),
     ]);
-    throw new Error(`${e instanceof Error ? e.message : String(e)}; the page showed ${JSON.stringify(seen)}`, { cause: e });
+    // The messages of the error and of its causes (a poll's «did not succeed in time» is its cause's): the report keeps
+    // the message alone, and the runner tells a wait that ran out by it (scripts/test.mts, WAITED).
+    const messages: string[] = [];
+    for (let c: unknown = e; c !== undefined && c !== null && messages.length < 5; c = c instanceof Error ? c.cause : undefined)
+      messages.push(c instanceof Error ? c.message : String(c));
+    throw new Error(`${messages.join("; caused by: ")}; the page showed ${JSON.stringify(seen)}`, { cause: e });
   }
 }
