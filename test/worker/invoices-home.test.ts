@@ -7,7 +7,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { importStatement, processPendingLines } from "../../worker/features/bank/bank.service";
-import { issueInvoice } from "../../worker/features/business/invoices.service";
+import { issueInvoice, listInvoices } from "../../worker/features/business/invoices.service";
 import { cleanExpired } from "../../worker/features/housekeeping/housekeeping.service";
 import { createDataAccess, type DataAccess, type RegionDb } from "../../worker/platform/db";
 import { newId } from "../../worker/platform/ids";
@@ -379,6 +379,13 @@ describe("reading both places", () => {
       expect((await api(petr, path)).status).toBe(404);
     for (const id of [inv.id.replace(homeShard, "DB_NOWHERE"), `iv-${"0".repeat(26)}-${homeShard}`, "iv-x-DB_MOSCOW", "../../etc"])
       expect((await api(accountant, `${BASE}/${encodeURIComponent(id)}`)).status).toBe(404);
+    // A Worker not bound to the organisation's home shard (a configuration error, logged) lists what the global tables
+    // have, rather than failing the page.
+    const unbound = createDataAccess({ ...env, [homeShard]: undefined } as typeof env);
+    const listed = await listInvoices(unbound, "demo-biz-accountant", VETER, undefined, 100);
+    expect(listed.items.some((i) => i.id.startsWith("iv-"))).toBe(false);
+    const globalCount = await env.DB.prepare("SELECT count(*) AS n FROM invoices WHERE org_id = ?").bind(VETER).first<{ n: number }>();
+    expect(listed.items).toHaveLength(Math.min(100, globalCount?.n ?? 0));
   });
 });
 

@@ -25,7 +25,7 @@ import {
 import * as bq from "./business.queries";
 import { authorize, type Member } from "./business.service";
 import * as q from "./business-support.queries";
-import { auditHome, docHome, legacyOf } from "./org-home";
+import { docHome, legacyOf, listHome } from "./org-home";
 import { responseDue } from "./response-target";
 
 /** The business lines (8 800 200-16-61; SME 8 800 302-87-10; large business 8 800 200-67-86): who answers without a manager. */
@@ -117,7 +117,7 @@ export async function orgRequests(data: DataAccess, subscriberId: string, orgId:
           bq.selectOrganisation(db, orgId),
         ]);
   const me = authorize(member, "support");
-  const home = auditHome(data, { id: orgId, homeShard: org?.homeShard ?? null });
+  const home = listHome(data, { id: orgId, homeShard: org?.homeShard ?? null });
   // Each entry once (a later drain of the global entries home would copy one before it deletes it).
   const entries = [...new Map([...legacy, ...(home ? await q.selectOrgTicketEntries(home, orgId) : [])].map((e) => [e.id, e])).values()]
     .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))

@@ -16,7 +16,7 @@ import { authorize, prereads } from "./business.service";
 import type { InvoiceDocument } from "./invoices.pdf";
 import * as iq from "./invoices.queries";
 import { gostPayload, type LineInput, MAX_INVOICE_LINES, purposeOf, resolveLines } from "./invoices.rules";
-import { auditHome, docHome, invoiceKey, invoiceStore, isInvoiceId, newInvoiceId } from "./org-home";
+import { docHome, invoiceKey, invoiceStore, isInvoiceId, listHome, newInvoiceId } from "./org-home";
 
 /** Invoices are dated by Moscow's calendar (the operator's seat), whatever the payer's region. */
 const INVOICE_TZ = "Europe/Moscow";
@@ -335,7 +335,7 @@ export async function listInvoices(data: DataAccess, subscriberId: string, orgId
       q.selectOrganisation(db, orgId),
     ]));
   const me = allowed(member, "documents");
-  const home = auditHome(data, { id: orgId, homeShard: org?.homeShard ?? null });
+  const home = listHome(data, { id: orgId, homeShard: org?.homeShard ?? null });
   const [homeRows, homeLines] = home
     ? await home.batch([
         iq.selectHomeInvoices(home, orgId, me.accountScope, before, limit),

@@ -23,6 +23,16 @@ export function auditHome(data: DataAccess, org: Org): RegionDb | null {
 }
 
 /**
+ * The organisation's home shard for a list that reads it beside the global tables: null, logged, when the Worker is not
+ * bound to it (a configuration error: the list then shows what the global tables have, and says so in the log).
+ */
+export function listHome(data: DataAccess, org: Org): RegionDb | null {
+  const home = auditHome(data, org);
+  if (!home && org.homeShard) log("error", "org.home_shard_unbound", { orgId: org.id, shard: org.homeShard });
+  return home;
+}
+
+/**
  * Where the organisation's new documents go: its home shard. An organisation without one (none is left after the
  * migration that gave each its home) or with a home this Worker is not bound to (a configuration error: home shards
  * are never removed) has its documents' message fail and come back, logged, rather than written anywhere else.
