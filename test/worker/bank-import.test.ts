@@ -24,7 +24,7 @@ import { cleanExpired } from "../../worker/features/housekeeping/housekeeping.se
 import { createDataAccess, queriesUsed, shardBindings, shardDatabase } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { type DocSpec, day, isoDay, PAYER_ACCOUNT, statementText } from "./bank.fixture";
-import { crashingOnMark, docLineId } from "./bank.helpers";
+import { crashingOnMark, docLineId, ops } from "./bank.helpers";
 import { runTick } from "./cron";
 import { api, call, json, login, shardRows } from "./helpers";
 
@@ -41,17 +41,6 @@ function upload(body: string | Uint8Array, lang = "ru", token: string | null = e
     method: "POST",
     headers: { "content-type": "text/plain", ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body,
-  });
-}
-
-function ops(path: string, init: RequestInit = {}) {
-  return call(null, `/ops/v1${path}`, {
-    ...init,
-    headers: {
-      authorization: `Bearer ${env.OPERATOR_TOKEN}`,
-      "content-type": "application/json",
-      ...(init.headers as Record<string, string>),
-    },
   });
 }
 

@@ -1,8 +1,10 @@
 /** Helpers of the bank import's tests that run in workerd (the shared fixture, bank.fixture.ts, is read by the e2e tests too). */
+import { env } from "cloudflare:workers";
 import { OPERATOR_REQUISITES } from "../../worker/data/operator.data";
 import { lineId } from "../../worker/features/bank/bank.service";
 import { createDataAccess, type DataAccess } from "../../worker/platform/db";
 import { type DocSpec, PAYER_ACCOUNT } from "./bank.fixture";
+import { call } from "./helpers";
 
 /**
  * The data access whose global database fails once, on the batch that marks statement lines credited: the shards'
@@ -42,5 +44,17 @@ export function docLineId(doc: DocSpec): Promise<string> {
     payerAccount: doc.payerAccount ?? PAYER_ACCOUNT,
     payerInn: doc.payerInn ?? "",
     payeeAccount: OPERATOR_REQUISITES.settlementAccount,
+  });
+}
+
+/** The operators' API with the operator's token (JSON unless the call says otherwise). */
+export function ops(path: string, init: RequestInit = {}) {
+  return call(null, `/ops/v1${path}`, {
+    ...init,
+    headers: {
+      authorization: `Bearer ${env.OPERATOR_TOKEN}`,
+      "content-type": "application/json",
+      ...(init.headers as Record<string, string>),
+    },
   });
 }

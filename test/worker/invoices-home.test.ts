@@ -12,7 +12,7 @@ import { cleanExpired } from "../../worker/features/housekeeping/housekeeping.se
 import { createDataAccess, type DataAccess, type RegionDb } from "../../worker/platform/db";
 import { newId } from "../../worker/platform/ids";
 import { type DocSpec, day, statementText } from "./bank.fixture";
-import { crashingOnMark, docLineId } from "./bank.helpers";
+import { crashingOnMark, docLineId, ops } from "./bank.helpers";
 import { api, call, json, login } from "./helpers";
 
 const VETER = "org-demo-veter";
@@ -67,17 +67,6 @@ function upload(docs: DocSpec[]) {
   });
 }
 
-function ops(path: string, init: RequestInit = {}) {
-  return call(null, `/ops/v1${path}`, {
-    ...init,
-    headers: {
-      authorization: `Bearer ${env.OPERATOR_TOKEN}`,
-      "content-type": "application/json",
-      ...(init.headers as Record<string, string>),
-    },
-  });
-}
-
 async function lineOf(doc: DocSpec): Promise<Line> {
   const id = await docLineId(doc);
   for (const status of ["credited", "queued", "matched", "new"]) {
@@ -94,9 +83,8 @@ const homeInvoice = (id: string) =>
     .bind(id)
     .first<{ number: string; paidKop: number; status: string }>();
 
-/** The data access with the organisation's home shard refusing its next batch (a failure between the two halves). */
-function homeFailingOnce(data: DataAccess): DataAccess {
-  let failed = false;
+/** The data access whose organisation's home shard runs its batches through `batch` (given the real one). */
+function withHomeBatch(data: DataAccess, batch: (real: RegionDb["batch"], statements: never) => Promise<unknown>): DataAccess {
   return new Proxy(data, {
     get(target, prop, receiver) {
       if (prop !== "shard") return Reflect.get(target, prop, receiver);
@@ -105,12 +93,7 @@ function homeFailingOnce(data: DataAccess): DataAccess {
         if (binding !== homeShard) return db;
         return new Proxy(db, {
           get(t, p, r) {
-            if (p === "batch" && !failed)
-              return () => {
-                failed = true;
-                return Promise.reject(new Error("injected: home shard unavailable"));
-              };
-            return Reflect.get(t, p, r);
+            return p === "batch" ? (statements: never) => batch(t.batch.bind(t), statements) : Reflect.get(t, p, r);
           },
         }) as RegionDb;
       };
@@ -118,31 +101,26 @@ function homeFailingOnce(data: DataAccess): DataAccess {
   });
 }
 
+/** The data access with the organisation's home shard refusing its next batch (a failure between the two halves). */
+function homeFailingOnce(data: DataAccess): DataAccess {
+  let failed = false;
+  return withHomeBatch(data, (real, statements) => {
+    if (failed) return real(statements);
+    failed = true;
+    return Promise.reject(new Error("injected: home shard unavailable"));
+  });
+}
+
 /** The data access whose home shard holds each batch until `n` have come, then lets them all go at once. */
 function homeWritesTogether(data: DataAccess, n: number): DataAccess {
   const waiting: (() => void)[] = [];
-  return new Proxy(data, {
-    get(target, prop, receiver) {
-      if (prop !== "shard") return Reflect.get(target, prop, receiver);
-      return (binding: string) => {
-        const db = target.shard(binding as never);
-        if (binding !== homeShard) return db;
-        return new Proxy(db, {
-          get(t, p, r) {
-            if (p !== "batch") return Reflect.get(t, p, r);
-            return async (statements: never) => {
-              if (waiting.length < n) {
-                await new Promise<void>((go) => {
-                  waiting.push(go);
-                  if (waiting.length === n) for (const release of waiting) release();
-                });
-              }
-              return t.batch(statements);
-            };
-          },
-        }) as RegionDb;
-      };
-    },
+  return withHomeBatch(data, async (real, statements) => {
+    if (waiting.length < n)
+      await new Promise<void>((go) => {
+        waiting.push(go);
+        if (waiting.length === n) for (const release of waiting) release();
+      });
+    return real(statements);
   });
 }
 
