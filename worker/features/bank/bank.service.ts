@@ -32,11 +32,10 @@ import {
 import { holdersMessages } from "../notifications/notifications.messages";
 import { decodeStatement } from "./bank.decode";
 import { BANK_LINE_MAX_AGE_DAYS, BANK_LINE_RETENTION_DAYS } from "./bank.limits";
+import { parseStatement, type StatementDocument, StatementFormatError } from "./bank.parse";
 
 /** How old a payment an upload still imports is, for housekeeping's keeping of invoice numbers. */
 export { BANK_LINE_MAX_AGE_DAYS };
-
-import { parseStatement, type StatementDocument, StatementFormatError } from "./bank.parse";
 
 /**
  * Bank statement import (импорт банковской выписки), exactly once per statement line:
@@ -271,16 +270,11 @@ async function decide(data: DataAccess, rows: LineRow[]): Promise<Map<string, De
       else decisions.set(row.id, { status: "matched", matchedBy: "invoice", invoiceId: invoice.id, targets: split });
       continue;
     }
-    // An invoice whose home shard this Worker has not (a configuration error, logged): the operators', not an account's
-    // named beside it, which would leave the invoice unpaid.
-    if (named[0] !== undefined && invoiceUnavailable(data, named[0])) {
-      decisions.set(row.id, { status: "queued", reason: "invoice_unavailable" });
-      continue;
-    }
-    // A number taken whose invoice was never written (its issue's home write failed and was not retried): the operators'
-    // too, so that an account named beside it is not credited for an invoice the payer meant.
+    // A number known whose invoice cannot be read: its home shard not bound here (a configuration error, logged), or
+    // never written (its issue's home write failed and was not retried). The operators', not an account's named beside
+    // it, which would leave the invoice the payer meant unpaid.
     if (named[0] !== undefined) {
-      decisions.set(row.id, { status: "queued", reason: "invoice_not_found" });
+      decisions.set(row.id, { status: "queued", reason: invoiceUnavailable(data, named[0]) ? "invoice_unavailable" : "invoice_not_found" });
       continue;
     }
     const accountsNamed = ref.accountNos.filter((a) => knownAccounts.has(a));

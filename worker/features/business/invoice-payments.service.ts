@@ -1,7 +1,7 @@
 import { inArray, lt } from "drizzle-orm";
 import { invoiceLines, invoiceNumbers, invoices } from "../../db/schema/global";
 import { homeInvoices } from "../../db/schema/region";
-import { type DataAccess, type GlobalDb, type RegionDb, rawBatch } from "../../platform/db";
+import { type DataAccess, type GlobalDb, type RegionDb, rawBatch, type ShardBinding } from "../../platform/db";
 import { errorText, log } from "../../platform/log";
 import { localDay } from "../../platform/region";
 import { chunks } from "./business.queries";
@@ -27,27 +27,28 @@ export interface FoundInvoice {
 const chunked = (values: string[]) => chunks([...new Set(values)]);
 
 /**
- * Home invoice ids grouped by the shard their ids name. An id naming a shard this Worker has not (a configuration error:
- * home shards are never removed) is logged, and left out when `skipUnbound` (matching: the line waits in the operators'
- * queue; a payment: the line stays matched, retried once the shard is bound), else an error.
+ * Invoice ids by where their ids say they are: an older deployment's (the global tables), home ones by the shard they
+ * name, and those naming a shard this Worker has not (a configuration error: home shards are never removed), logged,
+ * which the callers leave out (matching: the line waits in the operators' queue; a payment: the line stays matched,
+ * retried once the shard is bound).
  */
-function byShard(data: DataAccess, ids: string[], skipUnbound = false): Map<RegionDb, string[]> {
-  const out = new Map<RegionDb, string[]>();
-  const dbs = new Map<string, RegionDb>();
+function placeInvoices(data: DataAccess, ids: readonly string[]) {
+  const legacy: string[] = [];
+  const homes = new Map<ShardBinding, { db: RegionDb; ids: string[] }>();
+  const unbound = new Set<string>();
   for (const id of new Set(ids)) {
     const store = invoiceStore(data, id);
     if (!store) {
       log("error", "bank.invoice_shard_unbound", { invoiceId: id });
-      if (skipUnbound) continue;
-      throw new Error(`invoice ${id}: its home shard is not bound`);
-    }
-    if (store.home) {
-      const db = dbs.get(store.home) ?? store.db;
-      dbs.set(store.home, db);
-      out.set(db, [...(out.get(db) ?? []), id]);
+      unbound.add(id);
+    } else if (!store.home) legacy.push(id);
+    else {
+      const home = homes.get(store.home) ?? { db: store.db, ids: [] };
+      home.ids.push(id);
+      homes.set(store.home, home);
     }
   }
-  return out;
+  return { legacy, homes: [...homes.values()], unbound };
 }
 
 /** Which invoice each number is, in either place: its id (an older deployment's plain one, or one naming its shard). */
@@ -80,8 +81,8 @@ export async function invoicesById(data: DataAccess, ids: string[], withLines = 
     for (const r of rows) out.set(r.id, { ...r, lines: [] });
     for (const l of lines) out.get(l.invoiceId)?.lines.push({ accountNo: l.accountNo, amountKop: l.amountKop });
   };
-  const homes = byShard(data, ids, true);
-  for (const chunk of chunked(ids.filter((id) => invoiceStore(data, id)?.home === null))) {
+  const { legacy, homes } = placeInvoices(data, ids);
+  for (const chunk of chunked(legacy)) {
     const g = data.global;
     const rows = g
       .select({ id: invoices.id, number: invoices.number, status: invoices.status })
@@ -99,7 +100,7 @@ export async function invoicesById(data: DataAccess, ids: string[], withLines = 
       add(found, lines);
     }
   }
-  for (const [home, shardIds] of homes)
+  for (const { db: home, ids: shardIds } of homes)
     for (const chunk of chunked(shardIds)) {
       const rows = home
         .select({ id: homeInvoices.id, number: homeInvoices.number, status: homeInvoices.status })
@@ -140,12 +141,12 @@ export async function payHomeInvoices(
   payments: { invoiceId: string; lineId: string; amountKop: number }[],
   now: Date,
 ): Promise<Set<string>> {
-  const unpaid = new Set(payments.filter((p) => invoiceStore(data, p.invoiceId) === null).map((p) => p.lineId));
-  for (const [home, ids] of byShard(
+  const { homes, unbound } = placeInvoices(
     data,
     payments.map((p) => p.invoiceId),
-    true,
-  )) {
+  );
+  const unpaid = new Set(payments.filter((p) => unbound.has(p.invoiceId)).map((p) => p.lineId));
+  for (const { db: home, ids } of homes) {
     const list: [string, ...unknown[]][] = [];
     for (const p of payments.filter((x) => ids.includes(x.invoiceId))) {
       list.push([

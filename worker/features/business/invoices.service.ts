@@ -153,13 +153,16 @@ export async function issueInvoice(
     }
     return { invoice: await readInvoice(data, orgId, found.invoiceId), created: false };
   };
-  const [earlier] = await iq.selectRequest(db, orgId, actor.subscriberId, idempotencyKey);
+  // The key's earlier request, and the organisation (its home shard) in the same round trip.
+  const [[earlier], [org]] = await db.batch([
+    iq.selectRequest(db, orgId, actor.subscriberId, idempotencyKey),
+    q.selectOrganisation(db, orgId),
+  ]);
   if (earlier) return replay(earlier);
 
   const vatKop = vatOn(now);
   const year = Number(localDay(INVOICE_TZ, now).slice(0, 4));
   if (data.invoicesStore === "home") {
-    const org = (await q.selectOrganisation(db, orgId))[0];
     const home = docHome(data, { id: orgId, homeShard: org?.homeShard ?? null });
     const id = newInvoiceId(org?.homeShard as ShardBinding, now.getTime());
     const n = { id, orgId, issuedBy: actor.subscriberId, key: idempotencyKey, requestHash, year, at: now };
