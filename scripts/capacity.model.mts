@@ -355,8 +355,8 @@ export function homeRows(a: Assumptions): Record<string, number> {
 
 /**
  * Rows per account in the identity stores (`IDENTITY_<n>`, platform/identity-stores.ts), all of them together: a key a
- * link to an identity provider, a key for each of a subscriber's phone, e-mail and login, and the account number's; and
- * an index row for each contact on the account's contract.
+ * link to an identity provider, a key for each of a subscriber's phone, e-mail and login, and the account number's; an
+ * index row for each contact on the account's contract; and the account's place (platform/places.ts).
  */
 export function identityStoreRows(a: Assumptions): Record<string, number> {
   // A key a link, a key a phone, e-mail and login, and a key an account number (naming its owner); and the contract's
@@ -364,6 +364,7 @@ export function identityStoreRows(a: Assumptions): Record<string, number> {
   return {
     login_keys: a.identitiesPerAccount + a.subscribersPerAccount * a.signInKeysPerSubscriber + 1,
     contract_contacts: a.contractContactsPerAccount,
+    account_places: 1,
   };
 }
 

@@ -494,11 +494,11 @@ const ASSUMPTIONS: Assumption[] = [
     key: "globalReadsPerVisit",
     // A visit reads the global database only when its subscriber's copy is gone: the first visit after the copy's
     // trust ends (visits as a Poisson stream, rate λ a day, a copy trusted T days: one visit in 1 + λT makes it), or
-    // after a change forgot it. Its links are the home shard's: that request reads their accounts' directory rows with the
-    // profile, in one query.
+    // after a change forgot it. Its links are the home shard's: that request reads the profile (one global query) and their
+    // accounts' places in the identity stores beside it.
     value: COPY_READS_PER_VISIT,
     unit: "read queries / visit",
-    source: `code: the profile and the links' accounts' directory rows (the links are the home shard's, platform/links.ts) in one query, kept in the home shard by the visit's first request that finds no copy (platform/session.ts selectSessionCopy), trusted ${LINKS_COPY_TTL_MS / 86_400_000} days (every change forgets it, before and after: LINKS_COPY_TTL_MS); model: 1 / (1 + visitsPerActiveMonth / 30.44 × ${LINKS_COPY_TTL_MS / 86_400_000}) + copyChangesPerActiveMonth / visitsPerActiveMonth; a region's outages kept per isolate for 30 s (features/notifications); measured by test/worker/accounts.test.ts «a visit» (1 query when there is no copy) and «is still trusted hours after» (0)`,
+    source: `code: the profile in one query (the links are the home shard's, platform/links.ts; their accounts' places the identity stores', platform/places.ts), kept in the home shard by the visit's first request that finds no copy (platform/session.ts selectSessionCopy), trusted ${LINKS_COPY_TTL_MS / 86_400_000} days (every change forgets it, before and after: LINKS_COPY_TTL_MS); model: 1 / (1 + visitsPerActiveMonth / 30.44 × ${LINKS_COPY_TTL_MS / 86_400_000}) + copyChangesPerActiveMonth / visitsPerActiveMonth; a region's outages kept per isolate for 30 s (features/notifications); measured by test/worker/accounts.test.ts «a visit» (1 query when there is no copy) and «is still trusted hours after» (0)`,
   },
   {
     key: "shardReadsPerRequest",
@@ -1158,6 +1158,8 @@ function generate(): Sample {
     // (platform/contract-contacts.ts).
     gput("account_directory", { account_no: no, region: REGION, shard: "DB_MOSCOW", created_at: created });
     iput("contract_contacts", { contact: `phone:${phone}`, account_no: no, created_at: created });
+    // Its place, copied from the directory (platform/places.ts).
+    iput("account_places", { account_no: no, region: REGION, shard: "DB_MOSCOW", moving: null, as_of: created });
     const lowBalance = rnd() < 0.3 ? 10000 : null;
     gput("account_links", {
       subscriber_id: subscriberId,
@@ -2122,8 +2124,8 @@ ${table(
 
 - **Busy hour of the cabinet**: ${n0(accountsTotal * A.requestsPerAccountMonth)} API requests a month, a tenth of a day's in its
   busiest hour (${rate(busyPerSec)} a second), in visits of ${n0(A.requestsPerVisit)}. A visit reads the global database
-  ${n2(A.globalReadsPerVisit)} times on average: the subscriber's profile and their links' accounts' directory rows (the links
-  themselves are their home shard's), in one query, to be kept in their home shard
+  ${n2(A.globalReadsPerVisit)} times on average: the subscriber's profile, in one query (the links themselves are their home
+  shard's, their accounts' places the identity stores', read beside it: platform/places.ts), to be kept in their home shard
   (\`session_links\`, platform/session.ts) by its first request that finds no copy there, which is the first visit
   after the copy's ${n0(LINKS_COPY_TTL_MS / 86_400_000)} days or after a change forgot it (\`globalReadsPerVisit\` above); every request, the page's
   included, reads its session and that copy in one batch there, and the page's outage banner comes from the isolate's
@@ -2372,8 +2374,18 @@ ${table(
     (${n0(Math.ceil((accountsTotal * A.linksPerAccount) / (A.expirePage * A.housekeepingRunsPerDay)))} days for the target's ${n0((accountsTotal * A.linksPerAccount) / 1e6)} M): ${n0(linksGlobalBytes)} bytes an account off the global
     database, whose fixed part is ${n0(globalFixedBytes)} bytes an account without them. A later release drops the empty table.
   - **Identity stores** \`IDENTITY_0\` … (built, ${n0(identityStoresBuilt)} in production; they hold the identity providers', phones',
-    e-mails', logins' and account numbers' keys and the contracts' contacts' index so far): \`account_directory\` by
-    account number (→ region and shard).
+    e-mails', logins' and account numbers' keys and the contracts' contacts' index): \`account_directory\` by
+    account number (→ region and shard). **Its copy is built** (\`account_places\`, platform/places.ts,
+    ${n0(bytesOf({ account_places: 1 }, m))} bytes an account in the identity stores' bytes above): a visit's links, access to an account
+    (\`shardForAccount\`: a usage batch's ingest, an acquirer's webhook, a tariff change's application), the holders
+    of accounts a notice names and the links' sweep find where an account is there, not in the global directory, which
+    stays the truth of a shard move's switch: a move marks the copy before its switch and settles it after, and a
+    marked copy (or none: an older release's account, until the backfill's chain copies it) sends its reader to the
+    directory. Production reads the directory alone (\`ACCOUNT_PLACES = "global"\`) while an older release that makes
+    and moves accounts without the copies may run. The directory's rows stay (the business tables' foreign keys name
+    them, section "Foreign keys") until the readers left — a registration or a link by account number, the bank import,
+    the notifications' batch beside the subscribers' contacts, a business report's accounts — read the copies too, and
+    a later release deletes the rows no foreign key names.
   - **The subscriber's own rows in their home shard**, where their links, notification choices, saved cards, passkeys,
     identity providers and sign-in row (name, contacts, password's record) already are: the subscriber's row itself, the
     profile that \`session_links\` copies with the links. A request then reads nothing outside its home shard and the accounts'

@@ -470,6 +470,7 @@ describe("capacity model", () => {
     expect(identityStoreRows({ ...a, signInKeysPerSubscriber: 2.5, contractContactsPerAccount: 1.5 })).toEqual({
       login_keys: a.identitiesPerAccount + a.subscribersPerAccount * 2.5 + 1,
       contract_contacts: 1.5,
+      account_places: 1,
     });
     for (const table of [
       "push_subscriptions",

@@ -9,6 +9,7 @@ import {
 } from "./features/accounts/contract-contacts.backfill";
 import { backfillHolders, isHoldersBackfillMessage, startHoldersBackfill } from "./features/accounts/holders.backfill";
 import { backfillLinks, isLinksBackfillMessage, startLinksBackfill } from "./features/accounts/links.backfill";
+import { backfillPlaces, isPlacesBackfillMessage, startPlacesBackfill } from "./features/accounts/places.backfill";
 import { authRouter } from "./features/auth/auth.index";
 import { backfillSignIns, isSignInBackfillMessage, startSignInBackfill } from "./features/auth/sign-ins.backfill";
 import { opsBankRouter } from "./features/bank/bank.index";
@@ -178,6 +179,7 @@ const PASS_PAGES: readonly {
   { is: isHoldersBackfillMessage, event: "account_holders.backfill", page: backfillHolders },
   { is: isLinksBackfillMessage, event: "subscriber_links.backfill", page: backfillLinks },
   { is: isContractContactsBackfillMessage, event: "contract_contacts.backfill", page: backfillContractContacts },
+  { is: isPlacesBackfillMessage, event: "account_places.backfill", page: backfillPlaces },
 ];
 
 /** A queue's role whatever its environment: `kabinet-staging-billing` → `billing`. */
@@ -336,6 +338,11 @@ const handlers = {
         log("error", "cron.contract_contacts_backfill_failed", { error: errorText(e) });
         return false;
       });
+      // The places of accounts an older deployment made, copied into the identity stores (features/accounts/places.backfill.ts).
+      const placesBackfillStarted = await startPlacesBackfill(data, env.BILLING, at).catch((e: unknown) => {
+        log("error", "cron.places_backfill_failed", { error: errorText(e) });
+        return false;
+      });
       // The accounts' holder rows of links an older deployment made, in the accounts' shards
       // (features/accounts/holders.backfill.ts).
       const holdersBackfillStarted = await startHoldersBackfill(data, env.BILLING, at).catch((e: unknown) => {
@@ -356,6 +363,7 @@ const handlers = {
         bankLinesStarted,
         signInBackfillStarted,
         contactsBackfillStarted,
+        placesBackfillStarted,
       });
       return;
     }

@@ -5,6 +5,7 @@ import { demoPeriods } from "../../worker/db/seed/seed";
 import { listAccounts, requireAccount, unlinkAccount } from "../../worker/features/accounts/accounts.service";
 import { appendEntry, balanceOf, chargeDay, regionsAtMidnight } from "../../worker/features/billing/billing.service";
 import { createDataAccess, type ShardBinding } from "../../worker/platform/db";
+import { identityStoreDatabases } from "../../worker/platform/identity-stores";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { dailyChargeKop, daysInMonth } from "../../worker/platform/money";
 import { addDays, localDay } from "../../worker/platform/region";
@@ -565,17 +566,20 @@ describe("the sessions' copy of the links in the home shard", () => {
           return typeof value === "function" ? value.bind(target) : value;
         },
       });
-    const racingDb = new Proxy(env.DB, {
-      get(target, prop) {
-        if (prop === "prepare")
-          // The links' global read (by default their accounts' directory rows, after the home shard's rows of them).
-          return (query: string) =>
-            /account_links|account_directory/.test(query) ? afterLinks(target.prepare(query)) : target.prepare(query);
-        const value = Reflect.get(target, prop);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
-    const session = await findSession(createDataAccess({ ...env, DB: racingDb } as typeof env), token);
+    const racing = (db: D1Database) =>
+      new Proxy(db, {
+        get(target, prop) {
+          if (prop === "prepare")
+            // The links' read: by default their accounts' places in the identity stores (platform/places.ts), after the
+            // home shard's rows of them; the global links under LINKS_STORE = "global".
+            return (query: string) =>
+              /account_links|account_directory|account_places/.test(query) ? afterLinks(target.prepare(query)) : target.prepare(query);
+          const value = Reflect.get(target, prop);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+    const stores = Object.fromEntries(identityStoreDatabases(env).map((db, i) => [`IDENTITY_${i}`, racing(db)]));
+    const session = await findSession(createDataAccess({ ...env, DB: racing(env.DB), ...stores } as typeof env), token);
     expect(raced).toBe(true);
     // The request itself had the links as read (Petr's account with them)…
     expect(session?.links.map((l) => l.accountNo)).toContain(PETR_KZN);

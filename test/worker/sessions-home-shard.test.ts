@@ -108,8 +108,8 @@ describe("sessions in the subscriber's home shard", () => {
     expect(used.status).toBe(200);
     expect((await json<{ profile: { login: string } }>(used)).profile.login).toBe("anna");
     // Its session and profile in one global round trip (a deployment that keeps new sessions global has only these), then
-    // its links in the home shard and their accounts' directory rows in a second.
-    expect(d1Use(used).get("DB")).toEqual({ roundTrips: 2, writes: 0 });
+    // its links in the home shard and their accounts' places in the identity stores (platform/places.ts), not globally.
+    expect(d1Use(used).get("DB")).toEqual({ roundTrips: 1, writes: 0 });
     expect(d1Use(used).get(anna.homeShard)).toEqual({ roundTrips: 1, writes: 0 });
     const home = sessionCookie(await loginAs("anna", "198.51.100.182"));
     const list = await json<{ items: { id: string; current: boolean }[] }>(

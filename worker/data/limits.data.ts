@@ -65,6 +65,14 @@ export const SIGN_IN_BACKFILL = { page: 250, staleMs: 30 * 60_000 } as const;
 export const CONTRACT_CONTACTS_BACKFILL = { page: 300, staleMs: 30 * 60_000 } as const;
 
 /**
+ * The accounts' places' backfill (features/accounts/places.backfill.ts). `page`: directory rows a message — their read,
+ * one statement for each identity store (8 in production), the cursor and the lease: a handful of queries, the page
+ * bounded by the JSON parameter (about 40 bytes a row, 40 KB) and the statements' time; at about a message a second, 63 M
+ * accounts in 17.5 hours. `staleMs`: a chain quiet this long is taken over by the next hourly cron.
+ */
+export const ACCOUNT_PLACES_BACKFILL = { page: 1_000, staleMs: 30 * 60_000 } as const;
+
+/**
  * The accounts' holder rows' backfill (features/accounts/holders.backfill.ts). `page`: global links a message — their
  * read, a batch of two statements for each shard among them (300 at worst), their read again, a batch of two (settle,
  * delete) for each shard it copied to (300 at worst), the cursor and the lease: under 610 of an invocation's 1,000

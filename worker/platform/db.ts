@@ -1,4 +1,4 @@
-import { type Column, type ExtractTablesWithRelations, eq, type SQL, sql } from "drizzle-orm";
+import { type Column, type ExtractTablesWithRelations, type SQL, sql } from "drizzle-orm";
 import { DrizzleD1Database, SQLiteD1Session } from "drizzle-orm/d1";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import { type HomeShardBinding, REGIONS, SHARD_MAP, type ShardBinding } from "../data/regions.data";
@@ -11,6 +11,7 @@ import type { GlobalDb, IdentityDb, MessagesDb, RegionDb } from "./db.types";
 import { type IdentityStores, identityStoreDatabases, identityStores } from "./identity-stores";
 import { log } from "./log";
 import { type MessageStores, messageStoreDatabases, messageStores } from "./message-stores";
+import { placeOf } from "./places";
 import { type GatewaySessions, gatewayOf, remoteD1, SHARD_NAME, shardGateways } from "./shard-gateways";
 
 export type { GlobalDb, HomeShardBinding, IdentityDb, MessagesDb, RegionDb, ShardBinding };
@@ -359,6 +360,13 @@ export interface DataAccess {
    * that a rollback of it lists every request. Both places are read either way.
    */
   orgTicketsStore: "home" | "global";
+  /**
+   * Where a request finds its accounts' shards (`ACCOUNT_PLACES`): "identity", their copies in the identity stores
+   * (`account_places`, platform/places.ts; the global directory for one not copied yet, or one a move may be switching),
+   * the default; or "global", the global directory alone — while an older release that makes and moves accounts
+   * without writing the copies may still run. Both are written either way.
+   */
+  placesStore: "identity" | "global";
   /** The identity stores (`IDENTITY_<n>`): what a login names, by key (platform/identity-stores.ts). */
   identities: IdentityStores;
   /** The message stores (`MESSAGES_<n>`): SMS and emails handed to providers, by dedupe key (platform/message-stores.ts). */
@@ -408,7 +416,7 @@ export function createDataAccess(env: Env): DataAccess {
   let bindings: ShardBinding[] | undefined;
   let stores: MessageStores | undefined;
   let ids: IdentityStores | undefined;
-  return {
+  const access: DataAccess = {
     global,
     stats,
     get messages() {
@@ -460,21 +468,20 @@ export function createDataAccess(env: Env): DataAccess {
     reconciliationsStore: (env as { RECONCILIATIONS_STORE?: string }).RECONCILIATIONS_STORE === "global" ? "global" : "home",
     invoicesStore: (env as { INVOICES_STORE?: string }).INVOICES_STORE === "global" ? "global" : "home",
     orgTicketsStore: (env as { ORG_TICKETS_STORE?: string }).ORG_TICKETS_STORE === "global" ? "global" : "home",
+    placesStore: (env as { ACCOUNT_PLACES?: string }).ACCOUNT_PLACES === "global" ? "global" : "identity",
     shardForRegion(regionCode) {
       const binding = shardOfRegion(regionCode);
       if (!binding) throw new RangeError(`unknown region ${regionCode}`);
       return shard(binding);
     },
     async shardForAccount(accountNo) {
-      const row = await global
-        .select({ shard: globalSchema.accountDirectory.shard, region: globalSchema.accountDirectory.region })
-        .from(globalSchema.accountDirectory)
-        .where(eq(globalSchema.accountDirectory.accountNo, accountNo))
-        .get();
+      // Its copy in the identity stores, or the directory (platform/places.ts).
+      const row = await placeOf(access, accountNo);
       if (!row || !isShardBinding(row.shard) || !shardDatabase(env, row.shard)) return null;
       return { db: shard(row.shard), region: row.region, binding: row.shard };
     },
   };
+  return access;
 }
 
 /**

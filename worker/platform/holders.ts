@@ -4,6 +4,7 @@ import { accountHolders, type HOLDER_ROLES } from "../db/schema/region";
 import { type DataAccess, d1Of, inList, isShardBinding, type ShardBinding } from "./db";
 import { dropHomeLinks, type HomeLink, homeRowsOf, setHomeLowBalance, writeHomeLinks } from "./links";
 import { errorText, log } from "./log";
+import { placeOf, placesOf } from "./places";
 import { type CopyHolder, closesWindow, forgetSessionCopy, markCopyChanging } from "./session";
 
 /**
@@ -122,17 +123,12 @@ export async function holdersOfAccounts(data: DataAccess, accounts: readonly { a
 
 const withoutShard = (rows: Awaited<ReturnType<typeof globalHolders>>): Holder[] => rows.map(({ shard: _, ...h }) => h);
 
-/** Where the directory has these accounts: account number → shard (one global read; an account it lacks is absent). */
+/** Where these accounts are: account number → shard (platform/places.ts; an account that does not exist is absent). */
 export async function directoryShards(data: DataAccess, accountNos: readonly string[]): Promise<Map<string, string>> {
-  const rows = await data.global
-    .select({ accountNo: accountDirectory.accountNo, shard: accountDirectory.shard })
-    .from(accountDirectory)
-    .where(inList(accountDirectory.accountNo, [...new Set(accountNos)]))
-    .all();
-  return new Map(rows.map((d) => [d.accountNo, d.shard]));
+  return new Map([...(await placesOf(data, accountNos)).values()].map((d) => [d.accountNo, d.shard]));
 }
 
-/** The settled holders of accounts known by number alone: their shards from the directory (one global read), then a read a shard. */
+/** The settled holders of accounts known by number alone: their shards (platform/places.ts), then a read a shard. */
 export async function holdersByNumber(data: DataAccess, accountNos: readonly string[]): Promise<Holder[]> {
   return (await holdersWithin(data, accountNos, Number.POSITIVE_INFINITY)).holders;
 }
@@ -270,11 +266,7 @@ async function onItsShard(
   write: (shard: ShardBinding) => Promise<unknown[]>,
 ): Promise<ShardBinding> {
   if ((await write(row.shard)).length > 0 || data.holdersStore === "global") return row.shard;
-  const now = await data.global
-    .select({ shard: accountDirectory.shard })
-    .from(accountDirectory)
-    .where(eq(accountDirectory.accountNo, row.accountNo))
-    .get();
+  const now = await placeOf(data, row.accountNo);
   if (!now || now.shard === row.shard || !isShardBinding(now.shard) || !data.hasShard(now.shard)) return row.shard;
   await write(now.shard);
   return now.shard;
@@ -537,8 +529,8 @@ async function whileCopiesChange(data: DataAccess, holders: readonly CopyHolder[
 /**
  * Of these home links, those whose account's shard has no holder row for them, in any state (a link removed while a
  * change that stopped half-way, or a backfill's page that died, left its home row): the accounts' shards from the
- * directory (one global read), a read a shard, side by side, and the directory once more for those found (an account a
- * move switched and cleaned up in between is not taken for one without its row). An account the directory lacks has
+ * places (platform/places.ts), a read a shard, side by side, and their places once more for those found (an account a
+ * move switched and cleaned up in between is not taken for one without its row). An account that does not exist has
  * no rows; one whose shard is not bound here, or does not answer, is passed over.
  */
 async function withoutHolderRows<T extends { subscriberId: string; accountNo: string }>(

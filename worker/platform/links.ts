@@ -4,6 +4,7 @@ import { subscriberLinks } from "../db/schema/region";
 import { type DataAccess, d1Of, inList, noteChange, type ShardBinding } from "./db";
 import type { HolderRole } from "./holders";
 import { log } from "./log";
+import { placesOf, placesQueries } from "./places";
 
 /**
  * The links by subscriber, in their home shards (region `subscriber_links`; issue 20: the links leave the global
@@ -43,9 +44,12 @@ export interface LinksFilter {
   role?: HolderRole;
 }
 
-/** D1 queries `linksOf` makes for these subscribers: one a home shard and the directory's (or one global). */
+/**
+ * D1 queries `linksOf` makes for these subscribers at most: one a home shard and the accounts' places' (one an identity
+ * store and the directory's, platform/places.ts), or one global.
+ */
 export function linksQueries(data: DataAccess, who: readonly LinksHolder[]): number {
-  return data.linksStore === "global" ? 1 : new Set(who.map((w) => w.homeShard)).size + 1;
+  return data.linksStore === "global" ? 1 : new Set(who.map((w) => w.homeShard)).size + placesQueries(data);
 }
 
 const byMade = (a: SubscriberLink, b: SubscriberLink) =>
@@ -54,7 +58,7 @@ const byMade = (a: SubscriberLink, b: SubscriberLink) =>
 /**
  * The links of these subscribers (all, or those `filter` picks), in the order they were made: their home shards' rows
  * (a read a shard, side by side; a subscriber whose home shard is not bound here is passed over, logged) and their
- * accounts' region and shard from the directory (one read; a link whose account it lacks is left out), or under
+ * accounts' region and shard (platform/places.ts; a link whose account is not there is left out), or under
  * "global" the global links in one read.
  */
 export async function linksOf(data: DataAccess, who: readonly LinksHolder[], filter: LinksFilter = {}): Promise<SubscriberLink[]> {
@@ -62,17 +66,14 @@ export async function linksOf(data: DataAccess, who: readonly LinksHolder[], fil
   if (data.linksStore === "global") return (await globalLinks(data, who, filter)).sort(byMade);
   const rows = await homeRowsOf(data, who, filter);
   if (rows.length === 0) return [];
-  const dir = await data.global
-    .select({ accountNo: accountDirectory.accountNo, region: accountDirectory.region, shard: accountDirectory.shard })
-    .from(accountDirectory)
-    .where(
-      and(
-        inList(accountDirectory.accountNo, [...new Set(rows.map((r) => r.accountNo))]),
-        filter.region ? eq(accountDirectory.region, filter.region) : undefined,
-      ),
-    )
-    .all();
-  return withDirectory(rows, dir);
+  const places = await placesOf(
+    data,
+    rows.map((r) => r.accountNo),
+  );
+  return withDirectory(
+    rows,
+    [...places.values()].filter((p) => !filter.region || p.region === filter.region),
+  );
 }
 
 /** A subscriber's link as their home shard keeps it. */

@@ -12,6 +12,7 @@ import { type DataAccess, type GlobalDb, globalWrites, isShardBinding, type Regi
 import { AppError } from "./errors";
 import { type HomeRow, homeRowsOf, type LinksFilter, type LinksHolder, linksOf, type SubscriberLink, withDirectory } from "./links";
 import { errorText, log } from "./log";
+import { type Place, placesOf } from "./places";
 import { COPY_CHANGE_WINDOW_MS, LINKS_COPY_TTL_MS } from "./session-links";
 
 export const SESSION_COOKIE = "kab_session";
@@ -181,12 +182,12 @@ function parseCookie(value: string): {
 }
 
 /**
- * The subscriber's profile and their links in one global query (the links as a JSON array, ordered in `copyOf`): what
- * the home shard's copy keeps, and what a route that reads global data reads with its session. Under the default
- * `LINKS_STORE` the links are their home shard's (platform/links.ts), read before: this reads the directory's rows of
- * their accounts (`home`, their numbers) instead, and with `home` empty only the profile.
+ * The subscriber's profile, with their links under `LINKS_STORE = "global"` (`globalLinks`: the links as a JSON array,
+ * ordered in `copyOf`), in one global query: what the home shard's copy keeps, and what a route that reads global data
+ * reads with its session. Under the default `LINKS_STORE` the links are their home shard's (platform/links.ts), their
+ * accounts' places read apart (platform/places.ts), and this reads the profile alone.
  */
-function selectSessionCopy(db: GlobalDb, who: SessionSubscriber, home?: readonly string[]) {
+function selectSessionCopy(db: GlobalDb, who: SessionSubscriber, globalLinks: boolean) {
   return db
     .select({
       id: subscribers.id,
@@ -196,14 +197,9 @@ function selectSessionCopy(db: GlobalDb, who: SessionSubscriber, home?: readonly
       login: subscribers.login,
       hasPassword: sql<number>`${subscribers.passwordHash} IS NOT NULL`,
       // Written out with the tables' names: drizzle leaves a column of a one-table select unqualified.
-      links:
-        home === undefined
-          ? sql<string>`(SELECT json_group_array(json_object('accountNo', l.account_no, 'role', l.role, 'lowBalanceKop', l.low_balance_kop, 'region', d.region, 'shard', d.shard, 'createdAt', l.created_at)) FROM account_links l JOIN account_directory d ON d.account_no = l.account_no WHERE l.subscriber_id = subscribers.id)`
-          : sql<string>`'[]'`,
-      directory:
-        home === undefined || home.length === 0
-          ? sql<string>`'[]'`
-          : sql<string>`(SELECT json_group_array(json_object('accountNo', d.account_no, 'region', d.region, 'shard', d.shard)) FROM account_directory d WHERE d.account_no IN (SELECT value FROM json_each(${JSON.stringify(home)})))`,
+      links: globalLinks
+        ? sql<string>`(SELECT json_group_array(json_object('accountNo', l.account_no, 'role', l.role, 'lowBalanceKop', l.low_balance_kop, 'region', d.region, 'shard', d.shard, 'createdAt', l.created_at)) FROM account_links l JOIN account_directory d ON d.account_no = l.account_no WHERE l.subscriber_id = subscribers.id)`
+        : sql<string>`'[]'`,
     })
     .from(subscribers)
     .where(subscriberIs(subscribers.id, who));
@@ -211,23 +207,23 @@ function selectSessionCopy(db: GlobalDb, who: SessionSubscriber, home?: readonly
 
 /**
  * The profile and the links (in the order the links were made) from `selectSessionCopy`'s rows: its links, or the home
- * shard's rows (`home`) with its directory's, or links read apart (`links`).
+ * shard's rows (`home`) with their accounts' places (`places`), or links read apart (`links`).
  */
 function copyOf(
   rows: Awaited<ReturnType<typeof selectSessionCopy>>,
-  from: { home?: readonly HomeRow[]; links?: readonly SubscriberLink[] } = {},
+  from: { home?: readonly HomeRow[]; places?: ReadonlyMap<string, Place>; links?: readonly SubscriberLink[] } = {},
 ): SessionCopy {
   const row = rows[0];
   if (!row) return { links: [], profile: null };
   const made =
     from.links ??
     (from.home
-      ? withDirectory(from.home, JSON.parse(row.directory) as { accountNo: string; region: string; shard: string }[])
+      ? withDirectory(from.home, [...(from.places?.values() ?? [])])
       : (JSON.parse(row.links) as (SessionLink & { createdAt: number })[]));
   const links = [...made]
     .sort((a, b) => a.createdAt - b.createdAt || (a.accountNo < b.accountNo ? -1 : a.accountNo > b.accountNo ? 1 : 0))
     .map((l) => ({ accountNo: l.accountNo, role: l.role, lowBalanceKop: l.lowBalanceKop, region: l.region, shard: l.shard }));
-  const { links: __, directory: ___, hasPassword, ...profile } = row;
+  const { links: __, hasPassword, ...profile } = row;
   return { links, profile: { ...profile, hasPassword: Boolean(hasPassword) } };
 }
 
@@ -414,20 +410,20 @@ export async function keepSessionCopy(home: RegionDb, subscriberId: string, gen:
 
 /**
  * The subscriber's profile and links as they are: from the global database in one query under `LINKS_STORE =
- * "global"`; otherwise the links' rows from the home shard, then the profile and their accounts' directory rows in one
- * global query.
+ * "global"`; otherwise the links' rows from the home shard, then the profile (one global query) and their accounts'
+ * places (platform/places.ts) side by side.
  */
 async function readCopy(data: DataAccess, who: LinksHolder): Promise<SessionCopy> {
-  if (data.linksStore === "global") return copyOf(await selectSessionCopy(data.global, who.id));
+  if (data.linksStore === "global") return copyOf(await selectSessionCopy(data.global, who.id, true));
   const home = await homeRowsOf(data, [who]);
-  return copyOf(
-    await selectSessionCopy(
-      data.global,
-      who.id,
+  const [rows, places] = await Promise.all([
+    selectSessionCopy(data.global, who.id, false),
+    placesOf(
+      data,
       home.map((r) => r.accountNo),
     ),
-    { home },
-  );
+  ]);
+  return copyOf(rows, { home, places });
 }
 
 /** The subscriber's links and profile as they are (`readCopy`), kept as the home shard's copy (`gen`: the copy's, read first). */
@@ -645,7 +641,7 @@ async function readSession(
           home.select().from(linkCopies).where(eq(linkCopies.subscriberId, subscriberId)),
           home.select().from(subscriberLinks).where(eq(subscriberLinks.subscriberId, subscriberId)),
         ]),
-        db.batch([selectSessionCopy(db, subscriberId, []), ...reads.map((r) => r.build(db, subscriberId, c))]),
+        db.batch([selectSessionCopy(db, subscriberId, false), ...reads.map((r) => r.build(db, subscriberId, c))]),
       ]);
       const row = rows[0];
       if (row?.subscriberId !== subscriberId) return null;
@@ -657,21 +653,23 @@ async function readSession(
             // One who holds no account (an organisation's employee) has no links to look up: the batch's profile, no copy
             // kept (a request that reads no global data of its own keeps it).
             if (mine.length === 0) return { links: [], profile };
-            // The profile again, with the links' accounts' directory rows, in one query read after the copy's `gen`: the
-            // profile the global batch read beside it may be older than a change that gen already counts.
-            const fresh = await selectSessionCopy(
-              db,
-              subscriberId,
-              mine.map((l) => l.accountNo),
-            );
-            return keepQuietly(home, subscriberId, copies[0]?.gen ?? 0, copyOf(fresh, { home: mine }), now);
+            // The profile again, read after the copy's `gen` (the profile the global batch read beside it may be older than
+            // a change that gen already counts), with the links' accounts' places beside it.
+            const [fresh, places] = await Promise.all([
+              selectSessionCopy(db, subscriberId, false),
+              placesOf(
+                data,
+                mine.map((l) => l.accountNo),
+              ),
+            ]);
+            return keepQuietly(home, subscriberId, copies[0]?.gen ?? 0, copyOf(fresh, { home: mine, places }), now);
           };
       return { row: { ...row, homeShard: store }, copy, results };
     }
     // The route reads global data too: its reads and the links and profile in one global batch, beside the session's read.
     const [rows, [read, ...results]] = await Promise.all([
       home.select().from(sessions).where(eq(sessions.idHash, idHash)),
-      db.batch([selectSessionCopy(db, subscriberId), ...reads.map((r) => r.build(db, subscriberId, c))]),
+      db.batch([selectSessionCopy(db, subscriberId, true), ...reads.map((r) => r.build(db, subscriberId, c))]),
     ]);
     const row = rows[0];
     return row?.subscriberId === subscriberId ? { row: { ...row, homeShard: store }, copy: copyOf(read), results } : null;
@@ -684,7 +682,7 @@ async function readSession(
       .innerJoin(subscribers, eq(subscribers.id, globalSessions.subscriberId))
       .where(eq(globalSessions.idHash, idHash)),
     // The links too under "global"; otherwise the profile alone (the links are the home shard's, read after).
-    selectSessionCopy(db, legacySessionSubscriber(db, idHash), data.linksStore === "global" ? undefined : []),
+    selectSessionCopy(db, legacySessionSubscriber(db, idHash), data.linksStore === "global"),
     ...reads.map((r) => r.build(db, legacySessionSubscriber(db, idHash), c)),
   ]);
   const row = rows[0];

@@ -7,6 +7,7 @@ import { directoryContacts, indexContacts } from "./contract-contacts";
 import { type DataAccess, d1Of, type RegionDb, rawBatch, roomIn, type ShardBinding, shardOfRegion } from "./db";
 import { AppError } from "./errors";
 import { log } from "./log";
+import { keepPlace } from "./places";
 
 /** The shard map (one module owns it): which shards each branch has, which take new accounts, how full each is. */
 
@@ -102,7 +103,11 @@ export async function registerAccount(data: DataAccess, a: NewAccount): Promise<
   const contacts = { phone: a.contactPhone, email: a.contactEmail };
   const existing = await shardOf(data, a.accountNo);
   await indexContacts(data, a.accountNo, contacts, a.now);
-  if (existing) return existing as ShardBinding;
+  if (existing) {
+    // A retry after the directory row: its copy in the identity stores too (platform/places.ts), if that is what failed.
+    await keepPlace(data, { accountNo: a.accountNo, region: a.region, shard: existing }, a.now);
+    return existing as ShardBinding;
+  }
   const shard = await placeAccount(data, a.region);
   await data.global.batch([
     data.global
@@ -121,7 +126,9 @@ export async function registerAccount(data: DataAccess, a: NewAccount): Promise<
       .set({ accounts: sql`${shards.accounts} + changes()` })
       .where(eq(shards.binding, shard)),
   ]);
-  return (await shardOf(data, a.accountNo)) as ShardBinding;
+  const placed = (await shardOf(data, a.accountNo)) as ShardBinding;
+  await keepPlace(data, { accountNo: a.accountNo, region: a.region, shard: placed }, a.now);
+  return placed;
 }
 
 async function shardOf(data: DataAccess, accountNo: string) {

@@ -44,3 +44,22 @@ export const contractContacts = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.contact, t.accountNo] })],
 );
+
+/**
+ * Where an account is (issue 20): its number → its region and the shard that holds it, in the store its key
+ * (`account:<number>`) hashes to, so that a request finds its accounts' shards without the global directory
+ * (platform/places.ts). A copy of the global `account_directory`, which stays the truth of a shard move: while a move
+ * may switch the account (`moving`, its id, from just before the switch until the copy names the new shard), readers
+ * ask the directory instead. Written when the account is made and by its moves; an older release's accounts are
+ * copied by a backfill (features/accounts/places.backfill.ts), which replaces only a copy older than its read. One row
+ * an account: bounded by accounts.
+ */
+export const accountPlaces = sqliteTable("account_places", {
+  accountNo: text("account_no").primaryKey(),
+  region: text("region").notNull(),
+  shard: text("shard").notNull(),
+  /** The move (its id) that may be switching the account now: the directory is read instead while it is set. */
+  moving: text("moving"),
+  /** The time of the directory's state it copies: the read it was copied from, or the move's mark or settle. */
+  asOf: integer("as_of", { mode: "timestamp_ms" }).notNull(),
+});

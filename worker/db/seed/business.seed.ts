@@ -70,7 +70,7 @@ export function businessSeed(
   const global: string[] = [];
   const shards = new Map<HomeShardBinding, string[]>();
   // The contacts on the accounts' contracts, for the identity stores' index (platform/contract-contacts.ts).
-  const contracts: { accountNo: string; phone: string | null; email: string | null }[] = [];
+  const contracts: { accountNo: string; region: string; shard: string; phone: string | null; email: string | null }[] = [];
   const push = (shard: HomeShardBinding, row: string) => shards.set(shard, [...(shards.get(shard) ?? []), row]);
   for (const p of DEMO_BUSINESS_PEOPLE) {
     global.push(
@@ -118,7 +118,7 @@ export function businessSeed(
     for (const [n, a] of accounts.entries()) {
       const shard = opts.shardOf(a.region);
       global.push(insert("account_directory", { account_no: a.accountNo, region: a.region, shard, created_at: opts.seededAt }));
-      contracts.push({ accountNo: a.accountNo, phone: o.contactPhone, email: o.contactEmail });
+      contracts.push({ accountNo: a.accountNo, region: a.region, shard, phone: o.contactPhone, email: o.contactEmail });
       global.push(insert("org_accounts", { org_id: o.id, account_no: a.accountNo, site_id: a.siteId, created_at: opts.seededAt }));
       push(
         shard,

@@ -9,7 +9,7 @@ import { BRANCH_PRICE_PERCENT, GIGABIT_REGIONS, SERVICE_TEMPLATES, TARIFF_TEMPLA
 import { closeMonthStatements, monthDays, type RawStatement, seedRow } from "../../features/billing/ledger.service";
 import { nextMonth } from "../../features/billing/period-close.service";
 import { normalizeStreet } from "../../platform/address";
-import { identityKey, signInKey } from "../../platform/identity-stores";
+import { accountKey, identityKey, signInKey } from "../../platform/identity-stores";
 import { makeAccountNo } from "../../platform/ids";
 import { dailyChargeKop, daysInMonth } from "../../platform/money";
 import { addDays, localDay, monthStart } from "../../platform/region";
@@ -218,7 +218,7 @@ export async function buildSeed(now = new Date(), { compact = true } = {}): Prom
   const shards = Object.fromEntries(Object.values(SHARD_MAP).map((b) => [b, [] as string[]])) as Record<HomeShardBinding, string[]>;
   const identities: SeedSql["identities"] = [];
   // The contacts on the contracts: in the accounts' rows, and indexed by contact in the identity stores (below).
-  const contracts: { accountNo: string; phone: string | null; email: string | null }[] = [];
+  const contracts: { accountNo: string; region: string; shard: string; phone: string | null; email: string | null }[] = [];
   const usage: SeedSql["usage"] = [];
   const regionBranch = new Map(REGIONS.map((r) => [r.code, r.branch]));
   const shardOf = (region: string) => SHARD_MAP[regionBranch.get(region) ?? "moscow"];
@@ -405,7 +405,7 @@ export async function buildSeed(now = new Date(), { compact = true } = {}): Prom
       const accountNo = makeAccountNo(a.body11);
       const shard = shardOf(a.region);
       global.push(insert("account_directory", { account_no: accountNo, region: a.region, shard, created_at: SEEDED_AT }));
-      contracts.push({ accountNo, phone: s.phone, email: s.email });
+      contracts.push({ accountNo, region: a.region, shard, phone: s.phone, email: s.email });
       // Each link globally, as the account's holder in its shard (platform/holders.ts) and in the subscriber's home shard
       // (platform/links.ts: their pages read it there).
       for (const l of [{ subscriber: s.id, role: "owner" }, ...(a.sharedWith ?? [])]) {
@@ -488,7 +488,7 @@ export async function buildSeed(now = new Date(), { compact = true } = {}): Prom
     const accountNo = makeAccountNo(u.body11);
     const shard = shardOf(u.region);
     global.push(insert("account_directory", { account_no: accountNo, region: u.region, shard, created_at: SEEDED_AT }));
-    contracts.push({ accountNo, phone: u.phone, email: u.email });
+    contracts.push({ accountNo, region: u.region, shard, phone: u.phone, email: u.email });
     shards[shard].push(
       insert("accounts", {
         account_no: accountNo,
@@ -541,6 +541,12 @@ export async function buildSeed(now = new Date(), { compact = true } = {}): Prom
     "UPDATE subscribers SET home_shard = (SELECT d.shard FROM account_links l JOIN account_directory d ON d.account_no = l.account_no WHERE l.subscriber_id = subscribers.id ORDER BY l.created_at, l.account_no LIMIT 1) WHERE EXISTS (SELECT 1 FROM account_links l WHERE l.subscriber_id = subscribers.id);",
     "UPDATE subscribers SET home_shard = (SELECT d.shard FROM org_members m JOIN org_accounts a ON a.org_id = m.org_id JOIN account_directory d ON d.account_no = a.account_no WHERE m.subscriber_id = subscribers.id ORDER BY m.created_at, a.created_at, a.account_no LIMIT 1) WHERE NOT EXISTS (SELECT 1 FROM account_links l WHERE l.subscriber_id = subscribers.id) AND EXISTS (SELECT 1 FROM org_members m JOIN org_accounts a ON a.org_id = m.org_id WHERE m.subscriber_id = subscribers.id);",
   );
+  // Every account's place, copied in the store its number's key hashes to (platform/places.ts).
+  for (const c of contracts)
+    identities.push({
+      key: accountKey(c.accountNo),
+      statement: insert("account_places", { account_no: c.accountNo, region: c.region, shard: c.shard, as_of: SEEDED_AT }),
+    });
   for (const c of contracts)
     for (const [kind, value] of [
       ["phone", c.phone],

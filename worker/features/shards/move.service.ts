@@ -28,6 +28,7 @@ import { type DataAccess, d1Of, queriesUsed, type RegionDb, rawBatch, roomIn, ty
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
+import { markMoving, settlePlace } from "../../platform/places";
 import { addDays, localDay, regionTz } from "../../platform/region";
 import { closesWindow, forgetHoldersLinks, holdersOf, markCopyChanging } from "../../platform/session";
 import { branchOfRegion, copyPage, type KeyValue, readPage } from "../../platform/shard-map";
@@ -654,9 +655,12 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
         // to some 490 of them), which then stops after the switch (its catch-up in the next call).
         if (!roomFor(1)) return view(move, now, graceMs);
         const holders = await holdersOf(data, accountNo, move.fromShard as ShardBinding);
-        const forced = !roomFor(6 + 2 * holders.length);
+        const forced = !roomFor(9 + 2 * holders.length);
         if (forced && queriesUsed(data.stats) - calledAt > SWITCH_ALONE) return view(move, now, graceMs);
         markedUntil = await markCopyChanging(data, holders, now);
+        // The account's copy in the identity stores is marked as possibly switching: its readers ask the directory
+        // (the truth, switched below) until it is settled to the target after the switch (platform/places.ts).
+        await markMoving(data, { accountNo, region: await regionOf(data, accountNo), shard: move.fromShard }, move.id, now);
         // One global write: the directory row, both shards' counts and the step, together or not at all.
         // The directory changes only while the move is still `verified`: an abandon that got in first (its step
         // recorded) wins, and then nothing here changes.
@@ -688,6 +692,7 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
         // An abandon that got in first leaves the step as it made it (the loop then refuses with 409).
         if (move.step === "switched") {
           log("info", "shard.move_switched", { moveId: move.id, from: move.fromShard, to: move.toShard });
+          await settlePlace(data, accountNo, move.id, move.toShard);
           // The holders' copies of their links name the source: forgotten at once (below, by a call after a crash).
           await forgetHoldersLinks(data, accountNo, move.fromShard as ShardBinding, { closes: closesWindow(markedUntil) });
           forgotten = true;
@@ -705,6 +710,8 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
           // A repeat (after a crash, or after this call's own forget) closes no window: the switch's forget may have
           // closed it already, and another change of a holder may have opened one since.
           if (!forgotten) await forgetHoldersLinks(data, accountNo, move.fromShard as ShardBinding, { closes: false });
+          // The copy in the identity stores names the target too before then (the switch's call may have died first).
+          await settlePlace(data, accountNo, move.id, move.toShard);
           // The days the region charged and the months it closed while the source skipped the frozen account (and
           // the target skipped it arriving) are charged and closed here now, once: the region's own keys make a
           // repeat (a crash before the cursor moves, the grace period's calls) or the region's next run change
@@ -867,6 +874,8 @@ export async function abandonMove(data: DataAccess, accountNo: string, opts: Aba
   ]);
   crash("unfrozen");
   if (catchUp && (await catchUpAndSettle(data, source, move, region, now, roomFor, opts.notify)) !== "done") return stopAbandoning();
+  // A copy this move marked before a switch that did not happen names the source, trusted again.
+  await settlePlace(data, accountNo, move.id, move.fromShard);
   await data.global
     .update(shardMoves)
     .set({ step: "abandoned", updatedAt: now })

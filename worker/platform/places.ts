@@ -1,0 +1,129 @@
+import { and, eq } from "drizzle-orm";
+import { accountDirectory } from "../db/schema/global";
+import { accountPlaces } from "../db/schema/identity";
+import { type DataAccess, inList } from "./db";
+import { accountKey, identityStoreIndex } from "./identity-stores";
+import { errorText, log } from "./log";
+
+/**
+ * Where an account is — its region and the shard that holds it — read from the identity stores (`account_places`, the
+ * store its key `account:<number>` hashes to) instead of the global directory (issue 20): a visit's links, a login by
+ * account number, access to an account, the notices of a payment or an outage, a bank credit each asked the one global
+ * database, whose directory does not fit it at the target.
+ *
+ * The stores keep a copy; the global directory stays the truth of where an account is, and of a shard move's switch
+ * (one global write with the move's step, features/shards/move.service.ts). So a copy is trusted only when it is not
+ * marked `moving`: a move marks it just before its switch and settles it to the new shard just after (and again
+ * before anything of the source is deleted); an abandon clears the mark. An account with no copy yet (made by an
+ * older release, or whose copy's write failed: the backfill copies it), or marked, is read in the directory, in one
+ * query for all of them.
+ */
+
+/** An account's region and shard. */
+export interface Place {
+  accountNo: string;
+  region: string;
+  shard: string;
+}
+
+/** The account numbers by the index of the identity store their keys hash to. */
+function byStore(data: DataAccess, accountNos: readonly string[]): Map<number, string[]> {
+  const count = data.identities.all.length;
+  const groups = new Map<number, string[]>();
+  for (const no of accountNos) {
+    const i = identityStoreIndex(accountKey(no), count);
+    groups.set(i, [...(groups.get(i) ?? []), no]);
+  }
+  return groups;
+}
+
+const storeAt = (data: DataAccess, i: number) => data.identities.all[i] as DataAccess["identities"]["all"][number];
+
+/** Whether this deployment reads the copies (`ACCOUNT_PLACES`, and identity stores bound). */
+const readsCopies = (data: DataAccess) => data.placesStore === "identity" && data.identities.all.length > 0;
+
+/**
+ * The places of the accounts (any number of them: one query a store they hash to, side by side, and one global query
+ * for those with no copy to trust); an account that does not exist is not in the map.
+ */
+export async function placesOf(data: DataAccess, accountNos: readonly string[]): Promise<Map<string, Place>> {
+  const nos = [...new Set(accountNos)];
+  const found = new Map<string, Place>();
+  if (nos.length === 0) return found;
+  if (readsCopies(data)) {
+    const rows = await Promise.all(
+      [...byStore(data, nos)].map(([i, list]) =>
+        storeAt(data, i)
+          .select({
+            accountNo: accountPlaces.accountNo,
+            region: accountPlaces.region,
+            shard: accountPlaces.shard,
+            moving: accountPlaces.moving,
+          })
+          .from(accountPlaces)
+          .where(inList(accountPlaces.accountNo, list))
+          .all(),
+      ),
+    );
+    for (const r of rows.flat())
+      if (r.moving === null) found.set(r.accountNo, { accountNo: r.accountNo, region: r.region, shard: r.shard });
+  }
+  const rest = nos.filter((no) => !found.has(no));
+  if (rest.length > 0) {
+    const rows = await data.global
+      .select({ accountNo: accountDirectory.accountNo, region: accountDirectory.region, shard: accountDirectory.shard })
+      .from(accountDirectory)
+      .where(inList(accountDirectory.accountNo, rest))
+      .all();
+    for (const r of rows) found.set(r.accountNo, r);
+  }
+  return found;
+}
+
+/** One account's place, or undefined when it does not exist. */
+export async function placeOf(data: DataAccess, accountNo: string): Promise<Place | undefined> {
+  return (await placesOf(data, [accountNo])).get(accountNo);
+}
+
+/**
+ * A new account's copy, written after its directory row (a retried creation's too: a copy there is kept). Quietly: a
+ * failure leaves the directory to answer for it until the backfill copies it.
+ */
+export async function keepPlace(data: DataAccess, place: Place, now: Date): Promise<void> {
+  if (data.identities.all.length === 0) return;
+  await storeAt(data, byStoreIndex(data, place.accountNo))
+    .insert(accountPlaces)
+    .values({ ...place, moving: null, asOf: now })
+    .onConflictDoNothing()
+    .catch((e: unknown) => log("warn", "places.keep_failed", { error: errorText(e) }));
+}
+
+const byStoreIndex = (data: DataAccess, accountNo: string) => identityStoreIndex(accountKey(accountNo), data.identities.all.length);
+
+/**
+ * Before a move's switch: the account's copy says the move may be switching it (made, naming the source, if there is
+ * none), so readers ask the directory until `settlePlace`. Not quietly: the switch must not go ahead without it.
+ */
+export async function markMoving(data: DataAccess, place: Place, moveId: string, now: Date): Promise<void> {
+  if (data.identities.all.length === 0) return;
+  await storeAt(data, byStoreIndex(data, place.accountNo))
+    .insert(accountPlaces)
+    .values({ ...place, moving: moveId, asOf: now })
+    .onConflictDoUpdate({ target: accountPlaces.accountNo, set: { shard: place.shard, moving: moveId, asOf: now } });
+}
+
+/**
+ * After the move's switch (`shard`, its target) or its abandon (`shard`, its source): the copy marked by this move names
+ * where the directory says the account is, and is trusted again. A copy this move did not mark is left as it is (a
+ * repeat, or a runner late after the move ended). Not quietly: the source's clean-up waits for it.
+ */
+export async function settlePlace(data: DataAccess, accountNo: string, moveId: string, shard: string, now = new Date()): Promise<void> {
+  if (data.identities.all.length === 0) return;
+  await storeAt(data, byStoreIndex(data, accountNo))
+    .update(accountPlaces)
+    .set({ shard, moving: null, asOf: now })
+    .where(and(eq(accountPlaces.accountNo, accountNo), eq(accountPlaces.moving, moveId)));
+}
+
+/** D1 queries `placesOf` makes at most: one an identity store it reads, and the directory's. */
+export const placesQueries = (data: DataAccess): number => (readsCopies(data) ? data.identities.all.length : 0) + 1;
