@@ -17,6 +17,7 @@ import {
 import { type AreaMessage, NotificationMessage } from "../../worker/features/notifications/notifications.messages";
 import { createDataAccess, d1Of, shardDatabase } from "../../worker/platform/db";
 import { makeAccountNo } from "../../worker/platform/ids";
+import { keepPlace } from "../../worker/platform/places";
 import { CALLS_PER_INVOCATION } from "../../worker/platform/queue";
 import { holdersFromLinks, shardRows } from "./helpers";
 
@@ -610,6 +611,9 @@ describe("one invocation of the notifications queue", () => {
         "INSERT INTO notification_prefs (subscriber_id, account_no, kind, channels, updated_at) VALUES (?, ?, 'outage', 'inapp', ?)",
       ).bind(own, ownNo, now),
     ]);
+    // Their places copied to the identity stores, as a new account's are (platform/places.ts): read there, not globally.
+    for (const no of [ownNo, otherNo])
+      await keepPlace(createDataAccess(env), { accountNo: no, region: "spb", shard: "DB_NORTHWEST" }, new Date(now));
     const until = new Date(now + 3_600_000).toISOString();
     const event = (id: string, key: string, kind?: "tariff_change", accountNo: string | null = null): NotificationMessage => {
       const e = eventFor(id, key, kind) as Extract<NotificationMessage, { channel: "event" }>;

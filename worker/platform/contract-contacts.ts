@@ -5,6 +5,7 @@ import { accounts } from "../db/schema/region";
 import { type DataAccess, inList, isShardBinding } from "./db";
 import { signInKey } from "./identity-stores";
 import { log } from "./log";
+import { type Place, placeOf, placesOf } from "./places";
 
 /**
  * The contacts on a contract (the phone and e-mail where registration's and relative-linking's codes go), off the
@@ -28,7 +29,12 @@ export interface ContractContacts {
   email: string | null;
 }
 
-type DirectoryRow = typeof accountDirectory.$inferSelect;
+/**
+ * A contract as a registration or a link reads it: the account's place (platform/places.ts), with the contacts its
+ * directory row keeps — an older release's, before the contacts' backfill reached it, or any under "global"; none when
+ * read from the place alone.
+ */
+export type ContractRow = Place & { contactPhone: string | null; contactEmail: string | null };
 
 /** What a new account's directory row keeps of its contacts: them under "global", else nothing. */
 export function directoryContacts(data: DataAccess, c: ContractContacts) {
@@ -84,29 +90,44 @@ function accountRows(data: DataAccess, shard: string, accountNos: readonly strin
  * reached). Whole, never a field from each: a contact corrected in the account's row is not brought back by the
  * directory's older one.
  */
-function contactsFrom(dir: DirectoryRow, row: { phone: string | null; email: string | null } | undefined): ContractContacts {
+function contactsFrom(dir: ContractRow, row: { phone: string | null; email: string | null } | undefined): ContractContacts {
   if (row && (row.phone !== null || row.email !== null)) return { phone: row.phone, email: row.email };
   return { phone: dir.contactPhone, email: dir.contactEmail };
 }
 
-/** The contacts on an account's contract, from its directory row as read (`contactsFrom`). Null contacts when none. */
-export async function contractContactsOf(data: DataAccess, dir: DirectoryRow | undefined): Promise<ContractContacts> {
-  if (!dir) return { phone: null, email: null };
-  const [row] = await accountRows(data, dir.shard, [dir.accountNo]);
-  return contactsFrom(dir, row);
+/**
+ * The contacts on an account's contract (`contactsFrom`), with its place (undefined: no such account; null contacts):
+ * its place, then its account's row; the directory row is read only when that row has no contact (an older release's
+ * account the contacts' backfill has not reached).
+ */
+export async function contractContactsOf(data: DataAccess, accountNo: string): Promise<{ place?: Place; contacts: ContractContacts }> {
+  const place = await placeOf(data, accountNo);
+  if (!place) return { contacts: { phone: null, email: null } };
+  const [row] = await accountRows(data, place.shard, [accountNo]);
+  if (row && (row.phone !== null || row.email !== null)) return { place, contacts: { phone: row.phone, email: row.email } };
+  const dir = await data.global
+    .select({ contactPhone: accountDirectory.contactPhone, contactEmail: accountDirectory.contactEmail })
+    .from(accountDirectory)
+    .where(eq(accountDirectory.accountNo, accountNo))
+    .get();
+  return {
+    place,
+    contacts: contactsFrom({ ...place, contactPhone: dir?.contactPhone ?? null, contactEmail: dir?.contactEmail ?? null }, row),
+  };
 }
 
 /**
- * The directory rows of the contracts whose contact is this phone or e-mail: those the identity stores' index names
- * and, under "global", those the directory's own index finds, each confirmed by its contacts as `contactsFrom` reads
- * them (the account's row first), with whether it has an owner in its shard (`owned`). A stale or foreign index row, or
- * a directory contact the account's row has since replaced, names no contract. A read a shard of them.
+ * The contracts whose contact is this phone or e-mail: those the identity stores' index names (their places), and,
+ * under "global", the directory rows its own index finds, each confirmed by its contacts as `contactsFrom` reads them
+ * (the account's row first: an index row is written from it), with whether it has an owner in its shard (`owned`). A
+ * stale or foreign index row, or a directory contact the account's row has since replaced, names no contract. A read a
+ * shard of them.
  */
 export async function contractsByContact(
   data: DataAccess,
   kind: "phone" | "email",
   value: string,
-): Promise<(DirectoryRow & { owned: boolean })[]> {
+): Promise<(ContractRow & { owned: boolean })[]> {
   const key = signInKey(kind, value);
   const column = kind === "phone" ? accountDirectory.contactPhone : accountDirectory.contactEmail;
   const [indexed, direct] = await Promise.all([
@@ -122,13 +143,17 @@ export async function contractsByContact(
   ]);
   const known = new Set(direct.map((d) => d.accountNo));
   const candidates = indexed.map((r) => r.accountNo).filter((n) => !known.has(n));
-  const dirs = [
-    ...direct,
-    ...(candidates.length === 0
-      ? []
-      : await data.global.select().from(accountDirectory).where(inList(accountDirectory.accountNo, candidates)).all()),
+  const dirs: ContractRow[] = [
+    ...direct.map((d) => ({
+      accountNo: d.accountNo,
+      region: d.region,
+      shard: d.shard,
+      contactPhone: d.contactPhone,
+      contactEmail: d.contactEmail,
+    })),
+    ...[...(await placesOf(data, candidates)).values()].map((p) => ({ ...p, contactPhone: null, contactEmail: null })),
   ];
-  const byShard = new Map<string, DirectoryRow[]>();
+  const byShard = new Map<string, ContractRow[]>();
   for (const d of dirs) byShard.set(d.shard, [...(byShard.get(d.shard) ?? []), d]);
   const confirmed = await Promise.all(
     [...byShard].map(async ([shard, list]) => {

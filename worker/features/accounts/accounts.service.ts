@@ -1,5 +1,5 @@
 import { and, eq, inArray } from "drizzle-orm";
-import { accountDirectory, accountLinks, shardMoves, subscribers } from "../../db/schema/global";
+import { accountLinks, shardMoves, subscribers } from "../../db/schema/global";
 import { accountHolders, type LedgerKind } from "../../db/schema/region";
 import { contractContactsOf } from "../../platform/contract-contacts";
 import { type DataAccess, type GlobalDb, inList, isShardBinding, type RegionDb, rawBatch, type ShardBinding } from "../../platform/db";
@@ -9,6 +9,7 @@ import { parseAccountNo } from "../../platform/ids";
 import { dropHomeLinks, homeRowsOf } from "../../platform/links";
 import { errorText, log } from "../../platform/log";
 import { daysInMonth } from "../../platform/money";
+import { placeOf } from "../../platform/places";
 import { localDay, regionTz } from "../../platform/region";
 import { linksHolderOf, readLinks, type SessionLink, sessionLinks } from "../../platform/session";
 import { confirmGuards, takeAttempt } from "../../platform/throttle";
@@ -242,9 +243,8 @@ export async function startLink(
 ) {
   const accountNo = parseAccountNo(accountNoInput);
   if (!accountNo) throw new AppError(400, "validation", {}, [{ field: "accountNo", message: "field.accountNo" }]);
-  const dir = await data.global.select().from(accountDirectory).where(eq(accountDirectory.accountNo, accountNo)).get();
   // The contract's contacts: the account's row in its shard (or an older release's directory row).
-  const contacts = await contractContactsOf(data, dir);
+  const { contacts } = await contractContactsOf(data, accountNo);
   const to = channel === "email" ? contacts.email : contacts.phone;
   return issueCode(data, notify, {
     purpose: "link_account",
@@ -284,13 +284,13 @@ export async function confirmLink(
   await attempt.succeeded();
   // The holder row in the account's shard first (`adding`, platform/holders.ts), refused while the account is frozen for
   // a move; then the global link; then the row settled.
-  const [dir, me] = await db.batch([
-    db.select({ shard: accountDirectory.shard }).from(accountDirectory).where(eq(accountDirectory.accountNo, accountNo)),
-    db.select({ homeShard: subscribers.homeShard }).from(subscribers).where(eq(subscribers.id, subscriberId)),
+  const [place, me] = await Promise.all([
+    placeOf(data, accountNo),
+    db.select({ homeShard: subscribers.homeShard }).from(subscribers).where(eq(subscribers.id, subscriberId)).get(),
   ]);
-  const shard = dir[0]?.shard;
-  if (!shard || !isShardBinding(shard) || !me[0]) throw new AppError(404, "not_found");
-  const holder = { accountNo, shard, subscriberId, role, homeShard: me[0].homeShard };
+  const shard = place?.shard;
+  if (!shard || !isShardBinding(shard) || !me) throw new AppError(404, "not_found");
+  const holder = { accountNo, shard, subscriberId, role, homeShard: me.homeShard };
   // Refused before the link is written (a move froze the account or reached its switch since it was asked, or a shard
   // that failed): the code and its attempt are given back for the retry.
   const giveBack = async () => {

@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import { accountDirectory, accountLinks, subscribers } from "../../db/schema/global";
+import { accountLinks, subscribers } from "../../db/schema/global";
 import { signIns } from "../../db/schema/region";
 import { contractContactsOf, contractsByContact } from "../../platform/contract-contacts";
 import { type DataAccess, inList, isShardBinding, type RegionDb, type ShardBinding } from "../../platform/db";
@@ -11,6 +11,7 @@ import { newId, parseAccountNo } from "../../platform/ids";
 import { errorText, log } from "../../platform/log";
 import { hashPassword, verifyPassword } from "../../platform/password";
 import { checkPassword, passwordFieldError } from "../../platform/password-policy";
+import { placesOf } from "../../platform/places";
 import { endAllSessions, openSession, type SessionInfo, STEP_UP_TTL_MS, sessionProfile, whileCopyChanging } from "../../platform/session";
 import { placeSubscriber } from "../../platform/shard-map";
 import { assertNotThrottled, confirmGuards, takeAttempt, throttleKey } from "../../platform/throttle";
@@ -126,9 +127,8 @@ async function registerTarget(data: DataAccess, input: RegisterBy): Promise<Regi
   if (input.by === "account") {
     const accountNo = parseAccountNo(input.accountNo);
     if (!accountNo) throw new AppError(400, "validation", {}, [{ field: "accountNo", message: "field.accountNo" }]);
-    const dir = await data.global.select().from(accountDirectory).where(eq(accountDirectory.accountNo, accountNo)).get();
     // The contract's contacts: the account's row in its shard (or an older release's directory row).
-    const contacts = await contractContactsOf(data, dir);
+    const { contacts } = await contractContactsOf(data, accountNo);
     const to = input.channel === "email" ? contacts.email : contacts.phone;
     const deliver = to ? { channel: input.channel, to } : null;
     return {
@@ -206,14 +206,10 @@ export async function completeRegistration(
   const contracts =
     input.by === "account"
       ? await Promise.all(
-          (
-            await db
-              .select()
-              .from(accountDirectory)
-              .where(eq(accountDirectory.accountNo, t.target.slice("account:".length)))
-              .all()
-          ).map(async (d) => ({
+          [...(await placesOf(data, [t.target.slice("account:".length)])).values()].map(async (d) => ({
             ...d,
+            contactPhone: null,
+            contactEmail: null,
             owned: isShardBinding(d.shard) && (await ownedOn(data, d.shard, [d.accountNo])).length > 0,
           })),
         )

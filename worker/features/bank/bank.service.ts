@@ -1,7 +1,6 @@
 import { and, asc, eq, gt, inArray, or, sql } from "drizzle-orm";
 import { OPERATOR_REQUISITES } from "../../data/operator.data";
 import {
-  accountDirectory,
   type BankLineStatus,
   bankStatementLines,
   bankStatements,
@@ -17,6 +16,7 @@ import { holdersWithin } from "../../platform/holders";
 import { newId, parseAccountNo } from "../../platform/ids";
 import { beat, release, startChain } from "../../platform/lease";
 import { errorText, log } from "../../platform/log";
+import { type Place, placeOf, placesOf, placesQueries } from "../../platform/places";
 import { sendInBatches } from "../../platform/queue";
 import { addDays, localDay, regionTz } from "../../platform/region";
 import { entryIf, type RawStatement } from "../billing/ledger.service";
@@ -100,14 +100,14 @@ export const NOTICE_SHARDS = 50;
 
 /**
  * D1 queries (platform/db.ts `queriesUsed`: a batch's statements each count) a group of `lines` crediting `targets`
- * accounts makes at most: a ledger entry a target, in a batch per shard; the directory, owners, subscribers' and
- * members' lookups in chunks of 90; a home invoice's payment (its row and its sum: two statements a line, in a batch
- * on its shard); a line's mark, its audit entries (one an organisation: two at most, typically) and an older
- * deployment's invoice's payment in one batch; and its
- * notice's reads of the holders (the directory once, then a read a shard up to `NOTICE_SHARDS`).
+ * accounts makes at most: a ledger entry a target, in a batch per shard; the accounts' places (`places`: what
+ * platform/places.ts `placesQueries` says); the owners', subscribers' and members' lookups in chunks of 90; a home
+ * invoice's payment (its row and its sum: two statements a line, in a batch on its shard); a line's mark, its audit
+ * entries (one an organisation: two at most, typically) and an older deployment's invoice's payment in one batch; and
+ * its notice's reads of the holders (the places once more, then a read a shard up to `NOTICE_SHARDS`).
  */
-export const creditCalls = (targets: number, lines: number) =>
-  targets + 5 * lines + 4 * Math.ceil(targets / 90) + 1 + 1 + Math.min(targets, NOTICE_SHARDS);
+export const creditCalls = (targets: number, lines: number, places = 1) =>
+  targets + 5 * lines + 3 * Math.ceil(targets / 90) + places + 1 + places + Math.min(targets, NOTICE_SHARDS);
 
 /**
  * D1 queries a page of matching makes at most: the page's read; the invoice numbers (two a chunk of 90, both places),
@@ -234,16 +234,11 @@ async function decide(data: DataAccess, rows: LineRow[]): Promise<Map<string, De
   );
   const knownAccounts = new Set(
     (
-      await inChunks(
+      await placesOf(
+        data,
         [...refs.values()].flatMap((r) => r.accountNos),
-        (chunk) =>
-          data.global
-            .select({ a: accountDirectory.accountNo })
-            .from(accountDirectory)
-            .where(inArray(accountDirectory.accountNo, chunk))
-            .all(),
       )
-    ).map((r) => r.a),
+    ).keys(),
   );
   const inns = rows.map((r) => r.payerInn).filter(Boolean);
   const orgRows = await inChunks(inns, (chunk) =>
@@ -315,16 +310,10 @@ const ruDate = (iso: string) => `${iso.slice(8, 10)}.${iso.slice(5, 7)}.${iso.sl
 async function credit(data: DataAccess, rows: LineRow[], now: Date, notifications?: Queue<unknown>): Promise<string[]> {
   if (rows.length === 0) return [];
   const targetsOf = new Map(rows.map((r) => [r.id, JSON.parse(r.targets ?? "[]") as Target[]]));
-  const directory = await inChunks(
+  const where = await placesOf(
+    data,
     [...targetsOf.values()].flatMap((ts) => ts.map((t) => t.accountNo)),
-    (chunk) =>
-      data.global
-        .select({ accountNo: accountDirectory.accountNo, shard: accountDirectory.shard, region: accountDirectory.region })
-        .from(accountDirectory)
-        .where(inArray(accountDirectory.accountNo, chunk))
-        .all(),
   );
-  const where = new Map(directory.map((d) => [d.accountNo, d]));
   const byShard = new Map<string, RawStatement[]>();
   const creditable: LineRow[] = [];
   for (const row of rows) {
@@ -335,7 +324,7 @@ async function credit(data: DataAccess, rows: LineRow[], now: Date, notification
     }
     creditable.push(row);
     for (const t of targets) {
-      const place = where.get(t.accountNo) as (typeof directory)[number];
+      const place = where.get(t.accountNo) as Place;
       const statements = byShard.get(place.shard) ?? [];
       statements.push(
         entryIf(
@@ -549,7 +538,8 @@ async function workPage(
   const credited: string[] = [];
   for (const group of groups) {
     const firstRow = group.rows[0] as LineRow;
-    if (!fits(creditCalls(group.targets, group.rows.length))) return { credited, handled: position.get(firstRow.id) ?? 0 };
+    if (!fits(creditCalls(group.targets, group.rows.length, placesQueries(data))))
+      return { credited, handled: position.get(firstRow.id) ?? 0 };
     credited.push(...(await credit(data, group.rows, now, notifications)));
   }
   return { credited, handled: ids.length };
@@ -911,13 +901,7 @@ export async function assignLine(
     invoiceId = invoice.id;
   } else {
     const accountNo = parseAccountNo(to.accountNo ?? "");
-    const known = accountNo
-      ? await data.global
-          .select({ a: accountDirectory.accountNo })
-          .from(accountDirectory)
-          .where(eq(accountDirectory.accountNo, accountNo))
-          .get()
-      : undefined;
+    const known = accountNo ? await placeOf(data, accountNo) : undefined;
     if (!accountNo || !known) throw new AppError(400, "validation", {}, [{ field: "accountNo", message: "field.bankAccount" }]);
     targets = [{ accountNo, amountKop: line.amountKop }];
   }

@@ -6,7 +6,6 @@ import { type PushSender, PushTransientError, topicFor, webPush } from "../../ad
 import { SmsRejected, type SmsSender } from "../../adapters/sms";
 import { smsFor } from "../../adapters/sms/select";
 import {
-  accountDirectory,
   type Channel,
   deadLetters,
   globalDeliveries,
@@ -24,6 +23,7 @@ import { newId } from "../../platform/ids";
 import { linksOf, linksQueries } from "../../platform/links";
 import { log } from "../../platform/log";
 import { recordDeadLetter, recordDelivery } from "../../platform/metrics";
+import { placesOf, placesQueries } from "../../platform/places";
 import {
   CALLS_PER_INVOCATION,
   failedFirst,
@@ -238,15 +238,16 @@ export interface EventReads {
   regions: Map<string, string>;
 }
 
-/** The calls `readForEvents` makes: one batch. */
-const EVENT_READS_CALLS = 1;
+/** The calls `readForEvents` makes at most: one global batch, and the accounts' places (platform/places.ts). */
+const eventReadsCalls = (data: DataAccess) => 1 + placesQueries(data);
 
 export async function readForEvents(data: DataAccess, events: readonly EventMessage[]): Promise<EventReads> {
   const db = data.global;
   const ids = [...new Set(events.map((e) => e.subscriberId))];
   const eventIds = [...new Set(events.map((e) => e.eventId))];
   const accountNos = [...new Set(events.flatMap((e) => (e.accountNo ? [e.accountNo] : [])))];
-  const [subs, inboxed, devices, settings, prefs, directory] = await db.batch([
+  const placesRead = placesOf(data, accountNos);
+  const [subs, inboxed, devices, settings, prefs] = await db.batch([
     db
       .select({
         id: subscribers.id,
@@ -270,11 +271,8 @@ export async function readForEvents(data: DataAccess, events: readonly EventMess
       .select()
       .from(notificationPrefs)
       .where(and(inList(notificationPrefs.subscriberId, ids), inList(notificationPrefs.accountNo, [...accountNos, "*"]))),
-    db
-      .select({ accountNo: accountDirectory.accountNo, region: accountDirectory.region, shard: accountDirectory.shard })
-      .from(accountDirectory)
-      .where(inList(accountDirectory.accountNo, accountNos)),
   ]);
+  const directory = [...(await placesRead).values()];
   const byId = <T extends { subscriberId: string }>(rows: T[]) => {
     const map = new Map<string, T[]>();
     for (const r of rows) map.set(r.subscriberId, [...(map.get(r.subscriberId) ?? []), r]);
@@ -489,8 +487,8 @@ export const AREA_LOOKUPS_PER_PAGE = 8;
  */
 export const AREA_HOME_READS = 8;
 
-/** The most a page's read of its subscribers' links costs: a home shard each and the directory's, or one global read. */
-const linksReads = (data: DataAccess) => (data.linksStore === "global" ? 1 : AREA_HOME_READS + 1);
+/** The most a page's read of its subscribers' links costs: a home shard each and their accounts' places, or one global read. */
+const linksReads = (data: DataAccess) => (data.linksStore === "global" ? 1 : AREA_HOME_READS + placesQueries(data));
 
 export interface AreaLimits {
   /** Accounts a page reads. */
@@ -783,7 +781,7 @@ async function fanOutHolders(data: DataAccess, dl: Delivery, m: HoldersMessage):
  * against these: an event alone reads what it needs globally in one batch and
  * its subscriber's choices in their home shard in another (`readForEvents`: in
  * a batch of events, one global batch for all of them, counted once,
- * EVENT_READS_CALLS, and one a home shard, at most one an event, within the
+ * `eventReadsCalls`, and one a home shard, at most one an event, within the
  * events' own budgets) and writes its inbox row and delivery records in
  * the home shard; a push reads its device in the home shard (found through
  * the subscriber for a message queued before the move), else in the global
@@ -802,8 +800,10 @@ export const CALLS_PER_MESSAGE = {
   holders: 2 + Math.ceil((HOLDERS_EVENTS * HOLDERS_PER_ACCOUNT + HOLDERS_EVENTS) / 100),
 } as const;
 
-function callsOf(m: NotificationMessage, dl: Delivery): number {
-  return m.channel === "area" ? (dl.areaLimits ?? AREA_LIMITS).calls : CALLS_PER_MESSAGE[m.channel];
+function callsOf(m: NotificationMessage, dl: Delivery, data: DataAccess): number {
+  if (m.channel === "area") return (dl.areaLimits ?? AREA_LIMITS).calls;
+  // A holders message's look-up of accounts with no holder here reads their places: one query counted, the rest here.
+  return CALLS_PER_MESSAGE[m.channel] + (m.channel === "holders" ? placesQueries(data) - 1 : 0);
 }
 
 /**
@@ -829,8 +829,8 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
   const wellFormed = items.flatMap((i) => (i.parsed.success ? [{ message: i.message, body: i.parsed.data }] : []));
   const { work, handOn: later } = splitByBudget(
     wellFormed,
-    (i) => callsOf(i.body, dl),
-    CALLS_PER_INVOCATION - HAND_ON_CALLS - EVENT_READS_CALLS - malformed.length,
+    (i) => callsOf(i.body, dl, data),
+    CALLS_PER_INVOCATION - HAND_ON_CALLS - eventReadsCalls(data) - malformed.length,
   );
   await handOn(
     dl.queue,
