@@ -54,6 +54,38 @@ async function newAccount(): Promise<{ accountNo: string; shard: ShardBinding }>
   ]);
   return { accountNo, shard };
 }
+/** For a mark: no other move has ended. */
+const NONE_ENDED = async () => false;
+/**
+ * The global database as a move sees it when `before` runs just ahead of its switch's batch (the one that switches the
+ * directory row): a crash there, or an abandon that gets in first.
+ */
+function beforeSwitch(before: () => Promise<void>): D1Database {
+  // Each statement answers its SQL under this symbol, through the counting proxies platform/db.ts puts around it.
+  const SQL = Symbol("sql");
+  const tagged = (stmt: D1PreparedStatement, query: string): D1PreparedStatement =>
+    new Proxy(stmt, {
+      get(target, prop) {
+        if (prop === SQL) return query;
+        if (prop === "bind") return (...args: unknown[]) => tagged(target.bind(...args), query);
+        const v = Reflect.get(target, prop, target);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+  return new Proxy(env.DB, {
+    get(target, prop) {
+      if (prop === "prepare") return (query: string) => tagged(target.prepare(query), query);
+      if (prop === "batch")
+        return async (stmts: D1PreparedStatement[]) => {
+          if (stmts.some((st) => /UPDATE account_directory SET shard/.test(String((st as unknown as Record<symbol, unknown>)[SQL] ?? ""))))
+            await before();
+          return target.batch(stmts);
+        };
+      const v = Reflect.get(target, prop, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+}
 const other = (shard: ShardBinding): ShardBinding => (shard === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW");
 
 describe("where an account is", () => {
@@ -64,10 +96,43 @@ describe("where an account is", () => {
     const found = await data.shardForAccount(a.accountNo);
     expect(found).toMatchObject({ binding: a.shard, region: "msk" });
     expect(globalQueries(data)).toBe(0);
-    // Many at once: one query a store, whatever their number (one bound parameter), an unknown number left out.
-    const unknown = makeAccountNo("79999999999");
-    const many = await placesOf(data, [a.accountNo, unknown, ...Array.from({ length: 300 }, () => a.accountNo)]);
+    // Many at once: one query a store, whatever their number (one bound parameter), and one global query for the 300
+    // unknown numbers (no copy: the directory is asked, and has none), left out.
+    const unknown = Array.from({ length: 300 }, (_, i) => makeAccountNo(`799${String(i).padStart(8, "0")}`));
+    const counted = createDataAccess(env);
+    const many = await placesOf(counted, [a.accountNo, ...unknown, a.accountNo]);
     expect([...many.keys()]).toEqual([a.accountNo]);
+    const stores = identityStoreDatabases(env).length;
+    for (let i = 0; i < stores; i++) expect(counted.stats.byDb.get(`IDENTITY_${i}`)?.statements).toBe(1);
+    expect(globalQueries(counted)).toBe(1);
+  });
+
+  it("a store that fails leaves its accounts to the directory: the reader still finds them", async () => {
+    const a = await newAccount();
+    const down = Object.fromEntries(
+      identityStoreDatabases(env).map((db, i) => [
+        `IDENTITY_${i}`,
+        beforeEachRun(db, /account_places/, async () => {
+          throw new Error("identity store unavailable");
+        }),
+      ]),
+    );
+    const data = createDataAccess({ ...env, ...down } as typeof env);
+    expect((await data.shardForAccount(a.accountNo))?.binding).toBe(a.shard);
+    expect(globalQueries(data)).toBe(1);
+  });
+
+  it("a move's mark is taken over only from a move that has ended; one under way refuses the other (409)", async () => {
+    const a = await newAccount();
+    const data = createDataAccess(env);
+    const place = { accountNo: a.accountNo, region: "msk", shard: a.shard };
+    await markMoving(data, place, "move-open", new Date(), NONE_ENDED);
+    await expect(markMoving(data, place, "move-next", new Date(), NONE_ENDED)).rejects.toMatchObject({ status: 409 });
+    expect((await copyOf(a.accountNo))?.moving).toBe("move-open");
+    // The same move marks again (a repeat); once the first has ended, another takes its mark over.
+    await markMoving(data, place, "move-open", new Date(), NONE_ENDED);
+    await markMoving(data, place, "move-next", new Date(), async (id) => id === "move-open");
+    expect((await copyOf(a.accountNo))?.moving).toBe("move-next");
   });
 
   it("the directory answers for an account with no copy (an older release's), and the backfill copies it", async () => {
@@ -88,7 +153,7 @@ describe("where an account is", () => {
     const a = await newAccount();
     const data = createDataAccess(env);
     // A stale copy (it names the other shard) behind a move's mark: the directory is read.
-    await markMoving(data, { accountNo: a.accountNo, region: "msk", shard: other(a.shard) }, "move-x", new Date());
+    await markMoving(data, { accountNo: a.accountNo, region: "msk", shard: other(a.shard) }, "move-x", new Date(), NONE_ENDED);
     expect((await placeOf(data, a.accountNo))?.shard).toBe(a.shard);
     // A settle by another move changes nothing; this move's settles it.
     await settlePlace(data, a.accountNo, "move-y", other(a.shard));
@@ -110,11 +175,12 @@ describe("where an account is", () => {
     const a = await newAccount();
     const data = createDataAccess(env);
     const readAt = new Date(Date.now() - 60_000);
-    // Marked: left as it is.
-    await markMoving(data, { accountNo: a.accountNo, region: "msk", shard: a.shard }, "move-z", new Date());
+    // Marked (naming the other shard, and older than the read): left as it is.
+    await markMoving(data, { accountNo: a.accountNo, region: "msk", shard: other(a.shard) }, "move-z", new Date(), NONE_ENDED);
+    await storeOf(a.accountNo).prepare("UPDATE account_places SET as_of = 1 WHERE account_no = ?").bind(a.accountNo).run();
     await env.DB.prepare("DELETE FROM drain_cursors WHERE plan LIKE 'account_places%'").run();
     for (let i = 0; i < 50; i++) if (!(await backfillPlaces(createDataAccess(env), readAt, {}, null, 500)).read) break;
-    expect((await copyOf(a.accountNo))?.moving).toBe("move-z");
+    expect(await copyOf(a.accountNo)).toMatchObject({ moving: "move-z", shard: other(a.shard) });
     // Settled to the other shard after the backfill's read (as a move that switched meanwhile would): left too.
     await settlePlace(data, a.accountNo, "move-z", other(a.shard));
     await env.DB.prepare("DELETE FROM drain_cursors WHERE plan LIKE 'account_places%'").run();
@@ -156,6 +222,42 @@ describe("a shard move and the copies", () => {
     expect(globalQueries(after)).toBe(0);
   });
 
+  it("marks the copy before the switch: a crash between them leaves readers on the source, then the move completes", async () => {
+    const a = await newAccount();
+    const to = other(a.shard);
+    const crashing = beforeSwitch(async () => {
+      throw new Error("died before the switch");
+    });
+    await expect(moveAccount(createDataAccess({ ...env, DB: crashing } as typeof env), a.accountNo, to, { graceMs: 0 })).rejects.toThrow(
+      "died before the switch",
+    );
+    const move = await env.DB.prepare("SELECT id, step FROM shard_moves WHERE account_no = ? ORDER BY started_at DESC")
+      .bind(a.accountNo)
+      .first<{ id: string; step: string }>();
+    expect(move?.step).toBe("verified");
+    expect(await copyOf(a.accountNo)).toMatchObject({ shard: a.shard, moving: move?.id });
+    expect((await createDataAccess(env).shardForAccount(a.accountNo))?.binding).toBe(a.shard);
+    expect((await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).step).toBe("done");
+    expect(await copyOf(a.accountNo)).toMatchObject({ shard: to, moving: null });
+  });
+
+  it("a call whose switch an abandon got in before takes its mark back: the copy names the source, trusted", async () => {
+    const a = await newAccount();
+    const to = other(a.shard);
+    const abandoning = beforeSwitch(async () => {
+      await env.DB.prepare("UPDATE shard_moves SET step = 'abandoning' WHERE account_no = ? AND step = 'verified'").bind(a.accountNo).run();
+    });
+    await expect(
+      moveAccount(createDataAccess({ ...env, DB: abandoning } as typeof env), a.accountNo, to, { graceMs: 0 }),
+    ).rejects.toMatchObject({
+      status: 409,
+    });
+    expect(await copyOf(a.accountNo)).toMatchObject({ shard: a.shard, moving: null });
+    expect((await abandonMove(createDataAccess(env), a.accountNo)).step).toBe("abandoned");
+    expect(await directoryShard(a.accountNo)).toBe(a.shard);
+    expect((await createDataAccess(env).shardForAccount(a.accountNo))?.binding).toBe(a.shard);
+  });
+
   it("an abandon after the mark leaves the copy on the source, trusted", async () => {
     const a = await newAccount();
     const to = other(a.shard);
@@ -165,7 +267,7 @@ describe("a shard move and the copies", () => {
       .bind(a.accountNo)
       .first<{ id: string }>();
     if (!move) throw new Error("no move");
-    await markMoving(createDataAccess(env), { accountNo: a.accountNo, region: "msk", shard: a.shard }, move.id, new Date());
+    await markMoving(createDataAccess(env), { accountNo: a.accountNo, region: "msk", shard: a.shard }, move.id, new Date(), NONE_ENDED);
     expect((await copyOf(a.accountNo))?.moving).toBe(move.id);
     expect((await createDataAccess(env).shardForAccount(a.accountNo))?.binding).toBe(a.shard);
     const abandoned = await abandonMove(createDataAccess(env), a.accountNo);

@@ -46,7 +46,8 @@ export const HOLDER_SETTLE_MS = 10 * 60 * 1000;
 export const RECONCILE_PAGE = 50;
 
 /**
- * Home links the sweep looks at in a shard a run (`sweepHomeLinks`): a page after its cursor, three reads and a write, and
+ * Home links the sweep looks at in a shard a run (`sweepHomeLinks`): a page after its cursor, three reads (two of them
+ * their accounts' places: platform/places.ts) and a write, and
  * three writes a subscriber whose link it deletes (rare: a change that stopped half-way, or raced another). A shard's
  * 14,000 links are gone over in about three days.
  */

@@ -1,7 +1,8 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull, or } from "drizzle-orm";
 import { accountDirectory } from "../db/schema/global";
 import { accountPlaces } from "../db/schema/identity";
 import { type DataAccess, inList } from "./db";
+import { AppError } from "./errors";
 import { accountKey, identityStoreIndex } from "./identity-stores";
 import { errorText, log } from "./log";
 
@@ -32,7 +33,9 @@ function byStore(data: DataAccess, accountNos: readonly string[]): Map<number, s
   const groups = new Map<number, string[]>();
   for (const no of accountNos) {
     const i = identityStoreIndex(accountKey(no), count);
-    groups.set(i, [...(groups.get(i) ?? []), no]);
+    const list = groups.get(i);
+    if (list) list.push(no);
+    else groups.set(i, [no]);
   }
   return groups;
 }
@@ -44,14 +47,15 @@ const readsCopies = (data: DataAccess) => data.placesStore === "identity" && dat
 
 /**
  * The places of the accounts (any number of them: one query a store they hash to, side by side, and one global query
- * for those with no copy to trust); an account that does not exist is not in the map.
+ * for those with no copy to trust); an account that does not exist is not in the map. A store that fails leaves its
+ * accounts to the directory (logged): a reader never fails for want of a copy.
  */
 export async function placesOf(data: DataAccess, accountNos: readonly string[]): Promise<Map<string, Place>> {
   const nos = [...new Set(accountNos)];
   const found = new Map<string, Place>();
   if (nos.length === 0) return found;
   if (readsCopies(data)) {
-    const rows = await Promise.all(
+    const read = await Promise.allSettled(
       [...byStore(data, nos)].map(([i, list]) =>
         storeAt(data, i)
           .select({
@@ -65,8 +69,13 @@ export async function placesOf(data: DataAccess, accountNos: readonly string[]):
           .all(),
       ),
     );
-    for (const r of rows.flat())
-      if (r.moving === null) found.set(r.accountNo, { accountNo: r.accountNo, region: r.region, shard: r.shard });
+    for (const r of read) {
+      if (r.status === "rejected") {
+        log("warn", "places.store_failed", { error: errorText(r.reason) });
+        continue;
+      }
+      for (const p of r.value) if (p.moving === null) found.set(p.accountNo, { accountNo: p.accountNo, region: p.region, shard: p.shard });
+    }
   }
   const rest = nos.filter((no) => !found.has(no));
   if (rest.length > 0) {
@@ -102,20 +111,49 @@ const byStoreIndex = (data: DataAccess, accountNo: string) => identityStoreIndex
 
 /**
  * Before a move's switch: the account's copy says the move may be switching it (made, naming the source, if there is
- * none), so readers ask the directory until `settlePlace`. Not quietly: the switch must not go ahead without it.
+ * none), so readers ask the directory until `settlePlace`. Not quietly: the switch must not go ahead without it. A copy
+ * another move has marked is taken over only once that move has ended (`ended`: a runner of it that stalled past its
+ * end left its mark), never from a move under way: then this refuses (409), and the switch does not go ahead.
  */
-export async function markMoving(data: DataAccess, place: Place, moveId: string, now: Date): Promise<void> {
+export async function markMoving(
+  data: DataAccess,
+  place: Place,
+  moveId: string,
+  now: Date,
+  ended: (otherMoveId: string) => Promise<boolean>,
+): Promise<void> {
   if (data.identities.all.length === 0) return;
-  await storeAt(data, byStoreIndex(data, place.accountNo))
+  const store = storeAt(data, byStoreIndex(data, place.accountNo));
+  const marked = await store
     .insert(accountPlaces)
     .values({ ...place, moving: moveId, asOf: now })
-    .onConflictDoUpdate({ target: accountPlaces.accountNo, set: { shard: place.shard, moving: moveId, asOf: now } });
+    .onConflictDoUpdate({
+      target: accountPlaces.accountNo,
+      set: { shard: place.shard, moving: moveId, asOf: now },
+      setWhere: or(isNull(accountPlaces.moving), eq(accountPlaces.moving, moveId)),
+    })
+    .returning({ accountNo: accountPlaces.accountNo });
+  if (marked.length > 0) return;
+  const other = (
+    await store.select({ moving: accountPlaces.moving }).from(accountPlaces).where(eq(accountPlaces.accountNo, place.accountNo)).get()
+  )?.moving;
+  if (other && (await ended(other))) {
+    const taken = await store
+      .update(accountPlaces)
+      .set({ shard: place.shard, moving: moveId, asOf: now })
+      .where(and(eq(accountPlaces.accountNo, place.accountNo), eq(accountPlaces.moving, other)))
+      .returning({ accountNo: accountPlaces.accountNo });
+    if (taken.length > 0) return;
+  }
+  log("warn", "places.marked_by_another_move", { moveId });
+  throw new AppError(409, "shard_move_in_progress", { shard: place.shard });
 }
 
 /**
- * After the move's switch (`shard`, its target) or its abandon (`shard`, its source): the copy marked by this move names
- * where the directory says the account is, and is trusted again. A copy this move did not mark is left as it is (a
- * repeat, or a runner late after the move ended). Not quietly: the source's clean-up waits for it.
+ * After the move's switch (`shard`, its target) or its abandon (`shard`, its source), or a runner's switch that did not
+ * happen (`shard`, where the directory says the account is): the copy marked by this move names it, and is trusted
+ * again. A copy this move did not mark is left as it is (a repeat, or another move's mark). Not quietly: the source's
+ * clean-up waits for it.
  */
 export async function settlePlace(data: DataAccess, accountNo: string, moveId: string, shard: string, now = new Date()): Promise<void> {
   if (data.identities.all.length === 0) return;

@@ -185,9 +185,10 @@ function parseCookie(value: string): {
  * The subscriber's profile, with their links under `LINKS_STORE = "global"` (`globalLinks`: the links as a JSON array,
  * ordered in `copyOf`), in one global query: what the home shard's copy keeps, and what a route that reads global data
  * reads with its session. Under the default `LINKS_STORE` the links are their home shard's (platform/links.ts), their
- * accounts' places read apart (platform/places.ts), and this reads the profile alone.
+ * accounts' places read apart (platform/places.ts), and this reads the profile alone; under `ACCOUNT_PLACES = "global"`
+ * with the directory's rows of those accounts (`directoryOf`, their numbers), in the same query.
  */
-function selectSessionCopy(db: GlobalDb, who: SessionSubscriber, globalLinks: boolean) {
+function selectSessionCopy(db: GlobalDb, who: SessionSubscriber, globalLinks: boolean, directoryOf: readonly string[] = []) {
   return db
     .select({
       id: subscribers.id,
@@ -200,6 +201,10 @@ function selectSessionCopy(db: GlobalDb, who: SessionSubscriber, globalLinks: bo
       links: globalLinks
         ? sql<string>`(SELECT json_group_array(json_object('accountNo', l.account_no, 'role', l.role, 'lowBalanceKop', l.low_balance_kop, 'region', d.region, 'shard', d.shard, 'createdAt', l.created_at)) FROM account_links l JOIN account_directory d ON d.account_no = l.account_no WHERE l.subscriber_id = subscribers.id)`
         : sql<string>`'[]'`,
+      directory:
+        directoryOf.length === 0
+          ? sql<string>`'[]'`
+          : sql<string>`(SELECT json_group_array(json_object('accountNo', d.account_no, 'region', d.region, 'shard', d.shard)) FROM account_directory d WHERE d.account_no IN (SELECT value FROM json_each(${JSON.stringify(directoryOf)})))`,
     })
     .from(subscribers)
     .where(subscriberIs(subscribers.id, who));
@@ -218,12 +223,15 @@ function copyOf(
   const made =
     from.links ??
     (from.home
-      ? withDirectory(from.home, [...(from.places?.values() ?? [])])
+      ? withDirectory(
+          from.home,
+          from.places ? [...from.places.values()] : (JSON.parse(row.directory) as { accountNo: string; region: string; shard: string }[]),
+        )
       : (JSON.parse(row.links) as (SessionLink & { createdAt: number })[]));
   const links = [...made]
     .sort((a, b) => a.createdAt - b.createdAt || (a.accountNo < b.accountNo ? -1 : a.accountNo > b.accountNo ? 1 : 0))
     .map((l) => ({ accountNo: l.accountNo, role: l.role, lowBalanceKop: l.lowBalanceKop, region: l.region, shard: l.shard }));
-  const { links: __, hasPassword, ...profile } = row;
+  const { links: __, directory: ___, hasPassword, ...profile } = row;
   return { links, profile: { ...profile, hasPassword: Boolean(hasPassword) } };
 }
 
@@ -416,13 +424,17 @@ export async function keepSessionCopy(home: RegionDb, subscriberId: string, gen:
 async function readCopy(data: DataAccess, who: LinksHolder): Promise<SessionCopy> {
   if (data.linksStore === "global") return copyOf(await selectSessionCopy(data.global, who.id, true));
   const home = await homeRowsOf(data, [who]);
-  const [rows, places] = await Promise.all([
-    selectSessionCopy(data.global, who.id, false),
-    placesOf(
-      data,
-      home.map((r) => r.accountNo),
-    ),
-  ]);
+  return readProfileAndPlaces(data, who.id, home);
+}
+
+/**
+ * The profile (one global query) and the places of the links' accounts (platform/places.ts) side by side, as the copy
+ * keeps them; under `ACCOUNT_PLACES = "global"` the directory's rows in the profile's query instead.
+ */
+async function readProfileAndPlaces(data: DataAccess, subscriberId: string, home: readonly HomeRow[]): Promise<SessionCopy> {
+  const numbers = home.map((r) => r.accountNo);
+  if (data.placesStore === "global") return copyOf(await selectSessionCopy(data.global, subscriberId, false, numbers), { home });
+  const [rows, places] = await Promise.all([selectSessionCopy(data.global, subscriberId, false), placesOf(data, numbers)]);
   return copyOf(rows, { home, places });
 }
 
@@ -655,14 +667,7 @@ async function readSession(
             if (mine.length === 0) return { links: [], profile };
             // The profile again, read after the copy's `gen` (the profile the global batch read beside it may be older than
             // a change that gen already counts), with the links' accounts' places beside it.
-            const [fresh, places] = await Promise.all([
-              selectSessionCopy(db, subscriberId, false),
-              placesOf(
-                data,
-                mine.map((l) => l.accountNo),
-              ),
-            ]);
-            return keepQuietly(home, subscriberId, copies[0]?.gen ?? 0, copyOf(fresh, { home: mine, places }), now);
+            return keepQuietly(home, subscriberId, copies[0]?.gen ?? 0, await readProfileAndPlaces(data, subscriberId, mine), now);
           };
       return { row: { ...row, homeShard: store }, copy, results };
     }
@@ -698,7 +703,7 @@ async function readSession(
 /**
  * The live session for a cookie value, or null (unknown, expired or idle too long), read with the subscriber's
  * account links and profile in one round trip's time (three when their copy must be made again: the home shard's links,
- * then their directory rows with the profile), and never written: the last use is proven by the cookie's signed stamp,
+ * then the profile and their accounts' places side by side), and never written: the last use is proven by the cookie's signed stamp,
  * which is renewed by a Set-Cookie (`renewedCookie`) at most every five minutes. An idle session is not deleted here
  * (an old copy of a cookie must not end the session its owner still uses); housekeeping removes it at expiry.
  */

@@ -7,7 +7,7 @@ import { directoryContacts, indexContacts } from "./contract-contacts";
 import { type DataAccess, d1Of, type RegionDb, rawBatch, roomIn, type ShardBinding, shardOfRegion } from "./db";
 import { AppError } from "./errors";
 import { log } from "./log";
-import { keepPlace } from "./places";
+import { keepPlace, placeOf } from "./places";
 
 /** The shard map (one module owns it): which shards each branch has, which take new accounts, how full each is. */
 
@@ -101,12 +101,13 @@ export async function registerAccount(data: DataAccess, a: NewAccount): Promise<
   // The contract's contacts: indexed by contact first, then kept by the account's row, which the caller writes
   // (platform/contract-contacts.ts); the directory keeps them only under CONTRACT_CONTACTS = "global".
   const contacts = { phone: a.contactPhone, email: a.contactEmail };
-  const existing = await shardOf(data, a.accountNo);
+  // Where it is already (a retry): its copy or its directory row (platform/places.ts).
+  const existing = await placeOf(data, a.accountNo);
   await indexContacts(data, a.accountNo, contacts, a.now);
   if (existing) {
-    // A retry after the directory row: its copy in the identity stores too (platform/places.ts), if that is what failed.
-    await keepPlace(data, { accountNo: a.accountNo, region: a.region, shard: existing }, a.now);
-    return existing as ShardBinding;
+    // A retry after the directory row: its copy in the identity stores too, if that is what failed.
+    await keepPlace(data, existing, a.now);
+    return existing.shard as ShardBinding;
   }
   const shard = await placeAccount(data, a.region);
   await data.global.batch([
@@ -126,19 +127,15 @@ export async function registerAccount(data: DataAccess, a: NewAccount): Promise<
       .set({ accounts: sql`${shards.accounts} + changes()` })
       .where(eq(shards.binding, shard)),
   ]);
-  const placed = (await shardOf(data, a.accountNo)) as ShardBinding;
-  await keepPlace(data, { accountNo: a.accountNo, region: a.region, shard: placed }, a.now);
-  return placed;
-}
-
-async function shardOf(data: DataAccess, accountNo: string) {
-  return (
-    await data.global
-      .select({ shard: accountDirectory.shard })
-      .from(accountDirectory)
-      .where(eq(accountDirectory.accountNo, accountNo))
-      .get()
-  )?.shard;
+  // As the directory has it (a parallel creation may have got there first).
+  const placed = await data.global
+    .select({ accountNo: accountDirectory.accountNo, region: accountDirectory.region, shard: accountDirectory.shard })
+    .from(accountDirectory)
+    .where(eq(accountDirectory.accountNo, a.accountNo))
+    .get();
+  if (!placed) throw new Error(`account ${a.accountNo} not in the directory after its insert`);
+  await keepPlace(data, placed, a.now);
+  return placed.shard as ShardBinding;
 }
 
 /** Rows copied per statement: one JSON parameter each (D1 allows 100 bound parameters, and 100 KB of SQL). */

@@ -16,6 +16,8 @@ import { endPage, holdsPass, isPassMessageOf, type Pass, type PassMessage, passC
  * the hourly cron while rows past the cursor are left. Its page and lease: `ACCOUNT_PLACES_BACKFILL`.
  */
 const LEASE = "account_places.backfill";
+/** How much older than a page's read a copy must be for the page to replace it (its clock and a move's may differ). */
+export const CLOCK_MARGIN_MS = 5 * 60_000;
 const cursorOf = (data: DataAccess) => (data.placesStore === "identity" ? "account_places.identity" : "account_places");
 
 /** The billing queue's message of the backfill's chain. */
@@ -23,11 +25,13 @@ export type PlacesBackfillMessage = PassMessage<"account_places.backfill">;
 
 export const isPlacesBackfillMessage = isPassMessageOf("account_places.backfill");
 
-// A store's copies of a page ([account, region, shard]), read at ?2: over a copy no move marks and older than the read.
+// A store's copies of a page ([account, region, shard]), read at ?2: over a copy no move marks and older than the read
+// by more than ?3 (the Workers' clocks may differ: a move's settle just after the read, on a clock behind this one's, must
+// still count as newer).
 const COPY_SQL = `INSERT INTO account_places (account_no, region, shard, moving, as_of)
   SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), NULL, ?2 FROM json_each(?1) WHERE true
   ON CONFLICT (account_no) DO UPDATE SET region = excluded.region, shard = excluded.shard, as_of = excluded.as_of
-  WHERE account_places.moving IS NULL AND account_places.as_of < excluded.as_of
+  WHERE account_places.moving IS NULL AND account_places.as_of < excluded.as_of - ?3
     AND (account_places.shard IS NOT excluded.shard OR account_places.region IS NOT excluded.region)`;
 
 /** The pass under the deployment's `ACCOUNT_PLACES` (platform/passes.ts). */
@@ -85,7 +89,7 @@ export async function backfillPlaces(
     [...byStore].map(([i, triples]) =>
       d1Of(data.identities.all[i] as (typeof data.identities.all)[number])
         .prepare(COPY_SQL)
-        .bind(JSON.stringify(triples), readAt)
+        .bind(JSON.stringify(triples), readAt, CLOCK_MARGIN_MS)
         .run(),
     ),
   );

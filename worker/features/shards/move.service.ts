@@ -655,12 +655,15 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
         // to some 490 of them), which then stops after the switch (its catch-up in the next call).
         if (!roomFor(1)) return view(move, now, graceMs);
         const holders = await holdersOf(data, accountNo, move.fromShard as ShardBinding);
-        const forced = !roomFor(9 + 2 * holders.length);
+        const forced = !roomFor(11 + 2 * holders.length);
         if (forced && queriesUsed(data.stats) - calledAt > SWITCH_ALONE) return view(move, now, graceMs);
         markedUntil = await markCopyChanging(data, holders, now);
         // The account's copy in the identity stores is marked as possibly switching: its readers ask the directory
-        // (the truth, switched below) until it is settled to the target after the switch (platform/places.ts).
-        await markMoving(data, { accountNo, region: await regionOf(data, accountNo), shard: move.fromShard }, move.id, now);
+        // (the truth, switched below) until it is settled to the target after the switch (platform/places.ts). A mark
+        // another move left is taken over only once that move has ended.
+        await markMoving(data, { accountNo, region: await regionOf(data, accountNo), shard: move.fromShard }, move.id, now, async (other) =>
+          FINAL.includes((await readMove(data, other))?.step ?? "done"),
+        );
         // One global write: the directory row, both shards' counts and the step, together or not at all.
         // The directory changes only while the move is still `verified`: an abandon that got in first (its step
         // recorded) wins, and then nothing here changes.
@@ -697,6 +700,15 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
           await forgetHoldersLinks(data, accountNo, move.fromShard as ShardBinding, { closes: closesWindow(markedUntil) });
           forgotten = true;
           if (forced) return view(move, now, graceMs, true);
+        } else {
+          // This call's switch did not happen (an abandon got in first, or another call of the move went past it, even
+          // to its end): its mark goes back to where the directory says the account is, trusted again.
+          const dir = await data.global
+            .select({ shard: accountDirectory.shard })
+            .from(accountDirectory)
+            .where(eq(accountDirectory.accountNo, accountNo))
+            .get();
+          if (dir) await settlePlace(data, accountNo, move.id, dir.shard);
         }
         break;
       }

@@ -224,7 +224,8 @@ export async function ingestBatch(deps: IngestDeps, b: UsageBatch): Promise<{ re
 }
 
 /**
- * Calls one batch message makes when nothing conflicts: the directory, the account with its services, the NDJSON
+ * Calls one batch message makes when nothing conflicts: the account's place (its copy in an identity store, and the
+ * directory for one marked or missing: platform/places.ts), the account with its services, the NDJSON
  * object (read, then delete), and for each account-month its object (read, write), its totals (a batch of two
  * statements, each counted by D1: the touched days' rows deleted, the new ones inserted as one JSON value) and a head
  * to check. A record's month is its region's (UTC+2 to UTC+12 in Russia): both ends are counted, so a record near a
@@ -233,7 +234,7 @@ export async function ingestBatch(deps: IngestDeps, b: UsageBatch): Promise<{ re
  */
 export function ingestCalls(body: UsageBatch): number {
   const months = "records" in body ? monthsOf(body.records).size : NDJSON_MONTHS;
-  return 2 + ("ndjsonKey" in body ? 2 : 0) + months * 5;
+  return 3 + ("ndjsonKey" in body ? 2 : 0) + months * 5;
 }
 
 /** Kept back from an invocation's budget: handing the rest of a batch on, and the reads and writes again of conflicting merges. */
