@@ -36,6 +36,8 @@ export interface Assumptions {
   /** Organisations in the business cabinet, and what each makes a month in the business tables (home shard and global). */
   organisations: number;
   accountsPerOrg: number;
+  /** Accounts ever moved between shards, a share of all (each keeps its global directory row: its moves' rows name it). */
+  movedAccountsShare: number;
   closingDocsPerOrgMonth: number;
   invoicesPerOrgMonth: number;
   orgPaymentsPerOrgMonth: number;
@@ -238,15 +240,29 @@ export function staticRows(a: Assumptions, kind: Kind): Record<string, number> {
 export function globalRows(a: Assumptions): { fixed: Record<string, number> } {
   return {
     fixed: {
-      account_directory: 1,
+      account_directory: directoryRowsPerAccount(a),
       subscribers: a.subscribersPerAccount,
     },
   };
 }
 
-/** The global rows per account while production still writes the global links (`GLOBAL_LINKS = "keep"`). */
+/**
+ * The global directory's rows kept per account once the places' pass deletes those nothing needs
+ * (features/accounts/places.backfill.ts, `DIRECTORY_ROWS = "drop"`): the organisations' accounts' (`org_accounts`
+ * names them) and the moved accounts' (their moves' rows do); every account's place is its copy in the identity stores.
+ */
+export function directoryRowsPerAccount(a: Assumptions): number {
+  const accounts = a.fixedAccounts + a.mobileAccounts;
+  if (accounts === 0) return 0;
+  return Math.min(1, (a.organisations * a.accountsPerOrg) / accounts + a.movedAccountsShare);
+}
+
+/**
+ * The global rows per account while production still writes the global links (`GLOBAL_LINKS = "keep"`), and keeps
+ * every directory row (`DIRECTORY_ROWS = "keep"`).
+ */
 export function keptGlobalRows(a: Assumptions): { fixed: Record<string, number> } {
-  return { fixed: { ...globalRows(a).fixed, account_links: a.linksPerAccount } };
+  return { fixed: { ...globalRows(a).fixed, account_directory: 1, account_links: a.linksPerAccount } };
 }
 
 /**

@@ -65,6 +65,7 @@ import {
   costPerMillion,
   DAYS_PER_MONTH,
   d1Busy,
+  directoryRowsPerAccount,
   globalRows,
   homeRows,
   identityStoreRows,
@@ -190,6 +191,13 @@ const ASSUMPTIONS: Assumption[] = [
   { key: "eventsPerTicket", value: 4, unit: "ticket_events / ticket", source: "assumed (new → in_work → resolved → closed)" },
   { key: "organisations", value: 0.7e6, unit: "organisations", source: `${ISSUE} («≈ … 0.7 M businesses»)` },
   { key: "accountsPerOrg", value: 2, unit: "accounts / organisation", source: "assumed (most are one office; some have hundreds)" },
+  {
+    key: "movedAccountsShare",
+    value: 0.05,
+    unit: "of accounts",
+    source:
+      "assumed: accounts moved between shards over the years (a shard added to a branch takes some of its full shards' accounts); each keeps its global directory row (its moves' rows name it, features/shards/move.service.ts)",
+  },
   {
     key: "closingDocsPerOrgMonth",
     value: 1,
@@ -1835,7 +1843,7 @@ function main() {
   // organisations, and what is kept a bounded time. None of it grows with the years.
   const globalParts: { part: string; bound: string; bytes: number }[] = [
     {
-      part: "the directory of accounts and the subscribers (the fixed part)",
+      part: "the subscribers, and the directory's rows of organisations' and moved accounts (the fixed part)",
       bound: "an account",
       bytes: accountsTotal * globalFixedBytes,
     },
@@ -2239,9 +2247,10 @@ the close's delete of it bills them again.
   most 2 calls more than there are shards (at 10 shards, ${n0(Math.floor(A.drainCallsPerTable / 12))} pages, ${n0(Math.floor(A.drainCallsPerTable / 12) * 500)} rows a table a run); an upgrade at the
   target size, whose inbox alone is billions of rows, would drain by shard instead (a queue message per home shard
   reading its subscribers' rows along an index on \`subscribers.home_shard\`; not built).
-- **The global database**: what is left in it is its fixed part — the directory of accounts and the subscribers
-  (their links to accounts are the accounts' holder rows and their own home links now: below) —
-  ${n0(globalFixedBytes)} bytes per account (${n0(globalKeptBytes)} while production still writes the global links)
+- **The global database**: what is left in it is its fixed part — the subscribers, and the directory's rows of the
+  organisations' and moved accounts (every account's place is its copy in the identity stores, and the directory's other
+  rows are deleted: below; the subscribers' links to accounts are the accounts' holder rows and their own home links) —
+  ${n0(globalFixedBytes)} bytes per account (${n0(globalKeptBytes)} while production still writes the global links and keeps every directory row)
   (${gb(accountsTotal * globalFixedBytes)} for ${n0(accountsTotal / 1e6)} M accounts, down from ${gb(accountsTotal * globalBeforeBytes)} with the links to accounts, inbox, deliveries, push subscriptions, sessions, notification choices, saved cards, passkeys, links to identity providers and provider messages):
   one database holds ${n0(globalPerDatabase)} accounts' global rows at 70 % of 10 GB (${n0(accountsPerShard(A, globalBeforeBytes))} before the moves).
   \`provider_messages\` moved to the **message stores** (\`MESSAGES_0\` … , \`platform/message-stores.ts\`): a month of
@@ -2282,7 +2291,7 @@ the close's delete of it bills them again.
   Links to identity providers (\`identities\`) moved there too (${n0(identitiesBytes)} bytes per account, in the shard's bytes
   above; ${n0(bytesOf({ external_identities: A.identitiesPerAccount }, m))} bytes, ${pct(bytesOf({ external_identities: A.identitiesPerAccount }, m) / (globalFixedBytes + bytesOf({ external_identities: A.identitiesPerAccount }, m)))} of the global fixed part, where they were), each with its key in the **identity
   stores** (\`IDENTITY_0\` … , \`platform/identity-stores.ts\`: D1 databases like the message stores, the store a key's hash
-  picks; ${n0(identityStoresBuilt)} in production): \`login_keys\` and \`contract_contacts\`, ${n0(keysBytes)} bytes per account, ${gb(accountsTotal * keysBytes)} at the target
+  picks; ${n0(identityStoresBuilt)} in production): \`login_keys\`, \`contract_contacts\` and the accounts' places (\`account_places\`, below), ${n0(keysBytes)} bytes per account, ${gb(accountsTotal * keysBytes)} at the target
   (${gb((accountsTotal * keysBytes) / Math.max(1, identityStoresBuilt))} a store). A login by a provider reads the key (the provider and subject name no subscriber), then the
   row in the subscriber's home shard, which is the truth: a key whose row is not there (a link or an unlink that stopped
   half-way) logs nobody in. A link writes the key first and the row second; an unlink marks the row, then drops the key,
@@ -2343,7 +2352,7 @@ ${table(
 
   That is ${n1(globalTotal / (A.shardBytes * A.headroom))} times ${pct(A.headroom)} of one database; without the fixed part, ${gb(globalTotal - accountsTotal * globalFixedBytes)} (${n1((globalTotal - accountsTotal * globalFixedBytes) / (A.shardBytes * A.headroom))} times).
 
-  **The fixed part is not split yet, and one database cannot hold it at the target**: ${gb(accountsTotal * globalFixedBytes)} is
+  **The subscribers are not split yet, and one database cannot hold them at the target**: the fixed part's ${gb(accountsTotal * globalFixedBytes)} is
   ${n1((accountsTotal * globalFixedBytes) / (A.shardBytes * A.headroom))} times ${pct(A.headroom)} of 10 GB, and the login storm's reads are ${pct(stormGlobalPeak?.d1Busy ?? 0)} of its thread (an
   outage's ${pct(outageGlobalPeak?.d1Busy ?? 0)}, the busy hour's ${pct(busyGlobalPeak?.d1Busy ?? 0)}). Where it goes (the design; built so far where it says so):
   - **The links by account, in the accounts' shards** (built: \`account_holders\`, platform/holders.ts,
@@ -2382,10 +2391,17 @@ ${table(
     stays the truth of a shard move's switch: a move marks the copy before its switch and settles it after, and a
     marked copy (or none: an older release's account, until the backfill's chain copies it) sends its reader to the
     directory. Production reads the directory alone (\`ACCOUNT_PLACES = "global"\`) while an older release that makes
-    and moves accounts without the copies may run. The directory's rows stay (the business tables' foreign keys name
-    them, section "Foreign keys") until the readers left — a registration or a link by account number, the bank import,
-    the notifications' batch beside the subscribers' contacts, a business report's accounts — read the copies too, and
-    a later release deletes the rows no foreign key names.
+    and moves accounts without the copies may run. **And the directory's rows nothing needs are deleted** (built:
+    features/accounts/places.backfill.ts, \`DIRECTORY_ROWS\`): the places' pass deletes each row a day old whose copy
+    names its shard and no move, with no contract's contacts on it, and that no foreign key names (a global link, an
+    organisation's account, an older deployment's invoice or payment line, a shard move: global migration 0042 indexes
+    the two that had no index by account, so a delete checks them along an index). A move and an organisation's
+    registration make an account's row again from its copy, in the write that names it. What the directory keeps is
+    the organisations' accounts' and the moved accounts' rows, ${pct(directoryRowsPerAccount(A))} of them
+    (${n0(bytesOf({ account_directory: directoryRowsPerAccount(A) }, m))} bytes an account, from ${n0(bytesOf({ account_directory: 1 }, m))}); every reader of a private
+    account's place — a visit, access by number, a registration or a link by account number, the notifications, the
+    bank import — reads its copy (and under \`ACCOUNT_PLACES = "global"\`, a deleted row's copy). Production keeps the
+    rows (\`DIRECTORY_ROWS = "keep"\`) while a rollback to a release that reads the directory alone is wanted.
   - **The subscriber's own rows in their home shard**, where their links, notification choices, saved cards, passkeys,
     identity providers and sign-in row (name, contacts, password's record) already are: the subscriber's row itself, the
     profile that \`session_links\` copies with the links. A request then reads nothing outside its home shard and the accounts'
@@ -2409,7 +2425,9 @@ ${table(
     table, which no migration can do to a table of this size within D1's 30 s a query. So the moved rows leave behind
     their keys (a subscriber's id and home shard, an account's number, region and shard: the rows the foreign keys
     name) until the tables that name them have moved too, and each move is its own release with its own drain;
-    the links first (nothing refers to them), then the directory, then the subscribers.
+    the links first (nothing refers to them), then the directory (done: a row goes where no foreign key names it, and
+    comes back from its copy in the write that names it again), then the subscribers, the same way (their rows that no
+    organisation's member, link, session or credential an older deployment kept names).
 - **The business cabinet's documents** (features/business, features/bank; measured on
   ${n0(SAMPLE_ORGS)} organisations over the sample's ${SAMPLE.days} days, section 1): an organisation adds
   ${n1(Object.values(businessRows(A)).reduce((x, y) => x + y, 0))} rows a month (its monthly УПД with a line per service of its

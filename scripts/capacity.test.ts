@@ -54,6 +54,7 @@ const zero = Object.fromEntries(
     "eventsPerTicket",
     "organisations",
     "accountsPerOrg",
+    "movedAccountsShare",
     "closingDocsPerOrgMonth",
     "invoicesPerOrgMonth",
     "orgPaymentsPerOrgMonth",
@@ -198,6 +199,7 @@ const m: Measured = {
     sign_ins: 0,
     login_keys: 0,
     contract_contacts: 0,
+    account_places: 0,
     notification_prefs: 0,
     notification_settings: 0,
     sessions: 0,
@@ -444,7 +446,17 @@ describe("capacity model", () => {
   it("counts the links by account in the account's shard, a row a link, and the global links only while production keeps writing them", () => {
     expect(staticRows({ ...a, linksPerAccount: 1.25 }, "fixed").account_holders).toBe(1.25);
     expect(globalRows({ ...a, linksPerAccount: 1.25 }).fixed.account_links).toBeUndefined();
-    expect(keptGlobalRows({ ...a, linksPerAccount: 1.25 }).fixed).toEqual({ ...globalRows(a).fixed, account_links: 1.25 });
+    expect(keptGlobalRows({ ...a, linksPerAccount: 1.25 }).fixed).toEqual({
+      ...globalRows(a).fixed,
+      account_directory: 1,
+      account_links: 1.25,
+    });
+    // The directory keeps the rows of organisations' accounts and moved accounts only; the rest are the identity stores'.
+    expect(globalRows({ ...a, organisations: 1_000, accountsPerOrg: 2, movedAccountsShare: 0.05 }).fixed.account_directory).toBeCloseTo(
+      2_000 / 10_000 + 0.05,
+      12,
+    );
+    expect(globalRows({ ...a, organisations: 10_000, accountsPerOrg: 2, movedAccountsShare: 0.05 }).fixed.account_directory).toBe(1);
     // A row's bytes count in the account's bytes in its shard, as its other rows that do not grow.
     const sized = { ...m, bytesPerRow: { ...m.bytesPerRow, account_holders: 40 } };
     expect(
@@ -524,6 +536,13 @@ describe("capacity model", () => {
       d1StoragePerGbMonth: 0.75,
     } as Prices).find((c) => c.item.startsWith("D1 storage, identity stores"));
     expect(withContacts?.quantity).toBeCloseTo(0.21, 12);
+    // And every account's place (platform/places.ts): 1 M accounts × 1 × 30 bytes = 0.03 GB more.
+    const placed = costPerMillion(
+      { ...a, identitiesPerAccount: 0.5, contractContactsPerAccount: 1.5 },
+      { ...indexed, bytesPerRow: { ...indexed.bytesPerRow, account_places: 30 } },
+      { d1StoragePerGbMonth: 0.75 } as Prices,
+    ).find((c) => c.item.startsWith("D1 storage, identity stores"));
+    expect(placed?.quantity).toBeCloseTo(0.24, 12);
   });
 
   it("says how many accounts one database's housekeeping keeps up with", () => {

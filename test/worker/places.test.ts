@@ -54,6 +54,8 @@ async function newAccount(): Promise<{ accountNo: string; shard: ShardBinding }>
   ]);
   return { accountNo, shard };
 }
+/** The copies alone (the directory's rows kept: test/worker/places-drop.test.ts deletes them). */
+const KEEP = { ...env, DIRECTORY_ROWS: "keep" } as typeof env;
 /** For a mark: no other move has ended. */
 const NONE_ENDED = async () => false;
 /**
@@ -142,7 +144,7 @@ describe("where an account is", () => {
     expect(await placeOf(data, a.accountNo)).toEqual({ accountNo: a.accountNo, region: "msk", shard: a.shard });
     expect(globalQueries(data)).toBe(1);
     // The backfill's pages go over the whole directory (the demo's accounts too) until it hands nothing on.
-    for (let i = 0; i < 50; i++) if (!(await backfillPlaces(createDataAccess(env), new Date(), {}, null, 500)).read) break;
+    for (let i = 0; i < 50; i++) if (!(await backfillPlaces(createDataAccess(KEEP), new Date(), {}, null, 500)).read) break;
     expect(await copyOf(a.accountNo)).toMatchObject({ shard: a.shard, moving: null });
     const again = createDataAccess(env);
     expect(await placeOf(again, a.accountNo)).toMatchObject({ shard: a.shard });
@@ -167,7 +169,7 @@ describe("where an account is", () => {
     expect((await placeOf(global, a.accountNo))?.shard).toBe(a.shard);
     // The backfill under the default replaces a copy older than its read, and leaves a newer one.
     await storeOf(a.accountNo).prepare("UPDATE account_places SET as_of = 1 WHERE account_no = ?").bind(a.accountNo).run();
-    for (let i = 0; i < 50; i++) if (!(await backfillPlaces(createDataAccess(env), new Date(), {}, null, 500)).read) break;
+    for (let i = 0; i < 50; i++) if (!(await backfillPlaces(createDataAccess(KEEP), new Date(), {}, null, 500)).read) break;
     expect((await copyOf(a.accountNo))?.shard).toBe(a.shard);
   });
 
@@ -179,12 +181,12 @@ describe("where an account is", () => {
     await markMoving(data, { accountNo: a.accountNo, region: "msk", shard: other(a.shard) }, "move-z", new Date(), NONE_ENDED);
     await storeOf(a.accountNo).prepare("UPDATE account_places SET as_of = 1 WHERE account_no = ?").bind(a.accountNo).run();
     await env.DB.prepare("DELETE FROM drain_cursors WHERE plan LIKE 'account_places%'").run();
-    for (let i = 0; i < 50; i++) if (!(await backfillPlaces(createDataAccess(env), readAt, {}, null, 500)).read) break;
+    for (let i = 0; i < 50; i++) if (!(await backfillPlaces(createDataAccess(KEEP), readAt, {}, null, 500)).read) break;
     expect(await copyOf(a.accountNo)).toMatchObject({ moving: "move-z", shard: other(a.shard) });
     // Settled to the other shard after the backfill's read (as a move that switched meanwhile would): left too.
     await settlePlace(data, a.accountNo, "move-z", other(a.shard));
     await env.DB.prepare("DELETE FROM drain_cursors WHERE plan LIKE 'account_places%'").run();
-    for (let i = 0; i < 50; i++) if (!(await backfillPlaces(createDataAccess(env), readAt, {}, null, 500)).read) break;
+    for (let i = 0; i < 50; i++) if (!(await backfillPlaces(createDataAccess(KEEP), readAt, {}, null, 500)).read) break;
     expect((await copyOf(a.accountNo))?.shard).toBe(other(a.shard));
   });
 });

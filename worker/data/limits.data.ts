@@ -66,7 +66,8 @@ export const CONTRACT_CONTACTS_BACKFILL = { page: 300, staleMs: 30 * 60_000 } as
 
 /**
  * The accounts' places' backfill (features/accounts/places.backfill.ts). `page`: directory rows a message — their read,
- * one statement for each identity store (8 in production), the cursor and the lease: a handful of queries, the page
+ * a batch of two statements (the copies, read back) for each identity store (8 in production), the directory's delete
+ * of those that may go (one statement, five indexed look-ups a row), the cursor and the lease: a few dozen queries, the page
  * bounded by the JSON parameter (about 40 bytes a row, 40 KB) and the statements' time; at about a message a second, 63 M
  * accounts in 17.5 hours. `staleMs`: a chain quiet this long is taken over by the next hourly cron.
  */

@@ -367,6 +367,13 @@ export interface DataAccess {
    * without writing the copies may still run. Both are written either way.
    */
   placesStore: "identity" | "global";
+  /**
+   * Whether the places' backfill deletes the global directory's rows no foreign key names once their copies hold them
+   * (`DIRECTORY_ROWS`, features/accounts/places.backfill.ts): "drop", the default, or "keep" — set while a release that
+   * reads only the directory may run again (a rollback), and implied by `ACCOUNT_PLACES = "global"`, global links kept,
+   * or contracts' contacts kept in the directory.
+   */
+  directoryRows: "keep" | "drop";
   /** The identity stores (`IDENTITY_<n>`): what a login names, by key (platform/identity-stores.ts). */
   identities: IdentityStores;
   /** The message stores (`MESSAGES_<n>`): SMS and emails handed to providers, by dedupe key (platform/message-stores.ts). */
@@ -469,6 +476,15 @@ export function createDataAccess(env: Env): DataAccess {
     invoicesStore: (env as { INVOICES_STORE?: string }).INVOICES_STORE === "global" ? "global" : "home",
     orgTicketsStore: (env as { ORG_TICKETS_STORE?: string }).ORG_TICKETS_STORE === "global" ? "global" : "home",
     placesStore: (env as { ACCOUNT_PLACES?: string }).ACCOUNT_PLACES === "global" ? "global" : "identity",
+    directoryRows:
+      (env as { DIRECTORY_ROWS?: string }).DIRECTORY_ROWS === "keep" ||
+      (env as { ACCOUNT_PLACES?: string }).ACCOUNT_PLACES === "global" ||
+      (env as { CONTRACT_CONTACTS?: string }).CONTRACT_CONTACTS === "global" ||
+      (env as { HOLDERS_STORE?: string }).HOLDERS_STORE === "global" ||
+      (env as { LINKS_STORE?: string }).LINKS_STORE === "global" ||
+      (env as { GLOBAL_LINKS?: string }).GLOBAL_LINKS === "keep"
+        ? "keep"
+        : "drop",
     shardForRegion(regionCode) {
       const binding = shardOfRegion(regionCode);
       if (!binding) throw new RangeError(`unknown region ${regionCode}`);

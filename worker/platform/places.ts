@@ -52,39 +52,64 @@ const readsCopies = (data: DataAccess) => data.placesStore === "identity" && dat
  */
 export async function placesOf(data: DataAccess, accountNos: readonly string[]): Promise<Map<string, Place>> {
   const nos = [...new Set(accountNos)];
-  const found = new Map<string, Place>();
-  if (nos.length === 0) return found;
+  if (nos.length === 0) return new Map();
   if (readsCopies(data)) {
-    const read = await Promise.allSettled(
-      [...byStore(data, nos)].map(([i, list]) =>
-        storeAt(data, i)
-          .select({
-            accountNo: accountPlaces.accountNo,
-            region: accountPlaces.region,
-            shard: accountPlaces.shard,
-            moving: accountPlaces.moving,
-          })
-          .from(accountPlaces)
-          .where(inList(accountPlaces.accountNo, list))
-          .all(),
+    const found = await copiesOf(data, nos);
+    return addFrom(
+      found,
+      await directoryOf(
+        data,
+        nos.filter((no) => !found.has(no)),
       ),
     );
-    for (const r of read) {
-      if (r.status === "rejected") {
-        log("warn", "places.store_failed", { error: errorText(r.reason) });
-        continue;
-      }
-      for (const p of r.value) if (p.moving === null) found.set(p.accountNo, { accountNo: p.accountNo, region: p.region, shard: p.shard });
-    }
   }
+  // Under ACCOUNT_PLACES = "global" the directory, and the copies only for an account whose row housekeeping deleted
+  // (its copy is where it is: it was never moved, platform/places.ts) before the deployment went back to "global".
+  const found = await directoryOf(data, nos);
   const rest = nos.filter((no) => !found.has(no));
-  if (rest.length > 0) {
-    const rows = await data.global
-      .select({ accountNo: accountDirectory.accountNo, region: accountDirectory.region, shard: accountDirectory.shard })
-      .from(accountDirectory)
-      .where(inList(accountDirectory.accountNo, rest))
-      .all();
-    for (const r of rows) found.set(r.accountNo, r);
+  return data.identities.all.length === 0 ? found : addFrom(found, await copiesOf(data, rest));
+}
+
+const addFrom = (to: Map<string, Place>, from: Map<string, Place>) => {
+  for (const [k, v] of from) to.set(k, v);
+  return to;
+};
+
+/** The directory's rows of these accounts: one global query (none for no account). */
+async function directoryOf(data: DataAccess, nos: readonly string[]): Promise<Map<string, Place>> {
+  if (nos.length === 0) return new Map();
+  const rows = await data.global
+    .select({ accountNo: accountDirectory.accountNo, region: accountDirectory.region, shard: accountDirectory.shard })
+    .from(accountDirectory)
+    .where(inList(accountDirectory.accountNo, nos))
+    .all();
+  return new Map(rows.map((r) => [r.accountNo, r]));
+}
+
+/** The unmarked copies of these accounts: a query a store they hash to, side by side; a store that fails is logged. */
+async function copiesOf(data: DataAccess, nos: readonly string[]): Promise<Map<string, Place>> {
+  const found = new Map<string, Place>();
+  if (nos.length === 0) return found;
+  const read = await Promise.allSettled(
+    [...byStore(data, nos)].map(([i, list]) =>
+      storeAt(data, i)
+        .select({
+          accountNo: accountPlaces.accountNo,
+          region: accountPlaces.region,
+          shard: accountPlaces.shard,
+          moving: accountPlaces.moving,
+        })
+        .from(accountPlaces)
+        .where(inList(accountPlaces.accountNo, list))
+        .all(),
+    ),
+  );
+  for (const r of read) {
+    if (r.status === "rejected") {
+      log("warn", "places.store_failed", { error: errorText(r.reason) });
+      continue;
+    }
+    for (const p of r.value) if (p.moving === null) found.set(p.accountNo, { accountNo: p.accountNo, region: p.region, shard: p.shard });
   }
   return found;
 }
@@ -164,4 +189,4 @@ export async function settlePlace(data: DataAccess, accountNo: string, moveId: s
 }
 
 /** D1 queries `placesOf` makes at most: one an identity store it reads, and the directory's. */
-export const placesQueries = (data: DataAccess): number => (readsCopies(data) ? data.identities.all.length : 0) + 1;
+export const placesQueries = (data: DataAccess): number => data.identities.all.length + 1;

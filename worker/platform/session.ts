@@ -433,7 +433,19 @@ async function readCopy(data: DataAccess, who: LinksHolder): Promise<SessionCopy
  */
 async function readProfileAndPlaces(data: DataAccess, subscriberId: string, home: readonly HomeRow[]): Promise<SessionCopy> {
   const numbers = home.map((r) => r.accountNo);
-  if (data.placesStore === "global") return copyOf(await selectSessionCopy(data.global, subscriberId, false, numbers), { home });
+  if (data.placesStore === "global") {
+    const rows = await selectSessionCopy(data.global, subscriberId, false, numbers);
+    const places = new Map(
+      (JSON.parse(rows[0]?.directory ?? "[]") as Place[]).map((d) => [
+        d.accountNo,
+        { accountNo: d.accountNo, region: d.region, shard: d.shard },
+      ]),
+    );
+    // An account whose directory row housekeeping deleted (before the deployment went back to "global"): its copy.
+    const missing = numbers.filter((n) => !places.has(n));
+    if (missing.length > 0) for (const [n, p] of await placesOf(data, missing)) places.set(n, p);
+    return copyOf(rows, { home, places });
+  }
   const [rows, places] = await Promise.all([selectSessionCopy(data.global, subscriberId, false), placesOf(data, numbers)]);
   return copyOf(rows, { home, places });
 }

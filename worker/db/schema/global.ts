@@ -850,7 +850,11 @@ export const invoiceLines = sqliteTable(
       .references(() => accountDirectory.accountNo),
     amountKop: integer("amount_kop").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.invoiceId, t.accountNo] })],
+  (t) => [
+    primaryKey({ columns: [t.invoiceId, t.accountNo] }),
+    // By account: what deleting a directory row checks its foreign key against (platform/places.ts), not a scan.
+    index("invoice_lines_account_idx").on(t.accountNo),
+  ],
 );
 
 /**
@@ -1191,7 +1195,11 @@ export const orgPaymentLines = sqliteTable(
       .notNull()
       .references(() => accountDirectory.accountNo),
   },
-  (t) => [primaryKey({ columns: [t.paymentId, t.accountNo] })],
+  (t) => [
+    primaryKey({ columns: [t.paymentId, t.accountNo] }),
+    // By account: what deleting a directory row checks its foreign key against (platform/places.ts), not a scan.
+    index("org_payment_lines_account_idx").on(t.accountNo),
+  ],
 );
 
 /**

@@ -3,22 +3,38 @@ import { ACCOUNT_PLACES_BACKFILL } from "../../data/limits.data";
 import { accountDirectory } from "../../db/schema/global";
 import { type DataAccess, d1Of } from "../../platform/db";
 import { accountKey, identityStoreIndex } from "../../platform/identity-stores";
+import { errorText, log } from "../../platform/log";
 import { endPage, holdsPass, isPassMessageOf, type Pass, type PassMessage, passCursor, startPass } from "../../platform/passes";
 
 /**
  * The backfill of the accounts' places (platform/places.ts) for the accounts an older release made: each directory row
  * copied into the identity store its number's key hashes to. A copy there is replaced only when it is not marked by a
  * move and is older than the page's read (`as_of`): a move's mark and settle, made after the read, always win, and a
- * copy from before the read (an older release's move left it behind) takes the directory's shard. A chain of messages
- * on the billing queue, one at a time under a lease, each a page of the directory in rowid order from a cursor of its
- * own for each mode (`drain_cursors`, plans `account_places` under `ACCOUNT_PLACES = "global"` and
- * `account_places.identity` after it, so the pass goes over every account again once the copies are read), started by
- * the hourly cron while rows past the cursor are left. Its page and lease: `ACCOUNT_PLACES_BACKFILL`.
+ * copy from before the read (an older release's move left it behind) takes the directory's shard.
+ *
+ * Under `DIRECTORY_ROWS = "drop"` (the default) the pass then deletes the directory rows of the page that nothing needs
+ * any more (issue 20: the directory was a quarter of the global database's fixed part, one row an account): a row whose
+ * copy, read back, names the same shard and no move; a day old (a creation's retry finds its copy anyway); with no
+ * contacts on it (the contracts' contacts' backfill empties them); and that no foreign key names — no global link, no
+ * organisation's account, no older deployment's invoice or payment line, and no shard move (a move's row names it, and
+ * a move makes the row again from the copy when it starts: features/shards/move.service.ts; an organisation's
+ * registration too: features/business/business.service.ts). Each condition is checked in the delete itself, so a move
+ * or an organisation that names the row meanwhile keeps it. The cursor stops before the first row not a day old (rows
+ * are added in rowid order), so every row is looked at once it may go.
+ *
+ * A chain of messages on the billing queue, one at a time under a lease, each a page of the directory in rowid order
+ * from a cursor of its own for each mode (`drain_cursors`, plans `account_places` under `ACCOUNT_PLACES = "global"`,
+ * `account_places.identity` after it, `account_places.drop` under "drop", so the pass goes over every account again
+ * once the copies are read, and once more when rows may go), started by the hourly cron while rows past the cursor are
+ * left. Its page and lease: `ACCOUNT_PLACES_BACKFILL`.
  */
 const LEASE = "account_places.backfill";
 /** How much older than a page's read a copy must be for the page to replace it (its clock and a move's may differ). */
 export const CLOCK_MARGIN_MS = 5 * 60_000;
-const cursorOf = (data: DataAccess) => (data.placesStore === "identity" ? "account_places.identity" : "account_places");
+/** How old a directory row must be before the pass deletes it. */
+export const DIRECTORY_ROW_MIN_AGE_MS = 24 * 60 * 60_000;
+const cursorOf = (data: DataAccess) =>
+  data.directoryRows === "drop" ? "account_places.drop" : data.placesStore === "identity" ? "account_places.identity" : "account_places";
 
 /** The billing queue's message of the backfill's chain. */
 export type PlacesBackfillMessage = PassMessage<"account_places.backfill">;
@@ -27,14 +43,26 @@ export const isPlacesBackfillMessage = isPassMessageOf("account_places.backfill"
 
 // A store's copies of a page ([account, region, shard]), read at ?2: over a copy no move marks and older than the read
 // by more than ?3 (the Workers' clocks may differ: a move's settle just after the read, on a clock behind this one's, must
-// still count as newer).
+// still count as newer). Then what the store holds for them, read back.
 const COPY_SQL = `INSERT INTO account_places (account_no, region, shard, moving, as_of)
   SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), NULL, ?2 FROM json_each(?1) WHERE true
   ON CONFLICT (account_no) DO UPDATE SET region = excluded.region, shard = excluded.shard, as_of = excluded.as_of
   WHERE account_places.moving IS NULL AND account_places.as_of < excluded.as_of - ?3
     AND (account_places.shard IS NOT excluded.shard OR account_places.region IS NOT excluded.region)`;
+const HELD_SQL = `SELECT account_no AS accountNo, shard, moving FROM account_places
+  WHERE account_no IN (SELECT json_extract(value, '$[0]') FROM json_each(?1))`;
 
-/** The pass under the deployment's `ACCOUNT_PLACES` (platform/passes.ts). */
+// The directory rows ([account, shard]) whose copies name the same shard and no move, deleted where nothing needs them.
+const DROP_SQL = `DELETE FROM account_directory
+  WHERE (account_no, shard) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1))
+    AND created_at < ?2 AND contact_phone IS NULL AND contact_email IS NULL
+    AND NOT EXISTS (SELECT 1 FROM account_links l WHERE l.account_no = account_directory.account_no)
+    AND NOT EXISTS (SELECT 1 FROM org_accounts o WHERE o.account_no = account_directory.account_no)
+    AND NOT EXISTS (SELECT 1 FROM shard_moves m WHERE m.account_no = account_directory.account_no)
+    AND NOT EXISTS (SELECT 1 FROM invoice_lines i WHERE i.account_no = account_directory.account_no)
+    AND NOT EXISTS (SELECT 1 FROM org_payment_lines p WHERE p.account_no = account_directory.account_no)`;
+
+/** The pass under the deployment's `ACCOUNT_PLACES` and `DIRECTORY_ROWS` (platform/passes.ts). */
 const passOf = (data: DataAccess): Pass<PlacesBackfillMessage> => ({
   lease: LEASE,
   plan: cursorOf(data),
@@ -51,7 +79,8 @@ export async function startPlacesBackfill(data: DataAccess, queue: Queue<unknown
 
 /**
  * One page of the backfill from its cursor; with `m.run` (a message of the chain), the next message after a full page
- * and the lease given back at the end. What it did: directory rows read, copies written (new or replaced).
+ * and the lease given back at the end. What it did: directory rows read, copies written (new or replaced), directory
+ * rows deleted.
  */
 export async function backfillPlaces(
   data: DataAccess,
@@ -59,41 +88,72 @@ export async function backfillPlaces(
   m: { run?: string } = {},
   queue: Queue<unknown> | null = null,
   page: number = ACCOUNT_PLACES_BACKFILL.page,
-): Promise<{ read: number; copied: number; handedOn: boolean }> {
-  const done = { read: 0, copied: 0, handedOn: false };
+): Promise<{ read: number; copied: number; dropped: number; handedOn: boolean }> {
+  const done = { read: 0, copied: 0, dropped: 0, handedOn: false };
   const pass = passOf(data);
   if (!(await holdsPass(data, pass, m.run, now))) return done;
+  const drop = data.directoryRows === "drop";
   const after = await passCursor(data, pass.plan);
   // The read's time, taken before it: a move's mark or settle dated after it is newer than what the page read.
   const readAt = now.getTime();
-  const rows = await data.global
+  const read = await data.global
     .select({
       rowid: sql<number>`rowid`,
       accountNo: accountDirectory.accountNo,
       region: accountDirectory.region,
       shard: accountDirectory.shard,
+      createdAt: accountDirectory.createdAt,
     })
     .from(accountDirectory)
     .where(sql`rowid > ${after}`)
     .orderBy(sql`rowid`)
     .limit(page)
     .all();
+  // Where rows may go, the page ends before the first row not a day old: the pass comes back to it once it is.
+  const young = drop ? read.findIndex((r) => r.createdAt.getTime() >= readAt - DIRECTORY_ROW_MIN_AGE_MS) : -1;
+  const rows = young >= 0 ? read.slice(0, young) : read;
   done.read = rows.length;
   const stores = data.identities.all.length;
   const byStore = new Map<number, [string, string, string][]>();
   for (const r of rows) {
     const i = identityStoreIndex(accountKey(r.accountNo), stores);
-    byStore.set(i, [...(byStore.get(i) ?? []), [r.accountNo, r.region, r.shard]]);
+    const list = byStore.get(i);
+    if (list) list.push([r.accountNo, r.region, r.shard]);
+    else byStore.set(i, [[r.accountNo, r.region, r.shard]]);
   }
   const written = await Promise.all(
-    [...byStore].map(([i, triples]) =>
-      d1Of(data.identities.all[i] as (typeof data.identities.all)[number])
-        .prepare(COPY_SQL)
-        .bind(JSON.stringify(triples), readAt, CLOCK_MARGIN_MS)
-        .run(),
-    ),
+    [...byStore].map(async ([i, triples]) => {
+      const db = d1Of(data.identities.all[i] as (typeof data.identities.all)[number]);
+      const json = JSON.stringify(triples);
+      const [copy, held] = await db.batch([db.prepare(COPY_SQL).bind(json, readAt, CLOCK_MARGIN_MS), db.prepare(HELD_SQL).bind(json)]);
+      return {
+        changes: copy?.meta.changes ?? 0,
+        held: (held?.results ?? []) as { accountNo: string; shard: string; moving: string | null }[],
+      };
+    }),
   );
-  done.copied = written.reduce((n, r) => n + (r.meta.changes ?? 0), 0);
-  done.handedOn = await endPage(data, pass, { lastRowid: rows.at(-1)?.rowid, more: rows.length === page, run: m.run, queue }, now);
+  done.copied = written.reduce((n, w) => n + w.changes, 0);
+  if (drop) {
+    // The rows whose copies, as read back, name their shard and no move: deleted where nothing needs them.
+    const shardOf = new Map(rows.map((r) => [r.accountNo, r.shard]));
+    const pairs = written.flatMap((w) =>
+      w.held.filter((h) => h.moving === null && shardOf.get(h.accountNo) === h.shard).map((h) => [h.accountNo, h.shard]),
+    );
+    if (pairs.length > 0) {
+      try {
+        const out = await d1Of(data.global)
+          .prepare(DROP_SQL)
+          .bind(JSON.stringify(pairs), readAt - DIRECTORY_ROW_MIN_AGE_MS)
+          .run();
+        done.dropped = out.meta.changes ?? 0;
+      } catch (err) {
+        // Nothing deleted (one statement); the cursor stays, and the page is tried again.
+        log("error", "places.directory_not_dropped", { error: errorText(err) });
+        throw err;
+      }
+    }
+  }
+  const last = rows.at(-1);
+  done.handedOn = await endPage(data, pass, { lastRowid: last?.rowid, more: young < 0 && read.length === page, run: m.run, queue }, now);
   return done;
 }

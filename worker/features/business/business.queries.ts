@@ -91,32 +91,24 @@ export function chunks<T>(list: readonly T[], size = BIND_CHUNK): T[][] {
 }
 
 /**
- * Which of these numbers are the organisation's accounts, which are in the directory at all, and which belong to
- * any organisation: one batch, the numbers in lists D1 can bind.
+ * Which of these numbers are the organisation's accounts, and which belong to any organisation: one batch, the numbers
+ * in lists D1 can bind (whether they exist at all: their places, platform/places.ts).
  */
 export async function selectAccountFacts(db: GlobalDb, orgId: string, accountNos: string[]) {
   const parts = chunks(accountNos);
-  if (parts.length === 0) return { ofOrg: [], inDirectory: [], taken: [] };
+  if (parts.length === 0) return { ofOrg: [], taken: [] };
   const statements = parts.flatMap((nos) => [
     db
       .select({ accountNo: orgAccounts.accountNo })
       .from(orgAccounts)
       .where(and(eq(orgAccounts.orgId, orgId), inArray(orgAccounts.accountNo, nos))),
-    db
-      .select({ accountNo: accountDirectory.accountNo, region: accountDirectory.region })
-      .from(accountDirectory)
-      .where(inArray(accountDirectory.accountNo, nos)),
     db.select({ accountNo: orgAccounts.accountNo }).from(orgAccounts).where(inArray(orgAccounts.accountNo, nos)),
   ]);
   const [first, ...rest] = statements;
-  if (!first) return { ofOrg: [], inDirectory: [], taken: [] };
-  const results = (await db.batch([first, ...rest])) as { accountNo: string; region?: string }[][];
-  const pick = (k: number) => results.filter((_, i) => i % 3 === k).flat();
-  return {
-    ofOrg: pick(0),
-    inDirectory: pick(1) as { accountNo: string; region: string }[],
-    taken: pick(2),
-  };
+  if (!first) return { ofOrg: [], taken: [] };
+  const results = (await db.batch([first, ...rest])) as { accountNo: string }[][];
+  const pick = (k: number) => results.filter((_, i) => i % 2 === k).flat();
+  return { ofOrg: pick(0), taken: pick(1) };
 }
 
 /**

@@ -8,6 +8,7 @@ import { type DataAccess, type GlobalDb, isShardBinding, type ShardBinding } fro
 import { AppError } from "../../platform/errors";
 import { normalizeEmail, normalizePhone } from "../../platform/identifiers";
 import { isId, newId, parseAccountNo } from "../../platform/ids";
+import { type Place, placesOf } from "../../platform/places";
 import { preread, readWithSession, type SessionRead } from "../../platform/session";
 import { placeAccount } from "../../platform/shard-map";
 import { confirmGuards, takeAttempt } from "../../platform/throttle";
@@ -652,20 +653,19 @@ export async function createOrganisation(data: DataAccess, operator: string, inp
   if (nos.some((n) => !n)) errors.push({ field: "accountNos", message: "field.accountNo" });
   if (!checked.ok || errors.length > 0) throw new AppError(400, "validation", {}, errors);
   const unique = [...new Set(nos as string[])];
-  const [{ inDirectory: dir, taken }, same] = await Promise.all([
+  const [{ taken }, places, same] = await Promise.all([
     q.selectAccountFacts(db, "", unique),
+    placesOf(data, unique),
     db.select({ id: organisations.id }).from(organisations).where(eq(organisations.inn, checked.value.inn)).all(),
   ]);
-  if (dir.length !== unique.length || taken.length > 0)
+  if (places.size !== unique.length || taken.length > 0)
     throw new AppError(400, "validation", {}, [{ field: "accountNos", message: "field.orgAccountsFree" }]);
   if (same.length > 0) throw new AppError(409, "org_exists");
   const id = `org-${newId(now.getTime())}`;
   // Its documents' and audit's shard (org-home.ts): its account with the lowest number's; with no account yet, the
   // shard a new account of the seller's region (Moscow) would get.
   const lowest = [...unique].sort()[0];
-  const homeShard = lowest
-    ? sql`(SELECT ${accountDirectory.shard} FROM ${accountDirectory} WHERE ${accountDirectory.accountNo} = ${lowest})`
-    : await placeAccount(data, SELLER_REGION);
+  const homeShard = lowest ? (places.get(lowest) as Place).shard : await placeAccount(data, SELLER_REGION);
   await db.batch([
     db.insert(organisations).values({
       id,
@@ -680,6 +680,20 @@ export async function createOrganisation(data: DataAccess, operator: string, inp
       createdAt: now,
       homeShard,
     }),
+    // Its accounts' directory rows, which `org_accounts` names (a foreign key): made again from their places where the
+    // directory no longer keeps them (housekeeping deletes those no foreign key names), in the same write; a row there
+    // is kept as it is. Four values a row: 20 rows a statement.
+    ...q.chunks(unique, 20).map((nos) =>
+      db
+        .insert(accountDirectory)
+        .values(
+          nos.map((accountNo) => {
+            const p = places.get(accountNo) as Place;
+            return { accountNo, region: p.region, shard: p.shard, createdAt: now };
+          }),
+        )
+        .onConflictDoNothing(),
+    ),
     // Three values a row: 30 rows a statement stay within D1's 100 bound values.
     ...q.chunks(unique, 30).map((nos) => db.insert(orgAccounts).values(nos.map((accountNo) => ({ orgId: id, accountNo, createdAt: now })))),
     q.insertAudit(

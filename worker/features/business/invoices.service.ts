@@ -8,6 +8,7 @@ import { sha256Hex } from "../../platform/crypto";
 import type { DataAccess, GlobalDb, RegionDb, ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId, parseAccountNo } from "../../platform/ids";
+import { placesOf } from "../../platform/places";
 import { localDay } from "../../platform/region";
 import { preread, readWithSession } from "../../platform/session";
 import { vatIncludedKop, vatPercentOn } from "../../platform/vat";
@@ -116,10 +117,10 @@ export async function issueInvoice(
   const resolved = resolveLines(lines, input.totalKop);
   if (!resolved.ok) throw invalid(resolved.field, resolved.message);
   // Only the organisation's accounts, and of those only the employee's scope.
-  const { ofOrg, inDirectory } = await q.selectAccountFacts(db, orgId, nos as string[]);
+  const [{ ofOrg }, places] = await Promise.all([q.selectAccountFacts(db, orgId, nos as string[]), placesOf(data, nos as string[])]);
   // The accounts' regions, which a home invoice's lines keep (the directory is not on its shard): each must be there
   // before a number is taken, or a retry would fail after it again.
-  const regionOf = new Map(inDirectory.map((r) => [r.accountNo, r.region]));
+  const regionOf = new Map([...places.values()].map((r) => [r.accountNo, r.region]));
   if (nos.some((n) => !regionOf.has(n as string))) throw invalid("lines", "field.invoiceAccounts");
   const scope = me.accountScope ? new Set(me.accountScope) : null;
   if (ofOrg.length !== nos.length || (scope && !nos.every((n) => scope.has(n as string)))) throw invalid("lines", "field.invoiceAccounts");

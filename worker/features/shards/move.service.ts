@@ -28,7 +28,7 @@ import { type DataAccess, d1Of, queriesUsed, type RegionDb, rawBatch, roomIn, ty
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { log } from "../../platform/log";
-import { markMoving, settlePlace } from "../../platform/places";
+import { markMoving, placeOf, settlePlace } from "../../platform/places";
 import { addDays, localDay, regionTz } from "../../platform/region";
 import { closesWindow, forgetHoldersLinks, holdersOf, markCopyChanging } from "../../platform/session";
 import { branchOfRegion, copyPage, type KeyValue, readPage } from "../../platform/shard-map";
@@ -424,7 +424,11 @@ async function startMove(data: DataAccess, accountNo: string, toShard: string, n
     if (open.toShard !== toShard) throw new AppError(409, "shard_move_in_progress", { shard: open.toShard });
     return open;
   }
-  const dir = await data.global.select().from(accountDirectory).where(eq(accountDirectory.accountNo, accountNo)).get();
+  // The directory's row, or the account's copy where the directory no longer keeps a row for it (housekeeping deletes
+  // those no foreign key names: platform/places.ts); no move of it is open, so an unmarked copy is where it is.
+  const dir =
+    (await data.global.select().from(accountDirectory).where(eq(accountDirectory.accountNo, accountNo)).get()) ??
+    (await placeOf(data, accountNo));
   if (!dir) throw new AppError(404, "not_found");
   const target = await data.global.select().from(shards).where(eq(shards.binding, toShard)).get();
   if (!target || !data.shards.includes(toShard as ShardBinding)) throw new AppError(404, "shard_not_found", { shard: toShard });
@@ -450,8 +454,13 @@ async function startMove(data: DataAccess, accountNo: string, toShard: string, n
     closedTo: null,
     bonusTo: null,
   };
-  // The partial unique index keeps one unfinished move per account: a parallel start finds the other one.
-  await data.global.insert(shardMoves).values(row).onConflictDoNothing();
+  // The partial unique index keeps one unfinished move per account: a parallel start finds the other one. The move's
+  // row names the account's directory row (a foreign key, and the truth of its switch): made again from the copy, in
+  // the same write, where the directory no longer keeps it (a row there is kept as it is).
+  await data.global.batch([
+    data.global.insert(accountDirectory).values({ accountNo, region: dir.region, shard: dir.shard, createdAt: now }).onConflictDoNothing(),
+    data.global.insert(shardMoves).values(row).onConflictDoNothing(),
+  ]);
   const made = await openMove(data, accountNo);
   if (!made || made.toShard !== toShard) throw new AppError(409, "shard_move_in_progress", { shard: made?.toShard ?? toShard });
   return made;

@@ -1,0 +1,156 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { backfillPlaces } from "../../worker/features/accounts/places.backfill";
+import { moveAccount } from "../../worker/features/shards/move.service";
+import { createDataAccess, d1Of, type ShardBinding } from "../../worker/platform/db";
+import { accountKey, identityStoreDatabases, identityStoreIndex } from "../../worker/platform/identity-stores";
+import { makeAccountNo } from "../../worker/platform/ids";
+import { placeOf } from "../../worker/platform/places";
+import { registerAccount } from "../../worker/platform/shard-map";
+import { api, call, forgetLinksOf, json, linkAccount, login, REQUISITES } from "./helpers";
+
+/**
+ * The global directory's rows nothing needs go (issue 20, features/accounts/places.backfill.ts under DIRECTORY_ROWS =
+ * "drop"): once an account's copy in the identity stores holds its place, its directory row is deleted when no foreign
+ * key names it, and every reader finds the account by its copy — a visit, access by number, a move (which makes the
+ * row again), an organisation's registration (too). Rows that something needs stay.
+ */
+
+const DAY = 24 * 60 * 60_000;
+const OLD = () => new Date(Date.now() - 3 * DAY);
+const storeOf = (accountNo: string) => {
+  const stores = identityStoreDatabases(env);
+  return stores[identityStoreIndex(accountKey(accountNo), stores.length)] as D1Database;
+};
+const inDirectory = async (accountNo: string) =>
+  (await env.DB.prepare("SELECT shard FROM account_directory WHERE account_no = ?").bind(accountNo).first<{ shard: string }>())?.shard ??
+  null;
+const copyOf = (accountNo: string) =>
+  storeOf(accountNo)
+    .prepare("SELECT shard, moving FROM account_places WHERE account_no = ?")
+    .bind(accountNo)
+    .first<{ shard: string; moving: string | null }>();
+
+/**
+ * Runs the places' pass to its end (every page), under the environment given, as of `at` (two days on, unless told:
+ * every row this file made is a day old by then, but the young one): what it deleted. Its cursor starts again each
+ * time (as if its plan's row were deleted), so that each call looks at every row.
+ */
+async function pass(over: Partial<typeof env> = {}, at = new Date(Date.now() + 2 * DAY)) {
+  await env.DB.prepare("DELETE FROM drain_cursors WHERE plan LIKE 'account_places%'").run();
+  let dropped = 0;
+  for (let i = 0; i < 200; i++) {
+    const page = await backfillPlaces(createDataAccess({ ...env, ...over } as typeof env), at, {}, null, 200);
+    dropped += page.dropped;
+    if (page.read === 0) break;
+  }
+  return dropped;
+}
+
+let made = 0;
+/** A Moscow account made `at` through the shard map, with its row and a payment on its shard. */
+async function account(at: Date): Promise<{ accountNo: string; shard: ShardBinding }> {
+  const accountNo = makeAccountNo(`6${String(Date.now() % 1e6).padStart(6, "0")}${String(++made).padStart(4, "0")}`);
+  const data = createDataAccess(env);
+  const shard = await registerAccount(data, { accountNo, region: "msk", contactPhone: null, contactEmail: null, now: at });
+  const db = d1Of(data.shard(shard));
+  await db.batch([
+    db
+      .prepare(
+        "INSERT INTO accounts (account_no, region, holder_name, address, status, created_at) VALUES (?, 'msk', 'Место', 'ул. Местная, 2', 'active', ?)",
+      )
+      .bind(accountNo, at.getTime()),
+    db
+      .prepare(
+        `INSERT INTO ledger_entries (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
+         VALUES (?, ?, 'payment', 54321, ?, '2026-11-01', NULL, 'т', 'т', ?, ?)`,
+      )
+      .bind(`${accountNo}-l1`, accountNo, at.getTime(), `drop:${accountNo}`, at.getTime()),
+  ]);
+  return { accountNo, shard };
+}
+
+/** A valid 10-digit ИНН from 9 digits (the ФНС check digit appended). */
+function inn10(body9: string) {
+  const w = [2, 4, 10, 3, 5, 9, 4, 6, 8];
+  return body9 + String((w.reduce((s, x, i) => s + Number(body9[i]) * x, 0) % 11) % 10);
+}
+
+describe("the directory's rows nothing needs", () => {
+  it("go once their copies hold them, and the account is still found by a visit, by number and by a move", async () => {
+    const a = await account(OLD());
+    const anna = "demo-anna";
+    await linkAccount(anna, a.accountNo, "viewer");
+    // Anna's link is her home shard's and the account's holder row; no global link names it.
+    await env.DB.prepare("DELETE FROM account_links WHERE account_no = ?").bind(a.accountNo).run();
+    await forgetLinksOf(anna);
+    // Kept while a rollback may come (DIRECTORY_ROWS = "keep"), and under ACCOUNT_PLACES = "global".
+    expect(await pass({ DIRECTORY_ROWS: "keep" } as Partial<typeof env>)).toBe(0);
+    expect(await inDirectory(a.accountNo)).toBe(a.shard);
+    const dropped = await pass();
+    expect(dropped).toBeGreaterThan(0);
+    expect(await inDirectory(a.accountNo)).toBeNull();
+    expect(await copyOf(a.accountNo)).toEqual({ shard: a.shard, moving: null });
+    // Found by its copy: access by number, and under ACCOUNT_PLACES = "global" too (a deployment that went back).
+    expect((await createDataAccess(env).shardForAccount(a.accountNo))?.binding).toBe(a.shard);
+    expect((await placeOf(createDataAccess({ ...env, ACCOUNT_PLACES: "global" } as typeof env), a.accountNo))?.shard).toBe(a.shard);
+    // Anna's visit lists it with its balance, under either setting.
+    const cookie = await login("anna");
+    const balance = async () =>
+      (await json<{ items: { accountNo: string; balanceKop: number }[] }>(await api(cookie, "/accounts"))).items
+        .filter((x) => x.accountNo === a.accountNo)
+        .map((x) => x.balanceKop);
+    expect(await balance()).toEqual([54321]);
+    // A move makes its row again from the copy (the move's row names it), and it moves.
+    const to: ShardBinding = a.shard === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+    expect((await moveAccount(createDataAccess(env), a.accountNo, to, { graceMs: 0 })).step).toBe("done");
+    expect(await inDirectory(a.accountNo)).toBe(to);
+    expect(await copyOf(a.accountNo)).toEqual({ shard: to, moving: null });
+    await forgetLinksOf(anna);
+    expect(await balance()).toEqual([54321]);
+    // A moved account's row stays: the move's row names it.
+    await pass();
+    expect(await inDirectory(a.accountNo)).toBe(to);
+  });
+
+  it("an organisation registered with an account whose row went makes the row again", async () => {
+    const a = await account(OLD());
+    await pass();
+    expect(await inDirectory(a.accountNo)).toBeNull();
+    const res = await call(null, "/ops/v1/business/organisations", {
+      method: "POST",
+      headers: { authorization: `Bearer ${env.OPERATOR_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ ...REQUISITES, inn: inn10("770988123"), contactPhone: "+79000000098", accountNos: [a.accountNo] }),
+    });
+    expect(res.status).toBe(201);
+    expect(await inDirectory(a.accountNo)).toBe(a.shard);
+    const { id } = await json<{ id: string }>(res);
+    const home = await env.DB.prepare("SELECT home_shard AS h FROM organisations WHERE id = ?").bind(id).first<{ h: string }>();
+    expect(home?.h).toBe(a.shard);
+    // An organisation's account keeps its row.
+    await pass();
+    expect(await inDirectory(a.accountNo)).toBe(a.shard);
+  });
+
+  it("rows something needs stay: a global link's, one with contacts, one whose copy is marked or elsewhere, a young one", async () => {
+    const linked = await account(OLD());
+    await env.DB.prepare("INSERT INTO account_links (subscriber_id, account_no, role, created_at) VALUES ('demo-petr', ?, 'viewer', ?)")
+      .bind(linked.accountNo, Date.now())
+      .run();
+    const contacts = await account(OLD());
+    await env.DB.prepare("UPDATE account_directory SET contact_phone = '+79000000555' WHERE account_no = ?").bind(contacts.accountNo).run();
+    const marked = await account(OLD());
+    await storeOf(marked.accountNo)
+      .prepare("UPDATE account_places SET moving = 'move-q' WHERE account_no = ?")
+      .bind(marked.accountNo)
+      .run();
+    // Not a day old when the pass runs (two days on).
+    const young = await account(new Date(Date.now() + 2 * DAY - 60 * 60_000));
+    const afterYoung = await account(OLD());
+    await pass();
+    for (const a of [linked, contacts, marked, young]) expect(await inDirectory(a.accountNo), a.accountNo).toBe(a.shard);
+    // The pass stops before the young row (rows come in rowid order): the one after it waits until the young one is a day old.
+    expect(await inDirectory(afterYoung.accountNo)).toBe(afterYoung.shard);
+    expect((await createDataAccess(env).shardForAccount(afterYoung.accountNo))?.binding).toBe(afterYoung.shard);
+  });
+});
