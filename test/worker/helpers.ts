@@ -6,6 +6,7 @@ import { indexContacts } from "../../worker/platform/contract-contacts";
 import { createDataAccess, type HomeShardBinding, type ShardBinding, shardBindings, shardDatabase } from "../../worker/platform/db";
 import { identityStoreDatabases, identityStoreIndex } from "../../worker/platform/identity-stores";
 import { keyHash, MAX_MESSAGE_STORES, messageStoreDatabases } from "../../worker/platform/message-stores";
+import { placeOf } from "../../worker/platform/places";
 import { addDays } from "../../worker/platform/region";
 import { forgetSessionCopy, openSession, SESSION_COOKIE } from "../../worker/platform/session";
 
@@ -381,7 +382,8 @@ export async function linkAccount(subscriberId: string, accountNo: string, role:
  * by login: who owns or was given it, and whether the change that made their link is settled.
  */
 export async function holdersOfAccount(accountNo: string): Promise<{ login: string | null; role: string; state: string | null }[]> {
-  const shard = await env.DB.prepare("SELECT shard FROM account_directory WHERE account_no = ?").bind(accountNo).first<string>("shard");
+  // Where it is: its copy in the identity stores, or its directory row (platform/places.ts).
+  const shard = (await placeOf(createDataAccess(env), accountNo))?.shard;
   if (!shard) return [];
   const rows = (
     await (shardDatabase(env, shard as ShardBinding) as D1Database)

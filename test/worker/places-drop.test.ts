@@ -1,13 +1,26 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { DEMO_UNREGISTERED } from "../../worker/data/demo.data";
 import { backfillPlaces } from "../../worker/features/accounts/places.backfill";
 import { moveAccount } from "../../worker/features/shards/move.service";
 import { createDataAccess, d1Of, type ShardBinding } from "../../worker/platform/db";
 import { accountKey, identityStoreDatabases, identityStoreIndex } from "../../worker/platform/identity-stores";
 import { makeAccountNo } from "../../worker/platform/ids";
-import { placeOf } from "../../worker/platform/places";
+import { placeOf, placesOf } from "../../worker/platform/places";
 import { registerAccount } from "../../worker/platform/shard-map";
-import { api, call, forgetLinksOf, json, linkAccount, login, REQUISITES } from "./helpers";
+import {
+  api,
+  beforeEachRun,
+  call,
+  codeSentTo,
+  forgetLinksOf,
+  holdersOfAccount,
+  json,
+  linkAccount,
+  login,
+  post,
+  REQUISITES,
+} from "./helpers";
 
 /**
  * The global directory's rows nothing needs go (issue 20, features/accounts/places.backfill.ts under DIRECTORY_ROWS =
@@ -113,6 +126,39 @@ describe("the directory's rows nothing needs", () => {
     expect(await inDirectory(a.accountNo)).toBe(to);
   });
 
+  it("a registration by the number of a contract whose row went, and a relative's link of an account whose row went", async () => {
+    // The seed's global links, an older release's, emptied as housekeeping does (GLOBAL_LINKS = "drop"), then the pass.
+    await env.DB.prepare("DELETE FROM account_links").run();
+    await pass();
+    const sergey = makeAccountNo(DEMO_UNREGISTERED.body11);
+    const petr = makeAccountNo("40300000005");
+    expect(await inDirectory(sergey)).toBeNull();
+    expect(await inDirectory(petr)).toBeNull();
+    // Registration by account number: the code goes to the contract's phone (its account's row), found by its place.
+    const ip = { "cf-connecting-ip": "100.64.9.1" };
+    let since = Date.now();
+    expect((await post("/api/v1/auth/register/start", { by: "account", accountNo: sergey, channel: "sms" }, ip)).status).toBe(202);
+    let code = await codeSentTo(DEMO_UNREGISTERED.phone, since);
+    const made = await post(
+      "/api/v1/auth/register/complete",
+      { by: "account", accountNo: sergey, channel: "sms", code, login: "sergey.places", password: "ural mountains in july" },
+      ip,
+    );
+    expect(made.status).toBe(201);
+    expect(await holdersOfAccount(sergey)).toEqual([{ login: "sergey.places", role: "owner", state: null }]);
+    // Olga links Petr's account (a code to its contract's phone) and sees it with its balance.
+    const cookie = await login("olga");
+    since = Date.now();
+    expect((await post("/api/v1/accounts/link/start", { accountNo: petr, channel: "sms" }, { ...ip, cookie })).status).toBe(202);
+    code = await codeSentTo("+79000000002", since);
+    expect((await post("/api/v1/accounts/link/confirm", { accountNo: petr, code, role: "viewer" }, { ...ip, cookie })).status).toBe(204);
+    const list = await json<{ items: { accountNo: string; role: string; balanceKop: number }[] }>(await api(cookie, "/accounts"));
+    expect(list.items.find((x) => x.accountNo === petr)?.role).toBe("viewer");
+    // Neither brought its directory row back: nothing names it.
+    expect(await inDirectory(sergey)).toBeNull();
+    expect(await inDirectory(petr)).toBeNull();
+  });
+
   it("an organisation registered with an account whose row went makes the row again", async () => {
     const a = await account(OLD());
     await pass();
@@ -132,6 +178,85 @@ describe("the directory's rows nothing needs", () => {
     expect(await inDirectory(a.accountNo)).toBe(a.shard);
   });
 
+  it("a store that does not answer: an account whose row went is a 503 to retry, never an account that does not exist", async () => {
+    const a = await account(OLD());
+    await pass();
+    expect(await inDirectory(a.accountNo)).toBeNull();
+    const down = Object.fromEntries(
+      identityStoreDatabases(env).map((db, i) => [
+        `IDENTITY_${i}`,
+        beforeEachRun(db, /account_places/, async () => {
+          throw new Error("identity store unavailable");
+        }),
+      ]),
+    );
+    const data = createDataAccess({ ...env, ...down } as typeof env);
+    await expect(data.shardForAccount(a.accountNo)).rejects.toMatchObject({ status: 503, slug: "places_unavailable" });
+    await expect(placesOf(data, [a.accountNo])).rejects.toMatchObject({ status: 503 });
+    // An organisation's account (its row kept) is still found; so is one that does not exist, in neither place — no:
+    // its store did not answer either, and its absence says nothing.
+    const org = await env.DB.prepare("SELECT account_no AS a FROM org_accounts LIMIT 1").first<{ a: string }>();
+    expect((await data.shardForAccount(org?.a ?? ""))?.binding).toBeTruthy();
+    await expect(data.shardForAccount(makeAccountNo("69999999999"))).rejects.toMatchObject({ status: 503 });
+  });
+
+  it("a store restored without some copies: the operator writes them again from the shards' own rows", async () => {
+    const a = await account(OLD());
+    const moved = await account(OLD());
+    await pass();
+    const to: ShardBinding = moved.shard === "DB_MOSCOW" ? "DB_MOSCOW_2" : "DB_MOSCOW";
+    expect((await moveAccount(createDataAccess(env), moved.accountNo, to, { graceMs: 60_000 })).step).toBe("switched");
+    // The restore: copies lost (a deleted row's, and the moved one's, whose source still holds its rows).
+    for (const no of [a.accountNo, moved.accountNo])
+      await storeOf(no).prepare("DELETE FROM account_places WHERE account_no = ?").bind(no).run();
+    expect(await createDataAccess(env).shardForAccount(a.accountNo)).toBeNull();
+    const ops = (binding: string) =>
+      call(null, `/ops/v1/shards/${binding}/places-rebuild`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${env.OPERATOR_TOKEN}` },
+      });
+    expect((await call(null, "/ops/v1/shards/DB_MOSCOW/places-rebuild", { method: "POST" })).status).toBe(401);
+    expect((await ops("DB_NOWHERE")).status).toBe(404);
+    for (const binding of ["DB_MOSCOW", "DB_MOSCOW_2"])
+      for (let i = 0; i < 100; i++) {
+        const res = await ops(binding);
+        expect(res.status).toBe(200);
+        if ((await json<{ done: boolean }>(res)).done) break;
+      }
+    expect(await copyOf(a.accountNo)).toEqual({ shard: a.shard, moving: null });
+    expect((await createDataAccess(env).shardForAccount(a.accountNo))?.binding).toBe(a.shard);
+    // The moved account is the directory's to say (its source's rows linger): no copy naming the source was written.
+    expect(await copyOf(moved.accountNo)).toBeNull();
+    expect((await createDataAccess(env).shardForAccount(moved.accountNo))?.binding).toBe(to);
+  });
+
+  it("a row kept for a passing reason goes in the next round, a week on", async () => {
+    const a = await account(OLD());
+    await env.DB.prepare("INSERT INTO account_links (subscriber_id, account_no, role, created_at) VALUES ('demo-petr', ?, 'viewer', ?)")
+      .bind(a.accountNo, Date.now())
+      .run();
+    await pass();
+    expect(await inDirectory(a.accountNo)).toBe(a.shard);
+    // Housekeeping empties the global link; the pass is at the directory's end: nothing until its round is a week old.
+    await env.DB.prepare("DELETE FROM account_links WHERE account_no = ?").bind(a.accountNo).run();
+    const at = (days: number) => new Date(Date.now() + days * DAY);
+    const run = async (when: Date) => {
+      let restarted = false;
+      for (let i = 0; i < 100; i++) {
+        const page = await backfillPlaces(createDataAccess(env), when, {}, null, 200);
+        restarted ||= page.restarted;
+        if (page.read === 0 && !page.restarted) break;
+      }
+      return restarted;
+    };
+    expect(await run(at(3))).toBe(false);
+    expect(await inDirectory(a.accountNo)).toBe(a.shard);
+    expect(await run(at(10))).toBe(true);
+    expect(await run(at(10))).toBe(false);
+    expect(await inDirectory(a.accountNo)).toBeNull();
+    expect((await createDataAccess(env).shardForAccount(a.accountNo))?.binding).toBe(a.shard);
+  });
+
   it("rows something needs stay: a global link's, one with contacts, one whose copy is marked or elsewhere, a young one", async () => {
     const linked = await account(OLD());
     await env.DB.prepare("INSERT INTO account_links (subscriber_id, account_no, role, created_at) VALUES ('demo-petr', ?, 'viewer', ?)")
@@ -144,11 +269,26 @@ describe("the directory's rows nothing needs", () => {
       .prepare("UPDATE account_places SET moving = 'move-q' WHERE account_no = ?")
       .bind(marked.accountNo)
       .run();
+    // A copy naming another region (written within the margin of a read: the directory's row is not taken for it).
+    const elsewhere = await account(OLD());
+    await storeOf(elsewhere.accountNo)
+      .prepare("UPDATE account_places SET region = 'spb', as_of = ? WHERE account_no = ?")
+      .bind(Date.now() + 2 * DAY, elsewhere.accountNo)
+      .run();
+    // An older deployment's invoice line names one (a foreign key, indexed by global migration 0042).
+    const invoiced = await account(OLD());
+    await env.DB.batch([
+      env.DB.prepare(
+        "INSERT INTO invoices (id, number, org_id, issued_by, total_kop, vat_kop, status, created_at) VALUES ('inv-drop', 'СЧ-2026-990001', 'org-demo-veter', 'demo-anna', 100, 0, 'issued', ?)",
+      ).bind(Date.now()),
+      env.DB.prepare("INSERT INTO invoice_lines (invoice_id, account_no, amount_kop) VALUES ('inv-drop', ?, 100)").bind(invoiced.accountNo),
+    ]);
     // Not a day old when the pass runs (two days on).
     const young = await account(new Date(Date.now() + 2 * DAY - 60 * 60_000));
     const afterYoung = await account(OLD());
     await pass();
-    for (const a of [linked, contacts, marked, young]) expect(await inDirectory(a.accountNo), a.accountNo).toBe(a.shard);
+    for (const a of [linked, contacts, marked, elsewhere, invoiced, young])
+      expect(await inDirectory(a.accountNo), a.accountNo).toBe(a.shard);
     // The pass stops before the young row (rows come in rowid order): the one after it waits until the young one is a day old.
     expect(await inDirectory(afterYoung.accountNo)).toBe(afterYoung.shard);
     expect((await createDataAccess(env).shardForAccount(afterYoung.accountNo))?.binding).toBe(afterYoung.shard);

@@ -162,7 +162,7 @@ describe("where an account is", () => {
     expect((await copyOf(a.accountNo))?.moving).toBe("move-x");
     await settlePlace(data, a.accountNo, "move-x", a.shard);
     expect(await copyOf(a.accountNo)).toMatchObject({ shard: a.shard, moving: null });
-    // A stale copy unmarked (an older release's move): trusted under the default, never under "global".
+    // A stale copy unmarked (an older release's move): trusted when the copies are read, never under "global".
     await storeOf(a.accountNo).prepare("UPDATE account_places SET shard = ? WHERE account_no = ?").bind(other(a.shard), a.accountNo).run();
     expect((await placeOf(createDataAccess(env), a.accountNo))?.shard).toBe(other(a.shard));
     const global = createDataAccess({ ...env, ACCOUNT_PLACES: "global" } as typeof env);

@@ -42,6 +42,11 @@ const messages = {
     en: "There is no such page or object.",
   },
   "problem.account_moving": { ru: "Лицевой счёт переносится", en: "The account is being moved" },
+  "problem.places_unavailable": { ru: "Сервис временно недоступен", en: "Temporarily unavailable" },
+  "problem.places_unavailable.detail": {
+    ru: "Не удалось узнать, где хранятся данные лицевого счёта. Повторите через {seconds} с — ничего не потеряно.",
+    en: "Could not find where the account's data is kept. Try again in {seconds} s — nothing is lost.",
+  },
   "problem.account_moving.detail": {
     ru: "Данные счёта переносятся в другое хранилище, это занимает несколько секунд. Повторите через {seconds} с — ничего не потеряется.",
     en: "The account's data is moving to another store; it takes a few seconds. Try again in {seconds} s — nothing is lost.",

@@ -17,7 +17,9 @@ import { errorText, log } from "./log";
  * marked `moving`: a move marks it just before its switch and settles it to the new shard just after (and again
  * before anything of the source is deleted); an abandon clears the mark. An account with no copy yet (made by an
  * older release, or whose copy's write failed: the backfill copies it), or marked, is read in the directory, in one
- * query for all of them.
+ * query for all of them. Once the directory's rows nothing needs are deleted (`DIRECTORY_ROWS`, the places' backfill), a
+ * never-moved private account's copy is its record, with its own row in its shard (features/shards/rebuild.service.ts
+ * writes copies again from those): a store that does not answer then makes such an account unknown, a 503, never absent.
  */
 
 /** An account's region and shard. */
@@ -48,26 +50,44 @@ const readsCopies = (data: DataAccess) => data.placesStore === "identity" && dat
 /**
  * The places of the accounts (any number of them: one query a store they hash to, side by side, and one global query
  * for those with no copy to trust); an account that does not exist is not in the map. A store that fails leaves its
- * accounts to the directory (logged): a reader never fails for want of a copy.
+ * accounts to the directory (logged), and one the directory does not have either is refused with a 503 (`known`).
  */
 export async function placesOf(data: DataAccess, accountNos: readonly string[]): Promise<Map<string, Place>> {
   const nos = [...new Set(accountNos)];
   if (nos.length === 0) return new Map();
   if (readsCopies(data)) {
-    const found = await copiesOf(data, nos);
-    return addFrom(
-      found,
-      await directoryOf(
-        data,
-        nos.filter((no) => !found.has(no)),
+    const copied = await copiesOf(data, nos);
+    return known(
+      addFrom(
+        copied,
+        await directoryOf(
+          data,
+          nos.filter((no) => !copied.has(no)),
+        ),
       ),
+      copied.failed,
     );
   }
   // Under ACCOUNT_PLACES = "global" the directory, and the copies only for an account whose row housekeeping deleted
   // (its copy is where it is: it was never moved, platform/places.ts) before the deployment went back to "global".
   const found = await directoryOf(data, nos);
   const rest = nos.filter((no) => !found.has(no));
-  return data.identities.all.length === 0 ? found : addFrom(found, await copiesOf(data, rest));
+  if (data.identities.all.length === 0 || rest.length === 0) return found;
+  const copied = await copiesOf(data, rest);
+  return known(addFrom(found, copied), copied.failed);
+}
+
+/**
+ * The places found, unless an account a failed store holds is in neither place: with the directory's rows nothing
+ * needs deleted, its absence says nothing, and a caller must not take it for an account that does not exist (a sweep
+ * would delete its links, a creation would make it twice) — a 503 to retry instead.
+ */
+function known(found: Map<string, Place>, failed: Set<string> | undefined): Map<string, Place> {
+  if (failed && [...failed].some((no) => !found.has(no))) {
+    log("error", "places.unknown", { accounts: [...failed].filter((no) => !found.has(no)).length });
+    throw new AppError(503, "places_unavailable", { seconds: PLACES_RETRY_S }, [], { "retry-after": String(PLACES_RETRY_S) });
+  }
+  return found;
 }
 
 const addFrom = (to: Map<string, Place>, from: Map<string, Place>) => {
@@ -86,12 +106,19 @@ async function directoryOf(data: DataAccess, nos: readonly string[]): Promise<Ma
   return new Map(rows.map((r) => [r.accountNo, r]));
 }
 
-/** The unmarked copies of these accounts: a query a store they hash to, side by side; a store that fails is logged. */
-async function copiesOf(data: DataAccess, nos: readonly string[]): Promise<Map<string, Place>> {
-  const found = new Map<string, Place>();
+/** Seconds a request refused for a store that did not answer asks to be retried after. */
+export const PLACES_RETRY_S = 30;
+
+/**
+ * The unmarked copies of these accounts: a query a store they hash to, side by side; a store that fails is logged, and
+ * its accounts are in `failed` (the directory may not have them: its rows nothing needs are deleted).
+ */
+async function copiesOf(data: DataAccess, nos: readonly string[]): Promise<Map<string, Place> & { failed?: Set<string> }> {
+  const found: Map<string, Place> & { failed?: Set<string> } = new Map<string, Place>();
   if (nos.length === 0) return found;
+  const groups = [...byStore(data, nos)];
   const read = await Promise.allSettled(
-    [...byStore(data, nos)].map(([i, list]) =>
+    groups.map(([i, list]) =>
       storeAt(data, i)
         .select({
           accountNo: accountPlaces.accountNo,
@@ -104,9 +131,10 @@ async function copiesOf(data: DataAccess, nos: readonly string[]): Promise<Map<s
         .all(),
     ),
   );
-  for (const r of read) {
+  for (const [k, r] of read.entries()) {
     if (r.status === "rejected") {
       log("warn", "places.store_failed", { error: errorText(r.reason) });
+      found.failed = new Set([...(found.failed ?? []), ...(groups[k]?.[1] ?? [])]);
       continue;
     }
     for (const p of r.value) if (p.moving === null) found.set(p.accountNo, { accountNo: p.accountNo, region: p.region, shard: p.shard });

@@ -49,12 +49,12 @@ const COPY_SQL = `INSERT INTO account_places (account_no, region, shard, moving,
   ON CONFLICT (account_no) DO UPDATE SET region = excluded.region, shard = excluded.shard, as_of = excluded.as_of
   WHERE account_places.moving IS NULL AND account_places.as_of < excluded.as_of - ?3
     AND (account_places.shard IS NOT excluded.shard OR account_places.region IS NOT excluded.region)`;
-const HELD_SQL = `SELECT account_no AS accountNo, shard, moving FROM account_places
+const HELD_SQL = `SELECT account_no AS accountNo, region, shard, moving FROM account_places
   WHERE account_no IN (SELECT json_extract(value, '$[0]') FROM json_each(?1))`;
 
-// The directory rows ([account, shard]) whose copies name the same shard and no move, deleted where nothing needs them.
+// The directory rows ([account, region, shard]) whose copies name the same and no move, deleted where nothing needs them.
 const DROP_SQL = `DELETE FROM account_directory
-  WHERE (account_no, shard) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1))
+  WHERE (account_no, region, shard) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?1))
     AND created_at < ?2 AND contact_phone IS NULL AND contact_email IS NULL
     AND NOT EXISTS (SELECT 1 FROM account_links l WHERE l.account_no = account_directory.account_no)
     AND NOT EXISTS (SELECT 1 FROM org_accounts o WHERE o.account_no = account_directory.account_no)
@@ -88,8 +88,8 @@ export async function backfillPlaces(
   m: { run?: string } = {},
   queue: Queue<unknown> | null = null,
   page: number = ACCOUNT_PLACES_BACKFILL.page,
-): Promise<{ read: number; copied: number; dropped: number; handedOn: boolean }> {
-  const done = { read: 0, copied: 0, dropped: 0, handedOn: false };
+): Promise<{ read: number; copied: number; dropped: number; handedOn: boolean; restarted: boolean }> {
+  const done = { read: 0, copied: 0, dropped: 0, handedOn: false, restarted: false };
   const pass = passOf(data);
   if (!(await holdsPass(data, pass, m.run, now))) return done;
   const drop = data.directoryRows === "drop";
@@ -128,16 +128,18 @@ export async function backfillPlaces(
       const [copy, held] = await db.batch([db.prepare(COPY_SQL).bind(json, readAt, CLOCK_MARGIN_MS), db.prepare(HELD_SQL).bind(json)]);
       return {
         changes: copy?.meta.changes ?? 0,
-        held: (held?.results ?? []) as { accountNo: string; shard: string; moving: string | null }[],
+        held: (held?.results ?? []) as { accountNo: string; region: string; shard: string; moving: string | null }[],
       };
     }),
   );
   done.copied = written.reduce((n, w) => n + w.changes, 0);
   if (drop) {
-    // The rows whose copies, as read back, name their shard and no move: deleted where nothing needs them.
-    const shardOf = new Map(rows.map((r) => [r.accountNo, r.shard]));
+    // The rows whose copies, as read back, name their region and shard and no move: deleted where nothing needs them.
+    const seen = new Map(rows.map((r) => [r.accountNo, r]));
     const pairs = written.flatMap((w) =>
-      w.held.filter((h) => h.moving === null && shardOf.get(h.accountNo) === h.shard).map((h) => [h.accountNo, h.shard]),
+      w.held
+        .filter((h) => h.moving === null && seen.get(h.accountNo)?.shard === h.shard && seen.get(h.accountNo)?.region === h.region)
+        .map((h) => [h.accountNo, h.region, h.shard]),
     );
     if (pairs.length > 0) {
       try {
@@ -154,6 +156,36 @@ export async function backfillPlaces(
     }
   }
   const last = rows.at(-1);
-  done.handedOn = await endPage(data, pass, { lastRowid: last?.rowid, more: young < 0 && read.length === page, run: m.run, queue }, now);
+  const more = young < 0 && read.length === page;
+  done.handedOn = await endPage(data, pass, { lastRowid: last?.rowid, more, run: m.run, queue }, now);
+  // At the directory's end, the deleting pass starts over once a week: a row kept for a passing reason (a global link
+  // housekeeping had not emptied yet, contacts the contracts' pass had not, a copy within the clocks' margin) is looked
+  // at again. After the first round the directory holds few rows, so a round is cheap.
+  if (drop && !more && young < 0) done.restarted = await restartWeekly(data, pass.plan, now);
   return done;
+}
+
+/** How often the deleting pass goes over the directory again. */
+export const DROP_ROUND_MS = 7 * 24 * 60 * 60_000;
+
+/** Its cursor set back to the start when its round began a week ago or more (the round's start kept beside it). */
+async function restartWeekly(data: DataAccess, plan: string, now: Date): Promise<boolean> {
+  const round = `${plan}.round`;
+  const began = await passCursor(data, round);
+  if (began === 0) {
+    await d1Of(data.global)
+      .prepare("INSERT OR IGNORE INTO drain_cursors (plan, after, updated_at) VALUES (?, ?, ?)")
+      .bind(round, now.getTime(), now.getTime())
+      .run();
+    return false;
+  }
+  if (now.getTime() - began < DROP_ROUND_MS) return false;
+  await d1Of(data.global).batch([
+    d1Of(data.global).prepare("UPDATE drain_cursors SET after = 0, updated_at = ? WHERE plan = ?").bind(now.getTime(), plan),
+    d1Of(data.global)
+      .prepare("UPDATE drain_cursors SET after = ?, updated_at = ? WHERE plan = ?")
+      .bind(now.getTime(), now.getTime(), round),
+  ]);
+  log("info", "places.drop_round", {});
+  return true;
 }

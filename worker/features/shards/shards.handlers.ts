@@ -3,6 +3,7 @@ import type { AppEnv } from "../../env";
 import { notifier } from "../../platform/notify";
 import { listShards, registerShard } from "../../platform/shard-map";
 import { abandonMove, getMove, moveAccount } from "./move.service";
+import { rebuildPlaces } from "./rebuild.service";
 import type * as r from "./shards.routes";
 
 export const shardsHandler: RouteHandler<typeof r.shardsRoute, AppEnv> = async (c) =>
@@ -26,3 +27,6 @@ export const abandonMoveHandler: RouteHandler<typeof r.abandonMoveRoute, AppEnv>
   const move = await abandonMove(c.get("data"), c.req.valid("json").accountNo, { notify: notifier(c.env) });
   return move.step === "abandoned" ? c.json(move, 200) : c.json(move, 202);
 };
+
+export const rebuildPlacesHandler: RouteHandler<typeof r.rebuildPlacesRoute, AppEnv> = async (c) =>
+  c.json(await rebuildPlaces(c.get("data"), c.req.valid("param").binding), 200);

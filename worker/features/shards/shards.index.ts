@@ -14,4 +14,5 @@ opsShardsRouter
   .openapi(r.putShardRoute, h.putShardHandler)
   .openapi(r.moveAccountRoute, h.moveAccountHandler)
   .openapi(r.abandonMoveRoute, h.abandonMoveHandler)
-  .openapi(r.getMoveRoute, h.getMoveHandler);
+  .openapi(r.getMoveRoute, h.getMoveHandler)
+  .openapi(r.rebuildPlacesRoute, h.rebuildPlacesHandler);

@@ -127,3 +127,22 @@ export const abandonMoveRoute = createRoute({
     409: problem("The directory switched already (the move must complete), or the move completed"),
   },
 });
+
+export const rebuildPlacesRoute = createRoute({
+  method: "post",
+  path: "/shards/{binding}/places-rebuild",
+  tags: ["Operators"],
+  security: operatorToken,
+  summary:
+    "Writes the places of a page of the shard's accounts into the identity stores where neither a copy nor the global directory has them (after a store is restored or the stores' count changes: docs/operations.md); call again until done",
+  request: { params: z.object({ binding: Binding }) },
+  responses: {
+    200: jsonResponse(
+      "What the page did",
+      z.object({ read: z.number().int(), copied: z.number().int(), done: z.boolean() }).openapi("PlacesRebuild"),
+    ),
+    400: problem("Check the fields"),
+    401: unauthorized,
+    404: problem("No such D1 binding in this Worker"),
+  },
+});
