@@ -198,6 +198,9 @@ describe("the directory's rows nothing needs", () => {
     const org = await env.DB.prepare("SELECT account_no AS a FROM org_accounts LIMIT 1").first<{ a: string }>();
     expect((await data.shardForAccount(org?.a ?? ""))?.binding).toBeTruthy();
     await expect(data.shardForAccount(makeAccountNo("69999999999"))).rejects.toMatchObject({ status: 503 });
+    // Where no row was ever deleted (DIRECTORY_ROWS = "keep"), a number neither place has does not exist: no 503.
+    const kept = createDataAccess({ ...env, ...down, DIRECTORY_ROWS: "keep" } as typeof env);
+    expect(await kept.shardForAccount(makeAccountNo("69999999999"))).toBeNull();
   });
 
   it("a store restored without some copies: the operator writes them again from the shards' own rows", async () => {
@@ -210,8 +213,13 @@ describe("the directory's rows nothing needs", () => {
     for (const no of [a.accountNo, moved.accountNo])
       await storeOf(no).prepare("DELETE FROM account_places WHERE account_no = ?").bind(no).run();
     expect(await createDataAccess(env).shardForAccount(a.accountNo)).toBeNull();
-    const ops = (binding: string) =>
-      call(null, `/ops/v1/shards/${binding}/places-rebuild`, {
+    // While the copies are written again (PLACES_REBUILDING = "1"), an account neither place has is a 503, not absent.
+    await expect(createDataAccess({ ...env, PLACES_REBUILDING: "1" } as typeof env).shardForAccount(a.accountNo)).rejects.toMatchObject({
+      status: 503,
+      slug: "places_unavailable",
+    });
+    const ops = (binding: string, query = "") =>
+      call(null, `/ops/v1/shards/${binding}/places-rebuild${query}`, {
         method: "POST",
         headers: { authorization: `Bearer ${env.OPERATOR_TOKEN}` },
       });
@@ -219,10 +227,14 @@ describe("the directory's rows nothing needs", () => {
     expect((await ops("DB_NOWHERE")).status).toBe(404);
     for (const binding of ["DB_MOSCOW", "DB_MOSCOW_2"])
       for (let i = 0; i < 100; i++) {
-        const res = await ops(binding);
+        const res = await ops(binding, i === 0 ? "?restart=true" : "");
         expect(res.status).toBe(200);
         if ((await json<{ done: boolean }>(res)).done) break;
       }
+    // Done: a call without `restart` reads nothing more; with it, the shard's accounts again (their copies kept).
+    expect(await json<{ read: number; done: boolean }>(await ops("DB_MOSCOW"))).toMatchObject({ read: 0, done: true });
+    expect((await json<{ read: number }>(await ops("DB_MOSCOW", "?restart=true"))).read).toBeGreaterThan(0);
+    expect((await ops("DB_MOSCOW", "?restart=maybe")).status).toBe(400);
     expect(await copyOf(a.accountNo)).toEqual({ shard: a.shard, moving: null });
     expect((await createDataAccess(env).shardForAccount(a.accountNo))?.binding).toBe(a.shard);
     // The moved account is the directory's to say (its source's rows linger): no copy naming the source was written.
@@ -230,8 +242,10 @@ describe("the directory's rows nothing needs", () => {
     expect((await createDataAccess(env).shardForAccount(moved.accountNo))?.binding).toBe(to);
   });
 
-  it("a row kept for a passing reason goes in the next round, a week on", async () => {
+  it("a row kept for a passing reason goes in the next round, a week on, though new accounts keep coming", async () => {
     const a = await account(OLD());
+    // An account made after it, not a day old even ten days on: every round stops before it.
+    await account(new Date(Date.now() + 10 * DAY - 60 * 60_000));
     await env.DB.prepare("INSERT INTO account_links (subscriber_id, account_no, role, created_at) VALUES ('demo-petr', ?, 'viewer', ?)")
       .bind(a.accountNo, Date.now())
       .run();

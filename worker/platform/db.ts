@@ -374,6 +374,17 @@ export interface DataAccess {
    * or contracts' contacts kept in the directory.
    */
   directoryRows: "keep" | "drop";
+  /**
+   * Whether the directory's rows nothing needs may be gone (`DIRECTORY_ROWS` not "keep": removed, or "paused", which
+   * stops the deletions once some were made): an account neither its copy nor the directory has may then still exist,
+   * and a store that does not answer makes it unknown (a 503), never absent (platform/places.ts).
+   */
+  rowsMayBeGone: boolean;
+  /**
+   * While the copies are written again from the shards (`PLACES_REBUILDING = "1"`, after a store's restore or a change of
+   * the stores' count: docs/operations.md): with rows gone, every account neither place has is unknown, a 503.
+   */
+  placesRebuilding: boolean;
   /** The identity stores (`IDENTITY_<n>`): what a login names, by key (platform/identity-stores.ts). */
   identities: IdentityStores;
   /** The message stores (`MESSAGES_<n>`): SMS and emails handed to providers, by dedupe key (platform/message-stores.ts). */
@@ -476,8 +487,11 @@ export function createDataAccess(env: Env): DataAccess {
     invoicesStore: (env as { INVOICES_STORE?: string }).INVOICES_STORE === "global" ? "global" : "home",
     orgTicketsStore: (env as { ORG_TICKETS_STORE?: string }).ORG_TICKETS_STORE === "global" ? "global" : "home",
     placesStore: (env as { ACCOUNT_PLACES?: string }).ACCOUNT_PLACES === "global" ? "global" : "identity",
+    rowsMayBeGone: (env as { DIRECTORY_ROWS?: string }).DIRECTORY_ROWS !== "keep",
+    placesRebuilding: (env as { PLACES_REBUILDING?: string }).PLACES_REBUILDING === "1",
     directoryRows:
       (env as { DIRECTORY_ROWS?: string }).DIRECTORY_ROWS === "keep" ||
+      (env as { DIRECTORY_ROWS?: string }).DIRECTORY_ROWS === "paused" ||
       (env as { ACCOUNT_PLACES?: string }).ACCOUNT_PLACES === "global" ||
       (env as { CONTRACT_CONTACTS?: string }).CONTRACT_CONTACTS === "global" ||
       (env as { HOLDERS_STORE?: string }).HOLDERS_STORE === "global" ||

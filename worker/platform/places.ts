@@ -58,6 +58,8 @@ export async function placesOf(data: DataAccess, accountNos: readonly string[]):
   if (readsCopies(data)) {
     const copied = await copiesOf(data, nos);
     return known(
+      data,
+      nos,
       addFrom(
         copied,
         await directoryOf(
@@ -74,17 +76,21 @@ export async function placesOf(data: DataAccess, accountNos: readonly string[]):
   const rest = nos.filter((no) => !found.has(no));
   if (data.identities.all.length === 0 || rest.length === 0) return found;
   const copied = await copiesOf(data, rest);
-  return known(addFrom(found, copied), copied.failed);
+  return known(data, nos, addFrom(found, copied), copied.failed);
 }
 
 /**
- * The places found, unless an account a failed store holds is in neither place: with the directory's rows nothing
- * needs deleted, its absence says nothing, and a caller must not take it for an account that does not exist (a sweep
- * would delete its links, a creation would make it twice) — a 503 to retry instead.
+ * The places found, unless an account a failed store holds is in neither place (or any account, while the copies are
+ * written again: `placesRebuilding`): with the directory's rows nothing needs deleted, its absence says nothing, and a
+ * caller must not take it for an account that does not exist (a sweep would delete its links, a creation would make
+ * it twice) — a 503 to retry instead.
  */
-function known(found: Map<string, Place>, failed: Set<string> | undefined): Map<string, Place> {
-  if (failed && [...failed].some((no) => !found.has(no))) {
-    log("error", "places.unknown", { accounts: [...failed].filter((no) => !found.has(no)).length });
+function known(data: DataAccess, nos: readonly string[], found: Map<string, Place>, failed: Set<string> | undefined): Map<string, Place> {
+  // Only where rows may be gone: with every directory row there, an account neither place has does not exist.
+  if (!data.rowsMayBeGone) return found;
+  const unknown = (data.placesRebuilding ? nos : [...(failed ?? [])]).filter((no) => !found.has(no));
+  if (unknown.length > 0) {
+    log("error", "places.unknown", { accounts: unknown.length, rebuilding: data.placesRebuilding });
     throw new AppError(503, "places_unavailable", { seconds: PLACES_RETRY_S }, [], { "retry-after": String(PLACES_RETRY_S) });
   }
   return found;

@@ -25,8 +25,8 @@ import { endPage, holdsPass, isPassMessageOf, type Pass, type PassMessage, passC
  * A chain of messages on the billing queue, one at a time under a lease, each a page of the directory in rowid order
  * from a cursor of its own for each mode (`drain_cursors`, plans `account_places` under `ACCOUNT_PLACES = "global"`,
  * `account_places.identity` after it, `account_places.drop` under "drop", so the pass goes over every account again
- * once the copies are read, and once more when rows may go), started by the hourly cron while rows past the cursor are
- * left. Its page and lease: `ACCOUNT_PLACES_BACKFILL`.
+ * once the copies are read, and once more when rows may go, then again a week after each of its rounds began), started
+ * by the hourly cron while rows past the cursor are left. Its page and lease: `ACCOUNT_PLACES_BACKFILL`.
  */
 const LEASE = "account_places.backfill";
 /** How much older than a page's read a copy must be for the page to replace it (its clock and a move's may differ). */
@@ -157,19 +157,31 @@ export async function backfillPlaces(
   }
   const last = rows.at(-1);
   const more = young < 0 && read.length === page;
-  done.handedOn = await endPage(data, pass, { lastRowid: last?.rowid, more, run: m.run, queue }, now);
-  // At the directory's end, the deleting pass starts over once a week: a row kept for a passing reason (a global link
-  // housekeeping had not emptied yet, contacts the contracts' pass had not, a copy within the clocks' margin) is looked
-  // at again. After the first round the directory holds few rows, so a round is cheap.
-  if (drop && !more && young < 0) done.restarted = await restartWeekly(data, pass.plan, now);
+  // The deleting pass's round ends where it stops (the directory's end, or its first row not a day old, which new
+  // accounts always make): a week after the round began, its cursor goes back to the start — here, while this chain
+  // holds the lease, so no page in flight moves it on after — and a row kept for a passing reason (a global link
+  // housekeeping had not emptied yet, contacts the contracts' pass had not, a copy within the clocks' margin, a reused
+  // rowid behind the cursor) is looked at again. After the first round the directory holds few rows: a round is cheap.
+  if (drop && !more && (await roundDue(data, pass.plan, now))) {
+    const db = d1Of(data.global);
+    await db.batch([
+      db.prepare("UPDATE drain_cursors SET after = 0, updated_at = ? WHERE plan = ?").bind(now.getTime(), pass.plan),
+      db
+        .prepare("UPDATE drain_cursors SET after = ?, updated_at = ? WHERE plan = ?")
+        .bind(now.getTime(), now.getTime(), `${pass.plan}.round`),
+    ]);
+    log("info", "places.drop_round", {});
+    done.restarted = true;
+  }
+  done.handedOn = await endPage(data, pass, { lastRowid: done.restarted ? undefined : last?.rowid, more, run: m.run, queue }, now);
   return done;
 }
 
 /** How often the deleting pass goes over the directory again. */
 export const DROP_ROUND_MS = 7 * 24 * 60 * 60_000;
 
-/** Its cursor set back to the start when its round began a week ago or more (the round's start kept beside it). */
-async function restartWeekly(data: DataAccess, plan: string, now: Date): Promise<boolean> {
+/** Whether the deleting pass's round began a week ago or more (its start kept beside its cursor; the first is recorded). */
+async function roundDue(data: DataAccess, plan: string, now: Date): Promise<boolean> {
   const round = `${plan}.round`;
   const began = await passCursor(data, round);
   if (began === 0) {
@@ -179,13 +191,5 @@ async function restartWeekly(data: DataAccess, plan: string, now: Date): Promise
       .run();
     return false;
   }
-  if (now.getTime() - began < DROP_ROUND_MS) return false;
-  await d1Of(data.global).batch([
-    d1Of(data.global).prepare("UPDATE drain_cursors SET after = 0, updated_at = ? WHERE plan = ?").bind(now.getTime(), plan),
-    d1Of(data.global)
-      .prepare("UPDATE drain_cursors SET after = ?, updated_at = ? WHERE plan = ?")
-      .bind(now.getTime(), now.getTime(), round),
-  ]);
-  log("info", "places.drop_round", {});
-  return true;
+  return now.getTime() - began >= DROP_ROUND_MS;
 }

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import type { AppEnv } from "../../env";
+import { AppError } from "../../platform/errors";
 import type { GeoHint } from "../../platform/region";
 import { findSession, renewedSessionCookies, SESSION_COOKIE } from "../../platform/session";
 import { listAccounts } from "../accounts/accounts.service";
@@ -55,7 +56,13 @@ export async function withBootData(c: Context<AppEnv>, res: Response): Promise<R
   // Only the pages with the outage banner (home, accounts): the others would pay for a query they do not show.
   // The profile comes with the session (the home shard's copy), the outages from the isolate's copy of the regions'.
   const outagePage = page === "/" || page === "/accounts";
-  const session = token ? await findSession(data, token, new Date()) : null;
+  // A store that does not answer (a 503 to retry: platform/places.ts) leaves the page its shell without the session's
+  // data; the app's own requests then say so, with their retry.
+  const unavailable = (e: unknown) => {
+    if (e instanceof AppError && e.status === 503) return undefined;
+    throw e;
+  };
+  const session = token ? ((await findSession(data, token, new Date()).catch(unavailable)) ?? null) : null;
   const [me, accounts, outages] = session
     ? await Promise.all([
         currentProfile(data.global, session),
@@ -67,7 +74,7 @@ export async function withBootData(c: Context<AppEnv>, res: Response): Promise<R
               resolved: url.searchParams.get("outage-resolved") ?? undefined,
             })
           : undefined,
-      ])
+      ]).catch((e: unknown) => [unavailable(e), undefined, undefined] as const)
     : [undefined, undefined, undefined];
   const boot = { region: regionContext(region, geo, url, c.env.BASE_DOMAIN), contacts, tariffs, services, me, accounts, outages };
   const rewritten = new HTMLRewriter()

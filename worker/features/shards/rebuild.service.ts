@@ -10,8 +10,8 @@ import { passCursor } from "../../platform/passes";
  * nothing needs are deleted (`DIRECTORY_ROWS = "drop"`), a never-moved private account's place is only its copy in the
  * identity stores — and its row in the one shard that holds it. A store restored to an earlier point, or a change of
  * the stores' count, leaves some of those without a copy; this writes them back, a page of the shard's `accounts` in
- * rowid order from a cursor of its own (`drain_cursors`, plan `account_places.rebuild.<shard>`), until the operator's
- * calls reach the end (docs/operations.md). An account the directory has a row for is left to it (an organisation's,
+ * rowid order from a cursor of its own (`drain_cursors`, plan `account_places.rebuild.<shard>`; a call with `restart`
+ * starts it over), until the operator's calls reach the end (docs/operations.md). An account the directory has a row for is left to it (an organisation's,
  * or a moved one, whose source may still hold its rows in the grace period): the directory is its truth. A copy there
  * already is kept (a never-moved account has one shard), and a move that starts meanwhile makes the directory row
  * again and marks the copy over whatever this writes.
@@ -27,12 +27,14 @@ const COPY_SQL = `INSERT OR IGNORE INTO account_places (account_no, region, shar
 export async function rebuildPlaces(
   data: DataAccess,
   shard: string,
-  now = new Date(),
-  page = REBUILD_PAGE,
+  opts: { restart?: boolean; now?: Date; page?: number } = {},
 ): Promise<{ read: number; copied: number; done: boolean }> {
+  const { now = new Date(), page = REBUILD_PAGE } = opts;
   if (!data.hasShard(shard)) throw new AppError(404, "shard_not_found", { shard });
   if (data.identities.all.length === 0) return { read: 0, copied: 0, done: true };
   const plan = `account_places.rebuild.${shard}`;
+  // A new rebuild (another restore, another change of the count) starts from the shard's first account.
+  if (opts.restart) await data.global.delete(drainCursors).where(sql`${drainCursors.plan} = ${plan}`);
   const after = await passCursor(data, plan);
   const rows = (
     await d1Of(data.shard(shard as ShardBinding))

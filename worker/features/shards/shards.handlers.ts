@@ -29,4 +29,4 @@ export const abandonMoveHandler: RouteHandler<typeof r.abandonMoveRoute, AppEnv>
 };
 
 export const rebuildPlacesHandler: RouteHandler<typeof r.rebuildPlacesRoute, AppEnv> = async (c) =>
-  c.json(await rebuildPlaces(c.get("data"), c.req.valid("param").binding), 200);
+  c.json(await rebuildPlaces(c.get("data"), c.req.valid("param").binding, { restart: c.req.valid("query").restart === "true" }), 200);

@@ -135,7 +135,15 @@ export const rebuildPlacesRoute = createRoute({
   security: operatorToken,
   summary:
     "Writes the places of a page of the shard's accounts into the identity stores where neither a copy nor the global directory has them (after a store is restored or the stores' count changes: docs/operations.md); call again until done",
-  request: { params: z.object({ binding: Binding }) },
+  request: {
+    params: z.object({ binding: Binding }),
+    query: z.object({
+      restart: z
+        .enum(["true", "false"])
+        .optional()
+        .openapi({ description: "Start over from the shard's first account (a new rebuild: another restore or change of the count)" }),
+    }),
+  },
   responses: {
     200: jsonResponse(
       "What the page did",
