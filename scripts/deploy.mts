@@ -145,6 +145,9 @@ export function environmentProblems(toml: string, env: EnvironmentName): string[
     ["HOLDERS_STORE", ["global", "shard"]],
     ["LINKS_STORE", ["global", "home"]],
     ["GLOBAL_LINKS", ["keep", "drop"]],
+    ["ACCOUNT_PLACES", ["global", "identity"]],
+    ["DIRECTORY_ROWS", ["keep", "drop", "paused"]],
+    ["PLACES_REBUILDING", ["0", "1"]],
   ] as const) {
     const value = cfg.vars[name];
     if (value !== undefined && !(values as readonly string[]).includes(value))

@@ -423,6 +423,10 @@ describe("wrangler.toml's environments are deployable", () => {
     ]);
     const contacts = TOML.replace(/(\[env\.staging\.vars\][^[]*?)CONTRACT_CONTACTS = "global"/, '$1CONTRACT_CONTACTS = "directory"');
     expect(environmentProblems(contacts, "staging")).toEqual(['[env.staging.vars] CONTRACT_CONTACTS must be "global" or "home"']);
+    const places = TOML.replace(/(\[env\.production\.vars\][^[]*?)DIRECTORY_ROWS = "keep"/, '$1DIRECTORY_ROWS = "kept"');
+    expect(environmentProblems(places, "production")).toEqual([
+      '[env.production.vars] DIRECTORY_ROWS must be "keep" or "drop" or "paused"',
+    ]);
     const links = TOML.replace(/(\[env\.production\.vars\][^[]*?)GLOBAL_LINKS = "keep"/, '$1GLOBAL_LINKS = "kept"');
     expect(environmentProblems(links, "production")).toEqual(['[env.production.vars] GLOBAL_LINKS must be "keep" or "drop"']);
     // Dropped while the links are still read from the global table: refused (it would have no effect).
