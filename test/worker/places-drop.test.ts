@@ -3,11 +3,10 @@ import { describe, expect, it } from "vitest";
 import { DEMO_UNREGISTERED } from "../../worker/data/demo.data";
 import { backfillPlaces } from "../../worker/features/accounts/places.backfill";
 import { moveAccount } from "../../worker/features/shards/move.service";
-import { createDataAccess, d1Of, type ShardBinding } from "../../worker/platform/db";
-import { accountKey, identityStoreDatabases, identityStoreIndex } from "../../worker/platform/identity-stores";
+import { createDataAccess, type ShardBinding } from "../../worker/platform/db";
+import { identityStoreDatabases } from "../../worker/platform/identity-stores";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { placeOf, placesOf } from "../../worker/platform/places";
-import { registerAccount } from "../../worker/platform/shard-map";
 import {
   api,
   beforeEachRun,
@@ -21,6 +20,7 @@ import {
   post,
   REQUISITES,
 } from "./helpers";
+import { copyOfPlace, directoryShardOf, placedAccount, storeOfAccount } from "./places.helpers";
 
 /**
  * The global directory's rows nothing needs go (issue 20, features/accounts/places.backfill.ts under DIRECTORY_ROWS =
@@ -31,18 +31,12 @@ import {
 
 const DAY = 24 * 60 * 60_000;
 const OLD = () => new Date(Date.now() - 3 * DAY);
-const storeOf = (accountNo: string) => {
-  const stores = identityStoreDatabases(env);
-  return stores[identityStoreIndex(accountKey(accountNo), stores.length)] as D1Database;
+const storeOf = storeOfAccount;
+const inDirectory = directoryShardOf;
+const copyOf = async (accountNo: string) => {
+  const c = await copyOfPlace(accountNo);
+  return c ? { shard: c.shard, moving: c.moving } : null;
 };
-const inDirectory = async (accountNo: string) =>
-  (await env.DB.prepare("SELECT shard FROM account_directory WHERE account_no = ?").bind(accountNo).first<{ shard: string }>())?.shard ??
-  null;
-const copyOf = (accountNo: string) =>
-  storeOf(accountNo)
-    .prepare("SELECT shard, moving FROM account_places WHERE account_no = ?")
-    .bind(accountNo)
-    .first<{ shard: string; moving: string | null }>();
 
 /**
  * Runs the places' pass to its end (every page), under the environment given, as of `at` (two days on, unless told:
@@ -60,28 +54,8 @@ async function pass(over: Partial<typeof env> = {}, at = new Date(Date.now() + 2
   return dropped;
 }
 
-let made = 0;
-/** A Moscow account made `at` through the shard map, with its row and a payment on its shard. */
-async function account(at: Date): Promise<{ accountNo: string; shard: ShardBinding }> {
-  const accountNo = makeAccountNo(`6${String(Date.now() % 1e6).padStart(6, "0")}${String(++made).padStart(4, "0")}`);
-  const data = createDataAccess(env);
-  const shard = await registerAccount(data, { accountNo, region: "msk", contactPhone: null, contactEmail: null, now: at });
-  const db = d1Of(data.shard(shard));
-  await db.batch([
-    db
-      .prepare(
-        "INSERT INTO accounts (account_no, region, holder_name, address, status, created_at) VALUES (?, 'msk', 'Место', 'ул. Местная, 2', 'active', ?)",
-      )
-      .bind(accountNo, at.getTime()),
-    db
-      .prepare(
-        `INSERT INTO ledger_entries (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
-         VALUES (?, ?, 'payment', 54321, ?, '2026-11-01', NULL, 'т', 'т', ?, ?)`,
-      )
-      .bind(`${accountNo}-l1`, accountNo, at.getTime(), `drop:${accountNo}`, at.getTime()),
-  ]);
-  return { accountNo, shard };
-}
+/** A Moscow account made `at` through the shard map, with its row and a payment of 543.21 ₽. */
+const account = (at: Date) => placedAccount("6", 54321, at);
 
 /** A valid 10-digit ИНН from 9 digits (the ФНС check digit appended). */
 function inn10(body9: string) {

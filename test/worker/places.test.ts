@@ -3,12 +3,12 @@ import { describe, expect, it } from "vitest";
 import { DEMO_SUBSCRIBERS } from "../../worker/data/demo.data";
 import { backfillPlaces } from "../../worker/features/accounts/places.backfill";
 import { abandonMove, moveAccount } from "../../worker/features/shards/move.service";
-import { createDataAccess, d1Of, type ShardBinding } from "../../worker/platform/db";
-import { accountKey, identityStoreDatabases, identityStoreIndex } from "../../worker/platform/identity-stores";
+import { createDataAccess, type ShardBinding } from "../../worker/platform/db";
+import { identityStoreDatabases } from "../../worker/platform/identity-stores";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { markMoving, placeOf, placesOf, settlePlace } from "../../worker/platform/places";
-import { registerAccount } from "../../worker/platform/shard-map";
 import { api, beforeEachRun, forgetLinksOf, json, linkAccount, login } from "./helpers";
+import { copyOfPlace, directoryShardOf, placedAccount, storeOfAccount } from "./places.helpers";
 
 /**
  * Where an account is, read from the identity stores (issue 20, platform/places.ts): a copy of the global directory,
@@ -17,43 +17,13 @@ import { api, beforeEachRun, forgetLinksOf, json, linkAccount, login } from "./h
  * leaves readers on the directory, never on the shard the account left.
  */
 
-const storeOf = (accountNo: string) => {
-  const stores = identityStoreDatabases(env);
-  return stores[identityStoreIndex(accountKey(accountNo), stores.length)] as D1Database;
-};
-const copyOf = (accountNo: string) =>
-  storeOf(accountNo)
-    .prepare("SELECT region, shard, moving, as_of AS asOf FROM account_places WHERE account_no = ?")
-    .bind(accountNo)
-    .first<{ region: string; shard: string; moving: string | null; asOf: number }>();
-const directoryShard = async (accountNo: string) =>
-  (await env.DB.prepare("SELECT shard FROM account_directory WHERE account_no = ?").bind(accountNo).first<{ shard: string }>())?.shard;
+const storeOf = storeOfAccount;
+const copyOf = copyOfPlace;
+const directoryShard = directoryShardOf;
 /** Queries a DataAccess has made of the global database so far. */
 const globalQueries = (data: ReturnType<typeof createDataAccess>) => data.stats.byDb.get("DB")?.statements ?? 0;
-
-let made = 0;
-/** A Moscow account made through the shard map, with its row and a payment on the shard placement chose. */
-async function newAccount(): Promise<{ accountNo: string; shard: ShardBinding }> {
-  const accountNo = makeAccountNo(`7${String(Date.now() % 1e6).padStart(6, "0")}${String(++made).padStart(4, "0")}`);
-  const data = createDataAccess(env);
-  const now = new Date();
-  const shard = await registerAccount(data, { accountNo, region: "msk", contactPhone: null, contactEmail: null, now });
-  const db = d1Of(data.shard(shard));
-  await db.batch([
-    db
-      .prepare(
-        "INSERT INTO accounts (account_no, region, holder_name, address, status, created_at) VALUES (?, 'msk', 'Место', 'ул. Местная, 1', 'active', ?)",
-      )
-      .bind(accountNo, now.getTime()),
-    db
-      .prepare(
-        `INSERT INTO ledger_entries (id, account_no, kind, amount_kop, occurred_at, local_day, service_id, description_ru, description_en, idempotency_key, created_at)
-         VALUES (?, ?, 'payment', 12345, ?, '2026-11-01', NULL, 'т', 't', ?, ?)`,
-      )
-      .bind(`${accountNo}-l1`, accountNo, now.getTime(), `places:${accountNo}`, now.getTime()),
-  ]);
-  return { accountNo, shard };
-}
+/** A Moscow account made now through the shard map, with its row and a payment of 123.45 ₽. */
+const newAccount = () => placedAccount("7", 12345);
 /** The copies alone (the directory's rows kept: test/worker/places-drop.test.ts deletes them). */
 const KEEP = { ...env, DIRECTORY_ROWS: "keep" } as typeof env;
 /** For a mark: no other move has ended. */
