@@ -620,10 +620,19 @@ export function peaks(a: Assumptions, m: Measured, shardAccounts: number): Peak[
     d1Busy: d1Busy(a, statementReads, statementWrites, statementRows),
   };
   // A login by phone, e-mail or login reads its key in an identity store and its sign-in row in the home shard; one by
-  // account number, and the visits the logins open, read the global database; each session row and links' copy goes to
-  // its subscriber's home shard (at most a shard's own subscribers sign in there within the window).
+  // account number, and the visits the logins open, read the global database (the profile, when a visit makes its links'
+  // copy); that visit reads its accounts' places in the identity stores too (platform/places.ts: a query a store its
+  // accounts hash to); each session row and links' copy goes to its subscriber's home shard (at most a shard's own
+  // subscribers sign in there within the window).
   const stormReads = (a.stormLogins * (a.stormGlobalReadsPerLogin + a.globalReadsPerVisit)) / a.stormWindowSec;
-  const stormKeyReads = (a.stormLogins * a.stormKeyReadsPerLogin) / a.stormWindowSec / Math.max(1, a.identityStores);
+  const storesAVisitReads = Math.min(
+    Math.max(1, a.identityStores),
+    Math.max(1, a.linksPerAccount / Math.max(a.subscribersPerAccount, 1e-9)),
+  );
+  const stormKeyReads =
+    (a.stormLogins * (a.stormKeyReadsPerLogin + a.globalReadsPerVisit * storesAVisitReads)) /
+    a.stormWindowSec /
+    Math.max(1, a.identityStores);
   const stormStore: Peak = {
     name: "login storm",
     where: `one identity store of ${a.identityStores}`,
@@ -806,7 +815,7 @@ export function costPerMillion(a: Assumptions, m: Measured, p: Prices): CostLine
     { item: "D1 rows written (tables + indexes)", quantity: rowsWritten, unit: "rows", usd: (rowsWritten / 1e6) * p.d1RowsWrittenPerM },
     { item: `D1 storage at month ${a.months}`, quantity: gb, unit: "GB", usd: gb * p.d1StoragePerGbMonth },
     {
-      item: "D1 storage, global (directory, logins, profiles)",
+      item: "D1 storage, global (subscribers, organisations' and moved accounts' directory rows)",
       quantity: globalGb,
       unit: "GB",
       usd: globalGb * p.d1StoragePerGbMonth,
@@ -818,7 +827,7 @@ export function costPerMillion(a: Assumptions, m: Measured, p: Prices): CostLine
       usd: storesGb * p.d1StoragePerGbMonth,
     },
     {
-      item: "D1 storage, identity stores (login keys, contracts' contacts)",
+      item: "D1 storage, identity stores (login keys, contracts' contacts, accounts' places)",
       quantity: keysGb,
       unit: "GB",
       usd: keysGb * p.d1StoragePerGbMonth,

@@ -1790,7 +1790,9 @@ function main() {
   const globalFixedBytes = bytesOf(g.fixed, m);
   // While production still writes the global links (GLOBAL_LINKS = "keep"), and what dropping them takes off.
   const globalKeptBytes = bytesOf(keptGlobalRows(A).fixed, m);
-  const linksGlobalBytes = globalKeptBytes - globalFixedBytes;
+  const linksGlobalBytes = bytesOf({ account_links: A.linksPerAccount }, m);
+  // The fixed part before the directory's rows nothing needs were deleted: what the shares of moves made before are of.
+  const globalFixedBeforeDrop = bytesOf({ ...g.fixed, account_directory: 1 }, m);
   // After the later release that drops those indexes: the fixed part without them.
   const droppedBytes = Object.entries(droppedIndexes).reduce((s, [tbl, b]) => s + b * (g.fixed[tbl] ?? 0), 0);
   const globalAfterDrops = globalFixedBytes - droppedBytes;
@@ -2273,14 +2275,14 @@ the close's delete of it bills them again.
   the rows an older deployment kept are read beside them and drained like the inbox.
   \`notification_prefs\` and \`notification_settings\` (the subscriber's channels per kind of event, per account or all
   of them, and their quiet hours and consent) moved there too (${n0(choicesBytes)} bytes per account, in the shard's bytes above; in
-  the global database they were ${pct(choicesBytes / (globalFixedBytes + choicesBytes))} of its fixed part): the preferences page reads and writes them there, a queue
+  the global database they were ${pct(choicesBytes / (globalFixedBeforeDrop + choicesBytes))} of its fixed part): the preferences page reads and writes them there, a queue
   batch of events reads them with one batch a home shard of its subscribers (beside the global batch it made already), and
   the charge notices with one read a home shard of a page's subscribers. The rows an older deployment kept are read
   beside them, the home shard's winning, deleted by the subscriber's next change, and drained like the inbox; a reset of an
   account's choices over a row still there leaves a mark of no choice in its place, newer than the drain's copy of it,
   so the copy cannot bring it back (\`notifications.drain.ts\`).
   Saved \`cards\` and \`passkeys\` moved there too (${n0(credentialsBytes)} bytes per account, in the shard's bytes above;
-  ${pct(credentialsBytes / (globalFixedBytes + credentialsBytes))} of the global fixed part): the pages that list them and a payment with a saved card read them
+  ${pct(credentialsBytes / (globalFixedBeforeDrop + credentialsBytes))} of the global fixed part): the pages that list them and a payment with a saved card read them
   there beside the session, an autopay's charge reads its subscriber's home shard (one more read, only for an autopay
   noticed or charged), and a passkey login finds the subscriber by the credential's user handle (their id, as
   registration gave it) and the passkey in their home shard, where its counter is written: a login by passkey writes
@@ -2289,7 +2291,7 @@ the close's delete of it bills them again.
   shard, kept a day, then deletes the global row at once, so the drain cannot copy back a card or passkey it read
   before (\`platform/credentials.ts\`).
   Links to identity providers (\`identities\`) moved there too (${n0(identitiesBytes)} bytes per account, in the shard's bytes
-  above; ${n0(bytesOf({ external_identities: A.identitiesPerAccount }, m))} bytes, ${pct(bytesOf({ external_identities: A.identitiesPerAccount }, m) / (globalFixedBytes + bytesOf({ external_identities: A.identitiesPerAccount }, m)))} of the global fixed part, where they were), each with its key in the **identity
+  above; ${n0(bytesOf({ external_identities: A.identitiesPerAccount }, m))} bytes, ${pct(bytesOf({ external_identities: A.identitiesPerAccount }, m) / (globalFixedBeforeDrop + bytesOf({ external_identities: A.identitiesPerAccount }, m)))} of the global fixed part, where they were), each with its key in the **identity
   stores** (\`IDENTITY_0\` … , \`platform/identity-stores.ts\`: D1 databases like the message stores, the store a key's hash
   picks; ${n0(identityStoresBuilt)} in production): \`login_keys\`, \`contract_contacts\` and the accounts' places (\`account_places\`, below), ${n0(keysBytes)} bytes per account, ${gb(accountsTotal * keysBytes)} at the target
   (${gb((accountsTotal * keysBytes) / Math.max(1, identityStoresBuilt))} a store). A login by a provider reads the key (the provider and subject name no subscriber), then the

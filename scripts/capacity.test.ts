@@ -363,14 +363,15 @@ describe("capacity model", () => {
       peaks({ ...o, stormCityAccounts: 240_000 }, m, 4000).find((p) => p.name === "login storm" && p.where === "one regional shard")
         ?.d1WritesPerSec,
     ).toBeCloseTo(2000 / 600, 12);
-    // Logins by key: none of their reads global; each reads its key in one of 4 stores (60,000 × 0.9 / 600 / 4 = 22.5
-    // a second each) and its sign-in row in the home shard (4,000 × 0.9 / 600 more there).
+    // Logins by key: none of their reads global; each reads its key in one of 4 stores, and each visit that makes its
+    // links' copy (4 a login here) its accounts' places in one store (60,000 × (0.9 + 4) / 600 / 4 = 122.5 a second
+    // each), and its sign-in row in the home shard (4,000 × 0.9 / 600 more there).
     const keyed = peaks({ ...o, stormGlobalReadsPerLogin: 0.1, stormKeyReadsPerLogin: 0.9, identityStores: 4 }, m, 4000).filter(
       (p) => p.name === "login storm",
     );
     expect(keyed.find((p) => p.where === "global database")?.d1ReadsPerSec).toBeCloseTo((60_000 * (0.1 + 4)) / 600, 12);
     const store = keyed.find((p) => p.where === "one identity store of 4");
-    expect(store?.d1ReadsPerSec).toBeCloseTo(22.5, 12);
+    expect(store?.d1ReadsPerSec).toBeCloseTo(122.5, 12);
     expect(store?.d1WritesPerSec).toBe(0);
     expect(keyed.find((p) => p.where === "one regional shard")?.d1ReadsPerSec).toBeCloseTo((4000 * (0.9 + 10 * 4)) / 600, 12);
   });

@@ -1,9 +1,10 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { DEMO_UNREGISTERED } from "../../worker/data/demo.data";
+import { confirmLink } from "../../worker/features/accounts/accounts.service";
 import { backfillPlaces } from "../../worker/features/accounts/places.backfill";
 import { moveAccount } from "../../worker/features/shards/move.service";
-import { createDataAccess, type ShardBinding } from "../../worker/platform/db";
+import { createDataAccess, d1Of, type ShardBinding } from "../../worker/platform/db";
 import { identityStoreDatabases } from "../../worker/platform/identity-stores";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { placeOf, placesOf } from "../../worker/platform/places";
@@ -172,6 +173,24 @@ describe("the directory's rows nothing needs", () => {
     const org = await env.DB.prepare("SELECT account_no AS a FROM org_accounts LIMIT 1").first<{ a: string }>();
     expect((await data.shardForAccount(org?.a ?? ""))?.binding).toBeTruthy();
     await expect(data.shardForAccount(makeAccountNo("69999999999"))).rejects.toMatchObject({ status: 503 });
+    // A relative's link confirmed meanwhile: a 503 to retry, and the code is not spent — the retry links.
+    const b = await account(OLD());
+    await d1Of(createDataAccess(env).shard(b.shard))
+      .prepare("UPDATE accounts SET contact_phone = '+79990007777' WHERE account_no = ?")
+      .bind(b.accountNo)
+      .run();
+    await pass();
+    const olga = await login("olga");
+    const ip = { "cf-connecting-ip": "100.64.9.2" };
+    const since = Date.now();
+    expect((await post("/api/v1/accounts/link/start", { accountNo: b.accountNo, channel: "sms" }, { ...ip, cookie: olga })).status).toBe(
+      202,
+    );
+    const code = await codeSentTo("+79990007777", since);
+    await expect(confirmLink(data, "demo-olga", b.accountNo, code, "viewer", "100.64.9.2")).rejects.toMatchObject({ status: 503 });
+    expect(
+      (await post("/api/v1/accounts/link/confirm", { accountNo: b.accountNo, code, role: "viewer" }, { ...ip, cookie: olga })).status,
+    ).toBe(204);
     // Where no row was ever deleted (DIRECTORY_ROWS = "keep"), a number neither place has does not exist: no 503.
     const kept = createDataAccess({ ...env, ...down, DIRECTORY_ROWS: "keep" } as typeof env);
     expect(await kept.shardForAccount(makeAccountNo("69999999999"))).toBeNull();
@@ -219,7 +238,7 @@ describe("the directory's rows nothing needs", () => {
   it("a row kept for a passing reason goes in the next round, a week on, though new accounts keep coming", async () => {
     const a = await account(OLD());
     // An account made after it, not a day old even ten days on: every round stops before it.
-    await account(new Date(Date.now() + 10 * DAY - 60 * 60_000));
+    const later = await account(new Date(Date.now() + 10 * DAY - 60 * 60_000));
     await env.DB.prepare("INSERT INTO account_links (subscriber_id, account_no, role, created_at) VALUES ('demo-petr', ?, 'viewer', ?)")
       .bind(a.accountNo, Date.now())
       .run();
@@ -243,6 +262,8 @@ describe("the directory's rows nothing needs", () => {
     expect(await run(at(10))).toBe(false);
     expect(await inDirectory(a.accountNo)).toBeNull();
     expect((await createDataAccess(env).shardForAccount(a.accountNo))?.binding).toBe(a.shard);
+    // The later account's row goes too (as it would once a day old), so that no later test's pass stops before it.
+    await env.DB.prepare("DELETE FROM account_directory WHERE account_no = ?").bind(later.accountNo).run();
   });
 
   it("rows something needs stay: a global link's, one with contacts, one whose copy is marked or elsewhere, a young one", async () => {
@@ -271,14 +292,22 @@ describe("the directory's rows nothing needs", () => {
       ).bind(Date.now()),
       env.DB.prepare("INSERT INTO invoice_lines (invoice_id, account_no, amount_kop) VALUES ('inv-drop', ?, 100)").bind(invoiced.accountNo),
     ]);
+    // A control: nothing needs its row, which goes (the pass reached these rows).
+    const control = await account(OLD());
     // Not a day old when the pass runs (two days on).
     const young = await account(new Date(Date.now() + 2 * DAY - 60 * 60_000));
     const afterYoung = await account(OLD());
     await pass();
+    expect(await inDirectory(control.accountNo)).toBeNull();
     for (const a of [linked, contacts, marked, elsewhere, invoiced, young])
       expect(await inDirectory(a.accountNo), a.accountNo).toBe(a.shard);
     // The pass stops before the young row (rows come in rowid order): the one after it waits until the young one is a day old.
     expect(await inDirectory(afterYoung.accountNo)).toBe(afterYoung.shard);
     expect((await createDataAccess(env).shardForAccount(afterYoung.accountNo))?.binding).toBe(afterYoung.shard);
+    // A day later the young row is a day old: the pass goes past it, and the row after it goes; the young one too.
+    await pass({}, new Date(Date.now() + 3 * DAY));
+    expect(await inDirectory(afterYoung.accountNo)).toBeNull();
+    expect(await inDirectory(young.accountNo)).toBeNull();
+    for (const a of [linked, contacts, marked, invoiced]) expect(await inDirectory(a.accountNo), a.accountNo).toBe(a.shard);
   });
 });

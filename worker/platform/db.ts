@@ -370,8 +370,9 @@ export interface DataAccess {
   /**
    * Whether the places' backfill deletes the global directory's rows no foreign key names once their copies hold them
    * (`DIRECTORY_ROWS`, features/accounts/places.backfill.ts): "drop", the default, or "keep" — set while a release that
-   * reads only the directory may run again (a rollback), and implied by `ACCOUNT_PLACES = "global"`, global links kept,
-   * or contracts' contacts kept in the directory.
+   * reads only the directory may run again (a rollback), or "paused" (deletions stopped once some were made); implied by
+   * `ACCOUNT_PLACES = "global"`, global links kept or read (`GLOBAL_LINKS`, `HOLDERS_STORE`, `LINKS_STORE`), or
+   * contracts' contacts kept in the directory.
    */
   directoryRows: "keep" | "drop";
   /**

@@ -580,8 +580,8 @@ async function withoutHolderRows<T extends { subscriberId: string; accountNo: st
  * against the global link: only one without it is looked for); one with neither (a link removed while a change that
  * stopped half-way, or a backfill's page that died, left its home row) is deleted, only as it was read (a link made
  * again since is dated anew), the subscriber's copy of their links forgotten around it. A run: the cursor, the page,
- * the directory (under "keep", the global links instead, and those only for a link without one), a read an account's
- * shard (most are this one), the directory again for a link found without its row (rare), a write of the cursor; and
+ * their accounts' places (under "keep", the global links instead, and those only for a link without one), a read an account's
+ * shard (most are this one), the places again for a link found without its row (rare), a write of the cursor; and
  * three a subscriber whose link it deletes (rare). What it deleted.
  */
 export async function sweepHomeLinks(data: DataAccess, shard: ShardBinding, page = SWEEP_PAGE, now = new Date()): Promise<number> {

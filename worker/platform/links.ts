@@ -14,7 +14,7 @@ import { placesOf, placesQueries } from "./places";
  *
  * - **Readers by subscriber** (the sessions' copy of the links, the accounts' pages and access to an account, the
  *   notification settings' accounts, support's role check, an outage's "their other accounts in the region", the
- *   sign-ins' backfill) read `linksOf`: a read a home shard, side by side, then one of the directory.
+ *   sign-ins' backfill) read `linksOf`: a read a home shard, side by side, then their accounts' places (platform/places.ts).
  * - **Rollout** (`LINKS_STORE`): under "global" they read the global links as before, while every change writes the
  *   rows here and a backfill's chain (features/accounts/links.backfill.ts) copies an older release's.
  */

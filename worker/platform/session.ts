@@ -658,7 +658,7 @@ async function readSession(
     }
     if (data.linksStore === "home") {
       // The route's reads and the profile in one global batch, beside the session, the copy of the links and the links
-      // themselves in the home shard; the links' accounts' directory rows read only when the copy is not to be trusted.
+      // themselves in the home shard; the links' accounts' places read only when the copy is not to be trusted.
       const [[rows, copies, mine], [read, ...results]] = await Promise.all([
         home.batch([
           home.select().from(sessions).where(eq(sessions.idHash, idHash)),
@@ -704,7 +704,7 @@ async function readSession(
   ]);
   const row = rows[0];
   if (!row) return null;
-  // Under "home" the links are the home shard's: read (once the session is found alive) with the directory's shards.
+  // Under "home" the links are the home shard's: read (once the session is found alive) with their accounts' places.
   const copy =
     data.linksStore === "global"
       ? copyOf(read)

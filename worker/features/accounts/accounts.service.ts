@@ -287,7 +287,14 @@ export async function confirmLink(
   const [place, me] = await Promise.all([
     placeOf(data, accountNo),
     db.select({ homeShard: subscribers.homeShard }).from(subscribers).where(eq(subscribers.id, subscriberId)).get(),
-  ]);
+  ]).catch(async (e: unknown) => {
+    // Where the account is could not be asked (a 503 to retry: platform/places.ts): the code and its attempt go back.
+    if (e instanceof AppError && e.status === 503) {
+      await unspendCode(checked, spentAt);
+      await refundCodeAttempt(checked);
+    }
+    throw e;
+  });
   const shard = place?.shard;
   if (!shard || !isShardBinding(shard) || !me) throw new AppError(404, "not_found");
   const holder = { accountNo, shard, subscriberId, role, homeShard: me.homeShard };

@@ -25,7 +25,7 @@ import { endPage, holdsPass, isPassMessageOf, type Pass, type PassMessage, passC
  * A chain of messages on the billing queue, one at a time under a lease, each a page of the directory in rowid order
  * from a cursor of its own for each mode (`drain_cursors`, plans `account_places` under `ACCOUNT_PLACES = "global"`,
  * `account_places.identity` after it, `account_places.drop` under "drop", so the pass goes over every account again
- * once the copies are read, and once more when rows may go, then again a week after each of its rounds began), started
+ * once the copies are read, and once more when rows may go, then again once a round is a week old where it stops), started
  * by the hourly cron while rows past the cursor are left. Its page and lease: `ACCOUNT_PLACES_BACKFILL`.
  */
 const LEASE = "account_places.backfill";

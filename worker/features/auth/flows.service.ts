@@ -203,9 +203,9 @@ export async function completeRegistration(
 
   // The contracts, each with whether it has an owner in its shard (its holder row, platform/holders.ts: an owner being
   // registered there counts): a read a shard, the contacts' own.
-  const contracts =
+  const readContracts = async () =>
     input.by === "account"
-      ? await Promise.all(
+      ? Promise.all(
           [...(await placesOf(data, [t.target.slice("account:".length)])).values()].map(async (d) => ({
             ...d,
             contactPhone: null,
@@ -214,7 +214,15 @@ export async function completeRegistration(
           })),
         )
       : // The contracts of the proven contact, by the identity stores' index (platform/contract-contacts.ts).
-        await contractsByContact(data, contact.phone ? "phone" : "email", contact.phone ?? contact.email ?? "");
+        contractsByContact(data, contact.phone ? "phone" : "email", contact.phone ?? contact.email ?? "");
+  const contracts = await readContracts().catch(async (e: unknown) => {
+    // Where the contracts are could not be asked (a 503 to retry: platform/places.ts): the code and its attempt go back.
+    if (e instanceof AppError && e.status === 503) {
+      await unspendCode(checked, spentAt);
+      await refundCodeAttempt(checked);
+    }
+    throw e;
+  });
   if (contracts.length === 0) throw new AppError(404, "no_contract");
 
   const id = newId();
@@ -248,7 +256,7 @@ export async function completeRegistration(
     await refundCodeAttempt(checked);
     throw accountMovingError();
   }
-  // Their inbox and delivery records go to the shard of their first account (its directory row, read above).
+  // Their inbox and delivery records go to the shard of their first account (its place, read above).
   const first = contracts.find((c) => c.accountNo === unowned[0]);
   const homeShard = await placeSubscriber(data, { shard: first?.shard, region: first?.region ?? "" });
   const person = { id, displayName: input.displayName?.trim() || login, phone: contact.phone ?? null, email: contact.email ?? null, login };

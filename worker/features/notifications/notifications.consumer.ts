@@ -246,33 +246,36 @@ export async function readForEvents(data: DataAccess, events: readonly EventMess
   const ids = [...new Set(events.map((e) => e.subscriberId))];
   const eventIds = [...new Set(events.map((e) => e.eventId))];
   const accountNos = [...new Set(events.flatMap((e) => (e.accountNo ? [e.accountNo] : [])))];
-  const placesRead = placesOf(data, accountNos);
-  const [subs, inboxed, devices, settings, prefs] = await db.batch([
-    db
-      .select({
-        id: subscribers.id,
-        phone: subscribers.phone,
-        email: subscribers.email,
-        locale: subscribers.locale,
-        homeShard: subscribers.homeShard,
-      })
-      .from(subscribers)
-      .where(inList(subscribers.id, ids)),
-    db
-      .select({ subscriberId: globalInbox.subscriberId, eventId: globalInbox.eventId })
-      .from(globalInbox)
-      .where(and(inList(globalInbox.subscriberId, ids), inList(globalInbox.eventId, eventIds))),
-    db
-      .select({ subscriberId: globalPushSubscriptions.subscriberId, id: globalPushSubscriptions.id, lang: globalPushSubscriptions.lang })
-      .from(globalPushSubscriptions)
-      .where(inList(globalPushSubscriptions.subscriberId, ids)),
-    db.select().from(notificationSettings).where(inList(notificationSettings.subscriberId, ids)),
-    db
-      .select()
-      .from(notificationPrefs)
-      .where(and(inList(notificationPrefs.subscriberId, ids), inList(notificationPrefs.accountNo, [...accountNos, "*"]))),
+  // The accounts' places beside the global batch (platform/places.ts), both awaited together.
+  const [places, [subs, inboxed, devices, settings, prefs]] = await Promise.all([
+    placesOf(data, accountNos),
+    db.batch([
+      db
+        .select({
+          id: subscribers.id,
+          phone: subscribers.phone,
+          email: subscribers.email,
+          locale: subscribers.locale,
+          homeShard: subscribers.homeShard,
+        })
+        .from(subscribers)
+        .where(inList(subscribers.id, ids)),
+      db
+        .select({ subscriberId: globalInbox.subscriberId, eventId: globalInbox.eventId })
+        .from(globalInbox)
+        .where(and(inList(globalInbox.subscriberId, ids), inList(globalInbox.eventId, eventIds))),
+      db
+        .select({ subscriberId: globalPushSubscriptions.subscriberId, id: globalPushSubscriptions.id, lang: globalPushSubscriptions.lang })
+        .from(globalPushSubscriptions)
+        .where(inList(globalPushSubscriptions.subscriberId, ids)),
+      db.select().from(notificationSettings).where(inList(notificationSettings.subscriberId, ids)),
+      db
+        .select()
+        .from(notificationPrefs)
+        .where(and(inList(notificationPrefs.subscriberId, ids), inList(notificationPrefs.accountNo, [...accountNos, "*"]))),
+    ]),
   ]);
-  const directory = [...(await placesRead).values()];
+  const directory = [...places.values()];
   const byId = <T extends { subscriberId: string }>(rows: T[]) => {
     const map = new Map<string, T[]>();
     for (const r of rows) map.set(r.subscriberId, [...(map.get(r.subscriberId) ?? []), r]);

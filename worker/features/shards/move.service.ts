@@ -664,7 +664,7 @@ export async function moveAccount(data: DataAccess, accountNo: string, toShard: 
         // to some 490 of them), which then stops after the switch (its catch-up in the next call).
         if (!roomFor(1)) return view(move, now, graceMs);
         const holders = await holdersOf(data, accountNo, move.fromShard as ShardBinding);
-        const forced = !roomFor(11 + 2 * holders.length);
+        const forced = !roomFor(13 + 2 * holders.length);
         if (forced && queriesUsed(data.stats) - calledAt > SWITCH_ALONE) return view(move, now, graceMs);
         markedUntil = await markCopyChanging(data, holders, now);
         // The account's copy in the identity stores is marked as possibly switching: its readers ask the directory
