@@ -8,7 +8,8 @@ import { describe, expect, it } from "vitest";
 import { employees, organisationAccounts, organisationCard } from "../../worker/features/business/business.service";
 import { createDataAccess } from "../../worker/platform/db";
 import { AppError } from "../../worker/platform/errors";
-import { api, call, codeSentTo, inviteCodeSentTo, json, login, REQUISITES } from "./helpers";
+import { makeAccountNo } from "../../worker/platform/ids";
+import { api, call, codeSentTo, inviteCodeSentTo, json, login, makeContract, REQUISITES } from "./helpers";
 
 const VETER = "org-demo-veter";
 const SMIRNOV = "org-demo-smirnov";
@@ -45,6 +46,23 @@ async function freshOrg(adminPhone: string, contactPhone = "+79000000099") {
 type Problem = { type: string; title: string; detail?: string; errors?: { field: string; message: string }[] };
 
 describe("registering an organisation (operators' API)", () => {
+  it("registered six times at once with one account, or twice with one ИНН: one organisation, the rest 400 or 409, never a 500", async () => {
+    const accountNo = makeAccountNo("50488800091");
+    await makeContract(accountNo, "msk", { phone: "+79990008091" });
+    const org = (k: number, inn: string) =>
+      ops("/business/organisations", { ...REQUISITES, inn, contactPhone: "+79000000099", accountNos: k < 0 ? [] : [accountNo] });
+    const tries = await Promise.all([0, 1, 2, 3, 4, 5].map((k) => org(k, inn10(`7711${String(++innSeq).padStart(5, "0")}`))));
+    const statuses = tries.map((r) => r.status).sort();
+    expect(statuses).toEqual([201, 400, 400, 400, 400, 400]);
+    for (const r of tries.filter((t) => t.status === 400))
+      expect((await json<Problem>(r)).errors?.[0]).toEqual({ field: "accountNos", message: expect.any(String) });
+    const held = await env.DB.prepare("SELECT count(*) AS n FROM org_accounts WHERE account_no = ?").bind(accountNo).first<number>("n");
+    expect(held).toBe(1);
+    const inn = inn10(`7711${String(++innSeq).padStart(5, "0")}`);
+    const same = await Promise.all([org(-1, inn), org(-1, inn)]);
+    expect(same.map((r) => r.status).sort()).toEqual([201, 409]);
+  });
+
   it("refuses wrong requisites with a problem in the request's language naming each field, never a 500", async () => {
     const bad = {
       ...REQUISITES,

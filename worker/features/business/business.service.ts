@@ -5,7 +5,7 @@ import type { AppEnv } from "../../env";
 import { sha256Hex } from "../../platform/crypto";
 import { isCalendarDay } from "../../platform/dates";
 import { type DataAccess, type GlobalDb, isShardBinding, type ShardBinding } from "../../platform/db";
-import { AppError } from "../../platform/errors";
+import { AppError, uniqueViolation } from "../../platform/errors";
 import { normalizeEmail, normalizePhone } from "../../platform/identifiers";
 import { isId, newId, parseAccountNo } from "../../platform/ids";
 import { type Place, placesOf } from "../../platform/places";
@@ -666,42 +666,54 @@ export async function createOrganisation(data: DataAccess, operator: string, inp
   // shard a new account of the seller's region (Moscow) would get.
   const lowest = [...unique].sort()[0];
   const homeShard = lowest ? (places.get(lowest) as Place).shard : await placeAccount(data, SELLER_REGION);
-  await db.batch([
-    db.insert(organisations).values({
-      id,
-      kind: input.kind,
-      name: input.name,
-      ...checked.value,
-      legalAddress: input.legalAddress,
-      postalAddress: input.postalAddress,
-      bankName: input.bankName,
-      contactPhone: phone,
-      contactEmail: email,
-      createdAt: now,
-      homeShard,
-    }),
-    // Its accounts' directory rows, which `org_accounts` names (a foreign key): made again from their places where the
-    // directory no longer keeps them (housekeeping deletes those no foreign key names), in the same write; a row there
-    // is kept as it is. Four values a row: 20 rows a statement.
-    ...q.chunks(unique, 20).map((nos) =>
-      db
-        .insert(accountDirectory)
-        .values(
-          nos.map((accountNo) => {
-            const p = places.get(accountNo) as Place;
-            return { accountNo, region: p.region, shard: p.shard, createdAt: now };
-          }),
-        )
-        .onConflictDoNothing(),
-    ),
-    // Three values a row: 30 rows a statement stay within D1's 100 bound values.
-    ...q.chunks(unique, 30).map((nos) => db.insert(orgAccounts).values(nos.map((accountNo) => ({ orgId: id, accountNo, createdAt: now })))),
-    q.insertAudit(
-      db,
-      { orgId: id, actorId: null, operatorName: operator, action: "org.created", details: { accounts: unique.length }, address, at: now },
-      newId(now.getTime()),
-    ),
-  ]);
+  await db
+    .batch([
+      db.insert(organisations).values({
+        id,
+        kind: input.kind,
+        name: input.name,
+        ...checked.value,
+        legalAddress: input.legalAddress,
+        postalAddress: input.postalAddress,
+        bankName: input.bankName,
+        contactPhone: phone,
+        contactEmail: email,
+        createdAt: now,
+        homeShard,
+      }),
+      // Its accounts' directory rows, which `org_accounts` names (a foreign key): made again from their places where the
+      // directory no longer keeps them (housekeeping deletes those no foreign key names), in the same write; a row there
+      // is kept as it is. Four values a row: 20 rows a statement.
+      ...q.chunks(unique, 20).map((nos) =>
+        db
+          .insert(accountDirectory)
+          .values(
+            nos.map((accountNo) => {
+              const p = places.get(accountNo) as Place;
+              return { accountNo, region: p.region, shard: p.shard, createdAt: now };
+            }),
+          )
+          .onConflictDoNothing(),
+      ),
+      // Three values a row: 30 rows a statement stay within D1's 100 bound values.
+      ...q
+        .chunks(unique, 30)
+        .map((nos) => db.insert(orgAccounts).values(nos.map((accountNo) => ({ orgId: id, accountNo, createdAt: now })))),
+      q.insertAudit(
+        db,
+        { orgId: id, actorId: null, operatorName: operator, action: "org.created", details: { accounts: unique.length }, address, at: now },
+        newId(now.getTime()),
+      ),
+    ])
+    .catch((e: unknown) => {
+      // A registration at the same moment took an account or the requisites first (their unique indexes refused this
+      // one): the same answers the checks above give, never a 500.
+      const column = uniqueViolation(e);
+      if (column === "org_accounts.account_no")
+        throw new AppError(400, "validation", {}, [{ field: "accountNos", message: "field.orgAccountsFree" }]);
+      if (column === "organisations.inn") throw new AppError(409, "org_exists");
+      throw e;
+    });
   return { id };
 }
 
