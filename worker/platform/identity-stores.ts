@@ -54,3 +54,23 @@ export function identityStores(dbs: readonly IdentityDb[]): IdentityStores {
       dbs.length === 0 ? undefined : storeForKey(dbs, key, "IDENTITY_0").db.select().from(loginKeys).where(eq(loginKeys.key, key)).get(),
   };
 }
+
+/**
+ * Items grouped by the identity store their keys (`keyOf`) hash to, each group with its store: what a page of keys reads
+ * or writes as one statement a store, side by side. None when no store is bound.
+ */
+export function byIdentityStore<T>(
+  stores: readonly IdentityDb[],
+  items: Iterable<T>,
+  keyOf: (item: T) => string,
+): { db: IdentityDb; items: T[] }[] {
+  if (stores.length === 0) return [];
+  const groups = new Map<number, T[]>();
+  for (const item of items) {
+    const i = identityStoreIndex(keyOf(item), stores.length);
+    const list = groups.get(i);
+    if (list) list.push(item);
+    else groups.set(i, [item]);
+  }
+  return [...groups].map(([i, list]) => ({ db: stores[i] as IdentityDb, items: list }));
+}

@@ -3,7 +3,7 @@ import { accountDirectory } from "../db/schema/global";
 import { accountPlaces } from "../db/schema/identity";
 import { type DataAccess, inList } from "./db";
 import { AppError } from "./errors";
-import { accountKey, identityStoreIndex } from "./identity-stores";
+import { accountKey, byIdentityStore } from "./identity-stores";
 import { errorText, log } from "./log";
 
 /**
@@ -28,21 +28,6 @@ export interface Place {
   region: string;
   shard: string;
 }
-
-/** The account numbers by the index of the identity store their keys hash to. */
-function byStore(data: DataAccess, accountNos: readonly string[]): Map<number, string[]> {
-  const count = data.identities.all.length;
-  const groups = new Map<number, string[]>();
-  for (const no of accountNos) {
-    const i = identityStoreIndex(accountKey(no), count);
-    const list = groups.get(i);
-    if (list) list.push(no);
-    else groups.set(i, [no]);
-  }
-  return groups;
-}
-
-const storeAt = (data: DataAccess, i: number) => data.identities.all[i] as DataAccess["identities"]["all"][number];
 
 /** Whether this deployment reads the copies (`ACCOUNT_PLACES`, and identity stores bound). */
 const readsCopies = (data: DataAccess) => data.placesStore === "identity" && data.identities.all.length > 0;
@@ -122,10 +107,10 @@ export const PLACES_RETRY_S = 30;
 async function copiesOf(data: DataAccess, nos: readonly string[]): Promise<Map<string, Place> & { failed?: Set<string> }> {
   const found: Map<string, Place> & { failed?: Set<string> } = new Map<string, Place>();
   if (nos.length === 0) return found;
-  const groups = [...byStore(data, nos)];
+  const groups = byIdentityStore(data.identities.all, nos, accountKey);
   const read = await Promise.allSettled(
-    groups.map(([i, list]) =>
-      storeAt(data, i)
+    groups.map(({ db, items: list }) =>
+      db
         .select({
           accountNo: accountPlaces.accountNo,
           region: accountPlaces.region,
@@ -140,7 +125,7 @@ async function copiesOf(data: DataAccess, nos: readonly string[]): Promise<Map<s
   for (const [k, r] of read.entries()) {
     if (r.status === "rejected") {
       log("warn", "places.store_failed", { error: errorText(r.reason) });
-      found.failed = new Set([...(found.failed ?? []), ...(groups[k]?.[1] ?? [])]);
+      found.failed = new Set([...(found.failed ?? []), ...(groups[k]?.items ?? [])]);
       continue;
     }
     for (const p of r.value) if (p.moving === null) found.set(p.accountNo, { accountNo: p.accountNo, region: p.region, shard: p.shard });
@@ -159,14 +144,13 @@ export async function placeOf(data: DataAccess, accountNo: string): Promise<Plac
  */
 export async function keepPlace(data: DataAccess, place: Place, now: Date): Promise<void> {
   if (data.identities.all.length === 0) return;
-  await storeAt(data, byStoreIndex(data, place.accountNo))
+  await data.identities
+    .forKey(accountKey(place.accountNo))
     .insert(accountPlaces)
     .values({ ...place, moving: null, asOf: now })
     .onConflictDoNothing()
     .catch((e: unknown) => log("warn", "places.keep_failed", { error: errorText(e) }));
 }
-
-const byStoreIndex = (data: DataAccess, accountNo: string) => identityStoreIndex(accountKey(accountNo), data.identities.all.length);
 
 /**
  * Before a move's switch: the account's copy says the move may be switching it (made, naming the source, if there is
@@ -182,7 +166,7 @@ export async function markMoving(
   ended: (otherMoveId: string) => Promise<boolean>,
 ): Promise<void> {
   if (data.identities.all.length === 0) return;
-  const store = storeAt(data, byStoreIndex(data, place.accountNo));
+  const store = data.identities.forKey(accountKey(place.accountNo));
   const marked = await store
     .insert(accountPlaces)
     .values({ ...place, moving: moveId, asOf: now })
@@ -216,7 +200,8 @@ export async function markMoving(
  */
 export async function settlePlace(data: DataAccess, accountNo: string, moveId: string, shard: string, now = new Date()): Promise<void> {
   if (data.identities.all.length === 0) return;
-  await storeAt(data, byStoreIndex(data, accountNo))
+  await data.identities
+    .forKey(accountKey(accountNo))
     .update(accountPlaces)
     .set({ shard, moving: null, asOf: now })
     .where(and(eq(accountPlaces.accountNo, accountNo), eq(accountPlaces.moving, moveId)));

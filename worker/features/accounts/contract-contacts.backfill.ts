@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { CONTRACT_CONTACTS_BACKFILL } from "../../data/limits.data";
 import { accountDirectory } from "../../db/schema/global";
 import { type DataAccess, d1Of, isShardBinding } from "../../platform/db";
-import { identityStoreIndex, signInKey } from "../../platform/identity-stores";
+import { byIdentityStore, signInKey } from "../../platform/identity-stores";
 import { log } from "../../platform/log";
 import { endPage, holdsPass, isPassMessageOf, type Pass, type PassMessage, passCursor, startPass } from "../../platform/passes";
 
@@ -104,20 +104,15 @@ export async function backfillContractContacts(
     )
   ).flat();
   // Their index, each contact in its store (a row there already is kept).
-  const stores = data.identities.all.length;
-  const byStore = new Map<number, [string, string][]>();
-  for (const h of held)
-    for (const key of [...(h.phone ? [signInKey("phone", h.phone)] : []), ...(h.email ? [signInKey("email", h.email)] : [])]) {
-      const i = identityStoreIndex(key, stores);
-      byStore.set(i, [...(byStore.get(i) ?? []), [key, h.accountNo]]);
-      done.indexed++;
-    }
+  const pairs = held.flatMap((h) =>
+    [...(h.phone ? [signInKey("phone", h.phone)] : []), ...(h.email ? [signInKey("email", h.email)] : [])].map(
+      (key) => [key, h.accountNo] as const,
+    ),
+  );
+  done.indexed = pairs.length;
   await Promise.all(
-    [...byStore].map(([i, pairs]) =>
-      d1Of(data.identities.all[i] as (typeof data.identities.all)[number])
-        .prepare(INDEX_SQL)
-        .bind(JSON.stringify(pairs), now.getTime())
-        .run(),
+    byIdentityStore(data.identities.all, pairs, ([key]) => key).map(({ db, items }) =>
+      d1Of(db).prepare(INDEX_SQL).bind(JSON.stringify(items), now.getTime()).run(),
     ),
   );
   // Then the directory: emptied where the account's row holds what it has, or given the row's contacts back.

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { ACCOUNT_PLACES_BACKFILL } from "../../data/limits.data";
 import { accountDirectory } from "../../db/schema/global";
 import { type DataAccess, d1Of } from "../../platform/db";
-import { accountKey, identityStoreIndex } from "../../platform/identity-stores";
+import { accountKey, byIdentityStore } from "../../platform/identity-stores";
 import { errorText, log } from "../../platform/log";
 import { endPage, holdsPass, isPassMessageOf, type Pass, type PassMessage, passCursor, startPass } from "../../platform/passes";
 
@@ -113,18 +113,10 @@ export async function backfillPlaces(
   const young = drop ? read.findIndex((r) => r.createdAt.getTime() >= readAt - DIRECTORY_ROW_MIN_AGE_MS) : -1;
   const rows = young >= 0 ? read.slice(0, young) : read;
   done.read = rows.length;
-  const stores = data.identities.all.length;
-  const byStore = new Map<number, [string, string, string][]>();
-  for (const r of rows) {
-    const i = identityStoreIndex(accountKey(r.accountNo), stores);
-    const list = byStore.get(i);
-    if (list) list.push([r.accountNo, r.region, r.shard]);
-    else byStore.set(i, [[r.accountNo, r.region, r.shard]]);
-  }
   const written = await Promise.all(
-    [...byStore].map(async ([i, triples]) => {
-      const db = d1Of(data.identities.all[i] as (typeof data.identities.all)[number]);
-      const json = JSON.stringify(triples);
+    byIdentityStore(data.identities.all, rows, (r) => accountKey(r.accountNo)).map(async ({ db: store, items }) => {
+      const db = d1Of(store);
+      const json = JSON.stringify(items.map((r) => [r.accountNo, r.region, r.shard]));
       const [copy, held] = await db.batch([db.prepare(COPY_SQL).bind(json, readAt, CLOCK_MARGIN_MS), db.prepare(HELD_SQL).bind(json)]);
       return {
         changes: copy?.meta.changes ?? 0,

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { accountDirectory, drainCursors } from "../../db/schema/global";
 import { type DataAccess, d1Of, inList, type ShardBinding } from "../../platform/db";
 import { AppError } from "../../platform/errors";
-import { accountKey, identityStoreIndex } from "../../platform/identity-stores";
+import { accountKey, byIdentityStore } from "../../platform/identity-stores";
 import { passCursor } from "../../platform/passes";
 
 /**
@@ -58,20 +58,15 @@ export async function rebuildPlaces(
             .all()
         ).map((d) => d.accountNo),
   );
-  const stores = data.identities.all.length;
-  const byStore = new Map<number, [string, string][]>();
-  for (const r of rows) {
-    if (kept.has(r.accountNo)) continue;
-    const i = identityStoreIndex(accountKey(r.accountNo), stores);
-    const list = byStore.get(i);
-    if (list) list.push([r.accountNo, r.region]);
-    else byStore.set(i, [[r.accountNo, r.region]]);
-  }
   const written = await Promise.all(
-    [...byStore].map(([i, pairs]) =>
-      d1Of(data.identities.all[i] as (typeof data.identities.all)[number])
+    byIdentityStore(
+      data.identities.all,
+      rows.filter((r) => !kept.has(r.accountNo)),
+      (r) => accountKey(r.accountNo),
+    ).map(({ db, items }) =>
+      d1Of(db)
         .prepare(COPY_SQL)
-        .bind(JSON.stringify(pairs), shard, now.getTime())
+        .bind(JSON.stringify(items.map((r) => [r.accountNo, r.region])), shard, now.getTime())
         .run(),
     ),
   );
