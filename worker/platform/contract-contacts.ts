@@ -96,24 +96,21 @@ function contactsFrom(dir: ContractRow, row: { phone: string | null; email: stri
 }
 
 /**
- * The contacts on an account's contract (`contactsFrom`), with its place (undefined: no such account; null contacts):
- * its place, then its account's row; the directory row is read only when that row has no contact (an older release's
- * account the contacts' backfill has not reached).
+ * The contacts on an account's contract (`contactsFrom`; null contacts for no such account): its place, then its
+ * account's row; the directory row is read only when that row has no contact (an older release's account the
+ * contacts' backfill has not reached).
  */
-export async function contractContactsOf(data: DataAccess, accountNo: string): Promise<{ place?: Place; contacts: ContractContacts }> {
+export async function contractContactsOf(data: DataAccess, accountNo: string): Promise<ContractContacts> {
   const place = await placeOf(data, accountNo);
-  if (!place) return { contacts: { phone: null, email: null } };
+  if (!place) return { phone: null, email: null };
   const [row] = await accountRows(data, place.shard, [accountNo]);
-  if (row && (row.phone !== null || row.email !== null)) return { place, contacts: { phone: row.phone, email: row.email } };
+  if (row && (row.phone !== null || row.email !== null)) return { phone: row.phone, email: row.email };
   const dir = await data.global
     .select({ contactPhone: accountDirectory.contactPhone, contactEmail: accountDirectory.contactEmail })
     .from(accountDirectory)
     .where(eq(accountDirectory.accountNo, accountNo))
     .get();
-  return {
-    place,
-    contacts: contactsFrom({ ...place, contactPhone: dir?.contactPhone ?? null, contactEmail: dir?.contactEmail ?? null }, row),
-  };
+  return contactsFrom({ ...place, contactPhone: dir?.contactPhone ?? null, contactEmail: dir?.contactEmail ?? null }, row);
 }
 
 /**

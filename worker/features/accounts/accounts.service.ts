@@ -244,7 +244,7 @@ export async function startLink(
   const accountNo = parseAccountNo(accountNoInput);
   if (!accountNo) throw new AppError(400, "validation", {}, [{ field: "accountNo", message: "field.accountNo" }]);
   // The contract's contacts: the account's row in its shard (or an older release's directory row).
-  const { contacts } = await contractContactsOf(data, accountNo);
+  const contacts = await contractContactsOf(data, accountNo);
   const to = channel === "email" ? contacts.email : contacts.phone;
   return issueCode(data, notify, {
     purpose: "link_account",

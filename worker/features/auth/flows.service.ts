@@ -128,7 +128,7 @@ async function registerTarget(data: DataAccess, input: RegisterBy): Promise<Regi
     const accountNo = parseAccountNo(input.accountNo);
     if (!accountNo) throw new AppError(400, "validation", {}, [{ field: "accountNo", message: "field.accountNo" }]);
     // The contract's contacts: the account's row in its shard (or an older release's directory row).
-    const { contacts } = await contractContactsOf(data, accountNo);
+    const contacts = await contractContactsOf(data, accountNo);
     const to = input.channel === "email" ? contacts.email : contacts.phone;
     const deliver = to ? { channel: input.channel, to } : null;
     return {
