@@ -5,23 +5,10 @@ import { confirmLink } from "../../worker/features/accounts/accounts.service";
 import { backfillPlaces } from "../../worker/features/accounts/places.backfill";
 import { moveAccount } from "../../worker/features/shards/move.service";
 import { createDataAccess, d1Of, type ShardBinding } from "../../worker/platform/db";
-import { identityStoreDatabases } from "../../worker/platform/identity-stores";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { placeOf, placesOf } from "../../worker/platform/places";
-import {
-  api,
-  beforeEachRun,
-  call,
-  codeSentTo,
-  forgetLinksOf,
-  holdersOfAccount,
-  json,
-  linkAccount,
-  login,
-  post,
-  REQUISITES,
-} from "./helpers";
-import { copyOfPlace, directoryShardOf, placedAccount, storeOfAccount } from "./places.helpers";
+import { api, call, codeSentTo, forgetLinksOf, holdersOfAccount, json, linkAccount, login, post, REQUISITES } from "./helpers";
+import { copyOfPlace, directoryShardOf, placedAccount, placesStoresDown, storeOfAccount } from "./places.helpers";
 
 /**
  * The global directory's rows nothing needs go (issue 20, features/accounts/places.backfill.ts under DIRECTORY_ROWS =
@@ -157,14 +144,7 @@ describe("the directory's rows nothing needs", () => {
     const a = await account(OLD());
     await pass();
     expect(await inDirectory(a.accountNo)).toBeNull();
-    const down = Object.fromEntries(
-      identityStoreDatabases(env).map((db, i) => [
-        `IDENTITY_${i}`,
-        beforeEachRun(db, /account_places/, async () => {
-          throw new Error("identity store unavailable");
-        }),
-      ]),
-    );
+    const down = placesStoresDown();
     const data = createDataAccess({ ...env, ...down } as typeof env);
     await expect(data.shardForAccount(a.accountNo)).rejects.toMatchObject({ status: 503, slug: "places_unavailable" });
     await expect(placesOf(data, [a.accountNo])).rejects.toMatchObject({ status: 503 });

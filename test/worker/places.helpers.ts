@@ -3,6 +3,7 @@ import { createDataAccess, d1Of, type ShardBinding } from "../../worker/platform
 import { accountKey, identityStoreDatabases, identityStoreIndex } from "../../worker/platform/identity-stores";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { registerAccount } from "../../worker/platform/shard-map";
+import { beforeEachRun } from "./helpers";
 
 /** The identity store an account's copy of its place is in (platform/places.ts). */
 export const storeOfAccount = (accountNo: string) => {
@@ -47,3 +48,14 @@ export async function placedAccount(first: string, kop: number, at = new Date())
   ]);
   return { accountNo, shard };
 }
+
+/** The identity stores' bindings as they are when none answers a read or write of `account_places` (an outage). */
+export const placesStoresDown = () =>
+  Object.fromEntries(
+    identityStoreDatabases(env).map((db, i) => [
+      `IDENTITY_${i}`,
+      beforeEachRun(db, /account_places/, async () => {
+        throw new Error("identity store unavailable");
+      }),
+    ]),
+  );

@@ -8,7 +8,7 @@ import { identityStoreDatabases } from "../../worker/platform/identity-stores";
 import { makeAccountNo } from "../../worker/platform/ids";
 import { markMoving, placeOf, placesOf, settlePlace } from "../../worker/platform/places";
 import { api, beforeEachRun, forgetLinksOf, json, linkAccount, login } from "./helpers";
-import { copyOfPlace, directoryShardOf, placedAccount, storeOfAccount } from "./places.helpers";
+import { copyOfPlace, directoryShardOf, placedAccount, placesStoresDown, storeOfAccount } from "./places.helpers";
 
 /**
  * Where an account is, read from the identity stores (issue 20, platform/places.ts): a copy of the global directory,
@@ -81,14 +81,7 @@ describe("where an account is", () => {
 
   it("a store that fails leaves its accounts to the directory: the reader still finds them", async () => {
     const a = await newAccount();
-    const down = Object.fromEntries(
-      identityStoreDatabases(env).map((db, i) => [
-        `IDENTITY_${i}`,
-        beforeEachRun(db, /account_places/, async () => {
-          throw new Error("identity store unavailable");
-        }),
-      ]),
-    );
+    const down = placesStoresDown();
     const data = createDataAccess({ ...env, ...down } as typeof env);
     expect((await data.shardForAccount(a.accountNo))?.binding).toBe(a.shard);
     expect(globalQueries(data)).toBe(1);
